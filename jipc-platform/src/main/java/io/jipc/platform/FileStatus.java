@@ -1,0 +1,43 @@
+package io.jipc.platform;
+
+/**
+ * What {@code statx(2)} says of a file.
+ *
+ * @param device      device id (major in the high 32 bits, minor in the low)
+ * @param inode       inode number; with {@code device} it identifies the file
+ * @param mode        {@code st_mode}: file type and permission bits
+ * @param uid         owner user id
+ * @param gid         owner group id
+ * @param size        size in bytes
+ * @param links       number of hard links (0 once the file was unlinked)
+ * @param mtimeSeconds last modification, seconds since the epoch
+ */
+public record FileStatus(long device, long inode, int mode, int uid, int gid, long size, int links,
+                         long mtimeSeconds) {
+
+    /** The permission bits ({@code mode & 07777}). */
+    public int permissions() {
+        return mode & 07777;
+    }
+
+    public boolean isRegularFile() {
+        return (mode & Libc.S_IFMT) == Libc.S_IFREG;
+    }
+
+    public boolean isDirectory() {
+        return (mode & Libc.S_IFMT) == Libc.S_IFDIR;
+    }
+
+    public boolean isSymbolicLink() {
+        return (mode & Libc.S_IFMT) == Libc.S_IFLNK;
+    }
+
+    public boolean isFifo() {
+        return (mode & Libc.S_IFMT) == Libc.S_IFIFO;
+    }
+
+    /** The permission bits in octal, e.g. {@code "0600"}. */
+    public static String octal(int permissions) {
+        return String.format("0%o", permissions);
+    }
+}

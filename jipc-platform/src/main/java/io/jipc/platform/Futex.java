@@ -1,0 +1,196 @@
+package io.jipc.platform;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Blocking on a 32-bit word in shared memory, across processes, with {@code futex(2)}.
+ *
+ * <p>{@link #await} sleeps until the word no longer holds the expected value, somebody calls
+ * {@link #wake}, the deadline passes or the thread is interrupted. It may also return early
+ * (spuriously): callers always re-check their condition in a loop, which is also how they see a
+ * deadline or an interruption.
+ *
+ * <h2>Threads</h2>
+ * <ul>
+ * <li>A <b>platform thread</b> sleeps in the {@code futex} system call itself, at most
+ *     {@link #SLICE_NANOS} at a time, so that {@link Thread#interrupt()} (which cannot reach a
+ *     thread inside a system call) is noticed within one slice.</li>
+ * <li>A <b>virtual thread</b> must not sleep in a native call: it would pin its carrier, and a few
+ *     such waits would starve every other virtual thread. It registers with a per-word watcher
+ *     (one daemon platform thread per futex word with waiters in this process) and parks with
+ *     {@link LockSupport#parkNanos}; the watcher sleeps in {@code futex} on everybody's behalf and
+ *     unparks the registered virtual threads when the word changes or a wake arrives.</li>
+ * </ul>
+ *
+ * <p>The word must lie in a {@code MAP_SHARED} mapping; the non-private futex operations are used so
+ * that waiters and wakers may be in different processes. If the mapping goes away, waits end with
+ * an early return (the kernel reports {@code EFAULT}), never with a crash.
+ */
+public final class Futex {
+    /** Longest single sleep in the kernel; bounds how late an interruption is noticed. */
+    public static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+    private static final ConcurrentHashMap<Long, Watcher> WATCHERS = new ConcurrentHashMap<>();
+
+    private Futex() {
+    }
+
+    /**
+     * Sleeps while the word at {@code address} holds {@code expected}, until a wake, the deadline
+     * ({@link System#nanoTime()} based; {@link Long#MAX_VALUE} for none) or an interrupt.
+     *
+     * @throws InterruptedException if the thread is interrupted before or while waiting
+     */
+    public static void await(long address, int expected, long deadlineNanos) throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        long remaining = deadlineNanos == Long.MAX_VALUE ? SLICE_NANOS : deadlineNanos - System.nanoTime();
+        if (remaining <= 0) {
+            return;
+        }
+        long slice = Math.min(remaining, SLICE_NANOS);
+        if (Thread.currentThread().isVirtual()) {
+            awaitVirtual(address, expected, slice);
+        } else {
+            int rc = Libc.futexWait(address, expected, slice);
+            if (rc == Errno.EFAULT) {
+                return;
+            }
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+    }
+
+    /** Wakes every waiter on the word at {@code address}, in every process. */
+    public static void wakeAll(long address) {
+        Libc.futexWake(address, Integer.MAX_VALUE);
+    }
+
+    /** Wakes up to {@code count} waiters on the word at {@code address}. */
+    public static void wake(long address, int count) {
+        Libc.futexWake(address, count);
+    }
+
+    // ---------------------------------------------------------------- virtual threads
+
+    private static void awaitVirtual(long address, int expected, long sliceNanos) {
+        Waiter waiter = new Waiter(Thread.currentThread(), expected);
+        Watcher watcher = WATCHERS.compute(address, (key, existing) -> {
+            Watcher w = existing != null ? existing : new Watcher(key);
+            w.add(waiter);
+            return w;
+        });
+        watcher.startIfNeeded();
+        long deadline = System.nanoTime() + sliceNanos;
+        while (!waiter.released && !Thread.currentThread().isInterrupted()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            LockSupport.parkNanos(Futex.class, left);
+        }
+        watcher.remove(waiter);
+    }
+
+    private static final class Waiter {
+        final Thread thread;
+        final int expected;
+        volatile boolean released;
+
+        Waiter(Thread thread, int expected) {
+            this.thread = thread;
+            this.expected = expected;
+        }
+    }
+
+    /** Sleeps in futex on one word for the virtual threads of this process that wait on it. */
+    private static final class Watcher implements Runnable {
+        private final long address;
+        private final List<Waiter> waiters = new ArrayList<>();
+        private boolean running;
+
+        Watcher(long address) {
+            this.address = address;
+        }
+
+        synchronized void add(Waiter waiter) {
+            waiters.add(waiter);
+        }
+
+        synchronized void remove(Waiter waiter) {
+            waiters.remove(waiter);
+        }
+
+        void startIfNeeded() {
+            synchronized (this) {
+                if (running) {
+                    return;
+                }
+                running = true;
+            }
+            Thread.ofPlatform().daemon().name("jipc-futex-0x" + Long.toHexString(address)).start(this);
+        }
+
+        /** The expected value of the oldest registered waiter, or {@code null} when none waits. */
+        private synchronized Integer firstExpected() {
+            return waiters.isEmpty() ? null : waiters.getFirst().expected;
+        }
+
+        /** Leaves the map if still without waiters; the map's lock orders this against {@code add}. */
+        private boolean retire() {
+            boolean[] retired = {false};
+            WATCHERS.computeIfPresent(address, (key, w) -> {
+                if (w != this) {
+                    return w;
+                }
+                synchronized (w) {
+                    if (w.waiters.isEmpty()) {
+                        w.running = false;
+                        retired[0] = true;
+                        return null;
+                    }
+                }
+                return w;
+            });
+            return retired[0];
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                Integer expected = firstExpected();
+                if (expected == null) {
+                    if (retire()) {
+                        return;
+                    }
+                    continue;
+                }
+                int rc;
+                try {
+                    rc = Libc.futexWait(address, expected, SLICE_NANOS);
+                } catch (RuntimeException e) {
+                    rc = Errno.EFAULT;
+                }
+                if (rc == Errno.ETIMEDOUT || rc == Errno.EINTR) {
+                    continue;
+                }
+                // woken, or the word changed (EAGAIN), or the mapping is gone: everybody re-checks
+                List<Waiter> released;
+                synchronized (this) {
+                    released = new ArrayList<>(waiters);
+                    waiters.clear();
+                }
+                for (Waiter w : released) {
+                    w.released = true;
+                    LockSupport.unpark(w.thread);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,601 @@
+package io.jipc.platform;
+
+import io.jipc.ErrnoException;
+import io.jipc.JipcException;
+
+import java.lang.foreign.AddressLayout;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.util.Locale;
+import java.util.Optional;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * Every downcall jipc makes into the C library, in one place.
+ *
+ * <p>Each method either succeeds or throws an {@link ErrnoException} that names the errno (captured
+ * with {@link Linker.Option#captureCallState(String...)}, never read from a stale thread-local), the
+ * call and its subject. {@code EINTR} is retried where the call is restartable. Methods are safe to
+ * call from any thread, including virtual threads (a call that may block for long, such as
+ * {@link #futexWait}, pins the carrier; {@link Futex} avoids that).
+ *
+ * <p>Supported platforms are Linux on x86-64 and aarch64 with glibc; elsewhere
+ * {@link #isAvailable()} is false, {@link #unavailabilityCause()} says why and every call throws
+ * {@link UnsupportedOperationException}.
+ */
+public final class Libc {
+    // ---- open(2) flags; the ones that differ between architectures are chosen at class init ----
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 1;
+    public static final int O_RDWR = 2;
+    public static final int O_CREAT = 0100;
+    public static final int O_EXCL = 0200;
+    public static final int O_TRUNC = 01000;
+    public static final int O_APPEND = 02000;
+    public static final int O_NONBLOCK = 04000;
+    public static final int O_CLOEXEC = 02000000;
+    public static final int O_NOFOLLOW;
+    public static final int O_DIRECTORY;
+
+    // ---- st_mode bits ----
+    public static final int S_IFMT = 0170000;
+    public static final int S_IFREG = 0100000;
+    public static final int S_IFDIR = 0040000;
+    public static final int S_IFLNK = 0120000;
+    public static final int S_IFIFO = 0010000;
+
+    private static final int AT_FDCWD = -100;
+    private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    private static final int AT_EMPTY_PATH = 0x1000;
+    private static final int STATX_BASIC_STATS = 0x7ff;
+    private static final int PROT_READ = 1;
+    private static final int PROT_WRITE = 2;
+    private static final int MAP_SHARED = 1;
+    private static final int MAP_POPULATE = 0x8000;
+    private static final int FUTEX_WAIT = 0;
+    private static final int FUTEX_WAKE = 1;
+    private static final long SYS_FUTEX;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO_HANDLE =
+            CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final AddressLayout C_STRING = ADDRESS.withTargetLayout(
+            MemoryLayout.sequenceLayout(Long.MAX_VALUE, java.lang.foreign.ValueLayout.JAVA_BYTE));
+
+    /** Per-thread scratch: the errno capture state at 0, a struct timespec at 16. */
+    private static final long SCRATCH_TIMESPEC = 16;
+    private static final ThreadLocal<MemorySegment> SCRATCH =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(32, 16));
+
+    private static final String UNAVAILABLE;
+    private static final MethodHandle OPEN;
+    private static final MethodHandle CLOSE;
+    private static final MethodHandle FCHMOD;
+    private static final MethodHandle FALLOCATE;
+    private static final MethodHandle POSIX_FALLOCATE;
+    private static final MethodHandle FTRUNCATE;
+    private static final MethodHandle STATX;
+    private static final MethodHandle MMAP;
+    private static final MethodHandle MUNMAP;
+    private static final MethodHandle MKDIR;
+    private static final MethodHandle UNLINK;
+    private static final MethodHandle RMDIR;
+    private static final MethodHandle MKFIFO;
+    private static final MethodHandle READ;
+    private static final MethodHandle WRITE;
+    private static final MethodHandle GETEUID;
+    private static final MethodHandle SYSCALL6;
+    private static final MethodHandle STRERRORNAME_NP;
+    private static final MethodHandle STRERRORDESC_NP;
+
+    static {
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String unavailable = null;
+        if (!os.startsWith("linux")) {
+            unavailable = "jipc needs Linux; this is " + System.getProperty("os.name");
+        }
+        switch (arch) {
+            case "aarch64", "arm64" -> {
+                O_NOFOLLOW = 0100000;
+                O_DIRECTORY = 040000;
+                SYS_FUTEX = 98;
+            }
+            case "amd64", "x86_64" -> {
+                O_NOFOLLOW = 0400000;
+                O_DIRECTORY = 0200000;
+                SYS_FUTEX = 202;
+            }
+            default -> {
+                O_NOFOLLOW = 0400000;
+                O_DIRECTORY = 0200000;
+                SYS_FUTEX = -1;
+                if (unavailable == null) {
+                    unavailable = "jipc supports x86-64 and aarch64; this is " + arch;
+                }
+            }
+        }
+        Lookup lookup = new Lookup(unavailable == null ? LINKER.defaultLookup() : null);
+        OPEN = lookup.errno("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 2);
+        CLOSE = lookup.errno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
+        FCHMOD = lookup.errno("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
+        FALLOCATE = lookup.errno("fallocate",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
+        POSIX_FALLOCATE = lookup.plain("posix_fallocate",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+        FTRUNCATE = lookup.errno("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), -1);
+        STATX = lookup.errno("statx",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), -1);
+        MMAP = lookup.errno("mmap",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), -1);
+        MUNMAP = lookup.errno("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
+        MKDIR = lookup.errno("mkdir", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
+        UNLINK = lookup.errno("unlink", FunctionDescriptor.of(JAVA_INT, ADDRESS), -1);
+        RMDIR = lookup.errno("rmdir", FunctionDescriptor.of(JAVA_INT, ADDRESS), -1);
+        MKFIFO = lookup.errno("mkfifo", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
+        READ = lookup.errno("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
+        WRITE = lookup.errno("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
+        GETEUID = lookup.plain("geteuid", FunctionDescriptor.of(JAVA_INT));
+        SYSCALL6 = lookup.errno("syscall", FunctionDescriptor.of(JAVA_LONG,
+                JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
+        STRERRORNAME_NP = lookup.optional("strerrorname_np", FunctionDescriptor.of(C_STRING, JAVA_INT));
+        STRERRORDESC_NP = lookup.optional("strerrordesc_np", FunctionDescriptor.of(C_STRING, JAVA_INT));
+        UNAVAILABLE = unavailable != null ? unavailable : lookup.missing;
+    }
+
+    private Libc() {
+    }
+
+    /** Resolves symbols of the C library; remembers the first one missing. */
+    private static final class Lookup {
+        private final SymbolLookup symbols;
+        String missing;
+
+        Lookup(SymbolLookup symbols) {
+            this.symbols = symbols;
+        }
+
+        MethodHandle errno(String name, FunctionDescriptor descriptor, int firstVariadic) {
+            Linker.Option capture = Linker.Option.captureCallState("errno");
+            return firstVariadic < 0
+                    ? link(name, descriptor, true, capture)
+                    : link(name, descriptor, true, capture, Linker.Option.firstVariadicArg(firstVariadic));
+        }
+
+        MethodHandle plain(String name, FunctionDescriptor descriptor) {
+            return link(name, descriptor, true);
+        }
+
+        MethodHandle optional(String name, FunctionDescriptor descriptor) {
+            return link(name, descriptor, false);
+        }
+
+        private MethodHandle link(String name, FunctionDescriptor descriptor, boolean required,
+                                  Linker.Option... options) {
+            if (symbols == null) {
+                return null;
+            }
+            Optional<MemorySegment> symbol = symbols.find(name);
+            if (symbol.isEmpty()) {
+                if (required && missing == null) {
+                    missing = "the C library has no symbol '" + name + "' (glibc 2.28 or later is needed)";
+                }
+                return null;
+            }
+            return LINKER.downcallHandle(symbol.get(), descriptor, options);
+        }
+    }
+
+    // ------------------------------------------------------------------ availability
+
+    /** Whether the native layer works on this platform. */
+    public static boolean isAvailable() {
+        return UNAVAILABLE == null;
+    }
+
+    /** Why the native layer does not work here, or empty when it does. */
+    public static Optional<String> unavailabilityCause() {
+        return Optional.ofNullable(UNAVAILABLE);
+    }
+
+    /** Throws {@link UnsupportedOperationException} with the cause when unavailable. */
+    public static void ensureAvailability() {
+        if (UNAVAILABLE != null) {
+            throw new UnsupportedOperationException("jipc native layer unavailable: " + UNAVAILABLE);
+        }
+    }
+
+    // ------------------------------------------------------------------ files
+
+    /** {@code open(2)}; returns the file descriptor. */
+    public static int open(String path, int flags, int mode) {
+        ensureAvailability();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment cPath = arena.allocateFrom(path);
+            while (true) {
+                int fd;
+                try {
+                    fd = (int) OPEN.invokeExact(state, cPath, flags, mode);
+                } catch (Throwable t) {
+                    throw rethrow(t);
+                }
+                if (fd >= 0) {
+                    return fd;
+                }
+                int errno = errno(state);
+                if (errno != Errno.EINTR) {
+                    throw Errno.exception(errno, "open", path);
+                }
+            }
+        }
+    }
+
+    /** {@code close(2)}. An {@code EINTR} is not retried (the descriptor is released anyway on Linux). */
+    public static void close(int fd) {
+        ensureAvailability();
+        MemorySegment state = captureState();
+        int rc;
+        try {
+            rc = (int) CLOSE.invokeExact(state, fd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        int errno = rc == 0 ? 0 : errno(state);
+        if (rc != 0 && errno != Errno.EINTR) {
+            throw Errno.exception(errno, "close", "fd " + fd);
+        }
+    }
+
+    /** {@code fchmod(2)}: sets the permission bits exactly, whatever the umask was at creation. */
+    public static void fchmod(int fd, int mode, String subject) {
+        ensureAvailability();
+        MemorySegment state = captureState();
+        int rc;
+        try {
+            rc = (int) FCHMOD.invokeExact(state, fd, mode);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (rc != 0) {
+            throw Errno.exception(errno(state), "fchmod", subject);
+        }
+    }
+
+    /**
+     * Reserves {@code length} bytes of storage for the file, so that a full file system is reported
+     * here as {@code ENOSPC} rather than as a {@code SIGBUS} when a mapped page is first touched.
+     * Uses {@code fallocate(2)}, falling back to {@code posix_fallocate(3)} where the file system
+     * does not support it.
+     */
+    public static void allocate(int fd, long length, String subject) {
+        ensureAvailability();
+        MemorySegment state = captureState();
+        int rc;
+        while (true) {
+            try {
+                rc = (int) FALLOCATE.invokeExact(state, fd, 0, 0L, length);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (rc == 0) {
+                return;
+            }
+            int errno = errno(state);
+            if (errno == Errno.EINTR) {
+                continue;
+            }
+            if (errno != Errno.EOPNOTSUPP) {
+                throw Errno.exception(errno, "fallocate", subject);
+            }
+            break;
+        }
+        try {
+            rc = (int) POSIX_FALLOCATE.invokeExact(fd, 0L, length);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (rc != 0) {
+            throw Errno.exception(rc, "posix_fallocate", subject);
+        }
+    }
+
+    /** {@code ftruncate(2)}. */
+    public static void ftruncate(int fd, long length, String subject) {
+        ensureAvailability();
+        MemorySegment state = captureState();
+        int rc;
+        try {
+            rc = (int) FTRUNCATE.invokeExact(state, fd, length);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (rc != 0) {
+            throw Errno.exception(errno(state), "ftruncate", subject);
+        }
+    }
+
+    /** {@code fstat} of an open descriptor (through {@code statx(2)}, whose layout is the same on every architecture). */
+    public static FileStatus fstat(int fd, String subject) {
+        ensureAvailability();
+        try (Arena arena = Arena.ofConfined()) {
+            return statx(arena, fd, arena.allocateFrom(""), AT_EMPTY_PATH, subject, "fstat");
+        }
+    }
+
+    /** {@code lstat} of a path: a symbolic link is described, not followed. */
+    public static FileStatus lstat(String path) {
+        ensureAvailability();
+        try (Arena arena = Arena.ofConfined()) {
+            return statx(arena, AT_FDCWD, arena.allocateFrom(path), AT_SYMLINK_NOFOLLOW, path, "lstat");
+        }
+    }
+
+    private static FileStatus statx(Arena arena, int dirFd, MemorySegment cPath, int flags, String subject,
+                                    String call) {
+        MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
+        MemorySegment buf = arena.allocate(256, 8);
+        int rc;
+        try {
+            rc = (int) STATX.invokeExact(state, dirFd, cPath, flags, STATX_BASIC_STATS, buf);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (rc != 0) {
+            throw Errno.exception(errno(state), call, subject);
+        }
+        int mode = Short.toUnsignedInt(buf.get(JAVA_SHORT, 28));
+        int uid = buf.get(JAVA_INT, 20);
+        int gid = buf.get(JAVA_INT, 24);
+        long inode = buf.get(JAVA_LONG, 32);
+        long size = buf.get(JAVA_LONG, 40);
+        long device = ((long) buf.get(JAVA_INT, 136) << 32) | Integer.toUnsignedLong(buf.get(JAVA_INT, 140));
+        int links = buf.get(JAVA_INT, 16);
+        long mtimeSeconds = buf.get(JAVA_LONG, 112);
+        return new FileStatus(device, inode, mode, uid, gid, size, links, mtimeSeconds);
+    }
+
+    /** {@code mkdir(2)}. */
+    public static void mkdir(String path, int mode) {
+        pathCall(MKDIR, "mkdir", path, mode, true);
+    }
+
+    /** {@code mkfifo(3)}. */
+    public static void mkfifo(String path, int mode) {
+        pathCall(MKFIFO, "mkfifo", path, mode, true);
+    }
+
+    /** {@code unlink(2)}. */
+    public static void unlink(String path) {
+        pathCall(UNLINK, "unlink", path, 0, false);
+    }
+
+    /** {@code rmdir(2)}. */
+    public static void rmdir(String path) {
+        pathCall(RMDIR, "rmdir", path, 0, false);
+    }
+
+    private static void pathCall(MethodHandle handle, String call, String path, int mode, boolean withMode) {
+        ensureAvailability();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment cPath = arena.allocateFrom(path);
+            int rc;
+            try {
+                rc = withMode ? (int) handle.invokeExact(state, cPath, mode) : (int) handle.invokeExact(state, cPath);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (rc != 0) {
+                throw Errno.exception(errno(state), call, path);
+            }
+        }
+    }
+
+    /** The effective user id of this process. */
+    public static int geteuid() {
+        ensureAvailability();
+        try {
+            return (int) GETEUID.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // ------------------------------------------------------------------ memory mapping
+
+    /**
+     * Maps {@code length} bytes of {@code fd} shared ({@code MAP_SHARED}) and returns them as a
+     * segment of {@code arena}; closing the arena unmaps them. The descriptor may be closed right
+     * after: the mapping keeps the file alive.
+     *
+     * @param populate pre-fault the pages ({@code MAP_POPULATE}) so the first accesses do not fault
+     */
+    public static MemorySegment mapShared(int fd, long length, boolean writable, boolean populate, Arena arena,
+                                          String subject) {
+        ensureAvailability();
+        MemorySegment state = captureState();
+        int prot = writable ? PROT_READ | PROT_WRITE : PROT_READ;
+        int flags = MAP_SHARED | (populate ? MAP_POPULATE : 0);
+        long address;
+        try {
+            address = (long) MMAP.invokeExact(state, 0L, length, prot, flags, fd, 0L);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (address == -1L) {
+            throw Errno.exception(errno(state), "mmap", subject);
+        }
+        final long mapped = address;
+        return MemorySegment.ofAddress(address).reinterpret(length, arena, ignored -> munmap(mapped, length));
+    }
+
+    /** {@code munmap(2)}; failures are impossible for a range jipc mapped, and are ignored. */
+    static void munmap(long address, long length) {
+        MemorySegment state = captureState();
+        try {
+            int ignored = (int) MUNMAP.invokeExact(state, address, length);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // ------------------------------------------------------------------ read / write
+
+    /** {@code read(2)} into native memory at {@code address}; returns bytes read, 0 at end of file. */
+    public static long read(int fd, long address, long length, String subject) {
+        ensureAvailability();
+        MemorySegment state = captureState();
+        while (true) {
+            long n;
+            try {
+                n = (long) READ.invokeExact(state, fd, address, length);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (n >= 0) {
+                return n;
+            }
+            int errno = errno(state);
+            if (errno != Errno.EINTR) {
+                throw Errno.exception(errno, "read", subject);
+            }
+        }
+    }
+
+    /** {@code write(2)} from native memory at {@code address}; returns bytes written. */
+    public static long write(int fd, long address, long length, String subject) {
+        ensureAvailability();
+        MemorySegment state = captureState();
+        while (true) {
+            long n;
+            try {
+                n = (long) WRITE.invokeExact(state, fd, address, length);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (n >= 0) {
+                return n;
+            }
+            int errno = errno(state);
+            if (errno != Errno.EINTR) {
+                throw Errno.exception(errno, "write", subject);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ futex
+
+    /** Result of {@link #futexWait}: woken by {@code FUTEX_WAKE} (or spuriously). */
+    public static final int FUTEX_WOKEN = 0;
+
+    /**
+     * {@code futex(FUTEX_WAIT)} on the 32-bit word at {@code address}, which must lie in a
+     * {@code MAP_SHARED} mapping (the non-private operation, so waiters and wakers may be in
+     * different processes). Sleeps only if the word still holds {@code expected}.
+     *
+     * <p>Blocks the calling OS thread. An unmapped {@code address} fails cleanly with {@code EFAULT}.
+     *
+     * @param timeoutNanos relative timeout, or a negative value to wait without one
+     * @return {@link #FUTEX_WOKEN}, or {@link Errno#EAGAIN} (the word did not hold {@code expected}),
+     *         {@link Errno#ETIMEDOUT}, {@link Errno#EINTR} or {@link Errno#EFAULT} (not mapped)
+     */
+    public static int futexWait(long address, int expected, long timeoutNanos) {
+        ensureAvailability();
+        MemorySegment scratch = SCRATCH.get();
+        long timeout = 0L;
+        if (timeoutNanos >= 0) {
+            scratch.set(JAVA_LONG, SCRATCH_TIMESPEC, timeoutNanos / 1_000_000_000L);
+            scratch.set(JAVA_LONG, SCRATCH_TIMESPEC + 8, timeoutNanos % 1_000_000_000L);
+            timeout = scratch.address() + SCRATCH_TIMESPEC;
+        }
+        long rc;
+        try {
+            rc = (long) SYSCALL6.invokeExact(scratch, SYS_FUTEX, address, (long) FUTEX_WAIT,
+                    Integer.toUnsignedLong(expected), timeout, 0L, 0L);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (rc == 0) {
+            return FUTEX_WOKEN;
+        }
+        int errno = errno(scratch);
+        if (errno == Errno.EAGAIN || errno == Errno.ETIMEDOUT || errno == Errno.EINTR || errno == Errno.EFAULT) {
+            return errno;
+        }
+        throw Errno.exception(errno, "futex wait", "0x" + Long.toHexString(address));
+    }
+
+    /**
+     * {@code futex(FUTEX_WAKE)}: wakes up to {@code count} waiters on the word at {@code address}, in
+     * any process. Returns the number woken.
+     */
+    public static int futexWake(long address, int count) {
+        ensureAvailability();
+        MemorySegment scratch = SCRATCH.get();
+        long rc;
+        try {
+            rc = (long) SYSCALL6.invokeExact(scratch, SYS_FUTEX, address, (long) FUTEX_WAKE, (long) count, 0L, 0L, 0L);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (rc < 0) {
+            throw Errno.exception(errno(scratch), "futex wake", "0x" + Long.toHexString(address));
+        }
+        return (int) rc;
+    }
+
+    // ------------------------------------------------------------------ errno names
+
+    static String errnoName(int errno) {
+        return errnoString(STRERRORNAME_NP, errno);
+    }
+
+    static String errnoDescription(int errno) {
+        return errnoString(STRERRORDESC_NP, errno);
+    }
+
+    private static String errnoString(MethodHandle handle, int errno) {
+        if (handle == null) {
+            return null;
+        }
+        try {
+            MemorySegment s = (MemorySegment) handle.invokeExact(errno);
+            return s.equals(MemorySegment.NULL) ? null : s.getString(0);
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static MemorySegment captureState() {
+        return SCRATCH.get();
+    }
+
+    private static int errno(MemorySegment state) {
+        return (int) ERRNO_HANDLE.get(state, 0L);
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        throw new JipcException("unexpected exception from a native call", t);
+    }
+}

@@ -1,0 +1,126 @@
+package io.jipc.platform;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The identity of a process that survives pid reuse: its pid and its start time.
+ *
+ * <h2>Design</h2>
+ * A pid alone names a process only while it lives; the kernel hands the number to a new process
+ * afterwards. The start time ({@code starttime}, field 22 of {@code /proc/<pid>/stat}, in clock
+ * ticks since boot) never changes for a process and differs for the next process that reuses the
+ * pid (two processes cannot start in the same tick with the same pid). So a process is identified
+ * by {@code (pid, startTime)} and is <em>alive</em> when {@code /proc/<pid>/stat} exists, shows the
+ * same start time, and its state is not zombie ({@code Z}) or dead ({@code X}). A stopped process
+ * ({@code T}, e.g. after {@code SIGSTOP}) is alive: it may resume.
+ *
+ * <p>Shared files store the identity as one 64-bit {@link #token()} (pid in the high 32 bits, the
+ * low 32 bits of the start time in the low 32 bits), so that ownership can be taken with one
+ * compare-and-set.
+ *
+ * <h2>Limits</h2>
+ * Liveness is judged from this process's {@code /proc}: processes that share jipc objects must be
+ * in the same pid namespace (containers sharing {@code /dev/shm} must also share the pid
+ * namespace), and {@code /proc} must not hide other processes of the same user
+ * ({@code hidepid}). A liveness check reads one small file (about 10 µs); jipc does it only on slow
+ * paths (taking over a lease, resolving a stalled record).
+ *
+ * @param pid       the process id
+ * @param startTime clock ticks since boot at which the process started
+ */
+public record ProcessIdentity(long pid, long startTime) {
+
+    private static final ProcessIdentity CURRENT = of(ProcessHandle.current().pid())
+            .orElseThrow(() -> new IllegalStateException("cannot read /proc/self/stat"));
+
+    /** This process. */
+    public static ProcessIdentity current() {
+        return CURRENT;
+    }
+
+    /** The identity of the live process {@code pid}, or empty if there is none (zombies included). */
+    public static Optional<ProcessIdentity> of(long pid) {
+        Stat stat = stat(pid);
+        return stat == null || stat.dead() ? Optional.empty() : Optional.of(new ProcessIdentity(pid, stat.startTime));
+    }
+
+    /** The 64-bit token stored in shared files; never 0 for a real process. */
+    public long token() {
+        return tokenOf(pid, startTime);
+    }
+
+    /** Whether this process still runs (see the class comment). */
+    public boolean isAlive() {
+        return isAlive(token());
+    }
+
+    /** The pid stored in a {@link #token()}. */
+    public static long pidOf(long token) {
+        return token >>> 32;
+    }
+
+    /**
+     * Whether the process a token names still runs. Token 0 (no owner) is not alive; the current
+     * process is alive without reading {@code /proc}.
+     */
+    public static boolean isAlive(long token) {
+        if (token == 0) {
+            return false;
+        }
+        if (token == CURRENT.token()) {
+            return true;
+        }
+        Stat stat = stat(pidOf(token));
+        return stat != null && !stat.dead() && tokenOf(pidOf(token), stat.startTime) == token;
+    }
+
+    /** Describes a token for messages: {@code "pid 1234 (alive)"}. */
+    public static String describe(long token) {
+        if (token == 0) {
+            return "nobody";
+        }
+        return "pid " + pidOf(token) + (isAlive(token) ? " (alive)" : " (dead)");
+    }
+
+    static long tokenOf(long pid, long startTime) {
+        return (pid << 32) | (startTime & 0xFFFF_FFFFL);
+    }
+
+    private record Stat(char state, long startTime) {
+        boolean dead() {
+            return state == 'Z' || state == 'X' || state == 'x';
+        }
+    }
+
+    private static Stat stat(long pid) {
+        if (pid <= 0 || pid > Integer.MAX_VALUE) {
+            return null;
+        }
+        String text;
+        try {
+            text = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "stat")),
+                    StandardCharsets.US_ASCII);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            // ESRCH while reading: the process went away between open and read
+            return null;
+        }
+        // "pid (comm) S ppid ..." where comm may contain spaces and ')': fields after the last ')'
+        int close = text.lastIndexOf(')');
+        if (close < 0) {
+            return null;
+        }
+        String[] fields = text.substring(close + 2).trim().split(" ");
+        if (fields.length < 20) {
+            return null;
+        }
+        // fields[0] is field 3 (state); field 22 (starttime) is fields[19]
+        return new Stat(fields[0].charAt(0), Long.parseLong(fields[19]));
+    }
+}

@@ -1,0 +1,14 @@
+/**
+ * The jipc native layer and the exception types shared by every jipc module.
+ *
+ * <p>Every call into the C library goes through {@link io.jipc.platform.Libc} (Linux, x86-64 and
+ * aarch64), using the Foreign Function &amp; Memory API only. Failures carry the errno name, the
+ * call and its subject, e.g. {@code EACCES (Permission denied) from open of /dev/shm/jipc-0/x}.
+ * A JVM that uses this module must be started with
+ * {@code --enable-native-access=io.jipc.platform} (module path) or
+ * {@code --enable-native-access=ALL-UNNAMED} (class path).
+ */
+module io.jipc.platform {
+    exports io.jipc;
+    exports io.jipc.platform;
+}

@@ -1,0 +1,310 @@
+package io.jipc.ring;
+
+import io.jipc.JipcException;
+import io.jipc.platform.ProcessIdentity;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static io.jipc.ring.RecordDescriptor.LENGTH_OFFSET;
+import static io.jipc.ring.RecordDescriptor.TYPE_CLAIMED;
+import static io.jipc.ring.RecordDescriptor.TYPE_MESSAGE;
+import static io.jipc.ring.RecordDescriptor.TYPE_OFFSET;
+import static io.jipc.ring.RecordDescriptor.TYPE_PADDING;
+import static io.jipc.ring.RecordDescriptor.recordLength;
+import static io.jipc.ring.RingDescriptor.INTENTS_OFFSET;
+import static io.jipc.ring.RingDescriptor.INTENT_CLAIM_LENGTH_OFFSET;
+import static io.jipc.ring.RingDescriptor.INTENT_LENGTH;
+import static io.jipc.ring.RingDescriptor.INTENT_OWNER_OFFSET;
+import static io.jipc.ring.RingDescriptor.INTENT_POSITION_OFFSET;
+import static io.jipc.ring.RingDescriptor.NO_INTENT;
+import static io.jipc.ring.RingDescriptor.TAIL_OFFSET;
+
+/**
+ * A {@link RecordRing} that many producers, threads of many processes, write at once.
+ *
+ * <h2>Algorithm</h2>
+ * A producer borrows an <em>intent slot</em> (a 64-byte entry of the shared intent table owned by
+ * its process), writes its intent {@code (tail read, bytes needed)} there, then moves the tail with
+ * a compare-and-set. On success the room is its own: it writes a padding record first if the
+ * record does not fit before the wrap, then the record header with the claimed flag and its slot.
+ * Commit writes the type and the commit word; the slot goes back to the process's pool.
+ *
+ * <p>If the consumer finds the head blocked by an uncommitted record for longer than the stall
+ * timeout, it looks for slots whose intent covers the head. Any live claimer means "wait"; if all
+ * claimers are dead, the claimed bytes are skipped (their length comes from the intent, so a
+ * producer killed right after moving the tail, before writing any header, is handled too). Should
+ * two dead producers name the same position (one lost the compare-and-set just before dying) the
+ * one whose end is a record boundary wins.
+ *
+ * <p>Who may call: producing methods from any thread of any process; each thread has at most one
+ * claim outstanding. A live process that never commits or aborts a claim blocks the consumer:
+ * always commit or abort in a {@code finally}.
+ */
+public final class MpscRecordRing extends RecordRing {
+    private final int slots;
+    /** Slots owned by this process (bit i = slot i). */
+    private final AtomicLong ownedSlots = new AtomicLong();
+    /** Owned slots not lent to a thread right now. */
+    private final AtomicLong freeSlots = new AtomicLong();
+    /** A recent head value, to avoid reading the consumer's line on every claim. */
+    private volatile long cachedHead;
+
+    MpscRecordRing(MemorySegment ring, RingConfig config, String name) {
+        super(ring, config, name);
+        this.slots = config.intentSlots();
+        this.cachedHead = headVolatile();
+    }
+
+    private static long slotBase(int slot) {
+        return INTENTS_OFFSET + (long) slot * INTENT_LENGTH;
+    }
+
+    @Override
+    public long tryClaim(int length) {
+        checkLength(length);
+        int slot = borrowSlot();
+        long position = claim(length, slot);
+        if (position == FULL) {
+            returnSlot(slot);
+        }
+        return position;
+    }
+
+    private long claim(int length, int slot) {
+        final long base = slotBase(slot);
+        final long recordLength = recordLength(length);
+        long t;
+        long needed;
+        while (true) {
+            t = tailVolatile();
+            long index = t & mask;
+            long toEnd = capacity - index;
+            needed = recordLength <= toEnd ? recordLength : toEnd + recordLength;
+            if (t + needed - cachedHead > capacity) {
+                long h = headVolatile();
+                cachedHead = h;
+                if (t + needed - h > capacity) {
+                    LONG.setRelease(ring, base + INTENT_POSITION_OFFSET, NO_INTENT);
+                    return FULL;
+                }
+            }
+            // the intent must be visible before the tail moves (the CAS is a full fence)
+            ring.set(ValueLayout.JAVA_LONG, base + INTENT_CLAIM_LENGTH_OFFSET, needed);
+            LONG.setRelease(ring, base + INTENT_POSITION_OFFSET, t);
+            if (LONG.compareAndSet(ring, (long) TAIL_OFFSET, t, t + needed)) {
+                break;
+            }
+        }
+        if (needed != recordLength) {
+            long toEnd = needed - recordLength;
+            writePadding(t, toEnd);
+            t += toEnd;
+        }
+        long index = t & mask;
+        data.set(ValueLayout.JAVA_INT, index + LENGTH_OFFSET, length);
+        data.set(ValueLayout.JAVA_INT, index + TYPE_OFFSET, TYPE_CLAIMED | slot);
+        return t;
+    }
+
+    @Override
+    public void commit(long position) {
+        finish(position, TYPE_MESSAGE);
+    }
+
+    @Override
+    public void abort(long position) {
+        finish(position, TYPE_PADDING);
+    }
+
+    private void finish(long position, int type) {
+        long index = position & mask;
+        int claimType = data.get(ValueLayout.JAVA_INT, index + TYPE_OFFSET);
+        int slot = claimType & ~TYPE_CLAIMED;
+        if ((claimType & TYPE_CLAIMED) == 0 || slot >= slots || (ownedSlots.get() & (1L << slot)) == 0) {
+            throw new IllegalStateException("no claim of this process at position " + position);
+        }
+        data.set(ValueLayout.JAVA_INT, index + TYPE_OFFSET, type);
+        publishCommit(position);
+        returnSlot(slot);
+    }
+
+    @Override
+    public boolean offer(MemorySegment source, long offset, int length) {
+        checkLength(length);
+        int slot = borrowSlot();
+        long position = claim(length, slot);
+        if (position == FULL) {
+            returnSlot(slot);
+            return false;
+        }
+        long index = position & mask;
+        MemorySegment.copy(source, offset, data, index + RecordDescriptor.HEADER_LENGTH, length);
+        data.set(ValueLayout.JAVA_INT, index + TYPE_OFFSET, TYPE_MESSAGE);
+        publishCommit(position);
+        returnSlot(slot);
+        return true;
+    }
+
+    @Override
+    public boolean hasRoomFor(int length) {
+        long t = tailVolatile();
+        long recordLength = recordLength(length);
+        long toEnd = capacity - (t & mask);
+        long needed = recordLength <= toEnd ? recordLength : toEnd + recordLength;
+        return t + needed - headVolatile() <= capacity;
+    }
+
+    // ------------------------------------------------------------------ intent slots
+
+    private int borrowSlot() {
+        while (true) {
+            long free = freeSlots.get();
+            if (free == 0) {
+                return acquireNewSlot();
+            }
+            int slot = Long.numberOfTrailingZeros(free);
+            if (freeSlots.compareAndSet(free, free & ~(1L << slot))) {
+                return slot;
+            }
+        }
+    }
+
+    private void returnSlot(int slot) {
+        freeSlots.getAndAccumulate(1L << slot, (a, b) -> a | b);
+    }
+
+    /** Takes a slot of the shared table: a free one, or one whose dead owner's intent is resolved. */
+    private synchronized int acquireNewSlot() {
+        long head = headVolatile();
+        for (int slot = 0; slot < slots; slot++) {
+            long base = slotBase(slot);
+            long owner = (long) LONG.getVolatile(ring, base + INTENT_OWNER_OFFSET);
+            boolean mine = (ownedSlots.get() & (1L << slot)) != 0;
+            if (mine) {
+                continue;
+            }
+            boolean reusable = owner == 0
+                    || ((owner == self || !ProcessIdentity.isAlive(owner)) && intentResolved(base, head));
+            if (reusable && LONG.compareAndSet(ring, base + INTENT_OWNER_OFFSET, owner, self)) {
+                LONG.setRelease(ring, base + INTENT_POSITION_OFFSET, NO_INTENT);
+                ownedSlots.getAndAccumulate(1L << slot, (a, b) -> a | b);
+                return slot;
+            }
+        }
+        throw new JipcException(name + ": all " + slots + " producer slots are in use by live processes;"
+                + " create the mailbox with more producer slots");
+    }
+
+    private boolean intentResolved(long base, long head) {
+        long position = (long) LONG.getAcquire(ring, base + INTENT_POSITION_OFFSET);
+        long length = ring.get(ValueLayout.JAVA_LONG, base + INTENT_CLAIM_LENGTH_OFFSET);
+        return position == NO_INTENT || position + length - head <= 0;
+    }
+
+    /** Returns this process's slots to the table; slots with an outstanding claim stay owned (the consumer resolves them once this process is gone). */
+    @Override
+    public synchronized void detach() {
+        long head = headVolatile();
+        long owned = ownedSlots.get();
+        for (int slot = 0; slot < slots; slot++) {
+            if ((owned & (1L << slot)) == 0) {
+                continue;
+            }
+            long base = slotBase(slot);
+            if (intentResolved(base, head) || (freeSlots.get() & (1L << slot)) != 0) {
+                LONG.setRelease(ring, base + INTENT_POSITION_OFFSET, NO_INTENT);
+                LONG.compareAndSet(ring, base + INTENT_OWNER_OFFSET, self, 0L);
+            }
+        }
+        ownedSlots.set(0);
+        freeSlots.set(0);
+        super.detach();
+    }
+
+    // ------------------------------------------------------------------ stalled claims
+
+    @Override
+    long resolveStall(long h, long tail) {
+        long bestEnd = -1;
+        int candidates = 0;
+        long[] ends = new long[slots];
+        int[] owners = new int[slots];
+        for (int slot = 0; slot < slots; slot++) {
+            long base = slotBase(slot);
+            long owner = (long) LONG.getVolatile(ring, base + INTENT_OWNER_OFFSET);
+            if (owner == 0) {
+                continue;
+            }
+            long position = (long) LONG.getAcquire(ring, base + INTENT_POSITION_OFFSET);
+            long length = ring.get(ValueLayout.JAVA_LONG, base + INTENT_CLAIM_LENGTH_OFFSET);
+            long again = (long) LONG.getAcquire(ring, base + INTENT_POSITION_OFFSET);
+            if (position != again) {
+                return -1; // a producer is writing its intent right now: it is alive
+            }
+            if (position == NO_INTENT || length <= 0 || length > capacity * 2) {
+                continue;
+            }
+            long end = position + length;
+            boolean exact = position == h;
+            // the claim wrapped: its padding at the end of the data area was committed and consumed
+            boolean afterPadding = (h & mask) == 0 && position < h && position + (capacity - (position & mask)) == h
+                    && end > h;
+            if (!exact && !afterPadding) {
+                continue;
+            }
+            if (ProcessIdentity.isAlive(owner)) {
+                return -1;
+            }
+            ends[candidates] = end;
+            owners[candidates] = slot;
+            candidates++;
+        }
+        if (candidates == 0) {
+            return -1;
+        }
+        for (int i = 0; i < candidates; i++) {
+            long end = ends[i];
+            if (end - tail > 0 || end - h <= 0) {
+                continue;
+            }
+            boolean boundary = end == tail || committed(end) || intentAt(end);
+            if (boundary && (bestEnd < 0 || end < bestEnd)) {
+                bestEnd = end;
+            }
+        }
+        if (bestEnd < 0) {
+            for (int i = 0; i < candidates; i++) {
+                long end = ends[i];
+                if (end - tail <= 0 && end - h > 0 && (bestEnd < 0 || end < bestEnd)) {
+                    bestEnd = end;
+                }
+            }
+        }
+        if (bestEnd < 0) {
+            return -1;
+        }
+        // the dead owners' slots are free again
+        for (int i = 0; i < candidates; i++) {
+            long base = slotBase(owners[i]);
+            long owner = (long) LONG.getVolatile(ring, base + INTENT_OWNER_OFFSET);
+            if (owner != 0 && owner != self && !ProcessIdentity.isAlive(owner)) {
+                LONG.setRelease(ring, base + INTENT_POSITION_OFFSET, NO_INTENT);
+                LONG.compareAndSet(ring, base + INTENT_OWNER_OFFSET, owner, 0L);
+            }
+        }
+        return bestEnd;
+    }
+
+    private boolean intentAt(long position) {
+        for (int slot = 0; slot < slots; slot++) {
+            long base = slotBase(slot);
+            if ((long) LONG.getVolatile(ring, base + INTENT_OWNER_OFFSET) != 0
+                    && (long) LONG.getAcquire(ring, base + INTENT_POSITION_OFFSET) == position) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

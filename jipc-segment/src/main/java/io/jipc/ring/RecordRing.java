@@ -1,0 +1,402 @@
+package io.jipc.ring;
+
+import io.jipc.CorruptSegmentException;
+import io.jipc.platform.ProcessIdentity;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+import static io.jipc.ring.RecordDescriptor.COMMIT_OFFSET;
+import static io.jipc.ring.RecordDescriptor.HEADER_LENGTH;
+import static io.jipc.ring.RecordDescriptor.LENGTH_OFFSET;
+import static io.jipc.ring.RecordDescriptor.TYPE_MESSAGE;
+import static io.jipc.ring.RecordDescriptor.TYPE_OFFSET;
+import static io.jipc.ring.RecordDescriptor.TYPE_PADDING;
+import static io.jipc.ring.RingDescriptor.CONSUMER_LEASE_OFFSET;
+import static io.jipc.ring.RingDescriptor.CONSUMER_WAITING_OFFSET;
+import static io.jipc.ring.RingDescriptor.DATA_SIGNAL_OFFSET;
+import static io.jipc.ring.RingDescriptor.DELIVERED_OFFSET;
+import static io.jipc.ring.RingDescriptor.HEAD_OFFSET;
+import static io.jipc.ring.RingDescriptor.PRODUCERS_WAITING_OFFSET;
+import static io.jipc.ring.RingDescriptor.SKIPPED_OFFSET;
+import static io.jipc.ring.RingDescriptor.SPACE_SIGNAL_OFFSET;
+import static io.jipc.ring.RingDescriptor.TAIL_OFFSET;
+
+/**
+ * A ring of variable-length records in shared memory with exactly one consumer at a time and one
+ * ({@link SpscRecordRing}) or many ({@link MpscRecordRing}) producers, in any processes.
+ *
+ * <h2>Producing</h2>
+ * {@link #tryClaim(int)} reserves room for a payload and returns its position (or {@link #FULL});
+ * the caller writes the payload at {@link #payloadOffset(long)} of {@link #buffer()} and then
+ * {@link #commit(long) commits} or {@link #abort(long) aborts}. A claimed record is invisible to
+ * the consumer until committed. {@link #offer} copies a payload in one step.
+ *
+ * <h2>Consuming</h2>
+ * The consumer first takes the {@link #acquireConsumer() consumer lease}. {@link #read} hands
+ * committed records to a {@link RecordHandler} in ring order, in place, and then publishes the new
+ * head, which frees the space. Only one thread may consume at a time (callers serialize).
+ *
+ * <h2>Crashes</h2>
+ * A producer that dies while holding a claim never wedges the ring: after
+ * {@link RingConfig#stallTimeoutNanos()} the consumer checks the claimer's liveness and skips the
+ * claimed bytes if it is dead ({@link #checkStall()}); the skip is counted in
+ * {@link #stalledClaimsSkipped()}. Committed records are never lost, duplicated or reordered per
+ * producer. A consumer that dies leaves the head at the last published batch: the next consumer
+ * takes over the lease and starts there (records of the unfinished batch are delivered again).
+ *
+ * <h2>Memory consistency effects</h2>
+ * Actions of a producer before it commits a record happen-before the consumer's handler sees that
+ * record; actions of the consumer before {@link #read} returns happen-before a producer reuses the
+ * freed space.
+ */
+public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
+    /** Returned by {@link #tryClaim} when the ring has no room for the record. */
+    public static final long FULL = -1L;
+
+    static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    /** Check for a stalled claim every this many empty polls (power of two minus one). */
+    private static final int STALL_CHECK_MASK = 255;
+
+    final String name;
+    final MemorySegment ring;
+    final MemorySegment data;
+    final RingConfig config;
+    final long capacity;
+    final long mask;
+    final long salt;
+    final int maxPayload;
+    /** Whether waiters may sleep, so that publishers must check for sleepers. */
+    final boolean wakes;
+    final WakeSignal dataSignal;
+    final WakeSignal spaceSignal;
+    final long self = ProcessIdentity.current().token();
+
+    // -------- consumer state; touched only by the thread currently consuming
+    private long head;
+    private long delivered;
+    private long skipped;
+    private int emptyPolls;
+    private long stalledPosition = -1;
+    private long stalledSince;
+
+    RecordRing(MemorySegment ring, RingConfig config, String name) {
+        this.name = name;
+        this.ring = ring;
+        this.config = config;
+        this.capacity = config.capacity();
+        this.mask = capacity - 1;
+        this.maxPayload = config.maxPayload();
+        this.salt = ring.get(ValueLayout.JAVA_LONG, RingDescriptor.SALT_OFFSET);
+        this.data = ring.asSlice(RingDescriptor.dataOffset(config.intentSlots()), capacity);
+        this.wakes = config.waitStrategy().sleeps();
+        this.dataSignal = new WakeSignal(ring, CONSUMER_WAITING_OFFSET, DATA_SIGNAL_OFFSET);
+        this.spaceSignal = new WakeSignal(ring, PRODUCERS_WAITING_OFFSET, SPACE_SIGNAL_OFFSET);
+        long tail = (long) LONG.getVolatile(ring, (long) TAIL_OFFSET);
+        long headNow = (long) LONG.getVolatile(ring, (long) HEAD_OFFSET);
+        if (Math.abs(tail - headNow) > capacity) {
+            throw new CorruptSegmentException(name + ": head " + headNow + " and tail " + tail
+                    + " are further apart than the capacity " + capacity);
+        }
+    }
+
+    /**
+     * Attaches to the ring that {@link RingDescriptor#format} wrote into {@code ring}, validating its
+     * configuration; returns the single- or many-producer variant it was created as.
+     */
+    public static RecordRing attach(MemorySegment ring, String name) {
+        RingConfig config = RingDescriptor.readConfig(ring, name);
+        return config.singleProducer() ? new SpscRecordRing(ring, config, name) : new MpscRecordRing(ring, config, name);
+    }
+
+    public RingConfig config() {
+        return config;
+    }
+
+    /** The data area; payloads of claims are written at {@link #payloadOffset(long)}. */
+    public MemorySegment buffer() {
+        return data;
+    }
+
+    /** Offset in {@link #buffer()} of the payload of the record claimed at {@code position}. */
+    public final long payloadOffset(long position) {
+        return (position & mask) + HEADER_LENGTH;
+    }
+
+    // ================================================================== producing
+
+    /**
+     * Claims room for a payload of {@code length} bytes.
+     *
+     * @return the record position, or {@link #FULL} if there is no room now
+     * @throws IllegalArgumentException if {@code length} is negative or above the max payload
+     */
+    public abstract long tryClaim(int length);
+
+    /** Makes the claimed record visible to the consumer (and wakes it if it sleeps). */
+    public abstract void commit(long position);
+
+    /** Gives the claimed room back (the consumer skips it). */
+    public abstract void abort(long position);
+
+    /** Copies {@code length} bytes of {@code source} at {@code offset} into a new record; false if full. */
+    public boolean offer(MemorySegment source, long offset, int length) {
+        long position = tryClaim(length);
+        if (position == FULL) {
+            return false;
+        }
+        MemorySegment.copy(source, offset, data, payloadOffset(position), length);
+        commit(position);
+        return true;
+    }
+
+    /** Copies {@code length} bytes of {@code source} from {@code offset} into a new record; false if full. */
+    public boolean offer(byte[] source, int offset, int length) {
+        long position = tryClaim(length);
+        if (position == FULL) {
+            return false;
+        }
+        MemorySegment.copy(source, offset, data, ValueLayout.JAVA_BYTE, payloadOffset(position), length);
+        commit(position);
+        return true;
+    }
+
+    final void checkLength(int length) {
+        if (length < 0 || length > maxPayload) {
+            throw new IllegalArgumentException("payload of " + length + " bytes; " + name + " takes 0.."
+                    + maxPayload + " bytes");
+        }
+    }
+
+    /** Stores the commit word of the record at {@code position}; wakes a sleeping consumer. */
+    final void publishCommit(long position) {
+        if (wakes) {
+            LONG.setVolatile(data, position & mask, position ^ salt);
+            dataSignal.signalIfWaiting();
+        } else {
+            LONG.setRelease(data, position & mask, position ^ salt);
+        }
+    }
+
+    /** Writes a committed padding record of {@code recordLength} bytes at {@code position}. */
+    final void writePadding(long position, long recordLength) {
+        long index = position & mask;
+        data.set(ValueLayout.JAVA_INT, index + LENGTH_OFFSET, (int) recordLength - HEADER_LENGTH);
+        data.set(ValueLayout.JAVA_INT, index + TYPE_OFFSET, TYPE_PADDING);
+        LONG.setRelease(data, index + COMMIT_OFFSET, position ^ salt);
+    }
+
+    /** Whether the record at {@code position} is committed (acquire). */
+    final boolean committed(long position) {
+        return (long) LONG.getAcquire(data, position & mask) == (position ^ salt);
+    }
+
+    final long headVolatile() {
+        return (long) LONG.getVolatile(ring, (long) HEAD_OFFSET);
+    }
+
+    final long tailVolatile() {
+        return (long) LONG.getVolatile(ring, (long) TAIL_OFFSET);
+    }
+
+    /** Bytes between head and tail (claimed or committed, not yet consumed); a snapshot. */
+    public long usedBytes() {
+        return Math.max(0, tailVolatile() - headVolatile());
+    }
+
+    /** Announces a producer about to sleep for space; returns the value for {@link #awaitSpace}. */
+    public int prepareSpaceWait() {
+        return spaceSignal.prepare();
+    }
+
+    /** Sleeps until the consumer frees space (or a slice, the deadline or an interrupt ends the sleep). */
+    public void awaitSpace(int signal, long deadlineNanos) throws InterruptedException {
+        spaceSignal.await(signal, deadlineNanos);
+    }
+
+    /** Whether a record of {@code length} payload bytes fits now (a snapshot; producers race). */
+    public abstract boolean hasRoomFor(int length);
+
+    // ================================================================== consuming
+
+    /**
+     * Takes the consumer lease, unless a live process holds it.
+     *
+     * @return 0 on success, else the token of the live holder
+     */
+    public long acquireConsumer() {
+        while (true) {
+            long owner = (long) LONG.getVolatile(ring, (long) CONSUMER_LEASE_OFFSET);
+            if (owner == self) {
+                break;
+            }
+            if (owner != 0 && ProcessIdentity.isAlive(owner)) {
+                return owner;
+            }
+            if (LONG.compareAndSet(ring, (long) CONSUMER_LEASE_OFFSET, owner, self)) {
+                if (owner != 0) {
+                    dataSignal.reset();
+                }
+                break;
+            }
+        }
+        head = headVolatile();
+        delivered = ring.get(ValueLayout.JAVA_LONG, DELIVERED_OFFSET);
+        skipped = ring.get(ValueLayout.JAVA_LONG, SKIPPED_OFFSET);
+        stalledPosition = -1;
+        return 0;
+    }
+
+    /** Gives the consumer lease back (if this process holds it). */
+    public void releaseConsumer() {
+        LONG.compareAndSet(ring, (long) CONSUMER_LEASE_OFFSET, self, 0L);
+    }
+
+    /** The token of the process holding the consumer lease, or 0. */
+    public long consumerOwner() {
+        return (long) LONG.getVolatile(ring, (long) CONSUMER_LEASE_OFFSET);
+    }
+
+    /**
+     * Hands up to {@code limit} committed message records to {@code handler}, in order, then frees
+     * their space. Returns the number of messages handled (0 if none is committed).
+     *
+     * @throws CorruptSegmentException if a committed record's header is impossible (the ring was
+     *                                 overwritten by something that is not a jipc producer)
+     */
+    public int read(RecordHandler handler, int limit) {
+        final MemorySegment data = this.data;
+        final long mask = this.mask;
+        final long salt = this.salt;
+        final long start = head;
+        long h = start;
+        int count = 0;
+        try {
+            while (count < limit) {
+                long index = h & mask;
+                if ((long) LONG.getAcquire(data, index) != (h ^ salt)) {
+                    break;
+                }
+                int length = data.get(ValueLayout.JAVA_INT, index + LENGTH_OFFSET);
+                int type = data.get(ValueLayout.JAVA_INT, index + TYPE_OFFSET);
+                h += checkedRecordLength(h, index, length, type);
+                if (type == TYPE_MESSAGE) {
+                    count++;
+                    handler.onRecord(data, index + HEADER_LENGTH, length);
+                }
+            }
+        } finally {
+            if (h != start) {
+                publishHead(h, count);
+            }
+        }
+        if (h == start && (++emptyPolls & STALL_CHECK_MASK) == 0) {
+            checkStall();
+        }
+        return count;
+    }
+
+    private int checkedRecordLength(long position, long index, int length, int type) {
+        if (type != TYPE_MESSAGE && type != TYPE_PADDING) {
+            throw new CorruptSegmentException(name + ": record at position " + position + " has type " + type);
+        }
+        long room = capacity - index;
+        if (length < 0 || (type == TYPE_MESSAGE && length > maxPayload)
+                || RecordDescriptor.recordLength(length) > room) {
+            throw new CorruptSegmentException(name + ": record at position " + position + " claims "
+                    + length + " bytes; max payload " + maxPayload + ", " + room + " bytes to the end of the ring");
+        }
+        return RecordDescriptor.recordLength(length);
+    }
+
+    private void publishHead(long h, int count) {
+        head = h;
+        delivered += count;
+        ring.set(ValueLayout.JAVA_LONG, DELIVERED_OFFSET, delivered);
+        if (wakes) {
+            LONG.setVolatile(ring, (long) HEAD_OFFSET, h);
+            spaceSignal.signalIfWaiting();
+        } else {
+            LONG.setRelease(ring, (long) HEAD_OFFSET, h);
+        }
+    }
+
+    /** Whether a record is committed at the head: the consumer's re-check before sleeping (volatile). */
+    public boolean hasCommitted() {
+        long h = head;
+        return (long) LONG.getVolatile(data, h & mask) == (h ^ salt);
+    }
+
+    /** Announces the consumer about to sleep; returns the value for {@link #awaitData}. */
+    public int prepareDataWait() {
+        return dataSignal.prepare();
+    }
+
+    /** Sleeps until a producer commits (or a slice, the deadline or an interrupt ends the sleep). */
+    public void awaitData(int signal, long deadlineNanos) throws InterruptedException {
+        dataSignal.await(signal, deadlineNanos);
+    }
+
+    /**
+     * Resolves a claim that has blocked the head for longer than the stall timeout, if its producer
+     * is dead: its bytes are skipped. Called by {@link #read} every few empty polls and by blocking
+     * consumers before they sleep; cheap when nothing is stalled (one read of the tail).
+     *
+     * @return whether a dead producer's claim was skipped
+     */
+    public boolean checkStall() {
+        long h = head;
+        long t = tailVolatile();
+        if (t - h <= 0 || committed(h)) {
+            stalledPosition = -1;
+            return false;
+        }
+        long now = System.nanoTime();
+        if (stalledPosition != h) {
+            stalledPosition = h;
+            stalledSince = now;
+            return false;
+        }
+        if (now - stalledSince < config.stallTimeoutNanos()) {
+            return false;
+        }
+        stalledSince = now;
+        long end = resolveStall(h, t);
+        if (end < 0 || committed(h)) {
+            return false;
+        }
+        skipped++;
+        ring.set(ValueLayout.JAVA_LONG, SKIPPED_OFFSET, skipped);
+        publishHead(end, 0);
+        stalledPosition = -1;
+        return true;
+    }
+
+    /**
+     * Finds where the dead claim blocking position {@code h} ends; -1 if the claimer may be alive
+     * (or nothing can be proven).
+     */
+    abstract long resolveStall(long h, long tail);
+
+    /** Message records handed out since the ring was created. */
+    public long delivered() {
+        return ring.get(ValueLayout.JAVA_LONG, DELIVERED_OFFSET);
+    }
+
+    /** Claims of dead producers skipped since the ring was created. */
+    public long stalledClaimsSkipped() {
+        return ring.get(ValueLayout.JAVA_LONG, SKIPPED_OFFSET);
+    }
+
+    /** Releases what this process holds in the ring (producer slots, leases); the memory stays mapped. */
+    public void detach() {
+        releaseConsumer();
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[" + name + ", capacity=" + capacity + ", maxPayload=" + maxPayload + "]";
+    }
+}

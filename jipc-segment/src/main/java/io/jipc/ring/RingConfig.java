@@ -1,0 +1,36 @@
+package io.jipc.ring;
+
+import io.jipc.WaitStrategy;
+
+import java.util.Objects;
+
+/**
+ * The fixed properties of a {@link RecordRing}, chosen when it is created.
+ *
+ * @param capacity          bytes of the data area; a power of two
+ * @param maxPayload        largest payload of one record; at most {@link RingDescriptor#maxPayloadFor}
+ * @param intentSlots       producers that may have a claim in flight at once (many-producer rings);
+ *                          1 for a single-producer ring
+ * @param singleProducer    whether one producer at a time (a lease) or many (compare-and-set claims)
+ * @param waitStrategy      how waiters wait; decides whether publishers check for sleepers
+ * @param stallTimeoutNanos how long the consumer waits on an uncommitted claim before it checks
+ *                          whether the claiming producer is dead
+ */
+public record RingConfig(long capacity, int maxPayload, int intentSlots, boolean singleProducer,
+                         WaitStrategy waitStrategy, long stallTimeoutNanos) {
+    public RingConfig {
+        RingDescriptor.checkCapacity(capacity);
+        if (maxPayload < 0 || maxPayload > RingDescriptor.maxPayloadFor(capacity)) {
+            throw new IllegalArgumentException("max payload " + maxPayload + " must be between 0 and "
+                    + RingDescriptor.maxPayloadFor(capacity) + " for a ring of " + capacity + " bytes");
+        }
+        if (intentSlots < 1 || intentSlots > RingDescriptor.MAX_INTENT_SLOTS) {
+            throw new IllegalArgumentException("intent slots must be 1.." + RingDescriptor.MAX_INTENT_SLOTS
+                    + ": " + intentSlots);
+        }
+        Objects.requireNonNull(waitStrategy, "waitStrategy");
+        if (stallTimeoutNanos <= 0) {
+            throw new IllegalArgumentException("stall timeout must be positive: " + stallTimeoutNanos);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.jipc.segment;
+
+import io.jipc.ErrnoException;
+import io.jipc.InsecureFileException;
+import io.jipc.platform.Errno;
+import io.jipc.platform.FileStatus;
+import io.jipc.platform.Libc;
+
+import java.nio.file.Path;
+
+/**
+ * The directory under which every jipc object of this user lives.
+ *
+ * <p>Resolved, in order, from the system property {@value #PROPERTY}, the environment variable
+ * {@value #ENVIRONMENT}, or {@code /dev/shm/jipc-<euid>}. Each kind of object has a subdirectory
+ * ({@code mailbox/}, ...). jipc creates the directories with mode {@code 0700} and refuses to use one
+ * that is a symbolic link, belongs to another user, or is open to group or others: {@code /dev/shm}
+ * is world-writable, so another user could have planted a directory or link there first.
+ *
+ * <p>Tests and tools point {@value #PROPERTY} at a private directory to run isolated and clean up.
+ */
+public final class JipcRoot {
+    /** System property naming the root directory. */
+    public static final String PROPERTY = "jipc.root";
+    /** Environment variable naming the root directory. */
+    public static final String ENVIRONMENT = "JIPC_ROOT";
+
+    private JipcRoot() {
+    }
+
+    /** The root directory (not created). */
+    public static Path path() {
+        String configured = System.getProperty(PROPERTY);
+        if (configured == null || configured.isBlank()) {
+            configured = System.getenv(ENVIRONMENT);
+        }
+        if (configured == null || configured.isBlank()) {
+            configured = "/dev/shm/jipc-" + Integer.toUnsignedString(Libc.geteuid());
+        }
+        return Path.of(configured).toAbsolutePath().normalize();
+    }
+
+    /** The directory of one kind of object, e.g. {@code mailbox}; not created. */
+    public static Path path(String kind) {
+        return path().resolve(kind);
+    }
+
+    /**
+     * The directory of one kind of object, created (with the root) if missing, and checked: a
+     * directory, not a link, owned by this user, mode {@code 0700}.
+     *
+     * @throws InsecureFileException if an existing directory fails the checks
+     */
+    public static Path directory(String kind) {
+        Path root = path();
+        ensureDirectory(root, true);
+        Path dir = root.resolve(kind);
+        ensureDirectory(dir, false);
+        return dir;
+    }
+
+    /** Creates {@code dir} (mode 0700, missing parents too) and checks it; parents are not checked. */
+    private static void ensureDirectory(Path dir, boolean createParents) {
+        Path parent = dir.getParent();
+        if (createParents && parent != null && !exists(parent)) {
+            ensureDirectory(parent, true);
+            // parents are ordinary directories (e.g. a test's temporary directory): created, not checked
+        }
+        try {
+            Libc.mkdir(dir.toString(), 0700);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.EEXIST) {
+                throw e;
+            }
+        }
+        if (dir.startsWith(path())) {
+            check(dir);
+        }
+    }
+
+    private static boolean exists(Path path) {
+        try {
+            Libc.lstat(path.toString());
+            return true;
+        } catch (ErrnoException e) {
+            return false;
+        }
+    }
+
+    /** Checks that {@code dir} is a private directory of this user (and not a link). */
+    static void check(Path dir) {
+        FileStatus status = Libc.lstat(dir.toString());
+        if (status.isSymbolicLink()) {
+            throw new InsecureFileException("refusing jipc directory " + dir + ": it is a symbolic link");
+        }
+        if (!status.isDirectory()) {
+            throw new InsecureFileException("refusing jipc directory " + dir + ": not a directory");
+        }
+        int euid = Libc.geteuid();
+        if (status.uid() != euid) {
+            throw new InsecureFileException("refusing jipc directory " + dir + ": owned by uid "
+                    + Integer.toUnsignedString(status.uid()) + ", not by this user (uid "
+                    + Integer.toUnsignedString(euid) + ")");
+        }
+        if ((status.permissions() & 077) != 0) {
+            throw new InsecureFileException("refusing jipc directory " + dir + ": mode "
+                    + FileStatus.octal(status.permissions()) + " lets other users in; expected 0700");
+        }
+    }
+}

@@ -1,0 +1,317 @@
+package io.jipc.segment;
+
+import io.jipc.ClosedException;
+import io.jipc.CorruptSegmentException;
+import io.jipc.ErrnoException;
+import io.jipc.InsecureFileException;
+import io.jipc.platform.Errno;
+import io.jipc.platform.FileStatus;
+import io.jipc.platform.Libc;
+import io.jipc.platform.ProcessIdentity;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import static io.jipc.segment.SegmentHeaderDescriptor.CREATED_AT_OFFSET;
+import static io.jipc.segment.SegmentHeaderDescriptor.CREATOR_PID_OFFSET;
+import static io.jipc.segment.SegmentHeaderDescriptor.CREATOR_START_TIME_OFFSET;
+import static io.jipc.segment.SegmentHeaderDescriptor.FILE_LENGTH_OFFSET;
+import static io.jipc.segment.SegmentHeaderDescriptor.HEADER_LENGTH_OFFSET;
+import static io.jipc.segment.SegmentHeaderDescriptor.LENGTH;
+import static io.jipc.segment.SegmentHeaderDescriptor.MAGIC_OFFSET;
+import static io.jipc.segment.SegmentHeaderDescriptor.OBJECT_ID_OFFSET;
+import static io.jipc.segment.SegmentHeaderDescriptor.VERSION_OFFSET;
+
+/**
+ * A jipc file mapped into this process: a {@link SegmentHeaderDescriptor common header} followed by
+ * kind-specific data.
+ *
+ * <h2>Creating</h2>
+ * {@link #create} opens the file with {@code O_CREAT|O_EXCL|O_NOFOLLOW}, sets its permission bits
+ * exactly with {@code fchmod} (whatever the umask), reserves its storage with {@code fallocate} (a
+ * full {@code /dev/shm} fails here with {@code ENOSPC}, never later as a {@code SIGBUS}), maps it
+ * and writes the header except the version. The caller writes its kind-specific data and then
+ * calls {@link #publish}, which stores the version with release semantics: from then on openers
+ * accept the file. If creation fails the file is removed.
+ *
+ * <h2>Opening</h2>
+ * {@link #open} refuses a symbolic link, a file that is not regular, owned by another user or with
+ * other permission bits than expected; waits (bounded) for the creator to publish; and checks
+ * magic, major version, header length and file length before handing out the mapping.
+ *
+ * <h2>Lifetime</h2>
+ * The mapping stays valid after the file is {@link #unlink unlinked} (POSIX semantics) until
+ * {@link #close()}. Closing unmaps; a thread that touches the memory afterwards gets an
+ * {@link IllegalStateException} from the closed arena, never a crash.
+ */
+public final class SharedSegment implements AutoCloseable {
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    private static final long READY_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private final Path path;
+    private final Arena arena;
+    private final MemorySegment memory;
+    private final long device;
+    private final long inode;
+
+    private SharedSegment(Path path, Arena arena, MemorySegment memory, FileStatus status) {
+        this.path = path;
+        this.arena = arena;
+        this.memory = memory;
+        this.device = status.device();
+        this.inode = status.inode();
+    }
+
+    /**
+     * Creates the file exclusively and maps it; the version is left 0 until {@link #publish}.
+     *
+     * @param permissions permission bits, e.g. {@code 0600}
+     * @throws ErrnoException {@code EEXIST} if the file exists, {@code ENOSPC} if there is no room
+     */
+    public static SharedSegment create(Path path, long magic, long fileLength, int permissions) {
+        if (fileLength < LENGTH) {
+            throw new IllegalArgumentException("file length " + fileLength + " < header " + LENGTH);
+        }
+        String name = path.toString();
+        int fd = Libc.open(name, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_CLOEXEC,
+                permissions);
+        Arena arena = null;
+        boolean done = false;
+        try {
+            Libc.fchmod(fd, permissions, name);
+            try {
+                Libc.allocate(fd, fileLength, name);
+            } catch (ErrnoException e) {
+                throw new ErrnoException(e.errno(), e.errnoName(),
+                        Errno.description(e.errno()) + "; " + fileLength + " bytes were asked", e.call(), name);
+            }
+            FileStatus status = Libc.fstat(fd, name);
+            arena = Arena.ofShared();
+            MemorySegment memory = Libc.mapShared(fd, fileLength, true, true, arena, name);
+            ProcessIdentity self = ProcessIdentity.current();
+            memory.set(ValueLayout.JAVA_LONG, MAGIC_OFFSET, magic);
+            memory.set(ValueLayout.JAVA_INT, HEADER_LENGTH_OFFSET, LENGTH);
+            memory.set(ValueLayout.JAVA_LONG, FILE_LENGTH_OFFSET, fileLength);
+            memory.set(ValueLayout.JAVA_LONG, CREATOR_PID_OFFSET, self.pid());
+            memory.set(ValueLayout.JAVA_LONG, CREATOR_START_TIME_OFFSET, self.startTime());
+            memory.set(ValueLayout.JAVA_LONG, CREATED_AT_OFFSET, System.currentTimeMillis());
+            memory.set(ValueLayout.JAVA_LONG, OBJECT_ID_OFFSET, ThreadLocalRandom.current().nextLong());
+            SharedSegment segment = new SharedSegment(path, arena, memory, status);
+            done = true;
+            return segment;
+        } finally {
+            Libc.close(fd);
+            if (!done) {
+                if (arena != null) {
+                    arena.close();
+                }
+                unlinkQuietly(path);
+            }
+        }
+    }
+
+    /**
+     * Opens and maps an existing file after checking it.
+     *
+     * @param magic        the magic the file must start with
+     * @param major        the only major version accepted
+     * @param permissions  the permission bits the file must have
+     * @param readyTimeout how long to wait for a creator that is still initialising the file
+     * @throws ErrnoException          {@code ENOENT} if there is no such file
+     * @throws InsecureFileException   if the file is a link, not regular, foreign or has other permissions
+     * @throws CorruptSegmentException if the header is wrong, or the file never became ready
+     */
+    public static SharedSegment open(Path path, long magic, int major, int permissions, Duration readyTimeout) {
+        String name = path.toString();
+        long deadline = System.nanoTime() + readyTimeout.toNanos();
+        int fd;
+        try {
+            fd = Libc.open(name, Libc.O_RDWR | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ELOOP) {
+                throw new InsecureFileException("refusing " + name + ": it is a symbolic link");
+            }
+            throw e;
+        }
+        Arena arena = Arena.ofShared();
+        boolean done = false;
+        try {
+            FileStatus status = checkFile(fd, name, permissions);
+            while (status.size() == 0) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new CorruptSegmentException(name + " is empty: its creator never initialised it"
+                            + " (it may have died during creation); remove the file");
+                }
+                sleepBriefly();
+                status = Libc.fstat(fd, name);
+            }
+            if (status.size() < LENGTH) {
+                throw new CorruptSegmentException(name + " is truncated: " + status.size()
+                        + " bytes, shorter than the " + LENGTH + "-byte header");
+            }
+            MemorySegment memory = Libc.mapShared(fd, status.size(), true, false, arena, name);
+            SharedSegment segment = new SharedSegment(path, arena, memory, status);
+            segment.awaitReady(magic, major, status.size(), deadline);
+            done = true;
+            return segment;
+        } finally {
+            Libc.close(fd);
+            if (!done) {
+                arena.close();
+            }
+        }
+    }
+
+    private static FileStatus checkFile(int fd, String name, int permissions) {
+        FileStatus status = Libc.fstat(fd, name);
+        if (!status.isRegularFile()) {
+            throw new InsecureFileException("refusing " + name + ": not a regular file");
+        }
+        int euid = Libc.geteuid();
+        if (status.uid() != euid) {
+            throw new InsecureFileException("refusing " + name + ": owned by uid "
+                    + Integer.toUnsignedString(status.uid()) + ", not by this user (uid "
+                    + Integer.toUnsignedString(euid) + ")");
+        }
+        if (status.permissions() != permissions) {
+            throw new InsecureFileException("refusing " + name + ": mode " + FileStatus.octal(status.permissions())
+                    + ", expected " + FileStatus.octal(permissions));
+        }
+        return status;
+    }
+
+    private void awaitReady(long expectedMagic, int expectedMajor, long size, long deadline) {
+        String name = path.toString();
+        int version;
+        while (true) {
+            long magic = memory.get(ValueLayout.JAVA_LONG, MAGIC_OFFSET);
+            if (magic != 0 && magic != expectedMagic) {
+                throw new CorruptSegmentException(name + " has magic '" + SegmentHeaderDescriptor.tag(magic)
+                        + "', expected '" + SegmentHeaderDescriptor.tag(expectedMagic) + "'");
+            }
+            version = (int) INT.getAcquire(memory, (long) VERSION_OFFSET);
+            if (version != 0) {
+                break;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                long pid = memory.get(ValueLayout.JAVA_LONG, CREATOR_PID_OFFSET);
+                long start = memory.get(ValueLayout.JAVA_LONG, CREATOR_START_TIME_OFFSET);
+                String creator = pid == 0 ? "unknown creator"
+                        : "creator pid " + pid + (new ProcessIdentity(pid, start).isAlive() ? " (alive)" : " (dead)");
+                throw new CorruptSegmentException(name + " was never made ready by its " + creator
+                        + "; remove the file if its creator died");
+            }
+            sleepBriefly();
+        }
+        long magic = memory.get(ValueLayout.JAVA_LONG, MAGIC_OFFSET);
+        if (magic != expectedMagic) {
+            throw new CorruptSegmentException(name + " has magic '" + SegmentHeaderDescriptor.tag(magic)
+                    + "', expected '" + SegmentHeaderDescriptor.tag(expectedMagic) + "'");
+        }
+        int major = SegmentHeaderDescriptor.major(version);
+        if (major != expectedMajor) {
+            throw new CorruptSegmentException(name + " has format version " + major + "."
+                    + SegmentHeaderDescriptor.minor(version) + "; this jipc reads version " + expectedMajor + ".x");
+        }
+        int headerLength = memory.get(ValueLayout.JAVA_INT, HEADER_LENGTH_OFFSET);
+        if (headerLength != LENGTH) {
+            throw new CorruptSegmentException(name + " has header length " + headerLength + ", expected " + LENGTH);
+        }
+        long fileLength = memory.get(ValueLayout.JAVA_LONG, FILE_LENGTH_OFFSET);
+        if (fileLength != size) {
+            throw new CorruptSegmentException(name + " says it is " + fileLength + " bytes long but is " + size);
+        }
+    }
+
+    private static void sleepBriefly() {
+        try {
+            TimeUnit.NANOSECONDS.sleep(READY_POLL_NANOS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClosedException("interrupted while waiting for a shared file to become ready");
+        }
+    }
+
+    /** Makes the file visible to openers: stores {@code major.minor} with release semantics. */
+    public void publish(int major, int minor) {
+        INT.setRelease(memory, (long) VERSION_OFFSET, SegmentHeaderDescriptor.version(major, minor));
+    }
+
+    /** The whole mapped file, header included. */
+    public MemorySegment memory() {
+        return memory;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** Identifies the file (device and inode), across handles and paths. */
+    public String fileKey() {
+        return Long.toHexString(device) + ":" + Long.toHexString(inode);
+    }
+
+    public int version() {
+        return (int) INT.getAcquire(memory, (long) VERSION_OFFSET);
+    }
+
+    public long objectId() {
+        return memory.get(ValueLayout.JAVA_LONG, OBJECT_ID_OFFSET);
+    }
+
+    public long creatorPid() {
+        return memory.get(ValueLayout.JAVA_LONG, CREATOR_PID_OFFSET);
+    }
+
+    public ProcessIdentity creator() {
+        return new ProcessIdentity(creatorPid(), memory.get(ValueLayout.JAVA_LONG, CREATOR_START_TIME_OFFSET));
+    }
+
+    public long createdAtMillis() {
+        return memory.get(ValueLayout.JAVA_LONG, CREATED_AT_OFFSET);
+    }
+
+    /** Unmaps the file; idempotent. Other threads touching the memory afterwards get an {@link IllegalStateException}. */
+    @Override
+    public void close() {
+        if (arena.scope().isAlive()) {
+            try {
+                arena.close();
+            } catch (IllegalStateException alreadyClosed) {
+                // a concurrent close won
+            }
+        }
+    }
+
+    /** Whether the mapping is still open. */
+    public boolean isOpen() {
+        return arena.scope().isAlive();
+    }
+
+    /** Removes the file; returns false if it did not exist. Existing mappings stay valid. */
+    public static boolean unlink(Path path) {
+        try {
+            Libc.unlink(path.toString());
+            return true;
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private static void unlinkQuietly(Path path) {
+        try {
+            Libc.unlink(path.toString());
+        } catch (RuntimeException ignored) {
+            // best effort while failing creation
+        }
+    }
+}

@@ -1,0 +1,252 @@
+package io.jipc.testkit;
+
+import io.jipc.platform.JavaCommand;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A child JVM started with the test class path, native access enabled and this JVM's
+ * {@code jipc.*} system properties (so it shares the test's jipc root).
+ *
+ * <p>Safety nets, so that a test can never leave a process behind or hang the build:
+ * <ul>
+ * <li>a hard timeout (default {@link #DEFAULT_HARD_TIMEOUT}) after which the child is killed;</li>
+ * <li>{@link #close()} kills it; {@link #killAll()} (called by {@link JipcTestExtension} after
+ *     every test) kills every child still running; a shutdown hook does the same;</li>
+ * <li>the child's main should call {@link ChildMain#dieWithParent()} so it exits when the test JVM
+ *     dies (even by {@code SIGKILL}).</li>
+ * </ul>
+ * Standard output and error are merged and collected line by line ({@link #awaitLine},
+ * {@link #output()}).
+ */
+public final class ChildJvm implements AutoCloseable {
+    /** Hard limit on a child's life unless a test sets another. */
+    public static final Duration DEFAULT_HARD_TIMEOUT = Duration.ofMinutes(5);
+
+    private static final Set<ChildJvm> LIVE = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(ChildJvm::killAll, "jipc-testkit-kill-children"));
+    }
+
+    private final String label;
+    private final Process process;
+    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private final StringBuffer output = new StringBuffer();
+    private final Thread reader;
+
+    private ChildJvm(String label, Process process, Duration hardTimeout) {
+        this.label = label;
+        this.process = process;
+        LIVE.add(this);
+        this.reader = Thread.ofPlatform().daemon().name("child-output-" + process.pid()).start(() -> {
+            try (BufferedReader in = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    output.append(line).append('\n');
+                    lines.add(line);
+                }
+            } catch (IOException ignored) {
+                // the process went away
+            }
+        });
+        Thread.ofPlatform().daemon().name("child-watchdog-" + process.pid()).start(() -> {
+            try {
+                if (!process.waitFor(hardTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    System.err.println("[testkit] killing " + label + " (pid " + process.pid()
+                            + ") after the hard timeout of " + hardTimeout);
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        process.onExit().thenRun(() -> LIVE.remove(this));
+    }
+
+    /** Starts {@code mainClass} with {@code args} and the default hard timeout. */
+    public static ChildJvm start(Class<?> mainClass, String... args) {
+        return builder(mainClass).args(args).start();
+    }
+
+    public static Builder builder(Class<?> mainClass) {
+        return new Builder(mainClass);
+    }
+
+    /** Configures a child JVM. */
+    public static final class Builder {
+        private final Class<?> mainClass;
+        private final List<String> args = new ArrayList<>();
+        private final List<String> jvmArgs = new ArrayList<>(List.of("-Xmx256m", "-XX:+UseSerialGC",
+                "-Xshare:auto"));
+        private Duration hardTimeout = DEFAULT_HARD_TIMEOUT;
+        private final List<String[]> properties = new ArrayList<>();
+
+        private Builder(Class<?> mainClass) {
+            this.mainClass = mainClass;
+        }
+
+        public Builder args(String... more) {
+            args.addAll(List.of(more));
+            return this;
+        }
+
+        /** Adds a JVM option. */
+        public Builder jvmArg(String arg) {
+            jvmArgs.add(arg);
+            return this;
+        }
+
+        /** Compiles with C1 only: starts and warms up faster, runs hot loops slower. */
+        public Builder quickStart() {
+            jvmArgs.add("-XX:TieredStopAtLevel=1");
+            return this;
+        }
+
+        public Builder property(String key, String value) {
+            properties.add(new String[] {key, value});
+            return this;
+        }
+
+        public Builder hardTimeout(Duration timeout) {
+            this.hardTimeout = timeout;
+            return this;
+        }
+
+        public ChildJvm start() {
+            JavaCommand command = JavaCommand.forMain(mainClass);
+            jvmArgs.forEach(command::jvmArg);
+            properties.forEach(p -> command.property(p[0], p[1]));
+            command.args(args);
+            ProcessBuilder builder = command.toProcessBuilder().redirectErrorStream(true);
+            try {
+                return new ChildJvm(mainClass.getSimpleName() + " " + String.join(" ", args), builder.start(),
+                        hardTimeout);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot start child JVM " + mainClass.getName(), e);
+            }
+        }
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public Process process() {
+        return process;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /**
+     * Waits for a line of output that starts with {@code prefix} and returns it; lines before it
+     * are consumed.
+     *
+     * @throws AssertionError if the child exits or the timeout passes first (with its output)
+     */
+    public String awaitLine(String prefix, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("no line starting with '" + prefix + "' from " + label + " within "
+                            + timeout + "; output:\n" + output);
+                }
+                String line = lines.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)), TimeUnit.NANOSECONDS);
+                if (line != null) {
+                    if (line.startsWith(prefix)) {
+                        return line;
+                    }
+                } else if (!process.isAlive() && lines.isEmpty()) {
+                    reader.join(1000);
+                    if (lines.isEmpty()) {
+                        throw new AssertionError(label + " exited with " + process.exitValue() + " before printing '"
+                                + prefix + "'; output:\n" + output);
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /**
+     * Waits for the child to exit and returns its exit code.
+     *
+     * @throws AssertionError if it is still running after {@code timeout} (it is killed first)
+     */
+    public int waitFor(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                kill();
+                throw new AssertionError(label + " did not exit within " + timeout + "; output:\n" + output);
+            }
+            reader.join(2000);
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /** Waits for exit and asserts exit code 0, with the output in the failure message. */
+    public void assertSuccess(Duration timeout) {
+        int code = waitFor(timeout);
+        if (code != 0) {
+            throw new AssertionError(label + " exited with " + code + "; output:\n" + output);
+        }
+    }
+
+    /** Everything the child printed so far. */
+    public String output() {
+        return output.toString();
+    }
+
+    /** Kills the child with {@code SIGKILL} and waits until it is gone (reaped). */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LIVE.remove(this);
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            kill();
+        }
+    }
+
+    /** Kills every child JVM still running; returns how many there were. */
+    public static int killAll() {
+        int killed = 0;
+        for (ChildJvm child : List.copyOf(LIVE)) {
+            if (child.process.isAlive()) {
+                killed++;
+                child.kill();
+            }
+            LIVE.remove(child);
+        }
+        return killed;
+    }
+}
