@@ -16,9 +16,13 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <h2>Threads</h2>
  * <ul>
- * <li>A <b>platform thread</b> sleeps in the {@code futex} system call itself, at most
- *     {@link #SLICE_NANOS} at a time, so that {@link Thread#interrupt()} (which cannot reach a
- *     thread inside a system call) is noticed within one slice.</li>
+ * <li>A <b>platform thread</b> sleeps in the {@code futex} system call itself. Without a deadline
+ *     it sleeps without a kernel timer (arming one per wait costs more than the wake-up itself on
+ *     virtual machines); {@link Thread#interrupt()} cannot reach a thread inside a system call, so
+ *     while such sleepers exist an <em>interrupt watchdog</em> thread looks every
+ *     {@link #SLICE_NANOS} for interrupted sleepers and wakes their word with {@code FUTEX_WAKE}
+ *     (the other sleepers on that word wake spuriously and sleep again). With a deadline it sleeps
+ *     at most {@link #SLICE_NANOS} at a time.</li>
  * <li>A <b>virtual thread</b> must not sleep in a native call: it would pin its carrier, and a few
  *     such waits would starve every other virtual thread. It registers with a per-word watcher
  *     (one daemon platform thread per futex word with waiters in this process) and parks with
@@ -34,6 +38,10 @@ public final class Futex {
     /** Longest single sleep in the kernel; bounds how late an interruption is noticed. */
     public static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
+    /** Platform threads asleep without a deadline, by thread, with the word they sleep on. */
+    private static final ConcurrentHashMap<Thread, Long> UNTIMED_SLEEPERS = new ConcurrentHashMap<>();
+    private static final Object WATCHDOG_LOCK = new Object();
+    private static Thread watchdog;
     private static final ConcurrentHashMap<Long, Watcher> WATCHERS = new ConcurrentHashMap<>();
 
     private Futex() {
@@ -56,14 +64,56 @@ public final class Futex {
         long slice = Math.min(remaining, SLICE_NANOS);
         if (Thread.currentThread().isVirtual()) {
             awaitVirtual(address, expected, slice);
-        } else {
-            int rc = Libc.futexWait(address, expected, slice);
-            if (rc == Errno.EFAULT) {
-                return;
+        } else if (deadlineNanos == Long.MAX_VALUE) {
+            Thread self = Thread.currentThread();
+            UNTIMED_SLEEPERS.put(self, address);
+            ensureWatchdog();
+            try {
+                if (!self.isInterrupted()) {
+                    Libc.futexWait(address, expected, -1);
+                }
+            } finally {
+                UNTIMED_SLEEPERS.remove(self);
             }
+        } else {
+            Libc.futexWait(address, expected, slice);
         }
         if (Thread.interrupted()) {
             throw new InterruptedException();
+        }
+    }
+
+    private static void ensureWatchdog() {
+        synchronized (WATCHDOG_LOCK) {
+            if (watchdog == null) {
+                watchdog = Thread.ofPlatform().daemon().name("jipc-futex-interrupt-watchdog").start(Futex::watch);
+            }
+        }
+    }
+
+    /** Wakes the word of every untimed sleeper whose thread was interrupted; ends when none is left. */
+    private static void watch() {
+        while (true) {
+            try {
+                TimeUnit.NANOSECONDS.sleep(SLICE_NANOS);
+            } catch (InterruptedException e) {
+                // keep watching: this thread is not interruptible by design
+            }
+            synchronized (WATCHDOG_LOCK) {
+                if (UNTIMED_SLEEPERS.isEmpty()) {
+                    watchdog = null;
+                    return;
+                }
+            }
+            UNTIMED_SLEEPERS.forEach((thread, address) -> {
+                if (thread.isInterrupted()) {
+                    try {
+                        Libc.futexWake(address, Integer.MAX_VALUE);
+                    } catch (RuntimeException unmapped) {
+                        // the mapping is gone: the sleeper has already been released with EFAULT
+                    }
+                }
+            });
         }
     }
 

@@ -96,6 +96,7 @@ public final class Libc {
     private static final MethodHandle READ;
     private static final MethodHandle WRITE;
     private static final MethodHandle GETEUID;
+    private static final MethodHandle SYSCONF;
     private static final MethodHandle SYSCALL6;
     private static final MethodHandle STRERRORNAME_NP;
     private static final MethodHandle STRERRORDESC_NP;
@@ -148,6 +149,7 @@ public final class Libc {
         READ = lookup.errno("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
         WRITE = lookup.errno("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
         GETEUID = lookup.plain("geteuid", FunctionDescriptor.of(JAVA_INT));
+        SYSCONF = lookup.plain("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
         SYSCALL6 = lookup.errno("syscall", FunctionDescriptor.of(JAVA_LONG,
                 JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
         STRERRORNAME_NP = lookup.optional("strerrorname_np", FunctionDescriptor.of(C_STRING, JAVA_INT));
@@ -409,6 +411,17 @@ public final class Libc {
         ensureAvailability();
         try {
             return (int) GETEUID.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Clock ticks per second ({@code sysconf(_SC_CLK_TCK)}), the unit of times in {@code /proc/<pid>/stat}. */
+    public static long clockTicksPerSecond() {
+        ensureAvailability();
+        try {
+            long ticks = (long) SYSCONF.invokeExact(2 /* _SC_CLK_TCK */);
+            return ticks > 0 ? ticks : 100;
         } catch (Throwable t) {
             throw rethrow(t);
         }

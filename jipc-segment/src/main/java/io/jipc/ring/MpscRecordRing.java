@@ -140,7 +140,7 @@ public final class MpscRecordRing extends RecordRing {
             return false;
         }
         long index = position & mask;
-        MemorySegment.copy(source, offset, data, index + RecordDescriptor.HEADER_LENGTH, length);
+        SmallCopy.copy(source, offset, data, index + RecordDescriptor.HEADER_LENGTH, length);
         data.set(ValueLayout.JAVA_INT, index + TYPE_OFFSET, TYPE_MESSAGE);
         publishCommit(position);
         returnSlot(slot);

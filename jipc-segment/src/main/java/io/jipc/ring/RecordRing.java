@@ -147,18 +147,7 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
         if (position == FULL) {
             return false;
         }
-        MemorySegment.copy(source, offset, data, payloadOffset(position), length);
-        commit(position);
-        return true;
-    }
-
-    /** Copies {@code length} bytes of {@code source} from {@code offset} into a new record; false if full. */
-    public boolean offer(byte[] source, int offset, int length) {
-        long position = tryClaim(length);
-        if (position == FULL) {
-            return false;
-        }
-        MemorySegment.copy(source, offset, data, ValueLayout.JAVA_BYTE, payloadOffset(position), length);
+        SmallCopy.copy(source, offset, data, payloadOffset(position), length);
         commit(position);
         return true;
     }
@@ -298,6 +287,34 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
         return count;
     }
 
+    /**
+     * The payload length of the next committed message, or -1 if none is committed; padding in
+     * front of it is consumed. Lets a caller size its buffer before {@link #read}.
+     */
+    public int nextMessageLength() {
+        final long start = head;
+        long h = start;
+        int result = -1;
+        while (true) {
+            long index = h & mask;
+            if ((long) LONG.getAcquire(data, index) != (h ^ salt)) {
+                break;
+            }
+            int length = data.get(ValueLayout.JAVA_INT, index + LENGTH_OFFSET);
+            int type = data.get(ValueLayout.JAVA_INT, index + TYPE_OFFSET);
+            int recordLength = checkedRecordLength(h, index, length, type);
+            if (type == TYPE_MESSAGE) {
+                result = length;
+                break;
+            }
+            h += recordLength;
+        }
+        if (h != start) {
+            publishHead(h, 0);
+        }
+        return result;
+    }
+
     private int checkedRecordLength(long position, long index, int length, int type) {
         if (type != TYPE_MESSAGE && type != TYPE_PADDING) {
             throw new CorruptSegmentException(name + ": record at position " + position + " has type " + type);
@@ -327,6 +344,15 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
     public boolean hasCommitted() {
         long h = head;
         return (long) LONG.getVolatile(data, h & mask) == (h ^ salt);
+    }
+
+    /**
+     * Whether the tail is past the head although nothing is committed there: a producer is in the
+     * middle of a send (or died there). A sleeping consumer must then wake up by itself within the
+     * stall timeout to {@link #checkStall() check}. Consumer thread only.
+     */
+    public boolean claimPending() {
+        return tailVolatile() - head > 0;
     }
 
     /** Announces the consumer about to sleep; returns the value for {@link #awaitData}. */

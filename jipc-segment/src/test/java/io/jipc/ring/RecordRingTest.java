@@ -42,7 +42,7 @@ class RecordRingTest {
             for (int i = 0; i < 20_000; i++) {
                 byte[] message = new byte[random.nextInt(0, 700)];
                 random.nextBytes(message);
-                while (!producer.offer(message, 0, message.length)) {
+                while (!producer.offer(MemorySegment.ofArray(message), 0, message.length)) {
                     consumer.read(handler, random.nextInt(1, 5));
                 }
                 sent.add(message);
@@ -135,7 +135,7 @@ class RecordRingTest {
             producer.acquireProducer();
             RecordRing consumer = fixture.attach();
             consumer.acquireConsumer();
-            producer.offer(new byte[10], 0, 10);
+            producer.offer(MemorySegment.ofArray(new byte[10]), 0, 10);
             // a stranger overwrites the length of the committed record
             producer.buffer().set(ValueLayout.JAVA_INT, RecordDescriptor.LENGTH_OFFSET, Integer.MAX_VALUE);
             assertThrows(CorruptSegmentException.class, () -> consumer.read((b, o, l) -> { }, 1));

@@ -1,0 +1,139 @@
+package io.jipc.cli;
+
+import io.jipc.WaitStrategy;
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/** {@code jipc mailbox}: create, use and remove mailboxes from the shell. */
+@Command(name = "mailbox", mixinStandardHelpOptions = true,
+        description = "Create, send to, receive from and destroy mailboxes.",
+        subcommands = {MailboxCommand.Create.class, MailboxCommand.Send.class, MailboxCommand.Receive.class,
+                MailboxCommand.Info.class, MailboxCommand.Destroy.class})
+final class MailboxCommand {
+
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a mailbox.")
+    static final class Create implements Callable<Integer> {
+        @Parameters(index = "0", description = "mailbox name")
+        String name;
+
+        @Option(names = "--capacity", description = "ring bytes (default: ${DEFAULT-VALUE})")
+        long capacity = 1 << 20;
+
+        @Option(names = "--max-message", description = "largest message in bytes (default: ${DEFAULT-VALUE})")
+        int maxMessage = 64 * 1024;
+
+        @Option(names = "--single-sender", description = "one sending process at a time")
+        boolean singleSender;
+
+        @Option(names = "--wait", description = "wait strategy: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+        WaitStrategy wait = WaitStrategy.SPIN_THEN_FUTEX;
+
+        @Override
+        public Integer call() {
+            try (Mailbox mailbox = Mailbox.create(name, MailboxOptions.builder().capacityBytes(capacity)
+                    .maxMessageSize(maxMessage).singleSender(singleSender).waitStrategy(wait).build())) {
+                System.out.println("created " + mailbox + " at " + Mailbox.path(name));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "send", mixinStandardHelpOptions = true,
+            description = "Send each argument (or each line of standard input) as one message.")
+    static final class Send implements Callable<Integer> {
+        @Parameters(index = "0", description = "mailbox name")
+        String name;
+
+        @Parameters(index = "1..*", description = "messages (UTF-8); none: read lines from standard input")
+        String[] messages;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Mailbox mailbox = Mailbox.open(name)) {
+                if (messages != null) {
+                    for (String m : messages) {
+                        mailbox.put(m.getBytes(StandardCharsets.UTF_8));
+                    }
+                } else {
+                    var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8));
+                    String line;
+                    while ((line = in.readLine()) != null) {
+                        mailbox.put(line.getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "recv", mixinStandardHelpOptions = true,
+            description = "Receive messages and print each on its own line (UTF-8).")
+    static final class Receive implements Callable<Integer> {
+        @Parameters(index = "0", description = "mailbox name")
+        String name;
+
+        @Option(names = {"-n", "--count"}, description = "stop after this many messages (default: 1; 0 = forever)")
+        long count = 1;
+
+        @Option(names = "--timeout", description = "give up after this long without a message, e.g. 5s (default: wait forever)")
+        String timeoutText;
+
+        @Override
+        public Integer call() throws Exception {
+            Duration timeout = timeoutText == null ? null : Durations.parse(timeoutText);
+            try (Mailbox mailbox = Mailbox.open(name)) {
+                for (long i = 0; count == 0 || i < count; i++) {
+                    byte[] message = timeout == null ? mailbox.take() : mailbox.poll(timeout);
+                    if (message == null) {
+                        System.err.println("no message within " + timeout);
+                        return 1;
+                    }
+                    System.out.println(new String(message, StandardCharsets.UTF_8));
+                    System.out.flush();
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "info", mixinStandardHelpOptions = true, description = "Describe a mailbox.")
+    static final class Info implements Callable<Integer> {
+        @Parameters(index = "0", description = "mailbox name")
+        String name;
+
+        @Override
+        public Integer call() {
+            try (Mailbox mailbox = Mailbox.open(name)) {
+                System.out.println(mailbox);
+                System.out.println("  id:             " + Long.toHexString(mailbox.id()));
+                System.out.println("  file:           " + Mailbox.path(name));
+                System.out.println("  pending bytes:  " + mailbox.pendingBytes());
+                System.out.println("  received:       " + mailbox.receivedCount());
+                System.out.println("  dead sends skipped: " + mailbox.skippedDeadSends());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "destroy", mixinStandardHelpOptions = true, description = "Remove a mailbox.")
+    static final class Destroy implements Callable<Integer> {
+        @Parameters(index = "0", description = "mailbox name")
+        String name;
+
+        @Override
+        public Integer call() {
+            if (!Mailbox.destroy(name)) {
+                System.err.println("no mailbox '" + name + "'");
+                return 1;
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.jipc.cli.bench;
+
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MessageHandler;
+import io.jipc.platform.Libc;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The second process of a benchmark: runs the phases named on its command line, in order, against
+ * objects the first process created. Prints {@code READY <phase>} when it starts a phase.
+ *
+ * <ul>
+ * <li>{@code echo:<in>:<out>}: receives messages from mailbox {@code in} and sends each, in place,
+ *     to mailbox {@code out}, until it has echoed one whose first 8 bytes are -1.</li>
+ * <li>{@code sink:<in>:<out>:<count>[:<count>...]}: for each count, receives that many messages
+ *     from {@code in}, checks that their first 8 bytes count up from 0, then sends one message to
+ *     {@code out}.</li>
+ * <li>{@code pipe:<p2c>:<c2p>:<size>}: opens FIFO {@code p2c} for reading and {@code c2p} for
+ *     writing and echoes messages of {@code size} bytes until it has echoed one starting with -1.</li>
+ * <li>{@code idle:<in>}: blocks in {@code take()} on {@code in} until a message arrives.</li>
+ * </ul>
+ */
+public final class BenchPeer {
+    private BenchPeer() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(3)));
+        for (String phase : args) {
+            String[] f = phase.split(":");
+            System.out.println("READY " + f[0]);
+            System.out.flush();
+            switch (f[0]) {
+                case "echo" -> echo(f[1], f[2]);
+                case "sink" -> {
+                    for (int i = 3; i < f.length; i++) {
+                        sink(f[1], f[2], Long.parseLong(f[i]));
+                    }
+                }
+                case "pipe" -> pipe(f[1], f[2], Integer.parseInt(f[3]));
+                case "idle" -> idle(f[1]);
+                default -> throw new IllegalArgumentException("unknown phase " + phase);
+            }
+        }
+        System.out.println("PEER DONE");
+        System.out.flush();
+    }
+
+    private static void echo(String in, String out) throws InterruptedException {
+        try (Mailbox ping = Mailbox.open(in); Mailbox pong = Mailbox.open(out)) {
+            long[] last = {0};
+            MessageHandler echo = message -> {
+                last[0] = message.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+                while (!pong.offer(message)) {
+                    Thread.onSpinWait();
+                }
+            };
+            while (last[0] != -1) {
+                ping.take(echo);
+            }
+        }
+    }
+
+    private static void sink(String in, String out, long count) throws InterruptedException {
+        try (Mailbox source = Mailbox.open(in); Mailbox done = Mailbox.open(out)) {
+            long[] expected = {0};
+            MessageHandler check = message -> {
+                long seq = message.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+                if (seq != expected[0]) {
+                    throw new IllegalStateException("sink: message " + seq + " arrived, expected " + expected[0]);
+                }
+                expected[0]++;
+            };
+            while (expected[0] < count) {
+                if (source.drain(check, 4096) == 0) {
+                    source.take(check);
+                }
+            }
+            byte[] reply = new byte[8];
+            MemorySegment.ofArray(reply).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, expected[0]);
+            done.put(reply);
+        }
+    }
+
+    private static void pipe(String p2c, String c2p, int size) {
+        int in = Libc.open(p2c, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        int out = Libc.open(c2p, Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = arena.allocate(size, 64);
+            do {
+                if (!PipeIo.readFully(in, buffer, size, p2c)) {
+                    throw new IllegalStateException("pipe: end of file before the last message");
+                }
+                PipeIo.writeFully(out, buffer, size, c2p);
+            } while (buffer.get(ValueLayout.JAVA_LONG, 0) != -1);
+        } finally {
+            Libc.close(in);
+            Libc.close(out);
+        }
+    }
+
+    private static void idle(String in) throws InterruptedException {
+        try (Mailbox mailbox = Mailbox.open(in)) {
+            mailbox.take();
+        }
+    }
+}

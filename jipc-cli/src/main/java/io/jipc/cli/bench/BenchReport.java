@@ -1,0 +1,127 @@
+package io.jipc.cli.bench;
+
+import java.util.List;
+import java.util.Locale;
+
+/** Renders a {@link MailboxBench.Report} as an aligned table or as JSON. */
+public final class BenchReport {
+    private static final double[] PERCENTILES = {50, 90, 99, 99.9};
+
+    private BenchReport() {
+    }
+
+    /** The human-readable table with ratios. */
+    public static String table(MailboxBench.Report report) {
+        StringBuilder out = new StringBuilder();
+        MailboxBench.Settings s = report.settings();
+        out.append(String.format(Locale.ROOT, "jipc bench mailbox: %d-byte messages between two processes%n", s.size()));
+        out.append("machine: ").append(report.machine()).append('\n');
+        out.append(String.format(Locale.ROOT, "ping-pong: %.1f s warm-up + %.1f s measured per mechanism; one-way: %,d messages%n%n",
+                s.warmup().toMillis() / 1000.0, s.measure().toMillis() / 1000.0, s.messages()));
+        out.append(String.format(Locale.ROOT, "%-22s %9s %9s %9s %9s %9s %12s %14s %10s%n", "",
+                "RTT p50", "p90", "p99", "p99.9", "max", "round", "one-way", "one-way"));
+        out.append(String.format(Locale.ROOT, "%-22s %9s %9s %9s %9s %9s %12s %14s %10s%n", "mechanism",
+                "(µs)", "(µs)", "(µs)", "(µs)", "(µs)", "trips/s", "msgs/s", "MB/s"));
+        for (BenchResult r : report.results()) {
+            out.append(String.format(Locale.ROOT, "%-22s", r.mechanism()));
+            for (double p : PERCENTILES) {
+                out.append(String.format(Locale.ROOT, " %9.2f", r.roundTripMicros(p)));
+            }
+            out.append(String.format(Locale.ROOT, " %9.2f", r.roundTrip() == null ? Double.NaN
+                    : r.roundTrip().getMaxValue() / 1000.0));
+            out.append(String.format(Locale.ROOT, " %,12.0f", r.roundTripsPerSecond()));
+            out.append(r.messagesPerSecond() > 0 ? String.format(Locale.ROOT, " %,14.0f", r.messagesPerSecond())
+                    : String.format(Locale.ROOT, " %14s", "-"));
+            out.append(r.megabytesPerSecond() > 0 ? String.format(Locale.ROOT, " %,10.1f", r.megabytesPerSecond())
+                    : String.format(Locale.ROOT, " %10s", "-"));
+            out.append('\n');
+        }
+        BenchResult pipe = find(report.results(), "pipe");
+        if (pipe != null) {
+            out.append('\n');
+            for (BenchResult r : report.results()) {
+                if (r == pipe) {
+                    continue;
+                }
+                double ratio = r.roundTripMicros(50) / pipe.roundTripMicros(50);
+                out.append(String.format(Locale.ROOT, "%-22s RTT p50 = %.3f x the pipe's (%.1f x faster)%n",
+                        r.mechanism(), ratio, 1 / ratio));
+            }
+        }
+        if (!Double.isNaN(report.idleCpu())) {
+            out.append(String.format(Locale.ROOT, "%nidle: a receiver blocked in take() (spin-then-futex) used %.2f %% of a CPU%n",
+                    report.idleCpu()));
+        }
+        return out.toString();
+    }
+
+    /** The same figures as JSON. */
+    public static String json(MailboxBench.Report report) {
+        StringBuilder out = new StringBuilder("{\n");
+        MailboxBench.Settings s = report.settings();
+        out.append("  \"benchmark\": \"mailbox\",\n");
+        out.append("  \"machine\": ").append(quote(report.machine())).append(",\n");
+        out.append("  \"messageSize\": ").append(s.size()).append(",\n");
+        out.append("  \"warmupSeconds\": ").append(number(s.warmup().toMillis() / 1000.0)).append(",\n");
+        out.append("  \"measureSeconds\": ").append(number(s.measure().toMillis() / 1000.0)).append(",\n");
+        out.append("  \"messages\": ").append(s.messages()).append(",\n");
+        out.append("  \"idleCpuPercent\": ").append(number(report.idleCpu())).append(",\n");
+        out.append("  \"results\": [\n");
+        List<BenchResult> results = report.results();
+        for (int i = 0; i < results.size(); i++) {
+            BenchResult r = results.get(i);
+            out.append("    {\"mechanism\": ").append(quote(r.mechanism()));
+            if (r.roundTrip() != null) {
+                out.append(", \"rttMicros\": {");
+                out.append("\"p50\": ").append(number(r.roundTripMicros(50)));
+                out.append(", \"p90\": ").append(number(r.roundTripMicros(90)));
+                out.append(", \"p99\": ").append(number(r.roundTripMicros(99)));
+                out.append(", \"p99.9\": ").append(number(r.roundTripMicros(99.9)));
+                out.append(", \"max\": ").append(number(r.roundTrip().getMaxValue() / 1000.0));
+                out.append("}, \"roundTripsPerSecond\": ").append(number(r.roundTripsPerSecond()));
+            }
+            if (r.messagesPerSecond() > 0) {
+                out.append(", \"messagesPerSecond\": ").append(number(r.messagesPerSecond()));
+                out.append(", \"megabytesPerSecond\": ").append(number(r.megabytesPerSecond()));
+            }
+            out.append(i + 1 < results.size() ? "},\n" : "}\n");
+        }
+        out.append("  ]\n}\n");
+        return out.toString();
+    }
+
+    private static BenchResult find(List<BenchResult> results, String prefix) {
+        for (BenchResult r : results) {
+            if (r.mechanism().startsWith(prefix)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    private static String number(double value) {
+        if (Double.isNaN(value) || Double.isInfinite(value)) {
+            return "null";
+        }
+        return String.format(Locale.ROOT, "%.3f", value);
+    }
+
+    static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+}

@@ -1,0 +1,403 @@
+package io.jipc.cli.bench;
+
+import io.jipc.WaitStrategy;
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxOptions;
+import io.jipc.mailbox.MessageHandler;
+import io.jipc.platform.JavaCommand;
+import io.jipc.platform.Libc;
+import io.jipc.segment.JipcRoot;
+import org.HdrHistogram.Histogram;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Measures mailboxes between two processes: this one and a {@link BenchPeer} child JVM.
+ *
+ * <p>For each wait strategy: a ping-pong over a pair of single-sender mailboxes (round-trip time of
+ * each exchange, HdrHistogram), then one-way throughput (this process sends as fast as it can, the
+ * peer receives and checks the sequence). As a reference, the same ping-pong over a pair of kernel
+ * pipes (FIFOs) between the same two processes. Finally the CPU a receiver uses while it is
+ * blocked with nothing to receive (default strategy).
+ */
+public final class MailboxBench {
+
+    /**
+     * What to run.
+     *
+     * @param size       payload bytes of each message (at least 8)
+     * @param warmup     how long each ping-pong runs before it is measured (the JIT compiles meanwhile)
+     * @param measure    how long each ping-pong is measured
+     * @param messages   messages of the measured one-way run (a quarter as many warm it up first)
+     * @param strategies wait strategies to measure
+     * @param pipe       whether to measure the pipe reference
+     * @param idle       whether to measure the idle CPU of a blocked receiver
+     */
+    public record Settings(int size, Duration warmup, Duration measure, long messages, List<WaitStrategy> strategies,
+                           boolean pipe, boolean idle) {
+        public Settings {
+            if (size < 8) {
+                throw new IllegalArgumentException("message size must be at least 8 bytes: " + size);
+            }
+            strategies = List.copyOf(strategies);
+        }
+    }
+
+    /** One ping-pong exchange: sends {@code sequence} and returns the sequence echoed back. */
+    private interface Exchange {
+        long exchange(long sequence) throws Exception;
+    }
+
+    /** The results of a run. */
+    public record Report(Settings settings, List<BenchResult> results, double idleCpu, String machine) {
+    }
+
+    private static final long WARMUP_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    private static final long MAX_WARMUP_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final long WARMUP_PAUSE_MILLIS = 30;
+
+    private final Settings settings;
+    private final PrintStream progress;
+    private final String prefix = "bench-" + ProcessHandle.current().pid();
+    private final List<String> mailboxes = new ArrayList<>();
+    private final List<Path> fifos = new ArrayList<>();
+
+    public MailboxBench(Settings settings, PrintStream progress) {
+        this.settings = settings;
+        this.progress = progress;
+    }
+
+    /** Runs the benchmark; objects it creates are removed afterwards, whatever happens. */
+    public Report run() throws Exception {
+        Thread cleanup = new Thread(this::cleanUp, "jipc-bench-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try {
+            return runPhases();
+        } finally {
+            cleanUp();
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs anyway
+            }
+        }
+    }
+
+    private Report runPhases() throws Exception {
+        int size = settings.size();
+        long warmMessages = Math.max(100_000, settings.messages() / 4);
+        long throughputCapacity = Math.max(1 << 20, 256L * (size + 16));
+        List<String> peerPhases = new ArrayList<>();
+        List<Mailbox[]> pingPongs = new ArrayList<>();
+        List<Mailbox[]> oneWays = new ArrayList<>();
+        for (WaitStrategy strategy : settings.strategies()) {
+            String tag = strategy.name().toLowerCase().replace('_', '-');
+            MailboxOptions small = MailboxOptions.builder().singleSender(true).waitStrategy(strategy)
+                    .maxMessageSize(Math.max(size, 8)).capacityBytes(64 * 1024).build();
+            MailboxOptions large = MailboxOptions.builder().singleSender(true).waitStrategy(strategy)
+                    .maxMessageSize(Math.max(size, 8)).capacityBytes(throughputCapacity).build();
+            Mailbox ping = create(tag + "-ping", small);
+            Mailbox pong = create(tag + "-pong", small);
+            Mailbox in = create(tag + "-in", large);
+            Mailbox done = create(tag + "-done", small);
+            pingPongs.add(new Mailbox[] {ping, pong});
+            oneWays.add(new Mailbox[] {in, done});
+            peerPhases.add("echo:" + ping.name() + ":" + pong.name());
+            peerPhases.add("sink:" + in.name() + ":" + done.name() + ":" + warmMessages + ":" + settings.messages());
+        }
+        Path p2c = null;
+        Path c2p = null;
+        if (settings.pipe()) {
+            Path dir = JipcRoot.directory("bench");
+            p2c = dir.resolve(prefix + "-p2c");
+            c2p = dir.resolve(prefix + "-c2p");
+            Libc.mkfifo(p2c.toString(), 0600);
+            fifos.add(p2c);
+            Libc.mkfifo(c2p.toString(), 0600);
+            fifos.add(c2p);
+            peerPhases.add("pipe:" + p2c + ":" + c2p + ":" + size);
+        }
+        Mailbox idleBox = null;
+        if (settings.idle()) {
+            idleBox = create("idle", MailboxOptions.builder().maxMessageSize(64).capacityBytes(4096).build());
+            peerPhases.add("idle:" + idleBox.name());
+        }
+
+        Peer peer = new Peer(peerPhases);
+        List<BenchResult> results = new ArrayList<>();
+        double idleCpu = Double.NaN;
+        try {
+            for (int i = 0; i < settings.strategies().size(); i++) {
+                WaitStrategy strategy = settings.strategies().get(i);
+                String label = "mailbox " + strategy.name().toLowerCase().replace('_', '-');
+                peer.await("echo");
+                progress.printf("  %-24s ping-pong ...%n", label);
+                BenchResult pingPong = pingPong(label, pingPongs.get(i)[0], pingPongs.get(i)[1]);
+                peer.await("sink");
+                progress.printf("  %-24s one-way throughput ...%n", label);
+                oneWay(oneWays.get(i)[0], oneWays.get(i)[1], warmMessages);
+                double[] oneWay = oneWay(oneWays.get(i)[0], oneWays.get(i)[1], settings.messages());
+                results.add(pingPong.withThroughput(oneWay[0], oneWay[1]));
+            }
+            if (settings.pipe()) {
+                peer.await("pipe");
+                progress.printf("  %-24s ping-pong ...%n", "pipe (FIFO)");
+                results.add(pipePingPong(p2c, c2p));
+            }
+            if (idleBox != null) {
+                peer.await("idle");
+                progress.printf("  %-24s idle CPU ...%n", "blocked receiver");
+                idleCpu = idleCpu(peer.pid(), idleBox);
+            }
+            peer.await("PEER DONE");
+            peer.waitFor();
+        } finally {
+            peer.kill();
+            for (Mailbox[] pair : pingPongs) {
+                closeAll(pair);
+            }
+            for (Mailbox[] pair : oneWays) {
+                closeAll(pair);
+            }
+            if (idleBox != null) {
+                idleBox.close();
+            }
+        }
+        return new Report(settings, results, idleCpu, Machine.describe());
+    }
+
+    private Mailbox create(String suffix, MailboxOptions options) {
+        String name = prefix + "-" + suffix;
+        Mailbox.destroy(name);
+        Mailbox mailbox = Mailbox.create(name, options);
+        mailboxes.add(name);
+        return mailbox;
+    }
+
+    private static void closeAll(Mailbox[] mailboxes) {
+        for (Mailbox m : mailboxes) {
+            m.close();
+        }
+    }
+
+    private BenchResult pingPong(String label, Mailbox ping, Mailbox pong) throws Exception {
+        MemorySegment message = Arena.ofAuto().allocate(settings.size(), 8);
+        long[] echoed = {0};
+        MessageHandler check = m -> echoed[0] = m.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+        return measure(label, sequence -> {
+            message.set(ValueLayout.JAVA_LONG, 0, sequence);
+            ping.put(message);
+            pong.take(check);
+            return echoed[0];
+        });
+    }
+
+    /**
+     * Warms up, then measures round trips for the configured time, then sends the stop message (-1).
+     *
+     * <p>The warm-up lasts at least {@link Settings#warmup()} and continues, in 200 ms windows, until
+     * the median round trip of a window is within 5 % of the previous window's (at most
+     * {@link #MAX_WARMUP_NANOS}): with both cores busy, the JIT may need seconds to finish
+     * (re)compiling the code of the previous phase's pattern. Between windows this process sleeps
+     * briefly so that the compiler threads get a core.
+     */
+    private BenchResult measure(String label, Exchange exchange) throws Exception {
+        Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+        Histogram window = new Histogram(TimeUnit.SECONDS.toNanos(10), 2);
+        long sequence = 0;
+        long warmStart = System.nanoTime();
+        long minWarmEnd = warmStart + settings.warmup().toNanos();
+        double previousMedian = Double.NaN;
+        while (true) {
+            window.reset();
+            long windowEnd = System.nanoTime() + WARMUP_WINDOW_NANOS;
+            do {
+                for (int i = 0; i < 64; i++, sequence++) {
+                    long t0 = System.nanoTime();
+                    long echoed = exchange.exchange(sequence);
+                    window.recordValue(Math.min(System.nanoTime() - t0, window.getHighestTrackableValue()));
+                    check(label, sequence, echoed);
+                }
+            } while (System.nanoTime() - windowEnd < 0);
+            double median = window.getValueAtPercentile(50);
+            long now = System.nanoTime();
+            boolean settled = Math.abs(median - previousMedian) <= 0.05 * previousMedian;
+            if ((settled && now - minWarmEnd >= 0) || now - warmStart > MAX_WARMUP_NANOS) {
+                break;
+            }
+            previousMedian = median;
+            // leave a core idle for a moment: the JIT compiler threads of both processes need it
+            Thread.sleep(WARMUP_PAUSE_MILLIS);
+        }
+        long start = System.nanoTime();
+        long end = start + settings.measure().toNanos();
+        long measured = 0;
+        long now;
+        do {
+            for (int i = 0; i < 64; i++, sequence++, measured++) {
+                long t0 = System.nanoTime();
+                long echoed = exchange.exchange(sequence);
+                long rtt = System.nanoTime() - t0;
+                check(label, sequence, echoed);
+                histogram.recordValue(Math.min(rtt, histogram.getHighestTrackableValue()));
+            }
+            now = System.nanoTime();
+        } while (now - end < 0);
+        double seconds = (now - start) / 1e9;
+        check(label, -1, exchange.exchange(-1));
+        return new BenchResult(label, histogram, measured / seconds, 0, 0);
+    }
+
+    private static void check(String label, long sent, long echoed) {
+        if (echoed != sent) {
+            throw new IllegalStateException(label + ": echo of " + echoed + " for message " + sent);
+        }
+    }
+
+    private double[] oneWay(Mailbox in, Mailbox done, long count) throws InterruptedException {
+        MemorySegment message = Arena.ofAuto().allocate(settings.size(), 8);
+        long start = System.nanoTime();
+        for (long i = 0; i < count; i++) {
+            message.set(ValueLayout.JAVA_LONG, 0, i);
+            if (!in.offer(message)) {
+                in.put(message);
+            }
+        }
+        byte[] reply = done.poll(Duration.ofMinutes(5));
+        long elapsed = System.nanoTime() - start;
+        if (reply == null || MemorySegment.ofArray(reply).get(ValueLayout.JAVA_LONG_UNALIGNED, 0) != count) {
+            throw new IllegalStateException("one-way run did not complete");
+        }
+        double seconds = elapsed / 1e9;
+        return new double[] {count / seconds, count * (double) settings.size() / seconds / 1e6};
+    }
+
+    private BenchResult pipePingPong(Path p2c, Path c2p) throws Exception {
+        int size = settings.size();
+        int out = Libc.open(p2c.toString(), Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
+        int in = Libc.open(c2p.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment message = arena.allocate(size, 64);
+            MemorySegment echo = arena.allocate(size, 64);
+            return measure("pipe (FIFO)", sequence -> {
+                message.set(ValueLayout.JAVA_LONG, 0, sequence);
+                PipeIo.writeFully(out, message, size, p2c.toString());
+                if (!PipeIo.readFully(in, echo, size, c2p.toString())) {
+                    throw new IllegalStateException("pipe closed by the peer");
+                }
+                return echo.get(ValueLayout.JAVA_LONG, 0);
+            });
+        } finally {
+            Libc.close(out);
+            Libc.close(in);
+        }
+    }
+
+    private static double idleCpu(long pid, Mailbox idle) throws Exception {
+        Thread.sleep(300); // past the spin phase, asleep in futex
+        long before = cpuTicks(pid);
+        long start = System.nanoTime();
+        Thread.sleep(1000);
+        long ticks = cpuTicks(pid) - before;
+        double seconds = (System.nanoTime() - start) / 1e9;
+        idle.put(new byte[8]);
+        return 100.0 * ticks / Libc.clockTicksPerSecond() / seconds;
+    }
+
+    /** utime + stime of a process, in clock ticks. */
+    private static long cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
+    private void cleanUp() {
+        for (String name : List.copyOf(mailboxes)) {
+            try {
+                Mailbox.destroy(name);
+            } catch (RuntimeException ignored) {
+                // best effort
+            }
+        }
+        mailboxes.clear();
+        for (Path fifo : List.copyOf(fifos)) {
+            try {
+                Files.deleteIfExists(fifo);
+            } catch (IOException ignored) {
+                // best effort
+            }
+        }
+        fifos.clear();
+    }
+
+    /** The peer JVM and its output, read line by line. */
+    private static final class Peer {
+        private final Process process;
+        private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        private final StringBuffer output = new StringBuffer();
+
+        Peer(List<String> phases) throws IOException {
+            JavaCommand command = JavaCommand.forMain(BenchPeer.class)
+                    .jvmArg("-Xms64m").jvmArg("-Xmx256m").jvmArg("-XX:+UseSerialGC")
+                    .args(phases);
+            process = command.toProcessBuilder().redirectErrorStream(true).start();
+            Thread.ofPlatform().daemon().name("jipc-bench-peer-output").start(() -> {
+                try (BufferedReader reader = new BufferedReader(
+                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = reader.readLine()) != null) {
+                        output.append(line).append('\n');
+                        lines.add(line);
+                    }
+                } catch (IOException ignored) {
+                    // peer gone
+                }
+                lines.add("\u0000EOF");
+            });
+        }
+
+        long pid() {
+            return process.pid();
+        }
+
+        void await(String what) throws InterruptedException {
+            String expected = what.equals("PEER DONE") ? what : "READY " + what;
+            while (true) {
+                String line = lines.poll(2, TimeUnit.MINUTES);
+                if (line == null || line.equals("\u0000EOF")) {
+                    throw new IllegalStateException("benchmark peer failed before '" + expected + "':\n" + output);
+                }
+                if (line.equals(expected)) {
+                    return;
+                }
+            }
+        }
+
+        void waitFor() throws InterruptedException {
+            if (!process.waitFor(1, TimeUnit.MINUTES) || process.exitValue() != 0) {
+                throw new IllegalStateException("benchmark peer did not finish cleanly:\n" + output);
+            }
+        }
+
+        void kill() {
+            if (process.isAlive()) {
+                process.destroyForcibly();
+            }
+        }
+    }
+}

@@ -1,0 +1,758 @@
+package io.jipc.mailbox;
+
+import io.jipc.ClosedException;
+import io.jipc.ErrnoException;
+import io.jipc.WaitStrategy;
+import io.jipc.platform.Errno;
+import io.jipc.platform.Futex;
+import io.jipc.ring.RecordHandler;
+import io.jipc.ring.RecordRing;
+import io.jipc.ring.RingConfig;
+import io.jipc.ring.RingDescriptor;
+import io.jipc.segment.JipcRoot;
+import io.jipc.segment.SharedSegment;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * A mailbox (a port): a named queue of messages in shared memory through which separate processes
+ * on one host pass messages, with the verbs of {@link java.util.concurrent.BlockingQueue}.
+ *
+ * <p>A mailbox is a file under the jipc root ({@code /dev/shm/jipc-<uid>/mailbox/<name>} by default,
+ * see {@link JipcRoot}). It exists from {@link #create} until {@link #destroy}, independently of the
+ * processes that use it, like a POSIX message queue. No daemon is involved.
+ *
+ * <h2>Verbs</h2>
+ * <table class="striped">
+ * <caption>Sending and receiving</caption>
+ * <tr><th></th><th>at once</th><th>blocks</th><th>blocks at most</th><th>zero copy</th></tr>
+ * <tr><td>send</td><td>{@link #offer(byte[])}: false if full</td><td>{@link #put(byte[])}</td>
+ *     <td>{@link #offer(byte[], Duration)}</td><td>{@link #tryClaim}, {@link #claim(int)}</td></tr>
+ * <tr><td>receive</td><td>{@link #poll()}: null if empty</td><td>{@link #take()}</td>
+ *     <td>{@link #poll(Duration)}</td><td>{@link #poll(MessageHandler)}, {@link #take(MessageHandler)},
+ *     {@link #drain}</td></tr>
+ * </table>
+ * Messages are {@code byte[]}, {@link ByteBuffer} or {@link MemorySegment}; each is delivered whole,
+ * with its boundaries, exactly once, in the order it was sent by its sender. A message larger than
+ * {@link #maxMessageSize()} is refused with {@link MessageTooLargeException}; nothing is ever
+ * truncated.
+ *
+ * <h2>Who may call</h2>
+ * A handle is safe for use by many threads, platform or virtual. Any number of processes may send
+ * (unless created {@linkplain MailboxOptions.Builder#singleSender single-sender}: one process at a
+ * time, others get {@link MailboxBusyException}). One process at a time receives: the first receive
+ * takes the receiver role, and another live process that tries gets {@link MailboxBusyException};
+ * the role passes on when its holder closes the mailbox or dies.
+ *
+ * <h2>Blocking</h2>
+ * Blocked calls wait according to the mailbox's {@link WaitStrategy} (by default a 20 µs spin, then
+ * a {@code futex} sleep: no CPU is used while idle). They are interruptible (within 50 ms while
+ * asleep, see {@link Futex}) and safe on virtual threads, which never pin their carrier in the
+ * kernel. A {@link #close()} from another thread ends them with {@link ClosedException}.
+ *
+ * <h2>When a peer dies</h2>
+ * <ul>
+ * <li>A sender killed at any point never blocks the mailbox: a message it was writing (claimed,
+ *     not committed) is skipped by the receiver after the dead-sender timeout (100 ms by default)
+ *     once the sender's death is confirmed; committed messages are delivered.</li>
+ * <li>A receiver killed at any point leaves its unfinished batch in the mailbox: the next receiver
+ *     gets those messages again (at most the messages of one {@link #drain} call).</li>
+ * <li>A mailbox outlives every process; {@link #destroy} removes it.</li>
+ * </ul>
+ *
+ * <h2>Memory consistency effects</h2>
+ * Actions in a thread (of any process) before it sends a message happen-before actions after the
+ * receipt of that message by the receiving thread.
+ */
+public final class Mailbox implements AutoCloseable {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,199}");
+    private static final long FOREVER = Long.MAX_VALUE;
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
+    private static final int DRAIN_BATCH = 256;
+
+    private final MappedMailbox mapped;
+    private final RecordRing ring;
+    private final boolean singleSender;
+    private final CopyOut copyOut = new CopyOut();
+    private volatile boolean closed;
+
+    private Mailbox(MappedMailbox mapped) {
+        this.mapped = mapped;
+        this.ring = mapped.ring;
+        this.singleSender = mapped.singleSenderRing != null;
+    }
+
+    // =================================================================== lifecycle
+
+    /**
+     * Creates a mailbox; fails if one of that name exists.
+     *
+     * @throws MailboxExistsException if the name is taken
+     * @throws ErrnoException         e.g. {@code ENOSPC} when {@code /dev/shm} has no room
+     */
+    public static Mailbox create(String name, MailboxOptions options) {
+        Objects.requireNonNull(options, "options");
+        Path path = JipcRoot.directory(MailboxDescriptor.DIRECTORY).resolve(checkName(name));
+        RingConfig config = new RingConfig(options.capacityBytes(), options.maxMessageSize(),
+                options.senderSlots(), options.singleSender(), options.waitStrategy(),
+                options.deadSenderTimeout().toNanos());
+        long ringLength = RingDescriptor.length(config);
+        SharedSegment segment;
+        try {
+            segment = SharedSegment.create(path, MailboxDescriptor.MAGIC, MailboxDescriptor.RING_OFFSET + ringLength,
+                    options.permissions());
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.EEXIST) {
+                throw new MailboxExistsException("mailbox '" + name + "' exists (" + path + ")", e);
+            }
+            throw e;
+        }
+        try {
+            MemorySegment memory = segment.memory();
+            memory.set(ValueLayout.JAVA_LONG, MailboxDescriptor.RING_OFFSET_OFFSET, MailboxDescriptor.RING_OFFSET);
+            memory.set(ValueLayout.JAVA_LONG, MailboxDescriptor.RING_LENGTH_OFFSET, ringLength);
+            memory.set(ValueLayout.JAVA_INT, MailboxDescriptor.MAX_MESSAGE_SIZE_OFFSET, options.maxMessageSize());
+            memory.set(ValueLayout.JAVA_INT, MailboxDescriptor.PERMISSIONS_OFFSET, options.permissions());
+            RingDescriptor.format(memory.asSlice(MailboxDescriptor.RING_OFFSET, ringLength), config);
+            segment.publish(MailboxDescriptor.MAJOR_VERSION, MailboxDescriptor.MINOR_VERSION);
+        } catch (RuntimeException e) {
+            segment.close();
+            SharedSegment.unlink(path);
+            throw e;
+        }
+        return new Mailbox(MappedMailbox.acquire(name, segment));
+    }
+
+    /** Creates a mailbox with the {@linkplain MailboxOptions#defaults() default options}. */
+    public static Mailbox create(String name) {
+        return create(name, MailboxOptions.defaults());
+    }
+
+    /**
+     * Opens an existing mailbox.
+     *
+     * @throws MailboxNotFoundException        if there is none of that name
+     * @throws io.jipc.CorruptSegmentException if the file is not a valid mailbox of this version
+     * @throws io.jipc.InsecureFileException   if the file is a link, foreign or has other permissions than 0600
+     */
+    public static Mailbox open(String name) {
+        return open(name, 0600);
+    }
+
+    /** Opens an existing mailbox that was created with {@code permissions} (e.g. {@code 0660}). */
+    public static Mailbox open(String name, int permissions) {
+        Path path = path(name);
+        SharedSegment segment;
+        try {
+            segment = SharedSegment.open(path, MailboxDescriptor.MAGIC, MailboxDescriptor.MAJOR_VERSION,
+                    permissions, READY_TIMEOUT);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                throw new MailboxNotFoundException("no mailbox '" + name + "' (" + path + ")", e);
+            }
+            throw e;
+        }
+        return new Mailbox(MappedMailbox.acquire(name, segment));
+    }
+
+    /** Opens the mailbox, creating it with {@code options} if it does not exist. */
+    public static Mailbox openOrCreate(String name, MailboxOptions options) {
+        while (true) {
+            try {
+                return open(name, options.permissions());
+            } catch (MailboxNotFoundException notFound) {
+                try {
+                    return create(name, options);
+                } catch (MailboxExistsException raced) {
+                    // created by another process in between: open it
+                }
+            }
+        }
+    }
+
+    /**
+     * Removes the mailbox's name: later opens fail, while open handles keep working until closed
+     * (like {@code unlink} of a POSIX queue). Returns false if there was no such mailbox.
+     */
+    public static boolean destroy(String name) {
+        return SharedSegment.unlink(path(name));
+    }
+
+    /** Whether a mailbox of that name exists. */
+    public static boolean exists(String name) {
+        return path(name).toFile().exists();
+    }
+
+    /** The file of the mailbox {@code name}. */
+    public static Path path(String name) {
+        return JipcRoot.path(MailboxDescriptor.DIRECTORY).resolve(checkName(name));
+    }
+
+    private static String checkName(String name) {
+        Objects.requireNonNull(name, "name");
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("invalid mailbox name '" + name
+                    + "': use 1-200 of A-Z a-z 0-9 . _ - (not starting with . or -)");
+        }
+        return name;
+    }
+
+    /** Removes this mailbox's name (see {@link #destroy(String)}); this handle stays usable until closed. */
+    public boolean destroy() {
+        return SharedSegment.unlink(mapped.segment.path());
+    }
+
+    /**
+     * Closes this handle: gives up the receiver or sender role if this was the process's last handle
+     * of the mailbox, and unmaps it. Threads blocked on this handle end with {@link ClosedException}.
+     * The mailbox itself stays (see {@link #destroy()}). Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        try {
+            long base = mapped.segment.memory().address() + MailboxDescriptor.RING_OFFSET;
+            Futex.wakeAll(base + RingDescriptor.DATA_SIGNAL_OFFSET);
+            Futex.wakeAll(base + RingDescriptor.SPACE_SIGNAL_OFFSET);
+        } catch (RuntimeException ignored) {
+            // nothing sleeps
+        }
+        mapped.release();
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    // =================================================================== properties
+
+    public String name() {
+        return mapped.name;
+    }
+
+    /** The unique 64-bit id chosen when the mailbox was created. */
+    public long id() {
+        return mapped.segment.objectId();
+    }
+
+    /** Largest message this mailbox takes, in bytes. */
+    public int maxMessageSize() {
+        return mapped.maxMessageSize;
+    }
+
+    /** Bytes of the ring (messages take their length plus 16, rounded up to 16). */
+    public long capacityBytes() {
+        return ring.config().capacity();
+    }
+
+    public WaitStrategy waitStrategy() {
+        return mapped.strategy;
+    }
+
+    /** Whether one process at a time may send. */
+    public boolean isSingleSender() {
+        return singleSender;
+    }
+
+    /** Bytes of messages sent and not yet received (a snapshot). */
+    public long pendingBytes() {
+        return ring.usedBytes();
+    }
+
+    /** Messages received from this mailbox since it was created, by all receivers. */
+    public long receivedCount() {
+        return ring.delivered();
+    }
+
+    /** Messages of senders that died before finishing them, skipped so far. */
+    public long skippedDeadSends() {
+        return ring.stalledClaimsSkipped();
+    }
+
+    @Override
+    public String toString() {
+        return "Mailbox[" + name() + ", capacity=" + capacityBytes() + ", maxMessageSize=" + maxMessageSize()
+                + ", " + (singleSender ? "single sender" : "many senders") + ", " + waitStrategy() + "]";
+    }
+
+    // =================================================================== sending
+
+    /** Sends {@code message} if there is room now; returns false if the mailbox is full. */
+    public boolean offer(byte[] message) {
+        return offer(message, 0, message.length);
+    }
+
+    /** Sends {@code length} bytes of {@code message} from {@code offset} if there is room now. */
+    public boolean offer(byte[] message, int offset, int length) {
+        Objects.checkFromIndexSize(offset, length, message.length);
+        return offer(MemorySegment.ofArray(message), offset, length);
+    }
+
+    /** Sends the {@code remaining()} bytes of {@code message} if there is room now (then advances its position). */
+    public boolean offer(ByteBuffer message) {
+        int length = message.remaining();
+        if (offer(MemorySegment.ofBuffer(message))) {
+            message.position(message.position() + length);
+            return true;
+        }
+        return false;
+    }
+
+    /** Sends the bytes of {@code message} if there is room now. */
+    public boolean offer(MemorySegment message) {
+        return offer(message, 0, checkSize(message.byteSize()));
+    }
+
+    private boolean offer(MemorySegment message, long offset, int length) {
+        checkSize(length);
+        checkOpen();
+        try {
+            if (singleSender) {
+                mapped.sendLock.lock();
+                try {
+                    mapped.ensureSingleSender();
+                    return ring.offer(message, offset, length);
+                } finally {
+                    mapped.sendLock.unlock();
+                }
+            }
+            return ring.offer(message, offset, length);
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        }
+    }
+
+    /** Sends {@code message}, waiting for room as long as needed. */
+    public void put(byte[] message) throws InterruptedException {
+        offerUntil(MemorySegment.ofArray(message), FOREVER);
+    }
+
+    /** Sends the remaining bytes of {@code message}, waiting for room as long as needed. */
+    public void put(ByteBuffer message) throws InterruptedException {
+        int length = message.remaining();
+        offerUntil(MemorySegment.ofBuffer(message), FOREVER);
+        message.position(message.position() + length);
+    }
+
+    /** Sends {@code message}, waiting for room as long as needed. */
+    public void put(MemorySegment message) throws InterruptedException {
+        offerUntil(message, FOREVER);
+    }
+
+    /** Sends {@code message}, waiting at most {@code timeout} for room; false if it timed out. */
+    public boolean offer(byte[] message, Duration timeout) throws InterruptedException {
+        return offerUntil(MemorySegment.ofArray(message), deadline(timeout));
+    }
+
+    /** Sends the remaining bytes of {@code message}, waiting at most {@code timeout}; false if it timed out. */
+    public boolean offer(ByteBuffer message, Duration timeout) throws InterruptedException {
+        int length = message.remaining();
+        if (offerUntil(MemorySegment.ofBuffer(message), deadline(timeout))) {
+            message.position(message.position() + length);
+            return true;
+        }
+        return false;
+    }
+
+    /** Sends {@code message}, waiting at most {@code timeout} for room; false if it timed out. */
+    public boolean offer(MemorySegment message, Duration timeout) throws InterruptedException {
+        return offerUntil(message, deadline(timeout));
+    }
+
+    private boolean offerUntil(MemorySegment message, long deadline) throws InterruptedException {
+        int length = checkSize(message.byteSize());
+        Idle idle = null;
+        while (true) {
+            if (offer(message)) {
+                return true;
+            }
+            if (idle == null) {
+                idle = new Idle(mapped.strategy);
+            }
+            if (!awaitRoom(idle, length, deadline)) {
+                return false;
+            }
+        }
+    }
+
+    /**
+     * Claims room for a message of {@code length} bytes to be written in place, or returns null if
+     * the mailbox is full now. See {@link MailboxClaim}.
+     */
+    public MailboxClaim tryClaim(int length) {
+        checkSize(length);
+        checkOpen();
+        try {
+            if (singleSender) {
+                mapped.sendLock.lock();
+                boolean claimed = false;
+                try {
+                    mapped.ensureSingleSender();
+                    long position = ring.tryClaim(length);
+                    if (position == RecordRing.FULL) {
+                        return null;
+                    }
+                    claimed = true;
+                    return newClaim(position, length);
+                } finally {
+                    if (!claimed) {
+                        mapped.sendLock.unlock();
+                    }
+                }
+            }
+            long position = ring.tryClaim(length);
+            return position == RecordRing.FULL ? null : newClaim(position, length);
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        }
+    }
+
+    /** Claims room for a message of {@code length} bytes, waiting as long as needed. */
+    public MailboxClaim claim(int length) throws InterruptedException {
+        return claimUntil(length, FOREVER);
+    }
+
+    /** Claims room for a message of {@code length} bytes, waiting at most {@code timeout}; null if it timed out. */
+    public MailboxClaim claim(int length, Duration timeout) throws InterruptedException {
+        return claimUntil(length, deadline(timeout));
+    }
+
+    private MailboxClaim claimUntil(int length, long deadline) throws InterruptedException {
+        Idle idle = null;
+        while (true) {
+            MailboxClaim claim = tryClaim(length);
+            if (claim != null) {
+                return claim;
+            }
+            if (idle == null) {
+                idle = new Idle(mapped.strategy);
+            }
+            if (!awaitRoom(idle, length, deadline)) {
+                return null;
+            }
+        }
+    }
+
+    private MailboxClaim newClaim(long position, int length) {
+        return new MailboxClaim(this, position, ring.buffer().asSlice(ring.payloadOffset(position), length));
+    }
+
+    void finishClaim(long position, boolean commit) {
+        try {
+            if (commit) {
+                ring.commit(position);
+            } else {
+                ring.abort(position);
+            }
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        } finally {
+            if (singleSender && mapped.sendLock.isHeldByCurrentThread()) {
+                mapped.sendLock.unlock();
+            }
+        }
+    }
+
+    /** One step of waiting for room; false once the deadline passed. */
+    private boolean awaitRoom(Idle idle, int length, long deadline) throws InterruptedException {
+        if (idle.checkpoint()) {
+            checkOpen();
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            if (deadline != FOREVER && System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+        }
+        if (!idle.idle()) {
+            return true;
+        }
+        int signal;
+        try {
+            if (singleSender) {
+                mapped.sendLock.lock();
+                try {
+                    signal = ring.prepareSpaceWait();
+                    if (ring.hasRoomFor(length)) {
+                        return true;
+                    }
+                } finally {
+                    mapped.sendLock.unlock();
+                }
+            } else {
+                signal = ring.prepareSpaceWait();
+                if (ring.hasRoomFor(length)) {
+                    return true;
+                }
+            }
+            ring.awaitSpace(signal, deadline);
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        }
+        return true;
+    }
+
+    // =================================================================== receiving
+
+    /** Receives the next message if there is one now; null if the mailbox is empty. */
+    public byte[] poll() {
+        checkOpen();
+        mapped.receiveLock.lock();
+        try {
+            mapped.ensureReceiver();
+            copyOut.message = null;
+            ring.read(copyOut, 1);
+            byte[] message = copyOut.message;
+            copyOut.message = null;
+            return message;
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        } finally {
+            mapped.receiveLock.unlock();
+        }
+    }
+
+    /** Receives the next message, waiting as long as needed. */
+    public byte[] take() throws InterruptedException {
+        return pollUntil(FOREVER);
+    }
+
+    /** Receives the next message, waiting at most {@code timeout}; null if none came. */
+    public byte[] poll(Duration timeout) throws InterruptedException {
+        return pollUntil(deadline(timeout));
+    }
+
+    private byte[] pollUntil(long deadline) throws InterruptedException {
+        Idle idle = null;
+        while (true) {
+            byte[] message = poll();
+            if (message != null) {
+                return message;
+            }
+            if (idle == null) {
+                idle = new Idle(mapped.strategy);
+            }
+            if (!awaitMessage(idle, deadline)) {
+                return null;
+            }
+        }
+    }
+
+    /**
+     * Receives the next message into {@code destination} (from its position, which is advanced) if
+     * there is one now; returns its length, or -1 if the mailbox is empty.
+     *
+     * @throws MessageTooLargeException if the message does not fit in {@code destination.remaining()}
+     *                                  bytes; the message stays in the mailbox
+     */
+    public int poll(ByteBuffer destination) {
+        checkOpen();
+        mapped.receiveLock.lock();
+        try {
+            mapped.ensureReceiver();
+            int length = ring.nextMessageLength();
+            if (length < 0) {
+                return -1;
+            }
+            if (length > destination.remaining()) {
+                throw new MessageTooLargeException("message of " + length + " bytes does not fit in a buffer with "
+                        + destination.remaining() + " bytes remaining", length, destination.remaining());
+            }
+            MemorySegment target = MemorySegment.ofBuffer(destination);
+            ring.read((buffer, offset, len) -> MemorySegment.copy(buffer, offset, target, 0, len), 1);
+            destination.position(destination.position() + length);
+            return length;
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        } finally {
+            mapped.receiveLock.unlock();
+        }
+    }
+
+    /** Receives the next message into {@code destination}, waiting as long as needed; returns its length. */
+    public int take(ByteBuffer destination) throws InterruptedException {
+        return pollUntil(destination, FOREVER);
+    }
+
+    /** Receives the next message into {@code destination}, waiting at most {@code timeout}; -1 if none came. */
+    public int poll(ByteBuffer destination, Duration timeout) throws InterruptedException {
+        return pollUntil(destination, deadline(timeout));
+    }
+
+    private int pollUntil(ByteBuffer destination, long deadline) throws InterruptedException {
+        Idle idle = null;
+        while (true) {
+            int length = poll(destination);
+            if (length >= 0) {
+                return length;
+            }
+            if (idle == null) {
+                idle = new Idle(mapped.strategy);
+            }
+            if (!awaitMessage(idle, deadline)) {
+                return -1;
+            }
+        }
+    }
+
+    /** Hands the next message, in place, to {@code handler} if there is one now; false if empty. */
+    public boolean poll(MessageHandler handler) {
+        return drain(handler, 1) == 1;
+    }
+
+    /** Hands the next message, in place, to {@code handler}, waiting as long as needed. */
+    public void take(MessageHandler handler) throws InterruptedException {
+        pollUntil(handler, FOREVER);
+    }
+
+    /** Hands the next message, in place, to {@code handler}, waiting at most {@code timeout}; false if none came. */
+    public boolean poll(MessageHandler handler, Duration timeout) throws InterruptedException {
+        return pollUntil(handler, deadline(timeout));
+    }
+
+    private boolean pollUntil(MessageHandler handler, long deadline) throws InterruptedException {
+        Idle idle = null;
+        while (true) {
+            if (drain(handler, 1) == 1) {
+                return true;
+            }
+            if (idle == null) {
+                idle = new Idle(mapped.strategy);
+            }
+            if (!awaitMessage(idle, deadline)) {
+                return false;
+            }
+        }
+    }
+
+    /** Hands every message available now (up to 256), in place and in order, to {@code handler}. */
+    public int drain(MessageHandler handler) {
+        return drain(handler, DRAIN_BATCH);
+    }
+
+    /**
+     * Hands up to {@code limit} messages available now, in place and in order, to {@code handler};
+     * returns how many. The messages' space is freed when this returns. If the handler throws, the
+     * message it was given counts as received and the exception propagates.
+     */
+    public int drain(MessageHandler handler, int limit) {
+        Objects.requireNonNull(handler, "handler");
+        checkOpen();
+        mapped.receiveLock.lock();
+        try {
+            mapped.ensureReceiver();
+            return ring.read((buffer, offset, length) -> handler.onMessage(buffer.asSlice(offset, length)), limit);
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        } finally {
+            mapped.receiveLock.unlock();
+        }
+    }
+
+    /** One step of waiting for a message; false once the deadline passed. */
+    private boolean awaitMessage(Idle idle, long deadline) throws InterruptedException {
+        if (idle.checkpoint()) {
+            checkOpen();
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            if (deadline != FOREVER && System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+        }
+        if (!idle.idle()) {
+            return true;
+        }
+        int signal;
+        long sleepUntil = deadline;
+        mapped.receiveLock.lock();
+        try {
+            signal = ring.prepareDataWait();
+            if (ring.hasCommitted() || ring.checkStall()) {
+                return true;
+            }
+            if (ring.claimPending()) {
+                // a sender is mid-send or dead: wake up in time to check
+                long checkAt = System.nanoTime() + ring.config().stallTimeoutNanos();
+                sleepUntil = deadline == FOREVER || checkAt - deadline < 0 ? checkAt : deadline;
+            }
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        } finally {
+            mapped.receiveLock.unlock();
+        }
+        try {
+            ring.awaitData(signal, sleepUntil);
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        }
+        return true;
+    }
+
+    // =================================================================== helpers
+
+    /** Copies one record out into a new array; used under the receive lock. */
+    private static final class CopyOut implements RecordHandler {
+        byte[] message;
+
+        @Override
+        public void onRecord(MemorySegment buffer, long offset, int length) {
+            byte[] copy = new byte[length];
+            MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, offset, copy, 0, length);
+            message = copy;
+        }
+    }
+
+    private int checkSize(long length) {
+        if (length > mapped.maxMessageSize) {
+            throw new MessageTooLargeException("message of " + length + " bytes exceeds the maximum of "
+                    + mapped.maxMessageSize + " bytes of mailbox '" + mapped.name + "'",
+                    (int) Math.min(length, Integer.MAX_VALUE), mapped.maxMessageSize);
+        }
+        return (int) length;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new ClosedException("mailbox '" + mapped.name + "' is closed");
+        }
+    }
+
+    private RuntimeException closedOr(IllegalStateException e) {
+        if (closed || !mapped.segment.isOpen()) {
+            ClosedException closedException = new ClosedException("mailbox '" + mapped.name + "' was closed");
+            closedException.initCause(e);
+            return closedException;
+        }
+        return e;
+    }
+
+    private static long deadline(Duration timeout) {
+        long nanos = timeout.isNegative() ? 0 : saturatedNanos(timeout);
+        long now = System.nanoTime();
+        long deadline = now + nanos;
+        return deadline - now < 0 || deadline == FOREVER ? FOREVER - 1 : deadline;
+    }
+
+    private static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException overflow) {
+            return Long.MAX_VALUE / 2;
+        }
+    }
+}

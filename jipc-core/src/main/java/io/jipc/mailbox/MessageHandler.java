@@ -1,0 +1,15 @@
+package io.jipc.mailbox;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Receives a message in place, without copying it out of the mailbox.
+ *
+ * <p>The segment is a view of shared memory that is valid only during the call; afterwards the
+ * space is reused by senders. Copy what must outlive the call.
+ */
+@FunctionalInterface
+public interface MessageHandler {
+    /** Called on the receiving thread, once per message, in mailbox order. */
+    void onMessage(MemorySegment message);
+}
