@@ -97,6 +97,9 @@ public final class MpscRecordRing extends RecordRing {
                 break;
             }
         }
+        if (FaultInjection.ENABLED) {
+            FaultInjection.point(FaultInjection.AFTER_TAIL_MOVE);
+        }
         if (needed != recordLength) {
             long toEnd = needed - recordLength;
             writePadding(t, toEnd);
@@ -126,6 +129,9 @@ public final class MpscRecordRing extends RecordRing {
             throw new IllegalStateException("no claim of this process at position " + position);
         }
         data.set(ValueLayout.JAVA_INT, index + TYPE_OFFSET, type);
+        if (FaultInjection.ENABLED) {
+            FaultInjection.point(FaultInjection.BEFORE_COMMIT);
+        }
         publishCommit(position);
         returnSlot(slot);
     }
@@ -142,6 +148,9 @@ public final class MpscRecordRing extends RecordRing {
         long index = position & mask;
         SmallCopy.copy(source, offset, data, index + RecordDescriptor.HEADER_LENGTH, length);
         data.set(ValueLayout.JAVA_INT, index + TYPE_OFFSET, TYPE_MESSAGE);
+        if (FaultInjection.ENABLED) {
+            FaultInjection.point(FaultInjection.BEFORE_COMMIT);
+        }
         publishCommit(position);
         returnSlot(slot);
         return true;

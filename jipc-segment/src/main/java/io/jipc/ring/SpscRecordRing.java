@@ -118,7 +118,13 @@ public final class SpscRecordRing extends RecordRing {
         data.set(ValueLayout.JAVA_INT, index + TYPE_OFFSET, TYPE_MESSAGE);
         claimed = FULL;
         tail = position + recordLength(length);
+        if (FaultInjection.ENABLED) {
+            FaultInjection.point(FaultInjection.BEFORE_COMMIT);
+        }
         publishCommit(position);
+        if (FaultInjection.ENABLED) {
+            FaultInjection.point(FaultInjection.AFTER_COMMIT);
+        }
         LONG.setRelease(ring, (long) TAIL_OFFSET, tail);
     }
 
@@ -147,7 +153,13 @@ public final class SpscRecordRing extends RecordRing {
         data.set(ValueLayout.JAVA_INT, index + TYPE_OFFSET, TYPE_MESSAGE);
         claimed = FULL;
         tail = position + recordLength(length);
+        if (FaultInjection.ENABLED) {
+            FaultInjection.point(FaultInjection.BEFORE_COMMIT);
+        }
         publishCommit(position);
+        if (FaultInjection.ENABLED) {
+            FaultInjection.point(FaultInjection.AFTER_COMMIT);
+        }
         LONG.setRelease(ring, (long) TAIL_OFFSET, tail);
         return true;
     }

@@ -1,0 +1,60 @@
+package io.jipc.ring;
+
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Test-only fault points inside the producer protocol, so that crash tests can kill a producer at
+ * exactly the moments that matter rather than wherever a random kill happens to land.
+ *
+ * <p>Enabled by the system property {@code jipc.faults}, e.g.
+ * {@code -Djipc.faults=after-tail-move:0.001,before-commit:0.001}: at each named point the calling
+ * thread, with the given probability, prints {@code FAULT <point>} on standard output and stalls
+ * forever (until its process is killed). When the property is absent {@link #ENABLED} is a false
+ * constant and the JIT removes every point.
+ *
+ * <ul>
+ * <li>{@code after-tail-move}: a many-producer claim moved the tail but wrote no header yet;</li>
+ * <li>{@code before-commit}: the record is written but its commit word is not;</li>
+ * <li>{@code after-commit}: a single-producer record is committed but the tail is not published.</li>
+ * </ul>
+ */
+final class FaultInjection {
+    static final int AFTER_TAIL_MOVE = 0;
+    static final int BEFORE_COMMIT = 1;
+    static final int AFTER_COMMIT = 2;
+    private static final String[] NAMES = {"after-tail-move", "before-commit", "after-commit"};
+
+    static final boolean ENABLED;
+    private static final double[] PROBABILITY = new double[NAMES.length];
+
+    static {
+        String spec = System.getProperty("jipc.faults");
+        ENABLED = spec != null && !spec.isBlank();
+        if (ENABLED) {
+            for (String item : spec.split(",")) {
+                String[] kv = item.trim().split(":");
+                for (int i = 0; i < NAMES.length; i++) {
+                    if (NAMES[i].equals(kv[0].toLowerCase(Locale.ROOT))) {
+                        PROBABILITY[i] = kv.length > 1 ? Double.parseDouble(kv[1]) : 1.0;
+                    }
+                }
+            }
+        }
+    }
+
+    private FaultInjection() {
+    }
+
+    /** At fault point {@code which}: maybe stall forever. */
+    static void point(int which) {
+        if (PROBABILITY[which] > 0 && ThreadLocalRandom.current().nextDouble() < PROBABILITY[which]) {
+            System.out.println("FAULT " + NAMES[which]);
+            System.out.flush();
+            while (true) {
+                LockSupport.parkNanos(1_000_000_000L);
+            }
+        }
+    }
+}
