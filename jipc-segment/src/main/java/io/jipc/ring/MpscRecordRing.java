@@ -1,5 +1,6 @@
 package io.jipc.ring;
 
+import io.jipc.CorruptSegmentException;
 import io.jipc.JipcException;
 import io.jipc.platform.ProcessIdentity;
 
@@ -79,6 +80,10 @@ public final class MpscRecordRing extends RecordRing {
         long needed;
         while (true) {
             t = tailVolatile();
+            if ((t & (RecordDescriptor.ALIGNMENT - 1)) != 0) {
+                LONG.setRelease(ring, base + INTENT_POSITION_OFFSET, NO_INTENT);
+                throw new CorruptSegmentException(name + ": tail " + t + " is not a record position");
+            }
             long index = t & mask;
             long toEnd = capacity - index;
             needed = recordLength <= toEnd ? recordLength : toEnd + recordLength;
@@ -252,7 +257,8 @@ public final class MpscRecordRing extends RecordRing {
             if (position != again) {
                 return -1; // a producer is writing its intent right now: it is alive
             }
-            if (position == NO_INTENT || length <= 0 || length > capacity * 2) {
+            if (position == NO_INTENT || length <= 0 || length > capacity * 2
+                    || ((position | length) & (RecordDescriptor.ALIGNMENT - 1)) != 0) {
                 continue;
             }
             long end = position + length;

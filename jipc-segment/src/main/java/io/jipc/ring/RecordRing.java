@@ -94,11 +94,16 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
         this.wakes = config.waitStrategy().sleeps();
         this.dataSignal = new WakeSignal(ring, CONSUMER_WAITING_OFFSET, DATA_SIGNAL_OFFSET);
         this.spaceSignal = new WakeSignal(ring, PRODUCERS_WAITING_OFFSET, SPACE_SIGNAL_OFFSET);
-        long tail = (long) LONG.getVolatile(ring, (long) TAIL_OFFSET);
-        long headNow = (long) LONG.getVolatile(ring, (long) HEAD_OFFSET);
-        if (Math.abs(tail - headNow) > capacity) {
-            throw new CorruptSegmentException(name + ": head " + headNow + " and tail " + tail
-                    + " are further apart than the capacity " + capacity);
+        checkPositions(headVolatile(), tailVolatile());
+    }
+
+    /** Head and tail must be record-aligned and at most a capacity apart, whoever wrote them. */
+    final void checkPositions(long headPosition, long tailPosition) {
+        if (((headPosition | tailPosition) & (RecordDescriptor.ALIGNMENT - 1)) != 0
+                || Math.abs(tailPosition - headPosition) > capacity) {
+            throw new CorruptSegmentException(name + ": head " + headPosition + " and tail " + tailPosition
+                    + " are not " + RecordDescriptor.ALIGNMENT + "-byte aligned positions at most "
+                    + capacity + " bytes apart");
         }
     }
 
@@ -232,6 +237,7 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
             }
         }
         head = headVolatile();
+        checkPositions(head, tailVolatile());
         delivered = ring.get(ValueLayout.JAVA_LONG, DELIVERED_OFFSET);
         skipped = ring.get(ValueLayout.JAVA_LONG, SKIPPED_OFFSET);
         stalledPosition = -1;
@@ -320,8 +326,9 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
             throw new CorruptSegmentException(name + ": record at position " + position + " has type " + type);
         }
         long room = capacity - index;
+        // compare as long: a hostile length near Integer.MAX_VALUE must not overflow the check
         if (length < 0 || (type == TYPE_MESSAGE && length > maxPayload)
-                || RecordDescriptor.recordLength(length) > room) {
+                || (long) length > room - RecordDescriptor.HEADER_LENGTH) {
             throw new CorruptSegmentException(name + ": record at position " + position + " claims "
                     + length + " bytes; max payload " + maxPayload + ", " + room + " bytes to the end of the ring");
         }
@@ -392,6 +399,10 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
         long end = resolveStall(h, t);
         if (end < 0 || committed(h)) {
             return false;
+        }
+        if (((end - h) & (RecordDescriptor.ALIGNMENT - 1)) != 0 || end - h <= 0 || end - t > 0) {
+            throw new CorruptSegmentException(name + ": a stalled claim at " + h + " claims to end at " + end
+                    + " (tail " + t + ")");
         }
         skipped++;
         ring.set(ValueLayout.JAVA_LONG, SKIPPED_OFFSET, skipped);

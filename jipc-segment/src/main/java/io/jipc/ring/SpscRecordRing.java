@@ -56,12 +56,13 @@ public final class SpscRecordRing extends RecordRing {
             }
         }
         long h = headVolatile();
+        checkPositions(h, tailVolatile());
         long t = Math.max(tailVolatile(), h);
         // A predecessor may have committed records without publishing the tail: walk over them.
         while (t - h < capacity && committed(t)) {
             long index = t & mask;
             int length = data.get(ValueLayout.JAVA_INT, index + LENGTH_OFFSET);
-            if (length < 0 || recordLength(length) > capacity - index) {
+            if (length < 0 || (long) length > capacity - index - RecordDescriptor.HEADER_LENGTH) {
                 break;
             }
             t += recordLength(length);
