@@ -80,26 +80,7 @@ public final class Libc {
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(32, 16));
 
     private static final String UNAVAILABLE;
-    private static final MethodHandle OPEN;
-    private static final MethodHandle CLOSE;
-    private static final MethodHandle FCHMOD;
-    private static final MethodHandle FALLOCATE;
-    private static final MethodHandle POSIX_FALLOCATE;
-    private static final MethodHandle FTRUNCATE;
-    private static final MethodHandle STATX;
-    private static final MethodHandle MMAP;
-    private static final MethodHandle MUNMAP;
-    private static final MethodHandle MKDIR;
-    private static final MethodHandle UNLINK;
-    private static final MethodHandle RMDIR;
-    private static final MethodHandle MKFIFO;
-    private static final MethodHandle READ;
-    private static final MethodHandle WRITE;
-    private static final MethodHandle GETEUID;
-    private static final MethodHandle SYSCONF;
-    private static final MethodHandle SYSCALL6;
-    private static final MethodHandle STRERRORNAME_NP;
-    private static final MethodHandle STRERRORDESC_NP;
+    private static final SymbolLookup SYMBOLS;
 
     static {
         String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
@@ -128,76 +109,119 @@ public final class Libc {
                 }
             }
         }
-        Lookup lookup = new Lookup(unavailable == null ? LINKER.defaultLookup() : null);
-        OPEN = lookup.errno("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 2);
-        CLOSE = lookup.errno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
-        FCHMOD = lookup.errno("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
-        FALLOCATE = lookup.errno("fallocate",
+        SYMBOLS = unavailable == null ? LINKER.defaultLookup() : null;
+        if (unavailable == null) {
+            for (String name : new String[] {"open", "close", "fchmod", "fallocate", "posix_fallocate", "ftruncate",
+                    "statx", "mmap", "munmap", "mkdir", "unlink", "rmdir", "mkfifo", "read", "write", "geteuid",
+                    "sysconf", "syscall"}) {
+                if (SYMBOLS.find(name).isEmpty()) {
+                    unavailable = "the C library has no symbol '" + name + "' (glibc 2.28 or later is needed)";
+                    break;
+                }
+            }
+        }
+        UNAVAILABLE = unavailable;
+    }
+
+    /*
+     * Each downcall handle lives in a holder class, linked on first use: linking all of them up
+     * front cost about 200 ms of start-up in every process, and a static final handle is a
+     * constant the JIT inlines through.
+     */
+    private static final class Open {
+        static final MethodHandle H = errno("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 2);
+    }
+
+    private static final class Close {
+        static final MethodHandle H = errno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
+    }
+
+    private static final class Fchmod {
+        static final MethodHandle H = errno("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
+    }
+
+    private static final class Fallocate {
+        static final MethodHandle H = errno("fallocate",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
-        POSIX_FALLOCATE = lookup.plain("posix_fallocate",
+        static final MethodHandle POSIX = plain("posix_fallocate",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
-        FTRUNCATE = lookup.errno("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), -1);
-        STATX = lookup.errno("statx",
+    }
+
+    private static final class Ftruncate {
+        static final MethodHandle H = errno("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), -1);
+    }
+
+    private static final class Statx {
+        static final MethodHandle H = errno("statx",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), -1);
-        MMAP = lookup.errno("mmap",
+    }
+
+    private static final class Mmap {
+        static final MethodHandle H = errno("mmap",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), -1);
-        MUNMAP = lookup.errno("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
-        MKDIR = lookup.errno("mkdir", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
-        UNLINK = lookup.errno("unlink", FunctionDescriptor.of(JAVA_INT, ADDRESS), -1);
-        RMDIR = lookup.errno("rmdir", FunctionDescriptor.of(JAVA_INT, ADDRESS), -1);
-        MKFIFO = lookup.errno("mkfifo", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
-        READ = lookup.errno("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
-        WRITE = lookup.errno("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
-        GETEUID = lookup.plain("geteuid", FunctionDescriptor.of(JAVA_INT));
-        SYSCONF = lookup.plain("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
-        SYSCALL6 = lookup.errno("syscall", FunctionDescriptor.of(JAVA_LONG,
+        static final MethodHandle MUNMAP = errno("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
+    }
+
+    private static final class PathCalls {
+        static final MethodHandle MKDIR = errno("mkdir", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
+        static final MethodHandle UNLINK = errno("unlink", FunctionDescriptor.of(JAVA_INT, ADDRESS), -1);
+        static final MethodHandle RMDIR = errno("rmdir", FunctionDescriptor.of(JAVA_INT, ADDRESS), -1);
+        static final MethodHandle MKFIFO = errno("mkfifo", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
+    }
+
+    private static final class ReadWrite {
+        static final MethodHandle READ = errno("read",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
+        static final MethodHandle WRITE = errno("write",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
+    }
+
+    private static final class Ids {
+        static final MethodHandle GETEUID = plain("geteuid", FunctionDescriptor.of(JAVA_INT));
+        static final MethodHandle SYSCONF = plain("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
+    }
+
+    private static final class Syscall {
+        static final MethodHandle H = errno("syscall", FunctionDescriptor.of(JAVA_LONG,
                 JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
-        STRERRORNAME_NP = lookup.optional("strerrorname_np", FunctionDescriptor.of(C_STRING, JAVA_INT));
-        STRERRORDESC_NP = lookup.optional("strerrordesc_np", FunctionDescriptor.of(C_STRING, JAVA_INT));
-        UNAVAILABLE = unavailable != null ? unavailable : lookup.missing;
+    }
+
+    private static final class ErrnoNames {
+        static final MethodHandle NAME = optional("strerrorname_np", FunctionDescriptor.of(C_STRING, JAVA_INT));
+        static final MethodHandle DESCRIPTION = optional("strerrordesc_np", FunctionDescriptor.of(C_STRING, JAVA_INT));
     }
 
     private Libc() {
     }
 
-    /** Resolves symbols of the C library; remembers the first one missing. */
-    private static final class Lookup {
-        private final SymbolLookup symbols;
-        String missing;
+    private static MethodHandle errno(String name, FunctionDescriptor descriptor, int firstVariadic) {
+        Linker.Option capture = Linker.Option.captureCallState("errno");
+        return firstVariadic < 0
+                ? link(name, descriptor, true, capture)
+                : link(name, descriptor, true, capture, Linker.Option.firstVariadicArg(firstVariadic));
+    }
 
-        Lookup(SymbolLookup symbols) {
-            this.symbols = symbols;
+    private static MethodHandle plain(String name, FunctionDescriptor descriptor) {
+        return link(name, descriptor, true);
+    }
+
+    private static MethodHandle optional(String name, FunctionDescriptor descriptor) {
+        return link(name, descriptor, false);
+    }
+
+    private static MethodHandle link(String name, FunctionDescriptor descriptor, boolean required,
+                                     Linker.Option... options) {
+        if (SYMBOLS == null) {
+            return null;
         }
-
-        MethodHandle errno(String name, FunctionDescriptor descriptor, int firstVariadic) {
-            Linker.Option capture = Linker.Option.captureCallState("errno");
-            return firstVariadic < 0
-                    ? link(name, descriptor, true, capture)
-                    : link(name, descriptor, true, capture, Linker.Option.firstVariadicArg(firstVariadic));
-        }
-
-        MethodHandle plain(String name, FunctionDescriptor descriptor) {
-            return link(name, descriptor, true);
-        }
-
-        MethodHandle optional(String name, FunctionDescriptor descriptor) {
-            return link(name, descriptor, false);
-        }
-
-        private MethodHandle link(String name, FunctionDescriptor descriptor, boolean required,
-                                  Linker.Option... options) {
-            if (symbols == null) {
-                return null;
+        Optional<MemorySegment> symbol = SYMBOLS.find(name);
+        if (symbol.isEmpty()) {
+            if (required) {
+                throw new UnsupportedOperationException("the C library has no symbol '" + name + "'");
             }
-            Optional<MemorySegment> symbol = symbols.find(name);
-            if (symbol.isEmpty()) {
-                if (required && missing == null) {
-                    missing = "the C library has no symbol '" + name + "' (glibc 2.28 or later is needed)";
-                }
-                return null;
-            }
-            return LINKER.downcallHandle(symbol.get(), descriptor, options);
+            return null;
         }
+        return LINKER.downcallHandle(symbol.get(), descriptor, options);
     }
 
     // ------------------------------------------------------------------ availability
@@ -230,7 +254,7 @@ public final class Libc {
             while (true) {
                 int fd;
                 try {
-                    fd = (int) OPEN.invokeExact(state, cPath, flags, mode);
+                    fd = (int) Open.H.invokeExact(state, cPath, flags, mode);
                 } catch (Throwable t) {
                     throw rethrow(t);
                 }
@@ -251,7 +275,7 @@ public final class Libc {
         MemorySegment state = captureState();
         int rc;
         try {
-            rc = (int) CLOSE.invokeExact(state, fd);
+            rc = (int) Close.H.invokeExact(state, fd);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -267,7 +291,7 @@ public final class Libc {
         MemorySegment state = captureState();
         int rc;
         try {
-            rc = (int) FCHMOD.invokeExact(state, fd, mode);
+            rc = (int) Fchmod.H.invokeExact(state, fd, mode);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -288,7 +312,7 @@ public final class Libc {
         int rc;
         while (true) {
             try {
-                rc = (int) FALLOCATE.invokeExact(state, fd, 0, 0L, length);
+                rc = (int) Fallocate.H.invokeExact(state, fd, 0, 0L, length);
             } catch (Throwable t) {
                 throw rethrow(t);
             }
@@ -305,7 +329,7 @@ public final class Libc {
             break;
         }
         try {
-            rc = (int) POSIX_FALLOCATE.invokeExact(fd, 0L, length);
+            rc = (int) Fallocate.POSIX.invokeExact(fd, 0L, length);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -320,7 +344,7 @@ public final class Libc {
         MemorySegment state = captureState();
         int rc;
         try {
-            rc = (int) FTRUNCATE.invokeExact(state, fd, length);
+            rc = (int) Ftruncate.H.invokeExact(state, fd, length);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -351,7 +375,7 @@ public final class Libc {
         MemorySegment buf = arena.allocate(256, 8);
         int rc;
         try {
-            rc = (int) STATX.invokeExact(state, dirFd, cPath, flags, STATX_BASIC_STATS, buf);
+            rc = (int) Statx.H.invokeExact(state, dirFd, cPath, flags, STATX_BASIC_STATS, buf);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -371,22 +395,22 @@ public final class Libc {
 
     /** {@code mkdir(2)}. */
     public static void mkdir(String path, int mode) {
-        pathCall(MKDIR, "mkdir", path, mode, true);
+        pathCall(PathCalls.MKDIR, "mkdir", path, mode, true);
     }
 
     /** {@code mkfifo(3)}. */
     public static void mkfifo(String path, int mode) {
-        pathCall(MKFIFO, "mkfifo", path, mode, true);
+        pathCall(PathCalls.MKFIFO, "mkfifo", path, mode, true);
     }
 
     /** {@code unlink(2)}. */
     public static void unlink(String path) {
-        pathCall(UNLINK, "unlink", path, 0, false);
+        pathCall(PathCalls.UNLINK, "unlink", path, 0, false);
     }
 
     /** {@code rmdir(2)}. */
     public static void rmdir(String path) {
-        pathCall(RMDIR, "rmdir", path, 0, false);
+        pathCall(PathCalls.RMDIR, "rmdir", path, 0, false);
     }
 
     private static void pathCall(MethodHandle handle, String call, String path, int mode, boolean withMode) {
@@ -410,7 +434,7 @@ public final class Libc {
     public static int geteuid() {
         ensureAvailability();
         try {
-            return (int) GETEUID.invokeExact();
+            return (int) Ids.GETEUID.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -420,7 +444,7 @@ public final class Libc {
     public static long clockTicksPerSecond() {
         ensureAvailability();
         try {
-            long ticks = (long) SYSCONF.invokeExact(2 /* _SC_CLK_TCK */);
+            long ticks = (long) Ids.SYSCONF.invokeExact(2 /* _SC_CLK_TCK */);
             return ticks > 0 ? ticks : 100;
         } catch (Throwable t) {
             throw rethrow(t);
@@ -444,7 +468,7 @@ public final class Libc {
         int flags = MAP_SHARED | (populate ? MAP_POPULATE : 0);
         long address;
         try {
-            address = (long) MMAP.invokeExact(state, 0L, length, prot, flags, fd, 0L);
+            address = (long) Mmap.H.invokeExact(state, 0L, length, prot, flags, fd, 0L);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -459,7 +483,7 @@ public final class Libc {
     static void munmap(long address, long length) {
         MemorySegment state = captureState();
         try {
-            int ignored = (int) MUNMAP.invokeExact(state, address, length);
+            int ignored = (int) Mmap.MUNMAP.invokeExact(state, address, length);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -474,7 +498,7 @@ public final class Libc {
         while (true) {
             long n;
             try {
-                n = (long) READ.invokeExact(state, fd, address, length);
+                n = (long) ReadWrite.READ.invokeExact(state, fd, address, length);
             } catch (Throwable t) {
                 throw rethrow(t);
             }
@@ -495,7 +519,7 @@ public final class Libc {
         while (true) {
             long n;
             try {
-                n = (long) WRITE.invokeExact(state, fd, address, length);
+                n = (long) ReadWrite.WRITE.invokeExact(state, fd, address, length);
             } catch (Throwable t) {
                 throw rethrow(t);
             }
@@ -536,7 +560,7 @@ public final class Libc {
         }
         long rc;
         try {
-            rc = (long) SYSCALL6.invokeExact(scratch, SYS_FUTEX, address, (long) FUTEX_WAIT,
+            rc = (long) Syscall.H.invokeExact(scratch, SYS_FUTEX, address, (long) FUTEX_WAIT,
                     Integer.toUnsignedLong(expected), timeout, 0L, 0L);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -560,7 +584,7 @@ public final class Libc {
         MemorySegment scratch = SCRATCH.get();
         long rc;
         try {
-            rc = (long) SYSCALL6.invokeExact(scratch, SYS_FUTEX, address, (long) FUTEX_WAKE, (long) count, 0L, 0L, 0L);
+            rc = (long) Syscall.H.invokeExact(scratch, SYS_FUTEX, address, (long) FUTEX_WAKE, (long) count, 0L, 0L, 0L);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -573,11 +597,11 @@ public final class Libc {
     // ------------------------------------------------------------------ errno names
 
     static String errnoName(int errno) {
-        return errnoString(STRERRORNAME_NP, errno);
+        return errnoString(ErrnoNames.NAME, errno);
     }
 
     static String errnoDescription(int errno) {
-        return errnoString(STRERRORDESC_NP, errno);
+        return errnoString(ErrnoNames.DESCRIPTION, errno);
     }
 
     private static String errnoString(MethodHandle handle, int errno) {

@@ -1,0 +1,226 @@
+package io.jipc.mailbox.processes;
+
+import io.jipc.CorruptSegmentException;
+import io.jipc.InsecureFileException;
+import io.jipc.JipcException;
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxDescriptor;
+import io.jipc.mailbox.MailboxOptions;
+import io.jipc.ring.RecordDescriptor;
+import io.jipc.ring.RingDescriptor;
+import io.jipc.segment.SegmentHeaderDescriptor;
+import io.jipc.testkit.AllowLeftovers;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.SplittableRandom;
+import java.util.stream.LongStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Mailbox files that were truncated, overwritten or forged are refused with a clear exception when
+ * opened or read: no read outside the file, no allocation sized by a corrupt value, no other
+ * exception type.
+ */
+@ExtendWith(JipcTestExtension.class)
+@AllowLeftovers
+class HostileMailboxFileTest {
+
+    /** Creates a valid mailbox holding three messages and returns its file's bytes. */
+    private static byte[] validMailbox(String name) throws Exception {
+        try (Mailbox mailbox = Mailbox.create(name, MailboxOptions.builder().capacityBytes(4096).maxMessageSize(512).build())) {
+            mailbox.put("one".getBytes());
+            mailbox.put("two".getBytes());
+            mailbox.put(new byte[300]);
+        }
+        return Files.readAllBytes(Mailbox.path(name));
+    }
+
+    /** Writes {@code bytes} as mailbox {@code name} (mode 0600, like jipc would). */
+    private static void forge(String name, byte[] bytes) throws IOException {
+        Path path = Mailbox.path(name);
+        Files.deleteIfExists(path);
+        Files.write(path, bytes, StandardOpenOption.CREATE_NEW);
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    private static ByteBuffer le(byte[] bytes) {
+        return ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder());
+    }
+
+    @Test
+    void aTruncatedFileIsRefused() throws Exception {
+        byte[] valid = validMailbox("truncated");
+        forge("truncated", java.util.Arrays.copyOf(valid, 60));
+        CorruptSegmentException e = assertThrows(CorruptSegmentException.class, () -> Mailbox.open("truncated"));
+        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+        // cut inside the ring: the header's file length no longer matches
+        forge("truncated", java.util.Arrays.copyOf(valid, valid.length - 4096));
+        e = assertThrows(CorruptSegmentException.class, () -> Mailbox.open("truncated"));
+        assertTrue(e.getMessage().contains("bytes long"), e.getMessage());
+        Mailbox.destroy("truncated");
+    }
+
+    @Test
+    void aFileWithAnotherMagicIsRefused() throws Exception {
+        byte[] bytes = validMailbox("magic");
+        le(bytes).putLong(SegmentHeaderDescriptor.MAGIC_OFFSET, SegmentHeaderDescriptor.magic("NOTJIPC!"));
+        forge("magic", bytes);
+        CorruptSegmentException e = assertThrows(CorruptSegmentException.class, () -> Mailbox.open("magic"));
+        assertTrue(e.getMessage().contains("NOTJIPC!") && e.getMessage().contains("JIPC-MBX"), e.getMessage());
+        Mailbox.destroy("magic");
+    }
+
+    @Test
+    void aFileOfAnotherMajorVersionIsRefusedButANewerMinorIsRead() throws Exception {
+        byte[] bytes = validMailbox("version");
+        le(bytes).putInt(SegmentHeaderDescriptor.VERSION_OFFSET, SegmentHeaderDescriptor.version(2, 0));
+        forge("version", bytes);
+        CorruptSegmentException e = assertThrows(CorruptSegmentException.class, () -> Mailbox.open("version"));
+        assertTrue(e.getMessage().contains("version 2.0"), e.getMessage());
+        le(bytes).putInt(SegmentHeaderDescriptor.VERSION_OFFSET, SegmentHeaderDescriptor.version(1, 7));
+        forge("version", bytes);
+        try (Mailbox mailbox = Mailbox.open("version")) {
+            assertEquals("one", new String(mailbox.poll()));
+        }
+        Mailbox.destroy("version");
+    }
+
+    @Test
+    void impossibleRingGeometryIsRefused() throws Exception {
+        byte[] valid = validMailbox("geometry");
+        int ring = (int) MailboxDescriptor.RING_OFFSET;
+        long[][] corruptions = {
+            {ring + RingDescriptor.CAPACITY_OFFSET, 3000},           // not a power of two
+            {ring + RingDescriptor.CAPACITY_OFFSET, 1L << 40},       // larger than the file
+            {ring + RingDescriptor.DATA_OFFSET_OFFSET, 1L << 62},    // data outside the file
+            {MailboxDescriptor.RING_OFFSET_OFFSET, 12345},           // ring not where it must be
+            {MailboxDescriptor.RING_LENGTH_OFFSET, Long.MAX_VALUE},
+            {ring + RingDescriptor.HEAD_OFFSET, 8},                  // unaligned head
+            {ring + RingDescriptor.TAIL_OFFSET, -4096 * 1024L},      // tail far behind the head
+        };
+        for (long[] corruption : corruptions) {
+            byte[] bytes = valid.clone();
+            le(bytes).putLong((int) corruption[0], corruption[1]);
+            forge("geometry", bytes);
+            assertThrows(CorruptSegmentException.class, () -> {
+                try (Mailbox m = Mailbox.open("geometry")) {
+                    m.poll();
+                }
+            }, "offset " + corruption[0] + " = " + corruption[1]);
+        }
+        byte[] bytes = valid.clone();
+        le(bytes).putInt(ring + RingDescriptor.MAX_PAYLOAD_OFFSET, Integer.MAX_VALUE);
+        forge("geometry", bytes);
+        assertThrows(CorruptSegmentException.class, () -> Mailbox.open("geometry"));
+        Mailbox.destroy("geometry");
+    }
+
+    @Test
+    void aCommittedRecordWithAHostileLengthIsReportedWhenReceived() throws Exception {
+        byte[] valid = validMailbox("lengths");
+        int firstRecord = (int) (MailboxDescriptor.RING_OFFSET + RingDescriptor.dataOffset(16));
+        for (int hostile : new int[] {-1, Integer.MAX_VALUE, 1 << 20, 4096, 513}) {
+            byte[] bytes = valid.clone();
+            le(bytes).putInt(firstRecord + RecordDescriptor.LENGTH_OFFSET, hostile);
+            forge("lengths", bytes);
+            try (Mailbox mailbox = Mailbox.open("lengths")) {
+                CorruptSegmentException e = assertThrows(CorruptSegmentException.class, mailbox::poll,
+                        "length " + hostile);
+                assertTrue(e.getMessage().contains("claims " + hostile + " bytes"), e.getMessage());
+                assertThrows(CorruptSegmentException.class, () -> mailbox.poll(ByteBuffer.allocate(64)));
+                assertThrows(CorruptSegmentException.class, () -> mailbox.drain(m -> { }));
+            }
+        }
+        Mailbox.destroy("lengths");
+    }
+
+    @Test
+    void aMailboxThatNeverBecameReadyIsReportedAfterTheReadyTimeout() throws Exception {
+        forge("empty", new byte[0]);
+        CorruptSegmentException e = assertThrows(CorruptSegmentException.class, () -> Mailbox.open("empty"));
+        assertTrue(e.getMessage().contains("never initialised"), e.getMessage());
+        byte[] bytes = validMailbox("unready");
+        le(bytes).putInt(SegmentHeaderDescriptor.VERSION_OFFSET, 0);
+        le(bytes).putLong(SegmentHeaderDescriptor.CREATOR_PID_OFFSET, (1L << 22) + 1);
+        forge("unready", bytes);
+        e = assertThrows(CorruptSegmentException.class, () -> Mailbox.open("unready"));
+        assertTrue(e.getMessage().contains("(dead)"), e.getMessage());
+        Mailbox.destroy("empty");
+        Mailbox.destroy("unready");
+    }
+
+    @Test
+    void aSymbolicLinkOrAWrongModeIsRefused() throws Exception {
+        validMailbox("target");
+        Files.createSymbolicLink(Mailbox.path("link"), Mailbox.path("target"));
+        assertThrows(InsecureFileException.class, () -> Mailbox.open("link"));
+        Files.setPosixFilePermissions(Mailbox.path("target"), PosixFilePermissions.fromString("rw-rw-rw-"));
+        InsecureFileException e = assertThrows(InsecureFileException.class, () -> Mailbox.open("target"));
+        assertTrue(e.getMessage().contains("0666"), e.getMessage());
+        Files.delete(Mailbox.path("link"));
+        Mailbox.destroy("target");
+    }
+
+    static LongStream seeds() {
+        return LongStream.range(0, 1000);
+    }
+
+    /** Random damage to a valid mailbox file: opening and draining it fails cleanly or works. */
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void randomlyDamagedMailboxesFailCleanly(long seed) throws Exception {
+        SplittableRandom random = new SplittableRandom(seed);
+        byte[] bytes = damagedCopy(random);
+        forge("damaged", bytes);
+        try (Mailbox mailbox = Mailbox.open("damaged")) {
+            for (int i = 0; i < 8; i++) {
+                if (mailbox.poll(m -> { }, Duration.ofMillis(1)) && random.nextBoolean()) {
+                    mailbox.offer(new byte[random.nextInt(600)]);
+                }
+            }
+        } catch (JipcException expected) {
+            // refused, with a jipc exception
+        } finally {
+            Mailbox.destroy("damaged");
+        }
+    }
+
+    private static byte[] validBytes;
+
+    private static byte[] damagedCopy(SplittableRandom random) throws Exception {
+        if (validBytes == null) {
+            validBytes = validMailbox("pristine");
+            Mailbox.destroy("pristine");
+        }
+        byte[] bytes = validBytes.clone();
+        int mutations = 1 + random.nextInt(8);
+        for (int i = 0; i < mutations; i++) {
+            // damage where it matters most: the headers, the ring control block, the first records
+            int limit = random.nextBoolean() ? 8192 + 1024 : bytes.length;
+            int at = random.nextInt(limit - 8) & ~3;
+            switch (random.nextInt(3)) {
+                case 0 -> bytes[at] ^= (byte) (1 << random.nextInt(8));
+                case 1 -> le(bytes).putInt(at, new int[] {-1, 0, Integer.MAX_VALUE, 4096, 1 << 30}[random.nextInt(5)]);
+                default -> le(bytes).putLong(at & ~7, random.nextLong());
+            }
+        }
+        return bytes;
+    }
+}

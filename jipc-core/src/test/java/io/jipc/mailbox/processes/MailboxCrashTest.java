@@ -1,0 +1,185 @@
+package io.jipc.mailbox.processes;
+
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxOptions;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Senders killed with SIGKILL at random points, and at the exact points of the claim/commit
+ * protocol (through the rings' test-only fault points), never make the mailbox lose, duplicate or
+ * reorder a committed message, and never wedge it: the receiver skips the dead senders' claims.
+ *
+ * <p>The number of kills is {@code -Djipc.test.kills} (200 by default; raise it for a longer run).
+ * Each sender records in a progress file the sequence of its last committed message; after the
+ * kill, the receiver must have received exactly the messages 0..n of that sender with
+ * {@code progress <= n <= progress + 1} (one message may be committed but not yet recorded).
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class MailboxCrashTest {
+    private static final int KILLS = Integer.getInteger("jipc.test.kills", 200);
+    private static final int MAX_BODY = 200;
+    private static final String FAULTS_MANY = "after-tail-move:0.0005,before-commit:0.0005";
+    private static final String FAULTS_SINGLE = "before-commit:0.0005,after-commit:0.0005";
+    private static final Duration PATIENCE = Duration.ofMinutes(2);
+
+    /** A killed sender: its id, whether it was stopped at a fault point, its recorded progress. */
+    private record Victim(int id, boolean faulted, long progress) {
+    }
+
+    @Test
+    void manySendersKilledAtRandomAndAtProtocolPointsNeverLoseDuplicateOrWedge() throws Exception {
+        runCrashes("crash-many", false, 4, KILLS, FAULTS_MANY);
+    }
+
+    @Test
+    void aSingleSenderKilledAgainAndAgainHandsOverWithoutLoss() throws Exception {
+        runCrashes("crash-single", true, 1, Math.max(20, KILLS / 4), FAULTS_SINGLE);
+    }
+
+    private void runCrashes(String name, boolean single, int concurrency, int kills, String faults)
+            throws Exception {
+        MailboxOptions options = MailboxOptions.builder().singleSender(single).capacityBytes(16 * 1024)
+                .maxMessageSize(Messages.HEADER + MAX_BODY).deadSenderTimeout(Duration.ofMillis(20)).build();
+        Path progressDir = Files.createTempDirectory("jipc-progress-" + name);
+        try (Mailbox mailbox = Mailbox.create(name, options)) {
+            Tally tally = new Tally(MAX_BODY);
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicReference<Throwable> receiverFailure = new AtomicReference<>();
+            Thread receiver = Thread.ofPlatform().name("receiver").start(() -> {
+                try {
+                    while (!stop.get()) {
+                        mailbox.poll(tally, Duration.ofMillis(100));
+                    }
+                    while (mailbox.poll(tally)) {
+                        // drain what is left
+                    }
+                } catch (Throwable t) {
+                    receiverFailure.set(t);
+                }
+            });
+
+            List<Victim> victims = new ArrayList<>();
+            int nextId = 1;
+            while (victims.size() < kills && receiverFailure.get() == null) {
+                Map<Integer, ChildJvm> round = new LinkedHashMap<>();
+                Map<Integer, Boolean> withFaults = new LinkedHashMap<>();
+                for (int i = 0; i < concurrency && victims.size() + round.size() < kills; i++) {
+                    int id = nextId++;
+                    boolean faulty = id % 2 == 0;
+                    Path progress = progressDir.resolve(Integer.toString(id));
+                    writeProgress(progress, -1);
+                    String mode = switch (id % 3) {
+                        case 0 -> "offer";
+                        case 1 -> "claim";
+                        default -> "mixed";
+                    };
+                    ChildJvm.Builder builder = ChildJvm.builder(SendingProcess.class).quickStart()
+                            .jvmArg("-Xmx64m")
+                            .args(name, Integer.toString(id), "1", "-1", Integer.toString(MAX_BODY), mode,
+                                    progress.toString());
+                    if (faulty) {
+                        builder.property("jipc.faults", faults);
+                    }
+                    round.put(id, builder.start());
+                    withFaults.put(id, faulty);
+                }
+                // Kill each child when it reports a fault stop, or at a random moment: while one
+                // child is stopped inside a claim the others soon block behind it, so they are
+                // all watched at once.
+                Map<Integer, Long> killAt = new LinkedHashMap<>();
+                for (Map.Entry<Integer, ChildJvm> entry : round.entrySet()) {
+                    entry.getValue().awaitLine("READY", PATIENCE);
+                    long delay = withFaults.get(entry.getKey())
+                            ? TimeUnit.SECONDS.toNanos(3)
+                            : TimeUnit.MILLISECONDS.toNanos(ThreadLocalRandom.current().nextInt(5, 150));
+                    killAt.put(entry.getKey(), System.nanoTime() + delay);
+                }
+                while (!killAt.isEmpty()) {
+                    for (var it = killAt.entrySet().iterator(); it.hasNext(); ) {
+                        var entry = it.next();
+                        ChildJvm child = round.get(entry.getKey());
+                        boolean faulted = child.output().contains("FAULT ");
+                        if (faulted || System.nanoTime() - entry.getValue() >= 0 || !child.isAlive()) {
+                            child.kill();
+                            victims.add(new Victim(entry.getKey(), faulted,
+                                    readProgress(progressDir.resolve(Integer.toString(entry.getKey())))));
+                            it.remove();
+                        }
+                    }
+                    Thread.sleep(1);
+                }
+                round.values().forEach(ChildJvm::kill);
+            }
+
+            // a last, healthy sender: once its messages arrive, everything before them in the
+            // ring was delivered or skipped
+            ChildJvm last = ChildJvm.builder(SendingProcess.class).quickStart()
+                    .args(name, "0", "1", "1000", Integer.toString(MAX_BODY), "mixed").start();
+            last.assertSuccess(PATIENCE);
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
+            while (tally.received(0, 0) < 1000 && receiverFailure.get() == null && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            stop.set(true);
+            receiver.join();
+            if (receiverFailure.get() != null) {
+                throw new AssertionError("the receiver failed", receiverFailure.get());
+            }
+            assertEquals(1000, tally.received(0, 0), "the mailbox is wedged: the last sender's messages did not arrive");
+
+            int faulted = 0;
+            for (Victim v : victims) {
+                long delivered = tally.received(v.id(), 0);
+                assertTrue(delivered >= v.progress() + 1,
+                        "sender " + v.id() + " committed message " + v.progress() + " but only " + delivered + " arrived");
+                assertTrue(delivered <= v.progress() + 2,
+                        "sender " + v.id() + " recorded " + v.progress() + " yet " + delivered + " arrived");
+                if (v.faulted()) {
+                    faulted++;
+                }
+            }
+            System.out.printf("%s: %d senders killed (%d at a protocol fault point), %d messages received,"
+                    + " %d dead sends skipped%n", name, victims.size(), faulted, tally.total(), mailbox.skippedDeadSends());
+            assertTrue(faulted > 0, "no kill landed on a fault point");
+            if (!single) {
+                // every fault stop of a many-sender mailbox leaves exactly one claim to skip
+                assertTrue(mailbox.skippedDeadSends() >= faulted, "skipped " + mailbox.skippedDeadSends()
+                        + " dead sends, but " + faulted + " senders were stopped inside a claim");
+            }
+            mailbox.destroy();
+        } finally {
+            JipcTestExtension.deleteRecursively(progressDir);
+        }
+    }
+
+    private static void writeProgress(Path file, long value) throws IOException {
+        Files.write(file, ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(0, value).array());
+    }
+
+    private static long readProgress(Path file) throws IOException {
+        return ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.nativeOrder()).getLong(0);
+    }
+}

@@ -1,0 +1,113 @@
+package io.jipc.mailbox.processes;
+
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxClaim;
+import io.jipc.testkit.ChildMain;
+
+import java.io.RandomAccessFile;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A sender process for the multi-process tests.
+ *
+ * <p>Arguments: {@code mailbox producerId threads count maxBody mode [progressFile]} where
+ * {@code count} is messages per thread (-1: until killed), {@code mode} is {@code offer},
+ * {@code put} or {@code claim} (zero-copy), or {@code mixed} (alternating claim and put). With a
+ * progress file, each thread stores the sequence of its last committed message at
+ * {@code 8 * thread} (release), so that a test that kills this process knows what was committed.
+ * Prints {@code READY} once the mailbox is open, {@code BLOCKED <n>} (times a send found the
+ * mailbox full) and {@code SENT} at the end.
+ */
+public final class SendingProcess {
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+
+    private SendingProcess() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        ChildMain.dieWithParent();
+        String name = args[0];
+        int producer = Integer.parseInt(args[1]);
+        int threads = Integer.parseInt(args[2]);
+        long count = Long.parseLong(args[3]);
+        int maxBody = Integer.parseInt(args[4]);
+        String mode = args[5];
+        MemorySegment progress = null;
+        if (args.length > 6) {
+            try (RandomAccessFile file = new RandomAccessFile(Path.of(args[6]).toFile(), "rw");
+                 FileChannel channel = file.getChannel()) {
+                progress = channel.map(FileChannel.MapMode.READ_WRITE, 0, 8L * threads, Arena.global());
+            }
+        }
+        long[] blocked = new long[threads];
+        try (Mailbox mailbox = Mailbox.open(name)) {
+            System.out.println("READY");
+            System.out.flush();
+            List<Thread> workers = new ArrayList<>();
+            MemorySegment progressFile = progress;
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                workers.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        blocked[thread] = send(mailbox, producer, thread, count, maxBody, mode, progressFile);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }));
+            }
+            for (Thread worker : workers) {
+                worker.join();
+            }
+        }
+        long total = 0;
+        for (long b : blocked) {
+            total += b;
+        }
+        System.out.println("BLOCKED " + total);
+        System.out.println("SENT");
+        System.out.flush();
+    }
+
+    private static long send(Mailbox mailbox, int producer, int thread, long count, int maxBody, String mode,
+                             MemorySegment progress) throws InterruptedException {
+        MemorySegment buffer = Arena.ofAuto().allocate(Messages.HEADER + maxBody, 8);
+        long blocked = 0;
+        for (long seq = 0; count < 0 || seq < count; seq++) {
+            int length = Messages.length(producer, thread, seq, maxBody);
+            boolean claim = mode.equals("claim") || (mode.equals("mixed") && (seq & 1) == 0);
+            if (claim) {
+                MailboxClaim c = mailbox.tryClaim(length);
+                if (c == null) {
+                    blocked++;
+                    c = mailbox.claim(length);
+                }
+                Messages.write(c.segment(), producer, thread, seq, length);
+                c.commit();
+            } else {
+                MemorySegment message = buffer.asSlice(0, length);
+                Messages.write(message, producer, thread, seq, length);
+                if (!mailbox.offer(message)) {
+                    blocked++;
+                    if (mode.equals("offer")) {
+                        while (!mailbox.offer(message)) {
+                            Thread.onSpinWait();
+                        }
+                    } else {
+                        mailbox.put(message);
+                    }
+                }
+            }
+            if (progress != null) {
+                LONG.setRelease(progress, 8L * thread, seq);
+            }
+        }
+        return blocked;
+    }
+}
