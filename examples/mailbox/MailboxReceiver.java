@@ -1,0 +1,29 @@
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxOptions;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Terminal 1: creates the mailbox (if needed) and prints every message it receives, until a
+ * message "bye" arrives; then removes the mailbox.
+ *
+ * <pre>examples/run mailbox/MailboxReceiver.java inbox</pre>
+ */
+public class MailboxReceiver {
+    public static void main(String[] args) throws InterruptedException {
+        String name = args.length > 0 ? args[0] : "inbox";
+        try (Mailbox inbox = Mailbox.openOrCreate(name, MailboxOptions.defaults())) {
+            System.out.println("waiting for messages on mailbox '" + name + "' (" + Mailbox.path(name) + ")");
+            while (true) {
+                byte[] message = inbox.take();                  // blocks; no CPU used while waiting
+                String text = new String(message, StandardCharsets.UTF_8);
+                System.out.println("received '" + text + "' (" + message.length + " bytes)");
+                if (text.equals("bye")) {
+                    break;
+                }
+            }
+            inbox.destroy();                                    // the mailbox outlives processes until destroyed
+            System.out.println("mailbox '" + name + "' destroyed");
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.jipc.examples;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The {@code bin/jipc} launcher as a user runs it: it finds a JDK 25 by itself (here JAVA_HOME is
+ * removed and PATH holds no such java), runs the CLI on the module path, and the commands work.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class LauncherTest {
+    private static final Path PROJECT = Path.of("").toAbsolutePath().getParent();
+    private static Path root;
+
+    @BeforeAll
+    static void isolatedRoot() throws IOException {
+        root = Files.createTempDirectory(Path.of("/dev/shm"), "jipc-launcher-test",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        // this build has just packaged jipc-cli: tell the launcher it need not build again
+        Path modules = PROJECT.resolve("jipc-cli/target/modules");
+        Files.createDirectories(modules);
+        Path marker = modules.resolve(".built");
+        if (!Files.exists(marker)) {
+            Files.createFile(marker);
+        }
+        Files.setLastModifiedTime(marker, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
+    }
+
+    @AfterAll
+    static void removeRoot() throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private static String jipc(int expectedExit, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(PROJECT.resolve("bin/jipc").toString());
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().remove("JAVA_HOME");
+        builder.environment().remove("JIPC_JAVA_HOME");
+        builder.environment().put("JIPC_ROOT", root.toString());
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(2, TimeUnit.MINUTES), "jipc " + String.join(" ", args) + " hung");
+        assertEquals(expectedExit, process.exitValue(), "jipc " + String.join(" ", args) + ":\n" + output);
+        return output;
+    }
+
+    @Test
+    void versionAndHelp() throws Exception {
+        String version = jipc(0, "--version");
+        assertTrue(version.startsWith("jipc "), version);
+        assertTrue(version.contains("Java 25") || version.matches("(?s).*Java 2[5-9].*"), version);
+        String help = jipc(0, "--help");
+        assertTrue(help.contains("bench") && help.contains("mailbox"), help);
+    }
+
+    @Test
+    void mailboxCommandsDriveAMailboxFromTheShell() throws Exception {
+        jipc(0, "mailbox", "create", "shell", "--capacity", "4096", "--max-message", "100");
+        jipc(0, "mailbox", "send", "shell", "first", "second");
+        String info = jipc(0, "mailbox", "info", "shell");
+        assertTrue(info.contains("pending bytes"), info);
+        assertEquals("first\nsecond\n", jipc(0, "mailbox", "recv", "shell", "--count", "2"));
+        String timedOut = jipc(1, "mailbox", "recv", "shell", "--timeout", "100ms");
+        assertTrue(timedOut.contains("no message within"), timedOut);
+        jipc(0, "mailbox", "destroy", "shell");
+        String missing = jipc(1, "mailbox", "destroy", "shell");
+        assertTrue(missing.contains("no mailbox 'shell'"), missing);
+    }
+
+    @Test
+    void benchMailboxRunsBothProcessesAndPrintsJson() throws Exception {
+        String json = jipc(0, "bench", "mailbox", "--json", "--warmup", "100ms", "--time", "200ms",
+                "--messages", "50000", "--strategies", "spin_then_futex,futex");
+        assertTrue(json.contains("\"benchmark\": \"mailbox\""), json);
+        assertTrue(json.contains("\"mechanism\": \"mailbox spin-then-futex\""), json);
+        assertTrue(json.contains("\"mechanism\": \"pipe (FIFO)\""), json);
+        assertTrue(json.contains("\"p99.9\""), json);
+        assertTrue(json.contains("\"idleCpuPercent\""), json);
+        try (Stream<Path> left = Files.walk(root)) {
+            assertEquals(List.of(), left.filter(Files::isRegularFile).toList(), "the benchmark left files");
+        }
+    }
+}
