@@ -137,6 +137,9 @@ public final class SharedSegment implements AutoCloseable {
             if (e.errno() == Errno.ELOOP) {
                 throw new InsecureFileException("refusing " + name + ": it is a symbolic link");
             }
+            if (e.errno() == Errno.EISDIR) {
+                throw new InsecureFileException("refusing " + name + ": not a regular file (a directory)");
+            }
             throw e;
         }
         Arena arena = Arena.ofShared();
