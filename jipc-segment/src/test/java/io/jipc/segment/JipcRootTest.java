@@ -63,8 +63,9 @@ class JipcRootTest {
     }
 
     @Test
-    void directoryCreatesTheRootAndTheKindPrivateToThisUser(Path root) {
-        assertEquals(root, JipcRoot.path());
+    void directoryCreatesTheRootAndTheKindPrivateToThisUser() {
+        Path root = scratch.resolve("jipc");
+        useRoot(root);
         assertFalse(Files.exists(root));
         Path mailbox = JipcRoot.directory("mailbox");
         assertEquals(root.resolve("mailbox"), mailbox);
@@ -78,6 +79,15 @@ class JipcRootTest {
         // again: the existing directories are accepted as they are
         assertEquals(mailbox, JipcRoot.directory("mailbox"));
         assertEquals(root.resolve("ring"), JipcRoot.directory("ring"));
+    }
+
+    @Test
+    void theRootNamedByTheSystemPropertyIsUsed(Path root) {
+        assertEquals(root, JipcRoot.path());
+        Path kind = JipcRoot.directory("segment");
+        assertEquals(root.resolve("segment"), kind);
+        assertTrue(lstat(kind).isDirectory());
+        assertEquals(0700, lstat(root).permissions());
     }
 
     @Test
