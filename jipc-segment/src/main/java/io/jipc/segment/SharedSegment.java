@@ -137,12 +137,15 @@ public final class SharedSegment implements AutoCloseable {
             if (e.errno() == Errno.ELOOP) {
                 throw new InsecureFileException("refusing " + name + ": it is a symbolic link");
             }
+            if (e.errno() == Errno.EISDIR) {
+                throw new InsecureFileException("refusing " + name + ": not a regular file (a directory)");
+            }
             throw e;
         }
         Arena arena = Arena.ofShared();
         boolean done = false;
         try {
-            FileStatus status = checkFile(fd, name, permissions);
+            FileStatus status = checkFile(fd, name);
             while (status.size() == 0) {
                 if (System.nanoTime() - deadline >= 0) {
                     throw new CorruptSegmentException(name + " is empty: its creator never initialised it"
@@ -151,6 +154,9 @@ public final class SharedSegment implements AutoCloseable {
                 sleepBriefly();
                 status = Libc.fstat(fd, name);
             }
+            // only now: the creator sets the exact mode (fchmod) before it gives the file its size,
+            // so until then the mode is still the umask-reduced one of its open(2)
+            checkPermissions(status, name, permissions);
             if (status.size() < LENGTH) {
                 throw new CorruptSegmentException(name + " is truncated: " + status.size()
                         + " bytes, shorter than the " + LENGTH + "-byte header");
@@ -168,7 +174,7 @@ public final class SharedSegment implements AutoCloseable {
         }
     }
 
-    private static FileStatus checkFile(int fd, String name, int permissions) {
+    private static FileStatus checkFile(int fd, String name) {
         FileStatus status = Libc.fstat(fd, name);
         if (!status.isRegularFile()) {
             throw new InsecureFileException("refusing " + name + ": not a regular file");
@@ -179,11 +185,14 @@ public final class SharedSegment implements AutoCloseable {
                     + Integer.toUnsignedString(status.uid()) + ", not by this user (uid "
                     + Integer.toUnsignedString(euid) + ")");
         }
+        return status;
+    }
+
+    private static void checkPermissions(FileStatus status, String name, int permissions) {
         if (status.permissions() != permissions) {
             throw new InsecureFileException("refusing " + name + ": mode " + FileStatus.octal(status.permissions())
                     + ", expected " + FileStatus.octal(permissions));
         }
-        return status;
     }
 
     private void awaitReady(long expectedMagic, int expectedMajor, long size, long deadline) {

@@ -1,15 +1,19 @@
 package io.jipc.testkit;
 
 import io.jipc.platform.JavaCommand;
+import io.jipc.platform.Libc;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -94,6 +98,7 @@ public final class ChildJvm implements AutoCloseable {
                 "-Xshare:auto"));
         private Duration hardTimeout = DEFAULT_HARD_TIMEOUT;
         private final List<String[]> properties = new ArrayList<>();
+        private final List<String> wrapper = new ArrayList<>();
 
         private Builder(Class<?> mainClass) {
             this.mainClass = mainClass;
@@ -126,12 +131,38 @@ public final class ChildJvm implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Starts the JVM through {@code command}, which must end by {@code exec}-ing the arguments
+         * that follow it (the java command line), so that the child keeps its pid and its parent
+         * (and {@link ChildMain#dieWithParent()} still works). Wrappers nest: the first one added
+         * runs first.
+         */
+        public Builder wrapper(String... command) {
+            wrapper.addAll(List.of(command));
+            return this;
+        }
+
+        /** Starts the JVM with the file mode creation mask {@code umask} (e.g. {@code 0} or {@code 077}). */
+        public Builder umask(int umask) {
+            return wrapper("/bin/sh", "-c", "umask " + String.format("%03o", umask) + " && exec \"$@\"", "sh");
+        }
+
+        /**
+         * Starts the JVM as another user and group, without supplementary groups, through
+         * {@code setpriv} (util-linux); the test JVM must be root. See {@link #cannotRunAsOtherUser()}.
+         */
+        public Builder asUser(int uid, int gid) {
+            return wrapper(SETPRIV, "--reuid=" + uid, "--regid=" + gid, "--clear-groups");
+        }
+
         public ChildJvm start() {
             JavaCommand command = JavaCommand.forMain(mainClass);
             jvmArgs.forEach(command::jvmArg);
             properties.forEach(p -> command.property(p[0], p[1]));
             command.args(args);
-            ProcessBuilder builder = command.toProcessBuilder().redirectErrorStream(true);
+            List<String> commandLine = new ArrayList<>(wrapper);
+            commandLine.addAll(command.toList());
+            ProcessBuilder builder = new ProcessBuilder(commandLine).redirectErrorStream(true);
             try {
                 return new ChildJvm(mainClass.getSimpleName() + " " + String.join(" ", args), builder.start(),
                         hardTimeout);
@@ -139,6 +170,24 @@ public final class ChildJvm implements AutoCloseable {
                 throw new UncheckedIOException("cannot start child JVM " + mainClass.getName(), e);
             }
         }
+    }
+
+    private static final String SETPRIV = "/usr/bin/setpriv";
+
+    /**
+     * Why a child JVM cannot be started as another user here ({@link Builder#asUser}), or empty if
+     * it can: the test JVM must be root and {@code setpriv} must exist. Whether that user can read
+     * the class path is for the test to find out (the jipc classes in {@code target/} usually are
+     * readable, the local Maven repository under {@code /root} usually is not).
+     */
+    public static Optional<String> cannotRunAsOtherUser() {
+        if (Libc.geteuid() != 0) {
+            return Optional.of("the test JVM is not root, so it cannot start a child as another user");
+        }
+        if (!Files.isExecutable(Path.of(SETPRIV))) {
+            return Optional.of(SETPRIV + " (util-linux) is missing");
+        }
+        return Optional.empty();
     }
 
     public long pid() {

@@ -1,0 +1,203 @@
+package io.jipc.platform;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@link Futex#await}: the waiting loop callers build on it, on platform and virtual threads. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class FutexAwaitTest {
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+    @TempDir(factory = ShmTempDir.class)
+    Path dir;
+
+    /** The loop every caller of {@link Futex#await} writes: wait while the word holds {@code expected}. */
+    private static void awaitChange(MappedFile file, long offset, int expected) throws InterruptedException {
+        while ((int) INT.getVolatile(file.memory, offset) == expected) {
+            Futex.await(file.address(offset), expected, Long.MAX_VALUE);
+        }
+    }
+
+    private static void setAndWake(MappedFile file, long offset, int value) {
+        INT.setVolatile(file.memory, offset, value);
+        Futex.wakeAll(file.address(offset));
+    }
+
+    @Test
+    void anUntimedWaitOfAPlatformThreadEndsWithInterruptedExceptionWhenInterrupted() throws Exception {
+        try (MappedFile file = MappedFile.create(dir.resolve("word"), 4096)) {
+            AtomicReference<Throwable> outcome = new AtomicReference<>();
+            CountDownLatch waiting = new CountDownLatch(1);
+            Thread waiter = Thread.ofPlatform().start(() -> {
+                try {
+                    waiting.countDown();
+                    awaitChange(file, 0, 0); // nobody changes the word or wakes it
+                    outcome.set(new AssertionError("await returned without interruption"));
+                } catch (Throwable t) {
+                    outcome.set(t);
+                }
+            });
+            waiting.await();
+            // let it fall asleep in the kernel (untimed), where Thread.interrupt() alone cannot reach it
+            Thread.sleep(200);
+            waiter.interrupt();
+            waiter.join(); // the interrupt watchdog wakes it
+            assertInstanceOf(InterruptedException.class, outcome.get());
+            assertEquals(0, file.memory.get(ValueLayout.JAVA_INT, 0));
+        }
+    }
+
+    @Test
+    void anAlreadyInterruptedThreadDoesNotWaitAtAll() {
+        try (MappedFile file = MappedFile.create(dir.resolve("word"), 4096)) {
+            Thread.currentThread().interrupt();
+            assertThrows(InterruptedException.class, () -> Futex.await(file.address(0), 0, Long.MAX_VALUE));
+            assertFalse(Thread.interrupted(), "the interrupt status is consumed by the exception");
+        }
+    }
+
+    @Test
+    void aTimedWaitReturnsOnceTheDeadlineHasPassed() throws InterruptedException {
+        try (MappedFile file = MappedFile.create(dir.resolve("word"), 4096)) {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(150);
+            int calls = 0;
+            // nobody wakes the word: only the deadline ends this loop (the @Timeout guards against a hang)
+            while (System.nanoTime() - deadline < 0) {
+                Futex.await(file.address(0), 0, deadline);
+                calls++;
+            }
+            assertTrue(calls >= 1);
+            // a deadline in the past returns at once
+            Futex.await(file.address(0), 0, System.nanoTime() - 1);
+        }
+    }
+
+    @Test
+    void aWakeReleasesPlatformThreadsWaitingWithoutDeadline() throws InterruptedException {
+        try (MappedFile file = MappedFile.create(dir.resolve("word"), 4096)) {
+            List<Thread> threads = new ArrayList<>();
+            AtomicInteger released = new AtomicInteger();
+            CountDownLatch started = new CountDownLatch(4);
+            for (int i = 0; i < 4; i++) {
+                threads.add(Thread.ofPlatform().start(() -> {
+                    started.countDown();
+                    try {
+                        awaitChange(file, 0, 0);
+                        released.incrementAndGet();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }));
+            }
+            started.await();
+            setAndWake(file, 0, 1);
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertEquals(4, released.get());
+        }
+    }
+
+    @Test
+    void manyVirtualThreadsBlockedInAwaitDoNotStarveOtherVirtualThreadsAndAWakeReleasesThemAll()
+            throws Exception {
+        int words = 4;
+        int waiters = 200;
+        try (MappedFile file = MappedFile.create(dir.resolve("words"), 4096)) {
+            CountDownLatch registered = new CountDownLatch(waiters);
+            AtomicInteger released = new AtomicInteger();
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < waiters; i++) {
+                long offset = 64L * (i % words);
+                threads.add(Thread.ofVirtual().name("waiter-" + i).start(() -> {
+                    registered.countDown();
+                    try {
+                        awaitChange(file, offset, 0);
+                        released.incrementAndGet();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }));
+            }
+            registered.await();
+            // every waiter is now in (or about to enter) Futex.await; if a wait pinned its carrier, the few
+            // carriers (one per core) would all be taken and this virtual thread would never run
+            Thread.sleep(200);
+            CompletableFuture<String> other = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> other.complete(Thread.currentThread().isVirtual() ? "ran" : "?"));
+            assertEquals("ran", other.get(20, TimeUnit.SECONDS));
+            assertEquals(0, released.get(), "nobody was released before the words changed");
+            for (int w = 0; w < words; w++) {
+                setAndWake(file, 64L * w, 1);
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertEquals(waiters, released.get());
+        }
+    }
+
+    @Test
+    void aVirtualThreadWaitingWithoutDeadlineEndsWithInterruptedExceptionWhenInterrupted() throws Exception {
+        try (MappedFile file = MappedFile.create(dir.resolve("word"), 4096)) {
+            AtomicReference<Throwable> outcome = new AtomicReference<>();
+            CountDownLatch waiting = new CountDownLatch(1);
+            Thread waiter = Thread.ofVirtual().start(() -> {
+                try {
+                    waiting.countDown();
+                    awaitChange(file, 0, 0);
+                    outcome.set(new AssertionError("await returned without interruption"));
+                } catch (Throwable t) {
+                    outcome.set(t);
+                }
+            });
+            waiting.await();
+            Thread.sleep(100);
+            waiter.interrupt();
+            waiter.join();
+            assertInstanceOf(InterruptedException.class, outcome.get());
+        }
+    }
+
+    @Test
+    void aWakeReleasesAVirtualAndAPlatformThreadWaitingOnTheSameWord() throws InterruptedException {
+        try (MappedFile file = MappedFile.create(dir.resolve("word"), 4096)) {
+            AtomicInteger released = new AtomicInteger();
+            CountDownLatch started = new CountDownLatch(2);
+            Runnable wait = () -> {
+                started.countDown();
+                try {
+                    awaitChange(file, 0, 0);
+                    released.incrementAndGet();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
+            Thread virtual = Thread.ofVirtual().start(wait);
+            Thread platform = Thread.ofPlatform().start(wait);
+            started.await();
+            setAndWake(file, 0, 7);
+            virtual.join();
+            platform.join();
+            assertEquals(2, released.get());
+        }
+    }
+}
