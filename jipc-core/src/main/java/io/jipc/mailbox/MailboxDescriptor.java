@@ -2,6 +2,12 @@ package io.jipc.mailbox;
 
 import io.jipc.segment.SegmentHeaderDescriptor;
 
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 /**
  * Layout of a mailbox file ({@code <jipc root>/mailbox/<name>}).
  *
@@ -33,6 +39,15 @@ public final class MailboxDescriptor {
     public static final int PERMISSIONS_OFFSET = 148;
     /** Where the ring starts. */
     public static final long RING_OFFSET = 4096;
+
+    /** The file up to the ring, as a memory layout (a test checks it against the constants). */
+    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+            SegmentHeaderDescriptor.LAYOUT.withName("header"),
+            JAVA_LONG.withName("ringOffset"),
+            JAVA_LONG.withName("ringLength"),
+            JAVA_INT.withName("maxMessageSize"),
+            JAVA_INT.withName("permissions"),
+            MemoryLayout.paddingLayout(RING_OFFSET - 152));
 
     /** Subdirectory of the jipc root that holds mailboxes. */
     public static final String DIRECTORY = "mailbox";

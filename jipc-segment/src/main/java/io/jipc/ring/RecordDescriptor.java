@@ -1,5 +1,11 @@
 package io.jipc.ring;
 
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 /**
  * Layout of one record in a {@link RecordRing}'s data area.
  *
@@ -44,6 +50,12 @@ public final class RecordDescriptor {
     public static final int HEADER_LENGTH = 16;
     /** Records start at multiples of this. */
     public static final int ALIGNMENT = 16;
+
+    /** The record header as a memory layout (a test checks it against the constants). */
+    public static final StructLayout HEADER_LAYOUT = MemoryLayout.structLayout(
+            JAVA_LONG.withName("commit"),
+            JAVA_INT.withName("length"),
+            JAVA_INT.withName("type"));
 
     /** Type of a record that carries a message. */
     public static final int TYPE_MESSAGE = 1;

@@ -3,9 +3,14 @@ package io.jipc.ring;
 import io.jipc.CorruptSegmentException;
 import io.jipc.WaitStrategy;
 
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.ThreadLocalRandom;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * Layout of a {@link RecordRing} in shared memory: a control block, the intent table and the data
@@ -85,6 +90,43 @@ public final class RingDescriptor {
     public static final long MAX_CAPACITY = 1L << 40;
     /** Most intent slots (producers with a claim in flight at the same time). */
     public static final int MAX_INTENT_SLOTS = 64;
+
+    /**
+     * The control block as a memory layout, up to the intent table (each 128-byte block padded);
+     * a test checks it against the offset constants.
+     */
+    public static final StructLayout CONTROL_LAYOUT = MemoryLayout.structLayout(
+            JAVA_LONG.withName("capacity"),
+            JAVA_LONG.withName("salt"),
+            JAVA_INT.withName("maxPayload"),
+            JAVA_INT.withName("intentSlots"),
+            JAVA_INT.withName("producerMode"),
+            JAVA_INT.withName("waitStrategy"),
+            JAVA_LONG.withName("stallTimeoutNanos"),
+            JAVA_LONG.withName("dataOffset"),
+            MemoryLayout.paddingLayout(80),
+            JAVA_LONG.withName("tail"),
+            MemoryLayout.paddingLayout(120),
+            JAVA_LONG.withName("head"),
+            JAVA_LONG.withName("delivered"),
+            JAVA_LONG.withName("skipped"),
+            MemoryLayout.paddingLayout(104),
+            JAVA_INT.withName("consumerWaiting"),
+            JAVA_INT.withName("dataSignal"),
+            MemoryLayout.paddingLayout(120),
+            JAVA_INT.withName("producersWaiting"),
+            JAVA_INT.withName("spaceSignal"),
+            MemoryLayout.paddingLayout(120),
+            JAVA_LONG.withName("producerLease"),
+            JAVA_LONG.withName("consumerLease"),
+            MemoryLayout.paddingLayout(112));
+
+    /** One entry of the intent table as a memory layout. */
+    public static final StructLayout INTENT_LAYOUT = MemoryLayout.structLayout(
+            JAVA_LONG.withName("owner"),
+            JAVA_LONG.withName("position"),
+            JAVA_LONG.withName("claimLength"),
+            MemoryLayout.paddingLayout(40));
 
     public static final int MODE_SINGLE_PRODUCER = 1;
     public static final int MODE_MANY_PRODUCERS = 2;

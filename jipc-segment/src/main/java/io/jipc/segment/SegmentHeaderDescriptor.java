@@ -1,6 +1,11 @@
 package io.jipc.segment;
 
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
 import java.nio.charset.StandardCharsets;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * Layout of the header that starts every jipc shared-memory file, whatever its kind.
@@ -62,6 +67,18 @@ public final class SegmentHeaderDescriptor {
     public static final int OBJECT_ID_OFFSET = 48;
     /** Length of the common header; kind-specific data starts here. */
     public static final int LENGTH = 128;
+
+    /** The header as a memory layout (the constants above are its offsets; a test checks they agree). */
+    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+            JAVA_LONG.withName("magic"),
+            JAVA_INT.withName("version"),
+            JAVA_INT.withName("headerLength"),
+            JAVA_LONG.withName("fileLength"),
+            JAVA_LONG.withName("creatorPid"),
+            JAVA_LONG.withName("creatorStartTime"),
+            JAVA_LONG.withName("createdAt"),
+            JAVA_LONG.withName("objectId"),
+            MemoryLayout.paddingLayout(72));
 
     private SegmentHeaderDescriptor() {
     }
