@@ -79,6 +79,7 @@ public final class Mailbox implements AutoCloseable {
     private final MappedMailbox mapped;
     private final RecordRing ring;
     private final boolean singleSender;
+    private final long id;
     private final CopyOut copyOut = new CopyOut();
     private volatile boolean closed;
 
@@ -86,6 +87,7 @@ public final class Mailbox implements AutoCloseable {
         this.mapped = mapped;
         this.ring = mapped.ring;
         this.singleSender = mapped.singleSenderRing != null;
+        this.id = mapped.segment.objectId();
     }
 
     // =================================================================== lifecycle
@@ -246,7 +248,7 @@ public final class Mailbox implements AutoCloseable {
 
     /** The unique 64-bit id chosen when the mailbox was created. */
     public long id() {
-        return mapped.segment.objectId();
+        return id;
     }
 
     /** Largest message this mailbox takes, in bytes. */
@@ -270,17 +272,32 @@ public final class Mailbox implements AutoCloseable {
 
     /** Bytes of messages sent and not yet received (a snapshot). */
     public long pendingBytes() {
-        return ring.usedBytes();
+        checkOpen();
+        try {
+            return ring.usedBytes();
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        }
     }
 
     /** Messages received from this mailbox since it was created, by all receivers. */
     public long receivedCount() {
-        return ring.delivered();
+        checkOpen();
+        try {
+            return ring.delivered();
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        }
     }
 
     /** Messages of senders that died before finishing them, skipped so far. */
     public long skippedDeadSends() {
-        return ring.stalledClaimsSkipped();
+        checkOpen();
+        try {
+            return ring.stalledClaimsSkipped();
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        }
     }
 
     @Override
