@@ -15,6 +15,7 @@ import io.jipc.segment.SharedSegment;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.ReadOnlyBufferException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -575,8 +576,12 @@ public final class Mailbox implements AutoCloseable {
      *
      * @throws MessageTooLargeException if the message does not fit in {@code destination.remaining()}
      *                                  bytes; the message stays in the mailbox
+     * @throws ReadOnlyBufferException  if {@code destination} is read-only; the message stays in the mailbox
      */
     public int poll(ByteBuffer destination) {
+        if (destination.isReadOnly()) {
+            throw new ReadOnlyBufferException();
+        }
         checkOpen();
         mapped.receiveLock.lock();
         try {
