@@ -53,8 +53,21 @@ final class Async<T> {
         thread.start();
     }
 
+    @FunctionalInterface
+    interface Action {
+        void run() throws Exception;
+    }
+
     static <T> Async<T> start(Kind kind, String name, Body<T> body) {
         return new Async<>(kind, name, body);
+    }
+
+    /** Starts a call that returns nothing. */
+    static Async<Void> run(Kind kind, String name, Action action) {
+        return new Async<>(kind, name, () -> {
+            action.run();
+            return null;
+        });
     }
 
     /** Runs {@code body} on a thread of {@code kind}, waits for it and returns its result (or rethrows). */
