@@ -228,9 +228,9 @@ public final class Mailbox implements AutoCloseable {
             closed = true;
         }
         try {
-            long base = mapped.segment.memory().address() + MailboxDescriptor.RING_OFFSET;
-            Futex.wakeAll(base + RingDescriptor.DATA_SIGNAL_OFFSET);
-            Futex.wakeAll(base + RingDescriptor.SPACE_SIGNAL_OFFSET);
+            // moves the signal words on: a thread of this handle that checked `closed` before and
+            // prepared its wait does not fall asleep for good after this wake-up
+            ring.wakeAllWaiters();
         } catch (RuntimeException ignored) {
             // nothing sleeps
         }
@@ -505,7 +505,7 @@ public final class Mailbox implements AutoCloseable {
                 mapped.sendLock.lock();
                 try {
                     signal = ring.prepareSpaceWait();
-                    if (ring.hasRoomFor(length)) {
+                    if (closed || ring.hasRoomFor(length)) {
                         return true;
                     }
                 } finally {
@@ -513,7 +513,7 @@ public final class Mailbox implements AutoCloseable {
                 }
             } else {
                 signal = ring.prepareSpaceWait();
-                if (ring.hasRoomFor(length)) {
+                if (closed || ring.hasRoomFor(length)) {
                     return true;
                 }
             }
@@ -704,7 +704,8 @@ public final class Mailbox implements AutoCloseable {
         mapped.receiveLock.lock();
         try {
             signal = ring.prepareDataWait();
-            if (ring.hasCommitted() || ring.checkStall()) {
+            // `closed` is read after the signal: a close() from now on moves the signal (see close())
+            if (closed || ring.hasCommitted() || ring.checkStall()) {
                 return true;
             }
             if (ring.claimPending()) {
