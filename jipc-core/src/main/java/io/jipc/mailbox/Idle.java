@@ -12,7 +12,12 @@ final class Idle {
     private static final int SPINS_BEFORE_YIELD = 100;
     private static final int CLOCK_FREE_SPINS = 256;
 
+    /** How often a spinning virtual thread lets the other virtual threads of its carrier run (a power of two). */
+    private static final int VIRTUAL_SPINS_BEFORE_YIELD = 1024;
+
     private final WaitStrategy strategy;
+    /** A virtual thread must not spin forever: its carrier is shared by many threads. */
+    private final boolean virtual = Thread.currentThread().isVirtual();
     private int iterations;
     private long spinStart;
     private boolean sleeping;
@@ -29,7 +34,13 @@ final class Idle {
         }
         int n = iterations++;
         switch (strategy) {
-            case SPIN -> Thread.onSpinWait();
+            case SPIN -> {
+                if (virtual && (n & (VIRTUAL_SPINS_BEFORE_YIELD - 1)) == VIRTUAL_SPINS_BEFORE_YIELD - 1) {
+                    Thread.yield();
+                } else {
+                    Thread.onSpinWait();
+                }
+            }
             case YIELD -> {
                 if (n < SPINS_BEFORE_YIELD) {
                     Thread.onSpinWait();
