@@ -1,6 +1,7 @@
 package io.jipc.mailbox;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -94,6 +95,20 @@ final class Async<T> {
         assertFalse(isDone(), () -> thread.getName() + " returned although it must block; result " + result
                 + ", failure " + failure);
         return this;
+    }
+
+    /** {@link #assertBlocked()} for several calls at once (one settling pause for all). */
+    static void assertAllBlocked(List<? extends Async<?>> calls) throws InterruptedException {
+        for (Async<?> call : calls) {
+            if (!call.started.await(JOIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError(call.thread.getName() + " never started");
+            }
+        }
+        Thread.sleep(SETTLE_MILLIS);
+        for (Async<?> call : calls) {
+            assertFalse(call.isDone(), () -> call.thread.getName() + " returned although it must block; result "
+                    + describe(call.result) + ", failure " + call.failure);
+        }
     }
 
     boolean isDone() {
