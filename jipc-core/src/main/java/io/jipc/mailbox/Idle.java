@@ -42,7 +42,7 @@ final class Idle {
                 }
             }
             case YIELD -> {
-                if (n < SPINS_BEFORE_YIELD) {
+                if (n >= 0 && n < SPINS_BEFORE_YIELD) { // n wraps negative after 2^31 idles: keep yielding
                     Thread.onSpinWait();
                 } else {
                     Thread.yield();
