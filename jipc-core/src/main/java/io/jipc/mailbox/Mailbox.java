@@ -529,7 +529,7 @@ public final class Mailbox implements AutoCloseable {
     /** Receives the next message if there is one now; null if the mailbox is empty. */
     public byte[] poll() {
         checkOpen();
-        mapped.receiveLock.lock();
+        lockReceive();
         try {
             mapped.ensureReceiver();
             copyOut.message = null;
@@ -583,7 +583,7 @@ public final class Mailbox implements AutoCloseable {
             throw new ReadOnlyBufferException();
         }
         checkOpen();
-        mapped.receiveLock.lock();
+        lockReceive();
         try {
             mapped.ensureReceiver();
             int length = ring.nextMessageLength();
@@ -674,7 +674,7 @@ public final class Mailbox implements AutoCloseable {
     public int drain(MessageHandler handler, int limit) {
         Objects.requireNonNull(handler, "handler");
         checkOpen();
-        mapped.receiveLock.lock();
+        lockReceive();
         try {
             mapped.ensureReceiver();
             return ring.read((buffer, offset, length) -> handler.onMessage(buffer.asSlice(offset, length)), limit);
@@ -683,6 +683,19 @@ public final class Mailbox implements AutoCloseable {
         } finally {
             mapped.receiveLock.unlock();
         }
+    }
+
+    /**
+     * Takes the receive lock of this process's mapping. A receive from inside a {@link MessageHandler}
+     * of the same mailbox would re-enter the ring's read before it has moved the head past the
+     * message being handled, and so hand out that message a second time: it is refused.
+     */
+    private void lockReceive() {
+        if (mapped.receiveLock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("a MessageHandler of mailbox '" + mapped.name
+                    + "' must not receive from it");
+        }
+        mapped.receiveLock.lock();
     }
 
     /** One step of waiting for a message; false once the deadline passed. */
