@@ -452,6 +452,49 @@ class MailboxMessageContractTest extends MailboxContractTest {
     }
 
     @ContractTest
+    void aHandlerMustNotReceiveFromItsMailboxButMaySendToIt(MailboxConfig config) throws Exception {
+        Mailbox mailbox = create(config, 8192);
+        Mailbox other = open(mailbox);
+        for (int i = 0; i < 4; i++) {
+            mailbox.put(message(10, i));
+        }
+        List<Receiver> nested = List.of(
+                new Receiver("poll()", (m, e) -> List.of(m.poll())),
+                new Receiver("poll(ByteBuffer)", (m, e) -> {
+                    m.poll(ByteBuffer.allocate(100));
+                    return List.of();
+                }),
+                new Receiver("drain() through another handle", (m, e) -> {
+                    other.drain(segment -> { });
+                    return List.of();
+                }));
+        int received = 0;
+        for (Receiver receive : nested) {
+            List<byte[]> handled = new ArrayList<>();
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> mailbox.drain(segment -> {
+                handled.add(segment.toArray(ValueLayout.JAVA_BYTE));
+                try {
+                    receive.form().receive(mailbox, List.of());
+                } catch (RuntimeException runtime) {
+                    throw runtime;
+                } catch (Exception checked) {
+                    throw new AssertionError(checked);
+                }
+            }), receive.name());
+            assertTrue(e.getMessage().contains("must not receive"), e.getMessage());
+            // the handled message counts as received (documented for a throwing handler), and only once
+            assertEquals(1, handled.size());
+            assertArrayEquals(message(10, received), handled.getFirst(), receive.name());
+            received++;
+            assertEquals(received, mailbox.receivedCount(), receive.name() + ": no message handed out twice");
+        }
+        // sending from a handler is fine, to the same mailbox too
+        assertEquals(1, mailbox.drain(segment -> assertTrue(mailbox.offer(segment)), 1));
+        assertMessage(message(10, 3), mailbox.poll());
+        assertNull(mailbox.poll());
+    }
+
+    @ContractTest
     void drainHandsOutAtMostItsLimitAndOnlyWhatIsThere(MailboxConfig config) throws Exception {
         Mailbox mailbox = create(config, 64 * 1024);
         MessageHandler never = segment -> fail("empty mailbox handed out a message");
