@@ -206,9 +206,13 @@ public final class Mailbox implements AutoCloseable {
         return name;
     }
 
-    /** Removes this mailbox's name (see {@link #destroy(String)}); this handle stays usable until closed. */
+    /**
+     * Removes this mailbox's name (see {@link #destroy(String)}); this handle stays usable until
+     * closed. Returns false if the name is gone or now belongs to another mailbox (created under
+     * the same name after this one was destroyed), which is left alone.
+     */
     public boolean destroy() {
-        return SharedSegment.unlink(mapped.segment.path());
+        return mapped.segment.unlinkIfSame();
     }
 
     /**
