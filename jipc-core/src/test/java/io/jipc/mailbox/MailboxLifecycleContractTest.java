@@ -143,6 +143,9 @@ class MailboxLifecycleContractTest extends MailboxContractTest {
         // the name can be used again, for a new and separate mailbox
         Mailbox reborn = track(Mailbox.create(m.name(), config.options().build()));
         assertNotEquals(m.id(), reborn.id());
+        assertFalse(m.destroy(), "the old handle's destroy() leaves the new mailbox of that name alone");
+        assertTrue(Mailbox.exists(m.name()));
+        assertEquals(reborn.id(), track(Mailbox.open(m.name())).id());
         assertTrue(m.offer(message(8, 4)));
         assertNull(reborn.poll(), "the old mailbox's messages do not appear in the new one");
         assertMessage(message(8, 4), other.poll());
