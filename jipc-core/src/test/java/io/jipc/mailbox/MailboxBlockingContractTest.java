@@ -184,6 +184,27 @@ class MailboxBlockingContractTest extends MailboxContractTest {
     }
 
     @ContractTest
+    void enormousTimeoutsWaitLikeTheUntimedVerbs(MailboxConfig config) throws Exception {
+        Mailbox mailbox = createSmall(config);
+        java.time.Duration forever = java.time.Duration.ofSeconds(Long.MAX_VALUE);
+        for (Async.Kind kind : Async.Kind.values()) {
+            Async<byte[]> receiver = Async.start(kind, "poll(forever)", () -> mailbox.poll(forever)).assertBlocked();
+            mailbox.put(message(5, 1));
+            assertMessage(message(5, 1), receiver.get());
+
+            int sent = fill(mailbox, SIZE);
+            Async<Boolean> sender = Async.start(kind, "offer(forever)", () -> mailbox.offer(message(SIZE, -1), forever))
+                    .assertBlocked();
+            assertMessage(message(SIZE, 0), mailbox.poll());
+            assertTrue(sender.get());
+            for (int i = 1; i < sent; i++) {
+                assertMessage(message(SIZE, i), mailbox.poll());
+            }
+            assertMessage(message(SIZE, -1), mailbox.poll());
+        }
+    }
+
+    @ContractTest
     void threadsPlayPingPongThroughTwoMailboxes(MailboxConfig config) throws Exception {
         for (Async.Kind kind : Async.Kind.values()) {
             Mailbox ping = createSmall(config);

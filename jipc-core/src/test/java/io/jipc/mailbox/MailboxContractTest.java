@@ -42,7 +42,7 @@ abstract class MailboxContractTest {
     private final Set<String> names = new LinkedHashSet<>();
 
     /** A fresh mailbox name; whatever bears it is destroyed after the test. */
-    String newName() {
+    synchronized String newName() {
         String name = "contract-" + getClass().getSimpleName() + "-" + NAMES.incrementAndGet();
         names.add(name);
         return name;
@@ -64,21 +64,21 @@ abstract class MailboxContractTest {
         return track(Mailbox.open(mailbox.name()));
     }
 
-    /** Registers a handle (and its name) for clean-up after the test. */
-    Mailbox track(Mailbox mailbox) {
+    /** Registers a handle (and its name) for clean-up after the test; any thread may call it. */
+    synchronized Mailbox track(Mailbox mailbox) {
         handles.add(mailbox);
         names.add(mailbox.name());
         return mailbox;
     }
 
     /** Registers a name for clean-up after the test. */
-    String track(String name) {
+    synchronized String track(String name) {
         names.add(name);
         return name;
     }
 
     @AfterEach
-    void closeAndDestroyEverything() {
+    synchronized void closeAndDestroyEverything() {
         for (Mailbox handle : handles) {
             handle.close();
         }

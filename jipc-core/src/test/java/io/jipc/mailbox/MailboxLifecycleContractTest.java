@@ -57,6 +57,26 @@ class MailboxLifecycleContractTest extends MailboxContractTest {
     }
 
     @ContractTest
+    void threadsRacingInOpenOrCreateAllGetTheSameMailbox(MailboxConfig config) throws Exception {
+        String name = newName();
+        MailboxOptions options = config.options().capacityBytes(4096).maxMessageSize(100).build();
+        List<Async<Mailbox>> racers = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            racers.add(Async.start(i % 2 == 0 ? Async.Kind.PLATFORM : Async.Kind.VIRTUAL, "racer-" + i,
+                    () -> track(Mailbox.openOrCreate(name, options))));
+        }
+        long id = track(Mailbox.open(name)).id();
+        for (Async<Mailbox> racer : racers) {
+            Mailbox m = racer.get();
+            assertEquals(id, m.id(), "one mailbox was created, the others opened it");
+            assertTrue(m.offer(message(2, 0)));
+        }
+        for (int i = 0; i < racers.size(); i++) {
+            assertMessage(message(2, 0), racers.getFirst().get().poll());
+        }
+    }
+
+    @ContractTest
     void createdAndOpenedHandlesReportTheOptions(MailboxConfig config) {
         Mailbox created = create(config, b -> b.capacityBytes(5000).maxMessageSize(1000));
         Mailbox opened = open(created);

@@ -376,6 +376,26 @@ class MailboxMessageContractTest extends MailboxContractTest {
     }
 
     @ContractTest
+    void badArgumentsAreRejectedWithoutSendingOrReceiving(MailboxConfig config) throws Exception {
+        Mailbox mailbox = create(config, 8192);
+        byte[] bytes = new byte[10];
+        assertThrows(IndexOutOfBoundsException.class, () -> mailbox.offer(bytes, -1, 2));
+        assertThrows(IndexOutOfBoundsException.class, () -> mailbox.offer(bytes, 5, 6));
+        assertThrows(IndexOutOfBoundsException.class, () -> mailbox.offer(bytes, 2, -1));
+        assertThrows(NullPointerException.class, () -> mailbox.offer((byte[]) null));
+        assertThrows(NullPointerException.class, () -> mailbox.put((ByteBuffer) null));
+        assertThrows(NullPointerException.class, () -> mailbox.offer((MemorySegment) null, LONG));
+        assertThrows(NullPointerException.class, () -> mailbox.offer(bytes, (java.time.Duration) null));
+        assertEquals(0, mailbox.pendingBytes(), "nothing was sent");
+        mailbox.put(message(3, 1));
+        assertThrows(NullPointerException.class, () -> mailbox.poll((ByteBuffer) null));
+        assertThrows(NullPointerException.class, () -> mailbox.poll((java.time.Duration) null));
+        assertThrows(NullPointerException.class, () -> mailbox.take((MessageHandler) null));
+        assertEquals(0, mailbox.receivedCount(), "nothing was received");
+        assertMessage(message(3, 1), mailbox.poll());
+    }
+
+    @ContractTest
     void aNegativeClaimLengthIsRejected(MailboxConfig config) {
         Mailbox mailbox = create(config, 8192);
         assertThrows(IllegalArgumentException.class, () -> mailbox.tryClaim(-1));
