@@ -5,6 +5,7 @@ import io.jipc.ClosedException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -186,7 +187,7 @@ class MailboxBlockingContractTest extends MailboxContractTest {
     @ContractTest
     void enormousTimeoutsWaitLikeTheUntimedVerbs(MailboxConfig config) throws Exception {
         Mailbox mailbox = createSmall(config);
-        java.time.Duration forever = java.time.Duration.ofSeconds(Long.MAX_VALUE);
+        Duration forever = Duration.ofSeconds(Long.MAX_VALUE);
         for (Async.Kind kind : Async.Kind.values()) {
             Async<byte[]> receiver = Async.start(kind, "poll(forever)", () -> mailbox.poll(forever)).assertBlocked();
             mailbox.put(message(5, 1));

@@ -4,6 +4,7 @@ import io.jipc.ClosedException;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -60,7 +61,7 @@ class MailboxLifecycleContractTest extends MailboxContractTest {
     void threadsRacingInOpenOrCreateAllGetTheSameMailbox(MailboxConfig config) throws Exception {
         String name = newName();
         MailboxOptions options = config.options().capacityBytes(4096).maxMessageSize(100).build();
-        List<Async<Mailbox>> racers = new java.util.ArrayList<>();
+        List<Async<Mailbox>> racers = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             racers.add(Async.start(i % 2 == 0 ? Async.Kind.PLATFORM : Async.Kind.VIRTUAL, "racer-" + i,
                     () -> track(Mailbox.openOrCreate(name, options))));

@@ -1,7 +1,6 @@
 package io.jipc.mailbox;
 
 import io.jipc.InsecureFileException;
-import io.jipc.WaitStrategy;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.ChildMain;
 import io.jipc.testkit.JipcTestExtension;
