@@ -2,9 +2,18 @@ package io.jipc.mailbox;
 
 import io.jipc.WaitStrategy;
 
+import java.util.concurrent.locks.LockSupport;
+
 /**
  * The idle phases of one blocking call under a {@link WaitStrategy}: {@link #idle()} spins or
  * yields, and says when the caller should sleep in the kernel instead. One instance per call.
+ *
+ * <p>A virtual thread never keeps its carrier for long: under {@link WaitStrategy#SPIN} and
+ * {@link WaitStrategy#YIELD} (which never sleep in the kernel) it naps with
+ * {@link LockSupport#parkNanos} once it has idled {@value #VIRTUAL_SPINS} times, a little longer
+ * each time up to {@value #VIRTUAL_NAP_MAX_NANOS} ns. {@link Thread#yield()} is not enough: a
+ * carrier runs the virtual threads queued on it until its queue is empty, so virtual threads that
+ * keep yielding starve those started or unparked from outside the carrier.
  */
 final class Idle {
     /** How long {@link WaitStrategy#SPIN_THEN_FUTEX} spins before it sleeps. */
@@ -12,7 +21,15 @@ final class Idle {
     private static final int SPINS_BEFORE_YIELD = 100;
     private static final int CLOCK_FREE_SPINS = 256;
 
+    /** Idles of a virtual thread under SPIN or YIELD before it naps instead. */
+    private static final int VIRTUAL_SPINS = 1024;
+    private static final long VIRTUAL_NAP_MIN_NANOS = 10_000;
+    private static final long VIRTUAL_NAP_MAX_NANOS = 1_000_000;
+
     private final WaitStrategy strategy;
+    /** Whether this call, on a virtual thread, naps once it has spun for a while. */
+    private final boolean naps;
+    private long napNanos = VIRTUAL_NAP_MIN_NANOS;
     private int iterations;
     private long spinStart;
     private boolean sleeping;
@@ -20,6 +37,11 @@ final class Idle {
     Idle(WaitStrategy strategy) {
         this.strategy = strategy;
         this.sleeping = strategy == WaitStrategy.FUTEX;
+        this.naps = !strategy.sleeps() && Thread.currentThread().isVirtual();
+    }
+
+    private boolean napping() {
+        return naps && iterations >= VIRTUAL_SPINS; // napping, iterations stop counting
     }
 
     /** Idles once; returns true when the caller should now sleep on the futex. */
@@ -27,11 +49,16 @@ final class Idle {
         if (sleeping) {
             return true;
         }
+        if (napping()) {
+            LockSupport.parkNanos(napNanos);
+            napNanos = Math.min(2 * napNanos, VIRTUAL_NAP_MAX_NANOS);
+            return false;
+        }
         int n = iterations++;
         switch (strategy) {
             case SPIN -> Thread.onSpinWait();
             case YIELD -> {
-                if (n < SPINS_BEFORE_YIELD) {
+                if (n >= 0 && n < SPINS_BEFORE_YIELD) { // n wraps negative after 2^31 idles: keep yielding
                     Thread.onSpinWait();
                 } else {
                     Thread.yield();
@@ -53,10 +80,10 @@ final class Idle {
 
     /**
      * Whether the caller should check its deadline and interrupt status in this iteration: every
-     * 64th spin, and before every sleep (the very first iteration is not a checkpoint, so that a
-     * hand-off that completes within a few spins reads no clock).
+     * 64th spin, and before every sleep or nap (the very first iteration is not a checkpoint, so
+     * that a hand-off that completes within a few spins reads no clock).
      */
     boolean checkpoint() {
-        return sleeping || (iterations & 63) == 63;
+        return sleeping || (iterations & 63) == 63 || napping();
     }
 }

@@ -15,6 +15,7 @@ import io.jipc.segment.SharedSegment;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.ReadOnlyBufferException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -79,6 +80,7 @@ public final class Mailbox implements AutoCloseable {
     private final MappedMailbox mapped;
     private final RecordRing ring;
     private final boolean singleSender;
+    private final long id;
     private final CopyOut copyOut = new CopyOut();
     private volatile boolean closed;
 
@@ -86,6 +88,7 @@ public final class Mailbox implements AutoCloseable {
         this.mapped = mapped;
         this.ring = mapped.ring;
         this.singleSender = mapped.singleSenderRing != null;
+        this.id = mapped.segment.objectId();
     }
 
     // =================================================================== lifecycle
@@ -203,9 +206,13 @@ public final class Mailbox implements AutoCloseable {
         return name;
     }
 
-    /** Removes this mailbox's name (see {@link #destroy(String)}); this handle stays usable until closed. */
+    /**
+     * Removes this mailbox's name (see {@link #destroy(String)}); this handle stays usable until
+     * closed. Returns false if the name is gone or now belongs to another mailbox (created under
+     * the same name after this one was destroyed), which is left alone.
+     */
     public boolean destroy() {
-        return SharedSegment.unlink(mapped.segment.path());
+        return mapped.segment.unlinkIfSame();
     }
 
     /**
@@ -225,9 +232,9 @@ public final class Mailbox implements AutoCloseable {
             closed = true;
         }
         try {
-            long base = mapped.segment.memory().address() + MailboxDescriptor.RING_OFFSET;
-            Futex.wakeAll(base + RingDescriptor.DATA_SIGNAL_OFFSET);
-            Futex.wakeAll(base + RingDescriptor.SPACE_SIGNAL_OFFSET);
+            // moves the signal words on: a thread of this handle that checked `closed` before and
+            // prepared its wait does not fall asleep for good after this wake-up
+            ring.wakeAllWaiters();
         } catch (RuntimeException ignored) {
             // nothing sleeps
         }
@@ -246,7 +253,7 @@ public final class Mailbox implements AutoCloseable {
 
     /** The unique 64-bit id chosen when the mailbox was created. */
     public long id() {
-        return mapped.segment.objectId();
+        return id;
     }
 
     /** Largest message this mailbox takes, in bytes. */
@@ -270,17 +277,32 @@ public final class Mailbox implements AutoCloseable {
 
     /** Bytes of messages sent and not yet received (a snapshot). */
     public long pendingBytes() {
-        return ring.usedBytes();
+        checkOpen();
+        try {
+            return ring.usedBytes();
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        }
     }
 
     /** Messages received from this mailbox since it was created, by all receivers. */
     public long receivedCount() {
-        return ring.delivered();
+        checkOpen();
+        try {
+            return ring.delivered();
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        }
     }
 
     /** Messages of senders that died before finishing them, skipped so far. */
     public long skippedDeadSends() {
-        return ring.stalledClaimsSkipped();
+        checkOpen();
+        try {
+            return ring.stalledClaimsSkipped();
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        }
     }
 
     @Override
@@ -487,7 +509,7 @@ public final class Mailbox implements AutoCloseable {
                 mapped.sendLock.lock();
                 try {
                     signal = ring.prepareSpaceWait();
-                    if (ring.hasRoomFor(length)) {
+                    if (closed || ring.hasRoomFor(length)) {
                         return true;
                     }
                 } finally {
@@ -495,7 +517,7 @@ public final class Mailbox implements AutoCloseable {
                 }
             } else {
                 signal = ring.prepareSpaceWait();
-                if (ring.hasRoomFor(length)) {
+                if (closed || ring.hasRoomFor(length)) {
                     return true;
                 }
             }
@@ -511,7 +533,7 @@ public final class Mailbox implements AutoCloseable {
     /** Receives the next message if there is one now; null if the mailbox is empty. */
     public byte[] poll() {
         checkOpen();
-        mapped.receiveLock.lock();
+        lockReceive();
         try {
             mapped.ensureReceiver();
             copyOut.message = null;
@@ -558,10 +580,14 @@ public final class Mailbox implements AutoCloseable {
      *
      * @throws MessageTooLargeException if the message does not fit in {@code destination.remaining()}
      *                                  bytes; the message stays in the mailbox
+     * @throws ReadOnlyBufferException  if {@code destination} is read-only; the message stays in the mailbox
      */
     public int poll(ByteBuffer destination) {
+        if (destination.isReadOnly()) {
+            throw new ReadOnlyBufferException();
+        }
         checkOpen();
-        mapped.receiveLock.lock();
+        lockReceive();
         try {
             mapped.ensureReceiver();
             int length = ring.nextMessageLength();
@@ -652,7 +678,7 @@ public final class Mailbox implements AutoCloseable {
     public int drain(MessageHandler handler, int limit) {
         Objects.requireNonNull(handler, "handler");
         checkOpen();
-        mapped.receiveLock.lock();
+        lockReceive();
         try {
             mapped.ensureReceiver();
             return ring.read((buffer, offset, length) -> handler.onMessage(buffer.asSlice(offset, length)), limit);
@@ -661,6 +687,19 @@ public final class Mailbox implements AutoCloseable {
         } finally {
             mapped.receiveLock.unlock();
         }
+    }
+
+    /**
+     * Takes the receive lock of this process's mapping. A receive from inside a {@link MessageHandler}
+     * of the same mailbox would re-enter the ring's read before it has moved the head past the
+     * message being handled, and so hand out that message a second time: it is refused.
+     */
+    private void lockReceive() {
+        if (mapped.receiveLock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("a MessageHandler of mailbox '" + mapped.name
+                    + "' must not receive from it");
+        }
+        mapped.receiveLock.lock();
     }
 
     /** One step of waiting for a message; false once the deadline passed. */
@@ -682,7 +721,8 @@ public final class Mailbox implements AutoCloseable {
         mapped.receiveLock.lock();
         try {
             signal = ring.prepareDataWait();
-            if (ring.hasCommitted() || ring.checkStall()) {
+            // `closed` is read after the signal: a close() from now on moves the signal (see close())
+            if (closed || ring.hasCommitted() || ring.checkStall()) {
                 return true;
             }
             if (ring.claimPending()) {

@@ -6,7 +6,8 @@ import java.lang.foreign.MemorySegment;
  * Receives a message in place, without copying it out of the mailbox.
  *
  * <p>The segment is a view of shared memory that is valid only during the call; afterwards the
- * space is reused by senders. Copy what must outlive the call.
+ * space is reused by senders. Copy what must outlive the call. A handler may send, also to the
+ * mailbox it handles, but not receive from it ({@link IllegalStateException}).
  */
 @FunctionalInterface
 public interface MessageHandler {

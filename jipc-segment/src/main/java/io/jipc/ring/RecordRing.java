@@ -417,6 +417,16 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
      */
     abstract long resolveStall(long h, long tail);
 
+    /**
+     * Wakes every waiter of this ring, consumer and producers, in every process, including one that
+     * has prepared its wait and is about to sleep: its sleep returns at once, so it re-checks its
+     * condition (e.g. that its handle was closed before this call). Others wake spuriously.
+     */
+    public void wakeAllWaiters() {
+        dataSignal.wakeAll();
+        spaceSignal.wakeAll();
+    }
+
     /** Message records handed out since the ring was created. */
     public long delivered() {
         return ring.get(ValueLayout.JAVA_LONG, DELIVERED_OFFSET);

@@ -51,6 +51,16 @@ final class WakeSignal {
         }
     }
 
+    /**
+     * Moves the signal word on and wakes every sleeper, whether or not one announced itself: a
+     * waiter that read the word before this call does not fall asleep on it afterwards (its
+     * {@code futex} wait returns at once).
+     */
+    void wakeAll() {
+        INT.getAndAdd(segment, signalOffset, 1);
+        Futex.wakeAll(signalAddress);
+    }
+
     /** Forgets a waiter that died (used when a lease is taken over). */
     void reset() {
         INT.setVolatile(segment, flagOffset, 0);

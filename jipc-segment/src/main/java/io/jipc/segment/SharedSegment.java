@@ -316,6 +316,27 @@ public final class SharedSegment implements AutoCloseable {
         }
     }
 
+    /**
+     * Removes this file's name if the name still refers to this file, not to another one created
+     * under the same name since; returns false otherwise or if the name is gone. Existing mappings
+     * stay valid.
+     */
+    public boolean unlinkIfSame() {
+        FileStatus status;
+        try {
+            status = Libc.lstat(path.toString());
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return false;
+            }
+            throw e;
+        }
+        if (status.device() != device || status.inode() != inode) {
+            return false;
+        }
+        return unlink(path);
+    }
+
     private static void unlinkQuietly(Path path) {
         try {
             Libc.unlink(path.toString());

@@ -1,0 +1,382 @@
+package io.jipc.mailbox;
+
+import io.jipc.ClosedException;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Blocking verbs between threads of one process, platform and virtual: hand-off, interruption,
+ * and {@link Mailbox#close()} from another thread.
+ */
+class MailboxBlockingContractTest extends MailboxContractTest {
+    private static final int CAPACITY = 4096;
+    private static final int SIZE = 100;
+
+    private Mailbox createSmall(MailboxConfig config) {
+        return create(config, b -> b.capacityBytes(CAPACITY).maxMessageSize(1000));
+    }
+
+    // ------------------------------------------------------------------ the blocking verbs
+
+    @FunctionalInterface
+    interface BlockingReceive {
+        byte[] receive(Mailbox mailbox) throws Exception;
+    }
+
+    record Receive(String name, BlockingReceive call) {
+    }
+
+    @FunctionalInterface
+    interface BlockingSend {
+        void send(Mailbox mailbox, byte[] message) throws Exception;
+    }
+
+    record Send(String name, BlockingSend call) {
+    }
+
+    private static byte[] copy(MemorySegment segment) {
+        return segment.toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    /** Every receive that waits for a message; each returns the message (or null if it timed out). */
+    static List<Receive> blockingReceives() {
+        return List.of(
+                new Receive("take()", Mailbox::take),
+                new Receive("poll(Duration)", m -> m.poll(LONG)),
+                new Receive("take(ByteBuffer)", m -> {
+                    ByteBuffer buffer = ByteBuffer.allocate(1000);
+                    int length = m.take(buffer);
+                    return Arrays.copyOf(buffer.array(), length);
+                }),
+                new Receive("poll(ByteBuffer, Duration)", m -> {
+                    ByteBuffer buffer = ByteBuffer.allocateDirect(1000);
+                    int length = m.poll(buffer, LONG);
+                    return length < 0 ? null : copy(MemorySegment.ofBuffer(buffer.flip()));
+                }),
+                new Receive("take(MessageHandler)", m -> {
+                    byte[][] got = new byte[1][];
+                    m.take(segment -> got[0] = copy(segment));
+                    return got[0];
+                }),
+                new Receive("poll(MessageHandler, Duration)", m -> {
+                    byte[][] got = new byte[1][];
+                    return m.poll(segment -> got[0] = copy(segment), LONG) ? got[0] : null;
+                }));
+    }
+
+    /** Every send that waits for room. */
+    static List<Send> blockingSends() {
+        return List.of(
+                new Send("put(byte[])", Mailbox::put),
+                new Send("put(ByteBuffer)", (m, msg) -> m.put(ByteBuffer.wrap(msg))),
+                new Send("put(MemorySegment)", (m, msg) -> m.put(MemorySegment.ofArray(msg))),
+                new Send("offer(byte[], Duration)", (m, msg) -> assertTrue(m.offer(msg, LONG), "timed out")),
+                new Send("offer(ByteBuffer, Duration)", (m, msg) -> assertTrue(m.offer(ByteBuffer.wrap(msg), LONG))),
+                new Send("offer(MemorySegment, Duration)", (m, msg) ->
+                        assertTrue(m.offer(MemorySegment.ofArray(msg), LONG))),
+                new Send("claim(int)", (m, msg) -> {
+                    MailboxClaim claim = m.claim(msg.length);
+                    claim.segment().copyFrom(MemorySegment.ofArray(msg));
+                    claim.commit();
+                }),
+                new Send("claim(int, Duration)", (m, msg) -> {
+                    MailboxClaim claim = m.claim(msg.length, LONG);
+                    assertNotNull(claim, "timed out");
+                    claim.segment().copyFrom(MemorySegment.ofArray(msg));
+                    claim.commit();
+                }));
+    }
+
+    // ================================================================== hand-off
+
+    @ContractTest
+    void blockedReceivesReturnOnceAnotherThreadSends(MailboxConfig config) throws Exception {
+        Mailbox mailbox = createSmall(config);
+        for (Async.Kind kind : Async.Kind.values()) {
+            // every form waits at once on the same mailbox; each gets one whole message
+            List<Async<byte[]>> receivers = new ArrayList<>();
+            for (Receive receive : blockingReceives()) {
+                receivers.add(Async.start(kind, receive.name() + " on a " + kind + " thread",
+                        () -> receive.call().receive(mailbox)));
+            }
+            Async.assertAllBlocked(receivers);
+            Set<String> sent = new HashSet<>();
+            for (int i = 0; i < receivers.size(); i++) {
+                byte[] message = message(SIZE, i);
+                sent.add(Arrays.toString(message));
+                assertTrue(mailbox.offer(message));
+            }
+            Set<String> received = new HashSet<>();
+            for (Async<byte[]> receiver : receivers) {
+                received.add(Arrays.toString(receiver.get()));
+            }
+            assertEquals(sent, received, "each blocked receiver got one of the messages, each message once");
+            assertNull(mailbox.poll());
+        }
+    }
+
+    @ContractTest
+    void blockedSendsReturnOnceAnotherThreadReceives(MailboxConfig config) throws Exception {
+        Mailbox mailbox = createSmall(config);
+        for (Async.Kind kind : Async.Kind.values()) {
+            int sent = fill(mailbox, SIZE);
+            // every form waits at once for room in the same full mailbox
+            List<Async<Void>> senders = new ArrayList<>();
+            Set<String> blocked = new HashSet<>();
+            int seed = 1000;
+            for (Send send : blockingSends()) {
+                byte[] message = message(SIZE, seed++);
+                blocked.add(Arrays.toString(message));
+                senders.add(Async.run(kind, send.name() + " on a " + kind + " thread",
+                        () -> send.call().send(mailbox, message)));
+            }
+            Async.assertAllBlocked(senders);
+            // receiving makes room for them one by one; they come after what filled the mailbox
+            for (int i = 0; i < sent; i++) {
+                assertMessage(message(SIZE, i), mailbox.take());
+            }
+            Set<String> late = new HashSet<>();
+            for (int i = 0; i < senders.size(); i++) {
+                late.add(Arrays.toString(mailbox.take()));
+            }
+            for (Async<Void> sender : senders) {
+                sender.get();
+            }
+            assertEquals(blocked, late, "each blocked sender sent its message once");
+            assertNull(mailbox.poll());
+        }
+    }
+
+    @ContractTest
+    void aTimedReceiveAndATimedSendSucceedWhenTheOtherSideActsInTime(MailboxConfig config) throws Exception {
+        Mailbox mailbox = createSmall(config);
+        for (Async.Kind kind : Async.Kind.values()) {
+            Async<byte[]> receiver = Async.start(kind, "poll(Duration)", () -> mailbox.poll(LONG)).assertBlocked();
+            mailbox.put(message(7, 1));
+            assertMessage(message(7, 1), receiver.get());
+
+            int sent = fill(mailbox, SIZE);
+            Async<Boolean> sender = Async.start(kind, "offer(Duration)", () -> mailbox.offer(message(SIZE, -1), LONG))
+                    .assertBlocked();
+            for (int i = 0; i < sent; i++) {
+                assertMessage(message(SIZE, i), mailbox.take());
+            }
+            assertTrue(sender.get());
+            assertMessage(message(SIZE, -1), mailbox.take());
+        }
+    }
+
+    @ContractTest
+    void enormousTimeoutsWaitLikeTheUntimedVerbs(MailboxConfig config) throws Exception {
+        Mailbox mailbox = createSmall(config);
+        Duration forever = Duration.ofSeconds(Long.MAX_VALUE);
+        for (Async.Kind kind : Async.Kind.values()) {
+            Async<byte[]> receiver = Async.start(kind, "poll(forever)", () -> mailbox.poll(forever)).assertBlocked();
+            mailbox.put(message(5, 1));
+            assertMessage(message(5, 1), receiver.get());
+
+            int sent = fill(mailbox, SIZE);
+            Async<Boolean> sender = Async.start(kind, "offer(forever)", () -> mailbox.offer(message(SIZE, -1), forever))
+                    .assertBlocked();
+            assertMessage(message(SIZE, 0), mailbox.poll());
+            assertTrue(sender.get());
+            for (int i = 1; i < sent; i++) {
+                assertMessage(message(SIZE, i), mailbox.poll());
+            }
+            assertMessage(message(SIZE, -1), mailbox.poll());
+        }
+    }
+
+    @ContractTest
+    void threadsPlayPingPongThroughTwoMailboxes(MailboxConfig config) throws Exception {
+        for (Async.Kind kind : Async.Kind.values()) {
+            Mailbox ping = createSmall(config);
+            Mailbox pong = createSmall(config);
+            // many rounds where a lost wake-up would hang; fewer where spinners fight for 2 cores
+            int rounds = config.sleeps() ? 1000 : 300;
+            Async<Void> echo = Async.run(kind, "echo", () -> {
+                ByteBuffer buffer = ByteBuffer.allocate(64);
+                for (int i = 0; i < rounds; i++) {
+                    buffer.clear();
+                    ping.take(buffer);
+                    pong.put(buffer.flip());
+                }
+            });
+            Async<Void> player = Async.run(kind, "player", () -> {
+                for (int i = 0; i < rounds; i++) {
+                    byte[] ball = message(1 + i % 60, i);
+                    ping.put(ball);
+                    assertArrayEquals(ball, pong.take(), "round " + i);
+                }
+            });
+            player.get();
+            echo.get();
+            assertEquals(rounds, ping.receivedCount());
+            assertEquals(rounds, pong.receivedCount());
+        }
+    }
+
+    // ================================================================== interruption
+
+    /** Starts every blocking verb on an empty and on a full mailbox. */
+    private static List<Async<?>> startBlockedCalls(Async.Kind kind, Mailbox empty, Mailbox full) {
+        List<Async<?>> calls = new ArrayList<>();
+        for (Receive receive : blockingReceives()) {
+            calls.add(Async.start(kind, receive.name() + " on a " + kind + " thread", () -> receive.call().receive(empty)));
+        }
+        for (Send send : blockingSends()) {
+            calls.add(Async.run(kind, send.name() + " on a " + kind + " thread",
+                    () -> send.call().send(full, message(SIZE, -1))));
+        }
+        return calls;
+    }
+
+    /** The mailboxes are as before: nothing was received from the empty one nor sent to the full one. */
+    private static void assertUntouched(Mailbox empty, Mailbox full, int sent) {
+        assertEquals(0, empty.receivedCount());
+        assertEquals(0, empty.pendingBytes());
+        assertEquals(CAPACITY, full.pendingBytes());
+        for (int i = 0; i < sent; i++) {
+            assertMessage(message(SIZE, i), full.poll());
+        }
+        assertNull(full.poll(), "an interrupted or closed send must not send");
+        assertTrue(empty.offer(message(3, 3)));
+        assertMessage(message(3, 3), empty.poll());
+    }
+
+    @ContractTest
+    void blockedCallsThrowInterruptedExceptionWhenInterrupted(MailboxConfig config) throws Exception {
+        for (Async.Kind kind : Async.Kind.values()) {
+            Mailbox empty = createSmall(config);
+            Mailbox full = createSmall(config);
+            int sent = fill(full, SIZE);
+            List<Async<?>> calls = startBlockedCalls(kind, empty, full);
+            Async.assertAllBlocked(calls);
+            calls.forEach(Async::interrupt);
+            for (Async<?> call : calls) {
+                call.failure(InterruptedException.class);
+                assertFalse(call.interruptedAtEnd(), "InterruptedException clears the interrupt status");
+            }
+            assertUntouched(empty, full, sent);
+        }
+    }
+
+    @ContractTest
+    void anInterruptedThreadThatCallsABlockingVerbThrowsAtOnce(MailboxConfig config) throws Exception {
+        for (Async.Kind kind : Async.Kind.values()) {
+            Mailbox empty = createSmall(config);
+            Mailbox full = createSmall(config);
+            int sent = fill(full, SIZE);
+            Async.callOn(kind, () -> {
+                for (Receive receive : blockingReceives()) {
+                    Thread.currentThread().interrupt();
+                    assertThrows(InterruptedException.class, () -> receive.call().receive(empty), receive.name());
+                    assertFalse(Thread.currentThread().isInterrupted(), receive.name());
+                }
+                for (Send send : blockingSends()) {
+                    Thread.currentThread().interrupt();
+                    assertThrows(InterruptedException.class, () -> send.call().send(full, message(SIZE, -1)),
+                            send.name());
+                    assertFalse(Thread.currentThread().isInterrupted(), send.name());
+                }
+                return null;
+            });
+            assertUntouched(empty, full, sent);
+        }
+    }
+
+    @ContractTest
+    void nonBlockingVerbsIgnoreAndKeepTheInterruptStatus(MailboxConfig config) throws Exception {
+        Mailbox mailbox = createSmall(config);
+        for (Async.Kind kind : Async.Kind.values()) {
+            Async.callOn(kind, () -> {
+                Thread.currentThread().interrupt();
+                assertTrue(mailbox.offer(message(5, 1)));
+                MailboxClaim claim = mailbox.tryClaim(2);
+                claim.commit();
+                assertMessage(message(5, 1), mailbox.poll());
+                assertEquals(1, mailbox.drain(segment -> { }));
+                assertNull(mailbox.poll());
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is kept");
+                Thread.interrupted();
+                return null;
+            });
+        }
+    }
+
+    // ================================================================== close from another thread
+
+    @ContractTest
+    void closeEndsBlockedCallsWithClosedException(MailboxConfig config) throws Exception {
+        for (Async.Kind kind : Async.Kind.values()) {
+            Mailbox empty = createSmall(config);
+            Mailbox full = createSmall(config);
+            int sent = fill(full, SIZE);
+            Mailbox emptyHandle = open(empty);
+            Mailbox fullHandle = open(full);
+            List<Async<?>> calls = startBlockedCalls(kind, emptyHandle, fullHandle);
+            Async.assertAllBlocked(calls);
+            emptyHandle.close();
+            fullHandle.close();
+            for (Async<?> call : calls) {
+                call.failure(ClosedException.class);
+            }
+            // the other handles of the same mailboxes are not affected
+            assertUntouched(empty, full, sent);
+        }
+    }
+
+    @ContractTest
+    void closingTheLastHandleEndsBlockedCallsWithClosedException(MailboxConfig config) throws Exception {
+        for (Async.Kind kind : Async.Kind.values()) {
+            Mailbox empty = createSmall(config);
+            Mailbox full = createSmall(config);
+            int sent = fill(full, SIZE);
+            List<Async<?>> calls = startBlockedCalls(kind, empty, full);
+            Async.assertAllBlocked(calls);
+            empty.close(); // unmaps the mailbox in this process
+            full.close();
+            for (Async<?> call : calls) {
+                call.failure(ClosedException.class);
+            }
+            Mailbox emptyAgain = track(Mailbox.open(empty.name()));
+            Mailbox fullAgain = track(Mailbox.open(full.name()));
+            assertUntouched(emptyAgain, fullAgain, sent);
+        }
+    }
+
+    @ContractTest
+    void closeRacingWithABlockingCallNeverStrandsIt(MailboxConfig config) throws Exception {
+        // whatever the interleaving, the call ends with ClosedException: a close between the call's
+        // last check and its sleep must not leave it asleep forever
+        for (int i = 0; i < 100; i++) {
+            Mailbox mailbox = createSmall(config);
+            Mailbox handle = open(mailbox);
+            Async.Kind kind = i % 4 == 3 ? Async.Kind.VIRTUAL : Async.Kind.PLATFORM;
+            Async<byte[]> taker = Async.start(kind, "take-" + i, handle::take);
+            LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(200_000));
+            handle.close();
+            taker.failure(ClosedException.class);
+            mailbox.close();
+            mailbox.destroy();
+        }
+    }
+}
