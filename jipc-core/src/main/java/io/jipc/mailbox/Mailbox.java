@@ -51,11 +51,18 @@ import java.util.regex.Pattern;
  * takes the receiver role, and another live process that tries gets {@link MailboxBusyException};
  * the role passes on when its holder closes the mailbox or dies.
  *
+ * <p>In a single-sender mailbox an open {@link MailboxClaim} holds this process's sending role:
+ * other threads' sends wait until it is committed or aborted, and the claiming thread itself may
+ * not send meanwhile. In a many-sender mailbox claims are independent; an aborted claim's room is
+ * reused once the receiver has passed it.
+ *
  * <h2>Blocking</h2>
  * Blocked calls wait according to the mailbox's {@link WaitStrategy} (by default a 20 µs spin, then
  * a {@code futex} sleep: no CPU is used while idle). They are interruptible (within 50 ms while
  * asleep, see {@link Futex}) and safe on virtual threads, which never pin their carrier in the
- * kernel. A {@link #close()} from another thread ends them with {@link ClosedException}.
+ * kernel. A {@link #close()} from another thread ends them with {@link ClosedException}. A
+ * blocking call throws {@link InterruptedException} only when it has to wait: a message (or room)
+ * that is available at once is taken even by an interrupted thread.
  *
  * <h2>When a peer dies</h2>
  * <ul>
@@ -275,7 +282,11 @@ public final class Mailbox implements AutoCloseable {
         return singleSender;
     }
 
-    /** Bytes of messages sent and not yet received (a snapshot). */
+    /**
+     * Bytes of the ring in use (a snapshot): messages sent and not yet received with their 16-byte
+     * headers and alignment, padding at the wrap, sends still being written, and aborted claims of
+     * a many-sender mailbox until the receiver passes them.
+     */
     public long pendingBytes() {
         checkOpen();
         try {

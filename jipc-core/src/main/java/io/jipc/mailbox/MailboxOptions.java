@@ -21,7 +21,8 @@ import java.util.Objects;
  * <tr><td>{@link Builder#singleSender}</td><td>false</td><td>one sending process at a time (a lease);
  *     the fastest path. Otherwise many processes and threads send at once</td></tr>
  * <tr><td>{@link Builder#senderSlots}</td><td>16</td><td>sends in flight at the same moment, across
- *     all processes (many-sender mailboxes)</td></tr>
+ *     all processes (many-sender mailboxes); any number of processes may send, a send beyond the
+ *     slots waits briefly for one</td></tr>
  * <tr><td>{@link Builder#waitStrategy}</td><td>{@link WaitStrategy#SPIN_THEN_FUTEX}</td><td>how blocked
  *     senders and receivers wait</td></tr>
  * <tr><td>{@link Builder#deadSenderTimeout}</td><td>100 ms</td><td>how long the receiver waits on an
@@ -154,7 +155,10 @@ public final class MailboxOptions {
             return this;
         }
 
-        /** How many sends may be in flight at the same moment, across processes (1..64). */
+        /**
+         * How many sends (including open claims) may be in flight at the same moment, across all
+         * processes (1..64); a send beyond them waits until one finishes.
+         */
         public Builder senderSlots(int slots) {
             if (slots < 1 || slots > 64) {
                 throw new IllegalArgumentException("sender slots must be 1..64: " + slots);

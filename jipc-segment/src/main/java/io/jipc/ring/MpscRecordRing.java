@@ -1,12 +1,11 @@
 package io.jipc.ring;
 
 import io.jipc.CorruptSegmentException;
-import io.jipc.JipcException;
 import io.jipc.platform.ProcessIdentity;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import static io.jipc.ring.RecordDescriptor.LENGTH_OFFSET;
 import static io.jipc.ring.RecordDescriptor.TYPE_CLAIMED;
@@ -26,11 +25,15 @@ import static io.jipc.ring.RingDescriptor.TAIL_OFFSET;
  * A {@link RecordRing} that many producers, threads of many processes, write at once.
  *
  * <h2>Algorithm</h2>
- * A producer borrows an <em>intent slot</em> (a 64-byte entry of the shared intent table owned by
- * its process), writes its intent {@code (tail read, bytes needed)} there, then moves the tail with
- * a compare-and-set. On success the room is its own: it writes a padding record first if the
- * record does not fit before the wrap, then the record header with the claimed flag and its slot.
- * Commit writes the type and the commit word; the slot goes back to the process's pool.
+ * A producer takes an <em>intent slot</em> of the shared intent table for the duration of one
+ * claim (a compare-and-set of its owner word from 0 to the producer's process token; a thread
+ * starts its search at a slot derived from its id, so it keeps reusing a cache line of its own),
+ * writes its intent {@code (tail read, bytes needed)} there, then moves the tail with a
+ * compare-and-set. On success the room is its own: it writes a padding record first if the record
+ * does not fit before the wrap, then the record header with the claimed flag and its slot. Commit
+ * writes the type and the commit word, then gives the slot back (a release store of 0). So the
+ * slots bound the sends <em>in flight</em> at one moment, not the number of sending processes;
+ * when all are busy a producer waits briefly for one.
  *
  * <p>If the consumer finds the head blocked by an uncommitted record for longer than the stall
  * timeout, it looks for slots whose intent covers the head. Any live claimer means "wait"; if all
@@ -39,16 +42,12 @@ import static io.jipc.ring.RingDescriptor.TAIL_OFFSET;
  * two dead producers name the same position (one lost the compare-and-set just before dying) the
  * one whose end is a record boundary wins.
  *
- * <p>Who may call: producing methods from any thread of any process; each thread has at most one
- * claim outstanding. A live process that never commits or aborts a claim blocks the consumer:
- * always commit or abort in a {@code finally}.
+ * <p>Who may call: producing methods from any thread of any process; a thread may hold several
+ * claims at once (each holds a slot). A live process that never commits or aborts a claim blocks
+ * the consumer: always commit or abort in a {@code finally}.
  */
 public final class MpscRecordRing extends RecordRing {
     private final int slots;
-    /** Slots owned by this process (bit i = slot i). */
-    private final AtomicLong ownedSlots = new AtomicLong();
-    /** Owned slots not lent to a thread right now. */
-    private final AtomicLong freeSlots = new AtomicLong();
     /** A recent head value, to avoid reading the consumer's line on every claim. */
     private volatile long cachedHead;
 
@@ -65,10 +64,10 @@ public final class MpscRecordRing extends RecordRing {
     @Override
     public long tryClaim(int length) {
         checkLength(length);
-        int slot = borrowSlot();
+        int slot = acquireSlot();
         long position = claim(length, slot);
         if (position == FULL) {
-            returnSlot(slot);
+            releaseSlot(slot);
         }
         return position;
     }
@@ -130,7 +129,8 @@ public final class MpscRecordRing extends RecordRing {
         long index = position & mask;
         int claimType = data.get(ValueLayout.JAVA_INT, index + TYPE_OFFSET);
         int slot = claimType & ~TYPE_CLAIMED;
-        if ((claimType & TYPE_CLAIMED) == 0 || slot >= slots || (ownedSlots.get() & (1L << slot)) == 0) {
+        if ((claimType & TYPE_CLAIMED) == 0 || slot >= slots
+                || (long) LONG.getVolatile(ring, slotBase(slot) + INTENT_OWNER_OFFSET) != self) {
             throw new IllegalStateException("no claim of this process at position " + position);
         }
         data.set(ValueLayout.JAVA_INT, index + TYPE_OFFSET, type);
@@ -138,16 +138,16 @@ public final class MpscRecordRing extends RecordRing {
             FaultInjection.point(FaultInjection.BEFORE_COMMIT);
         }
         publishCommit(position);
-        returnSlot(slot);
+        releaseSlot(slot);
     }
 
     @Override
     public boolean offer(MemorySegment source, long offset, int length) {
         checkLength(length);
-        int slot = borrowSlot();
+        int slot = acquireSlot();
         long position = claim(length, slot);
         if (position == FULL) {
-            returnSlot(slot);
+            releaseSlot(slot);
             return false;
         }
         long index = position & mask;
@@ -157,7 +157,7 @@ public final class MpscRecordRing extends RecordRing {
             FaultInjection.point(FaultInjection.BEFORE_COMMIT);
         }
         publishCommit(position);
-        returnSlot(slot);
+        releaseSlot(slot);
         return true;
     }
 
@@ -172,69 +172,60 @@ public final class MpscRecordRing extends RecordRing {
 
     // ------------------------------------------------------------------ intent slots
 
-    private int borrowSlot() {
-        while (true) {
-            long free = freeSlots.get();
-            if (free == 0) {
-                return acquireNewSlot();
+    /**
+     * Takes a free slot of the shared table for one claim. When every slot is in use (by claims in
+     * flight, or by dead producers whose claims the consumer has not resolved yet) it reclaims the
+     * slots of dead producers that need no resolving, and otherwise waits: spins, yields, then
+     * parks in short, growing naps.
+     */
+    private int acquireSlot() {
+        int start = (int) Math.floorMod(Thread.currentThread().threadId(), (long) slots);
+        for (int attempt = 0; ; attempt++) {
+            int slot = start;
+            for (int i = 0; i < slots; i++) {
+                long base = slotBase(slot);
+                if ((long) LONG.getVolatile(ring, base + INTENT_OWNER_OFFSET) == 0
+                        && LONG.compareAndSet(ring, base + INTENT_OWNER_OFFSET, 0L, self)) {
+                    return slot;
+                }
+                if (++slot == slots) {
+                    slot = 0;
+                }
             }
-            int slot = Long.numberOfTrailingZeros(free);
-            if (freeSlots.compareAndSet(free, free & ~(1L << slot))) {
-                return slot;
+            if (attempt == 0 || (attempt & 63) == 0) {
+                reclaimDeadSlots();
+            }
+            if (attempt < 64) {
+                Thread.onSpinWait();
+            } else if (attempt < 128) {
+                Thread.yield();
+            } else {
+                LockSupport.parkNanos(this, Math.min(1_000_000L, 1000L << Math.min(10, (attempt - 128) / 16)));
             }
         }
     }
 
-    private void returnSlot(int slot) {
-        freeSlots.getAndAccumulate(1L << slot, (a, b) -> a | b);
+    /** Gives a slot back after its claim was committed or aborted (or never made). */
+    private void releaseSlot(int slot) {
+        LONG.setRelease(ring, slotBase(slot) + INTENT_OWNER_OFFSET, 0L);
     }
 
-    /** Takes a slot of the shared table: a free one, or one whose dead owner's intent is resolved. */
-    private synchronized int acquireNewSlot() {
+    /** Frees the slots of dead producers whose intents need no resolving by the consumer. */
+    private void reclaimDeadSlots() {
         long head = headVolatile();
         for (int slot = 0; slot < slots; slot++) {
             long base = slotBase(slot);
             long owner = (long) LONG.getVolatile(ring, base + INTENT_OWNER_OFFSET);
-            boolean mine = (ownedSlots.get() & (1L << slot)) != 0;
-            if (mine) {
-                continue;
-            }
-            boolean reusable = owner == 0
-                    || ((owner == self || !ProcessIdentity.isAlive(owner)) && intentResolved(base, head));
-            if (reusable && LONG.compareAndSet(ring, base + INTENT_OWNER_OFFSET, owner, self)) {
-                LONG.setRelease(ring, base + INTENT_POSITION_OFFSET, NO_INTENT);
-                ownedSlots.getAndAccumulate(1L << slot, (a, b) -> a | b);
-                return slot;
+            if (owner != 0 && owner != self && intentResolved(base, head) && !ProcessIdentity.isAlive(owner)) {
+                LONG.compareAndSet(ring, base + INTENT_OWNER_OFFSET, owner, 0L);
             }
         }
-        throw new JipcException(name + ": all " + slots + " producer slots are in use by live processes;"
-                + " create the mailbox with more producer slots");
     }
 
     private boolean intentResolved(long base, long head) {
         long position = (long) LONG.getAcquire(ring, base + INTENT_POSITION_OFFSET);
         long length = ring.get(ValueLayout.JAVA_LONG, base + INTENT_CLAIM_LENGTH_OFFSET);
         return position == NO_INTENT || position + length - head <= 0;
-    }
-
-    /** Returns this process's slots to the table; slots with an outstanding claim stay owned (the consumer resolves them once this process is gone). */
-    @Override
-    public synchronized void detach() {
-        long head = headVolatile();
-        long owned = ownedSlots.get();
-        for (int slot = 0; slot < slots; slot++) {
-            if ((owned & (1L << slot)) == 0) {
-                continue;
-            }
-            long base = slotBase(slot);
-            if (intentResolved(base, head) || (freeSlots.get() & (1L << slot)) != 0) {
-                LONG.setRelease(ring, base + INTENT_POSITION_OFFSET, NO_INTENT);
-                LONG.compareAndSet(ring, base + INTENT_OWNER_OFFSET, self, 0L);
-            }
-        }
-        ownedSlots.set(0);
-        freeSlots.set(0);
-        super.detach();
     }
 
     // ------------------------------------------------------------------ stalled claims
