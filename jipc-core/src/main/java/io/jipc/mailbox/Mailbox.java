@@ -19,6 +19,7 @@ import java.nio.ReadOnlyBufferException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -408,16 +409,25 @@ public final class Mailbox implements AutoCloseable {
 
     private boolean offerUntil(MemorySegment message, long deadline) throws InterruptedException {
         int length = checkSize(message.byteSize());
+        return sendUntil(() -> offer(message) ? Boolean.TRUE : null, length, deadline) != null;
+    }
+
+    /**
+     * The blocking loop of every send: makes {@code attempt} until it returns non-null, idling
+     * between attempts; null once the deadline passed.
+     */
+    private <T> T sendUntil(Supplier<T> attempt, int length, long deadline) throws InterruptedException {
         Idle idle = null;
         while (true) {
-            if (offer(message)) {
-                return true;
+            T result = attempt.get();
+            if (result != null) {
+                return result;
             }
             if (idle == null) {
                 idle = new Idle(mapped.strategy);
             }
             if (!awaitRoom(idle, length, deadline)) {
-                return false;
+                return null;
             }
         }
     }
@@ -465,19 +475,7 @@ public final class Mailbox implements AutoCloseable {
     }
 
     private MailboxClaim claimUntil(int length, long deadline) throws InterruptedException {
-        Idle idle = null;
-        while (true) {
-            MailboxClaim claim = tryClaim(length);
-            if (claim != null) {
-                return claim;
-            }
-            if (idle == null) {
-                idle = new Idle(mapped.strategy);
-            }
-            if (!awaitRoom(idle, length, deadline)) {
-                return null;
-            }
-        }
+        return sendUntil(() -> tryClaim(length), length, deadline);
     }
 
     private MailboxClaim newClaim(long position, int length) {
@@ -570,11 +568,19 @@ public final class Mailbox implements AutoCloseable {
     }
 
     private byte[] pollUntil(long deadline) throws InterruptedException {
+        return receiveUntil(this::poll, deadline);
+    }
+
+    /**
+     * The blocking loop of every receive: makes {@code attempt} until it returns non-null, idling
+     * between attempts; null once the deadline passed.
+     */
+    private <T> T receiveUntil(Supplier<T> attempt, long deadline) throws InterruptedException {
         Idle idle = null;
         while (true) {
-            byte[] message = poll();
-            if (message != null) {
-                return message;
+            T result = attempt.get();
+            if (result != null) {
+                return result;
             }
             if (idle == null) {
                 idle = new Idle(mapped.strategy);
@@ -631,19 +637,11 @@ public final class Mailbox implements AutoCloseable {
     }
 
     private int pollUntil(ByteBuffer destination, long deadline) throws InterruptedException {
-        Idle idle = null;
-        while (true) {
-            int length = poll(destination);
-            if (length >= 0) {
-                return length;
-            }
-            if (idle == null) {
-                idle = new Idle(mapped.strategy);
-            }
-            if (!awaitMessage(idle, deadline)) {
-                return -1;
-            }
-        }
+        Integer length = receiveUntil(() -> {
+            int n = poll(destination);
+            return n >= 0 ? n : null;
+        }, deadline);
+        return length == null ? -1 : length;
     }
 
     /** Hands the next message, in place, to {@code handler} if there is one now; false if empty. */
@@ -662,18 +660,7 @@ public final class Mailbox implements AutoCloseable {
     }
 
     private boolean pollUntil(MessageHandler handler, long deadline) throws InterruptedException {
-        Idle idle = null;
-        while (true) {
-            if (drain(handler, 1) == 1) {
-                return true;
-            }
-            if (idle == null) {
-                idle = new Idle(mapped.strategy);
-            }
-            if (!awaitMessage(idle, deadline)) {
-                return false;
-            }
-        }
+        return receiveUntil(() -> drain(handler, 1) == 1 ? Boolean.TRUE : null, deadline) != null;
     }
 
     /** Hands every message available now (up to 256), in place and in order, to {@code handler}. */
