@@ -7,6 +7,7 @@ import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
+import io.jipc.bench.ShmDirs;
 import io.jipc.cli.bench.BenchResult;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
@@ -33,7 +34,8 @@ import static io.jipc.bench.aeron.AeronIpc.PONG_STREAM;
  * <p>This process embeds the media driver (see {@link AeronIpc#driverContext}) in
  * {@code /dev/shm/aeron-jipcbench-<pid>}, which is deleted at the end, also on failure and on
  * Ctrl-C (shutdown hook). Publications are exclusive (single writer, the analogue of a
- * single-sender mailbox); both sides busy-spin.
+ * single-sender mailbox); both sides busy-spin. Directories of earlier runs that were killed
+ * outright (their process is gone) are removed first.
  */
 public final class AeronBench {
 
@@ -70,12 +72,13 @@ public final class AeronBench {
 
     /** Runs the ping-pong and the one-way throughput; the driver, its directory and the child are gone afterwards. */
     public BenchResult run(String label) throws Exception {
-        Thread cleanup = new Thread(() -> AeronIpc.deleteTree(dir), "jipc-bench-aeron-cleanup");
+        ShmDirs.deleteStale("aeron-jipcbench-");
+        Thread cleanup = new Thread(() -> ShmDirs.deleteTree(dir), "jipc-bench-aeron-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             return runPhases(label);
         } finally {
-            AeronIpc.deleteTree(dir);
+            ShmDirs.deleteTree(dir);
             try {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
             } catch (IllegalStateException shuttingDown) {
