@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -27,7 +28,9 @@ import java.util.concurrent.Callable;
  * JVM each, with the same message size, warm-up and measurement: first the jipc mailbox ping-pong
  * and one-way run ({@link MailboxBench} with the SPIN strategy only, no pipe, no idle measurement),
  * then the same for Aeron IPC ({@link AeronBench}). Prints one table (or JSON) with both and the
- * ratios.
+ * ratios. With {@code --rounds N} it does so N times, alternating which mechanism goes first, and
+ * adds the medians: on a small VM, where the hypervisor places the two vCPUs changes the round trip
+ * by a factor of up to 3 from one minute to the next, and a single pair of runs can mislead.
  *
  * <p>Run it with {@code bin/jipc-bench aeron [options]}; the JVM needs
  * {@code --enable-native-access=ALL-UNNAMED} (jipc) and
@@ -61,6 +64,10 @@ public final class SideBySide implements Callable<Integer> {
             + "64 KiB to 1 GiB; 0 keeps Aeron's default, 64 MiB (default: ${DEFAULT-VALUE})")
     int termLength;
 
+    @Option(names = "--rounds", description = "measure both this many times, alternating which goes first "
+            + "(jipc first in odd rounds); the table adds the medians (default: ${DEFAULT-VALUE})")
+    int rounds = 1;
+
     @Option(names = "--json", description = "print the results as JSON (progress goes to standard error)")
     boolean json;
 
@@ -79,8 +86,8 @@ public final class SideBySide implements Callable<Integer> {
     /** Runs with {@code args}; returns the exit status (0 on success). */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         // Agrona reads this once, when its buffer classes load (none has yet): Aeron's recommended setting
-        if (System.getProperty(AbstractMutableDirectBufferProperty.NAME) == null) {
-            System.setProperty(AbstractMutableDirectBufferProperty.NAME, "true");
+        if (System.getProperty(AgronaProperty.NAME) == null) {
+            System.setProperty(AgronaProperty.NAME, "true");
         }
         CommandLine command = new CommandLine(new SideBySide(out, err));
         command.setOut(new PrintWriter(out, true));
@@ -89,7 +96,7 @@ public final class SideBySide implements Callable<Integer> {
     }
 
     /** Holds the property name without loading Agrona's buffer classes. */
-    private static final class AbstractMutableDirectBufferProperty {
+    private static final class AgronaProperty {
         static final String NAME = "agrona.disable.bounds.checks";
     }
 
@@ -101,6 +108,10 @@ public final class SideBySide implements Callable<Integer> {
             err.println("jipc-bench aeron: --messages and --time must be positive, --size at least 8, --warmup not negative");
             return 2;
         }
+        if (rounds < 1) {
+            err.println("jipc-bench aeron: --rounds must be at least 1");
+            return 2;
+        }
         if (termLength != 0 && (termLength < 64 * 1024 || Integer.bitCount(termLength) != 1)) {
             err.println("jipc-bench aeron: --aeron-term-length must be 0 or a power of two of at least 65536");
             return 2;
@@ -108,17 +119,33 @@ public final class SideBySide implements Callable<Integer> {
         PrintStream progress = json ? err : out;
         String started = ZonedDateTime.now().truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
         String load = loadAverage();
-        progress.println("running jipc-bench aeron: jipc mailbox, then Aeron IPC ...");
-
+        progress.println(rounds == 1 ? "running jipc-bench aeron: jipc mailbox, then Aeron IPC ..."
+                : "running jipc-bench aeron: " + rounds + " rounds of jipc mailbox and Aeron IPC ...");
         MailboxBench.Settings jipcSettings = new MailboxBench.Settings(size, warmupTime, measureTime, messages,
                 List.of(WaitStrategy.SPIN), false, false);
-        MailboxBench.Report jipcReport = new MailboxBench(jipcSettings, progress).run();
-        BenchResult m = jipcReport.results().getFirst();
-        BenchResult jipc = new BenchResult("jipc mailbox (spin)", m.roundTrip(), m.roundTripsPerSecond(),
-                m.messagesPerSecond(), m.megabytesPerSecond());
-
         AeronBench.Settings aeronSettings = new AeronBench.Settings(size, warmupTime, measureTime, messages, termLength);
-        BenchResult aeron = new AeronBench(aeronSettings, progress).run("aeron ipc");
+        List<SideBySideReport.Round> results = new ArrayList<>();
+        String machine = null;
+        for (int round = 1; round <= rounds; round++) {
+            boolean jipcFirst = round % 2 == 1;
+            if (rounds > 1) {
+                progress.printf("round %d of %d%n", round, rounds);
+            }
+            BenchResult jipc = null;
+            BenchResult aeron = null;
+            for (int turn = 0; turn < 2; turn++) {
+                if ((turn == 0) == jipcFirst) {
+                    MailboxBench.Report jipcReport = new MailboxBench(jipcSettings, progress).run();
+                    machine = jipcReport.machine();
+                    BenchResult m = jipcReport.results().getFirst();
+                    jipc = new BenchResult("jipc mailbox (spin)", m.roundTrip(), m.roundTripsPerSecond(),
+                            m.messagesPerSecond(), m.megabytesPerSecond());
+                } else {
+                    aeron = new AeronBench(aeronSettings, progress).run("aeron ipc");
+                }
+            }
+            results.add(new SideBySideReport.Round(round, jipcFirst, jipc, aeron));
+        }
 
         String aeronConfig = String.format(Locale.ROOT,
                 "aeron-all %s, embedded media driver (SHARED threading, %s), channel %s (term length %s), "
@@ -127,7 +154,7 @@ public final class SideBySide implements Callable<Integer> {
                 termLength > 0 ? termLength + " bytes" : "64 MiB, Aeron's default",
                 AbstractMutableDirectBuffer.SHOULD_BOUNDS_CHECK ? "on" : "off");
         SideBySideReport report = new SideBySideReport(size, warmupTime, measureTime, messages, aeronConfig,
-                jipcReport.machine(), load, started, jipc, aeron);
+                machine, load, started, results);
         out.print(json ? report.json() : "\n" + report.table());
         out.flush();
         return 0;
