@@ -1,0 +1,190 @@
+package io.jipc.bench.aeron;
+
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.FragmentAssembler;
+import io.aeron.Subscription;
+import io.aeron.driver.MediaDriver;
+import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.Header;
+import io.jipc.bench.ShmDirs;
+import io.jipc.cli.bench.BenchResult;
+import org.agrona.BufferUtil;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static io.jipc.bench.aeron.AeronIpc.DATA_STREAM;
+import static io.jipc.bench.aeron.AeronIpc.DONE_STREAM;
+import static io.jipc.bench.aeron.AeronIpc.PING_STREAM;
+import static io.jipc.bench.aeron.AeronIpc.PONG_STREAM;
+
+/**
+ * Aeron IPC between this process and an {@link AeronPeer} child JVM, measured the way
+ * {@code MailboxBench} measures mailboxes: a ping-pong (round-trip percentiles, round trips per
+ * second; {@link PingPongRegimen}) and one-way throughput (a warm-up run of
+ * {@code max(100 000, messages / 4)} messages, then the measured run of {@code messages}; the
+ * clock runs from the first offer until the child's reply that it received them all).
+ *
+ * <p>This process embeds the media driver (see {@link AeronIpc#driverContext}) in
+ * {@code /dev/shm/aeron-jipcbench-<pid>}, which is deleted at the end, also on failure and on
+ * Ctrl-C (shutdown hook). Publications are exclusive (single writer, the analogue of a
+ * single-sender mailbox); both sides busy-spin. Directories of earlier runs that were killed
+ * outright (their process is gone) are removed first.
+ */
+public final class AeronBench {
+
+    /**
+     * What to run.
+     *
+     * @param size       payload bytes of each message (at least 8)
+     * @param warmup     minimum warm-up of the ping-pong
+     * @param measure    measured time of the ping-pong
+     * @param messages   messages of the measured one-way run
+     * @param termLength IPC term length in bytes, 0 for Aeron's default (64 MiB)
+     */
+    public record Settings(int size, Duration warmup, Duration measure, long messages, int termLength) {
+        public Settings {
+            if (size < 8) {
+                throw new IllegalArgumentException("message size must be at least 8 bytes: " + size);
+            }
+        }
+    }
+
+    private final Settings settings;
+    private final PrintStream progress;
+    private final Path dir = Path.of("/dev/shm", "aeron-jipcbench-" + ProcessHandle.current().pid());
+
+    public AeronBench(Settings settings, PrintStream progress) {
+        this.settings = settings;
+        this.progress = progress;
+    }
+
+    /** The media driver directory this run uses. */
+    public Path directory() {
+        return dir;
+    }
+
+    /** Runs the ping-pong and the one-way throughput; the driver, its directory and the child are gone afterwards. */
+    public BenchResult run(String label) throws Exception {
+        ShmDirs.deleteStale("aeron-jipcbench-");
+        Thread cleanup = new Thread(() -> ShmDirs.deleteTree(dir), "jipc-bench-aeron-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try {
+            return runPhases(label);
+        } finally {
+            ShmDirs.deleteTree(dir);
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs anyway
+            }
+        }
+    }
+
+    private BenchResult runPhases(String label) throws Exception {
+        long warmMessages = Math.max(100_000, settings.messages() / 4);
+        String channel = AeronIpc.channel(settings.termLength());
+        try (MediaDriver driver = MediaDriver.launch(AeronIpc.driverContext(dir));
+             Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()))) {
+            ExclusivePublication ping = aeron.addExclusivePublication(channel, PING_STREAM);
+            Subscription pong = aeron.addSubscription(channel, PONG_STREAM);
+            ExclusivePublication data = aeron.addExclusivePublication(channel, DATA_STREAM);
+            Subscription done = aeron.addSubscription(channel, DONE_STREAM);
+            try (PeerProcess peer = new PeerProcess(AeronPeer.class, AeronIpc.JVM_ARGS,
+                    List.of(dir.toString(), channel, Long.toString(warmMessages), Long.toString(settings.messages())))) {
+                peer.await("echo");
+                AeronPeer.awaitConnected(pong, ping);
+                progress.printf("  %-24s ping-pong ...%n", label);
+                BenchResult pingPong = pingPong(label, ping, pong, peer);
+                peer.await("sink");
+                AeronPeer.awaitConnected(done, data);
+                progress.printf("  %-24s one-way throughput ...%n", label);
+                oneWay(data, done, warmMessages, peer);
+                double[] oneWay = oneWay(data, done, settings.messages(), peer);
+                peer.await("PEER DONE");
+                peer.waitFor();
+                return pingPong.withThroughput(oneWay[0], oneWay[1]);
+            }
+        }
+    }
+
+    /** Receives one message and keeps its first 8 bytes. */
+    private static final class LastSequence implements FragmentHandler {
+        long value;
+        boolean received;
+
+        @Override
+        public void onFragment(DirectBuffer buffer, int offset, int length, Header header) {
+            value = buffer.getLong(offset);
+            received = true;
+        }
+    }
+
+    private BenchResult pingPong(String label, ExclusivePublication ping, Subscription pong, PeerProcess peer)
+            throws Exception {
+        int size = settings.size();
+        UnsafeBuffer message = new UnsafeBuffer(BufferUtil.allocateDirectAligned(Math.max(64, size), 64));
+        LastSequence echoed = new LastSequence();
+        FragmentAssembler assembler = new FragmentAssembler(echoed);
+        return PingPongRegimen.measure(label, settings.warmup(), settings.measure(), sequence -> {
+            message.putLong(0, sequence);
+            long result;
+            while ((result = ping.offer(message, 0, size)) < 0) {
+                AeronIpc.checkOffer(result, "ping");
+                Thread.onSpinWait();
+            }
+            echoed.received = false;
+            while (!echoed.received) {
+                if (pong.poll(assembler, 1) == 0) {
+                    if (peer.gone()) {
+                        peer.checkAlive("echoing");
+                    }
+                    Thread.onSpinWait();
+                }
+            }
+            return echoed.value;
+        });
+    }
+
+    private double[] oneWay(ExclusivePublication data, Subscription done, long count, PeerProcess peer) {
+        int size = settings.size();
+        UnsafeBuffer message = new UnsafeBuffer(BufferUtil.allocateDirectAligned(Math.max(64, size), 64));
+        LastSequence reply = new LastSequence();
+        long start = System.nanoTime();
+        for (long i = 0; i < count; i++) {
+            message.putLong(0, i);
+            long result;
+            while ((result = data.offer(message, 0, size)) < 0) {
+                AeronIpc.checkOffer(result, "one-way");
+                if (peer.gone()) {
+                    peer.checkAlive("receiving");
+                }
+                Thread.onSpinWait();
+            }
+        }
+        long deadline = start + TimeUnit.MINUTES.toNanos(5);
+        while (!reply.received) {
+            if (done.poll(reply, 1) == 0) {
+                if (peer.gone()) {
+                    peer.checkAlive("receiving");
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException("one-way run did not complete");
+                }
+                Thread.onSpinWait();
+            }
+        }
+        long elapsed = System.nanoTime() - start;
+        if (reply.value != count) {
+            throw new IllegalStateException("one-way run: the peer received " + reply.value + " of " + count);
+        }
+        double seconds = elapsed / 1e9;
+        return new double[] {count / seconds, count * (double) size / seconds / 1e6};
+    }
+}

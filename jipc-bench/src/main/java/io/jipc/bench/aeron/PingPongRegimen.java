@@ -1,0 +1,84 @@
+package io.jipc.bench.aeron;
+
+import io.jipc.cli.bench.BenchResult;
+import org.HdrHistogram.Histogram;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The warm-up and measurement of a ping-pong, exactly as {@code io.jipc.cli.bench.MailboxBench}
+ * does it for mailboxes (its {@code measure} is private, so the same algorithm with the same
+ * constants is repeated here; keep the two in step).
+ *
+ * <p>The warm-up lasts at least the configured time and continues, in 200 ms windows, until the
+ * median round trip of a window is within 5 % of the previous window's (at most 10 s). Between
+ * windows this thread sleeps 30 ms so that the JIT compiler threads of both processes get a core.
+ * Then round trips are recorded in an HdrHistogram (3 significant digits) for the measured time,
+ * and finally the stop message (-1) is exchanged.
+ */
+final class PingPongRegimen {
+    /** One ping-pong exchange: sends {@code sequence} and returns the sequence echoed back. */
+    interface Exchange {
+        long exchange(long sequence) throws Exception;
+    }
+
+    static final long WARMUP_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    static final long MAX_WARMUP_NANOS = TimeUnit.SECONDS.toNanos(10);
+    static final long WARMUP_PAUSE_MILLIS = 30;
+
+    private PingPongRegimen() {
+    }
+
+    static BenchResult measure(String label, Duration warmup, Duration measure, Exchange exchange) throws Exception {
+        Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+        Histogram window = new Histogram(TimeUnit.SECONDS.toNanos(10), 2);
+        long sequence = 0;
+        long warmStart = System.nanoTime();
+        long minWarmEnd = warmStart + warmup.toNanos();
+        double previousMedian = Double.NaN;
+        while (true) {
+            window.reset();
+            long windowEnd = System.nanoTime() + WARMUP_WINDOW_NANOS;
+            do {
+                for (int i = 0; i < 64; i++, sequence++) {
+                    long t0 = System.nanoTime();
+                    long echoed = exchange.exchange(sequence);
+                    window.recordValue(Math.min(System.nanoTime() - t0, window.getHighestTrackableValue()));
+                    check(label, sequence, echoed);
+                }
+            } while (System.nanoTime() - windowEnd < 0);
+            double median = window.getValueAtPercentile(50);
+            long now = System.nanoTime();
+            boolean settled = Math.abs(median - previousMedian) <= 0.05 * previousMedian;
+            if ((settled && now - minWarmEnd >= 0) || now - warmStart > MAX_WARMUP_NANOS) {
+                break;
+            }
+            previousMedian = median;
+            Thread.sleep(WARMUP_PAUSE_MILLIS);
+        }
+        long start = System.nanoTime();
+        long end = start + measure.toNanos();
+        long measured = 0;
+        long now;
+        do {
+            for (int i = 0; i < 64; i++, sequence++, measured++) {
+                long t0 = System.nanoTime();
+                long echoed = exchange.exchange(sequence);
+                long rtt = System.nanoTime() - t0;
+                check(label, sequence, echoed);
+                histogram.recordValue(Math.min(rtt, histogram.getHighestTrackableValue()));
+            }
+            now = System.nanoTime();
+        } while (now - end < 0);
+        double seconds = (now - start) / 1e9;
+        check(label, -1, exchange.exchange(-1));
+        return new BenchResult(label, histogram, measured / seconds, 0, 0);
+    }
+
+    private static void check(String label, long sent, long echoed) {
+        if (echoed != sent) {
+            throw new IllegalStateException(label + ": echo of " + echoed + " for message " + sent);
+        }
+    }
+}

@@ -1,0 +1,206 @@
+package io.jipc.bench.aeron;
+
+import io.jipc.WaitStrategy;
+import io.jipc.cli.bench.BenchResult;
+import io.jipc.cli.bench.Machine;
+import io.jipc.cli.bench.MailboxBench;
+import org.agrona.AbstractMutableDirectBuffer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * jipc mailboxes and Aeron IPC side by side, in one invocation, between this process and one child
+ * JVM each, with the same message size, warm-up and measurement: first the jipc mailbox ping-pong
+ * and one-way run ({@link MailboxBench} with the SPIN strategy only, no pipe, no idle measurement),
+ * then the same for Aeron IPC ({@link AeronBench}). Prints one table (or JSON) with both and the
+ * ratios. With {@code --rounds N} it does so N times, alternating which mechanism goes first, and
+ * adds the medians: on a small VM, where the hypervisor places the two vCPUs changes the round trip
+ * by a factor of up to 3 from one minute to the next, and a single pair of runs can mislead.
+ *
+ * <p>Run it with {@code bin/jipc-bench aeron [options]}; the JVM needs
+ * {@code --enable-native-access=ALL-UNNAMED} (jipc) and
+ * {@code --add-opens java.base/jdk.internal.misc=ALL-UNNAMED} (Aeron).
+ */
+@Command(name = "jipc-bench aeron", sortOptions = false,
+        description = "jipc mailboxes (SPIN) and Aeron IPC side by side between two processes: round-trip "
+                + "percentiles of a ping-pong and one-way throughput, with the same message size and regimen.")
+public final class SideBySide implements Callable<Integer> {
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+    boolean help;
+
+    @Option(names = "--size", description = "message size in bytes, at least 8 (default: ${DEFAULT-VALUE})")
+    int size = 64;
+
+    @Option(names = "--warmup", defaultValue = "1s", converter = DurationConverter.class,
+            description = "minimum warm-up of each ping-pong, e.g. 500ms, 2s; it goes on while "
+                    + "the timings still change, up to 10s (default: ${DEFAULT-VALUE})")
+    Duration warmup;
+
+    @Option(names = "--time", defaultValue = "3s", converter = DurationConverter.class,
+            description = "measured time of each ping-pong (default: ${DEFAULT-VALUE})")
+    Duration time;
+
+    @Option(names = "--messages", description = "messages of each measured one-way run; a quarter as many "
+            + "(at least 100,000) warm it up (default: ${DEFAULT-VALUE})")
+    long messages = 20_000_000;
+
+    @Option(names = "--aeron-term-length", description = "Aeron IPC term length in bytes, a power of two from "
+            + "64 KiB to 1 GiB; 0 keeps Aeron's default, 64 MiB (default: ${DEFAULT-VALUE})")
+    int termLength;
+
+    @Option(names = "--rounds", description = "measure both this many times, alternating which goes first "
+            + "(jipc first in odd rounds); the table adds the medians (default: ${DEFAULT-VALUE})")
+    int rounds = 1;
+
+    @Option(names = "--json", description = "print the results as JSON (progress goes to standard error)")
+    boolean json;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    SideBySide(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs with {@code args}; returns the exit status (0 on success). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        // Agrona reads this once, when its buffer classes load (none has yet): Aeron's recommended setting
+        if (System.getProperty(AgronaProperty.NAME) == null) {
+            System.setProperty(AgronaProperty.NAME, "true");
+        }
+        CommandLine command = new CommandLine(new SideBySide(out, err));
+        command.setOut(new PrintWriter(out, true));
+        command.setErr(new PrintWriter(err, true));
+        return command.execute(args);
+    }
+
+    /** Holds the property name without loading Agrona's buffer classes. */
+    private static final class AgronaProperty {
+        static final String NAME = "agrona.disable.bounds.checks";
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Duration warmupTime = warmup;
+        Duration measureTime = time;
+        if (messages < 1 || size < 8 || measureTime.isNegative() || measureTime.isZero() || warmupTime.isNegative()) {
+            err.println("jipc-bench aeron: --messages and --time must be positive, --size at least 8, --warmup not negative");
+            return 2;
+        }
+        if (rounds < 1) {
+            err.println("jipc-bench aeron: --rounds must be at least 1");
+            return 2;
+        }
+        if (termLength != 0 && (termLength < 64 * 1024 || Integer.bitCount(termLength) != 1)) {
+            err.println("jipc-bench aeron: --aeron-term-length must be 0 or a power of two of at least 65536");
+            return 2;
+        }
+        PrintStream progress = json ? err : out;
+        String started = ZonedDateTime.now().truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+        String load = loadAverage();
+        progress.println(rounds == 1 ? "running jipc-bench aeron: jipc mailbox, then Aeron IPC ..."
+                : "running jipc-bench aeron: " + rounds + " rounds of jipc mailbox and Aeron IPC ...");
+        MailboxBench.Settings jipcSettings = new MailboxBench.Settings(size, warmupTime, measureTime, messages,
+                List.of(WaitStrategy.SPIN), false, false);
+        AeronBench.Settings aeronSettings = new AeronBench.Settings(size, warmupTime, measureTime, messages, termLength);
+        List<SideBySideReport.Round> results = new ArrayList<>();
+        String machine = null;
+        for (int round = 1; round <= rounds; round++) {
+            boolean jipcFirst = round % 2 == 1;
+            if (rounds > 1) {
+                progress.printf("round %d of %d%n", round, rounds);
+            }
+            BenchResult jipc = null;
+            BenchResult aeron = null;
+            for (int turn = 0; turn < 2; turn++) {
+                if ((turn == 0) == jipcFirst) {
+                    MailboxBench.Report jipcReport = new MailboxBench(jipcSettings, progress).run();
+                    machine = jipcReport.machine();
+                    BenchResult m = jipcReport.results().getFirst();
+                    jipc = new BenchResult("jipc mailbox (spin)", m.roundTrip(), m.roundTripsPerSecond(),
+                            m.messagesPerSecond(), m.megabytesPerSecond());
+                } else {
+                    aeron = new AeronBench(aeronSettings, progress).run("aeron ipc");
+                }
+            }
+            results.add(new SideBySideReport.Round(round, jipcFirst, jipc, aeron));
+        }
+
+        String aeronConfig = String.format(Locale.ROOT,
+                "aeron-all %s, embedded media driver (SHARED threading, %s), channel %s (term length %s), "
+                        + "exclusive publications, busy-spin polling, bounds checks %s",
+                aeronVersion(), AeronIpc.DRIVER_IDLE, AeronIpc.channel(termLength),
+                termLength > 0 ? termLength + " bytes" : "64 MiB, Aeron's default",
+                AbstractMutableDirectBuffer.SHOULD_BOUNDS_CHECK ? "on" : "off");
+        SideBySideReport report = new SideBySideReport(size, warmupTime, measureTime, messages, aeronConfig,
+                machine, load, started, results);
+        out.print(json ? report.json() : "\n" + report.table());
+        out.flush();
+        return 0;
+    }
+
+    private static String aeronVersion() {
+        String v = io.aeron.Aeron.class.getPackage().getImplementationVersion();
+        return v != null ? v : "1.51.0";
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    /** Converts option values with {@link #parseDuration}. */
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return parseDuration(value);
+        }
+    }
+
+    /** Parses {@code 500ms}, {@code 2s}, {@code 1.5s}, {@code 1m}, or ISO-8601 {@code PT2S}. */
+    static Duration parseDuration(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        try {
+            if (t.startsWith("p")) {
+                return Duration.parse(text.trim());
+            }
+            if (t.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            }
+            if (t.endsWith("s")) {
+                return Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
+            }
+            if (t.endsWith("m")) {
+                return Duration.ofSeconds(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 60));
+            }
+            return Duration.ofMillis(Math.round(Double.parseDouble(t) * 1000));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("not a duration: '" + text + "' (try 500ms, 2s, 1m or PT2S)");
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.jipc.bench.aeron;
+
+import io.jipc.cli.bench.BenchResult;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The report's layout and arithmetic, on made-up figures (no processes). */
+class SideBySideReportTest {
+
+    private static BenchResult result(String mechanism, long rttNanos, double rate) {
+        Histogram h = new Histogram(1_000_000_000L, 3);
+        h.recordValueWithCount(rttNanos, 1000);
+        return new BenchResult(mechanism, h, rate, rate * 10, rate * 10 * 64 / 1e6);
+    }
+
+    private static SideBySideReport report(List<SideBySideReport.Round> rounds) {
+        return new SideBySideReport(64, Duration.ofSeconds(1), Duration.ofSeconds(3), 1_000_000, "aeron config",
+                "a machine", "0.1 0.2 0.3", "2026-01-01T00:00:00Z", rounds);
+    }
+
+    @Test
+    void oneRoundHasBothRowsAndTheRatios() {
+        SideBySideReport r = report(List.of(new SideBySideReport.Round(1, true,
+                result("jipc mailbox (spin)", 200, 1_000_000), result("aeron ipc", 400, 2_000_000))));
+        String table = r.table();
+        assertTrue(table.contains("machine: a machine"), table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("jipc mailbox (spin)") && l.contains("0.20")), table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("aeron ipc") && l.contains("0.40")), table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("jipc / aeron") && l.contains("0.50x")), table);
+        String json = r.json();
+        assertTrue(json.contains("\"rounds\": 1"), json);
+        assertTrue(json.contains("{\"id\": \"jipc\", \"round\": 1, \"order\": 1"), json);
+        assertTrue(json.contains("{\"id\": \"aeron\", \"round\": 1, \"order\": 2"), json);
+        assertTrue(json.contains("\"rttP50\": 0.500"), json);
+        assertTrue(json.contains("\"messagesPerSecond\": 0.500"), json);
+    }
+
+    @Test
+    void severalRoundsAddMedians() {
+        SideBySideReport r = report(List.of(
+                new SideBySideReport.Round(1, true, result("jipc mailbox (spin)", 200, 1), result("aeron ipc", 600, 1)),
+                new SideBySideReport.Round(2, false, result("jipc mailbox (spin)", 600, 1), result("aeron ipc", 200, 1)),
+                new SideBySideReport.Round(3, true, result("jipc mailbox (spin)", 300, 1), result("aeron ipc", 600, 1))));
+        String table = r.table();
+        assertTrue(table.contains("3 rounds"), table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("jipc mailbox (spin) #2") && l.contains("0.60")), table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("jipc, median of 3") && l.contains("0.30")), table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("aeron, median of 3") && l.contains("0.60")), table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("jipc / aeron, medians") && l.contains("0.50x")), table);
+        String json = r.json();
+        assertEquals(6, json.lines().filter(l -> l.trim().startsWith("{\"id\"")).count(), json);
+        assertTrue(json.contains("{\"id\": \"aeron\", \"round\": 2, \"order\": 1"), json);
+        assertTrue(json.contains("\"rttP50\": 0.500"), json);
+    }
+}
