@@ -66,6 +66,7 @@ public final class Libc {
     private static final int FUTEX_WAIT = 0;
     private static final int FUTEX_WAKE = 1;
     private static final long SYS_FUTEX;
+    private static final long SYS_MEMBARRIER;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
@@ -94,16 +95,19 @@ public final class Libc {
                 O_NOFOLLOW = 0100000;
                 O_DIRECTORY = 040000;
                 SYS_FUTEX = 98;
+                SYS_MEMBARRIER = 283;
             }
             case "amd64", "x86_64" -> {
                 O_NOFOLLOW = 0400000;
                 O_DIRECTORY = 0200000;
                 SYS_FUTEX = 202;
+                SYS_MEMBARRIER = 324;
             }
             default -> {
                 O_NOFOLLOW = 0400000;
                 O_DIRECTORY = 0200000;
                 SYS_FUTEX = -1;
+                SYS_MEMBARRIER = -1;
                 if (unavailable == null) {
                     unavailable = "jipc supports x86-64 and aarch64; this is " + arch;
                 }
@@ -592,6 +596,25 @@ public final class Libc {
             throw Errno.exception(errno(scratch), "futex wake", "0x" + Long.toHexString(address));
         }
         return (int) rc;
+    }
+
+    // ------------------------------------------------------------------ membarrier
+
+    /**
+     * {@code membarrier(cmd, 0)}: returns the call's result (for {@code MEMBARRIER_CMD_QUERY} the
+     * bit mask of supported commands), or {@code -errno} on failure (it is expected to fail where
+     * the kernel or a seccomp filter does not allow it, so no exception is thrown).
+     */
+    public static long membarrier(int command) {
+        ensureAvailability();
+        MemorySegment scratch = SCRATCH.get();
+        long rc;
+        try {
+            rc = (long) Syscall.H.invokeExact(scratch, SYS_MEMBARRIER, (long) command, 0L, 0L, 0L, 0L, 0L);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        return rc < 0 ? -errno(scratch) : rc;
     }
 
     // ------------------------------------------------------------------ errno names

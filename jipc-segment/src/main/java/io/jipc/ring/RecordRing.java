@@ -1,6 +1,8 @@
 package io.jipc.ring;
 
 import io.jipc.CorruptSegmentException;
+import io.jipc.WaitStrategy;
+import io.jipc.platform.AsymmetricFence;
 import io.jipc.platform.ProcessIdentity;
 
 import java.lang.foreign.MemorySegment;
@@ -70,6 +72,13 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
     final int maxPayload;
     /** Whether waiters may sleep, so that publishers must check for sleepers. */
     final boolean wakes;
+    /** Whether this process commits without a full fence (see {@link AsymmetricFence}). */
+    final boolean lightCommits;
+    /**
+     * Whether a claim can block the head (many producers). A single producer publishes its tail
+     * only after committing, so its consumer never polls the tail's cache line for stalls.
+     */
+    private final boolean stallsPossible;
     final WakeSignal dataSignal;
     final WakeSignal spaceSignal;
     final long self = ProcessIdentity.current().token();
@@ -92,8 +101,14 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
         this.salt = ring.get(ValueLayout.JAVA_LONG, RingDescriptor.SALT_OFFSET);
         this.data = ring.asSlice(RingDescriptor.dataOffset(config.intentSlots()), capacity);
         this.wakes = config.waitStrategy().sleeps();
-        this.dataSignal = new WakeSignal(ring, CONSUMER_WAITING_OFFSET, DATA_SIGNAL_OFFSET);
-        this.spaceSignal = new WakeSignal(ring, PRODUCERS_WAITING_OFFSET, SPACE_SIGNAL_OFFSET);
+        this.stallsPossible = !config.singleProducer();
+        // Spin-then-futex consumers sleep rarely (after spinning), so they pay the heavy fence and
+        // publishers commit without one; futex-only consumers sleep on every wait, so there the
+        // publishers fence (a few ns) rather than each wait paying a membarrier (a few µs).
+        boolean asymmetric = config.waitStrategy() == WaitStrategy.SPIN_THEN_FUTEX;
+        this.lightCommits = asymmetric && AsymmetricFence.registerLight();
+        this.dataSignal = new WakeSignal(ring, CONSUMER_WAITING_OFFSET, DATA_SIGNAL_OFFSET, asymmetric);
+        this.spaceSignal = new WakeSignal(ring, PRODUCERS_WAITING_OFFSET, SPACE_SIGNAL_OFFSET, false);
         checkPositions(headVolatile(), tailVolatile());
     }
 
@@ -152,7 +167,7 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
         if (position == FULL) {
             return false;
         }
-        SmallCopy.copy(source, offset, data, payloadOffset(position), length);
+        MemorySegment.copy(source, offset, data, payloadOffset(position), length);
         commit(position);
         return true;
     }
@@ -166,11 +181,14 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
 
     /** Stores the commit word of the record at {@code position}; wakes a sleeping consumer. */
     final void publishCommit(long position) {
-        if (wakes) {
+        if (!wakes) {
+            LONG.setRelease(data, position & mask, position ^ salt);
+        } else if (lightCommits) {
+            LONG.setRelease(data, position & mask, position ^ salt);
+            dataSignal.signalIfWaitingLight();
+        } else {
             LONG.setVolatile(data, position & mask, position ^ salt);
             dataSignal.signalIfWaiting();
-        } else {
-            LONG.setRelease(data, position & mask, position ^ salt);
         }
     }
 
@@ -287,7 +305,7 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
                 publishHead(h, count);
             }
         }
-        if (h == start && (++emptyPolls & STALL_CHECK_MASK) == 0) {
+        if (h == start && stallsPossible && (++emptyPolls & STALL_CHECK_MASK) == 0) {
             checkStall();
         }
         return count;

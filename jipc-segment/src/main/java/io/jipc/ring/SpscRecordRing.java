@@ -150,7 +150,7 @@ public final class SpscRecordRing extends RecordRing {
             return false;
         }
         long index = position & mask;
-        SmallCopy.copy(source, offset, data, index + RecordDescriptor.HEADER_LENGTH, length);
+        MemorySegment.copy(source, offset, data, index + RecordDescriptor.HEADER_LENGTH, length);
         data.set(ValueLayout.JAVA_INT, index + TYPE_OFFSET, TYPE_MESSAGE);
         claimed = FULL;
         tail = position + recordLength(length);

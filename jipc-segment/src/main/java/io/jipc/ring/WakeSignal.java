@@ -1,5 +1,6 @@
 package io.jipc.ring;
 
+import io.jipc.platform.AsymmetricFence;
 import io.jipc.platform.Futex;
 
 import java.lang.foreign.MemorySegment;
@@ -23,29 +24,69 @@ final class WakeSignal {
     private final long flagOffset;
     private final long signalOffset;
     private final long signalAddress;
+    /** Whether publishers may publish without a full fence, so that a waiter needs a heavy one. */
+    private final boolean asymmetric;
 
-    WakeSignal(MemorySegment segment, long flagOffset, long signalOffset) {
+    /**
+     * @param asymmetric whether publishers use {@link #signalIfWaitingLight()} (no fence) and
+     *                   waiters therefore call {@link AsymmetricFence#heavy()} before sleeping
+     */
+    WakeSignal(MemorySegment segment, long flagOffset, long signalOffset, boolean asymmetric) {
         this.segment = segment;
         this.flagOffset = flagOffset;
         this.signalOffset = signalOffset;
         this.signalAddress = segment.address() + signalOffset;
+        this.asymmetric = asymmetric;
     }
 
     /** Announces a waiter; returns the signal value to pass to {@link #await}. */
     int prepare() {
         int signal = (int) INT.getVolatile(segment, signalOffset);
         INT.setVolatile(segment, flagOffset, 1);
+        if (asymmetric) {
+            AsymmetricFence.heavy();
+        }
         return signal;
+    }
+
+    /**
+     * The latest a waiter may sleep until: its deadline, unless fence-free publishers may exist and
+     * the heavy fence is not available here, in which case a wake-up may be missed and the sleep is
+     * bounded to a millisecond.
+     */
+    long sleepDeadline(long deadlineNanos) {
+        if (asymmetric && !AsymmetricFence.heavyAvailable()) {
+            long bound = System.nanoTime() + 1_000_000L;
+            return deadlineNanos - bound > 0 ? bound : deadlineNanos;
+        }
+        return deadlineNanos;
     }
 
     /** Sleeps until the signal word moves past {@code signal} (or a slice, deadline or interrupt ends the sleep). */
     void await(int signal, long deadlineNanos) throws InterruptedException {
-        Futex.await(signalAddress, signal, deadlineNanos);
+        Futex.await(signalAddress, signal, sleepDeadline(deadlineNanos));
     }
 
     /** Wakes the sleepers if any announced themselves. Call after the publishing volatile store. */
     void signalIfWaiting() {
-        if ((int) INT.getVolatile(segment, flagOffset) != 0 && INT.compareAndSet(segment, flagOffset, 1, 0)) {
+        if ((int) INT.getVolatile(segment, flagOffset) != 0) {
+            wakeAnnounced();
+        }
+    }
+
+    /**
+     * Wakes the sleepers if any announced themselves, after a publishing <em>release</em> store (no
+     * fence): correct only when waiters use the heavy fence ({@code asymmetric}) and this process
+     * is registered ({@link AsymmetricFence#registerLight()}).
+     */
+    void signalIfWaitingLight() {
+        if ((int) INT.getAcquire(segment, flagOffset) != 0) {
+            wakeAnnounced();
+        }
+    }
+
+    private void wakeAnnounced() {
+        if (INT.compareAndSet(segment, flagOffset, 1, 0)) {
             INT.getAndAdd(segment, signalOffset, 1);
             Futex.wakeAll(signalAddress);
         }
