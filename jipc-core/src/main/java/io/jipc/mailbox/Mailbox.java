@@ -19,6 +19,7 @@ import java.nio.ReadOnlyBufferException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -52,7 +53,10 @@ import java.util.regex.Pattern;
  * takes the receiver role, and another live process that tries gets {@link MailboxBusyException};
  * the role passes on when its holder closes the mailbox or dies.
  *
- * <p>In a single-sender mailbox an open {@link MailboxClaim} holds this process's sending role:
+ * <p>In a single-sender mailbox each send takes a process-local gate (one atomic instruction);
+ * a thread that sends much binds the role to itself with {@link #bindSender()} and then sends
+ * without any. Likewise each receive takes a process-local lock, which a thread that receives much
+ * avoids with {@link #bindReceiver()}. An open {@link MailboxClaim} holds this process's sending role:
  * other threads' sends wait until it is committed or aborted, and the claiming thread itself may
  * not send meanwhile. In a many-sender mailbox claims are independent; an aborted claim's room is
  * reused once the receiver has passed it.
@@ -354,20 +358,72 @@ public final class Mailbox implements AutoCloseable {
     private boolean offer(MemorySegment message, long offset, int length) {
         checkSize(length);
         checkOpen();
+        boolean entered = enterSend();
         try {
-            if (singleSender) {
-                mapped.sendLock.lock();
-                try {
-                    mapped.ensureSingleSender();
-                    return ring.offer(message, offset, length);
-                } finally {
-                    mapped.sendLock.unlock();
-                }
-            }
             return ring.offer(message, offset, length);
         } catch (IllegalStateException e) {
             throw closedOr(e);
+        } finally {
+            exitSend(entered);
         }
+    }
+
+    /**
+     * Before a send on a single-sender mailbox: takes this process's send gate, unless the calling
+     * thread holds it already (a {@link SenderBinding}); returns whether it took it. The sender
+     * lease is taken on the first send.
+     */
+    private boolean enterSend() {
+        if (!singleSender) {
+            return false;
+        }
+        SendGate gate = mapped.sendLock;
+        if (gate.isHeldByCurrentThread()) {
+            return false;
+        }
+        gate.lock();
+        try {
+            mapped.ensureSingleSender();
+        } catch (RuntimeException e) {
+            gate.unlock();
+            throw e;
+        }
+        return true;
+    }
+
+    private void exitSend(boolean entered) {
+        if (entered) {
+            mapped.sendLock.unlock();
+        }
+    }
+
+    /**
+     * Binds this process's sending role to the calling thread until the binding is closed: on a
+     * single-sender mailbox, that thread's sends then take no lock at all (no atomic instruction
+     * per message: the fastest path, like an exclusive publication), while other threads' sends
+     * wait until the binding is closed. Waits for a send or claim of another thread to finish
+     * first. On a many-sender mailbox the binding changes nothing (sends never lock there).
+     *
+     * <p>Only the binding thread may close it.
+     *
+     * @throws MailboxBusyException if another process is the single sender
+     * @throws IllegalStateException if this thread already holds a binding or an open claim
+     */
+    public SenderBinding bindSender() {
+        checkOpen();
+        if (!singleSender) {
+            return new SenderBinding(this, false);
+        }
+        if (mapped.sendLock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("this thread already sends on mailbox '" + mapped.name
+                    + "' (a binding or an open claim)");
+        }
+        enterSend();
+        return new SenderBinding(this, true);
+    }
+
+    void unbindSender() {
+        mapped.sendLock.unlock();
     }
 
     /** Sends {@code message}, waiting for room as long as needed. */
@@ -439,28 +495,23 @@ public final class Mailbox implements AutoCloseable {
     public MailboxClaim tryClaim(int length) {
         checkSize(length);
         checkOpen();
+        boolean entered = enterSend();
+        boolean claimed = false;
         try {
-            if (singleSender) {
-                mapped.sendLock.lock();
-                boolean claimed = false;
-                try {
-                    mapped.ensureSingleSender();
-                    long position = ring.tryClaim(length);
-                    if (position == RecordRing.FULL) {
-                        return null;
-                    }
-                    claimed = true;
-                    return newClaim(position, length);
-                } finally {
-                    if (!claimed) {
-                        mapped.sendLock.unlock();
-                    }
-                }
-            }
             long position = ring.tryClaim(length);
-            return position == RecordRing.FULL ? null : newClaim(position, length);
+            if (position == RecordRing.FULL) {
+                return null;
+            }
+            claimed = true;
+            // a claim that took the gate keeps it until it is committed or aborted
+            return new MailboxClaim(this, position, ring.buffer().asSlice(ring.payloadOffset(position), length),
+                    entered);
         } catch (IllegalStateException e) {
             throw closedOr(e);
+        } finally {
+            if (!claimed) {
+                exitSend(entered);
+            }
         }
     }
 
@@ -478,11 +529,7 @@ public final class Mailbox implements AutoCloseable {
         return sendUntil(() -> tryClaim(length), length, deadline);
     }
 
-    private MailboxClaim newClaim(long position, int length) {
-        return new MailboxClaim(this, position, ring.buffer().asSlice(ring.payloadOffset(position), length));
-    }
-
-    void finishClaim(long position, boolean commit) {
+    void finishClaim(long position, boolean commit, boolean tookGate) {
         try {
             if (commit) {
                 ring.commit(position);
@@ -492,9 +539,7 @@ public final class Mailbox implements AutoCloseable {
         } catch (IllegalStateException e) {
             throw closedOr(e);
         } finally {
-            if (singleSender && mapped.sendLock.isHeldByCurrentThread()) {
-                mapped.sendLock.unlock();
-            }
+            exitSend(tookGate);
         }
     }
 
@@ -514,21 +559,14 @@ public final class Mailbox implements AutoCloseable {
         }
         int signal;
         try {
-            if (singleSender) {
-                mapped.sendLock.lock();
-                try {
-                    signal = ring.prepareSpaceWait();
-                    if (closed || ring.hasRoomFor(length)) {
-                        return true;
-                    }
-                } finally {
-                    mapped.sendLock.unlock();
-                }
-            } else {
+            boolean entered = enterSend(); // a single sender's room check reads its own tail
+            try {
                 signal = ring.prepareSpaceWait();
                 if (closed || ring.hasRoomFor(length)) {
                     return true;
                 }
+            } finally {
+                exitSend(entered);
             }
             ring.awaitSpace(signal, deadline);
         } catch (IllegalStateException e) {
@@ -542,9 +580,8 @@ public final class Mailbox implements AutoCloseable {
     /** Receives the next message if there is one now; null if the mailbox is empty. */
     public byte[] poll() {
         checkOpen();
-        lockReceive();
+        boolean entered = enterReceive();
         try {
-            mapped.ensureReceiver();
             copyOut.message = null;
             ring.read(copyOut, 1);
             byte[] message = copyOut.message;
@@ -553,7 +590,7 @@ public final class Mailbox implements AutoCloseable {
         } catch (IllegalStateException e) {
             throw closedOr(e);
         } finally {
-            mapped.receiveLock.unlock();
+            exitReceive(entered);
         }
     }
 
@@ -604,9 +641,8 @@ public final class Mailbox implements AutoCloseable {
             throw new ReadOnlyBufferException();
         }
         checkOpen();
-        lockReceive();
+        boolean entered = enterReceive();
         try {
-            mapped.ensureReceiver();
             int length = ring.nextMessageLength();
             if (length < 0) {
                 return -1;
@@ -622,7 +658,7 @@ public final class Mailbox implements AutoCloseable {
         } catch (IllegalStateException e) {
             throw closedOr(e);
         } finally {
-            mapped.receiveLock.unlock();
+            exitReceive(entered);
         }
     }
 
@@ -676,28 +712,73 @@ public final class Mailbox implements AutoCloseable {
     public int drain(MessageHandler handler, int limit) {
         Objects.requireNonNull(handler, "handler");
         checkOpen();
-        lockReceive();
+        boolean entered = enterReceive();
+        mapped.handling = true;
         try {
-            mapped.ensureReceiver();
-            return ring.read((buffer, offset, length) -> handler.onMessage(buffer.asSlice(offset, length)), limit);
+            return ring.read(mapped.handlerAdapter.handling(handler), limit);
         } catch (IllegalStateException e) {
             throw closedOr(e);
         } finally {
+            mapped.handling = false;
+            mapped.handlerAdapter.handling(null);
+            exitReceive(entered);
+        }
+    }
+
+    /**
+     * Before a receive: takes the receive lock of this process's mapping (the ring has one
+     * consumer), unless the calling thread holds it already (a {@link ReceiverBinding}); takes the
+     * receiver role on first use; returns whether it took the lock. A receive from inside a
+     * {@link MessageHandler} of the same mailbox would re-enter the ring's read before it has moved
+     * the head past the message being handled, and so hand out that message a second time: it is
+     * refused.
+     */
+    private boolean enterReceive() {
+        ReentrantLock lock = mapped.receiveLock;
+        if (lock.isHeldByCurrentThread()) {
+            if (mapped.handling) {
+                throw new IllegalStateException("a MessageHandler of mailbox '" + mapped.name
+                        + "' must not receive from it");
+            }
+            return false;
+        }
+        lock.lock();
+        try {
+            mapped.ensureReceiver();
+        } catch (RuntimeException e) {
+            lock.unlock();
+            throw e;
+        }
+        return true;
+    }
+
+    private void exitReceive(boolean entered) {
+        if (entered) {
             mapped.receiveLock.unlock();
         }
     }
 
     /**
-     * Takes the receive lock of this process's mapping. A receive from inside a {@link MessageHandler}
-     * of the same mailbox would re-enter the ring's read before it has moved the head past the
-     * message being handled, and so hand out that message a second time: it is refused.
+     * Binds this process's receiving role to the calling thread until the binding is closed: that
+     * thread's receives then take no lock (the fastest path, for a thread that receives much),
+     * while other threads' receives wait until the binding is closed.
+     *
+     * <p>Only the binding thread may close it.
+     *
+     * @throws MailboxBusyException  if another live process is the receiver
+     * @throws IllegalStateException if this thread is already bound, or is inside a handler of this mailbox
      */
-    private void lockReceive() {
+    public ReceiverBinding bindReceiver() {
+        checkOpen();
         if (mapped.receiveLock.isHeldByCurrentThread()) {
-            throw new IllegalStateException("a MessageHandler of mailbox '" + mapped.name
-                    + "' must not receive from it");
+            throw new IllegalStateException("this thread already receives from mailbox '" + mapped.name + "'");
         }
-        mapped.receiveLock.lock();
+        enterReceive();
+        return new ReceiverBinding(this);
+    }
+
+    void unbindReceiver() {
+        mapped.receiveLock.unlock();
     }
 
     /** One step of waiting for a message; false once the deadline passed. */
@@ -716,7 +797,7 @@ public final class Mailbox implements AutoCloseable {
         }
         int signal;
         long sleepUntil = deadline;
-        mapped.receiveLock.lock();
+        boolean entered = enterReceive();
         try {
             signal = ring.prepareDataWait();
             // `closed` is read after the signal: a close() from now on moves the signal (see close())
@@ -731,7 +812,7 @@ public final class Mailbox implements AutoCloseable {
         } catch (IllegalStateException e) {
             throw closedOr(e);
         } finally {
-            mapped.receiveLock.unlock();
+            exitReceive(entered);
         }
         try {
             ring.awaitData(signal, sleepUntil);

@@ -17,12 +17,15 @@ public final class MailboxClaim implements AutoCloseable {
     private final Mailbox mailbox;
     private final long position;
     private final MemorySegment segment;
+    /** Whether the claim took the single-sender gate, to be released when it finishes. */
+    private final boolean tookGate;
     private boolean finished;
 
-    MailboxClaim(Mailbox mailbox, long position, MemorySegment segment) {
+    MailboxClaim(Mailbox mailbox, long position, MemorySegment segment, boolean tookGate) {
         this.mailbox = mailbox;
         this.position = position;
         this.segment = segment;
+        this.tookGate = tookGate;
     }
 
     /** The message's bytes, exactly the claimed length, to be written before {@link #commit()}. */
@@ -35,14 +38,14 @@ public final class MailboxClaim implements AutoCloseable {
     public void commit() {
         check();
         finished = true;
-        mailbox.finishClaim(position, true);
+        mailbox.finishClaim(position, true, tookGate);
     }
 
     /** Gives the room back; receivers never see the message. */
     public void abort() {
         check();
         finished = true;
-        mailbox.finishClaim(position, false);
+        mailbox.finishClaim(position, false, tookGate);
     }
 
     /** Aborts the claim unless it was committed or aborted. */

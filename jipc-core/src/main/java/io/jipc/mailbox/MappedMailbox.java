@@ -4,6 +4,7 @@ import io.jipc.CorruptSegmentException;
 import io.jipc.WaitStrategy;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.ring.MpscRecordRing;
+import io.jipc.ring.RecordHandler;
 import io.jipc.ring.RecordRing;
 import io.jipc.ring.SpscRecordRing;
 import io.jipc.segment.SharedSegment;
@@ -34,6 +35,26 @@ final class MappedMailbox {
     final ReentrantLock receiveLock = new ReentrantLock();
     /** Serializes senders of this process on a single-sender ring. */
     final SendGate sendLock = new SendGate();
+
+    /** Whether a {@link MessageHandler} is running (under the receive lock): receives from it are refused. */
+    boolean handling;
+    /** Hands ring records to a {@link MessageHandler}; used by the receiving thread only (no allocation per poll). */
+    final HandlerAdapter handlerAdapter = new HandlerAdapter();
+
+    /** Adapts a {@link MessageHandler} to the ring's {@link RecordHandler}. */
+    static final class HandlerAdapter implements RecordHandler {
+        private MessageHandler target;
+
+        HandlerAdapter handling(MessageHandler handler) {
+            this.target = handler;
+            return this;
+        }
+
+        @Override
+        public void onRecord(MemorySegment buffer, long offset, int length) {
+            target.onMessage(buffer.asSlice(offset, length));
+        }
+    }
 
     private int references;
     private boolean receiver;
