@@ -9,6 +9,8 @@ import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
 import io.jipc.bench.ShmDirs;
 import io.jipc.cli.bench.BenchResult;
+import io.jipc.cli.bench.MailboxBench;
+import io.jipc.cli.bench.OneWayRegimen;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -27,9 +29,10 @@ import static io.jipc.bench.aeron.AeronIpc.PONG_STREAM;
 /**
  * Aeron IPC between this process and an {@link AeronPeer} child JVM, measured the way
  * {@code MailboxBench} measures mailboxes: a ping-pong (round-trip percentiles, round trips per
- * second; {@link PingPongRegimen}) and one-way throughput (a warm-up run of
- * {@code max(100 000, messages / 4)} messages, then the measured run of {@code messages}; the
- * clock runs from the first offer until the child's reply that it received them all).
+ * second; {@link PingPongRegimen}) and one-way throughput ({@link OneWayRegimen}: warm-up rounds
+ * of {@code max(100 000, messages / 4)} messages until the rate settles, then the measured round
+ * of {@code messages}; the clock runs from the first offer until the child's reply that it
+ * received them all).
  *
  * <p>This process embeds the media driver (see {@link AeronIpc#driverContext}) in
  * {@code /dev/shm/aeron-jipcbench-<pid>}, which is deleted at the end, also on failure and on
@@ -88,7 +91,7 @@ public final class AeronBench {
     }
 
     private BenchResult runPhases(String label) throws Exception {
-        long warmMessages = Math.max(100_000, settings.messages() / 4);
+        long warmMessages = MailboxBench.warmMessages(settings.messages());
         String channel = AeronIpc.channel(settings.termLength());
         try (MediaDriver driver = MediaDriver.launch(AeronIpc.driverContext(dir));
              Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()))) {
@@ -97,7 +100,7 @@ public final class AeronBench {
             ExclusivePublication data = aeron.addExclusivePublication(channel, DATA_STREAM);
             Subscription done = aeron.addSubscription(channel, DONE_STREAM);
             try (PeerProcess peer = new PeerProcess(AeronPeer.class, AeronIpc.JVM_ARGS,
-                    List.of(dir.toString(), channel, Long.toString(warmMessages), Long.toString(settings.messages())))) {
+                    List.of(dir.toString(), channel))) {
                 peer.await("echo");
                 AeronPeer.awaitConnected(pong, ping);
                 progress.printf("  %-24s ping-pong ...%n", label);
@@ -105,8 +108,7 @@ public final class AeronBench {
                 peer.await("sink");
                 AeronPeer.awaitConnected(done, data);
                 progress.printf("  %-24s one-way throughput ...%n", label);
-                oneWay(data, done, warmMessages, peer);
-                double[] oneWay = oneWay(data, done, settings.messages(), peer);
+                double[] oneWay = oneWay(data, done, warmMessages, peer);
                 peer.await("PEER DONE");
                 peer.waitFor();
                 return pingPong.withThroughput(oneWay[0], oneWay[1]);
@@ -152,39 +154,46 @@ public final class AeronBench {
         });
     }
 
-    private double[] oneWay(ExclusivePublication data, Subscription done, long count, PeerProcess peer) {
+    private double[] oneWay(ExclusivePublication data, Subscription done, long warmMessages, PeerProcess peer)
+            throws Exception {
         int size = settings.size();
         UnsafeBuffer message = new UnsafeBuffer(BufferUtil.allocateDirectAligned(Math.max(64, size), 64));
         LastSequence reply = new LastSequence();
-        long start = System.nanoTime();
-        for (long i = 0; i < count; i++) {
-            message.putLong(0, i);
-            long result;
-            while ((result = data.offer(message, 0, size)) < 0) {
-                AeronIpc.checkOffer(result, "one-way");
-                if (peer.gone()) {
-                    peer.checkAlive("receiving");
-                }
-                Thread.onSpinWait();
+        double[] result = OneWayRegimen.measure(count -> {
+            for (long i = 0; i < count; i++) {
+                send(data, message, size, i, peer);
             }
-        }
-        long deadline = start + TimeUnit.MINUTES.toNanos(5);
-        while (!reply.received) {
-            if (done.poll(reply, 1) == 0) {
-                if (peer.gone()) {
-                    peer.checkAlive("receiving");
+            send(data, message, size, OneWayRegimen.END_OF_ROUND, peer);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+            reply.received = false;
+            while (!reply.received) {
+                if (done.poll(reply, 1) == 0) {
+                    if (peer.gone()) {
+                        peer.checkAlive("receiving");
+                    }
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new IllegalStateException("one-way round did not complete");
+                    }
+                    Thread.onSpinWait();
                 }
-                if (System.nanoTime() - deadline > 0) {
-                    throw new IllegalStateException("one-way run did not complete");
-                }
-                Thread.onSpinWait();
             }
+            if (reply.value != count) {
+                throw new IllegalStateException("one-way round: the peer received " + reply.value + " of " + count);
+            }
+        }, warmMessages, settings.messages(), settings.warmup(), size);
+        send(data, message, size, OneWayRegimen.END_OF_PHASE, peer);
+        return result;
+    }
+
+    private static void send(ExclusivePublication data, UnsafeBuffer message, int size, long sequence, PeerProcess peer) {
+        message.putLong(0, sequence);
+        long result;
+        while ((result = data.offer(message, 0, size)) < 0) {
+            AeronIpc.checkOffer(result, "one-way");
+            if (peer.gone()) {
+                peer.checkAlive("receiving");
+            }
+            Thread.onSpinWait();
         }
-        long elapsed = System.nanoTime() - start;
-        if (reply.value != count) {
-            throw new IllegalStateException("one-way run: the peer received " + reply.value + " of " + count);
-        }
-        double seconds = elapsed / 1e9;
-        return new double[] {count / seconds, count * (double) size / seconds / 1e6};
     }
 }

@@ -13,19 +13,22 @@ import org.agrona.concurrent.UnsafeBuffer;
 import static io.jipc.bench.aeron.AeronIpc.DATA_STREAM;
 import static io.jipc.bench.aeron.AeronIpc.DONE_STREAM;
 import static io.jipc.bench.aeron.AeronIpc.PING_STREAM;
+
+import io.jipc.cli.bench.OneWayRegimen;
 import static io.jipc.bench.aeron.AeronIpc.PONG_STREAM;
 
 /**
  * The second process of the Aeron side: an Aeron client of the parent's media driver. Arguments:
- * {@code <aeron dir> <channel> <count>...}.
+ * {@code <aeron dir> <channel>}.
  *
  * <ol>
  * <li>{@code READY echo}: receives messages on the ping stream and offers each, as it is, on the
  *     pong stream, until it has echoed one whose first 8 bytes are -1 (like the jipc peer's
  *     {@code echo}).</li>
- * <li>{@code READY sink}: for each count, receives that many messages on the data stream, checks
- *     that their first 8 bytes count up from 0, then sends the count on the done stream (like the
- *     jipc peer's {@code sink}).</li>
+ * <li>{@code READY sink}: receives rounds of messages on the data stream whose first 8 bytes count
+ *     up from 0; at a message numbered {@link OneWayRegimen#END_OF_ROUND} it sends the count of the
+ *     round on the done stream; {@link OneWayRegimen#END_OF_PHASE} ends the phase (like the jipc
+ *     peer's {@code sink}).</li>
  * </ol>
  * Both loops busy-spin ({@link Thread#onSpinWait()}), as jipc's SPIN strategy does.
  */
@@ -48,9 +51,7 @@ public final class AeronPeer {
             echo(ping, pong);
             awaitConnected(data, done);
             ready("sink");
-            for (int i = 2; i < args.length; i++) {
-                sink(data, done, Long.parseLong(args[i]));
-            }
+            sink(data, done);
             // the parent closes its subscriptions once it has read the replies
         }
         System.out.println("PEER DONE");
@@ -102,34 +103,40 @@ public final class AeronPeer {
         }
     }
 
-    /** Sink handler: checks the sequence. */
+    /** Sink handler: checks the sequence of a round and notes the end of a round or of the phase. */
     private static final class Sink implements FragmentHandler {
         long expected;
+        long end;
 
         @Override
         public void onFragment(DirectBuffer buffer, int offset, int length, io.aeron.logbuffer.Header header) {
             long seq = buffer.getLong(offset);
-            if (seq != expected) {
-                throw new IllegalStateException("sink: message " + seq + " arrived, expected " + expected);
+            if (seq == OneWayRegimen.END_OF_ROUND || seq == OneWayRegimen.END_OF_PHASE) {
+                end = seq;
+            } else if (seq != expected++) {
+                throw new IllegalStateException("sink: message " + seq + " arrived, expected " + (expected - 1));
             }
-            expected++;
         }
     }
 
-    private static void sink(Subscription data, ExclusivePublication done, long count) {
+    private static void sink(Subscription data, ExclusivePublication done) {
         Sink sink = new Sink();
         FragmentAssembler assembler = new FragmentAssembler(sink);
-        while (sink.expected < count) {
+        UnsafeBuffer reply = new UnsafeBuffer(BufferUtil.allocateDirectAligned(64, 64));
+        while (sink.end != OneWayRegimen.END_OF_PHASE) {
             if (data.poll(assembler, 4096) == 0) {
                 Thread.onSpinWait();
             }
-        }
-        UnsafeBuffer reply = new UnsafeBuffer(BufferUtil.allocateDirectAligned(64, 64));
-        reply.putLong(0, sink.expected);
-        long result;
-        while ((result = done.offer(reply, 0, 8)) < 0) {
-            AeronIpc.checkOffer(result, "sink reply");
-            Thread.onSpinWait();
+            if (sink.end == OneWayRegimen.END_OF_ROUND) {
+                reply.putLong(0, sink.expected);
+                long result;
+                while ((result = done.offer(reply, 0, 8)) < 0) {
+                    AeronIpc.checkOffer(result, "sink reply");
+                    Thread.onSpinWait();
+                }
+                sink.expected = 0;
+                sink.end = 0;
+            }
         }
     }
 }

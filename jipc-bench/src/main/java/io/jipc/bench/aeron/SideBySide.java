@@ -56,8 +56,8 @@ public final class SideBySide implements Callable<Integer> {
             description = "measured time of each ping-pong (default: ${DEFAULT-VALUE})")
     Duration time;
 
-    @Option(names = "--messages", description = "messages of each measured one-way run; a quarter as many "
-            + "(at least 100,000) warm it up (default: ${DEFAULT-VALUE})")
+    @Option(names = "--messages", description = "messages of each measured one-way run; rounds of a quarter as many "
+            + "(at least 100,000) warm it up until the rate settles (default: ${DEFAULT-VALUE})")
     long messages = 20_000_000;
 
     @Option(names = "--aeron-term-length", description = "Aeron IPC term length in bytes, a power of two from "

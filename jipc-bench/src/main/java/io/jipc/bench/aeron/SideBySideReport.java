@@ -69,7 +69,7 @@ public record SideBySideReport(int size, Duration warmup, Duration measure, long
         out.append("machine: ").append(machine).append('\n');
         out.append("started: ").append(started).append(", load average ").append(load).append('\n');
         out.append(String.format(Locale.ROOT, "ping-pong: %.1f s warm-up (or more, until stable) + %.1f s measured per mechanism; "
-                        + "one-way: %,d messages after a warm-up run of %,d%n",
+                        + "one-way: %,d messages after warm-up rounds of %,d (until the rate settles)%n",
                 warmup.toMillis() / 1000.0, measure.toMillis() / 1000.0, messages, Math.max(100_000, messages / 4)));
         out.append("jipc:  single-sender mailboxes, SPIN wait strategy (busy spin)\n");
         out.append("aeron: ").append(aeronConfig).append('\n');

@@ -2,6 +2,8 @@ package io.jipc.cli.bench;
 
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MessageHandler;
+import io.jipc.mailbox.ReceiverBinding;
+import io.jipc.mailbox.SenderBinding;
 import io.jipc.platform.Libc;
 
 import java.lang.foreign.Arena;
@@ -15,9 +17,10 @@ import java.lang.foreign.ValueLayout;
  * <ul>
  * <li>{@code echo:<in>:<out>}: receives messages from mailbox {@code in} and sends each, in place,
  *     to mailbox {@code out}, until it has echoed one whose first 8 bytes are -1.</li>
- * <li>{@code sink:<in>:<out>:<count>[:<count>...]}: for each count, receives that many messages
- *     from {@code in}, checks that their first 8 bytes count up from 0, then sends one message to
- *     {@code out}.</li>
+ * <li>{@code sink:<in>:<out>}: receives rounds of messages from {@code in} whose first 8 bytes
+ *     count up from 0; at a message numbered {@link OneWayRegimen#END_OF_ROUND} it sends the count
+ *     of the round to {@code out}; a message numbered {@link OneWayRegimen#END_OF_PHASE} ends the
+ *     phase.</li>
  * <li>{@code pipe:<p2c>:<c2p>:<size>}: opens FIFO {@code p2c} for reading and {@code c2p} for
  *     writing and echoes messages of {@code size} bytes until it has echoed one starting with -1.</li>
  * <li>{@code idle:<in>}: blocks in {@code take()} on {@code in} until a message arrives.</li>
@@ -35,11 +38,7 @@ public final class BenchPeer {
             System.out.flush();
             switch (f[0]) {
                 case "echo" -> echo(f[1], f[2]);
-                case "sink" -> {
-                    for (int i = 3; i < f.length; i++) {
-                        sink(f[1], f[2], Long.parseLong(f[i]));
-                    }
-                }
+                case "sink" -> sink(f[1], f[2]);
                 case "pipe" -> pipe(f[1], f[2], Integer.parseInt(f[3]));
                 case "idle" -> idle(f[1]);
                 default -> throw new IllegalArgumentException("unknown phase " + phase);
@@ -50,7 +49,8 @@ public final class BenchPeer {
     }
 
     private static void echo(String in, String out) throws InterruptedException {
-        try (Mailbox ping = Mailbox.open(in); Mailbox pong = Mailbox.open(out)) {
+        try (Mailbox ping = Mailbox.open(in); Mailbox pong = Mailbox.open(out);
+             ReceiverBinding receiving = ping.bindReceiver(); SenderBinding sending = pong.bindSender()) {
             long[] last = {0};
             MessageHandler echo = message -> {
                 last[0] = message.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
@@ -64,24 +64,30 @@ public final class BenchPeer {
         }
     }
 
-    private static void sink(String in, String out, long count) throws InterruptedException {
-        try (Mailbox source = Mailbox.open(in); Mailbox done = Mailbox.open(out)) {
-            long[] expected = {0};
+    private static void sink(String in, String out) throws InterruptedException {
+        try (Mailbox source = Mailbox.open(in); Mailbox done = Mailbox.open(out);
+             ReceiverBinding receiving = source.bindReceiver()) {
+            long[] state = {0, 0}; // next sequence of the round; 1 at the end of the round, -1 at the end
             MessageHandler check = message -> {
                 long seq = message.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
-                if (seq != expected[0]) {
-                    throw new IllegalStateException("sink: message " + seq + " arrived, expected " + expected[0]);
+                if (seq == OneWayRegimen.END_OF_ROUND || seq == OneWayRegimen.END_OF_PHASE) {
+                    state[1] = seq == OneWayRegimen.END_OF_ROUND ? 1 : -1;
+                } else if (seq != state[0]++) {
+                    throw new IllegalStateException("sink: message " + seq + " arrived, expected " + (state[0] - 1));
                 }
-                expected[0]++;
             };
-            while (expected[0] < count) {
+            byte[] reply = new byte[8];
+            while (state[1] != -1) {
                 if (source.drain(check, 4096) == 0) {
                     source.take(check);
                 }
+                if (state[1] == 1) {
+                    MemorySegment.ofArray(reply).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, state[0]);
+                    done.put(reply);
+                    state[0] = 0;
+                    state[1] = 0;
+                }
             }
-            byte[] reply = new byte[8];
-            MemorySegment.ofArray(reply).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, expected[0]);
-            done.put(reply);
         }
     }
 

@@ -4,6 +4,8 @@ import io.jipc.WaitStrategy;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.MessageHandler;
+import io.jipc.mailbox.ReceiverBinding;
+import io.jipc.mailbox.SenderBinding;
 import io.jipc.platform.JavaCommand;
 import io.jipc.platform.Libc;
 import io.jipc.segment.JipcRoot;
@@ -29,7 +31,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Measures mailboxes between two processes: this one and a {@link BenchPeer} child JVM.
  *
- * <p>For each wait strategy: a ping-pong over a pair of single-sender mailboxes (round-trip time of
+ * <p>For each wait strategy: a ping-pong over a pair of single-sender mailboxes whose sending and
+ * receiving roles each side binds to its thread ({@link Mailbox#bindSender()},
+ * {@link Mailbox#bindReceiver()}; round-trip time of
  * each exchange, HdrHistogram), then one-way throughput (this process sends as fast as it can, the
  * peer receives and checks the sequence). As a reference, the same ping-pong over a pair of kernel
  * pipes (FIFOs) between the same two processes. Finally the CPU a receiver uses while it is
@@ -100,7 +104,7 @@ public final class MailboxBench {
 
     private Report runPhases() throws Exception {
         int size = settings.size();
-        long warmMessages = Math.max(100_000, settings.messages() / 4);
+        long warmMessages = warmMessages(settings.messages());
         long throughputCapacity = Math.max(1 << 20, 256L * (size + 16));
         List<String> peerPhases = new ArrayList<>();
         List<Mailbox[]> pingPongs = new ArrayList<>();
@@ -118,7 +122,7 @@ public final class MailboxBench {
             pingPongs.add(new Mailbox[] {ping, pong});
             oneWays.add(new Mailbox[] {in, done});
             peerPhases.add("echo:" + ping.name() + ":" + pong.name());
-            peerPhases.add("sink:" + in.name() + ":" + done.name() + ":" + warmMessages + ":" + settings.messages());
+            peerPhases.add("sink:" + in.name() + ":" + done.name());
         }
         Path p2c = null;
         Path c2p = null;
@@ -150,8 +154,7 @@ public final class MailboxBench {
                 BenchResult pingPong = pingPong(label, pingPongs.get(i)[0], pingPongs.get(i)[1]);
                 peer.await("sink");
                 progress.printf("  %-24s one-way throughput ...%n", label);
-                oneWay(oneWays.get(i)[0], oneWays.get(i)[1], warmMessages);
-                double[] oneWay = oneWay(oneWays.get(i)[0], oneWays.get(i)[1], settings.messages());
+                double[] oneWay = oneWay(oneWays.get(i)[0], oneWays.get(i)[1], warmMessages);
                 results.add(pingPong.withThroughput(oneWay[0], oneWay[1]));
             }
             if (settings.pipe()) {
@@ -199,12 +202,14 @@ public final class MailboxBench {
         MemorySegment message = Arena.ofAuto().allocate(settings.size(), 8);
         long[] echoed = {0};
         MessageHandler check = m -> echoed[0] = m.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
-        return measure(label, sequence -> {
-            message.set(ValueLayout.JAVA_LONG, 0, sequence);
-            ping.put(message);
-            pong.take(check);
-            return echoed[0];
-        });
+        try (SenderBinding sending = ping.bindSender(); ReceiverBinding receiving = pong.bindReceiver()) {
+            return measure(label, sequence -> {
+                message.set(ValueLayout.JAVA_LONG, 0, sequence);
+                ping.put(message);
+                pong.take(check);
+                return echoed[0];
+            });
+        }
     }
 
     /**
@@ -269,22 +274,32 @@ public final class MailboxBench {
         }
     }
 
-    private double[] oneWay(Mailbox in, Mailbox done, long count) throws InterruptedException {
+    /** Messages of one warm-up round of the one-way run. */
+    public static long warmMessages(long measured) {
+        return Math.max(100_000, measured / 4);
+    }
+
+    private double[] oneWay(Mailbox in, Mailbox done, long warmMessages) throws Exception {
         MemorySegment message = Arena.ofAuto().allocate(settings.size(), 8);
-        long start = System.nanoTime();
-        for (long i = 0; i < count; i++) {
-            message.set(ValueLayout.JAVA_LONG, 0, i);
-            if (!in.offer(message)) {
+        try (SenderBinding sending = in.bindSender()) {
+            double[] result = OneWayRegimen.measure(count -> {
+                for (long i = 0; i < count; i++) {
+                    message.set(ValueLayout.JAVA_LONG, 0, i);
+                    if (!in.offer(message)) {
+                        in.put(message);
+                    }
+                }
+                message.set(ValueLayout.JAVA_LONG, 0, OneWayRegimen.END_OF_ROUND);
                 in.put(message);
-            }
+                byte[] reply = done.poll(Duration.ofMinutes(5));
+                if (reply == null || MemorySegment.ofArray(reply).get(ValueLayout.JAVA_LONG_UNALIGNED, 0) != count) {
+                    throw new IllegalStateException("one-way round of " + count + " messages did not complete");
+                }
+            }, warmMessages, settings.messages(), settings.warmup(), settings.size());
+            message.set(ValueLayout.JAVA_LONG, 0, OneWayRegimen.END_OF_PHASE);
+            in.put(message);
+            return result;
         }
-        byte[] reply = done.poll(Duration.ofMinutes(5));
-        long elapsed = System.nanoTime() - start;
-        if (reply == null || MemorySegment.ofArray(reply).get(ValueLayout.JAVA_LONG_UNALIGNED, 0) != count) {
-            throw new IllegalStateException("one-way run did not complete");
-        }
-        double seconds = elapsed / 1e9;
-        return new double[] {count / seconds, count * (double) settings.size() / seconds / 1e6};
     }
 
     private BenchResult pipePingPong(Path p2c, Path c2p) throws Exception {

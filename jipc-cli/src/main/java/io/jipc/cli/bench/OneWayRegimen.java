@@ -1,0 +1,59 @@
+package io.jipc.cli.bench;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The warm-up and measurement of a one-way throughput run, shared by every mechanism measured so
+ * that all get the same treatment: rounds of warm-up messages until the rate of a round is within
+ * 5 % of the previous round's (at least the minimum warm-up time, at most 10 s, pausing briefly
+ * between rounds so that the JIT compiler threads get a core), then one measured round.
+ *
+ * <p>Round protocol with the receiving peer: messages whose first 8 bytes count up from 0; a
+ * message numbered {@link #END_OF_ROUND} ends a round (the peer acknowledges it), one numbered
+ * {@link #END_OF_PHASE} ends the phase.
+ */
+public final class OneWayRegimen {
+    /** First 8 bytes of the message that ends a round. */
+    public static final long END_OF_ROUND = -2;
+    /** First 8 bytes of the message that ends the one-way phase. */
+    public static final long END_OF_PHASE = -1;
+
+    private static final long MAX_WARMUP_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final long PAUSE_MILLIS = 30;
+
+    /** Sends one round: {@code count} messages, then {@link #END_OF_ROUND}; returns once acknowledged. */
+    @FunctionalInterface
+    public interface Round {
+        void run(long count) throws Exception;
+    }
+
+    private OneWayRegimen() {
+    }
+
+    /**
+     * Warms up with rounds of {@code warmCount} messages, then measures a round of
+     * {@code measuredCount}; returns {messages per second, payload megabytes (10^6) per second}.
+     */
+    public static double[] measure(Round round, long warmCount, long measuredCount, Duration minWarmup, int size)
+            throws Exception {
+        long warmStart = System.nanoTime();
+        double previous = Double.NaN;
+        while (true) {
+            long t0 = System.nanoTime();
+            round.run(warmCount);
+            long now = System.nanoTime();
+            double rate = warmCount * 1e9 / (now - t0);
+            boolean settled = Math.abs(rate - previous) <= 0.05 * previous;
+            if ((settled && now - warmStart >= minWarmup.toNanos()) || now - warmStart > MAX_WARMUP_NANOS) {
+                break;
+            }
+            previous = rate;
+            Thread.sleep(PAUSE_MILLIS);
+        }
+        long start = System.nanoTime();
+        round.run(measuredCount);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new double[] {measuredCount / seconds, measuredCount * (double) size / seconds / 1e6};
+    }
+}
