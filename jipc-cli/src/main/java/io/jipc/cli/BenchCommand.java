@@ -39,6 +39,9 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--messages", description = "messages of the one-way run (default: ${DEFAULT-VALUE})")
         long messages = 20_000_000;
 
+        @Option(names = "--capacity", description = "bytes of the one-way mailbox (default: 64 MiB, like Aeron's default term)")
+        long capacity = MailboxBench.Settings.DEFAULT_CAPACITY;
+
         @Option(names = "--strategies", split = ",",
                 description = {"wait strategies, measured in this order: ${COMPLETION-CANDIDATES}",
                         "(default: futex,spin,spin_then_futex: the futex run first leaves the JIT compiler",
@@ -67,7 +70,7 @@ final class BenchCommand implements Callable<Integer> {
                 messages = Math.min(messages, 2_000_000);
             }
             MailboxBench.Settings settings = new MailboxBench.Settings(size, warmupTime, measureTime, messages,
-                    strategies, !noPipe, !noIdle);
+                    capacity, strategies, !noPipe, !noIdle);
             PrintStream progress = json ? System.err : System.out;
             progress.println("running jipc bench mailbox ...");
             MailboxBench.Report report = new MailboxBench(settings, progress).run();

@@ -121,8 +121,10 @@ public final class SideBySide implements Callable<Integer> {
         String load = loadAverage();
         progress.println(rounds == 1 ? "running jipc-bench aeron: jipc mailbox, then Aeron IPC ..."
                 : "running jipc-bench aeron: " + rounds + " rounds of jipc mailbox and Aeron IPC ...");
+        // the jipc one-way mailbox gets the same buffer as Aeron's term
+        long buffer = termLength > 0 ? termLength : MailboxBench.Settings.DEFAULT_CAPACITY;
         MailboxBench.Settings jipcSettings = new MailboxBench.Settings(size, warmupTime, measureTime, messages,
-                List.of(WaitStrategy.SPIN), false, false);
+                buffer, List.of(WaitStrategy.SPIN), false, false);
         AeronBench.Settings aeronSettings = new AeronBench.Settings(size, warmupTime, measureTime, messages, termLength);
         List<SideBySideReport.Round> results = new ArrayList<>();
         String machine = null;

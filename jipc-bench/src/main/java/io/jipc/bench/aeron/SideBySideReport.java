@@ -71,7 +71,8 @@ public record SideBySideReport(int size, Duration warmup, Duration measure, long
         out.append(String.format(Locale.ROOT, "ping-pong: %.1f s warm-up (or more, until stable) + %.1f s measured per mechanism; "
                         + "one-way: %,d messages after warm-up rounds of %,d (until the rate settles)%n",
                 warmup.toMillis() / 1000.0, measure.toMillis() / 1000.0, messages, Math.max(100_000, messages / 4)));
-        out.append("jipc:  single-sender mailboxes, SPIN wait strategy (busy spin)\n");
+        out.append("jipc:  single-sender mailboxes with bound sender and receiver, SPIN wait strategy (busy spin),"
+                + " one-way mailbox as large as the Aeron term\n");
         out.append("aeron: ").append(aeronConfig).append('\n');
         if (rounds.size() > 1) {
             out.append(String.format(Locale.ROOT, "%d rounds; the order alternates (jipc first in odd rounds, Aeron first in even ones)%n",

@@ -47,13 +47,18 @@ public final class MailboxBench {
      * @param size       payload bytes of each message (at least 8)
      * @param warmup     how long each ping-pong runs before it is measured (the JIT compiles meanwhile)
      * @param measure    how long each ping-pong is measured
-     * @param messages   messages of the measured one-way run (a quarter as many warm it up first)
+     * @param messages   messages of the measured one-way run (rounds of a quarter as many warm it up)
+     * @param capacity   bytes of the one-way mailbox (64 MiB by default, the size of Aeron's default
+     *                   term, so that comparisons use the same buffer)
      * @param strategies wait strategies to measure
      * @param pipe       whether to measure the pipe reference
      * @param idle       whether to measure the idle CPU of a blocked receiver
      */
-    public record Settings(int size, Duration warmup, Duration measure, long messages, List<WaitStrategy> strategies,
-                           boolean pipe, boolean idle) {
+    public record Settings(int size, Duration warmup, Duration measure, long messages, long capacity,
+                           List<WaitStrategy> strategies, boolean pipe, boolean idle) {
+        /** The default one-way mailbox capacity. */
+        public static final long DEFAULT_CAPACITY = 64L << 20;
+
         public Settings {
             if (size < 8) {
                 throw new IllegalArgumentException("message size must be at least 8 bytes: " + size);
@@ -105,7 +110,7 @@ public final class MailboxBench {
     private Report runPhases() throws Exception {
         int size = settings.size();
         long warmMessages = warmMessages(settings.messages());
-        long throughputCapacity = Math.max(1 << 20, 256L * (size + 16));
+        long throughputCapacity = Math.max(settings.capacity(), 4L * (size + 16));
         List<String> peerPhases = new ArrayList<>();
         List<Mailbox[]> pingPongs = new ArrayList<>();
         List<Mailbox[]> oneWays = new ArrayList<>();
