@@ -49,7 +49,7 @@ public final class BenchReport {
             }
         }
         if (!Double.isNaN(report.idleCpu())) {
-            out.append(String.format(Locale.ROOT, "%nidle: a receiver blocked in take() (spin-then-futex) used %.2f %% of a CPU%n",
+            out.append(String.format(Locale.ROOT, "%nidle: a process whose receiver is blocked in take() (spin-then-futex) used %.3f %% of a CPU%n",
                     report.idleCpu()));
         }
         return out.toString();

@@ -328,22 +328,36 @@ public final class MailboxBench {
         }
     }
 
+    /**
+     * The share of one CPU the peer used while its only thread of interest was blocked in
+     * {@code take()}: the on-CPU nanoseconds of all its threads ({@code /proc/<pid>/task/<tid>/schedstat},
+     * JIT and GC threads included) over two seconds, once the receiver is past its spin phase.
+     */
     private static double idleCpu(long pid, Mailbox idle) throws Exception {
         Thread.sleep(300); // past the spin phase, asleep in futex
-        long before = cpuTicks(pid);
+        long before = cpuNanos(pid);
         long start = System.nanoTime();
-        Thread.sleep(1000);
-        long ticks = cpuTicks(pid) - before;
-        double seconds = (System.nanoTime() - start) / 1e9;
+        Thread.sleep(2000);
+        long used = cpuNanos(pid) - before;
+        long elapsed = System.nanoTime() - start;
         idle.put(new byte[8]);
-        return 100.0 * ticks / Libc.clockTicksPerSecond() / seconds;
+        return 100.0 * used / elapsed;
     }
 
-    /** utime + stime of a process, in clock ticks. */
-    private static long cpuTicks(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    /** Nanoseconds on a CPU of all threads of a process so far. */
+    private static long cpuNanos(long pid) throws IOException {
+        long total = 0;
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String schedstat = Files.readString(task.resolve("schedstat")).trim();
+                    total += Long.parseLong(schedstat.substring(0, schedstat.indexOf(' ')));
+                } catch (IOException threadEnded) {
+                    // the thread exited meanwhile
+                }
+            }
+        }
+        return total;
     }
 
     private void cleanUp() {
