@@ -15,8 +15,10 @@ package io.jipc;
  *
  * <p>The strategy is a property of the shared object, fixed when it is created: with {@link #SPIN}
  * and {@link #YIELD} no waiter ever sleeps in the kernel, so the other side never pays for a wake-up
- * check; with the futex strategies every publication checks (after a full fence) whether somebody
- * sleeps, and wakes it with {@code FUTEX_WAKE} on the shared word.
+ * check; with the futex strategies every publication checks whether somebody sleeps, and wakes it
+ * with {@code FUTEX_WAKE} on the shared word. With {@link #SPIN_THEN_FUTEX} that check needs no
+ * fence on the publisher's side (a waiter about to sleep pays with {@code membarrier}, see
+ * {@code io.jipc.platform.AsymmetricFence}); with {@link #FUTEX} each publication fences.
  */
 public enum WaitStrategy {
     /** Busy-spin with {@link Thread#onSpinWait()}; never sleeps. */

@@ -47,7 +47,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * A waiter reads the signal word, sets its waiting flag (full fence), re-checks its condition and
  * sleeps in {@code futex(FUTEX_WAIT)} on the signal word. A publisher, after its publishing store,
  * reads the flag; if set it clears it, increments the signal word and calls {@code FUTEX_WAKE}. The
- * flag keeps publishers out of the kernel when nobody sleeps.
+ * flag keeps publishers out of the kernel when nobody sleeps. The store-then-load on each side needs
+ * a full fence between; for spin-then-futex rings the publisher's is replaced by the waiter calling
+ * {@code membarrier} before it sleeps ({@link io.jipc.platform.AsymmetricFence}).
  */
 public final class RingDescriptor {
     public static final int CAPACITY_OFFSET = 0;
