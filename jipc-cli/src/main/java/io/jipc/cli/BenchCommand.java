@@ -2,6 +2,7 @@ package io.jipc.cli;
 
 import io.jipc.WaitStrategy;
 import io.jipc.cli.bench.BenchReport;
+import io.jipc.cli.bench.Durations;
 import io.jipc.cli.bench.MailboxBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

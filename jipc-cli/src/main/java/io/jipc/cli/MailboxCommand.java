@@ -1,6 +1,7 @@
 package io.jipc.cli;
 
 import io.jipc.WaitStrategy;
+import io.jipc.cli.bench.Durations;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
 import picocli.CommandLine.Command;

@@ -19,7 +19,6 @@ import java.nio.ReadOnlyBufferException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -88,6 +87,8 @@ public final class Mailbox implements AutoCloseable {
     private static final long FOREVER = Long.MAX_VALUE;
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
     private static final int DRAIN_BATCH = 256;
+    /** The {@code sendLength} of {@link #until} for a receive. */
+    private static final int RECEIVE = -1;
 
     private final MappedMailbox mapped;
     private final RecordRing ring;
@@ -369,32 +370,16 @@ public final class Mailbox implements AutoCloseable {
     }
 
     /**
-     * Before a send on a single-sender mailbox: takes this process's send gate, unless the calling
-     * thread holds it already (a {@link SenderBinding}); returns whether it took it. The sender
-     * lease is taken on the first send.
+     * Before a send on a single-sender mailbox: passes this process's sending gate, unless the
+     * calling thread holds it already (a binding or an open claim); returns whether it took it.
+     * The sender lease is taken on the first send.
      */
     private boolean enterSend() {
-        if (!singleSender) {
-            return false;
-        }
-        SendGate gate = mapped.sendLock;
-        if (gate.isHeldByCurrentThread()) {
-            return false;
-        }
-        gate.lock();
-        try {
-            mapped.ensureSingleSender();
-        } catch (RuntimeException e) {
-            gate.unlock();
-            throw e;
-        }
-        return true;
+        return singleSender && mapped.sending.enter();
     }
 
     private void exitSend(boolean entered) {
-        if (entered) {
-            mapped.sendLock.unlock();
-        }
+        mapped.sending.exit(entered);
     }
 
     /**
@@ -409,21 +394,10 @@ public final class Mailbox implements AutoCloseable {
      * @throws MailboxBusyException if another process is the single sender
      * @throws IllegalStateException if this thread already holds a binding or an open claim
      */
-    public SenderBinding bindSender() {
+    public RoleBinding bindSender() {
         checkOpen();
-        if (!singleSender) {
-            return new SenderBinding(this, false);
-        }
-        if (mapped.sendLock.isHeldByCurrentThread()) {
-            throw new IllegalStateException("this thread already sends on mailbox '" + mapped.name
-                    + "' (a binding or an open claim)");
-        }
-        enterSend();
-        return new SenderBinding(this, true);
-    }
-
-    void unbindSender() {
-        mapped.sendLock.unlock();
+        return singleSender ? mapped.sending.bind("sending role of mailbox '" + mapped.name + "'")
+                : new RoleBinding(null);
     }
 
     /** Sends {@code message}, waiting for room as long as needed. */
@@ -465,14 +439,15 @@ public final class Mailbox implements AutoCloseable {
 
     private boolean offerUntil(MemorySegment message, long deadline) throws InterruptedException {
         int length = checkSize(message.byteSize());
-        return sendUntil(() -> offer(message) ? Boolean.TRUE : null, length, deadline) != null;
+        return until(() -> offer(message) ? Boolean.TRUE : null, length, deadline) != null;
     }
 
     /**
-     * The blocking loop of every send: makes {@code attempt} until it returns non-null, idling
-     * between attempts; null once the deadline passed.
+     * The blocking loop of every send and receive: makes {@code attempt} until it returns
+     * non-null, idling between attempts (for room for {@code sendLength} bytes, or for a message
+     * when {@code sendLength} is negative); null once the deadline passed.
      */
-    private <T> T sendUntil(Supplier<T> attempt, int length, long deadline) throws InterruptedException {
+    private <T> T until(Supplier<T> attempt, int sendLength, long deadline) throws InterruptedException {
         Idle idle = null;
         while (true) {
             T result = attempt.get();
@@ -482,7 +457,8 @@ public final class Mailbox implements AutoCloseable {
             if (idle == null) {
                 idle = new Idle(mapped.strategy);
             }
-            if (!awaitRoom(idle, length, deadline)) {
+            boolean goOn = sendLength < 0 ? awaitMessage(idle, deadline) : awaitRoom(idle, sendLength, deadline);
+            if (!goOn) {
                 return null;
             }
         }
@@ -526,7 +502,7 @@ public final class Mailbox implements AutoCloseable {
     }
 
     private MailboxClaim claimUntil(int length, long deadline) throws InterruptedException {
-        return sendUntil(() -> tryClaim(length), length, deadline);
+        return until(() -> tryClaim(length), length, deadline);
     }
 
     void finishClaim(long position, boolean commit, boolean tookGate) {
@@ -605,27 +581,7 @@ public final class Mailbox implements AutoCloseable {
     }
 
     private byte[] pollUntil(long deadline) throws InterruptedException {
-        return receiveUntil(this::poll, deadline);
-    }
-
-    /**
-     * The blocking loop of every receive: makes {@code attempt} until it returns non-null, idling
-     * between attempts; null once the deadline passed.
-     */
-    private <T> T receiveUntil(Supplier<T> attempt, long deadline) throws InterruptedException {
-        Idle idle = null;
-        while (true) {
-            T result = attempt.get();
-            if (result != null) {
-                return result;
-            }
-            if (idle == null) {
-                idle = new Idle(mapped.strategy);
-            }
-            if (!awaitMessage(idle, deadline)) {
-                return null;
-            }
-        }
+        return until(this::poll, RECEIVE, deadline);
     }
 
     /**
@@ -673,10 +629,10 @@ public final class Mailbox implements AutoCloseable {
     }
 
     private int pollUntil(ByteBuffer destination, long deadline) throws InterruptedException {
-        Integer length = receiveUntil(() -> {
+        Integer length = until(() -> {
             int n = poll(destination);
             return n >= 0 ? n : null;
-        }, deadline);
+        }, RECEIVE, deadline);
         return length == null ? -1 : length;
     }
 
@@ -696,7 +652,7 @@ public final class Mailbox implements AutoCloseable {
     }
 
     private boolean pollUntil(MessageHandler handler, long deadline) throws InterruptedException {
-        return receiveUntil(() -> drain(handler, 1) == 1 ? Boolean.TRUE : null, deadline) != null;
+        return until(() -> drain(handler, 1) == 1 ? Boolean.TRUE : null, RECEIVE, deadline) != null;
     }
 
     /** Hands every message available now (up to 256), in place and in order, to {@code handler}. */
@@ -726,36 +682,22 @@ public final class Mailbox implements AutoCloseable {
     }
 
     /**
-     * Before a receive: takes the receive lock of this process's mapping (the ring has one
-     * consumer), unless the calling thread holds it already (a {@link ReceiverBinding}); takes the
-     * receiver role on first use; returns whether it took the lock. A receive from inside a
-     * {@link MessageHandler} of the same mailbox would re-enter the ring's read before it has moved
-     * the head past the message being handled, and so hand out that message a second time: it is
-     * refused.
+     * Before a receive: passes this process's receiving gate (the ring has one consumer), unless
+     * the calling thread holds it already (a binding); takes the receiver lease on first use;
+     * returns whether it took the gate. A receive from inside a {@link MessageHandler} of the same
+     * mailbox would re-enter the ring's read before it has moved the head past the message being
+     * handled, and so hand out that message a second time: it is refused.
      */
     private boolean enterReceive() {
-        ReentrantLock lock = mapped.receiveLock;
-        if (lock.isHeldByCurrentThread()) {
-            if (mapped.handling) {
-                throw new IllegalStateException("a MessageHandler of mailbox '" + mapped.name
-                        + "' must not receive from it");
-            }
-            return false;
+        if (mapped.handling && mapped.receiving.isHeldByCurrentThread()) {
+            throw new IllegalStateException("a MessageHandler of mailbox '" + mapped.name
+                    + "' must not receive from it");
         }
-        lock.lock();
-        try {
-            mapped.ensureReceiver();
-        } catch (RuntimeException e) {
-            lock.unlock();
-            throw e;
-        }
-        return true;
+        return mapped.receiving.enter();
     }
 
     private void exitReceive(boolean entered) {
-        if (entered) {
-            mapped.receiveLock.unlock();
-        }
+        mapped.receiving.exit(entered);
     }
 
     /**
@@ -768,17 +710,9 @@ public final class Mailbox implements AutoCloseable {
      * @throws MailboxBusyException  if another live process is the receiver
      * @throws IllegalStateException if this thread is already bound, or is inside a handler of this mailbox
      */
-    public ReceiverBinding bindReceiver() {
+    public RoleBinding bindReceiver() {
         checkOpen();
-        if (mapped.receiveLock.isHeldByCurrentThread()) {
-            throw new IllegalStateException("this thread already receives from mailbox '" + mapped.name + "'");
-        }
-        enterReceive();
-        return new ReceiverBinding(this);
-    }
-
-    void unbindReceiver() {
-        mapped.receiveLock.unlock();
+        return mapped.receiving.bind("receiving role of mailbox '" + mapped.name + "'");
     }
 
     /** One step of waiting for a message; false once the deadline passed. */

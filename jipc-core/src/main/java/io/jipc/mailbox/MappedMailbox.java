@@ -13,7 +13,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One mapping of a mailbox file per process, shared by every {@link Mailbox} handle of this
@@ -31,12 +30,12 @@ final class MappedMailbox {
     final SpscRecordRing singleSenderRing;
     final WaitStrategy strategy;
     final int maxMessageSize;
-    /** Serializes receivers of this process (the ring has one consumer). */
-    final ReentrantLock receiveLock = new ReentrantLock();
-    /** Serializes senders of this process on a single-sender ring. */
-    final SendGate sendLock = new SendGate();
+    /** The receivers of this process (the ring has one consumer): one thread at a time. */
+    final ProcessRole receiving = new ProcessRole(this::takeReceiverLease);
+    /** The senders of this process on a single-sender ring: one thread at a time. */
+    final ProcessRole sending = new ProcessRole(this::takeSenderLease);
 
-    /** Whether a {@link MessageHandler} is running (under the receive lock): receives from it are refused. */
+    /** Whether a {@link MessageHandler} is running (in the receiving role): receives from it are refused. */
     boolean handling;
     /** Hands ring records to a {@link MessageHandler}; used by the receiving thread only (no allocation per poll). */
     final HandlerAdapter handlerAdapter = new HandlerAdapter();
@@ -57,8 +56,6 @@ final class MappedMailbox {
     }
 
     private int references;
-    private boolean receiver;
-    private boolean sender;
 
     private MappedMailbox(String name, SharedSegment segment) {
         this.name = name;
@@ -120,27 +117,21 @@ final class MappedMailbox {
         }
     }
 
-    /** Takes the receiver role for this process; call holding {@link #receiveLock}. */
-    void ensureReceiver() {
-        if (!receiver) {
-            long holder = ring.acquireConsumer();
-            if (holder != 0) {
-                throw new MailboxBusyException("mailbox '" + name + "' already has a receiver: "
-                        + ProcessIdentity.describe(holder), ProcessIdentity.pidOf(holder));
-            }
-            receiver = true;
+    /** Takes the receiver lease for this process (the first receive does, through {@link #receiving}). */
+    private void takeReceiverLease() {
+        long holder = ring.acquireConsumer();
+        if (holder != 0) {
+            throw new MailboxBusyException("mailbox '" + name + "' already has a receiver: "
+                    + ProcessIdentity.describe(holder), ProcessIdentity.pidOf(holder));
         }
     }
 
-    /** Takes the sender lease of a single-sender mailbox; call holding {@link #sendLock}. */
-    void ensureSingleSender() {
-        if (!sender) {
-            long holder = singleSenderRing.acquireProducer();
-            if (holder != 0) {
-                throw new MailboxBusyException("single-sender mailbox '" + name + "' already has a sender: "
-                        + ProcessIdentity.describe(holder), ProcessIdentity.pidOf(holder));
-            }
-            sender = true;
+    /** Takes the sender lease of a single-sender mailbox (the first send does, through {@link #sending}). */
+    private void takeSenderLease() {
+        long holder = singleSenderRing.acquireProducer();
+        if (holder != 0) {
+            throw new MailboxBusyException("single-sender mailbox '" + name + "' already has a sender: "
+                    + ProcessIdentity.describe(holder), ProcessIdentity.pidOf(holder));
         }
     }
 }

@@ -9,6 +9,8 @@ import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
 import io.jipc.bench.ShmDirs;
 import io.jipc.cli.bench.BenchResult;
+import io.jipc.cli.bench.PingPongRegimen;
+import io.jipc.cli.bench.PeerProcess;
 import io.jipc.cli.bench.MailboxBench;
 import io.jipc.cli.bench.OneWayRegimen;
 import org.agrona.BufferUtil;

@@ -2,6 +2,7 @@ package io.jipc.bench.aeron;
 
 import io.jipc.WaitStrategy;
 import io.jipc.cli.bench.BenchResult;
+import io.jipc.cli.bench.Durations;
 import io.jipc.cli.bench.Machine;
 import io.jipc.cli.bench.MailboxBench;
 import org.agrona.AbstractMutableDirectBuffer;
@@ -176,33 +177,11 @@ public final class SideBySide implements Callable<Integer> {
         }
     }
 
-    /** Converts option values with {@link #parseDuration}. */
+    /** Converts option values with {@link Durations#parse}. */
     static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
-            return parseDuration(value);
-        }
-    }
-
-    /** Parses {@code 500ms}, {@code 2s}, {@code 1.5s}, {@code 1m}, or ISO-8601 {@code PT2S}. */
-    static Duration parseDuration(String text) {
-        String t = text.trim().toLowerCase(Locale.ROOT);
-        try {
-            if (t.startsWith("p")) {
-                return Duration.parse(text.trim());
-            }
-            if (t.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-            }
-            if (t.endsWith("s")) {
-                return Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
-            }
-            if (t.endsWith("m")) {
-                return Duration.ofSeconds(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 60));
-            }
-            return Duration.ofMillis(Math.round(Double.parseDouble(t) * 1000));
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("not a duration: '" + text + "' (try 500ms, 2s, 1m or PT2S)");
+            return Durations.parse(value);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.jipc.bench.aeron;
 
+import io.jipc.cli.bench.BenchReport;
 import io.jipc.cli.bench.BenchResult;
 
 import java.time.Duration;
@@ -135,15 +136,15 @@ public record SideBySideReport(int size, Duration warmup, Duration measure, long
     public String json() {
         StringBuilder out = new StringBuilder("{\n");
         out.append("  \"benchmark\": \"jipc-vs-aeron\",\n");
-        out.append("  \"machine\": ").append(quote(machine)).append(",\n");
-        out.append("  \"loadAverage\": ").append(quote(load)).append(",\n");
-        out.append("  \"started\": ").append(quote(started)).append(",\n");
+        out.append("  \"machine\": ").append(BenchReport.quote(machine)).append(",\n");
+        out.append("  \"loadAverage\": ").append(BenchReport.quote(load)).append(",\n");
+        out.append("  \"started\": ").append(BenchReport.quote(started)).append(",\n");
         out.append("  \"messageSize\": ").append(size).append(",\n");
         out.append("  \"warmupSeconds\": ").append(number(warmup.toMillis() / 1000.0)).append(",\n");
         out.append("  \"measureSeconds\": ").append(number(measure.toMillis() / 1000.0)).append(",\n");
         out.append("  \"messages\": ").append(messages).append(",\n");
         out.append("  \"rounds\": ").append(rounds.size()).append(",\n");
-        out.append("  \"aeronConfig\": ").append(quote(aeronConfig)).append(",\n");
+        out.append("  \"aeronConfig\": ").append(BenchReport.quote(aeronConfig)).append(",\n");
         out.append("  \"results\": [\n");
         for (int i = 0; i < rounds.size(); i++) {
             Round r = rounds.get(i);
@@ -165,9 +166,9 @@ public record SideBySideReport(int size, Duration warmup, Duration measure, long
 
     private static String result(BenchResult r, String id, int round, int order) {
         Figures f = Figures.of(r);
-        StringBuilder out = new StringBuilder("    {\"id\": ").append(quote(id));
+        StringBuilder out = new StringBuilder("    {\"id\": ").append(BenchReport.quote(id));
         out.append(", \"round\": ").append(round).append(", \"order\": ").append(order);
-        out.append(", \"mechanism\": ").append(quote(r.mechanism()));
+        out.append(", \"mechanism\": ").append(BenchReport.quote(r.mechanism()));
         out.append(", \"rttMicros\": {");
         out.append("\"p50\": ").append(number(f.rtt()[0]));
         out.append(", \"p90\": ").append(number(f.rtt()[1]));
@@ -200,22 +201,4 @@ public record SideBySideReport(int size, Duration warmup, Duration measure, long
         return String.format(Locale.ROOT, "%.3f", value);
     }
 
-    private static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
-    }
 }

@@ -2,8 +2,7 @@ package io.jipc.cli.bench;
 
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MessageHandler;
-import io.jipc.mailbox.ReceiverBinding;
-import io.jipc.mailbox.SenderBinding;
+import io.jipc.mailbox.RoleBinding;
 import io.jipc.platform.Libc;
 
 import java.lang.foreign.Arena;
@@ -50,7 +49,7 @@ public final class BenchPeer {
 
     private static void echo(String in, String out) throws InterruptedException {
         try (Mailbox ping = Mailbox.open(in); Mailbox pong = Mailbox.open(out);
-             ReceiverBinding receiving = ping.bindReceiver(); SenderBinding sending = pong.bindSender()) {
+             RoleBinding receiving = ping.bindReceiver(); RoleBinding sending = pong.bindSender()) {
             long[] last = {0};
             MessageHandler echo = message -> {
                 last[0] = message.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
@@ -66,7 +65,7 @@ public final class BenchPeer {
 
     private static void sink(String in, String out) throws InterruptedException {
         try (Mailbox source = Mailbox.open(in); Mailbox done = Mailbox.open(out);
-             ReceiverBinding receiving = source.bindReceiver()) {
+             RoleBinding receiving = source.bindReceiver()) {
             long[] state = {0, 0}; // next sequence of the round; 1 at the end of the round, -1 at the end
             MessageHandler check = message -> {
                 long seq = message.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);

@@ -106,7 +106,8 @@ public final class BenchReport {
         return String.format(Locale.ROOT, "%.3f", value);
     }
 
-    static String quote(String s) {
+    /** {@code s} as a JSON string literal. */
+    public static String quote(String s) {
         StringBuilder b = new StringBuilder("\"");
         for (char c : s.toCharArray()) {
             switch (c) {

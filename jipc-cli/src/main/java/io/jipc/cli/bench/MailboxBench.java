@@ -4,28 +4,20 @@ import io.jipc.WaitStrategy;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.MessageHandler;
-import io.jipc.mailbox.ReceiverBinding;
-import io.jipc.mailbox.SenderBinding;
-import io.jipc.platform.JavaCommand;
+import io.jipc.mailbox.RoleBinding;
 import io.jipc.platform.Libc;
 import io.jipc.segment.JipcRoot;
-import org.HdrHistogram.Histogram;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -67,18 +59,11 @@ public final class MailboxBench {
         }
     }
 
-    /** One ping-pong exchange: sends {@code sequence} and returns the sequence echoed back. */
-    private interface Exchange {
-        long exchange(long sequence) throws Exception;
-    }
 
     /** The results of a run. */
     public record Report(Settings settings, List<BenchResult> results, double idleCpu, String machine) {
     }
 
-    private static final long WARMUP_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
-    private static final long MAX_WARMUP_NANOS = TimeUnit.SECONDS.toNanos(10);
-    private static final long WARMUP_PAUSE_MILLIS = 30;
 
     private final Settings settings;
     private final PrintStream progress;
@@ -147,7 +132,7 @@ public final class MailboxBench {
             peerPhases.add("idle:" + idleBox.name());
         }
 
-        Peer peer = new Peer(peerPhases);
+        PeerProcess peer = new PeerProcess(BenchPeer.class, List.of(), peerPhases);
         List<BenchResult> results = new ArrayList<>();
         double idleCpu = Double.NaN;
         try {
@@ -175,7 +160,7 @@ public final class MailboxBench {
             peer.await("PEER DONE");
             peer.waitFor();
         } finally {
-            peer.kill();
+            peer.close();
             for (Mailbox[] pair : pingPongs) {
                 closeAll(pair);
             }
@@ -207,75 +192,13 @@ public final class MailboxBench {
         MemorySegment message = Arena.ofAuto().allocate(settings.size(), 8);
         long[] echoed = {0};
         MessageHandler check = m -> echoed[0] = m.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
-        try (SenderBinding sending = ping.bindSender(); ReceiverBinding receiving = pong.bindReceiver()) {
-            return measure(label, sequence -> {
+        try (RoleBinding sending = ping.bindSender(); RoleBinding receiving = pong.bindReceiver()) {
+            return PingPongRegimen.measure(label, settings.warmup(), settings.measure(), sequence -> {
                 message.set(ValueLayout.JAVA_LONG, 0, sequence);
                 ping.put(message);
                 pong.take(check);
                 return echoed[0];
             });
-        }
-    }
-
-    /**
-     * Warms up, then measures round trips for the configured time, then sends the stop message (-1).
-     *
-     * <p>The warm-up lasts at least {@link Settings#warmup()} and continues, in 200 ms windows, until
-     * the median round trip of a window is within 5 % of the previous window's (at most
-     * {@link #MAX_WARMUP_NANOS}): with both cores busy, the JIT may need seconds to finish
-     * (re)compiling the code of the previous phase's pattern. Between windows this process sleeps
-     * briefly so that the compiler threads get a core.
-     */
-    private BenchResult measure(String label, Exchange exchange) throws Exception {
-        Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
-        Histogram window = new Histogram(TimeUnit.SECONDS.toNanos(10), 2);
-        long sequence = 0;
-        long warmStart = System.nanoTime();
-        long minWarmEnd = warmStart + settings.warmup().toNanos();
-        double previousMedian = Double.NaN;
-        while (true) {
-            window.reset();
-            long windowEnd = System.nanoTime() + WARMUP_WINDOW_NANOS;
-            do {
-                for (int i = 0; i < 64; i++, sequence++) {
-                    long t0 = System.nanoTime();
-                    long echoed = exchange.exchange(sequence);
-                    window.recordValue(Math.min(System.nanoTime() - t0, window.getHighestTrackableValue()));
-                    check(label, sequence, echoed);
-                }
-            } while (System.nanoTime() - windowEnd < 0);
-            double median = window.getValueAtPercentile(50);
-            long now = System.nanoTime();
-            boolean settled = Math.abs(median - previousMedian) <= 0.05 * previousMedian;
-            if ((settled && now - minWarmEnd >= 0) || now - warmStart > MAX_WARMUP_NANOS) {
-                break;
-            }
-            previousMedian = median;
-            // leave a core idle for a moment: the JIT compiler threads of both processes need it
-            Thread.sleep(WARMUP_PAUSE_MILLIS);
-        }
-        long start = System.nanoTime();
-        long end = start + settings.measure().toNanos();
-        long measured = 0;
-        long now;
-        do {
-            for (int i = 0; i < 64; i++, sequence++, measured++) {
-                long t0 = System.nanoTime();
-                long echoed = exchange.exchange(sequence);
-                long rtt = System.nanoTime() - t0;
-                check(label, sequence, echoed);
-                histogram.recordValue(Math.min(rtt, histogram.getHighestTrackableValue()));
-            }
-            now = System.nanoTime();
-        } while (now - end < 0);
-        double seconds = (now - start) / 1e9;
-        check(label, -1, exchange.exchange(-1));
-        return new BenchResult(label, histogram, measured / seconds, 0, 0);
-    }
-
-    private static void check(String label, long sent, long echoed) {
-        if (echoed != sent) {
-            throw new IllegalStateException(label + ": echo of " + echoed + " for message " + sent);
         }
     }
 
@@ -286,7 +209,7 @@ public final class MailboxBench {
 
     private double[] oneWay(Mailbox in, Mailbox done, long warmMessages) throws Exception {
         MemorySegment message = Arena.ofAuto().allocate(settings.size(), 8);
-        try (SenderBinding sending = in.bindSender()) {
+        try (RoleBinding sending = in.bindSender()) {
             double[] result = OneWayRegimen.measure(count -> {
                 for (long i = 0; i < count; i++) {
                     message.set(ValueLayout.JAVA_LONG, 0, i);
@@ -314,7 +237,7 @@ public final class MailboxBench {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment message = arena.allocate(size, 64);
             MemorySegment echo = arena.allocate(size, 64);
-            return measure("pipe (FIFO)", sequence -> {
+            return PingPongRegimen.measure("pipe (FIFO)", settings.warmup(), settings.measure(), sequence -> {
                 message.set(ValueLayout.JAVA_LONG, 0, sequence);
                 PipeIo.writeFully(out, message, size, p2c.toString());
                 if (!PipeIo.readFully(in, echo, size, c2p.toString())) {
@@ -379,59 +302,4 @@ public final class MailboxBench {
         fifos.clear();
     }
 
-    /** The peer JVM and its output, read line by line. */
-    private static final class Peer {
-        private final Process process;
-        private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        private final StringBuffer output = new StringBuffer();
-
-        Peer(List<String> phases) throws IOException {
-            JavaCommand command = JavaCommand.forMain(BenchPeer.class)
-                    .jvmArg("-Xms64m").jvmArg("-Xmx256m").jvmArg("-XX:+UseSerialGC")
-                    .args(phases);
-            process = command.toProcessBuilder().redirectErrorStream(true).start();
-            Thread.ofPlatform().daemon().name("jipc-bench-peer-output").start(() -> {
-                try (BufferedReader reader = new BufferedReader(
-                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = reader.readLine()) != null) {
-                        output.append(line).append('\n');
-                        lines.add(line);
-                    }
-                } catch (IOException ignored) {
-                    // peer gone
-                }
-                lines.add("\u0000EOF");
-            });
-        }
-
-        long pid() {
-            return process.pid();
-        }
-
-        void await(String what) throws InterruptedException {
-            String expected = what.equals("PEER DONE") ? what : "READY " + what;
-            while (true) {
-                String line = lines.poll(2, TimeUnit.MINUTES);
-                if (line == null || line.equals("\u0000EOF")) {
-                    throw new IllegalStateException("benchmark peer failed before '" + expected + "':\n" + output);
-                }
-                if (line.equals(expected)) {
-                    return;
-                }
-            }
-        }
-
-        void waitFor() throws InterruptedException {
-            if (!process.waitFor(1, TimeUnit.MINUTES) || process.exitValue() != 0) {
-                throw new IllegalStateException("benchmark peer did not finish cleanly:\n" + output);
-            }
-        }
-
-        void kill() {
-            if (process.isAlive()) {
-                process.destroyForcibly();
-            }
-        }
-    }
 }

@@ -1,14 +1,15 @@
-package io.jipc.cli;
+package io.jipc.cli.bench;
 
 import java.time.Duration;
 import java.util.Locale;
 
 /** Parses durations as people type them: {@code 500ms}, {@code 2s}, {@code 1m}, or ISO-8601 {@code PT2S}. */
-final class Durations {
+public final class Durations {
     private Durations() {
     }
 
-    static Duration parse(String text) {
+    /** Parses {@code text}; throws {@link IllegalArgumentException} with a hint if it is not a duration. */
+    public static Duration parse(String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
         try {
             if (t.startsWith("pt") || t.startsWith("p")) {
@@ -29,7 +30,8 @@ final class Durations {
         }
     }
 
-    static Duration min(Duration a, Duration b) {
+    /** The shorter of two durations. */
+    public static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
     }
 }

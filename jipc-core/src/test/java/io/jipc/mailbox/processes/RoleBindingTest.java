@@ -3,8 +3,7 @@ package io.jipc.mailbox.processes;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxClaim;
 import io.jipc.mailbox.MailboxOptions;
-import io.jipc.mailbox.ReceiverBinding;
-import io.jipc.mailbox.SenderBinding;
+import io.jipc.mailbox.RoleBinding;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -26,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 1, unit = TimeUnit.MINUTES)
-class SenderBindingTest {
+class RoleBindingTest {
     @AfterEach
     void destroy() {
         Mailbox.destroy("bound");
@@ -35,7 +34,7 @@ class SenderBindingTest {
     @Test
     void theBoundThreadSendsAndOtherThreadsWaitUntilItUnbinds() throws Exception {
         try (Mailbox mailbox = Mailbox.create("bound", MailboxOptions.builder().singleSender(true).build())) {
-            SenderBinding binding = mailbox.bindSender();
+            RoleBinding binding = mailbox.bindSender();
             assertTrue(mailbox.offer(new byte[] {1}));
             try (MailboxClaim claim = mailbox.tryClaim(1)) {
                 claim.segment().fill((byte) 2);
@@ -56,7 +55,7 @@ class SenderBindingTest {
     @Test
     void aBindingIsClosedByItsThreadAndCannotBeTakenTwice() throws Exception {
         try (Mailbox mailbox = Mailbox.create("bound", MailboxOptions.builder().singleSender(true).build())) {
-            SenderBinding binding = mailbox.bindSender();
+            RoleBinding binding = mailbox.bindSender();
             assertEquals(Thread.currentThread(), binding.thread());
             assertThrows(IllegalStateException.class, mailbox::bindSender);
             CompletableFuture<Throwable> wrongThread = CompletableFuture.supplyAsync(() -> {
@@ -70,7 +69,7 @@ class SenderBindingTest {
             assertTrue(wrongThread.get(1, TimeUnit.MINUTES) instanceof WrongThreadException);
             binding.close();
             binding.close(); // idempotent
-            try (SenderBinding again = mailbox.bindSender()) {
+            try (RoleBinding again = mailbox.bindSender()) {
                 assertTrue(mailbox.offer(new byte[1]));
             }
         }
@@ -79,7 +78,7 @@ class SenderBindingTest {
     @Test
     void onAManySenderMailboxABindingChangesNothing() throws Exception {
         try (Mailbox mailbox = Mailbox.create("bound", MailboxOptions.defaults());
-             SenderBinding binding = mailbox.bindSender()) {
+             RoleBinding binding = mailbox.bindSender()) {
             CompletableFuture<Boolean> other = CompletableFuture.supplyAsync(() -> mailbox.offer(new byte[] {9}));
             assertTrue(other.get(1, TimeUnit.MINUTES));
             assertTrue(mailbox.offer(new byte[] {8}));
@@ -92,7 +91,7 @@ class SenderBindingTest {
         try (Mailbox mailbox = Mailbox.create("bound", MailboxOptions.defaults())) {
             mailbox.put(new byte[] {1});
             mailbox.put(new byte[] {2});
-            ReceiverBinding binding = mailbox.bindReceiver();
+            RoleBinding binding = mailbox.bindReceiver();
             assertThrows(IllegalStateException.class, mailbox::bindReceiver);
             assertArrayEquals(new byte[] {1}, mailbox.poll());
             CompletableFuture<byte[]> other = CompletableFuture.supplyAsync(mailbox::poll);
@@ -106,7 +105,7 @@ class SenderBindingTest {
     @Test
     void aHandlerOfABoundReceiverMayNotReceiveFromItsMailbox() throws Exception {
         try (Mailbox mailbox = Mailbox.create("bound", MailboxOptions.defaults());
-             ReceiverBinding binding = mailbox.bindReceiver()) {
+             RoleBinding binding = mailbox.bindReceiver()) {
             mailbox.put(new byte[] {1});
             mailbox.put(new byte[] {2});
             assertThrows(IllegalStateException.class, () -> mailbox.poll(m -> mailbox.poll()));

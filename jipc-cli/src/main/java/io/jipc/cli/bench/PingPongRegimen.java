@@ -1,15 +1,13 @@
-package io.jipc.bench.aeron;
+package io.jipc.cli.bench;
 
-import io.jipc.cli.bench.BenchResult;
 import org.HdrHistogram.Histogram;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The warm-up and measurement of a ping-pong, exactly as {@code io.jipc.cli.bench.MailboxBench}
- * does it for mailboxes (its {@code measure} is private, so the same algorithm with the same
- * constants is repeated here; keep the two in step).
+ * The warm-up and measurement of a ping-pong, shared by every mechanism measured so that all get
+ * the same treatment (see also {@link OneWayRegimen}).
  *
  * <p>The warm-up lasts at least the configured time and continues, in 200 ms windows, until the
  * median round trip of a window is within 5 % of the previous window's (at most 10 s). Between
@@ -17,9 +15,10 @@ import java.util.concurrent.TimeUnit;
  * Then round trips are recorded in an HdrHistogram (3 significant digits) for the measured time,
  * and finally the stop message (-1) is exchanged.
  */
-final class PingPongRegimen {
+public final class PingPongRegimen {
     /** One ping-pong exchange: sends {@code sequence} and returns the sequence echoed back. */
-    interface Exchange {
+    @FunctionalInterface
+    public interface Exchange {
         long exchange(long sequence) throws Exception;
     }
 
@@ -30,7 +29,7 @@ final class PingPongRegimen {
     private PingPongRegimen() {
     }
 
-    static BenchResult measure(String label, Duration warmup, Duration measure, Exchange exchange) throws Exception {
+    public static BenchResult measure(String label, Duration warmup, Duration measure, Exchange exchange) throws Exception {
         Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
         Histogram window = new Histogram(TimeUnit.SECONDS.toNanos(10), 2);
         long sequence = 0;

@@ -1,4 +1,4 @@
-package io.jipc.bench.aeron;
+package io.jipc.cli.bench;
 
 import io.jipc.platform.JavaCommand;
 
@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * -XX:+UseSerialGC}) plus {@code extraJvmArgs}. Its output is read line by line; it announces
  * phases with {@code READY <phase>} and ends with {@code PEER DONE}.
  */
-final class PeerProcess implements AutoCloseable {
+public final class PeerProcess implements AutoCloseable {
     private static final String EOF = "\u0000EOF";
 
     private final Process process;
@@ -25,7 +25,8 @@ final class PeerProcess implements AutoCloseable {
     private final StringBuffer output = new StringBuffer();
     private volatile boolean gone;
 
-    PeerProcess(Class<?> main, List<String> extraJvmArgs, List<String> args) throws IOException {
+    /** Starts {@code main} with {@code args} in a child JVM. */
+    public PeerProcess(Class<?> main, List<String> extraJvmArgs, List<String> args) throws IOException {
         JavaCommand command = JavaCommand.forMain(main).jvmArg("-Xms64m").jvmArg("-Xmx256m").jvmArg("-XX:+UseSerialGC");
         for (String arg : extraJvmArgs) {
             command.jvmArg(arg);
@@ -49,23 +50,23 @@ final class PeerProcess implements AutoCloseable {
     }
 
     /** Whether the peer's output ended (it exited or crashed). Cheap: a volatile read. */
-    boolean gone() {
+    public boolean gone() {
         return gone;
     }
 
     /** Fails with the peer's output so far if it is gone. */
-    void checkAlive(String doing) {
+    public void checkAlive(String doing) {
         if (gone) {
             throw new IllegalStateException("benchmark peer exited while " + doing + ":\n" + output);
         }
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
     /** Waits for {@code READY what} (or {@code PEER DONE}). */
-    void await(String what) throws InterruptedException {
+    public void await(String what) throws InterruptedException {
         String expected = what.equals("PEER DONE") ? what : "READY " + what;
         while (true) {
             String line = lines.poll(2, TimeUnit.MINUTES);
@@ -79,13 +80,13 @@ final class PeerProcess implements AutoCloseable {
     }
 
     /** Waits for the peer to exit with status 0. */
-    void waitFor() throws InterruptedException {
+    public void waitFor() throws InterruptedException {
         if (!process.waitFor(1, TimeUnit.MINUTES) || process.exitValue() != 0) {
             throw new IllegalStateException("benchmark peer did not finish cleanly:\n" + output);
         }
     }
 
-    String output() {
+    public String output() {
         return output.toString();
     }
 

@@ -6,21 +6,22 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Mutual exclusion of the sending threads of one process on a single-sender mailbox: a
- * compare-and-set to enter and a release store to leave (one atomic instruction on the hot path,
- * where a {@link java.util.concurrent.locks.ReentrantLock} costs two). Contention is the rare case
- * (one sender thread is the norm); waiters spin briefly, then yield, then park in short steps.
+ * Mutual exclusion of the threads of one process that use a role of a mailbox (sending on a
+ * single-sender mailbox, receiving): a compare-and-set to enter and a release store to leave (one
+ * atomic instruction, where a {@link java.util.concurrent.locks.ReentrantLock} costs two).
+ * Contention is the rare case (one thread per role is the norm); waiters spin briefly, then
+ * yield, then park in short steps.
  *
  * <p>Not reentrant: a thread that holds the gate (e.g. with an open claim) and tries to enter again
  * gets an {@link IllegalStateException} instead of a deadlock.
  */
-final class SendGate {
+final class RoleGate {
     private static final VarHandle STATE;
     private static final long PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(SendGate.class, "state", int.class);
+            STATE = MethodHandles.lookup().findVarHandle(RoleGate.class, "state", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -39,7 +40,7 @@ final class SendGate {
 
     private void lockSlowly() {
         if (owner == Thread.currentThread()) {
-            throw new IllegalStateException("this thread already sends on this mailbox (an open claim?)");
+            throw new IllegalStateException("this thread already holds this role of the mailbox");
         }
         for (int i = 0; !STATE.compareAndSet(this, 0, 1); i++) {
             if (i < 100) {

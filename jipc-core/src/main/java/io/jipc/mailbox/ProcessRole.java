@@ -1,0 +1,64 @@
+package io.jipc.mailbox;
+
+/**
+ * One role of a mailbox for the threads of this process (sending on a single-sender mailbox, or
+ * receiving): a {@link RoleGate} that one thread at a time passes, and the lease that makes this
+ * process the role's holder among processes, taken by the first thread that enters.
+ *
+ * <p>A thread may {@link #bind()} the role: it then holds the gate until it unbinds, and its own
+ * {@link #enter()}s cost nothing.
+ */
+final class ProcessRole {
+    private final RoleGate gate = new RoleGate();
+    private final Runnable takeLease;
+    private boolean leased;
+
+    /** @param takeLease takes the role among processes, or throws (e.g. {@link MailboxBusyException}) */
+    ProcessRole(Runnable takeLease) {
+        this.takeLease = takeLease;
+    }
+
+    boolean isHeldByCurrentThread() {
+        return gate.isHeldByCurrentThread();
+    }
+
+    /**
+     * Passes the gate, unless the calling thread holds it already (a binding, or an open claim);
+     * takes the lease on first use. Returns whether it took the gate, for {@link #exit}.
+     */
+    boolean enter() {
+        if (gate.isHeldByCurrentThread()) {
+            return false;
+        }
+        gate.lock();
+        try {
+            if (!leased) {
+                takeLease.run();
+                leased = true;
+            }
+        } catch (RuntimeException e) {
+            gate.unlock();
+            throw e;
+        }
+        return true;
+    }
+
+    void exit(boolean entered) {
+        if (entered) {
+            gate.unlock();
+        }
+    }
+
+    /** Binds the role to the calling thread (waiting for other threads to leave it). */
+    RoleBinding bind(String description) {
+        if (gate.isHeldByCurrentThread()) {
+            throw new IllegalStateException("this thread already holds the " + description);
+        }
+        enter();
+        return new RoleBinding(this);
+    }
+
+    void unbind() {
+        gate.unlock();
+    }
+}
