@@ -19,6 +19,7 @@ import java.nio.ReadOnlyBufferException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -294,29 +295,24 @@ public final class Mailbox implements AutoCloseable {
      * a many-sender mailbox until the receiver passes them.
      */
     public long pendingBytes() {
-        checkOpen();
-        try {
-            return ring.usedBytes();
-        } catch (IllegalStateException e) {
-            throw closedOr(e);
-        }
+        return statistic(ring::usedBytes);
     }
 
     /** Messages received from this mailbox since it was created, by all receivers. */
     public long receivedCount() {
-        checkOpen();
-        try {
-            return ring.delivered();
-        } catch (IllegalStateException e) {
-            throw closedOr(e);
-        }
+        return statistic(ring::delivered);
     }
 
     /** Messages of senders that died before finishing them, skipped so far. */
     public long skippedDeadSends() {
+        return statistic(ring::stalledClaimsSkipped);
+    }
+
+    /** Reads a counter of the ring, failing with {@link ClosedException} on a closed handle. */
+    private long statistic(LongSupplier counter) {
         checkOpen();
         try {
-            return ring.stalledClaimsSkipped();
+            return counter.getAsLong();
         } catch (IllegalStateException e) {
             throw closedOr(e);
         }
