@@ -123,10 +123,6 @@ public final class Futex {
     }
 
     /** Wakes up to {@code count} waiters on the word at {@code address}. */
-    public static void wake(long address, int count) {
-        Libc.futexWake(address, count);
-    }
-
     // ---------------------------------------------------------------- virtual threads
 
     private static void awaitVirtual(long address, int expected, long sliceNanos) {

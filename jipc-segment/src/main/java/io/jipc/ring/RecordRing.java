@@ -267,11 +267,6 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
         LONG.compareAndSet(ring, (long) CONSUMER_LEASE_OFFSET, self, 0L);
     }
 
-    /** The token of the process holding the consumer lease, or 0. */
-    public long consumerOwner() {
-        return (long) LONG.getVolatile(ring, (long) CONSUMER_LEASE_OFFSET);
-    }
-
     /**
      * Hands up to {@code limit} committed message records to {@code handler}, in order, then frees
      * their space. Returns the number of messages handled (0 if none is committed).

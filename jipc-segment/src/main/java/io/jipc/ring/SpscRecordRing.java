@@ -79,11 +79,6 @@ public final class SpscRecordRing extends RecordRing {
         LONG.compareAndSet(ring, (long) PRODUCER_LEASE_OFFSET, self, 0L);
     }
 
-    /** The token of the process holding the producer lease, or 0. */
-    public long producerOwner() {
-        return (long) LONG.getVolatile(ring, (long) PRODUCER_LEASE_OFFSET);
-    }
-
     @Override
     public long tryClaim(int length) {
         checkLength(length);
