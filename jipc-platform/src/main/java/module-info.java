@@ -1,7 +1,8 @@
 /**
  * The jipc native layer and the exception types shared by every jipc module.
  *
- * <p>Every call into the C library goes through {@link io.jipc.platform.Libc} (Linux, x86-64 and
+ * <p>Every call into the C library goes through this package: {@link io.jipc.platform.Libc} (files,
+ * memory, futex) and one sibling class per further kernel facility, all linked the same way (Linux, x86-64 and
  * aarch64), using the Foreign Function &amp; Memory API only. Failures carry the errno name, the
  * call and its subject, e.g. {@code EACCES (Permission denied) from open of /dev/shm/jipc-0/x}.
  * A JVM that uses this module must be started with

@@ -72,7 +72,7 @@ public final class Libc {
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO_HANDLE =
             CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final AddressLayout C_STRING = ADDRESS.withTargetLayout(
+    static final AddressLayout C_STRING = ADDRESS.withTargetLayout(
             MemoryLayout.sequenceLayout(Long.MAX_VALUE, java.lang.foreign.ValueLayout.JAVA_BYTE));
 
     /** Per-thread scratch: the errno capture state at 0, a struct timespec at 16. */
@@ -198,18 +198,27 @@ public final class Libc {
     private Libc() {
     }
 
-    private static MethodHandle errno(String name, FunctionDescriptor descriptor, int firstVariadic) {
+    /*
+     * Linking helpers, shared with the other native-call classes of this package (one class per
+     * kernel facility: message queues, signals, sockets, ...). Each downcall of the project is linked
+     * through these, so errno capture and availability checks work the same everywhere.
+     */
+
+    /** Links a C function whose errno must be captured; {@code firstVariadic} is -1 for none. */
+    static MethodHandle errno(String name, FunctionDescriptor descriptor, int firstVariadic) {
         Linker.Option capture = Linker.Option.captureCallState("errno");
         return firstVariadic < 0
                 ? link(name, descriptor, true, capture)
                 : link(name, descriptor, true, capture, Linker.Option.firstVariadicArg(firstVariadic));
     }
 
-    private static MethodHandle plain(String name, FunctionDescriptor descriptor) {
+    /** Links a C function that does not report through errno. */
+    static MethodHandle plain(String name, FunctionDescriptor descriptor) {
         return link(name, descriptor, true);
     }
 
-    private static MethodHandle optional(String name, FunctionDescriptor descriptor) {
+    /** Links a C function that may be missing (then {@code null}). */
+    static MethodHandle optional(String name, FunctionDescriptor descriptor) {
         return link(name, descriptor, false);
     }
 
@@ -641,15 +650,18 @@ public final class Libc {
 
     // ------------------------------------------------------------------ helpers
 
-    private static MemorySegment captureState() {
+    /** This thread's errno capture buffer, the first argument of every errno-capturing handle. */
+    static MemorySegment captureState() {
         return SCRATCH.get();
     }
 
-    private static int errno(MemorySegment state) {
+    /** The errno a call left in {@code state}. */
+    static int errno(MemorySegment state) {
         return (int) ERRNO_HANDLE.get(state, 0L);
     }
 
-    private static RuntimeException rethrow(Throwable t) {
+    /** Rethrows what a {@code MethodHandle.invokeExact} threw, wrapping checked throwables. */
+    static RuntimeException rethrow(Throwable t) {
         if (t instanceof RuntimeException r) {
             throw r;
         }
