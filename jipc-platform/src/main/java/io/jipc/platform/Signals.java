@@ -109,7 +109,7 @@ public final class Signals {
             throw Libc.rethrow(t);
         }
         if (rc != 0) {
-            throw Errno.exception(Libc.errno(state), call + " " + signal, subject);
+            throw Errno.exception(Libc.errno(state), call + "(signal " + signal + ")", subject);
         }
     }
 
@@ -182,7 +182,7 @@ public final class Signals {
             throw Libc.rethrow(t);
         }
         if (rc != 0) {
-            throw Errno.exception(Libc.errno(state), "tgkill " + signal, "thread " + tid);
+            throw Errno.exception(Libc.errno(state), "tgkill(signal " + signal + ")", "thread " + tid);
         }
     }
 

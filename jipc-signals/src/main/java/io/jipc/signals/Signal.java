@@ -37,7 +37,7 @@ public enum Signal {
     SIGILL(4, DefaultAction.CORE_DUMP, "illegal instruction", "the JVM uses it for its own traps"),
     SIGTRAP(5, DefaultAction.CORE_DUMP, "trace or breakpoint trap", "debuggers and JVM traps use it"),
     SIGABRT(6, DefaultAction.CORE_DUMP, "abort(3)", "the JVM's crash path raises it"),
-    SIGBUS(7, DefaultAction.CORE_DUMP, "bus error: access to a missing page of a mapped file",
+    SIGBUS(7, DefaultAction.CORE_DUMP, "bus error: access beyond a mapped file",
             "the JVM turns it into an error on mapped-file access"),
     SIGFPE(8, DefaultAction.CORE_DUMP, "arithmetic error", "the JVM turns it into ArithmeticException"),
     SIGKILL(9, DefaultAction.TERMINATE, "kill (cannot be caught or ignored)", "no process can catch it"),
