@@ -55,6 +55,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * then gets a {@link ClosedException}.
  */
 public final class LockableFile implements AutoCloseable {
+    /** Timeouts this long or longer wait without a deadline (and cannot overflow {@link System#nanoTime()}). */
+    private static final Duration FOREVER = Duration.ofNanos(Long.MAX_VALUE / 4);
+
     private final Path path;
     private final int fd;
     private final FileChannel channel;
@@ -147,9 +150,10 @@ public final class LockableFile implements AutoCloseable {
      * @throws ClosedException       if closed before or while waiting
      */
     public FileLock tryLock(LockMode mode, Duration timeout) throws InterruptedException {
-        long nanos = timeout.toNanos();
-        long now = System.nanoTime();
-        return acquire(mode, nanos >= Long.MAX_VALUE - now ? Long.MAX_VALUE - 1 : now + nanos);
+        if (timeout.compareTo(FOREVER) >= 0) {
+            return acquire(mode, Long.MAX_VALUE);
+        }
+        return acquire(mode, System.nanoTime() + Math.max(0, timeout.toNanos()));
     }
 
     private FileLock acquire(LockMode mode, long deadlineNanos) throws InterruptedException {

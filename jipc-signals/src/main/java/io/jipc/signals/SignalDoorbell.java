@@ -50,15 +50,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Thread-safe; waits are interruptible and never pin a virtual thread's carrier.
  */
 public final class SignalDoorbell implements AutoCloseable {
+    /** Timeouts this long or longer are waited in full without overflowing a nanosecond count. */
+    private static final Duration FOREVER = Duration.ofNanos(Long.MAX_VALUE);
+
     private final Signal signal;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition rang = lock.newCondition();
-    /** Guarded by {@link #lock}. */
-    private long deliveries;
+    /** Written under {@link #lock}; volatile for the lock-free reader {@link #deliveries()}. */
+    private volatile long deliveries;
     /** Deliveries already reported by a look; guarded by {@link #lock}. */
     private long seen;
-    /** Guarded by {@link #lock}. */
-    private boolean closed;
+    /** Written under {@link #lock}; volatile for the lock-free reader {@link #isClosed()}. */
+    private volatile boolean closed;
 
     private SignalDoorbell(Signal signal) {
         this.signal = signal;
@@ -140,7 +143,7 @@ public final class SignalDoorbell implements AutoCloseable {
      * @throws ClosedException      if the doorbell is or gets closed
      */
     public long poll(Duration timeout) throws InterruptedException {
-        long nanos = timeout.toNanos();
+        long nanos = timeout.compareTo(FOREVER) >= 0 ? Long.MAX_VALUE : timeout.toNanos();
         lock.lockInterruptibly();
         try {
             while (true) {
@@ -160,22 +163,12 @@ public final class SignalDoorbell implements AutoCloseable {
 
     /** Every delivery since the doorbell was opened, seen or not. */
     public long deliveries() {
-        lock.lock();
-        try {
-            return deliveries;
-        } finally {
-            lock.unlock();
-        }
+        return deliveries;
     }
 
     /** Whether {@link #close()} was called. */
     public boolean isClosed() {
-        lock.lock();
-        try {
-            return closed;
-        } finally {
-            lock.unlock();
-        }
+        return closed;
     }
 
     /**

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -18,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** One JVM signals others; their doorbells and listeners observe it. */
 @ExtendWith(JipcTestExtension.class)
@@ -98,6 +100,20 @@ class SignalProcessTest {
             assertEquals("ESRCH", gone.errnoName());
         } finally {
             children.forEach(ChildJvm::close);
+        }
+    }
+
+    @Test
+    void anotherUserMayNotSignalThisProcess() {
+        Optional<String> cannot = ChildJvm.cannotRunAsOtherUser();
+        assumeTrue(cannot.isEmpty(), () -> cannot.orElseThrow());
+        // SIGWINCH: ignored by default, so even a wrong success would harm nobody
+        try (ChildJvm nobody = ChildJvm.builder(SignalSender.class).asUser(65534, 65534).quickStart()
+                .args(Long.toString(ProcessHandle.current().pid()), "WINCH").start()) {
+            nobody.awaitLine("CAN_SIGNAL false", WAIT);
+            String result = nobody.awaitLine("EPERM ", WAIT);
+            assertTrue(result.startsWith("EPERM EPERM (Operation not permitted) from kill(signal 28) of pid "), result);
+            nobody.assertSuccess(WAIT);
         }
     }
 
