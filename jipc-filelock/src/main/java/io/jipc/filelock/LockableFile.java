@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -60,6 +61,7 @@ public final class LockableFile implements AutoCloseable {
 
     private final Path path;
     private final int fd;
+    private final boolean writable;
     private final FileChannel channel;
     private final ReentrantLock state = new ReentrantLock();
     /** The lock held through this file, or null; guarded by {@link #state}. */
@@ -69,13 +71,15 @@ public final class LockableFile implements AutoCloseable {
     /** Guarded by {@link #state}. */
     private boolean closed;
 
-    private LockableFile(Path path, int fd) {
+    private LockableFile(Path path, int fd, boolean writable) {
         this.path = path;
         this.fd = fd;
+        this.writable = writable;
         try {
             // the same file for certain (a rename of the path in between cannot swap it), a new open of it
-            this.channel = FileChannel.open(Path.of("/proc/self/fd/" + fd), StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
+            Path same = Path.of("/proc/self/fd/" + fd);
+            this.channel = writable ? FileChannel.open(same, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                    : FileChannel.open(same, StandardOpenOption.READ);
         } catch (IOException e) {
             Libc.close(fd);
             throw new UncheckedIOException("cannot open a channel on " + path, e);
@@ -88,7 +92,18 @@ public final class LockableFile implements AutoCloseable {
      * @throws io.jipc.ErrnoException e.g. {@code ENOENT} if it does not exist, {@code EACCES}
      */
     public static LockableFile open(Path path) {
-        return new LockableFile(path, Libc.open(path.toString(), Libc.O_RDWR | Libc.O_CLOEXEC, 0));
+        return new LockableFile(path, Libc.open(path.toString(), Libc.O_RDWR | Libc.O_CLOEXEC, 0), true);
+    }
+
+    /**
+     * Opens an existing file for reading only, for a process that may read but not write it: such a
+     * file takes only {@link LockMode#SHARED} locks (the kernel grants an exclusive lock only to an
+     * open for writing), and its {@link #channel()} is read-only.
+     *
+     * @throws io.jipc.ErrnoException e.g. {@code ENOENT} if it does not exist, {@code EACCES}
+     */
+    public static LockableFile openForReading(Path path) {
+        return new LockableFile(path, Libc.open(path.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC, 0), false);
     }
 
     /**
@@ -96,7 +111,8 @@ public final class LockableFile implements AutoCloseable {
      * if it does not exist. Several processes may race to create it: all of them open the same file.
      */
     public static LockableFile openOrCreate(Path path) {
-        return new LockableFile(path, Libc.open(path.toString(), Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0644));
+        return new LockableFile(path, Libc.open(path.toString(), Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0644),
+                true);
     }
 
     /** The path the file was opened by. */
@@ -105,8 +121,9 @@ public final class LockableFile implements AutoCloseable {
     }
 
     /**
-     * A channel on the file for reading and writing, closed with this file. Its position is its own;
-     * to append under an exclusive lock, write at {@code channel.size()}.
+     * A channel on the file for reading and writing (reading only after {@link #openForReading}),
+     * closed with this file. Its position is its own; to append under an exclusive lock, write at
+     * {@code channel.size()}.
      */
     public FileChannel channel() {
         return channel;
@@ -123,7 +140,7 @@ public final class LockableFile implements AutoCloseable {
     public FileLock tryLock(LockMode mode) {
         state.lock();
         try {
-            ensureCanLock();
+            ensureCanLock(mode);
             return FileLocks.tryLock(fd, type(mode), subject()) ? hold(mode) : null;
         } finally {
             state.unlock();
@@ -163,7 +180,7 @@ public final class LockableFile implements AutoCloseable {
         LockWaiter wait;
         state.lock();
         try {
-            ensureCanLock();
+            ensureCanLock(mode);
             if (FileLocks.tryLock(fd, type(mode), subject())) {
                 return hold(mode);
             }
@@ -247,7 +264,11 @@ public final class LockableFile implements AutoCloseable {
         }
     }
 
-    private void ensureCanLock() {
+    private void ensureCanLock(LockMode mode) {
+        Objects.requireNonNull(mode, "mode");
+        if (mode == LockMode.EXCLUSIVE && !writable) {
+            throw new IllegalStateException(this + " is open for reading only: it takes only SHARED locks");
+        }
         if (closed) {
             throw new ClosedException(this + " is closed");
         }
@@ -299,6 +320,6 @@ public final class LockableFile implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "LockableFile[" + path + "]";
+        return "LockableFile[" + path + (writable ? "" : ", read-only") + "]";
     }
 }

@@ -14,11 +14,13 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** File locks between real processes: a child JVM holds a lock, this JVM contends for it. */
 @ExtendWith(JipcTestExtension.class)
@@ -199,6 +202,46 @@ class FileLockProcessTest {
             try (FileLock lock = b.tryLock(LockMode.EXCLUSIVE)) {
                 assertNotNull(lock);
                 assertTrue(!held.isValid());
+            }
+        }
+    }
+
+    @Test
+    void aReaderOfAnotherUserLocksOutWritersHere() throws Exception {
+        Optional<String> cannot = ChildJvm.cannotRunAsOtherUser();
+        assumeTrue(cannot.isEmpty(), () -> cannot.orElseThrow());
+        Path shared = Files.createTempDirectory("jipc-filelock-users");
+        Path path = shared.resolve("report.txt");
+        try {
+            Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
+            try (ChildJvm reader = ChildJvm.builder(LockHolder.class).args(path.toString(), "READER")
+                    .asUser(65534, 65534).quickStart().start();
+                 LockableFile writer = LockableFile.open(path)) {
+                reader.awaitLine("LOCKED", START);
+                assertNull(writer.tryLock(LockMode.EXCLUSIVE), "locks work across users");
+                try (FileLock lock = writer.tryLock(LockMode.SHARED)) {
+                    assertNotNull(lock);
+                }
+                release(reader);
+                try (FileLock lock = writer.tryLock(LockMode.EXCLUSIVE)) {
+                    assertNotNull(lock);
+                }
+            }
+        } finally {
+            Files.deleteIfExists(path);
+            Files.deleteIfExists(shared);
+        }
+    }
+
+    @Test
+    void aFileOpenForReadingTakesOnlySharedLocks() throws Exception {
+        Path path = file();
+        try (LockableFile reader = LockableFile.openForReading(path)) {
+            assertThrows(IllegalStateException.class, () -> reader.tryLock(LockMode.EXCLUSIVE));
+            assertThrows(NullPointerException.class, () -> reader.tryLock(null));
+            try (FileLock lock = reader.lock(LockMode.SHARED)) {
+                assertTrue(lock.isValid());
             }
         }
     }

@@ -13,8 +13,9 @@ import java.nio.file.Path;
  * A child process that takes a lock on a file, prints {@code LOCKED}, and releases it when a line
  * {@code release} arrives on its standard input (then prints {@code RELEASED} and exits).
  *
- * <p>Arguments: path, mode ({@code SHARED}, {@code EXCLUSIVE}, or {@code POSIX} for Java's own
- * {@code FileChannel.lock}, a POSIX record lock).
+ * <p>Arguments: path, mode ({@code SHARED}, {@code EXCLUSIVE}, {@code READER} for a shared lock
+ * through a file opened for reading only, or {@code POSIX} for Java's own {@code FileChannel.lock},
+ * a POSIX record lock).
  */
 public final class LockHolder {
     public static void main(String[] args) throws Exception {
@@ -25,6 +26,12 @@ public final class LockHolder {
             try (RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw");
                  FileChannel channel = file.getChannel();
                  java.nio.channels.FileLock lock = channel.lock()) {
+                System.out.println("LOCKED " + lock);
+                awaitRelease(in);
+            }
+        } else if (args[1].equals("READER")) {
+            try (LockableFile file = LockableFile.openForReading(path);
+                 FileLock lock = file.lock(LockMode.SHARED)) {
                 System.out.println("LOCKED " + lock);
                 awaitRelease(in);
             }
