@@ -1,5 +1,6 @@
 package io.jipc.cli;
 
+import io.jipc.JipcException;
 import io.jipc.cli.bench.Durations;
 import io.jipc.signals.ProcessSignals;
 import io.jipc.signals.Signal;
@@ -31,13 +32,18 @@ final class SignalCommand {
 
         @Override
         public Integer call() {
-            String upper = signal.strip();
-            if (upper.chars().allMatch(Character::isDigit) && !upper.isEmpty() && !group) {
-                ProcessSignals.send(target, Integer.parseInt(upper));    // real-time signals have no name here
-            } else if (group) {
-                ProcessSignals.sendToGroup(target, Signal.parse(signal));
-            } else {
-                ProcessSignals.send(target, Signal.parse(signal));
+            try {
+                String text = signal.strip();
+                if (group) {
+                    ProcessSignals.sendToGroup(target, Signal.parse(text));
+                } else if (!text.isEmpty() && text.chars().allMatch(Character::isDigit)) {
+                    ProcessSignals.send(target, Integer.parseInt(text));    // real-time signals have no name
+                } else {
+                    ProcessSignals.send(target, Signal.parse(text));
+                }
+            } catch (IllegalArgumentException | JipcException e) {
+                System.err.println("jipc signal send: " + e.getMessage());
+                return 1;
             }
             System.out.println("sent " + signal + " to " + (group ? "process group " : "pid ") + target);
             return 0;
