@@ -54,9 +54,9 @@ class SignalsAndFileLocksTest {
 
     @Test
     void twoOpensExcludeEachOtherAndTheSignalEndsAKernelWait() throws Exception {
-        Path path = Files.createFile(dir.resolve("locked"));
-        int a = Libc.open(path.toString(), Libc.O_RDWR, 0);
-        int b = Libc.open(path.toString(), Libc.O_RDWR, 0);
+        int[] opens = twoOpens("locked");
+        int a = opens[0];
+        int b = opens[1];
         try {
             assertTrue(FileLocks.tryLock(a, FileLocks.SHARED, "a"));
             assertTrue(FileLocks.tryLock(b, FileLocks.SHARED, "b"), "shared locks coexist");
@@ -95,12 +95,12 @@ class SignalsAndFileLocksTest {
 
     @Test
     void closingTheLastDescriptorOfAnOpenReleasesItsLock() throws Exception {
-        Path path = Files.createFile(dir.resolve("closed"));
-        int a = Libc.open(path.toString(), Libc.O_RDWR, 0);
-        int b = Libc.open(path.toString(), Libc.O_RDWR, 0);
+        int[] opens = twoOpens("closed");
+        int a = opens[0];
+        int b = opens[1];
         try {
             assertTrue(FileLocks.tryLock(a, FileLocks.EXCLUSIVE, "a"));
-            int other = Libc.open(path.toString(), Libc.O_RDONLY, 0);
+            int other = Libc.open(dir.resolve("closed").toString(), Libc.O_RDONLY, 0);
             Libc.close(other);   // a POSIX record lock would be gone now; an OFD lock is not
             assertFalse(FileLocks.tryLock(b, FileLocks.SHARED, "b"));
             Libc.close(a);
@@ -112,5 +112,11 @@ class SignalsAndFileLocksTest {
             }
             Libc.close(b);
         }
+    }
+
+    /** Creates file {@code name} and opens it twice: two open file descriptions. */
+    private int[] twoOpens(String name) throws IOException {
+        Path path = Files.createFile(dir.resolve(name));
+        return new int[] {Libc.open(path.toString(), Libc.O_RDWR, 0), Libc.open(path.toString(), Libc.O_RDWR, 0)};
     }
 }

@@ -50,7 +50,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Thread-safe; waits are interruptible and never pin a virtual thread's carrier.
  */
 public final class SignalDoorbell implements AutoCloseable {
-    /** Timeouts this long or longer are waited in full without overflowing a nanosecond count. */
+    /** Timeouts this long or longer (292 years) wait without a limit: their nanoseconds overflow a long. */
     private static final Duration FOREVER = Duration.ofNanos(Long.MAX_VALUE);
 
     private final Signal signal;
@@ -122,18 +122,7 @@ public final class SignalDoorbell implements AutoCloseable {
      * @throws ClosedException      if the doorbell is or gets closed
      */
     public long take() throws InterruptedException {
-        lock.lockInterruptibly();
-        try {
-            while (true) {
-                ensureOpen();
-                if (deliveries != seen) {
-                    return look();
-                }
-                rang.await();
-            }
-        } finally {
-            lock.unlock();
-        }
+        return await(-1);
     }
 
     /**
@@ -143,7 +132,11 @@ public final class SignalDoorbell implements AutoCloseable {
      * @throws ClosedException      if the doorbell is or gets closed
      */
     public long poll(Duration timeout) throws InterruptedException {
-        long nanos = timeout.compareTo(FOREVER) >= 0 ? Long.MAX_VALUE : timeout.toNanos();
+        return await(timeout.compareTo(FOREVER) >= 0 ? -1 : Math.max(0, timeout.toNanos()));
+    }
+
+    /** Waits for a ring at most {@code nanos} (negative: without a limit); 0 if none came. */
+    private long await(long nanos) throws InterruptedException {
         lock.lockInterruptibly();
         try {
             while (true) {
@@ -151,10 +144,13 @@ public final class SignalDoorbell implements AutoCloseable {
                 if (deliveries != seen) {
                     return look();
                 }
-                if (nanos <= 0) {
+                if (nanos < 0) {
+                    rang.await();
+                } else if (nanos == 0) {
                     return 0;
+                } else {
+                    nanos = Math.max(0, rang.awaitNanos(nanos));
                 }
-                nanos = rang.awaitNanos(nanos);
             }
         } finally {
             lock.unlock();
