@@ -17,8 +17,8 @@ import java.util.Optional;
  * <li>{@code SIGSEGV}, {@code SIGBUS}, {@code SIGFPE}, {@code SIGILL}: the virtual machine turns
  *     these faults into null-pointer checks, safepoint polls, stack-overflow checks and
  *     {@code InternalError}s on mapped files; a genuine one crashes the JVM with an error report;</li>
- * <li>{@code SIGQUIT}: prints a thread dump (the JVM refuses other handlers, unless started with
- *     {@code -Xrs});</li>
+ * <li>{@code SIGQUIT}: prints a thread dump (the JVM refuses Java handlers for it, even with
+ *     {@code -Xrs}, which only stops the dumps);</li>
  * <li>{@code SIGUSR2}: the JVM's suspend/resume signal (thread sampling, e.g. JFR);</li>
  * <li>{@code SIGPIPE}, {@code SIGXFSZ}: the JVM catches them so that writes fail with
  *     {@code EPIPE}/{@code EFBIG} (an {@code IOException}) instead of killing the process;</li>
