@@ -2,6 +2,8 @@
 module io.jipc.cli {
     requires io.jipc.core;
     requires io.jipc.segment;
+    requires io.jipc.signals;
+    requires io.jipc.filelock;
     requires info.picocli;
     requires HdrHistogram;
 

@@ -1,0 +1,97 @@
+package io.jipc.cli;
+
+import io.jipc.JipcException;
+import io.jipc.cli.bench.Durations;
+import io.jipc.signals.ProcessSignals;
+import io.jipc.signals.Signal;
+import io.jipc.signals.SignalDoorbell;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/** {@code jipc signal}: send signals, wait for them, list them. */
+@Command(name = "signal", mixinStandardHelpOptions = true,
+        description = "Send signals to processes or process groups, wait for one, list them.",
+        subcommands = {SignalCommand.Send.class, SignalCommand.Wait.class, SignalCommand.ListSignals.class})
+final class SignalCommand {
+
+    @Command(name = "send", mixinStandardHelpOptions = true,
+            description = "Send a signal to a process (or, with --group, to a process group).")
+    static final class Send implements Callable<Integer> {
+        @Parameters(index = "0", description = "pid (or process group id with --group)")
+        long target;
+
+        @Parameters(index = "1", description = "signal: a name (USR1, SIGTERM) or a number 1..64")
+        String signal;
+
+        @Option(names = "--group", description = "send to every process of process group TARGET")
+        boolean group;
+
+        @Override
+        public Integer call() {
+            try {
+                String text = signal.strip();
+                if (group) {
+                    ProcessSignals.sendToGroup(target, Signal.parse(text));
+                } else if (!text.isEmpty() && text.chars().allMatch(Character::isDigit)) {
+                    ProcessSignals.send(target, Integer.parseInt(text));    // real-time signals have no name
+                } else {
+                    ProcessSignals.send(target, Signal.parse(text));
+                }
+            } catch (IllegalArgumentException | JipcException e) {
+                System.err.println("jipc signal send: " + e.getMessage());
+                return 1;
+            }
+            System.out.println("sent " + signal + " to " + (group ? "process group " : "pid ") + target);
+            return 0;
+        }
+    }
+
+    @Command(name = "wait", mixinStandardHelpOptions = true,
+            description = "Wait for a signal to this process and print each ring (deliveries coalesce).")
+    static final class Wait implements Callable<Integer> {
+        @Parameters(index = "0", description = "signal name, e.g. USR1")
+        String signal;
+
+        @Option(names = "--count", description = "rings to wait for, 0 for no limit (default: ${DEFAULT-VALUE})")
+        long count = 1;
+
+        @Option(names = "--timeout", description = "give up after this long without a ring, e.g. 5s")
+        String timeoutText;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            Signal sig = Signal.parse(signal);
+            Duration timeout = timeoutText == null ? null : Durations.parse(timeoutText);
+            try (SignalDoorbell doorbell = SignalDoorbell.open(sig)) {
+                System.out.println("pid " + ProcessHandle.current().pid() + " waiting for " + sig);
+                for (long rings = 0; count == 0 || rings < count; rings++) {
+                    long deliveries = timeout == null ? doorbell.take() : doorbell.poll(timeout);
+                    if (deliveries == 0) {
+                        System.err.println("no " + sig + " within " + timeout);
+                        return 1;
+                    }
+                    System.out.println(sig + " rang (" + deliveries + " delivery(ies))");
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List the standard signals, their default actions and whether a JVM may handle them.")
+    static final class ListSignals implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            System.out.printf("%-3s %-10s %-10s %-44s %s%n", "#", "signal", "default", "meaning", "in a JVM");
+            for (Signal s : Signal.values()) {
+                System.out.printf("%-3d %-10s %-10s %-44s %s%n", s.number(), s, s.defaultAction().name().toLowerCase(),
+                        s.description(), s.reservedBecause().map(why -> "reserved: " + why).orElse("doorbell"));
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package io.jipc.cli;
+
+import io.jipc.filelock.FileLock;
+import io.jipc.filelock.LockMode;
+import io.jipc.filelock.LockableFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+/** {@code jipc signal} and {@code jipc filelock} through {@link Main#run}, in this process. */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class SignalAndFileLockCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void signalListSendAndWait() throws Exception {
+        assertEquals(0, Main.run("signal", "list"));
+        assertNotEquals(0, Main.run("signal", "send", "0", "USR1"), "pid 0 (my own group) is refused");
+        assertNotEquals(0, Main.run("signal", "send", "1", "NOPE"));
+        String self = Long.toString(ProcessHandle.current().pid());
+        CompletableFuture<Integer> waited = CompletableFuture.supplyAsync(
+                () -> Main.run("signal", "wait", "WINCH", "--timeout", "1m"));
+        while (!waited.isDone()) {   // until the doorbell is open and rings (SIGWINCH is harmless here)
+            assertEquals(0, Main.run("signal", "send", self, "WINCH"));
+            Thread.sleep(20);
+        }
+        assertEquals(0, waited.get());
+        assertEquals(1, Main.run("signal", "wait", "URG", "--timeout", "10ms"), "no ring in time");
+    }
+
+    @Test
+    void filelockHoldTakesTheLockOrReportsItHeld() throws Exception {
+        Path file = dir.resolve("f");
+        assertEquals(0, Main.run("filelock", "hold", file.toString(), "--for", "10ms"));
+        try (LockableFile other = LockableFile.open(file); FileLock lock = other.tryLock(LockMode.SHARED)) {
+            assertNotNull(lock);
+            assertEquals(1, Main.run("filelock", "hold", file.toString(), "--timeout", "0"));
+            assertEquals(0, Main.run("filelock", "hold", file.toString(), "--shared", "--timeout", "0", "--for", "0"));
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package io.jipc.filelock;
+
+import io.jipc.JipcException;
+import io.jipc.platform.FileLocks;
+import io.jipc.platform.Signals;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One blocking lock acquisition, waited for in the kernel ({@code F_OFD_SETLKW}) on a platform
+ * thread of its own, that the caller can give up on (deadline, interrupt, close).
+ *
+ * <p>The kernel's wait has no timeout and a Java interrupt cannot reach a thread inside a system
+ * call. So the wait runs on a helper platform thread (an OFD lock belongs to the open file
+ * description, not to a thread, so any thread may take it for the caller), while the caller waits
+ * for it in Java — timed, interruptible, parked without pinning if it is a virtual thread. To give
+ * up, the caller sends the helper thread the JDK's own I/O interrupt signal ({@code SIGRTMAX-2},
+ * which the JDK installs without {@code SA_RESTART} to make {@code FileChannel.lock} interruptible),
+ * so that the kernel returns {@code EINTR}; it repeats the signal every few milliseconds until the
+ * helper has left its loop, which covers a signal that arrives just before the helper enters the
+ * kernel. No polling of the lock: the kernel queues the waiter and wakes it when the lock is free.
+ *
+ * <p>If the helper got the lock at the moment the caller gave up, a timed-out caller keeps it (it
+ * was acquired within the deadline, give or take the hand-over) and an interrupted caller releases
+ * it before throwing.
+ */
+final class LockWaiter {
+    /** {@code __SIGRTMAX - 2}: the JDK's NIO interrupt signal on Linux. */
+    static final int INTERRUPT_SIGNAL = 62;
+    private static final long RESIGNAL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    private static final String UNAVAILABLE = probe();
+
+    private final int fd;
+    private final short type;
+    private final String subject;
+    private final CountDownLatch done = new CountDownLatch(1);
+    private volatile boolean cancelled;
+    private volatile boolean acquired;
+    private volatile Throwable failure;
+    /** Kernel id of the helper thread, 0 before it runs; guarded by {@code this}. */
+    private int tid;
+    /** The helper has left its loop and may exit; guarded by {@code this}. */
+    private boolean finished;
+
+    LockWaiter(int fd, short type, String subject) {
+        this.fd = fd;
+        this.type = type;
+        this.subject = subject;
+    }
+
+    /** Why blocking waits cannot be given up on in this JVM, or empty when they can. */
+    static Optional<String> unavailabilityCause() {
+        return Optional.ofNullable(UNAVAILABLE);
+    }
+
+    /*
+     * The JDK installs the handler of its interrupt signal when its NIO thread signalling is first
+     * used; a read from a FileChannel does that. Then the disposition is checked, not assumed: a
+     * signal without a handler would kill the process.
+     */
+    private static String probe() {
+        try (FileChannel channel = FileChannel.open(Path.of("/dev/null"), StandardOpenOption.READ)) {
+            channel.read(ByteBuffer.allocate(1));
+        } catch (IOException e) {
+            return "cannot read /dev/null: " + e;
+        }
+        if (!Signals.interruptsWithoutRestart(INTERRUPT_SIGNAL)) {
+            return "this JVM has no handler for signal " + INTERRUPT_SIGNAL + " (the JDK's I/O interrupt signal) "
+                    + "that interrupts system calls, so a blocked lock wait could not be ended";
+        }
+        return null;
+    }
+
+    /** Starts the helper thread, which waits in the kernel until it has the lock or is cancelled. */
+    void start() {
+        if (UNAVAILABLE != null) {
+            throw new UnsupportedOperationException("blocking file-lock waits are unavailable: " + UNAVAILABLE);
+        }
+        Thread.ofPlatform().daemon().name("jipc-filelock-wait-fd" + fd).start(this::run);
+    }
+
+    private void run() {
+        try {
+            synchronized (this) {
+                tid = Signals.gettid();
+            }
+            while (!cancelled) {
+                if (FileLocks.lockOrInterrupt(fd, type, subject)) {
+                    acquired = true;
+                    break;
+                }
+            }
+        } catch (Throwable t) {
+            failure = t;
+        } finally {
+            synchronized (this) {
+                finished = true;
+            }
+            done.countDown();
+        }
+    }
+
+    /**
+     * Waits until the helper has the lock, the deadline passes ({@link System#nanoTime()} based,
+     * {@link Long#MAX_VALUE} for none) or this thread is interrupted; then the helper is gone.
+     *
+     * @return whether the lock is held
+     * @throws InterruptedException if interrupted (the lock is then not held)
+     */
+    boolean await(long deadlineNanos) throws InterruptedException {
+        InterruptedException interrupted = null;
+        boolean finishedInTime;
+        try {
+            if (deadlineNanos == Long.MAX_VALUE) {
+                done.await();
+                finishedInTime = true;
+            } else {
+                finishedInTime = done.await(deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+            }
+        } catch (InterruptedException e) {
+            interrupted = e;
+            finishedInTime = false;
+        }
+        if (!finishedInTime) {
+            cancel();
+        }
+        if (failure != null) {
+            throw failure instanceof RuntimeException r ? r : new JipcException("lock wait failed", failure);
+        }
+        if (interrupted != null) {
+            if (acquired) {
+                FileLocks.unlock(fd, subject);
+            }
+            throw interrupted;
+        }
+        return acquired;
+    }
+
+    /**
+     * Makes the helper give up and returns once it has (or has got the lock meanwhile). Any thread
+     * may call this, more than once; it does not respond to interrupts (the helper leaves within
+     * a few milliseconds) but keeps the caller's interrupt status.
+     */
+    void cancel() {
+        cancelled = true;
+        boolean interrupted = false;
+        while (true) {
+            synchronized (this) {
+                if (finished) {
+                    break;
+                }
+                if (tid != 0) {
+                    // the helper is alive until it sets finished under this monitor, so tid is its own
+                    Signals.tgkill(tid, INTERRUPT_SIGNAL);
+                }
+            }
+            try {
+                if (done.await(RESIGNAL_NANOS, TimeUnit.NANOSECONDS)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

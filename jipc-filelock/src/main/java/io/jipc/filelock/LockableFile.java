@@ -1,0 +1,325 @@
+package io.jipc.filelock;
+
+import io.jipc.ClosedException;
+import io.jipc.platform.FileLocks;
+import io.jipc.platform.Libc;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A file opened for reading and writing that can be locked against other processes — and against
+ * other {@code LockableFile}s of the same process — with advisory shared or exclusive locks on the
+ * whole file: the "files are a shared data space" pattern of IPC, with the lock as its mutual
+ * exclusion.
+ *
+ * <table>
+ * <caption>Verbs (compare {@link java.util.concurrent.locks.Lock})</caption>
+ * <tr><th>at once</th><th>blocks</th><th>blocks at most</th></tr>
+ * <tr><td>{@link #tryLock(LockMode)} → null if held elsewhere</td><td>{@link #lock(LockMode)}</td>
+ *     <td>{@link #tryLock(LockMode, Duration)} → null on timeout</td></tr>
+ * </table>
+ * Each returns a {@link FileLock} to release (try-with-resources). A {@code LockableFile} holds at
+ * most one lock at a time; to change its mode, release it and lock again.
+ *
+ * <h2>Semantics</h2>
+ * The locks are Linux <em>open file description</em> (OFD) locks: each {@code LockableFile} is its
+ * own open of the file, and its lock conflicts with the locks of every other open — in this or
+ * another process. So two threads that each open a {@code LockableFile} exclude each other; two
+ * threads that share one {@code LockableFile} share its lock. A lock is released by
+ * {@link FileLock#release()}, by {@link #close()}, or by the kernel when the process dies in any
+ * way ({@code kill -9} included): a crashed holder never leaves the file locked. OFD locks conflict
+ * with POSIX record locks (C's {@code fcntl(F_SETLK)}, Java's {@code FileChannel.lock}) on the same
+ * file, but not with {@code flock(2)} locks (the {@code flock} command). The locks are
+ * <em>advisory</em>: they exclude only processes that lock too; plain reads and writes are never
+ * blocked.
+ *
+ * <p>Blocking waits sleep in the kernel, which grants the lock when it becomes free; they are
+ * interruptible and work from virtual threads (see the class comment of {@link LockWaiter} for how a
+ * wait in the kernel is given up on). Blocking waits need the JDK's I/O interrupt signal handler
+ * (present in every HotSpot JDK on Linux); where it is missing they throw
+ * {@link UnsupportedOperationException} and {@link #tryLock(LockMode)} still works.
+ *
+ * <h2>Memory consistency effects</h2>
+ * File data written through {@link #channel()} (or any {@code write(2)}) before a lock is released
+ * is visible to a reader in any process that reads the file after taking a conflicting lock: the
+ * kernel's page cache is coherent, and the lock orders the accesses. The locks say nothing about
+ * Java fields: guard those with Java's own locks.
+ *
+ * <p>Thread-safe. The file descriptor is closed on {@link #close()}; a thread waiting for a lock
+ * then gets a {@link ClosedException}.
+ */
+public final class LockableFile implements AutoCloseable {
+    /** Timeouts this long or longer wait without a deadline (and cannot overflow {@link System#nanoTime()}). */
+    private static final Duration FOREVER = Duration.ofNanos(Long.MAX_VALUE / 4);
+
+    private final Path path;
+    private final int fd;
+    private final boolean writable;
+    private final FileChannel channel;
+    private final ReentrantLock state = new ReentrantLock();
+    /** The lock held through this file, or null; guarded by {@link #state}. */
+    private FileLock held;
+    /** A blocking acquisition in progress, or null; guarded by {@link #state}. */
+    private LockWaiter waiter;
+    /** Guarded by {@link #state}. */
+    private boolean closed;
+
+    private LockableFile(Path path, int fd, boolean writable) {
+        this.path = path;
+        this.fd = fd;
+        this.writable = writable;
+        try {
+            // the same file for certain (a rename of the path in between cannot swap it), a new open of it
+            Path same = Path.of("/proc/self/fd/" + fd);
+            this.channel = writable ? FileChannel.open(same, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                    : FileChannel.open(same, StandardOpenOption.READ);
+        } catch (IOException e) {
+            Libc.close(fd);
+            throw new UncheckedIOException("cannot open a channel on " + path, e);
+        }
+    }
+
+    /**
+     * Opens an existing file for reading and writing.
+     *
+     * @throws io.jipc.ErrnoException e.g. {@code ENOENT} if it does not exist, {@code EACCES}
+     */
+    public static LockableFile open(Path path) {
+        return new LockableFile(path, Libc.open(path.toString(), Libc.O_RDWR | Libc.O_CLOEXEC, 0), true);
+    }
+
+    /**
+     * Opens an existing file for reading only, for a process that may read but not write it: such a
+     * file takes only {@link LockMode#SHARED} locks (the kernel grants an exclusive lock only to an
+     * open for writing), and its {@link #channel()} is read-only.
+     *
+     * @throws io.jipc.ErrnoException e.g. {@code ENOENT} if it does not exist, {@code EACCES}
+     */
+    public static LockableFile openForReading(Path path) {
+        return new LockableFile(path, Libc.open(path.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC, 0), false);
+    }
+
+    /**
+     * Opens a file for reading and writing, creating it empty (mode {@code 0644} minus the umask)
+     * if it does not exist. Several processes may race to create it: all of them open the same file.
+     */
+    public static LockableFile openOrCreate(Path path) {
+        return new LockableFile(path, Libc.open(path.toString(), Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0644),
+                true);
+    }
+
+    /** The path the file was opened by. */
+    public Path path() {
+        return path;
+    }
+
+    /**
+     * A channel on the file for reading and writing (reading only after {@link #openForReading}),
+     * closed with this file. Its position is its own; to append under an exclusive lock, write at
+     * {@code channel.size()}.
+     */
+    public FileChannel channel() {
+        return channel;
+    }
+
+    /**
+     * Takes a lock at once if no other open of the file holds a conflicting one.
+     *
+     * @return the lock, or null if it is held elsewhere
+     * @throws IllegalStateException if this file already holds a lock or another thread is waiting
+     *                               for one through it
+     * @throws ClosedException       if closed
+     */
+    public FileLock tryLock(LockMode mode) {
+        state.lock();
+        try {
+            ensureCanLock(mode);
+            return FileLocks.tryLock(fd, type(mode), subject()) ? hold(mode) : null;
+        } finally {
+            state.unlock();
+        }
+    }
+
+    /**
+     * Waits until the lock can be taken, however long that is.
+     *
+     * @throws InterruptedException  if interrupted while waiting (no lock is then held)
+     * @throws IllegalStateException if this file already holds a lock or another thread is waiting
+     * @throws ClosedException       if closed before or while waiting
+     */
+    public FileLock lock(LockMode mode) throws InterruptedException {
+        return acquire(mode, Long.MAX_VALUE);
+    }
+
+    /**
+     * Waits at most {@code timeout} for the lock.
+     *
+     * @return the lock, or null if it was not free in time
+     * @throws InterruptedException  if interrupted while waiting (no lock is then held)
+     * @throws IllegalStateException if this file already holds a lock or another thread is waiting
+     * @throws ClosedException       if closed before or while waiting
+     */
+    public FileLock tryLock(LockMode mode, Duration timeout) throws InterruptedException {
+        if (timeout.compareTo(FOREVER) >= 0) {
+            return acquire(mode, Long.MAX_VALUE);
+        }
+        return acquire(mode, System.nanoTime() + Math.max(0, timeout.toNanos()));
+    }
+
+    private FileLock acquire(LockMode mode, long deadlineNanos) throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        LockWaiter wait;
+        state.lock();
+        try {
+            ensureCanLock(mode);
+            if (FileLocks.tryLock(fd, type(mode), subject())) {
+                return hold(mode);
+            }
+            if (deadlineNanos != Long.MAX_VALUE && deadlineNanos - System.nanoTime() <= 0) {
+                return null;
+            }
+            wait = new LockWaiter(fd, type(mode), subject());
+            wait.start();
+            waiter = wait;
+        } finally {
+            state.unlock();
+        }
+        boolean acquired;
+        try {
+            acquired = wait.await(deadlineNanos);
+        } finally {
+            state.lock();
+            try {
+                waiter = null;
+            } finally {
+                state.unlock();
+            }
+        }
+        state.lock();
+        try {
+            if (closed) {
+                throw new ClosedException(this + " was closed while waiting for a lock");
+            }
+            return acquired ? hold(mode) : null;
+        } finally {
+            state.unlock();
+        }
+    }
+
+    private FileLock hold(LockMode mode) {
+        held = new FileLock(this, mode);
+        return held;
+    }
+
+    /** Called by {@link FileLock#release()}. */
+    void release(FileLock lock) {
+        state.lock();
+        try {
+            if (held != lock || closed) {
+                return;
+            }
+            held = null;
+            FileLocks.unlock(fd, subject());
+        } finally {
+            state.unlock();
+        }
+    }
+
+    /** Whether {@code lock} is the lock this file holds now. */
+    boolean holds(FileLock lock) {
+        state.lock();
+        try {
+            return held == lock && !closed;
+        } finally {
+            state.unlock();
+        }
+    }
+
+    /** Whether a thread waits for a lock through this file (for tests). */
+    boolean hasWaiter() {
+        state.lock();
+        try {
+            return waiter != null;
+        } finally {
+            state.unlock();
+        }
+    }
+
+    /** The lock this file holds, or null. */
+    public FileLock heldLock() {
+        state.lock();
+        try {
+            return closed ? null : held;
+        } finally {
+            state.unlock();
+        }
+    }
+
+    private void ensureCanLock(LockMode mode) {
+        Objects.requireNonNull(mode, "mode");
+        if (mode == LockMode.EXCLUSIVE && !writable) {
+            throw new IllegalStateException(this + " is open for reading only: it takes only SHARED locks");
+        }
+        if (closed) {
+            throw new ClosedException(this + " is closed");
+        }
+        if (held != null) {
+            throw new IllegalStateException(this + " already holds a " + held.mode() + " lock; release it first");
+        }
+        if (waiter != null) {
+            throw new IllegalStateException("another thread is waiting for a lock through " + this
+                    + "; threads that must exclude each other open a LockableFile each");
+        }
+    }
+
+    private static short type(LockMode mode) {
+        return mode == LockMode.EXCLUSIVE ? FileLocks.EXCLUSIVE : FileLocks.SHARED;
+    }
+
+    private String subject() {
+        return path.toString();
+    }
+
+    /**
+     * Closes the file: its lock, if any, is released (by the kernel, with the last descriptor of
+     * this open), a thread waiting for a lock through it gets a {@link ClosedException}. Idempotent.
+     */
+    @Override
+    public void close() {
+        LockWaiter pending;
+        state.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            held = null;
+            pending = waiter;
+        } finally {
+            state.unlock();
+        }
+        if (pending != null) {
+            pending.cancel();   // the helper leaves the kernel before the descriptor goes away
+        }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // closing a regular file's channel reports nothing actionable; the descriptor is gone
+        }
+        Libc.close(fd);
+    }
+
+    @Override
+    public String toString() {
+        return "LockableFile[" + path + (writable ? "" : ", read-only") + "]";
+    }
+}

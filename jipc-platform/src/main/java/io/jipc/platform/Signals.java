@@ -1,0 +1,229 @@
+package io.jipc.platform;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.util.Locale;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The signal calls of the C library: sending signals to processes, process groups and single
+ * threads, process groups themselves, and reading (never changing) the disposition of a signal.
+ *
+ * <p>Nothing here installs a signal handler: inside a JVM the virtual machine owns the handlers, and
+ * the only supported way for Java code to receive a signal is the JVM's own dispatch (see module
+ * {@code io.jipc.signals}). Every method may be called from any thread; none blocks.
+ *
+ * <p>Arguments are checked before the kernel sees them, because the kernel gives some values a
+ * meaning nobody wants by accident: {@code kill(0, sig)} signals the caller's own process group and
+ * {@code kill(-1, sig)} every process the caller may signal. So a pid or process group id below 1
+ * is an {@link IllegalArgumentException} here.
+ */
+public final class Signals {
+    /** Highest signal number on Linux ({@code SIGRTMAX} of the kernel). */
+    public static final int MAX_SIGNAL = 64;
+
+    private static final int SA_RESTART = 0x10000000;
+    private static final long SIG_DFL = 0;
+    private static final long SIG_IGN = 1;
+    /** glibc's {@code struct sigaction} on x86-64 and aarch64: handler, 128-byte mask, flags, restorer. */
+    private static final long SIGACTION_SIZE = 152;
+    private static final long SIGACTION_FLAGS_OFFSET = 136;
+    private static final long SYS_GETTID;
+    private static final long SYS_TGKILL;
+
+    static {
+        switch (System.getProperty("os.arch", "").toLowerCase(Locale.ROOT)) {
+            case "aarch64", "arm64" -> {
+                SYS_GETTID = 178;
+                SYS_TGKILL = 131;
+            }
+            default -> {
+                SYS_GETTID = 186;
+                SYS_TGKILL = 234;
+            }
+        }
+    }
+
+    private static final class Send {
+        static final MethodHandle KILL = Libc.errno("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
+        static final MethodHandle KILLPG = Libc.errno("killpg",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
+    }
+
+    private static final class Groups {
+        static final MethodHandle GETPGID = Libc.errno("getpgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
+        static final MethodHandle SETPGID = Libc.errno("setpgid",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
+    }
+
+    private static final class Threads {
+        static final MethodHandle SYSCALL = Libc.errno("syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
+    }
+
+    private static final class Disposition {
+        static final MethodHandle SIGACTION = Libc.errno("sigaction",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), -1);
+    }
+
+    private Signals() {
+    }
+
+    /**
+     * {@code kill(2)}: sends signal {@code signal} to process {@code pid}. Signal 0 sends nothing and
+     * only checks that the process exists and may be signalled.
+     *
+     * @throws IllegalArgumentException if {@code pid < 1} or the signal is not 0..{@value #MAX_SIGNAL}
+     * @throws io.jipc.ErrnoException   {@code ESRCH} (no such process), {@code EPERM} (not allowed)
+     */
+    public static void kill(long pid, int signal) {
+        int id = checkId(pid, "pid");
+        send(Send.KILL, "kill", id, signal, "pid " + pid);
+    }
+
+    /**
+     * {@code killpg(3)}: sends signal {@code signal} to every process of process group {@code pgid}.
+     * It succeeds if at least one member could be signalled.
+     *
+     * @throws IllegalArgumentException if {@code pgid < 1} or the signal is not 0..{@value #MAX_SIGNAL}
+     * @throws io.jipc.ErrnoException   {@code ESRCH} (no such group), {@code EPERM} (no member may be signalled)
+     */
+    public static void killpg(long pgid, int signal) {
+        int id = checkId(pgid, "process group id");
+        send(Send.KILLPG, "killpg", id, signal, "process group " + pgid);
+    }
+
+    private static void send(MethodHandle handle, String call, int id, int signal, String subject) {
+        checkSignal(signal);
+        Libc.ensureAvailability();
+        MemorySegment state = Libc.captureState();
+        int rc;
+        try {
+            rc = (int) handle.invokeExact(state, id, signal);
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+        if (rc != 0) {
+            throw Errno.exception(Libc.errno(state), call + "(signal " + signal + ")", subject);
+        }
+    }
+
+    /** {@code getpgid(2)}: the process group of process {@code pid}. */
+    public static long getpgid(long pid) {
+        int id = checkId(pid, "pid");
+        Libc.ensureAvailability();
+        MemorySegment state = Libc.captureState();
+        int rc;
+        try {
+            rc = (int) Groups.GETPGID.invokeExact(state, id);
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+        if (rc < 0) {
+            throw Errno.exception(Libc.errno(state), "getpgid", "pid " + pid);
+        }
+        return rc;
+    }
+
+    /**
+     * {@code setpgid(2)}: moves process {@code pid} (0: the caller) into process group {@code pgid}
+     * (0: a new group whose id is the moved process's pid). The group must be in the caller's
+     * session; a parent may move a child only before the child executes a new program.
+     */
+    public static void setpgid(long pid, long pgid) {
+        if (pid < 0 || pid > Integer.MAX_VALUE || pgid < 0 || pgid > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("setpgid needs a pid and a group id in 0.." + Integer.MAX_VALUE
+                    + ", got " + pid + " and " + pgid);
+        }
+        Libc.ensureAvailability();
+        MemorySegment state = Libc.captureState();
+        int rc;
+        try {
+            rc = (int) Groups.SETPGID.invokeExact(state, (int) pid, (int) pgid);
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+        if (rc != 0) {
+            throw Errno.exception(Libc.errno(state), "setpgid", "pid " + pid + " into group " + pgid);
+        }
+    }
+
+    /** {@code gettid(2)}: the kernel id of the calling OS thread (the carrier, for a virtual thread). */
+    public static int gettid() {
+        Libc.ensureAvailability();
+        MemorySegment state = Libc.captureState();
+        try {
+            return (int) (long) Threads.SYSCALL.invokeExact(state, SYS_GETTID, 0L, 0L, 0L);
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /**
+     * {@code tgkill(2)}: sends {@code signal} to thread {@code tid} of this process only (a thread id
+     * reused by another process is never hit).
+     *
+     * @throws io.jipc.ErrnoException {@code ESRCH} if this process has no such thread
+     */
+    public static void tgkill(int tid, int signal) {
+        checkSignal(signal);
+        Libc.ensureAvailability();
+        MemorySegment state = Libc.captureState();
+        long rc;
+        try {
+            rc = (long) Threads.SYSCALL.invokeExact(state, SYS_TGKILL, ProcessHandle.current().pid(), (long) tid,
+                    (long) signal);
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+        if (rc != 0) {
+            throw Errno.exception(Libc.errno(state), "tgkill(signal " + signal + ")", "thread " + tid);
+        }
+    }
+
+    /**
+     * Whether this process catches {@code signal} with a handler installed without
+     * {@code SA_RESTART}: then a blocking system call of a thread that receives it returns
+     * {@code EINTR} instead of being restarted, and the signal does not terminate the process. The
+     * disposition is only read ({@code sigaction(2)} with no new action).
+     */
+    public static boolean interruptsWithoutRestart(int signal) {
+        checkSignal(signal);
+        Libc.ensureAvailability();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment old = arena.allocate(SIGACTION_SIZE, 8);
+            MemorySegment state = Libc.captureState();
+            int rc;
+            try {
+                rc = (int) Disposition.SIGACTION.invokeExact(state, signal, MemorySegment.NULL, old);
+            } catch (Throwable t) {
+                throw Libc.rethrow(t);
+            }
+            if (rc != 0) {
+                throw Errno.exception(Libc.errno(state), "sigaction", "signal " + signal);
+            }
+            long handler = old.get(JAVA_LONG, 0);
+            int flags = old.get(JAVA_INT, SIGACTION_FLAGS_OFFSET);
+            return handler != SIG_DFL && handler != SIG_IGN && (flags & SA_RESTART) == 0;
+        }
+    }
+
+    private static int checkId(long id, String what) {
+        if (id < 1 || id > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(what + " must be 1.." + Integer.MAX_VALUE + " (0 and negative values "
+                    + "address whole groups of processes in kill(2)), got " + id);
+        }
+        return (int) id;
+    }
+
+    private static void checkSignal(int signal) {
+        if (signal < 0 || signal > MAX_SIGNAL) {
+            throw new IllegalArgumentException("signal number must be 0.." + MAX_SIGNAL + ", got " + signal);
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.jipc.platform;
+
+import io.jipc.ErrnoException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@link Signals} and {@link FileLocks} against the real kernel, within this process. */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class SignalsAndFileLocksTest {
+    /** The JDK's NIO interrupt signal, {@code SIGRTMAX - 2}. */
+    private static final int JDK_INTERRUPT = 62;
+
+    @TempDir(factory = ShmTempDir.class)
+    Path dir;
+
+    @Test
+    void theJdksIoInterruptSignalIsCaughtWithoutRestartOnceNioIsUsed() throws IOException {
+        try (FileChannel channel = FileChannel.open(Path.of("/dev/null"))) {
+            channel.read(ByteBuffer.allocate(1));
+        }
+        assertTrue(Signals.interruptsWithoutRestart(JDK_INTERRUPT));
+        assertFalse(Signals.interruptsWithoutRestart(10), "SIGUSR1 has no handler here");
+    }
+
+    @Test
+    void processGroupsAndThreadIdsAreTheKernels() {
+        long pid = ProcessHandle.current().pid();
+        assertTrue(Signals.getpgid(pid) > 0);
+        int tid = Signals.gettid();
+        assertTrue(tid > 0);
+        Signals.tgkill(tid, 0);   // exists in this process
+        Signals.kill(pid, 0);
+        ErrnoException e = assertThrows(ErrnoException.class, () -> Signals.tgkill(Integer.MAX_VALUE, 0));
+        assertEquals(Errno.ESRCH, e.errno());
+        assertThrows(IllegalArgumentException.class, () -> Signals.kill(0, 0));
+        assertThrows(IllegalArgumentException.class, () -> Signals.killpg(-1, 0));
+        assertThrows(IllegalArgumentException.class, () -> Signals.kill(pid, 65));
+    }
+
+    @Test
+    void twoOpensExcludeEachOtherAndTheSignalEndsAKernelWait() throws Exception {
+        int[] opens = twoOpens("locked");
+        int a = opens[0];
+        int b = opens[1];
+        try {
+            assertTrue(FileLocks.tryLock(a, FileLocks.SHARED, "a"));
+            assertTrue(FileLocks.tryLock(b, FileLocks.SHARED, "b"), "shared locks coexist");
+            assertFalse(FileLocks.tryLock(b, FileLocks.EXCLUSIVE, "b"), "a still reads");
+            theJdksIoInterruptSignalIsCaughtWithoutRestartOnceNioIsUsed();
+
+            CompletableFuture<Integer> tid = new CompletableFuture<>();
+            CompletableFuture<Boolean> outcome = new CompletableFuture<>();
+            CountDownLatch signalled = new CountDownLatch(1);   // keeps the thread (and its tid) alive meanwhile
+            Thread waiter = Thread.ofPlatform().start(() -> {
+                tid.complete(Signals.gettid());
+                outcome.complete(FileLocks.lockOrInterrupt(b, FileLocks.EXCLUSIVE, "b"));
+                try {
+                    signalled.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            int waiterTid = tid.get(1, TimeUnit.MINUTES);
+            while (!outcome.isDone()) {   // repeated: the first signal may come before the wait starts
+                Signals.tgkill(waiterTid, JDK_INTERRUPT);
+                Thread.sleep(5);
+            }
+            signalled.countDown();
+            assertFalse(outcome.get(), "EINTR, not the lock");
+            waiter.join();
+
+            FileLocks.unlock(a, "a");
+            assertTrue(FileLocks.lockOrInterrupt(b, FileLocks.EXCLUSIVE, "b"), "free now: granted at once");
+            assertFalse(FileLocks.tryLock(a, FileLocks.SHARED, "a"));
+        } finally {
+            Libc.close(a);
+            Libc.close(b);
+        }
+    }
+
+    @Test
+    void closingTheLastDescriptorOfAnOpenReleasesItsLock() throws Exception {
+        int[] opens = twoOpens("closed");
+        int a = opens[0];
+        int b = opens[1];
+        try {
+            assertTrue(FileLocks.tryLock(a, FileLocks.EXCLUSIVE, "a"));
+            int other = Libc.open(dir.resolve("closed").toString(), Libc.O_RDONLY, 0);
+            Libc.close(other);   // a POSIX record lock would be gone now; an OFD lock is not
+            assertFalse(FileLocks.tryLock(b, FileLocks.SHARED, "b"));
+            Libc.close(a);
+            a = -1;
+            assertTrue(FileLocks.tryLock(b, FileLocks.EXCLUSIVE, "b"));
+        } finally {
+            if (a >= 0) {
+                Libc.close(a);
+            }
+            Libc.close(b);
+        }
+    }
+
+    /** Creates file {@code name} and opens it twice: two open file descriptions. */
+    private int[] twoOpens(String name) throws IOException {
+        Path path = Files.createFile(dir.resolve(name));
+        return new int[] {Libc.open(path.toString(), Libc.O_RDWR, 0), Libc.open(path.toString(), Libc.O_RDWR, 0)};
+    }
+}

@@ -1,0 +1,101 @@
+package io.jipc.signals;
+
+import io.jipc.platform.Signals;
+
+/**
+ * Sends signals to other processes and process groups, and manages this process's group.
+ *
+ * <p>A signal is an asynchronous, one-way notification through the kernel: sending never blocks
+ * and carries no data beyond the signal number. The kernel keeps at most one pending instance of
+ * each standard signal per process, so several signals of one kind sent before the receiver takes
+ * delivery arrive as one: receivers count deliveries, never sends (see {@link SignalDoorbell}).
+ *
+ * <p>Who may signal whom: a process may signal the processes of its own real or effective user
+ * (root may signal any); otherwise the call fails with {@code EPERM}. A process that does not exist
+ * (or a zombie's group that is empty) fails with {@code ESRCH}. Both are
+ * {@link io.jipc.ErrnoException}s naming the call and the target.
+ *
+ * <p>Safe to call from any thread, including virtual threads: nothing here blocks.
+ */
+public final class ProcessSignals {
+    private ProcessSignals() {
+    }
+
+    /**
+     * Sends {@code signal} to process {@code pid} ({@code kill(2)}).
+     *
+     * @throws IllegalArgumentException if {@code pid < 1} (0 and negative pids address groups in
+     *                                  {@code kill(2)}; use {@link #sendToGroup})
+     * @throws io.jipc.ErrnoException   {@code ESRCH} (no such process) or {@code EPERM}
+     */
+    public static void send(long pid, Signal signal) {
+        Signals.kill(pid, signal.number());
+    }
+
+    /**
+     * Sends signal number {@code signal} (1..64, real-time signals included) to process {@code pid}.
+     *
+     * @throws IllegalArgumentException if {@code pid < 1} or the number is not 1..64
+     */
+    public static void send(long pid, int signal) {
+        if (signal == 0) {
+            throw new IllegalArgumentException("signal 0 sends nothing; use exists(pid)");
+        }
+        Signals.kill(pid, signal);
+    }
+
+    /**
+     * Sends {@code signal} to every process of process group {@code pgid} ({@code killpg(3)}); it
+     * succeeds if at least one member could be signalled.
+     *
+     * @throws IllegalArgumentException if {@code pgid < 1}
+     * @throws io.jipc.ErrnoException   {@code ESRCH} (no such group) or {@code EPERM}
+     */
+    public static void sendToGroup(long pgid, Signal signal) {
+        Signals.killpg(pgid, signal.number());
+    }
+
+    /**
+     * Whether process {@code pid} exists and this process may signal it ({@code kill(pid, 0)}: the
+     * kernel's checks without a signal). A zombie (exited, not yet reaped) exists.
+     */
+    public static boolean canSignal(long pid) {
+        try {
+            Signals.kill(pid, 0);
+            return true;
+        } catch (io.jipc.ErrnoException e) {
+            return false;
+        }
+    }
+
+    /** The process group of process {@code pid}. */
+    public static long processGroupOf(long pid) {
+        return Signals.getpgid(pid);
+    }
+
+    /** The process group of this process. */
+    public static long currentProcessGroup() {
+        return Signals.getpgid(ProcessHandle.current().pid());
+    }
+
+    /**
+     * Makes this process the leader of a new process group in its session, whose id is this
+     * process's pid; returns it. Processes started afterwards (by {@link ProcessBuilder}) inherit the
+     * group, so a later {@link #sendToGroup} reaches them too.
+     */
+    public static long startProcessGroup() {
+        Signals.setpgid(0, 0);
+        return ProcessHandle.current().pid();
+    }
+
+    /**
+     * Moves this process into process group {@code pgid}, which must exist in this process's
+     * session ({@code EPERM} otherwise).
+     */
+    public static void joinProcessGroup(long pgid) {
+        if (pgid < 1) {
+            throw new IllegalArgumentException("process group id must be positive, got " + pgid);
+        }
+        Signals.setpgid(0, pgid);
+    }
+}

@@ -1,0 +1,93 @@
+package io.jipc.signals;
+
+import sun.misc.SignalHandler;
+
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Owns the JVM-wide handler of each signal that has open doorbells, and fans each delivery out to
+ * them.
+ *
+ * <p>The JVM allows one Java handler per signal ({@code sun.misc.Signal}, module
+ * {@code jdk.unsupported}: the JVM's supported dispatch path; it runs handlers on a new platform
+ * thread per delivery, never inside the native signal handler). The first doorbell of a signal
+ * installs a {@link Route}; the last one to close puts the previous handler back.
+ */
+final class SignalRouter {
+    /** Guarded by the class lock. */
+    private static final Map<Signal, Route> ROUTES = new EnumMap<>(Signal.class);
+
+    private SignalRouter() {
+    }
+
+    static synchronized void add(SignalDoorbell doorbell) {
+        Signal signal = doorbell.signal();
+        Route route = ROUTES.get(signal);
+        if (route == null) {
+            route = install(signal);
+            ROUTES.put(signal, route);
+        }
+        route.doorbells.add(doorbell);
+    }
+
+    static synchronized void remove(SignalDoorbell doorbell) {
+        Route route = ROUTES.get(doorbell.signal());
+        if (route == null || !route.doorbells.remove(doorbell) || !route.doorbells.isEmpty()) {
+            return;
+        }
+        ROUTES.remove(doorbell.signal());
+        sun.misc.Signal.handle(route.jvmSignal, route.previous);
+    }
+
+    private static Route install(Signal signal) {
+        signal.reservedBecause().ifPresent(why -> {
+            throw new IllegalArgumentException(signal + " cannot be handled in a JVM: " + why);
+        });
+        sun.misc.Signal jvmSignal = new sun.misc.Signal(signal.shortName());
+        if (jvmSignal.getNumber() != signal.number()) {
+            throw new IllegalStateException("the JVM numbers " + signal + " " + jvmSignal.getNumber() + ", not "
+                    + signal.number());
+        }
+        Route route = new Route(jvmSignal);
+        SignalHandler previous;
+        try {
+            previous = sun.misc.Signal.handle(jvmSignal, route);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("this JVM refuses a handler for " + signal
+                    + " (started with -Xrs?): " + e.getMessage(), e);
+        }
+        if (previous == SignalHandler.SIG_IGN && isShutdownSignal(signal)) {
+            // the JVM leaves an ignored shutdown signal ignored (nohup) and installs nothing
+            sun.misc.Signal.handle(jvmSignal, SignalHandler.SIG_IGN);
+            throw new IllegalArgumentException(signal + " is ignored by this process (started under nohup?), "
+                    + "so the JVM will not catch it");
+        }
+        route.previous = previous;
+        return route;
+    }
+
+    private static boolean isShutdownSignal(Signal signal) {
+        return signal == Signal.SIGHUP || signal == Signal.SIGINT || signal == Signal.SIGTERM;
+    }
+
+    /** The installed handler of one signal: rings its doorbells on the JDK's per-delivery handler thread. */
+    private static final class Route implements SignalHandler {
+        final sun.misc.Signal jvmSignal;
+        final List<SignalDoorbell> doorbells = new CopyOnWriteArrayList<>();
+        SignalHandler previous;
+
+        Route(sun.misc.Signal jvmSignal) {
+            this.jvmSignal = jvmSignal;
+        }
+
+        @Override
+        public void handle(sun.misc.Signal delivered) {
+            for (SignalDoorbell doorbell : doorbells) {
+                doorbell.ring();
+            }
+        }
+    }
+}

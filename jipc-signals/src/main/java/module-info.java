@@ -1,0 +1,11 @@
+/**
+ * Signals between processes: {@link io.jipc.signals.ProcessSignals} sends them to a process or a
+ * process group, {@link io.jipc.signals.SignalDoorbell} and {@link io.jipc.signals.SignalListener}
+ * receive them in this JVM through the JVM's own signal dispatch.
+ */
+module io.jipc.signals {
+    requires transitive io.jipc.platform;
+    requires jdk.unsupported;
+
+    exports io.jipc.signals;
+}

@@ -1,0 +1,155 @@
+package io.jipc.signals;
+
+import io.jipc.ClosedException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The doorbell and the signal table inside one JVM; signals sent to this process itself. */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class SignalDoorbellTest {
+    private static final long SELF = ProcessHandle.current().pid();
+
+    @ParameterizedTest
+    @EnumSource(Signal.class)
+    void theTableNumbersSignalsAsTheJvmDoes(Signal signal) {
+        assertEquals(signal.number(), new sun.misc.Signal(signal.shortName()).getNumber());
+        assertSame(signal, Signal.of(signal.number()));
+        assertSame(signal, Signal.parse(signal.shortName().toLowerCase()));
+        assertSame(signal, Signal.parse(Integer.toString(signal.number())));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Signal.class, names = {"SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE",
+            "SIGKILL", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGSTOP", "SIGXFSZ"})
+    void signalsTheJvmKeepsAreRefused(Signal signal) {
+        assertFalse(signal.handleableInJvm());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SignalDoorbell.open(signal));
+        assertTrue(e.getMessage().contains(signal.reservedBecause().orElseThrow()), e.getMessage());
+    }
+
+    @Test
+    void aSignalToThisProcessRingsEveryOpenDoorbellOfIt() throws Exception {
+        try (SignalDoorbell first = SignalDoorbell.open(Signal.SIGWINCH);
+             SignalDoorbell second = SignalDoorbell.open(Signal.SIGWINCH)) {
+            assertEquals(0, first.poll());
+            assertEquals(0, first.poll(Duration.ofMillis(20)));
+            ProcessSignals.send(SELF, Signal.SIGWINCH);
+            assertEquals(1, first.take());
+            assertTrue(second.poll(Duration.ofMinutes(1)) >= 1);
+            assertEquals(0, first.poll(), "a look consumes the rings");
+            assertEquals(1, first.deliveries());
+        }
+    }
+
+    @Test
+    void aWaiterWakesUpOnARingAndOnClose() throws Exception {
+        SignalDoorbell doorbell = SignalDoorbell.open(Signal.SIGURG);
+        CompletableFuture<Long> taken = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                taken.complete(doorbell.take());
+            } catch (Throwable t) {
+                taken.completeExceptionally(t);
+            }
+        });
+        ProcessSignals.send(SELF, Signal.SIGURG);
+        assertTrue(taken.get(1, TimeUnit.MINUTES) >= 1);
+
+        CompletableFuture<Throwable> closed = new CompletableFuture<>();
+        Thread waiter = Thread.ofVirtual().start(() -> {
+            try {
+                doorbell.take();
+                closed.complete(null);
+            } catch (Throwable t) {
+                closed.complete(t);
+            }
+        });
+        while (waiter.getState() != Thread.State.WAITING) {
+            Thread.sleep(5);
+        }
+        doorbell.close();
+        assertInstanceOf(ClosedException.class, closed.get(1, TimeUnit.MINUTES));
+        assertThrows(ClosedException.class, doorbell::poll);
+        doorbell.close();
+    }
+
+    @Test
+    void closingTheLastDoorbellPutsThePreviousHandlerBack() {
+        sun.misc.Signal hup = new sun.misc.Signal("HUP");
+        sun.misc.SignalHandler probe = signal -> { };
+        sun.misc.SignalHandler before = sun.misc.Signal.handle(hup, probe);
+        try {
+            try (SignalDoorbell a = SignalDoorbell.open(Signal.SIGHUP); SignalDoorbell b = SignalDoorbell.open(Signal.SIGHUP)) {
+                a.close();
+                sun.misc.SignalHandler current = sun.misc.Signal.handle(hup, probe);
+                sun.misc.Signal.handle(hup, current);
+                assertNotSame(probe, current, "still owned while one doorbell is open");
+            }
+        } finally {
+            assertSame(probe, sun.misc.Signal.handle(hup, before), "the previous handler is back");
+        }
+    }
+
+    @Test
+    void aListenerRunsItsHandlerOnItsVirtualThreadAndSurvivesItsExceptions() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        CountDownLatch second = new CountDownLatch(2);
+        CompletableFuture<Thread> thread = new CompletableFuture<>();
+        try (SignalListener listener = SignalListener.start(Signal.SIGCHLD, (signal, deliveries) -> {
+            thread.complete(Thread.currentThread());
+            calls.incrementAndGet();
+            second.countDown();
+            if (calls.get() == 1) {
+                throw new IllegalStateException("a handler failure is reported, not fatal");
+            }
+        })) {
+            listener.thread().setUncaughtExceptionHandler((t, e) -> { });
+            ProcessSignals.send(SELF, Signal.SIGCHLD);
+            Thread handlerThread = thread.get(1, TimeUnit.MINUTES);
+            assertTrue(handlerThread.isVirtual());
+            assertEquals("jipc-signal-SIGCHLD", handlerThread.getName());
+            while (second.getCount() > 0) {
+                ProcessSignals.send(SELF, Signal.SIGCHLD);
+                second.await(20, TimeUnit.MILLISECONDS);
+            }
+        }
+        assertTrue(calls.get() >= 2);
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {0, -1, -42, 1L << 40})
+    void pidsThatAddressGroupsOrNothingAreRefused(long pid) {
+        assertThrows(IllegalArgumentException.class, () -> ProcessSignals.send(pid, Signal.SIGTERM));
+        assertThrows(IllegalArgumentException.class, () -> ProcessSignals.sendToGroup(pid, Signal.SIGTERM));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, -1, 65, 1000})
+    void signalNumbersOutOfRangeAreRefused(int number) {
+        assertThrows(IllegalArgumentException.class, () -> ProcessSignals.send(SELF, number));
+    }
+
+    @Test
+    void unknownSignalNamesAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> Signal.parse("SIGFOO"));
+        assertThrows(IllegalArgumentException.class, () -> Signal.of(32));
+        assertSame(Signal.SIGIO, Signal.parse("POLL"));
+    }
+}

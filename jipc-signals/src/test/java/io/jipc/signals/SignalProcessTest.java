@@ -1,0 +1,131 @@
+package io.jipc.signals;
+
+import io.jipc.ErrnoException;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** One JVM signals others; their doorbells and listeners observe it. */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class SignalProcessTest {
+    private static final Duration WAIT = Duration.ofMinutes(1);
+    private static final Pattern READY = Pattern.compile("READY pid=(\\d+) pgid=(\\d+)");
+
+    private static ChildJvm start(String group) {
+        return ChildJvm.builder(SignalChild.class).args(group).quickStart().start();
+    }
+
+    private static long[] ready(ChildJvm child) {
+        Matcher m = READY.matcher(child.awaitLine("READY", WAIT));
+        assertTrue(m.matches());
+        return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
+    }
+
+    @Test
+    void aSignalFromThisJvmRunsTheOtherJvmsHandlerOnItsVirtualThread() {
+        try (ChildJvm child = start("none")) {
+            ready(child);
+            ProcessSignals.send(child.pid(), Signal.SIGUSR1);
+            String rang = child.awaitLine("RANG", WAIT);
+            assertTrue(rang.startsWith("RANG SIGUSR1 deliveries=1 "), rang);
+            assertTrue(rang.endsWith(" thread=jipc-signal-SIGUSR1 virtual=true"), rang);
+            ProcessSignals.send(child.pid(), Signal.SIGTERM);
+            child.awaitLine("TERM usr1=1", WAIT);
+            child.assertSuccess(WAIT);   // the SIGTERM doorbell replaced the JVM's exit with status 143
+        }
+    }
+
+    @Test
+    void aBurstOfSignalsArrivesAsAtMostAsManyDeliveries() {
+        int sent = 200;
+        try (ChildJvm child = start("none")) {
+            ready(child);
+            for (int i = 0; i < sent; i++) {
+                ProcessSignals.send(child.pid(), Signal.SIGUSR1);
+            }
+            child.awaitLine("RANG SIGUSR1", WAIT);
+            ProcessSignals.send(child.pid(), Signal.SIGTERM);
+            long delivered = Long.parseLong(child.awaitLine("TERM", WAIT).substring("TERM usr1=".length()));
+            assertTrue(delivered >= 1 && delivered <= sent, "deliveries " + delivered + " of " + sent + " sent");
+            child.assertSuccess(WAIT);
+        }
+    }
+
+    @Test
+    void aSignalToAProcessGroupReachesEveryMember() {
+        List<ChildJvm> children = new ArrayList<>();
+        try {
+            ChildJvm leader = start("lead");
+            children.add(leader);
+            long group = ready(leader)[1];
+            assertEquals(leader.pid(), group, "the leader's pid names the group");
+            assertNotEquals(group, ProcessSignals.currentProcessGroup(), "this JVM is outside the group");
+            for (int i = 0; i < 2; i++) {
+                ChildJvm member = start("join:" + group);
+                children.add(member);
+                assertEquals(group, ready(member)[1]);
+            }
+            for (ChildJvm child : children) {
+                assertEquals(group, ProcessSignals.processGroupOf(child.pid()));
+            }
+
+            ProcessSignals.sendToGroup(group, Signal.SIGUSR1);
+            for (ChildJvm child : children) {
+                child.awaitLine("RANG SIGUSR1", WAIT);
+            }
+            ProcessSignals.sendToGroup(group, Signal.SIGTERM);
+            for (ChildJvm child : children) {
+                child.awaitLine("TERM", WAIT);
+                child.assertSuccess(WAIT);
+            }
+            ErrnoException gone = assertThrows(ErrnoException.class,
+                    () -> ProcessSignals.sendToGroup(group, Signal.SIGUSR1));
+            assertEquals("ESRCH", gone.errnoName());
+        } finally {
+            children.forEach(ChildJvm::close);
+        }
+    }
+
+    @Test
+    void anotherUserMayNotSignalThisProcess() {
+        Optional<String> cannot = ChildJvm.cannotRunAsOtherUser();
+        assumeTrue(cannot.isEmpty(), () -> cannot.orElseThrow());
+        // SIGWINCH: ignored by default, so even a wrong success would harm nobody
+        try (ChildJvm nobody = ChildJvm.builder(SignalSender.class).asUser(65534, 65534).quickStart()
+                .args(Long.toString(ProcessHandle.current().pid()), "WINCH").start()) {
+            nobody.awaitLine("CAN_SIGNAL false", WAIT);
+            String result = nobody.awaitLine("EPERM ", WAIT);
+            assertTrue(result.startsWith("EPERM EPERM (Operation not permitted) from kill(signal 28) of pid "), result);
+            nobody.assertSuccess(WAIT);
+        }
+    }
+
+    @Test
+    void signallingAProcessThatIsGoneFailsWithEsrch() {
+        ChildJvm child = ChildJvm.builder(PlainChild.class).quickStart().start();
+        long pid = child.pid();
+        child.awaitLine("READY", WAIT);
+        assertTrue(ProcessSignals.canSignal(pid));
+        child.kill();
+        assertTrue(!ProcessSignals.canSignal(pid));
+        ErrnoException e = assertThrows(ErrnoException.class, () -> ProcessSignals.send(pid, Signal.SIGUSR1));
+        assertEquals("ESRCH", e.errnoName());
+    }
+}
