@@ -5,7 +5,9 @@ import io.jipc.platform.Errno;
 import io.jipc.platform.MessageQueues;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -143,8 +145,13 @@ public record MqLimits(long maxMessages, long maxMessageSize, long maxQueues, lo
                 + "; a process with CAP_SYS_RESOURCE may ask up to " + hard + ")";
     }
 
+    /** A sysctl must be read in one read(2): the kernel answers a read at a non-zero offset with end of file. */
     private static long tunable(String name) throws IOException {
-        return Long.parseLong(Files.readString(PROC.resolve(name)).strip());
+        try (InputStream in = Files.newInputStream(PROC.resolve(name))) {
+            byte[] text = new byte[32];
+            int n = in.read(text);
+            return Long.parseLong(new String(text, 0, Math.max(n, 0), StandardCharsets.US_ASCII).strip());
+        }
     }
 
     /** The soft limit of "Max msgqueue size" in /proc/self/limits. */

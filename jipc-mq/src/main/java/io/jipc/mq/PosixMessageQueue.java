@@ -233,8 +233,15 @@ public final class PosixMessageQueue implements AutoCloseable {
         for (MqSubscription subscription : subscriptions) {
             subscription.close();
         }
-        if (uses.close()) {
-            Readiness.signal(closeFd, name);
+        if (!uses.enter()) {
+            return; // closed already
+        }
+        try {
+            if (uses.close()) {
+                Readiness.signal(closeFd, name); // still open: this call holds a use
+            }
+        } finally {
+            uses.exit(); // the last one out releases the descriptors
         }
     }
 
