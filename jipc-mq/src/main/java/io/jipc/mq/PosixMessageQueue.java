@@ -45,15 +45,15 @@ import java.util.regex.Pattern;
  *
  * <h2>Blocking</h2>
  * The handle's descriptor is in non-blocking mode ({@code O_NONBLOCK}): every transfer is one
- * {@code mq_send}/{@code mq_receive} that never sleeps, and blocking calls wait between attempts in
- * {@code ppoll(2)} on the descriptor (which the kernel makes readable when the queue is not empty
- * and writable when it is not full). A blocked call returns when it succeeds, its timeout passes
- * (measured on the monotonic clock, so a change of the wall clock does not shorten or lengthen
- * it), the thread is interrupted (noticed within 50 ms) or {@link #close()} is called from another
- * thread ({@link ClosedException}). It throws {@link InterruptedException} only when it has to wait.
- * <b>A blocked call holds its OS thread: a virtual thread pins its carrier while it waits.</b>
- * Block on platform threads, or use {@link #subscribe(MqListener)}, whose listener runs on a virtual
- * thread that never waits in the kernel.
+ * {@code mq_send}/{@code mq_receive} that never sleeps, and blocking calls wait between attempts
+ * for the descriptor to become ready (the kernel makes it readable when the queue is not empty and
+ * writable when it is not full). A platform thread waits in {@code ppoll(2)} itself. A virtual
+ * thread never waits in the kernel (that would pin its carrier): it parks, and one platform thread
+ * per handle, started on the first such wait, polls on behalf of all of them. A blocked call returns
+ * when it succeeds, its timeout passes (measured on the monotonic clock, so a change of the wall
+ * clock does not shorten or lengthen it), the thread is interrupted (a platform thread notices
+ * within 50 ms) or {@link #close()} is called from another thread ({@link ClosedException}). It
+ * throws {@link InterruptedException} only when it has to wait. Waiting threads use no CPU.
  *
  * <h2>When a peer dies</h2>
  * Nothing happens to the queue: a message is in it or not (the kernel copies it whole in
@@ -80,6 +80,7 @@ public final class PosixMessageQueue implements AutoCloseable {
     /** Readable once the handle is closed: ends every wait on it. */
     private final int closeFd;
     private final UseCount uses;
+    private final VirtualWaiters virtualWaiters;
     private final List<MqSubscription> subscriptions = new CopyOnWriteArrayList<>();
 
     private PosixMessageQueue(String name, int mqd, MqAccess access) {
@@ -91,6 +92,7 @@ public final class PosixMessageQueue implements AutoCloseable {
         this.maxMessageSize = (int) attributes.messageSize();
         this.closeFd = Readiness.eventFd(name);
         this.uses = new UseCount(this::release);
+        this.virtualWaiters = new VirtualWaiters(mqd, closeFd, name, uses);
     }
 
     // =================================================================== lifecycle
@@ -345,7 +347,7 @@ public final class PosixMessageQueue implements AutoCloseable {
                 if (deadline != ReadyWait.FOREVER && deadline - System.nanoTime() <= 0) {
                     return false;
                 }
-                ReadyWait.await(mqd, Readiness.POLLOUT, closeFd, deadline, name);
+                awaitReady(Readiness.POLLOUT, deadline);
                 checkOpen();
             }
         } finally {
@@ -408,7 +410,7 @@ public final class PosixMessageQueue implements AutoCloseable {
                 if (deadline != ReadyWait.FOREVER && deadline - System.nanoTime() <= 0) {
                     return null;
                 }
-                ReadyWait.await(mqd, Readiness.POLLIN, closeFd, deadline, name);
+                awaitReady(Readiness.POLLIN, deadline);
                 checkOpen();
             }
         } finally {
@@ -475,6 +477,15 @@ public final class PosixMessageQueue implements AutoCloseable {
     }
 
     // =================================================================== helpers
+
+    /** Waits for {@code events}: in ppoll on a platform thread, parked (never in the kernel) on a virtual one. */
+    private void awaitReady(short events, long deadline) throws InterruptedException {
+        if (Thread.currentThread().isVirtual()) {
+            virtualWaiters.await(events, deadline);
+        } else {
+            ReadyWait.await(mqd, events, closeFd, deadline, name);
+        }
+    }
 
     private void enter() {
         if (!uses.enter()) {
