@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         versionProvider = Version.class,
         description = {"Interprocess communication for the JVM: drive and measure every IPC mechanism.", ""},
         subcommands = {BenchCommand.class, MailboxCommand.class,
+                MqCommand.class,
                 SendCommand.class,
                 RecvCommand.class,
                 CommandLine.HelpCommand.class})

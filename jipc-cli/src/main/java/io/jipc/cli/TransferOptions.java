@@ -61,7 +61,7 @@ final class TransferOptions {
 
     /** Prints {@code jipc <command>: message} on standard error and returns exit code 1. */
     static int fail(CommandSpec spec, String message) {
-        System.err.println("jipc " + spec.name() + ": " + message);
+        System.err.println(spec.qualifiedName() + ": " + message);
         return 1;
     }
 }

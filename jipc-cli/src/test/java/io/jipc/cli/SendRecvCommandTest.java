@@ -140,6 +140,24 @@ class SendRecvCommandTest {
         assertTrue(Mailbox.destroy("cli-box"));
     }
 
+    @Test
+    void mqCommandsCreateDescribeAndUnlinkAQueue() {
+        String name = queue();
+        assertEquals(0, jipc("mq", "create", name, "--max-messages", "3", "--message-size", "100", "--mode", "0622").exit());
+        assertEquals(1, jipc("mq", "create", name).exit(), "exists");
+        assertEquals(0, jipc("send", "mq:" + name, "--no-create", "hello").exit());
+        Run info = jipc("mq", "info", name);
+        assertTrue(info.out().contains("max messages:  3") && info.out().contains("message size:  100 bytes")
+                && info.out().contains("messages now:  1"), info.out());
+        Run tooMany = jipc("mq", "create", queue(), "--max-messages", "100000");
+        assertEquals(1, tooMany.exit());
+        assertTrue(tooMany.err().startsWith("jipc mq create: cannot create POSIX message queue"), tooMany.err());
+        assertTrue(tooMany.err().contains("100000 messages asked, more than"), tooMany.err());
+        assertTrue(jipc("mq", "limits").out().contains("RLIMIT_MSGQUEUE"));
+        assertEquals(0, jipc("mq", "unlink", name).exit());
+        assertEquals(1, jipc("mq", "unlink", name).exit());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"orders", "mq:/a/b", "pipe:/x", "mailbox:../x", "mq:/x?maxmsg=3"})
     void aBadUriIsAUsageError(String uri) {
