@@ -131,6 +131,19 @@ class SendRecvCommandTest {
     }
 
     @Test
+    void bytesThatAreNotUtf8ArePrintedWithReplacementCharacters() throws InterruptedException {
+        String name = queue();
+        try (PosixMessageQueue queue = PosixMessageQueue.create(name, MqAttributes.of(2, 8))) {
+            queue.put(new byte[] {'a', (byte) 0xff, (byte) 0xc3, 'b'}, 3);
+            queue.put(new byte[] {(byte) 0xe2, (byte) 0x82}, 1); // a truncated sequence at the end
+            Run run = jipc("recv", "mq:" + name, "-n", "2", "--show-priority");
+            assertEquals(new Run(0, "3\ta\ufffd\ufffdb\n1\t\ufffd\n", ""), run);
+        } finally {
+            PosixMessageQueue.unlink(name);
+        }
+    }
+
+    @Test
     void mailboxesWorkTheSameWayWithoutPriorities() {
         assertEquals(0, jipc("send", "mailbox:cli-box", "one", "two").exit());
         assertEquals(new Run(0, "one\ntwo\n", ""), jipc("recv", "mailbox:cli-box", "-n", "2"));

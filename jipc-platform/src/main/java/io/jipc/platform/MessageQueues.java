@@ -53,7 +53,6 @@ public final class MessageQueues {
 
         /** libc itself (glibc >= 2.34), else librt. */
         private static MethodHandle link(String name, FunctionDescriptor descriptor, int firstVariadic) {
-            Libc.ensureAvailability();
             if (Linker.nativeLinker().defaultLookup().find(name).isPresent()) {
                 return Libc.errno(name, descriptor, firstVariadic);
             }
@@ -91,6 +90,7 @@ public final class MessageQueues {
      * @return the queue descriptor
      */
     public static int open(String name, int flags, int mode, long maxMessages, long messageSize) {
+        Libc.ensureAvailability();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cName = arena.allocateFrom(name);
             MemorySegment attr = MemorySegment.NULL;
@@ -215,6 +215,7 @@ public final class MessageQueues {
      * @return false if there was no queue of that name
      */
     public static boolean unlink(String name) {
+        Libc.ensureAvailability();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cName = arena.allocateFrom(name);
             MemorySegment state = Libc.captureState();

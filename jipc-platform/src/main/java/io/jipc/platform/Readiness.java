@@ -66,6 +66,7 @@ public final class Readiness {
      *         (callers loop and re-check their own deadline)
      */
     public static int poll(MemorySegment pollSet, long timeoutNanos, String subject) {
+        Libc.ensureAvailability();
         MemorySegment state = Libc.captureState();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment timeout = MemorySegment.NULL;
@@ -94,6 +95,7 @@ public final class Readiness {
 
     /** {@code eventfd(0, EFD_CLOEXEC)}: a counter descriptor, readable while non-zero. Close it with {@link Libc#close}. */
     public static int eventFd(String subject) {
+        Libc.ensureAvailability();
         MemorySegment state = Libc.captureState();
         int fd;
         try {

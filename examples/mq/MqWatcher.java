@@ -11,9 +11,9 @@ import java.util.concurrent.CountDownLatch;
  * (on a virtual thread) for each message as it arrives; the main thread is free meanwhile. Stops at
  * a message "stop" and removes the queue.
  *
- * <pre>examples/run mq/MqListener.java /alerts</pre>
+ * <pre>examples/run mq/MqWatcher.java /alerts</pre>
  */
-public class MqListener {
+public class MqWatcher {
     public static void main(String[] args) throws InterruptedException {
         String name = args.length > 0 ? args[0] : "/alerts";
         CountDownLatch stop = new CountDownLatch(1);
