@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -47,13 +48,14 @@ import java.util.regex.Pattern;
  * The handle's descriptor is in non-blocking mode ({@code O_NONBLOCK}): every transfer is one
  * {@code mq_send}/{@code mq_receive} that never sleeps, and blocking calls wait between attempts
  * for the descriptor to become ready (the kernel makes it readable when the queue is not empty and
- * writable when it is not full). A platform thread waits in {@code ppoll(2)} itself. A virtual
- * thread never waits in the kernel (that would pin its carrier): it parks, and one platform thread
- * per handle, started on the first such wait, polls on behalf of all of them. A blocked call returns
- * when it succeeds, its timeout passes (measured on the monotonic clock, so a change of the wall
- * clock does not shorten or lengthen it), the thread is interrupted (a platform thread notices
- * within 50 ms) or {@link #close()} is called from another thread ({@link ClosedException}). It
- * throws {@link InterruptedException} only when it has to wait. Waiting threads use no CPU.
+ * writable when it is not full). A waiting thread parks; one platform thread per handle, started on
+ * the first wait, waits in {@code ppoll(2)} on behalf of all of them and unparks them when the
+ * queue is ready. So a virtual thread never pins its carrier, and an interrupt ends a wait at once.
+ * A blocked call returns when it succeeds, its timeout passes (measured on the monotonic clock, so
+ * a change of the wall clock does not shorten or lengthen it), the thread is interrupted
+ * ({@link InterruptedException}) or {@link #close()} is called from another thread
+ * ({@link ClosedException}). It throws {@link InterruptedException} only when it has to wait.
+ * Waiting threads use no CPU.
  *
  * <h2>When a peer dies</h2>
  * Nothing happens to the queue: a message is in it or not (the kernel copies it whole in
@@ -80,7 +82,7 @@ public final class PosixMessageQueue implements AutoCloseable {
     /** Readable once the handle is closed: ends every wait on it. */
     private final int closeFd;
     private final UseCount uses;
-    private final VirtualWaiters virtualWaiters;
+    private final QueueWaiters waiters;
     private final List<MqSubscription> subscriptions = new CopyOnWriteArrayList<>();
 
     private PosixMessageQueue(String name, int mqd, MqAccess access) {
@@ -92,7 +94,7 @@ public final class PosixMessageQueue implements AutoCloseable {
         this.maxMessageSize = (int) attributes.messageSize();
         this.closeFd = Readiness.eventFd(name);
         this.uses = new UseCount(this::release);
-        this.virtualWaiters = new VirtualWaiters(mqd, closeFd, name, uses);
+        this.waiters = new QueueWaiters(mqd, closeFd, name, uses);
     }
 
     // =================================================================== lifecycle
@@ -323,7 +325,7 @@ public final class PosixMessageQueue implements AutoCloseable {
 
     /** Sends {@code message} with {@code priority}, waiting while the queue is full. */
     public void put(byte[] message, int priority) throws InterruptedException {
-        send(message, priority, ReadyWait.FOREVER);
+        send(message, priority, QueueWaiters.FOREVER);
     }
 
     /** Sends {@code message} with priority 0, waiting at most {@code timeout} for room; false if none came. */
@@ -338,21 +340,7 @@ public final class PosixMessageQueue implements AutoCloseable {
 
     private boolean send(byte[] message, int priority, long deadline) throws InterruptedException {
         checkSend(message, priority);
-        enter();
-        try {
-            while (true) {
-                if (trySend(message, priority)) {
-                    return true;
-                }
-                if (deadline != ReadyWait.FOREVER && deadline - System.nanoTime() <= 0) {
-                    return false;
-                }
-                awaitReady(Readiness.POLLOUT, deadline);
-                checkOpen();
-            }
-        } finally {
-            uses.exit();
-        }
+        return retry(() -> trySend(message, priority) ? Boolean.TRUE : null, Readiness.POLLOUT, deadline) != null;
     }
 
     private boolean trySend(byte[] message, int priority) {
@@ -390,7 +378,7 @@ public final class PosixMessageQueue implements AutoCloseable {
 
     /** Takes the oldest message of the highest priority, waiting while the queue is empty. */
     public MqMessage take() throws InterruptedException {
-        return receive(ReadyWait.FOREVER);
+        return receive(QueueWaiters.FOREVER);
     }
 
     /** Takes the oldest message of the highest priority, waiting at most {@code timeout}; null if none came. */
@@ -400,17 +388,25 @@ public final class PosixMessageQueue implements AutoCloseable {
 
     private MqMessage receive(long deadline) throws InterruptedException {
         checkReceive();
+        return retry(this::tryReceive, Readiness.POLLIN, deadline);
+    }
+
+    /**
+     * Runs {@code attempt} until it returns non-null, waiting between attempts until the queue is
+     * ready for {@code events}; null once the deadline has passed.
+     */
+    private <T> T retry(Supplier<T> attempt, short events, long deadline) throws InterruptedException {
         enter();
         try {
             while (true) {
-                MqMessage message = tryReceive();
-                if (message != null) {
-                    return message;
+                T result = attempt.get();
+                if (result != null) {
+                    return result;
                 }
-                if (deadline != ReadyWait.FOREVER && deadline - System.nanoTime() <= 0) {
+                if (deadline != QueueWaiters.FOREVER && deadline - System.nanoTime() <= 0) {
                     return null;
                 }
-                awaitReady(Readiness.POLLIN, deadline);
+                waiters.await(events, deadline);
                 checkOpen();
             }
         } finally {
@@ -478,15 +474,6 @@ public final class PosixMessageQueue implements AutoCloseable {
 
     // =================================================================== helpers
 
-    /** Waits for {@code events}: in ppoll on a platform thread, parked (never in the kernel) on a virtual one. */
-    private void awaitReady(short events, long deadline) throws InterruptedException {
-        if (Thread.currentThread().isVirtual()) {
-            virtualWaiters.await(events, deadline);
-        } else {
-            ReadyWait.await(mqd, events, closeFd, deadline, name);
-        }
-    }
-
     private void enter() {
         if (!uses.enter()) {
             throw new ClosedException("POSIX message queue handle " + name + " is closed");
@@ -503,7 +490,7 @@ public final class PosixMessageQueue implements AutoCloseable {
     private static long deadline(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.compareTo(CENTURY) >= 0) {
-            return ReadyWait.FOREVER;
+            return QueueWaiters.FOREVER;
         }
         return System.nanoTime() + Math.max(0, timeout.toNanos());
     }

@@ -67,8 +67,8 @@ class MqInteropTest {
 
     @Test
     void cSendsJavaReceivesHighestPriorityFirst() throws Exception {
-        String name = NAMES.next();
-        try (PosixMessageQueue queue = PosixMessageQueue.create(name, MqAttributes.of(8, 128))) {
+        NAMES.withQueue(MqAttributes.of(8, 128), queue -> {
+            String name = queue.name();
             assertEquals(List.of("SENT 4"), runPeer("send", name, "0:plain", "31000:alarm", "5:news", "5:more news"));
             List<String> got = new ArrayList<>();
             MqMessage m;
@@ -76,24 +76,20 @@ class MqInteropTest {
                 got.add(m.priority() + " " + new String(m.payload(), StandardCharsets.UTF_8));
             }
             assertEquals(List.of("31000 alarm", "5 news", "5 more news", "0 plain"), got);
-        } finally {
-            PosixMessageQueue.unlink(name);
-        }
+        });
     }
 
     @Test
     void javaSendsCReceivesHighestPriorityFirst() throws Exception {
-        String name = NAMES.next();
-        try (PosixMessageQueue queue = PosixMessageQueue.create(name, MqAttributes.of(8, 128))) {
+        NAMES.withQueue(MqAttributes.of(8, 128), queue -> {
+            String name = queue.name();
             queue.put("low".getBytes(StandardCharsets.UTF_8), 1);
             queue.put("high".getBytes(StandardCharsets.UTF_8), 32767);
             queue.put("middle".getBytes(StandardCharsets.UTF_8), 100);
             assertEquals(List.of("RECEIVING", "RECEIVED 32767 high", "RECEIVED 100 middle", "RECEIVED 1 low"),
                     runPeer("recv", name, "3"));
             assertNull(queue.poll());
-        } finally {
-            PosixMessageQueue.unlink(name);
-        }
+        });
     }
 
     @Test

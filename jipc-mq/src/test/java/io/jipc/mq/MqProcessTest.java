@@ -43,9 +43,9 @@ class MqProcessTest {
     }
 
     @Test
-    void messagesSentByAnotherProcessComeOutHighestPriorityFirst() {
-        String name = NAMES.next();
-        try (PosixMessageQueue queue = PosixMessageQueue.create(name, MqAttributes.of(8, 64))) {
+    void messagesSentByAnotherProcessComeOutHighestPriorityFirst() throws Exception {
+        NAMES.withQueue(MqAttributes.of(8, 64), queue -> {
+            String name = queue.name();
             ChildJvm sender = child("send", name, "1:low", "7:urgent", "3:normal", "7:urgent-too", "0:idle");
             sender.awaitLine("SENT 5", LINE);
             sender.assertSuccess(LINE);
@@ -53,15 +53,13 @@ class MqProcessTest {
                     .stream().map(MqProcessTest::text).toList();
             assertEquals(List.of("7:urgent", "7:urgent-too", "3:normal", "1:low", "0:idle"), received);
             assertNull(queue.poll());
-        } finally {
-            PosixMessageQueue.unlink(name);
-        }
+        });
     }
 
     @Test
     void aTakeBlockedHereIsWokenByAnotherProcessAndTheOtherWayRound() throws Exception {
-        String name = NAMES.next();
-        try (PosixMessageQueue queue = PosixMessageQueue.create(name, MqAttributes.of(4, 64))) {
+        NAMES.withQueue(MqAttributes.of(4, 64), queue -> {
+            String name = queue.name();
             CompletableFuture<MqMessage> taken = new CompletableFuture<>();
             Thread taker = Thread.ofPlatform().start(() -> {
                 try {
@@ -81,15 +79,13 @@ class MqProcessTest {
             assertEquals("RECEIVED 1 first", receiver.awaitLine("RECEIVED", LINE));
             assertEquals("RECEIVED 1 second", receiver.awaitLine("RECEIVED", LINE));
             receiver.assertSuccess(LINE);
-        } finally {
-            PosixMessageQueue.unlink(name);
-        }
+        });
     }
 
     @Test
     void aListenerHearsOfMessagesFromAnotherProcess() throws Exception {
-        String name = NAMES.next();
-        try (PosixMessageQueue queue = PosixMessageQueue.create(name, MqAttributes.of(4, 64))) {
+        NAMES.withQueue(MqAttributes.of(4, 64), queue -> {
+            String name = queue.name();
             BlockingQueue<String> heard = new LinkedBlockingQueue<>();
             try (MqSubscription ignored = queue.subscribe(m -> heard.add(text(m)))) {
                 child("send", name, "5:one", "9:two", "5:three").assertSuccess(LINE);
@@ -99,24 +95,20 @@ class MqProcessTest {
                 assertTrue(got.containsAll(List.of("5:one", "9:two", "5:three")), got.toString());
                 assertTrue(got.indexOf("5:one") < got.indexOf("5:three"), got.toString());
             }
-        } finally {
-            PosixMessageQueue.unlink(name);
-        }
+        });
     }
 
     @Test
     void aReceiverKilledWhileBlockedLeavesTheQueueUntouched() throws Exception {
-        String name = NAMES.next();
-        try (PosixMessageQueue queue = PosixMessageQueue.create(name, MqAttributes.of(4, 64))) {
+        NAMES.withQueue(MqAttributes.of(4, 64), queue -> {
+            String name = queue.name();
             ChildJvm receiver = child("recv", name, "1");
             receiver.awaitLine("RECEIVING", LINE);
-            Thread.sleep(200); // let it block in ppoll
+            Thread.sleep(200); // let it block
             receiver.kill();
             assertTrue(queue.offer(bytes("kept"), 4));
             assertEquals("4:kept", text(queue.poll()));
-        } finally {
-            PosixMessageQueue.unlink(name);
-        }
+        });
     }
 
     @Test

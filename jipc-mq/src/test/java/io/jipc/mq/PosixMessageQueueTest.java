@@ -7,11 +7,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -77,17 +81,6 @@ class PosixMessageQueueTest {
     }
 
     @Test
-    void timedVariantsGiveUpAfterTheirTimeout() throws InterruptedException {
-        try (PosixMessageQueue queue = fresh(1, 16)) {
-            assertNull(queue.poll(Duration.ofMillis(20)));
-            assertTrue(queue.offer(bytes("x"), 3, Duration.ofMillis(20)));
-            assertFalse(queue.offer(bytes("y"), 3, Duration.ofMillis(20)));
-            assertFalse(queue.offer(bytes("y"), Duration.ofSeconds(-1)));
-            assertEquals("x", text(queue.poll(Duration.ZERO)));
-        }
-    }
-
-    @Test
     void messagesKeepTheirBoundariesAndBytesEmptyAndFullSizeIncluded() throws InterruptedException {
         try (PosixMessageQueue queue = fresh(4, 300)) {
             byte[] full = new byte[300];
@@ -105,75 +98,97 @@ class PosixMessageQueueTest {
         }
     }
 
-    @Test
-    void putWaitsForRoomAndTakeWaitsForAMessage() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Blocked.Kind.class)
+    void putWaitsForRoomAndTakeWaitsForAMessage(Blocked.Kind kind) throws Exception {
         try (PosixMessageQueue queue = fresh(1, 16)) {
             queue.put(bytes("first"));
-            CompletableFuture<Void> blockedPut = CompletableFuture.runAsync(() -> {
-                try {
-                    queue.put(bytes("second"), 9);
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            }, r -> Thread.ofPlatform().start(r));
-            assertEquals("first", text(queue.take()));
-            blockedPut.get(SAFETY.toSeconds(), TimeUnit.SECONDS);
-            CompletableFuture<MqMessage> blockedTake = new CompletableFuture<>();
-            queue.take(); // "second"
-            Thread taker = Thread.ofPlatform().start(() -> {
-                try {
-                    blockedTake.complete(queue.take());
-                } catch (Throwable t) {
-                    blockedTake.completeExceptionally(t);
-                }
+            Blocked<Boolean> put = Blocked.start(kind, () -> {
+                queue.put(bytes("second"), 9);
+                return true;
             });
+            assertFalse(put.isDone(), "put() returned although the queue was full");
+            assertEquals("first", text(queue.take()));
+            assertEquals(true, put.outcome());
+            assertEquals(9, queue.take().priority());
+
+            Blocked<MqMessage> take = Blocked.start(kind, queue::take);
+            assertFalse(take.isDone(), "take() returned although the queue was empty");
             queue.put(bytes("third"), 4);
-            MqMessage third = blockedTake.get(SAFETY.toSeconds(), TimeUnit.SECONDS);
+            MqMessage third = (MqMessage) take.outcome();
             assertEquals("third", text(third));
             assertEquals(4, third.priority());
-            taker.join();
         }
     }
 
-    @Test
-    void aBlockedTakeEndsWithInterruptedExceptionWhenInterrupted() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Blocked.Kind.class)
+    void aBlockedCallEndsWithInterruptedExceptionWhenInterrupted(Blocked.Kind kind) throws Exception {
         try (PosixMessageQueue queue = fresh(1, 16)) {
-            AtomicReference<Throwable> outcome = new AtomicReference<>();
-            Thread taker = Thread.ofPlatform().start(() -> {
-                try {
-                    queue.take();
-                } catch (Throwable t) {
-                    outcome.set(t);
-                }
+            Blocked<MqMessage> take = Blocked.start(kind, queue::take);
+            take.interrupt();
+            assertInstanceOf(InterruptedException.class, take.outcome());
+            queue.put(bytes("fills it"));
+            Blocked<MqMessage> put = Blocked.start(kind, () -> {
+                queue.put(bytes("no room"));
+                return null;
             });
-            awaitBlocked(taker);
-            taker.interrupt();
-            taker.join(SAFETY.toMillis());
-            assertFalse(taker.isAlive(), "take() did not notice the interrupt");
-            assertInstanceOf(InterruptedException.class, outcome.get());
+            put.interrupt();
+            assertInstanceOf(InterruptedException.class, put.outcome());
         }
     }
 
-    @Test
-    void closeFromAnotherThreadEndsBlockedCallsWithClosedException() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Blocked.Kind.class)
+    void closeFromAnotherThreadEndsBlockedCallsWithClosedException(Blocked.Kind kind) throws Exception {
         PosixMessageQueue queue = fresh(1, 16);
         queue.put(bytes("fills it"));
-        CompletableFuture<Object> putter = new CompletableFuture<>();
-        Thread a = Thread.ofPlatform().start(() -> {
-            try {
-                queue.put(bytes("no room"));
-                putter.complete("sent");
-            } catch (Throwable t) {
-                putter.complete(t);
-            }
+        Blocked<Void> put = Blocked.start(kind, () -> {
+            queue.put(bytes("no room"));
+            return null;
         });
-        awaitBlocked(a);
+        PosixMessageQueue.unlink(queue.name());
         queue.close();
-        assertInstanceOf(ClosedException.class, putter.get(SAFETY.toSeconds(), TimeUnit.SECONDS));
+        assertInstanceOf(ClosedException.class, put.outcome());
         assertThrows(ClosedException.class, queue::poll);
         assertTrue(queue.isClosed());
         queue.close(); // idempotent
-        a.join();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Blocked.Kind.class)
+    void timedCallsOnAnyThreadGiveUpAfterTheirTimeout(Blocked.Kind kind) throws Exception {
+        try (PosixMessageQueue queue = fresh(1, 16)) {
+            assertNull(Blocked.start(kind, () -> queue.poll(Duration.ofMillis(30))).outcome());
+            assertEquals(true, Blocked.start(kind, () -> queue.offer(bytes("x"), 3, Duration.ofMillis(30))).outcome());
+            assertEquals(false, Blocked.start(kind, () -> queue.offer(bytes("y"), 2, Duration.ofMillis(30))).outcome());
+            assertFalse(queue.offer(bytes("y"), Duration.ofSeconds(-1)), "a negative timeout is no wait");
+            assertEquals("x", text(queue.poll(Duration.ZERO)));
+        }
+    }
+
+    @Test
+    void manyMoreBlockedVirtualTakersThanCarriersLeaveRoomForASender() throws Exception {
+        int takers = Runtime.getRuntime().availableProcessors() * 8 + 8;
+        try (PosixMessageQueue queue = fresh(4, 16)) {
+            List<Blocked<MqMessage>> blocked = new ArrayList<>();
+            for (int i = 0; i < takers; i++) {
+                blocked.add(Blocked.start(Blocked.Kind.VIRTUAL, queue::take));
+            }
+            // were their carriers pinned in the kernel, this virtual sender could never run
+            Blocked<Void> sender = Blocked.start(Blocked.Kind.VIRTUAL, () -> {
+                for (int i = 0; i < takers; i++) {
+                    queue.put(bytes("m" + i), i % 7);
+                }
+                return null;
+            });
+            assertNull(sender.outcome());
+            Set<String> received = new HashSet<>();
+            for (Blocked<MqMessage> b : blocked) {
+                received.add(text((MqMessage) b.outcome()));
+            }
+            assertEquals(takers, received.size());
+        }
     }
 
     @Test
@@ -285,9 +300,4 @@ class PosixMessageQueueTest {
         assertTrue(subscription.failure().isEmpty());
     }
 
-    /** Waits until {@code thread} is blocked (waiting in the kernel shows as RUNNABLE, so give it a moment). */
-    private static void awaitBlocked(Thread thread) throws InterruptedException {
-        Thread.sleep(200);
-        assertTrue(thread.isAlive());
-    }
 }

@@ -29,6 +29,21 @@ final class QueueNames implements AfterAllCallback {
         return name;
     }
 
+    /** What a test does with a queue. */
+    interface QueueUse {
+        void accept(PosixMessageQueue queue) throws Exception;
+    }
+
+    /** Creates a queue with a fresh name, hands it to {@code use}, then closes and unlinks it. */
+    void withQueue(MqAttributes attributes, QueueUse use) throws Exception {
+        String name = next();
+        try (PosixMessageQueue queue = PosixMessageQueue.create(name, attributes)) {
+            use.accept(queue);
+        } finally {
+            PosixMessageQueue.unlink(name);
+        }
+    }
+
     @Override
     public void afterAll(ExtensionContext context) {
         List<String> left;

@@ -11,16 +11,19 @@ import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The waits of virtual threads on one queue handle. A virtual thread must not wait in a system call
- * (it would pin its carrier, and a few such waits starve every other virtual thread), so it parks,
- * and one platform thread per handle (started on the first such wait, alive until the handle is
+ * The threads waiting for one queue handle to become ready. No waiting thread sleeps in a system
+ * call: a virtual thread there would pin its carrier (a few such waits starve every other virtual
+ * thread), and {@link Thread#interrupt()} cannot reach any thread inside one. Each waiter parks
+ * instead, and one platform thread per handle (started on the first wait, alive until the handle is
  * closed) waits in {@code ppoll(2)} on everybody's behalf: for the union of the events the parked
- * threads wait for, the handle's close event descriptor and a wake event descriptor that a new
+ * threads wait for, the handle's close event descriptor, and a wake event descriptor that a new
  * waiter signals so that its events are polled too. When the queue becomes ready the matching
  * waiters are unparked and forgotten; each retries its operation and registers again if another
  * receiver (or sender) was faster. A parked thread sees an interrupt and its deadline by itself.
  */
-final class VirtualWaiters {
+final class QueueWaiters {
+    /** Deadline of a wait without a time limit. */
+    static final long FOREVER = Long.MAX_VALUE;
     private static final short TROUBLE = Readiness.POLLERR | Readiness.POLLHUP | Readiness.POLLNVAL;
 
     private final int mqd;
@@ -33,7 +36,7 @@ final class VirtualWaiters {
     private Thread poller;
     private int wakeFd = -1;
 
-    VirtualWaiters(int mqd, int closeFd, String name, UseCount uses) {
+    QueueWaiters(int mqd, int closeFd, String name, UseCount uses) {
         this.mqd = mqd;
         this.closeFd = closeFd;
         this.name = name;
@@ -51,7 +54,7 @@ final class VirtualWaiters {
     }
 
     /**
-     * Parks the calling virtual thread until the queue may be ready for {@code events}, the handle is
+     * Parks the calling thread until the queue may be ready for {@code events}, the handle is
      * closed, the deadline passes or an interrupt; spurious returns are possible.
      *
      * @throws InterruptedException if the thread is interrupted
@@ -71,7 +74,7 @@ final class VirtualWaiters {
                 if (Thread.interrupted()) {
                     throw new InterruptedException();
                 }
-                if (deadlineNanos == ReadyWait.FOREVER) {
+                if (deadlineNanos == FOREVER) {
                     LockSupport.park(this);
                 } else {
                     long left = deadlineNanos - System.nanoTime();
@@ -99,7 +102,7 @@ final class VirtualWaiters {
             uses.exit();
             throw e;
         }
-        poller = Thread.ofPlatform().daemon().name("jipc-mq-virtual-waits " + name).start(this::poll);
+        poller = Thread.ofPlatform().daemon().name("jipc-mq-waits " + name).start(this::poll);
     }
 
     private void poll() {
