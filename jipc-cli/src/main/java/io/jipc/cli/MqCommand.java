@@ -1,6 +1,7 @@
 package io.jipc.cli;
 
 import io.jipc.JipcException;
+import io.jipc.mq.MqAccess;
 import io.jipc.mq.MqAttributes;
 import io.jipc.mq.MqLimits;
 import io.jipc.mq.PosixMessageQueue;
@@ -19,26 +20,34 @@ import java.util.concurrent.Callable;
         subcommands = {MqCommand.Create.class, MqCommand.Info.class, MqCommand.Unlink.class, MqCommand.Limits.class})
 final class MqCommand {
 
-    /** Runs {@code action}, turning a bad name into a usage error and a failure into one line and exit code 1. */
-    private static int guarded(CommandSpec spec, Callable<Integer> action) throws Exception {
-        try {
-            return action.call();
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-        } catch (JipcException e) {
-            return TransferOptions.fail(spec, e.getMessage());
+    /**
+     * A command on one queue: a bad name (or other argument) is a usage error, a failure one line on
+     * standard error and exit code 1.
+     */
+    abstract static class OnQueue implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "NAME", description = "the queue, e.g. /orders")
+        String name;
+
+        abstract int run();
+
+        @Override
+        public Integer call() {
+            try {
+                return run();
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            } catch (JipcException e) {
+                return TransferOptions.fail(spec, e.getMessage());
+            }
         }
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = "Create a queue; fails if it exists. The default attributes are the kernel's (fs.mqueue.msg_default, msgsize_default).")
-    static final class Create implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Parameters(index = "0", paramLabel = "NAME", description = "e.g. /orders")
-        String name;
-
+    static final class Create extends OnQueue {
         @Option(names = "--max-messages", paramLabel = "N", description = "capacity in messages")
         Integer maxMessages;
 
@@ -49,57 +58,40 @@ final class MqCommand {
         String mode = "0600";
 
         @Override
-        public Integer call() throws Exception {
-            return guarded(spec, () -> {
-                MqAttributes defaults = MqAttributes.kernelDefaults();
-                MqAttributes attributes = MqAttributes.of(maxMessages != null ? maxMessages : defaults.maxMessages(),
-                        messageSize != null ? messageSize : defaults.maxMessageSize());
-                try (PosixMessageQueue queue = PosixMessageQueue.create(name, attributes, Integer.parseInt(mode, 8))) {
-                    System.out.println("created " + queue);
-                }
-                return 0;
-            });
+        int run() {
+            MqAttributes defaults = MqAttributes.kernelDefaults();
+            MqAttributes attributes = MqAttributes.of(maxMessages != null ? maxMessages : defaults.maxMessages(),
+                    messageSize != null ? messageSize : defaults.maxMessageSize());
+            try (PosixMessageQueue queue = PosixMessageQueue.create(name, attributes, Integer.parseInt(mode, 8))) {
+                System.out.println("created " + queue);
+            }
+            return 0;
         }
     }
 
     @Command(name = "info", mixinStandardHelpOptions = true, description = "Show a queue's attributes and depth.")
-    static final class Info implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Parameters(index = "0", paramLabel = "NAME")
-        String name;
-
+    static final class Info extends OnQueue {
         @Override
-        public Integer call() throws Exception {
-            return guarded(spec, () -> {
-                try (PosixMessageQueue queue = PosixMessageQueue.open(name, io.jipc.mq.MqAccess.SEND)) {
-                    MqAttributes a = queue.attributes();
-                    System.out.println(name);
-                    System.out.println("  max messages:  " + a.maxMessages());
-                    System.out.println("  message size:  " + a.maxMessageSize() + " bytes");
-                    System.out.println("  messages now:  " + a.currentMessages());
-                    System.out.println("  accounted:     " + MqLimits.accountedBytes(a.maxMessages(), a.maxMessageSize())
-                            + " bytes of the creator's RLIMIT_MSGQUEUE");
-                }
-                return 0;
-            });
+        int run() {
+            try (PosixMessageQueue queue = PosixMessageQueue.open(name, MqAccess.SEND)) {
+                MqAttributes a = queue.attributes();
+                System.out.println(name);
+                System.out.println("  max messages:  " + a.maxMessages());
+                System.out.println("  message size:  " + a.maxMessageSize() + " bytes");
+                System.out.println("  messages now:  " + a.currentMessages());
+                System.out.println("  accounted:     " + MqLimits.accountedBytes(a.maxMessages(), a.maxMessageSize())
+                        + " bytes of the creator's RLIMIT_MSGQUEUE");
+            }
+            return 0;
         }
     }
 
     @Command(name = "unlink", mixinStandardHelpOptions = true,
             description = "Remove a queue's name; open handles keep working until closed.")
-    static final class Unlink implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Parameters(index = "0", paramLabel = "NAME")
-        String name;
-
+    static final class Unlink extends OnQueue {
         @Override
-        public Integer call() throws Exception {
-            return guarded(spec, () -> PosixMessageQueue.unlink(name) ? 0
-                    : TransferOptions.fail(spec, "no POSIX message queue " + name));
+        int run() {
+            return PosixMessageQueue.unlink(name) ? 0 : TransferOptions.fail(spec, "no POSIX message queue " + name);
         }
     }
 

@@ -7,7 +7,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
@@ -24,9 +23,6 @@ final class RecvCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "URI", description = "e.g. mq:/orders or mailbox:orders")
-    String uri;
-
     @Option(names = {"-n", "--count"}, paramLabel = "N",
             description = "stop after N messages (default: 1); 0: go on forever, or with --nonblock until the object is empty")
     long count = 1;
@@ -42,16 +38,16 @@ final class RecvCommand implements Callable<Integer> {
         if (count < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--count must not be negative: " + count);
         }
-        Wait wait = options.waitFor(spec);
+        Wait wait = options.waitFor();
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
-        return options.withEndpoint(spec, uri, endpoint -> {
+        return options.withEndpoint(endpoint -> {
             for (long received = 0; count == 0 || received < count; received++) {
                 Message message = endpoint.receive(wait);
                 if (message == null) {
                     if (count == 0 && wait.isNone()) {
                         return 0; // drained
                     }
-                    return TransferOptions.fail(spec, "no message in " + uri + " (waited " + wait + "); "
+                    return options.fail("no message in " + options.uri + " (waited " + wait + "); "
                             + received + " received");
                 }
                 String text = new String(message.payload(), StandardCharsets.UTF_8);

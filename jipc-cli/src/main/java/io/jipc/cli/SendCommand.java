@@ -3,10 +3,8 @@ package io.jipc.cli;
 import io.jipc.cli.endpoint.Wait;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -22,12 +20,6 @@ import java.util.concurrent.Callable;
                 + "attributes unless --no-create. Exit code 1 if a message was not sent (no room in time, no such "
                 + "object, an error), 2 on bad usage.")
 final class SendCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "URI", description = "e.g. mq:/orders or mailbox:orders")
-    String uri;
-
     @Parameters(index = "1..*", paramLabel = "MESSAGE", description = "messages; none: read lines from standard input")
     List<String> messages;
 
@@ -40,14 +32,14 @@ final class SendCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        Wait wait = options.waitFor(spec);
-        return options.withEndpoint(spec, uri, endpoint -> {
+        Wait wait = options.waitFor();
+        return options.withEndpoint(endpoint -> {
             Iterator<String> it = messages != null ? messages.iterator()
                     : new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).lines().iterator();
             int sent = 0;
             while (it.hasNext()) {
                 if (!endpoint.send(it.next().getBytes(StandardCharsets.UTF_8), priority, wait)) {
-                    return TransferOptions.fail(spec, "no room in " + uri + " (waited " + wait + "); "
+                    return options.fail("no room in " + options.uri + " (waited " + wait + "); "
                             + sent + " message(s) sent");
                 }
                 sent++;

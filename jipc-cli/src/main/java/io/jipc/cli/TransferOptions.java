@@ -8,12 +8,20 @@ import io.jipc.cli.endpoint.Wait;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * The options {@code send} and {@code recv} share (a picocli mixin): how long to wait, whether to
  * create a missing object, and how failures become exit codes (1: not done, 2: bad usage).
  */
 final class TransferOptions {
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "URI", description = "the object, e.g. mq:/orders or mailbox:orders")
+    String uri;
+
     @Option(names = "--timeout", paramLabel = "D",
             description = "wait at most this long for each message (or room), e.g. 500ms, 5s (default: no limit)")
     String timeout;
@@ -25,7 +33,7 @@ final class TransferOptions {
     boolean noCreate;
 
     /** The wait the options ask for. */
-    Wait waitFor(CommandSpec spec) {
+    Wait waitFor() {
         if (nonblock && timeout != null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--nonblock and --timeout exclude each other");
         }
@@ -45,18 +53,23 @@ final class TransferOptions {
     }
 
     /**
-     * Opens {@code uri} and runs {@code action} on it. A malformed URI or argument (an
+     * Opens the URI and runs {@code action} on it. A malformed URI or argument (an
      * {@link IllegalArgumentException}) is a usage error (exit code 2); a failure of the object (no
      * such object, a limit, an errno) is reported in one line with exit code 1.
      */
-    int withEndpoint(CommandSpec spec, String uri, EndpointAction action) throws InterruptedException {
+    int withEndpoint(EndpointAction action) throws InterruptedException {
         try (MessageEndpoint endpoint = Endpoints.open(uri, !noCreate)) {
             return action.run(endpoint);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e, null, uri);
         } catch (JipcException e) {
-            return fail(spec, e.getMessage());
+            return fail(e.getMessage());
         }
+    }
+
+    /** Prints {@code jipc <command>: message} on standard error and returns exit code 1. */
+    int fail(String message) {
+        return fail(spec, message);
     }
 
     /** Prints {@code jipc <command>: message} on standard error and returns exit code 1. */

@@ -51,6 +51,20 @@ class SendRecvCommandTest {
     private record Run(int exit, String out, String err) {
     }
 
+    private interface QueueUse {
+        void accept(String name, PosixMessageQueue queue) throws Exception;
+    }
+
+    /** Creates a queue for a test, and unlinks it whatever happens. */
+    private void withQueue(MqAttributes attributes, QueueUse use) throws Exception {
+        String name = queue();
+        try (PosixMessageQueue queue = PosixMessageQueue.create(name, attributes)) {
+            use.accept(name, queue);
+        } finally {
+            PosixMessageQueue.unlink(name);
+        }
+    }
+
     private static Run jipcWithInput(String stdin, String... args) {
         PrintStream out = System.out;
         PrintStream err = System.err;
@@ -89,9 +103,8 @@ class SendRecvCommandTest {
     }
 
     @Test
-    void nonblockAndTimeoutGiveUpWithExitCodeOne() {
-        String name = queue();
-        try (PosixMessageQueue ignored = PosixMessageQueue.create(name, MqAttributes.of(1, 16))) {
+    void nonblockAndTimeoutGiveUpWithExitCodeOne() throws Exception {
+        withQueue(MqAttributes.of(1, 16), (name, ignored) -> {
             Run empty = jipc("recv", "mq:" + name, "--nonblock");
             assertEquals(1, empty.exit());
             assertTrue(empty.err().contains("no message in mq:" + name + " (waited not at all); 0 received"), empty.err());
@@ -101,9 +114,7 @@ class SendRecvCommandTest {
             assertTrue(full.err().contains("no room in mq:" + name + " (waited not at all); 1 message(s) sent"), full.err());
             assertEquals(1, jipc("send", "mq:" + name, "--timeout", "50ms", "still no room").exit());
             assertEquals(new Run(0, "fits\n", ""), jipc("recv", "mq:" + name, "-n", "0", "--nonblock"));
-        } finally {
-            PosixMessageQueue.unlink(name);
-        }
+        });
     }
 
     @Test
@@ -119,28 +130,22 @@ class SendRecvCommandTest {
     }
 
     @Test
-    void aTooLongMessageIsRefusedWithTheSizes() {
-        String name = queue();
-        try (PosixMessageQueue ignored = PosixMessageQueue.create(name, MqAttributes.of(1, 4))) {
+    void aTooLongMessageIsRefusedWithTheSizes() throws Exception {
+        withQueue(MqAttributes.of(1, 4), (name, ignored) -> {
             Run run = jipc("send", "mq:" + name, "12345");
             assertEquals(1, run.exit());
             assertTrue(run.err().contains("a message of 5 bytes is longer than the 4 bytes"), run.err());
-        } finally {
-            PosixMessageQueue.unlink(name);
-        }
+        });
     }
 
     @Test
-    void bytesThatAreNotUtf8ArePrintedWithReplacementCharacters() throws InterruptedException {
-        String name = queue();
-        try (PosixMessageQueue queue = PosixMessageQueue.create(name, MqAttributes.of(2, 8))) {
+    void bytesThatAreNotUtf8ArePrintedWithReplacementCharacters() throws Exception {
+        withQueue(MqAttributes.of(2, 8), (name, queue) -> {
             queue.put(new byte[] {'a', (byte) 0xff, (byte) 0xc3, 'b'}, 3);
             queue.put(new byte[] {(byte) 0xe2, (byte) 0x82}, 1); // a truncated sequence at the end
             Run run = jipc("recv", "mq:" + name, "-n", "2", "--show-priority");
             assertEquals(new Run(0, "3\ta\ufffd\ufffdb\n1\t\ufffd\n", ""), run);
-        } finally {
-            PosixMessageQueue.unlink(name);
-        }
+        });
     }
 
     @Test

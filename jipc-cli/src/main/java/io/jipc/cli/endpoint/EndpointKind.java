@@ -6,11 +6,13 @@ package io.jipc.cli.endpoint;
  */
 public interface EndpointKind {
 
-    /** The URI scheme, e.g. {@code "mq"}. */
-    String scheme();
-
-    /** An example URI for help texts and errors, e.g. {@code "mq:/orders"}. */
+    /** An example URI for help texts and errors, e.g. {@code "mq:/orders"}; its scheme is this kind's. */
     String example();
+
+    /** The URI scheme, e.g. {@code "mq"}. */
+    default String scheme() {
+        return example().substring(0, example().indexOf(':'));
+    }
 
     /**
      * Opens the object at {@code address} (the URI without its scheme).

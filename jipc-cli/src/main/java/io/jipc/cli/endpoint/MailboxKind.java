@@ -8,11 +8,6 @@ import io.jipc.mailbox.MailboxOptions;
 final class MailboxKind implements EndpointKind {
 
     @Override
-    public String scheme() {
-        return "mailbox";
-    }
-
-    @Override
     public String example() {
         return "mailbox:orders";
     }

@@ -12,11 +12,6 @@ import io.jipc.mq.PosixMessageQueue;
 final class MqKind implements EndpointKind {
 
     @Override
-    public String scheme() {
-        return "mq";
-    }
-
-    @Override
     public String example() {
         return "mq:/orders";
     }
