@@ -436,10 +436,8 @@ public final class PosixMessageQueue implements AutoCloseable {
     /**
      * Receives every message that arrives from now on and hands it to {@code listener}, on a virtual
      * thread of the subscription, one at a time, until the subscription or this handle is closed.
-     * A platform thread of the subscription waits in {@code ppoll} for the queue to become readable
-     * (no CPU is used while it is empty); the virtual thread then takes messages with
-     * {@link #poll()} until the queue is empty. Other receivers of the queue (in this or other
-     * processes) compete for the messages as usual.
+     * The thread waits parked while the queue is empty (no CPU is used); other receivers of the
+     * queue, in this or other processes, compete for the messages as usual.
      */
     public MqSubscription subscribe(MqListener listener) {
         Objects.requireNonNull(listener, "listener");
@@ -450,23 +448,6 @@ public final class PosixMessageQueue implements AutoCloseable {
             subscriptions.add(subscription);
             subscription.start();
             return subscription;
-        } finally {
-            uses.exit();
-        }
-    }
-
-    /** Waits until the queue is readable or the handle closed; used by {@link MqSubscription}. */
-    boolean awaitReadable(int stopFd) {
-        if (!uses.enter()) {
-            return false;
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment set = Readiness.pollSet(arena, 3);
-            Readiness.set(set, 0, mqd, Readiness.POLLIN);
-            Readiness.set(set, 1, closeFd, Readiness.POLLIN);
-            Readiness.set(set, 2, stopFd, Readiness.POLLIN);
-            Readiness.poll(set, -1, name);
-            return (Readiness.ready(set, 1) | Readiness.ready(set, 2)) == 0;
         } finally {
             uses.exit();
         }
