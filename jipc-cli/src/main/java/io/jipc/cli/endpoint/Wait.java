@@ -28,6 +28,10 @@ public record Wait(Duration limit) {
 
     @Override
     public String toString() {
-        return isForever() ? "forever" : isNone() ? "not at all" : "at most " + limit;
+        if (isForever() || isNone()) {
+            return isForever() ? "forever" : "not at all";
+        }
+        long millis = limit.toMillis();
+        return "at most " + (millis % 1000 != 0 ? millis + "ms" : millis / 1000 + "s");
     }
 }
