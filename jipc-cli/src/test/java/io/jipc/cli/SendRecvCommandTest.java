@@ -108,7 +108,9 @@ class SendRecvCommandTest {
             Run empty = jipc("recv", "mq:" + name, "--nonblock");
             assertEquals(1, empty.exit());
             assertTrue(empty.err().contains("no message in mq:" + name + " (waited not at all); 0 received"), empty.err());
-            assertEquals(1, jipc("recv", "mq:" + name, "--timeout", "50ms").exit());
+            Run timedOut = jipc("recv", "mq:" + name, "--timeout", "50ms");
+            assertEquals(1, timedOut.exit());
+            assertTrue(timedOut.err().contains("(waited at most 50ms)"), timedOut.err());
             Run full = jipc("send", "mq:" + name, "--nonblock", "fits", "does not fit");
             assertEquals(1, full.exit());
             assertTrue(full.err().contains("no room in mq:" + name + " (waited not at all); 1 message(s) sent"), full.err());
