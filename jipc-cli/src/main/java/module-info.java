@@ -1,6 +1,7 @@
 /** The {@code jipc} command line tool. */
 module io.jipc.cli {
     requires io.jipc.core;
+    requires io.jipc.mq;
     requires io.jipc.segment;
     requires io.jipc.signals;
     requires io.jipc.filelock;

@@ -71,6 +71,7 @@ class LauncherTest {
         assertTrue(version.contains("Java 25") || version.matches("(?s).*Java 2[5-9].*"), version);
         String help = jipc(0, "--help");
         assertTrue(help.contains("bench") && help.contains("mailbox"), help);
+        assertTrue(help.contains("send") && help.contains("recv") && help.contains("mq"), help);
     }
 
     @Test
@@ -85,6 +86,22 @@ class LauncherTest {
         jipc(0, "mailbox", "destroy", "shell");
         String missing = jipc(1, "mailbox", "destroy", "shell");
         assertTrue(missing.contains("no mailbox 'shell'"), missing);
+    }
+
+    @Test
+    void sendAndRecvDriveAPosixQueueWithPrioritiesFromTheShell() throws Exception {
+        String queue = "mq:/jipc-launcher-test-" + ProcessHandle.current().pid();
+        try {
+            jipc(0, "send", queue, "plain");
+            jipc(0, "send", queue, "--priority", "9", "urgent");
+            assertEquals("9\turgent\n0\tplain\n", jipc(0, "recv", queue, "--count", "2", "--show-priority"));
+            String empty = jipc(1, "recv", queue, "--nonblock");
+            assertTrue(empty.contains("no message in " + queue), empty);
+        } finally {
+            jipc(0, "mq", "unlink", queue.substring("mq:".length()));
+        }
+        String missing = jipc(1, "recv", queue, "--no-create", "--nonblock");
+        assertTrue(missing.contains("no POSIX message queue"), missing);
     }
 
     @Test

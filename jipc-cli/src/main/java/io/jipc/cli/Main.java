@@ -8,7 +8,12 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = {"Interprocess communication for the JVM: drive and measure every IPC mechanism.", ""},
-        subcommands = {BenchCommand.class, MailboxCommand.class, SignalCommand.class, FileLockCommand.class,
+        subcommands = {BenchCommand.class, MailboxCommand.class,
+                SendCommand.class,
+                RecvCommand.class,
+                MqCommand.class,
+                SignalCommand.class,
+                FileLockCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -1,0 +1,60 @@
+package io.jipc.cli;
+
+import io.jipc.cli.endpoint.Message;
+import io.jipc.cli.endpoint.Wait;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+
+/** {@code jipc recv URI}: receives messages from any object that carries them and prints one per line. */
+@Command(name = "recv", mixinStandardHelpOptions = true,
+        description = "Receive messages from the object the URI names (mailbox:NAME or mq:/NAME, see docs/uris.md) and "
+                + "print each on its own line (UTF-8); from a POSIX queue the highest priority comes first. A "
+                + "missing object is created with default attributes unless --no-create. Exit code 1 if fewer than "
+                + "--count messages came (none in time, no such object, an error), 2 on bad usage.")
+final class RecvCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-n", "--count"}, paramLabel = "N",
+            description = "stop after N messages (default: 1); 0: go on forever, or with --nonblock until the object is empty")
+    long count = 1;
+
+    @Option(names = "--show-priority", description = "print each message as PRIORITY<TAB>MESSAGE")
+    boolean showPriority;
+
+    @Mixin
+    TransferOptions options;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (count < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--count must not be negative: " + count);
+        }
+        Wait wait = options.waitFor();
+        PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
+        return options.withEndpoint(endpoint -> {
+            for (long received = 0; count == 0 || received < count; received++) {
+                Message message = endpoint.receive(wait);
+                if (message == null) {
+                    if (count == 0 && wait.isNone()) {
+                        return 0; // drained
+                    }
+                    return options.fail("no message in " + options.uri + " (waited " + wait + "); "
+                            + received + " received");
+                }
+                String text = new String(message.payload(), StandardCharsets.UTF_8);
+                out.println(showPriority ? message.priority() + "\t" + text : text);
+                out.flush();
+            }
+            return 0;
+        });
+    }
+}

@@ -1,0 +1,50 @@
+package io.jipc.cli;
+
+import io.jipc.cli.endpoint.Wait;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code jipc send URI [MESSAGE...]}: sends messages to any object that carries them. */
+@Command(name = "send", mixinStandardHelpOptions = true,
+        description = "Send each MESSAGE (or each line of standard input) as one message (UTF-8) to the object the URI "
+                + "names: mailbox:NAME or mq:/NAME (see docs/uris.md). A missing object is created with default "
+                + "attributes unless --no-create. Exit code 1 if a message was not sent (no room in time, no such "
+                + "object, an error), 2 on bad usage.")
+final class SendCommand implements Callable<Integer> {
+    @Parameters(index = "1..*", paramLabel = "MESSAGE", description = "messages; none: read lines from standard input")
+    List<String> messages;
+
+    @Option(names = "--priority", paramLabel = "P",
+            description = "priority of the messages, 0 (default, lowest) to 32767; POSIX queues only")
+    int priority;
+
+    @Mixin
+    TransferOptions options;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Wait wait = options.waitFor();
+        return options.withEndpoint(endpoint -> {
+            Iterator<String> it = messages != null ? messages.iterator()
+                    : new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).lines().iterator();
+            int sent = 0;
+            while (it.hasNext()) {
+                if (!endpoint.send(it.next().getBytes(StandardCharsets.UTF_8), priority, wait)) {
+                    return options.fail("no room in " + options.uri + " (waited " + wait + "); "
+                            + sent + " message(s) sent");
+                }
+                sent++;
+            }
+            return 0;
+        });
+    }
+}

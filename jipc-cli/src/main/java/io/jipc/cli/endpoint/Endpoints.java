@@ -1,0 +1,40 @@
+package io.jipc.cli.endpoint;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Opens the object a URI names, through the {@link EndpointKind} of its scheme. */
+public final class Endpoints {
+    /** Every kind the commands know, one line each. */
+    static final List<EndpointKind> KINDS = List.of(
+            new MailboxKind(),
+            new MqKind());
+
+    private Endpoints() {
+    }
+
+    /**
+     * Opens {@code uri}.
+     *
+     * @throws IllegalArgumentException   if the URI or its scheme is unknown or its address invalid
+     * @throws EndpointNotFoundException if the object does not exist and {@code create} is false
+     */
+    public static MessageEndpoint open(String uri, boolean create) {
+        ObjectUri parsed = ObjectUri.parse(uri);
+        return kind(parsed.scheme()).open(parsed.address(), create);
+    }
+
+    static EndpointKind kind(String scheme) {
+        for (EndpointKind kind : KINDS) {
+            if (kind.scheme().equals(scheme)) {
+                return kind;
+            }
+        }
+        throw new IllegalArgumentException("unknown kind '" + scheme + ":'; known: " + examples());
+    }
+
+    /** One example URI per kind, e.g. {@code "mailbox:orders, mq:/orders"}. */
+    public static String examples() {
+        return KINDS.stream().map(EndpointKind::example).collect(Collectors.joining(", "));
+    }
+}

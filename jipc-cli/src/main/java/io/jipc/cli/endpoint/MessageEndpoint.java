@@ -1,0 +1,23 @@
+package io.jipc.cli.endpoint;
+
+/**
+ * An open object that carries messages (a mailbox, a POSIX queue, a FIFO, ...), behind the verbs
+ * the {@code send} and {@code recv} commands need. Closing releases this process's handle; the
+ * object itself stays.
+ */
+public interface MessageEndpoint extends AutoCloseable {
+
+    /**
+     * Sends {@code payload} with {@code priority}, waiting as {@code wait} allows.
+     *
+     * @return false if there was no room in that time
+     * @throws IllegalArgumentException if the kind has no priorities and {@code priority} is not 0
+     */
+    boolean send(byte[] payload, int priority, Wait wait) throws InterruptedException;
+
+    /** Receives one message, waiting as {@code wait} allows; null if none came in that time. */
+    Message receive(Wait wait) throws InterruptedException;
+
+    @Override
+    void close();
+}

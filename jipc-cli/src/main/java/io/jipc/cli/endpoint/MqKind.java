@@ -1,0 +1,54 @@
+package io.jipc.cli.endpoint;
+
+import io.jipc.mq.MqAttributes;
+import io.jipc.mq.MqMessage;
+import io.jipc.mq.MqNotFoundException;
+import io.jipc.mq.PosixMessageQueue;
+
+/**
+ * {@code mq:/NAME}: a POSIX message queue of the kernel ({@link PosixMessageQueue}); {@code mq:NAME}
+ * means the same. A missing queue is created with the kernel's default attributes.
+ */
+final class MqKind implements EndpointKind {
+
+    @Override
+    public String example() {
+        return "mq:/orders";
+    }
+
+    @Override
+    public MessageEndpoint open(String address, boolean create) {
+        String name = PosixMessageQueue.checkName(address.startsWith("/") ? address : "/" + address);
+        PosixMessageQueue queue;
+        try {
+            queue = create ? PosixMessageQueue.openOrCreate(name, MqAttributes.kernelDefaults())
+                    : PosixMessageQueue.open(name);
+        } catch (MqNotFoundException e) {
+            throw new EndpointNotFoundException("no POSIX message queue " + name, e);
+        }
+        return new QueueEndpoint(queue);
+    }
+
+    private record QueueEndpoint(PosixMessageQueue queue) implements MessageEndpoint {
+
+        @Override
+        public boolean send(byte[] payload, int priority, Wait wait) throws InterruptedException {
+            if (wait.isForever()) {
+                queue.put(payload, priority);
+                return true;
+            }
+            return wait.isNone() ? queue.offer(payload, priority) : queue.offer(payload, priority, wait.limit());
+        }
+
+        @Override
+        public Message receive(Wait wait) throws InterruptedException {
+            MqMessage m = wait.isForever() ? queue.take() : wait.isNone() ? queue.poll() : queue.poll(wait.limit());
+            return m == null ? null : new Message(m.payload(), m.priority());
+        }
+
+        @Override
+        public void close() {
+            queue.close();
+        }
+    }
+}

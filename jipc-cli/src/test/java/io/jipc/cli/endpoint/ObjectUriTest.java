@@ -1,0 +1,39 @@
+package io.jipc.cli.endpoint;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ObjectUriTest {
+
+    @ParameterizedTest
+    @CsvSource({
+        "mq:/orders, mq, /orders",
+        "MQ:/orders, mq, /orders",
+        "mailbox:orders, mailbox, orders",
+        "fifo:/tmp/a b, fifo, /tmp/a b",
+        "fifo:relative/path, fifo, relative/path",
+        "mq:orders, mq, orders",
+    })
+    void splitsKindAndAddress(String text, String scheme, String address) {
+        assertEquals(new ObjectUri(scheme, address), ObjectUri.parse(text));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "orders", ":orders", "mq:", "1mq:/x", "mq:/x?size=10", "mq:/x#frag", "mq:/x\ny"})
+    void refusesWhatIsNotAnObjectUri(String text) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ObjectUri.parse(text));
+        assertTrue(e.getMessage().contains("'"), e.getMessage());
+    }
+
+    @Test
+    void anUnknownKindListsTheKnownOnes() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Endpoints.open("shm:/x", false));
+        assertEquals("unknown kind 'shm:'; known: mailbox:orders, mq:/orders", e.getMessage());
+    }
+}

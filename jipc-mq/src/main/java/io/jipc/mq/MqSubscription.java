@@ -1,0 +1,112 @@
+package io.jipc.mq;
+
+import io.jipc.ClosedException;
+
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Hands the messages that arrive in a POSIX message queue to a {@link MqListener}, until closed;
+ * made by {@link PosixMessageQueue#subscribe}.
+ *
+ * <p>One virtual thread serves it: it takes each message with {@link PosixMessageQueue#take()} and
+ * calls the listener, so the listener runs on that thread, one message at a time, in the order the
+ * messages were received. While the queue is empty the thread is parked, and the handle's polling
+ * thread waits in {@code ppoll(2)} for the queue's descriptor to become readable — the kernel's
+ * notification that a message arrived. Unlike {@code mq_notify(3)} this fires for every arrival,
+ * needs no re-arming, allows any number of subscribers in any number of processes and uses no
+ * signal and no thread of the C library.
+ *
+ * <p>A message handed to the listener has left the queue: if the listener throws, the subscription
+ * ends with that failure ({@link #failure()}) and the message is not delivered again.
+ */
+public final class MqSubscription implements AutoCloseable {
+    private final PosixMessageQueue queue;
+    private final MqListener listener;
+    private final Consumer<MqSubscription> onEnd;
+    private final Object lock = new Object();
+    /** Guarded by {@link #lock}: closed, and whether the thread waits in take() (then close interrupts it). */
+    private boolean stopped;
+    private boolean taking;
+    private volatile boolean active = true;
+    private volatile Throwable failure;
+    private volatile Thread deliverer;
+
+    MqSubscription(PosixMessageQueue queue, MqListener listener, Consumer<MqSubscription> onEnd) {
+        this.queue = queue;
+        this.listener = listener;
+        this.onEnd = onEnd;
+    }
+
+    void start() {
+        deliverer = Thread.ofVirtual().name("jipc-mq-listener " + queue.name()).start(this::deliver);
+    }
+
+    private void deliver() {
+        try {
+            while (true) {
+                MqMessage message;
+                synchronized (lock) {
+                    if (stopped) {
+                        return;
+                    }
+                    taking = true;
+                }
+                try {
+                    message = queue.take();
+                } catch (InterruptedException | ClosedException e) {
+                    return; // the subscription or the handle was closed
+                } finally {
+                    synchronized (lock) {
+                        taking = false;
+                    }
+                    Thread.interrupted(); // a close that came after take() returned: the message is still delivered
+                }
+                listener.onMessage(message);
+            }
+        } catch (Throwable t) {
+            failure = t;
+        } finally {
+            active = false;
+            onEnd.accept(this);
+        }
+    }
+
+    /** Whether messages are still being delivered (false once closed, or after a failure). */
+    public boolean isActive() {
+        return active;
+    }
+
+    /** What ended the subscription, if the listener threw or receiving failed. */
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    /**
+     * Stops delivering: waits until a listener call in progress has returned (unless called from the
+     * listener itself). Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            stopped = true;
+            if (taking) {
+                deliverer.interrupt();
+            }
+        }
+        if (Thread.currentThread() != deliverer) {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    deliverer.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

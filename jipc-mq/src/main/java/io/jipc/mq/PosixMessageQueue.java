@@ -1,0 +1,491 @@
+package io.jipc.mq;
+
+import io.jipc.ClosedException;
+import io.jipc.ErrnoException;
+import io.jipc.platform.Errno;
+import io.jipc.platform.Libc;
+import io.jipc.platform.MessageQueues;
+import io.jipc.platform.Readiness;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * A POSIX message queue: a queue of prioritised messages that the kernel keeps under a name
+ * ({@code "/orders"}), shared by any processes of the host that know the name, C programs using
+ * {@code <mqueue.h>} included. The receiver always gets the oldest message of the highest priority.
+ *
+ * <p>A queue exists from its creation until {@link #unlink} and the last close, independently of
+ * the processes that use it (not across reboots). Its capacity and message size are fixed at
+ * creation ({@link MqAttributes}) within the limits of {@link MqLimits}; exceeding one is an
+ * {@link MqLimitException} that names it.
+ *
+ * <h2>Verbs</h2>
+ * <table class="striped">
+ * <caption>Sending and receiving</caption>
+ * <tr><th></th><th>at once (non-blocking)</th><th>blocks</th><th>blocks at most</th><th>when one arrives</th></tr>
+ * <tr><td>send</td><td>{@link #offer(byte[], int)}: false if full</td><td>{@link #put(byte[], int)}</td>
+ *     <td>{@link #offer(byte[], int, Duration)}</td><td></td></tr>
+ * <tr><td>receive</td><td>{@link #poll()}: null if empty</td><td>{@link #take()}</td>
+ *     <td>{@link #poll(Duration)}</td><td>{@link #subscribe(MqListener)}</td></tr>
+ * </table>
+ * Priorities run from 0 (lowest, the default) to 32767; within a priority messages come out in the
+ * order they went in. A message longer than {@link #maxMessageSize()} is refused with
+ * {@link MqMessageTooLargeException}, never truncated.
+ *
+ * <h2>Who may call</h2>
+ * Any number of processes and threads may send and receive on one queue; each message goes to
+ * exactly one receiver. A handle is safe for use by many threads.
+ *
+ * <h2>Blocking</h2>
+ * The handle's descriptor is in non-blocking mode ({@code O_NONBLOCK}): every transfer is one
+ * {@code mq_send}/{@code mq_receive} that never sleeps, and blocking calls wait between attempts
+ * for the descriptor to become ready (the kernel makes it readable when the queue is not empty and
+ * writable when it is not full). A waiting thread parks; one platform thread per handle, started on
+ * the first wait, waits in {@code ppoll(2)} on behalf of all of them and unparks them when the
+ * queue is ready. So a virtual thread never pins its carrier, and an interrupt ends a wait at once.
+ * A blocked call returns when it succeeds, its timeout passes (measured on the monotonic clock, so
+ * a change of the wall clock does not shorten or lengthen it), the thread is interrupted
+ * ({@link InterruptedException}) or {@link #close()} is called from another thread
+ * ({@link ClosedException}). It throws {@link InterruptedException} only when it has to wait.
+ * Waiting threads use no CPU.
+ *
+ * <h2>When a peer dies</h2>
+ * Nothing happens to the queue: a message is in it or not (the kernel copies it whole in
+ * {@code mq_send}), so a sender or receiver killed at any point loses nothing that was sent and
+ * leaves nothing half-written. A receiver killed after {@code mq_receive} returned loses that one
+ * message with it.
+ *
+ * <h2>Memory consistency effects</h2>
+ * Actions of a thread (of any process) before it sends a message happen-before the actions of the
+ * thread that receives that message, after the receipt (the kernel's queue lock orders them).
+ */
+public final class PosixMessageQueue implements AutoCloseable {
+    private static final Pattern NAME = Pattern.compile("/[^/\\x00]{1,254}");
+    /** Messages up to this size are copied through a per-thread native buffer kept between calls. */
+    private static final long KEPT_BUFFER = 64 * 1024;
+    private static final ThreadLocal<MemorySegment> BUFFER = new ThreadLocal<>();
+    private static final Duration CENTURY = Duration.ofDays(36525);
+
+    private final String name;
+    private final int mqd;
+    private final MqAccess access;
+    private final int maxMessages;
+    private final int maxMessageSize;
+    /** Readable once the handle is closed: ends every wait on it. */
+    private final int closeFd;
+    private final UseCount uses;
+    private final QueueWaiters waiters;
+    private final List<MqSubscription> subscriptions = new CopyOnWriteArrayList<>();
+
+    private PosixMessageQueue(String name, int mqd, MqAccess access) {
+        this.name = name;
+        this.mqd = mqd;
+        this.access = access;
+        MessageQueues.Attributes attributes = MessageQueues.attributes(mqd, name);
+        this.maxMessages = (int) attributes.maxMessages();
+        this.maxMessageSize = (int) attributes.messageSize();
+        this.closeFd = Readiness.eventFd(name);
+        this.uses = new UseCount(this::release);
+        this.waiters = new QueueWaiters(mqd, closeFd, name, uses);
+    }
+
+    // =================================================================== lifecycle
+
+    /**
+     * Creates a queue with {@code attributes}, readable and writable by this user only
+     * ({@code 0600}); fails if one of that name exists.
+     *
+     * @throws MqExistsException if the name is taken
+     * @throws MqLimitException  if {@code attributes} exceed a limit of {@link MqLimits}
+     */
+    public static PosixMessageQueue create(String name, MqAttributes attributes) {
+        return create(name, attributes, 0600);
+    }
+
+    /**
+     * Creates a queue with {@code attributes} and exactly the permission bits {@code permissions}
+     * (e.g. {@code 0622}: others may send; the umask does not apply); fails if one of that name exists.
+     *
+     * @throws MqExistsException if the name is taken
+     * @throws MqLimitException  if {@code attributes} exceed a limit of {@link MqLimits}
+     */
+    public static PosixMessageQueue create(String name, MqAttributes attributes, int permissions) {
+        checkName(name);
+        Objects.requireNonNull(attributes, "attributes");
+        if ((permissions & ~0777) != 0) {
+            throw new IllegalArgumentException("permissions must be within 0777: 0" + Integer.toOctalString(permissions));
+        }
+        int mqd;
+        try {
+            mqd = MessageQueues.open(name, MqAccess.SEND_AND_RECEIVE.flags | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NONBLOCK
+                    | Libc.O_CLOEXEC, permissions, attributes.maxMessages(), attributes.maxMessageSize());
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.EEXIST) {
+                throw new MqExistsException("POSIX message queue " + name + " exists", e);
+            }
+            MqLimitException limit = MqLimits.current().explain(name, attributes, e);
+            throw limit != null ? limit : e;
+        }
+        try {
+            Libc.fchmod(mqd, permissions, name);
+            return new PosixMessageQueue(name, mqd, MqAccess.SEND_AND_RECEIVE);
+        } catch (RuntimeException e) {
+            MessageQueues.close(mqd, name);
+            MessageQueues.unlink(name);
+            throw e;
+        }
+    }
+
+    /**
+     * Opens an existing queue to send and receive.
+     *
+     * @throws MqNotFoundException if there is none of that name
+     * @throws ErrnoException      e.g. {@code EACCES} when its permissions do not allow it
+     */
+    public static PosixMessageQueue open(String name) {
+        return open(name, MqAccess.SEND_AND_RECEIVE);
+    }
+
+    /** Opens an existing queue for {@code access} only (e.g. to send to a queue others may only write to). */
+    public static PosixMessageQueue open(String name, MqAccess access) {
+        checkName(name);
+        Objects.requireNonNull(access, "access");
+        int mqd;
+        try {
+            mqd = MessageQueues.open(name, access.flags | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0, 0, 0);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                throw new MqNotFoundException("no POSIX message queue " + name, e);
+            }
+            throw e;
+        }
+        try {
+            return new PosixMessageQueue(name, mqd, access);
+        } catch (RuntimeException e) {
+            MessageQueues.close(mqd, name);
+            throw e;
+        }
+    }
+
+    /**
+     * Opens the queue, creating it with {@code attributes} and permissions {@code 0600} if it does
+     * not exist (as {@code mq_open} with {@code O_CREAT} does; an existing queue keeps its attributes).
+     */
+    public static PosixMessageQueue openOrCreate(String name, MqAttributes attributes) {
+        while (true) {
+            try {
+                return open(name);
+            } catch (MqNotFoundException notFound) {
+                try {
+                    return create(name, attributes);
+                } catch (MqExistsException raced) {
+                    // created by another process in between: open it
+                }
+            }
+        }
+    }
+
+    /**
+     * Removes the queue's name ({@code mq_unlink}): later opens fail, open handles (in any process)
+     * keep working, and the kernel destroys the queue and its messages when the last is closed.
+     *
+     * @return false if there was no queue of that name
+     */
+    public static boolean unlink(String name) {
+        return MessageQueues.unlink(checkName(name));
+    }
+
+    /** Whether a queue of that name exists (and this process may open it to receive or send). */
+    public static boolean exists(String name) {
+        try (PosixMessageQueue ignored = open(name, MqAccess.SEND)) {
+            return true;
+        } catch (MqNotFoundException e) {
+            return false;
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.EACCES) {
+                return true;
+            }
+            throw e;
+        }
+    }
+
+    /** Checks a queue name: {@code "/"} followed by 1 to 254 characters other than {@code '/'}. */
+    public static String checkName(String name) {
+        Objects.requireNonNull(name, "name");
+        if (!NAME.matcher(name).matches() || name.equals("/.") || name.equals("/..")) {
+            throw new IllegalArgumentException("invalid POSIX message queue name '" + name
+                    + "': a '/' followed by 1 to 254 characters, none of them '/'");
+        }
+        return name;
+    }
+
+    /**
+     * Closes this handle: subscriptions end, calls blocked on it in other threads end with
+     * {@link ClosedException}, and the descriptor is closed once the last call in progress has
+     * returned. The queue itself stays until {@link #unlink}. Idempotent.
+     */
+    @Override
+    public void close() {
+        for (MqSubscription subscription : subscriptions) {
+            subscription.close();
+        }
+        if (!uses.enter()) {
+            return; // closed already
+        }
+        try {
+            if (uses.close()) {
+                Readiness.signal(closeFd, name); // still open: this call holds a use
+            }
+        } finally {
+            uses.exit(); // the last one out releases the descriptors
+        }
+    }
+
+    private void release() {
+        try {
+            MessageQueues.close(mqd, name);
+        } finally {
+            Libc.close(closeFd);
+        }
+    }
+
+    public boolean isClosed() {
+        return uses.isClosed();
+    }
+
+    // =================================================================== properties
+
+    /** The queue's name, e.g. {@code "/orders"}. */
+    public String name() {
+        return name;
+    }
+
+    /** What this handle may do. */
+    public MqAccess access() {
+        return access;
+    }
+
+    /** The queue's capacity in messages. */
+    public int maxMessages() {
+        return maxMessages;
+    }
+
+    /** The longest message the queue takes, in bytes. */
+    public int maxMessageSize() {
+        return maxMessageSize;
+    }
+
+    /** The queue's attributes now ({@code mq_getattr}), with the number of messages it holds. */
+    public MqAttributes attributes() {
+        enter();
+        try {
+            MessageQueues.Attributes a = MessageQueues.attributes(mqd, name);
+            return new MqAttributes((int) a.maxMessages(), (int) a.messageSize(), a.currentMessages());
+        } finally {
+            uses.exit();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PosixMessageQueue[" + name + ", " + maxMessages + " x " + maxMessageSize + " bytes, " + access
+                + (isClosed() ? ", closed" : "") + "]";
+    }
+
+    // =================================================================== send
+
+    /** Sends {@code message} with priority 0 if the queue has room now; false if it is full. */
+    public boolean offer(byte[] message) {
+        return offer(message, 0);
+    }
+
+    /** Sends {@code message} with {@code priority} if the queue has room now; false if it is full. */
+    public boolean offer(byte[] message, int priority) {
+        checkSend(message, priority);
+        enter();
+        try {
+            return trySend(message, priority);
+        } finally {
+            uses.exit();
+        }
+    }
+
+    /** Sends {@code message} with priority 0, waiting while the queue is full. */
+    public void put(byte[] message) throws InterruptedException {
+        put(message, 0);
+    }
+
+    /** Sends {@code message} with {@code priority}, waiting while the queue is full. */
+    public void put(byte[] message, int priority) throws InterruptedException {
+        send(message, priority, QueueWaiters.FOREVER);
+    }
+
+    /** Sends {@code message} with priority 0, waiting at most {@code timeout} for room; false if none came. */
+    public boolean offer(byte[] message, Duration timeout) throws InterruptedException {
+        return offer(message, 0, timeout);
+    }
+
+    /** Sends {@code message} with {@code priority}, waiting at most {@code timeout} for room; false if none came. */
+    public boolean offer(byte[] message, int priority, Duration timeout) throws InterruptedException {
+        return send(message, priority, deadline(timeout));
+    }
+
+    private boolean send(byte[] message, int priority, long deadline) throws InterruptedException {
+        checkSend(message, priority);
+        return retry(() -> trySend(message, priority) ? Boolean.TRUE : null, Readiness.POLLOUT, deadline) != null;
+    }
+
+    private boolean trySend(byte[] message, int priority) {
+        MemorySegment buffer = buffer(message.length);
+        MemorySegment.copy(message, 0, buffer, ValueLayout.JAVA_BYTE, 0, message.length);
+        return MessageQueues.send(mqd, buffer.asSlice(0, message.length), priority, name) == 0;
+    }
+
+    private void checkSend(byte[] message, int priority) {
+        Objects.requireNonNull(message, "message");
+        if (priority < 0 || priority >= MessageQueues.PRIORITY_LIMIT) {
+            throw new IllegalArgumentException("priority must be 0 to " + (MessageQueues.PRIORITY_LIMIT - 1) + ": " + priority);
+        }
+        if (message.length > maxMessageSize) {
+            throw new MqMessageTooLargeException("a message of " + message.length + " bytes is longer than the "
+                    + maxMessageSize + " bytes POSIX message queue " + name + " takes");
+        }
+        if (!access.sends()) {
+            throw new IllegalStateException(name + " was opened to receive only");
+        }
+    }
+
+    // =================================================================== receive
+
+    /** Takes the oldest message of the highest priority if there is one now; null if the queue is empty. */
+    public MqMessage poll() {
+        checkReceive();
+        enter();
+        try {
+            return tryReceive();
+        } finally {
+            uses.exit();
+        }
+    }
+
+    /** Takes the oldest message of the highest priority, waiting while the queue is empty. */
+    public MqMessage take() throws InterruptedException {
+        return receive(QueueWaiters.FOREVER);
+    }
+
+    /** Takes the oldest message of the highest priority, waiting at most {@code timeout}; null if none came. */
+    public MqMessage poll(Duration timeout) throws InterruptedException {
+        return receive(deadline(timeout));
+    }
+
+    private MqMessage receive(long deadline) throws InterruptedException {
+        checkReceive();
+        return retry(this::tryReceive, Readiness.POLLIN, deadline);
+    }
+
+    /**
+     * Runs {@code attempt} until it returns non-null, waiting between attempts until the queue is
+     * ready for {@code events}; null once the deadline has passed.
+     */
+    private <T> T retry(Supplier<T> attempt, short events, long deadline) throws InterruptedException {
+        enter();
+        try {
+            while (true) {
+                T result = attempt.get();
+                if (result != null) {
+                    return result;
+                }
+                if (deadline != QueueWaiters.FOREVER && deadline - System.nanoTime() <= 0) {
+                    return null;
+                }
+                waiters.await(events, deadline);
+                checkOpen();
+            }
+        } finally {
+            uses.exit();
+        }
+    }
+
+    private MqMessage tryReceive() {
+        MemorySegment buffer = buffer(maxMessageSize + 4L);
+        MemorySegment priority = buffer.asSlice(0, 4);
+        long length = MessageQueues.receive(mqd, buffer.asSlice(4, maxMessageSize), priority, name);
+        if (length == MessageQueues.WOULD_BLOCK) {
+            return null;
+        }
+        byte[] payload = buffer.asSlice(4, length).toArray(ValueLayout.JAVA_BYTE);
+        return new MqMessage(payload, priority.get(ValueLayout.JAVA_INT, 0));
+    }
+
+    private void checkReceive() {
+        if (!access.receives()) {
+            throw new IllegalStateException(name + " was opened to send only");
+        }
+    }
+
+    // =================================================================== notification
+
+    /**
+     * Receives every message that arrives from now on and hands it to {@code listener}, on a virtual
+     * thread of the subscription, one at a time, until the subscription or this handle is closed.
+     * The thread waits parked while the queue is empty (no CPU is used); other receivers of the
+     * queue, in this or other processes, compete for the messages as usual.
+     */
+    public MqSubscription subscribe(MqListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        checkReceive();
+        enter();
+        try {
+            MqSubscription subscription = new MqSubscription(this, listener, subscriptions::remove);
+            subscriptions.add(subscription);
+            subscription.start();
+            return subscription;
+        } finally {
+            uses.exit();
+        }
+    }
+
+    // =================================================================== helpers
+
+    private void enter() {
+        if (!uses.enter()) {
+            throw new ClosedException("POSIX message queue handle " + name + " is closed");
+        }
+    }
+
+    private void checkOpen() {
+        if (uses.isClosed()) {
+            throw new ClosedException("POSIX message queue handle " + name + " was closed while waiting");
+        }
+    }
+
+    /** The {@link System#nanoTime()} deadline {@code timeout} from now; {@link ReadyWait#FOREVER} if beyond a century. */
+    private static long deadline(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.compareTo(CENTURY) >= 0) {
+            return QueueWaiters.FOREVER;
+        }
+        return System.nanoTime() + Math.max(0, timeout.toNanos());
+    }
+
+    /** A native buffer of at least {@code size} bytes for this thread's current call. */
+    private static MemorySegment buffer(long size) {
+        MemorySegment kept = BUFFER.get();
+        if (kept != null && kept.byteSize() >= size) {
+            return kept;
+        }
+        MemorySegment fresh = Arena.ofAuto().allocate(Math.max(size, 256), 8);
+        if (size <= KEPT_BUFFER) {
+            BUFFER.set(fresh);
+        }
+        return fresh;
+    }
+}

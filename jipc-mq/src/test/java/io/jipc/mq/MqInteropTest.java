@@ -1,0 +1,110 @@
+package io.jipc.mq;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.abort;
+
+/**
+ * The Java side and a C program ({@code mq_peer.c}, compiled with gcc at test time) on the same
+ * kernel queue: messages and priorities cross in both directions, and attributes chosen in C are
+ * read back in Java. Skipped, saying why, where gcc is missing.
+ */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class MqInteropTest {
+    @RegisterExtension
+    static final QueueNames NAMES = new QueueNames(MqInteropTest.class);
+
+    @TempDir
+    static Path work;
+    private static Path peer;
+
+    @BeforeAll
+    static void compilePeer() throws IOException, InterruptedException {
+        Path source = work.resolve("mq_peer.c");
+        try (InputStream in = MqInteropTest.class.getResourceAsStream("mq_peer.c")) {
+            Files.copy(in, source);
+        }
+        peer = work.resolve("mq_peer");
+        Process gcc;
+        try {
+            // -lrt: glibc before 2.34 has the mq_* functions there; later ones keep an empty librt
+            gcc = new ProcessBuilder("gcc", "-O2", "-Wall", "-o", peer.toString(), source.toString(), "-lrt")
+                    .redirectErrorStream(true).start();
+        } catch (IOException e) {
+            abort("gcc is not installed, so the C side of the interop test cannot be built: " + e.getMessage());
+            return;
+        }
+        String output = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(gcc.waitFor(60, TimeUnit.SECONDS), "gcc hung");
+        assertEquals(0, gcc.exitValue(), "gcc failed:\n" + output);
+    }
+
+    private static List<String> runPeer(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(peer.toString()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "mq_peer hung");
+        assertEquals(0, process.exitValue(), "mq_peer " + String.join(" ", args) + ":\n" + output);
+        return output.lines().toList();
+    }
+
+    @Test
+    void cSendsJavaReceivesHighestPriorityFirst() throws Exception {
+        NAMES.withQueue(MqAttributes.of(8, 128), queue -> {
+            String name = queue.name();
+            assertEquals(List.of("SENT 4"), runPeer("send", name, "0:plain", "31000:alarm", "5:news", "5:more news"));
+            List<String> got = new ArrayList<>();
+            MqMessage m;
+            while ((m = queue.poll()) != null) {
+                got.add(m.priority() + " " + new String(m.payload(), StandardCharsets.UTF_8));
+            }
+            assertEquals(List.of("31000 alarm", "5 news", "5 more news", "0 plain"), got);
+        });
+    }
+
+    @Test
+    void javaSendsCReceivesHighestPriorityFirst() throws Exception {
+        NAMES.withQueue(MqAttributes.of(8, 128), queue -> {
+            String name = queue.name();
+            queue.put("low".getBytes(StandardCharsets.UTF_8), 1);
+            queue.put("high".getBytes(StandardCharsets.UTF_8), 32767);
+            queue.put("middle".getBytes(StandardCharsets.UTF_8), 100);
+            assertEquals(List.of("RECEIVING", "RECEIVED 32767 high", "RECEIVED 100 middle", "RECEIVED 1 low"),
+                    runPeer("recv", name, "3"));
+            assertNull(queue.poll());
+        });
+    }
+
+    @Test
+    void attributesChosenInCAreReadBackInJava() throws Exception {
+        String name = NAMES.next();
+        try {
+            assertEquals(List.of("CREATED 3 200"), runPeer("create", name, "3", "200"));
+            try (PosixMessageQueue queue = PosixMessageQueue.open(name)) {
+                assertEquals(new MqAttributes(3, 200, 0), queue.attributes());
+                queue.put(new byte[200], 2);
+                assertEquals(1, queue.attributes().currentMessages());
+                assertEquals(200, queue.take().payload().length);
+            }
+        } finally {
+            PosixMessageQueue.unlink(name);
+        }
+    }
+}

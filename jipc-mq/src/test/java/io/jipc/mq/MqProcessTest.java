@@ -1,0 +1,170 @@
+package io.jipc.mq;
+
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.abort;
+
+/** POSIX queues between this JVM and child JVMs: priorities, wake-ups, notification, limits, permissions. */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class MqProcessTest {
+    private static final Duration LINE = Duration.ofSeconds(60);
+    private static final int NOBODY = 65534;
+
+    @RegisterExtension
+    static final QueueNames NAMES = new QueueNames(MqProcessTest.class);
+
+    private static ChildJvm child(String... args) {
+        return ChildJvm.builder(MqChild.class).quickStart().hardTimeout(Duration.ofMinutes(2)).args(args).start();
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(MqMessage m) {
+        return m.priority() + ":" + new String(m.payload(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void messagesSentByAnotherProcessComeOutHighestPriorityFirst() throws Exception {
+        NAMES.withQueue(MqAttributes.of(8, 64), queue -> {
+            String name = queue.name();
+            ChildJvm sender = child("send", name, "1:low", "7:urgent", "3:normal", "7:urgent-too", "0:idle");
+            sender.awaitLine("SENT 5", LINE);
+            sender.assertSuccess(LINE);
+            List<String> received = List.of(queue.poll(), queue.poll(), queue.poll(), queue.poll(), queue.poll())
+                    .stream().map(MqProcessTest::text).toList();
+            assertEquals(List.of("7:urgent", "7:urgent-too", "3:normal", "1:low", "0:idle"), received);
+            assertNull(queue.poll());
+        });
+    }
+
+    @Test
+    void aTakeBlockedHereIsWokenByAnotherProcessAndTheOtherWayRound() throws Exception {
+        NAMES.withQueue(MqAttributes.of(4, 64), queue -> {
+            String name = queue.name();
+            CompletableFuture<MqMessage> taken = new CompletableFuture<>();
+            Thread taker = Thread.ofPlatform().start(() -> {
+                try {
+                    taken.complete(queue.take());
+                } catch (Throwable t) {
+                    taken.completeExceptionally(t);
+                }
+            });
+            child("send", name, "2:from-child").assertSuccess(LINE);
+            assertEquals("2:from-child", text(taken.get(LINE.toSeconds(), TimeUnit.SECONDS)));
+            taker.join();
+
+            ChildJvm receiver = child("recv", name, "2");
+            receiver.awaitLine("RECEIVING", LINE);
+            queue.put(bytes("first"), 1);
+            queue.put(bytes("second"), 1);
+            assertEquals("RECEIVED 1 first", receiver.awaitLine("RECEIVED", LINE));
+            assertEquals("RECEIVED 1 second", receiver.awaitLine("RECEIVED", LINE));
+            receiver.assertSuccess(LINE);
+        });
+    }
+
+    @Test
+    void aListenerHearsOfMessagesFromAnotherProcess() throws Exception {
+        NAMES.withQueue(MqAttributes.of(4, 64), queue -> {
+            String name = queue.name();
+            BlockingQueue<String> heard = new LinkedBlockingQueue<>();
+            try (MqSubscription ignored = queue.subscribe(m -> heard.add(text(m)))) {
+                child("send", name, "5:one", "9:two", "5:three").assertSuccess(LINE);
+                List<String> got = List.of(poll(heard), poll(heard), poll(heard));
+                // the listener may run between the sends: each message once, and "one" before "three"
+                assertEquals(3, got.stream().distinct().count(), got.toString());
+                assertTrue(got.containsAll(List.of("5:one", "9:two", "5:three")), got.toString());
+                assertTrue(got.indexOf("5:one") < got.indexOf("5:three"), got.toString());
+            }
+        });
+    }
+
+    @Test
+    void aReceiverKilledWhileBlockedLeavesTheQueueUntouched() throws Exception {
+        NAMES.withQueue(MqAttributes.of(4, 64), queue -> {
+            String name = queue.name();
+            ChildJvm receiver = child("recv", name, "1");
+            receiver.awaitLine("RECEIVING", LINE);
+            Thread.sleep(200); // let it block
+            receiver.kill();
+            assertTrue(queue.offer(bytes("kept"), 4));
+            assertEquals("4:kept", text(queue.poll()));
+        });
+    }
+
+    @Test
+    void aQueueBeyondTheUsersRlimitMsgqueueIsRefusedWithBothFigures() {
+        String name = NAMES.next();
+        ChildJvm creator = ChildJvm.builder(MqChild.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                .wrapper("/bin/bash", "-c", "ulimit -q 20000 && exec \"$@\"", "bash")
+                .args("create", name, "10", "4096").start();
+        creator.assertSuccess(LINE);
+        long needs = MqLimits.accountedBytes(10, 4096);
+        String output = creator.output();
+        assertTrue(output.contains("FAILED io.jipc.mq.MqLimitException cannot create POSIX message queue " + name
+                + ": this queue alone needs " + needs + " bytes of RLIMIT_MSGQUEUE = 20000 bytes"), output);
+        assertTrue(!PosixMessageQueue.unlink(name), "the refused queue exists");
+    }
+
+    @Test
+    void anotherUserMayUseAQueueOnlyAsItsPermissionsSay() throws Exception {
+        ChildJvm.cannotRunAsOtherUser().ifPresent(reason -> abort("cannot test another user: " + reason));
+        String closed = NAMES.next();
+        String dropBox = NAMES.next();
+        try (PosixMessageQueue mine = PosixMessageQueue.create(closed, MqAttributes.of(2, 32), 0600);
+             PosixMessageQueue open = PosixMessageQueue.create(dropBox, MqAttributes.of(2, 32), 0622)) {
+            ChildJvm other = ChildJvm.builder(MqChild.class).asUser(NOBODY, NOBODY).quickStart()
+                    .jvmArg("-XX:-UsePerfData").hardTimeout(Duration.ofMinutes(2))
+                    .args("hello", ";", "send", closed, "1:intruder", ";", "send", dropBox, "6:letter", ";",
+                            "recv", dropBox, "1", ";", "create", NAMES.next(), "11", "32")
+                    .start();
+            int exit = other.waitFor(LINE);
+            String output = other.output();
+            if (!output.contains("HELLO uid=" + NOBODY)) {
+                abort("a JVM running as uid " + NOBODY + " could not run the test classes (class path or JDK not "
+                        + "readable by that user?), exit " + exit + ":\n" + output);
+            }
+            List<String> results = output.lines().filter(l -> l.startsWith("SENT") || l.startsWith("FAILED")).toList();
+            assertEquals(4, results.size(), output);
+            assertTrue(results.get(0).startsWith("FAILED io.jipc.ErrnoException EACCES (Permission denied) from mq_open of "
+                    + closed), output);
+            assertEquals("SENT 1", results.get(1), output);
+            assertTrue(results.get(2).startsWith("FAILED io.jipc.ErrnoException EACCES"), "0622: others may not receive\n"
+                    + output);
+            // and an unprivileged process is held to fs.mqueue.msg_max
+            MqLimits limits = MqLimits.current();
+            assertTrue(limits.maxMessages() >= 11 || results.get(3).contains("11 messages asked, more than "
+                    + "fs.mqueue.msg_max = " + limits.maxMessages()), output);
+            assertEquals("6:letter", text(open.poll()));
+            assertNull(mine.poll());
+        } finally {
+            PosixMessageQueue.unlink(closed);
+            PosixMessageQueue.unlink(dropBox);
+        }
+    }
+
+    private static String poll(BlockingQueue<String> queue) throws InterruptedException {
+        String s = queue.poll(LINE.toSeconds(), TimeUnit.SECONDS);
+        assertTrue(s != null, "no message within " + LINE);
+        return s;
+    }
+}

@@ -1,0 +1,303 @@
+package io.jipc.mq;
+
+import io.jipc.ClosedException;
+import io.jipc.ErrnoException;
+import io.jipc.platform.Errno;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The queue's contract within one process (the kernel object is the same one other processes see). */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class PosixMessageQueueTest {
+    private static final Duration SAFETY = Duration.ofSeconds(30);
+
+    @RegisterExtension
+    static final QueueNames NAMES = new QueueNames(PosixMessageQueueTest.class);
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(MqMessage m) {
+        return new String(m.payload(), StandardCharsets.UTF_8);
+    }
+
+    private static PosixMessageQueue fresh(int maxMessages, int maxMessageSize) {
+        String name = NAMES.next();
+        PosixMessageQueue queue = PosixMessageQueue.create(name, MqAttributes.of(maxMessages, maxMessageSize));
+        PosixMessageQueue.unlink(name); // the handle keeps the queue alive; nothing can be left behind
+        return queue;
+    }
+
+    @Test
+    void highestPriorityFirstAndFifoWithinAPriority() {
+        try (PosixMessageQueue queue = fresh(10, 64)) {
+            assertTrue(queue.offer(bytes("a"), 0));
+            assertTrue(queue.offer(bytes("b"), 5));
+            assertTrue(queue.offer(bytes("c"), 5));
+            assertTrue(queue.offer(bytes("d"), 1));
+            assertTrue(queue.offer(bytes("e"), 32767));
+            List<String> order = List.of(queue.poll(), queue.poll(), queue.poll(), queue.poll(), queue.poll()).stream()
+                    .map(m -> m.priority() + ":" + text(m)).toList();
+            assertEquals(List.of("32767:e", "5:b", "5:c", "1:d", "0:a"), order);
+            assertNull(queue.poll());
+        }
+    }
+
+    @Test
+    void offerSaysFullAndPollSaysEmptyAtOnce() {
+        try (PosixMessageQueue queue = fresh(2, 16)) {
+            assertNull(queue.poll());
+            assertTrue(queue.offer(bytes("1")));
+            assertTrue(queue.offer(bytes("2")));
+            assertFalse(queue.offer(bytes("3")));
+            assertEquals(new MqAttributes(2, 16, 2), queue.attributes());
+        }
+    }
+
+    @Test
+    void messagesKeepTheirBoundariesAndBytesEmptyAndFullSizeIncluded() throws InterruptedException {
+        try (PosixMessageQueue queue = fresh(4, 300)) {
+            byte[] full = new byte[300];
+            for (int i = 0; i < full.length; i++) {
+                full[i] = (byte) (i * 7);
+            }
+            queue.put(new byte[0]);
+            queue.put(full, 2);
+            MqMessage first = queue.take();
+            assertArrayEquals(full, first.payload());
+            assertEquals(2, first.priority());
+            assertEquals(0, queue.take().payload().length);
+            MqMessageTooLargeException e = assertThrows(MqMessageTooLargeException.class, () -> queue.offer(new byte[301]));
+            assertTrue(e.getMessage().contains("301 bytes is longer than the 300 bytes"), e.getMessage());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Blocked.Kind.class)
+    void putWaitsForRoomAndTakeWaitsForAMessage(Blocked.Kind kind) throws Exception {
+        try (PosixMessageQueue queue = fresh(1, 16)) {
+            queue.put(bytes("first"));
+            Blocked<Boolean> put = Blocked.start(kind, () -> {
+                queue.put(bytes("second"), 9);
+                return true;
+            });
+            assertFalse(put.isDone(), "put() returned although the queue was full");
+            assertEquals("first", text(queue.take()));
+            assertEquals(true, put.outcome());
+            assertEquals(9, queue.take().priority());
+
+            Blocked<MqMessage> take = Blocked.start(kind, queue::take);
+            assertFalse(take.isDone(), "take() returned although the queue was empty");
+            queue.put(bytes("third"), 4);
+            MqMessage third = (MqMessage) take.outcome();
+            assertEquals("third", text(third));
+            assertEquals(4, third.priority());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Blocked.Kind.class)
+    void aBlockedCallEndsWithInterruptedExceptionWhenInterrupted(Blocked.Kind kind) throws Exception {
+        try (PosixMessageQueue queue = fresh(1, 16)) {
+            Blocked<MqMessage> take = Blocked.start(kind, queue::take);
+            take.interrupt();
+            assertInstanceOf(InterruptedException.class, take.outcome());
+            queue.put(bytes("fills it"));
+            Blocked<MqMessage> put = Blocked.start(kind, () -> {
+                queue.put(bytes("no room"));
+                return null;
+            });
+            put.interrupt();
+            assertInstanceOf(InterruptedException.class, put.outcome());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Blocked.Kind.class)
+    void closeFromAnotherThreadEndsBlockedCallsWithClosedException(Blocked.Kind kind) throws Exception {
+        PosixMessageQueue queue = fresh(1, 16);
+        queue.put(bytes("fills it"));
+        Blocked<Void> put = Blocked.start(kind, () -> {
+            queue.put(bytes("no room"));
+            return null;
+        });
+        PosixMessageQueue.unlink(queue.name());
+        queue.close();
+        assertInstanceOf(ClosedException.class, put.outcome());
+        assertThrows(ClosedException.class, queue::poll);
+        assertTrue(queue.isClosed());
+        queue.close(); // idempotent
+    }
+
+    @ParameterizedTest
+    @EnumSource(Blocked.Kind.class)
+    void timedCallsOnAnyThreadGiveUpAfterTheirTimeout(Blocked.Kind kind) throws Exception {
+        try (PosixMessageQueue queue = fresh(1, 16)) {
+            assertNull(Blocked.start(kind, () -> queue.poll(Duration.ofMillis(30))).outcome());
+            assertEquals(true, Blocked.start(kind, () -> queue.offer(bytes("x"), 3, Duration.ofMillis(30))).outcome());
+            assertEquals(false, Blocked.start(kind, () -> queue.offer(bytes("y"), 2, Duration.ofMillis(30))).outcome());
+            assertFalse(queue.offer(bytes("y"), Duration.ofSeconds(-1)), "a negative timeout is no wait");
+            assertEquals("x", text(queue.poll(Duration.ZERO)));
+        }
+    }
+
+    @Test
+    void manyMoreBlockedVirtualTakersThanCarriersLeaveRoomForASender() throws Exception {
+        int takers = Runtime.getRuntime().availableProcessors() * 8 + 8;
+        try (PosixMessageQueue queue = fresh(4, 16)) {
+            List<Blocked<MqMessage>> blocked = new ArrayList<>();
+            for (int i = 0; i < takers; i++) {
+                blocked.add(Blocked.start(Blocked.Kind.VIRTUAL, queue::take));
+            }
+            // were their carriers pinned in the kernel, this virtual sender could never run
+            Blocked<Void> sender = Blocked.start(Blocked.Kind.VIRTUAL, () -> {
+                for (int i = 0; i < takers; i++) {
+                    queue.put(bytes("m" + i), i % 7);
+                }
+                return null;
+            });
+            assertNull(sender.outcome());
+            Set<String> received = new HashSet<>();
+            for (Blocked<MqMessage> b : blocked) {
+                received.add(text((MqMessage) b.outcome()));
+            }
+            assertEquals(takers, received.size());
+        }
+    }
+
+    @Test
+    void createOpenUnlinkAndTheirErrors() {
+        String name = NAMES.next();
+        assertThrows(MqNotFoundException.class, () -> PosixMessageQueue.open(name));
+        assertFalse(PosixMessageQueue.exists(name));
+        try (PosixMessageQueue created = PosixMessageQueue.create(name, MqAttributes.of(3, 100))) {
+            assertThrows(MqExistsException.class, () -> PosixMessageQueue.create(name, MqAttributes.of(3, 100)));
+            try (PosixMessageQueue opened = PosixMessageQueue.openOrCreate(name, MqAttributes.of(7, 7));
+                 PosixMessageQueue sender = PosixMessageQueue.open(name, MqAccess.SEND)) {
+                assertEquals(3, opened.maxMessages(), "an existing queue keeps its attributes");
+                assertEquals(100, opened.maxMessageSize());
+                assertTrue(sender.offer(bytes("hi"), 1));
+                assertThrows(IllegalStateException.class, sender::poll);
+                assertEquals("hi", text(created.poll()));
+            }
+            assertTrue(PosixMessageQueue.exists(name));
+            assertTrue(PosixMessageQueue.unlink(name));
+            assertFalse(PosixMessageQueue.unlink(name));
+            assertTrue(created.offer(bytes("still works after unlink")));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "/", "orders", "/a/b", "/.", "/..", "//x"})
+    void invalidNamesAreRefusedClearly(String name) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PosixMessageQueue.open(name));
+        assertTrue(e.getMessage().contains("invalid POSIX message queue name"), e.getMessage());
+    }
+
+    @Test
+    void aNameOfMoreThan255BytesIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> PosixMessageQueue.open("/" + "x".repeat(255)));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {-1, 32768, Integer.MAX_VALUE})
+    void prioritiesOutsideZeroTo32767AreRefused(int priority) {
+        try (PosixMessageQueue queue = fresh(1, 8)) {
+            assertThrows(IllegalArgumentException.class, () -> queue.offer(bytes("x"), priority));
+        }
+    }
+
+    @Test
+    void aQueueBeyondTheKernelsCeilingIsRefusedNamingTheLimitAndBothValues() {
+        MqLimits limits = MqLimits.current();
+        int asked = (int) limits.maxMessagesAllowed() + 1;
+        MqLimitException e = assertThrows(MqLimitException.class,
+                () -> PosixMessageQueue.create(NAMES.next(), MqAttributes.of(asked, 16)));
+        assertEquals(asked, e.asked());
+        assertEquals(limits.maxMessagesAllowed(), e.allowed());
+        assertTrue(e.getMessage().contains(asked + " messages asked, more than"), e.getMessage());
+        assertTrue(e.getMessage().contains(Long.toString(limits.maxMessagesAllowed())), e.getMessage());
+        assertInstanceOf(ErrnoException.class, e.getCause());
+        assertEquals(Errno.EINVAL, ((ErrnoException) e.getCause()).errno());
+
+        int askedSize = (int) limits.maxMessageSizeAllowed() + 1;
+        MqLimitException size = assertThrows(MqLimitException.class,
+                () -> PosixMessageQueue.create(NAMES.next(), MqAttributes.of(1, askedSize)));
+        assertEquals(askedSize, size.asked());
+        assertTrue(size.getMessage().contains("messages of " + askedSize + " bytes asked"), size.getMessage());
+    }
+
+    @Test
+    void aListenerGetsEachArrivingMessageOnAVirtualThread() throws Exception {
+        try (PosixMessageQueue queue = fresh(4, 32)) {
+            BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+            try (MqSubscription subscription = queue.subscribe(m ->
+                    seen.add(text(m) + "@" + m.priority() + (Thread.currentThread().isVirtual() ? " virtual" : " platform")))) {
+                for (int i = 0; i < 20; i++) {
+                    queue.put(bytes("m" + i), i % 3);
+                }
+                for (int i = 0; i < 20; i++) {
+                    String s = seen.poll(SAFETY.toSeconds(), TimeUnit.SECONDS);
+                    assertTrue(s != null && s.endsWith(" virtual"), "message " + i + ": " + s);
+                }
+                assertTrue(subscription.isActive());
+            }
+            assertTrue(queue.offer(bytes("after close")));
+            assertEquals("after close", text(queue.poll()), "a closed subscription receives nothing more");
+        }
+    }
+
+    @Test
+    void aListenerThatThrowsEndsItsSubscriptionWithTheFailure() throws Exception {
+        try (PosixMessageQueue queue = fresh(4, 32)) {
+            MqSubscription subscription = queue.subscribe(m -> {
+                throw new IllegalStateException("listener refuses " + text(m));
+            });
+            queue.put(bytes("poison"));
+            long deadline = System.nanoTime() + SAFETY.toNanos();
+            while (subscription.isActive() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertFalse(subscription.isActive());
+            assertEquals("listener refuses poison", subscription.failure().orElseThrow().getMessage());
+            subscription.close();
+        }
+    }
+
+    @Test
+    void closingTheQueueEndsItsSubscriptions() throws ExecutionException, InterruptedException {
+        PosixMessageQueue queue = fresh(4, 32);
+        MqSubscription subscription = queue.subscribe(m -> { });
+        queue.close();
+        assertFalse(subscription.isActive());
+        assertTrue(subscription.failure().isEmpty());
+    }
+
+}
