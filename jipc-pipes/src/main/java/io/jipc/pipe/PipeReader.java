@@ -117,7 +117,7 @@ public final class PipeReader implements AutoCloseable {
         return true;
     }
 
-    private int read(ByteBuffer destination, long deadline) throws InterruptedException {
+    int read(ByteBuffer destination, long deadline) throws InterruptedException {
         if (destination.isReadOnly()) {
             throw new IllegalArgumentException("read-only buffer");
         }

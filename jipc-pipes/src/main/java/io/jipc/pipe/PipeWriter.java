@@ -100,7 +100,7 @@ public final class PipeWriter implements AutoCloseable {
         }
     }
 
-    private int write(ByteBuffer source, long deadline) throws InterruptedException {
+    int write(ByteBuffer source, long deadline) throws InterruptedException {
         if (source.isDirect()) {
             long[] written = {0};
             int start = source.position();
