@@ -135,7 +135,7 @@ public final class PipeChannel implements AutoCloseable {
             throw new IllegalArgumentException("message of " + message.remaining()
                     + " bytes exceeds the channel's maximum of " + maxLength);
         }
-        ByteBuffer frame = FrameCodec.encode(message, true);
+        ByteBuffer frame = FrameCodec.encode(message, false);
         sendLock.lockInterruptibly();
         try {
             if (out.write(frame, deadline) == 0) {
