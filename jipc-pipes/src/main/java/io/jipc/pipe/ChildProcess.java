@@ -32,12 +32,12 @@ import java.util.Optional;
 public final class ChildProcess implements AutoCloseable {
     private final int pid;
     private final String command;
-    private final Map<Integer, Object> ends;
+    private final Map<Integer, PipeEnd> ends;
     private final FdHandle pidfd;
     private final Object lock = new Object();
     private volatile ExitStatus status;
 
-    ChildProcess(int pid, String command, Map<Integer, Object> ends) {
+    ChildProcess(int pid, String command, Map<Integer, PipeEnd> ends) {
         this.pid = pid;
         this.command = command;
         this.ends = ends;
@@ -179,13 +179,7 @@ public final class ChildProcess implements AutoCloseable {
      */
     @Override
     public void close() {
-        for (Object end : ends.values()) {
-            if (end instanceof PipeReader reader) {
-                reader.close();
-            } else {
-                ((PipeWriter) end).close();
-            }
-        }
+        ends.values().forEach(PipeEnd::close);
         if (isAlive()) {
             kill();
             boolean interrupted = false;

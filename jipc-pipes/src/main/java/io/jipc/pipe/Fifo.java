@@ -132,7 +132,7 @@ public final class Fifo {
     public static PipeReader openReaderNow(Path path) {
         String p = checkFifo(path);
         int fd = Libc.open(p, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0);
-        return new PipeReader(FdHandle.own(verified(fd, p), "FIFO " + p + " (read end)"));
+        return reader(fd, p);
     }
 
     /** Opens for writing, waiting as long as it takes for a reader. */
@@ -152,7 +152,7 @@ public final class Fifo {
         if (fd < 0) {
             throw new NoReaderException(p);
         }
-        return new PipeWriter(FdHandle.own(fd, "FIFO " + p + " (write end)"));
+        return writer(fd, p);
     }
 
     private static PipeWriter openWriter(Path path, long deadline, Duration timeout) throws InterruptedException {
@@ -161,7 +161,7 @@ public final class Fifo {
         while (true) {
             int fd = tryOpenWriter(p);
             if (fd >= 0) {
-                return new PipeWriter(FdHandle.own(fd, "FIFO " + p + " (write end)"));
+                return writer(fd, p);
             }
             long left = Deadlines.remaining(deadline, pause);
             if (left <= 0) {
@@ -207,7 +207,7 @@ public final class Fifo {
             if (fd == null) {
                 throw new TimeoutException();
             }
-            return new PipeReader(FdHandle.own(verified(fd, p), "FIFO " + p + " (read end)"));
+            return reader(fd, p);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         } catch (TimeoutException | InterruptedException e) {
@@ -217,7 +217,7 @@ public final class Fifo {
                     Thread.currentThread().interrupt();
                 }
                 int fd = opened.join();
-                return new PipeReader(FdHandle.own(verified(fd, p), "FIFO " + p + " (read end)"));
+                return reader(fd, p);
             }
             releaseWaitingOpen(p, opened);
             if (e instanceof InterruptedException interrupted) {
@@ -243,6 +243,15 @@ public final class Fifo {
                 Libc.close(writer);
             }
         }
+    }
+
+    private static PipeReader reader(int fd, String p) {
+        return new PipeReader(FdHandle.own(verified(fd, p), "FIFO " + p + " (read end)"));
+    }
+
+    /** {@code fd} comes from {@link #tryOpenWriter}, which verified it. */
+    private static PipeWriter writer(int fd, String p) {
+        return new PipeWriter(FdHandle.own(fd, "FIFO " + p + " (write end)"));
     }
 
     private static String checkFifo(Path path) {

@@ -44,13 +44,11 @@ import java.util.Objects;
  * that returned those bytes, as far as they are visible through the pipe (the kernel's pipe lock
  * orders both system calls).
  */
-public final class PipeReader implements AutoCloseable {
+public final class PipeReader extends PipeEnd {
     private static final int CHUNK = 64 * 1024;
 
-    private final FdHandle handle;
-
     PipeReader(FdHandle handle) {
-        this.handle = handle;
+        super(handle);
     }
 
     /**
@@ -65,12 +63,6 @@ public final class PipeReader implements AutoCloseable {
         return new PipeReader(FdHandle.adopt(checkPipe(fd), "inherited pipe fd " + fd + " (read end)"));
     }
 
-    static int checkPipe(int fd) {
-        if (!Libc.fstat(fd, "fd " + fd).isFifo()) {
-            throw new IllegalArgumentException("descriptor " + fd + " is not a pipe or FIFO");
-        }
-        return fd;
-    }
 
     /** Reads at least one byte into {@code destination}, waiting as long as it takes; -1 at end of file. */
     public int read(ByteBuffer destination) throws InterruptedException {
@@ -179,15 +171,6 @@ public final class PipeReader implements AutoCloseable {
         }
     }
 
-    /** The pipe's capacity in bytes ({@code F_GETPIPE_SZ}); 65536 by default on Linux. */
-    public int capacity() {
-        return PipeCapacity.get(handle);
-    }
-
-    /** Sets the pipe's capacity ({@code F_SETPIPE_SZ}) and returns the capacity the kernel chose; see {@link PipeCapacity}. */
-    public int capacity(int bytes) {
-        return PipeCapacity.set(handle, bytes);
-    }
 
     /** An {@link InputStream} view; an interrupt while it waits becomes an {@link InterruptedIOException}. */
     public InputStream asInputStream() {
@@ -223,28 +206,5 @@ public final class PipeReader implements AutoCloseable {
                 PipeReader.this.close();
             }
         };
-    }
-
-    int fd() {
-        return handle.fd();
-    }
-
-    FdHandle handle() {
-        return handle;
-    }
-
-    public boolean isClosed() {
-        return handle.isClosed();
-    }
-
-    /** Closes this end; once every reader in every process closed, writers get {@link BrokenPipeException}. */
-    @Override
-    public void close() {
-        handle.close();
-    }
-
-    @Override
-    public String toString() {
-        return handle.subject() + (isClosed() ? " (closed)" : "");
     }
 }

@@ -44,13 +44,11 @@ import java.util.Objects;
  * Actions before a write happen-before the return of the read, in any process, that returned the
  * bytes it wrote.
  */
-public final class PipeWriter implements AutoCloseable {
+public final class PipeWriter extends PipeEnd {
     private static final int CHUNK = 64 * 1024;
 
-    private final FdHandle handle;
-
     PipeWriter(FdHandle handle) {
-        this.handle = handle;
+        super(handle);
     }
 
     /**
@@ -61,7 +59,7 @@ public final class PipeWriter implements AutoCloseable {
      * @throws IllegalArgumentException if {@code fd} is not a pipe or FIFO
      */
     public static PipeWriter adopt(int fd) {
-        return new PipeWriter(FdHandle.adopt(PipeReader.checkPipe(fd), "inherited pipe fd " + fd + " (write end)"));
+        return new PipeWriter(FdHandle.adopt(checkPipe(fd), "inherited pipe fd " + fd + " (write end)"));
     }
 
     /** Writes every remaining byte of {@code source}, waiting for room as long as it takes. */
@@ -171,15 +169,6 @@ public final class PipeWriter implements AutoCloseable {
         }
     }
 
-    /** The pipe's capacity in bytes ({@code F_GETPIPE_SZ}). */
-    public int capacity() {
-        return PipeCapacity.get(handle);
-    }
-
-    /** Sets the pipe's capacity ({@code F_SETPIPE_SZ}) and returns the capacity the kernel chose. */
-    public int capacity(int bytes) {
-        return PipeCapacity.set(handle, bytes);
-    }
 
     /** An {@link OutputStream} view; an interrupt while it waits becomes an {@link InterruptedIOException}. */
     public OutputStream asOutputStream() {
@@ -209,28 +198,5 @@ public final class PipeWriter implements AutoCloseable {
                 PipeWriter.this.close();
             }
         };
-    }
-
-    int fd() {
-        return handle.fd();
-    }
-
-    FdHandle handle() {
-        return handle;
-    }
-
-    public boolean isClosed() {
-        return handle.isClosed();
-    }
-
-    /** Closes this end; once every writer in every process closed, the reader sees end of file. */
-    @Override
-    public void close() {
-        handle.close();
-    }
-
-    @Override
-    public String toString() {
-        return handle.subject() + (isClosed() ? " (closed)" : "");
     }
 }

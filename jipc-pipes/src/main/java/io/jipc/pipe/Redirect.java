@@ -37,12 +37,12 @@ public sealed interface Redirect {
      * its own blocking open file description of the same pipe; this end stays open in the parent.
      */
     static Redirect from(PipeReader reader) {
-        return new ToEnd(reader.handle(), true);
+        return new ToEnd(reader.handle, true);
     }
 
     /** An existing write end, for a child's output; see {@link #from(PipeReader)}. */
     static Redirect to(PipeWriter writer) {
-        return new ToEnd(writer.handle(), false);
+        return new ToEnd(writer.handle, false);
     }
 
     /** See {@link #PIPE}. */

@@ -29,8 +29,7 @@ final class Spawner {
     private final int firstFree;
     private final List<SpawnAction> actions = new ArrayList<>();
     private final List<Integer> childSide = new ArrayList<>();
-    private final List<AutoCloseable> parentSide = new ArrayList<>();
-    private final Map<Integer, Object> parentEnds = new TreeMap<>();
+        private final Map<Integer, PipeEnd> parentEnds = new TreeMap<>();
 
     private Spawner(Command command) {
         this.command = command;
@@ -59,13 +58,7 @@ final class Spawner {
         } finally {
             childSide.forEach(Libc::close);
             if (!started) {
-                for (AutoCloseable end : parentSide) {
-                    try {
-                        end.close();
-                    } catch (Exception ignored) {
-                        // already failing
-                    }
-                }
+                parentEnds.values().forEach(PipeEnd::close);
             }
         }
     }
@@ -82,9 +75,7 @@ final class Spawner {
                 int parentFd = childReads ? fds[1] : fds[0];
                 childSide.add(childFd);
                 FdHandle handle = FdHandle.own(parentFd, "pipe to " + name); // closes parentFd if it fails
-                Object end = childReads ? new PipeWriter(handle) : new PipeReader(handle);
-                parentSide.add((AutoCloseable) end);
-                parentEnds.put(target, end);
+                parentEnds.put(target, childReads ? new PipeWriter(handle) : new PipeReader(handle));
                 actions.add(new Dup2(raise(childFd), target));
             }
             case Redirect.ToFile(var file, var mode) -> actions.add(new OpenFile(target, file.toString(), switch (mode) {
