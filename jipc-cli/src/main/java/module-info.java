@@ -2,6 +2,7 @@
 module io.jipc.cli {
     requires io.jipc.core;
     requires io.jipc.segment;
+    requires io.jipc.pipes;
     requires info.picocli;
     requires HdrHistogram;
 

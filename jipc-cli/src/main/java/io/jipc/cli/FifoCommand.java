@@ -1,0 +1,124 @@
+package io.jipc.cli;
+
+import io.jipc.cli.bench.Durations;
+import io.jipc.pipe.Fifo;
+import io.jipc.pipe.OpenTimeoutException;
+import io.jipc.pipe.PipeReader;
+import io.jipc.pipe.PipeWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/** {@code jipc fifo}: create, read, write and remove named pipes from the shell. */
+@Command(name = "fifo", mixinStandardHelpOptions = true,
+        description = "Create, read from, write to and remove FIFOs (named pipes).",
+        subcommands = {FifoCommand.Create.class, FifoCommand.Read.class, FifoCommand.Write.class,
+                FifoCommand.Remove.class})
+final class FifoCommand {
+
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a FIFO.")
+    static final class Create implements Callable<Integer> {
+        @Parameters(index = "0", description = "path of the FIFO")
+        Path path;
+
+        @Option(names = "--mode", description = "permission bits in octal, exactly (default: ${DEFAULT-VALUE})")
+        String mode = "600";
+
+        @Override
+        public Integer call() {
+            int bits;
+            try {
+                bits = Integer.parseInt(mode, 8);
+            } catch (NumberFormatException e) {
+                System.err.println("--mode must be octal permission bits such as 600, not '" + mode + "'");
+                return 2;
+            }
+            Fifo.create(path, bits);
+            System.out.println("created FIFO " + path + " (mode " + String.format("%03o", bits) + ")");
+            return 0;
+        }
+    }
+
+    @Command(name = "read", mixinStandardHelpOptions = true,
+            description = "Wait for a writer, then copy what the writers write to standard output until end of file.")
+    static final class Read implements Callable<Integer> {
+        @Parameters(index = "0", description = "path of the FIFO")
+        Path path;
+
+        @Option(names = "--timeout", description = "give up if no writer opens within this long, e.g. 5s")
+        String timeoutText;
+
+        @Override
+        public Integer call() throws Exception {
+            Duration timeout = timeoutText == null ? null : Durations.parse(timeoutText);
+            try (PipeReader reader = timeout == null ? Fifo.openReader(path) : Fifo.openReader(path, timeout)) {
+                ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+                while (reader.read(buffer.clear()) >= 0) {
+                    System.out.write(buffer.array(), 0, buffer.position());
+                    System.out.flush();
+                }
+            } catch (OpenTimeoutException e) {
+                System.err.println(e.getMessage());
+                return 1;
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "write", mixinStandardHelpOptions = true,
+            description = "Wait for a reader, then write each argument (or each line of standard input) as a line.")
+    static final class Write implements Callable<Integer> {
+        @Parameters(index = "0", description = "path of the FIFO")
+        Path path;
+
+        @Parameters(index = "1..*", description = "lines to write (UTF-8); none: copy standard input")
+        String[] lines;
+
+        @Option(names = "--timeout", description = "give up if no reader opens within this long, e.g. 5s")
+        String timeoutText;
+
+        @Override
+        public Integer call() throws Exception {
+            Duration timeout = timeoutText == null ? null : Durations.parse(timeoutText);
+            try (PipeWriter writer = timeout == null ? Fifo.openWriter(path) : Fifo.openWriter(path, timeout)) {
+                if (lines != null) {
+                    for (String line : lines) {
+                        writer.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+                    }
+                } else {
+                    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+                    for (String line; (line = in.readLine()) != null; ) {
+                        writer.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+            } catch (OpenTimeoutException e) {
+                System.err.println(e.getMessage());
+                return 1;
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove a FIFO (nothing else).")
+    static final class Remove implements Callable<Integer> {
+        @Parameters(index = "0", description = "path of the FIFO")
+        Path path;
+
+        @Override
+        public Integer call() {
+            if (!Fifo.remove(path)) {
+                System.err.println("no FIFO at " + path);
+                return 1;
+            }
+            return 0;
+        }
+    }
+}
