@@ -63,6 +63,27 @@ class ChildProcessTest {
     }
 
     @Test
+    void virtualThreadsWaitForChildrenAndReadTheirOutput() throws Exception {
+        int count = 20;
+        CompletableFuture<?>[] done = new CompletableFuture<?>[count];
+        try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < count; i++) {
+                int code = i % 5;
+                done[i] = CompletableFuture.runAsync(() -> {
+                    try (ChildProcess child = Command.of("sh", "-c", "sleep 0.2; echo out; exit " + code)
+                            .stdout(Redirect.PIPE).start()) {
+                        assertEquals("out\n", new String(child.stdout().readAllBytes(), StandardCharsets.UTF_8));
+                        assertEquals(ExitStatus.exited(code), child.waitFor());
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, executor);
+            }
+            CompletableFuture.allOf(done).get(2, TimeUnit.MINUTES);
+        }
+    }
+
+    @Test
     void aMissingProgramIsAClearError() {
         ErrnoException e = assertThrows(ErrnoException.class,
                 () -> Command.of("no-such-program-jipc").stdout(Redirect.PIPE).start());

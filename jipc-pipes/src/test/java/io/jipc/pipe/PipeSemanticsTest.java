@@ -119,6 +119,37 @@ class PipeSemanticsTest {
         }
     }
 
+    /**
+     * Many more blocked virtual threads than carriers: none pins its carrier (they park while the
+     * poller watches their pipes), so virtual writers still run and release every one of them.
+     */
+    @Test
+    void manyBlockedVirtualReadersDoNotStarveTheCarriers() throws Exception {
+        int count = 200;
+        Pipe[] pipes = new Pipe[count];
+        try {
+            CompletableFuture<?>[] readers = new CompletableFuture<?>[count];
+            for (int i = 0; i < count; i++) {
+                Pipe pipe = pipes[i] = Pipe.open();
+                readers[i] = run(true, () -> assertEquals(1, pipe.reader().read(ByteBuffer.allocate(8))));
+            }
+            Thread.sleep(200);
+            CompletableFuture<?>[] writers = new CompletableFuture<?>[count];
+            for (int i = 0; i < count; i++) {
+                Pipe pipe = pipes[i];
+                writers[i] = run(true, () -> pipe.writer().write(new byte[1]));
+            }
+            CompletableFuture.allOf(writers).get(1, TimeUnit.MINUTES);
+            CompletableFuture.allOf(readers).get(1, TimeUnit.MINUTES);
+        } finally {
+            for (Pipe pipe : pipes) {
+                if (pipe != null) {
+                    pipe.close();
+                }
+            }
+        }
+    }
+
     @Test
     void endOfFileComesOnlyOnceEveryWriterInEveryProcessHasClosed() throws Exception {
         try (Pipe pipe = Pipe.open();
