@@ -41,7 +41,12 @@ public final class ChildProcess implements AutoCloseable {
         this.pid = pid;
         this.command = command;
         this.ends = ends;
-        int fd = Processes.pidfdOpen(pid);
+        int fd;
+        try {
+            fd = Processes.pidfdOpen(pid);
+        } catch (RuntimeException e) {
+            fd = -1; // out of descriptors, say: wait by checking every slice instead
+        }
         this.pidfd = fd < 0 ? null : FdHandle.ownAsIs(fd, "pidfd of " + pid);
     }
 

@@ -1,6 +1,7 @@
 package io.jipc.pipe;
 
 import io.jipc.ErrnoException;
+import io.jipc.InsecureFileException;
 import io.jipc.platform.Errno;
 import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
@@ -64,6 +65,9 @@ public final class Fifo {
         // set the bits exactly through a descriptor of the FIFO itself, never through a swapped link
         int fd = Libc.open(p, Pipes.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
         try {
+            if (!Libc.fstat(fd, p).isFifo()) {
+                throw new InsecureFileException(p + " was replaced by something else than a FIFO right after mkfifo");
+            }
             Pipes.chmod("/proc/self/fd/" + fd, mode);
         } finally {
             Libc.close(fd);
@@ -233,7 +237,12 @@ public final class Fifo {
 
     /** Ends the helper's blocking read open with a momentary write open of our own. */
     private static void releaseWaitingOpen(String p, CompletableFuture<Integer> opened) {
-        int writer = tryOpenWriter(p);
+        int writer;
+        try {
+            writer = tryOpenWriter(p);
+        } catch (RuntimeException gone) {
+            return; // removed or replaced meanwhile: the helper stays blocked until the FIFO is opened
+        }
         try {
             opened.handle((fd, failure) -> null).get(10, TimeUnit.SECONDS);
         } catch (InterruptedException | ExecutionException | TimeoutException ignored) {

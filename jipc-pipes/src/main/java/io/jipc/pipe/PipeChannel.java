@@ -94,7 +94,13 @@ public final class PipeChannel implements AutoCloseable {
 
     /** The child's side of the channel to its parent (descriptors {@value #CHILD_INPUT_FD} and {@value #CHILD_OUTPUT_FD}). */
     public static PipeChannel toParent() {
-        return over(PipeReader.adopt(CHILD_INPUT_FD), PipeWriter.adopt(CHILD_OUTPUT_FD), DEFAULT_MAX_LENGTH);
+        PipeReader in = PipeReader.adopt(CHILD_INPUT_FD);
+        try {
+            return over(in, PipeWriter.adopt(CHILD_OUTPUT_FD), DEFAULT_MAX_LENGTH);
+        } catch (RuntimeException e) {
+            in.close();
+            throw e;
+        }
     }
 
     public int maxMessageLength() {

@@ -117,6 +117,14 @@ class ChildProcessTest {
             assertEquals(List.of("0", "1", "2", "3"), List.of(out.split("\\s+")), out);
             child.waitFor();
         }
+        // a passed descriptor above a gap: the gap stays closed
+        try (Pipe unrelated = Pipe.open();
+             ChildProcess child = Command.of("sh", "-c", "ls /proc/self/fd").stdout(Redirect.PIPE)
+                     .passFd(6, Redirect.PIPE, true).start()) {
+            String out = new String(child.stdout().readAllBytes(), StandardCharsets.UTF_8).trim();
+            assertEquals(List.of("0", "1", "2", "3", "6"), List.of(out.split("\\s+")), out);
+            child.waitFor();
+        }
     }
 
     @Test

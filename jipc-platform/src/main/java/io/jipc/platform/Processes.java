@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.BitSet;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -18,13 +19,13 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * Downcalls for starting and reaping child processes: {@code posix_spawnp} with file actions,
- * {@code waitpid}, {@code pidfd_open} and {@code kill}.
+ * {@code waitpid}, {@code pidfd_open} and {@code kill}. Used by {@code io.jipc.pipe.Command}.
  *
  * <p>glibc's {@code posix_spawnp} starts the child with {@code clone(CLONE_VM|CLONE_VFORK)}, which is
  * safe in a multi-threaded JVM (no {@code fork} of the heap), and reports a failed {@code exec}
  * (such as a missing program) as its result. The child gets exactly the descriptors the
- * {@linkplain SpawnAction actions} give it on 0, 1, 2, ... up to the highest target; every other
- * descriptor of this JVM is closed in the child ({@code posix_spawn_file_actions_addclosefrom_np},
+ * {@linkplain SpawnAction actions} give it, and this JVM's 0, 1 and 2 where no action replaces them;
+ * every other descriptor of this JVM is closed in the child ({@code posix_spawn_file_actions_addclosefrom_np},
  * glibc 2.34+, else one close action per descriptor open at the time of the call). Its signal mask
  * is empty and every signal has its default disposition.
  */
@@ -106,7 +107,8 @@ public final class Processes {
      * environment {@code environment} ({@code NAME=value} strings) and returns its pid.
      *
      * @param directory the child's working directory, or {@code null} for this process's
-     * @param actions   applied in order; their sources must not be targets of earlier actions
+     * @param actions   applied in order; a source that is also a target means what an earlier action put
+     *                  there (as in {@code 2>&1}), so other sources must be numbered above every target
      * @throws io.jipc.ErrnoException naming the program, e.g. {@code ENOENT} when it does not exist
      */
     public static int spawn(List<String> argv, List<String> environment, String directory,
@@ -123,9 +125,15 @@ public final class Processes {
             try {
                 check(invoke(Spawn.ATTR_INIT, attributes), "posix_spawnattr_init", program);
                 try {
-                    int highestTarget = 2;
+                    BitSet targets = new BitSet();
+                    targets.set(0, 3);
                     for (SpawnAction action : actions) {
-                        highestTarget = Math.max(highestTarget, addAction(arena, fileActions, action, program));
+                        targets.set(addAction(arena, fileActions, action, program));
+                    }
+                    int highestTarget = targets.length() - 1;
+                    for (int gap = targets.nextClearBit(3); gap < highestTarget; gap = targets.nextClearBit(gap + 1)) {
+                        // a descriptor between the targets that the child was not given
+                        check(invoke(Spawn.ADD_CLOSE, fileActions, gap), "posix_spawn_file_actions_addclose", program);
                     }
                     closeFrom(fileActions, highestTarget + 1, program);
                     if (directory != null) {
