@@ -1,6 +1,7 @@
 package io.jipc.pipe;
 
 import io.jipc.ClosedException;
+import io.jipc.platform.Libc;
 import io.jipc.platform.Pipes;
 import io.jipc.testkit.ChildMain;
 import io.jipc.testkit.JipcTestExtension;
@@ -33,6 +34,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class PipeSemanticsTest {
     private static final Duration LONG = Duration.ofMinutes(1);
+
+    @Test
+    void anAdoptedDescriptorIsNonBlockingWhileOwnedAndGetsItsFlagsBack() throws Exception {
+        int[] fds = Pipes.pipe();
+        int shared = Pipes.duplicate(fds[0], 3, "test"); // the same open file description
+        try {
+            PipeReader reader = PipeReader.adopt(fds[0]);
+            assertTrue((Pipes.statusFlags(shared, "test") & Libc.O_NONBLOCK) != 0);
+            reader.close();
+            assertEquals(0, Pipes.statusFlags(shared, "test") & Libc.O_NONBLOCK);
+        } finally {
+            Libc.close(shared);
+            Libc.close(fds[1]);
+        }
+        int devNull = Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        try {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PipeReader.adopt(devNull));
+            assertTrue(e.getMessage().contains("not a pipe"), e.getMessage());
+        } finally {
+            Libc.close(devNull);
+        }
+    }
 
     @Test
     void capacityIsReportedAndCanBeSet() {
