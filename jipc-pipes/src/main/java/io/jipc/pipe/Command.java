@@ -96,12 +96,12 @@ public final class Command {
             throw new IllegalArgumentException("use stdin/stdout/stderr for descriptors 0..2, not passFd(" + childFd
                     + ")");
         }
-        if (!(redirect instanceof Redirect.Pipe || redirect instanceof Redirect.ToEnd)) {
+        if (redirect.kind() != Redirect.Kind.PIPE && redirect.kind() != Redirect.Kind.PIPE_END) {
             throw new IllegalArgumentException("passFd takes Redirect.PIPE or an existing pipe end, not " + redirect);
         }
-        if (redirect instanceof Redirect.ToEnd end && end.readEnd() != input) {
+        if (redirect.kind() == Redirect.Kind.PIPE_END && redirect.isReadEnd() != input) {
             throw new IllegalArgumentException("descriptor " + childFd + " is for " + (input ? "input" : "output")
-                    + " but got a " + (end.readEnd() ? "read" : "write") + " end");
+                    + " but got a " + (redirect.isReadEnd() ? "read" : "write") + " end");
         }
         passed.put(childFd, new Passed(redirect, input));
         return this;
@@ -159,7 +159,7 @@ public final class Command {
     }
 
     private static Redirect checkNotStdout(Redirect redirect, String stream) {
-        if (redirect instanceof Redirect.ToStdout) {
+        if (redirect.kind() == Redirect.Kind.TO_STDOUT) {
             throw new IllegalArgumentException("Redirect.TO_STDOUT is for stderr, not " + stream);
         }
         return Objects.requireNonNull(redirect);

@@ -40,11 +40,11 @@ public final class Pipeline implements AutoCloseable {
         }
         for (int i = 0; i < commands.size(); i++) {
             Command c = commands.get(i);
-            if (i > 0 && !(c.stdin() instanceof Redirect.Inherit)) {
+            if (i > 0 && c.stdin() != Redirect.INHERIT) {
                 throw new IllegalArgumentException("stage " + (i + 1) + " (" + c + ") reads the pipe from stage " + i
                         + "; leave its stdin at the default");
             }
-            if (i < commands.size() - 1 && !(c.stdout() instanceof Redirect.Inherit)) {
+            if (i < commands.size() - 1 && c.stdout() != Redirect.INHERIT) {
                 throw new IllegalArgumentException("stage " + (i + 1) + " (" + c + ") writes into the pipe to stage "
                         + (i + 2) + "; leave its stdout at the default");
             }

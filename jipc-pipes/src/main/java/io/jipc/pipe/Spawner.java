@@ -65,11 +65,11 @@ final class Spawner {
 
     private void redirect(int target, Redirect redirect, boolean childReads) {
         String name = streamName(target) + " of " + command.program();
-        switch (redirect) {
-            case Redirect.Inherit ignored -> {
+        switch (redirect.kind()) {
+            case INHERIT -> {
                 // descriptors 0..2 are inherited as they are
             }
-            case Redirect.Pipe ignored -> {
+            case PIPE -> {
                 int[] fds = Pipes.pipe();
                 int childFd = childReads ? fds[0] : fds[1];
                 int parentFd = childReads ? fds[1] : fds[0];
@@ -78,21 +78,23 @@ final class Spawner {
                 parentEnds.put(target, childReads ? new PipeWriter(handle) : new PipeReader(handle));
                 actions.add(new Dup2(raise(childFd), target));
             }
-            case Redirect.ToFile(var file, var mode) -> actions.add(new OpenFile(target, file.toString(), switch (mode) {
-                case READ -> Libc.O_RDONLY;
-                case TRUNCATE -> Libc.O_WRONLY | Libc.O_CREAT | Libc.O_TRUNC;
-                case APPEND -> Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND;
-                case DISCARD -> childReads ? Libc.O_RDONLY : Libc.O_WRONLY;
-            }, FILE_MODE));
-            case Redirect.ToStdout ignored -> actions.add(new Dup2(1, 2));
-            case Redirect.ToEnd(var handle, var readEnd) -> {
-                if (readEnd != childReads) {
+            case DISCARD -> openFile(target, redirect, childReads ? Libc.O_RDONLY : Libc.O_WRONLY);
+            case READ_FILE -> openFile(target, redirect, Libc.O_RDONLY);
+            case TRUNCATE_FILE -> openFile(target, redirect, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_TRUNC);
+            case APPEND_FILE -> openFile(target, redirect, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND);
+            case TO_STDOUT -> actions.add(new Dup2(1, 2));
+            case PIPE_END -> {
+                if (redirect.isReadEnd() != childReads) {
                     throw new IllegalArgumentException(name + " needs a " + (childReads ? "read" : "write")
-                            + " end, not " + handle.subject());
+                            + " end, not " + redirect.end().subject());
                 }
-                actions.add(new Dup2(raise(reopenBlocking(handle, readEnd)), target));
+                actions.add(new Dup2(raise(reopenBlocking(redirect.end(), childReads)), target));
             }
         }
+    }
+
+    private void openFile(int target, Redirect redirect, int flags) {
+        actions.add(new OpenFile(target, redirect.file().toString(), flags, FILE_MODE));
     }
 
     /**
