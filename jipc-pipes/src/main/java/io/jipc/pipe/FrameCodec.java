@@ -50,11 +50,18 @@ public final class FrameCodec {
         return ~length;
     }
 
-    /** A complete frame of {@code payload}'s remaining bytes (the payload's position is not moved). */
+    /** A new buffer holding the frame of {@code payload}'s remaining bytes (the payload's position is not moved). */
     public static ByteBuffer encode(ByteBuffer payload, boolean direct) {
+        int length = HEADER_LENGTH + payload.remaining();
+        return encode(payload, direct ? ByteBuffer.allocateDirect(length) : ByteBuffer.allocate(length));
+    }
+
+    /**
+     * Puts the frame of {@code payload}'s remaining bytes into {@code frame} (from its position, which
+     * must leave room) and returns {@code frame} flipped, ready to be written.
+     */
+    public static ByteBuffer encode(ByteBuffer payload, ByteBuffer frame) {
         int length = payload.remaining();
-        ByteBuffer frame = direct ? ByteBuffer.allocateDirect(HEADER_LENGTH + length)
-                : ByteBuffer.allocate(HEADER_LENGTH + length);
         frame.order(ByteOrder.BIG_ENDIAN).putInt(length).putInt(check(length)).put(payload.duplicate()).flip();
         return frame;
     }

@@ -61,7 +61,10 @@ public final class PipeChannel implements AutoCloseable {
     private final ReentrantLock sendLock = new ReentrantLock();
     private final ReentrantLock receiveLock = new ReentrantLock();
     private final FrameDecoder decoder;
-    private final ByteBuffer inbound = ByteBuffer.allocate(READ_CHUNK).flip();
+    /** Bytes read but not yet decoded; direct, so reads go straight into it. Guarded by receiveLock. */
+    private final ByteBuffer inbound = ByteBuffer.allocateDirect(READ_CHUNK).flip();
+    /** Frames that fit are built here, then written from it without a copy. Guarded by sendLock. */
+    private final ByteBuffer outbound = ByteBuffer.allocateDirect(READ_CHUNK);
     private boolean endOfStream;
 
     private PipeChannel(PipeReader in, PipeWriter out, int maxLength) {
@@ -141,9 +144,11 @@ public final class PipeChannel implements AutoCloseable {
             throw new IllegalArgumentException("message of " + message.remaining()
                     + " bytes exceeds the channel's maximum of " + maxLength);
         }
-        ByteBuffer frame = FrameCodec.encode(message, false);
         sendLock.lockInterruptibly();
         try {
+            ByteBuffer frame = FrameCodec.HEADER_LENGTH + message.remaining() <= outbound.capacity()
+                    ? FrameCodec.encode(message, outbound.clear())
+                    : FrameCodec.encode(message, false);
             if (out.write(frame, deadline) == 0) {
                 return false;
             }
