@@ -1,9 +1,9 @@
 package io.jipc.pipe;
 
 import io.jipc.ClosedException;
-import io.jipc.platform.Libc;
 import io.jipc.platform.Pipes;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -63,7 +63,6 @@ public final class PipeReader extends PipeEnd {
         return new PipeReader(FdHandle.adopt(checkPipe(fd), "inherited pipe fd " + fd + " (read end)"));
     }
 
-
     /** Reads at least one byte into {@code destination}, waiting as long as it takes; -1 at end of file. */
     public int read(ByteBuffer destination) throws InterruptedException {
         return read(destination, Deadlines.NONE);
@@ -91,7 +90,7 @@ public final class PipeReader extends PipeEnd {
 
     /** Reads everything until end of file. */
     public byte[] readAllBytes() throws InterruptedException {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
         while (read(buffer.clear()) >= 0) {
             out.write(buffer.array(), 0, buffer.position());
