@@ -149,11 +149,19 @@ public final class PipeChannel implements AutoCloseable {
             ByteBuffer frame = FrameCodec.HEADER_LENGTH + message.remaining() <= outbound.capacity()
                     ? FrameCodec.encode(message, outbound.clear())
                     : FrameCodec.encode(message, false);
-            if (out.write(frame, deadline) == 0) {
-                return false;
-            }
             boolean interrupted = false;
-            while (frame.hasRemaining()) {
+            try {
+                out.write(frame, deadline);
+            } catch (InterruptedException e) {
+                if (frame.position() == 0) {
+                    throw e; // nothing of the frame went out
+                }
+                interrupted = true;
+            }
+            if (frame.position() == 0) {
+                return false; // no room before the deadline
+            }
+            while (frame.hasRemaining()) { // a frame once begun is finished
                 try {
                     out.write(frame, Deadlines.NONE);
                 } catch (InterruptedException e) {

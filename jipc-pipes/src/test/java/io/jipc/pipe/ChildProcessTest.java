@@ -173,6 +173,15 @@ class ChildProcessTest {
     }
 
     @Test
+    void aStageThatCannotStartStopsThePipelineAndKillsTheStartedStages() {
+        ErrnoException e = assertThrows(ErrnoException.class, () -> Pipeline.start(Command.of("sleep", "600"),
+                Command.of("no-such-program-jipc")));
+        assertEquals("ENOENT", e.errnoName());
+        assertTrue(ProcessHandle.current().children()
+                .noneMatch(p -> p.info().command().orElse("").endsWith("/sleep")), "the started stage was killed");
+    }
+
+    @Test
     void innerStagesMayNotRedirectTheConnectedStreams() {
         assertThrows(IllegalArgumentException.class,
                 () -> Pipeline.start(Command.of("yes").stdout(Redirect.DISCARD), Command.of("cat")));

@@ -93,6 +93,31 @@ class PipeChannelTest {
         }
     }
 
+    /** An interrupt in the middle of a large frame does not tear it: the frame is finished first. */
+    @Test
+    void anInterruptedSendFinishesItsFrame() throws Exception {
+        try (Pipe pipe = Pipe.open(); PipeChannel channel = PipeChannel.over(pipe.reader(), pipe.writer(), 1 << 20)) {
+            byte[] large = message(1 << 20); // 16 times the pipe's capacity
+            java.util.concurrent.CompletableFuture<Boolean> sent = new java.util.concurrent.CompletableFuture<>();
+            Thread sender = Thread.ofPlatform().start(() -> {
+                try {
+                    channel.put(large);
+                    sent.complete(Thread.currentThread().isInterrupted());
+                } catch (Throwable t) {
+                    sent.completeExceptionally(t);
+                }
+            });
+            while (pipe.reader().available() < pipe.reader().capacity() / 2) {
+                Thread.sleep(10); // until the sender is blocked mid-frame
+            }
+            sender.interrupt();
+            assertArrayEquals(large, channel.take());
+            assertTrue(sent.get(1, TimeUnit.MINUTES), "the interrupt is kept for after the frame");
+            channel.put(message(3));
+            assertArrayEquals(message(3), channel.take(), "the stream is still framed");
+        }
+    }
+
     @Test
     void endOfStreamAfterTheLastMessage() throws Exception {
         try (Pipe pipe = Pipe.open(); PipeChannel receiver = PipeChannel.over(pipe.reader(), null, 1024)) {
