@@ -3,6 +3,7 @@ package io.jipc.cli;
 import io.jipc.cli.bench.Durations;
 import io.jipc.pipe.Fifo;
 import io.jipc.pipe.OpenTimeoutException;
+import io.jipc.pipe.PipeEnd;
 import io.jipc.pipe.PipeReader;
 import io.jipc.pipe.PipeWriter;
 import picocli.CommandLine.Command;
@@ -47,24 +48,24 @@ final class FifoCommand {
         }
     }
 
-    @Command(name = "read", mixinStandardHelpOptions = true,
-            description = "Wait for a writer, then copy what the writers write to standard output until end of file.")
-    static final class Read implements Callable<Integer> {
+    /** Opens one side of a FIFO (waiting for the other side, at most --timeout) and uses it. */
+    abstract static class Side<E extends PipeEnd> implements Callable<Integer> {
         @Parameters(index = "0", description = "path of the FIFO")
         Path path;
 
-        @Option(names = "--timeout", description = "give up if no writer opens within this long, e.g. 5s")
+        @Option(names = "--timeout", description = "give up if no process opens the other side within this long, e.g. 5s")
         String timeoutText;
+
+        abstract E open(Path fifo) throws InterruptedException;
+
+        abstract E open(Path fifo, Duration timeout) throws InterruptedException;
+
+        abstract void use(E end) throws Exception;
 
         @Override
         public Integer call() throws Exception {
-            Duration timeout = timeoutText == null ? null : Durations.parse(timeoutText);
-            try (PipeReader reader = timeout == null ? Fifo.openReader(path) : Fifo.openReader(path, timeout)) {
-                ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
-                while (reader.read(buffer.clear()) >= 0) {
-                    System.out.write(buffer.array(), 0, buffer.position());
-                    System.out.flush();
-                }
+            try (E end = timeoutText == null ? open(path) : open(path, Durations.parse(timeoutText))) {
+                use(end);
             } catch (OpenTimeoutException e) {
                 System.err.println(e.getMessage());
                 return 1;
@@ -73,37 +74,57 @@ final class FifoCommand {
         }
     }
 
+    @Command(name = "read", mixinStandardHelpOptions = true,
+            description = "Wait for a writer, then copy what the writers write to standard output until end of file.")
+    static final class Read extends Side<PipeReader> {
+        @Override
+        PipeReader open(Path fifo) throws InterruptedException {
+            return Fifo.openReader(fifo);
+        }
+
+        @Override
+        PipeReader open(Path fifo, Duration timeout) throws InterruptedException {
+            return Fifo.openReader(fifo, timeout);
+        }
+
+        @Override
+        void use(PipeReader reader) throws InterruptedException {
+            ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+            while (reader.read(buffer.clear()) >= 0) {
+                System.out.write(buffer.array(), 0, buffer.position());
+                System.out.flush();
+            }
+        }
+    }
+
     @Command(name = "write", mixinStandardHelpOptions = true,
             description = "Wait for a reader, then write each argument (or each line of standard input) as a line.")
-    static final class Write implements Callable<Integer> {
-        @Parameters(index = "0", description = "path of the FIFO")
-        Path path;
-
+    static final class Write extends Side<PipeWriter> {
         @Parameters(index = "1..*", description = "lines to write (UTF-8); none: copy standard input")
         String[] lines;
 
-        @Option(names = "--timeout", description = "give up if no reader opens within this long, e.g. 5s")
-        String timeoutText;
+        @Override
+        PipeWriter open(Path fifo) throws InterruptedException {
+            return Fifo.openWriter(fifo);
+        }
 
         @Override
-        public Integer call() throws Exception {
-            Duration timeout = timeoutText == null ? null : Durations.parse(timeoutText);
-            try (PipeWriter writer = timeout == null ? Fifo.openWriter(path) : Fifo.openWriter(path, timeout)) {
-                if (lines != null) {
-                    for (String line : lines) {
-                        writer.write((line + "\n").getBytes(StandardCharsets.UTF_8));
-                    }
-                } else {
-                    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-                    for (String line; (line = in.readLine()) != null; ) {
-                        writer.write((line + "\n").getBytes(StandardCharsets.UTF_8));
-                    }
+        PipeWriter open(Path fifo, Duration timeout) throws InterruptedException {
+            return Fifo.openWriter(fifo, timeout);
+        }
+
+        @Override
+        void use(PipeWriter writer) throws Exception {
+            if (lines != null) {
+                for (String line : lines) {
+                    writer.write((line + "\n").getBytes(StandardCharsets.UTF_8));
                 }
-            } catch (OpenTimeoutException e) {
-                System.err.println(e.getMessage());
-                return 1;
+                return;
             }
-            return 0;
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            for (String line; (line = in.readLine()) != null; ) {
+                writer.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            }
         }
     }
 

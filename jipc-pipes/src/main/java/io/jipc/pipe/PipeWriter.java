@@ -67,7 +67,10 @@ public final class PipeWriter extends PipeEnd {
         write(source, Deadlines.NONE);
     }
 
-    /** Writes every byte of {@code bytes}, waiting for room as long as it takes. */
+    /**
+     * Writes every byte of {@code bytes}, waiting for room as long as it takes. If it is interrupted
+     * or the pipe breaks, a prefix may have been written: {@link #write(ByteBuffer)} tells how much.
+     */
     public void write(byte[] bytes) throws InterruptedException {
         write(ByteBuffer.wrap(bytes), Deadlines.NONE);
     }
