@@ -48,6 +48,14 @@ final class FifoCommand {
         }
     }
 
+    interface Opener<E> {
+        E open(Path fifo) throws InterruptedException;
+    }
+
+    interface TimedOpener<E> {
+        E open(Path fifo, Duration timeout) throws InterruptedException;
+    }
+
     /** Opens one side of a FIFO (waiting for the other side, at most --timeout) and uses it. */
     abstract static class Side<E extends PipeEnd> implements Callable<Integer> {
         @Parameters(index = "0", description = "path of the FIFO")
@@ -56,15 +64,19 @@ final class FifoCommand {
         @Option(names = "--timeout", description = "give up if no process opens the other side within this long, e.g. 5s")
         String timeoutText;
 
-        abstract E open(Path fifo) throws InterruptedException;
+        private final Opener<E> open;
+        private final TimedOpener<E> openTimed;
 
-        abstract E open(Path fifo, Duration timeout) throws InterruptedException;
+        Side(Opener<E> open, TimedOpener<E> openTimed) {
+            this.open = open;
+            this.openTimed = openTimed;
+        }
 
         abstract void use(E end) throws Exception;
 
         @Override
         public Integer call() throws Exception {
-            try (E end = timeoutText == null ? open(path) : open(path, Durations.parse(timeoutText))) {
+            try (E end = timeoutText == null ? open.open(path) : openTimed.open(path, Durations.parse(timeoutText))) {
                 use(end);
             } catch (OpenTimeoutException e) {
                 System.err.println(e.getMessage());
@@ -77,14 +89,8 @@ final class FifoCommand {
     @Command(name = "read", mixinStandardHelpOptions = true,
             description = "Wait for a writer, then copy what the writers write to standard output until end of file.")
     static final class Read extends Side<PipeReader> {
-        @Override
-        PipeReader open(Path fifo) throws InterruptedException {
-            return Fifo.openReader(fifo);
-        }
-
-        @Override
-        PipeReader open(Path fifo, Duration timeout) throws InterruptedException {
-            return Fifo.openReader(fifo, timeout);
+        Read() {
+            super(Fifo::openReader, Fifo::openReader);
         }
 
         @Override
@@ -103,14 +109,8 @@ final class FifoCommand {
         @Parameters(index = "1..*", description = "lines to write (UTF-8); none: copy standard input")
         String[] lines;
 
-        @Override
-        PipeWriter open(Path fifo) throws InterruptedException {
-            return Fifo.openWriter(fifo);
-        }
-
-        @Override
-        PipeWriter open(Path fifo, Duration timeout) throws InterruptedException {
-            return Fifo.openWriter(fifo, timeout);
+        Write() {
+            super(Fifo::openWriter, Fifo::openWriter);
         }
 
         @Override
