@@ -10,9 +10,14 @@ import java.nio.file.Path;
  * time: pipe(2) twice, the child's descriptors 3 and 4 wired to them, frames keep the boundaries.
  *
  *   examples/run pipe/PipeParent.java hello world
+ *   examples/run pipe/PipeParent.java --hold hello     (keeps the pipes open until Enter)
  */
 public class PipeParent {
     public static void main(String[] args) throws Exception {
+        boolean hold = args.length > 0 && args[0].equals("--hold");
+        if (hold) {
+            args = java.util.Arrays.copyOfRange(args, 1, args.length);
+        }
         Path child = Path.of(System.getProperty("jipc.examples", "examples"), "pipe", "PipeChild.java");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Command command = PipeChannel.prepare(Command.of(java, "--enable-native-access=ALL-UNNAMED",
@@ -24,6 +29,11 @@ public class PipeParent {
                 channel.put(word.getBytes(StandardCharsets.UTF_8));
                 String reply = new String(channel.take(), StandardCharsets.UTF_8);
                 System.out.println("sent '" + word + "', child replied '" + reply + "'");
+            }
+            if (hold) {
+                System.out.println("holding the pipes open; look at them with: ls -l /proc/" + process.pid()
+                        + "/fd   (press Enter to close them)");
+                new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
             }
             channel.close(); // the child reads end of stream and exits
             System.out.println("child " + process.waitFor());
