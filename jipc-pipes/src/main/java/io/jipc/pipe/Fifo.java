@@ -225,6 +225,7 @@ public final class Fifo {
             }
             releaseWaitingOpen(p, opened);
             if (e instanceof InterruptedException interrupted) {
+                Thread.interrupted(); // reported by the exception
                 throw interrupted;
             }
             throw new OpenTimeoutException(p, "writer", timeout);
@@ -235,22 +236,34 @@ public final class Fifo {
     private static final int OPEN_DONE = 1;
     private static final int OPEN_ABANDONED = 2;
 
-    /** Ends the helper's blocking read open with a momentary write open of our own. */
+    /**
+     * Ends the helper's blocking read open with a momentary write open of our own. While the helper
+     * has not entered {@code open} yet, the write open fails with {@code ENXIO} (no reader): try again.
+     */
     private static void releaseWaitingOpen(String p, CompletableFuture<Integer> opened) {
-        int writer;
-        try {
-            writer = tryOpenWriter(p);
-        } catch (RuntimeException gone) {
-            return; // removed or replaced meanwhile: the helper stays blocked until the FIFO is opened
-        }
-        try {
-            opened.handle((fd, failure) -> null).get(10, TimeUnit.SECONDS);
-        } catch (InterruptedException | ExecutionException | TimeoutException ignored) {
-            // the helper closes its descriptor itself whenever its open returns
-        } finally {
-            if (writer >= 0) {
-                Libc.close(writer);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        boolean interrupted = false;
+        while (!opened.isDone() && System.nanoTime() - until < 0) {
+            int writer;
+            try {
+                writer = tryOpenWriter(p);
+            } catch (RuntimeException gone) {
+                break; // removed or replaced meanwhile: the helper stays blocked until the FIFO is opened
             }
+            try {
+                opened.handle((fd, failure) -> null).get(writer >= 0 ? 1000 : 1, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException | TimeoutException notYet) {
+                // try again
+            } finally {
+                if (writer >= 0) {
+                    Libc.close(writer);
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
