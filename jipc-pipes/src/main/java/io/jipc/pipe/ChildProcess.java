@@ -22,7 +22,8 @@ import java.util.Optional;
  * {@link #close()} closes the parent's pipe ends (the child sees end of file on its input and
  * {@code EPIPE} on its output) and, if the child is still running, kills it with {@code SIGKILL}
  * and reaps it: in a try-with-resources block, a child never outlives the block. Call
- * {@link #waitFor()} first to let it finish.
+ * {@link #waitFor()} first to let it finish. A child that is neither waited for nor closed stays a
+ * zombie (an entry in the process table) from its exit until this JVM exits.
  *
  * <h2>When a side dies</h2>
  * If the child dies, its ends of the pipes close: reads here see end of file once the pipe is
