@@ -5,6 +5,7 @@ module io.jipc.cli {
     requires io.jipc.segment;
     requires io.jipc.signals;
     requires io.jipc.filelock;
+    requires io.jipc.pipes;
     requires info.picocli;
     requires HdrHistogram;
 

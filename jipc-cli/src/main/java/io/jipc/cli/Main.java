@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 MqCommand.class,
                 SignalCommand.class,
                 FileLockCommand.class,
+                FifoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -1,0 +1,145 @@
+package io.jipc.cli;
+
+import io.jipc.cli.bench.Durations;
+import io.jipc.pipe.Fifo;
+import io.jipc.pipe.OpenTimeoutException;
+import io.jipc.pipe.PipeEnd;
+import io.jipc.pipe.PipeReader;
+import io.jipc.pipe.PipeWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/** {@code jipc fifo}: create, read, write and remove named pipes from the shell. */
+@Command(name = "fifo", mixinStandardHelpOptions = true,
+        description = "Create, read from, write to and remove FIFOs (named pipes).",
+        subcommands = {FifoCommand.Create.class, FifoCommand.Read.class, FifoCommand.Write.class,
+                FifoCommand.Remove.class})
+final class FifoCommand {
+
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a FIFO.")
+    static final class Create implements Callable<Integer> {
+        @Parameters(index = "0", description = "path of the FIFO")
+        Path path;
+
+        @Option(names = "--mode", description = "permission bits in octal, exactly (default: ${DEFAULT-VALUE})")
+        String mode = "600";
+
+        @Override
+        public Integer call() {
+            int bits;
+            try {
+                bits = Integer.parseInt(mode, 8);
+            } catch (NumberFormatException e) {
+                System.err.println("--mode must be octal permission bits such as 600, not '" + mode + "'");
+                return 2;
+            }
+            Fifo.create(path, bits);
+            System.out.println("created FIFO " + path + " (mode " + String.format("%03o", bits) + ")");
+            return 0;
+        }
+    }
+
+    interface Opener<E> {
+        E open(Path fifo) throws InterruptedException;
+    }
+
+    interface TimedOpener<E> {
+        E open(Path fifo, Duration timeout) throws InterruptedException;
+    }
+
+    /** Opens one side of a FIFO (waiting for the other side, at most --timeout) and uses it. */
+    abstract static class Side<E extends PipeEnd> implements Callable<Integer> {
+        @Parameters(index = "0", description = "path of the FIFO")
+        Path path;
+
+        @Option(names = "--timeout", description = "give up if no process opens the other side within this long, e.g. 5s")
+        String timeoutText;
+
+        private final Opener<E> open;
+        private final TimedOpener<E> openTimed;
+
+        Side(Opener<E> open, TimedOpener<E> openTimed) {
+            this.open = open;
+            this.openTimed = openTimed;
+        }
+
+        abstract void use(E end) throws Exception;
+
+        @Override
+        public Integer call() throws Exception {
+            try (E end = timeoutText == null ? open.open(path) : openTimed.open(path, Durations.parse(timeoutText))) {
+                use(end);
+            } catch (OpenTimeoutException e) {
+                System.err.println(e.getMessage());
+                return 1;
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "read", mixinStandardHelpOptions = true,
+            description = "Wait for a writer, then copy what the writers write to standard output until end of file.")
+    static final class Read extends Side<PipeReader> {
+        Read() {
+            super(Fifo::openReader, Fifo::openReader);
+        }
+
+        @Override
+        void use(PipeReader reader) throws InterruptedException {
+            ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+            while (reader.read(buffer.clear()) >= 0) {
+                System.out.write(buffer.array(), 0, buffer.position());
+                System.out.flush();
+            }
+        }
+    }
+
+    @Command(name = "write", mixinStandardHelpOptions = true,
+            description = "Wait for a reader, then write each argument (or each line of standard input) as a line.")
+    static final class Write extends Side<PipeWriter> {
+        @Parameters(index = "1..*", description = "lines to write (UTF-8); none: copy standard input")
+        String[] lines;
+
+        Write() {
+            super(Fifo::openWriter, Fifo::openWriter);
+        }
+
+        @Override
+        void use(PipeWriter writer) throws Exception {
+            if (lines != null) {
+                for (String line : lines) {
+                    writer.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+                }
+                return;
+            }
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            for (String line; (line = in.readLine()) != null; ) {
+                writer.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove a FIFO (nothing else).")
+    static final class Remove implements Callable<Integer> {
+        @Parameters(index = "0", description = "path of the FIFO")
+        Path path;
+
+        @Override
+        public Integer call() {
+            if (!Fifo.remove(path)) {
+                System.err.println("no FIFO at " + path);
+                return 1;
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,303 @@
+package io.jipc.pipe;
+
+import io.jipc.ErrnoException;
+import io.jipc.InsecureFileException;
+import io.jipc.platform.Errno;
+import io.jipc.platform.FileStatus;
+import io.jipc.platform.Libc;
+import io.jipc.platform.Pipes;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Named pipes (FIFOs, {@code mkfifo(3)}): a kernel pipe with a name in the file system, which
+ * unrelated processes open by path — Java or not ({@code cat}, a shell, a C program).
+ *
+ * <h2>Opening</h2>
+ * As in POSIX, opening one side waits until a process has the other side open:
+ * <table class="striped">
+ * <caption>Opens</caption>
+ * <tr><th></th><th>waits for the other side</th><th>at most</th><th>does not wait</th></tr>
+ * <tr><td>read</td><td>{@link #openReader(Path)}</td><td>{@link #openReader(Path, Duration)}</td>
+ *     <td>{@link #openReaderNow(Path)}: opens at once; reads wait for the first writer</td></tr>
+ * <tr><td>write</td><td>{@link #openWriter(Path)}</td><td>{@link #openWriter(Path, Duration)}</td>
+ *     <td>{@link #openWriterNow(Path)}: {@link NoReaderException} if no reader</td></tr>
+ * </table>
+ * A timed open that sees no other side in time throws {@link OpenTimeoutException}. Waiting opens
+ * are interruptible and virtual-thread friendly.
+ *
+ * <p>How: a writer tries a non-blocking open, which the kernel refuses with {@code ENXIO} while no
+ * reader exists, again every few milliseconds (up to 10 ms apart) until the deadline. A reader cannot
+ * learn that way whether a writer exists (a non-blocking read open always succeeds), so a waiting
+ * read open is a real blocking {@code open(2)} on a helper platform thread; on timeout or interrupt
+ * that open is released by a momentary write open of this process. Limit: another process that is
+ * waiting to open the same FIFO for reading at that moment is released too, and then sees end of file.
+ *
+ * <p>After opening, a FIFO behaves exactly as a pipe ({@link PipeReader}, {@link PipeWriter}):
+ * end of file when every writer closed, {@link BrokenPipeException} when every reader closed.
+ */
+public final class Fifo {
+    private static final int ENXIO = 6;
+    private static final long MAX_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final AtomicInteger OPENERS = new AtomicInteger();
+
+    private Fifo() {
+    }
+
+    /**
+     * Creates a FIFO at {@code path} with exactly the permission bits {@code mode} (such as
+     * {@code 0600}), whatever the umask.
+     *
+     * @throws ErrnoException {@code EEXIST} if something exists at {@code path}
+     */
+    public static Path create(Path path, int mode) {
+        if ((mode & ~0777) != 0) {
+            throw new IllegalArgumentException("mode must be permission bits (0..0777), got 0" + Integer.toOctalString(mode));
+        }
+        String p = path.toString();
+        Libc.mkfifo(p, mode);
+        // set the bits exactly through a descriptor of the FIFO itself, never through a swapped link
+        int fd = Libc.open(p, Pipes.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+        try {
+            if (!Libc.fstat(fd, p).isFifo()) {
+                throw new InsecureFileException(p + " was replaced by something else than a FIFO right after mkfifo");
+            }
+            Pipes.chmod("/proc/self/fd/" + fd, mode);
+        } finally {
+            Libc.close(fd);
+        }
+        return path;
+    }
+
+    /** Whether {@code path} is a FIFO (a symbolic link is not followed). */
+    public static boolean isFifo(Path path) {
+        try {
+            return Libc.lstat(path.toString()).isFifo();
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Removes the FIFO at {@code path}; false if nothing was there. Processes that have it open keep
+     * using the pipe; new opens by that path fail.
+     *
+     * @throws IllegalArgumentException if {@code path} is something else than a FIFO
+     */
+    public static boolean remove(Path path) {
+        String p = path.toString();
+        FileStatus status;
+        try {
+            status = Libc.lstat(p);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return false;
+            }
+            throw e;
+        }
+        if (!status.isFifo()) {
+            throw new IllegalArgumentException(p + " is not a FIFO; not removed");
+        }
+        try {
+            Libc.unlink(p);
+            return true;
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Opens for reading, waiting as long as it takes for a writer. */
+    public static PipeReader openReader(Path path) throws InterruptedException {
+        return openReader(path, Deadlines.NONE, null);
+    }
+
+    /** Opens for reading, waiting at most {@code timeout} for a writer. */
+    public static PipeReader openReader(Path path, Duration timeout) throws InterruptedException {
+        return openReader(path, Deadlines.after(timeout), timeout);
+    }
+
+    /**
+     * Opens for reading without waiting for a writer ({@code O_NONBLOCK}). The first read then
+     * waits until a writer has opened and written (it does not report end of file before any writer
+     * came).
+     */
+    public static PipeReader openReaderNow(Path path) {
+        String p = checkFifo(path);
+        int fd = Libc.open(p, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0);
+        return reader(fd, p);
+    }
+
+    /** Opens for writing, waiting as long as it takes for a reader. */
+    public static PipeWriter openWriter(Path path) throws InterruptedException {
+        return openWriter(path, Deadlines.NONE, null);
+    }
+
+    /** Opens for writing, waiting at most {@code timeout} for a reader. */
+    public static PipeWriter openWriter(Path path, Duration timeout) throws InterruptedException {
+        return openWriter(path, Deadlines.after(timeout), timeout);
+    }
+
+    /** Opens for writing if a reader has the FIFO open; else throws {@link NoReaderException} at once. */
+    public static PipeWriter openWriterNow(Path path) {
+        String p = checkFifo(path);
+        int fd = tryOpenWriter(p);
+        if (fd < 0) {
+            throw new NoReaderException(p);
+        }
+        return writer(fd, p);
+    }
+
+    private static PipeWriter openWriter(Path path, long deadline, Duration timeout) throws InterruptedException {
+        String p = checkFifo(path);
+        long pause = TimeUnit.MICROSECONDS.toNanos(200);
+        while (true) {
+            int fd = tryOpenWriter(p);
+            if (fd >= 0) {
+                return writer(fd, p);
+            }
+            long left = Deadlines.remaining(deadline, pause);
+            if (left <= 0) {
+                throw new OpenTimeoutException(p, "reader", timeout);
+            }
+            TimeUnit.NANOSECONDS.sleep(left); // interruptible; parks a virtual thread
+            pause = Math.min(MAX_RETRY_NANOS, pause * 2);
+        }
+    }
+
+    /** A non-blocking write open: the descriptor, or -1 while no reader exists ({@code ENXIO}). */
+    private static int tryOpenWriter(String p) {
+        int fd;
+        try {
+            fd = Libc.open(p, Libc.O_WRONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0);
+        } catch (ErrnoException e) {
+            if (e.errno() == ENXIO) {
+                return -1;
+            }
+            throw e;
+        }
+        return verified(fd, p);
+    }
+
+    private static PipeReader openReader(Path path, long deadline, Duration timeout) throws InterruptedException {
+        String p = checkFifo(path);
+        AtomicInteger state = new AtomicInteger(OPEN_PENDING);
+        CompletableFuture<Integer> opened = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("jipc-fifo-open-" + OPENERS.incrementAndGet()).start(() -> {
+            try {
+                int fd = Libc.open(p, Libc.O_RDONLY | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0); // blocks for a writer
+                if (!state.compareAndSet(OPEN_PENDING, OPEN_DONE)) {
+                    Libc.close(fd); // given up meanwhile
+                }
+                opened.complete(fd);
+            } catch (Throwable t) {
+                opened.completeExceptionally(t);
+            }
+        });
+        try {
+            long left = Deadlines.remaining(deadline, Long.MAX_VALUE);
+            Integer fd = left <= 0 ? opened.getNow(null) : opened.get(left, TimeUnit.NANOSECONDS);
+            if (fd == null) {
+                throw new TimeoutException();
+            }
+            return reader(fd, p);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (TimeoutException | InterruptedException e) {
+            if (!state.compareAndSet(OPEN_PENDING, OPEN_ABANDONED)) {
+                // the open won the race: keep it
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                int fd = opened.join();
+                return reader(fd, p);
+            }
+            releaseWaitingOpen(p, opened);
+            if (e instanceof InterruptedException interrupted) {
+                Thread.interrupted(); // reported by the exception
+                throw interrupted;
+            }
+            throw new OpenTimeoutException(p, "writer", timeout);
+        }
+    }
+
+    private static final int OPEN_PENDING = 0;
+    private static final int OPEN_DONE = 1;
+    private static final int OPEN_ABANDONED = 2;
+
+    /**
+     * Ends the helper's blocking read open with a momentary write open of our own. While the helper
+     * has not entered {@code open} yet, the write open fails with {@code ENXIO} (no reader): try again.
+     */
+    private static void releaseWaitingOpen(String p, CompletableFuture<Integer> opened) {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        boolean interrupted = false;
+        while (!opened.isDone() && System.nanoTime() - until < 0) {
+            int writer;
+            try {
+                writer = tryOpenWriter(p);
+            } catch (RuntimeException gone) {
+                break; // removed or replaced meanwhile: the helper stays blocked until the FIFO is opened
+            }
+            try {
+                opened.handle((fd, failure) -> null).get(writer >= 0 ? 1000 : 1, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException | TimeoutException notYet) {
+                // try again
+            } finally {
+                if (writer >= 0) {
+                    Libc.close(writer);
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static PipeReader reader(int fd, String p) {
+        return new PipeReader(FdHandle.own(verified(fd, p), "FIFO " + p + " (read end)"));
+    }
+
+    /** {@code fd} comes from {@link #tryOpenWriter}, which verified it. */
+    private static PipeWriter writer(int fd, String p) {
+        return new PipeWriter(FdHandle.own(fd, "FIFO " + p + " (write end)"));
+    }
+
+    private static String checkFifo(Path path) {
+        String p = path.toString();
+        FileStatus status = Libc.lstat(p);
+        if (!status.isFifo()) {
+            throw new IllegalArgumentException(p + " is not a FIFO");
+        }
+        return p;
+    }
+
+    /** Closes {@code fd} and refuses it if what was opened is not a FIFO (the path was swapped). */
+    private static int verified(int fd, String p) {
+        boolean fifo;
+        try {
+            fifo = Libc.fstat(fd, p).isFifo();
+        } catch (RuntimeException e) {
+            Libc.close(fd);
+            throw e;
+        }
+        if (!fifo) {
+            Libc.close(fd);
+            throw new IllegalArgumentException(p + " is not a FIFO");
+        }
+        return fd;
+    }
+}

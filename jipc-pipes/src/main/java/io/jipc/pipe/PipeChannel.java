@@ -1,0 +1,274 @@
+package io.jipc.pipe;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Discrete messages over kernel pipes: each message is sent as one frame ({@link FrameCodec}) and
+ * received whole, with its boundaries, in order. The verbs are those of
+ * {@link java.util.concurrent.BlockingQueue}.
+ *
+ * <table class="striped">
+ * <caption>Sending and receiving</caption>
+ * <tr><th></th><th>at once</th><th>blocks</th><th>blocks at most</th></tr>
+ * <tr><td>send</td><td>{@link #offer(byte[])}: false if the pipe has no room</td><td>{@link #put(byte[])}</td>
+ *     <td>{@link #offer(byte[], Duration)}</td></tr>
+ * <tr><td>receive</td><td>{@link #poll()}: null if no whole message is there</td><td>{@link #take()}</td>
+ *     <td>{@link #poll(Duration)}</td></tr>
+ * </table>
+ *
+ * <p>A channel sends on one pipe and receives from another (either may be absent). Between a parent
+ * and a child JVM: the parent prepares the child's command with {@link #prepare(Command)}, which
+ * passes a pipe on each of the child's descriptors 3 (it reads) and 4 (it writes), and connects
+ * with {@link #toChild(ChildProcess)}; the child connects with {@link #toParent()}. Standard
+ * output stays free for printing.
+ *
+ * <h2>Semantics</h2>
+ * <ul>
+ * <li>A message larger than the channel's maximum is refused with {@link IllegalArgumentException}
+ *     when sent, and a frame announcing one is refused with {@link CorruptFrameException} when
+ *     received, before anything is allocated.</li>
+ * <li>A frame of at most {@link FrameCodec#ATOMIC_PAYLOAD} payload bytes is written atomically, so
+ *     several sending processes may share one pipe with such messages. A larger message is written
+ *     in pieces and is for a single sending process. Within a process, sends are serialised.</li>
+ * <li>Sending at once, or with a timeout, reports false only if no byte of the frame could be written;
+ *     a frame once begun is finished (waiting as needed, an interrupt meanwhile is kept for after),
+ *     because half a frame would corrupt the stream.</li>
+ * <li>When every sender has closed and every message was received, {@link #take()} and
+ *     {@link #poll(Duration)} throw {@link EndOfStreamException}, {@link #poll()} returns null and
+ *     {@link #isEndOfStream()} is true. A stream that ends inside a frame is a
+ *     {@link CorruptFrameException}.</li>
+ * <li>A send when no receiver is left throws {@link BrokenPipeException}.</li>
+ * </ul>
+ *
+ * <h2>Memory consistency effects</h2>
+ * Actions of a sender before sending a message happen-before the receiver's return of it.
+ */
+public final class PipeChannel implements AutoCloseable {
+    /** The child's descriptor for messages from its parent ({@link #prepare}). */
+    public static final int CHILD_INPUT_FD = 3;
+    /** The child's descriptor for messages to its parent ({@link #prepare}). */
+    public static final int CHILD_OUTPUT_FD = 4;
+    /** The default maximum message length: 16 MiB. */
+    public static final int DEFAULT_MAX_LENGTH = 16 << 20;
+
+    private static final int READ_CHUNK = 64 * 1024;
+
+    private final PipeReader in;
+    private final PipeWriter out;
+    private final int maxLength;
+    private final ReentrantLock sendLock = new ReentrantLock();
+    private final ReentrantLock receiveLock = new ReentrantLock();
+    private final FrameDecoder decoder;
+    /** Bytes read but not yet decoded; direct, so reads go straight into it. Guarded by receiveLock. */
+    private final ByteBuffer inbound = ByteBuffer.allocateDirect(READ_CHUNK).flip();
+    /** Frames that fit are built here, then written from it without a copy. Guarded by sendLock. */
+    private final ByteBuffer outbound = ByteBuffer.allocateDirect(READ_CHUNK);
+    private boolean endOfStream;
+
+    private PipeChannel(PipeReader in, PipeWriter out, int maxLength) {
+        this.in = in;
+        this.out = out;
+        this.maxLength = maxLength;
+        this.decoder = new FrameDecoder(maxLength);
+    }
+
+    /**
+     * A channel receiving from {@code in} and sending on {@code out} (either may be null), with
+     * messages of at most {@code maxLength} bytes. The channel owns both ends: closing it closes them.
+     */
+    public static PipeChannel over(PipeReader in, PipeWriter out, int maxLength) {
+        if (in == null && out == null) {
+            throw new IllegalArgumentException("a channel needs a pipe to receive from or to send on");
+        }
+        return new PipeChannel(in, out, new FrameDecoder(maxLength).maxLength());
+    }
+
+    /** Passes the child two new pipes, on its descriptors {@value #CHILD_INPUT_FD} and {@value #CHILD_OUTPUT_FD}. */
+    public static Command prepare(Command child) {
+        return child.passFd(CHILD_INPUT_FD, Redirect.PIPE, true).passFd(CHILD_OUTPUT_FD, Redirect.PIPE, false);
+    }
+
+    /** The parent's side of the channel to a child started from a {@link #prepare prepared} command. */
+    public static PipeChannel toChild(ChildProcess child) {
+        return over(child.passedReader(CHILD_OUTPUT_FD), child.passedWriter(CHILD_INPUT_FD), DEFAULT_MAX_LENGTH);
+    }
+
+    /** The child's side of the channel to its parent (descriptors {@value #CHILD_INPUT_FD} and {@value #CHILD_OUTPUT_FD}). */
+    public static PipeChannel toParent() {
+        PipeReader in = PipeReader.adopt(CHILD_INPUT_FD);
+        try {
+            return over(in, PipeWriter.adopt(CHILD_OUTPUT_FD), DEFAULT_MAX_LENGTH);
+        } catch (RuntimeException e) {
+            in.close();
+            throw e;
+        }
+    }
+
+    public int maxMessageLength() {
+        return maxLength;
+    }
+
+    // ---------------------------------------------------------------- sending
+
+    /** Sends {@code message}, waiting for room as long as it takes. */
+    public void put(byte[] message) throws InterruptedException {
+        send(ByteBuffer.wrap(message), Deadlines.NONE);
+    }
+
+    /** Sends {@code message}'s remaining bytes, waiting for room as long as it takes. */
+    public void put(ByteBuffer message) throws InterruptedException {
+        send(message.duplicate(), Deadlines.NONE);
+    }
+
+    /** Sends {@code message} if the pipe has room to begin it now; see the class comment. */
+    public boolean offer(byte[] message) {
+        try {
+            return send(ByteBuffer.wrap(message), Deadlines.NOW);
+        } catch (InterruptedException impossible) {
+            throw new AssertionError(impossible);
+        }
+    }
+
+    /** Sends {@code message} if the pipe has room to begin it within {@code timeout}. */
+    public boolean offer(byte[] message, Duration timeout) throws InterruptedException {
+        return send(ByteBuffer.wrap(message), Deadlines.after(timeout));
+    }
+
+    private boolean send(ByteBuffer message, long deadline) throws InterruptedException {
+        if (out == null) {
+            throw new UnsupportedOperationException("this channel has no pipe to send on");
+        }
+        if (message.remaining() > maxLength) {
+            throw new IllegalArgumentException("message of " + message.remaining()
+                    + " bytes exceeds the channel's maximum of " + maxLength);
+        }
+        sendLock.lockInterruptibly();
+        try {
+            ByteBuffer frame = FrameCodec.HEADER_LENGTH + message.remaining() <= outbound.capacity()
+                    ? FrameCodec.encode(message, outbound.clear())
+                    : FrameCodec.encode(message, false);
+            boolean interrupted = false;
+            try {
+                out.write(frame, deadline);
+            } catch (InterruptedException e) {
+                if (frame.position() == 0) {
+                    throw e; // nothing of the frame went out
+                }
+                interrupted = true;
+            }
+            if (frame.position() == 0) {
+                return false; // no room before the deadline
+            }
+            while (frame.hasRemaining()) { // a frame once begun is finished
+                try {
+                    out.write(frame, Deadlines.NONE);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            return true;
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- receiving
+
+    /** The next message, waiting as long as it takes. */
+    public byte[] take() throws InterruptedException {
+        return receive(Deadlines.NONE, true);
+    }
+
+    /** The next message, waiting at most {@code timeout}; null on timeout. */
+    public byte[] poll(Duration timeout) throws InterruptedException {
+        return receive(Deadlines.after(timeout), true);
+    }
+
+    /** The next message if it has arrived whole; else null (also at end of stream, see {@link #isEndOfStream()}). */
+    public byte[] poll() {
+        try {
+            return receive(Deadlines.NOW, false);
+        } catch (InterruptedException impossible) {
+            throw new AssertionError(impossible);
+        }
+    }
+
+    /** Whether every sender closed and every message was received. */
+    public boolean isEndOfStream() {
+        receiveLock.lock();
+        try {
+            return endOfStream;
+        } finally {
+            receiveLock.unlock();
+        }
+    }
+
+    private byte[] receive(long deadline, boolean throwAtEnd) throws InterruptedException {
+        if (in == null) {
+            throw new UnsupportedOperationException("this channel has no pipe to receive from");
+        }
+        receiveLock.lockInterruptibly();
+        try {
+            while (true) {
+                byte[] message = decoder.decode(inbound);
+                if (message != null) {
+                    return message;
+                }
+                if (endOfStream) {
+                    return endOfStream(throwAtEnd);
+                }
+                inbound.compact();
+                int n;
+                try {
+                    n = in.read(inbound, deadline);
+                } finally {
+                    inbound.flip();
+                }
+                if (n == 0) {
+                    return null; // timed out
+                }
+                if (n < 0) {
+                    endOfStream = true;
+                    if (!decoder.atBoundary()) {
+                        throw new CorruptFrameException("the stream of " + in + " ended inside a frame ("
+                                + decoder.partialFrame() + ")");
+                    }
+                    return endOfStream(throwAtEnd);
+                }
+            }
+        } finally {
+            receiveLock.unlock();
+        }
+    }
+
+    private byte[] endOfStream(boolean throwAtEnd) {
+        if (throwAtEnd) {
+            throw new EndOfStreamException("every sender closed " + in + "; no more messages");
+        }
+        return null;
+    }
+
+    /** Closes both pipe ends: the peer's receiver sees end of stream, its sender a broken pipe. */
+    @Override
+    public void close() {
+        try {
+            if (out != null) {
+                out.close();
+            }
+        } finally {
+            if (in != null) {
+                in.close();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PipeChannel[in=" + in + ", out=" + out + "]";
+    }
+}

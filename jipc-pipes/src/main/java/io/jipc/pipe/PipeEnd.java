@@ -1,0 +1,73 @@
+package io.jipc.pipe;
+
+import io.jipc.platform.Libc;
+import io.jipc.platform.Pipes;
+
+/**
+ * One end of a kernel pipe or FIFO, owned by this process: what both ends share.
+ *
+ * <p>The capacity of a pipe is the bytes it holds before a writer blocks. Linux starts a pipe at 16
+ * pages (65536 bytes on 4 KiB pages); {@code F_SETPIPE_SZ} rounds a request up to a power-of-two
+ * number of pages; an unprivileged process may not go above {@code /proc/sys/fs/pipe-max-size}
+ * (1 MiB by default), and a capacity below the bytes in the pipe is refused with {@code EBUSY}.
+ * Both ends see the same capacity.
+ *
+ * <p>Closing an end is idempotent and safe while other threads are blocked on it (they get
+ * {@link io.jipc.ClosedException}); the descriptor is closed once no thread is inside a call on it.
+ */
+public abstract sealed class PipeEnd implements AutoCloseable permits PipeReader, PipeWriter {
+    final FdHandle handle;
+
+    PipeEnd(FdHandle handle) {
+        this.handle = handle;
+    }
+
+    /** Checks that an inherited descriptor is a pipe or FIFO. */
+    static int checkPipe(int fd) {
+        if (!Libc.fstat(fd, "fd " + fd).isFifo()) {
+            throw new IllegalArgumentException("descriptor " + fd + " is not a pipe or FIFO");
+        }
+        return fd;
+    }
+
+    /** The pipe's capacity in bytes ({@code F_GETPIPE_SZ}). */
+    public int capacity() {
+        int fd = handle.acquire();
+        try {
+            return Pipes.capacity(fd, handle.subject());
+        } finally {
+            handle.release();
+        }
+    }
+
+    /** Sets the pipe's capacity ({@code F_SETPIPE_SZ}) and returns the capacity the kernel chose. */
+    public int capacity(int bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("pipe capacity must be positive: " + bytes);
+        }
+        int fd = handle.acquire();
+        try {
+            return Pipes.setCapacity(fd, bytes, handle.subject());
+        } finally {
+            handle.release();
+        }
+    }
+
+    public boolean isClosed() {
+        return handle.isClosed();
+    }
+
+    /**
+     * Closes this end. Once every read end in every process is closed, writers get
+     * {@link BrokenPipeException}; once every write end is closed, readers see end of file.
+     */
+    @Override
+    public void close() {
+        handle.close();
+    }
+
+    @Override
+    public String toString() {
+        return handle.subject() + (isClosed() ? " (closed)" : "");
+    }
+}

@@ -1,0 +1,209 @@
+package io.jipc.pipe;
+
+import io.jipc.ClosedException;
+import io.jipc.platform.Pipes;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The read end of a kernel pipe or FIFO: a byte stream, in the order the writers wrote it.
+ *
+ * <table class="striped">
+ * <caption>Reading</caption>
+ * <tr><th>at once</th><th>blocks</th><th>blocks at most</th></tr>
+ * <tr><td>{@link #readNow(ByteBuffer)}: 0 if the pipe is empty</td><td>{@link #read(ByteBuffer)}</td>
+ *     <td>{@link #read(ByteBuffer, Duration)}: 0 on timeout</td></tr>
+ * </table>
+ * Each returns the bytes read (at least one, at most what the buffer has room for and what the pipe
+ * holds), or -1 at end of file: the pipe is empty and every writer has closed its end (a FIFO may get
+ * new writers later; a read after that waits for them again). A reader of a FIFO opened without
+ * waiting ({@link Fifo#openReaderNow}) waits for the first writer instead of seeing end of file.
+ *
+ * <h2>Who may call</h2>
+ * A reader is safe for use by several threads, platform or virtual, though bytes then go to
+ * whichever thread reads first. Other processes may hold the same end (a child that inherited it,
+ * several readers of one FIFO): they compete for the bytes the same way.
+ *
+ * <h2>Blocking</h2>
+ * The descriptor is non-blocking; a thread that must wait sleeps in {@code poll(2)} (platform
+ * threads, in slices of 50 ms) or parks while the process's poller thread watches the descriptor
+ * (virtual threads, which thus never pin their carrier). Waiting is interruptible (an interrupted
+ * thread gets {@link InterruptedException}, only when it has to wait) and a {@link #close()} by another
+ * thread ends it with {@link ClosedException} (within 50 ms).
+ *
+ * <h2>Memory consistency effects</h2>
+ * Actions of a writer, in any process, before it wrote bytes happen-before the return of the read
+ * that returned those bytes, as far as they are visible through the pipe (the kernel's pipe lock
+ * orders both system calls).
+ */
+public final class PipeReader extends PipeEnd {
+    private static final int CHUNK = 64 * 1024;
+
+    PipeReader(FdHandle handle) {
+        super(handle);
+    }
+
+    /**
+     * Adopts the read end of a pipe or FIFO this process inherited as descriptor {@code fd} (for
+     * example standard input, or a descriptor a parent passed with {@link Command#passFd}). The
+     * descriptor is made non-blocking while the reader owns it; {@link #close()} restores its flags
+     * and closes it.
+     *
+     * @throws IllegalArgumentException if {@code fd} is not a pipe or FIFO
+     */
+    public static PipeReader adopt(int fd) {
+        return new PipeReader(FdHandle.adopt(checkPipe(fd), "inherited pipe fd " + fd + " (read end)"));
+    }
+
+    /** Reads at least one byte into {@code destination}, waiting as long as it takes; -1 at end of file. */
+    public int read(ByteBuffer destination) throws InterruptedException {
+        return read(destination, Deadlines.NONE);
+    }
+
+    /** Reads at least one byte, waiting at most {@code timeout}; 0 on timeout, -1 at end of file. */
+    public int read(ByteBuffer destination, Duration timeout) throws InterruptedException {
+        return read(destination, Deadlines.after(timeout));
+    }
+
+    /** Reads what the pipe holds now, without waiting; 0 if it is empty, -1 at end of file. */
+    public int readNow(ByteBuffer destination) {
+        try {
+            return read(destination, Deadlines.NOW);
+        } catch (InterruptedException impossible) {
+            throw new AssertionError(impossible);
+        }
+    }
+
+    /** Reads at least one byte into {@code bytes[offset..offset+length)}; -1 at end of file. */
+    public int read(byte[] bytes, int offset, int length) throws InterruptedException {
+        Objects.checkFromIndexSize(offset, length, bytes.length);
+        return read(ByteBuffer.wrap(bytes, offset, length));
+    }
+
+    /** Reads everything until end of file. */
+    public byte[] readAllBytes() throws InterruptedException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
+        while (read(buffer.clear()) >= 0) {
+            out.write(buffer.array(), 0, buffer.position());
+        }
+        return out.toByteArray();
+    }
+
+    /** Fills {@code destination} completely; false if end of file came first (what was read stays in it). */
+    public boolean readFully(ByteBuffer destination) throws InterruptedException {
+        while (destination.hasRemaining()) {
+            if (read(destination) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    int read(ByteBuffer destination, long deadline) throws InterruptedException {
+        if (destination.isReadOnly()) {
+            throw new IllegalArgumentException("read-only buffer");
+        }
+        int length = destination.remaining();
+        if (destination.isDirect()) {
+            MemorySegment target = MemorySegment.ofBuffer(destination);
+            long n = read(target.address(), length, deadline);
+            if (n > 0) {
+                destination.position(destination.position() + (int) n);
+            }
+            return (int) n;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment scratch = arena.allocate(Math.max(1, Math.min(length, CHUNK)));
+            long n = read(scratch.address(), Math.min(length, CHUNK), deadline);
+            if (n > 0) {
+                MemorySegment.copy(scratch, 0, MemorySegment.ofBuffer(destination), 0, n);
+                destination.position(destination.position() + (int) n);
+            }
+            return (int) n;
+        }
+    }
+
+    private long read(long address, long length, long deadline) throws InterruptedException {
+        int fd = handle.acquire();
+        try {
+            while (true) {
+                long n = Pipes.read(fd, address, length, handle.subject());
+                if (n > 0 || length == 0) {
+                    return n;
+                }
+                if (n == 0 && (Pipes.poll(fd, Pipes.POLLIN, 0) & Pipes.POLLHUP) != 0) {
+                    return -1; // no writer left: end of file
+                }
+                // empty (EAGAIN), or a FIFO opened without waiting that no writer has opened yet
+                if (Deadlines.passed(deadline)) {
+                    return 0;
+                }
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                if (handle.isClosed()) {
+                    throw new ClosedException(handle.subject() + " was closed while reading");
+                }
+                Readiness.await(fd, Pipes.POLLIN, deadline);
+            }
+        } finally {
+            handle.release();
+        }
+    }
+
+    /** Bytes in the pipe now, ready to be read ({@code FIONREAD}). */
+    public int available() {
+        int fd = handle.acquire();
+        try {
+            return Pipes.available(fd, handle.subject());
+        } finally {
+            handle.release();
+        }
+    }
+
+
+    /** An {@link InputStream} view; an interrupt while it waits becomes an {@link InterruptedIOException}. */
+    public InputStream asInputStream() {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                int n = read(one, 0, 1);
+                return n < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] bytes, int offset, int length) throws IOException {
+                Objects.checkFromIndexSize(offset, length, bytes.length);
+                if (length == 0) {
+                    return 0;
+                }
+                try {
+                    return PipeReader.this.read(bytes, offset, length);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while reading " + handle.subject());
+                }
+            }
+
+            @Override
+            public int available() {
+                return PipeReader.this.available();
+            }
+
+            @Override
+            public void close() {
+                PipeReader.this.close();
+            }
+        };
+    }
+}

@@ -1,0 +1,205 @@
+package io.jipc.pipe;
+
+import io.jipc.ClosedException;
+import io.jipc.platform.Errno;
+import io.jipc.platform.Pipes;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The write end of a kernel pipe or FIFO.
+ *
+ * <table class="striped">
+ * <caption>Writing</caption>
+ * <tr><th>at once</th><th>blocks</th><th>blocks at most</th></tr>
+ * <tr><td>{@link #writeNow(ByteBuffer)}: what fits now</td><td>{@link #write(ByteBuffer)}: everything</td>
+ *     <td>{@link #write(ByteBuffer, Duration)}: what fits in time</td></tr>
+ * </table>
+ * Each advances the buffer's position past the bytes written, also when it ends early (timeout,
+ * interrupt, broken pipe), so the caller always knows what went into the pipe.
+ *
+ * <h2>Atomic writes</h2>
+ * A write of at most {@link Pipes#PIPE_BUF} (4096) bytes goes into the pipe whole, in one
+ * {@code write(2)}, or not at all: bytes of several writers — threads or processes — never
+ * interleave within it. A larger write is put into the pipe in pieces as room appears, and other
+ * writers' bytes may come between them.
+ *
+ * <h2>When the reader is gone</h2>
+ * A write to a pipe that no process has open for reading any more fails with
+ * {@link BrokenPipeException} ({@code EPIPE}); the JVM ignores {@code SIGPIPE}, so it survives.
+ *
+ * <h2>Who may call</h2>
+ * Safe for use by several threads, platform or virtual; blocking as in {@link PipeReader}: a
+ * writer waiting for room sleeps in {@code poll(2)} or parks (virtual threads), is interruptible and
+ * is ended by {@link #close()} with {@link ClosedException}.
+ *
+ * <h2>Memory consistency effects</h2>
+ * Actions before a write happen-before the return of the read, in any process, that returned the
+ * bytes it wrote.
+ */
+public final class PipeWriter extends PipeEnd {
+    private static final int CHUNK = 64 * 1024;
+
+    PipeWriter(FdHandle handle) {
+        super(handle);
+    }
+
+    /**
+     * Adopts the write end of a pipe or FIFO this process inherited as descriptor {@code fd} (such as
+     * standard output when it is a pipe). The descriptor is non-blocking while the writer owns it;
+     * {@link #close()} restores its flags and closes it.
+     *
+     * @throws IllegalArgumentException if {@code fd} is not a pipe or FIFO
+     */
+    public static PipeWriter adopt(int fd) {
+        return new PipeWriter(FdHandle.adopt(checkPipe(fd), "inherited pipe fd " + fd + " (write end)"));
+    }
+
+    /** Writes every remaining byte of {@code source}, waiting for room as long as it takes. */
+    public void write(ByteBuffer source) throws InterruptedException {
+        write(source, Deadlines.NONE);
+    }
+
+    /**
+     * Writes every byte of {@code bytes}, waiting for room as long as it takes. If it is interrupted
+     * or the pipe breaks, a prefix may have been written: {@link #write(ByteBuffer)} tells how much.
+     */
+    public void write(byte[] bytes) throws InterruptedException {
+        write(ByteBuffer.wrap(bytes), Deadlines.NONE);
+    }
+
+    /**
+     * Writes what the pipe takes within {@code timeout} and returns the count (also the buffer's
+     * advance); a write of at most {@code PIPE_BUF} bytes is all or nothing.
+     */
+    public int write(ByteBuffer source, Duration timeout) throws InterruptedException {
+        return write(source, Deadlines.after(timeout));
+    }
+
+    /** Writes what fits now without waiting and returns the count; at most {@code PIPE_BUF} bytes: all or nothing. */
+    public int writeNow(ByteBuffer source) {
+        try {
+            return write(source, Deadlines.NOW);
+        } catch (InterruptedException impossible) {
+            throw new AssertionError(impossible);
+        }
+    }
+
+    /** Writes every byte of {@code source} (any segment, native or heap), waiting as long as it takes. */
+    public void write(MemorySegment source) throws InterruptedException {
+        if (source.isNative()) {
+            write(source.address(), source.byteSize(), Deadlines.NONE);
+        } else {
+            write(source.asByteBuffer(), Deadlines.NONE);
+        }
+    }
+
+    int write(ByteBuffer source, long deadline) throws InterruptedException {
+        if (source.isDirect()) {
+            long[] written = {0};
+            int start = source.position();
+            try {
+                write(MemorySegment.ofBuffer(source).address(), source.remaining(), deadline, written);
+            } finally {
+                source.position(start + (int) written[0]);
+            }
+            return (int) written[0];
+        }
+        int total = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment scratch = arena.allocate(Math.max(1, Math.min(source.remaining(), CHUNK)));
+            while (source.hasRemaining()) {
+                int chunk = Math.min(source.remaining(), CHUNK);
+                MemorySegment.copy(MemorySegment.ofBuffer(source), 0, scratch, 0, chunk);
+                long[] written = {0};
+                int start = source.position();
+                try {
+                    write(scratch.address(), chunk, deadline, written);
+                } finally {
+                    source.position(start + (int) written[0]);
+                }
+                total += (int) written[0];
+                if (written[0] < chunk) {
+                    break; // timed out
+                }
+            }
+        }
+        return total;
+    }
+
+    private void write(long address, long length, long deadline) throws InterruptedException {
+        write(address, length, deadline, new long[1]);
+    }
+
+    /**
+     * Writes up to {@code length} bytes; {@code progress[0]} holds the count written so far, so that
+     * a caller learns it also when this throws.
+     */
+    private void write(long address, long length, long deadline, long[] progress) throws InterruptedException {
+        int fd = handle.acquire();
+        try {
+            long written = 0;
+            while (written < length) {
+                long n = Pipes.write(fd, address + written, length - written, handle.subject());
+                if (n > 0) {
+                    written += n;
+                    progress[0] = written;
+                    continue;
+                }
+                if (n == -Errno.EPIPE) {
+                    throw new BrokenPipeException(handle.subject());
+                }
+                if (Deadlines.passed(deadline)) {
+                    break;
+                }
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                if (handle.isClosed()) {
+                    throw new ClosedException(handle.subject() + " was closed while writing");
+                }
+                Readiness.await(fd, Pipes.POLLOUT, deadline);
+            }
+        } finally {
+            handle.release();
+        }
+    }
+
+
+    /** An {@link OutputStream} view; an interrupt while it waits becomes an {@link InterruptedIOException}. */
+    public OutputStream asOutputStream() {
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] bytes, int offset, int length) throws IOException {
+                Objects.checkFromIndexSize(offset, length, bytes.length);
+                ByteBuffer buffer = ByteBuffer.wrap(bytes, offset, length);
+                try {
+                    PipeWriter.this.write(buffer);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    InterruptedIOException io = new InterruptedIOException("interrupted while writing "
+                            + handle.subject());
+                    io.bytesTransferred = buffer.position() - offset;
+                    throw io;
+                }
+            }
+
+            @Override
+            public void close() {
+                PipeWriter.this.close();
+            }
+        };
+    }
+}

@@ -1,0 +1,135 @@
+package io.jipc.pipe;
+
+import io.jipc.platform.Libc;
+import io.jipc.platform.Pipes;
+import io.jipc.platform.Processes;
+import io.jipc.platform.Processes.Dup2;
+import io.jipc.platform.Processes.OpenFile;
+import io.jipc.platform.Processes.SpawnAction;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Turns a {@link Command} into the descriptor actions of {@code posix_spawnp} and starts it.
+ *
+ * <p>Every descriptor the child gets is a fresh close-on-exec descriptor of this process, numbered
+ * above every target so that no action overwrites the source of a later one; it is dup'ed onto its
+ * target in the child (which clears close-on-exec there) and closed here right after the spawn.
+ * The child's ends are blocking (children such as {@code cat} expect that); the parent's ends of new
+ * pipes are non-blocking, which is a property of their own open file descriptions only.
+ */
+final class Spawner {
+    private static final int FILE_MODE = 0644;
+
+    private final Command command;
+    private final int firstFree;
+    private final List<SpawnAction> actions = new ArrayList<>();
+    private final List<Integer> childSide = new ArrayList<>();
+        private final Map<Integer, PipeEnd> parentEnds = new TreeMap<>();
+
+    private Spawner(Command command) {
+        this.command = command;
+        int highest = 2;
+        for (int fd : command.passed().keySet()) {
+            highest = Math.max(highest, fd);
+        }
+        this.firstFree = highest + 1;
+    }
+
+    static ChildProcess spawn(Command command) {
+        return new Spawner(command).spawn();
+    }
+
+    private ChildProcess spawn() {
+        boolean started = false;
+        try {
+            redirect(0, command.stdin(), true);
+            redirect(1, command.stdout(), false);
+            redirect(2, command.stderr(), false);
+            command.passed().forEach((fd, passed) -> redirect(fd, passed.redirect(), passed.input()));
+            String directory = command.directory() == null ? null : command.directory().toString();
+            int pid = Processes.spawn(command.argv(), command.environmentStrings(), directory, actions);
+            started = true;
+            return new ChildProcess(pid, command.toString(), Collections.unmodifiableMap(parentEnds));
+        } finally {
+            childSide.forEach(Libc::close);
+            if (!started) {
+                parentEnds.values().forEach(PipeEnd::close);
+            }
+        }
+    }
+
+    private void redirect(int target, Redirect redirect, boolean childReads) {
+        String name = streamName(target) + " of " + command.program();
+        switch (redirect.kind()) {
+            case INHERIT -> {
+                // descriptors 0..2 are inherited as they are
+            }
+            case PIPE -> {
+                int[] fds = Pipes.pipe();
+                int childFd = childReads ? fds[0] : fds[1];
+                int parentFd = childReads ? fds[1] : fds[0];
+                childSide.add(childFd);
+                FdHandle handle = FdHandle.own(parentFd, "pipe to " + name); // closes parentFd if it fails
+                parentEnds.put(target, childReads ? new PipeWriter(handle) : new PipeReader(handle));
+                actions.add(new Dup2(raise(childFd), target));
+            }
+            case DISCARD -> openFile(target, redirect, childReads ? Libc.O_RDONLY : Libc.O_WRONLY);
+            case READ_FILE -> openFile(target, redirect, Libc.O_RDONLY);
+            case TRUNCATE_FILE -> openFile(target, redirect, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_TRUNC);
+            case APPEND_FILE -> openFile(target, redirect, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND);
+            case TO_STDOUT -> actions.add(new Dup2(1, 2));
+            case PIPE_END -> {
+                if (redirect.isReadEnd() != childReads) {
+                    throw new IllegalArgumentException(name + " needs a " + (childReads ? "read" : "write")
+                            + " end, not " + redirect.end().subject());
+                }
+                actions.add(new Dup2(raise(reopenBlocking(redirect.end(), childReads)), target));
+            }
+        }
+    }
+
+    private void openFile(int target, Redirect redirect, int flags) {
+        actions.add(new OpenFile(target, redirect.file().toString(), flags, FILE_MODE));
+    }
+
+    /**
+     * A new blocking open file description of the pipe behind {@code handle}, through its
+     * {@code /proc/self/fd} link, so that the parent's end stays non-blocking and the child's is not.
+     */
+    private int reopenBlocking(FdHandle handle, boolean readEnd) {
+        int fd = handle.acquire();
+        try {
+            int flags = (readEnd ? Libc.O_RDONLY : Libc.O_WRONLY) | Libc.O_NONBLOCK | Libc.O_CLOEXEC;
+            int copy = Libc.open("/proc/self/fd/" + fd, flags, 0);
+            childSide.add(copy);
+            Pipes.setNonBlocking(copy, false, handle.subject());
+            return copy;
+        } finally {
+            handle.release();
+        }
+    }
+
+    /** A close-on-exec copy of {@code fd} above every target, when {@code fd} is not already. */
+    private int raise(int fd) {
+        if (fd >= firstFree) {
+            return fd;
+        }
+        int raised = Pipes.duplicate(fd, firstFree, "descriptor for " + command.program());
+        childSide.add(raised);
+        return raised;
+    }
+
+    private static String streamName(int fd) {
+        return switch (fd) {
+            case 0 -> "stdin";
+            case 1 -> "stdout";
+            case 2 -> "stderr";
+            default -> "fd " + fd;
+        };
+    }
+}

@@ -1,0 +1,208 @@
+package io.jipc.pipe;
+
+import io.jipc.ErrnoException;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Named pipes between unrelated processes: this JVM and {@code cat} or {@code sh}, both directions. */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class FifoTest {
+    private Path dir;
+
+    @BeforeEach
+    void makeDirectory() throws IOException {
+        dir = Files.createTempDirectory("jipc-fifo-test");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    /** Removes the FIFOs of the test (and fails if anything else was left behind). */
+    @AfterEach
+    void removeFifos() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                assertTrue(Fifo.remove(p), "only FIFOs are left behind: " + p);
+            }
+        }
+        Files.delete(dir);
+    }
+
+    private Path fifo(String name) {
+        return Fifo.create(dir.resolve(name), 0600);
+    }
+
+    @Test
+    void createdWithExactlyTheModeAskedForAndRemoved() throws Exception {
+        Path fifo = Fifo.create(dir.resolve("f"), 0640);
+        assertTrue(Fifo.isFifo(fifo));
+        assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(fifo)));
+        assertEquals("EEXIST", assertThrows(ErrnoException.class, () -> Fifo.create(fifo, 0600)).errnoName());
+        assertTrue(Fifo.remove(fifo));
+        assertFalse(Fifo.remove(fifo));
+        assertFalse(Fifo.isFifo(fifo));
+        Path file = Files.writeString(dir.resolve("regular"), "x");
+        assertThrows(IllegalArgumentException.class, () -> Fifo.remove(file));
+        assertTrue(Files.exists(file));
+        assertThrows(IllegalArgumentException.class, () -> Fifo.openReaderNow(file));
+        Files.delete(file);
+    }
+
+    @Test
+    void javaWritesCatReads() throws Exception {
+        Path fifo = fifo("to-cat");
+        try (ChildProcess cat = Command.of("cat", fifo.toString()).stdout(Redirect.PIPE).start()) {
+            try (PipeWriter writer = Fifo.openWriter(fifo, Duration.ofMinutes(1))) {
+                writer.write("hello cat\n".getBytes(StandardCharsets.UTF_8));
+            }
+            assertEquals("hello cat\n", new String(cat.stdout().readAllBytes(), StandardCharsets.UTF_8));
+            assertEquals(ExitStatus.exited(0), cat.waitFor(), "cat saw end of file when the writer closed");
+        }
+    }
+
+    @Test
+    void shellWritesJavaReads() throws Exception {
+        Path fifo = fifo("from-sh");
+        try (ChildProcess sh = Command.of("sh", "-c", "echo one > \"$0\"; echo two > \"$0\"", fifo.toString())
+                .start()) {
+            try (PipeReader reader = Fifo.openReader(fifo, Duration.ofMinutes(1))) {
+                StringBuilder got = new StringBuilder();
+                ByteBuffer buffer = ByteBuffer.allocate(100);
+                // the first echo's close may come before the second echo opens: end of file in between
+                while (!got.toString().equals("one\ntwo\n")) {
+                    int n = reader.read(buffer.clear(), Duration.ofMillis(200));
+                    if (n > 0) {
+                        got.append(new String(buffer.array(), 0, n, StandardCharsets.UTF_8));
+                    }
+                }
+            }
+            assertEquals(ExitStatus.exited(0), sh.waitFor());
+        }
+    }
+
+    @Test
+    void aShellWritesIntoAFifoJavaOpenedWithoutWaiting() throws Exception {
+        Path fifo = fifo("now");
+        try (PipeReader reader = Fifo.openReaderNow(fifo)) {
+            assertEquals(0, reader.readNow(ByteBuffer.allocate(1)), "no writer yet: nothing, not end of file");
+            try (ChildProcess sh = Command.of("sh", "-c", "printf 'via sh' > \"$0\"", fifo.toString()).start()) {
+                assertEquals("via sh", new String(reader.readAllBytes(), StandardCharsets.UTF_8));
+                assertEquals(ExitStatus.exited(0), sh.waitFor());
+            }
+        }
+    }
+
+    @Test
+    void opensWaitForTheOtherSideAndTimeOutClearly() throws Exception {
+        Path fifo = fifo("lonely");
+        NoReaderException none = assertThrows(NoReaderException.class, () -> Fifo.openWriterNow(fifo));
+        assertEquals("ENXIO", none.errnoName());
+        OpenTimeoutException w = assertThrows(OpenTimeoutException.class,
+                () -> Fifo.openWriter(fifo, Duration.ofMillis(200)));
+        assertTrue(w.getMessage().contains("no reader"), w.getMessage());
+        OpenTimeoutException r = assertThrows(OpenTimeoutException.class,
+                () -> Fifo.openReader(fifo, Duration.ofMillis(200)));
+        assertTrue(r.getMessage().contains("no writer"), r.getMessage());
+        for (int i = 0; i < 20; i++) { // so short that the helper thread has not even begun its open
+            assertThrows(OpenTimeoutException.class, () -> Fifo.openReader(fifo, Duration.ofNanos(1)));
+        }
+        assertEquals(0, Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("jipc-fifo-open-")).filter(Thread::isAlive).count(),
+                "no helper thread is left blocked in open");
+        // after a timed-out read open, the FIFO works normally
+        try (ChildProcess sh = Command.of("sh", "-c", "printf after > \"$0\"", fifo.toString()).start();
+             PipeReader reader = Fifo.openReader(fifo, Duration.ofMinutes(1))) {
+            assertEquals("after", new String(reader.readAllBytes(), StandardCharsets.UTF_8));
+            assertEquals(ExitStatus.exited(0), sh.waitFor());
+        }
+    }
+
+    @Test
+    void aWaitingOpenIsInterruptible() throws Exception {
+        Path fifo = fifo("interrupted");
+        for (boolean reader : new boolean[] {true, false}) {
+            Thread self = Thread.currentThread();
+            Thread interrupter = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException ignored) {
+                    return;
+                }
+                self.interrupt();
+            });
+            assertThrows(InterruptedException.class, () -> {
+                if (reader) {
+                    Fifo.openReader(fifo).close();
+                } else {
+                    Fifo.openWriter(fifo).close();
+                }
+            });
+            interrupter.join();
+            Thread.interrupted();
+        }
+    }
+
+    @Test
+    void aJavaWriterSeesBrokenPipeWhenCatIsKilled() throws Exception {
+        Path fifo = fifo("broken");
+        try (ChildProcess cat = Command.of("cat", fifo.toString()).stdout(Redirect.DISCARD).start();
+             PipeWriter writer = Fifo.openWriter(fifo, Duration.ofMinutes(1))) {
+            writer.write("first".getBytes(StandardCharsets.UTF_8));
+            cat.kill();
+            cat.waitFor();
+            BrokenPipeException e = assertThrows(BrokenPipeException.class, () -> {
+                while (true) {
+                    writer.write(new byte[4096]);
+                }
+            });
+            assertTrue(e.getMessage().contains(fifo.toString()), e.getMessage());
+        }
+    }
+
+    /**
+     * Permissions are the kernel's: another user (nobody, through {@code setpriv}) cannot open a
+     * 0600 FIFO, and can write into a 0622 one.
+     */
+    @Test
+    void anotherUserOpensTheFifoOnlyIfTheModeAllowsIt() throws Exception {
+        Assumptions.assumeTrue(ChildJvm.cannotRunAsOtherUser().isEmpty(),
+                () -> ChildJvm.cannotRunAsOtherUser().orElse(""));
+        Path closed = fifo("private");
+        try (ChildProcess nobody = asNobody("printf no > \"$0\"", closed).stderr(Redirect.PIPE).start()) {
+            String stderr = new String(nobody.stderr().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(nobody.waitFor().code() != 0);
+            assertTrue(stderr.contains("Permission denied"), stderr);
+        }
+        Path open = Fifo.create(dir.resolve("writable"), 0622);
+        try (ChildProcess nobody = asNobody("printf yes > \"$0\"", open).start();
+             PipeReader reader = Fifo.openReader(open, Duration.ofMinutes(1))) {
+            assertEquals("yes", new String(reader.readAllBytes(), StandardCharsets.UTF_8));
+            assertEquals(ExitStatus.exited(0), nobody.waitFor());
+        }
+    }
+
+    private static Command asNobody(String script, Path fifo) {
+        return Command.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c", script,
+                fifo.toString());
+    }
+}

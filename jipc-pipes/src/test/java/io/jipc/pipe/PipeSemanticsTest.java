@@ -1,0 +1,313 @@
+package io.jipc.pipe;
+
+import io.jipc.ClosedException;
+import io.jipc.platform.Libc;
+import io.jipc.platform.Pipes;
+import io.jipc.testkit.ChildMain;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The kernel's pipe semantics through {@link PipeReader} and {@link PipeWriter}, with the other
+ * end in this process or in real child processes (JVMs and {@code sh}).
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class PipeSemanticsTest {
+    private static final Duration LONG = Duration.ofMinutes(1);
+
+    @Test
+    void anAdoptedDescriptorIsNonBlockingWhileOwnedAndGetsItsFlagsBack() throws Exception {
+        int[] fds = Pipes.pipe();
+        int shared = Pipes.duplicate(fds[0], 3, "test"); // the same open file description
+        try {
+            PipeReader reader = PipeReader.adopt(fds[0]);
+            assertTrue((Pipes.statusFlags(shared, "test") & Libc.O_NONBLOCK) != 0);
+            reader.close();
+            assertEquals(0, Pipes.statusFlags(shared, "test") & Libc.O_NONBLOCK);
+        } finally {
+            Libc.close(shared);
+            Libc.close(fds[1]);
+        }
+        int devNull = Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        try {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PipeReader.adopt(devNull));
+            assertTrue(e.getMessage().contains("not a pipe"), e.getMessage());
+        } finally {
+            Libc.close(devNull);
+        }
+    }
+
+    @Test
+    void capacityIsReportedAndCanBeSet() {
+        try (Pipe pipe = Pipe.open()) {
+            assertEquals(65536, pipe.writer().capacity());
+            int set = pipe.writer().capacity(10_000);
+            assertEquals(16384, set, "rounded up to a power-of-two number of pages");
+            assertEquals(set, pipe.reader().capacity());
+            assertThrows(IllegalArgumentException.class, () -> pipe.writer().capacity(0));
+        }
+    }
+
+    @ParameterizedTest(name = "virtual thread: {0}")
+    @ValueSource(booleans = {false, true})
+    void aWriterBlocksWhileThePipeIsFullAndResumesWhenTheReaderMakesRoom(boolean virtual) throws Exception {
+        try (Pipe pipe = Pipe.open()) {
+            int capacity = pipe.writer().capacity(4096);
+            int filled = 0;
+            while (true) {
+                int n = pipe.writer().writeNow(ByteBuffer.allocate(512));
+                if (n == 0) {
+                    break;
+                }
+                filled += n;
+            }
+            assertEquals(capacity, filled, "a full pipe holds its capacity");
+            assertEquals(0, pipe.writer().write(ByteBuffer.allocate(1), Duration.ofMillis(100)), "timed write times out");
+
+            CompletableFuture<Void> blocked = run(virtual, () -> pipe.writer().write(new byte[1000]));
+            Thread.sleep(300);
+            assertFalse(blocked.isDone(), "the writer waits while the pipe is full");
+            ByteBuffer drain = ByteBuffer.allocate(capacity);
+            assertTrue(pipe.reader().readFully(drain));
+            blocked.get(1, TimeUnit.MINUTES);
+            assertEquals(1000, pipe.reader().available());
+        }
+    }
+
+    @ParameterizedTest(name = "virtual thread: {0}")
+    @ValueSource(booleans = {false, true})
+    void aReaderBlocksWhileThePipeIsEmpty(boolean virtual) throws Exception {
+        try (Pipe pipe = Pipe.open()) {
+            assertEquals(0, pipe.reader().readNow(ByteBuffer.allocate(10)));
+            assertEquals(0, pipe.reader().read(ByteBuffer.allocate(10), Duration.ofMillis(100)));
+            ByteBuffer into = ByteBuffer.allocate(10);
+            CompletableFuture<Void> blocked = run(virtual, () -> pipe.reader().read(into));
+            Thread.sleep(300);
+            assertFalse(blocked.isDone(), "the reader waits while the pipe is empty");
+            pipe.writer().write("hi".getBytes(StandardCharsets.UTF_8));
+            blocked.get(1, TimeUnit.MINUTES);
+            assertEquals("hi", new String(into.array(), 0, into.position(), StandardCharsets.UTF_8));
+        }
+    }
+
+    @ParameterizedTest(name = "virtual thread: {0}")
+    @ValueSource(booleans = {false, true})
+    void aBlockedReaderIsInterruptibleAndEndedByClose(boolean virtual) throws Exception {
+        try (Pipe pipe = Pipe.open()) {
+            CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+            Thread reader = (virtual ? Thread.ofVirtual() : Thread.ofPlatform()).start(() -> {
+                try {
+                    pipe.reader().read(ByteBuffer.allocate(1));
+                    outcome.complete(null);
+                } catch (Throwable t) {
+                    outcome.complete(t);
+                }
+            });
+            Thread.sleep(200);
+            reader.interrupt();
+            assertTrue(outcome.get(1, TimeUnit.MINUTES) instanceof InterruptedException);
+
+            CompletableFuture<Throwable> closed = new CompletableFuture<>();
+            (virtual ? Thread.ofVirtual() : Thread.ofPlatform()).start(() -> {
+                try {
+                    pipe.reader().read(ByteBuffer.allocate(1));
+                    closed.complete(null);
+                } catch (Throwable t) {
+                    closed.complete(t);
+                }
+            });
+            Thread.sleep(200);
+            pipe.reader().close();
+            assertTrue(closed.get(1, TimeUnit.MINUTES) instanceof ClosedException);
+        }
+    }
+
+    /**
+     * Many more blocked virtual threads than carriers: none pins its carrier (they park while the
+     * poller watches their pipes), so virtual writers still run and release every one of them.
+     */
+    @Test
+    void manyBlockedVirtualReadersDoNotStarveTheCarriers() throws Exception {
+        int count = 200;
+        Pipe[] pipes = new Pipe[count];
+        try {
+            CompletableFuture<?>[] readers = new CompletableFuture<?>[count];
+            for (int i = 0; i < count; i++) {
+                Pipe pipe = pipes[i] = Pipe.open();
+                readers[i] = run(true, () -> assertEquals(1, pipe.reader().read(ByteBuffer.allocate(8))));
+            }
+            Thread.sleep(200);
+            CompletableFuture<?>[] writers = new CompletableFuture<?>[count];
+            for (int i = 0; i < count; i++) {
+                Pipe pipe = pipes[i];
+                writers[i] = run(true, () -> pipe.writer().write(new byte[1]));
+            }
+            CompletableFuture.allOf(writers).get(1, TimeUnit.MINUTES);
+            CompletableFuture.allOf(readers).get(1, TimeUnit.MINUTES);
+        } finally {
+            for (Pipe pipe : pipes) {
+                if (pipe != null) {
+                    pipe.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void endOfFileComesOnlyOnceEveryWriterInEveryProcessHasClosed() throws Exception {
+        try (Pipe pipe = Pipe.open();
+             ChildProcess child = Command.of("sh", "-c", "echo from-child; sleep 1; echo late-from-child")
+                     .stdout(Redirect.to(pipe.writer())).start()) {
+            pipe.writer().write("from-parent\n".getBytes(StandardCharsets.UTF_8));
+            pipe.writer().close(); // the child still holds a write end
+            String all = new String(pipe.reader().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(all.contains("from-parent\n") && all.contains("from-child\n"), all);
+            assertTrue(all.endsWith("late-from-child\n"), "no end of file while the child held its write end: " + all);
+            assertEquals(ExitStatus.exited(0), child.waitFor());
+            assertEquals(-1, pipe.reader().read(ByteBuffer.allocate(1)), "end of file stays");
+        }
+    }
+
+    @Test
+    void writingWithoutAReaderThrowsBrokenPipeAndTheJvmSurvives() throws Exception {
+        try (Pipe pipe = Pipe.open()) {
+            pipe.reader().close();
+            BrokenPipeException e = assertThrows(BrokenPipeException.class, () -> pipe.writer().write(new byte[1]));
+            assertEquals("EPIPE", e.errnoName());
+            assertTrue(e.getMessage().startsWith("EPIPE (Broken pipe"), e.getMessage());
+        }
+        // a child that exits without reading: the parent's write breaks, and this JVM goes on
+        try (ChildProcess child = Command.of("true").stdin(Redirect.PIPE).start()) {
+            assertEquals(ExitStatus.exited(0), child.waitFor());
+            BrokenPipeException e = assertThrows(BrokenPipeException.class,
+                    () -> child.stdin().write(new byte[100_000]));
+            assertEquals("EPIPE", e.errnoName());
+        }
+    }
+
+    /** A child JVM whose standard output's reader has gone: it gets EPIPE as an exception, not a death. */
+    @Test
+    void aChildJvmWritingToAGoneReaderGetsEpipeAndSurvives() throws Exception {
+        try (ChildProcess child = Command.java(BrokenPipeChild.class).stdout(Redirect.PIPE).stderr(Redirect.PIPE)
+                .start()) {
+            child.stdout().close();
+            String stderr = new String(child.stderr().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(ExitStatus.exited(0), child.waitFor(), stderr);
+            assertTrue(stderr.contains("caught EPIPE (Broken pipe"), stderr);
+        }
+    }
+
+    public static final class BrokenPipeChild {
+        public static void main(String[] args) throws Exception {
+            ChildMain.dieWithParent();
+            try (PipeWriter stdout = PipeWriter.adopt(1)) {
+                while (true) {
+                    stdout.write(new byte[1024]);
+                }
+            } catch (BrokenPipeException e) {
+                System.err.println("caught " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Several writer processes write PIPE_BUF-sized records into one pipe, concurrently and while it
+     * is full most of the time: every record arrives whole, never interleaved with another.
+     */
+    @Test
+    void writesOfPipeBufBytesFromSeveralProcessesNeverInterleave() throws Exception {
+        int writers = 4;
+        int records = 300;
+        try (Pipe pipe = Pipe.open()) {
+            ChildProcess[] children = new ChildProcess[writers];
+            try {
+                for (int w = 0; w < writers; w++) {
+                    children[w] = Command.java(AtomicWriterChild.class, Integer.toString(w + 1), Integer.toString(records))
+                            .stdout(Redirect.to(pipe.writer())).start();
+                }
+                pipe.writer().close();
+                Map<Integer, Integer> perWriter = new HashMap<>();
+                ByteBuffer record = ByteBuffer.allocate(Pipes.PIPE_BUF);
+                while (pipe.reader().readFully(record.clear())) {
+                    byte[] bytes = record.array();
+                    int writer = bytes[0];
+                    int expectedIndex = perWriter.getOrDefault(writer, 0);
+                    byte[] expected = AtomicWriterChild.record(writer, expectedIndex);
+                    assertArrayEquals(expected, bytes, "record " + expectedIndex + " of writer " + writer);
+                    perWriter.put(writer, expectedIndex + 1);
+                }
+                assertEquals(0, record.position(), "no partial record at the end");
+                for (int w = 1; w <= writers; w++) {
+                    assertEquals(records, perWriter.getOrDefault(w, 0), "records of writer " + w);
+                }
+                for (ChildProcess child : children) {
+                    assertEquals(ExitStatus.exited(0), child.waitFor());
+                }
+            } finally {
+                for (ChildProcess child : children) {
+                    if (child != null) {
+                        child.close();
+                    }
+                }
+            }
+        }
+    }
+
+    public static final class AtomicWriterChild {
+        static byte[] record(int writer, int index) {
+            byte[] bytes = new byte[Pipes.PIPE_BUF];
+            Arrays.fill(bytes, (byte) (writer * 31 + index));
+            bytes[0] = (byte) writer;
+            ByteBuffer.wrap(bytes).putInt(1, index);
+            return bytes;
+        }
+
+        public static void main(String[] args) throws Exception {
+            ChildMain.dieWithParent();
+            int writer = Integer.parseInt(args[0]);
+            int records = Integer.parseInt(args[1]);
+            try (PipeWriter out = PipeWriter.adopt(1)) {
+                for (int i = 0; i < records; i++) {
+                    out.write(record(writer, i));
+                }
+            }
+        }
+    }
+
+    private interface Body {
+        void run() throws Exception;
+    }
+
+    private static CompletableFuture<Void> run(boolean virtual, Body body) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        (virtual ? Thread.ofVirtual() : Thread.ofPlatform()).start(() -> {
+            try {
+                body.run();
+                done.complete(null);
+            } catch (Throwable t) {
+                done.completeExceptionally(t);
+            }
+        });
+        return done;
+    }
+}

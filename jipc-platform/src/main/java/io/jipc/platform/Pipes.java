@@ -1,0 +1,306 @@
+package io.jipc.platform;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * Downcalls for kernel pipes and FIFOs: {@code pipe2}, {@code fcntl} (flags, pipe capacity,
+ * duplication), {@code poll}, {@code ioctl(FIONREAD)}, non-blocking {@code read}/{@code write}
+ * that report {@code EAGAIN} and {@code EPIPE} as results instead of exceptions, and
+ * {@code chmod}.
+ *
+ * <p>Every method is safe to call from any thread. None blocks except {@link #poll}, and only for
+ * its timeout: pipe descriptors are meant to be non-blocking, with callers waiting in {@code poll}.
+ * Failures other than the ones a method returns throw an {@link io.jipc.ErrnoException} naming the
+ * errno, the call and the subject.
+ */
+public final class Pipes {
+    /** Bytes a {@code write(2)} of at most this many bytes puts into a pipe at once, never interleaved. */
+    public static final int PIPE_BUF = 4096;
+
+    public static final short POLLIN = 0x1;
+    public static final short POLLOUT = 0x4;
+    public static final short POLLERR = 0x8;
+    public static final short POLLHUP = 0x10;
+    public static final short POLLNVAL = 0x20;
+
+    /** Size of one {@code struct pollfd} in a poll array: {@code int fd; short events; short revents}. */
+    public static final long POLLFD_SIZE = 8;
+
+    public static final int O_PATH = 010000000;
+
+    private static final int F_GETFD = 1;
+    private static final int F_SETFD = 2;
+    private static final int F_GETFL = 3;
+    private static final int F_SETFL = 4;
+    private static final int F_DUPFD_CLOEXEC = 1030;
+    private static final int F_SETPIPE_SZ = 1031;
+    private static final int F_GETPIPE_SZ = 1032;
+    private static final int FD_CLOEXEC = 1;
+    private static final long FIONREAD = 0x541B;
+
+    private Pipes() {
+    }
+
+    private static final class Pipe2 {
+        static final MethodHandle H = Libc.errno("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
+    }
+
+    private static final class Fcntl {
+        static final MethodHandle H = Libc.errno("fcntl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
+    }
+
+    private static final class Ioctl {
+        static final MethodHandle H = Libc.errno("ioctl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
+    }
+
+    private static final class Poll {
+        static final MethodHandle H = Libc.errno("poll",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), -1);
+    }
+
+    private static final class ReadWrite {
+        static final MethodHandle READ = Libc.errno("read",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
+        static final MethodHandle WRITE = Libc.errno("write",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
+    }
+
+    private static final class Chmod {
+        static final MethodHandle H = Libc.errno("chmod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
+    }
+
+    /**
+     * {@code pipe2(2)}: a new kernel pipe, both ends close-on-exec; {@code [0]} is the read end,
+     * {@code [1]} the write end. Neither end is non-blocking: see {@link #setNonBlocking}.
+     */
+    public static int[] pipe() {
+        Libc.ensureAvailability();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fds = arena.allocate(JAVA_INT, 2);
+            MemorySegment state = Libc.captureState();
+            int rc;
+            try {
+                rc = (int) Pipe2.H.invokeExact(state, fds, Libc.O_CLOEXEC);
+            } catch (Throwable t) {
+                throw Libc.rethrow(t);
+            }
+            if (rc != 0) {
+                throw Errno.exception(Libc.errno(state), "pipe2", null);
+            }
+            return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        }
+    }
+
+    /** The file status flags ({@code F_GETFL}), such as {@link Libc#O_NONBLOCK}. */
+    public static int statusFlags(int fd, String subject) {
+        return fcntl(fd, F_GETFL, 0, "fcntl(F_GETFL)", subject);
+    }
+
+    /**
+     * Sets or clears {@code O_NONBLOCK} on the open file description of {@code fd} (shared with every
+     * process holding a descriptor of the same description); returns the flags before.
+     */
+    public static int setNonBlocking(int fd, boolean nonBlocking, String subject) {
+        int flags = statusFlags(fd, subject);
+        int wanted = nonBlocking ? flags | Libc.O_NONBLOCK : flags & ~Libc.O_NONBLOCK;
+        if (wanted != flags) {
+            fcntl(fd, F_SETFL, wanted, "fcntl(F_SETFL)", subject);
+        }
+        return flags;
+    }
+
+    /** Restores status flags saved by {@link #setNonBlocking}. */
+    public static void setStatusFlags(int fd, int flags, String subject) {
+        fcntl(fd, F_SETFL, flags, "fcntl(F_SETFL)", subject);
+    }
+
+    /** Whether {@code fd} is closed on {@code exec} ({@code FD_CLOEXEC}). */
+    public static boolean isCloseOnExec(int fd, String subject) {
+        return (fcntl(fd, F_GETFD, 0, "fcntl(F_GETFD)", subject) & FD_CLOEXEC) != 0;
+    }
+
+    /** Sets {@code FD_CLOEXEC} on {@code fd}. */
+    public static void setCloseOnExec(int fd, String subject) {
+        int flags = fcntl(fd, F_GETFD, 0, "fcntl(F_GETFD)", subject);
+        fcntl(fd, F_SETFD, flags | FD_CLOEXEC, "fcntl(F_SETFD)", subject);
+    }
+
+    /** A close-on-exec duplicate of {@code fd} numbered at least {@code minimum} ({@code F_DUPFD_CLOEXEC}). */
+    public static int duplicate(int fd, int minimum, String subject) {
+        return fcntl(fd, F_DUPFD_CLOEXEC, minimum, "fcntl(F_DUPFD_CLOEXEC)", subject);
+    }
+
+    /** The capacity of the pipe in bytes ({@code F_GETPIPE_SZ}). */
+    public static int capacity(int fd, String subject) {
+        return fcntl(fd, F_GETPIPE_SZ, 0, "fcntl(F_GETPIPE_SZ)", subject);
+    }
+
+    /**
+     * Sets the capacity of the pipe ({@code F_SETPIPE_SZ}); the kernel rounds it up to a power-of-two
+     * number of pages and returns the capacity it set. An unprivileged process may not exceed
+     * {@code /proc/sys/fs/pipe-max-size} ({@code EPERM}); a capacity below the bytes in the pipe
+     * fails with {@code EBUSY}.
+     */
+    public static int setCapacity(int fd, int bytes, String subject) {
+        return fcntl(fd, F_SETPIPE_SZ, bytes, "fcntl(F_SETPIPE_SZ)", subject);
+    }
+
+    private static int fcntl(int fd, int command, int argument, String call, String subject) {
+        Libc.ensureAvailability();
+        MemorySegment state = Libc.captureState();
+        while (true) {
+            int rc;
+            try {
+                rc = (int) Fcntl.H.invokeExact(state, fd, command, argument);
+            } catch (Throwable t) {
+                throw Libc.rethrow(t);
+            }
+            if (rc >= 0) {
+                return rc;
+            }
+            int errno = Libc.errno(state);
+            if (errno != Errno.EINTR) {
+                throw Errno.exception(errno, call, subject);
+            }
+        }
+    }
+
+    /** Bytes waiting in the pipe, ready to be read ({@code ioctl(FIONREAD)}). */
+    public static int available(int fd, String subject) {
+        Libc.ensureAvailability();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment count = arena.allocate(JAVA_INT);
+            MemorySegment state = Libc.captureState();
+            int rc;
+            try {
+                rc = (int) Ioctl.H.invokeExact(state, fd, FIONREAD, count);
+            } catch (Throwable t) {
+                throw Libc.rethrow(t);
+            }
+            if (rc != 0) {
+                throw Errno.exception(Libc.errno(state), "ioctl(FIONREAD)", subject);
+            }
+            return count.get(JAVA_INT, 0);
+        }
+    }
+
+    /**
+     * {@code poll(2)} on one descriptor; returns the events that occurred ({@code revents}), 0 when
+     * the timeout passed or a signal interrupted the wait (the caller re-checks its deadline).
+     *
+     * @param timeoutMillis at most this long; 0 returns at once, negative waits without limit
+     */
+    public static int poll(int fd, short events, int timeoutMillis) {
+        Libc.ensureAvailability();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pollfd = arena.allocate(POLLFD_SIZE, 4);
+            setPollEntry(pollfd, 0, fd, events);
+            return poll(pollfd, 1, timeoutMillis) > 0 ? pollEvents(pollfd, 0) : 0;
+        }
+    }
+
+    /**
+     * {@code poll(2)} on {@code count} entries of a {@code struct pollfd} array (see
+     * {@link #setPollEntry}, {@link #pollEvents}); returns how many entries have events, 0 on
+     * timeout or interruption by a signal.
+     */
+    public static int poll(MemorySegment pollfds, int count, int timeoutMillis) {
+        Libc.ensureAvailability();
+        MemorySegment state = Libc.captureState();
+        int rc;
+        try {
+            rc = (int) Poll.H.invokeExact(state, pollfds, (long) count, timeoutMillis);
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+        if (rc >= 0) {
+            return rc;
+        }
+        int errno = Libc.errno(state);
+        if (errno == Errno.EINTR) {
+            return 0;
+        }
+        throw Errno.exception(errno, "poll", count + " descriptors");
+    }
+
+    /** Writes entry {@code index} of a {@code struct pollfd} array, clearing its {@code revents}. */
+    public static void setPollEntry(MemorySegment pollfds, int index, int fd, short events) {
+        long at = index * POLLFD_SIZE;
+        pollfds.set(JAVA_INT, at, fd);
+        pollfds.set(JAVA_SHORT, at + 4, events);
+        pollfds.set(JAVA_SHORT, at + 6, (short) 0);
+    }
+
+    /** The {@code revents} of entry {@code index} of a {@code struct pollfd} array. */
+    public static int pollEvents(MemorySegment pollfds, int index) {
+        return Short.toUnsignedInt(pollfds.get(JAVA_SHORT, index * POLLFD_SIZE + 6));
+    }
+
+    /**
+     * {@code read(2)} into native memory; returns the bytes read ({@code 0} at end of file), or
+     * {@code -EAGAIN} when a non-blocking descriptor has nothing to read. {@code EINTR} is retried.
+     */
+    public static long read(int fd, long address, long length, String subject) {
+        return transfer(ReadWrite.READ, "read", fd, address, length, subject);
+    }
+
+    /**
+     * {@code write(2)} from native memory; returns the bytes written, {@code -EAGAIN} when a
+     * non-blocking descriptor has no room, or {@code -EPIPE} when no reader is left (the JVM ignores
+     * {@code SIGPIPE}, so the write fails instead of killing the process). {@code EINTR} is retried.
+     */
+    public static long write(int fd, long address, long length, String subject) {
+        return transfer(ReadWrite.WRITE, "write", fd, address, length, subject);
+    }
+
+    private static long transfer(MethodHandle handle, String call, int fd, long address, long length,
+                                 String subject) {
+        Libc.ensureAvailability();
+        MemorySegment state = Libc.captureState();
+        while (true) {
+            long n;
+            try {
+                n = (long) handle.invokeExact(state, fd, address, length);
+            } catch (Throwable t) {
+                throw Libc.rethrow(t);
+            }
+            if (n >= 0) {
+                return n;
+            }
+            int errno = Libc.errno(state);
+            if (errno == Errno.EAGAIN || errno == Errno.EPIPE) {
+                return -errno;
+            }
+            if (errno != Errno.EINTR) {
+                throw Errno.exception(errno, call, subject);
+            }
+        }
+    }
+
+    /** {@code chmod(2)}: sets the permission bits of {@code path} exactly (it follows symbolic links). */
+    public static void chmod(String path, int mode) {
+        Libc.ensureAvailability();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.captureState();
+            int rc;
+            try {
+                rc = (int) Chmod.H.invokeExact(state, arena.allocateFrom(path), mode);
+            } catch (Throwable t) {
+                throw Libc.rethrow(t);
+            }
+            if (rc != 0) {
+                throw Errno.exception(Libc.errno(state), "chmod", path);
+            }
+        }
+    }
+}
