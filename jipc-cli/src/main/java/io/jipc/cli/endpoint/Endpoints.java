@@ -8,7 +8,8 @@ public final class Endpoints {
     /** Every kind the commands know, one line each. */
     static final List<EndpointKind> KINDS = List.of(
             new MailboxKind(),
-            new MqKind());
+            new MqKind(),
+            new FifoKind());
 
     private Endpoints() {
     }

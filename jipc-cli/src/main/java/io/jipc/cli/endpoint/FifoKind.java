@@ -1,0 +1,158 @@
+package io.jipc.cli.endpoint;
+
+import io.jipc.pipe.Fifo;
+import io.jipc.pipe.NoReaderException;
+import io.jipc.pipe.OpenTimeoutException;
+import io.jipc.pipe.PipeReader;
+import io.jipc.pipe.PipeWriter;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * {@code fifo:PATH}: a named pipe ({@link Fifo}). A FIFO carries bytes, not messages, so a message
+ * here is one line: {@code send} writes the payload and a newline, {@code recv} returns each line
+ * without its newline — which is what {@code cat}, {@code echo} and {@code read} on the other end
+ * see and write. A payload containing a newline is refused (it would arrive as two messages).
+ *
+ * <p>The FIFO must exist ({@code mkfifo} or {@code jipc fifo create}); {@code create} does not make
+ * one, because a path outside the jipc root has no default owner or mode. The FIFO is opened on the
+ * first send or receive, waiting as that call's {@link Wait} allows for the other side to open
+ * (the kernel's rule for FIFOs): {@code send} with nothing waiting gives up when no reader came in
+ * time. A receiver that reaches end of file (every writer closed) opens the FIFO again for the next
+ * writer, like {@code while true; do cat fifo; done}; a last line without a newline is delivered
+ * at end of file.
+ */
+final class FifoKind implements EndpointKind {
+
+    @Override
+    public String example() {
+        return "fifo:/tmp/orders";
+    }
+
+    @Override
+    public MessageEndpoint open(String address, boolean create) {
+        Path path = Path.of(address);
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            throw new EndpointNotFoundException("no FIFO at " + path + " (make one with mkfifo or jipc fifo create)", null);
+        }
+        if (!Fifo.isFifo(path)) {
+            throw new IllegalArgumentException(path + " is not a FIFO");
+        }
+        return new FifoEndpoint(path);
+    }
+
+    private static final class FifoEndpoint implements MessageEndpoint {
+        private final Path path;
+        private final ByteBuffer chunk = ByteBuffer.allocate(8192).flip();
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+        private PipeWriter writer;
+        private PipeReader reader;
+
+        FifoEndpoint(Path path) {
+            this.path = path;
+        }
+
+        @Override
+        public boolean send(byte[] payload, int priority, Wait wait) throws InterruptedException {
+            if (priority != 0) {
+                throw new IllegalArgumentException("a FIFO has no priorities (asked for " + priority + ")");
+            }
+            for (byte b : payload) {
+                if (b == '\n') {
+                    throw new IllegalArgumentException("a FIFO message is one line; this one holds a newline");
+                }
+            }
+            if (writer == null) {
+                try {
+                    writer = wait.isForever() ? Fifo.openWriter(path)
+                            : wait.isNone() ? Fifo.openWriterNow(path) : Fifo.openWriter(path, wait.limit());
+                } catch (NoReaderException | OpenTimeoutException noReader) {
+                    return false;
+                }
+            }
+            ByteBuffer bytes = ByteBuffer.allocate(payload.length + 1).put(payload).put((byte) '\n').flip();
+            if (wait.isForever()) {
+                writer.write(bytes);
+                return true;
+            }
+            // A line of at most PIPE_BUF bytes goes in whole or not at all; a longer one, once begun,
+            // is finished (a torn line would reach the reader as two messages).
+            int written = wait.isNone() ? writer.writeNow(bytes) : writer.write(bytes, wait.limit());
+            if (written > 0 && bytes.hasRemaining()) {
+                writer.write(bytes);
+            }
+            return written > 0;
+        }
+
+        @Override
+        public Message receive(Wait wait) throws InterruptedException {
+            long deadline = wait.isForever() || wait.isNone() ? 0 : System.nanoTime() + wait.limit().toNanos();
+            while (true) {
+                while (chunk.hasRemaining()) {
+                    byte b = chunk.get();
+                    if (b == '\n') {
+                        return takeLine();
+                    }
+                    line.write(b);
+                }
+                if (reader == null) {
+                    reader = wait.isNone() ? Fifo.openReaderNow(path)
+                            : wait.isForever() ? Fifo.openReader(path) : openReaderUntil(deadline);
+                    if (reader == null) {
+                        return null;
+                    }
+                }
+                chunk.clear();
+                int n = wait.isForever() ? reader.read(chunk)
+                        : wait.isNone() ? reader.readNow(chunk) : reader.read(chunk, remaining(deadline));
+                chunk.flip();
+                if (n == 0) {
+                    return null;
+                }
+                if (n < 0) {
+                    reader.close();
+                    reader = null;
+                    if (line.size() > 0) {
+                        return takeLine();
+                    }
+                    if (wait.isNone()) {
+                        return null;
+                    }
+                }
+            }
+        }
+
+        private PipeReader openReaderUntil(long deadline) throws InterruptedException {
+            try {
+                return Fifo.openReader(path, remaining(deadline));
+            } catch (OpenTimeoutException timedOut) {
+                return null;
+            }
+        }
+
+        private static Duration remaining(long deadline) {
+            return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+        }
+
+        private Message takeLine() {
+            Message message = new Message(line.toByteArray(), 0);
+            line.reset();
+            return message;
+        }
+
+        @Override
+        public void close() {
+            if (writer != null) {
+                writer.close();
+            }
+            if (reader != null) {
+                reader.close();
+            }
+        }
+    }
+}
