@@ -1,6 +1,7 @@
 /** The {@code jipc} command line tool. */
 module io.jipc.cli {
     requires io.jipc.core;
+    requires io.jipc.net;
     requires io.jipc.segment;
     requires info.picocli;
     requires HdrHistogram;

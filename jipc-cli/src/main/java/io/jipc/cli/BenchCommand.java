@@ -4,6 +4,7 @@ import io.jipc.WaitStrategy;
 import io.jipc.cli.bench.BenchReport;
 import io.jipc.cli.bench.Durations;
 import io.jipc.cli.bench.MailboxBench;
+import io.jipc.cli.bench.SocketBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -15,7 +16,7 @@ import java.util.concurrent.Callable;
 /** {@code jipc bench}: measurements between real processes. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure IPC mechanisms between two processes on this machine.",
-        subcommands = {BenchCommand.MailboxBenchCommand.class})
+        subcommands = {BenchCommand.MailboxBenchCommand.class, BenchCommand.SocketsBenchCommand.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Override
@@ -75,6 +76,51 @@ final class BenchCommand implements Callable<Integer> {
             PrintStream progress = json ? System.err : System.out;
             progress.println("running jipc bench mailbox ...");
             MailboxBench.Report report = new MailboxBench(settings, progress).run();
+            System.out.print(json ? BenchReport.json(report) : "\n" + BenchReport.table(report));
+            return 0;
+        }
+    }
+
+    @Command(name = "sockets", mixinStandardHelpOptions = true,
+            description = {"Ping-pong (round-trip percentiles) and one-way throughput between two processes over",
+                    "a Unix-domain stream, TCP loopback, Unix-domain datagrams and UDP loopback (framed messages",
+                    "over the streams). UDP one-way figures are of datagrams delivered; the share lost is shown."})
+    static final class SocketsBenchCommand implements Callable<Integer> {
+        @Option(names = "--size", description = "message size in bytes, 16 to 65507 (default: ${DEFAULT-VALUE})")
+        int size = 64;
+
+        @Option(names = "--warmup", description = "minimum warm-up of each run, e.g. 500ms (default: 1s)")
+        String warmup = "1s";
+
+        @Option(names = "--time", description = "measured time of each ping-pong (default: 3s)")
+        String time = "3s";
+
+        @Option(names = "--messages", description = "messages of the one-way run (default: ${DEFAULT-VALUE})")
+        long messages = 1_000_000;
+
+        @Option(names = "--transports", split = ",",
+                description = "transports, measured in this order: ${COMPLETION-CANDIDATES} (default: all)")
+        List<SocketBench.Transport> transports = List.of(SocketBench.Transport.values());
+
+        @Option(names = "--quick", description = "a short run with fewer iterations")
+        boolean quick;
+
+        @Option(names = "--json", description = "print the results as JSON")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            Duration warmupTime = Durations.parse(warmup);
+            Duration measureTime = Durations.parse(time);
+            if (quick) {
+                warmupTime = Durations.min(warmupTime, Duration.ofMillis(300));
+                measureTime = Durations.min(measureTime, Duration.ofSeconds(1));
+                messages = Math.min(messages, 200_000);
+            }
+            SocketBench.Settings settings = new SocketBench.Settings(size, warmupTime, measureTime, messages, transports);
+            PrintStream progress = json ? System.err : System.out;
+            progress.println("running jipc bench sockets ...");
+            SocketBench.Report report = new SocketBench(settings, progress).run();
             System.out.print(json ? BenchReport.json(report) : "\n" + BenchReport.table(report));
             return 0;
         }
