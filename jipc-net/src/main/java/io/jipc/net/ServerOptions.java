@@ -20,7 +20,8 @@ import java.util.Set;
  *     (connecting needs write permission on it); 0666 lets every user try, {@code allowedUids} then
  *     decides</td></tr>
  * <tr><td>{@code closeGrace}</td><td>5 s</td><td>how long {@link StreamServer#close()} lets
- *     handlers finish after it stopped accepting and ended their input</td></tr>
+ *     handlers finish (and users of accepted connections close them) after it stopped accepting
+ *     and ended their input</td></tr>
  * <tr><td>{@code connection}</td><td>{@link ConnectionOptions#defaults()}</td><td>limits of each
  *     connection: maximum frame size, frame timeout</td></tr>
  * </table>

@@ -43,7 +43,8 @@ import java.util.function.BiConsumer;
  * <p><b>Graceful close.</b> {@link #close()} stops accepting, ends the input side of every open
  * connection (their {@code take()} returns end of stream once the messages already received are
  * consumed; replies can still be sent), waits up to {@link ServerOptions#closeGrace()} for the
- * handlers to return, then closes what is left (blocked handlers get {@link ClosedException}).
+ * handlers to return and for connections handed out by {@link #accept()} to be closed by their
+ * users, then closes what is left (blocked threads get {@link ClosedException}).
  */
 public final class StreamServer implements AutoCloseable {
     private final NativeSocket listener;
@@ -274,6 +275,15 @@ public final class StreamServer implements AutoCloseable {
         }
         long deadline = System.nanoTime() + options.closeGrace().toNanos();
         joinHandlers(deadline);
+        // connections handed out by accept() are closed by their users: give them the same grace
+        while (!open.isEmpty() && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         for (StreamConnection connection : open) {
             connection.close();
         }
