@@ -51,6 +51,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  */
 public final class DatagramEndpoint implements AutoCloseable {
     private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final int YIELDS = 16;
 
     private final NativeSocket socket;
     private final DatagramOptions options;
@@ -185,7 +186,7 @@ public final class DatagramEndpoint implements AutoCloseable {
             socket.enter();
             try {
                 MemorySegment.copy(message, 0, tx, JAVA_BYTE, 0, message.length);
-                long backoff = 0;
+                int retries = 0;
                 while (true) {
                     long n;
                     try {
@@ -205,9 +206,13 @@ public final class DatagramEndpoint implements AutoCloseable {
                         return false;
                     }
                     // an unconnected Unix-domain sender polls writable while the receiver's queue is
-                    // full (the kernel tracks that per connected pair only): back off briefly
-                    backoff = Math.min(MAX_BACKOFF_NANOS, Math.max(10_000, backoff * 2));
-                    LockSupport.parkNanos(backoff);
+                    // full (the kernel tracks that per connected pair only): yield to the receiver a
+                    // few times, then back off (10 µs doubling to 1 ms)
+                    if (++retries <= YIELDS) {
+                        Thread.yield();
+                    } else {
+                        LockSupport.parkNanos(Math.min(MAX_BACKOFF_NANOS, 10_000L << Math.min(retries - YIELDS - 1, 7)));
+                    }
                 }
             } finally {
                 socket.exit();

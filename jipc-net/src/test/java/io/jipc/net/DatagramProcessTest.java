@@ -56,6 +56,15 @@ class DatagramProcessTest {
                 : DatagramEndpoint.open(SocketUri.parse("udp:127.0.0.1:1").address(), options);
     }
 
+    /** Ends the child: "bye" is the next datagram it receives and answers; then it exits. */
+    private static void sayBye(DatagramEndpoint me, SocketAddress peer, ChildJvm child) throws Exception {
+        me.put(peer, bytes("bye"));
+        Datagram reply = me.poll(LINE);
+        assertNotNull(reply, "no answer to bye");
+        assertEquals("3:bye", text(reply.payload()));
+        child.assertSuccess(LINE);
+    }
+
     @ParameterizedTest
     @EnumSource(DatagramKind.class)
     void eachDatagramArrivesWholeAsOneMessage(DatagramKind kind) throws Exception {
@@ -72,8 +81,7 @@ class DatagramProcessTest {
                 assertEquals(peer[0], reply.sender());
                 assertFalse(reply.truncated());
             }
-            me.put(peer[0], bytes("bye"));
-            child.assertSuccess(LINE);
+            sayBye(me, peer[0], child);
         }
     }
 
@@ -86,9 +94,7 @@ class DatagramProcessTest {
             MessageTooLargeException e = assertThrows(MessageTooLargeException.class, () -> me.put(peer[0], new byte[101]));
             assertEquals(101, e.length());
             assertEquals(100, e.limit());
-            me.put(peer[0], bytes("bye"));
-            assertEquals("3:bye", text(me.poll(LINE).payload()), "only the datagram after the refused one arrived");
-            child.assertSuccess(LINE);
+            sayBye(me, peer[0], child); // the only datagram that arrived after the refused one
         }
     }
 
@@ -100,9 +106,7 @@ class DatagramProcessTest {
              DatagramEndpoint me = replyEndpoint(kind, DatagramOptions.defaults())) {
             me.put(peer[0], new byte[250]);
             child.awaitLine("TOO LARGE 250", LINE);
-            me.put(peer[0], bytes("bye"));
-            assertEquals("3:bye", text(me.poll(LINE).payload()));
-            child.assertSuccess(LINE);
+            sayBye(me, peer[0], child);
         }
     }
 
@@ -114,9 +118,7 @@ class DatagramProcessTest {
              DatagramEndpoint me = replyEndpoint(kind, DatagramOptions.defaults())) {
             me.put(peer[0], bytes("0123456789abcdef"));
             assertEquals("16:0123456789 (truncated)", text(me.poll(LINE).payload()));
-            me.put(peer[0], bytes("bye"));
-            assertEquals("3:bye", text(me.poll(LINE).payload()));
-            child.assertSuccess(LINE);
+            sayBye(me, peer[0], child);
         }
     }
 

@@ -374,30 +374,44 @@ public final class Sockets {
 
     // ------------------------------------------------------------------ data
 
+    /** What {@link #outcome} returns for an interrupted call: call again. */
+    private static final long RETRY = Long.MIN_VALUE;
+
+    /**
+     * The result of a data transfer call that returned {@code n}: {@code n} itself on success, -1
+     * for "would block" ({@code EAGAIN}), {@link #RETRY} for a signal ({@code EINTR}); any other
+     * errno is thrown, naming {@code call} and {@code subject} (a socket address is described only then).
+     */
+    private static long outcome(long n, String call, Object subject) {
+        if (n >= 0) {
+            return n;
+        }
+        int errno = Libc.errno(Libc.captureState());
+        if (errno == Errno.EAGAIN) {
+            return -1;
+        }
+        if (errno == Errno.EINTR) {
+            return RETRY;
+        }
+        throw Errno.exception(errno, call,
+                subject instanceof SocketAddress address ? describe(address) : String.valueOf(subject));
+    }
+
     /**
      * {@code send(2)} of {@code length} bytes at native {@code address}, without {@code SIGPIPE};
      * returns the bytes sent, or -1 if the socket buffer is full.
      */
     public static long send(int fd, long address, long length, String subject) {
-        MemorySegment state = Libc.captureState();
-        while (true) {
-            long n;
+        long result;
+        do {
             try {
-                n = (long) Transfer.SEND.invokeExact(state, fd, address, length, MSG_NOSIGNAL);
+                result = outcome((long) Transfer.SEND.invokeExact(Libc.captureState(), fd, address, length,
+                        MSG_NOSIGNAL), "send", subject);
             } catch (Throwable t) {
                 throw Libc.rethrow(t);
             }
-            if (n >= 0) {
-                return n;
-            }
-            int errno = Libc.errno(state);
-            if (errno == Errno.EAGAIN) {
-                return -1;
-            }
-            if (errno != Errno.EINTR) {
-                throw Errno.exception(errno, "send", subject);
-            }
-        }
+        } while (result == RETRY);
+        return result;
     }
 
     /**
@@ -406,80 +420,52 @@ public final class Sockets {
      * returns the datagram's real length even when that is more than {@code length}.
      */
     public static long recv(int fd, long address, long length, int flags, String subject) {
-        MemorySegment state = Libc.captureState();
-        while (true) {
-            long n;
+        long result;
+        do {
             try {
-                n = (long) Transfer.RECV.invokeExact(state, fd, address, length, flags);
+                result = outcome((long) Transfer.RECV.invokeExact(Libc.captureState(), fd, address, length, flags),
+                        "recv", subject);
             } catch (Throwable t) {
                 throw Libc.rethrow(t);
             }
-            if (n >= 0) {
-                return n;
-            }
-            int errno = Libc.errno(state);
-            if (errno == Errno.EAGAIN) {
-                return -1;
-            }
-            if (errno != Errno.EINTR) {
-                throw Errno.exception(errno, "recv", subject);
-            }
-        }
+        } while (result == RETRY);
+        return result;
     }
 
     /** {@code sendto(2)} of one datagram; returns the bytes sent, or -1 if it would block. */
     public static long sendTo(int fd, long address, long length, SocketAddress target) {
         MemorySegment scratch = SCRATCH.get();
         int addressLength = encode(target, scratch);
-        MemorySegment state = Libc.captureState();
-        while (true) {
-            long n;
+        long result;
+        do {
             try {
-                n = (long) Transfer.SENDTO.invokeExact(state, fd, address, length, MSG_NOSIGNAL, scratch, addressLength);
+                result = outcome((long) Transfer.SENDTO.invokeExact(Libc.captureState(), fd, address, length,
+                        MSG_NOSIGNAL, scratch, addressLength), "sendto", target);
             } catch (Throwable t) {
                 throw Libc.rethrow(t);
             }
-            if (n >= 0) {
-                return n;
-            }
-            int errno = Libc.errno(state);
-            if (errno == Errno.EAGAIN) {
-                return -1;
-            }
-            if (errno != Errno.EINTR) {
-                throw Errno.exception(errno, "sendto", describe(target));
-            }
-        }
+        } while (result == RETRY);
+        return result;
     }
 
     /**
      * {@code recvfrom(2)} of one datagram with {@link #MSG_TRUNC}: its real length (which may
      * exceed {@code length}; the rest is discarded by the kernel), or -1 if none is queued. The
-     * sender's address is then available from {@link #lastSender()}.
+     * sender's address is then available from {@link #lastSender()}, until the thread's next call here.
      */
     public static long recvFrom(int fd, long address, long length, String subject) {
         MemorySegment scratch = SCRATCH.get();
-        MemorySegment state = Libc.captureState();
-        while (true) {
+        long result;
+        do {
             scratch.set(JAVA_INT, LENGTH_AT, SOCKADDR_STORAGE);
-            long n;
             try {
-                n = (long) Transfer.RECVFROM.invokeExact(state, fd, address, length, MSG_TRUNC, scratch,
-                        scratch.asSlice(LENGTH_AT));
+                result = outcome((long) Transfer.RECVFROM.invokeExact(Libc.captureState(), fd, address, length,
+                        MSG_TRUNC, scratch, scratch.asSlice(LENGTH_AT)), "recvfrom", subject);
             } catch (Throwable t) {
                 throw Libc.rethrow(t);
             }
-            if (n >= 0) {
-                return n;
-            }
-            int errno = Libc.errno(state);
-            if (errno == Errno.EAGAIN) {
-                return -1;
-            }
-            if (errno != Errno.EINTR) {
-                throw Errno.exception(errno, "recvfrom", subject);
-            }
-        }
+        } while (result == RETRY);
+        return result;
     }
 
     /** The sender of the datagram the calling thread last received with {@link #recvFrom}, or null if unnamed. */

@@ -1,5 +1,6 @@
 package io.jipc.cli.bench;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 
@@ -40,18 +41,25 @@ public final class BenchReport {
 
     /** The same figures as JSON. */
     public static String json(MailboxBench.Report report) {
-        StringBuilder out = new StringBuilder("{\n");
         MailboxBench.Settings s = report.settings();
-        out.append("  \"benchmark\": \"mailbox\",\n");
-        out.append("  \"machine\": ").append(quote(report.machine())).append(",\n");
-        out.append("  \"messageSize\": ").append(s.size()).append(",\n");
-        out.append("  \"warmupSeconds\": ").append(number(s.warmup().toMillis() / 1000.0)).append(",\n");
-        out.append("  \"measureSeconds\": ").append(number(s.measure().toMillis() / 1000.0)).append(",\n");
-        out.append("  \"messages\": ").append(s.messages()).append(",\n");
+        StringBuilder out = jsonHeader("mailbox", report.machine(), s.size(), s.warmup(), s.measure(), s.messages());
         out.append("  \"idleCpuPercent\": ").append(number(report.idleCpu())).append(",\n");
         appendJsonResults(out, report.results());
         out.append("}\n");
         return out.toString();
+    }
+
+    /** The opening of a JSON report: what ran, where, with which settings. */
+    private static StringBuilder jsonHeader(String benchmark, String machine, int size, Duration warmup,
+                                            Duration measure, long messages) {
+        StringBuilder out = new StringBuilder("{\n");
+        out.append("  \"benchmark\": ").append(quote(benchmark)).append(",\n");
+        out.append("  \"machine\": ").append(quote(machine)).append(",\n");
+        out.append("  \"messageSize\": ").append(size).append(",\n");
+        out.append("  \"warmupSeconds\": ").append(number(warmup.toMillis() / 1000.0)).append(",\n");
+        out.append("  \"measureSeconds\": ").append(number(measure.toMillis() / 1000.0)).append(",\n");
+        out.append("  \"messages\": ").append(messages).append(",\n");
+        return out;
     }
 
     /** The table's column headers and one row per result. */
@@ -116,13 +124,8 @@ public final class BenchReport {
 
     /** The same figures as JSON. */
     public static String json(SocketBench.Report report) {
-        StringBuilder out = new StringBuilder("{\n");
         SocketBench.Settings s = report.settings();
-        out.append("  \"benchmark\": \"sockets\",\n");
-        out.append("  \"machine\": ").append(quote(report.machine())).append(",\n");
-        out.append("  \"messageSize\": ").append(s.size()).append(",\n");
-        out.append("  \"measureSeconds\": ").append(number(s.measure().toMillis() / 1000.0)).append(",\n");
-        out.append("  \"messages\": ").append(s.messages()).append(",\n");
+        StringBuilder out = jsonHeader("sockets", report.machine(), s.size(), s.warmup(), s.measure(), s.messages());
         out.append("  \"lostShare\": {");
         String separator = "";
         for (var e : report.lostShare().entrySet()) {
