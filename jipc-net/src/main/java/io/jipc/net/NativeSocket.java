@@ -83,7 +83,8 @@ final class NativeSocket implements AutoCloseable {
         if (Thread.currentThread().isVirtual()) {
             Poller.get().await(fd, events, deadlineNanos);
         } else {
-            long millis = Math.min(SLICE_MILLIS, TimeUnit.NANOSECONDS.toMillis(remaining + 999_999));
+            long millis = Math.min(SLICE_MILLIS, TimeUnit.NANOSECONDS.toMillis(Math.min(remaining, Long.MAX_VALUE / 2)
+                    + 999_999)); // rounded up: a sub-millisecond wait still sleeps
             Sockets.poll(fd, events, (int) millis);
         }
         if (Thread.interrupted()) {

@@ -47,9 +47,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code SIGPIPE}). Messages the kernel had accepted before the death are delivered to a live
  * reader; nothing is acknowledged end to end.
  *
- * <p><b>Memory consistency.</b> Actions of a thread before {@code put} of a message happen-before
- * the return of the {@code take} that receives it, in another process as in this one, in the
- * sense that the bytes sent are exactly the bytes received; objects are not shared.
+ * <p><b>Memory consistency.</b> Only bytes travel: the array {@code take} returns is a new array
+ * holding exactly the bytes of one {@code put}. When both ends are in one process, actions of a
+ * thread before {@code put} happen-before the return of the {@code take} that receives that
+ * message (the system calls on the shared kernel buffer order them).
  */
 public final class StreamConnection implements AutoCloseable {
     private static final int BUFFER = 64 * 1024;
