@@ -225,8 +225,7 @@ public final class StreamConnection implements AutoCloseable {
             if (decoder.inFrame() && System.nanoTime() - frameDeadline >= 0) {
                 close();
                 throw new FrameTimeoutException("from " + remote + ": frame incomplete after " + options.frameTimeout()
-                        + " (" + decoder.progress() + " of " + (decoder.expected() < 0 ? "8+" : decoder.expected())
-                        + " bytes received); connection closed");
+                        + " (" + frameProgress() + "); connection closed");
             }
             long n = fill();
             if (n > 0) {
@@ -235,8 +234,7 @@ public final class StreamConnection implements AutoCloseable {
             if (n == 0) {
                 endOfStream = true;
                 if (decoder.inFrame()) {
-                    throw new PeerClosedException(remote + " closed the connection mid-frame (" + decoder.progress()
-                            + " of " + (decoder.expected() < 0 ? "8+" : decoder.expected()) + " bytes received)");
+                    throw new PeerClosedException(remote + " closed the connection mid-frame (" + frameProgress() + ")");
                 }
                 return null;
             }
@@ -246,6 +244,11 @@ public final class StreamConnection implements AutoCloseable {
                 return null;
             }
         }
+    }
+
+    /** How much of the unfinished frame has arrived, e.g. "18 of 108 bytes received" ("3 of 8+" inside the header). */
+    private String frameProgress() {
+        return decoder.progress() + " of " + (decoder.expected() < 0 ? "8+" : decoder.expected()) + " bytes received";
     }
 
     /** Reads what the kernel has into the input buffer: bytes read, 0 at end of stream, -1 if none yet. */

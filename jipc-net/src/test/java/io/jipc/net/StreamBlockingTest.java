@@ -183,4 +183,24 @@ class StreamBlockingTest {
         server.close();
         assertInstanceOf(ClosedException.class, outcome.get(60, TimeUnit.SECONDS));
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"unix", "tcp"})
+    void connectingToAServerWhoseBacklogIsFullTimesOut(String scheme) throws Exception {
+        String uri = scheme.equals("unix") ? "unix:" + SocketTestSupport.newPath("full") : "tcp:127.0.0.1:0";
+        StreamServer server = track(StreamServer.bind(SocketUri.parse(uri).address(),
+                ServerOptions.defaults().withBacklog(1)));              // and it never accepts
+        ConnectionOptions quick = ConnectionOptions.defaults().withConnectTimeout(Duration.ofMillis(500));
+        ConnectTimeoutException timedOut = null;
+        for (int i = 0; i < 16 && timedOut == null; i++) {
+            try {
+                track(StreamConnection.connect(server.localAddress(), quick));
+            } catch (ConnectTimeoutException e) {
+                timedOut = e;
+            }
+        }
+        assertNotNull(timedOut, "the kernel kept accepting connections into a backlog of 1");
+        assertTrue(timedOut.getMessage().contains(io.jipc.platform.Sockets.describe(server.localAddress())),
+                timedOut.getMessage());
+    }
 }
