@@ -2,6 +2,7 @@ package io.jipc.net;
 
 import io.jipc.ClosedException;
 import io.jipc.ErrnoException;
+import io.jipc.platform.Errno;
 import io.jipc.platform.Sockets;
 
 import java.net.SocketAddress;
@@ -47,6 +48,8 @@ import java.util.function.BiConsumer;
  * users, then closes what is left (blocked threads get {@link ClosedException}).
  */
 public final class StreamServer implements AutoCloseable {
+    private static final int ENFILE = 23;
+
     private final NativeSocket listener;
     private final SocketAddress address;
     private final ServerOptions options;
@@ -200,6 +203,8 @@ public final class StreamServer implements AutoCloseable {
     /**
      * Accepts clients until the server is closed, serving each in a new virtual thread with
      * {@code handler}; the calling thread is the acceptor. Returns once {@link #close()} was called.
+     * When the process runs out of file descriptors ({@code EMFILE}/{@code ENFILE}) it says so on
+     * standard error and retries every 100 ms; the waiting clients stay in the kernel's backlog.
      */
     public void serve(ConnectionHandler handler) throws InterruptedException {
         while (!closing) {
@@ -211,6 +216,14 @@ public final class StreamServer implements AutoCloseable {
                     return;
                 }
                 throw e;
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.EMFILE && e.errno() != ENFILE) {
+                    throw e;
+                }
+                // out of descriptors: the pending client waits in the backlog until some are released
+                System.err.println("jipc: " + this + " cannot accept for now: " + e.getMessage());
+                Thread.sleep(100);
+                continue;
             }
             Thread thread = Thread.ofVirtual().name("jipc-client " + connection.remote()).unstarted(() -> {
                 try (connection) {

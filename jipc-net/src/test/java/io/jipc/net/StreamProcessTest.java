@@ -33,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.abort;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Framed stream connections between real processes, over Unix-domain sockets and TCP loopback:
@@ -98,6 +99,20 @@ class StreamProcessTest {
             SocketTestSupport.tell(server);
             server.awaitLine("CLOSED refused=0", LINE);
             assertFalse(server.output().contains("HANDLER-ERROR"), server.output());
+        }
+    }
+
+    @Test
+    void tcpOverIpv6LoopbackWorksTheSame() throws Exception {
+        assumeTrue(java.nio.file.Files.exists(Path.of("/proc/net/if_inet6")), "no IPv6 on this host");
+        String[] uri = new String[1];
+        try (ChildJvm server = echoServer("tcp:[::1]:0", "any", 16, uri);
+             StreamConnection connection = StreamConnection.connect(SocketUri.parse(uri[0]).address())) {
+            assertTrue(uri[0].startsWith("tcp:[0:0:0:0:0:0:0:1]:"), uri[0]);
+            connection.put(bytes("over ::1"));
+            assertEquals("over ::1", text(connection.take()));
+            SocketTestSupport.tell(server);
+            server.assertSuccess(LINE);
         }
     }
 

@@ -628,8 +628,12 @@ public final class Sockets {
                     yield UnixDomainSocketAddress.of(new String(path, StandardCharsets.UTF_8));
                 }
                 case AF_INET -> new InetSocketAddress(InetAddress.getByAddress(in.asSlice(4, 4).toArray(JAVA_BYTE)), port);
-                case AF_INET6 -> new InetSocketAddress(Inet6Address.getByAddress(null,
-                        in.asSlice(8, 16).toArray(JAVA_BYTE), in.get(JAVA_INT, 24)), port);
+                case AF_INET6 -> {
+                    byte[] ip = in.asSlice(8, 16).toArray(JAVA_BYTE);
+                    int scope = in.get(JAVA_INT, 24);
+                    yield new InetSocketAddress(scope == 0 ? InetAddress.getByAddress(ip)
+                            : Inet6Address.getByAddress(null, ip, scope), port);
+                }
                 default -> null;
             };
         } catch (UnknownHostException impossible) {

@@ -94,17 +94,33 @@ public final class SocketBench {
 
     /** Runs the benchmark; sockets and their files are removed afterwards, whatever happens. */
     public Report run() throws Exception {
+        Thread cleanup = new Thread(this::closeAll, "jipc-bench-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup); // Ctrl-C: the socket files go too
         try {
             return runPhases();
         } finally {
-            for (AutoCloseable resource : resources) {
-                try {
-                    resource.close();
-                } catch (Exception ignored) {
-                    // best effort
-                }
+            closeAll();
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs anyway
             }
         }
+    }
+
+    private synchronized void closeAll() {
+        for (AutoCloseable resource : resources) {
+            try {
+                resource.close();
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
+        resources.clear();
+    }
+
+    private synchronized void track(AutoCloseable resource) {
+        resources.add(resource);
     }
 
     private Report runPhases() throws Exception {
@@ -121,7 +137,7 @@ public final class SocketBench {
                             ? UnixDomainSocketAddress.of(dir.resolve(prefix + ".sock"))
                             : new InetSocketAddress("127.0.0.1", 0);
                     StreamServer server = StreamServer.bind(address);
-                    resources.add(server);
+                    track(server);
                     listeners.add(server);
                     phases.add("stream:" + t.name().toLowerCase() + ":" + Sockets.describe(server.localAddress()));
                 }
@@ -130,7 +146,7 @@ public final class SocketBench {
                             ? UnixDomainSocketAddress.of(dir.resolve(prefix + ".dgram"))
                             : new InetSocketAddress("127.0.0.1", 0);
                     DatagramEndpoint endpoint = DatagramEndpoint.bind(address, datagrams);
-                    resources.add(endpoint);
+                    track(endpoint);
                     listeners.add(endpoint);
                     String own = t == Transport.UNIXGRAM ? dir.resolve(prefix + ".peer").toString() : "-";
                     phases.add("dgram:" + t.name().toLowerCase() + ":" + Sockets.describe(endpoint.localAddress())
