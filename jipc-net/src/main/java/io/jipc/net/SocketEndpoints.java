@@ -17,12 +17,29 @@ import java.util.function.Consumer;
  *     the receiver binds the address and takes datagrams. UDP may drop datagrams.</li>
  * </ul>
  * Defaults apply: 1 MiB per framed message, 65,507 bytes per datagram.
+ *
+ * <p>For the {@code jipc} command: {@code jipc send <uri> <message>...} maps to
+ * {@link #send(String, List)}, {@code jipc recv <uri> --count N --timeout T} to
+ * {@link #receive(String, int, Duration, Consumer)} printing each message; a URI is one of these
+ * when {@link SocketUri#isSocketUri(String)} says so.
  */
 public final class SocketEndpoints {
     private SocketEndpoints() {
     }
 
     /** Sends {@code messages}, in order, to the socket {@code uri} names. */
+    public static void send(String uri, byte[]... messages) throws InterruptedException {
+        send(uri, List.of(messages));
+    }
+
+    /**
+     * Sends {@code messages}, in order, to the socket {@code uri} names: over a stream, one
+     * connection carrying one frame per message, then end of stream; over datagrams, one datagram
+     * per message (nothing confirms their arrival).
+     *
+     * @throws io.jipc.ErrnoException   e.g. {@code ECONNREFUSED}/{@code ENOENT}: nobody receives there
+     * @throws MessageTooLargeException if a message exceeds 1 MiB (streams) or 65,507 bytes (datagrams)
+     */
     public static void send(String uri, List<byte[]> messages) throws InterruptedException {
         SocketUri target = SocketUri.parse(uri);
         if (target.kind().isStream()) {

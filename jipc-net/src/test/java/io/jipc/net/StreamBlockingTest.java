@@ -61,8 +61,16 @@ class StreamBlockingTest {
         return new StreamConnection[] {client, accepted};
     }
 
-    private static Thread thread(boolean virtual, Runnable body) {
-        return (virtual ? Thread.ofVirtual() : Thread.ofPlatform()).start(body);
+    /** A thread blocked in {@code take()} on {@code c}; {@code outcome} gets what ended it (null: a message). */
+    private static Thread blockedTake(boolean virtual, StreamConnection c, CompletableFuture<Throwable> outcome) {
+        return (virtual ? Thread.ofVirtual() : Thread.ofPlatform()).start(() -> {
+            try {
+                c.take();
+                outcome.complete(null);
+            } catch (Throwable t) {
+                outcome.complete(t);
+            }
+        });
     }
 
     @ParameterizedTest
@@ -70,14 +78,7 @@ class StreamBlockingTest {
     void aBlockedTakeEndsOnInterrupt(boolean virtual) throws Exception {
         StreamConnection[] p = pair(ConnectionOptions.defaults());
         CompletableFuture<Throwable> outcome = new CompletableFuture<>();
-        Thread taker = thread(virtual, () -> {
-            try {
-                p[1].take();
-                outcome.complete(null);
-            } catch (Throwable t) {
-                outcome.complete(t);
-            }
-        });
+        Thread taker = blockedTake(virtual, p[1], outcome);
         Thread.sleep(200);
         taker.interrupt();
         assertInstanceOf(InterruptedException.class, outcome.get(60, TimeUnit.SECONDS));
@@ -91,14 +92,7 @@ class StreamBlockingTest {
     void aBlockedTakeEndsWhenAnotherThreadClosesTheConnection(boolean virtual) throws Exception {
         StreamConnection[] p = pair(ConnectionOptions.defaults());
         CompletableFuture<Throwable> outcome = new CompletableFuture<>();
-        thread(virtual, () -> {
-            try {
-                p[1].take();
-                outcome.complete(null);
-            } catch (Throwable t) {
-                outcome.complete(t);
-            }
-        });
+        blockedTake(virtual, p[1], outcome);
         Thread.sleep(200);
         p[1].close();
         assertInstanceOf(ClosedException.class, outcome.get(60, TimeUnit.SECONDS));
