@@ -2,22 +2,30 @@ package io.jipc.net;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * Reassembles the messages of a {@link FrameCodec} stream from bytes as they arrive, in pieces of
  * any size (one byte at a time, several frames at once).
  *
- * <p>The payload array is allocated only once the whole header has arrived and its length has
- * been checked against the limit, so a hostile length never causes an allocation. After an
+ * <p>Memory follows the bytes that actually arrived, not the lengths announced: nothing is
+ * allocated for a payload until its whole header has arrived and its length has been checked
+ * against the limit (a hostile length never causes an allocation), and a large payload's array
+ * then grows as its bytes arrive (from 64 KiB, doubling, to exactly its length), so a peer that
+ * announces a large frame and stalls holds no more memory than it sent. After an
  * {@link InvalidFrameException} the decoder stays failed (the stream has no boundary to resume
  * at). Not thread-safe: one reader at a time.
  */
 public final class FrameDecoder {
     private static final byte[] EMPTY = new byte[0];
+    /** The first array of a payload: 64 KiB, or the payload's length if smaller. */
+    static final int INITIAL_CAPACITY = 64 * 1024;
 
     private final int maxFrameSize;
     private final ByteBuffer header = ByteBuffer.allocate(FrameCodec.HEADER_LENGTH).order(ByteOrder.BIG_ENDIAN);
+    /** The payload received so far (its array may still be shorter than {@link #length}). */
     private byte[] payload;
+    private int length;
     private int filled;
     private InvalidFrameException failure;
 
@@ -42,20 +50,24 @@ public final class FrameDecoder {
             if (header.hasRemaining()) {
                 return null;
             }
-            int length;
+            int announced;
             try {
-                length = FrameCodec.checkLength(header.getLong(0), maxFrameSize);
+                announced = FrameCodec.checkLength(header.getLong(0), maxFrameSize);
             } catch (InvalidFrameException e) {
                 failure = e;
                 throw e;
             }
-            payload = length == 0 ? EMPTY : new byte[length];
+            length = announced;
+            payload = length == 0 ? EMPTY : new byte[Math.min(length, INITIAL_CAPACITY)];
             filled = 0;
         }
-        int n = Math.min(payload.length - filled, in.remaining());
+        int n = Math.min(length - filled, in.remaining());
+        if (filled + n > payload.length) {
+            payload = Arrays.copyOf(payload, (int) Math.min(length, Math.max(filled + n, 2L * payload.length)));
+        }
         in.get(payload, filled, n);
         filled += n;
-        if (filled < payload.length) {
+        if (filled < length) {
             return null;
         }
         byte[] message = payload;
@@ -74,8 +86,13 @@ public final class FrameDecoder {
         return payload == null ? header.position() : FrameCodec.HEADER_LENGTH + (long) filled;
     }
 
+    /** Bytes allocated for the current payload (for tests of the memory bound). */
+    int allocated() {
+        return payload == null ? 0 : payload.length;
+    }
+
     /** The length of the current frame once its header is complete, else -1. */
     public long expected() {
-        return payload == null ? -1 : FrameCodec.HEADER_LENGTH + (long) payload.length;
+        return payload == null ? -1 : FrameCodec.HEADER_LENGTH + (long) length;
     }
 }

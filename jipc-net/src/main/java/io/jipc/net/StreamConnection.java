@@ -65,6 +65,8 @@ public final class StreamConnection implements AutoCloseable {
     private final MemorySegment in;
     private final ByteBuffer inView;
     private final MemorySegment out;
+    /** A view of {@link #out} for the frame being sent; guarded by {@link #writeLock}. */
+    private final ByteBuffer staging;
     private final FrameDecoder decoder;
     private long frameStart;
     private boolean endOfStream;
@@ -80,6 +82,7 @@ public final class StreamConnection implements AutoCloseable {
         this.in = arena.allocate(BUFFER, 64);
         this.inView = in.asByteBuffer().limit(0);
         this.out = arena.allocate(BUFFER, 64);
+        this.staging = out.asByteBuffer().order(ByteOrder.BIG_ENDIAN);
         this.decoder = new FrameDecoder(options.maxFrameSize());
     }
 
@@ -331,7 +334,7 @@ public final class StreamConnection implements AutoCloseable {
     }
 
     private boolean transmitLocked(boolean framed, ByteBuffer payload, long deadline) throws InterruptedException {
-        ByteBuffer staging = out.asByteBuffer().order(ByteOrder.BIG_ENDIAN);
+        staging.clear();
         if (framed) {
             FrameCodec.putHeader(staging, payload.remaining());
         }

@@ -101,4 +101,23 @@ class FrameDecoderTest {
         assertThrows(IllegalArgumentException.class, () -> new FrameDecoder(-1));
         assertThrows(IllegalArgumentException.class, () -> new FrameDecoder(Integer.MAX_VALUE));
     }
+
+    @Test
+    void memoryFollowsTheBytesThatArrivedNotTheLengthAnnounced() {
+        int big = 8 << 20;
+        FrameDecoder decoder = new FrameDecoder(big);
+        assertNull(decoder.decode(ByteBuffer.wrap(header(big))));
+        assertNull(decoder.decode(ByteBuffer.wrap(new byte[10])));
+        assertEquals(FrameDecoder.INITIAL_CAPACITY, decoder.allocated(), "a stalled 8 MiB frame holds 64 KiB");
+        byte[] rest = new byte[big - 10];
+        rest[rest.length - 1] = 42;
+        ByteBuffer in = ByteBuffer.wrap(rest);
+        byte[] message = null;
+        while (message == null) {
+            message = decoder.decode(in.slice(in.position(), Math.min(100_000, in.remaining())));
+            in.position(Math.min(in.limit(), in.position() + 100_000));
+        }
+        assertEquals(big, message.length, "the finished array is exactly the payload");
+        assertEquals(42, message[big - 1]);
+    }
 }
