@@ -2,6 +2,7 @@
 module io.jipc.cli {
     requires io.jipc.core;
     requires io.jipc.mq;
+    requires io.jipc.net;
     requires io.jipc.segment;
     requires io.jipc.signals;
     requires io.jipc.filelock;

@@ -117,4 +117,18 @@ class LauncherTest {
             assertEquals(List.of(), left.filter(Files::isRegularFile).toList(), "the benchmark left files");
         }
     }
+
+    @Test
+    void benchSocketsMeasuresTheFourTransportsBetweenTwoProcesses() throws Exception {
+        String json = jipc(0, "bench", "sockets", "--json", "--warmup", "100ms", "--time", "200ms",
+                "--messages", "20000");
+        assertTrue(json.contains("\"benchmark\": \"sockets\""), json);
+        for (String mechanism : new String[] {"unix stream", "tcp loopback", "unix datagram", "udp loopback"}) {
+            assertTrue(json.contains("\"mechanism\": \"" + mechanism + "\""), json);
+        }
+        assertTrue(json.contains("\"lostShare\": {\"unix datagram\""), json);
+        try (Stream<Path> left = Files.walk(root)) {
+            assertEquals(List.of(), left.filter(p -> !Files.isDirectory(p)).toList(), "the benchmark left files");
+        }
+    }
 }

@@ -4,7 +4,9 @@ import io.jipc.WaitStrategy;
 import io.jipc.cli.bench.BenchReport;
 import io.jipc.cli.bench.Durations;
 import io.jipc.cli.bench.MailboxBench;
+import io.jipc.cli.bench.SocketBench;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -15,13 +17,47 @@ import java.util.concurrent.Callable;
 /** {@code jipc bench}: measurements between real processes. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure IPC mechanisms between two processes on this machine.",
-        subcommands = {BenchCommand.MailboxBenchCommand.class})
+        subcommands = {BenchCommand.MailboxBenchCommand.class, BenchCommand.SocketsBenchCommand.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
         // the only benchmark so far
         return new MailboxBenchCommand().call();
+    }
+
+    /** The options of every benchmark: how long to warm up and measure, a quick run, JSON output. */
+    static final class RunOptions {
+        @Option(names = "--warmup", description = "warm-up time of each run, e.g. 2s, 500ms; it goes on while the JIT still changes the timings, up to 10s (default: 1s)")
+        String warmup = "1s";
+
+        @Option(names = "--time", description = "measured time of each ping-pong (default: 3s)")
+        String time = "3s";
+
+        @Option(names = "--quick", description = "a short run (10 to 20 s) with fewer iterations")
+        boolean quick;
+
+        @Option(names = "--json", description = "print the results as JSON")
+        boolean json;
+
+        /** The warm-up time; at most 300 ms with {@code --quick}. */
+        Duration warmupTime() {
+            Duration d = Durations.parse(warmup);
+            return quick ? Durations.min(d, Duration.ofMillis(300)) : d;
+        }
+
+        /** The measured time of a ping-pong; at most 1 s with {@code --quick}. */
+        Duration measureTime() {
+            Duration d = Durations.parse(time);
+            return quick ? Durations.min(d, Duration.ofSeconds(1)) : d;
+        }
+
+        /** Where progress goes (standard error when the results are JSON), with the first line printed. */
+        PrintStream progress(String benchmark) {
+            PrintStream progress = json ? System.err : System.out;
+            progress.println("running jipc bench " + benchmark + " ...");
+            return progress;
+        }
     }
 
     @Command(name = "mailbox", mixinStandardHelpOptions = true,
@@ -31,11 +67,8 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--size", description = "message size in bytes (default: ${DEFAULT-VALUE})")
         int size = 64;
 
-        @Option(names = "--warmup", description = "warm-up time of each ping-pong, e.g. 2s, 500ms; it goes on while the JIT still changes the timings, up to 10s (default: 1s)")
-        String warmup = "1s";
-
-        @Option(names = "--time", description = "measured time of each ping-pong (default: 3s)")
-        String time = "3s";
+        @Mixin
+        RunOptions run = new RunOptions();
 
         @Option(names = "--messages", description = "messages of the one-way run (default: ${DEFAULT-VALUE})")
         long messages = 20_000_000;
@@ -55,27 +88,44 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--no-idle", description = "skip the idle-CPU measurement")
         boolean noIdle;
 
-        @Option(names = "--quick", description = "a short run (about 10 s) with fewer iterations")
-        boolean quick;
+        @Override
+        public Integer call() throws Exception {
+            messages = run.quick ? Math.min(messages, 2_000_000) : messages;
+            MailboxBench.Settings settings = new MailboxBench.Settings(size, run.warmupTime(),
+                    run.measureTime(), messages, capacity, strategies, !noPipe, !noIdle);
+            PrintStream progress = run.progress("mailbox");
+            MailboxBench.Report report = new MailboxBench(settings, progress).run();
+            System.out.print(run.json ? BenchReport.json(report) : "\n" + BenchReport.table(report));
+            return 0;
+        }
+    }
 
-        @Option(names = "--json", description = "print the results as JSON")
-        boolean json;
+    @Command(name = "sockets", mixinStandardHelpOptions = true,
+            description = {"Ping-pong (round-trip percentiles) and one-way throughput between two processes over",
+                    "a Unix-domain stream, TCP loopback, Unix-domain datagrams and UDP loopback (framed messages",
+                    "over the streams). UDP one-way figures are of datagrams delivered; the share lost is shown."})
+    static final class SocketsBenchCommand implements Callable<Integer> {
+        @Option(names = "--size", description = "message size in bytes, 16 to 65507 (default: ${DEFAULT-VALUE})")
+        int size = 64;
+
+        @Mixin
+        RunOptions run = new RunOptions();
+
+        @Option(names = "--messages", description = "messages of the one-way run (default: ${DEFAULT-VALUE})")
+        long messages = 1_000_000;
+
+        @Option(names = "--transports", split = ",",
+                description = "transports, measured in this order: ${COMPLETION-CANDIDATES} (default: all)")
+        List<SocketBench.Transport> transports = List.of(SocketBench.Transport.values());
 
         @Override
         public Integer call() throws Exception {
-            Duration warmupTime = Durations.parse(warmup);
-            Duration measureTime = Durations.parse(time);
-            if (quick) {
-                warmupTime = Durations.min(warmupTime, Duration.ofMillis(300));
-                measureTime = Durations.min(measureTime, Duration.ofSeconds(1));
-                messages = Math.min(messages, 2_000_000);
-            }
-            MailboxBench.Settings settings = new MailboxBench.Settings(size, warmupTime, measureTime, messages,
-                    capacity, strategies, !noPipe, !noIdle);
-            PrintStream progress = json ? System.err : System.out;
-            progress.println("running jipc bench mailbox ...");
-            MailboxBench.Report report = new MailboxBench(settings, progress).run();
-            System.out.print(json ? BenchReport.json(report) : "\n" + BenchReport.table(report));
+            messages = run.quick ? Math.min(messages, 200_000) : messages;
+            SocketBench.Settings settings = new SocketBench.Settings(size, run.warmupTime(),
+                    run.measureTime(), messages, transports);
+            PrintStream progress = run.progress("sockets");
+            SocketBench.Report report = new SocketBench(settings, progress).run();
+            System.out.print(run.json ? BenchReport.json(report) : "\n" + BenchReport.table(report));
             return 0;
         }
     }

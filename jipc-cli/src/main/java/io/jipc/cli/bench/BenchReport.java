@@ -1,9 +1,10 @@
 package io.jipc.cli.bench;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 
-/** Renders a {@link MailboxBench.Report} as an aligned table or as JSON. */
+/** Renders the reports of the benchmarks ({@link MailboxBench.Report}, {@link SocketBench.Report}) as aligned tables or as JSON. */
 public final class BenchReport {
     private static final double[] PERCENTILES = {50, 90, 99, 99.9};
 
@@ -18,24 +19,7 @@ public final class BenchReport {
         out.append("machine: ").append(report.machine()).append('\n');
         out.append(String.format(Locale.ROOT, "ping-pong: %.1f s warm-up + %.1f s measured per mechanism; one-way: %,d messages%n%n",
                 s.warmup().toMillis() / 1000.0, s.measure().toMillis() / 1000.0, s.messages()));
-        out.append(String.format(Locale.ROOT, "%-22s %9s %9s %9s %9s %9s %12s %14s %10s%n", "",
-                "RTT p50", "p90", "p99", "p99.9", "max", "round", "one-way", "one-way"));
-        out.append(String.format(Locale.ROOT, "%-22s %9s %9s %9s %9s %9s %12s %14s %10s%n", "mechanism",
-                "(µs)", "(µs)", "(µs)", "(µs)", "(µs)", "trips/s", "msgs/s", "MB/s"));
-        for (BenchResult r : report.results()) {
-            out.append(String.format(Locale.ROOT, "%-22s", r.mechanism()));
-            for (double p : PERCENTILES) {
-                out.append(String.format(Locale.ROOT, " %9.2f", r.roundTripMicros(p)));
-            }
-            out.append(String.format(Locale.ROOT, " %9.2f", r.roundTrip() == null ? Double.NaN
-                    : r.roundTrip().getMaxValue() / 1000.0));
-            out.append(String.format(Locale.ROOT, " %,12.0f", r.roundTripsPerSecond()));
-            out.append(r.messagesPerSecond() > 0 ? String.format(Locale.ROOT, " %,14.0f", r.messagesPerSecond())
-                    : String.format(Locale.ROOT, " %14s", "-"));
-            out.append(r.megabytesPerSecond() > 0 ? String.format(Locale.ROOT, " %,10.1f", r.megabytesPerSecond())
-                    : String.format(Locale.ROOT, " %10s", "-"));
-            out.append('\n');
-        }
+        appendRows(out, report.results());
         BenchResult pipe = find(report.results(), "pipe");
         if (pipe != null) {
             out.append('\n');
@@ -57,17 +41,52 @@ public final class BenchReport {
 
     /** The same figures as JSON. */
     public static String json(MailboxBench.Report report) {
-        StringBuilder out = new StringBuilder("{\n");
         MailboxBench.Settings s = report.settings();
-        out.append("  \"benchmark\": \"mailbox\",\n");
-        out.append("  \"machine\": ").append(quote(report.machine())).append(",\n");
-        out.append("  \"messageSize\": ").append(s.size()).append(",\n");
-        out.append("  \"warmupSeconds\": ").append(number(s.warmup().toMillis() / 1000.0)).append(",\n");
-        out.append("  \"measureSeconds\": ").append(number(s.measure().toMillis() / 1000.0)).append(",\n");
-        out.append("  \"messages\": ").append(s.messages()).append(",\n");
+        StringBuilder out = jsonHeader("mailbox", report.machine(), s.size(), s.warmup(), s.measure(), s.messages());
         out.append("  \"idleCpuPercent\": ").append(number(report.idleCpu())).append(",\n");
+        appendJsonResults(out, report.results());
+        out.append("}\n");
+        return out.toString();
+    }
+
+    /** The opening of a JSON report: what ran, where, with which settings. */
+    private static StringBuilder jsonHeader(String benchmark, String machine, int size, Duration warmup,
+                                            Duration measure, long messages) {
+        StringBuilder out = new StringBuilder("{\n");
+        out.append("  \"benchmark\": ").append(quote(benchmark)).append(",\n");
+        out.append("  \"machine\": ").append(quote(machine)).append(",\n");
+        out.append("  \"messageSize\": ").append(size).append(",\n");
+        out.append("  \"warmupSeconds\": ").append(number(warmup.toMillis() / 1000.0)).append(",\n");
+        out.append("  \"measureSeconds\": ").append(number(measure.toMillis() / 1000.0)).append(",\n");
+        out.append("  \"messages\": ").append(messages).append(",\n");
+        return out;
+    }
+
+    /** The table's column headers and one row per result. */
+    private static void appendRows(StringBuilder out, List<BenchResult> results) {
+        out.append(String.format(Locale.ROOT, "%-22s %9s %9s %9s %9s %9s %12s %14s %10s%n", "",
+                "RTT p50", "p90", "p99", "p99.9", "max", "round", "one-way", "one-way"));
+        out.append(String.format(Locale.ROOT, "%-22s %9s %9s %9s %9s %9s %12s %14s %10s%n", "mechanism",
+                "(µs)", "(µs)", "(µs)", "(µs)", "(µs)", "trips/s", "msgs/s", "MB/s"));
+        for (BenchResult r : results) {
+            out.append(String.format(Locale.ROOT, "%-22s", r.mechanism()));
+            for (double p : PERCENTILES) {
+                out.append(String.format(Locale.ROOT, " %9.2f", r.roundTripMicros(p)));
+            }
+            out.append(String.format(Locale.ROOT, " %9.2f", r.roundTrip() == null ? Double.NaN
+                    : r.roundTrip().getMaxValue() / 1000.0));
+            out.append(String.format(Locale.ROOT, " %,12.0f", r.roundTripsPerSecond()));
+            out.append(r.messagesPerSecond() > 0 ? String.format(Locale.ROOT, " %,14.0f", r.messagesPerSecond())
+                    : String.format(Locale.ROOT, " %14s", "-"));
+            out.append(r.megabytesPerSecond() > 0 ? String.format(Locale.ROOT, " %,10.1f", r.megabytesPerSecond())
+                    : String.format(Locale.ROOT, " %10s", "-"));
+            out.append('\n');
+        }
+    }
+
+    /** The {@code "results"} array of the JSON form. */
+    private static void appendJsonResults(StringBuilder out, List<BenchResult> results) {
         out.append("  \"results\": [\n");
-        List<BenchResult> results = report.results();
         for (int i = 0; i < results.size(); i++) {
             BenchResult r = results.get(i);
             out.append("    {\"mechanism\": ").append(quote(r.mechanism()));
@@ -86,7 +105,36 @@ public final class BenchReport {
             }
             out.append(i + 1 < results.size() ? "},\n" : "}\n");
         }
-        out.append("  ]\n}\n");
+        out.append("  ]\n");
+    }
+
+    /** The table of {@code jipc bench sockets}, with the share of datagrams lost. */
+    public static String table(SocketBench.Report report) {
+        StringBuilder out = new StringBuilder();
+        SocketBench.Settings s = report.settings();
+        out.append(String.format(Locale.ROOT, "jipc bench sockets: %d-byte messages between two processes%n", s.size()));
+        out.append("machine: ").append(report.machine()).append('\n');
+        out.append(String.format(Locale.ROOT, "ping-pong: %.1f s measured per transport; one-way: %,d messages "
+                + "(rate of messages delivered)%n%n", s.measure().toMillis() / 1000.0, s.messages()));
+        appendRows(out, report.results());
+        report.lostShare().forEach((label, share) -> out.append(String.format(Locale.ROOT,
+                "%n%-22s one-way datagrams lost: %.2f %%", label, 100 * share)));
+        return out.append('\n').toString();
+    }
+
+    /** The same figures as JSON. */
+    public static String json(SocketBench.Report report) {
+        SocketBench.Settings s = report.settings();
+        StringBuilder out = jsonHeader("sockets", report.machine(), s.size(), s.warmup(), s.measure(), s.messages());
+        out.append("  \"lostShare\": {");
+        String separator = "";
+        for (var e : report.lostShare().entrySet()) {
+            out.append(separator).append(quote(e.getKey())).append(": ").append(number(e.getValue()));
+            separator = ", ";
+        }
+        out.append("},\n");
+        appendJsonResults(out, report.results());
+        out.append("}\n");
         return out.toString();
     }
 

@@ -1,0 +1,26 @@
+import io.jipc.net.StreamConnection;
+
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The client: sends a login name to the finger daemon's well-known socket and prints the answer.
+ *
+ * <pre>examples/run finger-daemon/Finger.java root /tmp/fingerd.sock</pre>
+ */
+public class Finger {
+    public static void main(String[] args) throws Exception {
+        String login = args.length > 0 ? args[0] : System.getProperty("user.name");
+        String path = args.length > 1 ? args[1] : "/tmp/jipc-fingerd.sock";
+        try (StreamConnection connection = StreamConnection.connect(UnixDomainSocketAddress.of(path))) {
+            connection.write(ByteBuffer.wrap((login + "\r\n").getBytes(StandardCharsets.US_ASCII)));
+            ByteBuffer in = ByteBuffer.allocate(4096);
+            StringBuilder answer = new StringBuilder();
+            while (connection.read(in.clear()) > 0) {                           // until the daemon closes
+                answer.append(new String(in.array(), 0, in.position(), StandardCharsets.UTF_8));
+            }
+            System.out.print(answer);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import io.jipc.net.ServerOptions;
+import io.jipc.net.StreamConnection;
+import io.jipc.net.StreamServer;
+
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/**
+ * A finger-like daemon (lecture 004, section 12.4) on a well-known socket path instead of port 79.
+ * The protocol is finger's: the client sends a login name and a line end, the daemon answers with
+ * what it knows of that user, as plain text, and closes. No jipc framing: raw bytes, so that
+ * {@code socat - UNIX-CONNECT:/tmp/fingerd.sock} is a client too.
+ *
+ * <pre>examples/run finger-daemon/FingerDaemon.java /tmp/fingerd.sock</pre>
+ */
+public class FingerDaemon {
+    public static void main(String[] args) throws Exception {
+        Path path = Path.of(args.length > 0 ? args[0] : "/tmp/jipc-fingerd.sock");
+        int queries = args.length > 1 ? Integer.parseInt(args[1]) : 0;   // 0: serve until Ctrl-C
+        ServerOptions options = ServerOptions.defaults().withSocketPermissions(0666); // every local user may ask
+        try (StreamServer daemon = StreamServer.bind(UnixDomainSocketAddress.of(path), options)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(daemon::close));
+            System.out.println("finger daemon listening on " + path);
+            for (int served = 0; queries == 0 || served < queries; served++) {
+                StreamConnection connection = daemon.accept();
+                Thread.ofVirtual().start(() -> answer(connection));           // a thread per query
+            }
+        }
+        System.out.println("finger daemon stopped");
+    }
+
+    private static void answer(StreamConnection connection) {
+        try (connection) {
+            String login = readLine(connection);
+            var asker = connection.peerCredentials().orElseThrow();
+            System.out.println("query for '" + login + "' from pid " + asker.pid() + " (uid " + asker.uid() + ")");
+            connection.write(ByteBuffer.wrap(describe(login).getBytes(StandardCharsets.UTF_8)));
+        } catch (Exception e) {
+            System.out.println("query failed: " + e);
+        }
+    }
+
+    /** The first line the client sent (finger's request), at most 256 bytes. */
+    private static String readLine(StreamConnection connection) throws InterruptedException {
+        ByteBuffer in = ByteBuffer.allocate(256);
+        while (in.hasRemaining() && connection.read(in) > 0) {
+            String sofar = new String(in.array(), 0, in.position(), StandardCharsets.US_ASCII);
+            if (sofar.contains("\n")) {
+                break;
+            }
+        }
+        String line = new String(in.array(), 0, in.position(), StandardCharsets.US_ASCII);
+        int end = line.indexOf('\n');
+        return (end < 0 ? line : line.substring(0, end)).strip();
+    }
+
+    /** What /etc/passwd and /proc say of {@code login}. */
+    private static String describe(String login) throws IOException {
+        for (String entry : Files.readAllLines(Path.of("/etc/passwd"))) {
+            String[] f = entry.split(":", -1);
+            if (f.length >= 7 && f[0].equals(login)) {
+                String name = f[4].isEmpty() ? "-" : f[4].split(",")[0];
+                return "Login: " + f[0] + "\t\t\tName: " + name + "\n"
+                        + "Directory: " + f[5] + "\t\tShell: " + f[6] + "\n"
+                        + "Processes running: " + processesOf(f[2]) + "\n";
+            }
+        }
+        return "finger: " + login + ": no such user.\n";
+    }
+
+    private static long processesOf(String uid) throws IOException {
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+                    .filter(p -> {
+                        try {
+                            return Files.readAllLines(p.resolve("status")).stream()
+                                    .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[1].equals(uid));
+                        } catch (IOException gone) {
+                            return false;
+                        }
+                    }).count();
+        }
+    }
+}

@@ -1,0 +1,242 @@
+package io.jipc.cli.bench;
+
+import io.jipc.net.Datagram;
+import io.jipc.net.DatagramEndpoint;
+import io.jipc.net.DatagramOptions;
+import io.jipc.net.StreamConnection;
+import io.jipc.net.StreamServer;
+import io.jipc.platform.Sockets;
+import io.jipc.segment.JipcRoot;
+
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Measures sockets between two processes: this one and a {@link SocketBenchPeer} child JVM, with
+ * the regimens every jipc benchmark uses ({@link PingPongRegimen}, {@link OneWayRegimen}).
+ *
+ * <p>For each transport — a Unix-domain stream, TCP over loopback, Unix-domain datagrams, UDP over
+ * loopback — a ping-pong of framed messages (streams) or datagrams (round-trip percentiles), then
+ * one-way throughput: this process sends as fast as the kernel takes the messages, the peer counts
+ * them and acknowledges each round. UDP may drop datagrams under that load (a Unix-domain sender
+ * is slowed down instead): the rate reported is of datagrams <em>delivered</em>, and the share lost
+ * is reported beside it.
+ */
+public final class SocketBench {
+
+    /** The transports measured. */
+    public enum Transport {
+        UNIX("unix stream"), TCP("tcp loopback"), UNIXGRAM("unix datagram"), UDP("udp loopback");
+
+        private final String label;
+
+        Transport(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+
+        boolean isStream() {
+            return this == UNIX || this == TCP;
+        }
+    }
+
+    /**
+     * What to run.
+     *
+     * @param size       payload bytes of each message (at least 16)
+     * @param warmup     minimum warm-up of each ping-pong and one-way run
+     * @param measure    measured time of each ping-pong
+     * @param messages   messages of the measured one-way run
+     * @param transports what to measure, in this order
+     */
+    public record Settings(int size, Duration warmup, Duration measure, long messages, List<Transport> transports) {
+        public Settings {
+            if (size < SocketLink.ACK_LENGTH || size > DatagramOptions.MAX_UDP_PAYLOAD) {
+                throw new IllegalArgumentException("message size must be 16 to " + DatagramOptions.MAX_UDP_PAYLOAD
+                        + " bytes: " + size);
+            }
+            transports = List.copyOf(transports);
+        }
+    }
+
+    /**
+     * The results of a run.
+     *
+     * @param lostShare per transport label, the share of one-way datagrams lost (UDP), 0..1
+     */
+    public record Report(Settings settings, List<BenchResult> results, Map<String, Double> lostShare, String machine) {
+    }
+
+    private static final Duration ACK_WAIT = Duration.ofMillis(200);
+
+    private final Settings settings;
+    private final PrintStream progress;
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private long round;
+    private long delivered;
+
+    public SocketBench(Settings settings, PrintStream progress) {
+        this.settings = settings;
+        this.progress = progress;
+    }
+
+    /** Runs the benchmark; sockets and their files are removed afterwards, whatever happens. */
+    public Report run() throws Exception {
+        Thread cleanup = new Thread(this::closeAll, "jipc-bench-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup); // Ctrl-C: the socket files go too
+        try {
+            return runPhases();
+        } finally {
+            closeAll();
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs anyway
+            }
+        }
+    }
+
+    private synchronized void closeAll() {
+        for (AutoCloseable resource : resources) {
+            try {
+                resource.close();
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
+        resources.clear();
+    }
+
+    private synchronized void track(AutoCloseable resource) {
+        resources.add(resource);
+    }
+
+    private Report runPhases() throws Exception {
+        Path dir = JipcRoot.directory("bench");
+        String prefix = "sockets-" + ProcessHandle.current().pid();
+        DatagramOptions datagrams = DatagramOptions.defaults().withMaxDatagramSize(settings.size())
+                .withReceiveBuffer(4 << 20);
+        List<Object> listeners = new ArrayList<>();
+        List<String> phases = new ArrayList<>();
+        for (Transport t : settings.transports()) {
+            switch (t) {
+                case UNIX, TCP -> {
+                    SocketAddress address = t == Transport.UNIX
+                            ? UnixDomainSocketAddress.of(dir.resolve(prefix + ".sock"))
+                            : new InetSocketAddress("127.0.0.1", 0);
+                    StreamServer server = StreamServer.bind(address);
+                    track(server);
+                    listeners.add(server);
+                    phases.add("stream:" + t.name().toLowerCase() + ":" + Sockets.describe(server.localAddress()));
+                }
+                case UNIXGRAM, UDP -> {
+                    SocketAddress address = t == Transport.UNIXGRAM
+                            ? UnixDomainSocketAddress.of(dir.resolve(prefix + ".dgram"))
+                            : new InetSocketAddress("127.0.0.1", 0);
+                    DatagramEndpoint endpoint = DatagramEndpoint.bind(address, datagrams);
+                    track(endpoint);
+                    listeners.add(endpoint);
+                    String own = t == Transport.UNIXGRAM ? dir.resolve(prefix + ".peer").toString() : "-";
+                    phases.add("dgram:" + t.name().toLowerCase() + ":" + Sockets.describe(endpoint.localAddress())
+                            + ":" + settings.size() + ":" + own);
+                }
+            }
+        }
+        List<BenchResult> results = new ArrayList<>();
+        Map<String, Double> lost = new LinkedHashMap<>();
+        try (PeerProcess peer = new PeerProcess(SocketBenchPeer.class, List.of(), phases)) {
+            for (int i = 0; i < settings.transports().size(); i++) {
+                Transport t = settings.transports().get(i);
+                peer.await(t.isStream() ? "stream" : "dgram");
+                try (SocketLink link = connect(listeners.get(i), peer)) {
+                    progress.printf("  %-24s ping-pong ...%n", t.label());
+                    BenchResult pingPong = pingPong(t.label(), link);
+                    progress.printf("  %-24s one-way throughput ...%n", t.label());
+                    double[] oneWay = oneWay(link);
+                    double share = 1.0 - (double) delivered / settings.messages();
+                    results.add(pingPong.withThroughput(oneWay[0] * (1 - share), oneWay[1] * (1 - share)));
+                    if (!t.isStream()) {
+                        lost.put(t.label(), Math.max(0, share));
+                    }
+                }
+            }
+            peer.await("PEER DONE");
+            peer.waitFor();
+        }
+        return new Report(settings, results, lost, Machine.describe());
+    }
+
+    /** The link to the peer: its connection (streams), or its address learned from a hello datagram. */
+    private static SocketLink connect(Object listener, PeerProcess peer) throws InterruptedException {
+        if (listener instanceof StreamServer server) {
+            StreamConnection connection = server.accept(Duration.ofMinutes(2));
+            if (connection == null) {
+                throw new IllegalStateException("the benchmark peer did not connect:\n" + peer.output());
+            }
+            return SocketLink.of(connection);
+        }
+        DatagramEndpoint endpoint = (DatagramEndpoint) listener;
+        Datagram hello = endpoint.poll(Duration.ofMinutes(2));
+        if (hello == null || hello.sender() == null) {
+            throw new IllegalStateException("no hello datagram from the benchmark peer:\n" + peer.output());
+        }
+        return SocketLink.of(endpoint, hello.sender());
+    }
+
+    private BenchResult pingPong(String label, SocketLink link) throws Exception {
+        byte[] message = new byte[settings.size()];
+        ByteBuffer view = ByteBuffer.wrap(message);
+        return PingPongRegimen.measure(label, settings.warmup(), settings.measure(), sequence -> {
+            view.putLong(0, sequence);
+            link.send(message);
+            byte[] echo = link.receive(Duration.ofSeconds(30));
+            if (echo == null) {
+                throw new IllegalStateException(label + ": no echo of message " + sequence + " within 30 s (lost?)");
+            }
+            return SocketLink.sequence(echo);
+        });
+    }
+
+    private double[] oneWay(SocketLink link) throws Exception {
+        byte[] message = new byte[settings.size()];
+        ByteBuffer view = ByteBuffer.wrap(message);
+        double[] result = OneWayRegimen.measure(count -> {
+            for (long i = 0; i < count; i++) {
+                view.putLong(0, i);
+                link.send(message);
+            }
+            delivered = endRound(link, message);
+        }, MailboxBench.warmMessages(settings.messages()), settings.messages(), settings.warmup(), settings.size());
+        view.putLong(0, OneWayRegimen.END_OF_PHASE);
+        link.send(message);
+        return result;
+    }
+
+    /** Ends a round and returns how many of its messages the peer received (resending the end if it is lost). */
+    private long endRound(SocketLink link, byte[] message) throws InterruptedException {
+        long id = ++round;
+        ByteBuffer.wrap(message).putLong(0, OneWayRegimen.END_OF_ROUND).putLong(8, id);
+        for (int attempt = 0; attempt < 600; attempt++) {
+            link.send(message);
+            for (byte[] ack; (ack = link.receive(ACK_WAIT)) != null; ) {
+                ByteBuffer a = ByteBuffer.wrap(ack);
+                if (ack.length == SocketLink.ACK_LENGTH && a.getLong(0) == id) {
+                    return a.getLong(8);
+                }
+            }
+        }
+        throw new IllegalStateException("no acknowledgement of one-way round " + id);
+    }
+}

@@ -1,0 +1,17 @@
+package io.jipc.net;
+
+import java.net.SocketAddress;
+
+/**
+ * One datagram received by a {@link DatagramEndpoint}.
+ *
+ * @param payload   the bytes (all of them, unless {@code truncated})
+ * @param length    the datagram's length as sent; more than {@code payload.length} only if truncated
+ * @param sender    where it came from, to answer to; null if the sender's socket has no name (an
+ *                  unbound or autobound Unix-domain socket cannot be answered by path)
+ * @param truncated whether the datagram was longer than the receive buffer and the endpoint was
+ *                  opened with {@link DatagramOptions#truncate()} (otherwise such a datagram is an
+ *                  exception, never a silently shortened payload)
+ */
+public record Datagram(byte[] payload, int length, SocketAddress sender, boolean truncated) {
+}

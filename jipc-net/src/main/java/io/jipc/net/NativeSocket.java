@@ -1,0 +1,131 @@
+package io.jipc.net;
+
+import io.jipc.ClosedException;
+import io.jipc.platform.Libc;
+import io.jipc.platform.Sockets;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A non-blocking kernel socket descriptor with a safe close, and blocking waits for readiness that
+ * suit both kinds of thread.
+ *
+ * <p><b>Closing.</b> Every operation runs between {@link #enter()} and {@link #exit()}. {@link #close()}
+ * marks the socket closed, shuts it down (which wakes every thread waiting on it, in any process's
+ * view the connection ends) and wakes virtual waiters; the descriptor itself is released by whoever
+ * leaves last, so a descriptor number is never reused while a thread of this socket still uses it.
+ *
+ * <p><b>Waiting.</b> A platform thread sleeps in {@code poll(2)} (slices of at most
+ * {@link #SLICE_MILLIS}, so an interrupt is noticed); a virtual thread parks and the
+ * {@link Poller} wakes it.
+ */
+final class NativeSocket implements AutoCloseable {
+    static final int SLICE_MILLIS = 100;
+    private static final int CLOSED = 1 << 30;
+
+    final int fd;
+    final String subject;
+    /** {@link #CLOSED} bit plus the number of operations in progress. */
+    private final AtomicInteger state = new AtomicInteger();
+    private final AtomicInteger released = new AtomicInteger();
+
+    NativeSocket(int fd, String subject) {
+        this.fd = fd;
+        this.subject = subject;
+    }
+
+    /** A new non-blocking socket. */
+    static NativeSocket open(int domain, int type, String subject) {
+        return new NativeSocket(Sockets.socket(domain, type), subject);
+    }
+
+    /** Starts an operation. @throws ClosedException if the socket is closed */
+    void enter() {
+        if ((state.getAndIncrement() & CLOSED) != 0) {
+            exit();
+            throw closed();
+        }
+    }
+
+    /** Ends an operation; releases the descriptor if the socket was closed meanwhile and this was the last one. */
+    void exit() {
+        if (state.decrementAndGet() == CLOSED) {
+            releaseOnce();
+        }
+    }
+
+    boolean isClosed() {
+        return (state.get() & CLOSED) != 0;
+    }
+
+    ClosedException closed() {
+        return new ClosedException("socket " + subject + " is closed");
+    }
+
+    /**
+     * Waits until the socket may be ready for {@code events} ({@link Sockets#POLLIN},
+     * {@link Sockets#POLLOUT}) or the deadline passes ({@link System#nanoTime()} based,
+     * {@link Long#MAX_VALUE} for none). Returns false once the deadline has passed. A true result
+     * only means "retry the call".
+     *
+     * @throws ClosedException      if the socket was closed
+     * @throws InterruptedException if the thread was interrupted
+     */
+    boolean await(int events, long deadlineNanos) throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        long remaining = deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadlineNanos - System.nanoTime();
+        if (remaining <= 0) {
+            return false;
+        }
+        if (Thread.currentThread().isVirtual()) {
+            Poller.get().await(fd, events, deadlineNanos);
+        } else {
+            long millis = Math.min(SLICE_MILLIS, TimeUnit.NANOSECONDS.toMillis(Math.min(remaining, Long.MAX_VALUE / 2)
+                    + 999_999)); // rounded up: a sub-millisecond wait still sleeps
+            Sockets.poll(fd, events, (int) millis);
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        if (isClosed()) {
+            throw closed();
+        }
+        return true;
+    }
+
+    /** Closes the socket (idempotent): shuts it down at once, releases the descriptor once unused. */
+    @Override
+    public void close() {
+        int s;
+        do {
+            s = state.get();
+            if ((s & CLOSED) != 0) {
+                return;
+            }
+        } while (!state.compareAndSet(s, s | CLOSED));
+        if (s != 0) {
+            // threads are inside: wake them; the last one to leave releases the descriptor
+            try {
+                Sockets.shutdown(fd, Sockets.SHUT_RDWR);
+            } catch (RuntimeException ignored) {
+                // a socket that cannot be shut down (e.g. a listener in a strange state) is closed anyway
+            }
+            Poller.cancel(fd);
+            if (state.get() == CLOSED) {
+                releaseOnce();
+            }
+        } else {
+            releaseOnce();
+        }
+    }
+
+    private void releaseOnce() {
+        if (released.compareAndSet(0, 1)) {
+            Poller.cancel(fd);
+            Libc.close(fd);
+        }
+    }
+}

@@ -1,0 +1,12 @@
+package io.jipc.net;
+
+import io.jipc.JipcException;
+
+/** The peer closed the connection (or reset it) in the middle of a frame, or while a message was being sent to it. */
+public class PeerClosedException extends JipcException {
+    private static final long serialVersionUID = 1L;
+
+    public PeerClosedException(String message) {
+        super(message);
+    }
+}

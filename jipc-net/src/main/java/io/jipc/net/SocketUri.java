@@ -1,0 +1,120 @@
+package io.jipc.net;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.util.Locale;
+
+/**
+ * A socket named the way the {@code jipc} command takes it:
+ * {@code unix:/path} (Unix-domain stream), {@code unixgram:/path} (Unix-domain datagrams),
+ * {@code tcp:host:port} and {@code udp:host:port} (an IPv6 host in brackets: {@code tcp:[::1]:7000}).
+ *
+ * @param kind    the transport
+ * @param address the address: a {@link UnixDomainSocketAddress} or a resolved {@link InetSocketAddress}
+ */
+public record SocketUri(Kind kind, SocketAddress address) {
+    /** The four transports. */
+    public enum Kind {
+        UNIX("unix", true), UNIXGRAM("unixgram", false), TCP("tcp", true), UDP("udp", false);
+
+        private final String scheme;
+        private final boolean stream;
+
+        Kind(String scheme, boolean stream) {
+            this.scheme = scheme;
+            this.stream = stream;
+        }
+
+        /** Whether this is a stream transport (framed messages over a connection). */
+        public boolean isStream() {
+            return stream;
+        }
+
+        public String scheme() {
+            return scheme;
+        }
+    }
+
+    /** Whether {@code text} starts with one of the socket schemes (and so is meant for {@link #parse}). */
+    public static boolean isSocketUri(String text) {
+        String lower = text.toLowerCase(Locale.ROOT);
+        for (Kind kind : Kind.values()) {
+            if (lower.startsWith(kind.scheme + ":")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Parses a socket URI.
+     *
+     * @throws IllegalArgumentException with what is wrong and the accepted forms
+     */
+    public static SocketUri parse(String text) {
+        int colon = text.indexOf(':');
+        if (colon < 0) {
+            throw invalid(text, "no scheme");
+        }
+        String scheme = text.substring(0, colon).toLowerCase(Locale.ROOT);
+        String rest = text.substring(colon + 1);
+        for (Kind kind : Kind.values()) {
+            if (kind.scheme.equals(scheme)) {
+                return new SocketUri(kind, switch (kind) {
+                    case UNIX, UNIXGRAM -> unix(text, rest);
+                    case TCP, UDP -> inet(text, rest);
+                });
+            }
+        }
+        throw invalid(text, "unknown scheme '" + scheme + "'");
+    }
+
+    private static SocketAddress unix(String text, String path) {
+        if (path.startsWith("//")) {
+            path = path.substring(2); // unix:///run/x.sock
+        }
+        if (path.isEmpty()) {
+            throw invalid(text, "empty path");
+        }
+        return UnixDomainSocketAddress.of(path);
+    }
+
+    private static SocketAddress inet(String text, String hostPort) {
+        if (hostPort.startsWith("//")) {
+            hostPort = hostPort.substring(2);
+        }
+        int colon = hostPort.lastIndexOf(':');
+        if (colon <= 0 || colon == hostPort.length() - 1) {
+            throw invalid(text, "expected host:port");
+        }
+        String host = hostPort.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(hostPort.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw invalid(text, "port is not a number");
+        }
+        if (port < 0 || port > 65535) {
+            throw invalid(text, "port out of range 0..65535");
+        }
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        if (address.isUnresolved()) {
+            throw invalid(text, "unknown host '" + host + "'");
+        }
+        return address;
+    }
+
+    private static IllegalArgumentException invalid(String text, String why) {
+        return new IllegalArgumentException("invalid socket URI '" + text + "': " + why
+                + " (expected unix:/path, unixgram:/path, tcp:host:port or udp:host:port)");
+    }
+
+    @Override
+    public String toString() {
+        return kind.scheme + ":" + io.jipc.platform.Sockets.describe(address);
+    }
+}

@@ -1,0 +1,505 @@
+package io.jipc.net;
+
+import io.jipc.ClosedException;
+import io.jipc.ErrnoException;
+import io.jipc.platform.Errno;
+import io.jipc.platform.Sockets;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A connected stream socket — Unix-domain ({@code AF_UNIX}, a path) or TCP — used as a two-way
+ * channel of messages that keep their boundaries ({@link FrameCodec} framing), or as raw bytes.
+ *
+ * <table class="striped">
+ * <caption>Verbs</caption>
+ * <tr><th></th><th>at once</th><th>blocks</th><th>blocks at most</th></tr>
+ * <tr><td>send</td><td>{@link #offer(byte[])} → false if the socket buffer is full</td><td>{@link #put(byte[])}</td>
+ *     <td>{@link #offer(byte[], Duration)}</td></tr>
+ * <tr><td>receive</td><td>{@link #poll()} → null if no whole message is there</td><td>{@link #take()}
+ *     → null at end of stream</td><td>{@link #poll(Duration)}</td></tr>
+ * <tr><td>raw bytes</td><td></td><td>{@link #read(ByteBuffer)}, {@link #write(ByteBuffer)}</td><td></td></tr>
+ * </table>
+ *
+ * <p><b>Threads.</b> One thread may receive while another sends; concurrent receivers (or
+ * senders) take turns, each message whole. Blocking calls park a virtual thread (its carrier stays
+ * free) and put a platform thread to sleep in {@code poll(2)}; both are interruptible, and
+ * {@link #close()} from another thread ends them with {@link ClosedException}.
+ *
+ * <p><b>Limits.</b> See {@link ConnectionOptions}: a message above {@code maxFrameSize} is refused
+ * on sending and a header announcing one ends the connection on receiving, before any allocation;
+ * a frame that does not complete within {@code frameTimeout} of its first byte ends the connection
+ * with {@link FrameTimeoutException}. A send that gives up before its first byte left (timed
+ * {@code offer}) has sent nothing; a send or receive cut short after that closes the connection,
+ * because the stream is no longer at a frame boundary.
+ *
+ * <p><b>When the peer dies.</b> The kernel closes its end: a receiver sees end of stream
+ * ({@link #take()} returns null) at a frame boundary, {@link PeerClosedException} mid-frame; a
+ * sender gets {@link PeerClosedException} (the kernel's {@code EPIPE}/{@code ECONNRESET}; never
+ * {@code SIGPIPE}). Messages the kernel had accepted before the death are delivered to a live
+ * reader; nothing is acknowledged end to end.
+ *
+ * <p><b>Memory consistency.</b> Only bytes travel: the array {@code take} returns is a new array
+ * holding exactly the bytes of one {@code put}. When both ends are in one process, actions of a
+ * thread before {@code put} happen-before the return of the {@code take} that receives that
+ * message (the system calls on the shared kernel buffer order them).
+ */
+public final class StreamConnection implements AutoCloseable {
+    private static final int BUFFER = 64 * 1024;
+
+    private final NativeSocket socket;
+    private final ConnectionOptions options;
+    private final String remote;
+    private final PeerCredentials peer;
+    private final Runnable onClose;
+    private final ReentrantLock readLock = new ReentrantLock();
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final MemorySegment in;
+    private final ByteBuffer inView;
+    private final MemorySegment out;
+    /** A view of {@link #out} for the frame being sent; guarded by {@link #writeLock}. */
+    private final ByteBuffer staging;
+    private final FrameDecoder decoder;
+    private long frameStart;
+    private boolean endOfStream;
+
+    StreamConnection(NativeSocket socket, String remote, PeerCredentials peer, ConnectionOptions options,
+                     Runnable onClose) {
+        this.socket = socket;
+        this.remote = remote;
+        this.peer = peer;
+        this.options = options;
+        this.onClose = onClose;
+        Arena arena = Arena.ofAuto();
+        this.in = arena.allocate(BUFFER, 64);
+        this.inView = in.asByteBuffer().limit(0);
+        this.out = arena.allocate(BUFFER, 64);
+        this.staging = out.asByteBuffer().order(ByteOrder.BIG_ENDIAN);
+        this.decoder = new FrameDecoder(options.maxFrameSize());
+    }
+
+    /** Connects with the default options (see {@link #connect(SocketAddress, ConnectionOptions)}). */
+    public static StreamConnection connect(SocketAddress address) throws InterruptedException {
+        return connect(address, ConnectionOptions.defaults());
+    }
+
+    /**
+     * Connects to a server: a {@link UnixDomainSocketAddress} or an {@link java.net.InetSocketAddress}
+     * (TCP, with {@code TCP_NODELAY}). Waits at most {@code options.connectTimeout()}.
+     *
+     * @throws ConnectTimeoutException if the connection was not made in time
+     * @throws ErrnoException          if it was refused ({@code ECONNREFUSED}: nobody listens;
+     *                                 {@code ENOENT}: no such socket path; {@code EACCES}: no permission)
+     */
+    public static StreamConnection connect(SocketAddress address, ConnectionOptions options)
+            throws InterruptedException {
+        String subject = Sockets.describe(address);
+        int family = Sockets.family(address);
+        NativeSocket socket = NativeSocket.open(family, Sockets.SOCK_STREAM, subject);
+        boolean done = false;
+        try {
+            long deadline = deadlineOf(options.connectTimeout());
+            socket.enter();
+            try {
+                int rc;
+                while ((rc = Sockets.connect(socket.fd, address)) == Errno.EAGAIN) {
+                    // a Unix-domain listener whose backlog is full: try again shortly
+                    if (System.nanoTime() - deadline >= 0) {
+                        throw new ConnectTimeoutException("connection to " + subject + " not accepted within "
+                                + options.connectTimeout() + " (its backlog is full)");
+                    }
+                    Thread.sleep(5);
+                }
+                if (rc == Sockets.EINPROGRESS) {
+                    while (Sockets.poll(socket.fd, Sockets.POLLOUT, 0) == 0) {
+                        if (!socket.await(Sockets.POLLOUT, deadline)) {
+                            throw new ConnectTimeoutException("no connection to " + subject + " within "
+                                    + options.connectTimeout());
+                        }
+                    }
+                    int error = Sockets.socketError(socket.fd);
+                    if (error != 0) {
+                        throw Errno.exception(error, "connect", subject);
+                    }
+                }
+                PeerCredentials credentials = null;
+                if (family == Sockets.AF_UNIX) {
+                    Sockets.Credentials c = Sockets.peerCredentials(socket.fd);
+                    credentials = new PeerCredentials(c.pid(), c.uid(), c.gid());
+                } else {
+                    Sockets.setTcpNoDelay(socket.fd);
+                }
+                StreamConnection connection = new StreamConnection(socket, subject, credentials, options, null);
+                done = true;
+                return connection;
+            } finally {
+                socket.exit();
+            }
+        } finally {
+            if (!done) {
+                socket.close();
+            }
+        }
+    }
+
+    static long deadlineOf(Duration timeout) {
+        long nanos = timeout.toNanos();
+        return nanos >= Long.MAX_VALUE / 2 ? Long.MAX_VALUE : System.nanoTime() + Math.max(0, nanos);
+    }
+
+    // ------------------------------------------------------------------ receiving
+
+    /**
+     * Receives the next message, blocking until it has arrived whole.
+     *
+     * @return the message, or null at end of stream (the peer closed its side at a frame boundary)
+     * @throws InvalidFrameException if the peer announced a length outside the limit (connection closed)
+     * @throws FrameTimeoutException if a started frame did not complete in time (connection closed)
+     * @throws PeerClosedException   if the peer closed the connection mid-frame
+     */
+    public byte[] take() throws InterruptedException {
+        return receive(Long.MAX_VALUE);
+    }
+
+    /** Like {@link #take()}, waiting at most {@code timeout}; null on timeout or at end of stream ({@link #isEndOfStream()}). */
+    public byte[] poll(Duration timeout) throws InterruptedException {
+        return receive(deadlineOf(timeout));
+    }
+
+    /** The next message if it has arrived whole, else null at once; bytes of a partial frame are kept. */
+    public byte[] poll() {
+        try {
+            return receive(System.nanoTime());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // a receive that does not wait is not interrupted
+            return null;
+        }
+    }
+
+    /** Whether the peer has closed its side and every message before that has been received. */
+    public boolean isEndOfStream() {
+        return endOfStream && !inView.hasRemaining();
+    }
+
+    private byte[] receive(long deadline) throws InterruptedException {
+        readLock.lockInterruptibly();
+        try {
+            socket.enter();
+            try {
+                return receiveLocked(deadline);
+            } finally {
+                socket.exit();
+            }
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    private byte[] receiveLocked(long deadline) throws InterruptedException {
+        while (true) {
+            if (inView.hasRemaining()) {
+                byte[] message;
+                try {
+                    message = decoder.decode(inView);
+                } catch (InvalidFrameException e) {
+                    close();
+                    throw new InvalidFrameException("from " + remote + ": " + e.getMessage());
+                }
+                if (message != null) {
+                    frameStart = 0;
+                    return message;
+                }
+                if (frameStart == 0) {
+                    frameStart = System.nanoTime();
+                }
+            }
+            if (endOfStream) {
+                return null;
+            }
+            long frameDeadline = decoder.inFrame() ? frameStart + options.frameTimeout().toNanos() : Long.MAX_VALUE;
+            if (decoder.inFrame() && System.nanoTime() - frameDeadline >= 0) {
+                close();
+                throw new FrameTimeoutException("from " + remote + ": frame incomplete after " + options.frameTimeout()
+                        + " (" + frameProgress() + "); connection closed");
+            }
+            long n = fill();
+            if (n > 0) {
+                continue;
+            }
+            if (n == 0) {
+                endOfStream = true;
+                if (decoder.inFrame()) {
+                    throw new PeerClosedException(remote + " closed the connection mid-frame (" + frameProgress() + ")");
+                }
+                return null;
+            }
+            boolean frameFirst = decoder.inFrame() && (deadline == Long.MAX_VALUE || frameDeadline - deadline < 0);
+            long wait = frameFirst ? frameDeadline : deadline;
+            if (!socket.await(Sockets.POLLIN, wait) && !frameFirst) {
+                return null;
+            }
+        }
+    }
+
+    /** How much of the unfinished frame has arrived, e.g. "18 of 108 bytes received" ("3 of 8+" inside the header). */
+    private String frameProgress() {
+        return decoder.progress() + " of " + (decoder.expected() < 0 ? "8+" : decoder.expected()) + " bytes received";
+    }
+
+    /** Reads what the kernel has into the input buffer: bytes read, 0 at end of stream, -1 if none yet. */
+    private long fill() {
+        if (inView.position() > 0) {
+            inView.compact().flip();
+        }
+        int limit = inView.limit();
+        if (limit == inView.capacity()) {
+            return 1; // full: the decoder consumes before more is read
+        }
+        long n;
+        try {
+            n = Sockets.recv(socket.fd, in.address() + limit, inView.capacity() - limit, 0, remote);
+        } catch (ErrnoException e) {
+            throw peerGone(e);
+        }
+        if (n > 0) {
+            inView.limit(limit + (int) n);
+        }
+        return n;
+    }
+
+    // ------------------------------------------------------------------ sending
+
+    /**
+     * Sends a message, blocking while the socket buffer is full (the peer is slow to read).
+     *
+     * @throws MessageTooLargeException if it is longer than {@code maxFrameSize} (nothing is sent)
+     * @throws PeerClosedException      if the peer has closed the connection
+     * @throws FrameTimeoutException    if the peer stopped reading half-way (connection closed)
+     */
+    public void put(byte[] message) throws InterruptedException {
+        transmit(true, ByteBuffer.wrap(message), Long.MAX_VALUE);
+    }
+
+    /**
+     * Sends a message if its first byte can leave within {@code timeout}; returns false (nothing
+     * sent) otherwise. Once started, the frame is finished (within the frame timeout).
+     */
+    public boolean offer(byte[] message, Duration timeout) throws InterruptedException {
+        return transmit(true, ByteBuffer.wrap(message), deadlineOf(timeout));
+    }
+
+    /** Sends a message if the socket buffer has room for its start now; false (nothing sent) otherwise. */
+    public boolean offer(byte[] message) {
+        try {
+            return transmit(true, ByteBuffer.wrap(message), System.nanoTime());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClosedException("interrupted while finishing a frame to " + remote + "; connection closed");
+        }
+    }
+
+    /**
+     * Writes raw bytes (no framing) from {@code src}, all of them, blocking while the socket buffer
+     * is full. Do not interleave with messages of another thread.
+     */
+    public void write(ByteBuffer src) throws InterruptedException {
+        transmit(false, src, Long.MAX_VALUE);
+    }
+
+    private boolean transmit(boolean framed, ByteBuffer payload, long deadline) throws InterruptedException {
+        int length = payload.remaining();
+        if (framed && length > options.maxFrameSize()) {
+            throw new MessageTooLargeException("message of " + length + " bytes exceeds the maximum frame size of "
+                    + options.maxFrameSize() + " bytes of the connection to " + remote, length, options.maxFrameSize());
+        }
+        writeLock.lockInterruptibly();
+        try {
+            socket.enter();
+            try {
+                return transmitLocked(framed, payload, deadline);
+            } finally {
+                socket.exit();
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private boolean transmitLocked(boolean framed, ByteBuffer payload, long deadline) throws InterruptedException {
+        staging.clear();
+        if (framed) {
+            FrameCodec.putHeader(staging, payload.remaining());
+        }
+        stage(staging, payload);
+        long sent = 0;
+        long frameDeadline = Long.MAX_VALUE;
+        try {
+            while (staging.hasRemaining()) {
+                long n;
+                try {
+                    n = Sockets.send(socket.fd, out.address() + staging.position(), staging.remaining(), remote);
+                } catch (ErrnoException e) {
+                    throw peerGone(e);
+                }
+                if (n > 0) {
+                    if (sent == 0) {
+                        frameDeadline = deadlineOf(options.frameTimeout());
+                    }
+                    sent += n;
+                    staging.position(staging.position() + (int) n);
+                    if (!staging.hasRemaining() && payload.hasRemaining()) {
+                        staging.clear();
+                        stage(staging, payload);
+                    }
+                    continue;
+                }
+                if (!socket.await(Sockets.POLLOUT, sent == 0 ? deadline : frameDeadline)) {
+                    if (sent == 0) {
+                        return false;
+                    }
+                    close();
+                    throw new FrameTimeoutException(remote + " did not read a started frame within "
+                            + options.frameTimeout() + " (" + sent + " bytes sent); connection closed");
+                }
+            }
+            return true;
+        } catch (InterruptedException | RuntimeException e) {
+            if (sent > 0 && (staging.hasRemaining() || payload.hasRemaining())) {
+                close(); // the stream is mid-frame: it cannot be used any more
+            }
+            throw e;
+        }
+    }
+
+    /** Copies as much of {@code payload} as fits into {@code staging}, then flips it for sending. */
+    private static void stage(ByteBuffer staging, ByteBuffer payload) {
+        int n = Math.min(staging.remaining(), payload.remaining());
+        staging.put(staging.position(), payload, payload.position(), n);
+        staging.position(staging.position() + n);
+        payload.position(payload.position() + n);
+        staging.flip();
+    }
+
+    private RuntimeException peerGone(ErrnoException e) {
+        if (e.errno() == Errno.EPIPE || e.errno() == Sockets.ECONNRESET) {
+            return new PeerClosedException(remote + " closed the connection (" + e.errnoName() + ")");
+        }
+        return e;
+    }
+
+    // ------------------------------------------------------------------ raw bytes
+
+    /**
+     * Reads raw bytes (no framing) into {@code dst}: blocks until at least one byte is there;
+     * returns the count, or -1 at end of stream. Bytes already buffered are returned first.
+     *
+     * @throws IllegalStateException if a message was half received
+     */
+    public int read(ByteBuffer dst) throws InterruptedException {
+        readLock.lockInterruptibly();
+        try {
+            if (decoder.inFrame()) {
+                throw new IllegalStateException("a message from " + remote + " is half received");
+            }
+            socket.enter();
+            try {
+                while (!inView.hasRemaining()) {
+                    if (endOfStream) {
+                        return -1;
+                    }
+                    long n = fill();
+                    if (n == 0) {
+                        endOfStream = true;
+                        return -1;
+                    }
+                    if (n < 0) {
+                        socket.await(Sockets.POLLIN, Long.MAX_VALUE);
+                    }
+                }
+                int n = Math.min(dst.remaining(), inView.remaining());
+                dst.put(dst.position(), inView, inView.position(), n);
+                dst.position(dst.position() + n);
+                inView.position(inView.position() + n);
+                return n;
+            } finally {
+                socket.exit();
+            }
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    /** Ends this side's sending ({@code shutdown(SHUT_WR)}): the peer reads end of stream after what was sent. */
+    public void shutdownOutput() {
+        socket.enter();
+        try {
+            Sockets.shutdown(socket.fd, Sockets.SHUT_WR);
+        } finally {
+            socket.exit();
+        }
+    }
+
+    /** Ends the input side ({@code SHUT_RD}) so that a blocked receiver sees end of stream; for a closing server. */
+    void shutdownInputQuietly() {
+        try {
+            socket.enter();
+            try {
+                Sockets.shutdown(socket.fd, Sockets.SHUT_RD);
+            } finally {
+                socket.exit();
+            }
+        } catch (RuntimeException alreadyClosed) {
+            // nothing to end
+        }
+    }
+
+    // ------------------------------------------------------------------ identity
+
+    /**
+     * The process at the other end of a Unix-domain connection (for a client: the server process
+     * that created the listening socket), as the kernel recorded it; empty for TCP.
+     */
+    public Optional<PeerCredentials> peerCredentials() {
+        return Optional.ofNullable(peer);
+    }
+
+    /** What this connection is to, for messages: a socket path or {@code host:port}. */
+    public String remote() {
+        return remote;
+    }
+
+    public ConnectionOptions options() {
+        return options;
+    }
+
+    public boolean isOpen() {
+        return !socket.isClosed();
+    }
+
+    /**
+     * Closes the connection (idempotent). Threads blocked on it get {@link ClosedException}; the
+     * peer reads end of stream after the bytes already sent.
+     */
+    @Override
+    public void close() {
+        if (!socket.isClosed()) {
+            socket.close();
+            if (onClose != null) {
+                onClose.run();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "StreamConnection[" + remote + (peer == null ? "" : ", pid " + peer.pid() + ", uid " + peer.uid()) + "]";
+    }
+}

@@ -1,0 +1,333 @@
+package io.jipc.net;
+
+import io.jipc.ClosedException;
+import io.jipc.ErrnoException;
+import io.jipc.platform.Errno;
+import io.jipc.platform.Sockets;
+
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+
+/**
+ * A listening stream socket — a Unix-domain path or a TCP port — that accepts clients and serves
+ * each in a virtual thread of its own (or hands connections out through {@link #accept()}).
+ *
+ * <pre>{@code
+ * try (StreamServer server = StreamServer.bind(UnixDomainSocketAddress.of("/run/echo.sock"))) {
+ *     server.serve(connection -> {                       // one virtual thread per client
+ *         for (byte[] m; (m = connection.take()) != null; ) {
+ *             connection.put(m);
+ *         }
+ *     });                                                // until close() from another thread
+ * }
+ * }</pre>
+ *
+ * <p><b>Admission.</b> A Unix-domain server learns each client's pid, uid and gid from the kernel
+ * ({@code SO_PEERCRED}, {@link StreamConnection#peerCredentials()}) and closes at once the
+ * connections of users not in {@link ServerOptions#allowedUids()}; any server closes at once a
+ * connection beyond {@link ServerOptions#maxConnections()}. Both are counted in
+ * {@link #refusedCount()}.
+ *
+ * <p><b>The socket file.</b> Binding a Unix-domain path creates the socket file with
+ * {@link ServerOptions#socketPermissions()}. A path left behind by a server that died (nobody
+ * accepts on it: {@code ECONNREFUSED}) is replaced; a path where a server still listens, or that
+ * is not a socket, is refused ({@code EADDRINUSE}). {@link #close()} removes the file if it is
+ * still the one this server created.
+ *
+ * <p><b>Graceful close.</b> {@link #close()} stops accepting, ends the input side of every open
+ * connection (their {@code take()} returns end of stream once the messages already received are
+ * consumed; replies can still be sent), waits up to {@link ServerOptions#closeGrace()} for the
+ * handlers to return and for connections handed out by {@link #accept()} to be closed by their
+ * users, then closes what is left (blocked threads get {@link ClosedException}).
+ */
+public final class StreamServer implements AutoCloseable {
+    private static final int ENFILE = 23;
+
+    private final NativeSocket listener;
+    private final SocketAddress address;
+    private final ServerOptions options;
+    private final boolean unix;
+    private final long socketInode;
+    private final Set<StreamConnection> open = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger admitted = new AtomicInteger();
+    private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong clients = new AtomicLong();
+    private final Set<Thread> handlers = ConcurrentHashMap.newKeySet();
+    private volatile boolean closing;
+    private volatile Thread acceptor;
+    private volatile BiConsumer<StreamConnection, Throwable> errors = (connection, error) -> {
+        System.err.println("jipc: handler of " + connection + " failed: " + error);
+    };
+
+    private StreamServer(NativeSocket listener, SocketAddress address, ServerOptions options, long socketInode) {
+        this.listener = listener;
+        this.address = address;
+        this.options = options;
+        this.unix = address instanceof UnixDomainSocketAddress;
+        this.socketInode = socketInode;
+    }
+
+    /** Binds with the default options. */
+    public static StreamServer bind(SocketAddress address) {
+        return bind(address, ServerOptions.defaults());
+    }
+
+    /**
+     * Binds and listens on {@code address}: a {@link UnixDomainSocketAddress} (path of at most 107
+     * bytes) or an {@link java.net.InetSocketAddress} (port 0 picks a free port; see
+     * {@link #localAddress()}).
+     *
+     * @throws ErrnoException {@code EADDRINUSE} if a live server (or another file) has the name
+     */
+    public static StreamServer bind(SocketAddress address, ServerOptions options) {
+        int family = Sockets.family(address);
+        NativeSocket socket = NativeSocket.open(family, Sockets.SOCK_STREAM, Sockets.describe(address));
+        try {
+            long inode = 0;
+            if (family == Sockets.AF_UNIX) {
+                inode = UnixSocketFile.bind(socket.fd, Sockets.SOCK_STREAM, (UnixDomainSocketAddress) address,
+                        options.socketPermissions());
+            } else {
+                Sockets.setReuseAddress(socket.fd);
+                Sockets.bind(socket.fd, address);
+            }
+            Sockets.listen(socket.fd, options.backlog(), address);
+            SocketAddress bound = family == Sockets.AF_UNIX ? address : Sockets.localAddress(socket.fd);
+            return new StreamServer(socket, bound, options, inode);
+        } catch (RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    /** The address clients connect to (with the actual port when bound to port 0). */
+    public SocketAddress localAddress() {
+        return address;
+    }
+
+    public ServerOptions options() {
+        return options;
+    }
+
+    /** Where failures of handlers go (by default, a line on standard error). */
+    public StreamServer onHandlerError(BiConsumer<StreamConnection, Throwable> handler) {
+        this.errors = handler;
+        return this;
+    }
+
+    // ------------------------------------------------------------------ accepting
+
+    /**
+     * Waits for the next admitted client. Refused clients (user not allowed, too many connections)
+     * are closed and counted, and waiting goes on.
+     *
+     * @throws ClosedException if the server is closed
+     */
+    public StreamConnection accept() throws InterruptedException {
+        return acceptUntil(Long.MAX_VALUE);
+    }
+
+    /** Like {@link #accept()}, waiting at most {@code timeout}; null if no client was admitted in time. */
+    public StreamConnection accept(Duration timeout) throws InterruptedException {
+        return acceptUntil(StreamConnection.deadlineOf(timeout));
+    }
+
+    private StreamConnection acceptUntil(long deadline) throws InterruptedException {
+        listener.enter();
+        try {
+            while (true) {
+                int fd = Sockets.accept(listener.fd, address);
+                if (fd >= 0) {
+                    StreamConnection connection = admit(fd);
+                    if (connection != null) {
+                        return connection;
+                    }
+                } else if (!listener.await(Sockets.POLLIN, deadline)) {
+                    return null;
+                }
+            }
+        } finally {
+            listener.exit();
+        }
+    }
+
+    private StreamConnection admit(int fd) {
+        NativeSocket socket = new NativeSocket(fd, "client of " + Sockets.describe(address));
+        try {
+            PeerCredentials peer = null;
+            String remote;
+            long number = clients.incrementAndGet();
+            if (unix) {
+                Sockets.Credentials c = Sockets.peerCredentials(fd);
+                peer = new PeerCredentials(c.pid(), c.uid(), c.gid());
+                remote = "pid " + c.pid() + " (uid " + Integer.toUnsignedString(c.uid()) + ") on " + Sockets.describe(address);
+                if (!options.allowedUids().isEmpty() && !options.allowedUids().contains(c.uid())) {
+                    refuse(socket);
+                    return null;
+                }
+            } else {
+                Sockets.setTcpNoDelay(fd);
+                remote = "client " + number + " of " + Sockets.describe(address);
+            }
+            if (admitted.incrementAndGet() > options.maxConnections() || closing) {
+                admitted.decrementAndGet();
+                refuse(socket);
+                return null;
+            }
+            StreamConnection[] self = new StreamConnection[1];
+            self[0] = new StreamConnection(socket, remote, peer, options.connection(), () -> {
+                if (open.remove(self[0])) {
+                    admitted.decrementAndGet();
+                }
+            });
+            open.add(self[0]);
+            return self[0];
+        } catch (RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    private void refuse(NativeSocket socket) {
+        refused.incrementAndGet();
+        socket.close();
+    }
+
+    /**
+     * Accepts clients until the server is closed, serving each in a new virtual thread with
+     * {@code handler}; the calling thread is the acceptor. Returns once {@link #close()} was called.
+     * When the process runs out of file descriptors ({@code EMFILE}/{@code ENFILE}) it says so on
+     * standard error and retries every 100 ms; the waiting clients stay in the kernel's backlog.
+     */
+    public void serve(ConnectionHandler handler) throws InterruptedException {
+        while (!closing) {
+            StreamConnection connection;
+            try {
+                connection = accept();
+            } catch (ClosedException e) {
+                if (closing) {
+                    return;
+                }
+                throw e;
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.EMFILE && e.errno() != ENFILE) {
+                    throw e;
+                }
+                // out of descriptors: the pending client waits in the backlog until some are released
+                System.err.println("jipc: " + this + " cannot accept for now: " + e.getMessage());
+                Thread.sleep(100);
+                continue;
+            }
+            Thread thread = Thread.ofVirtual().name("jipc-client " + connection.remote()).unstarted(() -> {
+                try (connection) {
+                    handler.handle(connection);
+                } catch (Throwable t) {
+                    if (!(closing && t instanceof ClosedException)) {
+                        errors.accept(connection, t);
+                    }
+                } finally {
+                    handlers.remove(Thread.currentThread());
+                }
+            });
+            handlers.add(thread);
+            thread.start();
+        }
+    }
+
+    /** Runs {@link #serve} in a daemon platform thread (the acceptor) and returns at once. */
+    public StreamServer start(ConnectionHandler handler) {
+        acceptor = Thread.ofPlatform().daemon().name("jipc-acceptor " + Sockets.describe(address)).start(() -> {
+            try {
+                serve(handler);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                if (!closing) {
+                    System.err.println("jipc: acceptor of " + Sockets.describe(address) + " failed: " + e);
+                }
+            }
+        });
+        return this;
+    }
+
+    /** Connections open now. */
+    public int connectionCount() {
+        return open.size();
+    }
+
+    /** Connections closed at once since the start: user not allowed, or beyond the cap. */
+    public long refusedCount() {
+        return refused.get();
+    }
+
+    /** Whether {@link #close()} has begun. */
+    public boolean isClosed() {
+        return closing;
+    }
+
+    /** Closes gracefully (see the class comment); idempotent. */
+    @Override
+    public void close() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        listener.close();
+        if (unix) {
+            UnixSocketFile.remove((UnixDomainSocketAddress) address, socketInode);
+        }
+        for (StreamConnection connection : open) {
+            connection.shutdownInputQuietly();
+        }
+        long deadline = System.nanoTime() + options.closeGrace().toNanos();
+        joinHandlers(deadline);
+        // connections handed out by accept() are closed by their users: give them the same grace
+        while (!open.isEmpty() && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (StreamConnection connection : open) {
+            connection.close();
+        }
+        joinHandlers(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+        Thread a = acceptor;
+        if (a != null && a != Thread.currentThread()) {
+            try {
+                a.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void joinHandlers(long deadline) {
+        for (Thread thread : handlers) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || thread == Thread.currentThread()) {
+                continue;
+            }
+            try {
+                thread.join(Duration.ofNanos(left));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "StreamServer[" + Sockets.describe(address) + "]";
+    }
+}

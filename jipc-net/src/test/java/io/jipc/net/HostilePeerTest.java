@@ -1,0 +1,134 @@
+package io.jipc.net;
+
+import io.jipc.platform.Sockets;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static io.jipc.net.SocketTestSupport.LINE;
+import static io.jipc.net.SocketTestSupport.StreamKind;
+import static io.jipc.net.SocketTestSupport.hexHeader;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A server in this process and a hostile client process: lengths of -1, 2^31-1 and 2^63, a frame
+ * left half sent, a client killed mid-frame. The server's handler sees a precise exception, the
+ * connection is closed, and the server goes on serving others.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class HostilePeerTest {
+    private final BlockingQueue<Throwable> failures = new LinkedBlockingQueue<>();
+
+    @AfterEach
+    void nothingLeft() throws Exception {
+        SocketTestSupport.assertNoSocketFilesLeft();
+    }
+
+    private StreamServer server(StreamKind kind, ConnectionOptions options) {
+        StreamServer server = StreamServer.bind(SocketUri.parse(kind.uri()).address(),
+                ServerOptions.defaults().withConnection(options));
+        server.start(c -> {
+            try {
+                for (byte[] m; (m = c.take()) != null; ) {
+                    c.put(m);
+                }
+            } catch (Exception e) {
+                failures.add(e);
+                throw e;
+            }
+        });
+        server.onHandlerError((c, e) -> { });
+        return server;
+    }
+
+    private static String uri(StreamKind kind, StreamServer server) {
+        return kind.name().toLowerCase() + ":" + Sockets.describe(server.localAddress());
+    }
+
+    static Stream<Arguments> hostileLengths() {
+        Stream.Builder<Arguments> b = Stream.builder();
+        for (StreamKind kind : StreamKind.values()) {
+            for (long length : new long[] {-1L, Integer.MAX_VALUE, Long.MIN_VALUE /* 2^63 */, (1 << 20) + 1}) {
+                b.add(Arguments.of(kind, length));
+            }
+        }
+        return b.build();
+    }
+
+    @ParameterizedTest
+    @MethodSource("hostileLengths")
+    void aHostileLengthPrefixEndsTheConnectionBeforeAnyAllocation(StreamKind kind, long length) throws Exception {
+        try (StreamServer server = server(kind, ConnectionOptions.defaults())) {
+            ChildJvm client = SocketTestSupport.child("raw", uri(kind, server), hexHeader(length) + "00112233", "eof");
+            client.awaitLine("EOF", LINE);
+            Throwable failure = failures.poll(60, TimeUnit.SECONDS);
+            assertInstanceOf(InvalidFrameException.class, failure);
+            assertTrue(failure.getMessage().contains(Long.toUnsignedString(length)), failure.getMessage());
+            client.assertSuccess(LINE);
+            assertStillServes(server);
+        }
+    }
+
+    static Stream<Arguments> stalledFrames() {
+        Stream.Builder<Arguments> b = Stream.builder();
+        for (StreamKind kind : StreamKind.values()) {
+            b.add(Arguments.of(kind, hexHeader(100) + "00112233445566778899", "18 of 108 bytes")); // half a payload
+            b.add(Arguments.of(kind, "000000", "3 of 8+ bytes"));                                    // half a header
+        }
+        return b.build();
+    }
+
+    @ParameterizedTest
+    @MethodSource("stalledFrames")
+    void aPeerThatSendsHalfAFrameAndStallsTimesOut(StreamKind kind, String hex, String progress) throws Exception {
+        ConnectionOptions quick = ConnectionOptions.defaults().withFrameTimeout(Duration.ofMillis(300));
+        try (StreamServer server = server(kind, quick)) {
+            ChildJvm client = SocketTestSupport.child("raw", uri(kind, server), hex, "eof");
+            client.awaitLine("EOF", LINE);
+            Throwable failure = failures.poll(60, TimeUnit.SECONDS);
+            assertInstanceOf(FrameTimeoutException.class, failure);
+            assertTrue(failure.getMessage().contains(progress), failure.getMessage());
+            client.assertSuccess(LINE);
+            assertStillServes(server);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(StreamKind.class)
+    void aClientKilledMidFrameIsReportedAsClosedMidFrame(StreamKind kind) throws Exception {
+        try (StreamServer server = server(kind, ConnectionOptions.defaults())) {
+            ChildJvm client = SocketTestSupport.child("raw", uri(kind, server), hexHeader(100) + "0011", "hold");
+            client.awaitLine("SENT", LINE);
+            client.kill();
+            Throwable failure = failures.poll(60, TimeUnit.SECONDS);
+            assertInstanceOf(PeerClosedException.class, failure);
+            assertTrue(failure.getMessage().contains("mid-frame (10 of 108 bytes"), failure.getMessage());
+            assertStillServes(server);
+        }
+    }
+
+    private static void assertStillServes(StreamServer server) throws Exception {
+        try (StreamConnection c = StreamConnection.connect(server.localAddress())) {
+            c.put(SocketTestSupport.bytes("still here"));
+            byte[] echo = c.poll(LINE);
+            assertNotNull(echo);
+            assertEquals("still here", SocketTestSupport.text(echo));
+        }
+    }
+}

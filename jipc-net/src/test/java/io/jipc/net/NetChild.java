@@ -1,0 +1,160 @@
+package io.jipc.net;
+
+import io.jipc.platform.Libc;
+import io.jipc.testkit.ChildMain;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Set;
+
+/**
+ * The other process of the socket tests. It prints what it sees, one line per event, for the test
+ * to assert. Modes (first argument):
+ * <ul>
+ * <li>{@code echo-server <uri> <allowedUid|any> <maxConnections>}: serves every client in a virtual
+ *     thread: a message "who" is answered with "pid uid gid" of the client (Unix-domain), any other
+ *     is echoed. Prints {@code LISTENING <uri>}; closes gracefully when its standard input ends
+ *     or a line arrives, printing {@code CLOSED refused=<n>}.</li>
+ * <li>{@code echo-client <uri> <count> <size>}: sends {@code count} numbered messages of {@code size}
+ *     bytes, reads the echoes and checks them; prints {@code ECHOED <count>}.</li>
+ * <li>{@code raw <uri> <hex> <then>}: connects and writes raw bytes; prints {@code SENT}; then
+ *     {@code eof}: reads until end of stream and prints {@code EOF} (or {@code EOF <exception>}),
+ *     or {@code hold}: waits to be killed.</li>
+ * <li>{@code take <uri>}: connects, prints {@code CONNECTED}, takes one message: {@code TOOK <text>}
+ *     or {@code TOOK null}.</li>
+ * <li>{@code hello}: prints {@code HELLO uid=<euid>}.</li>
+ * <li>{@code dgram-echo <uri> <maxDatagram> <truncate>}: binds and answers every datagram with its
+ *     length and first bytes ({@code <length>:<text>}, or {@code TOO LARGE <n>}); prints
+ *     {@code BOUND <uri>}; ends after a datagram "bye".</li>
+ * </ul>
+ */
+public final class NetChild {
+    private NetChild() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        ChildMain.dieWithParent();
+        switch (args[0]) {
+            case "echo-server" -> echoServer(args[1], args[2], Integer.parseInt(args[3]));
+            case "echo-client" -> echoClient(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+            case "raw" -> raw(args[1], args[2], args[3]);
+            case "take" -> take(args[1]);
+            case "hello" -> say("HELLO uid=" + Integer.toUnsignedString(Libc.geteuid()));
+            case "dgram-echo" -> datagramEcho(args[1], Integer.parseInt(args[2]), Boolean.parseBoolean(args[3]));
+            default -> throw new IllegalArgumentException(args[0]);
+        }
+    }
+
+    static void say(String line) {
+        System.out.println(line);
+        System.out.flush();
+    }
+
+    private static void echoServer(String uri, String allowedUid, int maxConnections) throws Exception {
+        SocketUri address = SocketUri.parse(uri);
+        ServerOptions options = ServerOptions.defaults().withMaxConnections(maxConnections).withSocketPermissions(0666)
+                .withAllowedUids(allowedUid.equals("any") ? Set.of() : Set.of(Integer.parseInt(allowedUid)));
+        try (StreamServer server = StreamServer.bind(address.address(), options)) {
+            server.onHandlerError((c, e) -> say("HANDLER-ERROR " + e.getClass().getSimpleName() + " " + e.getMessage()));
+            server.start(connection -> {
+                for (byte[] m; (m = connection.take()) != null; ) {
+                    if (new String(m, StandardCharsets.UTF_8).equals("who")) {
+                        PeerCredentials p = connection.peerCredentials().orElseThrow();
+                        connection.put((p.pid() + " " + p.uid() + " " + p.gid()).getBytes(StandardCharsets.UTF_8));
+                    } else {
+                        connection.put(m);
+                    }
+                }
+            });
+            say("LISTENING " + SocketUri.parse(uri).kind().scheme() + ":"
+                    + io.jipc.platform.Sockets.describe(server.localAddress()));
+            new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+            server.close();
+            say("CLOSED refused=" + server.refusedCount());
+        }
+    }
+
+    private static void echoClient(String uri, int count, int size) throws Exception {
+        try (StreamConnection connection = StreamConnection.connect(SocketUri.parse(uri).address())) {
+            Thread reader = Thread.ofVirtual().start(() -> {
+                try {
+                    for (int i = 0; i < count; i++) {
+                        byte[] echo = connection.take();
+                        if (echo == null || echo.length != size || (size >= 8 && ByteBuffer.wrap(echo).getLong() != i)) {
+                            say("BAD ECHO " + i);
+                            System.exit(2);
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            for (int i = 0; i < count; i++) {
+                ByteBuffer m = ByteBuffer.allocate(size);
+                if (size >= 8) {
+                    m.putLong(0, i);
+                }
+                connection.put(m.array());
+            }
+            reader.join();
+            say("ECHOED " + count);
+        }
+    }
+
+    private static void raw(String uri, String hex, String then) throws Exception {
+        try (StreamConnection connection = StreamConnection.connect(SocketUri.parse(uri).address())) {
+            connection.write(ByteBuffer.wrap(HexFormat.of().parseHex(hex)));
+            say("SENT");
+            if (then.equals("hold")) {
+                Thread.sleep(Duration.ofMinutes(5));
+            }
+            try {
+                while (connection.read(ByteBuffer.allocate(256)) >= 0) {
+                    // drain until the server closes
+                }
+                say("EOF");
+            } catch (RuntimeException e) {
+                say("EOF " + e.getClass().getSimpleName());
+            }
+        }
+    }
+
+    private static void take(String uri) throws Exception {
+        try (StreamConnection connection = StreamConnection.connect(SocketUri.parse(uri).address())) {
+            say("CONNECTED");
+            byte[] m = connection.take();
+            say("TOOK " + (m == null ? "null" : new String(m, StandardCharsets.UTF_8)));
+        }
+    }
+
+    private static void datagramEcho(String uri, int max, boolean truncate) throws Exception {
+        SocketUri address = SocketUri.parse(uri);
+        DatagramOptions options = DatagramOptions.defaults().withMaxDatagramSize(max).withTruncate(truncate);
+        // answers go out through an endpoint with the default limit: a reply may be larger than `max`
+        try (DatagramEndpoint endpoint = DatagramEndpoint.bind(address.address(), options);
+             DatagramEndpoint replies = DatagramEndpoint.open(address.address(), DatagramOptions.defaults())) {
+            say("BOUND " + address.kind().scheme() + ":" + io.jipc.platform.Sockets.describe(endpoint.localAddress()));
+            while (true) {
+                Datagram d;
+                try {
+                    d = endpoint.take();
+                } catch (MessageTooLargeException e) {
+                    say("TOO LARGE " + e.length());
+                    continue;
+                }
+                String text = new String(d.payload(), 0, Math.min(d.payload().length, 16), StandardCharsets.UTF_8);
+                String reply = d.length() + ":" + text + (d.truncated() ? " (truncated)" : "");
+                if (d.sender() != null) {
+                    (d.truncated() ? replies : endpoint).put(d.sender(), reply.getBytes(StandardCharsets.UTF_8));
+                }
+                if (text.equals("bye")) {
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.jipc.net;
+
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static io.jipc.net.SocketTestSupport.bytes;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Sending and receiving by socket URI (what {@code jipc send}/{@code jipc recv} use), and the wire
+ * format seen by a program that knows nothing of jipc: a plain {@code socat} server (Debian package
+ * {@code socat}) records exactly the documented frames.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class SocketEndpointsTest {
+
+    @AfterEach
+    void nothingLeft() throws Exception {
+        SocketTestSupport.assertNoSocketFilesLeft();
+    }
+
+    @Test
+    void urisNameTheFourTransports() {
+        assertEquals(SocketUri.Kind.UNIX, SocketUri.parse("unix:/run/x.sock").kind());
+        assertEquals(SocketUri.Kind.UNIXGRAM, SocketUri.parse("unixgram:///run/x.sock").kind());
+        SocketUri tcp = SocketUri.parse("tcp:127.0.0.1:7000");
+        assertEquals(new InetSocketAddress("127.0.0.1", 7000), tcp.address());
+        assertEquals("tcp:127.0.0.1:7000", tcp.toString());
+        assertEquals(6000, ((InetSocketAddress) SocketUri.parse("udp:[::1]:6000").address()).getPort());
+        for (String bad : new String[] {"tcp:127.0.0.1", "tcp:127.0.0.1:x", "tcp:127.0.0.1:70000", "unix:", "smtp:x:1",
+                "nothing"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SocketUri.parse(bad));
+            assertTrue(e.getMessage().contains("expected unix:/path"), e.getMessage());
+        }
+        assertTrue(SocketUri.isSocketUri("unixgram:/x"));
+        assertTrue(!SocketUri.isSocketUri("mailbox:x"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"unix", "tcp", "unixgram", "udp"})
+    void messagesSentByUriAreReceivedByUriWhole(String scheme) throws Exception {
+        String uri = switch (scheme) {
+            case "unix", "unixgram" -> scheme + ":" + SocketTestSupport.newPath(scheme);
+            default -> scheme + ":127.0.0.1:" + freePort(scheme);
+        };
+        List<byte[]> messages = List.of(bytes("hello"), new byte[0], bytes("world"), new byte[5000]);
+        List<byte[]> received = new ArrayList<>();
+        CompletableFuture<Integer> receiver = CompletableFuture.supplyAsync(() -> {
+            try {
+                return SocketEndpoints.receive(uri, messages.size(), Duration.ofSeconds(60), received::add);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        sendWhenBound(uri, messages);
+        assertEquals(messages.size(), receiver.get(60, TimeUnit.SECONDS));
+        for (int i = 0; i < messages.size(); i++) {
+            assertArrayEquals(messages.get(i), received.get(i));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"unix", "tcp"})
+    void aPlainSocatServerSeesTheDocumentedFrames(String scheme, Path root) throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/socat")) || onPath("socat"),
+                "socat is not installed (Debian package: socat)");
+        Path out = root.resolve("socat-" + scheme + ".bin");
+        Files.createDirectories(root);
+        String uri;
+        String listen;
+        if (scheme.equals("unix")) {
+            Path path = SocketTestSupport.newPath("socat");
+            uri = "unix:" + path;
+            listen = "UNIX-LISTEN:" + path;
+        } else {
+            int port = freePort("tcp");
+            uri = "tcp:127.0.0.1:" + port;
+            listen = "TCP-LISTEN:" + port + ",bind=127.0.0.1,reuseaddr";
+        }
+        Process socat = new ProcessBuilder("socat", "-u", listen, "CREATE:" + out).redirectErrorStream(true).start();
+        try {
+            sendWhenBound(uri, List.of(bytes("hello"), new byte[0], bytes("socket")));
+            assertTrue(socat.waitFor(60, TimeUnit.SECONDS), "socat did not see the end of the stream");
+            ByteArrayOutputStream expected = new ByteArrayOutputStream();
+            for (String m : new String[] {"hello", "", "socket"}) {
+                expected.write(ByteBuffer.allocate(8).putLong(m.length()).array());
+                expected.write(bytes(m));
+            }
+            assertArrayEquals(expected.toByteArray(), Files.readAllBytes(out),
+                    "8-byte big-endian length, then the payload, for each message");
+        } finally {
+            socat.destroyForcibly().waitFor();
+            Files.deleteIfExists(out);
+            if (scheme.equals("unix")) {
+                Files.deleteIfExists(Path.of(uri.substring("unix:".length())));
+            }
+        }
+    }
+
+    @Test
+    void receivingGivesUpAfterTheTimeoutWithoutAMessage() throws Exception {
+        String uri = "unix:" + SocketTestSupport.newPath("quiet");
+        List<byte[]> received = new ArrayList<>();
+        assertEquals(0, SocketEndpoints.receive(uri, 1, Duration.ofMillis(200), received::add));
+        assertEquals(0, received.size());
+    }
+
+    /** Sends once the receiver is there (it binds asynchronously), retrying refused connections. */
+    private static void sendWhenBound(String uri, List<byte[]> messages) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        SocketUri target = SocketUri.parse(uri);
+        while (true) {
+            try {
+                if (!target.kind().isStream() && target.kind() == SocketUri.Kind.UDP) {
+                    Thread.sleep(500); // UDP cannot tell whether anybody listens: give the receiver time to bind
+                }
+                SocketEndpoints.send(uri, messages);
+                return;
+            } catch (io.jipc.ErrnoException e) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    private static int freePort(String scheme) {
+        if (scheme.equals("udp")) {
+            try (DatagramEndpoint probe = DatagramEndpoint.bind(SocketUri.parse("udp:127.0.0.1:0").address())) {
+                return ((InetSocketAddress) probe.localAddress()).getPort();
+            }
+        }
+        try (StreamServer probe = StreamServer.bind(SocketUri.parse("tcp:127.0.0.1:0").address())) {
+            return ((InetSocketAddress) probe.localAddress()).getPort();
+        }
+    }
+
+    private static boolean onPath(String program) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (Files.isExecutable(Path.of(dir, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,200 @@
+package io.jipc.net;
+
+import io.jipc.ClosedException;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static io.jipc.net.SocketTestSupport.bytes;
+import static io.jipc.net.SocketTestSupport.text;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * How blocked calls end: interrupts and {@code close()} from another thread, on platform and
+ * virtual threads; timed offers that give up without sending half a frame; a reader that stops
+ * mid-frame; and many blocked virtual threads that do not pin the carriers.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class StreamBlockingTest {
+    private static final Duration LONG = Duration.ofSeconds(60);
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable r : resources.reversed()) {
+            r.close();
+        }
+        SocketTestSupport.assertNoSocketFilesLeft();
+    }
+
+    private <T extends AutoCloseable> T track(T resource) {
+        resources.add(resource);
+        return resource;
+    }
+
+    /** A server that hands its connections to the test, and a client connected to it. */
+    private StreamConnection[] pair(ConnectionOptions options) throws Exception {
+        StreamServer server = track(StreamServer.bind(SocketTestSupport.unix(SocketTestSupport.newPath("b")),
+                ServerOptions.defaults().withConnection(options).withCloseGrace(Duration.ZERO)));
+        StreamConnection client = track(StreamConnection.connect(server.localAddress(), options));
+        StreamConnection accepted = track(server.accept(LONG));
+        assertNotNull(accepted);
+        return new StreamConnection[] {client, accepted};
+    }
+
+    /** A thread blocked in {@code take()} on {@code c}; {@code outcome} gets what ended it (null: a message). */
+    private static Thread blockedTake(boolean virtual, StreamConnection c, CompletableFuture<Throwable> outcome) {
+        return (virtual ? Thread.ofVirtual() : Thread.ofPlatform()).start(() -> {
+            try {
+                c.take();
+                outcome.complete(null);
+            } catch (Throwable t) {
+                outcome.complete(t);
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aBlockedTakeEndsOnInterrupt(boolean virtual) throws Exception {
+        StreamConnection[] p = pair(ConnectionOptions.defaults());
+        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+        Thread taker = blockedTake(virtual, p[1], outcome);
+        Thread.sleep(200);
+        taker.interrupt();
+        assertInstanceOf(InterruptedException.class, outcome.get(60, TimeUnit.SECONDS));
+        // the connection is still usable: nothing had arrived
+        p[0].put(bytes("after"));
+        assertEquals("after", text(p[1].take()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aBlockedTakeEndsWhenAnotherThreadClosesTheConnection(boolean virtual) throws Exception {
+        StreamConnection[] p = pair(ConnectionOptions.defaults());
+        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+        blockedTake(virtual, p[1], outcome);
+        Thread.sleep(200);
+        p[1].close();
+        assertInstanceOf(ClosedException.class, outcome.get(60, TimeUnit.SECONDS));
+        assertNull(p[0].poll(LONG), "the peer sees end of stream");
+        assertThrows(ClosedException.class, () -> p[1].put(bytes("x")));
+    }
+
+    @Test
+    void aTimedOfferGivesUpWithoutSendingHalfAFrameWhileThePeerDoesNotRead() throws Exception {
+        StreamConnection[] p = pair(ConnectionOptions.defaults());
+        byte[] message = new byte[16 * 1024];
+        int sent = 0;
+        while (p[0].offer(message, Duration.ofMillis(100))) {
+            sent++;
+            assertTrue(sent < 10_000, "the socket buffers never filled");
+        }
+        assertFalse(p[0].offer(message), "still full");
+        // once the reader reads, every message that was accepted arrives whole, and nothing else
+        p[0].shutdownOutput();
+        int received = 0;
+        for (byte[] m; (m = p[1].poll(LONG)) != null; ) {
+            assertEquals(message.length, m.length);
+            received++;
+        }
+        assertTrue(p[1].isEndOfStream());
+        assertEquals(sent, received);
+    }
+
+    @Test
+    void aPeerThatStopsReadingMidFrameEndsTheSendWithAFrameTimeout() throws Exception {
+        ConnectionOptions quick = ConnectionOptions.defaults().withFrameTimeout(Duration.ofMillis(300))
+                .withMaxFrameSize(16 << 20);
+        StreamConnection[] p = pair(quick);
+        FrameTimeoutException e = assertThrows(FrameTimeoutException.class, () -> p[0].put(new byte[16 << 20]));
+        assertTrue(e.getMessage().contains("did not read a started frame"), e.getMessage());
+        assertFalse(p[0].isOpen(), "a connection left mid-frame is closed");
+    }
+
+    @Test
+    void manyVirtualThreadsBlockedInTakeDoNotPinTheCarriers() throws Exception {
+        StreamServer server = track(StreamServer.bind(SocketTestSupport.unix(SocketTestSupport.newPath("many"))));
+        server.start(c -> {
+            for (byte[] m; (m = c.take()) != null; ) {
+                c.put(m);
+            }
+        });
+        // 200 idle clients: 200 handler threads blocked in take(), on a machine with a few carriers
+        List<StreamConnection> idle = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            idle.add(track(StreamConnection.connect(server.localAddress())));
+        }
+        BlockingQueue<String> echoes = new LinkedBlockingQueue<>();
+        Thread client = Thread.ofVirtual().start(() -> {
+            try (StreamConnection c = StreamConnection.connect(server.localAddress())) {
+                c.put(bytes("still served"));
+                echoes.add(text(c.take()));
+            } catch (Exception e) {
+                echoes.add(e.toString());
+            }
+        });
+        assertEquals("still served", echoes.poll(60, TimeUnit.SECONDS));
+        client.join();
+        assertTrue(server.connectionCount() >= idle.size(), "the idle clients are still connected");
+        for (StreamConnection c : idle) {
+            c.close();
+        }
+    }
+
+    @Test
+    void closingAServerUnblocksItsAcceptor() throws Exception {
+        StreamServer server = StreamServer.bind(SocketTestSupport.unix(SocketTestSupport.newPath("acc")));
+        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+        Thread.ofPlatform().start(() -> {
+            try {
+                server.accept();
+                outcome.complete(null);
+            } catch (Throwable t) {
+                outcome.complete(t);
+            }
+        });
+        Thread.sleep(200);
+        server.close();
+        assertInstanceOf(ClosedException.class, outcome.get(60, TimeUnit.SECONDS));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"unix", "tcp"})
+    void connectingToAServerWhoseBacklogIsFullTimesOut(String scheme) throws Exception {
+        String uri = scheme.equals("unix") ? "unix:" + SocketTestSupport.newPath("full") : "tcp:127.0.0.1:0";
+        StreamServer server = track(StreamServer.bind(SocketUri.parse(uri).address(),
+                ServerOptions.defaults().withBacklog(1)));              // and it never accepts
+        ConnectionOptions quick = ConnectionOptions.defaults().withConnectTimeout(Duration.ofMillis(500));
+        ConnectTimeoutException timedOut = null;
+        for (int i = 0; i < 16 && timedOut == null; i++) {
+            try {
+                track(StreamConnection.connect(server.localAddress(), quick));
+            } catch (ConnectTimeoutException e) {
+                timedOut = e;
+            }
+        }
+        assertNotNull(timedOut, "the kernel kept accepting connections into a backlog of 1");
+        assertTrue(timedOut.getMessage().contains(io.jipc.platform.Sockets.describe(server.localAddress())),
+                timedOut.getMessage());
+    }
+}

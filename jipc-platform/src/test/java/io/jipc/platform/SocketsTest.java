@@ -1,0 +1,103 @@
+package io.jipc.platform;
+
+import io.jipc.ErrnoException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The socket downcalls on their own: address encoding, a loopback connection, credentials, epoll. */
+class SocketsTest {
+
+    @Test
+    void addressesSurviveTheirSockaddrForm() throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(128);
+            for (SocketAddress address : new SocketAddress[] {
+                    UnixDomainSocketAddress.of("/tmp/a.sock"),
+                    new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 7000),
+                    new InetSocketAddress(InetAddress.getByName("::1"), 65535)}) {
+                int length = Sockets.encode(address, out);
+                assertEquals(address, Sockets.decode(out, length));
+            }
+            Sockets.encode(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0x1f90), out);
+            assertEquals(0x1f, out.get(ValueLayout.JAVA_BYTE, 2), "port in network byte order");
+            assertEquals((byte) 0x90, out.get(ValueLayout.JAVA_BYTE, 3));
+        }
+    }
+
+    @Test
+    void aUnixPathLongerThanSunPathIsRefusedClearly() {
+        String longPath = "/tmp/" + "x".repeat(Sockets.MAX_UNIX_PATH);
+        try (Arena arena = Arena.ofConfined()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Sockets.encode(UnixDomainSocketAddress.of(longPath), arena.allocate(128)));
+            assertTrue(e.getMessage().contains("1 to 107 bytes"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aLoopbackConnectionCarriesBytesAndTheKernelNamesThePeer(@TempDir Path dir) {
+        UnixDomainSocketAddress address = UnixDomainSocketAddress.of(dir.resolve("t.sock"));
+        int listener = Sockets.socket(Sockets.AF_UNIX, Sockets.SOCK_STREAM);
+        int client = Sockets.socket(Sockets.AF_UNIX, Sockets.SOCK_STREAM);
+        int epoll = Sockets.epollCreate();
+        int server = -1;
+        try (Arena arena = Arena.ofConfined()) {
+            Sockets.bind(listener, address);
+            Sockets.listen(listener, 4, address);
+            assertEquals(-1, Sockets.accept(listener, address), "nothing pending: no blocking, -1");
+            assertEquals(0, Sockets.connect(client, address));
+            server = Sockets.accept(listener, address);
+            assertTrue(server >= 0);
+            Sockets.Credentials peer = Sockets.peerCredentials(server);
+            assertEquals(ProcessHandle.current().pid(), peer.pid());
+            assertEquals(Libc.geteuid(), peer.uid());
+
+            MemorySegment buffer = arena.allocate(64);
+            assertEquals(-1, Sockets.recv(server, buffer.address(), 64, 0, "server"), "nothing yet: -1");
+            assertEquals(0, Sockets.epollCtl(epoll, Sockets.EPOLL_CTL_ADD, server, Sockets.POLLIN));
+            buffer.setString(0, "hi");
+            assertEquals(3, Sockets.send(client, buffer.address(), 3, "client"));
+            MemorySegment events = arena.allocate(4L * Sockets.EPOLL_EVENT_SIZE);
+            assertEquals(1, Sockets.epollWait(epoll, events, 4, 10_000));
+            assertEquals(server, Sockets.epollEventFd(events, 0));
+            assertTrue((Sockets.poll(server, Sockets.POLLIN, 0) & Sockets.POLLIN) != 0);
+            MemorySegment in = arena.allocate(64);
+            assertEquals(3, Sockets.recv(server, in.address(), 64, 0, "server"));
+            assertEquals("hi", in.getString(0));
+            Sockets.shutdown(client, Sockets.SHUT_WR);
+            assertEquals(0, Sockets.recv(server, in.address(), 64, 0, "server"), "end of stream");
+        } finally {
+            Libc.close(client);
+            if (server >= 0) {
+                Libc.close(server);
+            }
+            Libc.close(listener);
+            Libc.close(epoll);
+        }
+    }
+
+    @Test
+    void errorsNameTheCallAndTheAddress(@TempDir Path dir) {
+        UnixDomainSocketAddress nowhere = UnixDomainSocketAddress.of(dir.resolve("none.sock"));
+        int fd = Sockets.socket(Sockets.AF_UNIX, Sockets.SOCK_STREAM);
+        try {
+            ErrnoException e = assertThrows(ErrnoException.class, () -> Sockets.connect(fd, nowhere));
+            assertEquals("ENOENT (No such file or directory) from connect of " + nowhere.getPath(), e.getMessage());
+        } finally {
+            Libc.close(fd);
+        }
+    }
+}
