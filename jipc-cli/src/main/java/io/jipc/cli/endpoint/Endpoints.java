@@ -1,5 +1,7 @@
 package io.jipc.cli.endpoint;
 
+import io.jipc.net.SocketUri;
+
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -9,7 +11,11 @@ public final class Endpoints {
     static final List<EndpointKind> KINDS = List.of(
             new MailboxKind(),
             new MqKind(),
-            new FifoKind());
+            new FifoKind(),
+            new SocketKind(SocketUri.Kind.UNIX, "unix:/tmp/orders.sock"),
+            new SocketKind(SocketUri.Kind.TCP, "tcp:localhost:7070"),
+            new SocketKind(SocketUri.Kind.UNIXGRAM, "unixgram:/tmp/orders.dgram"),
+            new SocketKind(SocketUri.Kind.UDP, "udp:localhost:7070"));
 
     private Endpoints() {
     }

@@ -1,0 +1,153 @@
+package io.jipc.cli.endpoint;
+
+import io.jipc.net.Datagram;
+import io.jipc.net.DatagramEndpoint;
+import io.jipc.net.DatagramOptions;
+import io.jipc.net.SocketUri;
+import io.jipc.net.StreamConnection;
+import io.jipc.net.StreamServer;
+
+import java.net.SocketAddress;
+
+/**
+ * {@code unix:/path}, {@code tcp:host:port} (framed messages over a stream) and
+ * {@code unixgram:/path}, {@code udp:host:port} (one datagram per message) — see
+ * {@code docs/sockets.md} for the framing. The sending side is a client: {@code send} connects on its
+ * first message (a stream) and sends each message as one frame or datagram, so a plain
+ * {@code socat} server sees the frames. The receiving side is a server: {@code recv} binds the
+ * address, accepts senders one after another and prints their messages; a socket file it created is
+ * removed when it closes. Sockets have no priorities; nothing is created in advance, so
+ * {@code --no-create} changes nothing here.
+ */
+final class SocketKind implements EndpointKind {
+    private final SocketUri.Kind kind;
+    private final String example;
+
+    SocketKind(SocketUri.Kind kind, String example) {
+        this.kind = kind;
+        this.example = example;
+    }
+
+    @Override
+    public String example() {
+        return example;
+    }
+
+    @Override
+    public MessageEndpoint open(String address, boolean create) {
+        SocketUri uri = SocketUri.parse(kind.scheme() + ":" + address);
+        return kind.isStream() ? new StreamEndpoint(uri.address()) : new DatagramSocketEndpoint(uri.address());
+    }
+
+    private static void checkNoPriority(int priority) {
+        if (priority != 0) {
+            throw new IllegalArgumentException("socket messages have no priority (asked for " + priority + ")");
+        }
+    }
+
+    private static final class StreamEndpoint implements MessageEndpoint {
+        private final SocketAddress address;
+        private StreamConnection outgoing;
+        private StreamServer server;
+        private StreamConnection incoming;
+
+        StreamEndpoint(SocketAddress address) {
+            this.address = address;
+        }
+
+        @Override
+        public boolean send(byte[] payload, int priority, Wait wait) throws InterruptedException {
+            checkNoPriority(priority);
+            if (outgoing == null) {
+                outgoing = StreamConnection.connect(address);
+            }
+            if (wait.isForever()) {
+                outgoing.put(payload);
+                return true;
+            }
+            return wait.isNone() ? outgoing.offer(payload) : outgoing.offer(payload, wait.limit());
+        }
+
+        @Override
+        public Message receive(Wait wait) throws InterruptedException {
+            if (server == null) {
+                server = StreamServer.bind(address);
+            }
+            while (true) {
+                if (incoming == null) {
+                    incoming = wait.isForever() ? server.accept() : server.accept(wait.limit());
+                    if (incoming == null) {
+                        return null;
+                    }
+                }
+                byte[] payload = wait.isForever() ? incoming.take()
+                        : wait.isNone() ? incoming.poll() : incoming.poll(wait.limit());
+                if (payload != null) {
+                    return new Message(payload, 0);
+                }
+                if (!incoming.isEndOfStream()) {
+                    return null;
+                }
+                incoming.close(); // this sender is done; the next one may connect
+                incoming = null;
+            }
+        }
+
+        @Override
+        public void close() {
+            if (outgoing != null) {
+                outgoing.shutdownOutput();
+                outgoing.close();
+            }
+            if (incoming != null) {
+                incoming.close();
+            }
+            if (server != null) {
+                server.close();
+            }
+        }
+    }
+
+    private static final class DatagramSocketEndpoint implements MessageEndpoint {
+        private final SocketAddress address;
+        private DatagramEndpoint sender;
+        private DatagramEndpoint receiver;
+
+        DatagramSocketEndpoint(SocketAddress address) {
+            this.address = address;
+        }
+
+        @Override
+        public boolean send(byte[] payload, int priority, Wait wait) throws InterruptedException {
+            checkNoPriority(priority);
+            if (sender == null) {
+                sender = DatagramEndpoint.open(address, DatagramOptions.defaults());
+            }
+            if (wait.isForever()) {
+                sender.put(address, payload);
+                return true;
+            }
+            return wait.isNone() ? sender.offer(address, payload) : sender.offer(address, payload, wait.limit());
+        }
+
+        @Override
+        public Message receive(Wait wait) throws InterruptedException {
+            if (receiver == null) {
+                receiver = DatagramEndpoint.bind(address);
+            }
+            Datagram datagram = wait.isForever() ? receiver.take()
+                    : wait.isNone() ? receiver.poll() : receiver.poll(wait.limit());
+            return datagram == null ? null : new Message(datagram.payload(), 0);
+        }
+
+        @Override
+        public void close() {
+            if (sender != null) {
+                sender.close();
+            }
+            if (receiver != null) {
+                receiver.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.jipc.cli;
+
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code jipc recv} listening on a socket URI in one process and {@code jipc send} connecting from
+ * this one: messages keep their boundaries over a Unix stream, TCP loopback and Unix datagrams.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class SocketSendRecvTest {
+    @TempDir
+    Path dir;
+
+    private static int jipc(String... args) {
+        PrintStream err = System.err;
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            return Main.run(args);
+        } finally {
+            System.setErr(err);
+        }
+    }
+
+    /** Sends until the receiver is there (a connection refused before it listens is exit code 1). */
+    private static void sendWhenListening(String uri, String... messages) throws InterruptedException {
+        String[] args = new String[messages.length + 2];
+        args[0] = "send";
+        args[1] = uri;
+        System.arraycopy(messages, 0, args, 2, messages.length);
+        for (int attempt = 0; attempt < 600; attempt++) {
+            if (jipc(args) == 0) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("nobody listened on " + uri);
+    }
+
+    private static void awaitFile(Path path) throws InterruptedException {
+        for (int attempt = 0; attempt < 600 && !Files.exists(path); attempt++) {
+            Thread.sleep(100);
+        }
+    }
+
+    private static ChildJvm receiver(String uri, int count) {
+        return ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                .args("recv", uri, "--count", Integer.toString(count)).start();
+    }
+
+    @Test
+    void unixStreamMessagesKeepTheirBoundaries() throws Exception {
+        String uri = "unix:" + dir.resolve("s.sock");
+        try (ChildJvm recv = receiver(uri, 3)) {
+            sendWhenListening(uri, "one", "two words", "");
+            recv.assertSuccess(Duration.ofSeconds(90));
+            assertEquals("one\ntwo words\n\n", recv.output());
+        }
+        assertTrue(Files.notExists(dir.resolve("s.sock")), "the receiver removes its socket file");
+    }
+
+    @Test
+    void tcpLoopbackCarriesMessagesFromTwoSendersInTurn() throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        String uri = "tcp:127.0.0.1:" + port;
+        try (ChildJvm recv = receiver(uri, 3)) {
+            sendWhenListening(uri, "first", "second");
+            assertEquals(0, jipc("send", uri, "third"));
+            recv.assertSuccess(Duration.ofSeconds(90));
+            assertEquals("first\nsecond\nthird\n", recv.output());
+        }
+    }
+
+    @Test
+    void unixDatagramsArriveOnePerMessage() throws Exception {
+        Path socket = dir.resolve("d.sock");
+        try (ChildJvm recv = receiver("unixgram:" + socket, 2)) {
+            awaitFile(socket);
+            assertEquals(0, jipc("send", "unixgram:" + socket, "ping", "pong"));
+            recv.assertSuccess(Duration.ofSeconds(90));
+            assertEquals("ping\npong\n", recv.output());
+        }
+    }
+
+    @Test
+    void socketsHaveNoPriorities() {
+        assertEquals(2, jipc("send", "unix:" + dir.resolve("x"), "--priority", "1", "x"));
+    }
+}
