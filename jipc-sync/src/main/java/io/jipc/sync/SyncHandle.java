@@ -1,0 +1,76 @@
+package io.jipc.sync;
+
+import io.jipc.ClosedException;
+import io.jipc.WaitStrategy;
+import io.jipc.segment.SharedSegment;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+
+/**
+ * What every handle of this package has: the slot it works on, the file that holds the slot if the
+ * object is named, how its threads wait, and whether it is closed.
+ */
+abstract sealed class SyncHandle implements AutoCloseable
+        permits ProcessMutex, ProcessSemaphore, ProcessCondition, ProcessBarrier {
+    final MemorySegment slot;
+    /** The named object's file, or {@code null} for an object in a caller's slot. */
+    private final SharedSegment file;
+    private final String what;
+    private volatile WaitStrategy waitStrategy = WaitStrategy.SPIN_THEN_FUTEX;
+    private volatile boolean closed;
+
+    SyncHandle(MemorySegment slot, SharedSegment file, String what) {
+        this.slot = slot;
+        this.file = file;
+        this.what = what;
+    }
+
+    /**
+     * Sets how this handle's threads wait (default {@link WaitStrategy#SPIN_THEN_FUTEX}: about
+     * 20 µs of spinning, then a {@code futex} sleep). A per-handle choice: it is not stored in shared
+     * memory, and releasers check for sleepers whatever their waiters chose.
+     */
+    final void setWaitStrategy(WaitStrategy strategy) {
+        this.waitStrategy = Objects.requireNonNull(strategy, "strategy");
+    }
+
+    final WaitStrategy waitStrategy() {
+        return waitStrategy;
+    }
+
+    final void ensureOpen() {
+        if (closed) {
+            throw new ClosedException(what + " handle is closed");
+        }
+    }
+
+    final boolean isClosed() {
+        return closed;
+    }
+
+    /** Whether this handle maps a named object's file (rather than working on a caller's slot). */
+    final boolean isNamed() {
+        return file != null;
+    }
+
+    /**
+     * Closes the handle: later calls throw {@link ClosedException}; a named object's file is
+     * unmapped (the object itself stays until {@code destroy}). Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        beforeClose();
+        closed = true;
+        if (file != null) {
+            file.close();
+        }
+    }
+
+    /** What a subclass does before the handle closes (e.g. give up what it holds). */
+    void beforeClose() {
+    }
+}
