@@ -64,12 +64,10 @@ public final class ProcessBarrier extends SyncHandle {
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
     private final int parties;
-    private final WaitWord word;
 
     private ProcessBarrier(MemorySegment slot, SharedSegment file, int parties) {
-        super(slot, file, "barrier");
+        super(slot, file, "barrier", WAITERS_OFFSET, SEQUENCE_OFFSET);
         this.parties = parties;
-        this.word = new WaitWord(slot, WAITERS_OFFSET, SEQUENCE_OFFSET);
     }
 
     /** Formats a barrier for {@code parties} parties in {@code slot} ({@link #SLOT_LENGTH} bytes). Call once. */
@@ -198,8 +196,10 @@ public final class ProcessBarrier extends SyncHandle {
             throws InterruptedException, TimeoutException {
         Integer done;
         try {
-            done = Blocking.await(check -> generation(state()) != generation ? index : null, word, waitStrategy(),
-                    deadlineNanos, false);
+            done = await(check -> {
+                ensureOpen();
+                return generation(state()) != generation ? index : null;
+            }, deadlineNanos, false);
         } catch (InterruptedException e) {
             if (withdraw(generation)) {
                 throw e;

@@ -67,11 +67,9 @@ public final class ProcessCondition extends SyncHandle {
     /** Bytes a condition needs. */
     public static final int SLOT_LENGTH = 64;
 
-    private final WaitWord word;
 
     private ProcessCondition(MemorySegment slot, SharedSegment file) {
-        super(slot, file, "condition");
-        this.word = new WaitWord(slot, WAITERS_OFFSET, SEQUENCE_OFFSET);
+        super(slot, file, "condition", WAITERS_OFFSET, SEQUENCE_OFFSET);
     }
 
     /** Formats a condition in {@code slot} ({@link #SLOT_LENGTH} bytes, 8-byte aligned). Call once. */
@@ -159,10 +157,13 @@ public final class ProcessCondition extends SyncHandle {
             try {
                 while (word.sequence() == sequence
                         && (deadlineNanos == Blocking.FOREVER || System.nanoTime() - deadlineNanos < 0)) {
+                    ensureOpen();
                     word.sleep(sequence, deadlineNanos);
                 }
             } catch (InterruptedException e) {
                 interrupted = e;
+            } catch (IllegalStateException unmapped) {
+                throw closedDuring(unmapped);
             }
         } finally {
             word.deregister();

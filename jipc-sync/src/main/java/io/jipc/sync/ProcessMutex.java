@@ -88,13 +88,11 @@ public final class ProcessMutex extends SyncHandle {
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
     private final long self = ProcessIdentity.current().token();
-    private final WaitWord word;
     /** The thread that holds the lock through this handle, or {@code null}. */
     private volatile Thread holder;
 
     private ProcessMutex(MemorySegment slot, SharedSegment file) {
-        super(slot, file, "mutex");
-        this.word = new WaitWord(slot, WAITERS_OFFSET, SEQUENCE_OFFSET);
+        super(slot, file, "mutex", WAITERS_OFFSET, SEQUENCE_OFFSET);
     }
 
     // =================================================================== placement
@@ -181,7 +179,7 @@ public final class ProcessMutex extends SyncHandle {
      * @throws IllegalMonitorStateException if this thread already holds it through this handle
      */
     public Acquisition lock() throws InterruptedException {
-        return Blocking.await(this::attempt, word, waitStrategy(), Blocking.FOREVER, true);
+        return await(this::attempt, Blocking.FOREVER, true);
     }
 
     /**
@@ -201,7 +199,7 @@ public final class ProcessMutex extends SyncHandle {
      * @throws InterruptedException if interrupted while waiting (the lock is not held)
      */
     public Acquisition tryLock(Duration timeout) throws InterruptedException {
-        Acquisition result = Blocking.await(this::attempt, word, waitStrategy(), Blocking.deadline(timeout), true);
+        Acquisition result = await(this::attempt, Blocking.deadline(timeout), true);
         return result == null ? Acquisition.NOT_ACQUIRED : result;
     }
 

@@ -131,16 +131,14 @@ public final class ProcessSemaphore extends SyncHandle {
 
     private final long self = ProcessIdentity.current().token();
     private final int holderEntries;
-    private final WaitWord word;
     /** Serializes this handle's tracked changes (they all go through its one entry). */
     private final ReentrantLock entryLock = new ReentrantLock();
     /** This handle's holder entry, or -1 until its first acquisition. Guarded by entryLock. */
     private int entry = -1;
 
     private ProcessSemaphore(MemorySegment slot, SharedSegment file, int holderEntries) {
-        super(slot, file, "semaphore");
+        super(slot, file, "semaphore", WAITERS_OFFSET, SEQUENCE_OFFSET);
         this.holderEntries = holderEntries;
-        this.word = new WaitWord(slot, WAITERS_OFFSET, SEQUENCE_OFFSET);
     }
 
     /** Bytes a semaphore with {@code holderEntries} entries needs. */
@@ -254,7 +252,7 @@ public final class ProcessSemaphore extends SyncHandle {
      * @throws HolderTableFullException  if tracked and no holder entry is free for this handle
      */
     public Acquisition acquire() throws InterruptedException {
-        return Blocking.await(this::attempt, word, waitStrategy(), Blocking.FOREVER, tracked());
+        return await(this::attempt, Blocking.FOREVER, tracked());
     }
 
     /**
@@ -274,7 +272,7 @@ public final class ProcessSemaphore extends SyncHandle {
      * @throws InterruptedException if interrupted while waiting (nothing was taken)
      */
     public Acquisition tryAcquire(Duration timeout) throws InterruptedException {
-        Acquisition result = Blocking.await(this::attempt, word, waitStrategy(), Blocking.deadline(timeout),
+        Acquisition result = await(this::attempt, Blocking.deadline(timeout),
                 tracked());
         return result == null ? Acquisition.NOT_ACQUIRED : result;
     }

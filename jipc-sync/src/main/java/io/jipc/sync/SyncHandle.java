@@ -14,14 +14,17 @@ import java.util.Objects;
 abstract sealed class SyncHandle implements AutoCloseable
         permits ProcessMutex, ProcessSemaphore, ProcessCondition, ProcessBarrier {
     final MemorySegment slot;
+    /** The sleepers' words of the object. */
+    final WaitWord word;
     /** The named object's file, or {@code null} for an object in a caller's slot. */
     private final SharedSegment file;
     private final String what;
     private volatile WaitStrategy waitStrategy = WaitStrategy.SPIN_THEN_FUTEX;
     private volatile boolean closed;
 
-    SyncHandle(MemorySegment slot, SharedSegment file, String what) {
+    SyncHandle(MemorySegment slot, SharedSegment file, String what, long waitersOffset, long sequenceOffset) {
         this.slot = slot;
+        this.word = new WaitWord(slot, waitersOffset, sequenceOffset);
         this.file = file;
         this.what = what;
     }
@@ -35,18 +38,33 @@ abstract sealed class SyncHandle implements AutoCloseable
         this.waitStrategy = Objects.requireNonNull(strategy, "strategy");
     }
 
-    final WaitStrategy waitStrategy() {
-        return waitStrategy;
-    }
-
     final void ensureOpen() {
         if (closed) {
             throw new ClosedException(what + " handle is closed");
         }
     }
 
-    final boolean isClosed() {
-        return closed;
+    /**
+     * Waits as {@link Blocking#await} does with this handle's wait strategy; a wait ended by
+     * {@link #close()} from another thread throws {@link ClosedException}.
+     */
+    final <T> T await(Blocking.Attempt<T> attempt, long deadlineNanos, boolean checksHolders)
+            throws InterruptedException {
+        try {
+            return Blocking.await(attempt, word, waitStrategy, deadlineNanos, checksHolders);
+        } catch (IllegalStateException unmapped) {
+            throw closedDuring(unmapped);
+        }
+    }
+
+    /** The exception for a wait that touched the memory after another thread closed the handle. */
+    final RuntimeException closedDuring(IllegalStateException unmapped) {
+        if (closed) {
+            ClosedException e = new ClosedException(what + " handle was closed while waiting");
+            e.initCause(unmapped);
+            return e;
+        }
+        return unmapped;
     }
 
     /** Whether this handle maps a named object's file (rather than working on a caller's slot). */
@@ -55,8 +73,10 @@ abstract sealed class SyncHandle implements AutoCloseable
     }
 
     /**
-     * Closes the handle: later calls throw {@link ClosedException}; a named object's file is
-     * unmapped (the object itself stays until {@code destroy}). Idempotent.
+     * Closes the handle: later calls throw {@link ClosedException}, and so do waits of other
+     * threads of this handle (their sleepers are woken; sleepers of other handles and processes
+     * wake spuriously and sleep again). A named object's file is unmapped (the object itself stays
+     * until {@code destroy}). Idempotent.
      */
     @Override
     public void close() {
@@ -65,6 +85,7 @@ abstract sealed class SyncHandle implements AutoCloseable
         }
         beforeClose();
         closed = true;
+        word.wakeIfWaiting(Integer.MAX_VALUE);
         if (file != null) {
             file.close();
         }

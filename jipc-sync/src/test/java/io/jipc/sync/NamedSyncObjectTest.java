@@ -1,15 +1,19 @@
 package io.jipc.sync;
 
+import io.jipc.ClosedException;
 import io.jipc.CorruptSegmentException;
 import io.jipc.InsecureFileException;
 import io.jipc.segment.SegmentHeaderDescriptor;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.lang.foreign.MemoryLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Named objects: files under the jipc root, kinds, permissions, lifetime, and the file layout. */
 @ExtendWith(JipcTestExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class NamedSyncObjectTest {
 
     @Test
@@ -70,6 +75,46 @@ class NamedSyncObjectTest {
         assertTrue(ProcessMutex.destroy("shared"));
         assertThrows(IllegalArgumentException.class, () -> ProcessMutex.create("../escape"));
         assertThrows(IllegalArgumentException.class, () -> ProcessMutex.create(""));
+    }
+
+    @Test
+    void closeEndsTheWaitsOfOtherThreads() throws Exception {
+        try (ProcessMutex holder = ProcessMutex.create("held")) {
+            holder.lock();
+            ProcessMutex waiting = ProcessMutex.open("held");
+            ProcessBarrier barrier = ProcessBarrier.create("barrier", 2);
+            AtomicReference<Throwable> mutexWaiter = new AtomicReference<>();
+            AtomicReference<Throwable> barrierWaiter = new AtomicReference<>();
+            Thread first = Thread.ofPlatform().start(() -> mutexWaiter.set(failureOf(waiting::lock)));
+            Thread second = Thread.ofPlatform().start(() -> barrierWaiter.set(failureOf(barrier::await)));
+            while (barrier.arrived() == 0) {
+                Thread.sleep(5);
+            }
+            Thread.sleep(200); // both are asleep by now, most likely; if not, they find the handle closed
+            waiting.close();
+            barrier.close();
+            first.join(TimeUnit.SECONDS.toMillis(30));
+            second.join(TimeUnit.SECONDS.toMillis(30));
+            assertTrue(mutexWaiter.get() instanceof ClosedException, String.valueOf(mutexWaiter.get()));
+            assertTrue(barrierWaiter.get() instanceof ClosedException, String.valueOf(barrierWaiter.get()));
+            holder.unlock();
+        } finally {
+            ProcessMutex.destroy("held");
+            ProcessBarrier.destroy("barrier");
+        }
+    }
+
+    private interface Call {
+        Object call() throws Exception;
+    }
+
+    private static Throwable failureOf(Call call) {
+        try {
+            call.call();
+            return null;
+        } catch (Throwable t) {
+            return t;
+        }
     }
 
     @Test
