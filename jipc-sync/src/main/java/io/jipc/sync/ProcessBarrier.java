@@ -65,8 +65,14 @@ public final class ProcessBarrier extends SyncHandle {
 
     private final int parties;
 
-    private ProcessBarrier(MemorySegment slot, SharedSegment file, int parties) {
-        super(slot, file, "barrier", WAITERS_OFFSET, SEQUENCE_OFFSET);
+    /** Attaches to a formatted slot (checked); {@code file} is the named object's file or {@code null}. */
+    private ProcessBarrier(MemorySegment slot, SharedSegment file) {
+        MemorySegment checked = Slots.attach(slot, SLOT_LENGTH, TAG, "barrier");
+        int parties = checked.get(ValueLayout.JAVA_INT, PARTIES_OFFSET);
+        if (parties < 1) {
+            throw new CorruptSegmentException("barrier slot says it has " + parties + " parties");
+        }
+        super(checked, file, "barrier", WAITERS_OFFSET, SEQUENCE_OFFSET);
         this.parties = parties;
     }
 
@@ -87,13 +93,7 @@ public final class ProcessBarrier extends SyncHandle {
      * @throws CorruptSegmentException if the slot holds no valid barrier
      */
     public static ProcessBarrier in(MemorySegment slot) {
-        Slots.checkPlacement(slot, SLOT_LENGTH, "barrier");
-        Slots.requireTag(slot, TAG, "barrier");
-        int parties = slot.get(ValueLayout.JAVA_INT, PARTIES_OFFSET);
-        if (parties < 1) {
-            throw new CorruptSegmentException("barrier slot says it has " + parties + " parties");
-        }
-        return new ProcessBarrier(slot.asSlice(0, SLOT_LENGTH), null, parties);
+        return new ProcessBarrier(slot, null);
     }
 
     /** Creates a named barrier for {@code parties} parties, permissions 0600. */
@@ -106,8 +106,8 @@ public final class ProcessBarrier extends SyncHandle {
         if (parties < 1) {
             throw new IllegalArgumentException("parties " + parties + " < 1");
         }
-        SharedSegment file = SyncFile.create(name, TAG, SLOT_LENGTH, permissions, slot -> format(slot, parties));
-        return new ProcessBarrier(SyncFile.slot(file), file, parties);
+        return SyncFile.create(name, TAG, SLOT_LENGTH, permissions, slot -> format(slot, parties),
+                ProcessBarrier::new);
     }
 
     /** Opens a named barrier created with permissions 0600. */
@@ -117,14 +117,7 @@ public final class ProcessBarrier extends SyncHandle {
 
     /** Opens a named barrier created with {@code permissions}. */
     public static ProcessBarrier open(String name, int permissions) {
-        SharedSegment file = SyncFile.open(name, TAG, permissions);
-        try {
-            ProcessBarrier attached = in(SyncFile.slot(file));
-            return new ProcessBarrier(attached.slot, file, attached.parties);
-        } catch (RuntimeException e) {
-            file.close();
-            throw e;
-        }
+        return SyncFile.open(name, TAG, permissions, ProcessBarrier::new);
     }
 
     /** Removes a named barrier's name; open handles keep working. Returns false if there was none. */

@@ -68,8 +68,9 @@ public final class ProcessCondition extends SyncHandle {
     public static final int SLOT_LENGTH = 64;
 
 
+    /** Attaches to a formatted slot (checked); {@code file} is the named object's file or {@code null}. */
     private ProcessCondition(MemorySegment slot, SharedSegment file) {
-        super(slot, file, "condition", WAITERS_OFFSET, SEQUENCE_OFFSET);
+        super(Slots.attach(slot, SLOT_LENGTH, TAG, "condition"), file, "condition", WAITERS_OFFSET, SEQUENCE_OFFSET);
     }
 
     /** Formats a condition in {@code slot} ({@link #SLOT_LENGTH} bytes, 8-byte aligned). Call once. */
@@ -85,9 +86,7 @@ public final class ProcessCondition extends SyncHandle {
      * @throws CorruptSegmentException if the slot holds no formatted condition
      */
     public static ProcessCondition in(MemorySegment slot) {
-        Slots.checkPlacement(slot, SLOT_LENGTH, "condition");
-        Slots.requireTag(slot, TAG, "condition");
-        return new ProcessCondition(slot.asSlice(0, SLOT_LENGTH), null);
+        return new ProcessCondition(slot, null);
     }
 
     /** Creates a named condition with permissions 0600; see {@link ProcessMutex#create(String, int)}. */
@@ -97,8 +96,7 @@ public final class ProcessCondition extends SyncHandle {
 
     /** Creates a named condition whose file has the permission bits {@code permissions}. */
     public static ProcessCondition create(String name, int permissions) {
-        SharedSegment file = SyncFile.create(name, TAG, SLOT_LENGTH, permissions, ProcessCondition::format);
-        return new ProcessCondition(SyncFile.slot(file), file);
+        return SyncFile.create(name, TAG, SLOT_LENGTH, permissions, ProcessCondition::format, ProcessCondition::new);
     }
 
     /** Opens a named condition created with permissions 0600. */
@@ -108,15 +106,7 @@ public final class ProcessCondition extends SyncHandle {
 
     /** Opens a named condition created with {@code permissions}. */
     public static ProcessCondition open(String name, int permissions) {
-        SharedSegment file = SyncFile.open(name, TAG, permissions);
-        try {
-            MemorySegment slot = SyncFile.slot(file);
-            in(slot);
-            return new ProcessCondition(slot, file);
-        } catch (RuntimeException e) {
-            file.close();
-            throw e;
-        }
+        return SyncFile.open(name, TAG, permissions, ProcessCondition::new);
     }
 
     /** Removes a named condition's name; open handles keep working. Returns false if there was none. */

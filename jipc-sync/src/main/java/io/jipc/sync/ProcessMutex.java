@@ -91,8 +91,9 @@ public final class ProcessMutex extends SyncHandle {
     /** The thread that holds the lock through this handle, or {@code null}. */
     private volatile Thread holder;
 
+    /** Attaches to a formatted slot (checked); {@code file} is the named object's file or {@code null}. */
     private ProcessMutex(MemorySegment slot, SharedSegment file) {
-        super(slot, file, "mutex", WAITERS_OFFSET, SEQUENCE_OFFSET);
+        super(Slots.attach(slot, SLOT_LENGTH, TAG, "mutex"), file, "mutex", WAITERS_OFFSET, SEQUENCE_OFFSET);
     }
 
     // =================================================================== placement
@@ -114,9 +115,7 @@ public final class ProcessMutex extends SyncHandle {
      * @throws CorruptSegmentException if the slot holds no formatted mutex
      */
     public static ProcessMutex in(MemorySegment slot) {
-        Slots.checkPlacement(slot, SLOT_LENGTH, "mutex");
-        Slots.requireTag(slot, TAG, "mutex");
-        return new ProcessMutex(slot.asSlice(0, SLOT_LENGTH), null);
+        return new ProcessMutex(slot, null);
     }
 
     /**
@@ -130,8 +129,7 @@ public final class ProcessMutex extends SyncHandle {
 
     /** Creates a named mutex whose file has the permission bits {@code permissions} (e.g. {@code 0660}). */
     public static ProcessMutex create(String name, int permissions) {
-        SharedSegment file = SyncFile.create(name, TAG, SLOT_LENGTH, permissions, ProcessMutex::format);
-        return new ProcessMutex(SyncFile.slot(file), file);
+        return SyncFile.create(name, TAG, SLOT_LENGTH, permissions, ProcessMutex::format, ProcessMutex::new);
     }
 
     /**
@@ -146,15 +144,7 @@ public final class ProcessMutex extends SyncHandle {
 
     /** Opens a named mutex created with {@code permissions}. */
     public static ProcessMutex open(String name, int permissions) {
-        SharedSegment file = SyncFile.open(name, TAG, permissions);
-        try {
-            MemorySegment slot = SyncFile.slot(file);
-            in(slot);
-            return new ProcessMutex(slot, file);
-        } catch (RuntimeException e) {
-            file.close();
-            throw e;
-        }
+        return SyncFile.open(name, TAG, permissions, ProcessMutex::new);
     }
 
     /** Removes a named mutex's name; open handles keep working. Returns false if there was none. */

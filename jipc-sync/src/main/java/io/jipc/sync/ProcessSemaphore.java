@@ -136,9 +136,25 @@ public final class ProcessSemaphore extends SyncHandle {
     /** This handle's holder entry, or -1 until its first acquisition. Guarded by entryLock. */
     private int entry = -1;
 
-    private ProcessSemaphore(MemorySegment slot, SharedSegment file, int holderEntries) {
-        super(slot, file, "semaphore", WAITERS_OFFSET, SEQUENCE_OFFSET);
+    /** Attaches to a formatted slot (checked); {@code file} is the named object's file or {@code null}. */
+    private ProcessSemaphore(MemorySegment slot, SharedSegment file) {
+        Slots.attach(slot, ENTRIES_OFFSET, TAG, "semaphore");
+        int holderEntries = holderEntries(slot);
+        super(slot.asSlice(0, slotLength(holderEntries)), file, "semaphore", WAITERS_OFFSET, SEQUENCE_OFFSET);
         this.holderEntries = holderEntries;
+    }
+
+    /** The holder entries a formatted slot says it has, checked against the table's bound and the slot. */
+    private static int holderEntries(MemorySegment slot) {
+        int holderEntries = slot.get(ValueLayout.JAVA_INT, HOLDER_ENTRIES_OFFSET);
+        if (holderEntries < 0 || holderEntries > MAX_HOLDER_ENTRIES) {
+            throw new CorruptSegmentException("semaphore slot says it has " + holderEntries + " holder entries");
+        }
+        if (slot.byteSize() < slotLength(holderEntries)) {
+            throw new CorruptSegmentException("semaphore slot of " + slot.byteSize() + " bytes cannot hold "
+                    + holderEntries + " holder entries");
+        }
+        return holderEntries;
     }
 
     /** Bytes a semaphore with {@code holderEntries} entries needs. */
@@ -176,18 +192,7 @@ public final class ProcessSemaphore extends SyncHandle {
      * @throws CorruptSegmentException if the slot holds no valid semaphore
      */
     public static ProcessSemaphore in(MemorySegment slot) {
-        Slots.checkPlacement(slot, ENTRIES_OFFSET, "semaphore");
-        Slots.requireTag(slot, TAG, "semaphore");
-        int holderEntries = slot.get(ValueLayout.JAVA_INT, HOLDER_ENTRIES_OFFSET);
-        if (holderEntries < 0 || holderEntries > MAX_HOLDER_ENTRIES) {
-            throw new CorruptSegmentException("semaphore slot says it has " + holderEntries + " holder entries");
-        }
-        long length = slotLength(holderEntries);
-        if (slot.byteSize() < length) {
-            throw new CorruptSegmentException("semaphore slot of " + slot.byteSize() + " bytes cannot hold "
-                    + holderEntries + " holder entries");
-        }
-        return new ProcessSemaphore(slot.asSlice(0, length), null, holderEntries);
+        return new ProcessSemaphore(slot, null);
     }
 
     /** Creates a named, tracked semaphore with {@link #DEFAULT_HOLDER_ENTRIES} entries and permissions 0600. */
@@ -202,10 +207,8 @@ public final class ProcessSemaphore extends SyncHandle {
      * @throws SyncObjectExistsException if the name is taken
      */
     public static ProcessSemaphore create(String name, int permits, int holderEntries, int permissions) {
-        long length = slotLength(holderEntries);
-        SharedSegment file = SyncFile.create(name, TAG, length, permissions,
-                slot -> format(slot, permits, holderEntries));
-        return new ProcessSemaphore(SyncFile.slot(file), file, holderEntries);
+        return SyncFile.create(name, TAG, slotLength(holderEntries), permissions,
+                slot -> format(slot, permits, holderEntries), ProcessSemaphore::new);
     }
 
     /** Opens a named semaphore created with permissions 0600. */
@@ -220,14 +223,7 @@ public final class ProcessSemaphore extends SyncHandle {
      * @throws CorruptSegmentException     if the file is damaged or is another kind of object
      */
     public static ProcessSemaphore open(String name, int permissions) {
-        SharedSegment file = SyncFile.open(name, TAG, permissions);
-        try {
-            ProcessSemaphore attached = in(SyncFile.slot(file));
-            return new ProcessSemaphore(attached.slot, file, attached.holderEntries);
-        } catch (RuntimeException e) {
-            file.close();
-            throw e;
-        }
+        return SyncFile.open(name, TAG, permissions, ProcessSemaphore::new);
     }
 
     /** Removes a named semaphore's name; open handles keep working. Returns false if there was none. */

@@ -62,6 +62,17 @@ final class Slots {
         INT.setRelease(slot, TAG_OFFSET, tag);
     }
 
+    /**
+     * The first {@code length} bytes of {@code slot}, after checking its placement and its tag.
+     *
+     * @throws CorruptSegmentException if the slot does not hold a formatted {@code what}
+     */
+    static MemorySegment attach(MemorySegment slot, long length, int tag, String what) {
+        checkPlacement(slot, length, what);
+        requireTag(slot, tag, what);
+        return slot.asSlice(0, length);
+    }
+
     /** Checks the slot's tag with an acquire load. */
     static void requireTag(MemorySegment slot, int tag, String what) {
         int found = (int) INT.getAcquire(slot, TAG_OFFSET);

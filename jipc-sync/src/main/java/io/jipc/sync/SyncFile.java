@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -35,12 +36,13 @@ final class SyncFile {
     }
 
     /**
-     * Creates the file, lets {@code format} format the slot, then publishes the file.
+     * Creates the file, lets {@code format} format the slot, publishes the file, and attaches a
+     * handle to the slot with {@code attach}; the file is removed if any of it fails.
      *
      * @throws SyncObjectExistsException if the name is taken (by an object of any kind)
      */
-    static SharedSegment create(String name, int kind, long slotLength, int permissions,
-                                Consumer<MemorySegment> format) {
+    static <H> H create(String name, int kind, long slotLength, int permissions, Consumer<MemorySegment> format,
+                        BiFunction<MemorySegment, SharedSegment, H> attach) {
         Path path = JipcRoot.directory(SyncFileDescriptor.DIRECTORY).resolve(checkName(name));
         SharedSegment segment;
         try {
@@ -60,7 +62,7 @@ final class SyncFile {
             memory.set(ValueLayout.JAVA_INT, SyncFileDescriptor.PERMISSIONS_OFFSET, permissions);
             format.accept(memory.asSlice(SyncFileDescriptor.SLOT_OFFSET, slotLength));
             segment.publish(SyncFileDescriptor.MAJOR_VERSION, SyncFileDescriptor.MINOR_VERSION);
-            return segment;
+            return attach.apply(slot(segment), segment);
         } catch (RuntimeException e) {
             segment.close();
             SharedSegment.unlink(path);
@@ -69,13 +71,14 @@ final class SyncFile {
     }
 
     /**
-     * Opens the file of {@code name} and checks that it holds an object of {@code kind}.
+     * Opens the file of {@code name}, checks that it holds an object of {@code kind}, and attaches
+     * a handle to its slot with {@code attach}; the file is closed if that fails.
      *
      * @throws SyncObjectNotFoundException     if there is no such object
      * @throws CorruptSegmentException         if the file is damaged or holds another kind of object
      * @throws io.jipc.InsecureFileException   if the file is a link, foreign, or has other permissions
      */
-    static SharedSegment open(String name, int kind, int permissions) {
+    static <H> H open(String name, int kind, int permissions, BiFunction<MemorySegment, SharedSegment, H> attach) {
         Path path = path(name);
         SharedSegment segment;
         try {
@@ -101,15 +104,15 @@ final class SyncFile {
                 throw new CorruptSegmentException(path + ": slot of " + slotLength + " bytes at " + slotOffset
                         + " does not fit the " + memory.byteSize() + "-byte file");
             }
-            return segment;
+            return attach.apply(slot(segment), segment);
         } catch (RuntimeException e) {
             segment.close();
             throw e;
         }
     }
 
-    /** The slot of a file returned by {@link #create} or {@link #open}. */
-    static MemorySegment slot(SharedSegment segment) {
+    /** The slot of a file made by {@link #create} or checked by {@link #open}. */
+    private static MemorySegment slot(SharedSegment segment) {
         MemorySegment memory = segment.memory();
         long slotLength = Integer.toUnsignedLong(memory.get(ValueLayout.JAVA_INT, SyncFileDescriptor.SLOT_LENGTH_OFFSET));
         return memory.asSlice(SyncFileDescriptor.SLOT_OFFSET, slotLength);

@@ -15,7 +15,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +---------------------------------------------------------------+
- *  |   common header ({@link SegmentHeaderDescriptor}), 128 bytes,       |  0
+ *  |   common header (SegmentHeaderDescriptor), 128 bytes,         |  0
  *  |   magic "JIPC-SYN", creator pid + start time, version last    |
  *  +---------------------------------------------------------------+
  *  |   Kind: the slot's tag ("MUTX", "SEMA", "COND", "BARR")       |  128
@@ -29,12 +29,14 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *  +---------------------------------------------------------------+
  *  |                      Reserved (zero) ...                      |  148..255
  *  +---------------------------------------------------------------+
- *  |   the object's slot: {@link ProcessMutex}, {@link ProcessSemaphore},       |  256
- *  |   {@link ProcessCondition} or {@link ProcessBarrier} layout                |
+ *  |   the object's slot: the layout of ProcessMutex,              |  256
+ *  |   ProcessSemaphore, ProcessCondition or ProcessBarrier        |
  *  +---------------------------------------------------------------+
  * </pre>
  *
- * <p>Version 1.0. The slot is formatted before the version is published, so an opener that accepts
+ * <p>The slot layouts are drawn in {@link ProcessMutex}, {@link ProcessSemaphore},
+ * {@link ProcessCondition} and {@link ProcessBarrier}; the header in {@link SegmentHeaderDescriptor}.
+ * Version 1.0. The slot is formatted before the version is published, so an opener that accepts
  * the file finds a formatted slot. An opener checks that the kind is the one it asks for, that the
  * slot offset is {@link #SLOT_OFFSET} and that the slot fits in the file.
  */

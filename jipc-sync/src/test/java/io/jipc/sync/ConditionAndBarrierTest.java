@@ -28,12 +28,16 @@ class ConditionAndBarrierTest {
         arena.close();
     }
 
-    @Test
-    void conditionHandsOverAQueueOfValues() throws Exception {
-        MemorySegment mutexSlot = arena.allocate(64, 64);
-        MemorySegment conditionSlot = arena.allocate(64, 64);
+    private final MemorySegment mutexSlot = arena.allocate(ProcessMutex.SLOT_LENGTH, 64);
+    private final MemorySegment conditionSlot = arena.allocate(ProcessCondition.SLOT_LENGTH, 64);
+
+    ConditionAndBarrierTest() {
         ProcessMutex.format(mutexSlot);
         ProcessCondition.format(conditionSlot);
+    }
+
+    @Test
+    void conditionHandsOverAQueueOfValues() throws Exception {
         long[] box = {0, 0}; // {value, full}
         int rounds = 2_000;
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -75,10 +79,6 @@ class ConditionAndBarrierTest {
 
     @Test
     void awaitNeedsTheMutexAndTimesOut() throws InterruptedException {
-        MemorySegment mutexSlot = arena.allocate(64, 64);
-        MemorySegment conditionSlot = arena.allocate(64, 64);
-        ProcessMutex.format(mutexSlot);
-        ProcessCondition.format(conditionSlot);
         ProcessMutex mutex = ProcessMutex.in(mutexSlot);
         ProcessCondition condition = ProcessCondition.in(conditionSlot);
         assertThrows(IllegalMonitorStateException.class, () -> condition.await(mutex));
