@@ -2,6 +2,7 @@
 module io.jipc.cli {
     requires io.jipc.core;
     requires io.jipc.segment;
+    requires io.jipc.sync;
     requires info.picocli;
     requires HdrHistogram;
 

@@ -209,6 +209,12 @@ public final class ProcessBarrier extends SyncHandle {
         return index;
     }
 
+    @Override
+    String describeState() {
+        long s = state();
+        return parties + " parties, " + arrived(s) + " arrived, generation " + Integer.toUnsignedString(generation(s));
+    }
+
     /** Takes back an arrival of {@code generation}; false if that generation has completed meanwhile. */
     private boolean withdraw(int generation) {
         while (true) {

@@ -183,6 +183,11 @@ public final class ProcessCondition extends SyncHandle {
         }
     }
 
+    @Override
+    String describeState() {
+        return "sequence " + word.sequence();
+    }
+
     /** Wakes at least one thread waiting on this condition, if any. */
     public void signal() {
         ensureOpen();

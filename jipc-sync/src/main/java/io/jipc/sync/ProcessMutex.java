@@ -270,6 +270,13 @@ public final class ProcessMutex extends SyncHandle {
         return owner == 0 ? OptionalLong.empty() : OptionalLong.of(ProcessIdentity.pidOf(owner));
     }
 
+    @Override
+    String describeState() {
+        long owner = (long) LONG.getVolatile(slot, (long) OWNER_OFFSET);
+        return (owner == 0 ? "free" : "held by " + ProcessIdentity.describe(owner))
+                + (isConsistent() ? ", consistent" : ", inconsistent (an owner died)");
+    }
+
     private void requireHeld(String verb) {
         if (holder != Thread.currentThread()) {
             throw new IllegalMonitorStateException("cannot " + verb + ": the current thread does not hold the mutex"

@@ -10,6 +10,8 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -339,6 +341,7 @@ public final class ProcessSemaphore extends SyncHandle {
 
     /** The permits this handle holds (always 0 when untracked). */
     public int heldPermits() {
+        ensureOpen();
         entryLock.lock();
         try {
             return entry < 0 ? 0 : held(record(entry));
@@ -355,6 +358,31 @@ public final class ProcessSemaphore extends SyncHandle {
     /** The size of the holder table (0 when untracked). */
     public int holderEntries() {
         return holderEntries;
+    }
+
+    /**
+     * The holder table as it is now (a snapshot, for tools): one line per entry in use, e.g.
+     * {@code "pid 1234 (alive) holds 2"}; empty when untracked.
+     */
+    public List<String> holders() {
+        ensureOpen();
+        List<String> holders = new ArrayList<>();
+        for (int i = 0; i < holderEntries; i++) {
+            long token = (long) LONG.getVolatile(slot, entryOffset(i) + ENTRY_TOKEN_OFFSET);
+            if (token != 0) {
+                holders.add(ProcessIdentity.describe(token) + " holds " + held(record(i)));
+            }
+        }
+        return holders;
+    }
+
+    @Override
+    String describeState() {
+        String state = availablePermits() + " available, " + (tracked()
+                ? "tracked (" + holderEntries + " entries): " + (holders().isEmpty() ? "no holders" : String.join(", ",
+                holders()))
+                : "untracked");
+        return state + (isConsistent() ? ", consistent" : ", inconsistent (a holder died)");
     }
 
     // =================================================================== acquisition

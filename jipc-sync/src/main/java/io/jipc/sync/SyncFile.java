@@ -79,34 +79,44 @@ final class SyncFile {
      * @throws io.jipc.InsecureFileException   if the file is a link, foreign, or has other permissions
      */
     static <H> H open(String name, int kind, int permissions, BiFunction<MemorySegment, SharedSegment, H> attach) {
-        Path path = path(name);
-        SharedSegment segment;
-        try {
-            segment = SharedSegment.open(path, SyncFileDescriptor.MAGIC, SyncFileDescriptor.MAJOR_VERSION, permissions,
-                    READY_TIMEOUT);
-        } catch (ErrnoException e) {
-            if (e.errno() == Errno.ENOENT) {
-                throw new SyncObjectNotFoundException("no synchronization object '" + name + "' (" + path + ")", e);
-            }
-            throw e;
-        }
+        SharedSegment segment = openFile(name, permissions);
         try {
             MemorySegment memory = segment.memory();
             int found = memory.get(ValueLayout.JAVA_INT, SyncFileDescriptor.KIND_OFFSET);
             if (found != kind) {
                 throw new CorruptSegmentException("'" + name + "' is a " + Slots.text(found) + " object, not a "
-                        + Slots.text(kind) + " (" + path + ")");
+                        + Slots.text(kind) + " (" + segment.path() + ")");
             }
             long slotOffset = memory.get(ValueLayout.JAVA_LONG, SyncFileDescriptor.SLOT_OFFSET_OFFSET);
             long slotLength = Integer.toUnsignedLong(memory.get(ValueLayout.JAVA_INT,
                     SyncFileDescriptor.SLOT_LENGTH_OFFSET));
             if (slotOffset != SyncFileDescriptor.SLOT_OFFSET || slotLength > memory.byteSize() - slotOffset) {
-                throw new CorruptSegmentException(path + ": slot of " + slotLength + " bytes at " + slotOffset
+                throw new CorruptSegmentException(segment.path() + ": slot of " + slotLength + " bytes at " + slotOffset
                         + " does not fit the " + memory.byteSize() + "-byte file");
             }
             return attach.apply(slot(segment), segment);
         } catch (RuntimeException e) {
             segment.close();
+            throw e;
+        }
+    }
+
+    /** The kind (the slot's tag) of the named object {@code name}. */
+    static int kindOf(String name, int permissions) {
+        try (SharedSegment segment = openFile(name, permissions)) {
+            return segment.memory().get(ValueLayout.JAVA_INT, SyncFileDescriptor.KIND_OFFSET);
+        }
+    }
+
+    private static SharedSegment openFile(String name, int permissions) {
+        Path path = path(name);
+        try {
+            return SharedSegment.open(path, SyncFileDescriptor.MAGIC, SyncFileDescriptor.MAJOR_VERSION, permissions,
+                    READY_TIMEOUT);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                throw new SyncObjectNotFoundException("no synchronization object '" + name + "' (" + path + ")", e);
+            }
             throw e;
         }
     }

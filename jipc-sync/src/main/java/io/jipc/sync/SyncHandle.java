@@ -67,6 +67,23 @@ abstract sealed class SyncHandle implements AutoCloseable
         return unmapped;
     }
 
+    /** {@code what [state, n sleepers]}, or {@code what [closed]}: the state as the subclass describes it. */
+    @Override
+    public final String toString() {
+        if (closed) {
+            return what + " [closed]";
+        }
+        try {
+            int sleepers = word.waiters();
+            return what + " [" + describeState() + ", " + sleepers + (sleepers == 1 ? " sleeper]" : " sleepers]");
+        } catch (IllegalStateException unmapped) {
+            return what + " [closed]";
+        }
+    }
+
+    /** The object's state for {@link #toString()}. */
+    abstract String describeState();
+
     /** Whether this handle maps a named object's file (rather than working on a caller's slot). */
     final boolean isNamed() {
         return file != null;

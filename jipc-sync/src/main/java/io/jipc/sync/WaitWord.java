@@ -43,6 +43,11 @@ final class WaitWord {
         INT.getAndAdd(slot, waitersOffset, -1);
     }
 
+    /** The registered sleepers (a snapshot; too high by one per sleeper that died). */
+    int waiters() {
+        return (int) INT.getVolatile(slot, waitersOffset);
+    }
+
     int sequence() {
         return (int) INT.getVolatile(slot, sequenceOffset);
     }
