@@ -2,6 +2,7 @@ package io.jipc.cli;
 
 import io.jipc.sync.ProcessBarrier;
 import io.jipc.sync.ProcessCondition;
+import io.jipc.sync.ProcessCountDownLatch;
 import io.jipc.sync.ProcessMutex;
 import io.jipc.sync.ProcessSemaphore;
 import io.jipc.sync.SyncObjects;
@@ -14,12 +15,12 @@ import java.util.concurrent.Callable;
 
 /** {@code jipc sync}: create, inspect and remove named synchronization objects from the shell. */
 @Command(name = "sync", mixinStandardHelpOptions = true,
-        description = "Create, inspect and destroy named mutexes, semaphores, conditions and barriers.",
+        description = "Create, inspect and destroy named mutexes, semaphores, conditions, barriers and latches.",
         subcommands = {SyncCommand.Create.class, SyncCommand.Info.class, SyncCommand.Destroy.class})
 final class SyncCommand {
 
     /** The kinds of object {@code create} makes. */
-    enum Kind { MUTEX, SEMAPHORE, CONDITION, BARRIER }
+    enum Kind { MUTEX, SEMAPHORE, CONDITION, BARRIER, LATCH }
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a named object.")
     static final class Create implements Callable<Integer> {
@@ -38,6 +39,9 @@ final class SyncCommand {
         @Option(names = "--parties", description = "barrier: parties (default: ${DEFAULT-VALUE})")
         int parties = 2;
 
+        @Option(names = "--count", description = "latch: count (default: ${DEFAULT-VALUE})")
+        int count = 1;
+
         @Override
         public Integer call() throws Exception {
             try (AutoCloseable created = switch (kind) {
@@ -45,6 +49,7 @@ final class SyncCommand {
                 case SEMAPHORE -> ProcessSemaphore.create(name, permits, holders, 0600);
                 case CONDITION -> ProcessCondition.create(name);
                 case BARRIER -> ProcessBarrier.create(name, parties);
+                case LATCH -> ProcessCountDownLatch.create(name, count);
             }) {
                 System.out.println("created '" + name + "': " + created);
             }

@@ -18,7 +18,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *  |   common header (SegmentHeaderDescriptor), 128 bytes,         |  0
  *  |   magic "JIPC-SYN", creator pid + start time, version last    |
  *  +---------------------------------------------------------------+
- *  |   Kind: the slot's tag ("MUTX", "SEMA", "COND", "BARR")       |  128
+ *  |   Kind: the slot's tag: "MUTX" "SEMA" "COND" "BARR" "LTCH"    |  128
  *  +---------------------------------------------------------------+
  *  |                        Slot Length                            |  132
  *  +---------------------------------------------------------------+
@@ -30,12 +30,14 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *  |                      Reserved (zero) ...                      |  148..255
  *  +---------------------------------------------------------------+
  *  |   the object's slot: the layout of ProcessMutex,              |  256
- *  |   ProcessSemaphore, ProcessCondition or ProcessBarrier        |
+ *  |   ProcessSemaphore, ProcessCondition, ProcessBarrier or       |
+ *  |   ProcessCountDownLatch                                       |
  *  +---------------------------------------------------------------+
  * </pre>
  *
  * <p>The slot layouts are drawn in {@link ProcessMutex}, {@link ProcessSemaphore},
- * {@link ProcessCondition} and {@link ProcessBarrier}; the header in {@link SegmentHeaderDescriptor}.
+ * {@link ProcessCondition}, {@link ProcessBarrier} and {@link ProcessCountDownLatch}; the header
+ * in {@link SegmentHeaderDescriptor}.
  * Version 1.0. The slot is formatted before the version is published, so an opener that accepts
  * the file finds a formatted slot. An opener checks that the kind is the one it asks for, that the
  * slot offset is {@link #SLOT_OFFSET} and that the slot fits in the file.

@@ -12,7 +12,7 @@ import java.util.Objects;
  * object is named, how its threads wait, and whether it is closed.
  */
 abstract sealed class SyncHandle implements AutoCloseable
-        permits ProcessMutex, ProcessSemaphore, ProcessCondition, ProcessBarrier {
+        permits ProcessMutex, ProcessSemaphore, ProcessCondition, ProcessBarrier, ProcessCountDownLatch {
     final MemorySegment slot;
     /** The sleepers' words of the object. */
     final WaitWord word;

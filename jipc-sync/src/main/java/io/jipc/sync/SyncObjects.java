@@ -30,7 +30,7 @@ public final class SyncObjects {
 
     /**
      * Opens the named object {@code name}, whatever its kind: a {@link ProcessMutex},
-     * {@link ProcessSemaphore}, {@link ProcessCondition} or {@link ProcessBarrier}.
+     * {@link ProcessSemaphore}, {@link ProcessCondition}, {@link ProcessBarrier} or {@link ProcessCountDownLatch}.
      *
      * @throws SyncObjectNotFoundException      if there is none of that name
      * @throws CorruptSegmentException         if the file is damaged or of an unknown kind
@@ -48,6 +48,9 @@ public final class SyncObjects {
         }
         if (kind == ProcessBarrier.TAG) {
             return ProcessBarrier.open(name, permissions);
+        }
+        if (kind == ProcessCountDownLatch.TAG) {
+            return ProcessCountDownLatch.open(name, permissions);
         }
         throw new CorruptSegmentException("'" + name + "' is an object of unknown kind " + Slots.text(kind));
     }

@@ -14,11 +14,12 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The condition and the barrier within one process. */
+/** The condition, the barrier and the latch within one process. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ConditionAndBarrierTest {
     private final Arena arena = Arena.ofShared();
@@ -140,5 +141,33 @@ class ConditionAndBarrierTest {
         other.join();
         assertTrue(index == 0 || index == 1);
         assertThrows(IllegalArgumentException.class, () -> ProcessBarrier.format(slot, 0));
+    }
+
+    @Test
+    void latchReleasesWaitersWhenCountedDownToZero() throws Exception {
+        MemorySegment slot = arena.allocate(ProcessCountDownLatch.SLOT_LENGTH, 64);
+        ProcessCountDownLatch.format(slot, 3);
+        ProcessCountDownLatch latch = ProcessCountDownLatch.in(slot);
+        assertFalse(latch.await(Duration.ofMillis(30)));
+        List<Thread> waiters = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            waiters.add((i % 2 == 0 ? Thread.ofPlatform() : Thread.ofVirtual()).start(() -> {
+                try {
+                    ProcessCountDownLatch.in(slot).await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+        }
+        for (int i = 0; i < 4; i++) {
+            latch.countDown();
+        }
+        for (Thread waiter : waiters) {
+            waiter.join(TimeUnit.SECONDS.toMillis(30));
+            assertFalse(waiter.isAlive());
+        }
+        assertEquals(0, latch.count(), "never below zero");
+        assertTrue(latch.await(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> ProcessCountDownLatch.format(slot, -1));
     }
 }

@@ -19,6 +19,7 @@ import java.time.Duration;
  *      128  mutex slot (64)
  *      192  condition slot (64)
  *      256  barrier slot (64), formatted for {@link #BARRIER_PARTIES} parties
+ *      320  latch slot (64), count {@link #BARRIER_PARTIES}
  *      512  semaphore slot, tracked, {@link #HOLDERS} entries, {@link #PERMITS} permits
  *     2048  data: plain longs (counter A, counter B, inside flag, ..., per-party rounds)
  * </pre>
@@ -29,6 +30,7 @@ final class SharedArea implements AutoCloseable {
     static final long MUTEX = 128;
     static final long CONDITION = 192;
     static final long BARRIER = 256;
+    static final long LATCH = 320;
     static final long SEMAPHORE = 512;
     static final long DATA = 2048;
     static final int HOLDERS = 16;
@@ -63,6 +65,7 @@ final class SharedArea implements AutoCloseable {
         ProcessMutex.format(memory.asSlice(MUTEX, ProcessMutex.SLOT_LENGTH));
         ProcessCondition.format(memory.asSlice(CONDITION, ProcessCondition.SLOT_LENGTH));
         ProcessBarrier.format(memory.asSlice(BARRIER, ProcessBarrier.SLOT_LENGTH), BARRIER_PARTIES);
+        ProcessCountDownLatch.format(memory.asSlice(LATCH, ProcessCountDownLatch.SLOT_LENGTH), BARRIER_PARTIES);
         ProcessSemaphore.format(memory.asSlice(SEMAPHORE, ProcessSemaphore.slotLength(HOLDERS)), permits, HOLDERS);
         segment.publish(1, 0);
         return new SharedArea(segment);
@@ -82,6 +85,10 @@ final class SharedArea implements AutoCloseable {
 
     ProcessBarrier barrier() {
         return ProcessBarrier.in(memory.asSlice(BARRIER));
+    }
+
+    ProcessCountDownLatch latch() {
+        return ProcessCountDownLatch.in(memory.asSlice(LATCH));
     }
 
     ProcessSemaphore semaphore() {

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
  * <li>{@code cond-signal}: lock, FLAG = 1, signalAll, unlock; prints {@code SIGNALLED}.</li>
  * <li>{@code cond-wait}: lock, await while FLAG == 0, unlock; prints {@code WAITING} first and
  *     {@code WOKEN} at the end.</li>
+ * <li>{@code count-down}: counts the latch down once; prints {@code COUNTED}.</li>
  * <li>{@code barrier <rounds> <party>}: per round r: ROUNDS[party] = r, await the barrier, check
  *     every party's round is at least r; prints {@code DONE}.</li>
  * </ul>
@@ -104,6 +105,12 @@ public final class SyncChild {
                     mutex.unlock();
                 }
                 say("WOKEN");
+            }
+            case "count-down" -> {
+                try (ProcessCountDownLatch latch = area.latch()) {
+                    latch.countDown();
+                }
+                say("COUNTED");
             }
             case "barrier" -> {
                 int rounds = Integer.parseInt(args[2]);

@@ -250,4 +250,19 @@ class SyncProcessesTest {
             assertTrue(child.output().contains("DONE"), child.output());
         }
     }
+
+    @Test
+    void latchOpensWhenEveryProcessCountedDown() throws InterruptedException {
+        area(1);
+        try (ProcessCountDownLatch latch = area.latch()) {
+            for (int i = 0; i < SharedArea.BARRIER_PARTIES; i++) {
+                start("count-down");
+            }
+            assertTrue(latch.await(LONG), "counted down by " + SharedArea.BARRIER_PARTIES + " processes");
+            assertEquals(0, latch.count());
+        }
+        for (ChildJvm child : children) {
+            child.assertSuccess(LONG);
+        }
+    }
 }
