@@ -1,7 +1,6 @@
 package io.jipc.sync;
 
 import io.jipc.CorruptSegmentException;
-import io.jipc.WaitStrategy;
 import io.jipc.segment.SharedSegment;
 
 import java.lang.foreign.MemorySegment;
@@ -51,7 +50,7 @@ import java.util.concurrent.TimeoutException;
  *  +---------------------------------------------------------------+
  * </pre>
  */
-public final class ProcessBarrier extends SyncHandle {
+public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
     /** The tag of a formatted barrier slot, and the kind of a named barrier's file. */
     public static final int TAG = Slots.tag("BARR");
     public static final int PARTIES_OFFSET = 4;
@@ -123,12 +122,6 @@ public final class ProcessBarrier extends SyncHandle {
     /** Removes a named barrier's name; open handles keep working. Returns false if there was none. */
     public static boolean destroy(String name) {
         return SyncFile.destroy(name);
-    }
-
-    /** Sets how this handle's threads wait; returns this handle. */
-    public ProcessBarrier waitStrategy(WaitStrategy strategy) {
-        setWaitStrategy(strategy);
-        return this;
     }
 
     /** The number of parties. */

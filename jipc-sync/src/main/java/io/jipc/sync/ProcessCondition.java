@@ -59,7 +59,7 @@ import java.time.Duration;
  *  +---------------------------------------------------------------+
  * </pre>
  */
-public final class ProcessCondition extends SyncHandle {
+public final class ProcessCondition extends SyncHandle<ProcessCondition> {
     /** The tag of a formatted condition slot, and the kind of a named condition's file. */
     public static final int TAG = Slots.tag("COND");
     public static final int WAITERS_OFFSET = 4;

@@ -1,7 +1,6 @@
 package io.jipc.sync;
 
 import io.jipc.CorruptSegmentException;
-import io.jipc.WaitStrategy;
 import io.jipc.segment.SharedSegment;
 
 import java.lang.foreign.MemorySegment;
@@ -45,7 +44,7 @@ import java.time.Duration;
  *  +---------------------------------------------------------------+
  * </pre>
  */
-public final class ProcessCountDownLatch extends SyncHandle {
+public final class ProcessCountDownLatch extends SyncHandle<ProcessCountDownLatch> {
     /** The tag of a formatted latch slot, and the kind of a named latch's file. */
     public static final int TAG = Slots.tag("LTCH");
     public static final int COUNT_OFFSET = 4;
@@ -108,12 +107,6 @@ public final class ProcessCountDownLatch extends SyncHandle {
     /** Removes a named latch's name; open handles keep working. Returns false if there was none. */
     public static boolean destroy(String name) {
         return SyncFile.destroy(name);
-    }
-
-    /** Sets how this handle's threads wait; returns this handle. */
-    public ProcessCountDownLatch waitStrategy(WaitStrategy strategy) {
-        setWaitStrategy(strategy);
-        return this;
     }
 
     /** Decrements the count unless it is zero; the decrement to zero wakes every waiter. */

@@ -74,7 +74,7 @@ import java.util.OptionalLong;
  *  +---------------------------------------------------------------+
  * </pre>
  */
-public final class ProcessMutex extends SyncHandle {
+public final class ProcessMutex extends SyncHandle<ProcessMutex> {
     /** The tag of a formatted mutex slot, and the kind of a named mutex's file. */
     public static final int TAG = Slots.tag("MUTX");
     public static final int CONSISTENCY_OFFSET = 4;
@@ -150,12 +150,6 @@ public final class ProcessMutex extends SyncHandle {
     /** Removes a named mutex's name; open handles keep working. Returns false if there was none. */
     public static boolean destroy(String name) {
         return SyncFile.destroy(name);
-    }
-
-    /** Sets how this handle's threads wait; returns this handle. */
-    public ProcessMutex waitStrategy(WaitStrategy strategy) {
-        setWaitStrategy(strategy);
-        return this;
     }
 
     // =================================================================== verbs

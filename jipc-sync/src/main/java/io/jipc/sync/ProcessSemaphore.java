@@ -1,7 +1,6 @@
 package io.jipc.sync;
 
 import io.jipc.CorruptSegmentException;
-import io.jipc.WaitStrategy;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.segment.SharedSegment;
 
@@ -106,7 +105,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *  +---------------------------------------------------------------+
  * </pre>
  */
-public final class ProcessSemaphore extends SyncHandle {
+public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
     /** The tag of a formatted semaphore slot, and the kind of a named semaphore's file. */
     public static final int TAG = Slots.tag("SEMA");
     public static final int HOLDER_ENTRIES_OFFSET = 4;
@@ -231,12 +230,6 @@ public final class ProcessSemaphore extends SyncHandle {
     /** Removes a named semaphore's name; open handles keep working. Returns false if there was none. */
     public static boolean destroy(String name) {
         return SyncFile.destroy(name);
-    }
-
-    /** Sets how this handle's threads wait; returns this handle. */
-    public ProcessSemaphore waitStrategy(WaitStrategy strategy) {
-        setWaitStrategy(strategy);
-        return this;
     }
 
     // =================================================================== verbs

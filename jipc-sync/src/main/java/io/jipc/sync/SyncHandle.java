@@ -11,7 +11,7 @@ import java.util.Objects;
  * What every handle of this package has: the slot it works on, the file that holds the slot if the
  * object is named, how its threads wait, and whether it is closed.
  */
-abstract sealed class SyncHandle implements AutoCloseable
+abstract sealed class SyncHandle<H extends SyncHandle<H>> implements AutoCloseable
         permits ProcessMutex, ProcessSemaphore, ProcessCondition, ProcessBarrier, ProcessCountDownLatch {
     final MemorySegment slot;
     /** The sleepers' words of the object. */
@@ -31,11 +31,14 @@ abstract sealed class SyncHandle implements AutoCloseable
 
     /**
      * Sets how this handle's threads wait (default {@link WaitStrategy#SPIN_THEN_FUTEX}: about
-     * 20 µs of spinning, then a {@code futex} sleep). A per-handle choice: it is not stored in shared
-     * memory, and releasers check for sleepers whatever their waiters chose.
+     * 20 µs of spinning, then a {@code futex} sleep) and returns this handle. A per-handle choice:
+     * it is not stored in shared memory, and releasers check for sleepers whatever their waiters
+     * chose.
      */
-    final void setWaitStrategy(WaitStrategy strategy) {
+    @SuppressWarnings("unchecked")
+    public final H waitStrategy(WaitStrategy strategy) {
         this.waitStrategy = Objects.requireNonNull(strategy, "strategy");
+        return (H) this;
     }
 
     final void ensureOpen() {

@@ -140,8 +140,8 @@ class ProcessMutexTest {
         for (int t = 0; t < threads; t++) {
             Thread.Builder builder = t % 2 == 0 ? Thread.ofPlatform() : Thread.ofVirtual();
             workers.add(builder.start(() -> {
-                ProcessMutex mutex = ProcessMutex.in(slot).waitStrategy(strategy);
                 try {
+                    ProcessMutex mutex = ProcessMutex.in(slot).waitStrategy(strategy);
                     for (int i = 0; i < increments; i++) {
                         mutex.lock();
                         counter[0]++;
