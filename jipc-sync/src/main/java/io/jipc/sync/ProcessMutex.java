@@ -207,8 +207,15 @@ public final class ProcessMutex extends SyncHandle<ProcessMutex> {
         return null;
     }
 
+    /** Records the new owner thread, unless the handle was closed meanwhile: then gives the lock back. */
     private Acquisition acquired() {
-        holder = Thread.currentThread();
+        synchronized (lifecycle) {
+            if (isClosed()) {
+                release();
+                ensureOpen();
+            }
+            holder = Thread.currentThread();
+        }
         int consistency = (int) INT.getVolatile(slot, (long) CONSISTENCY_OFFSET);
         return Acquisition.of(consistency == 0);
     }
@@ -219,9 +226,11 @@ public final class ProcessMutex extends SyncHandle<ProcessMutex> {
      * @throws IllegalMonitorStateException if the current thread does not hold it through this handle
      */
     public void unlock() {
-        ensureOpen();
-        requireHeld("unlock");
-        release();
+        synchronized (lifecycle) {
+            ensureOpen();
+            requireHeld("unlock");
+            release();
+        }
     }
 
     private void release() {
@@ -280,7 +289,7 @@ public final class ProcessMutex extends SyncHandle<ProcessMutex> {
 
     /** A thread holding the lock through this handle gives it up as if its process had died. */
     @Override
-    void beforeClose() {
+    void afterClosing() {
         if (holder != null) {
             INT.setVolatile(slot, (long) CONSISTENCY_OFFSET, 1);
             release();

@@ -407,6 +407,7 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
             }
             entryLock.lock();
             try {
+                ensureOpen(); // under the lock, so that close() either sees this acquisition or stops it
                 if (tryMove(ownEntry(), s, 1)) {
                     return acquired();
                 }
@@ -573,7 +574,7 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
 
     /** Frees this handle's entry if it holds nothing; a handle that holds permits keeps it until its process ends. */
     @Override
-    void beforeClose() {
+    void afterClosing() {
         entryLock.lock();
         try {
             if (entry >= 0 && held(record(entry)) == 0) {

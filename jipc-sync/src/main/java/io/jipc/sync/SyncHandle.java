@@ -21,6 +21,8 @@ abstract sealed class SyncHandle<H extends SyncHandle<H>> implements AutoCloseab
     private final String what;
     private volatile WaitStrategy waitStrategy = WaitStrategy.SPIN_THEN_FUTEX;
     private volatile boolean closed;
+    /** Orders {@link #close()} against what a subclass must not do on a closed handle. */
+    final Object lifecycle = new Object();
 
     SyncHandle(MemorySegment slot, SharedSegment file, String what, long waitersOffset, long sequenceOffset) {
         this.slot = slot;
@@ -39,6 +41,10 @@ abstract sealed class SyncHandle<H extends SyncHandle<H>> implements AutoCloseab
     public final H waitStrategy(WaitStrategy strategy) {
         this.waitStrategy = Objects.requireNonNull(strategy, "strategy");
         return (H) this;
+    }
+
+    final boolean isClosed() {
+        return closed;
     }
 
     final void ensureOpen() {
@@ -100,18 +106,23 @@ abstract sealed class SyncHandle<H extends SyncHandle<H>> implements AutoCloseab
      */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            afterClosing();
         }
-        beforeClose();
-        closed = true;
         word.wakeIfWaiting(Integer.MAX_VALUE);
         if (file != null) {
             file.close();
         }
     }
 
-    /** What a subclass does before the handle closes (e.g. give up what it holds). */
-    void beforeClose() {
+    /**
+     * What a subclass does once the handle is marked closed, before anything is unmapped (e.g. give
+     * up what it holds); runs holding {@link #lifecycle}.
+     */
+    void afterClosing() {
     }
 }
