@@ -7,6 +7,7 @@ module io.jipc.cli {
     requires io.jipc.signals;
     requires io.jipc.filelock;
     requires io.jipc.pipes;
+    requires io.jipc.sync;
     requires info.picocli;
     requires HdrHistogram;
 

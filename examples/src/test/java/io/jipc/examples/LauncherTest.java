@@ -105,6 +105,20 @@ class LauncherTest {
     }
 
     @Test
+    void syncCommandsCreateDescribeAndDestroyNamedObjects() throws Exception {
+        jipc(0, "sync", "create", "semaphore", "cli-pool", "--permits", "3");
+        jipc(0, "sync", "create", "mutex", "cli-lock");
+        jipc(0, "sync", "create", "latch", "cli-latch", "--count", "2");
+        String info = jipc(0, "sync", "info");
+        assertTrue(info.contains("cli-pool: semaphore [3 available") && info.contains("cli-lock: mutex [free")
+                && info.contains("cli-latch: latch [count 2"), info);
+        jipc(0, "sync", "destroy", "cli-latch");
+        jipc(0, "sync", "destroy", "cli-pool");
+        jipc(0, "sync", "destroy", "cli-lock");
+        jipc(1, "sync", "destroy", "cli-lock");
+    }
+
+    @Test
     void benchMailboxRunsBothProcessesAndPrintsJson() throws Exception {
         String json = jipc(0, "bench", "mailbox", "--json", "--warmup", "100ms", "--time", "200ms",
                 "--messages", "50000", "--strategies", "spin_then_futex,futex");

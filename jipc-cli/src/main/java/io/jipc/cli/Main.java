@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 SignalCommand.class,
                 FileLockCommand.class,
                 FifoCommand.class,
+                SyncCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

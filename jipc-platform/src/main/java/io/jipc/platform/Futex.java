@@ -122,7 +122,18 @@ public final class Futex {
         Libc.futexWake(address, Integer.MAX_VALUE);
     }
 
-    /** Wakes up to {@code count} waiters on the word at {@code address}. */
+    /**
+     * Wakes up to {@code count} waiters on the word at {@code address}, in every process. A waiter
+     * that is a virtual thread's watcher counts as one and releases all the virtual threads it
+     * sleeps for (they re-check their condition).
+     */
+    public static void wake(long address, int count) {
+        if (count <= 0) {
+            throw new IllegalArgumentException("count " + count + " <= 0");
+        }
+        Libc.futexWake(address, count);
+    }
+
     // ---------------------------------------------------------------- virtual threads
 
     private static void awaitVirtual(long address, int expected, long sliceNanos) {

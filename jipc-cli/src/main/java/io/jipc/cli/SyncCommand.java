@@ -1,0 +1,91 @@
+package io.jipc.cli;
+
+import io.jipc.sync.ProcessBarrier;
+import io.jipc.sync.ProcessCondition;
+import io.jipc.sync.ProcessCountDownLatch;
+import io.jipc.sync.ProcessMutex;
+import io.jipc.sync.ProcessSemaphore;
+import io.jipc.sync.SyncObjects;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code jipc sync}: create, inspect and remove named synchronization objects from the shell. */
+@Command(name = "sync", mixinStandardHelpOptions = true,
+        description = "Create, inspect and destroy named mutexes, semaphores, conditions, barriers and latches.",
+        subcommands = {SyncCommand.Create.class, SyncCommand.Info.class, SyncCommand.Destroy.class})
+final class SyncCommand {
+
+    /** The kinds of object {@code create} makes. */
+    enum Kind { MUTEX, SEMAPHORE, CONDITION, BARRIER, LATCH }
+
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a named object.")
+    static final class Create implements Callable<Integer> {
+        @Parameters(index = "0", description = "kind: ${COMPLETION-CANDIDATES}")
+        Kind kind;
+
+        @Parameters(index = "1", description = "name")
+        String name;
+
+        @Option(names = "--permits", description = "semaphore: initial permits (default: ${DEFAULT-VALUE})")
+        int permits = 1;
+
+        @Option(names = "--holders", description = "semaphore: holder entries, 0 = untracked (default: ${DEFAULT-VALUE})")
+        int holders = ProcessSemaphore.DEFAULT_HOLDER_ENTRIES;
+
+        @Option(names = "--parties", description = "barrier: parties (default: ${DEFAULT-VALUE})")
+        int parties = 2;
+
+        @Option(names = "--count", description = "latch: count (default: ${DEFAULT-VALUE})")
+        int count = 1;
+
+        @Override
+        public Integer call() throws Exception {
+            try (AutoCloseable created = switch (kind) {
+                case MUTEX -> ProcessMutex.create(name);
+                case SEMAPHORE -> ProcessSemaphore.create(name, permits, holders, 0600);
+                case CONDITION -> ProcessCondition.create(name);
+                case BARRIER -> ProcessBarrier.create(name, parties);
+                case LATCH -> ProcessCountDownLatch.create(name, count);
+            }) {
+                System.out.println("created '" + name + "': " + created);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "info", mixinStandardHelpOptions = true,
+            description = "Describe named objects: owner or holders (alive or dead), permits, sleepers.")
+    static final class Info implements Callable<Integer> {
+        @Parameters(index = "0..*", description = "names (default: every named object)")
+        List<String> names;
+
+        @Override
+        public Integer call() throws Exception {
+            for (String name : names == null ? SyncObjects.names() : names) {
+                try (AutoCloseable object = SyncObjects.open(name, 0600)) {
+                    System.out.println(name + ": " + object);
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "destroy", mixinStandardHelpOptions = true, description = "Remove a named object.")
+    static final class Destroy implements Callable<Integer> {
+        @Parameters(index = "0", description = "name")
+        String name;
+
+        @Override
+        public Integer call() {
+            if (!SyncObjects.destroy(name)) {
+                System.err.println("no synchronization object '" + name + "'");
+                return 1;
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package io.jipc.sync;
+
+import io.jipc.WaitStrategy;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The waiting loop shared by every object of this package: try, spin or yield as the
+ * {@link WaitStrategy} says, then sleep in {@code futex} through the object's {@link WaitWord}.
+ */
+final class Blocking {
+    /** How long {@link WaitStrategy#SPIN_THEN_FUTEX} spins before it sleeps. */
+    static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
+    /** How often a waiter checks whether the holders it waits for are still alive. */
+    static final long LIVENESS_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** No deadline. */
+    static final long FOREVER = Long.MAX_VALUE;
+
+    /** One try at the operation a thread waits for. */
+    @FunctionalInterface
+    interface Attempt<T> {
+        /**
+         * Returns the result, or {@code null} to go on waiting.
+         *
+         * @param checkHolders whether to check (this time) if the holders waited for are alive
+         */
+        T attempt(boolean checkHolders);
+    }
+
+    private Blocking() {
+    }
+
+    /** The deadline ({@link System#nanoTime()} based) {@code timeout} from now, saturating. */
+    static long deadline(Duration timeout) {
+        long nanos;
+        try {
+            nanos = timeout.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return FOREVER;
+        }
+        long now = System.nanoTime();
+        return nanos >= FOREVER - now ? FOREVER : now + Math.max(0, nanos);
+    }
+
+    /**
+     * Tries until {@code attempt} gives a result or the deadline passes (then {@code null}).
+     * Holders are checked every {@link #LIVENESS_CHECK_NANOS} when {@code checksHolders}; a
+     * sleeper then sleeps at most that long at a time. A sleeper that leaves without a result
+     * passes a wake-up it may have consumed on to the next sleeper.
+     *
+     * @throws InterruptedException if the thread is interrupted while it has to wait
+     */
+    static <T> T await(Attempt<T> attempt, WaitWord word, WaitStrategy strategy, long deadlineNanos,
+                       boolean checksHolders) throws InterruptedException {
+        T result = attempt.attempt(false);
+        if (result != null) {
+            return result;
+        }
+        long now = System.nanoTime();
+        long nextCheck = checksHolders ? now + LIVENESS_CHECK_NANOS : FOREVER;
+        if (strategy != WaitStrategy.FUTEX) {
+            long spinEnd = strategy == WaitStrategy.SPIN_THEN_FUTEX ? now + SPIN_NANOS : FOREVER;
+            while (true) {
+                boolean check = now - nextCheck >= 0 && nextCheck != FOREVER;
+                if (check) {
+                    nextCheck = now + LIVENESS_CHECK_NANOS;
+                }
+                result = attempt.attempt(check);
+                if (result != null) {
+                    return result;
+                }
+                if (passed(deadlineNanos, now)) {
+                    return null;
+                }
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                if (strategy == WaitStrategy.YIELD) {
+                    Thread.yield();
+                } else {
+                    Thread.onSpinWait();
+                }
+                now = System.nanoTime();
+                if (spinEnd != FOREVER && now - spinEnd >= 0) {
+                    break;
+                }
+            }
+        }
+        word.register();
+        boolean done = false;
+        try {
+            while (true) {
+                int sequence = word.sequence();
+                boolean check = nextCheck != FOREVER && now - nextCheck >= 0;
+                if (check) {
+                    nextCheck = now + LIVENESS_CHECK_NANOS;
+                }
+                result = attempt.attempt(check);
+                if (result != null) {
+                    done = true;
+                    return result;
+                }
+                if (passed(deadlineNanos, now)) {
+                    return null;
+                }
+                long sleepUntil = nextCheck == FOREVER ? deadlineNanos
+                        : deadlineNanos == FOREVER || nextCheck - deadlineNanos < 0 ? nextCheck : deadlineNanos;
+                word.sleep(sequence, sleepUntil);
+                now = System.nanoTime();
+            }
+        } finally {
+            word.deregister();
+            if (!done) {
+                word.wakeIfWaiting(1);
+            }
+        }
+    }
+
+    private static boolean passed(long deadlineNanos, long now) {
+        return deadlineNanos != FOREVER && now - deadlineNanos >= 0;
+    }
+}

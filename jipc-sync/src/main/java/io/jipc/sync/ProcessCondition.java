@@ -1,0 +1,202 @@
+package io.jipc.sync;
+
+import io.jipc.CorruptSegmentException;
+import io.jipc.segment.SharedSegment;
+
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+
+/**
+ * A condition variable in shared memory: threads of any processes wait, with a {@link ProcessMutex}
+ * held, until another thread signals that the state the mutex protects has changed.
+ *
+ * <p>Use it as a monitor, re-checking the predicate in a loop:
+ * <pre>{@code
+ * mutex.lock();
+ * try {
+ *     while (!ready(shared)) {
+ *         condition.await(mutex);          // releases the mutex while asleep, holds it again on return
+ *     }
+ *     ... use shared ...
+ * } finally {
+ *     mutex.unlock();
+ * }
+ * // elsewhere, with the mutex held: change shared, then condition.signal() or signalAll()
+ * }</pre>
+ *
+ * <h2>Semantics</h2>
+ * {@link #await} reads the condition's sequence number, registers as a sleeper, releases the mutex,
+ * and sleeps in {@code futex} until the sequence number changes; then it takes the mutex again
+ * (uninterruptibly, like {@link java.util.concurrent.locks.Condition}) and returns the outcome of
+ * that acquisition: {@link Acquisition#OWNER_DIED} says a mutex owner died and the protected state
+ * may need repair. {@link #signal()} wakes at least one sleeper (possibly more), {@link #signalAll()}
+ * every sleeper; both only enter the kernel when somebody sleeps. Because the sequence number is
+ * read before the mutex is released, a signal sent after that (with the mutex held, as the idiom
+ * above does) is never lost. Wake-ups without a signal may happen: always re-check the predicate.
+ *
+ * <h2>When a process dies</h2>
+ * Nothing is held by a waiter, so a waiter that dies affects nobody (except that signallers enter
+ * the kernel for it until the count of sleepers is corrected by nobody: a cost, not a hazard). A
+ * signaller that dies before signalling leaves the waiters asleep: use the timed {@link #await(ProcessMutex, Duration)}
+ * where that matters. The mutex's own robustness is described in {@link ProcessMutex}.
+ *
+ * <h2>Memory consistency effects</h2>
+ * Those of the mutex: actions before a signaller releases the mutex happen-before actions of a
+ * waiter after {@link #await} returns with the mutex.
+ *
+ * <h2>Layout</h2>
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |                  Tag "COND" (written last)                    |  0
+ *  +---------------------------------------------------------------+
+ *  |                 Waiters (sleepers registered)                 |  4
+ *  +---------------------------------------------------------------+
+ *  |                  Sequence (the futex word)                    |  8
+ *  +---------------------------------------------------------------+
+ *  |                     Reserved (zero) ...                       |  12..63
+ *  +---------------------------------------------------------------+
+ * </pre>
+ */
+public final class ProcessCondition extends SyncHandle<ProcessCondition> {
+    /** The tag of a formatted condition slot, and the kind of a named condition's file. */
+    public static final int TAG = Slots.tag("COND");
+    public static final int WAITERS_OFFSET = 4;
+    public static final int SEQUENCE_OFFSET = 8;
+    /** Bytes a condition needs. */
+    public static final int SLOT_LENGTH = 64;
+
+
+    /** Attaches to a formatted slot (checked); {@code file} is the named object's file or {@code null}. */
+    private ProcessCondition(MemorySegment slot, SharedSegment file) {
+        super(Slots.attach(slot, SLOT_LENGTH, TAG, "condition"), file, "condition", WAITERS_OFFSET, SEQUENCE_OFFSET);
+    }
+
+    /** Formats a condition in {@code slot} ({@link #SLOT_LENGTH} bytes, 8-byte aligned). Call once. */
+    public static void format(MemorySegment slot) {
+        Slots.checkPlacement(slot, SLOT_LENGTH, "condition");
+        Slots.clear(slot, SLOT_LENGTH);
+        Slots.publish(slot, TAG);
+    }
+
+    /**
+     * Attaches to the condition formatted in {@code slot}. The handle does not own the memory.
+     *
+     * @throws CorruptSegmentException if the slot holds no formatted condition
+     */
+    public static ProcessCondition in(MemorySegment slot) {
+        return new ProcessCondition(slot, null);
+    }
+
+    /** Creates a named condition with permissions 0600; see {@link ProcessMutex#create(String, int)}. */
+    public static ProcessCondition create(String name) {
+        return create(name, 0600);
+    }
+
+    /** Creates a named condition whose file has the permission bits {@code permissions}. */
+    public static ProcessCondition create(String name, int permissions) {
+        return SyncFile.create(name, TAG, SLOT_LENGTH, permissions, ProcessCondition::format, ProcessCondition::new);
+    }
+
+    /** Opens a named condition created with permissions 0600. */
+    public static ProcessCondition open(String name) {
+        return open(name, 0600);
+    }
+
+    /** Opens a named condition created with {@code permissions}. */
+    public static ProcessCondition open(String name, int permissions) {
+        return SyncFile.open(name, TAG, permissions, ProcessCondition::new);
+    }
+
+    /** Removes a named condition's name; open handles keep working. Returns false if there was none. */
+    public static boolean destroy(String name) {
+        return SyncFile.destroy(name);
+    }
+
+    /**
+     * Releases {@code mutex}, sleeps until signalled (or spuriously woken), and takes the mutex again.
+     *
+     * @return the outcome of taking the mutex again
+     * @throws InterruptedException         if interrupted while asleep; the mutex is held again
+     *                                      (check {@link ProcessMutex#isConsistent()})
+     * @throws IllegalMonitorStateException if the current thread does not hold {@code mutex}
+     */
+    public Acquisition await(ProcessMutex mutex) throws InterruptedException {
+        return await(mutex, Blocking.FOREVER);
+    }
+
+    /**
+     * Like {@link #await(ProcessMutex)}, but sleeps at most {@code timeout}. Whether the wait ended
+     * by a signal or by the timeout is for the caller to see from its predicate and its clock.
+     */
+    public Acquisition await(ProcessMutex mutex, Duration timeout) throws InterruptedException {
+        return await(mutex, Blocking.deadline(timeout));
+    }
+
+    private Acquisition await(ProcessMutex mutex, long deadlineNanos) throws InterruptedException {
+        ensureOpen();
+        if (!mutex.isHeldByCurrentThread()) {
+            throw new IllegalMonitorStateException("await needs the mutex held by the current thread");
+        }
+        word.register();
+        InterruptedException interrupted = null;
+        try {
+            int sequence = word.sequence();
+            mutex.unlock();
+            try {
+                while (word.sequence() == sequence
+                        && (deadlineNanos == Blocking.FOREVER || System.nanoTime() - deadlineNanos < 0)) {
+                    ensureOpen();
+                    word.sleep(sequence, deadlineNanos);
+                }
+            } catch (InterruptedException e) {
+                interrupted = e;
+            } catch (IllegalStateException unmapped) {
+                throw closedDuring(unmapped);
+            }
+        } finally {
+            word.deregister();
+        }
+        Acquisition relocked = relock(mutex);
+        if (interrupted != null) {
+            throw interrupted;
+        }
+        return relocked;
+    }
+
+    /** Takes the mutex again whatever interrupts arrive meanwhile; keeps the interrupt status. */
+    private static Acquisition relock(ProcessMutex mutex) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return mutex.lock();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    String describeState() {
+        return "sequence " + word.sequence();
+    }
+
+    /** Wakes at least one thread waiting on this condition, if any. */
+    public void signal() {
+        ensureOpen();
+        word.wakeIfWaiting(1);
+    }
+
+    /** Wakes every thread waiting on this condition. */
+    public void signalAll() {
+        ensureOpen();
+        word.wakeIfWaiting(Integer.MAX_VALUE);
+    }
+}

@@ -1,0 +1,647 @@
+package io.jipc.sync;
+
+import io.jipc.CorruptSegmentException;
+import io.jipc.platform.ProcessIdentity;
+import io.jipc.segment.SharedSegment;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A counting semaphore in shared memory for threads of any processes, which can track its holders
+ * so that the permits of a process that dies are given back.
+ *
+ * <h2>Two modes, fixed at formatting</h2>
+ * <ul>
+ * <li><b>Tracked</b> ({@code holderEntries > 0}): the permits are a pool of resources. Each handle
+ *     that acquires takes an entry of the slot's <em>holder table</em> and records there how many
+ *     permits it holds; only a handle that holds permits may release them. When the process of an
+ *     entry dies, a waiting acquirer gives its permits back and every acquisition reports
+ *     {@link Acquisition#OWNER_DIED} until a holder calls {@link #markConsistent()}.</li>
+ * <li><b>Untracked</b> ({@code holderEntries == 0}): a classic semaphore for signalling: anyone
+ *     releases, acquirers consume; nothing is given back when a process dies.</li>
+ * </ul>
+ *
+ * <h2>Verbs</h2>
+ * {@link #acquire()} blocks, {@link #tryAcquire()} returns at once, {@link #tryAcquire(Duration)}
+ * blocks at most the timeout: each takes one permit and returns an {@link Acquisition}.
+ * {@link #release()} and {@link #release(int)} give permits back and wake as many sleepers. No
+ * fairness.
+ *
+ * <h2>Exact accounting across a kill</h2>
+ * The permit count and a holder entry are two words; a process may be killed between updating one
+ * and the other. So every tracked change goes through the state word's <em>pending</em> field: the
+ * changer writes its intent (delta and a sequence number) into its entry, moves the count and sets
+ * pending to its entry in one compare-and-set, updates its entry's record (held permits and the same
+ * sequence number), and clears pending. While pending is set nobody else changes the count. If the
+ * changer is found dead with pending set, whoever finds it completes the change from the intent
+ * (the record shows by its sequence number whether it was already done). So no permit is ever lost
+ * or counted twice, whatever instruction the kill hits. The cost is a second atomic store per
+ * tracked operation, and that operations of all processes are serialized through the pending
+ * window (a few instructions; a process stopped inside it, e.g. by {@code SIGSTOP}, holds up
+ * the others until it continues: waiters then re-check every 100 ms).
+ *
+ * <h2>What is tracked, and what is not</h2>
+ * <ul>
+ * <li>Tracked: the permits each handle holds, and the death of the handle's process (pid and start
+ *     time, so a reused pid is not mistaken for the dead holder). A waiter checks the entries with
+ *     held permits every 100 ms while it waits, and {@link #tryAcquire()} checks them when no
+ *     permit is available (one read of {@code /proc/<pid>/stat} per holding process).</li>
+ * <li>Not tracked: a thread that ends while its process lives (permits belong to the handle, not to a
+ *     thread); permits of untracked semaphores; a handle closed while holding permits keeps its
+ *     entry, and the permits are given back only when its process exits.</li>
+ * <li>Bound: at most {@code holderEntries} handles (of live processes) may hold or have held
+ *     permits at once; an entry is freed when its handle closes holding nothing, or when its process
+ *     is found dead. A handle that finds no free entry gets {@link HolderTableFullException}.</li>
+ * </ul>
+ *
+ * <h2>Memory consistency effects</h2>
+ * Permits are moved with sequentially consistent compare-and-sets: actions of a thread (of any
+ * process) before it releases a permit happen-before actions of a thread after an acquisition that
+ * obtains that permit.
+ *
+ * <h2>Layout</h2>
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |                  Tag "SEMA" (written last)                    |  0
+ *  +---------------------------------------------------------------+
+ *  |             Holder Entries (0 = untracked, &lt;= 4096)            |  4
+ *  +---------------------------------------------------------------+
+ *  |  State: available permits (low 32, &gt;= 0) |                     |  8
+ *  |         pending entry + 1 (high 32, 0 = none)                  |
+ *  +---------------------------------------------------------------+
+ *  |                 Waiters (sleepers registered)                 |  16
+ *  +---------------------------------------------------------------+
+ *  |                  Sequence (the futex word)                    |  20
+ *  +---------------------------------------------------------------+
+ *  |          Consistency: 0 consistent, 1 a holder died           |  24
+ *  +---------------------------------------------------------------+
+ *  |                     Reserved (zero) ...                       |  28..63
+ *  +---------------------------------------------------------------+
+ *  |  Holder entry 0 (32 bytes), entry 1, ...                      |  64
+ *  +---------------------------------------------------------------+
+ *
+ *  Holder entry (at 64 + 32 * i):
+ *  +---------------------------------------------------------------+
+ *  |        Process token: pid (high 32) | start time (low 32)    |  0
+ *  |                        0 = free entry                         |
+ *  +---------------------------------------------------------------+
+ *  |  Record: held permits (low 32) | sequence (high 32)           |  8
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |  Intent: delta of held permits (low 32) | sequence (high 32)  |  16
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |                        Reserved (zero)                        |  24
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ * </pre>
+ */
+public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
+    /** The tag of a formatted semaphore slot, and the kind of a named semaphore's file. */
+    public static final int TAG = Slots.tag("SEMA");
+    public static final int HOLDER_ENTRIES_OFFSET = 4;
+    public static final int STATE_OFFSET = 8;
+    public static final int WAITERS_OFFSET = 16;
+    public static final int SEQUENCE_OFFSET = 20;
+    public static final int CONSISTENCY_OFFSET = 24;
+    public static final int ENTRIES_OFFSET = 64;
+    public static final int ENTRY_LENGTH = 32;
+    public static final int ENTRY_TOKEN_OFFSET = 0;
+    public static final int ENTRY_RECORD_OFFSET = 8;
+    public static final int ENTRY_INTENT_OFFSET = 16;
+    /** Most holder entries a semaphore may have. */
+    public static final int MAX_HOLDER_ENTRIES = 4096;
+    /** Holder entries of a named semaphore created without saying. */
+    public static final int DEFAULT_HOLDER_ENTRIES = 64;
+
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    /** How long an operation waits for another process's pending change before checking that it lives. */
+    private static final long SETTLE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** How long an acquirer waits for a pending change before it sleeps instead. */
+    private static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+    private final long self = ProcessIdentity.current().token();
+    private final int holderEntries;
+    /** Serializes this handle's tracked changes (they all go through its one entry). */
+    private final ReentrantLock entryLock = new ReentrantLock();
+    /** This handle's holder entry, or -1 until its first acquisition. Guarded by entryLock. */
+    private int entry = -1;
+
+    /** Attaches to a formatted slot (checked); {@code file} is the named object's file or {@code null}. */
+    private ProcessSemaphore(MemorySegment slot, SharedSegment file) {
+        Slots.attach(slot, ENTRIES_OFFSET, TAG, "semaphore");
+        int holderEntries = holderEntries(slot);
+        super(slot.asSlice(0, slotLength(holderEntries)), file, "semaphore", WAITERS_OFFSET, SEQUENCE_OFFSET);
+        this.holderEntries = holderEntries;
+    }
+
+    /** The holder entries a formatted slot says it has, checked against the table's bound and the slot. */
+    private static int holderEntries(MemorySegment slot) {
+        int holderEntries = slot.get(ValueLayout.JAVA_INT, HOLDER_ENTRIES_OFFSET);
+        if (holderEntries < 0 || holderEntries > MAX_HOLDER_ENTRIES) {
+            throw new CorruptSegmentException("semaphore slot says it has " + holderEntries + " holder entries");
+        }
+        if (slot.byteSize() < slotLength(holderEntries)) {
+            throw new CorruptSegmentException("semaphore slot of " + slot.byteSize() + " bytes cannot hold "
+                    + holderEntries + " holder entries");
+        }
+        return holderEntries;
+    }
+
+    /** Bytes a semaphore with {@code holderEntries} entries needs. */
+    public static long slotLength(int holderEntries) {
+        if (holderEntries < 0 || holderEntries > MAX_HOLDER_ENTRIES) {
+            throw new IllegalArgumentException("holder entries " + holderEntries + " not in [0, " + MAX_HOLDER_ENTRIES
+                    + "]");
+        }
+        return ENTRIES_OFFSET + (long) ENTRY_LENGTH * holderEntries;
+    }
+
+    // =================================================================== placement
+
+    /**
+     * Formats a consistent semaphore with {@code permits} available permits in {@code slot}, of
+     * {@link #slotLength(int)} bytes. Call once, before any process attaches.
+     *
+     * @param holderEntries 0 for an untracked semaphore, else the size of the holder table
+     */
+    public static void format(MemorySegment slot, int permits, int holderEntries) {
+        long length = slotLength(holderEntries);
+        if (permits < 0) {
+            throw new IllegalArgumentException("permits " + permits + " < 0");
+        }
+        Slots.checkPlacement(slot, length, "semaphore");
+        Slots.clear(slot, length);
+        slot.set(ValueLayout.JAVA_INT, HOLDER_ENTRIES_OFFSET, holderEntries);
+        slot.set(ValueLayout.JAVA_LONG, STATE_OFFSET, state(permits, 0));
+        Slots.publish(slot, TAG);
+    }
+
+    /**
+     * Attaches to the semaphore formatted in {@code slot}. The handle does not own the memory.
+     *
+     * @throws CorruptSegmentException if the slot holds no valid semaphore
+     */
+    public static ProcessSemaphore in(MemorySegment slot) {
+        return new ProcessSemaphore(slot, null);
+    }
+
+    /** Creates a named, tracked semaphore with {@link #DEFAULT_HOLDER_ENTRIES} entries and permissions 0600. */
+    public static ProcessSemaphore create(String name, int permits) {
+        return create(name, permits, DEFAULT_HOLDER_ENTRIES, 0600);
+    }
+
+    /**
+     * Creates a named semaphore.
+     *
+     * @param holderEntries 0 for an untracked semaphore, else the size of the holder table
+     * @throws SyncObjectExistsException if the name is taken
+     */
+    public static ProcessSemaphore create(String name, int permits, int holderEntries, int permissions) {
+        return SyncFile.create(name, TAG, slotLength(holderEntries), permissions,
+                slot -> format(slot, permits, holderEntries), ProcessSemaphore::new);
+    }
+
+    /** Opens a named semaphore created with permissions 0600. */
+    public static ProcessSemaphore open(String name) {
+        return open(name, 0600);
+    }
+
+    /**
+     * Opens a named semaphore created with {@code permissions}.
+     *
+     * @throws SyncObjectNotFoundException if there is none of that name
+     * @throws CorruptSegmentException     if the file is damaged or is another kind of object
+     */
+    public static ProcessSemaphore open(String name, int permissions) {
+        return SyncFile.open(name, TAG, permissions, ProcessSemaphore::new);
+    }
+
+    /** Removes a named semaphore's name; open handles keep working. Returns false if there was none. */
+    public static boolean destroy(String name) {
+        return SyncFile.destroy(name);
+    }
+
+    // =================================================================== verbs
+
+    /**
+     * Takes a permit, waiting as long as it takes.
+     *
+     * @return {@link Acquisition#ACQUIRED}, or {@link Acquisition#OWNER_DIED} if a holder died since
+     *         the semaphore was last marked consistent
+     * @throws InterruptedException      if interrupted while waiting (nothing was taken)
+     * @throws HolderTableFullException  if tracked and no holder entry is free for this handle
+     */
+    public Acquisition acquire() throws InterruptedException {
+        return await(this::attempt, Blocking.FOREVER, tracked());
+    }
+
+    /**
+     * Takes a permit if one is available, after giving back the permits of dead holders if none is.
+     *
+     * @return {@link Acquisition#NOT_ACQUIRED} if no permit is available
+     */
+    public Acquisition tryAcquire() {
+        Acquisition result = attempt(tracked());
+        return result == null ? Acquisition.NOT_ACQUIRED : result;
+    }
+
+    /**
+     * Takes a permit, waiting at most {@code timeout}.
+     *
+     * @return {@link Acquisition#NOT_ACQUIRED} if the timeout passed first
+     * @throws InterruptedException if interrupted while waiting (nothing was taken)
+     */
+    public Acquisition tryAcquire(Duration timeout) throws InterruptedException {
+        Acquisition result = await(this::attempt, Blocking.deadline(timeout),
+                tracked());
+        return result == null ? Acquisition.NOT_ACQUIRED : result;
+    }
+
+    /** Gives back one permit. */
+    public void release() {
+        release(1);
+    }
+
+    /**
+     * Gives back {@code permits} permits and wakes as many sleepers.
+     *
+     * @throws IllegalStateException if tracked and this handle holds fewer permits, or if the count
+     *                               would exceed {@link Integer#MAX_VALUE}
+     */
+    public void release(int permits) {
+        if (permits <= 0) {
+            throw new IllegalArgumentException("permits " + permits + " <= 0");
+        }
+        ensureOpen();
+        if (!tracked()) {
+            while (true) {
+                long s = state();
+                if (LONG.compareAndSet(slot, (long) STATE_OFFSET, s, state(added(s, permits), 0))) {
+                    word.wakeIfWaiting(permits);
+                    return;
+                }
+            }
+        }
+        entryLock.lock();
+        try {
+            int held = entry < 0 ? 0 : held(record(entry));
+            if (held < permits) {
+                throw new IllegalStateException("this handle holds " + held + " permit(s) of the tracked semaphore;"
+                        + " it cannot release " + permits);
+            }
+            move(entry, -permits);
+        } finally {
+            entryLock.unlock();
+        }
+    }
+
+    /**
+     * Marks the protected resources repaired after an {@link Acquisition#OWNER_DIED}: later
+     * acquisitions report {@link Acquisition#ACQUIRED} again.
+     *
+     * @throws IllegalMonitorStateException if tracked and this handle holds no permit
+     */
+    public void markConsistent() {
+        ensureOpen();
+        if (tracked() && heldPermits() == 0) {
+            throw new IllegalMonitorStateException("only a holder of a permit may mark the semaphore consistent");
+        }
+        INT.setVolatile(slot, (long) CONSISTENCY_OFFSET, 0);
+    }
+
+    /** Whether no holder died since the semaphore was last marked consistent. */
+    public boolean isConsistent() {
+        ensureOpen();
+        return (int) INT.getVolatile(slot, (long) CONSISTENCY_OFFSET) == 0;
+    }
+
+    /** The permits available now (a snapshot). */
+    public int availablePermits() {
+        ensureOpen();
+        return count(state());
+    }
+
+    /** The permits this handle holds (always 0 when untracked). */
+    public int heldPermits() {
+        ensureOpen();
+        entryLock.lock();
+        try {
+            return entry < 0 ? 0 : held(record(entry));
+        } finally {
+            entryLock.unlock();
+        }
+    }
+
+    /** Whether the semaphore tracks its holders. */
+    public boolean tracked() {
+        return holderEntries > 0;
+    }
+
+    /** The size of the holder table (0 when untracked). */
+    public int holderEntries() {
+        return holderEntries;
+    }
+
+    /**
+     * The holder table as it is now (a snapshot, for tools): one line per entry in use, e.g.
+     * {@code "pid 1234 (alive) holds 2"}; empty when untracked.
+     */
+    public List<String> holders() {
+        ensureOpen();
+        List<String> holders = new ArrayList<>();
+        for (int i = 0; i < holderEntries; i++) {
+            long token = (long) LONG.getVolatile(slot, entryOffset(i) + ENTRY_TOKEN_OFFSET);
+            if (token != 0) {
+                holders.add(ProcessIdentity.describe(token) + " holds " + held(record(i)));
+            }
+        }
+        return holders;
+    }
+
+    @Override
+    String describeState() {
+        String state = availablePermits() + " available, " + (tracked()
+                ? "tracked (" + holderEntries + " entries): " + (holders().isEmpty() ? "no holders" : String.join(", ",
+                holders()))
+                : "untracked");
+        return state + (isConsistent() ? ", consistent" : ", inconsistent (a holder died)");
+    }
+
+    // =================================================================== acquisition
+
+    /** One try at taking a permit; {@code checkHolders} gives back dead holders' permits if none is free. */
+    private Acquisition attempt(boolean checkHolders) {
+        ensureOpen();
+        while (true) {
+            long s = state();
+            int pending = pending(s);
+            if (pending != 0) {
+                if (!settle(s)) {
+                    return null;
+                }
+                continue;
+            }
+            int count = count(s);
+            if (count == 0) {
+                if (checkHolders && recoverDeadHolders()) {
+                    continue;
+                }
+                return null;
+            }
+            if (!tracked()) {
+                if (LONG.compareAndSet(slot, (long) STATE_OFFSET, s, state(count - 1, 0))) {
+                    return acquired();
+                }
+                continue;
+            }
+            entryLock.lock();
+            try {
+                ensureOpen(); // under the lock, so that close() either sees this acquisition or stops it
+                if (tryMove(ownEntry(), s, 1)) {
+                    return acquired();
+                }
+            } finally {
+                entryLock.unlock();
+            }
+        }
+    }
+
+    private Acquisition acquired() {
+        return Acquisition.of((int) INT.getVolatile(slot, (long) CONSISTENCY_OFFSET) == 0);
+    }
+
+    // =================================================================== the pending protocol
+
+    /**
+     * Moves {@code delta} permits from the count to entry {@code i} (negative: back to the count) if
+     * the state is still {@code s} (which has no pending change). Returns false if the state moved.
+     */
+    private boolean tryMove(int i, long s, int delta) {
+        long record = record(i);
+        int sequence = sequence(record) + 1;
+        int count = added(s, -delta);
+        LONG.setVolatile(slot, entryOffset(i) + ENTRY_INTENT_OFFSET, pack(delta, sequence));
+        long pendingState = state(count, i + 1);
+        if (!LONG.compareAndSet(slot, (long) STATE_OFFSET, s, pendingState)) {
+            return false;
+        }
+        LONG.setVolatile(slot, entryOffset(i) + ENTRY_RECORD_OFFSET, pack(held(record) + delta, sequence));
+        LONG.compareAndSet(slot, (long) STATE_OFFSET, pendingState, state(count, 0));
+        if (delta < 0) {
+            word.wakeIfWaiting(-delta);
+        }
+        return true;
+    }
+
+    /** Moves {@code delta} permits as {@link #tryMove}, retrying until it is done (never fails for releases). */
+    private void move(int i, int delta) {
+        while (true) {
+            long s = state();
+            if (pending(s) != 0) {
+                if (!settle(s)) {
+                    Thread.yield();
+                }
+            } else if (tryMove(i, s, delta)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Waits briefly for another change's pending window (state {@code s}) to close; completes it if
+     * its process is dead. Returns false if it is still open after {@link #SETTLE_NANOS}.
+     */
+    private boolean settle(long s) {
+        int i = pending(s) - 1;
+        long start = System.nanoTime();
+        long nextCheck = start + SETTLE_CHECK_NANOS;
+        for (int spins = 0; state() == s; spins++) {
+            if (spins < 100) {
+                Thread.onSpinWait();
+                continue;
+            }
+            Thread.yield();
+            long now = System.nanoTime();
+            if (now - nextCheck >= 0) {
+                long token = (long) LONG.getVolatile(slot, entryOffset(i) + ENTRY_TOKEN_OFFSET);
+                if (!ProcessIdentity.isAlive(token)) {
+                    rollForward(i, s);
+                    return true;
+                }
+                if (now - start >= SETTLE_NANOS) {
+                    return false;
+                }
+                nextCheck = now + SETTLE_CHECK_NANOS;
+            }
+        }
+        return true;
+    }
+
+    /** Completes the change of a dead process pending on entry {@code i} (state {@code s}). Idempotent. */
+    private void rollForward(int i, long s) {
+        long intent = (long) LONG.getVolatile(slot, entryOffset(i) + ENTRY_INTENT_OFFSET);
+        int delta = (int) intent;
+        int sequence = sequence(intent);
+        long record = record(i);
+        if (sequence(record) != sequence) {
+            if (sequence(record) + 1 != sequence || (long) held(record) + delta < 0
+                    || (long) held(record) + delta > Integer.MAX_VALUE) {
+                throw new CorruptSegmentException("semaphore holder entry " + i + " has record " + held(record) + "#"
+                        + sequence(record) + " and intent " + delta + "#" + sequence);
+            }
+            LONG.compareAndSet(slot, entryOffset(i) + ENTRY_RECORD_OFFSET, record, pack(held(record) + delta, sequence));
+        }
+        if (LONG.compareAndSet(slot, (long) STATE_OFFSET, s, state(count(s), 0)) && delta < 0) {
+            word.wakeIfWaiting(-delta);
+        }
+    }
+
+    // =================================================================== holder entries
+
+    /** This handle's entry, claimed on first use. Caller holds entryLock. */
+    private int ownEntry() {
+        if (entry >= 0) {
+            return entry;
+        }
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < holderEntries; i++) {
+                if (LONG.compareAndSet(slot, entryOffset(i) + ENTRY_TOKEN_OFFSET, 0L, self)) {
+                    entry = i;
+                    return i;
+                }
+            }
+            if (round == 0) {
+                freeDeadEntries(true);
+            }
+        }
+        throw new HolderTableFullException("all " + holderEntries + " holder entries of the semaphore belong to"
+                + " handles of live processes");
+    }
+
+    /**
+     * Gives back the permits of every entry whose process is dead, and frees the entry. Returns
+     * whether permits were given back.
+     */
+    private boolean recoverDeadHolders() {
+        return freeDeadEntries(false);
+    }
+
+    /**
+     * Frees the entries of dead processes that hold permits (giving them back), and if
+     * {@code alsoEmpty} those that hold none. Returns whether permits were given back.
+     */
+    private boolean freeDeadEntries(boolean alsoEmpty) {
+        boolean recovered = false;
+        for (int i = 0; i < holderEntries; i++) {
+            long tokenOffset = entryOffset(i) + ENTRY_TOKEN_OFFSET;
+            long token = (long) LONG.getVolatile(slot, tokenOffset);
+            if (token == 0 || token == self) {
+                continue;
+            }
+            boolean holds = held(record(i)) != 0 || pending(state()) == i + 1;
+            if ((!holds && !alsoEmpty) || ProcessIdentity.isAlive(token)) {
+                continue;
+            }
+            // adopt the dead entry: from here on it is this process's, so only this thread changes it
+            if (!LONG.compareAndSet(slot, tokenOffset, token, self)) {
+                continue;
+            }
+            long s = state();
+            if (pending(s) == i + 1) {
+                rollForward(i, s);
+            }
+            int held = held(record(i));
+            if (held > 0) {
+                INT.setVolatile(slot, (long) CONSISTENCY_OFFSET, 1);
+                move(i, -held);
+                recovered = true;
+            }
+            LONG.setVolatile(slot, tokenOffset, 0L);
+        }
+        return recovered;
+    }
+
+    /** Frees this handle's entry if it holds nothing; a handle that holds permits keeps it until its process ends. */
+    @Override
+    void afterClosing() {
+        entryLock.lock();
+        try {
+            if (entry >= 0 && held(record(entry)) == 0) {
+                LONG.compareAndSet(slot, entryOffset(entry) + ENTRY_TOKEN_OFFSET, self, 0L);
+                entry = -1;
+            }
+        } finally {
+            entryLock.unlock();
+        }
+    }
+
+    // =================================================================== words
+
+    /** The state word, checked: a count below zero or a pending entry outside the table is corruption. */
+    private long state() {
+        long s = (long) LONG.getVolatile(slot, (long) STATE_OFFSET);
+        int pending = pending(s);
+        if (count(s) < 0 || pending < 0 || pending > holderEntries) {
+            throw new CorruptSegmentException("semaphore state has count " + count(s) + " and pending entry "
+                    + (pending - 1) + " (" + holderEntries + " entries)");
+        }
+        return s;
+    }
+
+    /** Entry {@code i}'s record, checked: held permits below zero are corruption. */
+    private long record(int i) {
+        long record = (long) LONG.getVolatile(slot, entryOffset(i) + ENTRY_RECORD_OFFSET);
+        if (held(record) < 0) {
+            throw new CorruptSegmentException("semaphore holder entry " + i + " holds " + held(record) + " permits");
+        }
+        return record;
+    }
+
+    /** The count of {@code s} plus {@code delta}, refusing to pass {@link Integer#MAX_VALUE}. */
+    private static int added(long s, int delta) {
+        long sum = (long) count(s) + delta;
+        if (sum > Integer.MAX_VALUE) {
+            throw new IllegalStateException("the semaphore's permit count would exceed " + Integer.MAX_VALUE);
+        }
+        return (int) sum;
+    }
+
+    private static long entryOffset(int i) {
+        return ENTRIES_OFFSET + (long) ENTRY_LENGTH * i;
+    }
+
+    private static long state(int count, int pending) {
+        return pack(count, pending);
+    }
+
+    private static int count(long state) {
+        return (int) state;
+    }
+
+    private static int pending(long state) {
+        return (int) (state >>> 32);
+    }
+
+    private static int held(long record) {
+        return (int) record;
+    }
+
+    private static int sequence(long recordOrIntent) {
+        return (int) (recordOrIntent >>> 32);
+    }
+
+    private static long pack(int low, int high) {
+        return ((long) high << 32) | (low & 0xFFFF_FFFFL);
+    }
+}

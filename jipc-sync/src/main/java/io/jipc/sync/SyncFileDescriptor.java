@@ -1,0 +1,72 @@
+package io.jipc.sync;
+
+import io.jipc.segment.SegmentHeaderDescriptor;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Layout of the file of a named synchronization object ({@code <jipc root>/sync/<name>}).
+ *
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |   common header (SegmentHeaderDescriptor), 128 bytes,         |  0
+ *  |   magic "JIPC-SYN", creator pid + start time, version last    |
+ *  +---------------------------------------------------------------+
+ *  |   Kind: the slot's tag: "MUTX" "SEMA" "COND" "BARR" "LTCH"    |  128
+ *  +---------------------------------------------------------------+
+ *  |                        Slot Length                            |  132
+ *  +---------------------------------------------------------------+
+ *  |                 Slot Offset (long) = 256                      |  136
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |          Permissions given at creation (informative)          |  144
+ *  +---------------------------------------------------------------+
+ *  |                      Reserved (zero) ...                      |  148..255
+ *  +---------------------------------------------------------------+
+ *  |   the object's slot: the layout of ProcessMutex,              |  256
+ *  |   ProcessSemaphore, ProcessCondition, ProcessBarrier or       |
+ *  |   ProcessCountDownLatch                                       |
+ *  +---------------------------------------------------------------+
+ * </pre>
+ *
+ * <p>The slot layouts are drawn in {@link ProcessMutex}, {@link ProcessSemaphore},
+ * {@link ProcessCondition}, {@link ProcessBarrier} and {@link ProcessCountDownLatch}; the header
+ * in {@link SegmentHeaderDescriptor}.
+ * Version 1.0. The slot is formatted before the version is published, so an opener that accepts
+ * the file finds a formatted slot. An opener checks that the kind is the one it asks for, that the
+ * slot offset is {@link #SLOT_OFFSET} and that the slot fits in the file.
+ */
+public final class SyncFileDescriptor {
+    /** Magic of a synchronization object's file. */
+    public static final long MAGIC = SegmentHeaderDescriptor.magic("JIPC-SYN");
+    public static final int MAJOR_VERSION = 1;
+    public static final int MINOR_VERSION = 0;
+
+    public static final int KIND_OFFSET = 128;
+    public static final int SLOT_LENGTH_OFFSET = 132;
+    public static final int SLOT_OFFSET_OFFSET = 136;
+    public static final int PERMISSIONS_OFFSET = 144;
+    /** Where the slot starts: a 64-byte boundary. */
+    public static final int SLOT_OFFSET = 256;
+
+    /** The file up to the slot, as a memory layout (a test checks it against the constants). */
+    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+            SegmentHeaderDescriptor.LAYOUT.withName("header"),
+            JAVA_INT.withName("kind"),
+            JAVA_INT.withName("slotLength"),
+            JAVA_LONG.withName("slotOffset"),
+            JAVA_INT.withName("permissions"),
+            MemoryLayout.paddingLayout(SLOT_OFFSET - 148));
+
+    /** Subdirectory of the jipc root that holds named synchronization objects. */
+    public static final String DIRECTORY = "sync";
+
+    private SyncFileDescriptor() {
+    }
+}

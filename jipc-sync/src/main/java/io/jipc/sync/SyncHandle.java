@@ -1,0 +1,128 @@
+package io.jipc.sync;
+
+import io.jipc.ClosedException;
+import io.jipc.WaitStrategy;
+import io.jipc.segment.SharedSegment;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+
+/**
+ * What every handle of this package has: the slot it works on, the file that holds the slot if the
+ * object is named, how its threads wait, and whether it is closed.
+ */
+abstract sealed class SyncHandle<H extends SyncHandle<H>> implements AutoCloseable
+        permits ProcessMutex, ProcessSemaphore, ProcessCondition, ProcessBarrier, ProcessCountDownLatch {
+    final MemorySegment slot;
+    /** The sleepers' words of the object. */
+    final WaitWord word;
+    /** The named object's file, or {@code null} for an object in a caller's slot. */
+    private final SharedSegment file;
+    private final String what;
+    private volatile WaitStrategy waitStrategy = WaitStrategy.SPIN_THEN_FUTEX;
+    private volatile boolean closed;
+    /** Orders {@link #close()} against what a subclass must not do on a closed handle. */
+    final Object lifecycle = new Object();
+
+    SyncHandle(MemorySegment slot, SharedSegment file, String what, long waitersOffset, long sequenceOffset) {
+        this.slot = slot;
+        this.word = new WaitWord(slot, waitersOffset, sequenceOffset);
+        this.file = file;
+        this.what = what;
+    }
+
+    /**
+     * Sets how this handle's threads wait (default {@link WaitStrategy#SPIN_THEN_FUTEX}: about
+     * 20 µs of spinning, then a {@code futex} sleep) and returns this handle. A per-handle choice:
+     * it is not stored in shared memory, and releasers check for sleepers whatever their waiters
+     * chose.
+     */
+    @SuppressWarnings("unchecked")
+    public final H waitStrategy(WaitStrategy strategy) {
+        this.waitStrategy = Objects.requireNonNull(strategy, "strategy");
+        return (H) this;
+    }
+
+    final boolean isClosed() {
+        return closed;
+    }
+
+    final void ensureOpen() {
+        if (closed) {
+            throw new ClosedException(what + " handle is closed");
+        }
+    }
+
+    /**
+     * Waits as {@link Blocking#await} does with this handle's wait strategy; a wait ended by
+     * {@link #close()} from another thread throws {@link ClosedException}.
+     */
+    final <T> T await(Blocking.Attempt<T> attempt, long deadlineNanos, boolean checksHolders)
+            throws InterruptedException {
+        try {
+            return Blocking.await(attempt, word, waitStrategy, deadlineNanos, checksHolders);
+        } catch (IllegalStateException unmapped) {
+            throw closedDuring(unmapped);
+        }
+    }
+
+    /** The exception for a wait that touched the memory after another thread closed the handle. */
+    final RuntimeException closedDuring(IllegalStateException unmapped) {
+        if (closed) {
+            ClosedException e = new ClosedException(what + " handle was closed while waiting");
+            e.initCause(unmapped);
+            return e;
+        }
+        return unmapped;
+    }
+
+    /** {@code what [state, n sleepers]}, or {@code what [closed]}: the state as the subclass describes it. */
+    @Override
+    public final String toString() {
+        if (closed) {
+            return what + " [closed]";
+        }
+        try {
+            int sleepers = word.waiters();
+            return what + " [" + describeState() + ", " + sleepers + (sleepers == 1 ? " sleeper]" : " sleepers]");
+        } catch (IllegalStateException unmapped) {
+            return what + " [closed]";
+        }
+    }
+
+    /** The object's state for {@link #toString()}. */
+    abstract String describeState();
+
+    /** Whether this handle maps a named object's file (rather than working on a caller's slot). */
+    final boolean isNamed() {
+        return file != null;
+    }
+
+    /**
+     * Closes the handle: later calls throw {@link ClosedException}, and so do waits of other
+     * threads of this handle (their sleepers are woken; sleepers of other handles and processes
+     * wake spuriously and sleep again). A named object's file is unmapped (the object itself stays
+     * until {@code destroy}). Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            afterClosing();
+        }
+        word.wakeIfWaiting(Integer.MAX_VALUE);
+        if (file != null) {
+            file.close();
+        }
+    }
+
+    /**
+     * What a subclass does once the handle is marked closed, before anything is unmapped (e.g. give
+     * up what it holds); runs holding {@link #lifecycle}.
+     */
+    void afterClosing() {
+    }
+}

@@ -1,0 +1,67 @@
+package io.jipc.sync;
+
+import io.jipc.platform.Futex;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The two adjacent 32-bit words through which the waiters of a synchronization object sleep: a
+ * count of sleepers and a sequence number, the {@code futex} word.
+ *
+ * <p>Sleeper: {@link #register()}, read {@link #sequence()}, try the object once more, then
+ * {@link #sleep} on that sequence value; {@link #deregister()} afterwards. Releaser: change the
+ * object's state with an atomic read-modify-write, then {@link #wakeIfWaiting}. Both sides do a
+ * read-modify-write (a full fence) before reading the other side's word, so either the sleeper's
+ * last try sees the release or the releaser sees the sleeper; in the latter case the sequence moves
+ * on and the sleeper's {@code futex} wait returns at once or is woken.
+ *
+ * <p>A process killed while registered leaves the count too high: releasers then enter the kernel
+ * for a wake-up nobody needs (about a microsecond each), nothing worse.
+ */
+final class WaitWord {
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+    private final MemorySegment slot;
+    private final long waitersOffset;
+    private final long sequenceOffset;
+    private final long sequenceAddress;
+
+    WaitWord(MemorySegment slot, long waitersOffset, long sequenceOffset) {
+        this.slot = slot;
+        this.waitersOffset = waitersOffset;
+        this.sequenceOffset = sequenceOffset;
+        this.sequenceAddress = slot.address() + sequenceOffset;
+    }
+
+    void register() {
+        INT.getAndAdd(slot, waitersOffset, 1);
+    }
+
+    void deregister() {
+        INT.getAndAdd(slot, waitersOffset, -1);
+    }
+
+    /** The registered sleepers (a snapshot; too high by one per sleeper that died). */
+    int waiters() {
+        return (int) INT.getVolatile(slot, waitersOffset);
+    }
+
+    int sequence() {
+        return (int) INT.getVolatile(slot, sequenceOffset);
+    }
+
+    /** Sleeps while the sequence is {@code sequence}, at most until the deadline (spurious returns happen). */
+    void sleep(int sequence, long deadlineNanos) throws InterruptedException {
+        Futex.await(sequenceAddress, sequence, deadlineNanos);
+    }
+
+    /** Wakes up to {@code count} sleepers if any registered. Call after the releasing read-modify-write. */
+    void wakeIfWaiting(int count) {
+        if ((int) INT.getVolatile(slot, waitersOffset) != 0) {
+            INT.getAndAdd(slot, sequenceOffset, 1);
+            Futex.wake(sequenceAddress, count);
+        }
+    }
+}

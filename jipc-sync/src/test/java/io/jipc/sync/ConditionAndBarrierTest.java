@@ -1,0 +1,173 @@
+package io.jipc.sync;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The condition, the barrier and the latch within one process. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ConditionAndBarrierTest {
+    private final Arena arena = Arena.ofShared();
+
+    @AfterEach
+    void free() {
+        arena.close();
+    }
+
+    private final MemorySegment mutexSlot = arena.allocate(ProcessMutex.SLOT_LENGTH, 64);
+    private final MemorySegment conditionSlot = arena.allocate(ProcessCondition.SLOT_LENGTH, 64);
+
+    ConditionAndBarrierTest() {
+        ProcessMutex.format(mutexSlot);
+        ProcessCondition.format(conditionSlot);
+    }
+
+    @Test
+    void conditionHandsOverAQueueOfValues() throws Exception {
+        long[] box = {0, 0}; // {value, full}
+        int rounds = 2_000;
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread consumer = Thread.ofPlatform().start(() -> {
+            ProcessMutex mutex = ProcessMutex.in(mutexSlot);
+            ProcessCondition condition = ProcessCondition.in(conditionSlot);
+            try {
+                for (int i = 1; i <= rounds; i++) {
+                    mutex.lock();
+                    while (box[1] == 0) {
+                        condition.await(mutex);
+                    }
+                    if (box[0] != i) {
+                        throw new AssertionError("got " + box[0] + ", expected " + i);
+                    }
+                    box[1] = 0;
+                    condition.signalAll();
+                    mutex.unlock();
+                }
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        ProcessMutex mutex = ProcessMutex.in(mutexSlot);
+        ProcessCondition condition = ProcessCondition.in(conditionSlot);
+        for (int i = 1; i <= rounds; i++) {
+            mutex.lock();
+            while (box[1] != 0) {
+                condition.await(mutex, Duration.ofSeconds(1));
+            }
+            box[0] = i;
+            box[1] = 1;
+            condition.signal();
+            mutex.unlock();
+        }
+        consumer.join();
+        assertNull(failure.get());
+    }
+
+    @Test
+    void awaitNeedsTheMutexAndTimesOut() throws InterruptedException {
+        ProcessMutex mutex = ProcessMutex.in(mutexSlot);
+        ProcessCondition condition = ProcessCondition.in(conditionSlot);
+        assertThrows(IllegalMonitorStateException.class, () -> condition.await(mutex));
+        mutex.lock();
+        assertEquals(Acquisition.ACQUIRED, condition.await(mutex, Duration.ofMillis(60)));
+        assertTrue(mutex.isHeldByCurrentThread(), "held again after the timeout");
+        mutex.unlock();
+    }
+
+    @Test
+    void barrierReleasesAllPartiesTogetherRoundAfterRound() throws Exception {
+        MemorySegment slot = arena.allocate(64, 64);
+        int parties = 3;
+        ProcessBarrier.format(slot, parties);
+        int[] rounds = new int[parties];
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int p = 0; p < parties; p++) {
+            int party = p;
+            threads.add(Thread.ofPlatform().start(() -> {
+                ProcessBarrier barrier = ProcessBarrier.in(slot);
+                try {
+                    for (int r = 1; r <= 500; r++) {
+                        rounds[party] = r;
+                        barrier.await();
+                        for (int q = 0; q < parties; q++) {
+                            if (rounds[q] < r) {
+                                throw new AssertionError("party " + q + " behind at round " + r);
+                            }
+                        }
+                    }
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            }));
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        assertNull(failure.get());
+        assertEquals(0, ProcessBarrier.in(slot).arrived());
+    }
+
+    @Test
+    void timedOutPartyWithdrawsSoTheBarrierStaysUsable() throws Exception {
+        MemorySegment slot = arena.allocate(64, 64);
+        ProcessBarrier.format(slot, 2);
+        ProcessBarrier barrier = ProcessBarrier.in(slot);
+        assertThrows(TimeoutException.class, () -> barrier.await(Duration.ofMillis(50)));
+        assertEquals(0, barrier.arrived());
+        Thread other = Thread.ofPlatform().start(() -> {
+            try {
+                ProcessBarrier.in(slot).await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        int index = barrier.await(Duration.ofSeconds(30));
+        other.join();
+        assertTrue(index == 0 || index == 1);
+        assertThrows(IllegalArgumentException.class, () -> ProcessBarrier.format(slot, 0));
+    }
+
+    @Test
+    void latchReleasesWaitersWhenCountedDownToZero() throws Exception {
+        MemorySegment slot = arena.allocate(ProcessCountDownLatch.SLOT_LENGTH, 64);
+        ProcessCountDownLatch.format(slot, 3);
+        ProcessCountDownLatch latch = ProcessCountDownLatch.in(slot);
+        assertFalse(latch.await(Duration.ofMillis(30)));
+        List<Thread> waiters = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            waiters.add((i % 2 == 0 ? Thread.ofPlatform() : Thread.ofVirtual()).start(() -> {
+                try {
+                    ProcessCountDownLatch.in(slot).await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+        }
+        for (int i = 0; i < 4; i++) {
+            latch.countDown();
+        }
+        for (Thread waiter : waiters) {
+            waiter.join(TimeUnit.SECONDS.toMillis(30));
+            assertFalse(waiter.isAlive());
+        }
+        assertEquals(0, latch.count(), "never below zero");
+        assertTrue(latch.await(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> ProcessCountDownLatch.format(slot, -1));
+    }
+}

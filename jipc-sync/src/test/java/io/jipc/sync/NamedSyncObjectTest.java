@@ -1,0 +1,134 @@
+package io.jipc.sync;
+
+import io.jipc.ClosedException;
+import io.jipc.CorruptSegmentException;
+import io.jipc.InsecureFileException;
+import io.jipc.segment.SegmentHeaderDescriptor;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.lang.foreign.MemoryLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Named objects: files under the jipc root, kinds, permissions, lifetime, and the file layout. */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class NamedSyncObjectTest {
+
+    @Test
+    void createOpenDestroy(Path root) throws InterruptedException {
+        try (ProcessMutex created = ProcessMutex.create("m")) {
+            assertTrue(Files.isRegularFile(root.resolve("sync/m")));
+            assertThrows(SyncObjectExistsException.class, () -> ProcessMutex.create("m"));
+            assertThrows(SyncObjectExistsException.class, () -> ProcessSemaphore.create("m", 1),
+                    "names are shared by every kind");
+            created.lock();
+            try (ProcessMutex opened = ProcessMutex.open("m")) {
+                assertEquals(Acquisition.NOT_ACQUIRED, opened.tryLock());
+                created.unlock();
+                assertEquals(Acquisition.ACQUIRED, opened.tryLock());
+                opened.unlock();
+            }
+            assertTrue(ProcessMutex.destroy("m"));
+            assertFalse(ProcessMutex.destroy("m"));
+            assertThrows(SyncObjectNotFoundException.class, () -> ProcessMutex.open("m"));
+            assertEquals(Acquisition.ACQUIRED, created.tryLock(), "an open handle outlives the name");
+            created.unlock();
+        }
+    }
+
+    @Test
+    void eachKindOpensOnlyItself() {
+        ProcessSemaphore.create("s", 2).close();
+        ProcessCondition.create("c").close();
+        ProcessBarrier.create("b", 2).close();
+        try (ProcessSemaphore semaphore = ProcessSemaphore.open("s");
+             ProcessBarrier barrier = ProcessBarrier.open("b");
+             ProcessCondition ignored = ProcessCondition.open("c")) {
+            assertEquals(2, semaphore.availablePermits());
+            assertEquals(ProcessSemaphore.DEFAULT_HOLDER_ENTRIES, semaphore.holderEntries());
+            assertEquals(2, barrier.parties());
+        }
+        CorruptSegmentException wrong = assertThrows(CorruptSegmentException.class, () -> ProcessMutex.open("s"));
+        assertTrue(wrong.getMessage().contains("SEMA"), wrong.getMessage());
+        assertThrows(CorruptSegmentException.class, () -> ProcessBarrier.open("c"));
+        assertTrue(ProcessSemaphore.destroy("s"));
+        assertTrue(ProcessCondition.destroy("c"));
+        assertTrue(ProcessBarrier.destroy("b"));
+    }
+
+    @Test
+    void permissionsAndNamesAreChecked() {
+        ProcessMutex.create("shared", 0660).close();
+        assertThrows(InsecureFileException.class, () -> ProcessMutex.open("shared"));
+        ProcessMutex.open("shared", 0660).close();
+        assertTrue(ProcessMutex.destroy("shared"));
+        assertThrows(IllegalArgumentException.class, () -> ProcessMutex.create("../escape"));
+        assertThrows(IllegalArgumentException.class, () -> ProcessMutex.create(""));
+    }
+
+    @Test
+    void closeEndsTheWaitsOfOtherThreads() throws Exception {
+        try (ProcessMutex holder = ProcessMutex.create("held")) {
+            holder.lock();
+            ProcessMutex waiting = ProcessMutex.open("held");
+            ProcessBarrier barrier = ProcessBarrier.create("barrier", 2);
+            AtomicReference<Throwable> mutexWaiter = new AtomicReference<>();
+            AtomicReference<Throwable> barrierWaiter = new AtomicReference<>();
+            Thread first = Thread.ofPlatform().start(() -> mutexWaiter.set(failureOf(waiting::lock)));
+            Thread second = Thread.ofPlatform().start(() -> barrierWaiter.set(failureOf(barrier::await)));
+            while (barrier.arrived() == 0) {
+                Thread.sleep(5);
+            }
+            Thread.sleep(200); // both are asleep by now, most likely; if not, they find the handle closed
+            waiting.close();
+            barrier.close();
+            first.join(TimeUnit.SECONDS.toMillis(30));
+            second.join(TimeUnit.SECONDS.toMillis(30));
+            assertTrue(mutexWaiter.get() instanceof ClosedException, String.valueOf(mutexWaiter.get()));
+            assertTrue(barrierWaiter.get() instanceof ClosedException, String.valueOf(barrierWaiter.get()));
+            holder.unlock();
+        } finally {
+            ProcessMutex.destroy("held");
+            ProcessBarrier.destroy("barrier");
+        }
+    }
+
+    private interface Call {
+        Object call() throws Exception;
+    }
+
+    private static Throwable failureOf(Call call) {
+        try {
+            call.call();
+            return null;
+        } catch (Throwable t) {
+            return t;
+        }
+    }
+
+    @Test
+    void layoutMatchesTheConstants() {
+        assertEquals(SyncFileDescriptor.KIND_OFFSET, offset("kind"));
+        assertEquals(SyncFileDescriptor.SLOT_LENGTH_OFFSET, offset("slotLength"));
+        assertEquals(SyncFileDescriptor.SLOT_OFFSET_OFFSET, offset("slotOffset"));
+        assertEquals(SyncFileDescriptor.PERMISSIONS_OFFSET, offset("permissions"));
+        assertEquals(SyncFileDescriptor.SLOT_OFFSET, SyncFileDescriptor.LAYOUT.byteSize());
+        assertEquals(SegmentHeaderDescriptor.LENGTH, offset("header") + SegmentHeaderDescriptor.LAYOUT.byteSize());
+        assertEquals(0, SyncFileDescriptor.SLOT_OFFSET % 64, "the slot starts on a cache line");
+    }
+
+    private static long offset(String field) {
+        return SyncFileDescriptor.LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(field));
+    }
+}

@@ -1,0 +1,196 @@
+package io.jipc.sync;
+
+import io.jipc.testkit.ChildMain;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The other processes of the synchronization tests: {@code SyncChild <mode> <area> args...}, one
+ * line of output per step.
+ *
+ * <ul>
+ * <li>{@code mutex-count <n>}: says {@code READY}, waits for the START word, then n times lock, increment counter A (plain read and write), unlock;
+ *     prints {@code DONE}.</li>
+ * <li>{@code sem-count <n>}: the same under the (binary) semaphore.</li>
+ * <li>{@code mutex-hold}, {@code sem-hold <k>}: takes the mutex, or k permits, prints {@code HELD}
+ *     and sleeps until killed.</li>
+ * <li>{@code mutex-torn}: forever: lock; if told {@code OWNER_DIED}, repair (B = A) and mark
+ *     consistent ({@code REPAIRED}); else check A == B ({@code VIOLATION} if not); A++, a pause,
+ *     B++; unlock. Prints {@code RUNNING} after its first round. Meant to be killed anywhere.</li>
+ * <li>{@code sem-torn}: forever: acquire; if told {@code OWNER_DIED}, repair (inside = 0) and mark
+ *     consistent; else check inside == 0; inside = 1, a pause, count A, inside = 0; release.</li>
+ * <li>{@code cond-signal}: lock, FLAG = 1, signalAll, unlock; prints {@code SIGNALLED}.</li>
+ * <li>{@code cond-wait}: lock, await while FLAG == 0, unlock; prints {@code WAITING} first and
+ *     {@code WOKEN} at the end.</li>
+ * <li>{@code count-down}: counts the latch down once; prints {@code COUNTED}.</li>
+ * <li>{@code barrier <rounds> <party>}: per round r: ROUNDS[party] = r, await the barrier, check
+ *     every party's round is at least r; prints {@code DONE}.</li>
+ * </ul>
+ */
+public final class SyncChild {
+    private SyncChild() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        ChildMain.dieWithParent();
+        try (SharedArea area = SharedArea.open(args[1])) {
+            run(args[0], area, args);
+        }
+        System.out.flush();
+    }
+
+    private static void say(String line) {
+        System.out.println(line);
+        System.out.flush();
+    }
+
+    private static void run(String mode, SharedArea area, String[] args) throws Exception {
+        switch (mode) {
+            case "mutex-count" -> {
+                try (ProcessMutex mutex = area.mutex()) {
+                    int n = Integer.parseInt(args[2]);
+                    awaitStart(area);
+                    for (int i = 0; i < n; i++) {
+                        mutex.lock();
+                        area.set(SharedArea.COUNTER_A, area.get(SharedArea.COUNTER_A) + 1);
+                        mutex.unlock();
+                    }
+                }
+                say("DONE");
+            }
+            case "sem-count" -> {
+                try (ProcessSemaphore semaphore = area.semaphore()) {
+                    int n = Integer.parseInt(args[2]);
+                    awaitStart(area);
+                    for (int i = 0; i < n; i++) {
+                        semaphore.acquire();
+                        area.set(SharedArea.COUNTER_A, area.get(SharedArea.COUNTER_A) + 1);
+                        semaphore.release();
+                    }
+                }
+                say("DONE");
+            }
+            case "mutex-hold" -> {
+                ProcessMutex mutex = area.mutex();
+                say("HELD " + mutex.lock());
+                TimeUnit.MINUTES.sleep(5);
+            }
+            case "sem-hold" -> {
+                ProcessSemaphore semaphore = area.semaphore();
+                int k = Integer.parseInt(args[2]);
+                for (int i = 0; i < k; i++) {
+                    semaphore.acquire();
+                }
+                say("HELD " + semaphore.heldPermits());
+                TimeUnit.MINUTES.sleep(5);
+            }
+            case "mutex-torn" -> mutexTorn(area);
+            case "sem-torn" -> semaphoreTorn(area);
+            case "cond-signal" -> {
+                try (ProcessMutex mutex = area.mutex(); ProcessCondition condition = area.condition()) {
+                    mutex.lock();
+                    area.set(SharedArea.FLAG, 1);
+                    condition.signalAll();
+                    mutex.unlock();
+                }
+                say("SIGNALLED");
+            }
+            case "cond-wait" -> {
+                try (ProcessMutex mutex = area.mutex(); ProcessCondition condition = area.condition()) {
+                    mutex.lock();
+                    say("WAITING");
+                    while (area.get(SharedArea.FLAG) == 0) {
+                        condition.await(mutex);
+                    }
+                    mutex.unlock();
+                }
+                say("WOKEN");
+            }
+            case "count-down" -> {
+                try (ProcessCountDownLatch latch = area.latch()) {
+                    latch.countDown();
+                }
+                say("COUNTED");
+            }
+            case "barrier" -> {
+                int rounds = Integer.parseInt(args[2]);
+                int party = Integer.parseInt(args[3]);
+                try (ProcessBarrier barrier = area.barrier()) {
+                    for (int r = 1; r <= rounds; r++) {
+                        area.set(SharedArea.ROUNDS + party, r);
+                        barrier.await();
+                        for (int p = 0; p < barrier.parties(); p++) {
+                            long seen = area.get(SharedArea.ROUNDS + p);
+                            if (seen < r) {
+                                say("VIOLATION party " + p + " at round " + seen + " after barrier round " + r);
+                            }
+                        }
+                    }
+                }
+                say("DONE");
+            }
+            default -> throw new IllegalArgumentException("unknown mode " + mode);
+        }
+    }
+
+    private static void mutexTorn(SharedArea area) throws InterruptedException {
+        ProcessMutex mutex = area.mutex();
+        boolean told = false;
+        while (true) {
+            if (mutex.lock() == Acquisition.OWNER_DIED) {
+                area.set(SharedArea.COUNTER_B, area.get(SharedArea.COUNTER_A));
+                mutex.markConsistent();
+                say("REPAIRED");
+            } else if (area.get(SharedArea.COUNTER_A) != area.get(SharedArea.COUNTER_B)) {
+                say("VIOLATION A=" + area.get(SharedArea.COUNTER_A) + " B=" + area.get(SharedArea.COUNTER_B));
+            }
+            area.set(SharedArea.COUNTER_A, area.get(SharedArea.COUNTER_A) + 1);
+            pause();
+            area.set(SharedArea.COUNTER_B, area.get(SharedArea.COUNTER_B) + 1);
+            mutex.unlock();
+            if (!told) {
+                say("RUNNING");
+                told = true;
+            }
+        }
+    }
+
+    private static void semaphoreTorn(SharedArea area) throws InterruptedException {
+        ProcessSemaphore semaphore = area.semaphore();
+        boolean told = false;
+        while (true) {
+            if (semaphore.acquire() == Acquisition.OWNER_DIED) {
+                area.set(SharedArea.INSIDE, 0);
+                semaphore.markConsistent();
+                say("REPAIRED");
+            } else if (area.get(SharedArea.INSIDE) != 0) {
+                say("VIOLATION inside=" + area.get(SharedArea.INSIDE));
+            }
+            area.set(SharedArea.INSIDE, 1);
+            pause();
+            area.set(SharedArea.COUNTER_A, area.get(SharedArea.COUNTER_A) + 1);
+            area.set(SharedArea.INSIDE, 0);
+            semaphore.release();
+            if (!told) {
+                say("RUNNING");
+                told = true;
+            }
+        }
+    }
+
+    /** Says {@code READY}, then waits until the parent sets the START word, so that all contend at once. */
+    private static void awaitStart(SharedArea area) throws InterruptedException {
+        say("READY");
+        while (area.getVolatile(SharedArea.START) == 0) {
+            Thread.sleep(1);
+        }
+    }
+
+    /** A short pause inside the critical section, so that kills land there often. */
+    private static void pause() {
+        long until = System.nanoTime() + 20_000;
+        while (System.nanoTime() - until < 0) {
+            Thread.onSpinWait();
+        }
+    }
+}

@@ -1,0 +1,268 @@
+package io.jipc.sync;
+
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The objects between real processes: exact counts under contention, the death of a holder
+ * ({@code SIGKILL}) reported to the next acquirer, never a deadlock, and conditions and barriers
+ * across processes.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class SyncProcessesTest {
+    private static final Duration LONG = Duration.ofSeconds(120);
+    private static final int PROCESSES = 6;
+    private static final int INCREMENTS = 100_000;
+    /** Kills of the crash stress tests: a tenth of the project's kill budget, at least 10. */
+    private static final int KILLS = Math.max(10, Integer.getInteger("jipc.test.kills", 200) / 10);
+    private static int counter;
+
+    private final List<ChildJvm> children = new ArrayList<>();
+    private SharedArea area;
+
+    @AfterEach
+    void cleanUp() {
+        children.forEach(ChildJvm::close);
+        if (area != null) {
+            area.destroy();
+        }
+    }
+
+    private SharedArea area(int permits) {
+        area = SharedArea.create("area-" + ++counter, permits);
+        return area;
+    }
+
+    private ChildJvm start(String... args) {
+        String[] all = new String[args.length + 1];
+        all[0] = args[0];
+        all[1] = area.segment.path().getFileName().toString();
+        System.arraycopy(args, 1, all, 2, args.length - 1);
+        ChildJvm child = ChildJvm.builder(SyncChild.class).args(all).quickStart().hardTimeout(Duration.ofSeconds(240))
+                .start();
+        children.add(child);
+        return child;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"mutex-count", "sem-count"})
+    void plainCounterIsExactUnderManyProcesses(String mode) {
+        area(1);
+        for (int i = 0; i < PROCESSES; i++) {
+            start(mode, Integer.toString(INCREMENTS));
+        }
+        for (ChildJvm child : children) {
+            child.awaitLine("READY", LONG);
+        }
+        area.setVolatile(SharedArea.START, 1);
+        for (ChildJvm child : children) {
+            child.assertSuccess(LONG);
+            assertTrue(child.output().contains("DONE"), child.output());
+        }
+        assertEquals((long) PROCESSES * INCREMENTS, area.getVolatile(SharedArea.COUNTER_A));
+        try (ProcessSemaphore semaphore = area.semaphore(); ProcessMutex mutex = area.mutex()) {
+            assertEquals(1, semaphore.availablePermits(), "every permit is back");
+            assertTrue(mutex.ownerPid().isEmpty(), "the mutex is free");
+        }
+    }
+
+    @Test
+    void mutexOfAKilledOwnerGoesToTheNextAcquirerWithOwnerDied() throws InterruptedException {
+        area(1);
+        ChildJvm holder = start("mutex-hold");
+        assertEquals("HELD ACQUIRED", holder.awaitLine("HELD", LONG));
+        try (ProcessMutex mutex = area.mutex()) {
+            assertEquals(holder.pid(), mutex.ownerPid().orElseThrow());
+            assertEquals(Acquisition.NOT_ACQUIRED, mutex.tryLock(Duration.ofMillis(50)), "held by a live process");
+            holder.kill();
+
+            assertEquals(Acquisition.OWNER_DIED, mutex.lock());
+            assertFalse(mutex.isConsistent());
+            mutex.unlock();
+            assertEquals(Acquisition.OWNER_DIED, mutex.tryLock(), "still inconsistent: told again");
+            mutex.markConsistent();
+            mutex.unlock();
+            assertEquals(Acquisition.ACQUIRED, mutex.tryLock());
+            mutex.unlock();
+        }
+    }
+
+    @Test
+    void waiterBlockedOnAKilledOwnerTakesOver() throws InterruptedException {
+        area(1);
+        ChildJvm holder = start("mutex-hold");
+        holder.awaitLine("HELD", LONG);
+        area.setVolatile(SharedArea.START, 1);
+        ChildJvm waiter = start("mutex-count", "1");
+        long deadline = System.nanoTime() + LONG.toNanos();
+        while (sleepersOnMutex() == 0) {
+            assertTrue(System.nanoTime() - deadline < 0, "the waiter never went to sleep: " + waiter.output());
+            Thread.sleep(10);
+        }
+        holder.kill();
+        waiter.assertSuccess(LONG);
+        assertEquals(1, area.getVolatile(SharedArea.COUNTER_A));
+    }
+
+    private int sleepersOnMutex() {
+        return area.memory.get(java.lang.foreign.ValueLayout.JAVA_INT, SharedArea.MUTEX + ProcessMutex.WAITERS_OFFSET);
+    }
+
+    @Test
+    void permitsOfAKilledHolderComeBackWithOwnerDied() throws InterruptedException {
+        area(3);
+        ChildJvm holder = start("sem-hold", "2");
+        assertEquals("HELD 2", holder.awaitLine("HELD", LONG));
+        try (ProcessSemaphore semaphore = area.semaphore()) {
+            assertEquals(1, semaphore.availablePermits());
+            assertEquals(Acquisition.ACQUIRED, semaphore.acquire());
+            assertEquals(Acquisition.NOT_ACQUIRED, semaphore.tryAcquire(Duration.ofMillis(50)),
+                    "the holder lives: its permits stay taken");
+            holder.kill();
+
+            assertEquals(Acquisition.OWNER_DIED, semaphore.acquire(), "the dead holder's permits are given back");
+            assertEquals(Acquisition.OWNER_DIED, semaphore.acquire());
+            assertEquals(0, semaphore.availablePermits());
+            assertEquals(3, semaphore.heldPermits());
+            semaphore.markConsistent();
+            semaphore.release(3);
+            assertEquals(3, semaphore.availablePermits());
+            assertEquals(Acquisition.ACQUIRED, semaphore.tryAcquire());
+            semaphore.release();
+        }
+    }
+
+    /**
+     * Processes update two words that must stay equal under the mutex, and are killed at random
+     * moments (often inside the critical section, sometimes inside the lock's own steps); killed
+     * ones are replaced. No survivor ever sees the words differ unless told {@code OWNER_DIED}, and
+     * the mutex is never lost: the test ends by taking it.
+     */
+    @Test
+    void mutexSurvivesRandomKills() throws InterruptedException {
+        area(1);
+        tornStress("mutex-torn");
+        try (ProcessMutex mutex = area.mutex()) {
+            Acquisition last = mutex.tryLock(LONG);
+            assertTrue(last.acquired(), "the mutex can be taken after the kills");
+            if (last == Acquisition.OWNER_DIED) {
+                area.set(SharedArea.COUNTER_B, area.get(SharedArea.COUNTER_A));
+                mutex.markConsistent();
+            }
+            assertEquals(area.get(SharedArea.COUNTER_A), area.get(SharedArea.COUNTER_B));
+            mutex.unlock();
+        }
+    }
+
+    /**
+     * The same with a binary, tracked semaphore: after the kills, exactly one permit exists (none
+     * lost, none duplicated, whatever step of the pending protocol a kill hit).
+     */
+    @Test
+    void semaphoreAccountingSurvivesRandomKills() throws InterruptedException {
+        area(1);
+        tornStress("sem-torn");
+        try (ProcessSemaphore semaphore = area.semaphore()) {
+            Acquisition last = semaphore.tryAcquire(LONG);
+            assertTrue(last.acquired(), "the permit can be taken after the kills");
+            if (last == Acquisition.OWNER_DIED) {
+                area.set(SharedArea.INSIDE, 0);
+                semaphore.markConsistent();
+            }
+            assertEquals(0, semaphore.availablePermits(), "exactly one permit: this one");
+            assertEquals(Acquisition.NOT_ACQUIRED, semaphore.tryAcquire());
+            semaphore.release();
+            assertEquals(1, semaphore.availablePermits());
+        }
+    }
+
+    private void tornStress(String mode) throws InterruptedException {
+        int contenders = 4;
+        SplittableRandom random = new SplittableRandom(KILLS);
+        List<ChildJvm> running = new ArrayList<>();
+        for (int i = 0; i < contenders; i++) {
+            running.add(start(mode));
+        }
+        for (ChildJvm child : running) {
+            child.awaitLine("RUNNING", LONG);
+        }
+        StringBuilder outputs = new StringBuilder();
+        int repaired = 0;
+        for (int kill = 0; kill < KILLS; kill++) {
+            Thread.sleep(20 + random.nextInt(200));
+            ChildJvm victim = running.remove(random.nextInt(running.size()));
+            victim.kill();
+            outputs.append(victim.output());
+            ChildJvm fresh = start(mode);
+            running.add(fresh);
+            fresh.awaitLine("RUNNING", LONG);
+        }
+        for (ChildJvm child : running) {
+            child.kill();
+            outputs.append(child.output());
+        }
+        for (String line : outputs.toString().split("\n")) {
+            assertFalse(line.startsWith("VIOLATION") || line.contains("Exception"), outputs::toString);
+            if (line.equals("REPAIRED")) {
+                repaired++;
+            }
+        }
+        System.out.println(mode + ": " + KILLS + " kills, " + repaired + " repairs by survivors");
+    }
+
+    @Test
+    void conditionWakesAWaiterInAnotherProcess() {
+        area(1);
+        ChildJvm waiter = start("cond-wait");
+        waiter.awaitLine("WAITING", LONG);
+        ChildJvm signaller = start("cond-signal");
+        signaller.assertSuccess(LONG);
+        waiter.assertSuccess(LONG);
+        assertTrue(waiter.output().contains("WOKEN"), waiter.output());
+    }
+
+    @Test
+    void barrierHoldsEveryPartyUntilAllArrive() {
+        area(1);
+        for (int party = 0; party < SharedArea.BARRIER_PARTIES; party++) {
+            start("barrier", "200", Integer.toString(party));
+        }
+        for (ChildJvm child : children) {
+            child.assertSuccess(LONG);
+            assertFalse(child.output().contains("VIOLATION"), child.output());
+            assertTrue(child.output().contains("DONE"), child.output());
+        }
+    }
+
+    @Test
+    void latchOpensWhenEveryProcessCountedDown() throws InterruptedException {
+        area(1);
+        try (ProcessCountDownLatch latch = area.latch()) {
+            for (int i = 0; i < SharedArea.BARRIER_PARTIES; i++) {
+                start("count-down");
+            }
+            assertTrue(latch.await(LONG), "counted down by " + SharedArea.BARRIER_PARTIES + " processes");
+            assertEquals(0, latch.count());
+        }
+        for (ChildJvm child : children) {
+            child.assertSuccess(LONG);
+        }
+    }
+}
