@@ -34,6 +34,7 @@ class ObjectUriTest {
     @Test
     void anUnknownKindListsTheKnownOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Endpoints.open("shm:/x", false));
-        assertEquals("unknown kind 'shm:'; known: mailbox:orders, mq:/orders", e.getMessage());
+        assertEquals("unknown kind 'shm:'; known: mailbox:orders, mq:/orders, fifo:/tmp/orders, unix:/tmp/orders.sock, "
+                + "tcp:localhost:7070, unixgram:/tmp/orders.dgram, udp:localhost:7070", e.getMessage());
     }
 }
