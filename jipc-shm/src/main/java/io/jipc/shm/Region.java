@@ -10,7 +10,7 @@ import java.util.Objects;
  * {@link AnonymousRegion anonymous} region.
  *
  * <p>{@link #segment()} gives random access as a {@link MemorySegment} (read-only if the region
- * was mapped read-only: writes then throw {@link UnsupportedOperationException}, never a crash).
+ * was mapped read-only: writes then throw the {@link IllegalArgumentException} of a read-only segment, never a crash).
  * The typed helpers read and write primitive values in the host's byte order at a byte offset.
  *
  * <h2>Atomic slots</h2>
