@@ -80,6 +80,13 @@ public final class AnonymousRegion extends Region {
         FdPassing.Received received;
         try {
             received = FdPassing.receive(socket, timeout.toMillis(), address);
+        } catch (ErrnoException e) {
+            if (e.errnoName().equals("EPROTO") || e.errnoName().equals("ECONNRESET")) {
+                throw new JipcException("the parent closed the connection to " + address + " without handing this"
+                        + " process (pid " + ProcessHandle.current().pid() + ") the region: it is meant for another"
+                        + " process, or the hand-off was closed", e);
+            }
+            throw e;
         } finally {
             Libc.close(socket);
         }
