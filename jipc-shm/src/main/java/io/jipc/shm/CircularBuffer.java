@@ -479,8 +479,13 @@ public final class CircularBuffer implements AutoCloseable {
      */
     private boolean await(long signalOffset, long waitingOffset, long deadline, Attempt attempt)
             throws InterruptedException {
+        boolean virtual = Thread.currentThread().isVirtual();
         for (int i = 0; i < SPINS; i++) {
-            Thread.onSpinWait();
+            if (virtual) {
+                Thread.yield(); // lets the other virtual threads of this carrier (maybe the peer) run
+            } else {
+                Thread.onSpinWait();
+            }
             if (attempt.run()) {
                 return true;
             }
