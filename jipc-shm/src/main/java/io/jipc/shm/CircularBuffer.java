@@ -102,11 +102,16 @@ public final class CircularBuffer implements AutoCloseable {
     private volatile boolean closed;
 
     private CircularBuffer(Region region, boolean ownsRegion, String name) {
+        this(region, region.segment(), ownsRegion, name, READY_TIMEOUT_NANOS);
+    }
+
+    /** Attaches to {@code memory}; {@code region} (may be null) is closed on close if {@code ownsRegion}. */
+    private CircularBuffer(Region region, MemorySegment memory, boolean ownsRegion, String name, long readyTimeoutNanos) {
         this.region = region;
         this.ownsRegion = ownsRegion;
         this.name = name;
-        this.memory = region.segment();
-        awaitReady(memory, name);
+        this.memory = memory;
+        awaitReady(memory, name, readyTimeoutNanos);
         int size = memory.get(ValueLayout.JAVA_INT, ITEM_SIZE_OFFSET);
         int slots = memory.get(ValueLayout.JAVA_INT, CAPACITY_OFFSET);
         int slotStride = memory.get(ValueLayout.JAVA_INT, STRIDE_OFFSET);
@@ -216,7 +221,7 @@ public final class CircularBuffer implements AutoCloseable {
     }
 
     /** Writes an empty buffer; the version goes last, with a release store. */
-    private static void format(MemorySegment memory, int itemSize, int capacity) {
+    static void format(MemorySegment memory, int itemSize, int capacity) {
         long length = CircularBufferDescriptor.length(itemSize, capacity);
         INT.setVolatile(memory, (long) SegmentHeaderDescriptor.VERSION_OFFSET, 0);
         memory.asSlice(0, SLOTS_OFFSET).fill((byte) 0);
@@ -240,11 +245,16 @@ public final class CircularBuffer implements AutoCloseable {
                         CircularBufferDescriptor.MINOR_VERSION));
     }
 
-    private static void awaitReady(MemorySegment memory, String name) {
+    /** Attaches to a buffer in plain memory without waiting for it to be ready (for tests of hostile contents). */
+    static CircularBuffer attach(MemorySegment memory, String name) {
+        return new CircularBuffer(null, memory, false, name, 0);
+    }
+
+    private static void awaitReady(MemorySegment memory, String name, long timeoutNanos) {
         if (memory.byteSize() < SLOTS_OFFSET) {
             throw new CorruptSegmentException(name + " is " + memory.byteSize() + " bytes, too short for a circular buffer");
         }
-        long deadline = System.nanoTime() + READY_TIMEOUT_NANOS;
+        long deadline = System.nanoTime() + timeoutNanos;
         int version;
         while ((version = (int) INT.getAcquire(memory, (long) SegmentHeaderDescriptor.VERSION_OFFSET)) == 0) {
             if (System.nanoTime() - deadline >= 0) {
@@ -533,7 +543,7 @@ public final class CircularBuffer implements AutoCloseable {
     }
 
     private RuntimeException closedOr(IllegalStateException e) {
-        return closed || !region.isOpen() ? new ClosedException("circular buffer " + name + " is closed") : e;
+        return closed || !memory.scope().isAlive() ? new ClosedException("circular buffer " + name + " is closed") : e;
     }
 
     private void checkItem(MemorySegment item) {
@@ -580,11 +590,6 @@ public final class CircularBuffer implements AutoCloseable {
     /** Items ever taken (the dequeue position). */
     public long takeCount() {
         return (long) LONG.getVolatile(memory, (long) DEQUEUE_POSITION_OFFSET);
-    }
-
-    /** The region the buffer lives in. */
-    public Region region() {
-        return region;
     }
 
     @Override
