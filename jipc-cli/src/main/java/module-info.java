@@ -2,6 +2,7 @@
 module io.jipc.cli {
     requires io.jipc.core;
     requires io.jipc.segment;
+    requires io.jipc.shm;
     requires info.picocli;
     requires HdrHistogram;
 

@@ -4,6 +4,7 @@ import io.jipc.WaitStrategy;
 import io.jipc.cli.bench.BenchReport;
 import io.jipc.cli.bench.Durations;
 import io.jipc.cli.bench.MailboxBench;
+import io.jipc.cli.bench.RingBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -15,12 +16,12 @@ import java.util.concurrent.Callable;
 /** {@code jipc bench}: measurements between real processes. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure IPC mechanisms between two processes on this machine.",
-        subcommands = {BenchCommand.MailboxBenchCommand.class})
+        subcommands = {BenchCommand.MailboxBenchCommand.class, BenchCommand.RingBenchCommand.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        // the only benchmark so far
+        // the main job; the others are named
         return new MailboxBenchCommand().call();
     }
 
@@ -76,6 +77,49 @@ final class BenchCommand implements Callable<Integer> {
             progress.println("running jipc bench mailbox ...");
             MailboxBench.Report report = new MailboxBench(settings, progress).run();
             System.out.print(json ? BenchReport.json(report) : "\n" + BenchReport.table(report));
+            return 0;
+        }
+    }
+
+    @Command(name = "ring", mixinStandardHelpOptions = true,
+            description = {"Ping-pong (round-trip percentiles) and one-way throughput of the shared-memory circular",
+                    "buffer (fixed-size items, blocking in futex) between two processes."})
+    static final class RingBenchCommand implements Callable<Integer> {
+        @Option(names = "--size", description = "item size in bytes (default: ${DEFAULT-VALUE})")
+        int size = 64;
+
+        @Option(names = "--warmup", description = "minimum warm-up of each measurement (default: 1s)")
+        String warmup = "1s";
+
+        @Option(names = "--time", description = "measured time of the ping-pong (default: 3s)")
+        String time = "3s";
+
+        @Option(names = "--messages", description = "items of the one-way run (default: ${DEFAULT-VALUE})")
+        long messages = 20_000_000;
+
+        @Option(names = "--capacity", description = "items the one-way buffer holds, a power of two (default: ${DEFAULT-VALUE})")
+        int capacity = 1 << 16;
+
+        @Option(names = "--quick", description = "a short run with fewer iterations")
+        boolean quick;
+
+        @Option(names = "--json", description = "print the results as JSON")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            Duration warmupTime = Durations.parse(warmup);
+            Duration measureTime = Durations.parse(time);
+            if (quick) {
+                warmupTime = Durations.min(warmupTime, Duration.ofMillis(300));
+                measureTime = Durations.min(measureTime, Duration.ofSeconds(1));
+                messages = Math.min(messages, 2_000_000);
+            }
+            PrintStream progress = json ? System.err : System.out;
+            progress.println("running jipc bench ring ...");
+            RingBench.Report report = new RingBench(new RingBench.Settings(size, warmupTime, measureTime, messages,
+                    capacity), progress).run();
+            System.out.print(json ? RingBench.json(report) : "\n" + RingBench.table(report));
             return 0;
         }
     }

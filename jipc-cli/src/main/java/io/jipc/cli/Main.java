@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = {"Interprocess communication for the JVM: drive and measure every IPC mechanism.", ""},
-        subcommands = {BenchCommand.class, MailboxCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {BenchCommand.class, LsCommand.class, MailboxCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

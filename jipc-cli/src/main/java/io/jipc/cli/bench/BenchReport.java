@@ -18,24 +18,7 @@ public final class BenchReport {
         out.append("machine: ").append(report.machine()).append('\n');
         out.append(String.format(Locale.ROOT, "ping-pong: %.1f s warm-up + %.1f s measured per mechanism; one-way: %,d messages%n%n",
                 s.warmup().toMillis() / 1000.0, s.measure().toMillis() / 1000.0, s.messages()));
-        out.append(String.format(Locale.ROOT, "%-22s %9s %9s %9s %9s %9s %12s %14s %10s%n", "",
-                "RTT p50", "p90", "p99", "p99.9", "max", "round", "one-way", "one-way"));
-        out.append(String.format(Locale.ROOT, "%-22s %9s %9s %9s %9s %9s %12s %14s %10s%n", "mechanism",
-                "(µs)", "(µs)", "(µs)", "(µs)", "(µs)", "trips/s", "msgs/s", "MB/s"));
-        for (BenchResult r : report.results()) {
-            out.append(String.format(Locale.ROOT, "%-22s", r.mechanism()));
-            for (double p : PERCENTILES) {
-                out.append(String.format(Locale.ROOT, " %9.2f", r.roundTripMicros(p)));
-            }
-            out.append(String.format(Locale.ROOT, " %9.2f", r.roundTrip() == null ? Double.NaN
-                    : r.roundTrip().getMaxValue() / 1000.0));
-            out.append(String.format(Locale.ROOT, " %,12.0f", r.roundTripsPerSecond()));
-            out.append(r.messagesPerSecond() > 0 ? String.format(Locale.ROOT, " %,14.0f", r.messagesPerSecond())
-                    : String.format(Locale.ROOT, " %14s", "-"));
-            out.append(r.megabytesPerSecond() > 0 ? String.format(Locale.ROOT, " %,10.1f", r.megabytesPerSecond())
-                    : String.format(Locale.ROOT, " %10s", "-"));
-            out.append('\n');
-        }
+        rows(out, report.results());
         BenchResult pipe = find(report.results(), "pipe");
         if (pipe != null) {
             out.append('\n');
@@ -55,6 +38,28 @@ public final class BenchReport {
         return out.toString();
     }
 
+    /** The aligned table of results: round-trip percentiles and one-way rates (a dash where not measured). */
+    public static void rows(StringBuilder out, List<BenchResult> results) {
+        out.append(String.format(Locale.ROOT, "%-22s %9s %9s %9s %9s %9s %12s %14s %10s%n", "",
+                "RTT p50", "p90", "p99", "p99.9", "max", "round", "one-way", "one-way"));
+        out.append(String.format(Locale.ROOT, "%-22s %9s %9s %9s %9s %9s %12s %14s %10s%n", "mechanism",
+                "(µs)", "(µs)", "(µs)", "(µs)", "(µs)", "trips/s", "msgs/s", "MB/s"));
+        for (BenchResult r : results) {
+            out.append(String.format(Locale.ROOT, "%-22s", r.mechanism()));
+            for (double p : PERCENTILES) {
+                out.append(String.format(Locale.ROOT, " %9.2f", r.roundTripMicros(p)));
+            }
+            out.append(String.format(Locale.ROOT, " %9.2f", r.roundTrip() == null ? Double.NaN
+                    : r.roundTrip().getMaxValue() / 1000.0));
+            out.append(String.format(Locale.ROOT, " %,12.0f", r.roundTripsPerSecond()));
+            out.append(r.messagesPerSecond() > 0 ? String.format(Locale.ROOT, " %,14.0f", r.messagesPerSecond())
+                    : String.format(Locale.ROOT, " %14s", "-"));
+            out.append(r.megabytesPerSecond() > 0 ? String.format(Locale.ROOT, " %,10.1f", r.megabytesPerSecond())
+                    : String.format(Locale.ROOT, " %10s", "-"));
+            out.append('\n');
+        }
+    }
+
     /** The same figures as JSON. */
     public static String json(MailboxBench.Report report) {
         StringBuilder out = new StringBuilder("{\n");
@@ -67,7 +72,13 @@ public final class BenchReport {
         out.append("  \"messages\": ").append(s.messages()).append(",\n");
         out.append("  \"idleCpuPercent\": ").append(number(report.idleCpu())).append(",\n");
         out.append("  \"results\": [\n");
-        List<BenchResult> results = report.results();
+        jsonResults(out, report.results());
+        out.append("  ]\n}\n");
+        return out.toString();
+    }
+
+    /** The results as the elements of a JSON array, one object a line. */
+    public static void jsonResults(StringBuilder out, List<BenchResult> results) {
         for (int i = 0; i < results.size(); i++) {
             BenchResult r = results.get(i);
             out.append("    {\"mechanism\": ").append(quote(r.mechanism()));
@@ -86,8 +97,6 @@ public final class BenchReport {
             }
             out.append(i + 1 < results.size() ? "},\n" : "}\n");
         }
-        out.append("  ]\n}\n");
-        return out.toString();
     }
 
     private static BenchResult find(List<BenchResult> results, String prefix) {
@@ -99,7 +108,7 @@ public final class BenchReport {
         return null;
     }
 
-    private static String number(double value) {
+    public static String number(double value) {
         if (Double.isNaN(value) || Double.isInfinite(value)) {
             return "null";
         }
