@@ -56,7 +56,7 @@ import static io.jipc.shm.CircularBufferDescriptor.STRIDE_OFFSET;
  * Dmitry Vyukov's bounded MPMC queue; consumers likewise. See {@link CircularBufferDescriptor}.
  *
  * <h2>Blocking</h2>
- * A blocked {@code put} or {@code take} first retries briefly (a few microseconds), then sleeps in
+ * A blocked {@code put} or {@code take} first retries for about 20 µs, then sleeps in
  * {@code futex(2)} on a shared word ("not full" or "not empty") without using CPU. A producer or
  * consumer that made room or an item checks (after a full fence, so that no sleeper is missed) whether
  * anybody sleeps on the other side and only then bumps the word and wakes the sleepers
@@ -87,8 +87,13 @@ public final class CircularBuffer implements AutoCloseable {
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     private static final long FOREVER = Long.MAX_VALUE;
-    /** Retries before sleeping: a few microseconds, enough for a peer on another core to act. */
-    private static final int SPINS = 256;
+    /**
+     * How long a blocked call retries before it sleeps: about the cost of a futex sleep and
+     * wake-up, so that a peer running on another core is waited for without a system call, as the
+     * mailbox's default wait strategy does.
+     */
+    private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
+    private static final int MIN_SPINS = 16;
     private static final long READY_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final Region region;
@@ -490,7 +495,8 @@ public final class CircularBuffer implements AutoCloseable {
     private boolean await(long signalOffset, long waitingOffset, long deadline, Attempt attempt)
             throws InterruptedException {
         boolean virtual = Thread.currentThread().isVirtual();
-        for (int i = 0; i < SPINS; i++) {
+        long spinEnd = System.nanoTime() + SPIN_NANOS;
+        for (int i = 0; i < MIN_SPINS || System.nanoTime() - spinEnd < 0; i++) {
             if (virtual) {
                 Thread.yield(); // lets the other virtual threads of this carrier (maybe the peer) run
             } else {
