@@ -73,7 +73,12 @@ public final class Catalog {
                 if (!status.isRegularFile()) {
                     continue; // the jipc root's directories, links, sockets
                 }
-                Header header = Header.read(file);
+                Header header;
+                try {
+                    header = Header.read(file);
+                } catch (RuntimeException unreadable) {
+                    header = new Header("region", "? (" + unreadable.getMessage() + ")", "-");
+                }
                 objects.add(new IpcObject(header.kind(), nameOf.apply(file.getFileName().toString()), file.toString(),
                         status.size(), owner(file), FileStatus.octal(status.permissions()), header.creator(),
                         attachments.pids(status.device(), status.inode()), header.format()));
@@ -102,7 +107,7 @@ public final class Catalog {
     /** What the first bytes of a file say. */
     private record Header(String kind, String format, String creator) {
         static Header read(Path file) {
-            byte[] bytes = new byte[SegmentHeaderDescriptor.LENGTH + 16];
+            byte[] bytes = new byte[2 * SegmentHeaderDescriptor.LENGTH]; // the common header and the kind's first fields
             int n;
             int fd;
             try {
@@ -138,7 +143,7 @@ public final class Catalog {
                 return new Header("circular-buffer", "JIPC-CBF " + v + ", " + capacity + " items of " + item + " B",
                         creator);
             }
-            if (magic == MailboxDescriptor.MAGIC) {
+            if (magic == MailboxDescriptor.MAGIC && n >= MailboxDescriptor.MAX_MESSAGE_SIZE_OFFSET + 4) {
                 int max = m.get(ValueLayout.JAVA_INT_UNALIGNED, MailboxDescriptor.MAX_MESSAGE_SIZE_OFFSET);
                 return new Header("mailbox", "JIPC-MBX " + v + ", messages up to " + max + " B", creator);
             }
