@@ -70,8 +70,8 @@ import static io.jipc.shm.CircularBufferDescriptor.STRIDE_OFFSET;
  * (a sleeper killed in its sleep leaves its "waiting" mark, which only costs the others a
  * needless wake-up call per item). A process killed <em>between claiming and publishing</em> a
  * position — a window of one item copy — leaves that slot unfinished: consumers stop at it (and
- * producers, a lap later) until the buffer is re-created. Use a mailbox ({@code io.jipc.mailbox.Mailbox}, which skips a dead sender's claim) or a similar
- * structure where such crashes must be survived.
+ * producers, a lap later) until the buffer is re-created. Where producers may die mid-put, use
+ * a mailbox ({@code io.jipc.mailbox.Mailbox}), which skips a dead sender's claim.
  *
  * <h2>Hostile memory</h2>
  * The configuration is read once when attaching and checked against the region; every slot index
