@@ -11,7 +11,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import java.util.stream.LongStream;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A process attached to a circular buffer whose bytes were written by something hostile or broken
@@ -100,9 +100,9 @@ class HostileCircularBufferFuzzTest {
             } catch (CorruptSegmentException expected) {
                 return;
             }
-            assertEquals(ITEM, buffer.itemSize());
-            assertEquals(CAPACITY, buffer.capacity());
-            byte[] item = new byte[ITEM];
+            // another configuration is accepted only if it fits in the memory
+            assertTrue(CircularBuffer.requiredBytes(buffer.itemSize(), buffer.capacity()) <= LENGTH);
+            byte[] item = new byte[buffer.itemSize()];
             try {
                 for (int i = 0; i < 32; i++) {
                     buffer.poll();
