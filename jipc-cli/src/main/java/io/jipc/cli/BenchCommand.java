@@ -6,6 +6,7 @@ import io.jipc.cli.bench.Durations;
 import io.jipc.cli.bench.MailboxBench;
 import io.jipc.cli.bench.RingBench;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -29,17 +30,8 @@ final class BenchCommand implements Callable<Integer> {
             description = {"Ping-pong (round-trip percentiles) and one-way throughput of mailboxes between two",
                     "processes, for each wait strategy, beside a kernel pipe between the same processes."})
     static final class MailboxBenchCommand implements Callable<Integer> {
-        @Option(names = "--size", description = "message size in bytes (default: ${DEFAULT-VALUE})")
-        int size = 64;
-
-        @Option(names = "--warmup", description = "warm-up time of each ping-pong, e.g. 2s, 500ms; it goes on while the JIT still changes the timings, up to 10s (default: 1s)")
-        String warmup = "1s";
-
-        @Option(names = "--time", description = "measured time of each ping-pong (default: 3s)")
-        String time = "3s";
-
-        @Option(names = "--messages", description = "messages of the one-way run (default: ${DEFAULT-VALUE})")
-        long messages = 20_000_000;
+        @Mixin
+        RunOptions run = new RunOptions();
 
         @Option(names = "--capacity", description = "bytes of the one-way mailbox (default: 64 MiB, like Aeron's default term)")
         long capacity = MailboxBench.Settings.DEFAULT_CAPACITY;
@@ -56,27 +48,14 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--no-idle", description = "skip the idle-CPU measurement")
         boolean noIdle;
 
-        @Option(names = "--quick", description = "a short run (about 10 s) with fewer iterations")
-        boolean quick;
-
-        @Option(names = "--json", description = "print the results as JSON")
-        boolean json;
-
         @Override
         public Integer call() throws Exception {
-            Duration warmupTime = Durations.parse(warmup);
-            Duration measureTime = Durations.parse(time);
-            if (quick) {
-                warmupTime = Durations.min(warmupTime, Duration.ofMillis(300));
-                measureTime = Durations.min(measureTime, Duration.ofSeconds(1));
-                messages = Math.min(messages, 2_000_000);
-            }
-            MailboxBench.Settings settings = new MailboxBench.Settings(size, warmupTime, measureTime, messages,
-                    capacity, strategies, !noPipe, !noIdle);
-            PrintStream progress = json ? System.err : System.out;
+            MailboxBench.Settings settings = new MailboxBench.Settings(run.size, run.warmup(), run.measure(),
+                    run.messages(), capacity, strategies, !noPipe, !noIdle);
+            PrintStream progress = run.progress();
             progress.println("running jipc bench mailbox ...");
             MailboxBench.Report report = new MailboxBench(settings, progress).run();
-            System.out.print(json ? BenchReport.json(report) : "\n" + BenchReport.table(report));
+            System.out.print(run.json ? BenchReport.json(report) : "\n" + BenchReport.table(report));
             return 0;
         }
     }
@@ -85,20 +64,36 @@ final class BenchCommand implements Callable<Integer> {
             description = {"Ping-pong (round-trip percentiles) and one-way throughput of the shared-memory circular",
                     "buffer (fixed-size items, blocking in futex) between two processes."})
     static final class RingBenchCommand implements Callable<Integer> {
-        @Option(names = "--size", description = "item size in bytes (default: ${DEFAULT-VALUE})")
-        int size = 64;
-
-        @Option(names = "--warmup", description = "minimum warm-up of each measurement (default: 1s)")
-        String warmup = "1s";
-
-        @Option(names = "--time", description = "measured time of the ping-pong (default: 3s)")
-        String time = "3s";
-
-        @Option(names = "--messages", description = "items of the one-way run (default: ${DEFAULT-VALUE})")
-        long messages = 20_000_000;
+        @Mixin
+        RunOptions run = new RunOptions();
 
         @Option(names = "--capacity", description = "items the one-way buffer holds, a power of two (default: ${DEFAULT-VALUE})")
         int capacity = 1 << 16;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintStream progress = run.progress();
+            progress.println("running jipc bench ring ...");
+            RingBench.Report report = new RingBench(new RingBench.Settings(run.size, run.warmup(), run.measure(),
+                    run.messages(), capacity), progress).run();
+            System.out.print(run.json ? RingBench.json(report) : "\n" + RingBench.table(report));
+            return 0;
+        }
+    }
+
+    /** Options every two-process benchmark takes. */
+    static final class RunOptions {
+        @Option(names = "--size", description = "message (item) size in bytes (default: ${DEFAULT-VALUE})")
+        int size = 64;
+
+        @Option(names = "--warmup", description = "warm-up time of each measurement, e.g. 2s, 500ms; it goes on while the JIT still changes the timings, up to 10s (default: 1s)")
+        String warmup = "1s";
+
+        @Option(names = "--time", description = "measured time of each ping-pong (default: 3s)")
+        String time = "3s";
+
+        @Option(names = "--messages", description = "messages of the one-way run (default: ${DEFAULT-VALUE})")
+        long messages = 20_000_000;
 
         @Option(names = "--quick", description = "a short run with fewer iterations")
         boolean quick;
@@ -106,21 +101,23 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--json", description = "print the results as JSON")
         boolean json;
 
-        @Override
-        public Integer call() throws Exception {
-            Duration warmupTime = Durations.parse(warmup);
-            Duration measureTime = Durations.parse(time);
-            if (quick) {
-                warmupTime = Durations.min(warmupTime, Duration.ofMillis(300));
-                measureTime = Durations.min(measureTime, Duration.ofSeconds(1));
-                messages = Math.min(messages, 2_000_000);
-            }
-            PrintStream progress = json ? System.err : System.out;
-            progress.println("running jipc bench ring ...");
-            RingBench.Report report = new RingBench(new RingBench.Settings(size, warmupTime, measureTime, messages,
-                    capacity), progress).run();
-            System.out.print(json ? RingBench.json(report) : "\n" + RingBench.table(report));
-            return 0;
+        Duration warmup() {
+            Duration parsed = Durations.parse(warmup);
+            return quick ? Durations.min(parsed, Duration.ofMillis(300)) : parsed;
+        }
+
+        Duration measure() {
+            Duration parsed = Durations.parse(time);
+            return quick ? Durations.min(parsed, Duration.ofSeconds(1)) : parsed;
+        }
+
+        long messages() {
+            return quick ? Math.min(messages, 2_000_000) : messages;
+        }
+
+        /** Where progress goes: standard error when standard output carries JSON. */
+        PrintStream progress() {
+            return json ? System.err : System.out;
         }
     }
 }

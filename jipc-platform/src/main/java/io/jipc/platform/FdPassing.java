@@ -68,34 +68,21 @@ public final class FdPassing {
      * directory to control who may connect.
      */
     public static int listen(String path) {
-        int fd = socket(path);
-        boolean done = false;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.captureState();
-            int rc;
-            try {
-                rc = (int) Calls.BIND.invokeExact(state, fd, address(arena, path), SOCKADDR_UN_LENGTH);
-            } catch (Throwable t) {
-                throw Libc.rethrow(t);
-            }
-            if (rc != 0) {
-                throw Errno.exception(Libc.errno(state), "bind", path);
-            }
-            try {
-                rc = (int) Calls.LISTEN.invokeExact(state, fd, 16);
-            } catch (Throwable t) {
-                throw Libc.rethrow(t);
-            }
-            if (rc != 0) {
-                throw Errno.exception(Libc.errno(state), "listen", path);
-            }
-            done = true;
-            return fd;
-        } finally {
-            if (!done) {
-                Libc.close(fd);
-            }
+        int fd = addressed(path, Calls.BIND, "bind");
+        MemorySegment state = Libc.captureState();
+        int rc;
+        try {
+            rc = (int) Calls.LISTEN.invokeExact(state, fd, 16);
+        } catch (Throwable t) {
+            Libc.close(fd);
+            throw Libc.rethrow(t);
         }
+        if (rc != 0) {
+            int errno = Libc.errno(state);
+            Libc.close(fd);
+            throw Errno.exception(errno, "listen", path);
+        }
+        return fd;
     }
 
     /**
@@ -127,19 +114,23 @@ public final class FdPassing {
 
     /** Connects a new Unix-domain stream socket to {@code path}; returns its descriptor. */
     public static int connect(String path) {
+        return addressed(path, Calls.CONNECT, "connect");
+    }
+
+    /** A new socket on which {@code bind} or {@code connect} ({@code call}) to {@code path} succeeded. */
+    private static int addressed(String path, MethodHandle call, String name) {
         int fd = socket(path);
         boolean done = false;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Libc.captureState();
-            MemorySegment address = address(arena, path);
             int rc;
             try {
-                rc = (int) Calls.CONNECT.invokeExact(state, fd, address, SOCKADDR_UN_LENGTH);
+                rc = (int) call.invokeExact(state, fd, address(arena, path), SOCKADDR_UN_LENGTH);
             } catch (Throwable t) {
                 throw Libc.rethrow(t);
             }
             if (rc != 0) {
-                throw Errno.exception(Libc.errno(state), "connect", path);
+                throw Errno.exception(Libc.errno(state), name, path);
             }
             done = true;
             return fd;

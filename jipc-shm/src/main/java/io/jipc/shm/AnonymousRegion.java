@@ -7,8 +7,6 @@ import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
 import io.jipc.platform.Memfd;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -42,13 +40,11 @@ import java.util.Objects;
 public final class AnonymousRegion extends Region {
     private static final int SEALS = Memfd.SEAL_SHRINK | Memfd.SEAL_GROW | Memfd.SEAL_SEAL;
 
-    private final Arena arena;
     private final int fd;
     private boolean fdClosed;
 
-    private AnonymousRegion(Arena arena, MemorySegment segment, int fd) {
-        super(segment);
-        this.arena = arena;
+    private AnonymousRegion(Mapping mapping, int fd) {
+        super(mapping);
         this.fd = fd;
     }
 
@@ -109,22 +105,15 @@ public final class AnonymousRegion extends Region {
     }
 
     private static AnonymousRegion map(int fd, long size, boolean create, String subject) {
-        Arena arena = Arena.ofShared();
-        boolean done = false;
         try {
             if (create) {
                 Libc.allocate(fd, size, subject);
                 Memfd.addSeals(fd, SEALS);
             }
-            MemorySegment segment = Libc.mapShared(fd, size, true, false, arena, subject);
-            AnonymousRegion region = new AnonymousRegion(arena, segment, fd);
-            done = true;
-            return region;
-        } finally {
-            if (!done) {
-                arena.close();
-                Libc.close(fd);
-            }
+            return new AnonymousRegion(Mapping.of(fd, size, true, subject), fd);
+        } catch (RuntimeException e) {
+            Libc.close(fd);
+            throw e;
         }
     }
 
@@ -150,11 +139,6 @@ public final class AnonymousRegion extends Region {
         FdPassing.send(socket, fd, (byte) 'R', subject);
     }
 
-    @Override
-    public boolean isOpen() {
-        return arena.scope().isAlive();
-    }
-
     /** Unmaps the region and closes its descriptor here; it lives on in the processes that still hold it. */
     @Override
     public void close() {
@@ -164,13 +148,7 @@ public final class AnonymousRegion extends Region {
                 Libc.close(fd);
             }
         }
-        if (arena.scope().isAlive()) {
-            try {
-                arena.close();
-            } catch (IllegalStateException alreadyClosed) {
-                // a concurrent close won
-            }
-        }
+        super.close();
     }
 
     @Override

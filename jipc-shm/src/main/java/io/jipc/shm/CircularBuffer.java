@@ -87,6 +87,8 @@ public final class CircularBuffer implements AutoCloseable {
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     private static final long FOREVER = Long.MAX_VALUE;
+    /** What {@link #claim} returns when there is nothing to claim. */
+    private static final long NONE = Long.MIN_VALUE;
     /**
      * How long a blocked call retries before it sleeps: about the cost of a futex sleep and
      * wake-up, so that a peer running on another core is waited for without a system call, as the
@@ -354,26 +356,16 @@ public final class CircularBuffer implements AutoCloseable {
     private boolean tryOffer(MemorySegment item) {
         checkOpen();
         try {
-            long pos = (long) LONG.getVolatile(memory, (long) ENQUEUE_POSITION_OFFSET);
-            while (true) {
-                long slot = slot(pos);
-                long dif = (long) LONG.getAcquire(memory, slot) - pos;
-                if (dif == 0) {
-                    long witness = (long) LONG.compareAndExchange(memory, (long) ENQUEUE_POSITION_OFFSET, pos, pos + 1);
-                    if (witness == pos) {
-                        MemorySegment.copy(item, 0, memory, slot + ITEM_IN_SLOT_OFFSET, itemSize);
-                        // publishes the item: a consumer's acquire load of the sequence sees it whole
-                        LONG.setRelease(memory, slot, pos + 1);
-                        signal(NOT_EMPTY_SIGNAL_OFFSET, CONSUMERS_WAITING_OFFSET);
-                        return true;
-                    }
-                    pos = witness;
-                } else if (dif < 0) {
-                    return false;
-                } else {
-                    pos = advanced(ENQUEUE_POSITION_OFFSET, pos);
-                }
+            long position = claim(ENQUEUE_POSITION_OFFSET, 0);
+            if (position == NONE) {
+                return false;
             }
+            long slot = slot(position);
+            MemorySegment.copy(item, 0, memory, slot + ITEM_IN_SLOT_OFFSET, itemSize);
+            // publishes the item: a consumer's acquire load of the sequence sees it whole
+            LONG.setRelease(memory, slot, position + 1);
+            signal(NOT_EMPTY_SIGNAL_OFFSET, CONSUMERS_WAITING_OFFSET);
+            return true;
         } catch (IllegalStateException e) {
             throw closedOr(e);
         }
@@ -427,26 +419,16 @@ public final class CircularBuffer implements AutoCloseable {
     private boolean tryPoll(MemorySegment destination) {
         checkOpen();
         try {
-            long pos = (long) LONG.getVolatile(memory, (long) DEQUEUE_POSITION_OFFSET);
-            while (true) {
-                long slot = slot(pos);
-                long dif = (long) LONG.getAcquire(memory, slot) - (pos + 1);
-                if (dif == 0) {
-                    long witness = (long) LONG.compareAndExchange(memory, (long) DEQUEUE_POSITION_OFFSET, pos, pos + 1);
-                    if (witness == pos) {
-                        MemorySegment.copy(memory, slot + ITEM_IN_SLOT_OFFSET, destination, 0, itemSize);
-                        // frees the slot for the producer of the next lap, after the copy
-                        LONG.setRelease(memory, slot, pos + capacity);
-                        signal(NOT_FULL_SIGNAL_OFFSET, PRODUCERS_WAITING_OFFSET);
-                        return true;
-                    }
-                    pos = witness;
-                } else if (dif < 0) {
-                    return false;
-                } else {
-                    pos = advanced(DEQUEUE_POSITION_OFFSET, pos);
-                }
+            long position = claim(DEQUEUE_POSITION_OFFSET, 1);
+            if (position == NONE) {
+                return false;
             }
+            long slot = slot(position);
+            MemorySegment.copy(memory, slot + ITEM_IN_SLOT_OFFSET, destination, 0, itemSize);
+            // frees the slot for the producer of the next lap, after the copy
+            LONG.setRelease(memory, slot, position + capacity);
+            signal(NOT_FULL_SIGNAL_OFFSET, PRODUCERS_WAITING_OFFSET);
+            return true;
         } catch (IllegalStateException e) {
             throw closedOr(e);
         }
@@ -456,6 +438,31 @@ public final class CircularBuffer implements AutoCloseable {
 
     private long slot(long position) {
         return SLOTS_OFFSET + (position & mask) * stride;
+    }
+
+    /**
+     * Claims the next position of one side: the slot at the position read from
+     * {@code positionOffset} is ready when its sequence is the position plus {@code lag} (0 for a
+     * producer: free; 1 for a consumer: holding an item); one compare-and-set of the position then
+     * makes it this caller's alone. Returns the position, or {@link #NONE} if the buffer is full
+     * (producer) or empty (consumer).
+     */
+    private long claim(long positionOffset, long lag) {
+        long position = (long) LONG.getVolatile(memory, positionOffset);
+        while (true) {
+            long ahead = (long) LONG.getAcquire(memory, slot(position)) - (position + lag);
+            if (ahead == 0) {
+                long witness = (long) LONG.compareAndExchange(memory, positionOffset, position, position + 1);
+                if (witness == position) {
+                    return position;
+                }
+                position = witness;
+            } else if (ahead < 0) {
+                return NONE;
+            } else {
+                position = advanced(positionOffset, position);
+            }
+        }
     }
 
     /**

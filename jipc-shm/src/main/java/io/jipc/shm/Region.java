@@ -1,5 +1,6 @@
 package io.jipc.shm;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -40,10 +41,12 @@ public abstract sealed class Region implements AutoCloseable permits SharedRegio
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
+    private final Arena arena;
     private final MemorySegment segment;
 
-    Region(MemorySegment segment) {
-        this.segment = segment;
+    Region(Mapping mapping) {
+        this.arena = mapping.arena();
+        this.segment = mapping.segment();
     }
 
     /** The region's bytes: random access, read-only if the region was mapped read-only. */
@@ -62,11 +65,21 @@ public abstract sealed class Region implements AutoCloseable permits SharedRegio
     }
 
     /** Whether this handle is still mapped. */
-    public abstract boolean isOpen();
+    public final boolean isOpen() {
+        return arena.scope().isAlive();
+    }
 
     /** Unmaps the region from this process; idempotent. */
     @Override
-    public abstract void close();
+    public void close() {
+        if (arena.scope().isAlive()) {
+            try {
+                arena.close();
+            } catch (IllegalStateException alreadyClosed) {
+                // a concurrent close won
+            }
+        }
+    }
 
     // ---------------------------------------------------------------- plain (unordered) access
 

@@ -9,8 +9,6 @@ import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
 import io.jipc.segment.JipcRoot;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -67,15 +65,13 @@ public final class SharedRegion extends Region {
 
     private final String name;
     private final Path path;
-    private final Arena arena;
     private final long device;
     private final long inode;
 
-    private SharedRegion(String name, Path path, Arena arena, MemorySegment segment, FileStatus status) {
-        super(segment);
+    private SharedRegion(String name, Path path, Mapping mapping, FileStatus status) {
+        super(mapping);
         this.name = name;
         this.path = path;
-        this.arena = arena;
         this.device = status.device();
         this.inode = status.inode();
     }
@@ -106,22 +102,16 @@ public final class SharedRegion extends Region {
             }
             throw e;
         }
-        boolean done = false;
-        Arena arena = Arena.ofShared();
         try {
             Libc.fchmod(fd, mode, file);
             Libc.allocate(fd, size, file);
             FileStatus status = Libc.fstat(fd, file);
-            MemorySegment segment = Libc.mapShared(fd, size, true, false, arena, file);
-            SharedRegion region = new SharedRegion(name, path, arena, segment, status);
-            done = true;
-            return region;
+            return new SharedRegion(name, path, Mapping.of(fd, size, true, file), status);
+        } catch (RuntimeException e) {
+            unlinkQuietly(file);
+            throw e;
         } finally {
             Libc.close(fd);
-            if (!done) {
-                arena.close();
-                unlinkQuietly(file);
-            }
         }
     }
 
@@ -144,8 +134,6 @@ public final class SharedRegion extends Region {
         String file = path.toString();
         boolean writable = access == Access.READ_WRITE;
         int fd = openFile(name, file, writable ? Libc.O_RDWR : Libc.O_RDONLY);
-        boolean done = false;
-        Arena arena = Arena.ofShared();
         try {
             FileStatus status = Libc.fstat(fd, file);
             if (!status.isRegularFile()) {
@@ -156,16 +144,9 @@ public final class SharedRegion extends Region {
                         + Integer.toUnsignedString(status.uid()) + ", not by this user");
             }
             status = awaitSize(fd, file, status);
-            MemorySegment segment = Libc.mapShared(fd, status.size(), writable, false, arena, file);
-            SharedRegion region = new SharedRegion(name, path, arena, writable ? segment : segment.asReadOnly(),
-                    status);
-            done = true;
-            return region;
+            return new SharedRegion(name, path, Mapping.of(fd, status.size(), writable, file), status);
         } finally {
             Libc.close(fd);
-            if (!done) {
-                arena.close();
-            }
         }
     }
 
@@ -286,22 +267,6 @@ public final class SharedRegion extends Region {
     /** The file that holds the region. */
     public Path path() {
         return path;
-    }
-
-    @Override
-    public boolean isOpen() {
-        return arena.scope().isAlive();
-    }
-
-    @Override
-    public void close() {
-        if (arena.scope().isAlive()) {
-            try {
-                arena.close();
-            } catch (IllegalStateException alreadyClosed) {
-                // a concurrent close won
-            }
-        }
     }
 
     @Override
