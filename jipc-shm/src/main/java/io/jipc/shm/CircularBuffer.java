@@ -532,11 +532,11 @@ public final class CircularBuffer implements AutoCloseable {
                 announced = false;
                 throw closedOr(e);
             } finally {
-                if (announced && !closed) {
+                if (announced) {
                     try {
-                        INT.getAndAdd(memory, waitingOffset, -1);
+                        INT.getAndAdd(memory, waitingOffset, -1); // also when closed: others would wake us in vain
                     } catch (IllegalStateException unmapped) {
-                        // closed meanwhile
+                        // the mapping went away meanwhile: nobody maps it through this handle any more
                     }
                 }
             }
