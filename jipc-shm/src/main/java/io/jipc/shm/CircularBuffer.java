@@ -2,6 +2,7 @@ package io.jipc.shm;
 
 import io.jipc.ClosedException;
 import io.jipc.CorruptSegmentException;
+import io.jipc.platform.AsymmetricFence;
 import io.jipc.platform.Futex;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.segment.SegmentHeaderDescriptor;
@@ -15,14 +16,14 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import static io.jipc.shm.CircularBufferDescriptor.CAPACITY_OFFSET;
-import static io.jipc.shm.CircularBufferDescriptor.CONSUMERS_WAITING_OFFSET;
+import static io.jipc.shm.CircularBufferDescriptor.CONSUMERS_ASLEEP_OFFSET;
 import static io.jipc.shm.CircularBufferDescriptor.DEQUEUE_POSITION_OFFSET;
 import static io.jipc.shm.CircularBufferDescriptor.ENQUEUE_POSITION_OFFSET;
 import static io.jipc.shm.CircularBufferDescriptor.ITEM_IN_SLOT_OFFSET;
 import static io.jipc.shm.CircularBufferDescriptor.ITEM_SIZE_OFFSET;
 import static io.jipc.shm.CircularBufferDescriptor.NOT_EMPTY_SIGNAL_OFFSET;
 import static io.jipc.shm.CircularBufferDescriptor.NOT_FULL_SIGNAL_OFFSET;
-import static io.jipc.shm.CircularBufferDescriptor.PRODUCERS_WAITING_OFFSET;
+import static io.jipc.shm.CircularBufferDescriptor.PRODUCERS_ASLEEP_OFFSET;
 import static io.jipc.shm.CircularBufferDescriptor.SLOTS_OFFSET;
 import static io.jipc.shm.CircularBufferDescriptor.STRIDE_OFFSET;
 
@@ -57,18 +58,21 @@ import static io.jipc.shm.CircularBufferDescriptor.STRIDE_OFFSET;
  *
  * <h2>Blocking</h2>
  * A blocked {@code put} or {@code take} first retries for about 20 µs, then sleeps in
- * {@code futex(2)} on a shared word ("not full" or "not empty") without using CPU. A producer or
- * consumer that made room or an item checks (after a full fence, so that no sleeper is missed) whether
- * anybody sleeps on the other side and only then bumps the word and wakes the sleepers
- * ({@code FUTEX_WAKE} of all: each re-checks and the losers sleep again). Blocked calls are
- * interruptible (within 50 ms, see {@link Futex}) and safe on virtual threads; {@link #close()} ends
- * them in this process with {@link ClosedException}. A call that need not wait does not throw
- * {@link InterruptedException}.
+ * {@code futex(2)} on a shared word ("not full" or "not empty") without using CPU, after raising
+ * a shared "asleep" flag of its side. A producer or consumer that made an item or room reads the
+ * other side's flag after a full barrier (its own fence, or — where {@code membarrier(2)} is
+ * available — the one a sleeper forces on every CPU before it sleeps, so that publishing costs no
+ * fence, as in the mailbox); only if it is raised does it clear it, bump the word and
+ * wake every sleeper ({@code FUTEX_WAKE} of all: each re-checks, the losers sleep again). So
+ * nobody enters the kernel while nobody sleeps, and one wake-up call serves all the items
+ * published until a sleeper raises the flag again. Blocked calls are interruptible (within 50 ms,
+ * see {@link Futex}) and safe on virtual threads; {@link #close()} ends them in this process with
+ * {@link ClosedException}. A call that need not wait does not throw {@link InterruptedException}.
  *
  * <h2>When a process dies</h2>
  * A process killed outside a put or take, or while blocked in one, leaves the buffer intact
- * (a sleeper killed in its sleep leaves its "waiting" mark, which only costs the others a
- * needless wake-up call per item). A process killed <em>between claiming and publishing</em> a
+ * (a sleeper killed in its sleep leaves the flag raised: the next publisher clears it with one
+ * needless wake-up call). A process killed <em>between claiming and publishing</em> a
  * position — a window of one item copy — leaves that slot unfinished: consumers stop at it (and
  * producers, a lap later) until the buffer is re-created. Where producers may die mid-put, use
  * a mailbox ({@code io.jipc.mailbox.Mailbox}), which skips a dead sender's claim.
@@ -96,6 +100,8 @@ public final class CircularBuffer implements AutoCloseable {
      */
     private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
     private static final int MIN_SPINS = 16;
+    /** Longest sleep where {@code membarrier} is unavailable: a fence-free publisher may have missed the flag. */
+    private static final long UNFENCED_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long READY_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final Region region;
@@ -106,6 +112,8 @@ public final class CircularBuffer implements AutoCloseable {
     private final int capacity;
     private final long mask;
     private final long stride;
+    /** Whether this process publishes without a full fence ({@link AsymmetricFence#registerLight()}). */
+    private final boolean lightPublisher = AsymmetricFence.registerLight();
     private volatile boolean closed;
 
     private CircularBuffer(Region region, boolean ownsRegion, String name) {
@@ -350,7 +358,7 @@ public final class CircularBuffer implements AutoCloseable {
     }
 
     private boolean awaitPut(MemorySegment item, long deadline) throws InterruptedException {
-        return await(NOT_FULL_SIGNAL_OFFSET, PRODUCERS_WAITING_OFFSET, deadline, () -> tryOffer(item));
+        return await(NOT_FULL_SIGNAL_OFFSET, PRODUCERS_ASLEEP_OFFSET, deadline, () -> tryOffer(item));
     }
 
     private boolean tryOffer(MemorySegment item) {
@@ -364,7 +372,7 @@ public final class CircularBuffer implements AutoCloseable {
             MemorySegment.copy(item, 0, memory, slot + ITEM_IN_SLOT_OFFSET, itemSize);
             // publishes the item: a consumer's acquire load of the sequence sees it whole
             LONG.setRelease(memory, slot, position + 1);
-            signal(NOT_EMPTY_SIGNAL_OFFSET, CONSUMERS_WAITING_OFFSET);
+            signal(NOT_EMPTY_SIGNAL_OFFSET, CONSUMERS_ASLEEP_OFFSET);
             return true;
         } catch (IllegalStateException e) {
             throw closedOr(e);
@@ -413,7 +421,7 @@ public final class CircularBuffer implements AutoCloseable {
     }
 
     private boolean awaitTake(MemorySegment destination, long deadline) throws InterruptedException {
-        return await(NOT_EMPTY_SIGNAL_OFFSET, CONSUMERS_WAITING_OFFSET, deadline, () -> tryPoll(destination));
+        return await(NOT_EMPTY_SIGNAL_OFFSET, CONSUMERS_ASLEEP_OFFSET, deadline, () -> tryPoll(destination));
     }
 
     private boolean tryPoll(MemorySegment destination) {
@@ -427,7 +435,7 @@ public final class CircularBuffer implements AutoCloseable {
             MemorySegment.copy(memory, slot + ITEM_IN_SLOT_OFFSET, destination, 0, itemSize);
             // frees the slot for the producer of the next lap, after the copy
             LONG.setRelease(memory, slot, position + capacity);
-            signal(NOT_FULL_SIGNAL_OFFSET, PRODUCERS_WAITING_OFFSET);
+            signal(NOT_FULL_SIGNAL_OFFSET, PRODUCERS_ASLEEP_OFFSET);
             return true;
         } catch (IllegalStateException e) {
             throw closedOr(e);
@@ -479,10 +487,19 @@ public final class CircularBuffer implements AutoCloseable {
         return now;
     }
 
-    /** After a publishing store: wakes the sleepers of the other side, if any (Dekker: fence, then read). */
-    private void signal(long signalOffset, long waitingOffset) {
-        VarHandle.fullFence();
-        if ((int) INT.getVolatile(memory, waitingOffset) != 0) {
+    /**
+     * After a publishing store: wakes the sleepers of the other side, if any. Dekker: the store,
+     * then the read of the sleepers' flag, with a full barrier between them — a fence here, or,
+     * where this process is registered for {@code membarrier}, the barrier a sleeper forces on
+     * every CPU before it sleeps ({@link AsymmetricFence}), so that publishing costs no fence. The
+     * publisher that clears the flag wakes them all; the publishers after it find it clear and stay
+     * out of the kernel, even before the woken sleepers have run.
+     */
+    private void signal(long signalOffset, long sleepersOffset) {
+        if (!lightPublisher) {
+            VarHandle.fullFence();
+        }
+        if ((int) INT.getVolatile(memory, sleepersOffset) != 0 && (int) INT.getAndSet(memory, sleepersOffset, 0) != 0) {
             INT.getAndAdd(memory, signalOffset, 1);
             Futex.wakeAll(memory.address() + signalOffset);
         }
@@ -494,12 +511,12 @@ public final class CircularBuffer implements AutoCloseable {
     }
 
     /**
-     * Retries {@code attempt} briefly, then sleeps on the signal word between attempts: reads the
-     * word, announces itself as waiting (a locked add: a full fence), re-checks, and sleeps only
-     * while the word still holds what it read, so a signal between the re-check and the sleep is
-     * never missed.
+     * Retries {@code attempt} for about {@link #SPIN_NANOS}, then sleeps on the signal word between
+     * attempts: reads the word, raises the sleepers' flag, fences, re-checks, and sleeps only while
+     * the word still holds what it read, so a signal between the re-check and the sleep is never
+     * missed (the publisher either sees the flag or the re-check sees its item or room).
      */
-    private boolean await(long signalOffset, long waitingOffset, long deadline, Attempt attempt)
+    private boolean await(long signalOffset, long sleepersOffset, long deadline, Attempt attempt)
             throws InterruptedException {
         boolean virtual = Thread.currentThread().isVirtual();
         long spinEnd = System.nanoTime() + SPIN_NANOS;
@@ -516,29 +533,23 @@ public final class CircularBuffer implements AutoCloseable {
         long word = memory.address() + signalOffset;
         while (true) {
             checkOpen();
-            boolean announced = false;
             try {
                 int signal = (int) INT.getVolatile(memory, signalOffset);
-                INT.getAndAdd(memory, waitingOffset, 1);
-                announced = true;
+                INT.setVolatile(memory, sleepersOffset, 1);
+                // a barrier on every CPU running a fence-free publisher; without it, such a publisher
+                // may miss the flag, so the sleep is bounded instead
+                boolean heavy = AsymmetricFence.heavy();
+                VarHandle.fullFence();
                 if (attempt.run()) {
                     return true;
                 }
                 if (deadline != FOREVER && System.nanoTime() - deadline >= 0) {
                     return false;
                 }
-                Futex.await(word, signal, deadline);
+                long bounded = System.nanoTime() + UNFENCED_SLEEP_NANOS;
+                Futex.await(word, signal, heavy || deadline - bounded < 0 ? deadline : bounded);
             } catch (IllegalStateException e) {
-                announced = false;
                 throw closedOr(e);
-            } finally {
-                if (announced) {
-                    try {
-                        INT.getAndAdd(memory, waitingOffset, -1); // also when closed: others would wake us in vain
-                    } catch (IllegalStateException unmapped) {
-                        // the mapping went away meanwhile: nobody maps it through this handle any more
-                    }
-                }
             }
         }
     }

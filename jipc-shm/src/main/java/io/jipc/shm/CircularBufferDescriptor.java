@@ -23,8 +23,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *      140     116  reserved (zero)
  *      256       8  enqueue position (long): items ever claimed by producers      \ each in its
  *      384       8  dequeue position (long): items ever claimed by consumers      | own 128-byte
- *      512       4  not-empty signal (int, futex word), 516: consumers waiting    | block, so that
- *      640       4  not-full signal (int, futex word), 644: producers waiting     / roles never share a line
+ *      512       4  not-empty signal (int, futex word), 516: consumers asleep    | block, so that
+ *      640       4  not-full signal (int, futex word), 644: producers asleep     / roles never share a line
  *      768     ...  capacity slots of stride bytes each:
  * </pre>
  * <pre>
@@ -55,9 +55,11 @@ public final class CircularBufferDescriptor {
     public static final int ENQUEUE_POSITION_OFFSET = 256;
     public static final int DEQUEUE_POSITION_OFFSET = 384;
     public static final int NOT_EMPTY_SIGNAL_OFFSET = 512;
-    public static final int CONSUMERS_WAITING_OFFSET = 516;
+    /** A flag (int): 1 while a consumer may be asleep on the not-empty word; cleared by the producer that wakes it. */
+    public static final int CONSUMERS_ASLEEP_OFFSET = 516;
     public static final int NOT_FULL_SIGNAL_OFFSET = 640;
-    public static final int PRODUCERS_WAITING_OFFSET = 644;
+    /** A flag (int): 1 while a producer may be asleep on the not-full word; cleared by the consumer that wakes it. */
+    public static final int PRODUCERS_ASLEEP_OFFSET = 644;
     /** Where the slots start. */
     public static final int SLOTS_OFFSET = 768;
     /** Offset of the item within a slot. */
@@ -80,10 +82,10 @@ public final class CircularBufferDescriptor {
             JAVA_LONG.withName("dequeuePosition"),
             MemoryLayout.paddingLayout(120),
             JAVA_INT.withName("notEmptySignal"),
-            JAVA_INT.withName("consumersWaiting"),
+            JAVA_INT.withName("consumersAsleep"),
             MemoryLayout.paddingLayout(120),
             JAVA_INT.withName("notFullSignal"),
-            JAVA_INT.withName("producersWaiting"),
+            JAVA_INT.withName("producersAsleep"),
             MemoryLayout.paddingLayout(120));
 
     private CircularBufferDescriptor() {

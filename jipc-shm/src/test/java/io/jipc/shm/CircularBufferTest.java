@@ -263,9 +263,9 @@ class CircularBufferTest {
         assertEquals(CircularBufferDescriptor.ENQUEUE_POSITION_OFFSET, offset("enqueuePosition"));
         assertEquals(CircularBufferDescriptor.DEQUEUE_POSITION_OFFSET, offset("dequeuePosition"));
         assertEquals(CircularBufferDescriptor.NOT_EMPTY_SIGNAL_OFFSET, offset("notEmptySignal"));
-        assertEquals(CircularBufferDescriptor.CONSUMERS_WAITING_OFFSET, offset("consumersWaiting"));
+        assertEquals(CircularBufferDescriptor.CONSUMERS_ASLEEP_OFFSET, offset("consumersAsleep"));
         assertEquals(CircularBufferDescriptor.NOT_FULL_SIGNAL_OFFSET, offset("notFullSignal"));
-        assertEquals(CircularBufferDescriptor.PRODUCERS_WAITING_OFFSET, offset("producersWaiting"));
+        assertEquals(CircularBufferDescriptor.PRODUCERS_ASLEEP_OFFSET, offset("producersAsleep"));
         assertArrayEquals(new int[] {16, 16, 24}, new int[] {CircularBufferDescriptor.stride(1),
                 CircularBufferDescriptor.stride(8), CircularBufferDescriptor.stride(9)});
     }
