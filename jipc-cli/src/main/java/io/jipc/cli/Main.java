@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = {"Interprocess communication for the JVM: drive and measure every IPC mechanism.", ""},
-        subcommands = {BenchCommand.class, MailboxCommand.class,
+        subcommands = {BenchCommand.class, LsCommand.class, MailboxCommand.class,
                 SendCommand.class,
                 RecvCommand.class,
                 MqCommand.class,
