@@ -610,39 +610,47 @@ public final class Mailbox implements AutoCloseable {
         }
     }
 
-    /** Waits until the message of {@code ticket} is taken; withdraws it when giving up (see {@link #handOver}). */
+    /**
+     * Waits until the message of {@code ticket} is taken; withdraws it when giving up (see
+     * {@link #handOver}). A send ended by closing this process's last handle of the mailbox cannot
+     * withdraw its message any more (the mapping is gone): a receiver may still get it.
+     */
     private boolean awaitTaken(long ticket, long deadline, boolean whileReceiverWaits) throws InterruptedException {
         Idle idle = new Idle(mapped.strategy);
-        while (rendezvous.pending(ticket)) {
-            if (idle.checkpoint()) {
-                boolean interrupted = Thread.interrupted();
-                boolean giveUp = interrupted || closed
-                        || (deadline != FOREVER && System.nanoTime() - deadline >= 0)
-                        || (whileReceiverWaits && !rendezvous.receiverWaiting());
-                if (giveUp) {
-                    if (rendezvous.cancel(ticket)) {
-                        if (interrupted) {
-                            throw new InterruptedException();
+        try {
+            while (rendezvous.pending(ticket)) {
+                if (idle.checkpoint()) {
+                    if (Thread.interrupted()) {
+                        throw new InterruptedException();
+                    }
+                    if (closed || (deadline != FOREVER && System.nanoTime() - deadline >= 0)
+                            || (whileReceiverWaits && !rendezvous.receiverWaiting())) {
+                        if (rendezvous.cancel(ticket)) {
+                            checkOpen();
+                            return false;
                         }
-                        checkOpen();
-                        return false;
+                        return true;
                     }
-                    if (interrupted) {
-                        Thread.currentThread().interrupt(); // taken after all: the send succeeded
+                }
+                if (idle.idle()) {
+                    int signal = rendezvous.taken.prepare();
+                    if (rendezvous.pending(ticket) && !closed) {
+                        // a receiver that stops waiting does not ring: look again every 10 ms then
+                        long sleepUntil = whileReceiverWaits ? System.nanoTime() + 10_000_000L : deadline;
+                        rendezvous.taken.await(signal, deadline - sleepUntil < 0 ? deadline : sleepUntil);
                     }
-                    return true;
                 }
             }
-            if (idle.idle()) {
-                int signal = rendezvous.taken.prepare();
-                if (rendezvous.pending(ticket) && !closed) {
-                    // a receiver that stops waiting does not ring: look again every 10 ms then
-                    long sleepUntil = whileReceiverWaits ? System.nanoTime() + 10_000_000L : deadline;
-                    rendezvous.taken.await(signal, deadline - sleepUntil < 0 ? deadline : sleepUntil);
-                }
+            return true;
+        } catch (InterruptedException e) {
+            if (rendezvous.cancel(ticket)) {
+                throw e;
             }
+            Thread.currentThread().interrupt(); // taken after all: the send succeeded
+            return true;
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
         }
-        return true;
     }
 
     /**

@@ -37,6 +37,11 @@ record MailboxConfig(boolean singleSender, WaitStrategy waitStrategy, Layout lay
                         .map(layout -> new MailboxConfig(single, strategy, layout))));
     }
 
+    /** {single, many senders} x every wait strategy, plain layout: for tests that choose the features themselves. */
+    static Stream<MailboxConfig> plain() {
+        return all().filter(config -> config.layout == Layout.PLAIN);
+    }
+
     /** Options of this configuration, to be refined by the test. */
     MailboxOptions.Builder options() {
         return layout.apply(MailboxOptions.builder().singleSender(singleSender).waitStrategy(waitStrategy));
