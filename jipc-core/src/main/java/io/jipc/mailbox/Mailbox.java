@@ -594,7 +594,7 @@ public final class Mailbox implements AutoCloseable {
                              boolean onlyToWaitingReceiver) throws InterruptedException {
         checkOpen();
         checkPriority(priority);
-        if (onlyToWaitingReceiver && !rendezvous.receiverWaiting()) {
+        if (onlyToWaitingReceiver && !rendezvous.receiverWaiting(false)) {
             return false;
         }
         int slot = rendezvous.acquireSlot();
@@ -617,6 +617,7 @@ public final class Mailbox implements AutoCloseable {
      */
     private boolean awaitTaken(long ticket, long deadline, boolean whileReceiverWaits) throws InterruptedException {
         Idle idle = new Idle(mapped.strategy);
+        long checkAliveAt = System.nanoTime() + ring.config().stallTimeoutNanos();
         try {
             while (rendezvous.pending(ticket)) {
                 if (idle.checkpoint()) {
@@ -624,7 +625,8 @@ public final class Mailbox implements AutoCloseable {
                         throw new InterruptedException();
                     }
                     if (closed || (deadline != FOREVER && System.nanoTime() - deadline >= 0)
-                            || (whileReceiverWaits && !rendezvous.receiverWaiting())) {
+                            || (whileReceiverWaits && !rendezvous.receiverWaiting(
+                                    System.nanoTime() - checkAliveAt >= 0))) {
                         if (rendezvous.cancel(ticket)) {
                             checkOpen();
                             return false;

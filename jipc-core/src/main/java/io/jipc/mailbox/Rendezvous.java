@@ -150,10 +150,14 @@ final class Rendezvous {
         }
     }
 
-    /** Whether a live process is blocked in a receive of this mailbox right now. */
-    boolean receiverWaiting() {
+    /**
+     * Whether a process is blocked in a receive of this mailbox right now; with {@code checkAlive},
+     * also that it is alive (a receiver killed while waiting leaves its token: reading its liveness
+     * costs a read of {@code /proc}, so callers do it only once they have waited a while).
+     */
+    boolean receiverWaiting(boolean checkAlive) {
         long token = (long) LONG.getVolatile(header, (long) MailboxDescriptor.WAITING_RECEIVER_OFFSET);
-        return ProcessIdentity.isAlive(token);
+        return token != 0 && (!checkAlive || ProcessIdentity.isAlive(token));
     }
 
     private static int slotOf(long ticket) {

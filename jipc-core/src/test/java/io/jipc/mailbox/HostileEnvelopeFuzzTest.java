@@ -104,7 +104,7 @@ class HostileEnvelopeFuzzTest {
             }
             while (in.remaining() >= 2) {
                 int level = in.get() & 1;
-                int length = Math.min(in.get() & 0xFF, in.remaining());
+                int length = Math.min(Math.min(in.get() & 0xFF, in.remaining()), CONFIG.maxPayload());
                 byte[] payload = new byte[length];
                 in.get(payload);
                 if (!fixture.raw(level, payload)) {
