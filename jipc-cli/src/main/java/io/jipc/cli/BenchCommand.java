@@ -26,7 +26,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Command(name = "mailbox", mixinStandardHelpOptions = true,
             description = {"Ping-pong (round-trip percentiles) and one-way throughput of mailboxes between two",
-                    "processes, for each wait strategy, beside a kernel pipe between the same processes."})
+                    "processes, for each wait strategy, beside a kernel pipe between the same processes;",
+                    "then (default strategy) a rendezvous mailbox, 4 priority levels, and 4 producer threads."})
     static final class MailboxBenchCommand implements Callable<Integer> {
         @Option(names = "--size", description = "message size in bytes (default: ${DEFAULT-VALUE})")
         int size = 64;
@@ -55,6 +56,9 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--no-idle", description = "skip the idle-CPU measurement")
         boolean noIdle;
 
+        @Option(names = "--no-features", description = "skip the message-passing features (rendezvous, priorities, 4 producers)")
+        boolean noFeatures;
+
         @Option(names = "--quick", description = "a short run (about 10 s) with fewer iterations")
         boolean quick;
 
@@ -71,7 +75,7 @@ final class BenchCommand implements Callable<Integer> {
                 messages = Math.min(messages, 2_000_000);
             }
             MailboxBench.Settings settings = new MailboxBench.Settings(size, warmupTime, measureTime, messages,
-                    capacity, strategies, !noPipe, !noIdle);
+                    capacity, strategies, !noPipe, !noIdle, !noFeatures);
             PrintStream progress = json ? System.err : System.out;
             progress.println("running jipc bench mailbox ...");
             MailboxBench.Report report = new MailboxBench(settings, progress).run();
