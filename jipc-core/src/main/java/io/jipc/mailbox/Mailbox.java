@@ -370,7 +370,10 @@ public final class Mailbox implements AutoCloseable {
     @Override
     public String toString() {
         return "Mailbox[" + name() + ", capacity=" + capacityBytes() + ", maxMessageSize=" + maxMessageSize()
-                + ", " + (singleSender ? "single sender" : "many senders") + ", " + waitStrategy() + "]";
+                + ", " + (singleSender ? "single sender" : "many senders") + ", " + waitStrategy()
+                + (lanes == null ? "" : ", headers, " + priorities() + (priorities() == 1 ? " priority" : " priorities"))
+                + (isRendezvous() ? ", rendezvous" : messageLimit() > 0 ? ", limit " + messageLimit() + " messages" : "")
+                + "]";
     }
 
     // =================================================================== sending
