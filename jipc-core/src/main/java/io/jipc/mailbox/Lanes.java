@@ -42,7 +42,7 @@ final class Lanes {
     private final int maxMessageSize;
     /** Payload length of every record (message limit), or -1 when records fit their messages. */
     private final int slotPayload;
-    /** The rendezvous state, or null when sends do not wait for receivers. */
+    /** The tickets through which senders learn that (and which) receiver took their message. */
     final Rendezvous rendezvous;
     private final long self = ProcessIdentity.current().token();
     private final AtomicLong sequence = new AtomicLong();
@@ -174,6 +174,7 @@ final class Lanes {
                     return level;
                 }
                 ring.read(unwrap.skipping(), 1); // withdrawn rendezvous message: drop it
+                rendezvous.countWithdrawn();
             }
         }
         return -1;
@@ -200,9 +201,6 @@ final class Lanes {
         }
         if (priority != level) {
             throw new CorruptSegmentException(name + ": message of priority " + priority + " in level " + level);
-        }
-        if (ticket != 0 && rendezvous == null) {
-            throw new CorruptSegmentException(name + ": rendezvous ticket in a mailbox without rendezvous");
         }
         return messageLength;
     }
@@ -245,7 +243,8 @@ final class Lanes {
             }
             long ticket = buffer.get(ValueLayout.JAVA_LONG, offset + TICKET_OFFSET);
             if (ticket != 0 && !rendezvous.take(ticket)) {
-                return; // withdrawn by its sender
+                rendezvous.countWithdrawn(); // withdrawn by its sender
+                return;
             }
             delivered = true;
             target.onMessage(buffer, offset, offset + EnvelopeDescriptor.LENGTH, length);

@@ -5,6 +5,7 @@ import io.jipc.ErrnoException;
 import io.jipc.WaitStrategy;
 import io.jipc.platform.Errno;
 import io.jipc.platform.Futex;
+import io.jipc.platform.ProcessIdentity;
 import io.jipc.ring.RecordDescriptor;
 import io.jipc.ring.RecordHandler;
 import io.jipc.ring.RecordRing;
@@ -98,6 +99,8 @@ public final class Mailbox implements AutoCloseable {
     private final Lanes lanes;
     /** The rendezvous state, or null unless the mailbox has zero capacity. */
     private final Rendezvous rendezvous;
+    /** Whether several processes receive at once (each receive takes the shared consumer lock). */
+    private final boolean sharedReceivers;
     private final boolean singleSender;
     private final long id;
     private final CopyOut copyOut = new CopyOut();
@@ -107,7 +110,8 @@ public final class Mailbox implements AutoCloseable {
         this.mapped = mapped;
         this.ring = mapped.ring;
         this.lanes = mapped.lanes;
-        this.rendezvous = lanes == null ? null : lanes.rendezvous;
+        this.rendezvous = mapped.rendezvous ? lanes.rendezvous : null;
+        this.sharedReceivers = mapped.policy == ReceivePolicy.SHARED;
         this.singleSender = mapped.singleSenderRing != null;
         this.id = mapped.segment.objectId();
     }
@@ -152,6 +156,7 @@ public final class Mailbox implements AutoCloseable {
                             | (options.rendezvous() ? MailboxDescriptor.FEATURE_RENDEZVOUS : 0));
             memory.set(ValueLayout.JAVA_INT, MailboxDescriptor.PRIORITIES_OFFSET, levels);
             memory.set(ValueLayout.JAVA_INT, MailboxDescriptor.MESSAGE_LIMIT_OFFSET, options.messageLimit());
+            memory.set(ValueLayout.JAVA_INT, MailboxDescriptor.RECEIVE_POLICY_OFFSET, options.receivePolicy().ordinal());
             for (int level = 0; level < levels; level++) {
                 RingDescriptor.format(memory.asSlice(MailboxDescriptor.RING_OFFSET + level * ringLength, ringLength),
                         config);
@@ -195,6 +200,34 @@ public final class Mailbox implements AutoCloseable {
             throw e;
         }
         return new Mailbox(MappedMailbox.acquire(name, segment));
+    }
+
+    /**
+     * Opens the mailbox whose unique {@linkplain #id() id} is {@code id}, whatever its name: the
+     * mailboxes of the jipc root are searched (their headers read), so this costs a directory scan;
+     * keep the name when you have it. Opened with permissions 0600 (see {@link #open(String, int)}).
+     *
+     * @throws MailboxNotFoundException if no mailbox has that id (it was destroyed, or never existed)
+     */
+    public static Mailbox open(long id) {
+        return open(id, 0600);
+    }
+
+    /** Opens the mailbox of that {@linkplain #id() id}, created with {@code permissions}; see {@link #open(long)}. */
+    public static Mailbox open(long id, int permissions) {
+        for (String name : MailboxIds.namesWithId(id)) {
+            try {
+                Mailbox mailbox = open(name, permissions);
+                if (mailbox.id() == id) {
+                    return mailbox;
+                }
+                mailbox.close(); // replaced meanwhile by another mailbox of that name
+            } catch (MailboxNotFoundException destroyedMeanwhile) {
+                // look further
+            }
+        }
+        throw new MailboxNotFoundException("no mailbox with id " + Long.toHexString(id) + " in "
+                + JipcRoot.path(MailboxDescriptor.DIRECTORY), null);
     }
 
     /** Opens the mailbox, creating it with {@code options} if it does not exist. */
@@ -348,7 +381,8 @@ public final class Mailbox implements AutoCloseable {
 
     /** Messages received from this mailbox since it was created, by all receivers. */
     public long receivedCount() {
-        return statistic(lanes == null ? ring::delivered : () -> lanes.sum(RecordRing::delivered));
+        return statistic(lanes == null ? ring::delivered
+                : () -> lanes.sum(RecordRing::delivered) - lanes.rendezvous.withdrawn());
     }
 
     /** Messages of senders that died before finishing them, skipped so far. */
@@ -495,7 +529,7 @@ public final class Mailbox implements AutoCloseable {
     private boolean offerUntil(MemorySegment message, int priority, long deadline) throws InterruptedException {
         int length = checkSize(message.byteSize());
         if (rendezvous != null) {
-            return handOver(message, length, priority, deadline, false);
+            return handOver(message, length, priority, deadline, false) != 0;
         }
         checkPriority(priority);
         return until(() -> offer(message, 0, length, priority) ? Boolean.TRUE : null, length, priority, deadline)
@@ -566,7 +600,7 @@ public final class Mailbox implements AutoCloseable {
         checkPriority(priority);
         if (rendezvous != null) {
             try {
-                return handOver(message.asSlice(offset, length), length, priority, FOREVER, true);
+                return handOver(message.asSlice(offset, length), length, priority, FOREVER, true) != 0;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt(); // the message was withdrawn
                 return false;
@@ -589,27 +623,28 @@ public final class Mailbox implements AutoCloseable {
     // ------------------------------------------------------------ rendezvous
 
     /**
-     * Sends {@code message} with a rendezvous ticket and waits until a receiver took it; withdraws
-     * it (false) once the deadline passed or, with {@code onlyToWaitingReceiver}, when no receiver
-     * is (still) blocked in a receive.
+     * Sends {@code message} with a ticket and waits until a receiver took it; returns the
+     * receiver's process token (a receipt). Withdraws the message (and returns 0) once the deadline
+     * passed or, with {@code onlyToWaitingReceiver}, when no receiver is (still) blocked in a receive.
      */
-    private boolean handOver(MemorySegment message, int length, int priority, long deadline,
+    private long handOver(MemorySegment message, int length, int priority, long deadline,
                              boolean onlyToWaitingReceiver) throws InterruptedException {
         checkOpen();
         checkPriority(priority);
-        if (onlyToWaitingReceiver && !rendezvous.receiverWaiting(false)) {
-            return false;
+        Rendezvous tickets = lanes.rendezvous;
+        if (onlyToWaitingReceiver && !tickets.receiverWaiting(false)) {
+            return 0;
         }
-        int slot = rendezvous.acquireSlot();
+        int slot = tickets.acquireSlot();
         try {
-            long ticket = rendezvous.issue(slot);
+            long ticket = tickets.issue(slot);
             boolean sent = onlyToWaitingReceiver
                     ? sendToLane(message, 0, length, priority, ticket)
                     : until(() -> sendToLane(message, 0, length, priority, ticket) ? Boolean.TRUE : null,
                     length, priority, deadline) != null;
-            return sent && awaitTaken(ticket, deadline, onlyToWaitingReceiver);
+            return sent ? awaitTaken(ticket, deadline, onlyToWaitingReceiver) : 0;
         } finally {
-            rendezvous.releaseSlot(slot);
+            tickets.releaseSlot(slot);
         }
     }
 
@@ -618,44 +653,100 @@ public final class Mailbox implements AutoCloseable {
      * {@link #handOver}). A send ended by closing this process's last handle of the mailbox cannot
      * withdraw its message any more (the mapping is gone): a receiver may still get it.
      */
-    private boolean awaitTaken(long ticket, long deadline, boolean whileReceiverWaits) throws InterruptedException {
+    private long awaitTaken(long ticket, long deadline, boolean whileReceiverWaits) throws InterruptedException {
+        Rendezvous tickets = lanes.rendezvous;
         Idle idle = new Idle(mapped.strategy);
         long checkAliveAt = System.nanoTime() + ring.config().stallTimeoutNanos();
         try {
-            while (rendezvous.pending(ticket)) {
+            while (tickets.pending(ticket)) {
                 if (idle.checkpoint()) {
                     if (Thread.interrupted()) {
                         throw new InterruptedException();
                     }
                     if (closed || (deadline != FOREVER && System.nanoTime() - deadline >= 0)
-                            || (whileReceiverWaits && !rendezvous.receiverWaiting(
+                            || (whileReceiverWaits && !tickets.receiverWaiting(
                                     System.nanoTime() - checkAliveAt >= 0))) {
-                        if (rendezvous.cancel(ticket)) {
+                        if (tickets.cancel(ticket)) {
                             checkOpen();
-                            return false;
+                            return 0;
                         }
-                        return true;
+                        return receipt(ticket);
                     }
                 }
                 if (idle.idle()) {
-                    int signal = rendezvous.taken.prepare();
-                    if (rendezvous.pending(ticket) && !closed) {
+                    int signal = tickets.taken.prepare();
+                    if (tickets.pending(ticket) && !closed) {
                         // a receiver that stops waiting does not ring: look again every 10 ms then
                         long sleepUntil = whileReceiverWaits ? System.nanoTime() + 10_000_000L : deadline;
-                        rendezvous.taken.await(signal, deadline - sleepUntil < 0 ? deadline : sleepUntil);
+                        tickets.taken.await(signal, deadline - sleepUntil < 0 ? deadline : sleepUntil);
                     }
                 }
             }
-            return true;
+            return receipt(ticket);
         } catch (InterruptedException e) {
-            if (rendezvous.cancel(ticket)) {
+            if (tickets.cancel(ticket)) {
                 throw e;
             }
             Thread.currentThread().interrupt(); // taken after all: the send succeeded
-            return true;
+            return receipt(ticket);
         } catch (IllegalStateException e) {
             throw closedOr(e);
         }
+    }
+
+    /**
+     * The taker of a ticket known to be taken; -1 if its receivers-table entry was reused meanwhile
+     * (the receiver died right after taking and another process took its place).
+     */
+    private long receipt(long ticket) {
+        long receiver = lanes.rendezvous.receiverOf(ticket);
+        return receiver != 0 ? receiver : -1;
+    }
+
+    // ------------------------------------------------------------ transfer (with a receipt)
+
+    /**
+     * Sends {@code message} and waits until a receiver took it, like
+     * {@link java.util.concurrent.TransferQueue#transfer}; returns the receiving process (a
+     * receipt: with {@linkplain ReceivePolicy#SHARED shared receivers}, which one the system
+     * picked). Needs a mailbox with headers. If interrupted before a receiver took it, the message
+     * is withdrawn (no receiver ever gets it).
+     *
+     * @throws IllegalStateException if the mailbox was created without headers
+     */
+    public ProcessIdentity transfer(byte[] message) throws InterruptedException {
+        return transfer(message, 0);
+    }
+
+    /** {@link #transfer(byte[])} at {@code priority}. */
+    public ProcessIdentity transfer(byte[] message, int priority) throws InterruptedException {
+        return receiver(transferUntil(message, priority, FOREVER));
+    }
+
+    /**
+     * Sends {@code message} and waits at most {@code timeout} until a receiver took it; returns the
+     * receiving process, or null if none took it in time: the message is then withdrawn.
+     */
+    public ProcessIdentity tryTransfer(byte[] message, Duration timeout) throws InterruptedException {
+        return receiver(transferUntil(message, 0, deadline(timeout)));
+    }
+
+    private long transferUntil(byte[] message, int priority, long deadline) throws InterruptedException {
+        if (lanes == null) {
+            throw new IllegalStateException("mailbox '" + mapped.name + "' was created without message headers"
+                    + " (MailboxOptions.Builder.headers): transfer needs them");
+        }
+        int length = checkSize(message.length);
+        return handOver(MemorySegment.ofArray(message), length, priority, deadline, false);
+    }
+
+    /** The receipt as a process identity: null if not taken; pid 0 if the receiver can no longer be named. */
+    private static ProcessIdentity receiver(long token) {
+        if (token == 0) {
+            return null;
+        }
+        return token == -1 ? new ProcessIdentity(0, 0)
+                : new ProcessIdentity(ProcessIdentity.pidOf(token), token & 0xFFFF_FFFFL);
     }
 
     /**
@@ -1019,11 +1110,30 @@ public final class Mailbox implements AutoCloseable {
             throw new IllegalStateException("a MessageHandler of mailbox '" + mapped.name
                     + "' must not receive from it");
         }
-        return mapped.receiving.enter();
+        boolean entered = mapped.receiving.enter();
+        if (sharedReceivers) {
+            try {
+                mapped.lockShared();
+            } catch (RuntimeException e) {
+                mapped.receiving.exit(entered);
+                throw e instanceof IllegalStateException unmapped ? closedOr(unmapped) : e;
+            }
+        }
+        return entered;
     }
 
     private void exitReceive(boolean entered) {
-        mapped.receiving.exit(entered);
+        if (!sharedReceivers) {
+            mapped.receiving.exit(entered);
+            return;
+        }
+        try {
+            mapped.unlockShared();
+        } catch (IllegalStateException unmapped) {
+            // the last handle was closed meanwhile: the lease went with the mapping
+        } finally {
+            mapped.receiving.exit(entered);
+        }
     }
 
     /**

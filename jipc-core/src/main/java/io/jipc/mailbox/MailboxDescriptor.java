@@ -22,16 +22,22 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *      152       4  features (int): 1 = message headers, 2 = rendezvous              (1.1)
  *      156       4  priority levels (int; 0 in 1.0 files = 1)                       (1.1)
  *      160       4  message limit (int; -1 = none, 0 = rendezvous)                  (1.1)
- *      164     348  reserved (zero)
+ *      164       4  receive policy (int): 0 exclusive, 1 link, 2 shared ({@link ReceivePolicy}) (1.1)
+ *      168       8  withdrawn messages dropped by receivers (long; written by the receiver)  (1.1)
+ *      176     336  reserved (zero)
  *      512       8  taken wait block: waiting flag (int) | taken signal (int: futex word);
  *                   rendezvous senders sleep there until a receiver took their message
  *      520     120  reserved (zero)
  *      640       8  waiting receiver (long token; 0 = none): a process blocked in a receive
- *      648     376  reserved (zero)
+ *      648     120  reserved (zero)
+ *      768      16  the two parties of a link (long tokens; 0 = free)
+ *      784     240  reserved (zero)
  *     1024    2048  rendezvous tickets: 64 x 32 bytes, one per blocked rendezvous sender:
  *                   owner token (long) | state (long: generation &lt;&lt; 16 | 0 pending,
- *                   1 cancelled, 2 taken) | 16 bytes reserved
- *     3072    1024  reserved (zero)
+ *                   1 cancelled, 2 + r taken by receiver r) | 16 bytes reserved
+ *     3072     512  receivers: 64 tokens (long; 0 = free), one per process that has received;
+ *                   a receipt names the receiver by its index here
+ *     3584     512  reserved (zero)
  *     4096     ...  the rings ({@link io.jipc.ring.RingDescriptor}), one per priority level,
  *                   level k at 4096 + k * ring length: control block, sender intent slots,
  *                   then the data area of records ({@link io.jipc.ring.RecordDescriptor});
@@ -55,6 +61,12 @@ public final class MailboxDescriptor {
     public static final int FEATURES_OFFSET = 152;
     public static final int PRIORITIES_OFFSET = 156;
     public static final int MESSAGE_LIMIT_OFFSET = 160;
+    public static final int RECEIVE_POLICY_OFFSET = 164;
+    public static final int WITHDRAWN_OFFSET = 168;
+    public static final int PARTIES_OFFSET = 768;
+    public static final int PARTIES = 2;
+    public static final int RECEIVERS_OFFSET = 3072;
+    public static final int RECEIVERS = 64;
     public static final int TAKEN_WAITING_OFFSET = 512;
     public static final int TAKEN_SIGNAL_OFFSET = 516;
     public static final int WAITING_RECEIVER_OFFSET = 640;
@@ -81,17 +93,22 @@ public final class MailboxDescriptor {
             JAVA_INT.withName("features"),
             JAVA_INT.withName("priorities"),
             JAVA_INT.withName("messageLimit"),
-            MemoryLayout.paddingLayout(348),
+            JAVA_INT.withName("receivePolicy"),
+            JAVA_LONG.withName("withdrawn"),
+            MemoryLayout.paddingLayout(336),
             JAVA_INT.withName("takenWaiting"),
             JAVA_INT.withName("takenSignal"),
             MemoryLayout.paddingLayout(120),
             JAVA_LONG.withName("waitingReceiver"),
-            MemoryLayout.paddingLayout(376),
+            MemoryLayout.paddingLayout(120),
+            MemoryLayout.sequenceLayout(PARTIES, JAVA_LONG).withName("parties"),
+            MemoryLayout.paddingLayout(240),
             MemoryLayout.sequenceLayout(TICKETS, MemoryLayout.structLayout(
                     JAVA_LONG.withName("owner"),
                     JAVA_LONG.withName("state"),
                     MemoryLayout.paddingLayout(16))).withName("tickets"),
-            MemoryLayout.paddingLayout(RING_OFFSET - TICKETS_OFFSET - TICKETS * TICKET_LENGTH));
+            MemoryLayout.sequenceLayout(RECEIVERS, JAVA_LONG).withName("receivers"),
+            MemoryLayout.paddingLayout(RING_OFFSET - RECEIVERS_OFFSET - RECEIVERS * 8));
 
     /** Subdirectory of the jipc root that holds mailboxes. */
     public static final String DIRECTORY = "mailbox";

@@ -36,6 +36,8 @@ import java.util.Objects;
  * <tr><td>{@link Builder#priorities}</td><td>1</td><td>priority levels 0..n-1 (up to {@value
  *     #MAX_PRIORITIES}): highest first, FIFO within a level; one ring of {@code capacityBytes} per
  *     level</td></tr>
+ * <tr><td>{@link Builder#receivePolicy}</td><td>{@link ReceivePolicy#EXCLUSIVE}</td><td>who gets the
+ *     messages: one receiving process at a time, a link of two processes, or shared receivers</td></tr>
  * <tr><td>{@link Builder#messageLimit}</td><td>-</td><td>at most n messages pending (per priority
  *     level), exactly; every message then takes a slot of the maximum size. 0 = rendezvous: a
  *     send completes only when a receiver has taken the message</td></tr>
@@ -59,6 +61,7 @@ public final class MailboxOptions {
     private final boolean headers;
     private final int priorities;
     private final int messageLimit;
+    private final ReceivePolicy receivePolicy;
     /** Ring bytes records may occupy: the capacity, or the slots of an exact message limit. */
     private final long ringLimit;
 
@@ -66,6 +69,7 @@ public final class MailboxOptions {
         this.maxMessageSize = b.maxMessageSize;
         this.priorities = b.priorities;
         this.messageLimit = b.messageLimit;
+        this.receivePolicy = b.receivePolicy;
         this.headers = b.headers || b.priorities > 1 || b.messageLimit != UNLIMITED;
         if (messageLimit > 0) {
             // one slot of a power-of-two length per message: never padded at the wrap, so the ring
@@ -157,6 +161,11 @@ public final class MailboxOptions {
         return messageLimit;
     }
 
+    /** Who receives; see {@link ReceivePolicy}. */
+    public ReceivePolicy receivePolicy() {
+        return receivePolicy;
+    }
+
     /** Whether a send completes only once a receiver took the message (a message limit of 0). */
     public boolean rendezvous() {
         return messageLimit == 0;
@@ -172,7 +181,8 @@ public final class MailboxOptions {
                 + ", singleSender=" + singleSender + ", senderSlots=" + senderSlots + ", waitStrategy="
                 + waitStrategy + ", deadSenderTimeout=" + deadSenderTimeout + ", permissions=0"
                 + Integer.toOctalString(permissions) + ", headers=" + headers + ", priorities=" + priorities
-                + ", messageLimit=" + (messageLimit == UNLIMITED ? "none" : messageLimit) + "]";
+                + ", messageLimit=" + (messageLimit == UNLIMITED ? "none" : messageLimit) + ", receivePolicy="
+                + receivePolicy + "]";
     }
 
     /** Builds {@link MailboxOptions}. */
@@ -188,8 +198,20 @@ public final class MailboxOptions {
         private boolean headers;
         private int priorities = 1;
         private int messageLimit = UNLIMITED;
+        private ReceivePolicy receivePolicy = ReceivePolicy.EXCLUSIVE;
 
         private Builder() {
+        }
+
+        /**
+         * Who gets the messages when several processes use the mailbox: one receiving process at a
+         * time ({@link ReceivePolicy#EXCLUSIVE}, the default), a link of at most two processes
+         * ({@link ReceivePolicy#LINK}), or several receivers, each message to one of them
+         * ({@link ReceivePolicy#SHARED}).
+         */
+        public Builder receivePolicy(ReceivePolicy policy) {
+            this.receivePolicy = Objects.requireNonNull(policy, "policy");
+            return this;
         }
 
         /**

@@ -37,6 +37,10 @@ final class MappedMailbox {
     final int maxMessageSize;
     /** Messages per level (exact), 0 for rendezvous, or {@link MailboxOptions#UNLIMITED}. */
     final int messageLimit;
+    /** Who receives; see {@link ReceivePolicy}. */
+    final ReceivePolicy policy;
+    /** Whether this mailbox's sends are rendezvous (zero capacity). */
+    final boolean rendezvous;
     /** The receivers of this process (the ring has one consumer): one thread at a time. */
     final ProcessRole receiving = new ProcessRole(this::takeReceiverLease);
     /** The senders of this process on a single-sender ring: one thread at a time. */
@@ -69,6 +73,8 @@ final class MappedMailbox {
 
     private int references;
 
+    private static final java.lang.invoke.VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+
     private MappedMailbox(String name, SharedSegment segment) {
         this.name = name;
         this.segment = segment;
@@ -78,8 +84,13 @@ final class MappedMailbox {
         int features = memory.get(ValueLayout.JAVA_INT, MailboxDescriptor.FEATURES_OFFSET);
         int levels = Math.max(1, memory.get(ValueLayout.JAVA_INT, MailboxDescriptor.PRIORITIES_OFFSET));
         int messageLimit = memory.get(ValueLayout.JAVA_INT, MailboxDescriptor.MESSAGE_LIMIT_OFFSET);
+        this.policy = ReceivePolicy.ofCode(memory.get(ValueLayout.JAVA_INT, MailboxDescriptor.RECEIVE_POLICY_OFFSET));
+        if (policy == null) {
+            throw new CorruptSegmentException(segment.path() + ": unknown receive policy "
+                    + memory.get(ValueLayout.JAVA_INT, MailboxDescriptor.RECEIVE_POLICY_OFFSET));
+        }
         boolean headers = (features & MailboxDescriptor.FEATURE_HEADERS) != 0;
-        boolean rendezvous = (features & MailboxDescriptor.FEATURE_RENDEZVOUS) != 0;
+        this.rendezvous = (features & MailboxDescriptor.FEATURE_RENDEZVOUS) != 0;
         if ((features & ~(MailboxDescriptor.FEATURE_HEADERS | MailboxDescriptor.FEATURE_RENDEZVOUS)) != 0
                 || levels > MailboxOptions.MAX_PRIORITIES || (!headers && (levels > 1 || rendezvous))) {
             throw new CorruptSegmentException(segment.path() + ": features " + features + " with " + levels
@@ -117,12 +128,14 @@ final class MappedMailbox {
             }
             this.maxMessageSize = maxMessage;
             this.messageLimit = messageLimit;
-            this.lanes = new Lanes(name, rings, maxMessage, slotted ? maxPayload : -1,
-                    rendezvous ? new Rendezvous(memory, name) : null);
+            this.lanes = new Lanes(name, rings, maxMessage, slotted ? maxPayload : -1, new Rendezvous(memory, name));
         } else {
             this.maxMessageSize = ring.config().maxPayload();
             this.messageLimit = MailboxOptions.UNLIMITED;
             this.lanes = null;
+        }
+        if (policy == ReceivePolicy.LINK) {
+            joinLink(memory);
         }
     }
 
@@ -167,13 +180,27 @@ final class MappedMailbox {
             for (RecordRing each : rings) {
                 each.detach();
             }
+            if (policy == ReceivePolicy.LINK) {
+                leaveLink();
+            }
         } finally {
             segment.close();
         }
     }
 
-    /** Takes the receiver lease for this process (the first receive does, through {@link #receiving}). */
+    /**
+     * Takes the receiver role for this process (the first receive does, through {@link #receiving}):
+     * the rings' consumer leases, unless receivers are {@linkplain ReceivePolicy#SHARED shared}
+     * (they then take the lease of the first ring for each receive, {@link #lockShared()}); and an
+     * entry in the receivers table, which receipts point to.
+     */
     private void takeReceiverLease() {
+        if (lanes != null) {
+            lanes.rendezvous.registerReceiver();
+        }
+        if (policy == ReceivePolicy.SHARED) {
+            return;
+        }
         long holder = 0;
         for (int level = 0; level < rings.length && holder == 0; level++) {
             holder = rings[level].acquireConsumer();
@@ -184,6 +211,73 @@ final class MappedMailbox {
             }
             throw new MailboxBusyException("mailbox '" + name + "' already has a receiver: "
                     + ProcessIdentity.describe(holder), ProcessIdentity.pidOf(holder));
+        }
+    }
+
+    // ------------------------------------------------------------------ shared receivers
+
+    /**
+     * Becomes the consumer of every ring for one receive, among the processes that share the
+     * receiving role: the first ring's consumer lease is the lock (a dead holder's is taken over
+     * after a liveness check), and each ring's consumer state is re-read from shared memory.
+     * Held only while a receive reads, so waiting for it is short: it spins, then yields.
+     */
+    void lockShared() {
+        RecordRing first = rings[0];
+        for (int i = 0; !first.tryAcquireConsumer(); i++) {
+            if ((i & 1023) == 1023 && first.acquireConsumer() == 0) {
+                break; // the holder died holding it
+            }
+            if (i < 100) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+        for (int level = 1; level < rings.length; level++) {
+            rings[level].resyncConsumer();
+        }
+    }
+
+    /** Ends a receive of a shared receiver: lets the other receiving processes in. */
+    void unlockShared() {
+        rings[0].releaseConsumer();
+    }
+
+    // ------------------------------------------------------------------ link
+
+    /**
+     * Takes one of the two places of a link mailbox for this process (free, already its own, or a
+     * dead process's).
+     *
+     * @throws MailboxBusyException if two live processes hold them
+     */
+    private void joinLink(MemorySegment memory) {
+        long self = ProcessIdentity.current().token();
+        for (int pass = 0; pass < 2; pass++) {
+            for (int i = 0; i < MailboxDescriptor.PARTIES; i++) {
+                long offset = MailboxDescriptor.PARTIES_OFFSET + 8L * i;
+                long owner = (long) LONG.getVolatile(memory, offset);
+                if (owner == self) {
+                    return;
+                }
+                boolean free = owner == 0 || (pass == 1 && !ProcessIdentity.isAlive(owner));
+                if (free && LONG.compareAndSet(memory, offset, owner, self)) {
+                    return;
+                }
+            }
+        }
+        long first = (long) LONG.getVolatile(memory, (long) MailboxDescriptor.PARTIES_OFFSET);
+        long second = (long) LONG.getVolatile(memory, MailboxDescriptor.PARTIES_OFFSET + 8L);
+        throw new MailboxBusyException("link mailbox '" + name + "' already joins two processes: "
+                + ProcessIdentity.describe(first) + " and " + ProcessIdentity.describe(second),
+                ProcessIdentity.pidOf(first));
+    }
+
+    private void leaveLink() {
+        long self = ProcessIdentity.current().token();
+        for (int i = 0; i < MailboxDescriptor.PARTIES; i++) {
+            LONG.compareAndSet(segment.memory(), MailboxDescriptor.PARTIES_OFFSET + 8L * i, self, 0L);
         }
     }
 

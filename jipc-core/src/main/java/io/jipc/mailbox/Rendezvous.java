@@ -16,16 +16,19 @@ import static io.jipc.mailbox.MailboxDescriptor.TICKET_OWNER_OFFSET;
 import static io.jipc.mailbox.MailboxDescriptor.TICKET_STATE_OFFSET;
 
 /**
- * The shared state of a rendezvous mailbox (zero capacity): the ticket table through which a
- * sender learns that a receiver took its message, the word on which such senders sleep, and the
- * word that says a receiver is blocked in a receive.
+ * The shared state through which a sender meets the receiver of its message, in a mailbox with
+ * headers: the ticket table through which a sender learns that (and which) receiver took its
+ * message — every send of a rendezvous mailbox, and {@link Mailbox#transfer(byte[])} in any — the
+ * word on which such senders sleep, the word that says a receiver is blocked in a receive, and the
+ * table of receiving processes that a ticket's state points into.
  *
  * <h2>Tickets</h2>
  * A sender owns a ticket slot (compare-and-set of its owner word from 0, or from a dead process's
  * token) for the whole send. It issues a new <em>generation</em> — state {@code gen << 16 | PENDING}
  * — and sends its message with the ticket {@code (slot + 1) << 48 | gen} in the envelope. The
  * receiver that finds the message moves the state from {@code gen|PENDING} to {@code gen|TAKEN}
- * with one compare-and-set before it hands the message out; a sender that gives up (timeout,
+ * (where {@code TAKEN + r} names the receiver by its index {@code r} in the receivers table) with
+ * one compare-and-set before it hands the message out; a sender that gives up (timeout,
  * interrupt) moves it to {@code gen|CANCELLED} instead. Exactly one of the two wins: the message is
  * either handed out and the send reports success, or skipped by the receiver and the send reports
  * failure. Generations make the compare-and-sets immune to slot reuse (ABA): a record of an earlier
@@ -48,6 +51,8 @@ final class Rendezvous {
     final WakeSignal taken;
     /** Receive calls of this process blocked right now; guarded by this. */
     private int waitingReceives;
+    /** This process's index in the receivers table, or -1 before it received. */
+    private volatile int receiverIndex = -1;
 
     Rendezvous(MemorySegment header, String name) {
         this.header = header;
@@ -92,11 +97,6 @@ final class Rendezvous {
         return ((long) (slot + 1)) << 48 | generation;
     }
 
-    /** The state of {@code ticket}: {@link #PENDING}, {@link #TAKEN} or {@link #CANCELLED} (by its owner). */
-    long state(long ticket) {
-        return (long) LONG.getVolatile(header, stateOffset(slotOf(ticket))) & 0xFFFF;
-    }
-
     /** Whether {@code ticket}'s message is still waiting for a receiver (not taken, not withdrawn). */
     boolean pending(long ticket) {
         int slot = slotOf(ticket);
@@ -129,11 +129,67 @@ final class Rendezvous {
                     + " names no rendezvous slot");
         }
         long generation = ticket & GENERATION_MASK;
-        if (!LONG.compareAndSet(header, stateOffset(slot), generation << 16 | PENDING, generation << 16 | TAKEN)) {
+        int receiver = receiverIndex;
+        if (receiver < 0) {
+            throw new IllegalStateException("this process took a ticket before registering as a receiver");
+        }
+        if (!LONG.compareAndSet(header, stateOffset(slot), generation << 16 | PENDING,
+                generation << 16 | (TAKEN + receiver))) {
             return false;
         }
         taken.signalIfWaiting(); // the compare-and-set was the full fence before the flag's read
         return true;
+    }
+
+    /**
+     * Enters this process in the receivers table (once; its own earlier entry, a free one, or one of
+     * a dead process), so that the tickets it takes name it. The entry stays until the process dies
+     * (then another receiver may reuse it), so that a receipt read after the take names the right
+     * process.
+     *
+     * @throws MailboxBusyException if {@value MailboxDescriptor#RECEIVERS} live processes hold every entry
+     */
+    synchronized void registerReceiver() {
+        if (receiverIndex >= 0) {
+            return;
+        }
+        for (int pass = 0; pass < 2; pass++) {
+            for (int i = 0; i < MailboxDescriptor.RECEIVERS; i++) {
+                long offset = MailboxDescriptor.RECEIVERS_OFFSET + 8L * i;
+                long owner = (long) LONG.getVolatile(header, offset);
+                boolean free = owner == self || owner == 0 || (pass == 1 && !ProcessIdentity.isAlive(owner));
+                if (free && (owner == self || LONG.compareAndSet(header, offset, owner, self))) {
+                    receiverIndex = i;
+                    return;
+                }
+            }
+        }
+        throw new MailboxBusyException("mailbox '" + name + "' has " + MailboxDescriptor.RECEIVERS
+                + " live receiving processes", 0);
+    }
+
+    /**
+     * The process that took the message of {@code ticket} (a receipt), or 0 if it is pending or was
+     * withdrawn. Read right after the take: a receiver's entry is reused only once it is dead.
+     */
+    long receiverOf(long ticket) {
+        long state = (long) LONG.getVolatile(header, stateOffset(slotOf(ticket)));
+        long code = state & 0xFFFF;
+        if ((state >>> 16) != (ticket & GENERATION_MASK) || code < TAKEN
+                || code >= TAKEN + MailboxDescriptor.RECEIVERS) {
+            return 0;
+        }
+        return (long) LONG.getVolatile(header, MailboxDescriptor.RECEIVERS_OFFSET + 8L * (code - TAKEN));
+    }
+
+    /** Counts a withdrawn message the receiver dropped (receiving role only: one writer at a time). */
+    void countWithdrawn() {
+        header.set(ValueLayout.JAVA_LONG, MailboxDescriptor.WITHDRAWN_OFFSET, withdrawn() + 1);
+    }
+
+    /** Withdrawn messages dropped by receivers so far (the rings count them as consumed records). */
+    long withdrawn() {
+        return (long) LONG.getVolatile(header, (long) MailboxDescriptor.WITHDRAWN_OFFSET);
     }
 
     /** A receive call of this process starts waiting: senders' {@code offer} may now hand over. */

@@ -44,7 +44,7 @@ class HostileEnvelopeFuzzTest {
         final RecordRing[] rings = new RecordRing[LEVELS];
         final Lanes lanes;
 
-        Fixture(boolean rendezvous) {
+        Fixture() {
             MemorySegment header = arena.allocate(MailboxDescriptor.RING_OFFSET, RingDescriptor.PAGE);
             long length = RingDescriptor.length(CONFIG);
             MemorySegment memory = arena.allocate(LEVELS * length, RingDescriptor.PAGE);
@@ -54,7 +54,8 @@ class HostileEnvelopeFuzzTest {
                         memory.asSlice(0, length));
                 rings[level].acquireConsumer();
             }
-            lanes = new Lanes("fuzzed", rings, MAX_MESSAGE, -1, rendezvous ? new Rendezvous(header, "fuzzed") : null);
+            lanes = new Lanes("fuzzed", rings, MAX_MESSAGE, -1, new Rendezvous(header, "fuzzed"));
+            lanes.rendezvous.registerReceiver();
         }
 
         /** Commits {@code payload} as a raw record (envelope included) at {@code level}; false if full. */
@@ -97,7 +98,7 @@ class HostileEnvelopeFuzzTest {
 
     @FuzzTest(maxDuration = "60s")
     void hostileEnvelopes(byte[] input) {
-        try (Fixture fixture = new Fixture(input.length > 0 && (input[0] & 1) == 1)) {
+        try (Fixture fixture = new Fixture()) {
             ByteBuffer in = ByteBuffer.wrap(input);
             if (in.hasRemaining()) {
                 in.get();
@@ -123,12 +124,12 @@ class HostileEnvelopeFuzzTest {
     @MethodSource("seeds")
     void mutatedEnvelopes(long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        try (Fixture fixture = new Fixture(random.nextBoolean())) {
+        try (Fixture fixture = new Fixture()) {
             int messages = 1 + random.nextInt(12);
             for (int i = 0; i < messages; i++) {
                 int level = random.nextInt(LEVELS);
                 byte[] message = new byte[random.nextInt(MAX_MESSAGE + 1)];
-                long ticket = fixture.lanes.rendezvous != null && random.nextBoolean()
+                long ticket = random.nextBoolean()
                         ? fixture.lanes.rendezvous.issue(random.nextInt(MailboxDescriptor.TICKETS)) : 0;
                 byte[] record = new byte[EnvelopeDescriptor.LENGTH + message.length];
                 MemorySegment envelope = MemorySegment.ofArray(record);
@@ -165,8 +166,8 @@ class HostileEnvelopeFuzzTest {
         return record;
     }
 
-    private static CorruptSegmentException refused(boolean rendezvous, int level, byte[] record) {
-        try (Fixture fixture = new Fixture(rendezvous)) {
+    private static CorruptSegmentException refused(int level, byte[] record) {
+        try (Fixture fixture = new Fixture()) {
             assertTrue(fixture.raw(level, record));
             CorruptSegmentException e = assertThrows(CorruptSegmentException.class, fixture.lanes::peekLength);
             assertThrows(CorruptSegmentException.class, () -> fixture.lanes.receive((b, en, m, l) -> { }));
@@ -177,22 +178,20 @@ class HostileEnvelopeFuzzTest {
     @Test
     void hostileLengthsPrioritiesAndTicketsAreReported() {
         for (int hostile : new int[] {-1, Integer.MIN_VALUE, Integer.MAX_VALUE, MAX_MESSAGE + 1, 11}) {
-            CorruptSegmentException e = refused(false, 0, envelope(hostile, 0, 0, EnvelopeDescriptor.LENGTH + 10));
+            CorruptSegmentException e = refused(0, envelope(hostile, 0, 0, EnvelopeDescriptor.LENGTH + 10));
             assertTrue(e.getMessage().contains("claims a message of " + hostile), e.getMessage());
         }
-        CorruptSegmentException e = refused(false, 0, new byte[EnvelopeDescriptor.LENGTH - 1]);
+        CorruptSegmentException e = refused(0, new byte[EnvelopeDescriptor.LENGTH - 1]);
         assertTrue(e.getMessage().contains("has no envelope"), e.getMessage());
-        e = refused(false, 1, envelope(0, 0, 0, EnvelopeDescriptor.LENGTH));
+        e = refused(1, envelope(0, 0, 0, EnvelopeDescriptor.LENGTH));
         assertTrue(e.getMessage().contains("priority 0 in level 1"), e.getMessage());
-        e = refused(false, 0, envelope(0, 0, 1L << 48 | 1, EnvelopeDescriptor.LENGTH));
-        assertTrue(e.getMessage().contains("without rendezvous"), e.getMessage());
-        e = refused(true, 0, envelope(0, 0, 65L << 48 | 1, EnvelopeDescriptor.LENGTH));
+        e = refused(0, envelope(0, 0, 65L << 48 | 1, EnvelopeDescriptor.LENGTH));
         assertTrue(e.getMessage().contains("names no rendezvous slot"), e.getMessage());
     }
 
     @Test
     void aMessageOfAnEarlierTicketGenerationIsSkipped() {
-        try (Fixture fixture = new Fixture(true)) {
+        try (Fixture fixture = new Fixture()) {
             long stale = fixture.lanes.rendezvous.issue(3);
             long current = fixture.lanes.rendezvous.issue(3);
             assertTrue(fixture.raw(0, envelope(1, 0, stale, EnvelopeDescriptor.LENGTH + 1)));

@@ -7,7 +7,8 @@ import java.util.stream.Stream;
 
 /**
  * One mailbox configuration of the contract matrix: single or many senders, a wait strategy, and
- * a layout (plain records, records with headers, or headers and priority levels). Everything else
+ * a layout (plain records, records with headers, headers and priority levels, or plain records with
+ * shared receivers). Everything else
  * (capacity, maximum size) is chosen by each test.
  */
 record MailboxConfig(boolean singleSender, WaitStrategy waitStrategy, Layout layout) {
@@ -19,13 +20,16 @@ record MailboxConfig(boolean singleSender, WaitStrategy waitStrategy, Layout lay
         /** Each message carries a header. */
         HEADERS,
         /** Each message carries a header; four priority levels (the tests send at level 0). */
-        PRIORITIES;
+        PRIORITIES,
+        /** Plain records; receivers shared among processes (each receive takes the shared lock). */
+        SHARED_RECEIVERS;
 
         MailboxOptions.Builder apply(MailboxOptions.Builder builder) {
             return switch (this) {
                 case PLAIN -> builder;
                 case HEADERS -> builder.headers(true);
                 case PRIORITIES -> builder.priorities(4);
+                case SHARED_RECEIVERS -> builder.receivePolicy(ReceivePolicy.SHARED);
             };
         }
     }
@@ -54,13 +58,17 @@ record MailboxConfig(boolean singleSender, WaitStrategy waitStrategy, Layout lay
 
     /** Bytes of the ring a message of {@code length} bytes takes in this configuration. */
     long recordLength(int length) {
-        int header = layout == Layout.PLAIN ? 0 : EnvelopeDescriptor.LENGTH;
+        int header = hasHeaders() ? EnvelopeDescriptor.LENGTH : 0;
         return (16L + header + length + 15) & -16L;
     }
 
     /** The message length whose record takes exactly {@code recordLength} bytes (a multiple of 16). */
     int sizeForRecord(int recordLength) {
-        return recordLength - 16 - (layout == Layout.PLAIN ? 0 : EnvelopeDescriptor.LENGTH);
+        return recordLength - 16 - (hasHeaders() ? EnvelopeDescriptor.LENGTH : 0);
+    }
+
+    private boolean hasHeaders() {
+        return layout == Layout.HEADERS || layout == Layout.PRIORITIES;
     }
 
     @Override

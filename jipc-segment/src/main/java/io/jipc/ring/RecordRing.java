@@ -272,12 +272,34 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
                 break;
             }
         }
+        resyncConsumer();
+        return 0;
+    }
+
+    /**
+     * Takes the consumer lease if it is free (or this process's), without checking a holder's
+     * liveness (no system call): the fast path of consumers that share the role and take the lease
+     * for each read. Returns false if another process holds it.
+     */
+    public boolean tryAcquireConsumer() {
+        long owner = (long) LONG.getVolatile(ring, (long) CONSUMER_LEASE_OFFSET);
+        if (owner != self && (owner != 0 || !LONG.compareAndSet(ring, (long) CONSUMER_LEASE_OFFSET, 0L, self))) {
+            return false;
+        }
+        resyncConsumer();
+        return true;
+    }
+
+    /**
+     * Re-reads the consumer state (head, counters) from shared memory: for a consumer that follows
+     * another one in the same ring (shared consumers serialized by another ring's lease).
+     */
+    public void resyncConsumer() {
         head = headVolatile();
         checkPositions(head, tailVolatile());
         delivered = ring.get(ValueLayout.JAVA_LONG, DELIVERED_OFFSET);
         skipped = ring.get(ValueLayout.JAVA_LONG, SKIPPED_OFFSET);
         stalledPosition = -1;
-        return 0;
     }
 
     /** Gives the consumer lease back (if this process holds it). */
