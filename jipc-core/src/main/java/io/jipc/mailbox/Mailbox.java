@@ -1061,6 +1061,16 @@ public final class Mailbox implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts a listener: a virtual thread that receives every message as it arrives and hands it,
+     * in place, to {@code handler}, until {@link MailboxListener#close()} (asynchronous
+     * notification). It takes this process's receiving role like any receive.
+     */
+    public MailboxListener listen(MessageHandler handler) {
+        checkOpen();
+        return new MailboxListener(this, handler);
+    }
+
     // ------------------------------------------------------------ with headers
 
     /**

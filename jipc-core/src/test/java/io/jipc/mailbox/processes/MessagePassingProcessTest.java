@@ -1,6 +1,7 @@
 package io.jipc.mailbox.processes;
 
 import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxListener;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.Message;
 import io.jipc.testkit.ChildJvm;
@@ -192,5 +193,29 @@ class MessagePassingProcessTest {
             assertEquals(List.of("top1:31", "top2:31", "mid1:15", "mid2:15", "one:1", "low1:0", "low2:0"), order);
             assertEquals(1 + 2 + 3 + 4 + 5 + 6 + 7, sequence, "each of the sender's sequence numbers once");
         }
+    }
+
+    @Test
+    void aListenerHandlesEachMessageOfAnotherProcessAsItArrivesUntilClosed() throws Exception {
+        Mailbox mailbox = create(MailboxOptions.builder());
+        java.util.concurrent.BlockingQueue<String> handled = new java.util.concurrent.LinkedBlockingQueue<>();
+        MailboxListener listener = mailbox.listen(m -> handled.add(new String(
+                m.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), UTF_8)));
+        try (ChildJvm sender = start(SendWithPriorities.class, mailbox.name(), "one:0", "two:0", "three:0")) {
+            sender.assertSuccess(CHILD);
+        }
+        for (String expected : List.of("one", "two", "three")) {
+            assertEquals(expected, handled.poll(CHILD.toSeconds(), TimeUnit.SECONDS));
+        }
+        assertTrue(listener.isRunning());
+        assertEquals(3, listener.handled());
+        listener.close();
+        assertFalse(listener.isRunning(), "closed: its thread ended");
+        assertTrue(listener.failure().isEmpty());
+        try (ChildJvm sender = start(SendWithPriorities.class, mailbox.name(), "after:0")) {
+            sender.assertSuccess(CHILD);
+        }
+        assertEquals("after", new String(mailbox.poll(CHILD), UTF_8), "a closed listener receives nothing more");
+        assertNull(handled.poll());
     }
 }
