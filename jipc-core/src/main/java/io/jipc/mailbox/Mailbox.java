@@ -1071,6 +1071,45 @@ public final class Mailbox implements AutoCloseable {
         return new MailboxListener(this, handler);
     }
 
+    /**
+     * This mailbox as something a {@link MailboxSelector} waits for: readiness is checked, and the
+     * wait announced, in this process's receiving role (taking it on first use).
+     */
+    MailboxSelector.Waitable waitable() {
+        return waitable;
+    }
+
+    private final MailboxSelector.Waitable waitable = new MailboxSelector.Waitable() {
+        @Override
+        public boolean isReady() {
+            checkOpen();
+            boolean entered = enterReceive();
+            try {
+                return lanes == null ? ring.hasCommitted() || (ring.checkStall() && ring.hasCommitted())
+                        : lanes.hasCommitted() || (lanes.checkStall() && lanes.hasCommitted());
+            } catch (IllegalStateException e) {
+                throw closedOr(e);
+            } finally {
+                exitReceive(entered);
+            }
+        }
+
+        @Override
+        public int prepareWait() {
+            checkOpen();
+            try {
+                return ring.prepareDataWait(); // ring 0's wait block is every level's doorbell
+            } catch (IllegalStateException e) {
+                throw closedOr(e);
+            }
+        }
+
+        @Override
+        public long waitAddress() {
+            return ring.dataSignalAddress();
+        }
+    };
+
     // ------------------------------------------------------------ with headers
 
     /**

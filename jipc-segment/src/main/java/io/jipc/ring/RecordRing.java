@@ -434,6 +434,15 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
         return dataSignal.prepare();
     }
 
+    /**
+     * Address of the futex word producers move when they commit and a consumer announced itself
+     * ({@link #prepareDataWait()}): for a consumer that sleeps on several rings' words at once
+     * ({@link io.jipc.platform.FutexVector}).
+     */
+    public long dataSignalAddress() {
+        return dataSignal.address();
+    }
+
     /** Sleeps until a producer commits (or a slice, the deadline or an interrupt ends the sleep). */
     public void awaitData(int signal, long deadlineNanos) throws InterruptedException {
         dataSignal.await(signal, deadlineNanos);

@@ -42,6 +42,11 @@ public final class WakeSignal {
         this.asymmetric = asymmetric;
     }
 
+    /** Address of the futex word, for a waiter that sleeps on several words at once. */
+    public long address() {
+        return signalAddress;
+    }
+
     /** Announces a waiter; returns the signal value to pass to {@link #await}. */
     public int prepare() {
         int signal = (int) INT.getVolatile(segment, signalOffset);

@@ -2,6 +2,7 @@ package io.jipc.mailbox.processes;
 
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxListener;
+import io.jipc.mailbox.MailboxSelector;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.Message;
 import io.jipc.testkit.ChildJvm;
@@ -217,5 +218,32 @@ class MessagePassingProcessTest {
         }
         assertEquals("after", new String(mailbox.poll(CHILD), UTF_8), "a closed listener receives nothing more");
         assertNull(handled.poll());
+    }
+
+    @Test
+    void aSelectorSleepsUntilAnotherProcessSendsToAnyOfItsMailboxes() throws Exception {
+        Mailbox quiet = create(MailboxOptions.builder());
+        Mailbox busy = create(MailboxOptions.builder().priorities(4));
+        Mailbox spin = create(MailboxOptions.builder().waitStrategy(io.jipc.WaitStrategy.FUTEX));
+        try (MailboxSelector selector = MailboxSelector.open().register(quiet).register(busy).register(spin)) {
+            assertTrue(selector.select(Duration.ofMillis(30)).isEmpty(), "nothing sent: the timeout passes");
+            for (boolean virtual : new boolean[] {false, true}) {
+                java.util.concurrent.CompletableFuture<List<Mailbox>> selected = new java.util.concurrent.CompletableFuture<>();
+                (virtual ? Thread.ofVirtual() : Thread.ofPlatform()).start(() -> {
+                    try {
+                        selected.complete(selector.select(CHILD));
+                    } catch (Throwable t) {
+                        selected.completeExceptionally(t);
+                    }
+                });
+                Thread.sleep(100); // let it sleep in futex_waitv (if it returned early, the assertions below still hold)
+                try (ChildJvm sender = start(SendWithPriorities.class, busy.name(), "wake:3")) {
+                    sender.assertSuccess(CHILD);
+                }
+                assertEquals(List.of(busy), selected.get(CHILD.toSeconds(), TimeUnit.SECONDS));
+                assertEquals("wake", new String(busy.poll(), UTF_8));
+                assertTrue(selector.selectNow().isEmpty());
+            }
+        }
     }
 }
