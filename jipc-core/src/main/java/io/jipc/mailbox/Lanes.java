@@ -165,6 +165,31 @@ final class Lanes {
         return peek.level;
     }
 
+    /**
+     * Copies the next message of {@code level} with its header to {@code receiver} without
+     * consuming it; false (and the message dropped) if it was withdrawn by its rendezvous sender.
+     * A rendezvous message is taken (its sender released) here: a delivery counts as taken.
+     */
+    boolean peekLive(int level, Receiver receiver) {
+        RecordRing ring = rings[level];
+        boolean[] live = {false};
+        ring.peek((buffer, offset, recordLength) -> {
+            int length = checkedMessageLength(buffer, offset, recordLength, level);
+            long ticket = buffer.get(ValueLayout.JAVA_LONG, offset + TICKET_OFFSET);
+            if (ticket == 0 || rendezvous.take(ticket)) {
+                live[0] = true;
+                // taken: the record's ticket must not be taken again at the ack
+                buffer.set(ValueLayout.JAVA_LONG, offset + TICKET_OFFSET, 0L);
+                receiver.onMessage(buffer, offset, offset + EnvelopeDescriptor.LENGTH, length);
+            }
+        });
+        if (!live[0]) {
+            ring.read(unwrap.skipping(), 1);
+            rendezvous.countWithdrawn();
+        }
+        return live[0];
+    }
+
     private int peekLevel() {
         for (int level = rings.length - 1; level >= 0; level--) {
             RecordRing ring = rings[level];

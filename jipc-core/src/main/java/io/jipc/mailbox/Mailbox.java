@@ -1110,6 +1110,84 @@ public final class Mailbox implements AutoCloseable {
         }
     };
 
+    // ------------------------------------------------------------ acknowledged mode
+
+    /**
+     * Receives the next message in acknowledged mode if there is one now: it stays in the mailbox
+     * until {@link Delivery#ack()}, and is delivered again if this process dies first (see
+     * {@link Delivery}); null if the mailbox is empty.
+     *
+     * @throws IllegalStateException         if a delivery of this process is outstanding
+     * @throws UnsupportedOperationException with {@linkplain ReceivePolicy#SHARED shared receivers}
+     */
+    public Delivery pollDelivery() {
+        if (sharedReceivers) {
+            throw new UnsupportedOperationException("mailbox '" + mapped.name + "' has shared receivers:"
+                    + " acknowledged deliveries need one receiving process at a time");
+        }
+        checkOpen();
+        boolean entered = enterReceive();
+        try {
+            CopyOutMessage copy = new CopyOutMessage();
+            int level = 0;
+            if (lanes != null) {
+                while (lanes.peekLength() >= 0) {
+                    level = lanes.peekedLevel();
+                    if (lanes.peekLive(level, copy)) {
+                        break;
+                    }
+                }
+            } else {
+                ring.peek((buffer, offset, length) -> copy.message = new Message(
+                        buffer.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE), 0, 0, 0, 0));
+            }
+            if (copy.message == null) {
+                return null;
+            }
+            Delivery delivery = new Delivery(this, copy.message.payload(), lanes == null ? null : copy.message,
+                    level);
+            mapped.outstanding = delivery;
+            return delivery;
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        } finally {
+            exitReceive(entered);
+        }
+    }
+
+    /** Receives the next message in acknowledged mode, waiting as long as needed; see {@link #pollDelivery()}. */
+    public Delivery takeDelivery() throws InterruptedException {
+        return until(this::pollDelivery, RECEIVE, 0, FOREVER);
+    }
+
+    /** Receives the next message in acknowledged mode, waiting at most {@code timeout}; null if none came. */
+    public Delivery pollDelivery(Duration timeout) throws InterruptedException {
+        return until(this::pollDelivery, RECEIVE, 0, deadline(timeout));
+    }
+
+    /** Acknowledges (consumes) or releases the outstanding delivery. */
+    void finishDelivery(Delivery delivery, boolean consume) {
+        if (mapped.outstanding != delivery) {
+            throw new IllegalStateException("not this process's outstanding delivery of mailbox '" + mapped.name + "'");
+        }
+        checkOpen();
+        boolean entered = enterRole();
+        try {
+            if (consume) {
+                if (lanes != null) {
+                    lanes.receiveFrom(delivery.level, (buffer, envelope, offset, length) -> { });
+                } else {
+                    ring.read((buffer, offset, length) -> { }, 1);
+                }
+            }
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        } finally {
+            mapped.outstanding = null;
+            exitReceive(entered);
+        }
+    }
+
     // ------------------------------------------------------------ with headers
 
     /**
@@ -1159,6 +1237,15 @@ public final class Mailbox implements AutoCloseable {
             throw new IllegalStateException("a MessageHandler of mailbox '" + mapped.name
                     + "' must not receive from it");
         }
+        if (mapped.outstanding != null) {
+            throw new IllegalStateException("mailbox '" + mapped.name + "' has a delivery of this process"
+                    + " that is not acknowledged yet: ack() or release() it first");
+        }
+        return enterRole();
+    }
+
+    /** Passes the receiving gate (and, for shared receivers, the cross-process lock). */
+    private boolean enterRole() {
         boolean entered = mapped.receiving.enter();
         if (sharedReceivers) {
             try {

@@ -48,6 +48,8 @@ final class MappedMailbox {
 
     /** Whether a {@link MessageHandler} is running (in the receiving role): receives from it are refused. */
     boolean handling;
+    /** The delivery of this process not yet acknowledged, or null; receives are refused meanwhile. */
+    volatile Delivery outstanding;
     /** Hands ring records to a {@link MessageHandler}; used by the receiving thread only (no allocation per poll). */
     final HandlerAdapter handlerAdapter = new HandlerAdapter();
 

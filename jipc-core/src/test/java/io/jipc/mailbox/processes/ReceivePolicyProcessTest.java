@@ -106,6 +106,41 @@ class ReceivePolicyProcessTest {
         }
     }
 
+    /** Takes a delivery, says GOT, then holds it without acknowledging until told (or killed). */
+    public static final class TakeDeliveryAndHold {
+        public static void main(String[] args) throws Exception {
+            ChildMain.dieWithParent();
+            try (Mailbox mailbox = Mailbox.open(args[0])) {
+                io.jipc.mailbox.Delivery delivery = mailbox.takeDelivery();
+                say("GOT " + new String(delivery.payload(), UTF_8));
+                new BufferedReader(new InputStreamReader(System.in, UTF_8)).readLine();
+                delivery.ack();
+                say("ACKED");
+            }
+        }
+    }
+
+    @Test
+    void aDeliveryHeldByAReceiverKilledBeforeItsAckGoesToTheNextReceiver() throws Exception {
+        for (boolean headers : new boolean[] {false, true}) {
+            Mailbox mailbox = create(MailboxOptions.builder().headers(headers));
+            mailbox.put("first".getBytes(UTF_8));
+            mailbox.put("second".getBytes(UTF_8));
+            try (ChildJvm dying = start(TakeDeliveryAndHold.class, mailbox.name())) {
+                assertEquals("GOT first", dying.awaitLine("GOT", CHILD));
+                dying.kill();
+            }
+            try (ChildJvm next = start(TakeDeliveryAndHold.class, mailbox.name())) {
+                assertEquals("GOT first", next.awaitLine("GOT", CHILD), "redelivered: nothing lost");
+                proceed(next);
+                next.awaitLine("ACKED", CHILD);
+                next.assertSuccess(CHILD);
+            }
+            assertEquals("second", new String(mailbox.poll(), UTF_8), "the acknowledged one is gone");
+            assertNull(mailbox.poll());
+        }
+    }
+
     @Test
     void anotherProcessOpensAMailboxByItsIdAlone() throws Exception {
         Mailbox mailbox = create(MailboxOptions.builder());
