@@ -5,6 +5,7 @@ import io.jipc.ErrnoException;
 import io.jipc.WaitStrategy;
 import io.jipc.platform.Errno;
 import io.jipc.platform.Futex;
+import io.jipc.platform.MemorySync;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.ring.RecordDescriptor;
 import io.jipc.ring.RecordHandler;
@@ -125,8 +126,40 @@ public final class Mailbox implements AutoCloseable {
      * @throws ErrnoException         e.g. {@code ENOSPC} when {@code /dev/shm} has no room
      */
     public static Mailbox create(String name, MailboxOptions options) {
+        return create(JipcRoot.directory(MailboxDescriptor.DIRECTORY).resolve(checkName(name)), name, options);
+    }
+
+    /**
+     * Creates a <em>durable</em> mailbox: the regular file {@code file} (on a disk, not under
+     * {@code /dev/shm}) instead of a file of the jipc root. Its messages survive every process, and
+     * a restart of the machine once written back ({@link #force()}, or the kernel's write-back
+     * within seconds); open it with {@link #openDurable(Path)}. Its name is the file's name.
+     *
+     * @throws MailboxExistsException if the file exists
+     */
+    public static Mailbox createDurable(Path file, MailboxOptions options) {
+        Path absolute = file.toAbsolutePath();
+        return create(absolute, checkName(absolute.getFileName().toString()), options);
+    }
+
+    /** Opens a durable mailbox created with {@link #createDurable} (permissions 0600). */
+    public static Mailbox openDurable(Path file) {
+        Path absolute = file.toAbsolutePath();
+        return open(absolute, checkName(absolute.getFileName().toString()), 0600);
+    }
+
+    /**
+     * Writes this mailbox's file back to its device and waits until it is written: for a durable
+     * mailbox, every message committed before the call then survives a crash of the machine (a
+     * mailbox under {@code /dev/shm} lives in memory: there this only costs a system call).
+     */
+    public void force() {
+        checkOpen();
+        MemorySync.sync(mapped.segment.memory(), mapped.segment.path().toString());
+    }
+
+    private static Mailbox create(Path path, String name, MailboxOptions options) {
         Objects.requireNonNull(options, "options");
-        Path path = JipcRoot.directory(MailboxDescriptor.DIRECTORY).resolve(checkName(name));
         int recordPayload = options.messageLimit() > 0
                 ? (int) EnvelopeDescriptor.slotLength(options.maxMessageSize()) - RecordDescriptor.HEADER_LENGTH
                 : options.maxMessageSize() + (options.headers() ? EnvelopeDescriptor.LENGTH : 0);
@@ -188,7 +221,10 @@ public final class Mailbox implements AutoCloseable {
 
     /** Opens an existing mailbox that was created with {@code permissions} (e.g. {@code 0660}). */
     public static Mailbox open(String name, int permissions) {
-        Path path = path(name);
+        return open(path(name), name, permissions);
+    }
+
+    private static Mailbox open(Path path, String name, int permissions) {
         SharedSegment segment;
         try {
             segment = SharedSegment.open(path, MailboxDescriptor.MAGIC, MailboxDescriptor.MAJOR_VERSION,
