@@ -768,10 +768,7 @@ public final class Mailbox implements AutoCloseable {
     }
 
     private long transferUntil(byte[] message, int priority, long deadline) throws InterruptedException {
-        if (lanes == null) {
-            throw new IllegalStateException("mailbox '" + mapped.name + "' was created without message headers"
-                    + " (MailboxOptions.Builder.headers): transfer needs them");
-        }
+        requireHeaders("transfer");
         int length = checkSize(message.length);
         return handOver(MemorySegment.ofArray(message), length, priority, deadline, false);
     }
@@ -1161,9 +1158,7 @@ public final class Mailbox implements AutoCloseable {
             throw new UnsupportedOperationException("mailbox '" + mapped.name + "' has shared receivers:"
                     + " acknowledged deliveries need one receiving process at a time");
         }
-        checkOpen();
-        boolean entered = enterReceive();
-        try {
+        return inReceivingRole(() -> {
             CopyOutMessage copy = new CopyOutMessage();
             int level = 0;
             if (lanes != null) {
@@ -1184,6 +1179,15 @@ public final class Mailbox implements AutoCloseable {
                     level);
             mapped.outstanding = delivery;
             return delivery;
+        });
+    }
+
+    /** Runs {@code receive} in this process's receiving role (see {@link #enterReceive()}). */
+    private <T> T inReceivingRole(Supplier<T> receive) {
+        checkOpen();
+        boolean entered = enterReceive();
+        try {
+            return receive.get();
         } catch (IllegalStateException e) {
             throw closedOr(e);
         } finally {
@@ -1234,20 +1238,18 @@ public final class Mailbox implements AutoCloseable {
      *                               MailboxOptions.Builder#headers headers}
      */
     public Message pollMessage() {
-        if (lanes == null) {
-            throw new IllegalStateException("mailbox '" + mapped.name + "' was created without message headers"
-                    + " (MailboxOptions.Builder.headers)");
-        }
-        checkOpen();
-        boolean entered = enterReceive();
-        try {
+        requireHeaders("takeMessage/pollMessage");
+        return inReceivingRole(() -> {
             CopyOutMessage copy = new CopyOutMessage();
             lanes.receive(copy);
             return copy.message;
-        } catch (IllegalStateException e) {
-            throw closedOr(e);
-        } finally {
-            exitReceive(entered);
+        });
+    }
+
+    private void requireHeaders(String what) {
+        if (lanes == null) {
+            throw new IllegalStateException("mailbox '" + mapped.name + "' was created without message headers"
+                    + " (MailboxOptions.Builder.headers): " + what + " needs them");
         }
     }
 

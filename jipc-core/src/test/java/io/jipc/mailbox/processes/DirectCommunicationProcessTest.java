@@ -7,13 +7,9 @@ import io.jipc.mailbox.Message;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.ChildMain;
-import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,14 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Direct communication between real processes: send(P), receive(Q), receive(ANY), replies. */
-@ExtendWith(JipcTestExtension.class)
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
-class DirectCommunicationProcessTest {
-    private static final Duration CHILD = Duration.ofSeconds(60);
-
-    private static ChildJvm start(Class<?> main, String... args) {
-        return ChildJvm.builder(main).args(args).quickStart().hardTimeout(Duration.ofSeconds(90)).start();
-    }
+class DirectCommunicationProcessTest extends ProcessTestFixture {
 
     private static ProcessIdentity of(ChildJvm child) {
         return ProcessIdentity.of(child.pid()).orElseThrow();

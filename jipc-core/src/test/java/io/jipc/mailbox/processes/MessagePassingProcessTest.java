@@ -7,11 +7,7 @@ import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.Message;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.ChildMain;
-import io.jipc.testkit.JipcTestExtension;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,37 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * only to a receiver blocked in another process, a full bounded mailbox refuses {@code offer} at
  * once, priorities order messages sent by another process, and headers name that process.
  */
-@ExtendWith(JipcTestExtension.class)
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
-class MessagePassingProcessTest {
-    private static final Duration CHILD = Duration.ofSeconds(60);
-    private static int counter;
-
-    private final List<Mailbox> handles = new ArrayList<>();
-
-    private Mailbox create(MailboxOptions.Builder options) {
-        Mailbox mailbox = Mailbox.create("passing-" + ++counter, options.maxMessageSize(200).build());
-        handles.add(mailbox);
-        return mailbox;
-    }
-
-    @AfterEach
-    void closeAndDestroy() {
-        for (Mailbox mailbox : handles) {
-            mailbox.destroy();
-            mailbox.close();
-        }
-    }
-
-    private static ChildJvm start(Class<?> main, String... args) {
-        return ChildJvm.builder(main).args(args).quickStart().hardTimeout(Duration.ofSeconds(90)).start();
-    }
-
-    private static void say(String line) {
-        System.out.println(line);
-        System.out.flush();
-    }
-
+class MessagePassingProcessTest extends ProcessTestFixture {
     // ================================================================== child mains
 
     /** {@code put}s each argument after the first (the mailbox), saying PUT before and RETURNED after each. */

@@ -8,15 +8,10 @@ import io.jipc.mailbox.ReceivePolicy;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.ChildMain;
-import io.jipc.testkit.JipcTestExtension;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,42 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * most two processes, shared receivers where each message goes to one of them and the sender's
  * receipt names which.
  */
-@ExtendWith(JipcTestExtension.class)
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
-class ReceivePolicyProcessTest {
-    private static final Duration CHILD = Duration.ofSeconds(60);
-    private static int counter;
-    private final List<Mailbox> handles = new ArrayList<>();
-
-    private Mailbox create(MailboxOptions.Builder options) {
-        Mailbox mailbox = Mailbox.create("policy-" + ++counter, options.maxMessageSize(100).build());
-        handles.add(mailbox);
-        return mailbox;
-    }
-
-    @AfterEach
-    void closeAndDestroy() {
-        for (Mailbox mailbox : handles) {
-            mailbox.destroy();
-            mailbox.close();
-        }
-    }
-
-    private static ChildJvm start(Class<?> main, String... args) {
-        return ChildJvm.builder(main).args(args).quickStart().hardTimeout(Duration.ofSeconds(90)).start();
-    }
-
-    private static void say(String line) {
-        System.out.println(line);
-        System.out.flush();
-    }
-
-    private static void proceed(ChildJvm child) throws Exception {
-        OutputStream in = child.process().getOutputStream();
-        in.write('\n');
-        in.flush();
-    }
-
+class ReceivePolicyProcessTest extends ProcessTestFixture {
     /** Opens the mailbox by its id (hex) and sends the second argument. */
     public static final class SendById {
         public static void main(String[] args) throws Exception {
