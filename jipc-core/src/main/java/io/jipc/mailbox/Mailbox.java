@@ -987,10 +987,7 @@ public final class Mailbox implements AutoCloseable {
             if (length < 0) {
                 return -1;
             }
-            if (length > destination.remaining()) {
-                throw new MessageTooLargeException("message of " + length + " bytes does not fit in a buffer with "
-                        + destination.remaining() + " bytes remaining", length, destination.remaining());
-            }
+            checkFits(length, destination);
             MemorySegment target = MemorySegment.ofBuffer(destination);
             ring.read((buffer, offset, len) -> MemorySegment.copy(buffer, offset, target, 0, len), 1);
             destination.position(destination.position() + length);
@@ -1002,6 +999,13 @@ public final class Mailbox implements AutoCloseable {
         }
     }
 
+    private static void checkFits(int length, ByteBuffer destination) {
+        if (length > destination.remaining()) {
+            throw new MessageTooLargeException("message of " + length + " bytes does not fit in a buffer with "
+                    + destination.remaining() + " bytes remaining", length, destination.remaining());
+        }
+    }
+
     /** {@link #poll(ByteBuffer)} from the lanes, under the receive lock. */
     private int pollLane(ByteBuffer destination) {
         while (true) {
@@ -1009,10 +1013,7 @@ public final class Mailbox implements AutoCloseable {
             if (length < 0) {
                 return -1;
             }
-            if (length > destination.remaining()) {
-                throw new MessageTooLargeException("message of " + length + " bytes does not fit in a buffer with "
-                        + destination.remaining() + " bytes remaining", length, destination.remaining());
-            }
+            checkFits(length, destination);
             MemorySegment target = MemorySegment.ofBuffer(destination);
             if (lanes.receiveFrom(lanes.peekedLevel(),
                     (buffer, envelope, offset, len) -> MemorySegment.copy(buffer, offset, target, 0, len))) {
