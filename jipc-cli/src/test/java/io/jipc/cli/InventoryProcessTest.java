@@ -24,6 +24,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -161,11 +162,21 @@ class InventoryProcessTest {
             assertFalse(json.out().contains("\"kind\": \"region\""), "--kind selects");
 
             Run dry = jipc("gc", "--dry-run");
-            assertTrue(dry.out().contains("would remove mailbox:dead-box"), dry.out());
+            assertTrue(dry.out().contains("would remove sync:dead-lock") && dry.out().contains("would remove region:dead-ring")
+                    && dry.out().contains("kept mailbox:dead-box"), dry.out());
+            assertTrue(Files.exists(JipcRoot.path("sync").resolve("dead-lock")), "a dry run removes nothing");
 
-            Run gc = jipc("gc");
+            Run keeping = jipc("gc");
+            assertEquals(0, keeping.exit(), keeping.err());
+            assertTrue(keeping.out().contains("kept mailbox:dead-box (owner pid " + dead.pid() + " dead, "), keeping.out());
+            assertEquals(2, keeping.out().lines().filter(l -> l.startsWith("removed ")).count(), keeping.out());
+            assertTrue(Mailbox.exists("dead-box"), "unread messages are not lost by a plain gc");
+            Run gc = jipc("gc", "--include-unread");
             assertEquals(0, gc.exit(), gc.err());
-            assertEquals(3, gc.out().lines().filter(l -> l.startsWith("removed ")).count(), gc.out());
+            List<String> removed = gc.out().lines().toList();
+            assertEquals(1, removed.size(), gc.out());
+            assertTrue(removed.get(0).matches("removed mailbox:dead-box \\(owner pid " + dead.pid() + " dead, [0-9]+ B unread\\)"),
+                    gc.out());
             List<ObjectRow> after = ObjectInventory.list();
             assertTrue(after.stream().noneMatch(r -> r.uri().contains("dead-")), after.toString());
             for (String uri : List.of("mailbox:live-box", "region:live-ring", "sync:live-lock", "mq:" + queue,
@@ -189,7 +200,7 @@ class InventoryProcessTest {
 
             live.kill();
             live.waitFor(LINE);
-            Run rest = jipc("gc");
+            Run rest = jipc("gc", "--include-unread");
             assertEquals(3, rest.out().lines().filter(l -> l.startsWith("removed ")).count(), rest.out());
             assertFalse(Mailbox.exists("live-box"));
             assertTrue(SyncObjects.names().isEmpty(), SyncObjects.names().toString());
@@ -198,6 +209,11 @@ class InventoryProcessTest {
             Fifo.remove(fifo);
             try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
                 names.unregister("queue");
+            }
+            for (String prefix : List.of("dead", "live")) {
+                Mailbox.destroy(prefix + "-box");
+                CircularBuffer.destroy(prefix + "-ring");
+                SyncObjects.destroy(prefix + "-lock");
             }
         }
     }

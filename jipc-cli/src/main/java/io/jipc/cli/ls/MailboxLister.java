@@ -47,9 +47,15 @@ final class MailboxLister implements Lister {
             long delivered = 0;
             for (int level = 0; level < levels; level++) {
                 long ring = ringOffset + level * ringLength;
-                capacity += f.getLong(ring + RingDescriptor.CAPACITY_OFFSET);
-                depth += Math.max(0, f.getLong(ring + RingDescriptor.TAIL_OFFSET) - f.getLong(ring + RingDescriptor.HEAD_OFFSET));
-                delivered += f.getLong(ring + RingDescriptor.DELIVERED_OFFSET);
+                long ringCapacity = f.getLong(ring + RingDescriptor.CAPACITY_OFFSET);
+                if (ringCapacity <= 0 || ringCapacity > ringLength) {
+                    throw new FileSnapshot.CorruptFileException("ring " + level + " claims " + ringCapacity
+                            + " B in " + ringLength + " B");
+                }
+                capacity += ringCapacity;
+                long used = f.getLong(ring + RingDescriptor.TAIL_OFFSET) - f.getLong(ring + RingDescriptor.HEAD_OFFSET);
+                depth += Math.clamp(used, 0, ringCapacity); // two moments' positions: never outside the ring
+                delivered += Math.max(0, f.getLong(ring + RingDescriptor.DELIVERED_OFFSET));
                 tokens.add(f.getLong(ring + RingDescriptor.PRODUCER_LEASE_OFFSET));
                 tokens.add(f.getLong(ring + RingDescriptor.CONSUMER_LEASE_OFFSET));
             }

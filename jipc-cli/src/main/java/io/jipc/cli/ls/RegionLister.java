@@ -51,10 +51,14 @@ final class RegionLister implements Lister {
             if (magic == CircularBufferDescriptor.MAGIC) {
                 int item = f.getInt(CircularBufferDescriptor.ITEM_SIZE_OFFSET);
                 int capacity = f.getInt(CircularBufferDescriptor.CAPACITY_OFFSET);
+                if (capacity < 2 || Integer.bitCount(capacity) != 1 || item <= 0) {
+                    throw new FileSnapshot.CorruptFileException("circular buffer of " + capacity + " items of "
+                            + item + " B");
+                }
                 long dequeued = f.getLong(CircularBufferDescriptor.DEQUEUE_POSITION_OFFSET);
                 long depth = f.getLong(CircularBufferDescriptor.ENQUEUE_POSITION_OFFSET) - dequeued;
-                return file.row("circular-buffer", f.creator(), List.of(), capacity, Math.max(0, depth), "items",
-                        dequeued, "JIPC-CBF " + f.version() + ", items of " + item + " B");
+                return file.row("circular-buffer", f.creator(), List.of(), capacity, Math.clamp(depth, 0, capacity),
+                        "items", Math.max(0, dequeued), "JIPC-CBF " + f.version() + ", items of " + item + " B");
             }
             return file.row("region", f.creator(), List.of(), f.size(), -1, "B", -1,
                     SegmentHeaderDescriptor.tag(magic) + " " + f.version());
