@@ -25,11 +25,7 @@ final class NameLister implements Lister {
     }
 
     private static ObjectRow row(NameEntry e) {
-        OwnerState owner = switch (e.liveness()) {
-            case ALIVE -> OwnerState.ALIVE;
-            case DEAD -> OwnerState.DEAD;
-            case UNKNOWN -> OwnerState.UNKNOWN;
-        };
+        OwnerState owner = OwnerState.of(e.liveness());
         String details = e.record().kind() + " " + e.record().address()
                 + (e.lifetime() == Lifetime.PERSISTENT ? ", persistent" : "");
         return new ObjectRow("name", "name:" + e.name(), "names/" + e.name(), e.owner().pid(), owner, List.of(),

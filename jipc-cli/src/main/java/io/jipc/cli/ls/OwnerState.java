@@ -9,6 +9,15 @@ public enum OwnerState {
     /** Nothing records an owner (kernel objects, raw files) or the record is unreadable. */
     UNKNOWN;
 
+    /** The state the name service judged for a name's owner. */
+    static OwnerState of(io.jipc.naming.Liveness liveness) {
+        return switch (liveness) {
+            case ALIVE -> ALIVE;
+            case DEAD -> DEAD;
+            case UNKNOWN -> UNKNOWN;
+        };
+    }
+
     /** Lower case, as printed. */
     public String label() {
         return name().toLowerCase(java.util.Locale.ROOT);

@@ -41,11 +41,7 @@ final class PosixQueueLister implements Lister {
         for (NameEntry e : namedQueues()) {
             String uri = e.record().address();
             ObjectRow kernel = rows.get(uri);
-            OwnerState owner = switch (e.liveness()) {
-                case ALIVE -> OwnerState.ALIVE;
-                case DEAD -> OwnerState.DEAD;
-                case UNKNOWN -> OwnerState.UNKNOWN;
-            };
+            OwnerState owner = OwnerState.of(e.liveness());
             if (kernel != null || PosixMessageQueue.exists(uri.substring("mq:".length()))) {
                 rows.put(uri, describe(uri, "named " + e.name(), e.owner().pid(), owner,
                         kernel == null ? List.of() : kernel.users(), kernel == null ? "?" : kernel.mode(),
