@@ -5,14 +5,17 @@ import io.jipc.cli.ls.ObjectRow;
 import io.jipc.cli.ls.OwnerState;
 import io.jipc.cli.ls.RowFormat;
 import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxOptions;
 import io.jipc.shm.AnonymousRegion;
 import io.jipc.shm.CircularBuffer;
 import io.jipc.shm.SharedRegion;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 
@@ -24,6 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(JipcTestExtension.class)
 class LsCommandTest {
     private static final long SELF = ProcessHandle.current().pid();
+
+    @TempDir
+    Path dir;
 
     @Test
     void listsRegionsBuffersMailboxesPosixAndAnonymousRegions() throws Exception {
@@ -80,6 +86,21 @@ class LsCommandTest {
             Files.deleteIfExists(Mailbox.path("good").resolveSibling("bad"));
             Files.deleteIfExists(Mailbox.path("good").resolveSibling("short"));
         }
+    }
+
+    @Test
+    void aDurableMailboxIsListedWhileSomeProcessMapsItAndIsNeverStale() throws Exception {
+        Path file = dir.resolve("journal");
+        try (Mailbox durable = Mailbox.createDurable(file, MailboxOptions.defaults())) {
+            durable.put(new byte[5]);
+            ObjectRow row = find(ObjectInventory.list(), "mailbox-file:" + file);
+            assertEquals("mailbox", row.kind());
+            assertTrue(row.depth() > 0 && row.details().startsWith("durable, "), row.toString());
+            assertTrue(row.users().contains(SELF), row.toString());
+            assertTrue(row.outlivesOwner());
+        }
+        assertTrue(ObjectInventory.list().stream().noneMatch(r -> r.uri().startsWith("mailbox-file:")),
+                "nobody maps it any more");
     }
 
     static ObjectRow find(List<ObjectRow> rows, String uri) {

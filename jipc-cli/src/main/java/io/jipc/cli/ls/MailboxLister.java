@@ -4,8 +4,11 @@ import io.jipc.mailbox.MailboxDescriptor;
 import io.jipc.platform.FileStatus;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.ring.RingDescriptor;
+import io.jipc.platform.Libc;
 import io.jipc.segment.JipcRoot;
+import io.jipc.shm.SharedRegion;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,8 +18,10 @@ import java.util.List;
  * every take anyway; users include the live processes whose tokens sit in the header (sender and
  * receiver leases, link parties, receivers, a waiting receiver).
  *
- * <p>Durable mailboxes live in files the application chose, anywhere on disk; they are not listed
- * (nothing records where they are).
+ * <p>Durable mailboxes live in files the application chose, anywhere on disk, and nothing records
+ * where: {@link #durable()} finds those some process maps now (shared mappings of files outside the
+ * jipc root and {@code /dev/shm} that start with the mailbox magic), {@code mailbox-file:PATH}. A
+ * durable mailbox nobody maps is not listed; it is never stale (it is meant to outlive everyone).
  */
 final class MailboxLister implements Lister {
     /** More priority levels than any mailbox has: a header claiming more is corrupt. */
@@ -26,6 +31,40 @@ final class MailboxLister implements Lister {
     public List<ObjectRow> list(ProcessScan scan) {
         return ObjectFile.rowsOf(JipcRoot.path(MailboxDescriptor.DIRECTORY), FileStatus::isRegularFile,
                 name -> "mailbox:" + name, "mailbox", scan, MailboxLister::describe);
+    }
+
+    /** The durable mailboxes mapped by some process. */
+    static Lister durable() {
+        return scan -> {
+            Path root = JipcRoot.path();
+            List<ObjectRow> rows = new ArrayList<>();
+            for (String mapped : scan.sharedFiles()) {
+                Path path = Path.of(mapped);
+                if (path.startsWith(root) || path.startsWith(SharedRegion.POSIX_DIRECTORY) || !isMailbox(path)) {
+                    continue;
+                }
+                try {
+                    FileStatus status = Libc.lstat(mapped);
+                    ObjectFile file = new ObjectFile("mailbox-file:" + mapped, path, status,
+                            scan.users(status.device(), status.inode()));
+                    ObjectRow row = describe(file);
+                    rows.add(new ObjectRow(row.kind(), row.uri(), row.path(), row.ownerPid(), row.owner(), row.users(),
+                            row.capacity(), row.depth(), row.unit(), row.counter(), row.mode(), row.user(),
+                            "durable, " + row.details(), true));
+                } catch (RuntimeException gone) {
+                    // unmapped and removed meanwhile
+                }
+            }
+            return rows;
+        };
+    }
+
+    private static boolean isMailbox(Path path) {
+        try (FileSnapshot f = FileSnapshot.open(path)) {
+            return f.jipcMagic() == MailboxDescriptor.MAGIC;
+        } catch (RuntimeException unreadable) {
+            return false;
+        }
     }
 
     static ObjectRow describe(ObjectFile file) {

@@ -5,7 +5,8 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Every IPC object this user can see, one {@link Lister} per kind: mailboxes, named regions and
+ * Every IPC object this user can see, one {@link Lister} per kind: mailboxes (and durable ones in
+ * use), named regions and
  * circular buffers (jipc names and {@code /dev/shm}), synchronization objects, names, POSIX message
  * queues, FIFOs under the jipc root, and anonymous regions in use. One call scans {@code /proc} once
  * ({@link ProcessScan}) for the processes using each object.
@@ -16,6 +17,7 @@ import java.util.List;
 public final class ObjectInventory {
     private static final List<Lister> LISTERS = List.of(
             new MailboxLister(),
+            MailboxLister.durable(),
             RegionLister.jipcNames(),
             RegionLister.posix(),
             new SyncLister(),

@@ -41,6 +41,7 @@ public final class ProcessScan {
 
     private final Map<FileKey, TreeSet<Long>> pidsByFile = new HashMap<>();
     private final Map<Long, MemoryFile> memoryFiles = new HashMap<>();
+    private final TreeSet<String> sharedFiles = new TreeSet<>();
 
     private ProcessScan() {
     }
@@ -76,6 +77,9 @@ public final class ProcessScan {
             String[] device = f[3].split(":");
             long inode = Long.parseLong(f[4]);
             add(new FileKey(Long.parseLong(device[0], 16), Long.parseLong(device[1], 16), inode), pid);
+            if (f[1].length() == 4 && f[1].charAt(3) == 's' && f[5].startsWith("/") && !f[5].endsWith(" (deleted)")) {
+                sharedFiles.add(f[5]);
+            }
             if (f[5].startsWith("/memfd:")) {
                 String[] range = f[0].split("-");
                 long bytes = Long.parseUnsignedLong(range[1], 16) - Long.parseUnsignedLong(range[0], 16);
@@ -111,6 +115,11 @@ public final class ProcessScan {
     List<Long> users(long device, long inode) {
         TreeSet<Long> pids = pidsByFile.get(FileKey.ofStatx(device, inode));
         return pids == null ? List.of() : new ArrayList<>(pids);
+    }
+
+    /** Paths of the files some process maps shared ({@code MAP_SHARED}; libraries and code are private). */
+    List<String> sharedFiles() {
+        return List.copyOf(sharedFiles);
     }
 
     /** Memory files whose name starts with {@code prefix}, e.g. {@code /memfd:jipc-}. */
