@@ -4,6 +4,7 @@ import io.jipc.WaitStrategy;
 import io.jipc.cli.bench.BenchReport;
 import io.jipc.cli.bench.Durations;
 import io.jipc.cli.bench.MailboxBench;
+import io.jipc.cli.bench.RingBench;
 import io.jipc.cli.bench.SocketBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,7 +18,8 @@ import java.util.concurrent.Callable;
 /** {@code jipc bench}: measurements between real processes. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure IPC mechanisms between two processes on this machine.",
-        subcommands = {BenchCommand.MailboxBenchCommand.class, BenchCommand.SocketsBenchCommand.class})
+        subcommands = {BenchCommand.MailboxBenchCommand.class, BenchCommand.SocketsBenchCommand.class,
+                BenchCommand.RingBenchCommand.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Override
@@ -126,6 +128,33 @@ final class BenchCommand implements Callable<Integer> {
             PrintStream progress = run.progress("sockets");
             SocketBench.Report report = new SocketBench(settings, progress).run();
             System.out.print(run.json ? BenchReport.json(report) : "\n" + BenchReport.table(report));
+            return 0;
+        }
+    }
+
+    @Command(name = "ring", mixinStandardHelpOptions = true,
+            description = {"Ping-pong (round-trip percentiles) and one-way throughput of the shared-memory circular",
+                    "buffer (fixed-size items, blocking in futex) between two processes."})
+    static final class RingBenchCommand implements Callable<Integer> {
+        @Option(names = "--size", description = "item size in bytes (default: ${DEFAULT-VALUE})")
+        int size = 64;
+
+        @Mixin
+        RunOptions run = new RunOptions();
+
+        @Option(names = "--messages", description = "items of the one-way run (default: ${DEFAULT-VALUE})")
+        long messages = 20_000_000;
+
+        @Option(names = "--capacity", description = "items the one-way buffer holds, a power of two (default: ${DEFAULT-VALUE})")
+        int capacity = 1 << 16;
+
+        @Override
+        public Integer call() throws Exception {
+            messages = run.quick ? Math.min(messages, 2_000_000) : messages;
+            PrintStream progress = run.progress("ring");
+            RingBench.Report report = new RingBench(new RingBench.Settings(size, run.warmupTime(), run.measureTime(),
+                    messages, capacity), progress).run();
+            System.out.print(run.json ? RingBench.json(report) : "\n" + RingBench.table(report));
             return 0;
         }
     }
