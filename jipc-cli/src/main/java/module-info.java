@@ -6,6 +6,7 @@ module io.jipc.cli {
     requires io.jipc.signals;
     requires io.jipc.filelock;
     requires io.jipc.pipes;
+    requires io.jipc.naming;
     requires info.picocli;
     requires HdrHistogram;
 

@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
                 SignalCommand.class,
                 FileLockCommand.class,
                 FifoCommand.class,
+                NamesCommand.class,
+                LookupCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
