@@ -1,5 +1,9 @@
 package io.jipc.examples;
 
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameService;
+import io.jipc.naming.NamingConfiguration;
+import io.jipc.naming.Registration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -102,6 +106,34 @@ class LauncherTest {
         }
         String missing = jipc(1, "recv", queue, "--no-create", "--nonblock");
         assertTrue(missing.contains("no POSIX message queue"), missing);
+    }
+
+    @Test
+    void namesAndLookupShowTheNameService() throws Exception {
+        long pid = ProcessHandle.current().pid();
+        String previous = System.getProperty("jipc.root");
+        System.setProperty("jipc.root", root.toString());
+        try (NameService names = NameService.open(NamingConfiguration.LOCAL);
+             Registration held = names.register("shell/service", NameRecord.of("mailbox", "42", "inbox-7"))) {
+            String table = jipc(0, "names", "shell/");
+            assertTrue(table.lines().anyMatch(line -> line.startsWith("shell/service ") && line.contains(" mailbox ")
+                    && line.contains(" " + pid + " ") && line.contains(" alive ") && line.endsWith("inbox-7")), table);
+            String json = jipc(0, "names", "--json");
+            assertTrue(json.contains("\"name\": \"shell/service\"") && json.contains("\"pid\": " + pid)
+                    && json.contains("\"owner\": \"alive\""), json);
+            String details = jipc(0, "lookup", "shell/service");
+            assertTrue(details.contains("address:    inbox-7") && details.contains("pid " + pid), details);
+            assertTrue(jipc(0, "lookup", "shell/service", "--json").contains("\"id\": \"42\""));
+        } finally {
+            if (previous == null) {
+                System.clearProperty("jipc.root");
+            } else {
+                System.setProperty("jipc.root", previous);
+            }
+        }
+        assertTrue(jipc(1, "lookup", "shell/service").contains("no such name: shell/service"));
+        assertTrue(jipc(2, "lookup", "bad name").contains("may contain only"));
+        assertEquals("[]\n", jipc(0, "names", "--json"));
     }
 
     @Test
