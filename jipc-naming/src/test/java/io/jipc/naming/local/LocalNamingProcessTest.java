@@ -40,6 +40,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.abort;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,6 +55,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LocalNamingProcessTest {
     private static final Duration LINE = Duration.ofSeconds(60);
     private static final Duration EVENT = Duration.ofSeconds(30);
+    private static final int NOBODY = 65534;
 
     private NameService names;
     private final List<ChildJvm> children = new ArrayList<>();
@@ -191,6 +193,27 @@ class LocalNamingProcessTest {
         NameTakenException e = assertThrows(NameTakenException.class, () -> names.unregister("svc/theirs"));
         assertEquals(owner.pid(), e.ownerPid());
         assertTrue(names.lookup("svc/theirs").isPresent());
+    }
+
+    @Test
+    void anotherUserCannotUseThisUsersNames() {
+        ChildJvm.cannotRunAsOtherUser().ifPresent(reason -> abort("cannot test another user: " + reason));
+        try (Registration mine = names.register("svc/private", NameRecord.of("test", "", ""))) {
+            ChildJvm other = ChildJvm.builder(NamingChild.class).asUser(NOBODY, NOBODY).quickStart()
+                    .jvmArg("-XX:-UsePerfData") // no /tmp/hsperfdata_<user> left behind
+                    .hardTimeout(Duration.ofSeconds(60)).args("open").start();
+            children.add(other);
+            int exit = other.waitFor(LINE);
+            String output = other.output();
+            if (!output.contains("HELLO uid=" + NOBODY)) {
+                abort("a JVM running as uid " + NOBODY + " could not run the test classes (class path or JDK "
+                        + "not readable by that user?), exit " + exit + ":\n" + output);
+            }
+            // the names directory (like the whole jipc root) is this user's: refused, not used
+            assertTrue(output.contains("FAILED io.jipc.InsecureFileException"), output);
+            assertTrue(output.contains("not by this user (uid " + NOBODY + ")"), output);
+            assertTrue(mine.isHeld());
+        }
     }
 
     @Test

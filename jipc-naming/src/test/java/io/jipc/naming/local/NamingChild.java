@@ -17,6 +17,7 @@ import java.util.List;
 /**
  * A child process of the naming tests. Commands:
  * <ul>
+ * <li>{@code open} — opens the local service and prints {@code OPENED <names>} or {@code FAILED <exception>};</li>
  * <li>{@code hold NAME} — registers NAME, prints {@code HOLDING <pid>}, holds it until a line on stdin;</li>
  * <li>{@code race ROUNDS PREFIX...} — prints {@code READY}, waits for a line, then for each round and
  *     prefix tries to register {@code PREFIX<round>}; prints {@code WON name...} and {@code DONE}, then
@@ -29,6 +30,15 @@ public final class NamingChild {
 
     public static void main(String[] args) throws IOException {
         ChildMain.dieWithParent();
+        if (args[0].equals("open")) {
+            say("HELLO uid=" + io.jipc.platform.Libc.geteuid());
+            try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
+                say("OPENED " + names.list("").size());
+            } catch (RuntimeException e) {
+                say("FAILED " + e.getClass().getName() + " " + e.getMessage());
+            }
+            return;
+        }
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
             switch (args[0]) {
