@@ -3,38 +3,23 @@ package io.jipc.cli;
 import io.jipc.naming.NameEntry;
 import io.jipc.naming.NameService;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 /** {@code jipc names [PREFIX]}: the registered names, with owner, liveness, kind and age. */
 @Command(name = "names", mixinStandardHelpOptions = true,
         description = {"List registered names: owner pid, whether the owner is alive, kind, lifetime, age.",
                 "Names of dead owners are reclaimed while listing, so they do not appear."})
-final class NamesCommand implements Callable<Integer> {
+final class NamesCommand extends NameServiceCommand {
     @Parameters(index = "0", arity = "0..1", defaultValue = "", description = "only names starting with PREFIX")
     String prefix;
 
-    @Option(names = "--json", description = "print a JSON array")
-    boolean json;
-
-    @Mixin
-    NamingOption naming;
-
     @Override
-    public Integer call() throws Exception {
-        return NamingOption.run(this::show);
-    }
-
-    private Integer show() {
-        try (NameService names = naming.open()) {
-            List<NameEntry> entries = names.list(prefix);
-            System.out.print(json ? NameEntries.json(entries) : NameEntries.table(entries, Instant.now()));
-        }
+    int run(NameService names) {
+        List<NameEntry> entries = names.list(prefix);
+        System.out.print(json ? NameEntries.json(entries) : NameEntries.table(entries, Instant.now()));
         return 0;
     }
 }

@@ -15,6 +15,7 @@ import io.jipc.naming.NamingException;
 import io.jipc.naming.Registration;
 import io.jipc.naming.Watch;
 import io.jipc.naming.spi.NameEntryCodec;
+import io.jipc.naming.spi.NameListing;
 import io.jipc.naming.spi.NameSyntax;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -28,7 +29,6 @@ import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -298,17 +298,16 @@ final class ZkNameService implements NameService {
         } catch (Exception e) {
             throw failure("list names", e);
         }
-        List<NameEntry> entries = new ArrayList<>();
+        List<String> names = new ArrayList<>();
         for (String child : children) {
             String name = NameSyntax.fromStorageName(child);
             if (name == null) {
                 LOG.log(System.Logger.Level.WARNING, "skipping node " + NAMES + "/" + child + ": not a jipc name");
-            } else if (name.startsWith(prefix)) {
-                readReported(name).ifPresent(entries::add);
+            } else {
+                names.add(name);
             }
         }
-        entries.sort(Comparator.comparing(NameEntry::name));
-        return entries;
+        return NameListing.select(names, prefix, this::readReported);
     }
 
     @Override

@@ -4,14 +4,13 @@ import io.jipc.naming.NameEntry;
 import io.jipc.naming.NameServiceUnavailableException;
 import io.jipc.naming.NameTakenException;
 import io.jipc.naming.NamingException;
-import io.jipc.naming.Registration;
+import io.jipc.naming.spi.AbstractRegistration;
 import org.apache.curator.framework.api.CuratorWatcher;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
 
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * A name held in ZooKeeper by an ephemeral node of this service's session. An exists-watch on the node
@@ -19,27 +18,21 @@ import java.util.concurrent.CompletableFuture;
  * gone (after the session expired), waits while a stale node of an old session still holds it, and
  * reports {@link #lost()} when another owner has it.
  */
-final class ZkRegistration implements Registration {
+final class ZkRegistration extends AbstractRegistration {
     private final ZkNameService service;
     private final NameEntry entry;
     private final byte[] bytes;
-    private final CompletableFuture<NamingException> lost = new CompletableFuture<>();
-    private volatile boolean closed;
 
     ZkRegistration(ZkNameService service, NameEntry entry, byte[] bytes) {
+        super(entry);
         this.service = service;
         this.entry = entry;
         this.bytes = bytes;
     }
 
     @Override
-    public NameEntry entry() {
-        return entry;
-    }
-
-    @Override
     public boolean isHeld() {
-        if (closed || lost.isDone()) {
+        if (isClosed() || lost().isDone()) {
             return false;
         }
         try {
@@ -49,11 +42,6 @@ final class ZkRegistration implements Registration {
         } catch (NamingException e) {
             return false;
         }
-    }
-
-    @Override
-    public CompletableFuture<NamingException> lost() {
-        return lost;
     }
 
     /** Sets a one-shot watch that calls {@link #reassert()} when the node is deleted. */
@@ -75,7 +63,7 @@ final class ZkRegistration implements Registration {
 
     /** Makes sure the name is held by this registration in the current session (see the class comment). */
     synchronized void reassert() {
-        if (closed || lost.isDone()) {
+        if (isClosed() || lost().isDone()) {
             return;
         }
         try {
@@ -93,32 +81,24 @@ final class ZkRegistration implements Registration {
         } catch (NameTakenException taken) {
             ZkNameService.LOG.log(System.Logger.Level.WARNING, "lost the name '" + entry.name() + "': " + taken.getMessage());
             service.forget(this);
-            lost.complete(taken);
+            lost().complete(taken);
         } catch (NameServiceUnavailableException notNow) {
             // the reconnection handler calls again
         } catch (NamingException e) {
             ZkNameService.LOG.log(System.Logger.Level.WARNING, "lost the name '" + entry.name() + "': " + e.getMessage());
             service.forget(this);
-            lost.complete(e);
+            lost().complete(e);
         }
     }
 
     /** Stops holding the name without removing it: {@link ZkNameService#unregister} removes it. */
     void release() {
-        synchronized (this) {
-            closed = true;
-        }
+        markClosed();
         service.forget(this);
     }
 
     @Override
-    public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-        }
+    protected void removeName() {
         try {
             service.read(entry.name()).filter(s -> s.entry().sameRegistration(entry))
                     .ifPresent(s -> service.delete(entry.name(), s.stat().getVersion()));
@@ -128,10 +108,5 @@ final class ZkRegistration implements Registration {
         } finally {
             service.forget(this);
         }
-    }
-
-    @Override
-    public String toString() {
-        return "registration of '" + entry.name() + "' in ZooKeeper" + (closed ? " (closed)" : "");
     }
 }

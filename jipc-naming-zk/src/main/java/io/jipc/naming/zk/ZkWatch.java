@@ -5,17 +5,16 @@ import io.jipc.naming.NameEvent;
 import io.jipc.naming.NamingException;
 import io.jipc.naming.Watch;
 import io.jipc.naming.spi.NameSyntax;
+import io.jipc.naming.spi.WatchedNames;
 import org.apache.zookeeper.AddWatchMode;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
 
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * A watch of names in ZooKeeper: a persistent recursive watch on the names node; its events are
@@ -26,17 +25,24 @@ import java.util.function.Consumer;
 final class ZkWatch implements Watch {
     private final ZkNameService service;
     private final String prefix;
-    private final Consumer<NameEvent> listener;
+    private final WatchedNames watched;
     private final ExecutorService thread;
     private final Watcher watcher = this::onEvent;
-    /** Touched only on {@link #thread} (and in {@link #start} before the first event is handled). */
-    private final Map<String, NameEntry> known = new HashMap<>();
+    private static final WatchedNames.Tracker NO_TRACKING = new WatchedNames.Tracker() {
+        @Override
+        public void tracked(NameEntry entry) {
+        }
+
+        @Override
+        public void untracked(NameEntry entry) {
+        }
+    };
     private volatile boolean closed;
 
     private ZkWatch(ZkNameService service, String prefix, Consumer<NameEvent> listener) {
         this.service = service;
         this.prefix = prefix;
-        this.listener = listener;
+        this.watched = new WatchedNames(prefix, listener, UnaryOperator.identity(), NO_TRACKING, ZkNameService.LOG);
         this.thread = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon()
                 .name("jipc-zk-name-watch-" + prefix).unstarted(r));
     }
@@ -46,7 +52,7 @@ final class ZkWatch implements Watch {
         try {
             watch.thread.submit(() -> {
                 watch.addWatch();
-                service.list(prefix).forEach(e -> watch.known.put(e.name(), e));
+                watch.watched.start(service.list(prefix));
                 return null;
             }).get();
         } catch (Exception e) {
@@ -79,7 +85,7 @@ final class ZkWatch implements Watch {
             return;
         }
         String name = NameSyntax.fromStorageName(event.getPath().substring(ZkNameService.NAMES.length() + 1));
-        if (name == null || !name.startsWith(prefix)) {
+        if (!watched.covers(name)) {
             return;
         }
         switch (event.getType()) {
@@ -105,35 +111,21 @@ final class ZkWatch implements Watch {
 
     private void created(String name) {
         try {
-            service.readReported(name).ifPresent(entry -> {
-                NameEntry before = known.get(name);
-                if (before == null || !before.sameRegistration(entry)) {
-                    if (before != null) {
-                        emit(new NameEvent(NameEvent.Type.UNREGISTERED, name, before));
-                    }
-                    known.put(name, entry);
-                    emit(new NameEvent(NameEvent.Type.REGISTERED, name, entry));
-                }
-            });
+            service.readReported(name).ifPresent(watched::registered);
         } catch (NamingException e) {
             // disconnected: the resynchronisation after reconnecting reports it
         }
     }
 
     private void deleted(String name) {
-        NameEntry before = known.get(name);
-        if (before == null) {
+        if (watched.known(name) == null) {
             return;
         }
         try {
-            if (service.readReported(name).filter(before::sameRegistration).isPresent()) {
-                return;
-            }
+            watched.changed(name, service.readReported(name).orElse(null));
         } catch (NamingException e) {
-            return; // disconnected: resynchronised later
+            // disconnected: resynchronised later
         }
-        known.remove(name);
-        emit(new NameEvent(NameEvent.Type.UNREGISTERED, name, before));
     }
 
     /** After a reconnection: set the watch again (lost with an expired session) and report differences. */
@@ -141,37 +133,12 @@ final class ZkWatch implements Watch {
         submit(() -> {
             try {
                 addWatch();
-                Map<String, NameEntry> now = new HashMap<>();
-                service.list(prefix).forEach(e -> now.put(e.name(), e));
-                for (String name : List.copyOf(known.keySet())) {
-                    NameEntry current = now.get(name);
-                    if (current == null || !current.sameRegistration(known.get(name))) {
-                        emit(new NameEvent(NameEvent.Type.UNREGISTERED, name, known.remove(name)));
-                    }
-                }
-                now.forEach((name, entry) -> {
-                    if (!known.containsKey(name)) {
-                        known.put(name, entry);
-                        emit(new NameEvent(NameEvent.Type.REGISTERED, name, entry));
-                    }
-                });
+                watched.resynchronise(service.list(prefix));
             } catch (NamingException e) {
                 ZkNameService.LOG.log(System.Logger.Level.DEBUG, "cannot resynchronise the watch of '" + prefix
                         + "' yet: " + e.getMessage());
             }
         });
-    }
-
-    private void emit(NameEvent event) {
-        if (closed) {
-            return;
-        }
-        try {
-            listener.accept(event);
-        } catch (RuntimeException e) {
-            ZkNameService.LOG.log(System.Logger.Level.WARNING, "listener of the watch of '" + prefix
-                    + "' failed on " + event, e);
-        }
     }
 
     @Override
@@ -185,6 +152,7 @@ final class ZkWatch implements Watch {
         } catch (Exception e) {
             // gone with the session, or not connected: the closed flag silences it
         }
+        thread.execute(watched::close);
         thread.shutdown();
         try {
             thread.awaitTermination(10, TimeUnit.SECONDS);

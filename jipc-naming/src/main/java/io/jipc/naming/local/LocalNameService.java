@@ -14,6 +14,7 @@ import io.jipc.naming.NamingConfiguration;
 import io.jipc.naming.Registration;
 import io.jipc.naming.Watch;
 import io.jipc.naming.spi.NameEntryCodec;
+import io.jipc.naming.spi.NameListing;
 import io.jipc.naming.spi.NameSyntax;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.segment.JipcRoot;
@@ -22,8 +23,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -111,7 +110,7 @@ public final class LocalNameService implements NameService {
                 if (!reclaimable(judged)) {
                     throw new NameTakenException(judged);
                 }
-                reclaim(judged);
+                removeIfStill(judged);
             }
         }
         return entry;
@@ -138,7 +137,7 @@ public final class LocalNameService implements NameService {
         }
         NameEntry judged = judge(stored.get());
         if (reclaimable(judged)) {
-            reclaim(judged);
+            removeIfStill(judged);
             return Optional.empty();
         }
         return Optional.of(judged);
@@ -173,14 +172,7 @@ public final class LocalNameService implements NameService {
         ensureOpen();
         NameSyntax.checkPrefix(prefix);
         directory.sweepTemporaryFiles();
-        List<NameEntry> entries = new ArrayList<>();
-        for (String name : directory.names()) {
-            if (name.startsWith(prefix)) {
-                readLive(name).ifPresent(entries::add);
-            }
-        }
-        entries.sort(Comparator.comparing(NameEntry::name));
-        return entries;
+        return NameListing.select(directory.names(), prefix, this::readLive);
     }
 
     @Override
@@ -193,29 +185,13 @@ public final class LocalNameService implements NameService {
     }
 
     /**
-     * Removes the entry judged reclaimable if the file still holds that very registration.
+     * Removes {@code entry} (a dead owner's, or one of this process) if the file still holds that very
+     * registration: under the directory lock, so that a registration made since {@code entry} was read
+     * is never removed.
      *
      * @return whether it was removed here
      */
-    boolean reclaim(NameEntry judged) {
-        return directory.locked(() -> {
-            Optional<NameEntry> now;
-            try {
-                now = directory.read(judged.name());
-            } catch (CorruptNameEntryException e) {
-                return false;
-            }
-            if (now.isPresent() && now.get().sameRegistration(judged)) {
-                LOG.log(System.Logger.Level.DEBUG, "reclaiming '" + judged.name() + "' of dead "
-                        + judged.owner().describe());
-                return directory.unlinkLocked(judged.name());
-            }
-            return false;
-        });
-    }
-
-    /** Removes {@code entry} if the file still holds it; for {@link LocalRegistration#close()}. */
-    boolean remove(NameEntry entry) {
+    boolean removeIfStill(NameEntry entry) {
         return directory.locked(() -> {
             Optional<NameEntry> now;
             try {

@@ -6,12 +6,12 @@ import io.jipc.naming.NameEntry;
 import io.jipc.naming.NameEvent;
 import io.jipc.naming.Watch;
 import io.jipc.naming.spi.NameSyntax;
+import io.jipc.naming.spi.WatchedNames;
 import io.jipc.platform.Inotify;
 import io.jipc.platform.Libc;
 import io.jipc.platform.PidFd;
 import io.jipc.platform.Poll;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,24 +25,21 @@ import java.util.function.Consumer;
  * to. When an owner dies the watch reclaims its name, and the unlink comes back through inotify as the
  * {@link NameEvent.Type#UNREGISTERED} event. No timer, no polling.
  *
- * <p>Only the watch thread touches the descriptors and the known entries; it closes them when it
- * ends. The listener runs on that thread.
+ * <p>Only the watch thread touches the descriptors and the known names; it closes them when it ends.
+ * The listener runs on that thread.
  */
-final class LocalWatch implements Watch {
+final class LocalWatch implements Watch, WatchedNames.Tracker {
     private static final int EVENTS = Inotify.CREATE | Inotify.MOVED_TO | Inotify.DELETE | Inotify.MOVED_FROM
             | Inotify.DELETE_SELF;
 
-    /** A watched name: its entry and, for a live local owner, a pidfd of that owner (else -1). */
-    private record Known(NameEntry entry, int pidfd) {
-    }
-
     private final LocalNameService service;
     private final String prefix;
-    private final Consumer<NameEvent> listener;
+    private final WatchedNames watched;
     private final Consumer<LocalWatch> onEnd;
     private final Inotify inotify;
     private final int wakeFd;
-    private final Map<String, Known> known = new HashMap<>();
+    /** A pidfd of the live owner of each watched name held for its owner's life. */
+    private final Map<String, Integer> pidfds = new HashMap<>();
     private final Object lifecycle = new Object();
     private boolean ended;
     private volatile boolean closing;
@@ -52,7 +49,7 @@ final class LocalWatch implements Watch {
                        Consumer<LocalWatch> onEnd, Inotify inotify, int wakeFd) {
         this.service = service;
         this.prefix = prefix;
-        this.listener = listener;
+        this.watched = new WatchedNames(prefix, listener, LocalNameService::judge, this, LocalNameService.LOG);
         this.onEnd = onEnd;
         this.inotify = inotify;
         this.wakeFd = wakeFd;
@@ -72,10 +69,8 @@ final class LocalWatch implements Watch {
         }
         LocalWatch watch = new LocalWatch(service, prefix, listener, onEnd, inotify, wakeFd);
         try {
-            // after the inotify watch exists: a change from now on is either seen here or reported
-            for (NameEntry entry : service.list(prefix)) {
-                watch.track(entry);
-            }
+            // after the inotify watch exists: a change from now on is either in this listing or reported
+            watch.watched.start(service.list(prefix));
         } catch (RuntimeException e) {
             watch.closeDescriptors();
             throw e;
@@ -116,25 +111,21 @@ final class LocalWatch implements Watch {
         }
     }
 
+    /** The eventfd, the inotify descriptor, then the pidfds. */
     private int[] descriptors() {
-        List<Integer> pidfds = new ArrayList<>();
-        known.values().forEach(k -> {
-            if (k.pidfd >= 0) {
-                pidfds.add(k.pidfd);
-            }
-        });
         int[] fds = new int[2 + pidfds.size()];
         fds[0] = wakeFd;
         fds[1] = inotify.fd();
-        for (int i = 0; i < pidfds.size(); i++) {
-            fds[2 + i] = pidfds.get(i);
+        int i = 2;
+        for (int pidfd : pidfds.values()) {
+            fds[i++] = pidfd;
         }
         return fds;
     }
 
     private void onInotify(Inotify.Event event) {
         if (event.is(Inotify.Q_OVERFLOW)) {
-            resynchronise();
+            watched.resynchronise(service.list(prefix));
             return;
         }
         if (event.is(Inotify.DELETE_SELF | Inotify.IGNORED)) {
@@ -147,99 +138,45 @@ final class LocalWatch implements Watch {
             return;
         }
         String name = NameSyntax.fromStorageName(event.name());
-        if (name == null || !name.startsWith(prefix)) {
+        if (!watched.covers(name)) {
             return;
         }
         if (event.is(Inotify.CREATE | Inotify.MOVED_TO)) {
-            service.readLive(name).ifPresent(entry -> {
-                Known before = known.get(name);
-                if (before == null || !before.entry.sameRegistration(entry)) {
-                    if (before != null) {
-                        untrack(name);
-                        emit(new NameEvent(NameEvent.Type.UNREGISTERED, name, before.entry));
-                    }
-                    track(entry);
-                    emit(new NameEvent(NameEvent.Type.REGISTERED, name, entry));
-                }
-            });
-        } else if (event.is(Inotify.DELETE | Inotify.MOVED_FROM)) {
-            Known before = known.get(name);
-            if (before != null && service.readLive(name).filter(before.entry::sameRegistration).isEmpty()) {
-                untrack(name);
-                emit(new NameEvent(NameEvent.Type.UNREGISTERED, name, before.entry.withLiveness(
-                        before.entry.owner().identity().isAlive() ? Liveness.ALIVE : Liveness.DEAD)));
-            }
+            service.readLive(name).ifPresent(watched::registered);
+        } else if (event.is(Inotify.DELETE | Inotify.MOVED_FROM) && watched.known(name) != null) {
+            watched.changed(name, service.readLive(name).orElse(null));
         }
     }
 
-    /** An owner died: reclaim its names; the unlink comes back as an inotify event. */
+    /** An owner died: reclaim its names; each unlink comes back as an inotify event. */
     private void onOwnerExit(int pidfd) {
-        for (Known k : List.copyOf(known.values())) {
-            if (k.pidfd == pidfd) {
-                service.readLive(k.entry.name());
-                Known now = known.get(k.entry.name());
-                if (now != null && now.pidfd == pidfd) {
-                    // no longer needed either way: reclaimed now, or the name already changed hands
-                    Libc.close(pidfd);
-                    known.put(k.entry.name(), new Known(now.entry, -1));
-                }
+        for (Map.Entry<String, Integer> e : List.copyOf(pidfds.entrySet())) {
+            if (e.getValue() == pidfd) {
+                pidfds.remove(e.getKey());
+                Libc.close(pidfd);
+                service.readLive(e.getKey());
             }
         }
     }
 
-    /** After lost inotify events: compare with the directory and report the differences. */
-    private void resynchronise() {
-        Map<String, NameEntry> now = new HashMap<>();
-        service.list(prefix).forEach(e -> now.put(e.name(), e));
-        for (String name : List.copyOf(known.keySet())) {
-            NameEntry current = now.get(name);
-            Known before = known.get(name);
-            if (current == null || !current.sameRegistration(before.entry)) {
-                untrack(name);
-                emit(new NameEvent(NameEvent.Type.UNREGISTERED, name, before.entry));
-            }
-        }
-        now.forEach((name, entry) -> {
-            if (!known.containsKey(name)) {
-                track(entry);
-                emit(new NameEvent(NameEvent.Type.REGISTERED, name, entry));
-            }
-        });
-    }
-
-    private void track(NameEntry entry) {
-        int pidfd = -1;
-        if (entry.lifetime() == Lifetime.OWNER && entry.liveness() == Liveness.ALIVE) {
-            OptionalInt fd = PidFd.open(entry.owner().identity());
-            if (fd.isEmpty()) {
-                // died meanwhile: reclaim now; the unlink will be reported
-                service.readLive(entry.name());
-            } else {
-                pidfd = fd.getAsInt();
-            }
-        }
-        Known before = known.put(entry.name(), new Known(entry, pidfd));
-        if (before != null && before.pidfd >= 0) {
-            Libc.close(before.pidfd);
-        }
-    }
-
-    private void untrack(String name) {
-        Known before = known.remove(name);
-        if (before != null && before.pidfd >= 0) {
-            Libc.close(before.pidfd);
-        }
-    }
-
-    private void emit(NameEvent event) {
-        if (closing) {
+    @Override
+    public void tracked(NameEntry entry) {
+        if (entry.lifetime() != Lifetime.OWNER || entry.liveness() != Liveness.ALIVE) {
             return;
         }
-        try {
-            listener.accept(event);
-        } catch (RuntimeException e) {
-            LocalNameService.LOG.log(System.Logger.Level.WARNING, "listener of the watch of '" + prefix
-                    + "' failed on " + event, e);
+        OptionalInt fd = PidFd.open(entry.owner().identity());
+        if (fd.isPresent()) {
+            pidfds.put(entry.name(), fd.getAsInt());
+        } else {
+            service.readLive(entry.name()); // died meanwhile: reclaimed now, the unlink will be reported
+        }
+    }
+
+    @Override
+    public void untracked(NameEntry entry) {
+        Integer pidfd = pidfds.remove(entry.name());
+        if (pidfd != null) {
+            Libc.close(pidfd);
         }
     }
 
@@ -249,12 +186,9 @@ final class LocalWatch implements Watch {
                 return;
             }
             ended = true;
-            known.values().forEach(k -> {
-                if (k.pidfd >= 0) {
-                    Libc.close(k.pidfd);
-                }
-            });
-            known.clear();
+            watched.close();
+            pidfds.values().forEach(Libc::close);
+            pidfds.clear();
             inotify.close();
             Libc.close(wakeFd);
         }
