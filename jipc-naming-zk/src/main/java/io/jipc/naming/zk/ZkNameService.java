@@ -1,19 +1,18 @@
 package io.jipc.naming.zk;
 
-import io.jipc.ClosedException;
 import io.jipc.naming.CorruptNameEntryException;
 import io.jipc.naming.Lifetime;
-import io.jipc.naming.Liveness;
 import io.jipc.naming.NameEntry;
 import io.jipc.naming.NameEvent;
+import io.jipc.naming.Liveness;
 import io.jipc.naming.NameOwner;
 import io.jipc.naming.NameRecord;
-import io.jipc.naming.NameService;
 import io.jipc.naming.NameServiceUnavailableException;
 import io.jipc.naming.NameTakenException;
 import io.jipc.naming.NamingException;
 import io.jipc.naming.Registration;
 import io.jipc.naming.Watch;
+import io.jipc.naming.spi.AbstractNameService;
 import io.jipc.naming.spi.NameEntryCodec;
 import io.jipc.naming.spi.NameListing;
 import io.jipc.naming.spi.NameSyntax;
@@ -25,14 +24,9 @@ import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 
-import java.net.URI;
-import java.security.SecureRandom;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -58,20 +52,17 @@ import java.util.function.Consumer;
  *     with a fresh listing) after every reconnection.</li>
  * </ul>
  */
-final class ZkNameService implements NameService {
+final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
     static final System.Logger LOG = System.getLogger("io.jipc.naming.zk");
     static final String NAMES = "/names";
-    private static final SecureRandom SERIALS = new SecureRandom();
 
     private final ZkAddress address;
     private final CuratorFramework client;
     /** Re-registrations and resynchronisations after connection changes, off ZooKeeper's event thread. */
     private final ExecutorService recovery;
-    private final Set<ZkRegistration> registrations = ConcurrentHashMap.newKeySet();
-    private final Set<ZkWatch> watches = ConcurrentHashMap.newKeySet();
-    private volatile boolean closed;
 
     private ZkNameService(ZkAddress address, CuratorFramework client) {
+        super(address.uri());
         this.address = address;
         this.client = client;
         this.recovery = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon()
@@ -131,22 +122,12 @@ final class ZkNameService implements NameService {
     }
 
     @Override
-    public URI uri() {
-        return address.uri();
-    }
-
-    @Override
     public Registration register(String name, NameRecord what) {
         NameEntry entry = newEntry(name, what, Lifetime.OWNER);
         byte[] bytes = NameEntryCodec.encode(entry);
         create(entry, bytes, CreateMode.EPHEMERAL);
-        ZkRegistration registration = new ZkRegistration(this, entry, bytes);
-        registrations.add(registration);
+        ZkRegistration registration = adopt(new ZkRegistration(this, entry, bytes));
         registration.watchNode();
-        if (closed) {
-            registration.close();
-            throw new ClosedException("name service closed");
-        }
         return registration;
     }
 
@@ -155,13 +136,6 @@ final class ZkNameService implements NameService {
         NameEntry entry = newEntry(name, what, Lifetime.PERSISTENT);
         create(entry, NameEntryCodec.encode(entry), CreateMode.PERSISTENT);
         return entry;
-    }
-
-    private NameEntry newEntry(String name, NameRecord what, Lifetime lifetime) {
-        ensureOpen();
-        NameSyntax.check(name);
-        return new NameEntry(name, what, NameOwner.current(), lifetime, Instant.now(), SERIALS.nextLong(),
-                Liveness.ALIVE);
     }
 
     /** Creates the node of {@code entry}; a node left by a retry of this very create counts as success. */
@@ -270,7 +244,7 @@ final class ZkNameService implements NameService {
             stat = null;
         }
         // a registration of this service must not take the name back when it sees its node go
-        List.copyOf(registrations).stream().filter(r -> r.name().equals(name)).forEach(ZkRegistration::release);
+        openRegistrations().stream().filter(r -> r.name().equals(name)).forEach(ZkRegistration::release);
         return delete(name, stat == null ? -1 : stat.getVersion());
     }
 
@@ -314,22 +288,12 @@ final class ZkNameService implements NameService {
     public Watch watch(String prefix, Consumer<NameEvent> listener) {
         ensureOpen();
         NameSyntax.checkPrefix(prefix);
-        ZkWatch watch = ZkWatch.start(this, prefix, listener);
-        watches.add(watch);
-        return watch;
-    }
-
-    void forget(ZkRegistration registration) {
-        registrations.remove(registration);
-    }
-
-    void forget(ZkWatch watch) {
-        watches.remove(watch);
+        return adoptWatch(ZkWatch.start(this, prefix, listener));
     }
 
     /** Runs {@code task} on the recovery thread (not on ZooKeeper's event thread). */
     void recover(Runnable task) {
-        if (!closed) {
+        if (!isClosed()) {
             try {
                 recovery.execute(task);
             } catch (java.util.concurrent.RejectedExecutionException ignored) {
@@ -342,8 +306,8 @@ final class ZkNameService implements NameService {
         LOG.log(System.Logger.Level.DEBUG, "ZooKeeper connection " + state + " (" + address.connectString() + ")");
         if (state == ConnectionState.RECONNECTED) {
             recover(() -> {
-                registrations.forEach(ZkRegistration::reassert);
-                watches.forEach(ZkWatch::resynchronise);
+                openRegistrations().forEach(ZkRegistration::reassert);
+                openWatches().forEach(ZkWatch::resynchronise);
             });
         }
     }
@@ -364,20 +328,8 @@ final class ZkNameService implements NameService {
         return new NamingException("cannot " + what + " in ZooKeeper at " + address.connectString() + ": " + e, e);
     }
 
-    private void ensureOpen() {
-        if (closed) {
-            throw new ClosedException("name service " + address.uri() + " is closed");
-        }
-    }
-
     @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        List.copyOf(watches).forEach(ZkWatch::close);
-        List.copyOf(registrations).forEach(ZkRegistration::close);
-        closed = true;
+    protected void closeBackend() {
         recovery.shutdownNow();
         try {
             recovery.awaitTermination(10, TimeUnit.SECONDS);

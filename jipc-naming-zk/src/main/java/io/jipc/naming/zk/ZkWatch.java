@@ -159,6 +159,6 @@ final class ZkWatch implements Watch {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        service.forget(this);
+        service.forgetWatch(this);
     }
 }

@@ -1,6 +1,5 @@
 package io.jipc.naming.local;
 
-import io.jipc.ClosedException;
 import io.jipc.naming.CorruptNameEntryException;
 import io.jipc.naming.Lifetime;
 import io.jipc.naming.Liveness;
@@ -8,11 +7,11 @@ import io.jipc.naming.NameEntry;
 import io.jipc.naming.NameEvent;
 import io.jipc.naming.NameOwner;
 import io.jipc.naming.NameRecord;
-import io.jipc.naming.NameService;
 import io.jipc.naming.NameTakenException;
 import io.jipc.naming.NamingConfiguration;
 import io.jipc.naming.Registration;
 import io.jipc.naming.Watch;
+import io.jipc.naming.spi.AbstractNameService;
 import io.jipc.naming.spi.NameEntryCodec;
 import io.jipc.naming.spi.NameListing;
 import io.jipc.naming.spi.NameSyntax;
@@ -21,12 +20,8 @@ import io.jipc.segment.JipcRoot;
 
 import java.net.URI;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -38,21 +33,15 @@ import java.util.function.Consumer;
  * <p>Opened with the URI {@code local:/}; the directory follows {@link JipcRoot} (system property
  * {@code jipc.root}, environment variable {@code JIPC_ROOT}, else {@code /dev/shm/jipc-<euid>}).
  */
-public final class LocalNameService implements NameService {
+public final class LocalNameService extends AbstractNameService<LocalRegistration, LocalWatch> {
     static final System.Logger LOG = System.getLogger("io.jipc.naming");
     /** The subdirectory of the jipc root. */
     public static final String KIND = "names";
 
-    private static final SecureRandom SERIALS = new SecureRandom();
-
-    private final URI uri;
     private final NameDirectory directory;
-    private final Set<LocalRegistration> registrations = ConcurrentHashMap.newKeySet();
-    private final Set<LocalWatch> watches = ConcurrentHashMap.newKeySet();
-    private volatile boolean closed;
 
     private LocalNameService(URI uri, Path dir) {
-        this.uri = uri;
+        super(uri);
         this.directory = new NameDirectory(dir);
     }
 
@@ -65,11 +54,6 @@ public final class LocalNameService implements NameService {
         return new LocalNameService(uri, JipcRoot.directory(KIND));
     }
 
-    @Override
-    public URI uri() {
-        return uri;
-    }
-
     /** The directory holding the names. */
     public Path directory() {
         return directory.path();
@@ -77,13 +61,7 @@ public final class LocalNameService implements NameService {
 
     @Override
     public Registration register(String name, NameRecord what) {
-        LocalRegistration registration = new LocalRegistration(this, publish(name, what, Lifetime.OWNER));
-        registrations.add(registration);
-        if (closed) {
-            registration.close();
-            throw new ClosedException("name service closed");
-        }
-        return registration;
+        return adopt(new LocalRegistration(this, publish(name, what, Lifetime.OWNER)));
     }
 
     @Override
@@ -92,10 +70,7 @@ public final class LocalNameService implements NameService {
     }
 
     private NameEntry publish(String name, NameRecord what, Lifetime lifetime) {
-        ensureOpen();
-        NameSyntax.check(name);
-        NameEntry entry = new NameEntry(name, what, NameOwner.current(), lifetime, Instant.now(), SERIALS.nextLong(),
-                Liveness.ALIVE);
+        NameEntry entry = newEntry(name, what, lifetime);
         byte[] bytes = NameEntryCodec.encode(entry);
         while (!directory.publish(name, bytes)) {
             Optional<NameEntry> holder;
@@ -179,9 +154,7 @@ public final class LocalNameService implements NameService {
     public Watch watch(String prefix, Consumer<NameEvent> listener) {
         ensureOpen();
         NameSyntax.checkPrefix(prefix);
-        LocalWatch watch = LocalWatch.start(this, directory, prefix, listener, watches::remove);
-        watches.add(watch);
-        return watch;
+        return adoptWatch(LocalWatch.start(this, directory, prefix, listener, this::forgetWatch));
     }
 
     /**
@@ -212,10 +185,6 @@ public final class LocalNameService implements NameService {
         }
     }
 
-    void forget(LocalRegistration registration) {
-        registrations.remove(registration);
-    }
-
     /** The entry with the liveness of its owner as seen from this host. */
     static NameEntry judge(NameEntry stored) {
         NameOwner owner = stored.owner();
@@ -229,20 +198,9 @@ public final class LocalNameService implements NameService {
         return judged.lifetime() == Lifetime.OWNER && judged.liveness() == Liveness.DEAD;
     }
 
-    private void ensureOpen() {
-        if (closed) {
-            throw new ClosedException("name service " + uri + " is closed");
-        }
-    }
-
     @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        List.copyOf(watches).forEach(LocalWatch::close);
-        List.copyOf(registrations).forEach(LocalRegistration::close);
+    protected void closeBackend() {
+        // nothing of its own: the directory stays for the other processes
     }
 
     @Override
