@@ -46,6 +46,12 @@ import java.util.function.Consumer;
  *     <td>{@link #watch} (callback), {@link #awaitChange} (blocks at most a timeout)</td></tr>
  * </table>
  *
+ * <p>Blocking: the local backend reads and links files and reads {@code /proc}; it never waits for
+ * another process, except that removals (unregistering, reclaiming) take the directory's lock, which
+ * is held only for a read and an unlink. The ZooKeeper backend waits for the ensemble, retrying
+ * through short disconnections, and then fails with {@link NameServiceUnavailableException}.
+ * {@link #awaitChange} blocks up to its timeout and is interruptible.
+ *
  * <p>Thread safety: every method may be called from any thread. Memory consistency effects: actions
  * of a process before it registers a name happen-before the actions of a process after its lookup
  * returned that entry (the entry is published by an atomic link or a ZooKeeper write).
