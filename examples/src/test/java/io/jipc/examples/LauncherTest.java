@@ -4,12 +4,14 @@ import io.jipc.naming.NameRecord;
 import io.jipc.naming.NameService;
 import io.jipc.naming.NamingConfiguration;
 import io.jipc.naming.Registration;
+import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,6 +136,22 @@ class LauncherTest {
         assertTrue(jipc(1, "lookup", "shell/service").contains("no such name: shell/service"));
         assertTrue(jipc(2, "lookup", "bad name").contains("may contain only"));
         assertEquals("[]\n", jipc(0, "names", "--json"));
+    }
+
+    @Test
+    void namesReachesZooKeeperThroughTheBackendOnTheClassPath() throws Exception {
+        try (TestingServer server = new TestingServer(true)) {
+            URI uri = URI.create("zk://" + server.getConnectString() + "/launcher-test");
+            try (NameService names = NameService.open(uri);
+                 Registration held = names.register("zk/service", NameRecord.of("tcp", "", "10.0.0.7:7000"))) {
+                String table = jipc(0, "names", "--naming", uri.toString());
+                assertTrue(table.lines().anyMatch(line -> line.startsWith("zk/service ") && line.contains(" tcp ")
+                        && line.contains(" alive ") && line.endsWith("10.0.0.7:7000")), table);
+                assertTrue(jipc(0, "lookup", "zk/service", "--naming", uri.toString()).contains("address:    10.0.0.7:7000"));
+            }
+        }
+        String unreachable = jipc(2, "names", "--naming", "zk://127.0.0.1:1/x?timeout=1s");
+        assertTrue(unreachable.contains("cannot reach ZooKeeper at 127.0.0.1:1"), unreachable);
     }
 
     @Test
