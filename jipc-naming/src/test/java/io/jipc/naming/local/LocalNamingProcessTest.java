@@ -270,12 +270,17 @@ class LocalNamingProcessTest {
         for (ChildJvm racer : racing) {
             racer.awaitLine("READY", LINE);
         }
+        // every racer starts at the same instant, so that they register the same names at the same time
+        byte[] start = (System.currentTimeMillis() + 500 + "\n").getBytes(StandardCharsets.US_ASCII);
         for (ChildJvm racer : racing) {
-            proceed(racer);
+            racer.process().getOutputStream().write(start);
+            racer.process().getOutputStream().flush();
         }
         Map<String, Long> winners = new HashMap<>();
+        int losses = 0;
         for (ChildJvm racer : racing) {
             String won = racer.awaitLine("WON", LINE);
+            losses += Integer.parseInt(racer.awaitLine("LOST", LINE).substring(5));
             racer.awaitLine("DONE", LINE);
             for (String name : won.substring(3).strip().split(" ")) {
                 if (name.isEmpty()) {
@@ -285,7 +290,12 @@ class LocalNamingProcessTest {
                 assertEquals(null, before, name + " won by two processes: " + before + " and " + racer.pid());
             }
         }
+        System.out.println("names won per racer pid: " + winners.values().stream().collect(
+                java.util.stream.Collectors.groupingBy(pid -> pid, java.util.TreeMap::new, java.util.stream.Collectors.counting())));
         assertEquals(2 * rounds, winners.size(), "every name has a winner");
+        assertEquals((racers - 1) * 2 * rounds, losses, "every other attempt was told the name is taken");
+        assertTrue(new java.util.HashSet<>(winners.values()).size() > 1,
+                "the racers overlapped (more than one of them won names): " + winners.values());
         Map<String, Long> shown = new HashMap<>();
         names.list("race/").forEach(e -> shown.put(e.name(), e.owner().pid()));
         assertEquals(winners, shown);

@@ -19,9 +19,10 @@ import java.util.List;
  * <ul>
  * <li>{@code open} — opens the local service and prints {@code OPENED <names>} or {@code FAILED <exception>};</li>
  * <li>{@code hold NAME} — registers NAME, prints {@code HOLDING <pid>}, holds it until a line on stdin;</li>
- * <li>{@code race ROUNDS PREFIX...} — prints {@code READY}, waits for a line, then for each round and
- *     prefix tries to register {@code PREFIX<round>}; prints {@code WON name...} and {@code DONE}, then
- *     holds its names until a line on stdin.</li>
+ * <li>{@code race ROUNDS PREFIX...} — prints {@code READY}, reads a start instant (epoch ms) and waits
+ *     for it, then for each round and prefix tries to register {@code PREFIX<round>}; prints
+ *     {@code WON name...}, {@code LOST <count>} and {@code DONE}, then holds its names until a line on
+ *     stdin.</li>
  * </ul>
  */
 public final class NamingChild {
@@ -50,20 +51,26 @@ public final class NamingChild {
                 case "race" -> {
                     int rounds = Integer.parseInt(args[1]);
                     List<Registration> won = new ArrayList<>();
+                    int lost = 0;
                     say("READY");
-                    in.readLine();
+                    // the parent sends the wall-clock instant (ms) at which every racer starts
+                    long start = Long.parseLong(in.readLine().strip());
+                    while (System.currentTimeMillis() < start) {
+                        Thread.onSpinWait();
+                    }
                     for (int round = 0; round < rounds; round++) {
                         for (int p = 2; p < args.length; p++) {
                             try {
                                 won.add(names.register(args[p] + round, NameRecord.of("race", "", "")));
-                            } catch (NameTakenException lost) {
-                                // another process won this one
+                            } catch (NameTakenException taken) {
+                                lost++;
                             }
                         }
                     }
                     StringBuilder line = new StringBuilder("WON");
                     won.forEach(r -> line.append(' ').append(r.name()));
                     say(line.toString());
+                    say("LOST " + lost);
                     say("DONE");
                     in.readLine();
                 }
