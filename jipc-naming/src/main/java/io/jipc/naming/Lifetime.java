@@ -14,8 +14,8 @@ public enum Lifetime {
      */
     PERSISTENT;
 
-    /** "name of its owner" or "persistent name", for messages. */
+    /** How an entry of this lifetime is held, for messages: "held by" or "bound persistently by". */
     public String describe() {
-        return this == OWNER ? "held while its owner lives" : "persistent name";
+        return this == OWNER ? "held by" : "bound persistently by";
     }
 }

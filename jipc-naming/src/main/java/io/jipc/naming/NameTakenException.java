@@ -10,9 +10,9 @@ public class NameTakenException extends NamingException {
     private final transient NameEntry holder;
 
     public NameTakenException(NameEntry holder) {
-        super("name '" + holder.name() + "' is taken: " + holder.lifetime().describe() + " of "
+        super("name '" + holder.name() + "' is taken: " + holder.lifetime().describe() + " "
                 + holder.owner().describe() + " (" + holder.liveness().name().toLowerCase(java.util.Locale.ROOT)
-                + "), registered " + holder.registeredAt());
+                + ") since " + holder.registeredAt());
         this.holder = holder;
     }
 

@@ -1,5 +1,7 @@
 package io.jipc.platform;
 
+import io.jipc.ErrnoException;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
@@ -104,7 +106,7 @@ public final class Poll {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment counter = arena.allocate(JAVA_LONG);
             Libc.read(fd, counter.address(), 8, "eventfd " + fd);
-        } catch (io.jipc.ErrnoException e) {
+        } catch (ErrnoException e) {
             if (e.errno() != Errno.EAGAIN) {
                 throw e;
             }

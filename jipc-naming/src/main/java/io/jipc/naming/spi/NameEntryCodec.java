@@ -157,8 +157,10 @@ public final class NameEntryCodec {
             }
         }
         String name = required(fields, "name", where);
-        if (NameSyntax.fromStorageName(NameSyntax.toStorageName(name)) == null || name.indexOf('%') >= 0) {
-            throw corrupt(where, "invalid name '" + name + "'");
+        try {
+            NameSyntax.check(name);
+        } catch (IllegalArgumentException e) {
+            throw corrupt(where, "invalid name: " + e.getMessage());
         }
         Lifetime lifetime = switch (required(fields, "lifetime", where)) {
             case "owner" -> Lifetime.OWNER;
