@@ -9,6 +9,8 @@ import io.jipc.naming.NameTakenException;
 import io.jipc.naming.NamingException;
 import io.jipc.naming.Registration;
 import io.jipc.naming.Watch;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.KillSession;
 import org.apache.curator.test.TestingCluster;
@@ -16,6 +18,7 @@ import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.data.Stat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.ServerSocket;
 import java.net.URI;
@@ -33,10 +36,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * What the ZooKeeper backend does when sessions and servers fail: an expired session re-registers its
- * names, an owner whose name was taken meanwhile is told, a 3-server ensemble survives losing the
+ * What the ZooKeeper backend does when sessions, processes and servers fail: a killed owner's name goes
+ * with its session (and a watch is told), an expired session re-registers its names, an owner whose
+ * name was taken meanwhile is told, a 3-server ensemble survives losing the
  * server a client is connected to, and an unreachable ensemble fails opening with a clear message.
  */
+@ExtendWith(JipcTestExtension.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class ZkSessionTest {
     private static final Duration PATIENCE = Duration.ofSeconds(60);
@@ -141,6 +146,32 @@ class ZkSessionTest {
                     assertThrows(NameTakenException.class, () -> observer.register("svc/ha", RECORD));
                 }
                 registration.close();
+            }
+        }
+    }
+
+    @Test
+    void aKilledOwnersNameGoesWithItsSessionAndAWatchIsTold() throws Exception {
+        try (TestingServer server = new TestingServer(true);
+             ZkNameService names = open(server.getConnectString(), "")) {
+            String uri = "zk://" + server.getConnectString() + "/jipc-session?session=4s";
+            BlockingQueue<NameEvent> events = new LinkedBlockingQueue<>();
+            try (Watch watch = names.watch("svc/", events::add);
+                 ChildJvm owner = ChildJvm.builder(ZkHoldChild.class).args(uri, "svc/child").quickStart()
+                         .hardTimeout(Duration.ofSeconds(120)).start()) {
+                owner.awaitLine("HOLDING", PATIENCE);
+                NameEntry held = names.lookup("svc/child").orElseThrow();
+                assertEquals(owner.pid(), held.owner().pid());
+                assertThrows(NameTakenException.class, () -> names.register("svc/child", RECORD));
+                assertEquals(NameEvent.Type.REGISTERED, events.poll(PATIENCE.toMillis(), TimeUnit.MILLISECONDS).type());
+                owner.kill();
+                // no goodbye from the killed process: the ensemble expires its session, then deletes the node
+                NameEvent gone = events.poll(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+                assertEquals(NameEvent.Type.UNREGISTERED, gone == null ? null : gone.type());
+                assertEquals("svc/child", gone.name());
+            }
+            try (Registration mine = names.register("svc/child", RECORD)) {
+                assertTrue(mine.isHeld());
             }
         }
     }
