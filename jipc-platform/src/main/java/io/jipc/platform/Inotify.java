@@ -16,7 +16,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * File-system change notification, {@code inotify(7)}: one descriptor, non-blocking and
- * close-on-exec, that becomes readable ({@link Poll#IN}) when a watched directory changes.
+ * close-on-exec, that becomes readable ({@link Readiness#POLLIN}) when a watched directory changes.
  *
  * <p>Only its owner thread may call {@link #add} and {@link #read}; {@link #close()} once, after the
  * reading thread stopped. A name created with {@code link(2)} or {@code rename(2)} shows up as
@@ -75,7 +75,7 @@ public final class Inotify implements AutoCloseable {
         return new Inotify(fd);
     }
 
-    /** The descriptor, to wait on with {@link Poll}. */
+    /** The descriptor, to wait on with {@link Readiness}. */
     public int fd() {
         return fd;
     }

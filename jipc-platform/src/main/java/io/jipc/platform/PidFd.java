@@ -10,9 +10,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * Process file descriptors ({@code pidfd_open(2)}, Linux 5.3 and later): a descriptor that refers
- * to one process, not to a pid number, and becomes readable ({@link Poll#IN}) when that process has
+ * to one process, not to a pid number, and becomes readable ({@link Readiness#POLLIN}) when that process has
  * exited. Any process may open one for any other process of the same pid namespace; no parent-child
- * relation and no signal is needed. Waiting on it in {@link Poll} is how jipc learns of a death
+ * relation and no signal is needed. Waiting on it in {@link Readiness} is how jipc learns of a death
  * without polling {@code /proc}.
  */
 public final class PidFd {

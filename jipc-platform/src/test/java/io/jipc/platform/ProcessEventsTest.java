@@ -4,11 +4,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -17,12 +19,28 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The downcalls behind watches and name removal: a pidfd becomes readable when its process exits and
- * refuses a dead or reused identity; an eventfd wakes a poll; inotify reports links and unlinks in a
- * directory; a directory's flock excludes a second description until released.
+ * The downcalls behind name watches and name removal: a pidfd becomes readable when its process exits
+ * and is refused for a dead or reused identity; inotify reports links and unlinks in a directory; a
+ * directory's flock excludes a second description until released.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ProcessEventsTest {
+    private static final long PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    /** Whether {@code fd} becomes readable within {@code timeoutNanos}. */
+    private static boolean readable(int fd, long timeoutNanos) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment set = Readiness.pollSet(arena, 1);
+            Readiness.set(set, 0, fd, Readiness.POLLIN);
+            long deadline = System.nanoTime() + timeoutNanos;
+            do {
+                if (Readiness.poll(set, Math.max(0, deadline - System.nanoTime()), "test") > 0) {
+                    return (Readiness.ready(set, 0) & Readiness.POLLIN) != 0;
+                }
+            } while (System.nanoTime() < deadline);
+            return false;
+        }
+    }
 
     @Test
     void aPidfdBecomesReadableWhenItsProcessIsKilled() throws Exception {
@@ -30,16 +48,12 @@ class ProcessEventsTest {
         try {
             ProcessIdentity identity = ProcessIdentity.of(sleeper.pid()).orElseThrow();
             int pidfd = PidFd.open(identity).orElseThrow();
-            int wake = Poll.newWakeFd();
             try {
-                assertEquals(List.of((short) 0, (short) 0), asList(Poll.await(new int[] {wake, pidfd}, Poll.IN, 0)));
+                assertFalse(readable(pidfd, 0), "a running process's pidfd is not readable");
                 sleeper.destroyForcibly();
-                short[] ready = Poll.await(new int[] {wake, pidfd}, Poll.IN, 30_000);
-                assertEquals(0, ready[0]);
-                assertTrue((ready[1] & Poll.IN) != 0, "the pidfd of a killed process is readable");
+                assertTrue(readable(pidfd, PATIENCE_NANOS), "the pidfd of a killed process is readable");
             } finally {
                 Libc.close(pidfd);
-                Libc.close(wake);
             }
             sleeper.waitFor();
             assertEquals(OptionalInt.empty(), PidFd.open(identity), "a reaped process has no pidfd");
@@ -52,33 +66,7 @@ class ProcessEventsTest {
     void aPidfdIsRefusedForALivePidWithAnotherStartTime() {
         ProcessIdentity me = ProcessIdentity.current();
         assertEquals(OptionalInt.empty(), PidFd.open(new ProcessIdentity(me.pid(), me.startTime() + 1)));
-        int pidfd = PidFd.open(me).orElseThrow();
-        Libc.close(pidfd);
-    }
-
-    @Test
-    void anEventfdWakesAPollFromAnotherThread() throws Exception {
-        int wake = Poll.newWakeFd();
-        try {
-            CountDownLatch polling = new CountDownLatch(1);
-            Thread waker = Thread.ofPlatform().start(() -> {
-                try {
-                    polling.await();
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                Poll.wake(wake);
-            });
-            polling.countDown();
-            short[] ready = Poll.await(new int[] {wake}, Poll.IN, -1);
-            assertTrue((ready[0] & Poll.IN) != 0);
-            waker.join();
-            Poll.drain(wake);
-            assertEquals(0, Poll.await(new int[] {wake}, Poll.IN, 0)[0], "drained");
-        } finally {
-            Libc.close(wake);
-        }
+        Libc.close(PidFd.open(me).orElseThrow());
     }
 
     @Test
@@ -89,9 +77,9 @@ class ProcessEventsTest {
             Path temporary = Files.writeString(dir.resolve(".tmp"), "x");
             Files.createLink(dir.resolve("name"), temporary);
             Files.delete(dir.resolve("name"));
-            List<Inotify.Event> events = new java.util.ArrayList<>();
+            List<Inotify.Event> events = new ArrayList<>();
             while (events.size() < 3) {
-                assertTrue((Poll.await(new int[] {inotify.fd()}, Poll.IN, 30_000)[0] & Poll.IN) != 0);
+                assertTrue(readable(inotify.fd(), PATIENCE_NANOS));
                 events.addAll(inotify.read());
             }
             assertEquals(new Inotify.Event(watch, Inotify.CREATE, ".tmp"), events.get(0));
@@ -101,32 +89,24 @@ class ProcessEventsTest {
     }
 
     @Test
-    void aDirectoryLockExcludesASecondDescriptionUntilReleased(@TempDir Path dir) throws Exception {
+    void aDirectoryFlockExcludesASecondDescriptionUntilReleased(@TempDir Path dir) throws Exception {
         int first = Libc.open(dir.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
         int second = Libc.open(dir.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
         try {
-            FileLocks.lockExclusive(first, dir.toString());
+            FileLocks.flockExclusive(first, dir.toString());
             AtomicBoolean acquired = new AtomicBoolean();
             Thread contender = Thread.ofPlatform().start(() -> {
-                FileLocks.lockExclusive(second, dir.toString());
+                FileLocks.flockExclusive(second, dir.toString());
                 acquired.set(true);
             });
             contender.join(300);
             assertFalse(acquired.get(), "a second description of the same directory waits");
-            FileLocks.unlock(first, dir.toString());
+            FileLocks.flockRelease(first, dir.toString());
             contender.join(30_000);
             assertTrue(acquired.get());
         } finally {
             Libc.close(first);
             Libc.close(second);
         }
-    }
-
-    private static List<Short> asList(short[] values) {
-        List<Short> list = new java.util.ArrayList<>();
-        for (short v : values) {
-            list.add(v);
-        }
-        return list;
     }
 }

@@ -10,8 +10,10 @@ import io.jipc.naming.spi.WatchedNames;
 import io.jipc.platform.Inotify;
 import io.jipc.platform.Libc;
 import io.jipc.platform.PidFd;
-import io.jipc.platform.Poll;
+import io.jipc.platform.Readiness;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +64,7 @@ final class LocalWatch implements Watch, WatchedNames.Tracker {
         int wakeFd;
         try {
             inotify.addDirectory(directory.path().toString(), EVENTS);
-            wakeFd = Poll.newWakeFd();
+            wakeFd = Readiness.eventFd("name watch");
         } catch (RuntimeException e) {
             inotify.close();
             throw e;
@@ -88,7 +90,7 @@ final class LocalWatch implements Watch, WatchedNames.Tracker {
         try {
             while (!closing) {
                 int[] fds = descriptors();
-                short[] ready = Poll.await(fds, Poll.IN, -1);
+                short[] ready = awaitReady(fds);
                 if (closing) {
                     break;
                 }
@@ -108,6 +110,22 @@ final class LocalWatch implements Watch, WatchedNames.Tracker {
         } finally {
             closeDescriptors();
             onEnd.accept(this);
+        }
+    }
+
+    /** Sleeps until one of {@code fds} is readable (or a signal interrupts); returns each one's ready events. */
+    private short[] awaitReady(int[] fds) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment set = Readiness.pollSet(arena, fds.length);
+            for (int i = 0; i < fds.length; i++) {
+                Readiness.set(set, i, fds[i], Readiness.POLLIN);
+            }
+            Readiness.poll(set, -1, "name watch of '" + prefix + "'");
+            short[] ready = new short[fds.length];
+            for (int i = 0; i < fds.length; i++) {
+                ready[i] = Readiness.ready(set, i);
+            }
+            return ready;
         }
     }
 
@@ -199,7 +217,7 @@ final class LocalWatch implements Watch, WatchedNames.Tracker {
         closing = true;
         synchronized (lifecycle) {
             if (!ended) {
-                Poll.wake(wakeFd);
+                Readiness.signal(wakeFd, "name watch");
             }
         }
         Thread t = thread;
