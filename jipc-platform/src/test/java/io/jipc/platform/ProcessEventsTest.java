@@ -47,7 +47,7 @@ class ProcessEventsTest {
         Process sleeper = new ProcessBuilder("sleep", "60").start();
         try {
             ProcessIdentity identity = ProcessIdentity.of(sleeper.pid()).orElseThrow();
-            int pidfd = PidFd.open(identity).orElseThrow();
+            int pidfd = identity.openPidfd().orElseThrow();
             try {
                 assertFalse(readable(pidfd, 0), "a running process's pidfd is not readable");
                 sleeper.destroyForcibly();
@@ -56,7 +56,7 @@ class ProcessEventsTest {
                 Libc.close(pidfd);
             }
             sleeper.waitFor();
-            assertEquals(OptionalInt.empty(), PidFd.open(identity), "a reaped process has no pidfd");
+            assertEquals(OptionalInt.empty(), identity.openPidfd(), "a reaped process has no pidfd");
         } finally {
             sleeper.destroyForcibly();
         }
@@ -65,8 +65,8 @@ class ProcessEventsTest {
     @Test
     void aPidfdIsRefusedForALivePidWithAnotherStartTime() {
         ProcessIdentity me = ProcessIdentity.current();
-        assertEquals(OptionalInt.empty(), PidFd.open(new ProcessIdentity(me.pid(), me.startTime() + 1)));
-        Libc.close(PidFd.open(me).orElseThrow());
+        assertEquals(OptionalInt.empty(), new ProcessIdentity(me.pid(), me.startTime() + 1).openPidfd());
+        Libc.close(me.openPidfd().orElseThrow());
     }
 
     @Test

@@ -9,7 +9,6 @@ import io.jipc.naming.spi.NameSyntax;
 import io.jipc.naming.spi.WatchedNames;
 import io.jipc.platform.Inotify;
 import io.jipc.platform.Libc;
-import io.jipc.platform.PidFd;
 import io.jipc.platform.Readiness;
 
 import java.lang.foreign.Arena;
@@ -182,7 +181,7 @@ final class LocalWatch implements Watch, WatchedNames.Tracker {
         if (entry.lifetime() != Lifetime.OWNER || entry.liveness() != Liveness.ALIVE) {
             return;
         }
-        OptionalInt fd = PidFd.open(entry.owner().identity());
+        OptionalInt fd = entry.owner().identity().openPidfd();
         if (fd.isPresent()) {
             pidfds.put(entry.name(), fd.getAsInt());
         } else {
