@@ -8,6 +8,7 @@ module io.jipc.cli {
     requires io.jipc.filelock;
     requires io.jipc.pipes;
     requires io.jipc.sync;
+    requires io.jipc.naming;
     requires info.picocli;
     requires HdrHistogram;
 

@@ -1,11 +1,17 @@
 package io.jipc.examples;
 
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameService;
+import io.jipc.naming.NamingConfiguration;
+import io.jipc.naming.Registration;
+import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,6 +122,50 @@ class LauncherTest {
         jipc(0, "sync", "destroy", "cli-pool");
         jipc(0, "sync", "destroy", "cli-lock");
         jipc(1, "sync", "destroy", "cli-lock");
+    }
+
+    @Test
+    void namesAndLookupShowTheNameService() throws Exception {
+        long pid = ProcessHandle.current().pid();
+        String previous = System.getProperty("jipc.root");
+        System.setProperty("jipc.root", root.toString());
+        try (NameService names = NameService.open(NamingConfiguration.LOCAL);
+             Registration held = names.register("shell/service", NameRecord.of("mailbox", "42", "inbox-7"))) {
+            String table = jipc(0, "names", "shell/");
+            assertTrue(table.lines().anyMatch(line -> line.startsWith("shell/service ") && line.contains(" mailbox ")
+                    && line.contains(" " + pid + " ") && line.contains(" alive ") && line.endsWith("inbox-7")), table);
+            String json = jipc(0, "names", "--json");
+            assertTrue(json.contains("\"name\": \"shell/service\"") && json.contains("\"pid\": " + pid)
+                    && json.contains("\"owner\": \"alive\""), json);
+            String details = jipc(0, "lookup", "shell/service");
+            assertTrue(details.contains("address:    inbox-7") && details.contains("pid " + pid), details);
+            assertTrue(jipc(0, "lookup", "shell/service", "--json").contains("\"id\": \"42\""));
+        } finally {
+            if (previous == null) {
+                System.clearProperty("jipc.root");
+            } else {
+                System.setProperty("jipc.root", previous);
+            }
+        }
+        assertTrue(jipc(1, "lookup", "shell/service").contains("no such name: shell/service"));
+        assertTrue(jipc(2, "lookup", "bad name").contains("may contain only"));
+        assertEquals("[]\n", jipc(0, "names", "--json"));
+    }
+
+    @Test
+    void namesReachesZooKeeperThroughTheBackendOnTheClassPath() throws Exception {
+        try (TestingServer server = new TestingServer(true)) {
+            URI uri = URI.create("zk://" + server.getConnectString() + "/launcher-test");
+            try (NameService names = NameService.open(uri);
+                 Registration held = names.register("zk/service", NameRecord.of("tcp", "", "10.0.0.7:7000"))) {
+                String table = jipc(0, "names", "--naming", uri.toString());
+                assertTrue(table.lines().anyMatch(line -> line.startsWith("zk/service ") && line.contains(" tcp ")
+                        && line.contains(" alive ") && line.endsWith("10.0.0.7:7000")), table);
+                assertTrue(jipc(0, "lookup", "zk/service", "--naming", uri.toString()).contains("address:    10.0.0.7:7000"));
+            }
+        }
+        String unreachable = jipc(2, "names", "--naming", "zk://127.0.0.1:1/x?timeout=1s");
+        assertTrue(unreachable.contains("cannot reach ZooKeeper at 127.0.0.1:1"), unreachable);
     }
 
     @Test

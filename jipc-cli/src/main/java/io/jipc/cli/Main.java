@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
                 FileLockCommand.class,
                 FifoCommand.class,
                 SyncCommand.class,
+                NamesCommand.class,
+                LookupCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

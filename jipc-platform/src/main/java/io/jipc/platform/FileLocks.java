@@ -25,6 +25,12 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *
  * <p>Calls never block except {@link #lockOrInterrupt}, which blocks in the kernel until it gets
  * the lock or a signal handled without {@code SA_RESTART} arrives at the calling thread.
+ *
+ * <h2>flock locks</h2>
+ * {@link #flockExclusive} and {@link #flockRelease} take and release {@code flock(2)} locks: also
+ * whole-file and owned by the open file description (released when it is closed, so at the latest
+ * when its process dies), but an exclusive one needs no descriptor open for writing, so it works on
+ * a directory opened read-only, where an OFD write lock fails with {@code EBADF}.
  */
 public final class FileLocks {
     /** A shared lock: any number of holders, none exclusive. */
@@ -35,6 +41,8 @@ public final class FileLocks {
 
     private static final int F_OFD_SETLK = 37;
     private static final int F_OFD_SETLKW = 38;
+    private static final int LOCK_EX = 2;
+    private static final int LOCK_UN = 8;
 
     /**
      * {@code struct flock} on x86-64 and aarch64: short l_type at 0, short l_whence at 2, off_t
@@ -47,6 +55,10 @@ public final class FileLocks {
 
     private static final class Fcntl {
         static final MethodHandle H = Libc.errno("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), 2);
+    }
+
+    private static final class Flock {
+        static final MethodHandle H = Libc.errno("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
     }
 
     private FileLocks() {
@@ -92,6 +104,40 @@ public final class FileLocks {
         int errno = fcntl(fd, F_OFD_SETLK, UNLOCK);
         if (errno != 0) {
             throw Errno.exception(errno, "fcntl(F_OFD_SETLK, F_UNLCK)", subject);
+        }
+    }
+
+    /**
+     * Takes the exclusive {@code flock(2)} lock of the description of {@code fd} (a file or a
+     * directory), blocking while another description holds it; {@code EINTR} is retried. The thread
+     * sleeps in the kernel (a virtual thread pins its carrier): hold such a lock for short steps only.
+     */
+    public static void flockExclusive(int fd, String subject) {
+        flock(fd, LOCK_EX, subject);
+    }
+
+    /** Releases the {@code flock(2)} lock of the description of {@code fd} (closing it does too). */
+    public static void flockRelease(int fd, String subject) {
+        flock(fd, LOCK_UN, subject);
+    }
+
+    private static void flock(int fd, int operation, String subject) {
+        Libc.ensureAvailability();
+        MemorySegment state = Libc.captureState();
+        while (true) {
+            int rc;
+            try {
+                rc = (int) Flock.H.invokeExact(state, fd, operation);
+            } catch (Throwable t) {
+                throw Libc.rethrow(t);
+            }
+            if (rc == 0) {
+                return;
+            }
+            int errno = Libc.errno(state);
+            if (errno != Errno.EINTR) {
+                throw Errno.exception(errno, "flock", subject);
+            }
         }
     }
 

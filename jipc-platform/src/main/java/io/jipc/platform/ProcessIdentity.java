@@ -1,11 +1,14 @@
 package io.jipc.platform;
 
+import io.jipc.ErrnoException;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * The identity of a process that survives pid reuse: its pid and its start time.
@@ -57,6 +60,34 @@ public record ProcessIdentity(long pid, long startTime) {
     /** Whether this process still runs (see the class comment). */
     public boolean isAlive() {
         return isAlive(token());
+    }
+
+    /**
+     * A pidfd ({@link Processes#pidfdOpen}) that refers to this very process: it polls readable
+     * ({@link Readiness#POLLIN}) once the process has exited, with no signal and no parent-child
+     * relation needed. Empty if the process no longer runs (its pid is gone, a zombie, or another
+     * process's) or the kernel has no pidfds (before Linux 5.3). The start time is checked
+     * <em>after</em> opening, so the descriptor cannot refer to a later process that reused the pid.
+     * The caller closes it with {@link Libc#close}.
+     */
+    public OptionalInt openPidfd() {
+        int fd;
+        try {
+            fd = Processes.pidfdOpen((int) pid);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ESRCH) {
+                return OptionalInt.empty();
+            }
+            throw e;
+        }
+        if (fd < 0) {
+            return OptionalInt.empty();
+        }
+        if (!isAlive()) {
+            Libc.close(fd);
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of(fd);
     }
 
     /** The pid stored in a {@link #token()}. */

@@ -1,0 +1,28 @@
+package io.jipc.cli;
+
+import io.jipc.naming.NameEntry;
+import io.jipc.naming.NameService;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/** {@code jipc lookup NAME}: one name's entry; exit code 1 if the name is free. */
+@Command(name = "lookup", mixinStandardHelpOptions = true,
+        description = "Look a name up: what it stands for and who holds it. Exit code 1 if nobody does.")
+final class LookupCommand extends NameServiceCommand {
+    @Parameters(index = "0", description = "the name")
+    String name;
+
+    @Override
+    int run(NameService names) {
+        Optional<NameEntry> entry = names.lookup(name);
+        if (entry.isEmpty()) {
+            System.err.println("jipc: no such name: " + name);
+            return 1;
+        }
+        System.out.print(json ? NameEntries.json(entry.get()) + "\n" : NameEntries.details(entry.get(), Instant.now()));
+        return 0;
+    }
+}

@@ -1,0 +1,36 @@
+package io.jipc.cli;
+
+import io.jipc.JipcException;
+import io.jipc.naming.NameService;
+import picocli.CommandLine.Option;
+
+import java.net.URI;
+import java.util.concurrent.Callable;
+
+/**
+ * A command that reads the name service: {@code --naming URI} chooses it (default: the configured one,
+ * see {@code NamingConfiguration}), {@code --json} the output. A jipc failure or bad input is one line
+ * on standard error and exit code 2.
+ */
+abstract class NameServiceCommand implements Callable<Integer> {
+    @Option(names = "--json", description = "print JSON")
+    boolean json;
+
+    @Option(names = "--naming", paramLabel = "URI",
+            description = "name service: local:/ or zk://host:port/chroot (default: -Djipc.naming, $JIPC_NAMING, "
+                    + "~/.config/jipc/naming, else local:/)")
+    URI uri;
+
+    /** Runs the command on the open service; returns the exit code. */
+    abstract int run(NameService names);
+
+    @Override
+    public final Integer call() {
+        try (NameService names = uri == null ? NameService.open() : NameService.open(uri)) {
+            return run(names);
+        } catch (JipcException | IllegalArgumentException e) {
+            System.err.println("jipc: " + e.getMessage());
+            return 2;
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package io.jipc.naming.zk;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+
+/**
+ * A parsed {@code zk:} naming URI.
+ *
+ * @param uri            the URI as given
+ * @param connectString  {@code host:port[,host:port...]}
+ * @param namespace      the chroot without its leading {@code /} (Curator's namespace), default {@code jipc}
+ * @param connectTimeout how long opening waits for a connection ({@code timeout=}, default 15 s)
+ * @param sessionTimeout the session timeout asked of the ensemble ({@code session=}, default 20 s; the
+ *                       servers bound it to 2 to 20 ticks)
+ */
+record ZkAddress(URI uri, String connectString, String namespace, Duration connectTimeout, Duration sessionTimeout) {
+    static ZkAddress parse(URI uri) {
+        String authority = uri.getRawAuthority();
+        if (!"zk".equals(uri.getScheme()) || authority == null || authority.isBlank()) {
+            throw new IllegalArgumentException("a ZooKeeper naming URI is zk://host:port[,host:port...]/chroot, not '"
+                    + uri + "'");
+        }
+        String path = uri.getPath() == null ? "" : uri.getPath();
+        String namespace = path.replaceAll("^/+", "").replaceAll("/+$", "");
+        if (namespace.isEmpty()) {
+            namespace = "jipc";
+        }
+        Duration connect = Duration.ofSeconds(15);
+        Duration session = Duration.ofSeconds(20);
+        if (uri.getQuery() != null) {
+            for (String parameter : uri.getQuery().split("&")) {
+                int equals = parameter.indexOf('=');
+                String key = equals < 0 ? parameter : parameter.substring(0, equals);
+                String value = equals < 0 ? "" : parameter.substring(equals + 1);
+                switch (key) {
+                    case "timeout" -> connect = duration(uri, key, value);
+                    case "session" -> session = duration(uri, key, value);
+                    default -> throw new IllegalArgumentException("unknown parameter '" + key + "' in " + uri
+                            + " (known: timeout, session)");
+                }
+            }
+        }
+        return new ZkAddress(uri, authority, namespace, connect, session);
+    }
+
+    /** {@code 500ms}, {@code 15s}, {@code 2m}, or an ISO-8601 duration. */
+    private static Duration duration(URI uri, String key, String text) {
+        String t = text.toLowerCase(Locale.ROOT);
+        try {
+            if (t.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            }
+            if (t.endsWith("s")) {
+                return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
+            }
+            if (t.endsWith("m")) {
+                return Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+            }
+            return Duration.parse(text);
+        } catch (NumberFormatException | DateTimeParseException e) {
+            throw new IllegalArgumentException("'" + key + "=" + text + "' in " + uri
+                    + " is not a duration such as 500ms, 15s or 2m", e);
+        }
+    }
+}

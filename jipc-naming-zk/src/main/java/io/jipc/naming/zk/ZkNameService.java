@@ -1,0 +1,346 @@
+package io.jipc.naming.zk;
+
+import io.jipc.naming.CorruptNameEntryException;
+import io.jipc.naming.Lifetime;
+import io.jipc.naming.NameEntry;
+import io.jipc.naming.NameEvent;
+import io.jipc.naming.Liveness;
+import io.jipc.naming.NameOwner;
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameServiceUnavailableException;
+import io.jipc.naming.NameTakenException;
+import io.jipc.naming.NamingException;
+import io.jipc.naming.Registration;
+import io.jipc.naming.Watch;
+import io.jipc.naming.spi.AbstractNameService;
+import io.jipc.naming.spi.NameEntryCodec;
+import io.jipc.naming.spi.NameListing;
+import io.jipc.naming.spi.NameSyntax;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The name service in a ZooKeeper ensemble: one node per name under {@code /<chroot>/names/}, holding
+ * the same {@link NameEntryCodec stored entry} as a local file.
+ *
+ * <ul>
+ * <li>{@link #register} creates an <em>ephemeral</em> node: ZooKeeper's create is atomic, so of racing
+ *     registrants exactly one succeeds; the node lives as long as this service's session.</li>
+ * <li>{@link #bind} creates a persistent node.</li>
+ * <li>An owner that dies stops its session's heartbeats; the ensemble expires the session after the
+ *     session timeout and deletes its nodes. A stopped ({@code SIGSTOP}) owner also loses its
+ *     session after that time, unlike with the local backend: ZooKeeper cannot tell the two apart.</li>
+ * <li>When this process's own session expires (a long pause or partition), Curator opens a new one and
+ *     every open registration re-registers its name (same entry, same serial) under it; a stale node
+ *     of the old session is waited for until the ensemble removes it. If someone else took the name
+ *     meanwhile, {@link Registration#lost()} completes with a {@link NameTakenException}: a name is
+ *     never silently lost.</li>
+ * <li>Watches are ZooKeeper persistent recursive watches on the names node, set again (and compared
+ *     with a fresh listing) after every reconnection.</li>
+ * </ul>
+ */
+final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
+    static final System.Logger LOG = System.getLogger("io.jipc.naming.zk");
+    static final String NAMES = "/names";
+
+    private final ZkAddress address;
+    private final CuratorFramework client;
+    /** Re-registrations and resynchronisations after connection changes, off ZooKeeper's event thread. */
+    private final ExecutorService recovery;
+
+    private ZkNameService(ZkAddress address, CuratorFramework client) {
+        super(address.uri());
+        this.address = address;
+        this.client = client;
+        this.recovery = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon()
+                .name("jipc-zk-naming-recovery").unstarted(r));
+    }
+
+    static ZkNameService open(ZkAddress address) {
+        CuratorFramework client = CuratorFrameworkFactory.builder()
+                .connectString(address.connectString())
+                .namespace(address.namespace())
+                .sessionTimeoutMs((int) address.sessionTimeout().toMillis())
+                .connectionTimeoutMs((int) address.connectTimeout().toMillis())
+                .retryPolicy(new ExponentialBackoffRetry(100, 6, 2000))
+                .build();
+        client.start();
+        try {
+            if (!client.blockUntilConnected((int) address.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new NameServiceUnavailableException("cannot reach ZooKeeper at " + address.connectString()
+                        + " within " + address.connectTimeout() + " (naming URI " + address.uri() + ")");
+            }
+            ZkNameService service = new ZkNameService(address, client);
+            client.create().creatingParentsIfNeeded().forPath(NAMES);
+            client.getConnectionStateListenable().addListener((c, state) -> service.onConnectionState(state));
+            return service;
+        } catch (KeeperException.NodeExistsException exists) {
+            ZkNameService service = new ZkNameService(address, client);
+            client.getConnectionStateListenable().addListener((c, state) -> service.onConnectionState(state));
+            return service;
+        } catch (InterruptedException e) {
+            client.close();
+            Thread.currentThread().interrupt();
+            throw new NameServiceUnavailableException("interrupted while connecting to " + address.connectString(), e);
+        } catch (RuntimeException e) {
+            client.close();
+            throw e;
+        } catch (Exception e) {
+            client.close();
+            throw new NameServiceUnavailableException("cannot use ZooKeeper at " + address.connectString() + ": " + e, e);
+        }
+    }
+
+    CuratorFramework client() {
+        return client;
+    }
+
+    /** The session id of the current ZooKeeper session (0 if there is none). */
+    long sessionId() {
+        try {
+            return client.getZookeeperClient().getZooKeeper().getSessionId();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    static String pathOf(String name) {
+        return NAMES + "/" + NameSyntax.toStorageName(name);
+    }
+
+    @Override
+    public Registration register(String name, NameRecord what) {
+        NameEntry entry = newEntry(name, what, Lifetime.OWNER);
+        byte[] bytes = NameEntryCodec.encode(entry);
+        create(entry, bytes, CreateMode.EPHEMERAL);
+        ZkRegistration registration = adopt(new ZkRegistration(this, entry, bytes));
+        registration.watchNode();
+        return registration;
+    }
+
+    @Override
+    public NameEntry bind(String name, NameRecord what) {
+        NameEntry entry = newEntry(name, what, Lifetime.PERSISTENT);
+        create(entry, NameEntryCodec.encode(entry), CreateMode.PERSISTENT);
+        return entry;
+    }
+
+    /** Creates the node of {@code entry}; a node left by a retry of this very create counts as success. */
+    void create(NameEntry entry, byte[] bytes, CreateMode mode) {
+        String path = pathOf(entry.name());
+        while (true) {
+            try {
+                client.create().withMode(mode).forPath(path, bytes);
+                return;
+            } catch (KeeperException.NodeExistsException exists) {
+                Optional<Stored> holder;
+                try {
+                    holder = read(entry.name());
+                } catch (CorruptNameEntryException e) {
+                    throw new CorruptNameEntryException("cannot register '" + entry.name() + "': " + e.getMessage()
+                            + "; unregister the name to remove it");
+                }
+                if (holder.isEmpty()) {
+                    continue;
+                }
+                if (holder.get().entry.sameRegistration(entry)) {
+                    return; // our own create, retried by Curator after a connection loss
+                }
+                throw new NameTakenException(holder.get().entry);
+            } catch (Exception e) {
+                throw failure("register '" + entry.name() + "'", e);
+            }
+        }
+    }
+
+    /** A node's entry (liveness judged) and stat. */
+    record Stored(NameEntry entry, Stat stat) {
+    }
+
+    /**
+     * The entry stored for {@code name}, or empty if none.
+     *
+     * @throws CorruptNameEntryException if the node does not hold a valid entry of that name
+     */
+    Optional<Stored> read(String name) {
+        String path = pathOf(name);
+        Stat stat = new Stat();
+        byte[] data;
+        try {
+            data = client.getData().storingStatIn(stat).forPath(path);
+        } catch (KeeperException.NoNodeException e) {
+            return Optional.empty();
+        } catch (Exception e) {
+            throw failure("read '" + name + "'", e);
+        }
+        String where = "zk:" + address.namespace() + path;
+        NameEntry entry = NameEntryCodec.decode(data == null ? new byte[0] : data, where);
+        if (!entry.name().equals(name)) {
+            throw new CorruptNameEntryException("unreadable name entry " + where + ": it holds the name '"
+                    + entry.name() + "'");
+        }
+        return Optional.of(new Stored(judge(entry, stat), stat));
+    }
+
+    /** The entry with its liveness: an ephemeral node exists only while its session lives. */
+    static NameEntry judge(NameEntry entry, Stat stat) {
+        if (stat.getEphemeralOwner() != 0) {
+            return entry.withLiveness(Liveness.ALIVE);
+        }
+        if (!entry.owner().isLocal()) {
+            return entry.withLiveness(Liveness.UNKNOWN);
+        }
+        return entry.withLiveness(entry.owner().identity().isAlive() ? Liveness.ALIVE : Liveness.DEAD);
+    }
+
+    Optional<NameEntry> readReported(String name) {
+        try {
+            return read(name).map(Stored::entry);
+        } catch (CorruptNameEntryException e) {
+            LOG.log(System.Logger.Level.WARNING, e.getMessage() + " (skipped)");
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public Optional<NameEntry> lookup(String name) {
+        ensureOpen();
+        NameSyntax.check(name);
+        return readReported(name);
+    }
+
+    @Override
+    public boolean unregister(String name) {
+        ensureOpen();
+        NameSyntax.check(name);
+        Stat stat;
+        try {
+            Optional<Stored> stored = read(name);
+            if (stored.isEmpty()) {
+                return false;
+            }
+            NameEntry entry = stored.get().entry;
+            stat = stored.get().stat;
+            boolean mine = stat.getEphemeralOwner() == sessionId()
+                    || entry.owner().equals(NameOwner.current());
+            if (entry.lifetime() == Lifetime.OWNER && !mine) {
+                throw new NameTakenException(entry);
+            }
+        } catch (CorruptNameEntryException e) {
+            LOG.log(System.Logger.Level.WARNING, "removing " + e.getMessage());
+            stat = null;
+        }
+        // a registration of this service must not take the name back when it sees its node go
+        openRegistrations().stream().filter(r -> r.name().equals(name)).forEach(ZkRegistration::release);
+        return delete(name, stat == null ? -1 : stat.getVersion());
+    }
+
+    /** Deletes the node of {@code name} if it still has {@code version} (-1: any). */
+    boolean delete(String name, int version) {
+        try {
+            client.delete().withVersion(version).forPath(pathOf(name));
+            return true;
+        } catch (KeeperException.NoNodeException | KeeperException.BadVersionException gone) {
+            return false;
+        } catch (Exception e) {
+            throw failure("unregister '" + name + "'", e);
+        }
+    }
+
+    @Override
+    public List<NameEntry> list(String prefix) {
+        ensureOpen();
+        NameSyntax.checkPrefix(prefix);
+        List<String> children;
+        try {
+            children = client.getChildren().forPath(NAMES);
+        } catch (KeeperException.NoNodeException e) {
+            return List.of();
+        } catch (Exception e) {
+            throw failure("list names", e);
+        }
+        List<String> names = new ArrayList<>();
+        for (String child : children) {
+            String name = NameSyntax.fromStorageName(child);
+            if (name == null) {
+                LOG.log(System.Logger.Level.WARNING, "skipping node " + NAMES + "/" + child + ": not a jipc name");
+            } else {
+                names.add(name);
+            }
+        }
+        return NameListing.select(names, prefix, this::readReported);
+    }
+
+    @Override
+    public Watch watch(String prefix, Consumer<NameEvent> listener) {
+        ensureOpen();
+        NameSyntax.checkPrefix(prefix);
+        return adoptWatch(ZkWatch.start(this, prefix, listener));
+    }
+
+    /** Runs {@code task} on the recovery thread (not on ZooKeeper's event thread). */
+    void recover(Runnable task) {
+        if (!isClosed()) {
+            try {
+                recovery.execute(task);
+            } catch (java.util.concurrent.RejectedExecutionException ignored) {
+                // closing
+            }
+        }
+    }
+
+    private void onConnectionState(ConnectionState state) {
+        LOG.log(System.Logger.Level.DEBUG, "ZooKeeper connection " + state + " (" + address.connectString() + ")");
+        if (state == ConnectionState.RECONNECTED) {
+            recover(() -> {
+                openRegistrations().forEach(ZkRegistration::reassert);
+                openWatches().forEach(ZkWatch::resynchronise);
+            });
+        }
+    }
+
+    /** A ZooKeeper failure as a jipc exception: connectivity problems as "unavailable". */
+    NamingException failure(String what, Exception e) {
+        if (e instanceof NamingException n) {
+            return n;
+        }
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        if (e instanceof KeeperException.ConnectionLossException || e instanceof KeeperException.SessionExpiredException
+                || e instanceof KeeperException.OperationTimeoutException) {
+            return new NameServiceUnavailableException("cannot " + what + ": ZooKeeper at " + address.connectString()
+                    + " is not reachable (" + e.getMessage() + ")", e);
+        }
+        return new NamingException("cannot " + what + " in ZooKeeper at " + address.connectString() + ": " + e, e);
+    }
+
+    @Override
+    protected void closeBackend() {
+        recovery.shutdownNow();
+        try {
+            recovery.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        client.close();
+    }
+
+    @Override
+    public String toString() {
+        return "ZooKeeper name service at " + address.uri();
+    }
+}

@@ -1,0 +1,112 @@
+package io.jipc.naming.zk;
+
+import io.jipc.naming.NameEntry;
+import io.jipc.naming.NameServiceUnavailableException;
+import io.jipc.naming.NameTakenException;
+import io.jipc.naming.NamingException;
+import io.jipc.naming.spi.AbstractRegistration;
+import org.apache.curator.framework.api.CuratorWatcher;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.WatchedEvent;
+import org.apache.zookeeper.Watcher;
+
+import java.util.Optional;
+
+/**
+ * A name held in ZooKeeper by an ephemeral node of this service's session. An exists-watch on the node
+ * and the service's reconnection handler call {@link #reassert()}, which re-creates the node when it is
+ * gone (after the session expired), waits while a stale node of an old session still holds it, and
+ * reports {@link #lost()} when another owner has it.
+ */
+final class ZkRegistration extends AbstractRegistration {
+    private final ZkNameService service;
+    private final NameEntry entry;
+    private final byte[] bytes;
+
+    ZkRegistration(ZkNameService service, NameEntry entry, byte[] bytes) {
+        super(entry);
+        this.service = service;
+        this.entry = entry;
+        this.bytes = bytes;
+    }
+
+    @Override
+    public boolean isHeld() {
+        if (isClosed() || lost().isDone()) {
+            return false;
+        }
+        try {
+            return service.read(entry.name())
+                    .filter(s -> s.entry().sameRegistration(entry) && s.stat().getEphemeralOwner() == service.sessionId())
+                    .isPresent();
+        } catch (NamingException e) {
+            return false;
+        }
+    }
+
+    /** Sets a one-shot watch that calls {@link #reassert()} when the node is deleted. */
+    void watchNode() {
+        CuratorWatcher watcher = (WatchedEvent event) -> {
+            if (event.getType() == Watcher.Event.EventType.NodeDeleted) {
+                service.recover(this::reassert);
+            }
+        };
+        try {
+            if (service.client().checkExists().usingWatcher(watcher).forPath(ZkNameService.pathOf(entry.name())) == null) {
+                service.recover(this::reassert);
+            }
+        } catch (Exception e) {
+            // not connected: the reconnection handler calls reassert() again
+            ZkNameService.LOG.log(System.Logger.Level.DEBUG, "cannot watch '" + entry.name() + "': " + e);
+        }
+    }
+
+    /** Makes sure the name is held by this registration in the current session (see the class comment). */
+    synchronized void reassert() {
+        if (isClosed() || lost().isDone()) {
+            return;
+        }
+        try {
+            Optional<ZkNameService.Stored> stored = service.read(entry.name());
+            if (stored.isEmpty()) {
+                service.create(entry, bytes, CreateMode.EPHEMERAL);
+                ZkNameService.LOG.log(System.Logger.Level.INFO, "re-registered '" + entry.name()
+                        + "' after its node was removed (session expired?)");
+            } else if (!stored.get().entry().sameRegistration(entry)) {
+                throw new NameTakenException(stored.get().entry());
+            }
+            // ours: in this session (fine) or a stale node of an expired session, whose deletion the
+            // watch reports; either way watch the node
+            watchNode();
+        } catch (NameTakenException taken) {
+            ZkNameService.LOG.log(System.Logger.Level.WARNING, "lost the name '" + entry.name() + "': " + taken.getMessage());
+            service.forget(this);
+            lost().complete(taken);
+        } catch (NameServiceUnavailableException notNow) {
+            // the reconnection handler calls again
+        } catch (NamingException e) {
+            ZkNameService.LOG.log(System.Logger.Level.WARNING, "lost the name '" + entry.name() + "': " + e.getMessage());
+            service.forget(this);
+            lost().complete(e);
+        }
+    }
+
+    /** Stops holding the name without removing it: {@link ZkNameService#unregister} removes it. */
+    void release() {
+        markClosed();
+        service.forget(this);
+    }
+
+    @Override
+    protected void removeName() {
+        try {
+            service.read(entry.name()).filter(s -> s.entry().sameRegistration(entry))
+                    .ifPresent(s -> service.delete(entry.name(), s.stat().getVersion()));
+        } catch (NamingException e) {
+            // unreachable: the ensemble removes the node when the session ends
+            ZkNameService.LOG.log(System.Logger.Level.DEBUG, "cannot remove '" + entry.name() + "': " + e);
+        } finally {
+            service.forget(this);
+        }
+    }
+}

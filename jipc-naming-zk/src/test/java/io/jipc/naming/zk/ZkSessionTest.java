@@ -1,0 +1,203 @@
+package io.jipc.naming.zk;
+
+import io.jipc.naming.NameEntry;
+import io.jipc.naming.NameEvent;
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameService;
+import io.jipc.naming.NameServiceUnavailableException;
+import io.jipc.naming.NameTakenException;
+import io.jipc.naming.NamingException;
+import io.jipc.naming.Registration;
+import io.jipc.naming.Watch;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.KillSession;
+import org.apache.curator.test.TestingCluster;
+import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.data.Stat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What the ZooKeeper backend does when sessions, processes and servers fail: a killed owner's name goes
+ * with its session (and a watch is told), an expired session re-registers its names, an owner whose
+ * name was taken meanwhile is told, a 3-server ensemble survives losing the
+ * server a client is connected to, and an unreachable ensemble fails opening with a clear message.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class ZkSessionTest {
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
+    private static final NameRecord RECORD = NameRecord.of("test", "1", "somewhere");
+
+    private static ZkNameService open(String connectString, String query) {
+        return (ZkNameService) NameService.open(URI.create("zk://" + connectString + "/jipc-session" + query));
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + PATIENCE + ": " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static long ephemeralOwner(ZkNameService names, String name) throws Exception {
+        Stat stat = names.client().checkExists().forPath(ZkNameService.pathOf(name));
+        return stat == null ? 0 : stat.getEphemeralOwner();
+    }
+
+    @Test
+    void anExpiredSessionReRegistersItsNamesUnderTheNewSession() throws Exception {
+        try (TestingServer server = new TestingServer(true);
+             ZkNameService names = open(server.getConnectString(), "?session=4s");
+             NameService observer = open(server.getConnectString(), "")) {
+            Registration registration = names.register("svc/expiring", RECORD);
+            long first = names.sessionId();
+            assertEquals(first, ephemeralOwner(names, "svc/expiring"));
+            KillSession.kill(names.client().getZookeeperClient().getZooKeeper());
+            await("a new session holds the name", () -> {
+                try {
+                    long now = names.sessionId();
+                    return now != first && now != 0 && ephemeralOwner(names, "svc/expiring") == now;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            assertTrue(registration.isHeld());
+            assertFalse(registration.lost().isDone());
+            NameEntry seen = observer.lookup("svc/expiring").orElseThrow();
+            assertTrue(seen.sameRegistration(registration.entry()), "the same registration, not a new one");
+            registration.close();
+            assertTrue(observer.lookup("svc/expiring").isEmpty());
+        }
+    }
+
+    @Test
+    void anOwnerWhoseNameWasTakenWhileItsSessionWasGoneIsTold() throws Exception {
+        try (TestingServer server = new TestingServer(true);
+             ZkNameService owner = open(server.getConnectString(), "?session=4s");
+             ZkNameService rival = open(server.getConnectString(), "")) {
+            Registration registration = owner.register("svc/contested", RECORD);
+            // the ensemble removes the owner's node (as when its session expires) and a rival is quicker
+            rival.client().delete().forPath(ZkNameService.pathOf("svc/contested"));
+            rival.register("svc/contested", NameRecord.of("test", "2", "elsewhere"));
+            NamingException reason = registration.lost().get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+            NameTakenException taken = assertInstanceOf(NameTakenException.class, reason);
+            assertEquals("2", taken.holder().record().id());
+            assertFalse(registration.isHeld());
+            registration.close(); // does not remove the rival's name
+            assertEquals("2", owner.lookup("svc/contested").orElseThrow().record().id());
+        }
+    }
+
+    @Test
+    void aNameSurvivesTheLossOfTheServerItsOwnerIsConnectedTo() throws Exception {
+        try (TestingCluster cluster = new TestingCluster(3)) {
+            cluster.start();
+            try (ZkNameService owner = open(cluster.getConnectString(), "?session=20s");
+                 ZkNameService observer = open(cluster.getConnectString(), "")) {
+                Registration registration = owner.register("svc/ha", RECORD);
+                BlockingQueue<NameEvent> events = new LinkedBlockingQueue<>();
+                try (Watch watch = observer.watch("svc/", events::add)) {
+                    long session = owner.sessionId();
+                    InstanceSpec connected = cluster.findConnectionInstance(owner.client().getZookeeperClient()
+                            .getZooKeeper());
+                    assertTrue(cluster.killServer(connected));
+                    await("the owner's session moved to another server", () -> {
+                        try {
+                            return owner.client().getZookeeperClient().isConnected()
+                                    && owner.lookup("svc/ha").isPresent();
+                        } catch (NamingException e) {
+                            return false;
+                        }
+                    });
+                    assertEquals(session, owner.sessionId(), "the session survived");
+                    assertTrue(registration.isHeld());
+                    assertFalse(registration.lost().isDone());
+                    // the ensemble still takes registrations, and the watch still reports them
+                    Registration more = owner.register("svc/after", RECORD);
+                    NameEvent event;
+                    do {
+                        event = events.poll(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+                        assertTrue(event != null, "no event for svc/after");
+                    } while (!event.name().equals("svc/after"));
+                    assertEquals(NameEvent.Type.REGISTERED, event.type());
+                    more.close();
+                    assertThrows(NameTakenException.class, () -> observer.register("svc/ha", RECORD));
+                }
+                registration.close();
+            }
+        }
+    }
+
+    @Test
+    void aKilledOwnersNameGoesWithItsSessionAndAWatchIsTold() throws Exception {
+        try (TestingServer server = new TestingServer(true);
+             ZkNameService names = open(server.getConnectString(), "")) {
+            String uri = "zk://" + server.getConnectString() + "/jipc-session?session=4s";
+            BlockingQueue<NameEvent> events = new LinkedBlockingQueue<>();
+            try (Watch watch = names.watch("svc/", events::add);
+                 ChildJvm owner = ChildJvm.builder(ZkHoldChild.class).args(uri, "svc/child").quickStart()
+                         .hardTimeout(Duration.ofSeconds(120)).start()) {
+                owner.awaitLine("HOLDING", PATIENCE);
+                NameEntry held = names.lookup("svc/child").orElseThrow();
+                assertEquals(owner.pid(), held.owner().pid());
+                assertThrows(NameTakenException.class, () -> names.register("svc/child", RECORD));
+                assertEquals(NameEvent.Type.REGISTERED, events.poll(PATIENCE.toMillis(), TimeUnit.MILLISECONDS).type());
+                owner.kill();
+                // no goodbye from the killed process: the ensemble expires its session, then deletes the node
+                NameEvent gone = events.poll(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+                assertEquals(NameEvent.Type.UNREGISTERED, gone == null ? null : gone.type());
+                assertEquals("svc/child", gone.name());
+            }
+            try (Registration mine = names.register("svc/child", RECORD)) {
+                assertTrue(mine.isHeld());
+            }
+        }
+    }
+
+    @Test
+    void anUnreachableEnsembleFailsOpeningWithAClearMessage() throws Exception {
+        int port;
+        try (ServerSocket free = new ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        NameServiceUnavailableException e = assertThrows(NameServiceUnavailableException.class,
+                () -> open("127.0.0.1:" + port, "?timeout=1s"));
+        assertTrue(e.getMessage().contains("cannot reach ZooKeeper at 127.0.0.1:" + port), e.getMessage());
+    }
+
+    @Test
+    void badUrisAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> NameService.open(URI.create("zk:/no-authority")));
+        assertThrows(IllegalArgumentException.class, () -> NameService.open(URI.create("zk://h:1/x?timeout=soon")));
+        assertThrows(IllegalArgumentException.class, () -> NameService.open(URI.create("zk://h:1/x?colour=red")));
+        assertNotEquals(null, ZkAddress.parse(URI.create("zk://a:1,b:2/some/chroot?timeout=2s&session=5s")));
+        ZkAddress parsed = ZkAddress.parse(URI.create("zk://a:1,b:2/some/chroot/?timeout=2s&session=5s"));
+        assertEquals("a:1,b:2", parsed.connectString());
+        assertEquals("some/chroot", parsed.namespace());
+        assertEquals(Duration.ofSeconds(2), parsed.connectTimeout());
+        assertEquals(Duration.ofSeconds(5), parsed.sessionTimeout());
+        assertEquals("jipc", ZkAddress.parse(URI.create("zk://a:1")).namespace());
+    }
+}

@@ -1,0 +1,14 @@
+package io.jipc.naming;
+
+/**
+ * Stored bytes are not a valid name entry: another program's file, a newer major format, or damage.
+ * Lookups and listings skip such entries (and report them through the {@code io.jipc.naming} logger);
+ * registering over one fails with this exception until {@link NameService#unregister} removes it.
+ */
+public class CorruptNameEntryException extends NamingException {
+    private static final long serialVersionUID = 1L;
+
+    public CorruptNameEntryException(String message) {
+        super(message);
+    }
+}

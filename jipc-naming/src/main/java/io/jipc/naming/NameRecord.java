@@ -1,0 +1,47 @@
+package io.jipc.naming;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * What a name stands for: the kind of object, its id, how to reach it, and free-form attributes.
+ * jipc gives none of the strings a meaning beyond matching {@link NameService#lookupById}.
+ *
+ * @param kind       the kind of object, e.g. {@code "mailbox"}, {@code "rpc"}, {@code "tcp"}; not empty
+ * @param id         the object's own id (e.g. a mailbox's 64-bit object id in hex); may be empty
+ * @param address    how to reach it, e.g. a path, {@code host:port} or a mailbox name; may be empty
+ * @param attributes anything else, copied and kept sorted by key; keys not empty
+ */
+public record NameRecord(String kind, String id, String address, Map<String, String> attributes) {
+    public NameRecord {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(attributes, "attributes");
+        if (kind.isEmpty()) {
+            throw new IllegalArgumentException("the kind of a name record must not be empty");
+        }
+        TreeMap<String, String> copy = new TreeMap<>();
+        attributes.forEach((key, value) -> {
+            if (key == null || key.isEmpty() || value == null) {
+                throw new IllegalArgumentException("attribute keys must be non-empty and values non-null: "
+                        + key + "=" + value);
+            }
+            copy.put(key, value);
+        });
+        attributes = java.util.Collections.unmodifiableSortedMap(copy);
+    }
+
+    /** A record without attributes. */
+    public static NameRecord of(String kind, String id, String address) {
+        return new NameRecord(kind, id, address, Map.of());
+    }
+
+    /** This record with one more attribute. */
+    public NameRecord withAttribute(String key, String value) {
+        TreeMap<String, String> more = new TreeMap<>(attributes);
+        more.put(key, value);
+        return new NameRecord(kind, id, address, more);
+    }
+}

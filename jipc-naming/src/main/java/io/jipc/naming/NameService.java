@@ -1,0 +1,154 @@
+package io.jipc.naming;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A name service: processes register names for the objects they offer, and others look them up,
+ * list them and watch them change.
+ *
+ * <h2>Backends</h2>
+ * Chosen by a naming URI ({@link #open(URI)}), or by configuration ({@link #open()}, see
+ * {@link NamingConfiguration} for where it is read):
+ * <ul>
+ * <li>{@code local:/} (the default) — processes of one host and user, no daemon: one file per name
+ *     under the jipc root directory ({@code /dev/shm/jipc-<euid>/names/}).</li>
+ * <li>{@code zk://host:port[,host:port...]/chroot} — processes of many hosts: one node per name in
+ *     Apache ZooKeeper (module {@code io.jipc.naming.zk} on the path).</li>
+ * </ul>
+ *
+ * <h2>Names</h2>
+ * 1 to {@value io.jipc.naming.spi.NameSyntax#MAX_LENGTH} characters of {@code A-Z a-z 0-9 . _ - : @ + /},
+ * starting with a letter, digit or {@code _}; {@code /} groups names by convention
+ * ({@code printers/lab1}), and {@link #list} and {@link #watch} select by prefix.
+ *
+ * <h2>Ownership and liveness</h2>
+ * A name {@link #register registered} belongs to its owner's life: while the owner runs nobody else
+ * can take it ({@link NameTakenException} names the owner), and once it died — however, even
+ * {@code SIGKILL} — the name is free again: the next lookup, listing, registration or watch of it
+ * reclaims it. The owner is identified by pid <em>and</em> start time, so a reused pid does not keep a
+ * dead owner's name, and a stopped ({@code SIGSTOP}) owner keeps it. A name {@link #bind bound} is
+ * persistent: it stays until {@link #unregister unregistered}, like a file name. When two processes
+ * race to register one free name, exactly one wins.
+ *
+ * <table>
+ * <caption>Operations</caption>
+ * <tr><th>register</th><th>look up</th><th>remove</th><th>observe</th></tr>
+ * <tr><td>{@link #register} (owner's life), {@link #bind} (persistent)</td>
+ *     <td>{@link #lookup}, {@link #lookupById}, {@link #list}</td>
+ *     <td>{@link Registration#close()}, {@link #unregister}</td>
+ *     <td>{@link #watch} (callback), {@link #awaitChange} (blocks at most a timeout)</td></tr>
+ * </table>
+ *
+ * <p>Blocking: the local backend reads and links files and reads {@code /proc}; it never waits for
+ * another process, except that removals (unregistering, reclaiming) take the directory's lock, which
+ * is held only for a read and an unlink. The ZooKeeper backend waits for the ensemble, retrying
+ * through short disconnections, and then fails with {@link NameServiceUnavailableException}.
+ * {@link #awaitChange} blocks up to its timeout and is interruptible.
+ *
+ * <p>Thread safety: every method may be called from any thread. Memory consistency effects: actions
+ * of a process before it registers a name happen-before the actions of a process after its lookup
+ * returned that entry (the entry is published by an atomic link or a ZooKeeper write).
+ */
+public interface NameService extends AutoCloseable {
+
+    /**
+     * Opens the name service configured for this process ({@link NamingConfiguration#uri()}: the system
+     * property {@code jipc.naming}, the environment variable {@code JIPC_NAMING}, the file
+     * {@code ~/.config/jipc/naming}, else {@code local:/}).
+     *
+     * @throws NameServiceUnavailableException if it cannot be reached or its backend is missing
+     */
+    static NameService open() {
+        return open(NamingConfiguration.uri());
+    }
+
+    /**
+     * Opens the name service at {@code uri} ({@code local:/} or {@code zk://...}).
+     *
+     * @throws NameServiceUnavailableException if it cannot be reached or no backend serves the scheme
+     * @throws IllegalArgumentException if the URI is malformed for its scheme
+     */
+    static NameService open(URI uri) {
+        return NamingConfiguration.open(uri);
+    }
+
+    /** The URI this service was opened with. */
+    URI uri();
+
+    /**
+     * Registers {@code name} for {@code what}, held until the returned registration is closed, this
+     * service is closed, or this process dies.
+     *
+     * @throws NameTakenException if a live owner holds the name, or it is a persistent name
+     * @throws CorruptNameEntryException if an unreadable entry occupies the name
+     * @throws IllegalArgumentException if the name is not valid or the record too large
+     */
+    Registration register(String name, NameRecord what);
+
+    /**
+     * Binds {@code name} to {@code what} persistently: it stays until {@link #unregister}ed, whether or
+     * not this process lives.
+     *
+     * @return the entry as stored
+     * @throws NameTakenException if a live owner holds the name, or it is already bound
+     * @throws CorruptNameEntryException if an unreadable entry occupies the name
+     */
+    NameEntry bind(String name, NameRecord what);
+
+    /**
+     * The entry of {@code name}, or empty if the name is free. A dead owner's name is reclaimed here and
+     * reported free; an unreadable entry is reported to the logger and reported free.
+     */
+    Optional<NameEntry> lookup(String name);
+
+    /** The first entry (in name order) of the given kind and id, e.g. to find a mailbox's name. */
+    default Optional<NameEntry> lookupById(String kind, String id) {
+        return list("").stream().filter(e -> e.record().kind().equals(kind) && e.record().id().equals(id))
+                .findFirst();
+    }
+
+    /**
+     * Removes {@code name}: a persistent name, a name of this process, or a dead owner's name (an
+     * unreadable entry too).
+     *
+     * @return whether there was a name to remove
+     * @throws NameTakenException if another live process holds it for its life
+     */
+    boolean unregister(String name);
+
+    /** Every entry whose name starts with {@code prefix} ({@code ""}: all), sorted by name; skips as lookup. */
+    List<NameEntry> list(String prefix);
+
+    /**
+     * Calls {@code listener} for every change of a name starting with {@code prefix} from the moment this
+     * method returns until the watch is closed: registrations, and removals (an owner's death included:
+     * the watch reclaims the name and reports it, without polling). Names present when it starts are not
+     * reported (call {@link #list} after it to see them without missing a change). A name registered and
+     * removed before the watch could read it may go unreported.
+     */
+    Watch watch(String prefix, Consumer<NameEvent> listener);
+
+    /**
+     * Waits for the next change of a name starting with {@code prefix}, at most {@code timeout}.
+     *
+     * @return the change, or empty when the timeout passed first
+     * @throws InterruptedException if the thread was interrupted while waiting
+     */
+    default Optional<NameEvent> awaitChange(String prefix, Duration timeout) throws InterruptedException {
+        BlockingQueue<NameEvent> events = new LinkedBlockingQueue<>();
+        try (Watch watch = watch(prefix, events::add)) {
+            return Optional.ofNullable(events.poll(timeout.toNanos(), TimeUnit.NANOSECONDS));
+        }
+    }
+
+    /** Unregisters every name this service registered for its owner's life, stops every watch. */
+    @Override
+    void close();
+}

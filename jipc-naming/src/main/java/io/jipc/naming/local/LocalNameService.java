@@ -1,0 +1,210 @@
+package io.jipc.naming.local;
+
+import io.jipc.naming.CorruptNameEntryException;
+import io.jipc.naming.Lifetime;
+import io.jipc.naming.Liveness;
+import io.jipc.naming.NameEntry;
+import io.jipc.naming.NameEvent;
+import io.jipc.naming.NameOwner;
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameTakenException;
+import io.jipc.naming.NamingConfiguration;
+import io.jipc.naming.Registration;
+import io.jipc.naming.Watch;
+import io.jipc.naming.spi.AbstractNameService;
+import io.jipc.naming.spi.NameEntryCodec;
+import io.jipc.naming.spi.NameListing;
+import io.jipc.naming.spi.NameSyntax;
+import io.jipc.platform.ProcessIdentity;
+import io.jipc.segment.JipcRoot;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The name service of one host and user, without a daemon: one file per name in
+ * {@code <jipc root>/names/} (see {@link NameDirectory} for the protocol). Liveness of an owner is its
+ * pid and start time read from {@code /proc} ({@link ProcessIdentity}); a dead owner's name is
+ * reclaimed by whichever process next reads it, and watches learn of deaths through pidfds.
+ *
+ * <p>Opened with the URI {@code local:/}; the directory follows {@link JipcRoot} (system property
+ * {@code jipc.root}, environment variable {@code JIPC_ROOT}, else {@code /dev/shm/jipc-<euid>}).
+ */
+public final class LocalNameService extends AbstractNameService<LocalRegistration, LocalWatch> {
+    static final System.Logger LOG = System.getLogger("io.jipc.naming");
+    /** The subdirectory of the jipc root. */
+    public static final String KIND = "names";
+
+    private final NameDirectory directory;
+
+    private LocalNameService(URI uri, Path dir) {
+        super(uri);
+        this.directory = new NameDirectory(dir);
+    }
+
+    /** Opens the local name service; {@code uri} must be {@code local:/}. */
+    public static LocalNameService open(URI uri) {
+        if (!uri.equals(NamingConfiguration.LOCAL)) {
+            throw new IllegalArgumentException("the local name service URI is 'local:/' (the directory follows "
+                    + JipcRoot.PROPERTY + "/" + JipcRoot.ENVIRONMENT + "), not '" + uri + "'");
+        }
+        return new LocalNameService(uri, JipcRoot.directory(KIND));
+    }
+
+    /** The directory holding the names. */
+    public Path directory() {
+        return directory.path();
+    }
+
+    @Override
+    public Registration register(String name, NameRecord what) {
+        return adopt(new LocalRegistration(this, publish(name, what, Lifetime.OWNER)));
+    }
+
+    @Override
+    public NameEntry bind(String name, NameRecord what) {
+        return publish(name, what, Lifetime.PERSISTENT);
+    }
+
+    private NameEntry publish(String name, NameRecord what, Lifetime lifetime) {
+        NameEntry entry = newEntry(name, what, lifetime);
+        byte[] bytes = NameEntryCodec.encode(entry);
+        while (!directory.publish(name, bytes)) {
+            Optional<NameEntry> holder;
+            try {
+                holder = directory.read(name);
+            } catch (CorruptNameEntryException e) {
+                throw new CorruptNameEntryException("cannot register '" + name + "': " + e.getMessage()
+                        + "; unregister the name to remove it");
+            }
+            if (holder.isPresent()) {
+                NameEntry judged = judge(holder.get());
+                if (!reclaimable(judged)) {
+                    throw new NameTakenException(judged);
+                }
+                removeIfStill(judged);
+            }
+        }
+        return entry;
+    }
+
+    @Override
+    public Optional<NameEntry> lookup(String name) {
+        ensureOpen();
+        NameSyntax.check(name);
+        return readLive(name);
+    }
+
+    /** The judged entry of {@code name} with a dead owner's name reclaimed; corrupt ones reported, empty. */
+    Optional<NameEntry> readLive(String name) {
+        Optional<NameEntry> stored;
+        try {
+            stored = directory.read(name);
+        } catch (CorruptNameEntryException e) {
+            LOG.log(System.Logger.Level.WARNING, e.getMessage() + " (skipped)");
+            return Optional.empty();
+        }
+        if (stored.isEmpty()) {
+            return stored;
+        }
+        NameEntry judged = judge(stored.get());
+        if (reclaimable(judged)) {
+            removeIfStill(judged);
+            return Optional.empty();
+        }
+        return Optional.of(judged);
+    }
+
+    @Override
+    public boolean unregister(String name) {
+        ensureOpen();
+        NameSyntax.check(name);
+        return directory.locked(() -> {
+            Optional<NameEntry> stored;
+            try {
+                stored = directory.read(name);
+            } catch (CorruptNameEntryException e) {
+                LOG.log(System.Logger.Level.WARNING, "removing " + e.getMessage());
+                return directory.unlinkLocked(name);
+            }
+            if (stored.isEmpty()) {
+                return false;
+            }
+            NameEntry judged = judge(stored.get());
+            if (judged.lifetime() == Lifetime.OWNER && judged.liveness() != Liveness.DEAD
+                    && !judged.owner().identity().equals(ProcessIdentity.current())) {
+                throw new NameTakenException(judged);
+            }
+            return directory.unlinkLocked(name);
+        });
+    }
+
+    @Override
+    public List<NameEntry> list(String prefix) {
+        ensureOpen();
+        NameSyntax.checkPrefix(prefix);
+        directory.sweepTemporaryFiles();
+        return NameListing.select(directory.names(), prefix, this::readLive);
+    }
+
+    @Override
+    public Watch watch(String prefix, Consumer<NameEvent> listener) {
+        ensureOpen();
+        NameSyntax.checkPrefix(prefix);
+        return adoptWatch(LocalWatch.start(this, directory, prefix, listener, this::forgetWatch));
+    }
+
+    /**
+     * Removes {@code entry} (a dead owner's, or one of this process) if the file still holds that very
+     * registration: under the directory lock, so that a registration made since {@code entry} was read
+     * is never removed.
+     *
+     * @return whether it was removed here
+     */
+    boolean removeIfStill(NameEntry entry) {
+        return directory.locked(() -> {
+            Optional<NameEntry> now;
+            try {
+                now = directory.read(entry.name());
+            } catch (CorruptNameEntryException e) {
+                return false;
+            }
+            return now.isPresent() && now.get().sameRegistration(entry) && directory.unlinkLocked(entry.name());
+        });
+    }
+
+    /** Whether a name this process registered is still in the directory. */
+    boolean holds(NameEntry entry) {
+        try {
+            return directory.read(entry.name()).filter(entry::sameRegistration).isPresent();
+        } catch (CorruptNameEntryException e) {
+            return false;
+        }
+    }
+
+    /** The entry with the liveness of its owner as seen from this host. */
+    static NameEntry judge(NameEntry stored) {
+        NameOwner owner = stored.owner();
+        if (!owner.isLocal()) {
+            return stored.withLiveness(Liveness.UNKNOWN);
+        }
+        return stored.withLiveness(owner.identity().isAlive() ? Liveness.ALIVE : Liveness.DEAD);
+    }
+
+    static boolean reclaimable(NameEntry judged) {
+        return judged.lifetime() == Lifetime.OWNER && judged.liveness() == Liveness.DEAD;
+    }
+
+    @Override
+    protected void closeBackend() {
+        // nothing of its own: the directory stays for the other processes
+    }
+
+    @Override
+    public String toString() {
+        return "local name service at " + directory.path();
+    }
+}

@@ -1,0 +1,236 @@
+package io.jipc.naming.local;
+
+import io.jipc.naming.Lifetime;
+import io.jipc.naming.Liveness;
+import io.jipc.naming.NameEntry;
+import io.jipc.naming.NameEvent;
+import io.jipc.naming.Watch;
+import io.jipc.naming.spi.NameSyntax;
+import io.jipc.naming.spi.WatchedNames;
+import io.jipc.platform.Inotify;
+import io.jipc.platform.Libc;
+import io.jipc.platform.Readiness;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.function.Consumer;
+
+/**
+ * A watch of the local name service: one platform thread sleeping in {@code poll(2)} on an inotify
+ * descriptor of the names directory (registrations are links, removals unlinks), one pidfd per live
+ * owner of a watched name (readable when that owner dies), and an eventfd that {@link #close()} writes
+ * to. When an owner dies the watch reclaims its name, and the unlink comes back through inotify as the
+ * {@link NameEvent.Type#UNREGISTERED} event. No timer, no polling.
+ *
+ * <p>Only the watch thread touches the descriptors and the known names; it closes them when it ends.
+ * The listener runs on that thread.
+ */
+final class LocalWatch implements Watch, WatchedNames.Tracker {
+    private static final int EVENTS = Inotify.CREATE | Inotify.MOVED_TO | Inotify.DELETE | Inotify.MOVED_FROM
+            | Inotify.DELETE_SELF;
+
+    private final LocalNameService service;
+    private final String prefix;
+    private final WatchedNames watched;
+    private final Consumer<LocalWatch> onEnd;
+    private final Inotify inotify;
+    private final int wakeFd;
+    /** A pidfd of the live owner of each watched name held for its owner's life. */
+    private final Map<String, Integer> pidfds = new HashMap<>();
+    private final Object lifecycle = new Object();
+    private boolean ended;
+    private volatile boolean closing;
+    private Thread thread;
+
+    private LocalWatch(LocalNameService service, String prefix, Consumer<NameEvent> listener,
+                       Consumer<LocalWatch> onEnd, Inotify inotify, int wakeFd) {
+        this.service = service;
+        this.prefix = prefix;
+        this.watched = new WatchedNames(prefix, listener, LocalNameService::judge, this, LocalNameService.LOG);
+        this.onEnd = onEnd;
+        this.inotify = inotify;
+        this.wakeFd = wakeFd;
+    }
+
+    /** Watches {@code prefix}: changes after this returns are reported. */
+    static LocalWatch start(LocalNameService service, NameDirectory directory, String prefix,
+                            Consumer<NameEvent> listener, Consumer<LocalWatch> onEnd) {
+        Inotify inotify = Inotify.open();
+        int wakeFd;
+        try {
+            inotify.addDirectory(directory.path().toString(), EVENTS);
+            wakeFd = Readiness.eventFd("name watch");
+        } catch (RuntimeException e) {
+            inotify.close();
+            throw e;
+        }
+        LocalWatch watch = new LocalWatch(service, prefix, listener, onEnd, inotify, wakeFd);
+        try {
+            // after the inotify watch exists: a change from now on is either in this listing or reported
+            watch.watched.start(service.list(prefix));
+        } catch (RuntimeException e) {
+            watch.closeDescriptors();
+            throw e;
+        }
+        watch.thread = Thread.ofPlatform().daemon().name("jipc-name-watch-" + prefix).start(watch::run);
+        return watch;
+    }
+
+    @Override
+    public String prefix() {
+        return prefix;
+    }
+
+    private void run() {
+        try {
+            while (!closing) {
+                int[] fds = descriptors();
+                short[] ready = awaitReady(fds);
+                if (closing) {
+                    break;
+                }
+                if (ready[1] != 0) {
+                    for (Inotify.Event event : inotify.read()) {
+                        onInotify(event);
+                    }
+                }
+                for (int i = 2; i < fds.length; i++) {
+                    if (ready[i] != 0) {
+                        onOwnerExit(fds[i]);
+                    }
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            LocalNameService.LOG.log(System.Logger.Level.ERROR, "watch of '" + prefix + "' stopped", e);
+        } finally {
+            closeDescriptors();
+            onEnd.accept(this);
+        }
+    }
+
+    /** Sleeps until one of {@code fds} is readable (or a signal interrupts); returns each one's ready events. */
+    private short[] awaitReady(int[] fds) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment set = Readiness.pollSet(arena, fds.length);
+            for (int i = 0; i < fds.length; i++) {
+                Readiness.set(set, i, fds[i], Readiness.POLLIN);
+            }
+            Readiness.poll(set, -1, "name watch of '" + prefix + "'");
+            short[] ready = new short[fds.length];
+            for (int i = 0; i < fds.length; i++) {
+                ready[i] = Readiness.ready(set, i);
+            }
+            return ready;
+        }
+    }
+
+    /** The eventfd, the inotify descriptor, then the pidfds. */
+    private int[] descriptors() {
+        int[] fds = new int[2 + pidfds.size()];
+        fds[0] = wakeFd;
+        fds[1] = inotify.fd();
+        int i = 2;
+        for (int pidfd : pidfds.values()) {
+            fds[i++] = pidfd;
+        }
+        return fds;
+    }
+
+    private void onInotify(Inotify.Event event) {
+        if (event.is(Inotify.Q_OVERFLOW)) {
+            watched.resynchronise(service.list(prefix));
+            return;
+        }
+        if (event.is(Inotify.DELETE_SELF | Inotify.IGNORED)) {
+            LocalNameService.LOG.log(System.Logger.Level.WARNING, "the names directory was removed; watch of '"
+                    + prefix + "' ends");
+            closing = true;
+            return;
+        }
+        if (event.name().startsWith(".")) {
+            return;
+        }
+        String name = NameSyntax.fromStorageName(event.name());
+        if (!watched.covers(name)) {
+            return;
+        }
+        if (event.is(Inotify.CREATE | Inotify.MOVED_TO)) {
+            service.readLive(name).ifPresent(watched::registered);
+        } else if (event.is(Inotify.DELETE | Inotify.MOVED_FROM) && watched.known(name) != null) {
+            watched.changed(name, service.readLive(name).orElse(null));
+        }
+    }
+
+    /** An owner died: reclaim its names; each unlink comes back as an inotify event. */
+    private void onOwnerExit(int pidfd) {
+        for (Map.Entry<String, Integer> e : List.copyOf(pidfds.entrySet())) {
+            if (e.getValue() == pidfd) {
+                pidfds.remove(e.getKey());
+                Libc.close(pidfd);
+                service.readLive(e.getKey());
+            }
+        }
+    }
+
+    @Override
+    public void tracked(NameEntry entry) {
+        if (entry.lifetime() != Lifetime.OWNER || entry.liveness() != Liveness.ALIVE) {
+            return;
+        }
+        OptionalInt fd = entry.owner().identity().openPidfd();
+        if (fd.isPresent()) {
+            pidfds.put(entry.name(), fd.getAsInt());
+        } else {
+            service.readLive(entry.name()); // died meanwhile: reclaimed now, the unlink will be reported
+        }
+    }
+
+    @Override
+    public void untracked(NameEntry entry) {
+        Integer pidfd = pidfds.remove(entry.name());
+        if (pidfd != null) {
+            Libc.close(pidfd);
+        }
+    }
+
+    private void closeDescriptors() {
+        synchronized (lifecycle) {
+            if (ended) {
+                return;
+            }
+            ended = true;
+            watched.close();
+            pidfds.values().forEach(Libc::close);
+            pidfds.clear();
+            inotify.close();
+            Libc.close(wakeFd);
+        }
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        synchronized (lifecycle) {
+            if (!ended) {
+                Readiness.signal(wakeFd, "name watch");
+            }
+        }
+        Thread t = thread;
+        if (t != null && t != Thread.currentThread()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "watch of '" + prefix + "' in the local name service";
+    }
+}

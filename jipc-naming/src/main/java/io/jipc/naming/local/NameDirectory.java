@@ -1,0 +1,204 @@
+package io.jipc.naming.local;
+
+import io.jipc.ErrnoException;
+import io.jipc.naming.CorruptNameEntryException;
+import io.jipc.naming.NameEntry;
+import io.jipc.naming.spi.NameEntryCodec;
+import io.jipc.naming.spi.NameSyntax;
+import io.jipc.platform.FileLocks;
+import io.jipc.platform.Libc;
+import io.jipc.platform.ProcessIdentity;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+
+/**
+ * The directory of the local name service: one file per name, holding its {@link NameEntryCodec
+ * stored entry}.
+ *
+ * <h2>Protocol</h2>
+ * <ul>
+ * <li><b>Publish</b> (lock-free): write the complete entry to a private temporary file
+ *     ({@code .tmp-<pid>-<start>-<random>}), then {@code link(2)} it to the name's file. The link
+ *     either creates the name, atomically and with complete contents, or fails with {@code EEXIST}:
+ *     of any number of racing processes exactly one links. Readers never see a partial entry.</li>
+ * <li><b>Remove</b> (under the directory's {@code flock}): re-read the file, check it is still the
+ *     entry the caller judged (same serial) and may remove, then unlink it. Every removal of a file
+ *     goes through this lock, so between the re-read and the unlink no other remover can replace the
+ *     file: two processes reclaiming one dead owner's name can never delete the entry of a process
+ *     that registered in between. Registration does not take the lock, so a stopped process that
+ *     holds the lock delays removals, never registrations.</li>
+ * <li><b>Temporary files</b> of a process killed between writing and linking are removed by the
+ *     next {@link #sweepTemporaryFiles() sweep} once their pid and start time show it dead.</li>
+ * </ul>
+ */
+final class NameDirectory {
+    private static final String TEMPORARY = ".tmp-";
+    private static final Set<StandardOpenOption> CREATE = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+
+    private final Path dir;
+
+    NameDirectory(Path dir) {
+        this.dir = dir;
+    }
+
+    Path path() {
+        return dir;
+    }
+
+    Path fileOf(String name) {
+        return dir.resolve(NameSyntax.toStorageName(name));
+    }
+
+    /**
+     * The stored entry of {@code name} (liveness not judged), or empty if there is none.
+     *
+     * @throws CorruptNameEntryException if the file is not a valid entry of this name
+     */
+    Optional<NameEntry> read(String name) {
+        Path file = fileOf(name);
+        byte[] bytes;
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS);
+            if (!attributes.isRegularFile()) {
+                throw new CorruptNameEntryException("unreadable name entry " + file + ": not a regular file");
+            }
+            try (SeekableByteChannel channel = Files.newByteChannel(file, Set.of(StandardOpenOption.READ,
+                    LinkOption.NOFOLLOW_LINKS))) {
+                ByteBuffer buffer = ByteBuffer.allocate(NameEntryCodec.MAX_BYTES + 1);
+                while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
+                    // read until the end or one byte past the limit
+                }
+                bytes = Arrays.copyOf(buffer.array(), buffer.position());
+            }
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new CorruptNameEntryException("unreadable name entry " + file + ": " + e);
+        }
+        NameEntry entry = NameEntryCodec.decode(bytes, file.toString());
+        if (!entry.name().equals(name)) {
+            throw new CorruptNameEntryException("unreadable name entry " + file + ": it holds the name '"
+                    + entry.name() + "'");
+        }
+        return Optional.of(entry);
+    }
+
+    /**
+     * Creates the file of {@code name} with {@code bytes}, atomically.
+     *
+     * @return false if the name already has a file (nothing was changed)
+     */
+    boolean publish(String name, byte[] bytes) {
+        ProcessIdentity self = ProcessIdentity.current();
+        Path temporary = dir.resolve(TEMPORARY + self.pid() + "-" + self.startTime() + "-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        try {
+            try (SeekableByteChannel channel = Files.newByteChannel(temporary, CREATE,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+                ByteBuffer buffer = ByteBuffer.wrap(bytes);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+            }
+            try {
+                Files.createLink(fileOf(name), temporary);
+                return true;
+            } catch (FileAlreadyExistsException e) {
+                return false;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot register '" + name + "' in " + dir, e);
+        } finally {
+            try {
+                Files.deleteIfExists(temporary);
+            } catch (IOException ignored) {
+                // swept later by any process, as a dead process's file would be
+            }
+        }
+    }
+
+    /** Removes the file of {@code name}; the caller holds the {@link #locked lock}. */
+    boolean unlinkLocked(String name) {
+        try {
+            return Files.deleteIfExists(fileOf(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove the name '" + name + "' from " + dir, e);
+        }
+    }
+
+    /**
+     * Runs {@code step} holding the directory's exclusive lock ({@code flock} on the directory: released
+     * by the kernel if this process dies). Excludes other threads of this process too.
+     */
+    <T> T locked(Supplier<T> step) {
+        int fd = Libc.open(dir.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        try {
+            FileLocks.flockExclusive(fd, dir.toString());
+            return step.get();
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    /** The names that have a file, unsorted; files whose names cannot be names are skipped. */
+    List<String> names() {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path file : files) {
+                String storage = file.getFileName().toString();
+                if (storage.startsWith(".")) {
+                    continue;
+                }
+                String name = NameSyntax.fromStorageName(storage);
+                if (name == null) {
+                    LocalNameService.LOG.log(System.Logger.Level.WARNING,
+                            "skipping " + file + ": its file name is not a jipc name");
+                } else {
+                    names.add(name);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+        return names;
+    }
+
+    /** Removes the temporary files of processes that died before they could link or remove them. */
+    void sweepTemporaryFiles() {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, TEMPORARY + "*")) {
+            for (Path file : files) {
+                String[] parts = file.getFileName().toString().substring(TEMPORARY.length()).split("-");
+                try {
+                    ProcessIdentity writer = new ProcessIdentity(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
+                    if (!writer.isAlive()) {
+                        Files.deleteIfExists(file);
+                    }
+                } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+                    LocalNameService.LOG.log(System.Logger.Level.WARNING, "skipping unknown file " + file);
+                }
+            }
+        } catch (IOException | ErrnoException e) {
+            LocalNameService.LOG.log(System.Logger.Level.WARNING, "cannot sweep temporary files of " + dir + ": " + e);
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.jipc.naming.spi;
+
+import io.jipc.ClosedException;
+import io.jipc.naming.Lifetime;
+import io.jipc.naming.Liveness;
+import io.jipc.naming.NameEntry;
+import io.jipc.naming.NameOwner;
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameService;
+import io.jipc.naming.Watch;
+
+import java.net.URI;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The parts of a {@link NameService} every backend shares: new entries, the open registrations and
+ * watches, and closing (watches first, then registrations, then the backend's own resources).
+ *
+ * @param <R> the backend's registrations
+ * @param <W> the backend's watches
+ */
+public abstract class AbstractNameService<R extends AbstractRegistration, W extends Watch> implements NameService {
+    private static final SecureRandom SERIALS = new SecureRandom();
+
+    private final URI uri;
+    private final Set<R> registrations = ConcurrentHashMap.newKeySet();
+    private final Set<W> watches = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    protected AbstractNameService(URI uri) {
+        this.uri = uri;
+    }
+
+    @Override
+    public final URI uri() {
+        return uri;
+    }
+
+    /**
+     * A new entry of this process for {@code name}, after checking the service is open and the name valid.
+     *
+     * @throws ClosedException if the service is closed
+     * @throws IllegalArgumentException if the name is not valid
+     */
+    protected final NameEntry newEntry(String name, NameRecord what, Lifetime lifetime) {
+        ensureOpen();
+        NameSyntax.check(name);
+        return new NameEntry(name, what, NameOwner.current(), lifetime, Instant.now(), SERIALS.nextLong(),
+                Liveness.ALIVE);
+    }
+
+    /** Keeps {@code registration} to close with the service (closes it at once if the service closed meanwhile). */
+    protected final R adopt(R registration) {
+        registrations.add(registration);
+        if (closed) {
+            registration.close();
+            throw new ClosedException("name service " + uri + " closed during the registration");
+        }
+        return registration;
+    }
+
+    /** Keeps {@code watch} to close with the service. */
+    protected final W adoptWatch(W watch) {
+        watches.add(watch);
+        if (closed) {
+            watch.close();
+            throw new ClosedException("name service " + uri + " closed while the watch started");
+        }
+        return watch;
+    }
+
+    /** Forgets a registration that closed or lost its name. */
+    public final void forget(R registration) {
+        registrations.remove(registration);
+    }
+
+    /** Forgets a watch that ended. */
+    public final void forgetWatch(W watch) {
+        watches.remove(watch);
+    }
+
+    /** The registrations still open. */
+    protected final List<R> openRegistrations() {
+        return List.copyOf(registrations);
+    }
+
+    /** The watches still running. */
+    protected final List<W> openWatches() {
+        return List.copyOf(watches);
+    }
+
+    protected final boolean isClosed() {
+        return closed;
+    }
+
+    /** @throws ClosedException if the service is closed */
+    protected final void ensureOpen() {
+        if (closed) {
+            throw new ClosedException("name service " + uri + " is closed");
+        }
+    }
+
+    /** Releases the backend's own resources; called once by {@link #close()}, after watches and registrations. */
+    protected abstract void closeBackend();
+
+    @Override
+    public final void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        openWatches().forEach(Watch::close);
+        openRegistrations().forEach(AbstractRegistration::close);
+        closeBackend();
+    }
+}

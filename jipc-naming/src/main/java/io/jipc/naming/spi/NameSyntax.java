@@ -1,0 +1,70 @@
+package io.jipc.naming.spi;
+
+/**
+ * The syntax of names and how a name becomes one file or node name: {@code /} is stored as {@code %},
+ * which names never contain, so the mapping is one-to-one and needs no directories.
+ */
+public final class NameSyntax {
+    /** The longest name, in characters. */
+    public static final int MAX_LENGTH = 200;
+
+    private NameSyntax() {
+    }
+
+    /**
+     * Returns {@code name} if it is a valid name.
+     *
+     * @throws IllegalArgumentException naming the first offending character otherwise
+     */
+    public static String check(String name) {
+        if (name == null || name.isEmpty() || name.length() > MAX_LENGTH) {
+            throw new IllegalArgumentException("a name has 1 to " + MAX_LENGTH + " characters: '" + name + "'");
+        }
+        char first = name.charAt(0);
+        if (!(Character.isLetterOrDigit(first) && first < 128 || first == '_')) {
+            throw new IllegalArgumentException("a name starts with a letter, digit or '_': '" + name + "'");
+        }
+        checkCharacters(name, "name");
+        return name;
+    }
+
+    /**
+     * Returns {@code prefix} if it may start names ({@code ""} included).
+     *
+     * @throws IllegalArgumentException otherwise
+     */
+    public static String checkPrefix(String prefix) {
+        if (prefix == null || prefix.length() > MAX_LENGTH) {
+            throw new IllegalArgumentException("a prefix has 0 to " + MAX_LENGTH + " characters: '" + prefix + "'");
+        }
+        checkCharacters(prefix, "prefix");
+        return prefix;
+    }
+
+    private static void checkCharacters(String s, String what) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || c == '.' || c == '_' || c == '-' || c == ':' || c == '@' || c == '+' || c == '/';
+            if (!ok) {
+                throw new IllegalArgumentException("a " + what + " may contain only A-Z a-z 0-9 . _ - : @ + /; '"
+                        + s + "' has '" + c + "' at " + i);
+            }
+        }
+    }
+
+    /** The file or node name that stores {@code name}. */
+    public static String toStorageName(String name) {
+        return name.replace('/', '%');
+    }
+
+    /** The name stored under {@code storageName}, or {@code null} if it cannot be one. */
+    public static String fromStorageName(String storageName) {
+        String name = storageName.replace('%', '/');
+        try {
+            return check(name);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,16 @@
+/**
+ * The jipc name service: processes register names for the objects they offer and find each other's
+ * by name ({@link io.jipc.naming.NameService}).
+ *
+ * <p>The local backend (same host, no daemon) keeps names as files under the jipc root directory;
+ * other backends (ZooKeeper for many hosts, module {@code io.jipc.naming.zk}) are found through
+ * {@link io.jipc.naming.spi.NameServiceProvider} by the scheme of the naming URI.
+ */
+module io.jipc.naming {
+    requires transitive io.jipc.segment;
+
+    exports io.jipc.naming;
+    exports io.jipc.naming.spi;
+
+    uses io.jipc.naming.spi.NameServiceProvider;
+}

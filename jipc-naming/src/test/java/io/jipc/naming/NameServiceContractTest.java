@@ -1,0 +1,313 @@
+package io.jipc.naming;
+
+import io.jipc.ClosedException;
+import io.jipc.platform.ProcessIdentity;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The contract of {@link NameService} that every backend passes, within one process (the process
+ * parts are in the backends' own tests). A subclass opens the backend; names are unique per test.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+public abstract class NameServiceContractTest {
+    /** Long enough for a loaded machine; only a safety net. */
+    protected static final Duration EVENT = Duration.ofSeconds(20);
+    private static int counter;
+
+    protected NameService names;
+    private final List<NameService> opened = new ArrayList<>();
+    private String prefix;
+
+    /** Opens a new handle of the backend under test (same name space every time within a test). */
+    protected abstract NameService openService();
+
+    @BeforeEach
+    void openNames() {
+        names = track(openService());
+        prefix = "contract" + ++counter + "/";
+    }
+
+    @AfterEach
+    void cleanUp() {
+        try (NameService cleaner = openService()) {
+            for (NameEntry e : cleaner.list(prefix)) {
+                if (e.lifetime() == Lifetime.PERSISTENT) {
+                    cleaner.unregister(e.name());
+                }
+            }
+        }
+        opened.forEach(NameService::close);
+    }
+
+    protected NameService track(NameService service) {
+        opened.add(service);
+        return service;
+    }
+
+    protected String name(String suffix) {
+        return prefix + suffix;
+    }
+
+    private static NameRecord record(String id) {
+        return new NameRecord("mailbox", id, "addr-" + id, Map.of("role", "test"));
+    }
+
+    @Test
+    void aRegisteredNameIsFoundWithItsRecordOwnerAndLifetime() {
+        Instant before = Instant.now().minusSeconds(1);
+        try (Registration r = names.register(name("echo"), record("1"))) {
+            assertTrue(r.isHeld());
+            NameEntry e = names.lookup(name("echo")).orElseThrow();
+            assertEquals(name("echo"), e.name());
+            assertEquals(record("1"), e.record());
+            assertEquals(Lifetime.OWNER, e.lifetime());
+            assertEquals(Liveness.ALIVE, e.liveness());
+            assertEquals(ProcessIdentity.current().pid(), e.owner().pid());
+            assertEquals(ProcessIdentity.current().startTime(), e.owner().startTime());
+            assertTrue(e.registeredAt().isAfter(before), e.toString());
+            assertTrue(e.sameRegistration(r.entry()));
+        }
+    }
+
+    @Test
+    void aNameHeldCannotBeRegisteredAgainAndTheExceptionNamesTheOwnerPid() {
+        try (Registration r = names.register(name("taken"), record("1"))) {
+            NameTakenException e = assertThrows(NameTakenException.class,
+                    () -> names.register(name("taken"), record("2")));
+            assertEquals(ProcessIdentity.current().pid(), e.ownerPid());
+            assertTrue(e.getMessage().contains("pid " + ProcessIdentity.current().pid()), e.getMessage());
+            assertTrue(e.holder().sameRegistration(r.entry()));
+            try (NameService other = openService()) {
+                assertThrows(NameTakenException.class, () -> other.register(name("taken"), record("3")));
+                assertThrows(NameTakenException.class, () -> other.bind(name("taken"), record("3")));
+            }
+            assertEquals("1", names.lookup(name("taken")).orElseThrow().record().id());
+        }
+    }
+
+    @Test
+    void closingARegistrationFreesTheNameForTheNextOwner() {
+        Registration first = names.register(name("cycle"), record("1"));
+        first.close();
+        assertFalse(first.isHeld());
+        assertTrue(names.lookup(name("cycle")).isEmpty());
+        first.close(); // idempotent
+        try (Registration second = names.register(name("cycle"), record("2"))) {
+            assertEquals("2", names.lookup(name("cycle")).orElseThrow().record().id());
+            assertNotEquals(first.entry().serial(), second.entry().serial());
+            first.close(); // a stale handle does not remove the new owner's name
+            assertTrue(second.isHeld());
+        }
+    }
+
+    @Test
+    void closingTheServiceUnregistersItsNamesButNotItsBoundNames() {
+        NameService service = openService();
+        service.register(name("ephemeral"), record("1"));
+        service.bind(name("persistent"), record("2"));
+        service.close();
+        assertThrows(ClosedException.class, () -> service.lookup(name("ephemeral")));
+        assertTrue(names.lookup(name("ephemeral")).isEmpty());
+        NameEntry bound = names.lookup(name("persistent")).orElseThrow();
+        assertEquals(Lifetime.PERSISTENT, bound.lifetime());
+        assertTrue(names.unregister(name("persistent")));
+        assertFalse(names.unregister(name("persistent")));
+        assertTrue(names.lookup(name("persistent")).isEmpty());
+    }
+
+    @Test
+    void aBoundNameCannotBeBoundOrRegisteredAgain() {
+        names.bind(name("box"), record("1"));
+        assertThrows(NameTakenException.class, () -> names.bind(name("box"), record("2")));
+        assertThrows(NameTakenException.class, () -> names.register(name("box"), record("2")));
+        assertTrue(names.unregister(name("box")));
+        names.bind(name("box"), record("3"));
+        assertEquals("3", names.lookup(name("box")).orElseThrow().record().id());
+    }
+
+    @Test
+    void unregisterRemovesANameOfThisProcess() {
+        Registration r = names.register(name("mine"), record("1"));
+        assertTrue(names.unregister(name("mine")));
+        assertFalse(r.isHeld());
+        assertFalse(names.unregister(name("mine")));
+        r.close();
+    }
+
+    @Test
+    void listReturnsTheNamesUnderAPrefixSortedByName() {
+        try (Registration b = names.register(name("svc/b"), record("b"));
+             Registration a = names.register(name("svc/a"), record("a"));
+             Registration other = names.register(name("other"), record("o"))) {
+            names.bind(name("svc/c"), record("c"));
+            assertEquals(List.of(name("svc/a"), name("svc/b"), name("svc/c")),
+                    names.list(name("svc/")).stream().map(NameEntry::name).toList());
+            assertEquals(4, names.list(prefix).size());
+            assertEquals(List.of(), names.list(name("nothing")));
+            assertTrue(names.list("").size() >= 4);
+        }
+    }
+
+    @Test
+    void lookupByIdFindsTheNameOfAnObject() {
+        try (Registration r = names.register(name("by-id"), new NameRecord("queue", "id-42", "q", Map.of()))) {
+            assertEquals(name("by-id"), names.lookupById("queue", "id-42").orElseThrow().name());
+            assertTrue(names.lookupById("queue", "id-43").isEmpty());
+            assertTrue(names.lookupById("mailbox", "id-42").isEmpty());
+        }
+    }
+
+    @Test
+    void recordsKeepEveryCharacterOfTheirStrings() {
+        Map<String, String> attributes = Map.of("a=b", "x%y", "line", "one\ntwo\r\n", "unicode", "żółw ✓ 🐢",
+                "empty", "");
+        NameRecord tricky = new NameRecord("k=ind%", "", "host:80\t/path", attributes);
+        try (Registration r = names.register(name("tricky"), tricky)) {
+            assertEquals(tricky, names.lookup(name("tricky")).orElseThrow().record());
+        }
+    }
+
+    @Test
+    void aRecordTooLargeIsRefused() {
+        String big = "x".repeat(20_000);
+        assertThrows(IllegalArgumentException.class, () -> names.register(name("big"), NameRecord.of("k", big, "")));
+        assertTrue(names.lookup(name("big")).isEmpty());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", " ", "a b", "/lead", ".hidden", "-dash", "semi;colon", "per%cent", "tab\t",
+            "ünicode", "back\\slash", "star*"})
+    void invalidNamesAreRefused(String bad) {
+        assertThrows(IllegalArgumentException.class, () -> names.register(bad, record("1")));
+        assertThrows(IllegalArgumentException.class, () -> names.lookup(bad));
+    }
+
+    @Test
+    void aNameOfTheLongestLengthWorks() {
+        String longest = name("x".repeat(200 - prefix.length() - 1));
+        assertEquals(199, longest.length());
+        try (Registration r = names.register(longest + "y", record("1"))) {
+            assertTrue(names.lookup(longest + "y").isPresent());
+        }
+        assertThrows(IllegalArgumentException.class, () -> names.register(longest + "yz", record("1")));
+    }
+
+    @Test
+    void aWatchReportsRegistrationsAndRemovalsUnderItsPrefix() throws InterruptedException {
+        BlockingQueue<NameEvent> events = new LinkedBlockingQueue<>();
+        try (Watch watch = names.watch(name("w/"), events::add)) {
+            assertEquals(name("w/"), watch.prefix());
+            try (NameService other = openService()) {
+                other.register(name("elsewhere"), record("0"));
+                Registration r = other.register(name("w/one"), record("1"));
+                NameEvent registered = next(events);
+                assertEquals(NameEvent.Type.REGISTERED, registered.type());
+                assertEquals(name("w/one"), registered.name());
+                assertEquals("1", registered.entry().record().id());
+                r.close();
+                NameEvent unregistered = next(events);
+                assertEquals(NameEvent.Type.UNREGISTERED, unregistered.type());
+                assertEquals(name("w/one"), unregistered.name());
+                other.bind(name("w/two"), record("2"));
+                assertEquals(new Pair(NameEvent.Type.REGISTERED, name("w/two")), Pair.of(next(events)));
+                assertTrue(other.unregister(name("w/two")));
+                assertEquals(new Pair(NameEvent.Type.UNREGISTERED, name("w/two")), Pair.of(next(events)));
+            }
+        }
+        assertTrue(events.isEmpty(), events.toString());
+    }
+
+    @Test
+    void closingTheOwnersServiceIsReportedToAWatch() throws InterruptedException {
+        BlockingQueue<NameEvent> events = new LinkedBlockingQueue<>();
+        try (Watch watch = names.watch(name("closing"), events::add)) {
+            NameService owner = openService();
+            owner.register(name("closing"), record("1"));
+            assertEquals(new Pair(NameEvent.Type.REGISTERED, name("closing")), Pair.of(next(events)));
+            owner.close();
+            assertEquals(new Pair(NameEvent.Type.UNREGISTERED, name("closing")), Pair.of(next(events)));
+        }
+    }
+
+    @Test
+    void aClosedWatchReportsNothingMore() throws InterruptedException {
+        BlockingQueue<NameEvent> closedEvents = new LinkedBlockingQueue<>();
+        BlockingQueue<NameEvent> openEvents = new LinkedBlockingQueue<>();
+        Watch closed = names.watch(name("quiet"), closedEvents::add);
+        closed.close();
+        closed.close();
+        try (Watch open = names.watch(name("quiet"), openEvents::add);
+             Registration r = names.register(name("quiet"), record("1"))) {
+            // the watch still open saw the change, so the closed one would have by now
+            assertEquals(name("quiet"), next(openEvents).name());
+        }
+        assertTrue(closedEvents.isEmpty(), closedEvents.toString());
+    }
+
+    @Test
+    void awaitChangeReturnsTheNextChangeOrEmptyAfterTheTimeout() throws Exception {
+        assertEquals(Optional.empty(), names.awaitChange(name("await"), Duration.ofMillis(50)));
+        Thread registrar = Thread.ofPlatform().start(() -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                return;
+            }
+            names.bind(name("await/x"), record("1"));
+        });
+        Optional<NameEvent> change = names.awaitChange(name("await"), EVENT);
+        registrar.join();
+        assertEquals(name("await/x"), change.orElseThrow().name());
+        assertEquals(NameEvent.Type.REGISTERED, change.get().type());
+    }
+
+    @Test
+    void aListenerThatThrowsDoesNotStopTheWatch() throws InterruptedException {
+        BlockingQueue<NameEvent> events = new LinkedBlockingQueue<>();
+        try (Watch watch = names.watch(name("throws"), e -> {
+            events.add(e);
+            throw new IllegalStateException("listener failure (expected by the test)");
+        })) {
+            names.bind(name("throws1"), record("1"));
+            next(events);
+            names.bind(name("throws2"), record("2"));
+            assertEquals(name("throws2"), next(events).name());
+        }
+    }
+
+    protected static NameEvent next(BlockingQueue<NameEvent> events) throws InterruptedException {
+        NameEvent event = events.poll(EVENT.toMillis(), TimeUnit.MILLISECONDS);
+        if (event == null) {
+            throw new AssertionError("no name event within " + EVENT);
+        }
+        return event;
+    }
+
+    /** Type and name of an event, for assertions. */
+    protected record Pair(NameEvent.Type type, String name) {
+        static Pair of(NameEvent event) {
+            return new Pair(event.type(), event.name());
+        }
+    }
+}

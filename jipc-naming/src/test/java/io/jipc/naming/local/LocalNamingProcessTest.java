@@ -1,0 +1,313 @@
+package io.jipc.naming.local;
+
+import io.jipc.naming.CorruptNameEntryException;
+import io.jipc.naming.Lifetime;
+import io.jipc.naming.Liveness;
+import io.jipc.naming.NameEntry;
+import io.jipc.naming.NameEvent;
+import io.jipc.naming.NameOwner;
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameService;
+import io.jipc.naming.NameTakenException;
+import io.jipc.naming.NamingConfiguration;
+import io.jipc.naming.Registration;
+import io.jipc.naming.Watch;
+import io.jipc.naming.spi.NameEntryCodec;
+import io.jipc.naming.spi.NameSyntax;
+import io.jipc.platform.ProcessIdentity;
+import io.jipc.segment.JipcRoot;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.abort;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The local name service between real processes: a live owner keeps its name (stopped or not), a dead
+ * one loses it (killed with {@code SIGKILL}, or only looking alive through a reused pid), racing
+ * registrants produce exactly one winner, and entries that are not ours are skipped, never fatal.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class LocalNamingProcessTest {
+    private static final Duration LINE = Duration.ofSeconds(60);
+    private static final Duration EVENT = Duration.ofSeconds(30);
+    private static final int NOBODY = 65534;
+
+    private NameService names;
+    private final List<ChildJvm> children = new ArrayList<>();
+
+    @BeforeEach
+    void open() {
+        names = NameService.open(NamingConfiguration.LOCAL);
+    }
+
+    @AfterEach
+    void close() {
+        children.forEach(ChildJvm::close);
+        names.list("").forEach(e -> names.unregister(e.name()));
+        names.close();
+    }
+
+    private ChildJvm child(String... args) {
+        ChildJvm child = ChildJvm.builder(NamingChild.class).args(args).quickStart()
+                .hardTimeout(Duration.ofSeconds(150)).start();
+        children.add(child);
+        return child;
+    }
+
+    private static void proceed(ChildJvm child) throws IOException {
+        OutputStream in = child.process().getOutputStream();
+        in.write('\n');
+        in.flush();
+    }
+
+    private static Path directory() {
+        return JipcRoot.path(LocalNameService.KIND);
+    }
+
+    /** Writes an entry as another process would have, bypassing every check. */
+    private static void plant(String name, NameOwner owner, Lifetime lifetime) throws IOException {
+        NameEntry entry = new NameEntry(name, NameRecord.of("planted", "", ""), owner, lifetime, Instant.now(),
+                System.nanoTime(), Liveness.UNKNOWN);
+        Files.write(directory().resolve(NameSyntax.toStorageName(name)), NameEntryCodec.encode(entry));
+    }
+
+    private static void signal(String signal, long pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        assertEquals(0, kill.waitFor());
+    }
+
+    @Test
+    void aKilledOwnersNameIsReclaimedAndTakenByTheNext() throws IOException {
+        ChildJvm owner = child("hold", "svc/killed");
+        owner.awaitLine("HOLDING", LINE);
+        NameEntry held = names.lookup("svc/killed").orElseThrow();
+        assertEquals(owner.pid(), held.owner().pid());
+        assertEquals(Liveness.ALIVE, held.liveness());
+        NameTakenException taken = assertThrows(NameTakenException.class,
+                () -> names.register("svc/killed", NameRecord.of("test", "", "")));
+        assertEquals(owner.pid(), taken.ownerPid());
+        assertTrue(taken.getMessage().contains("pid " + owner.pid()), taken.getMessage());
+        owner.kill();
+        assertTrue(names.lookup("svc/killed").isEmpty());
+        assertFalse(Files.exists(directory().resolve("svc%killed")), "the dead owner's entry is removed");
+        try (Registration mine = names.register("svc/killed", NameRecord.of("test", "", ""))) {
+            assertEquals(ProcessIdentity.current().pid(), names.lookup("svc/killed").orElseThrow().owner().pid());
+        }
+    }
+
+    @Test
+    void anOwnerThatExitsLeavesNothingBehind() throws IOException {
+        ChildJvm owner = child("hold", "svc/exits");
+        owner.awaitLine("HOLDING", LINE);
+        proceed(owner);
+        owner.assertSuccess(LINE);
+        try (var files = Files.list(directory())) {
+            assertEquals(List.of(), files.map(p -> p.getFileName().toString()).toList());
+        }
+    }
+
+    @Test
+    void aWatchLearnsOfAKilledOwnerWithoutAnyoneLookingTheNameUp() throws Exception {
+        BlockingQueue<NameEvent> events = new LinkedBlockingQueue<>();
+        try (Watch watch = names.watch("svc/", events::add)) {
+            ChildJvm owner = child("hold", "svc/watched");
+            owner.awaitLine("HOLDING", LINE);
+            NameEvent registered = events.poll(EVENT.toMillis(), TimeUnit.MILLISECONDS);
+            assertEquals(NameEvent.Type.REGISTERED, registered.type());
+            assertEquals(owner.pid(), registered.entry().owner().pid());
+            owner.kill();
+            NameEvent unregistered = events.poll(EVENT.toMillis(), TimeUnit.MILLISECONDS);
+            assertEquals(NameEvent.Type.UNREGISTERED, unregistered == null ? null : unregistered.type());
+            assertEquals("svc/watched", unregistered.name());
+            assertEquals(Liveness.DEAD, unregistered.entry().liveness());
+        }
+        assertFalse(Files.exists(directory().resolve("svc%watched")));
+    }
+
+    @Test
+    void aStoppedOwnerKeepsItsName() throws Exception {
+        ChildJvm owner = child("hold", "svc/stopped");
+        owner.awaitLine("HOLDING", LINE);
+        signal("STOP", owner.pid());
+        try {
+            NameEntry held = names.lookup("svc/stopped").orElseThrow();
+            assertEquals(Liveness.ALIVE, held.liveness());
+            NameTakenException taken = assertThrows(NameTakenException.class,
+                    () -> names.register("svc/stopped", NameRecord.of("test", "", "")));
+            assertEquals(owner.pid(), taken.ownerPid());
+            assertThrows(NameTakenException.class, () -> names.unregister("svc/stopped"));
+        } finally {
+            signal("CONT", owner.pid());
+        }
+        assertEquals(owner.pid(), names.lookup("svc/stopped").orElseThrow().owner().pid());
+    }
+
+    @Test
+    void anOwnerWhosePidWasReusedIsDead() throws IOException {
+        // a live pid (this process) with another start time: the process that registered is gone and
+        // its pid now belongs to someone else
+        ProcessIdentity me = ProcessIdentity.current();
+        NameOwner impostor = new NameOwner(NameOwner.current().host(), me.pid(), me.startTime() + 1, 0);
+        plant("svc/reused", impostor, Lifetime.OWNER);
+        assertTrue(names.lookup("svc/reused").isEmpty());
+        try (Registration r = names.register("svc/reused", NameRecord.of("test", "", ""))) {
+            assertTrue(r.isHeld());
+        }
+        // a persistent name outlives its dead owner
+        plant("svc/kept", impostor, Lifetime.PERSISTENT);
+        NameEntry kept = names.lookup("svc/kept").orElseThrow();
+        assertEquals(Liveness.DEAD, kept.liveness());
+        assertThrows(NameTakenException.class, () -> names.register("svc/kept", NameRecord.of("test", "", "")));
+        assertTrue(names.unregister("svc/kept"));
+    }
+
+    @Test
+    void anotherLiveProcessesNameCannotBeUnregistered() {
+        ChildJvm owner = child("hold", "svc/theirs");
+        owner.awaitLine("HOLDING", LINE);
+        NameTakenException e = assertThrows(NameTakenException.class, () -> names.unregister("svc/theirs"));
+        assertEquals(owner.pid(), e.ownerPid());
+        assertTrue(names.lookup("svc/theirs").isPresent());
+    }
+
+    @Test
+    void anotherUserCannotUseThisUsersNames() {
+        ChildJvm.cannotRunAsOtherUser().ifPresent(reason -> abort("cannot test another user: " + reason));
+        try (Registration mine = names.register("svc/private", NameRecord.of("test", "", ""))) {
+            ChildJvm other = ChildJvm.builder(NamingChild.class).asUser(NOBODY, NOBODY).quickStart()
+                    .jvmArg("-XX:-UsePerfData") // no /tmp/hsperfdata_<user> left behind
+                    .hardTimeout(Duration.ofSeconds(60)).args("open").start();
+            children.add(other);
+            int exit = other.waitFor(LINE);
+            String output = other.output();
+            if (!output.contains("HELLO uid=" + NOBODY)) {
+                abort("a JVM running as uid " + NOBODY + " could not run the test classes (class path or JDK "
+                        + "not readable by that user?), exit " + exit + ":\n" + output);
+            }
+            // the names directory (like the whole jipc root) is this user's: refused, not used
+            assertTrue(output.contains("FAILED io.jipc.InsecureFileException"), output);
+            assertTrue(output.contains("not by this user (uid " + NOBODY + ")"), output);
+            assertTrue(mine.isHeld());
+        }
+    }
+
+    @Test
+    void corruptAndForeignEntriesAreSkippedNeverFatal() throws IOException {
+        Path dir = JipcRoot.directory(LocalNameService.KIND);
+        Files.writeString(dir.resolve("garbage"), "not an entry\n");
+        Files.write(dir.resolve("binary"), new byte[] {0, (byte) 0xff, 10});
+        Files.writeString(dir.resolve("future"), "jipc-name 2.0\nname=future\n");
+        Files.createDirectory(dir.resolve("a-directory"));
+        Files.createSymbolicLink(dir.resolve("a-link"), Path.of("/etc/passwd"));
+        Files.writeString(dir.resolve("bad name!"), "whatever");
+        Files.write(dir.resolve("huge"), new byte[NameEntryCodec.MAX_BYTES + 10]);
+        plant("good", NameOwner.current(), Lifetime.PERSISTENT);
+        Files.copy(dir.resolve("good"), dir.resolve("wrong-name"));
+        try {
+            assertEquals(List.of("good"), names.list("").stream().map(NameEntry::name).toList());
+            for (String name : List.of("garbage", "binary", "future", "a-directory", "a-link", "huge", "wrong-name")) {
+                assertTrue(names.lookup(name).isEmpty(), name);
+                CorruptNameEntryException e = assertThrows(CorruptNameEntryException.class,
+                        () -> names.register(name, NameRecord.of("test", "", "")), name);
+                assertTrue(e.getMessage().contains(name), e.getMessage());
+            }
+            for (String name : List.of("garbage", "binary", "future", "a-link", "huge", "wrong-name")) {
+                assertTrue(names.unregister(name), name);
+            }
+            try (Registration r = names.register("garbage", NameRecord.of("test", "", ""))) {
+                assertTrue(r.isHeld());
+            }
+        } finally {
+            Files.deleteIfExists(dir.resolve("a-directory"));
+            Files.deleteIfExists(dir.resolve("bad name!"));
+            Files.deleteIfExists(dir.resolve("a-link"));
+        }
+    }
+
+    /**
+     * Eight processes race for the same names, round after round: every name has exactly one winner,
+     * and that winner is the owner the directory shows. Half of the names start out held by a dead
+     * owner, so the racers also race to reclaim.
+     */
+    @Test
+    void racingProcessesProduceExactlyOneWinnerPerName() throws Exception {
+        int racers = 8;
+        int rounds = 150;
+        ProcessIdentity me = ProcessIdentity.current();
+        NameOwner dead = new NameOwner(NameOwner.current().host(), me.pid(), me.startTime() + 7, 0);
+        for (int round = 0; round < rounds; round++) {
+            plant("race/dead/" + round, dead, Lifetime.OWNER);
+        }
+        List<ChildJvm> racing = new ArrayList<>();
+        for (int i = 0; i < racers; i++) {
+            racing.add(child("race", Integer.toString(rounds), "race/free/", "race/dead/"));
+        }
+        for (ChildJvm racer : racing) {
+            racer.awaitLine("READY", LINE);
+        }
+        // every racer starts at the same instant, so that they register the same names at the same time
+        byte[] start = (System.currentTimeMillis() + 500 + "\n").getBytes(StandardCharsets.US_ASCII);
+        for (ChildJvm racer : racing) {
+            racer.process().getOutputStream().write(start);
+            racer.process().getOutputStream().flush();
+        }
+        Map<String, Long> winners = new HashMap<>();
+        int losses = 0;
+        for (ChildJvm racer : racing) {
+            String won = racer.awaitLine("WON", LINE);
+            losses += Integer.parseInt(racer.awaitLine("LOST", LINE).substring(5));
+            racer.awaitLine("DONE", LINE);
+            for (String name : won.substring(3).strip().split(" ")) {
+                if (name.isEmpty()) {
+                    continue;
+                }
+                Long before = winners.put(name, racer.pid());
+                assertEquals(null, before, name + " won by two processes: " + before + " and " + racer.pid());
+            }
+        }
+        System.out.println("names won per racer pid: " + winners.values().stream().collect(
+                java.util.stream.Collectors.groupingBy(pid -> pid, java.util.TreeMap::new, java.util.stream.Collectors.counting())));
+        assertEquals(2 * rounds, winners.size(), "every name has a winner");
+        assertEquals((racers - 1) * 2 * rounds, losses, "every other attempt was told the name is taken");
+        assertTrue(new java.util.HashSet<>(winners.values()).size() > 1,
+                "the racers overlapped (more than one of them won names): " + winners.values());
+        Map<String, Long> shown = new HashMap<>();
+        names.list("race/").forEach(e -> shown.put(e.name(), e.owner().pid()));
+        assertEquals(winners, shown);
+        for (ChildJvm racer : racing) {
+            proceed(racer);
+        }
+        for (ChildJvm racer : racing) {
+            racer.assertSuccess(LINE);
+        }
+        assertEquals(List.of(), names.list("race/"));
+        try (var files = Files.list(directory())) {
+            assertEquals(List.of(), files.map(p -> p.getFileName().toString()).toList(), "temporary files left");
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.jipc.naming.local;
+
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameService;
+import io.jipc.naming.NameTakenException;
+import io.jipc.naming.NamingConfiguration;
+import io.jipc.naming.Registration;
+import io.jipc.testkit.ChildMain;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A child process of the naming tests. Commands:
+ * <ul>
+ * <li>{@code open} — opens the local service and prints {@code OPENED <names>} or {@code FAILED <exception>};</li>
+ * <li>{@code hold NAME} — registers NAME, prints {@code HOLDING <pid>}, holds it until a line on stdin;</li>
+ * <li>{@code race ROUNDS PREFIX...} — prints {@code READY}, reads a start instant (epoch ms) and waits
+ *     for it, then for each round and prefix tries to register {@code PREFIX<round>}; prints
+ *     {@code WON name...}, {@code LOST <count>} and {@code DONE}, then holds its names until a line on
+ *     stdin.</li>
+ * </ul>
+ */
+public final class NamingChild {
+    private NamingChild() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        ChildMain.dieWithParent();
+        if (args[0].equals("open")) {
+            say("HELLO uid=" + io.jipc.platform.Libc.geteuid());
+            try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
+                say("OPENED " + names.list("").size());
+            } catch (RuntimeException e) {
+                say("FAILED " + e.getClass().getName() + " " + e.getMessage());
+            }
+            return;
+        }
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
+            switch (args[0]) {
+                case "hold" -> {
+                    names.register(args[1], NameRecord.of("test", "child", "pid-" + ProcessHandle.current().pid()));
+                    say("HOLDING " + ProcessHandle.current().pid());
+                    in.readLine();
+                }
+                case "race" -> {
+                    int rounds = Integer.parseInt(args[1]);
+                    List<Registration> won = new ArrayList<>();
+                    int lost = 0;
+                    say("READY");
+                    // the parent sends the wall-clock instant (ms) at which every racer starts
+                    long start = Long.parseLong(in.readLine().strip());
+                    while (System.currentTimeMillis() < start) {
+                        Thread.onSpinWait();
+                    }
+                    for (int round = 0; round < rounds; round++) {
+                        for (int p = 2; p < args.length; p++) {
+                            try {
+                                won.add(names.register(args[p] + round, NameRecord.of("race", "", "")));
+                            } catch (NameTakenException taken) {
+                                lost++;
+                            }
+                        }
+                    }
+                    StringBuilder line = new StringBuilder("WON");
+                    won.forEach(r -> line.append(' ').append(r.name()));
+                    say(line.toString());
+                    say("LOST " + lost);
+                    say("DONE");
+                    in.readLine();
+                }
+                default -> throw new IllegalArgumentException(args[0]);
+            }
+        }
+    }
+
+    private static void say(String line) {
+        System.out.println(line);
+        System.out.flush();
+    }
+}
