@@ -17,8 +17,8 @@ import java.time.Duration;
  *     registered in the configured name service; prints {@code GATEWAY <port>}; closes when its
  *     standard input ends or a line arrives, printing {@code CLOSED}.</li>
  * <li>{@code client <uri> <count>}: puts {@code count} messages {@code m0, m1...}, printing
- *     {@code ACKED <i>} after each, then {@code TAKING} and takes one: {@code TOOK <text>}, or
- *     {@code LOST} when the gateway is lost.</li>
+ *     {@code ACKED <i>} after each, then {@code TAKING} and takes messages, printing
+ *     {@code TOOK <text>} for each, until the gateway is lost: {@code LOST <why>}.</li>
  * </ul>
  */
 public final class RemoteChild {
@@ -56,7 +56,9 @@ public final class RemoteChild {
             }
             say("TAKING");
             try {
-                say("TOOK " + new String(mailbox.take(), StandardCharsets.UTF_8));
+                while (true) {
+                    say("TOOK " + new String(mailbox.take(), StandardCharsets.UTF_8));
+                }
             } catch (RemotePeerLostException e) {
                 say("LOST " + e.getMessage());
             }
