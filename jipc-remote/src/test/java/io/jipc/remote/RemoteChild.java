@@ -14,9 +14,10 @@ import java.time.Duration;
  * The other processes of the remote mailbox tests; each prints one line per event. Modes:
  * <ul>
  * <li>{@code gateway <bindHost> <mailbox>...}: exports the (existing) mailboxes on a free port,
- *     registered in the configured name service; prints {@code GATEWAY <port>}; closes when its
- *     standard input ends or a line arrives, printing {@code CLOSED}.</li>
- * <li>{@code client <uri> <count>}: puts {@code count} messages {@code m0, m1...}, printing
+ *     registered in the configured name service; prints {@code GATEWAY <port>}; answers a line
+ *     {@code count} on its standard input with {@code CLIENTS <connected clients>}; closes when its
+ *     standard input ends or another line arrives, printing {@code CLOSED}.</li>
+ * <li>{@code client <uri> <count>}: connects, prints {@code CONNECTED}, puts {@code count} messages {@code m0, m1...}, printing
  *     {@code ACKED <i>} after each, then {@code TAKING} and takes messages, printing
  *     {@code TOOK <text>} for each, until the gateway is lost: {@code LOST <why>}.</li>
  * </ul>
@@ -43,13 +44,17 @@ public final class RemoteChild {
              MailboxGateway gateway = MailboxGateway.builder(new InetSocketAddress(host, 0)).export(mailboxes)
                      .nameService(names).options(OPTIONS).start()) {
             say("GATEWAY " + gateway.port());
-            new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            while ("count".equals(in.readLine())) {
+                say("CLIENTS " + gateway.clientCount());
+            }
         }
         say("CLOSED");
     }
 
     private static void client(URI uri, int count) throws Exception {
         try (RemoteMailbox mailbox = RemoteMailbox.connect(uri, OPTIONS)) {
+            say("CONNECTED");
             for (int i = 0; i < count; i++) {
                 mailbox.put(("m" + i).getBytes(StandardCharsets.UTF_8));
                 say("ACKED " + i);

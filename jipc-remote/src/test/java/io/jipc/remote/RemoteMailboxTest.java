@@ -240,6 +240,34 @@ class RemoteMailboxTest {
     }
 
     @Test
+    void aClientKilledDuringABlockedPutSendsNothing() throws Exception {
+        RemoteMailbox mailbox = connect(box);
+        for (int i = 0; i < 4; i++) {
+            assertTrue(mailbox.offer(text("fill " + i)));
+        }
+        try (ChildJvm client = ChildJvm.builder(RemoteChild.class).args("client", box.toString(), "1").quickStart()
+                .hardTimeout(Duration.ofSeconds(100)).start()) {
+            client.awaitLine("CONNECTED", LONG);
+            assertEquals("CLIENTS 2", clientsAtTheGateway());
+            client.kill();                                  // blocked in put (or about to be): the mailbox is full
+        }
+        for (int i = 0; i < 1200 && !clientsAtTheGateway().equals("CLIENTS 1"); i++) {
+            Thread.sleep(50);                               // until the gateway has seen the client go
+        }
+        assertEquals("CLIENTS 1", clientsAtTheGateway());
+        for (int i = 0; i < 4; i++) {
+            assertEquals("fill " + i, text(mailbox.take()));
+        }
+        assertNull(mailbox.poll(Duration.ofSeconds(1)), "the dead client's put was abandoned");
+    }
+
+    private String clientsAtTheGateway() throws IOException {
+        gateway.process().getOutputStream().write("count\n".getBytes(UTF_8));
+        gateway.process().getOutputStream().flush();
+        return gateway.awaitLine("CLIENTS ", LONG);
+    }
+
+    @Test
     void theSameProgramGetsALocalOrARemoteMailboxFromTheNameService() throws Exception {
         try (NameService names = NameService.open()) {
             // the gateway registered BOX as a mailbox of this host: shared memory is used
