@@ -6,6 +6,7 @@ import io.jipc.mailbox.MessageTooLargeException;
 import io.jipc.naming.NameRecord;
 import io.jipc.naming.NameService;
 import io.jipc.naming.Registration;
+import io.jipc.net.FrameCodec;
 import io.jipc.net.StreamConnection;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -202,6 +204,30 @@ class RemoteMailboxTest {
     private static Wire.Delivery receiveNow(StreamConnection connection) throws InterruptedException {
         connection.put(Wire.encode(new Wire.Receive(Wire.Wait.NOW, 0)));
         return assertInstanceOf(Wire.Delivery.class, Wire.decodeReply(connection.take()));
+    }
+
+    @Test
+    void hostileClientsAreDisconnectedAndOthersServed() throws Exception {
+        InetSocketAddress at = new InetSocketAddress("127.0.0.1", box.getPort());
+        try (StreamConnection huge = StreamConnection.connect(at)) {
+            ByteBuffer header = ByteBuffer.allocate(FrameCodec.HEADER_LENGTH);
+            FrameCodec.putHeader(header, RemoteChild.OPTIONS.maxFrameSize() + 1); // announces more than the limit
+            huge.write(header.flip());
+            assertNull(huge.take(), "the gateway hangs up before reading any of it");
+        }
+        try (StreamConnection garbage = StreamConnection.connect(at)) {
+            garbage.put(new byte[] {0x02, 0x07}); // a Send before any Open, and truncated
+            Wire.Error error = assertInstanceOf(Wire.Error.class, Wire.decodeReply(garbage.take()));
+            assertEquals(Wire.ErrorCode.PROTOCOL, error.code());
+            assertNull(garbage.take());
+        }
+        try (StreamConnection early = StreamConnection.connect(at)) {
+            early.put(Wire.encode(new Wire.Receive(Wire.Wait.NOW, 0))); // well formed, but no Open
+            assertEquals(Wire.ErrorCode.NOT_OPEN, assertInstanceOf(Wire.Error.class, Wire.decodeReply(early.take())).code());
+        }
+        RemoteMailbox mailbox = connect(box);
+        assertTrue(mailbox.offer(text("still serving")));
+        assertEquals("still serving", text(mailbox.take()));
     }
 
     @Test
