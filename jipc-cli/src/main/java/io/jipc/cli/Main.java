@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 NamesCommand.class,
                 LookupCommand.class,
                 LsCommand.class,
+                GatewayCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
