@@ -30,6 +30,17 @@ public final class PingPongRegimen {
     }
 
     public static BenchResult measure(String label, Duration warmup, Duration measure, Exchange exchange) throws Exception {
+        return measure(label, warmup, Duration.ofNanos(MAX_WARMUP_NANOS), measure, exchange);
+    }
+
+    /**
+     * The same with a cap on the warm-up other than 10 s ({@code maxWarmup}, at least {@code warmup}):
+     * the all-mechanisms run bounds its total time that way.
+     */
+    public static BenchResult measure(String label, Duration warmup, Duration maxWarmup, Duration measure,
+                                      Exchange exchange) throws Exception {
+        long maxWarmupNanos = Math.max(warmup.toNanos(), maxWarmup.toNanos());
+        long windowNanos = Math.min(WARMUP_WINDOW_NANOS, Math.max(maxWarmupNanos / 4, 1));
         Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
         Histogram window = new Histogram(TimeUnit.SECONDS.toNanos(10), 2);
         long sequence = 0;
@@ -38,7 +49,7 @@ public final class PingPongRegimen {
         double previousMedian = Double.NaN;
         while (true) {
             window.reset();
-            long windowEnd = System.nanoTime() + WARMUP_WINDOW_NANOS;
+            long windowEnd = System.nanoTime() + windowNanos;
             do {
                 for (int i = 0; i < 64; i++, sequence++) {
                     long t0 = System.nanoTime();
@@ -50,7 +61,7 @@ public final class PingPongRegimen {
             double median = window.getValueAtPercentile(50);
             long now = System.nanoTime();
             boolean settled = Math.abs(median - previousMedian) <= 0.05 * previousMedian;
-            if ((settled && now - minWarmEnd >= 0) || now - warmStart > MAX_WARMUP_NANOS) {
+            if ((settled && now - minWarmEnd >= 0) || now - warmStart > maxWarmupNanos) {
                 break;
             }
             previousMedian = median;
