@@ -156,11 +156,13 @@ public final class AllBench {
         int maxSize = Math.max(pingPong ? size : Link.ACK_LENGTH, sizes.stream().max(Integer::compare).orElseThrow());
         List<Throughput> oneWay = new ArrayList<>();
         BenchResult rtt = null;
+        boolean told = false;
         try {
             if (peer == null) {
                 peer = new PeerProcess(AllBenchPeer.class, List.of(), List.of());
             }
             endpoint = m.open(maxSize, peer);
+            told = true;
             peer.tell(m.id() + " " + endpoint.peerArgument());
             peer.await(m.id());
             try (Link link = endpoint.link()) {
@@ -186,7 +188,9 @@ public final class AllBench {
             return new MechanismResult(m, null, rtt, oneWay, skipped);
         } catch (Exception e) {
             String output = peer == null ? "" : peer.output();
-            closePeer(); // a fresh peer for the next mechanism
+            if (told) {
+                closePeer(); // it may be stuck in this mechanism: a fresh peer for the next one
+            }
             String why = e.getMessage() == null ? e.toString() : e.getMessage();
             if (why.contains("\n")) {
                 why = why.substring(0, why.indexOf('\n'));
