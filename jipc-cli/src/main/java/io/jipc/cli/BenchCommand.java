@@ -13,6 +13,9 @@ import io.jipc.cli.bench.SocketBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -28,7 +31,7 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure every IPC mechanism between two processes on this machine, side by side:",
                 "ping-pong round trips (p50, p90, p99, p99.9) and one-way throughput (64 B, 4 KiB, 1 MiB).",
-                "About 1.5 minutes (--quick: about 15 s). The subcommands look closer at one family."},
+                "About a minute (at most 1.5; --quick: about 15 s). The subcommands look closer at one family."},
         subcommands = {BenchCommand.MailboxBenchCommand.class, BenchCommand.SocketsBenchCommand.class})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--size", description = "bytes of the ping-pong messages and of the first one-way case, 16 or more (default: ${DEFAULT-VALUE})")
@@ -52,6 +55,9 @@ final class BenchCommand implements Callable<Integer> {
             description = "also write a self-contained HTML page with a latency and a throughput chart")
     Path html;
 
+    @Spec
+    CommandSpec spec;
+
     static {
         System.setProperty("jipc.bench.ids", Mechanisms.ids());
     }
@@ -59,8 +65,18 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<Integer> extra = extraSizes.stream().filter(s -> s != 0).toList();
-        AllBench.Settings settings = new AllBench.Settings(size, extra,
-                quick ? AllBench.Timing.QUICK : AllBench.Timing.DEFAULT, Mechanisms.select(only));
+        AllBench.Settings settings;
+        try {
+            settings = new AllBench.Settings(size, extra, quick ? AllBench.Timing.QUICK : AllBench.Timing.DEFAULT,
+                    Mechanisms.select(only));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Path htmlDir = html == null ? null : html.toAbsolutePath().getParent();
+        if (htmlDir != null && !Files.isWritable(htmlDir)) {
+            throw new ParameterException(spec.commandLine(), "cannot write " + html + ": " + htmlDir
+                    + " is not a writable directory");
+        }
         PrintStream progressOut = json ? System.err : System.out;
         progressOut.println("running jipc bench (" + settings.mechanisms().size() + " mechanisms, at most ~"
                 + estimate(settings) + " s) ...");

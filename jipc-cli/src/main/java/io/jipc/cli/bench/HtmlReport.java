@@ -74,6 +74,8 @@ public final class HtmlReport {
             svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\">%s</text>\n",
                     LEFT + axis.length(Math.max(p50, p99)) + 5, y + ROW - 8, escape(String.format(Locale.ROOT, "%.2f", p50))));
         }
+        svg.append(String.format(Locale.ROOT, "<text class=\"axis\" x=\"%d\" y=\"%d\">bars: median (p50), figure in µs;"
+                + " red marks: p99</text>\n", LEFT, height - 6));
         return svg.append("</svg>\n").toString();
     }
 
