@@ -105,7 +105,9 @@ public final class AllBench {
     public static int steps(Settings settings) {
         int steps = 0;
         for (Mechanism m : settings.mechanisms()) {
-            steps += m.unavailable() == null ? 1 + settings.throughputSizes().size() : 0;
+            if (m.unavailable() == null) {
+                steps += 1 + (int) settings.throughputSizes().stream().filter(s -> m.unsupported(s) == null).count();
+            }
         }
         return steps;
     }
