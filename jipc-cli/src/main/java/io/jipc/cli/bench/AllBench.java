@@ -41,9 +41,9 @@ public final class AllBench {
         /** The default run: at most about 7 s per mechanism, under 2 minutes for twelve. */
         public static final Timing DEFAULT = new Timing(ms(500), ms(1500), ms(1500), ms(300), ms(1000), ms(1000),
                 ms(500), ms(500));
-        /** {@code --quick}: at most about 1.4 s per mechanism. */
-        public static final Timing QUICK = new Timing(ms(100), ms(300), ms(300), ms(100), ms(200), ms(200),
-                ms(100), ms(100));
+        /** {@code --quick}: at most about 1.1 s per mechanism. */
+        public static final Timing QUICK = new Timing(ms(100), ms(200), ms(250), ms(50), ms(150), ms(150),
+                ms(80), ms(80));
 
         private static Duration ms(long millis) {
             return Duration.ofMillis(millis);
