@@ -52,9 +52,9 @@ public final class AllBenchReport {
                 String.join(", ", sizes.stream().map(AllBench::sizeName).toList())));
         out.append("x: times slower than the fastest of the column (1.0x = fastest)\n\n");
 
-        StringBuilder head1 = new StringBuilder(String.format(Locale.ROOT, "%-22s %8s %8s %8s %8s %6s", "",
+        StringBuilder head1 = new StringBuilder(String.format(Locale.ROOT, "%-22s %10s %10s %10s %10s %6s", "",
                 "RTT p50", "p90", "p99", "p99.9", ""));
-        StringBuilder head2 = new StringBuilder(String.format(Locale.ROOT, "%-22s %8s %8s %8s %8s %6s", "mechanism",
+        StringBuilder head2 = new StringBuilder(String.format(Locale.ROOT, "%-22s %10s %10s %10s %10s %6s", "mechanism",
                 "(µs)", "(µs)", "(µs)", "(µs)", "x"));
         for (int i = 0; i < sizes.size(); i++) {
             String name = AllBench.sizeName(sizes.get(i)) + " one-way";
@@ -82,7 +82,7 @@ public final class AllBenchReport {
                 row.append(String.format(Locale.ROOT, "%-" + measuredWidth + "s", shown));
             } else {
                 for (double p : PERCENTILES) {
-                    row.append(String.format(Locale.ROOT, " %8s", fixed(r.rttMicros(p), 2)));
+                    row.append(String.format(Locale.ROOT, " %10s", fixed(r.rttMicros(p), 2)));
                 }
                 row.append(String.format(Locale.ROOT, " %6s", ratio(r.rttMicros(50) / bestRtt)));
                 for (int i = 0; i < sizes.size(); i++) {
