@@ -150,7 +150,7 @@ public final class BenchReport {
         return null;
     }
 
-    private static String number(double value) {
+    static String number(double value) {
         if (Double.isNaN(value) || Double.isInfinite(value)) {
             return "null";
         }
