@@ -342,7 +342,11 @@ public final class Mailbox implements AutoCloseable {
      * the same name after this one was destroyed), which is left alone.
      */
     public boolean destroy() {
-        return mapped.segment.unlinkIfSame();
+        boolean removed = mapped.segment.unlinkIfSame();
+        if (removed) {
+            MailboxNames.unbind(mapped.name, mapped.segment.path(), id);
+        }
+        return removed;
     }
 
     /**
