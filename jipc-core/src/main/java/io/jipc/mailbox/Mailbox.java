@@ -429,6 +429,14 @@ public final class Mailbox implements AutoCloseable {
         return mapped.strategy;
     }
 
+    /**
+     * Who receives: one process at a time ({@link ReceivePolicy#EXCLUSIVE}, the default) or several
+     * ({@link ReceivePolicy#SHARED}, which has no {@linkplain #takeDelivery() acknowledged mode}).
+     */
+    public ReceivePolicy receivePolicy() {
+        return mapped.policy;
+    }
+
     /** Whether one process at a time may send. */
     public boolean isSingleSender() {
         return singleSender;
