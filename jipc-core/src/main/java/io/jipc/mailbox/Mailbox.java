@@ -337,12 +337,17 @@ public final class Mailbox implements AutoCloseable {
     }
 
     /**
-     * Removes this mailbox's name (see {@link #destroy(String)}); this handle stays usable until
-     * closed. Returns false if the name is gone or now belongs to another mailbox (created under
-     * the same name after this one was destroyed), which is left alone.
+     * Removes this mailbox's name and its name-service record (see {@link #destroy(String)}); this
+     * handle stays usable until closed. Returns false if the name is gone or now belongs to another
+     * mailbox (created under the same name after this one was destroyed), which is left alone.
      */
     public boolean destroy() {
-        return mapped.segment.unlinkIfSame();
+        boolean removed = mapped.segment.unlinkIfSame();
+        Path file = mapped.segment.path();
+        if (removed && file.equals(path(mapped.name))) { // a durable mailbox has no name record
+            MailboxNames.unbind(mapped.name, file);
+        }
+        return removed;
     }
 
     /**
