@@ -10,6 +10,7 @@ module io.jipc.cli {
     requires io.jipc.sync;
     requires io.jipc.naming;
     requires io.jipc.shm;
+    requires io.jipc.remote;
     requires info.picocli;
     requires HdrHistogram;
 

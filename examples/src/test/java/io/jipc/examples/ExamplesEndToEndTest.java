@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class ExamplesEndToEndTest {
 
     @Test
-    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void everyExampleRunsAsItsReadmeShows() throws IOException, InterruptedException {
         Path examples = Path.of("").toAbsolutePath();
         Path log = Files.createTempFile("jipc-examples", ".log");
@@ -27,7 +27,7 @@ class ExamplesEndToEndTest {
             builder.environment().put("JIPC_CLASSPATH", System.getProperty("java.class.path"));
             builder.environment().remove("JIPC_ROOT");
             Process process = builder.start();
-            if (!process.waitFor(4, TimeUnit.MINUTES)) {
+            if (!process.waitFor(9, TimeUnit.MINUTES)) { // a safety net: about 2 min on a quiet 2-core machine
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
             }

@@ -8,8 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = {"Interprocess communication for the JVM: drive and measure every IPC mechanism.", ""},
-        subcommands = {BenchCommand.class, LsCommand.class, TopCommand.class, RmCommand.class,
-                GcCommand.class, MailboxCommand.class,
+        subcommands = {BenchCommand.class, MailboxCommand.class,
                 SendCommand.class,
                 RecvCommand.class,
                 MqCommand.class,
@@ -19,6 +18,11 @@ import picocli.CommandLine.Command;
                 SyncCommand.class,
                 NamesCommand.class,
                 LookupCommand.class,
+                LsCommand.class,
+                TopCommand.class,
+                RmCommand.class,
+                GcCommand.class,
+                GatewayCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -21,7 +21,10 @@ import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -120,13 +123,24 @@ public final class Mailbox implements AutoCloseable {
     // =================================================================== lifecycle
 
     /**
-     * Creates a mailbox; fails if one of that name exists.
+     * Creates a mailbox; fails if one of that name exists. Its name is bound in the host's name
+     * service as {@code mailbox/<name>} (see {@code docs/naming.md}), where it stays until
+     * {@link #destroy}.
      *
      * @throws MailboxExistsException if the name is taken
      * @throws ErrnoException         e.g. {@code ENOSPC} when {@code /dev/shm} has no room
      */
     public static Mailbox create(String name, MailboxOptions options) {
-        return create(JipcRoot.directory(MailboxDescriptor.DIRECTORY).resolve(checkName(name)), name, options);
+        Path path = JipcRoot.directory(MailboxDescriptor.DIRECTORY).resolve(checkName(name));
+        Mailbox mailbox = create(path, name, options);
+        try {
+            MailboxNames.bind(name, mailbox.id(), path);
+        } catch (RuntimeException e) {
+            mailbox.close();
+            SharedSegment.unlink(path);
+            throw e;
+        }
+        return mailbox;
     }
 
     /**
@@ -209,7 +223,9 @@ public final class Mailbox implements AutoCloseable {
     }
 
     /**
-     * Opens an existing mailbox.
+     * Opens an existing mailbox, resolving its name through the host's name service
+     * ({@code mailbox/<name>}); a mailbox whose creator died before binding the name is found by
+     * its file and its name bound.
      *
      * @throws MailboxNotFoundException        if there is none of that name
      * @throws io.jipc.CorruptSegmentException if the file is not a valid mailbox of this version
@@ -221,7 +237,12 @@ public final class Mailbox implements AutoCloseable {
 
     /** Opens an existing mailbox that was created with {@code permissions} (e.g. {@code 0660}). */
     public static Mailbox open(String name, int permissions) {
-        return open(path(name), name, permissions);
+        Optional<Path> named = MailboxNames.resolve(checkName(name));
+        Mailbox mailbox = open(named.orElse(path(name)), name, permissions);
+        if (named.isEmpty()) {
+            MailboxNames.repair(name, mailbox.id(), path(name));
+        }
+        return mailbox;
     }
 
     private static Mailbox open(Path path, String name, int permissions) {
@@ -239,7 +260,8 @@ public final class Mailbox implements AutoCloseable {
     }
 
     /**
-     * Opens the mailbox whose unique {@linkplain #id() id} is {@code id}, whatever its name: the
+     * Opens the mailbox whose unique {@linkplain #id() id} is {@code id}, whatever its name: looked
+     * up by id in the name service, else the
      * mailboxes of the jipc root are searched (their headers read), so this costs a directory scan;
      * keep the name when you have it. Opened with permissions 0600 (see {@link #open(String, int)}).
      *
@@ -251,7 +273,10 @@ public final class Mailbox implements AutoCloseable {
 
     /** Opens the mailbox of that {@linkplain #id() id}, created with {@code permissions}; see {@link #open(long)}. */
     public static Mailbox open(long id, int permissions) {
-        for (String name : MailboxIds.namesWithId(id)) {
+        List<String> candidates = new ArrayList<>();
+        MailboxNames.nameOf(id).ifPresent(candidates::add);
+        candidates.addAll(MailboxIds.namesWithId(id)); // a mailbox whose name was never bound
+        for (String name : candidates) {
             try {
                 Mailbox mailbox = open(name, permissions);
                 if (mailbox.id() == id) {
@@ -286,7 +311,10 @@ public final class Mailbox implements AutoCloseable {
      * (like {@code unlink} of a POSIX queue). Returns false if there was no such mailbox.
      */
     public static boolean destroy(String name) {
-        return SharedSegment.unlink(path(name));
+        Path path = path(name);
+        boolean removed = SharedSegment.unlink(path);
+        MailboxNames.unbind(name, path);
+        return removed;
     }
 
     /** Whether a mailbox of that name exists. */
@@ -309,12 +337,16 @@ public final class Mailbox implements AutoCloseable {
     }
 
     /**
-     * Removes this mailbox's name (see {@link #destroy(String)}); this handle stays usable until
-     * closed. Returns false if the name is gone or now belongs to another mailbox (created under
-     * the same name after this one was destroyed), which is left alone.
+     * Removes this mailbox's name and its name-service record (see {@link #destroy(String)}); this
+     * handle stays usable until closed. Returns false if the name is gone or now belongs to another
+     * mailbox (created under the same name after this one was destroyed), which is left alone.
      */
     public boolean destroy() {
-        return mapped.segment.unlinkIfSame();
+        boolean removed = mapped.segment.unlinkIfSame();
+        if (removed) {
+            MailboxNames.unbind(mapped.name, mapped.segment.path(), id);
+        }
+        return removed;
     }
 
     /**
@@ -399,6 +431,14 @@ public final class Mailbox implements AutoCloseable {
 
     public WaitStrategy waitStrategy() {
         return mapped.strategy;
+    }
+
+    /**
+     * Who receives: one process at a time ({@link ReceivePolicy#EXCLUSIVE}, the default) or several
+     * ({@link ReceivePolicy#SHARED}, which has no {@linkplain #takeDelivery() acknowledged mode}).
+     */
+    public ReceivePolicy receivePolicy() {
+        return mapped.policy;
     }
 
     /** Whether one process at a time may send. */

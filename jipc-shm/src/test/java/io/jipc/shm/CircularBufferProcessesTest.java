@@ -111,4 +111,27 @@ class CircularBufferProcessesTest {
             CircularBuffer.destroy("full");
         }
     }
+
+    /** A consumer killed in its sleep leaves its flag raised: the buffer goes on, nothing is lost. */
+    @Test
+    void aConsumerKilledWhileAsleepInTakeLeavesTheBufferWorking() throws Exception {
+        try (CircularBuffer buffer = CircularBuffer.create("killed", 8, 4)) {
+            ChildJvm victim = child("take", "killed");
+            victim.awaitLine("TAKING", LINE);
+            Thread.sleep(300); // past its spinning, asleep in futex (no assertion depends on it)
+            victim.kill();
+            assertEquals(0, buffer.size());
+            ChildJvm taker = child("take", "killed");
+            taker.awaitLine("TAKING", LINE);
+            buffer.put(MemorySegment.ofArray(new long[] {99}));
+            assertEquals("TOOK 99", taker.awaitLine("TOOK", LINE));
+            taker.assertSuccess(LINE);
+            for (long i = 0; i < 10; i++) {
+                buffer.put(MemorySegment.ofArray(new long[] {i}));
+                assertEquals(i, MemorySegment.ofArray(buffer.take()).get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
+            }
+        } finally {
+            CircularBuffer.destroy("killed");
+        }
+    }
 }

@@ -62,7 +62,7 @@ public final class BenchReport {
         return out;
     }
 
-    /** The table's column headers and one row per result (a dash where not measured). */
+    /** The table's column headers and one row per result. */
     public static void appendRows(StringBuilder out, List<BenchResult> results) {
         out.append(String.format(Locale.ROOT, "%-22s %9s %9s %9s %9s %9s %12s %14s %10s%n", "",
                 "RTT p50", "p90", "p99", "p99.9", "max", "round", "one-way", "one-way"));
@@ -150,7 +150,7 @@ public final class BenchReport {
         return null;
     }
 
-    private static String number(double value) {
+    static String number(double value) {
         if (Double.isNaN(value) || Double.isInfinite(value)) {
             return "null";
         }
