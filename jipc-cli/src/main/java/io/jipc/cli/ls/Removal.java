@@ -1,6 +1,7 @@
 package io.jipc.cli.ls;
 
 import io.jipc.JipcException;
+import io.jipc.mailbox.Mailbox;
 import io.jipc.mq.PosixMessageQueue;
 import io.jipc.naming.NameService;
 import io.jipc.naming.NamingConfiguration;
@@ -10,8 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Removes one object found by the inventory: unlinks its name, the way its own API does (a mailbox,
- * region, buffer or sync object file; a FIFO; {@code mq_unlink}; the name service's unregister).
+ * Removes one object found by the inventory: unlinks its name, the way its own API does
+ * ({@code Mailbox.destroy}, which also drops the mailbox's binding in the name service; the file of a
+ * region, buffer, sync object or durable mailbox; a FIFO; {@code mq_unlink}; the name service's
+ * unregister).
  * Processes that still map or hold the object keep using it; nobody can open it by name anymore.
  *
  * <p>The caller decides whether removal is allowed ({@link ObjectRow#users()}, {@link ObjectRow#stale()});
@@ -33,6 +36,9 @@ public final class Removal {
      * @throws IllegalArgumentException if the object has no name to remove
      */
     public static boolean remove(ObjectRow row) {
+        if (row.uri().startsWith("mailbox:")) {
+            return Mailbox.destroy(row.uri().substring("mailbox:".length())); // also drops its name binding
+        }
         return switch (row.kind()) {
             case "mq" -> PosixMessageQueue.unlink(row.uri().substring("mq:".length()));
             case "name" -> {
