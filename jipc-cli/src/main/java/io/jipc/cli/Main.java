@@ -19,6 +19,9 @@ import picocli.CommandLine.Command;
                 NamesCommand.class,
                 LookupCommand.class,
                 LsCommand.class,
+                TopCommand.class,
+                RmCommand.class,
+                GcCommand.class,
                 GatewayCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

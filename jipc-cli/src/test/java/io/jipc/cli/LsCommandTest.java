@@ -1,53 +1,69 @@
 package io.jipc.cli;
 
-import io.jipc.cli.ls.Catalog;
-import io.jipc.cli.ls.IpcObject;
+import io.jipc.cli.ls.ObjectInventory;
+import io.jipc.cli.ls.ObjectRow;
+import io.jipc.cli.ls.OwnerState;
+import io.jipc.cli.ls.RowFormat;
 import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxOptions;
 import io.jipc.shm.AnonymousRegion;
 import io.jipc.shm.CircularBuffer;
 import io.jipc.shm.SharedRegion;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code jipc ls} finds each kind of object with its size, mode, creator and the processes mapping it. */
+/** The inventory finds each kind of object in this process with its owner, capacity, depth and mode. */
 @ExtendWith(JipcTestExtension.class)
 class LsCommandTest {
     private static final long SELF = ProcessHandle.current().pid();
 
+    @TempDir
+    Path dir;
+
     @Test
-    void listsRegionsBuffersMailboxesPosixAndAnonymousRegionsWithTheirAttachedProcesses() {
+    void listsRegionsBuffersMailboxesPosixAndAnonymousRegions() throws Exception {
         String posix = "/jipc-ls-" + UUID.randomUUID();
         try (SharedRegion region = SharedRegion.create("plain", 8192, 0640);
              SharedRegion shm = SharedRegion.create(posix, 4096);
              CircularBuffer buffer = CircularBuffer.create("ring", 16, 8);
              Mailbox mailbox = Mailbox.create("box");
              AnonymousRegion anonymous = AnonymousRegion.create(3 * 4096)) {
-            List<IpcObject> objects = Catalog.list();
-            IpcObject plain = find(objects, "plain");
-            assertEquals("region", plain.kind());
-            assertEquals(8192, plain.size());
+            buffer.put(new byte[16]);
+            mailbox.put(new byte[10]);
+            List<ObjectRow> rows = ObjectInventory.list();
+            ObjectRow plain = find(rows, "region:plain");
+            assertEquals(8192, plain.capacity());
             assertEquals("0640", plain.mode());
-            assertEquals("raw", plain.format());
-            assertEquals(List.of(SELF), plain.attached());
-            assertEquals("region", find(objects, posix).kind());
-            IpcObject ring = find(objects, "ring");
+            assertEquals("raw", plain.details());
+            assertEquals(OwnerState.UNKNOWN, plain.owner(), "a raw region records no creator");
+            assertEquals("region", find(rows, "shm:" + posix).kind());
+            ObjectRow ring = find(rows, "region:ring");
             assertEquals("circular-buffer", ring.kind());
-            assertEquals("JIPC-CBF 1.0, 8 items of 16 B", ring.format());
-            assertEquals("pid " + SELF + " (alive)", ring.creator());
-            assertEquals("mailbox", find(objects, "box").kind());
-            assertTrue(objects.stream().anyMatch(o -> o.kind().equals("anonymous-region") && o.attached().contains(SELF)
-                    && o.size() == 3 * 4096), objects.toString());
-            String table = LsCommand.table(objects);
-            assertTrue(table.contains("circular-buffer") && table.contains("plain"), table);
-            String json = LsCommand.json(objects);
-            assertTrue(json.contains("\"name\": \"ring\"") && json.contains("\"attached\": [" + SELF + "]"), json);
+            assertEquals(8, ring.capacity());
+            assertEquals(1, ring.depth());
+            assertEquals(SELF, ring.ownerPid());
+            assertEquals(OwnerState.ALIVE, ring.owner());
+            ObjectRow box = find(rows, "mailbox:box");
+            assertTrue(box.depth() > 0 && box.capacity() >= box.depth(), box.toString());
+            assertEquals(0, box.counter(), "nothing taken yet");
+            assertFalse(box.stale());
+            assertTrue(rows.stream().anyMatch(o -> o.kind().equals("anonymous-region") && o.capacity() == 3 * 4096),
+                    rows.toString());
+            mailbox.take();
+            assertEquals(1, find(ObjectInventory.list(), "mailbox:box").counter());
+            String table = RowFormat.table(rows);
+            assertTrue(table.contains("circular-buffer") && table.contains("region:plain"), table);
         } finally {
             SharedRegion.unlink("plain");
             SharedRegion.unlink(posix);
@@ -56,8 +72,39 @@ class LsCommandTest {
         }
     }
 
-    private static IpcObject find(List<IpcObject> objects, String name) {
-        return objects.stream().filter(o -> o.name().equals(name)).findFirst()
-                .orElseThrow(() -> new AssertionError("no " + name + " in " + objects));
+    @Test
+    void aCorruptFileIsARowWithItsErrorNotACrash() throws Exception {
+        try (Mailbox ignored = Mailbox.create("good")) {
+            Files.write(Mailbox.path("good").resolveSibling("bad"), new byte[300]);
+            Files.write(Mailbox.path("good").resolveSibling("short"), new byte[7]);
+            List<ObjectRow> rows = ObjectInventory.list();
+            assertTrue(find(rows, "mailbox:bad").details().startsWith("error: "), rows.toString());
+            assertEquals(OwnerState.UNKNOWN, find(rows, "mailbox:short").owner());
+            assertEquals(OwnerState.ALIVE, find(rows, "mailbox:good").owner());
+        } finally {
+            Mailbox.destroy("good");
+            Files.deleteIfExists(Mailbox.path("good").resolveSibling("bad"));
+            Files.deleteIfExists(Mailbox.path("good").resolveSibling("short"));
+        }
+    }
+
+    @Test
+    void aDurableMailboxIsListedWhileSomeProcessMapsItAndIsNeverStale() throws Exception {
+        Path file = dir.resolve("journal");
+        try (Mailbox durable = Mailbox.createDurable(file, MailboxOptions.defaults())) {
+            durable.put(new byte[5]);
+            ObjectRow row = find(ObjectInventory.list(), "mailbox-file:" + file);
+            assertEquals("mailbox", row.kind());
+            assertTrue(row.depth() > 0 && row.details().startsWith("durable, "), row.toString());
+            assertTrue(row.users().contains(SELF), row.toString());
+            assertTrue(row.outlivesOwner());
+        }
+        assertTrue(ObjectInventory.list().stream().noneMatch(r -> r.uri().startsWith("mailbox-file:")),
+                "nobody maps it any more");
+    }
+
+    static ObjectRow find(List<ObjectRow> rows, String uri) {
+        return rows.stream().filter(o -> o.uri().equals(uri)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + uri + " in " + rows));
     }
 }

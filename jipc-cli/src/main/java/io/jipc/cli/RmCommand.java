@@ -1,0 +1,81 @@
+package io.jipc.cli;
+
+import io.jipc.JipcException;
+import io.jipc.cli.ls.ObjectInventory;
+import io.jipc.cli.ls.ObjectRow;
+import io.jipc.cli.ls.OwnerState;
+import io.jipc.cli.ls.Removal;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+/**
+ * {@code jipc rm NAME|URI...}: removes exactly the objects named. Refuses an object a live process
+ * uses (maps it, holds it open, holds a lease in its header) or whose owner still runs, unless
+ * {@code --force}. Exit code 0 if all were removed, 1 if one was refused or missing, 2 for an
+ * ambiguous name.
+ */
+@Command(name = "rm", mixinStandardHelpOptions = true,
+        description = {"Remove IPC objects by URI (mailbox:NAME, region:NAME, shm:/NAME, sync:NAME, name:NAME,",
+                "mq:/NAME, fifo:PATH) or by bare name when only one object has it. Refuses what a live process",
+                "uses or owns unless --force; processes still using a removed object keep it until they close it."})
+final class RmCommand implements Callable<Integer> {
+    @Parameters(arity = "1..*", paramLabel = "NAME|URI", description = "objects to remove")
+    List<String> targets;
+
+    @Option(names = "--force", description = "remove even what a live process uses or owns")
+    boolean force;
+
+    @Override
+    public Integer call() {
+        List<ObjectRow> rows = ObjectInventory.list();
+        int exit = 0;
+        for (String target : targets) {
+            exit = Math.max(exit, remove(rows, target));
+        }
+        return exit;
+    }
+
+    private int remove(List<ObjectRow> rows, String target) {
+        List<ObjectRow> found = ObjectInventory.find(rows, target);
+        if (found.isEmpty()) {
+            System.err.println("jipc rm: no object " + target + " (jipc ls lists them)");
+            return 1;
+        }
+        if (found.size() > 1) {
+            System.err.println("jipc rm: " + target + " names " + found.size() + " objects, say which: "
+                    + found.stream().map(ObjectRow::uri).collect(Collectors.joining(", ")));
+            return 2;
+        }
+        ObjectRow row = found.get(0);
+        String refusal = refusal(row);
+        if (refusal != null && !force) {
+            System.err.println("jipc rm: not removing " + row.uri() + ": " + refusal + " (--force removes it anyway)");
+            return 1;
+        }
+        try {
+            boolean removed = Removal.remove(row);
+            System.out.println((removed ? "removed " : "already gone: ") + row.uri()
+                    + (refusal != null ? " (" + refusal + ")" : ""));
+            return removed ? 0 : 1;
+        } catch (JipcException | IllegalArgumentException e) {
+            System.err.println("jipc rm: " + row.uri() + ": " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** Why removing would hurt a live process, or null. */
+    static String refusal(ObjectRow row) {
+        if (!row.users().isEmpty()) {
+            return "in use by pid " + row.users().stream().map(String::valueOf).collect(Collectors.joining(", "));
+        }
+        if (row.owner() == OwnerState.ALIVE) {
+            return "its owner, pid " + row.ownerPid() + ", is alive";
+        }
+        return null;
+    }
+}

@@ -1,0 +1,120 @@
+package io.jipc.cli.ls;
+
+import io.jipc.mailbox.MailboxDescriptor;
+import io.jipc.platform.FileStatus;
+import io.jipc.platform.ProcessIdentity;
+import io.jipc.ring.RingDescriptor;
+import io.jipc.platform.Libc;
+import io.jipc.segment.JipcRoot;
+import io.jipc.shm.SharedRegion;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Mailboxes under {@code <jipc root>/mailbox}. Capacity and depth are bytes of the rings (all
+ * priority levels); the counter is the rings' "records delivered", which the receiver writes on
+ * every take anyway; users include the live processes whose tokens sit in the header (sender and
+ * receiver leases, link parties, receivers, a waiting receiver).
+ *
+ * <p>Durable mailboxes live in files the application chose, anywhere on disk, and nothing records
+ * where: {@link #durable()} finds those some process maps now (shared mappings of files outside the
+ * jipc root and {@code /dev/shm} that start with the mailbox magic), {@code mailbox-file:PATH}. A
+ * durable mailbox nobody maps is not listed; it is never stale (it is meant to outlive everyone).
+ */
+final class MailboxLister implements Lister {
+    /** More priority levels than any mailbox has: a header claiming more is corrupt. */
+    private static final int MAX_LEVELS = 256;
+
+    @Override
+    public List<ObjectRow> list(ProcessScan scan) {
+        return ObjectFile.rowsOf(JipcRoot.path(MailboxDescriptor.DIRECTORY), FileStatus::isRegularFile,
+                name -> "mailbox:" + name, "mailbox", scan, MailboxLister::describe);
+    }
+
+    /** The durable mailboxes mapped by some process. */
+    static Lister durable() {
+        return scan -> {
+            Path root = JipcRoot.path();
+            List<ObjectRow> rows = new ArrayList<>();
+            for (String mapped : scan.sharedFiles()) {
+                Path path = Path.of(mapped);
+                if (path.startsWith(root) || path.startsWith(SharedRegion.POSIX_DIRECTORY) || !isMailbox(path)) {
+                    continue;
+                }
+                try {
+                    FileStatus status = Libc.lstat(mapped);
+                    ObjectFile file = new ObjectFile("mailbox-file:" + mapped, path, status,
+                            scan.users(status.device(), status.inode()));
+                    ObjectRow row = describe(file);
+                    rows.add(new ObjectRow(row.kind(), row.uri(), row.path(), row.ownerPid(), row.owner(), row.users(),
+                            row.capacity(), row.depth(), row.unit(), row.counter(), row.mode(), row.user(),
+                            "durable, " + row.details(), true));
+                } catch (RuntimeException gone) {
+                    // unmapped and removed meanwhile
+                }
+            }
+            return rows;
+        };
+    }
+
+    private static boolean isMailbox(Path path) {
+        try (FileSnapshot f = FileSnapshot.open(path)) {
+            return f.jipcMagic() == MailboxDescriptor.MAGIC;
+        } catch (RuntimeException unreadable) {
+            return false;
+        }
+    }
+
+    static ObjectRow describe(ObjectFile file) {
+        try (FileSnapshot f = FileSnapshot.open(file.path())) {
+            if (f.jipcMagic() != MailboxDescriptor.MAGIC) {
+                throw new FileSnapshot.CorruptFileException("not a ready mailbox file");
+            }
+            long ringOffset = f.getLong(MailboxDescriptor.RING_OFFSET_OFFSET);
+            long ringLength = f.getLong(MailboxDescriptor.RING_LENGTH_OFFSET);
+            int levels = Math.max(1, f.getInt(MailboxDescriptor.PRIORITIES_OFFSET));
+            if (ringOffset != MailboxDescriptor.RING_OFFSET || levels > MAX_LEVELS || ringLength <= 0
+                    || ringLength > (f.size() - ringOffset) / levels) {
+                throw new FileSnapshot.CorruptFileException("rings (" + levels + " x " + ringLength
+                        + " B at " + ringOffset + ") do not fit the " + f.size() + "-byte file");
+            }
+            List<Long> tokens = new ArrayList<>();
+            long capacity = 0;
+            long depth = 0;
+            long delivered = 0;
+            for (int level = 0; level < levels; level++) {
+                long ring = ringOffset + level * ringLength;
+                long ringCapacity = f.getLong(ring + RingDescriptor.CAPACITY_OFFSET);
+                if (ringCapacity <= 0 || ringCapacity > ringLength) {
+                    throw new FileSnapshot.CorruptFileException("ring " + level + " claims " + ringCapacity
+                            + " B in " + ringLength + " B");
+                }
+                capacity += ringCapacity;
+                long used = f.getLong(ring + RingDescriptor.TAIL_OFFSET) - f.getLong(ring + RingDescriptor.HEAD_OFFSET);
+                depth += Math.clamp(used, 0, ringCapacity); // two moments' positions: never outside the ring
+                delivered += Math.max(0, f.getLong(ring + RingDescriptor.DELIVERED_OFFSET));
+                tokens.add(f.getLong(ring + RingDescriptor.PRODUCER_LEASE_OFFSET));
+                tokens.add(f.getLong(ring + RingDescriptor.CONSUMER_LEASE_OFFSET));
+            }
+            for (int i = 0; i < MailboxDescriptor.PARTIES; i++) {
+                tokens.add(f.getLong(MailboxDescriptor.PARTIES_OFFSET + 8L * i));
+            }
+            for (int i = 0; i < MailboxDescriptor.RECEIVERS; i++) {
+                tokens.add(f.getLong(MailboxDescriptor.RECEIVERS_OFFSET + 8L * i));
+            }
+            tokens.add(f.getLong(MailboxDescriptor.WAITING_RECEIVER_OFFSET));
+            String details = "JIPC-MBX " + f.version() + ", messages up to "
+                    + f.getInt(MailboxDescriptor.MAX_MESSAGE_SIZE_OFFSET) + " B"
+                    + (levels > 1 ? ", " + levels + " priority levels" : "");
+            return file.row("mailbox", f.creator(), livePids(tokens), capacity, depth, "B", delivered, details);
+        }
+    }
+
+    /** The pids of the tokens whose process is alive. */
+    static List<Long> livePids(List<Long> tokens) {
+        return tokens.stream().filter(t -> t != 0 && ProcessIdentity.isAlive(t))
+                .map(ProcessIdentity::pidOf).distinct().toList();
+    }
+}

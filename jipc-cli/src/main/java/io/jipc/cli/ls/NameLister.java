@@ -1,0 +1,34 @@
+package io.jipc.cli.ls;
+
+import io.jipc.JipcException;
+import io.jipc.naming.Lifetime;
+import io.jipc.naming.NameEntry;
+import io.jipc.naming.NameService;
+import io.jipc.naming.NamingConfiguration;
+
+import java.util.List;
+
+/**
+ * Names of the host's own name service ({@code local:/}, files under {@code <jipc root>/names}),
+ * {@code name:NAME}. The service itself removes a name of a dead owner when anyone reads it, so an
+ * owner-bound name shows up alive (or disappears); a persistent name ({@code bind}) stays, is shown
+ * with its owner's state, and is never stale.
+ */
+final class NameLister implements Lister {
+    @Override
+    public List<ObjectRow> list(ProcessScan scan) {
+        try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
+            return names.list("").stream().map(NameLister::row).toList();
+        } catch (JipcException | IllegalArgumentException unavailable) {
+            return List.of();
+        }
+    }
+
+    private static ObjectRow row(NameEntry e) {
+        OwnerState owner = OwnerState.of(e.liveness());
+        String details = e.record().kind() + " " + e.record().address()
+                + (e.lifetime() == Lifetime.PERSISTENT ? ", persistent" : "");
+        return new ObjectRow("name", "name:" + e.name(), "names/" + e.name(), e.owner().pid(), owner, List.of(),
+                -1, -1, "", -1, "-", String.valueOf(e.owner().uid()), details, e.lifetime() == Lifetime.PERSISTENT);
+    }
+}

@@ -1,0 +1,81 @@
+package io.jipc.cli.ls;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Every IPC object this user can see, one {@link Lister} per kind: mailboxes (and durable ones in
+ * use), named regions and
+ * circular buffers (jipc names and {@code /dev/shm}), synchronization objects, names, POSIX message
+ * queues, FIFOs under the jipc root, and anonymous regions in use. One call scans {@code /proc} once
+ * ({@link ProcessScan}) for the processes using each object.
+ *
+ * <p>Only reads (except that the name service drops names of dead owners when read). Safe to call
+ * while other processes use the objects; the figures are a snapshot.
+ */
+public final class ObjectInventory {
+    private static final List<Lister> LISTERS = List.of(
+            new MailboxLister(),
+            MailboxLister.durable(),
+            RegionLister.jipcNames(),
+            RegionLister.posix(),
+            new SyncLister(),
+            new NameLister(),
+            new PosixQueueLister(),
+            new FifoLister(),
+            new AnonymousRegionLister());
+
+    private ObjectInventory() {
+    }
+
+    /** Every object found, sorted by kind and URI. */
+    public static List<ObjectRow> list() {
+        ProcessScan scan = ProcessScan.scan();
+        List<ObjectRow> rows = new ArrayList<>();
+        for (Lister lister : LISTERS) {
+            try {
+                rows.addAll(lister.list(scan));
+            } catch (RuntimeException e) {
+                rows.add(new ObjectRow("error", "error:" + lister.getClass().getSimpleName(), "-", 0,
+                        OwnerState.UNKNOWN, List.of(), -1, -1, "", -1, "?", "?", "error: " + e, false));
+            }
+        }
+        rows.sort(Comparator.comparing(ObjectRow::kind).thenComparing(ObjectRow::uri));
+        return rows;
+    }
+
+    /**
+     * The objects {@code text} names: a URI ({@code mailbox:orders}, {@code mq:/orders}, {@code mq:orders},
+     * {@code region:x}, {@code shm:/x}, {@code sync:lock}, {@code name:svc}, {@code fifo:/path}) names at most
+     * one; a bare name matches every object whose URI has that address (possibly several kinds).
+     */
+    public static List<ObjectRow> find(List<ObjectRow> rows, String text) {
+        String wanted = normalize(text);
+        List<ObjectRow> exact = rows.stream().filter(r -> r.uri().equals(wanted)).toList();
+        if (!exact.isEmpty() || text.contains(":")) {
+            return exact;
+        }
+        return rows.stream().filter(r -> address(r.uri()).equals(text) || address(r.uri()).equals("/" + text)).toList();
+    }
+
+    private static String normalize(String text) {
+        int colon = text.indexOf(':');
+        if (colon < 0) {
+            return text;
+        }
+        String scheme = text.substring(0, colon).toLowerCase(java.util.Locale.ROOT);
+        String address = text.substring(colon + 1);
+        if ((scheme.equals("mq") || scheme.equals("shm")) && !address.startsWith("/")) {
+            address = "/" + address;
+        }
+        if (scheme.equals("fifo")) {
+            address = java.nio.file.Path.of(address).toAbsolutePath().normalize().toString();
+        }
+        return scheme + ":" + address;
+    }
+
+    private static String address(String uri) {
+        return uri.substring(uri.indexOf(':') + 1);
+    }
+}

@@ -1,0 +1,51 @@
+package io.jipc.cli.ls;
+
+import java.util.List;
+
+/**
+ * One IPC object as the inventory sees it: a row of {@code jipc ls}, an object of its JSON, a line of
+ * {@code jipc top}.
+ *
+ * @param kind     {@code mailbox}, {@code region}, {@code circular-buffer}, {@code sync},
+ *                 {@code name}, {@code mq}, {@code fifo}, {@code anonymous-region}
+ * @param uri      how {@code jipc rm} names it: {@code mailbox:orders}, {@code mq:/orders},
+ *                 {@code region:plain}, {@code shm:/x}, {@code sync:lock}, {@code name:svc},
+ *                 {@code fifo:/path}; an anonymous region has no name ({@code memfd:<inode>})
+ * @param path     the file, or a description where there is none
+ * @param ownerPid pid of the creator or registrant, 0 if none is recorded
+ * @param owner    whether that process is alive
+ * @param users    pids of other processes that map it, hold it open, or hold a lease in its header
+ *                 (only the processes this user may inspect)
+ * @param capacity what it holds at most (bytes of a mailbox, items of a buffer, messages of a
+ *                 queue), -1 if it has no such limit or it is unknown
+ * @param depth    what it holds now, in the unit of {@code capacity}, -1 if unknown
+ * @param unit     the unit of capacity and depth: {@code B}, {@code items}, {@code msgs}, or empty
+ * @param counter  messages or items delivered since creation, from the object's shared header
+ *                 ({@code jipc top} derives rates from two readings), -1 if the kind keeps none
+ * @param mode     permission bits in octal, or {@code ?}
+ * @param user     owning user name, or {@code ?}
+ * @param details  what the bytes say: the format and its parameters; or the error that made the row
+ *                 unreadable ({@code error: ...})
+ * @param outlivesOwner made to outlive its owner (a persistent name): never stale
+ */
+public record ObjectRow(String kind, String uri, String path, long ownerPid, OwnerState owner, List<Long> users,
+                        long capacity, long depth, String unit, long counter, String mode, String user,
+                        String details, boolean outlivesOwner) {
+    public ObjectRow {
+        users = List.copyOf(users);
+    }
+
+    /**
+     * Stale: the owner is known to be dead, no live process uses the object, and it was not made to
+     * outlive its owner. Only stale objects are removed by {@code jipc gc}; an object whose owner is
+     * unknown is never stale.
+     */
+    public boolean stale() {
+        return owner == OwnerState.DEAD && users.isEmpty() && !outlivesOwner;
+    }
+
+    /** The state column: {@code alive}, {@code dead}, {@code unknown}, or {@code STALE}. */
+    public String state() {
+        return stale() ? "STALE" : owner.label();
+    }
+}

@@ -1,0 +1,67 @@
+package io.jipc.cli.ls;
+
+import io.jipc.platform.FileStatus;
+import io.jipc.segment.JipcRoot;
+import io.jipc.segment.SegmentHeaderDescriptor;
+import io.jipc.shm.CircularBufferDescriptor;
+import io.jipc.shm.SharedRegion;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Named regions: jipc names under {@code <jipc root>/region} ({@code region:NAME}) and POSIX shared
+ * memory in {@code /dev/shm} ({@code shm:/NAME}). A region formatted as a {@code CircularBuffer} is
+ * a {@code circular-buffer} row with its capacity, depth and items taken (the dequeue position, which
+ * consumers write anyway); another jipc file shows its magic; raw bytes have no recorded owner.
+ */
+final class RegionLister implements Lister {
+    private final Supplier<Path> directory;
+    private final Function<String, String> uriOf;
+
+    /** {@code directory} is asked on every listing: the jipc root may change (tests). */
+    private RegionLister(Supplier<Path> directory, Function<String, String> uriOf) {
+        this.directory = directory;
+        this.uriOf = uriOf;
+    }
+
+    /** Regions with jipc names. */
+    static RegionLister jipcNames() {
+        return new RegionLister(() -> JipcRoot.path(SharedRegion.DIRECTORY), name -> "region:" + name);
+    }
+
+    /** POSIX shared memory objects. */
+    static RegionLister posix() {
+        return new RegionLister(() -> SharedRegion.POSIX_DIRECTORY, name -> "shm:/" + name);
+    }
+
+    @Override
+    public List<ObjectRow> list(ProcessScan scan) {
+        return ObjectFile.rowsOf(directory.get(), FileStatus::isRegularFile, uriOf, "region", scan, RegionLister::describe);
+    }
+
+    static ObjectRow describe(ObjectFile file) {
+        try (FileSnapshot f = FileSnapshot.open(file.path())) {
+            long magic = f.jipcMagic();
+            if (magic == 0) {
+                return file.row("region", null, List.of(), f.size(), -1, "B", -1, "raw");
+            }
+            if (magic == CircularBufferDescriptor.MAGIC) {
+                int item = f.getInt(CircularBufferDescriptor.ITEM_SIZE_OFFSET);
+                int capacity = f.getInt(CircularBufferDescriptor.CAPACITY_OFFSET);
+                if (capacity < 2 || Integer.bitCount(capacity) != 1 || item <= 0) {
+                    throw new FileSnapshot.CorruptFileException("circular buffer of " + capacity + " items of "
+                            + item + " B");
+                }
+                long dequeued = f.getLong(CircularBufferDescriptor.DEQUEUE_POSITION_OFFSET);
+                long depth = f.getLong(CircularBufferDescriptor.ENQUEUE_POSITION_OFFSET) - dequeued;
+                return file.row("circular-buffer", f.creator(), List.of(), capacity, Math.clamp(depth, 0, capacity),
+                        "items", Math.max(0, dequeued), "JIPC-CBF " + f.version() + ", items of " + item + " B");
+            }
+            return file.row("region", f.creator(), List.of(), f.size(), -1, "B", -1,
+                    SegmentHeaderDescriptor.tag(magic) + " " + f.version());
+        }
+    }
+}

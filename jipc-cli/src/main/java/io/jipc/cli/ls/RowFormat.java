@@ -1,0 +1,75 @@
+package io.jipc.cli.ls;
+
+import io.jipc.cli.bench.BenchReport;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** How rows print: the table of {@code jipc ls} and {@code jipc top}, and the JSON of {@code jipc ls --json}. */
+public final class RowFormat {
+    private static final String COLUMNS = "%-16s %-30s %8s %-7s %-12s %14s %14s %-5s %s";
+
+    private RowFormat() {
+    }
+
+    /** The table's heading; {@code rateColumn} adds a RATE column (for {@code top}). */
+    public static String heading(boolean rateColumn) {
+        return String.format(Locale.ROOT, COLUMNS, "KIND", "URI", "OWNER", "STATE", "USERS", "CAPACITY", "DEPTH",
+                "MODE", (rateColumn ? String.format(Locale.ROOT, "%12s  ", "RATE/s") : "") + "DETAILS");
+    }
+
+    /** One row of the table; {@code rate} is printed when not null (a dash where no counter exists). */
+    public static String line(ObjectRow r, String rate) {
+        return String.format(Locale.ROOT, COLUMNS, r.kind(), r.uri(), r.ownerPid() == 0 ? "-" : r.ownerPid(),
+                r.state(), users(r.users()), amount(r.capacity(), r.unit()), amount(r.depth(), r.unit()), r.mode(),
+                (rate == null ? "" : String.format(Locale.ROOT, "%12s  ", rate)) + r.details());
+    }
+
+    /** The whole table of {@code jipc ls}. */
+    public static String table(List<ObjectRow> rows) {
+        StringBuilder out = new StringBuilder(heading(false).stripTrailing()).append('\n');
+        rows.forEach(r -> out.append(line(r, null).stripTrailing()).append('\n'));
+        if (rows.isEmpty()) {
+            out.append("(none)\n");
+        }
+        long stale = rows.stream().filter(ObjectRow::stale).count();
+        if (stale > 0) {
+            out.append(stale).append(" stale (owner dead, unused): jipc gc removes ").append(stale == 1 ? "it" : "them")
+                    .append('\n');
+        }
+        return out.toString();
+    }
+
+    /** A JSON array, one object a row. */
+    public static String json(List<ObjectRow> rows) {
+        StringBuilder out = new StringBuilder("[\n");
+        for (int i = 0; i < rows.size(); i++) {
+            ObjectRow r = rows.get(i);
+            out.append("  {\"kind\": ").append(BenchReport.quote(r.kind()))
+                    .append(", \"uri\": ").append(BenchReport.quote(r.uri()))
+                    .append(", \"path\": ").append(BenchReport.quote(r.path()))
+                    .append(", \"ownerPid\": ").append(r.ownerPid())
+                    .append(", \"owner\": ").append(BenchReport.quote(r.owner().label()))
+                    .append(", \"stale\": ").append(r.stale())
+                    .append(", \"users\": ").append(r.users())
+                    .append(", \"capacity\": ").append(r.capacity())
+                    .append(", \"depth\": ").append(r.depth())
+                    .append(", \"unit\": ").append(BenchReport.quote(r.unit()))
+                    .append(", \"delivered\": ").append(r.counter())
+                    .append(", \"mode\": ").append(BenchReport.quote(r.mode()))
+                    .append(", \"user\": ").append(BenchReport.quote(r.user()))
+                    .append(", \"details\": ").append(BenchReport.quote(r.details()))
+                    .append(i + 1 < rows.size() ? "},\n" : "}\n");
+        }
+        return out.append("]\n").toString();
+    }
+
+    private static String users(List<Long> pids) {
+        return pids.isEmpty() ? "-" : pids.stream().map(String::valueOf).collect(Collectors.joining(","));
+    }
+
+    private static String amount(long value, String unit) {
+        return value < 0 ? "-" : String.format(Locale.ROOT, "%,d", value) + (unit.isEmpty() ? "" : " " + unit);
+    }
+}

@@ -1,0 +1,238 @@
+package io.jipc.cli;
+
+import io.jipc.cli.ls.ObjectInventory;
+import io.jipc.cli.ls.ObjectRow;
+import io.jipc.cli.ls.OwnerState;
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mq.MqAttributes;
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameService;
+import io.jipc.naming.NamingConfiguration;
+import io.jipc.mq.PosixMessageQueue;
+import io.jipc.pipe.Fifo;
+import io.jipc.segment.JipcRoot;
+import io.jipc.shm.CircularBuffer;
+import io.jipc.sync.ProcessMutex;
+import io.jipc.sync.SyncObjects;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.ChildMain;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.jipc.cli.LsCommandTest.find;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code jipc ls}, {@code top}, {@code rm} and {@code gc} against objects that other processes
+ * created: one child killed with {@code kill -9} leaves stale objects, another keeps its own in use.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class InventoryProcessTest {
+    private static final Duration LINE = Duration.ofMinutes(2);
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run jipc(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int exit = Main.run(args);
+            return new Run(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    /** Creates a mailbox, a circular buffer and a mutex named {@code <prefix>-...}, says so, then waits to be killed. */
+    public static final class CreateAndWait {
+        public static void main(String[] args) throws Exception {
+            ChildMain.dieWithParent();
+            try (Mailbox mailbox = Mailbox.create(args[0] + "-box");
+                 CircularBuffer buffer = CircularBuffer.create(args[0] + "-ring", 8, 16);
+                 ProcessMutex mutex = ProcessMutex.create(args[0] + "-lock")) {
+                mailbox.put(new byte[100]);
+                System.out.println("READY");
+                System.out.flush();
+                Thread.sleep(Long.MAX_VALUE);
+            }
+        }
+    }
+
+    /** Creates mailbox {@code <prefix>-box} and sends and takes messages through it until stdin closes. */
+    public static final class Feed {
+        public static void main(String[] args) throws Exception {
+            ChildMain.dieWithParent();
+            try (Mailbox mailbox = Mailbox.create(args[0] + "-box")) {
+                Thread.ofPlatform().daemon().start(() -> {
+                    try {
+                        while (true) {
+                            mailbox.take();
+                        }
+                    } catch (InterruptedException | RuntimeException closed) {
+                        // done
+                    }
+                });
+                Thread.ofPlatform().daemon().start(() -> {
+                    try {
+                        while (true) {
+                            mailbox.put(new byte[32]);
+                            Thread.sleep(1);
+                        }
+                    } catch (InterruptedException | RuntimeException closed) {
+                        // done
+                    }
+                });
+                System.out.println("READY");
+                System.out.flush();
+                System.in.read();
+            } finally {
+                Mailbox.destroy(args[0] + "-box");
+            }
+        }
+    }
+
+    @Test
+    void killedOwnersObjectsAreStaleAndGcRemovesOnlyThose() throws Exception {
+        String queue = "/jipc-inv-" + UUID.randomUUID();
+        Path fifo = JipcRoot.directory("fifo").resolve("pipe");
+        try (ChildJvm dead = ChildJvm.builder(CreateAndWait.class).args("dead").start();
+             ChildJvm live = ChildJvm.builder(CreateAndWait.class).args("live").start();
+             PosixMessageQueue mq = PosixMessageQueue.create(queue, MqAttributes.of(4, 64));
+             NameService names = NameService.open(NamingConfiguration.LOCAL)) {
+            names.bind("queue", NameRecord.of("mq", "1", "mq:" + queue));
+            dead.awaitLine("READY", LINE);
+            live.awaitLine("READY", LINE);
+            Fifo.create(fifo, 0600);
+            assertTrue(mq.offer(new byte[3]));
+            dead.kill();
+            dead.waitFor(LINE);
+
+            List<ObjectRow> rows = ObjectInventory.list();
+            for (String uri : List.of("mailbox:dead-box", "region:dead-ring", "sync:dead-lock")) {
+                ObjectRow row = find(rows, uri);
+                assertEquals(OwnerState.DEAD, row.owner(), row.toString());
+                assertTrue(row.stale(), row.toString());
+            }
+            for (String uri : List.of("mailbox:live-box", "region:live-ring", "sync:live-lock")) {
+                ObjectRow row = find(rows, uri);
+                assertEquals(live.pid(), row.ownerPid());
+                assertFalse(row.stale(), row.toString());
+                assertTrue(row.users().contains(live.pid()), row.toString());
+            }
+            ObjectRow q = find(rows, "mq:" + queue);
+            assertEquals(4, q.capacity());
+            assertEquals(1, q.depth());
+            assertEquals(OwnerState.ALIVE, q.owner(), "the owner of the name that points to it");
+            assertEquals(OwnerState.UNKNOWN, find(rows, "fifo:" + fifo).owner());
+
+            Run ls = jipc("ls");
+            assertEquals(0, ls.exit());
+            assertTrue(ls.out().lines().anyMatch(l -> l.contains("mailbox:dead-box") && l.contains("STALE")), ls.out());
+            assertTrue(ls.out().lines().anyMatch(l -> l.contains("mailbox:live-box") && l.contains("alive")), ls.out());
+
+            Run json = jipc("ls", "--json", "--kind", "mailbox");
+            assertTrue(json.out().startsWith("[\n") && json.out().endsWith("]\n"), json.out());
+            assertTrue(Pattern.compile("\\{\"kind\": \"mailbox\", \"uri\": \"mailbox:dead-box\", \"path\": \"[^\"]+\", "
+                    + "\"ownerPid\": " + dead.pid() + ", \"owner\": \"dead\", \"stale\": true, \"users\": \\[], "
+                    + "\"capacity\": \\d+, \"depth\": [1-9]\\d*, \"unit\": \"B\", \"delivered\": 0, \"mode\": \"0600\", ")
+                    .matcher(json.out()).find(), json.out());
+            assertFalse(json.out().contains("\"kind\": \"region\""), "--kind selects");
+
+            Run dry = jipc("gc", "--dry-run");
+            assertTrue(dry.out().contains("would remove sync:dead-lock") && dry.out().contains("would remove region:dead-ring")
+                    && dry.out().contains("kept mailbox:dead-box"), dry.out());
+            assertTrue(Files.exists(JipcRoot.path("sync").resolve("dead-lock")), "a dry run removes nothing");
+
+            Run keeping = jipc("gc");
+            assertEquals(0, keeping.exit(), keeping.err());
+            assertTrue(keeping.out().contains("kept mailbox:dead-box (owner pid " + dead.pid() + " dead, "), keeping.out());
+            assertEquals(2, keeping.out().lines().filter(l -> l.startsWith("removed ")).count(), keeping.out());
+            assertTrue(Mailbox.exists("dead-box"), "unread messages are not lost by a plain gc");
+            Run gc = jipc("gc", "--include-unread");
+            assertEquals(0, gc.exit(), gc.err());
+            List<String> removed = gc.out().lines().toList();
+            assertEquals(1, removed.size(), gc.out());
+            assertTrue(removed.get(0).matches("removed mailbox:dead-box \\(owner pid " + dead.pid() + " dead, [0-9]+ B unread\\)"),
+                    gc.out());
+            List<ObjectRow> after = ObjectInventory.list();
+            assertTrue(after.stream().noneMatch(r -> r.uri().contains("dead-")), after.toString());
+            for (String uri : List.of("mailbox:live-box", "region:live-ring", "sync:live-lock", "mq:" + queue,
+                    "fifo:" + fifo)) {
+                find(after, uri);
+            }
+
+            Run refused = jipc("rm", "mailbox:live-box");
+            assertEquals(1, refused.exit());
+            assertTrue(refused.err().contains("in use by pid " + live.pid()), refused.err());
+            assertTrue(Mailbox.exists("live-box"));
+
+            Run ownerAlive = jipc("rm", "mq:" + queue.substring(1));
+            assertEquals(1, ownerAlive.exit(), "mq:NAME means mq:/NAME, and its owner (this test) is alive");
+            assertTrue(ownerAlive.err().contains("pid " + ProcessHandle.current().pid() + ", is alive"), ownerAlive.err());
+            assertEquals(0, jipc("rm", "--force", "mq:" + queue).exit());
+            assertFalse(PosixMessageQueue.exists(queue));
+            Run rmFifo = jipc("rm", "fifo:" + fifo);
+            assertEquals(0, rmFifo.exit(), rmFifo.err());
+            assertEquals(1, jipc("rm", "mailbox:never-was").exit());
+
+            live.kill();
+            live.waitFor(LINE);
+            Run rest = jipc("gc", "--include-unread");
+            assertEquals(3, rest.out().lines().filter(l -> l.startsWith("removed ")).count(), rest.out());
+            assertFalse(Mailbox.exists("live-box"));
+            assertTrue(SyncObjects.names().isEmpty(), SyncObjects.names().toString());
+        } finally {
+            PosixMessageQueue.unlink(queue);
+            Fifo.remove(fifo);
+            try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
+                names.unregister("queue");
+            }
+            for (String prefix : List.of("dead", "live")) {
+                Mailbox.destroy(prefix + "-box");
+                CircularBuffer.destroy(prefix + "-ring");
+                SyncObjects.destroy(prefix + "-lock");
+            }
+        }
+    }
+
+    @Test
+    void topOnceShowsTheRateOfAMailboxAChildFeeds() throws Exception {
+        try (ChildJvm feeder = ChildJvm.builder(Feed.class).args("fed").start()) {
+            feeder.awaitLine("READY", LINE);
+            for (int frame = 0; frame < 2; frame++) {
+                Run top = jipc("top", "--once", "--interval", "500ms", "--kind", "mailbox");
+                assertEquals(0, top.exit(), top.err());
+                String line = top.out().lines().filter(l -> l.contains("mailbox:fed-box")).findFirst()
+                        .orElseThrow(() -> new AssertionError(top.out()));
+                Matcher rate = Pattern.compile("0600\\s+([0-9,]+)\\s").matcher(line);
+                assertTrue(rate.find(), "a rate in: " + line);
+                assertTrue(Long.parseLong(rate.group(1).replace(",", "")) > 0, line);
+            }
+            feeder.process().getOutputStream().close();
+            feeder.waitFor(LINE);
+        }
+    }
+}
