@@ -62,7 +62,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Command(name = "mailbox", mixinStandardHelpOptions = true,
             description = {"Ping-pong (round-trip percentiles) and one-way throughput of mailboxes between two",
-                    "processes, for each wait strategy, beside a kernel pipe between the same processes."})
+                    "processes, for each wait strategy, beside a kernel pipe between the same processes;",
+                    "then (default strategy) a rendezvous mailbox, 4 priority levels, and 4 producer threads."})
     static final class MailboxBenchCommand implements Callable<Integer> {
         @Option(names = "--size", description = "message size in bytes (default: ${DEFAULT-VALUE})")
         int size = 64;
@@ -88,11 +89,14 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--no-idle", description = "skip the idle-CPU measurement")
         boolean noIdle;
 
+        @Option(names = "--no-features", description = "skip the message-passing features (rendezvous, priorities, 4 producers)")
+        boolean noFeatures;
+
         @Override
         public Integer call() throws Exception {
             messages = run.quick ? Math.min(messages, 2_000_000) : messages;
             MailboxBench.Settings settings = new MailboxBench.Settings(size, run.warmupTime(),
-                    run.measureTime(), messages, capacity, strategies, !noPipe, !noIdle);
+                    run.measureTime(), messages, capacity, strategies, !noPipe, !noIdle, !noFeatures);
             PrintStream progress = run.progress("mailbox");
             MailboxBench.Report report = new MailboxBench(settings, progress).run();
             System.out.print(run.json ? BenchReport.json(report) : "\n" + BenchReport.table(report));

@@ -4,6 +4,7 @@ import io.jipc.WaitStrategy;
 import io.jipc.cli.bench.Durations;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
+import io.jipc.mailbox.Message;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -36,10 +37,24 @@ final class MailboxCommand {
         @Option(names = "--wait", description = "wait strategy: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
         WaitStrategy wait = WaitStrategy.SPIN_THEN_FUTEX;
 
+        @Option(names = "--headers", description = "every message carries its sender, sequence, send time and priority")
+        boolean headers;
+
+        @Option(names = "--priorities", description = "priority levels 0..N-1, highest received first (default: 1)")
+        int priorities = 1;
+
+        @Option(names = "--limit", description = "at most N pending messages (per priority level), exactly; 0 = rendezvous: a send returns once a receiver took it")
+        Integer limit;
+
         @Override
         public Integer call() {
-            try (Mailbox mailbox = Mailbox.create(name, MailboxOptions.builder().capacityBytes(capacity)
-                    .maxMessageSize(maxMessage).singleSender(singleSender).waitStrategy(wait).build())) {
+            MailboxOptions.Builder options = MailboxOptions.builder().capacityBytes(capacity)
+                    .maxMessageSize(maxMessage).singleSender(singleSender).waitStrategy(wait)
+                    .headers(headers).priorities(priorities);
+            if (limit != null) {
+                options.messageLimit(limit);
+            }
+            try (Mailbox mailbox = Mailbox.create(name, options.build())) {
                 System.out.println("created " + mailbox + " at " + Mailbox.path(name));
             }
             return 0;
@@ -55,18 +70,21 @@ final class MailboxCommand {
         @Parameters(index = "1..*", description = "messages (UTF-8); none: read lines from standard input")
         String[] messages;
 
+        @Option(names = {"-p", "--priority"}, description = "priority of the messages (default: 0)")
+        int priority;
+
         @Override
         public Integer call() throws Exception {
             try (Mailbox mailbox = Mailbox.open(name)) {
                 if (messages != null) {
                     for (String m : messages) {
-                        mailbox.put(m.getBytes(StandardCharsets.UTF_8));
+                        mailbox.put(m.getBytes(StandardCharsets.UTF_8), priority);
                     }
                 } else {
                     var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8));
                     String line;
                     while ((line = in.readLine()) != null) {
-                        mailbox.put(line.getBytes(StandardCharsets.UTF_8));
+                        mailbox.put(line.getBytes(StandardCharsets.UTF_8), priority);
                     }
                 }
             }
@@ -86,17 +104,28 @@ final class MailboxCommand {
         @Option(names = "--timeout", description = "give up after this long without a message, e.g. 5s (default: wait forever)")
         String timeoutText;
 
+        @Option(names = "--headers", description = "print each message's header (mailboxes created with headers)")
+        boolean headers;
+
         @Override
         public Integer call() throws Exception {
             Duration timeout = timeoutText == null ? null : Durations.parse(timeoutText);
             try (Mailbox mailbox = Mailbox.open(name)) {
                 for (long i = 0; count == 0 || i < count; i++) {
-                    byte[] message = timeout == null ? mailbox.take() : mailbox.poll(timeout);
-                    if (message == null) {
+                    String line;
+                    if (headers) {
+                        Message m = timeout == null ? mailbox.takeMessage() : mailbox.pollMessage(timeout);
+                        line = m == null ? null : "[pid " + m.senderPid() + " #" + m.sequence() + " priority "
+                                + m.priority() + " " + m.sentAt() + "] " + new String(m.payload(), StandardCharsets.UTF_8);
+                    } else {
+                        byte[] message = timeout == null ? mailbox.take() : mailbox.poll(timeout);
+                        line = message == null ? null : new String(message, StandardCharsets.UTF_8);
+                    }
+                    if (line == null) {
                         System.err.println("no message within " + timeout);
                         return 1;
                     }
-                    System.out.println(new String(message, StandardCharsets.UTF_8));
+                    System.out.println(line);
                     System.out.flush();
                 }
             }

@@ -5,6 +5,9 @@ import io.jipc.ErrnoException;
 import io.jipc.WaitStrategy;
 import io.jipc.platform.Errno;
 import io.jipc.platform.Futex;
+import io.jipc.platform.MemorySync;
+import io.jipc.platform.ProcessIdentity;
+import io.jipc.ring.RecordDescriptor;
 import io.jipc.ring.RecordHandler;
 import io.jipc.ring.RecordRing;
 import io.jipc.ring.RingConfig;
@@ -93,6 +96,12 @@ public final class Mailbox implements AutoCloseable {
 
     private final MappedMailbox mapped;
     private final RecordRing ring;
+    /** The rings with envelopes (headers, priorities, limits), or null: the plain byte path. */
+    private final Lanes lanes;
+    /** The rendezvous state, or null unless the mailbox has zero capacity. */
+    private final Rendezvous rendezvous;
+    /** Whether several processes receive at once (each receive takes the shared consumer lock). */
+    private final boolean sharedReceivers;
     private final boolean singleSender;
     private final long id;
     private final CopyOut copyOut = new CopyOut();
@@ -101,6 +110,9 @@ public final class Mailbox implements AutoCloseable {
     private Mailbox(MappedMailbox mapped) {
         this.mapped = mapped;
         this.ring = mapped.ring;
+        this.lanes = mapped.lanes;
+        this.rendezvous = mapped.rendezvous ? lanes.rendezvous : null;
+        this.sharedReceivers = mapped.policy == ReceivePolicy.SHARED;
         this.singleSender = mapped.singleSenderRing != null;
         this.id = mapped.segment.objectId();
     }
@@ -114,16 +126,52 @@ public final class Mailbox implements AutoCloseable {
      * @throws ErrnoException         e.g. {@code ENOSPC} when {@code /dev/shm} has no room
      */
     public static Mailbox create(String name, MailboxOptions options) {
+        return create(JipcRoot.directory(MailboxDescriptor.DIRECTORY).resolve(checkName(name)), name, options);
+    }
+
+    /**
+     * Creates a <em>durable</em> mailbox: the regular file {@code file} (on a disk, not under
+     * {@code /dev/shm}) instead of a file of the jipc root. Its messages survive every process, and
+     * a restart of the machine once written back ({@link #force()}, or the kernel's write-back
+     * within seconds); open it with {@link #openDurable(Path)}. Its name is the file's name.
+     *
+     * @throws MailboxExistsException if the file exists
+     */
+    public static Mailbox createDurable(Path file, MailboxOptions options) {
+        Path absolute = file.toAbsolutePath();
+        return create(absolute, checkName(absolute.getFileName().toString()), options);
+    }
+
+    /** Opens a durable mailbox created with {@link #createDurable} (permissions 0600). */
+    public static Mailbox openDurable(Path file) {
+        Path absolute = file.toAbsolutePath();
+        return open(absolute, checkName(absolute.getFileName().toString()), 0600);
+    }
+
+    /**
+     * Writes this mailbox's file back to its device and waits until it is written: for a durable
+     * mailbox, every message committed before the call then survives a crash of the machine (a
+     * mailbox under {@code /dev/shm} lives in memory: there this only costs a system call).
+     */
+    public void force() {
+        checkOpen();
+        MemorySync.sync(mapped.segment.memory(), mapped.segment.path().toString());
+    }
+
+    private static Mailbox create(Path path, String name, MailboxOptions options) {
         Objects.requireNonNull(options, "options");
-        Path path = JipcRoot.directory(MailboxDescriptor.DIRECTORY).resolve(checkName(name));
-        RingConfig config = new RingConfig(options.capacityBytes(), options.maxMessageSize(),
+        int recordPayload = options.messageLimit() > 0
+                ? (int) EnvelopeDescriptor.slotLength(options.maxMessageSize()) - RecordDescriptor.HEADER_LENGTH
+                : options.maxMessageSize() + (options.headers() ? EnvelopeDescriptor.LENGTH : 0);
+        RingConfig config = new RingConfig(options.capacityBytes(), recordPayload,
                 options.senderSlots(), options.singleSender(), options.waitStrategy(),
-                options.deadSenderTimeout().toNanos());
+                options.deadSenderTimeout().toNanos(), options.ringLimit());
         long ringLength = RingDescriptor.length(config);
+        int levels = options.priorities();
         SharedSegment segment;
         try {
-            segment = SharedSegment.create(path, MailboxDescriptor.MAGIC, MailboxDescriptor.RING_OFFSET + ringLength,
-                    options.permissions());
+            segment = SharedSegment.create(path, MailboxDescriptor.MAGIC,
+                    MailboxDescriptor.RING_OFFSET + levels * ringLength, options.permissions());
         } catch (ErrnoException e) {
             if (e.errno() == Errno.EEXIST) {
                 throw new MailboxExistsException("mailbox '" + name + "' exists (" + path + ")", e);
@@ -136,7 +184,16 @@ public final class Mailbox implements AutoCloseable {
             memory.set(ValueLayout.JAVA_LONG, MailboxDescriptor.RING_LENGTH_OFFSET, ringLength);
             memory.set(ValueLayout.JAVA_INT, MailboxDescriptor.MAX_MESSAGE_SIZE_OFFSET, options.maxMessageSize());
             memory.set(ValueLayout.JAVA_INT, MailboxDescriptor.PERMISSIONS_OFFSET, options.permissions());
-            RingDescriptor.format(memory.asSlice(MailboxDescriptor.RING_OFFSET, ringLength), config);
+            memory.set(ValueLayout.JAVA_INT, MailboxDescriptor.FEATURES_OFFSET,
+                    (options.headers() ? MailboxDescriptor.FEATURE_HEADERS : 0)
+                            | (options.rendezvous() ? MailboxDescriptor.FEATURE_RENDEZVOUS : 0));
+            memory.set(ValueLayout.JAVA_INT, MailboxDescriptor.PRIORITIES_OFFSET, levels);
+            memory.set(ValueLayout.JAVA_INT, MailboxDescriptor.MESSAGE_LIMIT_OFFSET, options.messageLimit());
+            memory.set(ValueLayout.JAVA_INT, MailboxDescriptor.RECEIVE_POLICY_OFFSET, options.receivePolicy().ordinal());
+            for (int level = 0; level < levels; level++) {
+                RingDescriptor.format(memory.asSlice(MailboxDescriptor.RING_OFFSET + level * ringLength, ringLength),
+                        config);
+            }
             segment.publish(MailboxDescriptor.MAJOR_VERSION, MailboxDescriptor.MINOR_VERSION);
         } catch (RuntimeException e) {
             segment.close();
@@ -164,7 +221,10 @@ public final class Mailbox implements AutoCloseable {
 
     /** Opens an existing mailbox that was created with {@code permissions} (e.g. {@code 0660}). */
     public static Mailbox open(String name, int permissions) {
-        Path path = path(name);
+        return open(path(name), name, permissions);
+    }
+
+    private static Mailbox open(Path path, String name, int permissions) {
         SharedSegment segment;
         try {
             segment = SharedSegment.open(path, MailboxDescriptor.MAGIC, MailboxDescriptor.MAJOR_VERSION,
@@ -176,6 +236,34 @@ public final class Mailbox implements AutoCloseable {
             throw e;
         }
         return new Mailbox(MappedMailbox.acquire(name, segment));
+    }
+
+    /**
+     * Opens the mailbox whose unique {@linkplain #id() id} is {@code id}, whatever its name: the
+     * mailboxes of the jipc root are searched (their headers read), so this costs a directory scan;
+     * keep the name when you have it. Opened with permissions 0600 (see {@link #open(String, int)}).
+     *
+     * @throws MailboxNotFoundException if no mailbox has that id (it was destroyed, or never existed)
+     */
+    public static Mailbox open(long id) {
+        return open(id, 0600);
+    }
+
+    /** Opens the mailbox of that {@linkplain #id() id}, created with {@code permissions}; see {@link #open(long)}. */
+    public static Mailbox open(long id, int permissions) {
+        for (String name : MailboxIds.namesWithId(id)) {
+            try {
+                Mailbox mailbox = open(name, permissions);
+                if (mailbox.id() == id) {
+                    return mailbox;
+                }
+                mailbox.close(); // replaced meanwhile by another mailbox of that name
+            } catch (MailboxNotFoundException destroyedMeanwhile) {
+                // look further
+            }
+        }
+        throw new MailboxNotFoundException("no mailbox with id " + Long.toHexString(id) + " in "
+                + JipcRoot.path(MailboxDescriptor.DIRECTORY), null);
     }
 
     /** Opens the mailbox, creating it with {@code options} if it does not exist. */
@@ -249,6 +337,9 @@ public final class Mailbox implements AutoCloseable {
             // moves the signal words on: a thread of this handle that checked `closed` before and
             // prepared its wait does not fall asleep for good after this wake-up
             ring.wakeAllWaiters();
+            if (rendezvous != null) {
+                rendezvous.taken.wakeAll();
+            }
         } catch (RuntimeException ignored) {
             // nothing sleeps
         }
@@ -275,7 +366,33 @@ public final class Mailbox implements AutoCloseable {
         return mapped.maxMessageSize;
     }
 
-    /** Bytes of the ring (messages take their length plus 16, rounded up to 16). */
+    /** Whether each message carries a header, readable with {@link #takeMessage()}. */
+    public boolean hasHeaders() {
+        return lanes != null;
+    }
+
+    /** Priority levels (0..priorities()-1); 1 for a mailbox without priorities. */
+    public int priorities() {
+        return lanes == null ? 1 : lanes.levels();
+    }
+
+    /**
+     * The exact bound on pending messages per priority level, 0 for a rendezvous mailbox, or
+     * {@link MailboxOptions#UNLIMITED} (bounded by {@link #capacityBytes()} only).
+     */
+    public int messageLimit() {
+        return mapped.messageLimit;
+    }
+
+    /** Whether sends complete only once a receiver took the message (zero capacity). */
+    public boolean isRendezvous() {
+        return rendezvous != null;
+    }
+
+    /**
+     * Bytes of the ring, per priority level (messages take their length plus 16, rounded up to 16,
+     * plus the header's 40 bytes in a mailbox with headers).
+     */
     public long capacityBytes() {
         return ring.config().capacity();
     }
@@ -295,17 +412,19 @@ public final class Mailbox implements AutoCloseable {
      * a many-sender mailbox until the receiver passes them.
      */
     public long pendingBytes() {
-        return statistic(ring::usedBytes);
+        return statistic(lanes == null ? ring::usedBytes : () -> lanes.sum(RecordRing::usedBytes));
     }
 
     /** Messages received from this mailbox since it was created, by all receivers. */
     public long receivedCount() {
-        return statistic(ring::delivered);
+        return statistic(lanes == null ? ring::delivered
+                : () -> lanes.sum(RecordRing::delivered) - lanes.rendezvous.withdrawn());
     }
 
     /** Messages of senders that died before finishing them, skipped so far. */
     public long skippedDeadSends() {
-        return statistic(ring::stalledClaimsSkipped);
+        return statistic(lanes == null ? ring::stalledClaimsSkipped
+                : () -> lanes.sum(RecordRing::stalledClaimsSkipped));
     }
 
     /** Reads a counter of the ring, failing with {@link ClosedException} on a closed handle. */
@@ -321,7 +440,10 @@ public final class Mailbox implements AutoCloseable {
     @Override
     public String toString() {
         return "Mailbox[" + name() + ", capacity=" + capacityBytes() + ", maxMessageSize=" + maxMessageSize()
-                + ", " + (singleSender ? "single sender" : "many senders") + ", " + waitStrategy() + "]";
+                + ", " + (singleSender ? "single sender" : "many senders") + ", " + waitStrategy()
+                + (lanes == null ? "" : ", headers, " + priorities() + (priorities() == 1 ? " priority" : " priorities"))
+                + (isRendezvous() ? ", rendezvous" : messageLimit() > 0 ? ", limit " + messageLimit() + " messages" : "")
+                + "]";
     }
 
     // =================================================================== sending
@@ -353,6 +475,9 @@ public final class Mailbox implements AutoCloseable {
     }
 
     private boolean offer(MemorySegment message, long offset, int length) {
+        if (lanes != null) {
+            return offerToLane(message, offset, length, 0);
+        }
         checkSize(length);
         checkOpen();
         boolean entered = enterSend();
@@ -434,8 +559,227 @@ public final class Mailbox implements AutoCloseable {
     }
 
     private boolean offerUntil(MemorySegment message, long deadline) throws InterruptedException {
+        return offerUntil(message, 0, deadline);
+    }
+
+    private boolean offerUntil(MemorySegment message, int priority, long deadline) throws InterruptedException {
         int length = checkSize(message.byteSize());
-        return until(() -> offer(message) ? Boolean.TRUE : null, length, deadline) != null;
+        if (rendezvous != null) {
+            return handOver(message, length, priority, deadline, false) != 0;
+        }
+        checkPriority(priority);
+        return until(() -> offer(message, 0, length, priority) ? Boolean.TRUE : null, length, priority, deadline)
+                != null;
+    }
+
+    // ------------------------------------------------------------ with priorities
+
+    /**
+     * Sends {@code message} at {@code priority} if there is room in its level now; false if full.
+     * On a rendezvous mailbox: hands the message to a receiver that is blocked in a receive at this
+     * moment, and returns true once it took it; false at once if none is waiting.
+     *
+     * @throws IllegalArgumentException if {@code priority} is not in {@code 0..priorities()-1}
+     */
+    public boolean offer(byte[] message, int priority) {
+        return offer(MemorySegment.ofArray(message), priority);
+    }
+
+    /** Sends the bytes of {@code message} at {@code priority} if there is room now; see {@link #offer(byte[], int)}. */
+    public boolean offer(MemorySegment message, int priority) {
+        return offer(message, 0, checkSize(message.byteSize()), priority);
+    }
+
+    /** Sends {@code message} at {@code priority}, waiting for room (or, rendezvous, for a receiver to take it). */
+    public void put(byte[] message, int priority) throws InterruptedException {
+        offerUntil(MemorySegment.ofArray(message), priority, FOREVER);
+    }
+
+    /** Sends the bytes of {@code message} at {@code priority}, waiting as {@link #put(byte[], int)} does. */
+    public void put(MemorySegment message, int priority) throws InterruptedException {
+        offerUntil(message, priority, FOREVER);
+    }
+
+    /**
+     * Sends {@code message} at {@code priority}, waiting at most {@code timeout} for room (or,
+     * rendezvous, for a receiver to take it: if none did in time, the message is withdrawn and
+     * no receiver ever gets it); false if it timed out.
+     */
+    public boolean offer(byte[] message, int priority, Duration timeout) throws InterruptedException {
+        return offerUntil(MemorySegment.ofArray(message), priority, deadline(timeout));
+    }
+
+    /** Sends the bytes of {@code message} at {@code priority}, waiting at most {@code timeout}; see {@link #offer(byte[], int, Duration)}. */
+    public boolean offer(MemorySegment message, int priority, Duration timeout) throws InterruptedException {
+        return offerUntil(message, priority, deadline(timeout));
+    }
+
+    private boolean offer(MemorySegment message, long offset, int length, int priority) {
+        if (lanes == null) {
+            checkPriority(priority);
+            return offer(message, offset, length);
+        }
+        return offerToLane(message, offset, length, priority);
+    }
+
+    private void checkPriority(int priority) {
+        if (priority < 0 || priority >= priorities()) {
+            throw new IllegalArgumentException("priority " + priority + " outside 0.." + (priorities() - 1)
+                    + " of mailbox '" + mapped.name + "'");
+        }
+    }
+
+    /** A non-blocking send with an envelope (on a rendezvous mailbox: a hand-over to a waiting receiver). */
+    private boolean offerToLane(MemorySegment message, long offset, int length, int priority) {
+        checkSize(length);
+        checkOpen();
+        checkPriority(priority);
+        if (rendezvous != null) {
+            try {
+                return handOver(message.asSlice(offset, length), length, priority, FOREVER, true) != 0;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the message was withdrawn
+                return false;
+            }
+        }
+        return sendToLane(message, offset, length, priority, 0);
+    }
+
+    private boolean sendToLane(MemorySegment message, long offset, int length, int priority, long ticket) {
+        boolean entered = enterSend();
+        try {
+            return lanes.offer(message, offset, length, priority, ticket);
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        } finally {
+            exitSend(entered);
+        }
+    }
+
+    // ------------------------------------------------------------ rendezvous
+
+    /**
+     * Sends {@code message} with a ticket and waits until a receiver took it; returns the
+     * receiver's process token (a receipt). Withdraws the message (and returns 0) once the deadline
+     * passed or, with {@code onlyToWaitingReceiver}, when no receiver is (still) blocked in a receive.
+     */
+    private long handOver(MemorySegment message, int length, int priority, long deadline,
+                             boolean onlyToWaitingReceiver) throws InterruptedException {
+        checkOpen();
+        checkPriority(priority);
+        Rendezvous tickets = lanes.rendezvous;
+        if (onlyToWaitingReceiver && !tickets.receiverWaiting(false)) {
+            return 0;
+        }
+        int slot = tickets.acquireSlot();
+        try {
+            long ticket = tickets.issue(slot);
+            boolean sent = onlyToWaitingReceiver
+                    ? sendToLane(message, 0, length, priority, ticket)
+                    : until(() -> sendToLane(message, 0, length, priority, ticket) ? Boolean.TRUE : null,
+                    length, priority, deadline) != null;
+            return sent ? awaitTaken(ticket, deadline, onlyToWaitingReceiver) : 0;
+        } finally {
+            tickets.releaseSlot(slot);
+        }
+    }
+
+    /**
+     * Waits until the message of {@code ticket} is taken; withdraws it when giving up (see
+     * {@link #handOver}). A send ended by closing this process's last handle of the mailbox cannot
+     * withdraw its message any more (the mapping is gone): a receiver may still get it.
+     */
+    private long awaitTaken(long ticket, long deadline, boolean whileReceiverWaits) throws InterruptedException {
+        Rendezvous tickets = lanes.rendezvous;
+        Idle idle = new Idle(mapped.strategy);
+        long checkAliveAt = System.nanoTime() + ring.config().stallTimeoutNanos();
+        try {
+            while (tickets.pending(ticket)) {
+                if (idle.checkpoint()) {
+                    if (Thread.interrupted()) {
+                        throw new InterruptedException();
+                    }
+                    if (closed || (deadline != FOREVER && System.nanoTime() - deadline >= 0)
+                            || (whileReceiverWaits && !tickets.receiverWaiting(
+                                    System.nanoTime() - checkAliveAt >= 0))) {
+                        if (tickets.cancel(ticket)) {
+                            checkOpen();
+                            return 0;
+                        }
+                        return receipt(ticket);
+                    }
+                }
+                if (idle.idle()) {
+                    int signal = tickets.taken.prepare();
+                    if (tickets.pending(ticket) && !closed) {
+                        // a receiver that stops waiting does not ring: look again every 10 ms then
+                        long sleepUntil = whileReceiverWaits ? System.nanoTime() + 10_000_000L : deadline;
+                        tickets.taken.await(signal, deadline - sleepUntil < 0 ? deadline : sleepUntil);
+                    }
+                }
+            }
+            return receipt(ticket);
+        } catch (InterruptedException e) {
+            if (tickets.cancel(ticket)) {
+                throw e;
+            }
+            Thread.currentThread().interrupt(); // taken after all: the send succeeded
+            return receipt(ticket);
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        }
+    }
+
+    /**
+     * The taker of a ticket known to be taken; -1 if its receivers-table entry was reused meanwhile
+     * (the receiver died right after taking and another process took its place).
+     */
+    private long receipt(long ticket) {
+        long receiver = lanes.rendezvous.receiverOf(ticket);
+        return receiver != 0 ? receiver : -1;
+    }
+
+    // ------------------------------------------------------------ transfer (with a receipt)
+
+    /**
+     * Sends {@code message} and waits until a receiver took it, like
+     * {@link java.util.concurrent.TransferQueue#transfer}; returns the receiving process (a
+     * receipt: with {@linkplain ReceivePolicy#SHARED shared receivers}, which one the system
+     * picked). Needs a mailbox with headers. If interrupted before a receiver took it, the message
+     * is withdrawn (no receiver ever gets it).
+     *
+     * @throws IllegalStateException if the mailbox was created without headers
+     */
+    public ProcessIdentity transfer(byte[] message) throws InterruptedException {
+        return transfer(message, 0);
+    }
+
+    /** {@link #transfer(byte[])} at {@code priority}. */
+    public ProcessIdentity transfer(byte[] message, int priority) throws InterruptedException {
+        return receiver(transferUntil(message, priority, FOREVER));
+    }
+
+    /**
+     * Sends {@code message} and waits at most {@code timeout} until a receiver took it; returns the
+     * receiving process, or null if none took it in time: the message is then withdrawn.
+     */
+    public ProcessIdentity tryTransfer(byte[] message, Duration timeout) throws InterruptedException {
+        return receiver(transferUntil(message, 0, deadline(timeout)));
+    }
+
+    private long transferUntil(byte[] message, int priority, long deadline) throws InterruptedException {
+        requireHeaders("transfer");
+        int length = checkSize(message.length);
+        return handOver(MemorySegment.ofArray(message), length, priority, deadline, false);
+    }
+
+    /** The receipt as a process identity: null if not taken; pid 0 if the receiver can no longer be named. */
+    private static ProcessIdentity receiver(long token) {
+        if (token == 0) {
+            return null;
+        }
+        return token == -1 ? new ProcessIdentity(0, 0)
+                : new ProcessIdentity(ProcessIdentity.pidOf(token), token & 0xFFFF_FFFFL);
     }
 
     /**
@@ -443,19 +787,32 @@ public final class Mailbox implements AutoCloseable {
      * non-null, idling between attempts (for room for {@code sendLength} bytes, or for a message
      * when {@code sendLength} is negative); null once the deadline passed.
      */
-    private <T> T until(Supplier<T> attempt, int sendLength, long deadline) throws InterruptedException {
+    private <T> T until(Supplier<T> attempt, int sendLength, int priority, long deadline)
+            throws InterruptedException {
         Idle idle = null;
-        while (true) {
-            T result = attempt.get();
-            if (result != null) {
-                return result;
+        boolean announced = false; // as a receiver waiting for a rendezvous sender
+        try {
+            while (true) {
+                T result = attempt.get();
+                if (result != null) {
+                    return result;
+                }
+                if (idle == null) {
+                    idle = new Idle(mapped.strategy);
+                    if (sendLength < 0 && rendezvous != null) {
+                        rendezvous.receiverWaits();
+                        announced = true;
+                    }
+                }
+                boolean goOn = sendLength < 0 ? awaitMessage(idle, deadline)
+                        : awaitRoom(idle, sendLength, priority, deadline);
+                if (!goOn) {
+                    return null;
+                }
             }
-            if (idle == null) {
-                idle = new Idle(mapped.strategy);
-            }
-            boolean goOn = sendLength < 0 ? awaitMessage(idle, deadline) : awaitRoom(idle, sendLength, deadline);
-            if (!goOn) {
-                return null;
+        } finally {
+            if (announced) {
+                rendezvous.receiverDone();
             }
         }
     }
@@ -465,19 +822,34 @@ public final class Mailbox implements AutoCloseable {
      * the mailbox is full now. See {@link MailboxClaim}.
      */
     public MailboxClaim tryClaim(int length) {
+        return tryClaim(length, 0);
+    }
+
+    /**
+     * Claims room for a message of {@code length} bytes at {@code priority}, or returns null if its
+     * level is full now. The message's header is written at {@link MailboxClaim#commit()}.
+     *
+     * @throws UnsupportedOperationException on a rendezvous mailbox (a claim cannot wait for a receiver)
+     */
+    public MailboxClaim tryClaim(int length, int priority) {
         checkSize(length);
         checkOpen();
+        checkPriority(priority);
+        if (rendezvous != null) {
+            throw new UnsupportedOperationException("mailbox '" + mapped.name + "' is a rendezvous: use put or offer");
+        }
         boolean entered = enterSend();
         boolean claimed = false;
         try {
-            long position = ring.tryClaim(length);
+            long position = lanes == null ? ring.tryClaim(length) : lanes.tryClaim(length, priority);
             if (position == RecordRing.FULL) {
                 return null;
             }
             claimed = true;
             // a claim that took the gate keeps it until it is committed or aborted
-            return new MailboxClaim(this, position, ring.buffer().asSlice(ring.payloadOffset(position), length),
-                    entered);
+            MemorySegment bytes = lanes == null ? ring.buffer().asSlice(ring.payloadOffset(position), length)
+                    : lanes.claimed(priority, position, length);
+            return new MailboxClaim(this, position, bytes, entered, priority);
         } catch (IllegalStateException e) {
             throw closedOr(e);
         } finally {
@@ -489,21 +861,28 @@ public final class Mailbox implements AutoCloseable {
 
     /** Claims room for a message of {@code length} bytes, waiting as long as needed. */
     public MailboxClaim claim(int length) throws InterruptedException {
-        return claimUntil(length, FOREVER);
+        return claimUntil(length, 0, FOREVER);
     }
 
     /** Claims room for a message of {@code length} bytes, waiting at most {@code timeout}; null if it timed out. */
     public MailboxClaim claim(int length, Duration timeout) throws InterruptedException {
-        return claimUntil(length, deadline(timeout));
+        return claimUntil(length, 0, deadline(timeout));
     }
 
-    private MailboxClaim claimUntil(int length, long deadline) throws InterruptedException {
-        return until(() -> tryClaim(length), length, deadline);
+    /** Claims room for a message of {@code length} bytes at {@code priority}, waiting as long as needed. */
+    public MailboxClaim claim(int length, int priority) throws InterruptedException {
+        return claimUntil(length, priority, FOREVER);
     }
 
-    void finishClaim(long position, boolean commit, boolean tookGate) {
+    private MailboxClaim claimUntil(int length, int priority, long deadline) throws InterruptedException {
+        return until(() -> tryClaim(length, priority), length, priority, deadline);
+    }
+
+    void finishClaim(long position, boolean commit, boolean tookGate, int priority, int length) {
         try {
-            if (commit) {
+            if (lanes != null) {
+                lanes.finish(priority, position, length, commit);
+            } else if (commit) {
                 ring.commit(position);
             } else {
                 ring.abort(position);
@@ -516,7 +895,9 @@ public final class Mailbox implements AutoCloseable {
     }
 
     /** One step of waiting for room; false once the deadline passed. */
-    private boolean awaitRoom(Idle idle, int length, long deadline) throws InterruptedException {
+    private boolean awaitRoom(Idle idle, int length, int priority, long deadline) throws InterruptedException {
+        RecordRing ring = lanes == null ? this.ring : lanes.ring(priority);
+        int claimLength = lanes == null ? length : lanes.claimLength(length);
         if (idle.checkpoint()) {
             checkOpen();
             if (Thread.interrupted()) {
@@ -534,7 +915,7 @@ public final class Mailbox implements AutoCloseable {
             boolean entered = enterSend(); // a single sender's room check reads its own tail
             try {
                 signal = ring.prepareSpaceWait();
-                if (closed || ring.hasRoomFor(length)) {
+                if (closed || ring.hasRoomFor(claimLength)) {
                     return true;
                 }
             } finally {
@@ -555,7 +936,11 @@ public final class Mailbox implements AutoCloseable {
         boolean entered = enterReceive();
         try {
             copyOut.message = null;
-            ring.read(copyOut, 1);
+            if (lanes != null) {
+                lanes.receive(copyOut);
+            } else {
+                ring.read(copyOut, 1);
+            }
             byte[] message = copyOut.message;
             copyOut.message = null;
             return message;
@@ -577,7 +962,7 @@ public final class Mailbox implements AutoCloseable {
     }
 
     private byte[] pollUntil(long deadline) throws InterruptedException {
-        return until(this::poll, RECEIVE, deadline);
+        return until(this::poll, RECEIVE, 0, deadline);
     }
 
     /**
@@ -595,14 +980,14 @@ public final class Mailbox implements AutoCloseable {
         checkOpen();
         boolean entered = enterReceive();
         try {
+            if (lanes != null) {
+                return pollLane(destination);
+            }
             int length = ring.nextMessageLength();
             if (length < 0) {
                 return -1;
             }
-            if (length > destination.remaining()) {
-                throw new MessageTooLargeException("message of " + length + " bytes does not fit in a buffer with "
-                        + destination.remaining() + " bytes remaining", length, destination.remaining());
-            }
+            checkFits(length, destination);
             MemorySegment target = MemorySegment.ofBuffer(destination);
             ring.read((buffer, offset, len) -> MemorySegment.copy(buffer, offset, target, 0, len), 1);
             destination.position(destination.position() + length);
@@ -611,6 +996,31 @@ public final class Mailbox implements AutoCloseable {
             throw closedOr(e);
         } finally {
             exitReceive(entered);
+        }
+    }
+
+    private static void checkFits(int length, ByteBuffer destination) {
+        if (length > destination.remaining()) {
+            throw new MessageTooLargeException("message of " + length + " bytes does not fit in a buffer with "
+                    + destination.remaining() + " bytes remaining", length, destination.remaining());
+        }
+    }
+
+    /** {@link #poll(ByteBuffer)} from the lanes, under the receive lock. */
+    private int pollLane(ByteBuffer destination) {
+        while (true) {
+            int length = lanes.peekLength();
+            if (length < 0) {
+                return -1;
+            }
+            checkFits(length, destination);
+            MemorySegment target = MemorySegment.ofBuffer(destination);
+            if (lanes.receiveFrom(lanes.peekedLevel(),
+                    (buffer, envelope, offset, len) -> MemorySegment.copy(buffer, offset, target, 0, len))) {
+                destination.position(destination.position() + length);
+                return length;
+            }
+            // withdrawn by its rendezvous sender meanwhile: the next one
         }
     }
 
@@ -628,7 +1038,7 @@ public final class Mailbox implements AutoCloseable {
         Integer length = until(() -> {
             int n = poll(destination);
             return n >= 0 ? n : null;
-        }, RECEIVE, deadline);
+        }, RECEIVE, 0, deadline);
         return length == null ? -1 : length;
     }
 
@@ -648,7 +1058,7 @@ public final class Mailbox implements AutoCloseable {
     }
 
     private boolean pollUntil(MessageHandler handler, long deadline) throws InterruptedException {
-        return until(() -> drain(handler, 1) == 1 ? Boolean.TRUE : null, RECEIVE, deadline) != null;
+        return until(() -> drain(handler, 1) == 1 ? Boolean.TRUE : null, RECEIVE, 0, deadline) != null;
     }
 
     /** Hands every message available now (up to 256), in place and in order, to {@code handler}. */
@@ -667,6 +1077,14 @@ public final class Mailbox implements AutoCloseable {
         boolean entered = enterReceive();
         mapped.handling = true;
         try {
+            if (lanes != null) {
+                Lanes.Receiver receiver = mapped.handlerAdapter.handling(handler);
+                int count = 0;
+                while (count < limit && lanes.receive(receiver)) {
+                    count++;
+                }
+                return count;
+            }
             return ring.read(mapped.handlerAdapter.handling(handler), limit);
         } catch (IllegalStateException e) {
             throw closedOr(e);
@@ -675,6 +1093,175 @@ public final class Mailbox implements AutoCloseable {
             mapped.handlerAdapter.handling(null);
             exitReceive(entered);
         }
+    }
+
+    /**
+     * Starts a listener: a virtual thread that receives every message as it arrives and hands it,
+     * in place, to {@code handler}, until {@link MailboxListener#close()} (asynchronous
+     * notification). It takes this process's receiving role like any receive.
+     */
+    public MailboxListener listen(MessageHandler handler) {
+        checkOpen();
+        return new MailboxListener(this, handler);
+    }
+
+    /**
+     * This mailbox as something a {@link MailboxSelector} waits for: readiness is checked, and the
+     * wait announced, in this process's receiving role (taking it on first use).
+     */
+    MailboxSelector.Waitable waitable() {
+        return waitable;
+    }
+
+    private final MailboxSelector.Waitable waitable = new MailboxSelector.Waitable() {
+        @Override
+        public boolean isReady() {
+            checkOpen();
+            boolean entered = enterReceive();
+            try {
+                return lanes == null ? ring.hasCommitted() || (ring.checkStall() && ring.hasCommitted())
+                        : lanes.hasCommitted() || (lanes.checkStall() && lanes.hasCommitted());
+            } catch (IllegalStateException e) {
+                throw closedOr(e);
+            } finally {
+                exitReceive(entered);
+            }
+        }
+
+        @Override
+        public int prepareWait() {
+            checkOpen();
+            try {
+                return ring.prepareDataWait(); // ring 0's wait block is every level's doorbell
+            } catch (IllegalStateException e) {
+                throw closedOr(e);
+            }
+        }
+
+        @Override
+        public long waitAddress() {
+            return ring.dataSignalAddress();
+        }
+    };
+
+    // ------------------------------------------------------------ acknowledged mode
+
+    /**
+     * Receives the next message in acknowledged mode if there is one now: it stays in the mailbox
+     * until {@link Delivery#ack()}, and is delivered again if this process dies first (see
+     * {@link Delivery}); null if the mailbox is empty.
+     *
+     * @throws IllegalStateException         if a delivery of this process is outstanding
+     * @throws UnsupportedOperationException with {@linkplain ReceivePolicy#SHARED shared receivers}
+     */
+    public Delivery pollDelivery() {
+        if (sharedReceivers) {
+            throw new UnsupportedOperationException("mailbox '" + mapped.name + "' has shared receivers:"
+                    + " acknowledged deliveries need one receiving process at a time");
+        }
+        return inReceivingRole(() -> {
+            CopyOutMessage copy = new CopyOutMessage();
+            int level = 0;
+            if (lanes != null) {
+                while (lanes.peekLength() >= 0) {
+                    level = lanes.peekedLevel();
+                    if (lanes.peekLive(level, copy)) {
+                        break;
+                    }
+                }
+            } else {
+                ring.peek((buffer, offset, length) -> copy.message = new Message(
+                        buffer.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE), 0, 0, 0, 0));
+            }
+            if (copy.message == null) {
+                return null;
+            }
+            Delivery delivery = new Delivery(this, copy.message.payload(), lanes == null ? null : copy.message,
+                    level);
+            mapped.outstanding = delivery;
+            return delivery;
+        });
+    }
+
+    /** Runs {@code receive} in this process's receiving role (see {@link #enterReceive()}). */
+    private <T> T inReceivingRole(Supplier<T> receive) {
+        checkOpen();
+        boolean entered = enterReceive();
+        try {
+            return receive.get();
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        } finally {
+            exitReceive(entered);
+        }
+    }
+
+    /** Receives the next message in acknowledged mode, waiting as long as needed; see {@link #pollDelivery()}. */
+    public Delivery takeDelivery() throws InterruptedException {
+        return until(this::pollDelivery, RECEIVE, 0, FOREVER);
+    }
+
+    /** Receives the next message in acknowledged mode, waiting at most {@code timeout}; null if none came. */
+    public Delivery pollDelivery(Duration timeout) throws InterruptedException {
+        return until(this::pollDelivery, RECEIVE, 0, deadline(timeout));
+    }
+
+    /** Acknowledges (consumes) or releases the outstanding delivery. */
+    void finishDelivery(Delivery delivery, boolean consume) {
+        if (mapped.outstanding != delivery) {
+            throw new IllegalStateException("not this process's outstanding delivery of mailbox '" + mapped.name + "'");
+        }
+        checkOpen();
+        boolean entered = enterRole();
+        try {
+            if (consume) {
+                if (lanes != null) {
+                    lanes.receiveFrom(delivery.level, (buffer, envelope, offset, length) -> { });
+                } else {
+                    ring.read((buffer, offset, length) -> { }, 1);
+                }
+            }
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        } finally {
+            mapped.outstanding = null;
+            exitReceive(entered);
+        }
+    }
+
+    // ------------------------------------------------------------ with headers
+
+    /**
+     * Receives the next message with its header (sender, sequence, send time, priority) if there is
+     * one now; null if the mailbox is empty.
+     *
+     * @throws IllegalStateException if the mailbox was created without {@linkplain
+     *                               MailboxOptions.Builder#headers headers}
+     */
+    public Message pollMessage() {
+        requireHeaders("takeMessage/pollMessage");
+        return inReceivingRole(() -> {
+            CopyOutMessage copy = new CopyOutMessage();
+            lanes.receive(copy);
+            return copy.message;
+        });
+    }
+
+    private void requireHeaders(String what) {
+        if (lanes == null) {
+            throw new IllegalStateException("mailbox '" + mapped.name + "' was created without message headers"
+                    + " (MailboxOptions.Builder.headers): " + what + " needs them");
+        }
+    }
+
+    /** Receives the next message with its header, waiting as long as needed; see {@link #pollMessage()}. */
+    public Message takeMessage() throws InterruptedException {
+        return until(this::pollMessage, RECEIVE, 0, FOREVER);
+    }
+
+    /** Receives the next message with its header, waiting at most {@code timeout}; null if none came. */
+    public Message pollMessage(Duration timeout) throws InterruptedException {
+        return until(this::pollMessage, RECEIVE, 0, deadline(timeout));
     }
 
     /**
@@ -689,11 +1276,39 @@ public final class Mailbox implements AutoCloseable {
             throw new IllegalStateException("a MessageHandler of mailbox '" + mapped.name
                     + "' must not receive from it");
         }
-        return mapped.receiving.enter();
+        if (mapped.outstanding != null) {
+            throw new IllegalStateException("mailbox '" + mapped.name + "' has a delivery of this process"
+                    + " that is not acknowledged yet: ack() or release() it first");
+        }
+        return enterRole();
+    }
+
+    /** Passes the receiving gate (and, for shared receivers, the cross-process lock). */
+    private boolean enterRole() {
+        boolean entered = mapped.receiving.enter();
+        if (sharedReceivers) {
+            try {
+                mapped.lockShared();
+            } catch (RuntimeException e) {
+                mapped.receiving.exit(entered);
+                throw e instanceof IllegalStateException unmapped ? closedOr(unmapped) : e;
+            }
+        }
+        return entered;
     }
 
     private void exitReceive(boolean entered) {
-        mapped.receiving.exit(entered);
+        if (!sharedReceivers) {
+            mapped.receiving.exit(entered);
+            return;
+        }
+        try {
+            mapped.unlockShared();
+        } catch (IllegalStateException unmapped) {
+            // the last handle was closed meanwhile: the lease went with the mapping
+        } finally {
+            mapped.receiving.exit(entered);
+        }
     }
 
     /**
@@ -731,10 +1346,11 @@ public final class Mailbox implements AutoCloseable {
         try {
             signal = ring.prepareDataWait();
             // `closed` is read after the signal: a close() from now on moves the signal (see close())
-            if (closed || ring.hasCommitted() || ring.checkStall()) {
+            if (closed || (lanes == null ? ring.hasCommitted() || ring.checkStall()
+                    : lanes.hasCommitted() || lanes.checkStall())) {
                 return true;
             }
-            if (ring.claimPending()) {
+            if (lanes == null ? ring.claimPending() : lanes.claimPending()) {
                 // a sender is mid-send or dead: wake up in time to check
                 long checkAt = System.nanoTime() + ring.config().stallTimeoutNanos();
                 sleepUntil = deadline == FOREVER || checkAt - deadline < 0 ? checkAt : deadline;
@@ -754,8 +1370,8 @@ public final class Mailbox implements AutoCloseable {
 
     // =================================================================== helpers
 
-    /** Copies one record out into a new array; used under the receive lock. */
-    private static final class CopyOut implements RecordHandler {
+    /** Copies one record (or one message of a lane) out into a new array; used under the receive lock. */
+    private static final class CopyOut implements RecordHandler, Lanes.Receiver {
         byte[] message;
 
         @Override
@@ -763,6 +1379,21 @@ public final class Mailbox implements AutoCloseable {
             byte[] copy = new byte[length];
             MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, offset, copy, 0, length);
             message = copy;
+        }
+
+        @Override
+        public void onMessage(MemorySegment buffer, long envelope, long message, int length) {
+            onRecord(buffer, message, length);
+        }
+    }
+
+    /** Receives with the header; used under the receive lock. */
+    private static final class CopyOutMessage implements Lanes.Receiver {
+        Message message;
+
+        @Override
+        public void onMessage(MemorySegment buffer, long envelope, long offset, int length) {
+            message = Lanes.message(buffer, envelope, offset, length);
         }
     }
 

@@ -19,13 +19,15 @@ public final class MailboxClaim implements AutoCloseable {
     private final MemorySegment segment;
     /** Whether the claim took the single-sender gate, to be released when it finishes. */
     private final boolean tookGate;
+    private final int priority;
     private boolean finished;
 
-    MailboxClaim(Mailbox mailbox, long position, MemorySegment segment, boolean tookGate) {
+    MailboxClaim(Mailbox mailbox, long position, MemorySegment segment, boolean tookGate, int priority) {
         this.mailbox = mailbox;
         this.position = position;
         this.segment = segment;
         this.tookGate = tookGate;
+        this.priority = priority;
     }
 
     /** The message's bytes, exactly the claimed length, to be written before {@link #commit()}. */
@@ -38,14 +40,14 @@ public final class MailboxClaim implements AutoCloseable {
     public void commit() {
         check();
         finished = true;
-        mailbox.finishClaim(position, true, tookGate);
+        mailbox.finishClaim(position, true, tookGate, priority, (int) segment.byteSize());
     }
 
     /** Gives the room back; receivers never see the message. */
     public void abort() {
         check();
         finished = true;
-        mailbox.finishClaim(position, false, tookGate);
+        mailbox.finishClaim(position, false, tookGate, priority, (int) segment.byteSize());
     }
 
     /** Aborts the claim unless it was committed or aborted. */

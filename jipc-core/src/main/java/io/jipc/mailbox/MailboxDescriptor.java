@@ -16,27 +16,70 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *   ------  ------  ----------------------------------------------------------------
  *        0     128  common header ({@link SegmentHeaderDescriptor}), magic "JIPC-MBX"
  *      128       8  ring offset (long) = 4096
- *      136       8  ring length (long) = file length - 4096
+ *      136       8  length of one ring (long) = (file length - 4096) / priority levels
  *      144       4  max message size (int)
  *      148       4  permissions given at creation (int, informative)
- *      152    3944  reserved (zero)
- *     4096     ...  the ring ({@link io.jipc.ring.RingDescriptor}): control block, sender intent
- *                   slots, then the data area of records ({@link io.jipc.ring.RecordDescriptor})
+ *      152       4  features (int): 1 = message headers, 2 = rendezvous              (1.1)
+ *      156       4  priority levels (int; 0 in 1.0 files = 1)                       (1.1)
+ *      160       4  message limit (int; -1 = none, 0 = rendezvous)                  (1.1)
+ *      164       4  receive policy (int): 0 exclusive, 1 link, 2 shared ({@link ReceivePolicy}) (1.1)
+ *      168       8  withdrawn messages dropped by receivers (long; written by the receiver)  (1.1)
+ *      176     336  reserved (zero)
+ *      512       8  taken wait block: waiting flag (int) | taken signal (int: futex word);
+ *                   rendezvous senders sleep there until a receiver took their message
+ *      520     120  reserved (zero)
+ *      640       8  waiting receiver (long token; 0 = none): a process blocked in a receive
+ *      648     120  reserved (zero)
+ *      768      16  the two parties of a link (long tokens; 0 = free)
+ *      784     240  reserved (zero)
+ *     1024    2048  rendezvous tickets: 64 x 32 bytes, one per blocked rendezvous sender:
+ *                   owner token (long) | state (long: generation &lt;&lt; 16 | 0 pending,
+ *                   1 cancelled, 2 + r taken by receiver r) | 16 bytes reserved
+ *     3072     512  receivers: 64 tokens (long; 0 = free), one per process that has received;
+ *                   a receipt names the receiver by its index here
+ *     3584     512  reserved (zero)
+ *     4096     ...  the rings ({@link io.jipc.ring.RingDescriptor}), one per priority level,
+ *                   level k at 4096 + k * ring length: control block, sender intent slots,
+ *                   then the data area of records ({@link io.jipc.ring.RecordDescriptor});
+ *                   with headers, each record's payload starts with an {@link EnvelopeDescriptor}
  * </pre>
  *
- * <p>Version 1.0. The file is created with {@code O_EXCL} and made ready by writing the version
- * last; see {@link io.jipc.segment.SharedSegment}.
+ * <p>Version 1.1 (1.0 files, with zeros from offset 152, are mailboxes without the 1.1
+ * features). The file is created with {@code O_EXCL} and made ready by writing the version last;
+ * see {@link io.jipc.segment.SharedSegment}.
  */
 public final class MailboxDescriptor {
     /** Magic of a mailbox file. */
     public static final long MAGIC = SegmentHeaderDescriptor.magic("JIPC-MBX");
     public static final int MAJOR_VERSION = 1;
-    public static final int MINOR_VERSION = 0;
+    public static final int MINOR_VERSION = 1;
 
     public static final int RING_OFFSET_OFFSET = 128;
     public static final int RING_LENGTH_OFFSET = 136;
     public static final int MAX_MESSAGE_SIZE_OFFSET = 144;
     public static final int PERMISSIONS_OFFSET = 148;
+    public static final int FEATURES_OFFSET = 152;
+    public static final int PRIORITIES_OFFSET = 156;
+    public static final int MESSAGE_LIMIT_OFFSET = 160;
+    public static final int RECEIVE_POLICY_OFFSET = 164;
+    public static final int WITHDRAWN_OFFSET = 168;
+    public static final int PARTIES_OFFSET = 768;
+    public static final int PARTIES = 2;
+    public static final int RECEIVERS_OFFSET = 3072;
+    public static final int RECEIVERS = 64;
+    public static final int TAKEN_WAITING_OFFSET = 512;
+    public static final int TAKEN_SIGNAL_OFFSET = 516;
+    public static final int WAITING_RECEIVER_OFFSET = 640;
+    public static final int TICKETS_OFFSET = 1024;
+    public static final int TICKET_LENGTH = 32;
+    public static final int TICKET_OWNER_OFFSET = 0;
+    public static final int TICKET_STATE_OFFSET = 8;
+    public static final int TICKETS = 64;
+
+    /** Feature bit: every record's payload starts with an {@link EnvelopeDescriptor envelope}. */
+    public static final int FEATURE_HEADERS = 1;
+    /** Feature bit: zero capacity, sends wait until a receiver took the message. */
+    public static final int FEATURE_RENDEZVOUS = 2;
     /** Where the ring starts. */
     public static final long RING_OFFSET = 4096;
 
@@ -47,7 +90,25 @@ public final class MailboxDescriptor {
             JAVA_LONG.withName("ringLength"),
             JAVA_INT.withName("maxMessageSize"),
             JAVA_INT.withName("permissions"),
-            MemoryLayout.paddingLayout(RING_OFFSET - 152));
+            JAVA_INT.withName("features"),
+            JAVA_INT.withName("priorities"),
+            JAVA_INT.withName("messageLimit"),
+            JAVA_INT.withName("receivePolicy"),
+            JAVA_LONG.withName("withdrawn"),
+            MemoryLayout.paddingLayout(336),
+            JAVA_INT.withName("takenWaiting"),
+            JAVA_INT.withName("takenSignal"),
+            MemoryLayout.paddingLayout(120),
+            JAVA_LONG.withName("waitingReceiver"),
+            MemoryLayout.paddingLayout(120),
+            MemoryLayout.sequenceLayout(PARTIES, JAVA_LONG).withName("parties"),
+            MemoryLayout.paddingLayout(240),
+            MemoryLayout.sequenceLayout(TICKETS, MemoryLayout.structLayout(
+                    JAVA_LONG.withName("owner"),
+                    JAVA_LONG.withName("state"),
+                    MemoryLayout.paddingLayout(16))).withName("tickets"),
+            MemoryLayout.sequenceLayout(RECEIVERS, JAVA_LONG).withName("receivers"),
+            MemoryLayout.paddingLayout(RING_OFFSET - RECEIVERS_OFFSET - RECEIVERS * 8));
 
     /** Subdirectory of the jipc root that holds mailboxes. */
     public static final String DIRECTORY = "mailbox";

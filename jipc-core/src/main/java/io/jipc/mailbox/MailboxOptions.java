@@ -6,8 +6,9 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How a mailbox is created: its capacity, largest message, senders, wait strategy and
- * permissions. Immutable; start from {@link #defaults()} or {@link #builder()}.
+ * How a mailbox is created: its capacity, largest message, senders, wait strategy,
+ * permissions, and the opt-in message-passing features (message headers, priorities, an exact
+ * message limit or rendezvous). Immutable; start from {@link #defaults()} or {@link #builder()}.
  *
  * <table class="striped">
  * <caption>Options and defaults</caption>
@@ -29,9 +30,25 @@ import java.util.Objects;
  *     unfinished send before it checks whether the sender died</td></tr>
  * <tr><td>{@link Builder#permissions}</td><td>0600</td><td>file mode, applied exactly (not masked by
  *     the umask)</td></tr>
+ * <tr><td>{@link Builder#headers}</td><td>false</td><td>every message carries a {@value
+ *     EnvelopeDescriptor#LENGTH}-byte header (sender, sequence, send time, priority), read with
+ *     {@link Mailbox#takeMessage()}; implied by the next three options</td></tr>
+ * <tr><td>{@link Builder#priorities}</td><td>1</td><td>priority levels 0..n-1 (up to {@value
+ *     #MAX_PRIORITIES}): highest first, FIFO within a level; one ring of {@code capacityBytes} per
+ *     level</td></tr>
+ * <tr><td>{@link Builder#receivePolicy}</td><td>{@link ReceivePolicy#EXCLUSIVE}</td><td>who gets the
+ *     messages: one receiving process at a time, a link of two processes, or shared receivers</td></tr>
+ * <tr><td>{@link Builder#messageLimit}</td><td>-</td><td>at most n messages pending (per priority
+ *     level), exactly; every message then takes a slot of the maximum size. 0 = rendezvous: a
+ *     send completes only when a receiver has taken the message</td></tr>
  * </table>
  */
 public final class MailboxOptions {
+    /** Most priority levels of a mailbox. */
+    public static final int MAX_PRIORITIES = 32;
+    /** {@link #messageLimit()} of a mailbox without a message limit. */
+    public static final int UNLIMITED = -1;
+
     private static final MailboxOptions DEFAULTS = builder().build();
 
     private final long capacityBytes;
@@ -41,19 +58,49 @@ public final class MailboxOptions {
     private final WaitStrategy waitStrategy;
     private final Duration deadSenderTimeout;
     private final int permissions;
+    private final boolean headers;
+    private final int priorities;
+    private final int messageLimit;
+    private final ReceivePolicy receivePolicy;
+    /** Ring bytes records may occupy: the capacity, or the slots of an exact message limit. */
+    private final long ringLimit;
 
     private MailboxOptions(Builder b) {
         this.maxMessageSize = b.maxMessageSize;
+        this.priorities = b.priorities;
+        this.messageLimit = b.messageLimit;
+        this.receivePolicy = b.receivePolicy;
+        this.headers = b.headers || b.priorities > 1 || b.messageLimit != UNLIMITED;
+        if (messageLimit > 0) {
+            // one slot of a power-of-two length per message: never padded at the wrap, so the ring
+            // holds exactly `messageLimit` of them
+            long slot = EnvelopeDescriptor.slotLength(maxMessageSize);
+            long needed = Math.max(2 * slot, Math.max(1024, messageLimit * slot));
+            if (needed > (1L << 40)) {
+                throw new IllegalArgumentException(messageLimit + " messages of " + maxMessageSize
+                        + " bytes exceed 1 TiB");
+            }
+            this.capacityBytes = Long.bitCount(needed) == 1 ? needed : Long.highestOneBit(needed) << 1;
+            this.ringLimit = messageLimit * slot;
+            this.singleSender = b.singleSender;
+            this.senderSlots = b.singleSender ? 1 : b.senderSlots;
+            this.waitStrategy = b.waitStrategy;
+            this.deadSenderTimeout = b.deadSenderTimeout;
+            this.permissions = b.permissions;
+            return;
+        }
+        int recordPayload = maxMessageSize + (headers ? EnvelopeDescriptor.LENGTH : 0);
         long capacity = b.capacityMessages > 0
-                ? (long) b.capacityMessages * (((16L + b.maxMessageSize) + 15) & -16L)
+                ? (long) b.capacityMessages * (((16L + recordPayload) + 15) & -16L)
                 : b.capacityBytes;
         // a message may use at most half of the ring
-        capacity = Math.max(capacity, 2L * ((16L + b.maxMessageSize + 15) & -16L));
+        capacity = Math.max(capacity, 2L * ((16L + recordPayload + 15) & -16L));
         capacity = Math.max(1024, capacity);
         if (capacity > (1L << 40)) {
             throw new IllegalArgumentException("capacity of " + capacity + " bytes exceeds 1 TiB");
         }
         this.capacityBytes = Long.bitCount(capacity) == 1 ? capacity : Long.highestOneBit(capacity) << 1;
+        this.ringLimit = capacityBytes;
         this.singleSender = b.singleSender;
         this.senderSlots = b.singleSender ? 1 : b.senderSlots;
         this.waitStrategy = b.waitStrategy;
@@ -99,12 +146,43 @@ public final class MailboxOptions {
         return permissions;
     }
 
+    /** Whether every message carries a header (see {@link Mailbox#takeMessage()}). */
+    public boolean headers() {
+        return headers;
+    }
+
+    /** Priority levels, 1 to {@value #MAX_PRIORITIES}. */
+    public int priorities() {
+        return priorities;
+    }
+
+    /** At most this many messages pending per priority level; 0 = rendezvous; {@link #UNLIMITED} by default. */
+    public int messageLimit() {
+        return messageLimit;
+    }
+
+    /** Who receives; see {@link ReceivePolicy}. */
+    public ReceivePolicy receivePolicy() {
+        return receivePolicy;
+    }
+
+    /** Whether a send completes only once a receiver took the message (a message limit of 0). */
+    public boolean rendezvous() {
+        return messageLimit == 0;
+    }
+
+    long ringLimit() {
+        return ringLimit;
+    }
+
     @Override
     public String toString() {
         return "MailboxOptions[capacityBytes=" + capacityBytes + ", maxMessageSize=" + maxMessageSize
                 + ", singleSender=" + singleSender + ", senderSlots=" + senderSlots + ", waitStrategy="
                 + waitStrategy + ", deadSenderTimeout=" + deadSenderTimeout + ", permissions=0"
-                + Integer.toOctalString(permissions) + "]";
+                + Integer.toOctalString(permissions) + ", headers=" + headers + ", priorities=" + priorities
+                + ", messageLimit=" + (messageLimit == UNLIMITED ? "none" : messageLimit) + ", receivePolicy="
+                + receivePolicy + "]";
     }
 
     /** Builds {@link MailboxOptions}. */
@@ -117,8 +195,62 @@ public final class MailboxOptions {
         private WaitStrategy waitStrategy = WaitStrategy.SPIN_THEN_FUTEX;
         private Duration deadSenderTimeout = Duration.ofMillis(100);
         private int permissions = 0600;
+        private boolean headers;
+        private int priorities = 1;
+        private int messageLimit = UNLIMITED;
+        private ReceivePolicy receivePolicy = ReceivePolicy.EXCLUSIVE;
 
         private Builder() {
+        }
+
+        /**
+         * Who gets the messages when several processes use the mailbox: one receiving process at a
+         * time ({@link ReceivePolicy#EXCLUSIVE}, the default), a link of at most two processes
+         * ({@link ReceivePolicy#LINK}), or several receivers, each message to one of them
+         * ({@link ReceivePolicy#SHARED}).
+         */
+        public Builder receivePolicy(ReceivePolicy policy) {
+            this.receivePolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Whether every message carries a header: its sender's identity, a per-sender sequence
+         * number, the send time and its priority (see {@link Message}); costs {@value
+         * EnvelopeDescriptor#LENGTH} bytes per message. Always on with priorities or a message limit.
+         */
+        public Builder headers(boolean on) {
+            this.headers = on;
+            return this;
+        }
+
+        /**
+         * Priority levels {@code 0..levels-1} (POSIX message queue semantics: a receive takes the
+         * oldest message of the highest level that has one). Each level has a ring of
+         * {@link #capacityBytes} bytes in the file.
+         */
+        public Builder priorities(int levels) {
+            if (levels < 1 || levels > MAX_PRIORITIES) {
+                throw new IllegalArgumentException("priority levels must be 1.." + MAX_PRIORITIES + ": " + levels);
+            }
+            this.priorities = levels;
+            return this;
+        }
+
+        /**
+         * Bounds the mailbox to exactly {@code messages} pending messages per priority level (a
+         * sender waits, {@code offer} returns false, when they are there), whatever their sizes:
+         * each message takes a slot sized for {@link #maxMessageSize} (replaces
+         * {@link #capacityBytes}). {@code 0} makes a <em>rendezvous</em> mailbox: a send completes
+         * only once a receiver has taken its message, and {@code offer} without a timeout succeeds
+         * only if a receiver is waiting at that moment.
+         */
+        public Builder messageLimit(int messages) {
+            if (messages < 0) {
+                throw new IllegalArgumentException("message limit must be 0 (rendezvous) or more: " + messages);
+            }
+            this.messageLimit = messages;
+            return this;
         }
 
         /** Ring size in bytes (rounded up to a power of two, at least 1 KiB). */

@@ -3,7 +3,7 @@ package io.jipc.mailbox;
 import io.jipc.CorruptSegmentException;
 import io.jipc.WaitStrategy;
 import io.jipc.platform.ProcessIdentity;
-import io.jipc.ring.MpscRecordRing;
+import io.jipc.ring.RecordDescriptor;
 import io.jipc.ring.RecordHandler;
 import io.jipc.ring.RecordRing;
 import io.jipc.ring.SpscRecordRing;
@@ -26,10 +26,21 @@ final class MappedMailbox {
 
     final String name;
     final SharedSegment segment;
+    /** The ring of priority level 0 (the only one without priorities). */
     final RecordRing ring;
     final SpscRecordRing singleSenderRing;
+    /** The rings by priority level with their envelopes, or null for a mailbox without headers. */
+    final Lanes lanes;
+    /** Every ring of the file (one per priority level). */
+    private final RecordRing[] rings;
     final WaitStrategy strategy;
     final int maxMessageSize;
+    /** Messages per level (exact), 0 for rendezvous, or {@link MailboxOptions#UNLIMITED}. */
+    final int messageLimit;
+    /** Who receives; see {@link ReceivePolicy}. */
+    final ReceivePolicy policy;
+    /** Whether this mailbox's sends are rendezvous (zero capacity). */
+    final boolean rendezvous;
     /** The receivers of this process (the ring has one consumer): one thread at a time. */
     final ProcessRole receiving = new ProcessRole(this::takeReceiverLease);
     /** The senders of this process on a single-sender ring: one thread at a time. */
@@ -37,12 +48,19 @@ final class MappedMailbox {
 
     /** Whether a {@link MessageHandler} is running (in the receiving role): receives from it are refused. */
     boolean handling;
+    /** The delivery of this process not yet acknowledged, or null; receives are refused meanwhile. */
+    volatile Delivery outstanding;
     /** Hands ring records to a {@link MessageHandler}; used by the receiving thread only (no allocation per poll). */
     final HandlerAdapter handlerAdapter = new HandlerAdapter();
 
     /** Adapts a {@link MessageHandler} to the ring's {@link RecordHandler}. */
-    static final class HandlerAdapter implements RecordHandler {
+    static final class HandlerAdapter implements RecordHandler, Lanes.Receiver {
         private MessageHandler target;
+
+        @Override
+        public void onMessage(MemorySegment buffer, long envelope, long message, int length) {
+            target.onMessage(buffer.asSlice(message, length));
+        }
 
         HandlerAdapter handling(MessageHandler handler) {
             this.target = handler;
@@ -57,20 +75,70 @@ final class MappedMailbox {
 
     private int references;
 
+    private static final java.lang.invoke.VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+
     private MappedMailbox(String name, SharedSegment segment) {
         this.name = name;
         this.segment = segment;
         MemorySegment memory = segment.memory();
         long ringOffset = memory.get(ValueLayout.JAVA_LONG, MailboxDescriptor.RING_OFFSET_OFFSET);
         long ringLength = memory.get(ValueLayout.JAVA_LONG, MailboxDescriptor.RING_LENGTH_OFFSET);
-        if (ringOffset != MailboxDescriptor.RING_OFFSET || ringLength != memory.byteSize() - ringOffset) {
-            throw new CorruptSegmentException(segment.path() + ": ring at offset " + ringOffset + " of length "
-                    + ringLength + " does not fit the " + memory.byteSize() + "-byte file");
+        int features = memory.get(ValueLayout.JAVA_INT, MailboxDescriptor.FEATURES_OFFSET);
+        int levels = Math.max(1, memory.get(ValueLayout.JAVA_INT, MailboxDescriptor.PRIORITIES_OFFSET));
+        int messageLimit = memory.get(ValueLayout.JAVA_INT, MailboxDescriptor.MESSAGE_LIMIT_OFFSET);
+        this.policy = ReceivePolicy.ofCode(memory.get(ValueLayout.JAVA_INT, MailboxDescriptor.RECEIVE_POLICY_OFFSET));
+        if (policy == null) {
+            throw new CorruptSegmentException(segment.path() + ": unknown receive policy "
+                    + memory.get(ValueLayout.JAVA_INT, MailboxDescriptor.RECEIVE_POLICY_OFFSET));
         }
-        this.ring = RecordRing.attach(memory.asSlice(ringOffset, ringLength), name);
+        boolean headers = (features & MailboxDescriptor.FEATURE_HEADERS) != 0;
+        this.rendezvous = (features & MailboxDescriptor.FEATURE_RENDEZVOUS) != 0;
+        if ((features & ~(MailboxDescriptor.FEATURE_HEADERS | MailboxDescriptor.FEATURE_RENDEZVOUS)) != 0
+                || levels > MailboxOptions.MAX_PRIORITIES || (!headers && (levels > 1 || rendezvous))) {
+            throw new CorruptSegmentException(segment.path() + ": features " + features + " with " + levels
+                    + " priority levels");
+        }
+        if (ringOffset != MailboxDescriptor.RING_OFFSET || ringLength <= 0
+                || ringLength != (memory.byteSize() - ringOffset) / levels
+                || ringOffset + levels * ringLength != memory.byteSize()) {
+            throw new CorruptSegmentException(segment.path() + ": " + levels + " rings at offset " + ringOffset
+                    + " of length " + ringLength + " do not fit the " + memory.byteSize() + "-byte file");
+        }
+        MemorySegment doorbell = memory.asSlice(ringOffset, ringLength);
+        this.rings = new RecordRing[levels];
+        for (int level = 0; level < levels; level++) {
+            rings[level] = RecordRing.attach(memory.asSlice(ringOffset + level * ringLength, ringLength),
+                    levels == 1 ? name : name + "#" + level, doorbell);
+        }
+        this.ring = rings[0];
         this.singleSenderRing = ring instanceof SpscRecordRing spsc ? spsc : null;
         this.strategy = ring.config().waitStrategy();
-        this.maxMessageSize = ring.config().maxPayload();
+        for (RecordRing other : rings) {
+            if (!other.config().equals(ring.config())) {
+                throw new CorruptSegmentException(segment.path() + ": priority levels with different rings");
+            }
+        }
+        if (headers) {
+            int maxMessage = memory.get(ValueLayout.JAVA_INT, MailboxDescriptor.MAX_MESSAGE_SIZE_OFFSET);
+            int maxPayload = ring.config().maxPayload();
+            boolean slotted = messageLimit > 0;
+            if (maxMessage < 0 || maxMessage > maxPayload - EnvelopeDescriptor.LENGTH
+                    || (slotted && maxPayload != EnvelopeDescriptor.slotLength(maxMessage) - RecordDescriptor.HEADER_LENGTH)
+                    || (rendezvous != (messageLimit == 0))) {
+                throw new CorruptSegmentException(segment.path() + ": max message " + maxMessage + ", limit "
+                        + messageLimit + " do not fit records of " + maxPayload + " bytes");
+            }
+            this.maxMessageSize = maxMessage;
+            this.messageLimit = messageLimit;
+            this.lanes = new Lanes(name, rings, maxMessage, slotted ? maxPayload : -1, new Rendezvous(memory, name));
+        } else {
+            this.maxMessageSize = ring.config().maxPayload();
+            this.messageLimit = MailboxOptions.UNLIMITED;
+            this.lanes = null;
+        }
+        if (policy == ReceivePolicy.LINK) {
+            joinLink(memory);
+        }
     }
 
     /** Returns this process's mapping of the file {@code segment} maps (closing {@code segment} if one exists). */
@@ -111,25 +179,120 @@ final class MappedMailbox {
             OPEN.remove(segment.fileKey());
         }
         try {
-            ring.detach();
+            for (RecordRing each : rings) {
+                each.detach();
+            }
+            if (policy == ReceivePolicy.LINK) {
+                leaveLink();
+            }
         } finally {
             segment.close();
         }
     }
 
-    /** Takes the receiver lease for this process (the first receive does, through {@link #receiving}). */
+    /**
+     * Takes the receiver role for this process (the first receive does, through {@link #receiving}):
+     * the rings' consumer leases, unless receivers are {@linkplain ReceivePolicy#SHARED shared}
+     * (they then take the lease of the first ring for each receive, {@link #lockShared()}); and an
+     * entry in the receivers table, which receipts point to.
+     */
     private void takeReceiverLease() {
-        long holder = ring.acquireConsumer();
+        if (lanes != null) {
+            lanes.rendezvous.registerReceiver();
+        }
+        if (policy == ReceivePolicy.SHARED) {
+            return;
+        }
+        long holder = 0;
+        for (int level = 0; level < rings.length && holder == 0; level++) {
+            holder = rings[level].acquireConsumer();
+        }
         if (holder != 0) {
+            for (RecordRing each : rings) {
+                each.releaseConsumer();
+            }
             throw new MailboxBusyException("mailbox '" + name + "' already has a receiver: "
                     + ProcessIdentity.describe(holder), ProcessIdentity.pidOf(holder));
         }
     }
 
+    // ------------------------------------------------------------------ shared receivers
+
+    /**
+     * Becomes the consumer of every ring for one receive, among the processes that share the
+     * receiving role: the first ring's consumer lease is the lock (a dead holder's is taken over
+     * after a liveness check), and each ring's consumer state is re-read from shared memory.
+     * Held only while a receive reads, so waiting for it is short: it spins, then yields.
+     */
+    void lockShared() {
+        RecordRing first = rings[0];
+        for (int i = 0; !first.tryAcquireConsumer(); i++) {
+            if ((i & 1023) == 1023 && first.acquireConsumer() == 0) {
+                break; // the holder died holding it
+            }
+            if (i < 100) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+        for (int level = 1; level < rings.length; level++) {
+            rings[level].resyncConsumer();
+        }
+    }
+
+    /** Ends a receive of a shared receiver: lets the other receiving processes in. */
+    void unlockShared() {
+        rings[0].releaseConsumer();
+    }
+
+    // ------------------------------------------------------------------ link
+
+    /**
+     * Takes one of the two places of a link mailbox for this process (free, already its own, or a
+     * dead process's).
+     *
+     * @throws MailboxBusyException if two live processes hold them
+     */
+    private void joinLink(MemorySegment memory) {
+        long self = ProcessIdentity.current().token();
+        for (int pass = 0; pass < 2; pass++) {
+            for (int i = 0; i < MailboxDescriptor.PARTIES; i++) {
+                long offset = MailboxDescriptor.PARTIES_OFFSET + 8L * i;
+                long owner = (long) LONG.getVolatile(memory, offset);
+                if (owner == self) {
+                    return;
+                }
+                boolean free = owner == 0 || (pass == 1 && !ProcessIdentity.isAlive(owner));
+                if (free && LONG.compareAndSet(memory, offset, owner, self)) {
+                    return;
+                }
+            }
+        }
+        long first = (long) LONG.getVolatile(memory, (long) MailboxDescriptor.PARTIES_OFFSET);
+        long second = (long) LONG.getVolatile(memory, MailboxDescriptor.PARTIES_OFFSET + 8L);
+        throw new MailboxBusyException("link mailbox '" + name + "' already joins two processes: "
+                + ProcessIdentity.describe(first) + " and " + ProcessIdentity.describe(second),
+                ProcessIdentity.pidOf(first));
+    }
+
+    private void leaveLink() {
+        long self = ProcessIdentity.current().token();
+        for (int i = 0; i < MailboxDescriptor.PARTIES; i++) {
+            LONG.compareAndSet(segment.memory(), MailboxDescriptor.PARTIES_OFFSET + 8L * i, self, 0L);
+        }
+    }
+
     /** Takes the sender lease of a single-sender mailbox (the first send does, through {@link #sending}). */
     private void takeSenderLease() {
-        long holder = singleSenderRing.acquireProducer();
+        long holder = 0;
+        for (int level = 0; level < rings.length && holder == 0; level++) {
+            holder = ((SpscRecordRing) rings[level]).acquireProducer();
+        }
         if (holder != 0) {
+            for (RecordRing each : rings) {
+                ((SpscRecordRing) each).releaseProducer();
+            }
             throw new MailboxBusyException("single-sender mailbox '" + name + "' already has a sender: "
                     + ProcessIdentity.describe(holder), ProcessIdentity.pidOf(holder));
         }

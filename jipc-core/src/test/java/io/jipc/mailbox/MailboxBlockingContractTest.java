@@ -27,8 +27,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and {@link Mailbox#close()} from another thread.
  */
 class MailboxBlockingContractTest extends MailboxContractTest {
+    /** Messages of this size take 128 bytes each in every layout: 32 fill a 4 KiB ring exactly. */
+    private static int size(MailboxConfig config) {
+        return config.sizeForRecord(128);
+    }
+
     private static final int CAPACITY = 4096;
-    private static final int SIZE = 100;
 
     private Mailbox createSmall(MailboxConfig config) {
         return create(config, b -> b.capacityBytes(CAPACITY).maxMessageSize(1000));
@@ -120,7 +124,7 @@ class MailboxBlockingContractTest extends MailboxContractTest {
             Async.assertAllBlocked(receivers);
             Set<String> sent = new HashSet<>();
             for (int i = 0; i < receivers.size(); i++) {
-                byte[] message = message(SIZE, i);
+                byte[] message = message(size(config), i);
                 sent.add(Arrays.toString(message));
                 assertTrue(mailbox.offer(message));
             }
@@ -137,13 +141,13 @@ class MailboxBlockingContractTest extends MailboxContractTest {
     void blockedSendsReturnOnceAnotherThreadReceives(MailboxConfig config) throws Exception {
         Mailbox mailbox = createSmall(config);
         for (Async.Kind kind : Async.Kind.values()) {
-            int sent = fill(mailbox, SIZE);
+            int sent = fill(mailbox, size(config));
             // every form waits at once for room in the same full mailbox
             List<Async<Void>> senders = new ArrayList<>();
             Set<String> blocked = new HashSet<>();
             int seed = 1000;
             for (Send send : blockingSends()) {
-                byte[] message = message(SIZE, seed++);
+                byte[] message = message(size(config), seed++);
                 blocked.add(Arrays.toString(message));
                 senders.add(Async.run(kind, send.name() + " on a " + kind + " thread",
                         () -> send.call().send(mailbox, message)));
@@ -151,7 +155,7 @@ class MailboxBlockingContractTest extends MailboxContractTest {
             Async.assertAllBlocked(senders);
             // receiving makes room for them one by one; they come after what filled the mailbox
             for (int i = 0; i < sent; i++) {
-                assertMessage(message(SIZE, i), mailbox.take());
+                assertMessage(message(size(config), i), mailbox.take());
             }
             Set<String> late = new HashSet<>();
             for (int i = 0; i < senders.size(); i++) {
@@ -173,14 +177,14 @@ class MailboxBlockingContractTest extends MailboxContractTest {
             mailbox.put(message(7, 1));
             assertMessage(message(7, 1), receiver.get());
 
-            int sent = fill(mailbox, SIZE);
-            Async<Boolean> sender = Async.start(kind, "offer(Duration)", () -> mailbox.offer(message(SIZE, -1), LONG))
+            int sent = fill(mailbox, size(config));
+            Async<Boolean> sender = Async.start(kind, "offer(Duration)", () -> mailbox.offer(message(size(config), -1), LONG))
                     .assertBlocked();
             for (int i = 0; i < sent; i++) {
-                assertMessage(message(SIZE, i), mailbox.take());
+                assertMessage(message(size(config), i), mailbox.take());
             }
             assertTrue(sender.get());
-            assertMessage(message(SIZE, -1), mailbox.take());
+            assertMessage(message(size(config), -1), mailbox.take());
         }
     }
 
@@ -193,15 +197,15 @@ class MailboxBlockingContractTest extends MailboxContractTest {
             mailbox.put(message(5, 1));
             assertMessage(message(5, 1), receiver.get());
 
-            int sent = fill(mailbox, SIZE);
-            Async<Boolean> sender = Async.start(kind, "offer(forever)", () -> mailbox.offer(message(SIZE, -1), forever))
+            int sent = fill(mailbox, size(config));
+            Async<Boolean> sender = Async.start(kind, "offer(forever)", () -> mailbox.offer(message(size(config), -1), forever))
                     .assertBlocked();
-            assertMessage(message(SIZE, 0), mailbox.poll());
+            assertMessage(message(size(config), 0), mailbox.poll());
             assertTrue(sender.get());
             for (int i = 1; i < sent; i++) {
-                assertMessage(message(SIZE, i), mailbox.poll());
+                assertMessage(message(size(config), i), mailbox.poll());
             }
-            assertMessage(message(SIZE, -1), mailbox.poll());
+            assertMessage(message(size(config), -1), mailbox.poll());
         }
     }
 
@@ -237,25 +241,25 @@ class MailboxBlockingContractTest extends MailboxContractTest {
     // ================================================================== interruption
 
     /** Starts every blocking verb on an empty and on a full mailbox. */
-    private static List<Async<?>> startBlockedCalls(Async.Kind kind, Mailbox empty, Mailbox full) {
+    private static List<Async<?>> startBlockedCalls(MailboxConfig config, Async.Kind kind, Mailbox empty, Mailbox full) {
         List<Async<?>> calls = new ArrayList<>();
         for (Receive receive : blockingReceives()) {
             calls.add(Async.start(kind, receive.name() + " on a " + kind + " thread", () -> receive.call().receive(empty)));
         }
         for (Send send : blockingSends()) {
             calls.add(Async.run(kind, send.name() + " on a " + kind + " thread",
-                    () -> send.call().send(full, message(SIZE, -1))));
+                    () -> send.call().send(full, message(size(config), -1))));
         }
         return calls;
     }
 
     /** The mailboxes are as before: nothing was received from the empty one nor sent to the full one. */
-    private static void assertUntouched(Mailbox empty, Mailbox full, int sent) {
+    private static void assertUntouched(MailboxConfig config, Mailbox empty, Mailbox full, int sent) {
         assertEquals(0, empty.receivedCount());
         assertEquals(0, empty.pendingBytes());
         assertEquals(CAPACITY, full.pendingBytes());
         for (int i = 0; i < sent; i++) {
-            assertMessage(message(SIZE, i), full.poll());
+            assertMessage(message(size(config), i), full.poll());
         }
         assertNull(full.poll(), "an interrupted or closed send must not send");
         assertTrue(empty.offer(message(3, 3)));
@@ -267,15 +271,15 @@ class MailboxBlockingContractTest extends MailboxContractTest {
         for (Async.Kind kind : Async.Kind.values()) {
             Mailbox empty = createSmall(config);
             Mailbox full = createSmall(config);
-            int sent = fill(full, SIZE);
-            List<Async<?>> calls = startBlockedCalls(kind, empty, full);
+            int sent = fill(full, size(config));
+            List<Async<?>> calls = startBlockedCalls(config, kind, empty, full);
             Async.assertAllBlocked(calls);
             calls.forEach(Async::interrupt);
             for (Async<?> call : calls) {
                 call.failure(InterruptedException.class);
                 assertFalse(call.interruptedAtEnd(), "InterruptedException clears the interrupt status");
             }
-            assertUntouched(empty, full, sent);
+            assertUntouched(config, empty, full, sent);
         }
     }
 
@@ -284,7 +288,7 @@ class MailboxBlockingContractTest extends MailboxContractTest {
         for (Async.Kind kind : Async.Kind.values()) {
             Mailbox empty = createSmall(config);
             Mailbox full = createSmall(config);
-            int sent = fill(full, SIZE);
+            int sent = fill(full, size(config));
             Async.callOn(kind, () -> {
                 for (Receive receive : blockingReceives()) {
                     Thread.currentThread().interrupt();
@@ -293,13 +297,13 @@ class MailboxBlockingContractTest extends MailboxContractTest {
                 }
                 for (Send send : blockingSends()) {
                     Thread.currentThread().interrupt();
-                    assertThrows(InterruptedException.class, () -> send.call().send(full, message(SIZE, -1)),
+                    assertThrows(InterruptedException.class, () -> send.call().send(full, message(size(config), -1)),
                             send.name());
                     assertFalse(Thread.currentThread().isInterrupted(), send.name());
                 }
                 return null;
             });
-            assertUntouched(empty, full, sent);
+            assertUntouched(config, empty, full, sent);
         }
     }
 
@@ -329,10 +333,10 @@ class MailboxBlockingContractTest extends MailboxContractTest {
         for (Async.Kind kind : Async.Kind.values()) {
             Mailbox empty = createSmall(config);
             Mailbox full = createSmall(config);
-            int sent = fill(full, SIZE);
+            int sent = fill(full, size(config));
             Mailbox emptyHandle = open(empty);
             Mailbox fullHandle = open(full);
-            List<Async<?>> calls = startBlockedCalls(kind, emptyHandle, fullHandle);
+            List<Async<?>> calls = startBlockedCalls(config, kind, emptyHandle, fullHandle);
             Async.assertAllBlocked(calls);
             emptyHandle.close();
             fullHandle.close();
@@ -340,7 +344,7 @@ class MailboxBlockingContractTest extends MailboxContractTest {
                 call.failure(ClosedException.class);
             }
             // the other handles of the same mailboxes are not affected
-            assertUntouched(empty, full, sent);
+            assertUntouched(config, empty, full, sent);
         }
     }
 
@@ -349,8 +353,8 @@ class MailboxBlockingContractTest extends MailboxContractTest {
         for (Async.Kind kind : Async.Kind.values()) {
             Mailbox empty = createSmall(config);
             Mailbox full = createSmall(config);
-            int sent = fill(full, SIZE);
-            List<Async<?>> calls = startBlockedCalls(kind, empty, full);
+            int sent = fill(full, size(config));
+            List<Async<?>> calls = startBlockedCalls(config, kind, empty, full);
             Async.assertAllBlocked(calls);
             empty.close(); // unmaps the mailbox in this process
             full.close();
@@ -359,7 +363,7 @@ class MailboxBlockingContractTest extends MailboxContractTest {
             }
             Mailbox emptyAgain = track(Mailbox.open(empty.name()));
             Mailbox fullAgain = track(Mailbox.open(full.name()));
-            assertUntouched(emptyAgain, fullAgain, sent);
+            assertUntouched(config, emptyAgain, fullAgain, sent);
         }
     }
 

@@ -13,10 +13,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /** A full mailbox refuses, an empty one answers "nothing", and the counters follow the traffic. */
 class MailboxCapacityContractTest extends MailboxContractTest {
-    private static final int CAPACITY = 4096;
-    /** Messages of this size take 128 bytes each: 32 fill the ring exactly. */
-    private static final int SIZE = 100;
+    /** Messages of this size take 128 bytes each in every layout: 32 fill a 4 KiB ring exactly. */
+    private static int size(MailboxConfig config) {
+        return config.sizeForRecord(128);
+    }
 
+    private static final int CAPACITY = 4096;
+    
     private Mailbox createSmall(MailboxConfig config) {
         Mailbox mailbox = create(config, b -> b.capacityBytes(CAPACITY).maxMessageSize(1000));
         assertEquals(CAPACITY, mailbox.capacityBytes());
@@ -26,11 +29,11 @@ class MailboxCapacityContractTest extends MailboxContractTest {
     @ContractTest
     void offerReturnsFalseWhenFullAndSucceedsAgainAfterAReceive(MailboxConfig config) {
         Mailbox mailbox = createSmall(config);
-        int sent = fill(mailbox, SIZE);
-        assertEquals(CAPACITY / recordLength(SIZE), sent, "each message takes its length + 16, rounded up to 16");
+        int sent = fill(mailbox, size(config));
+        assertEquals(CAPACITY / config.recordLength(size(config)), sent, "each message takes its length + 16, rounded up to 16");
         assertEquals(CAPACITY, mailbox.pendingBytes());
 
-        byte[] more = message(SIZE, 999);
+        byte[] more = message(size(config), 999);
         ByteBuffer buffer = ByteBuffer.wrap(more).position(1);
         assertFalse(mailbox.offer(more));
         assertFalse(mailbox.offer(more, 0, 1));
@@ -41,34 +44,34 @@ class MailboxCapacityContractTest extends MailboxContractTest {
         assertNull(mailbox.tryClaim(0));
         assertEquals(CAPACITY, mailbox.pendingBytes(), "refused sends leave no trace");
 
-        assertMessage(message(SIZE, 0), mailbox.poll());
-        assertTrue(mailbox.offer(message(SIZE, sent)), "room again after a receive");
-        assertFalse(mailbox.offer(message(SIZE, sent + 1)));
+        assertMessage(message(size(config), 0), mailbox.poll());
+        assertTrue(mailbox.offer(message(size(config), sent)), "room again after a receive");
+        assertFalse(mailbox.offer(message(size(config), sent + 1)));
         for (int i = 1; i <= sent; i++) {
-            assertMessage(message(SIZE, i), mailbox.poll());
+            assertMessage(message(size(config), i), mailbox.poll());
         }
         assertNull(mailbox.poll());
         // the whole ring is free again, wherever the messages now start
-        assertEquals(sent, fill(mailbox, SIZE));
+        assertEquals(sent, fill(mailbox, size(config)));
     }
 
     @ContractTest
     void timedSendsAndClaimsTimeOutWhenFull(MailboxConfig config) throws Exception {
         Mailbox mailbox = createSmall(config);
-        int sent = fill(mailbox, SIZE);
-        byte[] more = message(SIZE, 999);
-        ByteBuffer buffer = ByteBuffer.allocateDirect(SIZE);
+        int sent = fill(mailbox, size(config));
+        byte[] more = message(size(config), 999);
+        ByteBuffer buffer = ByteBuffer.allocateDirect(size(config));
         assertFalse(mailbox.offer(more, SHORT));
         assertFalse(mailbox.offer(buffer, SHORT));
         assertEquals(0, buffer.position(), "a buffer that timed out keeps its position");
         assertFalse(mailbox.offer(MemorySegment.ofArray(more), SHORT));
-        assertNull(mailbox.claim(SIZE, SHORT));
+        assertNull(mailbox.claim(size(config), SHORT));
         assertFalse(mailbox.offer(more, Duration.ZERO));
         assertFalse(mailbox.offer(more, Duration.ofMillis(-5)), "a negative timeout means: do not wait");
         assertNull(mailbox.claim(0, Duration.ZERO));
         assertEquals(CAPACITY, mailbox.pendingBytes());
         for (int i = 0; i < sent; i++) {
-            assertMessage(message(SIZE, i), mailbox.poll());
+            assertMessage(message(size(config), i), mailbox.poll());
         }
         assertNull(mailbox.poll(), "nothing that timed out was sent");
     }
@@ -102,7 +105,7 @@ class MailboxCapacityContractTest extends MailboxContractTest {
         long pending = 0;
         for (int size : sizes) {
             mailbox.put(message(size, size));
-            pending += recordLength(size);
+            pending += config.recordLength(size);
             assertEquals(pending, mailbox.pendingBytes(), "after sending " + size + " bytes");
             assertEquals(pending, other.pendingBytes(), "every handle sees the same mailbox");
         }
@@ -111,7 +114,7 @@ class MailboxCapacityContractTest extends MailboxContractTest {
         for (int size : sizes) {
             assertMessage(message(size, size), (received % 2 == 0 ? mailbox : other).poll());
             received++;
-            pending -= recordLength(size);
+            pending -= config.recordLength(size);
             assertEquals(pending, mailbox.pendingBytes());
             assertEquals(received, mailbox.receivedCount());
             assertEquals(received, other.receivedCount());
@@ -129,7 +132,7 @@ class MailboxCapacityContractTest extends MailboxContractTest {
     void anEmptyMailboxAlwaysHoldsTwoMessagesOfTheMaximumSize(MailboxConfig config) {
         // asked for less than two maximum messages: the ring is made big enough
         Mailbox mailbox = create(config, b -> b.capacityBytes(1024).maxMessageSize(1000));
-        assertTrue(mailbox.capacityBytes() >= 2 * recordLength(1000), "capacity " + mailbox.capacityBytes());
+        assertTrue(mailbox.capacityBytes() >= 2 * config.recordLength(1000), "capacity " + mailbox.capacityBytes());
         assertTrue(mailbox.offer(message(1000, 1)));
         assertTrue(mailbox.offer(message(1000, 2)));
         assertMessage(message(1000, 1), mailbox.poll());

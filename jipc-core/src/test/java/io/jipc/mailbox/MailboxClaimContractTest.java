@@ -59,17 +59,18 @@ class MailboxClaimContractTest extends MailboxContractTest {
     @ContractTest
     void tryClaimReturnsNullAndTimedClaimTimesOutWhenFull(MailboxConfig config) throws Exception {
         Mailbox mailbox = createSmall(config);
-        int sent = fill(mailbox, 100);
-        assertNull(mailbox.tryClaim(100));
+        int size = config.sizeForRecord(128); // records tile the ring: full means no room for any
+        int sent = fill(mailbox, size);
+        assertNull(mailbox.tryClaim(size));
         assertNull(mailbox.tryClaim(0));
-        assertNull(mailbox.claim(100, SHORT));
-        assertMessage(message(100, 0), mailbox.poll());
-        MailboxClaim claim = mailbox.tryClaim(100);
+        assertNull(mailbox.claim(size, SHORT));
+        assertMessage(message(size, 0), mailbox.poll());
+        MailboxClaim claim = mailbox.tryClaim(size);
         assertNotNull(claim, "room again after a receive");
-        write(claim, message(100, sent));
+        write(claim, message(size, sent));
         claim.commit();
         for (int i = 1; i <= sent; i++) {
-            assertMessage(message(100, i), mailbox.poll());
+            assertMessage(message(size, i), mailbox.poll());
         }
         assertNull(mailbox.poll());
     }
@@ -87,7 +88,7 @@ class MailboxClaimContractTest extends MailboxContractTest {
         }
         assertEquals(0, mailbox.receivedCount());
         assertEquals(0, mailbox.pendingBytes());
-        assertEquals(CAPACITY / recordLength(100), fill(mailbox, 100), "the whole ring is free");
+        assertEquals(CAPACITY / config.recordLength(100), fill(mailbox, 100), "the whole ring is free");
     }
 
     @ContractTest

@@ -51,8 +51,8 @@ public final class MpscRecordRing extends RecordRing {
     /** A recent head value, to avoid reading the consumer's line on every claim. */
     private volatile long cachedHead;
 
-    MpscRecordRing(MemorySegment ring, RingConfig config, String name) {
-        super(ring, config, name);
+    MpscRecordRing(MemorySegment ring, RingConfig config, String name, MemorySegment doorbell) {
+        super(ring, config, name, doorbell);
         this.slots = config.intentSlots();
         this.cachedHead = headVolatile();
     }
@@ -86,10 +86,10 @@ public final class MpscRecordRing extends RecordRing {
             long index = t & mask;
             long toEnd = capacity - index;
             needed = recordLength <= toEnd ? recordLength : toEnd + recordLength;
-            if (t + needed - cachedHead > capacity) {
+            if (t + needed - cachedHead > limit) {
                 long h = headVolatile();
                 cachedHead = h;
-                if (t + needed - h > capacity) {
+                if (t + needed - h > limit) {
                     LONG.setRelease(ring, base + INTENT_POSITION_OFFSET, NO_INTENT);
                     return FULL;
                 }
@@ -167,7 +167,7 @@ public final class MpscRecordRing extends RecordRing {
         long recordLength = recordLength(length);
         long toEnd = capacity - (t & mask);
         long needed = recordLength <= toEnd ? recordLength : toEnd + recordLength;
-        return t + needed - headVolatile() <= capacity;
+        return t + needed - headVolatile() <= limit;
     }
 
     // ------------------------------------------------------------------ intent slots

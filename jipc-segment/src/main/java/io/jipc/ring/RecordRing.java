@@ -67,6 +67,8 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
     final MemorySegment data;
     final RingConfig config;
     final long capacity;
+    /** Bytes records may occupy at once ({@link RingConfig#limit()}). */
+    final long limit;
     final long mask;
     final long salt;
     final int maxPayload;
@@ -91,11 +93,13 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
     private long stalledPosition = -1;
     private long stalledSince;
 
-    RecordRing(MemorySegment ring, RingConfig config, String name) {
+    /** @param doorbell the ring whose consumer wait block this ring's producers ring (itself by default) */
+    RecordRing(MemorySegment ring, RingConfig config, String name, MemorySegment doorbell) {
         this.name = name;
         this.ring = ring;
         this.config = config;
         this.capacity = config.capacity();
+        this.limit = config.limit();
         this.mask = capacity - 1;
         this.maxPayload = config.maxPayload();
         this.salt = ring.get(ValueLayout.JAVA_LONG, RingDescriptor.SALT_OFFSET);
@@ -107,7 +111,7 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
         // publishers fence (a few ns) rather than each wait paying a membarrier (a few µs).
         boolean asymmetric = config.waitStrategy() == WaitStrategy.SPIN_THEN_FUTEX;
         this.lightCommits = asymmetric && AsymmetricFence.registerLight();
-        this.dataSignal = new WakeSignal(ring, CONSUMER_WAITING_OFFSET, DATA_SIGNAL_OFFSET, asymmetric);
+        this.dataSignal = new WakeSignal(doorbell, CONSUMER_WAITING_OFFSET, DATA_SIGNAL_OFFSET, asymmetric);
         this.spaceSignal = new WakeSignal(ring, PRODUCERS_WAITING_OFFSET, SPACE_SIGNAL_OFFSET, false);
         checkPositions(headVolatile(), tailVolatile());
     }
@@ -127,8 +131,22 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
      * configuration; returns the single- or many-producer variant it was created as.
      */
     public static RecordRing attach(MemorySegment ring, String name) {
+        return attach(ring, name, ring);
+    }
+
+    /**
+     * Attaches like {@link #attach(MemorySegment, String)}, but the ring's producers wake the
+     * consumer through the wait block of {@code doorbell} (another ring's memory, or this ring's):
+     * a consumer of several rings that share one doorbell sleeps on one futex word for all of them
+     * ({@link #prepareDataWait()} and {@link #awaitData} of any of them).
+     */
+    public static RecordRing attach(MemorySegment ring, String name, MemorySegment doorbell) {
         RingConfig config = RingDescriptor.readConfig(ring, name);
-        return config.singleProducer() ? new SpscRecordRing(ring, config, name) : new MpscRecordRing(ring, config, name);
+        if (doorbell.byteSize() < RingDescriptor.INTENTS_OFFSET) {
+            throw new IllegalArgumentException("doorbell of " + doorbell.byteSize() + " bytes is not a ring");
+        }
+        return config.singleProducer() ? new SpscRecordRing(ring, config, name, doorbell)
+                : new MpscRecordRing(ring, config, name, doorbell);
     }
 
     public RingConfig config() {
@@ -254,12 +272,34 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
                 break;
             }
         }
+        resyncConsumer();
+        return 0;
+    }
+
+    /**
+     * Takes the consumer lease if it is free (or this process's), without checking a holder's
+     * liveness (no system call): the fast path of consumers that share the role and take the lease
+     * for each read. Returns false if another process holds it.
+     */
+    public boolean tryAcquireConsumer() {
+        long owner = (long) LONG.getVolatile(ring, (long) CONSUMER_LEASE_OFFSET);
+        if (owner != self && (owner != 0 || !LONG.compareAndSet(ring, (long) CONSUMER_LEASE_OFFSET, 0L, self))) {
+            return false;
+        }
+        resyncConsumer();
+        return true;
+    }
+
+    /**
+     * Re-reads the consumer state (head, counters) from shared memory: for a consumer that follows
+     * another one in the same ring (shared consumers serialized by another ring's lease).
+     */
+    public void resyncConsumer() {
         head = headVolatile();
         checkPositions(head, tailVolatile());
         delivered = ring.get(ValueLayout.JAVA_LONG, DELIVERED_OFFSET);
         skipped = ring.get(ValueLayout.JAVA_LONG, SKIPPED_OFFSET);
         stalledPosition = -1;
-        return 0;
     }
 
     /** Gives the consumer lease back (if this process holds it). */
@@ -304,6 +344,20 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
             checkStall();
         }
         return count;
+    }
+
+    /**
+     * Hands the next committed message to {@code handler} in place without consuming it (padding in
+     * front of it is consumed); returns false if none is committed. A following {@link #read}
+     * hands out the same message.
+     */
+    public boolean peek(RecordHandler handler) {
+        int length = nextMessageLength();
+        if (length < 0) {
+            return false;
+        }
+        handler.onRecord(data, (head & mask) + HEADER_LENGTH, length);
+        return true;
     }
 
     /**
@@ -378,6 +432,15 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
     /** Announces the consumer about to sleep; returns the value for {@link #awaitData}. */
     public int prepareDataWait() {
         return dataSignal.prepare();
+    }
+
+    /**
+     * Address of the futex word producers move when they commit and a consumer announced itself
+     * ({@link #prepareDataWait()}): for a consumer that sleeps on several rings' words at once
+     * ({@link io.jipc.platform.FutexVector}).
+     */
+    public long dataSignalAddress() {
+        return dataSignal.address();
     }
 
     /** Sleeps until a producer commits (or a slice, the deadline or an interrupt ends the sleep). */

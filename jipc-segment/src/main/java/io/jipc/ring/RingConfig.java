@@ -15,10 +15,25 @@ import java.util.Objects;
  * @param waitStrategy      how waiters wait; decides whether publishers check for sleepers
  * @param stallTimeoutNanos how long the consumer waits on an uncommitted claim before it checks
  *                          whether the claiming producer is dead
+ * @param limit             bytes of the data area that records may occupy at once: the ring is full
+ *                          when a claim would take more; at most {@code capacity}, a multiple of
+ *                          {@link RecordDescriptor#ALIGNMENT}. With records of one power-of-two
+ *                          length (never padded at the wrap) it bounds the number of records exactly.
  */
 public record RingConfig(long capacity, int maxPayload, int intentSlots, boolean singleProducer,
-                         WaitStrategy waitStrategy, long stallTimeoutNanos) {
+                         WaitStrategy waitStrategy, long stallTimeoutNanos, long limit) {
+
+    /** A ring whose records may fill the whole data area ({@code limit == capacity}). */
+    public RingConfig(long capacity, int maxPayload, int intentSlots, boolean singleProducer,
+                      WaitStrategy waitStrategy, long stallTimeoutNanos) {
+        this(capacity, maxPayload, intentSlots, singleProducer, waitStrategy, stallTimeoutNanos, capacity);
+    }
+
     public RingConfig {
+        if (limit <= 0 || limit > capacity || (limit & (RecordDescriptor.ALIGNMENT - 1)) != 0) {
+            throw new IllegalArgumentException("ring limit " + limit + " must be a positive multiple of "
+                    + RecordDescriptor.ALIGNMENT + " up to the capacity " + capacity);
+        }
         RingDescriptor.checkCapacity(capacity);
         if (maxPayload < 0 || maxPayload > RingDescriptor.maxPayloadFor(capacity)) {
             throw new IllegalArgumentException("max payload " + maxPayload + " must be between 0 and "

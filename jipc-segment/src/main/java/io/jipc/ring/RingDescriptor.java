@@ -23,7 +23,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *   ------  ---------------  ------------------------------------------------------------
  *        0  configuration    capacity (long) | salt (long) | max payload (int) |
  *                            intent slots (int) | producer mode (int) | wait strategy (int) |
- *                            stall timeout ns (long) | data offset (long)      written once
+ *                            stall timeout ns (long) | data offset (long) |
+ *                            limit (long; 0 in rings of version 1.0 = capacity) written once
  *      128  tail             tail position (long)                      written by producers
  *      256  head             head position (long) | records delivered (long) |
  *                            stalled claims skipped (long)             written by the consumer
@@ -60,6 +61,7 @@ public final class RingDescriptor {
     public static final int WAIT_STRATEGY_OFFSET = 28;
     public static final int STALL_TIMEOUT_OFFSET = 32;
     public static final int DATA_OFFSET_OFFSET = 40;
+    public static final int LIMIT_OFFSET = 48;
 
     public static final int TAIL_OFFSET = 128;
 
@@ -106,7 +108,8 @@ public final class RingDescriptor {
             JAVA_INT.withName("waitStrategy"),
             JAVA_LONG.withName("stallTimeoutNanos"),
             JAVA_LONG.withName("dataOffset"),
-            MemoryLayout.paddingLayout(80),
+            JAVA_LONG.withName("limit"),
+            MemoryLayout.paddingLayout(72),
             JAVA_LONG.withName("tail"),
             MemoryLayout.paddingLayout(120),
             JAVA_LONG.withName("head"),
@@ -179,6 +182,7 @@ public final class RingDescriptor {
         ring.set(ValueLayout.JAVA_INT, WAIT_STRATEGY_OFFSET, config.waitStrategy().code());
         ring.set(ValueLayout.JAVA_LONG, STALL_TIMEOUT_OFFSET, config.stallTimeoutNanos());
         ring.set(ValueLayout.JAVA_LONG, DATA_OFFSET_OFFSET, dataOffset(config.intentSlots()));
+        ring.set(ValueLayout.JAVA_LONG, LIMIT_OFFSET, config.limit());
         for (int i = 0; i < config.intentSlots(); i++) {
             ring.set(ValueLayout.JAVA_LONG, INTENTS_OFFSET + (long) i * INTENT_LENGTH + INTENT_POSITION_OFFSET,
                     NO_INTENT);
@@ -202,6 +206,10 @@ public final class RingDescriptor {
         long stall = ring.get(ValueLayout.JAVA_LONG, STALL_TIMEOUT_OFFSET);
         long dataOffset = ring.get(ValueLayout.JAVA_LONG, DATA_OFFSET_OFFSET);
         long salt = ring.get(ValueLayout.JAVA_LONG, SALT_OFFSET);
+        long limit = ring.get(ValueLayout.JAVA_LONG, LIMIT_OFFSET);
+        if (limit == 0) {
+            limit = capacity; // written by a version that had no limit
+        }
         if (capacity < MIN_CAPACITY || capacity > MAX_CAPACITY || Long.bitCount(capacity) != 1) {
             throw new CorruptSegmentException(name + ": ring capacity " + capacity + " is not a valid power of two");
         }
@@ -232,6 +240,11 @@ public final class RingDescriptor {
         if (salt >= 0) {
             throw new CorruptSegmentException(name + ": ring salt lacks its top bit");
         }
-        return new RingConfig(capacity, maxPayload, slots, mode == MODE_SINGLE_PRODUCER, strategy, stall);
+        if (limit < RecordDescriptor.recordLength(maxPayload) || limit > capacity
+                || (limit & (RecordDescriptor.ALIGNMENT - 1)) != 0) {
+            throw new CorruptSegmentException(name + ": ring limit " + limit + " does not fit a ring of "
+                    + capacity + " bytes with records of up to " + RecordDescriptor.recordLength(maxPayload));
+        }
+        return new RingConfig(capacity, maxPayload, slots, mode == MODE_SINGLE_PRODUCER, strategy, stall, limit);
     }
 }

@@ -29,8 +29,8 @@ public final class SpscRecordRing extends RecordRing {
     private long cachedHead;
     private long claimed = FULL;
 
-    SpscRecordRing(MemorySegment ring, RingConfig config, String name) {
-        super(ring, config, name);
+    SpscRecordRing(MemorySegment ring, RingConfig config, String name, MemorySegment doorbell) {
+        super(ring, config, name, doorbell);
     }
 
     /**
@@ -90,9 +90,9 @@ public final class SpscRecordRing extends RecordRing {
         long index = t & mask;
         long toEnd = capacity - index;
         long needed = recordLength <= toEnd ? recordLength : toEnd + recordLength;
-        if (t + needed - cachedHead > capacity) {
+        if (t + needed - cachedHead > limit) {
             cachedHead = headVolatile();
-            if (t + needed - cachedHead > capacity) {
+            if (t + needed - cachedHead > limit) {
                 return FULL;
             }
         }
@@ -166,7 +166,7 @@ public final class SpscRecordRing extends RecordRing {
         long recordLength = recordLength(length);
         long toEnd = capacity - (t & mask);
         long needed = recordLength <= toEnd ? recordLength : toEnd + recordLength;
-        return t + needed - headVolatile() <= capacity;
+        return t + needed - headVolatile() <= limit;
     }
 
     @Override

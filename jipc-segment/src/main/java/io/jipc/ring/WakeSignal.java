@@ -16,8 +16,11 @@ import java.lang.invoke.VarHandle;
  * a volatile store followed by a volatile load of the other side's word, either the waiter sees the
  * condition or the publisher sees the flag (and then the signal word changes, so the waiter's
  * {@code futex} wait returns at once or is woken).
+ *
+ * <p>Besides the rings' own words, a mailbox uses one for senders that wait until a receiver took
+ * their message (rendezvous). The words are plain {@code int}s at 4-byte aligned offsets.
  */
-final class WakeSignal {
+public final class WakeSignal {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
     private final MemorySegment segment;
@@ -31,7 +34,7 @@ final class WakeSignal {
      * @param asymmetric whether publishers use {@link #signalIfWaitingLight()} (no fence) and
      *                   waiters therefore call {@link AsymmetricFence#heavy()} before sleeping
      */
-    WakeSignal(MemorySegment segment, long flagOffset, long signalOffset, boolean asymmetric) {
+    public WakeSignal(MemorySegment segment, long flagOffset, long signalOffset, boolean asymmetric) {
         this.segment = segment;
         this.flagOffset = flagOffset;
         this.signalOffset = signalOffset;
@@ -39,8 +42,13 @@ final class WakeSignal {
         this.asymmetric = asymmetric;
     }
 
+    /** Address of the futex word, for a waiter that sleeps on several words at once. */
+    public long address() {
+        return signalAddress;
+    }
+
     /** Announces a waiter; returns the signal value to pass to {@link #await}. */
-    int prepare() {
+    public int prepare() {
         int signal = (int) INT.getVolatile(segment, signalOffset);
         INT.setVolatile(segment, flagOffset, 1);
         if (asymmetric) {
@@ -63,12 +71,12 @@ final class WakeSignal {
     }
 
     /** Sleeps until the signal word moves past {@code signal} (or a slice, deadline or interrupt ends the sleep). */
-    void await(int signal, long deadlineNanos) throws InterruptedException {
+    public void await(int signal, long deadlineNanos) throws InterruptedException {
         Futex.await(signalAddress, signal, sleepDeadline(deadlineNanos));
     }
 
     /** Wakes the sleepers if any announced themselves. Call after the publishing volatile store. */
-    void signalIfWaiting() {
+    public void signalIfWaiting() {
         if ((int) INT.getVolatile(segment, flagOffset) != 0) {
             wakeAnnounced();
         }
@@ -97,13 +105,13 @@ final class WakeSignal {
      * waiter that read the word before this call does not fall asleep on it afterwards (its
      * {@code futex} wait returns at once).
      */
-    void wakeAll() {
+    public void wakeAll() {
         INT.getAndAdd(segment, signalOffset, 1);
         Futex.wakeAll(signalAddress);
     }
 
     /** Forgets a waiter that died (used when a lease is taken over). */
-    void reset() {
+    public void reset() {
         INT.setVolatile(segment, flagOffset, 0);
     }
 }

@@ -50,6 +50,7 @@ class DescriptorLayoutTest {
         offset(l, "waitStrategy", RingDescriptor.WAIT_STRATEGY_OFFSET);
         offset(l, "stallTimeoutNanos", RingDescriptor.STALL_TIMEOUT_OFFSET);
         offset(l, "dataOffset", RingDescriptor.DATA_OFFSET_OFFSET);
+        offset(l, "limit", RingDescriptor.LIMIT_OFFSET);
         offset(l, "tail", RingDescriptor.TAIL_OFFSET);
         offset(l, "head", RingDescriptor.HEAD_OFFSET);
         offset(l, "delivered", RingDescriptor.DELIVERED_OFFSET);

@@ -20,6 +20,8 @@ import java.lang.foreign.ValueLayout;
  *     count up from 0; at a message numbered {@link OneWayRegimen#END_OF_ROUND} it sends the count
  *     of the round to {@code out}; a message numbered {@link OneWayRegimen#END_OF_PHASE} ends the
  *     phase.</li>
+ * <li>{@code count:<in>:<out>}: like {@code sink}, but counts the messages of a round without
+ *     checking their order (priorities reorder them; several producers interleave).</li>
  * <li>{@code pipe:<p2c>:<c2p>:<size>}: opens FIFO {@code p2c} for reading and {@code c2p} for
  *     writing and echoes messages of {@code size} bytes until it has echoed one starting with -1.</li>
  * <li>{@code idle:<in>}: blocks in {@code take()} on {@code in} until a message arrives.</li>
@@ -37,7 +39,8 @@ public final class BenchPeer {
             System.out.flush();
             switch (f[0]) {
                 case "echo" -> echo(f[1], f[2]);
-                case "sink" -> sink(f[1], f[2]);
+                case "sink" -> sink(f[1], f[2], true);
+                case "count" -> sink(f[1], f[2], false);
                 case "pipe" -> pipe(f[1], f[2], Integer.parseInt(f[3]));
                 case "idle" -> idle(f[1]);
                 default -> throw new IllegalArgumentException("unknown phase " + phase);
@@ -63,7 +66,7 @@ public final class BenchPeer {
         }
     }
 
-    private static void sink(String in, String out) throws InterruptedException {
+    private static void sink(String in, String out, boolean ordered) throws InterruptedException {
         try (Mailbox source = Mailbox.open(in); Mailbox done = Mailbox.open(out);
              RoleBinding receiving = source.bindReceiver()) {
             long[] state = {0, 0}; // next sequence of the round; 1 at the end of the round, -1 at the end
@@ -71,7 +74,7 @@ public final class BenchPeer {
                 long seq = message.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
                 if (seq == OneWayRegimen.END_OF_ROUND || seq == OneWayRegimen.END_OF_PHASE) {
                     state[1] = seq == OneWayRegimen.END_OF_ROUND ? 1 : -1;
-                } else if (seq != state[0]++) {
+                } else if (seq != state[0]++ && ordered) {
                     throw new IllegalStateException("sink: message " + seq + " arrived, expected " + (state[0] - 1));
                 }
             };

@@ -24,7 +24,7 @@ public final class BenchReport {
         if (pipe != null) {
             out.append('\n');
             for (BenchResult r : report.results()) {
-                if (r == pipe) {
+                if (r == pipe || r.roundTrip() == null) {
                     continue;
                 }
                 double ratio = r.roundTripMicros(50) / pipe.roundTripMicros(50);
@@ -70,12 +70,15 @@ public final class BenchReport {
                 "(µs)", "(µs)", "(µs)", "(µs)", "(µs)", "trips/s", "msgs/s", "MB/s"));
         for (BenchResult r : results) {
             out.append(String.format(Locale.ROOT, "%-22s", r.mechanism()));
-            for (double p : PERCENTILES) {
-                out.append(String.format(Locale.ROOT, " %9.2f", r.roundTripMicros(p)));
+            if (r.roundTrip() == null) {
+                out.append(String.format(Locale.ROOT, " %9s %9s %9s %9s %9s %12s", "-", "-", "-", "-", "-", "-"));
+            } else {
+                for (double p : PERCENTILES) {
+                    out.append(String.format(Locale.ROOT, " %9.2f", r.roundTripMicros(p)));
+                }
+                out.append(String.format(Locale.ROOT, " %9.2f", r.roundTrip().getMaxValue() / 1000.0));
+                out.append(String.format(Locale.ROOT, " %,12.0f", r.roundTripsPerSecond()));
             }
-            out.append(String.format(Locale.ROOT, " %9.2f", r.roundTrip() == null ? Double.NaN
-                    : r.roundTrip().getMaxValue() / 1000.0));
-            out.append(String.format(Locale.ROOT, " %,12.0f", r.roundTripsPerSecond()));
             out.append(r.messagesPerSecond() > 0 ? String.format(Locale.ROOT, " %,14.0f", r.messagesPerSecond())
                     : String.format(Locale.ROOT, " %14s", "-"));
             out.append(r.megabytesPerSecond() > 0 ? String.format(Locale.ROOT, " %,10.1f", r.megabytesPerSecond())

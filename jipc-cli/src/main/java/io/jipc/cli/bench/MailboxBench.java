@@ -45,11 +45,20 @@ public final class MailboxBench {
      * @param strategies wait strategies to measure
      * @param pipe       whether to measure the pipe reference
      * @param idle       whether to measure the idle CPU of a blocked receiver
+     * @param features   whether to measure the message-passing features with the default strategy:
+     *                   a rendezvous mailbox, a mailbox with 4 priority levels (messages at rotating
+     *                   priorities), and 4 producer threads into one many-sender mailbox
      */
     public record Settings(int size, Duration warmup, Duration measure, long messages, long capacity,
-                           List<WaitStrategy> strategies, boolean pipe, boolean idle) {
+                           List<WaitStrategy> strategies, boolean pipe, boolean idle, boolean features) {
         /** The default one-way mailbox capacity. */
         public static final long DEFAULT_CAPACITY = 64L << 20;
+
+        /** Settings without the feature cases. */
+        public Settings(int size, Duration warmup, Duration measure, long messages, long capacity,
+                        List<WaitStrategy> strategies, boolean pipe, boolean idle) {
+            this(size, warmup, measure, messages, capacity, strategies, pipe, idle, false);
+        }
 
         public Settings {
             if (size < 8) {
@@ -114,6 +123,16 @@ public final class MailboxBench {
             peerPhases.add("echo:" + ping.name() + ":" + pong.name());
             peerPhases.add("sink:" + in.name() + ":" + done.name());
         }
+        List<Feature> features = settings.features() ? List.of(Feature.values()) : List.of();
+        List<Mailbox[]> featureBoxes = new ArrayList<>();
+        for (Feature feature : features) {
+            Mailbox[] boxes = feature.create(this, size, throughputCapacity);
+            featureBoxes.add(boxes);
+            if (boxes[0] != null) {
+                peerPhases.add("echo:" + boxes[0].name() + ":" + boxes[1].name());
+            }
+            peerPhases.add("count:" + boxes[2].name() + ":" + boxes[3].name());
+        }
         Path p2c = null;
         Path c2p = null;
         if (settings.pipe()) {
@@ -147,6 +166,9 @@ public final class MailboxBench {
                 double[] oneWay = oneWay(oneWays.get(i)[0], oneWays.get(i)[1], warmMessages);
                 results.add(pingPong.withThroughput(oneWay[0], oneWay[1]));
             }
+            for (int i = 0; i < features.size(); i++) {
+                results.add(measure(peer, features.get(i), featureBoxes.get(i), warmMessages));
+            }
             if (settings.pipe()) {
                 peer.await("pipe");
                 progress.printf("  %-24s ping-pong ...%n", "pipe (FIFO)");
@@ -167,6 +189,9 @@ public final class MailboxBench {
             for (Mailbox[] pair : oneWays) {
                 closeAll(pair);
             }
+            for (Mailbox[] boxes : featureBoxes) {
+                closeAll(boxes);
+            }
             if (idleBox != null) {
                 idleBox.close();
             }
@@ -184,7 +209,119 @@ public final class MailboxBench {
 
     private static void closeAll(Mailbox[] mailboxes) {
         for (Mailbox m : mailboxes) {
-            m.close();
+            if (m != null) {
+                m.close();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ message-passing features
+
+    /** A message-passing feature measured with the default wait strategy. */
+    enum Feature {
+        /** Zero capacity: each send returns once the peer took the message. */
+        RENDEZVOUS("mailbox rendezvous"),
+        /** Four priority levels, messages at rotating priorities. */
+        PRIORITIES("mailbox 4 priorities"),
+        /** Four producer threads, one many-sender mailbox, one consumer process (one-way only). */
+        FOUR_PRODUCERS("mailbox 4 producers");
+
+        final String label;
+
+        Feature(String label) {
+            this.label = label;
+        }
+
+        /** {ping, pong (or both null), one-way in, one-way done}. */
+        Mailbox[] create(MailboxBench bench, int size, long capacity) {
+            String tag = name().toLowerCase().replace('_', '-');
+            MailboxOptions.Builder small = MailboxOptions.builder().maxMessageSize(Math.max(size, 8))
+                    .capacityBytes(64 * 1024);
+            MailboxOptions.Builder large = MailboxOptions.builder().maxMessageSize(Math.max(size, 8))
+                    .capacityBytes(capacity);
+            Mailbox done = bench.create(tag + "-done", small.build());
+            return switch (this) {
+                case RENDEZVOUS -> new Mailbox[] {
+                        bench.create(tag + "-ping", small.messageLimit(0).singleSender(true).build()),
+                        bench.create(tag + "-pong", MailboxOptions.builder().singleSender(true)
+                                .maxMessageSize(Math.max(size, 8)).capacityBytes(64 * 1024).build()),
+                        bench.create(tag + "-in", large.messageLimit(0).singleSender(true).build()), done};
+                case PRIORITIES -> new Mailbox[] {
+                        bench.create(tag + "-ping", small.priorities(4).singleSender(true).build()),
+                        bench.create(tag + "-pong", MailboxOptions.builder().singleSender(true)
+                                .maxMessageSize(Math.max(size, 8)).capacityBytes(64 * 1024).build()),
+                        bench.create(tag + "-in", large.priorities(4).singleSender(true).build()), done};
+                case FOUR_PRODUCERS -> new Mailbox[] {null, null, bench.create(tag + "-in", large.build()), done};
+            };
+        }
+
+        int priority(long sequence) {
+            return this == PRIORITIES ? (int) (sequence & 3) : 0;
+        }
+    }
+
+    private BenchResult measure(PeerProcess peer, Feature feature, Mailbox[] boxes, long warmMessages)
+            throws Exception {
+        BenchResult result = new BenchResult(feature.label, null, 0, 0, 0);
+        if (boxes[0] != null) {
+            peer.await("echo");
+            progress.printf("  %-24s ping-pong ...%n", feature.label);
+            MemorySegment message = Arena.ofAuto().allocate(settings.size(), 8);
+            long[] echoed = {0};
+            MessageHandler check = m -> echoed[0] = m.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+            try (RoleBinding sending = boxes[0].bindSender(); RoleBinding receiving = boxes[1].bindReceiver()) {
+                result = PingPongRegimen.measure(feature.label, settings.warmup(), settings.measure(), sequence -> {
+                    message.set(ValueLayout.JAVA_LONG, 0, sequence);
+                    boxes[0].put(message, feature.priority(sequence));
+                    boxes[1].take(check);
+                    return echoed[0];
+                });
+            }
+        }
+        peer.await("count");
+        progress.printf("  %-24s one-way throughput ...%n", feature.label);
+        int producers = feature == Feature.FOUR_PRODUCERS ? 4 : 1;
+        Mailbox in = boxes[2];
+        Mailbox done = boxes[3];
+        double[] oneWay = OneWayRegimen.measure(count -> {
+            List<Thread> threads = new ArrayList<>();
+            for (int p = 0; p < producers; p++) {
+                long share = count / producers + (p < count % producers ? 1 : 0);
+                long first = p;
+                threads.add(Thread.ofPlatform().start(() -> {
+                    MemorySegment message = Arena.ofAuto().allocate(settings.size(), 8);
+                    try {
+                        for (long i = 0; i < share; i++) {
+                            message.set(ValueLayout.JAVA_LONG, 0, first + i * producers);
+                            int priority = feature.priority(i);
+                            if (!in.offer(message, priority)) {
+                                in.put(message, priority);
+                            }
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }));
+            }
+            for (Thread thread : threads) {
+                thread.join();
+            }
+            endRound(in, done, count);
+        }, warmMessages, settings.messages(), settings.warmup(), settings.size());
+        MemorySegment end = Arena.ofAuto().allocate(settings.size(), 8);
+        end.set(ValueLayout.JAVA_LONG, 0, OneWayRegimen.END_OF_PHASE);
+        in.put(end); // priority 0: after every message of the round
+        return result.withThroughput(oneWay[0], oneWay[1]);
+    }
+
+    /** Ends a one-way round at priority 0 (after every message sent before) and awaits the peer's count. */
+    private void endRound(Mailbox in, Mailbox done, long count) throws InterruptedException {
+        MemorySegment end = Arena.ofAuto().allocate(settings.size(), 8);
+        end.set(ValueLayout.JAVA_LONG, 0, OneWayRegimen.END_OF_ROUND);
+        in.put(end);
+        byte[] reply = done.poll(Duration.ofMinutes(5));
+        if (reply == null || MemorySegment.ofArray(reply).get(ValueLayout.JAVA_LONG_UNALIGNED, 0) != count) {
+            throw new IllegalStateException("one-way round of " + count + " messages did not complete");
         }
     }
 
@@ -217,12 +354,7 @@ public final class MailboxBench {
                         in.put(message);
                     }
                 }
-                message.set(ValueLayout.JAVA_LONG, 0, OneWayRegimen.END_OF_ROUND);
-                in.put(message);
-                byte[] reply = done.poll(Duration.ofMinutes(5));
-                if (reply == null || MemorySegment.ofArray(reply).get(ValueLayout.JAVA_LONG_UNALIGNED, 0) != count) {
-                    throw new IllegalStateException("one-way round of " + count + " messages did not complete");
-                }
+                endRound(in, done, count);
             }, warmMessages, settings.messages(), settings.warmup(), settings.size());
             message.set(ValueLayout.JAVA_LONG, 0, OneWayRegimen.END_OF_PHASE);
             in.put(message);

@@ -133,6 +133,38 @@ class HostileMailboxFileTest {
     }
 
     @Test
+    void impossibleFeaturesLevelsAndLimitsAreRefused() throws Exception {
+        byte[] plain = validMailbox("features");
+        byte[] levels;
+        try (Mailbox mailbox = Mailbox.create("levels", MailboxOptions.builder().capacityBytes(4096)
+                .maxMessageSize(100).priorities(2).build())) {
+            mailbox.put("x".getBytes(), 1);
+        }
+        levels = Files.readAllBytes(Mailbox.path("levels"));
+        Mailbox.destroy("levels");
+        Object[][] corruptions = {
+            {plain, MailboxDescriptor.FEATURES_OFFSET, 0x80},                       // unknown feature
+            {plain, MailboxDescriptor.FEATURES_OFFSET, MailboxDescriptor.FEATURE_RENDEZVOUS}, // without headers
+            {plain, MailboxDescriptor.PRIORITIES_OFFSET, 2},                        // levels without headers
+            {levels, MailboxDescriptor.PRIORITIES_OFFSET, 33},                      // too many levels
+            {levels, MailboxDescriptor.PRIORITIES_OFFSET, 3},                       // rings do not fit the file
+            {levels, MailboxDescriptor.PRIORITIES_OFFSET, Integer.MIN_VALUE},
+            {levels, MailboxDescriptor.MAX_MESSAGE_SIZE_OFFSET, Integer.MAX_VALUE}, // beyond the records
+            {levels, MailboxDescriptor.MAX_MESSAGE_SIZE_OFFSET, -1},
+            {levels, MailboxDescriptor.MESSAGE_LIMIT_OFFSET, 0},                    // rendezvous without the flag
+            {levels, MailboxDescriptor.MESSAGE_LIMIT_OFFSET, 5},                    // slots the records do not have
+        };
+        for (Object[] corruption : corruptions) {
+            byte[] bytes = ((byte[]) corruption[0]).clone();
+            le(bytes).putInt((int) corruption[1], (int) corruption[2]);
+            forge("features", bytes);
+            assertThrows(CorruptSegmentException.class, () -> Mailbox.open("features"),
+                    "offset " + corruption[1] + " = " + corruption[2]);
+        }
+        Mailbox.destroy("features");
+    }
+
+    @Test
     void aCommittedRecordWithAHostileLengthIsReportedWhenReceived() throws Exception {
         byte[] valid = validMailbox("lengths");
         int firstRecord = (int) (MailboxDescriptor.RING_OFFSET + RingDescriptor.dataOffset(16));

@@ -59,10 +59,25 @@ class MailboxCrashTest {
         runCrashes("crash-single", true, 1, Math.max(20, KILLS / 4), FAULTS_SINGLE);
     }
 
+    @Test
+    void aMailboxWithHeadersAndPrioritiesSurvivesTheSameKills() throws Exception {
+        runCrashes("crash-priorities", false, 4, Math.max(20, KILLS / 4), FAULTS_MANY, b -> b.priorities(4));
+    }
+
+    @Test
+    void aMailboxWithAnExactLimitSurvivesTheSameKills() throws Exception {
+        runCrashes("crash-limit", false, 4, Math.max(20, KILLS / 4), FAULTS_MANY, b -> b.messageLimit(16));
+    }
+
     private void runCrashes(String name, boolean single, int concurrency, int kills, String faults)
             throws Exception {
-        MailboxOptions options = MailboxOptions.builder().singleSender(single).capacityBytes(16 * 1024)
-                .maxMessageSize(Messages.HEADER + MAX_BODY).deadSenderTimeout(Duration.ofMillis(20)).build();
+        runCrashes(name, single, concurrency, kills, faults, b -> b);
+    }
+
+    private void runCrashes(String name, boolean single, int concurrency, int kills, String faults,
+                            java.util.function.UnaryOperator<MailboxOptions.Builder> features) throws Exception {
+        MailboxOptions options = features.apply(MailboxOptions.builder().singleSender(single).capacityBytes(16 * 1024)
+                .maxMessageSize(Messages.HEADER + MAX_BODY).deadSenderTimeout(Duration.ofMillis(20))).build();
         Path progressDir = Files.createTempDirectory("jipc-progress-" + name);
         try (Mailbox mailbox = Mailbox.create(name, options)) {
             Tally tally = new Tally(MAX_BODY);

@@ -16,6 +16,28 @@ class MailboxDescriptorLayoutTest {
         assertEquals(MailboxDescriptor.RING_LENGTH_OFFSET, l.byteOffset(PathElement.groupElement("ringLength")));
         assertEquals(MailboxDescriptor.MAX_MESSAGE_SIZE_OFFSET, l.byteOffset(PathElement.groupElement("maxMessageSize")));
         assertEquals(MailboxDescriptor.PERMISSIONS_OFFSET, l.byteOffset(PathElement.groupElement("permissions")));
+        assertEquals(MailboxDescriptor.FEATURES_OFFSET, l.byteOffset(PathElement.groupElement("features")));
+        assertEquals(MailboxDescriptor.PRIORITIES_OFFSET, l.byteOffset(PathElement.groupElement("priorities")));
+        assertEquals(MailboxDescriptor.MESSAGE_LIMIT_OFFSET, l.byteOffset(PathElement.groupElement("messageLimit")));
+        assertEquals(MailboxDescriptor.RECEIVE_POLICY_OFFSET, l.byteOffset(PathElement.groupElement("receivePolicy")));
+        assertEquals(MailboxDescriptor.WITHDRAWN_OFFSET, l.byteOffset(PathElement.groupElement("withdrawn")));
+        assertEquals(MailboxDescriptor.TAKEN_WAITING_OFFSET, l.byteOffset(PathElement.groupElement("takenWaiting")));
+        assertEquals(MailboxDescriptor.TAKEN_SIGNAL_OFFSET, l.byteOffset(PathElement.groupElement("takenSignal")));
+        assertEquals(MailboxDescriptor.WAITING_RECEIVER_OFFSET, l.byteOffset(PathElement.groupElement("waitingReceiver")));
+        assertEquals(MailboxDescriptor.PARTIES_OFFSET, l.byteOffset(PathElement.groupElement("parties")));
+        assertEquals(MailboxDescriptor.TICKETS_OFFSET, l.byteOffset(PathElement.groupElement("tickets")));
+        assertEquals(MailboxDescriptor.RECEIVERS_OFFSET, l.byteOffset(PathElement.groupElement("receivers")));
+        assertEquals(MailboxDescriptor.TICKET_LENGTH, l.select(PathElement.groupElement("tickets")).byteSize()
+                / MailboxDescriptor.TICKETS);
         assertEquals(MailboxDescriptor.RING_OFFSET, l.byteSize());
+        var e = io.jipc.mailbox.EnvelopeDescriptor.LAYOUT;
+        assertEquals(io.jipc.mailbox.EnvelopeDescriptor.SENDER_OFFSET, e.byteOffset(PathElement.groupElement("sender")));
+        assertEquals(io.jipc.mailbox.EnvelopeDescriptor.SEQUENCE_OFFSET, e.byteOffset(PathElement.groupElement("sequence")));
+        assertEquals(io.jipc.mailbox.EnvelopeDescriptor.SENT_AT_OFFSET, e.byteOffset(PathElement.groupElement("sentAt")));
+        assertEquals(io.jipc.mailbox.EnvelopeDescriptor.TICKET_OFFSET, e.byteOffset(PathElement.groupElement("ticket")));
+        assertEquals(io.jipc.mailbox.EnvelopeDescriptor.PRIORITY_OFFSET, e.byteOffset(PathElement.groupElement("priority")));
+        assertEquals(io.jipc.mailbox.EnvelopeDescriptor.MESSAGE_LENGTH_OFFSET,
+                e.byteOffset(PathElement.groupElement("messageLength")));
+        assertEquals(io.jipc.mailbox.EnvelopeDescriptor.LENGTH, e.byteSize());
     }
 }

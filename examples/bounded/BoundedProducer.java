@@ -1,0 +1,32 @@
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxOptions;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Terminal 2: produces {@code count} jobs as fast as it can into a mailbox bounded to 4 pending
+ * messages: {@code offer} says when the mailbox is full, then {@code put} waits for room.
+ *
+ * <pre>examples/run bounded/BoundedProducer.java jobs 12</pre>
+ */
+public class BoundedProducer {
+    public static void main(String[] args) throws InterruptedException {
+        String name = args.length > 0 ? args[0] : "jobs";
+        int count = args.length > 1 ? Integer.parseInt(args[1]) : 12;
+        MailboxOptions fourAtMost = MailboxOptions.builder().messageLimit(4).maxMessageSize(1024).build();
+        try (Mailbox jobs = Mailbox.openOrCreate(name, fourAtMost)) {
+            int waits = 0;
+            for (int i = 1; i <= count; i++) {
+                byte[] job = ("job-" + i).getBytes(StandardCharsets.UTF_8);
+                if (!jobs.offer(job)) {                       // false at once: 4 jobs are pending
+                    waits++;
+                    System.out.println("full (4 pending): waiting to send job-" + i);
+                    jobs.put(job);                            // blocks until the consumer takes one
+                }
+                System.out.println("produced job-" + i);
+            }
+            jobs.put("done".getBytes(StandardCharsets.UTF_8));
+            System.out.println("produced " + count + " jobs; waited for room " + waits + " times");
+        }
+    }
+}

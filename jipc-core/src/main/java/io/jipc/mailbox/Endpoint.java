@@ -1,0 +1,211 @@
+package io.jipc.mailbox;
+
+import io.jipc.platform.ProcessIdentity;
+import io.jipc.segment.JipcRoot;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Direct communication (seed 002): processes name each other. Each process that opens its
+ * endpoint can be sent to by its {@link ProcessIdentity}: {@code send(P, message)}; it receives
+ * from anyone ({@link #receive()}, the message says who sent it) or only from one process
+ * ({@link #receive(ProcessIdentity)}). A link between two processes is bidirectional: each sends to
+ * the other's endpoint, and a reply goes to {@link Message#sender()}.
+ *
+ * <h2>How</h2>
+ * An endpoint is a mailbox with headers named {@code endpoint-<token>} after its process's
+ * {@linkplain ProcessIdentity#token() token} (pid and start time, so a reused pid names another
+ * endpoint), created by {@link #open()} and destroyed by {@link #close()}; endpoints left by dead
+ * processes are removed by the next {@link #open()}. {@code receive(Q)} takes messages in arrival
+ * order and keeps those of other senders in this process, in order, for later receives (they are
+ * this process's messages: if it dies they are gone, as they would be in its mailbox).
+ *
+ * <p>Thread-safe. One endpoint per process: {@link #open()} returns a new handle of the same one.
+ */
+public final class Endpoint implements AutoCloseable {
+    private static final String PREFIX = "endpoint-";
+
+    private final Mailbox inbox;
+    private final ProcessIdentity identity = ProcessIdentity.current();
+    /** Messages received while waiting for another sender, in arrival order; guarded by this. */
+    private final Deque<Message> kept = new ArrayDeque<>();
+    /** Peers' endpoints this process sent to; guarded by itself. */
+    private final Map<Long, Mailbox> peers = new HashMap<>();
+
+    private Endpoint(Mailbox inbox) {
+        this.inbox = inbox;
+    }
+
+    /**
+     * Opens this process's endpoint (creating it, with {@code options}' sizes, if needed; headers
+     * are always on).
+     */
+    public static Endpoint open(MailboxOptions.Builder options) {
+        removeDeadEndpoints();
+        String name = nameOf(ProcessIdentity.current().token());
+        return new Endpoint(Mailbox.openOrCreate(name, options.headers(true).build()));
+    }
+
+    /** Opens this process's endpoint with the default sizes (1 MiB, messages up to 64 KiB). */
+    public static Endpoint open() {
+        return open(MailboxOptions.builder());
+    }
+
+    /** This process, as others name it in {@link #send}. */
+    public ProcessIdentity identity() {
+        return identity;
+    }
+
+    /** Whether {@code process} has an endpoint now. */
+    public static boolean exists(ProcessIdentity process) {
+        return Mailbox.exists(nameOf(process.token()));
+    }
+
+    // ------------------------------------------------------------------ sending
+
+    /**
+     * Sends {@code message} to {@code process}'s endpoint, waiting while it is full. Each send
+     * checks that the endpoint still exists (one {@code stat}), so a message is never put into the
+     * endpoint of a process that closed it.
+     *
+     * @throws MailboxNotFoundException if that process has no endpoint (not opened, or it ended)
+     */
+    public void send(ProcessIdentity process, byte[] message) throws InterruptedException {
+        peer(process).put(message);
+    }
+
+    /** Sends {@code message} to {@code process} if its endpoint has room now; false if it is full. */
+    public boolean offer(ProcessIdentity process, byte[] message) {
+        return peer(process).offer(message);
+    }
+
+    private Mailbox peer(ProcessIdentity process) {
+        Objects.requireNonNull(process, "process");
+        long token = process.token();
+        synchronized (peers) {
+            Mailbox peer = peers.get(token);
+            if (peer != null && !Mailbox.exists(nameOf(token))) {
+                // the peer closed its endpoint (or ended): never send into a destroyed one
+                peer.close();
+                peers.remove(token);
+                peer = null;
+            }
+            if (peer == null || peer.isClosed()) {
+                try {
+                    peer = Mailbox.open(nameOf(token));
+                } catch (MailboxNotFoundException e) {
+                    throw new MailboxNotFoundException("process " + process.pid() + " has no endpoint", e);
+                }
+                peers.put(token, peer);
+            }
+            return peer;
+        }
+    }
+
+    // ------------------------------------------------------------------ receiving
+
+    /** Receives the next message from any process (receive(ANY)), waiting as long as needed. */
+    public Message receive() throws InterruptedException {
+        return receive(null, null);
+    }
+
+    /** Receives the next message from {@code process} only, waiting as long as needed. */
+    public Message receive(ProcessIdentity process) throws InterruptedException {
+        return receive(Objects.requireNonNull(process, "process"), null);
+    }
+
+    /** Receives the next message from any process, waiting at most {@code timeout}; null if none came. */
+    public Message poll(Duration timeout) throws InterruptedException {
+        return receive(null, timeout);
+    }
+
+    /** Receives the next message from {@code process}, waiting at most {@code timeout}; null if none came. */
+    public Message poll(ProcessIdentity process, Duration timeout) throws InterruptedException {
+        return receive(Objects.requireNonNull(process, "process"), timeout);
+    }
+
+    private synchronized Message receive(ProcessIdentity from, Duration timeout) throws InterruptedException {
+        Message earlier = takeKept(from);
+        if (earlier != null) {
+            return earlier;
+        }
+        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + Math.max(0, timeout.toNanos());
+        while (true) {
+            Message message;
+            if (timeout == null) {
+                message = inbox.takeMessage();
+            } else {
+                long left = deadline - System.nanoTime();
+                message = left <= 0 ? inbox.pollMessage() : inbox.pollMessage(Duration.ofNanos(left));
+                if (message == null) {
+                    return null;
+                }
+            }
+            if (from == null || message.senderToken() == from.token()) {
+                return message;
+            }
+            kept.addLast(message); // another sender's: for a later receive
+        }
+    }
+
+    private Message takeKept(ProcessIdentity from) {
+        for (Iterator<Message> it = kept.iterator(); it.hasNext(); ) {
+            Message m = it.next();
+            if (from == null || m.senderToken() == from.token()) {
+                it.remove();
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /** Closes the peers' handles and destroys this process's endpoint (unread messages are dropped). */
+    @Override
+    public void close() {
+        synchronized (peers) {
+            peers.values().forEach(Mailbox::close);
+            peers.clear();
+        }
+        inbox.destroy();
+        inbox.close();
+    }
+
+    // ------------------------------------------------------------------ names
+
+    private static String nameOf(long token) {
+        return PREFIX + Long.toHexString(token);
+    }
+
+    /** Destroys the endpoints whose processes have ended. */
+    private static void removeDeadEndpoints() {
+        Path directory = JipcRoot.path(MailboxDescriptor.DIRECTORY);
+        if (!Files.isDirectory(directory)) {
+            return;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, PREFIX + "*")) {
+            for (Path file : files) {
+                String hex = file.getFileName().toString().substring(PREFIX.length());
+                try {
+                    long token = Long.parseUnsignedLong(hex, 16);
+                    if (!ProcessIdentity.isAlive(token)) {
+                        Mailbox.destroy(file.getFileName().toString());
+                    }
+                } catch (NumberFormatException notAnEndpoint) {
+                    // some other mailbox named endpoint-...
+                }
+            }
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+}

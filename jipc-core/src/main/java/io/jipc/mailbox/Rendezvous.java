@@ -1,0 +1,230 @@
+package io.jipc.mailbox;
+
+import io.jipc.CorruptSegmentException;
+import io.jipc.platform.ProcessIdentity;
+import io.jipc.ring.WakeSignal;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
+
+import static io.jipc.mailbox.MailboxDescriptor.TICKETS;
+import static io.jipc.mailbox.MailboxDescriptor.TICKETS_OFFSET;
+import static io.jipc.mailbox.MailboxDescriptor.TICKET_LENGTH;
+import static io.jipc.mailbox.MailboxDescriptor.TICKET_OWNER_OFFSET;
+import static io.jipc.mailbox.MailboxDescriptor.TICKET_STATE_OFFSET;
+
+/**
+ * The shared state through which a sender meets the receiver of its message, in a mailbox with
+ * headers: the ticket table through which a sender learns that (and which) receiver took its
+ * message — every send of a rendezvous mailbox, and {@link Mailbox#transfer(byte[])} in any — the
+ * word on which such senders sleep, the word that says a receiver is blocked in a receive, and the
+ * table of receiving processes that a ticket's state points into.
+ *
+ * <h2>Tickets</h2>
+ * A sender owns a ticket slot (compare-and-set of its owner word from 0, or from a dead process's
+ * token) for the whole send. It issues a new <em>generation</em> — state {@code gen << 16 | PENDING}
+ * — and sends its message with the ticket {@code (slot + 1) << 48 | gen} in the envelope. The
+ * receiver that finds the message moves the state from {@code gen|PENDING} to {@code gen|TAKEN}
+ * (where {@code TAKEN + r} names the receiver by its index {@code r} in the receivers table) with
+ * one compare-and-set before it hands the message out; a sender that gives up (timeout,
+ * interrupt) moves it to {@code gen|CANCELLED} instead. Exactly one of the two wins: the message is
+ * either handed out and the send reports success, or skipped by the receiver and the send reports
+ * failure. Generations make the compare-and-sets immune to slot reuse (ABA): a record of an earlier
+ * generation never matches.
+ *
+ * <p>A sender that dies keeps its slot until another sender reclaims it; its message, if still
+ * pending, is delivered unless the slot was reissued first (then it is skipped).
+ */
+final class Rendezvous {
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    static final long PENDING = 0;
+    static final long CANCELLED = 1;
+    static final long TAKEN = 2;
+    private static final long GENERATION_MASK = (1L << 48) - 1;
+
+    private final MemorySegment header;
+    private final String name;
+    private final long self = ProcessIdentity.current().token();
+    /** Where senders sleep until their message is taken. */
+    final WakeSignal taken;
+    /** Receive calls of this process blocked right now; guarded by this. */
+    private int waitingReceives;
+    /** This process's index in the receivers table, or -1 before it received. */
+    private volatile int receiverIndex = -1;
+
+    Rendezvous(MemorySegment header, String name) {
+        this.header = header;
+        this.name = name;
+        this.taken = new WakeSignal(header, MailboxDescriptor.TAKEN_WAITING_OFFSET,
+                MailboxDescriptor.TAKEN_SIGNAL_OFFSET, false);
+    }
+
+    // ---------------------------------------------------------------- senders
+
+    /**
+     * Takes a free ticket slot (or one of a dead process), waiting while all are held by live
+     * senders; returns its index.
+     */
+    int acquireSlot() throws InterruptedException {
+        int start = (int) (Thread.currentThread().threadId() % TICKETS);
+        for (int round = 0; ; round++) {
+            for (int i = 0; i < TICKETS; i++) {
+                int slot = (start + i) % TICKETS;
+                long owner = (long) LONG.getVolatile(header, ownerOffset(slot));
+                if ((owner == 0 || (round > 0 && owner != self && !ProcessIdentity.isAlive(owner)))
+                        && LONG.compareAndSet(header, ownerOffset(slot), owner, self)) {
+                    return slot;
+                }
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            LockSupport.parkNanos(Math.min(1_000_000L, 10_000L << Math.min(round, 7)));
+        }
+    }
+
+    /** Gives the slot back. */
+    void releaseSlot(int slot) {
+        LONG.setRelease(header, ownerOffset(slot), 0L);
+    }
+
+    /** Issues the slot's next generation, pending; returns the ticket for the envelope. */
+    long issue(int slot) {
+        long generation = (((long) LONG.getVolatile(header, stateOffset(slot)) >>> 16) + 1) & GENERATION_MASK;
+        LONG.setVolatile(header, stateOffset(slot), generation << 16 | PENDING);
+        return ((long) (slot + 1)) << 48 | generation;
+    }
+
+    /** Whether {@code ticket}'s message is still waiting for a receiver (not taken, not withdrawn). */
+    boolean pending(long ticket) {
+        int slot = slotOf(ticket);
+        if (slot < 0 || slot >= TICKETS) {
+            throw new CorruptSegmentException(name + ": message with ticket " + Long.toHexString(ticket)
+                    + " names no rendezvous slot");
+        }
+        return (long) LONG.getVolatile(header, stateOffset(slot)) == ((ticket & GENERATION_MASK) << 16 | PENDING);
+    }
+
+    /** Withdraws a pending message; false if a receiver took it first. */
+    boolean cancel(long ticket) {
+        long generation = ticket & GENERATION_MASK;
+        return LONG.compareAndSet(header, stateOffset(slotOf(ticket)), generation << 16 | PENDING,
+                generation << 16 | CANCELLED);
+    }
+
+    // ---------------------------------------------------------------- receivers
+
+    /**
+     * Takes the message of {@code ticket} if its sender still waits for it; false if it was
+     * withdrawn (or belongs to an earlier use of the slot): the receiver skips the message.
+     *
+     * @throws CorruptSegmentException if the ticket names no slot
+     */
+    boolean take(long ticket) {
+        int slot = (int) (ticket >>> 48) - 1;
+        if (slot < 0 || slot >= TICKETS) {
+            throw new CorruptSegmentException(name + ": message with ticket " + Long.toHexString(ticket)
+                    + " names no rendezvous slot");
+        }
+        long generation = ticket & GENERATION_MASK;
+        int receiver = receiverIndex;
+        if (receiver < 0) {
+            throw new IllegalStateException("this process took a ticket before registering as a receiver");
+        }
+        if (!LONG.compareAndSet(header, stateOffset(slot), generation << 16 | PENDING,
+                generation << 16 | (TAKEN + receiver))) {
+            return false;
+        }
+        taken.signalIfWaiting(); // the compare-and-set was the full fence before the flag's read
+        return true;
+    }
+
+    /**
+     * Enters this process in the receivers table (once; its own earlier entry, a free one, or one of
+     * a dead process), so that the tickets it takes name it. The entry stays until the process dies
+     * (then another receiver may reuse it), so that a receipt read after the take names the right
+     * process.
+     *
+     * @throws MailboxBusyException if {@value MailboxDescriptor#RECEIVERS} live processes hold every entry
+     */
+    synchronized void registerReceiver() {
+        if (receiverIndex >= 0) {
+            return;
+        }
+        for (int pass = 0; pass < 2; pass++) {
+            for (int i = 0; i < MailboxDescriptor.RECEIVERS; i++) {
+                long offset = MailboxDescriptor.RECEIVERS_OFFSET + 8L * i;
+                long owner = (long) LONG.getVolatile(header, offset);
+                boolean free = owner == self || owner == 0 || (pass == 1 && !ProcessIdentity.isAlive(owner));
+                if (free && (owner == self || LONG.compareAndSet(header, offset, owner, self))) {
+                    receiverIndex = i;
+                    return;
+                }
+            }
+        }
+        throw new MailboxBusyException("mailbox '" + name + "' has " + MailboxDescriptor.RECEIVERS
+                + " live receiving processes", 0);
+    }
+
+    /**
+     * The process that took the message of {@code ticket} (a receipt), or 0 if it is pending or was
+     * withdrawn. Read right after the take: a receiver's entry is reused only once it is dead.
+     */
+    long receiverOf(long ticket) {
+        long state = (long) LONG.getVolatile(header, stateOffset(slotOf(ticket)));
+        long code = state & 0xFFFF;
+        if ((state >>> 16) != (ticket & GENERATION_MASK) || code < TAKEN
+                || code >= TAKEN + MailboxDescriptor.RECEIVERS) {
+            return 0;
+        }
+        return (long) LONG.getVolatile(header, MailboxDescriptor.RECEIVERS_OFFSET + 8L * (code - TAKEN));
+    }
+
+    /** Counts a withdrawn message the receiver dropped (receiving role only: one writer at a time). */
+    void countWithdrawn() {
+        header.set(ValueLayout.JAVA_LONG, MailboxDescriptor.WITHDRAWN_OFFSET, withdrawn() + 1);
+    }
+
+    /** Withdrawn messages dropped by receivers so far (the rings count them as consumed records). */
+    long withdrawn() {
+        return (long) LONG.getVolatile(header, (long) MailboxDescriptor.WITHDRAWN_OFFSET);
+    }
+
+    /** A receive call of this process starts waiting: senders' {@code offer} may now hand over. */
+    synchronized void receiverWaits() {
+        if (waitingReceives++ == 0) {
+            LONG.setVolatile(header, (long) MailboxDescriptor.WAITING_RECEIVER_OFFSET, self);
+        }
+    }
+
+    /** A receive call of this process stops waiting. */
+    synchronized void receiverDone() {
+        if (--waitingReceives == 0) {
+            LONG.compareAndSet(header, (long) MailboxDescriptor.WAITING_RECEIVER_OFFSET, self, 0L);
+        }
+    }
+
+    /**
+     * Whether a process is blocked in a receive of this mailbox right now; with {@code checkAlive},
+     * also that it is alive (a receiver killed while waiting leaves its token: reading its liveness
+     * costs a read of {@code /proc}, so callers do it only once they have waited a while).
+     */
+    boolean receiverWaiting(boolean checkAlive) {
+        long token = (long) LONG.getVolatile(header, (long) MailboxDescriptor.WAITING_RECEIVER_OFFSET);
+        return token != 0 && (!checkAlive || ProcessIdentity.isAlive(token));
+    }
+
+    private static int slotOf(long ticket) {
+        return (int) (ticket >>> 48) - 1;
+    }
+
+    private static long ownerOffset(int slot) {
+        return TICKETS_OFFSET + (long) slot * TICKET_LENGTH + TICKET_OWNER_OFFSET;
+    }
+
+    private static long stateOffset(int slot) {
+        return TICKETS_OFFSET + (long) slot * TICKET_LENGTH + TICKET_STATE_OFFSET;
+    }
+}

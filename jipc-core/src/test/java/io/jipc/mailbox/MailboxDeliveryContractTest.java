@@ -1,0 +1,63 @@
+package io.jipc.mailbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Acknowledged mode: a delivery stays in the mailbox until acknowledged; released, it comes again. */
+class MailboxDeliveryContractTest extends MailboxContractTest {
+
+    @ContractTest
+    void aDeliveryStaysUntilAcknowledgedAndComesAgainWhenReleased(MailboxConfig config) throws Exception {
+        if (config.layout() == MailboxConfig.Layout.SHARED_RECEIVERS) {
+            Mailbox shared = create(config);
+            assertThrows(UnsupportedOperationException.class, shared::pollDelivery);
+            return;
+        }
+        Mailbox mailbox = create(config);
+        assertNull(mailbox.pollDelivery());
+        mailbox.put(message(10, 1));
+        mailbox.put(message(20, 2));
+        Delivery first = mailbox.takeDelivery();
+        assertMessage(message(10, 1), first.payload());
+        assertEquals(0, mailbox.receivedCount(), "nothing consumed yet");
+        assertThrows(IllegalStateException.class, mailbox::poll, "receives wait for the ack");
+        assertThrows(IllegalStateException.class, mailbox::pollDelivery);
+        first.release();
+        Delivery again = mailbox.pollDelivery(LONG);
+        assertMessage(message(10, 1), again.payload());
+        again.ack();
+        assertThrows(IllegalStateException.class, again::ack, "once");
+        assertEquals(1, mailbox.receivedCount());
+        assertMessage(message(20, 2), mailbox.poll());
+        assertNull(mailbox.poll());
+    }
+
+    @FeatureTest
+    void theAckRemovesTheDeliveredMessageEvenIfAHigherPriorityOneArrivedMeanwhile(MailboxConfig config)
+            throws Exception {
+        Mailbox mailbox = create(config, b -> b.priorities(4));
+        mailbox.put(message(5, 1), 1);
+        Delivery delivery = mailbox.takeDelivery();
+        assertEquals(1, delivery.message().priority());
+        mailbox.put(message(5, 3), 3);
+        delivery.ack();
+        Message next = mailbox.takeMessage();
+        assertEquals(3, next.priority());
+        assertMessage(message(5, 3), next.payload());
+        assertNull(mailbox.poll());
+    }
+
+    @FeatureTest
+    void aRendezvousSenderIsReleasedWhenItsMessageIsDelivered(MailboxConfig config) throws Exception {
+        Mailbox mailbox = create(config, b -> b.messageLimit(0));
+        Async<Void> sender = Async.run(Async.Kind.PLATFORM, "put", () -> mailbox.put(message(3, 3))).assertBlocked();
+        Delivery delivery = mailbox.takeDelivery();
+        sender.get();
+        assertMessage(message(3, 3), delivery.payload());
+        delivery.ack();
+        assertNull(mailbox.poll());
+        assertTrue(mailbox.receivedCount() >= 1);
+    }
+}
