@@ -1,5 +1,7 @@
 package io.jipc;
 
+import java.util.function.BooleanSupplier;
+
 /**
  * A channel that a selector ({@code io.jipc.select.Selector}) can wait for together with channels
  * of other kinds: it names the thing the kernel can sleep on for it. The selector only reads
@@ -54,6 +56,39 @@ public interface Selectable {
          */
         default boolean hasBufferedInput() {
             return false;
+        }
+
+        /** A descriptor source without buffered input; {@code closed} tells whether the channel was closed. */
+        static Descriptor of(int fd, int operations, BooleanSupplier closed) {
+            return of(fd, operations, closed, () -> false);
+        }
+
+        /** A descriptor source; {@code buffered} tells whether input waits in the process (see {@link #hasBufferedInput()}). */
+        static Descriptor of(int fd, int operations, BooleanSupplier closed, BooleanSupplier buffered) {
+            if ((operations & ~(OP_READ | OP_WRITE)) != 0 || operations == 0) {
+                throw new IllegalArgumentException("operations must be OP_READ, OP_WRITE or both: " + operations);
+            }
+            return new Descriptor() {
+                @Override
+                public int fd() {
+                    return fd;
+                }
+
+                @Override
+                public int operations() {
+                    return operations;
+                }
+
+                @Override
+                public boolean isClosed() {
+                    return closed.getAsBoolean();
+                }
+
+                @Override
+                public boolean hasBufferedInput() {
+                    return buffered.getAsBoolean();
+                }
+            };
         }
     }
 

@@ -273,22 +273,7 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
         enter(); // throws if closed
         uses.exit();
         int operations = (access.receives() ? OP_READ : 0) | (access.sends() ? OP_WRITE : 0);
-        return new Selectable.Descriptor() {
-            @Override
-            public int fd() {
-                return mqd;
-            }
-
-            @Override
-            public int operations() {
-                return operations;
-            }
-
-            @Override
-            public boolean isClosed() {
-                return uses.isClosed();
-            }
-        };
+        return Selectable.Descriptor.of(mqd, operations, uses::isClosed);
     }
 
     // =================================================================== properties

@@ -71,27 +71,7 @@ final class NativeSocket implements AutoCloseable {
     Selectable.Descriptor readinessSource(int operations, BooleanSupplier buffered) {
         enter();
         exit();
-        return new Selectable.Descriptor() {
-            @Override
-            public int fd() {
-                return fd;
-            }
-
-            @Override
-            public int operations() {
-                return operations;
-            }
-
-            @Override
-            public boolean isClosed() {
-                return NativeSocket.this.isClosed();
-            }
-
-            @Override
-            public boolean hasBufferedInput() {
-                return buffered.getAsBoolean();
-            }
-        };
+        return Selectable.Descriptor.of(fd, operations, this::isClosed, buffered);
     }
 
     ClosedException closed() {

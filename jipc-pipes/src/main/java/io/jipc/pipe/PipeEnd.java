@@ -69,22 +69,7 @@ public abstract sealed class PipeEnd implements AutoCloseable, Selectable permit
         int fd = handle.acquire(); // throws if closed
         handle.release();
         int operations = this instanceof PipeReader ? OP_READ : OP_WRITE;
-        return new Selectable.Descriptor() {
-            @Override
-            public int fd() {
-                return fd;
-            }
-
-            @Override
-            public int operations() {
-                return operations;
-            }
-
-            @Override
-            public boolean isClosed() {
-                return handle.isClosed();
-            }
-        };
+        return Selectable.Descriptor.of(fd, operations, handle::isClosed);
     }
 
     /**

@@ -200,6 +200,8 @@ class SelectorProcessTest {
             selector.register(c.mailbox, Selector.OP_READ);
             selector.register(c.udp, Selector.OP_READ);
             selector.register(c.queue, Selector.OP_READ);
+            selector.register(c.fifo, Selector.OP_READ); // no writer ever: not end of file
+            selector.register(c.server, Selector.OP_READ);
             assertEquals(List.of(), selector.select(Duration.ofMillis(200)));
             assertEquals(List.of(), selector.select(Duration.ZERO));
         }
