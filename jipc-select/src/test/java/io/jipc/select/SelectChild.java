@@ -59,6 +59,7 @@ public final class SelectChild {
                         .writeNow(java.nio.ByteBuffer.wrap(text)) == text.length;
                 case "connect" -> handle(w, () -> connect(w[1]), StreamConnection.class) != null;
                 case "stream" -> handle(w, () -> connect(w[1]), StreamConnection.class).offer(text);
+                case "burst" -> burst(w[1], Integer.parseInt(w[2]));
                 case "udp" -> udp.offer(new InetSocketAddress("127.0.0.1", Integer.parseInt(w[1])), text);
                 default -> throw new IllegalArgumentException(line);
             };
@@ -69,6 +70,32 @@ public final class SelectChild {
         }
         udp.close();
         System.out.println("BYE");
+    }
+
+    /**
+     * Sends {@code count} numbered messages to the mailbox and to the queue named {@code target}
+     * (the same name for both, the queue's with a leading slash), alternating at random, waiting
+     * when one is full.
+     */
+    private boolean burst(String target, int count) throws Exception {
+        try (Mailbox mailbox = Mailbox.open(target);
+             PosixMessageQueue queue = PosixMessageQueue.open("/" + target, MqAccess.SEND)) {
+            java.util.Random random = new java.util.Random();
+            int toMailbox = 0;
+            int toQueue = 0;
+            while (toMailbox < count || toQueue < count) {
+                boolean mailboxNext = toQueue == count || toMailbox < count && random.nextBoolean();
+                if (mailboxNext) {
+                    mailbox.put(Integer.toString(toMailbox++).getBytes(StandardCharsets.UTF_8));
+                } else {
+                    queue.put(Integer.toString(toQueue++).getBytes(StandardCharsets.UTF_8));
+                }
+                if (random.nextInt(8) == 0) {
+                    Thread.sleep(0, random.nextInt(200_000)); // let the selector fall asleep now and then
+                }
+            }
+        }
+        return true;
     }
 
     private interface Opener<T> {
