@@ -75,6 +75,8 @@ public final class Selector implements AutoCloseable {
     private static final int EPOLLHUP = Sockets.POLLHUP;
     private static final int BATCH = 256;
     private static final String SUBJECT = "selector";
+    /** Timeouts from this long on mean "no timeout". */
+    private static final Duration LONGEST_TIMEOUT = Duration.ofNanos(Long.MAX_VALUE / 4);
 
     private static final class Helpers {
         static final ExecutorService POOL = Executors.newCachedThreadPool(task ->
@@ -254,13 +256,11 @@ public final class Selector implements AutoCloseable {
      * @throws ClosedException       if this selector is closed (also when closed while waiting)
      */
     public List<SelectionKey> select(Duration timeout) throws InterruptedException {
-        long nanos;
-        try {
-            nanos = timeout.isNegative() ? 0 : timeout.toNanos();
-        } catch (ArithmeticException tooLong) {
-            return select();
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.compareTo(LONGEST_TIMEOUT) >= 0) {
+            return select(); // centuries: no deadline arithmetic that could wrap
         }
-        long deadline = System.nanoTime() + nanos;
+        long deadline = System.nanoTime() + (timeout.isNegative() ? 0 : timeout.toNanos());
         return selectUntil(deadline == Long.MAX_VALUE ? deadline - 1 : deadline, false);
     }
 

@@ -244,6 +244,9 @@ class SelectorProcessTest {
             selector.register(c.server, Selector.OP_READ);
             assertEquals(List.of(), selector.select(Duration.ofMillis(200)));
             assertEquals(List.of(), selector.select(Duration.ZERO));
+            assertEquals(List.of(), selector.select(Duration.ofMillis(-5)), "a negative timeout does not wait");
+            selector.wakeup();
+            assertEquals(List.of(), selector.select(Duration.ofDays(365L * 1000)), "no overflow of the deadline");
         }
     }
 
