@@ -9,6 +9,8 @@ module io.jipc.cli {
     requires io.jipc.pipes;
     requires io.jipc.sync;
     requires io.jipc.naming;
+    requires io.jipc.shm;
+    requires io.jipc.remote;
     requires info.picocli;
     requires HdrHistogram;
 

@@ -4,13 +4,16 @@ import io.jipc.naming.NameRecord;
 import io.jipc.naming.NameService;
 import io.jipc.naming.NamingConfiguration;
 import io.jipc.naming.Registration;
+import io.jipc.remote.RemoteMailbox;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -166,6 +169,31 @@ class LauncherTest {
         }
         String unreachable = jipc(2, "names", "--naming", "zk://127.0.0.1:1/x?timeout=1s");
         assertTrue(unreachable.contains("cannot reach ZooKeeper at 127.0.0.1:1"), unreachable);
+    }
+
+    @Test
+    void gatewayExportsAMailboxOverTcpUntilTerminated() throws Exception {
+        jipc(0, "mailbox", "create", "cli-remote");
+        ProcessBuilder builder = new ProcessBuilder(PROJECT.resolve("bin/jipc").toString(), "gateway",
+                "--bind", "127.0.0.1:0", "cli-remote").redirectErrorStream(true);
+        builder.environment().put("JIPC_ROOT", root.toString());
+        Process gateway = builder.start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(gateway.getInputStream(), StandardCharsets.UTF_8));
+            String address = out.readLine();
+            assertTrue(address != null && address.matches("tcp://127\\.0\\.0\\.1:\\d+/cli-remote"), address);
+            assertTrue(out.readLine().contains("serving"));
+            try (RemoteMailbox remote = RemoteMailbox.connect(URI.create(address))) {
+                remote.put("over tcp".getBytes(StandardCharsets.UTF_8));
+                assertEquals("over tcp", new String(remote.take(), StandardCharsets.UTF_8));
+            }
+            assertTrue(jipc(0, "lookup", "cli-remote").contains("address:    " + address));
+        } finally {
+            gateway.destroy(); // SIGTERM: the gateway closes and unregisters the name
+            assertTrue(gateway.waitFor(2, TimeUnit.MINUTES));
+        }
+        jipc(1, "lookup", "cli-remote");
+        jipc(0, "mailbox", "destroy", "cli-remote");
     }
 
     @Test

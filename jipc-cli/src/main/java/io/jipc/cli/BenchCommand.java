@@ -1,29 +1,102 @@
 package io.jipc.cli;
 
 import io.jipc.WaitStrategy;
+import io.jipc.cli.bench.AllBench;
+import io.jipc.cli.bench.AllBenchReport;
+import io.jipc.cli.bench.BenchProgress;
 import io.jipc.cli.bench.BenchReport;
+import io.jipc.cli.bench.HtmlReport;
+import io.jipc.cli.bench.Mechanisms;
 import io.jipc.cli.bench.Durations;
 import io.jipc.cli.bench.MailboxBench;
+import io.jipc.cli.bench.RingBench;
 import io.jipc.cli.bench.SocketBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code jipc bench}: measurements between real processes. */
+/**
+ * {@code jipc bench}: measurements between real processes. Without a subcommand, every mechanism
+ * side by side ({@link AllBench}); {@code mailbox} and {@code sockets} look closer at one family.
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure IPC mechanisms between two processes on this machine.",
-        subcommands = {BenchCommand.MailboxBenchCommand.class, BenchCommand.SocketsBenchCommand.class})
+        description = {"Measure every IPC mechanism between two processes on this machine, side by side:",
+                "ping-pong round trips (p50, p90, p99, p99.9) and one-way throughput (64 B, 4 KiB, 1 MiB).",
+                "About a minute (at most 1.5; --quick: about 15 s). The subcommands look closer at one family."},
+        subcommands = {BenchCommand.MailboxBenchCommand.class, BenchCommand.SocketsBenchCommand.class,
+                BenchCommand.RingBenchCommand.class})
 final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--size", description = "bytes of the ping-pong messages and of the first one-way case, 16 or more (default: ${DEFAULT-VALUE})")
+    int size = AllBench.DEFAULT_SIZE;
+
+    @Option(names = "--extra-sizes", split = ",", paramLabel = "BYTES",
+            description = "further message sizes of the one-way cases (default: 4096,1048576; 0 for none)")
+    List<Integer> extraSizes = AllBench.DEFAULT_EXTRA_SIZES;
+
+    @Option(names = "--only", split = ",", paramLabel = "ID",
+            description = "measure only these mechanisms, e.g. --only mq,pipe (ids: ${sys:jipc.bench.ids})")
+    List<String> only = List.of();
+
+    @Option(names = "--quick", description = "a short run: about a second per mechanism")
+    boolean quick;
+
+    @Option(names = "--json", description = "print the results as JSON (progress goes to standard error)")
+    boolean json;
+
+    @Option(names = "--html", paramLabel = "FILE",
+            description = "also write a self-contained HTML page with a latency and a throughput chart")
+    Path html;
+
+    @Spec
+    CommandSpec spec;
+
+    static {
+        System.setProperty("jipc.bench.ids", Mechanisms.ids());
+    }
 
     @Override
     public Integer call() throws Exception {
-        // the only benchmark so far
-        return new MailboxBenchCommand().call();
+        List<Integer> extra = extraSizes.stream().filter(s -> s != 0).toList();
+        AllBench.Settings settings;
+        try {
+            settings = new AllBench.Settings(size, extra, quick ? AllBench.Timing.QUICK : AllBench.Timing.DEFAULT,
+                    Mechanisms.select(only));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Path htmlDir = html == null ? null : html.toAbsolutePath().getParent();
+        if (htmlDir != null && !Files.isWritable(htmlDir)) {
+            throw new ParameterException(spec.commandLine(), "cannot write " + html + ": " + htmlDir
+                    + " is not a writable directory");
+        }
+        PrintStream progressOut = json ? System.err : System.out;
+        progressOut.println("running jipc bench (" + settings.mechanisms().size() + " mechanisms, at most ~"
+                + estimate(settings) + " s) ...");
+        BenchProgress progress = new BenchProgress(progressOut, BenchProgress.isTerminal(), AllBench.steps(settings));
+        AllBench.Report report = new AllBench(settings, progress).run();
+        if (html != null) {
+            Files.writeString(html, HtmlReport.page(report));
+            progressOut.println("wrote " + html);
+        }
+        System.out.print(json ? AllBenchReport.json(report) : "\n" + AllBenchReport.table(report));
+        return 0;
+    }
+
+    /** Seconds the run takes at most, warm-ups that never settle included, plus JVM starts. */
+    private static long estimate(AllBench.Settings settings) {
+        long available = settings.mechanisms().stream().filter(m -> m.unavailable() == null).count();
+        long perMechanism = settings.timing().worstCasePerMechanism(settings.extraSizes().size()).toMillis();
+        return 2 + (available * perMechanism + 999) / 1000;
     }
 
     /** The options of every benchmark: how long to warm up and measure, a quick run, JSON output. */
@@ -130,6 +203,33 @@ final class BenchCommand implements Callable<Integer> {
             PrintStream progress = run.progress("sockets");
             SocketBench.Report report = new SocketBench(settings, progress).run();
             System.out.print(run.json ? BenchReport.json(report) : "\n" + BenchReport.table(report));
+            return 0;
+        }
+    }
+
+    @Command(name = "ring", mixinStandardHelpOptions = true,
+            description = {"Ping-pong (round-trip percentiles) and one-way throughput of the shared-memory circular",
+                    "buffer (fixed-size items, blocking in futex) between two processes."})
+    static final class RingBenchCommand implements Callable<Integer> {
+        @Option(names = "--size", description = "item size in bytes (default: ${DEFAULT-VALUE})")
+        int size = 64;
+
+        @Mixin
+        RunOptions run = new RunOptions();
+
+        @Option(names = "--messages", description = "items of the one-way run (default: ${DEFAULT-VALUE})")
+        long messages = 20_000_000;
+
+        @Option(names = "--capacity", description = "items the one-way buffer holds, a power of two (default: ${DEFAULT-VALUE})")
+        int capacity = 1 << 16;
+
+        @Override
+        public Integer call() throws Exception {
+            messages = run.quick ? Math.min(messages, 2_000_000) : messages;
+            PrintStream progress = run.progress("ring");
+            RingBench.Report report = new RingBench(new RingBench.Settings(size, run.warmupTime(), run.measureTime(),
+                    messages, capacity), progress).run();
+            System.out.print(run.json ? RingBench.json(report) : "\n" + RingBench.table(report));
             return 0;
         }
     }

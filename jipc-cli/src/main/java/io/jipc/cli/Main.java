@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
                 SyncCommand.class,
                 NamesCommand.class,
                 LookupCommand.class,
+                LsCommand.class,
+                GatewayCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -22,7 +22,10 @@ import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -121,13 +124,24 @@ public final class Mailbox implements AutoCloseable, Selectable {
     // =================================================================== lifecycle
 
     /**
-     * Creates a mailbox; fails if one of that name exists.
+     * Creates a mailbox; fails if one of that name exists. Its name is bound in the host's name
+     * service as {@code mailbox/<name>} (see {@code docs/naming.md}), where it stays until
+     * {@link #destroy}.
      *
      * @throws MailboxExistsException if the name is taken
      * @throws ErrnoException         e.g. {@code ENOSPC} when {@code /dev/shm} has no room
      */
     public static Mailbox create(String name, MailboxOptions options) {
-        return create(JipcRoot.directory(MailboxDescriptor.DIRECTORY).resolve(checkName(name)), name, options);
+        Path path = JipcRoot.directory(MailboxDescriptor.DIRECTORY).resolve(checkName(name));
+        Mailbox mailbox = create(path, name, options);
+        try {
+            MailboxNames.bind(name, mailbox.id(), path);
+        } catch (RuntimeException e) {
+            mailbox.close();
+            SharedSegment.unlink(path);
+            throw e;
+        }
+        return mailbox;
     }
 
     /**
@@ -210,7 +224,9 @@ public final class Mailbox implements AutoCloseable, Selectable {
     }
 
     /**
-     * Opens an existing mailbox.
+     * Opens an existing mailbox, resolving its name through the host's name service
+     * ({@code mailbox/<name>}); a mailbox whose creator died before binding the name is found by
+     * its file and its name bound.
      *
      * @throws MailboxNotFoundException        if there is none of that name
      * @throws io.jipc.CorruptSegmentException if the file is not a valid mailbox of this version
@@ -222,7 +238,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /** Opens an existing mailbox that was created with {@code permissions} (e.g. {@code 0660}). */
     public static Mailbox open(String name, int permissions) {
-        return open(path(name), name, permissions);
+        Optional<Path> named = MailboxNames.resolve(checkName(name));
+        Mailbox mailbox = open(named.orElse(path(name)), name, permissions);
+        if (named.isEmpty()) {
+            MailboxNames.repair(name, mailbox.id(), path(name));
+        }
+        return mailbox;
     }
 
     private static Mailbox open(Path path, String name, int permissions) {
@@ -240,7 +261,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
     }
 
     /**
-     * Opens the mailbox whose unique {@linkplain #id() id} is {@code id}, whatever its name: the
+     * Opens the mailbox whose unique {@linkplain #id() id} is {@code id}, whatever its name: looked
+     * up by id in the name service, else the
      * mailboxes of the jipc root are searched (their headers read), so this costs a directory scan;
      * keep the name when you have it. Opened with permissions 0600 (see {@link #open(String, int)}).
      *
@@ -252,7 +274,10 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /** Opens the mailbox of that {@linkplain #id() id}, created with {@code permissions}; see {@link #open(long)}. */
     public static Mailbox open(long id, int permissions) {
-        for (String name : MailboxIds.namesWithId(id)) {
+        List<String> candidates = new ArrayList<>();
+        MailboxNames.nameOf(id).ifPresent(candidates::add);
+        candidates.addAll(MailboxIds.namesWithId(id)); // a mailbox whose name was never bound
+        for (String name : candidates) {
             try {
                 Mailbox mailbox = open(name, permissions);
                 if (mailbox.id() == id) {
@@ -287,7 +312,10 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * (like {@code unlink} of a POSIX queue). Returns false if there was no such mailbox.
      */
     public static boolean destroy(String name) {
-        return SharedSegment.unlink(path(name));
+        Path path = path(name);
+        boolean removed = SharedSegment.unlink(path);
+        MailboxNames.unbind(name, path);
+        return removed;
     }
 
     /** Whether a mailbox of that name exists. */

@@ -1,6 +1,7 @@
 package io.jipc.naming;
 
 import io.jipc.ClosedException;
+import io.jipc.naming.spi.NameSyntax;
 import io.jipc.platform.ProcessIdentity;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -205,8 +206,8 @@ public abstract class NameServiceContractTest {
 
     @Test
     void aNameOfTheLongestLengthWorks() {
-        String longest = name("x".repeat(200 - prefix.length() - 1));
-        assertEquals(199, longest.length());
+        String longest = name("x".repeat(NameSyntax.MAX_LENGTH - prefix.length() - 1));
+        assertEquals(NameSyntax.MAX_LENGTH - 1, longest.length());
         try (Registration r = names.register(longest + "y", record("1"))) {
             assertTrue(names.lookup(longest + "y").isPresent());
         }

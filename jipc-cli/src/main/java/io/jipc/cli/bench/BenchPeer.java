@@ -4,6 +4,7 @@ import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MessageHandler;
 import io.jipc.mailbox.RoleBinding;
 import io.jipc.platform.Libc;
+import io.jipc.shm.CircularBuffer;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -25,6 +26,8 @@ import java.lang.foreign.ValueLayout;
  * <li>{@code pipe:<p2c>:<c2p>:<size>}: opens FIFO {@code p2c} for reading and {@code c2p} for
  *     writing and echoes messages of {@code size} bytes until it has echoed one starting with -1.</li>
  * <li>{@code idle:<in>}: blocks in {@code take()} on {@code in} until a message arrives.</li>
+ * <li>{@code ringecho:<in>:<out>}, {@code ringsink:<in>:<out>}: as {@code echo} and {@code sink},
+ *     over {@link CircularBuffer}s.</li>
  * </ul>
  */
 public final class BenchPeer {
@@ -43,6 +46,8 @@ public final class BenchPeer {
                 case "count" -> sink(f[1], f[2], false);
                 case "pipe" -> pipe(f[1], f[2], Integer.parseInt(f[3]));
                 case "idle" -> idle(f[1]);
+                case "ringecho" -> ringEcho(f[1], f[2]);
+                case "ringsink" -> ringSink(f[1], f[2]);
                 default -> throw new IllegalArgumentException("unknown phase " + phase);
             }
         }
@@ -113,6 +118,38 @@ public final class BenchPeer {
     private static void idle(String in) throws InterruptedException {
         try (Mailbox mailbox = Mailbox.open(in)) {
             mailbox.take();
+        }
+    }
+
+    private static void ringEcho(String in, String out) throws InterruptedException {
+        try (CircularBuffer ping = CircularBuffer.open(in); CircularBuffer pong = CircularBuffer.open(out)) {
+            MemorySegment item = Arena.ofAuto().allocate(ping.itemSize(), 8);
+            do {
+                ping.take(item);
+                pong.put(item);
+            } while (item.get(ValueLayout.JAVA_LONG, 0) != -1);
+        }
+    }
+
+    private static void ringSink(String in, String out) throws InterruptedException {
+        try (CircularBuffer source = CircularBuffer.open(in); CircularBuffer done = CircularBuffer.open(out)) {
+            MemorySegment item = Arena.ofAuto().allocate(source.itemSize(), 8);
+            MemorySegment reply = Arena.ofAuto().allocate(8, 8);
+            long next = 0;
+            while (true) {
+                source.take(item);
+                long seq = item.get(ValueLayout.JAVA_LONG, 0);
+                if (seq == OneWayRegimen.END_OF_PHASE) {
+                    return;
+                }
+                if (seq == OneWayRegimen.END_OF_ROUND) {
+                    reply.set(ValueLayout.JAVA_LONG, 0, next);
+                    done.put(reply);
+                    next = 0;
+                } else if (seq != next++) {
+                    throw new IllegalStateException("ring sink: item " + seq + " arrived, expected " + (next - 1));
+                }
+            }
         }
     }
 }

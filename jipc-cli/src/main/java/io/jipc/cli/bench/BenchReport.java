@@ -63,7 +63,7 @@ public final class BenchReport {
     }
 
     /** The table's column headers and one row per result. */
-    private static void appendRows(StringBuilder out, List<BenchResult> results) {
+    public static void appendRows(StringBuilder out, List<BenchResult> results) {
         out.append(String.format(Locale.ROOT, "%-22s %9s %9s %9s %9s %9s %12s %14s %10s%n", "",
                 "RTT p50", "p90", "p99", "p99.9", "max", "round", "one-way", "one-way"));
         out.append(String.format(Locale.ROOT, "%-22s %9s %9s %9s %9s %9s %12s %14s %10s%n", "mechanism",
@@ -88,7 +88,7 @@ public final class BenchReport {
     }
 
     /** The {@code "results"} array of the JSON form. */
-    private static void appendJsonResults(StringBuilder out, List<BenchResult> results) {
+    public static void appendJsonResults(StringBuilder out, List<BenchResult> results) {
         out.append("  \"results\": [\n");
         for (int i = 0; i < results.size(); i++) {
             BenchResult r = results.get(i);
@@ -150,7 +150,7 @@ public final class BenchReport {
         return null;
     }
 
-    private static String number(double value) {
+    static String number(double value) {
         if (Double.isNaN(value) || Double.isInfinite(value)) {
             return "null";
         }

@@ -56,4 +56,41 @@ public final class OneWayRegimen {
         double seconds = (System.nanoTime() - start) / 1e9;
         return new double[] {measuredCount / seconds, measuredCount * (double) size / seconds / 1e6};
     }
+
+    /**
+     * Measures for about {@code measure} of wall time, whatever the rate: warm-up rounds start with
+     * about 1 MiB of messages and grow fourfold while a round takes less than 20 ms; then, once the rate
+     * of a round is within 5 % of the previous one (after at least {@code minWarmup}, at most
+     * {@code maxWarmup}), one round of as many messages as the last rate gives in {@code measure}.
+     * Returns {messages per second, payload megabytes (10^6) per second, messages of the measured round}.
+     */
+    public static double[] measureFor(Round round, int size, Duration minWarmup, Duration maxWarmup, Duration measure)
+            throws Exception {
+        long count = Math.clamp((1L << 20) / size, 4, 16_384);
+        long warmStart = System.nanoTime();
+        double previous = Double.NaN;
+        double rate;
+        while (true) {
+            long t0 = System.nanoTime();
+            round.run(count);
+            long now = System.nanoTime();
+            rate = count * 1e9 / Math.max(1, now - t0);
+            boolean tooShort = now - t0 < TimeUnit.MILLISECONDS.toNanos(20);
+            boolean settled = !tooShort && Math.abs(rate - previous) <= 0.05 * previous;
+            if ((settled && now - warmStart >= minWarmup.toNanos()) || now - warmStart > maxWarmup.toNanos()) {
+                break;
+            }
+            if (tooShort) {
+                count *= 4;
+                previous = Double.NaN;
+            } else {
+                previous = rate;
+            }
+        }
+        long measured = Math.max(4, (long) Math.min(rate * measure.toNanos() / 1e9, Long.MAX_VALUE / 2));
+        long start = System.nanoTime();
+        round.run(measured);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new double[] {measured / seconds, measured * (double) size / seconds / 1e6, measured};
+    }
 }

@@ -9,8 +9,10 @@ import java.util.concurrent.TimeUnit;
  * The warm-up and measurement of a ping-pong, shared by every mechanism measured so that all get
  * the same treatment (see also {@link OneWayRegimen}).
  *
- * <p>The warm-up lasts at least the configured time and continues, in 200 ms windows, until the
- * median round trip of a window is within 5 % of the previous window's (at most 10 s). Between
+ * <p>The warm-up lasts at least the configured time and continues, in 200 ms windows (a quarter of
+ * the cap when that is shorter), until the median round trip of a window is within 5 % of the
+ * previous window's (at most 10 s, or the cap given). Windows and the measurement end at the first
+ * exchange past their time, so a slow mechanism does not overrun them. Between
  * windows this thread sleeps 30 ms so that the JIT compiler threads of both processes get a core.
  * Then round trips are recorded in an HdrHistogram (3 significant digits) for the measured time,
  * and finally the stop message (-1) is exchanged.
@@ -30,6 +32,17 @@ public final class PingPongRegimen {
     }
 
     public static BenchResult measure(String label, Duration warmup, Duration measure, Exchange exchange) throws Exception {
+        return measure(label, warmup, Duration.ofNanos(MAX_WARMUP_NANOS), measure, exchange);
+    }
+
+    /**
+     * The same with a cap on the warm-up other than 10 s ({@code maxWarmup}, at least {@code warmup}):
+     * the all-mechanisms run bounds its total time that way.
+     */
+    public static BenchResult measure(String label, Duration warmup, Duration maxWarmup, Duration measure,
+                                      Exchange exchange) throws Exception {
+        long maxWarmupNanos = Math.max(warmup.toNanos(), maxWarmup.toNanos());
+        long windowNanos = Math.min(WARMUP_WINDOW_NANOS, Math.max(maxWarmupNanos / 4, 1));
         Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
         Histogram window = new Histogram(TimeUnit.SECONDS.toNanos(10), 2);
         long sequence = 0;
@@ -38,19 +51,19 @@ public final class PingPongRegimen {
         double previousMedian = Double.NaN;
         while (true) {
             window.reset();
-            long windowEnd = System.nanoTime() + WARMUP_WINDOW_NANOS;
+            long windowEnd = System.nanoTime() + windowNanos;
+            long t1;
             do {
-                for (int i = 0; i < 64; i++, sequence++) {
-                    long t0 = System.nanoTime();
-                    long echoed = exchange.exchange(sequence);
-                    window.recordValue(Math.min(System.nanoTime() - t0, window.getHighestTrackableValue()));
-                    check(label, sequence, echoed);
-                }
-            } while (System.nanoTime() - windowEnd < 0);
+                long t0 = System.nanoTime();
+                long echoed = exchange.exchange(sequence);
+                t1 = System.nanoTime();
+                window.recordValue(Math.min(t1 - t0, window.getHighestTrackableValue()));
+                check(label, sequence++, echoed);
+            } while (t1 - windowEnd < 0);
             double median = window.getValueAtPercentile(50);
             long now = System.nanoTime();
             boolean settled = Math.abs(median - previousMedian) <= 0.05 * previousMedian;
-            if ((settled && now - minWarmEnd >= 0) || now - warmStart > MAX_WARMUP_NANOS) {
+            if ((settled && now - minWarmEnd >= 0) || now - warmStart > maxWarmupNanos) {
                 break;
             }
             previousMedian = median;
@@ -61,14 +74,12 @@ public final class PingPongRegimen {
         long measured = 0;
         long now;
         do {
-            for (int i = 0; i < 64; i++, sequence++, measured++) {
-                long t0 = System.nanoTime();
-                long echoed = exchange.exchange(sequence);
-                long rtt = System.nanoTime() - t0;
-                check(label, sequence, echoed);
-                histogram.recordValue(Math.min(rtt, histogram.getHighestTrackableValue()));
-            }
+            long t0 = System.nanoTime();
+            long echoed = exchange.exchange(sequence);
             now = System.nanoTime();
+            check(label, sequence++, echoed);
+            histogram.recordValue(Math.min(now - t0, histogram.getHighestTrackableValue()));
+            measured++;
         } while (now - end < 0);
         double seconds = (now - start) / 1e9;
         check(label, -1, exchange.exchange(-1));

@@ -12,7 +12,6 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,7 +62,7 @@ public final class SocketBench {
      */
     public record Settings(int size, Duration warmup, Duration measure, long messages, List<Transport> transports) {
         public Settings {
-            if (size < SocketLink.ACK_LENGTH || size > DatagramOptions.MAX_UDP_PAYLOAD) {
+            if (size < Link.ACK_LENGTH || size > DatagramOptions.MAX_UDP_PAYLOAD) {
                 throw new IllegalArgumentException("message size must be 16 to " + DatagramOptions.MAX_UDP_PAYLOAD
                         + " bytes: " + size);
             }
@@ -79,13 +78,9 @@ public final class SocketBench {
     public record Report(Settings settings, List<BenchResult> results, Map<String, Double> lostShare, String machine) {
     }
 
-    private static final Duration ACK_WAIT = Duration.ofMillis(200);
-
     private final Settings settings;
     private final PrintStream progress;
     private final List<AutoCloseable> resources = new ArrayList<>();
-    private long round;
-    private long delivered;
 
     public SocketBench(Settings settings, PrintStream progress) {
         this.settings = settings;
@@ -161,14 +156,17 @@ public final class SocketBench {
                 Transport t = settings.transports().get(i);
                 peer.await(t.isStream() ? "stream" : "dgram");
                 try (SocketLink link = connect(listeners.get(i), peer)) {
+                    LinkDriver driver = new LinkDriver(t.label(), link);
                     progress.printf("  %-24s ping-pong ...%n", t.label());
-                    BenchResult pingPong = pingPong(t.label(), link);
+                    BenchResult pingPong = driver.pingPong(settings.size(), settings.warmup(),
+                            Duration.ofSeconds(10), settings.measure());
                     progress.printf("  %-24s one-way throughput ...%n", t.label());
-                    double[] oneWay = oneWay(link);
-                    double share = 1.0 - (double) delivered / settings.messages();
-                    results.add(pingPong.withThroughput(oneWay[0] * (1 - share), oneWay[1] * (1 - share)));
+                    Throughput oneWay = driver.oneWay(settings.size(), MailboxBench.warmMessages(settings.messages()),
+                            settings.messages(), settings.warmup());
+                    driver.endPhase(settings.size());
+                    results.add(pingPong.withThroughput(oneWay.messagesPerSecond(), oneWay.megabytesPerSecond()));
                     if (!t.isStream()) {
-                        lost.put(t.label(), Math.max(0, share));
+                        lost.put(t.label(), oneWay.lostShare());
                     }
                 }
             }
@@ -193,50 +191,5 @@ public final class SocketBench {
             throw new IllegalStateException("no hello datagram from the benchmark peer:\n" + peer.output());
         }
         return SocketLink.of(endpoint, hello.sender());
-    }
-
-    private BenchResult pingPong(String label, SocketLink link) throws Exception {
-        byte[] message = new byte[settings.size()];
-        ByteBuffer view = ByteBuffer.wrap(message);
-        return PingPongRegimen.measure(label, settings.warmup(), settings.measure(), sequence -> {
-            view.putLong(0, sequence);
-            link.send(message);
-            byte[] echo = link.receive(Duration.ofSeconds(30));
-            if (echo == null) {
-                throw new IllegalStateException(label + ": no echo of message " + sequence + " within 30 s (lost?)");
-            }
-            return SocketLink.sequence(echo);
-        });
-    }
-
-    private double[] oneWay(SocketLink link) throws Exception {
-        byte[] message = new byte[settings.size()];
-        ByteBuffer view = ByteBuffer.wrap(message);
-        double[] result = OneWayRegimen.measure(count -> {
-            for (long i = 0; i < count; i++) {
-                view.putLong(0, i);
-                link.send(message);
-            }
-            delivered = endRound(link, message);
-        }, MailboxBench.warmMessages(settings.messages()), settings.messages(), settings.warmup(), settings.size());
-        view.putLong(0, OneWayRegimen.END_OF_PHASE);
-        link.send(message);
-        return result;
-    }
-
-    /** Ends a round and returns how many of its messages the peer received (resending the end if it is lost). */
-    private long endRound(SocketLink link, byte[] message) throws InterruptedException {
-        long id = ++round;
-        ByteBuffer.wrap(message).putLong(0, OneWayRegimen.END_OF_ROUND).putLong(8, id);
-        for (int attempt = 0; attempt < 600; attempt++) {
-            link.send(message);
-            for (byte[] ack; (ack = link.receive(ACK_WAIT)) != null; ) {
-                ByteBuffer a = ByteBuffer.wrap(ack);
-                if (ack.length == SocketLink.ACK_LENGTH && a.getLong(0) == id) {
-                    return a.getLong(8);
-                }
-            }
-        }
-        throw new IllegalStateException("no acknowledgement of one-way round " + id);
     }
 }

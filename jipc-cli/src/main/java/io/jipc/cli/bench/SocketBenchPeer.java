@@ -10,7 +10,7 @@ import java.net.UnixDomainSocketAddress;
 /**
  * The second process of {@code jipc bench sockets}: for each phase on its command line, in order,
  * connects to what {@link SocketBench} bound, echoes a ping-pong, then sinks the one-way rounds
- * ({@link SocketLink#echo()}, {@link SocketLink#sink()}). Prints {@code READY <phase>} as it starts
+ * ({@link Link#echo()}, {@link Link#sink()}). Prints {@code READY <phase>} as it starts
  * a phase and {@code PEER DONE} at the end.
  *
  * <ul>
@@ -54,7 +54,7 @@ public final class SocketBenchPeer {
         DatagramEndpoint endpoint = own.equals("-")
                 ? DatagramEndpoint.open(target.address(), options)
                 : DatagramEndpoint.bind(UnixDomainSocketAddress.of(own), options);
-        endpoint.put(target.address(), new byte[SocketLink.ACK_LENGTH]);
+        endpoint.put(target.address(), new byte[Link.ACK_LENGTH]);
         return SocketLink.of(endpoint, target.address());
     }
 }

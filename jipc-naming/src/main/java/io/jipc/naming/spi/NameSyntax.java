@@ -5,8 +5,12 @@ package io.jipc.naming.spi;
  * which names never contain, so the mapping is one-to-one and needs no directories.
  */
 public final class NameSyntax {
-    /** The longest name, in characters. */
-    public static final int MAX_LENGTH = 200;
+    /**
+     * The longest name, in characters: room for an object's own name of up to 200 characters (the
+     * longest mailbox name) behind a kind prefix such as {@code mailbox/}, while the stored file name
+     * stays under the 255 bytes a Linux file name may have.
+     */
+    public static final int MAX_LENGTH = 240;
 
     private NameSyntax() {
     }

@@ -1,0 +1,81 @@
+import io.jipc.shm.CircularBuffer;
+import io.jipc.shm.RegionNotFoundException;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The same producers and consumer as {@code NaiveRing}, through jipc's {@link CircularBuffer}: a
+ * producer claims its slot with one compare-and-set, so no two producers ever write the same
+ * slot, and publishes the item through the slot's sequence number. Blocking sleeps in futex.
+ *
+ * <pre>
+ * examples/run circular-buffer/CorrectRing.java consume 2 100000   # terminal 1
+ * examples/run circular-buffer/CorrectRing.java produce 1 100000   # terminal 2
+ * examples/run circular-buffer/CorrectRing.java produce 2 100000   # terminal 3
+ * </pre>
+ */
+public class CorrectRing {
+    static final String NAME = "correct-ring";
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 3 && args[0].equals("consume")) {
+            consume(Integer.parseInt(args[1]), Long.parseLong(args[2]));
+        } else if (args.length == 3 && args[0].equals("produce")) {
+            produce(Integer.parseInt(args[1]), Long.parseLong(args[2]));
+        } else {
+            System.err.println("usage: CorrectRing consume <producers> <items each> | produce <producer> <items>");
+        }
+    }
+
+    static void produce(int producer, long count) throws InterruptedException {
+        try (CircularBuffer buffer = open()) {
+            MemorySegment item = MemorySegment.ofArray(new long[1]);
+            for (long sequence = 0; sequence < count; sequence++) {
+                item.set(ValueLayout.JAVA_LONG, 0, ((long) producer << 32) | sequence);
+                buffer.put(item); // sleeps while the buffer is full
+            }
+            System.out.println("producer " + producer + ": put " + count + " items");
+        }
+    }
+
+    static void consume(int producers, long each) throws InterruptedException {
+        CircularBuffer.destroy(NAME);
+        try (CircularBuffer buffer = CircularBuffer.create(NAME, 8, 64)) {
+            System.out.println("circular buffer '" + NAME + "' created, waiting for " + producers + " producers");
+            long[] next = new long[producers + 1];
+            MemorySegment item = MemorySegment.ofArray(new long[1]);
+            long lost = 0;
+            long duplicated = 0;
+            for (long taken = 0; taken < producers * each; taken++) {
+                buffer.take(item); // sleeps while the buffer is empty
+                long value = item.get(ValueLayout.JAVA_LONG, 0);
+                int producer = (int) (value >>> 32);
+                long sequence = value & 0xFFFF_FFFFL;
+                if (sequence > next[producer]) {
+                    lost += sequence - next[producer];
+                } else if (sequence < next[producer]) {
+                    duplicated++;
+                }
+                next[producer] = Math.max(next[producer], sequence + 1);
+            }
+            System.out.println("took " + producers * each + " items: " + lost + " lost, " + duplicated + " duplicated");
+            buffer.close();
+            CircularBuffer.destroy(NAME);
+        }
+    }
+
+    /** Waits (up to 60 s) for the consumer to create the buffer. */
+    static CircularBuffer open() throws InterruptedException {
+        for (int i = 0; ; i++) {
+            try {
+                return CircularBuffer.open(NAME);
+            } catch (RegionNotFoundException notYet) {
+                if (i == 600) {
+                    throw notYet;
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+}

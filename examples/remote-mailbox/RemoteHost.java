@@ -1,0 +1,44 @@
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxOptions;
+import io.jipc.naming.NameService;
+import io.jipc.remote.MailboxGateway;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Terminal 1, "host A": creates the mailboxes {@code requests} and {@code replies}, exports them on
+ * a TCP port (registered in the name service), and answers every request with its text in upper
+ * case, through the mailboxes themselves (shared memory on this host). Ends after "bye".
+ *
+ * <pre>examples/run remote-mailbox/RemoteHost.java 127.0.0.1 7070</pre>
+ */
+public class RemoteHost {
+    public static void main(String[] args) throws InterruptedException {
+        String host = args.length > 0 ? args[0] : "127.0.0.1";
+        int port = args.length > 1 ? Integer.parseInt(args[1]) : 7070;
+        MailboxOptions options = MailboxOptions.builder().capacityMessages(64).build();
+        try (Mailbox requests = Mailbox.openOrCreate("requests", options);
+             Mailbox replies = Mailbox.openOrCreate("replies", options);
+             NameService names = NameService.open();
+             MailboxGateway gateway = MailboxGateway.builder(new InetSocketAddress(host, port))
+                     .export("requests", "replies").nameService(names).start()) {
+            System.out.println("exporting " + gateway.address("requests") + " and " + gateway.address("replies"));
+            while (true) {
+                String request = new String(requests.take(), StandardCharsets.UTF_8);   // local, shared memory
+                System.out.println("request '" + request + "'");
+                replies.put(request.toUpperCase().getBytes(StandardCharsets.UTF_8));
+                if (request.equals("bye")) {
+                    break;
+                }
+            }
+            for (int i = 0; i < 1000 && gateway.clientCount() > 0; i++) {
+                Thread.sleep(10);               // let the client take the last answer and hang up
+            }
+            gateway.close();                    // stop serving before the mailboxes go
+            requests.destroy();
+            replies.destroy();
+            System.out.println("mailboxes destroyed");
+        }
+    }
+}

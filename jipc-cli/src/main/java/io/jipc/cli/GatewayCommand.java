@@ -1,0 +1,79 @@
+package io.jipc.cli;
+
+import io.jipc.JipcException;
+import io.jipc.naming.NameService;
+import io.jipc.remote.MailboxGateway;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code jipc gateway [--bind HOST:PORT] MAILBOX...}: exports mailboxes of this host over TCP
+ * (see docs/remote.md) until the process is interrupted or terminated; then unregisters them.
+ */
+@Command(name = "gateway", mixinStandardHelpOptions = true,
+        description = {"Export mailboxes of this host on a TCP port, so that processes on other hosts use them",
+                "(RemoteMailbox, Mailboxes.open); registers each in the name service. Serves until Ctrl-C",
+                "or SIGTERM. Prints one line per exported mailbox: its tcp://HOST:PORT/NAME address."})
+final class GatewayCommand implements Callable<Integer> {
+    @Option(names = "--bind", paramLabel = "HOST:PORT", description = "where to listen (default: ${DEFAULT-VALUE}; port 0: any)")
+    String bind = "127.0.0.1:7070";
+
+    @Option(names = "--all", description = "also serve any other mailbox of this host a client names (not registered)")
+    boolean all;
+
+    @Option(names = "--naming", paramLabel = "URI", description = "name service to register in (default: the configured one)")
+    URI naming;
+
+    @Option(names = "--no-register", description = "do not register the mailboxes in the name service")
+    boolean noRegister;
+
+    @Parameters(arity = "0..*", paramLabel = "MAILBOX", description = "the mailboxes to export (they must exist)")
+    List<String> mailboxes = List.of();
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (mailboxes.isEmpty() && !all) {
+            System.err.println("jipc: name the mailboxes to export, or give --all");
+            return 2;
+        }
+        int colon = bind.lastIndexOf(':');
+        if (colon < 1) {
+            System.err.println("jipc: --bind wants HOST:PORT, not " + bind);
+            return 2;
+        }
+        NameService names = null;
+        MailboxGateway gateway;
+        try {
+            names = noRegister ? null : naming == null ? NameService.open() : NameService.open(naming);
+            String host = bind.substring(0, colon).replaceAll("^\\[|]$", "");
+            MailboxGateway.Builder builder = MailboxGateway.builder(new InetSocketAddress(host,
+                    Integer.parseInt(bind.substring(colon + 1)))).export(mailboxes.toArray(String[]::new)).nameService(names);
+            gateway = (all ? builder.exportAll() : builder).start();
+        } catch (JipcException | IllegalArgumentException e) {
+            if (names != null) {
+                names.close();
+            }
+            System.err.println("jipc: " + e.getMessage());
+            return 2;
+        }
+        mailboxes.forEach(name -> System.out.println(gateway.address(name)));
+        System.out.println(gateway + " serving; Ctrl-C to stop");
+        System.out.flush();
+        NameService registry = names;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            gateway.close();
+            if (registry != null) {
+                registry.close();
+            }
+        }, "jipc-gateway-stop"));
+        new CountDownLatch(1).await(); // until the JVM is stopped; the hook closes the gateway
+        return 0;
+    }
+}

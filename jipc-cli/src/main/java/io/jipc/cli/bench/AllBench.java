@@ -1,0 +1,246 @@
+package io.jipc.cli.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code jipc bench}: every {@link Mechanism} side by side, between this process and one
+ * {@link AllBenchPeer} child JVM. For each mechanism, in turn: a ping-pong (round-trip percentiles)
+ * at the main message size, then one-way throughput at each message size, with the regimens every
+ * jipc benchmark uses, each case bounded in time ({@link Timing}) so that the whole run has a known
+ * cost. A mechanism not in this build, or a size beyond a mechanism's limits, is reported as such,
+ * never measured; a mechanism that fails is reported with its error and the run goes on.
+ *
+ * <p>One peer JVM serves the whole run (started again only after a failure): it saves a JVM start
+ * per mechanism (a second or more on a loaded 2-core machine, most of the {@code --quick} budget),
+ * and every mechanism is warmed up anyway, since each runs its own code. The objects of a mechanism
+ * exist only while it is measured; everything is removed at the end, on failure and on Ctrl-C.
+ */
+public final class AllBench {
+    /** The message size of the ping-pong and the first throughput case, unless set. */
+    public static final int DEFAULT_SIZE = 64;
+    /** The further sizes of the throughput cases, unless set. */
+    public static final List<Integer> DEFAULT_EXTRA_SIZES = List.of(4096, 1 << 20);
+
+    /**
+     * How long each case runs.
+     *
+     * @param pingWarmup    least warm-up of a ping-pong
+     * @param pingMaxWarmup most warm-up of a ping-pong (when the median does not settle)
+     * @param pingMeasure   measured time of a ping-pong
+     * @param oneWayWarmup  least warm-up of the first one-way case
+     * @param oneWayMaxWarmup most warm-up of the first one-way case
+     * @param oneWayMeasure measured time of the first one-way case
+     * @param extraWarmup   most warm-up of each further size (at least a tenth of it)
+     * @param extraMeasure  measured time of each further size
+     */
+    public record Timing(Duration pingWarmup, Duration pingMaxWarmup, Duration pingMeasure, Duration oneWayWarmup,
+                         Duration oneWayMaxWarmup, Duration oneWayMeasure, Duration extraWarmup,
+                         Duration extraMeasure) {
+        /** The default run: at most about 7 s per mechanism, under 2 minutes for twelve. */
+        public static final Timing DEFAULT = new Timing(ms(500), ms(1500), ms(1500), ms(300), ms(1000), ms(1000),
+                ms(500), ms(500));
+        /** {@code --quick}: at most about 1.1 s per mechanism. */
+        public static final Timing QUICK = new Timing(ms(100), ms(200), ms(250), ms(50), ms(150), ms(150),
+                ms(80), ms(80));
+
+        private static Duration ms(long millis) {
+            return Duration.ofMillis(millis);
+        }
+
+        /** The most one mechanism may take, warm-ups that never settle included. */
+        public Duration worstCasePerMechanism(int extraSizes) {
+            return pingMaxWarmup.plus(pingMeasure).plus(oneWayMaxWarmup).plus(oneWayMeasure)
+                    .plus(extraWarmup.plus(extraMeasure).multipliedBy(extraSizes));
+        }
+    }
+
+    /**
+     * What to run.
+     *
+     * @param size       bytes of the ping-pong messages and of the first throughput case (16 or more)
+     * @param extraSizes further message sizes of the throughput cases
+     * @param timing     how long each case runs
+     * @param mechanisms what to measure, in this order
+     */
+    public record Settings(int size, List<Integer> extraSizes, Timing timing, List<Mechanism> mechanisms) {
+        public Settings {
+            if (size < Link.ACK_LENGTH) {
+                throw new IllegalArgumentException("message size must be at least " + Link.ACK_LENGTH + " bytes: " + size);
+            }
+            for (int s : extraSizes) {
+                if (s < Link.ACK_LENGTH) {
+                    throw new IllegalArgumentException("message size must be at least " + Link.ACK_LENGTH + " bytes: " + s);
+                }
+            }
+            extraSizes = extraSizes.stream().filter(s -> s != size).distinct().toList();
+            mechanisms = List.copyOf(mechanisms);
+        }
+
+        /** The sizes of the throughput cases: {@link #size} first. */
+        public List<Integer> throughputSizes() {
+            List<Integer> all = new ArrayList<>();
+            all.add(size);
+            all.addAll(extraSizes);
+            return all;
+        }
+    }
+
+    /** The results of a run, in the order of the mechanisms. */
+    public record Report(Settings settings, List<MechanismResult> results, String machine, double seconds) {
+    }
+
+    private final Settings settings;
+    private final BenchProgress progress;
+    private PeerProcess peer;
+    private Mechanism.Endpoint endpoint;
+
+    public AllBench(Settings settings, BenchProgress progress) {
+        this.settings = settings;
+        this.progress = progress;
+    }
+
+    /** Steps of {@link BenchProgress} that a run of {@code settings} takes. */
+    public static int steps(Settings settings) {
+        int steps = 0;
+        for (Mechanism m : settings.mechanisms()) {
+            if (m.unavailable() == null) {
+                steps += 1 + (int) settings.throughputSizes().stream().filter(s -> m.unsupported(s) == null).count();
+            }
+        }
+        return steps;
+    }
+
+    /** Runs the benchmark; what it creates is removed afterwards, whatever happens. */
+    public Report run() throws InterruptedException {
+        Thread cleanup = new Thread(this::closeAll, "jipc-bench-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup); // Ctrl-C: the objects go too
+        long start = System.nanoTime();
+        try {
+            List<MechanismResult> results = new ArrayList<>();
+            for (Mechanism m : settings.mechanisms()) {
+                results.add(measure(m));
+            }
+            finishPeer();
+            return new Report(settings, results, Machine.describe(), (System.nanoTime() - start) / 1e9);
+        } finally {
+            progress.finish();
+            closeAll();
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs anyway
+            }
+        }
+    }
+
+    private MechanismResult measure(Mechanism m) throws InterruptedException {
+        if (m.unavailable() != null) {
+            return new MechanismResult(m, m.unavailable(), null, List.of(), List.of());
+        }
+        String label = m.label();
+        int size = settings.size();
+        boolean pingPong = m.unsupported(size) == null;
+        List<Integer> sizes = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        for (int s : settings.throughputSizes()) {
+            if (m.unsupported(s) == null) {
+                sizes.add(s);
+            } else {
+                skipped.add(sizeName(s) + ": " + m.unsupported(s));
+            }
+        }
+        if (sizes.isEmpty()) {
+            progress.step(label + ": no size it supports");
+            return new MechanismResult(m, "no size measurable: " + String.join("; ", skipped), null, List.of(), skipped);
+        }
+        int maxSize = Math.max(pingPong ? size : Link.ACK_LENGTH, sizes.stream().max(Integer::compare).orElseThrow());
+        List<Throughput> oneWay = new ArrayList<>();
+        BenchResult rtt = null;
+        boolean told = false;
+        try {
+            if (peer == null) {
+                peer = new PeerProcess(AllBenchPeer.class, List.of(), List.of());
+            }
+            endpoint = m.open(maxSize, peer);
+            told = true;
+            peer.tell(m.id() + " " + endpoint.peerArgument());
+            peer.await(m.id());
+            try (Link link = endpoint.link()) {
+                LinkDriver driver = new LinkDriver(label, link);
+                progress.step(label + ": ping-pong");
+                Timing t = settings.timing();
+                if (pingPong) {
+                    rtt = driver.pingPong(size, t.pingWarmup(), t.pingMaxWarmup(), t.pingMeasure());
+                } else {
+                    driver.skipPingPong();
+                }
+                for (int s : sizes) {
+                    progress.step(label + ": one-way " + sizeName(s));
+                    oneWay.add(s == size
+                            ? driver.oneWayFor(s, t.oneWayWarmup(), t.oneWayMaxWarmup(), t.oneWayMeasure())
+                            : driver.oneWayFor(s, t.extraWarmup().dividedBy(10), t.extraWarmup(), t.extraMeasure()));
+                }
+                driver.endPhase(maxSize);
+            }
+            if (!pingPong) {
+                skipped.addFirst("ping-pong " + sizeName(size) + ": " + m.unsupported(size));
+            }
+            return new MechanismResult(m, null, rtt, oneWay, skipped);
+        } catch (Exception e) {
+            String output = peer == null ? "" : peer.output();
+            if (told) {
+                closePeer(); // it may be stuck in this mechanism: a fresh peer for the next one
+            }
+            String why = e.getMessage() == null ? e.toString() : e.getMessage();
+            if (why.contains("\n")) {
+                why = why.substring(0, why.indexOf('\n'));
+            }
+            if (output.contains("Exception")) {
+                why += " (peer: " + output.lines().filter(l -> l.contains("Exception")).findFirst().orElse("") + ")";
+            }
+            return new MechanismResult(m, "failed: " + why, rtt, oneWay, skipped);
+        } finally {
+            closeEndpoint();
+        }
+    }
+
+    /** {@code 64 B}, {@code 4 KiB}, {@code 1 MiB}. */
+    public static String sizeName(int size) {
+        if (size >= 1 << 20 && size % (1 << 20) == 0) {
+            return (size >> 20) + " MiB";
+        }
+        if (size >= 1024 && size % 1024 == 0) {
+            return (size >> 10) + " KiB";
+        }
+        return size + " B";
+    }
+
+    private void finishPeer() throws InterruptedException {
+        if (peer != null) {
+            peer.tell("");
+            peer.await("PEER DONE");
+            peer.waitFor();
+        }
+    }
+
+    private synchronized void closeEndpoint() {
+        if (endpoint != null) {
+            endpoint.close();
+            endpoint = null;
+        }
+    }
+
+    private synchronized void closePeer() {
+        if (peer != null) {
+            peer.close();
+            peer = null;
+        }
+    }
+
+    private void closeAll() {
+        closeEndpoint();
+        closePeer();
+    }
+}

@@ -1,0 +1,138 @@
+package io.jipc.cli.bench;
+
+import io.jipc.WaitStrategy;
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxOptions;
+import io.jipc.mailbox.RoleBinding;
+
+import java.time.Duration;
+
+/**
+ * Two single-sender jipc mailboxes (one per direction) with one wait strategy; each side binds its
+ * sending and receiving roles to its thread. Messages go through the copying {@code byte[]} API
+ * ({@code put(byte[])}, {@code poll(Duration)}), like every other mechanism of the all-mechanisms
+ * run; {@code jipc bench mailbox} measures the in-place path.
+ */
+final class MailboxMechanism implements Mechanism {
+    private final String id;
+    private final String label;
+    private final WaitStrategy strategy;
+    private final Traits traits;
+
+    MailboxMechanism(String id, String label, WaitStrategy strategy, Traits traits) {
+        this.id = id;
+        this.label = label;
+        this.strategy = strategy;
+        this.traits = traits;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public String label() {
+        return label;
+    }
+
+    @Override
+    public Traits traits() {
+        return traits;
+    }
+
+    @Override
+    public Endpoint open(int maxSize, PeerProcess peer) {
+        String prefix = "bench-" + ProcessHandle.current().pid() + "-" + id;
+        MailboxOptions options = MailboxOptions.builder().singleSender(true).waitStrategy(strategy)
+                .maxMessageSize(maxSize).capacityBytes(Math.max(4L << 20, 8L * (maxSize + 64))).build();
+        Mailbox toPeer = create(prefix + "-p2c", options);
+        Mailbox fromPeer;
+        try {
+            fromPeer = create(prefix + "-c2p", options);
+        } catch (RuntimeException e) {
+            toPeer.destroy();
+            toPeer.close();
+            throw e;
+        }
+        return new Endpoint() {
+            private MailboxLink link;
+
+            @Override
+            public String peerArgument() {
+                return fromPeer.name() + "," + toPeer.name();
+            }
+
+            @Override
+            public Link link() {
+                link = new MailboxLink(toPeer, fromPeer, false);
+                return link;
+            }
+
+            @Override
+            public void close() {
+                if (link != null) {
+                    link.close();
+                }
+                for (Mailbox m : new Mailbox[] {toPeer, fromPeer}) {
+                    m.destroy();
+                    m.close();
+                }
+            }
+        };
+    }
+
+    private static Mailbox create(String name, MailboxOptions options) {
+        Mailbox.destroy(name); // a leftover of a killed run
+        return Mailbox.create(name, options);
+    }
+
+    @Override
+    public Link connect(String argument) {
+        String[] names = argument.split(",");
+        Mailbox out = Mailbox.open(names[0]);
+        try {
+            return new MailboxLink(out, Mailbox.open(names[1]), true);
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+    }
+
+    /** Sends on one mailbox, receives from the other; the roles are bound to the creating thread. */
+    private static final class MailboxLink implements Link {
+        private final Mailbox out;
+        private final Mailbox in;
+        private final RoleBinding sending;
+        private final RoleBinding receiving;
+        private final boolean ownsMailboxes;
+
+        MailboxLink(Mailbox out, Mailbox in, boolean ownsMailboxes) {
+            this.out = out;
+            this.in = in;
+            this.ownsMailboxes = ownsMailboxes;
+            this.sending = out.bindSender();
+            this.receiving = in.bindReceiver();
+        }
+
+        @Override
+        public void send(byte[] message) throws InterruptedException {
+            out.put(message);
+        }
+
+        @Override
+        public byte[] receive(Duration timeout) throws InterruptedException {
+            return in.poll(timeout);
+        }
+
+        @Override
+        public void close() {
+            sending.close();
+            receiving.close();
+            if (ownsMailboxes) {
+                out.close();
+                in.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package io.jipc.mailbox;
+
+import io.jipc.naming.NameEntry;
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameService;
+import io.jipc.naming.NameTakenException;
+import io.jipc.naming.NamingConfiguration;
+import io.jipc.segment.JipcRoot;
+
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The names of mailboxes in the host's name service: a mailbox {@code orders} is the persistent
+ * name {@code mailbox/orders} of the local name service (kind {@value #KIND}, id the mailbox's
+ * {@linkplain Mailbox#id() id} in hex, address the mailbox's file), bound when the mailbox is
+ * created and removed when it is destroyed — so {@code jipc names}, watches and lookups by id see
+ * every mailbox, and a name outlives its creator like the mailbox itself (like a POSIX queue).
+ *
+ * <p>The local backend is used whatever naming the process is configured with: a mailbox is a
+ * shared-memory object of this host, found under this host's jipc root. (A gateway that makes a
+ * mailbox reachable from other hosts registers it in the configured, possibly cluster-wide, service
+ * under its plain name; see {@code io.jipc.remote}.)
+ *
+ * <p>The name and the file are two objects: a process killed between creating the file and
+ * binding the name leaves a file without a name, and one killed while destroying leaves a name
+ * without a file. Both are repaired here: opening a mailbox whose name is missing binds it, and
+ * creating one whose name points at a missing or different file replaces the stale name.
+ *
+ * <p>Thread-safe; one service per jipc root is opened on first use and kept for the life of the
+ * process.
+ */
+final class MailboxNames {
+    static final String KIND = "mailbox";
+    static final String PREFIX = "mailbox/";
+
+    private record Service(Path directory, NameService names) {
+    }
+
+    private static volatile Service service;
+
+    private MailboxNames() {
+    }
+
+    /** The local name service of the current jipc root (it may change between tests). */
+    private static NameService names() {
+        Path directory = JipcRoot.path("names");
+        Service s = service;
+        if (s == null || !s.directory().equals(directory)) {
+            synchronized (MailboxNames.class) {
+                s = service;
+                if (s == null || !s.directory().equals(directory)) {
+                    s = new Service(directory, NameService.open(NamingConfiguration.LOCAL));
+                    service = s;
+                }
+            }
+        }
+        return s.names();
+    }
+
+    private static NameRecord record(long id, Path file) {
+        return new NameRecord(KIND, Long.toHexString(id), file.toString(), Map.of());
+    }
+
+    /** Binds the name of a mailbox just created at {@code file}, replacing a stale name. */
+    static void bind(String name, long id, Path file) {
+        NameService names = names();
+        for (int attempt = 0; ; attempt++) {
+            try {
+                names.bind(PREFIX + name, record(id, file));
+                return;
+            } catch (NameTakenException taken) {
+                Optional<NameEntry> held = names.lookup(PREFIX + name);
+                if (held.isPresent() && isCurrent(held.get(), id, file)) {
+                    return; // an opener of the new mailbox bound its name first (see repair)
+                }
+                if (attempt > 0) {
+                    throw taken;
+                }
+                // a stale name (its file was destroyed, or replaced by the mailbox just created)
+                held.ifPresent(entry -> names.unregister(PREFIX + name));
+            }
+        }
+    }
+
+    private static boolean isCurrent(NameEntry entry, long id, Path file) {
+        NameRecord r = entry.record();
+        return r.kind().equals(KIND) && r.id().equals(Long.toHexString(id)) && r.address().equals(file.toString());
+    }
+
+    /** The file the name service gives for mailbox {@code name}, if it is bound and the file exists. */
+    static Optional<Path> resolve(String name) {
+        return names().lookup(PREFIX + name)
+                .map(NameEntry::record)
+                .filter(r -> r.kind().equals(KIND))
+                .map(r -> Path.of(r.address()))
+                .filter(p -> Files.exists(p, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    /** Binds the name of an opened mailbox that has none (its creator died before binding it). */
+    static void repair(String name, long id, Path file) {
+        try {
+            names().bind(PREFIX + name, record(id, file));
+        } catch (NameTakenException boundMeanwhile) {
+            // another process repaired it, or a new mailbox of that name was created
+        }
+    }
+
+    /** The name of the mailbox with this id, if the name service has it. */
+    static Optional<String> nameOf(long id) {
+        return names().lookupById(KIND, Long.toHexString(id))
+                .map(NameEntry::name)
+                .filter(n -> n.startsWith(PREFIX))
+                .map(n -> n.substring(PREFIX.length()));
+    }
+
+    /** Removes the name of the destroyed mailbox {@code name} if it names {@code file}. */
+    static void unbind(String name, Path file) {
+        NameService names = names();
+        names.lookup(PREFIX + name)
+                .filter(e -> e.record().kind().equals(KIND) && e.record().address().equals(file.toString()))
+                .ifPresent(e -> names.unregister(PREFIX + name));
+    }
+}

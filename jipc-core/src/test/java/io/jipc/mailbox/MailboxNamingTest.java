@@ -1,0 +1,119 @@
+package io.jipc.mailbox;
+
+import io.jipc.naming.NameEntry;
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameService;
+import io.jipc.naming.NamingConfiguration;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Mailbox names live in the host's name service ({@code mailbox/<name>}): bound on create, resolved
+ * on open and by id, removed on destroy, kept after the creator exits, and repaired when a process
+ * died between the file and the name.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class MailboxNamingTest {
+    private NameService names;
+
+    @BeforeEach
+    void openNames() {
+        names = NameService.open(NamingConfiguration.LOCAL);
+    }
+
+    @AfterEach
+    void closeNames() {
+        names.close();
+    }
+
+    @Test
+    void createBindsTheNameAndDestroyRemovesIt() {
+        try (Mailbox mailbox = Mailbox.create("named")) {
+            NameEntry entry = names.lookup("mailbox/named").orElseThrow();
+            assertEquals("mailbox", entry.record().kind());
+            assertEquals(Long.toHexString(mailbox.id()), entry.record().id());
+            assertEquals(Mailbox.path("named").toString(), entry.record().address());
+            assertEquals(List.of("mailbox/named"), names.list("mailbox/").stream().map(NameEntry::name).toList());
+        }
+        assertTrue(Mailbox.destroy("named"));
+        assertEquals(Optional.empty(), names.lookup("mailbox/named"));
+        assertThrows(MailboxNotFoundException.class, () -> Mailbox.open("named"));
+    }
+
+    @Test
+    void openByIdFindsTheMailboxThroughItsName() {
+        try (Mailbox created = Mailbox.create("by-id"); Mailbox opened = Mailbox.open(created.id())) {
+            assertEquals("by-id", opened.name());
+            created.put(new byte[] {7});
+            assertArrayEquals(new byte[] {7}, opened.take());
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        } finally {
+            Mailbox.destroy("by-id");
+        }
+    }
+
+    @Test
+    void aNameWhoseFileIsGoneIsReplacedByTheNextCreate() {
+        names.bind("mailbox/stale", new NameRecord("mailbox", "1234", Mailbox.path("stale").toString(), java.util.Map.of()));
+        try (Mailbox mailbox = Mailbox.create("stale")) {
+            assertEquals(Long.toHexString(mailbox.id()), names.lookup("mailbox/stale").orElseThrow().record().id());
+        } finally {
+            Mailbox.destroy("stale");
+        }
+        assertEquals(Optional.empty(), names.lookup("mailbox/stale"));
+    }
+
+    @Test
+    void aMailboxWithoutItsNameIsFoundByItsFileAndGetsItsNameBack() {
+        try (Mailbox created = Mailbox.create("unnamed")) {
+            assertTrue(names.unregister("mailbox/unnamed")); // as if the creator died before binding
+            try (Mailbox opened = Mailbox.open("unnamed")) {
+                assertEquals(created.id(), opened.id());
+            }
+            assertEquals(Long.toHexString(created.id()), names.lookup("mailbox/unnamed").orElseThrow().record().id());
+        } finally {
+            Mailbox.destroy("unnamed");
+        }
+    }
+
+    /** Creates the mailbox args[0] and exits without destroying it. */
+    public static final class CreateAndExit {
+        public static void main(String[] args) {
+            Mailbox.create(args[0]).close();
+        }
+    }
+
+    @Test
+    void theNameOutlivesTheCreatorLikeTheMailbox() throws Exception {
+        try (ChildJvm creator = ChildJvm.builder(CreateAndExit.class).args("kept").quickStart()
+                .hardTimeout(Duration.ofSeconds(60)).start()) {
+            creator.assertSuccess(Duration.ofSeconds(50));
+        }
+        NameEntry entry = names.lookup("mailbox/kept").orElseThrow();
+        assertEquals("mailbox", entry.record().kind());
+        try (Mailbox mailbox = Mailbox.open("kept")) {
+            assertEquals(Long.toHexString(mailbox.id()), entry.record().id());
+        } finally {
+            assertTrue(Mailbox.destroy("kept"));
+        }
+        assertFalse(names.lookup("mailbox/kept").isPresent());
+    }
+}

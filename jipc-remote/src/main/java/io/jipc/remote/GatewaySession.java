@@ -1,0 +1,244 @@
+package io.jipc.remote;
+
+import io.jipc.JipcException;
+import io.jipc.mailbox.MailboxBusyException;
+import io.jipc.net.StreamConnection;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Serves one client connection of a {@link MailboxGateway}, on the connection's virtual thread:
+ * an {@link Wire.Open} first, then one request at a time. While a request blocks on the mailbox it
+ * waits in slices of the heartbeat interval, sending a {@link Wire.Heartbeat} after each and reading
+ * what the client sent meanwhile ({@link Wire.Ping}, {@link Wire.Cancel}); it gives up when the client
+ * closed the connection or was silent longer than the peer timeout, and then nothing was sent, or a
+ * message taken for it goes back to the {@link ExportedMailbox} for the next receive.
+ */
+final class GatewaySession {
+    private static final AtomicLong DELIVERIES = new AtomicLong();
+
+    private final MailboxGateway gateway;
+    private final StreamConnection connection;
+    private final RemoteOptions options;
+    private ExportedMailbox exported;
+    private long lastHeard = System.nanoTime();
+
+    /** The client went away (end of stream, silence, or a protocol violation) while a request was in progress. */
+    private static final class ClientGone extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        ClientGone(String why) {
+            super(why, null, false, false);
+        }
+    }
+
+    /** How a wait at the mailbox ended when it did not succeed. */
+    private enum Outcome { DONE, TIMED_OUT, CANCELLED }
+
+    GatewaySession(MailboxGateway gateway, StreamConnection connection) {
+        this.gateway = gateway;
+        this.connection = connection;
+        this.options = gateway.options();
+    }
+
+    void serve() throws InterruptedException {
+        try {
+            for (byte[] frame; (frame = connection.take()) != null; ) {
+                lastHeard = System.nanoTime();
+                Wire.Request request;
+                try {
+                    request = Wire.decodeRequest(frame);
+                } catch (ProtocolException e) {
+                    reply(new Wire.Error(Wire.ErrorCode.PROTOCOL, e.getMessage()));
+                    return;
+                }
+                if (!handle(request)) {
+                    return;
+                }
+            }
+        } catch (ClientGone gone) {
+            // the connection is closed by the server when this returns
+        }
+    }
+
+    /** Handles one request; false when the connection must end. */
+    private boolean handle(Wire.Request request) throws InterruptedException, ClientGone {
+        if (request instanceof Wire.Open open) {
+            return open(open);
+        }
+        if (exported == null && (request instanceof Wire.Send || request instanceof Wire.Receive)) {
+            reply(new Wire.Error(Wire.ErrorCode.NOT_OPEN, "no mailbox opened on this connection"));
+            return false;
+        }
+        try {
+            switch (request) {
+                case Wire.Send send -> send(send);
+                case Wire.Receive receive -> receive(receive);
+                default -> {
+                    // a ping, or an acknowledgement or cancellation that arrived after its request ended
+                }
+            }
+        } catch (MailboxBusyException e) {
+            reply(new Wire.Error(Wire.ErrorCode.RECEIVER_BUSY, e.getMessage()));
+        } catch (IllegalArgumentException e) {
+            reply(new Wire.Error(Wire.ErrorCode.BAD_PRIORITY, e.getMessage()));
+        } catch (JipcException e) {
+            reply(new Wire.Error(Wire.ErrorCode.INTERNAL, e.getMessage()));
+            return false;
+        }
+        return true;
+    }
+
+    private boolean open(Wire.Open open) throws ClientGone {
+        if (exported != null || open.version() != Wire.VERSION) {
+            reply(new Wire.Error(Wire.ErrorCode.PROTOCOL, exported != null ? "mailbox already opened"
+                    : "protocol version " + open.version() + " not supported (this gateway speaks " + Wire.VERSION + ")"));
+            return false;
+        }
+        exported = gateway.resolve(open.name());
+        if (exported == null) {
+            reply(new Wire.Error(Wire.ErrorCode.NO_SUCH_MAILBOX, "no mailbox '" + open.name() + "' exported by " + gateway));
+            return false;
+        }
+        int limit = Math.min(exported.mailbox.maxMessageSize(), options.maxFrameSize() - Wire.OVERHEAD);
+        reply(new Wire.Opened(limit, exported.mailbox.priorities()));
+        return true;
+    }
+
+    private void send(Wire.Send send) throws InterruptedException, ClientGone {
+        byte[] payload = send.payload();
+        if (payload.length > exported.mailbox.maxMessageSize()) {
+            reply(new Wire.Error(Wire.ErrorCode.MESSAGE_TOO_LARGE, payload.length + "-byte message exceeds the "
+                    + exported.mailbox.maxMessageSize() + " bytes of mailbox '" + exported.mailbox.name() + "'"));
+            return;
+        }
+        int priority = send.priority();
+        Outcome outcome = switch (send.mode()) {
+            case NOW -> exported.mailbox.offer(payload, priority) ? Outcome.DONE : Outcome.TIMED_OUT;
+            case TIMED, FOREVER -> waitFor(send.mode(), send.timeoutNanos(),
+                    slice -> exported.mailbox.offer(payload, priority, slice));
+        };
+        reply(new Wire.Sent(outcome == Outcome.DONE));
+    }
+
+    private void receive(Wire.Receive receive) throws InterruptedException, ClientGone {
+        byte[] returned = exported.pollReturned();
+        byte[] message = returned != null ? returned : switch (receive.mode()) {
+            case NOW -> exported.mailbox.poll();
+            case TIMED, FOREVER -> {
+                byte[][] got = new byte[1][];
+                waitFor(receive.mode(), receive.timeoutNanos(), slice -> (got[0] = exported.mailbox.poll(slice)) != null);
+                yield got[0];
+            }
+        };
+        if (message == null) {
+            reply(new Wire.Empty());
+            return;
+        }
+        deliver(message);
+    }
+
+    /**
+     * Hands {@code message} to the client and waits for its acknowledgement; without one (the client
+     * cancelled, went silent or away), keeps it for the next receive.
+     */
+    private void deliver(byte[] message) throws InterruptedException, ClientGone {
+        long id = DELIVERIES.incrementAndGet();
+        boolean acknowledged = false;
+        try {
+            reply(new Wire.Delivery(id, message));
+            while (!acknowledged) {
+                Wire.Request next = nextRequest(options.peerTimeout());
+                if (next == null) {
+                    throw new ClientGone("no acknowledgement within " + options.peerTimeout());
+                }
+                if (next instanceof Wire.Cancel) {
+                    return;
+                }
+                acknowledged = next instanceof Wire.Ack ack && ack.deliveryId() == id;
+                if (!acknowledged && !(next instanceof Wire.Ping)) {
+                    throw new ClientGone("unexpected " + next + " while a delivery awaits its acknowledgement");
+                }
+            }
+        } finally {
+            if (!acknowledged) {
+                exported.returnUnacknowledged(message);
+            }
+        }
+    }
+
+    /** One attempt at the mailbox, waiting at most the given slice; true when it succeeded. */
+    @FunctionalInterface
+    private interface Attempt {
+        boolean tryFor(Duration slice) throws InterruptedException;
+    }
+
+    /** Retries {@code attempt} in heartbeat slices until it succeeds, the timeout passes or the client cancels. */
+    private Outcome waitFor(Wire.Wait wait, long timeoutNanos, Attempt attempt) throws InterruptedException, ClientGone {
+        long deadline = wait == Wire.Wait.FOREVER || timeoutNanos >= Long.MAX_VALUE / 2 ? Long.MAX_VALUE
+                : System.nanoTime() + timeoutNanos;
+        long heartbeat = options.heartbeatInterval().toNanos();
+        while (true) {
+            long left = deadline == Long.MAX_VALUE ? heartbeat : deadline - System.nanoTime();
+            if (attempt.tryFor(Duration.ofNanos(Math.max(0, Math.min(heartbeat, left))))) {
+                return Outcome.DONE;
+            }
+            if (deadline != Long.MAX_VALUE && deadline - System.nanoTime() <= 0) {
+                return Outcome.TIMED_OUT;
+            }
+            reply(new Wire.Heartbeat());
+            for (Wire.Request r; (r = nextRequest(Duration.ZERO)) != null; ) {
+                if (r instanceof Wire.Cancel) {
+                    return Outcome.CANCELLED;
+                }
+                if (!(r instanceof Wire.Ping)) {
+                    throw new ClientGone("unexpected " + r + " while a request is in progress");
+                }
+            }
+        }
+    }
+
+    /**
+     * The next request the client sent, waiting at most {@code timeout}; null if none came.
+     *
+     * @throws ClientGone if the client closed the connection, sent garbage, or has been silent for
+     *                    longer than the peer timeout
+     */
+    private Wire.Request nextRequest(Duration timeout) throws InterruptedException, ClientGone {
+        byte[] frame;
+        try {
+            frame = timeout.isZero() ? connection.poll() : connection.poll(timeout);
+        } catch (JipcException e) {
+            throw new ClientGone(e.toString());
+        }
+        if (frame == null) {
+            if (connection.isEndOfStream()) {
+                throw new ClientGone("client closed the connection");
+            }
+            if (System.nanoTime() - lastHeard > options.peerTimeout().toNanos()) {
+                throw new ClientGone("client silent for longer than " + options.peerTimeout());
+            }
+            return null;
+        }
+        lastHeard = System.nanoTime();
+        try {
+            return Wire.decodeRequest(frame);
+        } catch (ProtocolException e) {
+            throw new ClientGone(e.getMessage());
+        }
+    }
+
+    private void reply(Wire.Reply reply) throws ClientGone {
+        try {
+            if (!connection.offer(Wire.encode(reply), options.peerTimeout())) {
+                throw new ClientGone("client stopped reading for " + options.peerTimeout());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClientGone("gateway closing");
+        } catch (JipcException e) {
+            throw new ClientGone(e.toString());
+        }
+    }
+}

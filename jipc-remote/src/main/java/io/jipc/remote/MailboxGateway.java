@@ -1,0 +1,209 @@
+package io.jipc.remote;
+
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxNotFoundException;
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameService;
+import io.jipc.naming.Registration;
+import io.jipc.net.ServerOptions;
+import io.jipc.net.StreamServer;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Exports mailboxes of this host on a TCP port, so that {@link RemoteMailbox} clients on other hosts
+ * send to them and receive from them; registers each exported mailbox in a name service (kind
+ * {@value Mailboxes#KIND}, address {@code tcp://host:port/NAME}, attribute {@value Mailboxes#HOST}
+ * = this host's {@linkplain Mailboxes#hostId() identity}) for as long as the gateway runs.
+ *
+ * <pre>{@code
+ * try (MailboxGateway gateway = MailboxGateway.builder(new InetSocketAddress("10.231.0.1", 7070))
+ *         .export("orders").nameService(names).start()) {
+ *     ...                                   // clients use the mailbox "orders" from other hosts
+ * }
+ * }</pre>
+ *
+ * <p><b>Threads.</b> Each client is served in a virtual thread of its own, one request at a time
+ * (the protocol is in {@code docs/remote.md}). The gateway process opens each mailbox once and is
+ * the mailbox's receiver for remote clients: another local process receiving from the same
+ * mailbox makes remote receives fail with {@link Wire.ErrorCode#RECEIVER_BUSY} (exclusive mailboxes).
+ *
+ * <p><b>Delivery.</b> A remote send is answered only once the message is in the mailbox. A remote
+ * receive takes a message, sends it and keeps it until the client acknowledges it; if the client
+ * cancels, goes silent or away first, the message is kept for the next remote receive (ahead of the
+ * mailbox's own messages). Such held messages are put back into the mailbox when the gateway closes;
+ * if the gateway process dies, the (at most one per receiving client) message in flight is lost.
+ *
+ * <p><b>When a client dies.</b> A blocked request notices within the peer timeout
+ * ({@link RemoteOptions}) and is abandoned: nothing is sent, nothing is taken. An idle connection
+ * of a vanished client stays until the kernel reports it.
+ */
+public final class MailboxGateway implements AutoCloseable {
+    private final StreamServer server;
+    private final RemoteOptions options;
+    private final Set<String> exports;
+    private final boolean exportAll;
+    private final Map<String, ExportedMailbox> open = new ConcurrentHashMap<>();
+    private final List<Registration> registrations = new ArrayList<>();
+    private final String advertisedHost;
+    private volatile boolean closed;
+
+    private MailboxGateway(Builder b) {
+        this.options = b.options;
+        this.exports = Set.copyOf(b.exports);
+        this.exportAll = b.exportAll;
+        this.server = StreamServer.bind(b.address, ServerOptions.defaults().withConnection(options.connection()));
+        this.advertisedHost = b.advertisedHost != null ? b.advertisedHost : b.address.getAddress().getHostAddress();
+    }
+
+    /** A gateway listening on {@code address} (port 0: any free port). */
+    public static Builder builder(InetSocketAddress address) {
+        return new Builder(address);
+    }
+
+    /** What a gateway exports, where it registers, how it times its clients. */
+    public static final class Builder {
+        private final InetSocketAddress address;
+        private final Set<String> exports = new LinkedHashSet<>();
+        private boolean exportAll;
+        private NameService names;
+        private RemoteOptions options = RemoteOptions.defaults();
+        private String advertisedHost;
+
+        private Builder(InetSocketAddress address) {
+            this.address = Objects.requireNonNull(address, "address");
+        }
+
+        /** Exports these mailboxes (they must exist when the gateway starts) and registers them. */
+        public Builder export(String... mailboxes) {
+            exports.addAll(List.of(mailboxes));
+            return this;
+        }
+
+        /** Also serves any other mailbox of this host a client names (not registered). */
+        public Builder exportAll() {
+            exportAll = true;
+            return this;
+        }
+
+        /** Registers the exported mailboxes there (none: no registration). */
+        public Builder nameService(NameService service) {
+            names = service;
+            return this;
+        }
+
+        public Builder options(RemoteOptions remoteOptions) {
+            options = Objects.requireNonNull(remoteOptions, "options");
+            return this;
+        }
+
+        /** The host clients should connect to, as registered (default: the bind address). */
+        public Builder advertisedHost(String host) {
+            advertisedHost = host;
+            return this;
+        }
+
+        /**
+         * Opens the exported mailboxes, binds the port, registers the names and starts serving.
+         *
+         * @throws MailboxNotFoundException         if an exported mailbox does not exist
+         * @throws io.jipc.naming.NameTakenException if a name is held by another live process
+         */
+        public MailboxGateway start() {
+            MailboxGateway gateway = new MailboxGateway(this);
+            try {
+                gateway.begin(names);
+                return gateway;
+            } catch (RuntimeException e) {
+                gateway.close();
+                throw e;
+            }
+        }
+    }
+
+    private void begin(NameService names) {
+        for (String name : exports) {
+            ExportedMailbox mailbox = new ExportedMailbox(Mailbox.open(name));
+            open.put(name, mailbox);
+            if (names != null) {
+                registrations.add(names.register(name, NameRecord.of(Mailboxes.KIND,
+                        Long.toUnsignedString(mailbox.mailbox.id()), address(name))
+                        .withAttribute(Mailboxes.HOST, Mailboxes.hostId())));
+            }
+        }
+        server.onHandlerError((connection, error) -> {
+            if (!closed) {
+                System.err.println("jipc: " + this + ": client " + connection.remote() + " failed: " + error);
+            }
+        });
+        server.start(connection -> new GatewaySession(this, connection).serve());
+    }
+
+    /** The address clients use for the mailbox {@code name}: {@code tcp://host:port/name}. */
+    public String address(String name) {
+        String host = advertisedHost.contains(":") ? "[" + advertisedHost + "]" : advertisedHost;
+        return "tcp://" + host + ":" + port() + "/" + name;
+    }
+
+    /** The TCP port the gateway listens on. */
+    public int port() {
+        return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    RemoteOptions options() {
+        return options;
+    }
+
+    /** The exported mailbox {@code name}, opened on first use; null if not exported or missing. */
+    ExportedMailbox resolve(String name) {
+        ExportedMailbox mailbox = open.get(name);
+        if (mailbox != null || !exportAll || closed) {
+            return mailbox;
+        }
+        try {
+            return open.computeIfAbsent(name, n -> new ExportedMailbox(Mailbox.open(n)));
+        } catch (MailboxNotFoundException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** Clients connected now. */
+    public int clientCount() {
+        return server.connectionCount();
+    }
+
+    /**
+     * Unregisters the names, stops serving (blocked requests end: nothing is sent or taken), puts
+     * messages held for lost clients back into their mailboxes, closes the mailbox handles (the
+     * mailboxes stay). Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        registrations.forEach(Registration::close);
+        server.close();
+        for (ExportedMailbox mailbox : open.values()) {
+            int dropped = mailbox.flushReturned();
+            if (dropped > 0) {
+                System.err.println("jipc: " + this + ": " + dropped + " unacknowledged message(s) of mailbox '"
+                        + mailbox.mailbox.name() + "' did not fit back and were dropped");
+            }
+            mailbox.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MailboxGateway[tcp://" + advertisedHost + ":" + port() + (exportAll ? ", all mailboxes" : ", " + exports) + "]";
+    }
+}

@@ -1,0 +1,356 @@
+package io.jipc.remote;
+
+import io.jipc.JipcException;
+import io.jipc.mailbox.MessageTooLargeException;
+import io.jipc.net.StreamConnection;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A mailbox of another host, reached through that host's {@link MailboxGateway} over TCP, with the
+ * verbs of a local mailbox ({@link MessageChannel}).
+ *
+ * <pre>{@code
+ * try (RemoteMailbox orders = RemoteMailbox.connect(URI.create("tcp://10.231.0.1:7070/orders"))) {
+ *     orders.put("hello".getBytes());       // returns once the message is in the remote mailbox
+ *     byte[] reply = orders.poll(Duration.ofSeconds(1));
+ * }
+ * }</pre>
+ *
+ * <p><b>Who may call.</b> Any thread; calls of several threads take turns (one request at a time
+ * on the connection), so a thread blocked in {@code take} holds up the others: use one handle per
+ * thread that blocks.
+ *
+ * <p><b>Blocking and timeouts.</b> {@code put}, {@code take} and the timed variants wait at the
+ * gateway (the timeout runs there); meanwhile the gateway sends a heartbeat every
+ * {@linkplain RemoteOptions#heartbeatInterval() interval} and this client a ping. An interrupt of a
+ * waiting thread cancels the request at the gateway: {@link InterruptedException} unless the
+ * request had already completed there (a send that completed returns normally with the interrupt
+ * status set; a message that had been handed out is not acknowledged and goes to the next receive).
+ *
+ * <p><b>Delivery.</b> A send that returns true (or a {@code put} that returns) has put the message
+ * in the remote mailbox. A received message is acknowledged to the gateway as it is returned; a
+ * message whose acknowledgement is lost with the connection is delivered again (at least once).
+ *
+ * <p><b>When the gateway dies or the connection is cut.</b> The call in progress fails with
+ * {@link RemotePeerLostException}: at once when the kernel reports the connection closed (the
+ * gateway process died), else once nothing came for {@linkplain RemoteOptions#peerTimeout() the
+ * peer timeout} (a cut link, a frozen host). The next call connects again.
+ *
+ * <p><b>Memory consistency.</b> Only bytes travel: a message is a new array holding the bytes sent.
+ */
+public final class RemoteMailbox implements MessageChannel {
+    private final URI uri;
+    private final InetSocketAddress address;
+    private final String name;
+    private final RemoteOptions options;
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile StreamConnection connection;
+    private int maxMessageSize;
+    private int priorities;
+    private volatile boolean closed;
+
+    private RemoteMailbox(URI uri, RemoteOptions options) {
+        this.uri = uri;
+        this.options = options;
+        if (!"tcp".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0 || uri.getPath() == null
+                || uri.getPath().length() < 2) {
+            throw new IllegalArgumentException("not a remote mailbox address (tcp://host:port/NAME): " + uri);
+        }
+        this.address = new InetSocketAddress(uri.getHost(), uri.getPort());
+        this.name = uri.getPath().substring(1);
+    }
+
+    /** Connects with the default options; see {@link #connect(URI, RemoteOptions)}. */
+    public static RemoteMailbox connect(URI address) throws InterruptedException {
+        return connect(address, RemoteOptions.defaults());
+    }
+
+    /**
+     * Connects to the gateway at {@code tcp://host:port/NAME} and opens its mailbox {@code NAME}.
+     *
+     * @throws RemotePeerLostException  if the gateway cannot be reached within the connect timeout
+     * @throws RemoteMailboxException   if the gateway does not export that mailbox
+     * @throws IllegalArgumentException if the address is not of that form
+     */
+    public static RemoteMailbox connect(URI address, RemoteOptions options) throws InterruptedException {
+        RemoteMailbox mailbox = new RemoteMailbox(Objects.requireNonNull(address, "address"),
+                Objects.requireNonNull(options, "options"));
+        mailbox.lock.lock();
+        try {
+            mailbox.connection();
+        } finally {
+            mailbox.lock.unlock();
+        }
+        return mailbox;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public boolean isRemote() {
+        return true;
+    }
+
+    /** The address this handle connects to. */
+    public URI uri() {
+        return uri;
+    }
+
+    @Override
+    public int maxMessageSize() {
+        return maxMessageSize;
+    }
+
+    @Override
+    public int priorities() {
+        return priorities;
+    }
+
+    // ------------------------------------------------------------------ sending
+
+    @Override
+    public boolean offer(byte[] message, int priority) {
+        try {
+            return send(message, priority, Wire.Wait.NOW, 0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // a send that does not wait is not interrupted
+            return false;
+        }
+    }
+
+    @Override
+    public boolean offer(byte[] message, int priority, Duration timeout) throws InterruptedException {
+        return send(message, priority, Wire.Wait.TIMED, nanos(timeout));
+    }
+
+    @Override
+    public void put(byte[] message, int priority) throws InterruptedException {
+        send(message, priority, Wire.Wait.FOREVER, 0);
+    }
+
+    private boolean send(byte[] message, int priority, Wire.Wait wait, long timeoutNanos) throws InterruptedException {
+        Objects.requireNonNull(message, "message");
+        lock.lock();
+        try {
+            StreamConnection c = connection();
+            if (message.length > maxMessageSize) {
+                throw new MessageTooLargeException(message.length + "-byte message exceeds the " + maxMessageSize
+                        + " bytes of remote mailbox " + uri, message.length, maxMessageSize);
+            }
+            if (priority < 0 || priority >= priorities) {
+                throw new IllegalArgumentException("priority " + priority + " outside 0.." + (priorities - 1)
+                        + " of remote mailbox " + uri);
+            }
+            Answer answer = call(c, new Wire.Send(wait, priority, timeoutNanos, message));
+            if (!(answer.reply instanceof Wire.Sent sent)) {
+                throw unexpected(answer.reply);
+            }
+            if (answer.cancelled) {
+                if (!sent.accepted()) {
+                    throw new InterruptedException("send to " + uri + " cancelled");
+                }
+                Thread.currentThread().interrupt();
+            }
+            return sent.accepted();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ receiving
+
+    @Override
+    public byte[] poll() {
+        try {
+            return receive(Wire.Wait.NOW, 0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    @Override
+    public byte[] poll(Duration timeout) throws InterruptedException {
+        return receive(Wire.Wait.TIMED, nanos(timeout));
+    }
+
+    @Override
+    public byte[] take() throws InterruptedException {
+        return receive(Wire.Wait.FOREVER, 0);
+    }
+
+    private byte[] receive(Wire.Wait wait, long timeoutNanos) throws InterruptedException {
+        lock.lock();
+        try {
+            StreamConnection c = connection();
+            Answer answer = call(c, new Wire.Receive(wait, timeoutNanos));
+            switch (answer.reply) {
+                case Wire.Delivery delivery -> {
+                    if (answer.cancelled) {
+                        // not acknowledged: the gateway saw the cancellation and keeps the message
+                        throw new InterruptedException("receive from " + uri + " cancelled");
+                    }
+                    transmit(c, new Wire.Ack(delivery.deliveryId()));
+                    return delivery.payload();
+                }
+                case Wire.Empty empty -> {
+                    if (answer.cancelled) {
+                        throw new InterruptedException("receive from " + uri + " cancelled");
+                    }
+                    return null;
+                }
+                default -> throw unexpected(answer.reply);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ the connection
+
+    /** A reply, and whether this client cancelled the request before it came. */
+    private record Answer(Wire.Reply reply, boolean cancelled) {
+    }
+
+    /** The open connection, connecting (and opening the mailbox) first if there is none. Holds the lock. */
+    private StreamConnection connection() throws InterruptedException {
+        if (closed) {
+            throw new io.jipc.ClosedException("remote mailbox " + uri + " is closed");
+        }
+        if (connection != null) {
+            return connection;
+        }
+        StreamConnection c;
+        try {
+            c = StreamConnection.connect(address, options.connection());
+        } catch (JipcException e) {
+            throw new RemotePeerLostException("cannot reach the gateway of " + uri + ": " + e.getMessage(), e);
+        }
+        connection = c;
+        Answer answer = call(c, new Wire.Open(Wire.VERSION, name));
+        if (answer.reply instanceof Wire.Opened opened) {
+            maxMessageSize = opened.maxMessageSize();
+            priorities = opened.priorities();
+            if (answer.cancelled) {
+                Thread.currentThread().interrupt();
+            }
+            return c;
+        }
+        drop();
+        throw unexpected(answer.reply);
+    }
+
+    /**
+     * Sends {@code request} and waits for its reply, skipping heartbeats, pinging the gateway every
+     * heartbeat interval; an interrupt sends a cancellation and goes on waiting for the reply.
+     */
+    private Answer call(StreamConnection c, Wire.Request request) throws InterruptedException {
+        transmit(c, request);
+        boolean cancelled = false;
+        long lastHeard = System.nanoTime();
+        while (true) {
+            byte[] frame;
+            try {
+                frame = c.poll(options.heartbeatInterval());
+            } catch (InterruptedException e) {
+                if (!cancelled) {
+                    cancelled = true;
+                    transmit(c, new Wire.Cancel());
+                }
+                continue;
+            } catch (JipcException e) {
+                throw lost("connection to the gateway failed: " + e.getMessage(), e);
+            }
+            if (frame == null) {
+                if (c.isEndOfStream()) {
+                    throw lost("the gateway closed the connection", null);
+                }
+                if (System.nanoTime() - lastHeard > options.peerTimeout().toNanos()) {
+                    throw lost("nothing heard from the gateway for " + options.peerTimeout(), null);
+                }
+                transmit(c, new Wire.Ping());
+                continue;
+            }
+            lastHeard = System.nanoTime();
+            Wire.Reply reply;
+            try {
+                reply = Wire.decodeReply(frame);
+            } catch (ProtocolException e) {
+                drop();
+                throw e;
+            }
+            if (!(reply instanceof Wire.Heartbeat)) {
+                return new Answer(reply, cancelled);
+            }
+        }
+    }
+
+    private void transmit(StreamConnection c, Wire.Request request) {
+        try {
+            if (!c.offer(Wire.encode(request), options.peerTimeout())) {
+                throw lost("the gateway stopped reading for " + options.peerTimeout(), null);
+            }
+        } catch (InterruptedException e) {
+            // the frame is finished before offer reports the interrupt, or nothing was sent
+            Thread.currentThread().interrupt();
+            throw lost("interrupted while writing to the gateway", e);
+        } catch (JipcException e) {
+            throw lost("connection to the gateway failed: " + e.getMessage(), e);
+        }
+    }
+
+    private RemotePeerLostException lost(String why, Throwable cause) {
+        drop();
+        return new RemotePeerLostException("remote mailbox " + uri + ": " + why, cause);
+    }
+
+    private void drop() {
+        if (connection != null) {
+            connection.close();
+            connection = null;
+        }
+    }
+
+    private RuntimeException unexpected(Wire.Reply reply) {
+        if (reply instanceof Wire.Error error) {
+            return switch (error.code()) {
+                case BAD_PRIORITY -> new IllegalArgumentException(error.text());
+                default -> new RemoteMailboxException(error.code(), "remote mailbox " + uri + ": " + error.text());
+            };
+        }
+        drop();
+        return new ProtocolException("unexpected reply " + reply + " from the gateway of " + uri);
+    }
+
+    private static long nanos(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        try {
+            return Math.max(0, timeout.toNanos());
+        } catch (ArithmeticException tooLong) {
+            return timeout.isNegative() ? 0 : Long.MAX_VALUE;
+        }
+    }
+
+    /** Closes the connection; a thread blocked in a call gets {@link RemotePeerLostException}. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        StreamConnection c = connection;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RemoteMailbox[" + uri + "]";
+    }
+}

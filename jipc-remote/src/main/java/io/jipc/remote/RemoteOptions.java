@@ -1,0 +1,61 @@
+package io.jipc.remote;
+
+import io.jipc.net.ConnectionOptions;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The timing of a remote mailbox connection, on both sides.
+ *
+ * @param connectTimeout    how long a client waits for the TCP connection to be made
+ * @param heartbeatInterval how often a side that waits for the other sends a sign of life
+ *                          (the gateway while a request blocks, the client while it awaits a reply)
+ * @param peerTimeout       how long a side waits without hearing anything from the other before it
+ *                          declares it lost ({@link RemotePeerLostException}); at least twice the
+ *                          heartbeat interval
+ * @param maxFrameSize      the largest frame either side accepts: bounds the message size
+ *                          (a message may be {@link Wire#OVERHEAD} bytes shorter)
+ */
+public record RemoteOptions(Duration connectTimeout, Duration heartbeatInterval, Duration peerTimeout,
+                            int maxFrameSize) {
+    public RemoteOptions {
+        Objects.requireNonNull(connectTimeout, "connectTimeout");
+        Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+        Objects.requireNonNull(peerTimeout, "peerTimeout");
+        if (heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
+            throw new IllegalArgumentException("heartbeat interval must be positive: " + heartbeatInterval);
+        }
+        if (peerTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
+            throw new IllegalArgumentException("peer timeout " + peerTimeout
+                    + " must be at least twice the heartbeat interval " + heartbeatInterval);
+        }
+        if (maxFrameSize < Wire.OVERHEAD + 1) {
+            throw new IllegalArgumentException("max frame size too small: " + maxFrameSize);
+        }
+    }
+
+    /** Connect within 5 s, heartbeat every 500 ms, peer lost after 3 s of silence, frames up to 16 MiB + 16. */
+    public static RemoteOptions defaults() {
+        return new RemoteOptions(Duration.ofSeconds(5), Duration.ofMillis(500), Duration.ofSeconds(3),
+                (16 << 20) + Wire.OVERHEAD);
+    }
+
+    public RemoteOptions withConnectTimeout(Duration timeout) {
+        return new RemoteOptions(timeout, heartbeatInterval, peerTimeout, maxFrameSize);
+    }
+
+    public RemoteOptions withLiveness(Duration heartbeat, Duration peerLost) {
+        return new RemoteOptions(connectTimeout, heartbeat, peerLost, maxFrameSize);
+    }
+
+    public RemoteOptions withMaxFrameSize(int bytes) {
+        return new RemoteOptions(connectTimeout, heartbeatInterval, peerTimeout, bytes);
+    }
+
+    /** The options of the underlying framed connection. */
+    ConnectionOptions connection() {
+        return ConnectionOptions.defaults().withMaxFrameSize(maxFrameSize).withConnectTimeout(connectTimeout)
+                .withFrameTimeout(peerTimeout);
+    }
+}

@@ -1,0 +1,77 @@
+package io.jipc.remote;
+
+import io.jipc.naming.NameService;
+import io.jipc.testkit.ChildMain;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * The other processes of the remote mailbox tests; each prints one line per event. Modes:
+ * <ul>
+ * <li>{@code gateway <bindHost> <mailbox>...}: exports the (existing) mailboxes on a free port,
+ *     registered in the configured name service; prints {@code GATEWAY <port>}; answers a line
+ *     {@code count} on its standard input with {@code CLIENTS <connected clients>}; closes when its
+ *     standard input ends or another line arrives, printing {@code CLOSED}.</li>
+ * <li>{@code client <uri> <count>}: connects, prints {@code CONNECTED}, puts {@code count} messages {@code m0, m1...}, printing
+ *     {@code ACKED <i>} after each, then {@code TAKING} and takes messages, printing
+ *     {@code TOOK <text>} for each, until the gateway is lost: {@code LOST <why>}.</li>
+ * </ul>
+ */
+public final class RemoteChild {
+    /** Fast liveness, so that the tests see a lost peer quickly: heartbeat 200 ms, lost after 2 s. */
+    static final RemoteOptions OPTIONS = RemoteOptions.defaults().withLiveness(Duration.ofMillis(200),
+            Duration.ofSeconds(2));
+
+    private RemoteChild() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        ChildMain.dieWithParent();
+        switch (args[0]) {
+            case "gateway" -> gateway(args[1], java.util.Arrays.copyOfRange(args, 2, args.length));
+            case "client" -> client(URI.create(args[1]), Integer.parseInt(args[2]));
+            default -> throw new IllegalArgumentException(args[0]);
+        }
+    }
+
+    private static void gateway(String host, String[] mailboxes) throws Exception {
+        try (NameService names = NameService.open();
+             MailboxGateway gateway = MailboxGateway.builder(new InetSocketAddress(host, 0)).export(mailboxes)
+                     .nameService(names).options(OPTIONS).start()) {
+            say("GATEWAY " + gateway.port());
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            while ("count".equals(in.readLine())) {
+                say("CLIENTS " + gateway.clientCount());
+            }
+        }
+        say("CLOSED");
+    }
+
+    private static void client(URI uri, int count) throws Exception {
+        try (RemoteMailbox mailbox = RemoteMailbox.connect(uri, OPTIONS)) {
+            say("CONNECTED");
+            for (int i = 0; i < count; i++) {
+                mailbox.put(("m" + i).getBytes(StandardCharsets.UTF_8));
+                say("ACKED " + i);
+            }
+            say("TAKING");
+            try {
+                while (true) {
+                    say("TOOK " + new String(mailbox.take(), StandardCharsets.UTF_8));
+                }
+            } catch (RemotePeerLostException e) {
+                say("LOST " + e.getMessage());
+            }
+        }
+    }
+
+    private static void say(String line) {
+        System.out.println(line);
+        System.out.flush();
+    }
+}

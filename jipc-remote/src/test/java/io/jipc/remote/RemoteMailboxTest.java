@@ -1,0 +1,314 @@
+package io.jipc.remote;
+
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxOptions;
+import io.jipc.mailbox.MessageTooLargeException;
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameService;
+import io.jipc.naming.Registration;
+import io.jipc.net.FrameCodec;
+import io.jipc.net.StreamConnection;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A mailbox used across processes over TCP loopback: the gateway runs in a child JVM, the client in
+ * the test JVM. Ordering, back-pressure, priorities, timeouts, cancellation, redelivery of what a
+ * client did not acknowledge, the gateway's death during a blocked take, and the choice of transport.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class RemoteMailboxTest {
+    private static final Duration LONG = Duration.ofSeconds(60);
+    private static final String BOX = "remote-box";
+    private static final String PRIO = "remote-prio";
+
+    private ChildJvm gateway;
+    private URI box;
+    private URI prio;
+    private final List<AutoCloseable> closing = new ArrayList<>();
+
+    @BeforeEach
+    void startGateway() throws IOException {
+        try (Mailbox a = Mailbox.create(BOX, MailboxOptions.builder().messageLimit(4).maxMessageSize(1024).build());
+             Mailbox b = Mailbox.create(PRIO, MailboxOptions.builder().priorities(3).build())) {
+            gateway = ChildJvm.builder(RemoteChild.class).args("gateway", "127.0.0.1", BOX, PRIO).quickStart()
+                    .hardTimeout(Duration.ofSeconds(110)).start();
+        }
+        int port = Integer.parseInt(gateway.awaitLine("GATEWAY ", LONG).substring("GATEWAY ".length()));
+        box = URI.create("tcp://127.0.0.1:" + port + "/" + BOX);
+        prio = URI.create("tcp://127.0.0.1:" + port + "/" + PRIO);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : closing) {
+            c.close();
+        }
+        if (gateway.isAlive()) {
+            gateway.process().getOutputStream().close();
+            gateway.awaitLine("CLOSED", LONG);
+            gateway.waitFor(LONG);
+        }
+        gateway.close();
+        Mailbox.destroy(BOX);
+        Mailbox.destroy(PRIO);
+    }
+
+    private RemoteMailbox connect(URI uri) throws InterruptedException {
+        RemoteMailbox mailbox = RemoteMailbox.connect(uri, RemoteChild.OPTIONS);
+        closing.add(mailbox);
+        return mailbox;
+    }
+
+    private static byte[] text(String s) {
+        return s.getBytes(UTF_8);
+    }
+
+    private static String text(byte[] b) {
+        return b == null ? null : new String(b, UTF_8);
+    }
+
+    @Test
+    void messagesArriveWholeAndInOrderAcrossTheNetwork() throws Exception {
+        RemoteMailbox sender = connect(box);
+        RemoteMailbox receiver = connect(box);
+        assertEquals(1024, sender.maxMessageSize());
+        CompletableFuture<List<String>> received = CompletableFuture.supplyAsync(() -> {
+            List<String> got = new ArrayList<>();
+            try {
+                for (int i = 0; i < 200; i++) {
+                    got.add(text(receiver.take()));
+                }
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return got;
+        });
+        for (int i = 0; i < 200; i++) {
+            sender.put(text("message " + i));
+        }
+        List<String> got = received.get(60, TimeUnit.SECONDS);
+        for (int i = 0; i < 200; i++) {
+            assertEquals("message " + i, got.get(i));
+        }
+        assertNull(receiver.poll());
+    }
+
+    @Test
+    void aFullRemoteMailboxPushesBack() throws Exception {
+        RemoteMailbox mailbox = connect(box);
+        for (int i = 0; i < 4; i++) {
+            assertTrue(mailbox.offer(text("fill " + i)));
+        }
+        assertFalse(mailbox.offer(text("no room")));
+        assertFalse(mailbox.offer(text("no room in time"), Duration.ofMillis(300)));
+        RemoteMailbox other = connect(box);
+        CompletableFuture<Void> put = CompletableFuture.runAsync(() -> {
+            try {
+                other.put(text("waited"));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(500); // the put is (most likely) waiting at the gateway by now; either way it must finish
+        assertEquals("fill 0", text(mailbox.take()));
+        put.get(60, TimeUnit.SECONDS);
+        List<String> rest = new ArrayList<>();
+        for (byte[] m; (m = mailbox.poll()) != null; ) {
+            rest.add(text(m));
+        }
+        assertEquals(List.of("fill 1", "fill 2", "fill 3", "waited"), rest);
+    }
+
+    @Test
+    void timedReceiveReturnsNullAndLimitsAreChecked() throws Exception {
+        RemoteMailbox mailbox = connect(box);
+        assertNull(mailbox.poll(Duration.ofMillis(400)));
+        assertThrows(MessageTooLargeException.class, () -> mailbox.offer(new byte[1025]));
+        assertThrows(IllegalArgumentException.class, () -> mailbox.offer(text("x"), 1));
+        assertTrue(mailbox.offer(new byte[1024]));
+        assertEquals(1024, mailbox.take().length);
+    }
+
+    @Test
+    void higherPrioritiesComeFirst() throws Exception {
+        RemoteMailbox mailbox = connect(prio);
+        assertEquals(3, mailbox.priorities());
+        mailbox.put(text("low"), 0);
+        mailbox.put(text("high"), 2);
+        mailbox.put(text("middle"), 1);
+        assertEquals("high", text(mailbox.take()));
+        assertEquals("middle", text(mailbox.take()));
+        assertEquals("low", text(mailbox.take()));
+    }
+
+    @Test
+    void anInterruptCancelsABlockedTakeWithoutLosingTheNextMessage() throws Exception {
+        RemoteMailbox mailbox = connect(box);
+        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+        Thread taker = Thread.ofVirtual().start(() -> {
+            try {
+                outcome.complete(new AssertionError("took " + text(mailbox.take())));
+            } catch (Throwable t) {
+                outcome.complete(t);
+            }
+        });
+        Thread.sleep(500);
+        taker.interrupt();
+        assertInstanceOf(InterruptedException.class, outcome.get(60, TimeUnit.SECONDS));
+        mailbox.put(text("after"));
+        assertEquals("after", text(mailbox.take()));
+    }
+
+    @Test
+    void aMessageTheClientDidNotAcknowledgeIsDeliveredAgain() throws Exception {
+        RemoteMailbox mailbox = connect(box);
+        mailbox.put(text("first"));
+        mailbox.put(text("second"));
+        try (StreamConnection rogue = StreamConnection.connect(new InetSocketAddress("127.0.0.1", box.getPort()))) {
+            rogue.put(Wire.encode(new Wire.Open(Wire.VERSION, BOX)));
+            assertInstanceOf(Wire.Opened.class, Wire.decodeReply(rogue.take()));
+            assertEquals("first", text(receiveNow(rogue).payload()));
+            rogue.put(Wire.encode(new Wire.Cancel())); // refuses it: the next receive gets it again
+            assertEquals("first", text(receiveNow(rogue).payload()));
+        } // gone without acknowledging
+        List<String> rest = List.of(text(mailbox.poll(LONG)), text(mailbox.poll(LONG)));
+        assertTrue(rest.containsAll(List.of("first", "second")), rest.toString());
+        assertNull(mailbox.poll());
+    }
+
+    private static Wire.Delivery receiveNow(StreamConnection connection) throws InterruptedException {
+        connection.put(Wire.encode(new Wire.Receive(Wire.Wait.NOW, 0)));
+        return assertInstanceOf(Wire.Delivery.class, Wire.decodeReply(connection.take()));
+    }
+
+    @Test
+    void hostileClientsAreDisconnectedAndOthersServed() throws Exception {
+        InetSocketAddress at = new InetSocketAddress("127.0.0.1", box.getPort());
+        try (StreamConnection huge = StreamConnection.connect(at)) {
+            ByteBuffer header = ByteBuffer.allocate(FrameCodec.HEADER_LENGTH);
+            FrameCodec.putHeader(header, RemoteChild.OPTIONS.maxFrameSize() + 1); // announces more than the limit
+            huge.write(header.flip());
+            assertNull(huge.take(), "the gateway hangs up before reading any of it");
+        }
+        try (StreamConnection garbage = StreamConnection.connect(at)) {
+            garbage.put(new byte[] {0x02, 0x07}); // a Send before any Open, and truncated
+            Wire.Error error = assertInstanceOf(Wire.Error.class, Wire.decodeReply(garbage.take()));
+            assertEquals(Wire.ErrorCode.PROTOCOL, error.code());
+            assertNull(garbage.take());
+        }
+        try (StreamConnection early = StreamConnection.connect(at)) {
+            early.put(Wire.encode(new Wire.Receive(Wire.Wait.NOW, 0))); // well formed, but no Open
+            assertEquals(Wire.ErrorCode.NOT_OPEN, assertInstanceOf(Wire.Error.class, Wire.decodeReply(early.take())).code());
+        }
+        RemoteMailbox mailbox = connect(box);
+        assertTrue(mailbox.offer(text("still serving")));
+        assertEquals("still serving", text(mailbox.take()));
+    }
+
+    @Test
+    void aMailboxTheGatewayDoesNotExportIsRefused() {
+        URI missing = box.resolve("/not-exported");
+        RemoteMailboxException e = assertThrows(RemoteMailboxException.class, () -> connect(missing));
+        assertEquals(Wire.ErrorCode.NO_SUCH_MAILBOX, e.code());
+    }
+
+    @Test
+    void killingTheGatewayFailsABlockedTakeAndKeepsWhatWasAcknowledged() throws Exception {
+        RemoteMailbox sender = connect(prio);
+        for (int i = 0; i < 50; i++) {
+            sender.put(text("kept " + i), i % 3);
+        }
+        RemoteMailbox receiver = connect(box);
+        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                outcome.complete(new AssertionError("took " + text(receiver.take())));
+            } catch (Throwable t) {
+                outcome.complete(t);
+            }
+        });
+        Thread.sleep(500);
+        gateway.kill();
+        assertInstanceOf(RemotePeerLostException.class, outcome.get(60, TimeUnit.SECONDS));
+        assertThrows(RemotePeerLostException.class, () -> sender.offer(text("gateway is gone")));
+        try (Mailbox local = Mailbox.open(PRIO)) {
+            int count = 0;
+            while (local.poll() != null) {
+                count++;
+            }
+            assertEquals(50, count);
+        }
+    }
+
+    @Test
+    void aClientKilledDuringABlockedPutSendsNothing() throws Exception {
+        RemoteMailbox mailbox = connect(box);
+        for (int i = 0; i < 4; i++) {
+            assertTrue(mailbox.offer(text("fill " + i)));
+        }
+        try (ChildJvm client = ChildJvm.builder(RemoteChild.class).args("client", box.toString(), "1").quickStart()
+                .hardTimeout(Duration.ofSeconds(100)).start()) {
+            client.awaitLine("CONNECTED", LONG);
+            assertEquals("CLIENTS 2", clientsAtTheGateway());
+            client.kill();                                  // blocked in put (or about to be): the mailbox is full
+        }
+        for (int i = 0; i < 1200 && !clientsAtTheGateway().equals("CLIENTS 1"); i++) {
+            Thread.sleep(50);                               // until the gateway has seen the client go
+        }
+        assertEquals("CLIENTS 1", clientsAtTheGateway());
+        for (int i = 0; i < 4; i++) {
+            assertEquals("fill " + i, text(mailbox.take()));
+        }
+        assertNull(mailbox.poll(Duration.ofSeconds(1)), "the dead client's put was abandoned");
+    }
+
+    private String clientsAtTheGateway() throws IOException {
+        gateway.process().getOutputStream().write("count\n".getBytes(UTF_8));
+        gateway.process().getOutputStream().flush();
+        return gateway.awaitLine("CLIENTS ", LONG);
+    }
+
+    @Test
+    void theSameProgramGetsALocalOrARemoteMailboxFromTheNameService() throws Exception {
+        try (NameService names = NameService.open()) {
+            // the gateway registered BOX as a mailbox of this host: shared memory is used
+            try (MessageChannel local = Mailboxes.open(names, BOX)) {
+                assertFalse(local.isRemote());
+                assertInstanceOf(LocalMailboxChannel.class, local);
+            }
+            // a record that says "another host" makes it remote, through the gateway
+            try (Registration elsewhere = names.register("far-box", NameRecord.of(Mailboxes.KIND, "1", box.toString())
+                    .withAttribute(Mailboxes.HOST, "another-host"));
+                 MessageChannel remote = Mailboxes.open(names, "far-box", RemoteChild.OPTIONS)) {
+                assertTrue(remote.isRemote());
+                assertTrue(remote.offer(text("via tcp")));
+                assertEquals("via tcp", text(remote.poll(LONG)));
+            }
+        }
+    }
+}

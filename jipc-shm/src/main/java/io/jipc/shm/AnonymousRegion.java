@@ -1,0 +1,158 @@
+package io.jipc.shm;
+
+import io.jipc.ErrnoException;
+import io.jipc.JipcException;
+import io.jipc.platform.FdPassing;
+import io.jipc.platform.FileStatus;
+import io.jipc.platform.Libc;
+import io.jipc.platform.Memfd;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A region of shared memory without a name, shared only with the processes it is handed to: the
+ * {@code MAP_SHARED|MAP_ANONYMOUS} memory a C parent shares with the children it forks, for a JVM
+ * (which cannot fork).
+ *
+ * <p>The memory is a memory file ({@code memfd_create(2)}), never visible in any file system. It
+ * is sealed at creation ({@code F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_SEAL}): nobody holding it can
+ * change its size, so no mapping of it can ever fault with {@code SIGBUS}. It is freed when the
+ * last process holding it closes it or exits.
+ *
+ * <h2>Handing it to a child</h2>
+ * <pre>{@code
+ * try (AnonymousRegion region = AnonymousRegion.create(1 << 20);
+ *      RegionHandOff handOff = region.handOff()) {
+ *     Process child = new ProcessBuilder(java, "Child", handOff.address()).start();
+ *     handOff.deliverTo(child.toHandle(), Duration.ofSeconds(30));
+ *     ...
+ * }
+ * // in the child
+ * try (AnonymousRegion region = AnonymousRegion.receive(args[0], Duration.ofSeconds(30))) { ... }
+ * }</pre>
+ * The region's descriptor travels over a Unix-domain socket ({@code SCM_RIGHTS}); see
+ * {@link RegionHandOff} for who can reach it. (A JVM's {@code ProcessBuilder} closes every
+ * descriptor but 0, 1 and 2 in the child, so the descriptor cannot simply be inherited.)
+ *
+ * <p>See {@link Region} for access and the memory-ordering effects of the atomic operations.
+ */
+public final class AnonymousRegion extends Region {
+    private static final int SEALS = Memfd.SEAL_SHRINK | Memfd.SEAL_GROW | Memfd.SEAL_SEAL;
+
+    private final int fd;
+    private boolean fdClosed;
+
+    private AnonymousRegion(Mapping mapping, int fd) {
+        super(mapping);
+        this.fd = fd;
+    }
+
+    /**
+     * Creates a region of {@code size} zero bytes, mapped read-write in this process only until it
+     * is {@linkplain #handOff() handed} to others.
+     *
+     * @throws ErrnoException e.g. {@code ENOSPC}/{@code ENOMEM} when there is not enough memory
+     */
+    public static AnonymousRegion create(long size) {
+        if (size <= 0) {
+            throw new IllegalArgumentException("region size must be positive: " + size);
+        }
+        int fd = Memfd.create("jipc-anonymous-region");
+        return map(fd, size, true, "anonymous region of " + size + " bytes");
+    }
+
+    /**
+     * Receives a region handed to this process by {@link RegionHandOff#deliverTo}: connects to
+     * {@code address} (given by the parent, e.g. on the command line) and maps the region
+     * read-write.
+     *
+     * @throws JipcException if nothing arrives within {@code timeout}, or the parent refused this
+     *                       process or went away
+     */
+    public static AnonymousRegion receive(String address, Duration timeout) {
+        Objects.requireNonNull(address, "address");
+        int socket = FdPassing.connect(address);
+        FdPassing.Received received;
+        try {
+            received = FdPassing.receive(socket, timeout.toMillis(), address);
+        } catch (ErrnoException e) {
+            if (e.errnoName().equals("EPROTO") || e.errnoName().equals("ECONNRESET")) {
+                throw new JipcException("the parent closed the connection to " + address + " without handing this"
+                        + " process (pid " + ProcessHandle.current().pid() + ") the region: it is meant for another"
+                        + " process, or the hand-off was closed", e);
+            }
+            throw e;
+        } finally {
+            Libc.close(socket);
+        }
+        if (received == null) {
+            throw new JipcException("no anonymous region arrived from " + address + " within " + timeout);
+        }
+        int fd = received.fd();
+        FileStatus status;
+        try {
+            status = Libc.fstat(fd, "received region");
+            if (!status.isRegularFile() || (Memfd.seals(fd) & Memfd.SEAL_SHRINK) == 0) {
+                throw new JipcException("the descriptor received from " + address
+                        + " is not a sealed anonymous region");
+            }
+        } catch (RuntimeException e) {
+            Libc.close(fd);
+            throw e;
+        }
+        return map(fd, status.size(), false, "received anonymous region");
+    }
+
+    private static AnonymousRegion map(int fd, long size, boolean create, String subject) {
+        try {
+            if (create) {
+                Libc.allocate(fd, size, subject);
+                Memfd.addSeals(fd, SEALS);
+            }
+            return new AnonymousRegion(Mapping.of(fd, size, true, subject), fd);
+        } catch (RuntimeException e) {
+            Libc.close(fd);
+            throw e;
+        }
+    }
+
+    /**
+     * Offers this region to child processes: opens a private rendezvous whose
+     * {@linkplain RegionHandOff#address() address} the children are given. Close it once the
+     * children have received the region.
+     */
+    public RegionHandOff handOff() {
+        synchronized (this) {
+            if (fdClosed) {
+                throw new io.jipc.ClosedException("anonymous region is closed");
+            }
+        }
+        return new RegionHandOff(this);
+    }
+
+    /** Sends the region's descriptor over a connected socket; called by {@link RegionHandOff}. */
+    synchronized void sendTo(int socket, String subject) {
+        if (fdClosed) {
+            throw new io.jipc.ClosedException("anonymous region is closed");
+        }
+        FdPassing.send(socket, fd, (byte) 'R', subject);
+    }
+
+    /** Unmaps the region and closes its descriptor here; it lives on in the processes that still hold it. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (!fdClosed) {
+                fdClosed = true;
+                Libc.close(fd);
+            }
+        }
+        super.close();
+    }
+
+    @Override
+    public String toString() {
+        return "AnonymousRegion[" + size() + " bytes]";
+    }
+}

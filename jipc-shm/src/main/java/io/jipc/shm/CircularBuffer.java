@@ -1,0 +1,623 @@
+package io.jipc.shm;
+
+import io.jipc.ClosedException;
+import io.jipc.CorruptSegmentException;
+import io.jipc.platform.AsymmetricFence;
+import io.jipc.platform.Futex;
+import io.jipc.platform.ProcessIdentity;
+import io.jipc.segment.SegmentHeaderDescriptor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import static io.jipc.shm.CircularBufferDescriptor.CAPACITY_OFFSET;
+import static io.jipc.shm.CircularBufferDescriptor.CONSUMERS_ASLEEP_OFFSET;
+import static io.jipc.shm.CircularBufferDescriptor.DEQUEUE_POSITION_OFFSET;
+import static io.jipc.shm.CircularBufferDescriptor.ENQUEUE_POSITION_OFFSET;
+import static io.jipc.shm.CircularBufferDescriptor.ITEM_IN_SLOT_OFFSET;
+import static io.jipc.shm.CircularBufferDescriptor.ITEM_SIZE_OFFSET;
+import static io.jipc.shm.CircularBufferDescriptor.NOT_EMPTY_SIGNAL_OFFSET;
+import static io.jipc.shm.CircularBufferDescriptor.NOT_FULL_SIGNAL_OFFSET;
+import static io.jipc.shm.CircularBufferDescriptor.PRODUCERS_ASLEEP_OFFSET;
+import static io.jipc.shm.CircularBufferDescriptor.SLOTS_OFFSET;
+import static io.jipc.shm.CircularBufferDescriptor.STRIDE_OFFSET;
+
+/**
+ * The bounded producer/consumer buffer of the lecture ("Shared Memory – Producer / Consumer"),
+ * done right: a circular buffer of fixed-size items in shared memory, into which any number of
+ * threads of any number of processes put items and from which any number take them. Each item is
+ * taken exactly once; items put by one thread are taken in the order it put them.
+ *
+ * <h2>Verbs</h2>
+ * <table class="striped">
+ * <caption>Putting and taking</caption>
+ * <tr><th></th><th>at once</th><th>blocks</th><th>blocks at most</th></tr>
+ * <tr><td>put</td><td>{@link #offer(byte[])}: false if full</td><td>{@link #put(byte[])}</td>
+ *     <td>{@link #offer(byte[], Duration)}</td></tr>
+ * <tr><td>take</td><td>{@link #poll()}: null if empty</td><td>{@link #take()}</td>
+ *     <td>{@link #poll(Duration)}</td></tr>
+ * </table>
+ * Each verb also has a {@link MemorySegment} form that copies without allocating. An item is
+ * exactly {@link #itemSize()} bytes; another length is refused with {@link IllegalArgumentException}.
+ *
+ * <h2>What was wrong with the lecture's version</h2>
+ * The lecture's buffer keeps an index {@code in} written by the producer and {@code out} written
+ * by the consumer. It is correct for one producer and one consumer only if every access is
+ * ordered, which plain C (and Java) accesses are not: the item may become visible after the index,
+ * and a compiler may keep the index in a register so the busy loop never ends. With two producers
+ * it is wrong whatever the ordering: both read the same {@code in}, both write the same slot, one
+ * item is lost; two consumers both take the same item. Here, a producer <em>claims</em> a position
+ * with one compare-and-set of the enqueue position, so no two producers ever get the same slot, and
+ * publishes the item through the slot's own sequence number (a release store) — the algorithm of
+ * Dmitry Vyukov's bounded MPMC queue; consumers likewise. See {@link CircularBufferDescriptor}.
+ *
+ * <h2>Blocking</h2>
+ * A blocked {@code put} or {@code take} first retries for about 20 µs, then sleeps in
+ * {@code futex(2)} on a shared word ("not full" or "not empty") without using CPU, after raising
+ * a shared "asleep" flag of its side. A producer or consumer that made an item or room reads the
+ * other side's flag after a full barrier (its own fence, or — where {@code membarrier(2)} is
+ * available — the one a sleeper forces on every CPU before it sleeps, so that publishing costs no
+ * fence, as in the mailbox); only if it is raised does it clear it, bump the word and
+ * wake every sleeper ({@code FUTEX_WAKE} of all: each re-checks, the losers sleep again). So
+ * nobody enters the kernel while nobody sleeps, and one wake-up call serves all the items
+ * published until a sleeper raises the flag again. Blocked calls are interruptible (within 50 ms,
+ * see {@link Futex}) and safe on virtual threads; {@link #close()} ends them in this process with
+ * {@link ClosedException}. A call that need not wait does not throw {@link InterruptedException}.
+ *
+ * <h2>When a process dies</h2>
+ * A process killed outside a put or take, or while blocked in one, leaves the buffer intact
+ * (a sleeper killed in its sleep leaves the flag raised: the next publisher clears it with one
+ * needless wake-up call). A process killed <em>between claiming and publishing</em> a
+ * position — a window of one item copy — leaves that slot unfinished: consumers stop at it (and
+ * producers, a lap later) until the buffer is re-created. Where producers may die mid-put, use
+ * a mailbox ({@code io.jipc.mailbox.Mailbox}), which skips a dead sender's claim.
+ *
+ * <h2>Hostile memory</h2>
+ * The configuration is read once when attaching and checked against the region; every slot index
+ * is a position masked by the capacity, so no access can leave the region whatever other processes
+ * write. Inconsistent positions that would make a call loop forever are reported as
+ * {@link CorruptSegmentException}.
+ *
+ * <h2>Memory consistency effects</h2>
+ * Actions in a thread (of any process) before it puts an item happen-before actions after that
+ * item is taken by another thread (of any process).
+ */
+public final class CircularBuffer implements AutoCloseable {
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    private static final long FOREVER = Long.MAX_VALUE;
+    /** What {@link #claim} returns when there is nothing to claim. */
+    private static final long NONE = Long.MIN_VALUE;
+    /**
+     * How long a blocked call retries before it sleeps: about the cost of a futex sleep and
+     * wake-up, so that a peer running on another core is waited for without a system call, as the
+     * mailbox's default wait strategy does.
+     */
+    private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
+    private static final int MIN_SPINS = 16;
+    /** Longest sleep where {@code membarrier} is unavailable: a fence-free publisher may have missed the flag. */
+    private static final long UNFENCED_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long READY_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    private final Region region;
+    private final boolean ownsRegion;
+    private final String name;
+    private final MemorySegment memory;
+    private final int itemSize;
+    private final int capacity;
+    private final long mask;
+    private final long stride;
+    /** Whether this process publishes without a full fence ({@link AsymmetricFence#registerLight()}). */
+    private final boolean lightPublisher = AsymmetricFence.registerLight();
+    private volatile boolean closed;
+
+    private CircularBuffer(Region region, boolean ownsRegion, String name) {
+        this(region, region.segment(), ownsRegion, name, READY_TIMEOUT_NANOS);
+    }
+
+    /** Attaches to {@code memory}; {@code region} (may be null) is closed on close if {@code ownsRegion}. */
+    private CircularBuffer(Region region, MemorySegment memory, boolean ownsRegion, String name, long readyTimeoutNanos) {
+        this.region = region;
+        this.ownsRegion = ownsRegion;
+        this.name = name;
+        this.memory = memory;
+        awaitReady(memory, name, readyTimeoutNanos);
+        int size = memory.get(ValueLayout.JAVA_INT, ITEM_SIZE_OFFSET);
+        int slots = memory.get(ValueLayout.JAVA_INT, CAPACITY_OFFSET);
+        int slotStride = memory.get(ValueLayout.JAVA_INT, STRIDE_OFFSET);
+        long length;
+        try {
+            length = CircularBufferDescriptor.length(size, slots);
+        } catch (IllegalArgumentException e) {
+            throw new CorruptSegmentException(name + ": " + e.getMessage());
+        }
+        if (slotStride != CircularBufferDescriptor.stride(size)) {
+            throw new CorruptSegmentException(name + ": slot stride " + slotStride + " does not fit item size " + size);
+        }
+        long declared = memory.get(ValueLayout.JAVA_LONG, SegmentHeaderDescriptor.FILE_LENGTH_OFFSET);
+        if (declared != length || length > memory.byteSize()) {
+            throw new CorruptSegmentException(name + ": says it is " + declared + " bytes long, needs " + length
+                    + ", the region has " + memory.byteSize());
+        }
+        this.itemSize = size;
+        this.capacity = slots;
+        this.mask = slots - 1;
+        this.stride = slotStride;
+    }
+
+    // =================================================================== lifecycle
+
+    /**
+     * Creates a named buffer of {@code capacity} items of {@code itemSize} bytes: a
+     * {@link SharedRegion} (mode {@code 0600}) formatted as a buffer.
+     *
+     * @throws RegionExistsException    if the name is taken
+     * @throws IllegalArgumentException if the item size is not in 1..1 MiB or the capacity is not
+     *                                  a power of two of at least 2
+     */
+    public static CircularBuffer create(String name, int itemSize, int capacity) {
+        return create(name, itemSize, capacity, 0600);
+    }
+
+    /** Creates a named buffer whose region has permission bits {@code mode}. */
+    public static CircularBuffer create(String name, int itemSize, int capacity, int mode) {
+        long length = CircularBufferDescriptor.length(itemSize, capacity);
+        SharedRegion region = SharedRegion.create(name, length, mode);
+        try {
+            format(region.segment(), itemSize, capacity);
+            return new CircularBuffer(region, true, name);
+        } catch (RuntimeException e) {
+            region.close();
+            region.unlink();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens a named buffer (read-write).
+     *
+     * @throws RegionNotFoundException if there is no region of that name
+     * @throws CorruptSegmentException if the region is not a buffer of this version, or its creator
+     *                                 never finished it
+     */
+    public static CircularBuffer open(String name) {
+        SharedRegion region = SharedRegion.open(name, Access.READ_WRITE);
+        try {
+            return new CircularBuffer(region, true, name);
+        } catch (RuntimeException e) {
+            region.close();
+            throw e;
+        }
+    }
+
+    /** Removes a named buffer's region; open handles keep working. Returns false if there was none. */
+    public static boolean destroy(String name) {
+        return SharedRegion.unlink(name);
+    }
+
+    /**
+     * Formats the start of {@code region} (e.g. an {@link AnonymousRegion} about to be handed to
+     * children) as an empty buffer and attaches to it. The region stays the caller's to close.
+     */
+    public static CircularBuffer format(Region region, int itemSize, int capacity) {
+        checkWritable(region);
+        long length = CircularBufferDescriptor.length(itemSize, capacity);
+        if (length > region.size()) {
+            throw new IllegalArgumentException("a buffer of " + capacity + " items of " + itemSize + " bytes needs "
+                    + length + " bytes; the region has " + region.size());
+        }
+        format(region.segment(), itemSize, capacity);
+        return new CircularBuffer(region, false, region.toString());
+    }
+
+    /**
+     * Attaches to a buffer another process formatted at the start of {@code region}, waiting
+     * (at most 2 s) for it to be ready. The region stays the caller's to close.
+     */
+    public static CircularBuffer attach(Region region) {
+        checkWritable(region);
+        return new CircularBuffer(region, false, region.toString());
+    }
+
+    private static void checkWritable(Region region) {
+        if (Objects.requireNonNull(region, "region").isReadOnly()) {
+            throw new IllegalArgumentException("a circular buffer needs a read-write region: " + region);
+        }
+    }
+
+    /** Bytes a buffer of {@code capacity} items of {@code itemSize} bytes takes in a region. */
+    public static long requiredBytes(int itemSize, int capacity) {
+        return CircularBufferDescriptor.length(itemSize, capacity);
+    }
+
+    /** Writes an empty buffer; the version goes last, with a release store. */
+    static void format(MemorySegment memory, int itemSize, int capacity) {
+        long length = CircularBufferDescriptor.length(itemSize, capacity);
+        INT.setVolatile(memory, (long) SegmentHeaderDescriptor.VERSION_OFFSET, 0);
+        memory.asSlice(0, SLOTS_OFFSET).fill((byte) 0);
+        ProcessIdentity self = ProcessIdentity.current();
+        memory.set(ValueLayout.JAVA_LONG, SegmentHeaderDescriptor.MAGIC_OFFSET, CircularBufferDescriptor.MAGIC);
+        memory.set(ValueLayout.JAVA_INT, SegmentHeaderDescriptor.HEADER_LENGTH_OFFSET, SegmentHeaderDescriptor.LENGTH);
+        memory.set(ValueLayout.JAVA_LONG, SegmentHeaderDescriptor.FILE_LENGTH_OFFSET, length);
+        memory.set(ValueLayout.JAVA_LONG, SegmentHeaderDescriptor.CREATOR_PID_OFFSET, self.pid());
+        memory.set(ValueLayout.JAVA_LONG, SegmentHeaderDescriptor.CREATOR_START_TIME_OFFSET, self.startTime());
+        memory.set(ValueLayout.JAVA_LONG, SegmentHeaderDescriptor.CREATED_AT_OFFSET, System.currentTimeMillis());
+        memory.set(ValueLayout.JAVA_LONG, SegmentHeaderDescriptor.OBJECT_ID_OFFSET, ThreadLocalRandom.current().nextLong());
+        memory.set(ValueLayout.JAVA_INT, ITEM_SIZE_OFFSET, itemSize);
+        memory.set(ValueLayout.JAVA_INT, CAPACITY_OFFSET, capacity);
+        memory.set(ValueLayout.JAVA_INT, STRIDE_OFFSET, CircularBufferDescriptor.stride(itemSize));
+        long stride = CircularBufferDescriptor.stride(itemSize);
+        for (long i = 0; i < capacity; i++) {
+            memory.set(ValueLayout.JAVA_LONG, SLOTS_OFFSET + i * stride, i);
+        }
+        INT.setRelease(memory, (long) SegmentHeaderDescriptor.VERSION_OFFSET,
+                SegmentHeaderDescriptor.version(CircularBufferDescriptor.MAJOR_VERSION,
+                        CircularBufferDescriptor.MINOR_VERSION));
+    }
+
+    /** Attaches to a buffer in plain memory without waiting for it to be ready (for tests of hostile contents). */
+    static CircularBuffer attach(MemorySegment memory, String name) {
+        return new CircularBuffer(null, memory, false, name, 0);
+    }
+
+    private static void awaitReady(MemorySegment memory, String name, long timeoutNanos) {
+        if (memory.byteSize() < SLOTS_OFFSET) {
+            throw new CorruptSegmentException(name + " is " + memory.byteSize() + " bytes, too short for a circular buffer");
+        }
+        long deadline = System.nanoTime() + timeoutNanos;
+        int version;
+        while ((version = (int) INT.getAcquire(memory, (long) SegmentHeaderDescriptor.VERSION_OFFSET)) == 0) {
+            if (System.nanoTime() - deadline >= 0) {
+                throw new CorruptSegmentException(name + " was never made ready by its creator (pid "
+                        + memory.get(ValueLayout.JAVA_LONG, SegmentHeaderDescriptor.CREATOR_PID_OFFSET)
+                        + "); remove it if that process died");
+            }
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+        long magic = memory.get(ValueLayout.JAVA_LONG, SegmentHeaderDescriptor.MAGIC_OFFSET);
+        if (magic != CircularBufferDescriptor.MAGIC) {
+            throw new CorruptSegmentException(name + " has magic '" + SegmentHeaderDescriptor.tag(magic)
+                    + "', not a circular buffer ('JIPC-CBF')");
+        }
+        if (SegmentHeaderDescriptor.major(version) != CircularBufferDescriptor.MAJOR_VERSION) {
+            throw new CorruptSegmentException(name + " has format version " + SegmentHeaderDescriptor.major(version)
+                    + "." + SegmentHeaderDescriptor.minor(version) + "; this jipc reads version "
+                    + CircularBufferDescriptor.MAJOR_VERSION + ".x");
+        }
+        int headerLength = memory.get(ValueLayout.JAVA_INT, SegmentHeaderDescriptor.HEADER_LENGTH_OFFSET);
+        if (headerLength != SegmentHeaderDescriptor.LENGTH) {
+            throw new CorruptSegmentException(name + " has header length " + headerLength);
+        }
+    }
+
+    /**
+     * Stops using the buffer in this process: blocked calls end with {@link ClosedException}, and
+     * a buffer opened or created by name is unmapped. The buffer and its items stay for the other
+     * processes. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            Futex.wakeAll(memory.address() + NOT_EMPTY_SIGNAL_OFFSET);
+            Futex.wakeAll(memory.address() + NOT_FULL_SIGNAL_OFFSET);
+        } catch (RuntimeException alreadyUnmapped) {
+            // the caller closed the region first
+        }
+        if (ownsRegion) {
+            region.close();
+        }
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    // =================================================================== putting
+
+    /** Puts {@code item} if there is room at once; false if the buffer is full. */
+    public boolean offer(MemorySegment item) {
+        checkItem(item);
+        return tryOffer(item);
+    }
+
+    /** Puts {@code item} if there is room at once; false if the buffer is full. */
+    public boolean offer(byte[] item) {
+        return offer(MemorySegment.ofArray(item));
+    }
+
+    /** Puts {@code item}, waiting while the buffer is full. */
+    public void put(MemorySegment item) throws InterruptedException {
+        checkItem(item);
+        if (!tryOffer(item)) {
+            awaitPut(item, FOREVER);
+        }
+    }
+
+    public void put(byte[] item) throws InterruptedException {
+        put(MemorySegment.ofArray(item));
+    }
+
+    /** Puts {@code item}, waiting at most {@code timeout} for room; false if there was none. */
+    public boolean offer(MemorySegment item, Duration timeout) throws InterruptedException {
+        checkItem(item);
+        return tryOffer(item) || awaitPut(item, deadline(timeout));
+    }
+
+    public boolean offer(byte[] item, Duration timeout) throws InterruptedException {
+        return offer(MemorySegment.ofArray(item), timeout);
+    }
+
+    private boolean awaitPut(MemorySegment item, long deadline) throws InterruptedException {
+        return await(NOT_FULL_SIGNAL_OFFSET, PRODUCERS_ASLEEP_OFFSET, deadline, () -> tryOffer(item));
+    }
+
+    private boolean tryOffer(MemorySegment item) {
+        checkOpen();
+        try {
+            long position = claim(ENQUEUE_POSITION_OFFSET, 0);
+            if (position == NONE) {
+                return false;
+            }
+            long slot = slot(position);
+            MemorySegment.copy(item, 0, memory, slot + ITEM_IN_SLOT_OFFSET, itemSize);
+            // publishes the item: a consumer's acquire load of the sequence sees it whole
+            LONG.setRelease(memory, slot, position + 1);
+            signal(NOT_EMPTY_SIGNAL_OFFSET, CONSUMERS_ASLEEP_OFFSET);
+            return true;
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        }
+    }
+
+    // =================================================================== taking
+
+    /** Takes the next item into {@code destination} (at least {@link #itemSize()} bytes) if there is one; false if empty. */
+    public boolean poll(MemorySegment destination) {
+        checkDestination(destination);
+        return tryPoll(destination);
+    }
+
+    /** Takes the next item if there is one at once; {@code null} if the buffer is empty. */
+    public byte[] poll() {
+        byte[] item = new byte[itemSize];
+        return tryPoll(MemorySegment.ofArray(item)) ? item : null;
+    }
+
+    /** Takes the next item into {@code destination}, waiting while the buffer is empty. */
+    public void take(MemorySegment destination) throws InterruptedException {
+        checkDestination(destination);
+        if (!tryPoll(destination)) {
+            awaitTake(destination, FOREVER);
+        }
+    }
+
+    /** Takes the next item, waiting while the buffer is empty. */
+    public byte[] take() throws InterruptedException {
+        byte[] item = new byte[itemSize];
+        take(MemorySegment.ofArray(item));
+        return item;
+    }
+
+    /** Takes the next item into {@code destination}, waiting at most {@code timeout}; false if none came. */
+    public boolean poll(MemorySegment destination, Duration timeout) throws InterruptedException {
+        checkDestination(destination);
+        return tryPoll(destination) || awaitTake(destination, deadline(timeout));
+    }
+
+    /** Takes the next item, waiting at most {@code timeout}; {@code null} if none came. */
+    public byte[] poll(Duration timeout) throws InterruptedException {
+        byte[] item = new byte[itemSize];
+        return poll(MemorySegment.ofArray(item), timeout) ? item : null;
+    }
+
+    private boolean awaitTake(MemorySegment destination, long deadline) throws InterruptedException {
+        return await(NOT_EMPTY_SIGNAL_OFFSET, CONSUMERS_ASLEEP_OFFSET, deadline, () -> tryPoll(destination));
+    }
+
+    private boolean tryPoll(MemorySegment destination) {
+        checkOpen();
+        try {
+            long position = claim(DEQUEUE_POSITION_OFFSET, 1);
+            if (position == NONE) {
+                return false;
+            }
+            long slot = slot(position);
+            MemorySegment.copy(memory, slot + ITEM_IN_SLOT_OFFSET, destination, 0, itemSize);
+            // frees the slot for the producer of the next lap, after the copy
+            LONG.setRelease(memory, slot, position + capacity);
+            signal(NOT_FULL_SIGNAL_OFFSET, PRODUCERS_ASLEEP_OFFSET);
+            return true;
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        }
+    }
+
+    // =================================================================== shared machinery
+
+    private long slot(long position) {
+        return SLOTS_OFFSET + (position & mask) * stride;
+    }
+
+    /**
+     * Claims the next position of one side: the slot at the position read from
+     * {@code positionOffset} is ready when its sequence is the position plus {@code lag} (0 for a
+     * producer: free; 1 for a consumer: holding an item); one compare-and-set of the position then
+     * makes it this caller's alone. Returns the position, or {@link #NONE} if the buffer is full
+     * (producer) or empty (consumer).
+     */
+    private long claim(long positionOffset, long lag) {
+        long position = (long) LONG.getVolatile(memory, positionOffset);
+        while (true) {
+            long ahead = (long) LONG.getAcquire(memory, slot(position)) - (position + lag);
+            if (ahead == 0) {
+                long witness = (long) LONG.compareAndExchange(memory, positionOffset, position, position + 1);
+                if (witness == position) {
+                    return position;
+                }
+                position = witness;
+            } else if (ahead < 0) {
+                return NONE;
+            } else {
+                position = advanced(positionOffset, position);
+            }
+        }
+    }
+
+    /**
+     * The position after another party moved it past {@code seen}. A slot ahead of the position
+     * was published after the position moved (and read with acquire), so a position that has not
+     * moved means the shared memory is inconsistent; looping on it would never end.
+     */
+    private long advanced(long positionOffset, long seen) {
+        long now = (long) LONG.getVolatile(memory, positionOffset);
+        if (now == seen) {
+            throw new CorruptSegmentException(name + ": slot of position " + seen
+                    + " is ahead of the position, which did not move; the buffer's memory is inconsistent");
+        }
+        return now;
+    }
+
+    /**
+     * After a publishing store: wakes the sleepers of the other side, if any. Dekker: the store,
+     * then the read of the sleepers' flag, with a full barrier between them — a fence here, or,
+     * where this process is registered for {@code membarrier}, the barrier a sleeper forces on
+     * every CPU before it sleeps ({@link AsymmetricFence}), so that publishing costs no fence. The
+     * publisher that clears the flag wakes them all; the publishers after it find it clear and stay
+     * out of the kernel, even before the woken sleepers have run.
+     */
+    private void signal(long signalOffset, long sleepersOffset) {
+        if (!lightPublisher) {
+            VarHandle.fullFence();
+        }
+        if ((int) INT.getVolatile(memory, sleepersOffset) != 0 && (int) INT.getAndSet(memory, sleepersOffset, 0) != 0) {
+            INT.getAndAdd(memory, signalOffset, 1);
+            Futex.wakeAll(memory.address() + signalOffset);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Attempt {
+        boolean run();
+    }
+
+    /**
+     * Retries {@code attempt} for about {@link #SPIN_NANOS}, then sleeps on the signal word between
+     * attempts: reads the word, raises the sleepers' flag, fences, re-checks, and sleeps only while
+     * the word still holds what it read, so a signal between the re-check and the sleep is never
+     * missed (the publisher either sees the flag or the re-check sees its item or room).
+     */
+    private boolean await(long signalOffset, long sleepersOffset, long deadline, Attempt attempt)
+            throws InterruptedException {
+        boolean virtual = Thread.currentThread().isVirtual();
+        long spinEnd = System.nanoTime() + SPIN_NANOS;
+        for (int i = 0; i < MIN_SPINS || System.nanoTime() - spinEnd < 0; i++) {
+            if (virtual) {
+                Thread.yield(); // lets the other virtual threads of this carrier (maybe the peer) run
+            } else {
+                Thread.onSpinWait();
+            }
+            if (attempt.run()) {
+                return true;
+            }
+        }
+        long word = memory.address() + signalOffset;
+        while (true) {
+            checkOpen();
+            try {
+                int signal = (int) INT.getVolatile(memory, signalOffset);
+                INT.setVolatile(memory, sleepersOffset, 1);
+                // a barrier on every CPU running a fence-free publisher; without it, such a publisher
+                // may miss the flag, so the sleep is bounded instead
+                boolean heavy = AsymmetricFence.heavy();
+                VarHandle.fullFence();
+                if (attempt.run()) {
+                    return true;
+                }
+                if (deadline != FOREVER && System.nanoTime() - deadline >= 0) {
+                    return false;
+                }
+                long bounded = System.nanoTime() + UNFENCED_SLEEP_NANOS;
+                Futex.await(word, signal, heavy || deadline - bounded < 0 ? deadline : bounded);
+            } catch (IllegalStateException e) {
+                throw closedOr(e);
+            }
+        }
+    }
+
+    private static long deadline(Duration timeout) {
+        long nanos = timeout.toNanos();
+        long now = System.nanoTime();
+        return nanos >= FOREVER - now ? FOREVER : now + Math.max(0, nanos);
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new ClosedException("circular buffer " + name + " is closed");
+        }
+    }
+
+    private RuntimeException closedOr(IllegalStateException e) {
+        return closed || !memory.scope().isAlive() ? new ClosedException("circular buffer " + name + " is closed") : e;
+    }
+
+    private void checkItem(MemorySegment item) {
+        if (item.byteSize() != itemSize) {
+            throw new IllegalArgumentException("an item of this buffer is exactly " + itemSize + " bytes, not "
+                    + item.byteSize());
+        }
+    }
+
+    private void checkDestination(MemorySegment destination) {
+        if (destination.byteSize() < itemSize) {
+            throw new IllegalArgumentException("destination of " + destination.byteSize()
+                    + " bytes is smaller than an item (" + itemSize + " bytes)");
+        }
+        if (destination.isReadOnly()) {
+            throw new IllegalArgumentException("destination is read-only");
+        }
+    }
+
+    // =================================================================== state
+
+    /** Bytes per item. */
+    public int itemSize() {
+        return itemSize;
+    }
+
+    /** Items the buffer holds when full. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Items in the buffer now (a snapshot; may be stale by the time it is read). */
+    public int size() {
+        long enqueued = (long) LONG.getVolatile(memory, (long) ENQUEUE_POSITION_OFFSET);
+        long dequeued = (long) LONG.getVolatile(memory, (long) DEQUEUE_POSITION_OFFSET);
+        return (int) Math.max(0, Math.min(capacity, enqueued - dequeued));
+    }
+
+    /** Items ever put (the enqueue position). */
+    public long putCount() {
+        return (long) LONG.getVolatile(memory, (long) ENQUEUE_POSITION_OFFSET);
+    }
+
+    /** Items ever taken (the dequeue position). */
+    public long takeCount() {
+        return (long) LONG.getVolatile(memory, (long) DEQUEUE_POSITION_OFFSET);
+    }
+
+    @Override
+    public String toString() {
+        return "CircularBuffer[" + name + ", " + capacity + " x " + itemSize + " bytes]";
+    }
+}

@@ -1,0 +1,209 @@
+package io.jipc.shm;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.util.Objects;
+
+/**
+ * Memory shared between processes, mapped into this one: a {@link SharedRegion named} or an
+ * {@link AnonymousRegion anonymous} region.
+ *
+ * <p>{@link #segment()} gives random access as a {@link MemorySegment} (read-only if the region
+ * was mapped read-only: writes then throw the {@link IllegalArgumentException} of a read-only segment, never a crash).
+ * The typed helpers read and write primitive values in the host's byte order at a byte offset.
+ *
+ * <h2>Atomic slots</h2>
+ * The atomic operations act on an <em>aligned</em> slot: an {@code int} at an offset that is a
+ * multiple of 4, a {@code long} at a multiple of 8 (a misaligned offset is refused with
+ * {@link IllegalArgumentException}: the processor would not make the access atomic). They are the
+ * {@link VarHandle} access modes of {@link ValueLayout#JAVA_INT} and {@link ValueLayout#JAVA_LONG},
+ * compiled to the same locked instructions as within one process, and they are atomic and ordered
+ * across processes too, because every process maps the same physical pages:
+ * <ul>
+ * <li>{@code *Volatile}, {@link #compareAndSetInt}, {@link #getAndAddInt}, {@link #getAndSetInt} (and
+ *     the {@code long} forms) are sequentially consistent, across all processes;</li>
+ * <li>a {@link #setIntRelease release store} by one process and an {@link #getIntAcquire acquire
+ *     load} by another that reads the stored value make everything the first process wrote before
+ *     the store visible to the second after the load (the publication idiom);</li>
+ * <li>plain accesses ({@link #getInt}, {@link #setInt}, the segment's own accessors) have no
+ *     ordering at all: another process may see them late, in another order, or (if not aligned)
+ *     torn. Publish them with a release store, or use a lock or semaphore from jipc-sync.</li>
+ * </ul>
+ *
+ * <h2>Who may call</h2>
+ * Any thread. Closing unmaps the region in this process: later accesses by any thread throw
+ * {@link IllegalStateException} (never a crash); the memory itself lives on while other processes
+ * (or, for a named region, its name) still refer to it.
+ */
+public abstract sealed class Region implements AutoCloseable permits SharedRegion, AnonymousRegion {
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+
+    private final Arena arena;
+    private final MemorySegment segment;
+
+    Region(Mapping mapping) {
+        this.arena = mapping.arena();
+        this.segment = mapping.segment();
+    }
+
+    /** The region's bytes: random access, read-only if the region was mapped read-only. */
+    public final MemorySegment segment() {
+        return segment;
+    }
+
+    /** The length of the region in bytes. */
+    public final long size() {
+        return segment.byteSize();
+    }
+
+    /** Whether this process mapped the region read-only. */
+    public final boolean isReadOnly() {
+        return segment.isReadOnly();
+    }
+
+    /** Whether this handle is still mapped. */
+    public final boolean isOpen() {
+        return arena.scope().isAlive();
+    }
+
+    /** Unmaps the region from this process; idempotent. */
+    @Override
+    public void close() {
+        if (arena.scope().isAlive()) {
+            try {
+                arena.close();
+            } catch (IllegalStateException alreadyClosed) {
+                // a concurrent close won
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- plain (unordered) access
+
+    /** The byte at {@code offset}. */
+    public final byte getByte(long offset) {
+        return segment.get(ValueLayout.JAVA_BYTE, offset);
+    }
+
+    public final void setByte(long offset, byte value) {
+        segment.set(ValueLayout.JAVA_BYTE, offset, value);
+    }
+
+    /** The {@code int} at {@code offset} (any alignment), a plain read. */
+    public final int getInt(long offset) {
+        return segment.get(ValueLayout.JAVA_INT_UNALIGNED, offset);
+    }
+
+    public final void setInt(long offset, int value) {
+        segment.set(ValueLayout.JAVA_INT_UNALIGNED, offset, value);
+    }
+
+    /** The {@code long} at {@code offset} (any alignment), a plain read. */
+    public final long getLong(long offset) {
+        return segment.get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
+    }
+
+    public final void setLong(long offset, long value) {
+        segment.set(ValueLayout.JAVA_LONG_UNALIGNED, offset, value);
+    }
+
+    /** Copies {@code destination.length} bytes from {@code offset} into {@code destination}. */
+    public final void getBytes(long offset, byte[] destination) {
+        MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, offset, Objects.requireNonNull(destination), 0,
+                destination.length);
+    }
+
+    /** Copies {@code source} to {@code offset}. */
+    public final void setBytes(long offset, byte[] source) {
+        MemorySegment.copy(Objects.requireNonNull(source), 0, segment, ValueLayout.JAVA_BYTE, offset, source.length);
+    }
+
+    // ---------------------------------------------------------------- atomic int slots
+
+    public final int getIntVolatile(long offset) {
+        return (int) INT.getVolatile(segment, intSlot(offset));
+    }
+
+    public final void setIntVolatile(long offset, int value) {
+        INT.setVolatile(segment, intSlot(offset), value);
+    }
+
+    /** Acquire load: pairs with another process's {@link #setIntRelease}. */
+    public final int getIntAcquire(long offset) {
+        return (int) INT.getAcquire(segment, intSlot(offset));
+    }
+
+    /** Release store: what this thread wrote before is visible to whoever acquires the stored value. */
+    public final void setIntRelease(long offset, int value) {
+        INT.setRelease(segment, intSlot(offset), value);
+    }
+
+    public final boolean compareAndSetInt(long offset, int expected, int value) {
+        return INT.compareAndSet(segment, intSlot(offset), expected, value);
+    }
+
+    /** Atomically adds {@code delta}; returns the previous value. */
+    public final int getAndAddInt(long offset, int delta) {
+        return (int) INT.getAndAdd(segment, intSlot(offset), delta);
+    }
+
+    public final int getAndSetInt(long offset, int value) {
+        return (int) INT.getAndSet(segment, intSlot(offset), value);
+    }
+
+    // ---------------------------------------------------------------- atomic long slots
+
+    public final long getLongVolatile(long offset) {
+        return (long) LONG.getVolatile(segment, longSlot(offset));
+    }
+
+    public final void setLongVolatile(long offset, long value) {
+        LONG.setVolatile(segment, longSlot(offset), value);
+    }
+
+    /** Acquire load: pairs with another process's {@link #setLongRelease}. */
+    public final long getLongAcquire(long offset) {
+        return (long) LONG.getAcquire(segment, longSlot(offset));
+    }
+
+    /** Release store: what this thread wrote before is visible to whoever acquires the stored value. */
+    public final void setLongRelease(long offset, long value) {
+        LONG.setRelease(segment, longSlot(offset), value);
+    }
+
+    public final boolean compareAndSetLong(long offset, long expected, long value) {
+        return LONG.compareAndSet(segment, longSlot(offset), expected, value);
+    }
+
+    /** Atomically adds {@code delta}; returns the previous value. */
+    public final long getAndAddLong(long offset, long delta) {
+        return (long) LONG.getAndAdd(segment, longSlot(offset), delta);
+    }
+
+    public final long getAndSetLong(long offset, long value) {
+        return (long) LONG.getAndSet(segment, longSlot(offset), value);
+    }
+
+    private long intSlot(long offset) {
+        return slot(offset, Integer.BYTES);
+    }
+
+    private long longSlot(long offset) {
+        return slot(offset, Long.BYTES);
+    }
+
+    private long slot(long offset, int size) {
+        if (offset < 0 || offset > segment.byteSize() - size) {
+            throw new IndexOutOfBoundsException("offset " + offset + " is outside the " + segment.byteSize()
+                    + "-byte region for a " + size + "-byte slot");
+        }
+        if (((segment.address() + offset) & (size - 1)) != 0) {
+            throw new IllegalArgumentException("offset " + offset + " is not " + size + "-byte aligned: an atomic "
+                    + (size == 4 ? "int" : "long") + " slot must be aligned to its size");
+        }
+        return offset;
+    }
+}

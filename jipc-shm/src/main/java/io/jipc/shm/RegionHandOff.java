@@ -1,0 +1,116 @@
+package io.jipc.shm;
+
+import io.jipc.ErrnoException;
+import io.jipc.JipcException;
+import io.jipc.platform.Errno;
+import io.jipc.platform.FdPassing;
+import io.jipc.platform.Libc;
+import io.jipc.segment.JipcRoot;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The parent's side of handing an {@link AnonymousRegion} to child processes.
+ *
+ * <h2>Protocol and who can reach the region</h2>
+ * The hand-off listens on a Unix-domain socket {@code <jipc root>/handoff/<random>.sock}; its path
+ * is the {@link #address()} the parent gives its child (an argument, an environment variable).
+ * The child connects ({@link AnonymousRegion#receive}); {@link #deliverTo} accepts connections,
+ * asks the kernel which process is at the other end ({@code SO_PEERCRED}) and sends the region's
+ * descriptor ({@code SCM_RIGHTS}) only to the named child or one of its descendants (a wrapper
+ * such as {@code setpriv} or {@code sh -c exec} keeps the pid; a launcher that forks makes the JVM
+ * a descendant). Any other process that connects is disconnected without it.
+ * <ul>
+ * <li>The socket lies in the user's private {@code 0700} directory: only this user's processes
+ *     (and root) can even connect.</li>
+ * <li>Of those, only the child gets the descriptor; there is no name to guess afterwards. The
+ *     region is then reachable only through the descriptors and mappings of the processes holding
+ *     it, i.e. also by whoever may {@code ptrace} them (through {@code /proc/<pid>/fd} or
+ *     {@code /proc/<pid>/mem}, which expose any process memory anyway).</li>
+ * </ul>
+ * Compared with the alternatives: the child opening {@code /proc/<parent>/fd/<n>} would let
+ * <em>every</em> process of the user open it while the parent lives; {@code pidfd_getfd(2)} needs
+ * ptrace rights over the parent, which Yama's default policy denies a child.
+ *
+ * <p>Who may call: one thread at a time. {@link #deliverTo} blocks (in {@code poll}) up to its
+ * timeout; it fails early if the child dies.
+ */
+public final class RegionHandOff implements AutoCloseable {
+    /** Subdirectory of the jipc root that holds hand-off sockets while they are open. */
+    public static final String DIRECTORY = "handoff";
+    private static final long ACCEPT_SLICE_MILLIS = 100;
+
+    private final AnonymousRegion region;
+    private final Path path;
+    private final int listener;
+    private boolean closed;
+
+    RegionHandOff(AnonymousRegion region) {
+        this.region = region;
+        this.path = JipcRoot.directory(DIRECTORY)
+                .resolve(HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()) + ".sock");
+        this.listener = FdPassing.listen(path.toString());
+    }
+
+    /** What the child passes to {@link AnonymousRegion#receive}. */
+    public String address() {
+        return path.toString();
+    }
+
+    /**
+     * Waits for {@code child} (or a descendant of it) to connect and hands it the region;
+     * connections from any other process are refused meanwhile.
+     *
+     * @throws JipcException if the child does not come within {@code timeout} or dies first
+     */
+    public void deliverTo(ProcessHandle child, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (closed) {
+                throw new io.jipc.ClosedException("region hand-off is closed");
+            }
+            long left = (deadline - System.nanoTime()) / 1_000_000L;
+            if (left <= 0) {
+                throw new JipcException("child pid " + child.pid() + " did not come for the anonymous region within "
+                        + timeout);
+            }
+            int connection = FdPassing.accept(listener, Math.min(left, ACCEPT_SLICE_MILLIS), address());
+            if (connection < 0) {
+                if (!child.isAlive()) {
+                    throw new JipcException("child pid " + child.pid() + " exited before it received the anonymous region");
+                }
+                continue;
+            }
+            try {
+                long peer = FdPassing.peerPid(connection, address());
+                if (peer == child.pid() || child.descendants().anyMatch(p -> p.pid() == peer)) {
+                    region.sendTo(connection, "child pid " + peer);
+                    return;
+                }
+                // another process of this user: refused (it sees the connection closed, without a descriptor)
+            } finally {
+                Libc.close(connection);
+            }
+        }
+    }
+
+    /** Stops offering the region and removes the socket; idempotent. Regions already delivered stay shared. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Libc.close(listener);
+        try {
+            Libc.unlink(path.toString());
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.ENOENT) {
+                throw e;
+            }
+        }
+    }
+}

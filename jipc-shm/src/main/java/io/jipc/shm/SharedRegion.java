@@ -1,0 +1,284 @@
+package io.jipc.shm;
+
+import io.jipc.ClosedException;
+import io.jipc.CorruptSegmentException;
+import io.jipc.ErrnoException;
+import io.jipc.InsecureFileException;
+import io.jipc.platform.Errno;
+import io.jipc.platform.FileStatus;
+import io.jipc.platform.Libc;
+import io.jipc.segment.JipcRoot;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * A named region of shared memory: a file in a memory file system ({@code tmpfs}) that any process
+ * allowed by its permission bits maps by name, with the semantics of {@code shm_open(3)}: it
+ * exists from {@link #create} until {@link #unlink}, independently of the processes that use it
+ * (not across reboots), and keeps its contents meanwhile.
+ *
+ * <h2>Names and where the file is</h2>
+ * <ul>
+ * <li>A <b>jipc name</b> ({@code [A-Za-z0-9_][A-Za-z0-9._-]*}, at most 200 characters) is the file
+ *     {@code <jipc root>/region/<name>}, by default {@code /dev/shm/jipc-<uid>/region/<name>}: in
+ *     the user's private ({@code 0700}) directory, so only this user (and root) can reach it,
+ *     whatever its mode. {@code shm_open(3)} cannot name a file in a subdirectory; a C program
+ *     opens it with {@code open(2)} and {@code mmap(2)} of that path ({@link #path(String)}).</li>
+ * <li>A <b>POSIX name</b> {@code "/name"} (one leading slash, no other) is what
+ *     {@code shm_open("/name", ...)} opens: the file {@code /dev/shm/name}. Its permission bits
+ *     decide who else may open it, as for any POSIX shared memory object.</li>
+ * </ul>
+ * The file holds exactly the region's bytes, with no jipc header, so that C programs share it as
+ * is. (A {@link CircularBuffer} is a region whose bytes start with a jipc header; {@code jipc ls}
+ * tells them apart by that header.)
+ *
+ * <h2>Creating and opening</h2>
+ * {@link #create} opens the file with {@code O_CREAT|O_EXCL|O_NOFOLLOW}, sets its mode exactly
+ * ({@code fchmod}, whatever the umask), reserves its memory ({@code fallocate}: a full
+ * {@code /dev/shm} fails there with {@code ENOSPC}, not later as a {@code SIGBUS}) and maps it;
+ * the region reads as zeros. {@link #open} maps an existing file read-only or read-write (the
+ * kernel checks the permission bits: {@code EACCES}); a symbolic link is refused. A file of size 0
+ * (its creator has not given it a size yet) is waited for, briefly.
+ *
+ * <h2>When a peer dies or misbehaves</h2>
+ * Nothing happens to the region when a process that maps it dies; its contents stay. A process
+ * that <em>truncates</em> the file (a C program calling {@code ftruncate}) makes this process's
+ * accesses beyond the new end fault with {@code SIGBUS}, which the JVM cannot survive: only share
+ * named regions with programs you trust not to truncate them. ({@link AnonymousRegion}s are sealed
+ * against that.)
+ *
+ * <p>See {@link Region} for access and the memory-ordering effects of the atomic operations.
+ */
+public final class SharedRegion extends Region {
+    /** Subdirectory of the jipc root that holds named regions. */
+    public static final String DIRECTORY = "region";
+    /** Directory of POSIX shared memory objects ({@code shm_open} names). */
+    public static final Path POSIX_DIRECTORY = Path.of("/dev/shm");
+
+    private static final Pattern JIPC_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,199}");
+    private static final Pattern POSIX_NAME = Pattern.compile("/[A-Za-z0-9_][A-Za-z0-9._-]{0,250}");
+    private static final Duration SIZE_TIMEOUT = Duration.ofSeconds(2);
+
+    private final String name;
+    private final Path path;
+    private final long device;
+    private final long inode;
+
+    private SharedRegion(String name, Path path, Mapping mapping, FileStatus status) {
+        super(mapping);
+        this.name = name;
+        this.path = path;
+        this.device = status.device();
+        this.inode = status.inode();
+    }
+
+    /**
+     * Creates a region of {@code size} zero bytes with permission bits {@code mode} and maps it
+     * read-write.
+     *
+     * @throws RegionExistsException    if the name is taken
+     * @throws IllegalArgumentException if the name, size or mode is invalid
+     * @throws ErrnoException           e.g. {@code ENOSPC} when the memory file system is full
+     */
+    public static SharedRegion create(String name, long size, int mode) {
+        if (size <= 0) {
+            throw new IllegalArgumentException("region size must be positive: " + size);
+        }
+        if ((mode & ~0777) != 0) {
+            throw new IllegalArgumentException("mode must be permission bits (0 to 0777): 0" + Integer.toOctalString(mode));
+        }
+        Path path = resolve(name, true);
+        String file = path.toString();
+        int fd;
+        try {
+            fd = Libc.open(file, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, mode);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.EEXIST) {
+                throw new RegionExistsException("region '" + name + "' exists (" + file + ")", e);
+            }
+            throw e;
+        }
+        try {
+            Libc.fchmod(fd, mode, file);
+            Libc.allocate(fd, size, file);
+            FileStatus status = Libc.fstat(fd, file);
+            return new SharedRegion(name, path, Mapping.of(fd, size, true, file), status);
+        } catch (RuntimeException e) {
+            unlinkQuietly(file);
+            throw e;
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    /** Creates a region of {@code size} bytes readable and writable by this user only ({@code 0600}). */
+    public static SharedRegion create(String name, long size) {
+        return create(name, size, 0600);
+    }
+
+    /**
+     * Maps an existing region.
+     *
+     * @throws RegionNotFoundException if there is none of that name
+     * @throws ErrnoException          {@code EACCES} if its mode does not allow {@code access} to this user
+     * @throws InsecureFileException   if the name is a symbolic link or not a regular file, or a
+     *                                 jipc-named region belongs to another user
+     */
+    public static SharedRegion open(String name, Access access) {
+        Objects.requireNonNull(access, "access");
+        Path path = resolve(name, false);
+        String file = path.toString();
+        boolean writable = access == Access.READ_WRITE;
+        int fd = openFile(name, file, writable ? Libc.O_RDWR : Libc.O_RDONLY);
+        try {
+            FileStatus status = Libc.fstat(fd, file);
+            if (!status.isRegularFile()) {
+                throw new InsecureFileException("refusing region " + file + ": not a regular file");
+            }
+            if (!isPosixName(name) && status.uid() != Libc.geteuid()) {
+                throw new InsecureFileException("refusing region " + file + ": owned by uid "
+                        + Integer.toUnsignedString(status.uid()) + ", not by this user");
+            }
+            status = awaitSize(fd, file, status);
+            return new SharedRegion(name, path, Mapping.of(fd, status.size(), writable, file), status);
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    /** Maps an existing region read-write. */
+    public static SharedRegion open(String name) {
+        return open(name, Access.READ_WRITE);
+    }
+
+    private static int openFile(String name, String file, int flags) {
+        try {
+            return Libc.open(file, flags | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+        } catch (ErrnoException e) {
+            switch (e.errno()) {
+                case Errno.ENOENT -> throw new RegionNotFoundException("no region '" + name + "' (" + file + ")", e);
+                case Errno.ELOOP -> throw new InsecureFileException("refusing region " + file + ": it is a symbolic link");
+                case Errno.EISDIR -> throw new InsecureFileException("refusing region " + file + ": a directory");
+                default -> throw e;
+            }
+        }
+    }
+
+    /** A creator gives the file its size right after creating it; until then it is empty. */
+    private static FileStatus awaitSize(int fd, String file, FileStatus status) {
+        long deadline = System.nanoTime() + SIZE_TIMEOUT.toNanos();
+        while (status.size() == 0) {
+            if (System.nanoTime() - deadline >= 0) {
+                throw new CorruptSegmentException("region " + file + " is empty (0 bytes): its creator never gave it"
+                        + " a size; remove it");
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ClosedException("interrupted while waiting for region " + file + " to get a size");
+            }
+            status = Libc.fstat(fd, file);
+        }
+        return status;
+    }
+
+    /**
+     * Removes the region's name: later opens fail, mappings stay valid until closed, the memory
+     * is freed when the last one goes. Returns false if there was no such region.
+     */
+    public static boolean unlink(String name) {
+        String file = resolve(name, false).toString();
+        try {
+            Libc.unlink(file);
+            return true;
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Whether a region of that name exists. */
+    public static boolean exists(String name) {
+        try {
+            Libc.lstat(resolve(name, false).toString());
+            return true;
+        } catch (ErrnoException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The file of a region name: {@code <jipc root>/region/<name>} for a jipc name,
+     * {@code /dev/shm/<name>} for a POSIX name {@code "/<name>"}. Not created.
+     */
+    public static Path path(String name) {
+        return resolve(name, false);
+    }
+
+    /** Whether {@code name} is a POSIX ({@code shm_open}) name, {@code "/name"}. */
+    public static boolean isPosixName(String name) {
+        return name != null && name.startsWith("/");
+    }
+
+    private static Path resolve(String name, boolean createDirectory) {
+        Objects.requireNonNull(name, "name");
+        if (isPosixName(name)) {
+            if (!POSIX_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("invalid POSIX shared memory name '" + name
+                        + "': one leading '/', then letters, digits, '.', '_', '-' (no other '/')");
+            }
+            return POSIX_DIRECTORY.resolve(name.substring(1));
+        }
+        if (!JIPC_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("invalid region name '" + name
+                    + "': letters, digits, '.', '_', '-', not starting with '.' or '-', at most 200 characters;"
+                    + " or a POSIX name '/name'");
+        }
+        Path dir = createDirectory ? JipcRoot.directory(DIRECTORY) : JipcRoot.path(DIRECTORY);
+        return dir.resolve(name);
+    }
+
+    /**
+     * Removes this region's name if it still names this region (not another one created under the
+     * same name since); returns false otherwise.
+     */
+    public boolean unlink() {
+        FileStatus status;
+        try {
+            status = Libc.lstat(path.toString());
+        } catch (ErrnoException e) {
+            return false;
+        }
+        return status.device() == device && status.inode() == inode && unlink(name);
+    }
+
+    /** The name given at creation or opening. */
+    public String name() {
+        return name;
+    }
+
+    /** The file that holds the region. */
+    public Path path() {
+        return path;
+    }
+
+    @Override
+    public String toString() {
+        return "SharedRegion[" + name + ", " + size() + " bytes" + (isReadOnly() ? ", read-only" : "") + "]";
+    }
+
+    private static void unlinkQuietly(String file) {
+        try {
+            Libc.unlink(file);
+        } catch (RuntimeException ignored) {
+            // best effort while failing creation
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.jipc.shm;
+
+import io.jipc.JipcException;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Anonymous regions: handed to a child over a socket, to nobody else, never named anywhere. */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class AnonymousRegionTest {
+    private static final Duration LINE = Duration.ofSeconds(60);
+
+    private static ChildJvm child(String... args) {
+        return ChildJvm.builder(ShmChild.class).quickStart().hardTimeout(Duration.ofSeconds(90)).args(args).start();
+    }
+
+    @Test
+    void aChildReceivesTheRegionAndSharesItsMemoryWithTheParent(Path root) {
+        try (AnonymousRegion region = AnonymousRegion.create(64 * 1024)) {
+            region.setLongVolatile(512, 41);
+            String address;
+            try (RegionHandOff handOff = region.handOff()) {
+                address = handOff.address();
+                assertTrue(address.startsWith(root.resolve("handoff").toString()), address);
+                ChildJvm child = child("anonymous", address, "512");
+                handOff.deliverTo(child.process().toHandle(), LINE);
+                assertEquals("RECEIVED 65536 42", child.awaitLine("RECEIVED", LINE));
+                child.assertSuccess(LINE);
+            }
+            assertEquals(42, region.getLongVolatile(512), "the child's write is in the parent's mapping");
+            assertFalse(Files.exists(Path.of(address)), "the hand-off socket is removed when closed");
+            assertEquals(0, regularFilesUnder(root), "an anonymous region has no file");
+        }
+    }
+
+    @Test
+    void anotherProcessThatConnectsIsRefusedAndTheChildStillGetsTheRegion() {
+        try (AnonymousRegion region = AnonymousRegion.create(4096);
+             RegionHandOff handOff = region.handOff()) {
+            ChildJvm stranger = child("anonymous", handOff.address(), "0");
+            ChildJvm child = child("anonymous", handOff.address(), "0");
+            handOff.deliverTo(child.process().toHandle(), LINE);
+            assertEquals("RECEIVED 4096 1", child.awaitLine("RECEIVED", LINE));
+            // the stranger either connected and was refused (no descriptor), or waits in the backlog
+            // until the hand-off closes; either way it never gets the region
+            handOff.close();
+            String refused = stranger.awaitLine("FAILED", LINE);
+            assertTrue(refused.contains("without handing this process") || refused.contains("ECONNREFUSED"), refused);
+            assertEquals(1, region.getLongVolatile(0));
+            child.assertSuccess(LINE);
+            stranger.assertSuccess(LINE);
+        }
+    }
+
+    @Test
+    void deliveringToAChildThatExitsFailsClearly() {
+        try (AnonymousRegion region = AnonymousRegion.create(4096);
+             RegionHandOff handOff = region.handOff()) {
+            ChildJvm child = child("hello");
+            child.assertSuccess(LINE);
+            JipcException e = assertThrows(JipcException.class,
+                    () -> handOff.deliverTo(child.process().toHandle(), LINE));
+            assertTrue(e.getMessage().contains("exited before it received"), e.getMessage());
+        }
+    }
+
+    @Test
+    void receivingWithNobodyDeliveringTimesOut() {
+        try (AnonymousRegion region = AnonymousRegion.create(4096);
+             RegionHandOff handOff = region.handOff()) {
+            JipcException e = assertThrows(JipcException.class,
+                    () -> AnonymousRegion.receive(handOff.address(), Duration.ofMillis(200)));
+            assertTrue(e.getMessage().contains("no anonymous region arrived"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aClosedRegionCannotBeHandedOff() {
+        AnonymousRegion region = AnonymousRegion.create(4096);
+        region.close();
+        assertFalse(region.isOpen());
+        assertThrows(io.jipc.ClosedException.class, region::handOff);
+        assertThrows(IllegalArgumentException.class, () -> AnonymousRegion.create(0));
+    }
+
+    private static long regularFilesUnder(Path root) {
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.filter(Files::isRegularFile).count();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+}

@@ -1,0 +1,306 @@
+package io.jipc.shm;
+
+import io.jipc.ClosedException;
+import io.jipc.CorruptSegmentException;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The circular buffer within one process: verbs, limits, blocking, and many threads on each side. */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class CircularBufferTest {
+
+    private static byte[] item(int size, long value) {
+        byte[] bytes = new byte[size];
+        MemorySegment.ofArray(bytes).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, value);
+        return bytes;
+    }
+
+    private static long value(byte[] item) {
+        return MemorySegment.ofArray(item).get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+    }
+
+    @Test
+    void itemsComeOutInOrderAndTheBufferHoldsExactlyItsCapacity() throws Exception {
+        try (CircularBuffer buffer = CircularBuffer.create("fifo", 12, 4)) {
+            assertNull(buffer.poll());
+            for (int i = 0; i < 4; i++) {
+                assertTrue(buffer.offer(item(12, i)));
+            }
+            assertFalse(buffer.offer(item(12, 99)), "full");
+            assertFalse(buffer.offer(item(12, 99), Duration.ofMillis(20)));
+            assertEquals(4, buffer.size());
+            for (int lap = 0; lap < 10; lap++) {
+                assertEquals(lap, value(buffer.take()));
+                buffer.put(item(12, lap + 4));
+            }
+            for (int i = 10; i < 14; i++) {
+                assertEquals(i, value(buffer.poll()));
+            }
+            assertNull(buffer.poll(Duration.ofMillis(20)));
+            assertEquals(14, buffer.putCount());
+            assertEquals(14, buffer.takeCount());
+        } finally {
+            CircularBuffer.destroy("fifo");
+        }
+    }
+
+    @Test
+    void aBufferOpenedByNameSharesItems() throws Exception {
+        try (CircularBuffer a = CircularBuffer.create("named", 8, 8);
+             CircularBuffer b = CircularBuffer.open("named")) {
+            a.put(item(8, 5));
+            assertEquals(5, value(b.take()));
+            assertEquals(8, b.capacity());
+            assertEquals(8, b.itemSize());
+        } finally {
+            CircularBuffer.destroy("named");
+        }
+    }
+
+    @Test
+    void wrongItemsAndConfigurationsAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> CircularBuffer.create("bad", 8, 3));
+        assertThrows(IllegalArgumentException.class, () -> CircularBuffer.create("bad", 8, 1));
+        assertThrows(IllegalArgumentException.class, () -> CircularBuffer.create("bad", 0, 4));
+        assertThrows(IllegalArgumentException.class, () -> CircularBuffer.create("bad", (1 << 20) + 1, 4));
+        assertFalse(SharedRegion.exists("bad"));
+        try (CircularBuffer buffer = CircularBuffer.create("sizes", 8, 4)) {
+            assertThrows(IllegalArgumentException.class, () -> buffer.offer(new byte[7]));
+            assertThrows(IllegalArgumentException.class, () -> buffer.offer(new byte[9]));
+            assertThrows(IllegalArgumentException.class, () -> buffer.poll(MemorySegment.ofArray(new byte[4])));
+            assertTrue(buffer.offer(new byte[8]));
+            MemorySegment larger = MemorySegment.ofArray(new byte[16]);
+            assertTrue(buffer.poll(larger), "a larger destination takes the item in its first bytes");
+        } finally {
+            CircularBuffer.destroy("sizes");
+        }
+    }
+
+    @Test
+    void aRegionThatIsNotABufferIsRefused() {
+        try (SharedRegion raw = SharedRegion.create("raw", 4096)) {
+            raw.setLong(0, 0x1234);
+            raw.setIntRelease(8, 0x10000);
+            CorruptSegmentException e = assertThrows(CorruptSegmentException.class, () -> CircularBuffer.open("raw"));
+            assertTrue(e.getMessage().contains("not a circular buffer"), e.getMessage());
+        } finally {
+            SharedRegion.unlink("raw");
+        }
+        try (SharedRegion tiny = SharedRegion.create("tiny", 100)) {
+            assertThrows(CorruptSegmentException.class, () -> CircularBuffer.attach(tiny));
+            assertThrows(IllegalArgumentException.class, () -> CircularBuffer.format(tiny, 8, 4));
+        } finally {
+            SharedRegion.unlink("tiny");
+        }
+    }
+
+    @Test
+    void aBufferFormattedInAnAnonymousRegionWorks() throws Exception {
+        try (AnonymousRegion region = AnonymousRegion.create(CircularBuffer.requiredBytes(8, 16));
+             CircularBuffer buffer = CircularBuffer.format(region, 8, 16);
+             CircularBuffer other = CircularBuffer.attach(region)) {
+            buffer.put(item(8, 3));
+            assertEquals(3, value(other.take()));
+        }
+    }
+
+    @Test
+    void aBlockedTakeWakesForAnItemAndABlockedPutForRoom() throws Exception {
+        try (CircularBuffer buffer = CircularBuffer.create("blocking", 8, 2)) {
+            CompletableFuture<byte[]> taker = async(buffer::take);
+            Thread.sleep(100);
+            assertFalse(taker.isDone());
+            buffer.put(item(8, 7));
+            assertEquals(7, value(taker.get(60, TimeUnit.SECONDS)));
+            buffer.put(item(8, 1));
+            buffer.put(item(8, 2));
+            CompletableFuture<byte[]> putter = async(() -> {
+                buffer.put(item(8, 3));
+                return new byte[0];
+            });
+            Thread.sleep(100);
+            assertFalse(putter.isDone());
+            assertEquals(1, value(buffer.take()));
+            putter.get(60, TimeUnit.SECONDS);
+            assertEquals(2, value(buffer.take()));
+            assertEquals(3, value(buffer.take()));
+        } finally {
+            CircularBuffer.destroy("blocking");
+        }
+    }
+
+    @Test
+    void closeEndsABlockedTakeAndInterruptEndsAnother() throws Exception {
+        try (CircularBuffer buffer = CircularBuffer.create("close", 8, 2)) {
+            Thread[] thread = new Thread[1];
+            CompletableFuture<byte[]> interrupted = async(() -> {
+                thread[0] = Thread.currentThread();
+                return buffer.take();
+            });
+            CompletableFuture<byte[]> closed = async(buffer::take);
+            Thread.sleep(100);
+            thread[0].interrupt();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> interrupted.get(60, TimeUnit.SECONDS));
+            assertInstanceOf(InterruptedException.class, e.getCause());
+            buffer.close();
+            e = assertThrows(ExecutionException.class, () -> closed.get(60, TimeUnit.SECONDS));
+            assertInstanceOf(ClosedException.class, e.getCause());
+            assertThrows(ClosedException.class, () -> buffer.offer(new byte[8]));
+        } finally {
+            CircularBuffer.destroy("close");
+        }
+    }
+
+    @Test
+    void anItemAvailableAtOnceIsTakenEvenByAnInterruptedThread() throws Exception {
+        try (CircularBuffer buffer = CircularBuffer.create("interrupted", 8, 2)) {
+            buffer.put(item(8, 4));
+            Thread.currentThread().interrupt();
+            try {
+                assertEquals(4, value(buffer.take()));
+            } finally {
+                assertTrue(Thread.interrupted());
+            }
+        } finally {
+            CircularBuffer.destroy("interrupted");
+        }
+    }
+
+    /** Producer and consumer threads, platform and virtual, on a small buffer: every item exactly once. */
+    @ParameterizedTest
+    @CsvSource({"1, 1, 2, false", "4, 1, 4, false", "1, 4, 4, false", "4, 4, 8, false", "3, 3, 2, true"})
+    void manyThreadsOnEachSideTakeEveryItemExactlyOnce(int producers, int consumers, int capacity, boolean virtual)
+            throws Exception {
+        // virtual threads that sleep hand their futex waits to watcher threads: slower, fewer items
+        int perProducer = virtual ? 5_000 : 50_000;
+        AtomicIntegerArray seen = new AtomicIntegerArray(producers * perProducer);
+        try (CircularBuffer buffer = CircularBuffer.create("threads", 16, capacity)) {
+            List<Thread> threads = new ArrayList<>();
+            List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+            Thread.Builder builder = virtual ? Thread.ofVirtual() : Thread.ofPlatform();
+            for (int p = 0; p < producers; p++) {
+                long producer = p;
+                threads.add(builder.start(() -> run(failures, () -> {
+                    MemorySegment item = MemorySegment.ofArray(new byte[16]);
+                    for (long i = 0; i < perProducer; i++) {
+                        item.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, producer);
+                        item.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, i);
+                        buffer.put(item);
+                    }
+                })));
+            }
+            List<Thread> consumerThreads = new ArrayList<>();
+            for (int c = 0; c < consumers; c++) {
+                consumerThreads.add(builder.start(() -> run(failures, () -> {
+                    MemorySegment item = MemorySegment.ofArray(new byte[16]);
+                    long[] last = new long[producers];
+                    java.util.Arrays.fill(last, -1);
+                    while (true) {
+                        buffer.take(item);
+                        int producer = (int) item.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+                        long sequence = item.get(ValueLayout.JAVA_LONG_UNALIGNED, 8);
+                        if (producer < 0) {
+                            return;
+                        }
+                        if (sequence <= last[producer]) {
+                            throw new AssertionError("producer " + producer + ": " + sequence + " after " + last[producer]);
+                        }
+                        last[producer] = sequence;
+                        seen.incrementAndGet((int) (producer * perProducer + sequence));
+                    }
+                })));
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            for (int c = 0; c < consumers; c++) {
+                buffer.put(item(16, -1));
+            }
+            for (Thread t : consumerThreads) {
+                t.join();
+            }
+            assertEquals(List.of(), failures);
+            for (int i = 0; i < seen.length(); i++) {
+                if (seen.get(i) != 1) {
+                    throw new AssertionError("item " + i + " taken " + seen.get(i) + " times");
+                }
+            }
+        } finally {
+            CircularBuffer.destroy("threads");
+        }
+    }
+
+    @Test
+    void theLayoutConstantsMatchTheMemoryLayout() {
+        var layout = CircularBufferDescriptor.LAYOUT;
+        assertEquals(CircularBufferDescriptor.SLOTS_OFFSET, layout.byteSize());
+        assertEquals(CircularBufferDescriptor.ITEM_SIZE_OFFSET, offset("itemSize"));
+        assertEquals(CircularBufferDescriptor.CAPACITY_OFFSET, offset("capacity"));
+        assertEquals(CircularBufferDescriptor.STRIDE_OFFSET, offset("stride"));
+        assertEquals(CircularBufferDescriptor.ENQUEUE_POSITION_OFFSET, offset("enqueuePosition"));
+        assertEquals(CircularBufferDescriptor.DEQUEUE_POSITION_OFFSET, offset("dequeuePosition"));
+        assertEquals(CircularBufferDescriptor.NOT_EMPTY_SIGNAL_OFFSET, offset("notEmptySignal"));
+        assertEquals(CircularBufferDescriptor.CONSUMERS_ASLEEP_OFFSET, offset("consumersAsleep"));
+        assertEquals(CircularBufferDescriptor.NOT_FULL_SIGNAL_OFFSET, offset("notFullSignal"));
+        assertEquals(CircularBufferDescriptor.PRODUCERS_ASLEEP_OFFSET, offset("producersAsleep"));
+        assertArrayEquals(new int[] {16, 16, 24}, new int[] {CircularBufferDescriptor.stride(1),
+                CircularBufferDescriptor.stride(8), CircularBufferDescriptor.stride(9)});
+    }
+
+    private static long offset(String field) {
+        return CircularBufferDescriptor.LAYOUT.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement(field));
+    }
+
+    @FunctionalInterface
+    private interface Body {
+        void run() throws Exception;
+    }
+
+    private static void run(List<Throwable> failures, Body body) {
+        try {
+            body.run();
+        } catch (Throwable t) {
+            failures.add(t);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Call<T> {
+        T call() throws Exception;
+    }
+
+    private static <T> CompletableFuture<T> async(Call<T> call) {
+        CompletableFuture<T> future = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                future.complete(call.call());
+            } catch (Throwable t) {
+                future.completeExceptionally(t);
+            }
+        });
+        return future;
+    }
+}

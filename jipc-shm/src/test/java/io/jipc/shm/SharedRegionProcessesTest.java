@@ -1,0 +1,98 @@
+package io.jipc.shm;
+
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.abort;
+
+/** Named regions between real processes: unrelated JVMs open them by name, atomics, permissions. */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class SharedRegionProcessesTest {
+    private static final Duration LINE = Duration.ofSeconds(60);
+    private static final int NOBODY = 65534;
+
+    private final String posixName = "/jipc-test-" + UUID.randomUUID();
+
+    @AfterEach
+    void removePosixRegion() {
+        SharedRegion.unlink(posixName);
+    }
+
+    private static ChildJvm child(String... args) {
+        return ChildJvm.builder(ShmChild.class).quickStart().hardTimeout(Duration.ofSeconds(90)).args(args).start();
+    }
+
+    @Test
+    void anUnrelatedProcessSeesWritesBothWaysThroughTheName() {
+        try (SharedRegion region = SharedRegion.create("both-ways", 4096)) {
+            ChildJvm reader = child("await", "both-ways", "128", "77");
+            region.setLongVolatile(128, 77);
+            reader.awaitLine("SAW", LINE);
+            reader.assertSuccess(LINE);
+            ChildJvm writer = child("write", "both-ways", "256", "-5");
+            writer.assertSuccess(LINE);
+            assertEquals(-5, region.getLongVolatile(256));
+        } finally {
+            SharedRegion.unlink("both-ways");
+        }
+    }
+
+    @Test
+    void getAndAddFromThreeProcessesLosesNoIncrement() throws Exception {
+        int times = 200_000;
+        try (SharedRegion region = SharedRegion.create("counter", 4096)) {
+            ChildJvm a = child("add", "counter", "64", Integer.toString(times));
+            ChildJvm b = child("add", "counter", "64", Integer.toString(times));
+            for (int i = 0; i < times; i++) {
+                region.getAndAddLong(64, 1);
+            }
+            a.assertSuccess(LINE);
+            b.assertSuccess(LINE);
+            assertEquals(3L * times, region.getLongVolatile(64));
+        } finally {
+            SharedRegion.unlink("counter");
+        }
+    }
+
+    @Test
+    void anotherUserOpensAPosixRegionOnlyAsItsModeAllows() {
+        ChildJvm.cannotRunAsOtherUser().ifPresent(reason -> abort("cannot test another user: " + reason));
+        String privateName = posixName + "-private";
+        try (SharedRegion readable = SharedRegion.create(posixName, 4096, 0644);
+             SharedRegion secret = SharedRegion.create(privateName, 4096, 0600)) {
+            List<String> lines = List.of(
+                    asNobody("open", posixName, "ro"),
+                    asNobody("open", posixName, "rw"),
+                    asNobody("open", privateName, "ro"));
+            assertEquals(List.of("OPENED 4096", "FAILED ErrnoException EACCES", "FAILED ErrnoException EACCES"), lines);
+        } finally {
+            SharedRegion.unlink(privateName);
+        }
+    }
+
+    private static String asNobody(String... args) {
+        ChildJvm other = ChildJvm.builder(ShmChild.class).asUser(NOBODY, NOBODY).quickStart()
+                .jvmArg("-XX:-UsePerfData").hardTimeout(Duration.ofSeconds(90)).args(args).start();
+        int exit = other.waitFor(LINE);
+        String output = other.output();
+        String line = output.lines().filter(l -> l.startsWith("OPENED") || l.startsWith("FAILED")).findFirst()
+                .orElse(null);
+        if (line == null) {
+            abort("a JVM running as uid " + NOBODY + " could not run the test classes (class path not readable by"
+                    + " that user?), exit " + exit + ":\n" + output);
+        }
+        assertEquals(0, exit, output);
+        return line;
+    }
+}

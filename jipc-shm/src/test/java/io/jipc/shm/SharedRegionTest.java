@@ -1,0 +1,181 @@
+package io.jipc.shm;
+
+import io.jipc.CorruptSegmentException;
+import io.jipc.InsecureFileException;
+import io.jipc.platform.FileStatus;
+import io.jipc.platform.Libc;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Named regions within one process: names, files, modes, mappings, typed and atomic access. */
+@ExtendWith(JipcTestExtension.class)
+class SharedRegionTest {
+    private final String posixName = "/jipc-test-" + UUID.randomUUID();
+
+    @AfterEach
+    void removePosixRegion() {
+        SharedRegion.unlink(posixName);
+    }
+
+    @Test
+    void aCreatedRegionIsZeroedSharedBetweenMappingsAndExistsUntilUnlinked(Path root) {
+        try (SharedRegion a = SharedRegion.create("r1", 10_000)) {
+            assertEquals(root.resolve("region/r1"), a.path());
+            assertEquals(10_000, a.size());
+            assertEquals(0, a.getLong(9_992));
+            try (SharedRegion b = SharedRegion.open("r1")) {
+                a.setLong(16, 42);
+                assertEquals(42, b.getLong(16));
+            }
+        }
+        assertTrue(SharedRegion.exists("r1"));
+        try (SharedRegion again = SharedRegion.open("r1")) {
+            assertEquals(42, again.getLong(16), "contents outlive every mapping");
+        }
+        assertTrue(SharedRegion.unlink("r1"));
+        assertFalse(SharedRegion.exists("r1"));
+        assertFalse(SharedRegion.unlink("r1"));
+        assertThrows(RegionNotFoundException.class, () -> SharedRegion.open("r1"));
+    }
+
+    @Test
+    void aMappingOutlivesTheNameAndUnlinkOfAStaleHandleSparesANewRegion() {
+        SharedRegion old = SharedRegion.create("r2", 4096);
+        assertTrue(SharedRegion.unlink("r2"));
+        old.setInt(0, 7);
+        assertEquals(7, old.getInt(0));
+        try (SharedRegion fresh = SharedRegion.create("r2", 4096)) {
+            assertFalse(old.unlink(), "the name now belongs to another region");
+            assertTrue(SharedRegion.exists("r2"));
+            assertTrue(fresh.unlink());
+        } finally {
+            old.close();
+        }
+    }
+
+    @Test
+    void creatingAnExistingNameFails() {
+        try (SharedRegion region = SharedRegion.create("taken", 64)) {
+            RegionExistsException e = assertThrows(RegionExistsException.class, () -> SharedRegion.create("taken", 64));
+            assertTrue(e.getMessage().contains("taken"), e.getMessage());
+            region.unlink();
+        }
+    }
+
+    @Test
+    void theModeIsExactWhateverTheUmask() {
+        try (SharedRegion region = SharedRegion.create(posixName, 4096, 0644)) {
+            FileStatus status = Libc.lstat(region.path().toString());
+            assertEquals(0644, status.permissions());
+            assertEquals(Path.of("/dev/shm", posixName.substring(1)), region.path());
+        }
+    }
+
+    @Test
+    void aReadOnlyMappingRefusesWritesWithAnExceptionNotACrash() {
+        try (SharedRegion writer = SharedRegion.create("ro", 4096);
+             SharedRegion reader = SharedRegion.open("ro", Access.READ_ONLY)) {
+            assertTrue(reader.isReadOnly());
+            writer.setLongRelease(8, 99);
+            assertEquals(99, reader.getLongAcquire(8));
+            assertThrows(IllegalArgumentException.class, () -> reader.setLong(8, 1));
+            assertThrows(IllegalArgumentException.class, () -> reader.segment().set(ValueLayout.JAVA_BYTE, 0, (byte) 1));
+            assertThrows(IllegalArgumentException.class, () -> reader.getAndAddLong(8, 1));
+            assertThrows(IllegalArgumentException.class, () -> CircularBuffer.attach(reader));
+            assertEquals(99, reader.getLongVolatile(8));
+        } finally {
+            SharedRegion.unlink("ro");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", ".hidden", "-x", "a/b", "..", "/", "/a/b", "//x", "a b"})
+    void invalidNamesAreRefused(String name) {
+        assertThrows(IllegalArgumentException.class, () -> SharedRegion.create(name, 64));
+    }
+
+    @Test
+    void invalidSizesAndModesAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> SharedRegion.create("bad", 0));
+        assertThrows(IllegalArgumentException.class, () -> SharedRegion.create("bad", -1));
+        assertThrows(IllegalArgumentException.class, () -> SharedRegion.create("bad", 64, 01777));
+        assertFalse(SharedRegion.exists("bad"));
+    }
+
+    @Test
+    void aSymbolicLinkIsRefused(Path root) throws Exception {
+        try (SharedRegion target = SharedRegion.create("target", 64)) {
+            Files.createSymbolicLink(root.resolve("region/link"), target.path());
+            try {
+                assertThrows(InsecureFileException.class, () -> SharedRegion.open("link"));
+            } finally {
+                Files.delete(root.resolve("region/link"));
+                target.unlink();
+            }
+        }
+    }
+
+    @Test
+    void anEmptyFileIsWaitedForThenRefused(Path root) throws Exception {
+        Path empty = root.resolve("region/empty");
+        Files.createDirectories(empty.getParent());
+        Files.createFile(empty);
+        try {
+            CorruptSegmentException e = assertThrows(CorruptSegmentException.class, () -> SharedRegion.open("empty"));
+            assertTrue(e.getMessage().contains("empty"), e.getMessage());
+        } finally {
+            Files.delete(empty);
+        }
+    }
+
+    @Test
+    void atomicSlotsMustBeAlignedAndInside() {
+        try (SharedRegion region = SharedRegion.create("atomics", 64)) {
+            assertEquals(0, region.getAndAddInt(4, 5));
+            assertEquals(5, region.getIntVolatile(4));
+            assertTrue(region.compareAndSetLong(8, 0, 3));
+            assertFalse(region.compareAndSetLong(8, 0, 4));
+            assertEquals(3, region.getAndSetLong(8, 10));
+            assertEquals(10, region.getAndAddLong(8, -1));
+            assertEquals(9, region.getLongVolatile(8));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> region.getAndAddInt(2, 1));
+            assertTrue(e.getMessage().contains("4-byte aligned"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> region.compareAndSetLong(4, 0, 1));
+            assertThrows(IndexOutOfBoundsException.class, () -> region.getLongVolatile(64));
+            assertThrows(IndexOutOfBoundsException.class, () -> region.getIntVolatile(-4));
+            region.setLong(3, 0x0102030405060708L); // plain accesses may be unaligned
+            assertEquals(0x0102030405060708L, region.getLong(3));
+            byte[] bytes = {1, 2, 3};
+            region.setBytes(40, bytes);
+            byte[] back = new byte[3];
+            region.getBytes(40, back);
+            assertArrayEquals(bytes, back);
+            region.unlink();
+        }
+    }
+
+    @Test
+    void aClosedRegionThrowsInsteadOfCrashing() {
+        SharedRegion region = SharedRegion.create("closed", 64);
+        region.close();
+        region.close();
+        assertFalse(region.isOpen());
+        assertThrows(IllegalStateException.class, () -> region.getLong(0));
+        SharedRegion.unlink("closed");
+    }
+}
