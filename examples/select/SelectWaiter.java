@@ -79,7 +79,7 @@ public class SelectWaiter {
                 }
             }
             fifo.close();
-            mailbox.destroy();
+            Mailbox.destroy(mailboxName);                            // the file and its name
         } finally {
             Fifo.remove(fifoPath);
         }

@@ -159,7 +159,7 @@ public final class SelectChild {
         }
         for (AutoCloseable c : channels) {
             if (c instanceof Mailbox m) {
-                m.destroy();
+                Mailbox.destroy(m.name()); // the static form also removes the name
             }
             c.close();
         }

@@ -80,7 +80,7 @@ class SelectorProcessTest {
             Fifo.remove(fifoPath);
             queue.close();
             PosixMessageQueue.unlink(queueName);
-            mailbox.destroy();
+            Mailbox.destroy(mailboxName); // the static form also removes the name
             mailbox.close();
             Files.deleteIfExists(socketPath);
         }
@@ -213,7 +213,7 @@ class SelectorProcessTest {
                 assertEquals(List.of(), selector.selectNow());
                 bye(child);
             } finally {
-                mailbox.destroy();
+                Mailbox.destroy(name);
                 PosixMessageQueue.unlink("/" + name);
             }
         }
@@ -348,7 +348,7 @@ class SelectorProcessTest {
             bye(child);
         } finally {
             for (Mailbox m : boxes) {
-                m.destroy();
+                Mailbox.destroy(m.name());
                 m.close();
             }
             endpoints.forEach(DatagramEndpoint::close);
