@@ -338,12 +338,16 @@ public final class Mailbox implements AutoCloseable, Selectable {
     }
 
     /**
-     * Removes this mailbox's name (see {@link #destroy(String)}); this handle stays usable until
-     * closed. Returns false if the name is gone or now belongs to another mailbox (created under
-     * the same name after this one was destroyed), which is left alone.
+     * Removes this mailbox's name and its name-service record (see {@link #destroy(String)}); this
+     * handle stays usable until closed. Returns false if the name is gone or now belongs to another
+     * mailbox (created under the same name after this one was destroyed), which is left alone.
      */
     public boolean destroy() {
-        return mapped.segment.unlinkIfSame();
+        boolean removed = mapped.segment.unlinkIfSame();
+        if (removed) {
+            MailboxNames.unbind(mapped.name, mapped.segment.path(), id);
+        }
+        return removed;
     }
 
     /**
@@ -428,6 +432,14 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     public WaitStrategy waitStrategy() {
         return mapped.strategy;
+    }
+
+    /**
+     * Who receives: one process at a time ({@link ReceivePolicy#EXCLUSIVE}, the default) or several
+     * ({@link ReceivePolicy#SHARED}, which has no {@linkplain #takeDelivery() acknowledged mode}).
+     */
+    public ReceivePolicy receivePolicy() {
+        return mapped.policy;
     }
 
     /** Whether one process at a time may send. */

@@ -12,6 +12,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * The names of mailboxes in the host's name service: a mailbox {@code orders} is the persistent
@@ -117,11 +118,24 @@ final class MailboxNames {
                 .map(n -> n.substring(PREFIX.length()));
     }
 
-    /** Removes the name of the destroyed mailbox {@code name} if it names {@code file}. */
+    /**
+     * Removes the name of the destroyed mailbox {@code name} if it names {@code file}. (Between the
+     * look-up and the removal another process may destroy and re-create a mailbox of that name; its
+     * name is then bound again by its next open.)
+     */
     static void unbind(String name, Path file) {
+        unbindIf(name, r -> r.address().equals(file.toString()));
+    }
+
+    /** Removes the name of the destroyed mailbox {@code name} if it names {@code file} and {@code id}. */
+    static void unbind(String name, Path file, long id) {
+        unbindIf(name, r -> r.address().equals(file.toString()) && r.id().equals(Long.toHexString(id)));
+    }
+
+    private static void unbindIf(String name, Predicate<NameRecord> ours) {
         NameService names = names();
         names.lookup(PREFIX + name)
-                .filter(e -> e.record().kind().equals(KIND) && e.record().address().equals(file.toString()))
+                .filter(e -> e.record().kind().equals(KIND) && ours.test(e.record()))
                 .ifPresent(e -> names.unregister(PREFIX + name));
     }
 }

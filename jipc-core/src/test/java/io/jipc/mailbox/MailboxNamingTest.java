@@ -58,6 +58,15 @@ class MailboxNamingTest {
     }
 
     @Test
+    void destroyThroughAHandleRemovesTheNameToo() {
+        try (Mailbox mailbox = Mailbox.create("handle-destroyed")) {
+            assertTrue(mailbox.destroy());
+            assertEquals(Optional.empty(), names.lookup("mailbox/handle-destroyed"));
+            assertFalse(mailbox.destroy(), "already gone");
+        }
+    }
+
+    @Test
     void openByIdFindsTheMailboxThroughItsName() {
         try (Mailbox created = Mailbox.create("by-id"); Mailbox opened = Mailbox.open(created.id())) {
             assertEquals("by-id", opened.name());

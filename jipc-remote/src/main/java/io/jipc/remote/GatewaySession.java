@@ -13,7 +13,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * waits in slices of the heartbeat interval, sending a {@link Wire.Heartbeat} after each and reading
  * what the client sent meanwhile ({@link Wire.Ping}, {@link Wire.Cancel}); it gives up when the client
  * closed the connection or was silent longer than the peer timeout, and then nothing was sent, or a
- * message taken for it goes back to the {@link ExportedMailbox} for the next receive.
+ * message handed to it is given back to the {@link ExportedMailbox} for the next receive (in the
+ * mailbox itself, except with shared receivers). A receive of an exported mailbox waits while another
+ * session's delivery of it is outstanding (see {@link ExportedMailbox}).
  */
 final class GatewaySession {
     private static final AtomicLong DELIVERIES = new AtomicLong();
@@ -123,31 +125,29 @@ final class GatewaySession {
     }
 
     private void receive(Wire.Receive receive) throws InterruptedException, ClientGone {
-        byte[] returned = exported.pollReturned();
-        byte[] message = returned != null ? returned : switch (receive.mode()) {
-            case NOW -> exported.mailbox.poll();
-            case TIMED, FOREVER -> {
-                byte[][] got = new byte[1][];
-                waitFor(receive.mode(), receive.timeoutNanos(), slice -> (got[0] = exported.mailbox.poll(slice)) != null);
-                yield got[0];
-            }
-        };
-        if (message == null) {
+        ExportedMailbox.Received[] got = new ExportedMailbox.Received[1];
+        switch (receive.mode()) {
+            case NOW -> got[0] = exported.poll(Duration.ZERO);
+            case TIMED, FOREVER -> waitFor(receive.mode(), receive.timeoutNanos(),
+                    slice -> (got[0] = exported.poll(slice)) != null);
+        }
+        if (got[0] == null) {
             reply(new Wire.Empty());
             return;
         }
-        deliver(message);
+        deliver(got[0]);
     }
 
     /**
-     * Hands {@code message} to the client and waits for its acknowledgement; without one (the client
-     * cancelled, went silent or away), keeps it for the next receive.
+     * Hands {@code message} to the client and waits for its acknowledgement; settles it either way:
+     * acknowledged (gone from the mailbox), or given back for the next receive when the client
+     * cancelled, went silent or away.
      */
-    private void deliver(byte[] message) throws InterruptedException, ClientGone {
+    private void deliver(ExportedMailbox.Received message) throws InterruptedException, ClientGone {
         long id = DELIVERIES.incrementAndGet();
         boolean acknowledged = false;
         try {
-            reply(new Wire.Delivery(id, message));
+            reply(new Wire.Delivery(id, message.payload()));
             while (!acknowledged) {
                 Wire.Request next = nextRequest(options.peerTimeout());
                 if (next == null) {
@@ -162,9 +162,7 @@ final class GatewaySession {
                 }
             }
         } finally {
-            if (!acknowledged) {
-                exported.returnUnacknowledged(message);
-            }
+            message.settle(acknowledged);
         }
     }
 

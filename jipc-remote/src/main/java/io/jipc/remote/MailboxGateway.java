@@ -36,10 +36,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * mailbox makes remote receives fail with {@link Wire.ErrorCode#RECEIVER_BUSY} (exclusive mailboxes).
  *
  * <p><b>Delivery.</b> A remote send is answered only once the message is in the mailbox. A remote
- * receive takes a message, sends it and keeps it until the client acknowledges it; if the client
- * cancels, goes silent or away first, the message is kept for the next remote receive (ahead of the
- * mailbox's own messages). Such held messages are put back into the mailbox when the gateway closes;
- * if the gateway process dies, the (at most one per receiving client) message in flight is lost.
+ * receive takes an acknowledged {@link io.jipc.mailbox.Delivery} and sends it; the message leaves
+ * the mailbox only when the client's acknowledgement arrives. If the client cancels, goes silent or
+ * away first, the delivery is released and the next receiver (remote or local) gets it, in order;
+ * if the gateway process dies, the message is still in the mailbox. A process holds one delivery
+ * per mailbox, so remote receives of one mailbox take turns: a client's receive waits while another
+ * client's delivery awaits its acknowledgement (a receive "now" answers empty meanwhile).
+ * <em>Shared receivers</em> ({@link io.jipc.mailbox.ReceivePolicy#SHARED}) have no acknowledged
+ * mode: there the gateway takes the message out and holds it until the acknowledgement (a message
+ * not acknowledged goes to the next remote receive first, and back into the mailbox when the gateway
+ * closes); the one in flight per receiving client is lost if the gateway process dies.
  *
  * <p><b>When a client dies.</b> A blocked request notices within the peer timeout
  * ({@link RemoteOptions}) and is abandoned: nothing is sent, nothing is taken. An idle connection
@@ -180,8 +186,9 @@ public final class MailboxGateway implements AutoCloseable {
     }
 
     /**
-     * Unregisters the names, stops serving (blocked requests end: nothing is sent or taken), puts
-     * messages held for lost clients back into their mailboxes, closes the mailbox handles (the
+     * Unregisters the names, stops serving (blocked requests end: nothing is sent or taken;
+     * unacknowledged deliveries stay in their mailboxes), puts messages held for lost clients of
+     * shared-receiver mailboxes back into them, closes the mailbox handles (the
      * mailboxes stay). Idempotent.
      */
     @Override

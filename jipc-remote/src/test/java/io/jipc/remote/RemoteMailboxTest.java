@@ -3,6 +3,7 @@ package io.jipc.remote;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.MessageTooLargeException;
+import io.jipc.mailbox.ReceivePolicy;
 import io.jipc.naming.NameRecord;
 import io.jipc.naming.NameService;
 import io.jipc.naming.Registration;
@@ -15,6 +16,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -45,22 +48,31 @@ class RemoteMailboxTest {
     private static final Duration LONG = Duration.ofSeconds(60);
     private static final String BOX = "remote-box";
     private static final String PRIO = "remote-prio";
+    private static final String SHARED = "remote-shared";
 
     private ChildJvm gateway;
     private URI box;
     private URI prio;
+    private URI shared;
     private final List<AutoCloseable> closing = new ArrayList<>();
 
     @BeforeEach
-    void startGateway() throws IOException {
+    void startGateway() {
         try (Mailbox a = Mailbox.create(BOX, MailboxOptions.builder().messageLimit(4).maxMessageSize(1024).build());
-             Mailbox b = Mailbox.create(PRIO, MailboxOptions.builder().priorities(3).build())) {
-            gateway = ChildJvm.builder(RemoteChild.class).args("gateway", "127.0.0.1", BOX, PRIO).quickStart()
-                    .hardTimeout(Duration.ofSeconds(110)).start();
+             Mailbox b = Mailbox.create(PRIO, MailboxOptions.builder().priorities(3).build());
+             Mailbox c = Mailbox.create(SHARED, MailboxOptions.builder().receivePolicy(ReceivePolicy.SHARED).build())) {
+            startGatewayChild();
         }
+    }
+
+    /** Starts a gateway child exporting the three mailboxes (which exist) and points the URIs at it. */
+    private void startGatewayChild() {
+        gateway = ChildJvm.builder(RemoteChild.class).args("gateway", "127.0.0.1", BOX, PRIO, SHARED).quickStart()
+                .hardTimeout(Duration.ofSeconds(110)).start();
         int port = Integer.parseInt(gateway.awaitLine("GATEWAY ", LONG).substring("GATEWAY ".length()));
         box = URI.create("tcp://127.0.0.1:" + port + "/" + BOX);
         prio = URI.create("tcp://127.0.0.1:" + port + "/" + PRIO);
+        shared = URI.create("tcp://127.0.0.1:" + port + "/" + SHARED);
     }
 
     @AfterEach
@@ -76,6 +88,7 @@ class RemoteMailboxTest {
         gateway.close();
         Mailbox.destroy(BOX);
         Mailbox.destroy(PRIO);
+        Mailbox.destroy(SHARED);
     }
 
     private RemoteMailbox connect(URI uri) throws InterruptedException {
@@ -184,21 +197,81 @@ class RemoteMailboxTest {
         assertEquals("after", text(mailbox.take()));
     }
 
-    @Test
-    void aMessageTheClientDidNotAcknowledgeIsDeliveredAgain() throws Exception {
-        RemoteMailbox mailbox = connect(box);
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {BOX, SHARED})
+    void aMessageTheClientDidNotAcknowledgeIsDeliveredAgainInOrder(String name) throws Exception {
+        URI uri = name.equals(BOX) ? box : shared;
+        RemoteMailbox mailbox = connect(uri);
         mailbox.put(text("first"));
         mailbox.put(text("second"));
-        try (StreamConnection rogue = StreamConnection.connect(new InetSocketAddress("127.0.0.1", box.getPort()))) {
-            rogue.put(Wire.encode(new Wire.Open(Wire.VERSION, BOX)));
-            assertInstanceOf(Wire.Opened.class, Wire.decodeReply(rogue.take()));
+        try (StreamConnection rogue = openRaw(uri)) {
             assertEquals("first", text(receiveNow(rogue).payload()));
             rogue.put(Wire.encode(new Wire.Cancel())); // refuses it: the next receive gets it again
             assertEquals("first", text(receiveNow(rogue).payload()));
         } // gone without acknowledging
         List<String> rest = List.of(text(mailbox.poll(LONG)), text(mailbox.poll(LONG)));
-        assertTrue(rest.containsAll(List.of("first", "second")), rest.toString());
+        if (name.equals(BOX)) {
+            assertEquals(List.of("first", "second"), rest, "released into the mailbox: still first");
+        } else {
+            // shared receivers: held by the gateway, and another client's receive may come first
+            assertTrue(rest.containsAll(List.of("first", "second")), rest.toString());
+        }
         assertNull(mailbox.poll());
+    }
+
+    @Test
+    void remoteReceivesOfOneMailboxTakeTurnsWhileADeliveryAwaitsItsAck() throws Exception {
+        RemoteMailbox mailbox = connect(box);
+        mailbox.put(text("first"));
+        mailbox.put(text("second"));
+        try (StreamConnection holder = openRaw(box)) {
+            Wire.Delivery first = receiveNow(holder);
+            assertEquals("first", text(first.payload()));
+            assertNull(mailbox.poll(), "a receive now answers empty while another client's delivery is outstanding");
+            CompletableFuture<byte[]> waiting = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    waiting.complete(mailbox.poll(LONG));
+                } catch (Throwable t) {
+                    waiting.completeExceptionally(t);
+                }
+            });
+            holder.put(Wire.encode(new Wire.Ack(first.deliveryId())));
+            assertEquals("second", text(waiting.get(60, TimeUnit.SECONDS)), "the waiting receive gets the next one");
+        }
+        assertNull(mailbox.poll(), "the acknowledged message is gone from the mailbox");
+    }
+
+    @Test
+    void killingTheGatewayBeforeTheClientsAckLeavesTheMessageInTheMailbox() throws Exception {
+        RemoteMailbox sender = connect(box);
+        for (String m : List.of("a", "b", "c")) {
+            sender.put(text(m));
+        }
+        try (StreamConnection unacknowledged = openRaw(box)) {
+            assertEquals("a", text(receiveNow(unacknowledged).payload()));
+            gateway.kill();                                 // the client has "a"; its Ack was never sent
+        }
+        gateway.close();
+        startGatewayChild();                                // a new gateway gets "a" again
+        assertEquals("a", text(connect(box).take()));
+        try (StreamConnection unacknowledged = openRaw(box)) {
+            assertEquals("b", text(receiveNow(unacknowledged).payload()));
+            gateway.kill();
+        }
+        try (Mailbox local = Mailbox.open(BOX)) {           // so does a local receiver
+            assertEquals("b", text(local.poll()));
+            assertEquals("c", text(local.poll()));
+            assertNull(local.poll());
+        }
+    }
+
+    /** A hand-written client that has opened the mailbox at {@code uri} and acknowledges only when told. */
+    private static StreamConnection openRaw(URI uri) throws InterruptedException {
+        StreamConnection connection = StreamConnection.connect(new InetSocketAddress(uri.getHost(), uri.getPort()));
+        connection.put(Wire.encode(new Wire.Open(Wire.VERSION, uri.getPath().substring(1))));
+        assertInstanceOf(Wire.Opened.class, Wire.decodeReply(connection.take()));
+        return connection;
     }
 
     private static Wire.Delivery receiveNow(StreamConnection connection) throws InterruptedException {

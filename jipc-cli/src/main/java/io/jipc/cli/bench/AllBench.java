@@ -9,7 +9,7 @@ import java.util.List;
  * {@link AllBenchPeer} child JVM. For each mechanism, in turn: a ping-pong (round-trip percentiles)
  * at the main message size, then one-way throughput at each message size, with the regimens every
  * jipc benchmark uses, each case bounded in time ({@link Timing}) so that the whole run has a known
- * cost. A mechanism not in this build, or a size beyond a mechanism's limits, is reported as such,
+ * cost. A mechanism not available on this machine, or a size beyond a mechanism's limits, is reported as such,
  * never measured; a mechanism that fails is reported with its error and the run goes on.
  *
  * <p>One peer JVM serves the whole run (started again only after a failure): it saves a JVM start

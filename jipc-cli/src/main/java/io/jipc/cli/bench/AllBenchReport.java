@@ -77,8 +77,7 @@ public final class AllBenchReport {
             StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-22s", r.mechanism().label()));
             if (r.pingPong() == null && r.oneWay().isEmpty()) {
                 String why = r.problem() == null ? "" : r.problem();
-                String shown = " (" + (why.startsWith("not available") ? "not available in this build"
-                        : why.startsWith("failed") ? "failed, see below" : "not measured, see below") + ")";
+                String shown = " (" + (why.startsWith("failed") ? "failed, see below" : "not measured, see below") + ")";
                 row.append(String.format(Locale.ROOT, "%-" + measuredWidth + "s", shown));
             } else {
                 for (double p : PERCENTILES) {
@@ -101,7 +100,7 @@ public final class AllBenchReport {
             Mechanism.Traits q = r.mechanism().traits();
             row.append(String.format(Locale.ROOT, " | %-22s %-15s %s", q.kernel(), q.copies(), q.persistence()));
             out.append(row.toString().stripTrailing()).append('\n');
-            if (r.problem() != null && !r.problem().startsWith("not available")) {
+            if (r.problem() != null) {
                 notes.add(r.mechanism().label() + ": " + r.problem());
             }
             for (String skip : r.skipped()) {

@@ -6,24 +6,45 @@ import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.RoleBinding;
 
 import java.time.Duration;
+import java.util.function.IntFunction;
 
 /**
- * Two single-sender jipc mailboxes (one per direction) with one wait strategy; each side binds its
- * sending and receiving roles to its thread. Messages go through the copying {@code byte[]} API
- * ({@code put(byte[])}, {@code poll(Duration)}), like every other mechanism of the all-mechanisms
- * run; {@code jipc bench mailbox} measures the in-place path.
+ * Two single-sender jipc mailboxes (one per direction); each side binds its sending and receiving
+ * roles to its thread. Messages go through the copying {@code byte[]} API ({@code put(byte[])},
+ * {@code poll(Duration)}), like every other mechanism of the all-mechanisms run; {@code jipc bench
+ * mailbox} measures the in-place path.
+ *
+ * <p>Two kinds: a buffering mailbox with one wait strategy ({@link #buffered}), and a
+ * {@linkplain #rendezvous() rendezvous} mailbox ({@code messageLimit(0)}), whose {@code put}
+ * returns only once the peer took the message. On the rendezvous mailbox the one-way run is thus a
+ * sequence of hand-offs: every message waits for the receiver, nothing is buffered, and the rate
+ * is bounded by one cross-process wake-up (or spin) per message rather than by the copies.
  */
 final class MailboxMechanism implements Mechanism {
     private final String id;
     private final String label;
-    private final WaitStrategy strategy;
+    private final IntFunction<MailboxOptions> options;
     private final Traits traits;
 
-    MailboxMechanism(String id, String label, WaitStrategy strategy, Traits traits) {
+    private MailboxMechanism(String id, String label, IntFunction<MailboxOptions> options, Traits traits) {
         this.id = id;
         this.label = label;
-        this.strategy = strategy;
+        this.options = options;
         this.traits = traits;
+    }
+
+    /** Mailboxes of 4 MiB (more for large messages: room for 8) waiting with {@code strategy}. */
+    static MailboxMechanism buffered(String id, String label, WaitStrategy strategy, Traits traits) {
+        return new MailboxMechanism(id, label, maxSize -> MailboxOptions.builder().singleSender(true)
+                .waitStrategy(strategy).maxMessageSize(maxSize)
+                .capacityBytes(Math.max(4L << 20, 8L * (maxSize + 64))).build(), traits);
+    }
+
+    /** Zero-capacity mailboxes ({@code messageLimit(0)}, futex waits): every send is a hand-off. */
+    static MailboxMechanism rendezvous() {
+        return new MailboxMechanism("rendezvous", "rendezvous mailbox", maxSize -> MailboxOptions.builder()
+                .singleSender(true).messageLimit(0).maxMessageSize(maxSize).build(),
+                new Traits("wake-ups (futex)", "2", "until destroyed"));
     }
 
     @Override
@@ -44,8 +65,7 @@ final class MailboxMechanism implements Mechanism {
     @Override
     public Endpoint open(int maxSize, PeerProcess peer) {
         String prefix = "bench-" + ProcessHandle.current().pid() + "-" + id;
-        MailboxOptions options = MailboxOptions.builder().singleSender(true).waitStrategy(strategy)
-                .maxMessageSize(maxSize).capacityBytes(Math.max(4L << 20, 8L * (maxSize + 64))).build();
+        MailboxOptions options = this.options.apply(maxSize);
         Mailbox toPeer = create(prefix + "-p2c", options);
         Mailbox fromPeer;
         try {

@@ -6,7 +6,7 @@ import java.util.List;
  * What the all-mechanisms run found for one mechanism.
  *
  * @param mechanism the mechanism
- * @param problem   why it was not (fully) measured: not in this build, or the error it failed
+ * @param problem   why it was not (fully) measured: not available, or the error it failed
  *                  with; null when it was measured
  * @param pingPong  the ping-pong, or null if not measured
  * @param oneWay    one-way throughput per message size, in the order of the sizes measured

@@ -8,19 +8,17 @@ import java.util.List;
 /**
  * Every mechanism {@code jipc bench} knows, in the order of the table and of the run: one line
  * each. The futex mailbox runs before the spinning one: two spinning processes on two cores starve
- * the JIT compiler threads, which the first mechanism of a run needs most. A mechanism
- * that is not part of this build is listed as {@link NotInThisBuild} until its module is merged.
+ * the JIT compiler threads, which the first mechanism of a run needs most.
  */
 public final class Mechanisms {
     private static final Mechanism.Traits SHARED_MEMORY =
             new Mechanism.Traits("setup only", "2 (0 in place)", "until destroyed");
 
     private static final List<Mechanism> ALL = List.of(
-            new MailboxMechanism("mailbox-futex", "mailbox futex", WaitStrategy.FUTEX,
+            MailboxMechanism.buffered("mailbox-futex", "mailbox futex", WaitStrategy.FUTEX,
                     new Mechanism.Traits("wake-ups (futex)", "2 (0 in place)", "until destroyed")),
-            new MailboxMechanism("mailbox-spin", "mailbox spin", WaitStrategy.SPIN, SHARED_MEMORY),
-            new NotInThisBuild("rendezvous", "rendezvous", "the rendezvous mailbox (jipc-core rework)",
-                    new Mechanism.Traits("wake-ups (futex)", "1", "until destroyed")),
+            MailboxMechanism.buffered("mailbox-spin", "mailbox spin", WaitStrategy.SPIN, SHARED_MEMORY),
+            MailboxMechanism.rendezvous(),
             new MqMechanism(),
             new PipeMechanism(),
             new FifoMechanism(),
@@ -28,9 +26,8 @@ public final class Mechanisms {
             DatagramMechanism.unix(),
             StreamMechanism.tcp(),
             DatagramMechanism.udp(),
-            new NotInThisBuild("ring", "shared-region ring", "jipc-shm's CircularBuffer", SHARED_MEMORY),
-            new NotInThisBuild("remote-mailbox", "remote mailbox (TCP)", "the remote mailbox over TCP",
-                    new Mechanism.Traits("every message (TCP)", "4", "until destroyed")));
+            new RingMechanism(),
+            new RemoteMailboxMechanism());
 
     private Mechanisms() {
     }

@@ -59,14 +59,16 @@ public final class OneWayRegimen {
 
     /**
      * Measures for about {@code measure} of wall time, whatever the rate: warm-up rounds start with
-     * about 1 MiB of messages and grow fourfold while a round takes less than 20 ms; then, once the rate
-     * of a round is within 5 % of the previous one (after at least {@code minWarmup}, at most
+     * 4 messages and grow fourfold while a round takes less than 20 ms (a first round of many
+     * messages would take seconds on a mechanism that does ten thousand a second, such as a
+     * rendezvous or a remote mailbox, and overrun the time budget); then, once the rate of a round
+     * is within 5 % of the previous one (after at least {@code minWarmup}, at most
      * {@code maxWarmup}), one round of as many messages as the last rate gives in {@code measure}.
      * Returns {messages per second, payload megabytes (10^6) per second, messages of the measured round}.
      */
     public static double[] measureFor(Round round, int size, Duration minWarmup, Duration maxWarmup, Duration measure)
             throws Exception {
-        long count = Math.clamp((1L << 20) / size, 4, 16_384);
+        long count = 4;
         long warmStart = System.nanoTime();
         double previous = Double.NaN;
         double rate;
