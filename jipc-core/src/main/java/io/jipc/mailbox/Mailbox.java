@@ -2,6 +2,7 @@ package io.jipc.mailbox;
 
 import io.jipc.ClosedException;
 import io.jipc.ErrnoException;
+import io.jipc.Selectable;
 import io.jipc.WaitStrategy;
 import io.jipc.platform.Errno;
 import io.jipc.platform.Futex;
@@ -89,7 +90,7 @@ import java.util.regex.Pattern;
  * Actions in a thread (of any process) before it sends a message happen-before actions after the
  * receipt of that message by the receiving thread.
  */
-public final class Mailbox implements AutoCloseable {
+public final class Mailbox implements AutoCloseable, Selectable {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,199}");
     private static final long FOREVER = Long.MAX_VALUE;
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
@@ -1182,7 +1183,23 @@ public final class Mailbox implements AutoCloseable {
         public long waitAddress() {
             return ring.dataSignalAddress();
         }
+
+        @Override
+        public boolean isClosed() {
+            return Mailbox.this.isClosed();
+        }
     };
+
+    /**
+     * This mailbox's doorbell, for an {@code io.jipc.select.Selector}: readable when a receive by
+     * this process would find a message (at any priority level; with shared receivers another
+     * process may take it first). Checking readiness takes this process's receiving role.
+     */
+    @Override
+    public Selectable.Doorbell readinessSource() {
+        checkOpen();
+        return waitable;
+    }
 
     // ------------------------------------------------------------ acknowledged mode
 

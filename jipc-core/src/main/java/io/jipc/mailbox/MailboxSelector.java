@@ -1,6 +1,7 @@
 package io.jipc.mailbox;
 
 import io.jipc.ClosedException;
+import io.jipc.Selectable;
 import io.jipc.platform.FutexVector;
 
 import java.time.Duration;
@@ -31,15 +32,7 @@ public final class MailboxSelector implements AutoCloseable {
      * Something a selector can wait for: a channel with a futex word that its publishers move
      * when they make it ready (after the waiter announced itself), and a readiness check.
      */
-    public interface Waitable {
-        /** Whether a receive would find something now (for the receiving process). */
-        boolean isReady();
-
-        /** Announces a waiter; returns the value to sleep against on {@link #waitAddress()}. */
-        int prepareWait();
-
-        /** Address of the 32-bit futex word (in a {@code MAP_SHARED} mapping). */
-        long waitAddress();
+    public interface Waitable extends Selectable.Doorbell {
     }
 
     private final Set<Mailbox> mailboxes = new LinkedHashSet<>();

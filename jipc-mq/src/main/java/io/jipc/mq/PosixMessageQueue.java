@@ -2,6 +2,7 @@ package io.jipc.mq;
 
 import io.jipc.ClosedException;
 import io.jipc.ErrnoException;
+import io.jipc.Selectable;
 import io.jipc.platform.Errno;
 import io.jipc.platform.Libc;
 import io.jipc.platform.MessageQueues;
@@ -67,7 +68,7 @@ import java.util.regex.Pattern;
  * Actions of a thread (of any process) before it sends a message happen-before the actions of the
  * thread that receives that message, after the receipt (the kernel's queue lock orders them).
  */
-public final class PosixMessageQueue implements AutoCloseable {
+public final class PosixMessageQueue implements AutoCloseable, Selectable {
     private static final Pattern NAME = Pattern.compile("/[^/\\x00]{1,254}");
     /** Messages up to this size are copied through a per-thread native buffer kept between calls. */
     private static final long KEPT_BUFFER = 64 * 1024;
@@ -259,6 +260,20 @@ public final class PosixMessageQueue implements AutoCloseable {
 
     public boolean isClosed() {
         return uses.isClosed();
+    }
+
+    /**
+     * The queue descriptor, for an {@code io.jipc.select.Selector}: readable while the queue holds
+     * a message (a {@link #poll()} would return one, unless another receiver takes it first),
+     * writable while it has room; only the directions of this handle's {@link #access()}. The
+     * selector watches the descriptor itself (Linux's {@code mqd_t} is pollable).
+     */
+    @Override
+    public Selectable.Descriptor readinessSource() {
+        enter(); // throws if closed
+        uses.exit();
+        int operations = (access.receives() ? OP_READ : 0) | (access.sends() ? OP_WRITE : 0);
+        return Selectable.Descriptor.of(mqd, operations, uses::isClosed);
     }
 
     // =================================================================== properties

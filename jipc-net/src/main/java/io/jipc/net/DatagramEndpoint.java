@@ -2,6 +2,7 @@ package io.jipc.net;
 
 import io.jipc.ClosedException;
 import io.jipc.ErrnoException;
+import io.jipc.Selectable;
 import io.jipc.platform.Sockets;
 
 import java.lang.foreign.Arena;
@@ -49,7 +50,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  * threads and put platform threads to sleep in {@code poll(2)}; they are interruptible and end with
  * {@link ClosedException} when the endpoint is closed.
  */
-public final class DatagramEndpoint implements AutoCloseable {
+public final class DatagramEndpoint implements AutoCloseable, Selectable {
     private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final int YIELDS = 16;
 
@@ -276,6 +277,15 @@ public final class DatagramEndpoint implements AutoCloseable {
     }
 
     /** Closes the endpoint (idempotent) and removes its socket file; blocked threads get {@link ClosedException}. */
+    /**
+     * This endpoint for an {@code io.jipc.select.Selector}: readable when a datagram waits
+     * ({@link #poll()} returns it), writable when the socket has send-buffer space.
+     */
+    @Override
+    public Selectable.Descriptor readinessSource() {
+        return socket.readinessSource(OP_READ | OP_WRITE, () -> false);
+    }
+
     @Override
     public void close() {
         if (!socket.isClosed()) {

@@ -1,5 +1,8 @@
 package io.jipc.net;
 
+import io.jipc.Selectable;
+import java.util.function.BooleanSupplier;
+
 import io.jipc.ClosedException;
 import io.jipc.platform.Libc;
 import io.jipc.platform.Sockets;
@@ -57,6 +60,18 @@ final class NativeSocket implements AutoCloseable {
 
     boolean isClosed() {
         return (state.get() & CLOSED) != 0;
+    }
+
+    /**
+     * This socket as a selector's readiness source for {@code operations}; {@code buffered} tells
+     * whether input already read into the process waits to be received.
+     *
+     * @throws ClosedException if the socket is closed
+     */
+    Selectable.Descriptor readinessSource(int operations, BooleanSupplier buffered) {
+        enter();
+        exit();
+        return Selectable.Descriptor.of(fd, operations, this::isClosed, buffered);
     }
 
     ClosedException closed() {

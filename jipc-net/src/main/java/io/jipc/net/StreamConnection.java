@@ -2,6 +2,7 @@ package io.jipc.net;
 
 import io.jipc.ClosedException;
 import io.jipc.ErrnoException;
+import io.jipc.Selectable;
 import io.jipc.platform.Errno;
 import io.jipc.platform.Sockets;
 
@@ -52,7 +53,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * thread before {@code put} happen-before the return of the {@code take} that receives that
  * message (the system calls on the shared kernel buffer order them).
  */
-public final class StreamConnection implements AutoCloseable {
+public final class StreamConnection implements AutoCloseable, Selectable {
     private static final int BUFFER = 64 * 1024;
 
     private final NativeSocket socket;
@@ -478,6 +479,28 @@ public final class StreamConnection implements AutoCloseable {
 
     public ConnectionOptions options() {
         return options;
+    }
+
+    /**
+     * This connection for an {@code io.jipc.select.Selector}: readable when {@link #poll()} would
+     * not wait (a message, or the end of the stream, or an error to report: a hint, since a partial
+     * frame also makes the socket readable), writable when the socket has send-buffer space.
+     */
+    @Override
+    public Selectable.Descriptor readinessSource() {
+        return socket.readinessSource(OP_READ | OP_WRITE, this::hasBufferedInput);
+    }
+
+    /** Bytes read from the socket but not yet received; false while another thread receives. */
+    private boolean hasBufferedInput() {
+        if (!readLock.tryLock()) {
+            return false;
+        }
+        try {
+            return inView.hasRemaining();
+        } finally {
+            readLock.unlock();
+        }
     }
 
     public boolean isOpen() {

@@ -2,6 +2,7 @@ package io.jipc.net;
 
 import io.jipc.ClosedException;
 import io.jipc.ErrnoException;
+import io.jipc.Selectable;
 import io.jipc.platform.Errno;
 import io.jipc.platform.Sockets;
 
@@ -47,7 +48,7 @@ import java.util.function.BiConsumer;
  * handlers to return and for connections handed out by {@link #accept()} to be closed by their
  * users, then closes what is left (blocked threads get {@link ClosedException}).
  */
-public final class StreamServer implements AutoCloseable {
+public final class StreamServer implements AutoCloseable, Selectable {
     private static final int ENFILE = 23;
 
     private final NativeSocket listener;
@@ -268,6 +269,16 @@ public final class StreamServer implements AutoCloseable {
     }
 
     /** Whether {@link #close()} has begun. */
+    /**
+     * The listening socket for an {@code io.jipc.select.Selector}: readable (acceptable) when a
+     * connection waits, so {@code accept(Duration.ZERO)} returns it (unless another thread or a
+     * {@link #start running} accept loop takes it first).
+     */
+    @Override
+    public Selectable.Descriptor readinessSource() {
+        return listener.readinessSource(OP_READ, () -> false);
+    }
+
     public boolean isClosed() {
         return closing;
     }

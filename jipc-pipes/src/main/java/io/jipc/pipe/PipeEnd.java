@@ -1,5 +1,6 @@
 package io.jipc.pipe;
 
+import io.jipc.Selectable;
 import io.jipc.platform.Libc;
 import io.jipc.platform.Pipes;
 
@@ -15,7 +16,7 @@ import io.jipc.platform.Pipes;
  * <p>Closing an end is idempotent and safe while other threads are blocked on it (they get
  * {@link io.jipc.ClosedException}); the descriptor is closed once no thread is inside a call on it.
  */
-public abstract sealed class PipeEnd implements AutoCloseable permits PipeReader, PipeWriter {
+public abstract sealed class PipeEnd implements AutoCloseable, Selectable permits PipeReader, PipeWriter {
     final FdHandle handle;
 
     PipeEnd(FdHandle handle) {
@@ -55,6 +56,20 @@ public abstract sealed class PipeEnd implements AutoCloseable permits PipeReader
 
     public boolean isClosed() {
         return handle.isClosed();
+    }
+
+    /**
+     * This end for an {@code io.jipc.select.Selector}: a read end is readable when a read would
+     * not wait (bytes, or end of file once every write end is closed: {@code EPOLLHUP}); a write
+     * end is writable when the pipe has room for a write of up to {@code PIPE_BUF} bytes, or when
+     * every read end is closed (a write then fails at once with {@link BrokenPipeException}).
+     */
+    @Override
+    public Selectable.Descriptor readinessSource() {
+        int fd = handle.acquire(); // throws if closed
+        handle.release();
+        int operations = this instanceof PipeReader ? OP_READ : OP_WRITE;
+        return Selectable.Descriptor.of(fd, operations, handle::isClosed);
     }
 
     /**

@@ -54,10 +54,7 @@ public final class FutexVector {
      * @throws IllegalArgumentException if there are no words or more than {@link #MAX_WORDS}
      */
     public static void await(long[] addresses, int[] expected, long deadlineNanos) throws InterruptedException {
-        if (addresses.length == 0 || addresses.length > MAX_WORDS || addresses.length != expected.length) {
-            throw new IllegalArgumentException("futex_waitv takes 1.." + MAX_WORDS + " words, with one expected"
-                    + " value each: " + addresses.length + " words, " + expected.length + " values");
-        }
+        checkWords(addresses, expected);
         Libc.ensureAvailability();
         if (Thread.interrupted()) {
             throw new InterruptedException();
@@ -84,7 +81,28 @@ public final class FutexVector {
         }
     }
 
-    /** One {@code futex_waitv} call with an absolute monotonic deadline. */
+    /**
+     * One {@code futex_waitv} call without slices, for a helper platform thread that nobody
+     * interrupts: returns when a word no longer holds its expected value or is woken, at the
+     * deadline ({@link Long#MAX_VALUE}: none), on a signal, or at once if a word's page is unmapped.
+     * Callers re-check their conditions.
+     *
+     * @throws IllegalArgumentException if there are no words or more than {@link #MAX_WORDS}
+     */
+    public static void awaitOnce(long[] addresses, int[] expected, long deadlineNanos) {
+        checkWords(addresses, expected);
+        Libc.ensureAvailability();
+        waitv(addresses, expected, deadlineNanos);
+    }
+
+    private static void checkWords(long[] addresses, int[] expected) {
+        if (addresses.length == 0 || addresses.length > MAX_WORDS || addresses.length != expected.length) {
+            throw new IllegalArgumentException("futex_waitv takes 1.." + MAX_WORDS + " words, with one expected"
+                    + " value each: " + addresses.length + " words, " + expected.length + " values");
+        }
+    }
+
+    /** One {@code futex_waitv} call with an absolute monotonic deadline ({@link Long#MAX_VALUE}: none). */
     private static void waitv(long[] addresses, int[] expected, long deadlineNanos) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment waiters = arena.allocate((long) WAITV_LENGTH * addresses.length, 8);
@@ -94,9 +112,12 @@ public final class FutexVector {
                 waiters.set(JAVA_LONG, at + 8, addresses[i]);
                 waiters.set(JAVA_INT, at + 16, FUTEX2_SIZE_U32); // shared (no FUTEX2_PRIVATE)
             }
-            MemorySegment timeout = arena.allocate(16, 8);
-            timeout.set(JAVA_LONG, 0, deadlineNanos / 1_000_000_000L);
-            timeout.set(JAVA_LONG, 8, deadlineNanos % 1_000_000_000L);
+            MemorySegment timeout = MemorySegment.NULL;
+            if (deadlineNanos != Long.MAX_VALUE) {
+                timeout = arena.allocate(16, 8);
+                timeout.set(JAVA_LONG, 0, deadlineNanos / 1_000_000_000L);
+                timeout.set(JAVA_LONG, 8, deadlineNanos % 1_000_000_000L);
+            }
             MemorySegment state = Libc.captureState();
             long rc;
             try {

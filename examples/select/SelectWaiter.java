@@ -1,0 +1,94 @@
+import io.jipc.mailbox.Mailbox;
+import io.jipc.net.StreamConnection;
+import io.jipc.net.StreamServer;
+import io.jipc.pipe.Fifo;
+import io.jipc.pipe.PipeReader;
+import io.jipc.select.SelectionKey;
+import io.jipc.select.Selector;
+
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Terminal 1: one thread waits on a mailbox, a FIFO and a Unix stream socket at once, and prints
+ * whatever arrives on any of them until a message says "bye".
+ *
+ * <pre>examples/run select/SelectWaiter.java inbox /tmp/select.fifo /tmp/select.sock</pre>
+ */
+public class SelectWaiter {
+    public static void main(String[] args) throws Exception {
+        String mailboxName = args.length > 0 ? args[0] : "inbox";
+        Path fifoPath = Path.of(args.length > 1 ? args[1] : "/tmp/select.fifo");
+        Path socketPath = Path.of(args.length > 2 ? args[2] : "/tmp/select.sock");
+        Fifo.create(fifoPath, 0600);
+        try (Mailbox mailbox = Mailbox.create(mailboxName);
+             StreamServer server = StreamServer.bind(UnixDomainSocketAddress.of(socketPath));
+             Selector selector = Selector.open()) {
+            selector.register(mailbox, Selector.OP_READ, "mailbox");
+            selector.register(server, Selector.OP_READ, "server");
+            PipeReader fifo = Fifo.openReaderNow(fifoPath);          // no writer needed to open it
+            selector.register(fifo, Selector.OP_READ, "fifo");
+            System.out.println("waiting on mailbox '" + mailboxName + "', FIFO " + fifoPath + " and socket " + socketPath);
+            boolean bye = false;
+            while (!bye) {
+                for (SelectionKey key : selector.select()) {             // sleeps until one is ready
+                    switch ((String) key.attachment()) {
+                        case "mailbox" -> {
+                            byte[] m = mailbox.poll();                       // readiness is a hint: may be null
+                            if (m != null) {
+                                bye |= print("mailbox", m);
+                            }
+                        }
+                        case "server" -> {
+                            StreamConnection c = server.accept(Duration.ZERO);
+                            if (c != null) {
+                                System.out.println("socket: a client connected");
+                                selector.register(c, Selector.OP_READ, "connection");
+                            }
+                        }
+                        case "connection" -> {
+                            StreamConnection c = (StreamConnection) key.channel();
+                            byte[] m = c.poll();
+                            if (m != null) {
+                                bye |= print("socket", m);
+                            } else if (c.isEndOfStream()) {              // readable at end of stream
+                                System.out.println("socket: the client closed");
+                                key.cancel();
+                                c.close();
+                            }
+                        }
+                        default -> {                                     // the FIFO
+                            ByteBuffer buffer = ByteBuffer.allocate(4096);
+                            int n = fifo.readNow(buffer);
+                            if (n > 0) {
+                                String text = new String(buffer.array(), 0, n, StandardCharsets.UTF_8);
+                                for (String line : text.split("\n")) {
+                                    bye |= print("fifo", line.getBytes(StandardCharsets.UTF_8));
+                                }
+                            } else if (n < 0) {                              // end of file stays readable:
+                                key.cancel();                                // reopen for the next writer
+                                fifo.close();
+                                fifo = Fifo.openReaderNow(fifoPath);
+                                selector.register(fifo, Selector.OP_READ, "fifo");
+                            }
+                        }
+                    }
+                }
+            }
+            fifo.close();
+            Mailbox.destroy(mailboxName);                            // the file and its name
+        } finally {
+            Fifo.remove(fifoPath);
+        }
+        System.out.println("closed");
+    }
+
+    private static boolean print(String from, byte[] message) {
+        String text = new String(message, StandardCharsets.UTF_8);
+        System.out.println(from + ": " + text);
+        return text.equals("bye");
+    }
+}

@@ -1,0 +1,116 @@
+package io.jipc;
+
+import java.util.function.BooleanSupplier;
+
+/**
+ * A channel that a selector ({@code io.jipc.select.Selector}) can wait for together with channels
+ * of other kinds: it names the thing the kernel can sleep on for it. The selector only reads
+ * readiness; it never receives or sends, so the caller then uses the channel's non-blocking verb
+ * ({@code poll}, {@code offer}, {@code accept(Duration.ZERO)}).
+ *
+ * <p>Two kinds of source exist, because there are two ways a process can be woken:
+ * <ul>
+ * <li>{@link Descriptor}: a kernel file descriptor whose readiness {@code epoll(7)} reports
+ *     (sockets, POSIX message queues, pipes and FIFOs);</li>
+ * <li>{@link Doorbell}: a 32-bit futex word in shared memory that the channel's publishers move
+ *     after they made it ready, once a waiter announced itself (mailboxes).</li>
+ * </ul>
+ * Channel modules implement this interface; they need nothing but this module, so none of them
+ * depends on another or on the selector.
+ */
+public interface Selectable {
+    /** Interest and readiness bit: a receive (or accept) would not block. */
+    int OP_READ = 1;
+    /** Interest and readiness bit: a send would not block. */
+    int OP_WRITE = 4;
+
+    /**
+     * What a selector sleeps on for this channel; called once, when the channel is registered.
+     *
+     * @throws ClosedException if the channel is closed
+     */
+    Source readinessSource();
+
+    /** Where readiness comes from: a {@link Descriptor} or a {@link Doorbell}. */
+    sealed interface Source permits Descriptor, Doorbell {
+        /** The operations ({@link #OP_READ}, {@link #OP_WRITE}) this channel can be ready for. */
+        int operations();
+
+        /** Whether the channel was closed; a selector then drops it. */
+        boolean isClosed();
+    }
+
+    /**
+     * A kernel descriptor: the channel is readable when {@code epoll} reports {@code EPOLLIN},
+     * {@code EPOLLHUP} or {@code EPOLLERR} (a receive then returns at once, with data, an end of
+     * stream or an error), writable on {@code EPOLLOUT} or {@code EPOLLERR}.
+     */
+    non-sealed interface Descriptor extends Source {
+        /** The descriptor; valid until the channel is closed (closing removes it from every epoll set). */
+        int fd();
+
+        /**
+         * Whether input already read from the kernel into this process waits in the channel (a
+         * framing buffer): then the channel is readable though the descriptor is not. Called
+         * by the selecting thread, possibly while another thread receives; a hint.
+         */
+        default boolean hasBufferedInput() {
+            return false;
+        }
+
+        /** A descriptor source without buffered input; {@code closed} tells whether the channel was closed. */
+        static Descriptor of(int fd, int operations, BooleanSupplier closed) {
+            return of(fd, operations, closed, () -> false);
+        }
+
+        /** A descriptor source; {@code buffered} tells whether input waits in the process (see {@link #hasBufferedInput()}). */
+        static Descriptor of(int fd, int operations, BooleanSupplier closed, BooleanSupplier buffered) {
+            if ((operations & ~(OP_READ | OP_WRITE)) != 0 || operations == 0) {
+                throw new IllegalArgumentException("operations must be OP_READ, OP_WRITE or both: " + operations);
+            }
+            return new Descriptor() {
+                @Override
+                public int fd() {
+                    return fd;
+                }
+
+                @Override
+                public int operations() {
+                    return operations;
+                }
+
+                @Override
+                public boolean isClosed() {
+                    return closed.getAsBoolean();
+                }
+
+                @Override
+                public boolean hasBufferedInput() {
+                    return buffered.getAsBoolean();
+                }
+            };
+        }
+    }
+
+    /**
+     * A futex doorbell in shared memory, readable only ({@link #operations()} is {@link #OP_READ}).
+     * Protocol: {@code expected = prepareWait(); if (!isReady()) sleep while the word at
+     * waitAddress() holds expected}. A publisher that makes the channel ready after
+     * {@code prepareWait()} moves the word, so the sleep ends (or never starts).
+     */
+    non-sealed interface Doorbell extends Source {
+        /** Whether a receive by this process would find something now. */
+        boolean isReady();
+
+        /** Announces a waiter; returns the value to sleep against on {@link #waitAddress()}. */
+        int prepareWait();
+
+        /** Address of the 32-bit futex word (in a {@code MAP_SHARED} mapping). */
+        long waitAddress();
+
+        @Override
+        default int operations() {
+            return OP_READ;
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package io.jipc.select;
+
+import io.jipc.platform.Futex;
+import io.jipc.platform.FutexVector;
+import io.jipc.platform.Readiness;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * Turns futex doorbells into a readable descriptor: one platform thread per selector (started on
+ * the first mailbox registration) sleeps in {@code futex_waitv(2)} on the doorbells the selecting
+ * thread armed it with, plus a private word of its own, and writes the selector's eventfd when a
+ * doorbell rings.
+ *
+ * <p>Protocol with the selecting thread: the selector announces itself on every doorbell
+ * ({@code prepareWait}), checks them, and only then calls {@link #arm} with the expected values; any
+ * commit after the announcement moves its doorbell, so the watcher's {@code futex_waitv} returns at
+ * once or is woken. {@link #arm}, {@link #disarm} and {@link #close} move the private word, which
+ * ends the watcher's current sleep so that it picks up the new request. A request fires the eventfd
+ * at most once, so a mailbox that stays ready does not make the watcher spin.
+ *
+ * <p>The watcher sleeps in single {@code futex_waitv} calls without timeout ({@link
+ * FutexVector#awaitOnce}): while nothing rings it uses no CPU at all. It never reads a doorbell
+ * itself (a mailbox closed meanwhile may be unmapped); it only wakes the selector, which re-checks.
+ */
+final class DoorbellWatcher implements AutoCloseable {
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+    /** Doorbells and their expected values. */
+    private record Request(long[] addresses, int[] expected) {
+    }
+
+    private final MemorySegment word = Arena.ofAuto().allocate(ValueLayout.JAVA_INT);
+    private final long wordAddress = word.address();
+    private final int eventFd;
+    private final String subject;
+    private final Thread thread;
+    private volatile Request request;
+    private volatile boolean closed;
+
+    DoorbellWatcher(int eventFd, String subject) {
+        this.eventFd = eventFd;
+        this.subject = subject;
+        this.thread = Thread.ofPlatform().daemon().name("jipc-selector-doorbells").start(this::run);
+    }
+
+    /** Starts watching {@code addresses} (at most {@link #MAX_DOORBELLS}) for a move away from {@code expected}. */
+    void arm(long[] addresses, int[] expected) {
+        request = new Request(addresses, expected);
+        moveWord();
+    }
+
+    /** Stops watching (the selecting thread's wait is over). */
+    void disarm() {
+        request = null;
+        moveWord();
+    }
+
+    /** Most doorbells one watcher sleeps on: {@code futex_waitv}'s limit less the private word. */
+    static final int MAX_DOORBELLS = FutexVector.MAX_WORDS - 1;
+
+    /** Ends the thread and waits for it (briefly). */
+    @Override
+    public void close() {
+        closed = true;
+        moveWord();
+        boolean interrupted = false;
+        while (thread.isAlive()) { // it must not write the eventfd once the selector closed it
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void moveWord() {
+        INT.getAndAdd(word, 0L, 1);
+        Futex.wakeAll(wordAddress);
+    }
+
+    private void run() {
+        Request fired = null;
+        while (!closed) {
+            int generation = (int) INT.getVolatile(word, 0L);
+            Request current = request;
+            try {
+                if (current == null || current == fired) {
+                    FutexVector.awaitOnce(new long[] {wordAddress}, new int[] {generation}, Long.MAX_VALUE);
+                    continue;
+                }
+                int n = current.addresses.length;
+                long[] addresses = new long[n + 1];
+                int[] expected = new int[n + 1];
+                System.arraycopy(current.addresses, 0, addresses, 0, n);
+                System.arraycopy(current.expected, 0, expected, 0, n);
+                addresses[n] = wordAddress;
+                expected[n] = generation;
+                FutexVector.awaitOnce(addresses, expected, Long.MAX_VALUE);
+                if (request == current && (int) INT.getVolatile(word, 0L) == generation) {
+                    // a doorbell moved or was woken (rarely: a signal, or a closed mailbox's
+                    // unmapped page); the selector re-checks every doorbell
+                    fired = current;
+                    Readiness.signal(eventFd, subject);
+                }
+            } catch (RuntimeException e) {
+                if (closed) {
+                    return; // the eventfd was closed under us
+                }
+                throw e;
+            }
+        }
+    }
+}

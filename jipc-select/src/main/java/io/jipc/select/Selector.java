@@ -1,0 +1,518 @@
+package io.jipc.select;
+
+import io.jipc.ClosedException;
+import io.jipc.Selectable;
+import io.jipc.platform.Errno;
+import io.jipc.platform.Libc;
+import io.jipc.platform.Readiness;
+import io.jipc.platform.Sockets;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * Waits until any of many channels of any kind is ready: sockets, POSIX message queues, pipes
+ * and FIFOs, mailboxes; everything that implements {@link Selectable}. Like
+ * {@link java.nio.channels.Selector}, but simpler: {@link #register} returns a
+ * {@link SelectionKey}, {@link #select(Duration)} returns the keys found ready, {@link #wakeup()}
+ * ends a select from another thread.
+ *
+ * <h2>Readiness is a level-triggered hint</h2>
+ * A key is returned by every select while its channel is ready; the caller then uses the channel's
+ * non-blocking verb ({@code poll()}, {@code offer(...)}, {@code accept(Duration.ZERO)}), which may
+ * still find nothing (another thread or process was faster, or a stream socket holds half a frame).
+ * What "readable" means per kind is in each channel's {@code readinessSource()} and in
+ * {@code docs/select.md}.
+ *
+ * <h2>How it waits</h2>
+ * The selecting thread sleeps in {@code epoll_wait(2)} on every registered descriptor plus one
+ * {@code eventfd} of its own. Mailboxes have no descriptor: their readiness is a futex word in
+ * shared memory (their doorbell). Before sleeping, the selector announces itself on every
+ * doorbell, checks the mailboxes, and arms a {@linkplain DoorbellWatcher helper thread} that
+ * sleeps in {@code futex_waitv(2)} on the doorbells and writes the eventfd when one rings. So
+ * nothing spins and nothing polls on a timer: every wake-up is a kernel event.
+ *
+ * <p>A virtual thread that selects does not pin its carrier: {@code epoll_wait} then runs on a
+ * helper platform thread while the virtual thread parks. {@link Thread#interrupt()} of the selecting
+ * thread ends the wait at once ({@link InterruptedException}).
+ *
+ * <h2>Threads</h2>
+ * One thread selects at a time (another gets {@link IllegalStateException}). {@link #register},
+ * {@link SelectionKey#cancel()}, {@link #wakeup()} and {@link #close()} may be called from any
+ * thread; a registration or cancellation during a select takes effect in that select (it is
+ * restarted). Keys of channels that were closed are dropped; cancel a key <em>before</em>
+ * closing its channel if the descriptor may be shared with another process (epoll watches the
+ * open file, not the number).
+ *
+ * <p>Limits: {@value DoorbellWatcher#MAX_DOORBELLS} mailboxes per selector ({@code futex_waitv}
+ * takes 128 words, one is the watcher's own); descriptors are limited only by the process's open
+ * files. Needs Linux 5.16+ for mailboxes.
+ */
+public final class Selector implements AutoCloseable {
+    /** Interest in (and readiness for) receiving or accepting: {@link Selectable#OP_READ}. */
+    public static final int OP_READ = Selectable.OP_READ;
+    /** Interest in (and readiness for) sending: {@link Selectable#OP_WRITE}. */
+    public static final int OP_WRITE = Selectable.OP_WRITE;
+    private static final int EPOLLIN = Sockets.POLLIN;
+    private static final int EPOLLOUT = Sockets.POLLOUT;
+    private static final int EPOLLERR = Sockets.POLLERR;
+    private static final int EPOLLHUP = Sockets.POLLHUP;
+    private static final int BATCH = 256;
+    private static final String SUBJECT = "selector";
+    /** Timeouts from this long on mean "no timeout". */
+    private static final Duration LONGEST_TIMEOUT = Duration.ofNanos(Long.MAX_VALUE / 4);
+
+    private static final class Helpers {
+        static final ExecutorService POOL = Executors.newCachedThreadPool(task ->
+                Thread.ofPlatform().daemon().name("jipc-selector-wait").unstarted(task));
+    }
+
+    private final int epfd;
+    private final int eventFd;
+    private final MemorySegment events = Arena.ofAuto().allocate((long) BATCH * Sockets.EPOLL_EVENT_SIZE, 8);
+    private final InterruptHook interruptHook = new InterruptHook(this::nudge);
+    /** Descriptor → key; guarded by {@code this}. */
+    private final Map<Integer, SelectionKey> descriptors = new HashMap<>();
+    /** Mailbox-style keys in registration order; guarded by {@code this}. */
+    private final Map<Selectable, SelectionKey> doorbells = new LinkedHashMap<>();
+    /** Held by the selecting thread; {@link #close()} takes it to know that no select uses the descriptors. */
+    private final ReentrantLock selecting = new ReentrantLock();
+    private final AtomicBoolean wakeupPending = new AtomicBoolean();
+    /** Started with the first doorbell; guarded by {@code this}. */
+    private DoorbellWatcher watcher;
+    private volatile boolean closed;
+
+    private Selector() {
+        epfd = Sockets.epollCreate();
+        try {
+            eventFd = Readiness.eventFd(SUBJECT);
+        } catch (RuntimeException e) {
+            Libc.close(epfd);
+            throw e;
+        }
+        int rc = Sockets.epollCtl(epfd, Sockets.EPOLL_CTL_ADD, eventFd, EPOLLIN);
+        if (rc != 0) {
+            Libc.close(eventFd);
+            Libc.close(epfd);
+            throw Errno.exception(rc, "epoll_ctl", SUBJECT + " eventfd");
+        }
+    }
+
+    /** A selector with no channels: an epoll instance and an eventfd (closed by {@link #close()}). */
+    public static Selector open() {
+        return new Selector();
+    }
+
+    /** Registers {@code channel} for {@code interestOps} without an attachment. */
+    public SelectionKey register(Selectable channel, int interestOps) {
+        return register(channel, interestOps, null);
+    }
+
+    /**
+     * Registers {@code channel} for {@code interestOps} ({@link Selectable#OP_READ},
+     * {@link Selectable#OP_WRITE} or both, among those the channel supports).
+     *
+     * @throws IllegalArgumentException if the interest is empty or not supported by the channel, or
+     *                                  the channel is already registered here (cancel its key first)
+     * @throws IllegalStateException    if this selector already watches its most mailboxes
+     * @throws ClosedException          if the channel or this selector is closed
+     */
+    public SelectionKey register(Selectable channel, int interestOps, Object attachment) {
+        Objects.requireNonNull(channel, "channel");
+        Selectable.Source source = channel.readinessSource();
+        int supported = source.operations();
+        if (interestOps == 0 || (interestOps & ~supported) != 0) {
+            throw new IllegalArgumentException("interest " + SelectionKey.opsName(interestOps) + " (" + interestOps
+                    + ") is not a non-empty subset of what " + channel + " supports: "
+                    + SelectionKey.opsName(supported));
+        }
+        SelectionKey key = new SelectionKey(this, channel, source, interestOps, attachment);
+        synchronized (this) {
+            checkOpen();
+            dropClosed();
+            switch (source) {
+                case Selectable.Descriptor d -> addDescriptor(key, d, channel);
+                case Selectable.Doorbell b -> addDoorbell(key, channel);
+            }
+        }
+        nudge(); // a select in progress restarts with the new key
+        return key;
+    }
+
+    private void addDescriptor(SelectionKey key, Selectable.Descriptor d, Selectable channel) {
+        int fd = d.fd();
+        SelectionKey existing = descriptors.get(fd);
+        if (existing != null) {
+            throw new IllegalArgumentException(channel + " is already registered (descriptor " + fd + ")");
+        }
+        int events = ((key.interestOps() & Selectable.OP_READ) != 0 ? EPOLLIN : 0)
+                | ((key.interestOps() & Selectable.OP_WRITE) != 0 ? EPOLLOUT : 0);
+        int rc = Sockets.epollCtl(epfd, Sockets.EPOLL_CTL_ADD, fd, events);
+        if (rc == Errno.EEXIST) { // the open file of a channel closed without cancelling, kept alive elsewhere
+            rc = Sockets.epollCtl(epfd, Sockets.EPOLL_CTL_MOD, fd, events);
+        }
+        if (rc != 0) {
+            throw Errno.exception(rc, "epoll_ctl", channel.toString());
+        }
+        descriptors.put(fd, key);
+    }
+
+    private void addDoorbell(SelectionKey key, Selectable channel) {
+        if (doorbells.containsKey(channel)) {
+            throw new IllegalArgumentException(channel + " is already registered");
+        }
+        if (doorbells.size() == DoorbellWatcher.MAX_DOORBELLS) {
+            throw new IllegalStateException("a selector waits for at most " + DoorbellWatcher.MAX_DOORBELLS
+                    + " mailboxes (futex_waitv's limit)");
+        }
+        if (watcher == null) {
+            watcher = new DoorbellWatcher(eventFd, SUBJECT);
+        }
+        doorbells.put(channel, key);
+    }
+
+    /** Removes a key (idempotent). */
+    void deregister(SelectionKey key) {
+        synchronized (this) {
+            if (!key.markCancelled() || closed) {
+                return;
+            }
+            forget(key);
+        }
+        nudge();
+    }
+
+    /** Removes a key from the maps and, for a descriptor whose channel is open, from the epoll set. Holds the lock. */
+    private void forget(SelectionKey key) {
+        switch (key.source()) {
+            case Selectable.Descriptor d -> {
+                int fd = d.fd();
+                if (descriptors.get(fd) == key) {
+                    descriptors.remove(fd);
+                    if (!d.isClosed()) {
+                        Sockets.epollCtl(epfd, Sockets.EPOLL_CTL_DEL, fd, 0);
+                    }
+                }
+            }
+            case Selectable.Doorbell b -> doorbells.remove(key.channel());
+        }
+    }
+
+    /** Drops the keys of closed channels (the kernel already dropped their descriptors). Holds the lock. */
+    private void dropClosed() {
+        for (SelectionKey key : List.copyOf(descriptors.values())) {
+            if (key.source().isClosed() && key.markCancelled()) {
+                forget(key);
+            }
+        }
+        for (SelectionKey key : List.copyOf(doorbells.values())) {
+            if (key.source().isClosed() && key.markCancelled()) {
+                forget(key);
+            }
+        }
+    }
+
+    /** The registered keys (a snapshot, without those of closed channels). */
+    public synchronized Set<SelectionKey> keys() {
+        checkOpen();
+        dropClosed();
+        Set<SelectionKey> keys = new java.util.LinkedHashSet<>(descriptors.values());
+        keys.addAll(doorbells.values());
+        return keys;
+    }
+
+    /** The keys ready now, without waiting (possibly none). */
+    public List<SelectionKey> selectNow() {
+        try {
+            return selectUntil(System.nanoTime(), true);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // a select that does not wait is not interrupted
+            return List.of();
+        }
+    }
+
+    /**
+     * Waits at most {@code timeout} until at least one registered channel is ready, or
+     * {@link #wakeup()}; returns the ready keys (empty after the timeout or a wake-up).
+     *
+     * @throws InterruptedException  if the thread is interrupted before or while waiting
+     * @throws IllegalStateException if another thread is selecting
+     * @throws ClosedException       if this selector is closed (also when closed while waiting)
+     */
+    public List<SelectionKey> select(Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.compareTo(LONGEST_TIMEOUT) >= 0) {
+            return select(); // centuries: no deadline arithmetic that could wrap
+        }
+        long deadline = System.nanoTime() + (timeout.isNegative() ? 0 : timeout.toNanos());
+        return selectUntil(deadline == Long.MAX_VALUE ? deadline - 1 : deadline, false);
+    }
+
+    /** Waits as long as needed until a registered channel is ready or {@link #wakeup()}; returns the ready keys. */
+    public List<SelectionKey> select() throws InterruptedException {
+        return selectUntil(Long.MAX_VALUE, false);
+    }
+
+    /**
+     * Makes the select in progress return at once, or else the next one (like
+     * {@link java.nio.channels.Selector#wakeup()}). Any thread.
+     */
+    public Selector wakeup() {
+        wakeupPending.set(true);
+        nudge();
+        return this;
+    }
+
+    /** Ends the current epoll wait so that the selecting thread looks again. */
+    private void nudge() {
+        if (!closed) {
+            synchronized (this) {
+                if (!closed) {
+                    Readiness.signal(eventFd, SUBJECT);
+                }
+            }
+        }
+    }
+
+    private List<SelectionKey> selectUntil(long deadline, boolean now) throws InterruptedException {
+        if (!selecting.tryLock()) {
+            throw new IllegalStateException("another thread is selecting on this selector");
+        }
+        try {
+            interruptHook.enter();
+            try {
+                return selectLoop(deadline, now);
+            } finally {
+                interruptHook.leave();
+            }
+        } finally {
+            selecting.unlock();
+        }
+    }
+
+    private List<SelectionKey> selectLoop(long deadline, boolean now) throws InterruptedException {
+        while (true) {
+            if (!now && Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            try {
+                List<SelectionKey> result = selectOnce(deadline, now);
+                if (result != null) {
+                    return result;
+                }
+            } catch (ClosedException e) {
+                if (closed) {
+                    throw e;
+                }
+                // a channel was closed while we looked at it: its key is dropped next round
+            }
+        }
+    }
+
+    /**
+     * One round: announce, check, sleep, collect. Returns the ready keys, or null to look again (only
+     * the eventfd: a doorbell rang for a message another receiver took, a registration changed, or an
+     * interrupt).
+     */
+    private List<SelectionKey> selectOnce(long deadline, boolean now) {
+        List<SelectionKey> bells;
+        DoorbellWatcher armed;
+        synchronized (this) {
+            checkOpen();
+            dropClosed();
+            bells = List.copyOf(doorbells.values());
+            armed = watcher;
+        }
+        long[] addresses = new long[bells.size()];
+        int[] expected = new int[bells.size()];
+        for (int i = 0; i < addresses.length; i++) {
+            Selectable.Doorbell bell = (Selectable.Doorbell) bells.get(i).source();
+            expected[i] = bell.prepareWait(); // announce first: a later commit moves the word
+            addresses[i] = bell.waitAddress();
+        }
+        Map<SelectionKey, Integer> ready = new LinkedHashMap<>();
+        collectLocal(bells, ready);
+        boolean woken = wakeupPending.get();
+        int timeoutMillis = now || woken || !ready.isEmpty() ? 0 : millisUntil(deadline);
+        boolean watching = timeoutMillis != 0 && addresses.length > 0;
+        if (watching) {
+            armed.arm(addresses, expected);
+        }
+        int n;
+        try {
+            n = epollWait(timeoutMillis);
+        } finally {
+            if (watching) {
+                armed.disarm();
+            }
+        }
+        boolean bellRang = collectDescriptors(n, ready);
+        if (bellRang && watching) {
+            collectLocal(bells, ready);
+        }
+        woken |= wakeupPending.getAndSet(false);
+        if (!ready.isEmpty() || woken || now || deadline != Long.MAX_VALUE && System.nanoTime() - deadline >= 0) {
+            List<SelectionKey> result = new ArrayList<>(ready.size());
+            ready.forEach((key, ops) -> {
+                key.readyOps(ops);
+                result.add(key);
+            });
+            return result;
+        }
+        return null;
+    }
+
+    /** Adds the ready mailboxes and the descriptors with input already read into the process. */
+    private void collectLocal(List<SelectionKey> bells, Map<SelectionKey, Integer> ready) {
+        for (SelectionKey key : bells) {
+            Selectable.Doorbell bell = (Selectable.Doorbell) key.source();
+            if (!bell.isClosed() && bell.isReady()) {
+                ready.put(key, Selectable.OP_READ);
+            }
+        }
+        List<SelectionKey> descriptorKeys;
+        synchronized (this) {
+            descriptorKeys = List.copyOf(descriptors.values());
+        }
+        for (SelectionKey key : descriptorKeys) {
+            if ((key.interestOps() & Selectable.OP_READ) != 0
+                    && ((Selectable.Descriptor) key.source()).hasBufferedInput()) {
+                ready.merge(key, Selectable.OP_READ, (a, b) -> a | b);
+            }
+        }
+    }
+
+    /** Adds the keys of the first {@code n} epoll events; returns whether the eventfd was among them (and drains it). */
+    private boolean collectDescriptors(int n, Map<SelectionKey, Integer> ready) {
+        boolean eventFdReady = false;
+        for (int i = 0; i < n; i++) {
+            int fd = Sockets.epollEventFd(events, i);
+            int mask = events.get(JAVA_INT, (long) i * Sockets.EPOLL_EVENT_SIZE); // the events field comes first
+            if (fd == eventFd) {
+                eventFdReady = true;
+                continue;
+            }
+            SelectionKey key;
+            synchronized (this) {
+                key = descriptors.get(fd);
+            }
+            if (key == null || key.source().isClosed()) {
+                continue; // cancelled meanwhile
+            }
+            int ops = ((mask & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0 ? Selectable.OP_READ : 0)
+                    | ((mask & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0 ? Selectable.OP_WRITE : 0);
+            ops &= key.interestOps();
+            if (ops != 0) {
+                ready.merge(key, ops, (a, b) -> a | b);
+            }
+        }
+        if (eventFdReady) {
+            synchronized (this) {
+                if (!closed) {
+                    Readiness.reset(eventFd, SUBJECT);
+                }
+            }
+        }
+        return eventFdReady;
+    }
+
+    /**
+     * {@code epoll_wait} on this thread, or on a helper platform thread while a virtual thread
+     * parks (a native call would pin its carrier). An interrupt writes the eventfd, which ends it.
+     */
+    private int epollWait(int timeoutMillis) {
+        if (timeoutMillis == 0 || !Thread.currentThread().isVirtual()) {
+            return Sockets.epollWait(epfd, events, BATCH, timeoutMillis);
+        }
+        CompletableFuture<Integer> wait = CompletableFuture.supplyAsync(
+                () -> Sockets.epollWait(epfd, events, BATCH, timeoutMillis), Helpers.POOL);
+        try {
+            return wait.join(); // parks the virtual thread; not interruptible, the eventfd ends the wait
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
+    }
+
+    /** Milliseconds to the deadline, rounded up, for {@code epoll_wait}; -1 for none. */
+    private static int millisUntil(long deadline) {
+        if (deadline == Long.MAX_VALUE) {
+            return -1;
+        }
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0) {
+            return 0;
+        }
+        return (int) Math.min(Integer.MAX_VALUE, (remaining + 999_999) / 1_000_000);
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Closes the selector: a select in progress ends with {@link ClosedException}, the keys are
+     * cancelled, the helper thread ends, the epoll instance and the eventfd are closed. The channels
+     * stay open. Idempotent; any thread.
+     */
+    @Override
+    public void close() {
+        DoorbellWatcher w;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            Readiness.signal(eventFd, SUBJECT); // ends a select in progress
+            closed = true;
+            descriptors.values().forEach(SelectionKey::markCancelled);
+            doorbells.values().forEach(SelectionKey::markCancelled);
+            descriptors.clear();
+            doorbells.clear();
+            w = watcher;
+            watcher = null;
+        }
+        if (w != null) {
+            w.close();
+        }
+        selecting.lock(); // the selecting thread leaves its epoll_wait at once (the eventfd)
+        try {
+            Libc.close(eventFd);
+            Libc.close(epfd);
+        } finally {
+            selecting.unlock();
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new ClosedException("selector is closed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        synchronized (this) {
+            return "Selector[" + descriptors.size() + " descriptors, " + doorbells.size() + " mailboxes"
+                    + (closed ? ", closed" : "") + "]";
+        }
+    }
+}
