@@ -1,12 +1,11 @@
 package io.jipc.remote;
 
+import io.jipc.JipcException;
 import io.jipc.mailbox.Delivery;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.ReceivePolicy;
 
 import java.time.Duration;
-import java.util.Deque;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -20,10 +19,9 @@ import java.util.concurrent.TimeUnit;
  * sessions take turns: one holds the <em>receive turn</em> from taking a delivery until it is
  * acknowledged or released; the others wait for it (fairly, parked, in slices their caller chooses).
  *
- * <p><b>Held</b> (shared receivers, which have no acknowledged mode): a remote receive takes the
- * message out of the mailbox; a message whose client went away unacknowledged is kept here and
- * given to the next receive of any client first; {@link #flushReturned()} puts such messages back
- * into the mailbox when the gateway closes. A gateway killed while a message is in flight loses it.
+ * <p>A mailbox with {@linkplain ReceivePolicy#SHARED shared receivers} has no acknowledged mode, so
+ * a message in flight to a remote client could not survive the gateway process: remote receives
+ * from it are refused (sends are served). Such a mailbox is received from on its own host.
  *
  * <p>Thread-safe: each client session calls from its own virtual thread; a {@link Received} is
  * settled by the thread that polled it.
@@ -33,8 +31,6 @@ final class ExportedMailbox implements AutoCloseable {
     private final boolean acknowledged;
     /** Held by the session whose delivery is outstanding (acknowledged mode); fair: waiters in order. */
     private final Semaphore receiveTurn = new Semaphore(1, true);
-    /** Messages of lost clients, delivered again first (held mode). */
-    private final Deque<byte[]> unacknowledged = new ConcurrentLinkedDeque<>();
 
     ExportedMailbox(Mailbox mailbox) {
         this.mailbox = mailbox;
@@ -54,9 +50,15 @@ final class ExportedMailbox implements AutoCloseable {
      * now, and only if no other session's delivery is outstanding); null if none.
      *
      * @throws io.jipc.mailbox.MailboxBusyException if another process receives from the mailbox
+     * @throws JipcException                         if the mailbox has shared receivers (see above)
      */
     Received poll(Duration slice) throws InterruptedException {
-        return acknowledged ? pollDelivery(slice) : pollHeld(slice);
+        if (!acknowledged) {
+            throw new JipcException("mailbox '" + mailbox.name() + "' has shared receivers, which have no"
+                    + " acknowledged delivery: a message in flight to a remote receiver could be lost with the"
+                    + " gateway, so it is received from on its own host only");
+        }
+        return pollDelivery(slice);
     }
 
     private Received pollDelivery(Duration slice) throws InterruptedException {
@@ -74,14 +76,6 @@ final class ExportedMailbox implements AutoCloseable {
             }
         }
         return delivery == null ? null : new DeliveryReceived(delivery);
-    }
-
-    private Received pollHeld(Duration slice) throws InterruptedException {
-        byte[] message = unacknowledged.pollFirst();
-        if (message == null) {
-            message = slice.isZero() ? mailbox.poll() : mailbox.poll(slice);
-        }
-        return message == null ? null : new HeldReceived(message);
     }
 
     /** Acknowledged mode: the message stays in the mailbox until the client's acknowledgement. */
@@ -114,42 +108,6 @@ final class ExportedMailbox implements AutoCloseable {
                 receiveTurn.release();
             }
         }
-    }
-
-    /** Held mode: the message left the mailbox; without an acknowledgement it is kept for the next receive. */
-    private final class HeldReceived implements Received {
-        private final byte[] message;
-
-        HeldReceived(byte[] message) {
-            this.message = message;
-        }
-
-        @Override
-        public byte[] payload() {
-            return message;
-        }
-
-        @Override
-        public void settle(boolean acknowledgedByClient) {
-            if (!acknowledgedByClient) {
-                unacknowledged.addFirst(message);
-            }
-        }
-    }
-
-    /**
-     * Puts messages still held back into the mailbox itself (after its current messages) so that
-     * they survive the gateway; returns how many did not fit and were dropped. (Held mode only:
-     * unacknowledged deliveries never left the mailbox.)
-     */
-    int flushReturned() {
-        int dropped = 0;
-        for (byte[] m; (m = unacknowledged.pollFirst()) != null; ) {
-            if (!mailbox.offer(m)) {
-                dropped++;
-            }
-        }
-        return dropped;
     }
 
     @Override

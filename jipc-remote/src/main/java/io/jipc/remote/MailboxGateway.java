@@ -43,9 +43,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * per mailbox, so remote receives of one mailbox take turns: a client's receive waits while another
  * client's delivery awaits its acknowledgement (a receive "now" answers empty meanwhile).
  * <em>Shared receivers</em> ({@link io.jipc.mailbox.ReceivePolicy#SHARED}) have no acknowledged
- * mode: there the gateway takes the message out and holds it until the acknowledgement (a message
- * not acknowledged goes to the next remote receive first, and back into the mailbox when the gateway
- * closes); the one in flight per receiving client is lost if the gateway process dies.
+ * mode, so a message in flight could not survive the gateway: such a mailbox takes remote sends,
+ * and remote receives from it are refused with an error.
  *
  * <p><b>When a client dies.</b> A blocked request notices within the peer timeout
  * ({@link RemoteOptions}) and is abandoned: nothing is sent, nothing is taken. An idle connection
@@ -187,8 +186,7 @@ public final class MailboxGateway implements AutoCloseable {
 
     /**
      * Unregisters the names, stops serving (blocked requests end: nothing is sent or taken;
-     * unacknowledged deliveries stay in their mailboxes), puts messages held for lost clients of
-     * shared-receiver mailboxes back into them, closes the mailbox handles (the
+     * unacknowledged deliveries stay in their mailboxes), closes the mailbox handles (the
      * mailboxes stay). Idempotent.
      */
     @Override
@@ -200,12 +198,7 @@ public final class MailboxGateway implements AutoCloseable {
         registrations.forEach(Registration::close);
         server.close();
         for (ExportedMailbox mailbox : open.values()) {
-            int dropped = mailbox.flushReturned();
-            if (dropped > 0) {
-                System.err.println("jipc: " + this + ": " + dropped + " unacknowledged message(s) of mailbox '"
-                        + mailbox.mailbox.name() + "' did not fit back and were dropped");
-            }
-            mailbox.close();
+            mailbox.close(); // unacknowledged deliveries stay at the heads of their mailboxes
         }
     }
 
