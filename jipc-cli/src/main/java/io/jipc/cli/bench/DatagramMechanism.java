@@ -19,21 +19,16 @@ import java.time.Duration;
  * not fit the receive buffer are dropped: the one-way rate is of those delivered). The peer binds
  * its own endpoint and sends a hello datagram, so that this side learns where to answer.
  */
-final class DatagramMechanism implements Mechanism {
+final class DatagramMechanism extends DescribedMechanism {
     /** The largest Unix datagram measured: larger ones exceed the default socket send buffer. */
     private static final int MAX_UNIX_DATAGRAM = 64 * 1024;
     private static final int RECEIVE_BUFFER = 4 << 20;
 
-    private final String id;
-    private final String label;
     private final boolean unix;
-    private final Traits traits;
 
     private DatagramMechanism(String id, String label, boolean unix, Traits traits) {
-        this.id = id;
-        this.label = label;
+        super(id, label, traits);
         this.unix = unix;
-        this.traits = traits;
     }
 
     static DatagramMechanism unix() {
@@ -44,21 +39,6 @@ final class DatagramMechanism implements Mechanism {
     static DatagramMechanism udp() {
         return new DatagramMechanism("udp", "UDP loopback", false,
                 new Traits("every message (UDP/IP)", "2", "while bound; lossy"));
-    }
-
-    @Override
-    public String id() {
-        return id;
-    }
-
-    @Override
-    public String label() {
-        return label;
-    }
-
-    @Override
-    public Traits traits() {
-        return traits;
     }
 
     @Override
@@ -82,14 +62,14 @@ final class DatagramMechanism implements Mechanism {
         return new Endpoint() {
             @Override
             public String peerArgument() {
-                return id + ":" + Sockets.describe(endpoint.localAddress()) + "," + maxSize + "," + own;
+                return id() + ":" + Sockets.describe(endpoint.localAddress()) + "," + maxSize + "," + own;
             }
 
             @Override
             public Link link() throws InterruptedException {
                 Datagram hello = endpoint.poll(Duration.ofMinutes(2));
                 if (hello == null || hello.sender() == null) {
-                    throw new IllegalStateException(label + ": no hello datagram from the benchmark peer:\n"
+                    throw new IllegalStateException(label() + ": no hello datagram from the benchmark peer:\n"
                             + peer.output());
                 }
                 return SocketLink.of(endpoint, hello.sender());

@@ -20,17 +20,12 @@ import java.util.function.IntFunction;
  * sequence of hand-offs: every message waits for the receiver, nothing is buffered, and the rate
  * is bounded by one cross-process wake-up (or spin) per message rather than by the copies.
  */
-final class MailboxMechanism implements Mechanism {
-    private final String id;
-    private final String label;
+final class MailboxMechanism extends DescribedMechanism {
     private final IntFunction<MailboxOptions> options;
-    private final Traits traits;
 
     private MailboxMechanism(String id, String label, IntFunction<MailboxOptions> options, Traits traits) {
-        this.id = id;
-        this.label = label;
+        super(id, label, traits);
         this.options = options;
-        this.traits = traits;
     }
 
     /** Mailboxes of 4 MiB (more for large messages: room for 8) waiting with {@code strategy}. */
@@ -48,23 +43,8 @@ final class MailboxMechanism implements Mechanism {
     }
 
     @Override
-    public String id() {
-        return id;
-    }
-
-    @Override
-    public String label() {
-        return label;
-    }
-
-    @Override
-    public Traits traits() {
-        return traits;
-    }
-
-    @Override
     public Endpoint open(int maxSize, PeerProcess peer) {
-        String prefix = "bench-" + ProcessHandle.current().pid() + "-" + id;
+        String prefix = "bench-" + ProcessHandle.current().pid() + "-" + id();
         MailboxOptions options = this.options.apply(maxSize);
         Mailbox toPeer = create(prefix + "-p2c", options);
         Mailbox fromPeer;

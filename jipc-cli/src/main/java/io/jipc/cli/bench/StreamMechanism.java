@@ -17,17 +17,12 @@ import java.time.Duration;
  * A framed stream connection ({@link StreamConnection}): a Unix-domain socket in the jipc root, or
  * TCP over loopback. The measuring side listens; the peer connects.
  */
-final class StreamMechanism implements Mechanism {
-    private final String id;
-    private final String label;
+final class StreamMechanism extends DescribedMechanism {
     private final boolean unix;
-    private final Traits traits;
 
     private StreamMechanism(String id, String label, boolean unix, Traits traits) {
-        this.id = id;
-        this.label = label;
+        super(id, label, traits);
         this.unix = unix;
-        this.traits = traits;
     }
 
     static StreamMechanism unix() {
@@ -38,21 +33,6 @@ final class StreamMechanism implements Mechanism {
     static StreamMechanism tcp() {
         return new StreamMechanism("tcp", "TCP loopback", false,
                 new Traits("every message (TCP/IP)", "2", "while connected"));
-    }
-
-    @Override
-    public String id() {
-        return id;
-    }
-
-    @Override
-    public String label() {
-        return label;
-    }
-
-    @Override
-    public Traits traits() {
-        return traits;
     }
 
     private static ConnectionOptions options(int maxSize) {
@@ -71,14 +51,14 @@ final class StreamMechanism implements Mechanism {
 
             @Override
             public String peerArgument() {
-                return id + ":" + Sockets.describe(server.localAddress()) + "," + maxSize;
+                return id() + ":" + Sockets.describe(server.localAddress()) + "," + maxSize;
             }
 
             @Override
             public Link link() throws InterruptedException {
                 connection = server.accept(Duration.ofMinutes(2));
                 if (connection == null) {
-                    throw new IllegalStateException(label + ": the benchmark peer did not connect:\n" + peer.output());
+                    throw new IllegalStateException(label() + ": the benchmark peer did not connect:\n" + peer.output());
                 }
                 return SocketLink.of(connection);
             }
