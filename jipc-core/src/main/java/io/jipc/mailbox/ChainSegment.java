@@ -1,0 +1,147 @@
+package io.jipc.mailbox;
+
+import io.jipc.CorruptSegmentException;
+import io.jipc.ErrnoException;
+import io.jipc.platform.Errno;
+import io.jipc.ring.RecordRing;
+import io.jipc.ring.RingConfig;
+import io.jipc.ring.RingDescriptor;
+import io.jipc.segment.SharedSegment;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static io.jipc.mailbox.UnboundedMailboxDescriptor.RETIRING_OFFSET;
+import static io.jipc.mailbox.UnboundedMailboxDescriptor.SEGMENT_INDEX_OFFSET;
+import static io.jipc.mailbox.UnboundedMailboxDescriptor.SEGMENT_OWNER_OFFSET;
+import static io.jipc.mailbox.UnboundedMailboxDescriptor.SEGMENT_RING_OFFSET;
+
+/**
+ * One segment file of an {@link UnboundedMailbox}, mapped in this process: its many-producer ring
+ * (whose senders ring the mailbox's doorbell) and its retiring flag. See
+ * {@link UnboundedMailboxDescriptor} for the layout.
+ *
+ * <p>Not thread-safe by itself: the owner decides who may use it (senders of a handle share one
+ * mapping, its receiver has its own).
+ */
+final class ChainSegment implements AutoCloseable {
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
+
+    final long index;
+    final SharedSegment file;
+    final RecordRing ring;
+
+    private ChainSegment(long index, SharedSegment file, RecordRing ring) {
+        this.index = index;
+        this.file = file;
+        this.ring = ring;
+    }
+
+    /** The file length of a segment whose ring has {@code config}. */
+    static long fileLength(RingConfig config) {
+        return SEGMENT_RING_OFFSET + RingDescriptor.length(config);
+    }
+
+    /**
+     * Creates segment {@code index} of the mailbox whose control file has id {@code owner}.
+     *
+     * @throws ErrnoException {@code EEXIST} if the file exists, {@code ENOSPC} if there is no room
+     */
+    static ChainSegment create(Path path, String name, long index, long owner, RingConfig config, int permissions,
+                               MemorySegment doorbell) {
+        SharedSegment file = SharedSegment.create(path, UnboundedMailboxDescriptor.SEGMENT_MAGIC,
+                fileLength(config), permissions);
+        try {
+            MemorySegment memory = file.memory();
+            memory.set(ValueLayout.JAVA_LONG, SEGMENT_INDEX_OFFSET, index);
+            memory.set(ValueLayout.JAVA_LONG, SEGMENT_OWNER_OFFSET, owner);
+            RingDescriptor.format(memory.asSlice(SEGMENT_RING_OFFSET), config);
+            file.publish(UnboundedMailboxDescriptor.MAJOR_VERSION, UnboundedMailboxDescriptor.MINOR_VERSION);
+            return attach(file, name, index, owner, config, doorbell);
+        } catch (RuntimeException e) {
+            file.close();
+            SharedSegment.unlink(path);
+            throw e;
+        }
+    }
+
+    /**
+     * Opens segment {@code index}, checking that it is that segment of that mailbox with that ring.
+     *
+     * @throws ErrnoException          {@code ENOENT} if the file is gone (the segment was retired)
+     * @throws CorruptSegmentException if it is not (or never became) such a segment
+     */
+    static ChainSegment open(Path path, String name, long index, long owner, RingConfig config, int permissions,
+                             MemorySegment doorbell) {
+        SharedSegment file = SharedSegment.open(path, UnboundedMailboxDescriptor.SEGMENT_MAGIC,
+                UnboundedMailboxDescriptor.MAJOR_VERSION, permissions, READY_TIMEOUT);
+        try {
+            return attach(file, name, index, owner, config, doorbell);
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    private static ChainSegment attach(SharedSegment file, String name, long index, long owner, RingConfig config,
+                                       MemorySegment doorbell) {
+        MemorySegment memory = file.memory();
+        long storedIndex = memory.get(ValueLayout.JAVA_LONG, SEGMENT_INDEX_OFFSET);
+        long storedOwner = memory.get(ValueLayout.JAVA_LONG, SEGMENT_OWNER_OFFSET);
+        if (storedIndex != index || storedOwner != owner) {
+            throw new CorruptSegmentException(file.path() + ": segment " + storedIndex + " of mailbox "
+                    + Long.toHexString(storedOwner) + ", expected segment " + index + " of "
+                    + Long.toHexString(owner));
+        }
+        if (memory.byteSize() != fileLength(config)) {
+            throw new CorruptSegmentException(file.path() + ": " + memory.byteSize() + " bytes, expected "
+                    + fileLength(config));
+        }
+        MemorySegment ringMemory = memory.asSlice(SEGMENT_RING_OFFSET);
+        RingConfig stored = RingDescriptor.readConfig(ringMemory, file.path().toString());
+        if (!stored.equals(config)) {
+            throw new CorruptSegmentException(file.path() + ": ring " + stored + ", expected " + config);
+        }
+        return new ChainSegment(index, file, RecordRing.attach(ringMemory, name + "@" + index, doorbell));
+    }
+
+    /** Whether the receiver has begun to retire this segment (volatile read). */
+    boolean retiring() {
+        return (int) INT.getVolatile(file.memory(), (long) RETIRING_OFFSET) != 0;
+    }
+
+    /** Marks this segment as retiring (volatile write): senders that claim from now on abort. */
+    void markRetiring() {
+        INT.setVolatile(file.memory(), (long) RETIRING_OFFSET, 1);
+    }
+
+    /** Whether the file is still mapped in this process. */
+    boolean isMapped() {
+        return file.isOpen();
+    }
+
+    /**
+     * Unmaps the file (a receiver gives the ring's consumer lease back first, {@link
+     * RecordRing#releaseConsumer()}: a sender's mapping must not, as the receiver may be this process).
+     */
+    @Override
+    public void close() {
+        file.close();
+    }
+
+    /** Removes the file if it exists; returns whether it did. */
+    static boolean unlink(Path path) {
+        try {
+            return SharedSegment.unlink(path);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return false;
+            }
+            throw e;
+        }
+    }
+}

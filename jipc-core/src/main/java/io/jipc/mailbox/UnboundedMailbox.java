@@ -1,0 +1,960 @@
+package io.jipc.mailbox;
+
+import io.jipc.ClosedException;
+import io.jipc.CorruptSegmentException;
+import io.jipc.ErrnoException;
+import io.jipc.WaitStrategy;
+import io.jipc.platform.Errno;
+import io.jipc.platform.ProcessIdentity;
+import io.jipc.ring.RecordHandler;
+import io.jipc.ring.RecordRing;
+import io.jipc.ring.RingConfig;
+import io.jipc.segment.JipcRoot;
+import io.jipc.segment.SharedSegment;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import static io.jipc.mailbox.UnboundedMailboxDescriptor.CEILING_OFFSET;
+import static io.jipc.mailbox.UnboundedMailboxDescriptor.DEAD_SENDER_TIMEOUT_OFFSET;
+import static io.jipc.mailbox.UnboundedMailboxDescriptor.FIRST_OFFSET;
+import static io.jipc.mailbox.UnboundedMailboxDescriptor.LAST_OFFSET;
+import static io.jipc.mailbox.UnboundedMailboxDescriptor.MAX_MESSAGE_SIZE_OFFSET;
+import static io.jipc.mailbox.UnboundedMailboxDescriptor.PERMISSIONS_OFFSET;
+import static io.jipc.mailbox.UnboundedMailboxDescriptor.RECEIVER_LEASE_OFFSET;
+import static io.jipc.mailbox.UnboundedMailboxDescriptor.RING_CAPACITY_OFFSET;
+import static io.jipc.mailbox.UnboundedMailboxDescriptor.SEGMENT_LENGTH_OFFSET;
+import static io.jipc.mailbox.UnboundedMailboxDescriptor.SENDER_SLOTS_OFFSET;
+import static io.jipc.mailbox.UnboundedMailboxDescriptor.STATE_OFFSET;
+import static io.jipc.mailbox.UnboundedMailboxDescriptor.WAIT_STRATEGY_OFFSET;
+
+/**
+ * A mailbox with unbounded buffering (seed 002, "Buffering"): a sender never waits for room. Its
+ * messages go to a chain of segment files, each a many-sender ring of
+ * {@link MailboxOptions#capacityBytes()} bytes; when the newest segment is full the sender appends
+ * a further one, and the receiver removes each older segment once it has drained it, so the
+ * mailbox's storage grows with its backlog and shrinks back to one segment when drained. A
+ * configured <em>ceiling</em> bounds the bytes of its segment files: a send that would need more
+ * fails clearly ({@link #offer} returns false, {@link #put} throws
+ * {@link MailboxCeilingException}) instead of exhausting {@code /dev/shm}.
+ *
+ * <p>Any number of processes and threads send; one process at a time receives (its threads take
+ * turns), like an {@linkplain ReceivePolicy#EXCLUSIVE exclusive} {@link Mailbox}. Messages of one
+ * sender are received in the order it sent them; nothing committed is lost or duplicated. Verbs:
+ * {@code offer}/{@code put} (which never wait), {@code poll} (at once), {@code take} (blocks),
+ * {@code poll(timeout)}, and in-place {@link #drain} with a {@link MessageHandler}.
+ *
+ * <h2>How the chain moves (see {@link UnboundedMailboxDescriptor})</h2>
+ * The control file holds {@code first} and {@code last}, the indexes of the oldest and the newest
+ * segment. A sender claims room in segment {@code last}; if it is full, it creates segment
+ * {@code last + 1} (or finds it created by a racing sender) and moves {@code last} on with a
+ * compare-and-set, unless the ceiling forbids it. The receiver reads segment {@code first} in
+ * ring order; when it is empty and a newer segment exists, it <em>retires</em> it: it sets the
+ * segment's retiring flag, then checks that no claim is in flight (tail equal to head). A sender
+ * checks the flag after its claim has moved the tail, and aborts and moves on if it is set; the
+ * claim's compare-and-set and the receiver's flag store are both sequentially consistent, so
+ * either the receiver sees the claim (and waits for it) or the sender sees the flag (or both). The
+ * receiver then unlinks the segment's file and moves {@code first} on.
+ *
+ * <h2>Crashes</h2>
+ * A sender killed in the middle of a send leaves a claim that the receiver skips once the sender
+ * is dead (after {@link MailboxOptions#deadSenderTimeout()}), as in a {@link Mailbox}. A sender
+ * killed while appending leaves at worst a segment file that is not yet in the chain: the next
+ * appender uses it (or replaces it, if it never became ready). A receiver killed at any point is
+ * followed by the next one, which finishes a retirement it finds half done; messages of a batch
+ * that a killed receiver was handling are delivered again.
+ *
+ * <h2>Memory consistency effects</h2>
+ * Actions of a sender before it sends a message happen-before the receiver's receive of that
+ * message returns (or its handler runs).
+ *
+ * <p>Thread-safe. {@link #close()} while another thread of this handle is in the middle of a send
+ * may leave that send unfinished, blocking the receiver until this process exits: close a handle
+ * only once its sends have returned.
+ */
+public final class UnboundedMailbox implements AutoCloseable {
+    /** Ceiling of {@link #create(String)}: 256 MiB of segment files. */
+    public static final long DEFAULT_CEILING = 256L << 20;
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,199}");
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
+    private static final long FOREVER = Long.MAX_VALUE;
+    private static final int DRAIN_BATCH = 256;
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    /** Control files (by file key) that a handle of this process receives from. */
+    private static final Set<String> RECEIVING = new HashSet<>();
+
+    private final String name;
+    private final SharedSegment control;
+    private final MemorySegment memory;
+    private final MemorySegment doorbell;
+    private final long id;
+    private final RingConfig ringConfig;
+    private final long segmentLength;
+    private final long ceiling;
+    private final int maxMessageSize;
+    private final int permissions;
+    private final long self = ProcessIdentity.current().token();
+
+    // ---- sending: the segment this handle's senders use, and older mappings not yet retired
+    private volatile ChainSegment sendSegment;
+    private final List<ChainSegment> olderSendSegments = new ArrayList<>();
+    private final Object sendLock = new Object();
+
+    // ---- receiving: guarded by the receiving role
+    private final ProcessRole receiving = new ProcessRole(this::takeReceiverLease);
+    private volatile ChainSegment receiveSegment;
+    private volatile boolean leased;
+    private boolean handling;
+
+    private volatile boolean closed;
+
+    private UnboundedMailbox(String name, SharedSegment control) {
+        this.name = name;
+        this.control = control;
+        this.memory = control.memory();
+        this.id = control.objectId();
+        long capacity = memory.get(ValueLayout.JAVA_LONG, RING_CAPACITY_OFFSET);
+        int maxMessage = memory.get(ValueLayout.JAVA_INT, MAX_MESSAGE_SIZE_OFFSET);
+        int slots = memory.get(ValueLayout.JAVA_INT, SENDER_SLOTS_OFFSET);
+        WaitStrategy strategy = WaitStrategy.ofCode(memory.get(ValueLayout.JAVA_INT, WAIT_STRATEGY_OFFSET));
+        long stall = memory.get(ValueLayout.JAVA_LONG, DEAD_SENDER_TIMEOUT_OFFSET);
+        try {
+            this.ringConfig = new RingConfig(capacity, maxMessage, slots, false, Objects.requireNonNull(strategy), stall);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new CorruptSegmentException(control.path() + ": impossible segment ring (capacity " + capacity
+                    + ", max message " + maxMessage + ", " + slots + " sender slots, wait strategy code "
+                    + memory.get(ValueLayout.JAVA_INT, WAIT_STRATEGY_OFFSET) + ", dead-sender timeout " + stall + ")");
+        }
+        this.segmentLength = memory.get(ValueLayout.JAVA_LONG, SEGMENT_LENGTH_OFFSET);
+        this.ceiling = memory.get(ValueLayout.JAVA_LONG, CEILING_OFFSET);
+        this.maxMessageSize = maxMessage;
+        this.permissions = memory.get(ValueLayout.JAVA_INT, PERMISSIONS_OFFSET);
+        long first = first();
+        long last = last();
+        if (segmentLength != ChainSegment.fileLength(ringConfig) || ceiling < segmentLength
+                || (permissions & ~0777) != 0 || (permissions & 0600) != 0600
+                || first < 0 || last < first || last - first >= ceiling / segmentLength) {
+            throw new CorruptSegmentException(control.path() + ": segments of " + segmentLength + " bytes (ring "
+                    + capacity + "), ceiling " + ceiling + ", permissions 0" + Integer.toOctalString(permissions)
+                    + ", segments " + first + ".." + last + " are impossible together");
+        }
+        this.doorbell = memory.asSlice(UnboundedMailboxDescriptor.DOORBELL_OFFSET,
+                UnboundedMailboxDescriptor.DOORBELL_LENGTH);
+    }
+
+    // =================================================================== lifecycle
+
+    /**
+     * Creates an unbounded mailbox with segments of 1 MiB, messages of up to 64 KiB and a
+     * {@linkplain #DEFAULT_CEILING ceiling} of 256 MiB.
+     */
+    public static UnboundedMailbox create(String name) {
+        return create(name, MailboxOptions.defaults(), DEFAULT_CEILING);
+    }
+
+    /**
+     * Creates an unbounded mailbox; fails if one of that name exists.
+     *
+     * @param segmentOptions how each segment is made: {@link MailboxOptions#capacityBytes()} (the
+     *                       ring of one segment), {@link MailboxOptions#maxMessageSize()},
+     *                       {@link MailboxOptions#senderSlots()}, {@link MailboxOptions#waitStrategy()},
+     *                       {@link MailboxOptions#deadSenderTimeout()} and
+     *                       {@link MailboxOptions#permissions()}; single sender, headers, priorities,
+     *                       message limits and receive policies other than exclusive are refused
+     * @param ceilingBytes   the most bytes the segment files may occupy together (at least one segment)
+     * @throws MailboxExistsException   if the name is taken
+     * @throws IllegalArgumentException if an option is not one an unbounded mailbox has, or the
+     *                                  ceiling is below one segment
+     * @throws ErrnoException           e.g. {@code ENOSPC} when {@code /dev/shm} has no room
+     */
+    public static UnboundedMailbox create(String name, MailboxOptions segmentOptions, long ceilingBytes) {
+        checkName(name);
+        Objects.requireNonNull(segmentOptions, "segmentOptions");
+        if (segmentOptions.singleSender() || segmentOptions.headers() || segmentOptions.priorities() != 1
+                || segmentOptions.messageLimit() != MailboxOptions.UNLIMITED
+                || segmentOptions.receivePolicy() != ReceivePolicy.EXCLUSIVE) {
+            throw new IllegalArgumentException("an unbounded mailbox has many senders, one receiver and no"
+                    + " headers, priorities or message limit: " + segmentOptions);
+        }
+        RingConfig config = new RingConfig(segmentOptions.capacityBytes(), segmentOptions.maxMessageSize(),
+                segmentOptions.senderSlots(), false, segmentOptions.waitStrategy(),
+                segmentOptions.deadSenderTimeout().toNanos());
+        long segmentLength = ChainSegment.fileLength(config);
+        if (ceilingBytes < segmentLength) {
+            throw new IllegalArgumentException("ceiling of " + ceilingBytes + " bytes is below one segment of "
+                    + segmentLength + " bytes");
+        }
+        Path directory = JipcRoot.directory(UnboundedMailboxDescriptor.DIRECTORY);
+        Path path = directory.resolve(name);
+        SharedSegment control;
+        try {
+            control = SharedSegment.create(path, UnboundedMailboxDescriptor.MAGIC,
+                    UnboundedMailboxDescriptor.CONTROL_LENGTH, segmentOptions.permissions());
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.EEXIST) {
+                throw new MailboxExistsException("unbounded mailbox '" + name + "' exists (" + path + ")", e);
+            }
+            throw e;
+        }
+        try {
+            // the name is ours now: segment files of an earlier mailbox of this name are stale
+            removeSegmentFiles(directory, name);
+            MemorySegment memory = control.memory();
+            memory.set(ValueLayout.JAVA_LONG, SEGMENT_LENGTH_OFFSET, segmentLength);
+            memory.set(ValueLayout.JAVA_LONG, CEILING_OFFSET, ceilingBytes);
+            memory.set(ValueLayout.JAVA_INT, MAX_MESSAGE_SIZE_OFFSET, config.maxPayload());
+            memory.set(ValueLayout.JAVA_INT, PERMISSIONS_OFFSET, segmentOptions.permissions());
+            memory.set(ValueLayout.JAVA_LONG, RING_CAPACITY_OFFSET, config.capacity());
+            memory.set(ValueLayout.JAVA_INT, SENDER_SLOTS_OFFSET, config.intentSlots());
+            memory.set(ValueLayout.JAVA_INT, WAIT_STRATEGY_OFFSET, config.waitStrategy().code());
+            memory.set(ValueLayout.JAVA_LONG, DEAD_SENDER_TIMEOUT_OFFSET, config.stallTimeoutNanos());
+            MemorySegment doorbell = memory.asSlice(UnboundedMailboxDescriptor.DOORBELL_OFFSET,
+                    UnboundedMailboxDescriptor.DOORBELL_LENGTH);
+            ChainSegment.create(segmentPath(directory, name, 0), name, 0, control.objectId(), config,
+                    segmentOptions.permissions(), doorbell).close();
+            control.publish(UnboundedMailboxDescriptor.MAJOR_VERSION, UnboundedMailboxDescriptor.MINOR_VERSION);
+            return new UnboundedMailbox(name, control);
+        } catch (RuntimeException e) {
+            control.close();
+            SharedSegment.unlink(path);
+            removeSegmentFiles(directory, name);
+            throw e;
+        }
+    }
+
+    /** Opens an existing unbounded mailbox created with permissions 0600. */
+    public static UnboundedMailbox open(String name) {
+        return open(name, 0600);
+    }
+
+    /**
+     * Opens an existing unbounded mailbox that was created with {@code permissions}.
+     *
+     * @throws MailboxNotFoundException        if there is none of that name
+     * @throws io.jipc.CorruptSegmentException if the file is not a valid unbounded mailbox of this version
+     * @throws io.jipc.InsecureFileException   if the file is a link, foreign or has other permissions
+     */
+    public static UnboundedMailbox open(String name, int permissions) {
+        Path path = path(name);
+        SharedSegment control;
+        try {
+            control = SharedSegment.open(path, UnboundedMailboxDescriptor.MAGIC,
+                    UnboundedMailboxDescriptor.MAJOR_VERSION, permissions, READY_TIMEOUT);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                throw new MailboxNotFoundException("no unbounded mailbox '" + name + "' (" + path + ")", e);
+            }
+            throw e;
+        }
+        try {
+            return new UnboundedMailbox(name, control);
+        } catch (RuntimeException e) {
+            control.close();
+            throw e;
+        }
+    }
+
+    /** Opens the unbounded mailbox, creating it with these settings if it does not exist. */
+    public static UnboundedMailbox openOrCreate(String name, MailboxOptions segmentOptions, long ceilingBytes) {
+        while (true) {
+            try {
+                return open(name, segmentOptions.permissions());
+            } catch (MailboxNotFoundException notFound) {
+                try {
+                    return create(name, segmentOptions, ceilingBytes);
+                } catch (MailboxExistsException raced) {
+                    // created by another process in between: open it
+                }
+            }
+        }
+    }
+
+    /**
+     * Removes the mailbox: its control file and every segment file. Open handles keep working on
+     * what they have mapped until closed, but senders append no further segment. Returns false if
+     * there was no such mailbox.
+     */
+    public static boolean destroy(String name) {
+        Path path = path(name);
+        try (UnboundedMailbox mailbox = open(name, anyPermissions(path))) {
+            return mailbox.destroy();
+        } catch (MailboxNotFoundException gone) {
+            return false;
+        } catch (CorruptSegmentException | io.jipc.InsecureFileException unusable) {
+            // a damaged or foreign-mode file of ours: remove it all the same
+            boolean removed = SharedSegment.unlink(path);
+            removeSegmentFiles(path.getParent(), name);
+            return removed;
+        }
+    }
+
+    private static int anyPermissions(Path path) {
+        try {
+            return (int) Files.getAttribute(path, "unix:mode") & 0777;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return 0600;
+        }
+    }
+
+    /**
+     * Removes this mailbox (see {@link #destroy(String)}); this handle stays usable until closed.
+     * Returns false if its name is gone or now belongs to another mailbox, which is left alone.
+     */
+    public boolean destroy() {
+        INT.setVolatile(memory, (long) STATE_OFFSET, UnboundedMailboxDescriptor.STATE_DESTROYED);
+        boolean removed = control.unlinkIfSame();
+        if (removed) {
+            removeSegmentFiles(control.path().getParent(), name);
+        }
+        return removed;
+    }
+
+    /** Whether an unbounded mailbox of that name exists. */
+    public static boolean exists(String name) {
+        return Files.exists(path(name));
+    }
+
+    /** The control file of the unbounded mailbox {@code name}. */
+    public static Path path(String name) {
+        return JipcRoot.path(UnboundedMailboxDescriptor.DIRECTORY).resolve(checkName(name));
+    }
+
+    private static Path segmentPath(Path directory, String name, long index) {
+        return directory.resolve(name + UnboundedMailboxDescriptor.SEGMENT_SEPARATOR + index);
+    }
+
+    private Path segmentPath(long index) {
+        return segmentPath(control.path().getParent(), name, index);
+    }
+
+    /** Unlinks every {@code name@<index>} file in {@code directory}. */
+    private static void removeSegmentFiles(Path directory, String name) {
+        String prefix = name + UnboundedMailboxDescriptor.SEGMENT_SEPARATOR;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, file -> {
+            String fileName = file.getFileName().toString();
+            return fileName.length() > prefix.length() && fileName.startsWith(prefix)
+                    && fileName.substring(prefix.length()).chars().allMatch(c -> c >= '0' && c <= '9');
+        })) {
+            for (Path file : files) {
+                ChainSegment.unlink(file);
+            }
+        } catch (NoSuchFileException gone) {
+            // no directory, no segments
+        } catch (IOException e) {
+            throw new UncheckedIOException("listing the segments of unbounded mailbox '" + name + "'", e);
+        }
+    }
+
+    private static String checkName(String name) {
+        Objects.requireNonNull(name, "name");
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("invalid mailbox name '" + name
+                    + "': use 1-200 of A-Z a-z 0-9 . _ - (not starting with . or -)");
+        }
+        return name;
+    }
+
+    /**
+     * Closes this handle: gives up the receiver role if it held it and unmaps every file. Threads
+     * blocked on this handle end with {@link ClosedException}. The mailbox itself stays. Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        try {
+            // moves the doorbell on: a receiver of this handle about to sleep returns at once
+            ChainSegment s = receiveSegment != null ? receiveSegment : sendSegment;
+            if (s != null) {
+                s.ring.wakeAllWaiters();
+            }
+        } catch (IllegalStateException unmapped) {
+            // nothing sleeps on it
+        }
+        synchronized (sendLock) {
+            for (ChainSegment older : olderSendSegments) {
+                older.close();
+            }
+            olderSendSegments.clear();
+            ChainSegment s = sendSegment;
+            if (s != null) {
+                s.close();
+            }
+        }
+        closeReceiver();
+        control.close();
+    }
+
+    /**
+     * Gives the receiver lease back and unmaps the receiver's segment, if this handle received; a
+     * receiving thread still inside ends with {@link ClosedException} (its memory is gone).
+     */
+    private void closeReceiver() {
+        ChainSegment s = receiveSegment;
+        if (s != null) {
+            try {
+                s.ring.releaseConsumer();
+            } catch (IllegalStateException unmapped) {
+                // already unmapped
+            }
+            s.close();
+        }
+        if (leased) {
+            LONG.compareAndSet(memory, (long) RECEIVER_LEASE_OFFSET, self, 0L);
+            synchronized (RECEIVING) {
+                RECEIVING.remove(control.fileKey());
+            }
+        }
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    // =================================================================== properties
+
+    public String name() {
+        return name;
+    }
+
+    /** The unique 64-bit id chosen when the mailbox was created. */
+    public long id() {
+        return id;
+    }
+
+    public int maxMessageSize() {
+        return maxMessageSize;
+    }
+
+    /** Bytes of the ring of one segment. */
+    public long segmentCapacityBytes() {
+        return ringConfig.capacity();
+    }
+
+    /** Bytes of one segment file (its ring, the ring's control block and the segment header). */
+    public long segmentFileBytes() {
+        return segmentLength;
+    }
+
+    /** The most bytes the segment files may occupy together. */
+    public long ceilingBytes() {
+        return ceiling;
+    }
+
+    public WaitStrategy waitStrategy() {
+        return ringConfig.waitStrategy();
+    }
+
+    /** Segment files in the chain now (a snapshot): 1 when drained, more while a backlog lasts. */
+    public int segmentCount() {
+        checkOpen();
+        return (int) (last() - first() + 1);
+    }
+
+    /** Bytes the segment files occupy now (a snapshot). */
+    public long storageBytes() {
+        return segmentCount() * segmentLength;
+    }
+
+    @Override
+    public String toString() {
+        return "UnboundedMailbox[" + name + ", segments of " + ringConfig.capacity() + " bytes, ceiling " + ceiling
+                + ", maxMessageSize=" + maxMessageSize + ", " + ringConfig.waitStrategy() + "]";
+    }
+
+    private long first() {
+        return (long) LONG.getVolatile(memory, (long) FIRST_OFFSET);
+    }
+
+    private long last() {
+        return (long) LONG.getVolatile(memory, (long) LAST_OFFSET);
+    }
+
+    // =================================================================== sending
+
+    /** Sends {@code message}; false only if the ceiling forbids the segment it would need. Never waits. */
+    public boolean offer(byte[] message) {
+        return offer(MemorySegment.ofArray(message), 0, checkSize(message.length));
+    }
+
+    /** Sends {@code length} bytes of {@code message} from {@code offset}; see {@link #offer(byte[])}. */
+    public boolean offer(byte[] message, int offset, int length) {
+        Objects.checkFromIndexSize(offset, length, message.length);
+        return offer(MemorySegment.ofArray(message), offset, checkSize(length));
+    }
+
+    /** Sends the {@code remaining()} bytes of {@code message} (then advances its position); see {@link #offer(byte[])}. */
+    public boolean offer(ByteBuffer message) {
+        int length = checkSize(message.remaining());
+        if (offer(MemorySegment.ofBuffer(message), 0, length)) {
+            message.position(message.position() + length);
+            return true;
+        }
+        return false;
+    }
+
+    /** Sends the bytes of {@code message}; see {@link #offer(byte[])}. */
+    public boolean offer(MemorySegment message) {
+        return offer(message, 0, checkSize(message.byteSize()));
+    }
+
+    /**
+     * Sends {@code message}. It never waits for room (a sender of an unbounded mailbox never does).
+     *
+     * @throws MailboxCeilingException if the mailbox would have to grow past its ceiling
+     */
+    public void put(byte[] message) {
+        require(offer(message));
+    }
+
+    /** Sends the remaining bytes of {@code message}; see {@link #put(byte[])}. */
+    public void put(ByteBuffer message) {
+        require(offer(message));
+    }
+
+    /** Sends the bytes of {@code message}; see {@link #put(byte[])}. */
+    public void put(MemorySegment message) {
+        require(offer(message));
+    }
+
+    private void require(boolean sent) {
+        if (!sent) {
+            long used = storageBytes();
+            throw new MailboxCeilingException("unbounded mailbox '" + name + "' is at its ceiling: its segment files"
+                    + " hold " + used + " bytes, another segment of " + segmentLength + " bytes would exceed "
+                    + ceiling + " bytes", ceiling, used);
+        }
+    }
+
+    private boolean offer(MemorySegment message, long offset, int length) {
+        checkOpen();
+        while (true) {
+            ChainSegment s = sendSegment();
+            RecordRing ring = s.ring;
+            boolean committing = false;
+            try {
+                long position = ring.tryClaim(length);
+                if (position == RecordRing.FULL) {
+                    if (!s.retiring() && !append(s.index)) {
+                        return false;
+                    }
+                    continue;
+                }
+                MemorySegment.copy(message, offset, ring.buffer(), ring.payloadOffset(position), length);
+                // the claim's compare-and-set came first: see the class comment
+                if (s.retiring()) {
+                    ring.abort(position);
+                    continue;
+                }
+                committing = true;
+                ring.commit(position);
+                return true;
+            } catch (IllegalStateException e) {
+                if (closed) {
+                    throw closedException(e);
+                }
+                if (s.isMapped()) {
+                    throw e;
+                }
+                // Another thread of this handle unmapped the segment, which it does only once the
+                // receiver retired it. A retired segment has no claim in flight, so ours was either
+                // never made (or made after the flag, and dies with the segment), or it was finished
+                // already: committed (and received) if we were committing, aborted otherwise.
+                if (committing) {
+                    return true;
+                }
+            }
+        }
+    }
+
+    /**
+     * The segment senders send to: {@code last}, mapped. Mappings of retired segments are closed
+     * here (their claims all abort, so a thread still in one loses nothing).
+     */
+    private ChainSegment sendSegment() {
+        long last = last();
+        ChainSegment s = sendSegment;
+        if (s != null && s.index == last) {
+            return s;
+        }
+        synchronized (sendLock) {
+            checkOpen();
+            while (true) {
+                last = last();
+                s = sendSegment;
+                if (s != null && s.index == last) {
+                    return s;
+                }
+                ChainSegment next;
+                try {
+                    next = ChainSegment.open(segmentPath(last), name, last, id, ringConfig, permissions, doorbell);
+                } catch (ErrnoException e) {
+                    if (e.errno() == Errno.ENOENT && last() != last) {
+                        continue; // retired meanwhile: the chain moved on twice
+                    }
+                    throw e.errno() == Errno.ENOENT ? gone(e) : e;
+                }
+                if (s != null) {
+                    olderSendSegments.add(s);
+                }
+                sendSegment = next;
+                long first = first();
+                olderSendSegments.removeIf(older -> {
+                    if (older.index < first) {
+                        older.close();
+                        return true;
+                    }
+                    return false;
+                });
+                return next;
+            }
+        }
+    }
+
+    private MailboxNotFoundException gone(ErrnoException e) {
+        return new MailboxNotFoundException("unbounded mailbox '" + name + "' was destroyed", e);
+    }
+
+    /**
+     * Adds segment {@code full + 1} after the full segment {@code full}, unless another sender did;
+     * returns false if the ceiling forbids it.
+     */
+    private boolean append(long full) {
+        synchronized (sendLock) {
+            checkOpen();
+            if (last() != full) {
+                return true;
+            }
+            if ((int) INT.getVolatile(memory, (long) STATE_OFFSET) != UnboundedMailboxDescriptor.STATE_LIVE) {
+                throw new MailboxNotFoundException("unbounded mailbox '" + name + "' was destroyed", null);
+            }
+            long next = full + 1;
+            if ((next - first() + 1) * segmentLength > ceiling) {
+                return false;
+            }
+            Path path = segmentPath(next);
+            while (true) {
+                try {
+                    ChainSegment.create(path, name, next, id, ringConfig, permissions, doorbell).close();
+                    break;
+                } catch (ErrnoException e) {
+                    if (e.errno() != Errno.EEXIST) {
+                        throw e;
+                    }
+                }
+                // created by a racing sender (which may have died before linking it in), or left by a
+                // mailbox of this name destroyed earlier: use it if it is ours and ready, else replace it
+                try {
+                    ChainSegment.open(path, name, next, id, ringConfig, permissions, doorbell).close();
+                    break;
+                } catch (ErrnoException e) {
+                    if (e.errno() != Errno.ENOENT) {
+                        throw e;
+                    }
+                } catch (CorruptSegmentException stale) {
+                    if (last() != full) {
+                        return true;
+                    }
+                    ChainSegment.unlink(path);
+                }
+            }
+            LONG.compareAndSet(memory, (long) LAST_OFFSET, full, next);
+            return true;
+        }
+    }
+
+    // =================================================================== receiving
+
+    /** Receives the next message if there is one now; null if the mailbox is empty. */
+    public byte[] poll() {
+        CopyOut copy = new CopyOut();
+        return receive(copy, 1) == 1 ? copy.message : null;
+    }
+
+    /** Receives the next message, waiting as long as needed. */
+    public byte[] take() throws InterruptedException {
+        return pollUntil(FOREVER);
+    }
+
+    /** Receives the next message, waiting at most {@code timeout}; null if none came. */
+    public byte[] poll(Duration timeout) throws InterruptedException {
+        return pollUntil(deadline(timeout));
+    }
+
+    private byte[] pollUntil(long deadline) throws InterruptedException {
+        Idle idle = null;
+        while (true) {
+            byte[] message = poll();
+            if (message != null) {
+                return message;
+            }
+            if (idle == null) {
+                idle = new Idle(ringConfig.waitStrategy());
+            }
+            if (!awaitMessage(idle, deadline)) {
+                return null;
+            }
+        }
+    }
+
+    /** Hands the next message, in place, to {@code handler} if there is one now; false if empty. */
+    public boolean poll(MessageHandler handler) {
+        return drain(handler, 1) == 1;
+    }
+
+    /** Hands the next message, in place, to {@code handler}, waiting as long as needed. */
+    public void take(MessageHandler handler) throws InterruptedException {
+        pollUntil(handler, FOREVER);
+    }
+
+    /** Hands the next message, in place, to {@code handler}, waiting at most {@code timeout}; false if none came. */
+    public boolean poll(MessageHandler handler, Duration timeout) throws InterruptedException {
+        return pollUntil(handler, deadline(timeout));
+    }
+
+    private boolean pollUntil(MessageHandler handler, long deadline) throws InterruptedException {
+        Idle idle = null;
+        while (drain(handler, 1) == 0) {
+            if (idle == null) {
+                idle = new Idle(ringConfig.waitStrategy());
+            }
+            if (!awaitMessage(idle, deadline)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Hands every message available now (up to 256), in place and in order, to {@code handler}. */
+    public int drain(MessageHandler handler) {
+        return drain(handler, DRAIN_BATCH);
+    }
+
+    /**
+     * Hands up to {@code limit} messages available now, in place and in order, to {@code handler};
+     * returns how many. Their space is freed when this returns. If the handler throws, the message
+     * it was given counts as received and the exception propagates. A handler must not receive
+     * from this mailbox.
+     */
+    public int drain(MessageHandler handler, int limit) {
+        Objects.requireNonNull(handler, "handler");
+        return receive((buffer, offset, length) -> handler.onMessage(buffer.asSlice(offset, length)), limit);
+    }
+
+    /** Reads up to {@code limit} messages in the receiving role, retiring drained segments on the way. */
+    private int receive(RecordHandler handler, int limit) {
+        checkOpen();
+        if (handling && receiving.isHeldByCurrentThread()) {
+            throw new IllegalStateException("a MessageHandler of unbounded mailbox '" + name
+                    + "' must not receive from it");
+        }
+        boolean entered = receiving.enter();
+        handling = true;
+        try {
+            ChainSegment s = receiveSegment();
+            while (true) {
+                int count = s.ring.read(handler, limit);
+                if (count > 0 || last() == s.index || s.ring.claimPending()) {
+                    return count;
+                }
+                // empty, and a newer segment exists: retire this one unless a claim got in first
+                s.markRetiring();
+                if (s.ring.claimPending()) {
+                    return 0; // it commits (read next time) or, having seen the flag, aborts
+                }
+                s = retire(s);
+            }
+        } catch (IllegalStateException e) {
+            throw closed ? closedException(e) : e;
+        } finally {
+            handling = false;
+            receiving.exit(entered);
+        }
+    }
+
+    /** The receiver's segment: {@code first}, mapped, with its ring's consumer lease. */
+    private ChainSegment receiveSegment() {
+        ChainSegment s = receiveSegment;
+        if (s != null) {
+            return s;
+        }
+        while (true) {
+            long first = first();
+            try {
+                s = ChainSegment.open(segmentPath(first), name, first, id, ringConfig, permissions, doorbell);
+            } catch (ErrnoException e) {
+                if (e.errno() == Errno.ENOENT && first < last()) {
+                    // a receiver died after unlinking it and before moving `first` on: finish that
+                    LONG.compareAndSet(memory, (long) FIRST_OFFSET, first, first + 1);
+                    continue;
+                }
+                throw e.errno() == Errno.ENOENT ? gone(e) : e;
+            }
+            long holder = s.ring.acquireConsumer();
+            if (holder != 0) {
+                s.close();
+                throw new MailboxBusyException("unbounded mailbox '" + name + "' already has a receiver: "
+                        + ProcessIdentity.describe(holder), ProcessIdentity.pidOf(holder));
+            }
+            receiveSegment = s;
+            return s;
+        }
+    }
+
+    /** Removes the drained segment {@code s} and moves to the next one. */
+    private ChainSegment retire(ChainSegment s) {
+        s.file.unlinkIfSame();
+        LONG.setVolatile(memory, (long) FIRST_OFFSET, s.index + 1);
+        s.ring.releaseConsumer();
+        s.close();
+        receiveSegment = null;
+        return receiveSegment();
+    }
+
+    /**
+     * Takes the receiver role for this process (the first receive does): the control file's
+     * receiver lease (free, this process's, or a dead process's).
+     */
+    private void takeReceiverLease() {
+        synchronized (RECEIVING) {
+            if (!RECEIVING.add(control.fileKey())) {
+                throw new MailboxBusyException("unbounded mailbox '" + name + "' is already received from"
+                        + " through another handle of this process", ProcessIdentity.current().pid());
+            }
+        }
+        try {
+            while (true) {
+                long holder = (long) LONG.getVolatile(memory, (long) RECEIVER_LEASE_OFFSET);
+                if (holder == self) {
+                    break;
+                }
+                if (holder != 0 && ProcessIdentity.isAlive(holder)) {
+                    throw new MailboxBusyException("unbounded mailbox '" + name + "' already has a receiver: "
+                            + ProcessIdentity.describe(holder), ProcessIdentity.pidOf(holder));
+                }
+                if (LONG.compareAndSet(memory, (long) RECEIVER_LEASE_OFFSET, holder, self)) {
+                    break;
+                }
+            }
+            leased = true;
+        } catch (RuntimeException e) {
+            synchronized (RECEIVING) {
+                RECEIVING.remove(control.fileKey());
+            }
+            throw e;
+        }
+    }
+
+    /** One step of waiting for a message; false once the deadline passed. */
+    private boolean awaitMessage(Idle idle, long deadline) throws InterruptedException {
+        if (idle.checkpoint()) {
+            checkOpen();
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            if (deadline != FOREVER && System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+        }
+        if (!idle.idle()) {
+            return true;
+        }
+        int signal;
+        long sleepUntil = deadline;
+        RecordRing ring;
+        boolean entered = receiving.enter();
+        try {
+            ChainSegment s = receiveSegment();
+            ring = s.ring;
+            signal = ring.prepareDataWait();
+            // `closed` is read after the signal: a close() from now on moves the doorbell
+            boolean pending = ring.claimPending();
+            if (closed || ring.hasCommitted() || ring.checkStall() || (!pending && last() != s.index)) {
+                return true;
+            }
+            if (pending) {
+                // a sender is mid-send or dead: wake up in time to check
+                long checkAt = System.nanoTime() + ringConfig.stallTimeoutNanos();
+                sleepUntil = deadline == FOREVER || checkAt - deadline < 0 ? checkAt : deadline;
+            }
+        } catch (IllegalStateException e) {
+            throw closed ? closedException(e) : e;
+        } finally {
+            receiving.exit(entered);
+        }
+        try {
+            ring.awaitData(signal, sleepUntil);
+        } catch (IllegalStateException e) {
+            throw closed ? closedException(e) : e;
+        }
+        return true;
+    }
+
+    // =================================================================== helpers
+
+    private int checkSize(long length) {
+        if (length > maxMessageSize) {
+            throw new MessageTooLargeException("message of " + length + " bytes exceeds the maximum of "
+                    + maxMessageSize + " bytes of unbounded mailbox '" + name + "'",
+                    (int) Math.min(length, Integer.MAX_VALUE), maxMessageSize);
+        }
+        return (int) length;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new ClosedException("unbounded mailbox '" + name + "' is closed");
+        }
+    }
+
+    private ClosedException closedException(IllegalStateException cause) {
+        ClosedException e = new ClosedException("unbounded mailbox '" + name + "' was closed");
+        e.initCause(cause);
+        return e;
+    }
+
+    private static long deadline(Duration timeout) {
+        long nanos;
+        try {
+            nanos = timeout.isNegative() ? 0 : timeout.toNanos();
+        } catch (ArithmeticException overflow) {
+            nanos = Long.MAX_VALUE / 2;
+        }
+        long now = System.nanoTime();
+        long deadline = now + nanos;
+        return deadline - now < 0 || deadline == FOREVER ? FOREVER - 1 : deadline;
+    }
+
+    /** Copies one record out into a new array. */
+    private static final class CopyOut implements RecordHandler {
+        byte[] message;
+
+        @Override
+        public void onRecord(MemorySegment buffer, long offset, int length) {
+            byte[] copy = new byte[length];
+            MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, offset, copy, 0, length);
+            message = copy;
+        }
+    }
+}

@@ -1,0 +1,263 @@
+package io.jipc.mailbox;
+
+import io.jipc.ClosedException;
+import io.jipc.segment.JipcRoot;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The unbounded mailbox within one process: senders never wait, storage grows by segments and
+ * shrinks back when drained, the ceiling fails clearly, and the usual verbs behave.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class UnboundedMailboxTest {
+    /** 4 KiB segment rings, messages up to 512 bytes. */
+    static final MailboxOptions SMALL = MailboxOptions.builder().capacityBytes(4096).maxMessageSize(512).build();
+
+    static byte[] message(int i, int length) {
+        byte[] m = new byte[length];
+        for (int k = 0; k < length; k++) {
+            m[k] = (byte) (i * 31 + k);
+        }
+        if (length >= 4) {
+            m[0] = (byte) (i >>> 24);
+            m[1] = (byte) (i >>> 16);
+            m[2] = (byte) (i >>> 8);
+            m[3] = (byte) i;
+        }
+        return m;
+    }
+
+    static long segmentFiles(String name) throws IOException {
+        try (Stream<Path> files = Files.list(JipcRoot.path(UnboundedMailboxDescriptor.DIRECTORY))) {
+            return files.filter(f -> f.getFileName().toString().startsWith(name + "@")).count();
+        }
+    }
+
+    @Test
+    void growsWithoutWaitingAndShrinksBackWhenDrained() throws Exception {
+        try (UnboundedMailbox box = UnboundedMailbox.create("grow", SMALL, 1 << 20)) {
+            assertEquals(1, box.segmentCount());
+            int n = 1000; // ~100 KiB of records: far beyond one 4 KiB segment
+            for (int i = 0; i < n; i++) {
+                assertTrue(box.offer(message(i, 80)));
+            }
+            assertTrue(box.segmentCount() > 10, "segments: " + box.segmentCount());
+            assertEquals(box.segmentCount(), segmentFiles("grow"));
+            for (int i = 0; i < n; i++) {
+                assertArrayEquals(message(i, 80), box.poll(), "message " + i);
+            }
+            assertNull(box.poll());
+            assertEquals(1, box.segmentCount());
+            assertEquals(1, segmentFiles("grow"));
+            box.put(message(7, 9));
+            assertArrayEquals(message(7, 9), box.take());
+        } finally {
+            UnboundedMailbox.destroy("grow");
+        }
+        assertEquals(0, segmentFiles("grow"));
+        assertFalse(UnboundedMailbox.exists("grow"));
+    }
+
+    @Test
+    void theCeilingFailsClearlyAndDrainingMakesRoomAgain() {
+        try (UnboundedMailbox box = UnboundedMailbox.create("ceiling", SMALL, 0)) {
+            throw new AssertionError("a ceiling below one segment was accepted");
+        } catch (IllegalArgumentException expected) {
+            assertTrue(expected.getMessage().contains("below one segment"), expected.getMessage());
+        }
+        long segment;
+        try (UnboundedMailbox probe = UnboundedMailbox.create("probe", SMALL, 1 << 20)) {
+            segment = probe.segmentFileBytes();
+        } finally {
+            UnboundedMailbox.destroy("probe");
+        }
+        try (UnboundedMailbox box = UnboundedMailbox.create("ceiling", SMALL, 3 * segment)) {
+            int sent = 0;
+            while (box.offer(message(sent, 100))) {
+                sent++;
+            }
+            assertEquals(3, box.segmentCount());
+            MailboxCeilingException e = assertThrows(MailboxCeilingException.class, () -> box.put(message(0, 100)));
+            assertEquals(3 * segment, e.ceilingBytes());
+            assertEquals(3 * segment, e.usedBytes());
+            assertTrue(e.getMessage().contains("ceiling"), e.getMessage());
+            for (int i = 0; i < sent; i++) {
+                assertArrayEquals(message(i, 100), box.poll());
+            }
+            assertNull(box.poll());
+            assertEquals(1, box.segmentCount());
+            assertTrue(box.offer(message(1, 100)));
+        } finally {
+            UnboundedMailbox.destroy("ceiling");
+        }
+    }
+
+    @Test
+    void verbsForEveryPayloadKind() throws Exception {
+        try (UnboundedMailbox box = UnboundedMailbox.create("verbs", SMALL, 1 << 20)) {
+            assertNull(box.poll());
+            assertNull(box.poll(Duration.ofMillis(20)));
+            assertFalse(box.poll(m -> { }, Duration.ofMillis(20)));
+            assertTrue(box.offer(new byte[]{1, 2, 3, 4, 5}, 1, 3));
+            ByteBuffer buffer = ByteBuffer.wrap(new byte[]{9, 8, 7});
+            box.put(buffer);
+            assertEquals(3, buffer.position());
+            box.put(MemorySegment.ofArray(new byte[]{6}));
+            box.put(new byte[0]);
+            assertArrayEquals(new byte[]{2, 3, 4}, box.poll());
+            List<byte[]> got = new ArrayList<>();
+            assertTrue(box.poll(m -> got.add(m.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE))));
+            assertEquals(2, box.drain(m -> got.add(m.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE))));
+            assertArrayEquals(new byte[]{9, 8, 7}, got.get(0));
+            assertArrayEquals(new byte[]{6}, got.get(1));
+            assertArrayEquals(new byte[0], got.get(2));
+            MessageTooLargeException tooLarge = assertThrows(MessageTooLargeException.class,
+                    () -> box.offer(new byte[513]));
+            assertEquals(512, tooLarge.limit());
+            assertThrows(IllegalStateException.class, () -> {
+                box.put(new byte[1]);
+                box.take(m -> box.poll());
+            });
+        } finally {
+            UnboundedMailbox.destroy("verbs");
+        }
+    }
+
+    @Test
+    void refusesWhatAnUnboundedMailboxDoesNotHave() {
+        for (MailboxOptions options : List.of(
+                MailboxOptions.builder().singleSender(true).build(),
+                MailboxOptions.builder().priorities(2).build(),
+                MailboxOptions.builder().messageLimit(3).build(),
+                MailboxOptions.builder().headers(true).build(),
+                MailboxOptions.builder().receivePolicy(ReceivePolicy.SHARED).build())) {
+            assertThrows(IllegalArgumentException.class, () -> UnboundedMailbox.create("refused", options, 1 << 30));
+        }
+        assertFalse(UnboundedMailbox.exists("refused"));
+        assertThrows(IllegalArgumentException.class, () -> UnboundedMailbox.create("../x"));
+        assertThrows(MailboxNotFoundException.class, () -> UnboundedMailbox.open("missing"));
+        assertFalse(UnboundedMailbox.destroy("missing"));
+    }
+
+    @Test
+    void existsOnceAndRefusesASecondReceiverHandle() {
+        try (UnboundedMailbox box = UnboundedMailbox.create("once");
+             UnboundedMailbox again = UnboundedMailbox.open("once")) {
+            assertThrows(MailboxExistsException.class, () -> UnboundedMailbox.create("once"));
+            assertEquals(box.id(), again.id());
+            assertTrue(again.offer(new byte[]{42}));
+            assertArrayEquals(new byte[]{42}, box.poll());
+            assertThrows(MailboxBusyException.class, again::poll);
+        } finally {
+            UnboundedMailbox.destroy("once");
+        }
+    }
+
+    @Test
+    void aBlockedTakeWakesForAMessageInANewSegmentAndEndsOnClose() throws Exception {
+        UnboundedMailbox box = UnboundedMailbox.create("wake", SMALL, 1 << 20);
+        try (UnboundedMailbox sender = UnboundedMailbox.open("wake")) {
+            AtomicReference<Object> got = new AtomicReference<>();
+            CountDownLatch done = new CountDownLatch(1);
+            Thread receiver = Thread.ofPlatform().start(() -> {
+                try {
+                    List<byte[]> all = new ArrayList<>();
+                    for (int i = 0; i < 300; i++) {
+                        all.add(box.take());
+                    }
+                    got.set(all);
+                } catch (Throwable t) {
+                    got.set(t);
+                } finally {
+                    done.countDown();
+                }
+            });
+            Thread.sleep(50);
+            for (int i = 0; i < 300; i++) {
+                sender.put(message(i, 200)); // ~15 per segment: many appends while the receiver sleeps
+            }
+            assertTrue(done.await(30, TimeUnit.SECONDS));
+            @SuppressWarnings("unchecked") List<byte[]> all = (List<byte[]>) got.get();
+            for (int i = 0; i < 300; i++) {
+                assertArrayEquals(message(i, 200), all.get(i));
+            }
+            Thread blocked = Thread.ofPlatform().start(() -> {
+                try {
+                    box.take();
+                    got.set("returned");
+                } catch (Throwable t) {
+                    got.set(t);
+                }
+            });
+            Thread.sleep(50);
+            box.close();
+            blocked.join(10_000);
+            assertTrue(got.get() instanceof ClosedException, String.valueOf(got.get()));
+            receiver.join();
+        } finally {
+            box.close();
+            UnboundedMailbox.destroy("wake");
+        }
+    }
+
+    @Test
+    void manySenderThreadsKeepTheirOrderThroughRetirements() throws Exception {
+        int threads = 4;
+        int perThread = 20_000;
+        try (UnboundedMailbox box = UnboundedMailbox.create("threads", SMALL, 64 << 20)) {
+            List<Thread> senders = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                senders.add(Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < perThread; i++) {
+                        box.put(message(id << 24 | i, 8 + i % 120));
+                    }
+                }));
+            }
+            int[] next = new int[threads];
+            int received = 0;
+            while (received < threads * perThread) {
+                byte[] m = box.poll(Duration.ofSeconds(30));
+                assertTrue(m != null, "timed out after " + received);
+                int tag = (m[0] & 0xff) << 24 | (m[1] & 0xff) << 16 | (m[2] & 0xff) << 8 | (m[3] & 0xff);
+                int sender = tag >>> 24;
+                int i = tag & 0xffffff;
+                assertEquals(next[sender], i, "sender " + sender);
+                assertArrayEquals(message(tag, 8 + i % 120), m);
+                next[sender]++;
+                received++;
+            }
+            for (Thread s : senders) {
+                s.join();
+            }
+            assertNull(box.poll());
+            assertEquals(1, box.segmentCount());
+        } finally {
+            UnboundedMailbox.destroy("threads");
+        }
+    }
+}
