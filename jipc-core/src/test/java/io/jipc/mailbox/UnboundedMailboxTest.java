@@ -1,11 +1,14 @@
 package io.jipc.mailbox;
 
 import io.jipc.ClosedException;
+import io.jipc.WaitStrategy;
 import io.jipc.segment.JipcRoot;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -35,7 +38,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class UnboundedMailboxTest {
     /** 4 KiB segment rings, messages up to 512 bytes. */
-    static final MailboxOptions SMALL = MailboxOptions.builder().capacityBytes(4096).maxMessageSize(512).build();
+    static final MailboxOptions SMALL = small(WaitStrategy.SPIN_THEN_FUTEX);
+
+    static MailboxOptions small(WaitStrategy strategy) {
+        return MailboxOptions.builder().capacityBytes(4096).maxMessageSize(512).waitStrategy(strategy).build();
+    }
 
     static byte[] message(int i, int length) {
         byte[] m = new byte[length];
@@ -57,9 +64,10 @@ class UnboundedMailboxTest {
         }
     }
 
-    @Test
-    void growsWithoutWaitingAndShrinksBackWhenDrained() throws Exception {
-        try (UnboundedMailbox box = UnboundedMailbox.create("grow", SMALL, 1 << 20)) {
+    @ParameterizedTest
+    @EnumSource(WaitStrategy.class)
+    void growsWithoutWaitingAndShrinksBackWhenDrained(WaitStrategy strategy) throws Exception {
+        try (UnboundedMailbox box = UnboundedMailbox.create("grow", small(strategy), 1 << 20)) {
             assertEquals(1, box.segmentCount());
             int n = 1000; // ~100 KiB of records: far beyond one 4 KiB segment
             for (int i = 0; i < n; i++) {
@@ -177,9 +185,10 @@ class UnboundedMailboxTest {
         }
     }
 
-    @Test
-    void aBlockedTakeWakesForAMessageInANewSegmentAndEndsOnClose() throws Exception {
-        UnboundedMailbox box = UnboundedMailbox.create("wake", SMALL, 1 << 20);
+    @ParameterizedTest
+    @EnumSource(WaitStrategy.class)
+    void aBlockedTakeWakesForAMessageInANewSegmentAndEndsOnClose(WaitStrategy strategy) throws Exception {
+        UnboundedMailbox box = UnboundedMailbox.create("wake", small(strategy), 1 << 20);
         try (UnboundedMailbox sender = UnboundedMailbox.open("wake")) {
             AtomicReference<Object> got = new AtomicReference<>();
             CountDownLatch done = new CountDownLatch(1);
@@ -224,11 +233,12 @@ class UnboundedMailboxTest {
         }
     }
 
-    @Test
-    void manySenderThreadsKeepTheirOrderThroughRetirements() throws Exception {
+    @ParameterizedTest
+    @EnumSource(WaitStrategy.class)
+    void manySenderThreadsKeepTheirOrderThroughRetirements(WaitStrategy strategy) throws Exception {
         int threads = 4;
         int perThread = 20_000;
-        try (UnboundedMailbox box = UnboundedMailbox.create("threads", SMALL, 64 << 20)) {
+        try (UnboundedMailbox box = UnboundedMailbox.create("threads", small(strategy), 64 << 20)) {
             List<Thread> senders = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 int id = t;
