@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
@@ -28,6 +29,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
 
 import static io.jipc.mailbox.UnboundedMailboxDescriptor.CEILING_OFFSET;
@@ -83,9 +85,11 @@ import static io.jipc.mailbox.UnboundedMailboxDescriptor.WAIT_STRATEGY_OFFSET;
  * Actions of a sender before it sends a message happen-before the receiver's receive of that
  * message returns (or its handler runs).
  *
- * <p>Thread-safe. {@link #close()} while another thread of this handle is in the middle of a send
- * may leave that send unfinished, blocking the receiver until this process exits: close a handle
- * only once its sends have returned.
+ * <p>Thread-safe. A handle maps the segment its senders use; the one it replaces is unmapped as
+ * soon as no thread of the handle is inside a send (each send counts itself in and out: two
+ * atomic instructions), so a drained mailbox's memory is given back even by a sender that has
+ * gone quiet, and no unmapping can leave a claim unfinished. {@link #close()} waits for the sends
+ * in progress on the handle (they never wait for room, so briefly) before it unmaps.
  */
 public final class UnboundedMailbox implements AutoCloseable {
     /** Ceiling of {@link #create(String)}: 256 MiB of segment files. */
@@ -97,6 +101,16 @@ public final class UnboundedMailbox implements AutoCloseable {
     private static final int DRAIN_BATCH = 256;
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    private static final VarHandle INSIDE;
+    private static final long CLOSE_WAIT_NANOS = Duration.ofSeconds(10).toNanos();
+
+    static {
+        try {
+            INSIDE = MethodHandles.lookup().findVarHandle(UnboundedMailbox.class, "inside", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     /** Control files (by file key) that a handle of this process receives from. */
     private static final Set<String> RECEIVING = new HashSet<>();
 
@@ -112,10 +126,14 @@ public final class UnboundedMailbox implements AutoCloseable {
     private final int permissions;
     private final long self = ProcessIdentity.current().token();
 
-    // ---- sending: the segment this handle's senders use, and older mappings not yet retired
+    // ---- sending: the segment this handle's senders use, and older mappings a sender may still be in
     private volatile ChainSegment sendSegment;
     private final List<ChainSegment> olderSendSegments = new ArrayList<>();
+    private volatile boolean olderPending;
     private final Object sendLock = new Object();
+    /** Threads of this handle inside a send: a mapping is unmapped only when none can be in it. */
+    @SuppressWarnings("unused") // accessed through INSIDE
+    private volatile int inside;
 
     // ---- receiving: guarded by the receiving role
     private final ProcessRole receiving = new ProcessRole(this::takeReceiverLease);
@@ -392,6 +410,7 @@ public final class UnboundedMailbox implements AutoCloseable {
         } catch (IllegalStateException unmapped) {
             // nothing sleeps on it
         }
+        awaitSendersGone();
         synchronized (sendLock) {
             for (ChainSegment older : olderSendSegments) {
                 older.close();
@@ -404,6 +423,24 @@ public final class UnboundedMailbox implements AutoCloseable {
         }
         closeReceiver();
         control.close();
+    }
+
+    /**
+     * Waits until no thread of this handle is inside a send (a send never waits for room, so this
+     * is short), so that no claim of this handle is left unfinished by the unmapping: new sends see
+     * {@code closed} (set before) and leave at once. Gives up after 10 s.
+     */
+    private void awaitSendersGone() {
+        long start = System.nanoTime();
+        for (int i = 0; (int) INSIDE.getVolatile(this) != 0 && System.nanoTime() - start < CLOSE_WAIT_NANOS; i++) {
+            if (i < 100) {
+                Thread.onSpinWait();
+            } else if (i < 200) {
+                Thread.yield();
+            } else {
+                LockSupport.parkNanos(10_000);
+            }
+        }
     }
 
     /**
@@ -548,12 +585,13 @@ public final class UnboundedMailbox implements AutoCloseable {
     }
 
     private boolean offer(MemorySegment message, long offset, int length) {
-        checkOpen();
-        while (true) {
-            ChainSegment s = sendSegment();
-            RecordRing ring = s.ring;
-            boolean committing = false;
-            try {
+        // counted in before `closed` is read, and before any mapping is: see awaitSendersGone, closeOlder
+        INSIDE.getAndAdd(this, 1);
+        try {
+            checkOpen();
+            while (true) {
+                ChainSegment s = sendSegment();
+                RecordRing ring = s.ring;
                 long position = ring.tryClaim(length);
                 if (position == RecordRing.FULL) {
                     if (!s.retiring() && !append(s.index)) {
@@ -567,30 +605,41 @@ public final class UnboundedMailbox implements AutoCloseable {
                     ring.abort(position);
                     continue;
                 }
-                committing = true;
                 ring.commit(position);
                 return true;
-            } catch (IllegalStateException e) {
-                if (closed) {
-                    throw closedException(e);
-                }
-                if (s.isMapped()) {
-                    throw e;
-                }
-                // Another thread of this handle unmapped the segment, which it does only once the
-                // receiver retired it. A retired segment has no claim in flight, so ours was either
-                // never made (or made after the flag, and dies with the segment), or it was finished
-                // already: committed (and received) if we were committing, aborted otherwise.
-                if (committing) {
-                    return true;
-                }
+            }
+        } catch (IllegalStateException e) {
+            throw closed ? closedException(e) : e;
+        } finally {
+            if ((int) INSIDE.getAndAdd(this, -1) == 1 && olderPending) {
+                closeOlder(0);
             }
         }
     }
 
     /**
-     * The segment senders send to: {@code last}, mapped. Mappings of retired segments are closed
-     * here (their claims all abort, so a thread still in one loses nothing).
+     * Unmaps the segments this handle's senders have moved past, if no other thread of this handle
+     * is inside a send ({@code expectedInside} counts the caller if it is inside): a thread that
+     * entered later reads {@link #sendSegment} after counting itself in, so it never uses them. A
+     * claim of this handle is never left unfinished in a live segment by an unmapping.
+     */
+    private void closeOlder(int expectedInside) {
+        synchronized (sendLock) {
+            if ((int) INSIDE.getVolatile(this) != expectedInside || olderSendSegments.isEmpty()) {
+                return;
+            }
+            for (ChainSegment older : olderSendSegments) {
+                older.close();
+            }
+            olderSendSegments.clear();
+            olderPending = false;
+        }
+    }
+
+    /**
+     * The segment senders send to: {@code last}, mapped (the caller is counted {@link #inside}).
+     * The mapping it replaces is closed at once if no other thread of this handle is sending, else
+     * by the last sender to leave.
      */
     private ChainSegment sendSegment() {
         long last = last();
@@ -615,18 +664,12 @@ public final class UnboundedMailbox implements AutoCloseable {
                     }
                     throw e.errno() == Errno.ENOENT ? gone(e) : e;
                 }
+                sendSegment = next;
                 if (s != null) {
                     olderSendSegments.add(s);
+                    olderPending = true;
+                    closeOlder(1); // only this thread inside: nobody can be in the old mapping
                 }
-                sendSegment = next;
-                long first = first();
-                olderSendSegments.removeIf(older -> {
-                    if (older.index < first) {
-                        older.close();
-                        return true;
-                    }
-                    return false;
-                });
                 return next;
             }
         }

@@ -270,4 +270,25 @@ class UnboundedMailboxTest {
             UnboundedMailbox.destroy("threads");
         }
     }
+
+    @Test
+    void aQuietSenderKeepsNoMappingOfARemovedSegment() throws Exception {
+        try (UnboundedMailbox sender = UnboundedMailbox.create("quiet", SMALL, 8 << 20);
+             UnboundedMailbox receiver = UnboundedMailbox.open("quiet")) {
+            for (int i = 0; i < 2000; i++) {
+                sender.put(message(i, 100));
+            }
+            assertTrue(sender.segmentCount() > 20);
+            for (int i = 0; i < 2000; i++) {
+                assertArrayEquals(message(i, 100), receiver.poll());
+            }
+            assertEquals(1, receiver.segmentCount());
+            // the sender sends no more: still no mapping of an unlinked segment may be left
+            List<String> stale = Files.readAllLines(Path.of("/proc/self/maps")).stream()
+                    .filter(line -> line.contains("/unbounded/quiet@") && line.endsWith("(deleted)")).toList();
+            assertEquals(List.of(), stale);
+        } finally {
+            UnboundedMailbox.destroy("quiet");
+        }
+    }
 }
