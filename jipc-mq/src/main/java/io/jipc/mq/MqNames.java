@@ -7,9 +7,7 @@ import io.jipc.naming.NameTakenException;
 import io.jipc.naming.NamingConfiguration;
 import io.jipc.naming.spi.NameSyntax;
 import io.jipc.platform.Libc;
-import io.jipc.segment.JipcRoot;
 
-import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -39,8 +37,7 @@ import java.util.Optional;
  * nothing.
  *
  * <p>The local backend is used whatever naming the process is configured with: a queue is an object
- * of this host. Thread-safe; one service per jipc root is opened on first use and kept for the life
- * of the process.
+ * of this host. Thread-safe.
  */
 final class MqNames {
     static final String KIND = "mq";
@@ -51,28 +48,15 @@ final class MqNames {
 
     private static final System.Logger LOG = System.getLogger("io.jipc.mq");
 
-    private record Service(Path directory, NameService names) {
-    }
-
-    private static volatile Service service;
-
     private MqNames() {
     }
 
-    /** The local name service of the current jipc root (it may change between tests). */
-    private static NameService names() {
-        Path directory = JipcRoot.path("names");
-        Service s = service;
-        if (s == null || !s.directory().equals(directory)) {
-            synchronized (MqNames.class) {
-                s = service;
-                if (s == null || !s.directory().equals(directory)) {
-                    s = new Service(directory, NameService.open(NamingConfiguration.LOCAL));
-                    service = s;
-                }
-            }
-        }
-        return s.names();
+    /**
+     * The local name service of the current jipc root, opened for one operation: a few system calls
+     * next to {@code mq_open}, and it follows the root wherever it is set.
+     */
+    private static NameService open() {
+        return NameService.open(NamingConfiguration.LOCAL);
     }
 
     /** The name of queue {@code queue} ({@code "/orders"} → {@code "mq/orders"}), or null if it cannot be one. */
@@ -94,9 +78,8 @@ final class MqNames {
             LOG.log(System.Logger.Level.DEBUG, "POSIX message queue {0} gets no name: not a valid name behind mq/", queue);
             return;
         }
-        try {
+        try (NameService names = open()) {
             String id = idOf(queue, mqd);
-            NameService names = names();
             for (int attempt = 0; ; attempt++) {
                 try {
                     names.bind(name, NameRecord.of(KIND, id, "mq:" + queue));
@@ -128,9 +111,8 @@ final class MqNames {
         if (name == null) {
             return;
         }
-        try {
+        try (NameService names = open()) {
             String id = idOf(queue, mqd);
-            NameService names = names();
             Optional<NameEntry> held = names.lookup(name);
             if (held.isPresent() && isOf(held.get(), id)) {
                 return;
@@ -154,8 +136,8 @@ final class MqNames {
         if (name == null) {
             return Optional.empty();
         }
-        try {
-            return names().lookup(name).filter(e -> e.record().kind().equals(KIND));
+        try (NameService names = open()) {
+            return names.lookup(name).filter(e -> e.record().kind().equals(KIND));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot look up the name {0} of POSIX message queue {1}: {2}",
                     name, queue, e.toString());
@@ -172,8 +154,7 @@ final class MqNames {
             return;
         }
         String name = before.get().name();
-        try {
-            NameService names = names();
+        try (NameService names = open()) {
             if (names.lookup(name).filter(before.get()::sameRegistration).isPresent()) {
                 names.unregister(name);
             }

@@ -100,40 +100,46 @@ class MqInteropTest {
         });
     }
 
-    @Test
-    void aQueueJipcCreatedAndCUnlinkedLeavesItsNameUntilTheNextCreateReplacesIt() throws Exception {
-        String name = NAMES.next();
-        String bound = "mq/" + name.substring(1);
+    /** What a test does with a fresh queue name, the local name service, and the queue's name there. */
+    private interface NamedQueueUse {
+        void accept(String queue, NameService names, String bound) throws Exception;
+    }
+
+    /** Runs {@code use}, then checks that {@code unlink} removes the queue and its name. */
+    private static void withNames(NamedQueueUse use) throws Exception {
+        String queue = NAMES.next();
+        String bound = "mq/" + queue.substring(1);
         try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
-            PosixMessageQueue.create(name, MqAttributes.of(2, 16)).close();
-            String first = names.lookup(bound).orElseThrow().record().id();
-            assertEquals(List.of("UNLINKED"), runPeer("unlink", name));
-            assertEquals(first, names.lookup(bound).orElseThrow().record().id(), "C knows nothing of the name");
-            PosixMessageQueue.create(name, MqAttributes.of(2, 16)).close();
-            assertNotEquals(first, names.lookup(bound).orElseThrow().record().id(), "the stale name was replaced");
-            assertTrue(PosixMessageQueue.unlink(name));
+            use.accept(queue, names, bound);
+            assertTrue(PosixMessageQueue.unlink(queue));
             assertEquals(Optional.empty(), names.lookup(bound));
         } finally {
-            PosixMessageQueue.unlink(name);
+            PosixMessageQueue.unlink(queue);
         }
     }
 
     @Test
+    void aQueueJipcCreatedAndCUnlinkedLeavesItsNameUntilTheNextCreateReplacesIt() throws Exception {
+        withNames((queue, names, bound) -> {
+            PosixMessageQueue.create(queue, MqAttributes.of(2, 16)).close();
+            String first = names.lookup(bound).orElseThrow().record().id();
+            assertEquals(List.of("UNLINKED"), runPeer("unlink", queue));
+            assertEquals(first, names.lookup(bound).orElseThrow().record().id(), "C knows nothing of the name");
+            PosixMessageQueue.create(queue, MqAttributes.of(2, 16)).close();
+            assertNotEquals(first, names.lookup(bound).orElseThrow().record().id(), "the stale name was replaced");
+        });
+    }
+
+    @Test
     void aQueueCreatedInCIsNamedByTheFirstOpenOrCreateWithItsCreatorUnknown() throws Exception {
-        String name = NAMES.next();
-        String bound = "mq/" + name.substring(1);
-        try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
-            assertEquals(List.of("CREATED 3 200"), runPeer("create", name, "3", "200"));
+        withNames((queue, names, bound) -> {
+            assertEquals(List.of("CREATED 3 200"), runPeer("create", queue, "3", "200"));
             assertEquals(Optional.empty(), names.lookup(bound));
-            try (PosixMessageQueue queue = PosixMessageQueue.openOrCreate(name, MqAttributes.of(5, 5))) {
-                assertEquals(3, queue.maxMessages(), "the C program's queue");
+            try (PosixMessageQueue opened = PosixMessageQueue.openOrCreate(queue, MqAttributes.of(5, 5))) {
+                assertEquals(3, opened.maxMessages(), "the C program's queue");
                 assertEquals("unknown", names.lookup(bound).orElseThrow().record().attributes().get("creator"));
             }
-            assertTrue(PosixMessageQueue.unlink(name));
-            assertEquals(Optional.empty(), names.lookup(bound));
-        } finally {
-            PosixMessageQueue.unlink(name);
-        }
+        });
     }
 
     @Test

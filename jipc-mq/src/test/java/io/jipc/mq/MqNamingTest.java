@@ -11,7 +11,6 @@ import io.jipc.segment.JipcRoot;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -51,12 +50,8 @@ class MqNamingTest {
     @TempDir
     Path dir;
 
-    private NameService names;
-
-    @BeforeEach
-    void openNames() {
-        names = NameService.open(NamingConfiguration.LOCAL);
-    }
+    /** The test's name service: fields are set once the extension has chosen the class's jipc root. */
+    private final NameService names = NameService.open(NamingConfiguration.LOCAL);
 
     @AfterEach
     void closeNames() {
