@@ -54,19 +54,32 @@ final class PosixQueueLister implements Lister {
         }
     }
 
+    /**
+     * What is known of a queue without opening it: from its file under {@code /dev/mqueue} if that is
+     * mounted, else nothing.
+     */
+    private record Seen(String path, List<Long> users, String mode, String user) {
+        static Seen of(ObjectFile file) {
+            return new Seen(file.path().toString(), file.users(), file.mode(), file.user());
+        }
+
+        static Seen of(ObjectRow kernel, NameEntry e) {
+            return kernel == null ? new Seen("named " + e.name(), List.of(), "?", "?")
+                    : new Seen(kernel.path(), kernel.users(), kernel.mode(), kernel.user());
+        }
+    }
+
     @Override
     public List<ObjectRow> list(ProcessScan scan) {
         Map<String, ObjectRow> rows = new LinkedHashMap<>();
         ObjectFile.rowsOf(DIRECTORY, FileStatus::isRegularFile, name -> "mq:/" + name, "mq", scan,
-                file -> describe(file.uri(), file.path().toString(), scan, Owner.UNKNOWN, status -> Owner.UNKNOWN)
+                file -> describe(file.uri(), Seen.of(file), scan, Owner.UNKNOWN, status -> Owner.UNKNOWN)
                         .orElseThrow(() -> new JipcException("unlinked while listed")))
                 .forEach(r -> rows.put(r.uri(), r));
         for (NameEntry e : namedQueues()) {
             String uri = e.record().address();
-            ObjectRow kernel = rows.get(uri);
-            String path = kernel != null ? kernel.path() : "named " + e.name();
             Owner named = Owner.of(e, isJipcName(e) ? "" : ", named " + e.name());
-            describe(uri, path, scan, named, status -> isJipcName(e) ? creator(e, status) : named)
+            describe(uri, Seen.of(rows.get(uri), e), scan, named, status -> isJipcName(e) ? creator(e, status) : named)
                     .ifPresent(r -> rows.put(uri, r)); // absent: the name dangles, there is no queue
         }
         return List.copyOf(rows.values());
@@ -107,20 +120,21 @@ final class PosixQueueLister implements Lister {
     /**
      * The row of queue {@code uri}, owned as {@code owner} says; empty if there is no such queue. A
      * queue that exists but cannot be opened (another user's) is a row owned as {@code ifUnreadable}
-     * says, with what the kernel's file says if {@code /dev/mqueue} is mounted.
+     * says, with what {@code seen} and the kernel's file say.
      */
-    private static Optional<ObjectRow> describe(String uri, String path, ProcessScan scan, Owner ifUnreadable,
+    private static Optional<ObjectRow> describe(String uri, Seen seen, ProcessScan scan, Owner ifUnreadable,
                                                 Function<QueueStatus, Owner> owner) {
         Optional<QueueStatus> status;
         try {
             status = QueueStatus.read(uri.substring("mq:".length()));
         } catch (JipcException | IllegalArgumentException notOurs) {
-            return Optional.of(new ObjectRow("mq", uri, path, ifUnreadable.pid(), ifUnreadable.state(), List.of(), -1,
-                    -1, "msgs", -1, "?", "?", kernelLine(Path.of(path)) + ifUnreadable.note(), true));
+            return Optional.of(new ObjectRow("mq", uri, seen.path(), ifUnreadable.pid(), ifUnreadable.state(),
+                    seen.users(), -1, -1, "msgs", -1, seen.mode(), seen.user(),
+                    kernelLine(Path.of(seen.path())) + ifUnreadable.note(), true));
         }
         return status.map(s -> {
             Owner o = owner.apply(s);
-            return new ObjectRow("mq", uri, path, o.pid(), o.state(), scan.users(s.file().device(), s.file().inode()),
+            return new ObjectRow("mq", uri, seen.path(), o.pid(), o.state(), scan.users(s.file().device(), s.file().inode()),
                     s.maxMessages(), s.currentMessages(), "msgs", -1, FileStatus.octal(s.file().permissions()), s.user(),
                     "messages up to " + s.messageSize() + " B" + o.note(), true);
         });
