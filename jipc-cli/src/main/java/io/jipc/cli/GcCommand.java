@@ -14,16 +14,18 @@ import java.util.stream.Collectors;
 
 /**
  * {@code jipc gc}: removes the stale objects, those whose owner is dead and that no live process uses
- * ({@link ObjectRow#stale()}); never an object whose owner is unknown (POSIX queues, FIFOs, raw
- * regions) or alive. The inventory is taken twice and only objects stale both times are removed,
+ * ({@link ObjectRow#stale()}), and dangling names (an {@code mq/NAME} name whose queue is gone); never
+ * an object whose owner is unknown (FIFOs, raw regions) or alive, nor a POSIX queue (made to outlive
+ * its creator). The inventory is taken twice and only objects stale both times are removed,
  * which narrows (but cannot close) the window in which a process opens an object being removed: such
  * a process keeps its mapping, and the name is gone. A stale object that still holds messages or
  * items is kept (and said so) unless {@code --include-unread}: nothing is lost by a routine gc.
  */
 @Command(name = "gc", mixinStandardHelpOptions = true,
-        description = {"Remove stale IPC objects: owner dead and no live process using them. Prints what it",
-                "removes (or would, with --dry-run). Objects without a recorded owner are never removed; stale",
-                "objects still holding messages are kept unless --include-unread."})
+        description = {"Remove stale IPC objects: owner dead and no live process using them, and names whose",
+                "object is gone. Prints what it removes (or would, with --dry-run). Objects without a recorded",
+                "owner and POSIX queues are never removed; stale objects still holding messages are kept unless",
+                "--include-unread."})
 final class GcCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "print what would be removed, remove nothing")
     boolean dryRun;
@@ -39,7 +41,7 @@ final class GcCommand implements Callable<Integer> {
                 .filter(r -> r.stale() && staleBefore.contains(r.uri()) && Removal.removable(r)).toList();
         int exit = 0;
         for (ObjectRow row : stale) {
-            String what = row.uri() + " (owner pid " + row.ownerPid() + " dead"
+            String what = row.uri() + (row.dangling() ? " (dangling: its object is gone" : " (owner pid " + row.ownerPid() + " dead")
                     + (row.depth() > 0 ? ", " + row.depth() + " " + row.unit() + " unread" : "") + ")";
             if (row.depth() > 0 && !includeUnread) {
                 System.out.println("kept " + what + ": --include-unread or jipc rm removes it");

@@ -73,7 +73,7 @@ final class RmCommand implements Callable<Integer> {
         if (!row.users().isEmpty()) {
             return "in use by pid " + row.users().stream().map(String::valueOf).collect(Collectors.joining(", "));
         }
-        if (row.owner() == OwnerState.ALIVE) {
+        if (row.owner() == OwnerState.ALIVE && !row.dangling()) {
             return "its owner, pid " + row.ownerPid() + ", is alive";
         }
         return null;

@@ -47,10 +47,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class InventoryProcessTest {
     private static final Duration LINE = Duration.ofMinutes(2);
 
-    private record Run(int exit, String out, String err) {
+    record Run(int exit, String out, String err) {
     }
 
-    private static Run jipc(String... args) {
+    /** Runs the jipc command in this JVM, capturing what it prints. */
+    static Run jipc(String... args) {
         PrintStream out = System.out;
         PrintStream err = System.err;
         ByteArrayOutputStream o = new ByteArrayOutputStream();
@@ -145,7 +146,8 @@ class InventoryProcessTest {
             ObjectRow q = find(rows, "mq:" + queue);
             assertEquals(4, q.capacity());
             assertEquals(1, q.depth());
-            assertEquals(OwnerState.ALIVE, q.owner(), "the owner of the name that points to it");
+            assertEquals(ProcessHandle.current().pid(), q.ownerPid(), "its creator, this test (the binder of mq/NAME)");
+            assertEquals(OwnerState.ALIVE, q.owner());
             assertEquals(OwnerState.UNKNOWN, find(rows, "fifo:" + fifo).owner());
 
             Run ls = jipc("ls");
@@ -190,8 +192,8 @@ class InventoryProcessTest {
             assertTrue(Mailbox.exists("live-box"));
 
             Run ownerAlive = jipc("rm", "mq:" + queue.substring(1));
-            assertEquals(1, ownerAlive.exit(), "mq:NAME means mq:/NAME, and its owner (this test) is alive");
-            assertTrue(ownerAlive.err().contains("pid " + ProcessHandle.current().pid() + ", is alive"), ownerAlive.err());
+            assertEquals(1, ownerAlive.exit(), "mq:NAME means mq:/NAME, and this test, its creator, holds it open");
+            assertTrue(ownerAlive.err().contains("in use by pid " + ProcessHandle.current().pid()), ownerAlive.err());
             assertEquals(0, jipc("rm", "--force", "mq:" + queue).exit());
             assertFalse(PosixMessageQueue.exists(queue));
             Run rmFifo = jipc("rm", "fifo:" + fifo);

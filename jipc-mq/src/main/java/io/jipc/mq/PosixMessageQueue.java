@@ -2,6 +2,7 @@ package io.jipc.mq;
 
 import io.jipc.ClosedException;
 import io.jipc.ErrnoException;
+import io.jipc.naming.NameEntry;
 import io.jipc.Selectable;
 import io.jipc.platform.Errno;
 import io.jipc.platform.Libc;
@@ -14,6 +15,7 @@ import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -27,6 +29,15 @@ import java.util.regex.Pattern;
  * the processes that use it (not across reboots). Its capacity and message size are fixed at
  * creation ({@link MqAttributes}) within the limits of {@link MqLimits}; exceeding one is an
  * {@link MqLimitException} that names it.
+ *
+ * <h2>Names</h2>
+ * A queue jipc creates is also a persistent name {@code mq/<name without the slash>} of the host's
+ * local name service (kind {@code mq}, address {@code mq:/<name>}), bound by its creator and removed
+ * by {@link #unlink}: so {@code jipc ls} lists the queue with its creator's pid even where the
+ * {@code mqueue} file system is not mounted, and {@code jipc names} shows it. The name is an index,
+ * not the queue: a failure of the name service is logged and never fails a queue operation, and a
+ * queue name the service cannot hold (characters other than {@code A-Z a-z 0-9 . _ - : @ +}, or more
+ * than 237 characters after the slash) simply gets none.
  *
  * <h2>Verbs</h2>
  * <table class="striped">
@@ -102,7 +113,8 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
 
     /**
      * Creates a queue with {@code attributes}, readable and writable by this user only
-     * ({@code 0600}); fails if one of that name exists.
+     * ({@code 0600}); fails if one of that name exists. Binds its name {@code mq/...} (see
+     * "Names" in the class comment), replacing one left bound to an earlier queue of that name.
      *
      * @throws MqExistsException if the name is taken
      * @throws MqLimitException  if {@code attributes} exceed a limit of {@link MqLimits}
@@ -114,6 +126,7 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
     /**
      * Creates a queue with {@code attributes} and exactly the permission bits {@code permissions}
      * (e.g. {@code 0622}: others may send; the umask does not apply); fails if one of that name exists.
+     * Binds its name as {@link #create(String, MqAttributes)} does.
      *
      * @throws MqExistsException if the name is taken
      * @throws MqLimitException  if {@code attributes} exceed a limit of {@link MqLimits}
@@ -135,14 +148,17 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
             MqLimitException limit = MqLimits.current().explain(name, attributes, e);
             throw limit != null ? limit : e;
         }
+        PosixMessageQueue queue;
         try {
             Libc.fchmod(mqd, permissions, name);
-            return new PosixMessageQueue(name, mqd, MqAccess.SEND_AND_RECEIVE);
+            queue = new PosixMessageQueue(name, mqd, MqAccess.SEND_AND_RECEIVE);
         } catch (RuntimeException e) {
             MessageQueues.close(mqd, name);
             MessageQueues.unlink(name);
             throw e;
         }
+        MqNames.created(name, mqd);
+        return queue;
     }
 
     /**
@@ -179,11 +195,17 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
     /**
      * Opens the queue, creating it with {@code attributes} and permissions {@code 0600} if it does
      * not exist (as {@code mq_open} with {@code O_CREAT} does; an existing queue keeps its attributes).
+     * Creating binds the queue's name as {@link #create(String, MqAttributes)} does; opening an existing
+     * queue whose name is missing or bound to an earlier queue (it was made by a C program, or by a
+     * process killed before it bound the name) binds it, recording the creator as unknown (attribute
+     * {@code creator=unknown}).
      */
     public static PosixMessageQueue openOrCreate(String name, MqAttributes attributes) {
         while (true) {
             try {
-                return open(name);
+                PosixMessageQueue queue = open(name);
+                MqNames.opened(name, queue.mqd);
+                return queue;
             } catch (MqNotFoundException notFound) {
                 try {
                     return create(name, attributes);
@@ -197,11 +219,19 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
     /**
      * Removes the queue's name ({@code mq_unlink}): later opens fail, open handles (in any process)
      * keep working, and the kernel destroys the queue and its messages when the last is closed.
+     * Removes the queue's name {@code mq/...} too, unless a queue created meanwhile under the same
+     * name has bound it again. (A queue unlinked otherwise, e.g. by a C program, leaves its name
+     * dangling: the next create of that name replaces it, {@code jipc gc} removes it.)
      *
      * @return false if there was no queue of that name
      */
     public static boolean unlink(String name) {
-        return MessageQueues.unlink(checkName(name));
+        Optional<NameEntry> binding = MqNames.beforeUnlink(checkName(name));
+        boolean removed = MessageQueues.unlink(name);
+        if (removed) {
+            MqNames.unlinked(name, binding);
+        }
+        return removed;
     }
 
     /** Whether a queue of that name exists (and this process may open it to receive or send). */

@@ -1,10 +1,12 @@
 package io.jipc.mq;
 
+import io.jipc.testkit.JipcTestExtension;
 import io.jipc.ClosedException;
 import io.jipc.ErrnoException;
 import io.jipc.platform.Errno;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -32,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The queue's contract within one process (the kernel object is the same one other processes see). */
+@ExtendWith(JipcTestExtension.class)
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class PosixMessageQueueTest {
     private static final Duration SAFETY = Duration.ofSeconds(30);

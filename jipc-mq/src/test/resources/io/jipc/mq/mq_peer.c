@@ -3,6 +3,7 @@
  *   mq_peer send NAME PRIO:TEXT...     sends each text with its priority ("SENT n")
  *   mq_peer recv NAME COUNT            receives COUNT messages, printing "RECEIVED PRIO TEXT"
  *   mq_peer create NAME MAXMSG MSGSIZE creates the queue (O_EXCL, mode 0600) and prints its attributes
+ *   mq_peer unlink NAME                removes the queue ("UNLINKED")
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,7 +20,7 @@ static int fail(const char *call, const char *name) {
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: mq_peer send|recv|create NAME ...\n");
+        fprintf(stderr, "usage: mq_peer send|recv|create|unlink NAME ...\n");
         return 2;
     }
     const char *name = argv[2];
@@ -63,6 +64,11 @@ int main(int argc, char **argv) {
         if (mq_getattr(q, &attr) != 0) return fail("mq_getattr", name);
         printf("CREATED %ld %ld\n", attr.mq_maxmsg, attr.mq_msgsize);
         return mq_close(q);
+    }
+    if (strcmp(argv[1], "unlink") == 0 && argc == 3) {
+        if (mq_unlink(name) != 0) return fail("mq_unlink", name);
+        printf("UNLINKED\n");
+        return 0;
     }
     return 2;
 }

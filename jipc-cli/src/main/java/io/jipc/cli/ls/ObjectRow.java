@@ -26,22 +26,33 @@ import java.util.List;
  * @param user     owning user name, or {@code ?}
  * @param details  what the bytes say: the format and its parameters; or the error that made the row
  *                 unreadable ({@code error: ...})
- * @param outlivesOwner made to outlive its owner (a persistent name): never stale
+ * @param outlivesOwner made to outlive its owner (a persistent name, a POSIX queue): never stale for
+ *                 its owner's death
+ * @param dangling a name whose object is gone (a name {@code mq/NAME} whose queue was unlinked behind
+ *                 jipc's back): stale whatever its owner
  */
 public record ObjectRow(String kind, String uri, String path, long ownerPid, OwnerState owner, List<Long> users,
                         long capacity, long depth, String unit, long counter, String mode, String user,
-                        String details, boolean outlivesOwner) {
+                        String details, boolean outlivesOwner, boolean dangling) {
     public ObjectRow {
         users = List.copyOf(users);
     }
 
+    /** A row of an object that exists (not {@link #dangling}). */
+    public ObjectRow(String kind, String uri, String path, long ownerPid, OwnerState owner, List<Long> users,
+                     long capacity, long depth, String unit, long counter, String mode, String user,
+                     String details, boolean outlivesOwner) {
+        this(kind, uri, path, ownerPid, owner, users, capacity, depth, unit, counter, mode, user, details,
+                outlivesOwner, false);
+    }
+
     /**
-     * Stale: the owner is known to be dead, no live process uses the object, and it was not made to
-     * outlive its owner. Only stale objects are removed by {@code jipc gc}; an object whose owner is
-     * unknown is never stale.
+     * Stale: a dangling name; or the owner is known to be dead, no live process uses the object, and
+     * it was not made to outlive its owner. Only stale objects are removed by {@code jipc gc}; an
+     * object whose owner is unknown is never stale (unless it is a dangling name).
      */
     public boolean stale() {
-        return owner == OwnerState.DEAD && users.isEmpty() && !outlivesOwner;
+        return dangling || owner == OwnerState.DEAD && users.isEmpty() && !outlivesOwner;
     }
 
     /** The state column: {@code alive}, {@code dead}, {@code unknown}, or {@code STALE}. */

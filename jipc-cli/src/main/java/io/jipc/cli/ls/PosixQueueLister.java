@@ -1,9 +1,6 @@
 package io.jipc.cli.ls;
 
 import io.jipc.JipcException;
-import io.jipc.mq.MqAccess;
-import io.jipc.mq.MqAttributes;
-import io.jipc.mq.PosixMessageQueue;
 import io.jipc.naming.NameEntry;
 import io.jipc.naming.NameService;
 import io.jipc.naming.NamingConfiguration;
@@ -11,69 +8,136 @@ import io.jipc.platform.FileStatus;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * POSIX message queues ({@code mq:/NAME}). The kernel records no creator and lists queues only
- * through the {@code mqueue} file system, which need not be mounted, so two sources are merged:
+ * through the {@code mqueue} file system, which need not be mounted (and often is not), so three
+ * sources are merged:
  * <ul>
- * <li>the queues jipc knows of: those a name of the local name service points to (a record whose
- *     address is {@code mq:/NAME}); the name's owner is shown as the queue's owner;</li>
- * <li>when {@code /dev/mqueue} is mounted, every queue of this IPC namespace (like {@code ipcs -q}),
- *     with the processes holding it open; owner unknown.</li>
+ * <li>every queue jipc created: {@code PosixMessageQueue.create} binds the persistent name
+ *     {@code mq/NAME} of the local name service (kind {@code mq}, id the queue's inode, address
+ *     {@code mq:/NAME}) and {@code unlink} removes it. The binder is the queue's owner, with its
+ *     liveness; unknown when the name was bound by a process that only opened the queue (attribute
+ *     {@code creator=unknown}) or for an earlier queue of that name (the inode differs);</li>
+ * <li>queues another name of the local name service points to (a record whose address is
+ *     {@code mq:/NAME}); that name's owner is shown as the queue's owner;</li>
+ * <li>when {@code /dev/mqueue} is mounted, every queue of this IPC namespace (like {@code ipcs -q});
+ *     owner unknown.</li>
  * </ul>
- * Capacity and depth are messages, from {@code mq_getattr} on a receive-only handle opened and
- * closed at once (it never takes a message). {@code jipc gc} leaves queues alone (a name of a dead
- * owner is dropped by the name service itself, and nothing else records an owner); {@code jipc rm}
- * removes one by name.
+ * A queue is never stale: like a durable mailbox it is meant to outlive every process, so a queue
+ * whose creator exited shows its owner {@code dead} and stays; {@code jipc gc} never removes one,
+ * {@code jipc rm mq:/NAME} unlinks it (and its name). A name whose queue no longer exists (unlinked by
+ * a C program, say) lists no queue; {@link NameLister} shows such an {@code mq/} name as dangling, and
+ * {@code gc} removes it.
+ *
+ * <p>Capacity and depth are messages ({@code mq_getattr}); mode and user come from {@code fstat} of
+ * the queue descriptor, users from the processes whose descriptors show the queue's inode
+ * ({@link QueueStatus}); all read on a descriptor opened and closed at once, which never takes a
+ * message.
  */
 final class PosixQueueLister implements Lister {
     static final Path DIRECTORY = Path.of("/dev/mqueue");
+    private static final String JIPC_NAMES = "mq/";
+
+    /** Who owns a queue, as a name says, and what the row adds to its details. */
+    private record Owner(long pid, OwnerState state, String note) {
+        static final Owner UNKNOWN = new Owner(0, OwnerState.UNKNOWN, "");
+
+        static Owner of(NameEntry e, String note) {
+            return new Owner(e.owner().pid(), OwnerState.of(e.liveness()), note);
+        }
+    }
+
+    /**
+     * What is known of a queue without opening it: from its file under {@code /dev/mqueue} if that is
+     * mounted, else nothing.
+     */
+    private record Seen(String path, List<Long> users, String mode, String user) {
+        static Seen of(ObjectFile file) {
+            return new Seen(file.path().toString(), file.users(), file.mode(), file.user());
+        }
+
+        static Seen of(ObjectRow kernel, NameEntry e) {
+            return kernel == null ? new Seen("named " + e.name(), List.of(), "?", "?")
+                    : new Seen(kernel.path(), kernel.users(), kernel.mode(), kernel.user());
+        }
+    }
 
     @Override
     public List<ObjectRow> list(ProcessScan scan) {
         Map<String, ObjectRow> rows = new LinkedHashMap<>();
         ObjectFile.rowsOf(DIRECTORY, FileStatus::isRegularFile, name -> "mq:/" + name, "mq", scan,
-                file -> describe(file.uri(), file.path().toString(), 0, OwnerState.UNKNOWN, file.users(), file.mode(),
-                        file.user())).forEach(r -> rows.put(r.uri(), r));
+                file -> describe(file.uri(), Seen.of(file), scan, Owner.UNKNOWN, status -> Owner.UNKNOWN)
+                        .orElseThrow(() -> new JipcException("unlinked while listed")))
+                .forEach(r -> rows.put(r.uri(), r));
         for (NameEntry e : namedQueues()) {
             String uri = e.record().address();
-            ObjectRow kernel = rows.get(uri);
-            OwnerState owner = OwnerState.of(e.liveness());
-            if (kernel != null || PosixMessageQueue.exists(uri.substring("mq:".length()))) {
-                rows.put(uri, describe(uri, "named " + e.name(), e.owner().pid(), owner,
-                        kernel == null ? List.of() : kernel.users(), kernel == null ? "?" : kernel.mode(),
-                        kernel == null ? "?" : kernel.user()));
-            }
+            Owner named = Owner.of(e, isJipcName(e) ? "" : ", named " + e.name());
+            describe(uri, Seen.of(rows.get(uri), e), scan, named, status -> isJipcName(e) ? creator(e, status) : named)
+                    .ifPresent(r -> rows.put(uri, r)); // absent: the name dangles, there is no queue
         }
         return List.copyOf(rows.values());
     }
 
+    /** Whether {@code e} is the name jipc binds for a queue it created ({@code mq/NAME}, kind {@code mq}). */
+    static boolean isJipcName(NameEntry e) {
+        return e.name().startsWith(JIPC_NAMES) && e.record().kind().equals("mq")
+                && e.record().address().equals("mq:/" + e.name().substring(JIPC_NAMES.length()));
+    }
+
+    /** The names pointing at queues; jipc's own {@code mq/} names last, so that they decide the owner. */
     private static List<NameEntry> namedQueues() {
         try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
-            return names.list("").stream().filter(e -> e.record().address().startsWith("mq:/")).toList();
+            return names.list("").stream().filter(e -> e.record().address().startsWith("mq:/"))
+                    .sorted(Comparator.comparing(PosixQueueLister::isJipcName)).toList();
         } catch (JipcException | IllegalArgumentException unavailable) {
             return List.of();
         }
     }
 
-    private static ObjectRow describe(String uri, String path, long ownerPid, OwnerState owner, List<Long> users,
-                                      String mode, String user) {
-        String details;
-        long capacity = -1;
-        long depth = -1;
-        try (PosixMessageQueue queue = PosixMessageQueue.open(uri.substring("mq:".length()), MqAccess.RECEIVE)) {
-            MqAttributes a = queue.attributes();
-            capacity = a.maxMessages();
-            depth = a.currentMessages();
-            details = "messages up to " + a.maxMessageSize() + " B";
-        } catch (JipcException | IllegalArgumentException notOurs) {
-            details = kernelLine(Path.of(path));
+    /**
+     * The creator of a queue jipc named {@code mq/NAME}: the binder, unless the name was bound by a
+     * process that opened the queue, or for an earlier queue of that name (its id is another inode).
+     */
+    private static Owner creator(NameEntry e, QueueStatus status) {
+        if ("unknown".equals(e.record().attributes().get("creator"))) {
+            return new Owner(0, OwnerState.UNKNOWN, ", creator unknown: " + e.name() + " was bound by pid "
+                    + e.owner().pid() + ", which opened the queue");
         }
-        return new ObjectRow("mq", uri, path, ownerPid, owner, users, capacity, depth, "msgs", -1, mode, user,
-                details, false);
+        if (!e.record().id().equals(Long.toHexString(status.file().inode()))) {
+            return new Owner(0, OwnerState.UNKNOWN, ", creator unknown: " + e.name()
+                    + " was bound for an earlier queue of this name");
+        }
+        return Owner.of(e, "");
+    }
+
+    /**
+     * The row of queue {@code uri}, owned as {@code owner} says; empty if there is no such queue. A
+     * queue that exists but cannot be opened (another user's) is a row owned as {@code ifUnreadable}
+     * says, with what {@code seen} and the kernel's file say.
+     */
+    private static Optional<ObjectRow> describe(String uri, Seen seen, ProcessScan scan, Owner ifUnreadable,
+                                                Function<QueueStatus, Owner> owner) {
+        Optional<QueueStatus> status;
+        try {
+            status = QueueStatus.read(uri.substring("mq:".length()));
+        } catch (JipcException | IllegalArgumentException notOurs) {
+            return Optional.of(new ObjectRow("mq", uri, seen.path(), ifUnreadable.pid(), ifUnreadable.state(),
+                    seen.users(), -1, -1, "msgs", -1, seen.mode(), seen.user(),
+                    kernelLine(Path.of(seen.path())) + ifUnreadable.note(), true));
+        }
+        return status.map(s -> {
+            Owner o = owner.apply(s);
+            return new ObjectRow("mq", uri, seen.path(), o.pid(), o.state(), scan.users(s.file().device(), s.file().inode()),
+                    s.maxMessages(), s.currentMessages(), "msgs", -1, FileStatus.octal(s.file().permissions()), s.user(),
+                    "messages up to " + s.messageSize() + " B" + o.note(), true);
+        });
     }
 
     /** The kernel's own line, {@code QSIZE:<bytes> NOTIFY:...}, when the queue cannot be opened. */

@@ -1,0 +1,159 @@
+package io.jipc.cli;
+
+import io.jipc.cli.InventoryProcessTest.Run;
+import io.jipc.cli.ls.ObjectInventory;
+import io.jipc.cli.ls.ObjectRow;
+import io.jipc.cli.ls.OwnerState;
+import io.jipc.mq.MqAttributes;
+import io.jipc.mq.PosixMessageQueue;
+import io.jipc.naming.NameService;
+import io.jipc.naming.NamingConfiguration;
+import io.jipc.platform.Libc;
+import io.jipc.platform.MessageQueues;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.ChildMain;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static io.jipc.cli.InventoryProcessTest.jipc;
+import static io.jipc.cli.LsCommandTest.find;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code jipc ls} finds every POSIX queue jipc created through its name {@code mq/NAME}, without
+ * {@code /dev/mqueue}: with the creator's pid (dead once it exited, but a queue is never stale),
+ * capacity, depth, mode and the processes holding it; {@code rm} unlinks a queue and its name,
+ * {@code gc} never removes a queue but drops the name of one unlinked behind jipc's back.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class QueueInventoryTest {
+    private static final long SELF = ProcessHandle.current().pid();
+
+    private NameService names;
+    private String queue;
+
+    /** Creates queue args[0] of args[1] messages of args[2] bytes, sends args[3] messages, and exits. */
+    public static final class CreateQueueAndExit {
+        public static void main(String[] args) throws Exception {
+            ChildMain.dieWithParent();
+            try (PosixMessageQueue queue = PosixMessageQueue.create(args[0],
+                    MqAttributes.of(Integer.parseInt(args[1]), Integer.parseInt(args[2])))) {
+                for (int i = 0; i < Integer.parseInt(args[3]); i++) {
+                    queue.put(new byte[] {(byte) i});
+                }
+            }
+        }
+    }
+
+    @BeforeEach
+    void openNames() {
+        names = NameService.open(NamingConfiguration.LOCAL);
+        queue = "/jipc-qinv-" + UUID.randomUUID();
+    }
+
+    @AfterEach
+    void unlinkAndCloseNames() {
+        PosixMessageQueue.unlink(queue);
+        names.close();
+    }
+
+    private String nameOfQueue() {
+        return "mq/" + queue.substring(1);
+    }
+
+    @Test
+    void aQueueWhoseCreatorExitedIsListedWithItsPidNeverStaleAndRmRemovesItWithItsName() throws Exception {
+        long creatorPid;
+        try (ChildJvm creator = ChildJvm.builder(CreateQueueAndExit.class).args(queue, "4", "64", "2").quickStart()
+                .hardTimeout(Duration.ofSeconds(90)).start()) {
+            creator.assertSuccess(Duration.ofSeconds(80));
+            creatorPid = creator.pid();
+        }
+        ObjectRow row = find(ObjectInventory.list(), "mq:" + queue);
+        assertEquals("mq", row.kind());
+        assertEquals(creatorPid, row.ownerPid());
+        assertEquals(OwnerState.DEAD, row.owner());
+        assertFalse(row.stale(), "a queue is meant to outlive its creator: " + row);
+        assertEquals(List.of(), row.users());
+        assertEquals(4, row.capacity());
+        assertEquals(2, row.depth());
+        assertEquals("msgs", row.unit());
+        assertEquals("0600", row.mode());
+        assertEquals(System.getProperty("user.name"), row.user());
+        assertEquals("messages up to 64 B", row.details());
+
+        Run json = jipc("ls", "--json", "--kind", "mq");
+        assertEquals(0, json.exit(), json.err());
+        assertTrue(json.out().contains("{\"kind\": \"mq\", \"uri\": \"mq:" + queue + "\", \"path\": \"named "
+                + nameOfQueue() + "\", \"ownerPid\": " + creatorPid + ", \"owner\": \"dead\", \"stale\": false, "
+                + "\"users\": [], \"capacity\": 4, \"depth\": 2, \"unit\": \"msgs\"")
+                || json.out().contains("\"uri\": \"mq:" + queue + "\", \"path\": \"/dev/mqueue/"), json.out());
+
+        Run gc = jipc("gc", "--include-unread");
+        assertEquals(0, gc.exit(), gc.err());
+        assertFalse(gc.out().contains(queue), gc.out());
+        assertTrue(PosixMessageQueue.exists(queue), "gc never removes a queue");
+
+        Run rm = jipc("rm", "mq:" + queue);
+        assertEquals(0, rm.exit(), rm.err());
+        assertEquals("removed mq:" + queue + "\n", rm.out());
+        assertFalse(PosixMessageQueue.exists(queue));
+        assertEquals(Optional.empty(), names.lookup(nameOfQueue()), "rm unlinked the queue through its API");
+        assertTrue(ObjectInventory.list().stream().noneMatch(r -> r.uri().contains(queue.substring(1))));
+    }
+
+    @Test
+    void aQueueUnlinkedBehindJipcsBackIsNotListedAndGcDropsItsDanglingName() {
+        PosixMessageQueue.create(queue, MqAttributes.of(2, 16)).close();
+        assertTrue(MessageQueues.unlink(queue), "as a C program would");
+
+        List<ObjectRow> rows = ObjectInventory.list();
+        assertTrue(rows.stream().noneMatch(r -> r.uri().equals("mq:" + queue)), rows.toString());
+        ObjectRow name = find(rows, "name:" + nameOfQueue());
+        assertEquals(OwnerState.ALIVE, name.owner(), "this test bound it");
+        assertTrue(name.dangling() && name.stale(), name.toString());
+        assertTrue(name.details().endsWith("dangling: the queue is gone"), name.details());
+
+        Run dry = jipc("gc", "--dry-run");
+        assertTrue(dry.out().contains("would remove name:" + nameOfQueue() + " (dangling: its object is gone)"),
+                dry.out());
+        Run gc = jipc("gc");
+        assertEquals(0, gc.exit(), gc.err());
+        assertTrue(gc.out().contains("removed name:" + nameOfQueue() + " (dangling: its object is gone)"), gc.out());
+        assertEquals(Optional.empty(), names.lookup(nameOfQueue()));
+    }
+
+    @Test
+    void aQueueMadeOutsideJipcIsListedOnceAnOpenOrCreateNamedItWithItsCreatorUnknown() {
+        MessageQueues.close(MessageQueues.open(queue, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL, 0640, 3, 32), queue);
+        if (!Files.exists(Path.of("/dev/mqueue").resolve(queue.substring(1)))) { // mqueue not mounted
+            assertTrue(ObjectInventory.list().stream().noneMatch(r -> r.uri().equals("mq:" + queue)),
+                    "no name points at it");
+        }
+        try (PosixMessageQueue opened = PosixMessageQueue.openOrCreate(queue, MqAttributes.of(9, 9))) {
+            ObjectRow row = find(ObjectInventory.list(), "mq:" + queue);
+            assertEquals(0, row.ownerPid());
+            assertEquals(OwnerState.UNKNOWN, row.owner());
+            assertTrue(row.details().contains("creator unknown: " + nameOfQueue() + " was bound by pid " + SELF),
+                    row.details());
+            assertEquals(3, row.capacity());
+            assertEquals("0640", row.mode());
+            assertTrue(row.users().contains(SELF), "this test holds it open: " + row);
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package io.jipc.mq;
+
+import io.jipc.naming.NameEntry;
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameService;
+import io.jipc.naming.NameTakenException;
+import io.jipc.naming.NamingConfiguration;
+import io.jipc.naming.spi.NameSyntax;
+import io.jipc.platform.Libc;
+
+import java.util.Optional;
+
+/**
+ * The names of the POSIX queues jipc creates, in the host's name service: a queue {@code /orders}
+ * created by {@link PosixMessageQueue#create} (or the creating branch of
+ * {@link PosixMessageQueue#openOrCreate}) is the persistent name {@code mq/orders} of the local name
+ * service, with kind {@value #KIND}, id the queue's inode in the kernel's {@code mqueue} file system
+ * in hex (which tells one queue of a name from a later one), and address {@code mq:/orders}. The
+ * name is bound right after the queue is created and removed when {@link PosixMessageQueue#unlink}
+ * removes the queue; like the queue, it outlives its creator. The kernel records no creator and
+ * lists queues only through the {@code mqueue} file system, which need not be mounted: this name is
+ * how {@code jipc ls} finds the queues jipc made, with the creator's pid (the binder of the name).
+ *
+ * <p>The queue is the object and the name only an index: a failure of the name service (an unusable
+ * jipc root, a corrupt entry, the name held by a live process's registration) is logged and never
+ * fails the queue operation. A queue name that is not a valid name of the service once behind
+ * {@code mq/} (characters other than {@code A-Z a-z 0-9 . _ - : @ +}, or longer than
+ * {@value NameSyntax#MAX_LENGTH} characters with the prefix) gets no name; its queue works all the
+ * same, and {@code jipc ls} finds it only where {@code /dev/mqueue} is mounted.
+ *
+ * <p>Repairs, as for mailboxes: a create whose name is still bound to an earlier queue (unlinked
+ * behind jipc's back, e.g. by a C program, or by a process killed between the unlink and the
+ * unbinding) replaces that stale binding. {@code openOrCreate} finding the queue already there binds
+ * the name if it is missing or stale (the queue was made by a C program, or by a process killed
+ * before it bound the name), with the attribute {@value #CREATOR}{@code =}{@value #UNKNOWN}: the
+ * binder opened the queue and is not its creator. A plain {@link PosixMessageQueue#open} binds
+ * nothing.
+ *
+ * <p>The local backend is used whatever naming the process is configured with: a queue is an object
+ * of this host. Thread-safe.
+ */
+final class MqNames {
+    static final String KIND = "mq";
+    static final String PREFIX = "mq/";
+    /** Attribute of a name bound by a process that opened an existing queue: its creator is unknown. */
+    static final String CREATOR = "creator";
+    static final String UNKNOWN = "unknown";
+
+    private static final System.Logger LOG = System.getLogger("io.jipc.mq");
+
+    private MqNames() {
+    }
+
+    /**
+     * The local name service of the current jipc root, opened for one operation: a few system calls
+     * next to {@code mq_open}, and it follows the root wherever it is set.
+     */
+    private static NameService open() {
+        return NameService.open(NamingConfiguration.LOCAL);
+    }
+
+    /** The name of queue {@code queue} ({@code "/orders"} → {@code "mq/orders"}), or null if it cannot be one. */
+    static String nameOf(String queue) {
+        String name = PREFIX + queue.substring(1);
+        try {
+            return NameSyntax.check(name);
+        } catch (IllegalArgumentException unrepresentable) {
+            return null;
+        }
+    }
+
+    /**
+     * Binds the name of the queue just created as {@code mqd}, replacing a stale binding. Never throws.
+     */
+    static void created(String queue, int mqd) {
+        String name = nameOf(queue);
+        if (name == null) {
+            LOG.log(System.Logger.Level.DEBUG, "POSIX message queue {0} gets no name: not a valid name behind mq/", queue);
+            return;
+        }
+        try (NameService names = open()) {
+            String id = idOf(queue, mqd);
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    names.bind(name, NameRecord.of(KIND, id, "mq:" + queue));
+                    return;
+                } catch (NameTakenException taken) {
+                    Optional<NameEntry> held = names.lookup(name);
+                    if (held.isPresent() && isOf(held.get(), id)) {
+                        return; // an openOrCreate of the new queue bound it first
+                    }
+                    if (attempt > 0) {
+                        throw taken;
+                    }
+                    // stale: bound to an earlier queue of this name (the new one was created with O_EXCL)
+                    held.ifPresent(entry -> names.unregister(name));
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "POSIX message queue {0} was created, but its name {1} could not be "
+                    + "bound (jipc ls will not find it): {2}", queue, name, e.toString());
+        }
+    }
+
+    /**
+     * Binds the name of an existing queue opened as {@code mqd} by {@code openOrCreate} if the name is
+     * missing or bound to an earlier queue; the creator is recorded as unknown. Never throws.
+     */
+    static void opened(String queue, int mqd) {
+        String name = nameOf(queue);
+        if (name == null) {
+            return;
+        }
+        try (NameService names = open()) {
+            String id = idOf(queue, mqd);
+            Optional<NameEntry> held = names.lookup(name);
+            if (held.isPresent() && isOf(held.get(), id)) {
+                return;
+            }
+            held.ifPresent(stale -> names.unregister(name));
+            names.bind(name, NameRecord.of(KIND, id, "mq:" + queue).withAttribute(CREATOR, UNKNOWN));
+        } catch (NameTakenException boundMeanwhile) {
+            // another opener repaired it, or the queue was re-created and its creator bound it
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not bind the missing name {0} of POSIX message queue {1}: {2}",
+                    name, queue, e.toString());
+        }
+    }
+
+    /**
+     * The binding of {@code queue} as it is before an unlink, for {@link #unlinked}; empty if there is
+     * none or the service fails. Never throws.
+     */
+    static Optional<NameEntry> beforeUnlink(String queue) {
+        String name = nameOf(queue);
+        if (name == null) {
+            return Optional.empty();
+        }
+        try (NameService names = open()) {
+            return names.lookup(name).filter(e -> e.record().kind().equals(KIND));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot look up the name {0} of POSIX message queue {1}: {2}",
+                    name, queue, e.toString());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Removes the binding {@code before} of the queue just unlinked, if the name is still that binding
+     * (a queue re-created meanwhile under the name keeps its own). Never throws.
+     */
+    static void unlinked(String queue, Optional<NameEntry> before) {
+        if (before.isEmpty()) {
+            return;
+        }
+        String name = before.get().name();
+        try (NameService names = open()) {
+            if (names.lookup(name).filter(before.get()::sameRegistration).isPresent()) {
+                names.unregister(name);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "POSIX message queue {0} was unlinked, but its name {1} could not be "
+                    + "removed (jipc gc removes it): {2}", queue, name, e.toString());
+        }
+    }
+
+    /** The id of the queue open as {@code mqd}: its inode in hex. */
+    private static String idOf(String queue, int mqd) {
+        return Long.toHexString(Libc.fstat(mqd, queue).inode());
+    }
+
+    private static boolean isOf(NameEntry entry, String id) {
+        return entry.record().kind().equals(KIND) && entry.record().id().equals(id);
+    }
+}

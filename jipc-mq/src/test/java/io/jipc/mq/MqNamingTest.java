@@ -1,0 +1,191 @@
+package io.jipc.mq;
+
+import io.jipc.naming.Lifetime;
+import io.jipc.naming.Liveness;
+import io.jipc.naming.NameEntry;
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameService;
+import io.jipc.naming.NamingConfiguration;
+import io.jipc.platform.MessageQueues;
+import io.jipc.segment.JipcRoot;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The queues jipc creates are persistent names {@code mq/<name>} of the local name service: bound on
+ * create (and by an {@code openOrCreate} that finds the name missing), removed on unlink, kept after
+ * the creator exits, replaced when left by an earlier queue; a name the service cannot hold, or a
+ * failing service, never fails the queue.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class MqNamingTest {
+    @RegisterExtension
+    static final QueueNames NAMES = new QueueNames(MqNamingTest.class);
+
+    @TempDir
+    Path dir;
+
+    /** The test's name service: fields are set once the extension has chosen the class's jipc root. */
+    private final NameService names = NameService.open(NamingConfiguration.LOCAL);
+
+    @AfterEach
+    void closeNames() {
+        names.close();
+    }
+
+    private static String nameOf(String queue) {
+        return "mq/" + queue.substring(1);
+    }
+
+    /** The inode of {@code queue} as one of this process's descriptors shows it, in hex. */
+    private static String inodeOf(String queue) throws IOException {
+        try (Stream<Path> descriptors = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : descriptors.toList()) {
+                try {
+                    if (Files.readSymbolicLink(fd).toString().equals(queue)) {
+                        return Long.toHexString((Long) Files.getAttribute(fd, "unix:ino"));
+                    }
+                } catch (IOException closed) {
+                    // the listing's own descriptor, closed meanwhile
+                }
+            }
+        }
+        throw new AssertionError("no descriptor of " + queue + " in this process");
+    }
+
+    @Test
+    void createBindsThePersistentNameAndUnlinkRemovesIt() throws Exception {
+        String queue = NAMES.next();
+        try (PosixMessageQueue created = PosixMessageQueue.create(queue, MqAttributes.of(2, 16))) {
+            NameEntry entry = names.lookup(nameOf(queue)).orElseThrow();
+            assertEquals(new NameRecord("mq", inodeOf(queue), "mq:" + queue, Map.of()), entry.record());
+            assertEquals(Lifetime.PERSISTENT, entry.lifetime());
+            assertEquals(ProcessHandle.current().pid(), entry.owner().pid());
+        }
+        assertTrue(PosixMessageQueue.unlink(queue));
+        assertEquals(Optional.empty(), names.lookup(nameOf(queue)));
+        assertFalse(PosixMessageQueue.unlink(queue));
+    }
+
+    @Test
+    void openOrCreateBindsWhenItCreatesAndRepairsAMissingNameWhenItOpens() throws Exception {
+        String queue = NAMES.next();
+        try (PosixMessageQueue created = PosixMessageQueue.openOrCreate(queue, MqAttributes.of(2, 16))) {
+            String id = inodeOf(queue);
+            assertEquals(new NameRecord("mq", id, "mq:" + queue, Map.of()),
+                    names.lookup(nameOf(queue)).orElseThrow().record());
+
+            assertTrue(names.unregister(nameOf(queue))); // as if the creator died before binding it
+            PosixMessageQueue.open(queue).close();
+            assertEquals(Optional.empty(), names.lookup(nameOf(queue)), "a plain open binds nothing");
+            PosixMessageQueue.openOrCreate(queue, MqAttributes.of(2, 16)).close();
+            assertEquals(new NameRecord("mq", id, "mq:" + queue, Map.of("creator", "unknown")),
+                    names.lookup(nameOf(queue)).orElseThrow().record(), "bound by an opener: creator unknown");
+        } finally {
+            PosixMessageQueue.unlink(queue);
+        }
+        assertEquals(Optional.empty(), names.lookup(nameOf(queue)));
+    }
+
+    @Test
+    void aNameLeftByAnEarlierQueueIsReplacedByTheNextCreate() throws Exception {
+        String queue = NAMES.next();
+        PosixMessageQueue.create(queue, MqAttributes.of(2, 16)).close();
+        String earlier = names.lookup(nameOf(queue)).orElseThrow().record().id();
+        assertTrue(MessageQueues.unlink(queue)); // behind jipc's back, as a C program would
+        assertEquals(earlier, names.lookup(nameOf(queue)).orElseThrow().record().id(), "the name dangles");
+        try (PosixMessageQueue again = PosixMessageQueue.create(queue, MqAttributes.of(2, 16))) {
+            String id = names.lookup(nameOf(queue)).orElseThrow().record().id();
+            assertEquals(inodeOf(queue), id);
+            assertNotEquals(earlier, id);
+        } finally {
+            assertTrue(PosixMessageQueue.unlink(queue));
+        }
+        assertEquals(Optional.empty(), names.lookup(nameOf(queue)));
+    }
+
+    @Test
+    void theNameOutlivesTheCreatorLikeTheQueue() throws Exception {
+        String queue = NAMES.next();
+        long creatorPid;
+        try (ChildJvm creator = ChildJvm.builder(MqChild.class).quickStart().hardTimeout(Duration.ofSeconds(90))
+                .args("create", queue, "4", "64").start()) {
+            creator.assertSuccess(Duration.ofSeconds(80));
+            assertTrue(creator.output().contains("CREATED"), creator.output());
+            creatorPid = creator.pid();
+        }
+        try {
+            NameEntry entry = names.lookup(nameOf(queue)).orElseThrow();
+            assertEquals(creatorPid, entry.owner().pid());
+            assertEquals(Liveness.DEAD, entry.liveness());
+            try (PosixMessageQueue opened = PosixMessageQueue.open(queue)) {
+                assertEquals(inodeOf(queue), entry.record().id());
+            }
+        } finally {
+            assertTrue(PosixMessageQueue.unlink(queue));
+        }
+        assertEquals(Optional.empty(), names.lookup(nameOf(queue)));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"with space", "ünïcödé", "tilde~", "long"})
+    void aQueueNameTheServiceCannotHoldGetsNoNameAndWorks(String kind) throws Exception {
+        String unique = UUID.randomUUID().toString().substring(0, 8);
+        String queue = kind.equals("long") ? "/" + unique + "x".repeat(230) : "/jipc-test-" + kind + "-" + unique;
+        try (PosixMessageQueue created = PosixMessageQueue.create(queue, MqAttributes.of(2, 16))) {
+            assertTrue(created.offer(new byte[] {1}));
+            assertEquals(1, created.poll().payload()[0]);
+            try (PosixMessageQueue opened = PosixMessageQueue.openOrCreate(queue, MqAttributes.of(2, 16))) {
+                assertEquals(2, opened.maxMessages());
+            }
+            assertEquals(List.of(), names.list("mq/"));
+        } finally {
+            assertTrue(PosixMessageQueue.unlink(queue));
+        }
+    }
+
+    @Test
+    void aFailingNameServiceNeverFailsTheQueue() throws Exception {
+        Path notADirectory = Files.createFile(dir.resolve("file"));
+        String queue = NAMES.next();
+        String root = System.getProperty(JipcRoot.PROPERTY);
+        System.setProperty(JipcRoot.PROPERTY, notADirectory.resolve("root").toString());
+        try {
+            try (PosixMessageQueue created = PosixMessageQueue.create(queue, MqAttributes.of(2, 16));
+                 PosixMessageQueue opened = PosixMessageQueue.openOrCreate(queue, MqAttributes.of(2, 16))) {
+                assertTrue(created.offer(new byte[] {7}));
+                assertEquals(7, opened.poll().payload()[0]);
+            }
+            assertTrue(PosixMessageQueue.unlink(queue));
+        } finally {
+            System.setProperty(JipcRoot.PROPERTY, root);
+            PosixMessageQueue.unlink(queue);
+        }
+        assertEquals(List.of(), names.list("mq/"));
+    }
+}
