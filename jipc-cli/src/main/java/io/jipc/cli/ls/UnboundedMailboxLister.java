@@ -56,13 +56,15 @@ final class UnboundedMailboxLister implements Lister {
             long ringCapacity = f.getLong(RING_CAPACITY_OFFSET);
             long first = f.getLong(FIRST_OFFSET); // before last: last only grows, so first <= last
             long last = f.getLong(LAST_OFFSET);
-            if (ringCapacity <= 0 || ringCapacity > segmentLength - SEGMENT_RING_OFFSET || ceiling < segmentLength
-                    || first < 0 || last < first) {
+            // as the mailbox itself checks when it opens: at most ceiling / segmentLength segments
+            if (segmentLength <= SEGMENT_RING_OFFSET || ringCapacity <= 0
+                    || ringCapacity > segmentLength - SEGMENT_RING_OFFSET || ceiling < segmentLength
+                    || first < 0 || last < first || last - first >= ceiling / segmentLength) {
                 throw new FileSnapshot.CorruptFileException("segments of " + segmentLength + " B (ring "
                         + ringCapacity + " B), ceiling " + ceiling + " B, segments " + first + ".." + last
                         + " are impossible together");
             }
-            long segments = last - first + 1;
+            long segments = last - first + 1; // no overflow: at most ceiling / segmentLength
             long depth = segments <= MAX_SUMMED_SEGMENTS
                     ? depth(file.path(), f.getLong(SegmentHeaderDescriptor.OBJECT_ID_OFFSET), first, last, ringCapacity)
                     : -1;
