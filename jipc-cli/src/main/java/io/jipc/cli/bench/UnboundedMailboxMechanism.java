@@ -1,6 +1,5 @@
 package io.jipc.cli.bench;
 
-import io.jipc.WaitStrategy;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.UnboundedMailbox;
 import io.jipc.mailbox.UnboundedMailboxDescriptor;
@@ -9,21 +8,23 @@ import io.jipc.ring.RingDescriptor;
 import java.time.Duration;
 
 /**
- * Two {@link UnboundedMailbox}es (one per direction) whose receivers wait in futex, like the first
- * mailbox row: on a loaded 2-core machine the default strategy's 20 µs of spinning takes the CPU
- * from the very process it waits for (round trips of ~100 µs against ~15 µs). Messages go through
- * the copying {@code byte[]} API ({@code offer(byte[])}, {@code poll(Duration)}), like every other
- * mechanism of the all-mechanisms run.
+ * Two {@link UnboundedMailbox}es (one per direction) with the default wait strategy, what an
+ * application gets: a receiver spins for 20 µs, then sleeps in futex. In a steady ping-pong on a
+ * quiet machine the spinning catches every message (no kernel call per message); on a loaded
+ * 2-core machine it takes the CPU from the very process it waits for (round trips of ~100 µs where
+ * the futex mailbox row shows ~15 µs). Messages go through the copying {@code byte[]} API
+ * ({@code offer(byte[])}, {@code poll(Duration)}), like every other mechanism of the all-mechanisms
+ * run.
  *
  * <p>Segments are small against a one-way round, so that the chain moves: rings of 1 MiB, or room
  * for two of the run's largest messages (4 MiB rings with the default sizes, whose largest is
  * 1 MiB), while a round carries hundreds of megabytes. Whenever the receiver falls a ring behind,
  * the sender appends a segment and the receiver later retires it; the figures include that work.
- * (On the loaded 2-vCPU dev VM, default runs reached 3 to 5 segments at 64 B, up to 10 at 4 KiB.) The ceiling,
- * {@value #SEGMENTS_UNDER_CEILING} segments, is far above that. Should the sender reach it anyway,
- * it offers again after {@link Thread#yield()} until the receiver has retired a segment (the
- * mailbox itself never waits): a round ends only once the peer has received every message, so the
- * rate is the pace of the whole chain either way.
+ * (On the loaded 2-vCPU dev VM, default runs reached 2 to 5 segments at 64 B, 9 or 10 at the larger
+ * sizes.) The ceiling, {@value #SEGMENTS_UNDER_CEILING} segments, is far above that. Should the
+ * sender reach it anyway, it offers again after {@link Thread#yield()} until the receiver has
+ * retired a segment (the mailbox itself never waits): a round ends only once the peer has received
+ * every message, so the rate is the pace of the whole chain either way.
  */
 final class UnboundedMailboxMechanism implements Mechanism {
     /** Segments the ceiling allows. */
@@ -44,12 +45,12 @@ final class UnboundedMailboxMechanism implements Mechanism {
 
     @Override
     public Traits traits() {
-        return new Traits("futex wake-ups, growth", "2 (1 in place)", "until destroyed");
+        return new Traits("growth + idle wake-ups", "2 (1 in place)", "until destroyed");
     }
 
     /** The options of each segment for messages of up to {@code maxSize} bytes. */
     static MailboxOptions segmentOptions(int maxSize) {
-        return MailboxOptions.builder().maxMessageSize(maxSize).waitStrategy(WaitStrategy.FUTEX)
+        return MailboxOptions.builder().maxMessageSize(maxSize)
                 .capacityBytes(Math.max(SEGMENT_RING, 2L * (maxSize + RECORD_OVERHEAD))).build();
     }
 
