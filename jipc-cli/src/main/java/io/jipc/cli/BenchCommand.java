@@ -136,7 +136,8 @@ final class BenchCommand implements Callable<Integer> {
     @Command(name = "mailbox", mixinStandardHelpOptions = true,
             description = {"Ping-pong (round-trip percentiles) and one-way throughput of mailboxes between two",
                     "processes, for each wait strategy, beside a kernel pipe between the same processes;",
-                    "then (default strategy) a rendezvous mailbox, 4 priority levels, and 4 producer threads."})
+                    "then (default strategy) a rendezvous mailbox, 4 priority levels, 4 producer threads, and an",
+                    "unbounded mailbox."})
     static final class MailboxBenchCommand implements Callable<Integer> {
         @Option(names = "--size", description = "message size in bytes (default: ${DEFAULT-VALUE})")
         int size = 64;
@@ -162,7 +163,7 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--no-idle", description = "skip the idle-CPU measurement")
         boolean noIdle;
 
-        @Option(names = "--no-features", description = "skip the message-passing features (rendezvous, priorities, 4 producers)")
+        @Option(names = "--no-features", description = "skip the message-passing features (rendezvous, priorities, 4 producers, unbounded)")
         boolean noFeatures;
 
         @Override

@@ -12,7 +12,7 @@ import java.util.concurrent.Callable;
 
 /** {@code jipc ls}: every IPC object this user can see, like {@code ipcs} but with owners and liveness. */
 @Command(name = "ls", mixinStandardHelpOptions = true,
-        description = {"List IPC objects: jipc mailboxes, regions, circular buffers, sync objects and names,",
+        description = {"List IPC objects: jipc mailboxes (also unbounded ones), regions, circular buffers, sync objects and names,",
                 "POSIX shared memory and message queues, FIFOs under the jipc root, anonymous regions in use;",
                 "with owner pid and whether it lives, the processes using each (those this user may inspect),",
                 "capacity, depth and mode. STALE: the owner is dead and nothing uses it (jipc gc removes those)."})
@@ -20,7 +20,7 @@ final class LsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print a JSON array")
     boolean json;
 
-    @Option(names = "--kind", description = "only objects of this kind: mailbox, region, circular-buffer, sync, name, mq, fifo, anonymous-region")
+    @Option(names = "--kind", description = "only objects of this kind: mailbox, unbounded, region, circular-buffer, sync, name, mq, fifo, anonymous-region")
     String kind;
 
     @Option(names = "--stale", description = "only stale objects")

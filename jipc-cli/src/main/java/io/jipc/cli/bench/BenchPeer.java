@@ -3,6 +3,7 @@ package io.jipc.cli.bench;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MessageHandler;
 import io.jipc.mailbox.RoleBinding;
+import io.jipc.mailbox.UnboundedMailbox;
 import io.jipc.platform.Libc;
 import io.jipc.shm.CircularBuffer;
 
@@ -28,6 +29,8 @@ import java.lang.foreign.ValueLayout;
  * <li>{@code idle:<in>}: blocks in {@code take()} on {@code in} until a message arrives.</li>
  * <li>{@code ringecho:<in>:<out>}, {@code ringsink:<in>:<out>}: as {@code echo} and {@code sink},
  *     over {@link CircularBuffer}s.</li>
+ * <li>{@code uecho:<in>:<out>}, {@code usink:<in>:<out>}: as {@code echo} and {@code sink}, over
+ *     {@link UnboundedMailbox}es ({@code out} of {@code usink} is a mailbox).</li>
  * </ul>
  */
 public final class BenchPeer {
@@ -48,6 +51,8 @@ public final class BenchPeer {
                 case "idle" -> idle(f[1]);
                 case "ringecho" -> ringEcho(f[1], f[2]);
                 case "ringsink" -> ringSink(f[1], f[2]);
+                case "uecho" -> unboundedEcho(f[1], f[2]);
+                case "usink" -> unboundedSink(f[1], f[2]);
                 default -> throw new IllegalArgumentException("unknown phase " + phase);
             }
         }
@@ -55,45 +60,82 @@ public final class BenchPeer {
         System.out.flush();
     }
 
+    /** Hands the next message, in place, to a handler, waiting as long as needed. */
+    private interface Take {
+        void take(MessageHandler handler) throws InterruptedException;
+    }
+
+    /** Hands up to {@code limit} messages available now, in place, to a handler; returns how many. */
+    private interface Drain {
+        int drain(MessageHandler handler, int limit);
+    }
+
+    /** Sends without waiting: false if there is no room now. */
+    private interface Offer {
+        boolean offer(MemorySegment message);
+    }
+
     private static void echo(String in, String out) throws InterruptedException {
         try (Mailbox ping = Mailbox.open(in); Mailbox pong = Mailbox.open(out);
              RoleBinding receiving = ping.bindReceiver(); RoleBinding sending = pong.bindSender()) {
-            long[] last = {0};
-            MessageHandler echo = message -> {
-                last[0] = message.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
-                while (!pong.offer(message)) {
-                    Thread.onSpinWait();
-                }
-            };
-            while (last[0] != -1) {
-                ping.take(echo);
+            echo(ping::take, pong::offer);
+        }
+    }
+
+    /** {@code echo} over unbounded mailboxes. */
+    private static void unboundedEcho(String in, String out) throws InterruptedException {
+        try (UnboundedMailbox ping = UnboundedMailbox.open(in); UnboundedMailbox pong = UnboundedMailbox.open(out)) {
+            echo(ping::take, pong::offer);
+        }
+    }
+
+    private static void echo(Take ping, Offer pong) throws InterruptedException {
+        long[] last = {0};
+        MessageHandler echo = message -> {
+            last[0] = message.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+            while (!pong.offer(message)) {
+                Thread.onSpinWait();
             }
+        };
+        while (last[0] != -1) {
+            ping.take(echo);
         }
     }
 
     private static void sink(String in, String out, boolean ordered) throws InterruptedException {
         try (Mailbox source = Mailbox.open(in); Mailbox done = Mailbox.open(out);
              RoleBinding receiving = source.bindReceiver()) {
-            long[] state = {0, 0}; // next sequence of the round; 1 at the end of the round, -1 at the end
-            MessageHandler check = message -> {
-                long seq = message.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
-                if (seq == OneWayRegimen.END_OF_ROUND || seq == OneWayRegimen.END_OF_PHASE) {
-                    state[1] = seq == OneWayRegimen.END_OF_ROUND ? 1 : -1;
-                } else if (seq != state[0]++ && ordered) {
-                    throw new IllegalStateException("sink: message " + seq + " arrived, expected " + (state[0] - 1));
-                }
-            };
-            byte[] reply = new byte[8];
-            while (state[1] != -1) {
-                if (source.drain(check, 4096) == 0) {
-                    source.take(check);
-                }
-                if (state[1] == 1) {
-                    MemorySegment.ofArray(reply).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, state[0]);
-                    done.put(reply);
-                    state[0] = 0;
-                    state[1] = 0;
-                }
+            sink(source::drain, source::take, done, ordered);
+        }
+    }
+
+    /** {@code sink} from an unbounded mailbox (the counts go back through the mailbox {@code out}). */
+    private static void unboundedSink(String in, String out) throws InterruptedException {
+        try (UnboundedMailbox source = UnboundedMailbox.open(in); Mailbox done = Mailbox.open(out)) {
+            sink(source::drain, source::take, done, true);
+        }
+    }
+
+    private static void sink(Drain drain, Take take, Mailbox done, boolean ordered) throws InterruptedException {
+        long[] state = {0, 0}; // next sequence of the round; 1 at the end of the round, -1 at the end
+        MessageHandler check = message -> {
+            long seq = message.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+            if (seq == OneWayRegimen.END_OF_ROUND || seq == OneWayRegimen.END_OF_PHASE) {
+                state[1] = seq == OneWayRegimen.END_OF_ROUND ? 1 : -1;
+            } else if (seq != state[0]++ && ordered) {
+                throw new IllegalStateException("sink: message " + seq + " arrived, expected " + (state[0] - 1));
+            }
+        };
+        byte[] reply = new byte[8];
+        while (state[1] != -1) {
+            if (drain.drain(check, 4096) == 0) {
+                take.take(check);
+            }
+            if (state[1] == 1) {
+                MemorySegment.ofArray(reply).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, state[0]);
+                done.put(reply);
+                state[0] = 0;
+                state[1] = 0;
             }
         }
     }

@@ -5,6 +5,7 @@ import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.MessageHandler;
 import io.jipc.mailbox.RoleBinding;
+import io.jipc.mailbox.UnboundedMailbox;
 import io.jipc.platform.Libc;
 import io.jipc.segment.JipcRoot;
 
@@ -47,7 +48,8 @@ public final class MailboxBench {
      * @param idle       whether to measure the idle CPU of a blocked receiver
      * @param features   whether to measure the message-passing features with the default strategy:
      *                   a rendezvous mailbox, a mailbox with 4 priority levels (messages at rotating
-     *                   priorities), and 4 producer threads into one many-sender mailbox
+     *                   priorities), 4 producer threads into one many-sender mailbox, and an
+     *                   unbounded mailbox
      */
     public record Settings(int size, Duration warmup, Duration measure, long messages, long capacity,
                            List<WaitStrategy> strategies, boolean pipe, boolean idle, boolean features) {
@@ -78,6 +80,7 @@ public final class MailboxBench {
     private final PrintStream progress;
     private final String prefix = "bench-" + ProcessHandle.current().pid();
     private final List<String> mailboxes = new ArrayList<>();
+    private final List<String> unboundedMailboxes = new ArrayList<>();
     private final List<Path> fifos = new ArrayList<>();
 
     public MailboxBench(Settings settings, PrintStream progress) {
@@ -133,6 +136,15 @@ public final class MailboxBench {
             }
             peerPhases.add("count:" + boxes[2].name() + ":" + boxes[3].name());
         }
+        UnboundedMailbox[] unbounded = null; // {ping, pong, one-way in}
+        Mailbox unboundedDone = null;
+        if (settings.features()) {
+            unbounded = createUnbounded(size, throughputCapacity);
+            unboundedDone = create("unbounded-done", MailboxOptions.builder().maxMessageSize(8)
+                    .capacityBytes(64 * 1024).build());
+            peerPhases.add("uecho:" + unbounded[0].name() + ":" + unbounded[1].name());
+            peerPhases.add("usink:" + unbounded[2].name() + ":" + unboundedDone.name());
+        }
         Path p2c = null;
         Path c2p = null;
         if (settings.pipe()) {
@@ -169,6 +181,9 @@ public final class MailboxBench {
             for (int i = 0; i < features.size(); i++) {
                 results.add(measure(peer, features.get(i), featureBoxes.get(i), warmMessages));
             }
+            if (unbounded != null) {
+                results.add(measureUnbounded(peer, unbounded, unboundedDone, warmMessages));
+            }
             if (settings.pipe()) {
                 peer.await("pipe");
                 progress.printf("  %-24s ping-pong ...%n", "pipe (FIFO)");
@@ -191,6 +206,12 @@ public final class MailboxBench {
             }
             for (Mailbox[] boxes : featureBoxes) {
                 closeAll(boxes);
+            }
+            if (unbounded != null) {
+                for (UnboundedMailbox box : unbounded) {
+                    box.close();
+                }
+                unboundedDone.close();
             }
             if (idleBox != null) {
                 idleBox.close();
@@ -266,16 +287,9 @@ public final class MailboxBench {
         if (boxes[0] != null) {
             peer.await("echo");
             progress.printf("  %-24s ping-pong ...%n", feature.label);
-            MemorySegment message = Arena.ofAuto().allocate(settings.size(), 8);
-            long[] echoed = {0};
-            MessageHandler check = m -> echoed[0] = m.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
             try (RoleBinding sending = boxes[0].bindSender(); RoleBinding receiving = boxes[1].bindReceiver()) {
-                result = PingPongRegimen.measure(feature.label, settings.warmup(), settings.measure(), sequence -> {
-                    message.set(ValueLayout.JAVA_LONG, 0, sequence);
-                    boxes[0].put(message, feature.priority(sequence));
-                    boxes[1].take(check);
-                    return echoed[0];
-                });
+                result = pingPong(feature.label,
+                        m -> boxes[0].put(m, feature.priority(m.get(ValueLayout.JAVA_LONG, 0))), boxes[1]::take);
             }
         }
         peer.await("count");
@@ -306,7 +320,7 @@ public final class MailboxBench {
             for (Thread thread : threads) {
                 thread.join();
             }
-            endRound(in, done, count);
+            endRound(in::put, done, count);
         }, warmMessages, settings.messages(), settings.warmup(), settings.size());
         MemorySegment end = Arena.ofAuto().allocate(settings.size(), 8);
         end.set(ValueLayout.JAVA_LONG, 0, OneWayRegimen.END_OF_PHASE);
@@ -315,7 +329,7 @@ public final class MailboxBench {
     }
 
     /** Ends a one-way round at priority 0 (after every message sent before) and awaits the peer's count. */
-    private void endRound(Mailbox in, Mailbox done, long count) throws InterruptedException {
+    private void endRound(Put in, Mailbox done, long count) throws InterruptedException {
         MemorySegment end = Arena.ofAuto().allocate(settings.size(), 8);
         end.set(ValueLayout.JAVA_LONG, 0, OneWayRegimen.END_OF_ROUND);
         in.put(end);
@@ -326,17 +340,84 @@ public final class MailboxBench {
     }
 
     private BenchResult pingPong(String label, Mailbox ping, Mailbox pong) throws Exception {
+        try (RoleBinding sending = ping.bindSender(); RoleBinding receiving = pong.bindReceiver()) {
+            return pingPong(label, ping::put, pong::take);
+        }
+    }
+
+    /** Sends one message, waiting while there is no room. */
+    private interface Put {
+        void put(MemorySegment message) throws InterruptedException;
+    }
+
+    /** Hands the next message, in place, to a handler, waiting as long as needed. */
+    private interface Take {
+        void take(MessageHandler handler) throws InterruptedException;
+    }
+
+    /** A ping-pong of {@code put} to the peer and in-place {@code take} of its echo. */
+    private BenchResult pingPong(String label, Put ping, Take pong) throws Exception {
         MemorySegment message = Arena.ofAuto().allocate(settings.size(), 8);
         long[] echoed = {0};
         MessageHandler check = m -> echoed[0] = m.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
-        try (RoleBinding sending = ping.bindSender(); RoleBinding receiving = pong.bindReceiver()) {
-            return PingPongRegimen.measure(label, settings.warmup(), settings.measure(), sequence -> {
-                message.set(ValueLayout.JAVA_LONG, 0, sequence);
-                ping.put(message);
-                pong.take(check);
-                return echoed[0];
-            });
-        }
+        return PingPongRegimen.measure(label, settings.warmup(), settings.measure(), sequence -> {
+            message.set(ValueLayout.JAVA_LONG, 0, sequence);
+            ping.put(message);
+            pong.take(check);
+            return echoed[0];
+        });
+    }
+
+    // ------------------------------------------------------------------ unbounded mailbox
+
+    /**
+     * {ping, pong, one-way in}: unbounded mailboxes with the default strategy; the one-way one has
+     * segment rings of 1 MiB (or room for two messages) under a ceiling of {@code capacity} bytes
+     * (the bytes of the bounded one-way mailbox; at least four segments).
+     */
+    private UnboundedMailbox[] createUnbounded(int size, long capacity) {
+        MailboxOptions small = MailboxOptions.builder().maxMessageSize(Math.max(size, 8)).capacityBytes(64 * 1024)
+                .build();
+        MailboxOptions segments = MailboxOptions.builder().maxMessageSize(Math.max(size, 8))
+                .capacityBytes(Math.max(1 << 20, 2L * (size + 64))).build();
+        long ceiling = Math.max(capacity, 4 * (segments.capacityBytes() + (1 << 16))); // 64 KiB: header, control block
+        return new UnboundedMailbox[] {createUnbounded("unbounded-ping", small, ceiling),
+                createUnbounded("unbounded-pong", small, ceiling), createUnbounded("unbounded-in", segments, ceiling)};
+    }
+
+    private UnboundedMailbox createUnbounded(String suffix, MailboxOptions options, long ceiling) {
+        String name = prefix + "-" + suffix;
+        UnboundedMailbox.destroy(name); // a leftover of a killed run
+        unboundedMailboxes.add(name); // removed at the end, whatever happens
+        return UnboundedMailbox.create(name, options, ceiling);
+    }
+
+    /**
+     * The unbounded mailbox: a ping-pong ({@code put}, in-place {@code take}), then one-way rounds
+     * whose sender never waits; at the ceiling it offers again after {@link Thread#yield()}.
+     */
+    private BenchResult measureUnbounded(PeerProcess peer, UnboundedMailbox[] boxes, Mailbox done, long warmMessages)
+            throws Exception {
+        String label = "mailbox unbounded";
+        peer.await("uecho");
+        progress.printf("  %-24s ping-pong ...%n", label);
+        BenchResult pingPong = pingPong(label, boxes[0]::put, boxes[1]::take);
+        peer.await("usink");
+        progress.printf("  %-24s one-way throughput ...%n", label);
+        UnboundedMailbox in = boxes[2];
+        MemorySegment message = Arena.ofAuto().allocate(settings.size(), 8);
+        double[] oneWay = OneWayRegimen.measure(count -> {
+            for (long i = 0; i < count; i++) {
+                message.set(ValueLayout.JAVA_LONG, 0, i);
+                while (!in.offer(message)) {
+                    Thread.yield(); // at the ceiling: the peer retires a segment soon
+                }
+            }
+            endRound(in::put, done, count);
+        }, warmMessages, settings.messages(), settings.warmup(), settings.size());
+        message.set(ValueLayout.JAVA_LONG, 0, OneWayRegimen.END_OF_PHASE);
+        in.put(message);
+        return pingPong.withThroughput(oneWay[0], oneWay[1]);
     }
 
     /** Messages of one warm-up round of the one-way run. */
@@ -354,7 +435,7 @@ public final class MailboxBench {
                         in.put(message);
                     }
                 }
-                endRound(in, done, count);
+                endRound(in::put, done, count);
             }, warmMessages, settings.messages(), settings.warmup(), settings.size());
             message.set(ValueLayout.JAVA_LONG, 0, OneWayRegimen.END_OF_PHASE);
             in.put(message);
@@ -424,6 +505,14 @@ public final class MailboxBench {
             }
         }
         mailboxes.clear();
+        for (String name : List.copyOf(unboundedMailboxes)) {
+            try {
+                UnboundedMailbox.destroy(name);
+            } catch (RuntimeException ignored) {
+                // best effort
+            }
+        }
+        unboundedMailboxes.clear();
         for (Path fifo : List.copyOf(fifos)) {
             try {
                 Files.deleteIfExists(fifo);

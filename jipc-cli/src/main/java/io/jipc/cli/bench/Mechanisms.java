@@ -19,6 +19,7 @@ public final class Mechanisms {
                     new Mechanism.Traits("wake-ups (futex)", "2 (0 in place)", "until destroyed")),
             MailboxMechanism.buffered("mailbox-spin", "mailbox spin", WaitStrategy.SPIN, SHARED_MEMORY),
             MailboxMechanism.rendezvous(),
+            new UnboundedMailboxMechanism(),
             new MqMechanism(),
             new PipeMechanism(),
             new FifoMechanism(),

@@ -10,6 +10,7 @@ public final class Endpoints {
     /** Every kind the commands know, one line each. */
     static final List<EndpointKind> KINDS = List.of(
             new MailboxKind(),
+            new UnboundedKind(),
             new MqKind(),
             new FifoKind(),
             new SocketKind(SocketUri.Kind.UNIX, "unix:/tmp/orders.sock"),

@@ -36,8 +36,15 @@ record ObjectFile(String uri, Path path, FileStatus status, List<Long> users) {
      */
     static List<ObjectRow> rowsOf(Path dir, java.util.function.Predicate<FileStatus> accept,
                                   Function<String, String> uriOf, String kind, ProcessScan scan, Describer describer) {
+        return rowsOf(dir, name -> true, accept, uriOf, kind, scan, describer);
+    }
+
+    /** The same for the files of {@code dir} whose names {@code names} takes (others are parts of an object). */
+    static List<ObjectRow> rowsOf(Path dir, java.util.function.Predicate<String> names,
+                                  java.util.function.Predicate<FileStatus> accept, Function<String, String> uriOf,
+                                  String kind, ProcessScan scan, Describer describer) {
         List<ObjectRow> rows = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, path -> names.test(path.getFileName().toString()))) {
             for (Path path : files) {
                 FileStatus status;
                 try {

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * Every IPC object this user can see, one {@link Lister} per kind: mailboxes (and durable ones in
- * use), named regions and
+ * use), unbounded mailboxes, named regions and
  * circular buffers (jipc names and {@code /dev/shm}), synchronization objects, names, POSIX message
  * queues, FIFOs under the jipc root, and anonymous regions in use. One call scans {@code /proc} once
  * ({@link ProcessScan}) for the processes using each object.
@@ -18,6 +18,7 @@ public final class ObjectInventory {
     private static final List<Lister> LISTERS = List.of(
             new MailboxLister(),
             MailboxLister.durable(),
+            new UnboundedMailboxLister(),
             RegionLister.jipcNames(),
             RegionLister.posix(),
             new SyncLister(),

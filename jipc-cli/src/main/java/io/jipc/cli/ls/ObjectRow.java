@@ -6,9 +6,9 @@ import java.util.List;
  * One IPC object as the inventory sees it: a row of {@code jipc ls}, an object of its JSON, a line of
  * {@code jipc top}.
  *
- * @param kind     {@code mailbox}, {@code region}, {@code circular-buffer}, {@code sync},
+ * @param kind     {@code mailbox}, {@code unbounded}, {@code region}, {@code circular-buffer}, {@code sync},
  *                 {@code name}, {@code mq}, {@code fifo}, {@code anonymous-region}
- * @param uri      how {@code jipc rm} names it: {@code mailbox:orders}, {@code mq:/orders},
+ * @param uri      how {@code jipc rm} names it: {@code mailbox:orders}, {@code unbounded:log}, {@code mq:/orders},
  *                 {@code region:plain}, {@code shm:/x}, {@code sync:lock}, {@code name:svc},
  *                 {@code fifo:/path}; an anonymous region has no name ({@code memfd:<inode>})
  * @param path     the file, or a description where there is none

@@ -2,6 +2,7 @@ package io.jipc.cli.ls;
 
 import io.jipc.JipcException;
 import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.UnboundedMailbox;
 import io.jipc.mq.PosixMessageQueue;
 import io.jipc.naming.NameService;
 import io.jipc.naming.NamingConfiguration;
@@ -12,7 +13,8 @@ import java.nio.file.Path;
 
 /**
  * Removes one object found by the inventory: unlinks its name, the way its own API does
- * ({@code Mailbox.destroy}, which also drops the mailbox's binding in the name service; the file of a
+ * ({@code Mailbox.destroy}, which also drops the mailbox's binding in the name service;
+ * {@code UnboundedMailbox.destroy}, its control and segment files; the file of a
  * region, buffer, sync object or durable mailbox; a FIFO; {@code mq_unlink}; the name service's
  * unregister).
  * Processes that still map or hold the object keep using it; nobody can open it by name anymore.
@@ -38,6 +40,9 @@ public final class Removal {
     public static boolean remove(ObjectRow row) {
         if (row.uri().startsWith("mailbox:")) {
             return Mailbox.destroy(row.uri().substring("mailbox:".length())); // also drops its name binding
+        }
+        if (row.uri().startsWith("unbounded:")) {
+            return UnboundedMailbox.destroy(row.uri().substring("unbounded:".length())); // control and segment files
         }
         return switch (row.kind()) {
             case "mq" -> PosixMessageQueue.unlink(row.uri().substring("mq:".length()));

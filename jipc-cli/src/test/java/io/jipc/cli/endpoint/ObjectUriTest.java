@@ -16,6 +16,7 @@ class ObjectUriTest {
         "mq:/orders, mq, /orders",
         "MQ:/orders, mq, /orders",
         "mailbox:orders, mailbox, orders",
+        "unbounded:orders, unbounded, orders",
         "fifo:/tmp/a b, fifo, /tmp/a b",
         "fifo:relative/path, fifo, relative/path",
         "mq:orders, mq, orders",
@@ -34,7 +35,7 @@ class ObjectUriTest {
     @Test
     void anUnknownKindListsTheKnownOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Endpoints.open("shm:/x", false));
-        assertEquals("unknown kind 'shm:'; known: mailbox:orders, mq:/orders, fifo:/tmp/orders, unix:/tmp/orders.sock, "
-                + "tcp:localhost:7070, unixgram:/tmp/orders.dgram, udp:localhost:7070", e.getMessage());
+        assertEquals("unknown kind 'shm:'; known: mailbox:orders, unbounded:orders, mq:/orders, fifo:/tmp/orders, "
+                + "unix:/tmp/orders.sock, tcp:localhost:7070, unixgram:/tmp/orders.dgram, udp:localhost:7070", e.getMessage());
     }
 }
