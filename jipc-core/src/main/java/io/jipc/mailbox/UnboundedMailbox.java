@@ -594,7 +594,9 @@ public final class UnboundedMailbox implements AutoCloseable {
                 RecordRing ring = s.ring;
                 long position = ring.tryClaim(length);
                 if (position == RecordRing.FULL) {
-                    if (!s.retiring() && !append(s.index)) {
+                    if (s.retiring()) {
+                        requireNewerSegment(s);
+                    } else if (!append(s.index)) {
                         return false;
                     }
                     continue;
@@ -603,6 +605,7 @@ public final class UnboundedMailbox implements AutoCloseable {
                 // the claim's compare-and-set came first: see the class comment
                 if (s.retiring()) {
                     ring.abort(position);
+                    requireNewerSegment(s);
                     continue;
                 }
                 ring.commit(position);
@@ -614,6 +617,19 @@ public final class UnboundedMailbox implements AutoCloseable {
             if ((int) INSIDE.getAndAdd(this, -1) == 1 && olderPending) {
                 closeOlder(0);
             }
+        }
+    }
+
+    /**
+     * Checks that a segment a sender found retiring is not the newest: the receiver retires only a
+     * segment it saw a newer one for, and it reads {@code last} before it sets the flag, so a
+     * sender that sees the flag then sees that newer segment. Otherwise the file was forged, and the
+     * sender would spin on it forever.
+     */
+    private void requireNewerSegment(ChainSegment s) {
+        if (last() == s.index) {
+            throw new CorruptSegmentException(s.file.path() + ": the newest segment of unbounded mailbox '" + name
+                    + "' is marked retiring");
         }
     }
 
