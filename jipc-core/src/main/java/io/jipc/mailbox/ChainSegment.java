@@ -13,6 +13,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 
 import static io.jipc.mailbox.UnboundedMailboxDescriptor.RETIRING_OFFSET;
 import static io.jipc.mailbox.UnboundedMailboxDescriptor.SEGMENT_INDEX_OFFSET;
@@ -53,6 +54,20 @@ final class ChainSegment implements AutoCloseable {
      */
     static ChainSegment create(Path path, String name, long index, long owner, RingConfig config, int permissions,
                                MemorySegment doorbell) {
+        return create(path, name, index, owner, config, permissions, doorbell, () -> false);
+    }
+
+    /**
+     * Creates segment {@code index} as {@link #create(Path, String, long, long, RingConfig, int, MemorySegment)}
+     * does, but asks {@code superseded} once the file is exclusively this process's and not yet
+     * ready: if true (the chain has moved past {@code index}, so this file recreates a segment
+     * that was linked in and retired since), the segment is made ready already marked retiring,
+     * so that a sender that maps it aborts its claims and moves on, as from any retired segment.
+     *
+     * @throws ErrnoException {@code EEXIST} if the file exists, {@code ENOSPC} if there is no room
+     */
+    static ChainSegment create(Path path, String name, long index, long owner, RingConfig config, int permissions,
+                               MemorySegment doorbell, BooleanSupplier superseded) {
         SharedSegment file = SharedSegment.create(path, UnboundedMailboxDescriptor.SEGMENT_MAGIC,
                 fileLength(config), permissions);
         try {
@@ -60,6 +75,9 @@ final class ChainSegment implements AutoCloseable {
             memory.set(ValueLayout.JAVA_LONG, SEGMENT_INDEX_OFFSET, index);
             memory.set(ValueLayout.JAVA_LONG, SEGMENT_OWNER_OFFSET, owner);
             RingDescriptor.format(memory.asSlice(SEGMENT_RING_OFFSET), config);
+            if (superseded.getAsBoolean()) {
+                memory.set(ValueLayout.JAVA_INT, RETIRING_OFFSET, 1);
+            }
             file.publish(UnboundedMailboxDescriptor.MAJOR_VERSION, UnboundedMailboxDescriptor.MINOR_VERSION);
             return attach(file, name, index, owner, config, doorbell);
         } catch (RuntimeException e) {

@@ -715,7 +715,17 @@ public final class UnboundedMailbox implements AutoCloseable {
             Path path = segmentPath(next);
             while (true) {
                 try {
-                    ChainSegment.create(path, name, next, id, ringConfig, permissions, doorbell).close();
+                    // A slow sender may get here after the chain moved past `full` and the receiver
+                    // retired segment `next`: its file is gone and O_EXCL succeeds, recreating it.
+                    // Such a file must never take a message (nobody would receive it): it is made
+                    // ready marked retiring, and removed.
+                    try (ChainSegment created = ChainSegment.create(path, name, next, id, ringConfig, permissions,
+                            doorbell, () -> last() != full)) {
+                        if (created.retiring()) {
+                            created.file.unlinkIfSame();
+                            return true;
+                        }
+                    }
                     break;
                 } catch (ErrnoException e) {
                     if (e.errno() != Errno.EEXIST) {
