@@ -38,4 +38,29 @@ final class UnboundedFiles {
             return List.of();
         }
     }
+
+    /**
+     * The chain as its files tell it, for failure messages: {@code first..last} of the control
+     * file, then each segment file with its retiring flag and its ring's head and tail.
+     */
+    static String describe(String name) throws IOException {
+        StringBuilder text = new StringBuilder();
+        java.nio.ByteBuffer control = java.nio.ByteBuffer.wrap(Files.readAllBytes(directory().resolve(name)))
+                .order(java.nio.ByteOrder.nativeOrder());
+        text.append(name).append(": first ").append(control.getLong(UnboundedMailboxDescriptor.FIRST_OFFSET))
+                .append(", last ").append(control.getLong(UnboundedMailboxDescriptor.LAST_OFFSET));
+        for (String file : files()) {
+            if (!file.startsWith(name + UnboundedMailboxDescriptor.SEGMENT_SEPARATOR)) {
+                continue;
+            }
+            java.nio.ByteBuffer segment = java.nio.ByteBuffer.wrap(Files.readAllBytes(directory().resolve(file)))
+                    .order(java.nio.ByteOrder.nativeOrder());
+            int ring = (int) UnboundedMailboxDescriptor.SEGMENT_RING_OFFSET;
+            text.append("; ").append(file).append(" index ").append(segment.getLong(UnboundedMailboxDescriptor.SEGMENT_INDEX_OFFSET))
+                    .append(" retiring ").append(segment.getInt(UnboundedMailboxDescriptor.RETIRING_OFFSET))
+                    .append(" head ").append(segment.getLong(ring + io.jipc.ring.RingDescriptor.HEAD_OFFSET))
+                    .append(" tail ").append(segment.getLong(ring + io.jipc.ring.RingDescriptor.TAIL_OFFSET));
+        }
+        return text.toString();
+    }
 }
