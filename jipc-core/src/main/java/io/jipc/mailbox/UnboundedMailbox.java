@@ -19,10 +19,15 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -734,6 +739,7 @@ public final class UnboundedMailbox implements AutoCloseable {
                 }
                 // created by a racing sender (which may have died before linking it in), or left by a
                 // mailbox of this name destroyed earlier: use it if it is ours and ready, else replace it
+                Object found = fileKey(path);
                 try {
                     ChainSegment.open(path, name, next, id, ringConfig, permissions, doorbell).close();
                     break;
@@ -745,11 +751,45 @@ public final class UnboundedMailbox implements AutoCloseable {
                     if (last() != full) {
                         return true;
                     }
-                    ChainSegment.unlink(path);
+                    removeUnusable(path, found);
                 }
             }
             LONG.compareAndSet(memory, (long) LAST_OFFSET, full, next);
             return true;
+        }
+    }
+
+    /**
+     * Removes the segment file at {@code path} if it is still the file {@code found} unusable.
+     * Other senders may have waited on that file too, and one of them may have replaced it already
+     * by a segment that is linked in by now: the check and the removal are one step for all
+     * processes, under a lock (fcntl, released if its holder dies) on the byte just past the
+     * control file's end, and for the threads of this process, under this class's monitor.
+     */
+    private void removeUnusable(Path path, Object found) {
+        if (found == null) {
+            return;
+        }
+        synchronized (UnboundedMailbox.class) {
+            try (FileChannel channel = FileChannel.open(control.path(), StandardOpenOption.WRITE);
+                 FileLock lock = channel.lock(UnboundedMailboxDescriptor.CONTROL_LENGTH, 1, false)) {
+                if (found.equals(fileKey(path))) {
+                    ChainSegment.unlink(path);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("locking unbounded mailbox '" + name + "' to replace " + path, e);
+            }
+        }
+    }
+
+    /** The identity (device and inode) of the file at {@code path}, not following a link; null if none. */
+    private static Object fileKey(Path path) {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (NoSuchFileException gone) {
+            return null;
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the attributes of " + path, e);
         }
     }
 
