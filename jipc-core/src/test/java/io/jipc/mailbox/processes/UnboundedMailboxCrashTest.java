@@ -1,0 +1,264 @@
+package io.jipc.mailbox.processes;
+
+import io.jipc.mailbox.MailboxOptions;
+import io.jipc.mailbox.UnboundedMailbox;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Processes of an {@link UnboundedMailbox} killed with SIGKILL: senders at random moments and at
+ * the claim/commit points of the segment rings (the rings' test-only fault points,
+ * {@code -Djipc.faults}), and the receiver in the middle of draining a chain of many segments.
+ * Nothing a sender finished sending is lost or duplicated, per-sender order holds, the mailbox
+ * never wedges, and the chain shrinks back to one segment at the end.
+ *
+ * <p>The number of sender kills is {@code -Djipc.test.unbounded.kills} (by default 3/20 of
+ * {@code -Djipc.test.kills}: 30 in the build), a third of that for receiver kills; raise either
+ * for a longer run. Segments are 4 KiB rings, so appends and retirements
+ * are frequent and kills land among them too.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class UnboundedMailboxCrashTest {
+    /** Sender kills: {@code -Djipc.test.unbounded.kills}, else 3/20 of {@code jipc.test.kills} (200 in the build). */
+    private static final int KILLS = Integer.getInteger("jipc.test.unbounded.kills",
+            Math.max(10, Integer.getInteger("jipc.test.kills", 200) * 3 / 20));
+    private static final int MAX_BODY = 200;
+    private static final long CEILING = 256L << 20;
+    private static final String FAULTS = "after-tail-move:0.0005,before-commit:0.0005";
+    private static final Duration PATIENCE = Duration.ofMinutes(2);
+    private static final MailboxOptions OPTIONS = MailboxOptions.builder().capacityBytes(4096)
+            .maxMessageSize(Messages.HEADER + MAX_BODY).deadSenderTimeout(Duration.ofMillis(20)).build();
+
+    /** A killed sender: its id, whether it was stopped at a fault point, its recorded progress. */
+    private record Victim(int id, boolean faulted, long progress) {
+    }
+
+    /**
+     * Rounds of 4 sender processes (every other one with fault points) killed at random or at a
+     * fault stop, while the receiver (this JVM) drains with pauses that let the chain grow. Each
+     * sender records the sequence of its last finished send; the receiver must have exactly
+     * 0..n of it with {@code progress <= n <= progress + 1} (one send may have committed but not
+     * been recorded). A last healthy sender's messages must all arrive: the mailbox is not wedged.
+     */
+    @Test
+    void sendersKilledAtRandomAndInsideTheirClaimsLoseAndDuplicateNothing() throws Exception {
+        String name = "crash-senders";
+        Path progressDir = Files.createTempDirectory("jipc-progress-" + name);
+        try (UnboundedMailbox mailbox = UnboundedMailbox.create(name, OPTIONS, CEILING)) {
+            Tally tally = new Tally(MAX_BODY);
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicInteger longest = new AtomicInteger(1);
+            AtomicReference<Throwable> receiverFailure = new AtomicReference<>();
+            Thread receiver = Thread.ofPlatform().name("receiver").start(() -> {
+                try {
+                    ThreadLocalRandom random = ThreadLocalRandom.current();
+                    while (!stop.get()) {
+                        longest.accumulateAndGet(mailbox.segmentCount(), Math::max);
+                        if (random.nextInt(64) == 0) {
+                            Thread.sleep(random.nextInt(20)); // let the chain grow
+                        }
+                        mailbox.poll(tally, Duration.ofMillis(100));
+                    }
+                    while (mailbox.poll(tally)) {
+                        // drain what is left
+                    }
+                } catch (Throwable t) {
+                    receiverFailure.set(t);
+                }
+            });
+
+            List<Victim> victims = new ArrayList<>();
+            int nextId = 1;
+            while (victims.size() < KILLS && receiverFailure.get() == null) {
+                Map<Integer, ChildJvm> round = new LinkedHashMap<>();
+                for (int i = 0; i < 4 && victims.size() + round.size() < KILLS; i++) {
+                    int id = nextId++;
+                    Path progress = progressDir.resolve(Integer.toString(id));
+                    writeProgress(progress, -1);
+                    ChildJvm.Builder builder = ChildJvm.builder(UnboundedSendingProcess.class).quickStart()
+                            .jvmArg("-Xmx64m").hardTimeout(PATIENCE)
+                            .args(name, Integer.toString(id), "1", "-1", Integer.toString(MAX_BODY), "0",
+                                    progress.toString());
+                    if (id % 2 == 0) {
+                        builder.property("jipc.faults", FAULTS);
+                    }
+                    round.put(id, builder.start());
+                }
+                // kill each child when it reports a fault stop, or at a random moment
+                Map<Integer, Long> killAt = new LinkedHashMap<>();
+                for (Map.Entry<Integer, ChildJvm> entry : round.entrySet()) {
+                    entry.getValue().awaitLine("READY", PATIENCE);
+                    long delay = entry.getKey() % 2 == 0
+                            ? TimeUnit.SECONDS.toNanos(3)
+                            : TimeUnit.MILLISECONDS.toNanos(ThreadLocalRandom.current().nextInt(5, 300));
+                    killAt.put(entry.getKey(), System.nanoTime() + delay);
+                }
+                while (!killAt.isEmpty()) {
+                    for (var it = killAt.entrySet().iterator(); it.hasNext(); ) {
+                        var entry = it.next();
+                        ChildJvm child = round.get(entry.getKey());
+                        boolean faulted = child.output().contains("FAULT ");
+                        if (faulted || System.nanoTime() - entry.getValue() >= 0 || !child.isAlive()) {
+                            boolean died = !child.isAlive();
+                            child.kill();
+                            assertFalse(died, "sender " + entry.getKey() + " died by itself:\n" + child.output());
+                            victims.add(new Victim(entry.getKey(), faulted,
+                                    readProgress(progressDir.resolve(Integer.toString(entry.getKey())))));
+                            it.remove();
+                        }
+                    }
+                    Thread.sleep(1);
+                }
+            }
+
+            // a last, healthy sender: once its messages arrive, everything before them was
+            // delivered or skipped
+            ChildJvm last = ChildJvm.builder(UnboundedSendingProcess.class).quickStart()
+                    .args(name, "0", "1", "1000", Integer.toString(MAX_BODY), "0").start();
+            last.assertSuccess(PATIENCE);
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
+            while (tally.received(0, 0) < 1000 && receiverFailure.get() == null && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            stop.set(true);
+            receiver.join();
+            if (receiverFailure.get() != null) {
+                throw new AssertionError("the receiver failed", receiverFailure.get());
+            }
+            assertEquals(1000, tally.received(0, 0), "the mailbox is wedged: the last sender's messages did not arrive");
+
+            int faulted = 0;
+            for (Victim v : victims) {
+                long delivered = tally.received(v.id(), 0);
+                assertTrue(delivered >= v.progress() + 1,
+                        "sender " + v.id() + " sent message " + v.progress() + " but only " + delivered + " arrived");
+                assertTrue(delivered <= v.progress() + 2,
+                        "sender " + v.id() + " recorded " + v.progress() + " yet " + delivered + " arrived");
+                if (v.faulted()) {
+                    faulted++;
+                }
+            }
+            System.out.printf("%s: %d senders killed (%d at a fault point), %d messages received, longest chain"
+                    + " %d segments%n", name, victims.size(), faulted, tally.total(), longest.get());
+            assertTrue(faulted > 0, "no kill landed on a fault point");
+            assertTrue(longest.get() > 1, "the chain never grew");
+            assertEquals(1, mailbox.segmentCount(), UnboundedFiles.describe(name));
+            assertEquals(1, UnboundedFiles.segmentFiles(name), UnboundedFiles.describe(name));
+            assertTrue(mailbox.destroy());
+        } finally {
+            UnboundedMailbox.destroy(name); // after a failure: no leftovers to report on top
+            JipcTestExtension.deleteRecursively(progressDir);
+        }
+        assertEquals(List.of(), UnboundedFiles.files());
+    }
+
+    /**
+     * A sender process with 4 threads sends on (paced) while receiver processes are killed one
+     * after another in the middle of draining; each continues the previous one's
+     * {@link ResumingTally}, which fails on a lost, reordered or (beyond the batch a killed
+     * receiver was handling) duplicated message. At the end this JVM receives the rest: every
+     * message the sender sent has arrived.
+     */
+    @Test
+    void receiversKilledMidDrainAreFollowedWithoutLoss() throws Exception {
+        String name = "crash-receivers";
+        int kills = Math.max(3, KILLS / 3);
+        Path stateFile = Files.createTempFile("jipc-tally-", ".state");
+        try (UnboundedMailbox mailbox = UnboundedMailbox.create(name, OPTIONS, CEILING);
+             ChildJvm sender = ChildJvm.builder(UnboundedSendingProcess.class).quickStart()
+                     .hardTimeout(PATIENCE).args(name, "1", "4", "-1", Integer.toString(MAX_BODY), "3000").start()) {
+            MemorySegment state = ResumingTally.map(stateFile);
+            sender.awaitLine("READY", PATIENCE);
+            int longest = 1;
+            long receivedByKilled = 0;
+            for (int k = 0; k < kills; k++) {
+                try (ChildJvm receiver = ChildJvm.builder(ResumingReceiver.class).quickStart().hardTimeout(PATIENCE)
+                        .args(name, stateFile.toString(), Integer.toString(MAX_BODY)).start()) {
+                    receiver.awaitLine("READY", PATIENCE);
+                    longest = Math.max(longest, mailbox.segmentCount());
+                    Thread.sleep(ThreadLocalRandom.current().nextInt(5, 200));
+                    longest = Math.max(longest, mailbox.segmentCount());
+                    assertTrue(receiver.isAlive(), "receiver " + k + " ended:\n" + receiver.output());
+                    receiver.kill();
+                    assertFalse(receiver.output().contains("FAIL"), receiver.output());
+                }
+            }
+            for (int t = 0; t < 4; t++) {
+                receivedByKilled += ResumingTally.next(state, 1, t);
+            }
+            sender.process().getOutputStream().write('\n');
+            sender.process().getOutputStream().flush();
+            long[] sent = UnboundedSendingProcess.sentCounts(sender.awaitLine("SENT", PATIENCE));
+            sender.assertSuccess(PATIENCE);
+
+            ResumingTally tally = new ResumingTally(state, MAX_BODY);
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
+            while (!allArrived(state, sent)) {
+                assertTrue(System.nanoTime() < deadline, "messages did not arrive");
+                mailbox.poll(tally, Duration.ofMillis(100));
+            }
+            assertFalse(mailbox.poll(m -> { }), "a message beyond what was sent");
+            System.out.printf("%s: %d receivers killed, %d of %d messages received by them, %d delivered twice,"
+                    + " longest chain %d segments%n", name, kills, receivedByKilled, total(sent),
+                    ResumingTally.redelivered(state), longest);
+            assertTrue(receivedByKilled > 0, "the killed receivers received nothing");
+            assertEquals(1, mailbox.segmentCount());
+            assertEquals(1, UnboundedFiles.segmentFiles(name));
+            assertTrue(mailbox.destroy());
+        } finally {
+            UnboundedMailbox.destroy(name);
+            Files.deleteIfExists(stateFile);
+        }
+        assertEquals(List.of(), UnboundedFiles.files());
+    }
+
+    private static boolean allArrived(MemorySegment state, long[] sent) {
+        for (int t = 0; t < sent.length; t++) {
+            if (ResumingTally.next(state, 1, t) < sent[t]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static long total(long[] counts) {
+        long total = 0;
+        for (long c : counts) {
+            total += c;
+        }
+        return total;
+    }
+
+    private static void writeProgress(Path file, long value) throws IOException {
+        Files.write(file, ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(0, value).array());
+    }
+
+    private static long readProgress(Path file) throws IOException {
+        return ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.nativeOrder()).getLong(0);
+    }
+}
