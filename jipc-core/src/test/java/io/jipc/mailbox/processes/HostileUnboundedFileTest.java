@@ -1,5 +1,6 @@
 package io.jipc.mailbox.processes;
 
+import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.jipc.CorruptSegmentException;
 import io.jipc.InsecureFileException;
 import io.jipc.JipcException;
@@ -348,13 +349,41 @@ class HostileUnboundedFileTest {
     @MethodSource("seeds")
     void randomlyDamagedFilesFailCleanly(long seed) throws Exception {
         SplittableRandom random = new SplittableRandom(seed);
-        if (pristine == null) {
-            pristine = valid("pristine");
-            UnboundedMailbox.destroy("pristine");
-        }
-        forge(UnboundedMailbox.path("damaged"), damage(pristine.control(), random, 1024));
-        forge(UnboundedFiles.segment("damaged", 0), random.nextInt(3) == 0
-                ? pristine.segment() : damage(pristine.segment(), random, 8192 + 1024));
+        MailboxFiles valid = pristine();
+        exercise(damage(valid.control(), random, 1024),
+                random.nextInt(3) == 0 ? valid.segment() : damage(valid.segment(), random, 8192 + 1024), random);
+    }
+
+    /**
+     * A Jazzer fuzz target (regression mode in every build: the empty input, and inputs under
+     * {@code HostileUnboundedFileTestInputs/hostileFields} if any; {@code JAZZER_FUZZ=1 mvn -pl
+     * jipc-core -am test -Dtest=HostileUnboundedFileTest} fuzzes for real): the input overwrites
+     * the control file's fields (bytes 128..1023: geometry, ceiling, state, first, last, receiver
+     * lease), then the segment file's retiring flag and its ring's control block (from byte 4096).
+     */
+    @FuzzTest(maxDuration = "40s") // under the class's timeout of 60 s
+    void hostileFields(byte[] input) throws Exception {
+        MailboxFiles valid = pristine();
+        byte[] control = valid.control().clone();
+        byte[] segment = valid.segment().clone();
+        int at = 0;
+        at += overlay(input, at, control, 128, 1024 - 128);
+        at += overlay(input, at, segment, UnboundedMailboxDescriptor.RETIRING_OFFSET, 4);
+        overlay(input, at, segment, (int) UnboundedMailboxDescriptor.SEGMENT_RING_OFFSET, 1024);
+        exercise(control, segment, new SplittableRandom(input.length));
+    }
+
+    /** Copies up to {@code length} bytes of {@code input} from {@code from} over {@code target} at {@code to}; returns how many. */
+    private static int overlay(byte[] input, int from, byte[] target, int to, int length) {
+        int n = Math.max(0, Math.min(length, input.length - from));
+        System.arraycopy(input, from, target, to, n);
+        return n;
+    }
+
+    /** Forges mailbox "damaged" from these files, then opens it, receives and sends: it works or fails with a JipcException. */
+    private static void exercise(byte[] control, byte[] segment, SplittableRandom random) throws IOException {
+        forge(UnboundedMailbox.path("damaged"), control);
+        forge(UnboundedFiles.segment("damaged", 0), segment);
         try (UnboundedMailbox mailbox = UnboundedMailbox.open("damaged")) {
             for (int i = 0; i < 6; i++) {
                 mailbox.poll(m -> { }, Duration.ofMillis(1));
@@ -362,12 +391,22 @@ class HostileUnboundedFileTest {
             }
         } catch (JipcException refused) {
             // refused cleanly
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
         } finally {
             UnboundedMailbox.destroy("damaged");
         }
     }
 
     private static MailboxFiles pristine;
+
+    private static MailboxFiles pristine() throws IOException {
+        if (pristine == null) {
+            pristine = valid("pristine");
+            UnboundedMailbox.destroy("pristine");
+        }
+        return pristine;
+    }
 
     private static byte[] damage(byte[] valid, SplittableRandom random, int hotLimit) {
         byte[] bytes = valid.clone();
