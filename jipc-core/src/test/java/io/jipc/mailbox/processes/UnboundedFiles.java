@@ -1,9 +1,12 @@
 package io.jipc.mailbox.processes;
 
 import io.jipc.mailbox.UnboundedMailboxDescriptor;
+import io.jipc.ring.RingDescriptor;
 import io.jipc.segment.JipcRoot;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -45,21 +48,21 @@ final class UnboundedFiles {
      */
     static String describe(String name) throws IOException {
         StringBuilder text = new StringBuilder();
-        java.nio.ByteBuffer control = java.nio.ByteBuffer.wrap(Files.readAllBytes(directory().resolve(name)))
-                .order(java.nio.ByteOrder.nativeOrder());
+        ByteBuffer control = ByteBuffer.wrap(Files.readAllBytes(directory().resolve(name)))
+                .order(ByteOrder.nativeOrder());
         text.append(name).append(": first ").append(control.getLong(UnboundedMailboxDescriptor.FIRST_OFFSET))
                 .append(", last ").append(control.getLong(UnboundedMailboxDescriptor.LAST_OFFSET));
         for (String file : files()) {
             if (!file.startsWith(name + UnboundedMailboxDescriptor.SEGMENT_SEPARATOR)) {
                 continue;
             }
-            java.nio.ByteBuffer segment = java.nio.ByteBuffer.wrap(Files.readAllBytes(directory().resolve(file)))
-                    .order(java.nio.ByteOrder.nativeOrder());
+            ByteBuffer segment = ByteBuffer.wrap(Files.readAllBytes(directory().resolve(file)))
+                    .order(ByteOrder.nativeOrder());
             int ring = (int) UnboundedMailboxDescriptor.SEGMENT_RING_OFFSET;
             text.append("; ").append(file).append(" index ").append(segment.getLong(UnboundedMailboxDescriptor.SEGMENT_INDEX_OFFSET))
                     .append(" retiring ").append(segment.getInt(UnboundedMailboxDescriptor.RETIRING_OFFSET))
-                    .append(" head ").append(segment.getLong(ring + io.jipc.ring.RingDescriptor.HEAD_OFFSET))
-                    .append(" tail ").append(segment.getLong(ring + io.jipc.ring.RingDescriptor.TAIL_OFFSET));
+                    .append(" head ").append(segment.getLong(ring + RingDescriptor.HEAD_OFFSET))
+                    .append(" tail ").append(segment.getLong(ring + RingDescriptor.TAIL_OFFSET));
         }
         return text.toString();
     }
