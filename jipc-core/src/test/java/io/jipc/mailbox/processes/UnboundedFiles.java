@@ -2,6 +2,7 @@ package io.jipc.mailbox.processes;
 
 import io.jipc.mailbox.UnboundedMailboxDescriptor;
 import io.jipc.ring.RingDescriptor;
+import io.jipc.segment.SegmentHeaderDescriptor;
 import io.jipc.segment.JipcRoot;
 
 import java.io.IOException;
@@ -42,28 +43,73 @@ final class UnboundedFiles {
         }
     }
 
+    /** {@code last} of mailbox {@code name}, as its control file tells it. */
+    static long last(String name) throws IOException {
+        return control(name).getLong(UnboundedMailboxDescriptor.LAST_OFFSET);
+    }
+
     /**
-     * The chain as its files tell it, for failure messages: {@code first..last} of the control
-     * file, then each segment file with its retiring flag and its ring's head and tail.
+     * Segment files of mailbox {@code name} other than segment {@code keep} that never became
+     * ready (shorter than a header, or version 0) or were made ready already retired: what a
+     * sender killed while it created one leaves behind. Throws if another segment file is a
+     * ready, live one.
      */
-    static String describe(String name) throws IOException {
-        StringBuilder text = new StringBuilder();
-        ByteBuffer control = ByteBuffer.wrap(Files.readAllBytes(directory().resolve(name)))
-                .order(ByteOrder.nativeOrder());
-        text.append(name).append(": first ").append(control.getLong(UnboundedMailboxDescriptor.FIRST_OFFSET))
-                .append(", last ").append(control.getLong(UnboundedMailboxDescriptor.LAST_OFFSET));
+    static int unreadyLeftovers(String name, long keep) throws IOException {
+        int leftovers = 0;
         for (String file : files()) {
-            if (!file.startsWith(name + UnboundedMailboxDescriptor.SEGMENT_SEPARATOR)) {
+            if (!file.startsWith(name + UnboundedMailboxDescriptor.SEGMENT_SEPARATOR)
+                    || file.equals(name + UnboundedMailboxDescriptor.SEGMENT_SEPARATOR + keep)) {
                 continue;
             }
-            ByteBuffer segment = ByteBuffer.wrap(Files.readAllBytes(directory().resolve(file)))
-                    .order(ByteOrder.nativeOrder());
-            int ring = (int) UnboundedMailboxDescriptor.SEGMENT_RING_OFFSET;
-            text.append("; ").append(file).append(" index ").append(segment.getLong(UnboundedMailboxDescriptor.SEGMENT_INDEX_OFFSET))
-                    .append(" retiring ").append(segment.getInt(UnboundedMailboxDescriptor.RETIRING_OFFSET))
-                    .append(" head ").append(segment.getLong(ring + RingDescriptor.HEAD_OFFSET))
-                    .append(" tail ").append(segment.getLong(ring + RingDescriptor.TAIL_OFFSET));
+            ByteBuffer segment = read(directory().resolve(file));
+            if (segment.limit() >= UnboundedMailboxDescriptor.RETIRING_OFFSET + 4
+                    && segment.getInt(SegmentHeaderDescriptor.VERSION_OFFSET) != 0
+                    && segment.getInt(UnboundedMailboxDescriptor.RETIRING_OFFSET) == 0) {
+                throw new AssertionError("a ready segment file outside the chain: " + describe(name));
+            }
+            leftovers++;
         }
-        return text.toString();
+        return leftovers;
+    }
+
+    /**
+     * The chain as its files tell it, for failure messages (so it never throws): {@code first..last}
+     * of the control file, then each segment file with its retiring flag and its ring's head and
+     * tail (or its length, if it is too short for them: a file a killed creator left).
+     */
+    static String describe(String name) {
+        try {
+            ByteBuffer control = control(name);
+            StringBuilder text = new StringBuilder(name).append(": first ")
+                    .append(control.getLong(UnboundedMailboxDescriptor.FIRST_OFFSET))
+                    .append(", last ").append(control.getLong(UnboundedMailboxDescriptor.LAST_OFFSET));
+            int ring = (int) UnboundedMailboxDescriptor.SEGMENT_RING_OFFSET;
+            for (String file : files()) {
+                if (!file.startsWith(name + UnboundedMailboxDescriptor.SEGMENT_SEPARATOR)) {
+                    continue;
+                }
+                ByteBuffer segment = read(directory().resolve(file));
+                text.append("; ").append(file);
+                if (segment.limit() < ring + RingDescriptor.HEAD_OFFSET + 8) {
+                    text.append(" of ").append(segment.limit()).append(" bytes");
+                    continue;
+                }
+                text.append(" index ").append(segment.getLong(UnboundedMailboxDescriptor.SEGMENT_INDEX_OFFSET))
+                        .append(" retiring ").append(segment.getInt(UnboundedMailboxDescriptor.RETIRING_OFFSET))
+                        .append(" head ").append(segment.getLong(ring + RingDescriptor.HEAD_OFFSET))
+                        .append(" tail ").append(segment.getLong(ring + RingDescriptor.TAIL_OFFSET));
+            }
+            return text.toString();
+        } catch (IOException | RuntimeException e) {
+            return name + ": " + e;
+        }
+    }
+
+    private static ByteBuffer control(String name) throws IOException {
+        return read(directory().resolve(name));
+    }
+
+    private static ByteBuffer read(Path file) throws IOException {
+        return ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.nativeOrder());
     }
 }

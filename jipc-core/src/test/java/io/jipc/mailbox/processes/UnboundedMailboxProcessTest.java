@@ -231,8 +231,8 @@ class UnboundedMailboxProcessTest extends ProcessTestFixture {
                         UnboundedSendingProcess.maxSegments(sender.awaitLine("SENT", CHILD)));
             }
             assertFalse(mailbox.poll(m -> { }), "a message beyond what was sent");
-            assertEquals(1, mailbox.segmentCount(), UnboundedFiles.describe(name));
-            assertEquals(1, UnboundedFiles.segmentFiles(name), UnboundedFiles.describe(name));
+            assertEquals(1, mailbox.segmentCount(), () -> UnboundedFiles.describe(name));
+            assertEquals(1, UnboundedFiles.segmentFiles(name), () -> UnboundedFiles.describe(name));
             assertTrue(Math.max(longest, longestSeenBySenders) > 1, "the chain never grew");
             System.out.printf("%s: %d messages, longest chain %d segments (receiver saw %d)%n", name,
                     tally.total(), Math.max(longest, longestSeenBySenders), longest);
