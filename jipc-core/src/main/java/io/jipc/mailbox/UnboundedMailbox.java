@@ -5,6 +5,8 @@ import io.jipc.CorruptSegmentException;
 import io.jipc.ErrnoException;
 import io.jipc.WaitStrategy;
 import io.jipc.platform.Errno;
+import io.jipc.platform.FileLocks;
+import io.jipc.platform.Libc;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.ring.RecordHandler;
 import io.jipc.ring.RecordRing;
@@ -19,14 +21,11 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -380,6 +379,30 @@ public final class UnboundedMailbox implements AutoCloseable {
             }
         } catch (NoSuchFileException gone) {
             // no directory, no segments
+        } catch (IOException e) {
+            throw new UncheckedIOException("listing the segments of unbounded mailbox '" + name + "'", e);
+        }
+    }
+
+    /**
+     * Unlinks this mailbox's segment files whose index is below {@code first}: segments are retired
+     * in order, so such a file is a leftover of a sender killed while it (slowly) created a segment
+     * the chain had already moved past; nobody uses it. Done when a receiver takes the role.
+     */
+    private void removeFilesBelow(long first) {
+        String prefix = name + UnboundedMailboxDescriptor.SEGMENT_SEPARATOR;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(control.path().getParent(), file -> {
+            String fileName = file.getFileName().toString();
+            if (fileName.length() <= prefix.length() || fileName.length() > prefix.length() + 18
+                    || !fileName.startsWith(prefix)) {
+                return false;
+            }
+            String index = fileName.substring(prefix.length());
+            return index.chars().allMatch(c -> c >= '0' && c <= '9') && Long.parseLong(index) < first;
+        })) {
+            for (Path file : files) {
+                ChainSegment.unlink(file);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("listing the segments of unbounded mailbox '" + name + "'", e);
         }
@@ -763,22 +786,24 @@ public final class UnboundedMailbox implements AutoCloseable {
      * Removes the segment file at {@code path} if it is still the file {@code found} unusable.
      * Other senders may have waited on that file too, and one of them may have replaced it already
      * by a segment that is linked in by now: the check and the removal are one step for all
-     * processes, under a lock (fcntl, released if its holder dies) on the byte just past the
-     * control file's end, and for the threads of this process, under this class's monitor.
+     * senders, under the {@code flock(2)} lock of the control file, taken through a descriptor of
+     * its own (owned by that open file description: it excludes the other threads of this process
+     * too, is not dropped when another descriptor of the file is closed, and is released if the
+     * holder dies).
      */
     private void removeUnusable(Path path, Object found) {
         if (found == null) {
             return;
         }
-        synchronized (UnboundedMailbox.class) {
-            try (FileChannel channel = FileChannel.open(control.path(), StandardOpenOption.WRITE);
-                 FileLock lock = channel.lock(UnboundedMailboxDescriptor.CONTROL_LENGTH, 1, false)) {
-                if (found.equals(fileKey(path))) {
-                    ChainSegment.unlink(path);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("locking unbounded mailbox '" + name + "' to replace " + path, e);
+        String file = control.path().toString();
+        int fd = Libc.open(file, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        try {
+            FileLocks.flockExclusive(fd, file);
+            if (found.equals(fileKey(path))) {
+                ChainSegment.unlink(path);
             }
+        } finally {
+            Libc.close(fd); // releases the lock
         }
     }
 
@@ -967,6 +992,7 @@ public final class UnboundedMailbox implements AutoCloseable {
                 }
             }
             leased = true;
+            removeFilesBelow(first());
         } catch (RuntimeException e) {
             synchronized (RECEIVING) {
                 RECEIVING.remove(control.fileKey());

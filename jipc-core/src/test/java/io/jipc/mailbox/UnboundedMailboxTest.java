@@ -291,4 +291,35 @@ class UnboundedMailboxTest {
             UnboundedMailbox.destroy("quiet");
         }
     }
+
+    @Test
+    void aNewReceiverRemovesSegmentFilesBelowTheChain() throws Exception {
+        try (UnboundedMailbox sender = UnboundedMailbox.create("leftover", SMALL, 8 << 20)) {
+            try (UnboundedMailbox receiver = UnboundedMailbox.open("leftover")) {
+                for (int i = 0; i < 300; i++) {
+                    sender.put(message(i, 100));
+                }
+                for (int i = 0; i < 300; i++) {
+                    assertArrayEquals(message(i, 100), receiver.poll());
+                }
+                assertNull(receiver.poll());
+            }
+            // what a sender killed while it slowly created an already retired segment leaves behind
+            Path dir = JipcRoot.path(UnboundedMailboxDescriptor.DIRECTORY);
+            Path leftover = dir.resolve("leftover@1");
+            Files.createFile(leftover);
+            Path unrelated = dir.resolve("leftover@x");
+            Files.createFile(unrelated);
+            try (UnboundedMailbox receiver = UnboundedMailbox.open("leftover")) {
+                assertNull(receiver.poll()); // takes the receiver role
+                assertFalse(Files.exists(leftover));
+                assertTrue(Files.exists(unrelated), "not a segment file name: left alone");
+                assertEquals(2, segmentFiles("leftover"), "the chain's one segment and the unrelated file");
+            } finally {
+                Files.deleteIfExists(unrelated);
+            }
+        } finally {
+            UnboundedMailbox.destroy("leftover");
+        }
+    }
 }

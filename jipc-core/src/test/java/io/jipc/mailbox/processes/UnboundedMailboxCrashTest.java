@@ -167,10 +167,10 @@ class UnboundedMailboxCrashTest {
             assertTrue(longest.get() > 1, "the chain never grew");
             assertEquals(1, mailbox.segmentCount(), () -> UnboundedFiles.describe(name));
             // Besides the chain's one segment, only files that never became ready (or were made
-            // ready already retired) may be left: those of senders killed while they created one. (One at last + 1 is used or
-            // replaced by the next append; one below first, made by a sender that was slow to
-            // append and killed while it created a segment that had been retired meanwhile, stays
-            // until destroy: a known leak of the killed appender's file.)
+            // ready already retired) may be left: those of senders killed while they created one.
+            // (One at last + 1 is used or replaced by the next append; one below first, made by a
+            // sender that was slow to append and killed while it created a segment that had been
+            // retired meanwhile, is removed when the next receiver takes the role, or by destroy.)
             int leftovers = UnboundedFiles.unreadyLeftovers(name, UnboundedFiles.last(name));
             System.out.printf("%s: %d senders killed (%d at a fault point), %d messages received, longest chain"
                     + " %d segments, %d segment files of killed appenders left%n", name, victims.size(),
