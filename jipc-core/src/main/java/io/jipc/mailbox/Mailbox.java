@@ -97,8 +97,6 @@ public final class Mailbox implements AutoCloseable, Selectable {
     private static final int DRAIN_BATCH = 256;
     /** The {@code sendLength} of {@link #until} for a receive. */
     private static final int RECEIVE = -1;
-    /** Commit-word reads of a bound receiver between two receive attempts (see {@link #probeSpin()}). */
-    private static final int PROBE_SPINS = 16;
 
     private final MappedMailbox mapped;
     private final RecordRing ring;
@@ -611,6 +609,9 @@ public final class Mailbox implements AutoCloseable, Selectable {
             return handOver(message, length, priority, deadline, false) != 0;
         }
         checkPriority(priority);
+        if (offer(message, 0, length, priority)) {
+            return true; // the common case, without the blocking loop's lambda
+        }
         return until(() -> offer(message, 0, length, priority) ? Boolean.TRUE : null, length, priority, deadline)
                 != null;
     }
@@ -1005,7 +1006,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
     }
 
     private byte[] pollUntil(long deadline) throws InterruptedException {
-        return until(this::poll, RECEIVE, 0, deadline);
+        byte[] message = poll();
+        return message != null ? message : until(this::poll, RECEIVE, 0, deadline);
     }
 
     /**
@@ -1100,8 +1102,31 @@ public final class Mailbox implements AutoCloseable, Selectable {
         return pollUntil(handler, deadline(timeout));
     }
 
+    /**
+     * The in-place blocking receive: {@link #until}'s loop written out, so that the spinning
+     * receiver of a ping-pong makes a direct call per attempt (no lambda to allocate or dispatch).
+     */
     private boolean pollUntil(MessageHandler handler, long deadline) throws InterruptedException {
-        return until(() -> drain(handler, 1) == 1 ? Boolean.TRUE : null, RECEIVE, 0, deadline) != null;
+        if (drain(handler, 1) == 1) {
+            return true;
+        }
+        Idle idle = new Idle(mapped.strategy);
+        boolean announced = rendezvous != null; // as a receiver waiting for a rendezvous sender
+        if (announced) {
+            rendezvous.receiverWaits();
+        }
+        try {
+            do {
+                if (!awaitMessage(idle, deadline)) {
+                    return false;
+                }
+            } while (drain(handler, 1) == 0);
+            return true;
+        } finally {
+            if (announced) {
+                rendezvous.receiverDone();
+            }
+        }
     }
 
     /** Hands every message available now (up to 256), in place and in order, to {@code handler}. */
@@ -1397,9 +1422,6 @@ public final class Mailbox implements AutoCloseable, Selectable {
             }
         }
         if (!idle.idle()) {
-            if (lanes == null && !sharedReceivers && mapped.receiving.isHeldByCurrentThread()) {
-                probeSpin();
-            }
             return true;
         }
         int signal;
@@ -1428,21 +1450,6 @@ public final class Mailbox implements AutoCloseable, Selectable {
             throw closedOr(e);
         }
         return true;
-    }
-
-    /**
-     * A bound receiver's spin between two receive attempts: watches only the commit word at the
-     * head (the receiver owns the head), up to {@value #PROBE_SPINS} times, so that a message is
-     * seen within a few nanoseconds of its commit rather than after a whole receive attempt.
-     */
-    private void probeSpin() {
-        try {
-            for (int i = 0; i < PROBE_SPINS && !ring.hasCommitted(); i++) {
-                Thread.onSpinWait();
-            }
-        } catch (IllegalStateException e) {
-            throw closedOr(e);
-        }
     }
 
     // =================================================================== helpers
