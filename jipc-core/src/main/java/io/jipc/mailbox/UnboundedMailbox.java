@@ -958,8 +958,11 @@ public final class UnboundedMailbox implements AutoCloseable {
 
     /** Removes the drained segment {@code s} and moves to the next one. */
     private ChainSegment retire(ChainSegment s) {
+        long received = s.ring.delivered();
         s.file.unlinkIfSame();
         LONG.setVolatile(memory, (long) FIRST_OFFSET, s.index + 1);
+        LONG.setRelease(memory, (long) UnboundedMailboxDescriptor.RETIRED_RECEIVED_OFFSET,
+                (long) LONG.getVolatile(memory, (long) UnboundedMailboxDescriptor.RETIRED_RECEIVED_OFFSET) + received);
         s.ring.releaseConsumer();
         s.close();
         receiveSegment = null;

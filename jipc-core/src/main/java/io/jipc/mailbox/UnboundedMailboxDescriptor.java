@@ -27,7 +27,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *      164       4  wait strategy code (int, {@link io.jipc.WaitStrategy#code()})
  *      168       8  dead-sender timeout (long, ns)
  *      176       4  state (int): 0 live, 1 destroyed (senders append no further segment)
- *      180      76  reserved (zero)
+ *      180       4  reserved (zero)
+ *      184       8  messages received from the segments retired so far (long; the receiver adds
+ *                   a segment's count after retiring it; informative: a receiver killed in
+ *                   between leaves it short)                                             (1.1)
+ *      192      64  reserved (zero)
  *      256       8  first: index of the oldest live segment (long; written by the receiver)
  *      264     120  reserved (zero)
  *      384       8  last: index of the newest segment, which senders send to (long; senders
@@ -55,7 +59,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *     4096     ...  a many-producer ring ({@link io.jipc.ring.RingDescriptor}) of the message records
  * </pre>
  *
- * <p>Version 1.0. Both kinds of file are created with {@code O_EXCL} and made ready by writing the
+ * <p>Version 1.1 (1.0 files have zero at offset 184 and open the same). Both kinds of file are created with {@code O_EXCL} and made ready by writing the
  * version last; see {@link io.jipc.segment.SharedSegment}.
  */
 public final class UnboundedMailboxDescriptor {
@@ -64,7 +68,7 @@ public final class UnboundedMailboxDescriptor {
     /** Magic of a segment file. */
     public static final long SEGMENT_MAGIC = SegmentHeaderDescriptor.magic("JIPC-UMS");
     public static final int MAJOR_VERSION = 1;
-    public static final int MINOR_VERSION = 0;
+    public static final int MINOR_VERSION = 1;
 
     public static final int SEGMENT_LENGTH_OFFSET = 128;
     public static final int CEILING_OFFSET = 136;
@@ -75,6 +79,7 @@ public final class UnboundedMailboxDescriptor {
     public static final int WAIT_STRATEGY_OFFSET = 164;
     public static final int DEAD_SENDER_TIMEOUT_OFFSET = 168;
     public static final int STATE_OFFSET = 176;
+    public static final int RETIRED_RECEIVED_OFFSET = 184;
     public static final int FIRST_OFFSET = 256;
     public static final int LAST_OFFSET = 384;
     public static final int RECEIVER_LEASE_OFFSET = 512;
@@ -103,7 +108,9 @@ public final class UnboundedMailboxDescriptor {
             JAVA_INT.withName("waitStrategy"),
             JAVA_LONG.withName("deadSenderTimeout"),
             JAVA_INT.withName("state"),
-            MemoryLayout.paddingLayout(76),
+            MemoryLayout.paddingLayout(4),
+            JAVA_LONG.withName("retiredReceived"),
+            MemoryLayout.paddingLayout(64),
             JAVA_LONG.withName("first"),
             MemoryLayout.paddingLayout(120),
             JAVA_LONG.withName("last"),

@@ -16,6 +16,7 @@ import static io.jipc.mailbox.UnboundedMailboxDescriptor.LAST_OFFSET;
 import static io.jipc.mailbox.UnboundedMailboxDescriptor.MAGIC;
 import static io.jipc.mailbox.UnboundedMailboxDescriptor.MAX_MESSAGE_SIZE_OFFSET;
 import static io.jipc.mailbox.UnboundedMailboxDescriptor.RECEIVER_LEASE_OFFSET;
+import static io.jipc.mailbox.UnboundedMailboxDescriptor.RETIRED_RECEIVED_OFFSET;
 import static io.jipc.mailbox.UnboundedMailboxDescriptor.RING_CAPACITY_OFFSET;
 import static io.jipc.mailbox.UnboundedMailboxDescriptor.SEGMENT_LENGTH_OFFSET;
 import static io.jipc.mailbox.UnboundedMailboxDescriptor.SEGMENT_MAGIC;
@@ -30,9 +31,8 @@ import static io.jipc.mailbox.UnboundedMailboxDescriptor.SEGMENT_SEPARATOR;
  * <p>Capacity is the ceiling (the bytes its segment files may occupy together); depth is the bytes
  * of messages not yet taken, summed over the rings of the segments {@code first..last}, each read
  * from its segment file (a segment retired meanwhile counts nothing). Users include the receiver,
- * the live holder of the control file's receiver lease. There is no delivered counter: each
- * segment's counter goes with the segment when the receiver retires it, so {@code jipc top}
- * shows no rate. Like a {@code mailbox}, it is stale once its creator is dead and no live process
+ * the live holder of the control file's receiver lease. The counter ({@code jipc top}'s rate) is the
+ * messages received: the control file's sum over retired segments plus the live segments' rings. Like a {@code mailbox}, it is stale once its creator is dead and no live process
  * maps it or holds its lease.
  */
 final class UnboundedMailboxLister implements Lister {
@@ -65,21 +65,28 @@ final class UnboundedMailboxLister implements Lister {
                         + " are impossible together");
             }
             long segments = last - first + 1; // no overflow: at most ceiling / segmentLength
-            long depth = segments <= MAX_SUMMED_SEGMENTS
-                    ? depth(file.path(), f.getLong(SegmentHeaderDescriptor.OBJECT_ID_OFFSET), first, last, ringCapacity)
-                    : -1;
+            long[] depthAndReceived = segments <= MAX_SUMMED_SEGMENTS
+                    ? chain(file.path(), f.getLong(SegmentHeaderDescriptor.OBJECT_ID_OFFSET), first, last, ringCapacity)
+                    : new long[] {-1, -1};
+            long depth = depthAndReceived[0];
+            long retired = f.getLong(RETIRED_RECEIVED_OFFSET);
+            long received = depthAndReceived[1] < 0 || retired < 0 ? -1 : retired + depthAndReceived[1];
             List<Long> receiver = MailboxLister.livePids(List.of(f.getLong(RECEIVER_LEASE_OFFSET)));
             String details = "JIPC-UMB " + f.version() + ", " + segments + (segments == 1 ? " segment" : " segments")
                     + " of " + segmentLength + " B, ceiling " + ceiling + " B, messages up to "
                     + f.getInt(MAX_MESSAGE_SIZE_OFFSET) + " B"
                     + (receiver.isEmpty() ? ", no receiver" : ", receiver " + receiver.getFirst());
-            return file.row(KIND, f.creator(), receiver, ceiling, depth, "B", -1, details);
+            return file.row(KIND, f.creator(), receiver, ceiling, depth, "B", received, details);
         }
     }
 
-    /** Bytes of records in the rings of segments {@code first..last} of the control file {@code control}. */
-    private static long depth(Path control, long owner, long first, long last, long ringCapacity) {
+    /**
+     * Bytes of records in the rings of segments {@code first..last} of the control file
+     * {@code control}, and the messages received from them so far.
+     */
+    private static long[] chain(Path control, long owner, long first, long last, long ringCapacity) {
         long depth = 0;
+        long received = 0;
         for (long k = first; k <= last; k++) {
             Path path = control.resolveSibling(control.getFileName() + String.valueOf(SEGMENT_SEPARATOR) + k);
             FileSnapshot s;
@@ -100,8 +107,9 @@ final class UnboundedMailboxLister implements Lister {
                 long used = s.getLong(SEGMENT_RING_OFFSET + RingDescriptor.TAIL_OFFSET)
                         - s.getLong(SEGMENT_RING_OFFSET + RingDescriptor.HEAD_OFFSET);
                 depth += Math.clamp(used, 0, ringCapacity); // two moments' positions: never outside the ring
+                received += Math.max(0, s.getLong(SEGMENT_RING_OFFSET + RingDescriptor.DELIVERED_OFFSET));
             }
         }
-        return depth;
+        return new long[] {depth, received};
     }
 }
