@@ -46,40 +46,13 @@ final class MailboxMechanism extends DescribedMechanism {
     public Endpoint open(int maxSize, PeerProcess peer) {
         String prefix = "bench-" + ProcessHandle.current().pid() + "-" + id();
         MailboxOptions options = this.options.apply(maxSize);
-        Mailbox toPeer = create(prefix + "-p2c", options);
-        Mailbox fromPeer;
-        try {
-            fromPeer = create(prefix + "-c2p", options);
-        } catch (RuntimeException e) {
-            toPeer.destroy();
-            toPeer.close();
-            throw e;
-        }
-        return new Endpoint() {
-            private MailboxLink link;
+        return NamedPair.create(prefix, name -> create(name, options), Mailbox::name,
+                (out, in) -> new MailboxLink(out, in, false), MailboxMechanism::remove);
+    }
 
-            @Override
-            public String peerArgument() {
-                return fromPeer.name() + "," + toPeer.name();
-            }
-
-            @Override
-            public Link link() {
-                link = new MailboxLink(toPeer, fromPeer, false);
-                return link;
-            }
-
-            @Override
-            public void close() {
-                if (link != null) {
-                    link.close();
-                }
-                for (Mailbox m : new Mailbox[] {toPeer, fromPeer}) {
-                    m.destroy();
-                    m.close();
-                }
-            }
-        };
+    private static void remove(Mailbox mailbox) {
+        mailbox.destroy();
+        mailbox.close();
     }
 
     private static Mailbox create(String name, MailboxOptions options) {

@@ -59,34 +59,11 @@ final class MqMechanism implements Mechanism {
         MqAttributes attributes = MqAttributes.of(capacity(MqLimits.current(), maxSize), maxSize);
         PosixMessageQueue.unlink(prefix + "-p2c");
         PosixMessageQueue.unlink(prefix + "-c2p");
-        PosixMessageQueue toPeer = PosixMessageQueue.create(prefix + "-p2c", attributes);
-        PosixMessageQueue fromPeer;
-        try {
-            fromPeer = PosixMessageQueue.create(prefix + "-c2p", attributes);
-        } catch (RuntimeException e) {
-            toPeer.close();
-            PosixMessageQueue.unlink(toPeer.name());
-            throw e;
-        }
-        return new Endpoint() {
-            @Override
-            public String peerArgument() {
-                return fromPeer.name() + "," + toPeer.name();
-            }
-
-            @Override
-            public Link link() {
-                return new MqLink(toPeer, fromPeer, false);
-            }
-
-            @Override
-            public void close() {
-                for (PosixMessageQueue q : new PosixMessageQueue[] {toPeer, fromPeer}) {
-                    q.close();
-                    PosixMessageQueue.unlink(q.name());
-                }
-            }
-        };
+        return NamedPair.create(prefix, name -> PosixMessageQueue.create(name, attributes), PosixMessageQueue::name,
+                (out, in) -> new MqLink(out, in, false), queue -> {
+                    queue.close();
+                    PosixMessageQueue.unlink(queue.name());
+                });
     }
 
     @Override

@@ -2,8 +2,6 @@ package io.jipc.cli.bench;
 
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.UnboundedMailbox;
-import io.jipc.mailbox.UnboundedMailboxDescriptor;
-import io.jipc.ring.RingDescriptor;
 
 import java.time.Duration;
 
@@ -58,40 +56,18 @@ final class UnboundedMailboxMechanism implements Mechanism {
     public Endpoint open(int maxSize, PeerProcess peer) {
         String prefix = "bench-" + ProcessHandle.current().pid() + "-" + id();
         MailboxOptions options = segmentOptions(maxSize);
-        UnboundedMailbox toPeer = create(prefix + "-p2c", options);
-        UnboundedMailbox fromPeer;
-        try {
-            fromPeer = create(prefix + "-c2p", options);
-        } catch (RuntimeException e) {
-            toPeer.destroy();
-            toPeer.close();
-            throw e;
-        }
-        return new Endpoint() {
-            @Override
-            public String peerArgument() {
-                return fromPeer.name() + "," + toPeer.name();
-            }
+        return NamedPair.create(prefix, name -> create(name, options), UnboundedMailbox::name,
+                (out, in) -> new UnboundedLink(out, in, false), UnboundedMailboxMechanism::remove);
+    }
 
-            @Override
-            public Link link() {
-                return new UnboundedLink(toPeer, fromPeer, false);
-            }
-
-            @Override
-            public void close() {
-                for (UnboundedMailbox m : new UnboundedMailbox[] {toPeer, fromPeer}) {
-                    m.destroy();
-                    m.close();
-                }
-            }
-        };
+    private static void remove(UnboundedMailbox mailbox) {
+        mailbox.destroy();
+        mailbox.close();
     }
 
     /** The ceiling: {@value #SEGMENTS_UNDER_CEILING} segment files (header, ring control block, ring). */
     static long ceiling(MailboxOptions options) {
-        return SEGMENTS_UNDER_CEILING * (UnboundedMailboxDescriptor.SEGMENT_RING_OFFSET
-                + RingDescriptor.dataOffset(options.senderSlots()) + options.capacityBytes());
+        return SEGMENTS_UNDER_CEILING * UnboundedMailbox.segmentFileBytes(options);
     }
 
     private static UnboundedMailbox create(String name, MailboxOptions options) {
