@@ -137,11 +137,6 @@ final class ChainSegment implements AutoCloseable {
         INT.setVolatile(file.memory(), (long) RETIRING_OFFSET, 1);
     }
 
-    /** Whether the file is still mapped in this process. */
-    boolean isMapped() {
-        return file.isOpen();
-    }
-
     /**
      * Unmaps the file (a receiver gives the ring's consumer lease back first, {@link
      * RecordRing#releaseConsumer()}: a sender's mapping must not, as the receiver may be this process).

@@ -215,9 +215,7 @@ public final class UnboundedMailbox implements AutoCloseable {
             throw new IllegalArgumentException("an unbounded mailbox has many senders, one receiver and no"
                     + " headers, priorities or message limit: " + segmentOptions);
         }
-        RingConfig config = new RingConfig(segmentOptions.capacityBytes(), segmentOptions.maxMessageSize(),
-                segmentOptions.senderSlots(), false, segmentOptions.waitStrategy(),
-                segmentOptions.deadSenderTimeout().toNanos());
+        RingConfig config = ringConfig(segmentOptions);
         long segmentLength = ChainSegment.fileLength(config);
         if (ceilingBytes < segmentLength) {
             throw new IllegalArgumentException("ceiling of " + ceilingBytes + " bytes is below one segment of "
@@ -259,6 +257,21 @@ public final class UnboundedMailbox implements AutoCloseable {
             removeSegmentFiles(directory, name);
             throw e;
         }
+    }
+
+    /** The ring of each segment of a mailbox made with {@code segmentOptions}. */
+    private static RingConfig ringConfig(MailboxOptions segmentOptions) {
+        return new RingConfig(segmentOptions.capacityBytes(), segmentOptions.maxMessageSize(),
+                segmentOptions.senderSlots(), false, segmentOptions.waitStrategy(),
+                segmentOptions.deadSenderTimeout().toNanos());
+    }
+
+    /**
+     * Bytes of one segment file of a mailbox created with {@code segmentOptions} (its header, ring
+     * control block and ring): the unit of the ceiling, see {@link #segmentFileBytes()}.
+     */
+    public static long segmentFileBytes(MailboxOptions segmentOptions) {
+        return ChainSegment.fileLength(ringConfig(segmentOptions));
     }
 
     /** Opens an existing unbounded mailbox created with permissions 0600. */
@@ -368,41 +381,29 @@ public final class UnboundedMailbox implements AutoCloseable {
 
     /** Unlinks every {@code name@<index>} file in {@code directory}. */
     private static void removeSegmentFiles(Path directory, String name) {
-        String prefix = name + UnboundedMailboxDescriptor.SEGMENT_SEPARATOR;
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, file -> {
-            String fileName = file.getFileName().toString();
-            return fileName.length() > prefix.length() && fileName.startsWith(prefix)
-                    && fileName.substring(prefix.length()).chars().allMatch(c -> c >= '0' && c <= '9');
-        })) {
-            for (Path file : files) {
-                ChainSegment.unlink(file);
-            }
-        } catch (NoSuchFileException gone) {
-            // no directory, no segments
-        } catch (IOException e) {
-            throw new UncheckedIOException("listing the segments of unbounded mailbox '" + name + "'", e);
-        }
+        removeSegmentFiles(directory, name, Long.MAX_VALUE);
     }
 
     /**
-     * Unlinks this mailbox's segment files whose index is below {@code first}: segments are retired
-     * in order, so such a file is a leftover of a sender killed while it (slowly) created a segment
-     * the chain had already moved past; nobody uses it. Done when a receiver takes the role.
+     * Unlinks the {@code name@<index>} files in {@code directory} whose index is below {@code below}
+     * (files of another name, or whose suffix is not an index, are left alone).
      */
-    private void removeFilesBelow(long first) {
+    private static void removeSegmentFiles(Path directory, String name, long below) {
         String prefix = name + UnboundedMailboxDescriptor.SEGMENT_SEPARATOR;
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(control.path().getParent(), file -> {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, file -> {
             String fileName = file.getFileName().toString();
             if (fileName.length() <= prefix.length() || fileName.length() > prefix.length() + 18
                     || !fileName.startsWith(prefix)) {
                 return false;
             }
             String index = fileName.substring(prefix.length());
-            return index.chars().allMatch(c -> c >= '0' && c <= '9') && Long.parseLong(index) < first;
+            return index.chars().allMatch(c -> c >= '0' && c <= '9') && Long.parseLong(index) < below;
         })) {
             for (Path file : files) {
                 ChainSegment.unlink(file);
             }
+        } catch (NoSuchFileException gone) {
+            // no directory, no segments
         } catch (IOException e) {
             throw new UncheckedIOException("listing the segments of unbounded mailbox '" + name + "'", e);
         }
@@ -995,7 +996,9 @@ public final class UnboundedMailbox implements AutoCloseable {
                 }
             }
             leased = true;
-            removeFilesBelow(first());
+            // segments are retired in order: a file below `first` is a leftover of a sender killed
+            // while it (slowly) created a segment the chain had already moved past; nobody uses it
+            removeSegmentFiles(control.path().getParent(), name, first());
         } catch (RuntimeException e) {
             synchronized (RECEIVING) {
                 RECEIVING.remove(control.fileKey());
