@@ -12,17 +12,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import static io.jipc.cli.CliRun.jipc;
+import static io.jipc.cli.CliRun.jipcWithInput;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,9 +45,6 @@ class SendRecvCommandTest {
         assertEquals(List.of(), left, "queues left behind");
     }
 
-    private record Run(int exit, String out, String err) {
-    }
-
     private interface QueueUse {
         void accept(String name, PosixMessageQueue queue) throws Exception;
     }
@@ -65,37 +59,14 @@ class SendRecvCommandTest {
         }
     }
 
-    private static Run jipcWithInput(String stdin, String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        InputStream in = System.in;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-            int exit = Main.run(args);
-            return new Run(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-            System.setIn(in);
-        }
-    }
-
-    private static Run jipc(String... args) {
-        return jipcWithInput("", args);
-    }
-
     @Test
     void aQueueIsCreatedOnFirstUseAndDeliversHighestPriorityFirst() {
         String uri = "mq:" + queue();
         assertEquals(0, jipc("send", uri, "routine").exit());
         assertEquals(0, jipc("send", uri, "--priority", "30", "urgent", "also urgent").exit());
         assertEquals(0, jipcWithInput("line one\nline two\n", "send", uri, "--priority", "5").exit());
-        Run recv = jipc("recv", uri, "--count", "5", "--show-priority");
-        assertEquals(new Run(0, "30\turgent\n30\talso urgent\n5\tline one\n5\tline two\n0\troutine\n", ""), recv);
+        CliRun recv = jipc("recv", uri, "--count", "5", "--show-priority");
+        assertEquals(new CliRun(0, "30\turgent\n30\talso urgent\n5\tline one\n5\tline two\n0\troutine\n", ""), recv);
         try (PosixMessageQueue q = PosixMessageQueue.open(uri.substring(3))) {
             assertEquals(MqAttributes.kernelDefaults(), q.attributes(), "created with the kernel's defaults");
         }
@@ -105,28 +76,28 @@ class SendRecvCommandTest {
     @Test
     void nonblockAndTimeoutGiveUpWithExitCodeOne() throws Exception {
         withQueue(MqAttributes.of(1, 16), (name, ignored) -> {
-            Run empty = jipc("recv", "mq:" + name, "--nonblock");
+            CliRun empty = jipc("recv", "mq:" + name, "--nonblock");
             assertEquals(1, empty.exit());
             assertTrue(empty.err().contains("no message in mq:" + name + " (waited not at all); 0 received"), empty.err());
-            Run timedOut = jipc("recv", "mq:" + name, "--timeout", "50ms");
+            CliRun timedOut = jipc("recv", "mq:" + name, "--timeout", "50ms");
             assertEquals(1, timedOut.exit());
             assertTrue(timedOut.err().contains("(waited at most 50ms)"), timedOut.err());
-            Run full = jipc("send", "mq:" + name, "--nonblock", "fits", "does not fit");
+            CliRun full = jipc("send", "mq:" + name, "--nonblock", "fits", "does not fit");
             assertEquals(1, full.exit());
             assertTrue(full.err().contains("no room in mq:" + name + " (waited not at all); 1 message(s) sent"), full.err());
             assertEquals(1, jipc("send", "mq:" + name, "--timeout", "50ms", "still no room").exit());
-            assertEquals(new Run(0, "fits\n", ""), jipc("recv", "mq:" + name, "-n", "0", "--nonblock"));
+            assertEquals(new CliRun(0, "fits\n", ""), jipc("recv", "mq:" + name, "-n", "0", "--nonblock"));
         });
     }
 
     @Test
     void noCreateRefusesAMissingObject() {
         String name = queue();
-        Run run = jipc("recv", "mq:" + name, "--no-create", "--nonblock");
+        CliRun run = jipc("recv", "mq:" + name, "--no-create", "--nonblock");
         assertEquals(1, run.exit());
         assertEquals("jipc recv: no POSIX message queue " + name + "\n", run.err());
         assertFalse(PosixMessageQueue.exists(name));
-        Run mailbox = jipc("send", "mailbox:absent", "--no-create", "x");
+        CliRun mailbox = jipc("send", "mailbox:absent", "--no-create", "x");
         assertEquals(1, mailbox.exit());
         assertTrue(mailbox.err().startsWith("jipc send: no mailbox 'absent'"), mailbox.err());
     }
@@ -134,7 +105,7 @@ class SendRecvCommandTest {
     @Test
     void aTooLongMessageIsRefusedWithTheSizes() throws Exception {
         withQueue(MqAttributes.of(1, 4), (name, ignored) -> {
-            Run run = jipc("send", "mq:" + name, "12345");
+            CliRun run = jipc("send", "mq:" + name, "12345");
             assertEquals(1, run.exit());
             assertTrue(run.err().contains("a message of 5 bytes is longer than the 4 bytes"), run.err());
         });
@@ -145,16 +116,16 @@ class SendRecvCommandTest {
         withQueue(MqAttributes.of(2, 8), (name, queue) -> {
             queue.put(new byte[] {'a', (byte) 0xff, (byte) 0xc3, 'b'}, 3);
             queue.put(new byte[] {(byte) 0xe2, (byte) 0x82}, 1); // a truncated sequence at the end
-            Run run = jipc("recv", "mq:" + name, "-n", "2", "--show-priority");
-            assertEquals(new Run(0, "3\ta\ufffd\ufffdb\n1\t\ufffd\n", ""), run);
+            CliRun run = jipc("recv", "mq:" + name, "-n", "2", "--show-priority");
+            assertEquals(new CliRun(0, "3\ta\ufffd\ufffdb\n1\t\ufffd\n", ""), run);
         });
     }
 
     @Test
     void mailboxesWorkTheSameWayWithoutPriorities() {
         assertEquals(0, jipc("send", "mailbox:cli-box", "one", "two").exit());
-        assertEquals(new Run(0, "one\ntwo\n", ""), jipc("recv", "mailbox:cli-box", "-n", "2"));
-        Run priority = jipc("send", "mailbox:cli-box", "--priority", "3", "x");
+        assertEquals(new CliRun(0, "one\ntwo\n", ""), jipc("recv", "mailbox:cli-box", "-n", "2"));
+        CliRun priority = jipc("send", "mailbox:cli-box", "--priority", "3", "x");
         assertEquals(2, priority.exit());
         assertTrue(priority.err().contains("mailbox messages have no priority"), priority.err());
         assertTrue(Mailbox.destroy("cli-box"));
@@ -166,10 +137,10 @@ class SendRecvCommandTest {
         assertEquals(0, jipc("mq", "create", name, "--max-messages", "3", "--message-size", "100", "--mode", "0622").exit());
         assertEquals(1, jipc("mq", "create", name).exit(), "exists");
         assertEquals(0, jipc("send", "mq:" + name, "--no-create", "hello").exit());
-        Run info = jipc("mq", "info", name);
+        CliRun info = jipc("mq", "info", name);
         assertTrue(info.out().contains("max messages:  3") && info.out().contains("message size:  100 bytes")
                 && info.out().contains("messages now:  1"), info.out());
-        Run tooMany = jipc("mq", "create", queue(), "--max-messages", "100000");
+        CliRun tooMany = jipc("mq", "create", queue(), "--max-messages", "100000");
         assertEquals(1, tooMany.exit());
         assertTrue(tooMany.err().startsWith("jipc mq create: cannot create POSIX message queue"), tooMany.err());
         assertTrue(tooMany.err().contains("100000 messages asked, more than"), tooMany.err());
@@ -181,7 +152,7 @@ class SendRecvCommandTest {
     @ParameterizedTest
     @ValueSource(strings = {"orders", "mq:/a/b", "pipe:/x", "mailbox:../x", "mq:/x?maxmsg=3"})
     void aBadUriIsAUsageError(String uri) {
-        Run run = jipc("send", uri, "x");
+        CliRun run = jipc("send", uri, "x");
         assertEquals(2, run.exit(), run.err());
         assertTrue(run.err().contains("Usage: jipc send"), run.err());
     }
