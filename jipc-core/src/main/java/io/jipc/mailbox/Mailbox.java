@@ -1102,31 +1102,11 @@ public final class Mailbox implements AutoCloseable, Selectable {
         return pollUntil(handler, deadline(timeout));
     }
 
-    /**
-     * The in-place blocking receive: {@link #until}'s loop written out, so that the spinning
-     * receiver of a ping-pong makes a direct call per attempt (no lambda to allocate or dispatch).
-     */
     private boolean pollUntil(MessageHandler handler, long deadline) throws InterruptedException {
         if (drain(handler, 1) == 1) {
-            return true;
+            return true; // the common case, without the blocking loop's lambda
         }
-        Idle idle = new Idle(mapped.strategy);
-        boolean announced = rendezvous != null; // as a receiver waiting for a rendezvous sender
-        if (announced) {
-            rendezvous.receiverWaits();
-        }
-        try {
-            do {
-                if (!awaitMessage(idle, deadline)) {
-                    return false;
-                }
-            } while (drain(handler, 1) == 0);
-            return true;
-        } finally {
-            if (announced) {
-                rendezvous.receiverDone();
-            }
-        }
+        return until(() -> drain(handler, 1) == 1 ? Boolean.TRUE : null, RECEIVE, 0, deadline) != null;
     }
 
     /** Hands every message available now (up to 256), in place and in order, to {@code handler}. */
