@@ -256,9 +256,10 @@ class RemoteMailboxTest {
         }
         gateway.close();
         startGatewayChild();                                // a new gateway gets "a" again
-        assertEquals("a", text(connect(box).take()));
+        assertEquals("a", text(connect(box).take()));      // its Ack travels on after take returns
         try (StreamConnection unacknowledged = openRaw(box)) {
-            assertEquals("b", text(receiveNow(unacknowledged).payload()));
+            // so this receive waits for the turn: answered at once, it could find "a" still outstanding
+            assertEquals("b", text(receiveWaiting(unacknowledged).payload()));
             gateway.kill();
         }
         try (Mailbox local = Mailbox.open(BOX)) {           // so does a local receiver
@@ -277,7 +278,16 @@ class RemoteMailboxTest {
     }
 
     private static Wire.Delivery receiveNow(StreamConnection connection) throws InterruptedException {
-        connection.put(Wire.encode(new Wire.Receive(Wire.Wait.NOW, 0)));
+        return receive(connection, new Wire.Receive(Wire.Wait.NOW, 0));
+    }
+
+    /** A receive that waits (up to {@link #LONG}) for the receive turn and a message. */
+    private static Wire.Delivery receiveWaiting(StreamConnection connection) throws InterruptedException {
+        return receive(connection, new Wire.Receive(Wire.Wait.TIMED, LONG.toNanos()));
+    }
+
+    private static Wire.Delivery receive(StreamConnection connection, Wire.Receive request) throws InterruptedException {
+        connection.put(Wire.encode(request));
         return assertInstanceOf(Wire.Delivery.class, Wire.decodeReply(connection.take()));
     }
 
