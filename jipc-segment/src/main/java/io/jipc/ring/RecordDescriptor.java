@@ -2,6 +2,7 @@ package io.jipc.ring;
 
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
+import java.nio.ByteOrder;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -66,6 +67,27 @@ public final class RecordDescriptor {
 
     private RecordDescriptor() {
     }
+
+    /**
+     * The length and type fields as one 64-bit word in native byte order, to be stored or loaded at
+     * {@link #LENGTH_OFFSET} in one access (the length is the field at the lower address).
+     */
+    public static long lengthAndType(int length, int type) {
+        return BIG_ENDIAN ? ((long) length << 32) | (type & 0xFFFF_FFFFL)
+                : ((long) type << 32) | (length & 0xFFFF_FFFFL);
+    }
+
+    /** The length field of a word read with {@link #lengthAndType}'s layout. */
+    public static int lengthOf(long lengthAndType) {
+        return (int) (BIG_ENDIAN ? lengthAndType >>> 32 : lengthAndType);
+    }
+
+    /** The type field of a word read with {@link #lengthAndType}'s layout. */
+    public static int typeOf(long lengthAndType) {
+        return (int) (BIG_ENDIAN ? lengthAndType : lengthAndType >>> 32);
+    }
+
+    private static final boolean BIG_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN;
 
     /** Bytes a record with {@code payloadLength} bytes of payload occupies. */
     public static int recordLength(int payloadLength) {

@@ -13,7 +13,6 @@ import static io.jipc.ring.RecordDescriptor.COMMIT_OFFSET;
 import static io.jipc.ring.RecordDescriptor.HEADER_LENGTH;
 import static io.jipc.ring.RecordDescriptor.LENGTH_OFFSET;
 import static io.jipc.ring.RecordDescriptor.TYPE_MESSAGE;
-import static io.jipc.ring.RecordDescriptor.TYPE_OFFSET;
 import static io.jipc.ring.RecordDescriptor.TYPE_PADDING;
 import static io.jipc.ring.RingDescriptor.CONSUMER_LEASE_OFFSET;
 import static io.jipc.ring.RingDescriptor.CONSUMER_WAITING_OFFSET;
@@ -213,9 +212,13 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
     /** Writes a committed padding record of {@code recordLength} bytes at {@code position}. */
     final void writePadding(long position, long recordLength) {
         long index = position & mask;
-        data.set(ValueLayout.JAVA_INT, index + LENGTH_OFFSET, (int) recordLength - HEADER_LENGTH);
-        data.set(ValueLayout.JAVA_INT, index + TYPE_OFFSET, TYPE_PADDING);
+        writeLengthAndType(index, (int) recordLength - HEADER_LENGTH, TYPE_PADDING);
         LONG.setRelease(data, index + COMMIT_OFFSET, position ^ salt);
+    }
+
+    /** Stores the length and type fields of the record at {@code index} in one plain access. */
+    final void writeLengthAndType(long index, int length, int type) {
+        data.set(ValueLayout.JAVA_LONG, index + LENGTH_OFFSET, RecordDescriptor.lengthAndType(length, type));
     }
 
     /** Whether the record at {@code position} is committed (acquire). */
@@ -327,8 +330,9 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
                 if ((long) LONG.getAcquire(data, index) != (h ^ salt)) {
                     break;
                 }
-                int length = data.get(ValueLayout.JAVA_INT, index + LENGTH_OFFSET);
-                int type = data.get(ValueLayout.JAVA_INT, index + TYPE_OFFSET);
+                long header = data.get(ValueLayout.JAVA_LONG, index + LENGTH_OFFSET);
+                int length = RecordDescriptor.lengthOf(header);
+                int type = RecordDescriptor.typeOf(header);
                 h += checkedRecordLength(h, index, length, type);
                 if (type == TYPE_MESSAGE) {
                     count++;
@@ -373,8 +377,9 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
             if ((long) LONG.getAcquire(data, index) != (h ^ salt)) {
                 break;
             }
-            int length = data.get(ValueLayout.JAVA_INT, index + LENGTH_OFFSET);
-            int type = data.get(ValueLayout.JAVA_INT, index + TYPE_OFFSET);
+            long header = data.get(ValueLayout.JAVA_LONG, index + LENGTH_OFFSET);
+            int length = RecordDescriptor.lengthOf(header);
+            int type = RecordDescriptor.typeOf(header);
             int recordLength = checkedRecordLength(h, index, length, type);
             if (type == TYPE_MESSAGE) {
                 result = length;
@@ -388,18 +393,24 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
         return result;
     }
 
+    /** The record's length, or {@link CorruptSegmentException} if its header is impossible (hot: kept small). */
     private int checkedRecordLength(long position, long index, int length, int type) {
-        if (type != TYPE_MESSAGE && type != TYPE_PADDING) {
-            throw new CorruptSegmentException(name + ": record at position " + position + " has type " + type);
-        }
-        long room = capacity - index;
         // compare as long: a hostile length near Integer.MAX_VALUE must not overflow the check
-        if (length < 0 || (type == TYPE_MESSAGE && length > maxPayload)
-                || (long) length > room - RecordDescriptor.HEADER_LENGTH) {
-            throw new CorruptSegmentException(name + ": record at position " + position + " claims "
-                    + length + " bytes; max payload " + maxPayload + ", " + room + " bytes to the end of the ring");
+        if ((type != TYPE_MESSAGE && type != TYPE_PADDING) || length < 0
+                || (type == TYPE_MESSAGE && length > maxPayload)
+                || (long) length > capacity - index - RecordDescriptor.HEADER_LENGTH) {
+            throw corruptRecord(position, index, length, type);
         }
         return RecordDescriptor.recordLength(length);
+    }
+
+    private CorruptSegmentException corruptRecord(long position, long index, int length, int type) {
+        if (type != TYPE_MESSAGE && type != TYPE_PADDING) {
+            return new CorruptSegmentException(name + ": record at position " + position + " has type " + type);
+        }
+        return new CorruptSegmentException(name + ": record at position " + position + " claims "
+                + length + " bytes; max payload " + maxPayload + ", " + (capacity - index)
+                + " bytes to the end of the ring");
     }
 
     private void publishHead(long h, int count) {

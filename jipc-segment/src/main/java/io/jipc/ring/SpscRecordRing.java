@@ -81,6 +81,20 @@ public final class SpscRecordRing extends RecordRing {
 
     @Override
     public long tryClaim(int length) {
+        long t = reserve(length);
+        if (t != FULL) {
+            data.set(ValueLayout.JAVA_INT, (t & mask) + LENGTH_OFFSET, length);
+            claimed = t;
+        }
+        return t;
+    }
+
+    /**
+     * Finds room for a record of {@code length} payload bytes at the tail, after padding to the
+     * wrap if it does not fit before it; returns its position, or {@link #FULL}. The record's
+     * header is not written yet.
+     */
+    private long reserve(int length) {
         checkLength(length);
         if (claimed != FULL) {
             throw new IllegalStateException("a claim at position " + claimed + " is still outstanding");
@@ -101,8 +115,6 @@ public final class SpscRecordRing extends RecordRing {
             t += toEnd;
             tail = t;
         }
-        data.set(ValueLayout.JAVA_INT, (t & mask) + LENGTH_OFFSET, length);
-        claimed = t;
         return t;
     }
 
@@ -138,16 +150,16 @@ public final class SpscRecordRing extends RecordRing {
         }
     }
 
+    /** Writes the header (length and type in one store), copies the payload in, then commits. */
     @Override
     public boolean offer(MemorySegment source, long offset, int length) {
-        long position = tryClaim(length);
+        long position = reserve(length);
         if (position == FULL) {
             return false;
         }
         long index = position & mask;
+        writeLengthAndType(index, length, TYPE_MESSAGE);
         MemorySegment.copy(source, offset, data, index + RecordDescriptor.HEADER_LENGTH, length);
-        data.set(ValueLayout.JAVA_INT, index + TYPE_OFFSET, TYPE_MESSAGE);
-        claimed = FULL;
         tail = position + recordLength(length);
         if (FaultInjection.ENABLED) {
             FaultInjection.point(FaultInjection.BEFORE_COMMIT);
