@@ -21,11 +21,17 @@ package io.jipc;
  * {@code io.jipc.platform.AsymmetricFence}); with {@link #FUTEX} each publication fences.
  */
 public enum WaitStrategy {
-    /** Busy-spin with {@link Thread#onSpinWait()}; never sleeps. */
+    /**
+     * Busy-spin: polls back to back at first, then with {@link Thread#onSpinWait()} between polls
+     * once a wait grows long (about a thousand polls); never sleeps.
+     */
     SPIN(false),
     /** Spin, then {@link Thread#yield()} in a loop; never sleeps. */
     YIELD(false),
-    /** Spin for a short while (default 20 µs), then sleep in {@code futex(FUTEX_WAIT)}. The default. */
+    /**
+     * Spin for a short while (default 20 µs; the first polls back to back, as {@link #SPIN}), then
+     * sleep in {@code futex(FUTEX_WAIT)}. The default.
+     */
     SPIN_THEN_FUTEX(true),
     /** Sleep in {@code futex(FUTEX_WAIT)} at once. */
     FUTEX(true);
