@@ -136,20 +136,23 @@ public final class AeronBench {
         UnsafeBuffer message = new UnsafeBuffer(BufferUtil.allocateDirectAligned(Math.max(64, size), 64));
         LastSequence echoed = new LastSequence();
         FragmentAssembler assembler = new FragmentAssembler(echoed);
+        SpinIdler idler = new SpinIdler();
         return PingPongRegimen.measure(label, settings.warmup(), settings.measure(), sequence -> {
             message.putLong(0, sequence);
             long result;
+            idler.reset();
             while ((result = ping.offer(message, 0, size)) < 0) {
                 AeronIpc.checkOffer(result, "ping");
-                Thread.onSpinWait();
+                idler.idle();
             }
             echoed.received = false;
+            idler.reset();
             while (!echoed.received) {
                 if (pong.poll(assembler, 1) == 0) {
                     if (peer.gone()) {
                         peer.checkAlive("echoing");
                     }
-                    Thread.onSpinWait();
+                    idler.idle();
                 }
             }
             return echoed.value;
@@ -161,13 +164,15 @@ public final class AeronBench {
         int size = settings.size();
         UnsafeBuffer message = new UnsafeBuffer(BufferUtil.allocateDirectAligned(Math.max(64, size), 64));
         LastSequence reply = new LastSequence();
+        SpinIdler idler = new SpinIdler();
         double[] result = OneWayRegimen.measure(count -> {
             for (long i = 0; i < count; i++) {
-                send(data, message, size, i, peer);
+                send(data, message, size, i, peer, idler);
             }
-            send(data, message, size, OneWayRegimen.END_OF_ROUND, peer);
+            send(data, message, size, OneWayRegimen.END_OF_ROUND, peer, idler);
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
             reply.received = false;
+            idler.reset();
             while (!reply.received) {
                 if (done.poll(reply, 1) == 0) {
                     if (peer.gone()) {
@@ -176,26 +181,28 @@ public final class AeronBench {
                     if (System.nanoTime() - deadline > 0) {
                         throw new IllegalStateException("one-way round did not complete");
                     }
-                    Thread.onSpinWait();
+                    idler.idle();
                 }
             }
             if (reply.value != count) {
                 throw new IllegalStateException("one-way round: the peer received " + reply.value + " of " + count);
             }
         }, warmMessages, settings.messages(), settings.warmup(), size);
-        send(data, message, size, OneWayRegimen.END_OF_PHASE, peer);
+        send(data, message, size, OneWayRegimen.END_OF_PHASE, peer, idler);
         return result;
     }
 
-    private static void send(ExclusivePublication data, UnsafeBuffer message, int size, long sequence, PeerProcess peer) {
+    private static void send(ExclusivePublication data, UnsafeBuffer message, int size, long sequence, PeerProcess peer,
+                             SpinIdler idler) {
         message.putLong(0, sequence);
         long result;
+        idler.reset();
         while ((result = data.offer(message, 0, size)) < 0) {
             AeronIpc.checkOffer(result, "one-way");
             if (peer.gone()) {
                 peer.checkAlive("receiving");
             }
-            Thread.onSpinWait();
+            idler.idle();
         }
     }
 }

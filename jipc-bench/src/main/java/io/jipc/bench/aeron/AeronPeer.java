@@ -30,7 +30,8 @@ import static io.jipc.bench.aeron.AeronIpc.PONG_STREAM;
  *     round on the done stream; {@link OneWayRegimen#END_OF_PHASE} ends the phase (like the jipc
  *     peer's {@code sink}).</li>
  * </ol>
- * Both loops busy-spin ({@link Thread#onSpinWait()}), as jipc's SPIN strategy does.
+ * Both loops busy-spin as jipc's SPIN strategy does ({@link SpinIdler}); the echo's back-pressured
+ * offer spins with {@link Thread#onSpinWait()}, as the jipc peer's does.
  */
 public final class AeronPeer {
     private AeronPeer() {
@@ -96,9 +97,12 @@ public final class AeronPeer {
     private static void echo(Subscription ping, ExclusivePublication pong) {
         Echo echo = new Echo(pong);
         FragmentAssembler assembler = new FragmentAssembler(echo);
+        SpinIdler idler = new SpinIdler();
         while (echo.last != -1) {
             if (ping.poll(assembler, 1) == 0) {
-                Thread.onSpinWait();
+                idler.idle();
+            } else {
+                idler.reset();
             }
         }
     }
@@ -123,16 +127,20 @@ public final class AeronPeer {
         Sink sink = new Sink();
         FragmentAssembler assembler = new FragmentAssembler(sink);
         UnsafeBuffer reply = new UnsafeBuffer(BufferUtil.allocateDirectAligned(64, 64));
+        SpinIdler idler = new SpinIdler();
         while (sink.end != OneWayRegimen.END_OF_PHASE) {
             if (data.poll(assembler, 4096) == 0) {
-                Thread.onSpinWait();
+                idler.idle();
+            } else {
+                idler.reset();
             }
             if (sink.end == OneWayRegimen.END_OF_ROUND) {
                 reply.putLong(0, sink.expected);
                 long result;
+                idler.reset();
                 while ((result = done.offer(reply, 0, 8)) < 0) {
                     AeronIpc.checkOffer(result, "sink reply");
-                    Thread.onSpinWait();
+                    idler.idle();
                 }
                 sink.expected = 0;
                 sink.end = 0;

@@ -152,7 +152,8 @@ public final class SideBySide implements Callable<Integer> {
 
         String aeronConfig = String.format(Locale.ROOT,
                 "aeron-all %s, embedded media driver (SHARED threading, %s), channel %s (term length %s), "
-                        + "exclusive publications, busy-spin polling, bounds checks %s",
+                        + "exclusive publications, busy-spin polling as jipc's SPIN (onSpinWait after "
+                        + SpinIdler.PAUSE_FREE_IDLES + " empty polls), bounds checks %s",
                 aeronVersion(), AeronIpc.DRIVER_IDLE, AeronIpc.channel(termLength),
                 termLength > 0 ? termLength + " bytes" : "64 MiB, Aeron's default",
                 AbstractMutableDirectBuffer.SHOULD_BOUNDS_CHECK ? "on" : "off");
