@@ -52,8 +52,10 @@ public final class AeronBench {
      * @param measure    measured time of the ping-pong
      * @param messages   messages of the measured one-way run
      * @param termLength IPC term length in bytes, 0 for Aeron's default (64 MiB)
+     * @param pauseFreeIdles idles of a wait before {@link Thread#onSpinWait()} (see {@link SpinIdler})
      */
-    public record Settings(int size, Duration warmup, Duration measure, long messages, int termLength) {
+    public record Settings(int size, Duration warmup, Duration measure, long messages, int termLength,
+                           int pauseFreeIdles) {
         public Settings {
             if (size < 8) {
                 throw new IllegalArgumentException("message size must be at least 8 bytes: " + size);
@@ -102,7 +104,7 @@ public final class AeronBench {
             ExclusivePublication data = aeron.addExclusivePublication(channel, DATA_STREAM);
             Subscription done = aeron.addSubscription(channel, DONE_STREAM);
             try (PeerProcess peer = new PeerProcess(AeronPeer.class, AeronIpc.JVM_ARGS,
-                    List.of(dir.toString(), channel))) {
+                    List.of(dir.toString(), channel, Integer.toString(settings.pauseFreeIdles())))) {
                 peer.await("echo");
                 AeronPeer.awaitConnected(pong, ping);
                 progress.printf("  %-24s ping-pong ...%n", label);
@@ -136,7 +138,7 @@ public final class AeronBench {
         UnsafeBuffer message = new UnsafeBuffer(BufferUtil.allocateDirectAligned(Math.max(64, size), 64));
         LastSequence echoed = new LastSequence();
         FragmentAssembler assembler = new FragmentAssembler(echoed);
-        SpinIdler idler = new SpinIdler();
+        SpinIdler idler = new SpinIdler(settings.pauseFreeIdles());
         return PingPongRegimen.measure(label, settings.warmup(), settings.measure(), sequence -> {
             message.putLong(0, sequence);
             long result;
@@ -164,7 +166,7 @@ public final class AeronBench {
         int size = settings.size();
         UnsafeBuffer message = new UnsafeBuffer(BufferUtil.allocateDirectAligned(Math.max(64, size), 64));
         LastSequence reply = new LastSequence();
-        SpinIdler idler = new SpinIdler();
+        SpinIdler idler = new SpinIdler(settings.pauseFreeIdles());
         double[] result = OneWayRegimen.measure(count -> {
             for (long i = 0; i < count; i++) {
                 send(data, message, size, i, peer, idler);

@@ -19,7 +19,7 @@ import static io.jipc.bench.aeron.AeronIpc.PONG_STREAM;
 
 /**
  * The second process of the Aeron side: an Aeron client of the parent's media driver. Arguments:
- * {@code <aeron dir> <channel>}.
+ * {@code <aeron dir> <channel> <pause-free idles>} (see {@link SpinIdler}).
  *
  * <ol>
  * <li>{@code READY echo}: receives messages on the ping stream and offers each, as it is, on the
@@ -30,8 +30,8 @@ import static io.jipc.bench.aeron.AeronIpc.PONG_STREAM;
  *     round on the done stream; {@link OneWayRegimen#END_OF_PHASE} ends the phase (like the jipc
  *     peer's {@code sink}).</li>
  * </ol>
- * Both loops busy-spin as jipc's SPIN strategy does ({@link SpinIdler}); the echo's back-pressured
- * offer spins with {@link Thread#onSpinWait()}, as the jipc peer's does.
+ * Both loops busy-spin with the parent's {@link SpinIdler} setting; the echo's back-pressured offer
+ * spins with {@link Thread#onSpinWait()}, as the jipc peer's does.
  */
 public final class AeronPeer {
     private AeronPeer() {
@@ -42,6 +42,7 @@ public final class AeronPeer {
         ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(3)));
         String dir = args[0];
         String channel = args[1];
+        int pauseFreeIdles = Integer.parseInt(args[2]);
         try (Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir))) {
             Subscription ping = aeron.addSubscription(channel, PING_STREAM);
             ExclusivePublication pong = aeron.addExclusivePublication(channel, PONG_STREAM);
@@ -49,10 +50,10 @@ public final class AeronPeer {
             ExclusivePublication done = aeron.addExclusivePublication(channel, DONE_STREAM);
             awaitConnected(ping, pong);
             ready("echo");
-            echo(ping, pong);
+            echo(ping, pong, pauseFreeIdles);
             awaitConnected(data, done);
             ready("sink");
-            sink(data, done);
+            sink(data, done, pauseFreeIdles);
             // the parent closes its subscriptions once it has read the replies
         }
         System.out.println("PEER DONE");
@@ -94,10 +95,10 @@ public final class AeronPeer {
         }
     }
 
-    private static void echo(Subscription ping, ExclusivePublication pong) {
+    private static void echo(Subscription ping, ExclusivePublication pong, int pauseFreeIdles) {
         Echo echo = new Echo(pong);
         FragmentAssembler assembler = new FragmentAssembler(echo);
-        SpinIdler idler = new SpinIdler();
+        SpinIdler idler = new SpinIdler(pauseFreeIdles);
         while (echo.last != -1) {
             if (ping.poll(assembler, 1) == 0) {
                 idler.idle();
@@ -123,11 +124,11 @@ public final class AeronPeer {
         }
     }
 
-    private static void sink(Subscription data, ExclusivePublication done) {
+    private static void sink(Subscription data, ExclusivePublication done, int pauseFreeIdles) {
         Sink sink = new Sink();
         FragmentAssembler assembler = new FragmentAssembler(sink);
         UnsafeBuffer reply = new UnsafeBuffer(BufferUtil.allocateDirectAligned(64, 64));
-        SpinIdler idler = new SpinIdler();
+        SpinIdler idler = new SpinIdler(pauseFreeIdles);
         while (sink.end != OneWayRegimen.END_OF_PHASE) {
             if (data.poll(assembler, 4096) == 0) {
                 idler.idle();

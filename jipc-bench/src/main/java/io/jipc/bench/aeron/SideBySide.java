@@ -65,6 +65,25 @@ public final class SideBySide implements Callable<Integer> {
             + "64 KiB to 1 GiB; 0 keeps Aeron's default, 64 MiB (default: ${DEFAULT-VALUE})")
     int termLength;
 
+    /** How the Aeron side idles between empty polls. */
+    enum AeronIdle {
+        /** As jipc's SPIN strategy: polls back to back, then {@code onSpinWait} once a wait is long. */
+        jipc(SpinIdler.JIPC_PAUSE_FREE_IDLES),
+        /** Aeron's stock {@code BusySpinIdleStrategy}: {@code onSpinWait} after every empty poll. */
+        busy_spin(0);
+
+        final int pauseFreeIdles;
+
+        AeronIdle(int pauseFreeIdles) {
+            this.pauseFreeIdles = pauseFreeIdles;
+        }
+    }
+
+    @Option(names = "--aeron-idle", description = "how the Aeron side idles between empty polls: jipc (as jipc's "
+            + "SPIN: back to back, Thread.onSpinWait() after " + SpinIdler.JIPC_PAUSE_FREE_IDLES + " empty polls) or "
+            + "busy_spin (Aeron's BusySpinIdleStrategy: Thread.onSpinWait() after each) (default: ${DEFAULT-VALUE})")
+    AeronIdle aeronIdle = AeronIdle.jipc;
+
     @Option(names = "--rounds", description = "measure both this many times, alternating which goes first "
             + "(jipc first in odd rounds); the table adds the medians (default: ${DEFAULT-VALUE})")
     int rounds = 1;
@@ -126,7 +145,8 @@ public final class SideBySide implements Callable<Integer> {
         long buffer = termLength > 0 ? termLength : MailboxBench.Settings.DEFAULT_CAPACITY;
         MailboxBench.Settings jipcSettings = new MailboxBench.Settings(size, warmupTime, measureTime, messages,
                 buffer, List.of(WaitStrategy.SPIN), false, false);
-        AeronBench.Settings aeronSettings = new AeronBench.Settings(size, warmupTime, measureTime, messages, termLength);
+        AeronBench.Settings aeronSettings = new AeronBench.Settings(size, warmupTime, measureTime, messages, termLength,
+                aeronIdle.pauseFreeIdles);
         List<SideBySideReport.Round> results = new ArrayList<>();
         String machine = null;
         for (int round = 1; round <= rounds; round++) {
@@ -152,10 +172,12 @@ public final class SideBySide implements Callable<Integer> {
 
         String aeronConfig = String.format(Locale.ROOT,
                 "aeron-all %s, embedded media driver (SHARED threading, %s), channel %s (term length %s), "
-                        + "exclusive publications, busy-spin polling as jipc's SPIN (onSpinWait after "
-                        + SpinIdler.PAUSE_FREE_IDLES + " empty polls), bounds checks %s",
+                        + "exclusive publications, %s, bounds checks %s",
                 aeronVersion(), AeronIpc.DRIVER_IDLE, AeronIpc.channel(termLength),
                 termLength > 0 ? termLength + " bytes" : "64 MiB, Aeron's default",
+                aeronIdle == AeronIdle.jipc ? "busy-spin polling as jipc's SPIN (onSpinWait after "
+                        + SpinIdler.JIPC_PAUSE_FREE_IDLES + " empty polls)"
+                        : "busy-spin polling as Aeron's BusySpinIdleStrategy (onSpinWait after each empty poll)",
                 AbstractMutableDirectBuffer.SHOULD_BOUNDS_CHECK ? "on" : "off");
         SideBySideReport report = new SideBySideReport(size, warmupTime, measureTime, messages, aeronConfig,
                 machine, load, started, results);

@@ -55,6 +55,7 @@ class SideBySideSmokeTest {
             }
         }
         assertTrue(json.contains("\"ratiosJipcToAeron\""), json);
+        assertTrue(json.contains("busy-spin polling as jipc's SPIN"), () -> "the default Aeron idling: " + json);
 
         // nothing left behind: the Aeron directory, the peers, the mailboxes
         assertFalse(Files.exists(Path.of("/dev/shm", "aeron-jipcbench-" + ProcessHandle.current().pid())),
