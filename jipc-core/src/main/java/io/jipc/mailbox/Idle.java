@@ -12,9 +12,9 @@ import java.util.concurrent.locks.LockSupport;
  * only then with the CPU's spin-wait hint ({@link Thread#onSpinWait()}, {@code PAUSE} on x86)
  * between polls. A hand-off under steady traffic completes within those first idles, and a
  * {@code PAUSE} takes tens of nanoseconds on recent CPUs (about 25 ns on AMD Zen 5): a message
- * that arrives during one waits for it to end, which was the largest single part of a spinning
- * round trip. A longer wait still spins politely, leaving the core's other hardware thread its
- * share and saving power.
+ * that arrives during one waits for it to end (on the dev machine the spinning round trip's median
+ * went from 0.16 to 0.14–0.15 µs without them). A longer wait still spins politely, leaving the
+ * core's other hardware thread its share and saving power.
  *
  * <p>A virtual thread never keeps its carrier for long: under {@link WaitStrategy#SPIN} and
  * {@link WaitStrategy#YIELD} (which never sleep in the kernel) it naps with
