@@ -8,17 +8,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -93,74 +86,18 @@ class MailboxCrashTest {
                 }
             });
 
-            List<KilledSender> victims = new ArrayList<>();
-            int nextId = 1;
-            while (victims.size() < kills && receiverFailure.get() == null) {
-                Map<Integer, ChildJvm> round = new LinkedHashMap<>();
-                Map<Integer, Boolean> withFaults = new LinkedHashMap<>();
-                for (int i = 0; i < concurrency && victims.size() + round.size() < kills; i++) {
-                    int id = nextId++;
-                    boolean faulty = id % 2 == 0;
-                    Path progress = progressDir.resolve(Integer.toString(id));
-                    writeProgress(progress, -1);
-                    String mode = switch (id % 3) {
-                        case 0 -> "offer";
-                        case 1 -> "claim";
-                        default -> "mixed";
-                    };
-                    ChildJvm.Builder builder = ChildJvm.builder(SendingProcess.class).quickStart()
-                            .jvmArg("-Xmx64m")
-                            .args(name, Integer.toString(id), "1", "-1", Integer.toString(MAX_BODY), mode,
-                                    progress.toString());
-                    if (faulty) {
-                        builder.property("jipc.faults", faults);
-                    }
-                    round.put(id, builder.start());
-                    withFaults.put(id, faulty);
-                }
-                // Kill each child when it reports a fault stop, or at a random moment: while one
-                // child is stopped inside a claim the others soon block behind it, so they are
-                // all watched at once.
-                Map<Integer, Long> killAt = new LinkedHashMap<>();
-                for (Map.Entry<Integer, ChildJvm> entry : round.entrySet()) {
-                    entry.getValue().awaitLine("READY", PATIENCE);
-                    long delay = withFaults.get(entry.getKey())
-                            ? TimeUnit.SECONDS.toNanos(3)
-                            : TimeUnit.MILLISECONDS.toNanos(ThreadLocalRandom.current().nextInt(5, 150));
-                    killAt.put(entry.getKey(), System.nanoTime() + delay);
-                }
-                while (!killAt.isEmpty()) {
-                    for (var it = killAt.entrySet().iterator(); it.hasNext(); ) {
-                        var entry = it.next();
-                        ChildJvm child = round.get(entry.getKey());
-                        boolean faulted = child.output().contains("FAULT ");
-                        if (faulted || System.nanoTime() - entry.getValue() >= 0 || !child.isAlive()) {
-                            child.kill();
-                            victims.add(new KilledSender(entry.getKey(), faulted,
-                                    readProgress(progressDir.resolve(Integer.toString(entry.getKey())))));
-                            it.remove();
-                        }
-                    }
-                    Thread.sleep(1);
-                }
-                round.values().forEach(ChildJvm::kill);
-            }
-
-            // a last, healthy sender: once its messages arrive, everything before them in the
-            // ring was delivered or skipped
-            ChildJvm last = ChildJvm.builder(SendingProcess.class).quickStart()
-                    .args(name, "0", "1", "1000", Integer.toString(MAX_BODY), "mixed").start();
-            last.assertSuccess(PATIENCE);
-            long deadline = System.nanoTime() + PATIENCE.toNanos();
-            while (tally.received(0, 0) < 1000 && receiverFailure.get() == null && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            stop.set(true);
-            receiver.join();
-            if (receiverFailure.get() != null) {
-                throw new AssertionError("the receiver failed", receiverFailure.get());
-            }
-            assertEquals(1000, tally.received(0, 0), "the mailbox is wedged: the last sender's messages did not arrive");
+            SenderKills senders = new SenderKills(progressDir, PATIENCE);
+            List<KilledSender> victims = senders.kill(kills, concurrency, 150, faults, false, (id, progress) -> {
+                String mode = switch (id % 3) {
+                    case 0 -> "offer";
+                    case 1 -> "claim";
+                    default -> "mixed";
+                };
+                return ChildJvm.builder(SendingProcess.class).quickStart().jvmArg("-Xmx64m")
+                        .args(name, Integer.toString(id), "1", "-1", Integer.toString(MAX_BODY), mode, progress.toString());
+            }, receiverFailure);
+            senders.finishWithHealthySender(ChildJvm.builder(SendingProcess.class).quickStart()
+                    .args(name, "0", "1", "1000", Integer.toString(MAX_BODY), "mixed"), tally, stop, receiver, receiverFailure);
 
             int faulted = KilledSender.checkDeliveries(victims, tally);
             System.out.printf("%s: %d senders killed (%d at a protocol fault point), %d messages received,"
@@ -175,13 +112,5 @@ class MailboxCrashTest {
         } finally {
             JipcTestExtension.deleteRecursively(progressDir);
         }
-    }
-
-    private static void writeProgress(Path file, long value) throws IOException {
-        Files.write(file, ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(0, value).array());
-    }
-
-    private static long readProgress(Path file) throws IOException {
-        return ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.nativeOrder()).getLong(0);
     }
 }

@@ -4,12 +4,10 @@ import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxClaim;
 import io.jipc.testkit.ChildMain;
 
-import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,13 +37,7 @@ public final class SendingProcess {
         long count = Long.parseLong(args[3]);
         int maxBody = Integer.parseInt(args[4]);
         String mode = args[5];
-        MemorySegment progress = null;
-        if (args.length > 6) {
-            try (RandomAccessFile file = new RandomAccessFile(Path.of(args[6]).toFile(), "rw");
-                 FileChannel channel = file.getChannel()) {
-                progress = channel.map(FileChannel.MapMode.READ_WRITE, 0, 8L * threads, Arena.global());
-            }
-        }
+        MemorySegment progress = args.length > 6 ? SenderKills.mapProgress(Path.of(args[6]), threads) : null;
         long[] blocked = new long[threads];
         try (Mailbox mailbox = Mailbox.open(name)) {
             System.out.println("READY");

@@ -8,17 +8,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -89,65 +83,13 @@ class UnboundedMailboxCrashTest {
                 }
             });
 
-            List<KilledSender> victims = new ArrayList<>();
-            int nextId = 1;
-            while (victims.size() < KILLS && receiverFailure.get() == null) {
-                Map<Integer, ChildJvm> round = new LinkedHashMap<>();
-                for (int i = 0; i < 4 && victims.size() + round.size() < KILLS; i++) {
-                    int id = nextId++;
-                    Path progress = progressDir.resolve(Integer.toString(id));
-                    writeProgress(progress, -1);
-                    ChildJvm.Builder builder = ChildJvm.builder(UnboundedSendingProcess.class).quickStart()
-                            .jvmArg("-Xmx64m").hardTimeout(PATIENCE)
+            SenderKills senders = new SenderKills(progressDir, PATIENCE);
+            List<KilledSender> victims = senders.kill(KILLS, 4, 300, FAULTS, true, (id, progress) ->
+                    ChildJvm.builder(UnboundedSendingProcess.class).quickStart().jvmArg("-Xmx64m").hardTimeout(PATIENCE)
                             .args(name, Integer.toString(id), "1", "-1", Integer.toString(MAX_BODY), "0",
-                                    progress.toString());
-                    if (id % 2 == 0) {
-                        builder.property("jipc.faults", FAULTS);
-                    }
-                    round.put(id, builder.start());
-                }
-                // kill each child when it reports a fault stop, or at a random moment
-                Map<Integer, Long> killAt = new LinkedHashMap<>();
-                for (Map.Entry<Integer, ChildJvm> entry : round.entrySet()) {
-                    entry.getValue().awaitLine("READY", PATIENCE);
-                    long delay = entry.getKey() % 2 == 0
-                            ? TimeUnit.SECONDS.toNanos(3)
-                            : TimeUnit.MILLISECONDS.toNanos(ThreadLocalRandom.current().nextInt(5, 300));
-                    killAt.put(entry.getKey(), System.nanoTime() + delay);
-                }
-                while (!killAt.isEmpty()) {
-                    for (var it = killAt.entrySet().iterator(); it.hasNext(); ) {
-                        var entry = it.next();
-                        ChildJvm child = round.get(entry.getKey());
-                        boolean faulted = child.output().contains("FAULT ");
-                        if (faulted || System.nanoTime() - entry.getValue() >= 0 || !child.isAlive()) {
-                            boolean died = !child.isAlive();
-                            child.kill();
-                            assertFalse(died, "sender " + entry.getKey() + " died by itself:\n" + child.output());
-                            victims.add(new KilledSender(entry.getKey(), faulted,
-                                    readProgress(progressDir.resolve(Integer.toString(entry.getKey())))));
-                            it.remove();
-                        }
-                    }
-                    Thread.sleep(1);
-                }
-            }
-
-            // a last, healthy sender: once its messages arrive, everything before them was
-            // delivered or skipped
-            ChildJvm last = ChildJvm.builder(UnboundedSendingProcess.class).quickStart()
-                    .args(name, "0", "1", "1000", Integer.toString(MAX_BODY), "0").start();
-            last.assertSuccess(PATIENCE);
-            long deadline = System.nanoTime() + PATIENCE.toNanos();
-            while (tally.received(0, 0) < 1000 && receiverFailure.get() == null && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            stop.set(true);
-            receiver.join();
-            if (receiverFailure.get() != null) {
-                throw new AssertionError("the receiver failed", receiverFailure.get());
-            }
-            assertEquals(1000, tally.received(0, 0), "the mailbox is wedged: the last sender's messages did not arrive");
+                                    progress.toString()), receiverFailure);
+            senders.finishWithHealthySender(ChildJvm.builder(UnboundedSendingProcess.class).quickStart()
+                    .args(name, "0", "1", "1000", Integer.toString(MAX_BODY), "0"), tally, stop, receiver, receiverFailure);
 
             int faulted = KilledSender.checkDeliveries(victims, tally);
             assertTrue(faulted > 0, "no kill landed on a fault point");
@@ -245,13 +187,5 @@ class UnboundedMailboxCrashTest {
             total += c;
         }
         return total;
-    }
-
-    private static void writeProgress(Path file, long value) throws IOException {
-        Files.write(file, ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(0, value).array());
-    }
-
-    private static long readProgress(Path file) throws IOException {
-        return ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.nativeOrder()).getLong(0);
     }
 }

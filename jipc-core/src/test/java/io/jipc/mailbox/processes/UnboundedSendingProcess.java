@@ -7,12 +7,10 @@ import io.jipc.testkit.ChildMain;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +47,7 @@ public final class UnboundedSendingProcess {
         long count = Long.parseLong(args[3]);
         int maxBody = Integer.parseInt(args[4]);
         long paceNanos = Long.parseLong(args[5]) * 1000;
-        MemorySegment progress = args.length > 6 ? mapProgress(Path.of(args[6]), threads) : null;
+        MemorySegment progress = args.length > 6 ? SenderKills.mapProgress(Path.of(args[6]), threads) : null;
         long[] sent = new long[threads];
         AtomicInteger maxSegments = new AtomicInteger(1);
         long[] refusals = new long[threads];
@@ -116,13 +114,6 @@ public final class UnboundedSendingProcess {
             return true;
         } catch (MailboxCeilingException atTheCeiling) {
             return false;
-        }
-    }
-
-    private static MemorySegment mapProgress(Path file, int threads) throws Exception {
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw");
-             FileChannel channel = raf.getChannel()) {
-            return channel.map(FileChannel.MapMode.READ_WRITE, 0, 8L * threads, Arena.global());
         }
     }
 
