@@ -60,6 +60,8 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
     static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     /** Check for a stalled claim every this many empty polls (power of two minus one). */
     private static final int STALL_CHECK_MASK = 255;
+    /** How often an opener re-reads head and tail of a busy ring for a consistent pair. */
+    private static final int CONSISTENT_READ_ATTEMPTS = 64;
 
     final String name;
     final MemorySegment ring;
@@ -112,17 +114,46 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
         this.lightCommits = asymmetric && AsymmetricFence.registerLight();
         this.dataSignal = new WakeSignal(doorbell, CONSUMER_WAITING_OFFSET, DATA_SIGNAL_OFFSET, asymmetric);
         this.spaceSignal = new WakeSignal(ring, PRODUCERS_WAITING_OFFSET, SPACE_SIGNAL_OFFSET, false);
-        checkPositions(headVolatile(), tailVolatile());
+        checkPositionsWhileInUse();
+    }
+
+    /**
+     * Validates head and tail of a ring whose consumer and producers may be running: a head read
+     * before the consumer moved it and a tail read after the producers moved theirs can lie any
+     * distance apart. A pair counts only if the head did not move around the tail's read (then both
+     * held at that moment). If the consumer keeps the head moving, only alignment is checked here: a
+     * consumer checks the pair again when it takes its lease, and producers reach the data area only
+     * through masked positions.
+     */
+    private void checkPositionsWhileInUse() {
+        long headPosition = headVolatile();
+        long tailPosition = tailVolatile();
+        for (int attempt = 0; attempt < CONSISTENT_READ_ATTEMPTS; attempt++) {
+            long headAgain = headVolatile();
+            if (headAgain == headPosition) {
+                checkPositions(headPosition, tailPosition);
+                return;
+            }
+            headPosition = headAgain;
+            tailPosition = tailVolatile();
+        }
+        if (((headPosition | tailPosition) & (RecordDescriptor.ALIGNMENT - 1)) != 0) {
+            throw badPositions(headPosition, tailPosition);
+        }
     }
 
     /** Head and tail must be record-aligned and at most a capacity apart, whoever wrote them. */
     final void checkPositions(long headPosition, long tailPosition) {
         if (((headPosition | tailPosition) & (RecordDescriptor.ALIGNMENT - 1)) != 0
                 || Math.abs(tailPosition - headPosition) > capacity) {
-            throw new CorruptSegmentException(name + ": head " + headPosition + " and tail " + tailPosition
-                    + " are not " + RecordDescriptor.ALIGNMENT + "-byte aligned positions at most "
-                    + capacity + " bytes apart");
+            throw badPositions(headPosition, tailPosition);
         }
+    }
+
+    private CorruptSegmentException badPositions(long headPosition, long tailPosition) {
+        return new CorruptSegmentException(name + ": head " + headPosition + " and tail " + tailPosition
+                + " are not " + RecordDescriptor.ALIGNMENT + "-byte aligned positions at most "
+                + capacity + " bytes apart");
     }
 
     /**

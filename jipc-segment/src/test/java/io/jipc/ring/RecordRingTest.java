@@ -128,6 +128,46 @@ class RecordRingTest {
         }
     }
 
+    /**
+     * Opening a ring that is in use reads head and tail while both move: the opener must judge a
+     * consistent pair, not a head read before the consumer moved it past a tail read after.
+     */
+    @ParameterizedTest(name = "single producer = {0}")
+    @ValueSource(booleans = {true, false})
+    void attachingToABusyRingNeverMistakesMovingPositionsForCorruption(boolean single) throws Exception {
+        try (RingFixture fixture = new RingFixture(RingFixture.config(4096, single, WaitStrategy.SPIN))) {
+            RecordRing producer = fixture.attach();
+            RecordRing consumer = fixture.attach();
+            if (producer instanceof SpscRecordRing spsc) {
+                spsc.acquireProducer();
+            }
+            consumer.acquireConsumer();
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            MemorySegment message = MemorySegment.ofArray(new byte[48]);
+            Thread producing = Thread.ofPlatform().start(() -> {
+                while (!stop.get()) {
+                    producer.offer(message, 0, 48);
+                }
+            });
+            RecordHandler ignore = (b, o, l) -> { };
+            Thread consuming = Thread.ofPlatform().start(() -> {
+                while (!stop.get()) {
+                    consumer.read(ignore, 64);
+                }
+            });
+            try {
+                for (int i = 0; i < 200_000; i++) {
+                    fixture.attach();
+                }
+            } finally {
+                stop.set(true);
+                producing.join();
+                consuming.join();
+            }
+            assertTrue(consumer.delivered() > 0);
+        }
+    }
+
     @Test
     void aCorruptRecordLengthIsReportedNotFollowed() {
         try (RingFixture fixture = new RingFixture(RingFixture.config(4096, true, WaitStrategy.SPIN))) {
