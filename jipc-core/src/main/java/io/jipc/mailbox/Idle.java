@@ -38,7 +38,7 @@ final class Idle {
 
     private final WaitStrategy strategy;
     /** Whether this call, on a virtual thread, naps once it has spun for a while. */
-    private final boolean naps;
+    private boolean naps;
     private long napNanos = VIRTUAL_NAP_MIN_NANOS;
     private int iterations;
     private long spinStart;
@@ -46,8 +46,17 @@ final class Idle {
 
     Idle(WaitStrategy strategy) {
         this.strategy = strategy;
-        this.sleeping = strategy == WaitStrategy.FUTEX;
-        this.naps = !strategy.sleeps() && Thread.currentThread().isVirtual();
+        reset();
+    }
+
+    /** Starts a new wait of the calling thread with this state: as a new {@code Idle} would. */
+    Idle reset() {
+        sleeping = strategy == WaitStrategy.FUTEX;
+        naps = !strategy.sleeps() && Thread.currentThread().isVirtual();
+        napNanos = VIRTUAL_NAP_MIN_NANOS;
+        iterations = 0;
+        spinStart = 0;
+        return this;
     }
 
     private boolean napping() {

@@ -842,7 +842,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
                     return result;
                 }
                 if (idle == null) {
-                    idle = new Idle(mapped.strategy);
+                    idle = sendLength < 0 ? mapped.receiveIdle() : new Idle(mapped.strategy);
                     if (sendLength < 0 && rendezvous != null) {
                         rendezvous.receiverWaits();
                         announced = true;

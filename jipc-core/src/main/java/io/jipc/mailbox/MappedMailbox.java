@@ -52,6 +52,8 @@ final class MappedMailbox {
     volatile Delivery outstanding;
     /** Hands ring records to a {@link MessageHandler}; used by the receiving thread only (no allocation per poll). */
     final HandlerAdapter handlerAdapter = new HandlerAdapter();
+    /** The idle state of waiting receives of the thread the receiving role is bound to (reused: no allocation per wait). */
+    private final Idle boundReceiverIdle;
 
     /** Adapts a {@link MessageHandler} to the ring's {@link RecordHandler}. */
     static final class HandlerAdapter implements RecordHandler, Lanes.Receiver {
@@ -71,6 +73,15 @@ final class MappedMailbox {
         public void onRecord(MemorySegment buffer, long offset, int length) {
             target.onMessage(buffer.asSlice(offset, length));
         }
+    }
+
+    /**
+     * Idle state for a wait to receive: the thread the receiving role is bound to (by
+     * {@link Mailbox#bindReceiver()}; the only thread of this process that receives while it is
+     * bound) reuses one, so its waits allocate nothing; any other thread gets a new one.
+     */
+    Idle receiveIdle() {
+        return receiving.isHeldByCurrentThread() ? boundReceiverIdle.reset() : new Idle(strategy);
     }
 
     private int references;
@@ -113,6 +124,7 @@ final class MappedMailbox {
         this.ring = rings[0];
         this.singleSenderRing = ring instanceof SpscRecordRing spsc ? spsc : null;
         this.strategy = ring.config().waitStrategy();
+        this.boundReceiverIdle = new Idle(strategy);
         for (RecordRing other : rings) {
             if (!other.config().equals(ring.config())) {
                 throw new CorruptSegmentException(segment.path() + ": priority levels with different rings");

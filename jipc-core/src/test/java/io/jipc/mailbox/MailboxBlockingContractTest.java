@@ -238,6 +238,48 @@ class MailboxBlockingContractTest extends MailboxContractTest {
         }
     }
 
+    /**
+     * The same with both roles bound to the playing threads, whose waits then reuse one idle state
+     * per mailbox: every wait (after a hand-off, and after a timed wait that ran out) starts afresh.
+     */
+    @ContractTest
+    void threadsWithBoundRolesPlayPingPongAndWaitAgainAfterATimeout(MailboxConfig config) throws Exception {
+        for (Async.Kind kind : Async.Kind.values()) {
+            Mailbox ping = createSmall(config);
+            Mailbox pong = createSmall(config);
+            int rounds = config.sleeps() ? 500 : 200;
+            Async<Void> echo = Async.run(kind, "echo", () -> {
+                try (RoleBinding receiving = ping.bindReceiver(); RoleBinding sending = pong.bindSender()) {
+                    for (int i = 0; i <= rounds; i++) {
+                        byte[][] got = new byte[1][];
+                        switch (i % 3) {
+                            case 0 -> got[0] = ping.take();
+                            case 1 -> ping.take(segment -> got[0] = copy(segment));
+                            default -> got[0] = ping.poll(LONG);
+                        }
+                        pong.put(got[0]);
+                    }
+                }
+            });
+            Async<Void> player = Async.run(kind, "player", () -> {
+                try (RoleBinding receiving = pong.bindReceiver(); RoleBinding sending = ping.bindSender()) {
+                    for (int i = 0; i < rounds; i++) {
+                        byte[] ball = message(1 + i % 60, i);
+                        ping.put(ball);
+                        assertArrayEquals(ball, pong.take(), "round " + i);
+                    }
+                    assertNull(pong.poll(Duration.ofMillis(30)), "nothing was sent: the timed wait runs out");
+                    byte[] last = message(7, -1);
+                    ping.put(last);
+                    assertArrayEquals(last, pong.take(), "a wait after the timed-out one");
+                }
+            });
+            player.get();
+            echo.get();
+            assertEquals(rounds + 1, ping.receivedCount());
+        }
+    }
+
     // ================================================================== interruption
 
     /** Starts every blocking verb on an empty and on a full mailbox. */
