@@ -1377,8 +1377,9 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /**
      * Binds this process's receiving role to the calling thread until the binding is closed: that
-     * thread's receives then take no lock (the fastest path, for a thread that receives much),
-     * while other threads' receives wait until the binding is closed.
+     * thread's receives then take no lock, and those that wait allocate nothing (the fastest path,
+     * for a thread that receives much), while other threads' receives wait until the binding is
+     * closed.
      *
      * <p>Only the binding thread may close it.
      *
