@@ -13,6 +13,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32C;
 
@@ -142,7 +143,7 @@ class RecordRingTest {
                 spsc.acquireProducer();
             }
             consumer.acquireConsumer();
-            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            AtomicBoolean stop = new AtomicBoolean();
             MemorySegment message = MemorySegment.ofArray(new byte[48]);
             Thread producing = Thread.ofPlatform().start(() -> {
                 while (!stop.get()) {
