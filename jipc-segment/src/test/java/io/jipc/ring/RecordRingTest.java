@@ -63,12 +63,9 @@ class RecordRingTest {
     @ValueSource(booleans = {true, false})
     void aClaimIsInvisibleUntilCommittedAndAnAbortIsSkipped(boolean single) {
         try (RingFixture fixture = new RingFixture(RingFixture.config(4096, single, WaitStrategy.FUTEX))) {
-            RecordRing producer = fixture.attach();
-            RecordRing consumer = fixture.attach();
-            if (producer instanceof SpscRecordRing spsc) {
-                spsc.acquireProducer();
-            }
-            consumer.acquireConsumer();
+            RingFixture.Ends ends = fixture.attachEnds();
+            RecordRing producer = ends.producer();
+            RecordRing consumer = ends.consumer();
             List<String> got = new ArrayList<>();
             RecordHandler handler = (b, o, l) -> got.add(new String(b.asSlice(o, l).toArray(ValueLayout.JAVA_BYTE)));
 
@@ -137,12 +134,9 @@ class RecordRingTest {
     @ValueSource(booleans = {true, false})
     void attachingToABusyRingNeverMistakesMovingPositionsForCorruption(boolean single) throws Exception {
         try (RingFixture fixture = new RingFixture(RingFixture.config(4096, single, WaitStrategy.SPIN))) {
-            RecordRing producer = fixture.attach();
-            RecordRing consumer = fixture.attach();
-            if (producer instanceof SpscRecordRing spsc) {
-                spsc.acquireProducer();
-            }
-            consumer.acquireConsumer();
+            RingFixture.Ends ends = fixture.attachEnds();
+            RecordRing producer = ends.producer();
+            RecordRing consumer = ends.consumer();
             AtomicBoolean stop = new AtomicBoolean();
             MemorySegment message = MemorySegment.ofArray(new byte[48]);
             Thread producing = Thread.ofPlatform().start(() -> {

@@ -34,6 +34,21 @@ final class RingFixture implements AutoCloseable {
         return RecordRing.attach(ringMemory, path.getFileName().toString());
     }
 
+    /** A producer (holding the producer lease of a single-producer ring) and a consumer holding its lease. */
+    record Ends(RecordRing producer, RecordRing consumer) {
+    }
+
+    /** Attaches a producer and a consumer and takes their leases. */
+    Ends attachEnds() {
+        RecordRing producer = attach();
+        RecordRing consumer = attach();
+        if (producer instanceof SpscRecordRing spsc) {
+            spsc.acquireProducer();
+        }
+        consumer.acquireConsumer();
+        return new Ends(producer, consumer);
+    }
+
     @Override
     public void close() {
         segment.close();
