@@ -1,0 +1,302 @@
+package io.jipc.bench.aeron;
+
+import io.aeron.Aeron;
+import io.aeron.driver.MediaDriver;
+import io.jipc.bench.ShmDirs;
+import io.jipc.cli.bench.Machine;
+import io.jipc.cli.bench.PeerProcess;
+import io.jipc.segment.JipcRoot;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * Round trips of several transports interleaved in one pair of processes: each block of the run
+ * does {@code --block-size} ping-pong round trips over every transport in turn, in an order that
+ * rotates by one each block; the first block warms up. On a small VM the hypervisor's placement of
+ * the two vCPUs changes a round trip by up to 3x from one minute to the next, so separate runs
+ * cannot resolve differences of 10 ns; blocks a few tens of milliseconds apart in the same processes
+ * can. The report gives, per transport, the mean and median of the block medians, the percentiles
+ * of all measured round trips, and against the first transport: the difference of the means and in
+ * how many blocks it was faster. See {@link InterleavedTransport} for the transports.
+ *
+ * <p>Run it with {@code bin/jipc-bench interleaved [options] TRANSPORT...}. Everything it creates
+ * lives under {@code /dev/shm/jipc-interleaved-<pid>} (a private jipc root, given to the peer) and
+ * {@code /dev/shm/aeron-jipcbench-<pid>}; both are deleted at the end, on failure and on Ctrl-C, and
+ * leftovers of killed runs are deleted on the next start.
+ */
+@Command(name = "jipc-bench interleaved", sortOptions = false,
+        description = "Round trips of several transports interleaved in blocks between the same two processes, "
+                + "to compare them within a few ns: aeron, mailbox (as jipc-bench aeron measures it), ring "
+                + "(the mailbox's ring alone) and bare:H:A (a bare ring with H header bytes and A-byte record "
+                + "alignment).")
+public final class Interleaved implements Callable<Integer> {
+    private static final String ROOT_PREFIX = "jipc-interleaved-";
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+    boolean help;
+
+    @Option(names = "--blocks", description = "blocks, the first of which warms up (default: ${DEFAULT-VALUE})")
+    int blocks = 31;
+
+    @Option(names = "--block-size", description = "round trips of each transport in each block (default: ${DEFAULT-VALUE})")
+    int blockSize = 200_000;
+
+    @Option(names = "--size", description = "message size in bytes, 8 to 1024 (default: ${DEFAULT-VALUE})")
+    int size = 64;
+
+    @Option(names = "--per-block", description = "also print the median of every transport in every block")
+    boolean perBlock;
+
+    @Parameters(arity = "1..*", paramLabel = "TRANSPORT",
+            description = "aeron, mailbox, ring or bare:H:A (e.g. bare:16:16, bare:16:64), each optionally @KiB "
+                    + "(the data bytes of each direction, e.g. ring@65536); ring and bare optionally /N (N busy-delay "
+                    + "steps after each empty poll, e.g. bare:16:16/16); the first is the reference")
+    List<String> transports;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    Interleaved(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs with {@code args}; returns the exit status (0 on success). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (System.getProperty("agrona.disable.bounds.checks") == null) {
+            System.setProperty("agrona.disable.bounds.checks", "true"); // as jipc-bench aeron
+        }
+        CommandLine command = new CommandLine(new Interleaved(out, err));
+        command.setOut(new PrintWriter(out, true));
+        command.setErr(new PrintWriter(err, true));
+        return command.execute(args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (blocks < 2 || blockSize < 1 || size < 8 || size > 1024) {
+            err.println("jipc-bench interleaved: --blocks must be at least 2, --block-size at least 1, "
+                    + "--size from 8 to 1024");
+            return 2;
+        }
+        List<InterleavedTransport.Spec> specs = new ArrayList<>();
+        try {
+            for (String transport : transports) {
+                specs.add(InterleavedTransport.Spec.parse(transport));
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("jipc-bench interleaved: " + e.getMessage());
+            return 2;
+        }
+        String started = ZonedDateTime.now().truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+        String load = String.join(" ", Arrays.asList(Files.readString(Path.of("/proc/loadavg")).trim().split(" ")).subList(0, 3));
+        long pid = ProcessHandle.current().pid();
+        Path root = Path.of("/dev/shm", ROOT_PREFIX + pid);
+        Path aeronDir = Path.of("/dev/shm", "aeron-jipcbench-" + pid);
+        ShmDirs.deleteStale(ROOT_PREFIX);
+        ShmDirs.deleteStale("aeron-jipcbench-");
+        Thread cleanup = new Thread(() -> {
+            ShmDirs.deleteTree(root);
+            ShmDirs.deleteTree(aeronDir);
+        }, "jipc-bench-interleaved-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        String previousRoot = System.getProperty(JipcRoot.PROPERTY);
+        System.setProperty(JipcRoot.PROPERTY, root.toString());
+        try {
+            Result[] results = measure(specs, aeronDir, root);
+            out.print(report(specs, results, started, load));
+            out.flush();
+            return 0;
+        } finally {
+            if (previousRoot == null) {
+                System.clearProperty(JipcRoot.PROPERTY);
+            } else {
+                System.setProperty(JipcRoot.PROPERTY, previousRoot);
+            }
+            cleanup.run();
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs anyway
+            }
+        }
+    }
+
+    /** The measured round trips of one transport. */
+    private record Result(Histogram all, long[] blockMedians) {
+    }
+
+    private Result[] measure(List<InterleavedTransport.Spec> specs, Path aeronDir, Path root) throws Exception {
+        boolean withAeron = specs.stream().anyMatch(spec -> spec.kind().equals("aeron"));
+        int n = specs.size();
+        List<InterleavedTransport> transports = new ArrayList<>();
+        MediaDriver driver = null;
+        Aeron aeron = null;
+        try {
+            if (withAeron) {
+                driver = MediaDriver.launch(AeronIpc.driverContext(aeronDir));
+                aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
+            }
+            for (int i = 0; i < n; i++) {
+                transports.add(InterleavedTransport.create(specs.get(i), i, size, aeron, "ilv"));
+            }
+            List<String> jvmArgs = new ArrayList<>(AeronIpc.JVM_ARGS);
+            jvmArgs.add("-D" + JipcRoot.PROPERTY + "=" + root);
+            List<String> args = new ArrayList<>(List.of(withAeron ? aeronDir.toString() : "-", Integer.toString(size)));
+            specs.forEach(spec -> args.add(spec.toString()));
+            try (PeerProcess peer = new PeerProcess(InterleavedPeer.class, jvmArgs, args)) {
+                peer.await("echo");
+                Thread main = Thread.currentThread();
+                Thread watchdog = Thread.ofPlatform().daemon().name("jipc-bench-interleaved-watchdog").start(() -> {
+                    try {
+                        while (!peer.gone()) {
+                            Thread.sleep(100);
+                        }
+                        main.interrupt(); // ends the waits of the round trip in progress
+                    } catch (InterruptedException done) {
+                        // the run is over
+                    }
+                });
+                try {
+                    Result[] results = run(transports, peer);
+                    peer.await("PEER DONE");
+                    peer.waitFor();
+                    return results;
+                } catch (InterruptedException | IllegalStateException e) {
+                    peer.checkAlive("echoing"); // names the peer's failure if that was the cause
+                    throw e;
+                } finally {
+                    watchdog.interrupt();
+                    Thread.interrupted(); // a late interrupt of the watchdog must not leak
+                }
+            }
+        } finally {
+            for (InterleavedTransport transport : transports.reversed()) {
+                transport.close();
+            }
+            if (aeron != null) {
+                aeron.close();
+            }
+            if (driver != null) {
+                driver.close();
+            }
+        }
+    }
+
+    private Result[] run(List<InterleavedTransport> transports, PeerProcess peer) throws InterruptedException {
+        int n = transports.size();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        for (InterleavedTransport transport : transports) {
+            while (!transport.connected()) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException(transport.spec + ": not connected after 60 s");
+                }
+                peer.checkAlive("connecting");
+                Thread.sleep(1);
+            }
+        }
+        Result[] results = new Result[n];
+        for (int i = 0; i < n; i++) {
+            results[i] = new Result(new Histogram(3), new long[blocks - 1]);
+        }
+        Histogram block = new Histogram(3);
+        long value = 0;
+        out.printf("running jipc-bench interleaved: %d blocks of %,d round trips per transport ...%n", blocks, blockSize);
+        for (int b = 0; b < blocks; b++) {
+            for (int j = 0; j < n; j++) {
+                int i = (j + b) % n; // the peer rotates the same way
+                InterleavedTransport transport = transports.get(i);
+                block.reset();
+                for (int k = 0; k < blockSize; k++) {
+                    long t0 = System.nanoTime();
+                    long echoed = transport.exchange(++value);
+                    long t1 = System.nanoTime();
+                    if (echoed != value) {
+                        throw new IllegalStateException(transport.spec + ": sent " + value + ", the echo was " + echoed);
+                    }
+                    if (b > 0) {
+                        block.recordValue(t1 - t0); // auto-resizing: no clamp
+                    }
+                }
+                boolean last = b == blocks - 1 && j == n - 1;
+                long marker = last ? InterleavedTransport.MARK_RUN_END : InterleavedTransport.MARK_BLOCK_END;
+                if (transport.exchange(marker) != marker) {
+                    throw new IllegalStateException(transport.spec + ": the end-of-block marker did not come back");
+                }
+                if (b > 0) {
+                    results[i].all().add(block);
+                    results[i].blockMedians()[b - 1] = block.getValueAtPercentile(50);
+                }
+            }
+        }
+        return results;
+    }
+
+    private String report(List<InterleavedTransport.Spec> specs, Result[] results, String started, String load) {
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "%njipc-bench interleaved: %d-byte round trips between two processes%n", size));
+        s.append("machine: ").append(Machine.describe()).append('\n');
+        s.append("started: ").append(started).append(", load average ").append(load).append('\n');
+        s.append(String.format(Locale.ROOT, "%d blocks of %,d round trips per transport, the first one warm-up; "
+                + "the order rotates by one each block%n%n", blocks, blockSize));
+        int width = Math.max(10, specs.stream().mapToInt(spec -> spec.toString().length()).max().orElse(0) + 2);
+        s.append(String.format(Locale.ROOT, "%-" + width + "s %10s %10s %7s %7s %7s %12s %14s%n", "transport",
+                "mean of", "median of", "p50", "p90", "p99", "mean minus", "blocks faster"));
+        s.append(String.format(Locale.ROOT, "%-" + width + "s %10s %10s %7s %7s %7s %12s %14s%n", "",
+                "block p50", "block p50", "(ns)", "(ns)", "(ns)", specs.getFirst().toString(), "than " + specs.getFirst()));
+        double reference = mean(results[0].blockMedians());
+        for (int i = 0; i < specs.size(); i++) {
+            long[] medians = results[i].blockMedians();
+            Histogram all = results[i].all();
+            int faster = 0;
+            for (int b = 0; b < medians.length; b++) {
+                faster += medians[b] < results[0].blockMedians()[b] ? 1 : 0;
+            }
+            s.append(String.format(Locale.ROOT, "%-" + width + "s %10.1f %10d %7d %7d %7d %12s %14s%n", specs.get(i).toString(),
+                    mean(medians), median(medians), all.getValueAtPercentile(50), all.getValueAtPercentile(90),
+                    all.getValueAtPercentile(99), i == 0 ? "" : String.format(Locale.ROOT, "%+.1f", mean(medians) - reference),
+                    i == 0 ? "" : faster + " of " + medians.length));
+        }
+        if (perBlock) {
+            s.append("\nmedian of each block (ns):\n");
+            for (int b = 0; b < blocks - 1; b++) {
+                s.append(String.format(Locale.ROOT, "  block %3d:", b + 1));
+                for (int i = 0; i < specs.size(); i++) {
+                    s.append(' ').append(specs.get(i)).append('=').append(results[i].blockMedians()[b]);
+                }
+                s.append('\n');
+            }
+        }
+        return s.toString();
+    }
+
+    private static double mean(long[] values) {
+        return Arrays.stream(values).average().orElse(0);
+    }
+
+    private static long median(long[] values) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+}

@@ -1,0 +1,56 @@
+package io.jipc.bench.aeron;
+
+import io.aeron.Aeron;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The second process of {@link Interleaved}. Arguments: {@code <aeron dir or -> <size> <transport>...}.
+ * Joins every transport the parent created, prints {@code READY echo}, then echoes blocks: in block
+ * {@code b} it serves the transports in the order {@code (j + b) mod n}, as the parent sends, each
+ * until the end-of-block marker, and stops after the end-of-run marker ({@code PEER DONE}).
+ */
+public final class InterleavedPeer {
+    private InterleavedPeer() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        // never outlive the parent (whatever kills it)
+        ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(3)));
+        String aeronDir = args[0];
+        int size = Integer.parseInt(args[1]);
+        List<InterleavedTransport.Spec> specs = Arrays.asList(args).subList(2, args.length).stream()
+                .map(InterleavedTransport.Spec::parse).toList();
+        List<InterleavedTransport> transports = new ArrayList<>();
+        try (Aeron aeron = aeronDir.equals("-") ? null
+                : Aeron.connect(new Aeron.Context().aeronDirectoryName(aeronDir))) {
+            try {
+                for (int i = 0; i < specs.size(); i++) {
+                    transports.add(InterleavedTransport.join(specs.get(i), i, size, aeron, "ilv"));
+                }
+                System.out.println("READY echo");
+                System.out.flush();
+                echo(transports);
+            } finally {
+                for (InterleavedTransport transport : transports.reversed()) {
+                    transport.close();
+                }
+            }
+        }
+        System.out.println("PEER DONE");
+        System.out.flush();
+    }
+
+    private static void echo(List<InterleavedTransport> transports) throws InterruptedException {
+        int n = transports.size();
+        for (int b = 0; ; b++) {
+            for (int j = 0; j < n; j++) {
+                if (transports.get((j + b) % n).echoBlock() == InterleavedTransport.MARK_RUN_END) {
+                    return;
+                }
+            }
+        }
+    }
+}

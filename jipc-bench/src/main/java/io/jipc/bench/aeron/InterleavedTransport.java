@@ -1,0 +1,498 @@
+package io.jipc.bench.aeron;
+
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.FragmentHandler;
+import io.jipc.WaitStrategy;
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxOptions;
+import io.jipc.mailbox.MessageHandler;
+import io.jipc.mailbox.RoleBinding;
+import io.jipc.ring.RecordHandler;
+import io.jipc.ring.RecordRing;
+import io.jipc.ring.RingConfig;
+import io.jipc.ring.RingDescriptor;
+import io.jipc.ring.SpscRecordRing;
+import io.jipc.segment.JipcRoot;
+import io.jipc.segment.SegmentHeaderDescriptor;
+import io.jipc.segment.SharedSegment;
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * One way of doing the ping-pong of {@link Interleaved} between its two processes: the parent's side
+ * {@link #exchange}s a message and its echo, the peer's side {@link #echoBlock echoes} a block of
+ * them. A message is {@code size} bytes whose first 8 are a value; a negative value marks the end
+ * of a block (-2) or of the run (-1). Both sides wait by busy-spinning as jipc's SPIN strategy
+ * does ({@link SpinIdler}); the mailbox waits inside its own {@code take}.
+ *
+ * <p>Kinds: {@code aeron} (Aeron IPC, exclusive publications), {@code mailbox} (jipc mailboxes as
+ * {@code jipc-bench aeron} measures them: single sender, SPIN, bound roles, {@code put} and
+ * in-place {@code take}), {@code ring} (the mailbox's {@link SpscRecordRing} alone, without the
+ * mailbox layer) and {@code bare:H:A} (a {@link BareRing} with an H-byte header and A-byte record
+ * alignment: a layout probe); see {@link Spec}.
+ */
+abstract sealed class InterleavedTransport implements AutoCloseable {
+    /** Data bytes of each direction of a mailbox or ring unless the spec says otherwise. */
+    static final long DEFAULT_CAPACITY = 64 * 1024;
+    static final long MARK_BLOCK_END = -2;
+    static final long MARK_RUN_END = -1;
+    private static final long MAGIC = SegmentHeaderDescriptor.magic("JIPC-ILV");
+
+    final Spec spec;
+    final int size;
+    long echoed;
+
+    private InterleavedTransport(Spec spec, int size) {
+        this.spec = spec;
+        this.size = size;
+    }
+
+    /**
+     * A transport: {@code kind[@KiB][/N]}, kind {@code aeron}, {@code mailbox}, {@code ring} or
+     * {@code bare:H:A}. {@code @KiB} sets the data bytes of each direction (the Aeron term length,
+     * the mailbox's or ring's capacity), a power of two from 64 KiB to 1 GiB; without it, Aeron
+     * keeps its default term (64 MiB) and the others have {@value #DEFAULT_CAPACITY} bytes, as in
+     * {@code jipc-bench aeron}. {@code /N} (ring and bare only) adds a busy delay of N steps
+     * ({@link #busyDelay}) after every empty poll: a probe of how the polling cadence changes the
+     * round trip (a consumer that polls back to back takes the cache line back from a producer that
+     * is still writing it).
+     *
+     * @param capacity  the data bytes, or 0 for the default
+     * @param pollDelay busy-delay steps after an empty poll (0: none)
+     */
+    record Spec(String kind, BareRing.Layout layout, long capacity, int pollDelay) {
+        /** The most steps {@code /N} takes. */
+        static final int MAX_POLL_DELAY = 1000;
+
+        /**
+         * Parses a spec.
+         *
+         * @throws IllegalArgumentException naming what is wrong
+         */
+        static Spec parse(String text) {
+            String s = text.toLowerCase(Locale.ROOT);
+            int pollDelay = 0;
+            int slash = s.indexOf('/');
+            if (slash >= 0) {
+                pollDelay = number(s.substring(slash + 1));
+                if (pollDelay < 0 || pollDelay > MAX_POLL_DELAY) {
+                    throw new IllegalArgumentException("transport '" + text + "': the delay after / must be 0 to "
+                            + MAX_POLL_DELAY + " steps");
+                }
+                s = s.substring(0, slash);
+            }
+            long capacity = 0;
+            int at = s.indexOf('@');
+            if (at >= 0) {
+                long kib = number(s.substring(at + 1));
+                if (kib < 64 || kib > 1024 * 1024 || Long.bitCount(kib) != 1) {
+                    throw new IllegalArgumentException("transport '" + text + "': the size after @ must be a power of "
+                            + "two from 64 to 1048576 KiB");
+                }
+                capacity = kib * 1024;
+                s = s.substring(0, at);
+            }
+            Spec spec;
+            if (s.equals("aeron") || s.equals("mailbox") || s.equals("ring")) {
+                spec = new Spec(s, null, capacity, pollDelay);
+            } else if (s.startsWith("bare:")) {
+                spec = new Spec("bare", BareRing.Layout.parse(s.substring("bare:".length())), capacity, pollDelay);
+            } else {
+                throw new IllegalArgumentException("unknown transport '" + text
+                        + "': aeron, mailbox, ring or bare:H:A, each optionally @KiB, ring and bare also /N");
+            }
+            if (slash >= 0 && (spec.kind.equals("aeron") || spec.kind.equals("mailbox"))) {
+                throw new IllegalArgumentException("transport '" + text + "': /N is for ring and bare only "
+                        + "(Aeron and the mailbox idle as they do)");
+            }
+            return spec;
+        }
+
+        private static int number(String text) {
+            try {
+                return Integer.parseInt(text);
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
+
+        /** The data bytes of a jipc or bare ring. */
+        long ringCapacity() {
+            return capacity > 0 ? capacity : DEFAULT_CAPACITY;
+        }
+
+        @Override
+        public String toString() {
+            return (layout == null ? kind : "bare:" + layout.header() + ":" + layout.alignment())
+                    + (capacity > 0 ? "@" + capacity / 1024 : "") + (pollDelay > 0 ? "/" + pollDelay : "");
+        }
+    }
+
+    /** The parent's side of transport number {@code index}: creates what the transport needs (the peer opens it). */
+    static InterleavedTransport create(Spec spec, int index, int size, Aeron aeron, String prefix) {
+        return open(spec, index, size, aeron, prefix, true);
+    }
+
+    /** The peer's side of transport number {@code index}: opens what the parent created. */
+    static InterleavedTransport join(Spec spec, int index, int size, Aeron aeron, String prefix) {
+        return open(spec, index, size, aeron, prefix, false);
+    }
+
+    private static InterleavedTransport open(Spec spec, int index, int size, Aeron aeron, String prefix,
+                                             boolean parent) {
+        String name = prefix + "-" + index;
+        return switch (spec.kind()) {
+            case "aeron" -> new AeronTransport(spec, size, aeron, index, parent);
+            case "mailbox" -> new MailboxTransport(spec, size, name, parent);
+            case "ring" -> new RingTransport(spec, size, name, parent);
+            default -> new BareTransport(spec, size, name, parent);
+        };
+    }
+
+    /** Parent: sends a message with {@code value} and returns the value of its echo. */
+    abstract long exchange(long value) throws InterruptedException;
+
+    /** Peer: echoes messages until it has echoed a marker; returns the marker. */
+    abstract long echoBlock() throws InterruptedException;
+
+    private static long delaySink;
+
+    /**
+     * Busy-waits {@code steps} steps of a dependent multiply-add chain (about 4 cycles each: an
+     * integer multiply and an add) without touching memory that another thread writes.
+     */
+    static void busyDelay(int steps) {
+        long x = steps;
+        for (int i = 0; i < steps; i++) {
+            x = x * 31 + i;
+        }
+        if (x == 42) {
+            delaySink = x; // keeps the chain from being optimised away
+        }
+    }
+
+    /**
+     * Ends a long wait of a spinning loop when its thread was interrupted (the parent's watchdog
+     * does so when the peer died), as a mailbox's {@code take} does by itself: checked every 1024th
+     * idle, so the hand-offs that complete within a few polls read nothing.
+     */
+    static void checkInterrupt(int idles) {
+        if ((idles & 1023) == 0 && Thread.currentThread().isInterrupted()) {
+            throw new IllegalStateException("interrupted while waiting for the other process");
+        }
+    }
+
+    /** Whether the peer's side is connected (only Aeron takes a moment). */
+    boolean connected() {
+        return true;
+    }
+
+    @Override
+    public abstract void close();
+
+    /** A shared file under the jipc root holding two regions of {@code regionLength} bytes. */
+    private static SharedSegment segment(String name, long regionLength, boolean parent) {
+        Path path = JipcRoot.directory("bench").resolve(name);
+        if (!parent) {
+            return SharedSegment.open(path, MAGIC, 1, 0600, Duration.ofSeconds(10));
+        }
+        SharedSegment segment = SharedSegment.create(path, MAGIC, RingDescriptor.PAGE + 2 * regionLength, 0600);
+        return segment;
+    }
+
+    private static MemorySegment region(SharedSegment segment, int number, long regionLength) {
+        return segment.memory().asSlice(RingDescriptor.PAGE + number * regionLength, regionLength);
+    }
+
+    private static void closeSegment(SharedSegment segment, boolean parent) {
+        Path path = segment.path();
+        segment.close();
+        if (parent) {
+            SharedSegment.unlink(path);
+        }
+    }
+
+    // ------------------------------------------------------------------ Aeron IPC
+
+    private static final class AeronTransport extends InterleavedTransport implements FragmentHandler {
+        private final ExclusivePublication publication;
+        private final Subscription subscription;
+        private final UnsafeBuffer message = new UnsafeBuffer(BufferUtil.allocateDirectAligned(64 * 1024, 64));
+        private final SpinIdler idler = new SpinIdler(SpinIdler.JIPC_PAUSE_FREE_IDLES);
+        private final boolean parent;
+        private boolean received;
+
+        AeronTransport(Spec spec, int size, Aeron aeron, int index, boolean parent) {
+            super(spec, size);
+            this.parent = parent;
+            int ping = 2000 + 2 * index;
+            String channel = AeronIpc.channel((int) spec.capacity());
+            publication = aeron.addExclusivePublication(channel, parent ? ping : ping + 1);
+            subscription = aeron.addSubscription(channel, parent ? ping + 1 : ping);
+        }
+
+        @Override
+        boolean connected() {
+            return publication.isConnected() && subscription.isConnected();
+        }
+
+        @Override
+        public void onFragment(org.agrona.DirectBuffer buffer, int offset, int length, io.aeron.logbuffer.Header header) {
+            echoed = buffer.getLong(offset);
+            received = true;
+            if (!parent) {
+                long result;
+                while ((result = publication.offer(buffer, offset, length)) < 0) {
+                    AeronIpc.checkOffer(result, "echo");
+                    Thread.onSpinWait();
+                }
+            }
+        }
+
+        @Override
+        long exchange(long value) {
+            message.putLong(0, value);
+            long result;
+            while ((result = publication.offer(message, 0, size)) < 0) {
+                AeronIpc.checkOffer(result, "ping");
+                Thread.onSpinWait();
+            }
+            awaitOne();
+            return echoed;
+        }
+
+        private void awaitOne() {
+            received = false;
+            idler.reset();
+            for (int idles = 1; !received; idles++) {
+                if (subscription.poll(this, 1) == 0) {
+                    idler.idle();
+                    checkInterrupt(idles);
+                }
+            }
+        }
+
+        @Override
+        long echoBlock() {
+            do {
+                awaitOne();
+            } while (echoed >= 0);
+            return echoed;
+        }
+
+        @Override
+        public void close() {
+            publication.close();
+            subscription.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ jipc mailbox
+
+    private static final class MailboxTransport extends InterleavedTransport {
+        private final String pingName;
+        private final String pongName;
+        private final Mailbox out;
+        private final Mailbox in;
+        private final RoleBinding sending;
+        private final RoleBinding receiving;
+        private final MemorySegment message;
+        private final boolean parent;
+        private final MessageHandler handler;
+
+        MailboxTransport(Spec spec, int size, String name, boolean parent) {
+            super(spec, size);
+            this.parent = parent;
+            pingName = name + "-ping";
+            pongName = name + "-pong";
+            if (parent) {
+                MailboxOptions options = MailboxOptions.builder().singleSender(true).waitStrategy(WaitStrategy.SPIN)
+                        .maxMessageSize(size).capacityBytes(spec.ringCapacity()).build();
+                out = Mailbox.create(pingName, options);
+                in = Mailbox.create(pongName, options);
+            } else {
+                in = Mailbox.open(pingName);
+                out = Mailbox.open(pongName);
+            }
+            sending = out.bindSender();
+            receiving = in.bindReceiver();
+            message = Arena.ofAuto().allocate(size, 8);
+            handler = parent ? m -> echoed = m.get(ValueLayout.JAVA_LONG_UNALIGNED, 0) : m -> {
+                echoed = m.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+                while (!out.offer(m)) {
+                    Thread.onSpinWait();
+                }
+            };
+        }
+
+        @Override
+        long exchange(long value) throws InterruptedException {
+            message.set(ValueLayout.JAVA_LONG, 0, value);
+            out.put(message);
+            in.take(handler);
+            return echoed;
+        }
+
+        @Override
+        long echoBlock() throws InterruptedException {
+            do {
+                in.take(handler);
+            } while (echoed >= 0);
+            return echoed;
+        }
+
+        @Override
+        public void close() {
+            receiving.close();
+            sending.close();
+            in.close();
+            out.close();
+            if (parent) {
+                Mailbox.destroy(pingName);
+                Mailbox.destroy(pongName);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ the mailbox's ring alone
+
+    private static final class RingTransport extends InterleavedTransport {
+        private final SharedSegment segment;
+        private final boolean parent;
+        private final SpscRecordRing out;
+        private final RecordRing in;
+        private final MemorySegment message;
+        private final SpinIdler idler = new SpinIdler(SpinIdler.JIPC_PAUSE_FREE_IDLES);
+        private final RecordHandler handler;
+
+        RingTransport(Spec spec, int size, String name, boolean parent) {
+            super(spec, size);
+            this.parent = parent;
+            RingConfig config = new RingConfig(spec.ringCapacity(), size, 1, true, WaitStrategy.SPIN,
+                    Duration.ofSeconds(1).toNanos());
+            long length = RingDescriptor.length(config);
+            segment = segment(name, length, parent);
+            if (parent) {
+                RingDescriptor.format(region(segment, 0, length), config);
+                RingDescriptor.format(region(segment, 1, length), config);
+                segment.publish(1, 0);
+            }
+            out = (SpscRecordRing) RecordRing.attach(region(segment, parent ? 0 : 1, length), name);
+            in = RecordRing.attach(region(segment, parent ? 1 : 0, length), name);
+            if (out.acquireProducer() != 0 || in.acquireConsumer() != 0) {
+                throw new IllegalStateException(name + ": a lease is taken");
+            }
+            message = Arena.ofAuto().allocate(size, 8);
+            handler = parent ? (buffer, offset, len) -> echoed = buffer.get(ValueLayout.JAVA_LONG_UNALIGNED, offset)
+                    : (buffer, offset, len) -> {
+                        echoed = buffer.get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
+                        while (!out.offer(buffer, offset, len)) {
+                            Thread.onSpinWait();
+                        }
+                    };
+        }
+
+        @Override
+        long exchange(long value) {
+            message.set(ValueLayout.JAVA_LONG, 0, value);
+            while (!out.offer(message, 0, size)) {
+                Thread.onSpinWait();
+            }
+            awaitOne();
+            return echoed;
+        }
+
+        private void awaitOne() {
+            idler.reset();
+            for (int idles = 1; in.read(handler, 1) == 0; idles++) {
+                idler.idle();
+                busyDelay(spec.pollDelay());
+                checkInterrupt(idles);
+            }
+        }
+
+        @Override
+        long echoBlock() {
+            do {
+                awaitOne();
+            } while (echoed >= 0);
+            return echoed;
+        }
+
+        @Override
+        public void close() {
+            out.detach();
+            in.detach();
+            closeSegment(segment, parent);
+        }
+    }
+
+    // ------------------------------------------------------------------ a bare reference ring
+
+    private static final class BareTransport extends InterleavedTransport {
+        private final SharedSegment segment;
+        private final boolean parent;
+        private final BareRing out;
+        private final BareRing in;
+        private final MemorySegment message;
+        private final SpinIdler idler = new SpinIdler(SpinIdler.JIPC_PAUSE_FREE_IDLES);
+        private final BareRing.Handler handler;
+
+        BareTransport(Spec spec, int size, String name, boolean parent) {
+            super(spec, size);
+            this.parent = parent;
+            long capacity = spec.ringCapacity(); // a message of at most 1 KiB always fits in half of it
+            segment = segment(name, capacity, parent);
+            if (parent) {
+                segment.publish(1, 0);
+            }
+            out = new BareRing(region(segment, parent ? 0 : 1, capacity), spec.layout());
+            in = new BareRing(region(segment, parent ? 1 : 0, capacity), spec.layout());
+            message = Arena.ofAuto().allocate(size, 8);
+            handler = parent ? (buffer, offset, len) -> echoed = buffer.get(ValueLayout.JAVA_LONG_UNALIGNED, offset)
+                    : (buffer, offset, len) -> {
+                        echoed = buffer.get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
+                        out.offer(buffer, offset, len);
+                    };
+        }
+
+        @Override
+        long exchange(long value) {
+            message.set(ValueLayout.JAVA_LONG, 0, value);
+            out.offer(message, 0, size);
+            awaitOne();
+            return echoed;
+        }
+
+        private void awaitOne() {
+            idler.reset();
+            for (int idles = 1; !in.poll(handler); idles++) {
+                idler.idle();
+                busyDelay(spec.pollDelay());
+                checkInterrupt(idles);
+            }
+        }
+
+        @Override
+        long echoBlock() {
+            do {
+                awaitOne();
+            } while (echoed >= 0);
+            return echoed;
+        }
+
+        @Override
+        public void close() {
+            closeSegment(segment, parent);
+        }
+    }
+}

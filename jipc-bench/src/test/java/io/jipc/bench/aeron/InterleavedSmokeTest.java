@@ -1,0 +1,87 @@
+package io.jipc.bench.aeron;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Runs the interleaved comparison with tiny blocks over every kind of transport and checks that
+ * each has a row of positive figures and that nothing is left behind; and that bad transports are
+ * refused before anything starts. No timing is asserted.
+ */
+class InterleavedSmokeTest {
+    private static final List<String> TRANSPORTS = List.of("aeron@64", "mailbox", "ring@128/4", "bare:16:16", "bare:32:64/16");
+
+    private record Run(int status, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            status = Interleaved.run(args, o, e);
+        }
+        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void everyTransportGetsARowOfPositiveFiguresAndNothingIsLeft() throws Exception {
+        String[] args = new String[4 + TRANSPORTS.size()];
+        System.arraycopy(new String[] {"--blocks", "3", "--block-size", "2000"}, 0, args, 0, 4);
+        for (int i = 0; i < TRANSPORTS.size(); i++) {
+            args[4 + i] = TRANSPORTS.get(i);
+        }
+        Run run = run(args);
+        assertEquals(0, run.status(), () -> "exit status; stderr:\n" + run.err() + "\nstdout:\n" + run.out());
+        for (String transport : TRANSPORTS) {
+            Matcher row = Pattern.compile("(?m)^" + Pattern.quote(transport) + " +([0-9.]+) +(\\d+) +(\\d+) +(\\d+) +(\\d+)")
+                    .matcher(run.out());
+            assertTrue(row.find(), () -> "no row for " + transport + ":\n" + run.out());
+            for (int group = 1; group <= 5; group++) {
+                assertTrue(Double.parseDouble(row.group(group)) > 0, transport + ": " + row.group());
+            }
+        }
+        for (String transport : TRANSPORTS.subList(1, TRANSPORTS.size())) {
+            assertTrue(Pattern.compile("(?m)^" + Pattern.quote(transport) + " .* [+-]\\d+\\.\\d +[0-2] of 2$")
+                    .matcher(run.out()).find(), () -> transport + ": no comparison with the first:\n" + run.out());
+        }
+
+        long pid = ProcessHandle.current().pid();
+        assertFalse(Files.exists(Path.of("/dev/shm", "jipc-interleaved-" + pid)), "the private jipc root is still there");
+        assertFalse(Files.exists(Path.of("/dev/shm", "aeron-jipcbench-" + pid)), "the Aeron directory is still there");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (ProcessHandle.current().children().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(0, ProcessHandle.current().children().filter(ProcessHandle::isAlive).count(), "child JVMs left");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"udp", "bare", "bare:16", "bare:15:16", "bare:16:48", "bare:16:x", "ring@100", "ring@32", "mailbox@x",
+        "aeron@", "ring/x", "ring/1001", "mailbox/8", "aeron/8"})
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void aBadTransportIsRefusedBeforeAnythingStarts(String transport) {
+        Run run = run("aeron", transport);
+        assertEquals(2, run.status(), run.out() + run.err());
+        assertTrue(run.err().contains("jipc-bench interleaved:"), run.err());
+        assertFalse(run.out().contains("running"), run.out());
+    }
+}
