@@ -827,17 +827,33 @@ public final class Mailbox implements AutoCloseable, Selectable {
     }
 
     /**
-     * The blocking loop of every send and receive: makes {@code attempt} until it returns
-     * non-null, idling between attempts (for room for {@code sendLength} bytes, or for a message
-     * when {@code sendLength} is negative); null once the deadline passed.
+     * One attempt of a blocking call, made on {@code mailbox} with {@code argument}: non-null once
+     * it succeeded. The receives pass lambdas that capture nothing (one instance for every call),
+     * so that a receive that waits allocates nothing.
      */
+    @FunctionalInterface
+    private interface Attempt<A, T> {
+        T make(Mailbox mailbox, A argument);
+    }
+
+    /** {@link #until(Attempt, Object, int, int, long)} with an attempt that may capture (sends: they wait only when full). */
     private <T> T until(Supplier<T> attempt, int sendLength, int priority, long deadline)
+            throws InterruptedException {
+        return until((mailbox, supplier) -> supplier.get(), attempt, sendLength, priority, deadline);
+    }
+
+    /**
+     * The blocking loop of every send and receive: makes {@code attempt} with {@code argument}
+     * until it returns non-null, idling between attempts (for room for {@code sendLength} bytes, or
+     * for a message when {@code sendLength} is negative); null once the deadline passed.
+     */
+    private <A, T> T until(Attempt<A, T> attempt, A argument, int sendLength, int priority, long deadline)
             throws InterruptedException {
         Idle idle = null;
         boolean announced = false; // as a receiver waiting for a rendezvous sender
         try {
             while (true) {
-                T result = attempt.get();
+                T result = attempt.make(this, argument);
                 if (result != null) {
                     return result;
                 }
@@ -1007,7 +1023,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     private byte[] pollUntil(long deadline) throws InterruptedException {
         byte[] message = poll();
-        return message != null ? message : until(this::poll, RECEIVE, 0, deadline);
+        return message != null ? message : until((mailbox, unused) -> mailbox.poll(), null, RECEIVE, 0, deadline);
     }
 
     /**
@@ -1080,10 +1096,14 @@ public final class Mailbox implements AutoCloseable, Selectable {
     }
 
     private int pollUntil(ByteBuffer destination, long deadline) throws InterruptedException {
-        Integer length = until(() -> {
-            int n = poll(destination);
-            return n >= 0 ? n : null;
-        }, RECEIVE, 0, deadline);
+        int n = poll(destination);
+        if (n >= 0) {
+            return n; // the common case, without the blocking loop
+        }
+        Integer length = until((mailbox, buffer) -> {
+            int received = mailbox.poll(buffer);
+            return received >= 0 ? received : null;
+        }, destination, RECEIVE, 0, deadline);
         return length == null ? -1 : length;
     }
 
@@ -1106,7 +1126,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
         if (drain(handler, 1) == 1) {
             return true; // the common case, without the blocking loop's lambda
         }
-        return until(() -> drain(handler, 1) == 1 ? Boolean.TRUE : null, RECEIVE, 0, deadline) != null;
+        return until((mailbox, h) -> mailbox.drain(h, 1) == 1 ? Boolean.TRUE : null, handler, RECEIVE, 0,
+                deadline) != null;
     }
 
     /** Hands every message available now (up to 256), in place and in order, to {@code handler}. */
@@ -1262,12 +1283,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /** Receives the next message in acknowledged mode, waiting as long as needed; see {@link #pollDelivery()}. */
     public Delivery takeDelivery() throws InterruptedException {
-        return until(this::pollDelivery, RECEIVE, 0, FOREVER);
+        return until((mailbox, unused) -> mailbox.pollDelivery(), null, RECEIVE, 0, FOREVER);
     }
 
     /** Receives the next message in acknowledged mode, waiting at most {@code timeout}; null if none came. */
     public Delivery pollDelivery(Duration timeout) throws InterruptedException {
-        return until(this::pollDelivery, RECEIVE, 0, deadline(timeout));
+        return until((mailbox, unused) -> mailbox.pollDelivery(), null, RECEIVE, 0, deadline(timeout));
     }
 
     /** Acknowledges (consumes) or releases the outstanding delivery. */
@@ -1320,12 +1341,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /** Receives the next message with its header, waiting as long as needed; see {@link #pollMessage()}. */
     public Message takeMessage() throws InterruptedException {
-        return until(this::pollMessage, RECEIVE, 0, FOREVER);
+        return until((mailbox, unused) -> mailbox.pollMessage(), null, RECEIVE, 0, FOREVER);
     }
 
     /** Receives the next message with its header, waiting at most {@code timeout}; null if none came. */
     public Message pollMessage(Duration timeout) throws InterruptedException {
-        return until(this::pollMessage, RECEIVE, 0, deadline(timeout));
+        return until((mailbox, unused) -> mailbox.pollMessage(), null, RECEIVE, 0, deadline(timeout));
     }
 
     /**
