@@ -142,8 +142,11 @@ public final class Interleaved implements Callable<Integer> {
         }
     }
 
-    /** The measured round trips of one transport. */
-    private record Result(Histogram all, long[] blockMedians) {
+    /**
+     * The measured round trips of one transport, and the heap bytes allocated during them by this
+     * thread ({@code allocated[0]}) and by the peer's ({@code allocated[1]}), filled in as the run goes.
+     */
+    private record Result(Histogram all, long[] blockMedians, long[] allocated) {
     }
 
     private Result[] measure(List<InterleavedTransport.Spec> specs, Path aeronDir, Path root) throws Exception {
@@ -181,6 +184,10 @@ public final class Interleaved implements Callable<Integer> {
                     Result[] results = run(transports, peer);
                     peer.await("PEER DONE");
                     peer.waitFor();
+                    peer.output().lines().filter(line -> line.startsWith(Allocation.PEER_LINE + " ")).forEach(line -> {
+                        String[] f = line.split(" ");
+                        results[Integer.parseInt(f[1])].allocated()[1] = Long.parseLong(f[2]);
+                    });
                     return results;
                 } catch (InterruptedException | IllegalStateException e) {
                     peer.checkAlive("echoing"); // names the peer's failure if that was the cause
@@ -217,7 +224,7 @@ public final class Interleaved implements Callable<Integer> {
         }
         Result[] results = new Result[n];
         for (int i = 0; i < n; i++) {
-            results[i] = new Result(new Histogram(3), new long[blocks - 1]);
+            results[i] = new Result(new Histogram(3), new long[blocks - 1], new long[2]);
         }
         Histogram block = new Histogram(3);
         long value = 0;
@@ -227,6 +234,7 @@ public final class Interleaved implements Callable<Integer> {
                 int i = (j + b) % n; // the peer rotates the same way
                 InterleavedTransport transport = transports.get(i);
                 block.reset();
+                long allocatedBefore = Allocation.ofThisThread();
                 for (int k = 0; k < blockSize; k++) {
                     long t0 = System.nanoTime();
                     long echoed = transport.exchange(++value);
@@ -244,6 +252,7 @@ public final class Interleaved implements Callable<Integer> {
                     throw new IllegalStateException(transport.spec + ": the end-of-block marker did not come back");
                 }
                 if (b > 0) {
+                    results[i].allocated()[0] += Allocation.ofThisThread() - allocatedBefore;
                     results[i].all().add(block);
                     results[i].blockMedians()[b - 1] = block.getValueAtPercentile(50);
                 }
@@ -258,12 +267,14 @@ public final class Interleaved implements Callable<Integer> {
         s.append("machine: ").append(Machine.describe()).append('\n');
         s.append("started: ").append(started).append(", load average ").append(load).append('\n');
         s.append(String.format(Locale.ROOT, "%d blocks of %,d round trips per transport, the first one warm-up; "
-                + "the order rotates by one each block%n%n", blocks, blockSize));
+                + "the order rotates by one each block; allocated: heap bytes per round trip in (a) this process's "
+                + "thread, (b) the peer's%n%n", blocks, blockSize));
         int width = Math.max(10, specs.stream().mapToInt(spec -> spec.toString().length()).max().orElse(0) + 2);
-        s.append(String.format(Locale.ROOT, "%-" + width + "s %10s %10s %7s %7s %7s %12s %14s%n", "transport",
-                "mean of", "median of", "p50", "p90", "p99", "mean minus", "blocks faster"));
-        s.append(String.format(Locale.ROOT, "%-" + width + "s %10s %10s %7s %7s %7s %12s %14s%n", "",
-                "block p50", "block p50", "(ns)", "(ns)", "(ns)", specs.getFirst().toString(), "than " + specs.getFirst()));
+        s.append(String.format(Locale.ROOT, "%-" + width + "s %10s %10s %7s %7s %7s %12s %14s %12s%n", "transport",
+                "mean of", "median of", "p50", "p90", "p99", "mean minus", "blocks faster", "allocated"));
+        s.append(String.format(Locale.ROOT, "%-" + width + "s %10s %10s %7s %7s %7s %12s %14s %12s%n", "",
+                "block p50", "block p50", "(ns)", "(ns)", "(ns)", specs.getFirst().toString(), "than " + specs.getFirst(),
+                "B/rt, a+b"));
         double reference = mean(results[0].blockMedians());
         for (int i = 0; i < specs.size(); i++) {
             long[] medians = results[i].blockMedians();
@@ -272,10 +283,13 @@ public final class Interleaved implements Callable<Integer> {
             for (int b = 0; b < medians.length; b++) {
                 faster += medians[b] < results[0].blockMedians()[b] ? 1 : 0;
             }
-            s.append(String.format(Locale.ROOT, "%-" + width + "s %10.1f %10d %7d %7d %7d %12s %14s%n", specs.get(i).toString(),
+            long roundTrips = (long) medians.length * blockSize;
+            s.append(String.format(Locale.ROOT, "%-" + width + "s %10.1f %10d %7d %7d %7d %12s %14s %12s%n", specs.get(i).toString(),
                     mean(medians), median(medians), all.getValueAtPercentile(50), all.getValueAtPercentile(90),
                     all.getValueAtPercentile(99), i == 0 ? "" : String.format(Locale.ROOT, "%+.1f", mean(medians) - reference),
-                    i == 0 ? "" : faster + " of " + medians.length));
+                    i == 0 ? "" : faster + " of " + medians.length,
+                    String.format(Locale.ROOT, "%.0f+%.0f", results[i].allocated()[0] / (double) roundTrips,
+                            results[i].allocated()[1] / (double) roundTrips)));
         }
         if (perBlock) {
             s.append("\nmedian of each block (ns):\n");

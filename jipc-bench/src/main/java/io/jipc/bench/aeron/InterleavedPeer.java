@@ -43,11 +43,25 @@ public final class InterleavedPeer {
         System.out.flush();
     }
 
+    /**
+     * Echoes the blocks; at the end prints {@code ALLOCATED <transport index> <bytes>} for every
+     * transport: what this thread allocated while echoing its measured blocks (all but the first).
+     */
     private static void echo(List<InterleavedTransport> transports) throws InterruptedException {
         int n = transports.size();
+        long[] allocated = new long[n];
         for (int b = 0; ; b++) {
             for (int j = 0; j < n; j++) {
-                if (transports.get((j + b) % n).echoBlock() == InterleavedTransport.MARK_RUN_END) {
+                int i = (j + b) % n;
+                long before = Allocation.ofThisThread();
+                long marker = transports.get(i).echoBlock();
+                if (b > 0) {
+                    allocated[i] += Allocation.ofThisThread() - before;
+                }
+                if (marker == InterleavedTransport.MARK_RUN_END) {
+                    for (int k = 0; k < n; k++) {
+                        System.out.println(Allocation.PEER_LINE + " " + k + " " + allocated[k]);
+                    }
                     return;
                 }
             }

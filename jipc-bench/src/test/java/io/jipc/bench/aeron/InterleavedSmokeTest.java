@@ -60,7 +60,7 @@ class InterleavedSmokeTest {
             }
         }
         for (String transport : TRANSPORTS.subList(1, TRANSPORTS.size())) {
-            assertTrue(Pattern.compile("(?m)^" + Pattern.quote(transport) + " .* [+-]\\d+\\.\\d +[0-2] of 2$")
+            assertTrue(Pattern.compile("(?m)^" + Pattern.quote(transport) + " .* [+-]\\d+\\.\\d +[0-2] of 2 +\\d+\\+\\d+$")
                     .matcher(run.out()).find(), () -> transport + ": no comparison with the first:\n" + run.out());
         }
 
