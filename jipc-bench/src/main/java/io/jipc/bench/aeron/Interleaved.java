@@ -24,6 +24,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Round trips of several transports interleaved in one pair of processes: each block of the run
@@ -36,7 +37,8 @@ import java.util.concurrent.Callable;
  * how many blocks it was faster. See {@link InterleavedTransport} for the transports.
  *
  * <p>Run it with {@code bin/jipc-bench interleaved [options] TRANSPORT...}. Everything it creates
- * lives under {@code /dev/shm/jipc-interleaved-<pid>} (a private jipc root, given to the peer) and
+ * lives under {@code /dev/shm/jipc-interleaved-<pid>} (a private jipc root per run in it, given to
+ * the peer; per run, because jipc keeps a process's name service for a root it has seen) and
  * {@code /dev/shm/aeron-jipcbench-<pid>}; both are deleted at the end, on failure and on Ctrl-C, and
  * leftovers of killed runs are deleted on the next start.
  */
@@ -47,6 +49,7 @@ import java.util.concurrent.Callable;
                 + "alignment).")
 public final class Interleaved implements Callable<Integer> {
     private static final String ROOT_PREFIX = "jipc-interleaved-";
+    private static final AtomicInteger RUNS = new AtomicInteger();
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
     boolean help;
@@ -111,12 +114,13 @@ public final class Interleaved implements Callable<Integer> {
         String started = ZonedDateTime.now().truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
         String load = String.join(" ", Arrays.asList(Files.readString(Path.of("/proc/loadavg")).trim().split(" ")).subList(0, 3));
         long pid = ProcessHandle.current().pid();
-        Path root = Path.of("/dev/shm", ROOT_PREFIX + pid);
+        Path runs = Path.of("/dev/shm", ROOT_PREFIX + pid);
+        Path root = runs.resolve("run-" + RUNS.incrementAndGet());
         Path aeronDir = Path.of("/dev/shm", "aeron-jipcbench-" + pid);
         ShmDirs.deleteStale(ROOT_PREFIX);
         ShmDirs.deleteStale("aeron-jipcbench-");
         Thread cleanup = new Thread(() -> {
-            ShmDirs.deleteTree(root);
+            ShmDirs.deleteTree(runs);
             ShmDirs.deleteTree(aeronDir);
         }, "jipc-bench-interleaved-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
@@ -180,22 +184,22 @@ public final class Interleaved implements Callable<Integer> {
                         // the run is over
                     }
                 });
+                Result[] results;
                 try {
-                    Result[] results = run(transports, peer);
-                    peer.await("PEER DONE");
-                    peer.waitFor();
-                    peer.output().lines().filter(line -> line.startsWith(Allocation.PEER_LINE + " ")).forEach(line -> {
-                        String[] f = line.split(" ");
-                        results[Integer.parseInt(f[1])].allocated()[1] = Long.parseLong(f[2]);
-                    });
-                    return results;
+                    results = run(transports, peer);
                 } catch (InterruptedException | IllegalStateException e) {
                     peer.checkAlive("echoing"); // names the peer's failure if that was the cause
                     throw e;
                 } finally {
-                    watchdog.interrupt();
-                    Thread.interrupted(); // a late interrupt of the watchdog must not leak
+                    stop(watchdog); // before the peer exits normally, so that its exit is not taken for a failure
                 }
+                peer.await("PEER DONE");
+                peer.waitFor();
+                peer.output().lines().filter(line -> line.startsWith(Allocation.PEER_LINE + " ")).forEach(line -> {
+                    String[] f = line.split(" ");
+                    results[Integer.parseInt(f[1])].allocated()[1] = Long.parseLong(f[2]);
+                });
+                return results;
             }
         } finally {
             for (InterleavedTransport transport : transports.reversed()) {
@@ -208,6 +212,19 @@ public final class Interleaved implements Callable<Integer> {
                 driver.close();
             }
         }
+    }
+
+    /** Stops the watchdog and clears an interrupt it may have sent this thread just before. */
+    private static void stop(Thread watchdog) {
+        watchdog.interrupt();
+        while (watchdog.isAlive()) {
+            try {
+                watchdog.join();
+            } catch (InterruptedException sentByTheWatchdog) {
+                // it interrupted this thread before it stopped: wait for it again
+            }
+        }
+        Thread.interrupted();
     }
 
     private Result[] run(List<InterleavedTransport> transports, PeerProcess peer) throws InterruptedException {

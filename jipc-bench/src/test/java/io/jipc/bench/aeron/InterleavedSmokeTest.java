@@ -74,6 +74,38 @@ class InterleavedSmokeTest {
         assertEquals(0, ProcessHandle.current().children().filter(ProcessHandle::isAlive).count(), "child JVMs left");
     }
 
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void aPeerKilledMidRunEndsTheRunWithAnErrorAndNothingLeft() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int[] status = {-1};
+        Thread runner;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            runner = Thread.ofPlatform().start(() -> status[0] = Interleaved.run(new String[] {"--blocks", "1000",
+                    "--block-size", "100000", "mailbox", "ring", "bare:16:16", "aeron@64"}, o, e));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (!out.toString(StandardCharsets.UTF_8).contains("running jipc-bench interleaved")) {
+                assertTrue(runner.isAlive() && System.nanoTime() < deadline,
+                        () -> "the measured blocks never started:\n" + out + err);
+                Thread.sleep(20);
+            }
+            Thread.sleep(500); // into the blocks
+            ProcessHandle peer = ProcessHandle.current().children().filter(p -> p.info().commandLine().orElse("")
+                    .contains(InterleavedPeer.class.getName())).findFirst().orElseThrow();
+            peer.destroyForcibly();
+            runner.join(TimeUnit.SECONDS.toMillis(60));
+        }
+        assertFalse(runner.isAlive(), "the run did not end after its peer was killed");
+        assertEquals(1, status[0], () -> "exit status; stderr:\n" + err);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("benchmark peer exited while echoing"), err::toString);
+
+        long pid = ProcessHandle.current().pid();
+        assertFalse(Files.exists(Path.of("/dev/shm", "jipc-interleaved-" + pid)), "the private jipc root is still there");
+        assertFalse(Files.exists(Path.of("/dev/shm", "aeron-jipcbench-" + pid)), "the Aeron directory is still there");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"udp", "bare", "bare:16", "bare:15:16", "bare:16:48", "bare:16:x", "ring@100", "ring@32", "mailbox@x",
         "aeron@", "ring/x", "ring/1001", "mailbox/8", "aeron/8"})
