@@ -111,8 +111,29 @@ final class SenderKills {
      */
     void finishWithHealthySender(ChildJvm.Builder last, Tally tally, AtomicBoolean stop, Thread receiver,
                                  AtomicReference<Throwable> receiverFailure) throws InterruptedException {
-        last.start().assertSuccess(patience);
+        ChildJvm sender = last.start();
         long deadline = System.nanoTime() + patience.toNanos();
+        // a receiver that failed stops draining, so the sender would block: report its failure instead
+        while (sender.isAlive() && receiverFailure.get() == null && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        if (receiverFailure.get() != null) {
+            sender.kill();
+            stop.set(true);
+            receiver.join();
+            throw new AssertionError("the receiver failed while the last sender ran", receiverFailure.get());
+        }
+        if (sender.isAlive()) {
+            String state = "the receiver had " + tally.received(0, 0) + " of its messages, " + tally.total()
+                    + " in all, and was " + (receiver.isAlive() ? "still receiving" : "gone");
+            sender.kill();
+            stop.set(true);
+            receiver.join();
+            throw new AssertionError("the mailbox is wedged: the last sender did not finish within " + patience
+                    + " (" + state + "); its output:\n" + sender.output());
+        }
+        sender.assertSuccess(patience);
+        deadline = System.nanoTime() + patience.toNanos();
         while (tally.received(0, 0) < 1000 && receiverFailure.get() == null && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
