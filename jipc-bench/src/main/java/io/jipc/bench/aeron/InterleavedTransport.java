@@ -39,6 +39,10 @@ import java.util.Locale;
  * in-place {@code take}), {@code ring} (the mailbox's {@link SpscRecordRing} alone, without the
  * mailbox layer) and {@code bare:H:A} (a {@link BareRing} with an H-byte header and A-byte record
  * alignment: a layout probe); see {@link Spec}.
+ *
+ * <p>Each transport writes out its own send and wait loops, although they look alike: a loop
+ * shared by two transports makes its calls bimorphic, and a version that shared them moved the
+ * ring's figures by more than the effects the tool looks for.
  */
 abstract sealed class InterleavedTransport implements AutoCloseable {
     /** Data bytes of each direction of a mailbox or ring unless the spec says otherwise. */
