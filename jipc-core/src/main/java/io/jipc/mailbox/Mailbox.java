@@ -107,6 +107,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
     /** Whether several processes receive at once (each receive takes the shared consumer lock). */
     private final boolean sharedReceivers;
     private final boolean singleSender;
+    /** Whether messages travel in the ring without envelopes, to one receiving process at a time. */
+    private final boolean plainRing;
     private final long id;
     private final CopyOut copyOut = new CopyOut();
     private volatile boolean closed;
@@ -118,6 +120,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
         this.rendezvous = mapped.rendezvous ? lanes.rendezvous : null;
         this.sharedReceivers = mapped.policy == ReceivePolicy.SHARED;
         this.singleSender = mapped.singleSenderRing != null;
+        this.plainRing = lanes == null && !sharedReceivers;
         this.id = mapped.segment.objectId();
     }
 
@@ -521,7 +524,15 @@ public final class Mailbox implements AutoCloseable, Selectable {
         }
         checkSize(length);
         checkOpen();
-        boolean entered = enterSend();
+        if (!singleSender || mapped.sending.isHeldByCurrentThread()) {
+            // many senders need no gate; a single sender's bound thread (or open claim) holds it
+            try {
+                return ring.offer(message, offset, length);
+            } catch (IllegalStateException e) {
+                throw closedOr(e);
+            }
+        }
+        boolean entered = mapped.sending.enter();
         try {
             return ring.offer(message, offset, length);
         } catch (IllegalStateException e) {
@@ -576,6 +587,9 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /** Sends {@code message}, waiting for room as long as needed. */
     public void put(MemorySegment message) throws InterruptedException {
+        if (lanes == null && offer(message, 0, checkSize(message.byteSize()))) {
+            return; // the common case: room at once
+        }
         offerUntil(message, FOREVER);
     }
 
@@ -958,14 +972,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
     private boolean awaitRoom(Idle idle, int length, int priority, long deadline) throws InterruptedException {
         RecordRing ring = lanes == null ? this.ring : lanes.ring(priority);
         int claimLength = lanes == null ? length : lanes.claimLength(length);
-        if (idle.checkpoint()) {
-            checkOpen();
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            if (deadline != FOREVER && System.nanoTime() - deadline >= 0) {
-                return false;
-            }
+        if (idle.checkpoint() && !checkpoint(deadline)) {
+            return false;
         }
         if (!idle.idle()) {
             return true;
@@ -1123,11 +1131,60 @@ public final class Mailbox implements AutoCloseable, Selectable {
     }
 
     private boolean pollUntil(MessageHandler handler, long deadline) throws InterruptedException {
+        Objects.requireNonNull(handler, "handler");
+        if (plainRing && mapped.receiving.isHeldByCurrentThread() && !mapped.handling) {
+            return boundPollUntil(handler, deadline);
+        }
         if (drain(handler, 1) == 1) {
             return true; // the common case, without the blocking loop's lambda
         }
         return until((mailbox, h) -> mailbox.drain(h, 1) == 1 ? Boolean.TRUE : null, handler, RECEIVE, 0,
                 deadline) != null;
+    }
+
+    /**
+     * {@link #pollUntil} for the thread that holds the receiving role of a mailbox without
+     * envelopes (a binding, see {@link #bindReceiver()}): the role cannot change hands and no other
+     * thread of this process reads the ring meanwhile, so the wait polls the ring directly. Between
+     * seeing a message and handing it to {@code handler} there is nothing but the ring's read; the
+     * checks of a receive (closed, interrupted, deadline) run at the idle's checkpoints.
+     */
+    private boolean boundPollUntil(MessageHandler handler, long deadline) throws InterruptedException {
+        checkOpen();
+        if (mapped.outstanding != null) {
+            enterReceive(); // throws: a delivery is not acknowledged
+        }
+        MappedMailbox.HandlerAdapter adapter = mapped.handlerAdapter.handling(handler);
+        mapped.handling = true;
+        try {
+            if (ring.read(adapter, 1) == 1) {
+                return true;
+            }
+            Idle idle = mapped.receiveIdle();
+            while (true) {
+                if (idle.burstAllowed()) {
+                    for (int i = 0; i < Idle.BURST; i++) {
+                        Idle.gap();
+                        if (ring.read(adapter, 1) == 1) {
+                            return true;
+                        }
+                    }
+                    idle.burstDone();
+                    if (!checkpoint(deadline)) {
+                        return false;
+                    }
+                } else if (!awaitMessage(idle, deadline, true)) {
+                    return false;
+                } else if (ring.read(adapter, 1) == 1) {
+                    return true;
+                }
+            }
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        } finally {
+            mapped.handling = false;
+            adapter.handling(null);
+        }
     }
 
     /** Hands every message available now (up to 256), in place and in order, to {@code handler}. */
@@ -1414,21 +1471,35 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /** One step of waiting for a message; false once the deadline passed. */
     private boolean awaitMessage(Idle idle, long deadline) throws InterruptedException {
-        if (idle.checkpoint()) {
-            checkOpen();
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            if (deadline != FOREVER && System.nanoTime() - deadline >= 0) {
-                return false;
-            }
+        return awaitMessage(idle, deadline, false);
+    }
+
+    /**
+     * One step of waiting for a message; false once the deadline passed. {@code roleHeld}: the
+     * calling thread holds the receiving role throughout (a bound receive on a plain ring), so
+     * the step does not pass the role's gate again.
+     */
+    private boolean awaitMessage(Idle idle, long deadline, boolean roleHeld) throws InterruptedException {
+        if (idle.checkpoint() && !checkpoint(deadline)) {
+            return false;
         }
-        if (!idle.idle()) {
-            return true;
+        return !idle.idle() || sleepForMessage(deadline, roleHeld);
+    }
+
+    /** The checks of a blocked call now and then: closed, interrupted; false once the deadline passed. */
+    private boolean checkpoint(long deadline) throws InterruptedException {
+        checkOpen();
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
         }
+        return deadline == FOREVER || System.nanoTime() - deadline < 0;
+    }
+
+    /** The sleeping part of {@link #awaitMessage}: sleeps on the ring's data signal unless a message (or a stall) is there. */
+    private boolean sleepForMessage(long deadline, boolean roleHeld) throws InterruptedException {
         int signal;
         long sleepUntil = deadline;
-        boolean entered = enterReceive();
+        boolean entered = !roleHeld && enterReceive();
         try {
             signal = ring.prepareDataWait();
             // `closed` is read after the signal: a close() from now on moves the signal (see close())
@@ -1444,7 +1515,9 @@ public final class Mailbox implements AutoCloseable, Selectable {
         } catch (IllegalStateException e) {
             throw closedOr(e);
         } finally {
-            exitReceive(entered);
+            if (!roleHeld) {
+                exitReceive(entered);
+            }
         }
         try {
             ring.awaitData(signal, sleepUntil);
