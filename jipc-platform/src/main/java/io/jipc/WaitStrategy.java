@@ -22,8 +22,10 @@ package io.jipc;
  */
 public enum WaitStrategy {
     /**
-     * Busy-spin: polls back to back at first, then with {@link Thread#onSpinWait()} between polls
-     * once a wait grows long (about a thousand polls); never sleeps.
+     * Busy-spin: polls without the spin-wait hint at first (back to back, or, for a bound
+     * receiver's in-place take, in bursts with a gap of some ten nanoseconds between polls), then
+     * with {@link Thread#onSpinWait()} between polls once a wait grows long (about a thousand
+     * polls); never sleeps.
      */
     SPIN(false),
     /** Spin, then {@link Thread#yield()} in a loop; never sleeps. */

@@ -53,9 +53,10 @@ public final class AeronBench {
      * @param messages   messages of the measured one-way run
      * @param termLength IPC term length in bytes, 0 for Aeron's default (64 MiB)
      * @param pauseFreeIdles idles of a wait before {@link Thread#onSpinWait()} (see {@link SpinIdler})
+     * @param gapSteps   steps of the busy gap after each of those idles (0: none; see {@link SpinIdler})
      */
     public record Settings(int size, Duration warmup, Duration measure, long messages, int termLength,
-                           int pauseFreeIdles) {
+                           int pauseFreeIdles, int gapSteps) {
         public Settings {
             if (size < 8) {
                 throw new IllegalArgumentException("message size must be at least 8 bytes: " + size);
@@ -104,7 +105,8 @@ public final class AeronBench {
             ExclusivePublication data = aeron.addExclusivePublication(channel, DATA_STREAM);
             Subscription done = aeron.addSubscription(channel, DONE_STREAM);
             try (PeerProcess peer = new PeerProcess(AeronPeer.class, AeronIpc.JVM_ARGS,
-                    List.of(dir.toString(), channel, Integer.toString(settings.pauseFreeIdles())))) {
+                    List.of(dir.toString(), channel, Integer.toString(settings.pauseFreeIdles()),
+                            Integer.toString(settings.gapSteps())))) {
                 peer.await("echo");
                 AeronPeer.awaitConnected(pong, ping);
                 progress.printf("  %-24s ping-pong ...%n", label);
@@ -138,7 +140,7 @@ public final class AeronBench {
         UnsafeBuffer message = new UnsafeBuffer(BufferUtil.allocateDirectAligned(Math.max(64, size), 64));
         LastSequence echoed = new LastSequence();
         FragmentAssembler assembler = new FragmentAssembler(echoed);
-        SpinIdler idler = new SpinIdler(settings.pauseFreeIdles());
+        SpinIdler idler = new SpinIdler(settings.pauseFreeIdles(), settings.gapSteps());
         return PingPongRegimen.measure(label, settings.warmup(), settings.measure(), sequence -> {
             message.putLong(0, sequence);
             long result;
@@ -166,7 +168,7 @@ public final class AeronBench {
         int size = settings.size();
         UnsafeBuffer message = new UnsafeBuffer(BufferUtil.allocateDirectAligned(Math.max(64, size), 64));
         LastSequence reply = new LastSequence();
-        SpinIdler idler = new SpinIdler(settings.pauseFreeIdles());
+        SpinIdler idler = new SpinIdler(settings.pauseFreeIdles(), settings.gapSteps());
         double[] result = OneWayRegimen.measure(count -> {
             for (long i = 0; i < count; i++) {
                 send(data, message, size, i, peer, idler);

@@ -43,6 +43,7 @@ public final class AeronPeer {
         String dir = args[0];
         String channel = args[1];
         int pauseFreeIdles = Integer.parseInt(args[2]);
+        int gapSteps = Integer.parseInt(args[3]);
         try (Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir))) {
             Subscription ping = aeron.addSubscription(channel, PING_STREAM);
             ExclusivePublication pong = aeron.addExclusivePublication(channel, PONG_STREAM);
@@ -50,10 +51,10 @@ public final class AeronPeer {
             ExclusivePublication done = aeron.addExclusivePublication(channel, DONE_STREAM);
             awaitConnected(ping, pong);
             ready("echo");
-            echo(ping, pong, pauseFreeIdles);
+            echo(ping, pong, pauseFreeIdles, gapSteps);
             awaitConnected(data, done);
             ready("sink");
-            sink(data, done, pauseFreeIdles);
+            sink(data, done, pauseFreeIdles, gapSteps);
             // the parent closes its subscriptions once it has read the replies
         }
         System.out.println("PEER DONE");
@@ -95,10 +96,10 @@ public final class AeronPeer {
         }
     }
 
-    private static void echo(Subscription ping, ExclusivePublication pong, int pauseFreeIdles) {
+    private static void echo(Subscription ping, ExclusivePublication pong, int pauseFreeIdles, int gapSteps) {
         Echo echo = new Echo(pong);
         FragmentAssembler assembler = new FragmentAssembler(echo);
-        SpinIdler idler = new SpinIdler(pauseFreeIdles);
+        SpinIdler idler = new SpinIdler(pauseFreeIdles, gapSteps);
         while (echo.last != -1) {
             if (ping.poll(assembler, 1) == 0) {
                 idler.idle();
@@ -124,11 +125,11 @@ public final class AeronPeer {
         }
     }
 
-    private static void sink(Subscription data, ExclusivePublication done, int pauseFreeIdles) {
+    private static void sink(Subscription data, ExclusivePublication done, int pauseFreeIdles, int gapSteps) {
         Sink sink = new Sink();
         FragmentAssembler assembler = new FragmentAssembler(sink);
         UnsafeBuffer reply = new UnsafeBuffer(BufferUtil.allocateDirectAligned(64, 64));
-        SpinIdler idler = new SpinIdler(pauseFreeIdles);
+        SpinIdler idler = new SpinIdler(pauseFreeIdles, gapSteps);
         while (sink.end != OneWayRegimen.END_OF_PHASE) {
             if (data.poll(assembler, 4096) == 0) {
                 idler.idle();

@@ -67,21 +67,26 @@ public final class SideBySide implements Callable<Integer> {
 
     /** How the Aeron side idles between empty polls. */
     enum AeronIdle {
-        /** As jipc's SPIN strategy: polls back to back, then {@code onSpinWait} once a wait is long. */
-        jipc(SpinIdler.JIPC_PAUSE_FREE_IDLES),
+        /** As jipc's SPIN strategy's plain loop: polls back to back, then {@code onSpinWait} once a wait is long. */
+        jipc(SpinIdler.JIPC_PAUSE_FREE_IDLES, 0),
+        /** As jipc's bound in-place take: a short computed gap between polls, then {@code onSpinWait}. */
+        jipc_gap(SpinIdler.JIPC_PAUSE_FREE_IDLES, SpinIdler.JIPC_GAP_STEPS),
         /** Aeron's stock {@code BusySpinIdleStrategy}: {@code onSpinWait} after every empty poll. */
-        busy_spin(0);
+        busy_spin(0, 0);
 
         final int pauseFreeIdles;
+        final int gapSteps;
 
-        AeronIdle(int pauseFreeIdles) {
+        AeronIdle(int pauseFreeIdles, int gapSteps) {
             this.pauseFreeIdles = pauseFreeIdles;
+            this.gapSteps = gapSteps;
         }
     }
 
     @Option(names = "--aeron-idle", description = "how the Aeron side idles between empty polls: jipc (as jipc's "
-            + "SPIN: back to back, Thread.onSpinWait() after " + SpinIdler.JIPC_PAUSE_FREE_IDLES + " empty polls) or "
-            + "busy_spin (Aeron's BusySpinIdleStrategy: Thread.onSpinWait() after each) (default: ${DEFAULT-VALUE})")
+            + "SPIN loop: back to back, Thread.onSpinWait() after " + SpinIdler.JIPC_PAUSE_FREE_IDLES + " empty polls), "
+            + "jipc_gap (as jipc's bound take: a " + SpinIdler.JIPC_GAP_STEPS + "-step computed gap between those polls) "
+            + "or busy_spin (Aeron's BusySpinIdleStrategy: Thread.onSpinWait() after each) (default: ${DEFAULT-VALUE})")
     AeronIdle aeronIdle = AeronIdle.jipc;
 
     @Option(names = "--rounds", description = "measure both this many times, alternating which goes first "
@@ -146,7 +151,7 @@ public final class SideBySide implements Callable<Integer> {
         MailboxBench.Settings jipcSettings = new MailboxBench.Settings(size, warmupTime, measureTime, messages,
                 buffer, List.of(WaitStrategy.SPIN), false, false);
         AeronBench.Settings aeronSettings = new AeronBench.Settings(size, warmupTime, measureTime, messages, termLength,
-                aeronIdle.pauseFreeIdles);
+                aeronIdle.pauseFreeIdles, aeronIdle.gapSteps);
         List<SideBySideReport.Round> results = new ArrayList<>();
         String machine = null;
         for (int round = 1; round <= rounds; round++) {
@@ -175,9 +180,15 @@ public final class SideBySide implements Callable<Integer> {
                         + "exclusive publications, %s, bounds checks %s",
                 aeronVersion(), AeronIpc.DRIVER_IDLE, AeronIpc.channel(termLength),
                 termLength > 0 ? termLength + " bytes" : "64 MiB, Aeron's default",
-                aeronIdle == AeronIdle.jipc ? "busy-spin polling as jipc's SPIN (onSpinWait after "
-                        + SpinIdler.JIPC_PAUSE_FREE_IDLES + " empty polls)"
-                        : "busy-spin polling as Aeron's BusySpinIdleStrategy (onSpinWait after each empty poll)",
+                switch (aeronIdle) {
+                    case jipc -> "busy-spin polling as jipc's SPIN loop (onSpinWait after "
+                            + SpinIdler.JIPC_PAUSE_FREE_IDLES + " empty polls)";
+                    case jipc_gap -> "busy-spin polling as jipc's bound take (a " + SpinIdler.JIPC_GAP_STEPS
+                            + "-step gap between polls, onSpinWait after " + SpinIdler.JIPC_PAUSE_FREE_IDLES
+                            + " empty polls)";
+                    case busy_spin -> "busy-spin polling as Aeron's BusySpinIdleStrategy (onSpinWait after each "
+                            + "empty poll)";
+                },
                 AbstractMutableDirectBuffer.SHOULD_BOUNDS_CHECK ? "on" : "off");
         SideBySideReport report = new SideBySideReport(size, warmupTime, measureTime, messages, aeronConfig,
                 machine, load, started, results);
