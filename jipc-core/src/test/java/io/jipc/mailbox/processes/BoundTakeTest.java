@@ -84,24 +84,10 @@ class BoundTakeTest {
     void interruptEndsABoundTakeOnPlatformAndVirtualThreads(WaitStrategy strategy) throws Exception {
         try (Mailbox mailbox = create(strategy)) {
             for (boolean virtual : new boolean[] {false, true}) {
-                AtomicReference<Throwable> ended = new AtomicReference<>();
-                CountDownLatch bound = new CountDownLatch(1);
-                Thread receiver = (virtual ? Thread.ofVirtual() : Thread.ofPlatform()).start(() -> {
-                    try (RoleBinding receiving = mailbox.bindReceiver()) {
-                        bound.countDown();
-                        mailbox.take(m -> { });
-                        ended.set(new AssertionError("take returned without a message"));
-                    } catch (Throwable t) {
-                        ended.set(t);
-                    }
-                });
-                bound.await();
-                Thread.sleep(20); // into the wait, past its first bursts
-                receiver.interrupt();
-                receiver.join(TimeUnit.MINUTES.toMillis(1));
-                assertFalse(receiver.isAlive(), "the interrupted take did not end");
-                assertInstanceOf(InterruptedException.class, ended.get(), (virtual ? "virtual" : "platform")
-                        + " thread");
+                BlockedTake take = BlockedTake.start(mailbox, virtual);
+                take.thread.interrupt();
+                assertInstanceOf(InterruptedException.class, take.end("the interrupt"),
+                        (virtual ? "virtual" : "platform") + " thread");
             }
             // the mailbox is intact: a message sent now is received
             mailbox.put(new byte[] {1});
@@ -137,23 +123,36 @@ class BoundTakeTest {
     @EnumSource(WaitStrategy.class)
     void closeFromAnotherThreadEndsABoundTake(WaitStrategy strategy) throws Exception {
         Mailbox mailbox = create(strategy);
-        AtomicReference<Throwable> ended = new AtomicReference<>();
-        CountDownLatch bound = new CountDownLatch(1);
-        Thread receiver = Thread.ofPlatform().start(() -> {
-            try (RoleBinding receiving = mailbox.bindReceiver()) {
-                bound.countDown();
-                mailbox.take(m -> { });
-                ended.set(new AssertionError("take returned without a message"));
-            } catch (Throwable t) {
-                ended.set(t);
-            }
-        });
-        bound.await();
-        Thread.sleep(20);
+        BlockedTake take = BlockedTake.start(mailbox, false);
         mailbox.close();
-        receiver.join(TimeUnit.MINUTES.toMillis(1));
-        assertFalse(receiver.isAlive(), "the take did not end when the mailbox was closed");
-        assertInstanceOf(ClosedException.class, ended.get());
+        assertInstanceOf(ClosedException.class, take.end("the close"));
+    }
+
+    /** A thread that binds the receiving role and blocks in {@code take(handler)} on an empty mailbox. */
+    private record BlockedTake(Thread thread, AtomicReference<Throwable> ended) {
+        static BlockedTake start(Mailbox mailbox, boolean virtual) throws InterruptedException {
+            AtomicReference<Throwable> ended = new AtomicReference<>();
+            CountDownLatch bound = new CountDownLatch(1);
+            Thread thread = (virtual ? Thread.ofVirtual() : Thread.ofPlatform()).start(() -> {
+                try (RoleBinding receiving = mailbox.bindReceiver()) {
+                    bound.countDown();
+                    mailbox.take(m -> { });
+                    ended.set(new AssertionError("take returned without a message"));
+                } catch (Throwable t) {
+                    ended.set(t);
+                }
+            });
+            bound.await();
+            Thread.sleep(20); // into the wait, past its first bursts
+            return new BlockedTake(thread, ended);
+        }
+
+        /** Waits for the take to end after {@code cause}; returns how it ended. */
+        Throwable end(String cause) throws InterruptedException {
+            thread.join(TimeUnit.MINUTES.toMillis(1));
+            assertFalse(thread.isAlive(), "the take did not end after " + cause);
+            return ended.get();
+        }
     }
 
     @Test
