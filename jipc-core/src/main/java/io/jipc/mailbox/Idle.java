@@ -138,10 +138,10 @@ final class Idle {
      * The pause between two polls of a burst: a short chain of dependent multiplies and adds
      * ({@link #gapSteps} steps, 16 by default; property {@code jipc.pollGapSteps}), touching no
      * shared memory. A consumer that polls back to back keeps taking the line of the next record
-     * back from a producer that is still writing it. On the dev machine, bursts with this gap made the mailbox's round trip about
-     * 10 ns shorter in the VM's fast vCPU placement and 50–100 ns shorter in the slow one; bursts
-     * without it gained nothing ({@code docs/benchmarks.md}). The step count is read from a
-     * non-final field: with a constant the compiler folds the chain away.
+     * back from a producer that is still writing it. On the dev machine, bursts with this gap made
+     * the mailbox's round trip about 10 ns shorter in the VM's fast vCPU placement and 50–100 ns
+     * shorter in the slow one; bursts without it gained nothing ({@code docs/benchmarks.md}). The
+     * step count is read from a non-final field: with a constant the compiler folds the chain away.
      */
     static void gap() {
         int steps = gapSteps;
