@@ -125,4 +125,36 @@ class MailboxNamingTest {
         }
         assertFalse(names.lookup("mailbox/kept").isPresent());
     }
+
+    /**
+     * Someone removes the whole jipc root while this process runs (e.g. {@code rm -rf
+     * /dev/shm/jipc-<uid>}): the next create makes the directories again and binds its name.
+     */
+    @Test
+    void aRootRemovedWhileTheProcessRunsIsMadeAgainByTheNextCreate() throws Exception {
+        try (Mailbox mailbox = Mailbox.create("before")) {
+            mailbox.put(new byte[] {1});
+        }
+        assertTrue(Mailbox.destroy("before"));
+        deleteTree(JipcTestExtension.root());
+        try (Mailbox mailbox = Mailbox.create("after")) {
+            mailbox.put(new byte[] {2});
+            assertArrayEquals(new byte[] {2}, mailbox.poll());
+            try (NameService fresh = NameService.open(NamingConfiguration.LOCAL)) {
+                assertEquals(Long.toHexString(mailbox.id()), fresh.lookup("mailbox/after").orElseThrow().record().id());
+            }
+        }
+        try (Mailbox opened = Mailbox.open("after")) {
+            assertEquals(null, opened.poll(), "the message was received");
+        }
+        assertTrue(Mailbox.destroy("after"));
+    }
+
+    private static void deleteTree(java.nio.file.Path root) throws java.io.IOException {
+        try (var paths = java.nio.file.Files.walk(root)) {
+            for (java.nio.file.Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(p);
+            }
+        }
+    }
 }

@@ -42,7 +42,13 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
 
     private LocalNameService(URI uri, Path dir) {
         super(uri);
-        this.directory = new NameDirectory(dir);
+        this.directory = new NameDirectory(dir, () -> {
+            Path made = JipcRoot.directory(KIND);
+            if (!made.equals(dir)) {
+                throw new IllegalStateException("the jipc root moved from " + dir + " to " + made
+                        + " while a name service of it was open");
+            }
+        });
     }
 
     /** Opens the local name service; {@code uri} must be {@code local:/}. */

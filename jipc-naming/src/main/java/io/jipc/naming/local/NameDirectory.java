@@ -55,9 +55,17 @@ final class NameDirectory {
     private static final Set<StandardOpenOption> CREATE = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
 
     private final Path dir;
+    /** Makes {@link #dir} again (checked, mode 0700) after someone removed it. */
+    private final Runnable remake;
 
-    NameDirectory(Path dir) {
+    /**
+     * @param dir    the directory of the names
+     * @param remake makes {@code dir} again when it has been removed while this process runs (e.g.
+     *               the whole jipc root was deleted); called before a publish retries
+     */
+    NameDirectory(Path dir, Runnable remake) {
         this.dir = dir;
+        this.remake = remake;
     }
 
     Path path() {
@@ -109,6 +117,18 @@ final class NameDirectory {
      * @return false if the name already has a file (nothing was changed)
      */
     boolean publish(String name, byte[] bytes) {
+        try {
+            return publishIn(name, bytes);
+        } catch (UncheckedIOException e) {
+            if (!(e.getCause() instanceof NoSuchFileException) || Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                throw e;
+            }
+            remake.run(); // the directory was removed under this process: make it again, once
+            return publishIn(name, bytes);
+        }
+    }
+
+    private boolean publishIn(String name, byte[] bytes) {
         ProcessIdentity self = ProcessIdentity.current();
         Path temporary = dir.resolve(TEMPORARY + self.pid() + "-" + self.startTime() + "-"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong()));
