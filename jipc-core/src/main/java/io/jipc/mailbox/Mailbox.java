@@ -524,15 +524,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
         }
         checkSize(length);
         checkOpen();
-        if (!singleSender || mapped.sending.isHeldByCurrentThread()) {
-            // many senders need no gate; a single sender's bound thread (or open claim) holds it
-            try {
-                return ring.offer(message, offset, length);
-            } catch (IllegalStateException e) {
-                throw closedOr(e);
-            }
-        }
-        boolean entered = mapped.sending.enter();
+        boolean entered = enterSend();
         try {
             return ring.offer(message, offset, length);
         } catch (IllegalStateException e) {
@@ -1146,8 +1138,9 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * {@link #pollUntil} for the thread that holds the receiving role of a mailbox without
      * envelopes (a binding, see {@link #bindReceiver()}): the role cannot change hands and no other
      * thread of this process reads the ring meanwhile, so the wait polls the ring directly. Between
-     * seeing a message and handing it to {@code handler} there is nothing but the ring's read; the
-     * checks of a receive (closed, interrupted, deadline) run at the idle's checkpoints.
+     * seeing a message and handing it to {@code handler} there is nothing but the ring's read. The
+     * first polls come in bursts ({@link Idle#burstAllowed()}) with the checks of a receive (closed,
+     * interrupted, deadline) once per burst; later ones go through {@link #awaitMessage}.
      */
     private boolean boundPollUntil(MessageHandler handler, long deadline) throws InterruptedException {
         checkOpen();
