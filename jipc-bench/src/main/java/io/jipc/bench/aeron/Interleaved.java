@@ -3,8 +3,10 @@ package io.jipc.bench.aeron;
 import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
 import io.jipc.bench.ShmDirs;
+import io.jipc.cli.bench.ClockTick;
 import io.jipc.cli.bench.Machine;
 import io.jipc.cli.bench.PeerProcess;
+import io.jipc.cli.bench.TickPercentiles;
 import io.jipc.segment.JipcRoot;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
@@ -150,7 +152,7 @@ public final class Interleaved implements Callable<Integer> {
      * The measured round trips of one transport, and the heap bytes allocated during them by this
      * thread ({@code allocated[0]}) and by the peer's ({@code allocated[1]}), filled in as the run goes.
      */
-    private record Result(Histogram all, long[] blockMedians, long[] allocated) {
+    private record Result(Histogram all, double[] blockMedians, long[] allocated) {
     }
 
     private Result[] measure(List<InterleavedTransport.Spec> specs, Path aeronDir, Path root) throws Exception {
@@ -241,9 +243,10 @@ public final class Interleaved implements Callable<Integer> {
         }
         Result[] results = new Result[n];
         for (int i = 0; i < n; i++) {
-            results[i] = new Result(new Histogram(3), new long[blocks - 1], new long[2]);
+            results[i] = new Result(new Histogram(3), new double[blocks - 1], new long[2]);
         }
         Histogram block = new Histogram(3);
+        double tick = ClockTick.nanos();
         long value = 0;
         out.printf("running jipc-bench interleaved: %d blocks of %,d round trips per transport ...%n", blocks, blockSize);
         for (int b = 0; b < blocks; b++) {
@@ -271,7 +274,7 @@ public final class Interleaved implements Callable<Integer> {
                 if (b > 0) {
                     results[i].allocated()[0] += Allocation.ofThisThread() - allocatedBefore;
                     results[i].all().add(block);
-                    results[i].blockMedians()[b - 1] = block.getValueAtPercentile(50);
+                    results[i].blockMedians()[b - 1] = TickPercentiles.valueAt(block, 50, tick);
                 }
             }
         }
@@ -294,16 +297,16 @@ public final class Interleaved implements Callable<Integer> {
                 "B/rt, a+b"));
         double reference = mean(results[0].blockMedians());
         for (int i = 0; i < specs.size(); i++) {
-            long[] medians = results[i].blockMedians();
+            double[] medians = results[i].blockMedians();
             Histogram all = results[i].all();
             int faster = 0;
             for (int b = 0; b < medians.length; b++) {
                 faster += medians[b] < results[0].blockMedians()[b] ? 1 : 0;
             }
             long roundTrips = (long) medians.length * blockSize;
-            s.append(String.format(Locale.ROOT, "%-" + width + "s %10.1f %10d %7d %7d %7d %12s %14s %12s%n", specs.get(i).toString(),
-                    mean(medians), median(medians), all.getValueAtPercentile(50), all.getValueAtPercentile(90),
-                    all.getValueAtPercentile(99), i == 0 ? "" : String.format(Locale.ROOT, "%+.1f", mean(medians) - reference),
+            s.append(String.format(Locale.ROOT, "%-" + width + "s %10.1f %10.1f %7.1f %7.1f %7.1f %12s %14s %12s%n", specs.get(i).toString(),
+                    mean(medians), median(medians), percentile(all, 50), percentile(all, 90),
+                    percentile(all, 99), i == 0 ? "" : String.format(Locale.ROOT, "%+.1f", mean(medians) - reference),
                     i == 0 ? "" : faster + " of " + medians.length,
                     String.format(Locale.ROOT, "%.0f+%.0f", results[i].allocated()[0] / (double) roundTrips,
                             results[i].allocated()[1] / (double) roundTrips)));
@@ -313,7 +316,8 @@ public final class Interleaved implements Callable<Integer> {
             for (int b = 0; b < blocks - 1; b++) {
                 s.append(String.format(Locale.ROOT, "  block %3d:", b + 1));
                 for (int i = 0; i < specs.size(); i++) {
-                    s.append(' ').append(specs.get(i)).append('=').append(results[i].blockMedians()[b]);
+                    s.append(' ').append(specs.get(i)).append('=')
+                            .append(String.format(Locale.ROOT, "%.1f", results[i].blockMedians()[b]));
                 }
                 s.append('\n');
             }
@@ -321,12 +325,17 @@ public final class Interleaved implements Callable<Integer> {
         return s.toString();
     }
 
-    private static double mean(long[] values) {
+    /** A percentile of all measured round trips, estimated within the clock's tick. */
+    private static double percentile(Histogram all, double percentile) {
+        return TickPercentiles.valueAt(all, percentile, ClockTick.nanos());
+    }
+
+    private static double mean(double[] values) {
         return Arrays.stream(values).average().orElse(0);
     }
 
-    private static long median(long[] values) {
-        long[] sorted = values.clone();
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
         Arrays.sort(sorted);
         return sorted[sorted.length / 2];
     }

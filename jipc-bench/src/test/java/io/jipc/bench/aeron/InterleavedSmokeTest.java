@@ -52,7 +52,7 @@ class InterleavedSmokeTest {
         Run run = run(args);
         assertEquals(0, run.status(), () -> "exit status; stderr:\n" + run.err() + "\nstdout:\n" + run.out());
         for (String transport : TRANSPORTS) {
-            Matcher row = Pattern.compile("(?m)^" + Pattern.quote(transport) + " +([0-9.]+) +(\\d+) +(\\d+) +(\\d+) +(\\d+)")
+            Matcher row = Pattern.compile("(?m)^" + Pattern.quote(transport) + " +([0-9.]+) +([0-9.]+) +([0-9.]+) +([0-9.]+) +([0-9.]+)")
                     .matcher(run.out());
             assertTrue(row.find(), () -> "no row for " + transport + ":\n" + run.out());
             for (int group = 1; group <= 5; group++) {

@@ -14,9 +14,13 @@ import org.HdrHistogram.Histogram;
 public record BenchResult(String mechanism, Histogram roundTrip, double roundTripsPerSecond,
                           double messagesPerSecond, double megabytesPerSecond) {
 
-    /** A round-trip percentile in microseconds, or NaN if not measured. */
+    /**
+     * A round-trip percentile in microseconds, or NaN if not measured; estimated within the tick of
+     * this machine's clock ({@link TickPercentiles}), as every round trip was timed in this JVM.
+     */
     public double roundTripMicros(double percentile) {
-        return roundTrip == null ? Double.NaN : roundTrip.getValueAtPercentile(percentile) / 1000.0;
+        return roundTrip == null ? Double.NaN
+                : TickPercentiles.valueAt(roundTrip, percentile, ClockTick.nanos()) / 1000.0;
     }
 
     public BenchResult withThroughput(double messagesPerSecond, double megabytesPerSecond) {

@@ -22,6 +22,13 @@ public final class Machine {
             // keep the default
         }
         return cpu + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, " + System.getProperty("os.name")
-                + " " + System.getProperty("os.version") + ", Java " + Runtime.version();
+                + " " + System.getProperty("os.version") + ", Java " + Runtime.version() + ", " + clock();
+    }
+
+    /** The clock's tick, and how percentiles treat it. */
+    private static String clock() {
+        double tick = ClockTick.nanos();
+        return String.format(java.util.Locale.ROOT, "clock tick %.0f ns", tick)
+                + (tick >= 2 ? " (percentiles estimated within the tick)" : "");
     }
 }
