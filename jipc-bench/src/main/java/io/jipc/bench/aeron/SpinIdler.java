@@ -20,7 +20,6 @@ final class SpinIdler {
     /** Steps of a busy gap after each pause-free idle (0: none); an instance field, so not folded. */
     private final int gapSteps;
     private int idles;
-    private static long gapSink;
 
     /** @param pauseFreeIdles idles of a wait before the spin-wait hint: {@link #JIPC_PAUSE_FREE_IDLES} or 0 */
     SpinIdler(int pauseFreeIdles) {
@@ -49,18 +48,8 @@ final class SpinIdler {
         } else {
             idles++;
             if (gapSteps > 0) {
-                gap(gapSteps);
+                InterleavedTransport.busyDelay(gapSteps);
             }
-        }
-    }
-
-    private static void gap(int steps) {
-        long x = steps;
-        for (int i = 0; i < steps; i++) {
-            x = x * 31 + i;
-        }
-        if (x == 42) {
-            gapSink = x; // keeps the chain alive
         }
     }
 }

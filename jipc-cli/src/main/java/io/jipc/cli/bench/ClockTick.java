@@ -1,6 +1,7 @@
 package io.jipc.cli.bench;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +63,7 @@ public final class ClockTick {
      */
     static double of(long[] intervals) {
         long[] sorted = intervals.clone();
-        java.util.Arrays.sort(sorted);
+        Arrays.sort(sorted);
         if (sorted.length == 0) {
             return 1;
         }
