@@ -53,6 +53,9 @@ class AnonymousRegionTest {
         try (AnonymousRegion region = AnonymousRegion.create(4096);
              RegionHandOff handOff = region.handOff()) {
             ChildJvm stranger = child("anonymous", handOff.address(), "0");
+            // the stranger must reach the socket before the hand-off closes it (else its connect
+            // finds no socket at all): it connects right after this line, the child needs a JVM start
+            stranger.awaitLine("CONNECTING", LINE);
             ChildJvm child = child("anonymous", handOff.address(), "0");
             handOff.deliverTo(child.process().toHandle(), LINE);
             assertEquals("RECEIVED 4096 1", child.awaitLine("RECEIVED", LINE));

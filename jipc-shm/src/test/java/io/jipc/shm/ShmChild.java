@@ -120,6 +120,8 @@ public final class ShmChild {
     }
 
     private static void anonymous(String address, long offset) {
+        System.out.println("CONNECTING"); // receive() connects at once: the parent may go on
+        System.out.flush();
         try (AnonymousRegion region = AnonymousRegion.receive(address, Duration.ofSeconds(30))) {
             long value = region.getAndAddLong(offset, 1) + 1;
             System.out.println("RECEIVED " + region.size() + " " + value);
