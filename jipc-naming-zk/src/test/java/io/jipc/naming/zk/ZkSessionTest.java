@@ -98,9 +98,19 @@ class ZkSessionTest {
              ZkNameService owner = open(server.getConnectString(), "?session=4s");
              ZkNameService rival = open(server.getConnectString(), "")) {
             Registration registration = owner.register("svc/contested", RECORD);
-            // the ensemble removes the owner's node (as when its session expires) and a rival is quicker
-            rival.client().delete().forPath(ZkNameService.pathOf("svc/contested"));
-            rival.register("svc/contested", NameRecord.of("test", "2", "elsewhere"));
+            // the ensemble removes the owner's node (as when its session expires) and a rival is quicker;
+            // if the owner re-registered first (it watches its node), remove it again until the rival wins
+            Registration won = null;
+            for (int attempt = 1; won == null; attempt++) {
+                rival.client().delete().quietly().forPath(ZkNameService.pathOf("svc/contested"));
+                try {
+                    won = rival.register("svc/contested", NameRecord.of("test", "2", "elsewhere"));
+                } catch (NameTakenException ownerWasQuicker) {
+                    if (attempt == 100) {
+                        throw ownerWasQuicker;
+                    }
+                }
+            }
             NamingException reason = registration.lost().get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
             NameTakenException taken = assertInstanceOf(NameTakenException.class, reason);
             assertEquals("2", taken.holder().record().id());
