@@ -2,6 +2,7 @@
 module io.jipc.testkit {
     requires transitive io.jipc.platform;
     requires transitive org.junit.jupiter.api;
+    requires jdk.management;
 
     exports io.jipc.testkit;
 }

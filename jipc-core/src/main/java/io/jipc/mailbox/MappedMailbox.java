@@ -55,13 +55,14 @@ final class MappedMailbox {
     /** The idle state of waiting receives of the thread the receiving role is bound to (reused: no allocation per wait). */
     private final Idle boundReceiverIdle;
 
-    /** Adapts a {@link MessageHandler} to the ring's {@link RecordHandler}. */
+    /** Adapts a {@link MessageHandler} to the ring's {@link RecordHandler}, with reused {@link MessageViews views}. */
     static final class HandlerAdapter implements RecordHandler, Lanes.Receiver {
         private MessageHandler target;
+        private final MessageViews views = new MessageViews();
 
         @Override
         public void onMessage(MemorySegment buffer, long envelope, long message, int length) {
-            target.onMessage(buffer.asSlice(message, length));
+            target.onMessage(views.view(buffer, message, length));
         }
 
         HandlerAdapter handling(MessageHandler handler) {
@@ -71,7 +72,7 @@ final class MappedMailbox {
 
         @Override
         public void onRecord(MemorySegment buffer, long offset, int length) {
-            target.onMessage(buffer.asSlice(offset, length));
+            target.onMessage(views.view(buffer, offset, length));
         }
     }
 

@@ -318,6 +318,34 @@ class MailboxMessageContractTest extends MailboxContractTest {
     }
 
     @ContractTest
+    void inPlaceViewsShowEachMessageAcrossManyWrapsThoughTheyAreReused(MailboxConfig config) throws Exception {
+        // a small ring, so that messages come back to the same offsets with the same and with other
+        // lengths: the reused views (MessageViews) must always show the current message's bytes
+        Mailbox mailbox = create(config, 2048);
+        SplittableRandom random = new SplittableRandom(config.hashCode() ^ 0x5EED);
+        byte[][] seen = new byte[1][];
+        MessageHandler copy = message -> seen[0] = message.toArray(ValueLayout.JAVA_BYTE);
+        for (int i = 0; i < 20_000; i++) {
+            // runs of one size (the views are reused) with a change of size now and then
+            int size = (i / 500) % 3 == 0 ? 64 : random.nextInt(0, 200);
+            byte[] message = message(size, i);
+            mailbox.put(message);
+            if (i % 3 == 2) { // sometimes a second one before receiving, so offsets shift
+                byte[] extra = message(size, -i);
+                mailbox.put(extra);
+                mailbox.take(copy);
+                assertMessage(message, seen[0]);
+                mailbox.take(copy);
+                assertMessage(extra, seen[0]);
+            } else {
+                assertTrue(mailbox.poll(copy, LONG));
+                assertMessage(message, seen[0]);
+            }
+        }
+        assertNull(mailbox.poll());
+    }
+
+    @ContractTest
     void aMessageIsACopyOfWhatWasSent(MailboxConfig config) throws Exception {
         Mailbox mailbox = create(config, 8192);
         byte[] original = message(40, 1);

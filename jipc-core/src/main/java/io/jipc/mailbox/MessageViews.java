@@ -1,0 +1,67 @@
+package io.jipc.mailbox;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The views of received messages that a receiving thread hands to {@link MessageHandler}s, reused
+ * so that receiving in place from a small ring allocates nothing once the ring has gone round once.
+ *
+ * <p>A view is a slice of a ring's buffer: {@code (offset, length)}. Records start at multiples of
+ * 16 bytes and come back to the same offsets lap after lap, so the view of a message at an offset,
+ * of a length, is kept in a table with one slot per 16 bytes of the buffer, and handed out again
+ * for the next message there of the same length; a slot whose view does not match (another
+ * length, another buffer of the same size, e.g. another priority level) gets a new one. Without
+ * this, a handler that passes the message on (a forward, an echo: the view escapes into another
+ * mailbox's {@code offer}, a call the JIT does not inline) costs a new 40-byte object per message,
+ * which in a ping-pong measurably lengthens the round trip (the reply's commit store waits behind
+ * the zeroing of fresh heap lines) and causes a young collection every few hundred thousand
+ * messages.
+ *
+ * <p>Only buffers of up to {@value #MAX_COVERED_BYTES} bytes (4096 slots, a 16 KiB table) are
+ * covered: a larger ring's offsets come back too rarely to be worth a larger table, and its views
+ * are made afresh as by {@link MemorySegment#asSlice(long, long)} (escape analysis removes many of
+ * them). The table is made on first use, sized for the first buffer, so that a process that only
+ * sends pays nothing.
+ *
+ * <p>Handing out the same object for several messages is allowed by {@link MessageHandler}'s
+ * contract: a view is valid only during the handler's call, and the bytes it shows belong to the
+ * ring, which senders overwrite afterwards anyway.
+ *
+ * <p>Who may call: the thread in the mailbox's receiving role (one at a time; the role's gate
+ * orders one holder's use before the next's).
+ */
+final class MessageViews {
+    /** The largest buffer whose views are kept. */
+    static final long MAX_COVERED_BYTES = 64 * 1024;
+    /** Record starts are multiples of this many bytes ({@code RecordDescriptor.ALIGNMENT}). */
+    private static final int GRANULE_SHIFT = 4;
+    private static final MemorySegment[] NOT_COVERED = new MemorySegment[0];
+
+    private MemorySegment[] views;
+
+    /** The view of {@code length} bytes of {@code buffer} at {@code offset}: a kept one if it matches, else a new one. */
+    MemorySegment view(MemorySegment buffer, long offset, int length) {
+        MemorySegment[] table = views;
+        if (table == null) {
+            table = views = table(buffer.byteSize());
+        }
+        long slot = offset >>> GRANULE_SHIFT;
+        if (slot >= table.length) { // a larger buffer than the first (or none covered)
+            return buffer.asSlice(offset, length);
+        }
+        MemorySegment kept = table[(int) slot];
+        if (kept != null && kept.address() == buffer.address() + offset && kept.byteSize() == length) {
+            return kept;
+        }
+        MemorySegment view = buffer.asSlice(offset, length);
+        table[(int) slot] = view;
+        return view;
+    }
+
+    private static MemorySegment[] table(long bufferBytes) {
+        if (bufferBytes > MAX_COVERED_BYTES) {
+            return NOT_COVERED;
+        }
+        return new MemorySegment[(int) ((bufferBytes + (1 << GRANULE_SHIFT) - 1) >>> GRANULE_SHIFT)];
+    }
+}

@@ -1,0 +1,61 @@
+package io.jipc.mailbox;
+
+import io.jipc.WaitStrategy;
+import io.jipc.testkit.ThreadAllocation;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Receiving in place from a mailbox of up to 64 KiB (these are 64 KiB) allocates nothing in steady
+ * state, even when the handler passes the message on (a forwarding or echoing handler, where the view escapes into another mailbox's {@code offer}
+ * and the JIT cannot remove it): the views are reused ({@link MessageViews}).
+ */
+class MailboxInPlaceAllocationTest extends MailboxContractTest {
+    private static final int SIZE = 64;
+    private static final int WARM_UP = 50_000;
+    private static final int MEASURED = 200_000;
+
+    @ParameterizedTest
+    @EnumSource(MailboxConfig.Layout.class)
+    void aForwardingHandlerAllocatesNothingPerMessage(MailboxConfig.Layout layout) throws Exception {
+        MailboxConfig config = new MailboxConfig(true, WaitStrategy.SPIN, layout);
+        Mailbox in = create(config);
+        Mailbox out = create(config);
+        MemorySegment message = Arena.ofAuto().allocate(SIZE, 8);
+        long[] last = {-1};
+        MessageHandler forward = view -> {
+            if (!out.offer(view)) {
+                throw new AssertionError("no room to forward");
+            }
+        };
+        MessageHandler check = view -> last[0] = view.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+        try (RoleBinding sending = in.bindSender(); RoleBinding receiving = in.bindReceiver();
+             RoleBinding forwarding = out.bindSender(); RoleBinding draining = out.bindReceiver()) {
+            run(in, out, message, forward, check, last, 0, WARM_UP);
+            long before = ThreadAllocation.bytes();
+            run(in, out, message, forward, check, last, WARM_UP, MEASURED);
+            long allocated = ThreadAllocation.bytes() - before;
+            // a new view per message would be 2 x 40 bytes per iteration (16 MB here)
+            assertTrue(allocated < MEASURED, "allocated " + allocated + " bytes for " + MEASURED
+                    + " forwarded messages (a new view each would be " + 80L * MEASURED + ")");
+        }
+    }
+
+    private static void run(Mailbox in, Mailbox out, MemorySegment message, MessageHandler forward,
+                            MessageHandler check, long[] last, long first, int count) throws InterruptedException {
+        for (long i = first; i < first + count; i++) {
+            message.set(ValueLayout.JAVA_LONG, 0, i);
+            in.put(message);
+            in.take(forward);
+            out.take(check);
+            assertEquals(i, last[0]);
+        }
+    }
+}
