@@ -2,7 +2,12 @@
  * Runs a command as its child and reports every change of the child's state as its parent sees it
  * through waitpid(2): "child <pid>", then "stopped <sig>", "continued", and finally
  * "signaled <sig>[ core]" or "exited <status>". Used by SignalDefaultActionTest.
+ *
+ * The child starts with every signal at its default action and none blocked: an ignored disposition
+ * or a blocked mask is inherited across fork and exec (e.g. SIGHUP under nohup, SIGINT in a
+ * background job of a shell without job control), and the test is about the default actions.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -20,6 +25,12 @@ int main(int argc, char **argv) {
         return 2;
     }
     if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        for (int sig = 1; sig < NSIG; sig++) {
+            signal(sig, SIG_DFL); /* fails harmlessly for SIGKILL, SIGSTOP and unused numbers */
+        }
         execvp(argv[1], argv + 1);
         perror("execvp");
         _exit(127);
