@@ -1,5 +1,6 @@
 package io.jipc.mailbox;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -15,95 +16,82 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class MessageViewsTest {
     private static final long RING = 64 * 1024;
 
+    private final Arena arena = Arena.ofConfined();
+    private final MessageViews views = new MessageViews();
+
+    @AfterEach
+    void freeTheBuffers() {
+        arena.close();
+    }
+
     @Test
     void aViewIsReusedForTheSameOffsetAndLengthAndShowsTheCurrentBytes() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buffer = arena.allocate(RING, 64);
-            MessageViews views = new MessageViews();
-            MemorySegment first = views.view(buffer, 160, 64);
-            buffer.set(ValueLayout.JAVA_LONG, 160, 42);
-            MemorySegment again = views.view(buffer, 160, 64);
-            assertSame(first, again);
-            assertEquals(42, again.get(ValueLayout.JAVA_LONG, 0));
-            assertEquals(buffer.address() + 160, again.address());
-            assertEquals(64, again.byteSize());
-        }
+        MemorySegment buffer = arena.allocate(RING, 64);
+        MemorySegment first = views.view(buffer, 160, 64);
+        buffer.set(ValueLayout.JAVA_LONG, 160, 42);
+        MemorySegment again = views.view(buffer, 160, 64);
+        assertSame(first, again);
+        assertEquals(42, again.get(ValueLayout.JAVA_LONG, 0));
+        assertEquals(buffer.address() + 160, again.address());
+        assertEquals(64, again.byteSize());
     }
 
     @Test
     void anotherLengthAtTheSameOffsetGetsANewView() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buffer = arena.allocate(RING, 64);
-            MessageViews views = new MessageViews();
-            MemorySegment longer = views.view(buffer, 160, 64);
-            MemorySegment shorter = views.view(buffer, 160, 10);
-            assertNotSame(longer, shorter);
-            assertEquals(10, shorter.byteSize());
-            assertNotSame(shorter, views.view(buffer, 160, 64)); // the slot now holds the 10-byte one
-        }
+        MemorySegment buffer = arena.allocate(RING, 64);
+        MemorySegment longer = views.view(buffer, 160, 64);
+        MemorySegment shorter = views.view(buffer, 160, 10);
+        assertNotSame(longer, shorter);
+        assertEquals(10, shorter.byteSize());
+        assertNotSame(shorter, views.view(buffer, 160, 64)); // the slot now holds the 10-byte one
     }
 
     @Test
     void aLargerRingIsNotCoveredAndGetsAFreshViewEachTime() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buffer = arena.allocate(2 * MessageViews.MAX_COVERED_BYTES, 64);
-            MessageViews views = new MessageViews();
-            MemorySegment first = views.view(buffer, 160, 64);
-            MemorySegment second = views.view(buffer, 160, 64);
-            assertNotSame(first, second);
-            assertEquals(buffer.address() + 160, second.address());
-            assertEquals(64, second.byteSize());
-        }
+        MemorySegment buffer = arena.allocate(2 * MessageViews.MAX_COVERED_BYTES, 64);
+        MemorySegment first = views.view(buffer, 160, 64);
+        MemorySegment second = views.view(buffer, 160, 64);
+        assertNotSame(first, second);
+        assertEquals(buffer.address() + 160, second.address());
+        assertEquals(64, second.byteSize());
     }
 
     @Test
     void offsetsBeyondTheFirstBuffersTableGetFreshViews() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment small = arena.allocate(4096, 64);
-            MemorySegment large = arena.allocate(RING, 64);
-            MessageViews views = new MessageViews();
-            views.view(small, 0, 8); // sizes the table for 4096 bytes
-            MemorySegment far = views.view(large, 8192, 64);
-            assertEquals(large.address() + 8192, far.address());
-            assertNotSame(far, views.view(large, 8192, 64));
-            MemorySegment near = views.view(large, 160, 64);
-            assertSame(near, views.view(large, 160, 64));
-        }
+        MemorySegment small = arena.allocate(4096, 64);
+        MemorySegment large = arena.allocate(RING, 64);
+        views.view(small, 0, 8); // sizes the table for 4096 bytes
+        MemorySegment far = views.view(large, 8192, 64);
+        assertEquals(large.address() + 8192, far.address());
+        assertNotSame(far, views.view(large, 8192, 64));
+        MemorySegment near = views.view(large, 160, 64);
+        assertSame(near, views.view(large, 160, 64));
     }
 
     @Test
     void anotherBufferGetsItsOwnViews() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment level0 = arena.allocate(RING, 64);
-            MemorySegment level1 = arena.allocate(RING, 64);
-            MessageViews views = new MessageViews();
-            MemorySegment zero = views.view(level0, 160, 64);
-            MemorySegment one = views.view(level1, 160, 64);
-            assertNotSame(zero, one);
-            assertEquals(level1.address() + 160, one.address());
-        }
+        MemorySegment level0 = arena.allocate(RING, 64);
+        MemorySegment level1 = arena.allocate(RING, 64);
+        MemorySegment zero = views.view(level0, 160, 64);
+        MemorySegment one = views.view(level1, 160, 64);
+        assertNotSame(zero, one);
+        assertEquals(level1.address() + 160, one.address());
     }
 
     @Test
     void unalignedOffsetsAndEmptyMessagesWork() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buffer = arena.allocate(RING, 64);
-            MessageViews views = new MessageViews();
-            MemorySegment empty = views.view(buffer, 24, 0);
-            assertEquals(0, empty.byteSize());
-            assertSame(empty, views.view(buffer, 24, 0));
-            MemorySegment odd = views.view(buffer, 27, 5); // lanes' messages follow an envelope
-            assertEquals(buffer.address() + 27, odd.address());
-        }
+        MemorySegment buffer = arena.allocate(RING, 64);
+        MemorySegment empty = views.view(buffer, 24, 0);
+        assertEquals(0, empty.byteSize());
+        assertSame(empty, views.view(buffer, 24, 0));
+        MemorySegment odd = views.view(buffer, 27, 5); // lanes' messages follow an envelope
+        assertEquals(buffer.address() + 27, odd.address());
     }
 
     @Test
     void aViewBeyondTheBufferIsRefusedAsBySlicing() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buffer = arena.allocate(RING, 64);
-            MessageViews views = new MessageViews();
-            assertThrows(IndexOutOfBoundsException.class, () -> views.view(buffer, RING - 8, 64));
-            assertThrows(IndexOutOfBoundsException.class, () -> views.view(buffer, -16, 8));
-        }
+        MemorySegment buffer = arena.allocate(RING, 64);
+        assertThrows(IndexOutOfBoundsException.class, () -> views.view(buffer, RING - 8, 64));
+        assertThrows(IndexOutOfBoundsException.class, () -> views.view(buffer, -16, 8));
     }
 }
