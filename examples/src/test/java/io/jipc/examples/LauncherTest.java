@@ -5,11 +5,13 @@ import io.jipc.naming.NameService;
 import io.jipc.naming.NamingConfiguration;
 import io.jipc.naming.Registration;
 import io.jipc.remote.RemoteMailbox;
+import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -156,8 +158,11 @@ class LauncherTest {
     }
 
     @Test
-    void namesReachesZooKeeperThroughTheBackendOnTheClassPath() throws Exception {
-        try (TestingServer server = new TestingServer(true)) {
+    void namesReachesZooKeeperThroughTheBackendOnTheClassPath(@TempDir Path home) throws Exception {
+        // the server's data directory in home/data: ZooKeeper writes a configuration file it never deletes
+        // next to it (with Curator's default data directory, in /tmp)
+        InstanceSpec spec = new InstanceSpec(home.resolve("data").toFile(), -1, -1, -1, true, -1);
+        try (TestingServer server = new TestingServer(spec, true)) {
             URI uri = URI.create("zk://" + server.getConnectString() + "/launcher-test");
             try (NameService names = NameService.open(uri);
                  Registration held = names.register("zk/service", NameRecord.of("tcp", "", "10.0.0.7:7000"))) {

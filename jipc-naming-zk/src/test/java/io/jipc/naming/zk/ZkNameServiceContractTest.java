@@ -5,16 +5,21 @@ import io.jipc.naming.NameServiceContractTest;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
+import java.nio.file.Path;
 
 /** The name service contract on the ZooKeeper backend, against a real in-process ZooKeeper server. */
 class ZkNameServiceContractTest extends NameServiceContractTest {
+    /** The server's files (see {@link ZkTestServers}). */
+    @TempDir
+    static Path home;
     private static TestingServer server;
 
     @BeforeAll
     static void startServer() throws Exception {
-        server = new TestingServer(true);
+        server = ZkTestServers.server(home);
     }
 
     @AfterAll

@@ -19,9 +19,11 @@ import org.apache.zookeeper.data.Stat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -47,6 +49,10 @@ class ZkSessionTest {
     private static final Duration PATIENCE = Duration.ofSeconds(60);
     private static final NameRecord RECORD = NameRecord.of("test", "1", "somewhere");
 
+    /** The servers' files (see {@link ZkTestServers}). */
+    @TempDir
+    Path home;
+
     private static ZkNameService open(String connectString, String query) {
         return (ZkNameService) NameService.open(URI.create("zk://" + connectString + "/jipc-session" + query));
     }
@@ -68,7 +74,7 @@ class ZkSessionTest {
 
     @Test
     void anExpiredSessionReRegistersItsNamesUnderTheNewSession() throws Exception {
-        try (TestingServer server = new TestingServer(true);
+        try (TestingServer server = ZkTestServers.server(home);
              ZkNameService names = open(server.getConnectString(), "?session=4s");
              NameService observer = open(server.getConnectString(), "")) {
             Registration registration = names.register("svc/expiring", RECORD);
@@ -94,7 +100,7 @@ class ZkSessionTest {
 
     @Test
     void anOwnerWhoseNameWasTakenWhileItsSessionWasGoneIsTold() throws Exception {
-        try (TestingServer server = new TestingServer(true);
+        try (TestingServer server = ZkTestServers.server(home);
              ZkNameService owner = open(server.getConnectString(), "?session=4s");
              ZkNameService rival = open(server.getConnectString(), "")) {
             Registration registration = owner.register("svc/contested", RECORD);
@@ -122,7 +128,7 @@ class ZkSessionTest {
 
     @Test
     void aNameSurvivesTheLossOfTheServerItsOwnerIsConnectedTo() throws Exception {
-        try (TestingCluster cluster = new TestingCluster(3)) {
+        try (TestingCluster cluster = ZkTestServers.cluster(home, 3)) {
             cluster.start();
             try (ZkNameService owner = open(cluster.getConnectString(), "?session=20s");
                  ZkNameService observer = open(cluster.getConnectString(), "")) {
@@ -162,7 +168,7 @@ class ZkSessionTest {
 
     @Test
     void aKilledOwnersNameGoesWithItsSessionAndAWatchIsTold() throws Exception {
-        try (TestingServer server = new TestingServer(true);
+        try (TestingServer server = ZkTestServers.server(home);
              ZkNameService names = open(server.getConnectString(), "")) {
             String uri = "zk://" + server.getConnectString() + "/jipc-session?session=4s";
             BlockingQueue<NameEvent> events = new LinkedBlockingQueue<>();
