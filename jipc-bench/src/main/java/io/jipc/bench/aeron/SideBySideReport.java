@@ -29,6 +29,15 @@ public record SideBySideReport(int size, Duration warmup, Duration measure, long
     public record Round(int number, boolean jipcFirst, BenchResult jipc, BenchResult aeron) {
     }
 
+    /**
+     * One mechanism measured twice in a row: the second measurement of round {@code earlier} and the
+     * first of round {@code later}, which run back to back when the order alternates (jipc, Aeron |
+     * Aeron, jipc | ...). Their RTT p50 ratio shows how far apart two measurements of the same code
+     * come out on this machine, against which a round's jipc / Aeron ratio can be read.
+     */
+    public record BackToBack(String mechanism, int earlier, int later, double p50Ratio) {
+    }
+
     /** The figures of one table row. */
     private record Figures(String label, double[] rtt, double max, double roundTrips, double messages, double megabytes) {
         static Figures of(BenchResult r) {
@@ -96,9 +105,56 @@ public record SideBySideReport(int size, Duration warmup, Duration measure, long
                 out.append('\n');
             }
             appendTriple(out, medianJipc(), medianAeron(), "jipc / aeron, medians");
+            appendBackToBack(out);
         }
         out.append("(ratios: below 1 for the RTT columns and above 1 for the rates favour jipc)\n");
         return out.toString();
+    }
+
+    /**
+     * The back-to-back pairs of one mechanism (see {@link BackToBack}), in round order: one per pair of
+     * consecutive rounds whose order differs.
+     */
+    public List<BackToBack> backToBack() {
+        List<BackToBack> pairs = new java.util.ArrayList<>();
+        for (int i = 0; i + 1 < rounds.size(); i++) {
+            Round a = rounds.get(i);
+            Round b = rounds.get(i + 1);
+            if (a.jipcFirst() == b.jipcFirst()) {
+                continue;
+            }
+            // a ends with the mechanism that b starts with
+            boolean aeron = a.jipcFirst();
+            BenchResult first = aeron ? a.aeron() : a.jipc();
+            BenchResult second = aeron ? b.aeron() : b.jipc();
+            pairs.add(new BackToBack(aeron ? "aeron" : "jipc", a.number(), b.number(),
+                    second.roundTripMicros(50) / first.roundTripMicros(50)));
+        }
+        return pairs;
+    }
+
+    private void appendBackToBack(StringBuilder out) {
+        List<BackToBack> pairs = backToBack();
+        if (pairs.isEmpty()) {
+            return;
+        }
+        out.append("\nthe same mechanism twice in a row (the last of one round, the first of the next), RTT p50 later / earlier:\n");
+        StringBuilder line = new StringBuilder();
+        for (BackToBack p : pairs) {
+            line.append(line.isEmpty() ? "  " : ", ").append(String.format(Locale.ROOT, "%s #%d|#%d %.2fx",
+                    p.mechanism(), p.earlier(), p.later(), p.p50Ratio()));
+        }
+        out.append(line).append('\n');
+        out.append(String.format(Locale.ROOT, "  (same code measured twice: %.2fx-%.2fx; "
+                        + "the rounds' jipc / aeron p50 ratios: %.2fx-%.2fx)%n",
+                pairs.stream().mapToDouble(BackToBack::p50Ratio).min().orElseThrow(),
+                pairs.stream().mapToDouble(BackToBack::p50Ratio).max().orElseThrow(),
+                rounds.stream().mapToDouble(SideBySideReport::p50Ratio).min().orElseThrow(),
+                rounds.stream().mapToDouble(SideBySideReport::p50Ratio).max().orElseThrow()));
+    }
+
+    private static double p50Ratio(Round r) {
+        return r.jipc().roundTripMicros(50) / r.aeron().roundTripMicros(50);
     }
 
     private Figures medianJipc() {
@@ -153,6 +209,15 @@ public record SideBySideReport(int size, Duration warmup, Duration measure, long
             out.append(i + 1 < rounds.size() ? ",\n" : "\n");
         }
         out.append("  ],\n");
+        out.append("  \"backToBack\": [");
+        List<BackToBack> pairs = backToBack();
+        for (int i = 0; i < pairs.size(); i++) {
+            BackToBack p = pairs.get(i);
+            out.append(i == 0 ? "\n" : ",\n").append("    {\"mechanism\": ").append(BenchReport.quote(p.mechanism()))
+                    .append(", \"rounds\": [").append(p.earlier()).append(", ").append(p.later())
+                    .append("], \"rttP50Ratio\": ").append(number(p.p50Ratio())).append('}');
+        }
+        out.append(pairs.isEmpty() ? "],\n" : "\n  ],\n");
         Figures j = medianJipc();
         Figures a = medianAeron();
         out.append("  \"ratiosJipcToAeron\": {");

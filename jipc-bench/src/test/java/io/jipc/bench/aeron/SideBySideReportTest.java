@@ -67,4 +67,35 @@ class SideBySideReportTest {
         assertTrue(json.contains("{\"id\": \"aeron\", \"round\": 2, \"order\": 1"), json);
         assertTrue(json.contains("\"rttP50\": " + p50Ratio(result("jipc", 300, 1), result("aeron", 600, 1))), json);
     }
+
+    @Test
+    void alternatingRoundsPairTheMechanismThatRunsTwiceInARow() {
+        // order: jipc 200, aeron 600 | aeron 300, jipc 600 | jipc 300, aeron 600
+        SideBySideReport r = report(List.of(
+                new SideBySideReport.Round(1, true, result("jipc mailbox (spin)", 200, 1), result("aeron ipc", 600, 1)),
+                new SideBySideReport.Round(2, false, result("jipc mailbox (spin)", 600, 1), result("aeron ipc", 300, 1)),
+                new SideBySideReport.Round(3, true, result("jipc mailbox (spin)", 300, 1), result("aeron ipc", 600, 1))));
+        List<SideBySideReport.BackToBack> pairs = r.backToBack();
+        assertEquals(2, pairs.size(), pairs.toString());
+        assertEquals("aeron", pairs.get(0).mechanism());
+        assertEquals(1, pairs.get(0).earlier());
+        assertEquals(2, pairs.get(0).later());
+        assertEquals(0.5, pairs.get(0).p50Ratio(), 0.01);
+        assertEquals("jipc", pairs.get(1).mechanism());
+        assertEquals(0.5, pairs.get(1).p50Ratio(), 0.01);
+        String table = r.table();
+        assertTrue(table.contains("aeron #1|#2 0.50x, jipc #2|#3 0.50x"), table);
+        assertTrue(table.contains("same code measured twice: 0.50x-0.50x;"), table);
+        assertTrue(table.contains("the rounds' jipc / aeron p50 ratios: 0.3"), table);
+        String json = r.json();
+        assertTrue(json.contains("{\"mechanism\": \"aeron\", \"rounds\": [1, 2], \"rttP50Ratio\": 0.5"), json);
+    }
+
+    @Test
+    void oneRoundHasNoBackToBackPair() {
+        SideBySideReport r = report(List.of(new SideBySideReport.Round(1, true, result("jipc", 200, 1), result("aeron", 400, 1))));
+        assertTrue(r.backToBack().isEmpty());
+        assertTrue(r.json().contains("\"backToBack\": [],"), r.json());
+        assertTrue(!r.table().contains("twice in a row"), r.table());
+    }
 }
