@@ -2,6 +2,7 @@ package io.jipc.mailbox;
 
 import io.jipc.CorruptSegmentException;
 import io.jipc.platform.ProcessIdentity;
+import io.jipc.ring.AscendingCopy;
 import io.jipc.ring.RecordHandler;
 import io.jipc.ring.RecordRing;
 
@@ -89,7 +90,7 @@ final class Lanes {
             return false;
         }
         long at = ring.payloadOffset(position);
-        MemorySegment.copy(source, offset, ring.buffer(), at + EnvelopeDescriptor.LENGTH, length);
+        AscendingCopy.copy(source, offset, ring.buffer(), at + EnvelopeDescriptor.LENGTH, length);
         seal(ring.buffer(), at, length, priority, ticket);
         ring.commit(position);
         return true;

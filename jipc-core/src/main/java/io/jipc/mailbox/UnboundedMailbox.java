@@ -8,6 +8,7 @@ import io.jipc.platform.Errno;
 import io.jipc.platform.FileLocks;
 import io.jipc.platform.Libc;
 import io.jipc.platform.ProcessIdentity;
+import io.jipc.ring.AscendingCopy;
 import io.jipc.ring.RecordHandler;
 import io.jipc.ring.RecordRing;
 import io.jipc.ring.RingConfig;
@@ -630,7 +631,7 @@ public final class UnboundedMailbox implements AutoCloseable {
                     }
                     continue;
                 }
-                MemorySegment.copy(message, offset, ring.buffer(), ring.payloadOffset(position), length);
+                AscendingCopy.copy(message, offset, ring.buffer(), ring.payloadOffset(position), length);
                 // the claim's compare-and-set came first: see the class comment
                 if (s.retiring()) {
                     ring.abort(position);

@@ -151,7 +151,7 @@ public final class MpscRecordRing extends RecordRing {
             return false;
         }
         long index = position & mask;
-        MemorySegment.copy(source, offset, data, index + RecordDescriptor.HEADER_LENGTH, length);
+        AscendingCopy.copy(source, offset, data, index + RecordDescriptor.HEADER_LENGTH, length);
         data.set(ValueLayout.JAVA_INT, index + TYPE_OFFSET, TYPE_MESSAGE);
         if (FaultInjection.ENABLED) {
             FaultInjection.point(FaultInjection.BEFORE_COMMIT);

@@ -215,7 +215,7 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
         if (position == FULL) {
             return false;
         }
-        MemorySegment.copy(source, offset, data, payloadOffset(position), length);
+        AscendingCopy.copy(source, offset, data, payloadOffset(position), length);
         commit(position);
         return true;
     }

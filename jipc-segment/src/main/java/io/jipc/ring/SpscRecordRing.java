@@ -159,7 +159,7 @@ public final class SpscRecordRing extends RecordRing {
         }
         long index = position & mask;
         writeLengthAndType(index, length, TYPE_MESSAGE);
-        MemorySegment.copy(source, offset, data, index + RecordDescriptor.HEADER_LENGTH, length);
+        AscendingCopy.copy(source, offset, data, index + RecordDescriptor.HEADER_LENGTH, length);
         tail = position + recordLength(length);
         if (FaultInjection.ENABLED) {
             FaultInjection.point(FaultInjection.BEFORE_COMMIT);
