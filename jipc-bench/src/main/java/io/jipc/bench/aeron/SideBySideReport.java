@@ -4,6 +4,7 @@ import io.jipc.cli.bench.BenchReport;
 import io.jipc.cli.bench.BenchResult;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -116,7 +117,7 @@ public record SideBySideReport(int size, Duration warmup, Duration measure, long
      * consecutive rounds whose order differs.
      */
     public List<BackToBack> backToBack() {
-        List<BackToBack> pairs = new java.util.ArrayList<>();
+        List<BackToBack> pairs = new ArrayList<>();
         for (int i = 0; i + 1 < rounds.size(); i++) {
             Round a = rounds.get(i);
             Round b = rounds.get(i + 1);

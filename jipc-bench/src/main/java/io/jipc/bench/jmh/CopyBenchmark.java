@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * {@value AscendingCopy#MAX_LENGTH} bytes), {@code segmentCopy} is {@link MemorySegment#copy} (what
  * they use beyond). In one thread the second is faster from 64 bytes on; between two processes the
  * first gives the shorter round trip (see {@code AscendingCopy}). Source: a native segment; target:
- * a slot of a 1 MiB native segment (the position advances by the record size, as in a ring). Score: copies per microsecond.
+ * a slot of a 1 MiB native segment (the position advances by the record size, as in a ring).
+ * Score: copies per microsecond.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

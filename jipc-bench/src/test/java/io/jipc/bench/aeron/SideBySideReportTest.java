@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The report's layout and arithmetic, on made-up figures (no processes). */
@@ -96,6 +97,6 @@ class SideBySideReportTest {
         SideBySideReport r = report(List.of(new SideBySideReport.Round(1, true, result("jipc", 200, 1), result("aeron", 400, 1))));
         assertTrue(r.backToBack().isEmpty());
         assertTrue(r.json().contains("\"backToBack\": [],"), r.json());
-        assertTrue(!r.table().contains("twice in a row"), r.table());
+        assertFalse(r.table().contains("twice in a row"), r.table());
     }
 }
