@@ -28,6 +28,12 @@ class SideBySideReportTest {
         return String.format(java.util.Locale.ROOT, "%.3f", jipc.roundTripMicros(50) / aeron.roundTripMicros(50));
     }
 
+    /** Round {@code number} with rates of 1, jipc first in odd rounds as {@code SideBySide} orders them. */
+    private static SideBySideReport.Round round(int number, long jipcNanos, long aeronNanos) {
+        return new SideBySideReport.Round(number, number % 2 == 1, result("jipc mailbox (spin)", jipcNanos, 1),
+                result("aeron ipc", aeronNanos, 1));
+    }
+
     private static SideBySideReport report(List<SideBySideReport.Round> rounds) {
         return new SideBySideReport(64, Duration.ofSeconds(1), Duration.ofSeconds(3), 1_000_000, "aeron config",
                 "a machine", "0.1 0.2 0.3", "2026-01-01T00:00:00Z", rounds);
@@ -54,9 +60,9 @@ class SideBySideReportTest {
     @Test
     void severalRoundsAddMedians() {
         SideBySideReport r = report(List.of(
-                new SideBySideReport.Round(1, true, result("jipc mailbox (spin)", 200, 1), result("aeron ipc", 600, 1)),
-                new SideBySideReport.Round(2, false, result("jipc mailbox (spin)", 600, 1), result("aeron ipc", 200, 1)),
-                new SideBySideReport.Round(3, true, result("jipc mailbox (spin)", 300, 1), result("aeron ipc", 600, 1))));
+                round(1, 200, 600),
+                round(2, 600, 200),
+                round(3, 300, 600)));
         String table = r.table();
         assertTrue(table.contains("3 rounds"), table);
         assertTrue(table.lines().anyMatch(l -> l.startsWith("jipc mailbox (spin) #2") && l.contains("0.60")), table);
@@ -73,9 +79,9 @@ class SideBySideReportTest {
     void alternatingRoundsPairTheMechanismThatRunsTwiceInARow() {
         // order: jipc 200, aeron 600 | aeron 300, jipc 600 | jipc 300, aeron 600
         SideBySideReport r = report(List.of(
-                new SideBySideReport.Round(1, true, result("jipc mailbox (spin)", 200, 1), result("aeron ipc", 600, 1)),
-                new SideBySideReport.Round(2, false, result("jipc mailbox (spin)", 600, 1), result("aeron ipc", 300, 1)),
-                new SideBySideReport.Round(3, true, result("jipc mailbox (spin)", 300, 1), result("aeron ipc", 600, 1))));
+                round(1, 200, 600),
+                round(2, 600, 300),
+                round(3, 300, 600)));
         List<SideBySideReport.BackToBack> pairs = r.backToBack();
         assertEquals(2, pairs.size(), pairs.toString());
         assertEquals("aeron", pairs.get(0).mechanism());
