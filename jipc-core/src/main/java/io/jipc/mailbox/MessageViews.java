@@ -12,10 +12,10 @@ import java.lang.foreign.MemorySegment;
  * for the next message there of the same length; a slot whose view does not match (another
  * length, another buffer of the same size, e.g. another priority level) gets a new one. Without
  * this, a handler that passes the message on (a forward, an echo: the view escapes into another
- * mailbox's {@code offer}, a call the JIT does not inline) costs a new 40-byte object per message,
- * which in a ping-pong measurably lengthens the round trip (the reply's commit store waits behind
- * the zeroing of fresh heap lines) and causes a young collection every few hundred thousand
- * messages.
+ * mailbox's {@code offer}, a call the JIT does not inline) costs a new 40-byte object per message
+ * and a young collection (a pause of up to milliseconds) every few hundred thousand messages; the
+ * median round trip of a ping-pong was the same either way (docs/benchmarks.md, "Reused message
+ * views").
  *
  * <p>Only buffers of up to {@value #MAX_COVERED_BYTES} bytes (4096 slots, a 16 KiB table) are
  * covered: a larger ring's offsets come back too rarely to be worth a larger table, and its views
