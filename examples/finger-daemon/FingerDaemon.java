@@ -8,6 +8,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 
 /**
@@ -23,12 +25,15 @@ public class FingerDaemon {
         Path path = Path.of(args.length > 0 ? args[0] : "/tmp/jipc-fingerd.sock");
         int queries = args.length > 1 ? Integer.parseInt(args[1]) : 0;   // 0: serve until Ctrl-C
         ServerOptions options = ServerOptions.defaults().withSocketPermissions(0666); // every local user may ask
-        try (StreamServer daemon = StreamServer.bind(UnixDomainSocketAddress.of(path), options)) {
+        // closing the executor waits for the answers still being written: virtual threads are daemon
+        // threads, so without that wait the JVM would exit under the last client and cut it off
+        try (StreamServer daemon = StreamServer.bind(UnixDomainSocketAddress.of(path), options);
+             ExecutorService answers = Executors.newVirtualThreadPerTaskExecutor()) {
             Runtime.getRuntime().addShutdownHook(new Thread(daemon::close));
             System.out.println("finger daemon listening on " + path);
             for (int served = 0; queries == 0 || served < queries; served++) {
                 StreamConnection connection = daemon.accept();
-                Thread.ofVirtual().start(() -> answer(connection));           // a thread per query
+                answers.execute(() -> answer(connection));                   // a thread per query
             }
         }
         System.out.println("finger daemon stopped");
