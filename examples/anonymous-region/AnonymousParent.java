@@ -51,11 +51,15 @@ public class AnonymousParent {
         }
     }
 
-    /** This program again, in a new JVM, with the same class path (as examples/run starts it). */
+    /**
+     * This program again, in a new JVM, with the same class path, started as examples/run started
+     * this one: from the source file, or from its compiled class.
+     */
     private static Process startChild(String address) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
+        String program = System.getProperty("jdk.launcher.sourcefile", AnonymousParent.class.getName());
         return new ProcessBuilder(List.of(java, "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), System.getProperty("jdk.launcher.sourcefile"),
-                "child", address)).redirectErrorStream(true).start();
+                "-cp", System.getProperty("java.class.path"), program, "child", address))
+                .redirectErrorStream(true).start();
     }
 }

@@ -18,10 +18,12 @@ public class PipeParent {
         if (hold) {
             args = java.util.Arrays.copyOfRange(args, 1, args.length);
         }
-        Path child = Path.of(System.getProperty("jipc.examples", "examples"), "pipe", "PipeChild.java");
+        // the child program the way examples/run started this one: from its source file, or compiled
+        String child = System.getProperty("jdk.launcher.sourcefile") == null ? "PipeChild"
+                : Path.of(System.getProperty("jipc.examples", "examples"), "pipe", "PipeChild.java").toString();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Command command = PipeChannel.prepare(Command.of(java, "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), child.toString()));
+                "-cp", System.getProperty("java.class.path"), child));
         try (ChildProcess process = command.start(); PipeChannel channel = PipeChannel.toChild(process)) {
             System.out.println("started child pid " + process.pid() + "; pipe capacity "
                     + process.passedWriter(PipeChannel.CHILD_INPUT_FD).capacity() + " bytes");

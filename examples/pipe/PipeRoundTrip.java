@@ -20,10 +20,11 @@ public class PipeRoundTrip {
         }
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
         byte[] message = new byte[args.length > 1 ? Integer.parseInt(args[1]) : 64];
-        Path self = Path.of(System.getProperty("jipc.examples", "examples"), "pipe", "PipeRoundTrip.java");
+        // this program again, the way examples/run started it: from its source file, or compiled
+        String self = System.getProperty("jdk.launcher.sourcefile", PipeRoundTrip.class.getName());
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Command command = PipeChannel.prepare(Command.of(java, "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), self.toString(), "--echo"));
+                "-cp", System.getProperty("java.class.path"), self, "--echo"));
         try (ChildProcess child = command.start(); PipeChannel channel = PipeChannel.toChild(child)) {
             for (int i = 0; i < Math.max(rounds / 2, 1000); i++) { // warm-up
                 channel.put(message);

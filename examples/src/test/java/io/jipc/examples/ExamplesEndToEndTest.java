@@ -2,37 +2,109 @@ package io.jipc.examples;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
+import javax.tools.DiagnosticCollector;
+import javax.tools.JavaCompiler;
+import javax.tools.JavaFileObject;
+import javax.tools.StandardJavaFileManager;
+import javax.tools.ToolProvider;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Runs {@code examples/run-all}: every example as its README shows it, as separate processes,
  * through the same {@code examples/run} script a reader uses (with this build's class path).
+ *
+ * <p>The full run starts about 80 example programs. It compiles each example directory once here
+ * and hands the classes to {@code examples/run} ({@code JIPC_EXAMPLES_CLASSES}), instead of
+ * letting the java launcher compile the source file on every start. A few examples also run from
+ * their source files, the way a reader runs them.
  */
 class ExamplesEndToEndTest {
+    private static final Path EXAMPLES = Path.of("").toAbsolutePath();
 
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
-    void everyExampleRunsAsItsReadmeShows() throws IOException, InterruptedException {
-        Path examples = Path.of("").toAbsolutePath();
+    void everyExampleRunsAsItsReadmeShows(@TempDir Path classes) throws IOException, InterruptedException {
+        int concepts = compileEveryExample(classes);
+        assertTrue(concepts >= 20, "only " + concepts + " example directories found");
+        runAll(9, Map.of("JIPC_EXAMPLES_CLASSES", classes.toString())); // about 1.5 min on a quiet 2-core machine
+    }
+
+    /** The examples that start a JVM of their own start it from source in this mode, and are among these. */
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void examplesRunFromTheirSourceFiles() throws IOException, InterruptedException {
+        String log = runAll(2, Map.of(), "mailbox", "pipe", "anonymous-region");
+        assertTrue(log.contains("all examples passed"), log);
+    }
+
+    /** Compiles each example directory (one with a {@code check} script) into {@code out/<concept>}. */
+    private static int compileEveryExample(Path out) throws IOException {
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        assertNotNull(javac, "no system Java compiler: the tests must run on a JDK");
+        List<Path> concepts;
+        try (Stream<Path> dirs = Files.list(EXAMPLES)) {
+            concepts = dirs.filter(dir -> Files.isRegularFile(dir.resolve("check"))).sorted().toList();
+        }
+        try (StandardJavaFileManager files = javac.getStandardFileManager(null, null, null)) {
+            for (Path concept : concepts) {
+                List<Path> sources;
+                try (Stream<Path> list = Files.list(concept)) {
+                    sources = list.filter(f -> f.toString().endsWith(".java")).sorted().toList();
+                }
+                Path target = Files.createDirectories(out.resolve(concept.getFileName()));
+                DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
+                List<String> options = List.of("-d", target.toString(), "-cp", System.getProperty("java.class.path"),
+                        "-proc:none", "-nowarn");
+                boolean compiled = javac.getTask(null, files, diagnostics, options, null,
+                        files.getJavaFileObjectsFromPaths(sources)).call();
+                assertTrue(compiled, "example " + concept.getFileName() + " does not compile: "
+                        + diagnostics.getDiagnostics());
+            }
+        }
+        return concepts.size();
+    }
+
+    /**
+     * Runs {@code examples/run-all} (the named examples, or all) and returns its output; kills it
+     * and everything it started if it takes more than {@code minutes}.
+     */
+    private static String runAll(long minutes, Map<String, String> environment, String... concepts)
+            throws IOException, InterruptedException {
         Path log = Files.createTempFile("jipc-examples", ".log");
         try {
-            ProcessBuilder builder = new ProcessBuilder(examples.resolve("run-all").toString())
-                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            List<String> command = new ArrayList<>(List.of(EXAMPLES.resolve("run-all").toString()));
+            command.addAll(List.of(concepts));
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             builder.environment().put("JIPC_CLASSPATH", System.getProperty("java.class.path"));
             builder.environment().remove("JIPC_ROOT");
+            builder.environment().remove("JIPC_EXAMPLES_CLASSES");
+            builder.environment().putAll(environment);
             Process process = builder.start();
-            if (!process.waitFor(9, TimeUnit.MINUTES)) { // a safety net: about 2 min on a quiet 2-core machine
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
+            try {
+                process.waitFor(minutes, TimeUnit.MINUTES);
+            } finally {
+                if (process.isAlive()) {
+                    process.descendants().forEach(ProcessHandle::destroyForcibly);
+                    process.destroyForcibly();
+                }
             }
             process.waitFor();
-            assertEquals(0, process.exitValue(), "examples/run-all failed:\n" + Files.readString(log));
+            String output = Files.readString(log);
+            assertEquals(0, process.exitValue(), "examples/run-all failed:\n" + output);
+            return output;
         } finally {
             Files.deleteIfExists(log);
         }
