@@ -203,9 +203,10 @@ class LauncherTest {
 
     @Test
     void benchMailboxRunsBothProcessesAndPrintsJson() throws Exception {
-        String json = jipc(0, "bench", "mailbox", "--json", "--warmup", "100ms", "--time", "200ms",
+        String json = jipc(0, "bench", "mailbox", "--json", "--warmup", "100ms", "--max-warmup", "100ms", "--time", "200ms",
                 "--messages", "50000", "--strategies", "spin_then_futex,futex");
         assertTrue(json.contains("\"benchmark\": \"mailbox\""), json);
+        assertTrue(json.contains("\"maxWarmupSeconds\": 0.100"), json);
         assertTrue(json.contains("\"mechanism\": \"mailbox spin-then-futex\""), json);
         assertTrue(json.contains("\"mechanism\": \"pipe (FIFO)\""), json);
         assertTrue(json.contains("\"p99.9\""), json);
@@ -217,7 +218,7 @@ class LauncherTest {
 
     @Test
     void benchSocketsMeasuresTheFourTransportsBetweenTwoProcesses() throws Exception {
-        String json = jipc(0, "bench", "sockets", "--json", "--warmup", "100ms", "--time", "200ms",
+        String json = jipc(0, "bench", "sockets", "--json", "--warmup", "100ms", "--max-warmup", "100ms", "--time", "200ms",
                 "--messages", "20000");
         assertTrue(json.contains("\"benchmark\": \"sockets\""), json);
         for (String mechanism : new String[] {"unix stream", "tcp loopback", "unix datagram", "udp loopback"}) {

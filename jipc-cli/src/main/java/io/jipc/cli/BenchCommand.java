@@ -101,8 +101,11 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The options of every benchmark: how long to warm up and measure, a quick run, JSON output. */
     static final class RunOptions {
-        @Option(names = "--warmup", description = "warm-up time of each run, e.g. 2s, 500ms; it goes on while the JIT still changes the timings, up to 10s (default: 1s)")
+        @Option(names = "--warmup", description = "warm-up time of each run, e.g. 2s, 500ms; it goes on while the JIT still changes the timings, up to --max-warmup (default: 1s)")
         String warmup = "1s";
+
+        @Option(names = "--max-warmup", description = "longest warm-up of each run: it ends there even if the timings still change (default: 10s; at least --warmup)")
+        String maxWarmup = "10s";
 
         @Option(names = "--time", description = "measured time of each ping-pong (default: 3s)")
         String time = "3s";
@@ -117,6 +120,11 @@ final class BenchCommand implements Callable<Integer> {
         Duration warmupTime() {
             Duration d = Durations.parse(warmup);
             return quick ? Durations.min(d, Duration.ofMillis(300)) : d;
+        }
+
+        /** The longest warm-up, at least {@link #warmupTime()}. */
+        Duration maxWarmupTime() {
+            return Durations.max(Durations.parse(maxWarmup), warmupTime());
         }
 
         /** The measured time of a ping-pong; at most 1 s with {@code --quick}. */
@@ -169,7 +177,7 @@ final class BenchCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             messages = run.quick ? Math.min(messages, 2_000_000) : messages;
-            MailboxBench.Settings settings = new MailboxBench.Settings(size, run.warmupTime(),
+            MailboxBench.Settings settings = new MailboxBench.Settings(size, run.warmupTime(), run.maxWarmupTime(),
                     run.measureTime(), messages, capacity, strategies, !noPipe, !noIdle, !noFeatures);
             PrintStream progress = run.progress("mailbox");
             MailboxBench.Report report = new MailboxBench(settings, progress).run();
@@ -199,7 +207,7 @@ final class BenchCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             messages = run.quick ? Math.min(messages, 200_000) : messages;
-            SocketBench.Settings settings = new SocketBench.Settings(size, run.warmupTime(),
+            SocketBench.Settings settings = new SocketBench.Settings(size, run.warmupTime(), run.maxWarmupTime(),
                     run.measureTime(), messages, transports);
             PrintStream progress = run.progress("sockets");
             SocketBench.Report report = new SocketBench(settings, progress).run();
@@ -228,7 +236,8 @@ final class BenchCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             messages = run.quick ? Math.min(messages, 2_000_000) : messages;
             PrintStream progress = run.progress("ring");
-            RingBench.Report report = new RingBench(new RingBench.Settings(size, run.warmupTime(), run.measureTime(),
+            RingBench.Report report = new RingBench(new RingBench.Settings(size, run.warmupTime(),
+                    run.maxWarmupTime(), run.measureTime(),
                     messages, capacity), progress).run();
             System.out.print(run.json ? RingBench.json(report) : "\n" + RingBench.table(report));
             return 0;

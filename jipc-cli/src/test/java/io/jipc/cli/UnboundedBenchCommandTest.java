@@ -56,7 +56,8 @@ class UnboundedBenchCommandTest {
     void benchMailboxHasAnUnboundedRow() {
         try (ChildJvm bench = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(3))
                 .args("bench", "mailbox", "--quick", "--strategies", "futex", "--no-pipe", "--no-idle",
-                        "--messages", "200000", "--warmup", "100ms", "--time", "200ms", "--json")
+                        "--messages", "200000", "--warmup", "100ms", "--max-warmup", "100ms", "--time", "200ms",
+                        "--json")
                 .start()) {
             bench.assertSuccess(Duration.ofMinutes(3));
             String output = bench.output();

@@ -17,8 +17,9 @@ public final class BenchReport {
         MailboxBench.Settings s = report.settings();
         out.append(String.format(Locale.ROOT, "jipc bench mailbox: %d-byte messages between two processes%n", s.size()));
         out.append("machine: ").append(report.machine()).append('\n');
-        out.append(String.format(Locale.ROOT, "ping-pong: %.1f s warm-up + %.1f s measured per mechanism; one-way: %,d messages%n%n",
-                s.warmup().toMillis() / 1000.0, s.measure().toMillis() / 1000.0, s.messages()));
+        out.append(String.format(Locale.ROOT, "ping-pong: %.1f s warm-up (%.1f s at most) + %.1f s measured per mechanism;"
+                        + " one-way: %,d messages%n%n", s.warmup().toMillis() / 1000.0, s.maxWarmup().toMillis() / 1000.0,
+                s.measure().toMillis() / 1000.0, s.messages()));
         appendRows(out, report.results());
         BenchResult pipe = find(report.results(), "pipe");
         if (pipe != null) {
@@ -42,7 +43,8 @@ public final class BenchReport {
     /** The same figures as JSON. */
     public static String json(MailboxBench.Report report) {
         MailboxBench.Settings s = report.settings();
-        StringBuilder out = jsonHeader("mailbox", report.machine(), s.size(), s.warmup(), s.measure(), s.messages());
+        StringBuilder out = jsonHeader("mailbox", report.machine(), s.size(), s.warmup(), s.maxWarmup(), s.measure(),
+                s.messages());
         out.append("  \"idleCpuPercent\": ").append(number(report.idleCpu())).append(",\n");
         appendJsonResults(out, report.results());
         out.append("}\n");
@@ -51,12 +53,13 @@ public final class BenchReport {
 
     /** The opening of a JSON report: what ran, where, with which settings. */
     private static StringBuilder jsonHeader(String benchmark, String machine, int size, Duration warmup,
-                                            Duration measure, long messages) {
+                                            Duration maxWarmup, Duration measure, long messages) {
         StringBuilder out = new StringBuilder("{\n");
         out.append("  \"benchmark\": ").append(quote(benchmark)).append(",\n");
         out.append("  \"machine\": ").append(quote(machine)).append(",\n");
         out.append("  \"messageSize\": ").append(size).append(",\n");
         out.append("  \"warmupSeconds\": ").append(number(warmup.toMillis() / 1000.0)).append(",\n");
+        out.append("  \"maxWarmupSeconds\": ").append(number(maxWarmup.toMillis() / 1000.0)).append(",\n");
         out.append("  \"measureSeconds\": ").append(number(measure.toMillis() / 1000.0)).append(",\n");
         out.append("  \"messages\": ").append(messages).append(",\n");
         return out;
@@ -128,7 +131,8 @@ public final class BenchReport {
     /** The same figures as JSON. */
     public static String json(SocketBench.Report report) {
         SocketBench.Settings s = report.settings();
-        StringBuilder out = jsonHeader("sockets", report.machine(), s.size(), s.warmup(), s.measure(), s.messages());
+        StringBuilder out = jsonHeader("sockets", report.machine(), s.size(), s.warmup(), s.maxWarmup(), s.measure(),
+                s.messages());
         out.append("  \"lostShare\": {");
         String separator = "";
         for (var e : report.lostShare().entrySet()) {

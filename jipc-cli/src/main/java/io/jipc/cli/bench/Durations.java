@@ -34,4 +34,9 @@ public final class Durations {
     public static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
     }
+
+    /** The longer of two durations. */
+    public static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
 }

@@ -61,9 +61,11 @@ public final class LinkDriver {
     }
 
     /** One-way throughput with fixed message counts (see {@link OneWayRegimen#measure}). */
-    public Throughput oneWay(int size, long warmCount, long measuredCount, Duration minWarmup) throws Exception {
+    public Throughput oneWay(int size, long warmCount, long measuredCount, Duration minWarmup, Duration maxWarmup)
+            throws Exception {
         byte[] message = new byte[size];
-        double[] r = OneWayRegimen.measure(count -> sendRound(message, count), warmCount, measuredCount, minWarmup, size);
+        double[] r = OneWayRegimen.measure(count -> sendRound(message, count), warmCount, measuredCount, minWarmup,
+                maxWarmup, size);
         return delivered(size, r[0], r[1], measuredCount);
     }
 

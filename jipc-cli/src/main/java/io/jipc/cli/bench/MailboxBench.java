@@ -38,7 +38,9 @@ public final class MailboxBench {
      * What to run.
      *
      * @param size       payload bytes of each message (at least 8)
-     * @param warmup     how long each ping-pong runs before it is measured (the JIT compiles meanwhile)
+     * @param warmup     how long each ping-pong runs before it is measured (the JIT compiles meanwhile);
+     *                   the warm-up goes on while the timings still change, up to {@code maxWarmup}
+     * @param maxWarmup  the longest warm-up of each ping-pong and one-way run
      * @param measure    how long each ping-pong is measured
      * @param messages   messages of the measured one-way run (rounds of a quarter as many warm it up)
      * @param capacity   bytes of the one-way mailbox (64 MiB by default, the size of Aeron's default
@@ -51,15 +53,17 @@ public final class MailboxBench {
      *                   priorities), 4 producer threads into one many-sender mailbox, and an
      *                   unbounded mailbox
      */
-    public record Settings(int size, Duration warmup, Duration measure, long messages, long capacity,
-                           List<WaitStrategy> strategies, boolean pipe, boolean idle, boolean features) {
+    public record Settings(int size, Duration warmup, Duration maxWarmup, Duration measure, long messages,
+                           long capacity, List<WaitStrategy> strategies, boolean pipe, boolean idle,
+                           boolean features) {
         /** The default one-way mailbox capacity. */
         public static final long DEFAULT_CAPACITY = 64L << 20;
 
-        /** Settings without the feature cases. */
+        /** Settings without the feature cases, with the default longest warm-up. */
         public Settings(int size, Duration warmup, Duration measure, long messages, long capacity,
                         List<WaitStrategy> strategies, boolean pipe, boolean idle) {
-            this(size, warmup, measure, messages, capacity, strategies, pipe, idle, false);
+            this(size, warmup, PingPongRegimen.DEFAULT_MAX_WARMUP, measure, messages, capacity, strategies, pipe,
+                    idle, false);
         }
 
         public Settings {
@@ -321,7 +325,7 @@ public final class MailboxBench {
                 thread.join();
             }
             endRound(in::put, done, count);
-        }, warmMessages, settings.messages(), settings.warmup(), settings.size());
+        }, warmMessages, settings.messages(), settings.warmup(), settings.maxWarmup(), settings.size());
         MemorySegment end = Arena.ofAuto().allocate(settings.size(), 8);
         end.set(ValueLayout.JAVA_LONG, 0, OneWayRegimen.END_OF_PHASE);
         in.put(end); // priority 0: after every message of the round
@@ -360,7 +364,7 @@ public final class MailboxBench {
         MemorySegment message = Arena.ofAuto().allocate(settings.size(), 8);
         long[] echoed = {0};
         MessageHandler check = m -> echoed[0] = m.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
-        return PingPongRegimen.measure(label, settings.warmup(), settings.measure(), sequence -> {
+        return PingPongRegimen.measure(label, settings.warmup(), settings.maxWarmup(), settings.measure(), sequence -> {
             message.set(ValueLayout.JAVA_LONG, 0, sequence);
             ping.put(message);
             pong.take(check);
@@ -414,7 +418,7 @@ public final class MailboxBench {
                 }
             }
             endRound(in::put, done, count);
-        }, warmMessages, settings.messages(), settings.warmup(), settings.size());
+        }, warmMessages, settings.messages(), settings.warmup(), settings.maxWarmup(), settings.size());
         message.set(ValueLayout.JAVA_LONG, 0, OneWayRegimen.END_OF_PHASE);
         in.put(message);
         return pingPong.withThroughput(oneWay[0], oneWay[1]);
@@ -436,7 +440,7 @@ public final class MailboxBench {
                     }
                 }
                 endRound(in::put, done, count);
-            }, warmMessages, settings.messages(), settings.warmup(), settings.size());
+            }, warmMessages, settings.messages(), settings.warmup(), settings.maxWarmup(), settings.size());
             message.set(ValueLayout.JAVA_LONG, 0, OneWayRegimen.END_OF_PHASE);
             in.put(message);
             return result;
@@ -450,7 +454,7 @@ public final class MailboxBench {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment message = arena.allocate(size, 64);
             MemorySegment echo = arena.allocate(size, 64);
-            return PingPongRegimen.measure("pipe (FIFO)", settings.warmup(), settings.measure(), sequence -> {
+            return PingPongRegimen.measure("pipe (FIFO)", settings.warmup(), settings.maxWarmup(), settings.measure(), sequence -> {
                 message.set(ValueLayout.JAVA_LONG, 0, sequence);
                 PipeIo.writeFully(out, message, size, p2c.toString());
                 if (!PipeIo.readFully(in, echo, size, c2p.toString())) {

@@ -37,6 +37,13 @@ public final class OneWayRegimen {
      */
     public static double[] measure(Round round, long warmCount, long measuredCount, Duration minWarmup, int size)
             throws Exception {
+        return measure(round, warmCount, measuredCount, minWarmup, Duration.ofNanos(MAX_WARMUP_NANOS), size);
+    }
+
+    /** The same with a cap on the warm-up other than 10 s ({@code maxWarmup}, at least {@code minWarmup}). */
+    public static double[] measure(Round round, long warmCount, long measuredCount, Duration minWarmup,
+                                   Duration maxWarmup, int size) throws Exception {
+        long maxWarmupNanos = Math.max(minWarmup.toNanos(), maxWarmup.toNanos());
         long warmStart = System.nanoTime();
         double previous = Double.NaN;
         while (true) {
@@ -45,7 +52,7 @@ public final class OneWayRegimen {
             long now = System.nanoTime();
             double rate = warmCount * 1e9 / (now - t0);
             boolean settled = Math.abs(rate - previous) <= 0.05 * previous;
-            if ((settled && now - warmStart >= minWarmup.toNanos()) || now - warmStart > MAX_WARMUP_NANOS) {
+            if ((settled && now - warmStart >= minWarmup.toNanos()) || now - warmStart >= maxWarmupNanos) {
                 break;
             }
             previous = rate;

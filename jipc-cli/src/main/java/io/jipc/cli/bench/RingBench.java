@@ -24,11 +24,12 @@ public final class RingBench {
      *
      * @param size     bytes per item (at least 8)
      * @param warmup   minimum warm-up of each measurement
+     * @param maxWarmup longest warm-up of each measurement
      * @param measure  how long the ping-pong is measured
      * @param messages items of the measured one-way run
      * @param capacity items the one-way buffer holds (a power of two)
      */
-    public record Settings(int size, Duration warmup, Duration measure, long messages, int capacity) {
+    public record Settings(int size, Duration warmup, Duration maxWarmup, Duration measure, long messages, int capacity) {
         public Settings {
             if (size < 8) {
                 throw new IllegalArgumentException("item size must be at least 8 bytes: " + size);
@@ -94,7 +95,7 @@ public final class RingBench {
         MemorySegment item = Arena.ofAuto().allocate(settings.size(), 8);
         MemorySegment echo = Arena.ofAuto().allocate(settings.size(), 8);
         // the regimen's last exchange carries sequence -1, which ends the peer's echo
-        return PingPongRegimen.measure(label, settings.warmup(), settings.measure(), sequence -> {
+        return PingPongRegimen.measure(label, settings.warmup(), settings.maxWarmup(), settings.measure(), sequence -> {
             item.set(ValueLayout.JAVA_LONG, 0, sequence);
             ping.put(item);
             pong.take(echo);
@@ -115,7 +116,7 @@ public final class RingBench {
             if (!done.poll(reply, Duration.ofMinutes(5)) || reply.get(ValueLayout.JAVA_LONG, 0) != count) {
                 throw new IllegalStateException("one-way round of " + count + " items did not complete");
             }
-        }, MailboxBench.warmMessages(settings.messages()), settings.messages(), settings.warmup(), settings.size());
+        }, MailboxBench.warmMessages(settings.messages()), settings.messages(), settings.warmup(), settings.maxWarmup(), settings.size());
         item.set(ValueLayout.JAVA_LONG, 0, OneWayRegimen.END_OF_PHASE);
         in.put(item);
         return result;

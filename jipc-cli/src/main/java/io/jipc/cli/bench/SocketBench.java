@@ -56,11 +56,13 @@ public final class SocketBench {
      *
      * @param size       payload bytes of each message (at least 16)
      * @param warmup     minimum warm-up of each ping-pong and one-way run
+     * @param maxWarmup  longest warm-up of each ping-pong and one-way run
      * @param measure    measured time of each ping-pong
      * @param messages   messages of the measured one-way run
      * @param transports what to measure, in this order
      */
-    public record Settings(int size, Duration warmup, Duration measure, long messages, List<Transport> transports) {
+    public record Settings(int size, Duration warmup, Duration maxWarmup, Duration measure, long messages,
+                           List<Transport> transports) {
         public Settings {
             if (size < Link.ACK_LENGTH || size > DatagramOptions.MAX_UDP_PAYLOAD) {
                 throw new IllegalArgumentException("message size must be 16 to " + DatagramOptions.MAX_UDP_PAYLOAD
@@ -159,10 +161,10 @@ public final class SocketBench {
                     LinkDriver driver = new LinkDriver(t.label(), link);
                     progress.printf("  %-24s ping-pong ...%n", t.label());
                     BenchResult pingPong = driver.pingPong(settings.size(), settings.warmup(),
-                            Duration.ofSeconds(10), settings.measure());
+                            settings.maxWarmup(), settings.measure());
                     progress.printf("  %-24s one-way throughput ...%n", t.label());
                     Throughput oneWay = driver.oneWay(settings.size(), MailboxBench.warmMessages(settings.messages()),
-                            settings.messages(), settings.warmup());
+                            settings.messages(), settings.warmup(), settings.maxWarmup());
                     driver.endPhase(settings.size());
                     results.add(pingPong.withThroughput(oneWay.messagesPerSecond(), oneWay.megabytesPerSecond()));
                     if (!t.isStream()) {
