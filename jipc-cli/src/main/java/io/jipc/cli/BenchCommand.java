@@ -237,8 +237,7 @@ final class BenchCommand implements Callable<Integer> {
             messages = run.quick ? Math.min(messages, 2_000_000) : messages;
             PrintStream progress = run.progress("ring");
             RingBench.Report report = new RingBench(new RingBench.Settings(size, run.warmupTime(),
-                    run.maxWarmupTime(), run.measureTime(),
-                    messages, capacity), progress).run();
+                    run.maxWarmupTime(), run.measureTime(), messages, capacity), progress).run();
             System.out.print(run.json ? RingBench.json(report) : "\n" + RingBench.table(report));
             return 0;
         }

@@ -48,15 +48,16 @@ public final class AeronBench {
      * What to run.
      *
      * @param size       payload bytes of each message (at least 8)
-     * @param warmup     minimum warm-up of the ping-pong
+     * @param warmup     minimum warm-up of the ping-pong and the one-way run
+     * @param maxWarmup  longest warm-up of the ping-pong and the one-way run
      * @param measure    measured time of the ping-pong
      * @param messages   messages of the measured one-way run
      * @param termLength IPC term length in bytes, 0 for Aeron's default (64 MiB)
      * @param pauseFreeIdles idles of a wait before {@link Thread#onSpinWait()} (see {@link SpinIdler})
      * @param gapSteps   steps of the busy gap after each of those idles (0: none; see {@link SpinIdler})
      */
-    public record Settings(int size, Duration warmup, Duration measure, long messages, int termLength,
-                           int pauseFreeIdles, int gapSteps) {
+    public record Settings(int size, Duration warmup, Duration maxWarmup, Duration measure, long messages,
+                           int termLength, int pauseFreeIdles, int gapSteps) {
         public Settings {
             if (size < 8) {
                 throw new IllegalArgumentException("message size must be at least 8 bytes: " + size);
@@ -141,7 +142,7 @@ public final class AeronBench {
         LastSequence echoed = new LastSequence();
         FragmentAssembler assembler = new FragmentAssembler(echoed);
         SpinIdler idler = new SpinIdler(settings.pauseFreeIdles(), settings.gapSteps());
-        return PingPongRegimen.measure(label, settings.warmup(), settings.measure(), sequence -> {
+        return PingPongRegimen.measure(label, settings.warmup(), settings.maxWarmup(), settings.measure(), sequence -> {
             message.putLong(0, sequence);
             long result;
             idler.reset();
@@ -191,7 +192,7 @@ public final class AeronBench {
             if (reply.value != count) {
                 throw new IllegalStateException("one-way round: the peer received " + reply.value + " of " + count);
             }
-        }, warmMessages, settings.messages(), settings.warmup(), size);
+        }, warmMessages, settings.messages(), settings.warmup(), settings.maxWarmup(), size);
         send(data, message, size, OneWayRegimen.END_OF_PHASE, peer, idler);
         return result;
     }

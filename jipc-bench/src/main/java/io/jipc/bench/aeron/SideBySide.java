@@ -50,8 +50,13 @@ public final class SideBySide implements Callable<Integer> {
 
     @Option(names = "--warmup", defaultValue = "1s", converter = DurationConverter.class,
             description = "minimum warm-up of each ping-pong, e.g. 500ms, 2s; it goes on while "
-                    + "the timings still change, up to 10s (default: ${DEFAULT-VALUE})")
+                    + "the timings still change, up to --max-warmup (default: ${DEFAULT-VALUE})")
     Duration warmup;
+
+    @Option(names = "--max-warmup", defaultValue = "10s", converter = DurationConverter.class,
+            description = "longest warm-up of each ping-pong and one-way run: it ends there even if the timings "
+                    + "still change (default: ${DEFAULT-VALUE}; at least --warmup)")
+    Duration maxWarmup;
 
     @Option(names = "--time", defaultValue = "3s", converter = DurationConverter.class,
             description = "measured time of each ping-pong (default: ${DEFAULT-VALUE})")
@@ -148,10 +153,11 @@ public final class SideBySide implements Callable<Integer> {
                 : "running jipc-bench aeron: " + rounds + " rounds of jipc mailbox and Aeron IPC ...");
         // the jipc one-way mailbox gets the same buffer as Aeron's term
         long buffer = termLength > 0 ? termLength : MailboxBench.Settings.DEFAULT_CAPACITY;
-        MailboxBench.Settings jipcSettings = new MailboxBench.Settings(size, warmupTime, measureTime, messages,
-                buffer, List.of(WaitStrategy.SPIN), false, false);
-        AeronBench.Settings aeronSettings = new AeronBench.Settings(size, warmupTime, measureTime, messages, termLength,
-                aeronIdle.pauseFreeIdles, aeronIdle.gapSteps);
+        Duration maxWarmupTime = maxWarmup.compareTo(warmupTime) < 0 ? warmupTime : maxWarmup;
+        MailboxBench.Settings jipcSettings = new MailboxBench.Settings(size, warmupTime, maxWarmupTime, measureTime,
+                messages, buffer, List.of(WaitStrategy.SPIN), false, false, false);
+        AeronBench.Settings aeronSettings = new AeronBench.Settings(size, warmupTime, maxWarmupTime, measureTime,
+                messages, termLength, aeronIdle.pauseFreeIdles, aeronIdle.gapSteps);
         List<SideBySideReport.Round> results = new ArrayList<>();
         String machine = null;
         for (int round = 1; round <= rounds; round++) {

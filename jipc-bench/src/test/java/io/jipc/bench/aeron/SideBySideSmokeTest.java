@@ -42,7 +42,8 @@ class SideBySideSmokeTest {
         int status;
         try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
              PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            status = SideBySide.run(new String[] {"--warmup", "200ms", "--time", "300ms", "--messages", "50000",
+            status = SideBySide.run(new String[] {"--warmup", "200ms", "--max-warmup", "200ms", "--time", "300ms",
+                    "--messages", "50000",
                     "--aeron-term-length", "8388608", "--aeron-idle", aeronIdle, "--json"}, o, e);
         }
         String json = out.toString(StandardCharsets.UTF_8);

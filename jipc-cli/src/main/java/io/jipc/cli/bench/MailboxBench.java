@@ -59,13 +59,6 @@ public final class MailboxBench {
         /** The default one-way mailbox capacity. */
         public static final long DEFAULT_CAPACITY = 64L << 20;
 
-        /** Settings without the feature cases, with the default longest warm-up. */
-        public Settings(int size, Duration warmup, Duration measure, long messages, long capacity,
-                        List<WaitStrategy> strategies, boolean pipe, boolean idle) {
-            this(size, warmup, PingPongRegimen.DEFAULT_MAX_WARMUP, measure, messages, capacity, strategies, pipe,
-                    idle, false);
-        }
-
         public Settings {
             if (size < 8) {
                 throw new IllegalArgumentException("message size must be at least 8 bytes: " + size);
@@ -454,14 +447,16 @@ public final class MailboxBench {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment message = arena.allocate(size, 64);
             MemorySegment echo = arena.allocate(size, 64);
-            return PingPongRegimen.measure("pipe (FIFO)", settings.warmup(), settings.maxWarmup(), settings.measure(), sequence -> {
+            PingPongRegimen.Exchange exchange = sequence -> {
                 message.set(ValueLayout.JAVA_LONG, 0, sequence);
                 PipeIo.writeFully(out, message, size, p2c.toString());
                 if (!PipeIo.readFully(in, echo, size, c2p.toString())) {
                     throw new IllegalStateException("pipe closed by the peer");
                 }
                 return echo.get(ValueLayout.JAVA_LONG, 0);
-            });
+            };
+            return PingPongRegimen.measure("pipe (FIFO)", settings.warmup(), settings.maxWarmup(), settings.measure(),
+                    exchange);
         } finally {
             Libc.close(out);
             Libc.close(in);

@@ -6,8 +6,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The warm-up and measurement of a one-way throughput run, shared by every mechanism measured so
  * that all get the same treatment: rounds of warm-up messages until the rate of a round is within
- * 5 % of the previous round's (at least the minimum warm-up time, at most 10 s, pausing briefly
- * between rounds so that the JIT compiler threads get a core), then one measured round.
+ * 5 % of the previous round's (at least the minimum warm-up time, at most 10 s or the cap given,
+ * pausing briefly between rounds so that the JIT compiler threads get a core), then one measured
+ * round.
  *
  * <p>Round protocol with the receiving peer: messages whose first 8 bytes count up from 0; a
  * message numbered {@link #END_OF_ROUND} ends a round (the peer acknowledges it), one numbered

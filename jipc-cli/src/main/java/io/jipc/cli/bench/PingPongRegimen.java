@@ -25,9 +25,7 @@ public final class PingPongRegimen {
     }
 
     static final long WARMUP_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
-    /** The longest warm-up unless a run sets another. */
-    public static final Duration DEFAULT_MAX_WARMUP = Duration.ofSeconds(10);
-    static final long MAX_WARMUP_NANOS = DEFAULT_MAX_WARMUP.toNanos();
+    static final long MAX_WARMUP_NANOS = TimeUnit.SECONDS.toNanos(10);
     static final long WARMUP_PAUSE_MILLIS = 30;
 
     private PingPongRegimen() {
