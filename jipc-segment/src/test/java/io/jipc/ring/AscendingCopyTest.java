@@ -5,17 +5,27 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@link AscendingCopy} copies as {@link MemorySegment#copy} does, on both sides of its length limit. */
+/**
+ * {@link AscendingCopy} copies as {@link MemorySegment#copy} does, on both sides of its length
+ * limit, with the ascending path on or off; the default follows the processor or the property.
+ */
 class AscendingCopyTest {
     private final Arena arena = Arena.ofConfined();
 
@@ -30,9 +40,16 @@ class AscendingCopyTest {
         return bytes;
     }
 
-    /** Every length from 0 to past the limit, at every source and target offset modulo 8. */
-    @Test
-    void copiesEveryLengthAndAlignmentExactlyLikeSegmentCopy() {
+    /** The ascending path, whatever this processor's default ({@link AscendingCopy#ENABLED}). */
+    private static void copy(MemorySegment source, long sourceOffset, MemorySegment target, long targetOffset,
+                             int length) {
+        AscendingCopy.copy(true, source, sourceOffset, target, targetOffset, length);
+    }
+
+    /** Every length from 0 to past the limit, at every source and target offset modulo 8, either way. */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void copiesEveryLengthAndAlignmentExactlyLikeSegmentCopy(boolean ascending) {
         byte[] bytes = pattern(AscendingCopy.MAX_LENGTH + 64, 1);
         MemorySegment source = arena.allocate(bytes.length + 16, 8);
         MemorySegment.copy(bytes, 0, source, ValueLayout.JAVA_BYTE, 0, bytes.length);
@@ -43,7 +60,7 @@ class AscendingCopyTest {
                 for (int to = 0; to < 8; to++) {
                     target.fill((byte) 0x5A);
                     expected.fill((byte) 0x5A);
-                    AscendingCopy.copy(source, from, target, 16 + to, length);
+                    AscendingCopy.copy(ascending, source, from, target, 16 + to, length);
                     MemorySegment.copy(source, from, expected, 16 + to, length);
                     assertEquals(-1, target.mismatch(expected), "length " + length + " from " + from + " to " + to);
                 }
@@ -56,9 +73,9 @@ class AscendingCopyTest {
     void copiesFromAHeapSegmentAndIntoOne(int length) {
         byte[] bytes = pattern(length, length);
         MemorySegment ring = arena.allocate(length + 40, 8);
-        AscendingCopy.copy(MemorySegment.ofArray(bytes), 0, ring, 24, length);
+        copy(MemorySegment.ofArray(bytes), 0, ring, 24, length);
         byte[] back = new byte[length + 3];
-        AscendingCopy.copy(ring, 24, MemorySegment.ofArray(back), 3, length);
+        copy(ring, 24, MemorySegment.ofArray(back), 3, length);
         assertArrayEquals(bytes, Arrays.copyOfRange(back, 3, 3 + length));
     }
 
@@ -70,13 +87,13 @@ class AscendingCopyTest {
         byte[] bytes = pattern(200, 7);
         MemorySegment memory = arena.allocate(200, 8);
         MemorySegment.copy(bytes, 0, memory, ValueLayout.JAVA_BYTE, 0, bytes.length);
-        AscendingCopy.copy(memory, 64, memory, 64 + shift, length);
+        copy(memory, 64, memory, 64 + shift, length);
         byte[] expected = bytes.clone();
         System.arraycopy(bytes, 64, expected, 64 + shift, length);
         assertArrayEquals(expected, memory.toArray(ValueLayout.JAVA_BYTE));
         byte[] heap = bytes.clone();
         MemorySegment heapSegment = MemorySegment.ofArray(heap);
-        AscendingCopy.copy(heapSegment, 64, heapSegment, 64 + shift, length);
+        copy(heapSegment, 64, heapSegment, 64 + shift, length);
         assertArrayEquals(expected, heap);
     }
 
@@ -84,12 +101,12 @@ class AscendingCopyTest {
     void rangesOutsideTheirSegmentsAreRefused() {
         MemorySegment source = arena.allocate(64, 8);
         MemorySegment target = arena.allocate(64, 8);
-        assertThrows(IndexOutOfBoundsException.class, () -> AscendingCopy.copy(source, 8, target, 0, 64));
-        assertThrows(IndexOutOfBoundsException.class, () -> AscendingCopy.copy(source, 0, target, 1, 64));
-        assertThrows(IndexOutOfBoundsException.class, () -> AscendingCopy.copy(source, -1, target, 0, 8));
-        assertThrows(IndexOutOfBoundsException.class, () -> AscendingCopy.copy(source, 0, target, 0, -1));
+        assertThrows(IndexOutOfBoundsException.class, () -> copy(source, 8, target, 0, 64));
+        assertThrows(IndexOutOfBoundsException.class, () -> copy(source, 0, target, 1, 64));
+        assertThrows(IndexOutOfBoundsException.class, () -> copy(source, -1, target, 0, 8));
+        assertThrows(IndexOutOfBoundsException.class, () -> copy(source, 0, target, 0, -1));
         assertThrows(IllegalArgumentException.class,
-                () -> AscendingCopy.copy(source, 0, target.asReadOnly(), 0, 8));
+                () -> copy(source, 0, target.asReadOnly(), 0, 8));
     }
 
     @Test
@@ -98,6 +115,40 @@ class AscendingCopyTest {
         MemorySegment gone = other.allocate(64, 8);
         other.close();
         MemorySegment target = arena.allocate(64, 8);
-        assertThrows(IllegalStateException.class, () -> AscendingCopy.copy(gone, 0, target, 0, 64));
+        assertThrows(IllegalStateException.class, () -> copy(gone, 0, target, 0, 64));
+    }
+
+    @Test
+    void thePublicCopyFollowsThisProcessorsDefault() {
+        byte[] bytes = pattern(100, 7);
+        MemorySegment target = arena.allocate(128, 8);
+        AscendingCopy.copy(MemorySegment.ofArray(bytes), 0, target, 8, bytes.length);
+        assertEquals(-1, target.asSlice(8, bytes.length).mismatch(MemorySegment.ofArray(bytes)));
+        assertEquals(AscendingCopy.enabled(System.getProperty(AscendingCopy.PROPERTY),
+                AscendingCopy.cpuVendor(Path.of("/proc/cpuinfo"))), AscendingCopy.ENABLED);
+    }
+
+    @Test
+    void theChoiceIsByProcessorUnlessThePropertySaysOtherwise() {
+        assertTrue(AscendingCopy.enabled(null, "GenuineIntel"));
+        assertFalse(AscendingCopy.enabled(null, "AuthenticAMD"));
+        assertFalse(AscendingCopy.enabled(null, ""));
+        assertTrue(AscendingCopy.enabled("true", "AuthenticAMD"));
+        assertTrue(AscendingCopy.enabled(" TRUE ", ""));
+        assertFalse(AscendingCopy.enabled("false", "GenuineIntel"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> AscendingCopy.enabled("yes", "GenuineIntel"));
+        assertTrue(e.getMessage().contains(AscendingCopy.PROPERTY), e.getMessage());
+    }
+
+    @Test
+    void theVendorIsReadFromCpuinfo(@TempDir Path dir) throws IOException {
+        Path cpuinfo = dir.resolve("cpuinfo");
+        Files.writeString(cpuinfo, "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\n\n"
+                + "processor\t: 1\nvendor_id\t: AuthenticAMD\n");
+        assertEquals("AuthenticAMD", AscendingCopy.cpuVendor(cpuinfo));
+        Files.writeString(cpuinfo, "processor\t: 0\n");
+        assertEquals("", AscendingCopy.cpuVendor(cpuinfo));
+        assertEquals("", AscendingCopy.cpuVendor(dir.resolve("missing")));
     }
 }

@@ -21,10 +21,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Copying a payload into a ring's data area, the two ways a send may do it: {@code ascending} is
- * {@link AscendingCopy} (plain 8-byte stores in ascending order; what sends use up to
- * {@value AscendingCopy#MAX_LENGTH} bytes), {@code segmentCopy} is {@link MemorySegment#copy} (what
- * they use beyond). In one thread the second is faster from 64 bytes on; between two processes the
- * first gives the shorter round trip (see {@code AscendingCopy}). Source: a native segment; target:
+ * {@link AscendingCopy#copyAscending} (plain 8-byte stores in ascending order; what sends use up to
+ * {@value AscendingCopy#MAX_LENGTH} bytes on Intel processors), {@code segmentCopy} is
+ * {@link MemorySegment#copy} (what they use beyond, and on other processors). In one thread the
+ * second is faster from 64 bytes on; between two processes which one gives the shorter round trip
+ * depends on the processor (see {@code AscendingCopy}). Source: a native segment; target:
  * a slot of a 1 MiB native segment (the position advances by the record size, as in a ring).
  * Score: copies per microsecond.
  */
@@ -68,7 +69,7 @@ public class CopyBenchmark {
 
     @Benchmark
     public MemorySegment ascending() {
-        AscendingCopy.copy(source, 0, target, next(), length);
+        AscendingCopy.copyAscending(source, 0, target, next(), length);
         return target;
     }
 
