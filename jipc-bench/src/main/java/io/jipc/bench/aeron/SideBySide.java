@@ -153,10 +153,10 @@ public final class SideBySide implements Callable<Integer> {
                 : "running jipc-bench aeron: " + rounds + " rounds of jipc mailbox and Aeron IPC ...");
         // the jipc one-way mailbox gets the same buffer as Aeron's term
         long buffer = termLength > 0 ? termLength : MailboxBench.Settings.DEFAULT_CAPACITY;
-        Duration maxWarmupTime = maxWarmup.compareTo(warmupTime) < 0 ? warmupTime : maxWarmup;
-        MailboxBench.Settings jipcSettings = new MailboxBench.Settings(size, warmupTime, maxWarmupTime, measureTime,
+        // the regimens take a cap below the minimum warm-up as the minimum
+        MailboxBench.Settings jipcSettings = new MailboxBench.Settings(size, warmupTime, maxWarmup, measureTime,
                 messages, buffer, List.of(WaitStrategy.SPIN), false, false, false);
-        AeronBench.Settings aeronSettings = new AeronBench.Settings(size, warmupTime, maxWarmupTime, measureTime,
+        AeronBench.Settings aeronSettings = new AeronBench.Settings(size, warmupTime, maxWarmup, measureTime,
                 messages, termLength, aeronIdle.pauseFreeIdles, aeronIdle.gapSteps);
         List<SideBySideReport.Round> results = new ArrayList<>();
         String machine = null;

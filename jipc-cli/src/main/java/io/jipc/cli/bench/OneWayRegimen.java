@@ -6,7 +6,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The warm-up and measurement of a one-way throughput run, shared by every mechanism measured so
  * that all get the same treatment: rounds of warm-up messages until the rate of a round is within
- * 5 % of the previous round's (at least the minimum warm-up time, at most 10 s or the cap given,
+ * 5 % of the previous round's (at least the minimum warm-up time, at most the cap given,
  * pausing briefly between rounds so that the JIT compiler threads get a core), then one measured
  * round.
  *
@@ -20,7 +20,6 @@ public final class OneWayRegimen {
     /** First 8 bytes of the message that ends the one-way phase. */
     public static final long END_OF_PHASE = -1;
 
-    private static final long MAX_WARMUP_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final long PAUSE_MILLIS = 30;
 
     /** Sends one round: {@code count} messages, then {@link #END_OF_ROUND}; returns once acknowledged. */
@@ -33,15 +32,10 @@ public final class OneWayRegimen {
     }
 
     /**
-     * Warms up with rounds of {@code warmCount} messages, then measures a round of
+     * Warms up with rounds of {@code warmCount} messages for at least {@code minWarmup} and at most
+     * {@code maxWarmup} (taken as at least {@code minWarmup}), then measures a round of
      * {@code measuredCount}; returns {messages per second, payload megabytes (10^6) per second}.
      */
-    public static double[] measure(Round round, long warmCount, long measuredCount, Duration minWarmup, int size)
-            throws Exception {
-        return measure(round, warmCount, measuredCount, minWarmup, Duration.ofNanos(MAX_WARMUP_NANOS), size);
-    }
-
-    /** The same with a cap on the warm-up other than 10 s ({@code maxWarmup}, at least {@code minWarmup}). */
     public static double[] measure(Round round, long warmCount, long measuredCount, Duration minWarmup,
                                    Duration maxWarmup, int size) throws Exception {
         long maxWarmupNanos = Math.max(minWarmup.toNanos(), maxWarmup.toNanos());

@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The warm-up lasts at least the configured time and continues, in 200 ms windows (a quarter of
  * the cap when that is shorter), until the median round trip of a window is within 5 % of the
- * previous window's (at most 10 s, or the cap given). Windows and the measurement end at the first
+ * previous window's (at most the cap given: 10 s in the commands unless {@code --max-warmup} says
+ * otherwise). Windows and the measurement end at the first
  * exchange past their time, so a slow mechanism does not overrun them. Between
  * windows this thread sleeps 30 ms so that the JIT compiler threads of both processes get a core.
  * Then round trips are recorded in an HdrHistogram (3 significant digits) for the measured time,
@@ -25,19 +26,14 @@ public final class PingPongRegimen {
     }
 
     static final long WARMUP_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
-    static final long MAX_WARMUP_NANOS = TimeUnit.SECONDS.toNanos(10);
     static final long WARMUP_PAUSE_MILLIS = 30;
 
     private PingPongRegimen() {
     }
 
-    public static BenchResult measure(String label, Duration warmup, Duration measure, Exchange exchange) throws Exception {
-        return measure(label, warmup, Duration.ofNanos(MAX_WARMUP_NANOS), measure, exchange);
-    }
-
     /**
-     * The same with a cap on the warm-up other than 10 s ({@code maxWarmup}, at least {@code warmup}):
-     * the all-mechanisms run bounds its total time that way.
+     * Warms up for at least {@code warmup} and at most {@code maxWarmup} (taken as at least
+     * {@code warmup}), then measures for {@code measure}.
      */
     public static BenchResult measure(String label, Duration warmup, Duration maxWarmup, Duration measure,
                                       Exchange exchange) throws Exception {

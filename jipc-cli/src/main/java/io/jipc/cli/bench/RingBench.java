@@ -29,7 +29,8 @@ public final class RingBench {
      * @param messages items of the measured one-way run
      * @param capacity items the one-way buffer holds (a power of two)
      */
-    public record Settings(int size, Duration warmup, Duration maxWarmup, Duration measure, long messages, int capacity) {
+    public record Settings(int size, Duration warmup, Duration maxWarmup, Duration measure, long messages,
+                           int capacity) {
         public Settings {
             if (size < 8) {
                 throw new IllegalArgumentException("item size must be at least 8 bytes: " + size);
@@ -116,7 +117,8 @@ public final class RingBench {
             if (!done.poll(reply, Duration.ofMinutes(5)) || reply.get(ValueLayout.JAVA_LONG, 0) != count) {
                 throw new IllegalStateException("one-way round of " + count + " items did not complete");
             }
-        }, MailboxBench.warmMessages(settings.messages()), settings.messages(), settings.warmup(), settings.maxWarmup(), settings.size());
+        }, MailboxBench.warmMessages(settings.messages()), settings.messages(), settings.warmup(), settings.maxWarmup(),
+                settings.size());
         item.set(ValueLayout.JAVA_LONG, 0, OneWayRegimen.END_OF_PHASE);
         in.put(item);
         return result;
