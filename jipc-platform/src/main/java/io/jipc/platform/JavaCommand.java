@@ -35,6 +35,7 @@ public final class JavaCommand {
     }
 
     private Module module;
+    private String classPath;
 
     private JavaCommand module(Module m) {
         this.module = m;
@@ -50,6 +51,15 @@ public final class JavaCommand {
     /** Sets a system property of the child. */
     public JavaCommand property(String key, String value) {
         properties.put(key, value);
+        return this;
+    }
+
+    /**
+     * Runs the child on {@code classPath} instead of this JVM's class path (a child of a JVM on the
+     * module path still gets the module path).
+     */
+    public JavaCommand classPath(String classPath) {
+        this.classPath = classPath;
         return this;
     }
 
@@ -90,7 +100,7 @@ public final class JavaCommand {
         } else {
             command.add("--enable-native-access=ALL-UNNAMED");
             command.add("-cp");
-            command.add(System.getProperty("java.class.path"));
+            command.add(classPath != null ? classPath : System.getProperty("java.class.path"));
             command.add(mainClass);
         }
         command.addAll(args);

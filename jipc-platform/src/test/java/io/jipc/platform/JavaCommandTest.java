@@ -52,4 +52,12 @@ class JavaCommandTest {
                 .property("jipc.root", "/dev/shm/jipc-javacommand-test").property("jipc.extra", "yes")
                 .args("one", "two", "three").toProcessBuilder().command());
     }
+
+    @Test
+    void anotherClassPathReplacesThisJvmsOne() {
+        List<String> command = JavaCommand.forMain(JavaCommandTest.class).classPath("/a.jar:/b.jar").toList();
+        int cp = command.indexOf("-cp");
+        assertEquals("/a.jar:/b.jar", command.get(cp + 1));
+        assertEquals(JavaCommandTest.class.getName(), command.getLast());
+    }
 }

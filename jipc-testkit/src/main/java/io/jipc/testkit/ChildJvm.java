@@ -22,7 +22,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A child JVM started with the test class path, native access enabled and this JVM's
- * {@code jipc.*} system properties (so it shares the test's jipc root).
+ * {@code jipc.*} system properties (so it shares the test's jipc root). The class path's
+ * directories come packed into jars, with a class-data-sharing archive that makes the start
+ * cheaper ({@link ChildClassPath}; not for a child {@linkplain Builder#asUser as another user}).
  *
  * <p>Safety nets, so that a test can never leave a process behind or hang the build:
  * <ul>
@@ -94,11 +96,11 @@ public final class ChildJvm implements AutoCloseable {
     public static final class Builder {
         private final Class<?> mainClass;
         private final List<String> args = new ArrayList<>();
-        private final List<String> jvmArgs = new ArrayList<>(List.of("-Xmx256m", "-XX:+UseSerialGC",
-                "-Xshare:auto"));
+        private final List<String> jvmArgs = new ArrayList<>(ChildClassPath.BASE_OPTIONS);
         private Duration hardTimeout = DEFAULT_HARD_TIMEOUT;
         private final List<String[]> properties = new ArrayList<>();
         private final List<String> wrapper = new ArrayList<>();
+        private boolean otherUser;
 
         private Builder(Class<?> mainClass) {
             this.mainClass = mainClass;
@@ -152,12 +154,19 @@ public final class ChildJvm implements AutoCloseable {
          * {@code setpriv} (util-linux); the test JVM must be root. See {@link #cannotRunAsOtherUser()}.
          */
         public Builder asUser(int uid, int gid) {
+            otherUser = true; // who may not read the packed class path under target/
             return wrapper(SETPRIV, "--reuid=" + uid, "--regid=" + gid, "--clear-groups");
         }
 
         public ChildJvm start() {
             JavaCommand command = JavaCommand.forMain(mainClass);
             jvmArgs.forEach(command::jvmArg);
+            if (!otherUser) {
+                ChildClassPath.get().ifPresent(prepared -> {
+                    prepared.jvmOptions().forEach(command::jvmArg);
+                    command.classPath(prepared.classPath());
+                });
+            }
             properties.forEach(p -> command.property(p[0], p[1]));
             command.args(args);
             List<String> commandLine = new ArrayList<>(wrapper);
