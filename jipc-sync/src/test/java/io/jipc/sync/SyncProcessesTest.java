@@ -55,7 +55,7 @@ class SyncProcessesTest {
         all[0] = args[0];
         all[1] = area.segment.path().getFileName().toString();
         System.arraycopy(args, 1, all, 2, args.length - 1);
-        ChildJvm child = ChildJvm.builder(SyncChild.class).args(all).quickStart().hardTimeout(Duration.ofSeconds(240))
+        ChildJvm child = ChildJvm.builder(SyncChild.class).args(all).quickStart().sharedClassArchive().hardTimeout(Duration.ofSeconds(240))
                 .start();
         children.add(child);
         return child;

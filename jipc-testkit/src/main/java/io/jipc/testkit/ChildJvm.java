@@ -22,9 +22,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A child JVM started with the test class path, native access enabled and this JVM's
- * {@code jipc.*} system properties (so it shares the test's jipc root). The class path's
- * directories come packed into jars, with a class-data-sharing archive that makes the start
- * cheaper ({@link ChildClassPath}; not for a child {@linkplain Builder#asUser as another user}).
+ * {@code jipc.*} system properties (so it shares the test's jipc root); optionally from a
+ * class-data-sharing archive that makes the start cheaper ({@link Builder#sharedClassArchive()}).
  *
  * <p>Safety nets, so that a test can never leave a process behind or hang the build:
  * <ul>
@@ -101,6 +100,7 @@ public final class ChildJvm implements AutoCloseable {
         private final List<String[]> properties = new ArrayList<>();
         private final List<String> wrapper = new ArrayList<>();
         private boolean otherUser;
+        private boolean sharedClasses;
 
         private Builder(Class<?> mainClass) {
             this.mainClass = mainClass;
@@ -120,6 +120,18 @@ public final class ChildJvm implements AutoCloseable {
         /** Compiles with C1 only: starts and warms up faster, runs hot loops slower. */
         public Builder quickStart() {
             jvmArgs.add("-XX:TieredStopAtLevel=1");
+            return this;
+        }
+
+        /**
+         * Starts the child on the packed class path with the class-data-sharing archive of
+         * {@link ChildClassPath}: about a quarter less CPU per start. Making the archive costs
+         * about a second, once per test JVM, so this pays only for tests that start many children
+         * (the crash tests' hundreds of killed senders). Not for a child {@linkplain #asUser as
+         * another user}, which gets the plain class path.
+         */
+        public Builder sharedClassArchive() {
+            sharedClasses = true;
             return this;
         }
 
@@ -161,7 +173,7 @@ public final class ChildJvm implements AutoCloseable {
         public ChildJvm start() {
             JavaCommand command = JavaCommand.forMain(mainClass);
             jvmArgs.forEach(command::jvmArg);
-            if (!otherUser) {
+            if (sharedClasses && !otherUser) {
                 ChildClassPath.get().ifPresent(prepared -> {
                     prepared.jvmOptions().forEach(command::jvmArg);
                     command.classPath(prepared.classPath());

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,12 +65,21 @@ class ChildClassPathTest {
     @Test
     void aChildRunsOnThePackedClassPathWithTheArchive() {
         ChildClassPath prepared = ChildClassPath.get().orElseThrow();
-        try (ChildJvm child = ChildJvm.start(Echo.class)) {
+        try (ChildJvm child = ChildJvm.builder(Echo.class).sharedClassArchive().start()) {
             assertEquals("CLASSPATH " + prepared.classPath(), child.awaitLine("CLASSPATH ", PATIENCE));
             String options = child.awaitLine("OPTIONS ", PATIENCE);
             for (String option : prepared.jvmOptions()) {
                 assertTrue(options.contains(option), options);
             }
+            child.assertSuccess(PATIENCE);
+        }
+    }
+
+    @Test
+    void withoutTheArchiveAChildRunsOnThisJvmsClassPath() {
+        try (ChildJvm child = ChildJvm.start(Echo.class)) {
+            assertEquals("CLASSPATH " + System.getProperty("java.class.path"), child.awaitLine("CLASSPATH ", PATIENCE));
+            assertFalse(child.awaitLine("OPTIONS ", PATIENCE).contains("SharedArchiveFile"));
             child.assertSuccess(PATIENCE);
         }
     }

@@ -93,10 +93,10 @@ class MailboxCrashTest {
                     case 1 -> "claim";
                     default -> "mixed";
                 };
-                return ChildJvm.builder(SendingProcess.class).quickStart().jvmArg("-Xmx64m")
+                return ChildJvm.builder(SendingProcess.class).quickStart().sharedClassArchive().jvmArg("-Xmx64m")
                         .args(name, Integer.toString(id), "1", "-1", Integer.toString(MAX_BODY), mode, progress.toString());
             }, receiverFailure);
-            senders.finishWithHealthySender(ChildJvm.builder(SendingProcess.class).quickStart()
+            senders.finishWithHealthySender(ChildJvm.builder(SendingProcess.class).quickStart().sharedClassArchive()
                     .args(name, "0", "1", "1000", Integer.toString(MAX_BODY), "mixed"), tally, stop, receiver, receiverFailure);
 
             int faulted = KilledSender.checkDeliveries(victims, tally);

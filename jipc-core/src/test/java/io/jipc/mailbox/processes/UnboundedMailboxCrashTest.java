@@ -85,10 +85,10 @@ class UnboundedMailboxCrashTest {
 
             SenderKills senders = new SenderKills(progressDir, PATIENCE);
             List<KilledSender> victims = senders.kill(KILLS, 4, 300, FAULTS, true, (id, progress) ->
-                    ChildJvm.builder(UnboundedSendingProcess.class).quickStart().jvmArg("-Xmx64m").hardTimeout(PATIENCE)
+                    ChildJvm.builder(UnboundedSendingProcess.class).quickStart().sharedClassArchive().jvmArg("-Xmx64m").hardTimeout(PATIENCE)
                             .args(name, Integer.toString(id), "1", "-1", Integer.toString(MAX_BODY), "0",
                                     progress.toString()), receiverFailure);
-            senders.finishWithHealthySender(ChildJvm.builder(UnboundedSendingProcess.class).quickStart()
+            senders.finishWithHealthySender(ChildJvm.builder(UnboundedSendingProcess.class).quickStart().sharedClassArchive()
                     .args(name, "0", "1", "1000", Integer.toString(MAX_BODY), "0"), tally, stop, receiver, receiverFailure);
 
             int faulted = KilledSender.checkDeliveries(victims, tally);
@@ -125,14 +125,14 @@ class UnboundedMailboxCrashTest {
         int kills = Math.max(3, KILLS / 3);
         Path stateFile = Files.createTempFile("jipc-tally-", ".state");
         try (UnboundedMailbox mailbox = UnboundedMailbox.create(name, OPTIONS, CEILING);
-             ChildJvm sender = ChildJvm.builder(UnboundedSendingProcess.class).quickStart()
+             ChildJvm sender = ChildJvm.builder(UnboundedSendingProcess.class).quickStart().sharedClassArchive()
                      .hardTimeout(PATIENCE).args(name, "1", "4", "-1", Integer.toString(MAX_BODY), "3000").start()) {
             MemorySegment state = ResumingTally.map(stateFile);
             sender.awaitLine("READY", PATIENCE);
             int longest = 1;
             long receivedByKilled = 0;
             for (int k = 0; k < kills; k++) {
-                try (ChildJvm receiver = ChildJvm.builder(ResumingReceiver.class).quickStart().hardTimeout(PATIENCE)
+                try (ChildJvm receiver = ChildJvm.builder(ResumingReceiver.class).quickStart().sharedClassArchive().hardTimeout(PATIENCE)
                         .args(name, stateFile.toString(), Integer.toString(MAX_BODY)).start()) {
                     receiver.awaitLine("READY", PATIENCE);
                     longest = Math.max(longest, mailbox.segmentCount());
