@@ -26,9 +26,9 @@ import java.util.zip.Deflater;
  * and method-handle machinery above all), about a quarter of the CPU time of a short-lived child
  * such as a sender killed by a crash test (0.61 against 0.46 CPU-s measured on a 2-core VM).
  *
- * <p>Prepared once per test JVM, on the first such child's start (about a second): each non-empty directory of this
- * JVM's class path is packed into a jar (the JVM maps a CDS archive only for a class path of jars),
- * then one training child ({@link CdsTraining}) runs on that class path with
+ * <p>Prepared once per test JVM, on the first such child's start (about a second): each non-empty
+ * directory of this JVM's class path is packed into a jar (the JVM maps a CDS archive only for a
+ * class path of jars), then one training child ({@link CdsTraining}) runs on that class path with
  * {@code -XX:ArchiveClassesAtExit} and leaves a dynamic archive of what it loaded. Children then
  * start with {@code -XX:SharedArchiveFile} and the packed class path. The files live in
  * {@code target/testkit-cds/<pid>} when the working directory has a {@code target} directory (as
