@@ -24,7 +24,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * protocol (through the rings' test-only fault points), never make the mailbox lose, duplicate or
  * reorder a committed message, and never wedge it: the receiver skips the dead senders' claims.
  *
- * <p>The number of kills is {@code -Djipc.test.kills} (200 by default; raise it for a longer run).
+ * <p>The number of kills is {@code -Djipc.test.kills} (200 by default; raise it for a longer run)
+ * for the main test, and an eighth of that (at least 20) for each of the three variants (one
+ * sender; priorities; an exact limit), which run the same protocol through other ring layouts:
+ * 275 kills in a default build.
  * Each sender records in a progress file the sequence of its last committed message; after the
  * kill, the receiver must have received exactly the messages 0..n of that sender with
  * {@code progress <= n <= progress + 1} (one message may be committed but not yet recorded).
@@ -33,6 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class MailboxCrashTest {
     private static final int KILLS = Integer.getInteger("jipc.test.kills", 200);
+    private static final int VARIANT_KILLS = Math.max(20, KILLS / 8);
     private static final int MAX_BODY = 200;
     private static final String FAULTS_MANY = "after-tail-move:0.0005,before-commit:0.0005";
     private static final String FAULTS_SINGLE = "before-commit:0.0005,after-commit:0.0005";
@@ -46,17 +50,17 @@ class MailboxCrashTest {
 
     @Test
     void aSingleSenderKilledAgainAndAgainHandsOverWithoutLoss() throws Exception {
-        runCrashes("crash-single", true, 1, Math.max(20, KILLS / 4), FAULTS_SINGLE);
+        runCrashes("crash-single", true, 1, VARIANT_KILLS, FAULTS_SINGLE);
     }
 
     @Test
     void aMailboxWithHeadersAndPrioritiesSurvivesTheSameKills() throws Exception {
-        runCrashes("crash-priorities", false, 4, Math.max(20, KILLS / 4), FAULTS_MANY, b -> b.priorities(4));
+        runCrashes("crash-priorities", false, 4, VARIANT_KILLS, FAULTS_MANY, b -> b.priorities(4));
     }
 
     @Test
     void aMailboxWithAnExactLimitSurvivesTheSameKills() throws Exception {
-        runCrashes("crash-limit", false, 4, Math.max(20, KILLS / 4), FAULTS_MANY, b -> b.messageLimit(16));
+        runCrashes("crash-limit", false, 4, VARIANT_KILLS, FAULTS_MANY, b -> b.messageLimit(16));
     }
 
     private void runCrashes(String name, boolean single, int concurrency, int kills, String faults)
