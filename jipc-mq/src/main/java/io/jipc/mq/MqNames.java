@@ -46,7 +46,14 @@ final class MqNames {
     static final String CREATOR = "creator";
     static final String UNKNOWN = "unknown";
 
-    private static final System.Logger LOG = System.getLogger("io.jipc.mq");
+    /** The log, looked up on first use: the lookup costs a process about 20 ms at start. */
+    private static System.Logger log() {
+        return Log.LOGGER;
+    }
+
+    private static final class Log {
+        static final System.Logger LOGGER = System.getLogger("io.jipc.mq");
+    }
 
     private MqNames() {
     }
@@ -75,7 +82,7 @@ final class MqNames {
     static void created(String queue, int mqd) {
         String name = nameOf(queue);
         if (name == null) {
-            LOG.log(System.Logger.Level.DEBUG, "POSIX message queue {0} gets no name: not a valid name behind mq/", queue);
+            log().log(System.Logger.Level.DEBUG, "POSIX message queue {0} gets no name: not a valid name behind mq/", queue);
             return;
         }
         try (NameService names = open()) {
@@ -97,7 +104,7 @@ final class MqNames {
                 }
             }
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "POSIX message queue {0} was created, but its name {1} could not be "
+            log().log(System.Logger.Level.WARNING, "POSIX message queue {0} was created, but its name {1} could not be "
                     + "bound (jipc ls will not find it): {2}", queue, name, e.toString());
         }
     }
@@ -122,7 +129,7 @@ final class MqNames {
         } catch (NameTakenException boundMeanwhile) {
             // another opener repaired it, or the queue was re-created and its creator bound it
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "could not bind the missing name {0} of POSIX message queue {1}: {2}",
+            log().log(System.Logger.Level.WARNING, "could not bind the missing name {0} of POSIX message queue {1}: {2}",
                     name, queue, e.toString());
         }
     }
@@ -139,7 +146,7 @@ final class MqNames {
         try (NameService names = open()) {
             return names.lookup(name).filter(e -> e.record().kind().equals(KIND));
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot look up the name {0} of POSIX message queue {1}: {2}",
+            log().log(System.Logger.Level.WARNING, "cannot look up the name {0} of POSIX message queue {1}: {2}",
                     name, queue, e.toString());
             return Optional.empty();
         }
@@ -159,7 +166,7 @@ final class MqNames {
                 names.unregister(name);
             }
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "POSIX message queue {0} was unlinked, but its name {1} could not be "
+            log().log(System.Logger.Level.WARNING, "POSIX message queue {0} was unlinked, but its name {1} could not be "
                     + "removed (jipc gc removes it): {2}", queue, name, e.toString());
         }
     }

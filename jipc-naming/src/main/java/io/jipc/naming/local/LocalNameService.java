@@ -34,7 +34,14 @@ import java.util.function.Consumer;
  * {@code jipc.root}, environment variable {@code JIPC_ROOT}, else {@code /dev/shm/jipc-<euid>}).
  */
 public final class LocalNameService extends AbstractNameService<LocalRegistration, LocalWatch> {
-    static final System.Logger LOG = System.getLogger("io.jipc.naming");
+    /** The naming log, looked up on first use: the lookup costs a process about 20 ms at start. */
+    static System.Logger log() {
+        return Log.LOGGER;
+    }
+
+    private static final class Log {
+        static final System.Logger LOGGER = System.getLogger("io.jipc.naming");
+    }
     /** The subdirectory of the jipc root. */
     public static final String KIND = "names";
 
@@ -110,7 +117,7 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
         try {
             stored = directory.read(name);
         } catch (CorruptNameEntryException e) {
-            LOG.log(System.Logger.Level.WARNING, e.getMessage() + " (skipped)");
+            log().log(System.Logger.Level.WARNING, e.getMessage() + " (skipped)");
             return Optional.empty();
         }
         if (stored.isEmpty()) {
@@ -133,7 +140,7 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
             try {
                 stored = directory.read(name);
             } catch (CorruptNameEntryException e) {
-                LOG.log(System.Logger.Level.WARNING, "removing " + e.getMessage());
+                log().log(System.Logger.Level.WARNING, "removing " + e.getMessage());
                 return directory.unlinkLocked(name);
             }
             if (stored.isEmpty()) {

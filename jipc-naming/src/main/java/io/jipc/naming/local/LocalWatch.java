@@ -50,7 +50,7 @@ final class LocalWatch implements Watch, WatchedNames.Tracker {
                        Consumer<LocalWatch> onEnd, Inotify inotify, int wakeFd) {
         this.service = service;
         this.prefix = prefix;
-        this.watched = new WatchedNames(prefix, listener, LocalNameService::judge, this, LocalNameService.LOG);
+        this.watched = new WatchedNames(prefix, listener, LocalNameService::judge, this, LocalNameService.log());
         this.onEnd = onEnd;
         this.inotify = inotify;
         this.wakeFd = wakeFd;
@@ -105,7 +105,7 @@ final class LocalWatch implements Watch, WatchedNames.Tracker {
                 }
             }
         } catch (RuntimeException | Error e) {
-            LocalNameService.LOG.log(System.Logger.Level.ERROR, "watch of '" + prefix + "' stopped", e);
+            LocalNameService.log().log(System.Logger.Level.ERROR, "watch of '" + prefix + "' stopped", e);
         } finally {
             closeDescriptors();
             onEnd.accept(this);
@@ -146,7 +146,7 @@ final class LocalWatch implements Watch, WatchedNames.Tracker {
             return;
         }
         if (event.is(Inotify.DELETE_SELF | Inotify.IGNORED)) {
-            LocalNameService.LOG.log(System.Logger.Level.WARNING, "the names directory was removed; watch of '"
+            LocalNameService.log().log(System.Logger.Level.WARNING, "the names directory was removed; watch of '"
                     + prefix + "' ends");
             closing = true;
             return;

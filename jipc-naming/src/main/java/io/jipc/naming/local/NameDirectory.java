@@ -191,7 +191,7 @@ final class NameDirectory {
                 }
                 String name = NameSyntax.fromStorageName(storage);
                 if (name == null) {
-                    LocalNameService.LOG.log(System.Logger.Level.WARNING,
+                    LocalNameService.log().log(System.Logger.Level.WARNING,
                             "skipping " + file + ": its file name is not a jipc name");
                 } else {
                     names.add(name);
@@ -214,11 +214,11 @@ final class NameDirectory {
                         Files.deleteIfExists(file);
                     }
                 } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
-                    LocalNameService.LOG.log(System.Logger.Level.WARNING, "skipping unknown file " + file);
+                    LocalNameService.log().log(System.Logger.Level.WARNING, "skipping unknown file " + file);
                 }
             }
         } catch (IOException | ErrnoException e) {
-            LocalNameService.LOG.log(System.Logger.Level.WARNING, "cannot sweep temporary files of " + dir + ": " + e);
+            LocalNameService.log().log(System.Logger.Level.WARNING, "cannot sweep temporary files of " + dir + ": " + e);
         }
     }
 }

@@ -24,7 +24,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * @param <W> the backend's watches
  */
 public abstract class AbstractNameService<R extends AbstractRegistration, W extends Watch> implements NameService {
-    private static final SecureRandom SERIALS = new SecureRandom();
+    /** Drawn from on the first registration: a SecureRandom costs a process about 10 ms to set up. */
+    private static final class Serials {
+        static final SecureRandom RANDOM = new SecureRandom();
+    }
 
     private final URI uri;
     private final Set<R> registrations = ConcurrentHashMap.newKeySet();
@@ -49,7 +52,7 @@ public abstract class AbstractNameService<R extends AbstractRegistration, W exte
     protected final NameEntry newEntry(String name, NameRecord what, Lifetime lifetime) {
         ensureOpen();
         NameSyntax.check(name);
-        return new NameEntry(name, what, NameOwner.current(), lifetime, Instant.now(), SERIALS.nextLong(),
+        return new NameEntry(name, what, NameOwner.current(), lifetime, Instant.now(), Serials.RANDOM.nextLong(),
                 Liveness.ALIVE);
     }
 
