@@ -1,5 +1,6 @@
 package io.jipc.examples;
 
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,6 +37,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ExamplesEndToEndTest {
     private static final Path EXAMPLES = Path.of("").toAbsolutePath();
+
+    /** Some examples run bin/jipc: without this, the first would build jipc-cli again inside this build. */
+    @BeforeAll
+    static void cliIsBuilt() throws IOException {
+        BuiltCli.markFresh(EXAMPLES.getParent());
+    }
 
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
@@ -109,6 +117,7 @@ class ExamplesEndToEndTest {
             process.waitFor();
             String output = Files.readString(log);
             assertEquals(0, process.exitValue(), "examples/run-all failed:\n" + output);
+            assertFalse(output.contains("jipc: building"), "a script built jipc-cli again:\n" + output);
             return output;
         } finally {
             Files.deleteIfExists(log);

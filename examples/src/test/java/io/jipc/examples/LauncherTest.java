@@ -43,14 +43,7 @@ class LauncherTest {
     static void isolatedRoot() throws IOException {
         root = Files.createTempDirectory(Path.of("/dev/shm"), "jipc-launcher-test",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        // this build has just packaged jipc-cli: tell the launcher it need not build again
-        Path modules = PROJECT.resolve("jipc-cli/target/modules");
-        Files.createDirectories(modules);
-        Path marker = modules.resolve(".built");
-        if (!Files.exists(marker)) {
-            Files.createFile(marker);
-        }
-        Files.setLastModifiedTime(marker, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
+        BuiltCli.markFresh(PROJECT); // this build has just packaged jipc-cli: the launcher need not build again
     }
 
     @AfterAll
