@@ -206,13 +206,14 @@ class SyncProcessesTest {
         StringBuilder outputs = new StringBuilder();
         int repaired = 0;
         for (int kill = 0; kill < KILLS; kill++) {
+            // the replacement starts first: its JVM boots while the victim runs on to its random end
+            ChildJvm fresh = start(mode);
             Thread.sleep(20 + random.nextInt(200));
             ChildJvm victim = running.remove(random.nextInt(running.size()));
             victim.kill();
             outputs.append(victim.output());
-            ChildJvm fresh = start(mode);
-            running.add(fresh);
             fresh.awaitLine("RUNNING", LONG);
+            running.add(fresh);
         }
         for (ChildJvm child : running) {
             child.kill();
