@@ -42,6 +42,7 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
     private static final class Log {
         static final System.Logger LOGGER = System.getLogger("io.jipc.naming");
     }
+
     /** The subdirectory of the jipc root. */
     public static final String KIND = "names";
 
