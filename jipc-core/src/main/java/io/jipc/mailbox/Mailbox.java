@@ -1144,7 +1144,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
      *
      * <p>Every poll is the same call of the ring's {@code read}, so the compiler inlines the read,
      * and the handler with it, once. With a call for the first poll, one in the burst and one after
-     * a wait, a round trip's processor work in one thread ({@code EchoPathBenchmark}) was 6–10 ns
+     * a wait, a round trip's processor work in one thread ({@code EchoPathBenchmark}) was about 8 ns
      * longer.
      */
     private boolean boundPollUntil(MessageHandler handler, long deadline) throws InterruptedException {
