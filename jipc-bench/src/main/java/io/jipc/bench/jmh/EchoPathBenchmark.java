@@ -39,8 +39,10 @@ import java.util.concurrent.TimeUnit;
  * message is sent into channel A, received from A by a handler that sends it on into channel B
  * (the echo), and received from B. Score: nanoseconds per round trip (two sends, two receives,
  * two 64-byte copies). Nothing crosses a core, so this is the processor work that a two-process
- * round trip adds to its cache-line transfers; where the two processes share a physical core (one
- * of the placements of a 2-vCPU VM, see docs/benchmarks.md), it is most of the round trip.
+ * round trip adds to its cache-line transfers. In the fastest placement of the project's 2-vCPU VM
+ * (likely both vCPUs on one physical core) it is most of the round trip: there the differences
+ * between the transports here matched those between processes (docs/benchmarks.md, "The work of
+ * a round trip").
  *
  * <p>{@code transport}:
  * <ul>
