@@ -110,13 +110,6 @@ public final class Mailbox implements AutoCloseable, Selectable {
     /** Whether messages travel in the ring without envelopes, to one receiving process at a time. */
     private final boolean plainRing;
     private final long id;
-    /**
-     * The gates of the mapping's roles, held here too: every send and receive asks whether the
-     * calling thread holds one (a binding), and a field of this object is two dependent loads
-     * fewer than the path through {@link #mapped} and its {@link ProcessRole}.
-     */
-    private final RoleGate sendingGate;
-    private final RoleGate receivingGate;
     private final CopyOut copyOut = new CopyOut();
     private volatile boolean closed;
 
@@ -129,8 +122,6 @@ public final class Mailbox implements AutoCloseable, Selectable {
         this.singleSender = mapped.singleSenderRing != null;
         this.plainRing = lanes == null && !sharedReceivers;
         this.id = mapped.segment.objectId();
-        this.sendingGate = mapped.sending.gate();
-        this.receivingGate = mapped.receiving.gate();
     }
 
     // =================================================================== lifecycle
@@ -549,7 +540,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * The sender lease is taken on the first send.
      */
     private boolean enterSend() {
-        return singleSender && !sendingGate.isHeldByCurrentThread() && mapped.sending.enter();
+        return singleSender && mapped.sending.enter();
     }
 
     private void exitSend(boolean entered) {
@@ -1133,7 +1124,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     private boolean pollUntil(MessageHandler handler, long deadline) throws InterruptedException {
         Objects.requireNonNull(handler, "handler");
-        if (plainRing && receivingGate.isHeldByCurrentThread() && !mapped.handling) {
+        if (plainRing && mapped.receiving.isHeldByCurrentThread() && !mapped.handling) {
             return boundPollUntil(handler, deadline);
         }
         if (drain(handler, 1) == 1) {

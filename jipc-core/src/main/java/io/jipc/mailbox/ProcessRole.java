@@ -22,11 +22,6 @@ final class ProcessRole {
         return gate.isHeldByCurrentThread();
     }
 
-    /** The gate itself, for callers that check {@link RoleGate#isHeldByCurrentThread()} on every call. */
-    RoleGate gate() {
-        return gate;
-    }
-
     /**
      * Passes the gate, unless the calling thread holds it already (a binding, or an open claim);
      * takes the lease on first use. Returns whether it took the gate, for {@link #exit}.
