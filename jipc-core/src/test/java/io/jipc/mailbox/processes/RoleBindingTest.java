@@ -12,6 +12,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -111,5 +112,77 @@ class RoleBindingTest {
             assertThrows(IllegalStateException.class, () -> mailbox.poll(m -> mailbox.poll()));
             assertArrayEquals(new byte[] {2}, mailbox.poll(), "the first message counts as received");
         }
+    }
+
+    /**
+     * A closed binding leaves nothing behind in its handle: while another thread holds the role
+     * (bound through another handle of the process), the first thread's sends and in-place receives
+     * through the first handle wait for it. This guards any caching of a binding on a handle for
+     * the bound thread's fast path.
+     */
+    @Test
+    void aThreadWhoseBindingWasClosedWaitsWhileAnotherThreadHoldsTheRole() throws Exception {
+        try (Mailbox mailbox = Mailbox.create("bound", MailboxOptions.builder().singleSender(true).build());
+             Mailbox otherHandle = Mailbox.open("bound")) {
+            try (RoleBinding sending = mailbox.bindSender(); RoleBinding receiving = mailbox.bindReceiver()) {
+                mailbox.put(new byte[] {1});
+                assertArrayEquals(new byte[] {1}, take(mailbox));
+            }
+            CompletableFuture<Void> bound = new CompletableFuture<>();
+            CompletableFuture<Void> release = new CompletableFuture<>();
+            Thread holder = Thread.ofPlatform().start(() -> {
+                try (RoleBinding sending = otherHandle.bindSender();
+                     RoleBinding receiving = otherHandle.bindReceiver()) {
+                    bound.complete(null);
+                    release.join();
+                }
+            });
+            bound.get(1, TimeUnit.MINUTES);
+            AtomicBoolean released = new AtomicBoolean();
+            Thread releaser = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                released.set(true);
+                release.complete(null);
+            });
+            mailbox.put(new byte[] {2});
+            assertTrue(released.get(), "a send passed the role while another thread held it");
+            holder.join();
+            releaser.join();
+
+            CompletableFuture<Void> boundAgain = new CompletableFuture<>();
+            CompletableFuture<Void> releaseAgain = new CompletableFuture<>();
+            Thread receiverHolder = Thread.ofPlatform().start(() -> {
+                try (RoleBinding receiving = otherHandle.bindReceiver()) {
+                    boundAgain.complete(null);
+                    releaseAgain.join();
+                }
+            });
+            boundAgain.get(1, TimeUnit.MINUTES);
+            AtomicBoolean releasedAgain = new AtomicBoolean();
+            Thread secondReleaser = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                releasedAgain.set(true);
+                releaseAgain.complete(null);
+            });
+            assertArrayEquals(new byte[] {2}, take(mailbox));
+            assertTrue(releasedAgain.get(), "a receive passed the role while another thread held it");
+            receiverHolder.join();
+            secondReleaser.join();
+        }
+    }
+
+    /** Takes one message in place ({@code take(MessageHandler)}, the path a bound receiver polls on). */
+    private static byte[] take(Mailbox mailbox) throws InterruptedException {
+        byte[][] received = new byte[1][];
+        mailbox.take(message -> received[0] = message.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+        return received[0];
     }
 }
