@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -139,16 +141,8 @@ class RoleBindingTest {
             });
             bound.get(1, TimeUnit.MINUTES);
             AtomicBoolean released = new AtomicBoolean();
-            Thread releaser = Thread.ofPlatform().start(() -> {
-                try {
-                    Thread.sleep(200);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                released.set(true);
-                release.complete(null);
-            });
-            mailbox.put(new byte[] {2});
+            Thread releaser = releaseSoon(release, released);
+            mailbox.put(MemorySegment.ofArray(new byte[] {2}));
             assertTrue(released.get(), "a send passed the role while another thread held it");
             holder.join();
             releaser.join();
@@ -163,15 +157,7 @@ class RoleBindingTest {
             });
             boundAgain.get(1, TimeUnit.MINUTES);
             AtomicBoolean releasedAgain = new AtomicBoolean();
-            Thread secondReleaser = Thread.ofPlatform().start(() -> {
-                try {
-                    Thread.sleep(200);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                releasedAgain.set(true);
-                releaseAgain.complete(null);
-            });
+            Thread secondReleaser = releaseSoon(releaseAgain, releasedAgain);
             assertArrayEquals(new byte[] {2}, take(mailbox));
             assertTrue(releasedAgain.get(), "a receive passed the role while another thread held it");
             receiverHolder.join();
@@ -182,7 +168,24 @@ class RoleBindingTest {
     /** Takes one message in place ({@code take(MessageHandler)}, the path a bound receiver polls on). */
     private static byte[] take(Mailbox mailbox) throws InterruptedException {
         byte[][] received = new byte[1][];
-        mailbox.take(message -> received[0] = message.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+        mailbox.take(message -> received[0] = message.toArray(ValueLayout.JAVA_BYTE));
         return received[0];
+    }
+
+    /**
+     * Starts a thread that, after 200 ms, sets {@code released} and then completes {@code release}
+     * (which lets the holder close its binding): a call that returns with {@code released} still
+     * false did not wait for the role.
+     */
+    private static Thread releaseSoon(CompletableFuture<Void> release, AtomicBoolean released) {
+        return Thread.ofPlatform().start(() -> {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            released.set(true);
+            release.complete(null);
+        });
     }
 }
