@@ -12,9 +12,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -130,55 +132,39 @@ class RoleBindingTest {
                 mailbox.put(new byte[] {1});
                 assertArrayEquals(new byte[] {1}, take(mailbox));
             }
-            CompletableFuture<Void> bound = new CompletableFuture<>();
-            CompletableFuture<Void> release = new CompletableFuture<>();
-            Thread holder = Thread.ofPlatform().start(() -> {
-                try (RoleBinding sending = otherHandle.bindSender();
-                     RoleBinding receiving = otherHandle.bindReceiver()) {
-                    bound.complete(null);
-                    release.join();
-                }
-            });
-            bound.get(1, TimeUnit.MINUTES);
-            AtomicBoolean released = new AtomicBoolean();
-            Thread releaser = releaseSoon(release, released);
-            mailbox.put(MemorySegment.ofArray(new byte[] {2}));
-            assertTrue(released.get(), "a send passed the role while another thread held it");
-            holder.join();
-            releaser.join();
-
-            CompletableFuture<Void> boundAgain = new CompletableFuture<>();
-            CompletableFuture<Void> releaseAgain = new CompletableFuture<>();
-            Thread receiverHolder = Thread.ofPlatform().start(() -> {
-                try (RoleBinding receiving = otherHandle.bindReceiver()) {
-                    boundAgain.complete(null);
-                    releaseAgain.join();
-                }
-            });
-            boundAgain.get(1, TimeUnit.MINUTES);
-            AtomicBoolean releasedAgain = new AtomicBoolean();
-            Thread secondReleaser = releaseSoon(releaseAgain, releasedAgain);
-            assertArrayEquals(new byte[] {2}, take(mailbox));
-            assertTrue(releasedAgain.get(), "a receive passed the role while another thread held it");
-            receiverHolder.join();
-            secondReleaser.join();
+            assertWaitsWhileHeld(() -> List.of(otherHandle.bindSender(), otherHandle.bindReceiver()),
+                    () -> mailbox.put(MemorySegment.ofArray(new byte[] {2})), "a send");
+            assertWaitsWhileHeld(() -> List.of(otherHandle.bindReceiver()),
+                    () -> assertArrayEquals(new byte[] {2}, take(mailbox)), "a receive");
         }
     }
 
-    /** Takes one message in place ({@code take(MessageHandler)}, the path a bound receiver polls on). */
-    private static byte[] take(Mailbox mailbox) throws InterruptedException {
-        byte[][] received = new byte[1][];
-        mailbox.take(message -> received[0] = message.toArray(ValueLayout.JAVA_BYTE));
-        return received[0];
+    /** A call that may block. */
+    private interface Call {
+        void run() throws Exception;
     }
 
     /**
-     * Starts a thread that, after 200 ms, sets {@code released} and then completes {@code release}
-     * (which lets the holder close its binding): a call that returns with {@code released} still
-     * false did not wait for the role.
+     * Runs {@code call} while another thread holds the bindings that {@code bind} makes, and checks
+     * that it returned only after that thread was told, 200 ms later, to close them.
      */
-    private static Thread releaseSoon(CompletableFuture<Void> release, AtomicBoolean released) {
-        return Thread.ofPlatform().start(() -> {
+    private static void assertWaitsWhileHeld(Supplier<List<RoleBinding>> bind, Call call, String what)
+            throws Exception {
+        CompletableFuture<Void> bound = new CompletableFuture<>();
+        CompletableFuture<Void> release = new CompletableFuture<>();
+        Thread holder = Thread.ofPlatform().start(() -> {
+            try {
+                List<RoleBinding> bindings = bind.get();
+                bound.complete(null);
+                release.join();
+                bindings.reversed().forEach(RoleBinding::close);
+            } catch (RuntimeException e) {
+                bound.completeExceptionally(e);
+            }
+        });
+        bound.get(1, TimeUnit.MINUTES);
+        AtomicBoolean released = new AtomicBoolean();
+        Thread releaser = Thread.ofPlatform().start(() -> {
             try {
                 Thread.sleep(200);
             } catch (InterruptedException e) {
@@ -187,5 +173,16 @@ class RoleBindingTest {
             released.set(true);
             release.complete(null);
         });
+        call.run();
+        assertTrue(released.get(), what + " passed the role while another thread held it");
+        holder.join();
+        releaser.join();
+    }
+
+    /** Takes one message in place ({@code take(MessageHandler)}, the path a bound receiver polls on). */
+    private static byte[] take(Mailbox mailbox) throws InterruptedException {
+        byte[][] received = new byte[1][];
+        mailbox.take(message -> received[0] = message.toArray(ValueLayout.JAVA_BYTE));
+        return received[0];
     }
 }
