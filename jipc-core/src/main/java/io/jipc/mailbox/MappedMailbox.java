@@ -55,14 +55,23 @@ final class MappedMailbox {
     /** The idle state of waiting receives of the thread the receiving role is bound to (reused: no allocation per wait). */
     private final Idle boundReceiverIdle;
 
-    /** Adapts a {@link MessageHandler} to the ring's {@link RecordHandler}, with reused {@link MessageViews views}. */
+    /**
+     * Adapts a {@link MessageHandler} to the ring's {@link RecordHandler}. The view of a message of a
+     * ring of up to {@link MessageViews#MAX_COVERED_BYTES} is a reused one ({@link MessageViews});
+     * that of a larger ring is a fresh slice handed to the handler at a call of its own, so that
+     * where the JIT inlines the handler and the handler keeps the view to itself (reads it, copies
+     * it out), escape analysis can remove the slice (the JIT's choice: likely, not guaranteed).
+     * With one call for both, a handler there that passes its view on (an echo through a small
+     * mailbox, whose views are reused anyway) kept every slice of the large ring's handler too: a
+     * 40-byte object per message (docs/benchmarks.md, "Fresh views of large mailboxes").
+     */
     static final class HandlerAdapter implements RecordHandler, Lanes.Receiver {
         private MessageHandler target;
         private final MessageViews views = new MessageViews();
 
         @Override
         public void onMessage(MemorySegment buffer, long envelope, long message, int length) {
-            target.onMessage(views.view(buffer, message, length));
+            hand(buffer, message, length);
         }
 
         HandlerAdapter handling(MessageHandler handler) {
@@ -72,7 +81,15 @@ final class MappedMailbox {
 
         @Override
         public void onRecord(MemorySegment buffer, long offset, int length) {
-            target.onMessage(views.view(buffer, offset, length));
+            hand(buffer, offset, length);
+        }
+
+        private void hand(MemorySegment buffer, long offset, int length) {
+            if (buffer.byteSize() > MessageViews.MAX_COVERED_BYTES) {
+                target.onMessage(buffer.asSlice(offset, length));
+            } else {
+                target.onMessage(views.view(buffer, offset, length));
+            }
         }
     }
 

@@ -18,10 +18,10 @@ import java.lang.foreign.MemorySegment;
  * views").
  *
  * <p>Only buffers of up to {@value #MAX_COVERED_BYTES} bytes (4096 slots, a 16 KiB table) are
- * covered: a larger ring's offsets come back too rarely to be worth a larger table, and its views
- * are made afresh as by {@link MemorySegment#asSlice(long, long)} (escape analysis removes many of
- * them). The table is made on first use, sized for the first buffer, so that a process that only
- * sends pays nothing.
+ * covered: a larger ring's offsets come back too rarely to be worth a larger table; its views are
+ * fresh slices that the caller makes itself ({@code MappedMailbox.HandlerAdapter}), where escape
+ * analysis can remove them. The table is made on first use, sized for the first buffer, so that a
+ * process that only sends pays nothing.
  *
  * <p>Handing out the same object for several messages is allowed by {@link MessageHandler}'s
  * contract: a view is valid only during the handler's call, and the bytes it shows belong to the

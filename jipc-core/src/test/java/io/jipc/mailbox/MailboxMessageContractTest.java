@@ -346,6 +346,43 @@ class MailboxMessageContractTest extends MailboxContractTest {
     }
 
     @ContractTest
+    void inPlaceViewsOfAMailboxLargerThanTheReusedOnesCoverShowEachMessageAcrossWraps(MailboxConfig config)
+            throws Exception {
+        // larger than MessageViews covers: every view is a fresh slice, handed to the handler at a
+        // call of its own (MappedMailbox.HandlerAdapter), through take, timed poll and drain alike
+        long capacity = 4 * MessageViews.MAX_COVERED_BYTES;
+        Mailbox mailbox = create(config, capacity);
+        SplittableRandom random = new SplittableRandom(config.hashCode() ^ 0x1A26E);
+        List<byte[]> seen = new ArrayList<>();
+        MessageHandler copy = message -> seen.add(message.toArray(ValueLayout.JAVA_BYTE));
+        long sentBytes = 0;
+        for (int i = 0; sentBytes < 3 * capacity; i++) { // the ring wraps about three times
+            int size = random.nextInt(0, 300);
+            sentBytes += size + 64; // at most a record's header and alignment more
+            byte[] message = message(size, i);
+            byte[] second = message(size / 2, -i);
+            mailbox.put(message);
+            mailbox.put(second);
+            seen.clear();
+            switch (i % 3) {
+                case 0 -> {
+                    mailbox.take(copy);
+                    mailbox.take(copy);
+                }
+                case 1 -> {
+                    assertTrue(mailbox.poll(copy, LONG));
+                    assertTrue(mailbox.poll(copy, LONG));
+                }
+                default -> assertEquals(2, mailbox.drain(copy));
+            }
+            assertEquals(2, seen.size());
+            assertMessage(message, seen.get(0));
+            assertMessage(second, seen.get(1));
+        }
+        assertNull(mailbox.poll());
+    }
+
+    @ContractTest
     void aMessageIsACopyOfWhatWasSent(MailboxConfig config) throws Exception {
         Mailbox mailbox = create(config, 8192);
         byte[] original = message(40, 1);
