@@ -1152,7 +1152,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
         if (mapped.outstanding != null) {
             enterReceive(); // throws: a delivery is not acknowledged
         }
-        MappedMailbox.HandlerAdapter adapter = mapped.handlerAdapter.handling(handler);
+        InPlaceAdapter adapter = mapped.handlerAdapter.handling(handler);
         mapped.handling = true;
         try {
             Idle idle = null;

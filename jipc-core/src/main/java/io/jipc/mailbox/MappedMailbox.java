@@ -4,7 +4,6 @@ import io.jipc.CorruptSegmentException;
 import io.jipc.WaitStrategy;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.ring.RecordDescriptor;
-import io.jipc.ring.RecordHandler;
 import io.jipc.ring.RecordRing;
 import io.jipc.ring.SpscRecordRing;
 import io.jipc.segment.SharedSegment;
@@ -51,47 +50,9 @@ final class MappedMailbox {
     /** The delivery of this process not yet acknowledged, or null; receives are refused meanwhile. */
     volatile Delivery outstanding;
     /** Hands ring records to a {@link MessageHandler}; used by the receiving thread only (no allocation per poll). */
-    final HandlerAdapter handlerAdapter = new HandlerAdapter();
+    final InPlaceAdapter handlerAdapter = new InPlaceAdapter();
     /** The idle state of waiting receives of the thread the receiving role is bound to (reused: no allocation per wait). */
     private final Idle boundReceiverIdle;
-
-    /**
-     * Adapts a {@link MessageHandler} to the ring's {@link RecordHandler}. The view of a message of a
-     * ring of up to {@link MessageViews#MAX_COVERED_BYTES} is a reused one ({@link MessageViews});
-     * that of a larger ring is a fresh slice handed to the handler at a call of its own, so that
-     * where the JIT inlines the handler and the handler keeps the view to itself (reads it, copies
-     * it out), escape analysis can remove the slice (the JIT's choice: likely, not guaranteed).
-     * With one call for both, a handler there that passes its view on (an echo through a small
-     * mailbox, whose views are reused anyway) kept every slice of the large ring's handler too: a
-     * 40-byte object per message (docs/benchmarks.md, "Fresh views of large mailboxes").
-     */
-    static final class HandlerAdapter implements RecordHandler, Lanes.Receiver {
-        private MessageHandler target;
-        private final MessageViews views = new MessageViews();
-
-        @Override
-        public void onMessage(MemorySegment buffer, long envelope, long message, int length) {
-            hand(buffer, message, length);
-        }
-
-        HandlerAdapter handling(MessageHandler handler) {
-            this.target = handler;
-            return this;
-        }
-
-        @Override
-        public void onRecord(MemorySegment buffer, long offset, int length) {
-            hand(buffer, offset, length);
-        }
-
-        private void hand(MemorySegment buffer, long offset, int length) {
-            if (buffer.byteSize() > MessageViews.MAX_COVERED_BYTES) {
-                target.onMessage(buffer.asSlice(offset, length));
-            } else {
-                target.onMessage(views.view(buffer, offset, length));
-            }
-        }
-    }
 
     /**
      * Idle state for a wait to receive: the thread the receiving role is bound to (by

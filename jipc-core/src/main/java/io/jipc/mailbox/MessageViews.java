@@ -17,9 +17,10 @@ import java.lang.foreign.MemorySegment;
  * median round trip of a ping-pong was the same either way (docs/benchmarks.md, "Reused message
  * views").
  *
- * <p>Only buffers of up to {@value #MAX_COVERED_BYTES} bytes (4096 slots, a 16 KiB table) are
+ * <p>Only buffers of up to {@value #MAX_COVERED_BYTES} bytes (4096 slots: two 16 KiB tables, the views and
+ * the buffers they were sliced from) are
  * covered: a larger ring's offsets come back too rarely to be worth a larger table; its views are
- * fresh slices that the caller makes itself ({@code MappedMailbox.HandlerAdapter}), where escape
+ * fresh slices that the caller makes itself ({@link InPlaceAdapter}), where escape
  * analysis can remove them. The table is made on first use, sized for the first buffer, so that a
  * process that only sends pays nothing.
  *
@@ -38,23 +39,41 @@ final class MessageViews {
     private static final MemorySegment[] NOT_COVERED = new MemorySegment[0];
 
     private MemorySegment[] views;
+    /** The buffer each kept view was sliced from (compared by identity). */
+    private MemorySegment[] owners;
 
-    /** The view of {@code length} bytes of {@code buffer} at {@code offset}: a kept one if it matches, else a new one. */
+    /**
+     * The view of {@code length} bytes of {@code buffer} at {@code offset}: a kept one if it matches
+     * (the same buffer object, address and length: a buffer mapped where a closed one was, as
+     * segments of an {@link UnboundedMailbox} can be, must not get a view that belongs to the
+     * closed one), else a new one.
+     */
     MemorySegment view(MemorySegment buffer, long offset, int length) {
+        MemorySegment[] table = views;
+        long slot = offset >>> GRANULE_SHIFT;
+        if (table != null && slot < table.length) {
+            MemorySegment kept = table[(int) slot];
+            if (kept != null && owners[(int) slot] == buffer && kept.address() == buffer.address() + offset
+                    && kept.byteSize() == length) {
+                return kept;
+            }
+        }
+        return newView(buffer, offset, length);
+    }
+
+    /** A new view, kept for next time if the buffer is covered (the rare path, apart so that {@link #view} inlines). */
+    private MemorySegment newView(MemorySegment buffer, long offset, int length) {
         MemorySegment[] table = views;
         if (table == null) {
             table = views = table(buffer.byteSize());
+            owners = new MemorySegment[table.length];
         }
         long slot = offset >>> GRANULE_SHIFT;
-        if (slot >= table.length) { // a larger buffer than the first (or none covered)
-            return buffer.asSlice(offset, length);
-        }
-        MemorySegment kept = table[(int) slot];
-        if (kept != null && kept.address() == buffer.address() + offset && kept.byteSize() == length) {
-            return kept;
-        }
         MemorySegment view = buffer.asSlice(offset, length);
-        table[(int) slot] = view;
+        if (slot < table.length) { // else a larger buffer than the first (or none covered)
+            table[(int) slot] = view;
+            owners[(int) slot] = buffer;
+        }
         return view;
     }
 

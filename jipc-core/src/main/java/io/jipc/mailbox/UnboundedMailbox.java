@@ -142,6 +142,8 @@ public final class UnboundedMailbox implements AutoCloseable {
 
     // ---- receiving: guarded by the receiving role
     private final ProcessRole receiving = new ProcessRole(this::takeReceiverLease);
+    /** Hands read messages to the handler of the receive in progress; the receiving thread's only. */
+    private final InPlaceAdapter inPlace = new InPlaceAdapter();
     private volatile ChainSegment receiveSegment;
     private volatile boolean leased;
     private boolean handling;
@@ -825,7 +827,7 @@ public final class UnboundedMailbox implements AutoCloseable {
     /** Receives the next message if there is one now; null if the mailbox is empty. */
     public byte[] poll() {
         CopyOut copy = new CopyOut();
-        return receive(copy, 1) == 1 ? copy.message : null;
+        return receive(copy, null, 1) == 1 ? copy.message : null;
     }
 
     /** Receives the next message, waiting as long as needed. */
@@ -895,11 +897,15 @@ public final class UnboundedMailbox implements AutoCloseable {
      */
     public int drain(MessageHandler handler, int limit) {
         Objects.requireNonNull(handler, "handler");
-        return receive((buffer, offset, length) -> handler.onMessage(buffer.asSlice(offset, length)), limit);
+        return receive(null, handler, limit);
     }
 
-    /** Reads up to {@code limit} messages in the receiving role, retiring drained segments on the way. */
-    private int receive(RecordHandler handler, int limit) {
+    /**
+     * Reads up to {@code limit} messages in the receiving role, retiring drained segments on the
+     * way: to {@code records}, or, if that is null, in place to {@code inPlaceHandler} through the
+     * reused {@link #inPlace} adapter (which may only be given its handler inside the role).
+     */
+    private int receive(RecordHandler records, MessageHandler inPlaceHandler, int limit) {
         checkOpen();
         if (handling && receiving.isHeldByCurrentThread()) {
             throw new IllegalStateException("a MessageHandler of unbounded mailbox '" + name
@@ -907,6 +913,7 @@ public final class UnboundedMailbox implements AutoCloseable {
         }
         boolean entered = receiving.enter();
         handling = true;
+        RecordHandler handler = records != null ? records : inPlace.handling(inPlaceHandler);
         try {
             ChainSegment s = receiveSegment();
             while (true) {
@@ -924,6 +931,9 @@ public final class UnboundedMailbox implements AutoCloseable {
         } catch (IllegalStateException e) {
             throw closed ? closedException(e) : e;
         } finally {
+            if (records == null) {
+                inPlace.handling(null);
+            }
             handling = false;
             receiving.exit(entered);
         }

@@ -47,6 +47,24 @@ class MessageViewsTest {
     }
 
     @Test
+    void aBufferAtTheAddressOfAClosedOneGetsViewsOfItsOwn() {
+        // an unbounded mailbox unmaps a drained segment and maps the next one, possibly at the same
+        // address: a view kept from the old one must not be handed out (its scope is closed)
+        MemorySegment buffer = arena.allocate(RING, 64);
+        MemorySegment old;
+        try (Arena closed = Arena.ofConfined()) {
+            MemorySegment before = MemorySegment.ofAddress(buffer.address()).reinterpret(RING, closed, null);
+            old = views.view(before, 160, 64);
+        }
+        MemorySegment now = views.view(buffer, 160, 64);
+        assertNotSame(old, now);
+        assertEquals(buffer.address() + 160, now.address());
+        buffer.set(ValueLayout.JAVA_LONG, 160, 7);
+        assertEquals(7, now.get(ValueLayout.JAVA_LONG, 0)); // alive: the old view would throw here
+        assertSame(now, views.view(buffer, 160, 64));
+    }
+
+    @Test
     void aLargerRingIsNotCoveredAndGetsAFreshViewEachTime() {
         MemorySegment buffer = arena.allocate(2 * MessageViews.MAX_COVERED_BYTES, 64);
         MemorySegment first = views.view(buffer, 160, 64);

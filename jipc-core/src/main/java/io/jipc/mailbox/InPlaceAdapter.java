@@ -1,0 +1,51 @@
+package io.jipc.mailbox;
+
+import io.jipc.ring.RecordHandler;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Hands the messages a ring (or a mailbox's priority lanes) reads to a {@link MessageHandler}, in
+ * place, as views of the ring's buffer: one reused object per receiving mailbox handle, so that an
+ * in-place receive, or a poll that finds nothing, allocates no adapter.
+ *
+ * <p>The view of a message of a ring of up to {@link MessageViews#MAX_COVERED_BYTES} is a reused
+ * one ({@link MessageViews}); that of a larger ring is a fresh slice handed to the handler at a call
+ * of its own, so that where the JIT inlines the handler and the handler keeps the view to itself
+ * (reads it, copies it out), escape analysis can remove the slice (the JIT's choice: likely, not
+ * guaranteed). With one call for both, a handler there that passes its view on (an echo through a
+ * small mailbox, whose views are reused anyway) kept every slice of the large ring's handler too: a
+ * 40-byte object per message (docs/benchmarks.md, "Fresh views of large mailboxes").
+ *
+ * <p>Who may call: the thread in the mailbox's receiving role, which sets the {@linkplain
+ * #handling handler} for the duration of one receive and clears it afterwards (the role's gate
+ * orders one holder's use before the next's).
+ */
+final class InPlaceAdapter implements RecordHandler, Lanes.Receiver {
+    private MessageHandler target;
+    private final MessageViews views = new MessageViews();
+
+    /** Sets the handler of the receive about to run ({@code null} afterwards); returns this adapter. */
+    InPlaceAdapter handling(MessageHandler handler) {
+        this.target = handler;
+        return this;
+    }
+
+    @Override
+    public void onRecord(MemorySegment buffer, long offset, int length) {
+        hand(buffer, offset, length);
+    }
+
+    @Override
+    public void onMessage(MemorySegment buffer, long envelope, long message, int length) {
+        hand(buffer, message, length);
+    }
+
+    private void hand(MemorySegment buffer, long offset, int length) {
+        if (buffer.byteSize() > MessageViews.MAX_COVERED_BYTES) {
+            target.onMessage(buffer.asSlice(offset, length));
+        } else {
+            target.onMessage(views.view(buffer, offset, length));
+        }
+    }
+}
