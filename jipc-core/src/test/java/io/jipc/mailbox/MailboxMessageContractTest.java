@@ -349,7 +349,7 @@ class MailboxMessageContractTest extends MailboxContractTest {
     void inPlaceViewsOfAMailboxLargerThanTheReusedOnesCoverShowEachMessageAcrossWraps(MailboxConfig config)
             throws Exception {
         // larger than MessageViews covers: every view is a fresh slice, handed to the handler at a
-        // call of its own (MappedMailbox.HandlerAdapter), through take, timed poll and drain alike
+        // call of its own (InPlaceAdapter), through take, timed poll and drain alike
         long capacity = 4 * MessageViews.MAX_COVERED_BYTES;
         Mailbox mailbox = create(config, capacity);
         SplittableRandom random = new SplittableRandom(config.hashCode() ^ 0x1A26E);
