@@ -17,12 +17,11 @@ import java.lang.foreign.MemorySegment;
  * median round trip of a ping-pong was the same either way (docs/benchmarks.md, "Reused message
  * views").
  *
- * <p>Only buffers of up to {@value #MAX_COVERED_BYTES} bytes (4096 slots: two 16 KiB tables, the views and
- * the buffers they were sliced from) are
- * covered: a larger ring's offsets come back too rarely to be worth a larger table; its views are
- * fresh slices that the caller makes itself ({@link InPlaceAdapter}), where escape
- * analysis can remove them. The table is made on first use, sized for the first buffer, so that a
- * process that only sends pays nothing.
+ * <p>Only buffers of up to {@value #MAX_COVERED_BYTES} bytes are covered (4096 slots: two 16 KiB
+ * tables, the views and the buffers they were sliced from): a larger ring's offsets come back too
+ * rarely to be worth a larger table; its views are fresh slices that the caller makes itself
+ * ({@link InPlaceAdapter}), where escape analysis can remove them. The tables are made on first
+ * use, sized for the first buffer, so that a process that only sends pays nothing.
  *
  * <p>Handing out the same object for several messages is allowed by {@link MessageHandler}'s
  * contract: a view is valid only during the handler's call, and the bytes it shows belong to the
