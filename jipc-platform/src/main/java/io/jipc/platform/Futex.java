@@ -184,9 +184,14 @@ public final class Futex {
             waiters.remove(waiter);
         }
 
+        /**
+         * Starts this watcher's thread unless it runs or nobody waits any more. A caller's waiter can
+         * be gone already: released by a wake-up, after which the thread retired this watcher
+         * (unregistered it); a thread started then would watch for nobody.
+         */
         void startIfNeeded() {
             synchronized (this) {
-                if (running) {
+                if (running || waiters.isEmpty()) {
                     return;
                 }
                 running = true;
@@ -199,18 +204,20 @@ public final class Futex {
             return waiters.isEmpty() ? null : waiters.getFirst().expected;
         }
 
-        /** Leaves the map if still without waiters; the map's lock orders this against {@code add}. */
+        /**
+         * Leaves the map if still without waiters, and then ends; the map's lock orders this against
+         * {@code add}. A watcher that is not (or no longer) the word's registered one gets no new
+         * waiters, so it ends as soon as it has none: looping on a retirement that can never happen
+         * would spin a CPU forever.
+         */
         private boolean retire() {
             boolean[] retired = {false};
-            WATCHERS.computeIfPresent(address, (key, w) -> {
-                if (w != this) {
-                    return w;
-                }
-                synchronized (w) {
-                    if (w.waiters.isEmpty()) {
-                        w.running = false;
+            WATCHERS.compute(address, (key, w) -> {
+                synchronized (this) {
+                    if (waiters.isEmpty()) {
+                        running = false;
                         retired[0] = true;
-                        return null;
+                        return w == this ? null : w;
                     }
                 }
                 return w;

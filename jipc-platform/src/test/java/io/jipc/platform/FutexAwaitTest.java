@@ -200,4 +200,55 @@ class FutexAwaitTest {
             assertEquals(2, released.get());
         }
     }
+
+    /**
+     * A word's watcher thread (the one that sleeps in futex for the word's virtual threads) ends
+     * once they are gone, however their registrations and the wake-ups interleave. A virtual thread
+     * could register with a watcher, have its wait released by a wake-up and the watcher retire,
+     * all before it asked the watcher to start: it then started a thread for a watcher no longer
+     * registered for the word, which found no waiters and could never retire, and spun at 100 % of
+     * a CPU for the rest of the JVM's life.
+     */
+    @Test
+    void aWordsWatcherThreadEndsOnceItsVirtualWaitersAreGoneWhateverTheWakeUps() throws Exception {
+        try (MappedFile file = MappedFile.create(dir.resolve("word"), 4096)) {
+            long address = file.address(0);
+            String watcherName = "jipc-futex-0x" + Long.toHexString(address);
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            Thread waker = Thread.ofPlatform().start(() -> {
+                while (System.nanoTime() - until < 0) {
+                    Futex.wakeAll(address); // the word never changes: only wake-ups release the waits
+                }
+            });
+            List<Thread> waiters = new ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+                waiters.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        while (System.nanoTime() - until < 0) {
+                            Futex.await(address, 0, System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(200));
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }));
+            }
+            for (Thread waiter : waiters) {
+                waiter.join();
+            }
+            waker.join();
+            // a watcher without waiters retires within one futex slice (it may be asleep in one)
+            long deadline = System.nanoTime() + 20 * Futex.SLICE_NANOS;
+            List<Thread> left = watchers(watcherName);
+            while (!left.isEmpty() && System.nanoTime() - deadline < 0) {
+                Thread.sleep(10);
+                left = watchers(watcherName);
+            }
+            assertTrue(left.isEmpty(), "watcher threads still alive after their waiters left: " + left);
+        }
+    }
+
+    private static List<Thread> watchers(String name) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name) && t.isAlive())
+                .toList();
+    }
 }
