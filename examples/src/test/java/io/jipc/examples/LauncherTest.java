@@ -5,6 +5,7 @@ import io.jipc.naming.NameService;
 import io.jipc.naming.NamingConfiguration;
 import io.jipc.naming.Registration;
 import io.jipc.remote.RemoteMailbox;
+import io.jipc.testkit.ShmScratch;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
@@ -20,9 +21,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -41,16 +40,13 @@ class LauncherTest {
 
     @BeforeAll
     static void isolatedRoot() throws IOException {
-        root = Files.createTempDirectory(Path.of("/dev/shm"), "jipc-launcher-test",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        root = ShmScratch.createDirectory("jipc-launcher-test");
         BuiltCli.markFresh(PROJECT); // this build has just packaged jipc-cli: the launcher need not build again
     }
 
     @AfterAll
     static void removeRoot() throws IOException {
-        try (Stream<Path> files = Files.walk(root)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        ShmScratch.delete(root);
     }
 
     private static String jipc(int expectedExit, String... args) throws IOException, InterruptedException {

@@ -4,6 +4,7 @@ import io.jipc.ErrnoException;
 import io.jipc.platform.Libc;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.ShmScratch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -136,7 +137,7 @@ class StreamProcessTest {
     void aUnixDomainServerRefusesUsersNotAllowed() throws Exception {
         ChildJvm.cannotRunAsOtherUser().ifPresent(reason -> abort("cannot test another user: " + reason));
         // a directory the other user may traverse; the socket file is 0666, so only the uid check refuses
-        Path shared = Files.createTempDirectory(Path.of("/dev/shm"), "jipc-net-other-user-");
+        Path shared = ShmScratch.createDirectory("jipc-net-other-user");
         Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwx--x--x"));
         String uri = "unix:" + shared.resolve("only-root.sock");
         String[] listening = new String[1];
@@ -157,7 +158,7 @@ class StreamProcessTest {
             SocketTestSupport.tell(server);
             server.awaitLine("CLOSED refused=1", LINE);
         } finally {
-            JipcTestExtension.deleteRecursively(shared);
+            ShmScratch.delete(shared);
         }
     }
 

@@ -4,6 +4,7 @@ import io.jipc.InsecureFileException;
 import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.ShmScratch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,13 +38,13 @@ class JipcRootTest {
     @BeforeEach
     void remember() throws IOException {
         testRoot = System.getProperty(JipcRoot.PROPERTY);
-        scratch = Files.createTempDirectory(Path.of("/dev/shm"), "jipc-root-test-");
+        scratch = ShmScratch.createDirectory("jipc-root-test");
     }
 
     @AfterEach
     void restore() throws IOException {
         System.setProperty(JipcRoot.PROPERTY, testRoot);
-        JipcTestExtension.deleteRecursively(scratch);
+        ShmScratch.delete(scratch);
     }
 
     private static FileStatus lstat(Path path) {

@@ -7,6 +7,7 @@ import io.jipc.platform.Libc;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.ShmScratch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -114,7 +115,7 @@ class SharedSegmentProcessesTest {
     void anotherUserCannotOpenAPrivateSegment() throws IOException {
         ChildJvm.cannotRunAsOtherUser().ifPresent(reason -> abort("cannot test another user: " + reason));
         // a directory the other user may traverse but not list, so that only the files' modes decide
-        Path shared = Files.createTempDirectory(Path.of("/dev/shm"), "jipc-other-user-");
+        Path shared = ShmScratch.createDirectory("jipc-other-user");
         try {
             Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwx--x--x"));
             Path mine = shared.resolve("private");
@@ -149,7 +150,7 @@ class SharedSegmentProcessesTest {
             assertTrue(lines.get(2).startsWith("FAILED io.jipc.InsecureFileException - refusing " + open
                     + ": owned by uid " + Libc.geteuid() + ", not by this user (uid " + NOBODY + ")"), output);
         } finally {
-            JipcTestExtension.deleteRecursively(shared);
+            ShmScratch.delete(shared);
         }
     }
 

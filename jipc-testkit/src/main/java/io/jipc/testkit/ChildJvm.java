@@ -43,7 +43,7 @@ public final class ChildJvm implements AutoCloseable {
     private static final Set<ChildJvm> LIVE = ConcurrentHashMap.newKeySet();
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(ChildJvm::killAll, "jipc-testkit-kill-children"));
+        ShutdownNet.install();
     }
 
     private final String label;

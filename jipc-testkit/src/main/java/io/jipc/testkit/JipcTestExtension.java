@@ -12,7 +12,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
@@ -22,7 +21,9 @@ import java.util.stream.Stream;
  * <li>after each test, every child JVM still running is killed, and the test fails if one was;</li>
  * <li>after the class, the root directory is deleted; the class fails if the tests left objects in
  *     it (unless annotated to allow leftovers), so a test that forgets to destroy what it created
- *     is caught.</li>
+ *     is caught;</li>
+ * <li>if the test JVM ends before that (stopped by a signal, killed), the root is removed by its
+ *     shutdown hook or by the next test JVM: it is a {@link ShmScratch} name.</li>
  * </ul>
  * A test method or constructor may declare a {@link Path} parameter to receive the root.
  */
@@ -38,8 +39,7 @@ public final class JipcTestExtension implements BeforeAllCallback, AfterEachCall
 
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
-        Path root = Path.of("/dev/shm", "jipc-test-" + context.getRequiredTestClass().getSimpleName() + "-"
-                + UUID.randomUUID().toString().substring(0, 8));
+        Path root = ShmScratch.name("jipc-test-" + context.getRequiredTestClass().getSimpleName());
         context.getStore(NS).put("previous", System.getProperty(PROPERTY, ""));
         context.getStore(NS).put("root", root);
         System.setProperty(PROPERTY, root.toString());
@@ -71,7 +71,7 @@ public final class JipcTestExtension implements BeforeAllCallback, AfterEachCall
             leftovers = files.filter(Files::isRegularFile).map(p -> root.relativize(p).toString())
                     .sorted().reduce((a, b) -> a + ", " + b).orElse("");
         }
-        deleteRecursively(root);
+        ShmScratch.delete(root);
         if (!leftovers.isEmpty() && !context.getRequiredTestClass().isAnnotationPresent(AllowLeftovers.class)
                 && context.getExecutionException().isEmpty()) {
             throw new AssertionError("tests of " + context.getRequiredTestClass().getSimpleName()
