@@ -8,7 +8,6 @@ import io.jipc.ring.RecordRing;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static io.jipc.mailbox.EnvelopeDescriptor.MESSAGE_LENGTH_OFFSET;
@@ -122,10 +121,9 @@ final class Lanes {
     }
 
     private void seal(MemorySegment buffer, long at, int length, int priority, long ticket) {
-        Instant now = Instant.now();
         buffer.set(ValueLayout.JAVA_LONG, at + SENDER_OFFSET, self);
         buffer.set(ValueLayout.JAVA_LONG, at + SEQUENCE_OFFSET, sequence.incrementAndGet());
-        buffer.set(ValueLayout.JAVA_LONG, at + SENT_AT_OFFSET, now.getEpochSecond() * 1_000_000_000L + now.getNano());
+        buffer.set(ValueLayout.JAVA_LONG, at + SENT_AT_OFFSET, EpochClock.nanos());
         buffer.set(ValueLayout.JAVA_LONG, at + TICKET_OFFSET, ticket);
         buffer.set(ValueLayout.JAVA_INT, at + PRIORITY_OFFSET, priority);
         buffer.set(ValueLayout.JAVA_INT, at + MESSAGE_LENGTH_OFFSET, length);
