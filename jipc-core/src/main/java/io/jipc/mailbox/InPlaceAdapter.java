@@ -23,7 +23,12 @@ import java.lang.foreign.MemorySegment;
  */
 final class InPlaceAdapter implements RecordHandler, Lanes.Receiver {
     private MessageHandler target;
-    private final MessageViews views = new MessageViews();
+    private final MessageViews views;
+
+    /** An adapter for a ring, or for the lanes of {@code buffers} rings (a mailbox's priority levels). */
+    InPlaceAdapter(int buffers) {
+        views = new MessageViews(buffers);
+    }
 
     /** Sets the handler of the receive about to run ({@code null} afterwards); returns this adapter. */
     InPlaceAdapter handling(MessageHandler handler) {

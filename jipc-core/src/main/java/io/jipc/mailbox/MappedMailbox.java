@@ -50,7 +50,7 @@ final class MappedMailbox {
     /** The delivery of this process not yet acknowledged, or null; receives are refused meanwhile. */
     volatile Delivery outstanding;
     /** Hands ring records to a {@link MessageHandler}; used by the receiving thread only (no allocation per poll). */
-    final InPlaceAdapter handlerAdapter = new InPlaceAdapter();
+    final InPlaceAdapter handlerAdapter;
     /** The idle state of waiting receives of the thread the receiving role is bound to (reused: no allocation per wait). */
     private final Idle boundReceiverIdle;
 
@@ -104,6 +104,7 @@ final class MappedMailbox {
         this.singleSenderRing = ring instanceof SpscRecordRing spsc ? spsc : null;
         this.strategy = ring.config().waitStrategy();
         this.boundReceiverIdle = new Idle(strategy);
+        this.handlerAdapter = new InPlaceAdapter(levels);
         for (RecordRing other : rings) {
             if (!other.config().equals(ring.config())) {
                 throw new CorruptSegmentException(segment.path() + ": priority levels with different rings");

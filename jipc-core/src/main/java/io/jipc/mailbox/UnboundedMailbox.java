@@ -143,7 +143,7 @@ public final class UnboundedMailbox implements AutoCloseable {
     // ---- receiving: guarded by the receiving role
     private final ProcessRole receiving = new ProcessRole(this::takeReceiverLease);
     /** Hands read messages to the handler of the receive in progress; the receiving thread's only. */
-    private final InPlaceAdapter inPlace = new InPlaceAdapter();
+    private final InPlaceAdapter inPlace = new InPlaceAdapter(2); // the segment drained and the next
     private volatile ChainSegment receiveSegment;
     private volatile boolean leased;
     private boolean handling;

@@ -2,6 +2,7 @@ package io.jipc.mailbox;
 
 import io.jipc.WaitStrategy;
 import io.jipc.testkit.ThreadAllocation;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -53,6 +54,52 @@ class MailboxInPlaceAllocationTest extends MailboxContractTest {
             assertTrue(least < MEASURED, "allocated at least " + least + " bytes for " + MEASURED
                     + " forwarded messages in each of " + WINDOWS + " windows (a new view each would be "
                     + 80L * MEASURED + ")");
+        }
+    }
+
+    /**
+     * Messages at every priority level in turn: the levels' rings have the same size, so their
+     * messages sit at the same offsets, and each level keeps views of its own (with one table for
+     * all, every change of level made a new view).
+     */
+    @Test
+    void aForwardingHandlerAllocatesNothingWhenTheLevelChangesWithEachMessage() throws Exception {
+        MailboxConfig config = new MailboxConfig(true, WaitStrategy.SPIN, MailboxConfig.Layout.PRIORITIES);
+        Mailbox in = create(config);
+        Mailbox out = create(config);
+        int levels = in.priorities();
+        MemorySegment message = Arena.ofAuto().allocate(SIZE, 8);
+        long[] last = {-1};
+        MessageHandler forward = view -> {
+            if (!out.offer(view)) {
+                throw new AssertionError("no room to forward");
+            }
+        };
+        MessageHandler check = view -> last[0] = view.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+        try (RoleBinding sending = in.bindSender(); RoleBinding receiving = in.bindReceiver();
+             RoleBinding forwarding = out.bindSender(); RoleBinding draining = out.bindReceiver()) {
+            runAtLevels(in, out, levels, message, forward, check, last, 0, WARM_UP);
+            long least = Long.MAX_VALUE;
+            for (int window = 0; window < WINDOWS && least >= MEASURED; window++) {
+                long before = ThreadAllocation.bytes();
+                runAtLevels(in, out, levels, message, forward, check, last,
+                        WARM_UP + (long) window * MEASURED, MEASURED);
+                least = Math.min(least, ThreadAllocation.bytes() - before);
+            }
+            assertTrue(least < MEASURED, "allocated at least " + least + " bytes for " + MEASURED
+                    + " messages at " + levels + " levels in turn in each of " + WINDOWS + " windows");
+        }
+    }
+
+    private static void runAtLevels(Mailbox in, Mailbox out, int levels, MemorySegment message,
+                                    MessageHandler forward, MessageHandler check, long[] last, long first, int count)
+            throws InterruptedException {
+        for (long i = first; i < first + count; i++) {
+            message.set(ValueLayout.JAVA_LONG, 0, i);
+            in.put(message, (int) (i % levels));
+            in.take(forward);
+            out.take(check);
+            assertEquals(i, last[0]);
         }
     }
 

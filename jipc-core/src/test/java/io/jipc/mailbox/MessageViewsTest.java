@@ -15,9 +15,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /** The reused views of received messages ({@link MessageViews}): reuse only when offset, length and buffer match, in small buffers. */
 class MessageViewsTest {
     private static final long RING = 64 * 1024;
+    private static final int LEVELS = 4;
 
     private final Arena arena = Arena.ofConfined();
-    private final MessageViews views = new MessageViews();
+    private final MessageViews views = new MessageViews(LEVELS);
 
     @AfterEach
     void freeTheBuffers() {
@@ -75,25 +76,65 @@ class MessageViewsTest {
     }
 
     @Test
-    void offsetsBeyondTheFirstBuffersTableGetFreshViews() {
+    void eachBufferHasATableSizedForIt() {
         MemorySegment small = arena.allocate(4096, 64);
         MemorySegment large = arena.allocate(RING, 64);
-        views.view(small, 0, 8); // sizes the table for 4096 bytes
-        MemorySegment far = views.view(large, 8192, 64);
+        views.view(small, 0, 8);
+        MemorySegment far = views.view(large, 8192, 64); // beyond the small buffer's table
         assertEquals(large.address() + 8192, far.address());
-        assertNotSame(far, views.view(large, 8192, 64));
-        MemorySegment near = views.view(large, 160, 64);
-        assertSame(near, views.view(large, 160, 64));
+        assertSame(far, views.view(large, 8192, 64));
+        MemorySegment last = views.view(small, 4096 - 16, 16);
+        assertSame(last, views.view(small, 4096 - 16, 16));
     }
 
     @Test
-    void anotherBufferGetsItsOwnViews() {
-        MemorySegment level0 = arena.allocate(RING, 64);
-        MemorySegment level1 = arena.allocate(RING, 64);
-        MemorySegment zero = views.view(level0, 160, 64);
-        MemorySegment one = views.view(level1, 160, 64);
-        assertNotSame(zero, one);
-        assertEquals(level1.address() + 160, one.address());
+    void levelsTakenInTurnKeepTheirViews() {
+        // priority levels: rings of one size, messages at the same offsets
+        MemorySegment[] levels = new MemorySegment[LEVELS];
+        MemorySegment[] first = new MemorySegment[LEVELS];
+        for (int level = 0; level < LEVELS; level++) {
+            levels[level] = arena.allocate(RING, 64);
+            first[level] = views.view(levels[level], 160, 64);
+        }
+        for (int round = 0; round < 3; round++) {
+            for (int level = 0; level < LEVELS; level++) {
+                MemorySegment again = views.view(levels[level], 160, 64);
+                assertSame(first[level], again);
+                assertEquals(levels[level].address() + 160, again.address());
+            }
+        }
+    }
+
+    @Test
+    void aBufferBeyondTheLimitTakesOverATableEmptied() {
+        MemorySegment[] levels = new MemorySegment[LEVELS + 1];
+        for (int level = 0; level <= LEVELS; level++) {
+            levels[level] = arena.allocate(RING, 64);
+        }
+        MemorySegment zero = views.view(levels[0], 160, 64);
+        for (int level = 1; level <= LEVELS; level++) {
+            views.view(levels[level], 160, 64); // the last one takes over level 0's table
+        }
+        MemorySegment extra = views.view(levels[LEVELS], 160, 64);
+        assertEquals(levels[LEVELS].address() + 160, extra.address());
+        assertSame(extra, views.view(levels[LEVELS], 160, 64));
+        MemorySegment zeroAgain = views.view(levels[0], 160, 64);
+        assertNotSame(zero, zeroAgain); // its table went to another buffer
+        assertEquals(levels[0].address() + 160, zeroAgain.address());
+        assertSame(zeroAgain, views.view(levels[0], 160, 64));
+    }
+
+    @Test
+    void atLeastOneBuffer() {
+        assertThrows(IllegalArgumentException.class, () -> new MessageViews(0));
+    }
+
+    @Test
+    void anEmptyViewAtTheEndOfTheBufferWorks() {
+        MemorySegment buffer = arena.allocate(4096, 64);
+        MemorySegment end = views.view(buffer, 4096, 0);
+        assertEquals(buffer.address() + 4096, end.address());
+        assertEquals(0, end.byteSize());
     }
 
     @Test
