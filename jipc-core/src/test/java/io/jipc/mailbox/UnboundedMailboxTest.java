@@ -362,4 +362,54 @@ class UnboundedMailboxTest {
             UnboundedMailbox.destroy("quiet");
         }
     }
+
+    /**
+     * A receive that waits briefly for its message (a ping-pong's reply from another thread)
+     * allocates nothing: it polls a while before it takes idle state (an {@code Idle} per wait
+     * before: 40-odd bytes per round trip). A wait that is longer (the echoing thread was
+     * descheduled) may allocate, so the best of several windows is what counts.
+     */
+    @Test
+    void aReceiveThatWaitsBrieflyAllocatesNothing() throws Exception {
+        try (UnboundedMailbox ping = UnboundedMailbox.create("ping", small(WaitStrategy.SPIN), 1 << 20);
+             UnboundedMailbox pong = UnboundedMailbox.create("pong", small(WaitStrategy.SPIN), 1 << 20)) {
+            MessageHandler echo = view -> pong.offer(view);
+            Thread echoer = Thread.ofPlatform().name("echo").start(() -> {
+                try {
+                    while (true) {
+                        ping.take(echo);
+                    }
+                } catch (InterruptedException | IllegalStateException e) {
+                    // stopped
+                }
+            });
+            try {
+                MemorySegment message = Arena.ofAuto().allocate(64, 8);
+                long[] last = {-1};
+                MessageHandler keep = view -> last[0] = view.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+                int roundTrips = 20_000;
+                long least = Long.MAX_VALUE;
+                for (int window = 0; window < 30 && least >= roundTrips; window++) {
+                    long before = ThreadAllocation.bytes();
+                    for (int i = 0; i < roundTrips; i++) {
+                        message.set(ValueLayout.JAVA_LONG, 0, i);
+                        ping.put(message);
+                        pong.take(keep);
+                        if (last[0] != i) {
+                            throw new AssertionError("received " + last[0] + ", sent " + i);
+                        }
+                    }
+                    least = Math.min(least, ThreadAllocation.bytes() - before);
+                }
+                assertTrue(least < roundTrips, "allocated at least " + least + " bytes for " + roundTrips
+                        + " round trips in every window");
+            } finally {
+                echoer.interrupt();
+                echoer.join();
+            }
+        } finally {
+            UnboundedMailbox.destroy("ping");
+            UnboundedMailbox.destroy("pong");
+        }
+    }
 }
