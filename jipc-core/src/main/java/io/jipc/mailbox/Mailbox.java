@@ -95,6 +95,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
     private static final long FOREVER = Long.MAX_VALUE;
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
     private static final int DRAIN_BATCH = 256;
+    /**
+     * Polls a rendezvous send makes for its message to be taken before it waits with idle state
+     * (not under FUTEX, which sleeps at once): a receiver that is waiting takes it within them, and
+     * the send then allocates nothing.
+     */
+    private static final int QUICK_POLLS = 64;
     /** The {@code sendLength} of {@link #until} for a receive. */
     private static final int RECEIVE = -1;
 
@@ -612,7 +618,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
     private boolean offerUntil(MemorySegment message, int priority, long deadline) throws InterruptedException {
         int length = checkSize(message.byteSize());
         if (rendezvous != null) {
-            return handOver(message, length, priority, deadline, false) != 0;
+            return handOver(message, 0, length, priority, deadline, false) != 0;
         }
         checkPriority(priority);
         if (offer(message, 0, length, priority)) {
@@ -686,7 +692,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
         checkPriority(priority);
         if (rendezvous != null) {
             try {
-                return handOver(message.asSlice(offset, length), length, priority, FOREVER, true) != 0;
+                return handOver(message, offset, length, priority, FOREVER, true) != 0;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt(); // the message was withdrawn
                 return false;
@@ -709,11 +715,13 @@ public final class Mailbox implements AutoCloseable, Selectable {
     // ------------------------------------------------------------ rendezvous
 
     /**
-     * Sends {@code message} with a ticket and waits until a receiver took it; returns the
-     * receiver's process token (a receipt). Withdraws the message (and returns 0) once the deadline
-     * passed or, with {@code onlyToWaitingReceiver}, when no receiver is (still) blocked in a receive.
+     * Sends {@code length} bytes of {@code message} from {@code offset} with a ticket and waits until
+     * a receiver took it; returns the receiver's process token (a receipt). Withdraws the message
+     * (and returns 0) once the deadline passed or, with {@code onlyToWaitingReceiver}, when no
+     * receiver is (still) blocked in a receive. The send is tried once before the blocking loop,
+     * whose attempt is a capturing lambda: with room at once (the common case), nothing is allocated.
      */
-    private long handOver(MemorySegment message, int length, int priority, long deadline,
+    private long handOver(MemorySegment message, long offset, int length, int priority, long deadline,
                              boolean onlyToWaitingReceiver) throws InterruptedException {
         checkOpen();
         checkPriority(priority);
@@ -724,10 +732,10 @@ public final class Mailbox implements AutoCloseable, Selectable {
         int slot = tickets.acquireSlot();
         try {
             long ticket = tickets.issue(slot);
-            boolean sent = onlyToWaitingReceiver
-                    ? sendToLane(message, 0, length, priority, ticket)
-                    : until(() -> sendToLane(message, 0, length, priority, ticket) ? Boolean.TRUE : null,
-                    length, priority, deadline) != null;
+            boolean sent = sendToLane(message, offset, length, priority, ticket)
+                    || (!onlyToWaitingReceiver
+                    && until(() -> sendToLane(message, offset, length, priority, ticket) ? Boolean.TRUE : null,
+                    length, priority, deadline) != null);
             return sent ? awaitTaken(ticket, deadline, onlyToWaitingReceiver) : 0;
         } finally {
             tickets.releaseSlot(slot);
@@ -741,9 +749,17 @@ public final class Mailbox implements AutoCloseable, Selectable {
      */
     private long awaitTaken(long ticket, long deadline, boolean whileReceiverWaits) throws InterruptedException {
         Rendezvous tickets = lanes.rendezvous;
-        Idle idle = new Idle(mapped.strategy);
         long checkAliveAt = System.nanoTime() + ring.config().stallTimeoutNanos();
         try {
+            if (mapped.strategy != WaitStrategy.FUTEX) {
+                // a receiver that is waiting takes it within these: then no idle state is made
+                for (int i = 0; i < QUICK_POLLS; i++) {
+                    if (!tickets.pending(ticket)) {
+                        return receipt(ticket);
+                    }
+                }
+            }
+            Idle idle = new Idle(mapped.strategy);
             while (tickets.pending(ticket)) {
                 if (idle.checkpoint()) {
                     if (Thread.interrupted()) {
@@ -820,7 +836,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
     private long transferUntil(byte[] message, int priority, long deadline) throws InterruptedException {
         requireHeaders("transfer");
         int length = checkSize(message.length);
-        return handOver(MemorySegment.ofArray(message), length, priority, deadline, false);
+        return handOver(MemorySegment.ofArray(message), 0, length, priority, deadline, false);
     }
 
     /** The receipt as a process identity: null if not taken; pid 0 if the receiver can no longer be named. */
