@@ -5,10 +5,10 @@ import io.jipc.cli.ls.ObjectRow;
 import io.jipc.cli.ls.OwnerState;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mq.MqAttributes;
+import io.jipc.mq.PosixMessageQueue;
 import io.jipc.naming.NameRecord;
 import io.jipc.naming.NameService;
 import io.jipc.naming.NamingConfiguration;
-import io.jipc.mq.PosixMessageQueue;
 import io.jipc.pipe.Fifo;
 import io.jipc.segment.JipcRoot;
 import io.jipc.shm.CircularBuffer;
@@ -17,6 +17,7 @@ import io.jipc.sync.SyncObjects;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.ChildMain;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.TestQueues;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -28,7 +29,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -117,7 +117,7 @@ class InventoryProcessTest {
 
     @Test
     void killedOwnersObjectsAreStaleAndGcRemovesOnlyThose() throws Exception {
-        String queue = "/jipc-inv-" + UUID.randomUUID();
+        String queue = TestQueues.name("jipc-inv");
         Path fifo = JipcRoot.directory("fifo").resolve("pipe");
         try (ChildJvm dead = ChildJvm.builder(CreateAndWait.class).args("dead").start();
              ChildJvm live = ChildJvm.builder(CreateAndWait.class).args("live").start();

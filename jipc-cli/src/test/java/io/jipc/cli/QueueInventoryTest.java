@@ -13,6 +13,7 @@ import io.jipc.platform.MessageQueues;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.ChildMain;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.TestQueues;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static io.jipc.cli.InventoryProcessTest.jipc;
@@ -63,7 +63,7 @@ class QueueInventoryTest {
     @BeforeEach
     void openNames() {
         names = NameService.open(NamingConfiguration.LOCAL);
-        queue = "/jipc-qinv-" + UUID.randomUUID();
+        queue = TestQueues.name("jipc-qinv");
     }
 
     @AfterEach

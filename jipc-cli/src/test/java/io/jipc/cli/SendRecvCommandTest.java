@@ -5,6 +5,7 @@ import io.jipc.mq.MqAttributes;
 import io.jipc.mq.PosixMessageQueue;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.TestQueues;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -15,7 +16,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static io.jipc.cli.CliRun.jipc;
@@ -28,12 +28,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class SendRecvCommandTest {
-    private static final String PREFIX = "/jipc-test-cli-" + UUID.randomUUID().toString().substring(0, 8) + "-";
-    private static int next;
     private final List<String> queues = new ArrayList<>();
 
     private String queue() {
-        String name = PREFIX + (++next);
+        String name = TestQueues.name("jipc-test-cli");
         queues.add(name);
         return name;
     }

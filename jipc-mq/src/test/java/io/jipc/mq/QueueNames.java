@@ -1,30 +1,29 @@
 package io.jipc.mq;
 
+import io.jipc.testkit.TestQueues;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Unique POSIX queue names for a test class ({@code /jipc-test-<class>-<random>-<n>}: the kernel's
- * namespace is shared by every build on the host), and the check, after the class, that every
- * queue it named was unlinked; a leftover is removed and fails the class.
+ * Unique POSIX queue names for a test class ({@link TestQueues}:
+ * {@code /jipc-test-<class>-p<pid>s<start>-<random>-<n>}; the kernel's namespace is shared by every
+ * build on the host, and a queue of a killed test JVM is unlinked later), and the check, after the
+ * class, that every queue it named was unlinked; a leftover is removed and fails the class.
  */
 final class QueueNames implements AfterAllCallback {
     private final String prefix;
-    private final AtomicInteger next = new AtomicInteger();
     private final List<String> issued = new ArrayList<>();
 
     QueueNames(Class<?> testClass) {
-        this.prefix = "/jipc-test-" + testClass.getSimpleName() + "-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        this.prefix = "jipc-test-" + testClass.getSimpleName();
     }
 
     /** A fresh name, remembered for the leftover check. */
     synchronized String next() {
-        String name = prefix + next.incrementAndGet();
+        String name = TestQueues.name(prefix);
         issued.add(name);
         return name;
     }

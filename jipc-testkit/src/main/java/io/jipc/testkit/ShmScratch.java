@@ -33,7 +33,8 @@ import java.util.regex.Pattern;
  *     gone ({@link #sweepOrphans}): this covers {@code SIGKILL}, an out-of-memory kill or a host
  *     crash, against which no hook runs.</li>
  * </ol>
- * Directories named by other means (older names without an owner) are never touched.
+ * Directories named by other means (older names without an owner) are never touched. A swept
+ * directory's list of POSIX queue names ({@link TestQueues}) is unlinked first.
  *
  * <p>Thread-safe. The sweep runs at most once per JVM.
  */
@@ -115,6 +116,7 @@ public final class ShmScratch {
                     continue;
                 }
                 try {
+                    TestQueues.unlinkListed(entry);
                     JipcTestExtension.deleteRecursively(entry);
                     deleted++;
                 } catch (IOException | UncheckedIOException e) {

@@ -4,8 +4,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The one shutdown hook of the test kit, so that its steps run in order: first every child JVM is
- * killed ({@link ChildJvm#killAll}), then the scratch directories the children may have written to
- * are deleted ({@link ShmScratch}). Installed by the first of those classes to be used; a class
+ * killed ({@link ChildJvm#killAll}), then the POSIX queues this JVM named are unlinked
+ * ({@link TestQueues}) and the scratch directories the children may have written to are deleted
+ * ({@link ShmScratch}). Installed by the first of those classes to be used; a class
  * first used during shutdown installs nothing (the JVM would refuse a hook then).
  */
 final class ShutdownNet {
@@ -22,6 +23,7 @@ final class ShutdownNet {
 
     private static void run() {
         ChildJvm.killAll();
+        TestQueues.unlinkIssued();
         ShmScratch.deleteAllNamed();
     }
 }
