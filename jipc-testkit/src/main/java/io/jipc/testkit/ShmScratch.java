@@ -36,6 +36,11 @@ import java.util.regex.Pattern;
  * Directories named by other means (older names without an owner) are never touched. A swept
  * directory's list of POSIX queue names ({@link TestQueues}) is unlinked first.
  *
+ * <p>Limits: the owner's liveness is judged from this JVM's {@code /proc}, as {@link ProcessIdentity}
+ * judges it, so test JVMs that share {@code /dev/shm} must share the pid namespace too (two
+ * containers with one {@code /dev/shm} but pid namespaces of their own would delete each other's
+ * directories).
+ *
  * <p>Thread-safe. The sweep runs at most once per JVM.
  */
 public final class ShmScratch {
