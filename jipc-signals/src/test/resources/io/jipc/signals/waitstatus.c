@@ -6,7 +6,12 @@
  * The child starts with every signal at its default action and none blocked: an ignored disposition
  * or a blocked mask is inherited across fork and exec (e.g. SIGHUP under nohup, SIGINT in a
  * background job of a shell without job control), and the test is about the default actions.
+ * "child <pid>" comes only once the child has exec'd the command (a close-on-exec pipe tells), so
+ * a signal sent as soon as it is read cannot reach the child while it still ignores that signal.
  */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -19,12 +24,18 @@ int main(int argc, char **argv) {
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
+    int execed[2];
+    if (pipe2(execed, O_CLOEXEC) < 0) {
+        perror("pipe2");
+        return 2;
+    }
     pid_t pid = fork();
     if (pid < 0) {
         perror("fork");
         return 2;
     }
     if (pid == 0) {
+        close(execed[0]);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
@@ -35,6 +46,12 @@ int main(int argc, char **argv) {
         perror("execvp");
         _exit(127);
     }
+    close(execed[1]);
+    char ignored;
+    while (read(execed[0], &ignored, 1) < 0 && errno == EINTR) {
+        /* end of file: the child exec'd (or failed to and exits with 127) */
+    }
+    close(execed[0]);
     printf("child %d\n", (int) pid);
     for (;;) {
         int status;
