@@ -27,34 +27,8 @@ class MailboxInPlaceAllocationTest extends MailboxContractTest {
     @ParameterizedTest
     @EnumSource(MailboxConfig.Layout.class)
     void aForwardingHandlerAllocatesNothingPerMessage(MailboxConfig.Layout layout) throws Exception {
-        MailboxConfig config = new MailboxConfig(true, WaitStrategy.SPIN, layout);
-        Mailbox in = create(config);
-        Mailbox out = create(config);
-        MemorySegment message = Arena.ofAuto().allocate(SIZE, 8);
-        long[] last = {-1};
-        MessageHandler forward = view -> {
-            if (!out.offer(view)) {
-                throw new AssertionError("no room to forward");
-            }
-        };
-        MessageHandler check = view -> last[0] = view.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
-        try (RoleBinding sending = in.bindSender(); RoleBinding receiving = in.bindReceiver();
-             RoleBinding forwarding = out.bindSender(); RoleBinding draining = out.bindReceiver()) {
-            run(in, out, message, forward, check, last, 0, WARM_UP);
-            // until the JIT has compiled the loop, the interpreter's and C1's code may allocate on its
-            // own (e.g. in VarHandle calls): look at several windows; a new view per message would
-            // show in every one of them
-            long least = Long.MAX_VALUE;
-            for (int window = 0; window < WINDOWS && least >= MEASURED; window++) {
-                long before = ThreadAllocation.bytes();
-                run(in, out, message, forward, check, last, WARM_UP + (long) window * MEASURED, MEASURED);
-                least = Math.min(least, ThreadAllocation.bytes() - before);
-            }
-            // a new view per message would be 2 x 40 bytes per iteration (16 MB a window)
-            assertTrue(least < MEASURED, "allocated at least " + least + " bytes for " + MEASURED
-                    + " forwarded messages in each of " + WINDOWS + " windows (a new view each would be "
-                    + 80L * MEASURED + ")");
-        }
+        // a new view per message would be 2 x 40 bytes per iteration (16 MB a window)
+        assertForwardingAllocatesNothing(new MailboxConfig(true, WaitStrategy.SPIN, layout), false);
     }
 
     /**
@@ -64,10 +38,20 @@ class MailboxInPlaceAllocationTest extends MailboxContractTest {
      */
     @Test
     void aForwardingHandlerAllocatesNothingWhenTheLevelChangesWithEachMessage() throws Exception {
-        MailboxConfig config = new MailboxConfig(true, WaitStrategy.SPIN, MailboxConfig.Layout.PRIORITIES);
+        assertForwardingAllocatesNothing(new MailboxConfig(true, WaitStrategy.SPIN, MailboxConfig.Layout.PRIORITIES),
+                true);
+    }
+
+    /**
+     * Sends into one mailbox of {@code config}, forwards each message in place into a second and
+     * receives it there, all bound; asserts that some window of {@link #MEASURED} messages allocated
+     * less than a byte per message. With {@code levelsInTurn}, message {@code i} goes to level
+     * {@code i % priorities()}.
+     */
+    private void assertForwardingAllocatesNothing(MailboxConfig config, boolean levelsInTurn) throws Exception {
         Mailbox in = create(config);
         Mailbox out = create(config);
-        int levels = in.priorities();
+        int levels = levelsInTurn ? in.priorities() : 1;
         MemorySegment message = Arena.ofAuto().allocate(SIZE, 8);
         long[] last = {-1};
         MessageHandler forward = view -> {
@@ -78,25 +62,24 @@ class MailboxInPlaceAllocationTest extends MailboxContractTest {
         MessageHandler check = view -> last[0] = view.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
         try (RoleBinding sending = in.bindSender(); RoleBinding receiving = in.bindReceiver();
              RoleBinding forwarding = out.bindSender(); RoleBinding draining = out.bindReceiver()) {
-            runAtLevels(in, out, levels, message, forward, check, last, 0, WARM_UP);
-            long least = Long.MAX_VALUE;
-            for (int window = 0; window < WINDOWS && least >= MEASURED; window++) {
-                long before = ThreadAllocation.bytes();
-                runAtLevels(in, out, levels, message, forward, check, last,
-                        WARM_UP + (long) window * MEASURED, MEASURED);
-                least = Math.min(least, ThreadAllocation.bytes() - before);
-            }
+            run(in, out, levels, message, forward, check, last, 0, WARM_UP);
+            long least = ThreadAllocation.leastPerWindow(WINDOWS, MEASURED, window ->
+                    run(in, out, levels, message, forward, check, last, WARM_UP + (long) window * MEASURED, MEASURED));
             assertTrue(least < MEASURED, "allocated at least " + least + " bytes for " + MEASURED
-                    + " messages at " + levels + " levels in turn in each of " + WINDOWS + " windows");
+                    + " forwarded messages (" + levels + " level(s) in turn) in each of " + WINDOWS
+                    + " windows (a new view each would be " + 80L * MEASURED + ")");
         }
     }
 
-    private static void runAtLevels(Mailbox in, Mailbox out, int levels, MemorySegment message,
-                                    MessageHandler forward, MessageHandler check, long[] last, long first, int count)
-            throws InterruptedException {
+    private static void run(Mailbox in, Mailbox out, int levels, MemorySegment message, MessageHandler forward,
+                            MessageHandler check, long[] last, long first, int count) throws InterruptedException {
         for (long i = first; i < first + count; i++) {
             message.set(ValueLayout.JAVA_LONG, 0, i);
-            in.put(message, (int) (i % levels));
+            if (levels == 1) {
+                in.put(message);
+            } else {
+                in.put(message, (int) (i % levels));
+            }
             in.take(forward);
             out.take(check);
             assertEquals(i, last[0]);
@@ -127,31 +110,17 @@ class MailboxInPlaceAllocationTest extends MailboxContractTest {
         try (RoleBinding sending = box.bindSender()) {
             MemorySegment message = Arena.ofAuto().allocate(SIZE, 8);
             int sends = 20_000;
-            long least = Long.MAX_VALUE;
-            for (int window = 0; window < 30 && least >= sends; window++) {
-                long before = ThreadAllocation.bytes();
+            long least = ThreadAllocation.leastPerWindow(30, sends, window -> {
                 for (int i = 0; i < sends; i++) {
                     message.set(ValueLayout.JAVA_LONG, 0, i);
                     box.put(message);
                 }
-                least = Math.min(least, ThreadAllocation.bytes() - before);
-            }
+            });
             assertTrue(least < sends, "allocated at least " + least + " bytes for " + sends
                     + " rendezvous sends in every window");
         } finally {
             receiver.interrupt();
             receiver.join();
-        }
-    }
-
-    private static void run(Mailbox in, Mailbox out, MemorySegment message, MessageHandler forward,
-                            MessageHandler check, long[] last, long first, int count) throws InterruptedException {
-        for (long i = first; i < first + count; i++) {
-            message.set(ValueLayout.JAVA_LONG, 0, i);
-            in.put(message);
-            in.take(forward);
-            out.take(check);
-            assertEquals(i, last[0]);
         }
     }
 }

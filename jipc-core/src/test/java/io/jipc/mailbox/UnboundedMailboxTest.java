@@ -340,9 +340,7 @@ class UnboundedMailboxTest {
             long[] last = {-1};
             MessageHandler keep = view -> last[0] = view.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
             int calls = 100_000;
-            long least = Long.MAX_VALUE;
-            for (int window = 0; window < 20 && least >= calls; window++) {
-                long before = ThreadAllocation.bytes();
+            long least = ThreadAllocation.leastPerWindow(20, calls, window -> {
                 for (int i = 0; i < calls; i++) {
                     if (box.poll(keep)) {
                         throw new AssertionError("a message in an empty mailbox");
@@ -354,8 +352,7 @@ class UnboundedMailboxTest {
                         throw new AssertionError("received " + last[0] + ", sent " + i);
                     }
                 }
-                least = Math.min(least, ThreadAllocation.bytes() - before);
-            }
+            });
             assertTrue(least < calls, "allocated at least " + least + " bytes for " + calls
                     + " empty polls and as many messages, in every window");
         } finally {
@@ -388,9 +385,7 @@ class UnboundedMailboxTest {
                 long[] last = {-1};
                 MessageHandler keep = view -> last[0] = view.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
                 int roundTrips = 20_000;
-                long least = Long.MAX_VALUE;
-                for (int window = 0; window < 30 && least >= roundTrips; window++) {
-                    long before = ThreadAllocation.bytes();
+                long least = ThreadAllocation.leastPerWindow(30, roundTrips, window -> {
                     for (int i = 0; i < roundTrips; i++) {
                         message.set(ValueLayout.JAVA_LONG, 0, i);
                         ping.put(message);
@@ -399,8 +394,7 @@ class UnboundedMailboxTest {
                             throw new AssertionError("received " + last[0] + ", sent " + i);
                         }
                     }
-                    least = Math.min(least, ThreadAllocation.bytes() - before);
-                }
+                });
                 assertTrue(least < roundTrips, "allocated at least " + least + " bytes for " + roundTrips
                         + " round trips in every window");
             } finally {

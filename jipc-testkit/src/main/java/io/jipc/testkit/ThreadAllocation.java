@@ -25,4 +25,27 @@ public final class ThreadAllocation {
         }
         return bytes;
     }
+
+    /** One measured window of an allocation test: runs the code under test once. */
+    @FunctionalInterface
+    public interface Window {
+        void run(int index) throws Exception;
+    }
+
+    /**
+     * The fewest heap bytes the calling thread allocated in one run of {@code window}, over up to
+     * {@code windows} runs, stopping at the first below {@code enough}. Until the JIT has compiled
+     * the code, the interpreter's and C1's code may allocate on their own (and a thread that waits
+     * for a descheduled peer may take a slower path): a hot path that allocates per operation shows
+     * in every window, while those effects do not.
+     */
+    public static long leastPerWindow(int windows, long enough, Window window) throws Exception {
+        long least = Long.MAX_VALUE;
+        for (int index = 0; index < windows && least >= enough; index++) {
+            long before = bytes();
+            window.run(index);
+            least = Math.min(least, bytes() - before);
+        }
+        return least;
+    }
 }
