@@ -43,6 +43,17 @@ final class Idle {
 
     /** Polls in one burst (see {@link #burstAllowed()}). */
     static final int BURST = 64;
+    /**
+     * Polls a wait that would make a new {@code Idle} makes first, back to back, when
+     * {@link #quickPollsFirst} says so: a hand-off under traffic (a ping-pong's reply, a receiver
+     * already waiting for a rendezvous) completes within them, and the wait then allocates nothing.
+     */
+    static final int QUICK_POLLS = 64;
+
+    /** Whether a wait under {@code strategy} makes {@link #QUICK_POLLS} first: not under FUTEX, which sleeps at once. */
+    static boolean quickPollsFirst(WaitStrategy strategy) {
+        return strategy != WaitStrategy.FUTEX;
+    }
     /** Steps of a {@link #gap()}; not final, see there. */
     private static int gapSteps = Integer.getInteger("jipc.pollGapSteps", 16);
     private static long gapSink;

@@ -95,12 +95,6 @@ public final class Mailbox implements AutoCloseable, Selectable {
     private static final long FOREVER = Long.MAX_VALUE;
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
     private static final int DRAIN_BATCH = 256;
-    /**
-     * Polls a rendezvous send makes for its message to be taken before it waits with idle state
-     * (not under FUTEX, which sleeps at once): a receiver that is waiting takes it within them, and
-     * the send then allocates nothing.
-     */
-    private static final int QUICK_POLLS = 64;
     /** The {@code sendLength} of {@link #until} for a receive. */
     private static final int RECEIVE = -1;
 
@@ -751,9 +745,9 @@ public final class Mailbox implements AutoCloseable, Selectable {
         Rendezvous tickets = lanes.rendezvous;
         long checkAliveAt = System.nanoTime() + ring.config().stallTimeoutNanos();
         try {
-            if (mapped.strategy != WaitStrategy.FUTEX) {
+            if (Idle.quickPollsFirst(mapped.strategy)) {
                 // a receiver that is waiting takes it within these: then no idle state is made
-                for (int i = 0; i < QUICK_POLLS; i++) {
+                for (int i = 0; i < Idle.QUICK_POLLS; i++) {
                     if (!tickets.pending(ticket)) {
                         return receipt(ticket);
                     }

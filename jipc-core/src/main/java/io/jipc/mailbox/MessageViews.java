@@ -49,10 +49,10 @@ final class MessageViews {
      */
     private MemorySegment current;
     private MemorySegment[] views;
-    /** The buffers with a table and their tables, {@code kept} of them. */
+    /** The buffers with a table and their tables, {@code tableCount} of them. */
     private final MemorySegment[] owners;
     private final MemorySegment[][] tables;
-    private int kept;
+    private int tableCount;
     /** The table a buffer beyond {@code owners.length} takes over next (in turn). */
     private int nextTakenOver;
 
@@ -71,16 +71,24 @@ final class MessageViews {
      */
     MemorySegment view(MemorySegment buffer, long offset, int length) {
         if (buffer == current) {
-            MemorySegment[] table = views;
-            long slot = offset >>> GRANULE_SHIFT;
-            if (slot < table.length) {
-                MemorySegment kept = table[(int) slot];
-                if (kept != null && kept.address() == buffer.address() + offset && kept.byteSize() == length) {
-                    return kept;
-                }
+            MemorySegment kept = kept(views, buffer, offset, length);
+            if (kept != null) {
+                return kept;
             }
         }
         return newView(buffer, offset, length);
+    }
+
+    /** The view of {@code table} (the table of {@code buffer}) for that message, or null if it has none. */
+    private static MemorySegment kept(MemorySegment[] table, MemorySegment buffer, long offset, int length) {
+        long slot = offset >>> GRANULE_SHIFT;
+        if (slot < table.length) {
+            MemorySegment kept = table[(int) slot];
+            if (kept != null && kept.address() == buffer.address() + offset && kept.byteSize() == length) {
+                return kept;
+            }
+        }
+        return null;
     }
 
     /**
@@ -90,12 +98,9 @@ final class MessageViews {
     private MemorySegment newView(MemorySegment buffer, long offset, int length) {
         if (buffer != current && buffer.byteSize() <= MAX_COVERED_BYTES) {
             select(buffer);
-            long slot = offset >>> GRANULE_SHIFT;
-            if (slot < views.length) {
-                MemorySegment kept = views[(int) slot];
-                if (kept != null && kept.address() == buffer.address() + offset && kept.byteSize() == length) {
-                    return kept;
-                }
+            MemorySegment kept = kept(views, buffer, offset, length);
+            if (kept != null) {
+                return kept;
             }
         }
         MemorySegment view = buffer.asSlice(offset, length);
@@ -111,7 +116,7 @@ final class MessageViews {
     /** Makes {@code buffer}'s table the current one: a kept one, a new one, or one taken over. */
     private void select(MemorySegment buffer) {
         int index = -1;
-        for (int i = 0; i < kept; i++) {
+        for (int i = 0; i < tableCount; i++) {
             if (owners[i] == buffer) {
                 index = i;
                 break;
@@ -119,8 +124,8 @@ final class MessageViews {
         }
         if (index < 0) {
             int slots = (int) ((buffer.byteSize() + (1 << GRANULE_SHIFT) - 1) >>> GRANULE_SHIFT);
-            if (kept < owners.length) {
-                index = kept++;
+            if (tableCount < owners.length) {
+                index = tableCount++;
             } else {
                 index = nextTakenOver;
                 nextTakenOver = (nextTakenOver + 1) % owners.length;

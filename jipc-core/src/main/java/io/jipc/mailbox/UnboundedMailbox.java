@@ -104,8 +104,6 @@ public final class UnboundedMailbox implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
     private static final long FOREVER = Long.MAX_VALUE;
     private static final int DRAIN_BATCH = 256;
-    /** Polls an in-place receive makes before it waits with idle state (see {@link #pollUntil(MessageHandler, long)}). */
-    private static final int QUICK_POLLS = 64;
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     private static final VarHandle INSIDE;
@@ -166,7 +164,7 @@ public final class UnboundedMailbox implements AutoCloseable {
         long stall = memory.get(ValueLayout.JAVA_LONG, DEAD_SENDER_TIMEOUT_OFFSET);
         try {
             this.ringConfig = new RingConfig(capacity, maxMessage, slots, false, Objects.requireNonNull(strategy), stall);
-            this.quickPolls = strategy != WaitStrategy.FUTEX;
+            this.quickPolls = Idle.quickPollsFirst(strategy);
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new CorruptSegmentException(control.path() + ": impossible segment ring (capacity " + capacity
                     + ", max message " + maxMessage + ", " + slots + " sender slots, wait strategy code "
@@ -878,7 +876,7 @@ public final class UnboundedMailbox implements AutoCloseable {
 
     /**
      * The in-place receives' wait. Unless the strategy sleeps at once ({@link WaitStrategy#FUTEX}),
-     * it first polls {@value #QUICK_POLLS} more times back to back, without idle state: a hand-off
+     * it first polls {@value Idle#QUICK_POLLS} more times back to back, without idle state: a hand-off
      * under traffic (a ping-pong's reply) arrives within them, and such a receive then allocates
      * nothing (an {@link Idle} per wait was a 40-odd-byte object per round trip). A longer wait
      * goes on as every wait does, with a new {@code Idle}: its pause-free spins, then the strategy's.
@@ -888,7 +886,7 @@ public final class UnboundedMailbox implements AutoCloseable {
             return true;
         }
         if (quickPolls) {
-            for (int i = 0; i < QUICK_POLLS; i++) {
+            for (int i = 0; i < Idle.QUICK_POLLS; i++) {
                 if (drain(handler, 1) == 1) {
                     return true;
                 }
