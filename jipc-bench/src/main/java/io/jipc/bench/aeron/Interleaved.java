@@ -38,17 +38,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * of all measured round trips, and against the first transport: the difference of the means and in
  * how many blocks it was faster. See {@link InterleavedTransport} for the transports.
  *
+ * <p>With {@code --one-way N}, each transport's turn in a block goes on with N messages sent one
+ * way over it ({@link InterleavedTransport#sendOneWay}); the report adds the block rates, and per
+ * transport the median of its ratios to the first transport's rate in the same block.
+ *
  * <p>Run it with {@code bin/jipc-bench interleaved [options] TRANSPORT...}. Everything it creates
  * lives under {@code /dev/shm/jipc-interleaved-<pid>} (a private jipc root per run in it, given to
  * the peer; per run, because jipc keeps a process's name service for a root it has seen) and
- * {@code /dev/shm/aeron-jipcbench-<pid>}; both are deleted at the end, on failure and on Ctrl-C, and
+ * {@code /dev/shm/aeron-jipcbench-<pid>} (with the {@code c} transport, also the C ring's source and
+ * compiled library, in the first); both are deleted at the end, on failure and on Ctrl-C, and
  * leftovers of killed runs are deleted on the next start.
  */
 @Command(name = "jipc-bench interleaved", sortOptions = false,
-        description = "Round trips of several transports interleaved in blocks between the same two processes, "
-                + "to compare them within a few ns: aeron, mailbox (as jipc-bench aeron measures it), ring "
-                + "(the mailbox's ring alone) and bare:H:A (a bare ring with H header bytes and A-byte record "
-                + "alignment).")
+        description = "Round trips (and with --one-way, one-way rates) of several transports interleaved in blocks "
+                + "between the same two processes, to compare them within a few ns: aeron, mailbox (as jipc-bench "
+                + "aeron measures it), ring (the mailbox's ring alone), c (a reference ring in C, same record "
+                + "layout; needs gcc) and bare:H:A (a bare ring with H header bytes and A-byte record alignment).")
 public final class Interleaved implements Callable<Integer> {
     private static final String ROOT_PREFIX = "jipc-interleaved-";
     private static final AtomicInteger RUNS = new AtomicInteger();
@@ -68,8 +73,12 @@ public final class Interleaved implements Callable<Integer> {
     @Option(names = "--per-block", description = "also print the median of every transport in every block")
     boolean perBlock;
 
+    @Option(names = "--one-way", paramLabel = "N", description = "after each transport's round trips in a block, "
+            + "also send N messages one way over it and measure the rate (0: round trips only; default: ${DEFAULT-VALUE})")
+    long oneWay;
+
     @Parameters(arity = "1..*", paramLabel = "TRANSPORT",
-            description = "aeron, mailbox, ring or bare:H:A (e.g. bare:16:16, bare:16:64), each optionally @KiB "
+            description = "aeron, mailbox, ring, c or bare:H:A (e.g. bare:16:16, bare:16:64), each optionally @KiB "
                     + "(the data bytes of each direction, e.g. ring@65536); ring and bare optionally /N (N busy-delay "
                     + "steps after each empty poll, e.g. bare:16:16/16); the first is the reference")
     List<String> transports;
@@ -99,9 +108,9 @@ public final class Interleaved implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (blocks < 2 || blockSize < 1 || size < 8 || size > 1024) {
+        if (blocks < 2 || blockSize < 1 || size < 8 || size > 1024 || oneWay < 0) {
             err.println("jipc-bench interleaved: --blocks must be at least 2, --block-size at least 1, "
-                    + "--size from 8 to 1024");
+                    + "--size from 8 to 1024, --one-way at least 0");
             return 2;
         }
         List<InterleavedTransport.Spec> specs = new ArrayList<>();
@@ -112,6 +121,15 @@ public final class Interleaved implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             err.println("jipc-bench interleaved: " + e.getMessage());
             return 2;
+        }
+        if (oneWay > 0) {
+            for (InterleavedTransport.Spec spec : specs) {
+                if (!InterleavedTransport.sendsOneWay(spec)) {
+                    err.println("jipc-bench interleaved: --one-way: transport '" + spec
+                            + "' has no flow control (a bare ring), so it cannot send one way");
+                    return 2;
+                }
+            }
         }
         String started = ZonedDateTime.now().truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
         String load = String.join(" ", Arrays.asList(Files.readString(Path.of("/proc/loadavg")).trim().split(" ")).subList(0, 3));
@@ -150,18 +168,27 @@ public final class Interleaved implements Callable<Integer> {
 
     /**
      * The measured round trips of one transport, and the heap bytes allocated during them by this
-     * thread ({@code allocated[0]}) and by the peer's ({@code allocated[1]}), filled in as the run goes.
+     * thread ({@code allocated[0]}) and by the peer's ({@code allocated[1]}), filled in as the run goes;
+     * with {@code --one-way}, the one-way rate of each measured block (messages per second).
      */
-    private record Result(Histogram all, double[] blockMedians, long[] allocated) {
+    private record Result(Histogram all, double[] blockMedians, long[] allocated, double[] blockRates) {
     }
 
     private Result[] measure(List<InterleavedTransport.Spec> specs, Path aeronDir, Path root) throws Exception {
         boolean withAeron = specs.stream().anyMatch(spec -> spec.kind().equals("aeron"));
+        boolean withC = specs.stream().anyMatch(spec -> spec.kind().equals("c"));
+        String previousLibrary = System.getProperty(CRing.LIBRARY_PROPERTY);
         int n = specs.size();
         List<InterleavedTransport> transports = new ArrayList<>();
         MediaDriver driver = null;
         Aeron aeron = null;
         try {
+            if (withC) {
+                Path library = root.resolveSibling("cring.so"); // in this run's directory, deleted with it
+                Files.createDirectories(library.getParent());
+                CRing.compile(library);
+                System.setProperty(CRing.LIBRARY_PROPERTY, library.toString());
+            }
             if (withAeron) {
                 driver = MediaDriver.launch(AeronIpc.driverContext(aeronDir));
                 aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
@@ -171,7 +198,11 @@ public final class Interleaved implements Callable<Integer> {
             }
             List<String> jvmArgs = new ArrayList<>(AeronIpc.JVM_ARGS);
             jvmArgs.add("-D" + JipcRoot.PROPERTY + "=" + root);
-            List<String> args = new ArrayList<>(List.of(withAeron ? aeronDir.toString() : "-", Integer.toString(size)));
+            if (withC) {
+                jvmArgs.add("-D" + CRing.LIBRARY_PROPERTY + "=" + System.getProperty(CRing.LIBRARY_PROPERTY));
+            }
+            List<String> args = new ArrayList<>(List.of(withAeron ? aeronDir.toString() : "-", Integer.toString(size),
+                    Boolean.toString(oneWay > 0)));
             specs.forEach(spec -> args.add(spec.toString()));
             try (PeerProcess peer = new PeerProcess(InterleavedPeer.class, jvmArgs, args)) {
                 peer.await("echo");
@@ -213,6 +244,11 @@ public final class Interleaved implements Callable<Integer> {
             if (driver != null) {
                 driver.close();
             }
+            if (previousLibrary == null) {
+                System.clearProperty(CRing.LIBRARY_PROPERTY);
+            } else {
+                System.setProperty(CRing.LIBRARY_PROPERTY, previousLibrary);
+            }
         }
     }
 
@@ -243,7 +279,7 @@ public final class Interleaved implements Callable<Integer> {
         }
         Result[] results = new Result[n];
         for (int i = 0; i < n; i++) {
-            results[i] = new Result(new Histogram(3), new double[blocks - 1], new long[2]);
+            results[i] = new Result(new Histogram(3), new double[blocks - 1], new long[2], new double[blocks - 1]);
         }
         Histogram block = new Histogram(3);
         double tick = ClockTick.nanos();
@@ -267,7 +303,8 @@ public final class Interleaved implements Callable<Integer> {
                     }
                 }
                 boolean last = b == blocks - 1 && j == n - 1;
-                long marker = last ? InterleavedTransport.MARK_RUN_END : InterleavedTransport.MARK_BLOCK_END;
+                long endOfTurn = last ? InterleavedTransport.MARK_RUN_END : InterleavedTransport.MARK_BLOCK_END;
+                long marker = oneWay > 0 ? InterleavedTransport.MARK_BLOCK_END : endOfTurn; // one-way ends the turn
                 if (transport.exchange(marker) != marker) {
                     throw new IllegalStateException(transport.spec + ": the end-of-block marker did not come back");
                 }
@@ -275,6 +312,14 @@ public final class Interleaved implements Callable<Integer> {
                     results[i].allocated()[0] += Allocation.ofThisThread() - allocatedBefore;
                     results[i].all().add(block);
                     results[i].blockMedians()[b - 1] = TickPercentiles.valueAt(block, 50, tick);
+                }
+                if (oneWay > 0) {
+                    long t0 = System.nanoTime();
+                    transport.sendOneWay(oneWay, endOfTurn);
+                    long t1 = System.nanoTime();
+                    if (b > 0) {
+                        results[i].blockRates()[b - 1] = oneWay * 1e9 / (t1 - t0);
+                    }
                 }
             }
         }
@@ -311,13 +356,40 @@ public final class Interleaved implements Callable<Integer> {
                     String.format(Locale.ROOT, "%.0f+%.0f", results[i].allocated()[0] / (double) roundTrips,
                             results[i].allocated()[1] / (double) roundTrips)));
         }
+        if (oneWay > 0) {
+            s.append(String.format(Locale.ROOT, "%none way, %,d messages per transport in each block, after its round trips "
+                    + "(M msgs/s; the rate of a block runs from the first send until the peer has received the last)%n",
+                    oneWay));
+            s.append(String.format(Locale.ROOT, "%-" + width + "s %10s %10s %10s %10s %14s%n", "transport", "median",
+                    "min", "max", "median of", "blocks faster"));
+            s.append(String.format(Locale.ROOT, "%-" + width + "s %10s %10s %10s %10s %14s%n", "", "of blocks",
+                    "block", "block", "ratios to " + specs.getFirst(), "than " + specs.getFirst()));
+            for (int i = 0; i < specs.size(); i++) {
+                double[] rates = results[i].blockRates();
+                double[] ratios = new double[rates.length];
+                int faster = 0;
+                for (int b = 0; b < rates.length; b++) {
+                    ratios[b] = rates[b] / results[0].blockRates()[b];
+                    faster += rates[b] > results[0].blockRates()[b] ? 1 : 0;
+                }
+                s.append(String.format(Locale.ROOT, "%-" + width + "s %10.1f %10.1f %10.1f %10s %14s%n",
+                        specs.get(i).toString(), median(rates) / 1e6, Arrays.stream(rates).min().orElse(0) / 1e6,
+                        Arrays.stream(rates).max().orElse(0) / 1e6,
+                        i == 0 ? "" : String.format(Locale.ROOT, "%.2f", median(ratios)),
+                        i == 0 ? "" : faster + " of " + rates.length));
+            }
+        }
         if (perBlock) {
-            s.append("\nmedian of each block (ns):\n");
+            s.append(oneWay > 0 ? "\nmedian round trip (ns) and one-way rate (M msgs/s) of each block:\n"
+                    : "\nmedian of each block (ns):\n");
             for (int b = 0; b < blocks - 1; b++) {
                 s.append(String.format(Locale.ROOT, "  block %3d:", b + 1));
                 for (int i = 0; i < specs.size(); i++) {
                     s.append(' ').append(specs.get(i)).append('=')
                             .append(String.format(Locale.ROOT, "%.1f", results[i].blockMedians()[b]));
+                    if (oneWay > 0) {
+                        s.append(String.format(Locale.ROOT, "/%.1fM", results[i].blockRates()[b] / 1e6));
+                    }
                 }
                 s.append('\n');
             }

@@ -7,10 +7,12 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The second process of {@link Interleaved}. Arguments: {@code <aeron dir or -> <size> <transport>...}.
- * Joins every transport the parent created, prints {@code READY echo}, then echoes blocks: in block
- * {@code b} it serves the transports in the order {@code (j + b) mod n}, as the parent sends, each
- * until the end-of-block marker, and stops after the end-of-run marker ({@code PEER DONE}).
+ * The second process of {@link Interleaved}. Arguments:
+ * {@code <aeron dir or -> <size> <one way: true|false> <transport>...}. Joins every transport the
+ * parent created, prints {@code READY echo}, then echoes blocks: in block {@code b} it serves the
+ * transports in the order {@code (j + b) mod n}, as the parent sends, each until the end-of-block
+ * marker (with one way, it then sinks that transport's one-way messages until their marker), and
+ * stops after the end-of-run marker ({@code PEER DONE}).
  */
 public final class InterleavedPeer {
     private InterleavedPeer() {
@@ -21,7 +23,8 @@ public final class InterleavedPeer {
         ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(3)));
         String aeronDir = args[0];
         int size = Integer.parseInt(args[1]);
-        List<InterleavedTransport.Spec> specs = Arrays.asList(args).subList(2, args.length).stream()
+        boolean oneWay = Boolean.parseBoolean(args[2]);
+        List<InterleavedTransport.Spec> specs = Arrays.asList(args).subList(3, args.length).stream()
                 .map(InterleavedTransport.Spec::parse).toList();
         List<InterleavedTransport> transports = new ArrayList<>();
         try (Aeron aeron = aeronDir.equals("-") ? null
@@ -32,7 +35,7 @@ public final class InterleavedPeer {
                 }
                 System.out.println("READY echo");
                 System.out.flush();
-                echo(transports);
+                echo(transports, oneWay);
             } finally {
                 for (InterleavedTransport transport : transports.reversed()) {
                     transport.close();
@@ -47,7 +50,7 @@ public final class InterleavedPeer {
      * Echoes the blocks; at the end prints {@code ALLOCATED <transport index> <bytes>} for every
      * transport: what this thread allocated while echoing its measured blocks (all but the first).
      */
-    private static void echo(List<InterleavedTransport> transports) throws InterruptedException {
+    private static void echo(List<InterleavedTransport> transports, boolean oneWay) throws InterruptedException {
         int n = transports.size();
         long[] allocated = new long[n];
         for (int b = 0; ; b++) {
@@ -57,6 +60,9 @@ public final class InterleavedPeer {
                 long marker = transports.get(i).echoBlock();
                 if (b > 0) {
                     allocated[i] += Allocation.ofThisThread() - before;
+                }
+                if (oneWay) {
+                    marker = transports.get(i).sinkBlock();
                 }
                 if (marker == InterleavedTransport.MARK_RUN_END) {
                     for (int k = 0; k < n; k++) {

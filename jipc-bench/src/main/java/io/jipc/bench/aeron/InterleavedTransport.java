@@ -37,8 +37,10 @@ import java.util.Locale;
  * <p>Kinds: {@code aeron} (Aeron IPC, exclusive publications), {@code mailbox} (jipc mailboxes as
  * {@code jipc-bench aeron} measures them: single sender, SPIN, bound roles, {@code put} and
  * in-place {@code take}), {@code ring} (the mailbox's {@link SpscRecordRing} alone, without the
- * mailbox layer) and {@code bare:H:A} (a {@link BareRing} with an H-byte header and A-byte record
- * alignment: a layout probe); see {@link Spec}.
+ * mailbox layer), {@code c} (a reference ring with the same record layout written in C,
+ * {@link CRing}: what the hardware gives without a JVM's code) and {@code bare:H:A} (a
+ * {@link BareRing} with an H-byte header and A-byte record alignment: a layout probe); see
+ * {@link Spec}.
  *
  * <p>Each transport writes out its own send and wait loops, although they look alike: a loop
  * shared by two transports makes its calls bimorphic, and a version that shared them moved the
@@ -61,8 +63,8 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
     }
 
     /**
-     * A transport: {@code kind[@KiB][/N]}, kind {@code aeron}, {@code mailbox}, {@code ring} or
-     * {@code bare:H:A}. {@code @KiB} sets the data bytes of each direction (the Aeron term length,
+     * A transport: {@code kind[@KiB][/N]}, kind {@code aeron}, {@code mailbox}, {@code ring},
+     * {@code c} or {@code bare:H:A}. {@code @KiB} sets the data bytes of each direction (the Aeron term length,
      * the mailbox's or ring's capacity), a power of two from 64 KiB to 1 GiB; without it, Aeron
      * keeps its default term (64 MiB) and the others have {@value #DEFAULT_CAPACITY} bytes, as in
      * {@code jipc-bench aeron}. {@code /N} (ring and bare only) adds a busy delay of N steps
@@ -106,17 +108,17 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
                 s = s.substring(0, at);
             }
             Spec spec;
-            if (s.equals("aeron") || s.equals("mailbox") || s.equals("ring")) {
+            if (s.equals("aeron") || s.equals("mailbox") || s.equals("ring") || s.equals("c")) {
                 spec = new Spec(s, null, capacity, pollDelay);
             } else if (s.startsWith("bare:")) {
                 spec = new Spec("bare", BareRing.Layout.parse(s.substring("bare:".length())), capacity, pollDelay);
             } else {
                 throw new IllegalArgumentException("unknown transport '" + text
-                        + "': aeron, mailbox, ring or bare:H:A, each optionally @KiB, ring and bare also /N");
+                        + "': aeron, mailbox, ring, c or bare:H:A, each optionally @KiB, ring and bare also /N");
             }
-            if (slash >= 0 && (spec.kind.equals("aeron") || spec.kind.equals("mailbox"))) {
+            if (slash >= 0 && !spec.kind.equals("ring") && !spec.kind.equals("bare")) {
                 throw new IllegalArgumentException("transport '" + text + "': /N is for ring and bare only "
-                        + "(Aeron and the mailbox idle as they do)");
+                        + "(Aeron, the mailbox and the C ring idle as they do)");
             }
             return spec;
         }
@@ -158,6 +160,7 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
             case "aeron" -> new AeronTransport(spec, size, aeron, index, parent);
             case "mailbox" -> new MailboxTransport(spec, size, name, parent);
             case "ring" -> new RingTransport(spec, size, name, parent);
+            case "c" -> new CTransport(spec, size, name, parent);
             default -> new BareTransport(spec, size, name, parent);
         };
     }
@@ -167,6 +170,46 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
 
     /** Peer: echoes messages until it has echoed a marker; returns the marker. */
     abstract long echoBlock() throws InterruptedException;
+
+    /**
+     * Parent: sends {@code count} messages numbered 0 up, as fast as the transport takes them
+     * (waiting while it is full), then {@code marker} (negative); returns once the marker's echo came
+     * back, that is, once the peer has received them all.
+     */
+    abstract void sendOneWay(long count, long marker) throws InterruptedException;
+
+    /**
+     * Peer: receives messages in batches of up to {@value #SINK_BATCH}, checking that they count up
+     * from 0, until one carries a negative marker; echoes the marker and returns it.
+     */
+    abstract long sinkBlock() throws InterruptedException;
+
+    /** The most messages a sink hands on per poll: as the sinks of {@code jipc bench mailbox} and {@code jipc-bench aeron}. */
+    static final int SINK_BATCH = 4096;
+
+    /** The next number a sink expects, and the marker that ended its block (0 while it runs). */
+    long expected;
+    long sinkEnd;
+
+    /** A sink's check of one message: counts in order, or notes the marker that ends the block. */
+    final void sinkOne(long value) {
+        if (value < 0) {
+            sinkEnd = value;
+        } else if (value != expected++) {
+            throw new IllegalStateException(spec + ": one-way message " + value + " arrived, expected " + (expected - 1));
+        }
+    }
+
+    /** Resets the sink before a block. */
+    final void startSink() {
+        expected = 0;
+        sinkEnd = 0;
+    }
+
+    /** Whether {@code kind} can run one-way blocks (a bare ring has no flow control). */
+    static boolean sendsOneWay(Spec spec) {
+        return !spec.kind().equals("bare");
+    }
 
     private static long delaySink;
 
@@ -294,6 +337,43 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
         }
 
         @Override
+        void sendOneWay(long count, long marker) {
+            for (long i = 0; i < count; i++) {
+                send(i);
+            }
+            if (exchange(marker) != marker) {
+                throw new IllegalStateException(spec + ": the one-way marker did not come back");
+            }
+        }
+
+        private void send(long value) {
+            message.putLong(0, value);
+            long result;
+            while ((result = publication.offer(message, 0, size)) < 0) {
+                AeronIpc.checkOffer(result, "one-way");
+                Thread.onSpinWait();
+            }
+        }
+
+        @Override
+        long sinkBlock() {
+            startSink();
+            idler.reset();
+            for (int idles = 1; sinkEnd == 0; ) {
+                if (subscription.poll(sink, SINK_BATCH) == 0) {
+                    idler.idle();
+                    checkInterrupt(idles++);
+                } else {
+                    idler.reset();
+                }
+            }
+            send(sinkEnd);
+            return sinkEnd;
+        }
+
+        private final FragmentHandler sink = (buffer, offset, length, header) -> sinkOne(buffer.getLong(offset));
+
+        @Override
         public void close() {
             publication.close();
             subscription.close();
@@ -353,6 +433,35 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
             } while (echoed >= 0);
             return echoed;
         }
+
+        @Override
+        void sendOneWay(long count, long marker) throws InterruptedException {
+            for (long i = 0; i < count; i++) {
+                message.set(ValueLayout.JAVA_LONG, 0, i);
+                if (!out.offer(message)) {
+                    out.put(message);
+                }
+            }
+            if (exchange(marker) != marker) {
+                throw new IllegalStateException(spec + ": the one-way marker did not come back");
+            }
+        }
+
+        /** As the sink of {@code jipc bench mailbox}: drains what is there, waits in {@code take} when nothing is. */
+        @Override
+        long sinkBlock() throws InterruptedException {
+            startSink();
+            while (sinkEnd == 0) {
+                if (in.drain(sink, SINK_BATCH) == 0) {
+                    in.take(sink);
+                }
+            }
+            message.set(ValueLayout.JAVA_LONG, 0, sinkEnd);
+            out.put(message);
+            return sinkEnd;
+        }
+
+        private final MessageHandler sink = m -> sinkOne(m.get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
 
         @Override
         public void close() {
@@ -433,9 +542,134 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
         }
 
         @Override
+        void sendOneWay(long count, long marker) {
+            for (long i = 0; i < count; i++) {
+                message.set(ValueLayout.JAVA_LONG, 0, i);
+                while (!out.offer(message, 0, size)) {
+                    Thread.onSpinWait();
+                }
+            }
+            if (exchange(marker) != marker) {
+                throw new IllegalStateException(spec + ": the one-way marker did not come back");
+            }
+        }
+
+        @Override
+        long sinkBlock() {
+            startSink();
+            idler.reset();
+            for (int idles = 1; sinkEnd == 0; ) {
+                if (in.read(sink, SINK_BATCH) == 0) {
+                    idler.idle();
+                    busyDelay(spec.pollDelay());
+                    checkInterrupt(idles++);
+                } else {
+                    idler.reset();
+                }
+            }
+            message.set(ValueLayout.JAVA_LONG, 0, sinkEnd);
+            while (!out.offer(message, 0, size)) {
+                Thread.onSpinWait();
+            }
+            return sinkEnd;
+        }
+
+        private final RecordHandler sink = (buffer, offset, length) -> sinkOne(buffer.get(ValueLayout.JAVA_LONG_UNALIGNED, offset));
+
+        @Override
         public void close() {
             out.detach();
             in.detach();
+            closeSegment(segment, parent);
+        }
+    }
+
+    // ------------------------------------------------------------------ the C reference ring
+
+    /** {@link CRing}: each call runs the C code's loop; between calls that return "not yet" it checks for interrupts. */
+    private static final class CTransport extends InterleavedTransport {
+        private final SharedSegment segment;
+        private final boolean parent;
+        private final MemorySegment out;
+        private final MemorySegment in;
+        private final long capacity;
+        private final MemorySegment state = Arena.ofAuto().allocate(CRing.STATE_LONGS * Long.BYTES, 64);
+        private final CRing c = CRing.get();
+
+        CTransport(Spec spec, int size, String name, boolean parent) {
+            super(spec, size);
+            this.parent = parent;
+            capacity = spec.ringCapacity();
+            long length = CRing.CONTROL + capacity;
+            segment = segment(name, length, parent);
+            if (parent) {
+                segment.publish(1, 0);
+            }
+            out = region(segment, parent ? 0 : 1, length);
+            in = region(segment, parent ? 1 : 0, length);
+        }
+
+        @Override
+        long exchange(long value) {
+            try {
+                long done = (long) c.exchange.invokeExact(out, in, capacity, state, size, value);
+                while (done == 0) {
+                    checkInterrupt(0);
+                    done = (long) c.await.invokeExact(in, capacity, state);
+                }
+            } catch (Throwable t) {
+                throw CRing.rethrow(t);
+            }
+            return CRing.stateLong(state, CRing.ST_VALUE);
+        }
+
+        @Override
+        long echoBlock() {
+            try {
+                while ((long) c.echoBlock.invokeExact(out, in, capacity, state) == 0) {
+                    checkInterrupt(0);
+                }
+            } catch (Throwable t) {
+                throw CRing.rethrow(t);
+            }
+            return CRing.stateLong(state, CRing.ST_VALUE);
+        }
+
+        @Override
+        void sendOneWay(long count, long marker) {
+            state.setAtIndex(ValueLayout.JAVA_LONG, CRing.ST_SENT, 0);
+            try {
+                while ((long) c.sendOneWay.invokeExact(out, in, capacity, state, size, count, marker) == 0) {
+                    checkInterrupt(0);
+                }
+            } catch (Throwable t) {
+                throw CRing.rethrow(t);
+            }
+            if (CRing.stateLong(state, CRing.ST_VALUE) != marker) {
+                throw new IllegalStateException(spec + ": the one-way marker did not come back");
+            }
+        }
+
+        @Override
+        long sinkBlock() {
+            state.setAtIndex(ValueLayout.JAVA_LONG, CRing.ST_EXPECTED, 0);
+            long result;
+            try {
+                while ((result = (long) c.sinkBlock.invokeExact(out, in, capacity, state, size)) == 0) {
+                    checkInterrupt(0);
+                }
+            } catch (Throwable t) {
+                throw CRing.rethrow(t);
+            }
+            if (result < 0) {
+                throw new IllegalStateException(spec + ": one-way message " + CRing.stateLong(state, CRing.ST_BAD_VALUE)
+                        + " arrived, expected " + CRing.stateLong(state, CRing.ST_BAD_EXPECTED));
+            }
+            return CRing.stateLong(state, CRing.ST_VALUE);
+        }
+
+        @Override
+        public void close() {
             closeSegment(segment, parent);
         }
     }
@@ -492,6 +726,16 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
                 awaitOne();
             } while (echoed >= 0);
             return echoed;
+        }
+
+        @Override
+        void sendOneWay(long count, long marker) {
+            throw new UnsupportedOperationException("a bare ring has no flow control: no one-way blocks");
+        }
+
+        @Override
+        long sinkBlock() {
+            throw new UnsupportedOperationException("a bare ring has no flow control: no one-way blocks");
         }
 
         @Override

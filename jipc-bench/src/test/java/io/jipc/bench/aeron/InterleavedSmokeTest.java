@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * refused before anything starts. No timing is asserted.
  */
 class InterleavedSmokeTest {
-    private static final List<String> TRANSPORTS = List.of("aeron@64", "mailbox", "ring@128/4", "bare:16:16", "bare:32:64/16");
+    private static final List<String> TRANSPORTS = List.of("aeron@64", "mailbox", "ring@128/4", "c", "bare:16:16",
+            "bare:32:64/16");
 
     private record Run(int status, String out, String err) {
     }
@@ -74,6 +75,49 @@ class InterleavedSmokeTest {
         assertEquals(0, ProcessHandle.current().children().filter(ProcessHandle::isAlive).count(), "child JVMs left");
     }
 
+    /**
+     * One way, through rings small enough (64 and 128 KiB against 100,000 messages of 64 bytes in each
+     * block, 8 MB) that every sender waits for room many times: every transport reports positive rates and
+     * a comparison with the first; the peer checks that each block's messages arrive in order.
+     */
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void oneWayBlocksGiveEveryTransportPositiveRates() throws Exception {
+        List<String> transports = List.of("aeron@64", "mailbox", "ring@128/4", "c@64");
+        Run run = run("--blocks", "3", "--block-size", "2000", "--one-way", "100000", "--per-block",
+                transports.get(0), transports.get(1), transports.get(2), transports.get(3));
+        assertEquals(0, run.status(), () -> "exit status; stderr:\n" + run.err() + "\nstdout:\n" + run.out());
+        String oneWay = run.out().substring(run.out().indexOf("one way, 100,000 messages"));
+        for (String transport : transports) {
+            Matcher row = Pattern.compile("(?m)^" + Pattern.quote(transport) + " +([0-9.]+) +([0-9.]+) +([0-9.]+)")
+                    .matcher(oneWay);
+            assertTrue(row.find(), () -> "no one-way row for " + transport + ":\n" + run.out());
+            for (int group = 1; group <= 3; group++) {
+                assertTrue(Double.parseDouble(row.group(group)) > 0, transport + ": " + row.group());
+            }
+        }
+        for (String transport : transports.subList(1, transports.size())) {
+            assertTrue(Pattern.compile("(?m)^" + Pattern.quote(transport) + " .* \\d+\\.\\d\\d +[0-2] of 2$")
+                    .matcher(oneWay).find(), () -> transport + ": no one-way comparison with the first:\n" + run.out());
+        }
+        assertTrue(Pattern.compile("(?m)^  block   2: aeron@64=[0-9.]+/[0-9.]+M mailbox=[0-9.]+/[0-9.]+M ring@128/4=[0-9.]+/[0-9.]+M"
+                        + " c@64=[0-9.]+/[0-9.]+M$")
+                .matcher(run.out()).find(), run.out());
+        long pid = ProcessHandle.current().pid();
+        assertFalse(Files.exists(Path.of("/dev/shm", "jipc-interleaved-" + pid)), "the private jipc root is still there");
+        assertFalse(Files.exists(Path.of("/dev/shm", "aeron-jipcbench-" + pid)), "the Aeron directory is still there");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-1", "bare"})
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void oneWayIsRefusedWithANegativeCountOrABareRing(String what) {
+        Run run = what.equals("bare") ? run("--one-way", "1000", "ring", "bare:16:16") : run("--one-way", what, "ring");
+        assertEquals(2, run.status(), run.out() + run.err());
+        assertTrue(run.err().contains("jipc-bench interleaved:") && run.err().contains("--one-way"), run.err());
+        assertFalse(run.out().contains("running"), run.out());
+    }
+
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void aPeerKilledMidRunEndsTheRunWithAnErrorAndNothingLeft() throws Exception {
@@ -84,7 +128,7 @@ class InterleavedSmokeTest {
         try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
              PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
             runner = Thread.ofPlatform().start(() -> status[0] = Interleaved.run(new String[] {"--blocks", "1000",
-                    "--block-size", "100000", "mailbox", "ring", "bare:16:16", "aeron@64"}, o, e));
+                    "--block-size", "100000", "mailbox", "ring", "bare:16:16", "aeron@64", "c"}, o, e));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
             while (!out.toString(StandardCharsets.UTF_8).contains("running jipc-bench interleaved")) {
                 assertTrue(runner.isAlive() && System.nanoTime() < deadline,
@@ -108,7 +152,7 @@ class InterleavedSmokeTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"udp", "bare", "bare:16", "bare:15:16", "bare:16:48", "bare:16:x", "ring@100", "ring@32", "mailbox@x",
-        "aeron@", "ring/x", "ring/1001", "mailbox/8", "aeron/8"})
+        "aeron@", "ring/x", "ring/1001", "mailbox/8", "aeron/8", "c/8", "c@32"})
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void aBadTransportIsRefusedBeforeAnythingStarts(String transport) {
         Run run = run("aeron", transport);
