@@ -346,12 +346,14 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
             }
         }
 
+        /** Sends one message, waiting while the term is full (the watchdog's interrupt ends the wait). */
         private void send(long value) {
             message.putLong(0, value);
             long result;
-            while ((result = publication.offer(message, 0, size)) < 0) {
+            for (int idles = 1; (result = publication.offer(message, 0, size)) < 0; idles++) {
                 AeronIpc.checkOffer(result, "one-way");
                 Thread.onSpinWait();
+                checkInterrupt(idles);
             }
         }
 
@@ -545,8 +547,9 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
         void sendOneWay(long count, long marker) {
             for (long i = 0; i < count; i++) {
                 message.set(ValueLayout.JAVA_LONG, 0, i);
-                while (!out.offer(message, 0, size)) {
+                for (int idles = 1; !out.offer(message, 0, size); idles++) {
                     Thread.onSpinWait();
+                    checkInterrupt(idles); // a dead peer leaves the ring full
                 }
             }
             if (exchange(marker) != marker) {

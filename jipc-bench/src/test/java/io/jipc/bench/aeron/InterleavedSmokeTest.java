@@ -121,14 +121,31 @@ class InterleavedSmokeTest {
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void aPeerKilledMidRunEndsTheRunWithAnErrorAndNothingLeft() throws Exception {
+        assertAPeerKilledMidRunEndsTheRun("0", "mailbox", "ring", "bare:16:16", "aeron@64", "c");
+    }
+
+    /**
+     * One transport sending one way (64 KiB rings, most of the time full): the parent is most likely
+     * waiting for room when the peer dies, a wait that only the watchdog's interrupt ends.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"mailbox", "ring", "aeron@64", "c"})
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void aPeerKilledWhileTheParentSendsOneWayEndsTheRun(String transport) throws Exception {
+        assertAPeerKilledMidRunEndsTheRun("100000000", transport);
+    }
+
+    private static void assertAPeerKilledMidRunEndsTheRun(String oneWay, String... transports) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int[] status = {-1};
         Thread runner;
         try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
              PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            runner = Thread.ofPlatform().start(() -> status[0] = Interleaved.run(new String[] {"--blocks", "1000",
-                    "--block-size", "100000", "mailbox", "ring", "bare:16:16", "aeron@64", "c"}, o, e));
+            String[] args = new String[6 + transports.length];
+            System.arraycopy(new String[] {"--blocks", "1000", "--block-size", "100000", "--one-way", oneWay}, 0, args, 0, 6);
+            System.arraycopy(transports, 0, args, 6, transports.length);
+            runner = Thread.ofPlatform().start(() -> status[0] = Interleaved.run(args, o, e));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
             while (!out.toString(StandardCharsets.UTF_8).contains("running jipc-bench interleaved")) {
                 assertTrue(runner.isAlive() && System.nanoTime() < deadline,
