@@ -126,15 +126,24 @@ static int send_value(uint8_t *out, int64_t cap, int64_t *st, int32_t size, int6
     return 1;
 }
 
+/* Waits for the next committed record: its payload (size in *size), or NULL after about WAIT_NS. */
+static uint8_t *await_next(uint8_t *in, int64_t cap, int64_t *st, int32_t *size) {
+    spin_t spin = {0, 0};
+    uint8_t *payload;
+    while ((payload = peek(in, cap, st, size)) == NULL) {
+        if (waited_too_long(&spin)) {
+            return NULL;
+        }
+    }
+    return payload;
+}
+
 /* Waits for one message and consumes it; its first 8 bytes go to st[ST_VALUE]. 0 on timeout. */
 int64_t cring_await(uint8_t *in, int64_t cap, int64_t *st) {
-    spin_t spin = {0, 0};
     int32_t size;
-    uint8_t *payload;
-    while ((payload = peek(in, cap, st, &size)) == NULL) {
-        if (waited_too_long(&spin)) {
-            return 0;
-        }
+    uint8_t *payload = await_next(in, cap, st, &size);
+    if (payload == NULL) {
+        return 0;
     }
     memcpy(&st[ST_VALUE], payload, sizeof(int64_t));
     consume(st, size);
@@ -153,13 +162,10 @@ int64_t cring_exchange(uint8_t *out, uint8_t *in, int64_t cap, int64_t *st, int3
 /* Peer, ping-pong: echoes until it has echoed a negative marker (then 1, marker in st[ST_VALUE]); 0: not yet. */
 int64_t cring_echo_block(uint8_t *out, uint8_t *in, int64_t cap, int64_t *st) {
     for (;;) {
-        spin_t spin = {0, 0};
         int32_t size;
-        uint8_t *payload;
-        while ((payload = peek(in, cap, st, &size)) == NULL) {
-            if (waited_too_long(&spin)) {
-                return 0;
-            }
+        uint8_t *payload = await_next(in, cap, st, &size);
+        if (payload == NULL) {
+            return 0;
         }
         int64_t value;
         memcpy(&value, payload, sizeof value);
