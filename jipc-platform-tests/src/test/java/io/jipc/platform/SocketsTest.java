@@ -48,7 +48,7 @@ class SocketsTest {
     }
 
     @Test
-    void aLoopbackConnectionCarriesBytesAndTheKernelNamesThePeer(@TempDir Path dir) {
+    void aLoopbackConnectionCarriesBytesAndTheKernelNamesThePeer(@TempDir(factory = ShmTempDir.class) Path dir) {
         UnixDomainSocketAddress address = UnixDomainSocketAddress.of(dir.resolve("t.sock"));
         int listener = Sockets.socket(Sockets.AF_UNIX, Sockets.SOCK_STREAM);
         int client = Sockets.socket(Sockets.AF_UNIX, Sockets.SOCK_STREAM);
@@ -90,7 +90,7 @@ class SocketsTest {
     }
 
     @Test
-    void errorsNameTheCallAndTheAddress(@TempDir Path dir) {
+    void errorsNameTheCallAndTheAddress(@TempDir(factory = ShmTempDir.class) Path dir) {
         UnixDomainSocketAddress nowhere = UnixDomainSocketAddress.of(dir.resolve("none.sock"));
         int fd = Sockets.socket(Sockets.AF_UNIX, Sockets.SOCK_STREAM);
         try {

@@ -70,7 +70,7 @@ class ProcessEventsTest {
     }
 
     @Test
-    void inotifyReportsLinksAndUnlinksInADirectory(@TempDir Path dir) throws Exception {
+    void inotifyReportsLinksAndUnlinksInADirectory(@TempDir(factory = ShmTempDir.class) Path dir) throws Exception {
         try (Inotify inotify = Inotify.open()) {
             int watch = inotify.addDirectory(dir.toString(), Inotify.CREATE | Inotify.DELETE);
             assertEquals(List.of(), inotify.read());
@@ -89,7 +89,8 @@ class ProcessEventsTest {
     }
 
     @Test
-    void aDirectoryFlockExcludesASecondDescriptionUntilReleased(@TempDir Path dir) throws Exception {
+    void aDirectoryFlockExcludesASecondDescriptionUntilReleased(
+            @TempDir(factory = ShmTempDir.class) Path dir) throws Exception {
         int first = Libc.open(dir.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
         int second = Libc.open(dir.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
         try {

@@ -1,12 +1,12 @@
 package io.jipc.platform;
 
 import io.jipc.ErrnoException;
+import io.jipc.testkit.TestQueues;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The mq_* downcalls and the readiness of a queue descriptor, without the jipc-mq layer. */
 class MessageQueuesTest {
-    private static final String NAME = "/jipc-test-platform-" + UUID.randomUUID().toString().substring(0, 8);
+    /** Written down by the test kit, so a killed test JVM's queue is unlinked by the next one. */
+    private static final String NAME = TestQueues.name("jipc-test-platform");
 
     @Test
     void aNonBlockingDescriptorSendsReceivesAndSaysWhenItWouldBlock() {
