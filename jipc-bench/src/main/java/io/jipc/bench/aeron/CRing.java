@@ -1,7 +1,8 @@
 package io.jipc.bench.aeron;
 
+import io.jipc.bench.GccLibrary;
+
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -9,10 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The C reference ring of {@code jipc-bench interleaved} ({@code cring.c}, a resource of this
@@ -85,28 +83,7 @@ final class CRing {
      * @throws IllegalStateException if gcc is missing or fails, with its output
      */
     static void compile(Path library) throws IOException, InterruptedException {
-        Path source = library.resolveSibling("cring.c");
-        try (InputStream in = CRing.class.getResourceAsStream("cring.c")) {
-            if (in == null) {
-                throw new IllegalStateException("cring.c is not on the class path");
-            }
-            Files.write(source, in.readAllBytes());
-        }
-        Process gcc;
-        try {
-            gcc = new ProcessBuilder("gcc", "-O2", "-shared", "-fPIC", "-o", library.toString(), source.toString())
-                    .redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw new IllegalStateException("the c transport needs gcc: " + e.getMessage(), e);
-        }
-        String output = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!gcc.waitFor(60, TimeUnit.SECONDS)) {
-            gcc.destroyForcibly();
-            throw new IllegalStateException("gcc did not finish compiling cring.c in 60 s");
-        }
-        if (gcc.exitValue() != 0) {
-            throw new IllegalStateException("gcc failed on cring.c (exit " + gcc.exitValue() + "):\n" + output);
-        }
+        GccLibrary.compile(CRing.class, "cring.c", library);
     }
 
     /** Wraps a checked throwable of an invocation. */

@@ -1,12 +1,12 @@
 package io.jipc.bench.aeron;
 
+import io.jipc.bench.GccLibrary;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,19 +29,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class InterleavedSmokeTest {
     /** Whether gcc is installed: the {@code c} transport compiles its ring with it (CI installs it; without it those cases are left out). */
-    private static final boolean GCC = gccInstalled();
+    private static final boolean GCC = GccLibrary.installed();
     private static final List<String> TRANSPORTS = withC(List.of("aeron@64", "mailbox", "ring@128/4", "bare:16:16",
             "bare:32:64/16"), "c");
-
-    private static boolean gccInstalled() {
-        try {
-            Process gcc = new ProcessBuilder("gcc", "--version").redirectErrorStream(true).start();
-            gcc.getInputStream().readAllBytes();
-            return gcc.waitFor(30, TimeUnit.SECONDS) && gcc.exitValue() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
-    }
 
     /** {@code transports}, and {@code c} at the end if gcc is installed. */
     private static List<String> withC(List<String> transports, String c) {
