@@ -44,7 +44,7 @@ class ProcessEventsTest {
 
     @Test
     void aPidfdBecomesReadableWhenItsProcessIsKilled() throws Exception {
-        Process sleeper = new ProcessBuilder("sleep", "60").start();
+        Process sleeper = new ProcessBuilder(ChildCommands.dyingWithThisJvm("sleep", "60")).start();
         try {
             ProcessIdentity identity = ProcessIdentity.of(sleeper.pid()).orElseThrow();
             int pidfd = identity.openPidfd().orElseThrow();

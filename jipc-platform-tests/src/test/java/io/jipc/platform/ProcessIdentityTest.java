@@ -38,7 +38,7 @@ class ProcessIdentityTest {
     }
 
     private Process start(String... command) throws IOException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(ChildCommands.dyingWithThisJvm(command)).redirectErrorStream(true).start();
         children.add(p);
         return p;
     }
