@@ -5,6 +5,7 @@ import io.jipc.naming.NameService;
 import io.jipc.naming.NamingConfiguration;
 import io.jipc.naming.Registration;
 import io.jipc.remote.RemoteMailbox;
+import io.jipc.testkit.ChildCommands;
 import io.jipc.testkit.ShmScratch;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
@@ -168,8 +169,9 @@ class LauncherTest {
     @Test
     void gatewayExportsAMailboxOverTcpUntilTerminated() throws Exception {
         jipc(0, "mailbox", "create", "cli-remote");
-        ProcessBuilder builder = new ProcessBuilder(PROJECT.resolve("bin/jipc").toString(), "gateway",
-                "--bind", "127.0.0.1:0", "cli-remote").redirectErrorStream(true);
+        String launcher = PROJECT.resolve("bin/jipc").toString();
+        ProcessBuilder builder = new ProcessBuilder(ChildCommands.dyingWithThisJvm(launcher, "gateway",
+                "--bind", "127.0.0.1:0", "cli-remote")).redirectErrorStream(true);
         builder.environment().put("JIPC_ROOT", root.toString());
         Process gateway = builder.start();
         try {

@@ -1,6 +1,7 @@
 package io.jipc.cli;
 
 import io.jipc.pipe.Fifo;
+import io.jipc.testkit.ChildCommands;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,7 +45,7 @@ class FifoSendRecvTest {
     }
 
     private static Process shell(String script) throws Exception {
-        return new ProcessBuilder("sh", "-c", script).redirectErrorStream(true).start();
+        return new ProcessBuilder(ChildCommands.dyingWithThisJvm("sh", "-c", script)).redirectErrorStream(true).start();
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.jipc.mq;
 
 import io.jipc.naming.NameService;
 import io.jipc.naming.NamingConfiguration;
+import io.jipc.testkit.ChildCommands;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,7 +67,7 @@ class MqInteropTest {
     private static List<String> runPeer(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(peer.toString()));
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(ChildCommands.dyingWithThisJvm(command)).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "mq_peer hung");
         assertEquals(0, process.exitValue(), "mq_peer " + String.join(" ", args) + ":\n" + output);

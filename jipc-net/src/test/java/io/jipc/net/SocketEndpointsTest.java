@@ -1,5 +1,6 @@
 package io.jipc.net;
 
+import io.jipc.testkit.ChildCommands;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -98,7 +99,8 @@ class SocketEndpointsTest {
             uri = "tcp:127.0.0.1:" + port;
             listen = "TCP-LISTEN:" + port + ",bind=127.0.0.1,reuseaddr";
         }
-        Process socat = new ProcessBuilder("socat", "-u", listen, "CREATE:" + out).redirectErrorStream(true).start();
+        Process socat = new ProcessBuilder(ChildCommands.dyingWithThisJvm("socat", "-u", listen, "CREATE:" + out))
+                .redirectErrorStream(true).start();
         try {
             sendWhenBound(uri, List.of(bytes("hello"), new byte[0], bytes("socket")));
             assertTrue(socat.waitFor(60, TimeUnit.SECONDS), "socat did not see the end of the stream");

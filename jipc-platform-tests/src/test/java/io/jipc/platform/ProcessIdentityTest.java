@@ -1,5 +1,6 @@
 package io.jipc.platform;
 
+import io.jipc.testkit.ChildCommands;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

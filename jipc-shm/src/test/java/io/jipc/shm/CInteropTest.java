@@ -1,5 +1,6 @@
 package io.jipc.shm;
 
+import io.jipc.testkit.ChildCommands;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -99,8 +100,8 @@ class CInteropTest {
         int increments = 100_000;
         try (SharedRegion region = SharedRegion.create("for-c", 8192)) {
             region.setBytes(128, "hello from Java\0".getBytes(StandardCharsets.US_ASCII));
-            Process c = new ProcessBuilder(peer.toString(), "open", region.path().toString(),
-                    Integer.toString(increments)).redirectErrorStream(true).start();
+            Process c = new ProcessBuilder(ChildCommands.dyingWithThisJvm(peer.toString(), "open",
+                    region.path().toString(), Integer.toString(increments))).redirectErrorStream(true).start();
             for (int i = 0; i < increments; i++) {
                 region.getAndAddLong(64, 1);
             }
@@ -116,8 +117,8 @@ class CInteropTest {
 
     @Test
     void javaOpensARegionACProgramCreatedWithShmOpen() throws Exception {
-        Process c = new ProcessBuilder(peer.toString(), "create", posixName, "4096", "1000")
-                .redirectErrorStream(true).start();
+        Process c = new ProcessBuilder(ChildCommands.dyingWithThisJvm(peer.toString(), "create", posixName, "4096",
+                "1000")).redirectErrorStream(true).start();
         String output = finish(c);
         assertEquals("C saw '' and 4096 bytes", output.strip());
         try (SharedRegion region = SharedRegion.open(posixName)) {

@@ -1,5 +1,7 @@
 package io.jipc.signals;
 
+import io.jipc.testkit.ChildCommands;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -24,7 +26,7 @@ final class CommandProcess implements AutoCloseable {
 
     CommandProcess(List<String> command) {
         try {
-            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            process = new ProcessBuilder(ChildCommands.dyingWithThisJvm(command)).redirectErrorStream(true).start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + command, e);
         }

@@ -1,6 +1,7 @@
 package io.jipc.signals;
 
 import io.jipc.platform.JavaCommand;
+import io.jipc.testkit.ChildCommands;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -120,7 +121,7 @@ class SignalDefaultActionTest {
     @ParameterizedTest
     @EnumSource(value = Signal.class, names = {"SIGTERM", "SIGKILL"})
     void javaReports128PlusTheSignalForAKilledChild(Signal signal) throws Exception {
-        Process sleep = new ProcessBuilder("sleep", "600").start();
+        Process sleep = new ProcessBuilder(ChildCommands.dyingWithThisJvm("sleep", "600")).start();
         try {
             ProcessSignals.send(sleep.pid(), signal);
             assertTrue(sleep.waitFor(1, TimeUnit.MINUTES));
