@@ -9,6 +9,7 @@ import io.jipc.cli.bench.HtmlReport;
 import io.jipc.cli.bench.Mechanisms;
 import io.jipc.cli.bench.Durations;
 import io.jipc.cli.bench.MailboxBench;
+import io.jipc.cli.bench.RoundsReport;
 import io.jipc.cli.bench.RingBench;
 import io.jipc.cli.bench.SocketBench;
 import picocli.CommandLine.Command;
@@ -22,6 +23,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -174,14 +176,40 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--no-features", description = "skip the message-passing features (rendezvous, priorities, 4 producers, unbounded)")
         boolean noFeatures;
 
+        @Option(names = "--rounds", description = {"runs of the whole benchmark, each with a fresh peer process (default: 1);",
+                "with more, each run's table, then each figure's median over the runs and its range"})
+        int rounds = 1;
+
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
+            if (rounds < 1) {
+                throw new ParameterException(spec.commandLine(), "--rounds must be 1 or more: " + rounds);
+            }
             messages = run.quick ? Math.min(messages, 2_000_000) : messages;
             MailboxBench.Settings settings = new MailboxBench.Settings(size, run.warmupTime(), run.maxWarmupTime(),
                     run.measureTime(), messages, capacity, strategies, !noPipe, !noIdle, !noFeatures);
             PrintStream progress = run.progress("mailbox");
-            MailboxBench.Report report = new MailboxBench(settings, progress).run();
-            System.out.print(run.json ? BenchReport.json(report) : "\n" + BenchReport.table(report));
+            List<MailboxBench.Report> reports = new ArrayList<>();
+            for (int round = 1; round <= rounds; round++) {
+                if (rounds > 1) {
+                    progress.printf("round %d of %d%n", round, rounds);
+                }
+                MailboxBench.Report report = new MailboxBench(settings, progress).run();
+                reports.add(report);
+                if (!run.json) {
+                    System.out.print("\n" + (rounds > 1 ? "run " + round + " of " + rounds + ": " : "")
+                            + BenchReport.table(report));
+                    System.out.flush();
+                }
+            }
+            if (run.json) {
+                System.out.print(rounds == 1 ? BenchReport.json(reports.getFirst()) : RoundsReport.json(reports));
+            } else if (rounds > 1) {
+                System.out.print("\n" + RoundsReport.table(reports));
+            }
             return 0;
         }
     }

@@ -1,0 +1,98 @@
+package io.jipc.cli.bench;
+
+import io.jipc.WaitStrategy;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The summary of several runs of {@code jipc bench mailbox}: medians, ranges, ratios to the pipe, JSON. */
+class RoundsReportTest {
+    private static final MailboxBench.Settings SETTINGS = new MailboxBench.Settings(64, Duration.ofSeconds(1),
+            Duration.ofSeconds(10), Duration.ofSeconds(3), 1000, 1 << 20, List.of(WaitStrategy.SPIN), true, true,
+            false);
+
+    /** Round trips all of {@code nanos} (milliseconds: above any clock tick, so percentiles are the histogram's own). */
+    private static Histogram rtt(long nanos) {
+        Histogram h = new Histogram(3);
+        h.recordValueWithCount(nanos, 1000);
+        return h;
+    }
+
+    private static double p50Micros(long nanos) {
+        return rtt(nanos).getValueAtPercentile(50) / 1000.0;
+    }
+
+    private static MailboxBench.Report run(long spinNanos, double spinRate, long pipeNanos, double idle) {
+        return new MailboxBench.Report(SETTINGS, List.of(
+                new BenchResult("mailbox spin", rtt(spinNanos), 1e9 / spinNanos, spinRate, spinRate * 64 / 1e6),
+                new BenchResult("pipe (FIFO)", rtt(pipeNanos), 1e9 / pipeNanos, 0, 0)), idle, "test machine");
+    }
+
+    private static final List<MailboxBench.Report> THREE = List.of(
+            run(5_000_000, 10e6, 20_000_000, 0.2),
+            run(7_000_000, 30e6, 10_000_000, 0.1),
+            run(6_000_000, 20e6, 30_000_000, 0.3));
+
+    @Test
+    void eachFigureGetsItsMedianAndRangeOverTheRuns() {
+        String table = RoundsReport.table(THREE);
+        assertTrue(table.startsWith("jipc bench mailbox: medians of 3 runs [lowest - highest]"), table);
+        String spin = table.lines().filter(l -> l.startsWith("mailbox spin ")).findFirst().orElseThrow();
+        assertTrue(spin.contains(String.format(Locale.ROOT, "%.2f [%.2f - %.2f]", p50Micros(6_000_000),
+                p50Micros(5_000_000), p50Micros(7_000_000))), spin);
+        assertTrue(spin.contains("20,000,000 [10,000,000 - 30,000,000]"), spin);
+        String pipe = table.lines().filter(l -> l.startsWith("pipe (FIFO) ")).findFirst().orElseThrow();
+        assertTrue(pipe.endsWith("-"), "the pipe has no one-way figure: " + pipe);
+        assertTrue(table.lines().noneMatch(l -> l.endsWith(" ")), "no trailing blanks:\n" + table);
+    }
+
+    @Test
+    void theRatiosToThePipeAreThoseOfEachRun() {
+        String line = RoundsReport.table(THREE).lines().filter(l -> l.contains("the pipe's, per run")).findFirst()
+                .orElseThrow();
+        double r1 = p50Micros(5_000_000) / p50Micros(20_000_000);
+        double r2 = p50Micros(7_000_000) / p50Micros(10_000_000);
+        double r3 = p50Micros(6_000_000) / p50Micros(30_000_000);
+        assertTrue(line.startsWith("mailbox spin "), line);
+        assertTrue(line.contains(String.format(Locale.ROOT, "per run: %.3f %.3f %.3f; median %.3f", r1, r2, r3, r1)),
+                line); // sorted: r3 (0.2) < r1 (0.25) < r2 (0.7)
+        assertTrue(RoundsReport.table(THREE).contains("used 0.200 % of a CPU (median; 0.100 - 0.300)"));
+    }
+
+    @Test
+    void anEvenNumberOfRunsTakesTheMeanOfTheMiddleTwo() {
+        assertEquals(2.5, RoundsReport.median(new double[] {1, 2, 3, 4}));
+        assertEquals(3.0, RoundsReport.median(new double[] {3}));
+        String table = RoundsReport.table(THREE.subList(0, 2));
+        assertTrue(table.contains("20,000,000 [10,000,000 - 30,000,000]"), table);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theJsonHoldsEveryRunAndTheMedians() {
+        Map<String, Object> json = (Map<String, Object>) MiniJson.parse(RoundsReport.json(THREE));
+        assertEquals("mailbox", json.get("benchmark"));
+        List<Map<String, Object>> rounds = (List<Map<String, Object>>) json.get("rounds");
+        assertEquals(3, rounds.size());
+        assertEquals("test machine", rounds.getFirst().get("machine"));
+        List<Map<String, Object>> medians = (List<Map<String, Object>>) json.get("medians");
+        assertEquals(List.of("mailbox spin", "pipe (FIFO)"), medians.stream().map(m -> m.get("mechanism")).toList());
+        assertEquals(20e6, (Double) medians.getFirst().get("messagesPerSecond"), 1e-3);
+        assertEquals(p50Micros(6_000_000), (Double) medians.getFirst().get("rttP50Micros"), 1e-3);
+        assertEquals(null, medians.get(1).get("messagesPerSecond"), "the pipe has no one-way figure");
+    }
+
+    @Test
+    void noRunsIsAnError() {
+        assertThrows(IllegalArgumentException.class, () -> RoundsReport.table(List.of()));
+        assertThrows(IllegalArgumentException.class, () -> RoundsReport.json(List.of()));
+    }
+}
