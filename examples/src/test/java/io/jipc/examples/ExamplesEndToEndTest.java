@@ -110,7 +110,11 @@ class ExamplesEndToEndTest {
                 process.waitFor(minutes, TimeUnit.MINUTES);
             } finally {
                 if (process.isAlive()) {
-                    process.descendants().forEach(ProcessHandle::destroyForcibly);
+                    // the examples it started, taken before it ends (then they would be reparented)
+                    List<ProcessHandle> started = process.descendants().toList();
+                    process.destroy(); // SIGTERM: its exit trap removes its jipc root and scratch directory
+                    process.waitFor(10, TimeUnit.SECONDS);
+                    started.forEach(ProcessHandle::destroyForcibly);
                     process.destroyForcibly();
                 }
             }
