@@ -1,5 +1,6 @@
 package io.jipc.examples;
 
+import io.jipc.testkit.ChildCommands;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -99,7 +100,9 @@ class ExamplesEndToEndTest {
         try {
             List<String> command = new ArrayList<>(List.of(EXAMPLES.resolve("run-all").toString()));
             command.addAll(List.of(concepts));
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            // SIGTERM if this JVM dies: run-all's exit trap then stops the example running and removes its root
+            ProcessBuilder builder = new ProcessBuilder(ChildCommands.signalledWhenThisJvmDies("TERM", command))
+                    .redirectErrorStream(true).redirectOutput(log.toFile());
             builder.environment().put("JIPC_CLASSPATH", System.getProperty("java.class.path"));
             builder.environment().remove("JIPC_ROOT");
             builder.environment().remove("JIPC_EXAMPLES_CLASSES");

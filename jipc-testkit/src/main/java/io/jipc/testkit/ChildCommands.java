@@ -39,23 +39,38 @@ public final class ChildCommands {
 
     /** {@code command} made to die with this JVM (see the class comment). */
     public static List<String> dyingWithThisJvm(List<String> command) {
-        return dyingWithThisJvm(SETPRIV, command);
+        return prefixed(SETPRIV, "KILL", command);
     }
 
-    static List<String> dyingWithThisJvm(String setpriv, List<String> command) {
+    /** {@code command} made to die with this JVM (see the class comment). */
+    public static List<String> dyingWithThisJvm(String... command) {
+        return dyingWithThisJvm(List.of(command));
+    }
+
+    /**
+     * {@code command}, sent {@code signal} (a name such as {@code TERM}) when this JVM dies, instead
+     * of {@code SIGKILL}: for a child that cleans up after itself on that signal, such as a script
+     * whose exit trap removes what it made and stops its own children. The signal may come more
+     * than once: the kernel hands the child to another thread of the dying JVM as each one exits,
+     * and signals it again each time; its clean-up must ignore the repeats.
+     */
+    public static List<String> signalledWhenThisJvmDies(String signal, List<String> command) {
+        return prefixed(SETPRIV, signal, command);
+    }
+
+    /** {@code command} run through {@code setpriv} with {@code signal} as parent-death signal; bare if no setpriv. */
+    static List<String> prefixed(String setpriv, String signal, List<String> command) {
+        if (!signal.matches("[A-Z][A-Z0-9]*")) {
+            throw new IllegalArgumentException("not a signal name: '" + signal + "'");
+        }
         if (command.isEmpty()) {
             throw new IllegalArgumentException("no command");
         }
         if (setpriv == null) {
             return List.copyOf(command);
         }
-        List<String> full = new ArrayList<>(List.of(setpriv, "--pdeathsig", "KILL", "--"));
+        List<String> full = new ArrayList<>(List.of(setpriv, "--pdeathsig", signal, "--"));
         full.addAll(command);
         return List.copyOf(full);
-    }
-
-    /** {@code command} made to die with this JVM (see the class comment). */
-    public static List<String> dyingWithThisJvm(String... command) {
-        return dyingWithThisJvm(List.of(command));
     }
 }

@@ -55,9 +55,10 @@ class ChildCommandsTest {
     @Test
     void withoutSetprivTheCommandRunsBare() {
         assertNull(ChildCommands.findSetpriv("/nonexistent-a:/nonexistent-b"));
-        assertEquals(List.of("sleep", "1"), ChildCommands.dyingWithThisJvm(null, List.of("sleep", "1")));
-        assertEquals(List.of("/usr/bin/setpriv", "--pdeathsig", "KILL", "--", "sleep", "1"),
-                ChildCommands.dyingWithThisJvm("/usr/bin/setpriv", List.of("sleep", "1")));
+        assertEquals(List.of("sleep", "1"), ChildCommands.prefixed(null, "KILL", List.of("sleep", "1")));
+        assertEquals(List.of("/usr/bin/setpriv", "--pdeathsig", "TERM", "--", "sleep", "1"),
+                ChildCommands.prefixed("/usr/bin/setpriv", "TERM", List.of("sleep", "1")));
         assertThrows(IllegalArgumentException.class, () -> ChildCommands.dyingWithThisJvm(List.of()));
+        assertThrows(IllegalArgumentException.class, () -> ChildCommands.signalledWhenThisJvmDies("-9", List.of("x")));
     }
 }
