@@ -71,6 +71,7 @@ public class SegmentAccessCostBenchmark {
     // indexes of the C half's state array
     private static final int ST_TAIL = 0;
     private static final int ST_HEAD = 2;
+    private static final int ST_SUM = 5;
 
     @State(Scope.Thread)
     public static class Ring {
@@ -240,7 +241,7 @@ public class SegmentAccessCostBenchmark {
             if (read != BATCH) {
                 throw new IllegalStateException("C read " + read + " of " + BATCH);
             }
-            return r.state.getAtIndex(ValueLayout.JAVA_LONG, 5);
+            return r.state.getAtIndex(ValueLayout.JAVA_LONG, ST_SUM);
         }
         if (r.dataBuffer != null) {
             for (int i = 0; i < BATCH; i++) {

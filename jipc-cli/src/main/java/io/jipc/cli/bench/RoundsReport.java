@@ -19,15 +19,17 @@ public final class RoundsReport {
     private RoundsReport() {
     }
 
-    /** One figure of one mechanism. */
-    private record Figure(String column, ToDoubleFunction<BenchResult> value, String format) {
+    /** One figure of one mechanism: its column in the table, its key in the JSON, how it is read and printed. */
+    private record Figure(String column, String key, ToDoubleFunction<BenchResult> value, String format) {
     }
 
     private static final List<Figure> FIGURES = List.of(
-            new Figure("RTT p50 (µs)", r -> r.roundTripMicros(50), "%.2f"),
-            new Figure("RTT p99 (µs)", r -> r.roundTripMicros(99), "%.2f"),
-            new Figure("round trips/s", r -> r.roundTrip() == null ? Double.NaN : r.roundTripsPerSecond(), "%,.0f"),
-            new Figure("one-way msgs/s", r -> r.messagesPerSecond() > 0 ? r.messagesPerSecond() : Double.NaN, "%,.0f"));
+            new Figure("RTT p50 (µs)", "rttP50Micros", r -> r.roundTripMicros(50), "%.2f"),
+            new Figure("RTT p99 (µs)", "rttP99Micros", r -> r.roundTripMicros(99), "%.2f"),
+            new Figure("round trips/s", "roundTripsPerSecond",
+                    r -> r.roundTrip() == null ? Double.NaN : r.roundTripsPerSecond(), "%,.0f"),
+            new Figure("one-way msgs/s", "messagesPerSecond",
+                    r -> r.messagesPerSecond() > 0 ? r.messagesPerSecond() : Double.NaN, "%,.0f"));
 
     /** The summary table, after the runs' own tables. */
     public static String table(List<MailboxBench.Report> rounds) {
@@ -95,10 +97,9 @@ public final class RoundsReport {
         for (int m = 0; m < mechanisms.size(); m++) {
             String mechanism = mechanisms.get(m);
             out.append("    {\"mechanism\": ").append(BenchReport.quote(mechanism));
-            appendMedian(out, "rttP50Micros", values(rounds, mechanism, FIGURES.get(0).value()));
-            appendMedian(out, "rttP99Micros", values(rounds, mechanism, FIGURES.get(1).value()));
-            appendMedian(out, "roundTripsPerSecond", values(rounds, mechanism, FIGURES.get(2).value()));
-            appendMedian(out, "messagesPerSecond", values(rounds, mechanism, FIGURES.get(3).value()));
+            for (Figure figure : FIGURES) {
+                appendMedian(out, figure.key(), values(rounds, mechanism, figure.value()));
+            }
             out.append(m + 1 < mechanisms.size() ? "},\n" : "}\n");
         }
         out.append("  ]\n}\n");
