@@ -43,7 +43,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * end of file when every writer closed, {@link BrokenPipeException} when every reader closed.
  */
 public final class Fifo {
-    private static final int ENXIO = 6;
     private static final long MAX_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final AtomicInteger OPENERS = new AtomicInteger();
 
@@ -182,7 +181,7 @@ public final class Fifo {
         try {
             fd = Libc.open(p, Libc.O_WRONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0);
         } catch (ErrnoException e) {
-            if (e.errno() == ENXIO) {
+            if (e.errno() == Errno.ENXIO) {
                 return -1;
             }
             throw e;

@@ -14,6 +14,7 @@ public final class Errno {
     public static final int ESRCH = 3;
     public static final int EINTR = 4;
     public static final int EIO = 5;
+    public static final int ENXIO = 6;
     public static final int EBADF = 9;
     public static final int EAGAIN = 11;
     public static final int ENOMEM = 12;
@@ -42,6 +43,7 @@ public final class Errno {
         {"3", "ESRCH", "No such process"},
         {"4", "EINTR", "Interrupted system call"},
         {"5", "EIO", "Input/output error"},
+        {"6", "ENXIO", "No such device or address"},
         {"9", "EBADF", "Bad file descriptor"},
         {"11", "EAGAIN", "Resource temporarily unavailable"},
         {"12", "ENOMEM", "Cannot allocate memory"},

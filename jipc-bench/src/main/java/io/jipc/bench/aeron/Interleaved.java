@@ -26,7 +26,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Round trips of several transports interleaved in one pair of processes: each block of the run
@@ -45,18 +47,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Run it with {@code bin/jipc-bench interleaved [options] TRANSPORT...}. Everything it creates
  * lives under {@code /dev/shm/jipc-interleaved-<pid>} (a private jipc root per run in it, given to
  * the peer; per run, because jipc keeps a process's name service for a root it has seen) and
- * {@code /dev/shm/aeron-jipcbench-<pid>} (with the {@code c} transport, also the C ring's source and
- * compiled library, in the first); both are deleted at the end, on failure and on Ctrl-C, and
+ * {@code /dev/shm/aeron-jipcbench-<pid>} (with the {@code c} and {@code cfutex} transports, also
+ * the C sources and compiled libraries, in the first; with {@code pipe}, the FIFOs); both are deleted at the end, on failure and on Ctrl-C, and
  * leftovers of killed runs are deleted on the next start.
  */
 @Command(name = "jipc-bench interleaved", sortOptions = false,
         description = "Round trips (and with --one-way, one-way rates) of several transports interleaved in blocks "
                 + "between the same two processes, to compare them within a few ns: aeron, mailbox (as jipc-bench "
-                + "aeron measures it), ring (the mailbox's ring alone), c (a reference ring in C, same record "
-                + "layout; needs gcc) and bare:H:A (a bare ring with H header bytes and A-byte record alignment).")
+                + "aeron measures it), mailbox:S (the same with wait strategy S, e.g. mailbox:futex), ring (the "
+                + "mailbox's ring alone), c (a reference ring in C, same record layout; needs gcc), bare:H:A (a bare "
+                + "ring with H header bytes and A-byte record alignment), pipe (two FIFOs, as the pipe reference of "
+                + "jipc bench mailbox) and cfutex (a futex-only ping-pong in C; needs gcc).")
 public final class Interleaved implements Callable<Integer> {
     private static final String ROOT_PREFIX = "jipc-interleaved-";
     private static final AtomicInteger RUNS = new AtomicInteger();
+    private static final long PEER_EXIT_GRACE_MILLIS = 2000;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
     boolean help;
@@ -78,9 +83,10 @@ public final class Interleaved implements Callable<Integer> {
     long oneWay;
 
     @Parameters(arity = "1..*", paramLabel = "TRANSPORT",
-            description = "aeron, mailbox, ring, c or bare:H:A (e.g. bare:16:16, bare:16:64), each optionally @KiB "
-                    + "(the data bytes of each direction, e.g. ring@65536); ring and bare optionally /N (N busy-delay "
-                    + "steps after each empty poll, e.g. bare:16:16/16); the first is the reference")
+            description = "aeron, mailbox, mailbox:S (S = spin, yield, spin_then_futex or futex), ring, c or bare:H:A "
+                    + "(e.g. bare:16:16, bare:16:64), each optionally @KiB (the data bytes of each direction, e.g. "
+                    + "ring@65536); ring and bare optionally /N (N busy-delay steps after each empty poll, e.g. "
+                    + "bare:16:16/16); pipe; cfutex; the first is the reference")
     List<String> transports;
 
     private final PrintStream out;
@@ -126,7 +132,8 @@ public final class Interleaved implements Callable<Integer> {
             for (InterleavedTransport.Spec spec : specs) {
                 if (!InterleavedTransport.sendsOneWay(spec)) {
                     err.println("jipc-bench interleaved: --one-way: transport '" + spec
-                            + "' has no flow control (a bare ring), so it cannot send one way");
+                            + "' sends no one-way blocks (a bare ring has no flow control; pipe and cfutex "
+                            + "measure round trips only)");
                     return 2;
                 }
             }
@@ -152,11 +159,7 @@ public final class Interleaved implements Callable<Integer> {
             out.flush();
             return 0;
         } finally {
-            if (previousRoot == null) {
-                System.clearProperty(JipcRoot.PROPERTY);
-            } else {
-                System.setProperty(JipcRoot.PROPERTY, previousRoot);
-            }
+            restore(JipcRoot.PROPERTY, previousRoot);
             cleanup.run();
             try {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
@@ -177,7 +180,9 @@ public final class Interleaved implements Callable<Integer> {
     private Result[] measure(List<InterleavedTransport.Spec> specs, Path aeronDir, Path root) throws Exception {
         boolean withAeron = specs.stream().anyMatch(spec -> spec.kind().equals("aeron"));
         boolean withC = specs.stream().anyMatch(spec -> spec.kind().equals("c"));
+        boolean withCFutex = specs.stream().anyMatch(spec -> spec.kind().equals("cfutex"));
         String previousLibrary = System.getProperty(CRing.LIBRARY_PROPERTY);
+        String previousFutexLibrary = System.getProperty(CFutex.LIBRARY_PROPERTY);
         int n = specs.size();
         List<InterleavedTransport> transports = new ArrayList<>();
         MediaDriver driver = null;
@@ -188,6 +193,12 @@ public final class Interleaved implements Callable<Integer> {
                 Files.createDirectories(library.getParent());
                 CRing.compile(library);
                 System.setProperty(CRing.LIBRARY_PROPERTY, library.toString());
+            }
+            if (withCFutex) {
+                Path library = root.resolveSibling("cfutex.so");
+                Files.createDirectories(library.getParent());
+                CFutex.compile(library);
+                System.setProperty(CFutex.LIBRARY_PROPERTY, library.toString());
             }
             if (withAeron) {
                 driver = MediaDriver.launch(AeronIpc.driverContext(aeronDir));
@@ -200,6 +211,9 @@ public final class Interleaved implements Callable<Integer> {
             jvmArgs.add("-D" + JipcRoot.PROPERTY + "=" + root);
             if (withC) {
                 jvmArgs.add("-D" + CRing.LIBRARY_PROPERTY + "=" + System.getProperty(CRing.LIBRARY_PROPERTY));
+            }
+            if (withCFutex) {
+                jvmArgs.add("-D" + CFutex.LIBRARY_PROPERTY + "=" + System.getProperty(CFutex.LIBRARY_PROPERTY));
             }
             List<String> args = new ArrayList<>(List.of(withAeron ? aeronDir.toString() : "-", Integer.toString(size),
                     Boolean.toString(oneWay > 0)));
@@ -221,6 +235,7 @@ public final class Interleaved implements Callable<Integer> {
                 try {
                     results = run(transports, peer);
                 } catch (InterruptedException | IllegalStateException e) {
+                    awaitGone(peer); // a pipe's end of file can come before the peer's output has ended
                     peer.checkAlive("echoing"); // names the peer's failure if that was the cause
                     throw e;
                 } finally {
@@ -244,11 +259,24 @@ public final class Interleaved implements Callable<Integer> {
             if (driver != null) {
                 driver.close();
             }
-            if (previousLibrary == null) {
-                System.clearProperty(CRing.LIBRARY_PROPERTY);
-            } else {
-                System.setProperty(CRing.LIBRARY_PROPERTY, previousLibrary);
-            }
+            restore(CRing.LIBRARY_PROPERTY, previousLibrary);
+            restore(CFutex.LIBRARY_PROPERTY, previousFutexLibrary);
+        }
+    }
+
+    /** Waits up to {@value #PEER_EXIT_GRACE_MILLIS} ms for the peer to be seen gone (not interruptible). */
+    private static void awaitGone(PeerProcess peer) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PEER_EXIT_GRACE_MILLIS);
+        while (!peer.gone() && System.nanoTime() - deadline < 0) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+    }
+
+    private static void restore(String property, String previous) {
+        if (previous == null) {
+            System.clearProperty(property);
+        } else {
+            System.setProperty(property, previous);
         }
     }
 

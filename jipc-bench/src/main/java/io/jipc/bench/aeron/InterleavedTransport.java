@@ -4,11 +4,16 @@ import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
 import io.aeron.Subscription;
 import io.aeron.logbuffer.FragmentHandler;
+import io.jipc.ErrnoException;
 import io.jipc.WaitStrategy;
+import io.jipc.cli.bench.PipeIo;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.MessageHandler;
 import io.jipc.mailbox.RoleBinding;
+import io.jipc.platform.Errno;
+import io.jipc.platform.Libc;
+import io.jipc.platform.Pipes;
 import io.jipc.ring.RecordHandler;
 import io.jipc.ring.RecordRing;
 import io.jipc.ring.RingConfig;
@@ -31,16 +36,19 @@ import java.util.Locale;
  * One way of doing the ping-pong of {@link Interleaved} between its two processes: the parent's side
  * {@link #exchange}s a message and its echo, the peer's side {@link #echoBlock echoes} a block of
  * them. A message is {@code size} bytes whose first 8 are a value; a negative value marks the end
- * of a block (-2) or of the run (-1). Both sides wait by busy-spinning as jipc's SPIN strategy
- * does ({@link SpinIdler}); the mailbox waits inside its own {@code take}.
+ * of a block (-2) or of the run (-1). The rings wait by busy-spinning as jipc's SPIN strategy
+ * does ({@link SpinIdler}); the mailbox waits inside its own {@code take}; the pipe and the C
+ * futex ping-pong sleep in the kernel.
  *
  * <p>Kinds: {@code aeron} (Aeron IPC, exclusive publications), {@code mailbox} (jipc mailboxes as
  * {@code jipc-bench aeron} measures them: single sender, SPIN, bound roles, {@code put} and
- * in-place {@code take}), {@code ring} (the mailbox's {@link SpscRecordRing} alone, without the
- * mailbox layer), {@code c} (a reference ring with the same record layout written in C,
- * {@link CRing}: what the hardware gives without a JVM's code) and {@code bare:H:A} (a
- * {@link BareRing} with an H-byte header and A-byte record alignment: a layout probe); see
- * {@link Spec}.
+ * in-place {@code take}; {@code mailbox:S} the same with wait strategy S), {@code ring} (the
+ * mailbox's {@link SpscRecordRing} alone, without the mailbox layer), {@code c} (a reference ring
+ * with the same record layout written in C, {@link CRing}: what the hardware gives without a JVM's
+ * code), {@code bare:H:A} (a {@link BareRing} with an H-byte header and A-byte record alignment: a
+ * layout probe), {@code pipe} (two FIFOs, as the pipe reference of {@code jipc bench mailbox}) and
+ * {@code cfutex} (a ping-pong in C that sleeps in futex only, {@link CFutex}: what a futex wake-up
+ * gives without a JVM's code); see {@link Spec}.
  *
  * <p>Each transport writes out its own send and wait loops, although they look alike: a loop
  * shared by two transports makes its calls bimorphic, and a version that shared them moved the
@@ -63,19 +71,21 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
     }
 
     /**
-     * A transport: {@code kind[@KiB][/N]}, kind {@code aeron}, {@code mailbox}, {@code ring},
-     * {@code c} or {@code bare:H:A}. {@code @KiB} sets the data bytes of each direction (the Aeron term length,
+     * A transport: {@code kind[@KiB][/N]}, kind {@code aeron}, {@code mailbox}, {@code mailbox:S}
+     * (S a {@link WaitStrategy}, e.g. {@code mailbox:futex}), {@code ring}, {@code c},
+     * {@code bare:H:A}, {@code pipe} or {@code cfutex}. {@code @KiB} sets the data bytes of each direction (the Aeron term length,
      * the mailbox's or ring's capacity), a power of two from 64 KiB to 1 GiB; without it, Aeron
      * keeps its default term (64 MiB) and the others have {@value #DEFAULT_CAPACITY} bytes, as in
      * {@code jipc-bench aeron}. {@code /N} (ring and bare only) adds a busy delay of N steps
      * ({@link #busyDelay}) after every empty poll: a probe of how the polling cadence changes the
      * round trip (a consumer that polls back to back takes the cache line back from a producer that
-     * is still writing it).
+     * is still writing it). {@code pipe} and {@code cfutex} take neither.
      *
+     * @param strategy  the mailbox's wait strategy ({@code SPIN} for plain {@code mailbox}; null for other kinds)
      * @param capacity  the data bytes, or 0 for the default
      * @param pollDelay busy-delay steps after an empty poll (0: none)
      */
-    record Spec(String kind, BareRing.Layout layout, long capacity, int pollDelay) {
+    record Spec(String kind, BareRing.Layout layout, WaitStrategy strategy, long capacity, int pollDelay) {
         /** The most steps {@code /N} takes. */
         static final int MAX_POLL_DELAY = 1000;
 
@@ -108,19 +118,37 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
                 s = s.substring(0, at);
             }
             Spec spec;
-            if (s.equals("aeron") || s.equals("mailbox") || s.equals("ring") || s.equals("c")) {
-                spec = new Spec(s, null, capacity, pollDelay);
+            if (s.equals("aeron") || s.equals("ring") || s.equals("c") || s.equals("pipe") || s.equals("cfutex")) {
+                spec = new Spec(s, null, null, capacity, pollDelay);
+            } else if (s.equals("mailbox")) {
+                spec = new Spec(s, null, WaitStrategy.SPIN, capacity, pollDelay);
+            } else if (s.startsWith("mailbox:")) {
+                spec = new Spec("mailbox", null, strategy(text, s.substring("mailbox:".length())), capacity, pollDelay);
             } else if (s.startsWith("bare:")) {
-                spec = new Spec("bare", BareRing.Layout.parse(s.substring("bare:".length())), capacity, pollDelay);
+                spec = new Spec("bare", BareRing.Layout.parse(s.substring("bare:".length())), null, capacity, pollDelay);
             } else {
-                throw new IllegalArgumentException("unknown transport '" + text
-                        + "': aeron, mailbox, ring, c or bare:H:A, each optionally @KiB, ring and bare also /N");
+                throw new IllegalArgumentException("unknown transport '" + text + "': aeron, mailbox, mailbox:S, "
+                        + "ring, c, bare:H:A, pipe or cfutex; all but the last two optionally @KiB, ring and bare also /N");
             }
             if (slash >= 0 && !spec.kind.equals("ring") && !spec.kind.equals("bare")) {
                 throw new IllegalArgumentException("transport '" + text + "': /N is for ring and bare only "
                         + "(Aeron, the mailbox and the C ring idle as they do)");
             }
+            if (at >= 0 && (spec.kind.equals("pipe") || spec.kind.equals("cfutex"))) {
+                throw new IllegalArgumentException("transport '" + text + "': @KiB is not for " + spec.kind
+                        + " (a kernel pipe has its own buffer; the C futex ping-pong holds one message each way)");
+            }
             return spec;
+        }
+
+        private static WaitStrategy strategy(String text, String name) {
+            for (WaitStrategy strategy : WaitStrategy.values()) {
+                if (strategy.name().toLowerCase(Locale.ROOT).equals(name)) {
+                    return strategy;
+                }
+            }
+            throw new IllegalArgumentException("transport '" + text + "': unknown wait strategy '" + name + "' (spin, "
+                    + "yield, spin_then_futex or futex)");
         }
 
         private static int number(String text) {
@@ -138,7 +166,9 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
 
         @Override
         public String toString() {
-            return (layout == null ? kind : "bare:" + layout.header() + ":" + layout.alignment())
+            return (layout != null ? "bare:" + layout.header() + ":" + layout.alignment()
+                    : strategy != null && strategy != WaitStrategy.SPIN ? kind + ":" + strategy.name().toLowerCase(Locale.ROOT)
+                    : kind)
                     + (capacity > 0 ? "@" + capacity / 1024 : "") + (pollDelay > 0 ? "/" + pollDelay : "");
         }
     }
@@ -161,6 +191,8 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
             case "mailbox" -> new MailboxTransport(spec, size, name, parent);
             case "ring" -> new RingTransport(spec, size, name, parent);
             case "c" -> new CTransport(spec, size, name, parent);
+            case "pipe" -> new PipeTransport(spec, size, name, parent);
+            case "cfutex" -> new CFutexTransport(spec, size, name, parent);
             default -> new BareTransport(spec, size, name, parent);
         };
     }
@@ -206,9 +238,12 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
         sinkEnd = 0;
     }
 
-    /** Whether {@code kind} can run one-way blocks (a bare ring has no flow control). */
+    /**
+     * Whether {@code kind} can run one-way blocks: a bare ring has no flow control, and the pipe and
+     * the C futex ping-pong measure wake-ups, round trips only.
+     */
     static boolean sendsOneWay(Spec spec) {
-        return !spec.kind().equals("bare");
+        return !spec.kind().equals("bare") && !spec.kind().equals("pipe") && !spec.kind().equals("cfutex");
     }
 
     private static long delaySink;
@@ -401,7 +436,7 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
             pingName = name + "-ping";
             pongName = name + "-pong";
             if (parent) {
-                MailboxOptions options = MailboxOptions.builder().singleSender(true).waitStrategy(WaitStrategy.SPIN)
+                MailboxOptions options = MailboxOptions.builder().singleSender(true).waitStrategy(spec.strategy())
                         .maxMessageSize(size).capacityBytes(spec.ringCapacity()).build();
                 out = Mailbox.create(pingName, options);
                 in = Mailbox.create(pongName, options);
@@ -669,6 +704,180 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
                         + " arrived, expected " + CRing.stateLong(state, CRing.ST_BAD_EXPECTED));
             }
             return CRing.stateLong(state, CRing.ST_VALUE);
+        }
+
+        @Override
+        public void close() {
+            closeSegment(segment, parent);
+        }
+    }
+
+    // ------------------------------------------------------------------ kernel pipes (FIFOs)
+
+    /**
+     * Two FIFOs in the jipc root, one each way, on blocking descriptors: a message is one
+     * {@code write} and one {@code read} (or more, for a short one), as the pipe reference of
+     * {@code jipc bench mailbox}. The kernel wakes a pipe's reader with a synchronous wake-up (the
+     * writer tells the scheduler it is about to sleep), which FUTEX_WAKE does not do. A dead peer
+     * is end of file.
+     *
+     * <p>Opening without blocking: each read end opens at once ({@code O_NONBLOCK}, then made
+     * blocking); the peer opens its write end when it joins (the parent's read end exists then), the
+     * parent its own in {@link #connected()}, once the peer has joined.
+     */
+    private static final class PipeTransport extends InterleavedTransport {
+        private final Path toPeer;
+        private final Path toParent;
+        private final boolean parent;
+        private final int in;
+        private int out = -1;
+        private final MemorySegment message;
+        private final MemorySegment echo;
+
+        PipeTransport(Spec spec, int size, String name, boolean parent) {
+            super(spec, size);
+            this.parent = parent;
+            Path dir = JipcRoot.directory("bench");
+            toPeer = dir.resolve(name + "-p2c");
+            toParent = dir.resolve(name + "-c2p");
+            if (parent) {
+                Libc.mkfifo(toPeer.toString(), 0600);
+                Libc.mkfifo(toParent.toString(), 0600);
+                in = openNow(toParent, Libc.O_RDONLY);
+            } else {
+                in = openNow(toPeer, Libc.O_RDONLY);
+                out = openNow(toParent, Libc.O_WRONLY);
+            }
+            message = Arena.ofAuto().allocate(size, 8);
+            echo = Arena.ofAuto().allocate(size, 8);
+        }
+
+        /** Opens {@code fifo} without waiting for the other end, then makes the descriptor blocking. */
+        private static int openNow(Path fifo, int access) {
+            int fd = Libc.open(fifo.toString(), access | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
+            Pipes.setNonBlocking(fd, false, fifo.toString());
+            return fd;
+        }
+
+        @Override
+        boolean connected() {
+            if (out < 0) {
+                try {
+                    out = openNow(toPeer, Libc.O_WRONLY);
+                } catch (ErrnoException e) {
+                    if (e.errno() != Errno.ENXIO) {
+                        throw e;
+                    }
+                    return false; // no reader yet
+                }
+            }
+            return true;
+        }
+
+        @Override
+        long exchange(long value) {
+            message.set(ValueLayout.JAVA_LONG, 0, value);
+            PipeIo.writeFully(out, message, size, toPeer.toString());
+            receive();
+            return echoed;
+        }
+
+        private void receive() {
+            String from = (parent ? toParent : toPeer).toString();
+            if (!PipeIo.readFully(in, echo, size, from)) {
+                throw new IllegalStateException(spec + ": end of file on " + from + ": the other process closed it");
+            }
+            echoed = echo.get(ValueLayout.JAVA_LONG, 0);
+        }
+
+        @Override
+        long echoBlock() {
+            do {
+                receive();
+                PipeIo.writeFully(out, echo, size, toParent.toString());
+            } while (echoed >= 0);
+            return echoed;
+        }
+
+        @Override
+        void sendOneWay(long count, long marker) {
+            throw new UnsupportedOperationException("the pipe transport measures round trips only");
+        }
+
+        @Override
+        long sinkBlock() {
+            throw new UnsupportedOperationException("the pipe transport measures round trips only");
+        }
+
+        @Override
+        public void close() {
+            Libc.close(in);
+            if (out >= 0) {
+                Libc.close(out);
+            }
+            if (parent) {
+                Libc.unlink(toPeer.toString());
+                Libc.unlink(toParent.toString());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ the C futex-only ping-pong
+
+    /** {@link CFutex}: each call waits in the C code; between calls that return "not yet" it checks for interrupts. */
+    private static final class CFutexTransport extends InterleavedTransport {
+        private final SharedSegment segment;
+        private final boolean parent;
+        private final MemorySegment out;
+        private final MemorySegment in;
+        private final MemorySegment state = Arena.ofAuto().allocate(CFutex.STATE_LONGS * Long.BYTES, 64);
+        private final CFutex c = CFutex.get();
+
+        CFutexTransport(Spec spec, int size, String name, boolean parent) {
+            super(spec, size);
+            this.parent = parent;
+            segment = segment(name, CFutex.REGION, parent);
+            if (parent) {
+                segment.publish(1, 0);
+            }
+            out = region(segment, parent ? 0 : 1, CFutex.REGION);
+            in = region(segment, parent ? 1 : 0, CFutex.REGION);
+        }
+
+        @Override
+        long exchange(long value) {
+            try {
+                long done = (long) c.exchange.invokeExact(out, in, state, size, value);
+                while (done == 0) {
+                    checkInterrupt(0);
+                    done = (long) c.await.invokeExact(in, state);
+                }
+            } catch (Throwable t) {
+                throw CRing.rethrow(t);
+            }
+            return CFutex.value(state);
+        }
+
+        @Override
+        long echoBlock() {
+            try {
+                while ((long) c.echoBlock.invokeExact(out, in, state, size) == 0) {
+                    checkInterrupt(0);
+                }
+            } catch (Throwable t) {
+                throw CRing.rethrow(t);
+            }
+            return CFutex.value(state);
+        }
+
+        @Override
+        void sendOneWay(long count, long marker) {
+            throw new UnsupportedOperationException("the C futex ping-pong measures round trips only");
+        }
+
+        @Override
+        long sinkBlock() {
+            throw new UnsupportedOperationException("the C futex ping-pong measures round trips only");
         }
 
         @Override

@@ -31,15 +31,15 @@ class InterleavedSmokeTest {
     /** Whether gcc is installed: the {@code c} transport compiles its ring with it (CI installs it; without it those cases are left out). */
     private static final boolean GCC = GccLibrary.installed();
     private static final List<String> TRANSPORTS = withC(List.of("aeron@64", "mailbox", "ring@128/4", "bare:16:16",
-            "bare:32:64/16"), "c");
+            "bare:32:64/16", "mailbox:futex", "pipe"), "c", "cfutex");
 
-    /** {@code transports}, and {@code c} at the end if gcc is installed. */
-    private static List<String> withC(List<String> transports, String c) {
+    /** {@code transports}, and the C ones at the end if gcc is installed. */
+    private static List<String> withC(List<String> transports, String... c) {
         if (!GCC) {
             return transports;
         }
         List<String> all = new ArrayList<>(transports);
-        all.add(c);
+        all.addAll(List.of(c));
         return List.copyOf(all);
     }
 
@@ -126,10 +126,10 @@ class InterleavedSmokeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"-1", "bare"})
+    @ValueSource(strings = {"-1", "bare:16:16", "pipe", "cfutex"})
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
-    void oneWayIsRefusedWithANegativeCountOrABareRing(String what) {
-        Run run = what.equals("bare") ? run("--one-way", "1000", "ring", "bare:16:16") : run("--one-way", what, "ring");
+    void oneWayIsRefusedWithANegativeCountOrARoundTripOnlyTransport(String what) {
+        Run run = what.equals("-1") ? run("--one-way", what, "ring") : run("--one-way", "1000", "ring", what);
         assertEquals(2, run.status(), run.out() + run.err());
         assertTrue(run.err().contains("jipc-bench interleaved:") && run.err().contains("--one-way"), run.err());
         assertFalse(run.out().contains("running"), run.out());
@@ -140,6 +140,15 @@ class InterleavedSmokeTest {
     void aPeerKilledMidRunEndsTheRunWithAnErrorAndNothingLeft() throws Exception {
         assertAPeerKilledMidRunEndsTheRun("0", withC(List.of("mailbox", "ring", "bare:16:16", "aeron@64"), "c")
                 .toArray(String[]::new));
+    }
+
+    /** The transports that sleep in the kernel: a dead peer is end of file (pipe) or ends a wait through the watchdog's interrupt. */
+    @ParameterizedTest
+    @ValueSource(strings = {"pipe", "mailbox:futex", "cfutex"})
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void aPeerKilledWhileTheParentSleepsInTheKernelEndsTheRun(String transport) throws Exception {
+        assumeTrue(GCC || !transport.equals("cfutex"), "gcc is not installed, so the C futex ping-pong cannot be built");
+        assertAPeerKilledMidRunEndsTheRun("0", transport);
     }
 
     /**
@@ -188,7 +197,8 @@ class InterleavedSmokeTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"udp", "bare", "bare:16", "bare:15:16", "bare:16:48", "bare:16:x", "ring@100", "ring@32", "mailbox@x",
-        "aeron@", "ring/x", "ring/1001", "mailbox/8", "aeron/8", "c/8", "c@32"})
+        "aeron@", "ring/x", "ring/1001", "mailbox/8", "aeron/8", "c/8", "c@32", "pipe@64", "pipe/8", "cfutex@64", "cfutex/8", "mailbox:", "mailbox:sleep",
+        "mailbox:futex/8"})
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void aBadTransportIsRefusedBeforeAnythingStarts(String transport) {
         Run run = run("aeron", transport);

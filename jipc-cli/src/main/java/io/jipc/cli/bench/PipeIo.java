@@ -4,13 +4,16 @@ import io.jipc.platform.Libc;
 
 import java.lang.foreign.MemorySegment;
 
-/** Whole-message reads and writes on a pipe descriptor, for the pipe reference of the benchmark. */
-final class PipeIo {
+/**
+ * Whole-message reads and writes on a blocking pipe descriptor, for the pipe reference of the
+ * benchmark (and of {@code jipc-bench interleaved}'s {@code pipe} transport).
+ */
+public final class PipeIo {
     private PipeIo() {
     }
 
     /** Reads exactly {@code size} bytes; false at end of file before any byte. */
-    static boolean readFully(int fd, MemorySegment buffer, int size, String name) {
+    public static boolean readFully(int fd, MemorySegment buffer, int size, String name) {
         long done = 0;
         while (done < size) {
             long n = Libc.read(fd, buffer.address() + done, size - done, name);
@@ -25,7 +28,8 @@ final class PipeIo {
         return true;
     }
 
-    static void writeFully(int fd, MemorySegment buffer, int size, String name) {
+    /** Writes all {@code size} bytes. */
+    public static void writeFully(int fd, MemorySegment buffer, int size, String name) {
         long done = 0;
         while (done < size) {
             done += Libc.write(fd, buffer.address() + done, size - done, name);
