@@ -65,6 +65,77 @@ class FutexAwaitTest {
         }
     }
 
+    /**
+     * A thread registers with the interrupt watchdog once; the watchdog ends when nobody sleeps.
+     * A later sleep of the same thread, after the watchdog ended, must start it again.
+     */
+    @Test
+    void anInterruptReachesAThreadThatSleptBeforeAndNowSleepsAfterTheWatchdogEnded() throws Exception {
+        try (MappedFile file = MappedFile.create(dir.resolve("word"), 4096)) {
+            AtomicReference<Throwable> outcome = new AtomicReference<>();
+            CountDownLatch firstSleepOver = new CountDownLatch(1);
+            CountDownLatch sleepAgain = new CountDownLatch(1);
+            Thread waiter = Thread.ofPlatform().start(() -> {
+                try {
+                    awaitChange(file, 0, 0);
+                    firstSleepOver.countDown();
+                    sleepAgain.await();
+                    awaitChange(file, 0, 1); // nobody changes the word again or wakes it
+                    outcome.set(new AssertionError("await returned without interruption"));
+                } catch (Throwable t) {
+                    outcome.set(t);
+                }
+            });
+            Thread.sleep(200); // asleep in the kernel
+            setAndWake(file, 0, 1);
+            firstSleepOver.await();
+            Thread.sleep(TimeUnit.NANOSECONDS.toMillis(4 * Futex.SLICE_NANOS)); // the watchdog sees nobody asleep, ends
+            sleepAgain.countDown();
+            Thread.sleep(200);
+            waiter.interrupt();
+            waiter.join();
+            assertInstanceOf(InterruptedException.class, outcome.get());
+        }
+    }
+
+    /** The watchdog forgets the threads that ended, so a process whose threads come and go does not grow its list. */
+    @Test
+    void theWatchdogForgetsThreadsThatEnded() throws Exception {
+        try (MappedFile file = MappedFile.create(dir.resolve("word"), 4096)) {
+            List<Thread> threads = new ArrayList<>();
+            CountDownLatch asleep = new CountDownLatch(20);
+            for (int i = 0; i < 20; i++) {
+                threads.add(Thread.ofPlatform().start(() -> {
+                    asleep.countDown();
+                    try {
+                        awaitChange(file, 0, 0);
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                }));
+            }
+            asleep.await();
+            Thread.sleep(200);
+            assertTrue(threads.stream().allMatch(Futex::isRegistered), "a sleeping thread is not registered");
+            setAndWake(file, 0, 1);
+            for (Thread thread : threads) {
+                thread.join();
+            }
+            // one more sleeper keeps the watchdog running for a few of its rounds, in which it sees the ended threads
+            Thread last = Thread.ofPlatform().start(() -> {
+                try {
+                    awaitChange(file, 4, 0);
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            Thread.sleep(TimeUnit.NANOSECONDS.toMillis(4 * Futex.SLICE_NANOS));
+            setAndWake(file, 4, 1);
+            last.join();
+            assertTrue(threads.stream().noneMatch(Futex::isRegistered), "an ended thread is still registered");
+        }
+    }
+
     @Test
     void anAlreadyInterruptedThreadDoesNotWaitAtAll() {
         try (MappedFile file = MappedFile.create(dir.resolve("word"), 4096)) {

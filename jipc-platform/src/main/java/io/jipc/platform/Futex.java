@@ -2,6 +2,7 @@ package io.jipc.platform;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -21,8 +22,10 @@ import java.util.concurrent.locks.LockSupport;
  *     virtual machines); {@link Thread#interrupt()} cannot reach a thread inside a system call, so
  *     while such sleepers exist an <em>interrupt watchdog</em> thread looks every
  *     {@link #SLICE_NANOS} for interrupted sleepers and wakes their word with {@code FUTEX_WAKE}
- *     (the other sleepers on that word wake spuriously and sleep again). With a deadline it sleeps
- *     at most {@link #SLICE_NANOS} at a time.</li>
+ *     (the other sleepers on that word wake spuriously and sleep again). A thread registers with
+ *     the watchdog once, on its first such sleep; each later sleep only sets and clears the word
+ *     it sleeps on (no map entry, no boxed address). With a deadline it sleeps at most
+ *     {@link #SLICE_NANOS} at a time.</li>
  * <li>A <b>virtual thread</b> must not sleep in a native call: it would pin its carrier, and a few
  *     such waits would starve every other virtual thread. It registers with a per-word watcher
  *     (one daemon platform thread per futex word with waiters in this process) and parks with
@@ -38,8 +41,13 @@ public final class Futex {
     /** Longest single sleep in the kernel; bounds how late an interruption is noticed. */
     public static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
-    /** Platform threads asleep without a deadline, by thread, with the word they sleep on. */
-    private static final ConcurrentHashMap<Thread, Long> UNTIMED_SLEEPERS = new ConcurrentHashMap<>();
+    /**
+     * Every platform thread that has slept without a deadline (until the watchdog sees it dead),
+     * with the word it sleeps on now, if any.
+     */
+    private static final Set<Sleeper> SLEEPERS = ConcurrentHashMap.newKeySet();
+    /** The calling thread's entry in {@link #SLEEPERS}, once it has slept without a deadline. */
+    private static final ThreadLocal<Sleeper> SLEEPER = new ThreadLocal<>();
     private static final Object WATCHDOG_LOCK = new Object();
     private static Thread watchdog;
     private static final ConcurrentHashMap<Long, Watcher> WATCHERS = new ConcurrentHashMap<>();
@@ -65,15 +73,15 @@ public final class Futex {
         if (Thread.currentThread().isVirtual()) {
             awaitVirtual(address, expected, slice);
         } else if (deadlineNanos == Long.MAX_VALUE) {
-            Thread self = Thread.currentThread();
-            UNTIMED_SLEEPERS.put(self, address);
+            Sleeper self = sleeper();
+            self.address = address; // before the watchdog check: see watch()
             ensureWatchdog();
             try {
-                if (!self.isInterrupted()) {
+                if (!self.thread.isInterrupted()) {
                     Libc.futexWait(address, expected, -1);
                 }
             } finally {
-                UNTIMED_SLEEPERS.remove(self);
+                self.address = Sleeper.AWAKE;
             }
         } else {
             Libc.futexWait(address, expected, slice);
@@ -81,6 +89,22 @@ public final class Futex {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
+    }
+
+    /** The calling platform thread's entry in {@link #SLEEPERS}, registered on first use. */
+    private static Sleeper sleeper() {
+        Sleeper self = SLEEPER.get();
+        if (self == null) {
+            self = new Sleeper(Thread.currentThread());
+            SLEEPER.set(self);
+            SLEEPERS.add(self);
+        }
+        return self;
+    }
+
+    /** Whether the interrupt watchdog knows of {@code thread} now (for tests). */
+    static boolean isRegistered(Thread thread) {
+        return SLEEPERS.stream().anyMatch(sleeper -> sleeper.thread == thread);
     }
 
     private static void ensureWatchdog() {
@@ -91,7 +115,12 @@ public final class Futex {
         }
     }
 
-    /** Wakes the word of every untimed sleeper whose thread was interrupted; ends when none is left. */
+    /**
+     * Wakes the word of every untimed sleeper whose thread was interrupted and forgets threads that
+     * ended; ends when nobody sleeps. A sleeper sets its word before it calls
+     * {@link #ensureWatchdog()}, so either this check (under the same lock) sees the word, or the
+     * sleeper finds no watchdog and starts one.
+     */
     private static void watch() {
         while (true) {
             try {
@@ -99,21 +128,45 @@ public final class Futex {
             } catch (InterruptedException e) {
                 // keep watching: this thread is not interruptible by design
             }
-            synchronized (WATCHDOG_LOCK) {
-                if (UNTIMED_SLEEPERS.isEmpty()) {
-                    watchdog = null;
-                    return;
+            boolean anyAsleep = false;
+            for (Sleeper sleeper : SLEEPERS) {
+                long address = sleeper.address;
+                if (address == Sleeper.AWAKE) {
+                    if (!sleeper.thread.isAlive()) {
+                        SLEEPERS.remove(sleeper);
+                    }
+                    continue;
                 }
-            }
-            UNTIMED_SLEEPERS.forEach((thread, address) -> {
-                if (thread.isInterrupted()) {
+                anyAsleep = true;
+                if (sleeper.thread.isInterrupted()) {
                     try {
                         Libc.futexWake(address, Integer.MAX_VALUE);
                     } catch (RuntimeException unmapped) {
                         // the mapping is gone: the sleeper has already been released with EFAULT
                     }
                 }
-            });
+            }
+            if (!anyAsleep) {
+                synchronized (WATCHDOG_LOCK) {
+                    if (SLEEPERS.stream().allMatch(sleeper -> sleeper.address == Sleeper.AWAKE)) {
+                        watchdog = null;
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /** A platform thread that sleeps without a deadline, and the word it sleeps on now. */
+    private static final class Sleeper {
+        /** The word of a thread that does not sleep now (a futex word is never at address 0). */
+        static final long AWAKE = 0;
+
+        final Thread thread;
+        volatile long address = AWAKE;
+
+        Sleeper(Thread thread) {
+            this.thread = thread;
         }
     }
 
