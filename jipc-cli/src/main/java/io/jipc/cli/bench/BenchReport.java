@@ -29,8 +29,13 @@ public final class BenchReport {
                     continue;
                 }
                 double ratio = r.roundTripMicros(50) / pipe.roundTripMicros(50);
-                out.append(String.format(Locale.ROOT, "%-22s RTT p50 = %.3f x the pipe's (%.1f x faster)%n",
+                out.append(String.format(Locale.ROOT, "%-22s RTT p50 = %.3f x the pipe's (%.1f x faster)",
                         r.mechanism(), ratio, 1 / ratio));
+                double mean = meanRoundTripRatio(r, pipe);
+                if (!Double.isNaN(mean)) {
+                    out.append(String.format(Locale.ROOT, "; mean RTT = %.3f x the pipe's", mean));
+                }
+                out.append('\n');
             }
         }
         if (!Double.isNaN(report.idleCpu())) {
@@ -38,6 +43,18 @@ public final class BenchReport {
                     report.idleCpu()));
         }
         return out.toString();
+    }
+
+    /**
+     * {@code r}'s mean round trip over {@code pipe}'s (the inverse ratio of their round trips per
+     * second; one message in flight each way), or NaN if either has no rate. Beside the p50 ratio
+     * because the pipe's round trips on a small VM can be bimodal: a low median with a long tail.
+     */
+    static double meanRoundTripRatio(BenchResult r, BenchResult pipe) {
+        if (r.roundTripsPerSecond() <= 0 || pipe.roundTripsPerSecond() <= 0) {
+            return Double.NaN;
+        }
+        return pipe.roundTripsPerSecond() / r.roundTripsPerSecond();
     }
 
     /** The same figures as JSON. */

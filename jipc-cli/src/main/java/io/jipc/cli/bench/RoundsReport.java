@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.ToDoubleBiFunction;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -62,17 +63,19 @@ public final class RoundsReport {
             }
             out.append(row.toString().stripTrailing()).append('\n');
         }
-        Map<String, double[]> ratios = pipeRatios(rounds);
+        Map<String, double[]> ratios = pipeRatios(rounds, (r, pipe) -> r.roundTripMicros(50) / pipe.roundTripMicros(50));
+        Map<String, double[]> meanRatios = pipeRatios(rounds, BenchReport::meanRoundTripRatio);
         if (!ratios.isEmpty()) {
             out.append('\n');
             ratios.forEach((mechanism, perRun) -> {
                 out.append(String.format(Locale.ROOT, "%-24s RTT p50 / the pipe's, per run:", mechanism));
-                for (double ratio : perRun) {
-                    out.append(String.format(Locale.ROOT, " %.3f", ratio));
+                appendRatios(out, perRun);
+                double[] means = meanRatios.get(mechanism);
+                if (Arrays.stream(means).noneMatch(Double::isNaN)) {
+                    out.append("; mean RTT / the pipe's:");
+                    appendRatios(out, means);
                 }
-                double[] sorted = perRun.clone();
-                Arrays.sort(sorted);
-                out.append(String.format(Locale.ROOT, "; median %.3f%n", median(sorted)));
+                out.append('\n');
             });
         }
         double[] idle = rounds.stream().mapToDouble(MailboxBench.Report::idleCpu).filter(v -> !Double.isNaN(v))
@@ -138,8 +141,19 @@ public final class RoundsReport {
                 .filter(v -> !Double.isNaN(v)).sorted().toArray();
     }
 
-    /** Per mechanism with round trips, its p50 over the pipe's p50 in each run that measured both. */
-    private static Map<String, double[]> pipeRatios(List<MailboxBench.Report> rounds) {
+    /** Appends {@code perRun} and their median: {@code " a b c; median m"}. */
+    private static void appendRatios(StringBuilder out, double[] perRun) {
+        for (double ratio : perRun) {
+            out.append(String.format(Locale.ROOT, " %.3f", ratio));
+        }
+        double[] sorted = perRun.clone();
+        Arrays.sort(sorted);
+        out.append(String.format(Locale.ROOT, "; median %.3f", median(sorted)));
+    }
+
+    /** Per mechanism with round trips, {@code ratio} of it to the pipe in each run that measured both. */
+    private static Map<String, double[]> pipeRatios(List<MailboxBench.Report> rounds,
+                                                    ToDoubleBiFunction<BenchResult, BenchResult> ratio) {
         Map<String, List<Double>> ratios = new LinkedHashMap<>();
         for (MailboxBench.Report report : rounds) {
             BenchResult pipe = report.results().stream().filter(r -> r.mechanism().startsWith("pipe"))
@@ -149,8 +163,7 @@ public final class RoundsReport {
             }
             for (BenchResult r : report.results()) {
                 if (r != pipe && r.roundTrip() != null) {
-                    ratios.computeIfAbsent(r.mechanism(), k -> new ArrayList<>())
-                            .add(r.roundTripMicros(50) / pipe.roundTripMicros(50));
+                    ratios.computeIfAbsent(r.mechanism(), k -> new ArrayList<>()).add(ratio.applyAsDouble(r, pipe));
                 }
             }
         }

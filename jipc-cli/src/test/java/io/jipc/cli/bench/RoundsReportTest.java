@@ -54,6 +54,19 @@ class RoundsReportTest {
         assertTrue(table.lines().noneMatch(l -> l.endsWith(" ")), "no trailing blanks:\n" + table);
     }
 
+    /** One run's table ({@code BenchReport}) gives both ratios too; the mean's from the rates, which can disagree with the p50's. */
+    @Test
+    void aSingleRunsTableGivesTheP50AndTheMeanRatioToThePipe() {
+        MailboxBench.Report report = new MailboxBench.Report(SETTINGS, List.of(
+                new BenchResult("mailbox futex", rtt(80_000_000), 1e9 / 70_000_000, 0, 0),
+                new BenchResult("pipe (FIFO)", rtt(20_000_000), 1e9 / 100_000_000, 0, 0)), Double.NaN, "test machine");
+        String line = BenchReport.table(report).lines().filter(l -> l.startsWith("mailbox futex ") && l.contains("pipe's"))
+                .findFirst().orElseThrow();
+        double p50 = p50Micros(80_000_000) / p50Micros(20_000_000);
+        assertTrue(line.contains(String.format(Locale.ROOT, "RTT p50 = %.3f x the pipe's", p50)), line);
+        assertTrue(line.endsWith("; mean RTT = 0.700 x the pipe's"), line);
+    }
+
     @Test
     void theRatiosToThePipeAreThoseOfEachRun() {
         String line = RoundsReport.table(THREE).lines().filter(l -> l.contains("the pipe's, per run")).findFirst()
@@ -64,6 +77,8 @@ class RoundsReportTest {
         assertTrue(line.startsWith("mailbox spin "), line);
         assertTrue(line.contains(String.format(Locale.ROOT, "per run: %.3f %.3f %.3f; median %.3f", r1, r2, r3, r1)),
                 line); // sorted: r3 (0.2) < r1 (0.25) < r2 (0.7)
+        // the rates are exactly 1e9 / the round trip, so the mean ratios are 5/20, 7/10, 6/30
+        assertTrue(line.endsWith("; mean RTT / the pipe's: 0.250 0.700 0.200; median 0.250"), line);
         assertTrue(RoundsReport.table(THREE).contains("used 0.200 % of a CPU (median; 0.100 - 0.300)"));
     }
 
