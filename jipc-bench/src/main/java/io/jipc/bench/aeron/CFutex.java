@@ -34,7 +34,8 @@ final class CFutex {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final ValueLayout PTR = ValueLayout.ADDRESS;
 
-    private static CFutex loaded;
+    private static final CompiledLibrary<CFutex> LIBRARY = new CompiledLibrary<>(LIBRARY_PROPERTY, "the C futex",
+            CFutex::new);
 
     final MethodHandle exchange;
     final MethodHandle await;
@@ -50,16 +51,9 @@ final class CFutex {
                 FunctionDescriptor.of(LONG, PTR, PTR, PTR, ValueLayout.JAVA_INT));
     }
 
-    /** The library named by {@value #LIBRARY_PROPERTY}, loaded once per process (as {@link CRing#get()}). */
-    static synchronized CFutex get() {
-        if (loaded == null) {
-            String library = System.getProperty(LIBRARY_PROPERTY);
-            if (library == null) {
-                throw new IllegalStateException("the C futex library was not compiled (property " + LIBRARY_PROPERTY + ")");
-            }
-            loaded = new CFutex(Path.of(library));
-        }
-        return loaded;
+    /** The library named by {@value #LIBRARY_PROPERTY}, bound once per process ({@link CompiledLibrary}). */
+    static CFutex get() {
+        return LIBRARY.get();
     }
 
     /**

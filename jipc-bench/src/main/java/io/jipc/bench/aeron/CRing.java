@@ -39,7 +39,7 @@ final class CRing {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     private static final ValueLayout PTR = ValueLayout.ADDRESS;
 
-    private static CRing loaded;
+    private static final CompiledLibrary<CRing> LIBRARY = new CompiledLibrary<>(LIBRARY_PROPERTY, "the C ring", CRing::new);
 
     final MethodHandle exchange;
     final MethodHandle await;
@@ -62,19 +62,9 @@ final class CRing {
                 FunctionDescriptor.of(LONG, PTR, PTR, LONG, PTR, INT));
     }
 
-    /**
-     * The library named by {@value #LIBRARY_PROPERTY}, loaded once per process: a later run in the
-     * same JVM (the tests) keeps using the first one, which stays mapped after its file is deleted.
-     */
-    static synchronized CRing get() {
-        if (loaded == null) {
-            String library = System.getProperty(LIBRARY_PROPERTY);
-            if (library == null) {
-                throw new IllegalStateException("the C ring library was not compiled (property " + LIBRARY_PROPERTY + ")");
-            }
-            loaded = new CRing(Path.of(library));
-        }
-        return loaded;
+    /** The library named by {@value #LIBRARY_PROPERTY}, bound once per process ({@link CompiledLibrary}). */
+    static CRing get() {
+        return LIBRARY.get();
     }
 
     /**

@@ -206,15 +206,21 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
     /**
      * Parent: sends {@code count} messages numbered 0 up, as fast as the transport takes them
      * (waiting while it is full), then {@code marker} (negative); returns once the marker's echo came
-     * back, that is, once the peer has received them all.
+     * back, that is, once the peer has received them all. Unsupported by the kinds that
+     * {@link #sendsOneWay} refuses.
      */
-    abstract void sendOneWay(long count, long marker) throws InterruptedException;
+    void sendOneWay(long count, long marker) throws InterruptedException {
+        throw new UnsupportedOperationException(spec + ": no one-way blocks");
+    }
 
     /**
      * Peer: receives messages in batches of up to {@value #SINK_BATCH}, checking that they count up
-     * from 0, until one carries a negative marker; echoes the marker and returns it.
+     * from 0, until one carries a negative marker; echoes the marker and returns it. Unsupported by
+     * the kinds that {@link #sendsOneWay} refuses.
      */
-    abstract long sinkBlock() throws InterruptedException;
+    long sinkBlock() throws InterruptedException {
+        throw new UnsupportedOperationException(spec + ": no one-way blocks");
+    }
 
     /** The most messages a sink hands on per poll: as the sinks of {@code jipc bench mailbox} and {@code jipc-bench aeron}. */
     static final int SINK_BATCH = 4096;
@@ -799,15 +805,6 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
             return echoed;
         }
 
-        @Override
-        void sendOneWay(long count, long marker) {
-            throw new UnsupportedOperationException("the pipe transport measures round trips only");
-        }
-
-        @Override
-        long sinkBlock() {
-            throw new UnsupportedOperationException("the pipe transport measures round trips only");
-        }
 
         @Override
         public void close() {
@@ -870,15 +867,6 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
             return CFutex.value(state);
         }
 
-        @Override
-        void sendOneWay(long count, long marker) {
-            throw new UnsupportedOperationException("the C futex ping-pong measures round trips only");
-        }
-
-        @Override
-        long sinkBlock() {
-            throw new UnsupportedOperationException("the C futex ping-pong measures round trips only");
-        }
 
         @Override
         public void close() {
@@ -940,15 +928,6 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
             return echoed;
         }
 
-        @Override
-        void sendOneWay(long count, long marker) {
-            throw new UnsupportedOperationException("a bare ring has no flow control: no one-way blocks");
-        }
-
-        @Override
-        long sinkBlock() {
-            throw new UnsupportedOperationException("a bare ring has no flow control: no one-way blocks");
-        }
 
         @Override
         public void close() {
