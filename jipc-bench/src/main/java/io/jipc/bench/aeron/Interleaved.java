@@ -48,8 +48,9 @@ import java.util.concurrent.locks.LockSupport;
  * lives under {@code /dev/shm/jipc-interleaved-<pid>} (a private jipc root per run in it, given to
  * the peer; per run, because jipc keeps a process's name service for a root it has seen) and
  * {@code /dev/shm/aeron-jipcbench-<pid>} (with the {@code c} and {@code cfutex} transports, also
- * the C sources and compiled libraries, in the first; with {@code pipe}, the FIFOs); both are deleted at the end, on failure and on Ctrl-C, and
- * leftovers of killed runs are deleted on the next start.
+ * the C sources and compiled libraries, in the first; with {@code pipe}, the FIFOs); both are
+ * deleted at the end, on failure and on Ctrl-C, and leftovers of killed runs are deleted on the
+ * next start.
  */
 @Command(name = "jipc-bench interleaved", sortOptions = false,
         description = "Round trips (and with --one-way, one-way rates) of several transports interleaved in blocks "

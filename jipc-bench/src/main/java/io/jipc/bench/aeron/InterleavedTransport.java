@@ -805,7 +805,6 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
             return echoed;
         }
 
-
         @Override
         public void close() {
             Libc.close(in);
@@ -867,7 +866,6 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
             return CFutex.value(state);
         }
 
-
         @Override
         public void close() {
             closeSegment(segment, parent);
@@ -927,7 +925,6 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
             } while (echoed >= 0);
             return echoed;
         }
-
 
         @Override
         public void close() {
