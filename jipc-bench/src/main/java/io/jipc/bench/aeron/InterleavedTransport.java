@@ -31,6 +31,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.function.Consumer;
 
 /**
  * One way of doing the ping-pong of {@link Interleaved} between its two processes: the parent's side
@@ -287,25 +288,45 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
     @Override
     public abstract void close();
 
-    /** A shared file under the jipc root holding two regions of {@code regionLength} bytes. */
-    private static SharedSegment segment(String name, long regionLength, boolean parent) {
-        Path path = JipcRoot.directory("bench").resolve(name);
-        if (!parent) {
-            return SharedSegment.open(path, MAGIC, 1, 0600, Duration.ofSeconds(10));
+    /**
+     * The shared file of a transport between the two processes, under the jipc root: two regions
+     * of {@code regionLength} bytes after a page of header, the parent's sending region first. The
+     * parent creates it, prepares both regions and publishes it; the peer opens it, waiting for the
+     * publication. {@link #close()} unlinks it on the parent's side.
+     *
+     * @param out this process's sending region
+     * @param in  this process's receiving region
+     */
+    private record Duplex(SharedSegment segment, boolean parent, MemorySegment out, MemorySegment in) {
+        static Duplex open(String name, long regionLength, boolean parent) {
+            return open(name, regionLength, parent, region -> { });
         }
-        SharedSegment segment = SharedSegment.create(path, MAGIC, RingDescriptor.PAGE + 2 * regionLength, 0600);
-        return segment;
-    }
 
-    private static MemorySegment region(SharedSegment segment, int number, long regionLength) {
-        return segment.memory().asSlice(RingDescriptor.PAGE + number * regionLength, regionLength);
-    }
+        static Duplex open(String name, long regionLength, boolean parent, Consumer<MemorySegment> prepare) {
+            Path path = JipcRoot.directory("bench").resolve(name);
+            SharedSegment segment;
+            if (parent) {
+                segment = SharedSegment.create(path, MAGIC, RingDescriptor.PAGE + 2 * regionLength, 0600);
+                prepare.accept(region(segment, 0, regionLength));
+                prepare.accept(region(segment, 1, regionLength));
+                segment.publish(1, 0);
+            } else {
+                segment = SharedSegment.open(path, MAGIC, 1, 0600, Duration.ofSeconds(10));
+            }
+            return new Duplex(segment, parent, region(segment, parent ? 0 : 1, regionLength),
+                    region(segment, parent ? 1 : 0, regionLength));
+        }
 
-    private static void closeSegment(SharedSegment segment, boolean parent) {
-        Path path = segment.path();
-        segment.close();
-        if (parent) {
-            SharedSegment.unlink(path);
+        private static MemorySegment region(SharedSegment segment, int number, long regionLength) {
+            return segment.memory().asSlice(RingDescriptor.PAGE + number * regionLength, regionLength);
+        }
+
+        void close() {
+            Path path = segment.path();
+            segment.close();
+            if (parent) {
+                SharedSegment.unlink(path);
+            }
         }
     }
 
@@ -522,8 +543,7 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
     // ------------------------------------------------------------------ the mailbox's ring alone
 
     private static final class RingTransport extends InterleavedTransport {
-        private final SharedSegment segment;
-        private final boolean parent;
+        private final Duplex shared;
         private final SpscRecordRing out;
         private final RecordRing in;
         private final MemorySegment message;
@@ -532,18 +552,12 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
 
         RingTransport(Spec spec, int size, String name, boolean parent) {
             super(spec, size);
-            this.parent = parent;
             RingConfig config = new RingConfig(spec.ringCapacity(), size, 1, true, WaitStrategy.SPIN,
                     Duration.ofSeconds(1).toNanos());
-            long length = RingDescriptor.length(config);
-            segment = segment(name, length, parent);
-            if (parent) {
-                RingDescriptor.format(region(segment, 0, length), config);
-                RingDescriptor.format(region(segment, 1, length), config);
-                segment.publish(1, 0);
-            }
-            out = (SpscRecordRing) RecordRing.attach(region(segment, parent ? 0 : 1, length), name);
-            in = RecordRing.attach(region(segment, parent ? 1 : 0, length), name);
+            shared = Duplex.open(name, RingDescriptor.length(config), parent,
+                    region -> RingDescriptor.format(region, config));
+            out = (SpscRecordRing) RecordRing.attach(shared.out(), name);
+            in = RecordRing.attach(shared.in(), name);
             if (out.acquireProducer() != 0 || in.acquireConsumer() != 0) {
                 throw new IllegalStateException(name + ": a lease is taken");
             }
@@ -624,7 +638,7 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
         public void close() {
             out.detach();
             in.detach();
-            closeSegment(segment, parent);
+            shared.close();
         }
     }
 
@@ -632,8 +646,7 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
 
     /** {@link CRing}: each call runs the C code's loop; between calls that return "not yet" it checks for interrupts. */
     private static final class CTransport extends InterleavedTransport {
-        private final SharedSegment segment;
-        private final boolean parent;
+        private final Duplex shared;
         private final MemorySegment out;
         private final MemorySegment in;
         private final long capacity;
@@ -642,15 +655,10 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
 
         CTransport(Spec spec, int size, String name, boolean parent) {
             super(spec, size);
-            this.parent = parent;
             capacity = spec.ringCapacity();
-            long length = CRing.CONTROL + capacity;
-            segment = segment(name, length, parent);
-            if (parent) {
-                segment.publish(1, 0);
-            }
-            out = region(segment, parent ? 0 : 1, length);
-            in = region(segment, parent ? 1 : 0, length);
+            shared = Duplex.open(name, CRing.CONTROL + capacity, parent);
+            out = shared.out();
+            in = shared.in();
         }
 
         @Override
@@ -714,7 +722,7 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
 
         @Override
         public void close() {
-            closeSegment(segment, parent);
+            shared.close();
         }
     }
 
@@ -822,8 +830,7 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
 
     /** {@link CFutex}: each call waits in the C code; between calls that return "not yet" it checks for interrupts. */
     private static final class CFutexTransport extends InterleavedTransport {
-        private final SharedSegment segment;
-        private final boolean parent;
+        private final Duplex shared;
         private final MemorySegment out;
         private final MemorySegment in;
         private final MemorySegment state = Arena.ofAuto().allocate(CFutex.STATE_LONGS * Long.BYTES, 64);
@@ -831,13 +838,9 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
 
         CFutexTransport(Spec spec, int size, String name, boolean parent) {
             super(spec, size);
-            this.parent = parent;
-            segment = segment(name, CFutex.REGION, parent);
-            if (parent) {
-                segment.publish(1, 0);
-            }
-            out = region(segment, parent ? 0 : 1, CFutex.REGION);
-            in = region(segment, parent ? 1 : 0, CFutex.REGION);
+            shared = Duplex.open(name, CFutex.REGION, parent);
+            out = shared.out();
+            in = shared.in();
         }
 
         @Override
@@ -868,15 +871,14 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
 
         @Override
         public void close() {
-            closeSegment(segment, parent);
+            shared.close();
         }
     }
 
     // ------------------------------------------------------------------ a bare reference ring
 
     private static final class BareTransport extends InterleavedTransport {
-        private final SharedSegment segment;
-        private final boolean parent;
+        private final Duplex shared;
         private final BareRing out;
         private final BareRing in;
         private final MemorySegment message;
@@ -885,14 +887,10 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
 
         BareTransport(Spec spec, int size, String name, boolean parent) {
             super(spec, size);
-            this.parent = parent;
             long capacity = spec.ringCapacity(); // a message of at most 1 KiB always fits in half of it
-            segment = segment(name, capacity, parent);
-            if (parent) {
-                segment.publish(1, 0);
-            }
-            out = new BareRing(region(segment, parent ? 0 : 1, capacity), spec.layout());
-            in = new BareRing(region(segment, parent ? 1 : 0, capacity), spec.layout());
+            shared = Duplex.open(name, capacity, parent);
+            out = new BareRing(shared.out(), spec.layout());
+            in = new BareRing(shared.in(), spec.layout());
             message = Arena.ofAuto().allocate(size, 8);
             handler = parent ? (buffer, offset, len) -> echoed = buffer.get(ValueLayout.JAVA_LONG_UNALIGNED, offset)
                     : (buffer, offset, len) -> {
@@ -928,7 +926,7 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
 
         @Override
         public void close() {
-            closeSegment(segment, parent);
+            shared.close();
         }
     }
 }
