@@ -235,8 +235,9 @@ public final class Interleaved implements Callable<Integer> {
                 Result[] results;
                 try {
                     results = run(transports, peer);
-                } catch (InterruptedException | IllegalStateException e) {
-                    awaitGone(peer); // a pipe's end of file can come before the peer's output has ended
+                } catch (InterruptedException | RuntimeException e) {
+                    // a pipe's end of file or EPIPE can come before the peer's output has ended
+                    awaitGone(peer);
                     peer.checkAlive("echoing"); // names the peer's failure if that was the cause
                     throw e;
                 } finally {

@@ -737,7 +737,10 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
      *
      * <p>Opening without blocking: each read end opens at once ({@code O_NONBLOCK}, then made
      * blocking); the peer opens its write end when it joins (the parent's read end exists then), the
-     * parent its own in {@link #connected()}, once the peer has joined.
+     * parent its own in {@link #connected()}, once the peer has joined. The peer opens its read end
+     * read-write (Linux allows it on a FIFO): a read from a FIFO that no writer has open returns end
+     * of file at once, and the peer may start reading before the parent's {@code connected()} has
+     * opened the write end. It needs no end of file from the parent: it halts when the parent exits.
      */
     private static final class PipeTransport extends InterleavedTransport {
         private final Path toPeer;
@@ -759,7 +762,7 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
                 Libc.mkfifo(toParent.toString(), 0600);
                 in = openNow(toParent, Libc.O_RDONLY);
             } else {
-                in = openNow(toPeer, Libc.O_RDONLY);
+                in = openNow(toPeer, Libc.O_RDWR); // never end of file before the parent's writer (see above)
                 out = openNow(toParent, Libc.O_WRONLY);
             }
             message = Arena.ofAuto().allocate(size, 8);

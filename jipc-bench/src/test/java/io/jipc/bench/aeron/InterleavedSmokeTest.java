@@ -182,7 +182,10 @@ class InterleavedSmokeTest {
             }
             Thread.sleep(500); // into the blocks
             ProcessHandle peer = ProcessHandle.current().children().filter(p -> p.info().commandLine().orElse("")
-                    .contains(InterleavedPeer.class.getName())).findFirst().orElseThrow();
+                    .contains(InterleavedPeer.class.getName())).findFirst().orElseThrow(() -> new AssertionError(
+                    "no peer among the children " + ProcessHandle.current().children().map(p -> p.pid() + " "
+                            + p.info().commandLine().orElse("?")).toList() + "; the run is "
+                            + (runner.isAlive() ? "alive" : "over, status " + status[0]) + ":\n" + out + err));
             peer.destroyForcibly();
             runner.join(TimeUnit.SECONDS.toMillis(60));
         }
