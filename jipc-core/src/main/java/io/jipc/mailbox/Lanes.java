@@ -220,8 +220,9 @@ final class Lanes {
         int priority = buffer.get(ValueLayout.JAVA_INT, at + PRIORITY_OFFSET);
         long ticket = buffer.get(ValueLayout.JAVA_LONG, at + TICKET_OFFSET);
         if (messageLength < 0 || messageLength > maxMessageSize || messageLength > length - EnvelopeDescriptor.LENGTH) {
-            throw new CorruptSegmentException(name + ": envelope claims a message of " + messageLength
-                    + " bytes in a record of " + length + " (max message " + maxMessageSize + ")");
+            throw new CorruptSegmentException(name + ": envelope at offset " + at + " of level " + level
+                    + " claims a message of " + messageLength + " bytes in a record of " + length + " (max message "
+                    + maxMessageSize + ")");
         }
         if (priority != level) {
             throw new CorruptSegmentException(name + ": message of priority " + priority + " in level " + level);
