@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -28,7 +29,8 @@ import java.util.concurrent.locks.LockSupport;
  *     {@link #SLICE_NANOS} at a time.</li>
  * <li>A <b>virtual thread</b> must not sleep in a native call: it would pin its carrier, and a few
  *     such waits would starve every other virtual thread. It registers with a per-word watcher
- *     (one daemon platform thread per futex word with waiters in this process) and parks with
+ *     (one daemon platform thread per futex word with waiters in this process; it stays 100 ms
+ *     after the last one left, for the next wait) and parks with
  *     {@link LockSupport#parkNanos}; the watcher sleeps in {@code futex} on everybody's behalf and
  *     unparks the registered virtual threads when the word changes or a wake arrives.</li>
  * </ul>
@@ -42,6 +44,12 @@ public final class Futex {
     public static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     /**
+     * How long a virtual threads' watcher stays after its last waiter left, for the next one: starting
+     * a platform thread per wait made each wait of a virtual thread cost a thread start.
+     */
+    static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    /**
      * Every platform thread that has slept without a deadline (until the watchdog sees it dead),
      * with the word it sleeps on now, if any.
      */
@@ -51,6 +59,8 @@ public final class Futex {
     private static final Object WATCHDOG_LOCK = new Object();
     private static Thread watchdog;
     private static final ConcurrentHashMap<Long, Watcher> WATCHERS = new ConcurrentHashMap<>();
+    /** Watcher threads started so far (for tests). */
+    private static final AtomicLong WATCHER_STARTS = new AtomicLong();
 
     private Futex() {
     }
@@ -100,6 +110,11 @@ public final class Futex {
             SLEEPERS.add(self);
         }
         return self;
+    }
+
+    /** How many virtual threads' watcher threads this process has started (for tests). */
+    static long watcherStarts() {
+        return WATCHER_STARTS.get();
     }
 
     /** Whether the interrupt watchdog knows of {@code thread} now (for tests). */
@@ -231,6 +246,7 @@ public final class Futex {
 
         synchronized void add(Waiter waiter) {
             waiters.add(waiter);
+            notifyAll(); // a lingering thread watches again at once
         }
 
         synchronized void remove(Waiter waiter) {
@@ -249,7 +265,25 @@ public final class Futex {
                 }
                 running = true;
             }
+            WATCHER_STARTS.incrementAndGet();
             Thread.ofPlatform().daemon().name("jipc-futex-0x" + Long.toHexString(address)).start(this);
+        }
+
+        /**
+         * Waits up to {@code nanos} for a waiter to register; whether one did. A virtual thread that
+         * waits again soon (the next receive of a ping-pong) then finds this thread still running
+         * instead of paying for a new one.
+         */
+        private synchronized boolean lingered(long nanos) {
+            long deadline = System.nanoTime() + nanos;
+            for (long left = nanos; waiters.isEmpty() && left > 0; left = deadline - System.nanoTime()) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                } catch (InterruptedException e) {
+                    // keep watching: this thread is not interruptible by design
+                }
+            }
+            return !waiters.isEmpty();
         }
 
         /** The expected value of the oldest registered waiter, or {@code null} when none waits. */
@@ -283,7 +317,7 @@ public final class Futex {
             while (true) {
                 Integer expected = firstExpected();
                 if (expected == null) {
-                    if (retire()) {
+                    if (!lingered(LINGER_NANOS) && retire()) {
                         return;
                     }
                     continue;
