@@ -37,6 +37,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class LauncherTest {
     private static final Path PROJECT = Path.of("").toAbsolutePath().getParent();
+    /**
+     * The launcher's JVMs live a second or so: C1 alone compiles what they run, without C2's CPU
+     * (as in {@link ExamplesEndToEndTest}). The launcher passes it on ({@code JIPC_JAVA_OPTS}).
+     */
+    private static final String C1_ONLY = "-XX:TieredStopAtLevel=1";
     private static Path root;
 
     @BeforeAll
@@ -58,6 +63,7 @@ class LauncherTest {
         builder.environment().remove("JAVA_HOME");
         builder.environment().remove("JIPC_JAVA_HOME");
         builder.environment().put("JIPC_ROOT", root.toString());
+        builder.environment().put("JIPC_JAVA_OPTS", C1_ONLY);
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(2, TimeUnit.MINUTES), "jipc " + String.join(" ", args) + " hung");
@@ -173,6 +179,7 @@ class LauncherTest {
         ProcessBuilder builder = new ProcessBuilder(ChildCommands.dyingWithThisJvm(launcher, "gateway",
                 "--bind", "127.0.0.1:0", "cli-remote")).redirectErrorStream(true);
         builder.environment().put("JIPC_ROOT", root.toString());
+        builder.environment().put("JIPC_JAVA_OPTS", C1_ONLY);
         Process gateway = builder.start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(gateway.getInputStream(), StandardCharsets.UTF_8));
