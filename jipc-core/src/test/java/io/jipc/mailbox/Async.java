@@ -138,6 +138,26 @@ final class Async<T> {
         return result;
     }
 
+    /**
+     * Waits for every one of {@code calls} (as {@link #get()} does) and fails with the first failure;
+     * a call that fails or does not finish is reported with the failures of the others, since a
+     * partner that failed is often why it waited.
+     */
+    static void getAll(Async<?>... calls) throws Exception {
+        for (Async<?> call : calls) {
+            try {
+                call.get();
+            } catch (AssertionError e) {
+                for (Async<?> other : calls) {
+                    if (other != call && other.isDone() && other.failure != null) {
+                        e.addSuppressed(new AssertionError(other.thread.getName() + " failed", other.failure));
+                    }
+                }
+                throw e;
+            }
+        }
+    }
+
     /** Waits for the call and returns its exception, which must be of {@code type}. */
     <X extends Throwable> X failure(Class<X> type) throws InterruptedException {
         await();

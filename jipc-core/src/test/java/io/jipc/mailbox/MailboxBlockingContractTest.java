@@ -210,16 +210,21 @@ class MailboxBlockingContractTest extends MailboxContractTest {
         }
     }
 
+    @FunctionalInterface
+    private interface Take<T> {
+        T take() throws InterruptedException;
+    }
+
     /**
-     * {@code mailbox.take()}; if that finds a corrupt record, the failure also tells what the same
+     * A take from {@code mailbox}; if that finds a corrupt record, the failure also tells what the same
      * record reads as a moment later: a good message then means its bytes became visible after its
      * commit word (a publication race), a corrupt one that they were written wrong. The ping-pong
      * below failed once in CI with an envelope that held another message's clock (2026-12-02,
      * single sender, futex only, headers, platform threads), and it has not been reproduced since.
      */
-    private static byte[] takeExplained(Mailbox mailbox, int round) throws InterruptedException {
+    private static <T> T explained(Mailbox mailbox, int round, Take<T> take) throws InterruptedException {
         try {
-            return mailbox.take();
+            return take.take();
         } catch (CorruptSegmentException first) {
             Thread.sleep(10);
             String later;
@@ -246,7 +251,8 @@ class MailboxBlockingContractTest extends MailboxContractTest {
                 ByteBuffer buffer = ByteBuffer.allocate(64);
                 for (int i = 0; i < rounds; i++) {
                     buffer.clear();
-                    ping.take(buffer);
+                    int round = i;
+                    explained(ping, round, () -> ping.take(buffer));
                     pong.put(buffer.flip());
                 }
             });
@@ -254,11 +260,10 @@ class MailboxBlockingContractTest extends MailboxContractTest {
                 for (int i = 0; i < rounds; i++) {
                     byte[] ball = message(1 + i % 60, i);
                     ping.put(ball);
-                    assertArrayEquals(ball, takeExplained(pong, i), "round " + i);
+                    assertArrayEquals(ball, explained(pong, i, pong::take), "round " + i);
                 }
             });
-            player.get();
-            echo.get();
+            Async.getAll(player, echo);
             assertEquals(rounds, ping.receivedCount());
             assertEquals(rounds, pong.receivedCount());
         }
@@ -292,7 +297,7 @@ class MailboxBlockingContractTest extends MailboxContractTest {
                     for (int i = 0; i < rounds; i++) {
                         byte[] ball = message(1 + i % 60, i);
                         ping.put(ball);
-                        assertArrayEquals(ball, takeExplained(pong, i), "round " + i);
+                        assertArrayEquals(ball, explained(pong, i, pong::take), "round " + i);
                     }
                     assertNull(pong.poll(Duration.ofMillis(30)), "nothing was sent: the timed wait runs out");
                     byte[] last = message(7, -1);
@@ -300,8 +305,7 @@ class MailboxBlockingContractTest extends MailboxContractTest {
                     assertArrayEquals(last, pong.take(), "a wait after the timed-out one");
                 }
             });
-            player.get();
-            echo.get();
+            Async.getAll(player, echo);
             assertEquals(rounds + 1, ping.receivedCount());
         }
     }
