@@ -44,15 +44,17 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *                   with headers, each record's payload starts with an {@link EnvelopeDescriptor}
  * </pre>
  *
- * <p>Version 1.1 (1.0 files, with zeros from offset 152, are mailboxes without the 1.1
- * features). The file is created with {@code O_EXCL} and made ready by writing the version last;
+ * <p>Version 2.0: the layout of 1.1 (1.0 files had zeros from offset 152: mailboxes without the
+ * 1.1 features), with the rings' commit words mixed ({@link io.jipc.ring.RecordDescriptor#commitWord});
+ * a 1.x process and a 2.x process would never see each other's commits, so each refuses the
+ * other's files. The file is created with {@code O_EXCL} and made ready by writing the version last;
  * see {@link io.jipc.segment.SharedSegment}.
  */
 public final class MailboxDescriptor {
     /** Magic of a mailbox file. */
     public static final long MAGIC = SegmentHeaderDescriptor.magic("JIPC-MBX");
-    public static final int MAJOR_VERSION = 1;
-    public static final int MINOR_VERSION = 1;
+    public static final int MAJOR_VERSION = 2;
+    public static final int MINOR_VERSION = 0;
 
     public static final int RING_OFFSET_OFFSET = 128;
     public static final int RING_LENGTH_OFFSET = 136;

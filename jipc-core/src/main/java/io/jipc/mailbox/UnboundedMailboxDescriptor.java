@@ -59,16 +59,18 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *     4096     ...  a many-producer ring ({@link io.jipc.ring.RingDescriptor}) of the message records
  * </pre>
  *
- * <p>Version 1.1 (1.0 files have zero at offset 184 and open the same). Both kinds of file are created with {@code O_EXCL} and made ready by writing the
- * version last; see {@link io.jipc.segment.SharedSegment}.
+ * <p>Version 2.0: the layout of 1.1 (1.0 files had zero at offset 184), with the segments' ring
+ * commit words mixed ({@link io.jipc.ring.RecordDescriptor#commitWord}); 1.x files are refused.
+ * Both kinds of file are created with {@code O_EXCL} and made ready by writing the version last;
+ * see {@link io.jipc.segment.SharedSegment}.
  */
 public final class UnboundedMailboxDescriptor {
     /** Magic of the control file. */
     public static final long MAGIC = SegmentHeaderDescriptor.magic("JIPC-UMB");
     /** Magic of a segment file. */
     public static final long SEGMENT_MAGIC = SegmentHeaderDescriptor.magic("JIPC-UMS");
-    public static final int MAJOR_VERSION = 1;
-    public static final int MINOR_VERSION = 1;
+    public static final int MAJOR_VERSION = 2;
+    public static final int MINOR_VERSION = 0;
 
     public static final int SEGMENT_LENGTH_OFFSET = 128;
     public static final int CEILING_OFFSET = 136;

@@ -90,11 +90,14 @@ class HostileMailboxFileTest {
     @Test
     void aFileOfAnotherMajorVersionIsRefusedButANewerMinorIsRead() throws Exception {
         byte[] bytes = validMailbox("version");
-        le(bytes).putInt(SegmentHeaderDescriptor.VERSION_OFFSET, SegmentHeaderDescriptor.version(2, 0));
-        forge("version", bytes);
-        CorruptSegmentException e = assertThrows(CorruptSegmentException.class, () -> Mailbox.open("version"));
-        assertTrue(e.getMessage().contains("version 2.0"), e.getMessage());
-        le(bytes).putInt(SegmentHeaderDescriptor.VERSION_OFFSET, SegmentHeaderDescriptor.version(1, 7));
+        int major = MailboxDescriptor.MAJOR_VERSION;
+        for (int other : new int[] {major + 1, 1}) { // a later format, and 1.x (unmixed commit words)
+            le(bytes).putInt(SegmentHeaderDescriptor.VERSION_OFFSET, SegmentHeaderDescriptor.version(other, 1));
+            forge("version", bytes);
+            CorruptSegmentException e = assertThrows(CorruptSegmentException.class, () -> Mailbox.open("version"));
+            assertTrue(e.getMessage().contains("version " + other + ".1"), e.getMessage());
+        }
+        le(bytes).putInt(SegmentHeaderDescriptor.VERSION_OFFSET, SegmentHeaderDescriptor.version(major, 7));
         forge("version", bytes);
         try (Mailbox mailbox = Mailbox.open("version")) {
             assertEquals("one", new String(mailbox.poll()));

@@ -104,14 +104,17 @@ class HostileUnboundedFileTest {
         CorruptSegmentException e = corrupt(() -> UnboundedMailbox.open("header"), "magic");
         assertTrue(e.getMessage().contains("JIPC-MBX") && e.getMessage().contains("JIPC-UMB"), e.getMessage());
 
-        bytes = valid.control().clone();
-        le(bytes).putInt(SegmentHeaderDescriptor.VERSION_OFFSET, SegmentHeaderDescriptor.version(2, 0));
-        forge(UnboundedMailbox.path("header"), bytes);
-        e = corrupt(() -> UnboundedMailbox.open("header"), "major version");
-        assertTrue(e.getMessage().contains("version 2.0"), e.getMessage());
+        int major = UnboundedMailboxDescriptor.MAJOR_VERSION;
+        for (int other : new int[] {major + 1, 1}) { // a later format, and 1.x (unmixed commit words)
+            bytes = valid.control().clone();
+            le(bytes).putInt(SegmentHeaderDescriptor.VERSION_OFFSET, SegmentHeaderDescriptor.version(other, 1));
+            forge(UnboundedMailbox.path("header"), bytes);
+            e = corrupt(() -> UnboundedMailbox.open("header"), "major version");
+            assertTrue(e.getMessage().contains("version " + other + ".1"), e.getMessage());
+        }
 
         // a newer minor version is read
-        le(bytes).putInt(SegmentHeaderDescriptor.VERSION_OFFSET, SegmentHeaderDescriptor.version(1, 7));
+        le(bytes).putInt(SegmentHeaderDescriptor.VERSION_OFFSET, SegmentHeaderDescriptor.version(major, 7));
         forge(UnboundedMailbox.path("header"), bytes);
         try (UnboundedMailbox mailbox = UnboundedMailbox.open("header")) {
             assertArrayEquals("one".getBytes(), mailbox.poll());
