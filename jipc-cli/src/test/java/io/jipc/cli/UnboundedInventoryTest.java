@@ -92,7 +92,8 @@ class UnboundedInventoryTest {
             assertEquals("B", row.unit());
             assertTrue(row.depth() >= sent * 900L && row.depth() <= 3 * SMALL.capacityBytes(), row.toString());
             assertEquals(0, row.counter(), "nothing received yet");
-            assertEquals("JIPC-UMB 1.1, 3 segments of " + box.segmentFileBytes() + " B, ceiling " + CEILING
+            String version = UnboundedMailboxDescriptor.MAJOR_VERSION + "." + UnboundedMailboxDescriptor.MINOR_VERSION;
+            assertEquals("JIPC-UMB " + version + ", 3 segments of " + box.segmentFileBytes() + " B, ceiling " + CEILING
                     + " B, messages up to 1000 B, no receiver", row.details());
             assertFalse(row.stale());
 
