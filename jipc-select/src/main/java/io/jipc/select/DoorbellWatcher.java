@@ -87,8 +87,14 @@ final class DoorbellWatcher implements AutoCloseable {
 
     private void run() {
         Request fired = null;
-        while (!closed) {
+        while (true) {
+            // the word before the flag: close() sets the flag before it moves the word, so a close
+            // after this read makes the sleep below return at once (read the other way round, a
+            // close between the two reads left the watcher asleep on the moved word for ever)
             int generation = (int) INT.getVolatile(word, 0L);
+            if (closed) {
+                return;
+            }
             Request current = request;
             try {
                 if (current == null || current == fired) {
