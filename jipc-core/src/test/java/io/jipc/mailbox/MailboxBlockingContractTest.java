@@ -219,9 +219,10 @@ class MailboxBlockingContractTest extends MailboxContractTest {
      * A take from {@code mailbox}; if that finds a corrupt record, the failure also tells what the same
      * record reads as a moment later: a good message then means its bytes became visible after its
      * commit word (a publication race), a corrupt one that they were written wrong. The ping-pong
-     * below failed once in CI with an envelope that held another message's clock (2026-12-02,
-     * single sender, futex only, headers, platform threads); later one repetition of that case hung
-     * with its player waiting for an echo that never came. Neither is explained yet.
+     * below failed once in CI with an envelope that held another message's clock, and once hung
+     * with its player waiting for an echo that never came: both were a ring slot that stale bytes
+     * made read as committed, fixed by mixing the commit words (see {@code StaleCommitWordTest} in
+     * jipc-segment). Kept so that any future failure of the kind says what the record held.
      */
     private static <T> T explained(Mailbox mailbox, int round, Take<T> take) throws InterruptedException {
         try {

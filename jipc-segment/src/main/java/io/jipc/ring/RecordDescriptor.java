@@ -39,9 +39,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * <p>Why the mixer: records of later laps start at other offsets, so the 8 bytes at a record's index
  * can be partly a stale commit word and partly payload of a record written over its other bytes.
- * Without the mixer, {@code p ^ salt} of two positions in one aligned 64 KiB span differ only in their two
- * low bytes, so two payload bytes that happened to equal them made an unwritten slot read as
- * committed: with random salts that happened in about one ring in 2,000 that carried 1,000 messages
+ * Without the mixer, {@code p ^ salt} of two positions in one aligned 64 KiB span differ only in
+ * their two low bytes, so two payload bytes that happened to equal them made an unwritten slot read
+ * as committed: with random salts that happened in about one ring in 2,000 that carried 1,000 messages
  * of 1 to 60 bytes through 4 KiB (the consumer then read a stale header and payload). Through the
  * mixer the words of two positions are unrelated in every byte, and the bytes of a stale word that
  * remain match the new word's only by chance, 2<sup>-8</sup> per byte.
