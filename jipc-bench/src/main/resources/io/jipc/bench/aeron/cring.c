@@ -6,10 +6,15 @@
  *
  * Layout of each direction's region: a control page (tail, a long at 0, written by the producer;
  * head, a long at 128, written by the consumer) and `cap` bytes of records (cap a power of two).
- * A record is 16-byte aligned: commit word (position + 1, a long at 0, release store), length (a
- * long at 8; -1 for padding to the end of the data) and the payload from 16: the layout of jipc's
- * ring (80 bytes for a 64-byte payload). The producer checks for room against the head it last read
- * and reads the head again only when that says full; the consumer publishes the head once per batch.
+ * A record is 16-byte aligned: commit word (a long at 0, release store), length (a long at 8; -1
+ * for padding to the end of the data) and the payload from 16: the layout of jipc's ring (80 bytes
+ * for a 64-byte payload). The commit word is jipc's (RecordDescriptor.commitWord): the position
+ * XOR a salt through the SplitMix64 finalizer, so that the C ring does the same work per record as
+ * jipc's, and so that a slot whose bytes are partly an older lap's commit word and partly payload
+ * never reads as committed (a plain position + 1 can, in rings of a few KiB, smaller than this tool
+ * makes: see "Commit words instead of zeroing" in docs/architecture.md). The salt is a constant:
+ * each run's regions are fresh, zeroed memory. The producer checks for room against the head it last read and reads the head
+ * again only when that says full; the consumer publishes the head once per batch.
  *
  * Each process keeps its positions in its own `st` array (see the ST_ names). Every wait gives up
  * after about 100 ms and returns 0 ("not yet"), keeping its progress in `st`, so that the Java
@@ -48,6 +53,15 @@ static int waited_too_long(spin_t *s) {
     return t - s->start > WAIT_NS;
 }
 
+#define SALT ((int64_t) 0xC3A5C85C97CB3127ULL) /* top bit set: position ^ SALT, and the word, never 0 */
+
+static inline int64_t commit_word(int64_t position) {
+    uint64_t z = (uint64_t) (position ^ SALT);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return (int64_t) (z ^ (z >> 31));
+}
+
 static inline int64_t record_length(int32_t size) {
     return (HDR + (int64_t) size + 15) & ~15LL;
 }
@@ -72,13 +86,13 @@ static int offer(uint8_t *region, int64_t cap, int64_t *st, const uint8_t *paylo
     }
     if (len > to_end) { /* padding to the end of the data */
         *word(data + index + 8) = -1;
-        __atomic_store_n(word(data + index), t + 1, __ATOMIC_RELEASE);
+        __atomic_store_n(word(data + index), commit_word(t), __ATOMIC_RELEASE);
         t += to_end;
         index = 0;
     }
     *word(data + index + 8) = size;
     memcpy(data + index + HDR, payload, (size_t) size);
-    __atomic_store_n(word(data + index), t + 1, __ATOMIC_RELEASE);
+    __atomic_store_n(word(data + index), commit_word(t), __ATOMIC_RELEASE);
     st[ST_OUT_TAIL] = t + len;
     __atomic_store_n(word(region), t + len, __ATOMIC_RELEASE);
     return 1;
@@ -89,7 +103,7 @@ static uint8_t *peek(uint8_t *region, int64_t cap, int64_t *st, int32_t *size) {
     uint8_t *data = region + CTL;
     int64_t h = st[ST_IN_HEAD];
     int64_t index = h & (cap - 1);
-    if (__atomic_load_n(word(data + index), __ATOMIC_ACQUIRE) != h + 1) {
+    if (__atomic_load_n(word(data + index), __ATOMIC_ACQUIRE) != commit_word(h)) {
         return NULL;
     }
     int64_t length = *word(data + index + 8);
@@ -97,7 +111,7 @@ static uint8_t *peek(uint8_t *region, int64_t cap, int64_t *st, int32_t *size) {
         h += cap - index;
         st[ST_IN_HEAD] = h;
         index = 0;
-        if (__atomic_load_n(word(data), __ATOMIC_ACQUIRE) != h + 1) {
+        if (__atomic_load_n(word(data), __ATOMIC_ACQUIRE) != commit_word(h)) {
             return NULL;
         }
         length = *word(data + 8);
