@@ -130,11 +130,12 @@ class UnboundedMailboxCrashTest {
             MemorySegment state = ResumingTally.map(stateFile);
             sender.awaitLine("READY", PATIENCE);
             int longest = 1;
-            long receivedByKilled = 0;
             for (int k = 0; k < kills; k++) {
                 try (ChildJvm receiver = ChildJvm.builder(ResumingReceiver.class).quickStart().sharedClassArchive().hardTimeout(PATIENCE)
                         .args(name, stateFile.toString(), Integer.toString(MAX_BODY)).start()) {
+                    long before = receivedSoFar(state);
                     receiver.awaitLine("READY", PATIENCE);
+                    awaitFirstMessage(receiver, k, state, before);
                     longest = Math.max(longest, mailbox.segmentCount());
                     Thread.sleep(ThreadLocalRandom.current().nextInt(5, 200));
                     longest = Math.max(longest, mailbox.segmentCount());
@@ -143,9 +144,7 @@ class UnboundedMailboxCrashTest {
                     assertFalse(receiver.output().contains("FAIL"), receiver.output());
                 }
             }
-            for (int t = 0; t < 4; t++) {
-                receivedByKilled += ResumingTally.next(state, 1, t);
-            }
+            long receivedByKilled = receivedSoFar(state);
             sender.process().getOutputStream().write('\n');
             sender.process().getOutputStream().flush();
             long[] sent = UnboundedSendingProcess.sentCounts(sender.awaitLine("SENT", PATIENCE));
@@ -170,6 +169,32 @@ class UnboundedMailboxCrashTest {
             Files.deleteIfExists(stateFile);
         }
         assertEquals(List.of(), UnboundedFiles.files());
+    }
+
+    /** Messages of the sender's 4 threads received so far, by every receiver of {@code state}. */
+    private static long receivedSoFar(MemorySegment state) {
+        long received = 0;
+        for (int t = 0; t < 4; t++) {
+            received += ResumingTally.next(state, 1, t);
+        }
+        return received;
+    }
+
+    /**
+     * Waits until receiver {@code k} has received a message beyond the {@code before} that earlier
+     * receivers had, so that the kill that follows lands while it drains. Without this wait, on a
+     * loaded machine (two test JVMs on two cores) a receiver's first messages can come later than
+     * the kill, and then the test kills receivers that never received anything.
+     */
+    private static void awaitFirstMessage(ChildJvm receiver, int k, MemorySegment state, long before)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (receivedSoFar(state) <= before) {
+            assertTrue(receiver.isAlive(), "receiver " + k + " ended before its first message:\n" + receiver.output());
+            assertTrue(System.nanoTime() < deadline, "receiver " + k + " received nothing within " + PATIENCE
+                    + ":\n" + receiver.output());
+            Thread.sleep(1);
+        }
     }
 
     private static boolean allArrived(MemorySegment state, long[] sent) {
