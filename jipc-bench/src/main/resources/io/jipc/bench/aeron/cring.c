@@ -13,8 +13,9 @@
  * jipc's, and so that a slot whose bytes are partly an older lap's commit word and partly payload
  * never reads as committed (a plain position + 1 can, in rings of a few KiB, smaller than this tool
  * makes: see "Commit words instead of zeroing" in docs/architecture.md). The salt is a constant:
- * each run's regions are fresh, zeroed memory. The producer checks for room against the head it last read and reads the head
- * again only when that says full; the consumer publishes the head once per batch.
+ * each run's regions are fresh, zeroed memory. The producer checks for room against the head it
+ * last read and reads the head again only when that says full; the consumer publishes the head once
+ * per batch.
  *
  * Each process keeps its positions in its own `st` array (see the ST_ names). Every wait gives up
  * after about 100 ms and returns 0 ("not yet"), keeping its progress in `st`, so that the Java
@@ -53,7 +54,8 @@ static int waited_too_long(spin_t *s) {
     return t - s->start > WAIT_NS;
 }
 
-#define SALT ((int64_t) 0xC3A5C85C97CB3127ULL) /* top bit set: position ^ SALT, and the word, never 0 */
+/* Top bit set: position ^ SALT, and with it the commit word, is never 0. */
+#define SALT ((int64_t) 0xC3A5C85C97CB3127ULL)
 
 static inline int64_t commit_word(int64_t position) {
     uint64_t z = (uint64_t) (position ^ SALT);
