@@ -229,22 +229,28 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
 
     /** Stores the commit word of the record at {@code position}; wakes a sleeping consumer. */
     final void publishCommit(long position) {
+        long word = commitWord(position);
         if (!wakes) {
-            LONG.setRelease(data, position & mask, RecordDescriptor.commitWord(position, salt));
+            LONG.setRelease(data, position & mask, word);
         } else if (lightCommits) {
-            LONG.setRelease(data, position & mask, RecordDescriptor.commitWord(position, salt));
+            LONG.setRelease(data, position & mask, word);
             dataSignal.signalIfWaitingLight();
         } else {
-            LONG.setVolatile(data, position & mask, RecordDescriptor.commitWord(position, salt));
+            LONG.setVolatile(data, position & mask, word);
             dataSignal.signalIfWaiting();
         }
+    }
+
+    /** This ring's commit word for the record at {@code position} ({@link RecordDescriptor#commitWord}). */
+    private long commitWord(long position) {
+        return RecordDescriptor.commitWord(position, salt);
     }
 
     /** Writes a committed padding record of {@code recordLength} bytes at {@code position}. */
     final void writePadding(long position, long recordLength) {
         long index = position & mask;
         writeLengthAndType(index, (int) recordLength - HEADER_LENGTH, TYPE_PADDING);
-        LONG.setRelease(data, index + COMMIT_OFFSET, RecordDescriptor.commitWord(position, salt));
+        LONG.setRelease(data, index + COMMIT_OFFSET, commitWord(position));
     }
 
     /** Stores the length and type fields of the record at {@code index} in one plain access. */
@@ -254,7 +260,7 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
 
     /** Whether the record at {@code position} is committed (acquire). */
     final boolean committed(long position) {
-        return (long) LONG.getAcquire(data, position & mask) == RecordDescriptor.commitWord(position, salt);
+        return (long) LONG.getAcquire(data, position & mask) == commitWord(position);
     }
 
     final long headVolatile() {
@@ -358,7 +364,7 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
         try {
             while (count < limit) {
                 long index = h & mask;
-                if ((long) LONG.getAcquire(data, index) != RecordDescriptor.commitWord(h, salt)) {
+                if ((long) LONG.getAcquire(data, index) != commitWord(h)) {
                     break;
                 }
                 long header = data.get(ValueLayout.JAVA_LONG, index + LENGTH_OFFSET);
@@ -405,7 +411,7 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
         int result = -1;
         while (true) {
             long index = h & mask;
-            if ((long) LONG.getAcquire(data, index) != RecordDescriptor.commitWord(h, salt)) {
+            if ((long) LONG.getAcquire(data, index) != commitWord(h)) {
                 break;
             }
             long header = data.get(ValueLayout.JAVA_LONG, index + LENGTH_OFFSET);
@@ -459,7 +465,7 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
     /** Whether a record is committed at the head: the consumer's re-check before sleeping (volatile). */
     public boolean hasCommitted() {
         long h = head;
-        return (long) LONG.getVolatile(data, h & mask) == RecordDescriptor.commitWord(h, salt);
+        return (long) LONG.getVolatile(data, h & mask) == commitWord(h);
     }
 
     /**
