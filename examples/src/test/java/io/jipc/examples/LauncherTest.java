@@ -207,6 +207,8 @@ class LauncherTest {
         assertTrue(json.contains("\"maxWarmupSeconds\": 0.100"), json);
         assertTrue(json.contains("\"mechanism\": \"mailbox spin-then-futex\""), json);
         assertTrue(json.contains("\"mechanism\": \"pipe (FIFO)\""), json);
+        assertTrue(json.contains("\"pipePairing\": {\"mechanism\": \"mailbox futex\", \"sliceSeconds\": 0.020, \"pairs\": 10"),
+                json); // the futex mailbox's ping-pong alternated with the pipe's
         assertTrue(json.contains("\"p99.9\""), json);
         assertTrue(json.contains("\"idleCpuPercent\""), json);
         try (Stream<Path> left = Files.walk(root)) {

@@ -145,9 +145,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Command(name = "mailbox", mixinStandardHelpOptions = true,
             description = {"Ping-pong (round-trip percentiles) and one-way throughput of mailboxes between two",
-                    "processes, for each wait strategy, beside a kernel pipe between the same processes;",
-                    "then (default strategy) a rendezvous mailbox, 4 priority levels, 4 producer threads, and an",
-                    "unbounded mailbox."})
+                    "processes, for each wait strategy, beside a kernel pipe between the same processes (its",
+                    "ping-pong alternates with the futex mailbox's in slices of --time/10, so the two see the",
+                    "same machine); then (default strategy) a rendezvous mailbox, 4 priority levels, 4 producer",
+                    "threads, and an unbounded mailbox."})
     static final class MailboxBenchCommand implements Callable<Integer> {
         @Option(names = "--size", description = "message size in bytes (default: ${DEFAULT-VALUE})")
         int size = 64;

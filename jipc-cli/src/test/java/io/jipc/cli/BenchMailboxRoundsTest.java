@@ -34,9 +34,10 @@ class BenchMailboxRoundsTest {
         return ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(3)).args(args).start();
     }
 
+    /** With the futex strategy too, whose ping-pong alternates with the pipe's in slices (the peer serves both in one thread). */
     @Test
     void eachRunHasItsTableThenTheMediansFollow() {
-        try (ChildJvm bench = bench()) {
+        try (ChildJvm bench = bench("--strategies", "futex")) {
             bench.assertSuccess(Duration.ofMinutes(3));
             String out = bench.output();
             assertTrue(out.contains("run 1 of 2: jipc bench mailbox"), out);
@@ -45,6 +46,12 @@ class BenchMailboxRoundsTest {
             assertTrue(summary.lines().anyMatch(l -> l.startsWith("mailbox spin ")), summary);
             assertTrue(summary.lines().anyMatch(l -> l.startsWith("pipe (FIFO) ")), summary);
             assertTrue(summary.contains("mailbox spin             RTT p50 / the pipe's, per run: "), summary);
+            assertTrue(summary.lines().anyMatch(l -> l.startsWith("mailbox futex ")), summary);
+            assertTrue(summary.contains("mailbox futex against the pipe in alternating slices, pairs of slices in which "
+                    + "the mailbox's median was the lower, per run: "), summary);
+            String firstRun = out.substring(out.indexOf("run 1 of 2"), out.indexOf("run 2 of 2"));
+            assertTrue(firstRun.contains("mailbox futex and the pipe were measured in alternating slices of 20 ms (10 of each)"),
+                    firstRun);
         }
     }
 

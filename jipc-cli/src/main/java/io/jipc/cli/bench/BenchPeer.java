@@ -26,6 +26,10 @@ import java.lang.foreign.ValueLayout;
  *     checking their order (priorities reorder them; several producers interleave).</li>
  * <li>{@code pipe:<p2c>:<c2p>:<size>}: opens FIFO {@code p2c} for reading and {@code c2p} for
  *     writing and echoes messages of {@code size} bytes until it has echoed one starting with -1.</li>
+ * <li>{@code pairecho:<in>:<out>:<p2c>:<c2p>:<size>}: {@code echo} and {@code pipe} in one thread,
+ *     for {@link PingPongRegimen#measurePaired}: echoes on the mailbox until it has echoed
+ *     {@link PingPongRegimen#SWITCH} or {@link PingPongRegimen#STOP}, then on the pipe likewise,
+ *     and so on, until both have stopped.</li>
  * <li>{@code idle:<in>}: blocks in {@code take()} on {@code in} until a message arrives.</li>
  * <li>{@code ringecho:<in>:<out>}, {@code ringsink:<in>:<out>}: as {@code echo} and {@code sink},
  *     over {@link CircularBuffer}s.</li>
@@ -48,6 +52,7 @@ public final class BenchPeer {
                 case "sink" -> sink(f[1], f[2], true);
                 case "count" -> sink(f[1], f[2], false);
                 case "pipe" -> pipe(f[1], f[2], Integer.parseInt(f[3]));
+                case "pairecho" -> pairEcho(f[1], f[2], f[3], f[4], Integer.parseInt(f[5]));
                 case "idle" -> idle(f[1]);
                 case "ringecho" -> ringEcho(f[1], f[2]);
                 case "ringsink" -> ringSink(f[1], f[2]);
@@ -154,6 +159,53 @@ public final class BenchPeer {
         } finally {
             Libc.close(in);
             Libc.close(out);
+        }
+    }
+
+    /** Echoes on a mailbox and on a pair of FIFOs in turn, as {@link PingPongRegimen#measurePaired} sends. */
+    private static void pairEcho(String in, String out, String p2c, String c2p, int size) throws InterruptedException {
+        int pipeIn = Libc.open(p2c, Libc.O_RDONLY | Libc.O_CLOEXEC, 0); // the parent opens in the same order
+        int pipeOut = -1;
+        try (Arena arena = Arena.ofConfined()) {
+            pipeOut = Libc.open(c2p, Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
+            MemorySegment buffer = arena.allocate(size, 64);
+            int pipeEnd = pipeOut;
+            try (Mailbox ping = Mailbox.open(in); Mailbox pong = Mailbox.open(out);
+                 RoleBinding receiving = ping.bindReceiver(); RoleBinding sending = pong.bindSender()) {
+                long[] last = {0};
+                MessageHandler echo = message -> {
+                    last[0] = message.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+                    while (!pong.offer(message)) {
+                        Thread.onSpinWait();
+                    }
+                };
+                boolean[] stopped = new boolean[2]; // {mailbox, pipe}
+                int side = 0;
+                while (!stopped[0] || !stopped[1]) {
+                    long seq;
+                    if (side == 0) {
+                        ping.take(echo);
+                        seq = last[0];
+                    } else {
+                        if (!PipeIo.readFully(pipeIn, buffer, size, p2c)) {
+                            throw new IllegalStateException("pairecho: end of file on " + p2c);
+                        }
+                        PipeIo.writeFully(pipeEnd, buffer, size, c2p);
+                        seq = buffer.get(ValueLayout.JAVA_LONG, 0);
+                    }
+                    if (seq == PingPongRegimen.STOP) {
+                        stopped[side] = true;
+                        side = 1 - side;
+                    } else if (seq == PingPongRegimen.SWITCH) {
+                        side = 1 - side;
+                    }
+                }
+            }
+        } finally {
+            Libc.close(pipeIn);
+            if (pipeOut >= 0) {
+                Libc.close(pipeOut);
+            }
         }
     }
 

@@ -38,11 +38,25 @@ public final class BenchReport {
                 out.append('\n');
             }
         }
+        MailboxBench.PipePairing pairing = report.pipePairing();
+        if (pairing != null) {
+            out.append(String.format(Locale.ROOT, "%n%s and the pipe were measured in alternating slices of %.0f ms "
+                            + "(%d of each): %s%n", pairing.mechanism(), pairing.slice().toNanos() / 1e6, pairing.pairs(),
+                    pairingOutcome(pairing)));
+        }
         if (!Double.isNaN(report.idleCpu())) {
             out.append(String.format(Locale.ROOT, "%nidle: a process whose receiver is blocked in take() (spin-then-futex) used %.3f %% of a CPU%n",
                     report.idleCpu()));
         }
         return out.toString();
+    }
+
+    /** "the mailbox's median round trip was the lower in 7 of 10 pairs of slices, the pipe's in 3". */
+    static String pairingOutcome(MailboxBench.PipePairing pairing) {
+        int equal = pairing.pairs() - pairing.mailboxLower() - pairing.pipeLower();
+        return String.format(Locale.ROOT, "the mailbox's median round trip was the lower in %d of %d pairs of slices, "
+                        + "the pipe's in %d%s", pairing.mailboxLower(), pairing.pairs(), pairing.pipeLower(),
+                equal == 0 ? "" : " (" + equal + " equal)");
     }
 
     /**
@@ -63,6 +77,14 @@ public final class BenchReport {
         StringBuilder out = jsonHeader("mailbox", report.machine(), s.size(), s.warmup(), s.maxWarmup(), s.measure(),
                 s.messages());
         out.append("  \"idleCpuPercent\": ").append(number(report.idleCpu())).append(",\n");
+        MailboxBench.PipePairing pairing = report.pipePairing();
+        if (pairing != null) {
+            out.append("  \"pipePairing\": {\"mechanism\": ").append(quote(pairing.mechanism()))
+                    .append(", \"sliceSeconds\": ").append(number(pairing.slice().toNanos() / 1e9))
+                    .append(", \"pairs\": ").append(pairing.pairs())
+                    .append(", \"mailboxLower\": ").append(pairing.mailboxLower())
+                    .append(", \"pipeLower\": ").append(pairing.pipeLower()).append("},\n");
+        }
         appendJsonResults(out, report.results());
         out.append("}\n");
         return out.toString();

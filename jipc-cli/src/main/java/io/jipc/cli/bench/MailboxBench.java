@@ -29,8 +29,11 @@ import java.util.concurrent.TimeUnit;
  * {@link Mailbox#bindReceiver()}; round-trip time of
  * each exchange, HdrHistogram), then one-way throughput (this process sends as fast as it can, the
  * peer receives and checks the sequence). As a reference, the same ping-pong over a pair of kernel
- * pipes (FIFOs) between the same two processes. Finally the CPU a receiver uses while it is
- * blocked with nothing to receive (default strategy).
+ * pipes (FIFOs) between the same two processes; when the futex-only strategy is measured, the
+ * pipe's ping-pong runs in slices that alternate with the futex mailbox's (both block in the
+ * kernel, and the comparison of the two is the one that needs the same machine state; see
+ * {@link PingPongRegimen#measurePaired}). Finally the CPU a receiver uses while it is blocked with
+ * nothing to receive (default strategy).
  */
 public final class MailboxBench {
 
@@ -68,9 +71,36 @@ public final class MailboxBench {
     }
 
 
-    /** The results of a run. */
-    public record Report(Settings settings, List<BenchResult> results, double idleCpu, String machine) {
+    /**
+     * The results of a run.
+     *
+     * @param pipePairing how the futex mailbox and the pipe compared slice by slice, or null if they
+     *                    were not measured in alternating slices (no pipe, or no futex-only strategy)
+     */
+    public record Report(Settings settings, List<BenchResult> results, double idleCpu, String machine,
+                         PipePairing pipePairing) {
+        /** A report without a pipe pairing. */
+        public Report(Settings settings, List<BenchResult> results, double idleCpu, String machine) {
+            this(settings, results, idleCpu, machine, null);
+        }
     }
+
+    /**
+     * The futex mailbox and the pipe, measured in alternating slices ({@link PingPongRegimen#measurePaired}).
+     *
+     * @param mechanism   the mailbox's row, {@code "mailbox futex"}
+     * @param slice       how long each slice lasted
+     * @param pairs       pairs of adjacent slices, one of each
+     * @param mailboxLower pairs in which the mailbox's median round trip was the lower
+     * @param pipeLower   pairs in which the pipe's was the lower (the rest were equal)
+     */
+    public record PipePairing(String mechanism, Duration slice, int pairs, int mailboxLower, int pipeLower) {
+    }
+
+    /** Pairs of alternating slices of the futex mailbox and the pipe: ten of each, 300 ms each by default. */
+    static final int PIPE_PAIRS = 10;
+
+    private static final String PIPE_LABEL = "pipe (FIFO)";
 
 
     private final Settings settings;
@@ -108,6 +138,18 @@ public final class MailboxBench {
         List<String> peerPhases = new ArrayList<>();
         List<Mailbox[]> pingPongs = new ArrayList<>();
         List<Mailbox[]> oneWays = new ArrayList<>();
+        Path p2c = null;
+        Path c2p = null;
+        if (settings.pipe()) {
+            Path dir = JipcRoot.directory("bench");
+            p2c = dir.resolve(prefix + "-p2c");
+            c2p = dir.resolve(prefix + "-c2p");
+            Libc.mkfifo(p2c.toString(), 0600);
+            fifos.add(p2c);
+            Libc.mkfifo(c2p.toString(), 0600);
+            fifos.add(c2p);
+        }
+        boolean pairPipe = p2c != null && settings.strategies().contains(WaitStrategy.FUTEX);
         for (WaitStrategy strategy : settings.strategies()) {
             String tag = strategy.name().toLowerCase().replace('_', '-');
             MailboxOptions small = MailboxOptions.builder().singleSender(true).waitStrategy(strategy)
@@ -120,7 +162,9 @@ public final class MailboxBench {
             Mailbox done = create(tag + "-done", small);
             pingPongs.add(new Mailbox[] {ping, pong});
             oneWays.add(new Mailbox[] {in, done});
-            peerPhases.add("echo:" + ping.name() + ":" + pong.name());
+            peerPhases.add(pairPipe && strategy == WaitStrategy.FUTEX
+                    ? "pairecho:" + ping.name() + ":" + pong.name() + ":" + p2c + ":" + c2p + ":" + size
+                    : "echo:" + ping.name() + ":" + pong.name());
             peerPhases.add("sink:" + in.name() + ":" + done.name());
         }
         List<Feature> features = settings.features() ? List.of(Feature.values()) : List.of();
@@ -142,16 +186,7 @@ public final class MailboxBench {
             peerPhases.add("uecho:" + unbounded[0].name() + ":" + unbounded[1].name());
             peerPhases.add("usink:" + unbounded[2].name() + ":" + unboundedDone.name());
         }
-        Path p2c = null;
-        Path c2p = null;
-        if (settings.pipe()) {
-            Path dir = JipcRoot.directory("bench");
-            p2c = dir.resolve(prefix + "-p2c");
-            c2p = dir.resolve(prefix + "-c2p");
-            Libc.mkfifo(p2c.toString(), 0600);
-            fifos.add(p2c);
-            Libc.mkfifo(c2p.toString(), 0600);
-            fifos.add(c2p);
+        if (p2c != null && !pairPipe) {
             peerPhases.add("pipe:" + p2c + ":" + c2p + ":" + size);
         }
         Mailbox idleBox = null;
@@ -163,13 +198,27 @@ public final class MailboxBench {
         PeerProcess peer = new PeerProcess(BenchPeer.class, List.of(), peerPhases);
         List<BenchResult> results = new ArrayList<>();
         double idleCpu = Double.NaN;
+        BenchResult pipeResult = null;
+        PipePairing pairing = null;
         try {
             for (int i = 0; i < settings.strategies().size(); i++) {
                 WaitStrategy strategy = settings.strategies().get(i);
                 String label = "mailbox " + strategy.name().toLowerCase().replace('_', '-');
-                peer.await("echo");
-                progress.printf("  %-24s ping-pong ...%n", label);
-                BenchResult pingPong = pingPong(label, pingPongs.get(i)[0], pingPongs.get(i)[1]);
+                BenchResult pingPong;
+                if (pairPipe && strategy == WaitStrategy.FUTEX) {
+                    peer.await("pairecho");
+                    progress.printf("  %-24s ping-pong, in slices alternating with the pipe's ...%n", label);
+                    PingPongRegimen.Paired paired = pairedWithPipe(label, pingPongs.get(i)[0], pingPongs.get(i)[1],
+                            p2c, c2p);
+                    pingPong = paired.first();
+                    pipeResult = paired.second();
+                    pairing = new PipePairing(label, paired.slice(), paired.pairs(), paired.firstLower(),
+                            paired.secondLower());
+                } else {
+                    peer.await("echo");
+                    progress.printf("  %-24s ping-pong ...%n", label);
+                    pingPong = pingPong(label, pingPongs.get(i)[0], pingPongs.get(i)[1]);
+                }
                 peer.await("sink");
                 progress.printf("  %-24s one-way throughput ...%n", label);
                 double[] oneWay = oneWay(oneWays.get(i)[0], oneWays.get(i)[1], warmMessages);
@@ -181,9 +230,11 @@ public final class MailboxBench {
             if (unbounded != null) {
                 results.add(measureUnbounded(peer, unbounded, unboundedDone, warmMessages));
             }
-            if (settings.pipe()) {
+            if (pipeResult != null) {
+                results.add(pipeResult);
+            } else if (p2c != null) {
                 peer.await("pipe");
-                progress.printf("  %-24s ping-pong ...%n", "pipe (FIFO)");
+                progress.printf("  %-24s ping-pong ...%n", PIPE_LABEL);
                 results.add(pipePingPong(p2c, c2p));
             }
             if (idleBox != null) {
@@ -214,7 +265,7 @@ public final class MailboxBench {
                 idleBox.close();
             }
         }
-        return new Report(settings, results, idleCpu, Machine.describe());
+        return new Report(settings, results, idleCpu, Machine.describe(), pairing);
     }
 
     private Mailbox create(String suffix, MailboxOptions options) {
@@ -354,15 +405,35 @@ public final class MailboxBench {
 
     /** A ping-pong of {@code put} to the peer and in-place {@code take} of its echo. */
     private BenchResult pingPong(String label, Put ping, Take pong) throws Exception {
+        return PingPongRegimen.measure(label, settings.warmup(), settings.maxWarmup(), settings.measure(),
+                exchange(ping, pong));
+    }
+
+    /** One exchange: {@code put} a message numbered {@code sequence}, then take its echo in place. */
+    private PingPongRegimen.Exchange exchange(Put ping, Take pong) {
         MemorySegment message = Arena.ofAuto().allocate(settings.size(), 8);
         long[] echoed = {0};
         MessageHandler check = m -> echoed[0] = m.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
-        return PingPongRegimen.measure(label, settings.warmup(), settings.maxWarmup(), settings.measure(), sequence -> {
+        return sequence -> {
             message.set(ValueLayout.JAVA_LONG, 0, sequence);
             ping.put(message);
             pong.take(check);
             return echoed[0];
-        });
+        };
+    }
+
+    /**
+     * The futex mailbox's ping-pong and the pipe's in alternating slices ({@link #PIPE_PAIRS} pairs
+     * sharing {@code --time} each); the peer echoes each in a thread of its own.
+     */
+    private PingPongRegimen.Paired pairedWithPipe(String label, Mailbox ping, Mailbox pong, Path p2c, Path c2p)
+            throws Exception {
+        try (RoleBinding sending = ping.bindSender(); RoleBinding receiving = pong.bindReceiver();
+             PipeExchange pipe = PipeExchange.open(p2c, c2p, settings.size())) {
+            return PingPongRegimen.measurePaired(new PingPongRegimen.Side(label, exchange(ping::put, pong::take)),
+                    new PingPongRegimen.Side(PIPE_LABEL, pipe), settings.warmup(), settings.maxWarmup(),
+                    settings.measure(), PIPE_PAIRS);
+        }
     }
 
     // ------------------------------------------------------------------ unbounded mailbox
@@ -441,25 +512,63 @@ public final class MailboxBench {
     }
 
     private BenchResult pipePingPong(Path p2c, Path c2p) throws Exception {
-        int size = settings.size();
-        int out = Libc.open(p2c.toString(), Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
-        int in = Libc.open(c2p.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment message = arena.allocate(size, 64);
-            MemorySegment echo = arena.allocate(size, 64);
-            PingPongRegimen.Exchange exchange = sequence -> {
-                message.set(ValueLayout.JAVA_LONG, 0, sequence);
-                PipeIo.writeFully(out, message, size, p2c.toString());
-                if (!PipeIo.readFully(in, echo, size, c2p.toString())) {
-                    throw new IllegalStateException("pipe closed by the peer");
-                }
-                return echo.get(ValueLayout.JAVA_LONG, 0);
-            };
-            return PingPongRegimen.measure("pipe (FIFO)", settings.warmup(), settings.maxWarmup(), settings.measure(),
-                    exchange);
-        } finally {
+        try (PipeExchange pipe = PipeExchange.open(p2c, c2p, settings.size())) {
+            return PingPongRegimen.measure(PIPE_LABEL, settings.warmup(), settings.maxWarmup(), settings.measure(),
+                    pipe);
+        }
+    }
+
+    /**
+     * This process's ends of the pipe ping-pong: writes each message to FIFO {@code p2c} and reads
+     * its echo from {@code c2p}. Opening blocks until the peer has opened its ends. Confined to the
+     * thread that opened it.
+     */
+    private static final class PipeExchange implements PingPongRegimen.Exchange, AutoCloseable {
+        private final int size;
+        private final String p2c;
+        private final String c2p;
+        private final int out;
+        private final int in;
+        private final Arena arena = Arena.ofConfined();
+        private final MemorySegment message;
+        private final MemorySegment echo;
+
+        private PipeExchange(Path p2c, Path c2p, int size, int out, int in) {
+            this.size = size;
+            this.p2c = p2c.toString();
+            this.c2p = c2p.toString();
+            this.out = out;
+            this.in = in;
+            this.message = arena.allocate(size, 64);
+            this.echo = arena.allocate(size, 64);
+        }
+
+        static PipeExchange open(Path p2c, Path c2p, int size) {
+            int out = Libc.open(p2c.toString(), Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
+            try {
+                int in = Libc.open(c2p.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+                return new PipeExchange(p2c, c2p, size, out, in);
+            } catch (RuntimeException e) {
+                Libc.close(out);
+                throw e;
+            }
+        }
+
+        @Override
+        public long exchange(long sequence) {
+            message.set(ValueLayout.JAVA_LONG, 0, sequence);
+            PipeIo.writeFully(out, message, size, p2c);
+            if (!PipeIo.readFully(in, echo, size, c2p)) {
+                throw new IllegalStateException("pipe closed by the peer");
+            }
+            return echo.get(ValueLayout.JAVA_LONG, 0);
+        }
+
+        @Override
+        public void close() {
             Libc.close(out);
             Libc.close(in);
+            arena.close();
         }
     }
 

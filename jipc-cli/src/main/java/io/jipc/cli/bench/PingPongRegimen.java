@@ -25,6 +25,14 @@ public final class PingPongRegimen {
         long exchange(long sequence) throws Exception;
     }
 
+    /** The message that ends a ping-pong (echoed like any other). */
+    public static final long STOP = -1;
+    /**
+     * The message {@link #measurePaired} exchanges on one side before it turns to the other (echoed
+     * like any other), so that a peer serving both sides in one thread knows which to serve next.
+     */
+    public static final long SWITCH = -3;
+
     static final long WARMUP_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     static final long WARMUP_PAUSE_MILLIS = 30;
 
@@ -37,11 +45,127 @@ public final class PingPongRegimen {
      */
     public static BenchResult measure(String label, Duration warmup, Duration maxWarmup, Duration measure,
                                       Exchange exchange) throws Exception {
+        long sequence = warmUp(label, exchange, 0, warmup, maxWarmup);
+        Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+        long start = System.nanoTime();
+        long end = start + measure.toNanos();
+        long measured = 0;
+        long now;
+        do {
+            long t0 = System.nanoTime();
+            long echoed = exchange.exchange(sequence);
+            now = System.nanoTime();
+            check(label, sequence++, echoed);
+            histogram.recordValue(Math.min(now - t0, histogram.getHighestTrackableValue()));
+            measured++;
+        } while (now - end < 0);
+        double seconds = (now - start) / 1e9;
+        check(label, -1, exchange.exchange(-1));
+        return new BenchResult(label, histogram, measured / seconds, 0, 0);
+    }
+
+    /** One of the two ping-pongs of {@link #measurePaired}: its label and its exchange. */
+    public record Side(String label, Exchange exchange) {
+    }
+
+    /**
+     * The outcome of {@link #measurePaired}: each side's figures over all its slices, and how the
+     * medians of the two compared slice pair by slice pair.
+     *
+     * @param first       the first side's round trips over all its measured slices
+     * @param second      the second side's
+     * @param slice       how long each slice lasted (each ends at the first exchange past it)
+     * @param pairs       pairs of adjacent slices, one of each side
+     * @param firstLower  pairs in which the first side's median round trip was the lower
+     * @param secondLower pairs in which the second side's was the lower (the rest were equal)
+     */
+    public record Paired(BenchResult first, BenchResult second, Duration slice, int pairs, int firstLower,
+                         int secondLower) {
+    }
+
+    /**
+     * Two ping-pongs between the same processes, measured in alternating slices so that both see the
+     * same states of the machine: each side warms up as {@link #measure} does (first one, then the
+     * other), then {@code pairs} pairs of slices of {@code measure / pairs} each are measured, in the
+     * order first-second, second-first, first-second, ... (so that neither side is always the one that
+     * runs after a switch), and finally each side exchanges {@link #STOP}, the side measured last
+     * first. Each side thus gets {@code measure} of measured time in all, as with {@link #measure}.
+     * On a small VM whose state changes a round trip severalfold from one minute to the next, two
+     * mechanisms measured one after the other compare states as much as mechanisms; slices of a
+     * fraction of a second do not.
+     *
+     * <p>Both exchanges run in this thread. Before it turns from one side to the other (after the
+     * first side's warm-up, and between slices of different sides) it exchanges {@link #SWITCH} on
+     * the side it leaves, untimed; so the peer can serve both sides in one thread, as this process
+     * does: echo on one side until {@code SWITCH} or {@code STOP}, then turn to the other, until
+     * both have stopped.
+     */
+    public static Paired measurePaired(Side first, Side second, Duration warmup, Duration maxWarmup, Duration measure,
+                                       int pairs) throws Exception {
+        if (pairs < 1) {
+            throw new IllegalArgumentException("pairs must be 1 or more: " + pairs);
+        }
+        Side[] sides = {first, second};
+        long[] sequence = new long[2];
+        sequence[0] = warmUp(first.label(), first.exchange(), 0, warmup, maxWarmup);
+        check(first.label(), SWITCH, first.exchange().exchange(SWITCH));
+        sequence[1] = warmUp(second.label(), second.exchange(), 0, warmup, maxWarmup);
+        int current = 1;
+        long sliceNanos = Math.max(1, measure.toNanos() / pairs);
+        Histogram[] histograms = {new Histogram(TimeUnit.SECONDS.toNanos(10), 3),
+                new Histogram(TimeUnit.SECONDS.toNanos(10), 3)};
+        Histogram slice = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+        long[] measured = new long[2];
+        long[] measuredNanos = new long[2];
+        int[] lower = new int[2];
+        for (int pair = 0; pair < pairs; pair++) {
+            long[] medians = new long[2];
+            for (int k = 0; k < 2; k++) {
+                int s = pair % 2 == 0 ? k : 1 - k;
+                Exchange exchange = sides[s].exchange();
+                if (s != current) {
+                    check(sides[current].label(), SWITCH, sides[current].exchange().exchange(SWITCH));
+                    current = s;
+                }
+                slice.reset();
+                long start = System.nanoTime();
+                long end = start + sliceNanos;
+                long now;
+                do {
+                    long t0 = System.nanoTime();
+                    long echoed = exchange.exchange(sequence[s]);
+                    now = System.nanoTime();
+                    check(sides[s].label(), sequence[s]++, echoed);
+                    long rtt = Math.min(now - t0, slice.getHighestTrackableValue());
+                    slice.recordValue(rtt);
+                    histograms[s].recordValue(rtt);
+                    measured[s]++;
+                } while (now - end < 0);
+                measuredNanos[s] += now - start;
+                medians[s] = slice.getValueAtPercentile(50);
+            }
+            if (medians[0] != medians[1]) {
+                lower[medians[0] < medians[1] ? 0 : 1]++;
+            }
+        }
+        check(sides[current].label(), STOP, sides[current].exchange().exchange(STOP));
+        check(sides[1 - current].label(), STOP, sides[1 - current].exchange().exchange(STOP));
+        BenchResult[] results = new BenchResult[2];
+        for (int s = 0; s < 2; s++) {
+            results[s] = new BenchResult(sides[s].label(), histograms[s], measured[s] * 1e9 / measuredNanos[s], 0, 0);
+        }
+        return new Paired(results[0], results[1], Duration.ofNanos(sliceNanos), pairs, lower[0], lower[1]);
+    }
+
+    /**
+     * The warm-up windows of {@link #measure} and {@link #measurePaired}, from {@code sequence};
+     * returns the next sequence.
+     */
+    private static long warmUp(String label, Exchange exchange, long sequence, Duration warmup, Duration maxWarmup)
+            throws Exception {
         long maxWarmupNanos = Math.max(warmup.toNanos(), maxWarmup.toNanos());
         long windowNanos = Math.min(WARMUP_WINDOW_NANOS, Math.max(maxWarmupNanos / 4, 1));
-        Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
         Histogram window = new Histogram(TimeUnit.SECONDS.toNanos(10), 2);
-        long sequence = 0;
         long warmStart = System.nanoTime();
         long minWarmEnd = warmStart + warmup.toNanos();
         double previousMedian = Double.NaN;
@@ -60,26 +184,11 @@ public final class PingPongRegimen {
             long now = System.nanoTime();
             boolean settled = Math.abs(median - previousMedian) <= 0.05 * previousMedian;
             if ((settled && now - minWarmEnd >= 0) || now - warmStart > maxWarmupNanos) {
-                break;
+                return sequence;
             }
             previousMedian = median;
             Thread.sleep(WARMUP_PAUSE_MILLIS);
         }
-        long start = System.nanoTime();
-        long end = start + measure.toNanos();
-        long measured = 0;
-        long now;
-        do {
-            long t0 = System.nanoTime();
-            long echoed = exchange.exchange(sequence);
-            now = System.nanoTime();
-            check(label, sequence++, echoed);
-            histogram.recordValue(Math.min(now - t0, histogram.getHighestTrackableValue()));
-            measured++;
-        } while (now - end < 0);
-        double seconds = (now - start) / 1e9;
-        check(label, -1, exchange.exchange(-1));
-        return new BenchResult(label, histogram, measured / seconds, 0, 0);
     }
 
     private static void check(String label, long sent, long echoed) {

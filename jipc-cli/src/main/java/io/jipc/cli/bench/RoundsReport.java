@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.ToDoubleBiFunction;
 import java.util.function.ToDoubleFunction;
 
@@ -77,6 +78,20 @@ public final class RoundsReport {
                 }
                 out.append('\n');
             });
+        }
+        List<MailboxBench.PipePairing> pairings = rounds.stream().map(MailboxBench.Report::pipePairing)
+                .filter(Objects::nonNull).toList();
+        if (!pairings.isEmpty()) {
+            out.append(String.format(Locale.ROOT, "%n%s against the pipe in alternating slices, pairs of slices in which "
+                    + "the mailbox's median was the lower, per run:", pairings.getFirst().mechanism()));
+            int lower = 0;
+            int pairs = 0;
+            for (MailboxBench.PipePairing pairing : pairings) {
+                out.append(String.format(Locale.ROOT, " %d/%d", pairing.mailboxLower(), pairing.pairs()));
+                lower += pairing.mailboxLower();
+                pairs += pairing.pairs();
+            }
+            out.append(String.format(Locale.ROOT, "; in all %d of %d%n", lower, pairs));
         }
         double[] idle = rounds.stream().mapToDouble(MailboxBench.Report::idleCpu).filter(v -> !Double.isNaN(v))
                 .sorted().toArray();

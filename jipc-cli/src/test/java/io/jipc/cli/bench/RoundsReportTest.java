@@ -67,6 +67,32 @@ class RoundsReportTest {
         assertTrue(line.endsWith("; mean RTT = 0.700 x the pipe's"), line);
     }
 
+    /** With a futex mailbox measured in slices alternating with the pipe's, the table, JSON and summary say how the slices compared. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void thePairingOfTheFutexMailboxWithThePipeIsReported() {
+        List<MailboxBench.Report> runs = List.of(paired(7, 3), paired(2, 7), paired(10, 0));
+        String table = BenchReport.table(runs.getFirst());
+        assertTrue(table.contains("mailbox futex and the pipe were measured in alternating slices of 300 ms (10 of each): "
+                + "the mailbox's median round trip was the lower in 7 of 10 pairs of slices, the pipe's in 3\n"), table);
+        assertTrue(BenchReport.table(runs.get(1)).contains("the lower in 2 of 10 pairs of slices, the pipe's in 7 (1 equal)"));
+        Map<String, Object> json = (Map<String, Object>) MiniJson.parse(BenchReport.json(runs.get(1)));
+        assertEquals(Map.of("mechanism", "mailbox futex", "sliceSeconds", 0.3, "pairs", 10.0, "mailboxLower", 2.0,
+                "pipeLower", 7.0), json.get("pipePairing"));
+        assertTrue(RoundsReport.table(runs).contains("mailbox futex against the pipe in alternating slices, pairs of "
+                + "slices in which the mailbox's median was the lower, per run: 7/10 2/10 10/10; in all 19 of 30\n"),
+                RoundsReport.table(runs));
+        assertEquals(null, ((Map<String, Object>) MiniJson.parse(BenchReport.json(THREE.getFirst()))).get("pipePairing"));
+        assertTrue(RoundsReport.table(THREE).lines().noneMatch(l -> l.contains("alternating slices")));
+    }
+
+    private static MailboxBench.Report paired(int mailboxLower, int pipeLower) {
+        return new MailboxBench.Report(SETTINGS, List.of(
+                new BenchResult("mailbox futex", rtt(21_000_000), 1e9 / 21_000_000, 0, 0),
+                new BenchResult("pipe (FIFO)", rtt(20_000_000), 1e9 / 20_000_000, 0, 0)), Double.NaN, "test machine",
+                new MailboxBench.PipePairing("mailbox futex", Duration.ofMillis(300), 10, mailboxLower, pipeLower));
+    }
+
     @Test
     void theRatiosToThePipeAreThoseOfEachRun() {
         String line = RoundsReport.table(THREE).lines().filter(l -> l.contains("the pipe's, per run")).findFirst()
