@@ -165,6 +165,46 @@ final class Idle {
         }
     }
 
+    /**
+     * Messages a receiver must have taken without waiting, since it last found the ring empty, for
+     * its next empty poll to count as catching up with a stream ({@link #streamPause}).
+     */
+    static final int STREAM_BACKLOG = 64;
+    /**
+     * How long a receiver that caught up with a stream pauses before it polls again, in
+     * nanoseconds (property {@code jipc.streamPauseNanos}; 0: never).
+     */
+    static final long STREAM_PAUSE_NANOS = Long.getLong("jipc.streamPauseNanos", 5_000L);
+
+    /**
+     * Whether a receive under {@code strategy} that found the ring empty after a backlog of
+     * {@code backlog} messages should first {@linkplain #streamPause pause}: only under a spinning
+     * strategy (a FUTEX wait sleeps at once, which batches by itself).
+     */
+    static boolean pausesAfterStream(WaitStrategy strategy, int backlog) {
+        return backlog >= STREAM_BACKLOG && STREAM_PAUSE_NANOS > 0 && strategy != WaitStrategy.FUTEX;
+    }
+
+    /**
+     * The pause of a receiver that has just caught up with a sender that streams: it spins for
+     * {@link #STREAM_PAUSE_NANOS} (at most until {@code deadline}, a {@link System#nanoTime()}
+     * value, or {@link Long#MAX_VALUE} for none) without touching shared memory. A receiver that
+     * polls the record the sender is writing takes its cache line away on every poll, and the
+     * sender must take it back for each of its stores: with the two processes on far-apart cores,
+     * that halved the one-way rate ({@code docs/benchmarks.md}, "A receiver that caught up pauses").
+     * After the pause the sender is a few kilobytes ahead and the receiver takes them in one go.
+     * The cost: a message sent right after the stream ends waits up to the pause.
+     */
+    static void streamPause(long deadline) {
+        long end = System.nanoTime() + STREAM_PAUSE_NANOS;
+        if (deadline != Long.MAX_VALUE && deadline - end < 0) {
+            end = deadline;
+        }
+        while (System.nanoTime() - end < 0) {
+            Thread.onSpinWait();
+        }
+    }
+
     /** The {@code n}th spin of this call: nothing at first, then the spin-wait hint. */
     private static void spin(int n) {
         if (n < 0 || n >= PAUSE_FREE_SPINS) { // n wraps negative after 2^31 idles

@@ -113,6 +113,11 @@ public final class Mailbox implements AutoCloseable, Selectable {
     private final CopyOut copyOut = new CopyOut();
     private volatile boolean closed;
 
+    /** This process's shared state of the mailbox (for tests in this package). */
+    MappedMailbox mapped() {
+        return mapped;
+    }
+
     private Mailbox(MappedMailbox mapped) {
         this.mapped = mapped;
         this.ring = mapped.ring;
@@ -1152,6 +1157,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * first polls come in bursts ({@link Idle#burstAllowed()}) with the checks of a receive (closed,
      * interrupted, deadline) once per burst; later ones go through {@link #awaitMessage}.
      *
+     * <p>A receiver that has taken a backlog of at least {@link Idle#STREAM_BACKLOG} messages
+     * without waiting (here or in {@link #drain}) and then finds the ring empty has caught up with
+     * a sender that streams: under a spinning strategy it pauses first ({@link Idle#streamPause},
+     * 5 µs by default) instead of polling the record the sender is writing. If a message is there
+     * right after the pause, the stream goes on, and the next catch-up pauses again.
+     *
      * <p>Every poll is the same call of the ring's {@code read}, so the compiler inlines the read,
      * and the handler with it, once. With a call for the first poll, one in the burst and one after
      * a wait, a round trip's processor work in one thread ({@code EchoPathBenchmark}) was about 8 ns
@@ -1168,8 +1179,22 @@ public final class Mailbox implements AutoCloseable, Selectable {
             Idle idle = null;
             boolean inBurst = false;
             int burstLeft = 0;
+            int backlog = mapped.backlog;
+            boolean waited = false;
+            boolean paused = false; // true for the poll right after a stream pause
             // the only call of read (see above)
             while (ring.read(adapter, 1) != 1) {
+                if (!waited) { // the first empty poll: caught up
+                    waited = true;
+                    mapped.backlog = 0;
+                    if (Idle.pausesAfterStream(mapped.strategy, backlog)) {
+                        mapped.streamPauses++;
+                        paused = true;
+                        Idle.streamPause(deadline);
+                        continue;
+                    }
+                }
+                paused = false; // empty after the pause too: the stream has ended
                 if (burstLeft > 0) {
                     burstLeft--;
                     Idle.gap();
@@ -1191,6 +1216,11 @@ public final class Mailbox implements AutoCloseable, Selectable {
                 } else if (!awaitMessage(idle, deadline, true)) {
                     return false;
                 }
+            }
+            if (!waited) {
+                mapped.backlog = Math.min(backlog + 1, Idle.STREAM_BACKLOG);
+            } else if (paused) {
+                mapped.backlog = Idle.STREAM_BACKLOG; // the stream goes on: pause again when caught up
             }
             return true;
         } catch (IllegalStateException e) {
@@ -1225,7 +1255,11 @@ public final class Mailbox implements AutoCloseable, Selectable {
                 }
                 return count;
             }
-            return ring.read(mapped.handlerAdapter.handling(handler), limit);
+            int read = ring.read(mapped.handlerAdapter.handling(handler), limit);
+            if (read > 0 && mapped.backlog < Idle.STREAM_BACKLOG) {
+                mapped.backlog = (int) Math.min((long) mapped.backlog + read, Idle.STREAM_BACKLOG);
+            }
+            return read;
         } catch (IllegalStateException e) {
             throw closedOr(e);
         } finally {

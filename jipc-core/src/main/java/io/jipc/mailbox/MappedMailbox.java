@@ -47,6 +47,13 @@ final class MappedMailbox {
 
     /** Whether a {@link MessageHandler} is running (in the receiving role): receives from it are refused. */
     boolean handling;
+    /**
+     * Messages received without waiting since a bound receive last found the ring empty, counted
+     * up to {@link Idle#STREAM_BACKLOG}; written only in the receiving role.
+     */
+    int backlog;
+    /** Pauses of bound receives that caught up with a stream ({@link Idle#streamPause}), for tests. */
+    long streamPauses;
     /** The delivery of this process not yet acknowledged, or null; receives are refused meanwhile. */
     volatile Delivery outstanding;
     /** Hands ring records to a {@link MessageHandler}; used by the receiving thread only (no allocation per poll). */
