@@ -191,7 +191,8 @@ final class Idle {
      * value, or {@link Long#MAX_VALUE} for none) without touching shared memory. A receiver that
      * polls the record the sender is writing takes its cache line away on every poll, and the
      * sender must take it back for each of its stores: with the two processes on far-apart cores,
-     * that halved the one-way rate ({@code docs/benchmarks.md}, "A receiver that caught up pauses").
+     * that cut the one-way rate to a third ({@code docs/benchmarks.md}, "A receiver that caught up
+     * pauses").
      * After the pause the sender is a few kilobytes ahead and the receiver takes them in one go.
      * The cost: a message sent right after the stream ends waits up to the pause.
      */

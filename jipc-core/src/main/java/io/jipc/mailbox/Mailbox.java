@@ -74,7 +74,11 @@ import java.util.regex.Pattern;
  * asleep, see {@link Futex}) and safe on virtual threads, which never pin their carrier in the
  * kernel. A {@link #close()} from another thread ends them with {@link ClosedException}. A
  * blocking call throws {@link InterruptedException} only when it has to wait: a message (or room)
- * that is available at once is taken even by an interrupted thread.
+ * that is available at once is taken even by an interrupted thread. A thread bound to the receiving
+ * role that has taken 64 or more messages without waiting and then finds none, under a spinning
+ * strategy, pauses 5 µs before it looks again (system property {@code jipc.streamPauseNanos}; 0
+ * turns it off): it has caught up with a streaming sender, and polling the record being written
+ * would slow that sender down. A message sent right then waits up to the pause.
  *
  * <h2>When a peer dies</h2>
  * <ul>

@@ -424,7 +424,7 @@ public final class MailboxBench {
 
     /**
      * The futex mailbox's ping-pong and the pipe's in alternating slices ({@link #PIPE_PAIRS} pairs
-     * sharing {@code --time} each); the peer echoes each in a thread of its own.
+     * sharing {@code --time} each); the peer serves both in one thread ({@code pairecho}).
      */
     private PingPongRegimen.Paired pairedWithPipe(String label, Mailbox ping, Mailbox pong, Path p2c, Path c2p)
             throws Exception {
