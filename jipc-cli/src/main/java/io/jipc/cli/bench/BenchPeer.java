@@ -96,15 +96,29 @@ public final class BenchPeer {
 
     private static void echo(Take ping, Offer pong) throws InterruptedException {
         long[] last = {0};
-        MessageHandler echo = message -> {
+        MessageHandler echo = echoingTo(pong, last);
+        while (last[0] != -1) {
+            ping.take(echo);
+        }
+    }
+
+    /** A handler that sends each message on, in place, to {@code pong} and notes its first 8 bytes in {@code last[0]}. */
+    private static MessageHandler echoingTo(Offer pong, long[] last) {
+        return message -> {
             last[0] = message.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
             while (!pong.offer(message)) {
                 Thread.onSpinWait();
             }
         };
-        while (last[0] != -1) {
-            ping.take(echo);
+    }
+
+    /** Reads one message of {@code size} bytes from FIFO descriptor {@code in} and writes it to {@code out}; returns its first 8 bytes. */
+    private static long pipeEchoOnce(int in, int out, MemorySegment buffer, int size, String p2c, String c2p) {
+        if (!PipeIo.readFully(in, buffer, size, p2c)) {
+            throw new IllegalStateException("pipe: end of file on " + p2c + " before the last message");
         }
+        PipeIo.writeFully(out, buffer, size, c2p);
+        return buffer.get(ValueLayout.JAVA_LONG, 0);
     }
 
     private static void sink(String in, String out, boolean ordered) throws InterruptedException {
@@ -150,12 +164,9 @@ public final class BenchPeer {
         int out = Libc.open(c2p, Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buffer = arena.allocate(size, 64);
-            do {
-                if (!PipeIo.readFully(in, buffer, size, p2c)) {
-                    throw new IllegalStateException("pipe: end of file before the last message");
-                }
-                PipeIo.writeFully(out, buffer, size, c2p);
-            } while (buffer.get(ValueLayout.JAVA_LONG, 0) != -1);
+            while (pipeEchoOnce(in, out, buffer, size, p2c, c2p) != -1) {
+                // echoed
+            }
         } finally {
             Libc.close(in);
             Libc.close(out);
@@ -173,12 +184,7 @@ public final class BenchPeer {
             try (Mailbox ping = Mailbox.open(in); Mailbox pong = Mailbox.open(out);
                  RoleBinding receiving = ping.bindReceiver(); RoleBinding sending = pong.bindSender()) {
                 long[] last = {0};
-                MessageHandler echo = message -> {
-                    last[0] = message.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
-                    while (!pong.offer(message)) {
-                        Thread.onSpinWait();
-                    }
-                };
+                MessageHandler echo = echoingTo(pong::offer, last);
                 boolean[] stopped = new boolean[2]; // {mailbox, pipe}
                 int side = 0;
                 while (!stopped[0] || !stopped[1]) {
@@ -187,11 +193,7 @@ public final class BenchPeer {
                         ping.take(echo);
                         seq = last[0];
                     } else {
-                        if (!PipeIo.readFully(pipeIn, buffer, size, p2c)) {
-                            throw new IllegalStateException("pairecho: end of file on " + p2c);
-                        }
-                        PipeIo.writeFully(pipeEnd, buffer, size, c2p);
-                        seq = buffer.get(ValueLayout.JAVA_LONG, 0);
+                        seq = pipeEchoOnce(pipeIn, pipeEnd, buffer, size, p2c, c2p);
                     }
                     if (seq == PingPongRegimen.STOP) {
                         stopped[side] = true;

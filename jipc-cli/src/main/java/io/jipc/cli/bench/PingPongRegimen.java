@@ -45,23 +45,59 @@ public final class PingPongRegimen {
      */
     public static BenchResult measure(String label, Duration warmup, Duration maxWarmup, Duration measure,
                                       Exchange exchange) throws Exception {
-        long sequence = warmUp(label, exchange, 0, warmup, maxWarmup);
+        Run run = new Run(label, exchange);
+        run.sequence = warmUp(label, exchange, 0, warmup, maxWarmup);
         Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
-        long start = System.nanoTime();
-        long end = start + measure.toNanos();
-        long measured = 0;
-        long now;
-        do {
-            long t0 = System.nanoTime();
-            long echoed = exchange.exchange(sequence);
-            now = System.nanoTime();
-            check(label, sequence++, echoed);
-            histogram.recordValue(Math.min(now - t0, histogram.getHighestTrackableValue()));
-            measured++;
-        } while (now - end < 0);
-        double seconds = (now - start) / 1e9;
-        check(label, -1, exchange.exchange(-1));
-        return new BenchResult(label, histogram, measured / seconds, 0, 0);
+        run.measureFor(measure.toNanos(), histogram, null);
+        run.exchangeMarker(STOP);
+        return new BenchResult(label, histogram, run.rate(), 0, 0);
+    }
+
+    /** The measured exchanges of one ping-pong: its next sequence number, how many so far, in how long. */
+    private static final class Run {
+        final String label;
+        final Exchange exchange;
+        long sequence;
+        long count;
+        long nanos;
+
+        Run(String label, Exchange exchange) {
+            this.label = label;
+            this.exchange = exchange;
+        }
+
+        /**
+         * Exchanges until {@code duration} nanoseconds have passed (ending at the first exchange past
+         * it), recording each round trip into {@code histogram} and, unless null, into {@code also}.
+         */
+        void measureFor(long duration, Histogram histogram, Histogram also) throws Exception {
+            long start = System.nanoTime();
+            long end = start + duration;
+            long now;
+            do {
+                long t0 = System.nanoTime();
+                long echoed = exchange.exchange(sequence);
+                now = System.nanoTime();
+                check(label, sequence++, echoed);
+                long rtt = Math.min(now - t0, histogram.getHighestTrackableValue());
+                histogram.recordValue(rtt);
+                if (also != null) {
+                    also.recordValue(rtt);
+                }
+                count++;
+            } while (now - end < 0);
+            nanos += now - start;
+        }
+
+        /** Exchanges a marker ({@link #STOP}, {@link #SWITCH}), untimed. */
+        void exchangeMarker(long marker) throws Exception {
+            check(label, marker, exchange.exchange(marker));
+        }
+
+        /** Round trips per second over the measured exchanges. */
+        double rate() {
+            return count * 1e9 / nanos;
+        }
     }
 
     /** One of the two ping-pongs of {@link #measurePaired}: its label and its exchange. */
@@ -105,56 +141,37 @@ public final class PingPongRegimen {
         if (pairs < 1) {
             throw new IllegalArgumentException("pairs must be 1 or more: " + pairs);
         }
-        Side[] sides = {first, second};
-        long[] sequence = new long[2];
-        sequence[0] = warmUp(first.label(), first.exchange(), 0, warmup, maxWarmup);
-        check(first.label(), SWITCH, first.exchange().exchange(SWITCH));
-        sequence[1] = warmUp(second.label(), second.exchange(), 0, warmup, maxWarmup);
+        Run[] runs = {new Run(first.label(), first.exchange()), new Run(second.label(), second.exchange())};
+        runs[0].sequence = warmUp(first.label(), first.exchange(), 0, warmup, maxWarmup);
+        runs[0].exchangeMarker(SWITCH);
+        runs[1].sequence = warmUp(second.label(), second.exchange(), 0, warmup, maxWarmup);
         int current = 1;
         long sliceNanos = Math.max(1, measure.toNanos() / pairs);
         Histogram[] histograms = {new Histogram(TimeUnit.SECONDS.toNanos(10), 3),
                 new Histogram(TimeUnit.SECONDS.toNanos(10), 3)};
         Histogram slice = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
-        long[] measured = new long[2];
-        long[] measuredNanos = new long[2];
         int[] lower = new int[2];
         for (int pair = 0; pair < pairs; pair++) {
             long[] medians = new long[2];
             for (int k = 0; k < 2; k++) {
                 int s = pair % 2 == 0 ? k : 1 - k;
-                Exchange exchange = sides[s].exchange();
                 if (s != current) {
-                    check(sides[current].label(), SWITCH, sides[current].exchange().exchange(SWITCH));
+                    runs[current].exchangeMarker(SWITCH);
                     current = s;
                 }
                 slice.reset();
-                long start = System.nanoTime();
-                long end = start + sliceNanos;
-                long now;
-                do {
-                    long t0 = System.nanoTime();
-                    long echoed = exchange.exchange(sequence[s]);
-                    now = System.nanoTime();
-                    check(sides[s].label(), sequence[s]++, echoed);
-                    long rtt = Math.min(now - t0, slice.getHighestTrackableValue());
-                    slice.recordValue(rtt);
-                    histograms[s].recordValue(rtt);
-                    measured[s]++;
-                } while (now - end < 0);
-                measuredNanos[s] += now - start;
+                runs[s].measureFor(sliceNanos, slice, histograms[s]);
                 medians[s] = slice.getValueAtPercentile(50);
             }
             if (medians[0] != medians[1]) {
                 lower[medians[0] < medians[1] ? 0 : 1]++;
             }
         }
-        check(sides[current].label(), STOP, sides[current].exchange().exchange(STOP));
-        check(sides[1 - current].label(), STOP, sides[1 - current].exchange().exchange(STOP));
-        BenchResult[] results = new BenchResult[2];
-        for (int s = 0; s < 2; s++) {
-            results[s] = new BenchResult(sides[s].label(), histograms[s], measured[s] * 1e9 / measuredNanos[s], 0, 0);
-        }
-        return new Paired(results[0], results[1], Duration.ofNanos(sliceNanos), pairs, lower[0], lower[1]);
+        runs[current].exchangeMarker(STOP);
+        runs[1 - current].exchangeMarker(STOP);
+        return new Paired(new BenchResult(first.label(), histograms[0], runs[0].rate(), 0, 0),
+                new BenchResult(second.label(), histograms[1], runs[1].rate(), 0, 0), Duration.ofNanos(sliceNanos),
+                pairs, lower[0], lower[1]);
     }
 
     /**
