@@ -32,9 +32,9 @@ import java.util.concurrent.Callable;
  * side by side ({@link AllBench}); {@code mailbox} and {@code sockets} look closer at one family.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure every IPC mechanism between two processes on this machine, side by side:",
-                "ping-pong round trips (p50, p90, p99, p99.9) and one-way throughput (64 B, 4 KiB, 1 MiB).",
-                "About a minute (at most 1.5; --quick: about 15 s). The subcommands look closer at one family."},
+        description = {"Measure every IPC mechanism between two processes on this machine, side by side.",
+                "Ping-pong round trips (p50, p90, p99, p99.9) and one-way throughput (64 B, 4 KiB, 1 MiB). "
+                + "About a minute (at most 1.5; --quick: about 15 s). The subcommands look closer at one family."},
         subcommands = {BenchCommand.MailboxBenchCommand.class, BenchCommand.SocketsBenchCommand.class,
                 BenchCommand.RingBenchCommand.class})
 final class BenchCommand implements Callable<Integer> {
@@ -144,11 +144,11 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     @Command(name = "mailbox", mixinStandardHelpOptions = true,
-            description = {"Ping-pong (round-trip percentiles) and one-way throughput of mailboxes between two",
-                    "processes, for each wait strategy, beside a kernel pipe between the same processes (its",
-                    "ping-pong alternates with the futex mailbox's in slices of --time/10, so the two see the",
-                    "same machine); then (default strategy) a rendezvous mailbox, 4 priority levels, 4 producer",
-                    "threads, and an unbounded mailbox."})
+            description = {"Mailboxes between two processes: ping-pong percentiles and one-way throughput.",
+                    "Each wait strategy, beside a kernel pipe between the same processes (its ping-pong "
+                    + "alternates with the futex mailbox's in slices of --time/10, so the two see the same "
+                    + "machine); then (default strategy) a rendezvous mailbox, 4 priority levels, 4 producer "
+                    + "threads, and an unbounded mailbox."})
     static final class MailboxBenchCommand implements Callable<Integer> {
         @Option(names = "--size", description = "message size in bytes (default: ${DEFAULT-VALUE})")
         int size = 64;
@@ -164,8 +164,8 @@ final class BenchCommand implements Callable<Integer> {
 
         @Option(names = "--strategies", split = ",",
                 description = {"wait strategies, measured in this order: ${COMPLETION-CANDIDATES}",
-                        "(default: futex,spin,spin_then_futex: the futex run first leaves the JIT compiler",
-                        "the idle CPU it needs; two spinning processes on two cores starve it)"})
+                        "(default: futex,spin,spin_then_futex: the futex run first leaves the JIT compiler the "
+                        + "idle CPU it needs; two spinning processes on two cores starve it)"})
         List<WaitStrategy> strategies = List.of(WaitStrategy.FUTEX, WaitStrategy.SPIN, WaitStrategy.SPIN_THEN_FUTEX);
 
         @Option(names = "--no-pipe", description = "skip the kernel pipe reference")
@@ -216,9 +216,10 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     @Command(name = "sockets", mixinStandardHelpOptions = true,
-            description = {"Ping-pong (round-trip percentiles) and one-way throughput between two processes over",
-                    "a Unix-domain stream, TCP loopback, Unix-domain datagrams and UDP loopback (framed messages",
-                    "over the streams). UDP one-way figures are of datagrams delivered; the share lost is shown."})
+            description = {"Sockets between two processes: ping-pong percentiles and one-way throughput.",
+                    "A Unix-domain stream, TCP loopback, Unix-domain datagrams and UDP loopback (framed "
+                    + "messages over the streams). UDP one-way figures are of datagrams delivered; the share "
+                    + "lost is shown."})
     static final class SocketsBenchCommand implements Callable<Integer> {
         @Option(names = "--size", description = "message size in bytes, 16 to 65507 (default: ${DEFAULT-VALUE})")
         int size = 64;
@@ -246,8 +247,8 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     @Command(name = "ring", mixinStandardHelpOptions = true,
-            description = {"Ping-pong (round-trip percentiles) and one-way throughput of the shared-memory circular",
-                    "buffer (fixed-size items, blocking in futex) between two processes."})
+            description = {"The circular buffer between two processes: ping-pong percentiles and one-way throughput.",
+                    "The shared-memory circular buffer of fixed-size items, blocking in futex."})
     static final class RingBenchCommand implements Callable<Integer> {
         @Option(names = "--size", description = "item size in bytes (default: ${DEFAULT-VALUE})")
         int size = 64;

@@ -18,9 +18,10 @@ import java.util.concurrent.CountDownLatch;
  * (see docs/remote.md) until the process is interrupted or terminated; then unregisters them.
  */
 @Command(name = "gateway", mixinStandardHelpOptions = true,
-        description = {"Export mailboxes of this host on a TCP port, so that processes on other hosts use them",
-                "(RemoteMailbox, Mailboxes.open); registers each in the name service. Serves until Ctrl-C",
-                "or SIGTERM. Prints one line per exported mailbox: its tcp://HOST:PORT/NAME address."})
+        description = {"Export mailboxes of this host on a TCP port, for processes on other hosts.",
+                "They use them through RemoteMailbox or Mailboxes.open; each is registered in the name "
+                + "service. Serves until Ctrl-C or SIGTERM. Prints one line per exported mailbox: its "
+                + "tcp://HOST:PORT/NAME address."})
 final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--bind", paramLabel = "HOST:PORT", description = "where to listen (default: ${DEFAULT-VALUE}; port 0: any)")
     String bind = "127.0.0.1:7070";

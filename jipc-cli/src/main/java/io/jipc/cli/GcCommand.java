@@ -22,10 +22,10 @@ import java.util.stream.Collectors;
  * items is kept (and said so) unless {@code --include-unread}: nothing is lost by a routine gc.
  */
 @Command(name = "gc", mixinStandardHelpOptions = true,
-        description = {"Remove stale IPC objects: owner dead and no live process using them, and names whose",
-                "object is gone. Prints what it removes (or would, with --dry-run). Objects without a recorded",
-                "owner and POSIX queues are never removed; stale objects still holding messages are kept unless",
-                "--include-unread."})
+        description = {"Remove stale IPC objects (owner dead, no live process using them) and dangling names.",
+                "A name dangles when its object is gone. Prints what it removes (or would, with "
+                + "--dry-run). Objects without a recorded owner and POSIX queues are never removed; stale "
+                + "objects still holding messages are kept unless --include-unread."})
 final class GcCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "print what would be removed, remove nothing")
     boolean dryRun;

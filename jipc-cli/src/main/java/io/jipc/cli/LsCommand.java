@@ -12,10 +12,12 @@ import java.util.concurrent.Callable;
 
 /** {@code jipc ls}: every IPC object this user can see, like {@code ipcs} but with owners and liveness. */
 @Command(name = "ls", mixinStandardHelpOptions = true,
-        description = {"List IPC objects: jipc mailboxes (also unbounded ones), regions, circular buffers, sync objects and names,",
-                "POSIX shared memory and message queues, FIFOs under the jipc root, anonymous regions in use;",
-                "with owner pid and whether it lives, the processes using each (those this user may inspect),",
-                "capacity, depth and mode. STALE: the owner is dead and nothing uses it (jipc gc removes those)."})
+        description = {"List IPC objects with their owners and the processes that use them.",
+                "Objects: jipc mailboxes (also unbounded ones), regions, circular buffers, sync objects and names, "
+                + "POSIX shared memory and message queues, FIFOs under the jipc root, anonymous regions in "
+                + "use; with owner pid and whether it lives, the processes using each (those this user may "
+                + "inspect), capacity, depth and mode. STALE: the owner is dead and nothing uses it (jipc "
+                + "gc removes those)."})
 final class LsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print a JSON array")
     boolean json;

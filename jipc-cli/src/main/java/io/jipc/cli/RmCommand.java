@@ -20,9 +20,10 @@ import java.util.stream.Collectors;
  * ambiguous name.
  */
 @Command(name = "rm", mixinStandardHelpOptions = true,
-        description = {"Remove IPC objects by URI (mailbox:NAME, unbounded:NAME, region:NAME, shm:/NAME, sync:NAME,",
-                "name:NAME, mq:/NAME, fifo:PATH) or by bare name when only one object has it. Refuses what a live process",
-                "uses or owns unless --force; processes still using a removed object keep it until they close it."})
+        description = {"Remove IPC objects by URI, or by bare name when only one object has it.",
+                "URIs: mailbox:NAME, unbounded:NAME, region:NAME, shm:/NAME, sync:NAME, name:NAME, "
+                + "mq:/NAME, fifo:PATH. Refuses what a live process uses or owns unless --force; processes "
+                + "still using a removed object keep it until they close it."})
 final class RmCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "NAME|URI", description = "objects to remove")
     List<String> targets;

@@ -22,9 +22,9 @@ import java.util.concurrent.Callable;
  * terminal; otherwise, or with {@code --once}, it prints one frame, measured over one interval.
  */
 @Command(name = "top", mixinStandardHelpOptions = true,
-        description = {"Live view of IPC objects (as jipc ls) with messages delivered per second, from the",
-                "counters in the objects' shared headers. q or Ctrl-C quits. Without a terminal, or with --once,",
-                "prints one frame measured over one interval."})
+        description = {"Live view of IPC objects (as jipc ls) with messages delivered per second.",
+                "The rates come from the counters in the objects' shared headers. q or Ctrl-C quits. "
+                + "Without a terminal, or with --once, prints one frame measured over one interval."})
 final class TopCommand implements Callable<Integer> {
     private static final String CLEAR = "\033[H\033[2J";
 

@@ -3,6 +3,7 @@ package io.jipc.cli;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import static io.jipc.cli.CliRun.jipc;
@@ -42,6 +43,32 @@ class MainTest {
         CliRun help = jipc("help", "mailbox");
         assertEquals(0, help.exit());
         assertTrue(help.out().startsWith("Usage: jipc mailbox"), help.out());
+    }
+
+    /**
+     * The command lists of {@code jipc --help} and of each command's help show one line per command:
+     * the first line of its header, or else of its description. That line must be a whole sentence.
+     */
+    @Test
+    void everyCommandListsASentenceAsItsSummary() {
+        List<String> unfinished = new ArrayList<>();
+        collectUnfinishedSummaries(Main.commandLine(), unfinished);
+        assertEquals(List.of(), unfinished);
+        CliRun bench = jipc("bench", "--help");
+        assertTrue(bench.out().contains("Mailboxes between two processes: ping-pong percentiles and one-way"),
+                bench.out());
+    }
+
+    private static void collectUnfinishedSummaries(CommandLine command, List<String> unfinished) {
+        for (CommandLine subcommand : command.getSubcommands().values()) {
+            CommandLine.Model.UsageMessageSpec usage = subcommand.getCommandSpec().usageMessage();
+            String[] lines = usage.header().length > 0 ? usage.header() : usage.description();
+            String summary = lines.length > 0 ? lines[0] : "";
+            if (!summary.endsWith(".")) {
+                unfinished.add(subcommand.getCommandSpec().qualifiedName() + ": '" + summary + "'");
+            }
+            collectUnfinishedSummaries(subcommand, unfinished);
+        }
     }
 
     @Test
