@@ -1,0 +1,547 @@
+package io.jipc.rpc;
+
+import java.lang.reflect.Constructor;
+import java.lang.reflect.GenericArrayType;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Turns the arguments and results of an interface's methods into bytes and back, building only the
+ * types that the interface names: its <em>allow-list</em>. Never Java serialization.
+ *
+ * <p>What may appear in a method's parameters and return type (and, recursively, in the components
+ * of records and the elements of lists and maps): {@code void}; the primitive types and their boxes;
+ * {@code String}; {@code byte[]}; enums; records whose components are of these types;
+ * {@code List<E>} and {@code Map<K, V>} of these types. Anything else ({@code Object}, other arrays,
+ * other classes, type variables, wildcards) is refused when the allow-list is built, with a
+ * {@link NotMarshallableException} naming the method and the type. A decoder resolves the class
+ * names it reads only against the allow-list: a name outside it is a {@link RpcProtocolException},
+ * and no class is loaded or constructed because a peer named it.
+ *
+ * <h2>Format (version 1)</h2>
+ * Big-endian. Every value starts with a one-byte tag:
+ * <pre>
+ *  0 null          1 false         2 true
+ *  3 byte  (1)     4 short (2)     5 char (2, UTF-16 unit)   6 int (4)   7 long (8)
+ *  8 float (4, IEEE 754)           9 double (8, IEEE 754)
+ * 10 String        u32 length, then that many bytes of UTF-8
+ * 11 byte[]        u32 length, then the bytes
+ * 12 enum          class name, then constant name (each u32 length + UTF-8, untagged)
+ * 13 record        class name (u32 length + UTF-8), u32 component count, then each component in order
+ * 14 list          u32 count, then each element
+ * 15 map           u32 count, then key and value of each entry in iteration order
+ * </pre>
+ * A length or count larger than the bytes left is refused before anything is allocated; nesting
+ * deeper than {@value #MAX_DEPTH} is refused; a map with a repeated key is refused. Decoded lists and
+ * maps are unmodifiable (maps keep the order of the wire) and are checked, element by element,
+ * against the generic types they are declared with, as record components are: a peer cannot put an
+ * {@code Integer} into a {@code List<String>}.
+ *
+ * <p>Thread-safe and immutable once built.
+ */
+public final class Marshaller {
+    /** Deepest nesting of lists, maps and records a value may have. */
+    public static final int MAX_DEPTH = 32;
+
+    private static final byte NULL = 0;
+    private static final byte FALSE = 1;
+    private static final byte TRUE = 2;
+    private static final byte BYTE = 3;
+    private static final byte SHORT = 4;
+    private static final byte CHAR = 5;
+    private static final byte INT = 6;
+    private static final byte LONG = 7;
+    private static final byte FLOAT = 8;
+    private static final byte DOUBLE = 9;
+    private static final byte STRING = 10;
+    private static final byte BYTES = 11;
+    private static final byte ENUM = 12;
+    private static final byte RECORD = 13;
+    private static final byte LIST = 14;
+    private static final byte MAP = 15;
+
+    private static final Map<Class<?>, Marshaller> CACHE = new ConcurrentHashMap<>();
+
+    /** The enum and record classes of the allow-list, by name. */
+    private final Map<String, Class<?>> classes;
+    private final Map<Class<?>, RecordShape> records;
+
+    /** How to take a record apart and build it again; {@code types} are the components' generic types. */
+    private record RecordShape(Method[] accessors, Type[] types, Constructor<?> constructor) {
+    }
+
+    private Marshaller(Map<String, Class<?>> classes, Map<Class<?>, RecordShape> records) {
+        this.classes = classes;
+        this.records = records;
+    }
+
+    /**
+     * The marshaller of {@code api}'s methods (built once per interface).
+     *
+     * @throws NotMarshallableException if a method names a type outside what this format carries
+     * @throws IllegalArgumentException if {@code api} is not an interface
+     */
+    public static Marshaller of(Class<?> api) {
+        if (!api.isInterface()) {
+            throw new IllegalArgumentException(api.getName() + " is not an interface");
+        }
+        return CACHE.computeIfAbsent(api, Marshaller::build);
+    }
+
+    private static Marshaller build(Class<?> api) {
+        Map<String, Class<?>> classes = new LinkedHashMap<>();
+        Map<Class<?>, RecordShape> records = new LinkedHashMap<>();
+        for (Method method : RpcMethods.of(api).values()) {
+            String where = api.getName() + "." + method.getName();
+            for (Type parameter : method.getGenericParameterTypes()) {
+                allow(parameter, where, classes, records);
+            }
+            if (method.getReturnType() != void.class) {
+                allow(method.getGenericReturnType(), where, classes, records);
+            }
+        }
+        return new Marshaller(Map.copyOf(classes), Map.copyOf(records));
+    }
+
+    private static void allow(Type type, String where, Map<String, Class<?>> classes,
+            Map<Class<?>, RecordShape> records) {
+        if (type instanceof Class<?> c) {
+            if (c.isPrimitive() || c == Boolean.class || c == Byte.class || c == Short.class
+                    || c == Character.class || c == Integer.class || c == Long.class || c == Float.class
+                    || c == Double.class || c == String.class || c == byte[].class) {
+                return;
+            }
+            if (c.isEnum()) {
+                classes.put(c.getName(), c);
+                return;
+            }
+            if (c.isRecord()) {
+                if (classes.putIfAbsent(c.getName(), c) != null) {
+                    return; // seen (records may refer to each other)
+                }
+                RecordComponent[] components = c.getRecordComponents();
+                Method[] accessors = new Method[components.length];
+                Type[] generic = new Type[components.length];
+                Class<?>[] types = new Class<?>[components.length];
+                for (int i = 0; i < components.length; i++) {
+                    allow(components[i].getGenericType(), where + " (record " + c.getName() + ")", classes, records);
+                    accessors[i] = components[i].getAccessor();
+                    generic[i] = components[i].getGenericType();
+                    types[i] = components[i].getType();
+                }
+                try {
+                    Constructor<?> constructor = c.getDeclaredConstructor(types);
+                    if (!Modifier.isPublic(c.getModifiers()) || !Modifier.isPublic(constructor.getModifiers())) {
+                        constructor.trySetAccessible();
+                        for (Method accessor : accessors) {
+                            accessor.trySetAccessible();
+                        }
+                    }
+                    records.put(c, new RecordShape(accessors, generic, constructor));
+                } catch (NoSuchMethodException e) {
+                    throw new NotMarshallableException(where + ": record " + c.getName() + " has no canonical constructor");
+                }
+                return;
+            }
+            if (c == List.class || c == Map.class) {
+                throw new NotMarshallableException(where + ": raw " + c.getName() + " (name its element types)");
+            }
+            throw new NotMarshallableException(where + ": " + c.getTypeName() + " is not marshallable (primitives, "
+                    + "their boxes, String, byte[], enums, records, List and Map of those)");
+        }
+        if (type instanceof ParameterizedType p && (p.getRawType() == List.class || p.getRawType() == Map.class)) {
+            for (Type argument : p.getActualTypeArguments()) {
+                allow(argument, where, classes, records);
+            }
+            return;
+        }
+        if (type instanceof GenericArrayType) {
+            throw new NotMarshallableException(where + ": " + type.getTypeName() + " is not marshallable (of arrays only byte[])");
+        }
+        throw new NotMarshallableException(where + ": " + type.getTypeName() + " is not marshallable");
+    }
+
+    // ------------------------------------------------------------------ encoding
+
+    /** A growable big-endian output. */
+    static final class Output {
+        private ByteBuffer buffer = ByteBuffer.allocate(256).order(ByteOrder.BIG_ENDIAN);
+
+        private ByteBuffer room(int bytes) {
+            if (buffer.remaining() < bytes) {
+                long needed = (long) buffer.position() + bytes;
+                if (needed > Integer.MAX_VALUE - 8) {
+                    throw new NotMarshallableException("value too large to marshal");
+                }
+                int capacity = (int) Math.max(needed, Math.min((long) buffer.capacity() * 2, Integer.MAX_VALUE - 8));
+                ByteBuffer larger = ByteBuffer.allocate(capacity).order(ByteOrder.BIG_ENDIAN);
+                larger.put(buffer.flip());
+                buffer = larger;
+            }
+            return buffer;
+        }
+
+        Output u8(int value) {
+            room(1).put((byte) value);
+            return this;
+        }
+
+        Output i32(int value) {
+            room(4).putInt(value);
+            return this;
+        }
+
+        Output i64(long value) {
+            room(8).putLong(value);
+            return this;
+        }
+
+        Output bytes(byte[] value) {
+            i32(value.length);
+            room(value.length).put(value);
+            return this;
+        }
+
+        Output string(String value) {
+            return bytes(value.getBytes(StandardCharsets.UTF_8));
+        }
+
+        byte[] toByteArray() {
+            byte[] out = new byte[buffer.position()];
+            buffer.get(0, out);
+            return out;
+        }
+    }
+
+    /**
+     * Appends {@code value}.
+     *
+     * @throws NotMarshallableException if the value (or something in it) is of a type outside the allow-list
+     */
+    void write(Output out, Object value) {
+        write(out, value, 0);
+    }
+
+    private void write(Output out, Object value, int depth) {
+        if (depth > MAX_DEPTH) {
+            throw new NotMarshallableException("value nested deeper than " + MAX_DEPTH);
+        }
+        switch (value) {
+            case null -> out.u8(NULL);
+            case Boolean b -> out.u8(b ? TRUE : FALSE);
+            case Byte b -> out.u8(BYTE).u8(b);
+            case Short s -> out.u8(SHORT).room(2).putShort(s);
+            case Character c -> out.u8(CHAR).room(2).putChar(c);
+            case Integer i -> out.u8(INT).i32(i);
+            case Long l -> out.u8(LONG).i64(l);
+            case Float f -> out.u8(FLOAT).i32(Float.floatToRawIntBits(f));
+            case Double d -> out.u8(DOUBLE).i64(Double.doubleToRawLongBits(d));
+            case String s -> out.u8(STRING).string(s);
+            case byte[] b -> out.u8(BYTES).bytes(b);
+            case Enum<?> e -> {
+                Class<?> type = e.getDeclaringClass();
+                checkAllowed(type);
+                out.u8(ENUM).string(type.getName()).string(e.name());
+            }
+            case Record r -> {
+                RecordShape shape = records.get(r.getClass());
+                if (shape == null) {
+                    throw new NotMarshallableException("record " + r.getClass().getName() + " is not in the allow-list");
+                }
+                out.u8(RECORD).string(r.getClass().getName()).i32(shape.accessors().length);
+                for (Method accessor : shape.accessors()) {
+                    write(out, component(accessor, r), depth + 1);
+                }
+            }
+            case List<?> list -> {
+                out.u8(LIST).i32(list.size());
+                for (Object element : list) {
+                    write(out, element, depth + 1);
+                }
+            }
+            case Map<?, ?> map -> {
+                out.u8(MAP).i32(map.size());
+                for (Map.Entry<?, ?> entry : map.entrySet()) {
+                    write(out, entry.getKey(), depth + 1);
+                    write(out, entry.getValue(), depth + 1);
+                }
+            }
+            default -> throw new NotMarshallableException(value.getClass().getName() + " is not marshallable");
+        }
+    }
+
+    private void checkAllowed(Class<?> type) {
+        if (classes.get(type.getName()) != type) {
+            throw new NotMarshallableException(type.getName() + " is not in the allow-list");
+        }
+    }
+
+    private static Object component(Method accessor, Record r) {
+        try {
+            return accessor.invoke(r);
+        } catch (IllegalAccessException e) {
+            throw new NotMarshallableException("cannot read " + accessor + " (open its package to io.jipc.rpc)");
+        } catch (InvocationTargetException e) {
+            throw new NotMarshallableException("accessor " + accessor + " threw " + e.getCause());
+        }
+    }
+
+    /** The arguments of a call: a u32 count and the values. */
+    byte[] encodeArguments(Object[] arguments) {
+        Object[] values = arguments == null ? new Object[0] : arguments;
+        Output out = new Output().i32(values.length);
+        for (Object value : values) {
+            write(out, value);
+        }
+        return out.toByteArray();
+    }
+
+    /** One value: a result. */
+    byte[] encodeValue(Object value) {
+        Output out = new Output();
+        write(out, value);
+        return out.toByteArray();
+    }
+
+    /**
+     * The arguments of a call of {@code method}, checked against its parameter types.
+     *
+     * @throws RpcProtocolException if they do not decode, are too few or too many, or do not fit
+     */
+    Object[] decodeArguments(byte[] bytes, Method method) {
+        ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.BIG_ENDIAN);
+        Type[] types = method.getGenericParameterTypes();
+        try {
+            int count = in.getInt();
+            if (count != types.length) {
+                throw new RpcProtocolException(method.getName() + " takes " + types.length + " arguments, not "
+                        + Integer.toUnsignedString(count));
+            }
+            Object[] arguments = new Object[count];
+            for (int i = 0; i < count; i++) {
+                arguments[i] = checkFits(read(in, 0), types[i], "argument " + i + " of " + method.getName());
+            }
+            checkConsumed(in);
+            return arguments;
+        } catch (BufferUnderflowException e) {
+            throw new RpcProtocolException("arguments cut short");
+        }
+    }
+
+    /**
+     * A result of {@code method}, checked against its return type.
+     *
+     * @throws RpcProtocolException if it does not decode or fit
+     */
+    Object decodeResult(byte[] bytes, Method method) {
+        ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.BIG_ENDIAN);
+        Object value = checkFits(read(in), method.getGenericReturnType(), "result of " + method.getName());
+        checkConsumed(in);
+        return value;
+    }
+
+    private static void checkConsumed(ByteBuffer in) {
+        if (in.hasRemaining()) {
+            throw new RpcProtocolException(in.remaining() + " bytes after the last value");
+        }
+    }
+
+    // ------------------------------------------------------------------ decoding
+
+    /**
+     * Reads one value from {@code in} (big-endian), advancing it.
+     *
+     * @throws RpcProtocolException if the bytes are not a value of this allow-list (the buffer's
+     *                              position is then unspecified)
+     */
+    Object read(ByteBuffer in) {
+        try {
+            return read(in, 0);
+        } catch (BufferUnderflowException e) {
+            throw new RpcProtocolException("value cut short");
+        }
+    }
+
+    private Object read(ByteBuffer in, int depth) {
+        if (depth > MAX_DEPTH) {
+            throw new RpcProtocolException("value nested deeper than " + MAX_DEPTH);
+        }
+        byte tag = in.get();
+        return switch (tag) {
+            case NULL -> null;
+            case FALSE -> Boolean.FALSE;
+            case TRUE -> Boolean.TRUE;
+            case BYTE -> in.get();
+            case SHORT -> in.getShort();
+            case CHAR -> in.getChar();
+            case INT -> in.getInt();
+            case LONG -> in.getLong();
+            case FLOAT -> Float.intBitsToFloat(in.getInt());
+            case DOUBLE -> Double.longBitsToDouble(in.getLong());
+            case STRING -> readString(in);
+            case BYTES -> readBytes(in);
+            case ENUM -> readEnum(in);
+            case RECORD -> readRecord(in, depth);
+            case LIST -> {
+                int count = count(in, 1);
+                List<Object> list = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    list.add(read(in, depth + 1));
+                }
+                yield Collections.unmodifiableList(list);
+            }
+            case MAP -> {
+                int count = count(in, 2);
+                Map<Object, Object> map = LinkedHashMap.newLinkedHashMap(count);
+                for (int i = 0; i < count; i++) {
+                    Object key = read(in, depth + 1);
+                    if (map.put(key, read(in, depth + 1)) != null || map.size() != i + 1) {
+                        throw new RpcProtocolException("map with a repeated key");
+                    }
+                }
+                yield Collections.unmodifiableMap(map);
+            }
+            default -> throw new RpcProtocolException("unknown value tag " + tag);
+        };
+    }
+
+    /** A length or count that needs at least {@code bytesEach} bytes per unit of what is left. */
+    private static int count(ByteBuffer in, int bytesEach) {
+        int count = in.getInt();
+        if (count < 0 || (long) count * bytesEach > in.remaining()) {
+            throw new RpcProtocolException("length " + Integer.toUnsignedString(count) + " exceeds the "
+                    + in.remaining() + " bytes left");
+        }
+        return count;
+    }
+
+    static byte[] readBytes(ByteBuffer in) {
+        byte[] bytes = new byte[count(in, 1)];
+        in.get(bytes);
+        return bytes;
+    }
+
+    static String readString(ByteBuffer in) {
+        byte[] bytes = readBytes(in);
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new RpcProtocolException("string is not UTF-8");
+        }
+    }
+
+    private Class<?> readClass(ByteBuffer in, String what) {
+        String name = readString(in);
+        Class<?> type = classes.get(name);
+        if (type == null) {
+            throw new RpcProtocolException(what + " " + name + " is not in the allow-list");
+        }
+        return type;
+    }
+
+    private Object readEnum(ByteBuffer in) {
+        Class<?> type = readClass(in, "enum");
+        if (!type.isEnum()) {
+            throw new RpcProtocolException(type.getName() + " is not an enum");
+        }
+        String constant = readString(in);
+        for (Object value : type.getEnumConstants()) {
+            if (((Enum<?>) value).name().equals(constant)) {
+                return value;
+            }
+        }
+        throw new RpcProtocolException(type.getName() + " has no constant " + constant);
+    }
+
+    private Object readRecord(ByteBuffer in, int depth) {
+        Class<?> type = readClass(in, "record");
+        RecordShape shape = records.get(type);
+        if (shape == null) {
+            throw new RpcProtocolException(type.getName() + " is not a record");
+        }
+        int count = in.getInt();
+        if (count != shape.accessors().length) {
+            throw new RpcProtocolException("record " + type.getName() + " has " + shape.accessors().length
+                    + " components, not " + Integer.toUnsignedString(count));
+        }
+        Object[] components = new Object[count];
+        for (int i = 0; i < count; i++) {
+            components[i] = checkFits(read(in, depth + 1), shape.types()[i], "record " + type.getName());
+        }
+        try {
+            return shape.constructor().newInstance(components);
+        } catch (InvocationTargetException e) {
+            // the record's own validation refused the values: the peer sent a value the type forbids
+            throw new RpcProtocolException("record " + type.getName() + " refused its components: " + e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new RpcProtocolException("cannot build record " + type.getName() + ": " + e);
+        }
+    }
+
+    /**
+     * Checks a decoded value against the type it is declared with, generic arguments included
+     * (the elements of a {@code List<E>}, the keys and values of a {@code Map<K, V>}); returns it.
+     *
+     * @throws RpcProtocolException if it does not fit
+     */
+    static Object checkFits(Object value, Type declared, String what) {
+        if (!fits(value, declared)) {
+            throw new RpcProtocolException(what + ": " + describe(value) + " where " + declared.getTypeName() + " belongs");
+        }
+        return value;
+    }
+
+    private static boolean fits(Object value, Type declared) {
+        if (declared instanceof Class<?> c) {
+            if (c == void.class) {
+                return value == null;
+            }
+            return value == null ? !c.isPrimitive() : (c.isPrimitive() ? box(c) : c).isInstance(value);
+        }
+        if (value == null) {
+            return true;
+        }
+        ParameterizedType p = (ParameterizedType) declared; // the allow-list admits no other kind
+        Type[] arguments = p.getActualTypeArguments();
+        if (p.getRawType() == List.class) {
+            return value instanceof List<?> list && list.stream().allMatch(element -> fits(element, arguments[0]));
+        }
+        return value instanceof Map<?, ?> map && map.entrySet().stream()
+                .allMatch(entry -> fits(entry.getKey(), arguments[0]) && fits(entry.getValue(), arguments[1]));
+    }
+
+    private static String describe(Object value) {
+        return value == null ? "null" : value.getClass().getName();
+    }
+
+    private static Class<?> box(Class<?> primitive) {
+        return switch (primitive.getName()) {
+            case "boolean" -> Boolean.class;
+            case "byte" -> Byte.class;
+            case "short" -> Short.class;
+            case "char" -> Character.class;
+            case "int" -> Integer.class;
+            case "long" -> Long.class;
+            case "float" -> Float.class;
+            case "double" -> Double.class;
+            default -> throw new IllegalArgumentException(primitive.getName());
+        };
+    }
+}

@@ -1,0 +1,432 @@
+package io.jipc.rpc;
+
+import io.jipc.JipcException;
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxOptions;
+import io.jipc.platform.ProcessIdentity;
+
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * The caller's side of jipc's remote procedure calls: a stub that implements the interface an
+ * {@link RpcServer} serves, and turns each call into a request to that server and its reply.
+ *
+ * <pre>{@code
+ * try (RpcClient<Bank> client = RpcClient.connect("bank", Bank.class)) {
+ *     Bank bank = client.stub();
+ *     bank.deposit("alice", 500);                                      // blocks until the server ran it
+ *     CompletableFuture<Long> balance = client.async(b -> b.balance("alice")); // runs on a virtual thread
+ * }
+ * }</pre>
+ *
+ * <p><b>Calls.</b> The stub's methods marshal their arguments ({@link Marshaller}), send them to the
+ * server's mailbox, and block until the result comes back in this client's own reply mailbox (created
+ * by {@link #connect}, removed by {@link #close()}), the deadline passes
+ * ({@link RpcTimeoutException}), or the server is lost ({@link RpcServerLostException}). What the
+ * implementation threw arrives as {@link RemoteInvocationException}. Default methods of the interface
+ * run locally; {@code equals}, {@code hashCode} and {@code toString} are the stub's own. Any number of
+ * threads may call at once: replies are matched to calls by id.
+ *
+ * <p><b>Interrupts and cancellation.</b> A caller interrupted while it waits tells the server to cancel
+ * the call (its thread there is interrupted) and gets an {@link RpcException} whose cause is an
+ * {@link InterruptedException}, with its interrupt status set again. {@link #async} returns a future
+ * whose {@code cancel(true)} does the same.
+ *
+ * <p><b>When a peer dies.</b> A thread of this client waits for replies in slices of
+ * {@link Options#livenessCheck()}; after each empty slice with calls pending it checks that the
+ * server process lives (pid and start time, so a reused pid does not count), and fails every pending
+ * call with {@link RpcServerLostException} if not: a caller learns of the server's death within about
+ * one slice, not at its deadline. If this process dies, the server notices and removes the reply
+ * mailbox.
+ *
+ * <p>Memory consistency: actions of the server's implementation before it returned happen-before the
+ * stub call's return, as far as its result's bytes carry them (only bytes travel).
+ *
+ * @param <T> the interface called
+ */
+public final class RpcClient<T> implements AutoCloseable {
+    private static final AtomicLong REPLY_MAILBOXES = new AtomicLong();
+
+    /**
+     * How a client behaves.
+     *
+     * @param callTimeout    longest a call may take, or null for none
+     * @param connectTimeout longest {@link #connect} waits for the server's answer
+     * @param livenessCheck  how often a client with pending calls checks that the server process lives
+     * @param maxReplySize   largest reply (result frame) in bytes; the reply mailbox holds four
+     */
+    public record Options(Duration callTimeout, Duration connectTimeout, Duration livenessCheck, int maxReplySize) {
+        public Options {
+            Objects.requireNonNull(connectTimeout, "connectTimeout");
+            Objects.requireNonNull(livenessCheck, "livenessCheck");
+            if (callTimeout != null && (callTimeout.isNegative() || callTimeout.isZero())) {
+                throw new IllegalArgumentException("callTimeout must be positive: " + callTimeout);
+            }
+            if (livenessCheck.toMillis() < 1 || connectTimeout.isNegative()) {
+                throw new IllegalArgumentException("livenessCheck of at least 1 ms and a connectTimeout of 0 or more");
+            }
+            if (maxReplySize < 64) {
+                throw new IllegalArgumentException("maxReplySize of at least 64 bytes: " + maxReplySize);
+            }
+        }
+
+        /** No call timeout, 10 s to connect, liveness checked every 100 ms, replies up to 64 KiB. */
+        public static Options defaults() {
+            return new Options(null, Duration.ofSeconds(10), Duration.ofMillis(100), 64 * 1024);
+        }
+
+        public Options withCallTimeout(Duration timeout) {
+            return new Options(timeout, connectTimeout, livenessCheck, maxReplySize);
+        }
+
+        public Options withLivenessCheck(Duration check) {
+            return new Options(callTimeout, connectTimeout, check, maxReplySize);
+        }
+
+        public Options withConnectTimeout(Duration timeout) {
+            return new Options(callTimeout, timeout, livenessCheck, maxReplySize);
+        }
+
+        public Options withMaxReplySize(int bytes) {
+            return new Options(callTimeout, connectTimeout, livenessCheck, bytes);
+        }
+    }
+
+    private final String name;
+    private final Class<T> api;
+    private final Options options;
+    private final Marshaller marshaller;
+    private final Mailbox requests;
+    private final Mailbox replies;
+    private final long clientId;
+    private final long serverToken;
+    private final T stub;
+    private final Map<Long, CompletableFuture<RpcFrame>> pending = new ConcurrentHashMap<>();
+    private final AtomicLong nextCallId = new AtomicLong(1);
+    private final Thread receiver;
+    /** Why calls fail from now on, once the server is lost or this client closed; null while usable. */
+    private volatile RuntimeException broken;
+
+    private RpcClient(String name, Class<T> api, Options options, Mailbox requests, Mailbox replies,
+            long clientId, long serverToken) {
+        this.name = name;
+        this.api = api;
+        this.options = options;
+        this.marshaller = Marshaller.of(api);
+        this.requests = requests;
+        this.replies = replies;
+        this.clientId = clientId;
+        this.serverToken = serverToken;
+        this.stub = api.cast(Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api}, new Stub()));
+        this.receiver = Thread.ofVirtual().name("jipc-rpc-replies-" + name).start(this::receive);
+    }
+
+    /** Connects to the server {@code name} of {@code api} with {@link Options#defaults()}. */
+    public static <T> RpcClient<T> connect(String name, Class<T> api) throws InterruptedException {
+        return connect(name, api, Options.defaults());
+    }
+
+    /**
+     * Connects to the server {@code name} of {@code api}: creates this client's reply mailbox, says
+     * HELLO, and waits for the server's answer.
+     *
+     * @throws io.jipc.mailbox.MailboxNotFoundException if no mailbox of that name exists
+     * @throws RpcServerLostException if the server did not answer within the connect timeout
+     * @throws RpcException if the server refused (it serves another interface)
+     * @throws NotMarshallableException if a method of {@code api} names a type calls cannot carry
+     */
+    public static <T> RpcClient<T> connect(String name, Class<T> api, Options options) throws InterruptedException {
+        Objects.requireNonNull(options, "options");
+        Marshaller.of(api);
+        Mailbox requests = Mailbox.open(name);
+        Mailbox replies = null;
+        try {
+            String replyName = replyName(name);
+            replies = Mailbox.create(replyName, MailboxOptions.builder().maxMessageSize(options.maxReplySize())
+                    .capacityBytes(Math.max(4L * options.maxReplySize(), 16 * 1024)).build());
+            long self = ProcessIdentity.current().token();
+            long deadline = System.nanoTime() + options.connectTimeout().toNanos();
+            if (!requests.offer(RpcFrame.encode(new RpcFrame.Hello(api.getName(), replyName, self)),
+                    options.connectTimeout())) {
+                throw new RpcServerLostException("'" + name + "' took no HELLO within " + options.connectTimeout());
+            }
+            byte[] answer = replies.poll(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            if (answer == null) {
+                throw new RpcServerLostException("no answer from '" + name + "' within " + options.connectTimeout());
+            }
+            return switch (RpcFrame.decode(answer)) {
+                case RpcFrame.Welcome welcome -> new RpcClient<>(name, api, options, requests, replies,
+                        welcome.clientId(), welcome.serverToken());
+                case RpcFrame.Refused refused -> throw new RpcException("'" + name + "' refused: " + refused.reason());
+                case RpcFrame.Closing closing -> throw new RpcServerLostException(closing.reason());
+                default -> throw new RpcProtocolException("unexpected answer to HELLO from '" + name + "'");
+            };
+        } catch (RuntimeException | InterruptedException e) {
+            requests.close();
+            if (replies != null) {
+                replies.destroy();
+                replies.close();
+            }
+            throw e;
+        }
+    }
+
+    /** A fresh reply mailbox name: the service's, this process's pid, a counter. */
+    private static String replyName(String service) {
+        String suffix = "-reply-" + ProcessHandle.current().pid() + "-" + REPLY_MAILBOXES.incrementAndGet();
+        String base = service.length() + suffix.length() > 200 ? service.substring(0, 200 - suffix.length()) : service;
+        return base + suffix;
+    }
+
+    /** The stub: calls on it are calls of the server. */
+    public T stub() {
+        return stub;
+    }
+
+    /**
+     * Runs {@code call} on the stub on a virtual thread; the future completes with its result or its
+     * exception. {@code cancel(true)} interrupts that thread, which cancels the call at the server.
+     */
+    public <R> CompletableFuture<R> async(Function<? super T, ? extends R> call) {
+        Objects.requireNonNull(call, "call");
+        AsyncCall<R> future = new AsyncCall<>();
+        future.thread = Thread.ofVirtual().name("jipc-rpc-async-" + name).unstarted(() -> {
+            try {
+                future.complete(call.apply(stub));
+            } catch (Throwable t) {
+                future.completeExceptionally(t);
+            }
+        });
+        future.thread.start();
+        return future;
+    }
+
+    /** A future whose cancellation interrupts the thread running the call. */
+    private static final class AsyncCall<R> extends CompletableFuture<R> {
+        volatile Thread thread;
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean cancelled = super.cancel(mayInterruptIfRunning);
+            if (cancelled) {
+                thread.interrupt();
+            }
+            return cancelled;
+        }
+    }
+
+    /** The stub's invocation handler. */
+    private final class Stub implements InvocationHandler {
+        @Override
+        public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+            if (method.getDeclaringClass() == Object.class) {
+                return switch (method.getName()) {
+                    case "equals" -> proxy == args[0];
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    default -> "RpcClient.stub[" + name + ", " + api.getName() + "]";
+                };
+            }
+            if (method.isDefault()) {
+                return InvocationHandler.invokeDefault(proxy, method, args);
+            }
+            return call(method, args);
+        }
+    }
+
+    private Object call(Method method, Object[] args) {
+        RuntimeException why = broken;
+        if (why != null) {
+            throw rethrown(why);
+        }
+        long callId = nextCallId.getAndIncrement();
+        Duration timeout = options.callTimeout();
+        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+        byte[] request = RpcFrame.encode(new RpcFrame.Call(clientId, callId,
+                timeout == null ? 0 : Math.max(1, timeout.toMillis()), RpcMethods.key(method),
+                marshaller.encodeArguments(args)));
+        CompletableFuture<RpcFrame> reply = new CompletableFuture<>();
+        pending.put(callId, reply);
+        try {
+            send(request, deadline, method);
+            why = broken;
+            if (why != null) { // lost while sending: the receiver may have failed the others before we registered
+                reply.completeExceptionally(why);
+            }
+            RpcFrame frame = deadline == Long.MAX_VALUE ? reply.get()
+                    : reply.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return switch (frame) {
+                case RpcFrame.Result result -> marshaller.decodeResult(result.value(), method);
+                case RpcFrame.Failure failure -> throw failure(method, failure);
+                default -> throw new RpcProtocolException("unexpected reply " + frame.getClass().getSimpleName());
+            };
+        } catch (InterruptedException e) {
+            cancelAtServer(callId);
+            Thread.currentThread().interrupt();
+            throw new RpcException(RpcMethods.key(method) + " interrupted", e);
+        } catch (TimeoutException e) {
+            cancelAtServer(callId);
+            throw new RpcTimeoutException(RpcMethods.key(method) + " on '" + name + "' took longer than " + timeout);
+        } catch (ExecutionException e) {
+            throw rethrown((RuntimeException) e.getCause());
+        } finally {
+            pending.remove(callId);
+        }
+    }
+
+    /** Puts a request into the server's mailbox, waiting for room while the server lives and the deadline allows. */
+    private void send(byte[] request, long deadline, Method method) throws InterruptedException, TimeoutException {
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new TimeoutException();
+            }
+            Duration slice = options.livenessCheck();
+            if (left < slice.toNanos()) {
+                slice = Duration.ofNanos(left);
+            }
+            try {
+                if (requests.offer(request, slice)) {
+                    return;
+                }
+            } catch (JipcException e) {
+                if (e instanceof io.jipc.mailbox.MessageTooLargeException) {
+                    throw new NotMarshallableException("the arguments of " + RpcMethods.key(method) + " take "
+                            + request.length + " bytes, more than '" + name + "' takes (" + requests.maxMessageSize() + ")");
+                }
+                throw lost("'" + name + "' is gone: " + e.getMessage());
+            }
+            RuntimeException why = broken;
+            if (why != null) {
+                throw rethrown(why);
+            }
+            if (!ProcessIdentity.isAlive(serverToken)) {
+                throw lost("the server of '" + name + "' (" + ProcessIdentity.describe(serverToken) + ") died");
+            }
+        }
+    }
+
+    private RuntimeException failure(Method method, RpcFrame.Failure failure) {
+        String key = RpcMethods.key(method);
+        return switch (failure.code()) {
+            case THREW -> new RemoteInvocationException(key, failure.className(), failure.message());
+            case NO_SUCH_METHOD, BAD_ARGUMENTS, BAD_RESULT -> new RpcProtocolException(key + ": " + failure.message());
+            case CANCELLED -> new CancellationException(key + " was cancelled at the server");
+            case CLOSING -> new RpcServerLostException(key + ": '" + name + "' is closing");
+        };
+    }
+
+    private void cancelAtServer(long callId) {
+        if (broken == null) {
+            requests.offer(RpcFrame.encode(new RpcFrame.Cancel(clientId, callId))); // best effort: a full mailbox drops it
+        }
+    }
+
+    /** The reply thread: hands each reply to its call; checks the server's liveness while calls wait. */
+    private void receive() {
+        try {
+            while (broken == null) {
+                byte[] message = replies.poll(options.livenessCheck());
+                if (message == null) {
+                    if (!pending.isEmpty() && !ProcessIdentity.isAlive(serverToken)) {
+                        breakWith(lost("the server of '" + name + "' (" + ProcessIdentity.describe(serverToken) + ") died"));
+                    }
+                    continue;
+                }
+                RpcFrame frame;
+                try {
+                    frame = RpcFrame.decode(message);
+                } catch (RpcProtocolException e) {
+                    continue; // not from our server: nobody else writes here but a confused process
+                }
+                switch (frame) {
+                    case RpcFrame.Result result -> complete(result.callId(), result);
+                    case RpcFrame.Failure failure -> complete(failure.callId(), failure);
+                    case RpcFrame.Closing closing -> breakWith(lost(closing.reason()));
+                    default -> {
+                        // nothing else is sent to a client
+                    }
+                }
+            }
+        } catch (InterruptedException | JipcException e) {
+            // closing
+        }
+    }
+
+    private void complete(long callId, RpcFrame frame) {
+        CompletableFuture<RpcFrame> call = pending.get(callId);
+        if (call != null) {
+            call.complete(frame);
+        }
+    }
+
+    private void breakWith(RuntimeException why) {
+        broken = why;
+        pending.values().forEach(call -> call.completeExceptionally(why));
+    }
+
+    private static RpcServerLostException lost(String message) {
+        return new RpcServerLostException(message);
+    }
+
+    /** A fresh exception of the same kind, thrown in the caller's thread (so its stack shows the call). */
+    private static RuntimeException rethrown(RuntimeException why) {
+        if (why instanceof RpcServerLostException) {
+            return new RpcServerLostException(why.getMessage());
+        }
+        return why;
+    }
+
+    /**
+     * Says BYE, fails the pending calls, stops the reply thread and removes the reply mailbox.
+     * Idempotent.
+     */
+    @Override
+    public void close() {
+        if (broken instanceof ClientClosed) {
+            return;
+        }
+        boolean serverLost = broken != null;
+        breakWith(new ClientClosed("RpcClient of '" + name + "' is closed"));
+        if (!serverLost) {
+            try {
+                requests.offer(RpcFrame.encode(new RpcFrame.Bye(clientId)));
+            } catch (RuntimeException e) {
+                // the server's mailbox is gone
+            }
+        }
+        receiver.interrupt();
+        try {
+            receiver.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        requests.close();
+        replies.destroy();
+        replies.close();
+    }
+
+    /** Why calls fail after {@link #close()}. */
+    private static final class ClientClosed extends RpcException {
+        ClientClosed(String message) {
+            super(message);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RpcClient[" + name + ", " + api.getName() + ", client " + clientId + "]";
+    }
+}

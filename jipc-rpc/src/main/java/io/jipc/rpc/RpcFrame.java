@@ -1,0 +1,164 @@
+package io.jipc.rpc;
+
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The messages of the RPC protocol, one per mailbox message, and their bytes.
+ *
+ * <h2>Format (version 1.0)</h2>
+ * Big-endian; strings and byte strings are a u32 length and that many bytes (strings UTF-8).
+ * <pre>
+ * u32 magic 'JRPC'   u8 major (1)   u8 minor (0)   u8 kind   then by kind:
+ *   1 HELLO    string interface, string reply mailbox, i64 client process token
+ *   2 WELCOME  i64 client id, i64 server process token
+ *   3 REFUSED  string reason                                 (answer to a HELLO)
+ *   4 CALL     i64 client id, i64 call id, i64 timeout ms (0: none), string method key, bytes arguments
+ *   5 RESULT   i64 call id, bytes value
+ *   6 FAILURE  i64 call id, u8 code, string class name, u8 has message, [string message]
+ *   7 CANCEL   i64 client id, i64 call id
+ *   8 BYE      i64 client id
+ *   9 CLOSING  string reason                                 (the service ends)
+ * </pre>
+ * Clients send HELLO, CALL, CANCEL and BYE to the server's mailbox; the server sends WELCOME,
+ * REFUSED, RESULT, FAILURE and CLOSING to the client's reply mailbox. The arguments of a CALL are a u32 count
+ * and that many values, the value of a RESULT one value, both in {@link Marshaller}'s format. A reader
+ * accepts any minor version of its major (later minors only append fields it ignores) and refuses
+ * other majors; a frame with bytes left over after its fields of this minor is accepted only if its
+ * minor is later.
+ */
+sealed interface RpcFrame {
+    int MAGIC = 0x4A525043; // "JRPC"
+    int MAJOR = 1;
+    int MINOR = 0;
+
+    /** Why a call failed, as the server reports it. */
+    enum FailureCode {
+        /** The implementation threw. */
+        THREW,
+        /** The server has no method of that key (another version of the interface). */
+        NO_SUCH_METHOD,
+        /** The arguments did not decode or fit the method. */
+        BAD_ARGUMENTS,
+        /** The result could not be marshalled. */
+        BAD_RESULT,
+        /** Cancelled by the client, or its timeout passed at the server. */
+        CANCELLED,
+        /** The server is closing. */
+        CLOSING
+    }
+
+    record Hello(String api, String replyMailbox, long clientToken) implements RpcFrame {
+    }
+
+    record Welcome(long clientId, long serverToken) implements RpcFrame {
+    }
+
+    record Refused(String reason) implements RpcFrame {
+    }
+
+    record Call(long clientId, long callId, long timeoutMillis, String method, byte[] arguments) implements RpcFrame {
+    }
+
+    record Result(long callId, byte[] value) implements RpcFrame {
+    }
+
+    record Failure(long callId, FailureCode code, String className, String message) implements RpcFrame {
+    }
+
+    record Cancel(long clientId, long callId) implements RpcFrame {
+    }
+
+    record Bye(long clientId) implements RpcFrame {
+    }
+
+    record Closing(String reason) implements RpcFrame {
+    }
+
+    /** The bytes of {@code frame}. */
+    static byte[] encode(RpcFrame frame) {
+        Marshaller.Output out = new Marshaller.Output().i32(MAGIC).u8(MAJOR).u8(MINOR);
+        switch (frame) {
+            case Hello h -> out.u8(1).string(h.api()).string(h.replyMailbox()).i64(h.clientToken());
+            case Welcome w -> out.u8(2).i64(w.clientId()).i64(w.serverToken());
+            case Refused r -> out.u8(3).string(r.reason());
+            case Call c -> out.u8(4).i64(c.clientId()).i64(c.callId()).i64(c.timeoutMillis()).string(c.method())
+                    .bytes(c.arguments());
+            case Result r -> out.u8(5).i64(r.callId()).bytes(r.value());
+            case Failure f -> {
+                out.u8(6).i64(f.callId()).u8(f.code().ordinal()).string(f.className()).u8(f.message() == null ? 0 : 1);
+                if (f.message() != null) {
+                    out.string(f.message());
+                }
+            }
+            case Cancel c -> out.u8(7).i64(c.clientId()).i64(c.callId());
+            case Bye b -> out.u8(8).i64(b.clientId());
+            case Closing c -> out.u8(9).string(c.reason());
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * The frame in {@code bytes}.
+     *
+     * @throws RpcProtocolException if they are not a frame of this major version
+     */
+    static RpcFrame decode(byte[] bytes) {
+        ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.BIG_ENDIAN);
+        try {
+            if (in.getInt() != MAGIC) {
+                throw new RpcProtocolException("not an RPC frame (bad magic)");
+            }
+            int major = Byte.toUnsignedInt(in.get());
+            int minor = Byte.toUnsignedInt(in.get());
+            if (major != MAJOR) {
+                throw new RpcProtocolException("RPC protocol version " + major + "." + minor + ", this side speaks "
+                        + MAJOR + "." + MINOR);
+            }
+            int kind = Byte.toUnsignedInt(in.get());
+            RpcFrame frame = switch (kind) {
+                case 1 -> new Hello(Marshaller.readString(in), Marshaller.readString(in), in.getLong());
+                case 2 -> new Welcome(in.getLong(), in.getLong());
+                case 3 -> new Refused(Marshaller.readString(in));
+                case 4 -> new Call(in.getLong(), in.getLong(), timeout(in.getLong()), Marshaller.readString(in),
+                        Marshaller.readBytes(in));
+                case 5 -> new Result(in.getLong(), Marshaller.readBytes(in));
+                case 6 -> new Failure(in.getLong(), code(in.get()), Marshaller.readString(in), optionalString(in));
+                case 7 -> new Cancel(in.getLong(), in.getLong());
+                case 8 -> new Bye(in.getLong());
+                case 9 -> new Closing(Marshaller.readString(in));
+                default -> throw new RpcProtocolException("unknown RPC frame kind " + kind);
+            };
+            if (in.hasRemaining() && minor <= MINOR) {
+                throw new RpcProtocolException(in.remaining() + " bytes after the frame");
+            }
+            return frame;
+        } catch (BufferUnderflowException e) {
+            throw new RpcProtocolException("RPC frame cut short");
+        }
+    }
+
+    private static long timeout(long millis) {
+        if (millis < 0) {
+            throw new RpcProtocolException("negative timeout " + millis);
+        }
+        return millis;
+    }
+
+    private static FailureCode code(byte code) {
+        FailureCode[] codes = FailureCode.values();
+        if (code < 0 || code >= codes.length) {
+            throw new RpcProtocolException("unknown failure code " + code);
+        }
+        return codes[code];
+    }
+
+    private static String optionalString(ByteBuffer in) {
+        return switch (in.get()) {
+            case 0 -> null;
+            case 1 -> Marshaller.readString(in);
+            default -> throw new RpcProtocolException("bad message flag");
+        };
+    }
+}

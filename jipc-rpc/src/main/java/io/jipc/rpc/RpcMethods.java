@@ -1,0 +1,44 @@
+package io.jipc.rpc;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+/**
+ * The remote methods of an interface, by key: every abstract method, including inherited ones,
+ * under {@code name(ParamType,ParamType)} with the erased parameter types' names, e.g.
+ * {@code deposit(java.lang.String,long)}. The key travels in each call, so that a client and a server
+ * built from different versions of the interface agree on what they share and refuse the rest
+ * (overloads are told apart by their parameter types). Default and static methods are not remote.
+ */
+final class RpcMethods {
+    private static final Map<Class<?>, Map<String, Method>> CACHE = new ConcurrentHashMap<>();
+
+    private RpcMethods() {
+    }
+
+    /** The remote methods of {@code api}, sorted by key. */
+    static Map<String, Method> of(Class<?> api) {
+        return CACHE.computeIfAbsent(api, RpcMethods::collect);
+    }
+
+    private static Map<String, Method> collect(Class<?> api) {
+        Map<String, Method> methods = new TreeMap<>();
+        for (Method method : api.getMethods()) {
+            if (Modifier.isAbstract(method.getModifiers())) {
+                methods.putIfAbsent(key(method), method);
+            }
+        }
+        return java.util.Collections.unmodifiableMap(methods);
+    }
+
+    /** The key of {@code method}. */
+    static String key(Method method) {
+        return method.getName() + Arrays.stream(method.getParameterTypes()).map(Class::getName)
+                .collect(Collectors.joining(",", "(", ")"));
+    }
+}

@@ -1,0 +1,54 @@
+package io.jipc.rpc;
+
+import io.jipc.testkit.ChildMain;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The other process of the RPC tests; prints one line per event. Modes:
+ * <ul>
+ * <li>{@code serve <name>}: serves a {@link BankService} as {@code name}, prints {@code SERVING};
+ *     closes the server when its standard input ends (or a line arrives), then prints {@code CLOSED}.</li>
+ * <li>{@code call <name>}: connects, prints {@code CONNECTED <reply mailbox suffix>}, deposits 1 cent
+ *     into "child" in a loop, printing {@code CALLED} after the first, until killed.</li>
+ * </ul>
+ */
+public final class RpcChild {
+    private RpcChild() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        ChildMain.dieWithParent();
+        switch (args[0]) {
+            case "serve" -> serve(args[1]);
+            case "call" -> call(args[1]);
+            default -> throw new IllegalArgumentException(args[0]);
+        }
+    }
+
+    private static void serve(String name) throws Exception {
+        try (RpcServer<Bank> server = RpcServer.start(name, Bank.class, new BankService())) {
+            say("SERVING " + server);
+            new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        }
+        say("CLOSED");
+    }
+
+    private static void call(String name) throws Exception {
+        try (RpcClient<Bank> client = RpcClient.connect(name, Bank.class)) {
+            say("CONNECTED");
+            client.stub().deposit("child", new Bank.Money(1, Bank.Currency.EUR));
+            say("CALLED");
+            while (true) {
+                client.stub().deposit("child", new Bank.Money(1, Bank.Currency.EUR));
+            }
+        }
+    }
+
+    private static void say(String line) {
+        System.out.println(line);
+        System.out.flush();
+    }
+}

@@ -1,0 +1,232 @@
+package io.jipc.rpc;
+
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxNotFoundException;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Remote procedure calls between two processes: the server ({@link RpcChild} {@code serve}) in a
+ * child JVM, the client in the test JVM (and, for a client's death, a second child). Every value
+ * kind both ways, the implementation's exceptions, concurrent callers, timeouts and cancellation
+ * reaching the server's thread, the server's death and its close during a call, a refused interface,
+ * and a dead client's reply mailbox removed. No durations are asserted: every wait has a hard bound.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class RpcProcessTest {
+    private static final Duration LONG = Duration.ofSeconds(60);
+    private static final String NAME = "bank";
+    /** Quick liveness checks, so that a lost server is seen within 50 ms. */
+    private static final RpcClient.Options OPTIONS = RpcClient.Options.defaults().withLivenessCheck(Duration.ofMillis(50));
+
+    private final List<ChildJvm> children = new ArrayList<>();
+    private final List<AutoCloseable> closing = new ArrayList<>();
+
+    private ChildJvm startServer() {
+        ChildJvm server = ChildJvm.builder(RpcChild.class).args("serve", NAME).quickStart()
+                .hardTimeout(Duration.ofSeconds(110)).start();
+        children.add(server);
+        server.awaitLine("SERVING", LONG);
+        return server;
+    }
+
+    private RpcClient<Bank> connect(RpcClient.Options options) throws InterruptedException {
+        RpcClient<Bank> client = RpcClient.connect(NAME, Bank.class, options);
+        closing.add(client);
+        return client;
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : closing) {
+            c.close();
+        }
+        for (ChildJvm child : children) {
+            if (child.isAlive()) {
+                child.process().getOutputStream().close();
+                child.waitFor(LONG);
+            }
+            child.close();
+        }
+        Mailbox.destroy(NAME); // left by a server that was killed
+    }
+
+    @Test
+    void everyKindOfValueTravelsBothWays() throws Exception {
+        startServer();
+        Bank bank = connect(OPTIONS).stub();
+        bank.deposit("alice", new Bank.Money(250, Bank.Currency.EUR));
+        bank.deposit("alice", new Bank.Money(100, Bank.Currency.USD));
+        bank.deposit("alice", new Bank.Money(50, Bank.Currency.EUR));
+        assertEquals(400, bank.balance("alice"));
+        assertEquals(0, bank.balance("nobody"));
+        Bank.Statement statement = bank.statement("alice");
+        assertEquals("alice", statement.account());
+        assertEquals(List.of(new Bank.Money(250, Bank.Currency.EUR), new Bank.Money(100, Bank.Currency.USD),
+                new Bank.Money(50, Bank.Currency.EUR)), statement.entries());
+        assertEquals(List.of("EUR", "USD"), List.copyOf(statement.totals().keySet()));
+        assertEquals(Map.of("EUR", 300L, "USD", 100L), statement.totals());
+        assertArrayEquals("alice".getBytes(UTF_8), statement.signature());
+        assertEquals(1 + -2 + 3 + 'a' + 5 + 6L + 0.5f + 0.25, bank.mix(true, (byte) -2, (short) 3, 'a', 5, 6L, 0.5f, 0.25));
+        assertNull(bank.maybe(null));
+        assertEquals(8, bank.maybe(7));
+        byte[] data = new byte[40_000];
+        new java.util.Random(7).nextBytes(data);
+        byte[] reversed = bank.reverse(data);
+        for (int i = 0; i < data.length; i++) {
+            assertEquals(data[i], reversed[data.length - 1 - i]);
+        }
+        assertEquals(List.of("a", "ccc", "bb"), List.copyOf(bank.lengths(List.of("a", "ccc", "bb")).keySet()));
+        assertEquals("alice has 400", bank.greeting("alice")); // a default method, run here on remote calls
+        assertTrue(bank.toString().contains("bank"), bank.toString());
+        assertEquals(bank, bank);
+    }
+
+    @Test
+    void whatTheImplementationThrowsArrivesWithItsClassAndMessage() throws Exception {
+        startServer();
+        Bank bank = connect(OPTIONS).stub();
+        RemoteInvocationException e = assertThrows(RemoteInvocationException.class, () -> bank.fail("overdrawn"));
+        assertEquals(IllegalStateException.class.getName(), e.remoteClass());
+        assertEquals("overdrawn", e.remoteMessage());
+        assertEquals(7, bank.balance("x") + 7); // the client is still usable
+    }
+
+    @Test
+    void manyThreadsCallAtOnceAndEachGetsItsOwnResult() throws Exception {
+        startServer();
+        RpcClient<Bank> client = connect(OPTIONS);
+        try (ExecutorService threads = Executors.newFixedThreadPool(8)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                String account = "acct-" + t;
+                int amount = t + 1;
+                done.add(threads.submit(() -> {
+                    for (int i = 0; i < 200; i++) {
+                        client.stub().deposit(account, new Bank.Money(amount, Bank.Currency.EUR));
+                        assertEquals((long) amount * (i + 1), client.stub().balance(account));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(LONG.toSeconds(), TimeUnit.SECONDS);
+            }
+        }
+        assertEquals(IntStream.rangeClosed(1, 8).mapToLong(a -> 200L * a).sum(),
+                IntStream.range(0, 8).mapToLong(t -> client.stub().balance("acct-" + t)).sum());
+    }
+
+    @Test
+    void aCallPastItsTimeoutFailsAndItsThreadAtTheServerIsInterrupted() throws Exception {
+        startServer();
+        Bank bank = connect(OPTIONS.withCallTimeout(Duration.ofMillis(300))).stub();
+        assertThrows(RpcTimeoutException.class, () -> bank.sleep(100_000));
+        awaitInterruptedCalls(bank, 1);
+        assertEquals(5, bank.sleep(5)); // later calls go on
+    }
+
+    @Test
+    void cancellingAnAsyncCallInterruptsItAtTheServer() throws Exception {
+        startServer();
+        RpcClient<Bank> client = connect(OPTIONS);
+        CompletableFuture<Long> sleeping = client.async(b -> b.sleep(100_000));
+        CompletableFuture<Long> quick = client.async(b -> b.balance("nobody"));
+        assertEquals(0, quick.get(LONG.toSeconds(), TimeUnit.SECONDS));
+        assertTrue(sleeping.cancel(true));
+        assertThrows(CancellationException.class, sleeping::join);
+        awaitInterruptedCalls(client.stub(), 1);
+    }
+
+    private static void awaitInterruptedCalls(Bank bank, int expected) throws InterruptedException {
+        long deadline = System.nanoTime() + LONG.toNanos();
+        while (bank.interruptedCalls() < expected) {
+            assertTrue(System.nanoTime() < deadline, "the server's call thread was never interrupted");
+            Thread.sleep(10);
+        }
+        assertEquals(expected, bank.interruptedCalls());
+    }
+
+    @Test
+    void aCallerLearnsOfTheServersDeathWhileItWaits() throws Exception {
+        ChildJvm server = startServer();
+        RpcClient<Bank> client = connect(OPTIONS);
+        CompletableFuture<Long> waiting = client.async(b -> b.sleep(100_000));
+        assertEquals(0, client.stub().balance("x")); // the sleep call is at the server by now or soon
+        server.kill();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> waiting.get(LONG.toSeconds(), TimeUnit.SECONDS));
+        assertInstanceOf(RpcServerLostException.class, e.getCause());
+        assertThrows(RpcServerLostException.class, () -> client.stub().balance("x"));
+    }
+
+    @Test
+    void closingTheServerFailsPendingAndLaterCalls() throws Exception {
+        ChildJvm server = startServer();
+        RpcClient<Bank> client = connect(OPTIONS);
+        CompletableFuture<Long> waiting = client.async(b -> b.sleep(100_000));
+        assertEquals(0, client.stub().balance("x"));
+        server.process().getOutputStream().close();
+        server.awaitLine("CLOSED", LONG);
+        ExecutionException e = assertThrows(ExecutionException.class, () -> waiting.get(LONG.toSeconds(), TimeUnit.SECONDS));
+        assertInstanceOf(RpcServerLostException.class, e.getCause());
+        assertThrows(RpcServerLostException.class, () -> client.stub().balance("x"));
+        assertFalse(Mailbox.exists(NAME));
+        assertThrows(MailboxNotFoundException.class, () -> RpcClient.connect(NAME, Bank.class, OPTIONS));
+    }
+
+    /** Another interface of the same shape is still another interface. */
+    public interface NotABank {
+        long balance(String account);
+    }
+
+    @Test
+    void aServerRefusesAClientOfAnotherInterface() throws Exception {
+        startServer();
+        RpcException e = assertThrows(RpcException.class, () -> RpcClient.connect(NAME, NotABank.class, OPTIONS));
+        assertTrue(e.getMessage().contains("serves " + Bank.class.getName()), e.getMessage());
+        try (var listed = java.nio.file.Files.list(JipcTestExtension.root().resolve("mailbox"))) {
+            assertEquals(List.of(NAME), listed.map(p -> p.getFileName().toString()).toList()); // no reply mailbox left
+        }
+    }
+
+    @Test
+    void aDeadClientsReplyMailboxIsRemovedAtTheNextHello() throws Exception {
+        startServer();
+        ChildJvm caller = ChildJvm.builder(RpcChild.class).args("call", NAME).quickStart()
+                .hardTimeout(Duration.ofSeconds(110)).start();
+        children.add(caller);
+        caller.awaitLine("CALLED", LONG);
+        String reply = NAME + "-reply-" + caller.pid() + "-1";
+        assertTrue(Mailbox.exists(reply));
+        caller.kill();
+        connect(OPTIONS); // the server sweeps dead clients before it welcomes this one
+        assertFalse(Mailbox.exists(reply));
+    }
+}

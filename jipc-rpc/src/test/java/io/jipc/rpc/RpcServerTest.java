@@ -1,0 +1,151 @@
+package io.jipc.rpc;
+
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxNotFoundException;
+import io.jipc.mailbox.MailboxOptions;
+import io.jipc.platform.ProcessIdentity;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The server's answers to what a well-behaved stub never sends (a method it lacks, arguments that do
+ * not fit, stray bytes), and the edges of connecting and closing; server and client in this process,
+ * through real mailboxes. The protocol is spoken by hand where the stub cannot be made to misbehave.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RpcServerTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    /** A client spoken by hand: its reply mailbox, its id at the server. */
+    private record RawClient(Mailbox requests, Mailbox replies, long id) implements AutoCloseable {
+        static RawClient hello(String service, String api) throws InterruptedException {
+            Mailbox requests = Mailbox.open(service);
+            Mailbox replies = Mailbox.create(service + "-raw", MailboxOptions.defaults());
+            requests.put(RpcFrame.encode(new RpcFrame.Hello(api, replies.name(), ProcessIdentity.current().token())));
+            RpcFrame answer = RpcFrame.decode(replies.poll(WAIT));
+            long id = answer instanceof RpcFrame.Welcome w ? w.clientId() : -1;
+            return new RawClient(requests, replies, id);
+        }
+
+        RpcFrame call(long callId, String method, byte[] arguments) throws InterruptedException {
+            requests.put(RpcFrame.encode(new RpcFrame.Call(id, callId, 0, method, arguments)));
+            return RpcFrame.decode(replies.poll(WAIT));
+        }
+
+        @Override
+        public void close() {
+            requests.close();
+            replies.destroy();
+            replies.close();
+        }
+    }
+
+    @Test
+    void aMethodTheServerLacksAndArgumentsThatDoNotFitAreReportedToTheCaller() throws Exception {
+        try (RpcServer<Bank> server = RpcServer.start("svc", Bank.class, new BankService());
+             RawClient raw = RawClient.hello("svc", Bank.class.getName())) {
+            assertTrue(raw.id() > 0);
+            Marshaller marshaller = Marshaller.of(Bank.class);
+            RpcFrame.Failure missing = assertInstanceOf(RpcFrame.Failure.class,
+                    raw.call(1, "withdraw(java.lang.String,long)", marshaller.encodeArguments(new Object[] {"a", 1L})));
+            assertEquals(RpcFrame.FailureCode.NO_SUCH_METHOD, missing.code());
+            assertTrue(missing.message().contains("withdraw"), missing.message());
+            Method balance = Bank.class.getMethod("balance", String.class);
+            RpcFrame.Failure wrongType = assertInstanceOf(RpcFrame.Failure.class,
+                    raw.call(2, RpcMethods.key(balance), marshaller.encodeArguments(new Object[] {42})));
+            assertEquals(RpcFrame.FailureCode.BAD_ARGUMENTS, wrongType.code());
+            RpcFrame.Failure tooMany = assertInstanceOf(RpcFrame.Failure.class,
+                    raw.call(3, RpcMethods.key(balance), marshaller.encodeArguments(new Object[] {"a", "b"})));
+            assertEquals(RpcFrame.FailureCode.BAD_ARGUMENTS, tooMany.code());
+            raw.requests().put(new byte[] {1, 2, 3}); // not a frame: ignored
+            RpcFrame.Result ok = assertInstanceOf(RpcFrame.Result.class,
+                    raw.call(4, RpcMethods.key(balance), marshaller.encodeArguments(new Object[] {"a"})));
+            assertEquals(0L, marshaller.decodeResult(ok.value(), balance));
+            assertEquals(1, server.clientCount());
+            raw.requests().put(RpcFrame.encode(new RpcFrame.Bye(raw.id())));
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (server.clientCount() != 0) {
+                assertTrue(System.nanoTime() < deadline);
+                Thread.sleep(5);
+            }
+        }
+    }
+
+    @Test
+    void connectingFailsClearlyWithoutAServer() throws Exception {
+        assertThrows(MailboxNotFoundException.class, () -> RpcClient.connect("nobody", Bank.class));
+        try (Mailbox silent = Mailbox.create("silent", MailboxOptions.defaults())) {
+            RpcServerLostException e = assertThrows(RpcServerLostException.class, () -> RpcClient.connect("silent",
+                    Bank.class, RpcClient.Options.defaults().withConnectTimeout(Duration.ofMillis(200))));
+            assertTrue(e.getMessage().contains("no answer"), e.getMessage());
+            try (var listed = java.nio.file.Files.list(JipcTestExtension.root().resolve("mailbox"))) {
+                assertEquals(List.of("silent"), listed.map(p -> p.getFileName().toString()).toList()); // its reply mailbox is gone
+            }
+            silent.destroy();
+        }
+    }
+
+    /** Not marshallable: an Object parameter. */
+    public interface Loose {
+        void take(Object anything);
+    }
+
+    @Test
+    void anInterfaceCallsCannotCarryIsRefusedOnBothSides() {
+        assertThrows(NotMarshallableException.class, () -> RpcServer.start("loose", Loose.class, anything -> { }));
+        assertThrows(NotMarshallableException.class, () -> RpcClient.connect("loose", Loose.class));
+        assertTrue(!Mailbox.exists("loose"));
+    }
+
+    @Test
+    void aClosedClientRefusesCallsAndTheServerForgetsIt() throws Exception {
+        try (RpcServer<Bank> server = RpcServer.start("svc2", Bank.class, new BankService())) {
+            RpcClient<Bank> client = RpcClient.connect("svc2", Bank.class);
+            client.stub().deposit("a", new Bank.Money(3, Bank.Currency.USD));
+            assertEquals(3, client.stub().balance("a"));
+            client.close();
+            client.close(); // idempotent
+            assertThrows(RpcException.class, () -> client.stub().balance("a"));
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (server.clientCount() != 0) {
+                assertTrue(System.nanoTime() < deadline);
+                Thread.sleep(5);
+            }
+        }
+        assertTrue(!Mailbox.exists("svc2"));
+    }
+
+    @Test
+    void anArgumentTooLargeForTheServersMailboxIsRefusedBeforeItIsSent() throws Exception {
+        try (RpcServer<Bank> server = RpcServer.start("small", Bank.class, new BankService(),
+                MailboxOptions.builder().maxMessageSize(1024).capacityBytes(16 * 1024).build());
+             RpcClient<Bank> client = RpcClient.connect("small", Bank.class)) {
+            assertThrows(NotMarshallableException.class, () -> client.stub().reverse(new byte[4096]));
+            assertEquals(3, client.stub().reverse(new byte[3]).length);
+        }
+    }
+
+    @Test
+    void aResultTooLargeForTheReplyMailboxFailsTheCallNotTheClient() throws Exception {
+        try (RpcServer<Bank> server = RpcServer.start("big", Bank.class, new BankService());
+             RpcClient<Bank> client = RpcClient.connect("big", Bank.class,
+                     RpcClient.Options.defaults().withMaxReplySize(1024))) {
+            RpcProtocolException e = assertThrows(RpcProtocolException.class, () -> client.stub().reverse(new byte[2000]));
+            assertTrue(e.getMessage().contains("exceeds"), e.getMessage());
+            assertEquals(10, client.stub().reverse(new byte[10]).length);
+        }
+    }
+}
