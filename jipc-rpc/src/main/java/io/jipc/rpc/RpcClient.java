@@ -3,11 +3,15 @@ package io.jipc.rpc;
 import io.jipc.JipcException;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
+import io.jipc.net.ConnectionOptions;
+import io.jipc.net.StreamConnection;
 import io.jipc.platform.ProcessIdentity;
 
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -34,7 +38,8 @@ import java.util.function.Function;
  *
  * <p><b>Calls.</b> The stub's methods marshal their arguments ({@link Marshaller}), send them to the
  * server's mailbox, and block until the result comes back in this client's own reply mailbox (created
- * by {@link #connect}, removed by {@link #close()}), the deadline passes
+ * by {@link #connect}, removed by {@link #close()}) — or, for a client connected by a
+ * {@code tcp://} URI, over its connection — until the deadline passes
  * ({@link RpcTimeoutException}), or the server is lost ({@link RpcServerLostException}). What the
  * implementation threw arrives as {@link RemoteInvocationException}. Default methods of the interface
  * run locally; {@code equals}, {@code hashCode} and {@code toString} are the stub's own. Any number of
@@ -49,8 +54,8 @@ import java.util.function.Function;
  * {@link Options#livenessCheck()}; after each empty slice with calls pending it checks that the
  * server process lives (pid and start time, so a reused pid does not count), and fails every pending
  * call with {@link RpcServerLostException} if not: a caller learns of the server's death within about
- * one slice, not at its deadline. If this process dies, the server notices and removes the reply
- * mailbox.
+ * one slice, not at its deadline. Over TCP the connection's end says it at once. If this process
+ * dies, the server notices and removes the reply mailbox (or drops the connection).
  *
  * <p>Memory consistency: actions of the server's implementation before it returned happen-before the
  * stub call's return, as far as its result's bytes carry them (only bytes travel).
@@ -109,8 +114,7 @@ public final class RpcClient<T> implements AutoCloseable {
     private final Class<T> api;
     private final Options options;
     private final Marshaller marshaller;
-    private final Mailbox requests;
-    private final Mailbox replies;
+    private final Transport transport;
     private final long clientId;
     private final long serverToken;
     private final T stub;
@@ -120,14 +124,12 @@ public final class RpcClient<T> implements AutoCloseable {
     /** Why calls fail from now on, once the server is lost or this client closed; null while usable. */
     private volatile RuntimeException broken;
 
-    private RpcClient(String name, Class<T> api, Options options, Mailbox requests, Mailbox replies,
-            long clientId, long serverToken) {
+    private RpcClient(String name, Class<T> api, Options options, Transport transport, long clientId, long serverToken) {
         this.name = name;
         this.api = api;
         this.options = options;
         this.marshaller = Marshaller.of(api);
-        this.requests = requests;
-        this.replies = replies;
+        this.transport = transport;
         this.clientId = clientId;
         this.serverToken = serverToken;
         this.stub = api.cast(Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api}, new Stub()));
@@ -140,8 +142,8 @@ public final class RpcClient<T> implements AutoCloseable {
     }
 
     /**
-     * Connects to the server {@code name} of {@code api}: creates this client's reply mailbox, says
-     * HELLO, and waits for the server's answer.
+     * Connects to the server {@code name} of {@code api} on this host: creates this client's reply
+     * mailbox, says HELLO through the server's mailbox, and waits for the server's answer.
      *
      * @throws io.jipc.mailbox.MailboxNotFoundException if no mailbox of that name exists
      * @throws RpcServerLostException if the server did not answer within the connect timeout
@@ -152,34 +154,69 @@ public final class RpcClient<T> implements AutoCloseable {
         Objects.requireNonNull(options, "options");
         Marshaller.of(api);
         Mailbox requests = Mailbox.open(name);
-        Mailbox replies = null;
+        Mailbox replies;
+        String replyName = replyName(name);
         try {
-            String replyName = replyName(name);
             replies = Mailbox.create(replyName, MailboxOptions.builder().maxMessageSize(options.maxReplySize())
                     .capacityBytes(Math.max(4L * options.maxReplySize(), 16 * 1024)).build());
-            long self = ProcessIdentity.current().token();
+        } catch (RuntimeException e) {
+            requests.close();
+            throw e;
+        }
+        Transport transport = new Transport.ThroughMailboxes(name, requests, replies);
+        return handshake(name, api, options, transport,
+                new RpcFrame.Hello(api.getName(), replyName, ProcessIdentity.current().token()));
+    }
+
+    /**
+     * Connects to a server by URI: {@code mailbox:NAME} on this host (as {@link #connect(String, Class,
+     * Options)}), or {@code tcp://HOST:PORT/NAME} for a server of any host that listens there
+     * ({@link RpcServer.Builder#listen}). Over TCP the frames are limited by the connection's frame
+     * limit (1 MiB unless the server's listener says otherwise), and the server's loss is the
+     * connection's end.
+     *
+     * @throws IllegalArgumentException for another scheme or a URI without a name
+     * @throws io.jipc.net.ConnectTimeoutException if the TCP connection was not made within the connect timeout
+     */
+    public static <T> RpcClient<T> connect(URI uri, Class<T> api, Options options) throws InterruptedException {
+        Objects.requireNonNull(options, "options");
+        String scheme = uri.getScheme();
+        if ("mailbox".equals(scheme)) {
+            return connect(uri.getSchemeSpecificPart(), api, options);
+        }
+        String path = uri.getPath();
+        if (!"tcp".equals(scheme) || uri.getHost() == null || uri.getPort() < 0 || path == null || path.length() < 2) {
+            throw new IllegalArgumentException("not an RPC address (mailbox:NAME or tcp://HOST:PORT/NAME): " + uri);
+        }
+        Marshaller.of(api);
+        String name = path.substring(1);
+        StreamConnection connection = StreamConnection.connect(new InetSocketAddress(uri.getHost(), uri.getPort()),
+                ConnectionOptions.defaults().withConnectTimeout(options.connectTimeout()));
+        return handshake(name, api, options, new Transport.ThroughConnection(name, connection),
+                new RpcFrame.Hello(api.getName(), "", 0));
+    }
+
+    /** Says HELLO over {@code transport} and waits for WELCOME; closes the transport on failure. */
+    private static <T> RpcClient<T> handshake(String name, Class<T> api, Options options, Transport transport,
+            RpcFrame.Hello hello) throws InterruptedException {
+        try {
             long deadline = System.nanoTime() + options.connectTimeout().toNanos();
-            if (!requests.offer(RpcFrame.encode(new RpcFrame.Hello(api.getName(), replyName, self)),
-                    options.connectTimeout())) {
+            if (!transport.offer(RpcFrame.encode(hello), options.connectTimeout())) {
                 throw new RpcServerLostException("'" + name + "' took no HELLO within " + options.connectTimeout());
             }
-            byte[] answer = replies.poll(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            byte[] answer = transport.poll(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             if (answer == null) {
                 throw new RpcServerLostException("no answer from '" + name + "' within " + options.connectTimeout());
             }
             return switch (RpcFrame.decode(answer)) {
-                case RpcFrame.Welcome welcome -> new RpcClient<>(name, api, options, requests, replies,
-                        welcome.clientId(), welcome.serverToken());
+                case RpcFrame.Welcome welcome -> new RpcClient<>(name, api, options, transport, welcome.clientId(),
+                        welcome.serverToken());
                 case RpcFrame.Refused refused -> throw new RpcException("'" + name + "' refused: " + refused.reason());
                 case RpcFrame.Closing closing -> throw new RpcServerLostException(closing.reason());
                 default -> throw new RpcProtocolException("unexpected answer to HELLO from '" + name + "'");
             };
         } catch (RuntimeException | InterruptedException e) {
-            requests.close();
-            if (replies != null) {
-                replies.destroy();
-                replies.close();
-            }
+            transport.close();
             throw e;
         }
     }
@@ -298,21 +335,17 @@ public final class RpcClient<T> implements AutoCloseable {
                 slice = Duration.ofNanos(left);
             }
             try {
-                if (requests.offer(request, slice)) {
+                if (transport.offer(request, slice)) {
                     return;
                 }
-            } catch (JipcException e) {
-                if (e instanceof io.jipc.mailbox.MessageTooLargeException) {
-                    throw new NotMarshallableException("the arguments of " + RpcMethods.key(method) + " take "
-                            + request.length + " bytes, more than '" + name + "' takes (" + requests.maxMessageSize() + ")");
-                }
-                throw lost("'" + name + "' is gone: " + e.getMessage());
+            } catch (Transport.TooLarge e) {
+                throw new NotMarshallableException("the call of " + RpcMethods.key(method) + " takes " + e.getMessage());
             }
             RuntimeException why = broken;
             if (why != null) {
                 throw rethrown(why);
             }
-            if (!ProcessIdentity.isAlive(serverToken)) {
+            if (!transport.serverAlive(serverToken)) {
                 throw lost("the server of '" + name + "' (" + ProcessIdentity.describe(serverToken) + ") died");
             }
         }
@@ -329,8 +362,23 @@ public final class RpcClient<T> implements AutoCloseable {
     }
 
     private void cancelAtServer(long callId) {
-        if (broken == null) {
-            requests.offer(RpcFrame.encode(new RpcFrame.Cancel(clientId, callId))); // best effort: a full mailbox drops it
+        sendAtOnce(RpcFrame.encode(new RpcFrame.Cancel(clientId, callId)));
+    }
+
+    /** Sends a frame if there is room now; drops it otherwise, or if the server is gone (best effort). */
+    private void sendAtOnce(byte[] frame) {
+        if (broken != null) {
+            return;
+        }
+        boolean interrupted = Thread.interrupted();
+        try {
+            transport.offer(frame, Duration.ZERO);
+        } catch (InterruptedException | RuntimeException e) {
+            // dropped
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -338,9 +386,15 @@ public final class RpcClient<T> implements AutoCloseable {
     private void receive() {
         try {
             while (broken == null) {
-                byte[] message = replies.poll(options.livenessCheck());
+                byte[] message;
+                try {
+                    message = transport.poll(options.livenessCheck());
+                } catch (RpcServerLostException e) {
+                    breakWith(e);
+                    return;
+                }
                 if (message == null) {
-                    if (!pending.isEmpty() && !ProcessIdentity.isAlive(serverToken)) {
+                    if (!pending.isEmpty() && !transport.serverAlive(serverToken)) {
                         breakWith(lost("the server of '" + name + "' (" + ProcessIdentity.describe(serverToken) + ") died"));
                     }
                     continue;
@@ -398,24 +452,15 @@ public final class RpcClient<T> implements AutoCloseable {
         if (broken instanceof ClientClosed) {
             return;
         }
-        boolean serverLost = broken != null;
+        sendAtOnce(RpcFrame.encode(new RpcFrame.Bye(clientId)));
         breakWith(new ClientClosed("RpcClient of '" + name + "' is closed"));
-        if (!serverLost) {
-            try {
-                requests.offer(RpcFrame.encode(new RpcFrame.Bye(clientId)));
-            } catch (RuntimeException e) {
-                // the server's mailbox is gone
-            }
-        }
         receiver.interrupt();
         try {
             receiver.join(TimeUnit.SECONDS.toMillis(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        requests.close();
-        replies.destroy();
-        replies.close();
+        transport.close();
     }
 
     /** Why calls fail after {@link #close()}. */

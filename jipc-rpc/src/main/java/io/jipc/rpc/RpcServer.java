@@ -5,13 +5,18 @@ import io.jipc.JipcException;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.MessageTooLargeException;
+import io.jipc.net.ServerOptions;
+import io.jipc.net.StreamConnection;
+import io.jipc.net.StreamServer;
 import io.jipc.platform.ProcessIdentity;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -20,9 +25,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Serves an implementation of a Java interface to other processes of this host: the server stub of
- * jipc's remote procedure calls. Callers reach it with an {@link RpcClient} of the same interface and
- * the same name.
+ * Serves an implementation of a Java interface to other processes of this host, and, with
+ * {@link Builder#listen}, to processes of other hosts over TCP: the server stub of jipc's remote
+ * procedure calls. Callers reach it with an {@link RpcClient} of the same interface and the same name
+ * (or the listener's {@code tcp://HOST:PORT/NAME}).
  *
  * <pre>{@code
  * interface Bank { long balance(String account); void deposit(String account, long cents); }
@@ -33,7 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * }</pre>
  *
  * <p><b>How it works.</b> The server creates a mailbox of the given name and receives requests from
- * it on a virtual thread. A client says HELLO with the name of its own reply mailbox; each call then
+ * it on a virtual thread (and, with a listener, each TCP client's frames on a virtual thread of that
+ * connection, its replies going back on it). A client says HELLO with the name of its own reply mailbox; each call then
  * runs on a virtual thread of its own (so calls of one or many clients run concurrently, and a slow
  * call holds up no other), and its result or failure goes to the caller's reply mailbox. The frames
  * are {@link RpcFrame}'s; arguments and results are {@link Marshaller}'s, checked against the
@@ -56,8 +63,6 @@ public final class RpcServer<T> implements AutoCloseable {
     /** The request mailbox's options unless given: 64 KiB messages, room for 256 KiB. */
     public static final MailboxOptions DEFAULT_MAILBOX = MailboxOptions.builder().maxMessageSize(64 * 1024)
             .capacityBytes(256 * 1024).build();
-    /** How long a reply waits for room in a live client's full reply mailbox between checks of its liveness. */
-    private static final Duration REPLY_SLICE = Duration.ofMillis(100);
     /** How long {@link #close()} lets running calls finish before it interrupts them. */
     public static final Duration CLOSE_GRACE = Duration.ofSeconds(1);
 
@@ -72,21 +77,21 @@ public final class RpcServer<T> implements AutoCloseable {
     private final AtomicLong nextClientId = new AtomicLong(1);
     private final ScheduledExecutorService deadlines;
     private final Thread dispatcher;
+    /** The TCP listener for clients on other hosts, if any. */
+    private volatile StreamServer tcp;
     /** Calls started and not yet answered; guarded by itself for {@link #close()}'s wait. */
     private final Object callsLock = new Object();
     private int runningCalls;
     private volatile boolean closed;
 
-    /** A connected client: its reply mailbox and its running calls. */
+    /** A connected client: where its replies go and its running calls. */
     private static final class Client {
         final long id;
-        final long token;
-        final Mailbox replies;
+        final Replies replies;
         final Map<Long, Thread> running = new ConcurrentHashMap<>();
 
-        Client(long id, long token, Mailbox replies) {
+        Client(long id, Replies replies) {
             this.id = id;
-            this.token = token;
             this.replies = replies;
         }
     }
@@ -116,15 +121,82 @@ public final class RpcServer<T> implements AutoCloseable {
 
     /** As {@link #start(String, Class, Object)}, with the request mailbox's options (their size limits apply to requests). */
     public static <T> RpcServer<T> start(String name, Class<T> api, T implementation, MailboxOptions options) {
-        Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(implementation, "implementation");
-        if (!api.isInstance(implementation)) {
-            throw new IllegalArgumentException(implementation.getClass().getName() + " does not implement " + api.getName());
+        return builder(name, api, implementation).mailboxOptions(options).start();
+    }
+
+    /** A server to configure: the request mailbox's options, a TCP port for clients on other hosts. */
+    public static <T> Builder<T> builder(String name, Class<T> api, T implementation) {
+        return new Builder<>(name, api, implementation);
+    }
+
+    /** Configures and starts an {@link RpcServer}. */
+    public static final class Builder<T> {
+        private final String name;
+        private final Class<T> api;
+        private final T implementation;
+        private MailboxOptions mailboxOptions = DEFAULT_MAILBOX;
+        private SocketAddress listen;
+        private ServerOptions serverOptions = ServerOptions.defaults();
+
+        private Builder(String name, Class<T> api, T implementation) {
+            this.name = Objects.requireNonNull(name, "name");
+            this.api = Objects.requireNonNull(api, "api");
+            this.implementation = Objects.requireNonNull(implementation, "implementation");
         }
-        Marshaller.of(api); // refuse a non-marshallable interface before anything is created
-        RpcServer<T> server = new RpcServer<>(name, api, implementation, options);
-        server.dispatcher.start();
-        return server;
+
+        /** The request mailbox's options (their size limits apply to requests through it). */
+        public Builder<T> mailboxOptions(MailboxOptions options) {
+            this.mailboxOptions = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /**
+         * Also serves clients of other hosts on this TCP (or Unix-domain) address, port 0 for a free
+         * one ({@link RpcServer#tcpAddress()}); the same frames over {@code jipc-net}'s framed streams.
+         */
+        public Builder<T> listen(SocketAddress address) {
+            return listen(address, ServerOptions.defaults());
+        }
+
+        /** As {@link #listen(SocketAddress)}, with the listener's options (frame size limit, connections). */
+        public Builder<T> listen(SocketAddress address, ServerOptions options) {
+            this.listen = Objects.requireNonNull(address, "address");
+            this.serverOptions = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /**
+         * Creates the mailbox (replacing one whose creator is dead), binds the listener if asked, and
+         * starts serving.
+         *
+         * @throws NotMarshallableException if a method of the interface names a type calls cannot carry
+         * @throws io.jipc.mailbox.MailboxExistsException if a live process has a mailbox of that name
+         */
+        public RpcServer<T> start() {
+            if (!api.isInstance(implementation)) {
+                throw new IllegalArgumentException(implementation.getClass().getName() + " does not implement "
+                        + api.getName());
+            }
+            Marshaller.of(api); // refuse a non-marshallable interface before anything is created
+            RpcServer<T> server = new RpcServer<>(name, api, implementation, mailboxOptions);
+            try {
+                if (listen != null) {
+                    server.tcp = StreamServer.bind(listen, serverOptions);
+                    server.tcp.start(server::serveConnection);
+                }
+            } catch (RuntimeException e) {
+                server.close();
+                throw e;
+            }
+            server.dispatcher.start();
+            return server;
+        }
+    }
+
+    /** The address of the TCP (or Unix-domain) listener, if the server has one. */
+    public Optional<SocketAddress> tcpAddress() {
+        StreamServer listener = tcp;
+        return listener == null ? Optional.empty() : Optional.of(listener.localAddress());
     }
 
     /** The name clients connect to. */
@@ -159,12 +231,7 @@ public final class RpcServer<T> implements AutoCloseable {
                 }
                 switch (frame) {
                     case RpcFrame.Hello hello -> welcome(hello);
-                    case RpcFrame.Call call -> start(call);
-                    case RpcFrame.Cancel cancel -> cancel(cancel.clientId(), cancel.callId());
-                    case RpcFrame.Bye bye -> forget(clients.get(bye.clientId()), false);
-                    default -> {
-                        // frames of the other direction: ignored
-                    }
+                    default -> handle(frame, null);
                 }
             }
         } catch (InterruptedException | ClosedException e) {
@@ -176,29 +243,81 @@ public final class RpcServer<T> implements AutoCloseable {
         }
     }
 
-    private void welcome(RpcFrame.Hello hello) {
-        sweep();
-        Mailbox replies;
+    /**
+     * One client on a connection: its HELLO first, then its CALL, CANCEL and BYE frames until the
+     * connection ends; replies go back on the connection. A frame that does not decode ends it.
+     */
+    private void serveConnection(StreamConnection connection) throws InterruptedException {
+        Client client = null;
         try {
-            replies = Mailbox.open(hello.replyMailbox());
-        } catch (RuntimeException e) {
-            return; // no such mailbox (the client is gone) or not a valid name: nobody to answer
-        }
-        if (!hello.api().equals(api.getName())) {
-            send(replies, RpcFrame.encode(new RpcFrame.Refused("'" + name + "' serves " + api.getName() + ", not "
-                    + hello.api())), hello.clientToken());
-            replies.close();
-            return;
-        }
-        Client client = new Client(nextClientId.getAndIncrement(), hello.clientToken(), replies);
-        clients.put(client.id, client);
-        if (!send(replies, RpcFrame.encode(new RpcFrame.Welcome(client.id, self)), client.token)) {
-            forget(client, true);
+            byte[] first = connection.take();
+            if (first == null || !(RpcFrame.decode(first) instanceof RpcFrame.Hello hello)) {
+                return;
+            }
+            client = welcome(hello, new Replies.ToConnection(connection));
+            if (client == null) {
+                return;
+            }
+            for (byte[] message; !closed && (message = connection.take()) != null; ) {
+                handle(RpcFrame.decode(message), client);
+            }
+        } catch (RpcProtocolException | JipcException e) {
+            // a hostile or broken peer, or the connection closed: the client is gone
+        } finally {
+            if (client != null) {
+                forget(client);
+            } else {
+                connection.close();
+            }
         }
     }
 
-    private void start(RpcFrame.Call call) {
-        Client client = clients.get(call.clientId());
+    /** A HELLO through the mailbox: the client's replies go to the reply mailbox it names. */
+    private void welcome(RpcFrame.Hello hello) {
+        sweep();
+        Mailbox mailbox;
+        try {
+            mailbox = Mailbox.open(hello.replyMailbox());
+        } catch (RuntimeException e) {
+            return; // no such mailbox (the client is gone) or not a valid name: nobody to answer
+        }
+        welcome(hello, new Replies.ToMailbox(mailbox, hello.clientToken()));
+    }
+
+    /** Answers a HELLO on {@code replies}: WELCOME, or REFUSED for another interface; returns the new client or null. */
+    private Client welcome(RpcFrame.Hello hello, Replies replies) {
+        if (!hello.api().equals(api.getName())) {
+            replies.send(RpcFrame.encode(new RpcFrame.Refused("'" + name + "' serves " + api.getName() + ", not "
+                    + hello.api())));
+            replies.close();
+            return null;
+        }
+        Client client = new Client(nextClientId.getAndIncrement(), replies);
+        clients.put(client.id, client);
+        if (!replies.send(RpcFrame.encode(new RpcFrame.Welcome(client.id, self)))) {
+            forget(client);
+            return null;
+        }
+        return client;
+    }
+
+    /**
+     * A CALL, CANCEL or BYE, from the request mailbox ({@code connected} null: the frame names its
+     * client) or from a client's connection (then it can only speak for that client).
+     */
+    private void handle(RpcFrame frame, Client connected) {
+        switch (frame) {
+            case RpcFrame.Call call -> start(connected != null ? connected : clients.get(call.clientId()), call);
+            case RpcFrame.Cancel cancel -> cancel(connected != null ? connected : clients.get(cancel.clientId()),
+                    cancel.callId());
+            case RpcFrame.Bye bye -> forget(connected != null ? connected : clients.get(bye.clientId()));
+            default -> {
+                // a second HELLO, or frames of the other direction: ignored
+            }
+        }
+    }
+
+    private void start(Client client, RpcFrame.Call call) {
         if (client == null) {
             return; // said BYE, was found dead, or never said HELLO to this server
         }
@@ -215,7 +334,7 @@ public final class RpcServer<T> implements AutoCloseable {
         }
         thread.start();
         if (call.timeoutMillis() > 0) {
-            ScheduledFuture<?> unused = deadlines.schedule(() -> cancel(client.id, call.callId()),
+            ScheduledFuture<?> unused = deadlines.schedule(() -> cancel(client, call.callId()),
                     call.timeoutMillis(), TimeUnit.MILLISECONDS);
         }
     }
@@ -249,10 +368,10 @@ public final class RpcServer<T> implements AutoCloseable {
                 fail(client, call.callId(), RpcFrame.FailureCode.BAD_RESULT, e.getClass().getName(), e.getMessage());
                 return;
             }
-            if (value.length > client.replies.maxMessageSize()) {
+            if (value.length > client.replies.maxFrameSize()) {
                 fail(client, call.callId(), RpcFrame.FailureCode.BAD_RESULT, MessageTooLargeException.class.getName(),
-                        "the result of " + value.length + " bytes exceeds the reply mailbox's maximum of "
-                                + client.replies.maxMessageSize());
+                        "the result of " + value.length + " bytes exceeds the client's maximum of "
+                                + client.replies.maxFrameSize());
                 return;
             }
             send(client, value);
@@ -265,8 +384,7 @@ public final class RpcServer<T> implements AutoCloseable {
         }
     }
 
-    private void cancel(long clientId, long callId) {
-        Client client = clients.get(clientId);
+    private static void cancel(Client client, long callId) {
         Thread thread = client == null ? null : client.running.remove(callId);
         if (thread != null) {
             thread.interrupt();
@@ -278,59 +396,27 @@ public final class RpcServer<T> implements AutoCloseable {
     }
 
     private void send(Client client, byte[] frame) {
-        if (!send(client.replies, frame, client.token)) {
-            forget(client, true);
-        }
-    }
-
-    /**
-     * Puts {@code frame} into a client's reply mailbox, waiting for room while the client lives;
-     * false if it died (or its mailbox is gone). Not interruptible: an interrupted call still reports.
-     */
-    private static boolean send(Mailbox replies, byte[] frame, long clientToken) {
-        boolean interrupted = Thread.interrupted();
-        try {
-            while (true) {
-                try {
-                    if (replies.offer(frame, REPLY_SLICE)) {
-                        return true;
-                    }
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    continue;
-                } catch (RuntimeException e) {
-                    return false; // closed or destroyed under us
-                }
-                if (!ProcessIdentity.isAlive(clientToken)) {
-                    return false;
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+        if (!client.replies.send(frame)) {
+            forget(client);
         }
     }
 
     /** Checks every client's liveness; forgets the dead ones. */
     private void sweep() {
         for (Client client : clients.values()) {
-            if (!ProcessIdentity.isAlive(client.token)) {
-                forget(client, true);
+            if (client.replies.clientGone()) {
+                forget(client);
             }
         }
     }
 
-    /** Forgets a client: interrupts its calls, closes its reply mailbox, and removes it if the client is dead. */
-    private void forget(Client client, boolean dead) {
+    /** Forgets a client: interrupts its calls, releases its reply channel (removing a dead client's reply mailbox). */
+    private void forget(Client client) {
         if (client == null || clients.remove(client.id) == null) {
             return;
         }
         client.running.values().forEach(Thread::interrupt);
         client.running.clear();
-        if (dead && !ProcessIdentity.isAlive(client.token)) {
-            client.replies.destroy();
-        }
         client.replies.close();
     }
 
@@ -354,11 +440,15 @@ public final class RpcServer<T> implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         awaitRunningCalls(System.nanoTime() + CLOSE_GRACE.toNanos());
+        StreamServer listener = tcp;
         byte[] closing = RpcFrame.encode(new RpcFrame.Closing("'" + name + "' closed"));
         for (Client client : clients.values()) {
             client.running.values().forEach(Thread::interrupt);
-            send(client.replies, closing, client.token);
-            forget(client, false);
+            client.replies.send(closing);
+            forget(client);
+        }
+        if (listener != null) {
+            listener.close();
         }
         deadlines.shutdownNow();
     }

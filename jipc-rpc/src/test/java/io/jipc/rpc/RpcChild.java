@@ -4,12 +4,14 @@ import io.jipc.testkit.ChildMain;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 
 /**
  * The other process of the RPC tests; prints one line per event. Modes:
  * <ul>
- * <li>{@code serve <name>}: serves a {@link BankService} as {@code name}, prints {@code SERVING};
+ * <li>{@code serve <name> [tcp]}: serves a {@link BankService} as {@code name} (with {@code tcp} also
+ *     on a free TCP port of 127.0.0.1), prints {@code SERVING <port or -1>};
  *     closes the server when its standard input ends (or a line arrives), then prints {@code CLOSED}.</li>
  * <li>{@code call <name>}: connects, prints {@code CONNECTED <reply mailbox suffix>}, deposits 1 cent
  *     into "child" in a loop, printing {@code CALLED} after the first, until killed.</li>
@@ -22,15 +24,19 @@ public final class RpcChild {
     public static void main(String[] args) throws Exception {
         ChildMain.dieWithParent();
         switch (args[0]) {
-            case "serve" -> serve(args[1]);
+            case "serve" -> serve(args[1], args.length > 2 && args[2].equals("tcp"));
             case "call" -> call(args[1]);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
 
-    private static void serve(String name) throws Exception {
-        try (RpcServer<Bank> server = RpcServer.start(name, Bank.class, new BankService())) {
-            say("SERVING " + server);
+    private static void serve(String name, boolean tcp) throws Exception {
+        RpcServer.Builder<Bank> builder = RpcServer.builder(name, Bank.class, new BankService());
+        if (tcp) {
+            builder.listen(new InetSocketAddress("127.0.0.1", 0));
+        }
+        try (RpcServer<Bank> server = builder.start()) {
+            say("SERVING " + server.tcpAddress().map(a -> ((InetSocketAddress) a).getPort()).orElse(-1));
             new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
         }
         say("CLOSED");

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,6 +56,21 @@ class RpcProcessTest {
         children.add(server);
         server.awaitLine("SERVING", LONG);
         return server;
+    }
+
+    /** Starts a server that also listens on TCP; returns its address as a URI for {@link RpcClient#connect(URI, Class, RpcClient.Options)}. */
+    private URI startTcpServer() {
+        ChildJvm server = ChildJvm.builder(RpcChild.class).args("serve", NAME, "tcp").quickStart()
+                .hardTimeout(Duration.ofSeconds(110)).start();
+        children.add(server);
+        String port = server.awaitLine("SERVING", LONG).substring("SERVING ".length());
+        return URI.create("tcp://127.0.0.1:" + port + "/" + NAME);
+    }
+
+    private RpcClient<Bank> connect(URI uri) throws InterruptedException {
+        RpcClient<Bank> client = RpcClient.connect(uri, Bank.class, OPTIONS);
+        closing.add(client);
+        return client;
     }
 
     private RpcClient<Bank> connect(RpcClient.Options options) throws InterruptedException {
@@ -228,5 +244,63 @@ class RpcProcessTest {
         caller.kill();
         connect(OPTIONS); // the server sweeps dead clients before it welcomes this one
         assertFalse(Mailbox.exists(reply));
+    }
+
+    @Test
+    void overTcpTheSameCallsWorkBesideClientsOfThisHost() throws Exception {
+        URI address = startTcpServer();
+        Bank remote = connect(address).stub();
+        Bank local = connect(OPTIONS).stub();
+        remote.deposit("carol", new Bank.Money(70, Bank.Currency.USD));
+        local.deposit("carol", new Bank.Money(30, Bank.Currency.EUR));
+        assertEquals(100, remote.balance("carol"));
+        assertEquals(100, local.balance("carol"));
+        assertEquals(List.of(new Bank.Money(70, Bank.Currency.USD), new Bank.Money(30, Bank.Currency.EUR)),
+                remote.statement("carol").entries());
+        byte[] data = new byte[200_000]; // over a mailbox this would exceed the 64 KiB reply limit
+        data[0] = 1;
+        assertEquals(1, remote.reverse(data)[data.length - 1]);
+        RemoteInvocationException e = assertThrows(RemoteInvocationException.class, () -> remote.fail("tcp"));
+        assertEquals("tcp", e.remoteMessage());
+        assertEquals(0, connect(URI.create("mailbox:" + NAME)).stub().balance("nobody"));
+    }
+
+    @Test
+    void overTcpACallTimesOutAndIsCancelledAtTheServer() throws Exception {
+        URI address = startTcpServer();
+        RpcClient<Bank> client = RpcClient.connect(address, Bank.class, OPTIONS.withCallTimeout(Duration.ofMillis(300)));
+        closing.add(client);
+        Bank bank = client.stub();
+        assertThrows(RpcTimeoutException.class, () -> bank.sleep(100_000));
+        awaitInterruptedCalls(bank, 1);
+    }
+
+    @Test
+    void overTcpACallerLearnsOfTheServersDeathAndOfItsClose() throws Exception {
+        URI address = startTcpServer();
+        RpcClient<Bank> client = connect(address);
+        CompletableFuture<Long> waiting = client.async(b -> b.sleep(100_000));
+        assertEquals(0, client.stub().balance("x"));
+        children.getFirst().kill();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> waiting.get(LONG.toSeconds(), TimeUnit.SECONDS));
+        assertInstanceOf(RpcServerLostException.class, e.getCause());
+        assertThrows(RpcServerLostException.class, () -> client.stub().balance("x"));
+        Mailbox.destroy(NAME);
+
+        URI second = startTcpServer();
+        RpcClient<Bank> again = connect(second);
+        CompletableFuture<Long> pending = again.async(b -> b.sleep(100_000));
+        assertEquals(0, again.stub().balance("x"));
+        children.getLast().process().getOutputStream().close();
+        children.getLast().awaitLine("CLOSED", LONG);
+        e = assertThrows(ExecutionException.class, () -> pending.get(LONG.toSeconds(), TimeUnit.SECONDS));
+        assertInstanceOf(RpcServerLostException.class, e.getCause());
+    }
+
+    @Test
+    void anAddressThatIsNotAnRpcAddressIsRefused() {
+        for (String bad : List.of("http://host/x", "tcp://127.0.0.1:1/", "tcp://127.0.0.1/bank", "udp://127.0.0.1:5/bank")) {
+            assertThrows(IllegalArgumentException.class, () -> RpcClient.connect(URI.create(bad), Bank.class, OPTIONS), bad);
+        }
     }
 }

@@ -1,0 +1,116 @@
+package io.jipc.rpc;
+
+import io.jipc.mailbox.Mailbox;
+import io.jipc.net.StreamConnection;
+import io.jipc.platform.ProcessIdentity;
+
+import java.time.Duration;
+
+/**
+ * Where the server sends one client's frames: the client's reply mailbox (same host) or its TCP
+ * connection. Sends are not interruptible: an interrupted call still reports.
+ */
+sealed interface Replies {
+    /** Sends {@code frame}, waiting for room while the client lives; false if it is gone. */
+    boolean send(byte[] frame);
+
+    /** Largest frame the client takes. */
+    int maxFrameSize();
+
+    /** Whether the client is known to be gone. */
+    boolean clientGone();
+
+    /** Releases the channel; removes a dead client's reply mailbox. */
+    void close();
+
+    /** A reply mailbox of a client on this host, whose process is {@code clientToken}. */
+    record ToMailbox(Mailbox mailbox, long clientToken) implements Replies {
+        /** How long a reply waits for room in a full reply mailbox between checks of the client's liveness. */
+        private static final Duration SLICE = Duration.ofMillis(100);
+
+        @Override
+        public boolean send(byte[] frame) {
+            boolean interrupted = Thread.interrupted();
+            try {
+                while (true) {
+                    try {
+                        if (mailbox.offer(frame, SLICE)) {
+                            return true;
+                        }
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                        continue;
+                    } catch (RuntimeException e) {
+                        return false; // closed or destroyed under us
+                    }
+                    if (clientGone()) {
+                        return false;
+                    }
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        @Override
+        public int maxFrameSize() {
+            return mailbox.maxMessageSize();
+        }
+
+        @Override
+        public boolean clientGone() {
+            return !ProcessIdentity.isAlive(clientToken);
+        }
+
+        @Override
+        public void close() {
+            if (clientGone()) {
+                mailbox.destroy();
+            }
+            mailbox.close();
+        }
+    }
+
+    /** A client's TCP connection; the connection's reading side belongs to the server's handler. */
+    record ToConnection(StreamConnection connection) implements Replies {
+        @Override
+        public boolean send(byte[] frame) {
+            boolean interrupted = Thread.interrupted();
+            try {
+                while (true) {
+                    try {
+                        synchronized (connection) {
+                            connection.put(frame);
+                        }
+                        return true;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    } catch (RuntimeException e) {
+                        return false; // the peer closed, or the connection was closed
+                    }
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        @Override
+        public int maxFrameSize() {
+            return connection.options().maxFrameSize();
+        }
+
+        @Override
+        public boolean clientGone() {
+            return !connection.isOpen() || connection.isEndOfStream();
+        }
+
+        @Override
+        public void close() {
+            connection.close();
+        }
+    }
+}
