@@ -9,6 +9,7 @@ module io.jipc.rpc {
     requires transitive io.jipc.core;
     requires transitive io.jipc.net;
     requires transitive io.jipc.naming;
+    requires io.jipc.remote;
 
     exports io.jipc.rpc;
 }

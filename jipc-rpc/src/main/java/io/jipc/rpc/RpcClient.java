@@ -3,6 +3,9 @@ package io.jipc.rpc;
 import io.jipc.JipcException;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
+import io.jipc.naming.NameEntry;
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameService;
 import io.jipc.net.ConnectionOptions;
 import io.jipc.net.StreamConnection;
 import io.jipc.platform.ProcessIdentity;
@@ -64,6 +67,12 @@ import java.util.function.Function;
  */
 public final class RpcClient<T> implements AutoCloseable {
     private static final AtomicLong REPLY_MAILBOXES = new AtomicLong();
+    /** The kind of the name records of RPC services. */
+    public static final String KIND = "rpc";
+    /** The prefix of a service's name in the name service: {@code rpc/NAME}. */
+    public static final String NAME_PREFIX = "rpc/";
+    /** The record attribute naming the host (its boot id, {@link io.jipc.remote.Mailboxes#hostId()}) where the server runs. */
+    public static final String HOST = "host";
 
     /**
      * How a client behaves.
@@ -194,6 +203,37 @@ public final class RpcClient<T> implements AutoCloseable {
                 ConnectionOptions.defaults().withConnectTimeout(options.connectTimeout()));
         return handshake(name, api, options, new Transport.ThroughConnection(name, connection),
                 new RpcFrame.Hello(api.getName(), "", 0));
+    }
+
+    /**
+     * Connects to the service {@code name} as the name service knows it ({@link RpcServer.Builder#register}):
+     * through the server's mailbox when the server runs on this host, over TCP otherwise.
+     *
+     * @throws RpcException if no service of that name is registered, it serves another interface, or it
+     *                      runs on another host without a TCP address
+     */
+    public static <T> RpcClient<T> lookup(NameService names, String name, Class<T> api, Options options)
+            throws InterruptedException {
+        NameRecord record = names.lookup(NAME_PREFIX + name).map(NameEntry::record)
+                .orElseThrow(() -> new RpcException("no RPC service '" + name + "' is registered"));
+        if (!record.kind().equals(KIND)) {
+            throw new RpcException("'" + NAME_PREFIX + name + "' is a " + record.kind() + ", not an RPC service");
+        }
+        if (!record.id().equals(api.getName())) {
+            throw new RpcException("'" + name + "' serves " + record.id() + ", not " + api.getName());
+        }
+        if (io.jipc.remote.Mailboxes.hostId().equals(record.attributes().get(HOST))) {
+            return connect(name, api, options);
+        }
+        if (!record.address().startsWith("tcp://")) {
+            throw new RpcException("'" + name + "' runs on another host and has no TCP address");
+        }
+        return connect(URI.create(record.address()), api, options);
+    }
+
+    /** Whether this client reaches its server over a network connection (not through shared memory). */
+    public boolean isRemote() {
+        return transport instanceof Transport.ThroughConnection;
     }
 
     /** Says HELLO over {@code transport} and waits for WELCOME; closes the transport on failure. */

@@ -5,6 +5,9 @@ import io.jipc.JipcException;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.MessageTooLargeException;
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameService;
+import io.jipc.naming.Registration;
 import io.jipc.net.ServerOptions;
 import io.jipc.net.StreamConnection;
 import io.jipc.net.StreamServer;
@@ -12,6 +15,7 @@ import io.jipc.platform.ProcessIdentity;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Map;
@@ -79,6 +83,10 @@ public final class RpcServer<T> implements AutoCloseable {
     private final Thread dispatcher;
     /** The TCP listener for clients on other hosts, if any. */
     private volatile StreamServer tcp;
+    /** The service's name in a name service, if registered. */
+    private volatile Registration registration;
+    /** The host registered for the listener, if given. */
+    private volatile String advertised;
     /** Calls started and not yet answered; guarded by itself for {@link #close()}'s wait. */
     private final Object callsLock = new Object();
     private int runningCalls;
@@ -137,6 +145,8 @@ public final class RpcServer<T> implements AutoCloseable {
         private MailboxOptions mailboxOptions = DEFAULT_MAILBOX;
         private SocketAddress listen;
         private ServerOptions serverOptions = ServerOptions.defaults();
+        private NameService names;
+        private String advertisedHost;
 
         private Builder(String name, Class<T> api, T implementation) {
             this.name = Objects.requireNonNull(name, "name");
@@ -166,8 +176,26 @@ public final class RpcServer<T> implements AutoCloseable {
         }
 
         /**
-         * Creates the mailbox (replacing one whose creator is dead), binds the listener if asked, and
-         * starts serving.
+         * Registers the service in {@code names} as {@code rpc/NAME} while it runs (kind
+         * {@value RpcClient#KIND}, id the interface's name, address the listener's
+         * {@code tcp://HOST:PORT/NAME} or {@code mailbox:NAME}, attribute {@code host} this host's
+         * identity), so that {@link RpcClient#lookup} finds it from this host or, through a
+         * cluster-wide service, from others.
+         */
+        public Builder<T> register(NameService names) {
+            this.names = Objects.requireNonNull(names, "names");
+            return this;
+        }
+
+        /** The host name or address other hosts should connect to, when the listener is bound to a wildcard address. */
+        public Builder<T> advertise(String host) {
+            this.advertisedHost = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /**
+         * Creates the mailbox (replacing one whose creator is dead), binds the listener if asked,
+         * registers the name if asked, and starts serving.
          *
          * @throws NotMarshallableException if a method of the interface names a type calls cannot carry
          * @throws io.jipc.mailbox.MailboxExistsException if a live process has a mailbox of that name
@@ -179,10 +207,14 @@ public final class RpcServer<T> implements AutoCloseable {
             }
             Marshaller.of(api); // refuse a non-marshallable interface before anything is created
             RpcServer<T> server = new RpcServer<>(name, api, implementation, mailboxOptions);
+            server.advertised = advertisedHost;
             try {
                 if (listen != null) {
                     server.tcp = StreamServer.bind(listen, serverOptions);
                     server.tcp.start(server::serveConnection);
+                }
+                if (names != null) {
+                    server.registration = names.register(RpcClient.NAME_PREFIX + name, record(server));
                 }
             } catch (RuntimeException e) {
                 server.close();
@@ -191,6 +223,28 @@ public final class RpcServer<T> implements AutoCloseable {
             server.dispatcher.start();
             return server;
         }
+    }
+
+    private static NameRecord record(RpcServer<?> server) {
+        String address = "mailbox:" + server.name;
+        if (server.tcp != null && server.tcp.localAddress() instanceof InetSocketAddress bound) {
+            String host = server.advertisedHost(bound);
+            address = "tcp://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort() + "/" + server.name;
+        }
+        return NameRecord.of(RpcClient.KIND, server.api.getName(), address).withAttribute(RpcClient.HOST,
+                io.jipc.remote.Mailboxes.hostId());
+    }
+
+    /** The address an {@link RpcServer} registers for its listener: the advertised host, else the bound one. */
+    private String advertisedHost(InetSocketAddress bound) {
+        if (advertised != null) {
+            return advertised;
+        }
+        if (bound.getAddress().isAnyLocalAddress()) {
+            throw new IllegalStateException("the listener of '" + name + "' is bound to a wildcard address: "
+                    + "say with advertise(host) what other hosts should connect to");
+        }
+        return bound.getAddress().getHostAddress();
     }
 
     /** The address of the TCP (or Unix-domain) listener, if the server has one. */
@@ -431,6 +485,10 @@ public final class RpcServer<T> implements AutoCloseable {
             return;
         }
         closed = true;
+        Registration registered = registration;
+        if (registered != null) {
+            registered.close();
+        }
         requests.destroy();
         requests.close();
         dispatcher.interrupt();

@@ -3,6 +3,9 @@ package io.jipc.rpc;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxNotFoundException;
 import io.jipc.mailbox.MailboxOptions;
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameService;
+import io.jipc.naming.Registration;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
@@ -10,6 +13,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.lang.reflect.Method;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -146,6 +150,64 @@ class RpcServerTest {
             RpcProtocolException e = assertThrows(RpcProtocolException.class, () -> client.stub().reverse(new byte[2000]));
             assertTrue(e.getMessage().contains("exceeds"), e.getMessage());
             assertEquals(10, client.stub().reverse(new byte[10]).length);
+        }
+    }
+
+    @Test
+    void aRegisteredServiceIsFoundByNameThroughSharedMemoryOnItsOwnHost() throws Exception {
+        try (NameService names = NameService.open();
+             RpcServer<Bank> server = RpcServer.builder("named", Bank.class, new BankService()).register(names).start()) {
+            NameRecord record = names.lookup("rpc/named").orElseThrow().record();
+            assertEquals("rpc", record.kind());
+            assertEquals(Bank.class.getName(), record.id());
+            assertEquals("mailbox:named", record.address());
+            try (RpcClient<Bank> client = RpcClient.lookup(names, "named", Bank.class, RpcClient.Options.defaults())) {
+                assertTrue(!client.isRemote());
+                assertEquals(0, client.stub().balance("a"));
+            }
+            RpcException other = assertThrows(RpcException.class,
+                    () -> RpcClient.lookup(names, "named", Loose.class, RpcClient.Options.defaults()));
+            assertTrue(other.getMessage().contains("serves " + Bank.class.getName()), other.getMessage());
+            server.close();
+            assertTrue(names.lookup("rpc/named").isEmpty());
+        }
+        try (NameService names = NameService.open()) {
+            RpcException none = assertThrows(RpcException.class,
+                    () -> RpcClient.lookup(names, "named", Bank.class, RpcClient.Options.defaults()));
+            assertTrue(none.getMessage().contains("no RPC service 'named'"), none.getMessage());
+        }
+    }
+
+    @Test
+    void aServiceOfAnotherHostIsReachedOverTcp() throws Exception {
+        try (NameService names = NameService.open();
+             RpcServer<Bank> server = RpcServer.builder("far", Bank.class, new BankService())
+                     .listen(new InetSocketAddress("127.0.0.1", 0)).register(names).start()) {
+            NameRecord registered = names.lookup("rpc/far").orElseThrow().record();
+            int port = ((InetSocketAddress) server.tcpAddress().orElseThrow()).getPort();
+            assertEquals("tcp://127.0.0.1:" + port + "/far", registered.address());
+            // the same service as another host's record would say it
+            try (Registration elsewhere = names.register("rpc/far-elsewhere",
+                    NameRecord.of("rpc", Bank.class.getName(), registered.address()).withAttribute("host", "another-boot-id"));
+                 RpcClient<Bank> client = RpcClient.lookup(names, "far-elsewhere", Bank.class, RpcClient.Options.defaults())) {
+                assertTrue(client.isRemote());
+                client.stub().deposit("b", new Bank.Money(9, Bank.Currency.EUR));
+                assertEquals(9, client.stub().balance("b"));
+            }
+        }
+    }
+
+    @Test
+    void aWildcardListenerMustSayWhatToAdvertise() throws Exception {
+        try (NameService names = NameService.open()) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> RpcServer.builder("wild",
+                    Bank.class, new BankService()).listen(new InetSocketAddress("0.0.0.0", 0)).register(names).start());
+            assertTrue(e.getMessage().contains("advertise"), e.getMessage());
+            assertTrue(!Mailbox.exists("wild"));
+            try (RpcServer<Bank> server = RpcServer.builder("wild", Bank.class, new BankService())
+                    .listen(new InetSocketAddress("0.0.0.0", 0)).advertise("127.0.0.1").register(names).start()) {
+                assertTrue(names.lookup("rpc/wild").orElseThrow().record().address().startsWith("tcp://127.0.0.1:"));
+            }
         }
     }
 }
