@@ -11,6 +11,7 @@ import java.lang.reflect.Type;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +41,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *  0 null          1 false         2 true
  *  3 byte  (1)     4 short (2)     5 char (2, UTF-16 unit)   6 int (4)   7 long (8)
  *  8 float (4, IEEE 754)           9 double (8, IEEE 754)
- * 10 String        u32 length, then that many bytes of UTF-8
+ * 10 String        u32 length, then that many bytes of UTF-8 (a string with an unpaired surrogate is refused)
  * 11 byte[]        u32 length, then the bytes
  * 12 enum          class name, then constant name (each u32 length + UTF-8, untagged)
  * 13 record        class name (u32 length + UTF-8), u32 component count, then each component in order
@@ -218,7 +219,29 @@ public final class Marshaller {
             return this;
         }
 
+        /**
+         * A string value, exactly: one that UTF-8 cannot carry (an unpaired surrogate) is refused
+         * rather than changed.
+         *
+         * @throws NotMarshallableException for a string with an unpaired surrogate
+         */
         Output string(String value) {
+            try {
+                ByteBuffer encoded = StandardCharsets.UTF_8.newEncoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).encode(CharBuffer.wrap(value));
+                byte[] bytes = new byte[encoded.remaining()];
+                encoded.get(bytes);
+                return bytes(bytes);
+            } catch (CharacterCodingException e) {
+                throw new NotMarshallableException("a string with an unpaired surrogate cannot travel as UTF-8");
+            }
+        }
+
+        /**
+         * A text of the protocol itself (a reason, an exception's class name or message): an
+         * unpaired surrogate becomes '?', so that a failure can always be reported.
+         */
+        Output text(String value) {
             return bytes(value.getBytes(StandardCharsets.UTF_8));
         }
 
@@ -400,7 +423,9 @@ public final class Marshaller {
             case RECORD -> readRecord(in, depth);
             case LIST -> {
                 int count = count(in, 1);
-                List<Object> list = new ArrayList<>(count);
+                // room for the first elements only: nested lists each claiming the bytes left must
+                // not make the decoder set aside many times the message's size before it reads one
+                List<Object> list = new ArrayList<>(Math.min(count, 1024));
                 for (int i = 0; i < count; i++) {
                     list.add(read(in, depth + 1));
                 }

@@ -8,7 +8,9 @@ import java.nio.ByteOrder;
  * The messages of the RPC protocol, one per mailbox message, and their bytes.
  *
  * <h2>Format (version 1.0)</h2>
- * Big-endian; strings and byte strings are a u32 length and that many bytes (strings UTF-8).
+ * Big-endian; strings and byte strings are a u32 length and that many bytes (strings UTF-8; an
+ * unpaired surrogate in a reason or an exception's message is sent as '?', so that a failure can
+ * always be reported).
  * <pre>
  * u32 magic 'JRPC'   u8 major (1)   u8 minor (0)   u8 kind   then by kind:
  *   1 HELLO    string interface, string reply mailbox, i64 client process token
@@ -80,21 +82,21 @@ sealed interface RpcFrame {
     static byte[] encode(RpcFrame frame) {
         Marshaller.Output out = new Marshaller.Output().i32(MAGIC).u8(MAJOR).u8(MINOR);
         switch (frame) {
-            case Hello h -> out.u8(1).string(h.api()).string(h.replyMailbox()).i64(h.clientToken());
+            case Hello h -> out.u8(1).text(h.api()).text(h.replyMailbox()).i64(h.clientToken());
             case Welcome w -> out.u8(2).i64(w.clientId()).i64(w.serverToken());
-            case Refused r -> out.u8(3).string(r.reason());
-            case Call c -> out.u8(4).i64(c.clientId()).i64(c.callId()).i64(c.timeoutMillis()).string(c.method())
+            case Refused r -> out.u8(3).text(r.reason());
+            case Call c -> out.u8(4).i64(c.clientId()).i64(c.callId()).i64(c.timeoutMillis()).text(c.method())
                     .bytes(c.arguments());
             case Result r -> out.u8(5).i64(r.callId()).bytes(r.value());
             case Failure f -> {
-                out.u8(6).i64(f.callId()).u8(f.code().ordinal()).string(f.className()).u8(f.message() == null ? 0 : 1);
+                out.u8(6).i64(f.callId()).u8(f.code().ordinal()).text(f.className()).u8(f.message() == null ? 0 : 1);
                 if (f.message() != null) {
-                    out.string(f.message());
+                    out.text(f.message());
                 }
             }
             case Cancel c -> out.u8(7).i64(c.clientId()).i64(c.callId());
             case Bye b -> out.u8(8).i64(b.clientId());
-            case Closing c -> out.u8(9).string(c.reason());
+            case Closing c -> out.u8(9).text(c.reason());
         }
         return out.toByteArray();
     }

@@ -407,9 +407,12 @@ public final class RpcServer<T> implements AutoCloseable {
                 result = method.invoke(implementation, arguments);
             } catch (InvocationTargetException e) {
                 Throwable cause = e.getCause();
-                boolean cancelled = Thread.currentThread().isInterrupted() && !client.running.containsKey(call.callId());
-                fail(client, call.callId(), cancelled ? RpcFrame.FailureCode.CANCELLED : RpcFrame.FailureCode.THREW,
-                        cause.getClass().getName(), cause.getMessage());
+                // interrupted because the server closes, or because the call was cancelled: say so, not what the
+                // implementation made of its interrupt
+                RpcFrame.FailureCode code = closed ? RpcFrame.FailureCode.CLOSING
+                        : !client.running.containsKey(call.callId()) ? RpcFrame.FailureCode.CANCELLED
+                        : RpcFrame.FailureCode.THREW;
+                fail(client, call.callId(), code, cause.getClass().getName(), cause.getMessage());
                 return;
             } catch (IllegalAccessException e) {
                 fail(client, call.callId(), RpcFrame.FailureCode.THREW, e.getClass().getName(), e.getMessage());
