@@ -1,0 +1,99 @@
+package io.jipc.bench.rpc;
+
+import io.jipc.cli.bench.PeerProcess;
+import io.jipc.naming.NameService;
+import io.jipc.rpc.RpcClient;
+import org.HdrHistogram.Histogram;
+
+import java.io.PrintStream;
+import java.net.URI;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code bin/jipc-bench rpc}: the round trip of a remote procedure call between two processes of
+ * this host, {@code byte[] echo(byte[])} with a payload of {@code --size} bytes, through the
+ * server's mailbox (shared memory) and over TCP loopback, one call at a time from one thread;
+ * HdrHistogram percentiles of each call's duration (the stub's call: marshalling, the request,
+ * the server's dispatch to a virtual thread, the reply) and calls per second.
+ *
+ * <pre>bin/jipc-bench rpc [--calls N] [--warmup N] [--size BYTES]</pre>
+ *
+ * The server runs in a child JVM ({@link RpcBenchPeer}) with its default options: the request and
+ * reply mailboxes spin briefly, then sleep in futex (the default wait strategy).
+ */
+public final class RpcBench {
+    private RpcBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(run(args, System.out));
+    }
+
+    static int run(String[] args, PrintStream out) throws Exception {
+        int calls = 200_000;
+        int warmup = 50_000;
+        int size = 64;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--calls" -> calls = Integer.parseInt(args[++i]);
+                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+                case "--size" -> size = Integer.parseInt(args[++i]);
+                default -> {
+                    System.err.println("usage: jipc-bench rpc [--calls N] [--warmup N] [--size BYTES]");
+                    return 2;
+                }
+            }
+        }
+        if (calls < 1 || warmup < 0 || size < 0 || size > 32 * 1024) {
+            System.err.println("jipc-bench rpc: --calls at least 1, --warmup at least 0, --size 0 to 32768");
+            return 2;
+        }
+        String name = "rpc-bench-" + ProcessHandle.current().pid();
+        out.printf(Locale.ROOT, "jipc-bench rpc: byte[] echo(byte[]) of %d bytes between two processes, %,d calls after %,d to warm up%n",
+                size, calls, warmup);
+        out.printf(Locale.ROOT, "%-22s %9s %9s %9s %9s %12s%n", "transport", "p50 (µs)", "p90 (µs)", "p99 (µs)",
+                "p99.9 (µs)", "calls/s");
+        try (PeerProcess peer = new PeerProcess(RpcBenchPeer.class, List.of("--enable-native-access=ALL-UNNAMED"),
+                List.of(name)); NameService names = NameService.open()) {
+            peer.await("serving");
+            String tcp = names.lookup("rpc/" + name).orElseThrow().record().address();
+            for (URI uri : List.of(URI.create("mailbox:" + name), URI.create(tcp))) {
+                try (RpcClient<Echo> client = RpcClient.connect(uri, Echo.class, RpcClient.Options.defaults())) {
+                    Histogram histogram = measure(client.stub(), size, warmup, calls);
+                    out.printf(Locale.ROOT, "%-22s %9.2f %9.2f %9.2f %9.2f %,12.0f%n",
+                            client.isRemote() ? "TCP loopback" : "mailbox (shared memory)",
+                            histogram.getValueAtPercentile(50) / 1e3, histogram.getValueAtPercentile(90) / 1e3,
+                            histogram.getValueAtPercentile(99) / 1e3, histogram.getValueAtPercentile(99.9) / 1e3,
+                            1e9 / histogram.getMean());
+                }
+            }
+            peer.tell("stop");
+            peer.await("PEER DONE");
+        }
+        return 0;
+    }
+
+    private static Histogram measure(Echo echo, int size, int warmup, int calls) {
+        byte[] payload = new byte[size];
+        Arrays.fill(payload, (byte) 7);
+        for (int i = 0; i < warmup; i++) {
+            check(echo.echo(payload), size);
+        }
+        Histogram histogram = new Histogram(3);
+        for (int i = 0; i < calls; i++) {
+            long start = System.nanoTime();
+            byte[] back = echo.echo(payload);
+            histogram.recordValue(System.nanoTime() - start);
+            check(back, size);
+        }
+        return histogram;
+    }
+
+    private static void check(byte[] back, int size) {
+        if (back.length != size) {
+            throw new IllegalStateException("echo returned " + back.length + " bytes, not " + size);
+        }
+    }
+}
