@@ -25,6 +25,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
@@ -53,11 +55,14 @@ import java.util.function.Function;
  * {@link InterruptedException}, with its interrupt status set again. {@link #async} returns a future
  * whose {@code cancel(true)} does the same.
  *
- * <p><b>When a peer dies.</b> A thread of this client waits for replies in slices of
- * {@link Options#livenessCheck()}; after each empty slice with calls pending it checks that the
- * server process lives (pid and start time, so a reused pid does not count), and fails every pending
- * call with {@link RpcServerLostException} if not: a caller learns of the server's death within about
- * one slice, not at its deadline. Over TCP the connection's end says it at once. If this process
+ * <p><b>Receiving.</b> There is no reply thread: waiting callers take turns at polling the reply
+ * channel themselves, so a reply wakes its caller directly. The one polling hands other callers'
+ * replies to them.
+ *
+ * <p><b>When a peer dies.</b> The polling caller waits in slices of {@link Options#livenessCheck()};
+ * after each empty slice it checks that the server process lives (pid and start time, so a reused
+ * pid does not count), and fails every pending call with {@link RpcServerLostException} if not: a
+ * caller learns of the server's death within about one slice, not at its deadline. Over TCP the connection's end says it at once. If this process
  * dies, the server notices and removes the reply mailbox (or drops the connection).
  *
  * <p>Memory consistency: actions of the server's implementation before it returned happen-before the
@@ -129,7 +134,11 @@ public final class RpcClient<T> implements AutoCloseable {
     private final T stub;
     private final Map<Long, CompletableFuture<RpcFrame>> pending = new ConcurrentHashMap<>();
     private final AtomicLong nextCallId = new AtomicLong(1);
-    private final Thread receiver;
+    /** Guards {@link #receiving}; {@link #turn} is signalled when a reply came or the receiver left. */
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition turn = lock.newCondition();
+    /** Whether a caller is receiving replies now (for itself and for the others). */
+    private boolean receiving;
     /** Why calls fail from now on, once the server is lost or this client closed; null while usable. */
     private volatile RuntimeException broken;
 
@@ -142,7 +151,6 @@ public final class RpcClient<T> implements AutoCloseable {
         this.clientId = clientId;
         this.serverToken = serverToken;
         this.stub = api.cast(Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api}, new Stub()));
-        this.receiver = Thread.ofVirtual().name("jipc-rpc-replies-" + name).start(this::receive);
     }
 
     /** Connects to the server {@code name} of {@code api} with {@link Options#defaults()}. */
@@ -339,11 +347,10 @@ public final class RpcClient<T> implements AutoCloseable {
         try {
             send(request, deadline, method);
             why = broken;
-            if (why != null) { // lost while sending: the receiver may have failed the others before we registered
+            if (why != null) { // lost while sending: the others may have been failed before we registered
                 reply.completeExceptionally(why);
             }
-            RpcFrame frame = deadline == Long.MAX_VALUE ? reply.get()
-                    : reply.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            RpcFrame frame = awaitReply(reply, deadline);
             return switch (frame) {
                 case RpcFrame.Result result -> marshaller.decodeResult(result.value(), method);
                 case RpcFrame.Failure failure -> throw failure(method, failure);
@@ -422,53 +429,111 @@ public final class RpcClient<T> implements AutoCloseable {
         }
     }
 
-    /** The reply thread: hands each reply to its call; checks the server's liveness while calls wait. */
-    private void receive() {
-        try {
-            while (broken == null) {
-                byte[] message;
-                try {
-                    message = transport.poll(options.livenessCheck());
-                } catch (RpcServerLostException e) {
-                    breakWith(e);
-                    return;
-                }
-                if (message == null) {
-                    if (!pending.isEmpty() && !transport.serverAlive(serverToken)) {
-                        breakWith(lost("the server of '" + name + "' (" + ProcessIdentity.describe(serverToken) + ") died"));
+    /**
+     * Waits for {@code reply}. Callers take turns at receiving: one caller at a time polls the reply
+     * channel itself (no thread in between: a reply wakes its caller directly), hands each reply it
+     * takes to its call, and checks the server's liveness after each empty {@link
+     * Options#livenessCheck()}; the others wait until their reply has been handed over or the
+     * receiving caller leaves, and then one of them receives.
+     */
+    private RpcFrame awaitReply(CompletableFuture<RpcFrame> reply, long deadline)
+            throws InterruptedException, TimeoutException, ExecutionException {
+        long slice = options.livenessCheck().toNanos();
+        while (true) {
+            lock.lockInterruptibly();
+            try {
+                while (!reply.isDone() && receiving) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw new TimeoutException();
                     }
-                    continue;
+                    turn.awaitNanos(Math.min(left, slice));
                 }
-                RpcFrame frame;
+                if (reply.isDone()) {
+                    return reply.get();
+                }
+                receiving = true;
+            } finally {
+                lock.unlock();
+            }
+            try {
+                receiveUntil(reply, deadline);
+            } finally {
+                lock.lock();
                 try {
-                    frame = RpcFrame.decode(message);
-                } catch (RpcProtocolException e) {
-                    continue; // not from our server: nobody else writes here but a confused process
-                }
-                switch (frame) {
-                    case RpcFrame.Result result -> complete(result.callId(), result);
-                    case RpcFrame.Failure failure -> complete(failure.callId(), failure);
-                    case RpcFrame.Closing closing -> breakWith(lost(closing.reason()));
-                    default -> {
-                        // nothing else is sent to a client
-                    }
+                    receiving = false;
+                    turn.signalAll();
+                } finally {
+                    lock.unlock();
                 }
             }
-        } catch (InterruptedException | JipcException e) {
-            // closing
         }
     }
 
-    private void complete(long callId, RpcFrame frame) {
+    /** As the receiving caller: takes replies, handing each to its call, until {@code reply} is complete. */
+    private void receiveUntil(CompletableFuture<RpcFrame> reply, long deadline) throws InterruptedException, TimeoutException {
+        long slice = options.livenessCheck().toNanos();
+        while (!reply.isDone()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new TimeoutException();
+            }
+            byte[] message;
+            try {
+                message = transport.poll(Duration.ofNanos(Math.min(left, slice)));
+            } catch (RpcServerLostException e) {
+                breakWith(e);
+                return;
+            } catch (JipcException e) {
+                if (broken == null) { // not closed by close(): the reply mailbox went away under us
+                    breakWith(lost("the reply mailbox of '" + name + "' is gone: " + e.getMessage()));
+                }
+                return;
+            }
+            if (message == null) {
+                if (!transport.serverAlive(serverToken)) {
+                    breakWith(lost("the server of '" + name + "' (" + ProcessIdentity.describe(serverToken) + ") died"));
+                }
+                continue;
+            }
+            RpcFrame frame;
+            try {
+                frame = RpcFrame.decode(message);
+            } catch (RpcProtocolException e) {
+                continue; // not from our server: nobody else writes here but a confused process
+            }
+            switch (frame) {
+                case RpcFrame.Result result -> complete(result.callId(), result, reply);
+                case RpcFrame.Failure failure -> complete(failure.callId(), failure, reply);
+                case RpcFrame.Closing closing -> breakWith(lost(closing.reason()));
+                default -> {
+                    // nothing else is sent to a client
+                }
+            }
+        }
+    }
+
+    /** Hands a reply to its call (none if it timed out or was cancelled meanwhile); wakes its caller if it is another. */
+    private void complete(long callId, RpcFrame frame, CompletableFuture<RpcFrame> own) {
         CompletableFuture<RpcFrame> call = pending.get(callId);
-        if (call != null) {
-            call.complete(frame);
+        if (call != null && call.complete(frame) && call != own) {
+            wakeWaiters();
         }
     }
 
     private void breakWith(RuntimeException why) {
         broken = why;
         pending.values().forEach(call -> call.completeExceptionally(why));
+        wakeWaiters();
+    }
+
+    private void wakeWaiters() {
+        lock.lock();
+        try {
+            turn.signalAll();
+        } finally {
+            lock.unlock();
+        }
     }
 
     private static RpcServerLostException lost(String message) {
@@ -484,8 +549,8 @@ public final class RpcClient<T> implements AutoCloseable {
     }
 
     /**
-     * Says BYE, fails the pending calls, stops the reply thread and removes the reply mailbox.
-     * Idempotent.
+     * Says BYE, fails the pending calls (a caller receiving at the moment stops) and removes the reply
+     * mailbox. Idempotent.
      */
     @Override
     public void close() {
@@ -494,12 +559,6 @@ public final class RpcClient<T> implements AutoCloseable {
         }
         sendAtOnce(RpcFrame.encode(new RpcFrame.Bye(clientId)));
         breakWith(new ClientClosed("RpcClient of '" + name + "' is closed"));
-        receiver.interrupt();
-        try {
-            receiver.join(TimeUnit.SECONDS.toMillis(10));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         transport.close();
     }
 

@@ -22,6 +22,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -42,11 +45,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * }
  * }</pre>
  *
- * <p><b>How it works.</b> The server creates a mailbox of the given name and receives requests from
- * it on a virtual thread (and, with a listener, each TCP client's frames on a virtual thread of that
- * connection, its replies going back on it). A client says HELLO with the name of its own reply mailbox; each call then
- * runs on a virtual thread of its own (so calls of one or many clients run concurrently, and a slow
- * call holds up no other), and its result or failure goes to the caller's reply mailbox. The frames
+ * <p><b>How it works.</b> The server creates a mailbox of the given name. Platform threads take turns
+ * at receiving from it (leader/follower): the one receiving hands the turn on when it takes a call
+ * and runs the call itself, so a request meets no thread hand-off on its way to the implementation,
+ * and calls of one or many clients run concurrently (a slow call holds up no other). A client says
+ * HELLO with the name of its own reply mailbox, where each call's result or failure goes. With a
+ * listener, each TCP client's frames are read on a virtual thread of its connection, each of its
+ * calls runs on a virtual thread of its own, and replies go back on the connection. The frames
  * are {@link RpcFrame}'s; arguments and results are {@link Marshaller}'s, checked against the
  * interface. A call that the client cancels, or whose timeout passes here, has its thread
  * interrupted.
@@ -69,6 +74,8 @@ public final class RpcServer<T> implements AutoCloseable {
             .capacityBytes(256 * 1024).build();
     /** How long {@link #close()} lets running calls finish before it interrupts them. */
     public static final Duration CLOSE_GRACE = Duration.ofSeconds(1);
+    /** Workers that may wait to lead before a worker that finished a call ends. */
+    private static final int MOST_IDLE_WORKERS = 4;
 
     private final String name;
     private final Class<T> api;
@@ -80,7 +87,12 @@ public final class RpcServer<T> implements AutoCloseable {
     private final Map<Long, Client> clients = new ConcurrentHashMap<>();
     private final AtomicLong nextClientId = new AtomicLong(1);
     private final ScheduledExecutorService deadlines;
-    private final Thread dispatcher;
+    /** Held by the one worker that takes requests from the mailbox (the leader); the others wait to lead. */
+    private final Semaphore leadership = new Semaphore(1);
+    /** Workers waiting for {@link #leadership}. */
+    private final AtomicInteger idleWorkers = new AtomicInteger();
+    private final AtomicInteger workerNumbers = new AtomicInteger();
+    private final CountDownLatch stopped = new CountDownLatch(1);
     /** The TCP listener for clients on other hosts, if any. */
     private volatile StreamServer tcp;
     /** The service's name in a name service, if registered. */
@@ -113,7 +125,6 @@ public final class RpcServer<T> implements AutoCloseable {
         this.requests = Mailbox.create(name, options);
         this.deadlines = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("jipc-rpc-deadlines-" + name).factory());
-        this.dispatcher = Thread.ofVirtual().name("jipc-rpc-" + name).unstarted(this::serve);
     }
 
     /**
@@ -220,7 +231,7 @@ public final class RpcServer<T> implements AutoCloseable {
                 server.close();
                 throw e;
             }
-            server.dispatcher.start();
+            server.startWorker();
             return server;
         }
     }
@@ -268,33 +279,82 @@ public final class RpcServer<T> implements AutoCloseable {
         return clients.size();
     }
 
-    /** Waits until {@link #close()} has been called and the dispatcher has stopped. */
+    /** Waits until {@link #close()} has finished. */
     public void awaitClose() throws InterruptedException {
-        dispatcher.join();
+        stopped.await();
     }
 
-    private void serve() {
-        try {
-            while (!closed) {
-                byte[] message = requests.take();
-                RpcFrame frame;
-                try {
-                    frame = RpcFrame.decode(message);
-                } catch (RpcProtocolException e) {
-                    continue; // a stray or hostile message: nobody to answer
-                }
-                switch (frame) {
-                    case RpcFrame.Hello hello -> welcome(hello);
-                    default -> handle(frame, null);
-                }
+    private void startWorker() {
+        Thread.ofPlatform().daemon().name("jipc-rpc-" + name + "-" + workerNumbers.incrementAndGet()).start(this::work);
+    }
+
+    /**
+     * A worker of the request mailbox (leader/follower): platform threads take turns as the one
+     * that takes requests (a platform thread sleeps in {@code futex} itself, where a virtual one
+     * would be woken through a watcher thread). The leader handles HELLO, CANCEL and BYE itself;
+     * when it takes a CALL it hands the leadership on (starting a worker if none waits) and runs the
+     * call in its own thread, so that nothing but the call's work stands between the request and
+     * its reply. A worker that finishes a call while {@value #MOST_IDLE_WORKERS} others wait ends.
+     */
+    private void work() {
+        while (!closed) {
+            idleWorkers.incrementAndGet();
+            try {
+                leadership.acquire();
+            } catch (InterruptedException e) {
+                continue; // a late cancellation of this thread's last call
+            } finally {
+                idleWorkers.decrementAndGet();
             }
-        } catch (InterruptedException | ClosedException e) {
-            // closing
-        } catch (JipcException e) {
-            if (!closed) {
-                throw e;
+            Runnable call;
+            try {
+                call = lead();
+            } finally {
+                leadership.release();
+            }
+            if (call == null) {
+                return; // closing
+            }
+            if (idleWorkers.get() == 0) {
+                startWorker(); // someone must take requests while this thread runs the call
+            }
+            call.run();
+            Thread.interrupted(); // a cancellation that came as the call ended
+            if (idleWorkers.get() >= MOST_IDLE_WORKERS) {
+                return;
             }
         }
+    }
+
+    /** As the leader: handles requests until one is a call for this thread to run; null once closing. */
+    private Runnable lead() {
+        while (!closed) {
+            byte[] message;
+            try {
+                message = requests.take();
+            } catch (InterruptedException e) {
+                continue; // a late cancellation of this thread's last call, or closing (checked above)
+            } catch (JipcException e) {
+                return null; // closed (or destroyed) by close()
+            }
+            RpcFrame frame;
+            try {
+                frame = RpcFrame.decode(message);
+            } catch (RpcProtocolException e) {
+                continue; // a stray or hostile message: nobody to answer
+            }
+            switch (frame) {
+                case RpcFrame.Hello hello -> welcome(hello);
+                case RpcFrame.Call call -> {
+                    Runnable work = admit(clients.get(call.clientId()), call, Thread.currentThread());
+                    if (work != null) {
+                        return work;
+                    }
+                }
+                default -> handle(frame, null);
+            }
+        }
+        return null;
     }
 
     /**
@@ -361,7 +421,7 @@ public final class RpcServer<T> implements AutoCloseable {
      */
     private void handle(RpcFrame frame, Client connected) {
         switch (frame) {
-            case RpcFrame.Call call -> start(connected != null ? connected : clients.get(call.clientId()), call);
+            case RpcFrame.Call call -> startOnVirtualThread(connected != null ? connected : clients.get(call.clientId()), call);
             case RpcFrame.Cancel cancel -> cancel(connected != null ? connected : clients.get(cancel.clientId()),
                     cancel.callId());
             case RpcFrame.Bye bye -> forget(connected != null ? connected : clients.get(bye.clientId()));
@@ -371,26 +431,40 @@ public final class RpcServer<T> implements AutoCloseable {
         }
     }
 
-    private void start(Client client, RpcFrame.Call call) {
+    /** Runs a call of a connection's client on a virtual thread of its own (the connection goes on reading). */
+    private void startOnVirtualThread(Client client, RpcFrame.Call call) {
+        Runnable[] work = new Runnable[1];
+        Thread thread = Thread.ofVirtual().name("jipc-rpc-call-" + call.callId()).unstarted(() -> work[0].run());
+        work[0] = admit(client, call, thread);
+        if (work[0] != null) {
+            thread.start();
+        }
+    }
+
+    /**
+     * Admits a CALL to run on {@code runner}: registers it (for CANCEL and {@link #close()}) and its
+     * deadline; returns the work, or null if there is nothing to run (no such client, or a method the
+     * server lacks, which is answered here).
+     */
+    private Runnable admit(Client client, RpcFrame.Call call, Thread runner) {
         if (client == null) {
-            return; // said BYE, was found dead, or never said HELLO to this server
+            return null; // said BYE, was found dead, or never said HELLO to this server
         }
         Method method = methods.get(call.method());
         if (method == null) {
             fail(client, call.callId(), RpcFrame.FailureCode.NO_SUCH_METHOD, RpcProtocolException.class.getName(),
                     "'" + name + "' (" + api.getName() + ") has no method " + call.method());
-            return;
+            return null;
         }
-        Thread thread = Thread.ofVirtual().name("jipc-rpc-call-" + call.callId()).unstarted(() -> run(client, call, method));
-        client.running.put(call.callId(), thread);
+        client.running.put(call.callId(), runner);
         synchronized (callsLock) {
             runningCalls++;
         }
-        thread.start();
         if (call.timeoutMillis() > 0) {
             ScheduledFuture<?> unused = deadlines.schedule(() -> cancel(client, call.callId()),
                     call.timeoutMillis(), TimeUnit.MILLISECONDS);
         }
+        return () -> run(client, call, method);
     }
 
     private void run(Client client, RpcFrame.Call call, Method method) {
@@ -493,13 +567,7 @@ public final class RpcServer<T> implements AutoCloseable {
             registered.close();
         }
         requests.destroy();
-        requests.close();
-        dispatcher.interrupt();
-        try {
-            dispatcher.join(TimeUnit.SECONDS.toMillis(10));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        requests.close(); // the leader's take ends, and each waiting worker's after it
         awaitRunningCalls(System.nanoTime() + CLOSE_GRACE.toNanos());
         StreamServer listener = tcp;
         byte[] closing = RpcFrame.encode(new RpcFrame.Closing("'" + name + "' closed"));
@@ -512,6 +580,7 @@ public final class RpcServer<T> implements AutoCloseable {
             listener.close();
         }
         deadlines.shutdownNow();
+        stopped.countDown();
     }
 
     private void awaitRunningCalls(long deadline) {

@@ -175,7 +175,8 @@ class RpcProcessTest {
         RpcClient<Bank> client = connect(OPTIONS);
         CompletableFuture<Long> sleeping = client.async(b -> b.sleep(100_000));
         CompletableFuture<Long> quick = client.async(b -> b.balance("nobody"));
-        assertEquals(0, quick.get(LONG.toSeconds(), TimeUnit.SECONDS));
+        assertEquals(0, quick.get(LONG.toSeconds(), TimeUnit.SECONDS)); // its reply passed the sleeping call's waiter
+        assertFalse(sleeping.isDone());
         assertTrue(sleeping.cancel(true));
         assertThrows(CancellationException.class, sleeping::join);
         awaitInterruptedCalls(client.stub(), 1);
