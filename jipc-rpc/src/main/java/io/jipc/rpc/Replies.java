@@ -23,6 +23,32 @@ sealed interface Replies {
     /** Releases the channel; removes a dead client's reply mailbox. */
     void close();
 
+    /** One try of a send: true sent, false the client is gone, null try again; an interrupt means try again. */
+    interface Attempt {
+        Boolean attempt() throws InterruptedException;
+    }
+
+    /** Tries until an attempt decides, ignoring interrupts meanwhile and restoring the interrupt status after. */
+    static boolean uninterruptibly(Attempt send) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            while (true) {
+                try {
+                    Boolean done = send.attempt();
+                    if (done != null) {
+                        return done;
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** A reply mailbox of a client on this host, whose process is {@code clientToken}. */
     record ToMailbox(Mailbox mailbox, long clientToken) implements Replies {
         /** How long a reply waits for room in a full reply mailbox between checks of the client's liveness. */
@@ -30,28 +56,16 @@ sealed interface Replies {
 
         @Override
         public boolean send(byte[] frame) {
-            boolean interrupted = Thread.interrupted();
-            try {
-                while (true) {
-                    try {
-                        if (mailbox.offer(frame, SLICE)) {
-                            return true;
-                        }
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                        continue;
-                    } catch (RuntimeException e) {
-                        return false; // closed or destroyed under us
+            return uninterruptibly(() -> {
+                try {
+                    if (mailbox.offer(frame, SLICE)) {
+                        return true;
                     }
-                    if (clientGone()) {
-                        return false;
-                    }
+                } catch (RuntimeException e) {
+                    return false; // closed or destroyed under us
                 }
-            } finally {
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+                return clientGone() ? false : null;
+            });
         }
 
         @Override
@@ -77,25 +91,16 @@ sealed interface Replies {
     record ToConnection(StreamConnection connection) implements Replies {
         @Override
         public boolean send(byte[] frame) {
-            boolean interrupted = Thread.interrupted();
-            try {
-                while (true) {
-                    try {
-                        synchronized (connection) {
-                            connection.put(frame);
-                        }
-                        return true;
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    } catch (RuntimeException e) {
-                        return false; // the peer closed, or the connection was closed
+            return uninterruptibly(() -> {
+                try {
+                    synchronized (connection) {
+                        connection.put(frame);
                     }
+                    return true;
+                } catch (RuntimeException e) {
+                    return false; // the peer closed, or the connection was closed
                 }
-            } finally {
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+            });
         }
 
         @Override

@@ -182,6 +182,18 @@ class RpcProcessTest {
         awaitInterruptedCalls(client.stub(), 1);
     }
 
+    /** Starts a call that sleeps at the server; a call made after it has been answered, so the server has taken it or soon will. */
+    private static CompletableFuture<Long> sleepingCall(RpcClient<Bank> client) {
+        CompletableFuture<Long> sleeping = client.async(b -> b.sleep(100_000));
+        assertEquals(0, client.stub().balance("x"));
+        return sleeping;
+    }
+
+    private static void assertLost(CompletableFuture<?> call) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> call.get(LONG.toSeconds(), TimeUnit.SECONDS));
+        assertInstanceOf(RpcServerLostException.class, e.getCause());
+    }
+
     private static void awaitInterruptedCalls(Bank bank, int expected) throws InterruptedException {
         long deadline = System.nanoTime() + LONG.toNanos();
         while (bank.interruptedCalls() < expected) {
@@ -195,11 +207,9 @@ class RpcProcessTest {
     void aCallerLearnsOfTheServersDeathWhileItWaits() throws Exception {
         ChildJvm server = startServer();
         RpcClient<Bank> client = connect(OPTIONS);
-        CompletableFuture<Long> waiting = client.async(b -> b.sleep(100_000));
-        assertEquals(0, client.stub().balance("x")); // the sleep call is at the server by now or soon
+        CompletableFuture<Long> waiting = sleepingCall(client);
         server.kill();
-        ExecutionException e = assertThrows(ExecutionException.class, () -> waiting.get(LONG.toSeconds(), TimeUnit.SECONDS));
-        assertInstanceOf(RpcServerLostException.class, e.getCause());
+        assertLost(waiting);
         assertThrows(RpcServerLostException.class, () -> client.stub().balance("x"));
     }
 
@@ -207,12 +217,10 @@ class RpcProcessTest {
     void closingTheServerFailsPendingAndLaterCalls() throws Exception {
         ChildJvm server = startServer();
         RpcClient<Bank> client = connect(OPTIONS);
-        CompletableFuture<Long> waiting = client.async(b -> b.sleep(100_000));
-        assertEquals(0, client.stub().balance("x"));
+        CompletableFuture<Long> waiting = sleepingCall(client);
         server.process().getOutputStream().close();
         server.awaitLine("CLOSED", LONG);
-        ExecutionException e = assertThrows(ExecutionException.class, () -> waiting.get(LONG.toSeconds(), TimeUnit.SECONDS));
-        assertInstanceOf(RpcServerLostException.class, e.getCause());
+        assertLost(waiting);
         assertThrows(RpcServerLostException.class, () -> client.stub().balance("x"));
         assertFalse(Mailbox.exists(NAME));
         assertThrows(MailboxNotFoundException.class, () -> RpcClient.connect(NAME, Bank.class, OPTIONS));
@@ -280,22 +288,18 @@ class RpcProcessTest {
     void overTcpACallerLearnsOfTheServersDeathAndOfItsClose() throws Exception {
         URI address = startTcpServer();
         RpcClient<Bank> client = connect(address);
-        CompletableFuture<Long> waiting = client.async(b -> b.sleep(100_000));
-        assertEquals(0, client.stub().balance("x"));
+        CompletableFuture<Long> waiting = sleepingCall(client);
         children.getFirst().kill();
-        ExecutionException e = assertThrows(ExecutionException.class, () -> waiting.get(LONG.toSeconds(), TimeUnit.SECONDS));
-        assertInstanceOf(RpcServerLostException.class, e.getCause());
+        assertLost(waiting);
         assertThrows(RpcServerLostException.class, () -> client.stub().balance("x"));
         Mailbox.destroy(NAME);
 
         URI second = startTcpServer();
         RpcClient<Bank> again = connect(second);
-        CompletableFuture<Long> pending = again.async(b -> b.sleep(100_000));
-        assertEquals(0, again.stub().balance("x"));
+        CompletableFuture<Long> pending = sleepingCall(again);
         children.getLast().process().getOutputStream().close();
         children.getLast().awaitLine("CLOSED", LONG);
-        e = assertThrows(ExecutionException.class, () -> pending.get(LONG.toSeconds(), TimeUnit.SECONDS));
-        assertInstanceOf(RpcServerLostException.class, e.getCause());
+        assertLost(pending);
     }
 
     @Test
