@@ -1,6 +1,5 @@
 package io.jipc.rpc;
 
-import io.jipc.ClosedException;
 import io.jipc.JipcException;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
@@ -23,12 +22,12 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -123,8 +122,10 @@ public final class RpcServer<T> implements AutoCloseable {
         this.marshaller = Marshaller.of(api);
         this.methods = RpcMethods.of(api);
         this.requests = Mailbox.create(name, options);
-        this.deadlines = Executors.newSingleThreadScheduledExecutor(
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
                 Thread.ofPlatform().daemon().name("jipc-rpc-deadlines-" + name).factory());
+        timer.setRemoveOnCancelPolicy(true);
+        this.deadlines = timer;
     }
 
     /**
@@ -460,11 +461,17 @@ public final class RpcServer<T> implements AutoCloseable {
         synchronized (callsLock) {
             runningCalls++;
         }
-        if (call.timeoutMillis() > 0) {
-            ScheduledFuture<?> unused = deadlines.schedule(() -> cancel(client, call.callId()),
-                    call.timeoutMillis(), TimeUnit.MILLISECONDS);
-        }
-        return () -> run(client, call, method);
+        ScheduledFuture<?> deadline = call.timeoutMillis() == 0 ? null
+                : deadlines.schedule(() -> cancel(client, call.callId()), call.timeoutMillis(), TimeUnit.MILLISECONDS);
+        return () -> {
+            try {
+                run(client, call, method);
+            } finally {
+                if (deadline != null) {
+                    deadline.cancel(false); // and removed from the queue: calls that end in time leave nothing
+                }
+            }
+        };
     }
 
     private void run(Client client, RpcFrame.Call call, Method method) {
