@@ -13,8 +13,11 @@ import java.nio.charset.StandardCharsets;
  * <li>{@code serve <name> [tcp]}: serves a {@link BankService} as {@code name} (with {@code tcp} also
  *     on a free TCP port of 127.0.0.1), prints {@code SERVING <port or -1>};
  *     closes the server when its standard input ends (or a line arrives), then prints {@code CLOSED}.</li>
- * <li>{@code call <name>}: connects, prints {@code CONNECTED <reply mailbox suffix>}, deposits 1 cent
- *     into "child" in a loop, printing {@code CALLED} after the first, until killed.</li>
+ * <li>{@code call <name>}: connects, prints {@code CONNECTED}, deposits 1 cent into "child" in a
+ *     loop, printing {@code CALLED} after the first, until killed.</li>
+ * <li>{@code hammer <name> <threads> <calls>}: connects once, then each of {@code threads} threads
+ *     deposits 1 cent {@code calls} times into its own account {@code <pid>-<thread>} and checks the
+ *     balance after each deposit; prints {@code DONE} (or {@code WRONG ...} and exits 1).</li>
  * </ul>
  */
 public final class RpcChild {
@@ -26,6 +29,7 @@ public final class RpcChild {
         switch (args[0]) {
             case "serve" -> serve(args[1], args.length > 2 && args[2].equals("tcp"));
             case "call" -> call(args[1]);
+            case "hammer" -> hammer(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]));
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -51,6 +55,34 @@ public final class RpcChild {
                 client.stub().deposit("child", new Bank.Money(1, Bank.Currency.EUR));
             }
         }
+    }
+
+    private static void hammer(String name, int threads, int calls) throws Exception {
+        try (RpcClient<Bank> client = RpcClient.connect(name, Bank.class)) {
+            Bank bank = client.stub();
+            java.util.List<Thread> workers = new java.util.ArrayList<>();
+            java.util.concurrent.atomic.AtomicReference<String> wrong = new java.util.concurrent.atomic.AtomicReference<>();
+            for (int t = 0; t < threads; t++) {
+                String account = ProcessHandle.current().pid() + "-" + t;
+                workers.add(Thread.ofPlatform().start(() -> {
+                    for (int i = 1; i <= calls && wrong.get() == null; i++) {
+                        bank.deposit(account, new Bank.Money(1, Bank.Currency.EUR));
+                        long balance = bank.balance(account);
+                        if (balance != i) {
+                            wrong.set(account + " has " + balance + " after " + i + " deposits");
+                        }
+                    }
+                }));
+            }
+            for (Thread worker : workers) {
+                worker.join();
+            }
+            if (wrong.get() != null) {
+                say("WRONG " + wrong.get());
+                System.exit(1);
+            }
+        }
+        say("DONE");
     }
 
     private static void say(String line) {

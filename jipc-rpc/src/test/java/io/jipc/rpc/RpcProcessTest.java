@@ -161,6 +161,38 @@ class RpcProcessTest {
     }
 
     @Test
+    void manyClientProcessesCallAtOnceWhileOneOfThemIsKilled() throws Exception {
+        startServer();
+        List<ChildJvm> hammers = new ArrayList<>();
+        for (int p = 0; p < 3; p++) {
+            ChildJvm hammer = ChildJvm.builder(RpcChild.class).args("hammer", NAME, "3", "300").quickStart()
+                    .hardTimeout(Duration.ofSeconds(110)).start();
+            children.add(hammer);
+            hammers.add(hammer);
+        }
+        ChildJvm victim = ChildJvm.builder(RpcChild.class).args("call", NAME).quickStart()
+                .hardTimeout(Duration.ofSeconds(110)).start();
+        children.add(victim);
+        victim.awaitLine("CALLED", LONG);
+        victim.kill(); // in the middle of its calls
+        Bank bank = connect(OPTIONS).stub();
+        for (int i = 1; i <= 300; i++) {
+            bank.deposit("here", new Bank.Money(2, Bank.Currency.USD));
+        }
+        for (ChildJvm hammer : hammers) {
+            hammer.awaitLine("DONE", LONG);
+            hammer.assertSuccess(LONG);
+            for (int t = 0; t < 3; t++) {
+                assertEquals(300, bank.balance(hammer.pid() + "-" + t));
+            }
+        }
+        assertEquals(600, bank.balance("here"));
+        assertTrue(bank.balance("child") > 0);
+        connect(OPTIONS); // a HELLO after the victim's death: its reply mailbox goes
+        assertFalse(Mailbox.exists(NAME + "-reply-" + victim.pid() + "-1"));
+    }
+
+    @Test
     void aCallPastItsTimeoutFailsAndItsThreadAtTheServerIsInterrupted() throws Exception {
         startServer();
         Bank bank = connect(OPTIONS.withCallTimeout(Duration.ofMillis(300))).stub();
