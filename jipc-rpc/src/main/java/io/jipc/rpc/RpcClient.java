@@ -27,6 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The caller's side of jipc's remote procedure calls: a stub that implements the interface an
@@ -273,6 +275,19 @@ public final class RpcClient<T> implements AutoCloseable {
         String suffix = "-reply-" + ProcessHandle.current().pid() + "-" + REPLY_MAILBOXES.incrementAndGet();
         String base = service.length() + suffix.length() > 200 ? service.substring(0, 200 - suffix.length()) : service;
         return base + suffix;
+    }
+
+    private static final Pattern REPLY_NAME = Pattern.compile("(.+)-reply-(\\d{1,19})-\\d{1,19}");
+
+    /**
+     * Whether {@code mailbox} is a name {@link #replyName} gives for {@code service} in the process
+     * of {@code clientToken}: the server opens (and, once that process is dead, removes) no other
+     * mailbox a HELLO names.
+     */
+    static boolean isReplyName(String mailbox, String service, long clientToken) {
+        Matcher m = REPLY_NAME.matcher(mailbox);
+        return m.matches() && service.startsWith(m.group(1))
+                && m.group(2).equals(Long.toString(ProcessIdentity.pidOf(clientToken)));
     }
 
     /** The stub: calls on it are calls of the server. */

@@ -390,6 +390,9 @@ public final class RpcServer<T> implements AutoCloseable {
     /** A HELLO through the mailbox: the client's replies go to the reply mailbox it names. */
     private void welcome(RpcFrame.Hello hello) {
         sweep();
+        if (!RpcClient.isReplyName(hello.replyMailbox(), name, hello.clientToken())) {
+            return; // not a client's reply mailbox: never open (or later remove) another mailbox
+        }
         Mailbox mailbox;
         try {
             mailbox = Mailbox.open(hello.replyMailbox());

@@ -37,7 +37,8 @@ class RpcServerTest {
     private record RawClient(Mailbox requests, Mailbox replies, long id) implements AutoCloseable {
         static RawClient hello(String service, String api) throws InterruptedException {
             Mailbox requests = Mailbox.open(service);
-            Mailbox replies = Mailbox.create(service + "-raw", MailboxOptions.defaults());
+            Mailbox replies = Mailbox.create(service + "-reply-" + ProcessHandle.current().pid() + "-999999",
+                    MailboxOptions.defaults());
             requests.put(RpcFrame.encode(new RpcFrame.Hello(api, replies.name(), ProcessIdentity.current().token())));
             RpcFrame answer = RpcFrame.decode(replies.poll(WAIT));
             long id = answer instanceof RpcFrame.Welcome w ? w.clientId() : -1;
@@ -85,6 +86,25 @@ class RpcServerTest {
                 assertTrue(System.nanoTime() < deadline);
                 Thread.sleep(5);
             }
+        }
+    }
+
+    @Test
+    void aHelloNamingAMailboxThatIsNoClientsReplyMailboxIsIgnored() throws Exception {
+        try (RpcServer<Bank> server = RpcServer.start("svc3", Bank.class, new BankService());
+             Mailbox victim = Mailbox.create("victim", MailboxOptions.defaults());
+             Mailbox requests = Mailbox.open("svc3")) {
+            long self = ProcessIdentity.current().token();
+            for (String named : List.of("victim", "svc3-reply-1-1", "other-reply-" + ProcessHandle.current().pid() + "-1")) {
+                requests.put(RpcFrame.encode(new RpcFrame.Hello(Bank.class.getName(), named, self)));
+            }
+            try (RawClient raw = RawClient.hello("svc3", Bank.class.getName())) { // answered: the others were handled before
+                assertTrue(raw.id() > 0);
+                assertEquals(1, server.clientCount()); // no client was admitted for them
+            }
+            assertEquals(0, victim.pendingBytes());
+            assertTrue(Mailbox.exists("victim"));
+            victim.destroy();
         }
     }
 
