@@ -86,12 +86,21 @@ public final class RpcClient<T> implements AutoCloseable {
      * @param callTimeout    longest a call may take, or null for none
      * @param connectTimeout longest {@link #connect} waits for the server's answer
      * @param livenessCheck  how often a client with pending calls checks that the server process lives
+     *                       (over TCP: sends the server a PING)
+     * @param peerTimeout    over TCP, how long a server may stay silent (no reply, no PONG) while calls
+     *                       wait before it counts as lost: what notices a host that vanished without
+     *                       closing its connections
      * @param maxReplySize   largest reply (result frame) in bytes; the reply mailbox holds four
      */
-    public record Options(Duration callTimeout, Duration connectTimeout, Duration livenessCheck, int maxReplySize) {
+    public record Options(Duration callTimeout, Duration connectTimeout, Duration livenessCheck, Duration peerTimeout,
+            int maxReplySize) {
         public Options {
             Objects.requireNonNull(connectTimeout, "connectTimeout");
             Objects.requireNonNull(livenessCheck, "livenessCheck");
+            Objects.requireNonNull(peerTimeout, "peerTimeout");
+            if (peerTimeout.compareTo(livenessCheck) <= 0) {
+                throw new IllegalArgumentException("peerTimeout must be longer than livenessCheck: " + peerTimeout);
+            }
             if (callTimeout != null && (callTimeout.isNegative() || callTimeout.isZero())) {
                 throw new IllegalArgumentException("callTimeout must be positive: " + callTimeout);
             }
@@ -103,25 +112,29 @@ public final class RpcClient<T> implements AutoCloseable {
             }
         }
 
-        /** No call timeout, 10 s to connect, liveness checked every 100 ms, replies up to 64 KiB. */
+        /** No call timeout, 10 s to connect, liveness checked every 100 ms, a silent TCP server lost after 5 s, replies up to 64 KiB. */
         public static Options defaults() {
-            return new Options(null, Duration.ofSeconds(10), Duration.ofMillis(100), 64 * 1024);
+            return new Options(null, Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofSeconds(5), 64 * 1024);
         }
 
         public Options withCallTimeout(Duration timeout) {
-            return new Options(timeout, connectTimeout, livenessCheck, maxReplySize);
+            return new Options(timeout, connectTimeout, livenessCheck, peerTimeout, maxReplySize);
         }
 
         public Options withLivenessCheck(Duration check) {
-            return new Options(callTimeout, connectTimeout, check, maxReplySize);
+            return new Options(callTimeout, connectTimeout, check, peerTimeout, maxReplySize);
+        }
+
+        public Options withPeerTimeout(Duration timeout) {
+            return new Options(callTimeout, connectTimeout, livenessCheck, timeout, maxReplySize);
         }
 
         public Options withConnectTimeout(Duration timeout) {
-            return new Options(callTimeout, timeout, livenessCheck, maxReplySize);
+            return new Options(callTimeout, timeout, livenessCheck, peerTimeout, maxReplySize);
         }
 
         public Options withMaxReplySize(int bytes) {
-            return new Options(callTimeout, connectTimeout, livenessCheck, bytes);
+            return new Options(callTimeout, connectTimeout, livenessCheck, peerTimeout, bytes);
         }
     }
 
@@ -487,6 +500,7 @@ public final class RpcClient<T> implements AutoCloseable {
     /** As the receiving caller: takes replies, handing each to its call, until {@code reply} is complete. */
     private void receiveUntil(CompletableFuture<RpcFrame> reply, long deadline) throws InterruptedException, TimeoutException {
         long slice = options.livenessCheck().toNanos();
+        long lastHeard = System.nanoTime();
         while (!reply.isDone()) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
@@ -507,9 +521,16 @@ public final class RpcClient<T> implements AutoCloseable {
             if (message == null) {
                 if (!transport.serverAlive(serverToken)) {
                     breakWith(lost("the server of '" + name + "' (" + ProcessIdentity.describe(serverToken) + ") died"));
+                } else if (isRemote()) { // a vanished host closes nothing: its silence must tell
+                    if (System.nanoTime() - lastHeard > options.peerTimeout().toNanos()) {
+                        breakWith(lost("the server of '" + name + "' did not answer for " + options.peerTimeout()));
+                    } else {
+                        sendAtOnce(RpcFrame.encode(new RpcFrame.Ping(lastHeard)));
+                    }
                 }
                 continue;
             }
+            lastHeard = System.nanoTime();
             RpcFrame frame;
             try {
                 frame = RpcFrame.decode(message);
@@ -521,7 +542,7 @@ public final class RpcClient<T> implements AutoCloseable {
                 case RpcFrame.Failure failure -> complete(failure.callId(), failure, reply);
                 case RpcFrame.Closing closing -> breakWith(lost(closing.reason()));
                 default -> {
-                    // nothing else is sent to a client
+                    // a PONG (it counted as hearing from the server), or nothing a server sends
                 }
             }
         }

@@ -22,9 +22,11 @@ import java.nio.ByteOrder;
  *   7 CANCEL   i64 client id, i64 call id
  *   8 BYE      i64 client id
  *   9 CLOSING  string reason                                 (the service ends)
+ *  10 PING     i64 nonce                                     (over a connection, while calls wait)
+ *  11 PONG     i64 nonce                                     (the answer to a PING)
  * </pre>
- * Clients send HELLO, CALL, CANCEL and BYE to the server's mailbox; the server sends WELCOME,
- * REFUSED, RESULT, FAILURE and CLOSING to the client's reply mailbox. The arguments of a CALL are a u32 count
+ * Clients send HELLO, CALL, CANCEL, BYE and PING to the server; the server sends WELCOME, REFUSED,
+ * RESULT, FAILURE, CLOSING and PONG to the client. The arguments of a CALL are a u32 count
  * and that many values, the value of a RESULT one value, both in {@link Marshaller}'s format. A reader
  * accepts any minor version of its major (later minors only append fields it ignores) and refuses
  * other majors; a frame with bytes left over after its fields of this minor is accepted only if its
@@ -78,6 +80,12 @@ sealed interface RpcFrame {
     record Closing(String reason) implements RpcFrame {
     }
 
+    record Ping(long nonce) implements RpcFrame {
+    }
+
+    record Pong(long nonce) implements RpcFrame {
+    }
+
     /** The bytes of {@code frame}. */
     static byte[] encode(RpcFrame frame) {
         Marshaller.Output out = new Marshaller.Output().i32(MAGIC).u8(MAJOR).u8(MINOR);
@@ -97,6 +105,8 @@ sealed interface RpcFrame {
             case Cancel c -> out.u8(7).i64(c.clientId()).i64(c.callId());
             case Bye b -> out.u8(8).i64(b.clientId());
             case Closing c -> out.u8(9).text(c.reason());
+            case Ping p -> out.u8(10).i64(p.nonce());
+            case Pong p -> out.u8(11).i64(p.nonce());
         }
         return out.toByteArray();
     }
@@ -130,6 +140,8 @@ sealed interface RpcFrame {
                 case 7 -> new Cancel(in.getLong(), in.getLong());
                 case 8 -> new Bye(in.getLong());
                 case 9 -> new Closing(Marshaller.readString(in));
+                case 10 -> new Ping(in.getLong());
+                case 11 -> new Pong(in.getLong());
                 default -> throw new RpcProtocolException("unknown RPC frame kind " + kind);
             };
             if (in.hasRemaining() && minor <= MINOR) {

@@ -429,6 +429,11 @@ public final class RpcServer<T> implements AutoCloseable {
             case RpcFrame.Cancel cancel -> cancel(connected != null ? connected : clients.get(cancel.clientId()),
                     cancel.callId());
             case RpcFrame.Bye bye -> forget(connected != null ? connected : clients.get(bye.clientId()));
+            case RpcFrame.Ping ping -> {
+                if (connected != null) { // over a connection: the client checks that this server still answers
+                    send(connected, RpcFrame.encode(new RpcFrame.Pong(ping.nonce())));
+                }
+            }
             default -> {
                 // a second HELLO, or frames of the other direction: ignored
             }

@@ -110,7 +110,9 @@ class RpcFrameFuzzTest {
                 Arguments.of("Failure with empty message", new RpcFrame.Failure(3, RpcFrame.FailureCode.CLOSING, "", "")),
                 Arguments.of("Cancel", new RpcFrame.Cancel(7, 3)),
                 Arguments.of("Bye", new RpcFrame.Bye(Long.MIN_VALUE)),
-                Arguments.of("Closing", new RpcFrame.Closing("the service ends 🛑")));
+                Arguments.of("Closing", new RpcFrame.Closing("the service ends 🛑")),
+                Arguments.of("Ping", new RpcFrame.Ping(123_456_789L)),
+                Arguments.of("Pong", new RpcFrame.Pong(-5)));
     }
 
     private static final List<byte[]> VALID_FRAMES = validFrames().map(a -> RpcFrame.encode((RpcFrame) a.get()[1])).toList();
@@ -345,7 +347,7 @@ class RpcFrameFuzzTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 10, 11, 127, 128, 255})
+    @ValueSource(ints = {0, 12, 13, 127, 128, 255})
     void unknownKindsAreRefused(int kind) {
         byte[] bytes = encode(new RpcFrame.Bye(1));
         bytes[6] = (byte) kind;

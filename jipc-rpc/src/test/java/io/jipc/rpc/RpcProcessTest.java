@@ -2,6 +2,8 @@ package io.jipc.rpc;
 
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxNotFoundException;
+import io.jipc.signals.ProcessSignals;
+import io.jipc.signals.Signal;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -68,7 +70,11 @@ class RpcProcessTest {
     }
 
     private RpcClient<Bank> connect(URI uri) throws InterruptedException {
-        RpcClient<Bank> client = RpcClient.connect(uri, Bank.class, OPTIONS);
+        return connect(uri, OPTIONS);
+    }
+
+    private RpcClient<Bank> connect(URI uri, RpcClient.Options options) throws InterruptedException {
+        RpcClient<Bank> client = RpcClient.connect(uri, Bank.class, options);
         closing.add(client);
         return client;
     }
@@ -332,6 +338,22 @@ class RpcProcessTest {
         children.getLast().process().getOutputStream().close();
         children.getLast().awaitLine("CLOSED", LONG);
         assertLost(pending);
+    }
+
+    @Test
+    void overTcpAServerThatStopsAnsweringIsLostAfterThePeerTimeoutWhileALongCallIsNot() throws Exception {
+        URI address = startTcpServer();
+        RpcClient<Bank> client = connect(address, OPTIONS.withPeerTimeout(Duration.ofMillis(400)));
+        assertEquals(1500, client.stub().sleep(1500)); // longer than the peer timeout: PONGs keep it alive
+        CompletableFuture<Long> waiting = sleepingCall(client);
+        ChildJvm server = children.getFirst();
+        ProcessSignals.send(server.pid(), Signal.SIGSTOP); // as a host that vanished: its connection stays open
+        try {
+            assertLost(waiting);
+            assertThrows(RpcServerLostException.class, () -> client.stub().balance("x"));
+        } finally {
+            server.kill();
+        }
     }
 
     @Test
