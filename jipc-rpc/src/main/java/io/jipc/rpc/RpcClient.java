@@ -262,13 +262,16 @@ public final class RpcClient<T> implements AutoCloseable {
     private static <T> RpcClient<T> handshake(String name, Class<T> api, Options options, Transport transport,
             RpcFrame.Hello hello) throws InterruptedException {
         try {
-            long deadline = System.nanoTime() + options.connectTimeout().toNanos();
+            long start = System.nanoTime();
+            long deadline = start + options.connectTimeout().toNanos();
             if (!transport.offer(RpcFrame.encode(hello), options.connectTimeout())) {
                 throw new RpcServerLostException("'" + name + "' took no HELLO within " + options.connectTimeout());
             }
-            byte[] answer = transport.poll(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            long sent = System.nanoTime();
+            byte[] answer = transport.poll(Duration.ofNanos(Math.max(0, deadline - sent)));
             if (answer == null) {
-                throw new RpcServerLostException("no answer from '" + name + "' within " + options.connectTimeout());
+                throw new RpcServerLostException("no answer from '" + name + "' within " + options.connectTimeout()
+                        + " (sending the HELLO took " + Duration.ofNanos(sent - start) + ")");
             }
             return switch (RpcFrame.decode(answer)) {
                 case RpcFrame.Welcome welcome -> new RpcClient<>(name, api, options, transport, welcome.clientId(),

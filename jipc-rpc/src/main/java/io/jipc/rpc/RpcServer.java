@@ -103,11 +103,43 @@ public final class RpcServer<T> implements AutoCloseable {
     private int runningCalls;
     private volatile boolean closed;
 
+    /**
+     * A call running on a thread, which CANCEL, the call's deadline and {@link #close()} may
+     * interrupt — but only until the call ends: a worker thread goes on to take requests, and an
+     * interrupt meant for its last call must not reach what it does next.
+     */
+    private static final class RunningCall {
+        private final Thread thread;
+        private boolean ended;
+        private boolean cancelled;
+
+        RunningCall(Thread thread) {
+            this.thread = thread;
+        }
+
+        /** Interrupts the call's thread if the call still runs; {@code cancel} marks it cancelled. */
+        synchronized void interrupt(boolean cancel) {
+            if (!ended) {
+                cancelled |= cancel;
+                thread.interrupt();
+            }
+        }
+
+        synchronized boolean cancelled() {
+            return cancelled;
+        }
+
+        /** Ends the call: no interrupt reaches its thread after this. */
+        synchronized void end() {
+            ended = true;
+        }
+    }
+
     /** A connected client: where its replies go and its running calls. */
     private static final class Client {
         final long id;
         final Replies replies;
-        final Map<Long, Thread> running = new ConcurrentHashMap<>();
+        final Map<Long, RunningCall> running = new ConcurrentHashMap<>();
 
         Client(long id, Replies replies) {
             this.id = id;
@@ -344,6 +376,7 @@ public final class RpcServer<T> implements AutoCloseable {
             } catch (RpcProtocolException e) {
                 continue; // a stray or hostile message: nobody to answer
             }
+            Thread.interrupted(); // no call runs on this thread: an interrupt here means nothing (close() closes the mailbox)
             switch (frame) {
                 case RpcFrame.Hello hello -> welcome(hello);
                 case RpcFrame.Call call -> {
@@ -465,7 +498,8 @@ public final class RpcServer<T> implements AutoCloseable {
                     "'" + name + "' (" + api.getName() + ") has no method " + call.method());
             return null;
         }
-        client.running.put(call.callId(), runner);
+        RunningCall running = new RunningCall(runner);
+        client.running.put(call.callId(), running);
         synchronized (callsLock) {
             runningCalls++;
         }
@@ -473,7 +507,7 @@ public final class RpcServer<T> implements AutoCloseable {
                 : deadlines.schedule(() -> cancel(client, call.callId()), call.timeoutMillis(), TimeUnit.MILLISECONDS);
         return () -> {
             try {
-                run(client, call, method);
+                run(client, call, method, running);
             } finally {
                 if (deadline != null) {
                     deadline.cancel(false); // and removed from the queue: calls that end in time leave nothing
@@ -482,7 +516,7 @@ public final class RpcServer<T> implements AutoCloseable {
         };
     }
 
-    private void run(Client client, RpcFrame.Call call, Method method) {
+    private void run(Client client, RpcFrame.Call call, Method method, RunningCall running) {
         try {
             Object[] arguments;
             try {
@@ -499,7 +533,7 @@ public final class RpcServer<T> implements AutoCloseable {
                 // interrupted because the server closes, or because the call was cancelled: say so, not what the
                 // implementation made of its interrupt
                 RpcFrame.FailureCode code = closed ? RpcFrame.FailureCode.CLOSING
-                        : !client.running.containsKey(call.callId()) ? RpcFrame.FailureCode.CANCELLED
+                        : running.cancelled() ? RpcFrame.FailureCode.CANCELLED
                         : RpcFrame.FailureCode.THREW;
                 fail(client, call.callId(), code, cause.getClass().getName(), cause.getMessage());
                 return;
@@ -522,6 +556,7 @@ public final class RpcServer<T> implements AutoCloseable {
             }
             send(client, value);
         } finally {
+            running.end();
             client.running.remove(call.callId());
             synchronized (callsLock) {
                 runningCalls--;
@@ -531,9 +566,9 @@ public final class RpcServer<T> implements AutoCloseable {
     }
 
     private static void cancel(Client client, long callId) {
-        Thread thread = client == null ? null : client.running.remove(callId);
-        if (thread != null) {
-            thread.interrupt();
+        RunningCall call = client == null ? null : client.running.get(callId);
+        if (call != null) {
+            call.interrupt(true);
         }
     }
 
@@ -561,8 +596,7 @@ public final class RpcServer<T> implements AutoCloseable {
         if (client == null || clients.remove(client.id) == null) {
             return;
         }
-        client.running.values().forEach(Thread::interrupt);
-        client.running.clear();
+        client.running.values().forEach(call -> call.interrupt(false));
         client.replies.close();
     }
 
@@ -587,7 +621,7 @@ public final class RpcServer<T> implements AutoCloseable {
         StreamServer listener = tcp;
         byte[] closing = RpcFrame.encode(new RpcFrame.Closing("'" + name + "' closed"));
         for (Client client : clients.values()) {
-            client.running.values().forEach(Thread::interrupt);
+            client.running.values().forEach(call -> call.interrupt(false));
             client.replies.send(closing);
             forget(client);
         }
