@@ -17,6 +17,7 @@ import java.util.stream.Collectors;
  */
 final class RpcMethods {
     private static final Map<Class<?>, Map<String, Method>> CACHE = new ConcurrentHashMap<>();
+    private static final Map<Method, String> KEYS = new ConcurrentHashMap<>();
 
     private RpcMethods() {
     }
@@ -36,9 +37,9 @@ final class RpcMethods {
         return java.util.Collections.unmodifiableMap(methods);
     }
 
-    /** The key of {@code method}. */
+    /** The key of {@code method} (built once per method: each call of a stub names its method by it). */
     static String key(Method method) {
-        return method.getName() + Arrays.stream(method.getParameterTypes()).map(Class::getName)
-                .collect(Collectors.joining(",", "(", ")"));
+        return KEYS.computeIfAbsent(method, m -> m.getName() + Arrays.stream(m.getParameterTypes()).map(Class::getName)
+                .collect(Collectors.joining(",", "(", ")")));
     }
 }
