@@ -1,0 +1,124 @@
+package io.jipc.group;
+
+import io.jipc.segment.SegmentHeaderDescriptor;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Layout of a process group's file ({@code <jipc root>/group/<name>}): the group's settings, its
+ * lifecycle word, the membership futex words, and one 64-byte slot per rank.
+ *
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |   common header (SegmentHeaderDescriptor), 128 bytes,         |  0
+ *  |   magic "JIPC-GRP", creator pid + start time, version last    |
+ *  +---------------------------------------------------------------+
+ *  |                 Size: the number of ranks (1..1024)           |  128
+ *  +---------------------------------------------------------------+
+ *  |           Lifecycle: 0 open, 1 closed (being removed)         |  132
+ *  +---------------------------------------------------------------+
+ *  |        Waiters: processes sleeping on a membership change     |  136
+ *  +---------------------------------------------------------------+
+ *  |  Membership sequence: the futex word, +1 on each join/leave   |  140
+ *  +---------------------------------------------------------------+
+ *  |               Inbox capacity in bytes (long)                  |  144
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |            Largest message payload in bytes                   |  152
+ *  +---------------------------------------------------------------+
+ *  |                     Reserved (zero) ...                       |  156..191
+ *  +---------------------------------------------------------------+
+ *  |   slot of rank 0 (64 bytes)                                   |  192
+ *  |   slot of rank 1 ...                                          |  256
+ *  +---------------------------------------------------------------+
+ *
+ *  slot of a rank:
+ *  +---------------------------------------------------------------+
+ *  |   Owner: the token (pid, start time) of the process that     |  0
+ *  |   holds the rank; 0 if free. Claimed by compare-and-set.      |
+ *  +---------------------------------------------------------------+
+ *  |   Joined: the owner's token again once its inbox exists       |  8
+ *  |   (release store); 0 while it joins or leaves                 |
+ *  +---------------------------------------------------------------+
+ *  |   Incarnation: +1 each time a process takes the rank          |  16
+ *  +---------------------------------------------------------------+
+ *  |                     Reserved (zero) ...                       |  20..63
+ *  +---------------------------------------------------------------+
+ * </pre>
+ *
+ * <p>Version 1.0. A rank has a member when its owner and joined words hold the same non-zero
+ * token; the member's inbox is the mailbox {@code group.<name>.<rank>.<incarnation>}. The
+ * incarnation is stored before the joined word (release), so a reader that loads joined with
+ * acquire and then the incarnation names the member's current inbox. Settings are written before
+ * the version is published, so an opener that accepts the file sees them; it checks that the size is
+ * in range and that the slots fit in the file.
+ */
+public final class GroupDescriptor {
+    /** Magic of a process group's file. */
+    public static final long MAGIC = SegmentHeaderDescriptor.magic("JIPC-GRP");
+    public static final int MAJOR_VERSION = 1;
+    public static final int MINOR_VERSION = 0;
+
+    public static final int SIZE_OFFSET = 128;
+    public static final int LIFECYCLE_OFFSET = 132;
+    public static final int WAITERS_OFFSET = 136;
+    public static final int SEQUENCE_OFFSET = 140;
+    public static final int INBOX_BYTES_OFFSET = 144;
+    public static final int MAX_MESSAGE_OFFSET = 152;
+    /** Where the slot of rank 0 starts. */
+    public static final int SLOTS_OFFSET = 192;
+    /** Bytes per rank. */
+    public static final int SLOT_LENGTH = 64;
+
+    public static final int SLOT_OWNER_OFFSET = 0;
+    public static final int SLOT_JOINED_OFFSET = 8;
+    public static final int SLOT_INCARNATION_OFFSET = 16;
+
+    /** Lifecycle value while members may join. */
+    public static final int OPEN = 0;
+    /** Lifecycle value once the last member has left and is removing the group. */
+    public static final int CLOSED = 1;
+
+    /** The largest group. */
+    public static final int MAX_SIZE = 1024;
+
+    /** The file up to the slots, as a memory layout (a test checks it against the constants). */
+    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+            SegmentHeaderDescriptor.LAYOUT.withName("header"),
+            JAVA_INT.withName("size"),
+            JAVA_INT.withName("lifecycle"),
+            JAVA_INT.withName("waiters"),
+            JAVA_INT.withName("sequence"),
+            JAVA_LONG.withName("inboxBytes"),
+            JAVA_INT.withName("maxMessage"),
+            MemoryLayout.paddingLayout(SLOTS_OFFSET - 156));
+
+    /** A rank's slot, as a memory layout. */
+    public static final StructLayout SLOT_LAYOUT = MemoryLayout.structLayout(
+            JAVA_LONG.withName("owner"),
+            JAVA_LONG.withName("joined"),
+            JAVA_INT.withName("incarnation"),
+            MemoryLayout.paddingLayout(SLOT_LENGTH - 20));
+
+    /** Subdirectory of the jipc root that holds process groups. */
+    public static final String DIRECTORY = "group";
+
+    private GroupDescriptor() {
+    }
+
+    /** The length of the file of a group of {@code size} ranks. */
+    public static long fileLength(int size) {
+        return SLOTS_OFFSET + (long) size * SLOT_LENGTH;
+    }
+
+    /** The name of the inbox mailbox of {@code rank}'s member of incarnation {@code incarnation}. */
+    public static String inboxName(String group, int rank, int incarnation) {
+        return "group." + group + "." + rank + "." + Integer.toUnsignedString(incarnation);
+    }
+}

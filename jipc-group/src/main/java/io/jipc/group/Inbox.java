@@ -1,0 +1,181 @@
+package io.jipc.group;
+
+import io.jipc.mailbox.Mailbox;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A member's receiving side: its inbox mailbox, and what arrived in it sorted by purpose, so that a
+ * thread waiting for a message to the application and one waiting for a part of a collective
+ * operation never take each other's messages.
+ *
+ * <p>Threads that wait take turns receiving from the mailbox (one at a time, the others wait on a
+ * condition that is signalled after each message); whoever receives sorts the message into the
+ * application's queue or the collective parts, and each waiter then looks for its own. No thread
+ * is started.
+ */
+final class Inbox implements AutoCloseable {
+    /** Longest single wait in the mailbox, so that a waiter's periodic check runs. */
+    private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    static final long FOREVER = Long.MAX_VALUE;
+
+    /** The key of a collective part: operation sequence number, step, sender's rank. */
+    record PartKey(long sequence, int step, int sender) {
+    }
+
+    /** Looks for what a waiter waits for among the sorted messages; returns {@code null} to wait on. */
+    @FunctionalInterface
+    interface Match<T> {
+        T find();
+    }
+
+    private final Mailbox mailbox;
+    private final int size;
+    private final int maxPayload;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition arrived = lock.newCondition();
+    /** Whether a thread receives from the mailbox now; guarded by {@link #lock}. */
+    private boolean receiving;
+    /** Messages for the application, in arrival order; guarded by {@link #lock}. */
+    private final ArrayDeque<GroupMessage> messages = new ArrayDeque<>();
+    /** Parts of collective operations not yet taken; guarded by {@link #lock}. */
+    private final Map<PartKey, GroupEnvelope> parts = new HashMap<>();
+    /** Members' aborts of collective operations, by sequence number; guarded by {@link #lock}. */
+    private final Map<Long, GroupEnvelope> aborts = new HashMap<>();
+    /** Collective messages of operations below this sequence number are dropped; guarded by {@link #lock}. */
+    private long floor;
+
+    Inbox(Mailbox mailbox, int size, int maxPayload) {
+        this.mailbox = mailbox;
+        this.size = size;
+        this.maxPayload = maxPayload;
+    }
+
+    Mailbox mailbox() {
+        return mailbox;
+    }
+
+    /**
+     * Waits until {@code match} finds something (returned), or the deadline ({@link System#nanoTime()}
+     * based, {@link #FOREVER} for none) passes ({@code null}). {@code check} runs about every
+     * {@code checkNanos} while waiting and may throw to end the wait. Call {@code match}'s accessors
+     * ({@link #nextMessage()}, {@link #part}, {@link #abort}) only from within it.
+     *
+     * @throws GroupProtocolException if a malformed message arrived (it is discarded)
+     */
+    <T> T await(Match<T> match, long deadlineNanos, Runnable check, long checkNanos) throws InterruptedException {
+        long nextCheck = System.nanoTime() + checkNanos;
+        lock.lockInterruptibly();
+        try {
+            while (true) {
+                T found = match.find();
+                if (found != null) {
+                    return found;
+                }
+                long now = System.nanoTime();
+                if (now - nextCheck >= 0) {
+                    check.run();
+                    nextCheck = now + checkNanos;
+                }
+                long remaining = deadlineNanos == FOREVER ? FOREVER : deadlineNanos - now;
+                boolean last = remaining <= 0;
+                long wait = Math.min(Math.min(SLICE_NANOS, checkNanos), remaining);
+                if (receiving) {
+                    if (last) {
+                        return null;
+                    }
+                    arrived.awaitNanos(wait);
+                    continue;
+                }
+                receiving = true;
+                byte[] raw;
+                lock.unlock();
+                try {
+                    raw = last ? mailbox.poll() : mailbox.poll(Duration.ofNanos(wait));
+                } finally {
+                    lock.lock();
+                    receiving = false;
+                    arrived.signalAll();
+                }
+                if (raw != null) {
+                    sort(raw);
+                } else if (last) {
+                    return null;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Sorts one received message. */
+    private void sort(byte[] raw) {
+        GroupEnvelope e = GroupEnvelope.decode(raw, size, maxPayload);
+        switch (e.kind()) {
+            case GroupEnvelope.DIRECT, GroupEnvelope.BROADCAST ->
+                    messages.add(new GroupMessage(e.sender(), e.kind() == GroupEnvelope.BROADCAST, e.payload()));
+            case GroupEnvelope.COLLECTIVE -> {
+                if (e.sequence() >= floor) {
+                    parts.put(new PartKey(e.sequence(), e.step(), e.sender()), e);
+                }
+            }
+            default -> {
+                if (e.sequence() >= floor) {
+                    aborts.putIfAbsent(e.sequence(), e);
+                }
+            }
+        }
+    }
+
+    /** The next message for the application, removed, or {@code null}. Within a match only. */
+    GroupMessage nextMessage() {
+        return messages.poll();
+    }
+
+    /** The part {@code key}, removed, or {@code null}. Within a match only. */
+    GroupEnvelope part(PartKey key) {
+        return parts.remove(key);
+    }
+
+    /**
+     * A part of operation {@code sequence} that belongs to another operation than {@code op}, or
+     * {@code null}. Within a match only.
+     */
+    GroupEnvelope otherOperation(long sequence, int op) {
+        for (GroupEnvelope e : parts.values()) {
+            if (e.sequence() == sequence && e.op() != op) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /** An abort of operation {@code sequence}, or {@code null}. Within a match only. */
+    GroupEnvelope abort(long sequence) {
+        return aborts.get(sequence);
+    }
+
+    /** Starts operation {@code sequence}: what is left of earlier operations is dropped. */
+    void startOperation(long sequence) {
+        lock.lock();
+        try {
+            floor = sequence;
+            parts.keySet().removeIf(k -> k.sequence() < sequence);
+            aborts.keySet().removeIf(s -> s < sequence);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        mailbox.destroy();
+        mailbox.close();
+    }
+}

@@ -1,0 +1,274 @@
+package io.jipc.group;
+
+import io.jipc.CorruptSegmentException;
+import io.jipc.ErrnoException;
+import io.jipc.platform.Errno;
+import io.jipc.platform.Futex;
+import io.jipc.platform.ProcessIdentity;
+import io.jipc.segment.JipcRoot;
+import io.jipc.segment.SharedSegment;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static io.jipc.group.GroupDescriptor.*;
+
+/**
+ * A mapped group file ({@link GroupDescriptor}): the ranks' slots and the membership futex words.
+ * Every slot operation is a volatile access or a compare-and-set, so the table may be used by any
+ * thread of any process that maps the file; which thread may change a slot is said per method.
+ */
+final class MemberTable implements AutoCloseable {
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
+
+    /** A rank taken by {@link #claim}: the owner before, and its incarnation then (its inbox's name). */
+    record Claim(int rank, long previousOwner, int previousIncarnation) {
+    }
+
+    /** A rank's member at one moment. */
+    record Snapshot(int rank, long token, int incarnation) {
+        GroupMember member() {
+            return new GroupMember(rank, ProcessIdentity.pidOf(token), incarnation);
+        }
+    }
+
+    private final SharedSegment file;
+    private final MemorySegment memory;
+    private final int size;
+    private final long sequenceAddress;
+
+    private MemberTable(SharedSegment file) {
+        this.file = file;
+        this.memory = file.memory();
+        int size = memory.get(ValueLayout.JAVA_INT, SIZE_OFFSET);
+        if (size < 1 || size > MAX_SIZE || fileLength(size) > memory.byteSize()) {
+            throw new CorruptSegmentException(file.path() + ": a group of " + size + " ranks in a "
+                    + memory.byteSize() + "-byte file");
+        }
+        long inboxBytes = memory.get(ValueLayout.JAVA_LONG, INBOX_BYTES_OFFSET);
+        int maxMessage = memory.get(ValueLayout.JAVA_INT, MAX_MESSAGE_OFFSET);
+        if (inboxBytes < 4096 || maxMessage < 64 || maxMessage > inboxBytes / 4) {
+            throw new CorruptSegmentException(file.path() + ": inboxes of " + inboxBytes + " bytes for messages of "
+                    + maxMessage);
+        }
+        this.size = size;
+        this.sequenceAddress = memory.address() + SEQUENCE_OFFSET;
+    }
+
+    /** Where the group {@code name} lives (the directory is not created). */
+    static Path path(String name) {
+        return JipcRoot.path(DIRECTORY).resolve(name);
+    }
+
+    /** Creates the group's file with {@code options}' settings and publishes it. */
+    static MemberTable create(String name, GroupOptions options) {
+        Path path = JipcRoot.directory(DIRECTORY).resolve(name);
+        SharedSegment file = SharedSegment.create(path, MAGIC, fileLength(options.size()), 0600);
+        try {
+            MemorySegment memory = file.memory();
+            memory.set(ValueLayout.JAVA_INT, SIZE_OFFSET, options.size());
+            memory.set(ValueLayout.JAVA_LONG, INBOX_BYTES_OFFSET, options.inboxBytes());
+            memory.set(ValueLayout.JAVA_INT, MAX_MESSAGE_OFFSET, options.maxMessageSize());
+            file.publish(MAJOR_VERSION, MINOR_VERSION);
+            return new MemberTable(file);
+        } catch (RuntimeException e) {
+            file.close();
+            SharedSegment.unlink(path);
+            throw e;
+        }
+    }
+
+    /** Opens the group's file. @throws ErrnoException ENOENT if there is none */
+    static MemberTable open(String name) {
+        SharedSegment file = SharedSegment.open(path(name), MAGIC, MAJOR_VERSION, 0600, READY_TIMEOUT);
+        try {
+            return new MemberTable(file);
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    /** Opens the group's file, or creates it if there is none (racing creators: one creates, the others open). */
+    static MemberTable openOrCreate(String name, GroupOptions options) {
+        while (true) {
+            try {
+                return open(name);
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.ENOENT || options.size() == 0) {
+                    throw e;
+                }
+            }
+            try {
+                return create(name, options);
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.EEXIST) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    int size() {
+        return size;
+    }
+
+    long inboxBytes() {
+        return memory.get(ValueLayout.JAVA_LONG, INBOX_BYTES_OFFSET);
+    }
+
+    int maxMessageSize() {
+        return memory.get(ValueLayout.JAVA_INT, MAX_MESSAGE_OFFSET);
+    }
+
+    Path path() {
+        return file.path();
+    }
+
+    /** Whether the last member has left and the group is being removed (a joiner must start over). */
+    boolean isClosed() {
+        return (int) INT.getVolatile(memory, (long) LIFECYCLE_OFFSET) != OPEN;
+    }
+
+    /**
+     * Takes rank {@code wanted} (or the lowest free rank for {@link GroupOptions#ANY_RANK}) for the
+     * process {@code token}: a free rank, or one whose owner has died. The caller must then check
+     * {@link #isClosed()}, and give the rank back with {@link #release} if it is.
+     *
+     * @return the claim, or {@code null} if the rank (every rank) is held by a live process
+     */
+    Claim claim(int wanted, long token) {
+        int from = wanted == GroupOptions.ANY_RANK ? 0 : wanted;
+        int to = wanted == GroupOptions.ANY_RANK ? size : wanted + 1;
+        for (int rank = from; rank < to; rank++) {
+            long slot = slot(rank);
+            while (true) {
+                long owner = (long) LONG.getVolatile(memory, slot + SLOT_OWNER_OFFSET);
+                if (owner != 0 && ProcessIdentity.isAlive(owner)) {
+                    break;
+                }
+                int incarnation = (int) INT.getVolatile(memory, slot + SLOT_INCARNATION_OFFSET);
+                if (LONG.compareAndSet(memory, slot + SLOT_OWNER_OFFSET, owner, token)) {
+                    return new Claim(rank, owner, incarnation);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The claimer's next step: moves the rank to its next incarnation and returns it. Owner only. */
+    int nextIncarnation(int rank) {
+        long at = slot(rank) + SLOT_INCARNATION_OFFSET;
+        int next = (int) INT.getVolatile(memory, at) + 1;
+        INT.setRelease(memory, at, next);
+        return next;
+    }
+
+    /** Makes the owner a member: its inbox exists. Owner only; wakes membership waiters. */
+    void publish(int rank, long token) {
+        LONG.setRelease(memory, slot(rank) + SLOT_JOINED_OFFSET, token);
+        changed();
+    }
+
+    /** The first step of leaving: the rank has no member from now on. Owner only. */
+    void unpublish(int rank) {
+        LONG.setVolatile(memory, slot(rank) + SLOT_JOINED_OFFSET, 0L);
+    }
+
+    /** Gives the rank up if {@code token} still owns it; wakes membership waiters. */
+    void release(int rank, long token) {
+        long slot = slot(rank);
+        LONG.compareAndSet(memory, slot + SLOT_JOINED_OFFSET, token, 0L);
+        LONG.compareAndSet(memory, slot + SLOT_OWNER_OFFSET, token, 0L);
+        changed();
+    }
+
+    /** The rank's member now, or {@code null} if it has none (its liveness is not checked). */
+    Snapshot member(int rank) {
+        long slot = slot(rank);
+        long joined = (long) LONG.getAcquire(memory, slot + SLOT_JOINED_OFFSET);
+        if (joined == 0) {
+            return null;
+        }
+        int incarnation = (int) INT.getAcquire(memory, slot + SLOT_INCARNATION_OFFSET);
+        long owner = (long) LONG.getVolatile(memory, slot + SLOT_OWNER_OFFSET);
+        return owner == joined ? new Snapshot(rank, joined, incarnation) : null;
+    }
+
+    /** The rank's member now if its process runs, else {@code null}. */
+    Snapshot liveMember(int rank) {
+        Snapshot s = member(rank);
+        return s != null && ProcessIdentity.isAlive(s.token()) ? s : null;
+    }
+
+    /** A dead owner's token and incarnation (for removing its inbox), or {@code null}. */
+    Claim deadOwner(int rank) {
+        long slot = slot(rank);
+        long owner = (long) LONG.getVolatile(memory, slot + SLOT_OWNER_OFFSET);
+        if (owner == 0 || ProcessIdentity.isAlive(owner)) {
+            return null;
+        }
+        return new Claim(rank, owner, (int) INT.getVolatile(memory, slot + SLOT_INCARNATION_OFFSET));
+    }
+
+    /**
+     * Closes the group if no live process holds a rank: the caller, which has released its own,
+     * then removes the group. Pairs with a joiner's claim-then-{@link #isClosed()}: either this scan
+     * sees the joiner's claim, or the joiner sees the group closed.
+     */
+    boolean closeIfEmpty() {
+        for (int rank = 0; rank < size; rank++) {
+            long owner = (long) LONG.getVolatile(memory, slot(rank) + SLOT_OWNER_OFFSET);
+            if (owner != 0 && ProcessIdentity.isAlive(owner)) {
+                return false;
+            }
+        }
+        return INT.compareAndSet(memory, (long) LIFECYCLE_OFFSET, OPEN, CLOSED);
+    }
+
+    /** Removes the file's name if it is still this file. */
+    void unlink() {
+        file.unlinkIfSame();
+    }
+
+    // ------------------------------------------------------------------ membership waits
+
+    /** The membership sequence: read it, check the condition, then {@link #sleep} on it. */
+    int sequence() {
+        return (int) INT.getVolatile(memory, (long) SEQUENCE_OFFSET);
+    }
+
+    void registerWaiter() {
+        INT.getAndAdd(memory, (long) WAITERS_OFFSET, 1);
+    }
+
+    void deregisterWaiter() {
+        INT.getAndAdd(memory, (long) WAITERS_OFFSET, -1);
+    }
+
+    /** Sleeps while the membership sequence is {@code sequence}, at most until the deadline. */
+    void sleep(int sequence, long deadlineNanos) throws InterruptedException {
+        Futex.await(sequenceAddress, sequence, deadlineNanos);
+    }
+
+    private void changed() {
+        INT.getAndAdd(memory, (long) SEQUENCE_OFFSET, 1);
+        if ((int) INT.getVolatile(memory, (long) WAITERS_OFFSET) != 0) {
+            Futex.wakeAll(sequenceAddress);
+        }
+    }
+
+    private long slot(int rank) {
+        return SLOTS_OFFSET + (long) rank * SLOT_LENGTH;
+    }
+
+    @Override
+    public void close() {
+        file.close();
+    }
+}

@@ -1,0 +1,116 @@
+package io.jipc.group;
+
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxNotFoundException;
+import io.jipc.platform.ProcessIdentity;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The sending side of a member: the other members' inboxes, opened on first use and kept while the
+ * rank's member stays the same. Before each message it checks (two loads from the group file) that
+ * the rank still has the member it had, so a message never goes into the inbox of a member that has
+ * left; a send that finds the inbox full checks every liveness interval that the member still runs.
+ *
+ * <p>Thread-safe. Handles of members that were replaced are kept open until {@link #close()}, so a
+ * thread still sending through one is never cut off by another thread's lookup.
+ */
+final class PeerInboxes implements AutoCloseable {
+    private record Peer(long token, int incarnation, Mailbox inbox) {
+    }
+
+    private final String group;
+    private final MemberTable table;
+    private final Duration livenessCheck;
+    private final Map<Integer, Peer> peers = new HashMap<>();
+    private final List<Mailbox> retired = new ArrayList<>();
+    private boolean closed;
+
+    PeerInboxes(String group, MemberTable table, Duration livenessCheck) {
+        this.group = group;
+        this.table = table;
+        this.livenessCheck = livenessCheck;
+    }
+
+    /**
+     * Puts {@code message} into the inbox of {@code rank}'s member, waiting while it is full.
+     *
+     * @param incarnation the member's incarnation the message is for, or -1 for whoever holds the rank
+     * @param deadline    {@link System#nanoTime()} based, {@link Inbox#FOREVER} for none
+     * @return false if the deadline passed first
+     * @throws GroupMemberLostException if the rank has no (such) member or it dies or leaves meanwhile
+     */
+    boolean deliver(int rank, int incarnation, byte[] message, long deadline) throws InterruptedException {
+        while (true) {
+            Peer peer = peer(rank, incarnation);
+            long wait = livenessCheck.toNanos();
+            if (deadline != Inbox.FOREVER) {
+                wait = Math.min(wait, deadline - System.nanoTime());
+            }
+            if (wait <= 0 ? peer.inbox().offer(message) : peer.inbox().offer(message, Duration.ofNanos(wait))) {
+                return true;
+            }
+            if (!ProcessIdentity.isAlive(peer.token())) {
+                throw lost(rank, "the member of rank " + rank + " (pid " + ProcessIdentity.pidOf(peer.token())
+                        + ") died");
+            }
+            if (deadline != Inbox.FOREVER && System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+        }
+    }
+
+    /** Puts {@code message} into {@code rank}'s inbox if it has room now. */
+    boolean offer(int rank, byte[] message) {
+        return peer(rank, -1).inbox().offer(message);
+    }
+
+    private synchronized Peer peer(int rank, int incarnation) {
+        if (closed) {
+            throw new io.jipc.ClosedException("process group handle is closed");
+        }
+        MemberTable.Snapshot now = table.member(rank);
+        if (now == null) {
+            throw lost(rank, "rank " + rank + " of group '" + group + "' has no member");
+        }
+        if (incarnation != -1 && now.incarnation() != incarnation) {
+            throw lost(rank, "rank " + rank + " of group '" + group + "' has been taken by another process (pid "
+                    + ProcessIdentity.pidOf(now.token()) + ")");
+        }
+        Peer peer = peers.get(rank);
+        if (peer != null && peer.token() == now.token() && peer.incarnation() == now.incarnation()) {
+            return peer;
+        }
+        if (peer != null) {
+            retired.add(peer.inbox());
+        }
+        Mailbox inbox;
+        try {
+            inbox = Mailbox.open(GroupDescriptor.inboxName(group, rank, now.incarnation()));
+        } catch (MailboxNotFoundException e) {
+            GroupMemberLostException lost = lost(rank, "rank " + rank + " of group '" + group + "' has left");
+            lost.initCause(e);
+            throw lost;
+        }
+        peer = new Peer(now.token(), now.incarnation(), inbox);
+        peers.put(rank, peer);
+        return peer;
+    }
+
+    private static GroupMemberLostException lost(int rank, String message) {
+        return new GroupMemberLostException(rank, message);
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        peers.values().forEach(p -> p.inbox().close());
+        retired.forEach(Mailbox::close);
+        peers.clear();
+        retired.clear();
+    }
+}

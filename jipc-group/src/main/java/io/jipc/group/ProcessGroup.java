@@ -1,0 +1,827 @@
+package io.jipc.group;
+
+import io.jipc.ClosedException;
+import io.jipc.ErrnoException;
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxOptions;
+import io.jipc.mailbox.MessageTooLargeException;
+import io.jipc.platform.Errno;
+import io.jipc.platform.ProcessIdentity;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BinaryOperator;
+import java.util.function.LongBinaryOperator;
+import java.util.regex.Pattern;
+
+/**
+ * A process group on one host (seed 004's peer-to-peer structure): up to {@code size} processes
+ * join under one name, each gets a rank from 0 to {@code size - 1}, and members send to one member
+ * ({@link #send}), to the whole group ({@link #broadcast}), and take part in collective operations
+ * in which every member participates ({@link #barrier}, {@link #broadcastFrom}, {@link #scatter},
+ * {@link #gather}, {@link #allGather}, {@link #reduce}, {@link #allReduce}).
+ *
+ * <pre>{@code
+ * try (ProcessGroup group = ProcessGroup.join("workers", 4)) {   // in each of four processes
+ *     long mine = work(group.rank());
+ *     long total = group.allReduce(mine, Long::sum);             // every member gets the sum
+ * }
+ * }</pre>
+ *
+ * <h2>How</h2>
+ * The group is a file under the jipc root ({@link GroupDescriptor}) with one slot per rank; a
+ * joiner takes a rank with a compare-and-set of the slot's owner word and creates its inbox, a
+ * shared-memory {@link Mailbox} named {@code group.<name>.<rank>.<incarnation>}. Every message
+ * goes straight into the receiver's inbox with a 24-byte envelope ({@code GroupEnvelope}): no
+ * daemon, no thread. The first member creates the file; the last one to leave removes it with
+ * every inbox. Collective operations are linear: a root sends to or receives from each member (a
+ * barrier is a gather to rank 0 and a broadcast from it; {@link #allGather} has every member send to
+ * every other, {@code size × (size - 1)} messages).
+ *
+ * <h2>Ordering and delivery</h2>
+ * Messages from one member to another arrive in the order sent; there is no order between
+ * senders. A message is delivered once, to the member that held the rank when it was sent; sends
+ * wait while the receiver's inbox is full. {@link #broadcast} sends to each member in rank order and
+ * skips members that leave meanwhile. Messages for the application and parts of collective
+ * operations are kept apart: a thread in {@link #receive()} never sees a collective's parts, and a
+ * collective never consumes the application's messages.
+ *
+ * <h2>Collective operations</h2>
+ * Every member must call the same collective operations in the same order (as in MPI). A member
+ * that receives a part of a different operation than the one it is in gets
+ * {@link GroupProtocolException}; where the mismatched operations send each other nothing, both
+ * wait, until the collective timeout if one is set. The first
+ * collective operation waits until every rank has a member and remembers them (the group's
+ * <em>view</em>); later ones require the same members. One thread of a member at a time runs a
+ * collective operation (calls are serialised).
+ *
+ * <h2>When a member dies or leaves</h2>
+ * Waiting calls check every {@link GroupOptions#livenessCheck()} (100 ms) that the members they wait
+ * for still run (pid and start time) and hold their rank: a send to or a collective operation with a
+ * member that died or left ends with {@link GroupMemberLostException}. A rank whose owner died is
+ * free for the next joiner, which removes the dead member's inbox. After a collective operation
+ * failed by a lost member, a timeout ({@link GroupTimeoutException}) or an interrupt, this
+ * member's later collective operations fail at once (the members no longer agree on where they are);
+ * leave and join again to form a new view. A {@link CollectiveAbortedException} does not break them.
+ *
+ * <h2>Memory consistency effects</h2>
+ * Actions of a member before it sends a message (or its part of a collective operation)
+ * happen-before actions of the receiver after it received that message (or that part).
+ *
+ * <p>Thread-safe: any thread may send; receiving threads take turns on the inbox.
+ */
+public final class ProcessGroup implements AutoCloseable {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_-]{0,127}");
+    private static final long JOIN_RETRY_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final byte[] EMPTY = new byte[0];
+
+    private final String name;
+    private final MemberTable table;
+    private final int rank;
+    private final int incarnation;
+    private final long token;
+    private final GroupOptions options;
+    private final int maxMessageSize;
+    private final Inbox inbox;
+    private final PeerInboxes peers;
+    /** Serialises collective operations and guards {@link #sequence}, {@link #view}, {@link #broken}. */
+    private final Object collective = new Object();
+    private long sequence;
+    private MemberTable.Snapshot[] view;
+    private RuntimeException broken;
+    private volatile boolean closed;
+
+    private ProcessGroup(String name, MemberTable table, int rank, int incarnation, long token, GroupOptions options,
+                         Mailbox inbox) {
+        this.name = name;
+        this.table = table;
+        this.rank = rank;
+        this.incarnation = incarnation;
+        this.token = token;
+        this.options = options;
+        this.maxMessageSize = table.maxMessageSize();
+        this.inbox = new Inbox(inbox, table.size(), maxMessageSize);
+        this.peers = new PeerInboxes(name, table, options.livenessCheck());
+    }
+
+    // ------------------------------------------------------------------ joining and leaving
+
+    /**
+     * Joins the group {@code name} of {@code size} ranks, creating it if there is none, and takes the
+     * lowest free rank.
+     *
+     * @throws GroupFullException       if every rank is held by a live process
+     * @throws IllegalArgumentException if the group exists with another size, or the name is invalid
+     */
+    public static ProcessGroup join(String name, int size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("size " + size + " < 1");
+        }
+        return join(name, GroupOptions.of(size));
+    }
+
+    /**
+     * Joins the group {@code name} as {@code options} say: creates it if there is none (unless
+     * {@code options.size()} is 0, which joins an existing group of any size).
+     *
+     * @throws GroupFullException       if the rank asked for (every rank) is held by a live process
+     * @throws GroupException           if {@code options.size()} is 0 and there is no such group
+     * @throws IllegalArgumentException if the group exists with another size, the rank is outside
+     *                                  it, or the name is invalid
+     */
+    public static ProcessGroup join(String name, GroupOptions options) {
+        checkName(name);
+        Objects.requireNonNull(options, "options");
+        long me = ProcessIdentity.current().token();
+        long giveUp = System.nanoTime() + JOIN_RETRY_NANOS;
+        while (true) {
+            MemberTable table;
+            try {
+                table = MemberTable.openOrCreate(name, options);
+            } catch (ErrnoException e) {
+                if (e.errno() == Errno.ENOENT) {
+                    throw new GroupException("no process group '" + name + "' (" + MemberTable.path(name) + ")", e);
+                }
+                throw e;
+            }
+            ProcessGroup group = null;
+            try {
+                group = tryJoin(name, table, options, me);
+            } finally {
+                if (group == null) {
+                    table.close();
+                }
+            }
+            if (group != null) {
+                return group;
+            }
+            // the last member is removing the group: once its file is gone, a new one is created
+            if (System.nanoTime() - giveUp >= 0) {
+                throw new GroupException("process group '" + name + "' stayed closed (its last member is removing it)"
+                        + " for " + TimeUnit.NANOSECONDS.toSeconds(JOIN_RETRY_NANOS) + " s");
+            }
+            Thread.yield();
+        }
+    }
+
+    /**
+     * One try at joining the opened group; {@code null} if the group is being removed (the caller
+     * closes {@code table} and starts over).
+     */
+    private static ProcessGroup tryJoin(String name, MemberTable table, GroupOptions options, long me) {
+        if (options.size() != 0 && table.size() != options.size()) {
+            throw new IllegalArgumentException("process group '" + name + "' has " + table.size() + " ranks, not "
+                    + options.size());
+        }
+        if (options.rank() >= table.size()) {
+            throw new IllegalArgumentException("rank " + options.rank() + " is outside group '" + name + "' of "
+                    + table.size() + " ranks");
+        }
+        if (table.isClosed()) {
+            return null;
+        }
+        MemberTable.Claim claim = table.claim(options.rank(), me);
+        if (claim == null) {
+            throw new GroupFullException(options.rank() == GroupOptions.ANY_RANK
+                    ? "process group '" + name + "' is full: all " + table.size() + " ranks have live members"
+                    : "rank " + options.rank() + " of process group '" + name + "' has a live member");
+        }
+        int rank = claim.rank();
+        if (table.isClosed()) {
+            table.release(rank, me);
+            return null;
+        }
+        Mailbox mailbox = null;
+        try {
+            if (claim.previousOwner() != 0) {
+                Mailbox.destroy(GroupDescriptor.inboxName(name, rank, claim.previousIncarnation()));
+            }
+            int incarnation = table.nextIncarnation(rank);
+            String inboxName = GroupDescriptor.inboxName(name, rank, incarnation);
+            Mailbox.destroy(inboxName); // left by a process that died while joining
+            mailbox = Mailbox.create(inboxName, MailboxOptions.builder()
+                    .capacityBytes(table.inboxBytes())
+                    .maxMessageSize(table.maxMessageSize() + GroupEnvelope.LENGTH)
+                    .build());
+            ProcessGroup group = new ProcessGroup(name, table, rank, incarnation, me, options, mailbox);
+            table.publish(rank, me);
+            return group;
+        } catch (RuntimeException e) {
+            if (mailbox != null) {
+                mailbox.destroy();
+                mailbox.close();
+            }
+            table.release(rank, me);
+            throw e;
+        }
+    }
+
+    /** Whether a group {@code name} exists now (its file; members may all have died). */
+    public static boolean exists(String name) {
+        return java.nio.file.Files.exists(MemberTable.path(checkName(name)));
+    }
+
+    private static String checkName(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("invalid group name '" + name + "': 1-128 characters of [A-Za-z0-9_-],"
+                    + " not starting with '-'");
+        }
+        return name;
+    }
+
+    /**
+     * Leaves the group: the rank is free from now on and this member's inbox is removed with any
+     * message still in it; the last member to leave removes the group. Threads blocked in this
+     * handle end with {@link ClosedException}. Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        table.unpublish(rank);
+        peers.close();
+        inbox.close();
+        table.release(rank, token);
+        if (table.closeIfEmpty()) {
+            for (int r = 0; r < table.size(); r++) {
+                MemberTable.Claim dead = table.deadOwner(r);
+                if (dead != null) {
+                    Mailbox.destroy(GroupDescriptor.inboxName(name, r, dead.previousIncarnation()));
+                }
+            }
+            table.unlink();
+        }
+        table.close();
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new ClosedException("process group handle of '" + name + "' is closed");
+        }
+    }
+
+    // ------------------------------------------------------------------ membership
+
+    public String name() {
+        return name;
+    }
+
+    /** This member's rank. */
+    public int rank() {
+        return rank;
+    }
+
+    /** The number of ranks. */
+    public int size() {
+        return table.size();
+    }
+
+    /** The largest payload of one message. */
+    public int maxMessageSize() {
+        return maxMessageSize;
+    }
+
+    /** The members now whose processes run, in rank order (this one included). */
+    public List<GroupMember> members() {
+        ensureOpen();
+        List<GroupMember> members = new ArrayList<>();
+        for (int r = 0; r < table.size(); r++) {
+            MemberTable.Snapshot s = table.liveMember(r);
+            if (s != null) {
+                members.add(s.member());
+            }
+        }
+        return Collections.unmodifiableList(members);
+    }
+
+    /**
+     * Waits until every rank has a live member. Sleeps in {@code futex} on the group's membership
+     * word (joins and leaves wake it), checking for dead members every liveness interval.
+     *
+     * @return false if the timeout passed first
+     */
+    public boolean awaitFull(Duration timeout) throws InterruptedException {
+        return awaitFull(deadline(timeout));
+    }
+
+    private boolean awaitFull(long deadline) throws InterruptedException {
+        ensureOpen();
+        long check = options.livenessCheck().toNanos();
+        table.registerWaiter();
+        try {
+            while (true) {
+                int seq = table.sequence();
+                if (liveMembers() == table.size()) {
+                    return true;
+                }
+                long now = System.nanoTime();
+                if (deadline != Inbox.FOREVER && now - deadline >= 0) {
+                    return false;
+                }
+                table.sleep(seq, deadline == Inbox.FOREVER ? now + check : Math.min(deadline, now + check));
+                ensureOpen();
+            }
+        } finally {
+            table.deregisterWaiter();
+        }
+    }
+
+    private int liveMembers() {
+        int n = 0;
+        for (int r = 0; r < table.size(); r++) {
+            if (table.liveMember(r) != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    // ------------------------------------------------------------------ messages
+
+    /**
+     * Sends {@code message} to the member of rank {@code to}, waiting while its inbox is full.
+     *
+     * @throws GroupMemberLostException if the rank has no member, or its member dies or leaves before
+     *                                  the message is in its inbox
+     * @throws MessageTooLargeException if the message is longer than {@link #maxMessageSize()}
+     */
+    public void send(int to, byte[] message) throws InterruptedException {
+        byte[] wire = envelope(GroupEnvelope.DIRECT, checkRank(to, "to"), message);
+        peers.deliver(to, -1, wire, Inbox.FOREVER);
+    }
+
+    /**
+     * Sends {@code message} to the member of rank {@code to} if its inbox has room now.
+     *
+     * @return false if the inbox is full
+     * @throws GroupMemberLostException if the rank has no member
+     */
+    public boolean offer(int to, byte[] message) {
+        byte[] wire = envelope(GroupEnvelope.DIRECT, checkRank(to, "to"), message);
+        return peers.offer(to, wire);
+    }
+
+    /**
+     * Sends {@code message} to every other member (one process to the whole group), in rank order,
+     * waiting while an inbox is full; members that leave or die meanwhile are skipped.
+     *
+     * @return how many members it was delivered to
+     */
+    public int broadcast(byte[] message) throws InterruptedException {
+        byte[] wire = envelope(GroupEnvelope.BROADCAST, rank, message);
+        int delivered = 0;
+        for (int r = 0; r < table.size(); r++) {
+            if (r == rank || table.member(r) == null) {
+                continue;
+            }
+            try {
+                peers.deliver(r, -1, wire, Inbox.FOREVER);
+                delivered++;
+            } catch (GroupMemberLostException gone) {
+                // left or died since the look: a broadcast goes to the members that stay
+            }
+        }
+        return delivered;
+    }
+
+    /** Receives the next message sent to this member (by {@link #send} or {@link #broadcast}), waiting as long as needed. */
+    public GroupMessage receive() throws InterruptedException {
+        return receive(Inbox.FOREVER);
+    }
+
+    /** Receives the next message if one is there now, else {@code null}. */
+    public GroupMessage poll() {
+        try {
+            return receive(System.nanoTime());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** Receives the next message, waiting at most {@code timeout}; {@code null} if none came. */
+    public GroupMessage poll(Duration timeout) throws InterruptedException {
+        return receive(deadline(timeout));
+    }
+
+    private GroupMessage receive(long deadline) throws InterruptedException {
+        ensureOpen();
+        try {
+            return inbox.await(inbox::nextMessage, deadline, this::ensureOpen, options.livenessCheck().toNanos());
+        } catch (IllegalStateException e) {
+            throw closedDuring(e);
+        }
+    }
+
+    private byte[] envelope(int kind, int sender, byte[] message) {
+        Objects.requireNonNull(message, "message");
+        ensureOpen();
+        if (message.length > maxMessageSize) {
+            throw new MessageTooLargeException("message of " + message.length + " bytes is larger than group '" + name
+                    + "' allows", message.length, maxMessageSize);
+        }
+        return GroupEnvelope.encode(kind, 0, 0, kind == GroupEnvelope.DIRECT ? rank : sender, incarnation, 0, message);
+    }
+
+    private int checkRank(int r, String what) {
+        if (r < 0 || r >= table.size()) {
+            throw new IllegalArgumentException(what + " rank " + r + " is outside 0.." + (table.size() - 1));
+        }
+        return r;
+    }
+
+    private RuntimeException closedDuring(IllegalStateException e) {
+        if (closed) {
+            ClosedException c = new ClosedException("process group handle of '" + name + "' was closed while waiting");
+            c.initCause(e);
+            return c;
+        }
+        return e;
+    }
+
+    // ------------------------------------------------------------------ collective operations
+
+    /** Waits until every member has called {@code barrier()} (as many times as this one). */
+    public void barrier() throws InterruptedException {
+        collective(GroupEnvelope.Op.BARRIER, op -> {
+            if (rank == 0) {
+                for (int r = 1; r < size(); r++) {
+                    op.receive(r, GroupEnvelope.UP);
+                }
+                for (int r = 1; r < size(); r++) {
+                    op.send(r, GroupEnvelope.DOWN, EMPTY);
+                }
+            } else {
+                op.send(0, GroupEnvelope.UP, EMPTY);
+                op.receive(0, GroupEnvelope.DOWN);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * The root's {@code value}, given to every member: the root passes its value (others' argument is
+     * ignored and may be {@code null}) and every member, the root included, returns it.
+     */
+    public byte[] broadcastFrom(int root, byte[] value) throws InterruptedException {
+        checkRank(root, "root");
+        return collective(GroupEnvelope.Op.BROADCAST_FROM, op -> {
+            if (rank != root) {
+                return op.receive(root, GroupEnvelope.DOWN);
+            }
+            byte[] v = op.checkValue(value);
+            for (int r = 0; r < size(); r++) {
+                if (r != root) {
+                    op.send(r, GroupEnvelope.DOWN, v);
+                }
+            }
+            return v.clone();
+        });
+    }
+
+    /**
+     * Deals out the root's {@code parts}: member {@code i} returns {@code parts.get(i)}. Only the root's
+     * {@code parts} (exactly {@link #size()} of them) are used; others may pass {@code null}.
+     *
+     * @throws IllegalArgumentException   at the root, if the parts are not {@code size()} or one is too large
+     * @throws CollectiveAbortedException at the others, then
+     */
+    public byte[] scatter(int root, List<byte[]> parts) throws InterruptedException {
+        checkRank(root, "root");
+        return collective(GroupEnvelope.Op.SCATTER, op -> {
+            if (rank != root) {
+                return op.receive(root, GroupEnvelope.DOWN);
+            }
+            if (parts == null || parts.size() != size()) {
+                throw new OwnPartFailed(new IllegalArgumentException("scatter needs " + size()
+                        + " parts, one per rank, not " + (parts == null ? "null" : parts.size())));
+            }
+            parts.forEach(op::checkValue);
+            for (int r = 0; r < size(); r++) {
+                if (r != root) {
+                    op.send(r, GroupEnvelope.DOWN, parts.get(r));
+                }
+            }
+            return parts.get(root).clone();
+        });
+    }
+
+    /**
+     * Collects every member's {@code value} at the root: the root returns them in rank order, the
+     * others return {@code null} as soon as their value is in the root's inbox.
+     */
+    public List<byte[]> gather(int root, byte[] value) throws InterruptedException {
+        checkRank(root, "root");
+        return collective(GroupEnvelope.Op.GATHER, op -> {
+            byte[] v = op.checkValue(value);
+            if (rank != root) {
+                op.send(root, GroupEnvelope.UP, v);
+                return null;
+            }
+            return op.collect(v);
+        });
+    }
+
+    /** Every member's {@code value}, in rank order, at every member. */
+    public List<byte[]> allGather(byte[] value) throws InterruptedException {
+        return collective(GroupEnvelope.Op.ALL_GATHER, op -> {
+            byte[] v = op.checkValue(value);
+            for (int r = 0; r < size(); r++) {
+                if (r != rank) {
+                    op.send(r, GroupEnvelope.UP, v);
+                }
+            }
+            return op.collect(v);
+        });
+    }
+
+    /**
+     * Combines every member's {@code value} with {@code combine} at the root, in rank order
+     * ({@code combine(combine(v0, v1), v2) ...}): the root returns the result, the others
+     * {@code null} as soon as their value is in the root's inbox.
+     *
+     * @throws CollectiveAbortedException never at the others; if {@code combine} throws at the root,
+     *                                    the root throws that
+     */
+    public byte[] reduce(int root, byte[] value, BinaryOperator<byte[]> combine) throws InterruptedException {
+        checkRank(root, "root");
+        Objects.requireNonNull(combine, "combine");
+        return collective(GroupEnvelope.Op.REDUCE, op -> {
+            byte[] v = op.checkValue(value);
+            if (rank != root) {
+                op.send(root, GroupEnvelope.UP, v);
+                return null;
+            }
+            return fold(op.collect(v), combine);
+        });
+    }
+
+    /**
+     * Combines every member's {@code value} with {@code combine}, in rank order, and gives the result
+     * to every member (a reduce at rank 0, then a broadcast from it).
+     *
+     * @throws IllegalArgumentException   at rank 0 if the result is larger than {@link #maxMessageSize()}
+     * @throws CollectiveAbortedException at the others if {@code combine} threw at rank 0 or its
+     *                                    result was too large
+     */
+    public byte[] allReduce(byte[] value, BinaryOperator<byte[]> combine) throws InterruptedException {
+        Objects.requireNonNull(combine, "combine");
+        return collective(GroupEnvelope.Op.ALL_REDUCE, op -> {
+            byte[] v = op.checkValue(value);
+            if (rank != 0) {
+                op.send(0, GroupEnvelope.UP, v);
+                return op.receive(0, GroupEnvelope.DOWN);
+            }
+            byte[] result = op.checkValue(fold(op.collect(v), combine));
+            for (int r = 1; r < size(); r++) {
+                op.send(r, GroupEnvelope.DOWN, result);
+            }
+            return result;
+        });
+    }
+
+    /** {@link #allReduce(byte[], BinaryOperator)} of one {@code long} per member, e.g. {@code allReduce(x, Long::sum)}. */
+    public long allReduce(long value, LongBinaryOperator combine) throws InterruptedException {
+        Objects.requireNonNull(combine, "combine");
+        byte[] result = allReduce(ByteBuffer.allocate(8).putLong(value).array(), (a, b) -> {
+            if (a.length != 8 || b.length != 8) {
+                throw new GroupProtocolException("allReduce of longs got a value of " + (a.length != 8 ? a.length : b.length)
+                        + " bytes: members called different allReduce methods");
+            }
+            return ByteBuffer.allocate(8).putLong(combine.applyAsLong(ByteBuffer.wrap(a).getLong(),
+                    ByteBuffer.wrap(b).getLong())).array();
+        });
+        return ByteBuffer.wrap(result).getLong();
+    }
+
+    /** Combines the values in rank order; a failure of {@code combine} is this member's own. */
+    private static byte[] fold(List<byte[]> values, BinaryOperator<byte[]> combine) {
+        byte[] result = values.getFirst();
+        for (int i = 1; i < values.size(); i++) {
+            try {
+                result = combine.apply(result, values.get(i));
+            } catch (RuntimeException e) {
+                throw new OwnPartFailed(e);
+            }
+            if (result == null) {
+                throw new OwnPartFailed(new NullPointerException("combine returned null"));
+            }
+        }
+        return result;
+    }
+
+    /** The body of a collective operation, given the operation's means of sending and receiving. */
+    @FunctionalInterface
+    private interface Body<T> {
+        T run(Operation op) throws InterruptedException;
+    }
+
+    /**
+     * Runs one collective operation: checks that collectives are not broken, forms the view on the
+     * first one, numbers it, runs {@code body}; a failure of this member's own part is sent to the
+     * others as an abort.
+     */
+    private <T> T collective(GroupEnvelope.Op kind, Body<T> body) throws InterruptedException {
+        ensureOpen();
+        synchronized (collective) {
+            if (broken != null) {
+                throw new GroupException("collective operations of rank " + rank + " in group '" + name
+                        + "' are broken since an earlier one failed: " + broken.getMessage(), broken);
+            }
+            long deadline = options.collectiveTimeout() == null ? Inbox.FOREVER : deadline(options.collectiveTimeout());
+            if (view == null) {
+                formView(deadline); // nothing sent yet: a failure here leaves collectives usable
+            }
+            Operation op = new Operation(kind, ++sequence, deadline);
+            inbox.startOperation(op.seq);
+            try {
+                op.checkView();
+                return body.run(op);
+            } catch (OwnPartFailed failed) {
+                op.abortOthers(failed.reason);
+                throw failed.reason;
+            } catch (CollectiveAbortedException aborted) {
+                throw aborted; // every member left this operation: the next one works
+            } catch (InterruptedException e) {
+                broken = new GroupException("rank " + rank + " was interrupted in " + kind, e);
+                throw e;
+            } catch (IllegalStateException e) {
+                broken = e;
+                throw closedDuring(e);
+            } catch (RuntimeException e) {
+                broken = e;
+                throw e;
+            }
+        }
+    }
+
+    /** This member's own part of a collective operation failed (its arguments, the combining function). */
+    private static final class OwnPartFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final RuntimeException reason;
+
+        OwnPartFailed(RuntimeException reason) {
+            super(reason.getMessage(), reason, false, false);
+            this.reason = reason;
+        }
+    }
+
+    private void formView(long deadline) throws InterruptedException {
+        if (!awaitFull(deadline)) {
+            throw new GroupTimeoutException("group '" + name + "' did not fill its " + size()
+                    + " ranks within the collective timeout " + options.collectiveTimeout());
+        }
+        MemberTable.Snapshot[] members = new MemberTable.Snapshot[size()];
+        for (int r = 0; r < members.length; r++) {
+            members[r] = table.member(r);
+            if (members[r] == null) {
+                throw new GroupMemberLostException(r, "rank " + r + " of group '" + name + "' left as the first"
+                        + " collective operation began");
+            }
+        }
+        view = members;
+    }
+
+    /** One collective operation in progress: its sequence number and deadline, and how it sends and receives parts. */
+    private final class Operation {
+        private final GroupEnvelope.Op kind;
+        private final long seq;
+        private final long deadline;
+
+        Operation(GroupEnvelope.Op kind, long seq, long deadline) {
+            this.kind = kind;
+            this.seq = seq;
+            this.deadline = deadline;
+        }
+
+        byte[] checkValue(byte[] value) {
+            if (value == null) {
+                throw new OwnPartFailed(new NullPointerException(kind + ": value is null"));
+            }
+            if (value.length > maxMessageSize) {
+                throw new OwnPartFailed(new IllegalArgumentException(kind + ": a value of " + value.length
+                        + " bytes is larger than group '" + name + "' allows (" + maxMessageSize + ")"));
+            }
+            return value;
+        }
+
+        /** Every view member must still hold its rank and run. */
+        void checkView() {
+            for (int r = 0; r < view.length; r++) {
+                checkMember(r);
+            }
+        }
+
+        private void checkMember(int r) {
+            MemberTable.Snapshot now = table.member(r);
+            MemberTable.Snapshot then = view[r];
+            if (now == null || now.token() != then.token() || now.incarnation() != then.incarnation()) {
+                throw new GroupMemberLostException(r, "rank " + r + " (pid " + ProcessIdentity.pidOf(then.token())
+                        + ") has left group '" + name + "'" + (now == null ? "" : " and pid "
+                        + ProcessIdentity.pidOf(now.token()) + " has joined in its place"));
+            }
+            if (!ProcessIdentity.isAlive(now.token())) {
+                throw new GroupMemberLostException(r, "rank " + r + " (pid " + ProcessIdentity.pidOf(now.token())
+                        + ") of group '" + name + "' died");
+            }
+        }
+
+        void send(int to, int step, byte[] payload) throws InterruptedException {
+            byte[] wire = GroupEnvelope.encode(GroupEnvelope.COLLECTIVE, kind.code(), step, rank, incarnation, seq, payload);
+            if (!peers.deliver(to, view[to].incarnation(), wire, deadline)) {
+                throw timeout("sending to rank " + to);
+            }
+        }
+
+        byte[] receive(int from, int step) throws InterruptedException {
+            Inbox.PartKey key = new Inbox.PartKey(seq, step, from);
+            GroupEnvelope part = inbox.await(() -> {
+                GroupEnvelope abort = inbox.abort(seq);
+                if (abort != null) {
+                    return abort;
+                }
+                GroupEnvelope other = inbox.otherOperation(seq, kind.code());
+                if (other != null) {
+                    return other;
+                }
+                while (true) {
+                    GroupEnvelope p = inbox.part(key);
+                    if (p == null || p.incarnation() == view[from].incarnation()) {
+                        return p;
+                    }
+                    // from an earlier member of that rank: not part of this view's operation
+                }
+            }, deadline, () -> checkMember(from), options.livenessCheck().toNanos());
+            if (part == null) {
+                throw timeout("waiting for rank " + from);
+            }
+            if (part.kind() == GroupEnvelope.ABORT) {
+                throw new CollectiveAbortedException(part.sender(), "rank " + part.sender() + " gave up "
+                        + kind + ": " + new String(part.payload(), StandardCharsets.UTF_8));
+            }
+            if (part.op() != kind.code()) {
+                throw new GroupProtocolException("rank " + part.sender() + " is in " + GroupEnvelope.Op.of(part.op())
+                        + " where rank " + rank + " is in " + kind + " (collective operation " + seq + ")");
+            }
+            return part.payload();
+        }
+
+        /** The values of every rank in rank order, {@code own} at this member's. */
+        List<byte[]> collect(byte[] own) throws InterruptedException {
+            List<byte[]> values = new ArrayList<>(size());
+            for (int r = 0; r < size(); r++) {
+                values.add(r == rank ? own.clone() : receive(r, GroupEnvelope.UP));
+            }
+            return Collections.unmodifiableList(values);
+        }
+
+        /** Tells every other member that this member gave the operation up (best effort: members that left are skipped). */
+        void abortOthers(RuntimeException reason) throws InterruptedException {
+            byte[] text = String.valueOf(reason.getMessage()).getBytes(StandardCharsets.UTF_8);
+            byte[] payload = Arrays.copyOf(text, Math.min(text.length, maxMessageSize));
+            byte[] wire = GroupEnvelope.encode(GroupEnvelope.ABORT, kind.code(), GroupEnvelope.DOWN, rank, incarnation,
+                    seq, payload);
+            for (int r = 0; r < size(); r++) {
+                if (r != rank) {
+                    try {
+                        peers.deliver(r, view[r].incarnation(), wire, deadline);
+                    } catch (GroupMemberLostException gone) {
+                        // it will not wait for this operation any more
+                    }
+                }
+            }
+        }
+
+        private GroupTimeoutException timeout(String doing) {
+            return new GroupTimeoutException(kind + " (collective operation " + seq + ") of rank " + rank + " in group '"
+                    + name + "' timed out after " + options.collectiveTimeout() + " " + doing);
+        }
+    }
+
+    private static long deadline(Duration timeout) {
+        long nanos;
+        try {
+            nanos = timeout.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return Inbox.FOREVER;
+        }
+        long now = System.nanoTime();
+        return nanos >= Inbox.FOREVER - now ? Inbox.FOREVER : now + Math.max(0, nanos);
+    }
+
+    @Override
+    public String toString() {
+        return "process group '" + name + "', rank " + rank + " of " + table.size() + (closed ? " [closed]" : "");
+    }
+}

@@ -1,0 +1,297 @@
+package io.jipc.group;
+
+import io.jipc.ClosedException;
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MessageTooLargeException;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A process group whose members are handles in this JVM (one thread each for collective
+ * operations): joining, ranks, limits, messages, every collective operation, mismatches, aborts,
+ * timeouts and the removal of the group by its last member. The members being in one process
+ * changes nothing in the mechanism (each handle has its own rank, inbox and slot);
+ * {@link GroupProcessTest} runs the same between processes.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class GroupTest {
+    private final List<ProcessGroup> members = new ArrayList<>();
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+
+    private ProcessGroup join(String name, GroupOptions options) {
+        ProcessGroup g = ProcessGroup.join(name, options);
+        members.add(g);
+        return g;
+    }
+
+    private List<ProcessGroup> joinAll(String name, int size) {
+        List<ProcessGroup> group = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            group.add(join(name, GroupOptions.of(size)));
+        }
+        return group;
+    }
+
+    @AfterEach
+    void leave() {
+        threads.shutdownNow();
+        members.forEach(ProcessGroup::close);
+    }
+
+    /** Runs {@code body} for each member on its own thread and returns the results in rank order. */
+    private <T> List<T> each(List<ProcessGroup> group, Member<T> body) throws Exception {
+        List<Future<T>> futures = new ArrayList<>();
+        for (ProcessGroup g : group) {
+            futures.add(threads.submit((Callable<T>) () -> body.run(g)));
+        }
+        List<T> results = new ArrayList<>();
+        for (Future<T> f : futures) {
+            results.add(f.get(30, TimeUnit.SECONDS));
+        }
+        return results;
+    }
+
+    @FunctionalInterface
+    interface Member<T> {
+        T run(ProcessGroup g) throws Exception;
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(UTF_8);
+    }
+
+    private static String text(byte[] b) {
+        return new String(b, UTF_8);
+    }
+
+    @Test
+    void joinersTakeTheLowestFreeRankAndTheGroupSaysWhoIsIn() throws Exception {
+        List<ProcessGroup> g = joinAll("ranks", 3);
+        assertEquals(List.of(0, 1, 2), g.stream().map(ProcessGroup::rank).toList());
+        assertEquals(3, g.get(1).members().size());
+        assertEquals(ProcessHandle.current().pid(), g.get(1).members().get(2).pid());
+        assertTrue(g.get(0).awaitFull(Duration.ZERO));
+        assertThrows(GroupFullException.class, () -> ProcessGroup.join("ranks", 3));
+        g.get(1).close();
+        assertEquals(List.of(0, 2), g.get(0).members().stream().map(GroupMember::rank).toList());
+        assertFalse(g.get(0).awaitFull(Duration.ofMillis(10)));
+        ProcessGroup again = join("ranks", GroupOptions.of(3));
+        assertEquals(1, again.rank());
+        assertEquals(2, again.members().get(1).incarnation());
+        assertTrue(g.get(0).awaitFull(Duration.ofSeconds(5)));
+    }
+
+    @Test
+    void aRankCanBeAskedForAndMisfitsAreRefused() {
+        ProcessGroup two = join("chosen", GroupOptions.of(4).withRank(2));
+        assertEquals(2, two.rank());
+        assertThrows(GroupFullException.class, () -> ProcessGroup.join("chosen", GroupOptions.of(4).withRank(2)));
+        assertThrows(IllegalArgumentException.class, () -> ProcessGroup.join("chosen", 5));
+        assertThrows(IllegalArgumentException.class, () -> ProcessGroup.join("chosen", GroupOptions.of(0).withRank(4)));
+        assertEquals(0, join("chosen", GroupOptions.of(0)).rank());
+        assertThrows(GroupException.class, () -> ProcessGroup.join("absent", GroupOptions.of(0)));
+        assertThrows(IllegalArgumentException.class, () -> ProcessGroup.join("../x", 2));
+        assertThrows(IllegalArgumentException.class, () -> ProcessGroup.join("a.b", 2));
+        assertThrows(IllegalArgumentException.class, () -> ProcessGroup.join("ok", 0));
+        assertThrows(IllegalArgumentException.class, () -> GroupOptions.of(GroupDescriptor.MAX_SIZE + 1));
+        assertThrows(IllegalArgumentException.class, () -> GroupOptions.of(2).withRank(2));
+        assertThrows(IllegalArgumentException.class, () -> GroupOptions.of(2).withMaxMessageSize(1 << 20));
+    }
+
+    @Test
+    void messagesGoToOneMemberOrToAll() throws Exception {
+        List<ProcessGroup> g = joinAll("talk", 3);
+        g.get(0).send(2, bytes("to two"));
+        assertTrue(g.get(1).offer(2, bytes("from one")));
+        GroupMessage first = g.get(2).receive();
+        assertEquals(0, first.sender());
+        assertFalse(first.broadcast());
+        assertEquals("to two", text(first.payload()));
+        assertEquals("from one", text(g.get(2).poll(Duration.ofSeconds(5)).payload()));
+        assertNull(g.get(2).poll());
+        assertEquals(2, g.get(1).broadcast(bytes("all")));
+        for (int r : new int[] {0, 2}) {
+            GroupMessage m = g.get(r).receive();
+            assertTrue(m.broadcast());
+            assertEquals(1, m.sender());
+            assertEquals("all", text(m.payload()));
+        }
+        assertNull(g.get(1).poll(), "a broadcast does not come back to its sender");
+        assertThrows(IllegalArgumentException.class, () -> g.get(0).send(3, bytes("x")));
+        assertThrows(MessageTooLargeException.class, () -> g.get(0).send(1, new byte[g.get(0).maxMessageSize() + 1]));
+        g.get(0).send(1, new byte[g.get(0).maxMessageSize()]);
+        assertEquals(g.get(0).maxMessageSize(), g.get(1).receive().payload().length);
+        g.get(2).close();
+        assertThrows(GroupMemberLostException.class, () -> g.get(0).send(2, bytes("gone")));
+        assertEquals(1, g.get(0).broadcast(bytes("fewer")));
+    }
+
+    @Test
+    void everyCollectiveOperationGivesEachMemberItsResult() throws Exception {
+        List<ProcessGroup> g = joinAll("coll", 4);
+        List<Object> results = each(g, m -> {
+            int r = m.rank();
+            m.barrier();
+            byte[] shared = m.broadcastFrom(2, r == 2 ? bytes("from two") : null);
+            byte[] mine = m.scatter(1, r == 1 ? List.of(bytes("p0"), bytes("p1"), bytes("p2"), bytes("p3")) : null);
+            List<byte[]> gathered = m.gather(3, bytes("g" + r));
+            List<byte[]> all = m.allGather(bytes("a" + r));
+            byte[] reduced = m.reduce(0, bytes(String.valueOf(r)), (a, b) -> bytes(text(a) + text(b)));
+            long sum = m.allReduce(r + 1L, Long::sum);
+            byte[] max = m.allReduce(new byte[] {(byte) r}, (a, b) -> a[0] >= b[0] ? a : b);
+            m.barrier();
+            return List.of(text(shared), text(mine), gathered == null ? "-" : String.join(",", gathered.stream().map(GroupTest::text).toList()),
+                    String.join(",", all.stream().map(GroupTest::text).toList()), reduced == null ? "-" : text(reduced), sum, (int) max[0]);
+        });
+        for (int r = 0; r < 4; r++) {
+            List<?> got = (List<?>) results.get(r);
+            assertEquals("from two", got.get(0));
+            assertEquals("p" + r, got.get(1));
+            assertEquals(r == 3 ? "g0,g1,g2,g3" : "-", got.get(2));
+            assertEquals("a0,a1,a2,a3", got.get(3));
+            assertEquals(r == 0 ? "0123" : "-", got.get(4));
+            assertEquals(10L, got.get(5));
+            assertEquals(3, got.get(6));
+        }
+    }
+
+    @Test
+    void applicationMessagesAndCollectivePartsDoNotMix() throws Exception {
+        List<ProcessGroup> g = joinAll("mixed", 2);
+        g.get(1).send(0, bytes("before"));
+        each(g, m -> {
+            m.barrier();
+            return m.allReduce(1, Long::sum);
+        });
+        g.get(1).send(0, bytes("after"));
+        assertEquals("before", text(g.get(0).receive().payload()));
+        assertEquals("after", text(g.get(0).receive().payload()));
+        assertNull(g.get(0).poll());
+    }
+
+    @Test
+    void membersInDifferentOperationsGetAProtocolError() throws Exception {
+        List<ProcessGroup> g = joinAll("mismatch", 2);
+        Future<?> allGatherer = threads.submit(() -> g.get(1).allGather(bytes("y")));
+        GroupProtocolException e = assertThrows(GroupProtocolException.class, () -> g.get(0).gather(0, bytes("x")));
+        assertTrue(e.getMessage().contains("rank 1 is in ALL_GATHER where rank 0 is in GATHER"), e.getMessage());
+        allGatherer.cancel(true);
+        assertThrows(GroupException.class, () -> g.get(0).barrier(), "collectives stay broken");
+    }
+
+    @Test
+    void aRootsOwnFailureAbortsTheOperationForAllAndTheNextOneWorks() throws Exception {
+        List<ProcessGroup> g = joinAll("abort", 3);
+        List<Object> outcomes = each(g, m -> {
+            Object outcome;
+            try {
+                m.scatter(0, m.rank() == 0 ? List.of(bytes("only one")) : null);
+                outcome = "returned";
+            } catch (IllegalArgumentException | CollectiveAbortedException e) {
+                outcome = e.getClass().getSimpleName();
+            }
+            return List.of(outcome, m.allReduce(m.rank(), Long::sum));
+        });
+        assertEquals(List.of("IllegalArgumentException", 3L), outcomes.get(0));
+        assertEquals(List.of("CollectiveAbortedException", 3L), outcomes.get(1));
+        assertEquals(List.of("CollectiveAbortedException", 3L), outcomes.get(2));
+        List<Object> again = each(g, m -> {
+            try {
+                return m.allReduce(new byte[] {1}, (a, b) -> {
+                    throw new ArithmeticException("no");
+                });
+            } catch (ArithmeticException | CollectiveAbortedException e) {
+                return e.getClass().getSimpleName();
+            }
+        });
+        assertEquals(List.of("ArithmeticException", "CollectiveAbortedException", "CollectiveAbortedException"), again);
+        assertEquals(List.of(3L, 3L, 3L), each(g, m -> m.allReduce(m.rank(), Long::sum)));
+    }
+
+    @Test
+    void aCollectiveTimesOutWhenTheGroupNeverFillsAndWhenAMemberNeverComes() throws Exception {
+        GroupOptions quick = GroupOptions.of(3).withCollectiveTimeout(Duration.ofMillis(200));
+        ProcessGroup a = join("late", quick);
+        ProcessGroup b = join("late", quick);
+        assertThrows(GroupTimeoutException.class, a::barrier);
+        join("late", quick);
+        Future<?> bWaits = threads.submit(() -> {
+            b.barrier();
+            return null;
+        });
+        assertThrows(GroupTimeoutException.class, a::barrier, "the third member never calls it");
+        assertInstanceOf(GroupTimeoutException.class, assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> bWaits.get(10, TimeUnit.SECONDS)).getCause());
+        assertThrows(GroupException.class, a::barrier, "collectives are broken after a timeout");
+    }
+
+    @Test
+    void closingEndsAWaitingReceiveAndTheLastMemberRemovesTheGroup(Path root) throws Exception {
+        List<ProcessGroup> g = joinAll("gone", 3);
+        Future<?> waiting = threads.submit(() -> g.get(0).receive());
+        Thread.sleep(50);
+        g.get(0).close();
+        assertInstanceOf(ClosedException.class, assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> waiting.get(10, TimeUnit.SECONDS)).getCause());
+        assertThrows(ClosedException.class, () -> g.get(0).send(1, bytes("x")));
+        assertTrue(ProcessGroup.exists("gone"));
+        g.get(1).close();
+        g.get(2).close();
+        assertFalse(ProcessGroup.exists("gone"));
+        try (Stream<Path> left = Files.walk(root)) {
+            assertEquals(List.of(), left.filter(Files::isRegularFile).map(Path::toString)
+                    .filter(p -> p.contains("group")).toList());
+        }
+        assertFalse(Mailbox.exists(GroupDescriptor.inboxName("gone", 0, 1)));
+    }
+
+    @Test
+    void messagesToOneMemberKeepTheSendersOrderUnderManySenders() throws Exception {
+        List<ProcessGroup> g = joinAll("order", 4);
+        int count = 5_000;
+        List<Future<?>> senders = new ArrayList<>();
+        for (int s = 1; s < 4; s++) {
+            ProcessGroup sender = g.get(s);
+            senders.add(threads.submit(() -> {
+                for (int i = 0; i < count; i++) {
+                    sender.send(0, java.nio.ByteBuffer.allocate(4).putInt(i).array());
+                }
+                return null;
+            }));
+        }
+        int[] next = new int[4];
+        for (int i = 0; i < 3 * count; i++) {
+            GroupMessage m = g.get(0).receive();
+            assertEquals(next[m.sender()]++, java.nio.ByteBuffer.wrap(m.payload()).getInt());
+        }
+        for (Future<?> f : senders) {
+            f.get(10, TimeUnit.SECONDS);
+        }
+        assertArrayEquals(new int[] {0, count, count, count}, next);
+    }
+}
