@@ -59,8 +59,10 @@ public record GroupOptions(int size, int rank, long inboxBytes, int maxMessageSi
         return new GroupOptions(size, rank, inboxBytes, maxMessageSize, collectiveTimeout, livenessCheck);
     }
 
+    /** Inboxes of {@code bytes}; the largest message is lowered to a quarter of that if it was larger. */
     public GroupOptions withInboxBytes(long bytes) {
-        return new GroupOptions(size, rank, bytes, maxMessageSize, collectiveTimeout, livenessCheck);
+        return new GroupOptions(size, rank, bytes, (int) Math.min(maxMessageSize, Math.max(64, bytes / 4)),
+                collectiveTimeout, livenessCheck);
     }
 
     public GroupOptions withMaxMessageSize(int bytes) {

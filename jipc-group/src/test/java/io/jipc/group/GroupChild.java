@@ -1,0 +1,84 @@
+package io.jipc.group;
+
+import io.jipc.testkit.ChildMain;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * The other processes of {@link GroupProcessTest}; prints one line per event. Modes (all join the
+ * group {@code name} of {@code size} ranks first and print {@code JOINED <rank> <incarnation>}):
+ * <ul>
+ * <li>{@code collectives <name> <size> <rounds>}: {@link GroupScenarios#collectives}, then {@code OK}
+ *     or {@code WRONG <what>}.</li>
+ * <li>{@code broadcasts <name> <size> <count>}: {@link GroupScenarios#broadcasts}, then {@code OK} or
+ *     {@code WRONG <what>}.</li>
+ * <li>{@code barriers <name> <size>}: barriers in a loop, {@code ROUND} after the first; on a lost
+ *     member prints {@code LOST <rank>}.</li>
+ * <li>{@code echo <name> <size>}: sends each message back to its sender until one says {@code bye}.</li>
+ * <li>{@code hold <name> <size> <inboxBytes> <maxMessage>}: holds its rank, receiving nothing, until a line
+ *     arrives on standard input.</li>
+ * </ul>
+ * Every mode leaves the group and prints {@code LEFT} at the end.
+ */
+public final class GroupChild {
+    private GroupChild() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        ChildMain.dieWithParent();
+        String name = args[1];
+        int size = Integer.parseInt(args[2]);
+        GroupOptions options = GroupOptions.of(size);
+        if (args[0].equals("hold")) {
+            options = options.withInboxBytes(Long.parseLong(args[3])).withMaxMessageSize(Integer.parseInt(args[4]));
+        }
+        try (ProcessGroup g = ProcessGroup.join(name, options)) {
+            say("JOINED " + g.rank() + " " + g.members().stream().filter(m -> m.rank() == g.rank())
+                    .findFirst().orElseThrow().incarnation());
+            switch (args[0]) {
+                case "collectives" -> report(GroupScenarios.collectives(g, Integer.parseInt(args[3])));
+                case "broadcasts" -> report(GroupScenarios.broadcasts(g, Integer.parseInt(args[3])));
+                case "barriers" -> barriers(g);
+                case "echo" -> echo(g);
+                case "hold" -> new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                default -> throw new IllegalArgumentException(args[0]);
+            }
+        }
+        say("LEFT");
+    }
+
+    private static void report(String wrong) {
+        say(wrong == null ? "OK" : "WRONG " + wrong);
+    }
+
+    private static void barriers(ProcessGroup g) throws InterruptedException {
+        g.awaitFull(Duration.ofMinutes(1));
+        try {
+            g.barrier();
+            say("ROUND");
+            while (true) {
+                g.barrier();
+            }
+        } catch (GroupMemberLostException e) {
+            say("LOST " + e.rank());
+        }
+    }
+
+    private static void echo(ProcessGroup g) throws InterruptedException {
+        while (true) {
+            GroupMessage m = g.receive();
+            if (new String(m.payload(), StandardCharsets.UTF_8).equals("bye")) {
+                return;
+            }
+            g.send(m.sender(), m.payload());
+        }
+    }
+
+    private static void say(String line) {
+        System.out.println(line);
+        System.out.flush();
+    }
+}

@@ -1,0 +1,190 @@
+package io.jipc.group;
+
+import io.jipc.mailbox.Mailbox;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Process groups between real processes: members in child JVMs ({@link GroupChild}) and the test
+ * JVM. Every collective operation for hundreds of rounds with the root moving, broadcasts arriving
+ * once and in each sender's order, point-to-point round trips, a member killed in the middle of
+ * collective operations, a dead member's rank taken over, a send blocked on a full inbox ended by
+ * the receiver's leaving, and the last member removing the group. No duration is asserted: every
+ * wait has a hard bound.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class GroupProcessTest {
+    private static final Duration LONG = Duration.ofSeconds(60);
+
+    private final List<ChildJvm> children = new ArrayList<>();
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+
+    private ChildJvm start(String... args) {
+        ChildJvm child = ChildJvm.builder(GroupChild.class).args(args).quickStart()
+                .hardTimeout(Duration.ofSeconds(110)).start();
+        children.add(child);
+        return child;
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        threads.shutdownNow();
+        for (ChildJvm child : children) {
+            if (child.isAlive()) {
+                child.process().getOutputStream().close();
+                child.waitFor(LONG);
+            }
+            child.close();
+        }
+    }
+
+    private static void assertLeft(ChildJvm child) {
+        child.awaitLine("LEFT", LONG);
+        assertEquals(0, child.waitFor(LONG), child.output());
+    }
+
+    @Test
+    void fourProcessesRunEveryCollectiveOperationForManyRounds() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            start("collectives", "coll", "4", "150");
+        }
+        try (ProcessGroup g = ProcessGroup.join("coll", 4)) {
+            assertNull(GroupScenarios.collectives(g, 150));
+        }
+        for (ChildJvm child : children) {
+            child.awaitLine("OK", LONG);
+            assertLeft(child);
+        }
+        assertFalse(ProcessGroup.exists("coll"));
+    }
+
+    @Test
+    void broadcastsArriveOnceIntactAndInEachSendersOrder() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            start("broadcasts", "news", "4", "3000");
+        }
+        try (ProcessGroup g = ProcessGroup.join("news", 4)) {
+            assertNull(GroupScenarios.broadcasts(g, 3000));
+        }
+        for (ChildJvm child : children) {
+            child.awaitLine("OK", LONG);
+            assertLeft(child);
+        }
+        assertFalse(ProcessGroup.exists("news"));
+    }
+
+    @Test
+    void messagesMakeRoundTripsToAnotherProcess() throws Exception {
+        try (ProcessGroup g = ProcessGroup.join("ping", GroupOptions.of(2).withRank(0))) {
+            ChildJvm echo = start("echo", "ping", "2");
+            echo.awaitLine("JOINED 1", LONG);
+            Random random = new Random(1);
+            for (int i = 0; i < 2000; i++) {
+                byte[] message = new byte[random.nextInt(g.maxMessageSize() + 1)];
+                random.nextBytes(message);
+                g.send(1, message);
+                GroupMessage reply = g.receive();
+                assertEquals(1, reply.sender());
+                assertFalse(reply.broadcast());
+                assertArrayEquals(message, reply.payload());
+            }
+            g.send(1, "bye".getBytes(StandardCharsets.UTF_8));
+            assertLeft(echo);
+            assertThrows(GroupMemberLostException.class, () -> g.send(1, new byte[1]));
+        }
+    }
+
+    @Test
+    void aMemberKilledDuringCollectiveOperationsIsReportedToEveryOther() throws Exception {
+        ChildJvm victim = start("barriers", "fragile", "3");
+        ChildJvm survivor = start("barriers", "fragile", "3");
+        try (ProcessGroup g = ProcessGroup.join("fragile", 3)) {
+            Future<Integer> mine = threads.submit(() -> {
+                try {
+                    while (true) {
+                        g.barrier();
+                    }
+                } catch (GroupMemberLostException e) {
+                    return e.rank();
+                }
+            });
+            int victimRank = Integer.parseInt(victim.awaitLine("JOINED", LONG).split(" ")[1]);
+            victim.awaitLine("ROUND", LONG);
+            survivor.awaitLine("ROUND", LONG);
+            victim.kill();
+            assertEquals(victimRank, mine.get(LONG.toSeconds(), TimeUnit.SECONDS));
+            assertEquals("LOST " + victimRank, survivor.awaitLine("LOST", LONG));
+            assertLeft(survivor);
+            assertThrows(GroupException.class, g::barrier, "collective operations are broken after a loss");
+            assertEquals(1, g.members().size(), "the dead member is not listed");
+        }
+        assertFalse(ProcessGroup.exists("fragile"), "the last member removed the group, the dead one's inbox too");
+    }
+
+    @Test
+    void aDeadMembersRankIsTakenOverAndItsInboxRemoved() throws Exception {
+        ChildJvm dead = start("hold", "heir", "2", "65536", "1024");
+        String[] joined = dead.awaitLine("JOINED", LONG).split(" ");
+        int rank = Integer.parseInt(joined[1]);
+        int incarnation = Integer.parseInt(joined[2]);
+        String deadInbox = GroupDescriptor.inboxName("heir", rank, incarnation);
+        assertTrue(Mailbox.exists(deadInbox));
+        dead.kill();
+        dead.waitFor(LONG);
+        try (ProcessGroup heir = ProcessGroup.join("heir", GroupOptions.of(2).withRank(rank))) {
+            assertEquals(rank, heir.rank());
+            assertEquals(incarnation + 1, heir.members().getFirst().incarnation());
+            assertFalse(Mailbox.exists(deadInbox), "the dead member's inbox is removed by the heir");
+            assertEquals(1024, heir.maxMessageSize(), "the group's settings are the creator's");
+        }
+        assertFalse(ProcessGroup.exists("heir"));
+    }
+
+    @Test
+    void aSendWaitingForRoomEndsWhenTheReceiverLeaves() throws Exception {
+        GroupOptions small = GroupOptions.of(2).withRank(0).withInboxBytes(4096).withMaxMessageSize(1024);
+        try (ProcessGroup g = ProcessGroup.join("full", small)) {
+            ChildJvm holder = start("hold", "full", "2", "4096", "1024");
+            holder.awaitLine("JOINED 1", LONG);
+            int sent = 0;
+            while (g.offer(1, new byte[1000])) {
+                sent++;
+            }
+            assertTrue(sent >= 1, "some messages fit");
+            Future<?> blocked = threads.submit(() -> {
+                g.send(1, new byte[1000]);
+                return null;
+            });
+            holder.process().getOutputStream().write('\n');
+            holder.process().getOutputStream().flush();
+            assertLeft(holder);
+            ExecutionException e = assertThrows(ExecutionException.class, () -> blocked.get(LONG.toSeconds(), TimeUnit.SECONDS));
+            assertInstanceOf(GroupMemberLostException.class, e.getCause());
+        }
+        assertFalse(ProcessGroup.exists("full"));
+    }
+}
