@@ -8,6 +8,7 @@ module io.jipc.cli {
     requires io.jipc.filelock;
     requires io.jipc.pipes;
     requires io.jipc.sync;
+    requires io.jipc.group;
     requires io.jipc.naming;
     requires io.jipc.shm;
     requires io.jipc.remote;

@@ -21,7 +21,7 @@ import java.util.stream.Collectors;
  */
 @Command(name = "rm", mixinStandardHelpOptions = true,
         description = {"Remove IPC objects by URI, or by bare name when only one object has it.",
-                "URIs: mailbox:NAME, unbounded:NAME, region:NAME, shm:/NAME, sync:NAME, name:NAME, "
+                "URIs: mailbox:NAME, unbounded:NAME, region:NAME, shm:/NAME, sync:NAME, group:NAME, name:NAME, "
                 + "mq:/NAME, fifo:PATH. Refuses what a live process uses or owns unless --force; processes "
                 + "still using a removed object keep it until they close it."})
 final class RmCommand implements Callable<Integer> {

@@ -12,6 +12,7 @@ import io.jipc.naming.NamingConfiguration;
 import io.jipc.pipe.Fifo;
 import io.jipc.segment.JipcRoot;
 import io.jipc.shm.CircularBuffer;
+import io.jipc.group.ProcessGroup;
 import io.jipc.sync.ProcessMutex;
 import io.jipc.sync.SyncObjects;
 import io.jipc.testkit.ChildJvm;
@@ -112,6 +113,53 @@ class InventoryProcessTest {
             } finally {
                 Mailbox.destroy(args[0] + "-box");
             }
+        }
+    }
+
+    /** Joins the process group {@code <name>} of 3 ranks, says so, then waits to be killed. */
+    public static final class JoinAndWait {
+        public static void main(String[] args) throws Exception {
+            ChildMain.dieWithParent();
+            try (ProcessGroup group = ProcessGroup.join(args[0], 3)) {
+                System.out.println("READY " + group.rank());
+                System.out.flush();
+                Thread.sleep(Long.MAX_VALUE);
+            }
+        }
+    }
+
+    @Test
+    void aGroupIsListedWithItsMembersAndADeadGroupIsRemovedByGc() throws Exception {
+        try (ChildJvm member = ChildJvm.builder(JoinAndWait.class).args("crowd").start()) {
+            assertEquals("READY 0", member.awaitLine("READY", LINE));
+            try (ProcessGroup group = ProcessGroup.join("crowd", 3)) {
+                ObjectRow row = find(ObjectInventory.list(), "group:crowd");
+                assertEquals("group", row.kind());
+                assertEquals(3, row.capacity());
+                assertEquals(member.pid(), row.ownerPid());
+                assertTrue(row.users().containsAll(List.of(member.pid(), ProcessHandle.current().pid())), row.toString());
+                assertTrue(row.details().endsWith("2 of 3 ranks joined"), row.details());
+                find(ObjectInventory.list(), "mailbox:group.crowd.0.1");
+                member.kill();
+                member.waitFor(LINE);
+                assertFalse(find(ObjectInventory.list(), "group:crowd").stale(), "a live member uses it");
+            }
+            List<ObjectRow> after = ObjectInventory.list();
+            assertTrue(after.stream().noneMatch(r -> r.uri().contains("crowd")),
+                    "the last live member removed the group and the dead member's inbox: " + after);
+        }
+        try (ChildJvm lonely = ChildJvm.builder(JoinAndWait.class).args("lonely").start()) {
+            lonely.awaitLine("READY", LINE);
+            lonely.kill();
+            lonely.waitFor(LINE);
+            List<ObjectRow> rows = ObjectInventory.list();
+            assertTrue(find(rows, "group:lonely").stale(), rows.toString());
+            assertTrue(find(rows, "mailbox:group.lonely.0.1").stale(), rows.toString());
+            Run gc = jipc("gc");
+            assertEquals(0, gc.exit(), gc.err());
+            assertTrue(gc.out().contains("removed group:lonely") && gc.out().contains("removed mailbox:group.lonely.0.1"),
+                    gc.out());
+            assertFalse(ProcessGroup.exists("lonely"));
         }
     }
 

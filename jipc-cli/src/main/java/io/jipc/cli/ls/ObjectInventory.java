@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * Every IPC object this user can see, one {@link Lister} per kind: mailboxes (and durable ones in
  * use), unbounded mailboxes, named regions and
- * circular buffers (jipc names and {@code /dev/shm}), synchronization objects, names, POSIX message
+ * circular buffers (jipc names and {@code /dev/shm}), synchronization objects, process groups, names, POSIX message
  * queues, FIFOs under the jipc root, and anonymous regions in use. One call scans {@code /proc} once
  * ({@link ProcessScan}) for the processes using each object.
  *
@@ -22,6 +22,7 @@ public final class ObjectInventory {
             RegionLister.jipcNames(),
             RegionLister.posix(),
             new SyncLister(),
+            new GroupLister(),
             new NameLister(),
             new PosixQueueLister(),
             new FifoLister(),

@@ -1,0 +1,48 @@
+package io.jipc.cli.ls;
+
+import io.jipc.group.GroupDescriptor;
+import io.jipc.platform.FileStatus;
+import io.jipc.platform.ProcessIdentity;
+import io.jipc.segment.JipcRoot;
+
+import java.util.List;
+
+/**
+ * Process groups under {@code <jipc root>/group} ({@code group:NAME}): the ranks as capacity, and in
+ * the details how many have a member (no depth: a group holds no messages itself). The users are the live members (they map the file, and their
+ * slots name them); a group whose
+ * members all died is stale, and so are their inboxes (mailboxes {@code group.NAME.RANK.INCARNATION}).
+ */
+final class GroupLister implements Lister {
+    @Override
+    public List<ObjectRow> list(ProcessScan scan) {
+        return ObjectFile.rowsOf(JipcRoot.path(GroupDescriptor.DIRECTORY), FileStatus::isRegularFile,
+                name -> "group:" + name, "group", scan, GroupLister::describe);
+    }
+
+    static ObjectRow describe(ObjectFile file) {
+        try (FileSnapshot f = FileSnapshot.open(file.path())) {
+            if (f.jipcMagic() != GroupDescriptor.MAGIC) {
+                throw new FileSnapshot.CorruptFileException("not a ready process group");
+            }
+            int size = f.getInt(GroupDescriptor.SIZE_OFFSET);
+            if (size < 1 || size > GroupDescriptor.MAX_SIZE) {
+                throw new FileSnapshot.CorruptFileException("a group of " + size + " ranks");
+            }
+            int members = 0;
+            List<Long> pids = new java.util.ArrayList<>();
+            for (int rank = 0; rank < size; rank++) {
+                long slot = GroupDescriptor.SLOTS_OFFSET + (long) rank * GroupDescriptor.SLOT_LENGTH;
+                long joined = f.getLong(slot + GroupDescriptor.SLOT_JOINED_OFFSET);
+                if (joined != 0 && joined == f.getLong(slot + GroupDescriptor.SLOT_OWNER_OFFSET)) {
+                    members++;
+                    if (ProcessIdentity.isAlive(joined)) {
+                        pids.add(ProcessIdentity.pidOf(joined));
+                    }
+                }
+            }
+            return file.row("group", f.creator(), pids, size, -1, "ranks", -1,
+                    "JIPC-GRP " + f.version() + ", " + members + " of " + size + " ranks joined");
+        }
+    }
+}
