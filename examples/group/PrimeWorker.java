@@ -1,0 +1,67 @@
+import io.jipc.group.GroupMemberLostException;
+import io.jipc.group.GroupMessage;
+import io.jipc.group.ProcessGroup;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One worker of a parallel computation (run it in SIZE terminals): the workers form the process
+ * group "primes", rank 0 hands the problem to all of them (a broadcast from a root), each counts the
+ * primes of its share, tells the others what it found (a broadcast message), and the counts are
+ * summed for everyone (an all-reduce) and collected at rank 0 (a gather).
+ *
+ * <pre>examples/run group/PrimeWorker.java SIZE [LIMIT]</pre>
+ */
+public class PrimeWorker {
+    public static void main(String[] args) throws InterruptedException {
+        int size = Integer.parseInt(args[0]);
+        try (ProcessGroup group = ProcessGroup.join("primes", size)) {
+            int rank = group.rank();
+            System.out.println("rank " + rank + " of " + size + " joined; waiting for the others");
+            group.awaitFull(Duration.ofMinutes(5));
+
+            // rank 0 decides the problem, every member gets it: one process to the whole group
+            byte[] problem = rank == 0 ? (args.length > 1 ? args[1] : "2000000").getBytes(StandardCharsets.UTF_8) : null;
+            long limit = Long.parseLong(new String(group.broadcastFrom(0, problem), StandardCharsets.UTF_8));
+
+            long from = limit * rank / size, to = limit * (rank + 1) / size;   // my share: [from, to)
+            long mine = 0;
+            for (long n = Math.max(2, from); n < to; n++) {
+                if (isPrime(n)) {
+                    mine++;
+                }
+            }
+            System.out.println("rank " + rank + ": " + mine + " primes in [" + from + ", " + to + ")");
+            group.broadcast(("rank " + rank + " found " + mine).getBytes(StandardCharsets.UTF_8));
+            for (int i = 1; i < size; i++) {                    // one message from each other member
+                GroupMessage m = group.receive();
+                System.out.println("  heard from rank " + m.sender() + ": "
+                        + new String(m.payload(), StandardCharsets.UTF_8));
+            }
+
+            long total = group.allReduce(mine, Long::sum);      // every member learns the sum
+            List<byte[]> shares = group.gather(0, Long.toString(mine).getBytes(StandardCharsets.UTF_8));
+            if (rank == 0) {
+                System.out.println("primes below " + limit + ": " + total + " (shares by rank: "
+                        + String.join(" + ", shares.stream().map(b -> new String(b, StandardCharsets.UTF_8)).toList())
+                        + ")");
+            } else {
+                System.out.println("primes below " + limit + ": " + total);
+            }
+            group.barrier();                                    // nobody leaves before all are done
+        } catch (GroupMemberLostException e) {
+            System.out.println("a worker was lost: " + e.getMessage());
+        }
+    }
+
+    private static boolean isPrime(long n) {
+        for (long d = 2; d * d <= n; d++) {
+            if (n % d == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
