@@ -74,7 +74,7 @@ record GroupEnvelope(int kind, int op, int step, int sender, int incarnation, lo
         }
     }
 
-    /** The message: the envelope, then {@code payload[offset, offset + length)}. */
+    /** The message: the envelope, then {@code payload}. */
     static byte[] encode(int kind, int op, int step, int sender, int incarnation, long sequence, byte[] payload) {
         byte[] message = new byte[LENGTH + payload.length];
         ByteBuffer.wrap(message).order(ByteOrder.BIG_ENDIAN)

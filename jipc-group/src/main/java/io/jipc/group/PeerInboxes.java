@@ -13,8 +13,10 @@ import java.util.Map;
 /**
  * The sending side of a member: the other members' inboxes, opened on first use and kept while the
  * rank's member stays the same. Before each message it checks (two loads from the group file) that
- * the rank still has the member it had, so a message never goes into the inbox of a member that has
- * left; a send that finds the inbox full checks every liveness interval that the member still runs.
+ * the rank still has the member whose inbox it has open, and opens the new member's inbox if the
+ * rank changed hands; a message racing with its receiver's leave can still land in the inbox being
+ * removed and is gone with it. A send that finds the inbox full checks every liveness interval that
+ * the member still runs.
  *
  * <p>Thread-safe. Handles of members that were replaced are kept open until {@link #close()}, so a
  * thread still sending through one is never cut off by another thread's lookup.
