@@ -9,8 +9,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * Layout of a process group's file ({@code <jipc root>/group/<name>}): the group's settings, its
- * lifecycle word, the membership futex words, and one 64-byte slot per rank.
+ * Layout of a process group's file ({@code <jipc root>/group/<name>}): the group's settings, the
+ * membership futex words, the closer word, and one 64-byte slot per rank.
  *
  * <pre>
  *   0                   1                   2                   3
@@ -21,18 +21,22 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *  +---------------------------------------------------------------+
  *  |                 Size: the number of ranks (1..1024)           |  128
  *  +---------------------------------------------------------------+
- *  |           Lifecycle: 0 open, 1 closed (being removed)         |  132
+ *  |        Waiters: processes sleeping on a membership change     |  132
  *  +---------------------------------------------------------------+
- *  |        Waiters: processes sleeping on a membership change     |  136
+ *  |  Membership sequence: the futex word, +1 on each join/leave   |  136
  *  +---------------------------------------------------------------+
- *  |  Membership sequence: the futex word, +1 on each join/leave   |  140
+ *  |         Largest message payload in bytes (64..16 MiB)         |  140
  *  +---------------------------------------------------------------+
- *  |               Inbox capacity in bytes (long)                  |  144
+ *  |          Inbox capacity in bytes (long, 4 KiB..1 GiB)         |  144
  *  |                                                               |
  *  +---------------------------------------------------------------+
- *  |            Largest message payload in bytes                   |  152
+ *  |   Closer: 0 while members may join; the token of the member   |  152
+ *  |   that found the group empty and is removing it (long)        |
  *  +---------------------------------------------------------------+
- *  |                     Reserved (zero) ...                       |  156..191
+ *  |   Closed: 1 once the closer found no live owner and removes   |  160
+ *  |   the group (then nobody will join this file again)          |
+ *  +---------------------------------------------------------------+
+ *  |                     Reserved (zero) ...                       |  164..191
  *  +---------------------------------------------------------------+
  *  |   slot of rank 0 (64 bytes)                                   |  192
  *  |   slot of rank 1 ...                                          |  256
@@ -56,8 +60,16 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * token; the member's inbox is the mailbox {@code group.<name>.<rank>.<incarnation>}. The
  * incarnation is stored before the joined word (release), so a reader that loads joined with
  * acquire and then the incarnation names the member's current inbox. Settings are written before
- * the version is published, so an opener that accepts the file sees them; it checks that the size is
- * in range and that the slots fit in the file.
+ * the version is published, so an opener that accepts the file sees them; it checks them against
+ * the ranges drawn above and that the slots fit in the file.
+ *
+ * <p>Removing the group: a member that has given its rank up sets the closer word from 0 to its
+ * token, then scans the owners; if one is alive it sets the word back to 0, else it sets closed to
+ * 1 and removes the inboxes of dead members and the file. A joiner claims a rank, then reads the
+ * closer word, and gives the rank back if it is set. Each side writes before it reads the other's
+ * word (all volatile), so either the closer's scan sees the claim or the joiner sees the closer. A
+ * joiner that finds the closer dead sets the closer word back to 0 if closed is 0 (it died while
+ * scanning), or removes the file itself if closed is 1, and starts over.
  */
 public final class GroupDescriptor {
     /** Magic of a process group's file. */
@@ -66,11 +78,12 @@ public final class GroupDescriptor {
     public static final int MINOR_VERSION = 0;
 
     public static final int SIZE_OFFSET = 128;
-    public static final int LIFECYCLE_OFFSET = 132;
-    public static final int WAITERS_OFFSET = 136;
-    public static final int SEQUENCE_OFFSET = 140;
+    public static final int WAITERS_OFFSET = 132;
+    public static final int SEQUENCE_OFFSET = 136;
+    public static final int MAX_MESSAGE_OFFSET = 140;
     public static final int INBOX_BYTES_OFFSET = 144;
-    public static final int MAX_MESSAGE_OFFSET = 152;
+    public static final int CLOSER_OFFSET = 152;
+    public static final int CLOSED_OFFSET = 160;
     /** Where the slot of rank 0 starts. */
     public static final int SLOTS_OFFSET = 192;
     /** Bytes per rank. */
@@ -80,24 +93,26 @@ public final class GroupDescriptor {
     public static final int SLOT_JOINED_OFFSET = 8;
     public static final int SLOT_INCARNATION_OFFSET = 16;
 
-    /** Lifecycle value while members may join. */
-    public static final int OPEN = 0;
-    /** Lifecycle value once the last member has left and is removing the group. */
-    public static final int CLOSED = 1;
-
     /** The largest group. */
     public static final int MAX_SIZE = 1024;
+    /** The smallest and the largest inbox. */
+    public static final long MIN_INBOX_BYTES = 4096;
+    public static final long MAX_INBOX_BYTES = 1L << 30;
+    /** The smallest and the largest message payload (at most a quarter of the inbox, too). */
+    public static final int MIN_MESSAGE = 64;
+    public static final int MAX_MESSAGE = 16 << 20;
 
     /** The file up to the slots, as a memory layout (a test checks it against the constants). */
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             SegmentHeaderDescriptor.LAYOUT.withName("header"),
             JAVA_INT.withName("size"),
-            JAVA_INT.withName("lifecycle"),
             JAVA_INT.withName("waiters"),
             JAVA_INT.withName("sequence"),
-            JAVA_LONG.withName("inboxBytes"),
             JAVA_INT.withName("maxMessage"),
-            MemoryLayout.paddingLayout(SLOTS_OFFSET - 156));
+            JAVA_LONG.withName("inboxBytes"),
+            JAVA_LONG.withName("closer"),
+            JAVA_INT.withName("closed"),
+            MemoryLayout.paddingLayout(SLOTS_OFFSET - 164));
 
     /** A rank's slot, as a memory layout. */
     public static final StructLayout SLOT_LAYOUT = MemoryLayout.structLayout(

@@ -26,13 +26,16 @@ import java.util.Arrays;
  * </pre>
  *
  * Kinds: 1 a message to one member, 2 a broadcast, 3 a part of a collective operation (op and step
- * say which part), 4 a member giving up a collective operation (the payload is its reason, UTF-8).
+ * say which part), 4 a member giving up a collective operation: step 1 gives up that operation
+ * only (the payload is its reason, UTF-8), step 2 ({@link #BROKEN}) all of them for good (the
+ * payload is the lost rank, an int, then the reason).
  * Messages come from other processes, so {@link #decode} checks every field and copies nothing
  * before it has.
  *
  * @param kind        {@link #DIRECT}, {@link #BROADCAST}, {@link #COLLECTIVE} or {@link #ABORT}
  * @param op          the collective operation ({@link Op#code()}), 0 for direct and broadcast messages
- * @param step        the part of the collective operation: {@link #UP} towards the root, {@link #DOWN} from it
+ * @param step        the part of the collective operation: {@link #UP} towards the root, {@link #DOWN} from
+ *                    it; or {@link #BROKEN} in an abort
  * @param sender      the sender's rank
  * @param incarnation the sender's incarnation of its rank
  * @param sequence    the collective operation's sequence number
@@ -48,6 +51,12 @@ record GroupEnvelope(int kind, int op, int step, int sender, int incarnation, lo
 
     static final int UP = 0;
     static final int DOWN = 1;
+    /**
+     * The step of an {@link #ABORT} that says the sender's collective operations are broken for good
+     * (it lost a member, timed out or was interrupted); its payload is the lost rank (int, or the
+     * sender's own) and the reason in UTF-8.
+     */
+    static final int BROKEN = 2;
 
     /** The collective operations, by their code on the wire. */
     enum Op {
@@ -122,7 +131,7 @@ record GroupEnvelope(int kind, int op, int step, int sender, int incarnation, lo
             if (Op.of(op) == null) {
                 throw new GroupProtocolException("a collective message of unknown operation " + op);
             }
-            if (step != UP && step != DOWN) {
+            if (step != UP && step != DOWN && !(kind == ABORT && step == BROKEN)) {
                 throw new GroupProtocolException("a collective message of unknown step " + step);
             }
             if (sequence <= 0) {

@@ -12,8 +12,9 @@ import java.util.Objects;
  * @param size              the number of ranks, 1 to {@value GroupDescriptor#MAX_SIZE}; 0 to join an
  *                          existing group of any size
  * @param rank              the rank to take, or {@link #ANY_RANK} for the lowest free one
- * @param inboxBytes        each member's inbox capacity in bytes (at least 4 KiB)
- * @param maxMessageSize    the largest payload of one message (at least 64 bytes)
+ * @param inboxBytes        each member's inbox capacity in bytes (4 KiB to 1 GiB)
+ * @param maxMessageSize    the largest payload of one message (64 bytes to 16 MiB, at most a quarter
+ *                          of the inbox)
  * @param collectiveTimeout how long one collective operation may take at most; {@code null} for no
  *                          limit (it still ends when a member it needs dies or leaves)
  * @param livenessCheck     how often a waiting call checks that the members it waits for still run
@@ -31,12 +32,15 @@ public record GroupOptions(int size, int rank, long inboxBytes, int maxMessageSi
         if (rank < ANY_RANK || (size > 0 && rank >= size)) {
             throw new IllegalArgumentException("rank " + rank + " is not in 0.." + (size - 1) + " (or ANY_RANK)");
         }
-        if (inboxBytes < 4096) {
-            throw new IllegalArgumentException("inboxBytes of at least 4096: " + inboxBytes);
+        if (inboxBytes < GroupDescriptor.MIN_INBOX_BYTES || inboxBytes > GroupDescriptor.MAX_INBOX_BYTES) {
+            throw new IllegalArgumentException("inboxBytes " + inboxBytes + " is not in " + GroupDescriptor.MIN_INBOX_BYTES
+                    + ".." + GroupDescriptor.MAX_INBOX_BYTES);
         }
-        if (maxMessageSize < 64 || maxMessageSize > inboxBytes / 4) {
-            throw new IllegalArgumentException("maxMessageSize " + maxMessageSize
-                    + " is not in 64..inboxBytes/4 (" + inboxBytes / 4 + ")");
+        if (maxMessageSize < GroupDescriptor.MIN_MESSAGE || maxMessageSize > GroupDescriptor.MAX_MESSAGE
+                || maxMessageSize > inboxBytes / 4) {
+            throw new IllegalArgumentException("maxMessageSize " + maxMessageSize + " is not in "
+                    + GroupDescriptor.MIN_MESSAGE + ".." + Math.min(GroupDescriptor.MAX_MESSAGE, inboxBytes / 4)
+                    + " (at most 16 MiB and a quarter of the inbox)");
         }
         if (collectiveTimeout != null && (collectiveTimeout.isNegative() || collectiveTimeout.isZero())) {
             throw new IllegalArgumentException("collectiveTimeout must be positive: " + collectiveTimeout);
@@ -61,7 +65,7 @@ public record GroupOptions(int size, int rank, long inboxBytes, int maxMessageSi
 
     /** Inboxes of {@code bytes}; the largest message is lowered to a quarter of that if it was larger. */
     public GroupOptions withInboxBytes(long bytes) {
-        return new GroupOptions(size, rank, bytes, (int) Math.min(maxMessageSize, Math.max(64, bytes / 4)),
+        return new GroupOptions(size, rank, bytes, (int) Math.min(maxMessageSize, Math.max(GroupDescriptor.MIN_MESSAGE, bytes / 4)),
                 collectiveTimeout, livenessCheck);
     }
 

@@ -48,6 +48,8 @@ final class Inbox implements AutoCloseable {
     private final Map<PartKey, GroupEnvelope> parts = new HashMap<>();
     /** Members' aborts of collective operations, by sequence number; guarded by {@link #lock}. */
     private final Map<Long, GroupEnvelope> aborts = new HashMap<>();
+    /** The first notice that another member's collective operations broke; guarded by {@link #lock}. */
+    private GroupEnvelope broken;
     /** Collective messages of operations below this sequence number are dropped; guarded by {@link #lock}. */
     private long floor;
 
@@ -126,7 +128,11 @@ final class Inbox implements AutoCloseable {
                 }
             }
             default -> {
-                if (e.sequence() >= floor) {
+                if (e.step() == GroupEnvelope.BROKEN) {
+                    if (broken == null) {
+                        broken = e;
+                    }
+                } else if (e.sequence() >= floor) {
                     aborts.putIfAbsent(e.sequence(), e);
                 }
             }
@@ -154,6 +160,21 @@ final class Inbox implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /** The first notice that another member's collective operations broke, or {@code null}. Within a match only. */
+    GroupEnvelope brokenNotice() {
+        return broken;
+    }
+
+    /** The same, outside a match. */
+    GroupEnvelope brokenNoticeNow() {
+        lock.lock();
+        try {
+            return broken;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** An abort of operation {@code sequence}, or {@code null}. Within a match only. */

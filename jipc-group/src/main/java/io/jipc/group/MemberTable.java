@@ -25,6 +25,8 @@ final class MemberTable implements AutoCloseable {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
+    /** How long a leaver waits for another member deciding whether to remove the group. */
+    private static final long CLOSER_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
 
     /** A rank taken by {@link #claim}: the owner before, and its incarnation then (its inbox's name). */
     record Claim(int rank, long previousOwner, int previousIncarnation) {
@@ -45,6 +47,10 @@ final class MemberTable implements AutoCloseable {
     private MemberTable(SharedSegment file) {
         this.file = file;
         this.memory = file.memory();
+        if (memory.byteSize() < SLOTS_OFFSET) {
+            throw new CorruptSegmentException(file.path() + ": a group file of " + memory.byteSize()
+                    + " bytes, shorter than its " + SLOTS_OFFSET + "-byte header");
+        }
         int size = memory.get(ValueLayout.JAVA_INT, SIZE_OFFSET);
         if (size < 1 || size > MAX_SIZE || fileLength(size) > memory.byteSize()) {
             throw new CorruptSegmentException(file.path() + ": a group of " + size + " ranks in a "
@@ -52,7 +58,8 @@ final class MemberTable implements AutoCloseable {
         }
         long inboxBytes = memory.get(ValueLayout.JAVA_LONG, INBOX_BYTES_OFFSET);
         int maxMessage = memory.get(ValueLayout.JAVA_INT, MAX_MESSAGE_OFFSET);
-        if (inboxBytes < 4096 || maxMessage < 64 || maxMessage > inboxBytes / 4) {
+        if (inboxBytes < MIN_INBOX_BYTES || inboxBytes > MAX_INBOX_BYTES || maxMessage < MIN_MESSAGE
+                || maxMessage > MAX_MESSAGE || maxMessage > inboxBytes / 4) {
             throw new CorruptSegmentException(file.path() + ": inboxes of " + inboxBytes + " bytes for messages of "
                     + maxMessage);
         }
@@ -130,15 +137,34 @@ final class MemberTable implements AutoCloseable {
         return file.path();
     }
 
-    /** Whether the last member has left and the group is being removed (a joiner must start over). */
-    boolean isClosed() {
-        return (int) INT.getVolatile(memory, (long) LIFECYCLE_OFFSET) != OPEN;
+    /**
+     * Whether a member is removing the group (or deciding whether to): a joiner must give back what
+     * it claimed and start over, after {@link #recoverFromDeadCloser()}.
+     */
+    boolean isClosing() {
+        return (long) LONG.getVolatile(memory, (long) CLOSER_OFFSET) != 0;
+    }
+
+    /**
+     * For a joiner that found the group closing: if the closer died, either reopens the group (it
+     * died while scanning: members may be alive) or removes the file (it had found the group empty).
+     */
+    void recoverFromDeadCloser() {
+        long closer = (long) LONG.getVolatile(memory, (long) CLOSER_OFFSET);
+        if (closer == 0 || ProcessIdentity.isAlive(closer)) {
+            return;
+        }
+        if ((int) INT.getVolatile(memory, (long) CLOSED_OFFSET) == 0) {
+            LONG.compareAndSet(memory, (long) CLOSER_OFFSET, closer, 0L);
+        } else {
+            unlink();
+        }
     }
 
     /**
      * Takes rank {@code wanted} (or the lowest free rank for {@link GroupOptions#ANY_RANK}) for the
      * process {@code token}: a free rank, or one whose owner has died. The caller must then check
-     * {@link #isClosed()}, and give the rank back with {@link #release} if it is.
+     * {@link #isClosing()}, and give the rank back with {@link #release} if it is.
      *
      * @return the claim, or {@code null} if the rank (every rank) is held by a live process
      */
@@ -217,18 +243,39 @@ final class MemberTable implements AutoCloseable {
     }
 
     /**
-     * Closes the group if no live process holds a rank: the caller, which has released its own,
-     * then removes the group. Pairs with a joiner's claim-then-{@link #isClosed()}: either this scan
-     * sees the joiner's claim, or the joiner sees the group closed.
+     * Closes the group if no live process holds a rank: the caller, {@code token}, which has released
+     * its own rank, then removes the group. Pairs with a joiner's claim-then-{@link #isClosing()}:
+     * this sets the closer word before it scans the owners, the joiner claims before it reads the
+     * closer word, so either the scan sees the claim or the joiner sees the closer. While another
+     * live member decides, waits (at most about a second) for its decision.
+     *
+     * @return true if the caller must remove the group (nobody will join this file again)
      */
-    boolean closeIfEmpty() {
-        for (int rank = 0; rank < size; rank++) {
-            long owner = (long) LONG.getVolatile(memory, slot(rank) + SLOT_OWNER_OFFSET);
-            if (owner != 0 && ProcessIdentity.isAlive(owner)) {
-                return false;
+    boolean closeIfEmpty(long token) {
+        long giveUp = System.nanoTime() + CLOSER_WAIT_NANOS;
+        while (true) {
+            long closer = (long) LONG.getVolatile(memory, (long) CLOSER_OFFSET);
+            if (closer != 0) {
+                if ((int) INT.getVolatile(memory, (long) CLOSED_OFFSET) != 0 || !ProcessIdentity.isAlive(closer)
+                        || System.nanoTime() - giveUp >= 0) {
+                    return false; // being removed; or a joiner will recover from the dead closer
+                }
+                Thread.yield();
+                continue;
             }
+            if (!LONG.compareAndSet(memory, (long) CLOSER_OFFSET, 0L, token)) {
+                continue;
+            }
+            for (int rank = 0; rank < size; rank++) {
+                long owner = (long) LONG.getVolatile(memory, slot(rank) + SLOT_OWNER_OFFSET);
+                if (owner != 0 && ProcessIdentity.isAlive(owner)) {
+                    LONG.setVolatile(memory, (long) CLOSER_OFFSET, 0L);
+                    return false;
+                }
+            }
+            INT.setVolatile(memory, (long) CLOSED_OFFSET, 1);
+            return true;
         }
-        return INT.compareAndSet(memory, (long) LIFECYCLE_OFFSET, OPEN, CLOSED);
     }
 
     /** Removes the file's name if it is still this file. */

@@ -65,7 +65,11 @@ import java.util.regex.Pattern;
  * <h2>When a member dies or leaves</h2>
  * Waiting calls check every {@link GroupOptions#livenessCheck()} (100 ms) that the members they wait
  * for still run (pid and start time) and hold their rank: a send to or a collective operation with a
- * member that died or left ends with {@link GroupMemberLostException}. A rank whose owner died is
+ * member that died or left ends with {@link GroupMemberLostException}. A member whose collective
+ * operations break tells the others at once, so that none waits for it in vain: they end their
+ * collective operations with {@link GroupMemberLostException} too, naming the lost rank. A thread
+ * blocked in {@link #receive()} waits for anyone and so notices no death; use {@link #poll(Duration)}
+ * where the sender may die. A rank whose owner died is
  * free for the next joiner, which removes the dead member's inbox. After a collective operation
  * failed by a lost member, a timeout ({@link GroupTimeoutException}) or an interrupt, this
  * member's later collective operations fail at once (the members no longer agree on where they are);
@@ -165,7 +169,8 @@ public final class ProcessGroup implements AutoCloseable {
             // the last member is removing the group: once its file is gone, a new one is created
             if (System.nanoTime() - giveUp >= 0) {
                 throw new GroupException("process group '" + name + "' stayed closed (its last member is removing it)"
-                        + " for " + TimeUnit.NANOSECONDS.toSeconds(JOIN_RETRY_NANOS) + " s");
+                        + " for " + TimeUnit.NANOSECONDS.toSeconds(JOIN_RETRY_NANOS) + " s; if that member died,"
+                        + " remove the group with 'jipc rm group:" + name + "'");
             }
             Thread.yield();
         }
@@ -184,7 +189,8 @@ public final class ProcessGroup implements AutoCloseable {
             throw new IllegalArgumentException("rank " + options.rank() + " is outside group '" + name + "' of "
                     + table.size() + " ranks");
         }
-        if (table.isClosed()) {
+        if (table.isClosing()) {
+            table.recoverFromDeadCloser();
             return null;
         }
         MemberTable.Claim claim = table.claim(options.rank(), me);
@@ -194,7 +200,7 @@ public final class ProcessGroup implements AutoCloseable {
                     : "rank " + options.rank() + " of process group '" + name + "' has a live member");
         }
         int rank = claim.rank();
-        if (table.isClosed()) {
+        if (table.isClosing()) {
             table.release(rank, me);
             return null;
         }
@@ -219,6 +225,7 @@ public final class ProcessGroup implements AutoCloseable {
                 mailbox.close();
             }
             table.release(rank, me);
+            removeIfEmpty(name, table, me); // a group this join created must not stay behind
             throw e;
         }
     }
@@ -253,7 +260,13 @@ public final class ProcessGroup implements AutoCloseable {
         peers.close();
         inbox.close();
         table.release(rank, token);
-        if (table.closeIfEmpty()) {
+        removeIfEmpty(name, table, token);
+        table.close();
+    }
+
+    /** After {@code token} gave its rank up: removes the group (dead members' inboxes, then the file) if nobody alive holds a rank. */
+    private static void removeIfEmpty(String name, MemberTable table, long token) {
+        if (table.closeIfEmpty(token)) {
             for (int r = 0; r < table.size(); r++) {
                 MemberTable.Claim dead = table.deadOwner(r);
                 if (dead != null) {
@@ -262,7 +275,6 @@ public final class ProcessGroup implements AutoCloseable {
             }
             table.unlink();
         }
-        table.close();
     }
 
     private void ensureOpen() {
@@ -655,12 +667,14 @@ public final class ProcessGroup implements AutoCloseable {
                 throw aborted; // every member left this operation: the next one works
             } catch (InterruptedException e) {
                 broken = new GroupException("rank " + rank + " was interrupted in " + kind, e);
+                op.tellOthersBroken(rank, broken);
                 throw e;
             } catch (IllegalStateException e) {
                 broken = e;
                 throw closedDuring(e);
             } catch (RuntimeException e) {
                 broken = e;
+                op.tellOthersBroken(e instanceof GroupMemberLostException lost ? lost.rank() : rank, e);
                 throw e;
             }
         }
@@ -716,20 +730,74 @@ public final class ProcessGroup implements AutoCloseable {
             return value;
         }
 
-        /** Every view member must still hold its rank and run. */
+        /**
+         * Before the operation: no member has said its collective operations broke, and every view
+         * member still holds its rank (two loads each; whether they run is checked while waiting).
+         */
         void checkView() {
+            GroupEnvelope notice = inbox.brokenNoticeNow();
+            if (notice != null) {
+                throw lostByNotice(notice);
+            }
             for (int r = 0; r < view.length; r++) {
-                checkMember(r);
+                MemberTable.Snapshot now = table.member(r);
+                MemberTable.Snapshot then = view[r];
+                if (now == null || now.token() != then.token() || now.incarnation() != then.incarnation()) {
+                    throw left(r, now);
+                }
             }
         }
 
+        private GroupMemberLostException left(int r, MemberTable.Snapshot now) {
+            return new GroupMemberLostException(r, "rank " + r + " (pid " + ProcessIdentity.pidOf(view[r].token())
+                    + ") has left group '" + name + "'" + (now == null ? "" : " and pid "
+                    + ProcessIdentity.pidOf(now.token()) + " has joined in its place"));
+        }
+
+        /** The exception for another member's notice that its collective operations broke. */
+        private GroupException lostByNotice(GroupEnvelope notice) {
+            byte[] p = notice.payload();
+            if (p.length < 4) {
+                return new GroupProtocolException("rank " + notice.sender() + " sent a broken-collectives notice of "
+                        + p.length + " bytes");
+            }
+            int lost = ByteBuffer.wrap(p).getInt();
+            if (lost < 0 || lost >= size()) {
+                return new GroupProtocolException("rank " + notice.sender() + " reports rank " + lost + " lost");
+            }
+            String reason = new String(p, 4, p.length - 4, StandardCharsets.UTF_8);
+            return new GroupMemberLostException(lost, lost == notice.sender()
+                    ? "rank " + lost + " can take no further part in collective operations: " + reason
+                    : "rank " + notice.sender() + " reports rank " + lost + " lost: " + reason);
+        }
+
+        /**
+         * Tells every other view member, without waiting for room, that this member's collective
+         * operations broke, so that none waits for it in vain.
+         */
+        void tellOthersBroken(int lost, RuntimeException reason) {
+            byte[] text = String.valueOf(reason.getMessage()).getBytes(StandardCharsets.UTF_8);
+            byte[] payload = ByteBuffer.allocate(4 + Math.min(text.length, maxMessageSize - 4)).putInt(lost)
+                    .put(text, 0, Math.min(text.length, maxMessageSize - 4)).array();
+            byte[] wire = GroupEnvelope.encode(GroupEnvelope.ABORT, kind.code(), GroupEnvelope.BROKEN, rank,
+                    incarnation, seq, payload);
+            for (int r = 0; r < size(); r++) {
+                if (r != rank && r != lost) {
+                    try {
+                        peers.offer(r, wire);
+                    } catch (RuntimeException gone) {
+                        // left, died or full: it finds out by itself
+                    }
+                }
+            }
+        }
+
+        /** While waiting for rank {@code r}: it must still hold its rank and run. */
         private void checkMember(int r) {
             MemberTable.Snapshot now = table.member(r);
             MemberTable.Snapshot then = view[r];
             if (now == null || now.token() != then.token() || now.incarnation() != then.incarnation()) {
-                throw new GroupMemberLostException(r, "rank " + r + " (pid " + ProcessIdentity.pidOf(then.token())
-                        + ") has left group '" + name + "'" + (now == null ? "" : " and pid "
-                        + ProcessIdentity.pidOf(now.token()) + " has joined in its place"));
+                throw left(r, now);
             }
             if (!ProcessIdentity.isAlive(now.token())) {
                 throw new GroupMemberLostException(r, "rank " + r + " (pid " + ProcessIdentity.pidOf(now.token())
@@ -747,6 +815,10 @@ public final class ProcessGroup implements AutoCloseable {
         byte[] receive(int from, int step) throws InterruptedException {
             Inbox.PartKey key = new Inbox.PartKey(seq, step, from);
             GroupEnvelope part = inbox.await(() -> {
+                GroupEnvelope notice = inbox.brokenNotice();
+                if (notice != null) {
+                    return notice;
+                }
                 GroupEnvelope abort = inbox.abort(seq);
                 if (abort != null) {
                     return abort;
@@ -765,6 +837,9 @@ public final class ProcessGroup implements AutoCloseable {
             }, deadline, () -> checkMember(from), options.livenessCheck().toNanos());
             if (part == null) {
                 throw timeout("waiting for rank " + from);
+            }
+            if (part.kind() == GroupEnvelope.ABORT && part.step() == GroupEnvelope.BROKEN) {
+                throw lostByNotice(part);
             }
             if (part.kind() == GroupEnvelope.ABORT) {
                 throw new CollectiveAbortedException(part.sender(), "rank " + part.sender() + " gave up "

@@ -136,7 +136,8 @@ class GroupProcessTest {
             victim.awaitLine("ROUND", LONG);
             survivor.awaitLine("ROUND", LONG);
             victim.kill();
-            assertEquals(victimRank, mine.get(LONG.toSeconds(), TimeUnit.SECONDS));
+            int lost = mine.get(LONG.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(victimRank, lost, () -> "rank " + g.rank() + " lost " + lost + "; survivor: " + survivor.output());
             assertEquals("LOST " + victimRank, survivor.awaitLine("LOST", LONG));
             assertLeft(survivor);
             assertThrows(GroupException.class, g::barrier, "collective operations are broken after a loss");

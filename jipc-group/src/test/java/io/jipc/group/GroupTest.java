@@ -251,6 +251,27 @@ class GroupTest {
     }
 
     @Test
+    void aMemberWhoseCollectivesBreakTellsTheOthersSoNoneWaitsInVain() throws Exception {
+        ProcessGroup root = join("told", GroupOptions.of(3).withCollectiveTimeout(Duration.ofMillis(300)));
+        ProcessGroup waiting = join("told", GroupOptions.of(3));
+        ProcessGroup late = join("told", GroupOptions.of(3));
+        Future<?> waits = threads.submit(() -> {
+            waiting.barrier(); // rank 1 waits for the root's release, which never comes
+            return null;
+        });
+        assertThrows(GroupTimeoutException.class, root::barrier, "rank 2 never arrives");
+        GroupMemberLostException told = assertInstanceOf(GroupMemberLostException.class,
+                assertThrows(java.util.concurrent.ExecutionException.class, () -> waits.get(10, TimeUnit.SECONDS)).getCause());
+        assertEquals(0, told.rank());
+        assertTrue(told.getMessage().contains("rank 0 can take no further part"), told.getMessage());
+        GroupMemberLostException atOnce = assertThrows(GroupMemberLostException.class, late::barrier,
+                "a member told before its next operation fails it at once");
+        assertEquals(0, atOnce.rank());
+        late.send(0, bytes("still talking"));
+        assertEquals("still talking", text(root.receive().payload()), "messages keep working");
+    }
+
+    @Test
     void closingEndsAWaitingReceiveAndTheLastMemberRemovesTheGroup(Path root) throws Exception {
         List<ProcessGroup> g = joinAll("gone", 3);
         Future<?> waiting = threads.submit(() -> g.get(0).receive());
