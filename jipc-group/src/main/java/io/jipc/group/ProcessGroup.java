@@ -319,12 +319,18 @@ public final class ProcessGroup implements AutoCloseable {
 
     /**
      * Waits until every rank has a live member. Sleeps in {@code futex} on the group's membership
-     * word (joins and leaves wake it), checking for dead members every liveness interval.
+     * word (joins and leaves wake it), checking for dead members every liveness interval. A
+     * {@link #close()} from another thread ends the wait with {@link ClosedException} within that
+     * interval.
      *
      * @return false if the timeout passed first
      */
     public boolean awaitFull(Duration timeout) throws InterruptedException {
-        return awaitFull(deadline(timeout));
+        try {
+            return awaitFull(deadline(timeout));
+        } catch (IllegalStateException unmapped) {
+            throw closedDuring(unmapped); // closed by another thread while waiting
+        }
     }
 
     private boolean awaitFull(long deadline) throws InterruptedException {
@@ -692,7 +698,13 @@ public final class ProcessGroup implements AutoCloseable {
     }
 
     private void formView(long deadline) throws InterruptedException {
-        if (!awaitFull(deadline)) {
+        boolean full;
+        try {
+            full = awaitFull(deadline);
+        } catch (IllegalStateException unmapped) {
+            throw closedDuring(unmapped);
+        }
+        if (!full) {
             throw new GroupTimeoutException("group '" + name + "' did not fill its " + size()
                     + " ranks within the collective timeout " + options.collectiveTimeout());
         }

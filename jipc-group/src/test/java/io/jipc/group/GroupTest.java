@@ -279,9 +279,13 @@ class GroupTest {
         g.get(0).close();
         assertInstanceOf(ClosedException.class, assertThrows(java.util.concurrent.ExecutionException.class,
                 () -> waiting.get(10, TimeUnit.SECONDS)).getCause());
+        Future<?> filling = threads.submit(() -> g.get(1).awaitFull(Duration.ofMinutes(1)));
+        Thread.sleep(50);
+        g.get(1).close();
+        assertInstanceOf(ClosedException.class, assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> filling.get(10, TimeUnit.SECONDS)).getCause(), "a wait for the group to fill ends too");
         assertThrows(ClosedException.class, () -> g.get(0).send(1, bytes("x")));
         assertTrue(ProcessGroup.exists("gone"));
-        g.get(1).close();
         g.get(2).close();
         assertFalse(ProcessGroup.exists("gone"));
         try (Stream<Path> left = Files.walk(root)) {
