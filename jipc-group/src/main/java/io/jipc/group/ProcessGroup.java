@@ -230,6 +230,41 @@ public final class ProcessGroup implements AutoCloseable {
         }
     }
 
+    /**
+     * The live members of the group {@code name} now, in rank order, seen from outside (without
+     * joining it).
+     *
+     * @throws GroupException if there is no such group
+     */
+    public static List<GroupMember> membersOf(String name) {
+        checkName(name);
+        MemberTable table;
+        try {
+            table = MemberTable.open(name);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                throw new GroupException("no process group '" + name + "' (" + MemberTable.path(name) + ")", e);
+            }
+            throw e;
+        }
+        try (table) {
+            return liveMembers(table);
+        }
+    }
+
+    /** The number of ranks of the group {@code name}; see {@link #membersOf}. */
+    public static int sizeOf(String name) {
+        checkName(name);
+        try (MemberTable table = MemberTable.open(name)) {
+            return table.size();
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                throw new GroupException("no process group '" + name + "' (" + MemberTable.path(name) + ")", e);
+            }
+            throw e;
+        }
+    }
+
     /** Whether a group {@code name} exists now (its file; members may all have died). */
     public static boolean exists(String name) {
         return java.nio.file.Files.exists(MemberTable.path(checkName(name)));
@@ -307,6 +342,10 @@ public final class ProcessGroup implements AutoCloseable {
     /** The members now whose processes run, in rank order (this one included). */
     public List<GroupMember> members() {
         ensureOpen();
+        return liveMembers(table);
+    }
+
+    private static List<GroupMember> liveMembers(MemberTable table) {
         List<GroupMember> members = new ArrayList<>();
         for (int r = 0; r < table.size(); r++) {
             MemberTable.Snapshot s = table.liveMember(r);

@@ -1,0 +1,118 @@
+package io.jipc.cli;
+
+import io.jipc.group.GroupException;
+import io.jipc.group.GroupMember;
+import io.jipc.group.GroupMemberLostException;
+import io.jipc.group.GroupMessage;
+import io.jipc.group.GroupOptions;
+import io.jipc.group.ProcessGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+
+/** {@code jipc group}: take part in a process group from the shell, or see who is in one. */
+@Command(name = "group", mixinStandardHelpOptions = true,
+        description = "Join a process group from the shell (lines typed are broadcast, or sent to one rank), or list its members.",
+        subcommands = {GroupCommand.Join.class, GroupCommand.Members.class})
+final class GroupCommand {
+
+    @Command(name = "join", mixinStandardHelpOptions = true,
+            description = {"Join a process group and talk in it until standard input ends.",
+                    "Each line read is broadcast to the other members; a line '@RANK text' goes to that rank only. "
+                            + "Messages received are printed as 'RANK: text' (broadcast) or 'RANK> text' (to this member)."})
+    static final class Join implements Callable<Integer> {
+        @Parameters(index = "0", description = "the group's name")
+        String name;
+
+        @Option(names = "--size", description = "ranks, if this joins first and creates the group (0: join an existing one; default: ${DEFAULT-VALUE})")
+        int size = 0;
+
+        @Option(names = "--rank", description = "the rank to take (default: the lowest free one)")
+        int rank = GroupOptions.ANY_RANK;
+
+        @Override
+        public Integer call() throws Exception {
+            ProcessGroup joined;
+            try {
+                joined = ProcessGroup.join(name, GroupOptions.of(size).withRank(rank));
+            } catch (GroupException | IllegalArgumentException e) {
+                System.err.println("jipc group: " + e.getMessage()
+                        + (e.getMessage().startsWith("no process group") ? " (--size N creates it)" : ""));
+                return 1;
+            }
+            try (ProcessGroup group = joined) {
+                System.out.println("joined group '" + name + "' as rank " + group.rank() + " of " + group.size());
+                System.out.flush();
+                Thread printer = Thread.ofVirtual().start(() -> print(group));
+                BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+                for (String line; (line = in.readLine()) != null; ) {
+                    send(group, line);
+                }
+                printer.interrupt();
+                printer.join();
+            }
+            System.out.println("left group '" + name + "'");
+            return 0;
+        }
+
+        private static void send(ProcessGroup group, String line) throws InterruptedException {
+            if (line.startsWith("@")) {
+                int space = line.indexOf(' ');
+                String target = space < 0 ? line.substring(1) : line.substring(1, space);
+                String text = space < 0 ? "" : line.substring(space + 1);
+                try {
+                    group.send(Integer.parseInt(target), text.getBytes(StandardCharsets.UTF_8));
+                } catch (NumberFormatException e) {
+                    System.err.println("jipc group: '@" + target + "' is not a rank");
+                } catch (GroupMemberLostException | IllegalArgumentException e) {
+                    System.err.println("jipc group: " + e.getMessage());
+                }
+                return;
+            }
+            int reached = group.broadcast(line.getBytes(StandardCharsets.UTF_8));
+            if (reached == 0) {
+                System.err.println("jipc group: nobody else is in the group");
+            }
+        }
+
+        private static void print(ProcessGroup group) {
+            try {
+                while (true) {
+                    GroupMessage m = group.receive();
+                    System.out.println(m.sender() + (m.broadcast() ? ": " : "> ")
+                            + new String(m.payload(), StandardCharsets.UTF_8));
+                    System.out.flush();
+                }
+            } catch (InterruptedException | RuntimeException done) {
+                // standard input ended, or the group handle was closed
+            }
+        }
+    }
+
+    @Command(name = "members", mixinStandardHelpOptions = true,
+            description = "List the live members of a process group: rank, pid and incarnation.")
+    static final class Members implements Callable<Integer> {
+        @Parameters(index = "0", description = "the group's name")
+        String name;
+
+        @Override
+        public Integer call() {
+            try {
+                System.out.println("group '" + name + "': " + ProcessGroup.sizeOf(name) + " ranks");
+            } catch (GroupException | IllegalArgumentException e) {
+                System.err.println("jipc group: " + e.getMessage());
+                return 1;
+            }
+            System.out.println("RANK  PID       INCARNATION");
+            for (GroupMember m : ProcessGroup.membersOf(name)) {
+                System.out.printf("%-5d %-9d %d%n", m.rank(), m.pid(), m.incarnation());
+            }
+            return 0;
+        }
+    }
+}

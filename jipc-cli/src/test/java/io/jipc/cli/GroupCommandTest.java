@@ -1,0 +1,85 @@
+package io.jipc.cli;
+
+import io.jipc.group.GroupMessage;
+import io.jipc.group.ProcessGroup;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static io.jipc.cli.CliRun.jipc;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code jipc group join} in a child JVM talks with a member in this JVM: typed lines are broadcast
+ * or sent to one rank, received messages are printed; {@code jipc group members} lists both; the
+ * group goes when both have left.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class GroupCommandTest {
+    private static final Duration LONG = Duration.ofSeconds(60);
+
+    private static void type(ChildJvm child, String line) throws Exception {
+        OutputStream in = child.process().getOutputStream();
+        in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        in.flush();
+    }
+
+    private static String text(GroupMessage m) {
+        return new String(m.payload(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aShellMemberBroadcastsSendsAndPrintsWhatItReceives() throws Exception {
+        try (ChildJvm shell = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                .args("group", "join", "chat", "--size", "2").start()) {
+            assertEquals("joined group 'chat' as rank 0 of 2", shell.awaitLine("joined", LONG));
+            try (ProcessGroup me = ProcessGroup.join("chat", 2)) {
+                assertEquals(1, me.rank());
+                type(shell, "hello all");
+                GroupMessage all = me.poll(LONG);
+                assertEquals(0, all.sender());
+                assertTrue(all.broadcast());
+                assertEquals("hello all", text(all));
+                type(shell, "@1 just you");
+                GroupMessage direct = me.poll(LONG);
+                assertFalse(direct.broadcast());
+                assertEquals("just you", text(direct));
+                me.broadcast("from the test".getBytes(StandardCharsets.UTF_8));
+                assertEquals("1: from the test", shell.awaitLine("1: ", LONG));
+                me.send(0, "psst".getBytes(StandardCharsets.UTF_8));
+                assertEquals("1> psst", shell.awaitLine("1> ", LONG));
+
+                CliRun members = jipc("group", "members", "chat");
+                assertEquals(0, members.exit(), members.err());
+                assertTrue(members.out().startsWith("group 'chat': 2 ranks\n"), members.out());
+                assertTrue(members.out().contains("\n0     " + shell.pid() + " "), members.out());
+                assertTrue(members.out().contains("\n1     " + ProcessHandle.current().pid() + " "), members.out());
+
+                shell.process().getOutputStream().close();
+                assertEquals("left group 'chat'", shell.awaitLine("left", LONG));
+                assertEquals(0, shell.waitFor(LONG));
+            }
+        }
+        assertFalse(ProcessGroup.exists("chat"));
+    }
+
+    @Test
+    void aGroupThatIsNotThereIsAnErrorNotAStackTrace() {
+        CliRun members = jipc("group", "members", "nowhere");
+        assertEquals(1, members.exit());
+        assertTrue(members.err().startsWith("jipc group: no process group 'nowhere'"), members.err());
+        CliRun join = jipc("group", "join", "nowhere");
+        assertEquals(1, join.exit());
+        assertTrue(join.err().contains("(--size N creates it)"), join.err());
+    }
+}
