@@ -87,16 +87,24 @@ sealed interface Replies {
         }
     }
 
-    /** A client's TCP connection; the connection's reading side belongs to the server's handler. */
+    /**
+     * A client's TCP connection; the connection's reading side belongs to the server's handler. A
+     * client that lets no reply leave for the connection's frame timeout (10 s by default; its
+     * socket buffers stay full: it stopped reading) is disconnected, so that it cannot hold a server
+     * thread for ever.
+     */
     record ToConnection(StreamConnection connection) implements Replies {
         @Override
         public boolean send(byte[] frame) {
             return uninterruptibly(() -> {
                 try {
                     synchronized (connection) {
-                        connection.put(frame);
+                        if (connection.offer(frame, connection.options().frameTimeout())) {
+                            return true;
+                        }
                     }
-                    return true;
+                    connection.close(); // the client stopped reading its replies
+                    return false;
                 } catch (RuntimeException e) {
                     return false; // the peer closed, or the connection was closed
                 }

@@ -1,9 +1,13 @@
 package io.jipc.rpc;
 
+import io.jipc.JipcException;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxNotFoundException;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.naming.NameRecord;
+import io.jipc.net.ConnectionOptions;
+import io.jipc.net.ServerOptions;
+import io.jipc.net.StreamConnection;
 import io.jipc.naming.NameService;
 import io.jipc.naming.Registration;
 import io.jipc.platform.ProcessIdentity;
@@ -14,10 +18,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.lang.reflect.Method;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -213,6 +219,40 @@ class RpcServerTest {
                 assertTrue(client.isRemote());
                 client.stub().deposit("b", new Bank.Money(9, Bank.Currency.EUR));
                 assertEquals(9, client.stub().balance("b"));
+            }
+        }
+    }
+
+    @Test
+    void aTcpClientThatStopsReadingIsDisconnectedAndTheServerGoesOn() throws Exception {
+        ServerOptions quick = ServerOptions.defaults()
+                .withConnection(ConnectionOptions.defaults().withFrameTimeout(Duration.ofMillis(500)));
+        try (RpcServer<Bank> server = RpcServer.builder("deaf", Bank.class, new BankService())
+                .listen(new InetSocketAddress("127.0.0.1", 0), quick).start();
+             StreamConnection raw = StreamConnection.connect(server.tcpAddress().orElseThrow())) {
+            raw.put(RpcFrame.encode(new RpcFrame.Hello(Bank.class.getName(), "", 0)));
+            long id = assertInstanceOf(RpcFrame.Welcome.class, RpcFrame.decode(raw.take())).clientId();
+            String reverse = RpcMethods.key(Bank.class.getMethod("reverse", byte[].class));
+            byte[] arguments = Marshaller.of(Bank.class).encodeArguments(new Object[] {new byte[16]});
+            // calls whose small replies this client never reads: the socket buffers fill up with whole
+            // frames, and a reply waits for its first byte to leave (a frame once started is bounded
+            // by the frame timeout anyway)
+            try {
+                for (int call = 1; call <= 300_000 && server.clientCount() == 1; call++) {
+                    raw.put(RpcFrame.encode(new RpcFrame.Call(id, call, 0, reverse, arguments)));
+                }
+            } catch (JipcException closedByTheServer) {
+                // the server gave up on this client while it was still sending
+            }
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (server.clientCount() != 0) {
+                assertTrue(System.nanoTime() < deadline, "the server still holds the client that does not read");
+                Thread.sleep(5);
+            }
+            int port = ((InetSocketAddress) server.tcpAddress().orElseThrow()).getPort();
+            try (RpcClient<Bank> client = RpcClient.connect(URI.create("tcp://127.0.0.1:" + port + "/deaf"), Bank.class,
+                    RpcClient.Options.defaults())) {
+                assertArrayEquals(new byte[] {3, 2, 1}, client.stub().reverse(new byte[] {1, 2, 3}));
             }
         }
     }
