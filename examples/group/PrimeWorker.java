@@ -35,10 +35,18 @@ public class PrimeWorker {
             }
             System.out.println("rank " + rank + ": " + mine + " primes in [" + from + ", " + to + ")");
             group.broadcast(("rank " + rank + " found " + mine).getBytes(StandardCharsets.UTF_8));
-            for (int i = 1; i < size; i++) {                    // one message from each other member
-                GroupMessage m = group.receive();
+            for (int heard = 1; heard < size; ) {              // one message from each other member
+                GroupMessage m = group.poll(Duration.ofMillis(200));
+                if (m == null) {                                // a receive waits for anyone, so it
+                    if (group.members().size() < size) {        // cannot tell a death: look now and then
+                        System.out.println("a worker was lost before it told its count");
+                        return;
+                    }
+                    continue;
+                }
                 System.out.println("  heard from rank " + m.sender() + ": "
                         + new String(m.payload(), StandardCharsets.UTF_8));
+                heard++;
             }
 
             long total = group.allReduce(mine, Long::sum);      // every member learns the sum
