@@ -28,6 +28,7 @@ public final class Mechanisms {
             StreamMechanism.tcp(),
             DatagramMechanism.udp(),
             new RingMechanism(),
+            new GroupMechanism(),
             new RemoteMailboxMechanism());
 
     private Mechanisms() {
