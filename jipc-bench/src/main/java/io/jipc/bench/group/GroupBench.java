@@ -19,6 +19,7 @@ import java.util.Locale;
  * of this host, this one rank 0 and the others child JVMs ({@link GroupBenchPeer}); every member
  * runs the same steps:
  * <ul>
+ * <li>first a pass of the two collective steps below whose figures are dropped (JIT compilation);</li>
  * <li>{@code barrier}: {@code --rounds} barriers after {@code --warmup}, each timed at rank 0;</li>
  * <li>{@code allReduce}: {@code allReduce(rank, Long::sum)} the same way (the sum checked);</li>
  * <li>{@code send/receive}: the round trip of a {@code --size}-byte message from rank 0 to rank 1 and
@@ -119,6 +120,7 @@ public final class GroupBench {
                 }
                 out.printf(Locale.ROOT, "%-30s %9s %9s %9s %10s %12s%n", "operation", "p50 (µs)", "p90 (µs)",
                         "p99 (µs)", "p99.9 (µs)", "ops/s");
+                warmUp(group, settings);
                 row(out, "barrier", barrier(group, settings));
                 row(out, "allReduce(long, Long::sum)", allReduce(group, settings));
                 row(out, "send/receive round trip 0-1", pingPong(group, settings, peersAlive));
@@ -158,6 +160,16 @@ public final class GroupBench {
     }
 
     // ------------------------------------------------------------------ the steps (GroupBenchPeer runs the same)
+
+    /**
+     * A pass of the timed collective steps whose figures are dropped: the first operation measured
+     * otherwise shares the processors with the JIT compiler threads (two vCPUs), which took its
+     * p90 from about 15 µs to 200 µs.
+     */
+    static void warmUp(ProcessGroup group, Settings s) throws InterruptedException {
+        barrier(group, s);
+        allReduce(group, s);
+    }
 
     /** Barriers; their durations (the bench reports rank 0's). */
     static Histogram barrier(ProcessGroup group, Settings s) throws InterruptedException {

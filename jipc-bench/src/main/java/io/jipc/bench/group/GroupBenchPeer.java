@@ -45,6 +45,7 @@ public final class GroupBenchPeer {
             }
             System.out.println("READY joined");
             System.out.flush();
+            GroupBench.warmUp(group, settings);
             GroupBench.barrier(group, settings);
             GroupBench.allReduce(group, settings);
             GroupBench.pingPong(group, settings, () -> { });
