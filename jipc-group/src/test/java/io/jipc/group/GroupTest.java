@@ -295,6 +295,58 @@ class GroupTest {
         assertFalse(Mailbox.exists(GroupDescriptor.inboxName("gone", 0, 1)));
     }
 
+    /**
+     * One member's inbox under contention: four threads receive its messages while a fifth runs
+     * collective operations through the same inbox, and two other members send to it and take part
+     * in the collectives. Every message is received exactly once (by one of the threads), never by
+     * a collective; every collective gets its right result.
+     */
+    @Test
+    void receivingThreadsAndCollectivesShareOneInboxWithoutLosingOrStealing() throws Exception {
+        List<ProcessGroup> g = joinAll("shared", 3);
+        int perSender = 3_000;
+        int rounds = 300;
+        java.util.Set<String> received = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicInteger duplicates = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch all = new java.util.concurrent.CountDownLatch(2 * perSender);
+        List<Future<?>> work = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            work.add(threads.submit(() -> {
+                while (all.getCount() > 0) {
+                    GroupMessage m = g.get(0).poll(Duration.ofMillis(20));
+                    if (m != null) {
+                        if (!received.add(m.sender() + ":" + java.nio.ByteBuffer.wrap(m.payload()).getInt())) {
+                            duplicates.incrementAndGet();
+                        }
+                        all.countDown();
+                    }
+                }
+                return null;
+            }));
+        }
+        for (int r = 0; r < 3; r++) {
+            ProcessGroup member = g.get(r);
+            work.add(threads.submit(() -> {
+                for (int i = 0; i < rounds; i++) {
+                    if (member.rank() != 0 && i % 10 == 0) {
+                        for (int k = 0; k < perSender / (rounds / 10); k++) {
+                            member.send(0, java.nio.ByteBuffer.allocate(4).putInt(i / 10 * (perSender / (rounds / 10)) + k).array());
+                        }
+                    }
+                    long sum = member.allReduce(member.rank() + i, Long::sum);
+                    assertEquals(3L * i + 3, sum, "round " + i);
+                    member.barrier();
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : work) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+        assertEquals(0, duplicates.get());
+        assertEquals(2 * perSender, received.size());
+    }
+
     @Test
     void messagesToOneMemberKeepTheSendersOrderUnderManySenders() throws Exception {
         List<ProcessGroup> g = joinAll("order", 4);
