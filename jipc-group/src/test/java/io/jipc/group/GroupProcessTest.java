@@ -67,34 +67,38 @@ class GroupProcessTest {
         assertEquals(0, child.waitFor(LONG), child.output());
     }
 
-    @Test
-    void fourProcessesRunEveryCollectiveOperationForManyRounds() throws Exception {
+    /** What the test JVM runs as a member; {@code null} when every check held. */
+    @FunctionalInterface
+    private interface Scenario {
+        String run(ProcessGroup g) throws InterruptedException;
+    }
+
+    /**
+     * Runs {@link GroupChild} {@code mode} in three child JVMs and {@code scenario} here, as the four
+     * members of group {@code name}; every member's checks must hold, and the group must be gone after.
+     */
+    private void inFourProcesses(String mode, String name, int count, Scenario scenario) throws Exception {
         for (int i = 0; i < 3; i++) {
-            start("collectives", "coll", "4", "150");
+            start(mode, name, "4", Integer.toString(count));
         }
-        try (ProcessGroup g = ProcessGroup.join("coll", 4)) {
-            assertNull(GroupScenarios.collectives(g, 150));
+        try (ProcessGroup g = ProcessGroup.join(name, 4)) {
+            assertNull(scenario.run(g));
         }
         for (ChildJvm child : children) {
             child.awaitLine("OK", LONG);
             assertLeft(child);
         }
-        assertFalse(ProcessGroup.exists("coll"));
+        assertFalse(ProcessGroup.exists(name));
+    }
+
+    @Test
+    void fourProcessesRunEveryCollectiveOperationForManyRounds() throws Exception {
+        inFourProcesses("collectives", "coll", 150, g -> GroupScenarios.collectives(g, 150));
     }
 
     @Test
     void broadcastsArriveOnceIntactAndInEachSendersOrder() throws Exception {
-        for (int i = 0; i < 3; i++) {
-            start("broadcasts", "news", "4", "3000");
-        }
-        try (ProcessGroup g = ProcessGroup.join("news", 4)) {
-            assertNull(GroupScenarios.broadcasts(g, 3000));
-        }
-        for (ChildJvm child : children) {
-            child.awaitLine("OK", LONG);
-            assertLeft(child);
-        }
-        assertFalse(ProcessGroup.exists("news"));
+        inFourProcesses("broadcasts", "news", 3000, g -> GroupScenarios.broadcasts(g, 3000));
     }
 
     @Test
