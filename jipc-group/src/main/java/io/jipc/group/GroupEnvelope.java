@@ -1,8 +1,9 @@
 package io.jipc.group;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 
 /**
  * The envelope every group message carries in front of its payload, big-endian:
@@ -30,7 +31,7 @@ import java.util.Arrays;
  * only (the payload is its reason, UTF-8), step 2 ({@link #BROKEN}) all of them for good (the
  * payload is the lost rank, an int, then the reason).
  * Messages come from other processes, so {@link #decode} checks every field and copies nothing
- * before it has.
+ * before it has; it reads a message in place in the receiver's inbox.
  *
  * @param kind        {@link #DIRECT}, {@link #BROADCAST}, {@link #COLLECTIVE} or {@link #ABORT}
  * @param op          the collective operation ({@link Op#code()}), 0 for direct and broadcast messages
@@ -43,6 +44,8 @@ import java.util.Arrays;
  */
 record GroupEnvelope(int kind, int op, int step, int sender, int incarnation, long sequence, byte[] payload) {
     static final int LENGTH = 24;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     static final int DIRECT = 1;
     static final int BROADCAST = 2;
@@ -95,28 +98,38 @@ record GroupEnvelope(int kind, int op, int step, int sender, int incarnation, lo
 
     /**
      * Reads a message of a group of {@code size} ranks whose payloads are at most {@code maxPayload}
-     * bytes.
+     * bytes (the same as {@link #decode(MemorySegment, int, int)}).
      *
      * @throws GroupProtocolException if it is not a well-formed message of such a group
      */
     static GroupEnvelope decode(byte[] message, int size, int maxPayload) {
-        if (message.length < LENGTH) {
-            throw new GroupProtocolException("a group message of " + message.length + " bytes, shorter than its "
+        return decode(MemorySegment.ofArray(message), size, maxPayload);
+    }
+
+    /**
+     * Reads a message in place (a mailbox's view of it, valid during the call): checks every field,
+     * then copies the payload out, once.
+     *
+     * @throws GroupProtocolException if it is not a well-formed message of such a group
+     */
+    static GroupEnvelope decode(MemorySegment message, int size, int maxPayload) {
+        long length = message.byteSize();
+        if (length < LENGTH) {
+            throw new GroupProtocolException("a group message of " + length + " bytes, shorter than its "
                     + LENGTH + "-byte envelope");
         }
-        if (message.length - LENGTH > maxPayload) {
-            throw new GroupProtocolException("a group message with a payload of " + (message.length - LENGTH)
+        if (length - LENGTH > maxPayload) {
+            throw new GroupProtocolException("a group message with a payload of " + (length - LENGTH)
                     + " bytes, more than the group's " + maxPayload);
         }
-        ByteBuffer in = ByteBuffer.wrap(message).order(ByteOrder.BIG_ENDIAN);
-        int kind = in.get() & 0xFF;
-        int op = in.get() & 0xFF;
-        int step = in.get() & 0xFF;
-        int reserved = in.get() & 0xFF;
-        int sender = in.getInt();
-        int incarnation = in.getInt();
-        int reserved2 = in.getInt();
-        long sequence = in.getLong();
+        int kind = message.get(ValueLayout.JAVA_BYTE, 0) & 0xFF;
+        int op = message.get(ValueLayout.JAVA_BYTE, 1) & 0xFF;
+        int step = message.get(ValueLayout.JAVA_BYTE, 2) & 0xFF;
+        int reserved = message.get(ValueLayout.JAVA_BYTE, 3) & 0xFF;
+        int sender = message.get(INT, 4);
+        int incarnation = message.get(INT, 8);
+        int reserved2 = message.get(INT, 12);
+        long sequence = message.get(LONG, 16);
         if (kind < DIRECT || kind > ABORT) {
             throw new GroupProtocolException("a group message of unknown kind " + kind);
         }
@@ -142,6 +155,6 @@ record GroupEnvelope(int kind, int op, int step, int sender, int incarnation, lo
                     + " message with collective fields set");
         }
         return new GroupEnvelope(kind, op, step, sender, incarnation, sequence,
-                Arrays.copyOfRange(message, LENGTH, message.length));
+                message.asSlice(LENGTH).toArray(ValueLayout.JAVA_BYTE));
     }
 }

@@ -1,6 +1,7 @@
 package io.jipc.group;
 
 import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MessageHandler;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -53,10 +54,19 @@ final class Inbox implements AutoCloseable {
     /** Collective messages of operations below this sequence number are dropped; guarded by {@link #lock}. */
     private long floor;
 
+    /**
+     * The message the receiving thread just decoded in place; written and read only by the thread
+     * that holds the {@link #receiving} turn.
+     */
+    private GroupEnvelope received;
+    /** Decodes a message in the mailbox, where it lies (its payload is copied out once). */
+    private final MessageHandler decoder;
+
     Inbox(Mailbox mailbox, int size, int maxPayload) {
         this.mailbox = mailbox;
         this.size = size;
         this.maxPayload = maxPayload;
+        this.decoder = message -> received = GroupEnvelope.decode(message, size, maxPayload);
     }
 
     Mailbox mailbox() {
@@ -96,17 +106,19 @@ final class Inbox implements AutoCloseable {
                     continue;
                 }
                 receiving = true;
-                byte[] raw;
+                boolean got;
                 lock.unlock();
                 try {
-                    raw = last ? mailbox.poll() : mailbox.poll(Duration.ofNanos(wait));
+                    got = last ? mailbox.poll(decoder) : mailbox.poll(decoder, Duration.ofNanos(wait));
                 } finally {
                     lock.lock();
                     receiving = false;
                     arrived.signalAll();
                 }
-                if (raw != null) {
-                    sort(raw);
+                if (got) {
+                    GroupEnvelope e = received;
+                    received = null;
+                    sort(e);
                 } else if (last) {
                     return null;
                 }
@@ -117,8 +129,7 @@ final class Inbox implements AutoCloseable {
     }
 
     /** Sorts one received message. */
-    private void sort(byte[] raw) {
-        GroupEnvelope e = GroupEnvelope.decode(raw, size, maxPayload);
+    private void sort(GroupEnvelope e) {
         switch (e.kind()) {
             case GroupEnvelope.DIRECT, GroupEnvelope.BROADCAST ->
                     messages.add(new GroupMessage(e.sender(), e.kind() == GroupEnvelope.BROADCAST, e.payload()));

@@ -12,8 +12,8 @@ import java.time.Duration;
  * rank 1, and each message is a {@code send} to the other rank and a {@code poll} of its own inbox, a
  * shared-memory mailbox with a 24-byte envelope before the payload.
  *
- * <p>Copies of a message: into the envelope, into the receiver's inbox, out of it, out of the
- * envelope: four. The kernel takes part in wake-ups only (the inbox spins briefly, then sleeps in
+ * <p>Copies of a message: into the envelope, into the receiver's inbox, and its payload out of the
+ * inbox (decoded in place): three. The kernel takes part in wake-ups only (the inbox spins briefly, then sleeps in
  * {@code futex}, the mailbox's default).
  */
 final class GroupMechanism implements Mechanism {
@@ -33,7 +33,7 @@ final class GroupMechanism implements Mechanism {
 
     @Override
     public Traits traits() {
-        return new Traits("wake-ups (futex)", "4", "while a member remains");
+        return new Traits("wake-ups (futex)", "3", "while a member remains");
     }
 
     @Override
