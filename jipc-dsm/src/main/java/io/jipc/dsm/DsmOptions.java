@@ -1,0 +1,82 @@
+package io.jipc.dsm;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The limits and timing of replicated regions, for replicas and homes alike.
+ *
+ * <table class="striped">
+ * <caption>Options and defaults</caption>
+ * <tr><th>option</th><th>default</th><th>meaning</th></tr>
+ * <tr><td>{@code connectTimeout}</td><td>5 s</td><td>how long {@link ReplicatedRegion#open} waits
+ *     for the connection and the home's snapshot</td></tr>
+ * <tr><td>{@code heartbeatInterval}</td><td>500 ms</td><td>a side that sent nothing for this long
+ *     sends a heartbeat</td></tr>
+ * <tr><td>{@code peerTimeout}</td><td>3 s</td><td>a side that heard nothing for this long declares
+ *     the other lost: a replica fails with {@link RegionHomeLostException}; a home drops the replica
+ *     and frees the write lock if it held it. Also the longest a side waits for the other to take
+ *     a frame. At least twice the heartbeat interval</td></tr>
+ * <tr><td>{@code maxRegionSize}</td><td>64 MiB</td><td>largest region, in bytes (a replica refuses
+ *     to open a larger one; a home refuses to create one); at most 1 GiB</td></tr>
+ * <tr><td>{@code maxRegions}</td><td>1024</td><td>how many regions a home keeps at most</td></tr>
+ * </table>
+ */
+public record DsmOptions(Duration connectTimeout, Duration heartbeatInterval, Duration peerTimeout,
+                         int maxRegionSize, int maxRegions) {
+    /** The largest {@link #maxRegionSize}: 1 GiB. */
+    public static final int MAX_REGION_SIZE = 1 << 30;
+
+    private static final DsmOptions DEFAULTS = new DsmOptions(Duration.ofSeconds(5), Duration.ofMillis(500),
+            Duration.ofSeconds(3), 64 << 20, 1024);
+
+    public DsmOptions {
+        positive(connectTimeout, "connect timeout");
+        positive(heartbeatInterval, "heartbeat interval");
+        positive(peerTimeout, "peer timeout");
+        if (peerTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
+            throw new IllegalArgumentException("peer timeout " + peerTimeout
+                    + " must be at least twice the heartbeat interval " + heartbeatInterval);
+        }
+        if (maxRegionSize < 1 || maxRegionSize > MAX_REGION_SIZE) {
+            throw new IllegalArgumentException("max region size must be 1 to " + MAX_REGION_SIZE + ": " + maxRegionSize);
+        }
+        if (maxRegions < 1) {
+            throw new IllegalArgumentException("max regions must be positive: " + maxRegions);
+        }
+    }
+
+    private static void positive(Duration d, String what) {
+        Objects.requireNonNull(d, what);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(what + " must be positive: " + d);
+        }
+    }
+
+    /** The defaults (see the class comment). */
+    public static DsmOptions defaults() {
+        return DEFAULTS;
+    }
+
+    public DsmOptions withConnectTimeout(Duration timeout) {
+        return new DsmOptions(timeout, heartbeatInterval, peerTimeout, maxRegionSize, maxRegions);
+    }
+
+    /** Sends a heartbeat after {@code heartbeat} of silence and declares the peer lost after {@code peerLost}. */
+    public DsmOptions withLiveness(Duration heartbeat, Duration peerLost) {
+        return new DsmOptions(connectTimeout, heartbeat, peerLost, maxRegionSize, maxRegions);
+    }
+
+    public DsmOptions withMaxRegionSize(int bytes) {
+        return new DsmOptions(connectTimeout, heartbeatInterval, peerTimeout, bytes, maxRegions);
+    }
+
+    public DsmOptions withMaxRegions(int n) {
+        return new DsmOptions(connectTimeout, heartbeatInterval, peerTimeout, maxRegionSize, n);
+    }
+
+    /** The largest frame either side sends or accepts: a whole region plus the largest header. */
+    int maxFrameSize() {
+        return maxRegionSize + DsmWire.MAX_OVERHEAD;
+    }
+}

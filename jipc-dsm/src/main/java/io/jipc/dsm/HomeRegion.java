@@ -1,0 +1,117 @@
+package io.jipc.dsm;
+
+import java.util.ArrayDeque;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A region's master copy at its home, with its version, its replicas and its write lock (held by at
+ * most one replica, the others queued first come first served).
+ *
+ * <p>Everything happens under this object's monitor, and every frame to a replica is sent under it:
+ * so a replica receives the snapshot, the updates and the lock grants in the order the home made
+ * them, and a replica granted the lock has already been sent every update before the grant. A send
+ * to a replica that cannot take it within the peer timeout drops that replica; the others wait that
+ * long at most.
+ */
+final class HomeRegion {
+    private final String name;
+    private final byte[] data;
+    private final Set<HomeSession> replicas = new LinkedHashSet<>();
+    private final ArrayDeque<HomeSession> waiting = new ArrayDeque<>();
+    private HomeSession holder;
+    private long version;
+
+    HomeRegion(String name, int size) {
+        this.name = name;
+        this.data = new byte[size];
+    }
+
+    String name() {
+        return name;
+    }
+
+    long size() {
+        return data.length;
+    }
+
+    /** Sends the snapshot and adds the replica; false if the replica could not take it (dropped). */
+    synchronized boolean join(HomeSession session) {
+        if (!session.send(DsmWire.opened(version, data))) {
+            return false;
+        }
+        replicas.add(session);
+        return true;
+    }
+
+    /** Queues the replica for the write lock; granted at once if the lock is free. */
+    synchronized void acquire(HomeSession session) {
+        waiting.add(session);
+        grantNext();
+    }
+
+    /**
+     * Applies the holder's changes, sends them to every other replica, acknowledges, and passes the
+     * lock on. False if {@code session} does not hold the lock (a protocol error).
+     */
+    synchronized boolean release(HomeSession session, Diff diff, byte[] releaseFrame) {
+        if (holder != session) {
+            return false;
+        }
+        holder = null;
+        if (!diff.isEmpty()) {
+            diff.applyTo(data);
+            version++;
+            byte[] update = DsmWire.update(version, releaseFrame);
+            for (HomeSession replica : List.copyOf(replicas)) {
+                if (replica != session && !replica.send(update)) {
+                    forget(replica);
+                }
+            }
+        }
+        if (!session.send(DsmWire.versioned(DsmWire.RELEASED, version))) {
+            forget(session);
+        }
+        grantNext();
+        return true;
+    }
+
+    /** Answers a SYNC with the current version, after every update already sent. */
+    synchronized void sync(HomeSession session) {
+        if (!session.send(DsmWire.versioned(DsmWire.SYNCED, version))) {
+            forget(session);
+            grantNext();
+        }
+    }
+
+    /** The replica is gone: its queued requests are forgotten and the lock freed if it held it. */
+    synchronized void leave(HomeSession session) {
+        forget(session);
+        grantNext();
+    }
+
+    synchronized RegionStatus status() {
+        return new RegionStatus(name, data.length, version, replicas.size(), holder != null, waiting.size());
+    }
+
+    /** Removes the replica everywhere; never grants (a release must first send its update to all). */
+    private void forget(HomeSession session) {
+        replicas.remove(session);
+        waiting.removeIf(w -> w == session);
+        if (holder == session) {
+            holder = null;
+        }
+    }
+
+    private void grantNext() {
+        while (holder == null && !waiting.isEmpty()) {
+            HomeSession next = waiting.poll();
+            if (next.send(DsmWire.versioned(DsmWire.GRANTED, version))) {
+                holder = next;
+            } else {
+                forget(next);
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.jipc.dsm;
+
+import io.jipc.net.ConnectionOptions;
+import io.jipc.net.ServerOptions;
+import io.jipc.net.StreamServer;
+
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The home of replicated regions: a TCP (or Unix-domain) server that keeps each region's master
+ * copy, version and write lock, and serves every replica of it ({@link ReplicatedRegion}).
+ *
+ * <p>A region is made, zero-filled, when the first replica opens it, and lives as long as the home:
+ * replicas may come and go, and a replica opened later gets the current bytes. A home is one process
+ * (run one with {@code jipc dsm home}, or embed it); if it dies, every replica of its regions fails
+ * with {@link RegionHomeLostException} and the regions' bytes live on only in the replicas' last
+ * snapshots ({@link ReplicatedRegion#lastSnapshot()}).
+ *
+ * <p><b>Threads.</b> One virtual thread per connected replica, started by the server; none of them
+ * runs code of the caller. {@link #regions()} may be called from any thread.
+ */
+public final class RegionHome implements AutoCloseable {
+    private final StreamServer server;
+    private final DsmOptions options;
+    private final Map<String, HomeRegion> regions = new HashMap<>();
+
+    private RegionHome(StreamServer server, DsmOptions options) {
+        this.server = server;
+        this.options = options;
+    }
+
+    /** Starts a home at {@code address} with the default options. */
+    public static RegionHome start(SocketAddress address) {
+        return start(address, DsmOptions.defaults());
+    }
+
+    /**
+     * Binds {@code address} (an {@link java.net.InetSocketAddress}, port 0 for any free one, or a
+     * {@link java.net.UnixDomainSocketAddress}) and serves replicas in the background until closed.
+     *
+     * @throws io.jipc.ErrnoException if the address cannot be bound ({@code EADDRINUSE}, ...)
+     */
+    public static RegionHome start(SocketAddress address, DsmOptions options) {
+        ConnectionOptions connection = ConnectionOptions.defaults().withMaxFrameSize(options.maxFrameSize())
+                .withFrameTimeout(options.peerTimeout());
+        StreamServer server = StreamServer.bind(address, ServerOptions.defaults().withMaxConnections(4096)
+                .withConnection(connection));
+        RegionHome home = new RegionHome(server, options);
+        server.start(c -> new HomeSession(home, c, options).serve());
+        return home;
+    }
+
+    /** The address replicas connect to (with the port the kernel chose, if 0 was asked). */
+    public SocketAddress address() {
+        return server.localAddress();
+    }
+
+    public DsmOptions options() {
+        return options;
+    }
+
+    /** Every region of this home, by name. */
+    public List<RegionStatus> regions() {
+        List<HomeRegion> all;
+        synchronized (regions) {
+            all = new ArrayList<>(regions.values());
+        }
+        return all.stream().map(HomeRegion::status).sorted(Comparator.comparing(RegionStatus::name)).toList();
+    }
+
+    /** The region {@code name}, made with {@code size} bytes if new. */
+    HomeRegion region(String name, long size) {
+        if (size < 1 || size > options.maxRegionSize()) {
+            throw new RegionRefusedException(RegionRefusedException.Reason.TOO_LARGE, "region " + name + " of " + size
+                    + " bytes: this home keeps regions of 1 to " + options.maxRegionSize() + " bytes");
+        }
+        synchronized (regions) {
+            HomeRegion region = regions.get(name);
+            if (region == null) {
+                if (regions.size() >= options.maxRegions()) {
+                    throw new RegionRefusedException(RegionRefusedException.Reason.TOO_MANY_REGIONS, "this home keeps "
+                            + options.maxRegions() + " regions already");
+                }
+                region = new HomeRegion(name, (int) size);
+                regions.put(name, region);
+            } else if (region.size() != size) {
+                throw new RegionRefusedException(RegionRefusedException.Reason.SIZE_MISMATCH, "region " + name + " has "
+                        + region.size() + " bytes, not " + size);
+            }
+            return region;
+        }
+    }
+
+    /** Stops serving: every replica's connection is closed (they fail with {@link RegionHomeLostException}). */
+    @Override
+    public void close() {
+        server.close();
+    }
+
+    @Override
+    public String toString() {
+        return "region home at " + server;
+    }
+}

@@ -1,0 +1,56 @@
+package io.jipc.dsm;
+
+/**
+ * The home refused to open the region: its size differs from the size the region was created with,
+ * it is larger than the home allows, the home holds as many regions as it may, or the home speaks
+ * another major version of the protocol. {@link #reason()} says which.
+ */
+public class RegionRefusedException extends DsmException {
+    private static final long serialVersionUID = 1L;
+
+    /** Why a home refuses a replica; the codes are part of the wire format. */
+    public enum Reason {
+        /** Code 1: the home could not decode what the replica sent. */
+        PROTOCOL(1),
+        /** Code 2: the region exists with another size. */
+        SIZE_MISMATCH(2),
+        /** Code 3: the size is above the home's {@link DsmOptions#maxRegionSize()}. */
+        TOO_LARGE(3),
+        /** Code 4: the home holds {@link DsmOptions#maxRegions()} regions already. */
+        TOO_MANY_REGIONS(4),
+        /** Code 5: the replica speaks another major version. */
+        VERSION(5);
+
+        private final int code;
+
+        Reason(int code) {
+            this.code = code;
+        }
+
+        /** The code on the wire. */
+        public int code() {
+            return code;
+        }
+
+        /** The reason of {@code code}, or {@link #PROTOCOL} for a code this version does not know. */
+        public static Reason of(int code) {
+            for (Reason r : values()) {
+                if (r.code == code) {
+                    return r;
+                }
+            }
+            return PROTOCOL;
+        }
+    }
+
+    private final Reason reason;
+
+    public RegionRefusedException(Reason reason, String message) {
+        super(message);
+        this.reason = reason;
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+}

@@ -1,0 +1,14 @@
+package io.jipc.dsm;
+
+/**
+ * What a home knows of one region at one moment.
+ *
+ * @param name     the region's name
+ * @param size     its size in bytes
+ * @param version  how many non-empty write sections the home has applied
+ * @param replicas connected replicas
+ * @param locked   whether a replica holds the write lock
+ * @param waiting  write-lock requests queued behind it
+ */
+public record RegionStatus(String name, long size, long version, int replicas, boolean locked, int waiting) {
+}

@@ -1,0 +1,657 @@
+package io.jipc.dsm;
+
+import io.jipc.ClosedException;
+import io.jipc.JipcException;
+import io.jipc.net.ConnectionOptions;
+import io.jipc.net.StreamConnection;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * This process's replica of a region of distributed shared memory: a named block of bytes whose
+ * master copy, version and write lock are kept by a {@link RegionHome} on this host or another.
+ * Every process that opens the region holds a full replica and reads it at memory speed; writes
+ * go through write sections.
+ *
+ * <pre>{@code
+ * try (ReplicatedRegion r = ReplicatedRegion.open(home, "counters", 4096)) {
+ *     try (RegionWrite w = r.write()) {                 // takes the region-wide write lock
+ *         MemorySegment s = w.segment();
+ *         s.set(JAVA_LONG, 0, s.get(JAVA_LONG, 0) + 1);  // in place, in the local replica
+ *     }                                                 // sends the changed bytes; the home passes them on
+ *     try (RegionRead v = r.read()) {                   // local, consistent, perhaps not the newest
+ *         long n = v.segment().get(JAVA_LONG, 0);
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p><b>Consistency.</b> The home orders all write sections of a region (one holds the lock at a
+ * time); each is applied everywhere whole or not at all, and versions count them. A write section
+ * sees every section released before it (the home sends their changes before it grants the lock):
+ * updates done only inside write sections are never lost. A read sees the replica at one version,
+ * never a section half applied, but it may lag behind other hosts' sections still on the wire:
+ * {@link #sync()} waits until the replica has every section the home had released when it asked,
+ * and {@link #awaitVersion} waits for a newer one. This is release consistency with the home as the
+ * lock manager (as in Munin's and TreadMarks' write-shared regions, but eager: changes are pushed at
+ * release, not fetched at the next acquire).
+ *
+ * <p><b>How changes travel.</b> When a write section begins, the replica's bytes are copied to a
+ * twin; when it ends, the replica is compared with the twin and only the changed ranges are sent
+ * (close ranges merged). A section costs one copy and one comparison of the whole region, plus the
+ * changed bytes on the wire.
+ *
+ * <p><b>Threads.</b> Any thread may read, write or sync; the threads of one process take turns for
+ * the write lock (first come first served locally, then in the home's queue). A read holds off the
+ * application of incoming updates, and a write section holds off local reads: keep both short. A
+ * {@link RegionRead} and a {@link RegionWrite} must be closed by the thread that opened them. Blocking
+ * calls are interruptible and suit virtual threads. A background virtual thread receives the home's
+ * frames and sends heartbeats.
+ *
+ * <p><b>Memory consistency.</b> Within one process, the end of a write section happens-before every
+ * later read that sees its version. Across processes, a section's writes are visible to a read of a
+ * replica at that section's version or later.
+ *
+ * <p><b>When a peer dies.</b> A writer that dies (or is silent for the peer timeout) while holding
+ * the lock loses its section: nothing of it was sent, the home frees the lock and the next writer
+ * goes on. If the home dies, closes, or is silent for the peer timeout, this replica fails: every
+ * blocked call and every later one throws {@link RegionHomeLostException}; {@link #lastSnapshot()}
+ * still gives the last bytes it had. A section whose release was not acknowledged may or may not
+ * have been applied.
+ */
+public final class ReplicatedRegion implements AutoCloseable {
+    private enum State { OPEN, LOST, CLOSED }
+
+    private final String name;
+    private final long size;
+    private final DsmOptions options;
+    private final SocketAddress home;
+    private final StreamConnection connection;
+    /** Freed by the garbage collector once no replica, read or section refers to it: close never waits for them. */
+    private final Arena arena = Arena.ofAuto();
+    private final MemorySegment replica;
+    private final MemorySegment readOnly;
+    private MemorySegment twin;
+    /** Readers share it; an update being applied, a write section, and close hold it exclusively. */
+    private final ReentrantReadWriteLock replicaLock = new ReentrantReadWriteLock();
+    /** One write section of this process at a time. */
+    private final ReentrantLock writers = new ReentrantLock(true);
+    /** Guards the queues of requests awaiting the home's answers, and the state. */
+    private final Object pending = new Object();
+    private final ArrayDeque<CompletableFuture<Long>> grants = new ArrayDeque<>();
+    private final ArrayDeque<CompletableFuture<Long>> releases = new ArrayDeque<>();
+    private final ArrayDeque<CompletableFuture<Long>> syncs = new ArrayDeque<>();
+    private final Object versionChanged = new Object();
+    private final Thread receiver;
+    private volatile long version;
+    private volatile State state = State.OPEN;
+    private volatile RuntimeException failure;
+    private volatile long lastSent = System.nanoTime();
+
+    private ReplicatedRegion(String name, long size, DsmOptions options, SocketAddress home,
+                             StreamConnection connection, DsmWire.Opened opened) {
+        this.name = name;
+        this.size = size;
+        this.options = options;
+        this.home = home;
+        this.connection = connection;
+        this.replica = arena.allocate(size, 64);
+        this.readOnly = replica.asReadOnly();
+        MemorySegment.copy(opened.frame(), DsmWire.SNAPSHOT_AT, replica, ValueLayout.JAVA_BYTE, 0, (int) size);
+        this.version = opened.version();
+        this.receiver = Thread.ofVirtual().name("jipc-dsm " + name).unstarted(this::receive);
+    }
+
+    /** Opens region {@code name} of {@code size} bytes at {@code home} with the default options. */
+    public static ReplicatedRegion open(SocketAddress home, String name, long size) throws InterruptedException {
+        return open(home, name, size, DsmOptions.defaults());
+    }
+
+    /**
+     * Connects to the home, which makes the region (zero-filled) if it is new, and copies the
+     * region's current bytes into a new replica. Blocks for at most the connect timeout.
+     *
+     * @param home the home's address ({@link RegionHome#address()})
+     * @param name 1 to 128 of {@code [A-Za-z0-9._-]}, not starting with a dot
+     * @param size the region's size in bytes, 1 to {@link DsmOptions#maxRegionSize()}; must be the size
+     *             the region was made with
+     * @throws RegionRefusedException  if the home refuses (another size, too large, too many regions,
+     *                                 another protocol version)
+     * @throws RegionHomeLostException if the home cannot be reached or does not answer in time
+     */
+    public static ReplicatedRegion open(SocketAddress home, String name, long size, DsmOptions options)
+            throws InterruptedException {
+        Objects.requireNonNull(home, "home");
+        Objects.requireNonNull(options, "options");
+        DsmWire.checkName(name);
+        if (size < 1 || size > options.maxRegionSize()) {
+            throw new IllegalArgumentException("region size must be 1 to " + options.maxRegionSize() + ": " + size);
+        }
+        ConnectionOptions connectionOptions = ConnectionOptions.defaults().withMaxFrameSize(options.maxFrameSize())
+                .withFrameTimeout(options.peerTimeout()).withConnectTimeout(options.connectTimeout());
+        StreamConnection connection;
+        try {
+            connection = StreamConnection.connect(home, connectionOptions);
+        } catch (JipcException e) {
+            throw new RegionHomeLostException("cannot reach the home of region " + name + " at " + home + ": "
+                    + e.getMessage(), e);
+        }
+        try {
+            if (!connection.offer(DsmWire.open(name, size), options.connectTimeout())) {
+                throw new RegionHomeLostException("the home at " + home + " does not read");
+            }
+            byte[] answer = connection.poll(options.connectTimeout());
+            if (answer == null) {
+                throw new RegionHomeLostException(connection.isEndOfStream()
+                        ? "the home at " + home + " closed the connection"
+                        : "no answer from the home at " + home + " within " + options.connectTimeout());
+            }
+            ReplicatedRegion region = switch (DsmWire.decode(answer, size)) {
+                case DsmWire.Opened opened -> new ReplicatedRegion(name, size, options, home, connection, opened);
+                case DsmWire.Refused refused -> throw new RegionRefusedException(refused.reason(),
+                        "the home at " + home + " refused region " + name + ": " + refused.message());
+                default -> throw new DsmProtocolException("the home answered OPEN with frame type " + answer[0]);
+            };
+            region.receiver.start();
+            return region;
+        } catch (JipcException e) {
+            connection.close();
+            if (e instanceof DsmException) {
+                throw e;
+            }
+            throw new RegionHomeLostException("the home of region " + name + " at " + home + " failed: "
+                    + e.getMessage(), e);
+        } catch (InterruptedException | RuntimeException | Error e) {
+            connection.close();
+            throw e;
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The region's size in bytes. */
+    public long byteSize() {
+        return size;
+    }
+
+    /** The home's address. */
+    public SocketAddress home() {
+        return home;
+    }
+
+    /** The version of this replica's bytes: how many write sections it holds. */
+    public long version() {
+        return version;
+    }
+
+    /** True until the home is lost or this replica is closed. */
+    public boolean isConnected() {
+        return state == State.OPEN;
+    }
+
+    /**
+     * Opens a read of the replica as it is now: a read-only view that no update changes until the
+     * read is closed. Blocks only while an update or a write section of this process is being
+     * applied. Close it in the same thread.
+     *
+     * @throws RegionHomeLostException if the home was lost (see {@link #lastSnapshot()})
+     * @throws ClosedException         if this replica was closed
+     */
+    public RegionRead read() {
+        replicaLock.readLock().lock();
+        try {
+            checkOpen();
+        } catch (RuntimeException e) {
+            replicaLock.readLock().unlock();
+            throw e;
+        }
+        return new RegionRead(readOnly, version, replicaLock.readLock());
+    }
+
+    /** Reads the replica with {@code reader} inside a {@link #read()}; the view must not escape it. */
+    public <T> T read(Function<MemorySegment, T> reader) {
+        try (RegionRead view = read()) {
+            return reader.apply(view.segment());
+        }
+    }
+
+    /** A copy of the replica's bytes, at one version. */
+    public byte[] snapshot() {
+        try (RegionRead view = read()) {
+            return view.segment().toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    /**
+     * A copy of the last bytes this replica had, even after the home was lost.
+     *
+     * @throws ClosedException if this replica was closed
+     */
+    public byte[] lastSnapshot() {
+        replicaLock.readLock().lock();
+        try {
+            if (state == State.CLOSED) {
+                throw new ClosedException("replica of region " + name + " is closed");
+            }
+            return replica.toArray(ValueLayout.JAVA_BYTE);
+        } finally {
+            replicaLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Takes the region's write lock, waiting as long as it takes, and opens a write section.
+     *
+     * @throws RegionHomeLostException if the home is lost meanwhile
+     */
+    public RegionWrite write() throws InterruptedException {
+        return acquire(Long.MAX_VALUE);
+    }
+
+    /**
+     * Takes the region's write lock if it comes within {@code timeout}.
+     *
+     * @return the write section, or null if the lock did not come in time (the request is withdrawn)
+     */
+    public RegionWrite tryWrite(Duration timeout) throws InterruptedException {
+        long nanos = Math.clamp(timeout.toNanos(), 0, Long.MAX_VALUE / 4);
+        long deadline = System.nanoTime() + nanos;
+        return acquire(deadline);
+    }
+
+    /**
+     * Runs {@code writer} in a write section. If it throws, the section is aborted (the replica goes
+     * back to its bytes before the section, nothing is sent) and the exception passed on.
+     */
+    public void update(Consumer<MemorySegment> writer) throws InterruptedException {
+        try (RegionWrite section = write()) {
+            try {
+                writer.accept(section.segment());
+            } catch (RuntimeException | Error e) {
+                section.abort();
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Waits until this replica holds every write section the home had applied when it received the
+     * request: after it returns, a read sees everything released anywhere before {@code sync} was
+     * called. One round trip to the home.
+     *
+     * @return the replica's version then
+     * @throws RegionHomeLostException if the home is lost meanwhile
+     */
+    public long sync() throws InterruptedException {
+        CompletableFuture<Long> answer = new CompletableFuture<>();
+        synchronized (pending) {
+            checkOpen();
+            syncs.add(answer);
+        }
+        send(DsmWire.signal(DsmWire.SYNC));
+        return await(answer);
+    }
+
+    /**
+     * Waits until the replica's version is above {@code seen} (another write section arrived or this
+     * process released one), for at most {@code timeout}.
+     *
+     * @return the version then; equal to {@code seen} (or lower) if the time passed
+     * @throws RegionHomeLostException if the home is lost meanwhile
+     */
+    public long awaitVersion(long seen, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (versionChanged) {
+            while (true) {
+                checkOpen();
+                long now = version;
+                long left = deadline - System.nanoTime();
+                if (now > seen || left <= 0) {
+                    return now;
+                }
+                TimeUnit.NANOSECONDS.timedWait(versionChanged, left);
+            }
+        }
+    }
+
+    /**
+     * Closes the replica: disconnects from the home, which frees the write lock if this replica held
+     * it (an open write section's changes are dropped). Does not wait for reads or write sections of
+     * other threads: their segments stay readable until they end, and ending a write section then
+     * throws {@link ClosedException}; the memory is freed once nothing refers to it. Blocked calls
+     * fail with {@link ClosedException}. Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (pending) {
+            if (state == State.CLOSED) {
+                return;
+            }
+            state = State.CLOSED;
+            failure = new ClosedException("replica of region " + name + " is closed");
+            failPending(failure);
+        }
+        connection.close();
+        wakeVersionWaiters();
+    }
+
+    @Override
+    public String toString() {
+        return "replica of region " + name + " (" + size + " bytes, version " + version + ") of the home at " + home
+                + (state == State.OPEN ? "" : ", " + state.name().toLowerCase());
+    }
+
+    // ---- write sections ----
+
+    private RegionWrite acquire(long deadline) throws InterruptedException {
+        if (deadline == Long.MAX_VALUE) {
+            writers.lockInterruptibly();
+        } else if (!writers.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+            return null;
+        }
+        boolean handedOut = false;
+        try {
+            CompletableFuture<Long> grant = new CompletableFuture<>();
+            synchronized (pending) {
+                checkOpen();
+                grants.add(grant);
+            }
+            send(DsmWire.signal(DsmWire.ACQUIRE));
+            if (!awaitGrant(grant, deadline)) {
+                return null;
+            }
+            try {
+                replicaLock.writeLock().lockInterruptibly();
+            } catch (InterruptedException e) {
+                releaseUnused();
+                throw e;
+            }
+            if (twin == null) {
+                twin = arena.allocate(size, 64);
+            }
+            MemorySegment.copy(replica, 0, twin, 0, size);
+            handedOut = true;
+            return new RegionWrite(this, replica);
+        } finally {
+            if (!handedOut) {
+                writers.unlock();
+            }
+        }
+    }
+
+    /** Waits for the grant; on timeout or interrupt withdraws the request (false, or rethrows). */
+    private boolean awaitGrant(CompletableFuture<Long> grant, long deadline) throws InterruptedException {
+        try {
+            if (deadline == Long.MAX_VALUE) {
+                grant.get();
+            } else {
+                grant.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+            return true;
+        } catch (TimeoutException | InterruptedException e) {
+            if (grant.cancel(false)) {
+                // withdrawn: when the grant comes, the receiver hands the lock straight back
+                if (e instanceof InterruptedException ie) {
+                    throw ie;
+                }
+                return false;
+            }
+            if (grant.isCompletedExceptionally()) {
+                throw failureOf(grant);
+            }
+            releaseUnused(); // granted just as the wait ended
+            if (e instanceof InterruptedException ie) {
+                throw ie;
+            }
+            return false;
+        } catch (ExecutionException e) {
+            throw unwrap(e);
+        }
+    }
+
+    /** Hands back a granted lock without changes, not waiting for the acknowledgement. */
+    private void releaseUnused() {
+        synchronized (pending) {
+            if (state != State.OPEN) {
+                return;
+            }
+            releases.add(new CompletableFuture<>());
+        }
+        send(DsmWire.release(Diff.EMPTY));
+    }
+
+    /** Ends a write section: called once by {@link RegionWrite#close()} or {@link RegionWrite#abort()}. */
+    long release(boolean abort) {
+        try {
+            CompletableFuture<Long> answer = new CompletableFuture<>();
+            byte[] frame;
+            try {
+                checkOpen();
+                if (abort) {
+                    MemorySegment.copy(twin, 0, replica, 0, size);
+                }
+                frame = DsmWire.release(abort ? Diff.EMPTY : Diff.between(replica, twin));
+                synchronized (pending) {
+                    checkOpen();
+                    releases.add(answer);
+                }
+            } finally {
+                replicaLock.writeLock().unlock();
+            }
+            send(frame);
+            return awaitUninterruptibly(answer);
+        } finally {
+            writers.unlock();
+        }
+    }
+
+    // ---- the home's frames ----
+
+    private void receive() {
+        long heartbeat = options.heartbeatInterval().toNanos();
+        long lastHeard = System.nanoTime();
+        try {
+            while (state == State.OPEN) {
+                byte[] frame = connection.poll(options.heartbeatInterval());
+                long now = System.nanoTime();
+                if (frame != null) {
+                    lastHeard = now;
+                    dispatch(DsmWire.decode(frame, size));
+                } else if (connection.isEndOfStream()) {
+                    throw new RegionHomeLostException("the home of region " + name + " at " + home
+                            + " closed the connection");
+                } else if (now - lastHeard > options.peerTimeout().toNanos()) {
+                    throw new RegionHomeLostException("nothing heard from the home of region " + name + " at " + home
+                            + " for " + options.peerTimeout());
+                }
+                if (System.nanoTime() - lastSent >= heartbeat) {
+                    send(DsmWire.signal(DsmWire.HEARTBEAT));
+                }
+            }
+        } catch (InterruptedException e) {
+            lose(new RegionHomeLostException("the receiver of region " + name + " was interrupted", e));
+        } catch (DsmException e) {
+            lose(e instanceof RegionHomeLostException ? e
+                    : new RegionHomeLostException("the home of region " + name + " at " + home + ": " + e.getMessage(), e));
+        } catch (JipcException e) {
+            lose(new RegionHomeLostException("the connection to the home of region " + name + " at " + home
+                    + " failed: " + e.getMessage(), e));
+        }
+    }
+
+    private void dispatch(DsmWire.Frame frame) {
+        switch (frame) {
+            case DsmWire.Update update -> {
+                if (update.version() <= version) {
+                    throw new DsmProtocolException("update to version " + update.version() + " at version " + version);
+                }
+                replicaLock.writeLock().lock();
+                try {
+                    if (state == State.CLOSED) {
+                        return;
+                    }
+                    update.diff().applyTo(replica);
+                    version = update.version();
+                } finally {
+                    replicaLock.writeLock().unlock();
+                }
+                wakeVersionWaiters();
+            }
+            case DsmWire.Versioned v when v.type() == DsmWire.GRANTED -> {
+                CompletableFuture<Long> grant = next(grants, "GRANTED");
+                if (!grant.complete(v.version())) {
+                    releaseUnused(); // the request was withdrawn
+                }
+            }
+            case DsmWire.Versioned v when v.type() == DsmWire.RELEASED -> {
+                CompletableFuture<Long> answer = next(releases, "RELEASED");
+                if (v.version() > version) {
+                    version = v.version();
+                    wakeVersionWaiters();
+                }
+                answer.complete(v.version());
+            }
+            case DsmWire.Versioned v when v.type() == DsmWire.SYNCED -> next(syncs, "SYNCED").complete(v.version());
+            case DsmWire.Signal s when s.type() == DsmWire.HEARTBEAT -> { }
+            case DsmWire.Refused refused -> throw new RegionHomeLostException("the home of region " + name + " at "
+                    + home + " dropped this replica: " + refused.message());
+            default -> throw new DsmProtocolException("a home does not send " + frame);
+        }
+    }
+
+    private CompletableFuture<Long> next(ArrayDeque<CompletableFuture<Long>> queue, String what) {
+        synchronized (pending) {
+            CompletableFuture<Long> first = queue.poll();
+            if (first == null) {
+                throw new DsmProtocolException(what + " that nothing asked for");
+            }
+            return first;
+        }
+    }
+
+    // ---- plumbing ----
+
+    private void send(byte[] frame) {
+        try {
+            if (connection.offer(frame, options.peerTimeout())) {
+                lastSent = System.nanoTime();
+                return;
+            }
+            lose(new RegionHomeLostException("the home of region " + name + " at " + home + " stopped reading for "
+                    + options.peerTimeout()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            lose(new RegionHomeLostException("interrupted while sending to the home of region " + name
+                    + "; the connection is cut", e));
+        } catch (JipcException e) {
+            if (state == State.OPEN) {
+                lose(new RegionHomeLostException("the connection to the home of region " + name + " at " + home
+                        + " failed: " + e.getMessage(), e));
+            }
+        }
+        throw failed();
+    }
+
+    private void lose(RuntimeException cause) {
+        synchronized (pending) {
+            if (state != State.OPEN) {
+                return;
+            }
+            failure = cause;
+            state = State.LOST;
+            failPending(cause);
+        }
+        connection.close();
+        wakeVersionWaiters();
+    }
+
+    private void failPending(RuntimeException cause) {
+        for (ArrayDeque<CompletableFuture<Long>> queue : List.of(grants, releases, syncs)) {
+            for (CompletableFuture<Long> f : queue) {
+                f.completeExceptionally(cause);
+            }
+            queue.clear();
+        }
+    }
+
+    private void wakeVersionWaiters() {
+        synchronized (versionChanged) {
+            versionChanged.notifyAll();
+        }
+    }
+
+    private void checkOpen() {
+        if (state != State.OPEN) {
+            throw failed();
+        }
+    }
+
+    /** A new exception for the caller, of the kind the replica failed with (its cause the original). */
+    private RuntimeException failed() {
+        RuntimeException f = failure;
+        if (f instanceof ClosedException) {
+            return new ClosedException(f.getMessage());
+        }
+        return new RegionHomeLostException(f.getMessage(), f);
+    }
+
+    private long await(CompletableFuture<Long> answer) throws InterruptedException {
+        try {
+            return answer.get();
+        } catch (ExecutionException e) {
+            throw unwrap(e);
+        }
+    }
+
+    /** Waits for an answer the receiver is bound to give (or the replica to fail), keeping an interrupt for later. */
+    private long awaitUninterruptibly(CompletableFuture<Long> answer) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return await(answer);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private RuntimeException failureOf(CompletableFuture<Long> f) {
+        try {
+            f.join();
+            return new IllegalStateException("not failed");
+        } catch (CompletionException e) {
+            return failed();
+        }
+    }
+
+    /** Answers fail only when the replica fails: the caller gets its own exception of that kind. */
+    private RuntimeException unwrap(ExecutionException e) {
+        if (failure != null) {
+            return failed();
+        }
+        return new DsmException("unexpected failure", e.getCause());
+    }
+}

@@ -1,0 +1,252 @@
+package io.jipc.dsm;
+
+import io.jipc.ClosedException;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Replicas and a home in one JVM, over loopback TCP: what a write section changes reaches every
+ * replica, the lock orders writers of several replicas and threads, sections abort, sync and
+ * awaitVersion wait for what they promise, refusals, a lost home, a closed holder. Replicas in
+ * other processes: {@link ReplicatedRegionProcessTest}.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ReplicatedRegionTest {
+    private static final Duration LONG = Duration.ofSeconds(30);
+    private RegionHome home;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+
+    @BeforeEach
+    void startHome() {
+        home = RegionHome.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        threads.shutdownNow();
+        for (AutoCloseable c : closeables.reversed()) {
+            c.close();
+        }
+        home.close();
+    }
+
+    private ReplicatedRegion open(String name, long size) throws InterruptedException {
+        return open(home.address(), name, size, DsmOptions.defaults());
+    }
+
+    private ReplicatedRegion open(SocketAddress at, String name, long size, DsmOptions options) throws InterruptedException {
+        ReplicatedRegion r = ReplicatedRegion.open(at, name, size, options);
+        closeables.add(r);
+        return r;
+    }
+
+    @Test
+    void aSectionReachesEveryReplica() throws Exception {
+        ReplicatedRegion a = open("r", 4096);
+        ReplicatedRegion b = open("r", 4096);
+        assertEquals(0, a.version());
+        try (RegionWrite w = a.write()) {
+            w.segment().set(JAVA_LONG, 8, 42);
+            w.segment().set(JAVA_LONG, 4000, -1);
+        }
+        assertEquals(1, a.version());
+        assertEquals(1, b.awaitVersion(0, LONG));
+        try (RegionRead v = b.read()) {
+            assertEquals(42, v.segment().get(JAVA_LONG, 8));
+            assertEquals(-1, v.segment().get(JAVA_LONG, 4000));
+            assertEquals(1, v.version());
+        }
+        ReplicatedRegion late = open("r", 4096);
+        assertEquals(1, late.version());
+        assertArrayEquals(a.snapshot(), late.snapshot());
+        assertEquals(List.of(new RegionStatus("r", 4096, 1, 3, false, 0)), home.regions());
+    }
+
+    @Test
+    void writersOfSeveralReplicasAndThreadsLoseNoIncrement() throws Exception {
+        int replicas = 3;
+        int threadsEach = 3;
+        int rounds = 300;
+        List<ReplicatedRegion> all = new ArrayList<>();
+        for (int i = 0; i < replicas; i++) {
+            all.add(open("counter", 64));
+        }
+        List<Future<?>> done = new ArrayList<>();
+        for (ReplicatedRegion r : all) {
+            for (int t = 0; t < threadsEach; t++) {
+                done.add(threads.submit(() -> {
+                    for (int i = 0; i < rounds; i++) {
+                        r.update(s -> s.set(JAVA_LONG, 0, s.get(JAVA_LONG, 0) + 1));
+                    }
+                    return null;
+                }));
+            }
+        }
+        for (Future<?> f : done) {
+            f.get(50, TimeUnit.SECONDS);
+        }
+        long expected = (long) replicas * threadsEach * rounds;
+        for (ReplicatedRegion r : all) {
+            r.sync();
+            assertEquals(expected, (long) r.<Long>read(s -> s.get(JAVA_LONG, 0)));
+            assertEquals(expected, r.version());
+        }
+    }
+
+    @Test
+    void anAbortedSectionChangesNothingAnywhere() throws Exception {
+        ReplicatedRegion a = open("r", 128);
+        ReplicatedRegion b = open("r", 128);
+        try (RegionWrite w = a.write()) {
+            w.segment().set(JAVA_LONG, 0, 7);
+            w.abort();
+            assertEquals(0, w.version());
+        }
+        assertThrows(IllegalStateException.class,
+                () -> a.update(s -> {
+                    s.set(JAVA_LONG, 0, 9);
+                    throw new IllegalStateException("no");
+                }));
+        assertEquals(0L, (long) a.<Long>read(s -> s.get(JAVA_LONG, 0)));
+        assertEquals(0, b.sync());
+        assertEquals(0, a.version());
+        try (RegionWrite w = a.write()) {
+            w.segment().set(JAVA_LONG, 0, 0); // no change: no new version
+        }
+        assertEquals(0, b.sync());
+    }
+
+    @Test
+    void aWriterWaitsForTheHolderAndATimedWriteGivesUp() throws Exception {
+        ReplicatedRegion a = open("r", 64);
+        ReplicatedRegion b = open("r", 64);
+        RegionWrite held = a.write();
+        held.segment().set(JAVA_LONG, 0, 1);
+        assertNull(b.tryWrite(Duration.ofMillis(200)));
+        Future<Long> waiting = threads.submit(() -> {
+            try (RegionWrite w = b.write()) {
+                long seen = w.segment().get(JAVA_LONG, 0);
+                w.segment().set(JAVA_LONG, 0, seen + 10);
+                return seen;
+            }
+        });
+        Thread.sleep(100);
+        assertFalse(waiting.isDone());
+        held.close();
+        assertEquals(1, waiting.get(30, TimeUnit.SECONDS));
+        assertEquals(11L, (long) a.<Long>read(s -> {
+            try {
+                return a.awaitVersion(1, LONG) >= 2 ? s.get(JAVA_LONG, 0) : -1L;
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }));
+    }
+
+    @Test
+    void closingTheHolderFreesTheLockWithoutWaitingForItsSection() throws Exception {
+        ReplicatedRegion a = open("r", 64);
+        ReplicatedRegion b = open("r", 64);
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch closed = new CountDownLatch(1);
+        Future<?> holder = threads.submit(() -> {
+            RegionWrite section = a.write();
+            section.segment().set(JAVA_LONG, 0, 5);
+            holding.countDown();
+            closed.await();
+            assertThrows(ClosedException.class, section::close);
+            return null;
+        });
+        assertTrue(holding.await(30, TimeUnit.SECONDS));
+        Future<Long> next = threads.submit(() -> {
+            try (RegionWrite w = b.write()) {
+                return w.segment().get(JAVA_LONG, 0);
+            }
+        });
+        Thread.sleep(100);
+        assertFalse(next.isDone());
+        a.close(); // does not wait for the open section; the home frees the lock
+        assertEquals(0, next.get(30, TimeUnit.SECONDS), "the closed holder's changes were never sent");
+        closed.countDown();
+        holder.get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void refusalsSayWhy() throws Exception {
+        open("r", 64);
+        RegionRefusedException e = assertThrows(RegionRefusedException.class, () -> open("r", 128));
+        assertEquals(RegionRefusedException.Reason.SIZE_MISMATCH, e.reason());
+        try (RegionHome small = RegionHome.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                DsmOptions.defaults().withMaxRegionSize(1024).withMaxRegions(1))) {
+            assertEquals(RegionRefusedException.Reason.TOO_LARGE, assertThrows(RegionRefusedException.class,
+                    () -> open(small.address(), "big", 2048, DsmOptions.defaults())).reason());
+            open(small.address(), "one", 16, DsmOptions.defaults());
+            assertEquals(RegionRefusedException.Reason.TOO_MANY_REGIONS, assertThrows(RegionRefusedException.class,
+                    () -> open(small.address(), "two", 16, DsmOptions.defaults())).reason());
+        }
+        assertThrows(IllegalArgumentException.class, () -> open("../x", 64));
+        assertThrows(IllegalArgumentException.class, () -> open("r", 0));
+        assertThrows(RegionHomeLostException.class, () -> open(new InetSocketAddress(InetAddress.getLoopbackAddress(), 1),
+                "r", 64, DsmOptions.defaults()));
+    }
+
+    @Test
+    void aLostHomeFailsEveryCallButTheLastSnapshotRemains() throws Exception {
+        ReplicatedRegion a = open("r", 64);
+        a.update(s -> s.set(JAVA_LONG, 0, 3));
+        Future<Long> waiter = threads.submit(() -> a.awaitVersion(1, LONG));
+        home.close();
+        var failure = assertThrows(java.util.concurrent.ExecutionException.class, () -> waiter.get(30, TimeUnit.SECONDS));
+        assertTrue(failure.getCause() instanceof RegionHomeLostException, failure.toString());
+        assertThrows(RegionHomeLostException.class, a::read);
+        assertThrows(RegionHomeLostException.class, a::write);
+        assertThrows(RegionHomeLostException.class, a::sync);
+        assertFalse(a.isConnected());
+        assertEquals(3, MemorySegment.ofArray(a.lastSnapshot()).get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0));
+        a.close();
+        assertThrows(ClosedException.class, a::read);
+        assertThrows(ClosedException.class, a::lastSnapshot);
+    }
+
+    @Test
+    void aWholeRegionRewriteTravelsAsOneRange() throws Exception {
+        ReplicatedRegion a = open("r", 1 << 20);
+        ReplicatedRegion b = open("r", 1 << 20);
+        try (RegionWrite w = a.write()) {
+            for (long i = 0; i < (1 << 20); i += 2) {
+                w.segment().set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) (i >> 3 | 1));
+            }
+        }
+        b.sync();
+        assertArrayEquals(a.snapshot(), b.snapshot());
+        assertNotNull(b.toString());
+    }
+}
