@@ -9,6 +9,7 @@ module io.jipc.cli {
     requires io.jipc.pipes;
     requires io.jipc.sync;
     requires io.jipc.group;
+    requires io.jipc.dsm;
     requires io.jipc.naming;
     requires io.jipc.shm;
     requires io.jipc.remote;

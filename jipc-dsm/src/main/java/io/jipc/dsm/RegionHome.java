@@ -104,6 +104,6 @@ public final class RegionHome implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "region home at " + server;
+        return "region home at " + io.jipc.platform.Sockets.describe(server.localAddress());
     }
 }

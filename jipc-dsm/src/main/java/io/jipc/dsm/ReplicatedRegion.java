@@ -4,6 +4,7 @@ import io.jipc.ClosedException;
 import io.jipc.JipcException;
 import io.jipc.net.ConnectionOptions;
 import io.jipc.net.StreamConnection;
+import io.jipc.platform.Sockets;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -148,23 +149,23 @@ public final class ReplicatedRegion implements AutoCloseable {
         try {
             connection = StreamConnection.connect(home, connectionOptions);
         } catch (JipcException e) {
-            throw new RegionHomeLostException("cannot reach the home of region " + name + " at " + home + ": "
+            throw new RegionHomeLostException("cannot reach the home of region " + name + " at " + Sockets.describe(home) + ": "
                     + e.getMessage(), e);
         }
         try {
             if (!connection.offer(DsmWire.open(name, size), options.connectTimeout())) {
-                throw new RegionHomeLostException("the home at " + home + " does not read");
+                throw new RegionHomeLostException("the home at " + Sockets.describe(home) + " does not read");
             }
             byte[] answer = connection.poll(options.connectTimeout());
             if (answer == null) {
                 throw new RegionHomeLostException(connection.isEndOfStream()
-                        ? "the home at " + home + " closed the connection"
-                        : "no answer from the home at " + home + " within " + options.connectTimeout());
+                        ? "the home at " + Sockets.describe(home) + " closed the connection"
+                        : "no answer from the home at " + Sockets.describe(home) + " within " + options.connectTimeout());
             }
             ReplicatedRegion region = switch (DsmWire.decode(answer, size)) {
                 case DsmWire.Opened opened -> new ReplicatedRegion(name, size, options, home, connection, opened);
                 case DsmWire.Refused refused -> throw new RegionRefusedException(refused.reason(),
-                        "the home at " + home + " refused region " + name + ": " + refused.message());
+                        "the home at " + Sockets.describe(home) + " refused region " + name + ": " + refused.message());
                 default -> throw new DsmProtocolException("the home answered OPEN with frame type " + answer[0]);
             };
             region.receiver.start();
@@ -174,7 +175,7 @@ public final class ReplicatedRegion implements AutoCloseable {
             if (e instanceof DsmException) {
                 throw e;
             }
-            throw new RegionHomeLostException("the home of region " + name + " at " + home + " failed: "
+            throw new RegionHomeLostException("the home of region " + name + " at " + Sockets.describe(home) + " failed: "
                     + e.getMessage(), e);
         } catch (InterruptedException | RuntimeException | Error e) {
             connection.close();
@@ -354,7 +355,8 @@ public final class ReplicatedRegion implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "replica of region " + name + " (" + size + " bytes, version " + version + ") of the home at " + home
+        return "replica of region " + name + " (" + size + " bytes, version " + version + ") of the home at "
+                + Sockets.describe(home)
                 + (state == State.OPEN ? "" : ", " + state.name().toLowerCase());
     }
 
@@ -475,10 +477,10 @@ public final class ReplicatedRegion implements AutoCloseable {
                     lastHeard = now;
                     dispatch(DsmWire.decode(frame, size));
                 } else if (connection.isEndOfStream()) {
-                    throw new RegionHomeLostException("the home of region " + name + " at " + home
+                    throw new RegionHomeLostException("the home of region " + name + " at " + Sockets.describe(home)
                             + " closed the connection");
                 } else if (now - lastHeard > options.peerTimeout().toNanos()) {
-                    throw new RegionHomeLostException("nothing heard from the home of region " + name + " at " + home
+                    throw new RegionHomeLostException("nothing heard from the home of region " + name + " at " + Sockets.describe(home)
                             + " for " + options.peerTimeout());
                 }
                 if (System.nanoTime() - lastSent >= heartbeat) {
@@ -489,9 +491,9 @@ public final class ReplicatedRegion implements AutoCloseable {
             lose(new RegionHomeLostException("the receiver of region " + name + " was interrupted", e));
         } catch (DsmException e) {
             lose(e instanceof RegionHomeLostException ? e
-                    : new RegionHomeLostException("the home of region " + name + " at " + home + ": " + e.getMessage(), e));
+                    : new RegionHomeLostException("the home of region " + name + " at " + Sockets.describe(home) + ": " + e.getMessage(), e));
         } catch (JipcException e) {
-            lose(new RegionHomeLostException("the connection to the home of region " + name + " at " + home
+            lose(new RegionHomeLostException("the connection to the home of region " + name + " at " + Sockets.describe(home)
                     + " failed: " + e.getMessage(), e));
         }
     }
@@ -531,7 +533,7 @@ public final class ReplicatedRegion implements AutoCloseable {
             case DsmWire.Versioned v when v.type() == DsmWire.SYNCED -> next(syncs, "SYNCED").complete(v.version());
             case DsmWire.Signal s when s.type() == DsmWire.HEARTBEAT -> { }
             case DsmWire.Refused refused -> throw new RegionHomeLostException("the home of region " + name + " at "
-                    + home + " dropped this replica: " + refused.message());
+                    + Sockets.describe(home) + " dropped this replica: " + refused.message());
             default -> throw new DsmProtocolException("a home does not send " + frame);
         }
     }
@@ -554,7 +556,7 @@ public final class ReplicatedRegion implements AutoCloseable {
                 lastSent = System.nanoTime();
                 return;
             }
-            lose(new RegionHomeLostException("the home of region " + name + " at " + home + " stopped reading for "
+            lose(new RegionHomeLostException("the home of region " + name + " at " + Sockets.describe(home) + " stopped reading for "
                     + options.peerTimeout()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -562,7 +564,7 @@ public final class ReplicatedRegion implements AutoCloseable {
                     + "; the connection is cut", e));
         } catch (JipcException e) {
             if (state == State.OPEN) {
-                lose(new RegionHomeLostException("the connection to the home of region " + name + " at " + home
+                lose(new RegionHomeLostException("the connection to the home of region " + name + " at " + Sockets.describe(home)
                         + " failed: " + e.getMessage(), e));
             }
         }

@@ -1,0 +1,65 @@
+import io.jipc.dsm.RegionWrite;
+import io.jipc.dsm.ReplicatedRegion;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetSocketAddress;
+import java.nio.ByteOrder;
+import java.time.Duration;
+
+/**
+ * One of several processes that share a replicated region, "tally", kept by a region home (run
+ * {@code jipc dsm home} in another terminal, on this host or another). Each process adds 1 to the
+ * region's total COUNT times, each time in a write section, and counts its own additions in a slot
+ * of its own; then it waits until every process's additions have reached its replica and prints the
+ * total. No addition is lost, although every process changes the same bytes of its own copy.
+ *
+ * <pre>examples/run replicated-region/Tally.java HOST:PORT PROCESSES COUNT</pre>
+ *
+ * Layout of the region (big-endian longs, as {@code jipc dsm write --add-long} writes them):
+ * offset 0 the total, 8 how many processes arrived, 16 + 8·(n−1) what process n added.
+ */
+public class Tally {
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final long TOTAL = 0, ARRIVED = 8, SLOTS = 16;
+
+    public static void main(String[] args) throws InterruptedException {
+        int colon = args[0].lastIndexOf(':');
+        InetSocketAddress home = new InetSocketAddress(args[0].substring(0, colon),
+                Integer.parseInt(args[0].substring(colon + 1)));
+        int processes = Integer.parseInt(args[1]);
+        int count = Integer.parseInt(args[2]);
+        try (ReplicatedRegion region = ReplicatedRegion.open(home, "tally", 4096)) {
+            long me;
+            try (RegionWrite section = region.write()) {    // the region-wide lock: one writer at a time
+                MemorySegment s = section.segment();
+                me = s.get(LONG, ARRIVED) + 1;
+                s.set(LONG, ARRIVED, me);
+            }                                               // the changed bytes go to the home and on to the others
+            System.out.println("process " + me + " has a replica of 'tally'");
+            long slot = SLOTS + 8 * (me - 1);
+            for (int i = 0; i < count; i++) {
+                region.update(s -> {                        // sees every section released before it
+                    s.set(LONG, TOTAL, s.get(LONG, TOTAL) + 1);
+                    s.set(LONG, slot, s.get(LONG, slot) + 1);
+                });
+            }
+            System.out.println("process " + me + " added " + count);
+
+            long expected = (long) processes * count;
+            long seen = region.version();
+            while (region.<Long>read(s -> s.get(LONG, TOTAL)) < expected) {
+                seen = region.awaitVersion(seen, Duration.ofSeconds(1)); // the others' sections arrive
+            }
+            StringBuilder shares = new StringBuilder();
+            region.read(s -> {
+                for (int n = 1; n <= processes; n++) {
+                    shares.append(n == 1 ? "" : ", ").append("process ").append(n).append(": ")
+                            .append(s.get(LONG, SLOTS + 8 * (n - 1)));
+                }
+                return null;
+            });
+            System.out.println("total " + expected + " (" + shares + ")");
+        }
+    }
+}

@@ -1,0 +1,261 @@
+package io.jipc.cli;
+
+import io.jipc.JipcException;
+import io.jipc.dsm.DsmOptions;
+import io.jipc.dsm.RegionHome;
+import io.jipc.dsm.RegionRead;
+import io.jipc.dsm.RegionStatus;
+import io.jipc.dsm.RegionWrite;
+import io.jipc.dsm.ReplicatedRegion;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code jipc dsm}: run the home of replicated regions, and read, write and watch a region from the shell. */
+@Command(name = "dsm", mixinStandardHelpOptions = true,
+        description = "Distributed shared memory: run a home of replicated regions, or read, write and watch a region.",
+        subcommands = {DsmCommand.Home.class, DsmCommand.Show.class, DsmCommand.Write.class, DsmCommand.Watch.class})
+final class DsmCommand {
+    private DsmCommand() {
+    }
+
+    /** HOST:PORT (a bracketed IPv6 host allowed) to an address; IllegalArgumentException when malformed. */
+    static InetSocketAddress address(String text) {
+        int colon = text.lastIndexOf(':');
+        if (colon < 1) {
+            throw new IllegalArgumentException("an address is HOST:PORT, not " + text);
+        }
+        String host = text.substring(0, colon).replaceAll("^\\[|]$", "");
+        try {
+            return new InetSocketAddress(host, Integer.parseInt(text.substring(colon + 1)));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("an address is HOST:PORT, not " + text);
+        }
+    }
+
+    @Command(name = "home", mixinStandardHelpOptions = true,
+            description = {"Keep the master copies and write locks of replicated regions, serving replicas on a TCP port.",
+                    "Regions are made when a replica first opens them and live until the home stops. "
+                            + "Prints a line whenever a region's version or replica count changes (checked every "
+                            + "second). Serves until Ctrl-C or SIGTERM."})
+    static final class Home implements Callable<Integer> {
+        @Option(names = "--bind", paramLabel = "HOST:PORT", description = "where to listen (default: ${DEFAULT-VALUE}; port 0: any)")
+        String bind = "127.0.0.1:7700";
+
+        @Option(names = "--max-region-size", paramLabel = "BYTES", description = "largest region (default: ${DEFAULT-VALUE})")
+        int maxRegionSize = DsmOptions.defaults().maxRegionSize();
+
+        @Option(names = "--quiet", description = "print no status lines")
+        boolean quiet;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            RegionHome home;
+            try {
+                home = RegionHome.start(address(bind), DsmOptions.defaults().withMaxRegionSize(maxRegionSize));
+            } catch (JipcException | IllegalArgumentException e) {
+                System.err.println("jipc dsm: " + e.getMessage());
+                return 2;
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(home::close, "jipc-dsm-home-stop"));
+            System.out.println("region home at " + describe(home) + " serving; Ctrl-C to stop");
+            System.out.flush();
+            List<RegionStatus> last = List.of();
+            while (true) {
+                Thread.sleep(1000);
+                List<RegionStatus> now = home.regions().stream()
+                        .map(s -> new RegionStatus(s.name(), s.size(), s.version(), s.replicas(), false, 0)).toList();
+                if (!quiet && !now.equals(last)) {
+                    for (RegionStatus s : now) {
+                        if (!last.contains(s)) {
+                            System.out.printf("region %s: %d bytes, version %d, %d replica%s%n", s.name(), s.size(),
+                                    s.version(), s.replicas(), s.replicas() == 1 ? "" : "s");
+                        }
+                    }
+                    System.out.flush();
+                }
+                last = now;
+            }
+        }
+
+        private static String describe(RegionHome home) {
+            return home.address() instanceof InetSocketAddress a
+                    ? a.getHostString() + ":" + a.getPort() : home.address().toString();
+        }
+    }
+
+    /** What every client subcommand names: the home, the region and its size. */
+    abstract static class RegionArguments {
+        @Parameters(index = "0", paramLabel = "HOST:PORT", description = "the region's home")
+        String home;
+
+        @Parameters(index = "1", paramLabel = "NAME", description = "the region's name")
+        String name;
+
+        @Option(names = "--size", required = true, paramLabel = "BYTES", description = "the region's size (made with it if new)")
+        long size;
+
+        ReplicatedRegion open() throws InterruptedException {
+            return ReplicatedRegion.open(address(home), name, size);
+        }
+
+        /** Runs {@code body} on an open replica; failures become a message and exit status 1 (2 for bad arguments). */
+        int with(RegionBody body) throws InterruptedException {
+            try (ReplicatedRegion region = open()) {
+                return body.run(region);
+            } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+                System.err.println("jipc dsm: " + e.getMessage());
+                return 2;
+            } catch (JipcException e) {
+                System.err.println("jipc dsm: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+
+    @FunctionalInterface
+    interface RegionBody {
+        int run(ReplicatedRegion region) throws InterruptedException;
+    }
+
+    /** A range of the region to print. */
+    static final class Range {
+        @Option(names = "--offset", paramLabel = "BYTES", description = "first byte (default: ${DEFAULT-VALUE})")
+        long offset;
+
+        @Option(names = "--length", paramLabel = "BYTES", description = "how many bytes (default: up to 64)")
+        long length = -1;
+
+        MemorySegment of(MemorySegment region) {
+            long n = length < 0 ? Math.min(64, region.byteSize() - offset) : length;
+            return region.asSlice(offset, n);
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true,
+            description = "Open a replica, wait until it has every write the home had, and print its version and a range of bytes in hex.")
+    static final class Show extends RegionArguments implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Range range = new Range();
+
+        @Override
+        public Integer call() throws InterruptedException {
+            return with(region -> {
+                region.sync();
+                try (RegionRead view = region.read()) {
+                    System.out.println("region " + name + " version " + view.version());
+                    System.out.print(hexDump(range.of(view.segment()), range.offset));
+                }
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "write", mixinStandardHelpOptions = true,
+            description = {"Change a region in one write section (under the region's write lock) and print the new version.",
+                    "--add-long adds to the 8-byte big-endian number at --offset: with several writers at once, no addition is lost."})
+    static final class Write extends RegionArguments implements Callable<Integer> {
+        @Option(names = "--offset", paramLabel = "BYTES", description = "where to write (default: ${DEFAULT-VALUE})")
+        long offset;
+
+        @picocli.CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+        Value value;
+
+        static final class Value {
+            @Option(names = "--text", paramLabel = "TEXT", description = "UTF-8 bytes of TEXT")
+            String text;
+
+            @Option(names = "--hex", paramLabel = "HEX", description = "these bytes, in hex")
+            String hex;
+
+            @Option(names = "--add-long", paramLabel = "N", description = "add N to the big-endian long at --offset")
+            Long add;
+        }
+
+        @Override
+        public Integer call() throws InterruptedException {
+            return with(region -> {
+                long after = 0;
+                try (RegionWrite section = region.write()) {
+                    MemorySegment s = section.segment();
+                    if (value.add != null) {
+                        ValueLayout.OfLong big = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+                        after = s.get(big, offset) + value.add;
+                        s.set(big, offset, after);
+                    } else {
+                        byte[] bytes = value.text != null ? value.text.getBytes(StandardCharsets.UTF_8)
+                                : HexFormat.of().parseHex(value.hex.replace(" ", ""));
+                        MemorySegment.copy(bytes, 0, s, ValueLayout.JAVA_BYTE, offset, bytes.length);
+                    }
+                }
+                System.out.println("region " + name + " version " + region.version()
+                        + (value.add != null ? " value " + after : ""));
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "watch", mixinStandardHelpOptions = true,
+            description = "Print a range of a region in hex now and each time another write section arrives, until Ctrl-C or --count versions.")
+    static final class Watch extends RegionArguments implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Range range = new Range();
+
+        @Option(names = "--count", paramLabel = "N", description = "stop after N new versions (default: never)")
+        long count = Long.MAX_VALUE;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            return with(region -> {
+                long seen = region.sync();
+                print(region);
+                for (long n = 0; n < count; n++) {
+                    long now;
+                    do {
+                        now = region.awaitVersion(seen, Duration.ofSeconds(1));
+                    } while (now <= seen);
+                    seen = now;
+                    print(region);
+                }
+                return 0;
+            });
+        }
+
+        private void print(ReplicatedRegion region) {
+            try (RegionRead view = region.read()) {
+                System.out.println("version " + view.version() + ": " + HexFormat.ofDelimiter(" ")
+                        .formatHex(range.of(view.segment()).toArray(ValueLayout.JAVA_BYTE)));
+            }
+            System.out.flush();
+        }
+    }
+
+    /** Lines of 16 bytes: offset, hex, and the printable ASCII characters. */
+    static String hexDump(MemorySegment bytes, long base) {
+        byte[] b = bytes.toArray(ValueLayout.JAVA_BYTE);
+        StringBuilder out = new StringBuilder();
+        for (int line = 0; line < b.length; line += 16) {
+            out.append(String.format("%08x ", base + line));
+            StringBuilder text = new StringBuilder();
+            for (int i = line; i < line + 16; i++) {
+                if (i < b.length) {
+                    out.append(String.format(" %02x", b[i] & 0xFF));
+                    text.append(b[i] >= 0x20 && b[i] < 0x7F ? (char) b[i] : '.');
+                } else {
+                    out.append("   ");
+                }
+            }
+            out.append("  ").append(text).append('\n');
+        }
+        return out.toString();
+    }
+}

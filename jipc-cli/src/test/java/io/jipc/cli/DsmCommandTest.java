@@ -1,0 +1,89 @@
+package io.jipc.cli;
+
+import io.jipc.dsm.RegionHome;
+import io.jipc.dsm.ReplicatedRegion;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.lang.foreign.ValueLayout;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static io.jipc.cli.CliRun.jipc;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code jipc dsm}: write, show and watch against a home in this JVM, one replica of the test's own
+ * watching; and {@code jipc dsm home} in a child JVM serving a replica of this JVM.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class DsmCommandTest {
+    private static final Duration LONG = Duration.ofSeconds(60);
+    private static final ValueLayout.OfLong BIG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    @Test
+    void writeShowAndWatchAgainstAHome() throws Exception {
+        try (RegionHome home = RegionHome.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            String at = "127.0.0.1:" + ((InetSocketAddress) home.address()).getPort();
+            CliRun text = jipc("dsm", "write", at, "notes", "--size", "1024", "--text", "hello");
+            assertEquals(0, text.exit(), text.err());
+            assertEquals("region notes version 1\n", text.out());
+            CliRun add = jipc("dsm", "write", at, "notes", "--size", "1024", "--offset", "8", "--add-long", "7");
+            assertEquals("region notes version 2 value 7\n", add.out());
+            CliRun show = jipc("dsm", "show", at, "notes", "--size", "1024", "--length", "20");
+            assertEquals("""
+                    region notes version 2
+                    00000000  68 65 6c 6c 6f 00 00 00 00 00 00 00 00 00 00 07  hello...........
+                    00000010  00 00 00 00                                      ....
+                    """, show.out());
+            try (ReplicatedRegion mine = ReplicatedRegion.open(home.address(), "notes", 1024)) {
+                assertEquals(7, mine.<Long>read(s -> s.get(BIG, 8)));
+            }
+            CliRun wrongSize = jipc("dsm", "show", at, "notes", "--size", "2048");
+            assertEquals(1, wrongSize.exit());
+            assertTrue(wrongSize.err().contains("has 1024 bytes, not 2048"), wrongSize.err());
+            assertEquals(2, jipc("dsm", "show", at, "../bad", "--size", "16").exit());
+            assertEquals(2, jipc("dsm", "show", "nohost", "notes", "--size", "16").exit());
+            assertEquals(1, jipc("dsm", "show", "127.0.0.1:1", "notes", "--size", "16").exit());
+
+            try (ChildJvm watch = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                    .args("dsm", "watch", at, "notes", "--size", "1024", "--offset", "8", "--length", "8",
+                            "--count", "1").start()) {
+                assertEquals("version 2: 00 00 00 00 00 00 00 07", watch.awaitLine("version 2", LONG));
+                assertEquals(0, jipc("dsm", "write", at, "notes", "--size", "1024", "--offset", "8",
+                        "--add-long", "1").exit());
+                assertEquals("version 3: 00 00 00 00 00 00 00 08", watch.awaitLine("version 3", LONG));
+                assertEquals(0, watch.waitFor(LONG), watch.output());
+            }
+        }
+    }
+
+    @Test
+    void aHomeInAnotherProcessServesReplicasAndReportsThem() throws Exception {
+        try (ChildJvm home = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                .args("dsm", "home", "--bind", "127.0.0.1:0").start()) {
+            String line = home.awaitLine("region home at ", LONG);
+            String at = line.substring("region home at ".length(), line.indexOf(' ', "region home at ".length()));
+            int colon = at.lastIndexOf(':');
+            InetSocketAddress address = new InetSocketAddress(at.substring(0, colon),
+                    Integer.parseInt(at.substring(colon + 1)));
+            try (ReplicatedRegion r = ReplicatedRegion.open(address, "shared", 64)) {
+                r.update(s -> s.set(BIG, 0, 99));
+                assertEquals("region shared: 64 bytes, version 1, 1 replica",
+                        home.awaitLine("region shared: 64 bytes, version 1", LONG));
+            }
+            assertEquals("region shared: 64 bytes, version 1, 0 replicas",
+                    home.awaitLine("region shared: 64 bytes, version 1, 0", LONG));
+            assertEquals("version 1: 00 00 00 00 00 00 00 63",
+                    jipc("dsm", "watch", at, "shared", "--size", "64", "--length", "8", "--count", "0").out().strip());
+        }
+    }
+}
