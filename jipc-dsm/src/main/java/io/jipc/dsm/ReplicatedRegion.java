@@ -272,8 +272,7 @@ public final class ReplicatedRegion implements AutoCloseable {
      * @return the write section, or null if the lock did not come in time (the request is withdrawn)
      */
     public RegionWrite tryWrite(Duration timeout) throws InterruptedException {
-        long nanos = Math.clamp(timeout.toNanos(), 0, Long.MAX_VALUE / 4);
-        long deadline = System.nanoTime() + nanos;
+        long deadline = System.nanoTime() + nanos(timeout);
         return acquire(deadline);
     }
 
@@ -301,6 +300,9 @@ public final class ReplicatedRegion implements AutoCloseable {
      * @throws RegionHomeLostException if the home is lost meanwhile
      */
     public long sync() throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
         CompletableFuture<Long> answer = new CompletableFuture<>();
         synchronized (pending) {
             checkOpen();
@@ -318,7 +320,10 @@ public final class ReplicatedRegion implements AutoCloseable {
      * @throws RegionHomeLostException if the home is lost meanwhile
      */
     public long awaitVersion(long seen, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        long deadline = System.nanoTime() + nanos(timeout);
         synchronized (versionChanged) {
             while (true) {
                 checkOpen();
@@ -444,18 +449,30 @@ public final class ReplicatedRegion implements AutoCloseable {
         try {
             CompletableFuture<Long> answer = new CompletableFuture<>();
             byte[] frame;
+            boolean changed = false;
             try {
                 checkOpen();
                 if (abort) {
                     MemorySegment.copy(twin, 0, replica, 0, size);
                 }
-                frame = DsmWire.release(abort ? Diff.EMPTY : Diff.between(replica, twin));
+                Diff diff = abort ? Diff.EMPTY : Diff.between(replica, twin);
+                frame = DsmWire.release(diff);
+                checkOpen();
+                if (!diff.isEmpty()) {
+                    // the holder's section is the home's next version: reads see bytes and number
+                    // together; set before the answer is queued, which the receiver takes under the same lock
+                    version++;
+                    changed = true;
+                }
                 synchronized (pending) {
                     checkOpen();
                     releases.add(answer);
                 }
             } finally {
                 replicaLock.writeLock().unlock();
+            }
+            if (changed) {
+                wakeVersionWaiters();
             }
             send(frame);
             return awaitUninterruptibly(answer);
@@ -524,9 +541,8 @@ public final class ReplicatedRegion implements AutoCloseable {
             }
             case DsmWire.Versioned v when v.type() == DsmWire.RELEASED -> {
                 CompletableFuture<Long> answer = next(releases, "RELEASED");
-                if (v.version() > version) {
-                    version = v.version();
-                    wakeVersionWaiters();
+                if (v.version() != version) {
+                    throw new DsmProtocolException("RELEASED version " + v.version() + " at version " + version);
                 }
                 answer.complete(v.version());
             }
@@ -550,22 +566,41 @@ public final class ReplicatedRegion implements AutoCloseable {
 
     // ---- plumbing ----
 
+    /**
+     * Sends a frame, waiting at most the peer timeout for room. Not interruptible: the request is
+     * already queued for its answer, so the frame must go (an interrupt is kept for the caller). If it
+     * cannot, the replica is lost and the failure thrown.
+     */
     private void send(byte[] frame) {
+        boolean interrupted = false;
         try {
-            if (connection.offer(frame, options.peerTimeout())) {
-                lastSent = System.nanoTime();
-                return;
+            while (true) {
+                try {
+                    if (connection.offer(frame, options.peerTimeout())) {
+                        lastSent = System.nanoTime();
+                        return;
+                    }
+                    lose(new RegionHomeLostException("the home of region " + name + " at " + Sockets.describe(home)
+                            + " stopped reading for " + options.peerTimeout()));
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // before the first byte (the connection is intact): try again
+                    if (!connection.isOpen()) {
+                        lose(new RegionHomeLostException("interrupted half-way through a frame to the home of region "
+                                + name + "; the connection is cut", e));
+                        break;
+                    }
+                } catch (JipcException e) {
+                    if (state == State.OPEN) {
+                        lose(new RegionHomeLostException("the connection to the home of region " + name + " at "
+                                + Sockets.describe(home) + " failed: " + e.getMessage(), e));
+                    }
+                    break;
+                }
             }
-            lose(new RegionHomeLostException("the home of region " + name + " at " + Sockets.describe(home) + " stopped reading for "
-                    + options.peerTimeout()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            lose(new RegionHomeLostException("interrupted while sending to the home of region " + name
-                    + "; the connection is cut", e));
-        } catch (JipcException e) {
-            if (state == State.OPEN) {
-                lose(new RegionHomeLostException("the connection to the home of region " + name + " at " + Sockets.describe(home)
-                        + " failed: " + e.getMessage(), e));
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
         throw failed();
@@ -597,6 +632,12 @@ public final class ReplicatedRegion implements AutoCloseable {
         synchronized (versionChanged) {
             versionChanged.notifyAll();
         }
+    }
+
+    /** A timeout in nanoseconds, 0 if negative, capped (about 73 years) so that a deadline cannot overflow. */
+    private static long nanos(Duration timeout) {
+        Duration capped = timeout.compareTo(Duration.ofDays(1L << 14)) > 0 ? Duration.ofDays(1L << 14) : timeout;
+        return Math.max(0, capped.toNanos());
     }
 
     private void checkOpen() {

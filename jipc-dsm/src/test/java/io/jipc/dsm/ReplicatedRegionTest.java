@@ -200,6 +200,49 @@ class ReplicatedRegionTest {
     }
 
     @Test
+    void anInterruptDoesNotCutTheReplica() throws Exception {
+        ReplicatedRegion a = open("r", 64);
+        ReplicatedRegion b = open("r", 64);
+        try (RegionWrite w = a.write()) {
+            w.segment().set(JAVA_LONG, 0, 1);
+            Thread.currentThread().interrupt(); // the section still ends, and the interrupt is kept
+        }
+        assertTrue(Thread.interrupted());
+        assertTrue(a.isConnected());
+        assertEquals(1, a.version());
+        assertEquals(1, b.sync());
+        assertEquals(1L, (long) b.<Long>read(s -> s.get(JAVA_LONG, 0)));
+        Thread.currentThread().interrupt();
+        assertThrows(InterruptedException.class, a::sync);
+        assertTrue(a.isConnected());
+        assertEquals(1, a.sync());
+        Thread.currentThread().interrupt();
+        assertThrows(InterruptedException.class, a::write);
+        try (RegionWrite w = a.write()) {
+            assertEquals(1, w.segment().get(JAVA_LONG, 0));
+        }
+    }
+
+    @Test
+    void aReadSeesTheVersionOfTheBytesItReads() throws Exception {
+        ReplicatedRegion a = open("r", 64);
+        try (RegionWrite w = a.write()) {
+            w.segment().set(JAVA_LONG, 0, 1);
+        }
+        try (RegionRead v = a.read()) {
+            assertEquals(1, v.version());
+            assertEquals(1, v.segment().get(JAVA_LONG, 0));
+        }
+        try (RegionWrite w = a.write()) {
+            assertEquals(1, w.segment().get(JAVA_LONG, 0));
+            try (RegionRead own = a.read()) { // the writing thread may read its section's bytes
+                assertEquals(1, own.version());
+            }
+        }
+        assertEquals(1, a.version(), "a section that changed nothing makes no version");
+    }
+
+    @Test
     void refusalsSayWhy() throws Exception {
         open("r", 64);
         RegionRefusedException e = assertThrows(RegionRefusedException.class, () -> open("r", 128));
