@@ -16,6 +16,9 @@ import java.util.Set;
  * long at most.
  */
 final class HomeRegion {
+    /** Write-lock requests one replica may have queued at once. */
+    static final int MAX_QUEUED = 16;
+
     private final String name;
     private final byte[] data;
     private final Set<HomeSession> replicas = new LinkedHashSet<>();
@@ -45,10 +48,19 @@ final class HomeRegion {
         return true;
     }
 
-    /** Queues the replica for the write lock; granted at once if the lock is free. */
-    synchronized void acquire(HomeSession session) {
+    /**
+     * Queues the replica for the write lock; granted at once if the lock is free. False if the
+     * replica already has {@link #MAX_QUEUED} requests queued (a protocol error: a replica that
+     * follows the protocol has one).
+     */
+    synchronized boolean acquire(HomeSession session) {
+        if (session.queued >= MAX_QUEUED) {
+            return false;
+        }
+        session.queued++;
         waiting.add(session);
         grantNext();
+        return true;
     }
 
     /**
@@ -99,6 +111,7 @@ final class HomeRegion {
     private void forget(HomeSession session) {
         replicas.remove(session);
         waiting.removeIf(w -> w == session);
+        session.queued = 0;
         if (holder == session) {
             holder = null;
         }
@@ -107,6 +120,7 @@ final class HomeRegion {
     private void grantNext() {
         while (holder == null && !waiting.isEmpty()) {
             HomeSession next = waiting.poll();
+            next.queued--;
             if (next.send(DsmWire.versioned(DsmWire.GRANTED, version))) {
                 holder = next;
             } else {

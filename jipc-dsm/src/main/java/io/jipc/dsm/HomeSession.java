@@ -19,6 +19,8 @@ final class HomeSession {
     private final DsmOptions options;
     private volatile long lastSent = System.nanoTime();
     private volatile boolean dropped;
+    /** Write-lock requests of this replica in its region's queue; guarded by the region's monitor. */
+    int queued;
 
     HomeSession(RegionHome home, StreamConnection connection, DsmOptions options) {
         this.home = home;
@@ -88,7 +90,13 @@ final class HomeSession {
                     return;
                 }
                 switch (decoded) {
-                    case DsmWire.Signal s when s.type() == DsmWire.ACQUIRE -> region.acquire(this);
+                    case DsmWire.Signal s when s.type() == DsmWire.ACQUIRE -> {
+                        if (!region.acquire(this)) {
+                            refuse(RegionRefusedException.Reason.PROTOCOL, "more than " + HomeRegion.MAX_QUEUED
+                                    + " write-lock requests queued");
+                            return;
+                        }
+                    }
                     case DsmWire.Signal s when s.type() == DsmWire.SYNC -> region.sync(this);
                     case DsmWire.Signal s when s.type() == DsmWire.HEARTBEAT -> { }
                     case DsmWire.Release r -> {

@@ -376,11 +376,21 @@ public final class ReplicatedRegion implements AutoCloseable {
         boolean handedOut = false;
         try {
             CompletableFuture<Long> grant = new CompletableFuture<>();
+            boolean adopted = false;
             synchronized (pending) {
                 checkOpen();
-                grants.add(grant);
+                // a request withdrawn earlier is still queued at the home: take its place instead of
+                // queueing another (so a replica has at most one request there)
+                CompletableFuture<Long> withdrawn = grants.peekFirst();
+                if (withdrawn != null && withdrawn.isCancelled()) {
+                    grants.pollFirst();
+                    adopted = true;
+                }
+                grants.addFirst(grant);
             }
-            send(DsmWire.signal(DsmWire.ACQUIRE));
+            if (!adopted) {
+                send(DsmWire.signal(DsmWire.ACQUIRE));
+            }
             if (!awaitGrant(grant, deadline)) {
                 return null;
             }

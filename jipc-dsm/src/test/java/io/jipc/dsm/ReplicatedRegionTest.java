@@ -243,6 +243,26 @@ class ReplicatedRegionTest {
     }
 
     @Test
+    void withdrawnRequestsDoNotPileUpAtTheHome() throws Exception {
+        ReplicatedRegion a = open("r", 64);
+        ReplicatedRegion b = open("r", 64);
+        RegionWrite held = a.write();
+        for (int i = 0; i < 50; i++) { // more than a home lets one replica queue
+            assertNull(b.tryWrite(Duration.ofMillis(i % 2)));
+        }
+        assertEquals(1, home.regions().getFirst().waiting(), "one request of b's at most");
+        held.segment().set(JAVA_LONG, 0, 4);
+        held.close();
+        try (RegionWrite w = b.write()) {
+            assertEquals(4, w.segment().get(JAVA_LONG, 0));
+            w.segment().set(JAVA_LONG, 0, 5);
+        }
+        assertEquals(2, a.sync());
+        assertEquals(5L, (long) a.<Long>read(s -> s.get(JAVA_LONG, 0)));
+        assertTrue(b.isConnected());
+    }
+
+    @Test
     void refusalsSayWhy() throws Exception {
         open("r", 64);
         RegionRefusedException e = assertThrows(RegionRefusedException.class, () -> open("r", 128));
