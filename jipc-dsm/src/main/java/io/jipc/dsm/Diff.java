@@ -12,9 +12,9 @@ import java.util.Arrays;
  *
  * <p>Encoded (big-endian): {@code count u32}, then per range {@code offset u32, length u32,
  * bytes[length]}. {@link #decode} checks every range against the region before anything is applied.
- * Ranges closer than {@link #GAP} bytes are merged, and a diff whose encoding would be larger than
- * the whole region as one range is sent as that one range, so an encoded diff is at most
- * {@code 12 + region size} bytes.
+ * Ranges closer than {@link #GAP} bytes are merged: since at least {@code GAP} unchanged bytes
+ * (more than a range header) separate two ranges, an encoded diff is at most {@code 12 + region size}
+ * bytes (one range spanning the region).
  *
  * <p>Instances are immutable once made; the bytes may be shared with the frame they were decoded from.
  */
@@ -44,7 +44,6 @@ final class Diff {
         int[] starts = new int[8];
         int[] ends = new int[8];
         int count = 0;
-        long total = 0;
         long pos = 0;
         while (pos < size) {
             long m = MemorySegment.mismatch(now, pos, size, twin, pos, size);
@@ -67,16 +66,10 @@ final class Diff {
             starts[count] = (int) start;
             ends[count] = (int) end;
             count++;
-            total += 8 + (end - start);
             pos = end;
         }
         if (count == 0) {
             return EMPTY;
-        }
-        if (total > 8 + size) {
-            starts = new int[] {0};
-            ends = new int[] {(int) size};
-            count = 1;
         }
         int bytes = 0;
         for (int k = 0; k < count; k++) {

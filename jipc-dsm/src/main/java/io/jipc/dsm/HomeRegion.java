@@ -9,11 +9,11 @@ import java.util.Set;
  * A region's master copy at its home, with its version, its replicas and its write lock (held by at
  * most one replica, the others queued first come first served).
  *
- * <p>Everything happens under this object's monitor, and every frame to a replica is sent under it:
- * so a replica receives the snapshot, the updates and the lock grants in the order the home made
- * them, and a replica granted the lock has already been sent every update before the grant. A send
- * to a replica that cannot take it within the peer timeout drops that replica; the others wait that
- * long at most.
+ * <p>Everything happens under this object's monitor, and every frame to a replica is queued under
+ * it: so a replica receives the snapshot, the updates and the lock grants in the order the home made
+ * them, and a replica granted the lock has been sent every update before the grant. Queueing never
+ * waits for the network ({@link HomeSession#send}): a slow or stuck replica holds up nobody else, and
+ * is dropped when it falls too far behind or stops reading for the peer timeout.
  */
 final class HomeRegion {
     /** Write-lock requests one replica may have queued at once. */
@@ -39,13 +39,11 @@ final class HomeRegion {
         return data.length;
     }
 
-    /** Sends the snapshot and adds the replica; false if the replica could not take it (dropped). */
-    synchronized boolean join(HomeSession session) {
-        if (!session.send(DsmWire.opened(version, data))) {
-            return false;
+    /** Queues the snapshot for the replica and adds it to the replicas. */
+    synchronized void join(HomeSession session) {
+        if (session.send(DsmWire.opened(version, data))) {
+            replicas.add(session);
         }
-        replicas.add(session);
-        return true;
     }
 
     /**

@@ -4,19 +4,28 @@ import io.jipc.ClosedException;
 import io.jipc.JipcException;
 import io.jipc.net.StreamConnection;
 
-import java.time.Duration;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One replica's connection at the home: reads the replica's frames in the connection's own virtual
- * thread and passes them to its {@link HomeRegion}; other threads send to it through {@link #send}.
- * When the replica goes away — end of stream, a malformed frame, silence for the peer timeout, or a
- * send that could not start within it — the session leaves its region, which frees the write lock
- * if this replica held it and forgets its queued requests.
+ * thread and passes them to its {@link HomeRegion}; frames to the replica go through an outbox that
+ * a second virtual thread of the session drains, so that {@link #send} never waits for the network
+ * and a slow replica holds up nobody else.
+ *
+ * <p>When the replica goes away — end of stream, a malformed frame, silence for the peer timeout, a
+ * frame it did not start taking within the peer timeout, or an outbox beyond its limit (the replica
+ * fell too far behind) — the session is dropped and leaves its region, which frees the write lock if
+ * this replica held it and forgets its queued requests.
  */
 final class HomeSession {
     private final RegionHome home;
     private final StreamConnection connection;
     private final DsmOptions options;
+    private final LinkedBlockingQueue<byte[]> outbox = new LinkedBlockingQueue<>();
+    private final AtomicLong outboxBytes = new AtomicLong();
+    private long outboxLimit = Long.MAX_VALUE;
     private volatile long lastSent = System.nanoTime();
     private volatile boolean dropped;
     /** Write-lock requests of this replica in its region's queue; guarded by the region's monitor. */
@@ -28,9 +37,22 @@ final class HomeSession {
         this.options = options;
     }
 
+    /**
+     * How many bytes may wait in a replica's outbox before the replica counts as fallen behind and is
+     * dropped: four whole-region updates, and at least 16 MiB.
+     */
+    static long outboxLimit(long regionSize) {
+        return Math.max(16L << 20, 4 * (regionSize + DsmWire.MAX_OVERHEAD));
+    }
+
     /** Serves the connection until the replica goes away or the home closes. */
     void serve() throws InterruptedException {
-        byte[] first = connection.poll(options.peerTimeout());
+        byte[] first;
+        try {
+            first = connection.poll(options.connectTimeout()); // a replica's first frames may wait for its class loading
+        } catch (JipcException e) {
+            return; // an absurd length, a half frame, a reset: not a replica
+        }
         if (first == null) {
             return;
         }
@@ -57,13 +79,15 @@ final class HomeSession {
             refuse(e.reason(), e.getMessage());
             return;
         }
-        if (!region.join(this)) {
-            return;
-        }
+        outboxLimit = outboxLimit(region.size());
+        Thread sender = Thread.ofVirtual().name("jipc-dsm-home sender " + connection.remote()).start(this::drain);
         try {
+            region.join(this);
             loop(region);
         } finally {
             region.leave(this);
+            drop();
+            sender.interrupt();
         }
     }
 
@@ -115,33 +139,51 @@ final class HomeSession {
             } else if (now - lastHeard > options.peerTimeout().toNanos()) {
                 return; // silent replica: dropped; the finally of serve frees what it held
             }
-            if (System.nanoTime() - lastSent >= heartbeat && !send(DsmWire.signal(DsmWire.HEARTBEAT))) {
+            if (outbox.isEmpty() && System.nanoTime() - lastSent >= heartbeat && !send(DsmWire.signal(DsmWire.HEARTBEAT))) {
                 return;
             }
         }
     }
 
     /**
-     * Sends {@code frame}, waiting at most the peer timeout for the replica to make room; on failure
-     * drops the replica (closes its connection) and returns false. Callers that must keep frames in
-     * order hold the region's monitor.
+     * Queues {@code frame} for the replica and returns at once; false if the replica was dropped,
+     * which this call does if the outbox goes over its limit. Frames leave in the order queued:
+     * callers that need an order among frames (every caller in {@link HomeRegion}) queue under the
+     * region's monitor.
      */
     boolean send(byte[] frame) {
         if (dropped) {
             return false;
         }
+        if (outboxBytes.addAndGet(frame.length) > outboxLimit) {
+            drop(); // fallen behind by more than the limit: a replica that cannot keep up is dropped
+            return false;
+        }
+        outbox.add(frame);
+        return true;
+    }
+
+    /** The sender thread: sends what the outbox holds, each frame within the peer timeout, until dropped. */
+    private void drain() {
         try {
-            if (connection.offer(frame, options.peerTimeout())) {
+            while (!dropped) {
+                byte[] frame = outbox.poll(options.heartbeatInterval().toNanos(), TimeUnit.NANOSECONDS);
+                if (frame == null) {
+                    continue;
+                }
+                outboxBytes.addAndGet(-frame.length);
+                if (!connection.offer(frame, options.peerTimeout())) {
+                    break; // the replica stopped reading
+                }
                 lastSent = System.nanoTime();
-                return true;
             }
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            // the session ended
         } catch (JipcException e) {
             // the replica is gone
         }
         drop();
-        return false;
+        outbox.clear();
     }
 
     /** Closes the connection; the session's thread then leaves the region. */
@@ -150,8 +192,15 @@ final class HomeSession {
         connection.close();
     }
 
+    /** Sends REFUSED straight away (from the session's own thread), then drops the replica. */
     private void refuse(RegionRefusedException.Reason reason, String message) {
-        send(DsmWire.refused(reason, message));
+        try {
+            connection.offer(DsmWire.refused(reason, message), options.peerTimeout());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (JipcException e) {
+            // the replica is gone already
+        }
         drop();
     }
 

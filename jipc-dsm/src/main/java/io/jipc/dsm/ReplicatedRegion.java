@@ -461,13 +461,14 @@ public final class ReplicatedRegion implements AutoCloseable {
             byte[] frame;
             boolean changed = false;
             try {
-                checkOpen();
-                if (abort) {
+                if (abort || state != State.OPEN) {
+                    // aborted, or nothing of it can be sent any more: the replica goes back to the
+                    // bytes before the section (so lastSnapshot() holds only what was released)
                     MemorySegment.copy(twin, 0, replica, 0, size);
                 }
+                checkOpen();
                 Diff diff = abort ? Diff.EMPTY : Diff.between(replica, twin);
                 frame = DsmWire.release(diff);
-                checkOpen();
                 if (!diff.isEmpty()) {
                     // the holder's section is the home's next version: reads see bytes and number
                     // together; set before the answer is queued, which the receiver takes under the same lock
