@@ -1,0 +1,634 @@
+package io.jipc.dsm;
+
+import io.jipc.net.ConnectionOptions;
+import io.jipc.net.PeerClosedException;
+import io.jipc.net.StreamConnection;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * A real {@link RegionHome} and clients that break the protocol, over raw {@link StreamConnection}s:
+ * garbage, a first frame that is not OPEN, another major version, sizes the home does not keep, a
+ * RELEASE without the lock or out of the region, frames only a home sends, a holder that goes
+ * silent, a replica that stops reading. The home refuses with the documented code and closes, drops
+ * the silent and the stuck, frees the lock they held, and keeps serving: after each hostile client a
+ * well-behaved {@link ReplicatedRegion} opens, writes and sees its data, and {@link RegionHome#regions()}
+ * counts the replicas still there.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class HostileReplicaTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    /** A home that drops a replica it has not heard from for 400 ms. */
+    private static final DsmOptions SHORT = DsmOptions.defaults().withLiveness(Duration.ofMillis(100), Duration.ofMillis(400));
+    /** Well-behaved replicas of a short-lived home: heartbeats well within its 400 ms, themselves patient. */
+    private static final DsmOptions PATIENT = DsmOptions.defaults().withLiveness(Duration.ofMillis(50), Duration.ofSeconds(5));
+
+    private RegionHome home;
+    private DsmOptions replicaOptions = DsmOptions.defaults();
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+
+    @BeforeEach
+    void startHome() {
+        home = RegionHome.start(loopback());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        threads.shutdownNow();
+        for (AutoCloseable c : closeables.reversed()) {
+            c.close();
+        }
+        home.close();
+        assertTrue(threads.awaitTermination(10, TimeUnit.SECONDS), "test threads still running");
+    }
+
+    private static InetSocketAddress loopback() {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    }
+
+    /** Replaces the home with one of {@code options}; its well-behaved replicas use {@code replicas}. */
+    private void useHome(DsmOptions options, DsmOptions replicas) {
+        home.close();
+        home = RegionHome.start(loopback(), options);
+        replicaOptions = replicas;
+    }
+
+    private ReplicatedRegion replica(String name, long size) throws InterruptedException {
+        return replica(name, size, replicaOptions);
+    }
+
+    private ReplicatedRegion replica(String name, long size, DsmOptions options) throws InterruptedException {
+        ReplicatedRegion r = ReplicatedRegion.open(home.address(), name, size, options);
+        closeables.add(r);
+        return r;
+    }
+
+    // ------------------------------------------------------------------ raw clients
+
+    private StreamConnection raw() throws InterruptedException {
+        StreamConnection c = StreamConnection.connect(home.address(), ConnectionOptions.defaults().withConnectTimeout(WAIT));
+        closeables.add(c);
+        return c;
+    }
+
+    /** A raw client that opened region {@code name} (it has read the snapshot). */
+    private StreamConnection opened(String name, int size) throws InterruptedException {
+        StreamConnection c = raw();
+        c.put(DsmWire.open(name, size));
+        DsmWire.Opened snapshot = assertInstanceOf(DsmWire.Opened.class, next(c, size));
+        assertEquals(size, snapshot.size());
+        return c;
+    }
+
+    /** The next frame from the home that is not a heartbeat. */
+    private static DsmWire.Frame next(StreamConnection c, long regionSize) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            byte[] frame = c.poll(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            if (frame == null) {
+                return fail(c.isEndOfStream() ? "the home closed the connection" : "nothing from the home within " + WAIT);
+            }
+            DsmWire.Frame decoded = DsmWire.decode(frame, regionSize);
+            if (!(decoded instanceof DsmWire.Signal s && s.type() == DsmWire.HEARTBEAT)) {
+                return decoded;
+            }
+        }
+    }
+
+    /** The home answers with REFUSED of {@code reason}, then closes the connection. */
+    private static void expectRefused(StreamConnection c, long regionSize, RegionRefusedException.Reason reason)
+            throws InterruptedException {
+        DsmWire.Refused refused = assertInstanceOf(DsmWire.Refused.class, next(c, regionSize));
+        assertEquals(reason, refused.reason(), refused.message());
+        assertTrue(refused.message().length() > 0);
+        expectClosed(c, regionSize);
+    }
+
+    /** The home closes the connection, sending nothing but heartbeats (or updates) before. */
+    private static void expectClosed(StreamConnection c, long regionSize) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            byte[] frame;
+            try {
+                frame = c.poll(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            } catch (PeerClosedException reset) {
+                return;
+            }
+            if (frame == null) {
+                if (c.isEndOfStream()) {
+                    return;
+                }
+                continue;
+            }
+            DsmWire.Frame decoded = DsmWire.decode(frame, regionSize);
+            if (!(decoded instanceof DsmWire.Signal || decoded instanceof DsmWire.Update)) {
+                fail("the home sent " + decoded + " instead of closing");
+            }
+        }
+        fail("the home did not close the connection within " + WAIT);
+    }
+
+    private static byte[] openFrame(int major, long size, String name) {
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(15 + n.length).put(DsmWire.OPEN).putInt(DsmWire.MAGIC).putShort((short) major)
+                .putShort((short) 0).putInt((int) size).putShort((short) n.length).put(n).array();
+    }
+
+    // ------------------------------------------------------------------ the home's state
+
+    private RegionStatus status(String name) {
+        return home.regions().stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
+    }
+
+    /** Waits until region {@code name}'s status satisfies {@code condition}: the home drops sessions in their own threads. */
+    private RegionStatus awaitStatus(String name, Predicate<RegionStatus> condition, String what)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        RegionStatus s = status(name);
+        while (s == null || !condition.test(s)) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("region " + name + ": expected " + what + ", is " + s);
+            }
+            Thread.sleep(5);
+            s = status(name);
+        }
+        return s;
+    }
+
+    private RegionStatus awaitReplicas(String name, int replicas) throws InterruptedException {
+        return awaitStatus(name, s -> s.replicas() == replicas, replicas + " replicas");
+    }
+
+    /**
+     * The home still serves region {@code name}: a new replica opens (the home counts it beside the
+     * {@code others} still connected), changes every byte, and a second new replica sees them.
+     */
+    private void assertHomeServes(String name, int size, int others) throws InterruptedException {
+        ReplicatedRegion a = replica(name, size);
+        awaitReplicas(name, others + 1);
+        byte[] expected = a.snapshot();
+        for (int i = 0; i < size; i++) {
+            expected[i] += (byte) (i % 7 + 1);
+        }
+        long before = a.version();
+        a.update(s -> MemorySegment.copy(expected, 0, s, JAVA_BYTE, 0, size));
+        assertEquals(before + 1, a.version());
+        ReplicatedRegion b = replica(name, size);
+        assertEquals(a.version(), b.version());
+        assertArrayEquals(expected, b.snapshot());
+        RegionStatus s = awaitReplicas(name, others + 2);
+        assertEquals(a.version(), s.version());
+        b.close();
+        a.close();
+        awaitStatus(name, t -> t.replicas() == others && !t.locked() && t.waiting() == 0,
+                others + " replicas, unlocked, none waiting");
+    }
+
+    // ------------------------------------------------------------------ the first frame
+
+    static Stream<Arguments> garbage() {
+        byte[] random = new byte[100];
+        new SplittableRandom(7).nextBytes(random);
+        random[0] = 0x42;
+        byte[] badMagic = DsmWire.open("r", 64);
+        badMagic[1] = 'X';
+        return Stream.of(
+                Arguments.of("an empty frame", new byte[0]),
+                Arguments.of("random bytes", random),
+                Arguments.of("an HTTP request", "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII)),
+                Arguments.of("type 0", new byte[] {0}),
+                Arguments.of("an OPEN cut short", Arrays.copyOf(DsmWire.open("r", 64), 10)),
+                Arguments.of("an OPEN without the magic", badMagic),
+                Arguments.of("an OPEN of a name with '/'", openFrame(1, 64, "a/b")),
+                Arguments.of("an OPEN of a name starting with '.'", openFrame(1, 64, ".r")),
+                Arguments.of("an OPEN of a non-ASCII name", openFrame(1, 64, "r\u00e9")),
+                Arguments.of("an OPEN announcing a 65535-byte name", ByteBuffer.allocate(16).put(DsmWire.OPEN)
+                        .putInt(DsmWire.MAGIC).putShort((short) 1).putShort((short) 0).putInt(64).putShort((short) -1)
+                        .put((byte) 'r').array()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("garbage")
+    void aGarbageFirstFrameIsRefusedWithCode1AndClosed(String what, byte[] frame) throws Exception {
+        StreamConnection c = raw();
+        c.put(frame);
+        expectRefused(c, -1, RegionRefusedException.Reason.PROTOCOL);
+        assertEquals(List.of(), home.regions(), "no region made");
+        assertHomeServes("r", 64, 0);
+    }
+
+    static Stream<Arguments> notOpen() {
+        return Stream.of(
+                Arguments.of("ACQUIRE", DsmWire.signal(DsmWire.ACQUIRE)),
+                Arguments.of("SYNC", DsmWire.signal(DsmWire.SYNC)),
+                Arguments.of("HEARTBEAT", DsmWire.signal(DsmWire.HEARTBEAT)),
+                Arguments.of("RELEASE", DsmWire.release(Diff.EMPTY)),
+                Arguments.of("GRANTED", DsmWire.versioned(DsmWire.GRANTED, 0)),
+                Arguments.of("RELEASED", DsmWire.versioned(DsmWire.RELEASED, 0)),
+                Arguments.of("SYNCED", DsmWire.versioned(DsmWire.SYNCED, 0)),
+                Arguments.of("UPDATE", DsmWire.update(1, DsmWire.release(Diff.EMPTY))),
+                Arguments.of("OPENED", DsmWire.opened(0, new byte[64])),
+                Arguments.of("REFUSED", DsmWire.refused(RegionRefusedException.Reason.VERSION, "no")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("notOpen")
+    void aFirstFrameOtherThanOpenIsRefusedWithCode1(String what, byte[] frame) throws Exception {
+        StreamConnection c = raw();
+        c.put(frame);
+        expectRefused(c, -1, RegionRefusedException.Reason.PROTOCOL);
+        assertEquals(List.of(), home.regions());
+        assertHomeServes("r", 64, 0);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {2, 0, 3, 0xFFFF})
+    void anOpenOfAnotherMajorVersionIsRefusedWithCode5(int major) throws Exception {
+        StreamConnection c = raw();
+        c.put(openFrame(major, 64, "r"));
+        DsmWire.Refused refused = assertInstanceOf(DsmWire.Refused.class, next(c, -1));
+        assertEquals(RegionRefusedException.Reason.VERSION, refused.reason());
+        assertEquals(5, refused.reason().code());
+        assertTrue(refused.message().contains("1.0"), refused.message());
+        expectClosed(c, -1);
+        assertEquals(List.of(), home.regions(), "no region made");
+        assertHomeServes("r", 64, 0);
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {0, (64 << 20) + 1, 0x80000000L, 0xFFFFFFFFL})
+    void anOpenOfASizeTheHomeDoesNotKeepIsRefusedWithCode3(long size) throws Exception {
+        StreamConnection c = raw();
+        c.put(openFrame(1, size, "r"));
+        DsmWire.Refused refused = assertInstanceOf(DsmWire.Refused.class, next(c, -1));
+        assertEquals(RegionRefusedException.Reason.TOO_LARGE, refused.reason());
+        assertEquals(3, refused.reason().code());
+        expectClosed(c, -1);
+        assertEquals(List.of(), home.regions(), "no region made");
+        assertHomeServes("r", 64, 0);
+    }
+
+    @Test
+    void anOpenOfAnotherSizeIsRefusedWithCode2() throws Exception {
+        replica("r", 64);
+        StreamConnection c = raw();
+        c.put(openFrame(1, 128, "r"));
+        expectRefused(c, -1, RegionRefusedException.Reason.SIZE_MISMATCH);
+        assertEquals(List.of(new RegionStatus("r", 64, 0, 1, false, 0)), home.regions());
+        assertHomeServes("r", 64, 1);
+    }
+
+    /** Bytes that are not frames at all: the length in the first 8 bytes is absurd, so the home cannot even answer. */
+    @Test
+    void aStreamThatIsNotFramedIsClosed() throws Exception {
+        StreamConnection c = raw();
+        c.write(ByteBuffer.wrap("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+        expectClosed(c, -1);
+        assertEquals(List.of(), home.regions());
+        assertHomeServes("r", 64, 0);
+    }
+
+    @Test
+    void aClientThatSendsNothingOrHalfAFrameIsDropped() throws Exception {
+        // the home waits its connect timeout for the OPEN (its peer timeout for the rest of a started frame)
+        useHome(SHORT.withConnectTimeout(Duration.ofMillis(400)), PATIENT);
+        StreamConnection silent = raw();
+        StreamConnection half = raw();
+        half.write(ByteBuffer.wrap(new byte[] {0, 0, 0, 0, 0, 0, 0, 20, DsmWire.OPEN, 0x4A}));
+        expectClosed(silent, -1);
+        expectClosed(half, -1);
+        assertEquals(List.of(), home.regions());
+        assertHomeServes("r", 64, 0);
+    }
+
+    // ------------------------------------------------------------------ after OPEN
+
+    @Test
+    void aReleaseWithoutTheLockIsRefusedWithCode1AndTheReplicaDropped() throws Exception {
+        ReplicatedRegion other = replica("r", 64);
+        StreamConnection c = opened("r", 64);
+        awaitReplicas("r", 2);
+        byte[] changed = new byte[64];
+        changed[10] = 99;
+        byte[] release = DsmWire.release(Diff.between(MemorySegment.ofArray(changed), MemorySegment.ofArray(new byte[64])));
+        // while nobody holds the lock
+        c.put(release);
+        expectRefused(c, 64, RegionRefusedException.Reason.PROTOCOL);
+        assertEquals(new RegionStatus("r", 64, 0, 1, false, 0),
+                awaitStatus("r", s -> s.replicas() == 1, "the hostile replica gone"));
+        // while another replica holds it
+        StreamConnection d = opened("r", 64);
+        try (RegionWrite w = other.write()) {
+            w.segment().set(JAVA_BYTE, 7, (byte) 5);
+            d.put(release);
+            expectRefused(d, 64, RegionRefusedException.Reason.PROTOCOL);
+        }
+        assertEquals(1, other.version());
+        assertEquals(new RegionStatus("r", 64, 1, 1, false, 0),
+                awaitStatus("r", s -> s.replicas() == 1, "the hostile replica gone"));
+        byte[] expected = new byte[64];
+        expected[7] = 5;
+        ReplicatedRegion late = replica("r", 64);
+        assertArrayEquals(expected, late.snapshot(), "nothing of the hostile releases applied");
+        late.close();
+        assertHomeServes("r", 64, 1);
+    }
+
+    static Stream<Arguments> hostileReleases() {
+        DsmWireFuzzTest.Bytes release = new DsmWireFuzzTest.Bytes().u8(DsmWire.RELEASE);
+        return Stream.of(
+                Arguments.of("a range past the region's end", DsmWireFuzzTest.release(1).range(60, 5, 1).get()),
+                Arguments.of("a range starting at the end", DsmWireFuzzTest.release(1).range(64, 1, 1).get()),
+                Arguments.of("offset + length wrapping 32 bits", DsmWireFuzzTest.release(1).u32(0xFFFFFFF0L).u32(0x14)
+                        .fill(20, 1).get()),
+                Arguments.of("a length of 0xFFFFFFFF", DsmWireFuzzTest.release(1).u32(0).u32(0xFFFFFFFFL).fill(16, 1).get()),
+                Arguments.of("a count of 0xFFFFFFFF", DsmWireFuzzTest.release(0xFFFFFFFFL).range(0, 4, 1).get()),
+                Arguments.of("overlapping ranges", DsmWireFuzzTest.release(2).range(0, 8, 1).range(4, 8, 2).get()),
+                Arguments.of("descending ranges", DsmWireFuzzTest.release(2).range(30, 2, 1).range(0, 2, 2).get()),
+                Arguments.of("an empty range", DsmWireFuzzTest.release(1).u32(3).u32(0).fill(1, 0).get()),
+                Arguments.of("a byte after the last range", DsmWireFuzzTest.release(1).range(0, 4, 1).u8(0).get()),
+                Arguments.of("a diff cut short", release.u8(0).u8(0).get()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("hostileReleases")
+    void aMalformedReleaseIsRefusedAndTheLockFreedWithNothingApplied(String what, byte[] frame) throws Exception {
+        ReplicatedRegion other = replica("r", 64);
+        StreamConnection c = opened("r", 64);
+        c.put(DsmWire.signal(DsmWire.ACQUIRE));
+        assertEquals(new DsmWire.Versioned(DsmWire.GRANTED, 0), next(c, 64));
+        awaitStatus("r", RegionStatus::locked, "locked by the hostile replica");
+        Future<Long> writer = threads.submit(() -> {
+            try (RegionWrite w = other.write()) {
+                w.segment().set(JAVA_BYTE, 1, (byte) 1);
+            }
+            return other.version();
+        });
+        awaitStatus("r", s -> s.waiting() == 1, "the other replica waiting");
+        c.put(frame);
+        expectRefused(c, 64, RegionRefusedException.Reason.PROTOCOL);
+        assertEquals(1, writer.get(WAIT.toSeconds(), TimeUnit.SECONDS), "the lock passed on; the bad release counted for nothing");
+        byte[] expected = new byte[64];
+        expected[1] = 1;
+        assertArrayEquals(expected, other.snapshot());
+        assertEquals(new RegionStatus("r", 64, 1, 1, false, 0),
+                awaitStatus("r", s -> s.replicas() == 1, "the hostile replica gone"));
+        assertHomeServes("r", 64, 1);
+    }
+
+    static Stream<Arguments> framesOnlyAHomeSends() {
+        byte[] changed = new byte[64];
+        changed[0] = 1;
+        byte[] release = DsmWire.release(Diff.between(MemorySegment.ofArray(changed), MemorySegment.ofArray(new byte[64])));
+        return Stream.of(
+                Arguments.of("GRANTED", DsmWire.versioned(DsmWire.GRANTED, 0)),
+                Arguments.of("RELEASED", DsmWire.versioned(DsmWire.RELEASED, 3)),
+                Arguments.of("SYNCED", DsmWire.versioned(DsmWire.SYNCED, 0)),
+                Arguments.of("OPENED", DsmWire.opened(0, changed)),
+                Arguments.of("UPDATE", DsmWire.update(1, release)),
+                Arguments.of("REFUSED", DsmWire.refused(RegionRefusedException.Reason.PROTOCOL, "you")),
+                Arguments.of("OPEN again", DsmWire.open("r", 64)),
+                Arguments.of("OPEN of another region", DsmWire.open("other", 64)),
+                Arguments.of("unknown type 99", new byte[] {99}),
+                Arguments.of("an empty frame", new byte[0]));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("framesOnlyAHomeSends")
+    void aFrameAHomeNeverReceivesIsRefusedWithCode1(String what, byte[] frame) throws Exception {
+        StreamConnection c = opened("r", 64);
+        awaitReplicas("r", 1);
+        c.put(frame);
+        expectRefused(c, 64, RegionRefusedException.Reason.PROTOCOL);
+        assertEquals(new RegionStatus("r", 64, 0, 0, false, 0), awaitReplicas("r", 0), "nothing applied");
+        assertEquals(1, home.regions().size(), "no other region made");
+        assertHomeServes("r", 64, 0);
+    }
+
+    @Test
+    void aFrameAboveTheMaxFrameSizeEndsTheConnection() throws Exception {
+        useHome(DsmOptions.defaults().withMaxRegionSize(1024), DsmOptions.defaults().withMaxRegionSize(1024));
+        StreamConnection c = opened("r", 64);
+        awaitReplicas("r", 1);
+        c.put(new byte[1024 + DsmWire.MAX_OVERHEAD + 1]);
+        expectClosed(c, 64);
+        awaitReplicas("r", 0);
+        StreamConnection d = opened("r", 64);
+        d.write(ByteBuffer.allocate(8).putLong(0, 1L << 62)); // a header announcing 4 EiB
+        expectClosed(d, 64);
+        awaitReplicas("r", 0);
+        assertHomeServes("r", 64, 0);
+    }
+
+    // ------------------------------------------------------------------ silent and stuck replicas
+
+    @Test
+    void aHolderThatGoesSilentIsDroppedAndAWaitingWriterGetsTheLock() throws Exception {
+        useHome(SHORT, PATIENT);
+        StreamConnection c = opened("s", 64);
+        c.put(DsmWire.signal(DsmWire.ACQUIRE));
+        assertEquals(new DsmWire.Versioned(DsmWire.GRANTED, 0), next(c, 64));
+        // from now on c sends nothing: no release, no heartbeat
+        ReplicatedRegion b = replica("s", 64);
+        Future<Long> writer = threads.submit(() -> {
+            try (RegionWrite w = b.write()) {
+                w.segment().set(JAVA_LONG, 8, 42);
+            }
+            return b.version();
+        });
+        assertEquals(1, writer.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+        expectClosed(c, 64);
+        assertEquals(new RegionStatus("s", 64, 1, 1, false, 0),
+                awaitStatus("s", s -> s.replicas() == 1, "the silent replica gone"));
+        assertEquals(42L, (long) b.<Long>read(s -> s.get(JAVA_LONG, 8)));
+        assertHomeServes("s", 64, 1);
+    }
+
+    /**
+     * A replica that read its snapshot, asked for the lock and then never reads again, though it
+     * keeps sending heartbeats. Its receive buffer is small (64 KiB), so an update of the 16 MiB
+     * region cannot fit in it and the home's send buffer (4 MiB at most here, {@code tcp_wmem}).
+     */
+    static final class StuckReplica implements AutoCloseable {
+        private final SocketChannel channel;
+        private final Thread heartbeats;
+        private volatile boolean closed;
+
+        StuckReplica(SocketAddress home, String name, int size, boolean acquire) throws IOException {
+            channel = SocketChannel.open();
+            channel.setOption(StandardSocketOptions.SO_RCVBUF, 64 * 1024);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            try {
+                channel.connect(home);
+                send(DsmWire.open(name, size));
+                ByteBuffer header = ByteBuffer.allocate(8);
+                readFully(header);
+                assertEquals(DsmWire.SNAPSHOT_AT + size, header.getLong(0), "an OPENED of the region");
+                ByteBuffer snapshot = ByteBuffer.allocate(DsmWire.SNAPSHOT_AT + size);
+                readFully(snapshot);
+                assertEquals(DsmWire.OPENED, snapshot.get(0));
+                if (acquire) {
+                    send(DsmWire.signal(DsmWire.ACQUIRE));
+                }
+            } catch (IOException | RuntimeException | Error e) {
+                channel.close();
+                throw e;
+            }
+            heartbeats = Thread.ofVirtual().name("stuck replica heartbeats").start(() -> {
+                try {
+                    while (!closed) {
+                        send(DsmWire.signal(DsmWire.HEARTBEAT));
+                        Thread.sleep(50);
+                    }
+                } catch (IOException | InterruptedException dropped) {
+                    // the home closed the connection, or the test did
+                }
+            });
+        }
+
+        private void send(byte[] frame) throws IOException {
+            ByteBuffer out = ByteBuffer.allocate(8 + frame.length).putLong(frame.length).put(frame).flip();
+            synchronized (this) {
+                while (out.hasRemaining()) {
+                    channel.write(out);
+                }
+            }
+        }
+
+        private void readFully(ByteBuffer into) throws IOException {
+            while (into.hasRemaining()) {
+                if (channel.read(into) < 0) {
+                    throw new IOException("end of stream after " + into.position() + " bytes");
+                }
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            closed = true;
+            channel.close();
+            heartbeats.join(10_000);
+        }
+    }
+
+    private static final int BIG = 16 << 20;
+
+    private void assumeSmallSendBuffers() throws IOException {
+        Path wmem = Path.of("/proc/sys/net/ipv4/tcp_wmem");
+        if (Files.isReadable(wmem)) {
+            String line;
+            try (var in = Files.newInputStream(wmem)) {
+                line = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
+            }
+            String[] values = line.split("\\s+");
+            assumeTrue(values.length == 3, "tcp_wmem: " + line);
+            long max = Long.parseLong(values[2]);
+            assumeTrue(2 * max < BIG, "tcp_wmem allows send buffers of " + max + " bytes: an update could fit");
+        }
+    }
+
+    private StuckReplica stuck(String name, boolean acquire) throws IOException {
+        StuckReplica s = new StuckReplica(home.address(), name, BIG, acquire);
+        closeables.add(s);
+        return s;
+    }
+
+    @Test
+    void aReplicaThatAcquiresAndStopsReadingIsDroppedAndTheOthersGoOn() throws Exception {
+        assumeSmallSendBuffers();
+        // a peer timeout of 2 s: also the frame timeout within which the stuck replica must read its 16 MiB snapshot
+        useHome(DsmOptions.defaults().withLiveness(Duration.ofMillis(100), Duration.ofSeconds(2)), PATIENT);
+        ReplicatedRegion a = replica("big", BIG);
+        ReplicatedRegion b = replica("big", BIG);
+        RegionWrite section = a.write();
+        stuck("big", true);
+        awaitStatus("big", s -> s.replicas() == 3 && s.waiting() == 1, "the stuck replica queued for the lock");
+        Future<byte[]> writer = threads.submit(() -> {
+            try (RegionWrite w = b.write()) {
+                byte[] seen = w.segment().asSlice(BIG - 16, 16).toArray(JAVA_BYTE);
+                w.segment().set(JAVA_BYTE, 0, (byte) 7);
+                return seen;
+            }
+        });
+        awaitStatus("big", s -> s.waiting() == 2, "b queued behind the stuck replica");
+        section.segment().fill((byte) 0x5A); // an update of 16 MiB: more than the stuck replica's buffers hold
+        section.close(); // the home gives up on the stuck replica after its peer timeout, and goes on
+        assertEquals(1, section.version());
+        byte[] seen = writer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        byte[] expected = new byte[16];
+        Arrays.fill(expected, (byte) 0x5A);
+        assertArrayEquals(expected, seen, "b's section saw a's");
+        assertEquals(new RegionStatus("big", BIG, 2, 2, false, 0),
+                awaitStatus("big", s -> s.replicas() == 2, "the stuck replica gone"));
+        assertEquals(2, a.sync());
+        assertEquals(7, (int) a.<Byte>read(s -> s.get(JAVA_BYTE, 0)));
+        assertEquals(0x5A, (int) a.<Byte>read(s -> s.get(JAVA_BYTE, 1)));
+        assertTrue(a.isConnected() && b.isConnected());
+        assertHomeServes("small", 64, 0);
+    }
+
+    /**
+     * Replicas that stop reading do not stall the others: frames to each replica wait in its own
+     * outbox, so a writer releasing a section with the home's own liveness options hears from the
+     * home in time (before the outboxes, the release waited for each stuck replica for up to the
+     * peer timeout, and the writer declared the home lost).
+     */
+    @Test
+    void stuckReplicasDoNotMakeAHealthyWriterLoseItsHome() throws Exception {
+        assumeSmallSendBuffers();
+        DsmOptions same = DsmOptions.defaults().withLiveness(Duration.ofMillis(100), Duration.ofSeconds(1));
+        useHome(same, same);
+        ReplicatedRegion a = replica("big", BIG);
+        RegionWrite section = a.write();
+        stuck("big", false);
+        stuck("big", false);
+        awaitReplicas("big", 3);
+        section.segment().fill((byte) 0x5A);
+        assertDoesNotThrow(section::close, "a healthy writer lost its home because two other replicas stopped reading");
+        assertTrue(a.isConnected());
+        assertEquals(new RegionStatus("big", BIG, 1, 1, false, 0), awaitReplicas("big", 1));
+    }
+}
