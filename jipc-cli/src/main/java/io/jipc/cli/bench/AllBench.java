@@ -38,7 +38,7 @@ public final class AllBench {
     public record Timing(Duration pingWarmup, Duration pingMaxWarmup, Duration pingMeasure, Duration oneWayWarmup,
                          Duration oneWayMaxWarmup, Duration oneWayMeasure, Duration extraWarmup,
                          Duration extraMeasure) {
-        /** The default run: at most about 7 s per mechanism, under 2 minutes for thirteen. */
+        /** The default run: at most about 7 s per mechanism, under 2 minutes for fifteen. */
         public static final Timing DEFAULT = new Timing(ms(500), ms(1500), ms(1500), ms(300), ms(1000), ms(1000),
                 ms(500), ms(500));
         /** {@code --quick}: at most about 1.1 s per mechanism. */

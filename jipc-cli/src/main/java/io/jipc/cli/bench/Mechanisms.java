@@ -29,7 +29,8 @@ public final class Mechanisms {
             DatagramMechanism.udp(),
             new RingMechanism(),
             new GroupMechanism(),
-            new RemoteMailboxMechanism());
+            new RemoteMailboxMechanism(),
+            new DsmMechanism());
 
     private Mechanisms() {
     }
