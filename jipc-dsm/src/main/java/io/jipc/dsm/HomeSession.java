@@ -139,7 +139,8 @@ final class HomeSession {
             } else if (now - lastHeard > options.peerTimeout().toNanos()) {
                 return; // silent replica: dropped; the finally of serve frees what it held
             }
-            if (outbox.isEmpty() && System.nanoTime() - lastSent >= heartbeat && !send(DsmWire.signal(DsmWire.HEARTBEAT))) {
+            boolean idle = outbox.isEmpty() && System.nanoTime() - lastSent >= heartbeat;
+            if (idle && !send(DsmWire.signal(DsmWire.HEARTBEAT))) {
                 return;
             }
         }
