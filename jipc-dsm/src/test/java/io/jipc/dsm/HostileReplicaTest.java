@@ -576,6 +576,32 @@ class HostileReplicaTest {
         return s;
     }
 
+    /**
+     * A replica that keeps sending heartbeats but stops reading falls behind: the home's sender for it
+     * waits in its first update, and the next ones pile up in its outbox until they pass the limit
+     * (four whole-region updates), when the home drops it — long before the peer timeout (60 s here),
+     * within which nothing else would drop it.
+     */
+    @Test
+    void aReplicaThatFallsTooFarBehindIsDroppedBeforeItsPeerTimeout() throws Exception {
+        assumeSmallSendBuffers();
+        DsmOptions patient = DsmOptions.defaults().withLiveness(Duration.ofSeconds(1), Duration.ofSeconds(60));
+        useHome(patient, patient);
+        ReplicatedRegion a = replica("big", BIG);
+        stuck("big", false);
+        awaitReplicas("big", 2);
+        int sections = 0;
+        while (status("big").replicas() == 2 && sections < 8) {
+            byte value = (byte) ++sections;
+            a.update(s -> s.fill(value)); // 16 MiB changed: one whole-region update each
+        }
+        assertEquals(new RegionStatus("big", BIG, sections, 1, false, 0), awaitReplicas("big", 1),
+                "the stuck replica dropped after " + sections + " sections");
+        assertTrue(sections >= 5, "dropped after only " + sections + " sections: the limit is four updates queued");
+        assertTrue(a.isConnected());
+        assertEquals(sections, a.sync());
+    }
+
     @Test
     void aReplicaThatAcquiresAndStopsReadingIsDroppedAndTheOthersGoOn() throws Exception {
         assumeSmallSendBuffers();
