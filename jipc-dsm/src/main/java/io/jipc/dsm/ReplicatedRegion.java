@@ -60,7 +60,9 @@ import java.util.function.Function;
  * <p><b>Threads.</b> Any thread may read, write or sync; the threads of one process take turns for
  * the write lock (first come first served locally, then in the home's queue). A read holds off the
  * application of incoming updates, and a write section holds off local reads: keep both short. A
- * {@link RegionRead} and a {@link RegionWrite} must be closed by the thread that opened them. Blocking
+ * {@link RegionRead} and a {@link RegionWrite} must be closed by the thread that opened them, and a
+ * thread inside a read may not write, sync or await a version ({@link IllegalStateException}: they
+ * would wait for ever for an update the read holds off). Blocking
  * calls are interruptible and suit virtual threads. A background virtual thread receives the home's
  * frames and sends heartbeats.
  *
@@ -300,6 +302,7 @@ public final class ReplicatedRegion implements AutoCloseable {
      * @throws RegionHomeLostException if the home is lost meanwhile
      */
     public long sync() throws InterruptedException {
+        refuseInsideRead("sync");
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
@@ -320,6 +323,7 @@ public final class ReplicatedRegion implements AutoCloseable {
      * @throws RegionHomeLostException if the home is lost meanwhile
      */
     public long awaitVersion(long seen, Duration timeout) throws InterruptedException {
+        refuseInsideRead("awaitVersion");
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
@@ -368,6 +372,7 @@ public final class ReplicatedRegion implements AutoCloseable {
     // ---- write sections ----
 
     private RegionWrite acquire(long deadline) throws InterruptedException {
+        refuseInsideRead("a write section");
         if (deadline == Long.MAX_VALUE) {
             writers.lockInterruptibly();
         } else if (!writers.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
@@ -384,9 +389,11 @@ public final class ReplicatedRegion implements AutoCloseable {
                 CompletableFuture<Long> withdrawn = grants.peekFirst();
                 if (withdrawn != null && withdrawn.isCancelled()) {
                     grants.pollFirst();
+                    grants.addFirst(grant);
                     adopted = true;
+                } else {
+                    grants.addLast(grant);
                 }
-                grants.addFirst(grant);
             }
             if (!adopted) {
                 send(DsmWire.signal(DsmWire.ACQUIRE));
@@ -642,6 +649,17 @@ public final class ReplicatedRegion implements AutoCloseable {
     private void wakeVersionWaiters() {
         synchronized (versionChanged) {
             versionChanged.notifyAll();
+        }
+    }
+
+    /**
+     * Waiting for the home inside a read would wait for ever: the update that must come first cannot be
+     * applied while the read holds the replica (and a write cannot start).
+     */
+    private void refuseInsideRead(String what) {
+        if (replicaLock.getReadHoldCount() > 0 && !replicaLock.isWriteLockedByCurrentThread()) {
+            throw new IllegalStateException(what + " inside a read of region " + name + " would wait for ever:"
+                    + " close the read first");
         }
     }
 
