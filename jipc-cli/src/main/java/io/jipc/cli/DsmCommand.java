@@ -28,20 +28,6 @@ final class DsmCommand {
     private DsmCommand() {
     }
 
-    /** HOST:PORT (a bracketed IPv6 host allowed) to an address; IllegalArgumentException when malformed. */
-    static InetSocketAddress address(String text) {
-        int colon = text.lastIndexOf(':');
-        if (colon < 1) {
-            throw new IllegalArgumentException("an address is HOST:PORT, not " + text);
-        }
-        String host = text.substring(0, colon).replaceAll("^\\[|]$", "");
-        try {
-            return new InetSocketAddress(host, Integer.parseInt(text.substring(colon + 1)));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("an address is HOST:PORT, not " + text);
-        }
-    }
-
     @Command(name = "home", mixinStandardHelpOptions = true,
             description = {"Keep the master copies and write locks of replicated regions, serving replicas on a TCP port.",
                     "Regions are made when a replica first opens them and live until the home stops. "
@@ -61,7 +47,7 @@ final class DsmCommand {
         public Integer call() throws InterruptedException {
             RegionHome home;
             try {
-                home = RegionHome.start(address(bind), DsmOptions.defaults().withMaxRegionSize(maxRegionSize));
+                home = RegionHome.start(HostPort.parse(bind), DsmOptions.defaults().withMaxRegionSize(maxRegionSize));
             } catch (JipcException | IllegalArgumentException e) {
                 System.err.println("jipc dsm: " + e.getMessage());
                 return 2;
@@ -105,7 +91,7 @@ final class DsmCommand {
         long size;
 
         ReplicatedRegion open() throws InterruptedException {
-            return ReplicatedRegion.open(address(home), name, size);
+            return ReplicatedRegion.open(HostPort.parse(home), name, size);
         }
 
         /** Runs {@code body} on an open replica; failures become a message and exit status 1 (2 for bad arguments). */

@@ -44,18 +44,19 @@ final class GatewayCommand implements Callable<Integer> {
             System.err.println("jipc: name the mailboxes to export, or give --all");
             return 2;
         }
-        int colon = bind.lastIndexOf(':');
-        if (colon < 1) {
-            System.err.println("jipc: --bind wants HOST:PORT, not " + bind);
+        InetSocketAddress address;
+        try {
+            address = HostPort.parse(bind);
+        } catch (IllegalArgumentException e) {
+            System.err.println("jipc: --bind wants HOST:PORT: " + e.getMessage());
             return 2;
         }
         NameService names = null;
         MailboxGateway gateway;
         try {
             names = noRegister ? null : naming == null ? NameService.open() : NameService.open(naming);
-            String host = bind.substring(0, colon).replaceAll("^\\[|]$", "");
-            MailboxGateway.Builder builder = MailboxGateway.builder(new InetSocketAddress(host,
-                    Integer.parseInt(bind.substring(colon + 1)))).export(mailboxes.toArray(String[]::new)).nameService(names);
+            MailboxGateway.Builder builder = MailboxGateway.builder(address).export(mailboxes.toArray(String[]::new))
+                    .nameService(names);
             gateway = (all ? builder.exportAll() : builder).start();
         } catch (JipcException | IllegalArgumentException e) {
             if (names != null) {

@@ -31,10 +31,6 @@ final class HomeRegion {
         this.data = new byte[size];
     }
 
-    String name() {
-        return name;
-    }
-
     long size() {
         return data.length;
     }

@@ -1,5 +1,8 @@
 package io.jipc.bench.dsm;
 
+import io.jipc.bench.IntOptions;
+import java.util.Map;
+
 import io.jipc.cli.bench.PeerProcess;
 import io.jipc.dsm.RegionHome;
 import io.jipc.dsm.RegionRead;
@@ -124,25 +127,14 @@ public final class DsmBench {
     }
 
     static int run(String[] args, PrintStream out) throws Exception {
-        int sections = 10_000;
-        int warmup = 2_000;
-        int size = 4096;
-        try {
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--sections" -> sections = Integer.parseInt(args[++i]);
-                    case "--warmup" -> warmup = Integer.parseInt(args[++i]);
-                    case "--size" -> size = Integer.parseInt(args[++i]);
-                    default -> {
-                        System.err.println(USAGE);
-                        return 2;
-                    }
-                }
-            }
-        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
-            System.err.println(USAGE);
+        Map<String, Integer> options = IntOptions.parse(args,
+                Map.of("--sections", 10_000, "--warmup", 2_000, "--size", 4096), USAGE);
+        if (options == null) {
             return 2;
         }
+        int sections = options.get("--sections");
+        int warmup = options.get("--warmup");
+        int size = options.get("--size");
         if (sections < 1 || warmup < 0 || size < Long.BYTES || size > MOST_SIZE) {
             System.err.println("jipc-bench dsm: --sections at least 1, --warmup at least 0, --size " + Long.BYTES + " to "
                     + MOST_SIZE);

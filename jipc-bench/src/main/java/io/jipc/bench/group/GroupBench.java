@@ -1,5 +1,8 @@
 package io.jipc.bench.group;
 
+import io.jipc.bench.IntOptions;
+import java.util.Map;
+
 import io.jipc.cli.bench.PeerProcess;
 import io.jipc.group.GroupMessage;
 import io.jipc.group.GroupOptions;
@@ -69,29 +72,16 @@ public final class GroupBench {
     }
 
     static int run(String[] args, PrintStream out) throws Exception {
-        int members = 2;
-        int rounds = 20_000;
-        int warmup = 5_000;
-        int messages = 500_000;
-        int size = 64;
-        try {
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--members" -> members = Integer.parseInt(args[++i]);
-                    case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-                    case "--warmup" -> warmup = Integer.parseInt(args[++i]);
-                    case "--messages" -> messages = Integer.parseInt(args[++i]);
-                    case "--size" -> size = Integer.parseInt(args[++i]);
-                    default -> {
-                        System.err.println(USAGE);
-                        return 2;
-                    }
-                }
-            }
-        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
-            System.err.println(USAGE);
+        Map<String, Integer> options = IntOptions.parse(args, Map.of("--members", 2, "--rounds", 20_000,
+                "--warmup", 5_000, "--messages", 500_000, "--size", 64), USAGE);
+        if (options == null) {
             return 2;
         }
+        int members = options.get("--members");
+        int rounds = options.get("--rounds");
+        int warmup = options.get("--warmup");
+        int messages = options.get("--messages");
+        int size = options.get("--size");
         if (members < 2 || members > MAX_MEMBERS || rounds < 1 || warmup < 0 || messages < 1 || size < 0
                 || size > 32 * 1024) {
             System.err.println("jipc-bench group: --members 2 to " + MAX_MEMBERS + ", --rounds and --messages at least 1,"

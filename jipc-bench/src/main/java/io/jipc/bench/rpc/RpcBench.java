@@ -1,5 +1,8 @@
 package io.jipc.bench.rpc;
 
+import io.jipc.bench.IntOptions;
+import java.util.Map;
+
 import io.jipc.cli.bench.PeerProcess;
 import io.jipc.naming.NameService;
 import io.jipc.rpc.RpcClient;
@@ -32,20 +35,14 @@ public final class RpcBench {
     }
 
     static int run(String[] args, PrintStream out) throws Exception {
-        int calls = 200_000;
-        int warmup = 50_000;
-        int size = 64;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--calls" -> calls = Integer.parseInt(args[++i]);
-                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
-                case "--size" -> size = Integer.parseInt(args[++i]);
-                default -> {
-                    System.err.println("usage: jipc-bench rpc [--calls N] [--warmup N] [--size BYTES]");
-                    return 2;
-                }
-            }
+        Map<String, Integer> options = IntOptions.parse(args, Map.of("--calls", 200_000, "--warmup", 50_000,
+                "--size", 64), "usage: jipc-bench rpc [--calls N] [--warmup N] [--size BYTES]");
+        if (options == null) {
+            return 2;
         }
+        int calls = options.get("--calls");
+        int warmup = options.get("--warmup");
+        int size = options.get("--size");
         if (calls < 1 || warmup < 0 || size < 0 || size > 32 * 1024) {
             System.err.println("jipc-bench rpc: --calls at least 1, --warmup at least 0, --size 0 to 32768");
             return 2;
