@@ -1,6 +1,7 @@
 package io.jipc.dsm;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -70,10 +71,15 @@ final class HomeRegion {
             diff.applyTo(data);
             version++;
             byte[] update = DsmWire.update(version, releaseFrame);
-            for (HomeSession replica : List.copyOf(replicas)) {
+            List<HomeSession> dropped = null; // rare: no copy of the replica set per release
+            for (HomeSession replica : replicas) {
                 if (replica != session && !replica.send(update)) {
-                    forget(replica);
+                    dropped = dropped == null ? new ArrayList<>() : dropped;
+                    dropped.add(replica);
                 }
+            }
+            if (dropped != null) {
+                dropped.forEach(this::forget);
             }
         }
         if (!session.send(DsmWire.versioned(DsmWire.RELEASED, version))) {
