@@ -43,11 +43,16 @@ final class DsmCommand {
         @Option(names = "--quiet", description = "print no status lines")
         boolean quiet;
 
+        @Option(names = "--no-keep-locks", description = "never leave the write lock with a replica between its sections"
+                + " (by default one that writes twice in a row keeps it until another asks)")
+        boolean noKeepLocks;
+
         @Override
         public Integer call() throws InterruptedException {
             RegionHome home;
             try {
-                home = RegionHome.start(HostPort.parse(bind), DsmOptions.defaults().withMaxRegionSize(maxRegionSize));
+                home = RegionHome.start(HostPort.parse(bind), DsmOptions.defaults().withMaxRegionSize(maxRegionSize)
+                        .withKeepLocks(!noKeepLocks));
             } catch (JipcException | IllegalArgumentException e) {
                 System.err.println("jipc dsm: " + e.getMessage());
                 return 2;
@@ -59,7 +64,7 @@ final class DsmCommand {
             while (true) {
                 Thread.sleep(1000);
                 List<RegionStatus> now = home.regions().stream()
-                        .map(s -> new RegionStatus(s.name(), s.size(), s.version(), s.replicas(), false, 0)).toList();
+                        .map(s -> new RegionStatus(s.name(), s.size(), s.version(), s.replicas(), false, false, 0)).toList();
                 if (!quiet && !now.equals(last)) {
                     for (RegionStatus s : now) {
                         if (!last.contains(s)) {

@@ -20,15 +20,19 @@ import java.util.Objects;
  * <tr><td>{@code maxRegionSize}</td><td>64 MiB</td><td>largest region, in bytes (a replica refuses
  *     to open a larger one; a home refuses to create one); at most 1 GiB</td></tr>
  * <tr><td>{@code maxRegions}</td><td>1024</td><td>how many regions a home keeps at most</td></tr>
+ * <tr><td>{@code keepLocks}</td><td>true</td><td>a home's choice: a replica that ends two write
+ *     sections in a row while no other replica waits keeps the write lock, and its next sections
+ *     begin without asking the home (one round trip each instead of two) until another replica asks
+ *     for the lock (see {@link ReplicatedRegion})</td></tr>
  * </table>
  */
 public record DsmOptions(Duration connectTimeout, Duration heartbeatInterval, Duration peerTimeout,
-                         int maxRegionSize, int maxRegions) {
+                         int maxRegionSize, int maxRegions, boolean keepLocks) {
     /** The largest {@link #maxRegionSize}: 1 GiB. */
     public static final int MAX_REGION_SIZE = 1 << 30;
 
     private static final DsmOptions DEFAULTS = new DsmOptions(Duration.ofSeconds(5), Duration.ofMillis(500),
-            Duration.ofSeconds(3), 64 << 20, 1024);
+            Duration.ofSeconds(3), 64 << 20, 1024, true);
 
     public DsmOptions {
         positive(connectTimeout, "connect timeout");
@@ -59,20 +63,25 @@ public record DsmOptions(Duration connectTimeout, Duration heartbeatInterval, Du
     }
 
     public DsmOptions withConnectTimeout(Duration timeout) {
-        return new DsmOptions(timeout, heartbeatInterval, peerTimeout, maxRegionSize, maxRegions);
+        return new DsmOptions(timeout, heartbeatInterval, peerTimeout, maxRegionSize, maxRegions, keepLocks);
     }
 
     /** Sends a heartbeat after {@code heartbeat} of silence and declares the peer lost after {@code peerLost}. */
     public DsmOptions withLiveness(Duration heartbeat, Duration peerLost) {
-        return new DsmOptions(connectTimeout, heartbeat, peerLost, maxRegionSize, maxRegions);
+        return new DsmOptions(connectTimeout, heartbeat, peerLost, maxRegionSize, maxRegions, keepLocks);
     }
 
     public DsmOptions withMaxRegionSize(int bytes) {
-        return new DsmOptions(connectTimeout, heartbeatInterval, peerTimeout, bytes, maxRegions);
+        return new DsmOptions(connectTimeout, heartbeatInterval, peerTimeout, bytes, maxRegions, keepLocks);
     }
 
     public DsmOptions withMaxRegions(int n) {
-        return new DsmOptions(connectTimeout, heartbeatInterval, peerTimeout, maxRegionSize, n);
+        return new DsmOptions(connectTimeout, heartbeatInterval, peerTimeout, maxRegionSize, n, keepLocks);
+    }
+
+    /** Whether a home lets a replica that writes again and again keep the write lock (a home's option). */
+    public DsmOptions withKeepLocks(boolean keep) {
+        return new DsmOptions(connectTimeout, heartbeatInterval, peerTimeout, maxRegionSize, maxRegions, keep);
     }
 
     /** The largest frame either side sends or accepts: a whole region plus the largest header. */

@@ -24,19 +24,28 @@ import java.util.regex.Pattern;
  *   9   SYNCED     home     version u64             every update up to version was sent before it
  *  10   HEARTBEAT  either   —
  *  11   REFUSED    home     code u16, message (UTF-8, at most 1024 bytes); the home then closes
+ *  12   KEPT       home     version u64             (1.1) like RELEASED, but the lock stays with the replica
+ *  13   REVOKE     home     —                       (1.1) another replica waits: give a kept lock back
  *
  * diff = count u32, then count × (offset u32, length u32 ≥ 1, bytes[length]), ascending and disjoint,
  *        within the region, ending exactly at the frame's end
  * </pre>
  *
  * <p>The first frame of a connection is OPEN, answered by OPENED or REFUSED; the home answers each
- * ACQUIRE, RELEASE and SYNC once, in order. Versions count the non-empty releases since the home
- * created the region (the first snapshot is version 0).
+ * ACQUIRE, RELEASE and SYNC once, in order (a RELEASE with RELEASED or KEPT). Versions count the
+ * non-empty releases since the home created the region (the first snapshot is version 0).
+ *
+ * <p><b>Kept locks (minor 1).</b> A replica that opens with minor 1 or more accepts KEPT and REVOKE. A
+ * home may then answer its RELEASE with KEPT: the changes are applied and sent on as usual, but the
+ * replica keeps the write lock, and its next write sections need no ACQUIRE; each still ends with a
+ * RELEASE (one with an empty diff may be left out). When another replica asks for the lock, the home
+ * sends REVOKE (once per KEPT); the replica answers with a RELEASE at once, or at the end of the
+ * section it is in, and that RELEASE is answered with RELEASED. A 1.0 peer never sees either frame.
  */
 final class DsmWire {
     static final int MAGIC = 0x4A44534D; // "JDSM"
     static final int MAJOR = 1;
-    static final int MINOR = 0;
+    static final int MINOR = 1;
     /** Largest frame beyond the region's bytes (an UPDATE of one range spanning the region: 1 + 8 + 12). */
     static final int MAX_OVERHEAD = 64;
     static final int MAX_NAME_BYTES = 128;
@@ -54,6 +63,8 @@ final class DsmWire {
     static final byte SYNCED = 9;
     static final byte HEARTBEAT = 10;
     static final byte REFUSED = 11;
+    static final byte KEPT = 12;
+    static final byte REVOKE = 13;
 
     private DsmWire() {
     }
@@ -75,11 +86,11 @@ final class DsmWire {
 
     static final int SNAPSHOT_AT = 9;
 
-    /** ACQUIRE, SYNC, HEARTBEAT: a type and nothing else. */
+    /** ACQUIRE, SYNC, HEARTBEAT, REVOKE: a type and nothing else. */
     record Signal(byte type) implements Frame {
     }
 
-    /** GRANTED, RELEASED, SYNCED: a type and a version. */
+    /** GRANTED, RELEASED, SYNCED, KEPT: a type and a version. */
     record Versioned(byte type, long version) implements Frame {
     }
 
@@ -163,11 +174,11 @@ final class DsmWire {
                 }
                 yield new Opened(version, frame);
             }
-            case ACQUIRE, SYNC, HEARTBEAT -> {
+            case ACQUIRE, SYNC, HEARTBEAT, REVOKE -> {
                 exact(frame, 1);
                 yield new Signal(type);
             }
-            case GRANTED, RELEASED, SYNCED -> {
+            case GRANTED, RELEASED, SYNCED, KEPT -> {
                 exact(frame, 9);
                 yield new Versioned(type, version(in, frame));
             }

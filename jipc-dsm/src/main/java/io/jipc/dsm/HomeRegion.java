@@ -10,6 +10,12 @@ import java.util.Set;
  * A region's master copy at its home, with its version, its replicas and its write lock (held by at
  * most one replica, the others queued first come first served).
  *
+ * <p>A replica that {@linkplain HomeSession#keepsLocks may keep the lock} and ends a section while
+ * nobody waits keeps it (KEPT instead of RELEASED) if it also held the lock just before this grant:
+ * a replica that writes again and again then asks once, while writers that take turns (where keeping
+ * would only add a REVOKE to every hand-over) are not slowed down. When another replica asks, the
+ * keeper gets one REVOKE and answers with a RELEASE.
+ *
  * <p>Everything happens under this object's monitor, and every frame to a replica is queued under
  * it: so a replica receives the snapshot, the updates and the lock grants in the order the home made
  * them, and a replica granted the lock has been sent every update before the grant. Queueing never
@@ -25,6 +31,14 @@ final class HomeRegion {
     private final Set<HomeSession> replicas = new LinkedHashSet<>();
     private final ArrayDeque<HomeSession> waiting = new ArrayDeque<>();
     private HomeSession holder;
+    /** The holder keeps the lock between sections (it was answered KEPT). */
+    private boolean kept;
+    /** A REVOKE was sent to the keeper since it was last answered KEPT. */
+    private boolean revoked;
+    /** The holder also held the lock just before this holding began. */
+    private boolean holderAgain;
+    /** Who held the lock last, while it is free. */
+    private HomeSession previous;
     private long version;
 
     HomeRegion(String name, int size) {
@@ -55,18 +69,25 @@ final class HomeRegion {
         session.queued++;
         waiting.add(session);
         grantNext();
+        revokeIfWanted();
         return true;
     }
 
     /**
      * Applies the holder's changes, sends them to every other replica, acknowledges, and passes the
-     * lock on. False if {@code session} does not hold the lock (a protocol error).
+     * lock on, or lets the holder keep it (see the class comment). False if {@code session} does not
+     * hold the lock (a protocol error).
      */
     synchronized boolean release(HomeSession session, Diff diff, byte[] releaseFrame) {
         if (holder != session) {
             return false;
         }
-        holder = null;
+        boolean keep = session.keepsLocks && holderAgain && waiting.isEmpty();
+        if (!keep) {
+            holder = null;
+            previous = session;
+            kept = false;
+        }
         if (!diff.isEmpty()) {
             diff.applyTo(data);
             version++;
@@ -82,7 +103,11 @@ final class HomeRegion {
                 dropped.forEach(this::forget);
             }
         }
-        if (!session.send(DsmWire.versioned(DsmWire.RELEASED, version))) {
+        if (keep) {
+            kept = true;
+            revoked = false;
+        }
+        if (!session.send(DsmWire.versioned(keep ? DsmWire.KEPT : DsmWire.RELEASED, version))) {
             forget(session);
         }
         grantNext();
@@ -104,7 +129,8 @@ final class HomeRegion {
     }
 
     synchronized RegionStatus status() {
-        return new RegionStatus(name, data.length, version, replicas.size(), holder != null, waiting.size());
+        return new RegionStatus(name, data.length, version, replicas.size(), holder != null, holder != null && kept,
+                waiting.size());
     }
 
     /** Removes the replica everywhere; never grants (a release must first send its update to all). */
@@ -114,6 +140,21 @@ final class HomeRegion {
         session.queued = 0;
         if (holder == session) {
             holder = null;
+            kept = false;
+        }
+        if (previous == session) {
+            previous = null;
+        }
+    }
+
+    /** Asks a keeper to give the lock back, once, when another replica waits for it. */
+    private void revokeIfWanted() {
+        if (holder != null && kept && !revoked && !waiting.isEmpty()) {
+            revoked = true;
+            if (!holder.send(DsmWire.signal(DsmWire.REVOKE))) {
+                forget(holder);
+                grantNext();
+            }
         }
     }
 
@@ -123,6 +164,9 @@ final class HomeRegion {
             next.queued--;
             if (next.send(DsmWire.versioned(DsmWire.GRANTED, version))) {
                 holder = next;
+                holderAgain = next == previous;
+                kept = false;
+                previous = null;
             } else {
                 forget(next);
             }

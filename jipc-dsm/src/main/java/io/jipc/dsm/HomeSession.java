@@ -30,6 +30,8 @@ final class HomeSession {
     private volatile boolean dropped;
     /** Write-lock requests of this replica in its region's queue; guarded by the region's monitor. */
     int queued;
+    /** Whether this replica may keep the write lock between sections (it speaks 1.1; the home allows it). */
+    boolean keepsLocks;
 
     HomeSession(RegionHome home, StreamConnection connection, DsmOptions options) {
         this.home = home;
@@ -80,6 +82,7 @@ final class HomeSession {
             return;
         }
         outboxLimit = outboxLimit(region.size());
+        keepsLocks = options.keepLocks() && open.minor() >= 1;
         Thread sender = Thread.ofVirtual().name("jipc-dsm-home sender " + connection.remote()).start(this::drain);
         try {
             region.join(this);

@@ -6,8 +6,9 @@ import java.lang.foreign.MemorySegment;
  * A write section of a {@link ReplicatedRegion}: this process holds the region-wide write lock, and
  * {@link #segment()} is its replica, to be changed in place. {@link #close()} sends the changed bytes
  * to the home and waits until the home has applied them; {@link #abort()} puts the bytes back and
- * sends nothing. Either frees the lock. Close it in the thread that opened it; the segment must not be
- * used after that.
+ * sends nothing. Either frees the lock, unless the home leaves it with this replica for its next
+ * sections (see "Kept locks" in {@link ReplicatedRegion}). Close it in the thread that opened it; the
+ * segment must not be used after that.
  *
  * <p>While the section is open, reads of this process wait, and the writers of every replica queue
  * behind it. If this process dies, the home frees the lock and the section is lost.
@@ -44,7 +45,8 @@ public final class RegionWrite implements AutoCloseable {
 
     /**
      * Sends the changed bytes, waits until the home has applied them (at most the peer timeout if the
-     * home stops answering), and frees the lock. Does nothing once the section has ended.
+     * home stops answering), and frees the lock (or keeps it, if the home lets this replica keep it).
+     * Sends nothing if nothing changed and the lock is kept. Does nothing once the section has ended.
      *
      * @throws RegionHomeLostException if the home was lost; the changes may or may not have been applied
      */

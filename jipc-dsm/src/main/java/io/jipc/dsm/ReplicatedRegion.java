@@ -57,6 +57,15 @@ import java.util.function.Function;
  * (close ranges merged). A section costs one copy and one comparison of the whole region, plus the
  * changed bytes on the wire.
  *
+ * <p><b>Kept locks.</b> A section normally costs two round trips to the home: one for the lock, one
+ * for the release. A replica that ends two sections in a row while no other replica waits is left
+ * the lock (if the home {@linkplain DsmOptions#keepLocks keeps locks}, the default): its next sections
+ * begin at once, and each costs one round trip, at its end; one that changes nothing costs none. When
+ * another replica asks, the home sends a revoke, and the keeper hands the lock back at once, or at the
+ * end of the section it is in. Writers that take turns are not affected (the lock is kept only by
+ * the replica that also held it before), but a keeper stopped by a debugger or {@code SIGSTOP} holds
+ * the others up until the home drops it (the peer timeout), as a stopped writer inside a section does.
+ *
  * <p><b>Threads.</b> Any thread may read, write or sync; the threads of one process take turns for
  * the write lock (first come first served locally, then in the home's queue). A read holds off the
  * application of incoming updates, and a write section holds off local reads: keep both short. A
@@ -80,6 +89,18 @@ import java.util.function.Function;
 public final class ReplicatedRegion implements AutoCloseable {
     private enum State { OPEN, LOST, CLOSED }
 
+    /** Where the region's write lock is, as far as this replica knows. */
+    private enum Lock {
+        /** At the home or another replica (a request of ours may be queued). */
+        NONE,
+        /** Ours, for a write section being opened, open, or ending (or a grant nobody wants any more). */
+        HELD,
+        /** Ours between sections: the home answered KEPT. */
+        KEPT,
+        /** A RELEASE of ours awaits its answer (RELEASED or KEPT). */
+        RELEASING
+    }
+
     private final String name;
     private final long size;
     private final DsmOptions options;
@@ -99,6 +120,12 @@ public final class ReplicatedRegion implements AutoCloseable {
     private final ArrayDeque<CompletableFuture<Long>> grants = new ArrayDeque<>();
     private final ArrayDeque<CompletableFuture<Long>> releases = new ArrayDeque<>();
     private final ArrayDeque<CompletableFuture<Long>> syncs = new ArrayDeque<>();
+    /** Guarded by {@link #pending}, changed by the frames in the order they travel. */
+    private Lock lock = Lock.NONE;
+    /** The held lock was kept from an earlier section (no ACQUIRE was sent); guarded by {@link #pending}. */
+    private boolean heldFromKept;
+    /** The home asked for the held lock back; guarded by {@link #pending}. */
+    private boolean revokeAsked;
     private final Object versionChanged = new Object();
     private final Thread receiver;
     private volatile long version;
@@ -260,7 +287,8 @@ public final class ReplicatedRegion implements AutoCloseable {
     }
 
     /**
-     * Takes the region's write lock, waiting as long as it takes, and opens a write section.
+     * Takes the region's write lock, waiting as long as it takes (not at all if this replica keeps
+     * it), and opens a write section.
      *
      * @throws RegionHomeLostException if the home is lost meanwhile
      */
@@ -382,23 +410,32 @@ public final class ReplicatedRegion implements AutoCloseable {
         try {
             CompletableFuture<Long> grant = new CompletableFuture<>();
             boolean adopted = false;
+            boolean keptLock = false;
             synchronized (pending) {
                 checkOpen();
-                // a request withdrawn earlier is still queued at the home: take its place instead of
-                // queueing another (so a replica has at most one request there)
-                CompletableFuture<Long> withdrawn = grants.peekFirst();
-                if (withdrawn != null && withdrawn.isCancelled()) {
-                    grants.pollFirst();
-                    grants.addFirst(grant);
-                    adopted = true;
+                if (lock == Lock.KEPT) {
+                    // the home left the lock with us: no ACQUIRE, no waiting
+                    lock = Lock.HELD;
+                    heldFromKept = true;
+                    revokeAsked = false;
+                    keptLock = true;
                 } else {
-                    grants.addLast(grant);
+                    // a request withdrawn earlier is still queued at the home: take its place instead
+                    // of queueing another (so a replica has at most one request there)
+                    CompletableFuture<Long> withdrawn = grants.peekFirst();
+                    if (withdrawn != null && withdrawn.isCancelled()) {
+                        grants.pollFirst();
+                        grants.addFirst(grant);
+                        adopted = true;
+                    } else {
+                        grants.addLast(grant);
+                    }
                 }
             }
-            if (!adopted) {
+            if (!keptLock && !adopted) {
                 send(DsmWire.signal(DsmWire.ACQUIRE));
             }
-            if (!awaitGrant(grant, deadline)) {
+            if (!keptLock && !awaitGrant(grant, deadline)) {
                 return null;
             }
             try {
@@ -450,12 +487,20 @@ public final class ReplicatedRegion implements AutoCloseable {
         }
     }
 
-    /** Hands back a granted lock without changes, not waiting for the acknowledgement. */
+    /**
+     * Ends a held lock that no section used: keeps it if it was kept before and the home did not ask
+     * for it; else hands it back without changes, not waiting for the answer.
+     */
     private void releaseUnused() {
         synchronized (pending) {
             if (state != State.OPEN) {
                 return;
             }
+            if (heldFromKept && !revokeAsked) {
+                lock = Lock.KEPT;
+                return;
+            }
+            lock = Lock.RELEASING;
             releases.add(new CompletableFuture<>());
         }
         send(DsmWire.release(Diff.EMPTY));
@@ -484,13 +529,22 @@ public final class ReplicatedRegion implements AutoCloseable {
                 }
                 synchronized (pending) {
                     checkOpen();
-                    releases.add(answer);
+                    if (!changed && heldFromKept && !revokeAsked) {
+                        lock = Lock.KEPT; // nothing to tell the home, and nobody asked for the lock
+                        frame = null;
+                    } else {
+                        lock = Lock.RELEASING;
+                        releases.add(answer);
+                    }
                 }
             } finally {
                 replicaLock.writeLock().unlock();
             }
             if (changed) {
                 wakeVersionWaiters();
+            }
+            if (frame == null) {
+                return version;
             }
             send(frame);
             return awaitUninterruptibly(answer);
@@ -553,23 +607,58 @@ public final class ReplicatedRegion implements AutoCloseable {
             }
             case DsmWire.Versioned v when v.type() == DsmWire.GRANTED -> {
                 CompletableFuture<Long> grant = next(grants, "GRANTED");
+                synchronized (pending) {
+                    if (lock != Lock.NONE) {
+                        throw new DsmProtocolException("GRANTED while the lock is " + lock.name().toLowerCase() + " here");
+                    }
+                    lock = Lock.HELD;
+                    heldFromKept = false;
+                    revokeAsked = false;
+                }
                 if (!grant.complete(v.version())) {
                     releaseUnused(); // the request was withdrawn
                 }
             }
-            case DsmWire.Versioned v when v.type() == DsmWire.RELEASED -> {
-                CompletableFuture<Long> answer = next(releases, "RELEASED");
+            case DsmWire.Versioned v when v.type() == DsmWire.RELEASED || v.type() == DsmWire.KEPT -> {
+                boolean kept = v.type() == DsmWire.KEPT;
+                String what = kept ? "KEPT" : "RELEASED";
+                CompletableFuture<Long> answer = next(releases, what);
                 if (v.version() != version) {
-                    throw new DsmProtocolException("RELEASED version " + v.version() + " at version " + version);
+                    throw new DsmProtocolException(what + " version " + v.version() + " at version " + version);
+                }
+                synchronized (pending) {
+                    lock = kept ? Lock.KEPT : Lock.NONE; // a RELEASE was awaiting it: the lock was RELEASING
                 }
                 answer.complete(v.version());
             }
+            case DsmWire.Signal s when s.type() == DsmWire.REVOKE -> revoke();
             case DsmWire.Versioned v when v.type() == DsmWire.SYNCED -> next(syncs, "SYNCED").complete(v.version());
             case DsmWire.Signal s when s.type() == DsmWire.HEARTBEAT -> { }
             case DsmWire.Refused refused -> throw new RegionHomeLostException("the home of region " + name + " at "
                     + Sockets.describe(home) + " dropped this replica: " + refused.message());
             default -> throw new DsmProtocolException("a home does not send " + frame);
         }
+    }
+
+    /** The home wants the kept lock back: now if no section holds it, else at the section's end. */
+    private void revoke() {
+        synchronized (pending) {
+            switch (lock) {
+                case NONE -> throw new DsmProtocolException("REVOKE of a lock this replica does not have");
+                case HELD -> {
+                    revokeAsked = true;
+                    return;
+                }
+                case RELEASING -> {
+                    return; // the RELEASE on its way answers it
+                }
+                case KEPT -> {
+                    lock = Lock.RELEASING;
+                    releases.add(new CompletableFuture<>());
+                }
+            }
+        }
+        send(DsmWire.release(Diff.EMPTY));
     }
 
     private CompletableFuture<Long> next(ArrayDeque<CompletableFuture<Long>> queue, String what) {

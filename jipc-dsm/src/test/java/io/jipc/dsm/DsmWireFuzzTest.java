@@ -147,12 +147,14 @@ class DsmWireFuzzTest {
             }
             case DsmWire.Signal signal -> {
                 assertEquals(type, signal.type());
-                assertTrue(type == DsmWire.ACQUIRE || type == DsmWire.SYNC || type == DsmWire.HEARTBEAT, "signal " + type);
+                assertTrue(type == DsmWire.ACQUIRE || type == DsmWire.SYNC || type == DsmWire.HEARTBEAT
+                        || type == DsmWire.REVOKE, "signal " + type);
                 assertEquals(1, frame.length);
             }
             case DsmWire.Versioned versioned -> {
                 assertEquals(type, versioned.type());
-                assertTrue(type == DsmWire.GRANTED || type == DsmWire.RELEASED || type == DsmWire.SYNCED, "versioned " + type);
+                assertTrue(type == DsmWire.GRANTED || type == DsmWire.RELEASED || type == DsmWire.SYNCED
+                        || type == DsmWire.KEPT, "versioned " + type);
                 assertEquals(9, frame.length);
                 assertTrue(versioned.version() >= 0);
                 assertArrayEquals(frame, DsmWire.versioned(type, versioned.version()));
@@ -403,7 +405,9 @@ class DsmWireFuzzTest {
                 DsmWire.signal(DsmWire.SYNC),
                 DsmWire.versioned(DsmWire.SYNCED, Long.MAX_VALUE),
                 DsmWire.signal(DsmWire.HEARTBEAT),
-                DsmWire.refused(RegionRefusedException.Reason.SIZE_MISMATCH, "region counters has 64 bytes, not 128"));
+                DsmWire.refused(RegionRefusedException.Reason.SIZE_MISMATCH, "region counters has 64 bytes, not 128"),
+                DsmWire.versioned(DsmWire.KEPT, 7),
+                DsmWire.signal(DsmWire.REVOKE));
     }
 
     @Test
@@ -413,10 +417,10 @@ class DsmWireFuzzTest {
             assertNotNull(check(frame, REGION), "type " + frame[0]);
         }
         // every type of the table, once
-        assertEquals(IntStream.rangeClosed(1, 11).boxed().toList(),
+        assertEquals(IntStream.rangeClosed(1, 13).boxed().toList(),
                 frames.stream().map(f -> (int) f[0]).distinct().sorted().toList());
         DsmWire.Open open = assertInstanceOf(DsmWire.Open.class, DsmWire.decode(frames.get(0), -1));
-        assertEquals(new DsmWire.Open(1, 0, REGION, "counters"), open);
+        assertEquals(new DsmWire.Open(1, 1, REGION, "counters"), open);
         DsmWire.Update update = assertInstanceOf(DsmWire.Update.class, DsmWire.decode(frames.get(7), REGION));
         assertEquals(6, update.version());
         assertEquals(2, update.diff().count());
@@ -431,7 +435,7 @@ class DsmWireFuzzTest {
         assertEquals(1, open.get());
         assertEquals(0x4A44534D, open.getInt());
         assertEquals(1, open.getShort());
-        assertEquals(0, open.getShort());
+        assertEquals(1, open.getShort());
         assertEquals(0x01020304, open.getInt());
         assertEquals(2, open.getShort());
         assertEquals('a', open.get());
@@ -668,12 +672,12 @@ class DsmWireFuzzTest {
 
     static Stream<Arguments> wrongExactSizes() {
         List<Arguments> cases = new ArrayList<>();
-        for (byte type : new byte[] {DsmWire.ACQUIRE, DsmWire.SYNC, DsmWire.HEARTBEAT}) {
+        for (byte type : new byte[] {DsmWire.ACQUIRE, DsmWire.SYNC, DsmWire.HEARTBEAT, DsmWire.REVOKE}) {
             for (int length : new int[] {2, 9, 100}) {
                 cases.add(Arguments.of(type, length));
             }
         }
-        for (byte type : new byte[] {DsmWire.GRANTED, DsmWire.RELEASED, DsmWire.SYNCED}) {
+        for (byte type : new byte[] {DsmWire.GRANTED, DsmWire.RELEASED, DsmWire.SYNCED, DsmWire.KEPT}) {
             for (int length : new int[] {1, 2, 8, 10, 17, 1000}) {
                 cases.add(Arguments.of(type, length));
             }
@@ -799,7 +803,7 @@ class DsmWireFuzzTest {
     }
 
     static IntStream unknownTypes() {
-        return IntStream.concat(IntStream.of(0), IntStream.rangeClosed(12, 255));
+        return IntStream.concat(IntStream.of(0), IntStream.rangeClosed(14, 255));
     }
 
     @ParameterizedTest
@@ -831,7 +835,7 @@ class DsmWireFuzzTest {
         for (int i = 0; i < mutations; i++) {
             int at = random.nextInt(3) == 0 ? random.nextInt(frame.length) : random.nextInt(Math.min(frame.length, 22));
             frame[at] = random.nextBoolean() ? (byte) random.nextInt()
-                    : (byte) new int[] {0, 1, 2, 7, 8, 9, 11, 12, 0x3F, 0x40, 0x7F, 0x80, 0xFF}[random.nextInt(13)];
+                    : (byte) new int[] {0, 1, 2, 7, 8, 9, 11, 14, 0x3F, 0x40, 0x7F, 0x80, 0xFF}[random.nextInt(13)];
         }
         switch (random.nextInt(6)) {
             case 0 -> frame = Arrays.copyOf(frame, random.nextInt(frame.length + 1));

@@ -383,7 +383,7 @@ class HostileHomeTest {
     // ------------------------------------------------------------------ after open
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 12, 99, 255})
+    @ValueSource(ints = {0, 14, 99, 255})
     void anUnknownFrameTypeFailsTheReplica(int type) throws Exception {
         Open o = openReplica();
         Callers callers = blockAll(o);
@@ -436,7 +436,8 @@ class HostileHomeTest {
         return Stream.of(
                 Arguments.of("GRANTED", DsmWire.versioned(DsmWire.GRANTED, VERSION), false, true),
                 Arguments.of("RELEASED", DsmWire.versioned(DsmWire.RELEASED, VERSION), true, true),
-                Arguments.of("SYNCED", DsmWire.versioned(DsmWire.SYNCED, VERSION), true, false));
+                Arguments.of("SYNCED", DsmWire.versioned(DsmWire.SYNCED, VERSION), true, false),
+                Arguments.of("KEPT", DsmWire.versioned(DsmWire.KEPT, VERSION), true, true));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -586,5 +587,134 @@ class HostileHomeTest {
         Callers callers = blockAll(o);
         o.home().stopHeartbeats();
         assertLost(o, callers, expected, "nothing heard from the home");
+    }
+
+    // ------------------------------------------------------------------ kept locks (protocol 1.1)
+
+    /** A section of its own in another thread: sets {@code at} to {@code value} and returns the section's version. */
+    private Future<Long> section(ReplicatedRegion r, int at, byte value) {
+        return threads.submit(() -> {
+            try (RegionWrite w = r.write()) {
+                w.segment().set(JAVA_BYTE, at, value);
+                w.close();
+                return w.version();
+            }
+        });
+    }
+
+    /** The replica asks for the lock, gets it, and ends its section (one byte changed) with the answer {@code answer}. */
+    private void grantedSection(Open o, int at, byte value, long version, byte answer) throws Exception {
+        Future<Long> writer = section(o.replica(), at, value);
+        assertEquals(new DsmWire.Signal(DsmWire.ACQUIRE), o.home().expect());
+        o.home().send(DsmWire.versioned(DsmWire.GRANTED, version - 1));
+        DsmWire.Release release = assertInstanceOf(DsmWire.Release.class, o.home().expect());
+        assertEquals(1, release.diff().count());
+        o.home().send(DsmWire.versioned(answer, version));
+        assertEquals(version, writer.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aKeptLockOpensTheNextSectionsWithoutAskingAndAnUnchangedOneSendsNothing() throws Exception {
+        Open o = openReplica();
+        ReplicatedRegion r = o.replica();
+        grantedSection(o, 10, (byte) 1, VERSION + 1, DsmWire.KEPT);
+        for (int i = 2; i <= 4; i++) {
+            Future<Long> writer = section(r, 10, (byte) i);
+            // no ACQUIRE: the first frame is the section's RELEASE
+            DsmWire.Release release = assertInstanceOf(DsmWire.Release.class, o.home().expect());
+            assertEquals(10, release.diff().offset(0));
+            o.home().send(DsmWire.versioned(DsmWire.KEPT, VERSION + i));
+            assertEquals(VERSION + i, writer.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+        }
+        try (RegionWrite w = r.write()) {
+            assertEquals(4, w.segment().get(JAVA_BYTE, 10));
+        }
+        assertThrows(IllegalStateException.class, () -> r.update(s -> {
+            s.set(JAVA_BYTE, 12, (byte) 3);
+            throw new IllegalStateException("aborted");
+        }));
+        Future<Long> writer = section(r, 11, (byte) 9);
+        // the unchanged and the aborted sections sent nothing: the next frame is this section's RELEASE
+        DsmWire.Release release = assertInstanceOf(DsmWire.Release.class, o.home().expect());
+        assertEquals(1, release.diff().count());
+        assertEquals(11, release.diff().offset(0));
+        o.home().send(DsmWire.versioned(DsmWire.KEPT, VERSION + 5));
+        assertEquals(VERSION + 5, writer.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+        assertEquals(snapshot()[12], r.snapshot()[12], "the aborted section was undone");
+        Future<Long> sync = threads.submit((Callable<Long>) r::sync);
+        assertEquals(new DsmWire.Signal(DsmWire.SYNC), o.home().expect());
+        o.home().send(DsmWire.versioned(DsmWire.SYNCED, VERSION + 5));
+        assertEquals(VERSION + 5, sync.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+        assertEquals(VERSION + 5, r.version());
+    }
+
+    @Test
+    void aRevokeOfAnIdleKeptLockIsAnsweredAtOnceAndTheNextSectionAsksAgain() throws Exception {
+        Open o = openReplica();
+        grantedSection(o, 10, (byte) 1, VERSION + 1, DsmWire.KEPT);
+        o.home().send(DsmWire.signal(DsmWire.REVOKE));
+        DsmWire.Release yielded = assertInstanceOf(DsmWire.Release.class, o.home().expect());
+        assertTrue(yielded.diff().isEmpty());
+        o.home().send(DsmWire.versioned(DsmWire.RELEASED, VERSION + 1));
+        o.home().send(updateOf(VERSION + 2, 20, (byte) 0x42)); // another replica's section
+        assertEquals(VERSION + 2, o.replica().awaitVersion(VERSION + 1, WAIT));
+        grantedSection(o, 10, (byte) 2, VERSION + 3, DsmWire.RELEASED);
+        assertEquals(0x42, o.replica().snapshot()[20]);
+    }
+
+    @ParameterizedTest(name = "section changes something: {0}")
+    @ValueSource(booleans = {true, false})
+    void aRevokeDuringASectionIsAnsweredByTheSectionsEndOnce(boolean changes) throws Exception {
+        Open o = openReplica();
+        ReplicatedRegion r = o.replica();
+        grantedSection(o, 10, (byte) 1, VERSION + 1, DsmWire.KEPT);
+        CountDownLatch inSection = new CountDownLatch(1);
+        CountDownLatch revoked = new CountDownLatch(1);
+        Future<Long> ending = threads.submit(() -> {
+            RegionWrite w = r.write(); // kept: at once
+            try {
+                inSection.countDown();
+                revoked.await();
+                if (changes) {
+                    w.segment().set(JAVA_BYTE, 12, (byte) 7);
+                }
+            } finally {
+                w.close();
+            }
+            return w.version();
+        });
+        assertTrue(inSection.await(WAIT.toSeconds(), TimeUnit.SECONDS), "a kept lock opens a section at once");
+        o.home().send(DsmWire.signal(DsmWire.REVOKE));
+        revoked.countDown();
+        // whether the REVOKE came during the section or after it: one RELEASE, its diff the section's
+        DsmWire.Release release = assertInstanceOf(DsmWire.Release.class, o.home().expect());
+        assertEquals(changes ? 1 : 0, release.diff().count());
+        long version = changes ? VERSION + 2 : VERSION + 1;
+        o.home().send(DsmWire.versioned(DsmWire.RELEASED, version));
+        assertEquals(version, ending.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+        // and nothing more: the next frame is the next request
+        Future<Long> sync = threads.submit((Callable<Long>) r::sync);
+        assertEquals(new DsmWire.Signal(DsmWire.SYNC), o.home().expect());
+        o.home().send(DsmWire.versioned(DsmWire.SYNCED, version));
+        assertEquals(version, sync.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+        grantedSection(o, 10, (byte) 2, version + 1, DsmWire.RELEASED);
+    }
+
+    @Test
+    void aRevokeOfALockTheReplicaDoesNotHaveFailsIt() throws Exception {
+        Open o = openReplica();
+        Callers callers = blockAll(o); // its ACQUIRE is queued: the lock is not its yet
+        o.home().send(DsmWire.signal(DsmWire.REVOKE));
+        assertLost(o, callers, snapshot(), "REVOKE of a lock this replica does not have");
+    }
+
+    @Test
+    void aGrantWhileTheLockIsKeptFailsTheReplica() throws Exception {
+        Open o = openReplica();
+        grantedSection(o, 10, (byte) 1, VERSION + 1, DsmWire.KEPT);
+        byte[] bytes = o.replica().snapshot();
+        Callers callers = block(o, false, true);
+        o.home().send(DsmWire.versioned(DsmWire.GRANTED, VERSION + 1));
+        assertLost(o, callers, bytes, "GRANTED that nothing asked for");
     }
 }

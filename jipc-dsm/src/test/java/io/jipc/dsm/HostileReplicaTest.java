@@ -292,7 +292,7 @@ class HostileReplicaTest {
         DsmWire.Refused refused = assertInstanceOf(DsmWire.Refused.class, next(c, -1));
         assertEquals(RegionRefusedException.Reason.VERSION, refused.reason());
         assertEquals(5, refused.reason().code());
-        assertTrue(refused.message().contains("1.0"), refused.message());
+        assertTrue(refused.message().contains("speaks version " + DsmWire.MAJOR + "." + DsmWire.MINOR), refused.message());
         expectClosed(c, -1);
         assertEquals(List.of(), home.regions(), "no region made");
         assertHomeServes("r", 64, 0);
@@ -317,7 +317,7 @@ class HostileReplicaTest {
         StreamConnection c = raw();
         c.put(openFrame(1, 128, "r"));
         expectRefused(c, -1, RegionRefusedException.Reason.SIZE_MISMATCH);
-        assertEquals(List.of(new RegionStatus("r", 64, 0, 1, false, 0)), home.regions());
+        assertEquals(List.of(new RegionStatus("r", 64, 0, 1, false, false, 0)), home.regions());
         assertHomeServes("r", 64, 1);
     }
 
@@ -357,7 +357,7 @@ class HostileReplicaTest {
         // while nobody holds the lock
         c.put(release);
         expectRefused(c, 64, RegionRefusedException.Reason.PROTOCOL);
-        assertEquals(new RegionStatus("r", 64, 0, 1, false, 0),
+        assertEquals(new RegionStatus("r", 64, 0, 1, false, false, 0),
                 awaitStatus("r", s -> s.replicas() == 1, "the hostile replica gone"));
         // while another replica holds it
         StreamConnection d = opened("r", 64);
@@ -367,7 +367,7 @@ class HostileReplicaTest {
             expectRefused(d, 64, RegionRefusedException.Reason.PROTOCOL);
         }
         assertEquals(1, other.version());
-        assertEquals(new RegionStatus("r", 64, 1, 1, false, 0),
+        assertEquals(new RegionStatus("r", 64, 1, 1, false, false, 0),
                 awaitStatus("r", s -> s.replicas() == 1, "the hostile replica gone"));
         byte[] expected = new byte[64];
         expected[7] = 5;
@@ -414,7 +414,7 @@ class HostileReplicaTest {
         byte[] expected = new byte[64];
         expected[1] = 1;
         assertArrayEquals(expected, other.snapshot());
-        assertEquals(new RegionStatus("r", 64, 1, 1, false, 0),
+        assertEquals(new RegionStatus("r", 64, 1, 1, false, false, 0),
                 awaitStatus("r", s -> s.replicas() == 1, "the hostile replica gone"));
         assertHomeServes("r", 64, 1);
     }
@@ -427,6 +427,8 @@ class HostileReplicaTest {
                 Arguments.of("GRANTED", DsmWire.versioned(DsmWire.GRANTED, 0)),
                 Arguments.of("RELEASED", DsmWire.versioned(DsmWire.RELEASED, 3)),
                 Arguments.of("SYNCED", DsmWire.versioned(DsmWire.SYNCED, 0)),
+                Arguments.of("KEPT", DsmWire.versioned(DsmWire.KEPT, 0)),
+                Arguments.of("REVOKE", DsmWire.signal(DsmWire.REVOKE)),
                 Arguments.of("OPENED", DsmWire.opened(0, changed)),
                 Arguments.of("UPDATE", DsmWire.update(1, release)),
                 Arguments.of("REFUSED", DsmWire.refused(RegionRefusedException.Reason.PROTOCOL, "you")),
@@ -443,7 +445,7 @@ class HostileReplicaTest {
         awaitReplicas("r", 1);
         c.put(frame);
         expectRefused(c, 64, RegionRefusedException.Reason.PROTOCOL);
-        assertEquals(new RegionStatus("r", 64, 0, 0, false, 0), awaitReplicas("r", 0), "nothing applied");
+        assertEquals(new RegionStatus("r", 64, 0, 0, false, false, 0), awaitReplicas("r", 0), "nothing applied");
         assertEquals(1, home.regions().size(), "no other region made");
         assertHomeServes("r", 64, 0);
     }
@@ -481,7 +483,7 @@ class HostileReplicaTest {
         });
         assertEquals(1, writer.get(WAIT.toSeconds(), TimeUnit.SECONDS));
         expectClosed(c, 64);
-        assertEquals(new RegionStatus("s", 64, 1, 1, false, 0),
+        assertEquals(new RegionStatus("s", 64, 1, 1, false, false, 0),
                 awaitStatus("s", s -> s.replicas() == 1, "the silent replica gone"));
         assertEquals(42L, (long) b.<Long>read(s -> s.get(JAVA_LONG, 8)));
         assertHomeServes("s", 64, 1);
@@ -595,7 +597,7 @@ class HostileReplicaTest {
             byte value = (byte) ++sections;
             a.update(s -> s.fill(value)); // 16 MiB changed: one whole-region update each
         }
-        assertEquals(new RegionStatus("big", BIG, sections, 1, false, 0), awaitReplicas("big", 1),
+        assertEquals(new RegionStatus("big", BIG, sections, 1, true, true, 0), awaitReplicas("big", 1),
                 "the stuck replica dropped after " + sections + " sections");
         assertTrue(sections >= 5, "dropped after only " + sections + " sections: the limit is four updates queued");
         assertTrue(a.isConnected());
@@ -627,7 +629,7 @@ class HostileReplicaTest {
         byte[] expected = new byte[16];
         Arrays.fill(expected, (byte) 0x5A);
         assertArrayEquals(expected, seen, "b's section saw a's");
-        assertEquals(new RegionStatus("big", BIG, 2, 2, false, 0),
+        assertEquals(new RegionStatus("big", BIG, 2, 2, false, false, 0),
                 awaitStatus("big", s -> s.replicas() == 2, "the stuck replica gone"));
         assertEquals(2, a.sync());
         assertEquals(7, (int) a.<Byte>read(s -> s.get(JAVA_BYTE, 0)));
@@ -655,6 +657,115 @@ class HostileReplicaTest {
         section.segment().fill((byte) 0x5A);
         assertDoesNotThrow(section::close, "a healthy writer lost its home because two other replicas stopped reading");
         assertTrue(a.isConnected());
-        assertEquals(new RegionStatus("big", BIG, 1, 1, false, 0), awaitReplicas("big", 1));
+        assertEquals(new RegionStatus("big", BIG, 1, 1, false, false, 0), awaitReplicas("big", 1));
+    }
+
+    // ------------------------------------------------------------------ kept locks (protocol 1.1)
+
+    private static byte[] releaseOf(int at, byte value) {
+        byte[] now = new byte[64];
+        now[at] = value;
+        return DsmWire.release(Diff.between(MemorySegment.ofArray(now), MemorySegment.ofArray(new byte[64])));
+    }
+
+    /** A raw client's section of region size 64: ACQUIRE, GRANTED, a RELEASE of one byte; the answer's type. */
+    private static byte rawSection(StreamConnection c, int at, byte value, long version) throws InterruptedException {
+        c.put(DsmWire.signal(DsmWire.ACQUIRE));
+        assertEquals(new DsmWire.Versioned(DsmWire.GRANTED, version - 1), next(c, 64));
+        c.put(releaseOf(at, value));
+        DsmWire.Versioned answer = assertInstanceOf(DsmWire.Versioned.class, next(c, 64));
+        assertEquals(version, answer.version());
+        return answer.type();
+    }
+
+    @Test
+    void aReplicaOfVersion1_0NeverKeepsTheLock() throws Exception {
+        StreamConnection c = raw();
+        c.put(openFrame(1, 64, "r")); // minor 0
+        assertInstanceOf(DsmWire.Opened.class, next(c, 64));
+        for (int v = 1; v <= 3; v++) {
+            assertEquals(DsmWire.RELEASED, rawSection(c, v, (byte) v, v));
+        }
+        assertEquals(new RegionStatus("r", 64, 3, 1, false, false, 0), status("r"));
+    }
+
+    @Test
+    void aHomeThatDoesNotKeepLocksAnswersEveryReleaseWithReleased() throws Exception {
+        useHome(DsmOptions.defaults().withKeepLocks(false), DsmOptions.defaults());
+        StreamConnection c = opened("r", 64);
+        for (int v = 1; v <= 3; v++) {
+            assertEquals(DsmWire.RELEASED, rawSection(c, v, (byte) v, v));
+        }
+        assertEquals(new RegionStatus("r", 64, 3, 1, false, false, 0), status("r"));
+    }
+
+    @Test
+    void aReplicaThatWritesTwiceInARowKeepsTheLockUntilOthersAskAndIsAskedOnce() throws Exception {
+        StreamConnection c = opened("r", 64);
+        assertEquals(DsmWire.RELEASED, rawSection(c, 1, (byte) 1, 1), "the first holding was not a repeat");
+        assertEquals(DsmWire.KEPT, rawSection(c, 2, (byte) 2, 2));
+        assertEquals(new RegionStatus("r", 64, 2, 1, true, true, 0), status("r"));
+        c.put(releaseOf(3, (byte) 3)); // a section without asking
+        assertEquals(new DsmWire.Versioned(DsmWire.KEPT, 3), next(c, 64));
+        ReplicatedRegion b = replica("r", 64);
+        ReplicatedRegion d = replica("r", 64);
+        List<Future<byte[]>> writers = new ArrayList<>();
+        for (ReplicatedRegion r : List.of(b, d)) {
+            writers.add(threads.submit(() -> {
+                try (RegionWrite w = r.write()) {
+                    byte[] seen = w.segment().asSlice(0, 4).toArray(JAVA_BYTE);
+                    w.segment().set(JAVA_BYTE, r == b ? 10 : 11, (byte) 9);
+                    return seen;
+                }
+            }));
+        }
+        assertEquals(new DsmWire.Signal(DsmWire.REVOKE), next(c, 64));
+        awaitStatus("r", s -> s.waiting() == 2, "b and d queued behind the keeper");
+        c.put(DsmWire.release(Diff.EMPTY));
+        assertEquals(new DsmWire.Versioned(DsmWire.RELEASED, 3), next(c, 64));
+        for (Future<byte[]> w : writers) {
+            assertArrayEquals(new byte[] {0, 1, 2, 3}, w.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+        }
+        // one REVOKE only: what follows are b's and d's sections
+        assertEquals(4, assertInstanceOf(DsmWire.Update.class, next(c, 64)).version());
+        assertEquals(5, assertInstanceOf(DsmWire.Update.class, next(c, 64)).version());
+        assertEquals(new RegionStatus("r", 64, 5, 3, false, false, 0),
+                awaitStatus("r", s -> !s.locked(), "b and d released, neither kept (neither held it just before)"));
+    }
+
+    @Test
+    void aKeeperThatAsksAgainWhileItsReleaseIsOnTheWayGetsTheLockBack() throws Exception {
+        StreamConnection c = opened("r", 64);
+        assertEquals(DsmWire.RELEASED, rawSection(c, 1, (byte) 1, 1));
+        assertEquals(DsmWire.KEPT, rawSection(c, 2, (byte) 2, 2));
+        c.put(DsmWire.signal(DsmWire.ACQUIRE)); // as a replica does when it asks while handing back
+        assertEquals(new DsmWire.Signal(DsmWire.REVOKE), next(c, 64));
+        c.put(DsmWire.release(Diff.EMPTY));
+        assertEquals(new DsmWire.Versioned(DsmWire.RELEASED, 2), next(c, 64));
+        assertEquals(new DsmWire.Versioned(DsmWire.GRANTED, 2), next(c, 64));
+        c.put(releaseOf(3, (byte) 3));
+        assertEquals(new DsmWire.Versioned(DsmWire.KEPT, 3), next(c, 64), "it held the lock just before");
+    }
+
+    @ParameterizedTest(name = "the keeper closes its connection: {0}")
+    @ValueSource(booleans = {false, true})
+    void aKeeperThatGoesSilentOrAwayIsDroppedAndTheWaiterGetsTheLock(boolean closes) throws Exception {
+        useHome(SHORT, PATIENT);
+        StreamConnection c = opened("r", 64);
+        assertEquals(DsmWire.RELEASED, rawSection(c, 1, (byte) 1, 1));
+        assertEquals(DsmWire.KEPT, rawSection(c, 2, (byte) 2, 2));
+        ReplicatedRegion b = replica("r", 64);
+        Future<byte[]> writer = threads.submit(() -> {
+            try (RegionWrite w = b.write()) {
+                return w.segment().asSlice(0, 4).toArray(JAVA_BYTE);
+            }
+        });
+        assertEquals(new DsmWire.Signal(DsmWire.REVOKE), next(c, 64));
+        if (closes) {
+            c.close(); // as when its process dies
+        } // else no answer and no heartbeat: dropped after the home's 400 ms
+        assertArrayEquals(new byte[] {0, 1, 2, 0}, writer.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+        assertEquals(new RegionStatus("r", 64, 2, 1, false, false, 0),
+                awaitStatus("r", s -> s.replicas() == 1 && !s.locked(), "the silent keeper dropped"));
     }
 }

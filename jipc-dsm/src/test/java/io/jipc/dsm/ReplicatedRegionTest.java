@@ -87,7 +87,30 @@ class ReplicatedRegionTest {
         ReplicatedRegion late = open("r", 4096);
         assertEquals(1, late.version());
         assertArrayEquals(a.snapshot(), late.snapshot());
-        assertEquals(List.of(new RegionStatus("r", 4096, 1, 3, false, 0)), home.regions());
+        assertEquals(List.of(new RegionStatus("r", 4096, 1, 3, false, false, 0)), home.regions());
+    }
+
+    @Test
+    void aReplicaThatWritesAgainKeepsTheLockAndHandsItOverWhenAnotherWrites() throws Exception {
+        ReplicatedRegion a = open("r", 64);
+        ReplicatedRegion b = open("r", 64);
+        for (int i = 0; i < 3; i++) {
+            a.update(s -> s.set(JAVA_LONG, 0, s.get(JAVA_LONG, 0) + 1));
+        }
+        assertEquals(new RegionStatus("r", 64, 3, 2, true, true, 0), home.regions().getFirst(),
+                "a wrote twice in a row: it keeps the lock");
+        try (RegionWrite w = a.write()) { // no request to the home: the section begins at once
+            assertEquals(new RegionStatus("r", 64, 3, 2, true, true, 0), home.regions().getFirst());
+            w.segment().set(JAVA_LONG, 8, 7);
+        }
+        b.update(s -> s.set(JAVA_LONG, 0, s.get(JAVA_LONG, 0) + 10)); // the home takes the lock back from a
+        assertEquals(new RegionStatus("r", 64, 5, 2, false, false, 0), home.regions().getFirst());
+        a.update(s -> s.set(JAVA_LONG, 0, s.get(JAVA_LONG, 0) + 100));
+        for (ReplicatedRegion r : List.of(a, b)) {
+            assertEquals(6, r.sync());
+            assertEquals(113, (long) r.read(s -> s.get(JAVA_LONG, 0)));
+            assertEquals(7, (long) r.read(s -> s.get(JAVA_LONG, 8)));
+        }
     }
 
     @Test
