@@ -4,6 +4,7 @@ import io.jipc.bench.IntOptions;
 import java.util.Map;
 
 import io.jipc.cli.bench.PeerProcess;
+import io.jipc.dsm.DsmOptions;
 import io.jipc.dsm.RegionHome;
 import io.jipc.dsm.RegionRead;
 import io.jipc.dsm.RegionWrite;
@@ -29,10 +30,12 @@ import java.util.Locale;
  * of {@code --warmup} operations whose figures are dropped, then a measured pass of
  * {@code --sections}:
  * <ul>
- * <li>{@code write section}: A opens a write section ({@code write()}: the lock, one round trip to
- *     the home) and changes 8 bytes in a region of {@code --size} bytes, then closes it (the changed
- *     bytes to the home, which applies them, pushes them to B and acknowledges: a second round
- *     trip). Nobody else writes the region. The latency of {@code write()} + {@code close()}.</li>
+ * <li>{@code write section}: A opens a write section ({@code write()}: the lock) and changes 8 bytes
+ *     in a region of {@code --size} bytes, then closes it (the changed bytes to the home, which
+ *     applies them, pushes them to B and acknowledges: one round trip). Nobody else writes the
+ *     region, so the home leaves the lock with A after its second section and {@code write()} costs
+ *     nothing; with {@code --keep-locks 0} (a home that never leaves it) each {@code write()} is a
+ *     second round trip. The latency of {@code write()} + {@code close()}.</li>
  * <li>{@code ping-pong}: in another region of {@code --size} bytes A writes the value n (a long at
  *     offset 0) in a section; B waits with {@code awaitVersion} until its replica shows n and writes
  *     n + 1 in a section; A waits until it sees n + 1. The time at A from the start of its section
@@ -45,15 +48,15 @@ import java.util.Locale;
  * </ul>
  * HdrHistogram percentiles of the latencies in µs and their rate (the reciprocal of the mean).
  *
- * <pre>bin/jipc-bench dsm [--sections N] [--warmup N] [--size BYTES]</pre>
+ * <pre>bin/jipc-bench dsm [--sections N] [--warmup N] [--size BYTES] [--keep-locks 1|0]</pre>
  *
  * Defaults: 10,000 sections after 2,000 to warm up, regions of 4,096 bytes for the latency rows
  * (about 25 s on two vCPUs, most of it the ping-pong).
- * The regions have the default options ({@code DsmOptions.defaults()}); every write section copies
+ * The regions have the default options ({@code DsmOptions.defaults()}, but for {@code --keep-locks}); every write section copies
  * its whole region to a twin and compares it at the end, so {@code --size} matters.
  */
 public final class DsmBench {
-    static final String USAGE = "usage: jipc-bench dsm [--sections N] [--warmup N] [--size BYTES]";
+    static final String USAGE = "usage: jipc-bench dsm [--sections N] [--warmup N] [--size BYTES] [--keep-locks 1|0]";
     static final int SMALL_REGION = 4096;
     static final int LARGE_REGION = 1 << 20;
     /** The 1 MiB row runs this fraction of the sections and of the warm-up. */
@@ -128,22 +131,25 @@ public final class DsmBench {
 
     static int run(String[] args, PrintStream out) throws Exception {
         Map<String, Integer> options = IntOptions.parse(args,
-                Map.of("--sections", 10_000, "--warmup", 2_000, "--size", 4096), USAGE);
+                Map.of("--sections", 10_000, "--warmup", 2_000, "--size", 4096, "--keep-locks", 1), USAGE);
         if (options == null) {
             return 2;
         }
         int sections = options.get("--sections");
         int warmup = options.get("--warmup");
         int size = options.get("--size");
-        if (sections < 1 || warmup < 0 || size < Long.BYTES || size > MOST_SIZE) {
+        int keepLocks = options.get("--keep-locks");
+        if (sections < 1 || warmup < 0 || size < Long.BYTES || size > MOST_SIZE || keepLocks < 0 || keepLocks > 1) {
             System.err.println("jipc-bench dsm: --sections at least 1, --warmup at least 0, --size " + Long.BYTES + " to "
-                    + MOST_SIZE);
+                    + MOST_SIZE + ", --keep-locks 1 or 0");
             return 2;
         }
         Settings settings = new Settings(sections, warmup, size);
         out.printf(Locale.ROOT, "jipc-bench dsm: home and replica A in this process, replica B in a peer JVM;"
-                + " %,d sections after %,d to warm up; latency rows in regions of %,d bytes%n", sections, warmup, size);
-        try (RegionHome home = RegionHome.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                + " %,d sections after %,d to warm up; latency rows in regions of %,d bytes; %s%n", sections, warmup, size,
+                keepLocks == 1 ? "the home keeps locks" : "the home never keeps locks");
+        try (RegionHome home = RegionHome.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                DsmOptions.defaults().withKeepLocks(keepLocks == 1));
              Replicas a = Replicas.open(home.address(), settings)) {
             InetSocketAddress address = (InetSocketAddress) home.address();
             String where = address.getAddress().getHostAddress() + ":" + address.getPort();

@@ -2,6 +2,8 @@ package io.jipc.bench.dsm;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -17,12 +19,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * process gone afterwards (the run waits for its clean exit). No timing is asserted.
  */
 class DsmBenchSmokeTest {
-    @Test
+    @ParameterizedTest(name = "--keep-locks {0}")
+    @ValueSource(ints = {1, 0})
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void measuresEveryOperation() throws Exception {
+    void measuresEveryOperation(int keepLocks) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
-            assertEquals(0, DsmBench.run(new String[] {"--sections", "200", "--warmup", "40", "--size", "1000"}, out));
+            assertEquals(0, DsmBench.run(new String[] {"--sections", "200", "--warmup", "40", "--size", "1000",
+                    "--keep-locks", Integer.toString(keepLocks)}, out));
         }
         String output = bytes.toString(StandardCharsets.UTF_8);
         List<String> latencies = output.lines().filter(l -> l.startsWith("write section")
@@ -36,7 +40,8 @@ class DsmBenchSmokeTest {
         assertEquals(2, throughput.size(), output);
         assertTrue(throughput.get(0).matches(".*\\s+200\\s+[\\d,]+\\s+\\d+\\.\\d\\d"), throughput.get(0));
         assertTrue(throughput.get(1).matches(".*\\s+10\\s+[\\d,]+\\s+\\d+\\.\\d\\d"), throughput.get(1));
-        assertTrue(output.contains("regions of 1,000 bytes"), output);
+        assertTrue(output.contains("regions of 1,000 bytes; " + (keepLocks == 1 ? "the home keeps locks"
+                : "the home never keeps locks")), output);
     }
 
     @Test
@@ -46,5 +51,6 @@ class DsmBenchSmokeTest {
         assertEquals(2, DsmBench.run(new String[] {"--size", "4"}, System.out));
         assertEquals(2, DsmBench.run(new String[] {"--sections"}, System.out));
         assertEquals(2, DsmBench.run(new String[] {"--what"}, System.out));
+        assertEquals(2, DsmBench.run(new String[] {"--keep-locks", "2"}, System.out));
     }
 }
