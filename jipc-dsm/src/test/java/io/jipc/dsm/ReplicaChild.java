@@ -132,6 +132,16 @@ public final class ReplicaChild {
                             say("WRITTEN " + w.version());
                         }
                     }
+                    case "try-write" -> {
+                        long value = Long.parseLong(c[1]);
+                        try (RegionWrite w = r.write()) {
+                            fill(w.segment(), value);
+                            w.close();
+                            say("WRITTEN " + w.version());
+                        } catch (RegionHomeLostException e) {
+                            say("LOST " + e.getMessage());
+                        }
+                    }
                     case "await" -> {
                         long seen = r.version();
                         Thread.ofPlatform().daemon().start(() -> {

@@ -37,7 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Replicas in separate JVMs ({@link ReplicaChild}) over loopback TCP, with the home in the test JVM or
  * in a child ({@link HomeChild}): increments of several processes and threads all counted, sections seen
  * whole (never torn) and with their own version by readers of other processes and of the writing one,
- * a holder killed or stopped in the middle of a section losing it and the lock going on, a killed home
+ * a holder killed or stopped in the middle of a section losing it and the lock going on, a replica that
+ * keeps the lock between sections killed or stopped and the lock going on after it, a killed home
  * failing every replica (blocked calls too) with the last bytes kept, and a late joiner getting the
  * current bytes. No duration is asserted: every wait has a hard bound.
  */
@@ -380,6 +381,56 @@ class ReplicatedRegionProcessTest {
         assertEquals(state(mine), observer.awaitLine("STATE", LONG));
         assertEquals(new RegionStatus("stopped", RECORDS, 1, 3, false, false, 0), status());
         finish(observer);
+    }
+
+    @Test
+    void aKeeperStoppedOrKilledBetweenSectionsHoldsTheOthersUpOnlyUntilItIsDropped() throws Exception {
+        startHome(QUICK);
+        List<ChildJvm> keepers = replicaChildren(2, port(home), "kept", RECORDS, QUICK);
+        ReplicatedRegion mine = open(port(home), "kept", RECORDS, QUICK);
+        long version = 0;
+        for (int round = 0; round < 2; round++) {
+            ChildJvm keeper = keepers.get(round);
+            boolean stop = round == 0;
+            for (int i = 1; i <= 2; i++) {
+                tell(keeper, "write " + (10 * round + i));
+                assertEquals("WRITTEN " + (version + i), keeper.awaitLine("WRITTEN", LONG));
+            }
+            version += 2;
+            assertTrue(status().kept(), "two sections in a row: the keeper keeps the lock");
+            if (stop) {
+                stopped.add(keeper.pid());
+                signal("-STOP", keeper.pid()); // it cannot answer the REVOKE: dropped after the peer timeout
+            } else {
+                keeper.kill(); // its connection closes: the lock is free at once
+            }
+            try {
+                try (RegionWrite w = mine.write()) {
+                    assertEquals(10 * round + 2, uniform(w.segment()), "the keeper's sections were all applied");
+                    ReplicaChild.fill(w.segment(), 100 + round);
+                }
+                version++;
+                awaitTrue(() -> status().replicas() == (stop ? 2 : 1), "the home forgot the keeper");
+            } finally {
+                if (stop) {
+                    signal("-CONT", keeper.pid());
+                    stopped.remove(keeper.pid());
+                }
+            }
+            if (stop) {
+                tell(keeper, "try-write 99");
+                String written = keeper.awaitLine("", LONG);
+                assertTrue(written.startsWith("LOST "), "a section of a dropped keeper: " + written);
+                tell(keeper, "calls");
+                assertEquals("CALLS OK", keeper.awaitLine("CALLS", LONG));
+                finish(keeper);
+            }
+        }
+        assertEquals(version, mine.sync());
+        try (RegionRead v = mine.read()) {
+            assertEquals(101, uniform(v.segment()), "nothing of the dropped keeper's late section");
+        }
+        assertEquals(new RegionStatus("kept", RECORDS, version, 1, false, false, 0), status());
     }
 
     @Test
