@@ -13,6 +13,7 @@ module io.jipc.cli {
     requires io.jipc.naming;
     requires io.jipc.shm;
     requires io.jipc.remote;
+    requires io.jipc.rpc;
     requires info.picocli;
     requires HdrHistogram;
 

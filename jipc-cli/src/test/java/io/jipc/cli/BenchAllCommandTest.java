@@ -72,22 +72,23 @@ class BenchAllCommandTest {
      */
     @Test
     @SuppressWarnings("unchecked")
-    void rendezvousRingGroupRemoteMailboxAndReplicatedRegionAreMeasured() throws Exception {
+    void rendezvousRingGroupRemoteMailboxRpcAndReplicatedRegionAreMeasured() throws Exception {
         try (ChildJvm bench = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(3))
-                .args("bench", "--quick", "--only", "dsm,remote-mailbox,group,ring,rendezvous", "--extra-sizes", "4096,1048576",
+                .args("bench", "--quick", "--only", "dsm,rpc,remote-mailbox,group,ring,rendezvous", "--extra-sizes", "4096,1048576",
                         "--json").start()) {
             bench.assertSuccess(Duration.ofMinutes(3));
             String output = bench.output();
             Map<String, Object> json = (Map<String, Object>) MiniJson.parse(output.substring(output.indexOf("{\n")));
 
             List<Map<String, Object>> results = (List<Map<String, Object>>) json.get("results");
-            assertEquals(List.of("rendezvous", "ring", "group", "remote-mailbox", "dsm"), results.stream().map(r -> r.get("id")).toList(),
+            assertEquals(List.of("rendezvous", "ring", "group", "remote-mailbox", "rpc", "dsm"), results.stream().map(r -> r.get("id")).toList(),
                     "table order");
             results.forEach(BenchAllCommandTest::assertMeasured);
             assertEquals(3, ((List<?>) results.get(0).get("oneWay")).size(), "rendezvous carries every size");
             assertEquals(3, ((List<?>) results.get(2).get("oneWay")).size(), "a group carries every size");
             assertEquals(3, ((List<?>) results.get(3).get("oneWay")).size(), "remote mailbox carries every size");
-            assertEquals(3, ((List<?>) results.get(4).get("oneWay")).size(), "a replicated region carries every size");
+            assertEquals(3, ((List<?>) results.get(4).get("oneWay")).size(), "RPC carries every size");
+            assertEquals(3, ((List<?>) results.get(5).get("oneWay")).size(), "a replicated region carries every size");
             Map<String, Object> ring = results.get(1);
             assertEquals(List.of(64.0, 4096.0), ((List<Map<String, Object>>) ring.get("oneWay")).stream()
                     .map(t -> t.get("size")).toList(), "ring: no 1 MiB item");

@@ -44,7 +44,8 @@ import java.util.List;
  * the socket to the home, into the home's master copy, into the update frame, through the socket to
  * the receiver, into its replica, out of it: eleven (and each section copies and compares the whole
  * region once). The kernel takes part in every section: five frames over TCP loopback (ACQUIRE,
- * GRANTED, RELEASE, the UPDATE to the receiver, RELEASED).
+ * GRANTED, RELEASE, the UPDATE to the receiver, RELEASED), or three while the sender keeps the lock
+ * from section to section (one way: RELEASE, UPDATE, KEPT).
  */
 final class DsmMechanism implements Mechanism {
     /** Largest message: the peer JVM (256 MiB of heap) receives a snapshot of two of them and the updates. */

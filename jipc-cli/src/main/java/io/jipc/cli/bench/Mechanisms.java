@@ -30,6 +30,7 @@ public final class Mechanisms {
             new RingMechanism(),
             new GroupMechanism(),
             new RemoteMailboxMechanism(),
+            new RpcMechanism(),
             new DsmMechanism());
 
     private Mechanisms() {
