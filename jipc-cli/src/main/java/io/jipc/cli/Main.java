@@ -25,7 +25,7 @@ public final class Main implements Runnable {
      */
     private static final List<Class<?>> SUBCOMMANDS = List.of(BenchCommand.class, MailboxCommand.class,
             SendCommand.class, RecvCommand.class, MqCommand.class, SignalCommand.class, FileLockCommand.class,
-            FifoCommand.class, SyncCommand.class, GroupCommand.class, DsmCommand.class, NamesCommand.class, LookupCommand.class, LsCommand.class,
+            FifoCommand.class, SyncCommand.class, GroupCommand.class, DsmCommand.class, RpcCommand.class, NamesCommand.class, LookupCommand.class, LsCommand.class,
             TopCommand.class, RmCommand.class, GcCommand.class, GatewayCommand.class, CommandLine.HelpCommand.class);
 
     /** Runs the command line and returns its exit code (for tests). */

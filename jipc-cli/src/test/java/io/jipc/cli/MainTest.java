@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The top-level command registers only the subcommand a command line names, all of them otherwise. */
 class MainTest {
     private static final List<String> ALL = List.of("bench", "mailbox", "send", "recv", "mq", "signal", "filelock",
-            "fifo", "sync", "group", "dsm", "names", "lookup", "ls", "top", "rm", "gc", "gateway", "help");
+            "fifo", "sync", "group", "dsm", "rpc", "names", "lookup", "ls", "top", "rm", "gc", "gateway", "help");
 
     @Test
     void aNamedSubcommandIsTheOnlyOneRegistered() {

@@ -1,0 +1,168 @@
+package io.jipc.cli;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The command-line side of a remote call: picks an interface's method by name and number of
+ * arguments, turns each argument word into the parameter's type, and prints a result. Words give
+ * what a shell can type: {@code true}/{@code false}, numbers (decimal, or {@code 0x} hex for the
+ * integers), one character, text, bytes in hex, an enum constant's name. Records, lists and maps
+ * cannot be given (they can be returned), nor can null.
+ */
+final class RpcArguments {
+    private static final Map<Class<?>, Class<?>> BOXES = Map.of(boolean.class, Boolean.class, byte.class, Byte.class,
+            short.class, Short.class, char.class, Character.class, int.class, Integer.class, long.class, Long.class,
+            float.class, Float.class, double.class, Double.class);
+
+    private RpcArguments() {
+    }
+
+    /** The abstract methods of {@code api} that a command line can call, and why each other one cannot. */
+    static List<String> describe(Class<?> api) {
+        List<String> lines = new ArrayList<>();
+        for (Method m : callable(api)) {
+            StringBuilder line = new StringBuilder(m.getGenericReturnType().getTypeName()).append(' ')
+                    .append(m.getName()).append('(');
+            String why = null;
+            Type[] types = m.getGenericParameterTypes();
+            for (int i = 0; i < types.length; i++) {
+                line.append(i == 0 ? "" : ", ").append(types[i].getTypeName());
+                if (why == null && !givable(m.getParameterTypes()[i])) {
+                    why = "parameter " + (i + 1) + " cannot be given on the command line";
+                }
+            }
+            lines.add(line.append(')').append(why == null ? "" : "    (" + why + ")").toString());
+        }
+        return lines;
+    }
+
+    /**
+     * The method of {@code api} named {@code name} that takes {@code count} arguments.
+     *
+     * @throws IllegalArgumentException if there is none, or more than one
+     */
+    static Method method(Class<?> api, String name, int count) {
+        List<Method> named = callable(api).stream().filter(m -> m.getName().equals(name)).toList();
+        if (named.isEmpty()) {
+            throw new IllegalArgumentException(api.getName() + " has no method " + name);
+        }
+        List<Method> fitting = named.stream().filter(m -> m.getParameterCount() == count).toList();
+        if (fitting.size() != 1) {
+            throw new IllegalArgumentException(fitting.isEmpty()
+                    ? name + " takes " + named.stream().map(m -> Integer.toString(m.getParameterCount())).distinct()
+                            .toList() + " arguments, not " + count
+                    : name + " of " + count + " arguments is overloaded: the command line cannot tell them apart");
+        }
+        return fitting.getFirst();
+    }
+
+    /**
+     * The arguments of {@code method} from their words.
+     *
+     * @throws IllegalArgumentException naming the argument, if a word does not fit its type or the type
+     *                                  cannot be given on the command line
+     */
+    static Object[] parse(Method method, List<String> words) {
+        Class<?>[] types = method.getParameterTypes();
+        Object[] values = new Object[types.length];
+        for (int i = 0; i < types.length; i++) {
+            try {
+                values[i] = parse(types[i], words.get(i));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("argument " + (i + 1) + " of " + method.getName() + " ("
+                        + types[i].getSimpleName() + "): " + e.getMessage());
+            }
+        }
+        return values;
+    }
+
+    /** A result as the command prints it: hex for bytes, nothing for void, else its string form. */
+    static String format(Object result, Class<?> returnType) {
+        if (returnType == void.class) {
+            return null;
+        }
+        if (result instanceof byte[] bytes) {
+            return HexFormat.of().formatHex(bytes);
+        }
+        return String.valueOf(result);
+    }
+
+    private static List<Method> callable(Class<?> api) {
+        return Arrays.stream(api.getMethods()).filter(m -> Modifier.isAbstract(m.getModifiers()) && !m.isBridge())
+                .sorted((a, b) -> a.getName().equals(b.getName()) ? Integer.compare(a.getParameterCount(),
+                        b.getParameterCount()) : a.getName().compareTo(b.getName()))
+                .toList();
+    }
+
+    private static boolean givable(Class<?> type) {
+        return type.isPrimitive() || BOXES.containsValue(type) || type == String.class || type == byte[].class
+                || type.isEnum();
+    }
+
+    private static Object parse(Class<?> type, String word) {
+        Class<?> t = type.isPrimitive() ? BOXES.get(type) : type;
+        if (t == String.class) {
+            return word;
+        }
+        if (t == Boolean.class) {
+            return switch (word) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw new IllegalArgumentException("not true or false: " + word);
+            };
+        }
+        if (t == Character.class) {
+            if (word.length() != 1) {
+                throw new IllegalArgumentException("not one character: " + word);
+            }
+            return word.charAt(0);
+        }
+        try {
+            if (t == Byte.class) {
+                return Byte.decode(word);
+            }
+            if (t == Short.class) {
+                return Short.decode(word);
+            }
+            if (t == Integer.class) {
+                return Integer.decode(word);
+            }
+            if (t == Long.class) {
+                return Long.decode(word);
+            }
+            if (t == Float.class) {
+                return Float.parseFloat(word);
+            }
+            if (t == Double.class) {
+                return Double.parseDouble(word);
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a number of that type: " + word);
+        }
+        if (t == byte[].class) {
+            String hex = word.startsWith("0x") ? word.substring(2) : word;
+            try {
+                return HexFormat.of().parseHex(hex);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("not bytes in hex (an even number of 0-9a-f): " + word);
+            }
+        }
+        if (t.isEnum()) {
+            for (Object constant : t.getEnumConstants()) {
+                if (((Enum<?>) constant).name().equals(word)) {
+                    return constant;
+                }
+            }
+            throw new IllegalArgumentException("not one of " + Arrays.toString(t.getEnumConstants()) + ": " + word);
+        }
+        throw new IllegalArgumentException("a " + t.getSimpleName() + " cannot be given on the command line"
+                + " (only booleans, numbers, characters, text, bytes in hex and enum constants)");
+    }
+}

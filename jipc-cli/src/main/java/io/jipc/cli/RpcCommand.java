@@ -1,0 +1,180 @@
+package io.jipc.cli;
+
+import io.jipc.JipcException;
+import io.jipc.cli.bench.Durations;
+import io.jipc.naming.NameService;
+import io.jipc.rpc.Marshaller;
+import io.jipc.rpc.RemoteInvocationException;
+import io.jipc.rpc.RpcClient;
+import io.jipc.rpc.RpcException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.UndeclaredThrowableException;
+import java.net.URI;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code jipc rpc}: call a method of an RPC service from the shell, and list what an interface
+ * offers. The interface (the IDL) is a compiled Java interface, found on the CLI's class path or on
+ * {@code --classpath}.
+ */
+@Command(name = "rpc", mixinStandardHelpOptions = true,
+        description = "Remote procedure calls from the shell: call a method of a service, list an interface's methods.",
+        subcommands = {RpcCommand.Call.class, RpcCommand.Methods.class})
+final class RpcCommand {
+    private RpcCommand() {
+    }
+
+    /** {@code --interface CLASS [--classpath PATH]}: the service's interface, loaded from the class path given. */
+    static final class Api {
+        @Option(names = "--interface", required = true, paramLabel = "CLASS",
+                description = "the service's Java interface, e.g. com.example.Bank")
+        String name;
+
+        @Option(names = "--classpath", paramLabel = "PATH",
+                description = "directories and jars, separated by ':', where the interface's classes are")
+        String classpath;
+
+        /** The interface; IllegalArgumentException if it cannot be loaded or is not an interface. */
+        Class<?> load() {
+            ClassLoader loader = RpcCommand.class.getClassLoader();
+            if (classpath != null) {
+                List<URL> urls = new ArrayList<>();
+                for (String entry : classpath.split(":")) {
+                    Path path = Path.of(entry);
+                    if (!Files.exists(path)) {
+                        throw new IllegalArgumentException("no such class path entry: " + entry);
+                    }
+                    try {
+                        urls.add(path.toUri().toURL());
+                    } catch (IOException e) {
+                        throw new IllegalArgumentException("class path entry " + entry + ": " + e.getMessage());
+                    }
+                }
+                loader = new URLClassLoader(urls.toArray(URL[]::new), loader);
+            }
+            Class<?> api;
+            try {
+                api = Class.forName(name, false, loader);
+            } catch (ClassNotFoundException | LinkageError e) {
+                throw new IllegalArgumentException("cannot load " + name + (classpath == null ? " (give --classpath)" : "")
+                        + ": " + e);
+            }
+            if (!api.isInterface()) {
+                throw new IllegalArgumentException(name + " is not an interface");
+            }
+            return api;
+        }
+    }
+
+    @Command(name = "call", mixinStandardHelpOptions = true,
+            description = {"Call METHOD of the service with the ARGs and print the result (bytes in hex, nothing for void).",
+                    "SERVICE is a name registered in the name service (a server started with register(names)), "
+                            + "mailbox:NAME for a server of this host, or tcp://HOST:PORT/NAME. "
+                            + "An ARG is true/false, a number (0x.. hex for integers), one character, text, bytes in hex, "
+                            + "or an enum constant's name. Exit code 1 if the call fails, 2 for bad arguments."})
+    static final class Call implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "SERVICE", description = "NAME, mailbox:NAME or tcp://HOST:PORT/NAME")
+        String service;
+
+        @Parameters(index = "1", paramLabel = "METHOD", description = "the method's name")
+        String methodName;
+
+        @Parameters(index = "2..*", paramLabel = "ARG", description = "the arguments")
+        List<String> words = new ArrayList<>();
+
+        @Mixin
+        Api api = new Api();
+
+        @Option(names = "--timeout", paramLabel = "DURATION",
+                description = "longest the call may take, e.g. 500ms, 10s (default: ${DEFAULT-VALUE})")
+        String timeoutText = "30s";
+
+        @Option(names = "--naming", paramLabel = "URI", description = "name service to look SERVICE up in"
+                + " (default: the configured one, as for jipc names)")
+        URI naming;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            Class<?> type;
+            Method method;
+            Object[] arguments;
+            RpcClient.Options options;
+            try {
+                type = api.load();
+                Marshaller.of(type); // NotMarshallableException if a method names a type calls cannot carry
+                method = RpcArguments.method(type, methodName, words.size());
+                arguments = RpcArguments.parse(method, words);
+                options = RpcClient.Options.defaults().withCallTimeout(Durations.parse(timeoutText));
+            } catch (IllegalArgumentException e) { // NotMarshallableException included
+                System.err.println("jipc rpc: " + e.getMessage());
+                return 2;
+            }
+            try (RpcClient<?> client = connect(type, options)) {
+                Object result = method.invoke(client.stub(), arguments);
+                String text = RpcArguments.format(result, method.getReturnType());
+                if (text != null) {
+                    System.out.println(text);
+                }
+                return 0;
+            } catch (InvocationTargetException | UndeclaredThrowableException e) {
+                return failed(e.getCause());
+            } catch (IllegalAccessException e) {
+                System.err.println("jipc rpc: " + e.getMessage());
+                return 2;
+            } catch (RpcException | JipcException | IllegalArgumentException e) {
+                return failed(e);
+            }
+        }
+
+        private RpcClient<?> connect(Class<?> type, RpcClient.Options options) throws InterruptedException {
+            if (service.contains(":")) {
+                return RpcClient.connect(URI.create(service), type, options);
+            }
+            try (NameService names = naming == null ? NameService.open() : NameService.open(naming)) {
+                return RpcClient.lookup(names, service, type, options);
+            }
+        }
+
+        private int failed(Throwable e) {
+            if (e instanceof RemoteInvocationException remote) {
+                System.err.println("jipc rpc: " + methodName + " threw " + remote.remoteClass()
+                        + (remote.remoteMessage() == null ? "" : ": " + remote.remoteMessage()));
+            } else {
+                System.err.println("jipc rpc: " + e.getMessage());
+            }
+            return 1;
+        }
+    }
+
+    @Command(name = "methods", mixinStandardHelpOptions = true,
+            description = "List the methods of an RPC interface, marking those whose arguments a command line cannot give.")
+    static final class Methods implements Callable<Integer> {
+        @Mixin
+        Api api = new Api();
+
+        @Override
+        public Integer call() {
+            try {
+                RpcArguments.describe(api.load()).forEach(System.out::println);
+                return 0;
+            } catch (IllegalArgumentException e) {
+                System.err.println("jipc rpc: " + e.getMessage());
+                return 2;
+            }
+        }
+    }
+}

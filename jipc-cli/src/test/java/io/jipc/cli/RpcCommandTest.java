@@ -1,0 +1,280 @@
+package io.jipc.cli;
+
+import io.jipc.cli.rpcdesk.Desk;
+import io.jipc.naming.NameService;
+import io.jipc.rpc.RpcServer;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.lang.reflect.Proxy;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static io.jipc.cli.CliRun.jipc;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code jipc rpc call} and {@code jipc rpc methods} against a real {@link RpcServer}: every kind of
+ * argument a shell gives, results printed, a remote exception and a timeout as exit code 1, bad input
+ * as exit code 2, the service found by name, an interface loaded from {@code --classpath}, and the
+ * command in a process of its own.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class RpcCommandTest {
+    private static final String DESK = Desk.class.getName();
+
+    private final String name = "desk-" + ProcessHandle.current().pid();
+    private NameService names;
+    private RpcServer<Desk> server;
+
+    static final class FrontDesk implements Desk {
+        @Override
+        public String greet(String who) {
+            return "hello, " + who;
+        }
+
+        @Override
+        public long add(long a, int b) {
+            return a + b;
+        }
+
+        @Override
+        public byte[] reverse(byte[] bytes) {
+            byte[] r = new byte[bytes.length];
+            for (int i = 0; i < bytes.length; i++) {
+                r[i] = bytes[bytes.length - 1 - i];
+            }
+            return r;
+        }
+
+        @Override
+        public Mood flip(Mood mood) {
+            return mood == Mood.CALM ? Mood.BUSY : Mood.CALM;
+        }
+
+        @Override
+        public boolean not(boolean b) {
+            return !b;
+        }
+
+        @Override
+        public double half(double d) {
+            return d / 2;
+        }
+
+        @Override
+        public char first(String s) {
+            return s.charAt(0);
+        }
+
+        @Override
+        public String repeat(char c, int n) {
+            return String.valueOf(c).repeat(n);
+        }
+
+        @Override
+        public Tally tally(String who, long total) {
+            return new Tally(who, total, List.of("a", "b"));
+        }
+
+        @Override
+        public long sum(List<Long> values) {
+            return values.stream().mapToLong(Long::longValue).sum();
+        }
+
+        @Override
+        public void fail(String message) {
+            throw new IllegalStateException(message);
+        }
+
+        @Override
+        public void nap(int millis) throws InterruptedException {
+            Thread.sleep(millis);
+        }
+
+        @Override
+        public int twice(int a) {
+            return 2 * a;
+        }
+
+        @Override
+        public String twice(String s) {
+            return s + s;
+        }
+    }
+
+    @BeforeEach
+    void serve() {
+        names = NameService.open();
+        server = RpcServer.builder(name, Desk.class, new FrontDesk()).register(names).start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        names.close();
+    }
+
+    private CliRun call(String... words) {
+        String[] args = new String[words.length + 4];
+        args[0] = "rpc";
+        args[1] = "call";
+        System.arraycopy(words, 0, args, 2, words.length);
+        args[words.length + 2] = "--interface";
+        args[words.length + 3] = DESK;
+        return jipc(args);
+    }
+
+    private void assertResult(String expected, String... words) {
+        CliRun run = call(words);
+        assertEquals(0, run.exit(), run.err());
+        assertEquals(expected + "\n", run.out(), String.join(" ", words));
+    }
+
+    @Test
+    void everyKindOfArgumentGoesAndTheResultIsPrinted() {
+        String at = "mailbox:" + name;
+        assertResult("hello, ada", at, "greet", "ada");
+        assertResult("42", at, "add", "2", "40");
+        assertResult("17", at, "add", "0x10", "1");
+        assertResult("-3", at, "add", "-5", "2");
+        assertResult("0b0aff", at, "reverse", "ff0a0b");
+        assertResult("", at, "reverse", "");
+        assertResult("BUSY", at, "flip", "CALM");
+        assertResult("false", at, "not", "true");
+        assertResult("1.5", at, "half", "3");
+        assertResult("x", at, "first", "xyz");
+        assertResult("Tally[who=ada, total=7, notes=[a, b]]", at, "tally", "ada", "7");
+        assertResult("zzz", at, "repeat", "z", "3");
+        CliRun v = call(at, "nap", "1");
+        assertEquals(0, v.exit(), v.err());
+        assertEquals("", v.out(), "void prints nothing");
+    }
+
+    @Test
+    void aServiceRegisteredInTheNameServiceIsFoundByItsName() {
+        assertResult("hello, bob", name, "greet", "bob");
+        CliRun missing = call("nobody-" + name, "greet", "bob");
+        assertEquals(1, missing.exit());
+        assertTrue(missing.err().contains("no RPC service"), missing.err());
+    }
+
+    @Test
+    void aFailedCallIsExitCodeOne() {
+        String at = "mailbox:" + name;
+        CliRun threw = call(at, "fail", "out of paper");
+        assertEquals(1, threw.exit());
+        assertEquals("jipc rpc: fail threw java.lang.IllegalStateException: out of paper\n", threw.err());
+        CliRun slow = jipc("rpc", "call", at, "nap", "5000", "--interface", DESK, "--timeout", "200ms");
+        assertEquals(1, slow.exit());
+        assertTrue(slow.err().startsWith("jipc rpc: "), slow.err());
+        CliRun gone = call("mailbox:no-such-desk", "greet", "x");
+        assertEquals(1, gone.exit(), gone.err());
+    }
+
+    @Test
+    void badArgumentsAreExitCodeTwoAndSayWhich() {
+        String at = "mailbox:" + name;
+        List<List<String>> cases = List.of(
+                List.of("add", "2", "forty", "argument 2 of add (int): not a number of that type: forty"),
+                List.of("add", "2", "5000000000", "argument 2 of add (int)"),
+                List.of("not", "yes", "not true or false: yes"),
+                List.of("repeat", "xy", "2", "argument 1 of repeat (char): not one character: xy"),
+                List.of("reverse", "abc", "not bytes in hex"),
+                List.of("flip", "ANGRY", "not one of [CALM, BUSY]: ANGRY"),
+                List.of("sum", "1", "a List cannot be given on the command line"),
+                List.of("add", "1", "add takes [2] arguments, not 1"),
+                List.of("twice", "1", "2", "twice takes [1] arguments, not 2"),
+                List.of("twice", "3", "twice of 1 arguments is overloaded"),
+                List.of("shout", "x", "has no method shout"));
+        for (List<String> c : cases) {
+            List<String> words = new java.util.ArrayList<>(List.of(at));
+            words.addAll(c.subList(0, c.size() - 1));
+            CliRun run = call(words.toArray(String[]::new));
+            assertEquals(2, run.exit(), c.toString());
+            assertTrue(run.err().contains(c.getLast()), c + ": " + run.err());
+        }
+        CliRun notAnInterface = jipc("rpc", "call", at, "greet", "x", "--interface", "java.lang.String");
+        assertEquals(2, notAnInterface.exit());
+        assertTrue(notAnInterface.err().contains("is not an interface"), notAnInterface.err());
+        CliRun unknown = jipc("rpc", "call", at, "greet", "x", "--interface", "com.example.Nowhere");
+        assertEquals(2, unknown.exit());
+        assertTrue(unknown.err().contains("cannot load com.example.Nowhere (give --classpath)"), unknown.err());
+        CliRun notMarshallable = jipc("rpc", "call", at, "size", "--interface", "java.util.Collection");
+        assertEquals(2, notMarshallable.exit(), notMarshallable.err());
+        assertEquals(2, jipc("rpc", "call", at, "greet", "x", "--interface", DESK, "--timeout", "soon").exit());
+    }
+
+    @Test
+    void methodsListsWhatTheCommandLineCanCall() {
+        CliRun run = jipc("rpc", "methods", "--interface", DESK);
+        assertEquals(0, run.exit(), run.err());
+        List<String> lines = run.out().lines().toList();
+        assertTrue(lines.contains("long add(long, int)"), run.out());
+        assertTrue(lines.contains("io.jipc.cli.rpcdesk.Desk$Tally tally(java.lang.String, long)"), run.out());
+        assertTrue(lines.contains("long sum(java.util.List<java.lang.Long>)    (parameter 1 cannot be given on the command line)"),
+                run.out());
+        assertEquals(14, lines.size(), run.out());
+    }
+
+    @Test
+    void anInterfaceIsLoadedFromTheClassPathGiven() throws Exception {
+        Path dir = Files.createTempDirectory("jipc-rpc-classpath");
+        try {
+            loadsFrom(dir);
+        } finally {
+            JipcTestExtension.deleteRecursively(dir);
+        }
+    }
+
+    private void loadsFrom(Path dir) throws Exception {
+        Path source = dir.resolve("src/elsewhere/Echo.java");
+        Files.createDirectories(source.getParent());
+        Files.writeString(source, "package elsewhere; public interface Echo { String echo(String s); }");
+        Path classes = dir.resolve("classes");
+        Process javac = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "javac").toString(),
+                "-d", classes.toString(), source.toString()).inheritIO().start();
+        assertTrue(javac.waitFor(60, TimeUnit.SECONDS), "javac");
+        assertEquals(0, javac.exitValue());
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()})) {
+            Class<?> echo = loader.loadClass("elsewhere.Echo");
+            Object impl = Proxy.newProxyInstance(loader, new Class<?>[] {echo}, (proxy, method, args) ->
+                    method.getName().equals("echo") ? "echo: " + args[0] : null);
+            try (RpcServer<?> other = start("echo-" + name, echo, impl)) {
+                CliRun run = jipc("rpc", "call", "mailbox:echo-" + name, "echo", "hi", "--interface", "elsewhere.Echo",
+                        "--classpath", classes.toString());
+                assertEquals(0, run.exit(), run.err());
+                assertEquals("echo: hi\n", run.out());
+            }
+        }
+        CliRun missing = jipc("rpc", "methods", "--interface", "elsewhere.Echo", "--classpath", dir.resolve("none").toString());
+        assertEquals(2, missing.exit());
+        assertTrue(missing.err().contains("no such class path entry"), missing.err());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> RpcServer<T> start(String name, Class<T> api, Object impl) {
+        return RpcServer.start(name, api, (T) impl);
+    }
+
+    @Test
+    void theCommandCallsFromAProcessOfItsOwn() throws Exception {
+        try (ChildJvm cli = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(1))
+                .args("rpc", "call", name, "tally", "eve", "12", "--interface", DESK).start()) {
+            assertEquals(0, cli.waitFor(Duration.ofMinutes(1)), cli.output());
+            assertTrue(cli.output().contains("Tally[who=eve, total=12, notes=[a, b]]"), cli.output());
+        }
+    }
+}
