@@ -8,6 +8,7 @@
  */
 module io.jipc.dsm {
     requires transitive io.jipc.net;
+    requires transitive io.jipc.naming;
 
     exports io.jipc.dsm;
 }

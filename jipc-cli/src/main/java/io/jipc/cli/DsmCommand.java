@@ -7,6 +7,7 @@ import io.jipc.dsm.RegionRead;
 import io.jipc.dsm.RegionStatus;
 import io.jipc.dsm.RegionWrite;
 import io.jipc.dsm.ReplicatedRegion;
+import io.jipc.naming.NameService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -43,6 +44,18 @@ final class DsmCommand {
         @Option(names = "--quiet", description = "print no status lines")
         boolean quiet;
 
+        @Option(names = "--register", paramLabel = "NAME", description = "hold the name dsm/NAME in the name service"
+                + " while serving, so that replicas find the home by NAME")
+        String register;
+
+        @Option(names = "--advertise", paramLabel = "HOST", description = "with --register: the host other hosts connect"
+                + " to (needed when --bind is a wildcard such as 0.0.0.0)")
+        String advertise;
+
+        @Option(names = "--naming", paramLabel = "URI", description = "with --register: the name service (default: the"
+                + " configured one)")
+        java.net.URI naming;
+
         @Option(names = "--no-keep-locks", description = "never leave the write lock with a replica between its sections"
                 + " (by default one that writes twice in a row keeps it until another asks)")
         boolean noKeepLocks;
@@ -57,8 +70,29 @@ final class DsmCommand {
                 System.err.println("jipc dsm: " + e.getMessage());
                 return 2;
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(home::close, "jipc-dsm-home-stop"));
-            System.out.println("region home at " + describe(home) + " serving; Ctrl-C to stop");
+            NameService names = null;
+            if (register != null) {
+                try {
+                    names = naming == null ? NameService.open() : NameService.open(naming);
+                    home.register(names, register, advertise);
+                } catch (JipcException | IllegalArgumentException | IllegalStateException e) {
+                    home.close();
+                    if (names != null) {
+                        names.close();
+                    }
+                    System.err.println("jipc dsm: cannot register the home as " + register + ": " + e.getMessage());
+                    return 2;
+                }
+            }
+            NameService held = names;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                home.close();
+                if (held != null) {
+                    held.close();
+                }
+            }, "jipc-dsm-home-stop"));
+            System.out.println("region home at " + describe(home) + " serving"
+                    + (register == null ? "" : " as " + RegionHome.NAME_PREFIX + register) + "; Ctrl-C to stop");
             System.out.flush();
             List<RegionStatus> last = List.of();
             while (true) {
@@ -86,8 +120,13 @@ final class DsmCommand {
 
     /** What every client subcommand names: the home, the region and its size. */
     abstract static class RegionArguments {
-        @Parameters(index = "0", paramLabel = "HOST:PORT", description = "the region's home")
+        @Parameters(index = "0", paramLabel = "HOME", description = "the region's home: HOST:PORT, or the name it is"
+                + " registered under (jipc dsm home --register NAME)")
         String home;
+
+        @Option(names = "--naming", paramLabel = "URI", description = "name service to look a HOME name up in"
+                + " (default: the configured one, as for jipc names)")
+        java.net.URI naming;
 
         @Parameters(index = "1", paramLabel = "NAME", description = "the region's name")
         String name;
@@ -96,7 +135,12 @@ final class DsmCommand {
         long size;
 
         ReplicatedRegion open() throws InterruptedException {
-            return ReplicatedRegion.open(HostPort.parse(home), name, size);
+            if (home.contains(":")) {
+                return ReplicatedRegion.open(HostPort.parse(home), name, size);
+            }
+            try (NameService names = naming == null ? NameService.open() : NameService.open(naming)) {
+                return ReplicatedRegion.open(names, home, name, size, DsmOptions.defaults());
+            }
         }
 
         /** Runs {@code body} on an open replica; failures become a message and exit status 1 (2 for bad arguments). */

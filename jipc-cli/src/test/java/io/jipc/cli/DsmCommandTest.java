@@ -2,6 +2,7 @@ package io.jipc.cli;
 
 import io.jipc.dsm.RegionHome;
 import io.jipc.dsm.ReplicatedRegion;
+import io.jipc.naming.NameService;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
@@ -51,7 +52,10 @@ class DsmCommandTest {
             assertEquals(1, wrongSize.exit());
             assertTrue(wrongSize.err().contains("has 1024 bytes, not 2048"), wrongSize.err());
             assertEquals(2, jipc("dsm", "show", at, "../bad", "--size", "16").exit());
-            assertEquals(2, jipc("dsm", "show", "nohost", "notes", "--size", "16").exit());
+            CliRun noHome = jipc("dsm", "show", "nohost", "notes", "--size", "16"); // a name: none is registered
+            assertEquals(1, noHome.exit());
+            assertTrue(noHome.err().contains("no region home is registered as 'nohost'"), noHome.err());
+            assertEquals(2, jipc("dsm", "show", "nohost:x", "notes", "--size", "16").exit());
             assertEquals(1, jipc("dsm", "show", "127.0.0.1:1", "notes", "--size", "16").exit());
 
             try (ChildJvm watch = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
@@ -69,8 +73,9 @@ class DsmCommandTest {
     @Test
     void aHomeInAnotherProcessServesReplicasAndReportsThem() throws Exception {
         try (ChildJvm home = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
-                .args("dsm", "home", "--bind", "127.0.0.1:0", "--no-keep-locks").start()) { // the option is accepted
+                .args("dsm", "home", "--bind", "127.0.0.1:0", "--no-keep-locks", "--register", "shared-home").start()) {
             String line = home.awaitLine("region home at ", LONG);
+            assertTrue(line.endsWith(" serving as dsm/shared-home; Ctrl-C to stop"), line);
             String at = line.substring("region home at ".length(), line.indexOf(' ', "region home at ".length()));
             int colon = at.lastIndexOf(':');
             InetSocketAddress address = new InetSocketAddress(at.substring(0, colon),
@@ -84,6 +89,16 @@ class DsmCommandTest {
                     home.awaitLine("region shared: 64 bytes, version 1, 0", LONG));
             assertEquals("version 1: 00 00 00 00 00 00 00 63",
                     jipc("dsm", "watch", at, "shared", "--size", "64", "--length", "8", "--count", "0").out().strip());
+            CliRun byName = jipc("dsm", "write", "shared-home", "shared", "--size", "64", "--offset", "8", "--add-long", "2");
+            assertEquals("region shared version 2 value 2\n", byName.out(), byName.err());
+            CliRun taken = jipc("dsm", "home", "--bind", "127.0.0.1:0", "--register", "shared-home");
+            assertEquals(2, taken.exit(), "the name is held by the home in the child");
+            assertTrue(taken.err().contains("cannot register the home as shared-home"), taken.err());
+            home.process().destroy(); // SIGTERM: the home stops and gives its name up
+            assertTrue(home.process().waitFor(LONG.toSeconds(), TimeUnit.SECONDS));
+            try (NameService names = NameService.open()) {
+                assertTrue(names.lookup(RegionHome.NAME_PREFIX + "shared-home").isEmpty(), "the name is given up");
+            }
         }
     }
 }

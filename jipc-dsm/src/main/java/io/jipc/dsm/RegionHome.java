@@ -1,5 +1,7 @@
 package io.jipc.dsm;
 
+import io.jipc.naming.NameService;
+import io.jipc.naming.Registration;
 import io.jipc.net.ConnectionOptions;
 import io.jipc.net.ServerOptions;
 import io.jipc.net.StreamServer;
@@ -21,13 +23,24 @@ import java.util.Map;
  * with {@link RegionHomeLostException} and the regions' bytes live on only in the replicas' last
  * snapshots ({@link ReplicatedRegion#lastSnapshot()}).
  *
+ * <p><b>Finding a home by name.</b> {@link #register} makes the home known in a name service as
+ * {@code dsm/NAME} (kind {@value #KIND}, address {@code tcp://HOST:PORT} or {@code unix:PATH}), for as
+ * long as it runs; replicas then open regions with {@link ReplicatedRegion#open(NameService, String,
+ * String, long, DsmOptions)}. With the ZooKeeper backend the name is known across hosts.
+ *
  * <p><b>Threads.</b> One virtual thread per connected replica, started by the server; none of them
  * runs code of the caller. {@link #regions()} may be called from any thread.
  */
 public final class RegionHome implements AutoCloseable {
+    /** Where a registered home's name lives: a home registered as NAME holds {@code dsm/NAME}. */
+    public static final String NAME_PREFIX = HomeNames.PREFIX;
+    /** The kind of a registered home's name record. */
+    public static final String KIND = HomeNames.KIND;
+
     private final StreamServer server;
     private final DsmOptions options;
     private final Map<String, HomeRegion> regions = new HashMap<>();
+    private final List<Registration> registrations = new ArrayList<>();
 
     private RegionHome(StreamServer server, DsmOptions options) {
         this.server = server;
@@ -62,6 +75,33 @@ public final class RegionHome implements AutoCloseable {
 
     public DsmOptions options() {
         return options;
+    }
+
+    /**
+     * Registers this home in {@code names} as {@code name} ({@code dsm/NAME}), held until the home
+     * closes or its process dies. Replicas reach it at the address it is bound to.
+     *
+     * @throws IllegalStateException if the home listens on a wildcard address (say the host with
+     *                               {@link #register(NameService, String, String)})
+     * @throws io.jipc.naming.NameTakenException if a live owner holds the name
+     */
+    public void register(NameService names, String name) {
+        register(names, name, null);
+    }
+
+    /**
+     * Registers this home in {@code names} as {@code name} ({@code dsm/NAME}), reached at {@code host}
+     * (what other hosts connect to, e.g. when listening on {@code 0.0.0.0}; null for the bound
+     * address), held until the home closes or its process dies. A home may hold several names.
+     *
+     * @throws io.jipc.naming.NameTakenException if a live owner holds the name
+     */
+    public void register(NameService names, String name, String host) {
+        Registration registration = names.register(NAME_PREFIX + name, HomeNames.record(name, server.localAddress(),
+                host));
+        synchronized (registrations) {
+            registrations.add(registration);
+        }
     }
 
     /** Every region of this home, by name. */
@@ -99,6 +139,16 @@ public final class RegionHome implements AutoCloseable {
     /** Stops serving: every replica's connection is closed (they fail with {@link RegionHomeLostException}). */
     @Override
     public void close() {
+        synchronized (registrations) {
+            for (Registration r : registrations) {
+                try {
+                    r.close();
+                } catch (RuntimeException e) {
+                    // the name service is gone: the names go with this process
+                }
+            }
+            registrations.clear();
+        }
         server.close();
     }
 

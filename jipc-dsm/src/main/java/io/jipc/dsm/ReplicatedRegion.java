@@ -2,6 +2,7 @@ package io.jipc.dsm;
 
 import io.jipc.ClosedException;
 import io.jipc.JipcException;
+import io.jipc.naming.NameService;
 import io.jipc.net.ConnectionOptions;
 import io.jipc.net.StreamConnection;
 import io.jipc.platform.Sockets;
@@ -145,6 +146,18 @@ public final class ReplicatedRegion implements AutoCloseable {
         MemorySegment.copy(opened.frame(), DsmWire.SNAPSHOT_AT, replica, ValueLayout.JAVA_BYTE, 0, (int) size);
         this.version = opened.version();
         this.receiver = Thread.ofVirtual().name("jipc-dsm " + name).unstarted(this::receive);
+    }
+
+    /**
+     * Opens region {@code region} of {@code size} bytes at the home registered in {@code names} as
+     * {@code home} ({@link RegionHome#register}), as {@link #open(SocketAddress, String, long, DsmOptions)}.
+     *
+     * @throws DsmException if no home is registered as {@code home}
+     */
+    public static ReplicatedRegion open(NameService names, String home, String region, long size, DsmOptions options)
+            throws InterruptedException {
+        Objects.requireNonNull(names, "names");
+        return open(HomeNames.resolve(names, home), region, size, options);
     }
 
     /** Opens region {@code name} of {@code size} bytes at {@code home} with the default options. */

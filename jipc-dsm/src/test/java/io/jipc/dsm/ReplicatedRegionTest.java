@@ -1,6 +1,8 @@
 package io.jipc.dsm;
 
 import io.jipc.ClosedException;
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameService;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -12,6 +14,9 @@ import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -110,6 +115,53 @@ class ReplicatedRegionTest {
             assertEquals(6, r.sync());
             assertEquals(113, (long) r.read(s -> s.get(JAVA_LONG, 0)));
             assertEquals(7, (long) r.read(s -> s.get(JAVA_LONG, 8)));
+        }
+    }
+
+    @Test
+    void aRegisteredHomeIsFoundByNameAndItsNameGoesWithIt() throws Exception {
+        try (NameService names = NameService.open()) {
+            home.register(names, "board-home");
+            NameRecord record = names.lookup(RegionHome.NAME_PREFIX + "board-home").orElseThrow().record();
+            assertEquals(RegionHome.KIND, record.kind());
+            assertEquals("tcp://127.0.0.1:" + ((InetSocketAddress) home.address()).getPort(), record.address());
+            try (ReplicatedRegion a = ReplicatedRegion.open(names, "board-home", "r", 64, DsmOptions.defaults())) {
+                a.update(s -> s.set(JAVA_LONG, 0, 5));
+                assertEquals(1, open("r", 64).version(), "the same home");
+            }
+            DsmException missing = assertThrows(DsmException.class,
+                    () -> ReplicatedRegion.open(names, "nowhere", "r", 64, DsmOptions.defaults()));
+            assertTrue(missing.getMessage().contains("no region home is registered as 'nowhere'"), missing.getMessage());
+            try (var other = names.register(RegionHome.NAME_PREFIX + "impostor", NameRecord.of("mailbox", "x", "mailbox:x"))) {
+                DsmException wrongKind = assertThrows(DsmException.class,
+                        () -> ReplicatedRegion.open(names, "impostor", "r", 64, DsmOptions.defaults()));
+                assertTrue(wrongKind.getMessage().contains("is a mailbox, not a region home"), wrongKind.getMessage());
+            }
+            home.close();
+            assertTrue(names.lookup(RegionHome.NAME_PREFIX + "board-home").isEmpty(), "closing the home frees its name");
+        }
+    }
+
+    @Test
+    void aHomeOnAWildcardAddressIsRegisteredWithTheHostGivenAndAUnixHomeByItsPath() throws Exception {
+        Path socket = JipcTestExtension.root().resolve("home.sock");
+        try (NameService names = NameService.open();
+             RegionHome wildcard = RegionHome.start(new InetSocketAddress("0.0.0.0", 0));
+             RegionHome unix = RegionHome.start(UnixDomainSocketAddress.of(socket))) {
+            IllegalStateException noHost = assertThrows(IllegalStateException.class, () -> wildcard.register(names, "any"));
+            assertTrue(noHost.getMessage().contains("wildcard"), noHost.getMessage());
+            wildcard.register(names, "any", "127.0.0.1");
+            unix.register(names, "local");
+            assertEquals("unix:" + socket.toAbsolutePath(),
+                    names.lookup(RegionHome.NAME_PREFIX + "local").orElseThrow().record().address());
+            for (String name : List.of("any", "local")) {
+                try (ReplicatedRegion r = ReplicatedRegion.open(names, name, "r", 16, DsmOptions.defaults())) {
+                    r.update(s -> s.set(JAVA_LONG, 0, 1));
+                    assertEquals(1, r.version(), name);
+                }
+            }
+        } finally {
+            Files.deleteIfExists(socket);
         }
     }
 
