@@ -53,36 +53,19 @@ public interface Link extends AutoCloseable {
     }
 
     /**
-     * Receives one-way rounds until {@link OneWayRegimen#END_OF_PHASE}. A message numbered
-     * {@link OneWayRegimen#END_OF_ROUND} carries a round id in bytes 8..15; it is answered with that
-     * id and the number of messages received in the round. The end of a round may be sent again
-     * (datagrams get lost): a repeated id gets the same answer. The end of the phase is answered
-     * with the id -1, so that a lossy link's driver knows it arrived.
+     * Receives one-way rounds until {@link OneWayRegimen#END_OF_PHASE}, answering the ends of rounds
+     * and of the phase as {@link SinkTally} says.
      */
     default void sink() throws Exception {
-        long received = 0;
-        long lastRound = Long.MIN_VALUE;
-        long lastCount = 0;
-        while (true) {
+        SinkTally tally = new SinkTally();
+        while (!tally.ended()) {
             byte[] m = receive(Duration.ofMinutes(2));
             if (m == null) {
                 throw new IllegalStateException("sink: no message for 2 minutes");
             }
-            long seq = sequence(m);
-            if (seq == OneWayRegimen.END_OF_PHASE) {
-                send(ByteBuffer.allocate(ACK_LENGTH).putLong(-1).putLong(0).array());
-                return;
-            }
-            if (seq == OneWayRegimen.END_OF_ROUND) {
-                long round = ByteBuffer.wrap(m).getLong(8);
-                if (round != lastRound) {
-                    lastRound = round;
-                    lastCount = received;
-                    received = 0;
-                }
-                send(ByteBuffer.allocate(ACK_LENGTH).putLong(round).putLong(lastCount).array());
-            } else {
-                received++;
+            byte[] answer = tally.answer(m);
+            if (answer != null) {
+                send(answer);
             }
         }
     }

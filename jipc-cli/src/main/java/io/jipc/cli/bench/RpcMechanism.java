@@ -6,7 +6,6 @@ import io.jipc.mailbox.MailboxOptions;
 import io.jipc.rpc.RpcClient;
 import io.jipc.rpc.RpcServer;
 
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.CountDownLatch;
@@ -143,16 +142,14 @@ final class RpcMechanism implements Mechanism {
 
     /**
      * The implementation the peer serves: the echo phase until the message numbered -1, then the
-     * one-way phase of {@link Link#sink()}, answered call by call. A client's calls come one after
+     * one-way phase of {@link Link#sink()}, answered call by call by a {@link SinkTally}. A client's calls come one after
      * the other, but not always on the same server thread: hence the monitor.
      */
     static final class Calls implements BenchCalls {
         final CountDownLatch echoed = new CountDownLatch(1);
         final CountDownLatch sunk = new CountDownLatch(1);
+        private final SinkTally tally = new SinkTally();
         private boolean echoing = true;
-        private long received;
-        private long lastRound = Long.MIN_VALUE;
-        private long lastCount;
 
         @Override
         public synchronized byte[] exchange(byte[] message) {
@@ -164,25 +161,11 @@ final class RpcMechanism implements Mechanism {
                 }
                 return message;
             }
-            if (sequence == OneWayRegimen.END_OF_PHASE) {
+            byte[] answer = tally.answer(message);
+            if (tally.ended()) {
                 sunk.countDown();
-                return ack(-1, 0);
             }
-            if (sequence == OneWayRegimen.END_OF_ROUND) {
-                long round = ByteBuffer.wrap(message).getLong(8);
-                if (round != lastRound) {
-                    lastRound = round;
-                    lastCount = received;
-                    received = 0;
-                }
-                return ack(round, lastCount);
-            }
-            received++;
-            return NO_REPLY;
-        }
-
-        private static byte[] ack(long round, long count) {
-            return ByteBuffer.allocate(Link.ACK_LENGTH).putLong(round).putLong(count).array();
+            return answer == null ? NO_REPLY : answer;
         }
     }
 
