@@ -402,9 +402,9 @@ public final class Interleaved implements Callable<Integer> {
                     ratios[b] = rates[b] / results[0].blockRates()[b];
                     faster += rates[b] > results[0].blockRates()[b] ? 1 : 0;
                 }
-                s.append(String.format(Locale.ROOT, "%-" + width + "s %10.1f %10.1f %10.1f %10s %14s%n",
-                        specs.get(i).toString(), median(rates) / 1e6, Arrays.stream(rates).min().orElse(0) / 1e6,
-                        Arrays.stream(rates).max().orElse(0) / 1e6,
+                s.append(String.format(Locale.ROOT, "%-" + width + "s %10s %10s %10s %10s %14s%n",
+                        specs.get(i).toString(), millions(median(rates)), millions(Arrays.stream(rates).min().orElse(0)),
+                        millions(Arrays.stream(rates).max().orElse(0)),
                         i == 0 ? "" : String.format(Locale.ROOT, "%.2f", median(ratios)),
                         i == 0 ? "" : faster + " of " + rates.length));
             }
@@ -418,7 +418,7 @@ public final class Interleaved implements Callable<Integer> {
                     s.append(' ').append(specs.get(i)).append('=')
                             .append(String.format(Locale.ROOT, "%.1f", results[i].blockMedians()[b]));
                     if (oneWay > 0) {
-                        s.append(String.format(Locale.ROOT, "/%.1fM", results[i].blockRates()[b] / 1e6));
+                        s.append('/').append(millions(results[i].blockRates()[b])).append('M');
                     }
                 }
                 s.append('\n');
@@ -440,5 +440,14 @@ public final class Interleaved implements Callable<Integer> {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         return sorted[sorted.length / 2];
+    }
+
+    /**
+     * A rate in millions with one decimal, or three when it is below 0.05 M but not zero (a transport
+     * starved by a loaded machine still shows that it moved messages).
+     */
+    static String millions(double perSecond) {
+        double m = perSecond / 1e6;
+        return String.format(Locale.ROOT, m > 0 && m < 0.05 ? "%.3f" : "%.1f", m);
     }
 }

@@ -105,4 +105,13 @@ class SideBySideReportTest {
         assertTrue(r.json().contains("\"backToBack\": [],"), r.json());
         assertFalse(r.table().contains("twice in a row"), r.table());
     }
+
+    @Test
+    void interleavedRatesKeepOneDecimalButShowAStarvedTransportIsNotZero() {
+        assertEquals("13.5", Interleaved.millions(13_500_000));
+        assertEquals("0.1", Interleaved.millions(50_000));
+        assertEquals("0.041", Interleaved.millions(41_000));
+        assertEquals("0.001", Interleaved.millions(1_000));
+        assertEquals("0.0", Interleaved.millions(0));
+    }
 }
