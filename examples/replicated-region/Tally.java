@@ -1,5 +1,7 @@
+import io.jipc.dsm.DsmOptions;
 import io.jipc.dsm.RegionWrite;
 import io.jipc.dsm.ReplicatedRegion;
+import io.jipc.naming.NameService;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -14,7 +16,9 @@ import java.time.Duration;
  * of its own; then it waits until every process's additions have reached its replica and prints the
  * total. No addition is lost, although every process changes the same bytes of its own copy.
  *
- * <pre>examples/run replicated-region/Tally.java HOST:PORT PROCESSES COUNT</pre>
+ * <pre>examples/run replicated-region/Tally.java HOME PROCESSES COUNT</pre>
+ *
+ * HOME is the home's HOST:PORT, or the name it is registered under ({@code jipc dsm home --register NAME}).
  *
  * Layout of the region (big-endian longs, as {@code jipc dsm write --add-long} writes them):
  * offset 0 the total, 8 how many processes arrived, 16 + 8·(n−1) what process n added.
@@ -24,12 +28,9 @@ public class Tally {
     private static final long TOTAL = 0, ARRIVED = 8, SLOTS = 16;
 
     public static void main(String[] args) throws InterruptedException {
-        int colon = args[0].lastIndexOf(':');
-        InetSocketAddress home = new InetSocketAddress(args[0].substring(0, colon),
-                Integer.parseInt(args[0].substring(colon + 1)));
         int processes = Integer.parseInt(args[1]);
         int count = Integer.parseInt(args[2]);
-        try (ReplicatedRegion region = ReplicatedRegion.open(home, "tally", 4096)) {
+        try (ReplicatedRegion region = open(args[0])) {
             long me;
             try (RegionWrite section = region.write()) {    // the region-wide lock: one writer at a time
                 MemorySegment s = section.segment();
@@ -60,6 +61,18 @@ public class Tally {
                 return null;
             });
             System.out.println("total " + expected + " (" + shares + ")");
+        }
+    }
+
+    /** The replica of "tally" at the home at HOST:PORT, or at the home registered under that name. */
+    private static ReplicatedRegion open(String home) throws InterruptedException {
+        int colon = home.lastIndexOf(':');
+        if (colon > 0) {
+            return ReplicatedRegion.open(new InetSocketAddress(home.substring(0, colon),
+                    Integer.parseInt(home.substring(colon + 1))), "tally", 4096);
+        }
+        try (NameService names = NameService.open()) { // the name service only finds the home
+            return ReplicatedRegion.open(names, home, "tally", 4096, DsmOptions.defaults());
         }
     }
 }
