@@ -3,6 +3,7 @@ package io.jipc.mailbox;
 import io.jipc.ClosedException;
 import io.jipc.ErrnoException;
 import io.jipc.Selectable;
+import io.jipc.Timeouts;
 import io.jipc.WaitStrategy;
 import io.jipc.platform.Errno;
 import io.jipc.platform.Futex;
@@ -1633,17 +1634,9 @@ public final class Mailbox implements AutoCloseable, Selectable {
     }
 
     private static long deadline(Duration timeout) {
-        long nanos = timeout.isNegative() ? 0 : saturatedNanos(timeout);
+        long nanos = Timeouts.nanos(timeout);
         long now = System.nanoTime();
         long deadline = now + nanos;
         return deadline - now < 0 || deadline == FOREVER ? FOREVER - 1 : deadline;
-    }
-
-    private static long saturatedNanos(Duration d) {
-        try {
-            return d.toNanos();
-        } catch (ArithmeticException overflow) {
-            return Long.MAX_VALUE / 2;
-        }
     }
 }

@@ -2,6 +2,7 @@ package io.jipc.mailbox;
 
 import io.jipc.ClosedException;
 import io.jipc.Selectable;
+import io.jipc.Timeouts;
 import io.jipc.platform.FutexVector;
 
 import java.time.Duration;
@@ -82,7 +83,7 @@ public final class MailboxSelector implements AutoCloseable {
      * @throws ClosedException      if a registered mailbox handle was closed
      */
     public List<Mailbox> select(Duration timeout) throws InterruptedException {
-        long nanos = timeout.isNegative() ? 0 : saturated(timeout);
+        long nanos = Timeouts.nanos(timeout);
         long deadline = System.nanoTime() + nanos;
         if (deadline == Long.MAX_VALUE) {
             deadline--;
@@ -133,14 +134,6 @@ public final class MailboxSelector implements AutoCloseable {
     private void checkOpen() {
         if (closed) {
             throw new ClosedException("selector is closed");
-        }
-    }
-
-    private static long saturated(Duration d) {
-        try {
-            return d.toNanos();
-        } catch (ArithmeticException overflow) {
-            return Long.MAX_VALUE / 2;
         }
     }
 }

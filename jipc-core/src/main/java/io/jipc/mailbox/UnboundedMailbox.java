@@ -3,6 +3,7 @@ package io.jipc.mailbox;
 import io.jipc.ClosedException;
 import io.jipc.CorruptSegmentException;
 import io.jipc.ErrnoException;
+import io.jipc.Timeouts;
 import io.jipc.WaitStrategy;
 import io.jipc.platform.Errno;
 import io.jipc.platform.FileLocks;
@@ -1104,12 +1105,7 @@ public final class UnboundedMailbox implements AutoCloseable {
     }
 
     private static long deadline(Duration timeout) {
-        long nanos;
-        try {
-            nanos = timeout.isNegative() ? 0 : timeout.toNanos();
-        } catch (ArithmeticException overflow) {
-            nanos = Long.MAX_VALUE / 2;
-        }
+        long nanos = Timeouts.nanos(timeout);
         long now = System.nanoTime();
         long deadline = now + nanos;
         return deadline - now < 0 || deadline == FOREVER ? FOREVER - 1 : deadline;

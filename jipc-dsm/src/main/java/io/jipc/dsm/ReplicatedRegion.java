@@ -2,6 +2,7 @@ package io.jipc.dsm;
 
 import io.jipc.ClosedException;
 import io.jipc.JipcException;
+import io.jipc.Timeouts;
 import io.jipc.naming.NameService;
 import io.jipc.net.ConnectionOptions;
 import io.jipc.net.StreamConnection;
@@ -315,7 +316,7 @@ public final class ReplicatedRegion implements AutoCloseable {
      * @return the write section, or null if the lock did not come in time (the request is withdrawn)
      */
     public RegionWrite tryWrite(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + nanos(timeout);
+        long deadline = System.nanoTime() + Timeouts.nanos(timeout);
         return acquire(deadline);
     }
 
@@ -368,7 +369,7 @@ public final class ReplicatedRegion implements AutoCloseable {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        long deadline = System.nanoTime() + nanos(timeout);
+        long deadline = System.nanoTime() + Timeouts.nanos(timeout);
         synchronized (versionChanged) {
             while (true) {
                 checkOpen();
@@ -763,12 +764,6 @@ public final class ReplicatedRegion implements AutoCloseable {
             throw new IllegalStateException(what + " inside a read of region " + name + " would wait for ever:"
                     + " close the read first");
         }
-    }
-
-    /** A timeout in nanoseconds, 0 if negative, capped (about 73 years) so that a deadline cannot overflow. */
-    private static long nanos(Duration timeout) {
-        Duration capped = timeout.compareTo(Duration.ofDays(1L << 14)) > 0 ? Duration.ofDays(1L << 14) : timeout;
-        return Math.max(0, capped.toNanos());
     }
 
     private void checkOpen() {
