@@ -236,8 +236,11 @@ class GroupTest {
     @Test
     void aCollectiveTimesOutWhenTheGroupNeverFillsAndWhenAMemberNeverComes() throws Exception {
         GroupOptions quick = GroupOptions.of(3).withCollectiveTimeout(Duration.ofMillis(200));
+        // b waits far longer than a: a's own timeout comes first whichever thread starts its barrier
+        // first (with equal timeouts, b's could expire first and a would be told instead)
+        GroupOptions patient = GroupOptions.of(3).withCollectiveTimeout(Duration.ofSeconds(30));
         ProcessGroup a = join("late", quick);
-        ProcessGroup b = join("late", quick);
+        ProcessGroup b = join("late", patient);
         assertThrows(GroupTimeoutException.class, a::barrier);
         join("late", quick);
         Future<?> bWaits = threads.submit(() -> {
@@ -245,8 +248,10 @@ class GroupTest {
             return null;
         });
         assertThrows(GroupTimeoutException.class, a::barrier, "the third member never calls it");
-        assertInstanceOf(GroupTimeoutException.class, assertThrows(java.util.concurrent.ExecutionException.class,
-                () -> bWaits.get(10, TimeUnit.SECONDS)).getCause());
+        GroupMemberLostException told = assertInstanceOf(GroupMemberLostException.class,
+                assertThrows(java.util.concurrent.ExecutionException.class, () -> bWaits.get(10, TimeUnit.SECONDS)).getCause(),
+                "a tells b that it timed out, long before b's own timeout");
+        assertEquals(0, told.rank());
         assertThrows(GroupException.class, a::barrier, "collectives are broken after a timeout");
     }
 
