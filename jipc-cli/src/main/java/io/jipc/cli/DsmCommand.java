@@ -52,9 +52,8 @@ final class DsmCommand {
                 + " to (needed when --bind is a wildcard such as 0.0.0.0)")
         String advertise;
 
-        @Option(names = "--naming", paramLabel = "URI", description = "with --register: the name service (default: the"
-                + " configured one)")
-        java.net.URI naming;
+        @picocli.CommandLine.Mixin
+        NamingOption naming = new NamingOption();
 
         @Option(names = "--no-keep-locks", description = "never leave the write lock with a replica between its sections"
                 + " (by default one that writes twice in a row keeps it until another asks)")
@@ -73,7 +72,7 @@ final class DsmCommand {
             NameService names = null;
             if (register != null) {
                 try {
-                    names = naming == null ? NameService.open() : NameService.open(naming);
+                    names = naming.open();
                     home.register(names, register, advertise);
                 } catch (JipcException | IllegalArgumentException | IllegalStateException e) {
                     home.close();
@@ -124,9 +123,8 @@ final class DsmCommand {
                 + " registered under (jipc dsm home --register NAME)")
         String home;
 
-        @Option(names = "--naming", paramLabel = "URI", description = "name service to look a HOME name up in"
-                + " (default: the configured one, as for jipc names)")
-        java.net.URI naming;
+        @picocli.CommandLine.Mixin
+        NamingOption naming = new NamingOption();
 
         @Parameters(index = "1", paramLabel = "NAME", description = "the region's name")
         String name;
@@ -138,7 +136,7 @@ final class DsmCommand {
             if (home.contains(":")) {
                 return ReplicatedRegion.open(HostPort.parse(home), name, size);
             }
-            try (NameService names = naming == null ? NameService.open() : NameService.open(naming)) {
+            try (NameService names = naming.open()) {
                 return ReplicatedRegion.open(names, home, name, size, DsmOptions.defaults());
             }
         }

@@ -4,11 +4,11 @@ import io.jipc.JipcException;
 import io.jipc.naming.NameService;
 import io.jipc.remote.MailboxGateway;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -29,8 +29,8 @@ final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--all", description = "also serve any other mailbox of this host a client names (not registered)")
     boolean all;
 
-    @Option(names = "--naming", paramLabel = "URI", description = "name service to register in (default: the configured one)")
-    URI naming;
+    @Mixin
+    NamingOption naming = new NamingOption();
 
     @Option(names = "--no-register", description = "do not register the mailboxes in the name service")
     boolean noRegister;
@@ -54,7 +54,7 @@ final class GatewayCommand implements Callable<Integer> {
         NameService names = null;
         MailboxGateway gateway;
         try {
-            names = noRegister ? null : naming == null ? NameService.open() : NameService.open(naming);
+            names = noRegister ? null : naming.open();
             MailboxGateway.Builder builder = MailboxGateway.builder(address).export(mailboxes.toArray(String[]::new))
                     .nameService(names);
             gateway = (all ? builder.exportAll() : builder).start();

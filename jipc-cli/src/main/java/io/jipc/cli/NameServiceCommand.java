@@ -2,6 +2,7 @@ package io.jipc.cli;
 
 import io.jipc.JipcException;
 import io.jipc.naming.NameService;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.net.URI;
@@ -16,17 +17,15 @@ abstract class NameServiceCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print JSON")
     boolean json;
 
-    @Option(names = "--naming", paramLabel = "URI",
-            description = "name service: local:/ or zk://host:port/chroot (default: -Djipc.naming, $JIPC_NAMING, "
-                    + "~/.config/jipc/naming, else local:/)")
-    URI uri;
+    @Mixin
+    NamingOption naming = new NamingOption();
 
     /** Runs the command on the open service; returns the exit code. */
     abstract int run(NameService names);
 
     @Override
     public final Integer call() {
-        try (NameService names = uri == null ? NameService.open() : NameService.open(uri)) {
+        try (NameService names = naming.open()) {
             return run(names);
         } catch (JipcException | IllegalArgumentException e) {
             System.err.println("jipc: " + e.getMessage());

@@ -103,9 +103,8 @@ final class RpcCommand {
                 description = "longest the call may take, e.g. 500ms, 10s (default: ${DEFAULT-VALUE})")
         String timeoutText = "30s";
 
-        @Option(names = "--naming", paramLabel = "URI", description = "name service to look SERVICE up in"
-                + " (default: the configured one, as for jipc names)")
-        URI naming;
+        @Mixin
+        NamingOption naming = new NamingOption();
 
         @Override
         public Integer call() throws InterruptedException {
@@ -144,7 +143,7 @@ final class RpcCommand {
             if (service.contains(":")) {
                 return RpcClient.connect(URI.create(service), type, options);
             }
-            try (NameService names = naming == null ? NameService.open() : NameService.open(naming)) {
+            try (NameService names = naming.open()) {
                 return RpcClient.lookup(names, service, type, options);
             }
         }

@@ -9,6 +9,8 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static io.jipc.cli.bench.LinkMessages.message;
+import static io.jipc.cli.bench.LinkMessages.run;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -79,25 +81,6 @@ class DsmMechanismTest {
             }
             receiver.get(1, TimeUnit.MINUTES);
             assertNull(peer.receive(Duration.ofMillis(20)));
-        }
-    }
-
-    private static byte[] message(Random random, int size, long sequence) {
-        byte[] m = new byte[size];
-        random.nextBytes(m);
-        java.nio.ByteBuffer.wrap(m).putLong(0, sequence);
-        return m;
-    }
-
-    private interface Step {
-        void run() throws Exception;
-    }
-
-    private static void run(Step step) {
-        try {
-            step.run();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -12,6 +12,8 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static io.jipc.cli.bench.LinkMessages.message;
+import static io.jipc.cli.bench.LinkMessages.run;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -77,24 +79,5 @@ class RpcMechanismTest {
             sink.get(1, TimeUnit.MINUTES);
         }
         assertFalse(Mailbox.exists(name), "the server's mailbox is gone");
-    }
-
-    private static byte[] message(Random random, int size, long sequence) {
-        byte[] m = new byte[size];
-        random.nextBytes(m);
-        ByteBuffer.wrap(m).putLong(0, sequence);
-        return m;
-    }
-
-    private interface Step {
-        void run() throws Exception;
-    }
-
-    private static void run(Step step) {
-        try {
-            step.run();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
