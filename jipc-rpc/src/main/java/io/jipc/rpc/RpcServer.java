@@ -406,7 +406,10 @@ public final class RpcServer<T> implements AutoCloseable {
             if (client == null) {
                 return;
             }
-            for (byte[] message; !closed && (message = connection.take()) != null; ) {
+            // reads until the client leaves or close() lets it go: close() first lets the running calls
+            // answer on this connection, then says CLOSING and closes it (leaving when closed is set
+            // would close the connection under a call about to answer)
+            for (byte[] message; (message = connection.take()) != null; ) {
                 handle(RpcFrame.decode(message), client);
             }
         } catch (RpcProtocolException | JipcException e) {
@@ -491,6 +494,11 @@ public final class RpcServer<T> implements AutoCloseable {
     private Runnable admit(Client client, RpcFrame.Call call, Thread runner) {
         if (client == null) {
             return null; // said BYE, was found dead, or never said HELLO to this server
+        }
+        if (closed) {
+            fail(client, call.callId(), RpcFrame.FailureCode.CLOSING, RpcServerLostException.class.getName(),
+                    "'" + name + "' is closing");
+            return null;
         }
         Method method = methods.get(call.method());
         if (method == null) {
