@@ -65,30 +65,33 @@ class BenchAllCommandTest {
     }
 
     /**
-     * The rendezvous mailbox, the circular buffer, a process group, the remote mailbox and a
-     * replicated region are measured like the others; the ring cannot carry 1 MiB (its items hold at
-     * most 1 MiB, length included). The extension fails the test if they leave a mailbox, region or
+     * The rendezvous mailbox, the circular buffer, a process group, the remote mailbox, RPC (through
+     * mailboxes and over TCP) and a replicated region are measured like the others; the ring cannot
+     * carry 1 MiB (its items hold at most 1 MiB, length included), nor can a call over TCP (its frame
+     * within the connection's 1 MiB). The extension fails the test if they leave a mailbox, region or
      * name behind.
      */
     @Test
     @SuppressWarnings("unchecked")
     void rendezvousRingGroupRemoteMailboxRpcAndReplicatedRegionAreMeasured() throws Exception {
         try (ChildJvm bench = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(3))
-                .args("bench", "--quick", "--only", "dsm,rpc,remote-mailbox,group,ring,rendezvous", "--extra-sizes", "4096,1048576",
+                .args("bench", "--quick", "--only", "dsm,rpc,rpc-tcp,remote-mailbox,group,ring,rendezvous", "--extra-sizes", "4096,1048576",
                         "--json").start()) {
             bench.assertSuccess(Duration.ofMinutes(3));
             String output = bench.output();
             Map<String, Object> json = (Map<String, Object>) MiniJson.parse(output.substring(output.indexOf("{\n")));
 
             List<Map<String, Object>> results = (List<Map<String, Object>>) json.get("results");
-            assertEquals(List.of("rendezvous", "ring", "group", "remote-mailbox", "rpc", "dsm"), results.stream().map(r -> r.get("id")).toList(),
+            assertEquals(List.of("rendezvous", "ring", "group", "remote-mailbox", "rpc", "rpc-tcp", "dsm"), results.stream().map(r -> r.get("id")).toList(),
                     "table order");
             results.forEach(BenchAllCommandTest::assertMeasured);
             assertEquals(3, ((List<?>) results.get(0).get("oneWay")).size(), "rendezvous carries every size");
             assertEquals(3, ((List<?>) results.get(2).get("oneWay")).size(), "a group carries every size");
             assertEquals(3, ((List<?>) results.get(3).get("oneWay")).size(), "remote mailbox carries every size");
             assertEquals(3, ((List<?>) results.get(4).get("oneWay")).size(), "RPC carries every size");
-            assertEquals(3, ((List<?>) results.get(5).get("oneWay")).size(), "a replicated region carries every size");
+            assertEquals(List.of(64.0, 4096.0), ((List<Map<String, Object>>) results.get(5).get("oneWay")).stream()
+                    .map(t -> t.get("size")).toList(), "RPC over TCP: no 1 MiB call (the connection's frame limit)");
+            assertEquals(3, ((List<?>) results.get(6).get("oneWay")).size(), "a replicated region carries every size");
             Map<String, Object> ring = results.get(1);
             assertEquals(List.of(64.0, 4096.0), ((List<Map<String, Object>>) ring.get("oneWay")).stream()
                     .map(t -> t.get("size")).toList(), "ring: no 1 MiB item");

@@ -30,7 +30,8 @@ public final class Mechanisms {
             new RingMechanism(),
             new GroupMechanism(),
             new RemoteMailboxMechanism(),
-            new RpcMechanism(),
+            RpcMechanism.mailboxes(),
+            RpcMechanism.tcp(),
             new DsmMechanism());
 
     private Mechanisms() {

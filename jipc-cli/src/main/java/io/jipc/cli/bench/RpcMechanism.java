@@ -3,57 +3,90 @@ package io.jipc.cli.bench;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxNotFoundException;
 import io.jipc.mailbox.MailboxOptions;
+import io.jipc.naming.NameEntry;
+import io.jipc.naming.NameService;
 import io.jipc.rpc.RpcClient;
 import io.jipc.rpc.RpcServer;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.ArrayDeque;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Remote procedure calls on this host ({@link RpcServer}, {@link RpcClient}, jipc-rpc): the peer
- * serves {@link BenchCalls} under a mailbox name, the measuring process calls it through a stub. A
+ * Remote procedure calls ({@link RpcServer}, {@link RpcClient}, jipc-rpc): the peer serves
+ * {@link BenchCalls} under a mailbox name, the measuring process calls it through a stub, through the
+ * server's mailbox ({@code rpc}) or over TCP loopback ({@code rpc-tcp}: the server also listens on
+ * 127.0.0.1 and registers its address in the local name service, where the measuring process finds
+ * it, as a client of another host would with a cluster-wide one). A
  * ping is one call of {@link BenchCalls#exchange} and its pong the call's result, so a round trip is
  * a whole call: marshalling, the server's request mailbox, the implementation, the client's reply
  * mailbox, unmarshalling. One way, every message is a call too (a call waits for its reply, here an
  * empty array): the rate is that of calls one after the other, not of a stream.
  *
- * <p>Copies of a message each way: marshalled into a frame, into the mailbox, out of it, and out of
- * the frame when the argument or result is decoded: four. The kernel takes part in the wake-ups of
- * the mailboxes' futex waits.
+ * <p>Copies of a message each way: marshalled into a frame, into the mailbox (or the socket), out of
+ * it, and out of the frame when the argument or result is decoded: four. The kernel takes part in
+ * the wake-ups of the mailboxes' futex waits, or in every message over TCP.
  */
 final class RpcMechanism implements Mechanism {
     /** Bytes of a call's frame beyond the message: ids, method, tags and lengths (see {@code RpcFrame}). */
     private static final int FRAME_OVERHEAD = 1024;
-    /** Largest message: a frame fits in a mailbox message of at most 64 MiB. */
+    /** Largest message through mailboxes: a frame fits in a mailbox message of at most 64 MiB. */
     private static final int MOST_BYTES = 16 << 20;
+    /** Largest message over TCP: the frame must fit the client connection's default limit (1 MiB). */
+    private static final int MOST_TCP_BYTES = (1 << 20) - FRAME_OVERHEAD;
+    /** The peer registers the TCP server here, whatever name service the user configured. */
+    private static final URI LOCAL_NAMES = URI.create("local:/");
     private static final Duration PEER_START = Duration.ofSeconds(60);
     private static final byte[] NO_REPLY = new byte[0];
 
+    private final boolean tcp;
+
+    private RpcMechanism(boolean tcp) {
+        this.tcp = tcp;
+    }
+
+    /** Calls through the server's mailbox. */
+    static RpcMechanism mailboxes() {
+        return new RpcMechanism(false);
+    }
+
+    /** Calls over TCP loopback. */
+    static RpcMechanism tcp() {
+        return new RpcMechanism(true);
+    }
+
     @Override
     public String id() {
-        return "rpc";
+        return tcp ? "rpc-tcp" : "rpc";
     }
 
     @Override
     public String label() {
-        return "RPC (mailboxes)";
+        return tcp ? "RPC (TCP)" : "RPC (mailboxes)";
     }
 
     @Override
     public Traits traits() {
-        return new Traits("wake-ups (futex)", "4 (marshalled)", "while the server runs");
+        return new Traits(tcp ? "every message (TCP)" : "wake-ups (futex)", "4 (marshalled)", "while the server runs");
     }
 
     @Override
     public String unsupported(int size) {
+        if (tcp) {
+            return size > MOST_TCP_BYTES ? "messages below 1 MiB (a call's frame within the connection's 1 MiB limit)"
+                    : null;
+        }
         return size > MOST_BYTES ? "messages of at most 16 MiB" : null;
     }
 
     @Override
     public Endpoint open(int maxSize, PeerProcess peer) {
-        String name = "bench-" + ProcessHandle.current().pid() + "-rpc";
+        String name = "bench-" + ProcessHandle.current().pid() + "-" + id();
         Mailbox.destroy(name); // leftovers of a killed run
         return new Endpoint() {
             private RpcClient<BenchCalls> client;
@@ -65,7 +98,7 @@ final class RpcMechanism implements Mechanism {
 
             @Override
             public Link link() throws InterruptedException {
-                client = connect(name, maxSize);
+                client = tcp ? connectOverTcp(name, maxSize) : connect(name, maxSize);
                 return new CallingLink(client.stub());
             }
 
@@ -96,6 +129,25 @@ final class RpcMechanism implements Mechanism {
         }
     }
 
+    /** Connects over TCP once the peer's server has registered its address, waiting at most {@link #PEER_START}. */
+    private static RpcClient<BenchCalls> connectOverTcp(String name, int maxSize) throws InterruptedException {
+        RpcClient.Options options = RpcClient.Options.defaults().withMaxReplySize(maxSize + FRAME_OVERHEAD);
+        long deadline = System.nanoTime() + PEER_START.toNanos();
+        try (NameService names = NameService.open(LOCAL_NAMES)) {
+            while (true) {
+                Optional<NameEntry> entry = names.lookup(RpcClient.NAME_PREFIX + name);
+                if (entry.isPresent()) {
+                    return RpcClient.connect(URI.create(entry.get().record().address()), BenchCalls.class, options);
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException("the peer's RPC server " + name + " did not register within "
+                            + PEER_START);
+                }
+                Thread.sleep(5);
+            }
+        }
+    }
+
     @Override
     public Link connect(String argument) {
         int comma = argument.lastIndexOf(',');
@@ -105,8 +157,18 @@ final class RpcMechanism implements Mechanism {
         MailboxOptions requests = MailboxOptions.builder().maxMessageSize(frame)
                 .capacityBytes(Math.max(4L * frame, 256 * 1024)).build();
         Calls calls = new Calls();
-        RpcServer<BenchCalls> server = RpcServer.start(name, BenchCalls.class, calls, requests);
-        return new ServingLink(server, calls);
+        if (!tcp) {
+            return new ServingLink(RpcServer.start(name, BenchCalls.class, calls, requests), calls, null);
+        }
+        NameService names = NameService.open(LOCAL_NAMES);
+        try {
+            RpcServer<BenchCalls> server = RpcServer.builder(name, BenchCalls.class, calls).mailboxOptions(requests)
+                    .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).register(names).start();
+            return new ServingLink(server, calls, names);
+        } catch (RuntimeException e) {
+            names.close();
+            throw e;
+        }
     }
 
     /**
@@ -169,8 +231,11 @@ final class RpcMechanism implements Mechanism {
         }
     }
 
-    /** The peer's side: the server answers the calls; echo and sink wait for the ends of their phases. */
-    private record ServingLink(RpcServer<BenchCalls> server, Calls calls) implements Link {
+    /**
+     * The peer's side: the server answers the calls; echo and sink wait for the ends of their phases.
+     * Closing closes the server, then the name service it is registered in (if any).
+     */
+    private record ServingLink(RpcServer<BenchCalls> server, Calls calls, NameService names) implements Link {
         @Override
         public void echo() throws InterruptedException {
             await(calls.echoed, "echo");
@@ -200,6 +265,9 @@ final class RpcMechanism implements Mechanism {
         @Override
         public void close() {
             server.close();
+            if (names != null) {
+                names.close();
+            }
         }
     }
 }

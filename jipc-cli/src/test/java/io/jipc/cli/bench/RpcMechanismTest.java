@@ -1,8 +1,11 @@
 package io.jipc.cli.bench;
 
 import io.jipc.mailbox.Mailbox;
+import io.jipc.naming.NameService;
+import io.jipc.rpc.RpcClient;
 import io.jipc.testkit.JipcTestExtension;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -22,20 +25,23 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The RPC mechanism within one process (the server of the peer side and the calling side): the
- * echo phase returns every message whole, the one-way phase counts the calls of each round and
- * acknowledges a repeated end of round alike, and closing both sides leaves no mailbox. The
- * two-process run is in {@code BenchAllCommandTest}.
+ * The RPC mechanisms (through mailboxes, over TCP) within one process (the server of the peer side
+ * and the calling side): the echo phase returns every message whole, the one-way phase counts the
+ * calls of each round and acknowledges a repeated end of round alike, and closing both sides leaves
+ * no mailbox and no name. The two-process run is in {@code BenchAllCommandTest}.
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class RpcMechanismTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    @Test
-    void echoesWholeThenCountsEachRoundsCallsAndLeavesNothing() throws Exception {
-        int maxSize = 1 << 20;
-        RpcMechanism mechanism = new RpcMechanism();
+    @ParameterizedTest(name = "over TCP: {0}")
+    @ValueSource(booleans = {false, true})
+    void echoesWholeThenCountsEachRoundsCallsAndLeavesNothing(boolean tcp) throws Exception {
+        RpcMechanism mechanism = tcp ? RpcMechanism.tcp() : RpcMechanism.mailboxes();
+        int maxSize = tcp ? (1 << 20) - 1024 : 1 << 20;
+        assertNull(mechanism.unsupported(maxSize));
+        assertEquals(tcp, mechanism.unsupported(1 << 20) != null, "1 MiB over TCP is beyond the frame limit");
         String name;
         try (Mechanism.Endpoint endpoint = mechanism.open(maxSize, null);
              Link peer = mechanism.connect(endpoint.peerArgument())) {
@@ -79,5 +85,8 @@ class RpcMechanismTest {
             sink.get(1, TimeUnit.MINUTES);
         }
         assertFalse(Mailbox.exists(name), "the server's mailbox is gone");
+        try (NameService names = NameService.open()) {
+            assertTrue(names.lookup(RpcClient.NAME_PREFIX + name).isEmpty(), "no name left registered");
+        }
     }
 }
