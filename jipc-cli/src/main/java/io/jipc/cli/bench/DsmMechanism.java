@@ -108,10 +108,23 @@ final class DsmMechanism implements Mechanism {
                 return link;
             }
 
+            /**
+             * Closes this side's replicas, then the home once the peer has closed its own: its last
+             * section (the answer to the end of the phase) reached this side before the home acknowledged
+             * it to the peer, and closing the home at once would fail that section there. Waits at most
+             * {@link #JOIN_WAIT}, and not for a peer that died.
+             */
             @Override
             public void close() {
                 try {
                     link.close();
+                    long deadline = System.nanoTime() + JOIN_WAIT.toNanos();
+                    while (home.regions().stream().anyMatch(r -> r.replicas() > 0) && System.nanoTime() < deadline
+                            && (peer == null || !peer.gone())) {
+                        Thread.sleep(1);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 } finally {
                     home.close();
                 }
