@@ -91,6 +91,15 @@ final class HomeRegion {
         if (!diff.isEmpty()) {
             diff.applyTo(data);
             version++;
+        }
+        if (keep) {
+            kept = true;
+            revoked = false;
+        }
+        // the writer's answer is queued before the others' updates: whoever sees the update (and, say,
+        // closes the home) finds the answer already on its way, and a closing home sends it
+        boolean answered = session.send(DsmWire.versioned(keep ? DsmWire.KEPT : DsmWire.RELEASED, version));
+        if (!diff.isEmpty()) {
             byte[] update = DsmWire.update(version, releaseFrame);
             List<HomeSession> dropped = null; // rare: no copy of the replica set per release
             for (HomeSession replica : replicas) {
@@ -103,11 +112,7 @@ final class HomeRegion {
                 dropped.forEach(this::forget);
             }
         }
-        if (keep) {
-            kept = true;
-            revoked = false;
-        }
-        if (!session.send(DsmWire.versioned(keep ? DsmWire.KEPT : DsmWire.RELEASED, version))) {
+        if (!answered) {
             forget(session);
         }
         grantNext();

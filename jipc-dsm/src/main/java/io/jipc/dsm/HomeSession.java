@@ -84,10 +84,12 @@ final class HomeSession {
         outboxLimit = outboxLimit(region.size());
         keepsLocks = options.keepLocks() && open.minor() >= 1;
         Thread sender = Thread.ofVirtual().name("jipc-dsm-home sender " + connection.remote()).start(this::drain);
+        home.sessions.add(this);
         try {
             region.join(this);
             loop(region);
         } finally {
+            home.sessions.remove(this);
             region.leave(this);
             drop();
             sender.interrupt();
@@ -175,8 +177,13 @@ final class HomeSession {
                 if (frame == null) {
                     continue;
                 }
-                outboxBytes.addAndGet(-frame.length);
-                if (!connection.offer(frame, options.peerTimeout())) {
+                boolean sent = connection.offer(frame, options.peerTimeout());
+                if (outboxBytes.addAndGet(-frame.length) == 0) { // counted until sent: see flush
+                    synchronized (this) {
+                        notifyAll();
+                    }
+                }
+                if (!sent) {
                     break; // the replica stopped reading
                 }
                 lastSent = System.nanoTime();
@@ -190,10 +197,30 @@ final class HomeSession {
         outbox.clear();
     }
 
+    /**
+     * Waits until every frame queued for the replica has been sent, the replica is dropped, or
+     * {@code deadline} ({@link System#nanoTime()}) passes: a closing home lets acknowledgements and
+     * updates it already made reach the replicas.
+     */
+    void flush(long deadline) throws InterruptedException {
+        synchronized (this) {
+            while (outboxBytes.get() > 0 && !dropped) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+        }
+    }
+
     /** Closes the connection; the session's thread then leaves the region. */
     void drop() {
         dropped = true;
         connection.close();
+        synchronized (this) {
+            notifyAll(); // a flush waits no more
+        }
     }
 
     /** Sends REFUSED straight away (from the session's own thread), then drops the replica. */

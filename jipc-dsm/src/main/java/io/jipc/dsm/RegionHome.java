@@ -7,11 +7,14 @@ import io.jipc.net.ServerOptions;
 import io.jipc.net.StreamServer;
 
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The home of replicated regions: a TCP (or Unix-domain) server that keeps each region's master
@@ -36,11 +39,15 @@ public final class RegionHome implements AutoCloseable {
     public static final String NAME_PREFIX = HomeNames.PREFIX;
     /** The kind of a registered home's name record. */
     public static final String KIND = HomeNames.KIND;
+    /** How long {@link #close()} waits, at most, for frames already queued to reach the replicas. */
+    public static final Duration CLOSE_GRACE = Duration.ofSeconds(1);
 
     private final StreamServer server;
     private final DsmOptions options;
     private final Map<String, HomeRegion> regions = new HashMap<>();
     private final List<Registration> registrations = new ArrayList<>();
+    /** The replicas connected now (their sessions add and remove themselves). */
+    final Set<HomeSession> sessions = ConcurrentHashMap.newKeySet();
 
     private RegionHome(StreamServer server, DsmOptions options) {
         this.server = server;
@@ -136,7 +143,12 @@ public final class RegionHome implements AutoCloseable {
         }
     }
 
-    /** Stops serving: every replica's connection is closed (they fail with {@link RegionHomeLostException}). */
+    /**
+     * Stops serving: lets what the home already sent on its way reach each replica (the updates and
+     * the answers to releases it applied, for at most {@link #CLOSE_GRACE} in all), then closes every
+     * replica's connection (they fail with {@link RegionHomeLostException}). A section whose release
+     * was applied is thus acknowledged to its writer, unless the writer does not read. Idempotent.
+     */
     @Override
     public void close() {
         synchronized (registrations) {
@@ -148,6 +160,14 @@ public final class RegionHome implements AutoCloseable {
                 }
             }
             registrations.clear();
+        }
+        long deadline = System.nanoTime() + CLOSE_GRACE.toNanos();
+        try {
+            for (HomeSession session : sessions) {
+                session.flush(deadline);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // close at once
         }
         server.close();
     }

@@ -165,6 +165,35 @@ class ReplicatedRegionTest {
         }
     }
 
+    /**
+     * A section the home applied is acknowledged to its writer even when another replica sees it and
+     * closes the home at once (100 rounds): the home queues the writer's answer before the others'
+     * updates, and a closing home sends what it queued. Before, 3 to 6 in 200 writers were told the
+     * home was lost although their section had reached everyone.
+     */
+    @Test
+    void aSectionSeenElsewhereIsAcknowledgedToItsWriterWhenTheHomeClosesAtOnce() throws Exception {
+        home.close();
+        for (int i = 0; i < 100; i++) {
+            RegionHome h = RegionHome.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            try (ReplicatedRegion a = ReplicatedRegion.open(h.address(), "r", 64);
+                 ReplicatedRegion b = ReplicatedRegion.open(h.address(), "r", 64)) {
+                Future<Long> writer = threads.submit(() -> {
+                    try (RegionWrite w = b.write()) {
+                        w.segment().set(JAVA_LONG, 0, 1);
+                        w.close();
+                        return w.version();
+                    }
+                });
+                assertEquals(1, a.awaitVersion(0, LONG), "round " + i);
+                h.close();
+                assertEquals(1, writer.get(LONG.toSeconds(), TimeUnit.SECONDS), "round " + i);
+            } finally {
+                h.close();
+            }
+        }
+    }
+
     @Test
     void writersOfSeveralReplicasAndThreadsLoseNoIncrement() throws Exception {
         int replicas = 3;

@@ -26,7 +26,7 @@ import java.util.Locale;
  * processes of this host. The {@link RegionHome} runs in this process on 127.0.0.1 (an ephemeral
  * port), and so does replica A of every region; replica B runs in a child JVM ({@link DsmBenchPeer}),
  * which opens every region before the first step, so that each section's changes are pushed to it
- * (the home sends the update to B before it acknowledges A's release). Every row is a warm-up pass
+ * (the home queues the update to B together with its answer to A's release). Every row is a warm-up pass
  * of {@code --warmup} operations whose figures are dropped, then a measured pass of
  * {@code --sections}:
  * <ul>
