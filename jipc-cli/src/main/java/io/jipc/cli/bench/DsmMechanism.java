@@ -20,9 +20,9 @@ import java.util.List;
  * Replicated regions ({@link ReplicatedRegion}, jipc-dsm): the measuring process runs the
  * {@link RegionHome} on 127.0.0.1 (an ephemeral port) and both processes open replicas of its
  * regions. A message is one write section of the sender: it takes the region's write lock from the
- * home (a round trip), writes the message into its replica and, on release, sends the changed
- * bytes, which the home applies and pushes to the other replica before it acknowledges (a second
- * round trip). The receiver waits for the new version ({@link ReplicatedRegion#awaitVersion}), reads
+ * home (a round trip; none while it keeps the lock), writes the message into its replica and, on
+ * release, sends the changed bytes, which the home applies, acknowledges and pushes to the other
+ * replica (a second round trip). The receiver waits for the new version ({@link ReplicatedRegion#awaitVersion}), reads
  * the message out of its replica, and answers the same way in the other direction.
  *
  * <p><b>Layout.</b> Each direction has a ring of message slots per size class (256 B, then 16 times
@@ -108,23 +108,10 @@ final class DsmMechanism implements Mechanism {
                 return link;
             }
 
-            /**
-             * Closes this side's replicas, then the home once the peer has closed its own: its last
-             * section (the answer to the end of the phase) reached this side before the home acknowledged
-             * it to the peer, and closing the home at once would fail that section there. Waits at most
-             * {@link #JOIN_WAIT}, and not for a peer that died.
-             */
             @Override
             public void close() {
                 try {
                     link.close();
-                    long deadline = System.nanoTime() + JOIN_WAIT.toNanos();
-                    while (home.regions().stream().anyMatch(r -> r.replicas() > 0) && System.nanoTime() < deadline
-                            && (peer == null || !peer.gone())) {
-                        Thread.sleep(1);
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
                 } finally {
                     home.close();
                 }
