@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code jipc bench --quick --only ... --json} in a child JVM (which starts its own peer JVM): the
  * JSON has one entry per mechanism asked for, in table order, with the measured figures and the
- * limits it could not measure. No figure or duration is asserted.
+ * limits it could not measure (signals: a ping-pong and no one-way run). No figure or duration is
+ * asserted.
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
@@ -38,7 +39,7 @@ class BenchAllCommandTest {
     void quickJsonRunHasTheExpectedShape() throws Exception {
         Path html = dir.resolve("bench.html");
         try (ChildJvm bench = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(3))
-                .args("bench", "--quick", "--only", "udp,fifo,unix", "--extra-sizes", "4096,1048576",
+                .args("bench", "--quick", "--only", "udp,signal,fifo,unix", "--extra-sizes", "4096,1048576",
                         "--json", "--html", html.toString()).start()) {
             bench.assertSuccess(Duration.ofMinutes(3));
             String output = bench.output();
@@ -48,7 +49,7 @@ class BenchAllCommandTest {
             assertEquals(64.0, json.get("messageSize"));
             assertEquals(List.of(64.0, 4096.0, 1048576.0), json.get("throughputSizes"));
             List<Map<String, Object>> results = (List<Map<String, Object>>) json.get("results");
-            assertEquals(List.of("fifo", "unix", "udp"), results.stream().map(r -> r.get("id")).toList(),
+            assertEquals(List.of("fifo", "unix", "udp", "signal"), results.stream().map(r -> r.get("id")).toList(),
                     "table order");
             results.forEach(BenchAllCommandTest::assertMeasured);
             assertEquals(3, ((List<?>) results.get(0).get("oneWay")).size(), "FIFO carries every size");
@@ -56,6 +57,9 @@ class BenchAllCommandTest {
             assertEquals(List.of(64.0, 4096.0), ((List<Map<String, Object>>) udp.get("oneWay")).stream()
                     .map(t -> t.get("size")).toList(), "UDP: no 1 MiB datagram");
             assertTrue(((List<String>) udp.get("skipped")).getFirst().startsWith("1 MiB"), udp.toString());
+            Map<String, Object> signal = results.get(3);
+            assertEquals(List.of(), signal.get("oneWay"), "signals: a ping-pong only");
+            assertTrue(((List<String>) signal.get("skipped")).getFirst().startsWith("one-way: "), signal.toString());
 
             assertTrue(Files.isRegularFile(html), "the HTML page was written");
         }

@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * {@code jipc bench}: every {@link Mechanism} side by side, between this process and one
  * {@link AllBenchPeer} child JVM. For each mechanism, in turn: a ping-pong (round-trip percentiles)
- * at the main message size, then one-way throughput at each message size, with the regimens every
+ * at the main message size, then one-way throughput at each message size (unless the mechanism has
+ * none: {@link Mechanism#noOneWay()}), with the regimens every
  * jipc benchmark uses, each case bounded in time ({@link Timing}) so that the whole run has a known
  * cost. A mechanism not available on this machine, or a size beyond a mechanism's limits, is reported as such,
  * never measured; a mechanism that fails is reported with its error and the run goes on.
@@ -106,7 +107,8 @@ public final class AllBench {
         int steps = 0;
         for (Mechanism m : settings.mechanisms()) {
             if (m.unavailable() == null) {
-                steps += 1 + (int) settings.throughputSizes().stream().filter(s -> m.unsupported(s) == null).count();
+                steps += 1 + (m.noOneWay() != null ? 0
+                        : (int) settings.throughputSizes().stream().filter(s -> m.unsupported(s) == null).count());
             }
         }
         return steps;
@@ -144,18 +146,22 @@ public final class AllBench {
         boolean pingPong = m.unsupported(size) == null;
         List<Integer> sizes = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
-        for (int s : settings.throughputSizes()) {
-            if (m.unsupported(s) == null) {
-                sizes.add(s);
-            } else {
-                skipped.add(sizeName(s) + ": " + m.unsupported(s));
+        if (m.noOneWay() != null) {
+            skipped.add("one-way: " + m.noOneWay());
+        } else {
+            for (int s : settings.throughputSizes()) {
+                if (m.unsupported(s) == null) {
+                    sizes.add(s);
+                } else {
+                    skipped.add(sizeName(s) + ": " + m.unsupported(s));
+                }
             }
         }
-        if (sizes.isEmpty()) {
+        if (sizes.isEmpty() && !pingPong) {
             progress.step(label + ": no size it supports");
             return new MechanismResult(m, "no size measurable: " + String.join("; ", skipped), null, List.of(), skipped);
         }
-        int maxSize = Math.max(pingPong ? size : Link.ACK_LENGTH, sizes.stream().max(Integer::compare).orElseThrow());
+        int maxSize = Math.max(pingPong ? size : Link.ACK_LENGTH, sizes.stream().max(Integer::compare).orElse(0));
         List<Throughput> oneWay = new ArrayList<>();
         BenchResult rtt = null;
         boolean told = false;

@@ -104,7 +104,7 @@ public final class AllBenchReport {
                 notes.add(r.mechanism().label() + ": " + r.problem());
             }
             for (String skip : r.skipped()) {
-                notes.add(r.mechanism().label() + ": not measured at " + skip);
+                notes.add(r.mechanism().label() + ": not measured: " + skip);
             }
             for (Throughput t : r.oneWay()) {
                 if (t.lostShare() > 0) {

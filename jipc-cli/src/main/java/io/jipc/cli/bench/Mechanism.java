@@ -32,6 +32,14 @@ public interface Mechanism {
     }
 
     /**
+     * Why this mechanism has no one-way throughput at any size (it is measured by its ping-pong
+     * alone), or null if it has.
+     */
+    default String noOneWay() {
+        return null;
+    }
+
+    /**
      * Measuring side: creates a channel pair for messages of at most {@code maxSize} bytes between
      * this process and {@code peer}. The caller closes the endpoint, which removes what was created.
      */

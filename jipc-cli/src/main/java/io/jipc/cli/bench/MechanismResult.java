@@ -10,7 +10,8 @@ import java.util.List;
  *                  with; null when it was measured
  * @param pingPong  the ping-pong, or null if not measured
  * @param oneWay    one-way throughput per message size, in the order of the sizes measured
- * @param skipped   per message size not measured, why (the mechanism's limit), as "size: reason"
+ * @param skipped   per message size not measured, why (the mechanism's limit), as "size: reason";
+ *                  "one-way: reason" if it has no one-way throughput at all
  */
 public record MechanismResult(Mechanism mechanism, String problem, BenchResult pingPong, List<Throughput> oneWay,
                               List<String> skipped) {

@@ -27,6 +27,7 @@ public final class Mechanisms {
             DatagramMechanism.unix(),
             StreamMechanism.tcp(),
             DatagramMechanism.udp(),
+            new SignalMechanism(),
             new RingMechanism(),
             new GroupMechanism(),
             new RemoteMailboxMechanism(),
