@@ -90,10 +90,14 @@ public final class RpcClient<T> implements AutoCloseable {
      * @param peerTimeout    over TCP, how long a server may stay silent (no reply, no PONG) while calls
      *                       wait before it counts as lost: what notices a host that vanished without
      *                       closing its connections
-     * @param maxReplySize   largest reply (result frame) in bytes; the reply mailbox holds four
+     * @param maxReplySize   largest reply (result frame) through mailboxes, in bytes; the reply mailbox
+     *                       holds four
+     * @param maxTcpFrameSize over TCP, the largest frame in bytes this client takes (a reply) or sends
+     *                       (a call, which must also fit the server's own limit, announced when it
+     *                       welcomes the client): its connection's frame limit
      */
     public record Options(Duration callTimeout, Duration connectTimeout, Duration livenessCheck, Duration peerTimeout,
-            int maxReplySize) {
+            int maxReplySize, int maxTcpFrameSize) {
         public Options {
             Objects.requireNonNull(connectTimeout, "connectTimeout");
             Objects.requireNonNull(livenessCheck, "livenessCheck");
@@ -110,31 +114,43 @@ public final class RpcClient<T> implements AutoCloseable {
             if (maxReplySize < 64) {
                 throw new IllegalArgumentException("maxReplySize of at least 64 bytes: " + maxReplySize);
             }
+            if (maxTcpFrameSize < 64) {
+                throw new IllegalArgumentException("maxTcpFrameSize of at least 64 bytes: " + maxTcpFrameSize);
+            }
         }
 
-        /** No call timeout, 10 s to connect, liveness checked every 100 ms, a silent TCP server lost after 5 s, replies up to 64 KiB. */
+        /**
+         * No call timeout, 10 s to connect, liveness checked every 100 ms, a silent TCP server lost
+         * after 5 s, replies through mailboxes up to 64 KiB, frames over TCP up to 1 MiB (jipc-net's
+         * default).
+         */
         public static Options defaults() {
-            return new Options(null, Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofSeconds(5), 64 * 1024);
+            return new Options(null, Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofSeconds(5), 64 * 1024,
+                    ConnectionOptions.defaults().maxFrameSize());
         }
 
         public Options withCallTimeout(Duration timeout) {
-            return new Options(timeout, connectTimeout, livenessCheck, peerTimeout, maxReplySize);
+            return new Options(timeout, connectTimeout, livenessCheck, peerTimeout, maxReplySize, maxTcpFrameSize);
         }
 
         public Options withLivenessCheck(Duration check) {
-            return new Options(callTimeout, connectTimeout, check, peerTimeout, maxReplySize);
+            return new Options(callTimeout, connectTimeout, check, peerTimeout, maxReplySize, maxTcpFrameSize);
         }
 
         public Options withPeerTimeout(Duration timeout) {
-            return new Options(callTimeout, connectTimeout, livenessCheck, timeout, maxReplySize);
+            return new Options(callTimeout, connectTimeout, livenessCheck, timeout, maxReplySize, maxTcpFrameSize);
         }
 
         public Options withConnectTimeout(Duration timeout) {
-            return new Options(callTimeout, timeout, livenessCheck, peerTimeout, maxReplySize);
+            return new Options(callTimeout, timeout, livenessCheck, peerTimeout, maxReplySize, maxTcpFrameSize);
         }
 
         public Options withMaxReplySize(int bytes) {
-            return new Options(callTimeout, connectTimeout, livenessCheck, peerTimeout, bytes);
+            return new Options(callTimeout, connectTimeout, livenessCheck, peerTimeout, bytes, maxTcpFrameSize);
+        }
+
+        public Options withMaxTcpFrameSize(int bytes) {
+            return new Options(callTimeout, connectTimeout, livenessCheck, peerTimeout, maxReplySize, bytes);
         }
     }
 
@@ -145,6 +161,8 @@ public final class RpcClient<T> implements AutoCloseable {
     private final Transport transport;
     private final long clientId;
     private final long serverToken;
+    /** The largest call frame: the transport's limit, or the server's (its WELCOME) if smaller. */
+    private final int maxRequest;
     private final T stub;
     private final Map<Long, CompletableFuture<RpcFrame>> pending = new ConcurrentHashMap<>();
     private final AtomicLong nextCallId = new AtomicLong(1);
@@ -156,14 +174,16 @@ public final class RpcClient<T> implements AutoCloseable {
     /** Why calls fail from now on, once the server is lost or this client closed; null while usable. */
     private volatile RuntimeException broken;
 
-    private RpcClient(String name, Class<T> api, Options options, Transport transport, long clientId, long serverToken) {
+    private RpcClient(String name, Class<T> api, Options options, Transport transport, RpcFrame.Welcome welcome) {
         this.name = name;
         this.api = api;
         this.options = options;
         this.marshaller = Marshaller.of(api);
         this.transport = transport;
-        this.clientId = clientId;
-        this.serverToken = serverToken;
+        this.clientId = welcome.clientId();
+        this.serverToken = welcome.serverToken();
+        this.maxRequest = welcome.maxRequestFrame() > 0
+                ? Math.min(transport.maxRequestSize(), welcome.maxRequestFrame()) : transport.maxRequestSize();
         this.stub = api.cast(Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api}, new Stub()));
     }
 
@@ -196,7 +216,7 @@ public final class RpcClient<T> implements AutoCloseable {
         }
         Transport transport = new Transport.ThroughMailboxes(name, requests, replies);
         return handshake(name, api, options, transport,
-                new RpcFrame.Hello(api.getName(), replyName, ProcessIdentity.current().token()));
+                new RpcFrame.Hello(api.getName(), replyName, ProcessIdentity.current().token(), options.maxReplySize()));
     }
 
     /**
@@ -222,9 +242,10 @@ public final class RpcClient<T> implements AutoCloseable {
         Marshaller.of(api);
         String name = path.substring(1);
         StreamConnection connection = StreamConnection.connect(new InetSocketAddress(uri.getHost(), uri.getPort()),
-                ConnectionOptions.defaults().withConnectTimeout(options.connectTimeout()));
+                ConnectionOptions.defaults().withMaxFrameSize(options.maxTcpFrameSize())
+                        .withConnectTimeout(options.connectTimeout()));
         return handshake(name, api, options, new Transport.ThroughConnection(name, connection),
-                new RpcFrame.Hello(api.getName(), "", 0));
+                new RpcFrame.Hello(api.getName(), "", 0, options.maxTcpFrameSize()));
     }
 
     /**
@@ -274,8 +295,7 @@ public final class RpcClient<T> implements AutoCloseable {
                         + " (sending the HELLO took " + Duration.ofNanos(sent - start) + ")");
             }
             return switch (RpcFrame.decode(answer)) {
-                case RpcFrame.Welcome welcome -> new RpcClient<>(name, api, options, transport, welcome.clientId(),
-                        welcome.serverToken());
+                case RpcFrame.Welcome welcome -> new RpcClient<>(name, api, options, transport, welcome);
                 case RpcFrame.Refused refused -> throw new RpcException("'" + name + "' refused: " + refused.reason());
                 case RpcFrame.Closing closing -> throw new RpcServerLostException(closing.reason());
                 default -> throw new RpcProtocolException("unexpected answer to HELLO from '" + name + "'");
@@ -372,6 +392,10 @@ public final class RpcClient<T> implements AutoCloseable {
         byte[] request = RpcFrame.encode(new RpcFrame.Call(clientId, callId,
                 timeout == null ? 0 : Math.max(1, timeout.toMillis()), RpcMethods.key(method),
                 marshaller.encodeArguments(args)));
+        if (request.length > maxRequest) {
+            throw new NotMarshallableException("the call of " + RpcMethods.key(method) + " takes " + request.length
+                    + " bytes, more than '" + name + "' takes (" + maxRequest + ")");
+        }
         CompletableFuture<RpcFrame> reply = new CompletableFuture<>();
         pending.put(callId, reply);
         try {

@@ -7,14 +7,16 @@ import java.nio.ByteOrder;
 /**
  * The messages of the RPC protocol, one per mailbox message, and their bytes.
  *
- * <h2>Format (version 1.0)</h2>
+ * <h2>Format (version 1.1)</h2>
  * Big-endian; strings and byte strings are a u32 length and that many bytes (strings UTF-8; an
  * unpaired surrogate in a reason or an exception's message is sent as '?', so that a failure can
  * always be reported).
  * <pre>
- * u32 magic 'JRPC'   u8 major (1)   u8 minor (0)   u8 kind   then by kind:
- *   1 HELLO    string interface, string reply mailbox, i64 client process token
- *   2 WELCOME  i64 client id, i64 server process token
+ * u32 magic 'JRPC'   u8 major (1)   u8 minor (1)   u8 kind   then by kind:
+ *   1 HELLO    string interface, string reply mailbox, i64 client process token,
+ *              [1.1: u32 largest frame the client takes (its replies)]
+ *   2 WELCOME  i64 client id, i64 server process token,
+ *              [1.1: u32 largest frame the server takes from this client (its calls)]
  *   3 REFUSED  string reason                                 (answer to a HELLO)
  *   4 CALL     i64 client id, i64 call id, i64 timeout ms (0: none), string method key, bytes arguments
  *   5 RESULT   i64 call id, bytes value
@@ -30,12 +32,14 @@ import java.nio.ByteOrder;
  * and that many values, the value of a RESULT one value, both in {@link Marshaller}'s format. A reader
  * accepts any minor version of its major (later minors only append fields it ignores) and refuses
  * other majors; a frame with bytes left over after its fields of this minor is accepted only if its
- * minor is later.
+ * minor is later. A 1.0 HELLO or WELCOME has no size field: it decodes with size 0, "not said", and
+ * each side then keeps to its own limit (a 1.0 peer learns of an over-size frame only as a broken
+ * connection over TCP).
  */
 sealed interface RpcFrame {
     int MAGIC = 0x4A525043; // "JRPC"
     int MAJOR = 1;
-    int MINOR = 0;
+    int MINOR = 1;
 
     /** Why a call failed, as the server reports it. */
     enum FailureCode {
@@ -53,10 +57,12 @@ sealed interface RpcFrame {
         CLOSING
     }
 
-    record Hello(String api, String replyMailbox, long clientToken) implements RpcFrame {
+    /** @param maxReplyFrame largest frame the client takes, in bytes; 0 if not said (a 1.0 client) */
+    record Hello(String api, String replyMailbox, long clientToken, int maxReplyFrame) implements RpcFrame {
     }
 
-    record Welcome(long clientId, long serverToken) implements RpcFrame {
+    /** @param maxRequestFrame largest frame the server takes from this client, in bytes; 0 if not said (a 1.0 server) */
+    record Welcome(long clientId, long serverToken, int maxRequestFrame) implements RpcFrame {
     }
 
     record Refused(String reason) implements RpcFrame {
@@ -90,8 +96,8 @@ sealed interface RpcFrame {
     static byte[] encode(RpcFrame frame) {
         Marshaller.Output out = new Marshaller.Output().i32(MAGIC).u8(MAJOR).u8(MINOR);
         switch (frame) {
-            case Hello h -> out.u8(1).text(h.api()).text(h.replyMailbox()).i64(h.clientToken());
-            case Welcome w -> out.u8(2).i64(w.clientId()).i64(w.serverToken());
+            case Hello h -> out.u8(1).text(h.api()).text(h.replyMailbox()).i64(h.clientToken()).i32(h.maxReplyFrame());
+            case Welcome w -> out.u8(2).i64(w.clientId()).i64(w.serverToken()).i32(w.maxRequestFrame());
             case Refused r -> out.u8(3).text(r.reason());
             case Call c -> out.u8(4).i64(c.clientId()).i64(c.callId()).i64(c.timeoutMillis()).text(c.method())
                     .bytes(c.arguments());
@@ -130,8 +136,9 @@ sealed interface RpcFrame {
             }
             int kind = Byte.toUnsignedInt(in.get());
             RpcFrame frame = switch (kind) {
-                case 1 -> new Hello(Marshaller.readString(in), Marshaller.readString(in), in.getLong());
-                case 2 -> new Welcome(in.getLong(), in.getLong());
+                case 1 -> new Hello(Marshaller.readString(in), Marshaller.readString(in), in.getLong(),
+                        frameSize(in, minor));
+                case 2 -> new Welcome(in.getLong(), in.getLong(), frameSize(in, minor));
                 case 3 -> new Refused(Marshaller.readString(in));
                 case 4 -> new Call(in.getLong(), in.getLong(), timeout(in.getLong()), Marshaller.readString(in),
                         Marshaller.readBytes(in));
@@ -151,6 +158,18 @@ sealed interface RpcFrame {
         } catch (BufferUnderflowException e) {
             throw new RpcProtocolException("RPC frame cut short");
         }
+    }
+
+    /** A 1.1 frame size field (u32 within an int, as the sender's limit is), or 0 for a 1.0 frame. */
+    private static int frameSize(ByteBuffer in, int minor) {
+        if (minor < 1) {
+            return 0;
+        }
+        int size = in.getInt();
+        if (size < 0) {
+            throw new RpcProtocolException("frame size " + Integer.toUnsignedString(size) + " beyond 2^31 - 1");
+        }
+        return size;
     }
 
     private static long timeout(long millis) {

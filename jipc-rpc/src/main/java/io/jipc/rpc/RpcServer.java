@@ -135,15 +135,18 @@ public final class RpcServer<T> implements AutoCloseable {
         }
     }
 
-    /** A connected client: where its replies go and its running calls. */
+    /** A connected client: where its replies go, the largest it takes, and its running calls. */
     private static final class Client {
         final long id;
         final Replies replies;
+        /** The channel's limit, or the client's own (its HELLO) if smaller. */
+        final int maxReply;
         final Map<Long, RunningCall> running = new ConcurrentHashMap<>();
 
-        Client(long id, Replies replies) {
+        Client(long id, Replies replies, int maxReply) {
             this.id = id;
             this.replies = replies;
+            this.maxReply = maxReply;
         }
     }
 
@@ -402,7 +405,7 @@ public final class RpcServer<T> implements AutoCloseable {
             if (first == null || !(RpcFrame.decode(first) instanceof RpcFrame.Hello hello)) {
                 return;
             }
-            client = welcome(hello, new Replies.ToConnection(connection));
+            client = welcome(hello, new Replies.ToConnection(connection), connection.options().maxFrameSize());
             if (client == null) {
                 return;
             }
@@ -435,20 +438,26 @@ public final class RpcServer<T> implements AutoCloseable {
         } catch (RuntimeException e) {
             return; // no such mailbox (the client is gone) or not a valid name: nobody to answer
         }
-        welcome(hello, new Replies.ToMailbox(mailbox, hello.clientToken()));
+        welcome(hello, new Replies.ToMailbox(mailbox, hello.clientToken()), requests.maxMessageSize());
     }
 
-    /** Answers a HELLO on {@code replies}: WELCOME, or REFUSED for another interface; returns the new client or null. */
-    private Client welcome(RpcFrame.Hello hello, Replies replies) {
+    /**
+     * Answers a HELLO on {@code replies}: WELCOME, which tells the client the largest call it may
+     * send ({@code maxRequest}, the limit of the channel it arrived on), or REFUSED for another
+     * interface; returns the new client or null.
+     */
+    private Client welcome(RpcFrame.Hello hello, Replies replies, int maxRequest) {
         if (!hello.api().equals(api.getName())) {
             replies.send(RpcFrame.encode(new RpcFrame.Refused("'" + name + "' serves " + api.getName() + ", not "
                     + hello.api())));
             replies.close();
             return null;
         }
-        Client client = new Client(nextClientId.getAndIncrement(), replies);
+        int maxReply = hello.maxReplyFrame() > 0 ? Math.min(replies.maxFrameSize(), hello.maxReplyFrame())
+                : replies.maxFrameSize();
+        Client client = new Client(nextClientId.getAndIncrement(), replies, maxReply);
         clients.put(client.id, client);
-        if (!replies.send(RpcFrame.encode(new RpcFrame.Welcome(client.id, self)))) {
+        if (!replies.send(RpcFrame.encode(new RpcFrame.Welcome(client.id, self, maxRequest)))) {
             forget(client);
             return null;
         }
@@ -556,10 +565,9 @@ public final class RpcServer<T> implements AutoCloseable {
                 fail(client, call.callId(), RpcFrame.FailureCode.BAD_RESULT, e.getClass().getName(), e.getMessage());
                 return;
             }
-            if (value.length > client.replies.maxFrameSize()) {
+            if (value.length > client.maxReply) {
                 fail(client, call.callId(), RpcFrame.FailureCode.BAD_RESULT, MessageTooLargeException.class.getName(),
-                        "the result of " + value.length + " bytes exceeds the client's maximum of "
-                                + client.replies.maxFrameSize());
+                        "the result of " + value.length + " bytes exceeds the client's maximum of " + client.maxReply);
                 return;
             }
             send(client, value);

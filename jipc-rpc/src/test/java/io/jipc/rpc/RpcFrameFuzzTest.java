@@ -29,8 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Whatever bytes a peer sends, {@link RpcFrame#decode} either returns a frame that encodes back to
- * the same bytes (those of a later minor version: to the same fields, with minor 0 and without the
- * later fields) or throws {@link RpcProtocolException}; and {@link Marshaller#decodeArguments} (and
+ * the same bytes (those of a later minor version: to the same fields, with this minor and without
+ * the later fields; those of minor 0: with this minor and its fields appended as "not said") or throws {@link RpcProtocolException}; and {@link Marshaller#decodeArguments} (and
  * {@link Marshaller#decodeResult}) either return values that encode back to the same bytes or throw
  * {@link RpcProtocolException}. No other exception.
  *
@@ -95,9 +95,12 @@ class RpcFrameFuzzTest {
 
     static Stream<Arguments> validFrames() {
         return Stream.of(
-                Arguments.of("Hello", new RpcFrame.Hello("io.example.Bank", "bank-replies-4711", 0x1234_5678_9abc_def0L)),
-                Arguments.of("Hello, empty strings", new RpcFrame.Hello("", "", 0)),
-                Arguments.of("Welcome", new RpcFrame.Welcome(7, -1)),
+                Arguments.of("Hello", new RpcFrame.Hello("io.example.Bank", "bank-replies-4711", 0x1234_5678_9abc_def0L,
+                        64 * 1024)),
+                Arguments.of("Hello, empty strings", new RpcFrame.Hello("", "", 0, 0)),
+                Arguments.of("Hello, largest size", new RpcFrame.Hello("a", "", 1, Integer.MAX_VALUE)),
+                Arguments.of("Welcome", new RpcFrame.Welcome(7, -1, 1 << 20)),
+                Arguments.of("Welcome, no size", new RpcFrame.Welcome(7, -1, 0)),
                 Arguments.of("Refused", new RpcFrame.Refused("no interface 'io.example.Bank' here")),
                 Arguments.of("Call", new RpcFrame.Call(7, 1, 0, "everything(boolean,byte,…)", VALID_ARGUMENTS.get(0))),
                 Arguments.of("Call with timeout", new RpcFrame.Call(7, 2, 5_000, "nothing()", VALID_ARGUMENTS.get(4))),
@@ -130,12 +133,19 @@ class RpcFrameFuzzTest {
         byte[] again = RpcFrame.encode(frame);
         if (bytes[5] == RpcFrame.MINOR) {
             assertArrayEquals(bytes, again, "round trip of " + frame);
-        } else {
-            // a later minor: its fields of minor 0 come back, without what it appended
+        } else if (Byte.toUnsignedInt(bytes[5]) > RpcFrame.MINOR) {
+            // a later minor: its fields of this minor come back, without what it appended
             assertTrue(again.length <= bytes.length, "re-encoded longer than read");
             byte[] known = Arrays.copyOf(bytes, again.length);
             known[5] = RpcFrame.MINOR;
             assertArrayEquals(known, again, "round trip of " + frame);
+        } else {
+            // minor 0: its fields come back, then those 1.1 appended, as "not said" (a size of 0)
+            byte[] known = bytes.clone();
+            known[5] = RpcFrame.MINOR;
+            assertArrayEquals(known, Arrays.copyOf(again, bytes.length), "round trip of " + frame);
+            assertTrue(again.length == bytes.length || again.length == bytes.length + 4, "appended: a u32");
+            assertArrayEquals(new byte[again.length - bytes.length], Arrays.copyOfRange(again, bytes.length, again.length));
         }
     }
 
@@ -266,7 +276,7 @@ class RpcFrameFuzzTest {
         ByteBuffer bytes = ByteBuffer.wrap(encode(new RpcFrame.Bye(9)));
         assertEquals(0x4A525043, bytes.getInt());
         assertEquals(1, bytes.get());
-        assertEquals(0, bytes.get());
+        assertEquals(1, bytes.get());
         assertEquals(8, bytes.get());
         assertEquals(9, bytes.getLong());
         assertEquals(0, bytes.remaining());
@@ -298,29 +308,31 @@ class RpcFrameFuzzTest {
     @ParameterizedTest
     @ValueSource(ints = {0, 2, 3, 127, 255})
     void otherMajorVersionsAreRefusedNamingTheVersion(int major) {
-        byte[] bytes = encode(new RpcFrame.Welcome(1, 2));
+        byte[] bytes = encode(new RpcFrame.Welcome(1, 2, 3));
         bytes[4] = (byte) major;
-        assertMentions(refused(bytes), "version " + major + ".0");
+        String version = "version " + major + "." + RpcFrame.MINOR;
+        assertMentions(refused(bytes), version);
         // whatever follows: a frame of another major is not read further
         byte[] different = Arrays.copyOf(bytes, 6);
-        assertMentions(refused(different), "version " + major + ".0");
-        assertMentions(refused(withTrailing(bytes, 100)), "version " + major + ".0");
+        assertMentions(refused(different), version);
+        assertMentions(refused(withTrailing(bytes, 100)), version);
     }
 
     @Test
     void version2Point0IsRefused() {
-        byte[] bytes = encode(new RpcFrame.Hello("api", "replies", 1));
+        byte[] bytes = encode(new RpcFrame.Hello("api", "replies", 1, 64));
         bytes[4] = 2;
+        bytes[5] = 0;
         RpcProtocolException e = refused(bytes);
         assertMentions(e, "2.0");
-        assertMentions(e, "1.0");
+        assertMentions(e, "1.1");
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("validFrames")
     void aLaterMinorWithAppendedFieldsIsAccepted(String name, RpcFrame frame) {
         byte[] original = encode(frame);
-        for (int minor : new int[] {1, 2, 255}) {
+        for (int minor : new int[] {RpcFrame.MINOR + 1, RpcFrame.MINOR + 2, 255}) {
             for (int extra : new int[] {0, 1, 17}) {
                 byte[] later = withTrailing(original, extra);
                 later[5] = (byte) minor;
@@ -332,11 +344,38 @@ class RpcFrameFuzzTest {
     }
 
     @Test
-    void version1Point1WithExtraBytesIsAccepted() {
-        RpcFrame.Welcome welcome = new RpcFrame.Welcome(3, 4);
+    void version1Point2WithExtraBytesIsAccepted() {
+        RpcFrame.Welcome welcome = new RpcFrame.Welcome(3, 4, 5);
         byte[] bytes = withTrailing(encode(welcome), 8);
-        bytes[5] = 1;
+        bytes[5] = 2;
         assertEquals(welcome, RpcFrame.decode(bytes));
+    }
+
+    /** A 1.0 peer's HELLO and WELCOME end before the size field: they decode with size 0, "not said". */
+    @Test
+    void version1Point0HelloAndWelcomeHaveNoSize() {
+        byte[] hello = encode(new RpcFrame.Hello("api", "replies", 9, 4096));
+        byte[] hello10 = Arrays.copyOf(hello, hello.length - 4);
+        hello10[5] = 0;
+        assertEquals(new RpcFrame.Hello("api", "replies", 9, 0), RpcFrame.decode(hello10));
+        byte[] welcome = encode(new RpcFrame.Welcome(1, 2, 4096));
+        byte[] welcome10 = Arrays.copyOf(welcome, welcome.length - 4);
+        welcome10[5] = 0;
+        assertEquals(new RpcFrame.Welcome(1, 2, 0), RpcFrame.decode(welcome10));
+        // and a 1.0 frame that carries the field anyway has 4 bytes too many
+        hello[5] = 0;
+        assertMentions(refused(hello), "4 bytes after the frame");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0x8000_0000, 0xFFFF_FFFF, 0xC000_0000})
+    void frameSizesBeyondAnIntAreRefused(int size) {
+        byte[] hello = encode(new RpcFrame.Hello("api", "replies", 9, 0));
+        ByteBuffer.wrap(hello).putInt(hello.length - 4, size);
+        assertMentions(refused(hello), "frame size " + Integer.toUnsignedString(size));
+        byte[] welcome = encode(new RpcFrame.Welcome(1, 2, 0));
+        ByteBuffer.wrap(welcome).putInt(welcome.length - 4, size);
+        assertMentions(refused(welcome), "frame size " + Integer.toUnsignedString(size));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -48,7 +48,7 @@ class RpcServerTest {
             Mailbox requests = Mailbox.open(service);
             Mailbox replies = Mailbox.create(service + "-reply-" + ProcessHandle.current().pid() + "-999999",
                     MailboxOptions.defaults());
-            requests.put(RpcFrame.encode(new RpcFrame.Hello(api, replies.name(), ProcessIdentity.current().token())));
+            requests.put(RpcFrame.encode(new RpcFrame.Hello(api, replies.name(), ProcessIdentity.current().token(), 0)));
             RpcFrame answer = RpcFrame.decode(replies.poll(WAIT));
             long id = answer instanceof RpcFrame.Welcome w ? w.clientId() : -1;
             return new RawClient(requests, replies, id);
@@ -105,7 +105,7 @@ class RpcServerTest {
              Mailbox requests = Mailbox.open("svc3")) {
             long self = ProcessIdentity.current().token();
             for (String named : List.of("victim", "svc3-reply-1-1", "other-reply-" + ProcessHandle.current().pid() + "-1")) {
-                requests.put(RpcFrame.encode(new RpcFrame.Hello(Bank.class.getName(), named, self)));
+                requests.put(RpcFrame.encode(new RpcFrame.Hello(Bank.class.getName(), named, self, 0)));
             }
             try (RawClient raw = RawClient.hello("svc3", Bank.class.getName())) { // answered: the others were handled before
                 assertTrue(raw.id() > 0);
@@ -182,6 +182,59 @@ class RpcServerTest {
         }
     }
 
+    /** A server listening on loopback whose connections take frames of at most {@code maxFrame} bytes. */
+    private static RpcServer<Bank> tcpServer(String name, int maxFrame) {
+        return RpcServer.builder(name, Bank.class, new BankService()).listen(new InetSocketAddress("127.0.0.1", 0),
+                ServerOptions.defaults().withConnection(ConnectionOptions.defaults().withMaxFrameSize(maxFrame))).start();
+    }
+
+    private static RpcClient<Bank> tcpClient(RpcServer<Bank> server, String name, int maxFrame) throws InterruptedException {
+        int port = ((InetSocketAddress) server.tcpAddress().orElseThrow()).getPort();
+        return RpcClient.connect(URI.create("tcp://127.0.0.1:" + port + "/" + name), Bank.class,
+                RpcClient.Options.defaults().withMaxTcpFrameSize(maxFrame));
+    }
+
+    /** The server's WELCOME names its limit (wire 1.1): the client refuses the call, and its connection stays. */
+    @Test
+    void overTcpACallBeyondTheServersFrameLimitIsRefusedBeforeItIsSent() throws Exception {
+        try (RpcServer<Bank> server = tcpServer("tcp-small", 4096);
+             RpcClient<Bank> client = tcpClient(server, "tcp-small", 1 << 20)) {
+            NotMarshallableException e = assertThrows(NotMarshallableException.class,
+                    () -> client.stub().reverse(new byte[8192]));
+            assertTrue(e.getMessage().contains("more than 'tcp-small' takes (4096)"), e.getMessage());
+            assertArrayEquals(new byte[] {2, 1}, client.stub().reverse(new byte[] {1, 2}));
+        }
+    }
+
+    /** The client's HELLO names its limit (wire 1.1): the server fails the call, not the connection. */
+    @Test
+    void overTcpAResultBeyondTheClientsFrameLimitFailsTheCallNotTheClient() throws Exception {
+        try (RpcServer<Bank> server = tcpServer("tcp-big", 4 << 20);
+             RpcClient<Bank> client = tcpClient(server, "tcp-big", 4096)) {
+            for (int i = 0; i < 200; i++) {
+                client.stub().deposit("a", new Bank.Money(1, Bank.Currency.USD));
+            }
+            // a small call whose result, a statement of 200 entries, is larger than 4096 bytes
+            RpcProtocolException e = assertThrows(RpcProtocolException.class, () -> client.stub().statement("a"));
+            assertTrue(e.getMessage().contains("exceeds the client's maximum of 4096"), e.getMessage());
+            assertEquals(200, client.stub().balance("a"));
+        }
+    }
+
+    @Test
+    void overTcpCallsOfSeveralMebibytesGoThroughWhenBothSidesTakeThem() throws Exception {
+        byte[] argument = new byte[3 << 20];
+        new java.util.SplittableRandom(7).nextBytes(argument);
+        try (RpcServer<Bank> server = tcpServer("tcp-huge", 8 << 20);
+             RpcClient<Bank> client = tcpClient(server, "tcp-huge", 8 << 20)) {
+            byte[] reversed = client.stub().reverse(argument);
+            assertEquals(argument.length, reversed.length);
+            for (int i = 0; i < argument.length; i++) {
+                assertEquals(argument[i], reversed[argument.length - 1 - i]);
+            }
+        }
+    }
+
     @Test
     void aRegisteredServiceIsFoundByNameThroughSharedMemoryOnItsOwnHost() throws Exception {
         try (NameService names = NameService.open();
@@ -233,7 +286,7 @@ class RpcServerTest {
         try (RpcServer<Bank> server = RpcServer.builder("deaf", Bank.class, new BankService())
                 .listen(new InetSocketAddress("127.0.0.1", 0), quick).start();
              StreamConnection raw = StreamConnection.connect(server.tcpAddress().orElseThrow())) {
-            raw.put(RpcFrame.encode(new RpcFrame.Hello(Bank.class.getName(), "", 0)));
+            raw.put(RpcFrame.encode(new RpcFrame.Hello(Bank.class.getName(), "", 0, 0)));
             long id = assertInstanceOf(RpcFrame.Welcome.class, RpcFrame.decode(raw.take())).clientId();
             String reverse = RpcMethods.key(Bank.class.getMethod("reverse", byte[].class));
             byte[] arguments = Marshaller.of(Bank.class).encodeArguments(new Object[] {new byte[16]});

@@ -5,6 +5,8 @@ import io.jipc.mailbox.MailboxNotFoundException;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.naming.NameEntry;
 import io.jipc.naming.NameService;
+import io.jipc.net.ConnectionOptions;
+import io.jipc.net.ServerOptions;
 import io.jipc.rpc.RpcClient;
 import io.jipc.rpc.RpcServer;
 
@@ -35,10 +37,11 @@ import java.util.concurrent.TimeUnit;
 final class RpcMechanism implements Mechanism {
     /** Bytes of a call's frame beyond the message: ids, method, tags and lengths (see {@code RpcFrame}). */
     private static final int FRAME_OVERHEAD = 1024;
-    /** Largest message through mailboxes: a frame fits in a mailbox message of at most 64 MiB. */
+    /**
+     * Largest message: a frame fits in a mailbox message of at most 64 MiB; over TCP both sides'
+     * connections are set to take the run's largest frame.
+     */
     private static final int MOST_BYTES = 16 << 20;
-    /** Largest message over TCP: the frame must fit the client connection's default limit (1 MiB). */
-    private static final int MOST_TCP_BYTES = (1 << 20) - FRAME_OVERHEAD;
     /** The peer registers the TCP server here, whatever name service the user configured. */
     private static final URI LOCAL_NAMES = URI.create("local:/");
     private static final Duration PEER_START = Duration.ofSeconds(60);
@@ -77,10 +80,6 @@ final class RpcMechanism implements Mechanism {
 
     @Override
     public String unsupported(int size) {
-        if (tcp) {
-            return size > MOST_TCP_BYTES ? "messages below 1 MiB (a call's frame within the connection's 1 MiB limit)"
-                    : null;
-        }
         return size > MOST_BYTES ? "messages of at most 16 MiB" : null;
     }
 
@@ -131,7 +130,7 @@ final class RpcMechanism implements Mechanism {
 
     /** Connects over TCP once the peer's server has registered its address, waiting at most {@link #PEER_START}. */
     private static RpcClient<BenchCalls> connectOverTcp(String name, int maxSize) throws InterruptedException {
-        RpcClient.Options options = RpcClient.Options.defaults().withMaxReplySize(maxSize + FRAME_OVERHEAD);
+        RpcClient.Options options = RpcClient.Options.defaults().withMaxTcpFrameSize(maxSize + FRAME_OVERHEAD);
         long deadline = System.nanoTime() + PEER_START.toNanos();
         try (NameService names = NameService.open(LOCAL_NAMES)) {
             while (true) {
@@ -163,7 +162,9 @@ final class RpcMechanism implements Mechanism {
         NameService names = NameService.open(LOCAL_NAMES);
         try {
             RpcServer<BenchCalls> server = RpcServer.builder(name, BenchCalls.class, calls).mailboxOptions(requests)
-                    .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).register(names).start();
+                    .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), ServerOptions.defaults()
+                            .withConnection(ConnectionOptions.defaults().withMaxFrameSize(frame)))
+                    .register(names).start();
             return new ServingLink(server, calls, names);
         } catch (RuntimeException e) {
             names.close();
