@@ -15,6 +15,7 @@ module io.jipc.cli {
     requires io.jipc.remote;
     requires io.jipc.rpc;
     requires info.picocli;
+    requires tools.jackson.databind;
     requires HdrHistogram;
 
     exports io.jipc.cli.bench;

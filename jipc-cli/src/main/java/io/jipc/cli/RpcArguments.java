@@ -13,8 +13,9 @@ import java.util.Map;
  * The command-line side of a remote call: picks an interface's method by name and number of
  * arguments, turns each argument word into the parameter's type, and prints a result. Words give
  * what a shell can type: {@code true}/{@code false}, numbers (decimal, or {@code 0x} hex for the
- * integers), one character, text, bytes in hex, an enum constant's name. Records, lists and maps
- * cannot be given (they can be returned), nor can null.
+ * integers), one character, text, bytes in hex, an enum constant's name. A record, list or map
+ * parameter takes one word of JSON ({@link JsonArguments}), in which {@code null} may stand for a
+ * reference; a word of the other kinds is never null.
  */
 final class RpcArguments {
     private static final Map<Class<?>, Class<?>> BOXES = Map.of(boolean.class, Boolean.class, byte.class, Byte.class,
@@ -24,21 +25,26 @@ final class RpcArguments {
     private RpcArguments() {
     }
 
-    /** The abstract methods of {@code api} that a command line can call, and why each other one cannot. */
+    /** The abstract methods of {@code api}, each with the parameters that take JSON marked. */
     static List<String> describe(Class<?> api) {
         List<String> lines = new ArrayList<>();
         for (Method m : callable(api)) {
             StringBuilder line = new StringBuilder(m.getGenericReturnType().getTypeName()).append(' ')
                     .append(m.getName()).append('(');
-            String why = null;
+            List<String> json = new ArrayList<>();
             Type[] types = m.getGenericParameterTypes();
             for (int i = 0; i < types.length; i++) {
                 line.append(i == 0 ? "" : ", ").append(types[i].getTypeName());
-                if (why == null && !givable(m.getParameterTypes()[i])) {
-                    why = "parameter " + (i + 1) + " cannot be given on the command line";
+                if (!isWord(m.getParameterTypes()[i])) {
+                    json.add(Integer.toString(i + 1));
                 }
             }
-            lines.add(line.append(')').append(why == null ? "" : "    (" + why + ")").toString());
+            line.append(')');
+            if (!json.isEmpty()) {
+                line.append("    (JSON: parameter").append(json.size() > 1 ? "s " : " ").append(String.join(", ", json))
+                        .append(')');
+            }
+            lines.add(line.toString());
         }
         return lines;
     }
@@ -71,10 +77,11 @@ final class RpcArguments {
      */
     static Object[] parse(Method method, List<String> words) {
         Class<?>[] types = method.getParameterTypes();
+        Type[] generic = method.getGenericParameterTypes();
         Object[] values = new Object[types.length];
         for (int i = 0; i < types.length; i++) {
             try {
-                values[i] = parse(types[i], words.get(i));
+                values[i] = isWord(types[i]) ? parse(types[i], words.get(i)) : JsonArguments.read(generic[i], words.get(i));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("argument " + (i + 1) + " of " + method.getName() + " ("
                         + types[i].getSimpleName() + "): " + e.getMessage());
@@ -101,7 +108,8 @@ final class RpcArguments {
                 .toList();
     }
 
-    private static boolean givable(Class<?> type) {
+    /** Whether a value of {@code type} is given as a plain word; otherwise as JSON. */
+    private static boolean isWord(Class<?> type) {
         return type.isPrimitive() || BOXES.containsValue(type) || type == String.class || type == byte[].class
                 || type.isEnum();
     }
@@ -162,7 +170,6 @@ final class RpcArguments {
             }
             throw new IllegalArgumentException("not one of " + Arrays.toString(t.getEnumConstants()) + ": " + word);
         }
-        throw new IllegalArgumentException("a " + t.getSimpleName() + " cannot be given on the command line"
-                + " (only booleans, numbers, characters, text, bytes in hex and enum constants)");
+        throw new IllegalStateException("not a word type: " + t); // isWord decides
     }
 }

@@ -85,7 +85,9 @@ final class RpcCommand {
                     "SERVICE is a name registered in the name service (a server started with register(names)), "
                             + "mailbox:NAME for a server of this host, or tcp://HOST:PORT/NAME. "
                             + "An ARG is true/false, a number (0x.. hex for integers), one character, text, bytes in hex, "
-                            + "or an enum constant's name. Exit code 1 if the call fails, 2 for bad arguments."})
+                            + "or an enum constant's name; a record, list or map is one word of JSON, e.g. "
+                            + "'{\"x\": 1, \"y\": 2}' (bytes in it as hex strings). "
+                            + "Exit code 1 if the call fails, 2 for bad arguments."})
     static final class Call implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "SERVICE", description = "NAME, mailbox:NAME or tcp://HOST:PORT/NAME")
         String service;
@@ -160,7 +162,7 @@ final class RpcCommand {
     }
 
     @Command(name = "methods", mixinStandardHelpOptions = true,
-            description = "List the methods of an RPC interface, marking those whose arguments a command line cannot give.")
+            description = "List the methods of an RPC interface, marking the parameters given as JSON.")
     static final class Methods implements Callable<Integer> {
         @Mixin
         Api api = new Api();

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static io.jipc.cli.CliRun.jipc;
@@ -95,6 +96,28 @@ class RpcCommandTest {
         }
 
         @Override
+        public long total(List<Amount> amounts) {
+            return amounts.stream().mapToLong(Amount::cents).sum();
+        }
+
+        @Override
+        public Tally merge(Tally a, Tally b) {
+            List<String> notes = new java.util.ArrayList<>(a.notes());
+            notes.addAll(b.notes());
+            return new Tally(a.who() + "+" + b.who(), a.total() + b.total(), notes);
+        }
+
+        @Override
+        public int count(Map<Mood, List<Long>> byMood) {
+            return byMood.entrySet().stream().mapToInt(e -> e.getKey().ordinal() * 100 + e.getValue().size()).sum();
+        }
+
+        @Override
+        public String describe(Blob blob) {
+            return blob == null ? "no blob" : blob.name() + ":" + java.util.HexFormat.of().formatHex(blob.data());
+        }
+
+        @Override
         public void fail(String message) {
             throw new IllegalStateException(message);
         }
@@ -158,6 +181,15 @@ class RpcCommandTest {
         assertResult("x", at, "first", "xyz");
         assertResult("Tally[who=ada, total=7, notes=[a, b]]", at, "tally", "ada", "7");
         assertResult("zzz", at, "repeat", "z", "3");
+        // records, lists and maps: one word of JSON each
+        assertResult("6", at, "sum", "[1, 2, 3]");
+        assertResult("0", at, "sum", "[]");
+        assertResult("12", at, "total", "[{\"cents\": 5, \"mood\": \"CALM\"}, {\"cents\": 7, \"mood\": null}]");
+        assertResult("Tally[who=a+b, total=3, notes=[x, y, z]]", at, "merge",
+                "{\"who\": \"a\", \"total\": 1, \"notes\": [\"x\"]}", "{\"who\":\"b\",\"total\":2,\"notes\":[\"y\",\"z\"]}");
+        assertResult("103", at, "count", "{\"CALM\": [1, 2, 3], \"BUSY\": []}");
+        assertResult("pic:00ff10", at, "describe", "{\"name\": \"pic\", \"data\": \"00ff10\"}");
+        assertResult("no blob", at, "describe", "null");
         CliRun v = call(at, "nap", "1");
         assertEquals(0, v.exit(), v.err());
         assertEquals("", v.out(), "void prints nothing");
@@ -194,7 +226,16 @@ class RpcCommandTest {
                 List.of("repeat", "xy", "2", "argument 1 of repeat (char): not one character: xy"),
                 List.of("reverse", "abc", "not bytes in hex"),
                 List.of("flip", "ANGRY", "not one of [CALM, BUSY]: ANGRY"),
-                List.of("sum", "1", "a List cannot be given on the command line"),
+                List.of("sum", "[1,", "argument 1 of sum (List): as JSON for java.util.List<java.lang.Long>: Unexpected end-of-input"),
+                List.of("sum", "[\"1\"]", "Cannot coerce String"),
+                List.of("sum", "[1] [2]", "argument 1 of sum (List): as JSON for java.util.List<java.lang.Long>: Trailing token"),
+                List.of("total", "[{\"cents\": 5}]", "Missing creator property 'mood'"),
+                List.of("total", "[{\"cents\": -1, \"mood\": \"CALM\"}]", "negative amount -1"),
+                List.of("total", "[{\"cents\": 1, \"mood\": \"ANGRY\"}]", "ANGRY"),
+                List.of("merge", "{\"who\": \"a\", \"total\": 1, \"notes\": [], \"extra\": 0}", "{}", "Unrecognized property \"extra\""),
+                List.of("merge", "{\"who\": \"a\", \"total\": null, \"notes\": []}", "{}", "Cannot map `null` into type `long`"),
+                List.of("describe", "{\"name\": \"pic\", \"data\": \"abc\"}", "not bytes in hex"),
+                List.of("describe", "{\"name\": \"pic\", \"data\": 12}", "argument 1 of describe (Blob): as JSON for io.jipc.cli.rpcdesk.Desk$Blob"),
                 List.of("add", "1", "add takes [2] arguments, not 1"),
                 List.of("twice", "1", "2", "twice takes [1] arguments, not 2"),
                 List.of("twice", "3", "twice of 1 arguments is overloaded"),
@@ -224,9 +265,10 @@ class RpcCommandTest {
         List<String> lines = run.out().lines().toList();
         assertTrue(lines.contains("long add(long, int)"), run.out());
         assertTrue(lines.contains("io.jipc.cli.rpcdesk.Desk$Tally tally(java.lang.String, long)"), run.out());
-        assertTrue(lines.contains("long sum(java.util.List<java.lang.Long>)    (parameter 1 cannot be given on the command line)"),
-                run.out());
-        assertEquals(14, lines.size(), run.out());
+        assertTrue(lines.contains("long sum(java.util.List<java.lang.Long>)    (JSON: parameter 1)"), run.out());
+        assertTrue(lines.contains("io.jipc.cli.rpcdesk.Desk$Tally merge(io.jipc.cli.rpcdesk.Desk$Tally, "
+                + "io.jipc.cli.rpcdesk.Desk$Tally)    (JSON: parameters 1, 2)"), run.out());
+        assertEquals(18, lines.size(), run.out());
     }
 
     @Test
@@ -242,7 +284,8 @@ class RpcCommandTest {
     private void loadsFrom(Path dir) throws Exception {
         Path source = dir.resolve("src/elsewhere/Echo.java");
         Files.createDirectories(source.getParent());
-        Files.writeString(source, "package elsewhere; public interface Echo { String echo(String s); }");
+        Files.writeString(source, "package elsewhere; public interface Echo { String echo(String s);"
+                + " record Point(int x, int y) { } String where(Point p); }");
         Path classes = dir.resolve("classes");
         Process javac = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "javac").toString(),
                 "-d", classes.toString(), source.toString()).inheritIO().start();
@@ -251,12 +294,17 @@ class RpcCommandTest {
         try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()})) {
             Class<?> echo = loader.loadClass("elsewhere.Echo");
             Object impl = Proxy.newProxyInstance(loader, new Class<?>[] {echo}, (proxy, method, args) ->
-                    method.getName().equals("echo") ? "echo: " + args[0] : null);
+                    method.getName().equals("echo") ? "echo: " + args[0] : "at " + args[0]);
             try (RpcServer<?> other = start("echo-" + name, echo, impl)) {
                 CliRun run = jipc("rpc", "call", "mailbox:echo-" + name, "echo", "hi", "--interface", "elsewhere.Echo",
                         "--classpath", classes.toString());
                 assertEquals(0, run.exit(), run.err());
                 assertEquals("echo: hi\n", run.out());
+                // a record of a class loaded from --classpath, built from JSON
+                CliRun point = jipc("rpc", "call", "mailbox:echo-" + name, "where", "{\"x\": 3, \"y\": -4}",
+                        "--interface", "elsewhere.Echo", "--classpath", classes.toString());
+                assertEquals(0, point.exit(), point.err());
+                assertEquals("at Point[x=3, y=-4]\n", point.out());
             }
         }
         CliRun missing = jipc("rpc", "methods", "--interface", "elsewhere.Echo", "--classpath", dir.resolve("none").toString());

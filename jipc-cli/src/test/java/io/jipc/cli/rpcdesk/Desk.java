@@ -1,12 +1,25 @@
 package io.jipc.cli.rpcdesk;
 
 import java.util.List;
+import java.util.Map;
 
 /** An RPC interface for {@code RpcCommandTest}: one method per kind of argument a command line gives. */
 public interface Desk {
     enum Mood { CALM, BUSY }
 
     record Tally(String who, long total, List<String> notes) {
+    }
+
+    /** Never negative: the compact constructor refuses, on whichever side builds one. */
+    record Amount(long cents, Mood mood) {
+        public Amount {
+            if (cents < 0) {
+                throw new IllegalArgumentException("negative amount " + cents);
+            }
+        }
+    }
+
+    record Blob(String name, byte[] data) {
     }
 
     String greet(String who);
@@ -28,6 +41,14 @@ public interface Desk {
     Tally tally(String who, long total);
 
     long sum(List<Long> values);
+
+    long total(List<Amount> amounts);
+
+    Tally merge(Tally a, Tally b);
+
+    int count(Map<Mood, List<Long>> byMood);
+
+    String describe(Blob blob);
 
     void fail(String message);
 
