@@ -6,6 +6,7 @@ import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.RoleBinding;
 
 import java.time.Duration;
+import java.util.function.BiFunction;
 import java.util.function.IntFunction;
 
 /**
@@ -44,38 +45,57 @@ final class MailboxMechanism extends DescribedMechanism {
 
     @Override
     public Endpoint open(int maxSize, PeerProcess peer) {
-        String prefix = "bench-" + ProcessHandle.current().pid() + "-" + id();
-        MailboxOptions options = this.options.apply(maxSize);
-        return NamedPair.create(prefix, name -> create(name, options), Mailbox::name,
-                (out, in) -> new MailboxLink(out, in, false), MailboxMechanism::remove);
-    }
-
-    private static void remove(Mailbox mailbox) {
-        mailbox.destroy();
-        mailbox.close();
-    }
-
-    private static Mailbox create(String name, MailboxOptions options) {
-        Mailbox.destroy(name); // a leftover of a killed run
-        return Mailbox.create(name, options);
+        return createPair("bench-" + ProcessHandle.current().pid() + "-" + id(), options.apply(maxSize),
+                (out, in) -> new MailboxLink(out, in, false));
     }
 
     @Override
     public Link connect(String argument) {
         String[] names = argument.split(",");
-        Mailbox out = Mailbox.open(names[0]);
+        return openPair(names[0], names[1], (out, in) -> new MailboxLink(out, in, true));
+    }
+
+    /**
+     * Measuring side of a mechanism over a mailbox pair: creates {@code <prefix>-p2c} and
+     * {@code <prefix>-c2p} with {@code options} (removing leftovers of a killed run first); closing
+     * the pair destroys both.
+     */
+    static NamedPair<Mailbox> createPair(String prefix, MailboxOptions options, BiFunction<Mailbox, Mailbox, Link> link) {
+        return NamedPair.create(prefix, name -> {
+            Mailbox.destroy(name);
+            return Mailbox.create(name, options);
+        }, Mailbox::name, link, mailbox -> {
+            mailbox.destroy();
+            mailbox.close();
+        });
+    }
+
+    /**
+     * Peer side: opens the mailboxes named {@code out} and {@code in} and makes the link over them,
+     * closing whatever it opened if that fails.
+     */
+    static <L extends Link> L openPair(String out, String in, BiFunction<Mailbox, Mailbox, L> link) {
+        Mailbox sending = Mailbox.open(out);
+        Mailbox receiving = null;
         try {
-            return new MailboxLink(out, Mailbox.open(names[1]), true);
+            receiving = Mailbox.open(in);
+            return link.apply(sending, receiving);
         } catch (RuntimeException e) {
-            out.close();
+            sending.close();
+            if (receiving != null) {
+                receiving.close();
+            }
             throw e;
         }
     }
 
-    /** Sends on one mailbox, receives from the other; the roles are bound to the creating thread. */
-    private static final class MailboxLink implements Link {
-        private final Mailbox out;
-        private final Mailbox in;
+    /**
+     * Sends on one mailbox, receives from the other; the roles are bound to the creating thread.
+     * {@link SignalMechanism}'s link waits differently over the same pair.
+     */
+    static class MailboxLink implements Link {
+        final Mailbox out;
+        final Mailbox in;
         private final RoleBinding sending;
         private final RoleBinding receiving;
         private final boolean ownsMailboxes;

@@ -3,7 +3,6 @@ package io.jipc.cli.bench;
 import io.jipc.WaitStrategy;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
-import io.jipc.mailbox.RoleBinding;
 import io.jipc.signals.ProcessSignals;
 import io.jipc.signals.Signal;
 import io.jipc.signals.SignalDoorbell;
@@ -63,8 +62,8 @@ final class SignalMechanism extends DescribedMechanism {
         MailboxOptions options = MailboxOptions.builder().singleSender(true).waitStrategy(WaitStrategy.FUTEX)
                 .maxMessageSize(maxSize).capacityBytes(Math.max(1L << 20, 8L * (maxSize + 64))).build();
         SignalDoorbell doorbell = doorbell();
-        NamedPair<Mailbox> pair = NamedPair.create(prefix, name -> create(name, options), Mailbox::name,
-                (out, in) -> new SignalLink(out, in, doorbell, peer.pid(), false), SignalMechanism::remove);
+        NamedPair<Mailbox> pair = MailboxMechanism.createPair(prefix, options,
+                (out, in) -> new SignalLink(out, in, doorbell, peer.pid(), false));
         long self = ProcessHandle.current().pid();
         return new Endpoint() {
             @Override
@@ -86,32 +85,21 @@ final class SignalMechanism extends DescribedMechanism {
         };
     }
 
-    private static Mailbox create(String name, MailboxOptions options) {
-        Mailbox.destroy(name); // a leftover of a killed run
-        return Mailbox.create(name, options);
-    }
-
-    private static void remove(Mailbox mailbox) {
-        mailbox.destroy();
-        mailbox.close();
-    }
-
     @Override
     public Link connect(String argument) {
         String[] parts = argument.split(",");
         SignalDoorbell doorbell = doorbell();
-        Mailbox out = null;
-        try {
-            out = Mailbox.open(parts[0]);
-            SignalLink link = new SignalLink(out, Mailbox.open(parts[1]), doorbell, Long.parseLong(parts[2]), true);
-            link.sayHello();
-            return link;
-        } catch (RuntimeException e) {
-            if (out != null) {
-                out.close();
+        long measuring = Long.parseLong(parts[2]);
+        return MailboxMechanism.openPair(parts[0], parts[1], (out, in) -> {
+            SignalLink link = new SignalLink(out, in, doorbell, measuring, true);
+            try {
+                link.sayHello();
+            } catch (RuntimeException e) {
+                link.close(); // its roles; the mailboxes are closed again by openPair (idempotent)
+                throw e;
             }
-            throw e;
-        }
+            return link;
+        });
     }
 
     /**
@@ -119,23 +107,14 @@ final class SignalMechanism extends DescribedMechanism {
      * other mailbox and, while it is empty, waiting for the doorbell. A ring that arrives after its
      * message was already taken only costs one more empty poll.
      */
-    private static final class SignalLink implements Link {
-        private final Mailbox out;
-        private final Mailbox in;
+    private static final class SignalLink extends MailboxMechanism.MailboxLink {
         private final SignalDoorbell doorbell;
         private final long peer;
-        private final RoleBinding sending;
-        private final RoleBinding receiving;
-        private final boolean ownsMailboxes;
 
         SignalLink(Mailbox out, Mailbox in, SignalDoorbell doorbell, long peer, boolean ownsMailboxes) {
-            this.out = out;
-            this.in = in;
+            super(out, in, ownsMailboxes);
             this.doorbell = doorbell;
             this.peer = peer;
-            this.ownsMailboxes = ownsMailboxes;
-            this.sending = out.bindSender();
-            this.receiving = in.bindReceiver();
         }
 
         /** Peer side: tells the measuring side, through the mailbox alone, that it may signal now. */
@@ -155,7 +134,7 @@ final class SignalMechanism extends DescribedMechanism {
 
         @Override
         public void send(byte[] message) throws InterruptedException {
-            out.put(message);
+            super.send(message);
             ProcessSignals.send(peer, SIGNAL);
         }
 
@@ -172,16 +151,6 @@ final class SignalMechanism extends DescribedMechanism {
                     return null;
                 }
                 doorbell.poll(Duration.ofNanos(left));
-            }
-        }
-
-        @Override
-        public void close() {
-            sending.close();
-            receiving.close();
-            if (ownsMailboxes) {
-                out.close();
-                in.close();
             }
         }
     }
