@@ -4,6 +4,8 @@ import io.jipc.platform.ProcessIdentity;
 import io.jipc.segment.JipcRoot;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ReadOnlyBufferException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,8 +21,9 @@ import java.util.Objects;
  * Direct communication (seed 002): processes name each other. Each process that opens its
  * endpoint can be sent to by its {@link ProcessIdentity}: {@code send(P, message)}; it receives
  * from anyone ({@link #receive()}, the message says who sent it) or only from one process
- * ({@link #receive(ProcessIdentity)}). A link between two processes is bidirectional: each sends to
- * the other's endpoint, and a reply goes to {@link Message#sender()}.
+ * ({@link #receive(ProcessIdentity)}); lecture 004's truncating {@code receive(from, msg, sz)} is
+ * {@link #receive(ProcessIdentity, ByteBuffer)}. A link between two processes is bidirectional:
+ * each sends to the other's endpoint, and a reply goes to {@link Message#sender()}.
  *
  * <h2>How</h2>
  * An endpoint is a mailbox with headers named {@code endpoint-<token>} after its process's
@@ -116,25 +119,62 @@ public final class Endpoint implements AutoCloseable {
 
     /** Receives the next message from any process (receive(ANY)), waiting as long as needed. */
     public Message receive() throws InterruptedException {
-        return receive(null, null);
+        return next(null, null);
     }
 
     /** Receives the next message from {@code process} only, waiting as long as needed. */
     public Message receive(ProcessIdentity process) throws InterruptedException {
-        return receive(Objects.requireNonNull(process, "process"), null);
+        return next(Objects.requireNonNull(process, "process"), null);
     }
 
     /** Receives the next message from any process, waiting at most {@code timeout}; null if none came. */
     public Message poll(Duration timeout) throws InterruptedException {
-        return receive(null, timeout);
+        return next(null, timeout);
     }
 
     /** Receives the next message from {@code process}, waiting at most {@code timeout}; null if none came. */
     public Message poll(ProcessIdentity process, Duration timeout) throws InterruptedException {
-        return receive(Objects.requireNonNull(process, "process"), timeout);
+        return next(Objects.requireNonNull(process, "process"), timeout);
     }
 
-    private synchronized Message receive(ProcessIdentity from, Duration timeout) throws InterruptedException {
+    /**
+     * Lecture 004's {@code receive(from, msg, sz)}: the next message from {@code from}, or from any
+     * process if {@code from} is null ("dontcare"), waiting as long as needed; as much of it as fits
+     * in {@code buffer.remaining()} bytes is copied into {@code buffer} (from its position, which is
+     * advanced) and the rest is discarded. The result names the sender, as the lecture's {@code from}
+     * is overwritten, and says how long the message was: {@link Received#truncated()} when it did not
+     * fit.
+     *
+     * @throws java.nio.ReadOnlyBufferException if {@code buffer} is read-only (checked before receiving)
+     */
+    public Received receive(ProcessIdentity from, ByteBuffer buffer) throws InterruptedException {
+        return truncated(next(from, null, buffer), buffer);
+    }
+
+    /** As {@link #receive(ProcessIdentity, ByteBuffer)}, waiting at most {@code timeout}; null if none came. */
+    public Received poll(ProcessIdentity from, ByteBuffer buffer, Duration timeout) throws InterruptedException {
+        return truncated(next(from, Objects.requireNonNull(timeout, "timeout"), buffer), buffer);
+    }
+
+    private Message next(ProcessIdentity from, Duration timeout, ByteBuffer buffer) throws InterruptedException {
+        if (buffer.isReadOnly()) {
+            throw new ReadOnlyBufferException();
+        }
+        return next(from, timeout);
+    }
+
+    private static Received truncated(Message message, ByteBuffer buffer) {
+        if (message == null) {
+            return null;
+        }
+        byte[] payload = message.payload();
+        int copied = Math.min(payload.length, buffer.remaining());
+        buffer.put(payload, 0, copied);
+        return new Received(message.sender(), payload.length, copied);
+    }
+
+    /** The next message from {@code from} (anyone if null), waiting at most {@code timeout} (null: as long as needed). */
+    private synchronized Message next(ProcessIdentity from, Duration timeout) throws InterruptedException {
         Message earlier = takeKept(from);
         if (earlier != null) {
             return earlier;

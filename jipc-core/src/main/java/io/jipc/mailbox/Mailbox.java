@@ -51,8 +51,10 @@ import java.util.regex.Pattern;
  * </table>
  * Messages are {@code byte[]}, {@link ByteBuffer} or {@link MemorySegment}; each is delivered whole,
  * with its boundaries, exactly once, in the order it was sent by its sender. A message larger than
- * {@link #maxMessageSize()} is refused with {@link MessageTooLargeException}; nothing is ever
- * truncated.
+ * {@link #maxMessageSize()} is refused with {@link MessageTooLargeException}, and so is a receive
+ * into a buffer too small for the message (which stays in the mailbox): nothing is truncated unless
+ * the receiver asks for it ({@link #pollTruncating(ByteBuffer)}, lecture 004's
+ * {@code receive(from, msg, sz)}).
  *
  * <h2>Who may call</h2>
  * A handle is safe for use by many threads, platform or virtual. Any number of processes may send
@@ -1055,6 +1057,36 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * @throws ReadOnlyBufferException  if {@code destination} is read-only; the message stays in the mailbox
      */
     public int poll(ByteBuffer destination) {
+        return pollInto(destination, false);
+    }
+
+    /**
+     * Truncating receive, the {@code receive(from, msg, sz)} of lecture 004: receives the next
+     * message if there is one now, copies as much of it as fits in {@code destination.remaining()}
+     * bytes into {@code destination} (from its position, which is advanced by the bytes copied) and
+     * discards the rest; returns the message's whole length, or -1 if the mailbox is empty. The
+     * message was truncated if that length exceeds the bytes copied; like {@code recv(2)} with
+     * {@code MSG_TRUNC}, the caller learns how much it lost. Only for a caller that asked: every
+     * other receive refuses a message that does not fit ({@link MessageTooLargeException}).
+     *
+     * @throws ReadOnlyBufferException if {@code destination} is read-only; the message stays in the mailbox
+     */
+    public int pollTruncating(ByteBuffer destination) {
+        return pollInto(destination, true);
+    }
+
+    /** {@link #pollTruncating(ByteBuffer)}, waiting as long as needed for a message. */
+    public int takeTruncating(ByteBuffer destination) throws InterruptedException {
+        return pollUntil(destination, true, FOREVER);
+    }
+
+    /** {@link #pollTruncating(ByteBuffer)}, waiting at most {@code timeout}; -1 if none came. */
+    public int pollTruncating(ByteBuffer destination, Duration timeout) throws InterruptedException {
+        return pollUntil(destination, true, deadline(timeout));
+    }
+
+    /** Receives into {@code destination}: refusing a message that does not fit, or truncating it. */
+    private int pollInto(ByteBuffer destination, boolean truncate) {
         if (destination.isReadOnly()) {
             throw new ReadOnlyBufferException();
         }
@@ -1062,16 +1094,16 @@ public final class Mailbox implements AutoCloseable, Selectable {
         boolean entered = enterReceive();
         try {
             if (lanes != null) {
-                return pollLane(destination);
+                return pollLane(destination, truncate);
             }
             int length = ring.nextMessageLength();
             if (length < 0) {
                 return -1;
             }
-            checkFits(length, destination);
+            int copied = fitting(length, destination, truncate);
             MemorySegment target = MemorySegment.ofBuffer(destination);
-            ring.read((buffer, offset, len) -> MemorySegment.copy(buffer, offset, target, 0, len), 1);
-            destination.position(destination.position() + length);
+            ring.read((buffer, offset, len) -> MemorySegment.copy(buffer, offset, target, 0, copied), 1);
+            destination.position(destination.position() + copied);
             return length;
         } catch (IllegalStateException e) {
             throw closedOr(e);
@@ -1080,25 +1112,30 @@ public final class Mailbox implements AutoCloseable, Selectable {
         }
     }
 
-    private static void checkFits(int length, ByteBuffer destination) {
-        if (length > destination.remaining()) {
-            throw new MessageTooLargeException("message of " + length + " bytes does not fit in a buffer with "
-                    + destination.remaining() + " bytes remaining", length, destination.remaining());
+    /** The bytes of a {@code length}-byte message to copy into {@code destination}; refused if it must fit and does not. */
+    private static int fitting(int length, ByteBuffer destination, boolean truncate) {
+        if (length <= destination.remaining()) {
+            return length;
         }
+        if (truncate) {
+            return destination.remaining();
+        }
+        throw new MessageTooLargeException("message of " + length + " bytes does not fit in a buffer with "
+                + destination.remaining() + " bytes remaining", length, destination.remaining());
     }
 
-    /** {@link #poll(ByteBuffer)} from the lanes, under the receive lock. */
-    private int pollLane(ByteBuffer destination) {
+    /** {@link #pollInto} from the lanes, under the receive lock. */
+    private int pollLane(ByteBuffer destination, boolean truncate) {
         while (true) {
             int length = lanes.peekLength();
             if (length < 0) {
                 return -1;
             }
-            checkFits(length, destination);
+            int copied = fitting(length, destination, truncate);
             MemorySegment target = MemorySegment.ofBuffer(destination);
             if (lanes.receiveFrom(lanes.peekedLevel(),
-                    (buffer, envelope, offset, len) -> MemorySegment.copy(buffer, offset, target, 0, len))) {
-                destination.position(destination.position() + length);
+                    (buffer, envelope, offset, len) -> MemorySegment.copy(buffer, offset, target, 0, copied))) {
+                destination.position(destination.position() + copied);
                 return length;
             }
             // withdrawn by its rendezvous sender meanwhile: the next one
@@ -1107,21 +1144,21 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /** Receives the next message into {@code destination}, waiting as long as needed; returns its length. */
     public int take(ByteBuffer destination) throws InterruptedException {
-        return pollUntil(destination, FOREVER);
+        return pollUntil(destination, false, FOREVER);
     }
 
     /** Receives the next message into {@code destination}, waiting at most {@code timeout}; -1 if none came. */
     public int poll(ByteBuffer destination, Duration timeout) throws InterruptedException {
-        return pollUntil(destination, deadline(timeout));
+        return pollUntil(destination, false, deadline(timeout));
     }
 
-    private int pollUntil(ByteBuffer destination, long deadline) throws InterruptedException {
-        int n = poll(destination);
+    private int pollUntil(ByteBuffer destination, boolean truncate, long deadline) throws InterruptedException {
+        int n = pollInto(destination, truncate);
         if (n >= 0) {
             return n; // the common case, without the blocking loop
         }
         Integer length = until((mailbox, buffer) -> {
-            int received = mailbox.poll(buffer);
+            int received = mailbox.pollInto(buffer, truncate);
             return received >= 0 ? received : null;
         }, destination, RECEIVE, 0, deadline);
         return length == null ? -1 : length;

@@ -2,7 +2,8 @@ package io.jipc.mailbox;
 
 /**
  * A message is larger than the mailbox's maximum message size (on sending), or than the buffer
- * given to receive it (on receiving: the message stays in the mailbox). Nothing is truncated.
+ * given to receive it (on receiving: the message stays in the mailbox). Nothing is truncated, unless the receiver
+ * asked for it with {@link Mailbox#pollTruncating(java.nio.ByteBuffer)}.
  */
 public class MessageTooLargeException extends MailboxException {
     private static final long serialVersionUID = 1L;

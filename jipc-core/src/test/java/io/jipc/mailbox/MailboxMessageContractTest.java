@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Messages arrive whole, with their boundaries, exactly once and in order, through every way of
- * sending and every way of receiving; sizes are enforced and nothing is ever truncated.
+ * sending and every way of receiving; sizes are enforced and nothing is truncated, unless the
+ * receiver asks for it (the truncating receives).
  */
 class MailboxMessageContractTest extends MailboxContractTest {
     private static final int MAX = 1000;
@@ -500,6 +501,56 @@ class MailboxMessageContractTest extends MailboxContractTest {
         assertEquals(0, mailbox.poll(empty), "a message of 0 bytes fits in a buffer with no room");
         assertEquals(-1, mailbox.poll(empty));
         assertEquals(2, mailbox.receivedCount());
+    }
+
+    /** Lecture 004's receive(from, msg, sz): only on request, the end of a message too long is discarded. */
+    @ContractTest
+    void aTruncatingReceiveCopiesWhatFitsReportsTheWholeLengthAndDiscardsTheRest(MailboxConfig config) throws Exception {
+        Mailbox mailbox = create(config, 8192);
+        List<BufferReceive> truncating = List.of(
+                mailbox::pollTruncating,
+                mailbox::takeTruncating,
+                b -> mailbox.pollTruncating(b, LONG));
+        int round = 0;
+        for (BufferReceive form : truncating) {
+            byte[] longer = message(100, ++round);
+            byte[] fitting = message(90, ++round);
+            byte[] empty = message(0, ++round);
+            mailbox.put(longer);
+            mailbox.put(fitting);
+            mailbox.put(empty);
+            mailbox.put(longer);
+
+            byte[] backing = new byte[120];
+            Arrays.fill(backing, JUNK);
+            ByteBuffer buffer = ByteBuffer.wrap(backing).position(30); // 90 bytes remaining
+            assertEquals(100, form.receive(buffer), "the whole length");
+            assertEquals(120, buffer.position(), "advanced by the 90 bytes copied");
+            assertArrayEquals(Arrays.copyOf(longer, 90), Arrays.copyOfRange(backing, 30, 120));
+            for (int i = 0; i < 30; i++) {
+                assertEquals(JUNK, backing[i], "nothing before the position is written");
+            }
+
+            ByteBuffer exact = ByteBuffer.allocateDirect(90);
+            assertEquals(90, form.receive(exact), "the rest of the first message was discarded: the next one");
+            byte[] got = new byte[90];
+            exact.flip().get(got);
+            assertArrayEquals(fitting, got);
+
+            ByteBuffer none = ByteBuffer.allocate(0);
+            assertEquals(0, form.receive(none), "a message of 0 bytes");
+            assertEquals(100, form.receive(none), "no room at all: every byte discarded, the length reported");
+            assertEquals(0, none.position());
+        }
+        assertEquals(-1, mailbox.pollTruncating(ByteBuffer.allocate(8)), "empty");
+        assertEquals(-1, mailbox.pollTruncating(ByteBuffer.allocate(8), SHORT), "nothing came in time");
+        assertEquals(4L * truncating.size(), mailbox.receivedCount());
+        ByteBuffer readOnly = ByteBuffer.allocate(64).asReadOnlyBuffer();
+        mailbox.put(message(10, 99));
+        assertThrows(ReadOnlyBufferException.class, () -> mailbox.pollTruncating(readOnly));
+        assertThrows(ReadOnlyBufferException.class, () -> mailbox.takeTruncating(readOnly));
+        assertThrows(ReadOnlyBufferException.class, () -> mailbox.pollTruncating(readOnly, LONG));
+        assertMessage(message(10, 99), mailbox.poll());
     }
 
     @ContractTest

@@ -4,11 +4,13 @@ import io.jipc.mailbox.Endpoint;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxNotFoundException;
 import io.jipc.mailbox.Message;
+import io.jipc.mailbox.Received;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.ChildMain;
 import org.junit.jupiter.api.Test;
 
+import java.nio.ByteBuffer;
 import java.time.Duration;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -97,6 +99,45 @@ class DirectCommunicationProcessTest extends ProcessTestFixture {
                 assertEquals(first.pid(), any.senderPid());
                 assertEquals("r2", new String(me.poll(Duration.ofSeconds(5)).payload(), UTF_8));
                 assertNull(me.poll(Duration.ofMillis(20)));
+            }
+        }
+    }
+
+    /**
+     * Lecture 004's receive(from, msg, sz) between processes: from Q only, or from anyone with the
+     * sender filled in; a message longer than the buffer is cut to it and says how long it was.
+     */
+    @Test
+    void aTruncatingReceiveFillsTheBufferNamesTheSenderAndReportsTheWholeLength() throws Exception {
+        try (Endpoint me = Endpoint.open()) {
+            String self = Long.toString(me.identity().pid());
+            String longText = "a message longer than the sixteen-byte buffer";
+            try (ChildJvm first = start(SendTo.class, self, "short", longText);
+                 ChildJvm second = start(SendTo.class, self, "from q")) {
+                ProcessIdentity r = identity(first.awaitLine("SENT", CHILD));
+                first.assertSuccess(CHILD);
+                ProcessIdentity q = identity(second.awaitLine("SENT", CHILD));
+                second.assertSuccess(CHILD);
+
+                ByteBuffer buffer = ByteBuffer.allocate(16);
+                Received fromQ = me.receive(q, buffer);
+                assertEquals(new Received(q, 6, 6), fromQ);
+                assertFalse(fromQ.truncated());
+                assertEquals("from q", new String(buffer.array(), 0, buffer.position(), UTF_8));
+
+                buffer.clear();
+                Received any = me.receive(null, buffer); // "dontcare": the sender is filled in
+                assertEquals(r, any.sender());
+                assertEquals(5, any.copied());
+                buffer.clear();
+                Received cut = me.poll(r, buffer, CHILD);
+                assertEquals(longText.length(), cut.length());
+                assertEquals(16, cut.copied());
+                assertTrue(cut.truncated());
+                assertEquals(longText.substring(0, 16), new String(buffer.array(), UTF_8));
+                assertNull(me.poll(null, buffer, Duration.ofMillis(20)), "the rest of it is not another message");
+                assertThrows(java.nio.ReadOnlyBufferException.class,
+                        () -> me.poll(null, ByteBuffer.allocate(4).asReadOnlyBuffer(), Duration.ofMillis(20)));
             }
         }
     }
