@@ -31,6 +31,11 @@ final class RecvCommand implements Callable<Integer> {
     @Option(names = "--show-priority", description = "print each message as PRIORITY<TAB>MESSAGE")
     boolean showPriority;
 
+    @Option(names = "--max-bytes", paramLabel = "SZ",
+            description = "lecture 004's receive(from, msg, sz): keep at most SZ bytes of each message, discard the rest "
+                    + "and say so on standard error (mailbox: only)")
+    Integer maxBytes;
+
     @Mixin
     TransferOptions options;
 
@@ -39,11 +44,14 @@ final class RecvCommand implements Callable<Integer> {
         if (count < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--count must not be negative: " + count);
         }
+        if (maxBytes != null && maxBytes < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--max-bytes must not be negative: " + maxBytes);
+        }
         Wait wait = options.waitFor();
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         return options.withEndpoint(endpoint -> {
             for (long received = 0; count == 0 || received < count; received++) {
-                Message message = endpoint.receive(wait);
+                Message message = maxBytes == null ? endpoint.receive(wait) : endpoint.receive(wait, maxBytes);
                 if (message == null) {
                     if (count == 0 && wait.isNone()) {
                         return 0; // drained
@@ -54,6 +62,10 @@ final class RecvCommand implements Callable<Integer> {
                 String text = new String(message.payload(), StandardCharsets.UTF_8);
                 out.println(showPriority ? message.priority() + "\t" + text : text);
                 out.flush();
+                if (message.truncated()) {
+                    System.err.println("jipc recv: cut to " + message.payload().length + " of its " + message.length()
+                            + " bytes");
+                }
             }
             return 0;
         });

@@ -129,6 +129,22 @@ class SendRecvCommandTest {
         assertTrue(Mailbox.destroy("cli-box"));
     }
 
+    /** Lecture 004's receive(from, msg, sz) from the shell: the first SZ bytes, and a word on stderr. */
+    @Test
+    void maxBytesKeepsTheFirstBytesOfALongerMessageAndSaysSo() {
+        assertEquals(0, jipc("send", "mailbox:cli-cut", "a message of 28 bytes, or so", "short").exit());
+        assertEquals(new CliRun(0, "a message \nshort\n", "jipc recv: cut to 10 of its 28 bytes\n"),
+                jipc("recv", "mailbox:cli-cut", "-n", "2", "--max-bytes", "10"));
+        assertEquals(1, jipc("recv", "mailbox:cli-cut", "--max-bytes", "10", "--nonblock").exit(), "the rest is gone");
+        assertEquals(2, jipc("recv", "mailbox:cli-cut", "--max-bytes", "-1").exit());
+        String name = queue();
+        CliRun queue = jipc("recv", "mq:" + name, "--max-bytes", "10", "--nonblock");
+        assertEquals(2, queue.exit(), queue.err());
+        assertTrue(queue.err().contains("only a mailbox: has a truncating receive"), queue.err());
+        PosixMessageQueue.unlink(name);
+        assertTrue(Mailbox.destroy("cli-cut"));
+    }
+
     @Test
     void mqCommandsCreateDescribeAndUnlinkAQueue() {
         String name = queue();

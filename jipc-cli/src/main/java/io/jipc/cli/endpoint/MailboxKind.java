@@ -4,6 +4,9 @@ import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxNotFoundException;
 import io.jipc.mailbox.MailboxOptions;
 
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
 /** {@code mailbox:NAME}: a jipc mailbox under the jipc root ({@link Mailbox}); messages have no priority. */
 final class MailboxKind implements EndpointKind {
 
@@ -42,6 +45,14 @@ final class MailboxKind implements EndpointKind {
             byte[] payload = wait.isForever() ? mailbox.take()
                     : wait.isNone() ? mailbox.poll() : mailbox.poll(wait.limit());
             return payload == null ? null : new Message(payload, 0);
+        }
+
+        @Override
+        public Message receive(Wait wait, int maxBytes) throws InterruptedException {
+            ByteBuffer buffer = ByteBuffer.allocate(maxBytes);
+            int length = wait.isForever() ? mailbox.takeTruncating(buffer)
+                    : wait.isNone() ? mailbox.pollTruncating(buffer) : mailbox.pollTruncating(buffer, wait.limit());
+            return length < 0 ? null : new Message(Arrays.copyOf(buffer.array(), buffer.position()), 0, length);
         }
 
         @Override

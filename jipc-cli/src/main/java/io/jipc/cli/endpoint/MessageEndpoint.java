@@ -18,6 +18,18 @@ public interface MessageEndpoint extends AutoCloseable {
     /** Receives one message, waiting as {@code wait} allows; null if none came in that time. */
     Message receive(Wait wait) throws InterruptedException;
 
+    /**
+     * Lecture 004's truncating {@code receive(from, msg, sz)}: as {@link #receive(Wait)}, but of a
+     * message longer than {@code maxBytes} only the first {@code maxBytes} come back (its
+     * {@link Message#length()} tells the whole length); the rest is discarded.
+     *
+     * @throws IllegalArgumentException where the kind of object has no truncating receive (the default:
+     *                                  only a mailbox has one)
+     */
+    default Message receive(Wait wait, int maxBytes) throws InterruptedException {
+        throw new IllegalArgumentException("only a mailbox: has a truncating receive (--max-bytes)");
+    }
+
     @Override
     void close();
 }
