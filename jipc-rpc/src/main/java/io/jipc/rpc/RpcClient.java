@@ -7,6 +7,7 @@ import io.jipc.naming.NameEntry;
 import io.jipc.naming.NameRecord;
 import io.jipc.naming.NameService;
 import io.jipc.net.ConnectionOptions;
+import io.jipc.net.FrameCodec;
 import io.jipc.net.StreamConnection;
 import io.jipc.platform.ProcessIdentity;
 
@@ -114,8 +115,9 @@ public final class RpcClient<T> implements AutoCloseable {
             if (maxReplySize < 64) {
                 throw new IllegalArgumentException("maxReplySize of at least 64 bytes: " + maxReplySize);
             }
-            if (maxTcpFrameSize < 64) {
-                throw new IllegalArgumentException("maxTcpFrameSize of at least 64 bytes: " + maxTcpFrameSize);
+            if (maxTcpFrameSize < 64 || maxTcpFrameSize > FrameCodec.MAX_FRAME_SIZE) {
+                throw new IllegalArgumentException("maxTcpFrameSize of 64 to " + FrameCodec.MAX_FRAME_SIZE + " bytes: "
+                        + maxTcpFrameSize);
             }
         }
 

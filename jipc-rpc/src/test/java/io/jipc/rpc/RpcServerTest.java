@@ -222,6 +222,15 @@ class RpcServerTest {
     }
 
     @Test
+    void aTcpFrameLimitOutsideWhatJipcNetTakesIsRefusedWhenTheOptionsAreMade() {
+        RpcClient.Options defaults = RpcClient.Options.defaults();
+        assertEquals(1 << 20, defaults.maxTcpFrameSize());
+        assertThrows(IllegalArgumentException.class, () -> defaults.withMaxTcpFrameSize(63));
+        assertThrows(IllegalArgumentException.class, () -> defaults.withMaxTcpFrameSize(Integer.MAX_VALUE));
+        assertEquals(64, defaults.withMaxTcpFrameSize(64).maxTcpFrameSize());
+    }
+
+    @Test
     void overTcpCallsOfSeveralMebibytesGoThroughWhenBothSidesTakeThem() throws Exception {
         byte[] argument = new byte[3 << 20];
         new java.util.SplittableRandom(7).nextBytes(argument);
