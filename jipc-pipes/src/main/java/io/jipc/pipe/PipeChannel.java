@@ -1,5 +1,7 @@
 package io.jipc.pipe;
 
+import io.jipc.Selectable;
+
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.locks.ReentrantLock;
@@ -42,10 +44,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * <li>A send when no receiver is left throws {@link BrokenPipeException}.</li>
  * </ul>
  *
+ * <h2>Selecting</h2>
+ * A channel that receives is {@link Selectable} for reading: a selector waits on its receiving
+ * pipe, and also reports it ready while bytes the channel already read from the pipe wait in it
+ * (several messages come in one read), so that no message sits unnoticed in the process while the
+ * pipe is empty. Send readiness is not offered: a frame once begun is finished, so a send never
+ * stops half way for a selector to resume.
+ *
  * <h2>Memory consistency effects</h2>
  * Actions of a sender before sending a message happen-before the receiver's return of it.
  */
-public final class PipeChannel implements AutoCloseable {
+public final class PipeChannel implements AutoCloseable, Selectable {
     /** The child's descriptor for messages from its parent ({@link #prepare}). */
     public static final int CHILD_INPUT_FD = 3;
     /** The child's descriptor for messages to its parent ({@link #prepare}). */
@@ -251,6 +260,33 @@ public final class PipeChannel implements AutoCloseable {
             throw new EndOfStreamException("every sender closed " + in + "; no more messages");
         }
         return null;
+    }
+
+    /**
+     * For a selector ({@link Selectable}): the receiving pipe's descriptor, read readiness only, and
+     * the bytes already read into this channel as buffered input.
+     *
+     * @throws UnsupportedOperationException if the channel has no pipe to receive from
+     */
+    @Override
+    public Selectable.Descriptor readinessSource() {
+        if (in == null) {
+            throw new UnsupportedOperationException("this channel has no pipe to receive from: nothing to select");
+        }
+        Selectable.Descriptor pipe = in.readinessSource();
+        return Selectable.Descriptor.of(pipe.fd(), OP_READ, pipe::isClosed, this::hasBufferedInput);
+    }
+
+    /** Bytes read from the pipe and not yet decoded; false while another thread receives (a hint). */
+    private boolean hasBufferedInput() {
+        if (!receiveLock.tryLock()) {
+            return false;
+        }
+        try {
+            return inbound.hasRemaining();
+        } finally {
+            receiveLock.unlock();
+        }
     }
 
     /** Closes both pipe ends: the peer's receiver sees end of stream, its sender a broken pipe. */

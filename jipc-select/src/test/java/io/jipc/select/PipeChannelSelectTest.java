@@ -1,0 +1,99 @@
+package io.jipc.select;
+
+import io.jipc.pipe.ChildProcess;
+import io.jipc.pipe.Command;
+import io.jipc.pipe.Pipe;
+import io.jipc.pipe.Redirect;
+import io.jipc.pipe.PipeChannel;
+import io.jipc.testkit.ChildMain;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A {@link PipeChannel} (framed messages over pipes) in a selector, against a child JVM that writes
+ * to it: reported when a message arrives, still reported while messages that came in the same read
+ * wait in the channel though the pipe is empty, not reported once they were taken, and reported at
+ * the end of the stream.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class PipeChannelSelectTest {
+    private static final Duration SAFETY = Duration.ofSeconds(60);
+
+    /** Sends three messages, says SENT on standard output, then "last" once told "more", then ends at "bye". */
+    public static final class Burst {
+        public static void main(String[] args) throws Exception {
+            ChildMain.dieWithParent();
+            try (PipeChannel parent = PipeChannel.toParent()) {
+                for (String m : List.of("one", "two", "three")) {
+                    parent.put(m.getBytes(StandardCharsets.UTF_8));
+                }
+                System.out.println("SENT");
+                System.out.flush();
+                parent.take(); // "more"
+                parent.put("last".getBytes(StandardCharsets.UTF_8));
+                parent.take(); // "bye"
+            }
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void messagesBufferedInTheChannelKeepItReadyThoughThePipeIsEmpty() throws Exception {
+        try (ChildProcess child = PipeChannel.prepare(Command.java(Burst.class).stdout(Redirect.PIPE)).start();
+             PipeChannel channel = PipeChannel.toChild(child);
+             Selector selector = Selector.open()) {
+            BufferedReader out = new BufferedReader(new InputStreamReader(child.stdout().asInputStream(),
+                    StandardCharsets.UTF_8));
+            assertEquals("SENT", out.readLine(), "the three messages are in the pipe");
+            SelectionKey key = selector.register(channel, Selector.OP_READ, "child");
+
+            assertEquals(List.of(key), selector.select(SAFETY));
+            assertArrayEquals(bytes("one"), channel.poll(), "one read took all three frames in");
+            assertEquals(List.of(key), selector.selectNow(), "two more wait in the channel, the pipe is empty");
+            assertArrayEquals(bytes("two"), channel.poll());
+            assertEquals(List.of(key), selector.select(SAFETY));
+            assertArrayEquals(bytes("three"), channel.poll());
+            assertEquals(List.of(), selector.selectNow(), "nothing left anywhere");
+            assertNull(channel.poll());
+
+            channel.put(bytes("more"));
+            assertEquals(List.of(key), selector.select(SAFETY));
+            assertArrayEquals(bytes("last"), channel.poll());
+            assertEquals(List.of(), selector.selectNow());
+
+            channel.put(bytes("bye"));
+            assertEquals(List.of(key), selector.select(SAFETY), "the end of the stream is readable");
+            assertNull(channel.poll());
+            assertTrue(channel.isEndOfStream());
+            assertEquals(0, child.waitFor().code());
+        }
+    }
+
+    @Test
+    void aChannelThatOnlySendsCannotBeSelected() {
+        try (Pipe pipe = Pipe.open();
+             PipeChannel sendOnly = PipeChannel.over(null, pipe.writer(), PipeChannel.DEFAULT_MAX_LENGTH);
+             Selector selector = Selector.open()) {
+            assertThrows(UnsupportedOperationException.class, () -> selector.register(sendOnly, Selector.OP_READ, "x"));
+        }
+    }
+}
