@@ -2,6 +2,7 @@ package io.jipc.mq;
 
 import io.jipc.naming.NameService;
 import io.jipc.naming.NamingConfiguration;
+import io.jipc.testkit.CProgram;
 import io.jipc.testkit.ChildCommands;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,7 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +25,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.abort;
 
 /**
  * The Java side and a C program ({@code mq_peer.c}, compiled with gcc at test time) on the same
@@ -45,23 +44,12 @@ class MqInteropTest {
 
     @BeforeAll
     static void compilePeer() throws IOException, InterruptedException {
-        Path source = work.resolve("mq_peer.c");
+        String source;
         try (InputStream in = MqInteropTest.class.getResourceAsStream("mq_peer.c")) {
-            Files.copy(in, source);
+            source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        peer = work.resolve("mq_peer");
-        Process gcc;
-        try {
-            // -lrt: glibc before 2.34 has the mq_* functions there; later ones keep an empty librt
-            gcc = new ProcessBuilder("gcc", "-O2", "-Wall", "-o", peer.toString(), source.toString(), "-lrt")
-                    .redirectErrorStream(true).start();
-        } catch (IOException e) {
-            abort("gcc is not installed, so the C side of the interop test cannot be built: " + e.getMessage());
-            return;
-        }
-        String output = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(gcc.waitFor(60, TimeUnit.SECONDS), "gcc hung");
-        assertEquals(0, gcc.exitValue(), "gcc failed:\n" + output);
+        // -lrt: glibc before 2.34 has the mq_* functions there; later ones keep an empty librt
+        peer = CProgram.compile(work, "mq_peer", source, List.of(), List.of("-lrt"));
     }
 
     private static List<String> runPeer(String... args) throws IOException, InterruptedException {

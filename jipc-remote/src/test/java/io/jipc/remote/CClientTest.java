@@ -2,6 +2,7 @@ package io.jipc.remote;
 
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
+import io.jipc.testkit.CProgram;
 import io.jipc.testkit.ChildCommands;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.BeforeAll;
@@ -10,20 +11,18 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.abort;
 
 /**
  * Heterogeneity (lecture 004's middleware): a C program, compiled with gcc at test time from nothing
@@ -151,21 +150,7 @@ class CClientTest {
 
     @BeforeAll
     static void compile() throws Exception {
-        Path source = dir.resolve("client.c");
-        Files.writeString(source, PROGRAM);
-        client = dir.resolve("client");
-        Process gcc;
-        try {
-            gcc = new ProcessBuilder("gcc", "-O2", "-Wall", "-Werror", "-o", client.toString(), source.toString())
-                    .redirectErrorStream(true).start();
-        } catch (IOException e) {
-            abort("gcc is not installed, so the C side cannot be built (.ci/run installs it): " + e.getMessage());
-            return;
-        }
-        String output = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!gcc.waitFor(60, TimeUnit.SECONDS) || gcc.exitValue() != 0) {
-            throw new AssertionError("gcc failed:\n" + output);
-        }
+        client = CProgram.compile(dir, "client", PROGRAM, List.of("-Werror"), List.of());
     }
 
     @Test

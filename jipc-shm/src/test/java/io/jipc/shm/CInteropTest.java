@@ -1,5 +1,6 @@
 package io.jipc.shm;
 
+import io.jipc.testkit.CProgram;
 import io.jipc.testkit.ChildCommands;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -9,15 +10,13 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.abort;
 
 /**
  * A C program (compiled with gcc at test time) and Java share regions both ways: it maps a
@@ -73,21 +72,7 @@ class CInteropTest {
 
     @BeforeAll
     static void compile() throws Exception {
-        Path source = dir.resolve("peer.c");
-        Files.writeString(source, PROGRAM);
-        peer = dir.resolve("peer");
-        Process gcc;
-        try {
-            gcc = new ProcessBuilder("gcc", "-O2", "-Wall", "-o", peer.toString(), source.toString(), "-lrt")
-                    .redirectErrorStream(true).start();
-        } catch (IOException e) {
-            abort("gcc is not installed, so the C side cannot be built: " + e.getMessage());
-            return;
-        }
-        String output = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!gcc.waitFor(60, TimeUnit.SECONDS) || gcc.exitValue() != 0) {
-            throw new AssertionError("gcc failed:\n" + output);
-        }
+        peer = CProgram.compile(dir, "peer", PROGRAM, List.of(), List.of("-lrt"));
     }
 
     @AfterEach
