@@ -401,7 +401,7 @@ public final class RpcClient<T> implements AutoCloseable {
         CompletableFuture<RpcFrame> reply = new CompletableFuture<>();
         pending.put(callId, reply);
         try {
-            send(request, deadline, method);
+            send(request, deadline);
             why = broken;
             if (why != null) { // lost while sending: the others may have been failed before we registered
                 reply.completeExceptionally(why);
@@ -427,7 +427,7 @@ public final class RpcClient<T> implements AutoCloseable {
     }
 
     /** Puts a request into the server's mailbox, waiting for room while the server lives and the deadline allows. */
-    private void send(byte[] request, long deadline, Method method) throws InterruptedException, TimeoutException {
+    private void send(byte[] request, long deadline) throws InterruptedException, TimeoutException {
         while (true) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
@@ -437,12 +437,8 @@ public final class RpcClient<T> implements AutoCloseable {
             if (left < slice.toNanos()) {
                 slice = Duration.ofNanos(left);
             }
-            try {
-                if (transport.offer(request, slice)) {
-                    return;
-                }
-            } catch (Transport.TooLarge e) {
-                throw new NotMarshallableException("the call of " + RpcMethods.key(method) + " takes " + e.getMessage());
+            if (transport.offer(request, slice)) {
+                return;
             }
             RuntimeException why = broken;
             if (why != null) {

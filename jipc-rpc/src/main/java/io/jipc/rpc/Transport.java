@@ -16,7 +16,6 @@ sealed interface Transport {
      * Sends {@code frame} if there is room within {@code timeout}; false if not.
      *
      * @throws RpcServerLostException if the server's end is gone
-     * @throws TooLarge if the frame exceeds what the server takes
      */
     boolean offer(byte[] frame, Duration timeout) throws InterruptedException;
 
@@ -30,26 +29,19 @@ sealed interface Transport {
     /** Whether the server is known to be alive; {@code serverToken} is its process token from WELCOME (same host only). */
     boolean serverAlive(long serverToken);
 
-    /** Largest frame the server takes. */
+    /**
+     * Largest frame this channel carries to the server; the client refuses a larger call before it
+     * offers it (the server may take less still: its WELCOME says).
+     */
     int maxRequestSize();
 
     /** Releases everything; removes the reply mailbox. */
     void close();
 
-    /** A frame larger than the server takes. */
-    final class TooLarge extends RuntimeException {
-        TooLarge(String message) {
-            super(message);
-        }
-    }
-
     /** The server's mailbox out, the client's own reply mailbox in. */
     record ThroughMailboxes(String service, Mailbox requests, Mailbox replies) implements Transport {
         @Override
         public boolean offer(byte[] frame, Duration timeout) throws InterruptedException {
-            if (frame.length > requests.maxMessageSize()) {
-                throw new TooLarge(frame.length + " bytes, more than '" + service + "' takes (" + requests.maxMessageSize() + ")");
-            }
             try {
                 return requests.offer(frame, timeout);
             } catch (JipcException e) {
@@ -84,10 +76,6 @@ sealed interface Transport {
     record ThroughConnection(String service, StreamConnection connection) implements Transport {
         @Override
         public boolean offer(byte[] frame, Duration timeout) throws InterruptedException {
-            if (frame.length > connection.options().maxFrameSize()) {
-                throw new TooLarge(frame.length + " bytes, more than the connection's frame limit ("
-                        + connection.options().maxFrameSize() + ")");
-            }
             try {
                 synchronized (connection) {
                     return connection.offer(frame, timeout);
