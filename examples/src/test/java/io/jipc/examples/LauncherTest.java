@@ -22,12 +22,15 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -56,6 +59,12 @@ class LauncherTest {
     }
 
     private static String jipc(int expectedExit, String... args) throws IOException, InterruptedException {
+        return jipc(Map.of(), expectedExit, args);
+    }
+
+    /** Runs bin/jipc with {@code environment} added to (or replacing in) the usual one. */
+    private static String jipc(Map<String, String> environment, int expectedExit, String... args)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(PROJECT.resolve("bin/jipc").toString());
         command.addAll(List.of(args));
@@ -64,6 +73,8 @@ class LauncherTest {
         builder.environment().remove("JIPC_JAVA_HOME");
         builder.environment().put("JIPC_ROOT", root.toString());
         builder.environment().put("JIPC_JAVA_OPTS", C1_ONLY);
+        builder.environment().remove("JIPC_AOT");
+        builder.environment().putAll(environment);
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(2, TimeUnit.MINUTES), "jipc " + String.join(" ", args) + " hung");
@@ -79,6 +90,39 @@ class LauncherTest {
         String help = jipc(0, "--help");
         assertTrue(help.contains("bench") && help.contains("mailbox"), help);
         assertTrue(help.contains("send") && help.contains("recv") && help.contains("mq"), help);
+    }
+
+    /**
+     * The launcher starts the CLI from an ahead-of-time cache that it makes on first use and again
+     * after a build. The JVM's AOT log (the user's JVM options come after the launcher's) says
+     * whether it opened the cache and uses its linked classes.
+     */
+    @Test
+    void theCliStartsFromAnAheadOfTimeCacheMadeOnFirstUseAndAfterABuild() throws Exception {
+        Path cache = PROJECT.resolve("jipc-cli/target/jipc-cli.aot");
+        String opened = "Opened AOT cache " + cache;
+        String linked = "Using AOT-linked classes: true";
+        Map<String, String> aotLog = Map.of("JIPC_JAVA_OPTS", C1_ONLY + " -Xlog:aot=info");
+        Files.deleteIfExists(cache);
+        String off = jipc(Map.of("JIPC_AOT", "off", "JIPC_JAVA_OPTS", C1_ONLY + " -Xlog:aot=info"), 0, "--version");
+        assertFalse(off.contains(opened), off);
+        assertFalse(Files.exists(cache), "JIPC_AOT=off made a cache");
+
+        String first = jipc(aotLog, 0, "--version"); // makes the cache, then starts from it
+        assertTrue(first.contains(opened) && first.contains(linked) && first.contains("jipc "), first);
+
+        // a cache older than a jar of the CLI (a build since) is made again before it is used
+        FileTime before = FileTime.fromMillis(System.currentTimeMillis() - TimeUnit.HOURS.toMillis(1));
+        Files.setLastModifiedTime(cache, before);
+        String afterBuild = jipc(aotLog, 0, "ls");
+        assertTrue(afterBuild.contains(opened) && afterBuild.contains(linked), afterBuild);
+        assertTrue(afterBuild.contains("jipc root: " + root), afterBuild);
+        assertTrue(Files.getLastModifiedTime(cache).compareTo(before) > 0, "the stale cache was kept");
+        try (Stream<Path> files = Files.list(cache.getParent())) {
+            assertEquals(List.of(), files.map(p -> p.getFileName().toString())
+                    .filter(name -> name.startsWith("jipc-cli.aot.") && !name.endsWith(".jdk")
+                            && !name.endsWith(".lock")).toList(), "the training left files behind");
+        }
     }
 
     @Test
