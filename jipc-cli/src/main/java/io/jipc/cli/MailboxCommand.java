@@ -25,7 +25,8 @@ final class MailboxCommand {
         @Parameters(index = "0", description = "mailbox name")
         String name;
 
-        @Option(names = "--capacity", description = "ring bytes (default: ${DEFAULT-VALUE})")
+        @Option(names = "--capacity", description = "ring bytes, rounded up to a power of two that holds two "
+                + "of the largest messages (default: ${DEFAULT-VALUE})")
         long capacity = 1 << 20;
 
         @Option(names = "--max-message", description = "largest message in bytes (default: ${DEFAULT-VALUE})")

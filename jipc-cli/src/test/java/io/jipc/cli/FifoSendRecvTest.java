@@ -77,8 +77,12 @@ class FifoSendRecvTest {
     @Test
     void withoutAReaderSendGivesUpAtOnceOrAfterItsTimeout() throws Exception {
         Path fifo = Fifo.create(dir.resolve("lonely"), 0600);
-        assertEquals(1, jipc("send", "fifo:" + fifo, "--nonblock", "x").exit());
-        assertEquals(1, jipc("send", "fifo:" + fifo, "--timeout", "200ms", "x").exit());
+        Run now = jipc("send", "fifo:" + fifo, "--nonblock", "x");
+        assertEquals(1, now.exit());
+        assertTrue(now.err().contains("ENXIO") && now.err().contains("open for reading"), now.err());
+        Run timed = jipc("send", "fifo:" + fifo, "--timeout", "200ms", "x");
+        assertEquals(1, timed.exit());
+        assertTrue(timed.err().contains("no reader opened FIFO " + fifo + " within"), timed.err());
         assertEquals(1, jipc("recv", "fifo:" + fifo, "--timeout", "200ms").exit(), "no writer came");
     }
 

@@ -13,8 +13,9 @@ import java.util.Objects;
  * <table class="striped">
  * <caption>Options and defaults</caption>
  * <tr><th>option</th><th>default</th><th>meaning</th></tr>
- * <tr><td>{@link Builder#capacityBytes}</td><td>1 MiB</td><td>bytes of the ring (rounded up to a power
- *     of two); each message takes its length plus a 16-byte header, rounded up to 16</td></tr>
+ * <tr><td>{@link Builder#capacityBytes}</td><td>1 MiB</td><td>bytes of the ring, rounded up to a power
+ *     of two that holds at least 1 KiB and two messages of the maximum size; each message takes its
+ *     length plus a 16-byte header, rounded up to 16</td></tr>
  * <tr><td>{@link Builder#capacityMessages}</td><td>-</td><td>sizes the ring for at least this many
  *     messages of the maximum size</td></tr>
  * <tr><td>{@link Builder#maxMessageSize}</td><td>64 KiB (at most half the ring)</td><td>larger
@@ -253,7 +254,10 @@ public final class MailboxOptions {
             return this;
         }
 
-        /** Ring size in bytes (rounded up to a power of two, at least 1 KiB). */
+        /**
+         * Ring size in bytes, rounded up to a power of two that holds at least 1 KiB and two messages
+         * of {@link #maxMessageSize} ({@link MailboxOptions#capacityBytes()} says what it became).
+         */
         public Builder capacityBytes(long bytes) {
             if (bytes <= 0) {
                 throw new IllegalArgumentException("capacity must be positive: " + bytes);

@@ -9,6 +9,6 @@ public class OpenTimeoutException extends JipcException {
     private static final long serialVersionUID = 1L;
 
     public OpenTimeoutException(String path, String missingSide, Duration timeout) {
-        super("no " + missingSide + " opened FIFO " + path + " within " + timeout);
+        super("no " + missingSide + " opened FIFO " + path + " within " + timeout.toMillis() + " ms");
     }
 }

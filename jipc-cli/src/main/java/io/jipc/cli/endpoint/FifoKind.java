@@ -1,7 +1,6 @@
 package io.jipc.cli.endpoint;
 
 import io.jipc.pipe.Fifo;
-import io.jipc.pipe.NoReaderException;
 import io.jipc.pipe.OpenTimeoutException;
 import io.jipc.pipe.PipeReader;
 import io.jipc.pipe.PipeWriter;
@@ -23,9 +22,10 @@ import java.time.Duration;
  * one, because a path outside the jipc root has no default owner or mode. The FIFO is opened on the
  * first send or receive, waiting as that call's {@link Wait} allows for the other side to open
  * (the kernel's rule for FIFOs): {@code send} with nothing waiting gives up when no reader came in
- * time. A receiver that reaches end of file (every writer closed) opens the FIFO again for the next
- * writer, like {@code while true; do cat fifo; done}; a last line without a newline is delivered
- * at end of file.
+ * time, with {@link io.jipc.pipe.NoReaderException} (at once) or {@link OpenTimeoutException}. A
+ * receiver that reaches end of file (every writer closed) opens the FIFO again for the next writer,
+ * like {@code while true; do cat fifo; done}; a last line without a newline is delivered at end of
+ * file.
  */
 final class FifoKind implements EndpointKind {
 
@@ -68,12 +68,9 @@ final class FifoKind implements EndpointKind {
                 }
             }
             if (writer == null) {
-                try {
-                    writer = wait.isForever() ? Fifo.openWriter(path)
-                            : wait.isNone() ? Fifo.openWriterNow(path) : Fifo.openWriter(path, wait.limit());
-                } catch (NoReaderException | OpenTimeoutException noReader) {
-                    return false;
-                }
+                // no reader in time: NoReaderException or OpenTimeoutException, which say so (not "no room")
+                writer = wait.isForever() ? Fifo.openWriter(path)
+                        : wait.isNone() ? Fifo.openWriterNow(path) : Fifo.openWriter(path, wait.limit());
             }
             ByteBuffer bytes = ByteBuffer.allocate(payload.length + 1).put(payload).put((byte) '\n').flip();
             if (wait.isForever()) {
