@@ -33,7 +33,7 @@ final class RecvCommand implements Callable<Integer> {
 
     @Option(names = "--max-bytes", paramLabel = "SZ",
             description = "lecture 004's receive(from, msg, sz): keep at most SZ bytes of each message, discard the rest "
-                    + "and say so on standard error (mailbox: only)")
+                    + "and say so on standard error (mailbox:, unixgram: and udp: only)")
     Integer maxBytes;
 
     @Mixin

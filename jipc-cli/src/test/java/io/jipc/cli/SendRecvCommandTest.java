@@ -140,7 +140,7 @@ class SendRecvCommandTest {
         String name = queue();
         CliRun queue = jipc("recv", "mq:" + name, "--max-bytes", "10", "--nonblock");
         assertEquals(2, queue.exit(), queue.err());
-        assertTrue(queue.err().contains("only a mailbox: has a truncating receive"), queue.err());
+        assertTrue(queue.err().contains("only a mailbox: and a datagram socket"), queue.err());
         PosixMessageQueue.unlink(name);
         assertTrue(Mailbox.destroy("cli-cut"));
     }

@@ -103,6 +103,25 @@ class SocketSendRecvTest {
         }
     }
 
+    /**
+     * Lecture 004's truncating receive on a datagram socket is the kernel's: {@code MSG_TRUNC}
+     * tells the whole length of a datagram cut to the receive buffer.
+     */
+    @Test
+    void maxBytesCutsADatagramToItsFirstBytesAndSaysSo() throws Exception {
+        Path socket = dir.resolve("cut.sock");
+        try (ChildJvm recv = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                .args("recv", "unixgram:" + socket, "--count", "2", "--max-bytes", "4").start()) {
+            awaitFile(socket);
+            assertEquals(0, jipc("send", "unixgram:" + socket, "datagram", "ab"));
+            recv.assertSuccess(Duration.ofSeconds(90));
+            assertEquals("data\njipc recv: cut to 4 of its 8 bytes\nab\n", recv.output());
+        }
+        assertEquals(2, jipc("recv", "unixgram:" + dir.resolve("none.sock"), "--max-bytes", "0", "--nonblock"),
+                "a datagram socket keeps at least one byte");
+        assertTrue(Files.notExists(dir.resolve("none.sock")));
+    }
+
     @Test
     void socketsHaveNoPriorities() {
         assertEquals(2, jipc("send", "unix:" + dir.resolve("x"), "--priority", "1", "x"));

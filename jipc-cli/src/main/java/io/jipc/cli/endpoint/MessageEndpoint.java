@@ -24,10 +24,11 @@ public interface MessageEndpoint extends AutoCloseable {
      * {@link Message#length()} tells the whole length); the rest is discarded.
      *
      * @throws IllegalArgumentException where the kind of object has no truncating receive (the default:
-     *                                  only a mailbox has one)
+     *                                  only a mailbox and a datagram socket have one)
      */
     default Message receive(Wait wait, int maxBytes) throws InterruptedException {
-        throw new IllegalArgumentException("only a mailbox: has a truncating receive (--max-bytes)");
+        throw new IllegalArgumentException("only a mailbox: and a datagram socket (unixgram:, udp:) have a truncating "
+                + "receive (--max-bytes)");
     }
 
     @Override

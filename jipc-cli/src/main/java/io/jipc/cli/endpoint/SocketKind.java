@@ -140,6 +140,26 @@ final class SocketKind implements EndpointKind {
             return datagram == null ? null : new Message(datagram.payload(), 0);
         }
 
+        /**
+         * The kernel's own truncating receive: the socket is bound with a receive buffer of
+         * {@code maxBytes} and truncation asked for, and {@code MSG_TRUNC} tells the datagram's
+         * whole length.
+         */
+        @Override
+        public Message receive(Wait wait, int maxBytes) throws InterruptedException {
+            if (maxBytes < 1) {
+                throw new IllegalArgumentException("a datagram socket keeps at least 1 byte of each datagram (--max-bytes "
+                        + maxBytes + ")");
+            }
+            if (receiver == null) {
+                receiver = DatagramEndpoint.bind(address,
+                        DatagramOptions.defaults().withMaxDatagramSize(maxBytes).withTruncate(true));
+            }
+            Datagram datagram = wait.isForever() ? receiver.take()
+                    : wait.isNone() ? receiver.poll() : receiver.poll(wait.limit());
+            return datagram == null ? null : new Message(datagram.payload(), 0, datagram.length());
+        }
+
         @Override
         public void close() {
             if (sender != null) {
