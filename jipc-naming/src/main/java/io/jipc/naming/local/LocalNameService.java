@@ -59,16 +59,21 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
         });
     }
 
-    /** Opens the local name service; {@code uri} must be {@code local:/}. */
+    /**
+     * Opens the local name service; {@code uri} must be {@code local:/}. Opening creates nothing: the
+     * directory (and the jipc root) is made by the first registration or watch, so that looking up
+     * and listing leave no trace on a host where nothing was registered. The directory is checked
+     * (owned by this user, mode 0700, not a link) before it is first read or written.
+     */
     public static LocalNameService open(URI uri) {
         if (!uri.equals(NamingConfiguration.LOCAL)) {
             throw new IllegalArgumentException("the local name service URI is 'local:/' (the directory follows "
                     + JipcRoot.PROPERTY + "/" + JipcRoot.ENVIRONMENT + "), not '" + uri + "'");
         }
-        return new LocalNameService(uri, JipcRoot.directory(KIND));
+        return new LocalNameService(uri, JipcRoot.path(KIND));
     }
 
-    /** The directory holding the names. */
+    /** The directory holding the names (it may not exist yet). */
     public Path directory() {
         return directory.path();
     }
@@ -136,6 +141,9 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
     public boolean unregister(String name) {
         ensureOpen();
         NameSyntax.check(name);
+        if (!directory.usable()) {
+            return false; // no directory, no names
+        }
         return directory.locked(() -> {
             Optional<NameEntry> stored;
             try {

@@ -59,6 +59,7 @@ final class LocalWatch implements Watch, WatchedNames.Tracker {
     /** Watches {@code prefix}: changes after this returns are reported. */
     static LocalWatch start(LocalNameService service, NameDirectory directory, String prefix,
                             Consumer<NameEvent> listener, Consumer<LocalWatch> onEnd) {
+        directory.ensureMade(); // inotify watches a directory that exists
         Inotify inotify = Inotify.open();
         int wakeFd;
         try {

@@ -55,21 +55,58 @@ final class NameDirectory {
     private static final Set<StandardOpenOption> CREATE = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
 
     private final Path dir;
-    /** Makes {@link #dir} again (checked, mode 0700) after someone removed it. */
-    private final Runnable remake;
+    /** Makes {@link #dir} (with the jipc root) if missing, and checks it: owner, mode 0700, no link. */
+    private final Runnable make;
+    /** Whether {@link #make} has run since this process opened the directory. */
+    private volatile boolean checked;
 
     /**
-     * @param dir    the directory of the names
-     * @param remake makes {@code dir} again when it has been removed while this process runs (e.g.
-     *               the whole jipc root was deleted); called before a publish retries
+     * @param dir  the directory of the names; it need not exist: a missing directory has no names,
+     *             and the first publish or watch makes it
+     * @param make makes {@code dir} (with the jipc root) if it does not exist, and checks it (owned
+     *             by this user, mode 0700, not a link); run before the directory is first used, and
+     *             again when it has been removed while this process runs (e.g. the whole jipc root
+     *             was deleted)
      */
-    NameDirectory(Path dir, Runnable remake) {
+    NameDirectory(Path dir, Runnable make) {
         this.dir = dir;
-        this.remake = remake;
+        this.make = make;
     }
 
     Path path() {
         return dir;
+    }
+
+    /**
+     * Whether the directory exists, checked once by {@link #make} (which throws if it is not this
+     * user's own directory, or cannot be looked at); false if nothing exists at its path, which then
+     * has no names.
+     */
+    boolean usable() {
+        if (checked) {
+            return true;
+        }
+        try {
+            Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            // e.g. another user's jipc root, closed to this one: the check below says so
+        }
+        makeChecked();
+        return true;
+    }
+
+    /** Makes the directory if it does not exist, and checks it (before a publish, and for a watch). */
+    void ensureMade() {
+        if (!checked || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            makeChecked();
+        }
+    }
+
+    private void makeChecked() {
+        make.run();
+        checked = true;
     }
 
     Path fileOf(String name) {
@@ -82,6 +119,9 @@ final class NameDirectory {
      * @throws CorruptNameEntryException if the file is not a valid entry of this name
      */
     Optional<NameEntry> read(String name) {
+        if (!usable()) {
+            return Optional.empty();
+        }
         Path file = fileOf(name);
         byte[] bytes;
         try {
@@ -117,13 +157,14 @@ final class NameDirectory {
      * @return false if the name already has a file (nothing was changed)
      */
     boolean publish(String name, byte[] bytes) {
+        ensureMade();
         try {
             return publishIn(name, bytes);
         } catch (UncheckedIOException e) {
             if (!(e.getCause() instanceof NoSuchFileException) || Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                 throw e;
             }
-            remake.run(); // the directory was removed under this process: make it again, once
+            makeChecked(); // removed under this process: make it again, once
             return publishIn(name, bytes);
         }
     }
@@ -180,8 +221,14 @@ final class NameDirectory {
         }
     }
 
-    /** The names that have a file, unsorted; files whose names cannot be names are skipped. */
+    /**
+     * The names that have a file, unsorted; files whose names cannot be names are skipped. None if
+     * the directory does not exist.
+     */
     List<String> names() {
+        if (!usable()) {
+            return List.of();
+        }
         List<String> names = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path file : files) {
@@ -197,6 +244,8 @@ final class NameDirectory {
                     names.add(name);
                 }
             }
+        } catch (NoSuchFileException e) {
+            return List.of(); // removed under this process
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + dir, e);
         }
@@ -205,6 +254,9 @@ final class NameDirectory {
 
     /** Removes the temporary files of processes that died before they could link or remove them. */
     void sweepTemporaryFiles() {
+        if (!usable()) {
+            return;
+        }
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, TEMPORARY + "*")) {
             for (Path file : files) {
                 String[] parts = file.getFileName().toString().substring(TEMPORARY.length()).split("-");
@@ -217,6 +269,8 @@ final class NameDirectory {
                     LocalNameService.log().log(System.Logger.Level.WARNING, "skipping unknown file " + file);
                 }
             }
+        } catch (NoSuchFileException e) {
+            // removed under this process, with its temporary files
         } catch (IOException | ErrnoException e) {
             LocalNameService.log().log(System.Logger.Level.WARNING, "cannot sweep temporary files of " + dir + ": " + e);
         }

@@ -1,0 +1,122 @@
+package io.jipc.naming.local;
+
+import io.jipc.InsecureFileException;
+import io.jipc.naming.NameEvent;
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameService;
+import io.jipc.naming.NamingConfiguration;
+import io.jipc.naming.Registration;
+import io.jipc.naming.Watch;
+import io.jipc.segment.JipcRoot;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * When the local name service's directory comes into being: opening, looking up, listing and
+ * unregistering create nothing (like {@code ipcs}, {@code jipc ls} leaves no trace on a host where
+ * nothing was registered); the first registration or watch makes the jipc root and the directory,
+ * private; and a directory that is not this user's own is refused when first used.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class LocalNameDirectoryLifecycleTest {
+    @TempDir
+    Path scratch;
+    private Path root;
+    private String previousRoot;
+
+    @BeforeEach
+    void missingRoot() {
+        root = scratch.resolve("not-yet/root");
+        previousRoot = System.getProperty(JipcRoot.PROPERTY);
+        System.setProperty(JipcRoot.PROPERTY, root.toString());
+    }
+
+    @AfterEach
+    void restoreRoot() {
+        if (previousRoot == null) {
+            System.clearProperty(JipcRoot.PROPERTY);
+        } else {
+            System.setProperty(JipcRoot.PROPERTY, previousRoot);
+        }
+    }
+
+    @Test
+    void openingLookingUpListingAndUnregisteringCreateNothing() {
+        try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
+            assertEquals(Optional.empty(), names.lookup("svc/echo"));
+            assertEquals(List.of(), names.list(""));
+            assertFalse(names.unregister("svc/echo"));
+        }
+        assertFalse(Files.exists(scratch.resolve("not-yet"), LinkOption.NOFOLLOW_LINKS), "something was created");
+    }
+
+    @Test
+    void theFirstRegistrationMakesTheRootAndTheDirectoryPrivate() throws IOException {
+        try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
+            assertEquals(List.of(), names.list(""));
+            try (Registration echo = names.register("svc/echo", NameRecord.of("test", "", "here"))) {
+                Path dir = root.resolve(LocalNameService.KIND);
+                assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(root)));
+                assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+                assertEquals("here", names.lookup("svc/echo").orElseThrow().record().address());
+                assertEquals(1, names.list("svc/").size());
+                assertTrue(echo.isHeld());
+            }
+            assertEquals(Optional.empty(), names.lookup("svc/echo"));
+        }
+    }
+
+    @Test
+    void aWatchMakesTheDirectoryAndSeesTheFirstRegistration() throws InterruptedException {
+        BlockingQueue<NameEvent> events = new LinkedBlockingQueue<>();
+        try (NameService watching = NameService.open(NamingConfiguration.LOCAL);
+             Watch watch = watching.watch("svc/", events::add)) {
+            assertTrue(Files.isDirectory(root.resolve(LocalNameService.KIND)), "the watch made no directory");
+            try (NameService registering = NameService.open(NamingConfiguration.LOCAL);
+                 Registration echo = registering.register("svc/echo", NameRecord.of("test", "", ""))) {
+                NameEvent event = events.poll(30, TimeUnit.SECONDS);
+                assertNotNull(event, "no event for the first registration");
+                assertEquals(NameEvent.Type.REGISTERED, event.type());
+                assertEquals("svc/echo", event.name());
+                assertTrue(echo.isHeld());
+            }
+        }
+    }
+
+    @Test
+    void aDirectoryThatIsALinkIsRefusedWhenFirstRead() throws IOException {
+        Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path elsewhere = Files.createDirectory(scratch.resolve("elsewhere"));
+        Files.createSymbolicLink(root.resolve(LocalNameService.KIND), elsewhere);
+        try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
+            InsecureFileException refused = assertThrows(InsecureFileException.class, () -> names.lookup("svc/echo"));
+            assertTrue(refused.getMessage().contains("symbolic link"), refused.getMessage());
+            assertThrows(InsecureFileException.class, () -> names.list(""));
+            assertThrows(InsecureFileException.class,
+                    () -> names.register("svc/echo", NameRecord.of("test", "", "")));
+        }
+        try (var files = Files.list(elsewhere)) {
+            assertEquals(List.of(), files.toList(), "something was written through the link");
+        }
+    }
+}
