@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -120,6 +121,21 @@ class SocketSendRecvTest {
         assertEquals(2, jipc("recv", "unixgram:" + dir.resolve("none.sock"), "--max-bytes", "0", "--nonblock"),
                 "a datagram socket keeps at least one byte");
         assertTrue(Files.notExists(dir.resolve("none.sock")));
+    }
+
+    /** Port 0: the kernel picks a port, and the receiver says which, so that a sender can use it. */
+    @Test
+    void aReceiverOnPortZeroSaysWhichPortTheKernelGaveIt() throws Exception {
+        for (String scheme : List.of("tcp", "udp")) {
+            try (ChildJvm recv = receiver(scheme + ":127.0.0.1:0", 1)) {
+                String prefix = "jipc recv: listening on " + scheme + ":127.0.0.1:";
+                String line = recv.awaitLine(prefix, Duration.ofSeconds(90));
+                String uri = scheme + ":127.0.0.1:" + Integer.parseInt(line.substring(prefix.length()).trim());
+                assertEquals(0, jipc("send", uri, "to " + scheme));
+                recv.assertSuccess(Duration.ofSeconds(90));
+                assertTrue(recv.output().endsWith("to " + scheme + "\n"), recv.output());
+            }
+        }
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.jipc.net.SocketUri;
 import io.jipc.net.StreamConnection;
 import io.jipc.net.StreamServer;
 
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
 /**
@@ -36,7 +37,19 @@ final class SocketKind implements EndpointKind {
     @Override
     public MessageEndpoint open(String address, boolean create) {
         SocketUri uri = SocketUri.parse(kind.scheme() + ":" + address);
-        return kind.isStream() ? new StreamEndpoint(uri.address()) : new DatagramSocketEndpoint(uri.address());
+        return kind.isStream() ? new StreamEndpoint(uri.address(), kind.scheme())
+                : new DatagramSocketEndpoint(uri.address(), kind.scheme());
+    }
+
+    /**
+     * After a receiver bound {@code asked}: an INET address with port 0 got a port from the kernel,
+     * which a sender needs to know, so it is said on standard error ({@code jipc recv: listening on
+     * tcp:127.0.0.1:40123}).
+     */
+    private static void sayEphemeralPort(SocketAddress asked, SocketAddress bound, String scheme) {
+        if (asked instanceof InetSocketAddress inet && inet.getPort() == 0 && bound instanceof InetSocketAddress got) {
+            System.err.println("jipc recv: listening on " + scheme + ":" + got.getHostString() + ":" + got.getPort());
+        }
     }
 
     private static void checkNoPriority(int priority) {
@@ -47,12 +60,14 @@ final class SocketKind implements EndpointKind {
 
     private static final class StreamEndpoint implements MessageEndpoint {
         private final SocketAddress address;
+        private final String scheme;
         private StreamConnection outgoing;
         private StreamServer server;
         private StreamConnection incoming;
 
-        StreamEndpoint(SocketAddress address) {
+        StreamEndpoint(SocketAddress address, String scheme) {
             this.address = address;
+            this.scheme = scheme;
         }
 
         @Override
@@ -72,6 +87,7 @@ final class SocketKind implements EndpointKind {
         public Message receive(Wait wait) throws InterruptedException {
             if (server == null) {
                 server = StreamServer.bind(address);
+                sayEphemeralPort(address, server.localAddress(), scheme);
             }
             while (true) {
                 if (incoming == null) {
@@ -110,11 +126,13 @@ final class SocketKind implements EndpointKind {
 
     private static final class DatagramSocketEndpoint implements MessageEndpoint {
         private final SocketAddress address;
+        private final String scheme;
         private DatagramEndpoint sender;
         private DatagramEndpoint receiver;
 
-        DatagramSocketEndpoint(SocketAddress address) {
+        DatagramSocketEndpoint(SocketAddress address, String scheme) {
             this.address = address;
+            this.scheme = scheme;
         }
 
         @Override
@@ -134,6 +152,7 @@ final class SocketKind implements EndpointKind {
         public Message receive(Wait wait) throws InterruptedException {
             if (receiver == null) {
                 receiver = DatagramEndpoint.bind(address);
+                sayEphemeralPort(address, receiver.localAddress(), scheme);
             }
             Datagram datagram = wait.isForever() ? receiver.take()
                     : wait.isNone() ? receiver.poll() : receiver.poll(wait.limit());
@@ -154,6 +173,7 @@ final class SocketKind implements EndpointKind {
             if (receiver == null) {
                 receiver = DatagramEndpoint.bind(address,
                         DatagramOptions.defaults().withMaxDatagramSize(maxBytes).withTruncate(true));
+                sayEphemeralPort(address, receiver.localAddress(), scheme);
             }
             Datagram datagram = wait.isForever() ? receiver.take()
                     : wait.isNone() ? receiver.poll() : receiver.poll(wait.limit());
