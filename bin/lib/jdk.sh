@@ -78,10 +78,10 @@ jipc_ensure_built() {
 # classes a run loads and links, or to nothing. The cache is made by one training run of JAVA with
 # TRAINING_ARGS (about 3 s, with no output; its working directory an empty scratch directory,
 # removed after) when it is missing, was made by another JDK, or is older than a jar under one of
-# the CLASSPATH_DIRs (a build). A failed or concurrent training, or an
-# unwritable directory, leaves the options empty: the command then starts as it would without it.
-# JIPC_AOT=off turns it off. The JVM's own AOT messages are off: it ignores a cache that does not
-# match its class path or options, silently.
+# the CLASSPATH_DIRs (a build). A failed or concurrent training, or an unwritable directory, leaves
+# the options empty: the command then starts as it would without them. JIPC_AOT=off turns it off.
+# The JVM's own AOT messages are off: it ignores a cache that does not match its class path or
+# options, silently.
 jipc_aot_cache() {
     local cache=$1 java=$2
     shift 2
