@@ -263,15 +263,16 @@ public final class PipeChannel implements AutoCloseable, Selectable {
     }
 
     /**
-     * For a selector ({@link Selectable}): the receiving pipe's descriptor, read readiness only, and
-     * the bytes already read into this channel as buffered input.
-     *
-     * @throws UnsupportedOperationException if the channel has no pipe to receive from
+     * For a selector ({@link Selectable}). A channel that receives: its receiving pipe's descriptor,
+     * read readiness only, and the bytes already read into this channel as buffered input. A channel
+     * that only sends: its sending pipe's descriptor, write readiness: the pipe has room to begin a
+     * message, which is what {@link #offer(byte[])} needs (it then finishes the message, waiting if
+     * the message is longer than the room).
      */
     @Override
     public Selectable.Descriptor readinessSource() {
         if (in == null) {
-            throw new UnsupportedOperationException("this channel has no pipe to receive from: nothing to select");
+            return out.readinessSource();
         }
         Selectable.Descriptor pipe = in.readinessSource();
         return Selectable.Descriptor.of(pipe.fd(), OP_READ, pipe::isClosed, this::hasBufferedInput);

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -88,12 +89,32 @@ class PipeChannelSelectTest {
         }
     }
 
+    /**
+     * A channel that only sends is selected for writing while its pipe has room to begin a message:
+     * not once {@code offer} found it full, again once the reading end took some bytes out.
+     */
     @Test
-    void aChannelThatOnlySendsCannotBeSelected() {
+    void aChannelThatOnlySendsIsSelectedForWritingWhileItsPipeHasRoom() throws Exception {
         try (Pipe pipe = Pipe.open();
              PipeChannel sendOnly = PipeChannel.over(null, pipe.writer(), PipeChannel.DEFAULT_MAX_LENGTH);
              Selector selector = Selector.open()) {
-            assertThrows(UnsupportedOperationException.class, () -> selector.register(sendOnly, Selector.OP_READ, "x"));
+            assertThrows(IllegalArgumentException.class, () -> selector.register(sendOnly, Selector.OP_READ, "x"),
+                    "nothing to receive");
+            SelectionKey key = selector.register(sendOnly, Selector.OP_WRITE, "out");
+            assertEquals(List.of(key), selector.selectNow(), "an empty pipe has room");
+
+            byte[] message = new byte[1000];
+            long sent = 0;
+            while (sendOnly.offer(message)) {
+                sent++;
+            }
+            assertTrue(sent > 10, "only " + sent + " messages fitted");
+            assertEquals(List.of(), selector.selectNow(), "offer found the pipe full");
+
+            ByteBuffer drained = ByteBuffer.allocate(64 * 1024);
+            assertTrue(pipe.reader().readNow(drained) > 0);
+            assertEquals(List.of(key), selector.select(SAFETY), "room again once the reader took bytes");
+            assertTrue(sendOnly.offer(message), "offer begins the message it was selected for");
         }
     }
 }
