@@ -6,7 +6,9 @@ import io.jipc.cli.ls.ObjectRow;
 import io.jipc.cli.ls.RateSampler;
 import io.jipc.cli.ls.RowFormat;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -34,11 +36,15 @@ final class TopCommand implements Callable<Integer> {
     @Option(names = "--once", description = "print one frame and exit")
     boolean once;
 
-    @Option(names = "--kind", description = "only objects of this kind")
+    @Option(names = "--kind", description = "only objects of this kind (as jipc ls --kind)")
     String kind;
+
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
+        LsCommand.checkKind(spec, kind);
         Duration every = Durations.parse(interval);
         if (every.isNegative() || every.isZero()) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--interval must be positive");

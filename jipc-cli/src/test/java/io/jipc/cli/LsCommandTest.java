@@ -64,12 +64,27 @@ class LsCommandTest {
             assertEquals(1, find(ObjectInventory.list(), "mailbox:box").counter());
             String table = RowFormat.table(rows);
             assertTrue(table.contains("circular-buffer") && table.contains("region:plain"), table);
+            assertTrue(rows.stream().allMatch(o -> ObjectInventory.KINDS.contains(o.kind())), rows.toString());
+            CliRun mailboxes = CliRun.jipc("ls", "--kind", "mailbox");
+            assertEquals(0, mailboxes.exit(), mailboxes.err());
+            assertTrue(mailboxes.out().contains("mailbox:box") && !mailboxes.out().contains("region:plain"),
+                    mailboxes.out());
         } finally {
             SharedRegion.unlink("plain");
             SharedRegion.unlink(posix);
             CircularBuffer.destroy("ring");
             Mailbox.destroy("box");
         }
+    }
+
+    @Test
+    void anUnknownKindIsAUsageErrorThatNamesTheKinds() {
+        CliRun ls = CliRun.jipc("ls", "--kind", "mailboxes");
+        assertEquals(2, ls.exit());
+        assertTrue(ls.err().contains("no kind of object 'mailboxes'; the kinds: mailbox, unbounded, region"), ls.err());
+        CliRun top = CliRun.jipc("top", "--once", "--interval", "10ms", "--kind", "bogus");
+        assertEquals(2, top.exit());
+        assertTrue(top.err().contains("no kind of object 'bogus'"), top.err());
     }
 
     @Test

@@ -15,6 +15,10 @@ import java.util.List;
  * while other processes use the objects; the figures are a snapshot.
  */
 public final class ObjectInventory {
+    /** Every kind of object listed, as {@link ObjectRow#kind()} names it. */
+    public static final List<String> KINDS = List.of("mailbox", "unbounded", "region", "circular-buffer", "sync",
+            "group", "name", "mq", "fifo", "anonymous-region");
+
     private static final List<Lister> LISTERS = List.of(
             new MailboxLister(),
             MailboxLister.durable(),
@@ -29,6 +33,18 @@ public final class ObjectInventory {
             new AnonymousRegionLister());
 
     private ObjectInventory() {
+    }
+
+    /**
+     * Checks a kind asked for ({@code --kind}).
+     *
+     * @throws IllegalArgumentException if it is none of {@link #KINDS}
+     */
+    public static String checkKind(String kind) {
+        if (!KINDS.contains(kind)) {
+            throw new IllegalArgumentException("no kind of object '" + kind + "'; the kinds: " + String.join(", ", KINDS));
+        }
+        return kind;
     }
 
     /** Every object found, sorted by kind and URI. */
