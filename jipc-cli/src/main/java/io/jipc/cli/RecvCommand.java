@@ -15,10 +15,11 @@ import java.util.concurrent.Callable;
 
 /** {@code jipc recv URI}: receives messages from any object that carries them and prints one per line. */
 @Command(name = "recv", mixinStandardHelpOptions = true,
-        description = "Receive messages from the object the URI names (mailbox:NAME, unbounded:NAME or mq:/NAME, see "
-                + "docs/uris.md) and "
+        description = "Receive messages from the object the URI names (mailbox:NAME, unbounded:NAME, mq:/NAME, "
+                + "fifo:PATH, a socket it listens on or binds: unix:PATH, tcp:HOST:PORT, unixgram:PATH, udp:HOST:PORT, "
+                + "or a mailbox behind a jipc gateway: tcp://HOST:PORT/NAME; see docs/uris.md) and "
                 + "print each on its own line (UTF-8); from a POSIX queue the highest priority comes first. A "
-                + "missing object is created with default attributes unless --no-create. Exit code 1 if fewer than "
+                + "missing mailbox or queue is created with default attributes unless --no-create. Exit code 1 if fewer than "
                 + "--count messages came (none in time, no such object, an error), 2 on bad usage.")
 final class RecvCommand implements Callable<Integer> {
     @Spec

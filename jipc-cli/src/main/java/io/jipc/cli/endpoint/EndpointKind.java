@@ -15,6 +15,14 @@ public interface EndpointKind {
     }
 
     /**
+     * Whether this kind, rather than a later one of the same scheme in {@link Endpoints#KINDS}, opens
+     * {@code address} (the URI without its scheme); true unless two kinds share a scheme.
+     */
+    default boolean takes(String address) {
+        return true;
+    }
+
+    /**
      * Opens the object at {@code address} (the URI without its scheme).
      *
      * @param create whether to create a missing object with default attributes (like {@code O_CREAT});

@@ -13,6 +13,7 @@ public final class Endpoints {
             new UnboundedKind(),
             new MqKind(),
             new FifoKind(),
+            new RemoteMailboxKind(),
             new SocketKind(SocketUri.Kind.UNIX, "unix:/tmp/orders.sock"),
             new SocketKind(SocketUri.Kind.TCP, "tcp:localhost:7070"),
             new SocketKind(SocketUri.Kind.UNIXGRAM, "unixgram:/tmp/orders.dgram"),
@@ -29,12 +30,16 @@ public final class Endpoints {
      */
     public static MessageEndpoint open(String uri, boolean create) {
         ObjectUri parsed = ObjectUri.parse(uri);
-        return kind(parsed.scheme()).open(parsed.address(), create);
+        return kind(parsed.scheme(), parsed.address()).open(parsed.address(), create);
     }
 
-    static EndpointKind kind(String scheme) {
+    /**
+     * The first kind of {@code scheme} that takes {@code address}: {@code tcp://HOST:PORT/NAME} is a
+     * remote mailbox, {@code tcp:HOST:PORT} a socket.
+     */
+    static EndpointKind kind(String scheme, String address) {
         for (EndpointKind kind : KINDS) {
-            if (kind.scheme().equals(scheme)) {
+            if (kind.scheme().equals(scheme) && kind.takes(address)) {
                 return kind;
             }
         }

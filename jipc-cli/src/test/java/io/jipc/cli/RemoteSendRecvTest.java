@@ -1,0 +1,77 @@
+package io.jipc.cli;
+
+import io.jipc.mailbox.Mailbox;
+import io.jipc.remote.MailboxGateway;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code jipc send/recv tcp://HOST:PORT/NAME}: the address a {@code jipc gateway} prints for a
+ * mailbox it exports reaches that mailbox from the shell, over TCP loopback through a real gateway;
+ * {@code tcp:HOST:PORT} stays a plain socket.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RemoteSendRecvTest {
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void theGatewaysAddressOfAMailboxIsAUriForSendAndRecv() throws Exception {
+        try (Mailbox box = Mailbox.create("remote-box");
+             MailboxGateway gateway = MailboxGateway.builder(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                     .export("remote-box").start()) {
+            String uri = gateway.address("remote-box");
+            assertTrue(uri.startsWith("tcp://"), uri);
+
+            assertEquals(new CliRun(0, "", ""), CliRun.jipc("send", uri, "first", "second"));
+            assertArrayEquals(utf8("first"), box.poll());
+            assertArrayEquals(utf8("second"), box.poll());
+            assertNull(box.poll());
+
+            box.put(utf8("from this host"));
+            assertEquals(new CliRun(0, "from this host\n", ""), CliRun.jipc("recv", uri));
+            CliRun none = CliRun.jipc("recv", uri, "--timeout", "100ms");
+            assertEquals(1, none.exit());
+            assertTrue(none.err().contains("no message in " + uri), none.err());
+
+            String other = uri.substring(0, uri.lastIndexOf('/') + 1) + "not-exported";
+            CliRun refused = CliRun.jipc("send", other, "x");
+            assertEquals(1, refused.exit(), refused.err());
+            assertTrue(refused.err().startsWith("jipc send: "), refused.err());
+        } finally {
+            Mailbox.destroy("remote-box");
+        }
+    }
+
+    @Test
+    void aMalformedAddressIsAUsageErrorAndAMissingGatewayAFailure() throws Exception {
+        CliRun noPort = CliRun.jipc("send", "tcp://127.0.0.1/box", "x");
+        assertEquals(2, noPort.exit());
+        assertTrue(noPort.err().contains("not a remote mailbox address (tcp://localhost:7070/orders)"), noPort.err());
+        assertEquals(2, CliRun.jipc("send", "tcp://127.0.0.1:7070/a/b", "x").exit(), "a name has no slash");
+
+        int closed;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = probe.getLocalPort();
+        }
+        CliRun nobody = CliRun.jipc("send", "tcp://127.0.0.1:" + closed + "/box", "x");
+        assertEquals(1, nobody.exit(), nobody.err());
+        assertTrue(nobody.err().startsWith("jipc send: "), nobody.err());
+    }
+}
