@@ -6,6 +6,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,6 +37,14 @@ class ObjectUriTest {
     void anUnknownKindListsTheKnownOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Endpoints.open("shm:/x", false));
         assertEquals("unknown kind 'shm:'; known: mailbox:orders, unbounded:orders, mq:/orders, fifo:/tmp/orders, "
-                + "unix:/tmp/orders.sock, tcp:localhost:7070, unixgram:/tmp/orders.dgram, udp:localhost:7070", e.getMessage());
+                + "tcp://localhost:7070/orders, unix:/tmp/orders.sock, tcp:localhost:7070, unixgram:/tmp/orders.dgram, "
+                + "udp:localhost:7070", e.getMessage());
+    }
+
+    @Test
+    void tcpWithTwoSlashesIsARemoteMailboxAndWithoutASocket() {
+        assertInstanceOf(RemoteMailboxKind.class, Endpoints.kind("tcp", "//localhost:7070/orders"));
+        assertInstanceOf(SocketKind.class, Endpoints.kind("tcp", "localhost:7070"));
+        assertInstanceOf(MailboxKind.class, Endpoints.kind("mailbox", "//x"), "only tcp: has two kinds");
     }
 }
