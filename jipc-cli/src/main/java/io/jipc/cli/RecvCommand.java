@@ -19,8 +19,8 @@ import java.util.concurrent.Callable;
                 + "fifo:PATH, a socket it listens on or binds: unix:PATH, tcp:HOST:PORT, unixgram:PATH, udp:HOST:PORT, "
                 + "or a mailbox behind a jipc gateway: tcp://HOST:PORT/NAME; see docs/uris.md) and "
                 + "print each on its own line (UTF-8); from a POSIX queue the highest priority comes first. A "
-                + "missing mailbox or queue is created with default attributes unless --no-create. Exit code 1 if fewer than "
-                + "--count messages came (none in time, no such object, an error), 2 on bad usage.")
+                + "missing mailbox or queue is created with default attributes unless --no-create. Exit code 1 if "
+                + "fewer than --count messages came (none in time, no such object, an error), 2 on bad usage.")
 final class RecvCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

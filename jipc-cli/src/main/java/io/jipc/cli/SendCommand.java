@@ -18,9 +18,9 @@ import java.util.concurrent.Callable;
         description = "Send each MESSAGE (or each line of standard input) as one message (UTF-8) to the object the URI "
                 + "names: mailbox:NAME, unbounded:NAME, mq:/NAME, fifo:PATH, a socket (unix:PATH, tcp:HOST:PORT, "
                 + "unixgram:PATH, udp:HOST:PORT) or a mailbox behind a jipc gateway (tcp://HOST:PORT/NAME); see "
-                + "docs/uris.md. A missing mailbox or queue is created with default attributes unless --no-create. A send to unbounded:NAME never waits (at its ceiling it "
-                + "fails). Exit code 1 if a message was not sent (no room in time, no such "
-                + "object, an error), 2 on bad usage.")
+                + "docs/uris.md. A missing mailbox or queue is created with default attributes unless --no-create. "
+                + "A send to unbounded:NAME never waits (at its ceiling it fails). Exit code 1 if a message was not "
+                + "sent (no room in time, no such object, an error), 2 on bad usage.")
 final class SendCommand implements Callable<Integer> {
     @Parameters(index = "1..*", paramLabel = "MESSAGE", description = "messages; none: read lines from standard input")
     List<String> messages;

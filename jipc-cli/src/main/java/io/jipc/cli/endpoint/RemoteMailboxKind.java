@@ -73,7 +73,8 @@ final class RemoteMailboxKind implements EndpointKind {
         @Override
         public Message receive(Wait wait) throws InterruptedException {
             RemoteMailbox remote = mailbox();
-            byte[] payload = wait.isForever() ? remote.take() : wait.isNone() ? remote.poll() : remote.poll(wait.limit());
+            byte[] payload = wait.isForever() ? remote.take()
+                    : wait.isNone() ? remote.poll() : remote.poll(wait.limit());
             return payload == null ? null : new Message(payload, 0);
         }
 

@@ -167,8 +167,8 @@ final class SocketKind implements EndpointKind {
         @Override
         public Message receive(Wait wait, int maxBytes) throws InterruptedException {
             if (maxBytes < 1) {
-                throw new IllegalArgumentException("a datagram socket keeps at least 1 byte of each datagram (--max-bytes "
-                        + maxBytes + ")");
+                throw new IllegalArgumentException("a datagram socket keeps at least 1 byte of each datagram "
+                        + "(--max-bytes " + maxBytes + ")");
             }
             if (receiver == null) {
                 receiver = DatagramEndpoint.bind(address,

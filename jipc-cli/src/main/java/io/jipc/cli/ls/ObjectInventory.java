@@ -42,7 +42,8 @@ public final class ObjectInventory {
      */
     public static String checkKind(String kind) {
         if (!KINDS.contains(kind)) {
-            throw new IllegalArgumentException("no kind of object '" + kind + "'; the kinds: " + String.join(", ", KINDS));
+            throw new IllegalArgumentException("no kind of object '" + kind + "'; the kinds: "
+                    + String.join(", ", KINDS));
         }
         return kind;
     }

@@ -105,7 +105,8 @@ class LocalNameDirectoryLifecycleTest {
 
     @Test
     void aDirectoryThatIsALinkIsRefusedWhenFirstRead() throws IOException {
-        Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.createDirectories(root,
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path elsewhere = Files.createDirectory(scratch.resolve("elsewhere"));
         Files.createSymbolicLink(root.resolve(LocalNameService.KIND), elsewhere);
         try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
