@@ -81,7 +81,8 @@ jipc_ensure_built() {
 # the CLASSPATH_DIRs (a build). A failed or concurrent training, or an unwritable directory, leaves
 # the options empty: the command then starts as it would without them. JIPC_AOT=off turns it off.
 # The JVM's own AOT messages are off: it ignores a cache that does not match its class path or
-# options, silently.
+# options, silently. CACHE and the paths in TRAINING_ARGS must be absolute: the training runs in
+# the scratch directory.
 jipc_aot_cache() {
     local cache=$1 java=$2
     shift 2
