@@ -6,6 +6,7 @@
 module io.jipc.signals {
     requires transitive io.jipc.platform;
     requires jdk.unsupported;
+    requires jdk.management; // HotSpotDiagnosticMXBean: whether the JVM runs Java signal handlers (-Xrs)
 
     exports io.jipc.signals;
 }

@@ -64,9 +64,23 @@ final class SignalCommand {
 
         @Override
         public Integer call() throws InterruptedException {
-            Signal sig = Signal.parse(signal);
+            Signal sig;
+            try {
+                sig = Signal.parse(signal);
+            } catch (IllegalArgumentException e) {
+                System.err.println("jipc signal wait: " + e.getMessage());
+                return 2;
+            }
             Duration timeout = timeoutText == null ? null : Durations.parse(timeoutText);
-            try (SignalDoorbell doorbell = SignalDoorbell.open(sig)) {
+            SignalDoorbell opened;
+            try {
+                // refused for a signal the JVM keeps (QUIT, SEGV, ...) and in a JVM started with -Xrs
+                opened = SignalDoorbell.open(sig);
+            } catch (IllegalArgumentException e) {
+                System.err.println("jipc signal wait: " + e.getMessage());
+                return 1;
+            }
+            try (SignalDoorbell doorbell = opened) {
                 System.out.println("pid " + ProcessHandle.current().pid() + " waiting for " + sig);
                 for (long rings = 0; count == 0 || rings < count; rings++) {
                     long deliveries = timeout == null ? doorbell.take() : doorbell.poll(timeout);

@@ -3,6 +3,7 @@ package io.jipc.signals;
 import io.jipc.ClosedException;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -73,13 +74,24 @@ public final class SignalDoorbell implements AutoCloseable {
      *
      * @throws IllegalArgumentException if the JVM keeps the signal for itself
      *                                  ({@link Signal#reservedBecause()}), or refuses or ignores it in
-     *                                  this process (e.g. {@code -Xrs}, or {@code SIGHUP} under
-     *                                  {@code nohup})
+     *                                  this process (e.g. {@code SIGHUP} under {@code nohup}), or if
+     *                                  this JVM runs no Java signal handlers at all
+     *                                  ({@link #unavailableBecause()}: {@code -Xrs})
      */
     public static SignalDoorbell open(Signal signal) {
         SignalDoorbell doorbell = new SignalDoorbell(signal);
         SignalRouter.add(doorbell);
         return doorbell;
+    }
+
+    /**
+     * Why no doorbell can be opened in this JVM whatever the signal, or empty. A JVM started with
+     * {@code -Xrs} ({@code -XX:+ReduceSignalUsage}) starts no thread to run Java signal handlers, so
+     * a doorbell would never ring (and the deliveries would be lost); {@link #open} refuses it.
+     * Read once from the JVM's options; safe from any thread.
+     */
+    public static Optional<String> unavailableBecause() {
+        return SignalRouter.unavailableBecause();
     }
 
     /** The signal that rings this doorbell. */

@@ -1,10 +1,13 @@
 package io.jipc.signals;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import sun.misc.SignalHandler;
 
+import java.lang.management.ManagementFactory;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -15,12 +18,21 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * {@code jdk.unsupported}: the JVM's supported dispatch path; it runs handlers on a new platform
  * thread per delivery, never inside the native signal handler). The first doorbell of a signal
  * installs a {@link Route}; the last one to close puts the previous handler back.
+ *
+ * <p>A JVM started with {@code -Xrs} ({@code -XX:+ReduceSignalUsage}) starts no thread to run Java
+ * signal handlers: it still lets {@code sun.misc.Signal.handle} install one for most signals, whose
+ * deliveries are then swallowed. No doorbell is opened in such a JVM ({@link #unavailableBecause}).
  */
 final class SignalRouter {
     /** Guarded by the class lock. */
     private static final Map<Signal, Route> ROUTES = new EnumMap<>(Signal.class);
 
     private SignalRouter() {
+    }
+
+    /** Why no doorbell can ring in this JVM (it runs no Java signal handlers), or empty. */
+    static Optional<String> unavailableBecause() {
+        return Optional.ofNullable(NoDispatch.REASON);
     }
 
     static synchronized void add(SignalDoorbell doorbell) {
@@ -45,6 +57,9 @@ final class SignalRouter {
     private static Route install(Signal signal) {
         signal.reservedBecause().ifPresent(why -> {
             throw new IllegalArgumentException(signal + " cannot be handled in a JVM: " + why);
+        });
+        unavailableBecause().ifPresent(why -> {
+            throw new IllegalArgumentException(signal + " cannot be received here: " + why);
         });
         sun.misc.Signal jvmSignal = new sun.misc.Signal(signal.shortName());
         if (jvmSignal.getNumber() != signal.number()) {
@@ -71,6 +86,24 @@ final class SignalRouter {
 
     private static boolean isShutdownSignal(Signal signal) {
         return signal == Signal.SIGHUP || signal == Signal.SIGINT || signal == Signal.SIGTERM;
+    }
+
+    /** Whether this JVM dispatches signals to Java handlers, read once, at a doorbell's first use. */
+    private static final class NoDispatch {
+        static final String REASON = reducedSignalUsage()
+                ? "this JVM was started with -Xrs (ReduceSignalUsage), so it runs no Java signal handlers"
+                        + " and a doorbell would never ring"
+                : null;
+
+        private static boolean reducedSignalUsage() {
+            try {
+                HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+                return vm != null && Boolean.parseBoolean(vm.getVMOption("ReduceSignalUsage").getValue());
+            } catch (IllegalArgumentException | UnsupportedOperationException e) {
+                // not HotSpot: no such option to read
+                return ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-Xrs");
+            }
+        }
     }
 
     /** The installed handler of one signal: rings its doorbells on the JDK's per-delivery handler thread. */

@@ -43,6 +43,12 @@ final class SignalMechanism extends DescribedMechanism {
                 "none: a pending bit"));
     }
 
+    /** A JVM started with {@code -Xrs} runs no Java signal handlers: the ping-pong would wait forever. */
+    @Override
+    public String unavailable() {
+        return SignalDoorbell.unavailableBecause().orElse(null);
+    }
+
     @Override
     public String noOneWay() {
         return "a signal carries no data and coalesces: a signal per message would measure the mailbox beside it";
