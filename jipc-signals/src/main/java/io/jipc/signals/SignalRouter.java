@@ -72,7 +72,7 @@ final class SignalRouter {
             previous = sun.misc.Signal.handle(jvmSignal, route);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("this JVM refuses a handler for " + signal
-                    + " (started with -Xrs?): " + e.getMessage(), e);
+                    + ": " + e.getMessage(), e);
         }
         if (previous == SignalHandler.SIG_IGN && isShutdownSignal(signal)) {
             // the JVM leaves an ignored shutdown signal ignored (nohup) and installs nothing
