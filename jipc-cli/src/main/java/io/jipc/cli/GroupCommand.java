@@ -40,7 +40,7 @@ final class GroupCommand {
             ProcessGroup joined;
             try {
                 joined = ProcessGroup.join(name, GroupOptions.of(size).withRank(rank));
-            } catch (GroupException | IllegalArgumentException e) {
+            } catch (GroupException e) { // an IllegalArgumentException is a usage error (CommandFailures)
                 System.err.println("jipc group: " + e.getMessage()
                         + (e.getMessage().startsWith("no process group") ? " (--size N creates it)" : ""));
                 return 1;
@@ -104,7 +104,7 @@ final class GroupCommand {
         public Integer call() {
             try {
                 System.out.println("group '" + name + "': " + ProcessGroup.sizeOf(name) + " ranks");
-            } catch (GroupException | IllegalArgumentException e) {
+            } catch (GroupException e) { // an IllegalArgumentException is a usage error (CommandFailures)
                 System.err.println("jipc group: " + e.getMessage());
                 return 1;
             }

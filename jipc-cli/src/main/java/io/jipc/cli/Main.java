@@ -44,7 +44,8 @@ public final class Main implements Runnable {
         List<Class<?>> needed = SUBCOMMANDS.stream()
                 .filter(command -> command.getAnnotation(Command.class).name().equals(first)).toList();
         (needed.isEmpty() || first.equals("help") ? SUBCOMMANDS : needed).forEach(commandLine::addSubcommand);
-        return commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+        return commandLine.setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler(new CommandFailures());
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.jipc.cli;
 
-import io.jipc.JipcException;
 import io.jipc.cli.bench.Durations;
 import io.jipc.signals.ProcessSignals;
 import io.jipc.signals.Signal;
@@ -32,18 +31,15 @@ final class SignalCommand {
 
         @Override
         public Integer call() {
-            try {
-                String text = signal.strip();
-                if (group) {
-                    ProcessSignals.sendToGroup(target, Signal.parse(text));
-                } else if (!text.isEmpty() && text.chars().allMatch(Character::isDigit)) {
-                    ProcessSignals.send(target, Integer.parseInt(text));    // real-time signals have no name
-                } else {
-                    ProcessSignals.send(target, Signal.parse(text));
-                }
-            } catch (IllegalArgumentException | JipcException e) {
-                System.err.println("jipc signal send: " + e.getMessage());
-                return 1;
+            // a bad signal or pid (IllegalArgumentException) is a usage error, a refusal of kill(2) exit
+            // code 1: both reported by CommandFailures
+            String text = signal.strip();
+            if (group) {
+                ProcessSignals.sendToGroup(target, Signal.parse(text));
+            } else if (!text.isEmpty() && text.chars().allMatch(Character::isDigit)) {
+                ProcessSignals.send(target, Integer.parseInt(text));    // real-time signals have no name
+            } else {
+                ProcessSignals.send(target, Signal.parse(text));
             }
             System.out.println("sent " + signal + " to " + (group ? "process group " : "pid ") + target);
             return 0;
@@ -64,13 +60,7 @@ final class SignalCommand {
 
         @Override
         public Integer call() throws InterruptedException {
-            Signal sig;
-            try {
-                sig = Signal.parse(signal);
-            } catch (IllegalArgumentException e) {
-                System.err.println("jipc signal wait: " + e.getMessage());
-                return 2;
-            }
+            Signal sig = Signal.parse(signal); // an unknown name: a usage error (CommandFailures)
             Duration timeout = timeoutText == null ? null : Durations.parse(timeoutText);
             SignalDoorbell opened;
             try {

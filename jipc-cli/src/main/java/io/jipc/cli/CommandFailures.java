@@ -1,0 +1,50 @@
+package io.jipc.cli;
+
+import io.jipc.JipcException;
+import io.jipc.rpc.RpcException;
+import picocli.CommandLine;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+
+import java.io.UncheckedIOException;
+
+/**
+ * What a command's exception becomes, for every {@code jipc} command ({@link Main} installs it):
+ * the exit codes documented in {@code docs/tools.md}, never a stack trace for a failure the user
+ * can act on.
+ * <ul>
+ * <li>{@link IllegalArgumentException}: the command line asked for something invalid (a malformed
+ *     name, a negative size, a duration that does not parse), so it is a usage error, reported as
+ *     picocli reports its own (the message, then the command's usage) with exit code 2.</li>
+ * <li>A failure of the object or the system ({@link JipcException}, including errno and "no such
+ *     object"; {@link RpcException}; {@link UncheckedIOException}; {@link UnsupportedOperationException},
+ *     e.g. no native access): one line {@code jipc <command>: <message>} on standard error, exit
+ *     code 1.</li>
+ * <li>Anything else is a bug in jipc: picocli's default, the stack trace and exit code 1.</li>
+ * </ul>
+ * Commands that print their own message and return an exit code are not affected.
+ */
+final class CommandFailures implements IExecutionExceptionHandler {
+
+    @Override
+    public int handleExecutionException(Exception failure, CommandLine command, ParseResult parsed) throws Exception {
+        if (failure instanceof IllegalArgumentException invalid) {
+            ParameterException usage = new ParameterException(command, message(invalid), invalid);
+            return command.getParameterExceptionHandler().handleParseException(usage,
+                    parsed.originalArgs().toArray(String[]::new));
+        }
+        if (failure instanceof JipcException || failure instanceof RpcException
+                || failure instanceof UncheckedIOException || failure instanceof UnsupportedOperationException) {
+            command.getErr().println(command.getCommandSpec().qualifiedName() + ": " + message(failure));
+            command.getErr().flush();
+            return command.getCommandSpec().exitCodeOnExecutionException();
+        }
+        throw failure;
+    }
+
+    private static String message(Exception failure) {
+        String message = failure.getMessage();
+        return message == null || message.isBlank() ? failure.getClass().getSimpleName() : message;
+    }
+}

@@ -1,0 +1,143 @@
+package io.jipc.cli;
+
+import io.jipc.platform.Errno;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import static io.jipc.cli.CliRun.jipc;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every command's failures through {@link CommandFailures}: bad input is a usage error (exit code 2,
+ * the message, then the usage), a failure of the object one line {@code jipc <command>: ...} (exit
+ * code 1), and neither prints a stack trace. The command lines below printed stack traces before.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class CommandFailuresTest {
+    @TempDir
+    static Path dir;
+
+    static List<List<String>> usageErrors() {
+        return List.of(
+                List.of("capacity must be positive: -1", "mailbox", "create", "box", "--capacity", "-1"),
+                List.of("priority levels must be 1..32: 0", "mailbox", "create", "box", "--priorities", "0"),
+                List.of("invalid mailbox name 'a/b'", "mailbox", "create", "a/b"),
+                List.of("not a duration: 'soon'", "mailbox", "recv", "box", "--timeout", "soon"),
+                List.of("permits -5 < 0", "sync", "create", "semaphore", "s", "--permits", "-5"),
+                List.of("invalid name 'a/b'", "sync", "create", "mutex", "a/b"),
+                List.of("unknown signal 'NOPE'", "signal", "send", "1", "NOPE"),
+                List.of("unknown signal 'NOPE'", "signal", "wait", "NOPE"),
+                List.of("pid must be 1..", "signal", "send", "--", "-999999", "TERM"),
+                List.of("invalid group name 'a/b'", "group", "members", "a/b"),
+                List.of("invalid group name 'a/b'", "group", "join", "a/b"),
+                List.of("message size must be at least 8 bytes: 0", "bench", "mailbox", "--size", "0"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("usageErrors")
+    void badInputIsAUsageError(List<String> expectation) {
+        String[] args = expectation.subList(1, expectation.size()).toArray(String[]::new);
+        CliRun run = jipc(args);
+        assertEquals(2, run.exit(), run.err());
+        assertTrue(run.err().startsWith(expectation.getFirst()), run.err());
+        String command = String.join(" ", expectation.subList(1, 3));
+        assertTrue(run.err().contains("Usage: jipc " + command), run.err());
+        assertNoStackTrace(run);
+    }
+
+    static List<List<String>> failures() {
+        return List.of(
+                List.of("jipc mailbox send: no mailbox 'never-was'", "mailbox", "send", "never-was", "x"),
+                List.of("jipc mailbox recv: no mailbox 'never-was'", "mailbox", "recv", "never-was", "--timeout", "1s"),
+                List.of("jipc mailbox info: no mailbox 'never-was'", "mailbox", "info", "never-was"),
+                List.of("jipc sync info: no synchronization object 'never-was'", "sync", "info", "never-was"),
+                List.of("jipc fifo create: ENOENT (No such file or directory) from mkfifo of " + dir.resolve("no/f"),
+                        "fifo", "create", dir.resolve("no/f").toString()),
+                List.of("jipc fifo read: ENOENT", "fifo", "read", dir.resolve("nothing").toString()),
+                List.of("jipc fifo write: ENOENT", "fifo", "write", dir.resolve("nothing").toString(), "x"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("failures")
+    void aFailureOfTheObjectIsOneLine(List<String> expectation) {
+        CliRun run = jipc(expectation.subList(1, expectation.size()).toArray(String[]::new));
+        assertEquals(1, run.exit(), run.err());
+        assertTrue(run.err().startsWith(expectation.getFirst()), run.err());
+        assertEquals(1, run.err().lines().count(), run.err());
+        assertNoStackTrace(run);
+    }
+
+    @Test
+    void aFifoThatCouldNotBeCreatedLeavesNothing() throws IOException {
+        jipc("fifo", "create", dir.resolve("no/f").toString());
+        assertFalse(Files.exists(dir.resolve("no")));
+    }
+
+    /** A command that throws what {@link #thrown} holds. */
+    @Command(name = "throwing")
+    static final class Throwing implements Callable<Integer> {
+        final RuntimeException thrown;
+
+        Throwing(RuntimeException thrown) {
+            this.thrown = thrown;
+        }
+
+        @Override
+        public Integer call() {
+            throw thrown;
+        }
+    }
+
+    private static CliRun runThrowing(RuntimeException thrown) {
+        StringWriter err = new StringWriter();
+        CommandLine line = new CommandLine(new Throwing(thrown)).setErr(new PrintWriter(err, true))
+                .setOut(new PrintWriter(new StringWriter(), true)).setExecutionExceptionHandler(new CommandFailures());
+        int exit = line.execute();
+        return new CliRun(exit, "", err.toString());
+    }
+
+    @Test
+    void systemFailuresAreOneLineAndAnExceptionWithoutMessageIsNamed() {
+        CliRun errno = runThrowing(Errno.exception(Errno.EACCES, "open", "/x"));
+        assertEquals(1, errno.exit());
+        assertTrue(errno.err().startsWith("throwing: EACCES"), errno.err());
+        CliRun io = runThrowing(new UncheckedIOException(new IOException("disk on fire")));
+        assertEquals("throwing: java.io.IOException: disk on fire", io.err().strip());
+        CliRun unsupported = runThrowing(new UnsupportedOperationException());
+        assertEquals(1, unsupported.exit());
+        assertEquals("throwing: UnsupportedOperationException", unsupported.err().strip());
+    }
+
+    @Test
+    void aBugStillShowsItsStackTrace() {
+        CliRun bug = runThrowing(new IllegalStateException("should not happen"));
+        assertEquals(1, bug.exit());
+        assertTrue(bug.err().contains("IllegalStateException: should not happen"), bug.err());
+        assertTrue(bug.err().contains("\tat "), "a bug keeps its stack trace: " + bug.err());
+    }
+
+    private static void assertNoStackTrace(CliRun run) {
+        assertFalse(run.err().contains("\tat ") || run.out().contains("\tat "), run.err());
+        assertFalse(run.err().contains("Exception"), run.err());
+    }
+}
