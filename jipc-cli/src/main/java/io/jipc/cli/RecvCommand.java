@@ -29,7 +29,8 @@ final class RecvCommand implements Callable<Integer> {
             description = "stop after N messages (default: 1); 0: go on forever, or with --nonblock until the object is empty")
     long count = 1;
 
-    @Option(names = "--show-priority", description = "print each message as PRIORITY<TAB>MESSAGE")
+    @Option(names = "--show-priority", description = "print each message as PRIORITY<TAB>MESSAGE (refused where "
+            + "a receive cannot tell it: with --max-bytes from a mailbox with levels, from a remote one with levels)")
     boolean showPriority;
 
     @Option(names = "--max-bytes", paramLabel = "SZ",
@@ -51,6 +52,11 @@ final class RecvCommand implements Callable<Integer> {
         Wait wait = options.waitFor();
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         return options.withEndpoint(endpoint -> {
+            if (showPriority) {
+                endpoint.priorityUnknownBecause(maxBytes != null).ifPresent(why -> {
+                    throw new IllegalArgumentException("--show-priority: " + why);
+                });
+            }
             for (long received = 0; count == 0 || received < count; received++) {
                 Message message = maxBytes == null ? endpoint.receive(wait) : endpoint.receive(wait, maxBytes);
                 if (message == null) {

@@ -26,7 +26,8 @@ final class SendCommand implements Callable<Integer> {
     List<String> messages;
 
     @Option(names = "--priority", paramLabel = "P",
-            description = "priority of the messages, 0 (default, lowest) to 32767; POSIX queues only")
+            description = "priority of the messages, 0 (default, lowest) to 32767 for a POSIX queue, to N-1 for a "
+                    + "mailbox with N priority levels (local or remote); other objects have none")
     int priority;
 
     @Mixin
@@ -41,7 +42,7 @@ final class SendCommand implements Callable<Integer> {
             int sent = 0;
             while (it.hasNext()) {
                 if (!endpoint.send(it.next().getBytes(StandardCharsets.UTF_8), priority, wait)) {
-                    return options.fail("no room in " + options.uri + " (waited " + wait + "); "
+                    return options.fail(endpoint.unsentBecause() + " " + options.uri + " (waited " + wait + "); "
                             + sent + " message(s) sent");
                 }
                 sent++;

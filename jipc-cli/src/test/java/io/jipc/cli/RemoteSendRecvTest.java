@@ -1,6 +1,7 @@
 package io.jipc.cli;
 
 import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxOptions;
 import io.jipc.remote.MailboxGateway;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
@@ -56,6 +57,30 @@ class RemoteSendRecvTest {
             assertTrue(refused.err().startsWith("jipc send: "), refused.err());
         } finally {
             Mailbox.destroy("remote-box");
+        }
+    }
+
+    /**
+     * A remote mailbox with levels takes sends at a priority, but the protocol brings no priority back:
+     * {@code --show-priority} is refused rather than printing 0 for every message.
+     */
+    @Test
+    void aRemoteMailboxTakesPrioritiesButDoesNotReportThem() throws Exception {
+        try (Mailbox box = Mailbox.create("remote-levels", MailboxOptions.builder().priorities(3).build());
+             MailboxGateway gateway = MailboxGateway.builder(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                     .export("remote-levels").start()) {
+            String uri = gateway.address("remote-levels");
+            assertEquals(new CliRun(0, "", ""), CliRun.jipc("send", uri, "low"));
+            assertEquals(new CliRun(0, "", ""), CliRun.jipc("send", uri, "--priority", "2", "high"));
+            CliRun outside = CliRun.jipc("send", uri, "--priority", "3", "x");
+            assertEquals(2, outside.exit(), outside.err());
+            CliRun shown = CliRun.jipc("recv", uri, "--show-priority");
+            assertEquals(2, shown.exit(), shown.err());
+            assertTrue(shown.err().startsWith("--show-priority: remote mailbox " + uri + " has 3 priority levels"),
+                    shown.err());
+            assertEquals(new CliRun(0, "high\nlow\n", ""), CliRun.jipc("recv", uri, "-n", "2"));
+        } finally {
+            Mailbox.destroy("remote-levels");
         }
     }
 

@@ -125,8 +125,52 @@ class SendRecvCommandTest {
         assertEquals(new CliRun(0, "one\ntwo\n", ""), jipc("recv", "mailbox:cli-box", "-n", "2"));
         CliRun priority = jipc("send", "mailbox:cli-box", "--priority", "3", "x");
         assertEquals(2, priority.exit());
-        assertTrue(priority.err().contains("mailbox messages have no priority"), priority.err());
+        assertTrue(priority.err().startsWith("mailbox 'cli-box' has no priorities (asked for 3)"), priority.err());
+        assertEquals(0, jipc("send", "mailbox:cli-box", "three").exit());
+        assertEquals(new CliRun(0, "0\tthree\n", ""), jipc("recv", "mailbox:cli-box", "--show-priority"),
+                "one level: every message's priority is 0");
         assertTrue(Mailbox.destroy("cli-box"));
+    }
+
+    /** A mailbox created with levels: sends at a priority, receives highest first and says which. */
+    @Test
+    void aMailboxWithPriorityLevelsTakesAndShowsPriorities() {
+        assertEquals(0, jipc("mailbox", "create", "cli-levels", "--priorities", "4").exit());
+        try {
+            assertEquals(0, jipc("send", "mailbox:cli-levels", "low").exit());
+            assertEquals(0, jipc("send", "mailbox:cli-levels", "--priority", "3", "urgent", "also urgent").exit());
+            assertEquals(0, jipc("send", "mailbox:cli-levels", "--priority", "1", "later").exit());
+            assertEquals(new CliRun(0, "3\turgent\n3\talso urgent\n1\tlater\n0\tlow\n", ""),
+                    jipc("recv", "mailbox:cli-levels", "-n", "4", "--show-priority"));
+            CliRun outside = jipc("send", "mailbox:cli-levels", "--priority", "4", "x");
+            assertEquals(2, outside.exit());
+            assertTrue(outside.err().startsWith("mailbox 'cli-levels' has priority levels 0..3 (asked for 4)"),
+                    outside.err());
+            assertEquals(0, jipc("send", "mailbox:cli-levels", "--priority", "2", "a message of 28 bytes, or so").exit());
+            CliRun cut = jipc("recv", "mailbox:cli-levels", "--max-bytes", "4", "--show-priority");
+            assertEquals(2, cut.exit(), "a truncating receive has no header to tell the priority");
+            assertTrue(cut.err().startsWith("--show-priority: a truncating receive (--max-bytes)"), cut.err());
+            assertEquals(new CliRun(0, "a me\n", "jipc recv: cut to 4 of its 28 bytes\n"),
+                    jipc("recv", "mailbox:cli-levels", "--max-bytes", "4"), "the refusal took nothing");
+        } finally {
+            assertTrue(Mailbox.destroy("cli-levels"));
+        }
+    }
+
+    /** A rendezvous mailbox has no room to lack: a send that nobody took says so. */
+    @Test
+    void aSendToARendezvousThatNobodyTookSaysSo() {
+        assertEquals(0, jipc("mailbox", "create", "cli-meet", "--limit", "0").exit());
+        try {
+            CliRun nobody = jipc("send", "mailbox:cli-meet", "--timeout", "50ms", "hello");
+            assertEquals(1, nobody.exit());
+            assertEquals("jipc send: no receiver took the message from mailbox:cli-meet (waited at most 50ms); "
+                    + "0 message(s) sent\n", nobody.err());
+            CliRun now = jipc("send", "mailbox:cli-meet", "--nonblock", "hello");
+            assertTrue(now.err().startsWith("jipc send: no receiver took the message from mailbox:cli-meet"), now.err());
+        } finally {
+            assertTrue(Mailbox.destroy("cli-meet"));
+        }
     }
 
     /** Lecture 004's receive(from, msg, sz) from the shell: the first SZ bytes, and a word on stderr. */

@@ -6,8 +6,13 @@ import io.jipc.mailbox.MailboxOptions;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.Optional;
 
-/** {@code mailbox:NAME}: a jipc mailbox under the jipc root ({@link Mailbox}); messages have no priority. */
+/**
+ * {@code mailbox:NAME}: a jipc mailbox under the jipc root ({@link Mailbox}). Sends take the priority
+ * levels the mailbox was created with ({@code 0..priorities()-1}); a receive reports a message's
+ * priority from its header (a mailbox with levels always keeps headers), except a truncating one.
+ */
 final class MailboxKind implements EndpointKind {
 
     @Override
@@ -30,21 +35,44 @@ final class MailboxKind implements EndpointKind {
 
         @Override
         public boolean send(byte[] payload, int priority, Wait wait) throws InterruptedException {
-            if (priority != 0) {
-                throw new IllegalArgumentException("mailbox messages have no priority (asked for " + priority + ")");
+            if (priority < 0 || priority >= mailbox.priorities()) {
+                throw new IllegalArgumentException(mailbox.priorities() == 1
+                        ? "mailbox '" + mailbox.name() + "' has no priorities (asked for " + priority + "); "
+                                + "jipc mailbox create NAME --priorities N makes levels 0..N-1"
+                        : "mailbox '" + mailbox.name() + "' has priority levels 0.." + (mailbox.priorities() - 1)
+                                + " (asked for " + priority + ")");
             }
             if (wait.isForever()) {
-                mailbox.put(payload);
+                mailbox.put(payload, priority);
                 return true;
             }
-            return wait.isNone() ? mailbox.offer(payload) : mailbox.offer(payload, wait.limit());
+            return wait.isNone() ? mailbox.offer(payload, priority) : mailbox.offer(payload, priority, wait.limit());
         }
 
         @Override
         public Message receive(Wait wait) throws InterruptedException {
+            if (mailbox.hasHeaders()) {
+                io.jipc.mailbox.Message m = wait.isForever() ? mailbox.takeMessage()
+                        : wait.isNone() ? mailbox.pollMessage() : mailbox.pollMessage(wait.limit());
+                return m == null ? null : new Message(m.payload(), m.priority());
+            }
             byte[] payload = wait.isForever() ? mailbox.take()
                     : wait.isNone() ? mailbox.poll() : mailbox.poll(wait.limit());
             return payload == null ? null : new Message(payload, 0);
+        }
+
+        @Override
+        public String unsentBecause() {
+            return mailbox.isRendezvous() ? "no receiver took the message from" : "no room in";
+        }
+
+        @Override
+        public Optional<String> priorityUnknownBecause(boolean truncating) {
+            // a mailbox with levels always keeps headers (MailboxOptions), and the header holds the priority
+            return truncating && mailbox.priorities() > 1
+                    ? Optional.of("a truncating receive (--max-bytes) does not return the header that holds a "
+                            + "message's priority")
+                    : Optional.empty();
         }
 
         @Override

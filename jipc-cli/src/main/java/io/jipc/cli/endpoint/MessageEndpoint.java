@@ -1,5 +1,7 @@
 package io.jipc.cli.endpoint;
 
+import java.util.Optional;
+
 /**
  * An open object that carries messages (a mailbox, a POSIX queue, a FIFO, ...), behind the verbs
  * the {@code send} and {@code recv} commands need. Closing releases this process's handle; the
@@ -29,6 +31,26 @@ public interface MessageEndpoint extends AutoCloseable {
     default Message receive(Wait wait, int maxBytes) throws InterruptedException {
         throw new IllegalArgumentException("only a mailbox: and a datagram socket (unixgram:, udp:) have a truncating "
                 + "receive (--max-bytes)");
+    }
+
+    /**
+     * The words before the URI when a send returned false: what was missing in the time allowed.
+     * {@code "no room in"} unless the object says better (a rendezvous mailbox has no room at all:
+     * a send waits for a receiver to take the message).
+     */
+    default String unsentBecause() {
+        return "no room in";
+    }
+
+    /**
+     * Why a receive from this object cannot tell the priority each message was sent at, or empty
+     * when it can (also where the object has a single level, so that every priority is 0).
+     *
+     * @param truncating about the truncating receive ({@link #receive(Wait, int)}) rather than the whole one
+     * @throws InterruptedException if finding out needs the object (a remote mailbox is reached) and the thread is interrupted
+     */
+    default Optional<String> priorityUnknownBecause(boolean truncating) throws InterruptedException {
+        return Optional.empty();
     }
 
     @Override
