@@ -63,7 +63,15 @@ jipc_ensure_built() {
             return 1
         fi
         echo "jipc: building $module (first use, or sources changed) ..." >&2
-        if ! mvn -q -f "$root/pom.xml" -pl "$module" -am -DskipTests package >&2; then
+        # Maven's output (warnings and errors: it is quiet) goes to standard error, without the colour
+        # codes it writes even when not on a terminal: they end with no newline, so in a log that
+        # merges both streams they would be glued to the start of the command's first line.
+        local log status=0
+        log=$(mktemp)
+        mvn -q -f "$root/pom.xml" -pl "$module" -am -DskipTests package >"$log" 2>&1 || status=$?
+        sed 's/\x1b\[[0-9;]*m//g' "$log" >&2
+        rm -f "$log"
+        if [[ $status -ne 0 ]]; then
             echo "jipc: build failed" >&2
             return 1
         fi
