@@ -30,7 +30,7 @@ final class RecvCommand implements Callable<Integer> {
     long count = 1;
 
     @Option(names = "--show-priority", description = "print each message as PRIORITY<TAB>MESSAGE (refused where "
-            + "a receive cannot tell it: with --max-bytes from a mailbox with levels, from a remote one with levels)")
+            + "a receive cannot tell it: with --max-bytes from a mailbox with priority levels)")
     boolean showPriority;
 
     @Option(names = "--max-bytes", paramLabel = "SZ",

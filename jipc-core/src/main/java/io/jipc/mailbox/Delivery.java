@@ -33,6 +33,14 @@ public final class Delivery {
         return payload;
     }
 
+    /**
+     * The priority level the message was sent at, {@code 0..priorities()-1} of the mailbox (0 in a
+     * mailbox without priorities). Known for every delivery, with headers or without.
+     */
+    public int priority() {
+        return level;
+    }
+
     /** The message with its header, or null in a mailbox without headers. */
     public Message message() {
         return message;

@@ -41,6 +41,7 @@ class MailboxDeliveryContractTest extends MailboxContractTest {
         mailbox.put(message(5, 1), 1);
         Delivery delivery = mailbox.takeDelivery();
         assertEquals(1, delivery.message().priority());
+        assertEquals(1, delivery.priority());
         mailbox.put(message(5, 3), 3);
         delivery.ack();
         Message next = mailbox.takeMessage();

@@ -41,6 +41,9 @@ final class ExportedMailbox implements AutoCloseable {
     interface Received {
         byte[] payload();
 
+        /** The priority level the message was sent at. */
+        int priority();
+
         /** The client has it ({@code true}: gone from the mailbox) or not (the next receive gets it). */
         void settle(boolean acknowledgedByClient);
     }
@@ -89,6 +92,11 @@ final class ExportedMailbox implements AutoCloseable {
         @Override
         public byte[] payload() {
             return delivery.payload();
+        }
+
+        @Override
+        public int priority() {
+            return delivery.priority();
         }
 
         @Override

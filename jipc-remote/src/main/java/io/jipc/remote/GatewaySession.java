@@ -24,6 +24,8 @@ final class GatewaySession {
     private final StreamConnection connection;
     private final RemoteOptions options;
     private ExportedMailbox exported;
+    /** The protocol version of the client's {@link Wire.Open}: whether deliveries carry the priority. */
+    private int version;
     private long lastHeard = System.nanoTime();
 
     /** The client went away (end of stream, silence, or a protocol violation) while a request was in progress. */
@@ -93,11 +95,13 @@ final class GatewaySession {
     }
 
     private boolean open(Wire.Open open) throws ClientGone {
-        if (exported != null || open.version() != Wire.VERSION) {
+        if (exported != null || open.version() < Wire.MIN_VERSION || open.version() > Wire.VERSION) {
             reply(new Wire.Error(Wire.ErrorCode.PROTOCOL, exported != null ? "mailbox already opened"
-                    : "protocol version " + open.version() + " not supported (this gateway speaks " + Wire.VERSION + ")"));
+                    : "protocol version " + open.version() + " not supported (this gateway speaks "
+                            + Wire.MIN_VERSION + " to " + Wire.VERSION + ")"));
             return false;
         }
+        version = open.version();
         exported = gateway.resolve(open.name());
         if (exported == null) {
             reply(new Wire.Error(Wire.ErrorCode.NO_SUCH_MAILBOX, "no mailbox '" + open.name() + "' exported by " + gateway));
@@ -147,7 +151,8 @@ final class GatewaySession {
         long id = DELIVERIES.incrementAndGet();
         boolean acknowledged = false;
         try {
-            reply(new Wire.Delivery(id, message.payload()));
+            reply(version >= 2 ? new Wire.PrioritizedDelivery(id, message.priority(), message.payload())
+                    : new Wire.Delivery(id, message.payload()));
             while (!acknowledged) {
                 Wire.Request next = nextRequest(options.peerTimeout());
                 if (next == null) {

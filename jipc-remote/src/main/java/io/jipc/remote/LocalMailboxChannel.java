@@ -87,6 +87,33 @@ public final class LocalMailboxChannel implements MessageChannel {
         return mailbox.take();
     }
 
+    /**
+     * {@inheritDoc} The priority comes from the message's header; a mailbox without headers has a
+     * single level (levels imply headers), so its messages are at 0.
+     */
+    @Override
+    public ReceivedMessage pollMessage() {
+        return mailbox.hasHeaders() ? withPriority(mailbox.pollMessage()) : atLevelZero(mailbox.poll());
+    }
+
+    @Override
+    public ReceivedMessage pollMessage(Duration timeout) throws InterruptedException {
+        return mailbox.hasHeaders() ? withPriority(mailbox.pollMessage(timeout)) : atLevelZero(mailbox.poll(timeout));
+    }
+
+    @Override
+    public ReceivedMessage takeMessage() throws InterruptedException {
+        return mailbox.hasHeaders() ? withPriority(mailbox.takeMessage()) : atLevelZero(mailbox.take());
+    }
+
+    private static ReceivedMessage withPriority(io.jipc.mailbox.Message message) {
+        return message == null ? null : new ReceivedMessage(message.payload(), message.priority());
+    }
+
+    private static ReceivedMessage atLevelZero(byte[] payload) {
+        return payload == null ? null : new ReceivedMessage(payload, 0);
+    }
+
     @Override
     public void close() {
         mailbox.close();

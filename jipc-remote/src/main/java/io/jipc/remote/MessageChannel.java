@@ -65,6 +65,15 @@ public interface MessageChannel extends AutoCloseable {
     /** Receives the next message, waiting as long as needed. */
     byte[] take() throws InterruptedException;
 
+    /** Receives the next message with its priority if there is one now; null if the mailbox is empty. */
+    ReceivedMessage pollMessage();
+
+    /** Receives the next message with its priority, waiting at most {@code timeout}; null if none came. */
+    ReceivedMessage pollMessage(Duration timeout) throws InterruptedException;
+
+    /** Receives the next message with its priority, waiting as long as needed. */
+    ReceivedMessage takeMessage() throws InterruptedException;
+
     /** Releases this handle (the mapping or the connection); the mailbox itself stays. Idempotent. */
     @Override
     void close();

@@ -36,6 +36,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * in the remote mailbox. A received message is acknowledged to the gateway as it is returned; a
  * message whose acknowledgement is lost with the connection is delivered again (at least once).
  *
+ * <p><b>Priorities.</b> Sends take the remote mailbox's levels; {@link #pollMessage()} and
+ * {@link #takeMessage()} return each message with the level it was sent at (protocol version 2, see
+ * {@link Wire#VERSION}: a gateway also serves version-1 clients, whose deliveries carry none).
+ *
  * <p><b>When the gateway dies or the connection is cut.</b> The call in progress fails with
  * {@link RemotePeerLostException}: at once when the kernel reports the connection closed (the
  * gateway process died), else once nothing came for {@linkplain RemoteOptions#peerTimeout() the
@@ -169,6 +173,23 @@ public final class RemoteMailbox implements MessageChannel {
 
     @Override
     public byte[] poll() {
+        ReceivedMessage message = pollMessage();
+        return message == null ? null : message.payload();
+    }
+
+    @Override
+    public byte[] poll(Duration timeout) throws InterruptedException {
+        ReceivedMessage message = pollMessage(timeout);
+        return message == null ? null : message.payload();
+    }
+
+    @Override
+    public byte[] take() throws InterruptedException {
+        return takeMessage().payload();
+    }
+
+    @Override
+    public ReceivedMessage pollMessage() {
         try {
             return receive(Wire.Wait.NOW, 0);
         } catch (InterruptedException e) {
@@ -178,28 +199,31 @@ public final class RemoteMailbox implements MessageChannel {
     }
 
     @Override
-    public byte[] poll(Duration timeout) throws InterruptedException {
+    public ReceivedMessage pollMessage(Duration timeout) throws InterruptedException {
         return receive(Wire.Wait.TIMED, nanos(timeout));
     }
 
     @Override
-    public byte[] take() throws InterruptedException {
+    public ReceivedMessage takeMessage() throws InterruptedException {
         return receive(Wire.Wait.FOREVER, 0);
     }
 
-    private byte[] receive(Wire.Wait wait, long timeoutNanos) throws InterruptedException {
+    private ReceivedMessage receive(Wire.Wait wait, long timeoutNanos) throws InterruptedException {
         lock.lock();
         try {
             StreamConnection c = connection();
             Answer answer = call(c, new Wire.Receive(wait, timeoutNanos));
+            ReceivedMessage message;
+            long deliveryId;
             switch (answer.reply) {
-                case Wire.Delivery delivery -> {
-                    if (answer.cancelled) {
-                        // not acknowledged: the gateway saw the cancellation and keeps the message
-                        throw new InterruptedException("receive from " + uri + " cancelled");
+                case Wire.PrioritizedDelivery delivery -> { // this client opens with version 2
+                    if (delivery.priority() >= priorities) {
+                        drop();
+                        throw new ProtocolException("delivery at priority " + delivery.priority() + " from a mailbox of "
+                                + priorities + " level(s)");
                     }
-                    transmit(c, new Wire.Ack(delivery.deliveryId()));
-                    return delivery.payload();
+                    deliveryId = delivery.deliveryId();
+                    message = new ReceivedMessage(delivery.payload(), delivery.priority());
                 }
                 case Wire.Empty empty -> {
                     if (answer.cancelled) {
@@ -209,6 +233,12 @@ public final class RemoteMailbox implements MessageChannel {
                 }
                 default -> throw unexpected(answer.reply);
             }
+            if (answer.cancelled) {
+                // not acknowledged: the gateway saw the cancellation and keeps the message
+                throw new InterruptedException("receive from " + uri + " cancelled");
+            }
+            transmit(c, new Wire.Ack(deliveryId));
+            return message;
         } finally {
             lock.unlock();
         }

@@ -19,8 +19,16 @@ import java.util.Arrays;
  * Stateless and thread-safe.
  */
 public final class Wire {
-    /** The protocol version a client announces in {@link Open}. */
-    public static final int VERSION = 1;
+    /**
+     * The protocol version a jipc client announces in {@link Open}, and the newest a gateway speaks:
+     * 2 delivers each message with its priority ({@link PrioritizedDelivery}).
+     */
+    public static final int VERSION = 2;
+    /**
+     * The oldest version a gateway still speaks: 1, whose {@link Delivery} carries no priority (the
+     * C clients of the tests speak it).
+     */
+    public static final int MIN_VERSION = 1;
     /** Bytes of the longest request or reply apart from its payload. */
     public static final int OVERHEAD = 16;
     /** The longest mailbox name (as {@link io.jipc.mailbox.Mailbox} allows). */
@@ -38,6 +46,7 @@ public final class Wire {
     static final byte EMPTY = (byte) 0x84;
     static final byte HEARTBEAT = (byte) 0x85;
     static final byte ERROR = (byte) 0x86;
+    static final byte PRIORITY_MESSAGE = (byte) 0x87;
 
     private Wire() {
     }
@@ -62,7 +71,7 @@ public final class Wire {
     }
 
     /** A message from the gateway to a client. */
-    public sealed interface Reply permits Opened, Sent, Delivery, Empty, Heartbeat, Error {
+    public sealed interface Reply permits Opened, Sent, Delivery, PrioritizedDelivery, Empty, Heartbeat, Error {
     }
 
     /** Opens the exported mailbox {@code name} on this connection (once, first). */
@@ -97,8 +106,20 @@ public final class Wire {
     public record Sent(boolean accepted) implements Reply {
     }
 
-    /** A received message, to be acknowledged with {@link Ack} of the same id. */
+    /** A received message, to be acknowledged with {@link Ack} of the same id (version 1). */
     public record Delivery(long deliveryId, byte[] payload) implements Reply {
+    }
+
+    /**
+     * A received message with the priority level it was sent at, to be acknowledged with
+     * {@link Ack} of the same id (version 2 and later).
+     */
+    public record PrioritizedDelivery(long deliveryId, int priority, byte[] payload) implements Reply {
+        public PrioritizedDelivery {
+            if (priority < 0 || priority > 0xFF) {
+                throw new IllegalArgumentException("priority " + priority + " does not fit the protocol's byte (0..255)");
+            }
+        }
     }
 
     /** The answer to a {@link Receive} that found no message in time (or was cancelled). */
@@ -138,6 +159,8 @@ public final class Wire {
             case Sent s -> new byte[] {SENT, (byte) (s.accepted() ? 1 : 0)};
             case Delivery d -> ByteBuffer.allocate(9 + d.payload().length).put(MESSAGE).putLong(d.deliveryId())
                     .put(d.payload()).array();
+            case PrioritizedDelivery d -> ByteBuffer.allocate(10 + d.payload().length).put(PRIORITY_MESSAGE)
+                    .putLong(d.deliveryId()).put((byte) d.priority()).put(d.payload()).array();
             case Empty e -> new byte[] {EMPTY};
             case Heartbeat h -> new byte[] {HEARTBEAT};
             case Error e -> {
@@ -196,6 +219,11 @@ public final class Wire {
                     yield new Sent(accepted == 1);
                 }
                 case MESSAGE -> new Delivery(in.getLong(), rest(in));
+                case PRIORITY_MESSAGE -> {
+                    long id = in.getLong();
+                    int priority = in.get() & 0xFF;
+                    yield new PrioritizedDelivery(id, priority, rest(in));
+                }
                 case EMPTY -> new Empty();
                 case HEARTBEAT -> new Heartbeat();
                 case ERROR -> {

@@ -177,6 +177,74 @@ class RemoteMailboxTest {
         assertEquals("low", text(mailbox.take()));
     }
 
+    /** A receive tells the level a message was sent at, remotely as through a local channel. */
+    @Test
+    void aReceivedMessageCarriesItsPriorityRemoteAndLocal() throws Exception {
+        RemoteMailbox remote = connect(prio);
+        remote.put(text("low"), 0);
+        remote.put(text("high"), 2);
+        remote.put(text("middle"), 1);
+        ReceivedMessage high = remote.takeMessage();
+        assertEquals("high", text(high.payload()));
+        assertEquals(2, high.priority());
+        ReceivedMessage middle = remote.pollMessage(LONG);
+        assertEquals(List.of("middle", 1), List.of(text(middle.payload()), middle.priority()));
+        ReceivedMessage low = remote.pollMessage();
+        assertEquals(List.of("low", 0), List.of(text(low.payload()), low.priority()));
+        assertNull(remote.pollMessage());
+        RemoteMailbox plain = connect(box);
+        plain.put(text("no levels"));
+        ReceivedMessage unprioritized = plain.takeMessage();
+        assertEquals(List.of("no levels", 0), List.of(text(unprioritized.payload()), unprioritized.priority()));
+
+        String localName = "remote-test-local-levels";
+        try (LocalMailboxChannel local = new LocalMailboxChannel(
+                Mailbox.create(localName, MailboxOptions.builder().priorities(3).build()))) {
+            local.put(text("low"), 0);
+            local.put(text("high"), 2);
+            ReceivedMessage first = local.pollMessage();
+            assertEquals(List.of("high", 2), List.of(text(first.payload()), first.priority()));
+            ReceivedMessage last = local.takeMessage();
+            assertEquals(List.of("low", 0), List.of(text(last.payload()), last.priority()));
+            assertNull(local.pollMessage(Duration.ofMillis(10)));
+        } finally {
+            Mailbox.destroy(localName);
+        }
+    }
+
+    /**
+     * Version 2 (this client's) delivers with the priority; version 1 (the C clients') without it, from
+     * the same gateway; other versions are refused.
+     */
+    @Test
+    void theGatewaySpeaksVersionsOneAndTwo() throws Exception {
+        RemoteMailbox mailbox = connect(prio);
+        mailbox.put(text("first"), 2);
+        mailbox.put(text("second"), 1);
+        try (StreamConnection v1 = openRaw(prio, 1)) {
+            Wire.Delivery delivery = receiveNow(v1);
+            assertEquals("first", text(delivery.payload()));
+            v1.put(Wire.encode(new Wire.Ack(delivery.deliveryId())));
+        }
+        try (StreamConnection v2 = openRaw(prio, 2)) {
+            // waits for the receive turn, which the first session holds until the gateway has read its Ack
+            v2.put(Wire.encode(new Wire.Receive(Wire.Wait.TIMED, LONG.toNanos())));
+            Wire.PrioritizedDelivery delivery = assertInstanceOf(Wire.PrioritizedDelivery.class,
+                    Wire.decodeReply(v2.take()));
+            assertEquals(List.of("second", 1), List.of(text(delivery.payload()), delivery.priority()));
+            v2.put(Wire.encode(new Wire.Ack(delivery.deliveryId())));
+        }
+        for (int version : new int[] {0, 3, 255}) {
+            try (StreamConnection other = StreamConnection.connect(new InetSocketAddress(prio.getHost(), prio.getPort()))) {
+                other.put(Wire.encode(new Wire.Open(version, PRIO)));
+                Wire.Error refused = assertInstanceOf(Wire.Error.class, Wire.decodeReply(other.take()));
+                assertEquals(Wire.ErrorCode.PROTOCOL, refused.code());
+                assertTrue(refused.text().contains("speaks 1 to 2"), refused.text());
+            }
+        }
+        assertNull(mailbox.poll(Duration.ofSeconds(1)), "both acknowledged, neither given back");
+    }
+
     @Test
     void anInterruptCancelsABlockedTakeWithoutLosingTheNextMessage() throws Exception {
         RemoteMailbox mailbox = connect(box);
@@ -269,10 +337,17 @@ class RemoteMailboxTest {
         }
     }
 
-    /** A hand-written client that has opened the mailbox at {@code uri} and acknowledges only when told. */
+    /**
+     * A hand-written client that has opened the mailbox at {@code uri} and acknowledges only when told;
+     * it speaks protocol version 1 (deliveries without priority), as the C clients do.
+     */
     private static StreamConnection openRaw(URI uri) throws InterruptedException {
+        return openRaw(uri, 1);
+    }
+
+    private static StreamConnection openRaw(URI uri, int version) throws InterruptedException {
         StreamConnection connection = StreamConnection.connect(new InetSocketAddress(uri.getHost(), uri.getPort()));
-        connection.put(Wire.encode(new Wire.Open(Wire.VERSION, uri.getPath().substring(1))));
+        connection.put(Wire.encode(new Wire.Open(version, uri.getPath().substring(1))));
         assertInstanceOf(Wire.Opened.class, Wire.decodeReply(connection.take()));
         return connection;
     }

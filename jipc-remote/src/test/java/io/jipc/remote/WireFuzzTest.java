@@ -30,6 +30,7 @@ class WireFuzzTest {
             Wire.encode(new Wire.Opened(1024, 3)),
             Wire.encode(new Wire.Sent(true)),
             Wire.encode(new Wire.Delivery(7, new byte[] {9, 8})),
+            Wire.encode(new Wire.PrioritizedDelivery(7, 2, new byte[] {9, 8})),
             Wire.encode(new Wire.Empty()),
             Wire.encode(new Wire.Heartbeat()),
             Wire.encode(new Wire.Error(Wire.ErrorCode.NO_SUCH_MAILBOX, "no mailbox 'x'")));

@@ -6,6 +6,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.ByteBuffer;
 import java.util.HexFormat;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,15 +35,29 @@ class WireTest {
         assertArrayEquals(hex("81 00000400 03"), Wire.encode(new Wire.Opened(1024, 3)));
         assertArrayEquals(hex("82 01"), Wire.encode(new Wire.Sent(true)));
         assertArrayEquals(hex("83 0000000000000007 0908"), Wire.encode(new Wire.Delivery(7, hex("0908"))));
+        assertArrayEquals(hex("87 0000000000000007 02 0908"),
+                Wire.encode(new Wire.PrioritizedDelivery(7, 2, hex("0908"))));
+        assertEquals(List.of(7L, 255, 0), decodedDelivery("87 0000000000000007 ff"), "priority u8, empty payload");
         assertArrayEquals(hex("84"), Wire.encode(new Wire.Empty()));
         assertArrayEquals(hex("85"), Wire.encode(new Wire.Heartbeat()));
         assertArrayEquals(hex("86 00 78"), Wire.encode(new Wire.Error(Wire.ErrorCode.NO_SUCH_MAILBOX, "x")));
     }
 
+    private static List<Object> decodedDelivery(String frame) {
+        Wire.PrioritizedDelivery d = (Wire.PrioritizedDelivery) Wire.decodeReply(hex(frame));
+        return List.of(d.deliveryId(), d.priority(), d.payload().length);
+    }
+
+    @Test
+    void aPriorityOutsideTheProtocolsByteIsRefusedWhenEncoding() {
+        assertThrows(IllegalArgumentException.class, () -> new Wire.PrioritizedDelivery(1, 256, new byte[0]));
+        assertThrows(IllegalArgumentException.class, () -> new Wire.PrioritizedDelivery(1, -1, new byte[0]));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "00", "7f", "01", "01 01", "02 00 00", "02 03 00 0000000000000000",
             "02 00 00 ffffffffffffffff", "03 00", "03 09 0000000000000000", "04 00", "05 00", "06 01",
-            "01 01 ff fe", "83", "81 00000400", "81 80000000 01", "81 00000400 00", "82 02", "86 63 78", "99"})
+            "01 01 ff fe", "83", "87", "87 0000000000000007", "81 00000400", "81 80000000 01", "81 00000400 00", "82 02", "86 63 78", "99"})
     void hostileFramesAreRefused(String frame) {
         byte[] bytes = hex(frame);
         assertThrows(ProtocolException.class, () -> {

@@ -1,10 +1,10 @@
 package io.jipc.cli.endpoint;
 
+import io.jipc.remote.ReceivedMessage;
 import io.jipc.remote.RemoteMailbox;
 
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.util.Optional;
 
 /**
  * {@code tcp://HOST:PORT/NAME}: mailbox {@code NAME} of another host (or of this one), reached
@@ -16,8 +16,7 @@ import java.util.Optional;
  * <p>The gateway is reached on the first send or receive, so that a gateway that is not there, or
  * a mailbox it does not export, is reported by that call (exit code 1). A gateway exports mailboxes
  * that exist: nothing is created, whatever {@code --no-create} says. Priorities are the remote
- * mailbox's; a received message's priority is not carried back (the protocol's delivery has no
- * field for it), so {@code --show-priority} is refused for a mailbox with more than one level.
+ * mailbox's, and a received message comes back with the level it was sent at.
  */
 final class RemoteMailboxKind implements EndpointKind {
 
@@ -75,17 +74,9 @@ final class RemoteMailboxKind implements EndpointKind {
         @Override
         public Message receive(Wait wait) throws InterruptedException {
             RemoteMailbox remote = mailbox();
-            byte[] payload = wait.isForever() ? remote.take()
-                    : wait.isNone() ? remote.poll() : remote.poll(wait.limit());
-            return payload == null ? null : new Message(payload, 0);
-        }
-
-        @Override
-        public Optional<String> priorityUnknownBecause(boolean truncating) throws InterruptedException {
-            int levels = mailbox().priorities();
-            return levels == 1 ? Optional.empty()
-                    : Optional.of("remote mailbox " + uri + " has " + levels + " priority levels, but the gateway's "
-                            + "protocol does not carry a received message's priority (docs/remote.md)");
+            ReceivedMessage received = wait.isForever() ? remote.takeMessage()
+                    : wait.isNone() ? remote.pollMessage() : remote.pollMessage(wait.limit());
+            return received == null ? null : new Message(received.payload(), received.priority());
         }
 
         @Override
