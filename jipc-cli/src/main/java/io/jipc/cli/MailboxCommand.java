@@ -112,6 +112,10 @@ final class MailboxCommand {
         public Integer call() throws Exception {
             Duration timeout = timeoutText == null ? null : Durations.parse(timeoutText);
             try (Mailbox mailbox = Mailbox.open(name)) {
+                if (headers && !mailbox.hasHeaders()) {
+                    throw new IllegalArgumentException("--headers: mailbox '" + name + "' was created without "
+                            + "headers (jipc mailbox create NAME --headers makes one with them)");
+                }
                 for (long i = 0; count == 0 || i < count; i++) {
                     String line;
                     if (headers) {

@@ -53,6 +53,19 @@ class CommandFailuresTest {
                 List.of("message size must be at least 8 bytes: 0", "bench", "mailbox", "--size", "0"));
     }
 
+    @Test
+    void askingForTheHeadersOfAMailboxWithoutThemIsAUsageError() {
+        assertEquals(0, jipc("mailbox", "create", "plain").exit());
+        try {
+            CliRun run = jipc("mailbox", "recv", "plain", "--headers", "--timeout", "1s");
+            assertEquals(2, run.exit(), run.err());
+            assertTrue(run.err().startsWith("--headers: mailbox 'plain' was created without headers"), run.err());
+            assertNoStackTrace(run);
+        } finally {
+            assertEquals(0, jipc("mailbox", "destroy", "plain").exit());
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("usageErrors")
     void badInputIsAUsageError(List<String> expectation) {

@@ -47,9 +47,8 @@ public interface MessageEndpoint extends AutoCloseable {
      * when it can (also where the object has a single level, so that every priority is 0).
      *
      * @param truncating about the truncating receive ({@link #receive(Wait, int)}) rather than the whole one
-     * @throws InterruptedException if finding out needs the object (a remote mailbox is reached) and the thread is interrupted
      */
-    default Optional<String> priorityUnknownBecause(boolean truncating) throws InterruptedException {
+    default Optional<String> priorityUnknownBecause(boolean truncating) {
         return Optional.empty();
     }
 
