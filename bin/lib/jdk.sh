@@ -112,7 +112,9 @@ jipc_aot_cache() {
         # one training at a time; whoever finds it taken goes on without the cache
         { exec 8>>"$cache.lock"; } 2>/dev/null || return 0
         if flock -n 8 && ! _jipc_aot_fresh; then
-            rm -f "$cache" "$cache.jdk" "$cache.tmp"
+            # the old cache stays until the new one replaces it (mv): a start that found it fresh a
+            # moment ago may be about to map it
+            rm -f "$cache.tmp"
             local scratch
             if scratch=$(mktemp -d 2>/dev/null); then
                 (cd "$scratch" && "$java" -XX:AOTCacheOutput="$cache.tmp" -Xlog:aot=off -Xlog:cds=off "$@" \
