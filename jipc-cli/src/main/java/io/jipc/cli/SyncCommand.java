@@ -1,5 +1,6 @@
 package io.jipc.cli;
 
+import io.jipc.cli.bench.Durations;
 import io.jipc.sync.ProcessBarrier;
 import io.jipc.sync.ProcessCondition;
 import io.jipc.sync.ProcessCountDownLatch;
@@ -10,14 +11,49 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code jipc sync}: create, inspect and remove named synchronization objects from the shell. */
+/**
+ * {@code jipc sync}: create, inspect and remove named synchronization objects from the shell, and
+ * use them: hold a mutex or a permit ({@link SyncHoldCommand}), wait at a barrier, a latch or a
+ * condition ({@link SyncAwaitCommand}), take or give back a permit of an untracked semaphore
+ * ({@link SyncPermitCommands}), count a latch down, signal a condition ({@link SyncPostCommands}).
+ */
 @Command(name = "sync", mixinStandardHelpOptions = true,
-        description = "Create, inspect and destroy named mutexes, semaphores, conditions, barriers and latches.",
-        subcommands = {SyncCommand.Create.class, SyncCommand.Info.class, SyncCommand.Destroy.class})
+        description = "Create, inspect, use and destroy named mutexes, semaphores, conditions, barriers and latches.",
+        subcommands = {SyncCommand.Create.class, SyncCommand.Info.class, SyncHoldCommand.class,
+                SyncPermitCommands.Acquire.class, SyncPermitCommands.Release.class, SyncAwaitCommand.class, SyncPostCommands.CountDown.class,
+                SyncPostCommands.Signal.class, SyncCommand.Destroy.class})
 final class SyncCommand {
+
+    /** Parses a {@code --timeout} of the sync commands: a duration, not negative (0: try once). */
+    static Duration timeout(String text) {
+        Duration timeout = Durations.parse(text);
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("--timeout " + text + " is negative");
+        }
+        return timeout;
+    }
+
+    /**
+     * Opens the named object {@code name}, which must be a {@code kind} ({@code what} names it for
+     * people): another kind is a usage error ({@link IllegalArgumentException}).
+     */
+    static <T extends AutoCloseable> T open(String name, Class<T> kind, String what) {
+        AutoCloseable object = SyncObjects.open(name, 0600);
+        if (kind.isInstance(object)) {
+            return kind.cast(object);
+        }
+        String found = object.toString();
+        try {
+            object.close();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        throw new IllegalArgumentException("'" + name + "' is not " + what + ": it is " + found);
+    }
 
     /** The kinds of object {@code create} makes. */
     enum Kind { MUTEX, SEMAPHORE, CONDITION, BARRIER, LATCH }

@@ -1,0 +1,238 @@
+package io.jipc.cli;
+
+import io.jipc.sync.ProcessBarrier;
+import io.jipc.sync.ProcessSemaphore;
+import io.jipc.sync.SyncObjects;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static io.jipc.cli.CliRun.jipc;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code jipc sync hold / acquire / release / await / count-down / signal} between real processes: a
+ * child JVM runs the command ({@link Main}), this JVM runs the other side in process. Covers holding
+ * across processes, a holder killed with {@code SIGKILL} (reported until marked consistent), a holder
+ * or a barrier waiter stopped with {@code SIGTERM} (released, withdrawn), and the kinds each verb
+ * refuses.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class SyncCommandTest {
+    private static final Duration LINE = Duration.ofMinutes(2);
+
+    @AfterEach
+    void destroyAll() {
+        SyncObjects.names().forEach(SyncObjects::destroy);
+    }
+
+    private static ChildJvm jipcChild(String... args) {
+        return ChildJvm.builder(Main.class).args(args).start();
+    }
+
+    /**
+     * Sends {@code SIGTERM}, as Ctrl-C's {@code SIGINT} would: the JVM's shutdown. Through the
+     * process handle: {@code Process.destroy()} also closes our end of the child's output.
+     */
+    private static void stop(ChildJvm child) {
+        child.process().toHandle().destroy();
+    }
+
+    private static void create(String... args) {
+        List<String> command = new ArrayList<>(List.of("sync", "create"));
+        command.addAll(List.of(args));
+        CliRun run = jipc(command.toArray(String[]::new));
+        assertEquals(0, run.exit(), run.err());
+    }
+
+    /** Creates {@code kind} {@code "x"} with one permit: a mutex, or a tracked binary semaphore. */
+    private static void createExclusive(String kind) {
+        create(kind, "x");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mutex", "semaphore"})
+    void holdIsExclusiveAcrossProcessesUntilTheHoldersInputEnds(String kind) throws Exception {
+        createExclusive(kind);
+        try (ChildJvm holder = jipcChild("sync", "hold", "x")) {
+            assertEquals("acquired 'x'", holder.awaitLine("acquired", LINE));
+            CliRun once = jipc("sync", "hold", "x", "--timeout", "0");
+            assertEquals(1, once.exit(), once.err());
+            assertTrue(once.err().startsWith("jipc sync hold: 'x' not acquired at once; it is " + kind), once.err());
+            assertTrue(once.err().contains("pid " + holder.pid() + " (alive)"), once.err());
+            CliRun timed = jipc("sync", "hold", "x", "--timeout", "50ms");
+            assertEquals(1, timed.exit(), timed.err());
+            assertTrue(timed.err().contains("not acquired within 50ms"), timed.err());
+
+            holder.process().getOutputStream().close();
+            assertEquals(0, holder.waitFor(LINE), holder.output());
+            assertTrue(holder.output().contains("released 'x'"), holder.output());
+        }
+        CliRun after = jipc("sync", "hold", "x", "--timeout", "0", "--for", "0");
+        assertEquals(0, after.exit(), after.err());
+        assertEquals(List.of("acquired 'x'", "released 'x'"), after.out().lines().toList());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mutex", "semaphore"})
+    void aHolderKilledWithSigkillIsReportedUntilMarkedConsistent(String kind) {
+        createExclusive(kind);
+        try (ChildJvm holder = jipcChild("sync", "hold", "x")) {
+            holder.awaitLine("acquired", LINE);
+            holder.kill();
+        }
+        String died = "acquired 'x', but a holder died holding it: what it guards may be half-updated";
+        for (int i = 0; i < 2; i++) {
+            CliRun run = jipc("sync", "hold", "x", "--timeout", "1m", "--for", "0");
+            assertEquals(0, run.exit(), run.err());
+            assertEquals(List.of(died, "released 'x'"), run.out().lines().toList());
+        }
+        CliRun repaired = jipc("sync", "hold", "x", "--timeout", "1m", "--for", "0", "--mark-consistent");
+        assertEquals(List.of(died, "marked 'x' consistent", "released 'x'"), repaired.out().lines().toList());
+        CliRun after = jipc("sync", "hold", "x", "--timeout", "0", "--for", "0");
+        assertEquals(List.of("acquired 'x'", "released 'x'"), after.out().lines().toList());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mutex", "semaphore"})
+    void aHolderStoppedWithSigtermReleasesCleanly(String kind) {
+        createExclusive(kind);
+        try (ChildJvm holder = jipcChild("sync", "hold", "x")) {
+            holder.awaitLine("acquired", LINE);
+            stop(holder);
+            holder.waitFor(LINE);
+            assertTrue(holder.output().contains("released 'x' (stopped)"), holder.output());
+        }
+        CliRun after = jipc("sync", "hold", "x", "--timeout", "0", "--for", "0");
+        assertEquals(List.of("acquired 'x'", "released 'x'"), after.out().lines().toList(), "no holder died");
+    }
+
+    @Test
+    void aBarrierTripsForTwoProcessesAndATimedOutOrStoppedArrivalIsWithdrawn() throws Exception {
+        create("barrier", "b", "--parties", "2");
+        try (ChildJvm party = jipcChild("sync", "await", "b", "--timeout", "2m")) {
+            CliRun run = jipc("sync", "await", "b", "--timeout", "2m");
+            assertEquals(0, run.exit(), run.err());
+            assertTrue(run.out().startsWith("passed barrier 'b' (arrival "), run.out());
+            assertEquals(0, party.waitFor(LINE), party.output());
+            assertTrue(party.output().contains("passed barrier 'b' (arrival "), party.output());
+        }
+        CliRun late = jipc("sync", "await", "b", "--timeout", "10ms");
+        assertEquals(1, late.exit(), late.err());
+        assertTrue(late.err().startsWith("jipc sync await: barrier 'b' did not trip within 10ms"), late.err());
+        try (ProcessBarrier barrier = ProcessBarrier.open("b")) {
+            assertEquals(0, barrier.arrived(), "the timed-out arrival is withdrawn");
+            try (ChildJvm party = jipcChild("sync", "await", "b")) {
+                while (barrier.arrived() == 0) {
+                    assertTrue(party.isAlive(), party.output());
+                    Thread.sleep(10);
+                }
+                stop(party);
+                party.waitFor(LINE);
+                assertTrue(party.output().contains("stopped while waiting on 'b'"), party.output());
+            }
+            assertEquals(0, barrier.arrived(), "a stopped waiter's arrival is withdrawn");
+        }
+    }
+
+    @Test
+    void aLatchOpensForAWaitingProcessWhenCountedDownToZero() {
+        create("latch", "l", "--count", "2");
+        try (ChildJvm waiter = jipcChild("sync", "await", "l", "--timeout", "2m")) {
+            assertEquals(List.of("latch 'l' at 1"), jipc("sync", "count-down", "l").out().lines().toList());
+            assertEquals(List.of("latch 'l' is open"), jipc("sync", "count-down", "l").out().lines().toList());
+            assertEquals(0, waiter.waitFor(LINE), waiter.output());
+            assertTrue(waiter.output().contains("latch 'l' is open"), waiter.output());
+        }
+        create("latch", "closed");
+        CliRun late = jipc("sync", "await", "closed", "--timeout", "10ms");
+        assertEquals(1, late.exit(), late.err());
+        assertTrue(late.err().startsWith("jipc sync await: latch 'closed' still at 1 after 10ms"), late.err());
+    }
+
+    @Test
+    void aConditionSignalledUnderItsMutexWakesTheWaitingProcess() {
+        create("mutex", "m");
+        create("condition", "c");
+        try (ChildJvm waiter = jipcChild("sync", "await", "c", "--mutex", "m", "--timeout", "2m")) {
+            waiter.awaitLine("waiting on condition 'c'", LINE);
+            // the waiter printed that line holding m, and lets it go only inside await: not missed
+            CliRun signal = jipc("sync", "signal", "c", "--mutex", "m");
+            assertEquals(0, signal.exit(), signal.err());
+            assertEquals(0, waiter.waitFor(LINE), waiter.output());
+            assertTrue(waiter.output().contains("condition 'c' signalled"), waiter.output());
+        }
+        CliRun late = jipc("sync", "await", "c", "--mutex", "m", "--timeout", "10ms");
+        assertEquals(1, late.exit(), late.err());
+        assertTrue(late.err().startsWith("jipc sync await: condition 'c' not signalled within 10ms"), late.err());
+    }
+
+    @Test
+    void acquireAndReleaseArePAndVOfAnUntrackedSemaphoreAcrossProcesses() {
+        create("semaphore", "z", "--holders", "0", "--permits", "0");
+        CliRun none = jipc("sync", "acquire", "z", "--timeout", "0");
+        assertEquals(1, none.exit(), none.err());
+        assertEquals("jipc sync acquire: no permit of 'z' available", none.err().strip());
+        try (ChildJvm waiter = jipcChild("sync", "acquire", "z", "--timeout", "2m")) {
+            CliRun posted = jipc("sync", "release", "z");
+            assertEquals(0, posted.exit(), posted.err());
+            assertEquals(0, waiter.waitFor(LINE), waiter.output());
+            assertTrue(waiter.output().contains("acquired a permit of 'z'"), waiter.output());
+        }
+        try (ProcessSemaphore semaphore = ProcessSemaphore.open("z")) {
+            assertEquals(0, semaphore.availablePermits(), "the child kept the permit it took");
+            assertEquals(0, jipc("sync", "release", "z", "--permits", "3").exit());
+            assertEquals(3, semaphore.availablePermits());
+        }
+        CliRun overflow = jipc("sync", "release", "z", "--permits", Integer.toString(Integer.MAX_VALUE));
+        assertEquals(1, overflow.exit(), overflow.err());
+        assertEquals(1, overflow.err().lines().count(), overflow.err());
+        assertTrue(overflow.err().startsWith("jipc sync release: 'z': "), overflow.err());
+    }
+
+    @Test
+    void eachVerbRefusesTheKindsItDoesNotTakeAsAUsageError() {
+        create("mutex", "m");
+        create("barrier", "b");
+        create("condition", "c");
+        create("semaphore", "tracked");
+        List<List<String>> refused = List.of(
+                List.of("'b' is not a mutex or a semaphore: it is barrier", "hold", "b"),
+                List.of("'m' is not a barrier, a latch or a condition: it is mutex", "await", "m"),
+                List.of("'c' is a condition: name its mutex with --mutex", "await", "c"),
+                List.of("--mutex goes with a condition; 'b' is barrier", "await", "b", "--mutex", "m"),
+                List.of("'b' is not a mutex: it is barrier", "await", "c", "--mutex", "b"),
+                List.of("'tracked' is a tracked semaphore", "acquire", "tracked"),
+                List.of("'tracked' is a tracked semaphore", "release", "tracked"),
+                List.of("'m' is not a semaphore: it is mutex", "release", "m"),
+                List.of("--permits 0 is not positive", "release", "tracked", "--permits", "0"),
+                List.of("'m' is not a latch: it is mutex", "count-down", "m"),
+                List.of("'m' is not a condition: it is mutex", "signal", "m"),
+                List.of("--timeout -1s is negative", "hold", "m", "--timeout", "-1s"));
+        for (List<String> expectation : refused) {
+            List<String> command = new ArrayList<>(List.of("sync"));
+            command.addAll(expectation.subList(1, expectation.size()));
+            CliRun run = jipc(command.toArray(String[]::new));
+            assertEquals(2, run.exit(), command + ": " + run.err());
+            assertTrue(run.err().startsWith(expectation.getFirst()), command + ": " + run.err());
+            assertTrue(run.err().contains("Usage: jipc sync " + expectation.get(1)), run.err());
+            assertFalse(run.err().contains("\tat "), run.err());
+        }
+        CliRun missing = jipc("sync", "hold", "never-was");
+        assertEquals(1, missing.exit(), missing.err());
+        assertTrue(missing.err().startsWith("jipc sync hold: no synchronization object 'never-was'"), missing.err());
+    }
+}
