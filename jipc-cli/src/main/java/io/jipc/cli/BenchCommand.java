@@ -265,9 +265,9 @@ final class BenchCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             messages = run.quick ? Math.min(messages, 2_000_000) : messages;
-            PrintStream progress = run.progress("ring");
-            RingBench.Report report = new RingBench(new RingBench.Settings(size, run.warmupTime(),
-                    run.maxWarmupTime(), run.measureTime(), messages, capacity), progress).run();
+            RingBench.Settings settings = new RingBench.Settings(size, run.warmupTime(), run.maxWarmupTime(),
+                    run.measureTime(), messages, capacity); // checks them: a usage error before any progress line
+            RingBench.Report report = new RingBench(settings, run.progress("ring")).run();
             System.out.print(run.json ? RingBench.json(report) : "\n" + RingBench.table(report));
             return 0;
         }

@@ -50,7 +50,8 @@ class CommandFailuresTest {
                 List.of("pid must be 1..", "signal", "send", "--", "-999999", "TERM"),
                 List.of("invalid group name 'a/b'", "group", "members", "a/b"),
                 List.of("invalid group name 'a/b'", "group", "join", "a/b"),
-                List.of("message size must be at least 8 bytes: 0", "bench", "mailbox", "--size", "0"));
+                List.of("message size must be at least 8 bytes: 0", "bench", "mailbox", "--size", "0"),
+                List.of("item size must be at least 8 bytes: -1", "bench", "ring", "--size", "-1"));
     }
 
     @Test
@@ -75,6 +76,7 @@ class CommandFailuresTest {
         assertTrue(run.err().startsWith(expectation.getFirst()), run.err());
         String command = String.join(" ", expectation.subList(1, 3));
         assertTrue(run.err().contains("Usage: jipc " + command), run.err());
+        assertEquals("", run.out(), "nothing starts before the usage is checked");
         assertNoStackTrace(run);
     }
 
