@@ -7,8 +7,10 @@ import io.jipc.pipe.PipeEnd;
 import io.jipc.pipe.PipeReader;
 import io.jipc.pipe.PipeWriter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -64,6 +66,9 @@ final class FifoCommand {
         @Option(names = "--timeout", description = "give up if no process opens the other side within this long, e.g. 5s")
         String timeoutText;
 
+        @Spec
+        CommandSpec spec;
+
         private final Opener<E> open;
         private final TimedOpener<E> openTimed;
 
@@ -76,11 +81,10 @@ final class FifoCommand {
 
         @Override
         public Integer call() throws Exception {
-            try (E end = timeoutText == null ? open.open(path) : openTimed.open(path, Durations.parse(timeoutText))) {
+            try (E end = timeoutText == null ? open.open(path) : openTimed.open(path, Durations.timeout(timeoutText))) {
                 use(end);
             } catch (OpenTimeoutException e) {
-                System.err.println(e.getMessage());
-                return 1;
+                return TransferOptions.fail(spec, e.getMessage());
             }
             return 0;
         }
@@ -136,7 +140,7 @@ final class FifoCommand {
         @Override
         public Integer call() {
             if (!Fifo.remove(path)) {
-                System.err.println("no FIFO at " + path);
+                System.err.println("jipc fifo remove: no FIFO at " + path);
                 return 1;
             }
             return 0;

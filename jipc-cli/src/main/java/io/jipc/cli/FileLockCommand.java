@@ -36,17 +36,17 @@ final class FileLockCommand {
         @Override
         public Integer call() throws Exception {
             LockMode mode = shared ? LockMode.SHARED : LockMode.EXCLUSIVE;
+            Duration hold = holdText == null ? null : Durations.nonNegative("--for", holdText); // before locking
             try (LockableFile lockable = LockableFile.openOrCreate(file)) {
                 FileLock lock = timeoutText == null ? lockable.lock(mode)
-                        : lockable.tryLock(mode, Durations.parse(timeoutText));
+                        : lockable.tryLock(mode, Durations.timeout(timeoutText));
                 if (lock == null) {
-                    System.err.println(file + " is locked by another process");
+                    System.err.println("jipc filelock hold: " + file + " is locked by another process");
                     return 1;
                 }
                 try (lock) {
                     System.out.println("locked " + file + " " + mode.name().toLowerCase());
-                    if (holdText != null) {
-                        Duration hold = Durations.parse(holdText);
+                    if (hold != null) {
                         Thread.sleep(hold);
                     } else {
                         System.in.transferTo(java.io.OutputStream.nullOutputStream());

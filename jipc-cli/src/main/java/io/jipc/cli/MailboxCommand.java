@@ -110,7 +110,10 @@ final class MailboxCommand {
 
         @Override
         public Integer call() throws Exception {
-            Duration timeout = timeoutText == null ? null : Durations.parse(timeoutText);
+            if (count < 0) {
+                throw new IllegalArgumentException("--count must not be negative: " + count);
+            }
+            Duration timeout = timeoutText == null ? null : Durations.timeout(timeoutText);
             try (Mailbox mailbox = Mailbox.open(name)) {
                 if (headers && !mailbox.hasHeaders()) {
                     throw new IllegalArgumentException("--headers: mailbox '" + name + "' was created without "
@@ -127,11 +130,16 @@ final class MailboxCommand {
                         line = message == null ? null : new String(message, StandardCharsets.UTF_8);
                     }
                     if (line == null) {
-                        System.err.println("no message within " + timeout);
+                        System.err.println("jipc mailbox recv: no message in '" + name + "' within " + timeoutText
+                                + "; " + i + " received");
                         return 1;
                     }
                     System.out.println(line);
-                    System.out.flush();
+                    if (System.out.checkError()) { // flushes; a closed pipe (| head) or a full disk: take no more
+                        System.err.println("jipc mailbox recv: " + RecvCommand.lostOnOutput(i,
+                                line.getBytes(StandardCharsets.UTF_8).length));
+                        return 1;
+                    }
                 }
             }
             return 0;
@@ -165,7 +173,7 @@ final class MailboxCommand {
         @Override
         public Integer call() {
             if (!Mailbox.destroy(name)) {
-                System.err.println("no mailbox '" + name + "'");
+                System.err.println("jipc mailbox destroy: no mailbox '" + name + "'");
                 return 1;
             }
             return 0;

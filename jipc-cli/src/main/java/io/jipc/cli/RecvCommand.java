@@ -41,6 +41,15 @@ final class RecvCommand implements Callable<Integer> {
     @Mixin
     TransferOptions options;
 
+    /**
+     * The failure of standard output after {@code written} messages: the message just received
+     * ({@code bytes} long) left its object and could not be printed.
+     */
+    static String lostOnOutput(long written, int bytes) {
+        return "standard output failed (closed or full) after " + written + " message(s); the message just "
+                + "received (" + bytes + " bytes) was taken and could not be written";
+    }
+
     @Override
     public Integer call() throws InterruptedException {
         if (count < 0) {
@@ -68,7 +77,9 @@ final class RecvCommand implements Callable<Integer> {
                 }
                 String text = new String(message.payload(), StandardCharsets.UTF_8);
                 out.println(showPriority ? message.priority() + "\t" + text : text);
-                out.flush();
+                if (out.checkError()) { // flushes; a closed pipe (| head) or a full disk: take no more
+                    return options.fail(lostOnOutput(received, message.payload().length));
+                }
                 if (message.truncated()) {
                     System.err.println("jipc recv: cut to " + message.payload().length + " of its " + message.length()
                             + " bytes");

@@ -41,7 +41,19 @@ final class SendCommand implements Callable<Integer> {
                     : new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).lines().iterator();
             int sent = 0;
             while (it.hasNext()) {
-                if (!endpoint.send(it.next().getBytes(StandardCharsets.UTF_8), priority, wait)) {
+                byte[] message = it.next().getBytes(StandardCharsets.UTF_8);
+                boolean delivered;
+                // a Ctrl-C or SIGTERM while the send waits interrupts it: the message is withdrawn, not
+                // delivered later (a rendezvous or a full mailbox); the scope ends once that is printed
+                try (InterruptOnShutdown stop = new InterruptOnShutdown()) {
+                    try {
+                        delivered = endpoint.send(message, priority, wait);
+                    } catch (InterruptedException stopped) {
+                        return options.fail("stopped while sending to " + options.uri + ": message " + (sent + 1)
+                                + " was withdrawn; " + sent + " message(s) sent");
+                    }
+                }
+                if (!delivered) {
                     return options.fail(endpoint.unsentBecause() + " " + options.uri + " (waited " + wait + "); "
                             + sent + " message(s) sent");
                 }

@@ -60,8 +60,11 @@ final class SignalCommand {
 
         @Override
         public Integer call() throws InterruptedException {
+            if (count < 0) {
+                throw new IllegalArgumentException("--count must not be negative: " + count);
+            }
             Signal sig = Signal.parse(signal); // an unknown name: a usage error (CommandFailures)
-            Duration timeout = timeoutText == null ? null : Durations.parse(timeoutText);
+            Duration timeout = timeoutText == null ? null : Durations.timeout(timeoutText);
             SignalDoorbell opened;
             try {
                 // refused for a signal the JVM keeps (QUIT, SEGV, ...) and in a JVM started with -Xrs
@@ -75,7 +78,7 @@ final class SignalCommand {
                 for (long rings = 0; count == 0 || rings < count; rings++) {
                     long deliveries = timeout == null ? doorbell.take() : doorbell.poll(timeout);
                     if (deliveries == 0) {
-                        System.err.println("no " + sig + " within " + timeout);
+                        System.err.println("jipc signal wait: no " + sig + " within " + timeoutText);
                         return 1;
                     }
                     System.out.println(sig + " rang (" + deliveries + " delivery(ies))");

@@ -1,5 +1,6 @@
 package io.jipc.cli;
 
+import io.jipc.cli.bench.Durations;
 import io.jipc.sync.Acquisition;
 import io.jipc.sync.ProcessBarrier;
 import io.jipc.sync.ProcessCondition;
@@ -36,7 +37,7 @@ final class SyncAwaitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Duration timeout = timeoutText == null ? null : SyncCommand.timeout(timeoutText);
+        Duration timeout = timeoutText == null ? null : Durations.timeout(timeoutText);
         try (InterruptOnShutdown stop = new InterruptOnShutdown()) { // closed once the wait has ended and printed
             return await(timeout);
         }

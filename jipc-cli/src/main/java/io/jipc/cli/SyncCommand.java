@@ -1,6 +1,5 @@
 package io.jipc.cli;
 
-import io.jipc.cli.bench.Durations;
 import io.jipc.sync.ProcessBarrier;
 import io.jipc.sync.ProcessCondition;
 import io.jipc.sync.ProcessCountDownLatch;
@@ -11,7 +10,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -27,15 +25,6 @@ import java.util.concurrent.Callable;
                 SyncPermitCommands.Acquire.class, SyncPermitCommands.Release.class, SyncAwaitCommand.class, SyncPostCommands.CountDown.class,
                 SyncPostCommands.Signal.class, SyncCommand.Destroy.class})
 final class SyncCommand {
-
-    /** Parses a {@code --timeout} of the sync commands: a duration, not negative (0: try once). */
-    static Duration timeout(String text) {
-        Duration timeout = Durations.parse(text);
-        if (timeout.isNegative()) {
-            throw new IllegalArgumentException("--timeout " + text + " is negative");
-        }
-        return timeout;
-    }
 
     /**
      * Opens the named object {@code name}, which must be a {@code kind} ({@code what} names it for
@@ -118,7 +107,7 @@ final class SyncCommand {
         @Override
         public Integer call() {
             if (!SyncObjects.destroy(name)) {
-                System.err.println("no synchronization object '" + name + "'");
+                System.err.println("jipc sync destroy: no synchronization object '" + name + "'");
                 return 1;
             }
             return 0;

@@ -53,8 +53,8 @@ final class SyncHoldCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Duration timeout = timeoutText == null ? null : SyncCommand.timeout(timeoutText);
-        Duration hold = holdText == null ? null : Durations.parse(holdText);
+        Duration timeout = timeoutText == null ? null : Durations.timeout(timeoutText);
+        Duration hold = holdText == null ? null : Durations.nonNegative("--for", holdText);
         try (InterruptOnShutdown stop = new InterruptOnShutdown()) { // closed once hold(...) has released and printed
             return hold(timeout, hold);
         }

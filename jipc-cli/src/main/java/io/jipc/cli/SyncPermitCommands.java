@@ -1,5 +1,6 @@
 package io.jipc.cli;
 
+import io.jipc.cli.bench.Durations;
 import io.jipc.sync.Acquisition;
 import io.jipc.sync.ProcessSemaphore;
 import picocli.CommandLine.Command;
@@ -43,7 +44,7 @@ final class SyncPermitCommands {
 
         @Override
         public Integer call() {
-            Duration timeout = timeoutText == null ? null : SyncCommand.timeout(timeoutText);
+            Duration timeout = timeoutText == null ? null : Durations.timeout(timeoutText);
             try (InterruptOnShutdown stop = new InterruptOnShutdown()) { // closed once the wait has ended and printed
                 return acquire(timeout);
             }

@@ -41,7 +41,7 @@ final class TransferOptions {
             return Wait.NONE;
         }
         try {
-            return timeout == null ? Wait.FOREVER : Wait.atMost(Durations.parse(timeout));
+            return timeout == null ? Wait.FOREVER : Wait.atMost(Durations.timeout(timeout));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

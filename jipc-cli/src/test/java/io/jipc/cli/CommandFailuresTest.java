@@ -51,7 +51,14 @@ class CommandFailuresTest {
                 List.of("invalid group name 'a/b'", "group", "members", "a/b"),
                 List.of("invalid group name 'a/b'", "group", "join", "a/b"),
                 List.of("message size must be at least 8 bytes: 0", "bench", "mailbox", "--size", "0"),
-                List.of("item size must be at least 8 bytes: -1", "bench", "ring", "--size", "-1"));
+                List.of("item size must be at least 8 bytes: -1", "bench", "ring", "--size", "-1"),
+                List.of("--count must not be negative: -1", "mailbox", "recv", "box", "-n", "-1"),
+                List.of("--timeout -1s is negative", "mailbox", "recv", "box", "--timeout", "-1s"),
+                List.of("--count must not be negative: -3", "signal", "wait", "USR1", "--count", "-3"),
+                List.of("--timeout -1s is negative", "signal", "wait", "USR1", "--timeout", "-1s"),
+                List.of("--timeout -1s is negative", "fifo", "read", dir.resolve("f").toString(), "--timeout", "-1s"),
+                List.of("--for -1s is negative", "filelock", "hold", dir.resolve("lock").toString(), "--for", "-1s"),
+                List.of("--for -1s is negative", "sync", "hold", "m", "--for", "-1s"));
     }
 
     @Test
@@ -86,6 +93,10 @@ class CommandFailuresTest {
                 List.of("jipc mailbox recv: no mailbox 'never-was'", "mailbox", "recv", "never-was", "--timeout", "1s"),
                 List.of("jipc mailbox info: no mailbox 'never-was'", "mailbox", "info", "never-was"),
                 List.of("jipc sync info: no synchronization object 'never-was'", "sync", "info", "never-was"),
+                List.of("jipc sync destroy: no synchronization object 'never-was'", "sync", "destroy", "never-was"),
+                List.of("jipc mailbox destroy: no mailbox 'never-was'", "mailbox", "destroy", "never-was"),
+                List.of("jipc fifo remove: no FIFO at " + dir.resolve("nothing"), "fifo", "remove",
+                        dir.resolve("nothing").toString()),
                 List.of("jipc fifo create: ENOENT (No such file or directory) from mkfifo of " + dir.resolve("no/f"),
                         "fifo", "create", dir.resolve("no/f").toString()),
                 List.of("jipc fifo read: ENOENT", "fifo", "read", dir.resolve("nothing").toString()),

@@ -30,6 +30,23 @@ public final class Durations {
         }
     }
 
+    /**
+     * Parses a {@code --timeout} as {@link #parse}, refusing a negative one with
+     * {@link IllegalArgumentException}: 0 means "try once".
+     */
+    public static Duration timeout(String text) {
+        return nonNegative("--timeout", text);
+    }
+
+    /** Parses the duration {@code text} of {@code option} as {@link #parse}, refusing a negative one. */
+    public static Duration nonNegative(String option, String text) {
+        Duration duration = parse(text);
+        if (duration.isNegative()) {
+            throw new IllegalArgumentException(option + " " + text + " is negative");
+        }
+        return duration;
+    }
+
     /** The shorter of two durations. */
     public static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;

@@ -1,0 +1,95 @@
+package io.jipc.cli;
+
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxOptions;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A transfer cut short from outside: {@code jipc send} stopped by {@code SIGTERM} (as by Ctrl-C)
+ * while it waits withdraws its message instead of leaving it to be delivered later, and
+ * {@code jipc recv} whose standard output fails (a closed pipe, a full disk) stops at once with
+ * exit code 1 instead of taking messages it cannot print.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class InterruptedTransferTest {
+    private static final Duration LINE = Duration.ofMinutes(2);
+
+    @Test
+    void aStoppedSendToARendezvousIsWithdrawnNotDeliveredLater() throws Exception {
+        try (Mailbox rendezvous = Mailbox.create("rv", MailboxOptions.builder().messageLimit(0).build())) {
+            try (ChildJvm sender = ChildJvm.builder(Main.class).args("send", "mailbox:rv", "stopped").start()) {
+                while (rendezvous.pendingBytes() == 0) { // the sender's record is in: it waits for a receiver
+                    assertTrue(sender.isAlive(), sender.output());
+                    Thread.sleep(10);
+                }
+                sender.process().toHandle().destroy(); // SIGTERM; Process.destroy() would close its output
+                sender.waitFor(LINE);
+                assertTrue(sender.output().contains("jipc send: stopped while sending to mailbox:rv: message 1 was "
+                        + "withdrawn; 0 message(s) sent"), sender.output());
+            }
+            assertNull(rendezvous.poll(Duration.ofMillis(200)), "a withdrawn message is never delivered");
+        } finally {
+            Mailbox.destroy("rv");
+        }
+    }
+
+    /** Standard output as a closed pipe: every write fails. */
+    private static final class ClosedPipe extends OutputStream {
+        @Override
+        public void write(int b) throws IOException {
+            throw new IOException("Broken pipe");
+        }
+    }
+
+    private static CliRun withFailingOutput(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(new ClosedPipe(), true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            return new CliRun(Main.run(args), "", e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void recvWhoseOutputFailsTakesNoMoreMessages() throws Exception {
+        for (String[] command : new String[][] {{"recv", "mailbox:out", "-n", "0", "--nonblock"},
+                {"mailbox", "recv", "out", "-n", "0", "--timeout", "0"}}) {
+            try (Mailbox mailbox = Mailbox.create("out")) {
+                for (String m : new String[] {"a", "b", "c"}) {
+                    mailbox.put(m.getBytes(StandardCharsets.UTF_8));
+                }
+                CliRun run = withFailingOutput(command);
+                assertEquals(1, run.exit(), run.err());
+                assertTrue(run.err().contains("standard output failed (closed or full) after 0 message(s); the message "
+                        + "just received (1 bytes) was taken and could not be written"), run.err());
+                assertArrayEquals("b".getBytes(StandardCharsets.UTF_8), mailbox.poll(), "only the first was taken");
+                assertArrayEquals("c".getBytes(StandardCharsets.UTF_8), mailbox.poll());
+            } finally {
+                Mailbox.destroy("out");
+            }
+        }
+    }
+}
