@@ -10,6 +10,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,6 +93,26 @@ class SocketSendRecvTest {
             assertEquals(0, jipc("send", uri, "third"));
             recv.assertSuccess(Duration.ofSeconds(90));
             assertEquals("first\nsecond\nthird\n", recv.output());
+        }
+    }
+
+    @Test
+    void aSenderWhoseStreamBreaksIsDroppedAndTheReceiverGoesOn() throws Exception {
+        String uri = "unix:" + dir.resolve("torn.sock");
+        try (ChildJvm recv = receiver(uri, 2)) {
+            sendWhenListening(uri, "before");
+            for (byte[] hostile : new byte[][] {
+                    {0, 0, 0, 0, 0, 0, 0, 5, 'h', 'e', 'l'},                 // closed mid-frame: 3 of 5 bytes
+                    {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0, 0, 0, 1}}) { // a length past any limit
+                try (SocketChannel raw = SocketChannel.open(UnixDomainSocketAddress.of(dir.resolve("torn.sock")))) {
+                    raw.write(ByteBuffer.wrap(hostile));
+                }
+            }
+            assertEquals(0, jipc("send", uri, "after"));
+            recv.assertSuccess(Duration.ofSeconds(90));
+            assertTrue(recv.output().startsWith("before\n"), recv.output());
+            assertTrue(recv.output().contains("jipc recv: dropped a sender: "), recv.output());
+            assertTrue(recv.output().endsWith("after\n"), recv.output());
         }
     }
 

@@ -3,6 +3,9 @@ package io.jipc.cli.endpoint;
 import io.jipc.net.Datagram;
 import io.jipc.net.DatagramEndpoint;
 import io.jipc.net.DatagramOptions;
+import io.jipc.net.FrameTimeoutException;
+import io.jipc.net.InvalidFrameException;
+import io.jipc.net.PeerClosedException;
 import io.jipc.net.SocketUri;
 import io.jipc.net.StreamConnection;
 import io.jipc.net.StreamServer;
@@ -16,7 +19,8 @@ import java.net.SocketAddress;
  * {@code docs/sockets.md} for the framing. The sending side is a client: {@code send} connects on its
  * first message (a stream) and sends each message as one frame or datagram, so a plain
  * {@code socat} server sees the frames. The receiving side is a server: {@code recv} binds the
- * address, accepts senders one after another and prints their messages; a socket file it created is
+ * address, accepts senders one after another and prints their messages (a sender whose stream breaks
+ * mid-frame or announces a bad length is dropped with a line on standard error); a socket file it created is
  * removed when it closes. Sockets have no priorities; nothing is created in advance, so
  * {@code --no-create} changes nothing here.
  */
@@ -96,8 +100,17 @@ final class SocketKind implements EndpointKind {
                         return null;
                     }
                 }
-                byte[] payload = wait.isForever() ? incoming.take()
-                        : wait.isNone() ? incoming.poll() : incoming.poll(wait.limit());
+                byte[] payload;
+                try {
+                    payload = wait.isForever() ? incoming.take()
+                            : wait.isNone() ? incoming.poll() : incoming.poll(wait.limit());
+                } catch (PeerClosedException | InvalidFrameException | FrameTimeoutException broken) {
+                    // one sender's broken stream ends that sender, not the receiver: drop it, say so, go on
+                    System.err.println("jipc recv: dropped a sender: " + broken.getMessage());
+                    incoming.close();
+                    incoming = null;
+                    continue;
+                }
                 if (payload != null) {
                     return new Message(payload, 0);
                 }
