@@ -67,7 +67,7 @@ final class DsmCommand {
                         .withKeepLocks(!noKeepLocks));
             } catch (JipcException | IllegalArgumentException e) {
                 System.err.println("jipc dsm: " + e.getMessage());
-                return 2;
+                return e instanceof IllegalArgumentException ? 2 : 1; // a bad address, or the port in use
             }
             NameService names = null;
             if (register != null) {
@@ -80,7 +80,7 @@ final class DsmCommand {
                         names.close();
                     }
                     System.err.println("jipc dsm: cannot register the home as " + register + ": " + e.getMessage());
-                    return 2;
+                    return e instanceof IllegalArgumentException ? 2 : 1;
                 }
             }
             NameService held = names;

@@ -41,14 +41,14 @@ final class GatewayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         if (mailboxes.isEmpty() && !all) {
-            System.err.println("jipc: name the mailboxes to export, or give --all");
+            System.err.println("jipc gateway: name the mailboxes to export, or give --all");
             return 2;
         }
         InetSocketAddress address;
         try {
             address = HostPort.parse(bind);
         } catch (IllegalArgumentException e) {
-            System.err.println("jipc: --bind wants HOST:PORT: " + e.getMessage());
+            System.err.println("jipc gateway: --bind wants HOST:PORT: " + e.getMessage());
             return 2;
         }
         NameService names = null;
@@ -62,8 +62,9 @@ final class GatewayCommand implements Callable<Integer> {
             if (names != null) {
                 names.close();
             }
-            System.err.println("jipc: " + e.getMessage());
-            return 2;
+            System.err.println("jipc gateway: " + e.getMessage());
+            // a bad name is a usage error; no such mailbox, a port in use, no name service: not done
+            return e instanceof IllegalArgumentException ? 2 : 1;
         }
         mailboxes.forEach(name -> System.out.println(gateway.address(name)));
         System.out.println(gateway + " serving; Ctrl-C to stop");

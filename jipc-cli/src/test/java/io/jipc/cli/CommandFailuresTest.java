@@ -95,6 +95,8 @@ class CommandFailuresTest {
                 List.of("jipc sync info: no synchronization object 'never-was'", "sync", "info", "never-was"),
                 List.of("jipc sync destroy: no synchronization object 'never-was'", "sync", "destroy", "never-was"),
                 List.of("jipc mailbox destroy: no mailbox 'never-was'", "mailbox", "destroy", "never-was"),
+                List.of("jipc gateway: no mailbox 'never-was'", "gateway", "--bind", "127.0.0.1:0", "--no-register",
+                        "never-was"),
                 List.of("jipc fifo remove: no FIFO at " + dir.resolve("nothing"), "fifo", "remove",
                         dir.resolve("nothing").toString()),
                 List.of("jipc fifo create: ENOENT (No such file or directory) from mkfifo of " + dir.resolve("no/f"),
