@@ -1,5 +1,6 @@
 package io.jipc.cli;
 
+import io.jipc.JipcException;
 import io.jipc.sync.ProcessBarrier;
 import io.jipc.sync.ProcessCondition;
 import io.jipc.sync.ProcessCountDownLatch;
@@ -83,19 +84,24 @@ final class SyncCommand {
     }
 
     @Command(name = "info", mixinStandardHelpOptions = true,
-            description = "Describe named objects: owner or holders (alive or dead), permits, sleepers.")
+            description = {"Describe named objects: owner or holders (alive or dead), permits, sleepers.",
+                    "Exit code 1 if one could not be read (no such object, a damaged file); the others are still described."})
     static final class Info implements Callable<Integer> {
         @Parameters(index = "0..*", description = "names (default: every named object)")
         List<String> names;
 
         @Override
         public Integer call() throws Exception {
+            int exit = 0;
             for (String name : names == null ? SyncObjects.names() : names) {
                 try (AutoCloseable object = SyncObjects.open(name, 0600)) {
                     System.out.println(name + ": " + object);
+                } catch (JipcException unreadable) { // no such object, a damaged file: say so, go on with the rest
+                    System.err.println("jipc sync info: " + unreadable.getMessage());
+                    exit = 1;
                 }
             }
-            return 0;
+            return exit;
         }
     }
 

@@ -1,5 +1,6 @@
 package io.jipc.cli;
 
+import io.jipc.segment.JipcRoot;
 import io.jipc.sync.ProcessBarrier;
 import io.jipc.sync.ProcessSemaphore;
 import io.jipc.sync.SyncObjects;
@@ -12,6 +13,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -201,6 +205,26 @@ class SyncCommandTest {
         assertEquals(1, overflow.exit(), overflow.err());
         assertEquals(1, overflow.err().lines().count(), overflow.err());
         assertTrue(overflow.err().startsWith("jipc sync release: 'z': "), overflow.err());
+    }
+
+    @Test
+    void infoDescribesEveryObjectItCanReadAndSaysWhichItCannot() throws Exception {
+        create("mutex", "a");
+        create("latch", "c");
+        Path damaged = JipcRoot.path("sync").resolve("b");
+        Files.write(damaged, new byte[4096]);
+        Files.setPosixFilePermissions(damaged, PosixFilePermissions.fromString("rw-------"));
+        CliRun all = jipc("sync", "info");
+        assertEquals(1, all.exit(), all.err());
+        assertEquals(List.of("a: mutex [free, consistent, 0 sleepers]", "c: latch [count 1, 0 sleepers]"),
+                all.out().lines().toList());
+        assertEquals(1, all.err().lines().count(), all.err());
+        assertTrue(all.err().startsWith("jipc sync info: "), all.err());
+        CliRun named = jipc("sync", "info", "never-was", "a");
+        assertEquals(1, named.exit(), named.err());
+        assertEquals(List.of("a: mutex [free, consistent, 0 sleepers]"), named.out().lines().toList());
+        assertTrue(named.err().startsWith("jipc sync info: no synchronization object 'never-was'"), named.err());
+        Files.delete(damaged);
     }
 
     @Test
