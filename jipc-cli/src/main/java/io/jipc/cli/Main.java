@@ -4,13 +4,15 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.util.List;
+import java.util.concurrent.Callable;
 
 /** The {@code jipc} command. */
 @Command(name = "jipc",
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
+        scope = CommandLine.ScopeType.INHERIT, // every subcommand's -V/--version prints the version too
         description = {"Interprocess communication for the JVM: drive and measure every IPC mechanism.", ""})
-public final class Main implements Runnable {
+public final class Main implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -48,8 +50,10 @@ public final class Main implements Runnable {
                 .setExecutionExceptionHandler(new CommandFailures());
     }
 
+    /** {@code jipc} without a command: the usage, on standard error, and exit code 2 (as for {@code jipc mailbox}). */
     @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
+    public Integer call() {
+        spec.commandLine().usage(System.err);
+        return 2;
     }
 }

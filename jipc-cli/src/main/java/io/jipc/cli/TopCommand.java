@@ -47,7 +47,7 @@ final class TopCommand implements Callable<Integer> {
         LsCommand.checkKind(spec, kind);
         Duration every = Durations.parse(interval);
         if (every.isNegative() || every.isZero()) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--interval must be positive");
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--interval must be positive: " + interval);
         }
         RateSampler sampler = new RateSampler();
         sampler.sample(rows(), System.nanoTime());

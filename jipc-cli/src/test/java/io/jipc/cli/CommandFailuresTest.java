@@ -56,9 +56,11 @@ class CommandFailuresTest {
                 List.of("--timeout -1s is negative", "mailbox", "recv", "box", "--timeout", "-1s"),
                 List.of("--count must not be negative: -3", "signal", "wait", "USR1", "--count", "-3"),
                 List.of("--timeout -1s is negative", "signal", "wait", "USR1", "--timeout", "-1s"),
+                List.of("--timeout -5s is negative", "recv", "mailbox:box", "--timeout", "-5s"),
                 List.of("--timeout -1s is negative", "fifo", "read", dir.resolve("f").toString(), "--timeout", "-1s"),
                 List.of("--for -1s is negative", "filelock", "hold", dir.resolve("lock").toString(), "--for", "-1s"),
-                List.of("--for -1s is negative", "sync", "hold", "m", "--for", "-1s"));
+                List.of("--for -1s is negative", "sync", "hold", "m", "--for", "-1s"),
+                List.of("--interval must be positive: 0", "top", "--interval", "0", "--once"));
     }
 
     @Test
@@ -81,7 +83,8 @@ class CommandFailuresTest {
         CliRun run = jipc(args);
         assertEquals(2, run.exit(), run.err());
         assertTrue(run.err().startsWith(expectation.getFirst()), run.err());
-        String command = String.join(" ", expectation.subList(1, 3));
+        String verb = expectation.get(2);
+        String command = expectation.get(1) + (verb.matches("[a-z][a-z-]*") ? " " + verb : ""); // "top --interval": top
         assertTrue(run.err().contains("Usage: jipc " + command), run.err());
         assertEquals("", run.out(), "nothing starts before the usage is checked");
         assertNoStackTrace(run);

@@ -45,6 +45,21 @@ class MainTest {
         assertTrue(help.out().startsWith("Usage: jipc mailbox"), help.out());
     }
 
+    @Test
+    void withoutACommandTheUsageIsAnErrorAndEveryCommandPrintsTheVersion() {
+        CliRun none = jipc();
+        assertEquals(2, none.exit());
+        assertEquals("", none.out());
+        assertTrue(none.err().startsWith("Usage: jipc "), none.err());
+        String version = jipc("--version").out();
+        assertTrue(version.startsWith("jipc "), version);
+        for (String[] args : new String[][] {{"mailbox", "--version"}, {"send", "-V"}, {"sync", "hold", "--version"}}) {
+            CliRun run = jipc(args);
+            assertEquals(0, run.exit(), String.join(" ", args));
+            assertEquals(version, run.out(), String.join(" ", args));
+        }
+    }
+
     /**
      * The command lists of {@code jipc --help} and of each command's help show one line per command:
      * the first line of its header, or else of its description. That line must be a whole sentence.
