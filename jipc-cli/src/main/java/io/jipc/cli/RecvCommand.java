@@ -59,6 +59,18 @@ final class RecvCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--max-bytes must not be negative: " + maxBytes);
         }
         Wait wait = options.waitFor();
+        // Ctrl-C or SIGTERM interrupts the wait, so that the object is closed as on a normal end (a
+        // listening socket's file removed); the scope ends once that is done and printed
+        try (InterruptOnShutdown stop = new InterruptOnShutdown()) {
+            try {
+                return receive(wait);
+            } catch (InterruptedException stopped) {
+                return options.fail("stopped while receiving from " + options.uri);
+            }
+        }
+    }
+
+    private int receive(Wait wait) throws InterruptedException {
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         return options.withEndpoint(endpoint -> {
             if (showPriority) {

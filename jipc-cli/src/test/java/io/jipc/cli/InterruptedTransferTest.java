@@ -7,23 +7,28 @@ import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A transfer cut short from outside: {@code jipc send} stopped by {@code SIGTERM} (as by Ctrl-C)
  * while it waits withdraws its message instead of leaving it to be delivered later, and
+ * {@code jipc recv} stopped the same way closes what it opened (a listening socket's file goes), and
  * {@code jipc recv} whose standard output fails (a closed pipe, a full disk) stops at once with
  * exit code 1 instead of taking messages it cannot print.
  */
@@ -31,6 +36,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class InterruptedTransferTest {
     private static final Duration LINE = Duration.ofMinutes(2);
+
+    @TempDir
+    Path dir;
 
     @Test
     void aStoppedSendToARendezvousIsWithdrawnNotDeliveredLater() throws Exception {
@@ -49,6 +57,22 @@ class InterruptedTransferTest {
         } finally {
             Mailbox.destroy("rv");
         }
+    }
+
+    @Test
+    void aStoppedReceiverOnAUnixSocketRemovesItsSocketFile() throws Exception {
+        Path socket = dir.resolve("s.sock");
+        try (ChildJvm receiver = ChildJvm.builder(Main.class).args("recv", "unix:" + socket, "-n", "0").start()) {
+            while (!Files.exists(socket)) {
+                assertTrue(receiver.isAlive(), receiver.output());
+                Thread.sleep(10);
+            }
+            receiver.process().toHandle().destroy(); // SIGTERM
+            receiver.waitFor(LINE);
+            assertTrue(receiver.output().contains("jipc recv: stopped while receiving from unix:" + socket),
+                    receiver.output());
+        }
+        assertFalse(Files.exists(socket), "the socket file is removed as on a normal end");
     }
 
     /** Standard output as a closed pipe: every write fails. */
