@@ -11,9 +11,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 
 /** {@code jipc group}: take part in a process group from the shell, or see who is in one. */
 @Command(name = "group", mixinStandardHelpOptions = true,
@@ -45,19 +48,40 @@ final class GroupCommand {
                         + (e.getMessage().startsWith("no process group") ? " (--size N creates it)" : ""));
                 return 1;
             }
-            try (ProcessGroup group = joined) {
-                System.out.println("joined group '" + name + "' as rank " + group.rank() + " of " + group.size());
-                System.out.flush();
-                Thread printer = Thread.ofVirtual().start(() -> print(group));
-                BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-                for (String line; (line = in.readLine()) != null; ) {
-                    send(group, line);
+            // Ctrl-C or SIGTERM interrupts the wait for the end of input: the group is left as at the end of
+            // input (its rank freed, the last member removes the group); the scope ends once that is printed
+            try (InterruptOnShutdown stop = new InterruptOnShutdown()) {
+                boolean stopped = false;
+                try (ProcessGroup group = joined) {
+                    System.out.println("joined group '" + name + "' as rank " + group.rank() + " of " + group.size());
+                    System.out.flush();
+                    Thread printer = Thread.ofVirtual().start(() -> print(group));
+                    InputStream input = System.in;
+                    CountDownLatch inputEnded = new CountDownLatch(1);
+                    // a read of standard input cannot be interrupted: it has a thread of its own
+                    Thread.ofPlatform().daemon().name("jipc-group-input").start(() -> {
+                        try {
+                            BufferedReader in = new BufferedReader(new InputStreamReader(input, StandardCharsets.UTF_8));
+                            for (String line; (line = in.readLine()) != null; ) {
+                                send(group, line);
+                            }
+                        } catch (IOException | InterruptedException | RuntimeException leaving) {
+                            // the input ended or failed, or the group was left while a line was being sent
+                        } finally {
+                            inputEnded.countDown();
+                        }
+                    });
+                    try {
+                        inputEnded.await();
+                    } catch (InterruptedException e) {
+                        stopped = true;
+                    }
+                    printer.interrupt();
+                    printer.join();
                 }
-                printer.interrupt();
-                printer.join();
+                System.out.println("left group '" + name + "'" + (stopped ? " (stopped)" : ""));
+                return stopped ? 130 : 0;
             }
-            System.out.println("left group '" + name + "'");
-            return 0;
         }
 
         private static void send(ProcessGroup group, String line) throws InterruptedException {

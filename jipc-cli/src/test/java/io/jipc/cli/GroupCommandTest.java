@@ -74,6 +74,19 @@ class GroupCommandTest {
     }
 
     @Test
+    void aShellMemberStoppedWithSigtermLeavesTheGroupAsAtTheEndOfInput() {
+        try (ChildJvm shell = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                .args("group", "join", "stopped", "--size", "2").start()) {
+            shell.awaitLine("joined", LONG);
+            assertTrue(ProcessGroup.exists("stopped"));
+            shell.process().toHandle().destroy(); // SIGTERM, as Ctrl-C: Process.destroy() would close its output
+            shell.waitFor(LONG);
+            assertTrue(shell.output().contains("left group 'stopped' (stopped)"), shell.output());
+        }
+        assertFalse(ProcessGroup.exists("stopped"), "its only member left: the group and its inboxes are gone");
+    }
+
+    @Test
     void aGroupThatIsNotThereIsAnErrorNotAStackTrace() {
         CliRun members = jipc("group", "members", "nowhere");
         assertEquals(1, members.exit());
