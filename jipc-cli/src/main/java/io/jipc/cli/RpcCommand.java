@@ -102,7 +102,8 @@ final class RpcCommand {
         Api api = new Api();
 
         @Option(names = "--timeout", paramLabel = "DURATION",
-                description = "longest the call may take, e.g. 500ms, 10s (default: ${DEFAULT-VALUE})")
+                description = "longest the server may take to answer the connection, and then the call, "
+                        + "e.g. 500ms, 10s (default: ${DEFAULT-VALUE})")
         String timeoutText = "30s";
 
         @Mixin
@@ -119,7 +120,12 @@ final class RpcCommand {
                 Marshaller.of(type); // NotMarshallableException if a method names a type calls cannot carry
                 method = RpcArguments.method(type, methodName, words.size());
                 arguments = RpcArguments.parse(method, words);
-                options = RpcClient.Options.defaults().withCallTimeout(Durations.parse(timeoutText));
+                Duration timeout = Durations.parse(timeoutText);
+                if (timeout.isNegative() || timeout.isZero()) {
+                    throw new IllegalArgumentException("--timeout must be positive: " + timeoutText);
+                }
+                // the whole command: reaching the server (its answer to HELLO) and the call each get it
+                options = RpcClient.Options.defaults().withCallTimeout(timeout).withConnectTimeout(timeout);
             } catch (IllegalArgumentException e) { // NotMarshallableException included
                 System.err.println("jipc rpc: " + e.getMessage());
                 return 2;

@@ -1,6 +1,7 @@
 package io.jipc.cli;
 
 import io.jipc.cli.rpcdesk.Desk;
+import io.jipc.mailbox.Mailbox;
 import io.jipc.naming.NameService;
 import io.jipc.rpc.RpcServer;
 import io.jipc.testkit.ChildJvm;
@@ -214,6 +215,20 @@ class RpcCommandTest {
         assertTrue(slow.err().startsWith("jipc rpc: "), slow.err());
         CliRun gone = call("mailbox:no-such-desk", "greet", "x");
         assertEquals(1, gone.exit(), gone.err());
+    }
+
+    @Test
+    void theTimeoutBoundsTheWaitForAServerThatDoesNotAnswer() {
+        try (Mailbox silent = Mailbox.create("silent")) {
+            CliRun run = jipc("rpc", "call", "mailbox:silent", "greet", "x", "--interface", DESK, "--timeout", "300ms");
+            assertEquals(1, run.exit(), run.err());
+            assertTrue(run.err().startsWith("jipc rpc: no answer from 'silent' within PT0.3S"), run.err());
+        } finally {
+            Mailbox.destroy("silent");
+        }
+        CliRun zero = jipc("rpc", "call", "mailbox:" + name, "greet", "x", "--interface", DESK, "--timeout", "0");
+        assertEquals(2, zero.exit(), zero.err());
+        assertEquals("jipc rpc: --timeout must be positive: 0\n", zero.err());
     }
 
     @Test
