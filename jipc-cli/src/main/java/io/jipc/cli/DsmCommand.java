@@ -172,6 +172,17 @@ final class DsmCommand {
             long n = length < 0 ? Math.min(64, region.byteSize() - offset) : length;
             return region.asSlice(offset, n);
         }
+
+        /** Refuses a range outside a region of {@code size} bytes, before anything is opened. */
+        void check(long size) {
+            if (length < -1) {
+                throw new IllegalArgumentException("--length must not be negative: " + length);
+            }
+            if (offset < 0 || offset > size || (length >= 0 && length > size - offset)) {
+                throw new IllegalArgumentException("--offset " + offset + (length >= 0 ? " --length " + length : "")
+                        + " is outside the region's " + size + " bytes");
+            }
+        }
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true,
@@ -182,6 +193,7 @@ final class DsmCommand {
 
         @Override
         public Integer call() throws InterruptedException {
+            range.check(size);
             return with(region -> {
                 region.sync();
                 try (RegionRead view = region.read()) {
@@ -214,19 +226,39 @@ final class DsmCommand {
             Long add;
         }
 
+        /** The bytes to write ({@code --text} or {@code --hex}), or null for {@code --add-long}. */
+        private byte[] bytes() {
+            if (value.add != null) {
+                return null;
+            }
+            if (value.text != null) {
+                return value.text.getBytes(StandardCharsets.UTF_8);
+            }
+            try {
+                return HexFormat.of().parseHex(value.hex.replace(" ", ""));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--hex '" + value.hex + "' is not bytes in hex (two digits each, "
+                        + "e.g. 0aff)");
+            }
+        }
+
         @Override
         public Integer call() throws InterruptedException {
+            byte[] bytes = bytes();
+            long length = bytes == null ? Long.BYTES : bytes.length;
+            if (offset < 0 || offset > size || length > size - offset) { // checked before the home is asked
+                throw new IllegalArgumentException("--offset " + offset + " with " + length + " bytes is outside the "
+                        + "region's " + size + " bytes");
+            }
             return with(region -> {
                 long after = 0;
                 try (RegionWrite section = region.write()) {
                     MemorySegment s = section.segment();
-                    if (value.add != null) {
+                    if (bytes == null) {
                         ValueLayout.OfLong big = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
                         after = s.get(big, offset) + value.add;
                         s.set(big, offset, after);
                     } else {
-                        byte[] bytes = value.text != null ? value.text.getBytes(StandardCharsets.UTF_8)
-                                : HexFormat.of().parseHex(value.hex.replace(" ", ""));
                         MemorySegment.copy(bytes, 0, s, ValueLayout.JAVA_BYTE, offset, bytes.length);
                     }
                 }
@@ -248,6 +280,7 @@ final class DsmCommand {
 
         @Override
         public Integer call() throws InterruptedException {
+            range.check(size);
             return with(region -> {
                 long seen = region.sync();
                 print(region);

@@ -60,7 +60,17 @@ class CommandFailuresTest {
                 List.of("--timeout -1s is negative", "fifo", "read", dir.resolve("f").toString(), "--timeout", "-1s"),
                 List.of("--for -1s is negative", "filelock", "hold", dir.resolve("lock").toString(), "--for", "-1s"),
                 List.of("--for -1s is negative", "sync", "hold", "m", "--for", "-1s"),
-                List.of("--interval must be positive: 0", "top", "--interval", "0", "--once"));
+                List.of("--interval must be positive: 0", "top", "--interval", "0", "--once"),
+                // checked before the home is asked (nobody listens on port 1 here)
+                List.of("--offset 1020 with 5 bytes is outside the region's 1024 bytes", "dsm", "write", "127.0.0.1:1",
+                        "r", "--size", "1024", "--offset", "1020", "--text", "hello"),
+                List.of("--offset 1020 with 8 bytes is outside the region's 1024 bytes", "dsm", "write", "127.0.0.1:1",
+                        "r", "--size", "1024", "--offset", "1020", "--add-long", "1"),
+                List.of("--hex 'zz' is not bytes in hex", "dsm", "write", "127.0.0.1:1", "r", "--size", "1024", "--hex", "zz"),
+                List.of("--offset 0 --length 2000 is outside the region's 1024 bytes", "dsm", "show", "127.0.0.1:1", "r",
+                        "--size", "1024", "--length", "2000"),
+                List.of("--length must not be negative: -2", "dsm", "watch", "127.0.0.1:1", "r", "--size", "8",
+                        "--length", "-2"));
     }
 
     @Test
