@@ -131,7 +131,7 @@ class LauncherTest {
         assertTrue(info.contains("pending bytes"), info);
         assertEquals("first\nsecond\n", jipc(0, "mailbox", "recv", "shell", "--count", "2"));
         String timedOut = jipc(1, "mailbox", "recv", "shell", "--timeout", "100ms");
-        assertTrue(timedOut.contains("no message within"), timedOut);
+        assertTrue(timedOut.contains("jipc mailbox recv: no message in 'shell' within 100ms; 0 received"), timedOut);
         jipc(0, "mailbox", "destroy", "shell");
         String missing = jipc(1, "mailbox", "destroy", "shell");
         assertTrue(missing.contains("no mailbox 'shell'"), missing);
