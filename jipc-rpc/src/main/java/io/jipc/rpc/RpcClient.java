@@ -409,6 +409,11 @@ public final class RpcClient<T> implements AutoCloseable {
             RpcFrame frame = awaitReply(reply, deadline);
             return switch (frame) {
                 case RpcFrame.Result result -> marshaller.decodeResult(result.value(), method);
+                // nobody cancels a blocking call but its deadline: the server's timer (started when the call
+                // arrived) may fire and its reply come in before this thread sees its own deadline pass
+                case RpcFrame.Failure failure when failure.code() == RpcFrame.FailureCode.CANCELLED && timeout != null ->
+                        throw new RpcTimeoutException(RpcMethods.key(method) + " on '" + name + "' took longer than "
+                                + timeout);
                 case RpcFrame.Failure failure -> throw failure(method, failure);
                 default -> throw new RpcProtocolException("unexpected reply " + frame.getClass().getSimpleName());
             };
