@@ -37,6 +37,9 @@ final class FifoCommand {
 
         @Override
         public Integer call() {
+            if (path.toString().isEmpty()) {
+                throw new IllegalArgumentException("the FIFO's path is empty");
+            }
             int bits;
             try {
                 bits = Integer.parseInt(mode, 8);

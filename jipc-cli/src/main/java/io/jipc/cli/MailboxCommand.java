@@ -121,13 +121,16 @@ final class MailboxCommand {
                 }
                 for (long i = 0; count == 0 || i < count; i++) {
                     String line;
+                    int bytes; // of the payload
                     if (headers) {
                         Message m = timeout == null ? mailbox.takeMessage() : mailbox.pollMessage(timeout);
                         line = m == null ? null : "[pid " + m.senderPid() + " #" + m.sequence() + " priority "
                                 + m.priority() + " " + m.sentAt() + "] " + new String(m.payload(), StandardCharsets.UTF_8);
+                        bytes = m == null ? 0 : m.payload().length;
                     } else {
                         byte[] message = timeout == null ? mailbox.take() : mailbox.poll(timeout);
                         line = message == null ? null : new String(message, StandardCharsets.UTF_8);
+                        bytes = message == null ? 0 : message.length;
                     }
                     if (line == null) {
                         System.err.println("jipc mailbox recv: no message in '" + name + "' within " + timeoutText
@@ -136,8 +139,7 @@ final class MailboxCommand {
                     }
                     System.out.println(line);
                     if (System.out.checkError()) { // flushes; a closed pipe (| head) or a full disk: take no more
-                        System.err.println("jipc mailbox recv: " + RecvCommand.lostOnOutput(i,
-                                line.getBytes(StandardCharsets.UTF_8).length));
+                        System.err.println("jipc mailbox recv: " + RecvCommand.lostOnOutput(i, bytes));
                         return 1;
                     }
                 }

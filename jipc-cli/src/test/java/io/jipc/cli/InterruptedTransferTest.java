@@ -100,8 +100,9 @@ class InterruptedTransferTest {
     @Test
     void recvWhoseOutputFailsTakesNoMoreMessages() throws Exception {
         for (String[] command : new String[][] {{"recv", "mailbox:out", "-n", "0", "--nonblock"},
-                {"mailbox", "recv", "out", "-n", "0", "--timeout", "0"}}) {
-            try (Mailbox mailbox = Mailbox.create("out")) {
+                {"mailbox", "recv", "out", "-n", "0", "--timeout", "0"},
+                {"mailbox", "recv", "out", "-n", "0", "--timeout", "0", "--headers"}}) {
+            try (Mailbox mailbox = Mailbox.create("out", MailboxOptions.builder().headers(true).build())) {
                 for (String m : new String[] {"a", "b", "c"}) {
                     mailbox.put(m.getBytes(StandardCharsets.UTF_8));
                 }
