@@ -36,30 +36,33 @@ final class SendCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Wait wait = options.waitFor();
-        return options.withEndpoint(endpoint -> {
-            Iterator<String> it = messages != null ? messages.iterator()
-                    : new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).lines().iterator();
-            int sent = 0;
-            while (it.hasNext()) {
-                byte[] message = it.next().getBytes(StandardCharsets.UTF_8);
-                boolean delivered;
-                // a Ctrl-C or SIGTERM while the send waits interrupts it: the message is withdrawn, not
-                // delivered later (a rendezvous or a full mailbox); the scope ends once that is printed
-                try (InterruptOnShutdown stop = new InterruptOnShutdown()) {
+        // armed only while a send waits: a Ctrl-C or SIGTERM then interrupts it and the message is
+        // withdrawn, not delivered later (a rendezvous, a full mailbox); while standard input is read
+        // the JVM stops at once. One hook for the whole command, not one per message.
+        try (InterruptOnShutdown stop = InterruptOnShutdown.disarmed()) {
+            return options.withEndpoint(endpoint -> {
+                Iterator<String> it = messages != null ? messages.iterator()
+                        : new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).lines().iterator();
+                int sent = 0;
+                while (it.hasNext()) {
+                    byte[] message = it.next().getBytes(StandardCharsets.UTF_8);
+                    boolean delivered;
                     try {
+                        stop.arm();
                         delivered = endpoint.send(message, priority, wait);
-                    } catch (InterruptedException stopped) {
+                    } catch (InterruptedException stopped) { // still armed: the stop waits for this line
                         return options.fail("stopped while sending to " + options.uri + ": message " + (sent + 1)
                                 + " was withdrawn; " + sent + " message(s) sent");
                     }
+                    stop.disarm();
+                    if (!delivered) {
+                        return options.fail(endpoint.unsentBecause() + " " + options.uri + " (waited " + wait + "); "
+                                + sent + " message(s) sent");
+                    }
+                    sent++;
                 }
-                if (!delivered) {
-                    return options.fail(endpoint.unsentBecause() + " " + options.uri + " (waited " + wait + "); "
-                            + sent + " message(s) sent");
-                }
-                sent++;
-            }
-            return 0;
-        });
+                return 0;
+            });
+        }
     }
 }
