@@ -159,8 +159,8 @@ class LauncherTest {
         jipc(0, "sync", "create", "mutex", "cli-lock");
         jipc(0, "sync", "create", "latch", "cli-latch", "--count", "2");
         String info = jipc(0, "sync", "info");
-        assertTrue(info.contains("cli-pool: semaphore [3 available") && info.contains("cli-lock: mutex [free")
-                && info.contains("cli-latch: latch [count 2"), info);
+        assertTrue(info.contains("cli-pool: semaphore [3 of 3 available") && info.contains("cli-lock: mutex [free")
+                && info.contains("cli-latch: latch [count 2 of 2"), info);
         jipc(0, "sync", "destroy", "cli-latch");
         jipc(0, "sync", "destroy", "cli-pool");
         jipc(0, "sync", "destroy", "cli-lock");

@@ -19,18 +19,21 @@ import java.util.stream.Collectors;
  * its creator). The inventory is taken twice and only objects stale both times are removed,
  * which narrows (but cannot close) the window in which a process opens an object being removed: such
  * a process keeps its mapping, and the name is gone. A stale object that still holds messages or
- * items is kept (and said so) unless {@code --include-unread}: nothing is lost by a routine gc.
+ * items, or a synchronization object whose state a later process may depend on (a permit taken, a
+ * latch counted down: {@link ObjectRow#holds()}), is kept (and said so) unless {@code --include-unread}:
+ * nothing is lost by a routine gc.
  */
 @Command(name = "gc", mixinStandardHelpOptions = true,
         description = {"Remove stale IPC objects (owner dead, no live process using them) and dangling names.",
                 "A name dangles when its object is gone. Prints what it removes (or would, with "
                 + "--dry-run). Objects without a recorded owner and POSIX queues are never removed; stale "
-                + "objects still holding messages are kept unless --include-unread."})
+                + "objects still holding messages, or synchronization objects with state (a permit taken, a latch "
+                + "counted down), are kept unless --include-unread."})
 final class GcCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "print what would be removed, remove nothing")
     boolean dryRun;
 
-    @Option(names = "--include-unread", description = "also remove stale objects that still hold messages or items")
+    @Option(names = "--include-unread", description = "also remove stale objects that still hold messages, items or a synchronization object's state")
     boolean includeUnread;
 
     @Override
@@ -41,9 +44,10 @@ final class GcCommand implements Callable<Integer> {
                 .filter(r -> r.stale() && staleBefore.contains(r.uri()) && Removal.removable(r)).toList();
         int exit = 0;
         for (ObjectRow row : stale) {
+            String holds = row.holds();
             String what = row.uri() + (row.dangling() ? " (dangling: its object is gone" : " (owner pid " + row.ownerPid() + " dead")
-                    + (row.depth() > 0 ? ", " + row.depth() + " " + row.unit() + " unread" : "") + ")";
-            if (row.depth() > 0 && !includeUnread) {
+                    + (holds.isEmpty() ? "" : ", " + holds) + ")";
+            if (!holds.isEmpty() && !includeUnread) {
                 System.out.println("kept " + what + ": --include-unread or jipc rm removes it");
                 continue;
             }

@@ -13,7 +13,11 @@ import io.jipc.pipe.Fifo;
 import io.jipc.segment.JipcRoot;
 import io.jipc.shm.CircularBuffer;
 import io.jipc.group.ProcessGroup;
+import io.jipc.sync.ProcessBarrier;
+import io.jipc.sync.ProcessCondition;
+import io.jipc.sync.ProcessCountDownLatch;
 import io.jipc.sync.ProcessMutex;
+import io.jipc.sync.ProcessSemaphore;
 import io.jipc.sync.SyncObjects;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.ChildMain;
@@ -114,6 +118,77 @@ class InventoryProcessTest {
                 Mailbox.destroy(args[0] + "-box");
             }
         }
+    }
+
+    /**
+     * Creates one synchronization object of each kind fresh ({@code fresh-*}) and one of each kind
+     * but the condition in use ({@code used-*}: the mutex locked, a permit taken, the latch counted
+     * down once, one of two parties at the barrier), then halts without cleaning up.
+     */
+    public static final class LeaveSyncObjects {
+        public static void main(String[] args) throws Exception {
+            ChildMain.dieWithParent();
+            ProcessMutex.create("fresh-mutex").close();
+            ProcessSemaphore.create("fresh-pool", 2, 0, 0600).close();
+            ProcessCondition.create("fresh-condition").close();
+            ProcessCountDownLatch.create("fresh-latch", 2).close();
+            ProcessBarrier.create("fresh-barrier", 2).close();
+            ProcessMutex.create("used-mutex").lock();
+            ProcessSemaphore.create("used-pool", 2, 0, 0600).acquire();
+            ProcessCountDownLatch.create("used-latch", 2).countDown();
+            ProcessBarrier barrier = ProcessBarrier.create("used-barrier", 2);
+            Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    barrier.await();
+                } catch (InterruptedException stopped) {
+                    // the process halts
+                }
+            });
+            while (barrier.arrived() == 0) {
+                Thread.sleep(1);
+            }
+            Runtime.getRuntime().halt(0);
+        }
+    }
+
+    @Test
+    void gcKeepsSynchronizationObjectsWhoseStateALaterProcessMayDependOn() throws Exception {
+        try (ChildJvm creator = ChildJvm.builder(LeaveSyncObjects.class).start()) {
+            assertEquals(0, creator.waitFor(LINE), creator.output());
+        }
+        Run acquire = jipc("sync", "acquire", "fresh-pool"); // a permit taken by a command that then exits
+        assertEquals(0, acquire.exit(), acquire.err());
+
+        List<ObjectRow> rows = ObjectInventory.list();
+        for (String name : List.of("fresh-mutex", "fresh-condition", "fresh-latch", "fresh-barrier", "fresh-pool",
+                "used-mutex", "used-pool", "used-latch", "used-barrier")) {
+            assertTrue(find(rows, "sync:" + name).stale(), name + " was made by a dead process: " + rows);
+        }
+        assertEquals("1 of 2 permits available", find(rows, "sync:fresh-pool").holds());
+        assertEquals("1 of 2 permits available", find(rows, "sync:used-pool").holds());
+        assertTrue(find(rows, "sync:used-mutex").holds().matches("locked by pid \\d+"), rows.toString());
+        assertEquals("counted down to 1 of 2", find(rows, "sync:used-latch").holds());
+        assertEquals("1 of 2 parties arrived", find(rows, "sync:used-barrier").holds());
+        Run ls = jipc("ls", "--kind", "sync");
+        assertTrue(ls.out().lines().anyMatch(l -> l.endsWith("JIPC-SYN 1.1, LTCH, counted down to 1 of 2")), ls.out());
+        assertTrue(ls.out().contains("9 stale (owner dead, unused): jipc gc removes 4; 5 hold messages or state, "
+                + "which only jipc gc --include-unread removes"), ls.out());
+        assertTrue(jipc("ls", "--json", "--kind", "sync").out().contains("\"holds\": \"1 of 2 parties arrived\""));
+
+        Run gc = jipc("gc");
+        assertEquals(0, gc.exit(), gc.err());
+        assertEquals(List.of("fresh-barrier", "fresh-condition", "fresh-latch", "fresh-mutex"),
+                gc.out().lines().filter(l -> l.startsWith("removed sync:"))
+                        .map(l -> l.substring("removed sync:".length(), l.indexOf(' ', "removed sync:".length())))
+                        .sorted().toList(), gc.out());
+        assertTrue(gc.out().contains("kept sync:used-latch (owner pid "), gc.out());
+        assertTrue(gc.out().contains(" dead, counted down to 1 of 2): --include-unread or jipc rm removes it"),
+                gc.out());
+        assertEquals(List.of("fresh-pool", "used-barrier", "used-latch", "used-mutex", "used-pool"), SyncObjects.names());
+
+        Run all = jipc("gc", "--include-unread");
+        assertEquals(5, all.out().lines().filter(l -> l.startsWith("removed sync:")).count(), all.out());
+        assertEquals(List.of(), SyncObjects.names());
     }
 
     /** Joins the process group {@code <name>} of 3 ranks, says so, then waits to be killed. */

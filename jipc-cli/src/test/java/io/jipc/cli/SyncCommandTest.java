@@ -216,7 +216,7 @@ class SyncCommandTest {
         Files.setPosixFilePermissions(damaged, PosixFilePermissions.fromString("rw-------"));
         CliRun all = jipc("sync", "info");
         assertEquals(1, all.exit(), all.err());
-        assertEquals(List.of("a: mutex [free, consistent, 0 sleepers]", "c: latch [count 1, 0 sleepers]"),
+        assertEquals(List.of("a: mutex [free, consistent, 0 sleepers]", "c: latch [count 1 of 1, 0 sleepers]"),
                 all.out().lines().toList());
         assertEquals(1, all.err().lines().count(), all.err());
         assertTrue(all.err().startsWith("jipc sync info: "), all.err());

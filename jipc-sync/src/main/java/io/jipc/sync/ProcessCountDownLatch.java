@@ -34,7 +34,9 @@ import java.time.Duration;
  *  +---------------------------------------------------------------+
  *  |                       Count (&gt;= 0)                           |  4
  *  +---------------------------------------------------------------+
- *  |                     Reserved (zero)                           |  8
+ *  |         Initial count, as formatted (informative, 1.1)        |  8
+ *  +---------------------------------------------------------------+
+ *  |                     Reserved (zero)                           |  12
  *  +---------------------------------------------------------------+
  *  |                 Waiters (sleepers registered)                 |  16
  *  +---------------------------------------------------------------+
@@ -48,6 +50,11 @@ public final class ProcessCountDownLatch extends SyncHandle<ProcessCountDownLatc
     /** The tag of a formatted latch slot, and the kind of a named latch's file. */
     public static final int TAG = Slots.tag("LTCH");
     public static final int COUNT_OFFSET = 4;
+    /**
+     * The count the slot was formatted with, never changed afterwards: tools tell a latch counted down
+     * from a fresh one by it. Zero in a slot formatted before version 1.1 of {@link SyncFileDescriptor}.
+     */
+    public static final int INITIAL_COUNT_OFFSET = 8;
     public static final int WAITERS_OFFSET = 16;
     public static final int SEQUENCE_OFFSET = 20;
     /** Bytes a latch needs. */
@@ -68,6 +75,7 @@ public final class ProcessCountDownLatch extends SyncHandle<ProcessCountDownLatc
         Slots.checkPlacement(slot, SLOT_LENGTH, "latch");
         Slots.clear(slot, SLOT_LENGTH);
         slot.set(ValueLayout.JAVA_INT, COUNT_OFFSET, count);
+        slot.set(ValueLayout.JAVA_INT, INITIAL_COUNT_OFFSET, count);
         Slots.publish(slot, TAG);
     }
 
@@ -136,6 +144,12 @@ public final class ProcessCountDownLatch extends SyncHandle<ProcessCountDownLatc
         return count;
     }
 
+    /** The count the latch was formatted with (0 for a slot formatted before version 1.1). */
+    public int initialCount() {
+        ensureOpen();
+        return slot.get(ValueLayout.JAVA_INT, INITIAL_COUNT_OFFSET);
+    }
+
     /**
      * Waits until the count is zero.
      *
@@ -157,6 +171,6 @@ public final class ProcessCountDownLatch extends SyncHandle<ProcessCountDownLatc
 
     @Override
     String describeState() {
-        return "count " + count();
+        return "count " + count() + " of " + initialCount();
     }
 }

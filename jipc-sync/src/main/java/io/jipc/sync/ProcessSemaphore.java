@@ -84,7 +84,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *  +---------------------------------------------------------------+
  *  |          Consistency: 0 consistent, 1 a holder died           |  24
  *  +---------------------------------------------------------------+
- *  |                     Reserved (zero) ...                       |  28..63
+ *  |        Initial permits, as formatted (informative, 1.1)       |  28
+ *  +---------------------------------------------------------------+
+ *  |                     Reserved (zero) ...                       |  32..63
  *  +---------------------------------------------------------------+
  *  |  Holder entry 0 (32 bytes), entry 1, ...                      |  64
  *  +---------------------------------------------------------------+
@@ -113,6 +115,11 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
     public static final int WAITERS_OFFSET = 16;
     public static final int SEQUENCE_OFFSET = 20;
     public static final int CONSISTENCY_OFFSET = 24;
+    /**
+     * The permits the slot was formatted with, never changed afterwards: tools tell a semaphore in use
+     * from a fresh one by it. Zero in a slot formatted before version 1.1 of {@link SyncFileDescriptor}.
+     */
+    public static final int INITIAL_PERMITS_OFFSET = 28;
     public static final int ENTRIES_OFFSET = 64;
     public static final int ENTRY_LENGTH = 32;
     public static final int ENTRY_TOKEN_OFFSET = 0;
@@ -184,6 +191,7 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
         Slots.clear(slot, length);
         slot.set(ValueLayout.JAVA_INT, HOLDER_ENTRIES_OFFSET, holderEntries);
         slot.set(ValueLayout.JAVA_LONG, STATE_OFFSET, state(permits, 0));
+        slot.set(ValueLayout.JAVA_INT, INITIAL_PERMITS_OFFSET, permits);
         Slots.publish(slot, TAG);
     }
 
@@ -332,6 +340,12 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
         return count(state());
     }
 
+    /** The permits the semaphore was formatted with (0 for a slot formatted before version 1.1). */
+    public int initialPermits() {
+        ensureOpen();
+        return slot.get(ValueLayout.JAVA_INT, INITIAL_PERMITS_OFFSET);
+    }
+
     /** The permits this handle holds (always 0 when untracked). */
     public int heldPermits() {
         ensureOpen();
@@ -371,7 +385,7 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
 
     @Override
     String describeState() {
-        String state = availablePermits() + " available, " + (tracked()
+        String state = availablePermits() + " of " + initialPermits() + " available, " + (tracked()
                 ? "tracked (" + holderEntries + " entries): " + (holders().isEmpty() ? "no holders" : String.join(", ",
                 holders()))
                 : "untracked");

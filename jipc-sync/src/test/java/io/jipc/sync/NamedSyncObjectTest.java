@@ -118,6 +118,25 @@ class NamedSyncObjectTest {
     }
 
     @Test
+    void theInitialPermitsAndCountStayAsFormattedWhateverTheObjectGoesThrough() throws InterruptedException {
+        try (ProcessSemaphore semaphore = ProcessSemaphore.create("s", 3, 0, 0600);
+             ProcessCountDownLatch latch = ProcessCountDownLatch.create("l", 2)) {
+            semaphore.acquire();
+            semaphore.release(4);
+            latch.countDown();
+            assertEquals(6, semaphore.availablePermits());
+            assertEquals(3, semaphore.initialPermits());
+            assertEquals(1, latch.count());
+            assertEquals(2, latch.initialCount());
+            assertTrue(semaphore.toString().contains("6 of 3 available"), semaphore.toString());
+            assertTrue(latch.toString().contains("count 1 of 2"), latch.toString());
+        } finally {
+            ProcessSemaphore.destroy("s");
+            ProcessCountDownLatch.destroy("l");
+        }
+    }
+
+    @Test
     void layoutMatchesTheConstants() {
         assertEquals(SyncFileDescriptor.KIND_OFFSET, offset("kind"));
         assertEquals(SyncFileDescriptor.SLOT_LENGTH_OFFSET, offset("slotLength"));

@@ -30,12 +30,24 @@ import java.util.List;
  *                 its owner's death
  * @param dangling a name whose object is gone (a name {@code mq/NAME} whose queue was unlinked behind
  *                 jipc's back): stale whatever its owner
+ * @param heldState the state a later process may depend on, beyond what {@code depth} counts, in words
+ *                 (a synchronization object's: {@code "1 of 3 permits available"}, {@code "locked by pid 12"});
+ *                 empty if none
  */
 public record ObjectRow(String kind, String uri, String path, long ownerPid, OwnerState owner, List<Long> users,
                         long capacity, long depth, String unit, long counter, String mode, String user,
-                        String details, boolean outlivesOwner, boolean dangling) {
+                        String details, boolean outlivesOwner, boolean dangling, String heldState) {
     public ObjectRow {
         users = List.copyOf(users);
+        heldState = heldState == null ? "" : heldState;
+    }
+
+    /** A row without {@link #heldState}. */
+    public ObjectRow(String kind, String uri, String path, long ownerPid, OwnerState owner, List<Long> users,
+                     long capacity, long depth, String unit, long counter, String mode, String user,
+                     String details, boolean outlivesOwner, boolean dangling) {
+        this(kind, uri, path, ownerPid, owner, users, capacity, depth, unit, counter, mode, user, details,
+                outlivesOwner, dangling, "");
     }
 
     /** A row of an object that exists (not {@link #dangling}). */
@@ -44,6 +56,23 @@ public record ObjectRow(String kind, String uri, String path, long ownerPid, Own
                      String details, boolean outlivesOwner) {
         this(kind, uri, path, ownerPid, owner, users, capacity, depth, unit, counter, mode, user, details,
                 outlivesOwner, false);
+    }
+
+    /** This row with {@code heldState} as its {@link #heldState}. */
+    public ObjectRow withHeldState(String heldState) {
+        return new ObjectRow(kind, uri, path, ownerPid, owner, users, capacity, depth, unit, counter, mode, user,
+                details, outlivesOwner, dangling, heldState);
+    }
+
+    /**
+     * What a routine {@code jipc gc} keeps a stale object for, in words; empty if nothing: messages or
+     * items not yet taken ({@code "64 B unread"}), or the {@link #heldState} of a synchronization object.
+     */
+    public String holds() {
+        if (!heldState.isEmpty()) {
+            return heldState;
+        }
+        return depth > 0 ? depth + (unit.isEmpty() ? "" : " " + unit) + " unread" : "";
     }
 
     /**

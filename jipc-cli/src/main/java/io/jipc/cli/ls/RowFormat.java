@@ -35,10 +35,20 @@ public final class RowFormat {
         }
         long stale = rows.stream().filter(ObjectRow::stale).count();
         if (stale > 0) {
-            out.append(stale).append(" stale (owner dead, unused): jipc gc removes ").append(stale == 1 ? "it" : "them")
+            out.append(staleLine(stale, rows.stream().filter(r -> r.stale() && !r.holds().isEmpty()).count()))
                     .append('\n');
         }
         return out.toString();
+    }
+
+    /** The footer line: how many rows are stale, and how many of them a plain {@code jipc gc} keeps. */
+    private static String staleLine(long stale, long holding) {
+        String line = stale + " stale (owner dead, unused): jipc gc removes ";
+        if (holding == 0) {
+            return line + (stale == 1 ? "it" : "them");
+        }
+        return line + (stale - holding) + "; " + holding + (holding == 1 ? " holds" : " hold")
+                + " messages or state, which only jipc gc --include-unread removes";
     }
 
     /** A JSON array, one object a row. */
@@ -60,6 +70,7 @@ public final class RowFormat {
                     .append(", \"mode\": ").append(BenchReport.quote(r.mode()))
                     .append(", \"user\": ").append(BenchReport.quote(r.user()))
                     .append(", \"details\": ").append(BenchReport.quote(r.details()))
+                    .append(", \"holds\": ").append(BenchReport.quote(r.holds()))
                     .append(i + 1 < rows.size() ? "},\n" : "}\n");
         }
         return out.append("]\n").toString();

@@ -3,15 +3,24 @@ package io.jipc.cli.ls;
 import io.jipc.platform.FileStatus;
 import io.jipc.segment.JipcRoot;
 import io.jipc.segment.SegmentHeaderDescriptor;
+import io.jipc.sync.ProcessBarrier;
+import io.jipc.sync.ProcessCountDownLatch;
+import io.jipc.sync.ProcessMutex;
+import io.jipc.sync.ProcessSemaphore;
 import io.jipc.sync.SyncFileDescriptor;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Named synchronization objects under {@code <jipc root>/sync} ({@code sync:NAME}): the slot's kind
- * (MUTX, SEMA, COND, BARR, LTCH) and the creator; {@code jipc sync info} tells holders and permits.
+ * (MUTX, SEMA, COND, BARR, LTCH), the creator, and the state a later process may depend on, which
+ * {@code jipc gc} does not throw away ({@link ObjectRow#holds()}); {@code jipc sync info} tells holders
+ * and permits.
  */
 final class SyncLister implements Lister {
+    private static final long SLOT = SyncFileDescriptor.SLOT_OFFSET;
+
     @Override
     public List<ObjectRow> list(ProcessScan scan) {
         return ObjectFile.rowsOf(JipcRoot.path(SyncFileDescriptor.DIRECTORY), FileStatus::isRegularFile,
@@ -23,9 +32,51 @@ final class SyncLister implements Lister {
             if (f.jipcMagic() != SyncFileDescriptor.MAGIC) {
                 throw new FileSnapshot.CorruptFileException("not a ready synchronization object");
             }
-            String kind = SegmentHeaderDescriptor.tag(f.getInt(SyncFileDescriptor.KIND_OFFSET) & 0xFFFF_FFFFL)
-                    .substring(0, 4);
-            return file.row("sync", f.creator(), List.of(), -1, -1, "", -1, "JIPC-SYN " + f.version() + ", " + kind);
+            int tag = f.getInt(SyncFileDescriptor.KIND_OFFSET);
+            String kind = SegmentHeaderDescriptor.tag(tag & 0xFFFF_FFFFL).substring(0, 4);
+            String held = state(f, tag);
+            return file.row("sync", f.creator(), List.of(), -1, -1, "", -1,
+                    "JIPC-SYN " + f.version() + ", " + kind + (held.isEmpty() ? "" : ", " + held)).withHeldState(held);
         }
+    }
+
+    /**
+     * The state of the slot that differs from a freshly created object's, in words; empty when there
+     * is none (a free mutex, a semaphore with all its permits, a barrier nobody waits at, a latch not
+     * counted down, any condition). The initial permits and count are known from version 1.1.
+     */
+    private static String state(FileSnapshot f, int tag) {
+        boolean initialKnown = SegmentHeaderDescriptor.minor(f.getInt(SegmentHeaderDescriptor.VERSION_OFFSET)) >= 1;
+        List<String> state = new ArrayList<>();
+        if (tag == ProcessMutex.TAG) {
+            long owner = f.getLong(SLOT + ProcessMutex.OWNER_OFFSET);
+            if (owner != 0) {
+                state.add("locked by pid " + (owner >>> 32));
+            }
+            if (f.getInt(SLOT + ProcessMutex.CONSISTENCY_OFFSET) != 0) {
+                state.add("inconsistent (a holder died)");
+            }
+        } else if (tag == ProcessSemaphore.TAG) {
+            int available = (int) f.getLong(SLOT + ProcessSemaphore.STATE_OFFSET);
+            int initial = f.getInt(SLOT + ProcessSemaphore.INITIAL_PERMITS_OFFSET);
+            if (initialKnown && available != initial) {
+                state.add(available + " of " + initial + " permits available");
+            }
+            if (f.getInt(SLOT + ProcessSemaphore.CONSISTENCY_OFFSET) != 0) {
+                state.add("inconsistent (a holder died)");
+            }
+        } else if (tag == ProcessBarrier.TAG) {
+            int arrived = (int) f.getLong(SLOT + ProcessBarrier.STATE_OFFSET);
+            if (arrived != 0) {
+                state.add(arrived + " of " + f.getInt(SLOT + ProcessBarrier.PARTIES_OFFSET) + " parties arrived");
+            }
+        } else if (tag == ProcessCountDownLatch.TAG) {
+            int count = f.getInt(SLOT + ProcessCountDownLatch.COUNT_OFFSET);
+            int initial = f.getInt(SLOT + ProcessCountDownLatch.INITIAL_COUNT_OFFSET);
+            if (initialKnown ? count != initial : count == 0) {
+                state.add(count == 0 ? "open (counted down to 0)" : "counted down to " + count + " of " + initial);
+            }
+        }
+        return String.join(", ", state);
     }
 }
