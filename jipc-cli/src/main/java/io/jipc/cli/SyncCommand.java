@@ -8,10 +8,14 @@ import io.jipc.sync.ProcessMutex;
 import io.jipc.sync.ProcessSemaphore;
 import io.jipc.sync.SyncObjects;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
@@ -45,8 +49,35 @@ final class SyncCommand {
         throw new IllegalArgumentException("'" + name + "' is not " + what + ": it is " + found);
     }
 
-    /** The kinds of object {@code create} makes. */
-    enum Kind { MUTEX, SEMAPHORE, CONDITION, BARRIER, LATCH }
+    /** The kinds of object {@code create} makes, with the options of {@code create} that apply to each. */
+    enum Kind {
+        MUTEX, SEMAPHORE("--permits", "--holders"), CONDITION, BARRIER("--parties"), LATCH("--count");
+
+        private final List<String> options;
+
+        Kind(String... options) {
+            this.options = List.of(options);
+        }
+
+        /**
+         * Refuses, as a usage error, an option given that does not apply to this kind (a mutex has no
+         * permits): it would be ignored, and what was asked for not made.
+         */
+        void checkApplies(ParseResult given) {
+            for (Kind other : values()) {
+                for (String option : other.options) {
+                    if (given.hasMatchedOption(option) && !options.contains(option)) {
+                        throw new IllegalArgumentException(option + " is for a " + other.word() + ", not a " + word()
+                                + (options.isEmpty() ? "" : " (a " + word() + " takes " + String.join(", ", options) + ")"));
+                    }
+                }
+            }
+        }
+
+        String word() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a named object.")
     static final class Create implements Callable<Integer> {
@@ -68,8 +99,12 @@ final class SyncCommand {
         @Option(names = "--count", description = "latch: count (default: ${DEFAULT-VALUE})")
         int count = 1;
 
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
+            kind.checkApplies(spec.commandLine().getParseResult());
             try (AutoCloseable created = switch (kind) {
                 case MUTEX -> ProcessMutex.create(name);
                 case SEMAPHORE -> ProcessSemaphore.create(name, permits, holders, 0600);

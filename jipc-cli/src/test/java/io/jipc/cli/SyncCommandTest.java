@@ -207,6 +207,19 @@ class SyncCommandTest {
         assertTrue(overflow.err().startsWith("jipc sync release: 'z': "), overflow.err());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"mutex --permits 3", "condition --count 2", "latch --parties 2", "barrier --holders 0",
+            "semaphore --count 2"})
+    void createRefusesAnOptionThatDoesNotApplyToTheKind(String kindAndOption) {
+        String[] words = kindAndOption.split(" ");
+        CliRun run = jipc("sync", "create", words[0], "n", words[1], words[2]);
+        assertEquals(2, run.exit(), run.err());
+        assertTrue(run.err().startsWith(words[1] + " is for a "), run.err());
+        assertTrue(run.err().contains(", not a " + words[0]), run.err());
+        assertEquals(List.of(), SyncObjects.names(), "nothing is created");
+        assertEquals("", run.out());
+    }
+
     @Test
     void infoDescribesEveryObjectItCanReadAndSaysWhichItCannot() throws Exception {
         create("mutex", "a");
