@@ -10,6 +10,7 @@ import io.jipc.naming.NameService;
 import io.jipc.naming.NamingConfiguration;
 import io.jipc.platform.Libc;
 import io.jipc.platform.MessageQueues;
+import io.jipc.pipe.Fifo;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.ChildMain;
 import io.jipc.testkit.JipcTestExtension;
@@ -20,7 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -155,5 +158,40 @@ class QueueInventoryTest {
             assertEquals("0640", row.mode());
             assertTrue(row.users().contains(SELF), "this test holds it open: " + row);
         }
+    }
+
+    @Test
+    void rmFindsByItsUriAQueueOrAFifoThatLsDoesNotList() throws IOException {
+        Path outsideRoot = Files.createTempDirectory("jipc-rm-test");
+        try {
+            removeUnlisted(outsideRoot);
+        } finally {
+            Files.deleteIfExists(outsideRoot.resolve("pipe"));
+            Files.deleteIfExists(outsideRoot.resolve("plain"));
+            Files.delete(outsideRoot);
+        }
+    }
+
+    private void removeUnlisted(Path outsideRoot) {
+        MessageQueues.close(MessageQueues.open(queue, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL, 0600, 3, 32), queue);
+        Path fifo = outsideRoot.resolve("pipe");
+        Fifo.create(fifo, 0600);
+        Path plain = outsideRoot.resolve("plain");
+        assertTrue(plain.toFile().mkdir() || Files.isDirectory(plain));
+        try (PosixMessageQueue held = PosixMessageQueue.open(queue)) {
+            Run refused = jipc("rm", "mq:" + queue);
+            assertEquals(1, refused.exit(), refused.err());
+            assertTrue(refused.err().contains("in use by pid " + SELF), refused.err());
+        }
+        Run removed = jipc("rm", "mq:" + queue.substring(1), "fifo:" + fifo);
+        assertEquals(0, removed.exit(), removed.err());
+        assertEquals(List.of("removed mq:" + queue, "removed fifo:" + fifo), removed.out().lines().toList());
+        assertFalse(PosixMessageQueue.exists(queue));
+        assertFalse(Files.exists(fifo, LinkOption.NOFOLLOW_LINKS));
+
+        Run notFifos = jipc("rm", "fifo:" + plain, "fifo:" + fifo, "mq:" + queue);
+        assertEquals(1, notFifos.exit());
+        assertEquals(3, notFifos.err().lines().filter(l -> l.startsWith("jipc rm: no object ")).count(), notFifos.err());
+        assertTrue(Files.isDirectory(plain), "only a FIFO is removed as fifo:PATH");
     }
 }

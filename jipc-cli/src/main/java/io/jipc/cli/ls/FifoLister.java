@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -32,14 +33,30 @@ final class FifoLister implements Lister {
                     continue;
                 }
                 if (status.isFifo()) {
-                    ObjectFile file = new ObjectFile("fifo:" + path, path, status,
-                            scan.users(status.device(), status.inode()));
-                    rows.add(file.row("fifo", null, List.of(), -1, -1, "", -1, "named pipe"));
+                    rows.add(row(path, status, scan));
                 }
             }
         } catch (IOException | RuntimeException missing) {
             // no root yet
         }
         return rows;
+    }
+
+    /**
+     * The row of the FIFO at {@code path}, wherever it is (for {@code jipc rm fifo:PATH} outside the jipc
+     * root, which the listing does not walk); empty if there is none (or it is another kind of file).
+     */
+    static Optional<ObjectRow> probe(Path path, ProcessScan scan) {
+        try {
+            FileStatus status = Libc.lstat(path.toString());
+            return status.isFifo() ? Optional.of(row(path, status, scan)) : Optional.empty();
+        } catch (ErrnoException gone) {
+            return Optional.empty();
+        }
+    }
+
+    private static ObjectRow row(Path path, FileStatus status, ProcessScan scan) {
+        ObjectFile file = new ObjectFile("fifo:" + path, path, status, scan.users(status.device(), status.inode()));
+        return file.row("fifo", null, List.of(), -1, -1, "", -1, "named pipe");
     }
 }

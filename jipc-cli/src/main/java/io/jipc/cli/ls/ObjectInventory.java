@@ -1,8 +1,10 @@
 package io.jipc.cli.ls;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Every IPC object this user can see, one {@link Lister} per kind: mailboxes (and durable ones in
@@ -68,14 +70,28 @@ public final class ObjectInventory {
      * The objects {@code text} names: a URI ({@code mailbox:orders}, {@code mq:/orders}, {@code mq:orders},
      * {@code region:x}, {@code shm:/x}, {@code sync:lock}, {@code name:svc}, {@code fifo:/path}) names at most
      * one; a bare name matches every object whose URI has that address (possibly several kinds).
+     * A queue or a FIFO named by its URI is found even where {@code rows} do not list it: a queue whose
+     * name the name service cannot hold (a space, a non-ASCII letter) while {@code /dev/mqueue} is not
+     * mounted, a FIFO outside the jipc root.
      */
     public static List<ObjectRow> find(List<ObjectRow> rows, String text) {
         String wanted = normalize(text);
         List<ObjectRow> exact = rows.stream().filter(r -> r.uri().equals(wanted)).toList();
         if (!exact.isEmpty() || text.contains(":")) {
-            return exact;
+            return exact.isEmpty() ? probe(wanted).stream().toList() : exact;
         }
         return rows.stream().filter(r -> address(r.uri()).equals(text) || address(r.uri()).equals("/" + text)).toList();
+    }
+
+    /** The queue or FIFO a normalized URI names, looked for where the listers do not look. */
+    private static Optional<ObjectRow> probe(String uri) {
+        if (uri.startsWith("mq:/")) {
+            return PosixQueueLister.probe(uri, ProcessScan.scan());
+        }
+        if (uri.startsWith("fifo:/")) {
+            return FifoLister.probe(Path.of(uri.substring("fifo:".length())), ProcessScan.scan());
+        }
+        return Optional.empty();
     }
 
     private static String normalize(String text) {

@@ -1,6 +1,7 @@
 package io.jipc.cli.ls;
 
 import io.jipc.JipcException;
+import io.jipc.mq.PosixMessageQueue;
 import io.jipc.naming.NameEntry;
 import io.jipc.naming.NameService;
 import io.jipc.naming.NamingConfiguration;
@@ -83,6 +84,25 @@ final class PosixQueueLister implements Lister {
                     .ifPresent(r -> rows.put(uri, r)); // absent: the name dangles, there is no queue
         }
         return List.copyOf(rows.values());
+    }
+
+    /**
+     * The row of queue {@code uri} ({@code mq:/NAME}) straight from the kernel, owner unknown: for a
+     * queue the listing misses (its name cannot be a name of the service and {@code /dev/mqueue} is not
+     * mounted). Empty if there is no such queue, or {@code uri} is no queue name.
+     */
+    static Optional<ObjectRow> probe(String uri, ProcessScan scan) {
+        String name = uri.substring("mq:".length());
+        try {
+            PosixMessageQueue.checkName(name);
+        } catch (IllegalArgumentException notAQueueName) {
+            return Optional.empty();
+        }
+        if (!QueueStatus.exists(name)) {
+            return Optional.empty();
+        }
+        return describe(uri, new Seen("not named in the name service", List.of(), "?", "?"), scan, Owner.UNKNOWN,
+                status -> Owner.UNKNOWN);
     }
 
     /** Whether {@code e} is the name jipc binds for a queue it created ({@code mq/NAME}, kind {@code mq}). */
