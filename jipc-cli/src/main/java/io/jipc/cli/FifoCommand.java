@@ -12,10 +12,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -113,7 +112,7 @@ final class FifoCommand {
     @Command(name = "write", mixinStandardHelpOptions = true,
             description = "Wait for a reader, then write each argument (or each line of standard input) as a line.")
     static final class Write extends Side<PipeWriter> {
-        @Parameters(index = "1..*", description = "lines to write (UTF-8); none: copy standard input")
+        @Parameters(index = "1..*", description = "lines to write (UTF-8); none: copy standard input line by line, its bytes as they are")
         String[] lines;
 
         Write() {
@@ -128,9 +127,11 @@ final class FifoCommand {
                 }
                 return;
             }
-            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            for (String line; (line = in.readLine()) != null; ) {
-                writer.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            for (ByteLines in = new ByteLines(System.in); in.hasNext(); ) {
+                byte[] line = in.next();
+                byte[] withEnd = Arrays.copyOf(line, line.length + 1);
+                withEnd[line.length] = '\n';
+                writer.write(withEnd);
             }
         }
     }

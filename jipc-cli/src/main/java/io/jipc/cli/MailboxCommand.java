@@ -68,7 +68,7 @@ final class MailboxCommand {
         @Parameters(index = "0", description = "mailbox name")
         String name;
 
-        @Parameters(index = "1..*", description = "messages (UTF-8); none: read lines from standard input")
+        @Parameters(index = "1..*", description = "messages (UTF-8); none: each line of standard input, its bytes as they are")
         String[] messages;
 
         @Option(names = {"-p", "--priority"}, description = "priority of the messages (default: 0)")
@@ -82,10 +82,8 @@ final class MailboxCommand {
                         mailbox.put(m.getBytes(StandardCharsets.UTF_8), priority);
                     }
                 } else {
-                    var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8));
-                    String line;
-                    while ((line = in.readLine()) != null) {
-                        mailbox.put(line.getBytes(StandardCharsets.UTF_8), priority);
+                    for (ByteLines in = new ByteLines(System.in); in.hasNext(); ) {
+                        mailbox.put(in.next(), priority);
                     }
                 }
             }
@@ -94,7 +92,7 @@ final class MailboxCommand {
     }
 
     @Command(name = "recv", mixinStandardHelpOptions = true,
-            description = "Receive messages and print each on its own line (UTF-8).")
+            description = "Receive messages and print each on its own line, its bytes as they are.")
     static final class Receive implements Callable<Integer> {
         @Parameters(index = "0", description = "mailbox name")
         String name;
@@ -120,26 +118,24 @@ final class MailboxCommand {
                             + "headers (jipc mailbox create NAME --headers makes one with them)");
                 }
                 for (long i = 0; count == 0 || i < count; i++) {
-                    String line;
-                    int bytes; // of the payload
+                    String prefix = "";
+                    byte[] payload;
                     if (headers) {
                         Message m = timeout == null ? mailbox.takeMessage() : mailbox.pollMessage(timeout);
-                        line = m == null ? null : "[pid " + m.senderPid() + " #" + m.sequence() + " priority "
-                                + m.priority() + " " + m.sentAt() + "] " + new String(m.payload(), StandardCharsets.UTF_8);
-                        bytes = m == null ? 0 : m.payload().length;
+                        payload = m == null ? null : m.payload();
+                        prefix = m == null ? "" : "[pid " + m.senderPid() + " #" + m.sequence() + " priority "
+                                + m.priority() + " " + m.sentAt() + "] ";
                     } else {
-                        byte[] message = timeout == null ? mailbox.take() : mailbox.poll(timeout);
-                        line = message == null ? null : new String(message, StandardCharsets.UTF_8);
-                        bytes = message == null ? 0 : message.length;
+                        payload = timeout == null ? mailbox.take() : mailbox.poll(timeout);
                     }
-                    if (line == null) {
+                    if (payload == null) {
                         System.err.println("jipc mailbox recv: no message in '" + name + "' within " + timeoutText
                                 + "; " + i + " received");
                         return 1;
                     }
-                    System.out.println(line);
+                    ByteLines.println(System.out, prefix, payload);
                     if (System.out.checkError()) { // flushes; a closed pipe (| head) or a full disk: take no more
-                        System.err.println("jipc mailbox recv: " + RecvCommand.lostOnOutput(i, bytes));
+                        System.err.println("jipc mailbox recv: " + RecvCommand.lostOnOutput(i, payload.length));
                         return 1;
                     }
                 }

@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
         description = "Receive messages from the object the URI names (mailbox:NAME, unbounded:NAME, mq:/NAME, "
                 + "fifo:PATH, a socket it listens on or binds: unix:PATH, tcp:HOST:PORT, unixgram:PATH, udp:HOST:PORT, "
                 + "or a mailbox behind a jipc gateway: tcp://HOST:PORT/NAME; see docs/uris.md) and "
-                + "print each on its own line (UTF-8); from a POSIX queue the highest priority comes first. A "
+                + "print each on its own line, its bytes as they are; from a POSIX queue the highest priority comes first. A "
                 + "missing mailbox or queue is created with default attributes unless --no-create. Exit code 1 if "
                 + "fewer than --count messages came (none in time, no such object, an error), 2 on bad usage.")
 final class RecvCommand implements Callable<Integer> {
@@ -87,8 +87,7 @@ final class RecvCommand implements Callable<Integer> {
                     return options.fail("no message in " + options.uri + " (waited " + wait + "); "
                             + received + " received");
                 }
-                String text = new String(message.payload(), StandardCharsets.UTF_8);
-                out.println(showPriority ? message.priority() + "\t" + text : text);
+                ByteLines.println(out, showPriority ? message.priority() + "\t" : "", message.payload());
                 if (out.checkError()) { // flushes; a closed pipe (| head) or a full disk: take no more
                     return options.fail(lostOnOutput(received, message.payload().length));
                 }

@@ -6,8 +6,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.List;
@@ -15,7 +13,7 @@ import java.util.concurrent.Callable;
 
 /** {@code jipc send URI [MESSAGE...]}: sends messages to any object that carries them. */
 @Command(name = "send", mixinStandardHelpOptions = true,
-        description = "Send each MESSAGE (or each line of standard input) as one message (UTF-8) to the object the URI "
+        description = "Send each MESSAGE (UTF-8), or each line of standard input (its bytes as they are, up to '\\n'), as one message to the object the URI "
                 + "names: mailbox:NAME, unbounded:NAME, mq:/NAME, fifo:PATH, a socket (unix:PATH, tcp:HOST:PORT, "
                 + "unixgram:PATH, udp:HOST:PORT) or a mailbox behind a jipc gateway (tcp://HOST:PORT/NAME); see "
                 + "docs/uris.md. A missing mailbox or queue is created with default attributes unless --no-create. "
@@ -41,11 +39,12 @@ final class SendCommand implements Callable<Integer> {
         // the JVM stops at once. One hook for the whole command, not one per message.
         try (InterruptOnShutdown stop = InterruptOnShutdown.disarmed()) {
             return options.withEndpoint(endpoint -> {
-                Iterator<String> it = messages != null ? messages.iterator()
-                        : new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).lines().iterator();
+                Iterator<byte[]> it = messages != null
+                        ? messages.stream().map(m -> m.getBytes(StandardCharsets.UTF_8)).iterator()
+                        : new ByteLines(System.in);
                 int sent = 0;
                 while (it.hasNext()) {
-                    byte[] message = it.next().getBytes(StandardCharsets.UTF_8);
+                    byte[] message = it.next();
                     boolean delivered;
                     try {
                         stop.arm();

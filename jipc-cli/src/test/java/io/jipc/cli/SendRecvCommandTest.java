@@ -13,6 +13,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,8 +21,10 @@ import java.util.concurrent.TimeUnit;
 
 import static io.jipc.cli.CliRun.jipc;
 import static io.jipc.cli.CliRun.jipcWithInput;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code jipc send} and {@code jipc recv} on POSIX queues and mailboxes, in this JVM and across processes. */
@@ -110,13 +113,37 @@ class SendRecvCommandTest {
     }
 
     @Test
-    void bytesThatAreNotUtf8ArePrintedWithReplacementCharacters() throws Exception {
+    void bytesThatAreNotUtf8AreReceivedAndPrintedAsTheyAre() throws Exception {
         withQueue(MqAttributes.of(2, 8), (name, queue) -> {
             queue.put(new byte[] {'a', (byte) 0xff, (byte) 0xc3, 'b'}, 3);
             queue.put(new byte[] {(byte) 0xe2, (byte) 0x82}, 1); // a truncated sequence at the end
-            CliRun run = jipc("recv", "mq:" + name, "-n", "2", "--show-priority");
-            assertEquals(new CliRun(0, "3\ta\ufffd\ufffdb\n1\t\ufffd\n", ""), run);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            CliRun run = CliRun.jipc(new byte[0], out, "recv", "mq:" + name, "-n", "2", "--show-priority");
+            assertEquals(0, run.exit(), run.err());
+            assertArrayEquals(new byte[] {'3', '\t', 'a', (byte) 0xff, (byte) 0xc3, 'b', '\n', '1', '\t', (byte) 0xe2,
+                    (byte) 0x82, '\n'}, out.toByteArray());
         });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"send mailbox:bytes-box", "mailbox send bytes-box"})
+    void linesOfStandardInputAreSentByteForByte(String command) throws InterruptedException {
+        byte[] input = {'a', (byte) 0xff, '\r', '\n', '\n', (byte) 0xc3, 0, 'z'};
+        assertEquals(0, jipc("mailbox", "create", "bytes-box").exit());
+        List<String> args = new ArrayList<>(List.of(command.split(" ")));
+        CliRun sent = CliRun.jipc(input, new ByteArrayOutputStream(), args.toArray(String[]::new));
+        assertEquals(0, sent.exit(), sent.err());
+        try (Mailbox mailbox = Mailbox.open("bytes-box")) {
+            assertArrayEquals(new byte[] {'a', (byte) 0xff, '\r'}, mailbox.poll(), "split at \\n only, the \\r kept");
+            assertArrayEquals(new byte[0], mailbox.poll());
+            assertArrayEquals(new byte[] {(byte) 0xc3, 0, 'z'}, mailbox.poll(), "a last line without a newline");
+            assertNull(mailbox.poll());
+            mailbox.put(new byte[] {(byte) 0xfe, '\r'});
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertEquals(0, CliRun.jipc(new byte[0], out, "mailbox", "recv", "bytes-box").exit());
+        assertArrayEquals(new byte[] {(byte) 0xfe, '\r', '\n'}, out.toByteArray());
+        assertTrue(Mailbox.destroy("bytes-box"));
     }
 
     @Test
