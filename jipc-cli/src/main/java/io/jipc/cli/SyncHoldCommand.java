@@ -52,7 +52,7 @@ final class SyncHoldCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         Duration timeout = timeoutText == null ? null : Durations.timeout(timeoutText);
         Duration hold = holdText == null ? null : Durations.nonNegative("--for", holdText);
         try (InterruptOnShutdown stop = new InterruptOnShutdown()) { // closed once hold(...) has released and printed
@@ -60,7 +60,8 @@ final class SyncHoldCommand implements Callable<Integer> {
         }
     }
 
-    private int hold(Duration timeout, Duration hold) {
+    /** Opens the object and holds it; the checked exception is {@link AutoCloseable#close()}'s. */
+    private int hold(Duration timeout, Duration hold) throws Exception {
         try (AutoCloseable object = SyncObjects.open(name, 0600)) {
             Holdable holdable = switch (object) {
                 case ProcessMutex mutex -> mutex(mutex);
@@ -72,10 +73,6 @@ final class SyncHoldCommand implements Callable<Integer> {
         } catch (InterruptedException stopped) {
             System.err.println("jipc sync hold: stopped while waiting for '" + name + "'; nothing was taken");
             return 130;
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception close) {
-            throw new IllegalStateException(close);
         }
     }
 
