@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@link Timeouts#nanos}: negative is zero, the huge saturate where a deadline cannot overflow. */
+/**
+ * {@link Timeouts#nanos}: negative is zero, the huge saturate where a deadline cannot overflow;
+ * {@link Timeouts#text}: the largest exact unit, never ISO-8601's {@code PT..}.
+ */
 class TimeoutsTest {
     @Test
     void negativeIsZeroAndOrdinaryTimeoutsAreExact() {
@@ -29,5 +32,24 @@ class TimeoutsTest {
         long deadline = System.nanoTime() + Timeouts.nanos(Duration.ofSeconds(Long.MAX_VALUE));
         assertTrue(deadline - System.nanoTime() > 0, "the deadline lies ahead");
         assertThrows(NullPointerException.class, () -> Timeouts.nanos(null));
+    }
+
+    @Test
+    void textUsesTheLargestUnitThatStatesTheDurationExactly() {
+        assertEquals("0s", Timeouts.text(Duration.ZERO));
+        assertEquals("300ms", Timeouts.text(Duration.ofMillis(300)));
+        assertEquals("1500ms", Timeouts.text(Duration.ofMillis(1500)));
+        assertEquals("2s", Timeouts.text(Duration.ofSeconds(2)));
+        assertEquals("90s", Timeouts.text(Duration.ofSeconds(90)));
+        assertEquals("5m", Timeouts.text(Duration.ofMinutes(5)));
+        assertEquals("2h", Timeouts.text(Duration.ofHours(2)));
+        assertEquals("48h", Timeouts.text(Duration.ofDays(2)));
+        assertEquals("250us", Timeouts.text(Duration.ofNanos(250_000)));
+        assertEquals("7ns", Timeouts.text(Duration.ofNanos(7)));
+        assertEquals("1000000001ns", Timeouts.text(Duration.ofNanos(1_000_000_001)));
+        assertEquals("-300ms", Timeouts.text(Duration.ofMillis(-300)));
+        assertEquals("9223372036854775807.000000001s", Timeouts.text(Duration.ofSeconds(Long.MAX_VALUE, 1)));
+        assertEquals(Duration.ofSeconds(Long.MIN_VALUE).toString(), Timeouts.text(Duration.ofSeconds(Long.MIN_VALUE)));
+        assertThrows(NullPointerException.class, () -> Timeouts.text(null));
     }
 }

@@ -16,6 +16,38 @@ public final class Timeouts {
     }
 
     /**
+     * {@code duration} as people write it, and as the {@code jipc} command takes it: {@code 300ms},
+     * {@code 2s}, {@code 1500ms}, {@code 5m}, {@code 2h}, {@code 250us}, {@code 7ns} — the largest unit
+     * that states it exactly, so nothing is rounded away (not ISO-8601's {@code PT0.3S}). For the
+     * messages of exceptions that name a timeout.
+     *
+     * @throws NullPointerException if {@code duration} is null
+     */
+    public static String text(Duration duration) {
+        Objects.requireNonNull(duration, "duration");
+        if (duration.isNegative()) {
+            return duration.getSeconds() == Long.MIN_VALUE ? duration.toString() : "-" + text(duration.negated());
+        }
+        long seconds = duration.getSeconds();
+        int nanos = duration.getNano();
+        if (nanos == 0) {
+            if (seconds != 0 && seconds % 3600 == 0) {
+                return seconds / 3600 + "h";
+            }
+            return seconds != 0 && seconds % 60 == 0 ? seconds / 60 + "m" : seconds + "s";
+        }
+        try {
+            long total = duration.toNanos();
+            if (total % 1_000_000 == 0) {
+                return total / 1_000_000 + "ms";
+            }
+            return total % 1_000 == 0 ? total / 1_000 + "us" : total + "ns";
+        } catch (ArithmeticException tooLong) {
+            return seconds + "." + String.format(java.util.Locale.ROOT, "%09d", nanos) + "s";
+        }
+    }
+
+    /**
      * {@code timeout} in nanoseconds: 0 if negative, at most {@link #MOST_NANOS}.
      *
      * @throws NullPointerException if {@code timeout} is null

@@ -1,5 +1,6 @@
 package io.jipc.mailbox;
 
+import io.jipc.Timeouts;
 import io.jipc.WaitStrategy;
 
 import java.time.Duration;
@@ -311,7 +312,7 @@ public final class MailboxOptions {
         /** How long an unfinished send may block the receiver before the sender's liveness is checked. */
         public Builder deadSenderTimeout(Duration timeout) {
             if (timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("dead sender timeout must be positive: " + timeout);
+                throw new IllegalArgumentException("dead sender timeout must be positive: " + Timeouts.text(timeout));
             }
             this.deadSenderTimeout = timeout;
             return this;

@@ -203,7 +203,8 @@ public final class ReplicatedRegion implements AutoCloseable {
             if (answer == null) {
                 throw new RegionHomeLostException(connection.isEndOfStream()
                         ? "the home at " + Sockets.describe(home) + " closed the connection"
-                        : "no answer from the home at " + Sockets.describe(home) + " within " + options.connectTimeout());
+                        : "no answer from the home at " + Sockets.describe(home) + " within "
+                        + Timeouts.text(options.connectTimeout()));
             }
             ReplicatedRegion region = switch (DsmWire.decode(answer, size)) {
                 case DsmWire.Opened opened -> new ReplicatedRegion(name, size, options, home, connection, opened);
@@ -584,7 +585,7 @@ public final class ReplicatedRegion implements AutoCloseable {
                             + " closed the connection");
                 } else if (now - lastHeard > options.peerTimeout().toNanos()) {
                     throw new RegionHomeLostException("nothing heard from the home of region " + name + " at " + Sockets.describe(home)
-                            + " for " + options.peerTimeout());
+                            + " for " + Timeouts.text(options.peerTimeout()));
                 }
                 if (System.nanoTime() - lastSent >= heartbeat) {
                     send(DsmWire.signal(DsmWire.HEARTBEAT));
@@ -702,7 +703,7 @@ public final class ReplicatedRegion implements AutoCloseable {
                         return;
                     }
                     lose(new RegionHomeLostException("the home of region " + name + " at " + Sockets.describe(home)
-                            + " stopped reading for " + options.peerTimeout()));
+                            + " stopped reading for " + Timeouts.text(options.peerTimeout())));
                     break;
                 } catch (InterruptedException e) {
                     interrupted = true; // before the first byte (the connection is intact): try again

@@ -1,5 +1,6 @@
 package io.jipc.group;
 
+import io.jipc.Timeouts;
 import io.jipc.ClosedException;
 import io.jipc.ErrnoException;
 import io.jipc.mailbox.Mailbox;
@@ -745,7 +746,7 @@ public final class ProcessGroup implements AutoCloseable {
         }
         if (!full) {
             throw new GroupTimeoutException("group '" + name + "' did not fill its " + size()
-                    + " ranks within the collective timeout " + options.collectiveTimeout());
+                    + " ranks within the collective timeout " + Timeouts.text(options.collectiveTimeout()));
         }
         MemberTable.Snapshot[] members = new MemberTable.Snapshot[size()];
         for (int r = 0; r < members.length; r++) {
@@ -931,7 +932,7 @@ public final class ProcessGroup implements AutoCloseable {
 
         private GroupTimeoutException timeout(String doing) {
             return new GroupTimeoutException(kind + " (collective operation " + seq + ") of rank " + rank + " in group '"
-                    + name + "' timed out after " + options.collectiveTimeout() + " " + doing);
+                    + name + "' timed out after " + Timeouts.text(options.collectiveTimeout()) + " " + doing);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.jipc.net;
 
+import io.jipc.Timeouts;
 import io.jipc.ClosedException;
 import io.jipc.ErrnoException;
 import io.jipc.Selectable;
@@ -228,7 +229,8 @@ public final class StreamConnection implements AutoCloseable, Selectable {
             long frameDeadline = decoder.inFrame() ? frameStart + options.frameTimeout().toNanos() : Long.MAX_VALUE;
             if (decoder.inFrame() && System.nanoTime() - frameDeadline >= 0) {
                 close();
-                throw new FrameTimeoutException("from " + remote + ": frame incomplete after " + options.frameTimeout()
+                throw new FrameTimeoutException("from " + remote + ": frame incomplete after "
+                        + Timeouts.text(options.frameTimeout())
                         + " (" + frameProgress() + "); connection closed");
             }
             long n = fill();

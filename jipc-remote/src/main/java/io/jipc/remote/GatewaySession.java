@@ -1,5 +1,6 @@
 package io.jipc.remote;
 
+import io.jipc.Timeouts;
 import io.jipc.JipcException;
 import io.jipc.mailbox.MailboxBusyException;
 import io.jipc.net.StreamConnection;
@@ -156,7 +157,7 @@ final class GatewaySession {
             while (!acknowledged) {
                 Wire.Request next = nextRequest(options.peerTimeout());
                 if (next == null) {
-                    throw new ClientGone("no acknowledgement within " + options.peerTimeout());
+                    throw new ClientGone("no acknowledgement within " + Timeouts.text(options.peerTimeout()));
                 }
                 if (next instanceof Wire.Cancel) {
                     return;
@@ -220,7 +221,7 @@ final class GatewaySession {
                 throw new ClientGone("client closed the connection");
             }
             if (System.nanoTime() - lastHeard > options.peerTimeout().toNanos()) {
-                throw new ClientGone("client silent for longer than " + options.peerTimeout());
+                throw new ClientGone("client silent for longer than " + Timeouts.text(options.peerTimeout()));
             }
             return null;
         }
@@ -235,7 +236,7 @@ final class GatewaySession {
     private void reply(Wire.Reply reply) throws ClientGone {
         try {
             if (!connection.offer(Wire.encode(reply), options.peerTimeout())) {
-                throw new ClientGone("client stopped reading for " + options.peerTimeout());
+                throw new ClientGone("client stopped reading for " + Timeouts.text(options.peerTimeout()));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,5 +1,6 @@
 package io.jipc.remote;
 
+import io.jipc.Timeouts;
 import io.jipc.JipcException;
 import io.jipc.mailbox.MessageTooLargeException;
 import io.jipc.net.StreamConnection;
@@ -304,7 +305,7 @@ public final class RemoteMailbox implements MessageChannel {
                     throw lost("the gateway closed the connection", null);
                 }
                 if (System.nanoTime() - lastHeard > options.peerTimeout().toNanos()) {
-                    throw lost("nothing heard from the gateway for " + options.peerTimeout(), null);
+                    throw lost("nothing heard from the gateway for " + Timeouts.text(options.peerTimeout()), null);
                 }
                 transmit(c, new Wire.Ping());
                 continue;
@@ -326,7 +327,7 @@ public final class RemoteMailbox implements MessageChannel {
     private void transmit(StreamConnection c, Wire.Request request) {
         try {
             if (!c.offer(Wire.encode(request), options.peerTimeout())) {
-                throw lost("the gateway stopped reading for " + options.peerTimeout(), null);
+                throw lost("the gateway stopped reading for " + Timeouts.text(options.peerTimeout()), null);
             }
         } catch (InterruptedException e) {
             // the frame is finished before offer reports the interrupt, or nothing was sent

@@ -1,5 +1,6 @@
 package io.jipc.rpc;
 
+import io.jipc.Timeouts;
 import io.jipc.JipcException;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
@@ -17,6 +18,7 @@ import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
@@ -288,13 +290,15 @@ public final class RpcClient<T> implements AutoCloseable {
             long start = System.nanoTime();
             long deadline = start + options.connectTimeout().toNanos();
             if (!transport.offer(RpcFrame.encode(hello), options.connectTimeout())) {
-                throw new RpcServerLostException("'" + name + "' took no HELLO within " + options.connectTimeout());
+                throw new RpcServerLostException("'" + name + "' took no HELLO within "
+                        + Timeouts.text(options.connectTimeout()));
             }
             long sent = System.nanoTime();
             byte[] answer = transport.poll(Duration.ofNanos(Math.max(0, deadline - sent)));
             if (answer == null) {
-                throw new RpcServerLostException("no answer from '" + name + "' within " + options.connectTimeout()
-                        + " (sending the HELLO took " + Duration.ofNanos(sent - start) + ")");
+                throw new RpcServerLostException("no answer from '" + name + "' within "
+                        + Timeouts.text(options.connectTimeout()) + " (sending the HELLO took "
+                        + Timeouts.text(Duration.ofNanos(sent - start).truncatedTo(ChronoUnit.MICROS)) + ")");
             }
             return switch (RpcFrame.decode(answer)) {
                 case RpcFrame.Welcome welcome -> new RpcClient<>(name, api, options, transport, welcome);
@@ -413,7 +417,7 @@ public final class RpcClient<T> implements AutoCloseable {
                 // arrived) may fire and its reply come in before this thread sees its own deadline pass
                 case RpcFrame.Failure failure when failure.code() == RpcFrame.FailureCode.CANCELLED && timeout != null ->
                         throw new RpcTimeoutException(RpcMethods.key(method) + " on '" + name + "' took longer than "
-                                + timeout);
+                                + Timeouts.text(timeout));
                 case RpcFrame.Failure failure -> throw failure(method, failure);
                 default -> throw new RpcProtocolException("unexpected reply " + frame.getClass().getSimpleName());
             };
@@ -423,7 +427,8 @@ public final class RpcClient<T> implements AutoCloseable {
             throw new RpcException(RpcMethods.key(method) + " interrupted", e);
         } catch (TimeoutException e) {
             cancelAtServer(callId);
-            throw new RpcTimeoutException(RpcMethods.key(method) + " on '" + name + "' took longer than " + timeout);
+            throw new RpcTimeoutException(RpcMethods.key(method) + " on '" + name + "' took longer than "
+                    + Timeouts.text(timeout));
         } catch (ExecutionException e) {
             throw rethrown((RuntimeException) e.getCause());
         } finally {
@@ -553,7 +558,8 @@ public final class RpcClient<T> implements AutoCloseable {
                     breakWith(lost("the server of '" + name + "' (" + ProcessIdentity.describe(serverToken) + ") died"));
                 } else if (isRemote()) { // a vanished host closes nothing: its silence must tell
                     if (System.nanoTime() - lastHeard > options.peerTimeout().toNanos()) {
-                        breakWith(lost("the server of '" + name + "' did not answer for " + options.peerTimeout()));
+                        breakWith(lost("the server of '" + name + "' did not answer for "
+                                + Timeouts.text(options.peerTimeout())));
                     } else {
                         sendAtOnce(RpcFrame.encode(new RpcFrame.Ping(lastHeard)));
                     }

@@ -1,5 +1,6 @@
 package io.jipc.shm;
 
+import io.jipc.Timeouts;
 import io.jipc.ErrnoException;
 import io.jipc.JipcException;
 import io.jipc.platform.FdPassing;
@@ -87,7 +88,7 @@ public final class AnonymousRegion extends Region {
             Libc.close(socket);
         }
         if (received == null) {
-            throw new JipcException("no anonymous region arrived from " + address + " within " + timeout);
+            throw new JipcException("no anonymous region arrived from " + address + " within " + Timeouts.text(timeout));
         }
         int fd = received.fd();
         FileStatus status;

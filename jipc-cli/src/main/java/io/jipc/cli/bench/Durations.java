@@ -1,10 +1,24 @@
 package io.jipc.cli.bench;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
-/** Parses durations as people type them: {@code 500ms}, {@code 2s}, {@code 1m}, or ISO-8601 {@code PT2S}. */
+/**
+ * Parses durations as people type them: a number (fractions allowed) with a unit, {@code ns},
+ * {@code us}, {@code ms}, {@code s}, {@code m} or {@code h} ({@code 500ms}, {@code 1.5s}, {@code 2m}); a
+ * bare number is seconds; or ISO-8601 ({@code PT2S}). {@link io.jipc.Timeouts#text} writes them back so.
+ */
 public final class Durations {
+    /** The units, longest suffix first (so that {@code ms} is not read as minutes of {@code "5m"}+{@code "s"}). */
+    private static final List<Map.Entry<String, Long>> UNITS = List.of(Map.entry("ns", 1L), Map.entry("us", 1_000L),
+            Map.entry("ms", 1_000_000L), Map.entry("s", 1_000_000_000L), Map.entry("m", 60_000_000_000L),
+            Map.entry("h", 3_600_000_000_000L));
+    private static final BigDecimal NANOS_PER_SECOND = BigDecimal.valueOf(1_000_000_000L);
+
     private Durations() {
     }
 
@@ -12,22 +26,29 @@ public final class Durations {
     public static Duration parse(String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
         try {
-            if (t.startsWith("pt") || t.startsWith("p")) {
+            if (t.startsWith("p")) {
                 return Duration.parse(text.trim());
             }
-            if (t.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            for (Map.Entry<String, Long> unit : UNITS) {
+                if (t.endsWith(unit.getKey())) {
+                    return of(t.substring(0, t.length() - unit.getKey().length()), unit.getValue());
+                }
             }
-            if (t.endsWith("s")) {
-                return Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
-            }
-            if (t.endsWith("m")) {
-                return Duration.ofSeconds(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 60));
-            }
-            return Duration.ofMillis(Math.round(Double.parseDouble(t) * 1000));
+            return of(t, 1_000_000_000L);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("not a duration: '" + text + "' (try 500ms, 2s, 1m or PT2S)");
+            throw new IllegalArgumentException("not a duration: '" + text + "' (try 500ms, 2s, 1.5m, 1h or PT2S)");
         }
+    }
+
+    /** {@code number} units of {@code nanosPerUnit} nanoseconds, to the nearest nanosecond. */
+    private static Duration of(String number, long nanosPerUnit) {
+        if (number.isEmpty() || !number.matches("[-+]?[0-9]*\\.?[0-9]*")) {
+            throw new NumberFormatException(number);
+        }
+        BigDecimal nanos = new BigDecimal(number).multiply(BigDecimal.valueOf(nanosPerUnit))
+                .setScale(0, RoundingMode.HALF_UP);
+        BigDecimal[] secondsAndNanos = nanos.divideAndRemainder(NANOS_PER_SECOND);
+        return Duration.ofSeconds(secondsAndNanos[0].longValueExact(), secondsAndNanos[1].longValueExact());
     }
 
     /**

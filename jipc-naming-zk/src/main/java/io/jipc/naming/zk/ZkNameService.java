@@ -1,5 +1,6 @@
 package io.jipc.naming.zk;
 
+import io.jipc.Timeouts;
 import io.jipc.naming.CorruptNameEntryException;
 import io.jipc.naming.Lifetime;
 import io.jipc.naming.NameEntry;
@@ -81,7 +82,7 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
         try {
             if (!client.blockUntilConnected((int) address.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new NameServiceUnavailableException("cannot reach ZooKeeper at " + address.connectString()
-                        + " within " + address.connectTimeout() + " (naming URI " + address.uri() + ")");
+                        + " within " + Timeouts.text(address.connectTimeout()) + " (naming URI " + address.uri() + ")");
             }
             ZkNameService service = new ZkNameService(address, client);
             client.create().creatingParentsIfNeeded().forPath(NAMES);

@@ -1,0 +1,46 @@
+package io.jipc.cli;
+
+import io.jipc.Timeouts;
+import io.jipc.cli.bench.Durations;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@link Durations#parse}: the units people type, and what {@link Timeouts#text} writes parses back. */
+class DurationsTest {
+    @Test
+    void everyUnitParses() {
+        assertEquals(Duration.ofNanos(7), Durations.parse("7ns"));
+        assertEquals(Duration.ofNanos(250_000), Durations.parse("250us"));
+        assertEquals(Duration.ofMillis(500), Durations.parse("500ms"));
+        assertEquals(Duration.ofMillis(1500), Durations.parse("1.5s"));
+        assertEquals(Duration.ofSeconds(2), Durations.parse("2"));
+        assertEquals(Duration.ofSeconds(90), Durations.parse("1.5m"));
+        assertEquals(Duration.ofHours(1), Durations.parse("1h"));
+        assertEquals(Duration.ofSeconds(2), Durations.parse("PT2S"));
+        assertEquals(Duration.ofMillis(-1000), Durations.parse("-1s"));
+        assertEquals(Duration.ofMillis(300), Durations.parse(" 300MS "));
+        assertEquals(Duration.ofNanos(1), Durations.parse("0.5ns"), "to the nearest nanosecond");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "ms", "s", "1x", "1 s", "1e3ms", "1..2s", "--1s", "abc", "99999999999999999999h", "1d"})
+    void whatIsNoDurationIsRefusedWithAHint(String text) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Durations.parse(text));
+        assertTrue(e.getMessage().startsWith("not a duration: '" + text + "' (try 500ms"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {0, 1, 999, 1_000, 250_000, 1_000_000, 300_000_000, 1_500_000_000L, 2_000_000_000L,
+            90_000_000_000L, 300_000_000_000L, 7_200_000_000_000L, 1_000_000_001L})
+    void whatTimeoutsTextWritesParsesBack(long nanos) {
+        Duration duration = Duration.ofNanos(nanos);
+        assertEquals(duration, Durations.parse(Timeouts.text(duration)), Timeouts.text(duration));
+    }
+}
