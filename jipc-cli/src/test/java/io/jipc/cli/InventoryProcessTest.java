@@ -217,7 +217,10 @@ class InventoryProcessTest {
                 find(ObjectInventory.list(), "mailbox:group.crowd.0.1");
                 member.kill();
                 member.waitFor(LINE);
-                assertFalse(find(ObjectInventory.list(), "group:crowd").stale(), "a live member uses it");
+                ObjectRow afterKill = find(ObjectInventory.list(), "group:crowd");
+                assertFalse(afterKill.stale(), "a live member uses it");
+                assertTrue(afterKill.details().endsWith("1 of 3 ranks joined, 1 rank still held by a member that died "
+                        + "(free for the next joiner)"), afterKill.details());
             }
             List<ObjectRow> after = ObjectInventory.list();
             assertTrue(after.stream().noneMatch(r -> r.uri().contains("crowd")),

@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * Process groups under {@code <jipc root>/group} ({@code group:NAME}): the ranks as capacity, and in
- * the details how many have a member (no depth: a group holds no messages itself). The users are the live members (they map the file, and their
+ * the details how many have a live member, and how many are still held by a member that died (no
+ * depth: a group holds no messages itself). The users are the live members (they map the file, and their
  * slots name them); a group whose
  * members all died is stale, and so are their inboxes (mailboxes {@code group.NAME.RANK.INCARNATION}).
  */
@@ -29,20 +30,23 @@ final class GroupLister implements Lister {
             if (size < 1 || size > GroupDescriptor.MAX_SIZE) {
                 throw new FileSnapshot.CorruptFileException("a group of " + size + " ranks");
             }
-            int members = 0;
+            int dead = 0;
             List<Long> pids = new java.util.ArrayList<>();
             for (int rank = 0; rank < size; rank++) {
                 long slot = GroupDescriptor.SLOTS_OFFSET + (long) rank * GroupDescriptor.SLOT_LENGTH;
                 long joined = f.getLong(slot + GroupDescriptor.SLOT_JOINED_OFFSET);
                 if (joined != 0 && joined == f.getLong(slot + GroupDescriptor.SLOT_OWNER_OFFSET)) {
-                    members++;
                     if (ProcessIdentity.isAlive(joined)) {
                         pids.add(ProcessIdentity.pidOf(joined));
+                    } else {
+                        dead++;
                     }
                 }
             }
             return file.row("group", f.creator(), pids, size, -1, "ranks", -1,
-                    "JIPC-GRP " + f.version() + ", " + members + " of " + size + " ranks joined");
+                    "JIPC-GRP " + f.version() + ", " + pids.size() + " of " + size + " ranks joined"
+                            + (dead == 0 ? "" : ", " + dead + (dead == 1 ? " rank" : " ranks")
+                            + " still held by a member that died (free for the next joiner)"));
         }
     }
 }
