@@ -409,6 +409,15 @@ public final class Mailbox implements AutoCloseable, Selectable {
         return id;
     }
 
+    /**
+     * The process that created the mailbox, as its header records it (pid and start time, so that a
+     * reused pid does not pass for it: {@link ProcessIdentity#isAlive()}).
+     */
+    public ProcessIdentity creator() {
+        checkOpen();
+        return mapped.segment.creator();
+    }
+
     /** Largest message this mailbox takes, in bytes. */
     public int maxMessageSize() {
         return mapped.maxMessageSize;

@@ -201,7 +201,9 @@ public final class RpcClient<T> implements AutoCloseable {
      * mailbox, says HELLO through the server's mailbox, and waits for the server's answer.
      *
      * @throws io.jipc.mailbox.MailboxNotFoundException if no mailbox of that name exists
-     * @throws RpcServerLostException if the server did not answer within the connect timeout
+     * @throws RpcServerLostException if the server did not answer within the connect timeout, or the
+     *         mailbox's creator has exited: a server creates its mailbox and serves it until it exits, so
+     *         nobody serves that one (and the HELLO is not left in it)
      * @throws RpcException if the server refused (it serves another interface)
      * @throws NotMarshallableException if a method of {@code api} names a type calls cannot carry
      */
@@ -209,6 +211,12 @@ public final class RpcClient<T> implements AutoCloseable {
         Objects.requireNonNull(options, "options");
         Marshaller.of(api);
         Mailbox requests = Mailbox.open(name);
+        ProcessIdentity creator = requests.creator();
+        if (!creator.isAlive()) { // a server makes its own mailbox and serves it until it exits
+            requests.close();
+            throw new RpcServerLostException("no RPC server serves mailbox '" + name + "': the process that made it, pid "
+                    + creator.pid() + ", has exited (nothing was sent to it)");
+        }
         Mailbox replies;
         String replyName = replyName(name);
         try {

@@ -11,6 +11,7 @@ import io.jipc.net.StreamConnection;
 import io.jipc.naming.NameService;
 import io.jipc.naming.Registration;
 import io.jipc.platform.ProcessIdentity;
+import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -128,6 +129,33 @@ class RpcServerTest {
                 assertEquals(List.of("silent"), listed.map(p -> p.getFileName().toString()).toList()); // its reply mailbox is gone
             }
             silent.destroy();
+        }
+    }
+
+    /** Creates mailbox {@code args[0]} and exits, leaving it behind (as {@code jipc mailbox create} does). */
+    public static final class CreateMailboxAndExit {
+        public static void main(String[] args) {
+            Mailbox.create(args[0]).close();
+        }
+    }
+
+    @Test
+    void aMailboxWhoseCreatorExitedIsRefusedWithoutLeavingAHelloInIt() {
+        try (ChildJvm creator = ChildJvm.builder(CreateMailboxAndExit.class).args("orphan").start()) {
+            assertEquals(0, creator.waitFor(Duration.ofMinutes(2)), creator.output());
+        }
+        RpcServerLostException e = assertThrows(RpcServerLostException.class, () -> RpcClient.connect("orphan",
+                Bank.class, RpcClient.Options.defaults().withConnectTimeout(Duration.ofMinutes(1))));
+        assertTrue(e.getMessage().startsWith("no RPC server serves mailbox 'orphan': the process that made it, pid "),
+                e.getMessage());
+        try (Mailbox orphan = Mailbox.open("orphan")) {
+            assertEquals(0, orphan.pendingBytes(), "nothing was sent to it");
+            orphan.destroy();
+        }
+        try (var listed = java.nio.file.Files.list(JipcTestExtension.root().resolve("mailbox"))) {
+            assertEquals(List.of(), listed.toList(), "no reply mailbox was made");
+        } catch (java.io.IOException ex) {
+            throw new java.io.UncheckedIOException(ex);
         }
     }
 
