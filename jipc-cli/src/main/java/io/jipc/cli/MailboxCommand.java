@@ -11,6 +11,8 @@ import picocli.CommandLine.Parameters;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.concurrent.Callable;
 
 /** {@code jipc mailbox}: create, use and remove mailboxes from the shell. */
@@ -76,15 +78,26 @@ final class MailboxCommand {
 
         @Override
         public Integer call() throws Exception {
-            try (Mailbox mailbox = Mailbox.open(name)) {
-                if (messages != null) {
-                    for (String m : messages) {
-                        mailbox.put(m.getBytes(StandardCharsets.UTF_8), priority);
+            // armed only while a put waits: a Ctrl-C or SIGTERM then interrupts it, and the put withdraws
+            // its message (a rendezvous, a full mailbox) instead of leaving it to be delivered after the
+            // command has died; while standard input is read the JVM stops at once
+            try (InterruptOnShutdown stop = InterruptOnShutdown.disarmed(); Mailbox mailbox = Mailbox.open(name)) {
+                Iterator<byte[]> it = messages != null
+                        ? Arrays.stream(messages).map(m -> m.getBytes(StandardCharsets.UTF_8)).iterator()
+                        : new ByteLines(System.in);
+                int sent = 0;
+                while (it.hasNext()) {
+                    byte[] message = it.next();
+                    try {
+                        stop.arm();
+                        mailbox.put(message, priority);
+                    } catch (InterruptedException stopped) { // still armed: the stop waits for this line
+                        System.err.println("jipc mailbox send: stopped while sending to '" + name + "': message "
+                                + (sent + 1) + " was withdrawn; " + sent + " message(s) sent");
+                        return 130;
                     }
-                } else {
-                    for (ByteLines in = new ByteLines(System.in); in.hasNext(); ) {
-                        mailbox.put(in.next(), priority);
-                    }
+                    stop.disarm();
+                    sent++;
                 }
             }
             return 0;
@@ -112,12 +125,20 @@ final class MailboxCommand {
                 throw new IllegalArgumentException("--count must not be negative: " + count);
             }
             Duration timeout = timeoutText == null ? null : Durations.timeout(timeoutText);
+            // a Ctrl-C or SIGTERM interrupts the wait; the scope ends once that is said
+            try (InterruptOnShutdown stop = new InterruptOnShutdown()) {
+                return receive(timeout);
+            }
+        }
+
+        private int receive(Duration timeout) throws InterruptedException {
+            long received = 0;
             try (Mailbox mailbox = Mailbox.open(name)) {
                 if (headers && !mailbox.hasHeaders()) {
                     throw new IllegalArgumentException("--headers: mailbox '" + name + "' was created without "
                             + "headers (jipc mailbox create NAME --headers makes one with them)");
                 }
-                for (long i = 0; count == 0 || i < count; i++) {
+                for (; count == 0 || received < count; received++) {
                     String prefix = "";
                     byte[] payload;
                     if (headers) {
@@ -130,15 +151,19 @@ final class MailboxCommand {
                     }
                     if (payload == null) {
                         System.err.println("jipc mailbox recv: no message in '" + name + "' within " + timeoutText
-                                + "; " + i + " received");
+                                + "; " + received + " received");
                         return 1;
                     }
                     ByteLines.println(System.out, prefix, payload);
                     if (System.out.checkError()) { // flushes; a closed pipe (| head) or a full disk: take no more
-                        System.err.println("jipc mailbox recv: " + RecvCommand.lostOnOutput(i, payload.length));
+                        System.err.println("jipc mailbox recv: " + RecvCommand.lostOnOutput(received, payload.length));
                         return 1;
                     }
                 }
+            } catch (InterruptedException stopped) {
+                System.err.println("jipc mailbox recv: stopped while receiving from '" + name + "'; " + received
+                        + " received");
+                return 130;
             }
             return 0;
         }

@@ -8,6 +8,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,6 +17,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -38,22 +42,43 @@ class InterruptedTransferTest {
     @TempDir
     Path dir;
 
-    @Test
-    void aStoppedSendToARendezvousIsWithdrawnNotDeliveredLater() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"send mailbox:rv", "mailbox send rv"})
+    void aStoppedSendToARendezvousIsWithdrawnNotDeliveredLater(String command) throws Exception {
+        List<String> args = new ArrayList<>(List.of(command.split(" ")));
+        args.add("stopped");
         try (Mailbox rendezvous = Mailbox.create("rv", MailboxOptions.builder().messageLimit(0).build())) {
-            try (ChildJvm sender = ChildJvm.builder(Main.class).args("send", "mailbox:rv", "stopped").start()) {
+            try (ChildJvm sender = ChildJvm.builder(Main.class).args(args.toArray(String[]::new)).start()) {
                 while (rendezvous.pendingBytes() == 0) { // the sender's record is in: it waits for a receiver
                     assertTrue(sender.isAlive(), sender.output());
                     Thread.sleep(10);
                 }
                 sender.process().toHandle().destroy(); // SIGTERM; Process.destroy() would close its output
                 sender.waitFor(LINE);
-                assertTrue(sender.output().contains("jipc send: stopped while sending to mailbox:rv: message 1 was "
-                        + "withdrawn; 0 message(s) sent"), sender.output());
+                String said = command.startsWith("send") ? "jipc send: stopped while sending to mailbox:rv: "
+                        : "jipc mailbox send: stopped while sending to 'rv': ";
+                assertTrue(sender.output().contains(said + "message 1 was withdrawn; 0 message(s) sent"),
+                        sender.output());
             }
             assertNull(rendezvous.poll(Duration.ofMillis(200)), "a withdrawn message is never delivered");
         } finally {
             Mailbox.destroy("rv");
+        }
+    }
+
+    @Test
+    void aStoppedMailboxRecvSaysSoAndHowManyItReceived() throws Exception {
+        try (Mailbox inbox = Mailbox.create("in")) {
+            inbox.put("one".getBytes(StandardCharsets.UTF_8));
+            try (ChildJvm receiver = ChildJvm.builder(Main.class).args("mailbox", "recv", "in", "-n", "0").start()) {
+                receiver.awaitLine("one", LINE);
+                receiver.process().toHandle().destroy(); // SIGTERM
+                receiver.waitFor(LINE);
+                assertTrue(receiver.output().contains("jipc mailbox recv: stopped while receiving from 'in'; 1 received"),
+                        receiver.output());
+            }
+        } finally {
+            Mailbox.destroy("in");
         }
     }
 
