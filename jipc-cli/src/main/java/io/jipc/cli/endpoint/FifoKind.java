@@ -25,7 +25,8 @@ import java.time.Duration;
  * time, with {@link io.jipc.pipe.NoReaderException} (at once) or {@link OpenTimeoutException}. A
  * receiver that reaches end of file (every writer closed) opens the FIFO again for the next writer,
  * like {@code while true; do cat fifo; done}; a last line without a newline is delivered at end of
- * file.
+ * file. A receive reads a byte at a time and so takes nothing past its line: what a receiver leaves
+ * unread stays in the pipe for the next one.
  */
 final class FifoKind implements EndpointKind {
 
@@ -48,7 +49,12 @@ final class FifoKind implements EndpointKind {
 
     private static final class FifoEndpoint implements MessageEndpoint {
         private final Path path;
-        private final ByteBuffer chunk = ByteBuffer.allocate(8192).flip();
+        /**
+         * One byte: a receive reads the FIFO a byte at a time, as the shell's {@code read} does, so that
+         * it never takes a byte of the line after the one it returns (a later receiver, or another
+         * process, reads that line). A system call per byte: the price of a line protocol on a pipe.
+         */
+        private final ByteBuffer chunk = ByteBuffer.allocate(1).flip();
         private final ByteArrayOutputStream line = new ByteArrayOutputStream();
         private PipeWriter writer;
         private PipeReader reader;
