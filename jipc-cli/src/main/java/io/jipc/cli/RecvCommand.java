@@ -72,7 +72,7 @@ final class RecvCommand implements Callable<Integer> {
 
     private int receive(Wait wait) throws InterruptedException {
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
-        return options.withEndpoint(endpoint -> {
+        return options.withEndpoint(0, maxBytes != null, endpoint -> {
             if (showPriority) {
                 endpoint.priorityUnknownBecause(maxBytes != null).ifPresent(why -> {
                     throw new IllegalArgumentException("--show-priority: " + why);

@@ -38,7 +38,7 @@ final class SendCommand implements Callable<Integer> {
         // withdrawn, not delivered later (a rendezvous, a full mailbox); while standard input is read
         // the JVM stops at once. One hook for the whole command, not one per message.
         try (InterruptOnShutdown stop = InterruptOnShutdown.disarmed()) {
-            return options.withEndpoint(endpoint -> {
+            return options.withEndpoint(priority, false, endpoint -> {
                 Iterator<byte[]> it = messages != null
                         ? messages.stream().map(m -> m.getBytes(StandardCharsets.UTF_8)).iterator()
                         : new ByteLines(System.in);

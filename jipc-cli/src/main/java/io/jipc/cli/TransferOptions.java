@@ -58,7 +58,15 @@ final class TransferOptions {
      * such object, a limit, an errno) is reported in one line with exit code 1.
      */
     int withEndpoint(EndpointAction action) throws InterruptedException {
-        try (MessageEndpoint endpoint = Endpoints.open(uri, !noCreate)) {
+        return withEndpoint(0, false, action);
+    }
+
+    /**
+     * As {@link #withEndpoint(EndpointAction)}, for a command that sends at {@code priority} or receives
+     * {@code truncating}: what the object could never do is a usage error before anything is created.
+     */
+    int withEndpoint(int priority, boolean truncating, EndpointAction action) throws InterruptedException {
+        try (MessageEndpoint endpoint = Endpoints.open(uri, !noCreate, priority, truncating)) {
             return action.run(endpoint);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e, null, uri);

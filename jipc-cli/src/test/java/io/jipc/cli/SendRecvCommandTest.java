@@ -1,6 +1,7 @@
 package io.jipc.cli;
 
 import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.UnboundedMailbox;
 import io.jipc.mq.MqAttributes;
 import io.jipc.mq.PosixMessageQueue;
 import io.jipc.testkit.ChildJvm;
@@ -250,6 +251,27 @@ class SendRecvCommandTest {
         assertEquals(2, jipc("recv", uri, "--count", "-1").exit());
         assertEquals(2, jipc("send", uri, "--priority", "32768", "x").exit());
         PosixMessageQueue.unlink(uri.substring(3));
+    }
+
+    @Test
+    void aUsageErrorCreatesNothing() {
+        String queue = queue();
+        List<List<String>> refused = List.of(
+                List.of("send", "mailbox:u1", "--priority", "1", "x"),
+                List.of("send", "mq:" + queue, "--priority", "40000", "x"),
+                List.of("send", "unbounded:u2", "--priority", "1", "x"),
+                List.of("recv", "mq:" + queue, "--max-bytes", "3"),
+                List.of("recv", "unbounded:u2", "--max-bytes", "3", "--nonblock"));
+        for (List<String> args : refused) {
+            CliRun run = jipc(args.toArray(String[]::new));
+            assertEquals(2, run.exit(), args + ": " + run.err());
+        }
+        assertFalse(Mailbox.exists("u1"));
+        assertFalse(PosixMessageQueue.exists(queue));
+        assertFalse(UnboundedMailbox.exists("u2"));
+        CliRun missing = jipc("send", "mailbox:u1", "--priority", "1", "x");
+        assertTrue(missing.err().startsWith("no mailbox 'u1', and one made with default attributes has no priorities "
+                + "(asked for 1)"), missing.err());
     }
 
     @Test

@@ -30,4 +30,23 @@ public interface EndpointKind {
      * @throws IllegalArgumentException if {@code address} is not valid for this kind
      */
     MessageEndpoint open(String address, boolean create);
+
+    /**
+     * Whether objects of this kind have a truncating receive ({@link MessageEndpoint#receive(Wait, int)});
+     * false unless the kind says so.
+     */
+    default boolean truncates() {
+        return false;
+    }
+
+    /**
+     * Refuses, before {@link #open} creates anything, a send at {@code priority} that the object at
+     * {@code address} could never take: a usage error must leave nothing behind. The endpoint checks
+     * again what only the open object can tell. Does nothing by default (for kinds that create nothing).
+     *
+     * @param create whether {@link #open} would create a missing object
+     * @throws IllegalArgumentException if no object of this kind at {@code address} takes {@code priority}
+     */
+    default void checkPriority(String address, int priority, boolean create) {
+    }
 }

@@ -29,8 +29,26 @@ public final class Endpoints {
      * @throws EndpointNotFoundException if the object does not exist and {@code create} is false
      */
     public static MessageEndpoint open(String uri, boolean create) {
+        return open(uri, create, 0, false);
+    }
+
+    /**
+     * Opens {@code uri} for a command that sends at {@code priority} or receives {@code truncating}
+     * ({@code --max-bytes}), having first refused what the kind can never do: a usage error creates
+     * nothing.
+     *
+     * @throws IllegalArgumentException   if the URI or its scheme is unknown or its address invalid, or the
+     *                                    object could not take the priority or a truncating receive
+     * @throws EndpointNotFoundException if the object does not exist and {@code create} is false
+     */
+    public static MessageEndpoint open(String uri, boolean create, int priority, boolean truncating) {
         ObjectUri parsed = ObjectUri.parse(uri);
-        return kind(parsed.scheme(), parsed.address()).open(parsed.address(), create);
+        EndpointKind kind = kind(parsed.scheme(), parsed.address());
+        if (truncating && !kind.truncates()) {
+            throw new IllegalArgumentException(MessageEndpoint.NO_TRUNCATING_RECEIVE);
+        }
+        kind.checkPriority(parsed.address(), priority, create);
+        return kind.open(parsed.address(), create);
     }
 
     /**

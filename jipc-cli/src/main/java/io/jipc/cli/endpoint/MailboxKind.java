@@ -31,14 +31,32 @@ final class MailboxKind implements EndpointKind {
         return new MailboxEndpoint(mailbox);
     }
 
+    @Override
+    public boolean truncates() {
+        return true;
+    }
+
+    /** A missing mailbox would be made with one level: a priority other than 0 is refused before that. */
+    @Override
+    public void checkPriority(String address, int priority, boolean create) {
+        if (priority != 0 && create && !Mailbox.exists(address)) {
+            throw new IllegalArgumentException("no mailbox '" + address + "', and one made with default attributes "
+                    + "has no priorities (asked for " + priority + "); jipc mailbox create NAME --priorities N makes "
+                    + "levels 0..N-1");
+        }
+    }
+
+    private static String noPriorities(String name, int priority) {
+        return "mailbox '" + name + "' has no priorities (asked for " + priority + "); "
+                + "jipc mailbox create NAME --priorities N makes levels 0..N-1";
+    }
+
     private record MailboxEndpoint(Mailbox mailbox) implements MessageEndpoint {
 
         @Override
         public boolean send(byte[] payload, int priority, Wait wait) throws InterruptedException {
             if (priority < 0 || priority >= mailbox.priorities()) {
-                throw new IllegalArgumentException(mailbox.priorities() == 1
-                        ? "mailbox '" + mailbox.name() + "' has no priorities (asked for " + priority + "); "
-                                + "jipc mailbox create NAME --priorities N makes levels 0..N-1"
+                throw new IllegalArgumentException(mailbox.priorities() == 1 ? noPriorities(mailbox.name(), priority)
                         : "mailbox '" + mailbox.name() + "' has priority levels 0.." + (mailbox.priorities() - 1)
                                 + " (asked for " + priority + ")");
             }

@@ -29,9 +29,12 @@ public interface MessageEndpoint extends AutoCloseable {
      *                                  only a mailbox and a datagram socket have one)
      */
     default Message receive(Wait wait, int maxBytes) throws InterruptedException {
-        throw new IllegalArgumentException("only a mailbox: and a datagram socket (unixgram:, udp:) have a truncating "
-                + "receive (--max-bytes)");
+        throw new IllegalArgumentException(NO_TRUNCATING_RECEIVE);
     }
+
+    /** Why a kind without a truncating receive refuses one. */
+    String NO_TRUNCATING_RECEIVE = "only a mailbox: and a datagram socket (unixgram:, udp:) have a truncating "
+            + "receive (--max-bytes)";
 
     /**
      * The words before the URI when a send returned false: what was missing in the time allowed.

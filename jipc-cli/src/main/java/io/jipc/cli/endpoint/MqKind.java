@@ -4,6 +4,7 @@ import io.jipc.mq.MqAttributes;
 import io.jipc.mq.MqMessage;
 import io.jipc.mq.MqNotFoundException;
 import io.jipc.mq.PosixMessageQueue;
+import io.jipc.platform.MessageQueues;
 
 /**
  * {@code mq:/NAME}: a POSIX message queue of the kernel ({@link PosixMessageQueue}); {@code mq:NAME}
@@ -27,6 +28,15 @@ final class MqKind implements EndpointKind {
             throw new EndpointNotFoundException("no POSIX message queue " + name, e);
         }
         return new QueueEndpoint(queue);
+    }
+
+    /** The kernel's range, checked before a queue is created for a send it would refuse. */
+    @Override
+    public void checkPriority(String address, int priority, boolean create) {
+        if (priority < 0 || priority >= MessageQueues.PRIORITY_LIMIT) {
+            throw new IllegalArgumentException("priority must be 0 to " + (MessageQueues.PRIORITY_LIMIT - 1) + ": "
+                    + priority);
+        }
     }
 
     private record QueueEndpoint(PosixMessageQueue queue) implements MessageEndpoint {

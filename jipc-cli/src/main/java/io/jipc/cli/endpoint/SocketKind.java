@@ -45,6 +45,11 @@ final class SocketKind implements EndpointKind {
                 : new DatagramSocketEndpoint(uri.address(), kind.scheme());
     }
 
+    @Override
+    public boolean truncates() {
+        return !kind.isStream();
+    }
+
     /**
      * After a receiver bound {@code asked}: an INET address with port 0 got a port from the kernel,
      * which a sender needs to know, so it is said on standard error ({@code jipc recv: listening on

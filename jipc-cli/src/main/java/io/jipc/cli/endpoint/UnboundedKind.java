@@ -35,14 +35,23 @@ final class UnboundedKind implements EndpointKind {
         return new UnboundedEndpoint(mailbox);
     }
 
+    @Override
+    public void checkPriority(String address, int priority, boolean create) {
+        checkNoPriority(priority);
+    }
+
+    private static void checkNoPriority(int priority) {
+        if (priority != 0) {
+            throw new IllegalArgumentException("unbounded mailbox messages have no priority (asked for "
+                    + priority + ")");
+        }
+    }
+
     private record UnboundedEndpoint(UnboundedMailbox mailbox) implements MessageEndpoint {
 
         @Override
         public boolean send(byte[] payload, int priority, Wait wait) {
-            if (priority != 0) {
-                throw new IllegalArgumentException("unbounded mailbox messages have no priority (asked for "
-                        + priority + ")");
-            }
+            checkNoPriority(priority);
             mailbox.put(payload); // never waits: below the ceiling it sends, at the ceiling it throws
             return true;
         }
