@@ -2,6 +2,7 @@ package io.jipc.cli;
 
 import io.jipc.Timeouts;
 import io.jipc.cli.bench.Durations;
+import io.jipc.cli.endpoint.Wait;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -42,5 +43,15 @@ class DurationsTest {
     void whatTimeoutsTextWritesParsesBack(long nanos) {
         Duration duration = Duration.ofNanos(nanos);
         assertEquals(duration, Durations.parse(Timeouts.text(duration)), Timeouts.text(duration));
+    }
+
+    @Test
+    void aWaitSaysItsLimitExactly() {
+        assertEquals("at most 999us", Wait.atMost(Duration.ofNanos(999_000)).toString());
+        assertEquals("at most 1ns", Wait.atMost(Duration.ofNanos(1)).toString());
+        assertEquals("at most 1000100us", Wait.atMost(Durations.parse("1.0001s")).toString());
+        assertEquals("at most 50ms", Wait.atMost(Duration.ofMillis(50)).toString());
+        assertEquals("not at all", Wait.NONE.toString());
+        assertEquals("forever", Wait.FOREVER.toString());
     }
 }

@@ -1,6 +1,7 @@
 package io.jipc.pipe;
 
 import io.jipc.JipcException;
+import io.jipc.Timeouts;
 
 import java.time.Duration;
 
@@ -9,6 +10,6 @@ public class OpenTimeoutException extends JipcException {
     private static final long serialVersionUID = 1L;
 
     public OpenTimeoutException(String path, String missingSide, Duration timeout) {
-        super("no " + missingSide + " opened FIFO " + path + " within " + timeout.toMillis() + " ms");
+        super("no " + missingSide + " opened FIFO " + path + " within " + Timeouts.text(timeout));
     }
 }

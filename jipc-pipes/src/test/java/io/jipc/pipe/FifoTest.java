@@ -119,7 +119,7 @@ class FifoTest {
         assertEquals("ENXIO", none.errnoName());
         OpenTimeoutException w = assertThrows(OpenTimeoutException.class,
                 () -> Fifo.openWriter(fifo, Duration.ofMillis(200)));
-        assertEquals("no reader opened FIFO " + fifo + " within 200 ms", w.getMessage());
+        assertEquals("no reader opened FIFO " + fifo + " within 200ms", w.getMessage());
         OpenTimeoutException r = assertThrows(OpenTimeoutException.class,
                 () -> Fifo.openReader(fifo, Duration.ofMillis(200)));
         assertTrue(r.getMessage().contains("no writer"), r.getMessage());

@@ -1,5 +1,7 @@
 package io.jipc.cli.endpoint;
 
+import io.jipc.Timeouts;
+
 import java.time.Duration;
 import java.util.Objects;
 
@@ -31,7 +33,6 @@ public record Wait(Duration limit) {
         if (isForever() || isNone()) {
             return isForever() ? "forever" : "not at all";
         }
-        long millis = limit.toMillis();
-        return "at most " + (millis % 1000 != 0 ? millis + "ms" : millis / 1000 + "s");
+        return "at most " + Timeouts.text(limit);
     }
 }
