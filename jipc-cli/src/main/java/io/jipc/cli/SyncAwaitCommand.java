@@ -23,7 +23,7 @@ import java.util.concurrent.TimeoutException;
  */
 @Command(name = "await", mixinStandardHelpOptions = true,
         description = {"Wait at a named barrier until all its parties have arrived, for a named latch to reach 0, "
-                + "or on a named condition until signalled (with --mutex: the mutex is held, then released while asleep).",
+                + "or on a named condition until signalled (its --mutex is held, then released while asleep).",
                 "Exit code 1 if --timeout passed first (a barrier arrival is then withdrawn)."})
 final class SyncAwaitCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "a barrier, a latch or a condition (jipc sync create)")
@@ -32,7 +32,7 @@ final class SyncAwaitCommand implements Callable<Integer> {
     @Option(names = "--timeout", description = "wait at most this long, e.g. 5s (default: as long as it takes)")
     String timeoutText;
 
-    @Option(names = "--mutex", description = "condition: the mutex that guards what the condition is about")
+    @Option(names = "--mutex", description = "condition (required there): the mutex that guards what the condition is about")
     String mutexName;
 
     @Override
