@@ -19,8 +19,10 @@ public interface Bank {
     /** The last transactions of an account, newest last. */
     List<String> history(String account);
 
-    /** {@code cents} as units and hundredths, e.g. 40.00 (a static method: local, not remote). */
+    /** {@code cents} as units and hundredths, e.g. 40.00 or -0.05 (a static method: local, not remote). */
     static String money(long cents) {
-        return String.format("%d.%02d", cents / 100, cents % 100);
+        String sign = cents < 0 ? "-" : "";
+        long magnitude = Math.abs(cents); // Long.MIN_VALUE stays negative: its digits below still print
+        return sign + String.format("%d.%02d", Math.abs(magnitude / 100), Math.abs(magnitude % 100));
     }
 }
