@@ -190,7 +190,7 @@ class LauncherTest {
                 System.setProperty("jipc.root", previous);
             }
         }
-        assertTrue(jipc(1, "lookup", "shell/service").contains("no such name: shell/service"));
+        assertTrue(jipc(1, "lookup", "shell/service").contains("jipc lookup: no such name: shell/service"));
         assertTrue(jipc(2, "lookup", "bad name").contains("may contain only"));
         assertEquals("[]\n", jipc(0, "names", "--json"));
     }

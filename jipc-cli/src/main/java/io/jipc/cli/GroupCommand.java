@@ -44,7 +44,7 @@ final class GroupCommand {
             try {
                 joined = ProcessGroup.join(name, GroupOptions.of(size).withRank(rank));
             } catch (GroupException e) { // an IllegalArgumentException is a usage error (CommandFailures)
-                System.err.println("jipc group: " + e.getMessage()
+                System.err.println("jipc group join: " + e.getMessage()
                         + (e.getMessage().startsWith("no process group") ? " (--size N creates it)" : ""));
                 return 1;
             }
@@ -92,15 +92,15 @@ final class GroupCommand {
                 try {
                     group.send(Integer.parseInt(target), text.getBytes(StandardCharsets.UTF_8));
                 } catch (NumberFormatException e) {
-                    System.err.println("jipc group: '@" + target + "' is not a rank");
+                    System.err.println("jipc group join: '@" + target + "' is not a rank");
                 } catch (GroupMemberLostException | IllegalArgumentException e) {
-                    System.err.println("jipc group: " + e.getMessage());
+                    System.err.println("jipc group join: " + e.getMessage());
                 }
                 return;
             }
             int reached = group.broadcast(line.getBytes(StandardCharsets.UTF_8));
             if (reached == 0) {
-                System.err.println("jipc group: nobody else is in the group");
+                System.err.println("jipc group join: nobody else is in the group");
             }
         }
 
@@ -129,7 +129,7 @@ final class GroupCommand {
             try {
                 System.out.println("group '" + name + "': " + ProcessGroup.sizeOf(name) + " ranks");
             } catch (GroupException e) { // an IllegalArgumentException is a usage error (CommandFailures)
-                System.err.println("jipc group: " + e.getMessage());
+                System.err.println("jipc group members: " + e.getMessage());
                 return 1;
             }
             System.out.println("RANK  PID       INCARNATION");

@@ -3,7 +3,9 @@ package io.jipc.cli;
 import io.jipc.JipcException;
 import io.jipc.naming.NameService;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.net.URI;
 import java.util.concurrent.Callable;
@@ -20,6 +22,9 @@ abstract class NameServiceCommand implements Callable<Integer> {
     @Mixin
     NamingOption naming = new NamingOption();
 
+    @Spec
+    CommandSpec spec;
+
     /** Runs the command on the open service; returns the exit code. */
     abstract int run(NameService names);
 
@@ -28,7 +33,7 @@ abstract class NameServiceCommand implements Callable<Integer> {
         try (NameService names = naming.open()) {
             return run(names);
         } catch (JipcException | IllegalArgumentException e) {
-            System.err.println("jipc: " + e.getMessage());
+            System.err.println(spec.qualifiedName() + ": " + e.getMessage());
             return 2;
         }
     }

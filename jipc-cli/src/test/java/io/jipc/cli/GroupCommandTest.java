@@ -90,9 +90,9 @@ class GroupCommandTest {
     void aGroupThatIsNotThereIsAnErrorNotAStackTrace() {
         CliRun members = jipc("group", "members", "nowhere");
         assertEquals(1, members.exit());
-        assertTrue(members.err().startsWith("jipc group: no process group 'nowhere'"), members.err());
+        assertTrue(members.err().startsWith("jipc group members: no process group 'nowhere'"), members.err());
         CliRun join = jipc("group", "join", "nowhere");
         assertEquals(1, join.exit());
-        assertTrue(join.err().contains("(--size N creates it)"), join.err());
+        assertTrue(join.err().startsWith("jipc group join: ") && join.err().contains("(--size N creates it)"), join.err());
     }
 }
