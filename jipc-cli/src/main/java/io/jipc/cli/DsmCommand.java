@@ -132,6 +132,13 @@ final class DsmCommand {
         @Option(names = "--size", required = true, paramLabel = "BYTES", description = "the region's size (made with it if new)")
         long size;
 
+        /** Refuses a size no region has, before the range is checked against it or the home is asked. */
+        void checkSize() {
+            if (size < 1) {
+                throw new IllegalArgumentException("--size must be at least 1 byte: " + size);
+            }
+        }
+
         ReplicatedRegion open() throws InterruptedException {
             if (home.contains(":")) {
                 return ReplicatedRegion.open(HostPort.parse(home), name, size);
@@ -193,6 +200,7 @@ final class DsmCommand {
 
         @Override
         public Integer call() throws InterruptedException {
+            checkSize();
             range.check(size);
             return with(region -> {
                 region.sync();
@@ -246,6 +254,7 @@ final class DsmCommand {
         public Integer call() throws InterruptedException {
             byte[] bytes = bytes();
             long length = bytes == null ? Long.BYTES : bytes.length;
+            checkSize();
             if (offset < 0 || offset > size || length > size - offset) { // checked before the home is asked
                 throw new IllegalArgumentException("--offset " + offset + " with " + length + " bytes is outside the "
                         + "region's " + size + " bytes");
@@ -280,6 +289,7 @@ final class DsmCommand {
 
         @Override
         public Integer call() throws InterruptedException {
+            checkSize();
             range.check(size);
             return with(region -> {
                 long seen = region.sync();

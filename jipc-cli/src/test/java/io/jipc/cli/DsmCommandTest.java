@@ -14,6 +14,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteOrder;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static io.jipc.cli.CliRun.jipc;
@@ -52,6 +53,11 @@ class DsmCommandTest {
             assertEquals(1, wrongSize.exit());
             assertTrue(wrongSize.err().contains("has 1024 bytes, not 2048"), wrongSize.err());
             assertEquals(2, jipc("dsm", "show", at, "../bad", "--size", "16").exit());
+            for (String size : List.of("0", "-1")) {
+                CliRun noSize = jipc("dsm", "write", at, "z", "--size", size, "--text", "a");
+                assertEquals(2, noSize.exit());
+                assertTrue(noSize.err().startsWith("--size must be at least 1 byte: " + size), noSize.err());
+            }
             CliRun noHome = jipc("dsm", "show", "nohost", "notes", "--size", "16"); // a name: none is registered
             assertEquals(1, noHome.exit());
             assertTrue(noHome.err().contains("no region home is registered as 'nohost'"), noHome.err());
