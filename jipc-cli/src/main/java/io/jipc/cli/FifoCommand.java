@@ -39,13 +39,7 @@ final class FifoCommand {
             if (path.toString().isEmpty()) {
                 throw new IllegalArgumentException("the FIFO's path is empty");
             }
-            int bits;
-            try {
-                bits = Integer.parseInt(mode, 8);
-            } catch (NumberFormatException e) {
-                System.err.println("--mode must be octal permission bits such as 600, not '" + mode + "'");
-                return 2;
-            }
+            int bits = Modes.octal(mode);
             Fifo.create(path, bits);
             System.out.println("created FIFO " + path + " (mode " + String.format("%03o", bits) + ")");
             return 0;

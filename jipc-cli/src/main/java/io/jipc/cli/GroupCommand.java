@@ -40,6 +40,10 @@ final class GroupCommand {
 
         @Override
         public Integer call() throws Exception {
+            if (rank != GroupOptions.ANY_RANK && (rank < 0 || size > 0 && rank >= size)) {
+                throw new IllegalArgumentException("--rank " + rank + " is not a rank" + (size > 0
+                        ? " of a group of --size " + size + " (0.." + (size - 1) + ")" : " (0 or more)"));
+            }
             ProcessGroup joined;
             try {
                 joined = ProcessGroup.join(name, GroupOptions.of(size).withRank(rank));

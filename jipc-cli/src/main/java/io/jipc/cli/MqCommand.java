@@ -62,7 +62,7 @@ final class MqCommand {
             MqAttributes defaults = MqAttributes.kernelDefaults();
             MqAttributes attributes = MqAttributes.of(maxMessages != null ? maxMessages : defaults.maxMessages(),
                     messageSize != null ? messageSize : defaults.maxMessageSize());
-            try (PosixMessageQueue queue = PosixMessageQueue.create(name, attributes, Integer.parseInt(mode, 8))) {
+            try (PosixMessageQueue queue = PosixMessageQueue.create(name, attributes, Modes.octal(mode))) {
                 System.out.println("created " + queue);
             }
             return 0;

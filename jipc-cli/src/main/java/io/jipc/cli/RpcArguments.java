@@ -61,9 +61,10 @@ final class RpcArguments {
         }
         List<Method> fitting = named.stream().filter(m -> m.getParameterCount() == count).toList();
         if (fitting.size() != 1) {
+            List<String> counts = named.stream().map(m -> Integer.toString(m.getParameterCount())).distinct().toList();
             throw new IllegalArgumentException(fitting.isEmpty()
-                    ? name + " takes " + named.stream().map(m -> Integer.toString(m.getParameterCount())).distinct()
-                            .toList() + " arguments, not " + count
+                    ? name + " takes " + String.join(" or ", counts) + (counts.equals(List.of("1")) ? " argument" : " arguments")
+                            + ", not " + count
                     : name + " of " + count + " arguments is overloaded: the command line cannot tell them apart");
         }
         return fitting.getFirst();

@@ -37,7 +37,7 @@ final class SignalCommand {
             if (group) {
                 ProcessSignals.sendToGroup(target, Signal.parse(text));
             } else if (!text.isEmpty() && text.chars().allMatch(Character::isDigit)) {
-                ProcessSignals.send(target, Integer.parseInt(text));    // real-time signals have no name
+                ProcessSignals.send(target, text.length() > 9 ? Integer.MAX_VALUE : Integer.parseInt(text)); // RT signals have no name
             } else {
                 ProcessSignals.send(target, Signal.parse(text));
             }

@@ -71,7 +71,16 @@ class CommandFailuresTest {
                 List.of("--offset 0 --length 2000 is outside the region's 1024 bytes", "dsm", "show", "127.0.0.1:1", "r",
                         "--size", "1024", "--length", "2000"),
                 List.of("--length must not be negative: -2", "dsm", "watch", "127.0.0.1:1", "r", "--size", "8",
-                        "--length", "-2"));
+                        "--length", "-2"),
+                List.of("--mode must be octal permission bits such as 600, not '999'", "mq", "create", "/never-made",
+                        "--mode", "999"),
+                List.of("--mode must be octal permission bits such as 600, not '10000'", "fifo", "create",
+                        dir.resolve("never").toString(), "--mode", "10000"),
+                List.of("--rank 5 is not a rank of a group of --size 3 (0..2)", "group", "join", "g", "--size", "3",
+                        "--rank", "5"),
+                List.of("signal number must be 1..64, got 99", "signal", "send", "1", "99"),
+                List.of("signal number must be 1..64, got 0 (0 sends nothing", "signal", "send", "1", "0"),
+                List.of("signal number must be 1..64, got 2147483647", "signal", "send", "1", "99999999999"));
     }
 
     @Test

@@ -251,8 +251,8 @@ class RpcCommandTest {
                 List.of("merge", "{\"who\": \"a\", \"total\": null, \"notes\": []}", "{}", "Cannot map `null` into type `long`"),
                 List.of("describe", "{\"name\": \"pic\", \"data\": \"abc\"}", "not bytes in hex"),
                 List.of("describe", "{\"name\": \"pic\", \"data\": 12}", "argument 1 of describe (Blob): as JSON for io.jipc.cli.rpcdesk.Desk$Blob"),
-                List.of("add", "1", "add takes [2] arguments, not 1"),
-                List.of("twice", "1", "2", "twice takes [1] arguments, not 2"),
+                List.of("add", "1", "add takes 2 arguments, not 1"),
+                List.of("twice", "1", "2", "twice takes 1 argument, not 2"),
                 List.of("twice", "3", "twice of 1 arguments is overloaded"),
                 List.of("shout", "x", "has no method shout"));
         for (List<String> c : cases) {

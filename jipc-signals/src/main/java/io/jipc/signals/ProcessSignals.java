@@ -38,8 +38,9 @@ public final class ProcessSignals {
      * @throws IllegalArgumentException if {@code pid < 1} or the number is not 1..64
      */
     public static void send(long pid, int signal) {
-        if (signal == 0) {
-            throw new IllegalArgumentException("signal 0 sends nothing; use exists(pid)");
+        if (signal < 1 || signal > Signals.MAX_SIGNAL) {
+            throw new IllegalArgumentException("signal number must be 1.." + Signals.MAX_SIGNAL + ", got " + signal
+                    + (signal == 0 ? " (0 sends nothing: exists(pid) asks whether a process lives)" : ""));
         }
         Signals.kill(pid, signal);
     }
