@@ -41,7 +41,8 @@ final class FileLockCommand {
                 FileLock lock = timeoutText == null ? lockable.lock(mode)
                         : lockable.tryLock(mode, Durations.timeout(timeoutText));
                 if (lock == null) {
-                    System.err.println("jipc filelock hold: " + file + " is locked by another process");
+                    System.err.println("jipc filelock hold: " + file + " is locked by another process (" + (Durations
+                            .timeout(timeoutText).isZero() ? "tried once" : "waited " + timeoutText) + ")");
                     return 1;
                 }
                 try (lock) {

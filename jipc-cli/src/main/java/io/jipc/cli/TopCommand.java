@@ -89,7 +89,7 @@ final class TopCommand implements Callable<Integer> {
 
     static String frame(List<ObjectRow> rows, Map<String, String> rates, Duration every) {
         StringBuilder out = new StringBuilder("jipc top - " + LocalTime.now().truncatedTo(ChronoUnit.SECONDS)
-                + ", rates over " + every.toMillis() + " ms, " + rows.size() + " objects\n");
+                + ", rates over " + io.jipc.Timeouts.text(every) + ", " + rows.size() + " objects\n");
         out.append(RowFormat.heading(true).stripTrailing()).append('\n');
         rows.forEach(r -> out.append(RowFormat.line(r, rates.getOrDefault(r.uri(), "-")).stripTrailing()).append('\n'));
         return out.toString();

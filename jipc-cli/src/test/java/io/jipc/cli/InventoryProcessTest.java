@@ -353,6 +353,7 @@ class InventoryProcessTest {
             for (int frame = 0; frame < 2; frame++) {
                 Run top = jipc("top", "--once", "--interval", "500ms", "--kind", "mailbox");
                 assertEquals(0, top.exit(), top.err());
+                assertTrue(top.out().contains(", rates over 500ms, "), top.out());
                 String line = top.out().lines().filter(l -> l.contains("mailbox:fed-box")).findFirst()
                         .orElseThrow(() -> new AssertionError(top.out()));
                 Matcher rate = Pattern.compile("0600\\s+([0-9,]+)\\s").matcher(line);

@@ -45,7 +45,11 @@ class SignalAndFileLockCommandTest {
         assertEquals(0, Main.run("filelock", "hold", file.toString(), "--for", "10ms"));
         try (LockableFile other = LockableFile.open(file); FileLock lock = other.tryLock(LockMode.SHARED)) {
             assertNotNull(lock);
-            assertEquals(1, Main.run("filelock", "hold", file.toString(), "--timeout", "0"));
+            CliRun once = CliRun.jipc("filelock", "hold", file.toString(), "--timeout", "0");
+            assertEquals(1, once.exit());
+            assertEquals("jipc filelock hold: " + file + " is locked by another process (tried once)\n", once.err());
+            CliRun timed = CliRun.jipc("filelock", "hold", file.toString(), "--timeout", "20ms");
+            assertEquals("jipc filelock hold: " + file + " is locked by another process (waited 20ms)\n", timed.err());
             assertEquals(0, Main.run("filelock", "hold", file.toString(), "--shared", "--timeout", "0", "--for", "0"));
         }
     }
