@@ -148,13 +148,12 @@ final class DsmCommand {
             }
         }
 
-        /** Runs {@code body} on an open replica; failures become a message and exit status 1 (2 for bad arguments). */
+        /** Runs {@code body} on an open replica; failures become a message and exit status 1, bad arguments a usage error. */
         int with(RegionBody body) throws InterruptedException {
             try (ReplicatedRegion region = open()) {
                 return body.run(region);
-            } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
-                System.err.println("jipc dsm: " + e.getMessage());
-                return 2;
+            } catch (IndexOutOfBoundsException e) { // a usage error (CommandFailures), as an IllegalArgumentException is
+                throw new IllegalArgumentException(e.getMessage(), e);
             } catch (JipcException e) {
                 System.err.println("jipc dsm: " + e.getMessage());
                 return 1;

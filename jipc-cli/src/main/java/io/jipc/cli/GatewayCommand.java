@@ -40,16 +40,14 @@ final class GatewayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        if (mailboxes.isEmpty() && !all) {
-            System.err.println("jipc gateway: name the mailboxes to export, or give --all");
-            return 2;
+        if (mailboxes.isEmpty() && !all) { // usage errors (CommandFailures): the reason, then the usage
+            throw new IllegalArgumentException("name the mailboxes to export, or give --all");
         }
         InetSocketAddress address;
         try {
             address = HostPort.parse(bind);
         } catch (IllegalArgumentException e) {
-            System.err.println("jipc gateway: --bind wants HOST:PORT: " + e.getMessage());
-            return 2;
+            throw new IllegalArgumentException("--bind wants HOST:PORT: " + e.getMessage(), e);
         }
         NameService names = null;
         MailboxGateway gateway;

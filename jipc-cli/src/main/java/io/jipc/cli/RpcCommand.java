@@ -115,21 +115,17 @@ final class RpcCommand {
             Method method;
             Object[] arguments;
             RpcClient.Options options;
-            try {
-                type = api.load();
-                Marshaller.of(type); // NotMarshallableException if a method names a type calls cannot carry
-                method = RpcArguments.method(type, methodName, words.size());
-                arguments = RpcArguments.parse(method, words);
-                Duration timeout = Durations.parse(timeoutText);
-                if (timeout.isNegative() || timeout.isZero()) {
-                    throw new IllegalArgumentException("--timeout must be positive: " + timeoutText);
-                }
-                // the whole command: reaching the server (its answer to HELLO) and the call each get it
-                options = RpcClient.Options.defaults().withCallTimeout(timeout).withConnectTimeout(timeout);
-            } catch (IllegalArgumentException e) { // NotMarshallableException included
-                System.err.println("jipc rpc: " + e.getMessage());
-                return 2;
+            // an IllegalArgumentException (NotMarshallableException included) is a usage error (CommandFailures)
+            type = api.load();
+            Marshaller.of(type); // NotMarshallableException if a method names a type calls cannot carry
+            method = RpcArguments.method(type, methodName, words.size());
+            arguments = RpcArguments.parse(method, words);
+            Duration timeout = Durations.parse(timeoutText);
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("--timeout must be positive: " + timeoutText);
             }
+            // the whole command: reaching the server (its answer to HELLO) and the call each get it
+            options = RpcClient.Options.defaults().withCallTimeout(timeout).withConnectTimeout(timeout);
             try (RpcClient<?> client = connect(type, options)) {
                 Object result = method.invoke(client.stub(), arguments);
                 String text = RpcArguments.format(result, method.getReturnType());
@@ -174,14 +170,9 @@ final class RpcCommand {
         Api api = new Api();
 
         @Override
-        public Integer call() {
-            try {
-                RpcArguments.describe(api.load()).forEach(System.out::println);
-                return 0;
-            } catch (IllegalArgumentException e) {
-                System.err.println("jipc rpc: " + e.getMessage());
-                return 2;
-            }
+        public Integer call() { // an IllegalArgumentException is a usage error (CommandFailures)
+            RpcArguments.describe(api.load()).forEach(System.out::println);
+            return 0;
         }
     }
 }
