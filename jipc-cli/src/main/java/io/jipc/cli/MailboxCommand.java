@@ -2,6 +2,7 @@ package io.jipc.cli;
 
 import io.jipc.WaitStrategy;
 import io.jipc.cli.bench.Durations;
+import io.jipc.cli.ls.ObjectInventory;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.Message;
@@ -13,7 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 /** {@code jipc mailbox}: create, use and remove mailboxes from the shell. */
 @Command(name = "mailbox", mixinStandardHelpOptions = true,
@@ -188,13 +191,28 @@ final class MailboxCommand {
         }
     }
 
-    @Command(name = "destroy", mixinStandardHelpOptions = true, description = "Remove a mailbox.")
+    @Command(name = "destroy", mixinStandardHelpOptions = true,
+            description = {"Remove a mailbox. Refused while a live process maps it (a receiver would wait on a mailbox "
+                    + "nobody can reach any more, and the next send would make a new one it never sees) unless --force."})
     static final class Destroy implements Callable<Integer> {
         @Parameters(index = "0", description = "mailbox name")
         String name;
 
+        @Option(names = "--force", description = "remove it even while a live process uses it")
+        boolean force;
+
         @Override
         public Integer call() {
+            if (!force) {
+                List<Long> users = ObjectInventory.find(ObjectInventory.list(), "mailbox:" + name).stream()
+                        .flatMap(row -> row.users().stream()).toList();
+                if (!users.isEmpty()) {
+                    System.err.println("jipc mailbox destroy: not removing '" + name + "': in use by pid "
+                            + users.stream().map(String::valueOf).collect(Collectors.joining(", "))
+                            + " (--force removes it anyway; who uses it keeps it, and nobody else can reach it)");
+                    return 1;
+                }
+            }
             if (!Mailbox.destroy(name)) {
                 System.err.println("jipc mailbox destroy: no mailbox '" + name + "'");
                 return 1;

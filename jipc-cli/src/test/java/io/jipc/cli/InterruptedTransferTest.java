@@ -67,11 +67,16 @@ class InterruptedTransferTest {
     }
 
     @Test
-    void aStoppedMailboxRecvSaysSoAndHowManyItReceived() throws Exception {
+    void aMailboxInUseIsNotDestroyedAndAStoppedMailboxRecvSaysHowManyItReceived() throws Exception {
         try (Mailbox inbox = Mailbox.create("in")) {
             inbox.put("one".getBytes(StandardCharsets.UTF_8));
             try (ChildJvm receiver = ChildJvm.builder(Main.class).args("mailbox", "recv", "in", "-n", "0").start()) {
                 receiver.awaitLine("one", LINE);
+                CliRun refused = CliRun.jipc("mailbox", "destroy", "in");
+                assertEquals(1, refused.exit());
+                assertTrue(refused.err().startsWith("jipc mailbox destroy: not removing 'in': in use by pid ")
+                        && refused.err().contains(Long.toString(receiver.pid())), refused.err()); // and this test
+                assertTrue(Mailbox.exists("in"));
                 receiver.process().toHandle().destroy(); // SIGTERM
                 receiver.waitFor(LINE);
                 assertTrue(receiver.output().contains("jipc mailbox recv: stopped while receiving from 'in'; 1 received"),
