@@ -166,9 +166,7 @@ class QueueInventoryTest {
         try {
             removeUnlisted(outsideRoot);
         } finally {
-            Files.deleteIfExists(outsideRoot.resolve("pipe"));
-            Files.deleteIfExists(outsideRoot.resolve("plain"));
-            Files.delete(outsideRoot);
+            JipcTestExtension.deleteRecursively(outsideRoot);
         }
     }
 
