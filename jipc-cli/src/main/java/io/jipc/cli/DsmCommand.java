@@ -148,11 +148,14 @@ final class DsmCommand {
             }
         }
 
-        /** Runs {@code body} on an open replica; failures become a message and exit status 1, bad arguments a usage error. */
+        /**
+         * Runs {@code body} on an open replica; failures become a message and exit status 1, bad arguments
+         * a usage error.
+         */
         int with(RegionBody body) throws InterruptedException {
             try (ReplicatedRegion region = open()) {
                 return body.run(region);
-            } catch (IndexOutOfBoundsException e) { // a usage error (CommandFailures), as an IllegalArgumentException is
+            } catch (IndexOutOfBoundsException e) { // a usage error (CommandFailures), like IllegalArgumentException
                 throw new IllegalArgumentException(e.getMessage(), e);
             } catch (JipcException e) {
                 System.err.println("jipc dsm: " + e.getMessage());

@@ -137,7 +137,14 @@ final class FifoCommand {
 
         @Override
         public Integer call() {
-            if (!Fifo.remove(path)) {
+            boolean removed;
+            try {
+                removed = Fifo.remove(path);
+            } catch (IllegalArgumentException notAFifo) { // a refusal, exit code 1, not a usage error
+                System.err.println("jipc fifo remove: " + notAFifo.getMessage());
+                return 1;
+            }
+            if (!removed) {
                 System.err.println("jipc fifo remove: no FIFO at " + path);
                 return 1;
             }

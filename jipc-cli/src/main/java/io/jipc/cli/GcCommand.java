@@ -33,7 +33,8 @@ final class GcCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "print what would be removed, remove nothing")
     boolean dryRun;
 
-    @Option(names = "--include-unread", description = "also remove stale objects that still hold messages, items or a synchronization object's state")
+    @Option(names = "--include-unread",
+            description = "also remove stale objects that still hold messages, items or a synchronization object's state")
     boolean includeUnread;
 
     @Override

@@ -63,8 +63,8 @@ final class RpcArguments {
         if (fitting.size() != 1) {
             List<String> counts = named.stream().map(m -> Integer.toString(m.getParameterCount())).distinct().toList();
             throw new IllegalArgumentException(fitting.isEmpty()
-                    ? name + " takes " + String.join(" or ", counts) + (counts.equals(List.of("1")) ? " argument" : " arguments")
-                            + ", not " + count
+                    ? name + " takes " + String.join(" or ", counts)
+                            + (counts.equals(List.of("1")) ? " argument" : " arguments") + ", not " + count
                     : name + " of " + count + " arguments is overloaded: the command line cannot tell them apart");
         }
         return fitting.getFirst();

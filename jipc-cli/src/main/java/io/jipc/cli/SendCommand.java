@@ -13,7 +13,8 @@ import java.util.concurrent.Callable;
 
 /** {@code jipc send URI [MESSAGE...]}: sends messages to any object that carries them. */
 @Command(name = "send", mixinStandardHelpOptions = true,
-        description = "Send each MESSAGE (UTF-8), or each line of standard input (its bytes as they are, up to '\\n'), as one message to the object the URI "
+        description = "Send each MESSAGE (UTF-8), or each line of standard input (its bytes as they are, up to '\\n'), as one "
+                + "message to the object the URI "
                 + "names: mailbox:NAME, unbounded:NAME, mq:/NAME, fifo:PATH, a socket (unix:PATH, tcp:HOST:PORT, "
                 + "unixgram:PATH, udp:HOST:PORT) or a mailbox behind a jipc gateway (tcp://HOST:PORT/NAME); see "
                 + "docs/uris.md. A missing mailbox or queue is created with default attributes unless --no-create. "

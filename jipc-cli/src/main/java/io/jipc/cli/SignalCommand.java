@@ -37,7 +37,8 @@ final class SignalCommand {
             if (group) {
                 ProcessSignals.sendToGroup(target, Signal.parse(text));
             } else if (!text.isEmpty() && text.chars().allMatch(Character::isDigit)) {
-                ProcessSignals.send(target, text.length() > 9 ? Integer.MAX_VALUE : Integer.parseInt(text)); // RT signals have no name
+                // real-time signals have no name; a number too long for an int is out of range all the same
+                ProcessSignals.send(target, text.length() > 9 ? Integer.MAX_VALUE : Integer.parseInt(text));
             } else {
                 ProcessSignals.send(target, Signal.parse(text));
             }

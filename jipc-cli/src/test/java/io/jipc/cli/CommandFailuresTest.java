@@ -124,6 +124,7 @@ class CommandFailuresTest {
                         "never-was"),
                 List.of("jipc fifo remove: no FIFO at " + dir.resolve("nothing"), "fifo", "remove",
                         dir.resolve("nothing").toString()),
+                List.of("jipc fifo remove: " + dir + " is not a FIFO; not removed", "fifo", "remove", dir.toString()),
                 List.of("jipc fifo create: ENOENT (No such file or directory) from mkfifo of " + dir.resolve("no/f"),
                         "fifo", "create", dir.resolve("no/f").toString()),
                 List.of("jipc fifo read: ENOENT", "fifo", "read", dir.resolve("nothing").toString()),
