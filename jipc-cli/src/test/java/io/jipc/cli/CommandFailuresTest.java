@@ -62,6 +62,7 @@ class CommandFailuresTest {
                 List.of("--for -1s is negative", "sync", "hold", "m", "--for", "-1s"),
                 List.of("--interval must be positive: 0", "top", "--interval", "0", "--once"),
                 List.of("the FIFO's path is empty", "fifo", "create", ""),
+                List.of("an empty name names no object", "rm", ""),
                 // checked before the home is asked (nobody listens on port 1 here)
                 List.of("--offset 1020 with 5 bytes is outside the region's 1024 bytes", "dsm", "write", "127.0.0.1:1",
                         "r", "--size", "1024", "--offset", "1020", "--text", "hello"),
