@@ -474,7 +474,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
     /**
      * Bytes of the ring in use (a snapshot): messages sent and not yet received with their 16-byte
      * headers and alignment, padding at the wrap, sends still being written, and aborted claims of
-     * a many-sender mailbox until the receiver passes them.
+     * a many-sender mailbox and rendezvous messages their senders withdrew, until a receiver passes
+     * them. With a message limit every message takes a whole slot.
      */
     public long pendingBytes() {
         return statistic(lanes == null ? ring::usedBytes : () -> lanes.sum(RecordRing::usedBytes));
