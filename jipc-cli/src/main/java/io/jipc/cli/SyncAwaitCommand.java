@@ -1,5 +1,6 @@
 package io.jipc.cli;
 
+import io.jipc.Timeouts;
 import io.jipc.cli.bench.Durations;
 import io.jipc.sync.Acquisition;
 import io.jipc.sync.ProcessBarrier;
@@ -103,7 +104,7 @@ final class SyncAwaitCommand implements Callable<Integer> {
                 mutex.unlock();
             }
             note(relocked);
-            if (timeout != null && System.nanoTime() - start >= timeout.toNanos()) {
+            if (timeout != null && System.nanoTime() - start >= Timeouts.nanos(timeout)) {
                 System.err.println("jipc sync await: condition '" + name + "' not signalled within " + timeoutText);
                 return 1;
             }

@@ -1,5 +1,6 @@
 package io.jipc.mailbox;
 
+import io.jipc.Timeouts;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.segment.JipcRoot;
 
@@ -179,7 +180,7 @@ public final class Endpoint implements AutoCloseable {
         if (earlier != null) {
             return earlier;
         }
-        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + Math.max(0, timeout.toNanos());
+        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + Timeouts.nanos(timeout);
         while (true) {
             Message message;
             if (timeout == null) {

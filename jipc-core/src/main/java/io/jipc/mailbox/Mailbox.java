@@ -195,7 +195,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
                 : options.maxMessageSize() + (options.headers() ? EnvelopeDescriptor.LENGTH : 0);
         RingConfig config = new RingConfig(options.capacityBytes(), recordPayload,
                 options.senderSlots(), options.singleSender(), options.waitStrategy(),
-                options.deadSenderTimeout().toNanos(), options.ringLimit());
+                Timeouts.nanos(options.deadSenderTimeout()), options.ringLimit());
         long ringLength = RingDescriptor.length(config);
         int levels = options.priorities();
         SharedSegment segment;

@@ -270,7 +270,7 @@ public final class UnboundedMailbox implements AutoCloseable {
     private static RingConfig ringConfig(MailboxOptions segmentOptions) {
         return new RingConfig(segmentOptions.capacityBytes(), segmentOptions.maxMessageSize(),
                 segmentOptions.senderSlots(), false, segmentOptions.waitStrategy(),
-                segmentOptions.deadSenderTimeout().toNanos());
+                Timeouts.nanos(segmentOptions.deadSenderTimeout()));
     }
 
     /**

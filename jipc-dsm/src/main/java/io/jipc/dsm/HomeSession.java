@@ -1,5 +1,6 @@
 package io.jipc.dsm;
 
+import io.jipc.Timeouts;
 import io.jipc.ClosedException;
 import io.jipc.JipcException;
 import io.jipc.net.StreamConnection;
@@ -141,7 +142,7 @@ final class HomeSession {
                 }
             } else if (connection.isEndOfStream()) {
                 return;
-            } else if (now - lastHeard > options.peerTimeout().toNanos()) {
+            } else if (now - lastHeard > Timeouts.nanos(options.peerTimeout())) {
                 return; // silent replica: dropped; the finally of serve frees what it held
             }
             boolean idle = outbox.isEmpty() && System.nanoTime() - lastSent >= heartbeat;

@@ -583,7 +583,7 @@ public final class ReplicatedRegion implements AutoCloseable {
                 } else if (connection.isEndOfStream()) {
                     throw new RegionHomeLostException("the home of region " + name + " at " + Sockets.describe(home)
                             + " closed the connection");
-                } else if (now - lastHeard > options.peerTimeout().toNanos()) {
+                } else if (now - lastHeard > Timeouts.nanos(options.peerTimeout())) {
                     throw new RegionHomeLostException("nothing heard from the home of region " + name + " at " + Sockets.describe(home)
                             + " for " + Timeouts.text(options.peerTimeout()));
                 }

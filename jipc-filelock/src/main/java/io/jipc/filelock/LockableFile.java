@@ -1,5 +1,6 @@
 package io.jipc.filelock;
 
+import io.jipc.Timeouts;
 import io.jipc.ClosedException;
 import io.jipc.platform.FileLocks;
 import io.jipc.platform.Libc;
@@ -170,7 +171,7 @@ public final class LockableFile implements AutoCloseable {
         if (timeout.compareTo(FOREVER) >= 0) {
             return acquire(mode, Long.MAX_VALUE);
         }
-        return acquire(mode, System.nanoTime() + Math.max(0, timeout.toNanos()));
+        return acquire(mode, System.nanoTime() + Timeouts.nanos(timeout));
     }
 
     private FileLock acquire(LockMode mode, long deadlineNanos) throws InterruptedException {

@@ -1,5 +1,6 @@
 package io.jipc.naming;
 
+import io.jipc.Timeouts;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -144,7 +145,7 @@ public interface NameService extends AutoCloseable {
     default Optional<NameEvent> awaitChange(String prefix, Duration timeout) throws InterruptedException {
         BlockingQueue<NameEvent> events = new LinkedBlockingQueue<>();
         try (Watch watch = watch(prefix, events::add)) {
-            return Optional.ofNullable(events.poll(timeout.toNanos(), TimeUnit.NANOSECONDS));
+            return Optional.ofNullable(events.poll(Timeouts.nanos(timeout), TimeUnit.NANOSECONDS));
         }
     }
 

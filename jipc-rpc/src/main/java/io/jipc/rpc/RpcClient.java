@@ -296,7 +296,7 @@ public final class RpcClient<T> implements AutoCloseable {
             RpcFrame.Hello hello) throws InterruptedException {
         try {
             long start = System.nanoTime();
-            long deadline = start + options.connectTimeout().toNanos();
+            long deadline = start + Timeouts.nanos(options.connectTimeout());
             if (!transport.offer(RpcFrame.encode(hello), options.connectTimeout())) {
                 throw new RpcServerLostException("'" + name + "' took no HELLO within "
                         + Timeouts.text(options.connectTimeout()));
@@ -402,7 +402,7 @@ public final class RpcClient<T> implements AutoCloseable {
         }
         long callId = nextCallId.getAndIncrement();
         Duration timeout = options.callTimeout();
-        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + Timeouts.nanos(timeout);
         byte[] request = RpcFrame.encode(new RpcFrame.Call(clientId, callId,
                 timeout == null ? 0 : Math.max(1, timeout.toMillis()), RpcMethods.key(method),
                 marshaller.encodeArguments(args)));
@@ -452,7 +452,7 @@ public final class RpcClient<T> implements AutoCloseable {
                 throw new TimeoutException();
             }
             Duration slice = options.livenessCheck();
-            if (left < slice.toNanos()) {
+            if (left < Timeouts.nanos(slice)) {
                 slice = Duration.ofNanos(left);
             }
             if (transport.offer(request, slice)) {
@@ -508,7 +508,7 @@ public final class RpcClient<T> implements AutoCloseable {
      */
     private RpcFrame awaitReply(CompletableFuture<RpcFrame> reply, long deadline)
             throws InterruptedException, TimeoutException, ExecutionException {
-        long slice = options.livenessCheck().toNanos();
+        long slice = Timeouts.nanos(options.livenessCheck());
         while (true) {
             lock.lockInterruptibly();
             try {
@@ -542,7 +542,7 @@ public final class RpcClient<T> implements AutoCloseable {
 
     /** As the receiving caller: takes replies, handing each to its call, until {@code reply} is complete. */
     private void receiveUntil(CompletableFuture<RpcFrame> reply, long deadline) throws InterruptedException, TimeoutException {
-        long slice = options.livenessCheck().toNanos();
+        long slice = Timeouts.nanos(options.livenessCheck());
         long lastHeard = System.nanoTime();
         while (!reply.isDone()) {
             long left = deadline - System.nanoTime();
@@ -565,7 +565,7 @@ public final class RpcClient<T> implements AutoCloseable {
                 if (!transport.serverAlive(serverToken)) {
                     breakWith(lost("the server of '" + name + "' (" + ProcessIdentity.describe(serverToken) + ") died"));
                 } else if (isRemote()) { // a vanished host closes nothing: its silence must tell
-                    if (System.nanoTime() - lastHeard > options.peerTimeout().toNanos()) {
+                    if (System.nanoTime() - lastHeard > Timeouts.nanos(options.peerTimeout())) {
                         breakWith(lost("the server of '" + name + "' did not answer for "
                                 + Timeouts.text(options.peerTimeout())));
                     } else {

@@ -1,5 +1,6 @@
 package io.jipc.shm;
 
+import io.jipc.Timeouts;
 import io.jipc.ClosedException;
 import io.jipc.CorruptSegmentException;
 import io.jipc.platform.AsymmetricFence;
@@ -555,7 +556,7 @@ public final class CircularBuffer implements AutoCloseable {
     }
 
     private static long deadline(Duration timeout) {
-        long nanos = timeout.toNanos();
+        long nanos = Timeouts.nanos(timeout); // a timeout of centuries is no deadline, never an overflow
         long now = System.nanoTime();
         return nanos >= FOREVER - now ? FOREVER : now + Math.max(0, nanos);
     }

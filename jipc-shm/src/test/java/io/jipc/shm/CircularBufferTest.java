@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -64,6 +65,33 @@ class CircularBufferTest {
             assertEquals(14, buffer.takeCount());
         } finally {
             CircularBuffer.destroy("fifo");
+        }
+    }
+
+    @Test
+    void aTimeoutOfCenturiesIsNoDeadlineNotAnOverflow() throws Exception {
+        Duration forever = Duration.ofSeconds(Long.MAX_VALUE);
+        try (CircularBuffer buffer = CircularBuffer.create("centuries", 8, 2)) {
+            CompletableFuture<byte[]> waiting = CompletableFuture.supplyAsync(() -> { // usually waits: empty
+                try {
+                    return buffer.poll(forever);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertTrue(buffer.offer(new byte[8], forever));
+            assertNotNull(waiting.get(1, TimeUnit.MINUTES));
+            assertTrue(buffer.offer(new byte[8], forever));
+            assertTrue(buffer.offer(new byte[8], forever));
+            CompletableFuture<Boolean> full = CompletableFuture.supplyAsync(() -> { // usually waits: full
+                try {
+                    return buffer.offer(new byte[8], forever);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertNotNull(buffer.poll(forever));
+            assertTrue(full.get(1, TimeUnit.MINUTES));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.jipc.cli.endpoint;
 
+import io.jipc.Timeouts;
 import io.jipc.pipe.Fifo;
 import io.jipc.pipe.OpenTimeoutException;
 import io.jipc.pipe.PipeReader;
@@ -94,7 +95,7 @@ final class FifoKind implements EndpointKind {
 
         @Override
         public Message receive(Wait wait) throws InterruptedException {
-            long deadline = wait.isForever() || wait.isNone() ? 0 : System.nanoTime() + wait.limit().toNanos();
+            long deadline = wait.isForever() || wait.isNone() ? 0 : System.nanoTime() + Timeouts.nanos(wait.limit());
             while (true) {
                 while (chunk.hasRemaining()) {
                     byte b = chunk.get();
