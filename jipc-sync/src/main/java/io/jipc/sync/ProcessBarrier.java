@@ -1,5 +1,6 @@
 package io.jipc.sync;
 
+import io.jipc.ClosedException;
 import io.jipc.CorruptSegmentException;
 import io.jipc.segment.SharedSegment;
 
@@ -7,6 +8,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -20,7 +23,9 @@ import java.util.concurrent.TimeoutException;
  * sleeper. {@link #await()} returns the arrival index: {@code parties - 1} for the first to arrive,
  * 0 for the last. {@link #await(Duration)} gives up after the timeout and then <em>withdraws</em> its
  * arrival (unless the round completed meanwhile, in which case it returns normally), so the barrier
- * stays usable; likewise when interrupted.
+ * stays usable; likewise when interrupted, and when another thread closes the handle: {@link #close()}
+ * withdraws the arrivals of the handle's waiting threads before it unmaps anything, and their waits
+ * end with {@link ClosedException}.
  *
  * <h2>When a process dies</h2>
  * Arrivals are not tracked per process: a party that dies after arriving still counts, one that
@@ -63,6 +68,12 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
     private final int parties;
+
+    /**
+     * The threads of this handle waiting at the barrier, with the generation they arrived in; guarded by
+     * {@link #lifecycle}, so that {@link #close()} withdraws exactly the arrivals their threads have not.
+     */
+    private final Map<Thread, Integer> waiting = new HashMap<>();
 
     /** Attaches to a formatted slot (checked); {@code file} is the named object's file or {@code null}. */
     private ProcessBarrier(MemorySegment slot, SharedSegment file) {
@@ -161,24 +172,38 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
     }
 
     private int await(long deadlineNanos) throws InterruptedException, TimeoutException {
-        ensureOpen();
+        Thread me = Thread.currentThread();
         while (true) {
-            long s = state();
-            int arrived = arrived(s);
-            int generation = generation(s);
-            int index = parties - 1 - arrived;
-            if (arrived + 1 == parties) {
-                if (LONG.compareAndSet(slot, (long) STATE_OFFSET, s, pack(0, generation + 1))) {
-                    word.wakeIfWaiting(Integer.MAX_VALUE);
-                    return index;
+            int generation;
+            int index;
+            synchronized (lifecycle) { // an arrival and its registration, atomic against close()
+                ensureOpen();
+                long s = state();
+                int arrived = arrived(s);
+                generation = generation(s);
+                index = parties - 1 - arrived;
+                if (arrived + 1 == parties) {
+                    if (LONG.compareAndSet(slot, (long) STATE_OFFSET, s, pack(0, generation + 1))) {
+                        word.wakeIfWaiting(Integer.MAX_VALUE);
+                        return index;
+                    }
+                    continue;
                 }
-            } else if (LONG.compareAndSet(slot, (long) STATE_OFFSET, s, pack(arrived + 1, generation))) {
-                return awaitGeneration(generation, index, deadlineNanos);
+                if (!LONG.compareAndSet(slot, (long) STATE_OFFSET, s, pack(arrived + 1, generation))) {
+                    continue;
+                }
+                waiting.put(me, generation);
             }
+            return awaitGeneration(me, generation, index, deadlineNanos);
         }
     }
 
-    private int awaitGeneration(int generation, int index, long deadlineNanos)
+    /**
+     * Waits for {@code generation} to complete. Whatever ends the wait, the thread's registration in
+     * {@link #waiting} is taken back under {@link #lifecycle}: if {@link #close()} took it first, close
+     * withdrew the arrival (the memory was still mapped) and the wait ends with {@link ClosedException}.
+     */
+    private int awaitGeneration(Thread me, int generation, int index, long deadlineNanos)
             throws InterruptedException, TimeoutException {
         Integer done;
         try {
@@ -187,19 +212,58 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
                 return generation(state()) != generation ? index : null;
             }, deadlineNanos, false);
         } catch (InterruptedException e) {
-            if (withdraw(generation)) {
+            if (withdrawOwn(me, generation)) {
                 throw e;
             }
             Thread.currentThread().interrupt();
             return index;
+        } catch (RuntimeException closed) { // ClosedException: close() withdraws the arrival (or already did)
+            unregister(me);
+            throw closed;
         }
         if (done != null) {
+            if (!unregister(me)) {
+                throw closedWhileWaiting();
+            }
             return done;
         }
-        if (withdraw(generation)) {
+        if (withdrawOwn(me, generation)) {
             throw new TimeoutException("not all " + parties + " parties arrived in time");
         }
         return index;
+    }
+
+    /**
+     * Takes back this thread's arrival of {@code generation} after a timeout or an interrupt; false if
+     * the generation completed meanwhile (the wait succeeded after all).
+     *
+     * @throws ClosedException if {@link #close()} withdrew it already
+     */
+    private boolean withdrawOwn(Thread me, int generation) {
+        synchronized (lifecycle) {
+            if (waiting.remove(me) == null) {
+                throw closedWhileWaiting();
+            }
+            return withdraw(generation);
+        }
+    }
+
+    /** Ends this thread's registration; false if {@link #close()} took it (and withdrew the arrival). */
+    private boolean unregister(Thread me) {
+        synchronized (lifecycle) {
+            return waiting.remove(me) != null;
+        }
+    }
+
+    private static ClosedException closedWhileWaiting() {
+        return new ClosedException("barrier handle was closed while waiting (its arrival was withdrawn)");
+    }
+
+    /** Withdraws the arrivals of this handle's waiting threads: the memory is still mapped. */
+    @Override
+    void afterClosing() {
+        waiting.values().forEach(this::withdraw);
+        waiting.clear();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.jipc.sync;
 
+import io.jipc.ClosedException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -141,6 +142,30 @@ class ConditionAndBarrierTest {
         other.join();
         assertTrue(index == 0 || index == 1);
         assertThrows(IllegalArgumentException.class, () -> ProcessBarrier.format(slot, 0));
+    }
+
+    @Test
+    void closingAHandleWithdrawsTheArrivalsOfItsWaitingThreads() throws Exception {
+        MemorySegment slot = arena.allocate(64, 64);
+        ProcessBarrier.format(slot, 2);
+        ProcessBarrier closing = ProcessBarrier.in(slot);
+        AtomicReference<Throwable> ended = new AtomicReference<>();
+        Thread waiter = Thread.ofPlatform().start(() -> {
+            try {
+                closing.await();
+            } catch (Throwable e) {
+                ended.set(e);
+            }
+        });
+        ProcessBarrier other = ProcessBarrier.in(slot);
+        while (other.arrived() == 0) {
+            Thread.onSpinWait();
+        }
+        closing.close();
+        waiter.join();
+        assertTrue(ended.get() instanceof ClosedException, String.valueOf(ended.get()));
+        assertEquals(0, other.arrived(), "no ghost arrival: a lone party does not pass");
+        assertThrows(TimeoutException.class, () -> other.await(Duration.ofMillis(50)));
     }
 
     @Test
