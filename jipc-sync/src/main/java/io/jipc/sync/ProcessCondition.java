@@ -1,5 +1,6 @@
 package io.jipc.sync;
 
+import io.jipc.ClosedException;
 import io.jipc.CorruptSegmentException;
 import io.jipc.segment.SharedSegment;
 
@@ -68,6 +69,9 @@ public final class ProcessCondition extends SyncHandle<ProcessCondition> {
     public static final int SLOT_LENGTH = 64;
 
 
+    /** This handle's threads counted in the shared sleeper word; guarded by {@link #lifecycle}. */
+    private int registered;
+
     /** Attaches to a formatted slot (checked); {@code file} is the named object's file or {@code null}. */
     private ProcessCondition(MemorySegment slot, SharedSegment file) {
         super(Slots.attach(slot, SLOT_LENGTH, TAG, "condition"), file, "condition", WAITERS_OFFSET, SEQUENCE_OFFSET);
@@ -120,6 +124,8 @@ public final class ProcessCondition extends SyncHandle<ProcessCondition> {
      * @return the outcome of taking the mutex again
      * @throws InterruptedException         if interrupted while asleep; the mutex is held again
      *                                      (check {@link ProcessMutex#isConsistent()})
+     * @throws ClosedException              if another thread closed this handle meanwhile; the mutex is
+     *                                      held again
      * @throws IllegalMonitorStateException if the current thread does not hold {@code mutex}
      */
     public Acquisition await(ProcessMutex mutex) throws InterruptedException {
@@ -139,30 +145,70 @@ public final class ProcessCondition extends SyncHandle<ProcessCondition> {
         if (!mutex.isHeldByCurrentThread()) {
             throw new IllegalMonitorStateException("await needs the mutex held by the current thread");
         }
-        word.register();
+        register();
+        boolean unlocked = false;
         InterruptedException interrupted = null;
+        RuntimeException closed = null;
         try {
             int sequence = word.sequence();
             mutex.unlock();
-            try {
-                while (word.sequence() == sequence
-                        && (deadlineNanos == Blocking.FOREVER || System.nanoTime() - deadlineNanos < 0)) {
-                    ensureOpen();
-                    word.sleep(sequence, deadlineNanos);
-                }
-            } catch (InterruptedException e) {
-                interrupted = e;
-            } catch (IllegalStateException unmapped) {
-                throw closedDuring(unmapped);
+            unlocked = true;
+            while (word.sequence() == sequence
+                    && (deadlineNanos == Blocking.FOREVER || System.nanoTime() - deadlineNanos < 0)) {
+                ensureOpen();
+                word.sleep(sequence, deadlineNanos);
             }
+            ensureOpen(); // woken by close(): not a signal
+        } catch (InterruptedException e) {
+            interrupted = e;
+        } catch (ClosedException e) {
+            closed = e;
+        } catch (IllegalStateException unmapped) {
+            closed = closedDuring(unmapped);
         } finally {
-            word.deregister();
+            deregister();
         }
-        Acquisition relocked = relock(mutex);
+        Acquisition relocked = unlocked ? relock(mutex) : null; // the mutex is its own handle: held again
+        if (closed != null) {
+            throw closed;
+        }
         if (interrupted != null) {
             throw interrupted;
         }
         return relocked;
+    }
+
+    /** Counts the calling thread as a sleeper of this handle; refused once the handle is closed. */
+    private void register() {
+        synchronized (lifecycle) {
+            ensureOpen();
+            word.register();
+            registered++;
+        }
+    }
+
+    /** Uncounts the calling thread, unless {@link #close()} did (the memory may be unmapped since). */
+    private void deregister() {
+        synchronized (lifecycle) {
+            if (!isClosed()) {
+                word.deregister();
+                registered--;
+            }
+        }
+    }
+
+    /**
+     * Wakes this handle's sleepers, then uncounts them while the memory is still mapped: their waits
+     * end with {@link ClosedException}, holding the mutex again.
+     */
+    @Override
+    void afterClosing() {
+        if (registered > 0) {
+            word.wakeIfWaiting(Integer.MAX_VALUE);
+            for (; registered > 0; registered--) {
+                word.deregister();
+            }
+        }
     }
 
     /** Takes the mutex again whatever interrupts arrive meanwhile; keeps the interrupt status. */

@@ -13,6 +13,7 @@ import java.lang.foreign.MemoryLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -133,6 +134,41 @@ class NamedSyncObjectTest {
         } finally {
             ProcessSemaphore.destroy("s");
             ProcessCountDownLatch.destroy("l");
+        }
+    }
+
+    @Test
+    void closingAConditionWhileAThreadAwaitsEndsItsWaitWithTheMutexHeldAgain() throws Exception {
+        ProcessCondition.create("cv").close();
+        try (ProcessMutex mutex = ProcessMutex.create("cv-lock");
+             ProcessCondition closing = ProcessCondition.open("cv");
+             ProcessCondition observer = ProcessCondition.open("cv")) {
+            AtomicReference<Throwable> ended = new AtomicReference<>();
+            AtomicBoolean heldAfter = new AtomicBoolean();
+            Thread waiter = Thread.ofPlatform().start(() -> {
+                try {
+                    mutex.lock();
+                    closing.await(mutex);
+                } catch (Throwable e) {
+                    ended.set(e);
+                } finally {
+                    heldAfter.set(mutex.isHeldByCurrentThread());
+                    if (heldAfter.get()) {
+                        mutex.unlock();
+                    }
+                }
+            });
+            while (!observer.toString().contains(" 1 sleeper]")) {
+                Thread.sleep(1);
+            }
+            closing.close();
+            waiter.join();
+            assertTrue(ended.get() instanceof ClosedException, String.valueOf(ended.get()));
+            assertTrue(heldAfter.get(), "await holds the mutex again, also when its handle was closed");
+            assertTrue(observer.toString().contains(" 0 sleepers"), observer.toString());
+        } finally {
+            ProcessCondition.destroy("cv");
+            ProcessMutex.destroy("cv-lock");
         }
     }
 
