@@ -92,6 +92,8 @@ class CircularBufferTest {
             });
             assertNotNull(buffer.poll(forever));
             assertTrue(full.get(1, TimeUnit.MINUTES));
+        } finally {
+            CircularBuffer.destroy("centuries");
         }
     }
 
