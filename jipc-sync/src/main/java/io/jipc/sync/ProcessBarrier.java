@@ -212,7 +212,14 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
                 return generation(state()) != generation ? index : null;
             }, deadlineNanos, false);
         } catch (InterruptedException e) {
-            if (withdrawOwn(me, generation)) {
+            boolean withdrawn;
+            try {
+                withdrawn = withdrawOwn(me, generation);
+            } catch (ClosedException closed) { // closed meanwhile: the interrupt is kept for the caller
+                Thread.currentThread().interrupt();
+                throw closed;
+            }
+            if (withdrawn) {
                 throw e;
             }
             Thread.currentThread().interrupt();
