@@ -527,29 +527,56 @@ public final class Marshaller {
      * @throws RpcProtocolException if it does not fit
      */
     static Object checkFits(Object value, Type declared, String what) {
-        if (!fits(value, declared)) {
-            throw new RpcProtocolException(what + ": " + describe(value) + " where " + declared.getTypeName() + " belongs");
+        String misfit = misfit(value, declared);
+        if (misfit != null) {
+            throw new RpcProtocolException(what + ": " + misfit);
         }
         return value;
     }
 
-    private static boolean fits(Object value, Type declared) {
+    /**
+     * Why {@code value} does not fit {@code declared}, naming the first element, key or value that does
+     * not ({@code "element 1 of java.util.List<java.lang.String>: java.lang.Integer where
+     * java.lang.String belongs"}); null if it fits.
+     */
+    private static String misfit(Object value, Type declared) {
+        String wrong = describe(value) + " where " + declared.getTypeName() + " belongs";
         if (declared instanceof Class<?> c) {
-            if (c == void.class) {
-                return value == null;
-            }
-            return value == null ? !c.isPrimitive() : (c.isPrimitive() ? box(c) : c).isInstance(value);
+            boolean fits = c == void.class ? value == null
+                    : value == null ? !c.isPrimitive() : (c.isPrimitive() ? box(c) : c).isInstance(value);
+            return fits ? null : wrong;
         }
         if (value == null) {
-            return true;
+            return null;
         }
         ParameterizedType p = (ParameterizedType) declared; // the allow-list admits no other kind
         Type[] arguments = p.getActualTypeArguments();
         if (p.getRawType() == List.class) {
-            return value instanceof List<?> list && list.stream().allMatch(element -> fits(element, arguments[0]));
+            if (!(value instanceof List<?> list)) {
+                return wrong;
+            }
+            for (int i = 0; i < list.size(); i++) {
+                String misfit = misfit(list.get(i), arguments[0]);
+                if (misfit != null) {
+                    return "element " + i + " of " + declared.getTypeName() + ": " + misfit;
+                }
+            }
+            return null;
         }
-        return value instanceof Map<?, ?> map && map.entrySet().stream()
-                .allMatch(entry -> fits(entry.getKey(), arguments[0]) && fits(entry.getValue(), arguments[1]));
+        if (!(value instanceof Map<?, ?> map)) {
+            return wrong;
+        }
+        for (Map.Entry<?, ?> entry : map.entrySet()) {
+            String misfit = misfit(entry.getKey(), arguments[0]);
+            if (misfit != null) {
+                return "a key of " + declared.getTypeName() + ": " + misfit;
+            }
+            misfit = misfit(entry.getValue(), arguments[1]);
+            if (misfit != null) {
+                return "the value of a key of " + declared.getTypeName() + ": " + misfit;
+            }
+        }
+        return null;
     }
 
     private static String describe(Object value) {

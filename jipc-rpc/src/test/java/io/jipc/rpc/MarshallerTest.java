@@ -8,6 +8,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.reflect.Method;
+import java.lang.reflect.Type;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -980,6 +981,28 @@ class MarshallerTest {
                                 .integer(1).integer(2).bytes()),
                 Arguments.of("blob", "a List where byte[] belongs",
                         value().record(Blob.class, 2).string("b").u8(LIST).u32(1).u8(BYTE).u8(1).bytes()));
+    }
+
+    record Names(List<String> names, Map<String, List<Long>> ledger) {
+    }
+
+    @Test
+    void aMisfitIsNamedDownToTheElementKeyOrValue() throws Exception {
+        Type names = Names.class.getRecordComponents()[0].getGenericType();
+        Type ledger = Names.class.getRecordComponents()[1].getGenericType();
+        RpcProtocolException element = assertThrows(RpcProtocolException.class,
+                () -> Marshaller.checkFits(List.of("a", 42), names, "echo(Names)"));
+        assertEquals("echo(Names): element 1 of java.util.List<java.lang.String>: java.lang.Integer where "
+                + "java.lang.String belongs", element.getMessage());
+        RpcProtocolException value = assertThrows(RpcProtocolException.class,
+                () -> Marshaller.checkFits(Map.of("k", List.of(1L, "x")), ledger, "ledger"));
+        assertEquals("ledger: the value of a key of java.util.Map<java.lang.String, java.util.List<java.lang.Long>>: "
+                + "element 1 of java.util.List<java.lang.Long>: java.lang.String where java.lang.Long belongs",
+                value.getMessage());
+        RpcProtocolException key = assertThrows(RpcProtocolException.class,
+                () -> Marshaller.checkFits(Map.of(7, List.of()), ledger, "ledger"));
+        assertTrue(key.getMessage().startsWith("ledger: a key of "), key.getMessage());
+        assertEquals(List.of("a"), Marshaller.checkFits(List.of("a"), names, "fine"));
     }
 
     @ParameterizedTest(name = "{0}: {1}")
