@@ -38,6 +38,7 @@ class LsCommandTest {
              SharedRegion shm = SharedRegion.create(posix, 4096);
              CircularBuffer buffer = CircularBuffer.create("ring", 16, 8);
              Mailbox mailbox = Mailbox.create("box");
+             Mailbox labelled = Mailbox.create("labelled", io.jipc.mailbox.MailboxOptions.builder().protocol("chat/2").build());
              AnonymousRegion anonymous = AnonymousRegion.create(3 * 4096)) {
             buffer.put(new byte[16]);
             mailbox.put(new byte[10]);
@@ -58,6 +59,8 @@ class LsCommandTest {
             assertTrue(box.depth() > 0 && box.capacity() >= box.depth(), box.toString());
             assertEquals(0, box.counter(), "nothing taken yet");
             assertFalse(box.stale());
+            assertEquals("JIPC-MBX 2.1, messages up to 65536 B", box.details());
+            assertEquals("JIPC-MBX 2.1, messages up to 65536 B, protocol chat/2", find(rows, "mailbox:labelled").details());
             assertTrue(rows.stream().anyMatch(o -> o.kind().equals("anonymous-region") && o.capacity() == 3 * 4096),
                     rows.toString());
             mailbox.take();
@@ -74,6 +77,7 @@ class LsCommandTest {
             SharedRegion.unlink(posix);
             CircularBuffer.destroy("ring");
             Mailbox.destroy("box");
+            Mailbox.destroy("labelled");
         }
     }
 

@@ -2,6 +2,7 @@ package io.jipc.cli;
 
 import io.jipc.cli.rpcdesk.Desk;
 import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxOptions;
 import io.jipc.naming.NameService;
 import io.jipc.rpc.RpcServer;
 import io.jipc.testkit.ChildJvm;
@@ -219,12 +220,22 @@ class RpcCommandTest {
 
     @Test
     void theTimeoutBoundsTheWaitForAServerThatDoesNotAnswer() {
-        try (Mailbox silent = Mailbox.create("silent")) {
+        // a server that never answers: its mailbox has the RPC label
+        try (Mailbox silent = Mailbox.create("silent", MailboxOptions.builder().protocol(RpcServer.PROTOCOL).build())) {
             CliRun run = jipc("rpc", "call", "mailbox:silent", "greet", "x", "--interface", DESK, "--timeout", "300ms");
             assertEquals(1, run.exit(), run.err());
             assertTrue(run.err().startsWith("jipc rpc: no answer from 'silent' within 300ms"), run.err());
         } finally {
             Mailbox.destroy("silent");
+        }
+        try (Mailbox plain = Mailbox.create("plain")) { // a receiver of other messages: it gets no HELLO
+            CliRun run = jipc("rpc", "call", "mailbox:plain", "greet", "x", "--interface", DESK);
+            assertEquals(1, run.exit(), run.err());
+            assertEquals("jipc rpc: mailbox 'plain' is not an RPC server's: its protocol label is empty, not 'jipc-rpc' "
+                    + "(nothing was sent to it)\n", run.err());
+            assertEquals(0, plain.pendingBytes());
+        } finally {
+            Mailbox.destroy("plain");
         }
         CliRun zero = jipc("rpc", "call", "mailbox:" + name, "greet", "x", "--interface", DESK, "--timeout", "0");
         assertEquals(2, zero.exit(), zero.err());

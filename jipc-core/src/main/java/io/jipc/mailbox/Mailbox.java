@@ -21,6 +21,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -220,6 +221,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
             memory.set(ValueLayout.JAVA_INT, MailboxDescriptor.PRIORITIES_OFFSET, levels);
             memory.set(ValueLayout.JAVA_INT, MailboxDescriptor.MESSAGE_LIMIT_OFFSET, options.messageLimit());
             memory.set(ValueLayout.JAVA_INT, MailboxDescriptor.RECEIVE_POLICY_OFFSET, options.receivePolicy().ordinal());
+            byte[] protocol = options.protocol().getBytes(StandardCharsets.US_ASCII);
+            MemorySegment.copy(protocol, 0, memory, ValueLayout.JAVA_BYTE, MailboxDescriptor.PROTOCOL_OFFSET, protocol.length);
             for (int level = 0; level < levels; level++) {
                 RingDescriptor.format(memory.asSlice(MailboxDescriptor.RING_OFFSET + level * ringLength, ringLength),
                         config);
@@ -418,6 +421,14 @@ public final class Mailbox implements AutoCloseable, Selectable {
         return mapped.segment.creator();
     }
 
+    /**
+     * The protocol label its creator gave the mailbox ({@link MailboxOptions.Builder#protocol}), or the
+     * empty string: what its receiver expects, for a sender to check before it sends.
+     */
+    public String protocol() {
+        return mapped.protocol;
+    }
+
     /** Largest message this mailbox takes, in bytes. */
     public int maxMessageSize() {
         return mapped.maxMessageSize;
@@ -509,7 +520,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
                 + ", " + (singleSender ? "single sender" : "many senders") + ", " + waitStrategy()
                 + (lanes == null ? "" : ", headers, " + priorities() + (priorities() == 1 ? " priority" : " priorities"))
                 + (isRendezvous() ? ", rendezvous" : messageLimit() > 0 ? ", limit " + messageLimit() + " messages" : "")
-                + "]";
+                + (protocol().isEmpty() ? "" : ", protocol " + protocol()) + "]";
     }
 
     // =================================================================== sending

@@ -5,6 +5,7 @@ import io.jipc.segment.SegmentHeaderDescriptor;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -24,7 +25,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *      160       4  message limit (int; -1 = none, 0 = rendezvous)                  (1.1)
  *      164       4  receive policy (int): 0 exclusive, 1 link, 2 shared ({@link ReceivePolicy}) (1.1)
  *      168       8  withdrawn messages dropped by receivers (long; written by the receiver)  (1.1)
- *      176     336  reserved (zero)
+ *      176      16  protocol label: up to 16 printable ASCII bytes, zero-padded; all zero = none  (2.1)
+ *      192     320  reserved (zero)
  *      512       8  taken wait block: waiting flag (int) | taken signal (int: futex word);
  *                   rendezvous senders sleep there until a receiver took their message
  *      520     120  reserved (zero)
@@ -47,14 +49,15 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <p>Version 2.0: the layout of 1.1 (1.0 files had zeros from offset 152: mailboxes without the
  * 1.1 features), with the rings' commit words mixed ({@link io.jipc.ring.RecordDescriptor#commitWord});
  * a 1.x process and a 2.x process would never see each other's commits, so each refuses the
- * other's files. The file is created with {@code O_EXCL} and made ready by writing the version last;
+ * other's files. Version 2.1 adds the protocol label in bytes that 2.0 left zero, so either reads
+ * the other's files (a 2.0 file has no label). The file is created with {@code O_EXCL} and made ready by writing the version last;
  * see {@link io.jipc.segment.SharedSegment}.
  */
 public final class MailboxDescriptor {
     /** Magic of a mailbox file. */
     public static final long MAGIC = SegmentHeaderDescriptor.magic("JIPC-MBX");
     public static final int MAJOR_VERSION = 2;
-    public static final int MINOR_VERSION = 0;
+    public static final int MINOR_VERSION = 1;
 
     public static final int RING_OFFSET_OFFSET = 128;
     public static final int RING_LENGTH_OFFSET = 136;
@@ -65,6 +68,8 @@ public final class MailboxDescriptor {
     public static final int MESSAGE_LIMIT_OFFSET = 160;
     public static final int RECEIVE_POLICY_OFFSET = 164;
     public static final int WITHDRAWN_OFFSET = 168;
+    public static final int PROTOCOL_OFFSET = 176;
+    public static final int PROTOCOL_LENGTH = 16;
     public static final int PARTIES_OFFSET = 768;
     public static final int PARTIES = 2;
     public static final int RECEIVERS_OFFSET = 3072;
@@ -97,7 +102,8 @@ public final class MailboxDescriptor {
             JAVA_INT.withName("messageLimit"),
             JAVA_INT.withName("receivePolicy"),
             JAVA_LONG.withName("withdrawn"),
-            MemoryLayout.paddingLayout(336),
+            MemoryLayout.sequenceLayout(PROTOCOL_LENGTH, JAVA_BYTE).withName("protocol"),
+            MemoryLayout.paddingLayout(320),
             JAVA_INT.withName("takenWaiting"),
             JAVA_INT.withName("takenSignal"),
             MemoryLayout.paddingLayout(120),

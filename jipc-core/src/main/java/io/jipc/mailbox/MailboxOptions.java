@@ -43,6 +43,9 @@ import java.util.Objects;
  * <tr><td>{@link Builder#messageLimit}</td><td>-</td><td>at most n messages pending (per priority
  *     level), exactly; every message then takes a slot of the maximum size. 0 = rendezvous: a
  *     send completes only when a receiver has taken the message</td></tr>
+ * <tr><td>{@link Builder#protocol}</td><td>none</td><td>a label, up to {@value #MAX_PROTOCOL_LENGTH}
+ *     ASCII characters, naming what the mailbox's receiver expects, recorded in the file for senders
+ *     to check ({@link Mailbox#protocol()}); an RPC server's mailbox says {@code jipc-rpc}</td></tr>
  * </table>
  */
 public final class MailboxOptions {
@@ -50,6 +53,8 @@ public final class MailboxOptions {
     public static final int MAX_PRIORITIES = 32;
     /** {@link #messageLimit()} of a mailbox without a message limit. */
     public static final int UNLIMITED = -1;
+    /** Longest {@linkplain Builder#protocol protocol label}, in ASCII characters. */
+    public static final int MAX_PROTOCOL_LENGTH = 16;
 
     private static final MailboxOptions DEFAULTS = builder().build();
 
@@ -64,6 +69,7 @@ public final class MailboxOptions {
     private final int priorities;
     private final int messageLimit;
     private final ReceivePolicy receivePolicy;
+    private final String protocol;
     /** Ring bytes records may occupy: the capacity, or the slots of an exact message limit. */
     private final long ringLimit;
 
@@ -72,6 +78,7 @@ public final class MailboxOptions {
         this.priorities = b.priorities;
         this.messageLimit = b.messageLimit;
         this.receivePolicy = b.receivePolicy;
+        this.protocol = b.protocol;
         this.headers = b.headers || b.priorities > 1 || b.messageLimit != UNLIMITED;
         if (messageLimit > 0) {
             // one slot of a power-of-two length per message: never padded at the wrap, so the ring
@@ -117,6 +124,24 @@ public final class MailboxOptions {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** A builder holding these options, to derive others from them. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.capacityBytes = capacityBytes;
+        b.maxMessageSize = maxMessageSize;
+        b.singleSender = singleSender;
+        b.senderSlots = singleSender ? 16 : senderSlots;
+        b.waitStrategy = waitStrategy;
+        b.deadSenderTimeout = deadSenderTimeout;
+        b.permissions = permissions;
+        b.headers = headers;
+        b.priorities = priorities;
+        b.messageLimit = messageLimit;
+        b.receivePolicy = receivePolicy;
+        b.protocol = protocol;
+        return b;
     }
 
     /** Bytes of the ring, a power of two. */
@@ -168,6 +193,11 @@ public final class MailboxOptions {
         return receivePolicy;
     }
 
+    /** The {@linkplain Builder#protocol protocol label}; empty for none. */
+    public String protocol() {
+        return protocol;
+    }
+
     /** Whether a send completes only once a receiver took the message (a message limit of 0). */
     public boolean rendezvous() {
         return messageLimit == 0;
@@ -184,7 +214,7 @@ public final class MailboxOptions {
                 + waitStrategy + ", deadSenderTimeout=" + deadSenderTimeout + ", permissions=0"
                 + Integer.toOctalString(permissions) + ", headers=" + headers + ", priorities=" + priorities
                 + ", messageLimit=" + (messageLimit == UNLIMITED ? "none" : messageLimit) + ", receivePolicy="
-                + receivePolicy + "]";
+                + receivePolicy + (protocol.isEmpty() ? "" : ", protocol=" + protocol) + "]";
     }
 
     /** Builds {@link MailboxOptions}. */
@@ -201,8 +231,26 @@ public final class MailboxOptions {
         private int priorities = 1;
         private int messageLimit = UNLIMITED;
         private ReceivePolicy receivePolicy = ReceivePolicy.EXCLUSIVE;
+        private String protocol = "";
 
         private Builder() {
+        }
+
+        /**
+         * Labels the mailbox with the protocol its receiver speaks, so that a sender can check it
+         * before it sends ({@link Mailbox#protocol()}): 1 to {@value #MAX_PROTOCOL_LENGTH} printable
+         * ASCII characters, no space; the empty string (the default) for none. jipc's RPC server
+         * labels its mailbox {@code jipc-rpc}, and an RPC client sends nothing into a mailbox without
+         * that label. The label is informative: the mailbox itself carries any message.
+         */
+        public Builder protocol(String label) {
+            Objects.requireNonNull(label, "label");
+            if (label.length() > MAX_PROTOCOL_LENGTH || !label.chars().allMatch(c -> c > ' ' && c < 0x7f)) {
+                throw new IllegalArgumentException("protocol label '" + label + "': use at most "
+                        + MAX_PROTOCOL_LENGTH + " printable ASCII characters, no space");
+            }
+            this.protocol = label;
+            return this;
         }
 
         /**

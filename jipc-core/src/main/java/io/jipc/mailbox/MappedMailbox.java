@@ -10,6 +10,7 @@ import io.jipc.segment.SharedSegment;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -38,6 +39,8 @@ final class MappedMailbox {
     final int messageLimit;
     /** Who receives; see {@link ReceivePolicy}. */
     final ReceivePolicy policy;
+    /** The protocol label ({@link MailboxOptions#protocol()}), empty for none. */
+    final String protocol;
     /** Whether this mailbox's sends are rendezvous (zero capacity). */
     final boolean rendezvous;
     /** The receivers of this process (the ring has one consumer): one thread at a time. */
@@ -88,6 +91,7 @@ final class MappedMailbox {
             throw new CorruptSegmentException(segment.path() + ": unknown receive policy "
                     + memory.get(ValueLayout.JAVA_INT, MailboxDescriptor.RECEIVE_POLICY_OFFSET));
         }
+        this.protocol = protocol(memory, segment);
         boolean headers = (features & MailboxDescriptor.FEATURE_HEADERS) != 0;
         this.rendezvous = (features & MailboxDescriptor.FEATURE_RENDEZVOUS) != 0;
         if ((features & ~(MailboxDescriptor.FEATURE_HEADERS | MailboxDescriptor.FEATURE_RENDEZVOUS)) != 0
@@ -138,6 +142,26 @@ final class MappedMailbox {
         if (policy == ReceivePolicy.LINK) {
             joinLink(memory);
         }
+    }
+
+    /** The label in the header: printable ASCII, then zeros only. */
+    private static String protocol(MemorySegment memory, SharedSegment segment) {
+        byte[] label = memory.asSlice(MailboxDescriptor.PROTOCOL_OFFSET, MailboxDescriptor.PROTOCOL_LENGTH)
+                .toArray(ValueLayout.JAVA_BYTE);
+        int length = 0;
+        while (length < label.length && label[length] != 0) {
+            if (label[length] <= ' ' || label[length] >= 0x7f) {
+                throw new CorruptSegmentException(segment.path() + ": protocol label byte " + (label[length] & 0xff)
+                        + " at " + length + " is not printable ASCII");
+            }
+            length++;
+        }
+        for (int i = length; i < label.length; i++) {
+            if (label[i] != 0) {
+                throw new CorruptSegmentException(segment.path() + ": protocol label has a byte after its end");
+            }
+        }
+        return new String(label, 0, length, StandardCharsets.US_ASCII);
     }
 
     /** Returns this process's mapping of the file {@code segment} maps (closing {@code segment} if one exists). */

@@ -32,6 +32,23 @@ class MailboxLifecycleContractTest extends MailboxContractTest {
     }
 
     @ContractTest
+    void theProtocolLabelIsReadByEveryOpenerAndNoneIsEmpty(MailboxConfig config) {
+        Mailbox labelled = create(config, b -> b.protocol("jipc-rpc"));
+        assertEquals("jipc-rpc", labelled.protocol());
+        assertEquals("jipc-rpc", open(labelled).protocol());
+        assertTrue(labelled.toString().endsWith(", protocol jipc-rpc]"), labelled.toString());
+        assertEquals("", create(config).protocol());
+        MailboxOptions options = config.options().protocol("x").maxMessageSize(100).build();
+        MailboxOptions derived = options.toBuilder().protocol("0123456789abcdef").build();
+        assertEquals(options.toString().replace("protocol=x", "protocol=0123456789abcdef"), derived.toString());
+        for (String bad : List.of("a b", "0123456789abcdefg", "caf\u00e9", "tab\t", "\u007f")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> MailboxOptions.builder().protocol(bad), bad);
+            assertTrue(e.getMessage().startsWith("protocol label '"), e.getMessage());
+        }
+    }
+
+    @ContractTest
     void openFailsIfThereIsNoSuchMailbox(MailboxConfig config) {
         String name = newName();
         assertFalse(Mailbox.exists(name));

@@ -204,13 +204,23 @@ public final class RpcClient<T> implements AutoCloseable {
      * @throws RpcServerLostException if the server did not answer within the connect timeout, or the
      *         mailbox's creator has exited: a server creates its mailbox and serves it until it exits, so
      *         nobody serves that one (and the HELLO is not left in it)
-     * @throws RpcException if the server refused (it serves another interface)
+     * @throws RpcException if the server refused (it serves another interface), or the mailbox is not
+     *         an RPC server's (its {@linkplain Mailbox#protocol() protocol label} is not {@value
+     *         RpcServer#PROTOCOL}): then nothing is sent into it
+     * @throws io.jipc.CorruptSegmentException or another exception of {@link Mailbox#open(String)}
      * @throws NotMarshallableException if a method of {@code api} names a type calls cannot carry
      */
     public static <T> RpcClient<T> connect(String name, Class<T> api, Options options) throws InterruptedException {
         Objects.requireNonNull(options, "options");
         Marshaller.of(api);
         Mailbox requests = Mailbox.open(name);
+        String protocol = requests.protocol();
+        if (!protocol.equals(RpcServer.PROTOCOL)) { // a HELLO would reach a receiver of other messages
+            requests.close();
+            throw new RpcException("mailbox '" + name + "' is not an RPC server's: its protocol label is "
+                    + (protocol.isEmpty() ? "empty" : "'" + protocol + "'") + ", not '"
+                    + RpcServer.PROTOCOL + "' (nothing was sent to it)");
+        }
         ProcessIdentity creator = requests.creator();
         if (!creator.isAlive()) { // a server makes its own mailbox and serves it until it exits
             requests.close();

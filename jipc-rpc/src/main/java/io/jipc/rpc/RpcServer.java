@@ -44,7 +44,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * }
  * }</pre>
  *
- * <p><b>How it works.</b> The server creates a mailbox of the given name. Platform threads take turns
+ * <p><b>How it works.</b> The server creates a mailbox of the given name, labelled with the protocol
+ * {@value #PROTOCOL} ({@link Mailbox#protocol()}): a client sends nothing into a mailbox without
+ * that label, so its HELLO never reaches a receiver that is not an RPC server. Platform threads take turns
  * at receiving from it (leader/follower): the one receiving hands the turn on when it takes a call
  * and runs the call itself, so a request meets no thread hand-off on its way to the implementation,
  * and calls of one or many clients run concurrently (a slow call holds up no other). A client says
@@ -68,6 +70,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * @param <T> the interface served
  */
 public final class RpcServer<T> implements AutoCloseable {
+    /** The {@linkplain MailboxOptions.Builder#protocol protocol label} of every RPC server's request mailbox. */
+    public static final String PROTOCOL = "jipc-rpc";
     /** The request mailbox's options unless given: 64 KiB messages, room for 256 KiB. */
     public static final MailboxOptions DEFAULT_MAILBOX = MailboxOptions.builder().maxMessageSize(64 * 1024)
             .capacityBytes(256 * 1024).build();
@@ -156,7 +160,7 @@ public final class RpcServer<T> implements AutoCloseable {
         this.implementation = implementation;
         this.marshaller = Marshaller.of(api);
         this.methods = RpcMethods.of(api);
-        this.requests = Mailbox.create(name, options);
+        this.requests = Mailbox.create(name, options.toBuilder().protocol(PROTOCOL).build());
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
                 Thread.ofPlatform().daemon().name("jipc-rpc-deadlines-" + name).factory());
         timer.setRemoveOnCancelPolicy(true);
@@ -201,7 +205,10 @@ public final class RpcServer<T> implements AutoCloseable {
             this.implementation = Objects.requireNonNull(implementation, "implementation");
         }
 
-        /** The request mailbox's options (their size limits apply to requests through it). */
+        /**
+         * The request mailbox's options (their size limits apply to requests through it); its
+         * protocol label is always {@value RpcServer#PROTOCOL}.
+         */
         public Builder<T> mailboxOptions(MailboxOptions options) {
             this.mailboxOptions = Objects.requireNonNull(options, "options");
             return this;

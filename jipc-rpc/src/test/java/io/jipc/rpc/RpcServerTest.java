@@ -121,7 +121,8 @@ class RpcServerTest {
     @Test
     void connectingFailsClearlyWithoutAServer() throws Exception {
         assertThrows(MailboxNotFoundException.class, () -> RpcClient.connect("nobody", Bank.class));
-        try (Mailbox silent = Mailbox.create("silent", MailboxOptions.defaults())) {
+        // a server that never answers: its mailbox has the RPC label
+        try (Mailbox silent = Mailbox.create("silent", MailboxOptions.builder().protocol(RpcServer.PROTOCOL).build())) {
             RpcServerLostException e = assertThrows(RpcServerLostException.class, () -> RpcClient.connect("silent",
                     Bank.class, RpcClient.Options.defaults().withConnectTimeout(Duration.ofMillis(200))));
             assertTrue(e.getMessage().contains("no answer"), e.getMessage());
@@ -132,10 +133,41 @@ class RpcServerTest {
         }
     }
 
-    /** Creates mailbox {@code args[0]} and exits, leaving it behind (as {@code jipc mailbox create} does). */
+    @Test
+    void aMailboxWithoutTheRpcLabelGetsNoHello() throws Exception {
+        try (Mailbox plain = Mailbox.create("plain", MailboxOptions.defaults());
+             Mailbox other = Mailbox.create("other", MailboxOptions.builder().protocol("chat/2").build())) {
+            RpcException e = assertThrows(RpcException.class, () -> RpcClient.connect("plain", Bank.class));
+            assertEquals("mailbox 'plain' is not an RPC server's: its protocol label is empty, not 'jipc-rpc' "
+                    + "(nothing was sent to it)", e.getMessage());
+            e = assertThrows(RpcException.class, () -> RpcClient.connect(URI.create("mailbox:other"), Bank.class,
+                    RpcClient.Options.defaults()));
+            assertTrue(e.getMessage().contains("its protocol label is 'chat/2', not 'jipc-rpc'"), e.getMessage());
+            assertEquals(0, plain.pendingBytes(), "nothing was sent to it");
+            assertEquals(0, other.pendingBytes(), "nothing was sent to it");
+            try (var listed = java.nio.file.Files.list(JipcTestExtension.root().resolve("mailbox"))) {
+                assertEquals(List.of("other", "plain"), listed.map(p -> p.getFileName().toString()).sorted().toList(),
+                        "no reply mailbox was made");
+            }
+            plain.destroy();
+            other.destroy();
+        }
+    }
+
+    @Test
+    void aServersMailboxCarriesTheRpcLabelWhateverItsOptionsSay() throws Exception {
+        try (RpcServer<Bank> server = RpcServer.builder("labelled", Bank.class, new BankService())
+                .mailboxOptions(MailboxOptions.builder().protocol("mine").maxMessageSize(1000).build()).start();
+             Mailbox requests = Mailbox.open("labelled")) {
+            assertEquals(RpcServer.PROTOCOL, requests.protocol());
+            assertEquals(1000, requests.maxMessageSize());
+        }
+    }
+
+    /** Creates mailbox {@code args[0]} with the RPC label and exits, leaving it behind (as a server that crashed). */
     public static final class CreateMailboxAndExit {
         public static void main(String[] args) {
-            Mailbox.create(args[0]).close();
+            Mailbox.create(args[0], MailboxOptions.builder().protocol(RpcServer.PROTOCOL).build()).close();
         }
     }
 

@@ -59,6 +59,22 @@ final class FileSnapshot implements AutoCloseable {
         return read(offset, 4).getInt(0);
     }
 
+    /**
+     * The label of {@code length} bytes at {@code offset}: printable ASCII up to the first zero byte;
+     * empty if it holds any other byte (a snapshot of a file some process may be writing).
+     */
+    String getAsciiLabel(long offset, int length) {
+        byte[] bytes = read(offset, length).array();
+        int end = 0;
+        while (end < length && bytes[end] != 0) {
+            if (bytes[end] <= ' ' || bytes[end] >= 0x7f) {
+                return "";
+            }
+            end++;
+        }
+        return new String(bytes, 0, end, java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
     private ByteBuffer read(long offset, int length) {
         if (offset < 0 || offset > size - length) {
             throw new CorruptFileException("field at " + offset + " beyond the end of the " + size + "-byte file");

@@ -108,6 +108,10 @@ final class MailboxLister implements Lister {
             String details = "JIPC-MBX " + f.version() + ", messages up to "
                     + f.getInt(MailboxDescriptor.MAX_MESSAGE_SIZE_OFFSET) + " B"
                     + (levels > 1 ? ", " + levels + " priority levels" : "");
+            String protocol = f.getAsciiLabel(MailboxDescriptor.PROTOCOL_OFFSET, MailboxDescriptor.PROTOCOL_LENGTH);
+            if (!protocol.isEmpty()) {
+                details += ", protocol " + protocol;
+            }
             return file.row("mailbox", f.creator(), livePids(tokens), capacity, depth, "B", delivered, details);
         }
     }

@@ -168,6 +168,33 @@ class HostileMailboxFileTest {
     }
 
     @Test
+    void aProtocolLabelOfOtherThanPrintableAsciiThenZerosIsRefused() throws Exception {
+        byte[] plain = validMailbox("label");
+        byte[][] labels = {
+            {'a', ' ', 'b'},                 // a space
+            {'r', 'p', 'c', (byte) 0xc3},    // not ASCII
+            {0x7f},                           // DEL
+            {'a', 0, 'b'},                    // a byte after the label's end
+            {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1},
+        };
+        for (byte[] label : labels) {
+            byte[] bytes = plain.clone();
+            System.arraycopy(label, 0, bytes, MailboxDescriptor.PROTOCOL_OFFSET, label.length);
+            forge("label", bytes);
+            CorruptSegmentException e = assertThrows(CorruptSegmentException.class, () -> Mailbox.open("label"),
+                    java.util.Arrays.toString(label));
+            assertTrue(e.getMessage().contains("protocol label"), e.getMessage());
+        }
+        byte[] full = plain.clone(); // 16 characters, no terminating zero: the longest label
+        System.arraycopy("0123456789abcdef".getBytes(), 0, full, MailboxDescriptor.PROTOCOL_OFFSET, 16);
+        forge("label", full);
+        try (Mailbox mailbox = Mailbox.open("label")) {
+            assertEquals("0123456789abcdef", mailbox.protocol());
+        }
+        Mailbox.destroy("label");
+    }
+
+    @Test
     void aCommittedRecordWithAHostileLengthIsReportedWhenReceived() throws Exception {
         byte[] valid = validMailbox("lengths");
         int firstRecord = (int) (MailboxDescriptor.RING_OFFSET + RingDescriptor.dataOffset(16));

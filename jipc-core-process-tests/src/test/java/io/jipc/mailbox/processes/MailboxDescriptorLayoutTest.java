@@ -21,6 +21,8 @@ class MailboxDescriptorLayoutTest {
         assertEquals(MailboxDescriptor.MESSAGE_LIMIT_OFFSET, l.byteOffset(PathElement.groupElement("messageLimit")));
         assertEquals(MailboxDescriptor.RECEIVE_POLICY_OFFSET, l.byteOffset(PathElement.groupElement("receivePolicy")));
         assertEquals(MailboxDescriptor.WITHDRAWN_OFFSET, l.byteOffset(PathElement.groupElement("withdrawn")));
+        assertEquals(MailboxDescriptor.PROTOCOL_OFFSET, l.byteOffset(PathElement.groupElement("protocol")));
+        assertEquals(MailboxDescriptor.PROTOCOL_LENGTH, l.select(PathElement.groupElement("protocol")).byteSize());
         assertEquals(MailboxDescriptor.TAKEN_WAITING_OFFSET, l.byteOffset(PathElement.groupElement("takenWaiting")));
         assertEquals(MailboxDescriptor.TAKEN_SIGNAL_OFFSET, l.byteOffset(PathElement.groupElement("takenSignal")));
         assertEquals(MailboxDescriptor.WAITING_RECEIVER_OFFSET, l.byteOffset(PathElement.groupElement("waitingReceiver")));
