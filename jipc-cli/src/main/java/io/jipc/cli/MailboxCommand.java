@@ -52,11 +52,15 @@ final class MailboxCommand {
         @Option(names = "--limit", description = "at most N pending messages (per priority level), exactly; 0 = rendezvous: a send returns once a receiver took it")
         Integer limit;
 
+        @Option(names = "--protocol", paramLabel = "LABEL", description = "label what the receiver expects, for "
+                + "senders to check (up to 16 ASCII characters; an RPC server's mailbox says jipc-rpc)")
+        String protocol = "";
+
         @Override
         public Integer call() {
             MailboxOptions.Builder options = MailboxOptions.builder().capacityBytes(capacity)
                     .maxMessageSize(maxMessage).singleSender(singleSender).waitStrategy(wait)
-                    .headers(headers).priorities(priorities);
+                    .headers(headers).priorities(priorities).protocol(protocol);
             if (limit != null) {
                 options.messageLimit(limit);
             }

@@ -42,6 +42,7 @@ class CommandFailuresTest {
                 List.of("capacity must be positive: -1", "mailbox", "create", "box", "--capacity", "-1"),
                 List.of("priority levels must be 1..32: 0", "mailbox", "create", "box", "--priorities", "0"),
                 List.of("invalid mailbox name 'a/b'", "mailbox", "create", "a/b"),
+                List.of("protocol label 'a b': use at most 16 printable ASCII", "mailbox", "create", "box", "--protocol", "a b"),
                 List.of("not a duration: 'soon'", "mailbox", "recv", "box", "--timeout", "soon"),
                 List.of("permits -5 < 0", "sync", "create", "semaphore", "s", "--permits", "-5"),
                 List.of("invalid name 'a/b'", "sync", "create", "mutex", "a/b"),
@@ -84,6 +85,19 @@ class CommandFailuresTest {
                 List.of("signal number must be 1..64, got 99", "signal", "send", "1", "99"),
                 List.of("signal number must be 1..64, got 0 (0 sends nothing", "signal", "send", "1", "0"),
                 List.of("signal number must be 1..64, got 2147483647", "signal", "send", "1", "99999999999"));
+    }
+
+    @Test
+    void aMailboxMadeWithAProtocolLabelSaysItInItsDescription() {
+        CliRun created = jipc("mailbox", "create", "labelled", "--protocol", "chat/2");
+        try {
+            assertEquals(0, created.exit(), created.err());
+            assertTrue(created.out().contains(", protocol chat/2]"), created.out());
+            CliRun info = jipc("mailbox", "info", "labelled");
+            assertTrue(info.out().contains(", protocol chat/2]"), info.out());
+        } finally {
+            assertEquals(0, jipc("mailbox", "destroy", "labelled").exit());
+        }
     }
 
     @Test
