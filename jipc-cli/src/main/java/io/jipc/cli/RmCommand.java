@@ -33,9 +33,7 @@ final class RmCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (targets.stream().anyMatch(String::isBlank)) { // a usage error (CommandFailures)
-            throw new IllegalArgumentException("an empty name names no object");
-        }
+        targets.forEach(ObjectInventory::checkTarget); // a usage error (CommandFailures) before anything is removed
         List<ObjectRow> rows = ObjectInventory.list();
         int exit = 0;
         for (String target : targets) {

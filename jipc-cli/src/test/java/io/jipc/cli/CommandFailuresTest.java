@@ -64,6 +64,13 @@ class CommandFailuresTest {
                 List.of("--interval must be positive: 0", "top", "--interval", "0", "--once"),
                 List.of("the FIFO's path is empty", "fifo", "create", ""),
                 List.of("an empty name names no object", "rm", ""),
+                List.of("invalid mailbox name 'a b'", "rm", "mailbox:a b"),
+                List.of("no kind of object has URIs 'bogus:'; the schemes: mailbox,", "rm", "bogus:x"),
+                List.of("region:/x is a POSIX name: say shm:/x", "rm", "region:/x"),
+                List.of("invalid name '../x'", "rm", "sync:../x"),
+                List.of("invalid POSIX message queue name '/a/b'", "rm", "mq:/a/b"),
+                // every name is checked before any is looked for
+                List.of("invalid group name 'a.b'", "rm", "mailbox:kept", "group:a.b"),
                 // checked before the home is asked (nobody listens on port 1 here)
                 List.of("--offset 1020 with 5 bytes is outside the region's 1024 bytes", "dsm", "write", "127.0.0.1:1",
                         "r", "--size", "1024", "--offset", "1020", "--text", "hello"),

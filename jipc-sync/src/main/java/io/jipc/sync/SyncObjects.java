@@ -55,6 +55,15 @@ public final class SyncObjects {
         throw new CorruptSegmentException("'" + name + "' is an object of unknown kind " + Slots.text(kind));
     }
 
+    /**
+     * Whether a named object {@code name} exists now (its file; its creator may have died).
+     *
+     * @throws IllegalArgumentException if no object can have that name
+     */
+    public static boolean exists(String name) {
+        return Files.exists(SyncFile.path(name));
+    }
+
     /** Removes the name of the named object {@code name}; false if there was none. */
     public static boolean destroy(String name) {
         return SyncFile.destroy(name);

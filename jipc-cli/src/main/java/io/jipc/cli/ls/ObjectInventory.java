@@ -1,5 +1,13 @@
 package io.jipc.cli.ls;
 
+import io.jipc.group.ProcessGroup;
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.UnboundedMailbox;
+import io.jipc.mq.PosixMessageQueue;
+import io.jipc.naming.spi.NameSyntax;
+import io.jipc.shm.SharedRegion;
+import io.jipc.sync.SyncObjects;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -48,6 +56,52 @@ public final class ObjectInventory {
                     + String.join(", ", KINDS));
         }
         return kind;
+    }
+
+    /** The URI schemes of the objects {@link #find} finds. */
+    public static final List<String> SCHEMES = List.of("mailbox", "mailbox-file", "unbounded", "region", "shm", "sync",
+            "group", "name", "mq", "fifo");
+
+    /**
+     * Checks what a user typed to name an object ({@code jipc rm}): a URI of one of {@link #SCHEMES}
+     * with a name an object of that kind can have, or a bare name.
+     *
+     * @throws IllegalArgumentException for an empty text, another scheme, or a name no object of
+     *         the scheme's kind can have (it says why)
+     */
+    public static String checkTarget(String text) {
+        if (text.isBlank()) {
+            throw new IllegalArgumentException("an empty name names no object");
+        }
+        int colon = text.indexOf(':');
+        if (colon < 0) {
+            return text;
+        }
+        String scheme = text.substring(0, colon).toLowerCase(java.util.Locale.ROOT);
+        String address = text.substring(colon + 1);
+        switch (scheme) {
+            case "mailbox" -> Mailbox.path(address);
+            case "unbounded" -> UnboundedMailbox.path(address);
+            case "region" -> {
+                if (SharedRegion.isPosixName(address)) {
+                    throw new IllegalArgumentException("region:" + address + " is a POSIX name: say shm:" + address);
+                }
+                SharedRegion.path(address);
+            }
+            case "shm" -> SharedRegion.path(address.startsWith("/") ? address : "/" + address);
+            case "sync" -> SyncObjects.exists(address);
+            case "group" -> ProcessGroup.exists(address);
+            case "name" -> NameSyntax.check(address);
+            case "mq" -> PosixMessageQueue.checkName(address.startsWith("/") ? address : "/" + address);
+            case "fifo", "mailbox-file" -> {
+                if (address.isEmpty() || address.indexOf('\0') >= 0) {
+                    throw new IllegalArgumentException("invalid path '" + address + "' in " + scheme + ":");
+                }
+            }
+            default -> throw new IllegalArgumentException("no kind of object has URIs '" + scheme + ":'; the schemes: "
+                    + String.join(", ", SCHEMES));
+        }
+        return text;
     }
 
     /** Every object found, sorted by kind and URI. */
