@@ -6,6 +6,7 @@ import io.jipc.segment.SharedSegment;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What every handle of this package has: the slot it works on, the file that holds the slot if the
@@ -23,6 +24,14 @@ abstract sealed class SyncHandle<H extends SyncHandle<H>> implements AutoCloseab
     private volatile boolean closed;
     /** Orders {@link #close()} against what a subclass must not do on a closed handle. */
     final Object lifecycle = new Object();
+    /**
+     * Threads inside {@link #await} (the low 31 bits), and {@link #UNMAP_PENDING} once {@link #close()}
+     * has run: the file is unmapped by whoever brings the count to zero after that, so a waiter that
+     * close woke still finds the memory mapped while it leaves (it takes back its sleeper count, or
+     * gives back what it took as close ran).
+     */
+    private final AtomicInteger waiters = new AtomicInteger();
+    private static final int UNMAP_PENDING = Integer.MIN_VALUE;
 
     SyncHandle(MemorySegment slot, SharedSegment file, String what, long waitersOffset, long sequenceOffset) {
         this.slot = slot;
@@ -59,10 +68,21 @@ abstract sealed class SyncHandle<H extends SyncHandle<H>> implements AutoCloseab
      */
     final <T> T await(Blocking.Attempt<T> attempt, long deadlineNanos, boolean checksHolders)
             throws InterruptedException {
+        int current;
+        do { // counted in before the memory is touched, unless close() has run
+            current = waiters.get();
+            if (current < 0) {
+                throw new ClosedException(what + " handle is closed");
+            }
+        } while (!waiters.compareAndSet(current, current + 1));
         try {
             return Blocking.await(attempt, word, waitStrategy, deadlineNanos, checksHolders);
         } catch (IllegalStateException unmapped) {
             throw closedDuring(unmapped);
+        } finally {
+            if (waiters.decrementAndGet() == UNMAP_PENDING) {
+                unmap(); // the last waiter out after close()
+            }
         }
     }
 
@@ -101,8 +121,10 @@ abstract sealed class SyncHandle<H extends SyncHandle<H>> implements AutoCloseab
     /**
      * Closes the handle: later calls throw {@link ClosedException}, and so do waits of other
      * threads of this handle (their sleepers are woken; sleepers of other handles and processes
-     * wake spuriously and sleep again). A named object's file is unmapped (the object itself stays
-     * until {@code destroy}). Idempotent.
+     * wake spuriously and sleep again). A wait that close overtook ends with {@link ClosedException}
+     * and leaves nothing taken, or returns what it had taken before (a mutex a thread of this handle
+     * holds is given up, as if its process had died). A named object's file is unmapped (the object
+     * itself stays until {@code destroy}) once the woken waits have left it. Idempotent.
      */
     @Override
     public void close() {
@@ -114,6 +136,12 @@ abstract sealed class SyncHandle<H extends SyncHandle<H>> implements AutoCloseab
             afterClosing();
         }
         word.wakeIfWaiting(Integer.MAX_VALUE);
+        if (waiters.getAndUpdate(n -> n | UNMAP_PENDING) == 0) {
+            unmap(); // no waiter inside: now; else the last one out does
+        }
+    }
+
+    private void unmap() {
         if (file != null) {
             file.close();
         }

@@ -1,0 +1,145 @@
+package io.jipc.sync;
+
+import io.jipc.ClosedException;
+import io.jipc.WaitStrategy;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * A handle closed by one thread while another thread of it sleeps in a wait, racing with a release
+ * by another handle, many times: the wait ends (with its result or {@link ClosedException}, never
+ * another exception), the shared sleeper count goes back to zero, and nothing stays taken by the
+ * closed handle that it did not hand to its caller.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class CloseWhileWaitingTest {
+    private static final int ROUNDS = 300;
+
+    /** What the waiting thread returned or threw. */
+    private record Outcome(Object result, Throwable thrown) {
+        boolean closed() {
+            return thrown instanceof ClosedException;
+        }
+    }
+
+    /**
+     * On a releasing thread runs {@code hold}; then starts {@code wait} on a thread, lets it sleep,
+     * and runs {@code release} (on the releasing thread) and {@code close} at once.
+     */
+    private static Outcome race(SyncHandle<?> observer, Runnable hold, ThrowingSupplier wait, Runnable release,
+                                Runnable close) throws Exception {
+        AtomicReference<Outcome> outcome = new AtomicReference<>();
+        AtomicReference<Throwable> releaseFailure = new AtomicReference<>();
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch go = new CountDownLatch(1);
+        Thread releaser = Thread.ofPlatform().start(() -> {
+            try {
+                hold.run();
+                held.countDown();
+                go.await();
+                release.run();
+            } catch (Throwable e) {
+                releaseFailure.set(e);
+                held.countDown();
+            }
+        });
+        held.await();
+        Thread waiter = Thread.ofPlatform().start(() -> {
+            try {
+                outcome.set(new Outcome(wait.get(), null));
+            } catch (Throwable e) {
+                outcome.set(new Outcome(null, e));
+            }
+        });
+        while (!observer.toString().contains(" 1 sleeper]")) {
+            if (!waiter.isAlive()) {
+                fail("the wait ended before it slept: " + outcome.get());
+            }
+            Thread.onSpinWait();
+        }
+        go.countDown();
+        close.run();
+        releaser.join();
+        waiter.join();
+        if (releaseFailure.get() != null) {
+            throw new AssertionError("the release failed", releaseFailure.get());
+        }
+        Outcome result = outcome.get();
+        if (result.thrown() != null && !result.closed()) {
+            throw new AssertionError("the wait ended with " + result.thrown(), result.thrown());
+        }
+        assertTrue(observer.toString().contains(" 0 sleepers]"), observer.toString());
+        return result;
+    }
+
+    @Test
+    void aSemaphoreWaiterLeavesNoSleeperAndNoPermitBehind() throws Exception {
+        for (int round = 0; round < ROUNDS; round++) {
+            String name = "sem-" + round;
+            try (ProcessSemaphore observer = ProcessSemaphore.create(name, 0, 0, 0600)) { // untracked: anyone releases
+                ProcessSemaphore closing = ProcessSemaphore.open(name).waitStrategy(WaitStrategy.FUTEX);
+                Outcome outcome = race(observer, () -> { }, closing::acquire, observer::release, closing::close);
+                // the permit went to the waiter (its caller holds it) or stayed available
+                assertEquals(outcome.closed() ? 1 : 0, observer.availablePermits(), "round " + round + ": " + outcome);
+            } finally {
+                ProcessSemaphore.destroy(name);
+            }
+        }
+    }
+
+    @Test
+    void aMutexWaiterLeavesNoSleeperAndTheMutexFree() throws Exception {
+        for (int round = 0; round < ROUNDS; round++) {
+            String name = "mutex-" + round;
+            try (ProcessMutex observer = ProcessMutex.create(name)) {
+                ProcessMutex closing = ProcessMutex.open(name).waitStrategy(WaitStrategy.FUTEX);
+                race(observer, () -> lock(observer), closing::lock, observer::unlock, closing::close);
+                // a lock the waiter took is given up by close, as if its process had died
+                assertTrue(observer.ownerPid().isEmpty(), "round " + round + ": " + observer);
+            } finally {
+                ProcessMutex.destroy(name);
+            }
+        }
+    }
+
+    @Test
+    void aLatchWaiterLeavesNoSleeper() throws Exception {
+        for (int round = 0; round < ROUNDS; round++) {
+            String name = "latch-" + round;
+            try (ProcessCountDownLatch observer = ProcessCountDownLatch.create(name, 1)) {
+                ProcessCountDownLatch closing = ProcessCountDownLatch.open(name).waitStrategy(WaitStrategy.FUTEX);
+                Outcome outcome = race(observer, () -> { }, () -> {
+                    closing.await();
+                    return true;
+                }, observer::countDown, closing::close);
+                assertEquals(0, observer.count(), "round " + round + ": " + outcome);
+            } finally {
+                ProcessCountDownLatch.destroy(name);
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface ThrowingSupplier {
+        Object get() throws Exception;
+    }
+
+    private static void lock(ProcessMutex mutex) {
+        try {
+            mutex.lock();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
