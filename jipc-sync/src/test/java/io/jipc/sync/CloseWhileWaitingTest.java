@@ -85,49 +85,59 @@ class CloseWhileWaitingTest {
 
     @Test
     void aSemaphoreWaiterLeavesNoSleeperAndNoPermitBehind() throws Exception {
-        for (int round = 0; round < ROUNDS; round++) {
-            String name = "sem-" + round;
+        rounds("sem", name -> {
             try (ProcessSemaphore observer = ProcessSemaphore.create(name, 0, 0, 0600)) { // untracked: anyone releases
                 ProcessSemaphore closing = ProcessSemaphore.open(name).waitStrategy(WaitStrategy.FUTEX);
                 Outcome outcome = race(observer, () -> { }, closing::acquire, observer::release, closing::close);
                 // the permit went to the waiter (its caller holds it) or stayed available
-                assertEquals(outcome.closed() ? 1 : 0, observer.availablePermits(), "round " + round + ": " + outcome);
-            } finally {
-                ProcessSemaphore.destroy(name);
+                assertEquals(outcome.closed() ? 1 : 0, observer.availablePermits(), outcome.toString());
             }
-        }
+        });
     }
 
     @Test
     void aMutexWaiterLeavesNoSleeperAndTheMutexFree() throws Exception {
-        for (int round = 0; round < ROUNDS; round++) {
-            String name = "mutex-" + round;
+        rounds("mutex", name -> {
             try (ProcessMutex observer = ProcessMutex.create(name)) {
                 ProcessMutex closing = ProcessMutex.open(name).waitStrategy(WaitStrategy.FUTEX);
                 race(observer, () -> lock(observer), closing::lock, observer::unlock, closing::close);
                 // a lock the waiter took is given up by close, as if its process had died
-                assertTrue(observer.ownerPid().isEmpty(), "round " + round + ": " + observer);
-            } finally {
-                ProcessMutex.destroy(name);
+                assertTrue(observer.ownerPid().isEmpty(), observer.toString());
             }
-        }
+        });
     }
 
     @Test
     void aLatchWaiterLeavesNoSleeper() throws Exception {
-        for (int round = 0; round < ROUNDS; round++) {
-            String name = "latch-" + round;
+        rounds("latch", name -> {
             try (ProcessCountDownLatch observer = ProcessCountDownLatch.create(name, 1)) {
                 ProcessCountDownLatch closing = ProcessCountDownLatch.open(name).waitStrategy(WaitStrategy.FUTEX);
-                Outcome outcome = race(observer, () -> { }, () -> {
+                race(observer, () -> { }, () -> {
                     closing.await();
                     return true;
                 }, observer::countDown, closing::close);
-                assertEquals(0, observer.count(), "round " + round + ": " + outcome);
+                assertEquals(0, observer.count());
+            }
+        });
+    }
+
+    /** Runs {@code round} {@link #ROUNDS} times, each on an object of its own, removed afterwards. */
+    private static void rounds(String kind, Round round) throws Exception {
+        for (int i = 0; i < ROUNDS; i++) {
+            String name = kind + "-" + i;
+            try {
+                round.run(name);
+            } catch (AssertionError e) {
+                throw new AssertionError("round " + i + ": " + e.getMessage(), e);
             } finally {
-                ProcessCountDownLatch.destroy(name);
+                SyncObjects.destroy(name);
             }
         }
+    }
+
+    @FunctionalInterface
+    private interface Round {
+        void run(String name) throws Exception;
     }
 
     @FunctionalInterface
