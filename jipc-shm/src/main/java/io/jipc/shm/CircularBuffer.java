@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.jipc.shm.CircularBufferDescriptor.CAPACITY_OFFSET;
 import static io.jipc.shm.CircularBufferDescriptor.CONSUMERS_ASLEEP_OFFSET;
@@ -68,7 +69,8 @@ import static io.jipc.shm.CircularBufferDescriptor.STRIDE_OFFSET;
  * nobody enters the kernel while nobody sleeps, and one wake-up call serves all the items
  * published until a sleeper raises the flag again. Blocked calls are interruptible (within 50 ms,
  * see {@link Futex}) and safe on virtual threads; {@link #close()} ends them in this process with
- * {@link ClosedException}. A call that need not wait does not throw {@link InterruptedException}.
+ * {@link ClosedException}, and a put or take of another thread that it overtakes either completes
+ * or changes nothing. A call that need not wait does not throw {@link InterruptedException}.
  *
  * <h2>When a process dies</h2>
  * A process killed outside a put or take, or while blocked in one, leaves the buffer intact
@@ -116,6 +118,14 @@ public final class CircularBuffer implements AutoCloseable {
     /** Whether this process publishes without a full fence ({@link AsymmetricFence#registerLight()}). */
     private final boolean lightPublisher = AsymmetricFence.registerLight();
     private volatile boolean closed;
+    /**
+     * Threads of this handle inside a put's or take's steps from claiming a position to publishing
+     * it, or waiting to (the low 31 bits, a waiting thread counted twice while it tries), and {@link #UNMAP_PENDING} once {@link #close()} has run: the region is
+     * unmapped by whoever brings the count to zero after that, never between a claim and its
+     * publication (a claimed position never published would stop every process at it).
+     */
+    private final AtomicInteger inside = new AtomicInteger();
+    private static final int UNMAP_PENDING = Integer.MIN_VALUE;
 
     private CircularBuffer(Region region, boolean ownsRegion, String name) {
         this(region, region.segment(), ownsRegion, name, READY_TIMEOUT_NANOS);
@@ -299,23 +309,50 @@ public final class CircularBuffer implements AutoCloseable {
 
     /**
      * Stops using the buffer in this process: blocked calls end with {@link ClosedException}, and
-     * a buffer opened or created by name is unmapped. The buffer and its items stay for the other
-     * processes. Idempotent.
+     * a buffer opened or created by name is unmapped once no thread of this handle is between
+     * claiming and publishing a position (a put or take that close overtakes either completes or
+     * changes nothing). The buffer and its items stay for the other processes. Idempotent.
      */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
-        try {
+        try { // a sleeper of this handle about to sleep sees the word move; one asleep is woken
+            INT.getAndAdd(memory, NOT_EMPTY_SIGNAL_OFFSET, 1);
+            INT.getAndAdd(memory, NOT_FULL_SIGNAL_OFFSET, 1);
             Futex.wakeAll(memory.address() + NOT_EMPTY_SIGNAL_OFFSET);
             Futex.wakeAll(memory.address() + NOT_FULL_SIGNAL_OFFSET);
         } catch (RuntimeException alreadyUnmapped) {
             // the caller closed the region first
         }
+        if (inside.getAndAdd(UNMAP_PENDING) == 0) {
+            unmap(); // nobody inside: now; else the last one out
+        }
+    }
+
+    private void unmap() {
         if (ownsRegion) {
             region.close();
+        }
+    }
+
+    /** Counts the calling thread in before it claims a position. */
+    private void enter() {
+        int n;
+        do {
+            n = inside.get();
+            if (n < 0) {
+                throw closedException();
+            }
+        } while (!inside.compareAndSet(n, n + 1));
+    }
+
+    /** Counts the calling thread out after it published (or claimed nothing); the last one out after close unmaps. */
+    private void exit() {
+        if (inside.decrementAndGet() == UNMAP_PENDING) {
+            unmap();
         }
     }
 
@@ -363,8 +400,9 @@ public final class CircularBuffer implements AutoCloseable {
     }
 
     private boolean tryOffer(MemorySegment item) {
-        checkOpen();
+        enter();
         try {
+            checkOpen();
             long position = claim(ENQUEUE_POSITION_OFFSET, 0);
             if (position == NONE) {
                 return false;
@@ -377,6 +415,8 @@ public final class CircularBuffer implements AutoCloseable {
             return true;
         } catch (IllegalStateException e) {
             throw closedOr(e);
+        } finally {
+            exit();
         }
     }
 
@@ -426,8 +466,9 @@ public final class CircularBuffer implements AutoCloseable {
     }
 
     private boolean tryPoll(MemorySegment destination) {
-        checkOpen();
+        enter();
         try {
+            checkOpen();
             long position = claim(DEQUEUE_POSITION_OFFSET, 1);
             if (position == NONE) {
                 return false;
@@ -440,6 +481,8 @@ public final class CircularBuffer implements AutoCloseable {
             return true;
         } catch (IllegalStateException e) {
             throw closedOr(e);
+        } finally {
+            exit();
         }
     }
 
@@ -517,7 +560,18 @@ public final class CircularBuffer implements AutoCloseable {
      * the word still holds what it read, so a signal between the re-check and the sleep is never
      * missed (the publisher either sees the flag or the re-check sees its item or room).
      */
+    /** Waits, counted in (so the memory it sleeps on stays mapped until it has left). */
     private boolean await(long signalOffset, long sleepersOffset, long deadline, Attempt attempt)
+            throws InterruptedException {
+        enter();
+        try {
+            return awaitInside(signalOffset, sleepersOffset, deadline, attempt);
+        } finally {
+            exit();
+        }
+    }
+
+    private boolean awaitInside(long signalOffset, long sleepersOffset, long deadline, Attempt attempt)
             throws InterruptedException {
         boolean virtual = Thread.currentThread().isVirtual();
         long spinEnd = System.nanoTime() + SPIN_NANOS;
@@ -563,12 +617,16 @@ public final class CircularBuffer implements AutoCloseable {
 
     private void checkOpen() {
         if (closed) {
-            throw new ClosedException("circular buffer " + name + " is closed");
+            throw closedException();
         }
     }
 
+    private ClosedException closedException() {
+        return new ClosedException("circular buffer " + name + " is closed");
+    }
+
     private RuntimeException closedOr(IllegalStateException e) {
-        return closed || !memory.scope().isAlive() ? new ClosedException("circular buffer " + name + " is closed") : e;
+        return closed || !memory.scope().isAlive() ? closedException() : e;
     }
 
     private void checkItem(MemorySegment item) {

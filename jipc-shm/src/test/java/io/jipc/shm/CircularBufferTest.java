@@ -204,6 +204,67 @@ class CircularBufferTest {
         }
     }
 
+    /**
+     * A handle closed while its threads put and take at full speed, many times: each put or take
+     * that close overtook either completed or changed nothing, so the buffer goes on for the other
+     * handles, and every item put is taken exactly once. (Unmapping between a claim and its
+     * publication left a position claimed forever: consumers, then producers, stopped at it.)
+     */
+    @Test
+    void closingAHandleWhileItsThreadsPutAndTakeNeverWedgesTheBuffer() throws Exception {
+        int capacity = 8;
+        for (int round = 0; round < 200; round++) {
+            String name = "wedge-" + round;
+            try (CircularBuffer other = CircularBuffer.create(name, 8, capacity)) {
+                CircularBuffer closing = CircularBuffer.open(name);
+                List<Long> taken = java.util.Collections.synchronizedList(new ArrayList<>());
+                long[] put = new long[1];
+                CompletableFuture<Void> producer = async(() -> {
+                    try {
+                        for (long next = 0; ; ) {
+                            if (closing.offer(item(8, next))) {
+                                put[0] = ++next;
+                            }
+                        }
+                    } catch (ClosedException expected) {
+                        return null;
+                    }
+                });
+                CompletableFuture<Void> consumer = async(() -> {
+                    try {
+                        while (true) {
+                            byte[] item = closing.poll();
+                            if (item != null) {
+                                taken.add(value(item));
+                            }
+                        }
+                    } catch (ClosedException expected) {
+                        return null;
+                    }
+                });
+                Thread.sleep(1 + round % 3);
+                closing.close();
+                producer.get(60, TimeUnit.SECONDS);
+                consumer.get(60, TimeUnit.SECONDS);
+                for (byte[] item; (item = other.poll(Duration.ofMillis(50))) != null; ) {
+                    taken.add(value(item));
+                }
+                List<Long> expected = java.util.stream.LongStream.range(0, put[0]).boxed().toList();
+                assertEquals(expected, taken.stream().sorted().toList(), "round " + round + ": every item once");
+                try (CircularBuffer again = CircularBuffer.open(name)) { // two laps through every slot
+                    for (long i = 0; i < 2 * capacity; i++) {
+                        assertTrue(again.offer(item(8, i), Duration.ofSeconds(5)), "round " + round + ": room for " + i);
+                        byte[] item = other.poll(Duration.ofSeconds(5));
+                        assertNotNull(item, "round " + round + ": item " + i + " came through");
+                        assertEquals(i, value(item));
+                    }
+                }
+            } finally {
+                CircularBuffer.destroy(name);
+            }
+        }
+    }
+
     @Test
     void anItemAvailableAtOnceIsTakenEvenByAnInterruptedThread() throws Exception {
         try (CircularBuffer buffer = CircularBuffer.create("interrupted", 8, 2)) {
