@@ -98,7 +98,7 @@ final class HomeSession {
     }
 
     private void loop(HomeRegion region) throws InterruptedException {
-        long heartbeat = options.heartbeatInterval().toNanos();
+        long heartbeat = Timeouts.nanos(options.heartbeatInterval());
         long lastHeard = System.nanoTime();
         while (!dropped) {
             byte[] frame;
@@ -174,7 +174,7 @@ final class HomeSession {
     private void drain() {
         try {
             while (!dropped) {
-                byte[] frame = outbox.poll(options.heartbeatInterval().toNanos(), TimeUnit.NANOSECONDS);
+                byte[] frame = outbox.poll(Timeouts.nanos(options.heartbeatInterval()), TimeUnit.NANOSECONDS);
                 if (frame == null) {
                     continue;
                 }

@@ -571,7 +571,7 @@ public final class ReplicatedRegion implements AutoCloseable {
     // ---- the home's frames ----
 
     private void receive() {
-        long heartbeat = options.heartbeatInterval().toNanos();
+        long heartbeat = Timeouts.nanos(options.heartbeatInterval());
         long lastHeard = System.nanoTime();
         try {
             while (state == State.OPEN) {

@@ -46,7 +46,7 @@ public record GroupOptions(int size, int rank, long inboxBytes, int maxMessageSi
             throw new IllegalArgumentException("collectiveTimeout must be positive: " + collectiveTimeout);
         }
         Objects.requireNonNull(livenessCheck, "livenessCheck");
-        if (livenessCheck.toMillis() < 1) {
+        if (livenessCheck.compareTo(Duration.ofMillis(1)) < 0) {
             throw new IllegalArgumentException("livenessCheck of at least 1 ms: " + livenessCheck);
         }
     }

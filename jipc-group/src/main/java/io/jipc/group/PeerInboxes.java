@@ -1,5 +1,6 @@
 package io.jipc.group;
 
+import io.jipc.Timeouts;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxNotFoundException;
 import io.jipc.platform.ProcessIdentity;
@@ -49,7 +50,7 @@ final class PeerInboxes implements AutoCloseable {
     boolean deliver(int rank, int incarnation, byte[] message, long deadline) throws InterruptedException {
         while (true) {
             Peer peer = peer(rank, incarnation);
-            long wait = livenessCheck.toNanos();
+            long wait = Timeouts.nanos(livenessCheck);
             if (deadline != Inbox.FOREVER) {
                 wait = Math.min(wait, deadline - System.nanoTime());
             }

@@ -375,7 +375,7 @@ public final class ProcessGroup implements AutoCloseable {
 
     private boolean awaitFull(long deadline) throws InterruptedException {
         ensureOpen();
-        long check = options.livenessCheck().toNanos();
+        long check = Timeouts.nanos(options.livenessCheck());
         table.registerWaiter();
         try {
             while (true) {
@@ -476,7 +476,7 @@ public final class ProcessGroup implements AutoCloseable {
     private GroupMessage receive(long deadline) throws InterruptedException {
         ensureOpen();
         try {
-            return inbox.await(inbox::nextMessage, deadline, this::ensureOpen, options.livenessCheck().toNanos());
+            return inbox.await(inbox::nextMessage, deadline, this::ensureOpen, Timeouts.nanos(options.livenessCheck()));
         } catch (IllegalStateException e) {
             throw closedDuring(e);
         }
@@ -886,7 +886,7 @@ public final class ProcessGroup implements AutoCloseable {
                     }
                     // from an earlier member of that rank: not part of this view's operation
                 }
-            }, deadline, () -> checkMember(from), options.livenessCheck().toNanos());
+            }, deadline, () -> checkMember(from), Timeouts.nanos(options.livenessCheck()));
             if (part == null) {
                 throw timeout("waiting for rank " + from);
             }

@@ -123,6 +123,26 @@ class GroupTest {
         assertThrows(IllegalArgumentException.class, () -> GroupOptions.of(2).withMaxMessageSize(1 << 20));
     }
 
+    /** A liveness check and a collective timeout of centuries: no deadline, never an ArithmeticException. */
+    @Test
+    void durationsOfCenturiesAreNoDeadline() throws Exception {
+        Duration centuries = Duration.ofSeconds(Long.MAX_VALUE);
+        GroupOptions options = GroupOptions.of(2).withLivenessCheck(centuries).withCollectiveTimeout(centuries);
+        ProcessGroup a = join("ages", options);
+        ProcessGroup b = join("ages", options);
+        a.send(b.rank(), bytes("hello"));
+        assertEquals("hello", text(b.poll(centuries).payload()));
+        Thread other = Thread.ofPlatform().start(() -> {
+            try {
+                b.barrier();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        a.barrier();
+        other.join();
+    }
+
     @Test
     void messagesGoToOneMemberOrToAll() throws Exception {
         List<ProcessGroup> g = joinAll("talk", 3);

@@ -153,8 +153,8 @@ public final class StreamConnection implements AutoCloseable, Selectable {
     }
 
     static long deadlineOf(Duration timeout) {
-        long nanos = timeout.toNanos();
-        return nanos >= Long.MAX_VALUE / 2 ? Long.MAX_VALUE : System.nanoTime() + Math.max(0, nanos);
+        long nanos = Timeouts.nanos(timeout); // centuries: no deadline, never an overflow
+        return nanos >= Timeouts.MOST_NANOS ? Long.MAX_VALUE : System.nanoTime() + nanos;
     }
 
     // ------------------------------------------------------------------ receiving
@@ -226,7 +226,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
             if (endOfStream) {
                 return null;
             }
-            long frameDeadline = decoder.inFrame() ? frameStart + options.frameTimeout().toNanos() : Long.MAX_VALUE;
+            long frameDeadline = decoder.inFrame() ? frameStart + Timeouts.nanos(options.frameTimeout()) : Long.MAX_VALUE;
             if (decoder.inFrame() && System.nanoTime() - frameDeadline >= 0) {
                 close();
                 throw new FrameTimeoutException("from " + remote + ": frame incomplete after "

@@ -1,5 +1,6 @@
 package io.jipc.net;
 
+import io.jipc.Timeouts;
 import io.jipc.ClosedException;
 import io.jipc.ErrnoException;
 import io.jipc.Selectable;
@@ -297,7 +298,7 @@ public final class StreamServer implements AutoCloseable, Selectable {
         for (StreamConnection connection : open) {
             connection.shutdownInputQuietly();
         }
-        long deadline = System.nanoTime() + options.closeGrace().toNanos();
+        long deadline = System.nanoTime() + Timeouts.nanos(options.closeGrace());
         joinHandlers(deadline);
         // connections handed out by accept() are closed by their users: give them the same grace
         while (!open.isEmpty() && System.nanoTime() - deadline < 0) {

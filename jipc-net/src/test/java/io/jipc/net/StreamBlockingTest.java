@@ -121,6 +121,23 @@ class StreamBlockingTest {
         assertEquals(sent, received);
     }
 
+    /** Connect, frame and close-grace durations of centuries are no deadline, never an ArithmeticException. */
+    @Test
+    void durationsOfCenturiesAreNoDeadline() throws Exception {
+        Duration centuries = Duration.ofSeconds(Long.MAX_VALUE);
+        ConnectionOptions options = ConnectionOptions.defaults().withConnectTimeout(centuries).withFrameTimeout(centuries);
+        try (StreamServer server = StreamServer.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0),
+                ServerOptions.defaults().withConnection(options).withCloseGrace(centuries));
+             StreamConnection client = StreamConnection.connect(server.localAddress(), options);
+             StreamConnection accepted = server.accept(centuries)) {
+            assertNotNull(accepted);
+            client.put("over".getBytes());
+            assertEquals("over", new String(accepted.take()));
+            assertTrue(accepted.offer("back".getBytes(), centuries));
+            assertEquals("back", new String(client.poll(centuries)));
+        }
+    }
+
     @Test
     void aPeerThatStopsReadingMidFrameEndsTheSendWithAFrameTimeout() throws Exception {
         ConnectionOptions quick = ConnectionOptions.defaults().withFrameTimeout(Duration.ofMillis(300))

@@ -182,7 +182,7 @@ final class GatewaySession {
     private Outcome waitFor(Wire.Wait wait, long timeoutNanos, Attempt attempt) throws InterruptedException, ClientGone {
         long deadline = wait == Wire.Wait.FOREVER || timeoutNanos >= Long.MAX_VALUE / 2 ? Long.MAX_VALUE
                 : System.nanoTime() + timeoutNanos;
-        long heartbeat = options.heartbeatInterval().toNanos();
+        long heartbeat = Timeouts.nanos(options.heartbeatInterval());
         while (true) {
             long left = deadline == Long.MAX_VALUE ? heartbeat : deadline - System.nanoTime();
             if (attempt.tryFor(Duration.ofNanos(Math.max(0, Math.min(heartbeat, left))))) {
@@ -220,7 +220,7 @@ final class GatewaySession {
             if (connection.isEndOfStream()) {
                 throw new ClientGone("client closed the connection");
             }
-            if (System.nanoTime() - lastHeard > options.peerTimeout().toNanos()) {
+            if (System.nanoTime() - lastHeard > Timeouts.nanos(options.peerTimeout())) {
                 throw new ClientGone("client silent for longer than " + Timeouts.text(options.peerTimeout()));
             }
             return null;

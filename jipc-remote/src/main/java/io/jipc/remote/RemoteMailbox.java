@@ -304,7 +304,7 @@ public final class RemoteMailbox implements MessageChannel {
                 if (c.isEndOfStream()) {
                     throw lost("the gateway closed the connection", null);
                 }
-                if (System.nanoTime() - lastHeard > options.peerTimeout().toNanos()) {
+                if (System.nanoTime() - lastHeard > Timeouts.nanos(options.peerTimeout())) {
                     throw lost("nothing heard from the gateway for " + Timeouts.text(options.peerTimeout()), null);
                 }
                 transmit(c, new Wire.Ping());

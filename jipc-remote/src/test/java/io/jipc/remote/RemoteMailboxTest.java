@@ -129,6 +129,18 @@ class RemoteMailboxTest {
         assertNull(receiver.poll());
     }
 
+    /** A client whose connect, peer and wait timeouts are centuries: no deadline, never an ArithmeticException. */
+    @Test
+    void durationsOfCenturiesAreNoDeadline() throws Exception {
+        Duration centuries = Duration.ofSeconds(Long.MAX_VALUE);
+        RemoteMailbox mailbox = RemoteMailbox.connect(box, RemoteOptions.defaults().withConnectTimeout(centuries)
+                .withLiveness(Duration.ofMillis(50), centuries));
+        closing.add(mailbox);
+        assertNull(mailbox.poll(Duration.ofMillis(300))); // a few heartbeats: each compares the silence with the peer timeout
+        assertTrue(mailbox.offer(text("ages"), centuries));
+        assertEquals("ages", text(mailbox.poll(centuries)));
+    }
+
     @Test
     void aFullRemoteMailboxPushesBack() throws Exception {
         RemoteMailbox mailbox = connect(box);

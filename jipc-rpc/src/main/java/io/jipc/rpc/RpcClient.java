@@ -414,7 +414,7 @@ public final class RpcClient<T> implements AutoCloseable {
         Duration timeout = options.callTimeout();
         long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + Timeouts.nanos(timeout);
         byte[] request = RpcFrame.encode(new RpcFrame.Call(clientId, callId,
-                timeout == null ? 0 : Math.max(1, timeout.toMillis()), RpcMethods.key(method),
+                timeout == null ? 0 : Math.max(1, Timeouts.nanos(timeout) / 1_000_000), RpcMethods.key(method),
                 marshaller.encodeArguments(args)));
         if (request.length > maxRequest) {
             throw new NotMarshallableException("the call of " + RpcMethods.key(method) + " takes " + request.length

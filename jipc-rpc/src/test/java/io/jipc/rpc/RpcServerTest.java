@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.params.ParameterizedTest;
 
 import java.lang.reflect.Method;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -219,6 +220,25 @@ class RpcServerTest {
             }
         }
         assertTrue(!Mailbox.exists("svc2"));
+    }
+
+    /** Durations of centuries are no deadline, never an ArithmeticException, through shared memory and TCP. */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void timeoutsOfCenturiesAreNoDeadline(boolean tcp) throws Exception {
+        Duration centuries = Duration.ofSeconds(Long.MAX_VALUE);
+        RpcClient.Options options = RpcClient.Options.defaults().withCallTimeout(centuries).withConnectTimeout(centuries)
+                .withPeerTimeout(centuries);
+        try (RpcServer<Bank> server = RpcServer.builder("ages", Bank.class, new BankService())
+                .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).start();
+             RpcClient<Bank> client = tcp
+                     ? RpcClient.connect(URI.create("tcp://127.0.0.1:" + ((InetSocketAddress) server.tcpAddress().orElseThrow()).getPort()
+                             + "/ages"), Bank.class, options)
+                     : RpcClient.connect("ages", Bank.class, options)) {
+            client.stub().deposit("a", new Bank.Money(7, Bank.Currency.EUR));
+            assertEquals(7, client.stub().balance("a"));
+            assertEquals(7, client.async(bank -> bank.balance("a")).get(1, TimeUnit.MINUTES));
+        }
     }
 
     @Test

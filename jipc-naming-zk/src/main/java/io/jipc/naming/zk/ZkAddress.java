@@ -47,6 +47,15 @@ record ZkAddress(URI uri, String connectString, String namespace, Duration conne
 
     /** {@code 500ms}, {@code 15s}, {@code 2m}, or an ISO-8601 duration. */
     private static Duration duration(URI uri, String key, String text) {
+        Duration duration = parseDuration(uri, key, text);
+        if (duration.isNegative() || duration.isZero() || duration.compareTo(Duration.ofMillis(Integer.MAX_VALUE)) > 0) {
+            throw new IllegalArgumentException("'" + key + "=" + text + "' in " + uri
+                    + " is outside 1ms.." + Integer.MAX_VALUE + "ms (what ZooKeeper takes)");
+        }
+        return duration;
+    }
+
+    private static Duration parseDuration(URI uri, String key, String text) {
         String t = text.toLowerCase(Locale.ROOT);
         try {
             if (t.endsWith("ms")) {
@@ -59,7 +68,7 @@ record ZkAddress(URI uri, String connectString, String namespace, Duration conne
                 return Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
             }
             return Duration.parse(text);
-        } catch (NumberFormatException | DateTimeParseException e) {
+        } catch (NumberFormatException | DateTimeParseException | ArithmeticException e) {
             throw new IllegalArgumentException("'" + key + "=" + text + "' in " + uri
                     + " is not a duration such as 500ms, 15s or 2m", e);
         }

@@ -25,6 +25,7 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -208,6 +209,12 @@ class ZkSessionTest {
         assertThrows(IllegalArgumentException.class, () -> NameService.open(URI.create("zk:/no-authority")));
         assertThrows(IllegalArgumentException.class, () -> NameService.open(URI.create("zk://h:1/x?timeout=soon")));
         assertThrows(IllegalArgumentException.class, () -> NameService.open(URI.create("zk://h:1/x?colour=red")));
+        // what ZooKeeper's int milliseconds cannot hold, or no time at all (was an overflow or a negative cast)
+        for (String bad : List.of("session=30d", "session=P30D", "timeout=-5s", "session=0s", "timeout=99999999999999999m")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ZkAddress.parse(URI.create("zk://h:1/x?" + bad)), bad);
+            assertTrue(e.getMessage().contains(bad), e.getMessage());
+        }
         assertNotEquals(null, ZkAddress.parse(URI.create("zk://a:1,b:2/some/chroot?timeout=2s&session=5s")));
         ZkAddress parsed = ZkAddress.parse(URI.create("zk://a:1,b:2/some/chroot/?timeout=2s&session=5s"));
         assertEquals("a:1,b:2", parsed.connectString());
