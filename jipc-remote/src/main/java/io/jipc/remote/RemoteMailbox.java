@@ -154,7 +154,7 @@ public final class RemoteMailbox implements MessageChannel {
                 throw new IllegalArgumentException("priority " + priority + " outside 0.." + (priorities - 1)
                         + " of remote mailbox " + uri);
             }
-            Answer answer = call(c, new Wire.Send(wait, priority, timeoutNanos, message));
+            Answer answer = call(c, new Wire.Send(wait, priority, timeoutNanos, message), wait != Wire.Wait.NOW);
             if (!(answer.reply instanceof Wire.Sent sent)) {
                 throw unexpected(answer.reply);
             }
@@ -213,7 +213,7 @@ public final class RemoteMailbox implements MessageChannel {
         lock.lock();
         try {
             StreamConnection c = connection();
-            Answer answer = call(c, new Wire.Receive(wait, timeoutNanos));
+            Answer answer = call(c, new Wire.Receive(wait, timeoutNanos), wait != Wire.Wait.NOW);
             ReceivedMessage message;
             long deliveryId;
             switch (answer.reply) {
@@ -260,13 +260,18 @@ public final class RemoteMailbox implements MessageChannel {
             return connection;
         }
         StreamConnection c;
+        boolean interrupted = Thread.interrupted(); // an interrupt status from before does not stop the connect
         try {
             c = StreamConnection.connect(address, options.connection());
         } catch (JipcException e) {
             throw new RemotePeerLostException("cannot reach the gateway of " + uri + ": " + e.getMessage(), e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         connection = c;
-        Answer answer = call(c, new Wire.Open(Wire.VERSION, name));
+        Answer answer = call(c, new Wire.Open(Wire.VERSION, name), false);
         if (answer.reply instanceof Wire.Opened opened) {
             maxMessageSize = opened.maxMessageSize();
             priorities = opened.priorities();
@@ -280,61 +285,89 @@ public final class RemoteMailbox implements MessageChannel {
     }
 
     /**
-     * Sends {@code request} and waits for its reply, skipping heartbeats, pinging the gateway every
-     * heartbeat interval; an interrupt sends a cancellation and goes on waiting for the reply.
+     * Sends {@code request} and waits for its reply, skipping heartbeats. While it waits it pings
+     * the gateway every heartbeat interval, whatever the gateway sends meanwhile: the gateway, like
+     * this side, counts only what it hears, so a long wait stays alive both ways. An interrupt of
+     * a {@code cancellable} request (one that waits at the gateway) sends a cancellation and goes on
+     * waiting for the reply, which then says whether the request completed; an interrupt of another
+     * request is kept for the caller. The interrupt status the caller had before is treated alike.
      */
-    private Answer call(StreamConnection c, Wire.Request request) throws InterruptedException {
-        transmit(c, request);
+    private Answer call(StreamConnection c, Wire.Request request, boolean cancellable) throws InterruptedException {
+        boolean interrupted = false;
         boolean cancelled = false;
+        transmit(c, request);
+        long heartbeat = Timeouts.nanos(options.heartbeatInterval());
         long lastHeard = System.nanoTime();
-        while (true) {
-            byte[] frame;
-            try {
-                frame = c.poll(options.heartbeatInterval());
-            } catch (InterruptedException e) {
-                if (!cancelled) {
-                    cancelled = true;
-                    transmit(c, new Wire.Cancel());
+        long lastSent = lastHeard;
+        try {
+            while (true) {
+                byte[] frame;
+                try {
+                    frame = c.poll(options.heartbeatInterval());
+                } catch (InterruptedException e) { // also the status the caller came with
+                    interrupted = true;
+                    if (cancellable && !cancelled) {
+                        cancelled = true;
+                        transmit(c, new Wire.Cancel());
+                        lastSent = System.nanoTime();
+                    }
+                    continue;
+                } catch (JipcException e) {
+                    throw lost("connection to the gateway failed: " + e.getMessage(), e);
                 }
-                continue;
-            } catch (JipcException e) {
-                throw lost("connection to the gateway failed: " + e.getMessage(), e);
-            }
-            if (frame == null) {
-                if (c.isEndOfStream()) {
+                long now = System.nanoTime();
+                if (frame != null) {
+                    lastHeard = now;
+                } else if (c.isEndOfStream()) {
                     throw lost("the gateway closed the connection", null);
-                }
-                if (System.nanoTime() - lastHeard > Timeouts.nanos(options.peerTimeout())) {
+                } else if (now - lastHeard > Timeouts.nanos(options.peerTimeout())) {
                     throw lost("nothing heard from the gateway for " + Timeouts.text(options.peerTimeout()), null);
                 }
-                transmit(c, new Wire.Ping());
-                continue;
+                if (now - lastSent >= heartbeat) {
+                    transmit(c, new Wire.Ping());
+                    lastSent = now;
+                }
+                if (frame == null) {
+                    continue;
+                }
+                Wire.Reply reply;
+                try {
+                    reply = Wire.decodeReply(frame);
+                } catch (ProtocolException e) {
+                    drop();
+                    throw e;
+                }
+                if (!(reply instanceof Wire.Heartbeat)) {
+                    return new Answer(reply, cancelled);
+                }
             }
-            lastHeard = System.nanoTime();
-            Wire.Reply reply;
-            try {
-                reply = Wire.decodeReply(frame);
-            } catch (ProtocolException e) {
-                drop();
-                throw e;
-            }
-            if (!(reply instanceof Wire.Heartbeat)) {
-                return new Answer(reply, cancelled);
+        } finally {
+            if (interrupted && !cancelled) {
+                Thread.currentThread().interrupt(); // not turned into a cancellation: the caller's to see
             }
         }
     }
 
+    /**
+     * Sends {@code request} whole. The caller's interrupt status does not stop it and stays set; an
+     * interrupt while it waits for room drops the connection (the frame is finished before the
+     * interrupt is reported, or nothing was sent, but the request's fate is unknown).
+     */
     private void transmit(StreamConnection c, Wire.Request request) {
+        boolean interrupted = Thread.interrupted();
         try {
             if (!c.offer(Wire.encode(request), options.peerTimeout())) {
                 throw lost("the gateway stopped reading for " + Timeouts.text(options.peerTimeout()), null);
             }
         } catch (InterruptedException e) {
-            // the frame is finished before offer reports the interrupt, or nothing was sent
-            Thread.currentThread().interrupt();
+            interrupted = true;
             throw lost("interrupted while writing to the gateway", e);
         } catch (JipcException e) {
             throw lost("connection to the gateway failed: " + e.getMessage(), e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -352,6 +385,9 @@ public final class RemoteMailbox implements MessageChannel {
 
     private RuntimeException unexpected(Wire.Reply reply) {
         if (reply instanceof Wire.Error error) {
+            if (endsTheConnection(error.code())) {
+                drop(); // the gateway closes it after this reply: the next call connects afresh
+            }
             return switch (error.code()) {
                 case BAD_PRIORITY -> new IllegalArgumentException(error.text());
                 default -> new RemoteMailboxException(error.code(), "remote mailbox " + uri + ": " + error.text());
@@ -359,6 +395,14 @@ public final class RemoteMailbox implements MessageChannel {
         }
         drop();
         return new ProtocolException("unexpected reply " + reply + " from the gateway of " + uri);
+    }
+
+    /** Whether the gateway ends the connection after an error of this code (the others leave it usable). */
+    static boolean endsTheConnection(Wire.ErrorCode code) {
+        return switch (code) {
+            case MESSAGE_TOO_LARGE, BAD_PRIORITY, RECEIVER_BUSY -> false;
+            case NO_SUCH_MAILBOX, PROTOCOL, INTERNAL, NOT_OPEN -> true;
+        };
     }
 
     private static long nanos(Duration timeout) {

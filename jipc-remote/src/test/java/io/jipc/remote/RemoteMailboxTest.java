@@ -296,9 +296,68 @@ class RemoteMailboxTest {
         mailbox.put(text("kept"));
         RemoteMailboxException refused = assertThrows(RemoteMailboxException.class, mailbox::poll);
         assertTrue(refused.getMessage().contains("shared receivers"), refused.getMessage());
+        mailbox.put(text("after the refusal")); // the gateway ended that connection: this call makes a new one
         try (Mailbox local = Mailbox.open(SHARED)) {
             assertEquals("kept", text(local.poll(LONG)), "the message stayed in the mailbox");
+            assertEquals("after the refusal", text(local.poll(LONG)));
         }
+    }
+
+    /**
+     * A wait several peer timeouts long, while the gateway's heartbeats keep coming: the client
+     * pings on its own schedule, so the gateway does not take it for gone (it did, after 2 s here).
+     */
+    @Test
+    void aWaitLongerThanThePeerTimeoutOutlivesItBothWays() throws Exception {
+        // the gateway's heartbeats (every 200 ms) come more often than this client's (every 1 s): a
+        // client that pinged only when it heard nothing never pinged, and the gateway gave it up after 2 s
+        RemoteOptions slower = RemoteOptions.defaults().withLiveness(Duration.ofSeconds(1), Duration.ofSeconds(3));
+        RemoteMailbox receiver = RemoteMailbox.connect(box, slower);
+        closing.add(receiver);
+        assertNull(receiver.poll(Duration.ofSeconds(5)), "nothing came, and the connection held");
+        RemoteMailbox sender = RemoteMailbox.connect(box, slower);
+        closing.add(sender);
+        for (int i = 0; i < 4; i++) {
+            sender.put(text("fill " + i));
+        }
+        CompletableFuture<Void> put = CompletableFuture.runAsync(() -> {
+            try {
+                sender.put(text("after a long wait"));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(5000); // the put waits at the gateway for room, 2.5 peer timeouts
+        assertFalse(put.isDone(), "still waiting");
+        for (int i = 0; i < 4; i++) {
+            assertEquals("fill " + i, text(receiver.take()));
+        }
+        put.get(60, TimeUnit.SECONDS);
+        assertEquals("after a long wait", text(receiver.poll(LONG)));
+    }
+
+    /** An interrupt status from before a call does not look like a lost gateway; a call that waits is cancelled. */
+    @Test
+    void anInterruptStatusFromBeforeACallIsKeptOrCancelsTheWait() throws Exception {
+        RemoteMailbox mailbox = connect(box);
+        Thread.currentThread().interrupt();
+        try {
+            assertTrue(mailbox.offer(text("sent anyway")), "a send that does not wait is not interrupted");
+            assertTrue(Thread.currentThread().isInterrupted(), "the status stays for the caller");
+            mailbox.put(text("room at once")); // need not wait: done, the status kept
+            assertTrue(Thread.interrupted());
+            Thread.currentThread().interrupt();
+            assertEquals("sent anyway", text(mailbox.poll()), "a receive that does not wait is not interrupted");
+            assertTrue(Thread.currentThread().isInterrupted());
+            // a receive that may wait is cancelled at once; a message the gateway handed out meanwhile stays there
+            assertThrows(InterruptedException.class, () -> mailbox.poll(LONG));
+            assertFalse(Thread.currentThread().isInterrupted(), "reported by the exception");
+        } finally {
+            Thread.interrupted();
+        }
+        assertEquals("room at once", text(mailbox.poll(LONG)));
+        mailbox.put(text("the connection is still good"));
+        assertEquals("the connection is still good", text(mailbox.poll(LONG)));
     }
 
     @Test
