@@ -116,7 +116,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
                     // a Unix-domain listener whose backlog is full: try again shortly
                     if (System.nanoTime() - deadline >= 0) {
                         throw new ConnectTimeoutException("connection to " + subject + " not accepted within "
-                                + options.connectTimeout() + " (its backlog is full)");
+                                + Timeouts.text(options.connectTimeout()) + " (its backlog is full)");
                     }
                     Thread.sleep(5);
                 }
@@ -124,7 +124,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
                     while (Sockets.poll(socket.fd, Sockets.POLLOUT, 0) == 0) {
                         if (!socket.await(Sockets.POLLOUT, deadline)) {
                             throw new ConnectTimeoutException("no connection to " + subject + " within "
-                                    + options.connectTimeout());
+                                    + Timeouts.text(options.connectTimeout()));
                         }
                     }
                     int error = Sockets.socketError(socket.fd);

@@ -103,7 +103,13 @@ final class GatewaySession {
             return false;
         }
         version = open.version();
-        exported = gateway.resolve(open.name());
+        try {
+            exported = gateway.resolve(open.name());
+        } catch (JipcException e) { // with --all: a file under the mailbox directory that is no mailbox of ours
+            reply(new Wire.Error(Wire.ErrorCode.INTERNAL, "mailbox '" + open.name() + "' cannot be opened: "
+                    + e.getMessage()));
+            return false;
+        }
         if (exported == null) {
             reply(new Wire.Error(Wire.ErrorCode.NO_SUCH_MAILBOX, "no mailbox '" + open.name() + "' exported by " + gateway));
             return false;

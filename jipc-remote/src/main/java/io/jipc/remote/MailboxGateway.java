@@ -145,7 +145,7 @@ public final class MailboxGateway implements AutoCloseable {
         }
         server.onHandlerError((connection, error) -> {
             if (!closed) {
-                System.err.println("jipc: " + this + ": client " + connection.remote() + " failed: " + error);
+                System.err.println("jipc: " + this + ": " + connection.remote() + " failed: " + error);
             }
         });
         server.start(connection -> new GatewaySession(this, connection).serve());

@@ -1,0 +1,59 @@
+package io.jipc.remote;
+
+import io.jipc.mailbox.Mailbox;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A gateway that serves any mailbox a client names ({@code exportAll}). */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class GatewayExportAllTest {
+
+    /**
+     * A file under the mailbox directory that cannot be opened (another mode, not a mailbox) is
+     * answered with the reason, not a connection closed without a word.
+     */
+    @Test
+    void aMailboxThatCannotBeOpenedIsAnsweredWithTheReason() throws Exception {
+        Mailbox.create("real").close(); // the jipc root and its mailbox directory, made as jipc makes them
+        Path insecure = Mailbox.path("insecure");
+        Path empty = Mailbox.path("empty");
+        Files.write(insecure, new byte[8192]);
+        Files.setPosixFilePermissions(insecure, PosixFilePermissions.fromString("rw-r--r--"));
+        Files.write(empty, new byte[0]);
+        Files.setPosixFilePermissions(empty, PosixFilePermissions.fromString("rw-------"));
+        try (MailboxGateway gateway = MailboxGateway.builder(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .exportAll().start()) {
+            for (String name : new String[] {"insecure", "empty"}) {
+                URI uri = URI.create("tcp://127.0.0.1:" + gateway.port() + "/" + name);
+                RemoteMailboxException e = assertThrows(RemoteMailboxException.class,
+                        () -> RemoteMailbox.connect(uri, RemoteChild.OPTIONS).close());
+                assertTrue(e.getMessage().contains("mailbox '" + name + "' cannot be opened: "), e.getMessage());
+            }
+            try (Mailbox real = Mailbox.open("real");
+                 RemoteMailbox mailbox = RemoteMailbox.connect(URI.create("tcp://127.0.0.1:" + gateway.port() + "/real"),
+                         RemoteChild.OPTIONS)) {
+                mailbox.put("served".getBytes());
+                assertEquals("served", new String(real.take()));
+            }
+        } finally {
+            Files.deleteIfExists(insecure);
+            Files.deleteIfExists(empty);
+            Mailbox.destroy("real");
+        }
+    }
+}
