@@ -219,14 +219,14 @@ class LauncherTest {
         jipc(0, "mailbox", "create", "cli-remote");
         String launcher = PROJECT.resolve("bin/jipc").toString();
         ProcessBuilder builder = new ProcessBuilder(ChildCommands.dyingWithThisJvm(launcher, "gateway",
-                "--bind", "127.0.0.1:0", "cli-remote")).redirectErrorStream(true);
+                "--bind", "127.0.0.1:0", "--advertise", "localhost", "cli-remote")).redirectErrorStream(true);
         builder.environment().put("JIPC_ROOT", root.toString());
         builder.environment().put("JIPC_JAVA_OPTS", C1_ONLY);
         Process gateway = builder.start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(gateway.getInputStream(), StandardCharsets.UTF_8));
             String address = out.readLine();
-            assertTrue(address != null && address.matches("tcp://127\\.0\\.0\\.1:\\d+/cli-remote"), address);
+            assertTrue(address != null && address.matches("tcp://localhost:\\d+/cli-remote"), address);
             assertTrue(out.readLine().contains("serving"));
             try (RemoteMailbox remote = RemoteMailbox.connect(URI.create(address))) {
                 remote.put("over tcp".getBytes(StandardCharsets.UTF_8));

@@ -35,6 +35,11 @@ final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--no-register", description = "do not register the mailboxes in the name service")
     boolean noRegister;
 
+    @Option(names = "--advertise", paramLabel = "HOST", description = "the host name or address other hosts reach "
+            + "this gateway at, in the addresses printed and registered (default: the --bind host; required "
+            + "with a wildcard --bind such as 0.0.0.0)")
+    String advertise;
+
     @Parameters(arity = "0..*", paramLabel = "MAILBOX", description = "the mailboxes to export (they must exist)")
     List<String> mailboxes = List.of();
 
@@ -49,12 +54,22 @@ final class GatewayCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--bind wants HOST:PORT: " + e.getMessage(), e);
         }
+        if (address.getAddress() != null && address.getAddress().isAnyLocalAddress() && advertise == null) {
+            throw new IllegalArgumentException("--bind " + bind + " listens on every address: say which one other hosts "
+                    + "reach it at with --advertise HOST (" + bind + " is no address to connect to)");
+        }
+        if (advertise != null && (advertise.isBlank() || advertise.contains("/"))) {
+            throw new IllegalArgumentException("--advertise wants a host name or address: '" + advertise + "'");
+        }
         NameService names = null;
         MailboxGateway gateway;
         try {
             names = noRegister ? null : naming.open();
             MailboxGateway.Builder builder = MailboxGateway.builder(address).export(mailboxes.toArray(String[]::new))
                     .nameService(names);
+            if (advertise != null) {
+                builder.advertisedHost(advertise);
+            }
             gateway = (all ? builder.exportAll() : builder).start();
         } catch (JipcException | IllegalArgumentException e) {
             if (names != null) {

@@ -14,10 +14,15 @@ final class HostPort {
             throw new IllegalArgumentException("an address is HOST:PORT, not " + text);
         }
         String host = text.substring(0, colon).replaceAll("^\\[|]$", "");
+        int port;
         try {
-            return new InetSocketAddress(host, Integer.parseInt(text.substring(colon + 1)));
+            port = Integer.parseInt(text.substring(colon + 1));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("an address is HOST:PORT, not " + text);
         }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port " + port + " of " + text + " is outside 0..65535");
+        }
+        return new InetSocketAddress(host, port);
     }
 }

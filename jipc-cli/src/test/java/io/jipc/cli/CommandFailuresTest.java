@@ -64,6 +64,11 @@ class CommandFailuresTest {
                 List.of("--interval must be positive: 0", "top", "--interval", "0", "--once"),
                 List.of("the FIFO's path is empty", "fifo", "create", ""),
                 List.of("an empty name names no object", "rm", ""),
+                List.of("port 99999 of tcp://127.0.0.1:99999/orders is outside 0..65535", "send",
+                        "tcp://127.0.0.1:99999/orders", "x"),
+                List.of("--bind wants HOST:PORT: port 70000 of 127.0.0.1:70000 is outside 0..65535", "gateway", "--bind", "127.0.0.1:70000", "box"),
+                List.of("--bind 0.0.0.0:0 listens on every address: say which one other hosts reach it at with "
+                        + "--advertise HOST", "gateway", "--bind", "0.0.0.0:0", "box"),
                 List.of("invalid mailbox name 'a b'", "rm", "mailbox:a b"),
                 List.of("no kind of object has URIs 'bogus:'; the schemes: mailbox,", "rm", "bogus:x"),
                 List.of("region:/x is a POSIX name: say shm:/x", "rm", "region:/x"),

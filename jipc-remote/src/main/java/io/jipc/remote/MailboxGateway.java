@@ -204,6 +204,7 @@ public final class MailboxGateway implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "MailboxGateway[tcp://" + advertisedHost + ":" + port() + (exportAll ? ", all mailboxes" : ", " + exports) + "]";
+        String host = advertisedHost.contains(":") ? "[" + advertisedHost + "]" : advertisedHost;
+        return "MailboxGateway[tcp://" + host + ":" + port() + (exportAll ? ", all mailboxes" : ", " + exports) + "]";
     }
 }

@@ -66,6 +66,9 @@ public final class RemoteMailbox implements MessageChannel {
                 || uri.getPath().length() < 2) {
             throw new IllegalArgumentException("not a remote mailbox address (tcp://host:port/NAME): " + uri);
         }
+        if (uri.getPort() > 65535) {
+            throw new IllegalArgumentException("port " + uri.getPort() + " of " + uri + " is outside 0..65535");
+        }
         this.address = new InetSocketAddress(uri.getHost(), uri.getPort());
         this.name = uri.getPath().substring(1);
     }

@@ -43,6 +43,9 @@ final class RemoteMailboxKind implements EndpointKind {
                 || uri.getPath().indexOf('/', 1) >= 0 || uri.getQuery() != null || uri.getFragment() != null) {
             throw new IllegalArgumentException("not a remote mailbox address (" + example() + "): " + uri);
         }
+        if (uri.getPort() > 65535) {
+            throw new IllegalArgumentException("port " + uri.getPort() + " of " + uri + " is outside 0..65535");
+        }
         return new RemoteEndpoint(uri);
     }
 
