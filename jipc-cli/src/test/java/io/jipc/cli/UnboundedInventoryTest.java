@@ -59,6 +59,17 @@ class UnboundedInventoryTest {
         }
     }
 
+    /** Creates unbounded mailbox {@code args[0]} with a chain longer than ls adds up, and exits. */
+    public static final class CreateLongChainAndExit {
+        public static void main(String[] args) throws Exception {
+            try (UnboundedMailbox box = UnboundedMailbox.create(args[0], SMALL, 64L << 20)) {
+                while (box.segmentCount() <= 1024) {
+                    box.put(new byte[900]);
+                }
+            }
+        }
+    }
+
     /** Receives one message from {@code <name>} (taking its receiver lease), says so, waits to be killed. */
     public static final class ReceiveAndWait {
         public static void main(String[] args) throws Exception {
@@ -116,6 +127,28 @@ class UnboundedInventoryTest {
                     .matcher(json.out()).find(), json.out());
         } finally {
             UnboundedMailbox.destroy("chain");
+        }
+    }
+
+    /** Over 1024 segments ls does not add up the unread bytes: a routine gc must not take that for none. */
+    @Test
+    void aChainTooLongToCountIsKeptByARoutineGc() throws Exception {
+        try (ChildJvm creator = ChildJvm.builder(CreateLongChainAndExit.class).args("long").start()) {
+            assertEquals(0, creator.waitFor(LINE), creator.output());
+        }
+        try {
+            ObjectRow row = find(ObjectInventory.list(), "unbounded:long");
+            assertTrue(row.stale() && row.depth() < 0, row.toString());
+            assertTrue(row.holds().startsWith("unread bytes not counted ("), row.holds());
+            CliRun gc = jipc("gc");
+            assertEquals(0, gc.exit(), gc.err());
+            assertTrue(gc.out().contains("kept unbounded:long"), gc.out());
+            assertTrue(UnboundedMailbox.exists("long"), "a plain gc keeps what may hold messages");
+            CliRun all = jipc("gc", "--include-unread");
+            assertTrue(all.out().contains("removed unbounded:long"), all.out());
+            assertEquals(List.of(), files("long"));
+        } finally {
+            UnboundedMailbox.destroy("long");
         }
     }
 
