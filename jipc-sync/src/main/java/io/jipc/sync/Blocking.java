@@ -71,7 +71,7 @@ final class Blocking {
                     return result;
                 }
                 if (passed(deadlineNanos, now)) {
-                    return null;
+                    return lastTry(attempt, checksHolders);
                 }
                 if (Thread.interrupted()) {
                     throw new InterruptedException();
@@ -102,7 +102,9 @@ final class Blocking {
                     return result;
                 }
                 if (passed(deadlineNanos, now)) {
-                    return null;
+                    result = lastTry(attempt, checksHolders);
+                    done = result != null;
+                    return result;
                 }
                 long sleepUntil = nextCheck == FOREVER ? deadlineNanos
                         : deadlineNanos == FOREVER || nextCheck - deadlineNanos < 0 ? nextCheck : deadlineNanos;
@@ -115,6 +117,14 @@ final class Blocking {
                 word.wakeIfWaiting(1);
             }
         }
+    }
+
+    /**
+     * The try at the deadline: with a check of the holders, so that a timeout shorter than
+     * {@link #LIVENESS_CHECK_NANOS} still finds a holder that died (as the untimed try does).
+     */
+    private static <T> T lastTry(Attempt<T> attempt, boolean checksHolders) {
+        return checksHolders ? attempt.attempt(true) : null;
     }
 
     private static boolean passed(long deadlineNanos, long now) {

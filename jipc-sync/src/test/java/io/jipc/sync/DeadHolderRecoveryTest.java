@@ -53,6 +53,20 @@ class DeadHolderRecoveryTest {
         mutex.unlock();
     }
 
+    /** A timed try shorter than the liveness period still finds a dead holder, as the untimed try does. */
+    @Test
+    void aTimedTryShorterThanTheLivenessPeriodTakesOverFromADeadHolder() throws InterruptedException {
+        MemorySegment slot = arena.allocate(ProcessMutex.SLOT_LENGTH, 64);
+        ProcessMutex.format(slot);
+        slot.set(ValueLayout.JAVA_LONG, ProcessMutex.OWNER_OFFSET, reusedPidToken());
+        ProcessMutex mutex = ProcessMutex.in(slot);
+        assertEquals(Acquisition.OWNER_DIED, mutex.tryLock(java.time.Duration.ofMillis(1)));
+        mutex.unlock();
+        ProcessSemaphore semaphore = ProcessSemaphore.in(semaphore(0, 0, 2, 0));
+        assertEquals(Acquisition.OWNER_DIED, semaphore.tryAcquire(java.time.Duration.ofMillis(1)));
+        assertEquals(1, semaphore.availablePermits());
+    }
+
     @Test
     void permitsOfAReusedPidComeBack() {
         MemorySegment slot = semaphore(0, 0, 2, 0);
