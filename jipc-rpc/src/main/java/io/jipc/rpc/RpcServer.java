@@ -3,6 +3,7 @@ package io.jipc.rpc;
 import io.jipc.JipcException;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
+import io.jipc.mailbox.MailboxExistsException;
 import io.jipc.mailbox.MessageTooLargeException;
 import io.jipc.naming.NameRecord;
 import io.jipc.naming.NameService;
@@ -160,11 +161,37 @@ public final class RpcServer<T> implements AutoCloseable {
         this.implementation = implementation;
         this.marshaller = Marshaller.of(api);
         this.methods = RpcMethods.of(api);
-        this.requests = Mailbox.create(name, options.toBuilder().protocol(PROTOCOL).build());
+        this.requests = createReplacingDead(name, options.toBuilder().protocol(PROTOCOL).build());
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
                 Thread.ofPlatform().daemon().name("jipc-rpc-deadlines-" + name).factory());
         timer.setRemoveOnCancelPolicy(true);
         this.deadlines = timer;
+    }
+
+    /**
+     * Creates the request mailbox; one of that name whose creator has exited (a server that was
+     * killed, or any process) is destroyed first, with whatever it still holds: nobody serves it.
+     *
+     * @throws MailboxExistsException if a live process made the mailbox of that name
+     */
+    private static Mailbox createReplacingDead(String name, MailboxOptions options) {
+        try {
+            return Mailbox.create(name, options);
+        } catch (MailboxExistsException taken) {
+            try (Mailbox existing = Mailbox.open(name)) {
+                ProcessIdentity creator = existing.creator();
+                if (creator.isAlive()) {
+                    throw new MailboxExistsException("mailbox '" + name + "' exists and its creator, pid "
+                            + creator.pid() + ", is alive (another server of that name?)", taken);
+                }
+                existing.destroy(); // that file only: a mailbox another starting server just made is left alone
+            } catch (MailboxExistsException alive) {
+                throw alive;
+            } catch (RuntimeException unreadable) {
+                throw taken;
+            }
+            return Mailbox.create(name, options); // two servers racing for the name: one of them gets EEXIST
+        }
     }
 
     /**

@@ -197,6 +197,24 @@ class RpcServerTest {
         void take(Object anything);
     }
 
+    /** A server killed leaves its mailbox: the next server of that name replaces it; a live one's is refused. */
+    @Test
+    void aServerReplacesTheMailboxOfADeadOneButNotOfALiveOne() throws Exception {
+        try (ChildJvm creator = ChildJvm.builder(CreateMailboxAndExit.class).args("again").start()) {
+            assertEquals(0, creator.waitFor(Duration.ofMinutes(2)), creator.output());
+        }
+        try (RpcServer<Bank> server = RpcServer.start("again", Bank.class, new BankService());
+             RpcClient<Bank> client = RpcClient.connect("again", Bank.class)) {
+            client.stub().deposit("a", new Bank.Money(5, Bank.Currency.EUR));
+            assertEquals(5, client.stub().balance("a"));
+            io.jipc.mailbox.MailboxExistsException e = assertThrows(io.jipc.mailbox.MailboxExistsException.class,
+                    () -> RpcServer.start("again", Bank.class, new BankService()));
+            assertTrue(e.getMessage().contains("its creator, pid " + ProcessHandle.current().pid() + ", is alive"),
+                    e.getMessage());
+            assertEquals(5, client.stub().balance("a"), "the live server's mailbox is untouched");
+        }
+    }
+
     @Test
     void anInterfaceCallsCannotCarryIsRefusedOnBothSides() {
         assertThrows(NotMarshallableException.class, () -> RpcServer.start("loose", Loose.class, anything -> { }));
