@@ -45,6 +45,8 @@ public final class Endpoint implements AutoCloseable {
     private final Deque<Message> kept = new ArrayDeque<>();
     /** Peers' endpoints this process sent to; guarded by itself. */
     private final Map<Long, Mailbox> peers = new HashMap<>();
+    /** When each peer was last found alive ({@link System#nanoTime()}); guarded by {@link #peers}. */
+    private final Map<Long, Long> checkedAlive = new HashMap<>();
 
     private Endpoint(Mailbox inbox) {
         this.inbox = inbox;
@@ -80,21 +82,62 @@ public final class Endpoint implements AutoCloseable {
     /**
      * Sends {@code message} to {@code process}'s endpoint, waiting while it is full. Each send
      * checks that the endpoint still exists (one {@code stat}), so a message is never put into the
-     * endpoint of a process that closed it.
+     * endpoint of a process that closed it; and at most every {@value #LIVENESS_CHECK_MILLIS} ms,
+     * and while it waits, that the process is alive, so a killed process's endpoint (which nobody
+     * removed) does not swallow messages or hold a send forever.
      *
      * @throws MailboxNotFoundException if that process has no endpoint (not opened, or it ended)
      */
     public void send(ProcessIdentity process, byte[] message) throws InterruptedException {
-        peer(process).put(message);
+        while (!peer(process).offer(message, LIVENESS_CHECK)) {
+            checkAlive(process, true);
+        }
     }
 
-    /** Sends {@code message} to {@code process} if its endpoint has room now; false if it is full. */
+    /**
+     * Sends {@code message} to {@code process} if its endpoint has room now; false if it is full.
+     *
+     * @throws MailboxNotFoundException if that process has no endpoint (not opened, or it ended)
+     */
     public boolean offer(ProcessIdentity process, byte[] message) {
         return peer(process).offer(message);
     }
 
+    /** How often a send checks that the receiving process is alive. */
+    static final long LIVENESS_CHECK_MILLIS = 100;
+    private static final Duration LIVENESS_CHECK = Duration.ofMillis(LIVENESS_CHECK_MILLIS);
+
+    /**
+     * Throws if {@code process} has ended, checking at most every {@link #LIVENESS_CHECK} per peer
+     * unless {@code now}. The endpoint it left (it was killed: nobody closed it) is removed with what
+     * it holds: nobody can receive from it any more.
+     */
+    private void checkAlive(ProcessIdentity process, boolean now) {
+        long token = process.token();
+        long at = System.nanoTime();
+        synchronized (peers) {
+            Long last = checkedAlive.get(token);
+            if (!now && last != null && at - last < LIVENESS_CHECK.toNanos()) {
+                return;
+            }
+            checkedAlive.put(token, at);
+        }
+        if (!ProcessIdentity.isAlive(token)) {
+            synchronized (peers) {
+                Mailbox peer = peers.remove(token);
+                checkedAlive.remove(token);
+                if (peer != null) {
+                    peer.destroy(); // that file only, if the name is still its own
+                    peer.close();
+                }
+            }
+            throw new MailboxNotFoundException("process " + process.pid() + " has ended: its endpoint is gone", null);
+        }
+    }
+
     private Mailbox peer(ProcessIdentity process) {
         Objects.requireNonNull(process, "process");
+        checkAlive(process, false);
         long token = process.token();
         synchronized (peers) {
             Mailbox peer = peers.get(token);

@@ -79,6 +79,32 @@ class DirectCommunicationProcessTest extends ProcessTestFixture {
         assertTrue(Mailbox.path("x").getParent().toFile().list().length == 0, "no endpoint left behind");
     }
 
+    /**
+     * A process killed with its endpoint open leaves the file: sends to it fail within the liveness
+     * period instead of filling it (offer) and then waiting forever (send), and the file is removed.
+     */
+    @Test
+    void sendsToAKilledProcessFailAndItsEndpointIsRemoved() throws Exception {
+        try (Endpoint me = Endpoint.open(); ChildJvm echo = start(Echo.class)) {
+            echo.awaitLine("READY", CHILD);
+            ProcessIdentity peer = of(echo);
+            me.send(peer, "hello".getBytes(UTF_8));
+            assertEquals("echo:hello", new String(me.receive(peer).payload(), UTF_8));
+            echo.kill();
+            echo.waitFor(CHILD);
+            assertTrue(Endpoint.exists(peer), "nobody closed it");
+            MailboxNotFoundException e = assertThrows(MailboxNotFoundException.class, () -> {
+                byte[] big = new byte[1000];
+                for (int i = 0; i < 1_000_000; i++) { // fills the endpoint unless the death is noticed
+                    me.send(peer, big);
+                }
+            });
+            assertTrue(e.getMessage().contains("process " + echo.pid() + " has ended"), e.getMessage());
+            assertFalse(Endpoint.exists(peer), "the dead process's endpoint is removed");
+            assertThrows(MailboxNotFoundException.class, () -> me.offer(peer, "late".getBytes(UTF_8)));
+        }
+    }
+
     @Test
     void receiveFromQTakesOnlyQsMessagesAndKeepsTheOthersForLater() throws Exception {
         try (Endpoint me = Endpoint.open()) {
