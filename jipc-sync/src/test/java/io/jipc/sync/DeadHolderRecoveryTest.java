@@ -40,12 +40,17 @@ class DeadHolderRecoveryTest {
         return token;
     }
 
-    @Test
-    void mutexOwnedByAReusedPidIsTakenOver() throws InterruptedException {
+    /** A mutex in a fresh slot, held by a process whose pid was reused. */
+    private ProcessMutex mutexOfAReusedPid() {
         MemorySegment slot = arena.allocate(ProcessMutex.SLOT_LENGTH, 64);
         ProcessMutex.format(slot);
         slot.set(ValueLayout.JAVA_LONG, ProcessMutex.OWNER_OFFSET, reusedPidToken());
-        ProcessMutex mutex = ProcessMutex.in(slot);
+        return ProcessMutex.in(slot);
+    }
+
+    @Test
+    void mutexOwnedByAReusedPidIsTakenOver() throws InterruptedException {
+        ProcessMutex mutex = mutexOfAReusedPid();
         assertTrue(mutex.toString().contains("held by pid 1 (dead)"), mutex.toString());
         assertEquals(Acquisition.OWNER_DIED, mutex.lock(), "the waiter checks the owner after a while");
         assertEquals(ProcessHandle.current().pid(), mutex.ownerPid().orElseThrow());
@@ -56,10 +61,7 @@ class DeadHolderRecoveryTest {
     /** A timed try shorter than the liveness period still finds a dead holder, as the untimed try does. */
     @Test
     void aTimedTryShorterThanTheLivenessPeriodTakesOverFromADeadHolder() throws InterruptedException {
-        MemorySegment slot = arena.allocate(ProcessMutex.SLOT_LENGTH, 64);
-        ProcessMutex.format(slot);
-        slot.set(ValueLayout.JAVA_LONG, ProcessMutex.OWNER_OFFSET, reusedPidToken());
-        ProcessMutex mutex = ProcessMutex.in(slot);
+        ProcessMutex mutex = mutexOfAReusedPid();
         assertEquals(Acquisition.OWNER_DIED, mutex.tryLock(java.time.Duration.ofMillis(1)));
         mutex.unlock();
         ProcessSemaphore semaphore = ProcessSemaphore.in(semaphore(0, 0, 2, 0));
