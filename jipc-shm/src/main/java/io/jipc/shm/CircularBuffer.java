@@ -120,9 +120,10 @@ public final class CircularBuffer implements AutoCloseable {
     private volatile boolean closed;
     /**
      * Threads of this handle inside a put's or take's steps from claiming a position to publishing
-     * it, or waiting to (the low 31 bits, a waiting thread counted twice while it tries), and {@link #UNMAP_PENDING} once {@link #close()} has run: the region is
-     * unmapped by whoever brings the count to zero after that, never between a claim and its
-     * publication (a claimed position never published would stop every process at it).
+     * it, or waiting to (the low 31 bits; a waiting thread counts twice while it tries), and
+     * {@link #UNMAP_PENDING} once {@link #close()} has run: the region is unmapped by whoever brings
+     * the count to zero after that, never between a claim and its publication (a claimed position
+     * never published would stop every process at it).
      */
     private final AtomicInteger inside = new AtomicInteger();
     private static final int UNMAP_PENDING = Integer.MIN_VALUE;
@@ -554,12 +555,6 @@ public final class CircularBuffer implements AutoCloseable {
         boolean run();
     }
 
-    /**
-     * Retries {@code attempt} for about {@link #SPIN_NANOS}, then sleeps on the signal word between
-     * attempts: reads the word, raises the sleepers' flag, fences, re-checks, and sleeps only while
-     * the word still holds what it read, so a signal between the re-check and the sleep is never
-     * missed (the publisher either sees the flag or the re-check sees its item or room).
-     */
     /** Waits, counted in (so the memory it sleeps on stays mapped until it has left). */
     private boolean await(long signalOffset, long sleepersOffset, long deadline, Attempt attempt)
             throws InterruptedException {
@@ -571,6 +566,12 @@ public final class CircularBuffer implements AutoCloseable {
         }
     }
 
+    /**
+     * Retries {@code attempt} for about {@link #SPIN_NANOS}, then sleeps on the signal word between
+     * attempts: reads the word, raises the sleepers' flag, fences, re-checks, and sleeps only while
+     * the word still holds what it read, so a signal between the re-check and the sleep is never
+     * missed (the publisher either sees the flag or the re-check sees its item or room).
+     */
     private boolean awaitInside(long signalOffset, long sleepersOffset, long deadline, Attempt attempt)
             throws InterruptedException {
         boolean virtual = Thread.currentThread().isVirtual();
