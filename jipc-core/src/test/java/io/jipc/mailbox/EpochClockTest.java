@@ -4,7 +4,10 @@ import io.jipc.testkit.ThreadAllocation;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The envelope's clock: the wall clock's time, in nanoseconds, without an object per reading. */
@@ -28,6 +31,44 @@ class EpochClockTest {
                     "read " + reading + " between wall-clock readings " + before + " and " + after);
             Thread.sleep(7);
         }
+    }
+
+    /** The fake wall clock reads the fake monotonic clock plus this. */
+    private static final long WALL_MINUS_MONOTONIC = 1_000_000_000_000L;
+
+    /**
+     * An anchor taken on fake clocks whose k-th try is descheduled for {@code stalls[k]} ns between
+     * its wall reading and the monotonic reading after it; returns how far the anchor is off (its
+     * monotonic reading minus the true one) and counts the tries in {@code tries[0]}.
+     */
+    private static long anchorError(long[] stalls, int[] tries) {
+        long[] monotonic = {5_000_000_000L};
+        LongSupplier monotonicClock = () -> {
+            boolean afterTheWallReading = tries[0] % 2 == 1;
+            long step = afterTheWallReading ? stalls[Math.min(tries[0] / 2, stalls.length - 1)] : 1;
+            tries[0]++;
+            return monotonic[0] += step;
+        };
+        Supplier<Instant> wallClock = () -> Instant.ofEpochSecond(0, monotonic[0] + WALL_MINUS_MONOTONIC);
+        EpochClock.Anchor anchor = EpochClock.anchor(monotonicClock, wallClock);
+        tries[0] /= 2;
+        return anchor.monotonicNanos() - (anchor.epochNanos() - WALL_MINUS_MONOTONIC);
+    }
+
+    @Test
+    void anAnchorIsNotTakenAcrossAStallBetweenItsReadings() {
+        int[] tries = {0};
+        long error = anchorError(new long[] {4_000_000L, 4_000_000L, 1_000L}, tries);
+        assertEquals(500L, error, "the third, tight, pair");
+        assertEquals(3, tries[0]);
+    }
+
+    @Test
+    void theTightestPairIsTakenWhenEveryTryIsStalled() {
+        int[] tries = {0};
+        long error = anchorError(new long[] {7_000_000L, 100_000L, 9_000_000L}, tries);
+        assertEquals(50_000L, error, "the second pair, the tightest");
+        assertEquals(8, tries[0], "it gave up after eight tries");
     }
 
     @Test
