@@ -16,10 +16,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * closed the connection or was silent longer than the peer timeout, and then nothing was sent, or a
  * message handed to it is given back to the {@link ExportedMailbox} for the next receive (in the
  * mailbox itself, except with shared receivers). A receive of an exported mailbox waits while another
- * session's delivery of it is outstanding (see {@link ExportedMailbox}).
+ * session's delivery of it is outstanding (see {@link ExportedMailbox}). An error reply that ends
+ * the connection is followed by end of stream and a bounded read of what the client still sends
+ * ({@link #lingerAfterFinalReply()}), so that the close does not reset the connection.
  */
 final class GatewaySession {
     private static final AtomicLong DELIVERIES = new AtomicLong();
+    /** How long a connection ended by an error reply is read for the client's end of stream. */
+    private static final long LINGER_MILLIS = 1000;
 
     private final MailboxGateway gateway;
     private final StreamConnection connection;
@@ -56,14 +60,37 @@ final class GatewaySession {
                     request = Wire.decodeRequest(frame);
                 } catch (ProtocolException e) {
                     reply(new Wire.Error(Wire.ErrorCode.PROTOCOL, e.getMessage()));
+                    lingerAfterFinalReply();
                     return;
                 }
                 if (!handle(request)) {
+                    lingerAfterFinalReply();
                     return;
                 }
             }
         } catch (ClientGone gone) {
             // the connection is closed by the server when this returns
+        }
+    }
+
+    /**
+     * After an error reply that ends the connection: sends end of stream after it, then reads and
+     * discards what the client still sends until it closes its side, for at most
+     * {@value #LINGER_MILLIS} ms. Closing a socket that holds unread bytes (the client's pings
+     * while a slow request was served) resets the connection, and a client that learns of the reset
+     * before it reads the reply may never see the reply.
+     */
+    private void lingerAfterFinalReply() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMillis(LINGER_MILLIS).toNanos();
+        try {
+            connection.shutdownOutput();
+            for (long left; (left = deadline - System.nanoTime()) > 0; ) {
+                if (connection.poll(Duration.ofNanos(left)) == null && connection.isEndOfStream()) {
+                    return;
+                }
+            }
+        } catch (JipcException gone) {
+            // nothing more to read: close
         }
     }
 
