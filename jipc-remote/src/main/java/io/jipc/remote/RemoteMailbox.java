@@ -311,7 +311,10 @@ public final class RemoteMailbox implements MessageChannel {
                     interrupted = true;
                     if (cancellable && !cancelled) {
                         cancelled = true;
-                        transmit(c, new Wire.Cancel());
+                        Answer already = sendWhileWaiting(c, new Wire.Cancel(), true);
+                        if (already != null) {
+                            return already;
+                        }
                         lastSent = System.nanoTime();
                     }
                     continue;
@@ -326,22 +329,24 @@ public final class RemoteMailbox implements MessageChannel {
                 } else if (now - lastHeard > Timeouts.nanos(options.peerTimeout())) {
                     throw lost("nothing heard from the gateway for " + Timeouts.text(options.peerTimeout()), null);
                 }
+                if (frame != null) {
+                    Wire.Reply reply;
+                    try {
+                        reply = Wire.decodeReply(frame);
+                    } catch (ProtocolException e) {
+                        drop();
+                        throw e;
+                    }
+                    if (!(reply instanceof Wire.Heartbeat)) {
+                        return new Answer(reply, cancelled);
+                    }
+                }
                 if (now - lastSent >= heartbeat) {
-                    transmit(c, new Wire.Ping());
+                    Answer already = sendWhileWaiting(c, new Wire.Ping(), cancelled);
+                    if (already != null) {
+                        return already;
+                    }
                     lastSent = now;
-                }
-                if (frame == null) {
-                    continue;
-                }
-                Wire.Reply reply;
-                try {
-                    reply = Wire.decodeReply(frame);
-                } catch (ProtocolException e) {
-                    drop();
-                    throw e;
-                }
-                if (!(reply instanceof Wire.Heartbeat)) {
-                    return new Answer(reply, cancelled);
                 }
             }
         } finally {
@@ -352,11 +357,57 @@ public final class RemoteMailbox implements MessageChannel {
     }
 
     /**
+     * Sends a ping or a cancellation while a reply is awaited; null when sent. A gateway that
+     * answered and then closed the connection (an error reply ends it) resets it if it had not read
+     * all that was sent to it: the write then fails, but the answer is in the socket already, and
+     * it is returned instead when it needs nothing more of the connection (an error, sent or
+     * empty; not a delivery, which the gateway takes back unacknowledged, nor an opened).
+     */
+    private Answer sendWhileWaiting(StreamConnection c, Wire.Request request, boolean cancelled) {
+        try {
+            transmit(c, request, false);
+            return null;
+        } catch (RemotePeerLostException failed) {
+            Answer already = alreadyReceived(c, cancelled);
+            drop();
+            if (already == null) {
+                throw failed;
+            }
+            return already;
+        }
+    }
+
+    /**
+     * The final reply that arrived before {@code c} failed, if one did (heartbeats skipped); null if
+     * none, or if the reply was one that the failure undoes.
+     */
+    private static Answer alreadyReceived(StreamConnection c, boolean cancelled) {
+        try {
+            for (byte[] frame; (frame = c.poll()) != null; ) {
+                Wire.Reply reply = Wire.decodeReply(frame);
+                if (!(reply instanceof Wire.Heartbeat)) {
+                    boolean complete = reply instanceof Wire.Error || reply instanceof Wire.Sent
+                            || reply instanceof Wire.Empty;
+                    return complete ? new Answer(reply, cancelled) : null;
+                }
+            }
+        } catch (JipcException orUnreadable) {
+            // nothing more can be read: the failure stands
+        }
+        return null;
+    }
+
+    /**
      * Sends {@code request} whole. The caller's interrupt status does not stop it and stays set; an
      * interrupt while it waits for room drops the connection (the frame is finished before the
      * interrupt is reported, or nothing was sent, but the request's fate is unknown).
      */
     private void transmit(StreamConnection c, Wire.Request request) {
+        transmit(c, request, true);
+    }
+
+    /** {@link #transmit(StreamConnection, Wire.Request)}; a failure drops the connection only if {@code dropOnFailure}. */
+    private void transmit(StreamConnection c, Wire.Request request, boolean dropOnFailure) {
         boolean interrupted = Thread.interrupted();
         try {
             if (!c.offer(Wire.encode(request), options.peerTimeout())) {
@@ -366,7 +417,8 @@ public final class RemoteMailbox implements MessageChannel {
             interrupted = true;
             throw lost("interrupted while writing to the gateway", e);
         } catch (JipcException e) {
-            throw lost("connection to the gateway failed: " + e.getMessage(), e);
+            String why = "connection to the gateway failed: " + e.getMessage();
+            throw dropOnFailure ? lost(why, e) : new RemotePeerLostException("remote mailbox " + uri + ": " + why, e);
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();

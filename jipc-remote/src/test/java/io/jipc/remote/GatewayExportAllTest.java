@@ -12,6 +12,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -38,10 +39,14 @@ class GatewayExportAllTest {
         Files.setPosixFilePermissions(empty, PosixFilePermissions.fromString("rw-------"));
         try (MailboxGateway gateway = MailboxGateway.builder(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 .exportAll().start()) {
+            // the gateway waits up to 2 s for the empty file's creator before it answers; meanwhile
+            // this client pings it every millisecond (each ping left unread would make the close a
+            // reset), and waits 10 s before it gives the gateway up
+            RemoteOptions patient = RemoteChild.OPTIONS.withLiveness(Duration.ofMillis(1), Duration.ofSeconds(10));
             for (String name : new String[] {"insecure", "empty"}) {
                 URI uri = URI.create("tcp://127.0.0.1:" + gateway.port() + "/" + name);
                 RemoteMailboxException e = assertThrows(RemoteMailboxException.class,
-                        () -> RemoteMailbox.connect(uri, RemoteChild.OPTIONS).close());
+                        () -> RemoteMailbox.connect(uri, patient).close());
                 assertTrue(e.getMessage().contains("mailbox '" + name + "' cannot be opened: "), e.getMessage());
             }
             try (Mailbox real = Mailbox.open("real");
