@@ -25,6 +25,7 @@ import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -57,6 +58,9 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
     static final System.Logger LOG = System.getLogger("io.jipc.naming.zk");
     static final String NAMES = "/names";
 
+    /** A connection attempt shorter than this may fail on a reachable, busy ensemble. */
+    private static final Duration SHORT_ATTEMPT = Duration.ofSeconds(1);
+
     private final ZkAddress address;
     private final CuratorFramework client;
     /** Re-registrations and resynchronisations after connection changes, off ZooKeeper's event thread. */
@@ -82,7 +86,8 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
         try {
             if (!client.blockUntilConnected((int) address.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new NameServiceUnavailableException("cannot reach ZooKeeper at " + address.connectString()
-                        + " within " + Timeouts.text(address.connectTimeout()) + " (naming URI " + address.uri() + ")");
+                        + " within " + Timeouts.text(address.connectTimeout()) + " (naming URI " + address.uri() + ")"
+                        + shortAttemptsHint(address));
             }
             ZkNameService service = new ZkNameService(address, client);
             client.create().creatingParentsIfNeeded().forPath(NAMES);
@@ -103,6 +108,22 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
             client.close();
             throw new NameServiceUnavailableException("cannot use ZooKeeper at " + address.connectString() + ": " + e, e);
         }
+    }
+
+    /**
+     * Until a session is made, ZooKeeper's client gives each attempt to connect to one server the
+     * session timeout asked for divided by the number of servers; a {@code session=} too short for
+     * that looks like servers that cannot be reached, so the failure says so.
+     */
+    static String shortAttemptsHint(ZkAddress address) {
+        int servers = address.connectString().split(",").length;
+        Duration perAttempt = Duration.ofMillis(address.sessionTimeout().toMillis() / servers); // as ZooKeeper divides
+        if (perAttempt.compareTo(SHORT_ATTEMPT) >= 0) {
+            return "";
+        }
+        return "; each attempt had only " + Timeouts.text(perAttempt) + " (ZooKeeper's client gives an attempt the "
+                + "session timeout, session=" + Timeouts.text(address.sessionTimeout()) + ", divided by the "
+                + servers + " server(s)): ask for a longer session=";
     }
 
     CuratorFramework client() {

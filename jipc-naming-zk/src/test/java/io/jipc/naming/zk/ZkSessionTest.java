@@ -205,6 +205,24 @@ class ZkSessionTest {
     }
 
     @Test
+    void aSessionTooShortToConnectIsNamedInTheFailure() throws Exception {
+        try (TestingServer server = ZkTestServers.server(home)) {
+            // a reachable server, but each attempt may take 1 ms only (a loopback attempt is close to
+            // that: should one succeed, the server stretches the session to its minimum and it opens)
+            try (NameService names = open(server.getConnectString(), "?timeout=2s&session=1ms")) {
+                assertNotEquals(null, names);
+            } catch (NameServiceUnavailableException e) {
+                assertTrue(e.getMessage().contains("cannot reach ZooKeeper at " + server.getConnectString()), e.getMessage());
+                assertTrue(e.getMessage().contains("each attempt had only 1ms"), e.getMessage());
+                assertTrue(e.getMessage().contains("ask for a longer session="), e.getMessage());
+            }
+        }
+        assertEquals("", ZkNameService.shortAttemptsHint(ZkAddress.parse(URI.create("zk://a:1,b:2/x?session=2s"))));
+        assertTrue(ZkNameService.shortAttemptsHint(ZkAddress.parse(URI.create("zk://a:1,b:2,c:3/x?session=2s")))
+                .contains("each attempt had only 666ms"));
+    }
+
+    @Test
     void badUrisAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> NameService.open(URI.create("zk:/no-authority")));
         assertThrows(IllegalArgumentException.class, () -> NameService.open(URI.create("zk://h:1/x?timeout=soon")));
