@@ -1,6 +1,7 @@
 package io.jipc.cli;
 
 import io.jipc.cli.endpoint.Message;
+import io.jipc.cli.endpoint.MessageEndpoint;
 import io.jipc.cli.endpoint.Wait;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -41,6 +42,9 @@ final class RecvCommand implements Callable<Integer> {
     @Mixin
     TransferOptions options;
 
+    /** The endpoint received from, once open (it still describes itself when closed). */
+    private MessageEndpoint opened;
+
     /**
      * The failure of standard output after {@code written} messages: the message just received
      * ({@code bytes} long) left its object and could not be printed.
@@ -65,14 +69,20 @@ final class RecvCommand implements Callable<Integer> {
             try {
                 return receive(wait);
             } catch (InterruptedException stopped) {
-                return options.fail("stopped while receiving from " + options.uri);
+                return options.fail("stopped while receiving from " + described());
             }
         }
+    }
+
+    /** The object received from, for messages: with the port the kernel chose for a socket bound at port 0. */
+    private String described() {
+        return opened == null ? options.uri : opened.describe(options.uri);
     }
 
     private int receive(Wait wait) throws InterruptedException {
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         return options.withEndpoint(0, maxBytes != null, endpoint -> {
+            opened = endpoint;
             if (showPriority) {
                 endpoint.priorityUnknownBecause(maxBytes != null).ifPresent(why -> {
                     throw new IllegalArgumentException("--show-priority: " + why);
@@ -84,7 +94,7 @@ final class RecvCommand implements Callable<Integer> {
                     if (count == 0 && wait.isNone()) {
                         return 0; // drained
                     }
-                    return options.fail("no message in " + options.uri + " (waited " + wait + "); "
+                    return options.fail("no message in " + described() + " (waited " + wait + "); "
                             + received + " received");
                 }
                 ByteLines.println(out, showPriority ? message.priority() + "\t" : "", message.payload());

@@ -161,6 +161,28 @@ class SocketSendRecvTest {
         }
     }
 
+    /** Its failure names the port it listened on, not port 0. */
+    @Test
+    void aReceiverOnPortZeroNamesItsPortWhenNothingCame() {
+        for (String scheme : List.of("tcp", "udp")) {
+            PrintStream err = System.err;
+            ByteArrayOutputStream e = new ByteArrayOutputStream();
+            int exit;
+            try {
+                System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+                exit = Main.run("recv", scheme + ":127.0.0.1:0", "--timeout", "50ms");
+            } finally {
+                System.setErr(err);
+            }
+            String said = e.toString(StandardCharsets.UTF_8);
+            assertEquals(1, exit, said);
+            java.util.regex.Matcher listening = java.util.regex.Pattern
+                    .compile("listening on (" + scheme + ":127\\.0\\.0\\.1:[1-9][0-9]*)\n").matcher(said);
+            assertTrue(listening.find(), said);
+            assertTrue(said.contains("no message in " + listening.group(1) + " (waited at most 50ms)"), said);
+        }
+    }
+
     @Test
     void socketsHaveNoPriorities() {
         assertEquals(2, jipc("send", "unix:" + dir.resolve("x"), "--priority", "1", "x"));

@@ -55,6 +55,14 @@ public interface MessageEndpoint extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * How messages name this object: {@code uri} as given, or what it turned out to be (a receiver
+     * that bound port 0: the port the kernel gave it). Still answers after {@link #close()}.
+     */
+    default String describe(String uri) {
+        return uri;
+    }
+
     @Override
     void close();
 }

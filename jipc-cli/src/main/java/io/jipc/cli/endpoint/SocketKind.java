@@ -7,6 +7,7 @@ import io.jipc.net.FrameTimeoutException;
 import io.jipc.net.InvalidFrameException;
 import io.jipc.net.PeerClosedException;
 import io.jipc.net.SocketUri;
+import io.jipc.platform.Sockets;
 import io.jipc.net.StreamConnection;
 import io.jipc.net.StreamServer;
 
@@ -54,11 +55,16 @@ final class SocketKind implements EndpointKind {
      * After a receiver bound {@code asked}: an INET address with port 0 got a port from the kernel,
      * which a sender needs to know, so it is said on standard error ({@code jipc recv: listening on
      * tcp:127.0.0.1:40123}).
+     *
+     * @return the URI of the port it got, or null if it asked for a port (or a path)
      */
-    private static void sayEphemeralPort(SocketAddress asked, SocketAddress bound, String scheme) {
+    private static String sayEphemeralPort(SocketAddress asked, SocketAddress bound, String scheme) {
         if (asked instanceof InetSocketAddress inet && inet.getPort() == 0 && bound instanceof InetSocketAddress got) {
-            System.err.println("jipc recv: listening on " + scheme + ":" + got.getHostString() + ":" + got.getPort());
+            String uri = scheme + ":" + Sockets.describe(got);
+            System.err.println("jipc recv: listening on " + uri);
+            return uri;
         }
+        return null;
     }
 
     private static void checkNoPriority(int priority) {
@@ -73,6 +79,8 @@ final class SocketKind implements EndpointKind {
         private StreamConnection outgoing;
         private StreamServer server;
         private StreamConnection incoming;
+        /** The URI with the kernel's port, once a receive bound port 0. */
+        private String boundUri;
 
         StreamEndpoint(SocketAddress address, String scheme) {
             this.address = address;
@@ -96,7 +104,7 @@ final class SocketKind implements EndpointKind {
         public Message receive(Wait wait) throws InterruptedException {
             if (server == null) {
                 server = StreamServer.bind(address);
-                sayEphemeralPort(address, server.localAddress(), scheme);
+                boundUri = sayEphemeralPort(address, server.localAddress(), scheme);
             }
             while (true) {
                 if (incoming == null) {
@@ -128,6 +136,11 @@ final class SocketKind implements EndpointKind {
         }
 
         @Override
+        public String describe(String uri) {
+            return boundUri == null ? uri : boundUri;
+        }
+
+        @Override
         public void close() {
             if (outgoing != null) {
                 outgoing.shutdownOutput();
@@ -147,6 +160,8 @@ final class SocketKind implements EndpointKind {
         private final String scheme;
         private DatagramEndpoint sender;
         private DatagramEndpoint receiver;
+        /** The URI with the kernel's port, once a receive bound port 0. */
+        private String boundUri;
 
         DatagramSocketEndpoint(SocketAddress address, String scheme) {
             this.address = address;
@@ -170,7 +185,7 @@ final class SocketKind implements EndpointKind {
         public Message receive(Wait wait) throws InterruptedException {
             if (receiver == null) {
                 receiver = DatagramEndpoint.bind(address);
-                sayEphemeralPort(address, receiver.localAddress(), scheme);
+                boundUri = sayEphemeralPort(address, receiver.localAddress(), scheme);
             }
             Datagram datagram = wait.isForever() ? receiver.take()
                     : wait.isNone() ? receiver.poll() : receiver.poll(wait.limit());
@@ -191,11 +206,16 @@ final class SocketKind implements EndpointKind {
             if (receiver == null) {
                 receiver = DatagramEndpoint.bind(address,
                         DatagramOptions.defaults().withMaxDatagramSize(maxBytes).withTruncate(true));
-                sayEphemeralPort(address, receiver.localAddress(), scheme);
+                boundUri = sayEphemeralPort(address, receiver.localAddress(), scheme);
             }
             Datagram datagram = wait.isForever() ? receiver.take()
                     : wait.isNone() ? receiver.poll() : receiver.poll(wait.limit());
             return datagram == null ? null : new Message(datagram.payload(), 0, datagram.length());
+        }
+
+        @Override
+        public String describe(String uri) {
+            return boundUri == null ? uri : boundUri;
         }
 
         @Override
