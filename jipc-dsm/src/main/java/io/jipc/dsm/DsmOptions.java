@@ -38,7 +38,7 @@ public record DsmOptions(Duration connectTimeout, Duration heartbeatInterval, Du
         positive(connectTimeout, "connect timeout");
         positive(heartbeatInterval, "heartbeat interval");
         positive(peerTimeout, "peer timeout");
-        if (peerTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
+        if (peerTimeout.dividedBy(2).compareTo(heartbeatInterval) < 0) { // not heartbeat × 2: it may overflow
             throw new IllegalArgumentException("peer timeout " + peerTimeout
                     + " must be at least twice the heartbeat interval " + heartbeatInterval);
         }

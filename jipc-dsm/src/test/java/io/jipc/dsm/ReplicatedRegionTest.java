@@ -95,6 +95,31 @@ class ReplicatedRegionTest {
         assertEquals(List.of(new RegionStatus("r", 4096, 1, 3, false, false, 0)), home.regions());
     }
 
+    /**
+     * Heartbeats and a peer timeout of centuries: no deadline, never an ArithmeticException (the
+     * replica's receiver and the home's session compute their waits from them).
+     */
+    @Test
+    void heartbeatsOfCenturiesAreNoDeadline() throws Exception {
+        Duration most = Duration.ofSeconds(Long.MAX_VALUE, 999_999_999);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DsmOptions.defaults().withLiveness(most, most));
+        assertTrue(e.getMessage().contains("at least twice the heartbeat interval"), e.getMessage());
+        DsmOptions centuries = DsmOptions.defaults().withLiveness(Duration.ofSeconds(Long.MAX_VALUE / 2), most);
+        try (RegionHome patientHome = RegionHome.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                centuries)) {
+            ReplicatedRegion a = open(patientHome.address(), "r", 64, centuries);
+            ReplicatedRegion b = open(patientHome.address(), "r", 64, centuries);
+            a.update(s -> s.set(JAVA_LONG, 0, 77));
+            assertEquals(1, b.awaitVersion(0, LONG));
+            try (RegionRead v = b.read()) {
+                assertEquals(77, v.segment().get(JAVA_LONG, 0));
+            }
+            a.close();
+            b.close();
+        }
+    }
+
     @Test
     void aReplicaThatWritesAgainKeepsTheLockAndHandsItOverWhenAnotherWrites() throws Exception {
         ReplicatedRegion a = open("r", 64);

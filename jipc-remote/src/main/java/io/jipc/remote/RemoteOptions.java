@@ -26,7 +26,7 @@ public record RemoteOptions(Duration connectTimeout, Duration heartbeatInterval,
         if (heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
             throw new IllegalArgumentException("heartbeat interval must be positive: " + heartbeatInterval);
         }
-        if (peerTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
+        if (peerTimeout.dividedBy(2).compareTo(heartbeatInterval) < 0) { // not heartbeat × 2: it may overflow
             throw new IllegalArgumentException("peer timeout " + peerTimeout
                     + " must be at least twice the heartbeat interval " + heartbeatInterval);
         }

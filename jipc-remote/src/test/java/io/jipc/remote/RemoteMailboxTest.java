@@ -141,6 +141,21 @@ class RemoteMailboxTest {
         assertEquals("ages", text(mailbox.poll(centuries)));
     }
 
+    /** A heartbeat of centuries is an option like another: checked against the peer timeout without overflow. */
+    @Test
+    void aHeartbeatOfCenturiesIsCheckedWithoutOverflow() {
+        Duration most = Duration.ofSeconds(Long.MAX_VALUE, 999_999_999);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RemoteOptions.defaults().withLiveness(most, most));
+        assertTrue(e.getMessage().contains("at least twice the heartbeat interval"), e.getMessage());
+        Duration half = Duration.ofSeconds(Long.MAX_VALUE / 2);
+        assertEquals(half, RemoteOptions.defaults().withLiveness(half, most).heartbeatInterval());
+        assertThrows(IllegalArgumentException.class, () -> RemoteOptions.defaults()
+                .withLiveness(Duration.ofNanos(5), Duration.ofNanos(9)));
+        assertEquals(Duration.ofNanos(10), RemoteOptions.defaults()
+                .withLiveness(Duration.ofNanos(5), Duration.ofNanos(10)).peerTimeout());
+    }
+
     @Test
     void aFullRemoteMailboxPushesBack() throws Exception {
         RemoteMailbox mailbox = connect(box);
