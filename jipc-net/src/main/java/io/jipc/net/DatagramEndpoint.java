@@ -126,7 +126,7 @@ public final class DatagramEndpoint implements AutoCloseable, Selectable {
             }
             long inode = 0;
             if (local instanceof UnixDomainSocketAddress unix) {
-                inode = UnixSocketFile.bind(socket.fd, Sockets.SOCK_DGRAM, unix, permissions);
+                inode = UnixSocketFile.bind(socket.fd, unix, permissions);
             } else {
                 Sockets.bind(socket.fd, local);
             }

@@ -94,7 +94,7 @@ public final class StreamServer implements AutoCloseable, Selectable {
         try {
             long inode = 0;
             if (family == Sockets.AF_UNIX) {
-                inode = UnixSocketFile.bind(socket.fd, Sockets.SOCK_STREAM, (UnixDomainSocketAddress) address,
+                inode = UnixSocketFile.bind(socket.fd, (UnixDomainSocketAddress) address,
                         options.socketPermissions());
             } else {
                 Sockets.setReuseAddress(socket.fd);

@@ -25,17 +25,17 @@ final class UnixSocketFile {
     }
 
     /**
-     * Binds {@code fd} (a socket of {@code type}) to {@code address}, replacing a socket file
+     * Binds the socket {@code fd} to {@code address}, replacing a socket file
      * nobody serves any more, and sets its mode to {@code permissions}; returns the file's inode.
      *
      * @throws ErrnoException {@code EADDRINUSE} if a live socket or another kind of file has the path
      */
-    static long bind(int fd, int type, UnixDomainSocketAddress address, int permissions) {
+    static long bind(int fd, UnixDomainSocketAddress address, int permissions) {
         String path = address.getPath().toString();
         try {
             Sockets.bind(fd, address);
         } catch (ErrnoException e) {
-            if (e.errno() != Sockets.EADDRINUSE || !isStale(type, address)) {
+            if (e.errno() != Sockets.EADDRINUSE || !isStale(address)) {
                 throw e;
             }
             Libc.unlink(path);
@@ -63,8 +63,14 @@ final class UnixSocketFile {
         }
     }
 
-    /** Whether {@code address} is a socket file on which nobody listens or receives. */
-    private static boolean isStale(int type, UnixDomainSocketAddress address) {
+    /**
+     * Whether {@code address} is a socket file that no socket is bound to any more. Asked of the
+     * kernel with a datagram socket's {@code connect}, which makes no connection a server could see:
+     * {@code ECONNREFUSED} when no socket is bound to the file, {@code EPROTOTYPE} when a stream or
+     * seqpacket socket is (listening or not yet), success when a datagram socket is. (A probe of the
+     * server's own type was accepted by a live stream server as a client that left at once.)
+     */
+    private static boolean isStale(UnixDomainSocketAddress address) {
         FileStatus status;
         try {
             status = Libc.lstat(address.getPath().toString());
@@ -74,12 +80,12 @@ final class UnixSocketFile {
         if ((status.mode() & Libc.S_IFMT) != S_IFSOCK) {
             return false;
         }
-        int probe = Sockets.socket(Sockets.AF_UNIX, type);
+        int probe = Sockets.socket(Sockets.AF_UNIX, Sockets.SOCK_DGRAM);
         try {
             Sockets.connect(probe, address);
-            return false; // somebody is there
+            return false; // a datagram socket receives there
         } catch (ErrnoException e) {
-            return e.errno() == Sockets.ECONNREFUSED;
+            return e.errno() == Sockets.ECONNREFUSED; // not EPROTOTYPE: another type of socket is bound there
         } finally {
             Libc.close(probe);
         }

@@ -58,6 +58,35 @@ class SocketEndpointsTest {
         assertTrue(!SocketUri.isSocketUri("mailbox:x"));
     }
 
+    /**
+     * A second bind to the path of a live server is refused, and the live server sees nothing of
+     * it: the check whether the file is stale makes no connection (it did, and a stream server
+     * accepted it as a client that left at once).
+     */
+    @Test
+    void aRefusedSecondBindIsNoClientOfTheLiveServer() throws Exception {
+        Path stream = SocketTestSupport.newPath("live-stream");
+        Path datagram = SocketTestSupport.newPath("live-datagram");
+        try (StreamServer live = StreamServer.bind(SocketTestSupport.unix(stream));
+             DatagramEndpoint liveReceiver = DatagramEndpoint.bind(SocketTestSupport.unix(datagram))) {
+            for (Path path : List.of(stream, datagram)) {
+                io.jipc.ErrnoException e = assertThrows(io.jipc.ErrnoException.class,
+                        () -> StreamServer.bind(SocketTestSupport.unix(path)).close());
+                assertEquals("EADDRINUSE", e.errnoName(), path.toString());
+                e = assertThrows(io.jipc.ErrnoException.class,
+                        () -> DatagramEndpoint.bind(SocketTestSupport.unix(path)).close());
+                assertEquals("EADDRINUSE", e.errnoName(), path.toString());
+            }
+            assertEquals(null, live.accept(Duration.ofMillis(200)), "no client came");
+            assertEquals(null, liveReceiver.poll(Duration.ofMillis(50)));
+            try (StreamConnection client = StreamConnection.connect(SocketTestSupport.unix(stream));
+                 StreamConnection accepted = live.accept(Duration.ofSeconds(30))) {
+                client.put(bytes("first"));
+                assertEquals("first", new String(accepted.take()), "the first client is the first accepted");
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"unix", "tcp", "unixgram", "udp"})
     void messagesSentByUriAreReceivedByUriWhole(String scheme) throws Exception {
