@@ -940,8 +940,8 @@ public final class ProcessGroup implements AutoCloseable {
         long nanos;
         try {
             nanos = timeout.toNanos();
-        } catch (ArithmeticException tooLong) {
-            return Inbox.FOREVER;
+        } catch (ArithmeticException tooLong) { // centuries: no limit; minus centuries: try once
+            return timeout.isNegative() ? System.nanoTime() : Inbox.FOREVER;
         }
         long now = System.nanoTime();
         return nanos >= Inbox.FOREVER - now ? Inbox.FOREVER : now + Math.max(0, nanos);

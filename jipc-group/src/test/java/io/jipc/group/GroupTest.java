@@ -100,6 +100,10 @@ class GroupTest {
         g.get(1).close();
         assertEquals(List.of(0, 2), g.get(0).members().stream().map(GroupMember::rank).toList());
         assertFalse(g.get(0).awaitFull(Duration.ofMillis(10)));
+        for (Duration minusCenturies : List.of(Duration.ofSeconds(Long.MIN_VALUE), Duration.ofDays(-365L * 300))) {
+            assertFalse(g.get(0).awaitFull(minusCenturies), "a single look, as any negative timeout");
+            assertNull(g.get(0).poll(minusCenturies));
+        }
         ProcessGroup again = join("ranks", GroupOptions.of(3));
         assertEquals(1, again.rank());
         assertEquals(2, again.members().get(1).incarnation());

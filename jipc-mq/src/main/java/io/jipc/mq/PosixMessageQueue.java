@@ -2,8 +2,9 @@ package io.jipc.mq;
 
 import io.jipc.ClosedException;
 import io.jipc.ErrnoException;
-import io.jipc.naming.NameEntry;
 import io.jipc.Selectable;
+import io.jipc.Timeouts;
+import io.jipc.naming.NameEntry;
 import io.jipc.platform.Errno;
 import io.jipc.platform.Libc;
 import io.jipc.platform.MessageQueues;
@@ -518,7 +519,7 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
         if (timeout.compareTo(CENTURY) >= 0) {
             return QueueWaiters.FOREVER;
         }
-        return System.nanoTime() + Math.max(0, timeout.toNanos());
+        return System.nanoTime() + Timeouts.nanos(timeout);
     }
 
     /** A native buffer of at least {@code size} bytes for this thread's current call. */

@@ -166,7 +166,12 @@ class PosixMessageQueueTest {
             assertEquals(true, Blocked.start(kind, () -> queue.offer(bytes("x"), 3, Duration.ofMillis(30))).outcome());
             assertEquals(false, Blocked.start(kind, () -> queue.offer(bytes("y"), 2, Duration.ofMillis(30))).outcome());
             assertFalse(queue.offer(bytes("y"), Duration.ofSeconds(-1)), "a negative timeout is no wait");
+            // minus centuries too (their nanoseconds overflow a long): no wait, no ArithmeticException
+            assertFalse(queue.offer(bytes("y"), Duration.ofSeconds(Long.MIN_VALUE)));
+            assertFalse(queue.offer(bytes("y"), Duration.ofDays(-365L * 300)));
             assertEquals("x", text(queue.poll(Duration.ZERO)));
+            assertNull(queue.poll(Duration.ofSeconds(Long.MIN_VALUE)));
+            assertNull(queue.poll(Duration.ofDays(-365L * 300)));
         }
     }
 

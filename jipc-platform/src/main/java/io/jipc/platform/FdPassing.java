@@ -1,5 +1,7 @@
 package io.jipc.platform;
 
+import io.jipc.Timeouts;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
@@ -279,7 +281,8 @@ public final class FdPassing {
 
     /** {@code poll(2)} for input on {@code fd}; false on timeout. */
     private static boolean awaitReadable(int fd, long timeoutMillis, String subject) {
-        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        long deadline = System.nanoTime()
+                + Math.min(Math.max(0, timeoutMillis), Timeouts.MOST_NANOS / 1_000_000L) * 1_000_000L;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment pollFd = arena.allocate(8, 4);
             MemorySegment state = Libc.captureState();

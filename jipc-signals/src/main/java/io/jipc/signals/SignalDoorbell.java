@@ -1,6 +1,7 @@
 package io.jipc.signals;
 
 import io.jipc.ClosedException;
+import io.jipc.Timeouts;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -144,7 +145,7 @@ public final class SignalDoorbell implements AutoCloseable {
      * @throws ClosedException      if the doorbell is or gets closed
      */
     public long poll(Duration timeout) throws InterruptedException {
-        return await(timeout.compareTo(FOREVER) >= 0 ? -1 : Math.max(0, timeout.toNanos()));
+        return await(timeout.compareTo(FOREVER) >= 0 ? -1 : Timeouts.nanos(timeout));
     }
 
     /** Waits for a ring at most {@code nanos} (negative: without a limit); 0 if none came. */

@@ -54,6 +54,9 @@ class SignalDoorbellTest {
              SignalDoorbell second = SignalDoorbell.open(Signal.SIGWINCH)) {
             assertEquals(0, first.poll());
             assertEquals(0, first.poll(Duration.ofMillis(20)));
+            // minus centuries (their nanoseconds overflow a long): a look, as any negative timeout
+            assertEquals(0, first.poll(Duration.ofSeconds(Long.MIN_VALUE)));
+            assertEquals(0, first.poll(Duration.ofDays(-365L * 300)));
             ProcessSignals.send(SELF, Signal.SIGWINCH);
             assertEquals(1, first.take());
             assertTrue(second.poll(Duration.ofMinutes(1)) >= 1);

@@ -36,8 +36,8 @@ final class Blocking {
         long nanos;
         try {
             nanos = timeout.toNanos();
-        } catch (ArithmeticException tooLong) {
-            return FOREVER;
+        } catch (ArithmeticException tooLong) { // centuries: no limit; minus centuries: try once
+            return timeout.isNegative() ? System.nanoTime() : FOREVER;
         }
         long now = System.nanoTime();
         return nanos >= FOREVER - now ? FOREVER : now + Math.max(0, nanos);

@@ -131,6 +131,10 @@ class ConditionAndBarrierTest {
         ProcessBarrier barrier = ProcessBarrier.in(slot);
         assertThrows(TimeoutException.class, () -> barrier.await(Duration.ofMillis(50)));
         assertEquals(0, barrier.arrived());
+        for (Duration minusCenturies : List.of(Duration.ofSeconds(Long.MIN_VALUE), Duration.ofDays(-365L * 300))) {
+            assertThrows(TimeoutException.class, () -> barrier.await(minusCenturies), "a single look");
+            assertEquals(0, barrier.arrived());
+        }
         Thread other = Thread.ofPlatform().start(() -> {
             try {
                 ProcessBarrier.in(slot).await();
@@ -174,6 +178,8 @@ class ConditionAndBarrierTest {
         ProcessCountDownLatch.format(slot, 3);
         ProcessCountDownLatch latch = ProcessCountDownLatch.in(slot);
         assertFalse(latch.await(Duration.ofMillis(30)));
+        assertFalse(latch.await(Duration.ofSeconds(Long.MIN_VALUE)), "minus centuries: a single look");
+        assertFalse(latch.await(Duration.ofDays(-365L * 300)));
         List<Thread> waiters = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             waiters.add((i % 2 == 0 ? Thread.ofPlatform() : Thread.ofVirtual()).start(() -> {

@@ -78,6 +78,9 @@ class ProcessMutexTest {
         first.lock();
         assertEquals(Acquisition.NOT_ACQUIRED, second.tryLock(), "a live owner, even this process, is waited for");
         assertEquals(Acquisition.NOT_ACQUIRED, second.tryLock(Duration.ofMillis(150)));
+        for (Duration minusCenturies : List.of(Duration.ofSeconds(Long.MIN_VALUE), Duration.ofDays(-365L * 300))) {
+            assertEquals(Acquisition.NOT_ACQUIRED, second.tryLock(minusCenturies), "a single try, as any negative timeout");
+        }
         first.unlock();
         assertEquals(Acquisition.ACQUIRED, second.tryLock());
         second.unlock();

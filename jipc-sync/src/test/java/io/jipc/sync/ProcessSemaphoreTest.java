@@ -49,6 +49,9 @@ class ProcessSemaphoreTest {
         assertEquals(Acquisition.ACQUIRED, semaphore.tryAcquire());
         assertEquals(Acquisition.NOT_ACQUIRED, semaphore.tryAcquire());
         assertEquals(Acquisition.NOT_ACQUIRED, semaphore.tryAcquire(Duration.ofMillis(120)));
+        for (Duration minusCenturies : List.of(Duration.ofSeconds(Long.MIN_VALUE), Duration.ofDays(-365L * 300))) {
+            assertEquals(Acquisition.NOT_ACQUIRED, semaphore.tryAcquire(minusCenturies), "a single try");
+        }
         assertEquals(2, semaphore.heldPermits());
         semaphore.release(2);
         assertEquals(2, semaphore.availablePermits());
