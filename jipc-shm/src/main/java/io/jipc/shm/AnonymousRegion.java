@@ -1,12 +1,14 @@
 package io.jipc.shm;
 
-import io.jipc.Timeouts;
 import io.jipc.ErrnoException;
 import io.jipc.JipcException;
+import io.jipc.Timeouts;
+import io.jipc.platform.Errno;
 import io.jipc.platform.FdPassing;
 import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
 import io.jipc.platform.Memfd;
+import io.jipc.platform.MemoryBudget;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -53,11 +55,21 @@ public final class AnonymousRegion extends Region {
      * Creates a region of {@code size} zero bytes, mapped read-write in this process only until it
      * is {@linkplain #handOff() handed} to others.
      *
-     * @throws ErrnoException e.g. {@code ENOSPC}/{@code ENOMEM} when there is not enough memory
+     * @throws ErrnoException e.g. {@code ENOSPC}/{@code ENOMEM} when there is not enough memory:
+     *                        {@code ENOMEM} at once, nothing allocated, when {@code size} exceeds
+     *                        what {@link MemoryBudget} says this process could still take (the
+     *                        anonymous file system has no limit of its own: allocating more would
+     *                        call in the OOM killer)
      */
     public static AnonymousRegion create(long size) {
         if (size <= 0) {
             throw new IllegalArgumentException("region size must be positive: " + size);
+        }
+        long available = MemoryBudget.available();
+        if (size > available) {
+            throw Errno.exception(Errno.ENOMEM, "jipc's memory check", "anonymous region of " + size
+                    + " bytes (at most " + available + " bytes could be taken now: MemAvailable + SwapFree,"
+                    + " within the cgroup's memory.max)");
         }
         int fd = Memfd.create("jipc-anonymous-region");
         return map(fd, size, true, "anonymous region of " + size + " bytes");
@@ -76,7 +88,7 @@ public final class AnonymousRegion extends Region {
         int socket = FdPassing.connect(address);
         FdPassing.Received received;
         try {
-            received = FdPassing.receive(socket, timeout.toMillis(), address);
+            received = FdPassing.receive(socket, (Timeouts.nanos(timeout) + 999_999) / 1_000_000, address);
         } catch (ErrnoException e) {
             if (e.errnoName().equals("EPROTO") || e.errnoName().equals("ECONNRESET")) {
                 throw new JipcException("the parent closed the connection to " + address + " without handing this"

@@ -2,9 +2,11 @@ package io.jipc.shm;
 
 import io.jipc.ErrnoException;
 import io.jipc.JipcException;
+import io.jipc.Timeouts;
 import io.jipc.platform.Errno;
 import io.jipc.platform.FdPassing;
 import io.jipc.platform.Libc;
+import io.jipc.platform.Sockets;
 import io.jipc.segment.JipcRoot;
 
 import java.nio.file.Path;
@@ -62,12 +64,13 @@ public final class RegionHandOff implements AutoCloseable {
 
     /**
      * Waits for {@code child} (or a descendant of it) to connect and hands it the region;
-     * connections from any other process are refused meanwhile.
+     * connections from any other process are refused meanwhile, and a connection the child closed
+     * before it was accepted (a receive that timed out) is passed over.
      *
      * @throws JipcException if the child does not come within {@code timeout} or dies first
      */
     public void deliverTo(ProcessHandle child, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long deadline = System.nanoTime() + Timeouts.nanos(timeout);
         while (true) {
             if (closed) {
                 throw new io.jipc.ClosedException("region hand-off is closed");
@@ -75,7 +78,7 @@ public final class RegionHandOff implements AutoCloseable {
             long left = (deadline - System.nanoTime()) / 1_000_000L;
             if (left <= 0) {
                 throw new JipcException("child pid " + child.pid() + " did not come for the anonymous region within "
-                        + timeout);
+                        + Timeouts.text(timeout));
             }
             int connection = FdPassing.accept(listener, Math.min(left, ACCEPT_SLICE_MILLIS), address());
             if (connection < 0) {
@@ -87,8 +90,15 @@ public final class RegionHandOff implements AutoCloseable {
             try {
                 long peer = FdPassing.peerPid(connection, address());
                 if (peer == child.pid() || child.descendants().anyMatch(p -> p.pid() == peer)) {
-                    region.sendTo(connection, "child pid " + peer);
-                    return;
+                    try {
+                        region.sendTo(connection, "child pid " + peer);
+                        return;
+                    } catch (ErrnoException e) {
+                        if (e.errno() != Errno.EPIPE && e.errno() != Sockets.ECONNRESET) {
+                            throw e;
+                        }
+                        // a connection the child gave up before it was accepted: wait for the next one
+                    }
                 }
                 // another process of this user: refused (it sees the connection closed, without a descriptor)
             } finally {

@@ -1,6 +1,8 @@
 package io.jipc.shm;
 
+import io.jipc.ErrnoException;
 import io.jipc.JipcException;
+import io.jipc.platform.MemoryBudget;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
@@ -11,6 +13,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -89,6 +93,42 @@ class AnonymousRegionTest {
             JipcException e = assertThrows(JipcException.class,
                     () -> AnonymousRegion.receive(handOff.address(), Duration.ofMillis(200)));
             assertTrue(e.getMessage().contains("no anonymous region arrived"), e.getMessage());
+        }
+    }
+
+    /** Centuries on both sides: no deadline (was: a deadline in the past, or ArithmeticException); minus centuries: a look. */
+    @Test
+    void timeoutsOfCenturiesAreNoDeadline() throws Exception {
+        Duration centuries = Duration.ofSeconds(Long.MAX_VALUE, 999_999_999);
+        try (AnonymousRegion region = AnonymousRegion.create(4096);
+             RegionHandOff handOff = region.handOff()) {
+            for (Duration minusCenturies : List.of(Duration.ofSeconds(Long.MIN_VALUE), Duration.ofDays(-365L * 300))) {
+                JipcException e = assertThrows(JipcException.class, () -> AnonymousRegion.receive(handOff.address(),
+                        minusCenturies));
+                assertTrue(e.getMessage().contains("no anonymous region arrived"), e.getMessage());
+            }
+            region.setLongVolatile(8, 1234);
+            CompletableFuture<Void> delivered = CompletableFuture.runAsync(
+                    () -> handOff.deliverTo(ProcessHandle.current(), centuries));
+            try (AnonymousRegion received = AnonymousRegion.receive(handOff.address(), centuries)) {
+                assertEquals(1234, received.getLongVolatile(8));
+            }
+            delivered.get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * More than the host could give: ENOMEM at once. (fallocate on the anonymous file system, which
+     * has no size limit, had the OOM killer end processes of the host instead.)
+     */
+    @Test
+    void aRegionLargerThanTheMemoryLeftIsRefusedBeforeAnythingIsAllocated() {
+        long available = MemoryBudget.available();
+        assertTrue(available < Long.MAX_VALUE, "the kernel says how much memory is left"); // else: the OOM killer
+        for (long size : new long[] {Long.MAX_VALUE, 1L << 50, available + (1L << 30)}) {
+            ErrnoException e = assertThrows(ErrnoException.class, () -> AnonymousRegion.create(size).close());
+            assertEquals("ENOMEM", e.errnoName(), e.getMessage());
+            assertTrue(e.getMessage().contains("anonymous region of " + size + " bytes"), e.getMessage());
         }
     }
 
