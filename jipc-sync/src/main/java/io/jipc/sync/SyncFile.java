@@ -35,6 +35,15 @@ final class SyncFile {
         return name;
     }
 
+    /** {@code permissions} if they are permission bits (0 to 0777: no set-id or sticky bit, nothing else). */
+    private static int checkPermissions(int permissions) {
+        if (permissions < 0 || permissions > 0777) {
+            throw new IllegalArgumentException("permissions must be permission bits (0 to 0777): 0"
+                    + Integer.toOctalString(permissions));
+        }
+        return permissions;
+    }
+
     /**
      * Creates the file, lets {@code format} format the slot, publishes the file, and attaches a
      * handle to the slot with {@code attach}; the file is removed if any of it fails.
@@ -47,7 +56,7 @@ final class SyncFile {
         SharedSegment segment;
         try {
             segment = SharedSegment.create(path, SyncFileDescriptor.MAGIC, SyncFileDescriptor.SLOT_OFFSET + slotLength,
-                    permissions);
+                    checkPermissions(permissions));
         } catch (ErrnoException e) {
             if (e.errno() == Errno.EEXIST) {
                 throw new SyncObjectExistsException("synchronization object '" + name + "' exists (" + path + ")", e);
@@ -109,6 +118,7 @@ final class SyncFile {
     }
 
     private static SharedSegment openFile(String name, int permissions) {
+        checkPermissions(permissions);
         Path path = path(name);
         try {
             return SharedSegment.open(path, SyncFileDescriptor.MAGIC, SyncFileDescriptor.MAJOR_VERSION, permissions,

@@ -76,6 +76,14 @@ class NamedSyncObjectTest {
         assertTrue(ProcessMutex.destroy("shared"));
         assertThrows(IllegalArgumentException.class, () -> ProcessMutex.create("../escape"));
         assertThrows(IllegalArgumentException.class, () -> ProcessMutex.create(""));
+        // permission bits only: no set-id or sticky bit (-1 made a file of mode 07777), and nothing is created
+        for (int bad : new int[] {-1, 04777, 01600, 01000}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ProcessMutex.create("odd", bad));
+            assertTrue(e.getMessage().contains("0 to 0777"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> ProcessSemaphore.create("odd", 1, 16, bad));
+            assertThrows(IllegalArgumentException.class, () -> ProcessMutex.open("odd", bad));
+        }
+        assertFalse(SyncObjects.exists("odd"), "nothing was created");
     }
 
     @Test
