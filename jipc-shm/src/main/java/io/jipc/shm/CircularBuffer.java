@@ -661,19 +661,33 @@ public final class CircularBuffer implements AutoCloseable {
 
     /** Items in the buffer now (a snapshot; may be stale by the time it is read). */
     public int size() {
-        long enqueued = (long) LONG.getVolatile(memory, (long) ENQUEUE_POSITION_OFFSET);
-        long dequeued = (long) LONG.getVolatile(memory, (long) DEQUEUE_POSITION_OFFSET);
+        long enqueued = position(ENQUEUE_POSITION_OFFSET);
+        long dequeued = position(DEQUEUE_POSITION_OFFSET);
         return (int) Math.max(0, Math.min(capacity, enqueued - dequeued));
     }
 
-    /** Items ever put (the enqueue position). */
+    /**
+     * Items ever put (the enqueue position).
+     *
+     * @throws ClosedException if this handle is closed (as {@link #size()} and {@link #takeCount()})
+     */
     public long putCount() {
-        return (long) LONG.getVolatile(memory, (long) ENQUEUE_POSITION_OFFSET);
+        return position(ENQUEUE_POSITION_OFFSET);
     }
 
     /** Items ever taken (the dequeue position). */
     public long takeCount() {
-        return (long) LONG.getVolatile(memory, (long) DEQUEUE_POSITION_OFFSET);
+        return position(DEQUEUE_POSITION_OFFSET);
+    }
+
+    /** The position word at {@code offset}, read through an open handle. */
+    private long position(int offset) {
+        checkOpen();
+        try {
+            return (long) LONG.getVolatile(memory, (long) offset);
+        } catch (IllegalStateException e) { // closed (unmapped) since the check
+            throw closedOr(e);
+        }
     }
 
     @Override

@@ -199,6 +199,9 @@ class CircularBufferTest {
             e = assertThrows(ExecutionException.class, () -> closed.get(60, TimeUnit.SECONDS));
             assertInstanceOf(ClosedException.class, e.getCause());
             assertThrows(ClosedException.class, () -> buffer.offer(new byte[8]));
+            assertThrows(ClosedException.class, buffer::size); // was: IllegalStateException "Already closed"
+            assertThrows(ClosedException.class, buffer::putCount);
+            assertThrows(ClosedException.class, buffer::takeCount);
         } finally {
             CircularBuffer.destroy("close");
         }
