@@ -25,7 +25,11 @@ import java.util.OptionalLong;
  * <h2>Verbs</h2>
  * {@link #lock()} blocks, {@link #tryLock()} returns at once, {@link #tryLock(Duration)} blocks at
  * most the timeout; {@link #unlock()} releases. The acquiring verbs return an {@link Acquisition}.
- * Not reentrant: a thread that locks twice gets {@link IllegalMonitorStateException}.
+ * Not reentrant: a thread that locks twice through one handle gets
+ * {@link IllegalMonitorStateException}. Two handles of one process are two lockers, as two
+ * processes are (the shared memory records the process, not the thread): a thread that holds the
+ * lock through one handle and locks it through another waits for itself, forever with
+ * {@link #lock()}; {@link #tryLock()} answers {@link Acquisition#NOT_ACQUIRED}.
  *
  * <h2>Ownership</h2>
  * The lock is owned by a <em>thread</em>: the thread that acquired it unlocks it, through the same
