@@ -16,6 +16,7 @@ public class FifoReader {
     public static void main(String[] args) throws Exception {
         Path path = Path.of(args.length > 0 ? args[0] : "/tmp/jipc.fifo");
         Fifo.create(path, 0600);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> Fifo.remove(path))); // Ctrl-C removes it too
         try {
             System.out.println("created FIFO " + path + "; waiting for a writer");
             try (PipeReader reader = Fifo.openReader(path);

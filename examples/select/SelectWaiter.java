@@ -1,4 +1,5 @@
 import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxOptions;
 import io.jipc.net.StreamConnection;
 import io.jipc.net.StreamServer;
 import io.jipc.pipe.Fifo;
@@ -23,10 +24,17 @@ public class SelectWaiter {
         String mailboxName = args.length > 0 ? args[0] : "inbox";
         Path fifoPath = Path.of(args.length > 1 ? args[1] : "/tmp/select.fifo");
         Path socketPath = Path.of(args.length > 2 ? args[2] : "/tmp/select.sock");
-        Fifo.create(fifoPath, 0600);
-        try (Mailbox mailbox = Mailbox.create(mailboxName);
+        if (!Fifo.isFifo(fifoPath)) {                                  // one left by a killed run is reused
+            Fifo.create(fifoPath, 0600);
+        }
+        try (Mailbox mailbox = Mailbox.openOrCreate(mailboxName, MailboxOptions.defaults()); // either may start first
              StreamServer server = StreamServer.bind(UnixDomainSocketAddress.of(socketPath));
              Selector selector = Selector.open()) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {     // Ctrl-C: remove what this run made
+                server.close();                                          // (removes the socket file)
+                Fifo.remove(fifoPath);
+                Mailbox.destroy(mailboxName);
+            }));
             selector.register(mailbox, Selector.OP_READ, "mailbox");
             selector.register(server, Selector.OP_READ, "server");
             PipeReader fifo = Fifo.openReaderNow(fifoPath);          // no writer needed to open it

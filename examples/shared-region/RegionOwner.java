@@ -18,6 +18,7 @@ public class RegionOwner {
         String name = args.length > 0 ? args[0] : "board";
         int expected = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         try (SharedRegion region = SharedRegion.create(name, 4096, 0600)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> SharedRegion.unlink(name))); // Ctrl-C removes it too
             region.setBytes(GREETING, "hello from pid %d\0".formatted(ProcessHandle.current().pid())
                     .getBytes(StandardCharsets.UTF_8));
             System.out.println("created region '" + name + "' (" + region.path() + "), waiting for " + expected
