@@ -16,6 +16,7 @@ public class Atm {
         String account = args[0];
         long cents = Math.round(Double.parseDouble(args[1]) * 100);
         RpcClient.Options options = RpcClient.Options.defaults().withCallTimeout(Duration.ofSeconds(10));
+        int status = 0;                                                  // 1: no answer from the bank
         try (RpcClient<Bank> client = RpcClient.connect("bank", Bank.class, options)) {
             Bank bank = client.stub();
             Bank.Withdrawal answer = bank.withdraw(account, cents);      // runs in the bank's process
@@ -28,10 +29,14 @@ public class Atm {
             System.out.println("history: " + bank.history(account));
         } catch (MailboxNotFoundException e) {
             System.out.println("no bank computer is serving 'bank'");
+            status = 1;
         } catch (RpcServerLostException e) {
             System.out.println("the bank is unreachable: " + e.getMessage());
+            status = 1;
         } catch (RemoteInvocationException e) {
             System.out.println("the bank failed: " + e.getMessage());
+            status = 1;
         }
+        System.exit(status);                                             // after the client closed
     }
 }
