@@ -284,10 +284,16 @@ public final class CircularBuffer implements AutoCloseable {
         long deadline = System.nanoTime() + timeoutNanos;
         int version;
         while ((version = (int) INT.getAcquire(memory, (long) SegmentHeaderDescriptor.VERSION_OFFSET)) == 0) {
+            long early = memory.get(ValueLayout.JAVA_LONG, SegmentHeaderDescriptor.MAGIC_OFFSET);
+            if (early != 0 && early != CircularBufferDescriptor.MAGIC) { // a creator writes the magic first
+                throw new CorruptSegmentException(name + " has magic '" + SegmentHeaderDescriptor.tag(early)
+                        + "', not a circular buffer ('JIPC-CBF')");
+            }
             if (System.nanoTime() - deadline >= 0) {
-                throw new CorruptSegmentException(name + " was never made ready by its creator (pid "
-                        + memory.get(ValueLayout.JAVA_LONG, SegmentHeaderDescriptor.CREATOR_PID_OFFSET)
-                        + "); remove it if that process died");
+                long pid = memory.get(ValueLayout.JAVA_LONG, SegmentHeaderDescriptor.CREATOR_PID_OFFSET);
+                throw new CorruptSegmentException(name + " was never made ready by its creator ("
+                        + (pid == 0 ? "none recorded: it may be no circular buffer, such as a plain region"
+                                : "pid " + pid) + "); remove it if that process died");
             }
             Thread.onSpinWait();
             Thread.yield();

@@ -136,6 +136,12 @@ class CircularBufferTest {
             raw.setIntRelease(8, 0x10000);
             CorruptSegmentException e = assertThrows(CorruptSegmentException.class, () -> CircularBuffer.open("raw"));
             assertTrue(e.getMessage().contains("not a circular buffer"), e.getMessage());
+            raw.setIntRelease(8, 0); // not ready yet, by a foreign magic: refused at once all the same
+            e = assertThrows(CorruptSegmentException.class, () -> CircularBuffer.open("raw"));
+            assertTrue(e.getMessage().contains("not a circular buffer"), e.getMessage());
+            raw.setLong(0, 0); // all zero: waited for, then no creator to name (was "pid 0")
+            e = assertThrows(CorruptSegmentException.class, () -> CircularBuffer.open("raw"));
+            assertTrue(e.getMessage().contains("none recorded: it may be no circular buffer"), e.getMessage());
         } finally {
             SharedRegion.unlink("raw");
         }
