@@ -168,6 +168,7 @@ public final class LockableFile implements AutoCloseable {
      * @throws ClosedException       if closed before or while waiting
      */
     public FileLock tryLock(LockMode mode, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(timeout, "timeout");
         if (timeout.compareTo(FOREVER) >= 0) {
             return acquire(mode, Long.MAX_VALUE);
         }

@@ -12,6 +12,7 @@ import io.jipc.segment.JipcRoot;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -70,6 +71,8 @@ public final class RegionHandOff implements AutoCloseable {
      * @throws JipcException if the child does not come within {@code timeout} or dies first
      */
     public void deliverTo(ProcessHandle child, Duration timeout) {
+        Objects.requireNonNull(child, "child");
+        Objects.requireNonNull(timeout, "timeout");
         long deadline = System.nanoTime() + Timeouts.nanos(timeout);
         while (true) {
             if (closed) {

@@ -3,6 +3,7 @@ package io.jipc.sync;
 import io.jipc.WaitStrategy;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,6 +34,7 @@ final class Blocking {
 
     /** The deadline ({@link System#nanoTime()} based) {@code timeout} from now, saturating. */
     static long deadline(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
         long nanos;
         try {
             nanos = timeout.toNanos();

@@ -81,6 +81,8 @@ class ProcessMutexTest {
         for (Duration minusCenturies : List.of(Duration.ofSeconds(Long.MIN_VALUE), Duration.ofDays(-365L * 300))) {
             assertEquals(Acquisition.NOT_ACQUIRED, second.tryLock(minusCenturies), "a single try, as any negative timeout");
         }
+        NullPointerException noTimeout = assertThrows(NullPointerException.class, () -> second.tryLock(null));
+        assertEquals("timeout", noTimeout.getMessage());
         first.unlock();
         assertEquals(Acquisition.ACQUIRED, second.tryLock());
         second.unlock();
