@@ -433,7 +433,10 @@ public final class Marshaller {
             }
             case MAP -> {
                 int count = count(in, 2);
-                Map<Object, Object> map = LinkedHashMap.newLinkedHashMap(count);
+                // as for a list: a table for the first entries only (a map's first put allocates a
+                // table for the capacity asked, so nested maps each claiming the bytes left would
+                // set aside about 128 times the message's size)
+                Map<Object, Object> map = LinkedHashMap.newLinkedHashMap(Math.min(count, 256));
                 for (int i = 0; i < count; i++) {
                     Object key = read(in, depth + 1);
                     if (map.put(key, read(in, depth + 1)) != null || map.size() != i + 1) {

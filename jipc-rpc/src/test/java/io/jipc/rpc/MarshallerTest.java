@@ -895,6 +895,30 @@ class MarshallerTest {
                 "refusing " + size + " bytes of nested list headers allocated " + allocated + " bytes");
     }
 
+    /** As {@link #nestedListCountsDoNotMultiplyWhatIsAllocated}, for maps: each holds a null entry, then the next map as a key. */
+    @Test
+    void nestedMapCountsDoNotMultiplyWhatIsAllocated() {
+        int size = 64 * 1024;
+        ByteBuffer hostile = ByteBuffer.allocate(size);
+        for (int depth = 0; depth < 31; depth++) {
+            hostile.put((byte) MAP);
+            int count = hostile.position();
+            hostile.putInt(0);
+            hostile.put((byte) NULL).put((byte) NULL);
+            hostile.putInt(count, (size - count - 4) / 2); // as many entries as the bytes left could hold
+        }
+        while (hostile.hasRemaining()) {
+            hostile.put((byte) 99); // an unknown tag: refused once the nesting reaches it
+        }
+        byte[] bytes = hostile.array();
+        refusedRead(bytes); // warm up
+        long before = ThreadAllocation.bytes();
+        refusedRead(bytes);
+        long allocated = ThreadAllocation.bytes() - before;
+        assertTrue(allocated < 16L * size + (1 << 20),
+                "refusing " + size + " bytes of nested map headers allocated " + allocated + " bytes");
+    }
+
     static Stream<Arguments> namesOutsideTheAllowList() {
         return Stream.of(
                 "java.util.ArrayList",
