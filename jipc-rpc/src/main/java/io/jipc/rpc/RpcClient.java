@@ -111,7 +111,7 @@ public final class RpcClient<T> implements AutoCloseable {
             if (callTimeout != null && (callTimeout.isNegative() || callTimeout.isZero())) {
                 throw new IllegalArgumentException("callTimeout must be positive: " + callTimeout);
             }
-            if (livenessCheck.toMillis() < 1 || connectTimeout.isNegative()) {
+            if (livenessCheck.compareTo(Duration.ofMillis(1)) < 0 || connectTimeout.isNegative()) { // no toMillis: overflow
                 throw new IllegalArgumentException("livenessCheck of at least 1 ms and a connectTimeout of 0 or more");
             }
             if (maxReplySize < 64) {

@@ -257,6 +257,10 @@ class RpcServerTest {
             assertEquals(7, client.stub().balance("a"));
             assertEquals(7, client.async(bank -> bank.balance("a")).get(1, TimeUnit.MINUTES));
         }
+        // a liveness check of centuries (its milliseconds overflow a long) is an option like another
+        assertEquals(Duration.ofSeconds(Long.MAX_VALUE - 1), options.withLivenessCheck(Duration.ofSeconds(Long.MAX_VALUE - 1))
+                .livenessCheck());
+        assertThrows(IllegalArgumentException.class, () -> options.withLivenessCheck(Duration.ofSeconds(Long.MIN_VALUE)));
     }
 
     @Test
