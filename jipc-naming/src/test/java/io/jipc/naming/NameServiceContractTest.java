@@ -216,6 +216,8 @@ public abstract class NameServiceContractTest {
 
     @Test
     void aWatchReportsRegistrationsAndRemovalsUnderItsPrefix() throws InterruptedException {
+        NullPointerException noListener = assertThrows(NullPointerException.class, () -> names.watch(name("w/"), null));
+        assertEquals("listener", noListener.getMessage(), "refused at once, not a warning at every event");
         BlockingQueue<NameEvent> events = new LinkedBlockingQueue<>();
         try (Watch watch = names.watch(name("w/"), events::add)) {
             assertEquals(name("w/"), watch.prefix());

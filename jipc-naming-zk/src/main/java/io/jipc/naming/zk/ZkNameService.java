@@ -28,6 +28,7 @@ import org.apache.zookeeper.data.Stat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -310,6 +311,7 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
     public Watch watch(String prefix, Consumer<NameEvent> listener) {
         ensureOpen();
         NameSyntax.checkPrefix(prefix);
+        Objects.requireNonNull(listener, "listener");
         return adoptWatch(ZkWatch.start(this, prefix, listener));
     }
 

@@ -21,6 +21,7 @@ import io.jipc.segment.JipcRoot;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -176,6 +177,7 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
     public Watch watch(String prefix, Consumer<NameEvent> listener) {
         ensureOpen();
         NameSyntax.checkPrefix(prefix);
+        Objects.requireNonNull(listener, "listener");
         return adoptWatch(LocalWatch.start(this, directory, prefix, listener, this::forgetWatch));
     }
 
