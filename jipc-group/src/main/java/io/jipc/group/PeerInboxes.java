@@ -17,13 +17,38 @@ import java.util.Map;
  * the rank still has the member whose inbox it has open, and opens the new member's inbox if the
  * rank changed hands; a message racing with its receiver's leave can still land in the inbox being
  * removed and is gone with it. A send that finds the inbox full checks every liveness interval that
- * the member still runs.
+ * the member still runs, and so does any send to a rank (at most once per liveness interval): a
+ * message is not put into the inbox of a member known to have died.
  *
  * <p>Thread-safe. Handles of members that were replaced are kept open until {@link #close()}, so a
  * thread still sending through one is never cut off by another thread's lookup.
  */
 final class PeerInboxes implements AutoCloseable {
-    private record Peer(long token, int incarnation, Mailbox inbox) {
+    /** An open inbox of a rank's member; {@code checkedAt}: when the member was last found alive (guarded by the monitor). */
+    private static final class Peer {
+        final long token;
+        final int incarnation;
+        final Mailbox inbox;
+        long checkedAt;
+
+        Peer(long token, int incarnation, Mailbox inbox, long checkedAt) {
+            this.token = token;
+            this.incarnation = incarnation;
+            this.inbox = inbox;
+            this.checkedAt = checkedAt;
+        }
+
+        long token() {
+            return token;
+        }
+
+        int incarnation() {
+            return incarnation;
+        }
+
+        Mailbox inbox() {
+            return inbox;
+        }
     }
 
     private final String group;
@@ -86,7 +111,7 @@ final class PeerInboxes implements AutoCloseable {
         }
         Peer peer = peers.get(rank);
         if (peer != null && peer.token() == now.token() && peer.incarnation() == now.incarnation()) {
-            return peer;
+            return checkedAlive(rank, peer);
         }
         if (peer != null) {
             retired.add(peer.inbox());
@@ -99,8 +124,21 @@ final class PeerInboxes implements AutoCloseable {
             lost.initCause(e);
             throw lost;
         }
-        peer = new Peer(now.token(), now.incarnation(), inbox);
+        peer = new Peer(now.token(), now.incarnation(), inbox, System.nanoTime() - Timeouts.nanos(livenessCheck));
         peers.put(rank, peer);
+        return checkedAlive(rank, peer);
+    }
+
+    /** {@code peer}, once its process was found alive within the last liveness interval. */
+    private Peer checkedAlive(int rank, Peer peer) {
+        long now = System.nanoTime();
+        if (now - peer.checkedAt >= Timeouts.nanos(livenessCheck)) {
+            if (!ProcessIdentity.isAlive(peer.token())) {
+                throw lost(rank, "the member of rank " + rank + " (pid " + ProcessIdentity.pidOf(peer.token())
+                        + ") died");
+            }
+            peer.checkedAt = now;
+        }
         return peer;
     }
 

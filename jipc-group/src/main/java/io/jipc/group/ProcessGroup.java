@@ -410,8 +410,9 @@ public final class ProcessGroup implements AutoCloseable {
     /**
      * Sends {@code message} to the member of rank {@code to}, waiting while its inbox is full.
      *
-     * @throws GroupMemberLostException if the rank has no member, or its member dies or leaves before
-     *                                  the message is in its inbox
+     * @throws GroupMemberLostException if the rank has no member, its member has died (checked at
+     *                                  most once per {@link GroupOptions#livenessCheck()}), or it dies
+     *                                  or leaves before the message is in its inbox
      * @throws MessageTooLargeException if the message is longer than {@link #maxMessageSize()}
      */
     public void send(int to, byte[] message) throws InterruptedException {
@@ -423,7 +424,7 @@ public final class ProcessGroup implements AutoCloseable {
      * Sends {@code message} to the member of rank {@code to} if its inbox has room now.
      *
      * @return false if the inbox is full
-     * @throws GroupMemberLostException if the rank has no member
+     * @throws GroupMemberLostException if the rank has no member, or its member has died (as {@link #send})
      */
     public boolean offer(int to, byte[] message) {
         byte[] wire = envelope(GroupEnvelope.DIRECT, checkRank(to, "to"), message);

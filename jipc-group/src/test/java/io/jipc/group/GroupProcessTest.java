@@ -169,6 +169,29 @@ class GroupProcessTest {
         assertFalse(ProcessGroup.exists("heir"));
     }
 
+    /** A message is not put into the inbox of a member known to have died (it was, silently: a lost message). */
+    @Test
+    void aSendToADeadMembersRankFailsWhileItsInboxHasRoom() throws Exception {
+        Duration check = Duration.ofMillis(50);
+        try (ProcessGroup g = ProcessGroup.join("grave", GroupOptions.of(3).withRank(0).withLivenessCheck(check))) {
+            ChildJvm first = start("hold", "grave", "3", "65536", "1024");
+            first.awaitLine("JOINED 1", LONG);
+            ChildJvm second = start("hold", "grave", "3", "65536", "1024");
+            second.awaitLine("JOINED 2", LONG);
+            g.send(1, new byte[10]); // rank 1's inbox is open here, and its member was seen alive
+            first.kill();
+            second.kill();
+            first.waitFor(LONG);
+            second.waitFor(LONG);
+            Thread.sleep(check.toMillis() * 2); // past the interval in which rank 1's member counts as seen alive
+            GroupMemberLostException known = assertThrows(GroupMemberLostException.class, () -> g.send(1, new byte[10]));
+            assertTrue(known.getMessage().contains("died"), known.getMessage());
+            GroupMemberLostException unknown = assertThrows(GroupMemberLostException.class, () -> g.offer(2, new byte[10]));
+            assertTrue(unknown.getMessage().contains("died"), "first contact after death: " + unknown.getMessage());
+        }
+        assertFalse(ProcessGroup.exists("grave"));
+    }
+
     @Test
     void aSendWaitingForRoomEndsWhenTheReceiverLeaves() throws Exception {
         GroupOptions small = GroupOptions.of(2).withRank(0).withInboxBytes(4096).withMaxMessageSize(1024);
