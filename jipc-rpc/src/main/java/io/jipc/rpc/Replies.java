@@ -73,14 +73,19 @@ sealed interface Replies {
             return mailbox.maxMessageSize();
         }
 
+        /**
+         * The client's process ended, or it removed its reply mailbox: a client that gave up its
+         * handshake (a connect timeout shorter than the server's answer) removes the mailbox the
+         * server has just opened, and would otherwise stay a client for as long as its process runs.
+         */
         @Override
         public boolean clientGone() {
-            return !ProcessIdentity.isAlive(clientToken);
+            return !ProcessIdentity.isAlive(clientToken) || !Mailbox.exists(mailbox.name());
         }
 
         @Override
         public void close() {
-            if (clientGone()) {
+            if (!ProcessIdentity.isAlive(clientToken)) {
                 mailbox.destroy();
             }
             mailbox.close();

@@ -263,6 +263,39 @@ class RpcServerTest {
         assertThrows(IllegalArgumentException.class, () -> options.withLivenessCheck(Duration.ofSeconds(Long.MIN_VALUE)));
     }
 
+    /**
+     * Clients that give up their handshake (a connect timeout of zero: no answer can come in time)
+     * remove their reply mailboxes; the server forgets them at the next HELLO instead of counting
+     * them as clients for as long as their process runs.
+     */
+    @Test
+    void clientsThatGaveUpTheirHandshakeAreForgotten() throws Exception {
+        try (RpcServer<Bank> server = RpcServer.start("impatient", Bank.class, new BankService())) {
+            RpcClient.Options impatient = RpcClient.Options.defaults().withConnectTimeout(Duration.ZERO);
+            int gaveUp = 0;
+            for (int i = 0; i < 200 && gaveUp < 5; i++) {
+                try {
+                    RpcClient.connect("impatient", Bank.class, impatient).close(); // the answer was there at once
+                } catch (RpcServerLostException noAnswerYet) {
+                    gaveUp++;
+                }
+            }
+            assertTrue(gaveUp > 0, "no handshake was given up");
+            // (two HELLOs: a worker still welcoming a given-up client as the first is swept is caught by the second)
+            try (RpcClient<Bank> client = RpcClient.connect("impatient", Bank.class);
+                 RpcClient<Bank> other = RpcClient.connect("impatient", Bank.class)) {
+                client.stub().deposit("a", new Bank.Money(1, Bank.Currency.EUR));
+                assertEquals(1, other.stub().balance("a"));
+                assertEquals(2, server.clientCount(), "the given-up handshakes are forgotten at a HELLO");
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (server.clientCount() != 0 && System.nanoTime() - deadline < 0) {
+                Thread.sleep(10); // until the server has read the BYE
+            }
+            assertEquals(0, server.clientCount());
+        }
+    }
+
     @Test
     void anArgumentTooLargeForTheServersMailboxIsRefusedBeforeItIsSent() throws Exception {
         try (RpcServer<Bank> server = RpcServer.start("small", Bank.class, new BankService(),
