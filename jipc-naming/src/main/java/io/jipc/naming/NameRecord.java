@@ -12,6 +12,8 @@ import java.util.TreeMap;
  * @param id         the object's own id (e.g. a mailbox's 64-bit object id in hex); may be empty
  * @param address    how to reach it, e.g. a path, {@code host:port} or a mailbox name; may be empty
  * @param attributes anything else, copied and kept sorted by key; keys not empty
+ * @throws IllegalArgumentException also for a string with an unpaired surrogate, which has no UTF-8
+ *                                  form to store (it would come back as {@code ?})
  */
 public record NameRecord(String kind, String id, String address, Map<String, String> attributes) {
     public NameRecord {
@@ -22,15 +24,33 @@ public record NameRecord(String kind, String id, String address, Map<String, Str
         if (kind.isEmpty()) {
             throw new IllegalArgumentException("the kind of a name record must not be empty");
         }
+        checkEncodable("kind", kind);
+        checkEncodable("id", id);
+        checkEncodable("address", address);
         TreeMap<String, String> copy = new TreeMap<>();
         attributes.forEach((key, value) -> {
             if (key == null || key.isEmpty() || value == null) {
                 throw new IllegalArgumentException("attribute keys must be non-empty and values non-null: "
                         + key + "=" + value);
             }
+            checkEncodable("attribute key", key);
+            checkEncodable("attribute " + key, value);
             copy.put(key, value);
         });
         attributes = java.util.Collections.unmodifiableSortedMap(copy);
+    }
+
+    /** Refuses a string with an unpaired surrogate (no UTF-8 form: stored, it would read back as '?'). */
+    private static void checkEncodable(String what, String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException("the " + what + " of a name record has an unpaired surrogate at index "
+                        + i + " (no UTF-8 form)");
+            }
+        }
     }
 
     /** A record without attributes. */
