@@ -476,6 +476,38 @@ class RpcServerTest {
         String echo(String s);
     }
 
+    /** An interface that redeclares Object's methods (as some document them): they are the stub's own, not remote. */
+    public interface Described {
+        String echo(String s);
+
+        @Override
+        boolean equals(Object other);
+
+        @Override
+        int hashCode();
+
+        @Override
+        String toString();
+    }
+
+    @Test
+    void objectMethodsRedeclaredByTheInterfaceAreNotRemote() throws Exception {
+        Described impl = new Described() {
+            @Override
+            public String echo(String s) {
+                return s + "!";
+            }
+        };
+        try (RpcServer<Described> server = RpcServer.start("described", Described.class, impl);
+             RpcClient<Described> client = RpcClient.connect("described", Described.class)) {
+            Described stub = client.stub();
+            assertEquals("hi!", stub.echo("hi"));
+            assertTrue(stub.equals(stub));
+            assertEquals(System.identityHashCode(stub), stub.hashCode());
+            assertTrue(stub.toString().startsWith("RpcClient.stub[described"), stub.toString());
+        }
+    }
+
     /**
      * A call whose implementation returns while the server closes (another thread closes it as soon as
      * the call starts) still gets its result, 100 times over each transport: {@link RpcServer#close()}
