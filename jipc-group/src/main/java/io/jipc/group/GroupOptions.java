@@ -16,7 +16,10 @@ import java.util.Objects;
  * @param maxMessageSize    the largest payload of one message (64 bytes to 16 MiB, at most a quarter
  *                          of the inbox)
  * @param collectiveTimeout how long one collective operation may take at most; {@code null} for no
- *                          limit (it still ends when a member it needs dies or leaves)
+ *                          limit (it still ends when a member of the view dies or leaves; but the
+ *                          first collective, which forms the view, waits for every rank to have a
+ *                          live member, so a rank whose member died before it is waited for until
+ *                          another process takes that rank over)
  * @param livenessCheck     how often a waiting call checks that the members it waits for still run
  */
 public record GroupOptions(int size, int rank, long inboxBytes, int maxMessageSize, Duration collectiveTimeout,
