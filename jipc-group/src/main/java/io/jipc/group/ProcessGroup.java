@@ -938,6 +938,7 @@ public final class ProcessGroup implements AutoCloseable {
     }
 
     private static long deadline(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
         long nanos;
         try {
             nanos = timeout.toNanos();

@@ -104,6 +104,7 @@ class GroupTest {
             assertFalse(g.get(0).awaitFull(minusCenturies), "a single look, as any negative timeout");
             assertNull(g.get(0).poll(minusCenturies));
         }
+        assertEquals("timeout", assertThrows(NullPointerException.class, () -> g.get(0).poll(null)).getMessage());
         ProcessGroup again = join("ranks", GroupOptions.of(3));
         assertEquals(1, again.rank());
         assertEquals(2, again.members().get(1).incarnation());

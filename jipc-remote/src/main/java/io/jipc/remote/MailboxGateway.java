@@ -88,6 +88,9 @@ public final class MailboxGateway implements AutoCloseable {
 
         /** Exports these mailboxes (they must exist when the gateway starts) and registers them. */
         public Builder export(String... mailboxes) {
+            for (String mailbox : Objects.requireNonNull(mailboxes, "mailboxes")) {
+                Objects.requireNonNull(mailbox, "a mailbox name is null");
+            }
             exports.addAll(List.of(mailboxes));
             return this;
         }

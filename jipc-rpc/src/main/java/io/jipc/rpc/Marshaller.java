@@ -20,6 +20,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -99,6 +100,7 @@ public final class Marshaller {
      * @throws IllegalArgumentException if {@code api} is not an interface
      */
     public static Marshaller of(Class<?> api) {
+        Objects.requireNonNull(api, "api");
         if (!api.isInterface()) {
             throw new IllegalArgumentException(api.getName() + " is not an interface");
         }

@@ -252,6 +252,7 @@ public final class RpcClient<T> implements AutoCloseable {
      * @throws io.jipc.net.ConnectTimeoutException if the TCP connection was not made within the connect timeout
      */
     public static <T> RpcClient<T> connect(URI uri, Class<T> api, Options options) throws InterruptedException {
+        Objects.requireNonNull(uri, "uri");
         Objects.requireNonNull(options, "options");
         String scheme = uri.getScheme();
         if ("mailbox".equals(scheme)) {
