@@ -6,6 +6,10 @@ import io.jipc.mailbox.MailboxBusyException;
 import io.jipc.net.StreamConnection;
 
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -122,7 +126,7 @@ final class GatewaySession {
         return true;
     }
 
-    private boolean open(Wire.Open open) throws ClientGone {
+    private boolean open(Wire.Open open) throws InterruptedException, ClientGone {
         if (exported != null || open.version() < Wire.MIN_VERSION || open.version() > Wire.VERSION) {
             reply(new Wire.Error(Wire.ErrorCode.PROTOCOL, exported != null ? "mailbox already opened"
                     : "protocol version " + open.version() + " not supported (this gateway speaks "
@@ -131,7 +135,7 @@ final class GatewaySession {
         }
         version = open.version();
         try {
-            exported = gateway.resolve(open.name());
+            exported = resolveWithHeartbeats(open.name());
         } catch (JipcException e) { // with --all: a file under the mailbox directory that is no mailbox of ours
             reply(new Wire.Error(Wire.ErrorCode.INTERNAL, "mailbox '" + open.name() + "' cannot be opened: "
                     + e.getMessage()));
@@ -144,6 +148,34 @@ final class GatewaySession {
         int limit = Math.min(exported.mailbox.maxMessageSize(), options.maxFrameSize() - Wire.OVERHEAD);
         reply(new Wire.Opened(limit, exported.mailbox.priorities()));
         return true;
+    }
+
+    /**
+     * The exported mailbox {@code name} ({@link MailboxGateway#resolve}), resolved on a virtual
+     * thread of its own while this one sends the client a heartbeat every heartbeat interval:
+     * opening a mailbox file whose creator is still initialising it waits up to the 2 s a mailbox
+     * takes to become ready, longer than a client's peer timeout may be. What the client sends
+     * meanwhile (pings) is read and dropped.
+     */
+    private ExportedMailbox resolveWithHeartbeats(String name) throws InterruptedException, ClientGone {
+        FutureTask<ExportedMailbox> resolving = new FutureTask<>(() -> gateway.resolve(name));
+        Thread.ofVirtual().name("jipc-gateway-open").start(resolving);
+        long heartbeat = Timeouts.nanos(options.heartbeatInterval());
+        while (true) {
+            try {
+                return resolving.get(heartbeat, TimeUnit.NANOSECONDS);
+            } catch (TimeoutException stillOpening) {
+                reply(new Wire.Heartbeat());
+                while (nextRequest(Duration.ZERO) != null) {
+                    // a ping: nothing else belongs before the answer to the Open
+                }
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException failure) {
+                    throw failure;
+                }
+                throw new IllegalStateException("resolving mailbox '" + name + "' failed", e.getCause());
+            }
+        }
     }
 
     private void send(Wire.Send send) throws InterruptedException, ClientGone {

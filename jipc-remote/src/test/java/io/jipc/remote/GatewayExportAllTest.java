@@ -39,10 +39,11 @@ class GatewayExportAllTest {
         Files.setPosixFilePermissions(empty, PosixFilePermissions.fromString("rw-------"));
         try (MailboxGateway gateway = MailboxGateway.builder(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 .exportAll().start()) {
-            // the gateway waits up to 2 s for the empty file's creator before it answers; meanwhile
-            // this client pings it every millisecond (each ping left unread would make the close a
-            // reset), and waits 10 s before it gives the gateway up
-            RemoteOptions patient = RemoteChild.OPTIONS.withLiveness(Duration.ofMillis(1), Duration.ofSeconds(10));
+            // the gateway waits up to 2 s for the empty file's creator before it answers, sending a
+            // heartbeat every 500 ms meanwhile (its default), so a client that gives a silent gateway
+            // up after 1.5 s still gets the answer; this client pings it every millisecond (each ping
+            // left unread would make the close a reset)
+            RemoteOptions patient = RemoteChild.OPTIONS.withLiveness(Duration.ofMillis(1), Duration.ofMillis(1500));
             for (String name : new String[] {"insecure", "empty"}) {
                 URI uri = URI.create("tcp://127.0.0.1:" + gateway.port() + "/" + name);
                 RemoteMailboxException e = assertThrows(RemoteMailboxException.class,
