@@ -148,10 +148,18 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
     public Registration register(String name, NameRecord what) {
         NameEntry entry = newEntry(name, what, Lifetime.OWNER);
         byte[] bytes = NameEntryCodec.encode(entry);
-        create(entry, bytes, CreateMode.EPHEMERAL);
-        ZkRegistration registration = adopt(new ZkRegistration(this, entry, bytes));
-        registration.watchNode();
-        return registration;
+        boolean interrupted = Thread.interrupted(); // made whole, node and watch, or not at all (see create)
+        try {
+            create(entry, bytes, CreateMode.EPHEMERAL);
+            interrupted |= Thread.interrupted();
+            ZkRegistration registration = adopt(new ZkRegistration(this, entry, bytes));
+            registration.watchNode();
+            return registration;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     @Override
@@ -161,13 +169,48 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
         return entry;
     }
 
-    /** Creates the node of {@code entry}; a node left by a retry of this very create counts as success. */
+    /**
+     * Creates the node of {@code entry}; a node left by a retry of this very create counts as success.
+     * An interrupt does not stop it (it is kept for the caller): ZooKeeper carries out a create it has
+     * been sent whether or not the caller still waits for the answer, so giving up would leave a name
+     * that no registration holds; the create is tried again instead, and finds its own node.
+     */
     void create(NameEntry entry, byte[] bytes, CreateMode mode) {
         String path = pathOf(entry.name());
+        boolean interrupted = Thread.interrupted();
+        try {
+            while (true) {
+                try {
+                    createOnce(entry, path, bytes, mode);
+                    return;
+                } catch (CreateInterrupted e) {
+                    interrupted = true;
+                    Thread.interrupted(); // cleared for the next try, which finds the node if this one made it
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** An interrupt ended a wait of {@link #createOnce}: the create may or may not have been made. */
+    private static final class CreateInterrupted extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        CreateInterrupted() {
+            super(null, null, false, false);
+        }
+    }
+
+    private void createOnce(NameEntry entry, String path, byte[] bytes, CreateMode mode) throws CreateInterrupted {
         while (true) {
             try {
                 client.create().withMode(mode).forPath(path, bytes);
                 return;
+            } catch (InterruptedException e) {
+                throw new CreateInterrupted();
             } catch (KeeperException.NodeExistsException exists) {
                 Optional<Stored> holder;
                 try {

@@ -38,32 +38,50 @@ final class ZkWatch implements Watch {
         }
     };
     private volatile boolean closed;
+    /** The watch's thread, which calls the listener (set when the executor makes it). */
+    private volatile Thread worker;
 
     private ZkWatch(ZkNameService service, String prefix, Consumer<NameEvent> listener) {
         this.service = service;
         this.prefix = prefix;
         this.watched = new WatchedNames(prefix, listener, UnaryOperator.identity(), NO_TRACKING, ZkNameService.LOG);
-        this.thread = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon()
+        this.thread = Executors.newSingleThreadExecutor(r -> worker = Thread.ofPlatform().daemon()
                 .name("jipc-zk-name-watch-" + prefix).unstarted(r));
     }
 
+    /**
+     * Sets the watch and takes the first listing on the watch's thread, waiting for it whatever
+     * interrupts the caller (they are kept for it): abandoned half-way, the watch would stay set in
+     * ZooKeeper with nobody to remove it.
+     */
     static ZkWatch start(ZkNameService service, String prefix, Consumer<NameEvent> listener) {
         ZkWatch watch = new ZkWatch(service, prefix, listener);
+        java.util.concurrent.Future<?> started = watch.thread.submit(() -> {
+            watch.addWatch();
+            watch.watched.start(service.list(prefix));
+            return null;
+        });
+        boolean interrupted = false;
         try {
-            watch.thread.submit(() -> {
-                watch.addWatch();
-                watch.watched.start(service.list(prefix));
-                return null;
-            }).get();
-        } catch (Exception e) {
+            while (true) {
+                try {
+                    started.get();
+                    return watch;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
             watch.thread.shutdownNow();
-            Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
-            if (cause instanceof RuntimeException r) {
+            if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
-            throw new NamingException("cannot watch '" + prefix + "': " + cause, cause);
+            throw new NamingException("cannot watch '" + prefix + "': " + e.getCause(), e.getCause());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        return watch;
     }
 
     private void addWatch() {
@@ -154,10 +172,12 @@ final class ZkWatch implements Watch {
         }
         thread.execute(watched::close);
         thread.shutdown();
-        try {
-            thread.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (Thread.currentThread() != worker) { // from the listener itself: the thread ends after it returns
+            try {
+                thread.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         service.forgetWatch(this);
     }

@@ -1,0 +1,96 @@
+package io.jipc.naming.zk;
+
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameService;
+import io.jipc.naming.Registration;
+import io.jipc.naming.Watch;
+import io.jipc.testkit.JipcTestExtension;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Interrupts and the ZooKeeper backend: nothing half done, the status kept for the caller. */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ZkInterruptTest {
+    @TempDir
+    Path home;
+
+    private static NameService open(TestingServer server) {
+        return NameService.open(URI.create("zk://" + server.getConnectString() + "/jipc-interrupt"));
+    }
+
+    /**
+     * A register with an interrupt pending is made whole and keeps the interrupt (it threw, and the
+     * create it had sent was carried out all the same: a name no registration held).
+     */
+    @Test
+    void aRegisterWithAnInterruptPendingIsMadeWhole() throws Exception {
+        try (TestingServer server = ZkTestServers.server(home);
+             NameService names = open(server);
+             NameService other = open(server)) {
+            Thread.currentThread().interrupt();
+            Registration registration;
+            try {
+                registration = names.register("int/reg", NameRecord.of("test", "1", "x"));
+            } finally {
+                assertTrue(Thread.interrupted(), "the interrupt is kept for the caller");
+            }
+            assertTrue(registration.isHeld());
+            assertTrue(other.lookup("int/reg").isPresent());
+            registration.close();
+            assertFalse(other.lookup("int/reg").isPresent(), "closing the registration removes the name");
+        }
+    }
+
+    /** awaitChange with an interrupt pending is InterruptedException, as with the local backend (was NamingException). */
+    @Test
+    void awaitChangeWithAnInterruptPendingIsInterruptedException() throws Exception {
+        try (TestingServer server = ZkTestServers.server(home);
+             NameService names = open(server)) {
+            Thread.currentThread().interrupt();
+            assertThrows(InterruptedException.class, () -> names.awaitChange("int/", Duration.ofSeconds(30)));
+            assertFalse(Thread.currentThread().isInterrupted(), "InterruptedException cleared it, as it does");
+        }
+    }
+
+    /**
+     * A listener may close its own watch, and hears nothing more. (It waited 10 s for its own thread
+     * to end; no test asserts that time: see the commit.)
+     */
+    @Test
+    void aListenerClosesItsOwnWatch() throws Exception {
+        try (TestingServer server = ZkTestServers.server(home);
+             NameService names = open(server)) {
+            AtomicReference<Watch> watch = new AtomicReference<>();
+            CountDownLatch closed = new CountDownLatch(1);
+            java.util.concurrent.atomic.AtomicInteger events = new java.util.concurrent.atomic.AtomicInteger();
+            watch.set(names.watch("cl/", event -> {
+                events.incrementAndGet();
+                watch.get().close();
+                closed.countDown();
+            }));
+            try (Registration a = names.register("cl/a", NameRecord.of("test", "1", "x"))) {
+                assertTrue(closed.await(60, TimeUnit.SECONDS));
+                try (Registration b = names.register("cl/b", NameRecord.of("test", "2", "y"))) {
+                    assertTrue(names.lookup("cl/b").isPresent());
+                }
+            }
+            assertEquals(1, events.get(), "nothing after the close");
+        }
+    }
+}
