@@ -58,6 +58,9 @@ record ZkAddress(URI uri, String connectString, String namespace, Duration conne
     private static Duration parseDuration(URI uri, String key, String text) {
         String t = text.toLowerCase(Locale.ROOT);
         try {
+            if (t.startsWith("p") || t.startsWith("-p") || t.startsWith("+p")) { // ISO-8601: PT30S, PT2M, P1D
+                return Duration.parse(text);
+            }
             if (t.endsWith("ms")) {
                 return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
             }

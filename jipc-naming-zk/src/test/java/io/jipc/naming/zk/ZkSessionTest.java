@@ -240,5 +240,10 @@ class ZkSessionTest {
         assertEquals(Duration.ofSeconds(2), parsed.connectTimeout());
         assertEquals(Duration.ofSeconds(5), parsed.sessionTimeout());
         assertEquals("jipc", ZkAddress.parse(URI.create("zk://a:1")).namespace());
+        // ISO-8601 durations, also those ending in S or M (they were taken for 's' and 'm' suffixes)
+        ZkAddress iso = ZkAddress.parse(URI.create("zk://a:1/x?timeout=PT30S&session=PT2M"));
+        assertEquals(Duration.ofSeconds(30), iso.connectTimeout());
+        assertEquals(Duration.ofMinutes(2), iso.sessionTimeout());
+        assertEquals(Duration.ofMillis(500), ZkAddress.parse(URI.create("zk://a:1/x?session=pt0.5s")).sessionTimeout());
     }
 }
