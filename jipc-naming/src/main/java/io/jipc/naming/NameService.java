@@ -34,7 +34,11 @@ import java.util.function.Consumer;
  * can take it ({@link NameTakenException} names the owner), and once it died — however, even
  * {@code SIGKILL} — the name is free again: the next lookup, listing, registration or watch of it
  * reclaims it. The owner is identified by pid <em>and</em> start time, so a reused pid does not keep a
- * dead owner's name, and a stopped ({@code SIGSTOP}) owner keeps it. A name {@link #bind bound} is
+ * dead owner's name, and a stopped ({@code SIGSTOP}) owner keeps it. That is the local backend's
+ * rule; with ZooKeeper ({@code zk://}) a registered name lives as long as the owner's session, so a
+ * killed owner's name stays until the ensemble expires the session (the {@code session=} timeout,
+ * 20 s by default), and an owner stopped longer than that loses it (docs/naming.md). A name
+ * {@link #bind bound} is
  * persistent: it stays until {@link #unregister unregistered}, like a file name. When two processes
  * race to register one free name, exactly one wins.
  *
