@@ -39,8 +39,7 @@ import java.util.function.Consumer;
  * killed owner's name stays until the ensemble expires the session (the {@code session=} timeout,
  * 20 s by default), and an owner stopped longer than that loses it (docs/naming.md). A name
  * {@link #bind bound} is persistent: it stays until {@link #unregister unregistered}, like a file
- * name. When two processes
- * race to register one free name, exactly one wins.
+ * name. When two processes race to register one free name, exactly one wins.
  *
  * <table>
  * <caption>Operations</caption>
