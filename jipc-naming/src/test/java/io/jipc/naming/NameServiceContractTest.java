@@ -214,6 +214,23 @@ public abstract class NameServiceContractTest {
         assertThrows(IllegalArgumentException.class, () -> names.register(longest + "yz", record("1")));
     }
 
+    /** A register with an interrupt pending is made (whole) and keeps the interrupt, with every backend. */
+    @Test
+    void aRegisterWithAnInterruptPendingIsMadeAndKeepsTheInterrupt() {
+        Thread.currentThread().interrupt();
+        Registration registration;
+        try {
+            registration = names.register(name("interrupted"), record("i-1"));
+        } finally {
+            assertTrue(Thread.interrupted(), "the interrupt is kept for the caller");
+        }
+        try (Registration r = registration) {
+            assertTrue(r.isHeld());
+            assertTrue(names.lookup(name("interrupted")).isPresent());
+        }
+        assertFalse(names.lookup(name("interrupted")).isPresent());
+    }
+
     @Test
     void aWatchReportsRegistrationsAndRemovalsUnderItsPrefix() throws InterruptedException {
         NullPointerException noListener = assertThrows(NullPointerException.class, () -> names.watch(name("w/"), null));

@@ -170,6 +170,19 @@ final class NameDirectory {
     }
 
     private boolean publishIn(String name, byte[] bytes) {
+        // a file channel closes itself when its thread is interrupted (ClosedByInterruptException):
+        // a registration is a short local write, done whole whatever the caller's interrupt status
+        boolean interrupted = Thread.interrupted();
+        try {
+            return publishUninterrupted(name, bytes);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private boolean publishUninterrupted(String name, byte[] bytes) {
         ProcessIdentity self = ProcessIdentity.current();
         Path temporary = dir.resolve(TEMPORARY + self.pid() + "-" + self.startTime() + "-"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong()));
