@@ -28,6 +28,17 @@ class SideBySideReportTest {
         return String.format(java.util.Locale.ROOT, "%.3f", jipc.roundTripMicros(50) / aeron.roundTripMicros(50));
     }
 
+    /** A p50 of {@code nanos} as the table prints it: in µs, estimated within this machine's clock tick. */
+    private static String micros(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.2f", result("any", nanos, 1).roundTripMicros(50));
+    }
+
+    /** The ratio of two such p50s as the table prints it ({@code 0.50x}, or {@code 0.51x} with a coarse tick). */
+    private static String ratio(long nanos, long overNanos) {
+        return String.format(java.util.Locale.ROOT, "%.2fx", result("any", nanos, 1).roundTripMicros(50)
+                / result("any", overNanos, 1).roundTripMicros(50));
+    }
+
     /** Round {@code number} with rates of 1, jipc first in odd rounds as {@code SideBySide} orders them. */
     private static SideBySideReport.Round round(int number, long jipcNanos, long aeronNanos) {
         return new SideBySideReport.Round(number, number % 2 == 1, result("jipc mailbox (spin)", jipcNanos, 1),
@@ -46,9 +57,9 @@ class SideBySideReportTest {
         SideBySideReport r = report(List.of(new SideBySideReport.Round(1, true, jipc, aeron)));
         String table = r.table();
         assertTrue(table.contains("machine: a machine"), table);
-        assertTrue(table.lines().anyMatch(l -> l.startsWith("jipc mailbox (spin)") && l.contains("0.20")), table);
-        assertTrue(table.lines().anyMatch(l -> l.startsWith("aeron ipc") && l.contains("0.40")), table);
-        assertTrue(table.lines().anyMatch(l -> l.startsWith("jipc / aeron") && l.contains("0.50x")), table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("jipc mailbox (spin)") && l.contains(micros(200))), table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("aeron ipc") && l.contains(micros(400))), table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("jipc / aeron") && l.contains(ratio(200, 400))), table);
         String json = r.json();
         assertTrue(json.contains("\"rounds\": 1"), json);
         assertTrue(json.contains("{\"id\": \"jipc\", \"round\": 1, \"order\": 1"), json);
@@ -65,10 +76,10 @@ class SideBySideReportTest {
                 round(3, 300, 600)));
         String table = r.table();
         assertTrue(table.contains("3 rounds"), table);
-        assertTrue(table.lines().anyMatch(l -> l.startsWith("jipc mailbox (spin) #2") && l.contains("0.60")), table);
-        assertTrue(table.lines().anyMatch(l -> l.startsWith("jipc, median of 3") && l.contains("0.30")), table);
-        assertTrue(table.lines().anyMatch(l -> l.startsWith("aeron, median of 3") && l.contains("0.60")), table);
-        assertTrue(table.lines().anyMatch(l -> l.startsWith("jipc / aeron, medians") && l.contains("0.50x")), table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("jipc mailbox (spin) #2") && l.contains(micros(600))), table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("jipc, median of 3") && l.contains(micros(300))), table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("aeron, median of 3") && l.contains(micros(600))), table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("jipc / aeron, medians") && l.contains(ratio(300, 600))), table);
         String json = r.json();
         assertEquals(6, json.lines().filter(l -> l.trim().startsWith("{\"id\"")).count(), json);
         assertTrue(json.contains("{\"id\": \"aeron\", \"round\": 2, \"order\": 1"), json);
@@ -87,15 +98,17 @@ class SideBySideReportTest {
         assertEquals("aeron", pairs.get(0).mechanism());
         assertEquals(1, pairs.get(0).earlier());
         assertEquals(2, pairs.get(0).later());
-        assertEquals(0.5, pairs.get(0).p50Ratio(), 0.01);
+        double half = result("any", 300, 1).roundTripMicros(50) / result("any", 600, 1).roundTripMicros(50);
+        assertEquals(half, pairs.get(0).p50Ratio(), 1e-9); // 0.5, or a little more with a coarse clock tick
         assertEquals("jipc", pairs.get(1).mechanism());
-        assertEquals(0.5, pairs.get(1).p50Ratio(), 0.01);
+        assertEquals(half, pairs.get(1).p50Ratio(), 1e-9);
         String table = r.table();
-        assertTrue(table.contains("aeron #1|#2 0.50x, jipc #2|#3 0.50x"), table);
-        assertTrue(table.contains("same code measured twice: 0.50x-0.50x;"), table);
+        assertTrue(table.contains("aeron #1|#2 " + ratio(300, 600) + ", jipc #2|#3 " + ratio(300, 600)), table);
+        assertTrue(table.contains("same code measured twice: " + ratio(300, 600) + "-" + ratio(300, 600) + ";"), table);
         assertTrue(table.contains("the rounds' jipc / aeron p50 ratios: 0.3"), table);
         String json = r.json();
-        assertTrue(json.contains("{\"mechanism\": \"aeron\", \"rounds\": [1, 2], \"rttP50Ratio\": 0.5"), json);
+        assertTrue(json.contains("{\"mechanism\": \"aeron\", \"rounds\": [1, 2], \"rttP50Ratio\": "
+                + String.format(java.util.Locale.ROOT, "%.3f", half)), json);
     }
 
     @Test
