@@ -886,13 +886,7 @@ class MarshallerTest {
             hostile.put((byte) LIST);
             hostile.putInt(hostile.remaining() - 4); // every element of this list needs at least a byte
         }
-        byte[] bytes = hostile.array();
-        refusedRead(bytes); // warm up
-        long before = ThreadAllocation.bytes();
-        refusedRead(bytes);
-        long allocated = ThreadAllocation.bytes() - before;
-        assertTrue(allocated < 16L * size + (1 << 20),
-                "refusing " + size + " bytes of nested list headers allocated " + allocated + " bytes");
+        assertRefusalAllocatesLittle(hostile.array(), "nested list headers");
     }
 
     /** As {@link #nestedListCountsDoNotMultiplyWhatIsAllocated}, for maps: each holds a null entry, then the next map as a key. */
@@ -910,13 +904,17 @@ class MarshallerTest {
         while (hostile.hasRemaining()) {
             hostile.put((byte) 99); // an unknown tag: refused once the nesting reaches it
         }
-        byte[] bytes = hostile.array();
+        assertRefusalAllocatesLittle(hostile.array(), "nested map headers");
+    }
+
+    /** Refusing {@code bytes} (after a warm-up refusal) allocates a small multiple of their length at most. */
+    private static void assertRefusalAllocatesLittle(byte[] bytes, String what) {
         refusedRead(bytes); // warm up
         long before = ThreadAllocation.bytes();
         refusedRead(bytes);
         long allocated = ThreadAllocation.bytes() - before;
-        assertTrue(allocated < 16L * size + (1 << 20),
-                "refusing " + size + " bytes of nested map headers allocated " + allocated + " bytes");
+        assertTrue(allocated < 16L * bytes.length + (1 << 20),
+                "refusing " + bytes.length + " bytes of " + what + " allocated " + allocated + " bytes");
     }
 
     static Stream<Arguments> namesOutsideTheAllowList() {
