@@ -14,6 +14,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TimeoutsTest {
     @Test
+    void deadlinesAreNowForNegativeTimeoutsAndNoneForCenturies() {
+        for (Duration now : new Duration[] {Duration.ZERO, Duration.ofNanos(-1), Duration.ofSeconds(Long.MIN_VALUE)}) {
+            long before = System.nanoTime();
+            long deadline = Timeouts.deadline(now);
+            assertTrue(deadline - before >= 0 && System.nanoTime() - deadline >= 0, now + ": " + deadline);
+        }
+        long before = System.nanoTime();
+        long inASecond = Timeouts.deadline(Duration.ofSeconds(1));
+        assertTrue(inASecond - before >= 1_000_000_000L && inASecond - System.nanoTime() <= 1_000_000_000L);
+        assertEquals(Timeouts.NO_DEADLINE, Timeouts.deadline(Duration.ofSeconds(Long.MAX_VALUE)));
+        assertEquals(Timeouts.NO_DEADLINE, Timeouts.deadline(Duration.ofNanos(Timeouts.MOST_NANOS)));
+        assertThrows(NullPointerException.class, () -> Timeouts.deadline(null));
+    }
+
+    @Test
     void negativeIsZeroAndOrdinaryTimeoutsAreExact() {
         assertEquals(0, Timeouts.nanos(Duration.ofMillis(-5)));
         assertEquals(0, Timeouts.nanos(Duration.ofSeconds(Long.MIN_VALUE)));

@@ -11,6 +11,8 @@ import java.util.Objects;
 public final class Timeouts {
     /** The longest timeout in nanoseconds: {@code System.nanoTime()} plus it cannot overflow. */
     public static final long MOST_NANOS = Long.MAX_VALUE / 2;
+    /** The {@link #deadline} of a timeout of {@link #MOST_NANOS} or more: none. */
+    public static final long NO_DEADLINE = Long.MAX_VALUE;
 
     private Timeouts() {
     }
@@ -62,5 +64,17 @@ public final class Timeouts {
         } catch (ArithmeticException tooLong) {
             return MOST_NANOS;
         }
+    }
+
+    /**
+     * The {@link System#nanoTime()} deadline {@code timeout} from now: now for a zero or negative
+     * timeout (minus centuries too), {@link #NO_DEADLINE} for {@link #MOST_NANOS} (about 146 years)
+     * or more.
+     *
+     * @throws NullPointerException if {@code timeout} is null
+     */
+    public static long deadline(Duration timeout) {
+        long nanos = nanos(timeout);
+        return nanos >= MOST_NANOS ? NO_DEADLINE : System.nanoTime() + nanos;
     }
 }

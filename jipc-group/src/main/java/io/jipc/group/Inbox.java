@@ -24,7 +24,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class Inbox implements AutoCloseable {
     /** Longest single wait in the mailbox, so that a waiter's periodic check runs. */
     private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    static final long FOREVER = Long.MAX_VALUE;
+    static final long FOREVER = io.jipc.Timeouts.NO_DEADLINE;
 
     /** The key of a collective part: operation sequence number, step, sender's rank. */
     record PartKey(long sequence, int step, int sender) {

@@ -938,15 +938,7 @@ public final class ProcessGroup implements AutoCloseable {
     }
 
     private static long deadline(Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        long nanos;
-        try {
-            nanos = timeout.toNanos();
-        } catch (ArithmeticException tooLong) { // centuries: no limit; minus centuries: try once
-            return timeout.isNegative() ? System.nanoTime() : Inbox.FOREVER;
-        }
-        long now = System.nanoTime();
-        return nanos >= Inbox.FOREVER - now ? Inbox.FOREVER : now + Math.max(0, nanos);
+        return Timeouts.deadline(timeout); // Inbox.FOREVER is Timeouts.NO_DEADLINE
     }
 
     @Override

@@ -93,7 +93,7 @@ import static io.jipc.shm.CircularBufferDescriptor.STRIDE_OFFSET;
 public final class CircularBuffer implements AutoCloseable {
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
-    private static final long FOREVER = Long.MAX_VALUE;
+    private static final long FOREVER = Timeouts.NO_DEADLINE;
     /** What {@link #claim} returns when there is nothing to claim. */
     private static final long NONE = Long.MIN_VALUE;
     /**
@@ -617,9 +617,7 @@ public final class CircularBuffer implements AutoCloseable {
     }
 
     private static long deadline(Duration timeout) {
-        long nanos = Timeouts.nanos(timeout); // a timeout of centuries is no deadline, never an overflow
-        long now = System.nanoTime();
-        return nanos >= FOREVER - now ? FOREVER : now + Math.max(0, nanos);
+        return Timeouts.deadline(timeout); // a timeout of centuries is no deadline, never an overflow
     }
 
     private void checkOpen() {

@@ -1,9 +1,9 @@
 package io.jipc.sync;
 
+import io.jipc.Timeouts;
 import io.jipc.WaitStrategy;
 
 import java.time.Duration;
-import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,7 +16,7 @@ final class Blocking {
     /** How often a waiter checks whether the holders it waits for are still alive. */
     static final long LIVENESS_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** No deadline. */
-    static final long FOREVER = Long.MAX_VALUE;
+    static final long FOREVER = Timeouts.NO_DEADLINE;
 
     /** One try at the operation a thread waits for. */
     @FunctionalInterface
@@ -32,17 +32,9 @@ final class Blocking {
     private Blocking() {
     }
 
-    /** The deadline ({@link System#nanoTime()} based) {@code timeout} from now, saturating. */
+    /** The deadline ({@link System#nanoTime()} based) {@code timeout} from now: {@link Timeouts#deadline}. */
     static long deadline(Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        long nanos;
-        try {
-            nanos = timeout.toNanos();
-        } catch (ArithmeticException tooLong) { // centuries: no limit; minus centuries: try once
-            return timeout.isNegative() ? System.nanoTime() : FOREVER;
-        }
-        long now = System.nanoTime();
-        return nanos >= FOREVER - now ? FOREVER : now + Math.max(0, nanos);
+        return Timeouts.deadline(timeout);
     }
 
     /**
