@@ -37,18 +37,6 @@ final class PeerInboxes implements AutoCloseable {
             this.inbox = inbox;
             this.checkedAt = checkedAt;
         }
-
-        long token() {
-            return token;
-        }
-
-        int incarnation() {
-            return incarnation;
-        }
-
-        Mailbox inbox() {
-            return inbox;
-        }
     }
 
     private final String group;
@@ -79,11 +67,11 @@ final class PeerInboxes implements AutoCloseable {
             if (deadline != Inbox.FOREVER) {
                 wait = Math.min(wait, deadline - System.nanoTime());
             }
-            if (wait <= 0 ? peer.inbox().offer(message) : peer.inbox().offer(message, Duration.ofNanos(wait))) {
+            if (wait <= 0 ? peer.inbox.offer(message) : peer.inbox.offer(message, Duration.ofNanos(wait))) {
                 return true;
             }
-            if (!ProcessIdentity.isAlive(peer.token())) {
-                throw lost(rank, "the member of rank " + rank + " (pid " + ProcessIdentity.pidOf(peer.token())
+            if (!ProcessIdentity.isAlive(peer.token)) {
+                throw lost(rank, "the member of rank " + rank + " (pid " + ProcessIdentity.pidOf(peer.token)
                         + ") died");
             }
             if (deadline != Inbox.FOREVER && System.nanoTime() - deadline >= 0) {
@@ -94,7 +82,7 @@ final class PeerInboxes implements AutoCloseable {
 
     /** Puts {@code message} into {@code rank}'s inbox if it has room now. */
     boolean offer(int rank, byte[] message) {
-        return peer(rank, -1).inbox().offer(message);
+        return peer(rank, -1).inbox.offer(message);
     }
 
     private synchronized Peer peer(int rank, int incarnation) {
@@ -110,11 +98,11 @@ final class PeerInboxes implements AutoCloseable {
                     + ProcessIdentity.pidOf(now.token()) + ")");
         }
         Peer peer = peers.get(rank);
-        if (peer != null && peer.token() == now.token() && peer.incarnation() == now.incarnation()) {
+        if (peer != null && peer.token == now.token() && peer.incarnation == now.incarnation()) {
             return checkedAlive(rank, peer);
         }
         if (peer != null) {
-            retired.add(peer.inbox());
+            retired.add(peer.inbox);
         }
         Mailbox inbox;
         try {
@@ -133,8 +121,8 @@ final class PeerInboxes implements AutoCloseable {
     private Peer checkedAlive(int rank, Peer peer) {
         long now = System.nanoTime();
         if (now - peer.checkedAt >= Timeouts.nanos(livenessCheck)) {
-            if (!ProcessIdentity.isAlive(peer.token())) {
-                throw lost(rank, "the member of rank " + rank + " (pid " + ProcessIdentity.pidOf(peer.token())
+            if (!ProcessIdentity.isAlive(peer.token)) {
+                throw lost(rank, "the member of rank " + rank + " (pid " + ProcessIdentity.pidOf(peer.token)
                         + ") died");
             }
             peer.checkedAt = now;
@@ -149,7 +137,7 @@ final class PeerInboxes implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
-        peers.values().forEach(p -> p.inbox().close());
+        peers.values().forEach(p -> p.inbox.close());
         retired.forEach(Mailbox::close);
         peers.clear();
         retired.clear();
