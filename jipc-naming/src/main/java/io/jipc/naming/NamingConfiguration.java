@@ -57,7 +57,7 @@ public final class NamingConfiguration {
             return LOCAL;
         }
         String text = configured.strip();
-        if (text.equals("local") || text.equals("local:")) {
+        if (text.equalsIgnoreCase("local") || text.equalsIgnoreCase("local:")) {
             return LOCAL;
         }
         try {
@@ -96,18 +96,18 @@ public final class NamingConfiguration {
         if (scheme == null) {
             throw new IllegalArgumentException("a naming URI needs a scheme (local: or zk://...): '" + uri + "'");
         }
-        if (scheme.equals("local")) {
+        if (scheme.equalsIgnoreCase("local")) { // schemes are case-insensitive (RFC 3986, 3.1)
             return LocalNameService.open(uri);
         }
         List<String> known = new ArrayList<>(List.of("local"));
         for (NameServiceProvider provider : ServiceLoader.load(NameServiceProvider.class,
                 NamingConfiguration.class.getClassLoader())) {
-            if (provider.scheme().equals(scheme)) {
+            if (provider.scheme().equalsIgnoreCase(scheme)) {
                 return provider.open(uri);
             }
             known.add(provider.scheme());
         }
-        String hint = scheme.equals("zk") ? ": put the module jipc-naming-zk (io.jipc.naming.zk) on the module or class path" : "";
+        String hint = scheme.equalsIgnoreCase("zk") ? ": put the module jipc-naming-zk (io.jipc.naming.zk) on the module or class path" : "";
         throw new NameServiceUnavailableException("no name service backend for '" + uri + "' (schemes here: "
                 + String.join(", ", known) + ")" + hint);
     }

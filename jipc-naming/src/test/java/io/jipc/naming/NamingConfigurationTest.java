@@ -69,5 +69,16 @@ class NamingConfigurationTest {
         assertThrows(NameServiceUnavailableException.class, () -> NameService.open(URI.create("etcd://h:1/")));
         assertThrows(IllegalArgumentException.class, () -> NameService.open(URI.create("relative/path")));
         assertThrows(IllegalArgumentException.class, () -> NameService.open(URI.create("local:/elsewhere")));
+        e = assertThrows(NameServiceUnavailableException.class, () -> NameService.open(URI.create("ZK://localhost:2181/j")));
+        assertTrue(e.getMessage().contains("jipc-naming-zk"), e.getMessage());
+    }
+
+    @Test
+    void theSchemeMayBeWrittenInAnyCase() {
+        try (NameService names = NameService.open(URI.create("LOCAL:/"))) {
+            assertTrue(names.lookup("nothing/here").isEmpty());
+        }
+        System.setProperty(NamingConfiguration.PROPERTY, "Local");
+        assertEquals(NamingConfiguration.LOCAL, NamingConfiguration.uri());
     }
 }

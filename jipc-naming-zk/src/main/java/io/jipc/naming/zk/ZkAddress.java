@@ -18,10 +18,11 @@ import java.util.Locale;
 record ZkAddress(URI uri, String connectString, String namespace, Duration connectTimeout, Duration sessionTimeout) {
     static ZkAddress parse(URI uri) {
         String authority = uri.getRawAuthority();
-        if (!"zk".equals(uri.getScheme()) || authority == null || authority.isBlank()) {
+        if (!"zk".equalsIgnoreCase(uri.getScheme()) || authority == null || authority.isBlank()) {
             throw new IllegalArgumentException("a ZooKeeper naming URI is zk://host:port[,host:port...]/chroot, not '"
                     + uri + "'");
         }
+        checkServers(uri, authority);
         String path = uri.getPath() == null ? "" : uri.getPath();
         String namespace = path.replaceAll("^/+", "").replaceAll("/+$", "");
         if (namespace.isEmpty()) {
@@ -43,6 +44,46 @@ record ZkAddress(URI uri, String connectString, String namespace, Duration conne
             }
         }
         return new ZkAddress(uri, authority, namespace, connect, session);
+    }
+
+    /**
+     * Refuses what ZooKeeper's client would only fail to connect to, after the whole timeout: each
+     * server is {@code host}, {@code host:port} or {@code [ipv6]:port}, with a port of 1..65535
+     * (ZooKeeper's 2181 if none).
+     */
+    private static void checkServers(URI uri, String servers) {
+        for (String server : servers.split(",", -1)) {
+            String host;
+            String port = null;
+            if (server.startsWith("[")) {
+                int close = server.indexOf(']');
+                host = close < 0 ? "" : server.substring(1, close);
+                String rest = close < 0 ? "" : server.substring(close + 1);
+                if (close < 0 || !host.matches("[0-9A-Fa-f:.]+") || !(rest.isEmpty() || rest.startsWith(":"))) {
+                    throw badServer(uri, server, "an IPv6 address is written [address] or [address]:port");
+                }
+                port = rest.isEmpty() ? null : rest.substring(1);
+            } else {
+                int colon = server.indexOf(':');
+                if (colon >= 0 && server.indexOf(':', colon + 1) >= 0) {
+                    throw badServer(uri, server, "an IPv6 address is written [address]:port");
+                }
+                host = colon < 0 ? server : server.substring(0, colon);
+                port = colon < 0 ? null : server.substring(colon + 1);
+                if (!host.matches("[A-Za-z0-9._-]+")) {
+                    throw badServer(uri, server, "no host name or address");
+                }
+            }
+            if (port != null && (!port.matches("[0-9]{1,5}") || Integer.parseInt(port) < 1
+                    || Integer.parseInt(port) > 65535)) {
+                throw badServer(uri, server, "the port is not a number from 1 to 65535");
+            }
+        }
+    }
+
+    private static IllegalArgumentException badServer(URI uri, String server, String why) {
+        return new IllegalArgumentException("'" + server + "' in " + uri + " is not a ZooKeeper server host:port ("
+                + why + ")");
     }
 
     /** {@code 500ms}, {@code 15s}, {@code 2m}, or an ISO-8601 duration. */

@@ -245,5 +245,25 @@ class ZkSessionTest {
         assertEquals(Duration.ofSeconds(30), iso.connectTimeout());
         assertEquals(Duration.ofMinutes(2), iso.sessionTimeout());
         assertEquals(Duration.ofMillis(500), ZkAddress.parse(URI.create("zk://a:1/x?session=pt0.5s")).sessionTimeout());
+        // servers ZooKeeper's client could only fail to reach, after the whole timeout (it waited)
+        for (String bad : List.of("host:notaport", "host:0", "host:65536", "host:", "a:1,", "a:1,,b:2", ":2181",
+                "user@host:2181", "fe80::1:2181")) {
+            URI uri = URI.create("zk://" + bad + "/x");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NameService.open(uri), bad);
+            assertTrue(e.getMessage().contains("not a ZooKeeper server host:port"), e.getMessage());
+        }
+        for (String good : List.of("h", "h:2181", "zk-1.example.org:65535", "10.0.0.1:1,10.0.0.2:2", "[::1]:2181", "[::1]")) {
+            assertEquals(good, ZkAddress.parse(URI.create("zk://" + good + "/x")).connectString());
+        }
+        // a scheme is case-insensitive
+        assertEquals("x", ZkAddress.parse(URI.create("ZK://h:1/x")).namespace());
+    }
+
+    @Test
+    void theSchemeMayBeWrittenInAnyCase() throws Exception {
+        try (TestingServer server = ZkTestServers.server(home);
+             NameService names = NameService.open(URI.create("Zk://" + server.getConnectString() + "/jipc-session"))) {
+            assertTrue(names.lookup("svc/none").isEmpty());
+        }
     }
 }
