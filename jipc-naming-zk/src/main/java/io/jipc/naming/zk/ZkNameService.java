@@ -30,6 +30,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +53,10 @@ import java.util.function.Consumer;
  *     of the old session is waited for until the ensemble removes it. If someone else took the name
  *     meanwhile, {@link Registration#lost()} completes with a {@link NameTakenException}: a name is
  *     never silently lost.</li>
+ * <li>{@link #unregister} of a name of this process releases the registration holding it, in whichever
+ *     of the process's services, so it does not take the name back.</li>
+ * <li>A registration closed while the ensemble cannot be reached has its node deleted after the
+ *     reconnection; closing the service ends the session, which takes all its nodes.</li>
  * <li>Watches are ZooKeeper persistent recursive watches on the names node, set again (and compared
  *     with a fresh listing) after every reconnection.</li>
  * </ul>
@@ -62,8 +68,19 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
     /** A connection attempt shorter than this may fail on a reachable, busy ensemble. */
     private static final Duration SHORT_ATTEMPT = Duration.ofSeconds(1);
 
+    /**
+     * The open services of this process: {@link #unregister} of a name registered by this process
+     * through another service releases that service's registration, so it does not take the name back.
+     */
+    private static final Set<ZkNameService> OPEN = ConcurrentHashMap.newKeySet();
+
     private final ZkAddress address;
     private final CuratorFramework client;
+    /**
+     * Registrations closed while the ensemble could not be reached: their nodes are removed when the
+     * connection comes back (or go with the session, should it expire first).
+     */
+    private final Set<ZkRegistration> pendingRemovals = ConcurrentHashMap.newKeySet();
     /** Re-registrations and resynchronisations after connection changes, off ZooKeeper's event thread. */
     private final ExecutorService recovery;
 
@@ -90,13 +107,14 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
                         + " within " + Timeouts.text(address.connectTimeout()) + " (naming URI " + address.uri() + ")"
                         + shortAttemptsHint(address));
             }
+            try {
+                client.create().creatingParentsIfNeeded().forPath(NAMES);
+            } catch (KeeperException.NodeExistsException exists) {
+                // made by an earlier service
+            }
             ZkNameService service = new ZkNameService(address, client);
-            client.create().creatingParentsIfNeeded().forPath(NAMES);
             client.getConnectionStateListenable().addListener((c, state) -> service.onConnectionState(state));
-            return service;
-        } catch (KeeperException.NodeExistsException exists) {
-            ZkNameService service = new ZkNameService(address, client);
-            client.getConnectionStateListenable().addListener((c, state) -> service.onConnectionState(state));
+            OPEN.add(service);
             return service;
         } catch (InterruptedException e) {
             client.close();
@@ -293,12 +311,13 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
         ensureOpen();
         NameSyntax.check(name);
         Stat stat;
+        NameEntry entry = null; // null: unreadable
         try {
             Optional<Stored> stored = read(name);
             if (stored.isEmpty()) {
                 return false;
             }
-            NameEntry entry = stored.get().entry;
+            entry = stored.get().entry;
             stat = stored.get().stat;
             boolean mine = stat.getEphemeralOwner() == sessionId()
                     || entry.owner().equals(NameOwner.current());
@@ -309,8 +328,14 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
             LOG.log(System.Logger.Level.WARNING, "removing " + e.getMessage());
             stat = null;
         }
-        // a registration of this service must not take the name back when it sees its node go
-        openRegistrations().stream().filter(r -> r.name().equals(name)).forEach(ZkRegistration::release);
+        // a registration of this process must not take the name back when it sees its node go, whichever
+        // of the process's services holds it
+        NameEntry removed = entry;
+        for (ZkNameService service : OPEN) {
+            service.openRegistrations().stream()
+                    .filter(r -> r.name().equals(name) && (service == this || r.entry().sameRegistration(removed)))
+                    .forEach(ZkRegistration::release);
+        }
         return delete(name, stat == null ? -1 : stat.getVersion());
     }
 
@@ -369,10 +394,51 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
         }
     }
 
+    /** Whether the service is closing (or closed): its session, and the session's nodes, are ending. */
+    boolean closing() {
+        return isClosed();
+    }
+
+    /** Whether the client has a connection to the ensemble now. */
+    boolean connected() {
+        return client.getZookeeperClient().isConnected();
+    }
+
+    /**
+     * Deletes the node of a closed registration now, or, while the ensemble cannot be reached, after
+     * the next reconnection (without waiting out Curator's retries here).
+     */
+    void removeNode(ZkRegistration closed) {
+        if (connected()) {
+            try {
+                closed.deleteNode();
+                return;
+            } catch (NameServiceUnavailableException e) {
+                // the connection went meanwhile
+            }
+        }
+        pendingRemovals.add(closed);
+        if (connected()) { // it came back before the add: do not wait for the next reconnection
+            recover(this::removePending);
+        }
+    }
+
+    private void removePending() {
+        for (ZkRegistration closed : pendingRemovals) {
+            try {
+                closed.deleteNode();
+                pendingRemovals.remove(closed);
+            } catch (NameServiceUnavailableException e) {
+                return; // the next reconnection tries again
+            }
+        }
+    }
+
     private void onConnectionState(ConnectionState state) {
         LOG.log(System.Logger.Level.DEBUG, "ZooKeeper connection " + state + " (" + address.connectString() + ")");
         if (state == ConnectionState.RECONNECTED) {
             recover(() -> {
+                removePending();
                 openRegistrations().forEach(ZkRegistration::reassert);
                 openWatches().forEach(ZkWatch::resynchronise);
             });
@@ -397,6 +463,7 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
 
     @Override
     protected void closeBackend() {
+        OPEN.remove(this);
         recovery.shutdownNow();
         try {
             recovery.awaitTermination(10, TimeUnit.SECONDS);

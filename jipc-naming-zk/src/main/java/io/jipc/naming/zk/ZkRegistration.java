@@ -22,12 +22,23 @@ final class ZkRegistration extends AbstractRegistration {
     private final ZkNameService service;
     private final NameEntry entry;
     private final byte[] bytes;
+    /**
+     * Calls {@link #reassert()} when the node is deleted. One object for every {@link #watchNode()}: the
+     * ZooKeeper client keeps a set of watchers per node, so setting it again after each reconnection
+     * does not add another one (a new object each time would, and each would reassert).
+     */
+    private final CuratorWatcher nodeWatcher;
 
     ZkRegistration(ZkNameService service, NameEntry entry, byte[] bytes) {
         super(entry);
         this.service = service;
         this.entry = entry;
         this.bytes = bytes;
+        this.nodeWatcher = (WatchedEvent event) -> {
+            if (event.getType() == Watcher.Event.EventType.NodeDeleted) {
+                service.recover(this::reassert);
+            }
+        };
     }
 
     @Override
@@ -46,13 +57,8 @@ final class ZkRegistration extends AbstractRegistration {
 
     /** Sets a one-shot watch that calls {@link #reassert()} when the node is deleted. */
     void watchNode() {
-        CuratorWatcher watcher = (WatchedEvent event) -> {
-            if (event.getType() == Watcher.Event.EventType.NodeDeleted) {
-                service.recover(this::reassert);
-            }
-        };
         try {
-            if (service.client().checkExists().usingWatcher(watcher).forPath(ZkNameService.pathOf(entry.name())) == null) {
+            if (service.client().checkExists().usingWatcher(nodeWatcher).forPath(ZkNameService.pathOf(entry.name())) == null) {
                 service.recover(this::reassert);
             }
         } catch (Exception e) {
@@ -97,16 +103,32 @@ final class ZkRegistration extends AbstractRegistration {
         service.forget(this);
     }
 
+    /**
+     * Removes the node now, or when the ensemble can be reached again; nothing when the whole service
+     * closes, as the session it ends takes its nodes with it.
+     */
     @Override
     protected void removeName() {
+        service.forget(this);
+        if (!service.closing()) {
+            service.removeNode(this);
+        }
+    }
+
+    /**
+     * Deletes the node if it still holds this registration's entry.
+     *
+     * @throws NameServiceUnavailableException if the ensemble cannot be reached
+     */
+    void deleteNode() {
         try {
             service.read(entry.name()).filter(s -> s.entry().sameRegistration(entry))
                     .ifPresent(s -> service.delete(entry.name(), s.stat().getVersion()));
+        } catch (NameServiceUnavailableException e) {
+            throw e;
         } catch (NamingException e) {
-            // unreachable: the ensemble removes the node when the session ends
+            // unreadable or taken over: not this registration's node to remove
             ZkNameService.LOG.log(System.Logger.Level.DEBUG, "cannot remove '" + entry.name() + "': " + e);
-        } finally {
-            service.forget(this);
         }
     }
 }

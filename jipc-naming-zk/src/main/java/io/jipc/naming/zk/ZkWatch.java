@@ -165,10 +165,17 @@ final class ZkWatch implements Watch {
             return;
         }
         closed = true;
-        try {
-            service.client().watchers().remove(watcher).forPath(ZkNameService.NAMES);
-        } catch (Exception e) {
-            // gone with the session, or not connected: the closed flag silences it
+        if (!service.closing()) { // else the session ends, and its watches with it
+            try {
+                if (service.connected()) {
+                    service.client().watchers().remove(watcher).forPath(ZkNameService.NAMES);
+                } else {
+                    // not set again at the reconnection, which sets the client's watches only
+                    service.client().watchers().remove(watcher).locally().forPath(ZkNameService.NAMES);
+                }
+            } catch (Exception e) {
+                // gone with the session, or the connection went meanwhile: the closed flag silences it
+            }
         }
         thread.execute(watched::close);
         thread.shutdown();

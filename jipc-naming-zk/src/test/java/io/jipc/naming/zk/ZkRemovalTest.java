@@ -1,0 +1,184 @@
+package io.jipc.naming.zk;
+
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameService;
+import io.jipc.naming.Registration;
+import io.jipc.naming.Watch;
+import io.jipc.testkit.JipcTestExtension;
+import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooKeeper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.reflect.Method;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * How names leave ZooKeeper: unregistered through another service of the owning process, closed while
+ * the ensemble cannot be reached (one registration, or the whole service), and how often a registration
+ * watches its node after reconnections.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class ZkRemovalTest {
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
+    private static final NameRecord RECORD = NameRecord.of("test", "1", "somewhere");
+
+    @TempDir
+    Path home;
+
+    private static ZkNameService open(TestingServer server, String query) {
+        return (ZkNameService) NameService.open(URI.create("zk://" + server.getConnectString() + "/jipc-removal" + query));
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + PATIENCE + ": " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /**
+     * Returns once every watch event {@code names} received before now has been handled and the
+     * recovery work it started has run: the ZooKeeper client delivers a watch event before the
+     * answer to a later read, on the same thread, and recovery runs tasks in order.
+     */
+    private static void settle(ZkNameService names, String name) throws Exception {
+        CountDownLatch settled = new CountDownLatch(1);
+        names.client().checkExists().inBackground((client, event) -> names.recover(settled::countDown))
+                .forPath(ZkNameService.pathOf(name));
+        assertTrue(settled.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS));
+    }
+
+    @Test
+    void aNameUnregisteredThroughAnotherServiceOfTheProcessStaysUnregistered() throws Exception {
+        try (TestingServer server = ZkTestServers.server(home);
+             ZkNameService owner = open(server, "");
+             ZkNameService other = open(server, "")) {
+            Registration registration = owner.register("svc/unregistered", RECORD);
+            assertTrue(other.unregister("svc/unregistered"), "a name of this process");
+            settle(owner, "svc/unregistered");
+            assertEquals(List.of(), other.list("svc/"), "the owner took its name back");
+            assertFalse(registration.isHeld());
+            assertFalse(registration.lost().isDone(), "unregistering is not losing");
+            registration.close(); // nothing left to remove
+            try (Registration again = other.register("svc/unregistered", RECORD)) {
+                assertTrue(again.isHeld());
+            }
+        }
+    }
+
+    @Test
+    void aRegistrationClosedWhileTheEnsembleIsUnreachableIsRemovedWhenItIsBack() throws Exception {
+        try (TestingServer server = ZkTestServers.server(home);
+             ZkNameService names = open(server, "?session=60s")) {
+            Registration registration = names.register("svc/closed-offline", RECORD);
+            long session = names.sessionId();
+            server.stop();
+            await("the client noticed", () -> !names.connected());
+            registration.close();
+            assertFalse(registration.isHeld());
+            server.restart();
+            await("the node removed", () -> {
+                try {
+                    return names.lookup("svc/closed-offline").isEmpty();
+                } catch (RuntimeException stillReconnecting) {
+                    return false;
+                }
+            });
+            assertEquals(session, names.sessionId(), "removed by the registration, not by an expired session");
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS) // removing each name while unreachable took ~13 s each
+    void aServiceClosedWhileTheEnsembleIsUnreachableLeavesItsNamesToItsSession() throws Exception {
+        try (TestingServer server = ZkTestServers.server(home);
+             NameService observer = open(server, "")) {
+            ZkNameService names = open(server, "?session=6s");
+            List<Registration> registrations = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                registrations.add(names.register("svc/offline-" + i, RECORD));
+            }
+            Watch watch = names.watch("svc/", event -> { });
+            server.stop();
+            await("the client noticed", () -> !names.connected());
+            names.close();
+            registrations.forEach(r -> assertFalse(r.isHeld()));
+            watch.close(); // already closed with the service
+            server.restart();
+            await("the names gone with the session", () -> {
+                try {
+                    return observer.list("svc/").isEmpty();
+                } catch (RuntimeException stillReconnecting) {
+                    return false;
+                }
+            });
+        }
+    }
+
+    @Test
+    void reconnectionsDoNotAddWatchersOfARegisteredNode() throws Exception {
+        try (TestingServer server = ZkTestServers.server(home);
+             ZkNameService names = open(server, "?session=60s")) {
+            Registration registration = names.register("svc/reconnected", RECORD);
+            long session = names.sessionId();
+            for (int i = 0; i < 3; i++) {
+                server.restart();
+                await("reconnected", () -> {
+                    try {
+                        return names.connected() && names.lookup("svc/reconnected").isPresent();
+                    } catch (RuntimeException notYet) {
+                        return false;
+                    }
+                });
+                settle(names, "svc/reconnected");
+            }
+            assertEquals(session, names.sessionId());
+            assertEquals(1, nodeWatchers(names, "svc/reconnected"));
+            assertTrue(registration.isHeld());
+        }
+    }
+
+    /** The watchers the ZooKeeper client keeps for the node of {@code name} (its watch manager is not public). */
+    private static int nodeWatchers(ZkNameService names, String name) throws Exception {
+        ZooKeeper zooKeeper = names.client().getZookeeperClient().getZooKeeper();
+        Method manager = ZooKeeper.class.getDeclaredMethod("getWatchManager");
+        manager.setAccessible(true);
+        Object watches = manager.invoke(zooKeeper);
+        int count = 0;
+        for (String kind : List.of("getDataWatches", "getExistWatches")) {
+            Method of = watches.getClass().getDeclaredMethod(kind);
+            of.setAccessible(true);
+            @SuppressWarnings("unchecked")
+            Map<String, Set<Watcher>> byPath = (Map<String, Set<Watcher>>) of.invoke(watches);
+            synchronized (byPath) {
+                for (Map.Entry<String, Set<Watcher>> e : byPath.entrySet()) {
+                    if (e.getKey().endsWith(ZkNameService.pathOf(name))) {
+                        count += e.getValue().size();
+                    }
+                }
+            }
+        }
+        return count;
+    }
+}
