@@ -131,6 +131,7 @@ public final class DatagramEndpoint implements AutoCloseable, Selectable {
                 Sockets.bind(socket.fd, local);
             }
             SocketAddress bound = local instanceof UnixDomainSocketAddress ? local : Sockets.localAddress(socket.fd);
+            socket.subject = Sockets.describe(bound); // port 0: the port the kernel gave
             return new DatagramEndpoint(socket, options, bound, inode);
         } catch (RuntimeException e) {
             socket.close();
@@ -149,7 +150,10 @@ public final class DatagramEndpoint implements AutoCloseable, Selectable {
 
     // ------------------------------------------------------------------ sending
 
-    /** Sends one datagram if the kernel takes it now; false (nothing sent) if it would have to wait. */
+    /**
+     * Sends one datagram if the kernel takes it now; false (nothing sent) if it would have to wait
+     * (also while another thread waits to send). A pending interrupt is kept and does not stop it.
+     */
     public boolean offer(SocketAddress target, byte[] message) {
         try {
             return send(target, message, System.nanoTime());
@@ -182,7 +186,9 @@ public final class DatagramEndpoint implements AutoCloseable, Selectable {
                     + options.maxDatagramSize() + " bytes (to " + Sockets.describe(target) + ")", message.length,
                     options.maxDatagramSize());
         }
-        sendLock.lockInterruptibly();
+        if (!Turns.take(sendLock, deadline)) {
+            return false; // another thread sends, waiting for room
+        }
         try {
             socket.enter();
             try {
@@ -235,7 +241,10 @@ public final class DatagramEndpoint implements AutoCloseable, Selectable {
         return receive(StreamConnection.deadlineOf(timeout));
     }
 
-    /** The next datagram if one is queued, else null at once. */
+    /**
+     * The next datagram if one is queued, else null at once (also while another thread receives). A
+     * pending interrupt is kept and does not stop it.
+     */
     public Datagram poll() {
         try {
             return receive(System.nanoTime());
@@ -246,7 +255,9 @@ public final class DatagramEndpoint implements AutoCloseable, Selectable {
     }
 
     private Datagram receive(long deadline) throws InterruptedException {
-        receiveLock.lockInterruptibly();
+        if (!Turns.take(receiveLock, deadline)) {
+            return null; // another thread receives, and gets what arrives until then
+        }
         try {
             socket.enter();
             try {
@@ -276,7 +287,6 @@ public final class DatagramEndpoint implements AutoCloseable, Selectable {
         }
     }
 
-    /** Closes the endpoint (idempotent) and removes its socket file; blocked threads get {@link ClosedException}. */
     /**
      * This endpoint for an {@code io.jipc.select.Selector}: readable when a datagram waits
      * ({@link #poll()} returns it), writable when the socket has send-buffer space.
@@ -286,6 +296,7 @@ public final class DatagramEndpoint implements AutoCloseable, Selectable {
         return socket.readinessSource(OP_READ | OP_WRITE, () -> false);
     }
 
+    /** Closes the endpoint (idempotent) and removes its socket file; blocked threads get {@link ClosedException}. */
     @Override
     public void close() {
         if (!socket.isClosed()) {

@@ -28,7 +28,8 @@ final class NativeSocket implements AutoCloseable {
     private static final int CLOSED = 1 << 30;
 
     final int fd;
-    final String subject;
+    /** What messages call the socket; set again once a port-0 bind has its port. */
+    volatile String subject;
     /** {@link #CLOSED} bit plus the number of operations in progress. */
     private final AtomicInteger state = new AtomicInteger();
     private final AtomicInteger released = new AtomicInteger();

@@ -18,10 +18,11 @@ import java.util.function.Consumer;
  * </ul>
  * Defaults apply: 1 MiB per framed message, 65,507 bytes per datagram.
  *
- * <p>For the {@code jipc} command: {@code jipc send <uri> <message>...} maps to
- * {@link #send(String, List)}, {@code jipc recv <uri> --count N --timeout T} to
- * {@link #receive(String, int, Duration, Consumer)} printing each message; a URI is one of these
- * when {@link SocketUri#isSocketUri(String)} says so.
+ * <p>These are the Java counterparts of {@code jipc send <uri> <message>...} and
+ * {@code jipc recv <uri> --count N --timeout T} for programs and scripts. The command itself does
+ * not call them: it drives {@link StreamConnection}, {@link StreamServer} and
+ * {@link DatagramEndpoint} directly, for its options (priorities, {@code --max-bytes}, ...). A URI
+ * is one of these when {@link SocketUri#isSocketUri(String)} says so.
  */
 public final class SocketEndpoints {
     private SocketEndpoints() {

@@ -176,7 +176,10 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         return receive(deadlineOf(timeout));
     }
 
-    /** The next message if it has arrived whole, else null at once; bytes of a partial frame are kept. */
+    /**
+     * The next message if it has arrived whole, else null at once (also while another thread
+     * receives); bytes of a partial frame are kept. A pending interrupt is kept and does not stop it.
+     */
     public byte[] poll() {
         try {
             return receive(System.nanoTime());
@@ -192,7 +195,9 @@ public final class StreamConnection implements AutoCloseable, Selectable {
     }
 
     private byte[] receive(long deadline) throws InterruptedException {
-        readLock.lockInterruptibly();
+        if (!Turns.take(readLock, deadline)) {
+            return null; // another thread receives, and gets what arrives until then
+        }
         try {
             socket.enter();
             try {
@@ -299,12 +304,19 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         return transmit(true, ByteBuffer.wrap(message), deadlineOf(timeout));
     }
 
-    /** Sends a message if the socket buffer has room for its start now; false (nothing sent) otherwise. */
+    /**
+     * Sends a message if the socket buffer has room for its start now (and no other thread is sending);
+     * false (nothing sent) otherwise. A pending interrupt is kept and does not stop it, except while
+     * it waits to finish a started frame, which then closes the connection.
+     */
     public boolean offer(byte[] message) {
         try {
             return transmit(true, ByteBuffer.wrap(message), System.nanoTime());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            if (!socket.isClosed()) {
+                return false; // interrupted before its first byte left: nothing sent
+            }
             throw new ClosedException("interrupted while finishing a frame to " + remote + "; connection closed");
         }
     }
@@ -323,7 +335,9 @@ public final class StreamConnection implements AutoCloseable, Selectable {
             throw new MessageTooLargeException("message of " + length + " bytes exceeds the maximum frame size of "
                     + options.maxFrameSize() + " bytes of the connection to " + remote, length, options.maxFrameSize());
         }
-        writeLock.lockInterruptibly();
+        if (!Turns.take(writeLock, deadline)) {
+            return false; // another thread sends: the buffer had no room for its frame
+        }
         try {
             socket.enter();
             try {
@@ -370,7 +384,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
                     }
                     close();
                     throw new FrameTimeoutException(remote + " did not read a started frame within "
-                            + options.frameTimeout() + " (" + sent + " bytes sent); connection closed");
+                            + Timeouts.text(options.frameTimeout()) + " (" + sent + " bytes sent); connection closed");
                 }
             }
             return true;
@@ -402,11 +416,15 @@ public final class StreamConnection implements AutoCloseable, Selectable {
 
     /**
      * Reads raw bytes (no framing) into {@code dst}: blocks until at least one byte is there;
-     * returns the count, or -1 at end of stream. Bytes already buffered are returned first.
+     * returns the count, or -1 at end of stream (0 at once if {@code dst} has no room). Bytes
+     * already buffered are returned first.
      *
      * @throws IllegalStateException if a message was half received
      */
     public int read(ByteBuffer dst) throws InterruptedException {
+        if (!dst.hasRemaining()) {
+            return 0; // as a channel read into a full buffer: nothing to wait for
+        }
         readLock.lockInterruptibly();
         try {
             if (decoder.inFrame()) {

@@ -102,6 +102,7 @@ public final class StreamServer implements AutoCloseable, Selectable {
             }
             Sockets.listen(socket.fd, options.backlog(), address);
             SocketAddress bound = family == Sockets.AF_UNIX ? address : Sockets.localAddress(socket.fd);
+            socket.subject = Sockets.describe(bound); // port 0: the port the kernel gave
             return new StreamServer(socket, bound, options, inode);
         } catch (RuntimeException e) {
             socket.close();
@@ -269,7 +270,6 @@ public final class StreamServer implements AutoCloseable, Selectable {
         return refused.get();
     }
 
-    /** Whether {@link #close()} has begun. */
     /**
      * The listening socket for an {@code io.jipc.select.Selector}: readable (acceptable) when a
      * connection waits, so {@code accept(Duration.ZERO)} returns it (unless another thread or a
@@ -280,6 +280,7 @@ public final class StreamServer implements AutoCloseable, Selectable {
         return listener.readinessSource(OP_READ, () -> false);
     }
 
+    /** Whether {@link #close()} has begun. */
     public boolean isClosed() {
         return closing;
     }
