@@ -1,6 +1,7 @@
 package io.jipc;
 
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * A channel that a selector ({@code io.jipc.select.Selector}) can wait for together with channels
@@ -58,6 +59,16 @@ public interface Selectable {
             return false;
         }
 
+        /**
+         * The {@link System#nanoTime()} instant by which the channel turns readable though no more
+         * input comes: a frame begun but not finished, whose receive then fails with a timeout
+         * (and {@link #hasBufferedInput()} then says so). {@link Long#MAX_VALUE}: none. A selector
+         * sleeps no longer than this. Called like {@link #hasBufferedInput()}; a hint.
+         */
+        default long readableBy() {
+            return Long.MAX_VALUE;
+        }
+
         /** A descriptor source without buffered input; {@code closed} tells whether the channel was closed. */
         static Descriptor of(int fd, int operations, BooleanSupplier closed) {
             return of(fd, operations, closed, () -> false);
@@ -65,6 +76,15 @@ public interface Selectable {
 
         /** A descriptor source; {@code buffered} tells whether input waits in the process (see {@link #hasBufferedInput()}). */
         static Descriptor of(int fd, int operations, BooleanSupplier closed, BooleanSupplier buffered) {
+            return of(fd, operations, closed, buffered, () -> Long.MAX_VALUE);
+        }
+
+        /**
+         * A descriptor source; {@code buffered} tells whether input waits in the process, and
+         * {@code readableBy} when it will turn readable without input (see {@link #readableBy()}).
+         */
+        static Descriptor of(int fd, int operations, BooleanSupplier closed, BooleanSupplier buffered,
+                             LongSupplier readableBy) {
             if ((operations & ~(OP_READ | OP_WRITE)) != 0 || operations == 0) {
                 throw new IllegalArgumentException("operations must be OP_READ, OP_WRITE or both: " + operations);
             }
@@ -87,6 +107,11 @@ public interface Selectable {
                 @Override
                 public boolean hasBufferedInput() {
                     return buffered.getAsBoolean();
+                }
+
+                @Override
+                public long readableBy() {
+                    return readableBy.getAsLong();
                 }
             };
         }

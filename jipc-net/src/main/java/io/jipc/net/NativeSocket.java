@@ -2,6 +2,7 @@ package io.jipc.net;
 
 import io.jipc.Selectable;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 import io.jipc.ClosedException;
 import io.jipc.platform.Libc;
@@ -70,9 +71,13 @@ final class NativeSocket implements AutoCloseable {
      * @throws ClosedException if the socket is closed
      */
     Selectable.Descriptor readinessSource(int operations, BooleanSupplier buffered) {
+        return readinessSource(operations, buffered, () -> Long.MAX_VALUE);
+    }
+
+    Selectable.Descriptor readinessSource(int operations, BooleanSupplier buffered, LongSupplier readableBy) {
         enter();
         exit();
-        return Selectable.Descriptor.of(fd, operations, this::isClosed, buffered);
+        return Selectable.Descriptor.of(fd, operations, this::isClosed, buffered, readableBy);
     }
 
     ClosedException closed() {

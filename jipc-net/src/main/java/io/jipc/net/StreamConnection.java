@@ -231,7 +231,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
             if (endOfStream) {
                 return null;
             }
-            long frameDeadline = decoder.inFrame() ? frameStart + Timeouts.nanos(options.frameTimeout()) : Long.MAX_VALUE;
+            long frameDeadline = frameDeadline();
             if (decoder.inFrame() && System.nanoTime() - frameDeadline >= 0) {
                 close();
                 throw new FrameTimeoutException("from " + remote + ": frame incomplete after "
@@ -504,23 +504,50 @@ public final class StreamConnection implements AutoCloseable, Selectable {
     /**
      * This connection for an {@code io.jipc.select.Selector}: readable when {@link #poll()} would
      * not wait (a message, or the end of the stream, or an error to report: a hint, since a partial
-     * frame also makes the socket readable), writable when the socket has send-buffer space.
+     * frame also makes the socket readable), writable when the socket has send-buffer space. A frame
+     * left unfinished turns it readable at its frame timeout, when {@code poll()} throws
+     * {@link FrameTimeoutException} (a selector sleeps no longer than that).
      */
     @Override
     public Selectable.Descriptor readinessSource() {
-        return socket.readinessSource(OP_READ | OP_WRITE, this::hasBufferedInput);
+        return socket.readinessSource(OP_READ | OP_WRITE, this::hasBufferedInput, this::readableBy);
     }
 
-    /** Bytes read from the socket but not yet received; false while another thread receives. */
+    /**
+     * Bytes read from the socket but not yet received, or an unfinished frame past its timeout; false
+     * while another thread receives.
+     */
     private boolean hasBufferedInput() {
         if (!readLock.tryLock()) {
             return false;
         }
         try {
-            return inView.hasRemaining();
+            long deadline = frameDeadline();
+            return inView.hasRemaining() || deadline != Long.MAX_VALUE && System.nanoTime() - deadline >= 0;
         } finally {
             readLock.unlock();
         }
+    }
+
+    /** The timeout of an unfinished frame ({@link #frameDeadline()}); none while another thread receives. */
+    private long readableBy() {
+        if (!readLock.tryLock()) {
+            return Long.MAX_VALUE;
+        }
+        try {
+            return frameDeadline();
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    /** When the frame begun must be finished ({@link System#nanoTime()}); MAX_VALUE if none was begun. Under the read lock. */
+    private long frameDeadline() {
+        if (!decoder.inFrame() || frameStart == 0) {
+            return Long.MAX_VALUE;
+        }
+        long nanos = Timeouts.nanos(options.frameTimeout());
+        return nanos >= Timeouts.MOST_NANOS ? Long.MAX_VALUE : frameStart + nanos;
     }
 
     public boolean isOpen() {

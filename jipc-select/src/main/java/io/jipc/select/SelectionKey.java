@@ -107,7 +107,8 @@ public final class SelectionKey {
             case Selectable.OP_READ -> "read";
             case Selectable.OP_WRITE -> "write";
             case Selectable.OP_READ | Selectable.OP_WRITE -> "read+write";
-            default -> "none";
+            case 0 -> "none";
+            default -> "unknown";
         };
     }
 }

@@ -347,9 +347,12 @@ public final class Selector implements AutoCloseable {
             addresses[i] = bell.waitAddress();
         }
         Map<SelectionKey, Integer> ready = new LinkedHashMap<>();
-        collectLocal(bells, ready);
+        long readableBy = collectLocal(bells, ready);
         boolean woken = wakeupPending.get();
-        int timeoutMillis = now || woken || !ready.isEmpty() ? 0 : millisUntil(deadline);
+        // a frame's timeout turns its channel readable without an event: sleep no longer than that
+        long wake = readableBy != Long.MAX_VALUE && (deadline == Long.MAX_VALUE || readableBy - deadline < 0)
+                ? readableBy : deadline;
+        int timeoutMillis = now || woken || !ready.isEmpty() ? 0 : millisUntil(wake);
         boolean watching = timeoutMillis != 0 && addresses.length > 0;
         if (watching) {
             armed.arm(addresses, expected);
@@ -364,7 +367,7 @@ public final class Selector implements AutoCloseable {
         }
         boolean bellRang = collectDescriptors(n, ready);
         if (bellRang && watching) {
-            collectLocal(bells, ready);
+            collectLocal(bells, ready); // (the earliest readableBy is looked at again next round)
         }
         woken |= wakeupPending.getAndSet(false);
         if (!ready.isEmpty() || woken || now || deadline != Long.MAX_VALUE && System.nanoTime() - deadline >= 0) {
@@ -378,8 +381,11 @@ public final class Selector implements AutoCloseable {
         return null;
     }
 
-    /** Adds the ready mailboxes and the descriptors with input already read into the process. */
-    private void collectLocal(List<SelectionKey> bells, Map<SelectionKey, Integer> ready) {
+    /**
+     * Adds the ready mailboxes and the descriptors with input already read into the process; returns
+     * the earliest {@link Selectable.Descriptor#readableBy()} of the others (MAX_VALUE: none).
+     */
+    private long collectLocal(List<SelectionKey> bells, Map<SelectionKey, Integer> ready) {
         for (SelectionKey key : bells) {
             Selectable.Doorbell bell = (Selectable.Doorbell) key.source();
             if (!bell.isClosed() && bell.isReady()) {
@@ -390,12 +396,22 @@ public final class Selector implements AutoCloseable {
         synchronized (this) {
             descriptorKeys = List.copyOf(descriptors.values());
         }
+        long earliest = Long.MAX_VALUE;
         for (SelectionKey key : descriptorKeys) {
-            if ((key.interestOps() & Selectable.OP_READ) != 0
-                    && ((Selectable.Descriptor) key.source()).hasBufferedInput()) {
+            if ((key.interestOps() & Selectable.OP_READ) == 0) {
+                continue;
+            }
+            Selectable.Descriptor source = (Selectable.Descriptor) key.source();
+            if (source.hasBufferedInput()) {
                 ready.merge(key, Selectable.OP_READ, (a, b) -> a | b);
+            } else {
+                long by = source.readableBy();
+                if (by != Long.MAX_VALUE && (earliest == Long.MAX_VALUE || by - earliest < 0)) {
+                    earliest = by;
+                }
             }
         }
+        return earliest;
     }
 
     /** Adds the keys of the first {@code n} epoll events; returns whether the eventfd was among them (and drains it). */
