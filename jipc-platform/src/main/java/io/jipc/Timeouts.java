@@ -28,7 +28,11 @@ public final class Timeouts {
     public static String text(Duration duration) {
         Objects.requireNonNull(duration, "duration");
         if (duration.isNegative()) {
-            return duration.getSeconds() == Long.MIN_VALUE ? duration.toString() : "-" + text(duration.negated());
+            if (duration.getSeconds() == Long.MIN_VALUE) { // cannot be negated: in seconds, exactly
+                return new java.math.BigDecimal(duration.getSeconds())
+                        .add(java.math.BigDecimal.valueOf(duration.getNano(), 9)).stripTrailingZeros().toPlainString() + "s";
+            }
+            return "-" + text(duration.negated());
         }
         long seconds = duration.getSeconds();
         int nanos = duration.getNano();
