@@ -54,7 +54,10 @@ import java.util.function.Consumer;
  * another process, except that removals (unregistering, reclaiming) take the directory's lock, which
  * is held only for a read and an unlink. The ZooKeeper backend waits for the ensemble, retrying
  * through short disconnections, and then fails with {@link NameServiceUnavailableException}.
- * {@link #awaitChange} blocks up to its timeout and is interruptible.
+ * {@link #awaitChange} blocks up to its timeout and is interruptible. Every other call is short and
+ * is carried out whole with an interrupt pending (or arriving), which it keeps for the caller: a
+ * lookup interrupted half-way could only report the name free, and a removal given up half-way may
+ * still have been made.
  *
  * <p>Thread safety: every method may be called from any thread. Memory consistency effects: actions
  * of a process before it registers a name happen-before the actions of a process after its lookup

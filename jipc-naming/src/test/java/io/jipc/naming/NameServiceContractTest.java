@@ -231,6 +231,38 @@ public abstract class NameServiceContractTest {
         assertFalse(names.lookup(name("interrupted")).isPresent());
     }
 
+    /**
+     * Every other operation with an interrupt pending is carried out too, and keeps the interrupt:
+     * naming calls are short, and one given up half-way (a removal ZooKeeper carried out while the
+     * caller stopped waiting) would leave the caller wrong about the name.
+     */
+    @Test
+    void operationsWithAnInterruptPendingAreCarriedOutAndKeepTheInterrupt() {
+        Registration registration = names.register(name("pending/held"), record("h"));
+        List<String> failures = new ArrayList<>();
+        java.util.function.BiConsumer<String, Runnable> interrupted = (what, operation) -> {
+            Thread.currentThread().interrupt();
+            try {
+                operation.run();
+            } catch (RuntimeException | AssertionError e) {
+                failures.add(what + ": " + e);
+            } finally {
+                if (!Thread.interrupted()) {
+                    failures.add(what + ": the interrupt was not kept");
+                }
+            }
+        };
+        interrupted.accept("lookup", () -> assertTrue(names.lookup(name("pending/held")).isPresent()));
+        interrupted.accept("list", () -> assertEquals(1, names.list(name("pending/")).size()));
+        interrupted.accept("bind", () -> names.bind(name("pending/bound"), record("b")));
+        interrupted.accept("unregister", () -> assertTrue(names.unregister(name("pending/bound"))));
+        interrupted.accept("isHeld", () -> assertTrue(registration.isHeld()));
+        interrupted.accept("close", registration::close);
+        assertEquals(List.of(), failures);
+        assertFalse(names.lookup(name("pending/held")).isPresent());
+        assertFalse(names.lookup(name("pending/bound")).isPresent());
+    }
+
     @Test
     void aWatchReportsRegistrationsAndRemovalsUnderItsPrefix() throws InterruptedException {
         NullPointerException noListener = assertThrows(NullPointerException.class, () -> names.watch(name("w/"), null));

@@ -264,7 +264,7 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
         Stat stat = new Stat();
         byte[] data;
         try {
-            data = client.getData().storingStatIn(stat).forPath(path);
+            data = uninterrupted(() -> client.getData().storingStatIn(stat).forPath(path));
         } catch (KeeperException.NoNodeException e) {
             return Optional.empty();
         } catch (Exception e) {
@@ -339,15 +339,61 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
         return delete(name, stat == null ? -1 : stat.getVersion());
     }
 
-    /** Deletes the node of {@code name} if it still has {@code version} (-1: any). */
+    /**
+     * Deletes the node of {@code name} if it still has {@code version} (-1: any). Carried out whatever
+     * the caller's interrupt status, which is kept: a delete interrupted while waiting for its answer
+     * is sent again, and then finding no node means the first one did it.
+     */
     boolean delete(String name, int version) {
+        boolean interrupted = Thread.interrupted();
+        boolean earlierAttemptInterrupted = false;
         try {
-            client.delete().withVersion(version).forPath(pathOf(name));
-            return true;
-        } catch (KeeperException.NoNodeException | KeeperException.BadVersionException gone) {
-            return false;
-        } catch (Exception e) {
-            throw failure("unregister '" + name + "'", e);
+            while (true) {
+                try {
+                    client.delete().withVersion(version).forPath(pathOf(name));
+                    return true;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    earlierAttemptInterrupted = true;
+                } catch (KeeperException.NoNodeException gone) {
+                    return earlierAttemptInterrupted;
+                } catch (KeeperException.BadVersionException changed) {
+                    return false;
+                } catch (Exception e) {
+                    throw failure("unregister '" + name + "'", e);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** A ZooKeeper call that only reads. */
+    @FunctionalInterface
+    interface Read<T> {
+        T call() throws Exception;
+    }
+
+    /**
+     * Runs a read to its end whatever the caller's interrupt status, which is kept: naming calls are
+     * short, and an interrupted read is simply made again.
+     */
+    static <T> T uninterrupted(Read<T> read) throws Exception {
+        boolean interrupted = Thread.interrupted();
+        try {
+            while (true) {
+                try {
+                    return read.call();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -357,7 +403,7 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
         NameSyntax.checkPrefix(prefix);
         List<String> children;
         try {
-            children = client.getChildren().forPath(NAMES);
+            children = uninterrupted(() -> client.getChildren().forPath(NAMES));
         } catch (KeeperException.NoNodeException e) {
             return List.of();
         } catch (Exception e) {

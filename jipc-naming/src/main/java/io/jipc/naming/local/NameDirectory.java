@@ -122,6 +122,20 @@ final class NameDirectory {
         if (!usable()) {
             return Optional.empty();
         }
+        // a file channel closes itself when its thread is interrupted (ClosedByInterruptException),
+        // which would make the entry look unreadable, and the name free: a short local read is done
+        // whole whatever the caller's interrupt status, which is kept
+        boolean interrupted = Thread.interrupted();
+        try {
+            return readUninterrupted(name);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private Optional<NameEntry> readUninterrupted(String name) {
         Path file = fileOf(name);
         byte[] bytes;
         try {
