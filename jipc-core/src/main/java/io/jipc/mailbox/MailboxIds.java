@@ -4,9 +4,9 @@ import io.jipc.segment.JipcRoot;
 import io.jipc.segment.SegmentHeaderDescriptor;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -39,10 +39,11 @@ final class MailboxIds {
                     continue;
                 }
                 header.clear();
-                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-                    while (header.hasRemaining() && channel.read(header) > 0) {
-                        // read the header
-                    }
+                // an input stream, not a FileChannel: a channel closes itself when the thread has an
+                // interrupt pending, which would hide the mailbox
+                try (InputStream in = Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                    int n = in.readNBytes(header.array(), 0, header.capacity());
+                    header.position(n);
                 } catch (NoSuchFileException | SecurityException gone) {
                     continue;
                 } catch (IOException unreadable) {

@@ -79,6 +79,26 @@ class MailboxNamingTest {
         }
     }
 
+    /** An interrupt pending does not hide a mailbox from open-by-id, with or without its name. */
+    @Test
+    void openByIdWithAnInterruptPendingFindsTheMailbox() {
+        try (Mailbox created = Mailbox.create("by-id-interrupted")) {
+            for (boolean named : new boolean[] {true, false}) {
+                if (!named) {
+                    assertTrue(names.unregister("mailbox/by-id-interrupted")); // found by its file's header then
+                }
+                Thread.currentThread().interrupt();
+                try (Mailbox opened = Mailbox.open(created.id())) {
+                    assertEquals("by-id-interrupted", opened.name());
+                } finally {
+                    assertTrue(Thread.interrupted(), "the interrupt is kept");
+                }
+            }
+        } finally {
+            Mailbox.destroy("by-id-interrupted");
+        }
+    }
+
     @Test
     void aNameWhoseFileIsGoneIsReplacedByTheNextCreate() {
         names.bind("mailbox/stale", new NameRecord("mailbox", "1234", Mailbox.path("stale").toString(), java.util.Map.of()));

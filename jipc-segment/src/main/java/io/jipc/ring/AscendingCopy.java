@@ -7,7 +7,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 /**
  * Copies a short message into shared memory with plain 8-byte loads and stores in ascending
@@ -112,8 +111,8 @@ public final class AscendingCopy {
 
     /** The {@code vendor_id} of the first processor in {@code cpuinfo}, or "" if it cannot be read. */
     static String cpuVendor(Path cpuinfo) {
-        try (Stream<String> lines = Files.lines(cpuinfo)) {
-            return lines.filter(line -> line.startsWith("vendor_id")).findFirst()
+        try { // not Files.lines: its channel closes itself if the loading thread has an interrupt pending
+            return Files.readAllLines(cpuinfo).stream().filter(line -> line.startsWith("vendor_id")).findFirst()
                     .map(line -> line.substring(line.indexOf(':') + 1).strip()).orElse("");
         } catch (IOException | UncheckedIOException e) {
             return "";
