@@ -7,13 +7,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 
 /**
- * The frames a replica and its home exchange, each carried in one jipc-net stream frame (a 4-byte
- * big-endian length, then the body). A body starts with a type byte; every integer is big-endian
- * and unsigned. A program in any language can speak it (docs/dsm.md has the same table).
+ * The frames a replica and its home exchange, each carried in one jipc-net stream frame (an 8-byte
+ * big-endian signed length, then the body: {@link io.jipc.net.FrameCodec}). A body starts with a type
+ * byte; every integer is big-endian and unsigned (a version is below 2<sup>63</sup>). A program in any
+ * language can speak it (docs/dsm.md has the same table).
  *
  * <pre>
  * type  name       from     body after the type byte
- *   1   OPEN       replica  magic u32 'JDSM', major u16 = 1, minor u16, size u32, nameLength u16, name (UTF-8)
+ *   1   OPEN       replica  magic u32 'JDSM', major u16 = 1, minor u16, size u32, nameLength u16, name (ASCII)
  *   2   OPENED     home     version u64, the region's bytes (size of them)
  *   3   ACQUIRE    replica  —                       asks for the write lock (queued, first come first served)
  *   4   GRANTED    home     version u64             the lock is the replica's; every update before it was sent

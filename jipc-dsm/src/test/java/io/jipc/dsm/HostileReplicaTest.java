@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
@@ -319,6 +320,75 @@ class HostileReplicaTest {
         expectRefused(c, -1, RegionRefusedException.Reason.SIZE_MISMATCH);
         assertEquals(List.of(new RegionStatus("r", 64, 0, 1, false, false, 0)), home.regions());
         assertHomeServes("r", 64, 1);
+    }
+
+    /**
+     * The wire format as docs/dsm.md spells it, byte by byte, with no help from jipc-net or {@link DsmWire}:
+     * the OPEN of its example (an 8-byte length, then the body) is answered with an OPENED of the
+     * documented length and layout, and an ACQUIRE with a GRANTED. The same OPEN behind a 4-byte length
+     * (what the doc once said) is no frame: the home reads an absurd 8-byte length and closes.
+     */
+    @Test
+    void anOpenFramedByteByByteAsDocumentedIsAnswered() throws Exception {
+        byte[] documented = HexFormat.ofDelimiter(" ").parseHex(
+                "00 00 00 00 00 00 00 12 01 4A 44 53 4D 00 01 00 01 00 00 10 00 00 03 62 69 67");
+        try (SocketChannel channel = SocketChannel.open(home.address())) {
+            writeFully(channel, documented);
+            ByteBuffer opened = readFully(channel, 8 + 1 + 8 + 4096);
+            assertEquals(1 + 8 + 4096, opened.getLong(), "the length: 8 bytes, big-endian");
+            assertEquals(DsmWire.OPENED, opened.get());
+            assertEquals(0, opened.getLong(), "version u64");
+            while (opened.hasRemaining()) {
+                assertEquals(0, opened.get(), "the region's bytes, zero-filled");
+            }
+            writeFully(channel, HexFormat.ofDelimiter(" ").parseHex("00 00 00 00 00 00 00 01 03")); // ACQUIRE
+            assertArrayEquals(HexFormat.ofDelimiter(" ").parseHex("00 00 00 00 00 00 00 09 04 00 00 00 00 00 00 00 00"),
+                    readNonHeartbeat(channel), "GRANTED, version 0");
+            assertEquals(List.of(new RegionStatus("big", 4096, 0, 1, true, false, 0)), home.regions());
+        }
+        awaitStatus("big", s -> s.replicas() == 0 && !s.locked(), "the raw replica gone");
+        try (SocketChannel channel = SocketChannel.open(home.address())) {
+            byte[] fourByteLength = Arrays.copyOfRange(documented, 4, documented.length);
+            writeFully(channel, fourByteLength);
+            channel.socket().setSoTimeout((int) WAIT.toMillis());
+            try {
+                assertEquals(-1, channel.socket().getInputStream().read(), "end of stream");
+            } catch (java.net.SocketException reset) {
+                // closed with the rest of the OPEN unread: a reset is the same answer
+                assertTrue(String.valueOf(reset.getMessage()).contains("reset"), reset.toString());
+            }
+        }
+        assertEquals(1, home.regions().size(), "no other region made");
+        assertHomeServes("big", 4096, 0);
+    }
+
+    private static void writeFully(SocketChannel channel, byte[] bytes) throws IOException {
+        ByteBuffer out = ByteBuffer.wrap(bytes);
+        while (out.hasRemaining()) {
+            channel.write(out);
+        }
+    }
+
+    private static ByteBuffer readFully(SocketChannel channel, int length) throws IOException {
+        ByteBuffer in = ByteBuffer.allocate(length);
+        while (in.hasRemaining()) {
+            if (channel.read(in) < 0) {
+                throw new IOException("end of stream after " + in.position() + " of " + length + " bytes");
+            }
+        }
+        return in.flip();
+    }
+
+    /** The next whole frame (header included) that is not a HEARTBEAT (length 1, type 10). */
+    private static byte[] readNonHeartbeat(SocketChannel channel) throws IOException {
+        while (true) {
+            long length = readFully(channel, 8).getLong();
+            assertTrue(length >= 0 && length <= 64, "a short frame: " + length);
+            ByteBuffer body = readFully(channel, (int) length);
+            if (length != 1 || body.get(0) != DsmWire.HEARTBEAT) {
+                return ByteBuffer.allocate(8 + (int) length).putLong(length).put(body).array();
+            }
+        }
     }
 
     /** Bytes that are not frames at all: the length in the first 8 bytes is absurd, so the home cannot even answer. */
