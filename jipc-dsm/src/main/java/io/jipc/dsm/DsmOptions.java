@@ -20,6 +20,12 @@ import java.util.Objects;
  * <tr><td>{@code maxRegionSize}</td><td>64 MiB</td><td>largest region, in bytes (a replica refuses
  *     to open a larger one; a home refuses to create one); at most 1 GiB</td></tr>
  * <tr><td>{@code maxRegions}</td><td>1024</td><td>how many regions a home keeps at most</td></tr>
+ * <tr><td>{@code maxHomeMemory}</td><td>256 MiB</td><td>a home's bound on the bytes it commits: its
+ *     regions' bytes (kept for the home's life) and the snapshots queued for replicas that open a
+ *     region (each kept until sent, or until its replica is dropped; replicas that open a region at
+ *     one version share one). A new region needs room for itself and its first snapshot (twice its
+ *     size, plus 9 bytes); beyond the bound a home refuses an OPEN with
+ *     {@link RegionRefusedException.Reason#NO_MEMORY}. Keep it below the home's heap</td></tr>
  * <tr><td>{@code keepLocks}</td><td>true</td><td>a home's choice: a replica that ends two write
  *     sections in a row while no other replica waits keeps the write lock, and its next sections
  *     begin without asking the home (one round trip each instead of two) until another replica asks
@@ -27,12 +33,12 @@ import java.util.Objects;
  * </table>
  */
 public record DsmOptions(Duration connectTimeout, Duration heartbeatInterval, Duration peerTimeout,
-                         int maxRegionSize, int maxRegions, boolean keepLocks) {
+                         int maxRegionSize, int maxRegions, boolean keepLocks, long maxHomeMemory) {
     /** The largest {@link #maxRegionSize}: 1 GiB. */
     public static final int MAX_REGION_SIZE = 1 << 30;
 
     private static final DsmOptions DEFAULTS = new DsmOptions(Duration.ofSeconds(5), Duration.ofMillis(500),
-            Duration.ofSeconds(3), 64 << 20, 1024, true);
+            Duration.ofSeconds(3), 64 << 20, 1024, true, 256L << 20);
 
     public DsmOptions {
         positive(connectTimeout, "connect timeout");
@@ -48,6 +54,16 @@ public record DsmOptions(Duration connectTimeout, Duration heartbeatInterval, Du
         if (maxRegions < 1) {
             throw new IllegalArgumentException("max regions must be positive: " + maxRegions);
         }
+        if (maxHomeMemory < 1) {
+            throw new IllegalArgumentException("max home memory must be positive: " + maxHomeMemory);
+        }
+    }
+
+    /** Options with the default {@link #maxHomeMemory} (the components before it came). */
+    public DsmOptions(Duration connectTimeout, Duration heartbeatInterval, Duration peerTimeout, int maxRegionSize,
+                      int maxRegions, boolean keepLocks) {
+        this(connectTimeout, heartbeatInterval, peerTimeout, maxRegionSize, maxRegions, keepLocks,
+                256L << 20);
     }
 
     private static void positive(Duration d, String what) {
@@ -63,25 +79,39 @@ public record DsmOptions(Duration connectTimeout, Duration heartbeatInterval, Du
     }
 
     public DsmOptions withConnectTimeout(Duration timeout) {
-        return new DsmOptions(timeout, heartbeatInterval, peerTimeout, maxRegionSize, maxRegions, keepLocks);
+        return new DsmOptions(timeout, heartbeatInterval, peerTimeout, maxRegionSize, maxRegions, keepLocks,
+                maxHomeMemory);
     }
 
     /** Sends a heartbeat after {@code heartbeat} of silence and declares the peer lost after {@code peerLost}. */
     public DsmOptions withLiveness(Duration heartbeat, Duration peerLost) {
-        return new DsmOptions(connectTimeout, heartbeat, peerLost, maxRegionSize, maxRegions, keepLocks);
+        return new DsmOptions(connectTimeout, heartbeat, peerLost, maxRegionSize, maxRegions, keepLocks,
+                maxHomeMemory);
     }
 
     public DsmOptions withMaxRegionSize(int bytes) {
-        return new DsmOptions(connectTimeout, heartbeatInterval, peerTimeout, bytes, maxRegions, keepLocks);
+        return new DsmOptions(connectTimeout, heartbeatInterval, peerTimeout, bytes, maxRegions, keepLocks,
+                maxHomeMemory);
     }
 
     public DsmOptions withMaxRegions(int n) {
-        return new DsmOptions(connectTimeout, heartbeatInterval, peerTimeout, maxRegionSize, n, keepLocks);
+        return new DsmOptions(connectTimeout, heartbeatInterval, peerTimeout, maxRegionSize, n, keepLocks,
+                maxHomeMemory);
     }
 
     /** Whether a home lets a replica that writes again and again keep the write lock (a home's option). */
     public DsmOptions withKeepLocks(boolean keep) {
-        return new DsmOptions(connectTimeout, heartbeatInterval, peerTimeout, maxRegionSize, maxRegions, keep);
+        return new DsmOptions(connectTimeout, heartbeatInterval, peerTimeout, maxRegionSize, maxRegions, keep,
+                maxHomeMemory);
+    }
+
+    /**
+     * A home's bound on the bytes it commits to regions and to the snapshots queued for replicas that
+     * open them (a home's option; see the class comment).
+     */
+    public DsmOptions withMaxHomeMemory(long bytes) {
+        return new DsmOptions(connectTimeout, heartbeatInterval, peerTimeout, maxRegionSize, maxRegions, keepLocks,
+                bytes);
     }
 
     /** The largest frame either side sends or accepts: a whole region plus the largest header. */

@@ -21,6 +21,11 @@ import java.util.Set;
  * them, and a replica granted the lock has been sent every update before the grant. Queueing never
  * waits for the network ({@link HomeSession#send}): a slow or stuck replica holds up nobody else, and
  * is dropped when it falls too far behind or stops reading for the peer timeout.
+ *
+ * <p>A replica that opens the region gets a {@link Snapshot}: one frame shared by every replica that
+ * opens it at the same version, charged to the home's {@link HomeMemory} until every outbox that
+ * holds it has sent it or dropped it. When the memory has no room for a new one, the replica is
+ * refused ({@link RegionRefusedException.Reason#NO_MEMORY}).
  */
 final class HomeRegion {
     /** Write-lock requests one replica may have queued at once. */
@@ -28,6 +33,11 @@ final class HomeRegion {
 
     private final String name;
     private final byte[] data;
+    private final HomeMemory memory;
+    /** The last snapshot made (it may be released already, or of an older version). */
+    private Snapshot snapshot;
+    /** The first snapshot's bytes were reserved with the region's. */
+    private boolean credit;
     private final Set<HomeSession> replicas = new LinkedHashSet<>();
     private final ArrayDeque<HomeSession> waiting = new ArrayDeque<>();
     private HomeSession holder;
@@ -41,18 +51,45 @@ final class HomeRegion {
     private HomeSession previous;
     private long version;
 
-    HomeRegion(String name, int size) {
+    /** A region of {@code size} bytes; {@code memory} holds a reservation for them and for its first snapshot. */
+    HomeRegion(String name, int size, HomeMemory memory) {
         this.name = name;
         this.data = new byte[size];
+        this.memory = memory;
+        this.credit = true;
+    }
+
+    /** The bytes a snapshot of a region of {@code size} bytes takes: its OPENED frame. */
+    static long snapshotBytes(long size) {
+        return DsmWire.SNAPSHOT_AT + size;
     }
 
     long size() {
         return data.length;
     }
 
-    /** Queues the snapshot for the replica and adds it to the replicas. */
+    /**
+     * Queues the snapshot for the replica and adds it to the replicas; the snapshot of this version
+     * if one is still queued for another replica, else a new one.
+     *
+     * @throws RegionRefusedException {@link RegionRefusedException.Reason#NO_MEMORY} if the home's
+     *                                memory has no room for a new snapshot
+     */
     synchronized void join(HomeSession session) {
-        if (session.send(DsmWire.opened(version, data))) {
+        Snapshot s = snapshot;
+        if (s == null || s.version != version || !s.retain()) {
+            long bytes = snapshotBytes(data.length);
+            if (credit) {
+                credit = false;
+            } else if (!memory.reserve(bytes)) {
+                throw new RegionRefusedException(RegionRefusedException.Reason.NO_MEMORY, "no room for a snapshot of region "
+                        + name + " (" + bytes + " bytes): this home commits " + memory.used() + " of its "
+                        + memory.limit() + " bytes (maxHomeMemory) to regions and snapshots not yet sent; try again later");
+            }
+            s = new Snapshot(version, DsmWire.opened(version, data), memory);
+            snapshot = s;
+        }
+        if (session.send(s)) {
             replicas.add(session);
         }
     }
@@ -174,6 +211,53 @@ final class HomeRegion {
                 previous = null;
             } else {
                 forget(next);
+            }
+        }
+    }
+
+    /**
+     * An OPENED frame, shared by the replicas that open the region at one version. Charged to the
+     * home's memory from when it is made until every holder (each outbox it was queued in) has let it
+     * go; then the frame is forgotten, and the next replica to open gets a new one.
+     */
+    static final class Snapshot {
+        final long version;
+        private final HomeMemory memory;
+        private final int length;
+        private byte[] frame;
+        private int holders = 1;
+
+        /** A snapshot with one holder: whoever made it. */
+        Snapshot(long version, byte[] frame, HomeMemory memory) {
+            this.version = version;
+            this.frame = frame;
+            this.length = frame.length;
+            this.memory = memory;
+        }
+
+        /** Takes one more hold; false if every holder let go already (the frame is gone). */
+        synchronized boolean retain() {
+            if (frame == null) {
+                return false;
+            }
+            holders++;
+            return true;
+        }
+
+        /** The frame; only for a holder. */
+        synchronized byte[] frame() {
+            return frame;
+        }
+
+        int length() {
+            return length;
+        }
+
+        /** Lets go of one hold; the last one returns the bytes to the home's memory. */
+        synchronized void release() {
+            if (--holders == 0) {
+                frame = null;
+                memory.release(length);
             }
         }
     }

@@ -24,7 +24,8 @@ final class HomeSession {
     private final RegionHome home;
     private final StreamConnection connection;
     private final DsmOptions options;
-    private final LinkedBlockingQueue<byte[]> outbox = new LinkedBlockingQueue<>();
+    /** Frames ({@code byte[]}) and snapshots ({@link HomeRegion.Snapshot}, held until sent or discarded). */
+    private final LinkedBlockingQueue<Object> outbox = new LinkedBlockingQueue<>();
     private final AtomicLong outboxBytes = new AtomicLong();
     private long outboxLimit = Long.MAX_VALUE;
     private volatile long lastSent = System.nanoTime();
@@ -87,7 +88,12 @@ final class HomeSession {
         Thread sender = Thread.ofVirtual().name("jipc-dsm-home sender " + connection.remote()).start(this::drain);
         home.sessions.add(this);
         try {
-            region.join(this);
+            try {
+                region.join(this);
+            } catch (RegionRefusedException e) {
+                refuse(e.reason(), e.getMessage());
+                return;
+            }
             loop(region);
         } finally {
             home.sessions.remove(this);
@@ -159,27 +165,46 @@ final class HomeSession {
      * region's monitor.
      */
     boolean send(byte[] frame) {
-        if (dropped) {
-            return false;
+        return queue(frame, frame.length);
+    }
+
+    /**
+     * Queues a snapshot, taking over the caller's hold on it: the hold is let go when the snapshot is
+     * sent or discarded, or at once if this returns false (as {@link #send(byte[])}).
+     */
+    boolean send(HomeRegion.Snapshot snapshot) {
+        if (queue(snapshot, snapshot.length())) {
+            return true;
         }
-        if (outboxBytes.addAndGet(frame.length) > outboxLimit) {
-            drop(); // fallen behind by more than the limit: a replica that cannot keep up is dropped
-            return false;
+        snapshot.release();
+        return false;
+    }
+
+    private boolean queue(Object item, long length) {
+        synchronized (outbox) { // against discard: nothing is queued after the sender discarded the outbox
+            if (dropped) {
+                return false;
+            }
+            if (outboxBytes.addAndGet(length) <= outboxLimit) {
+                outbox.add(item);
+                return true;
+            }
         }
-        outbox.add(frame);
-        return true;
+        drop(); // fallen behind by more than the limit: a replica that cannot keep up is dropped
+        return false;
     }
 
     /** The sender thread: sends what the outbox holds, each frame within the peer timeout, until dropped. */
     private void drain() {
         try {
             while (!dropped) {
-                byte[] frame = outbox.poll(Timeouts.nanos(options.heartbeatInterval()), TimeUnit.NANOSECONDS);
-                if (frame == null) {
+                Object item = outbox.poll(Timeouts.nanos(options.heartbeatInterval()), TimeUnit.NANOSECONDS);
+                if (item == null) {
                     continue;
                 }
-                boolean sent = connection.offer(frame, options.peerTimeout());
-                if (outboxBytes.addAndGet(-frame.length) == 0) { // counted until sent: see flush
+                int length = item instanceof HomeRegion.Snapshot s ? s.length() : ((byte[]) item).length;
+                boolean sent = offer(item);
+                if (outboxBytes.addAndGet(-length) == 0) { // counted until sent: see flush
                     synchronized (this) {
                         notifyAll();
                     }
@@ -193,9 +218,36 @@ final class HomeSession {
             // the session ended
         } catch (JipcException e) {
             // the replica is gone
+        } finally {
+            drop();
+            discard();
         }
-        drop();
-        outbox.clear();
+    }
+
+    /**
+     * Sends one frame of the outbox; a snapshot's hold is let go here, when nothing of this thread
+     * refers to its frame any more (its bytes no longer count against the home's memory).
+     */
+    private boolean offer(Object item) throws InterruptedException {
+        if (item instanceof HomeRegion.Snapshot s) {
+            try {
+                return connection.offer(s.frame(), options.peerTimeout());
+            } finally {
+                s.release();
+            }
+        }
+        return connection.offer((byte[]) item, options.peerTimeout());
+    }
+
+    /** Empties the outbox of a dropped session, letting go of the snapshots it held. */
+    private void discard() {
+        synchronized (outbox) {
+            for (Object item; (item = outbox.poll()) != null; ) {
+                if (item instanceof HomeRegion.Snapshot s) {
+                    s.release();
+                }
+            }
+        }
     }
 
     /**

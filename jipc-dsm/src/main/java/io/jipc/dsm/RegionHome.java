@@ -45,6 +45,7 @@ public final class RegionHome implements AutoCloseable {
     private final StreamServer server;
     private final DsmOptions options;
     private final Map<String, HomeRegion> regions = new HashMap<>();
+    private final HomeMemory memory;
     private final List<Registration> registrations = new ArrayList<>();
     /** The replicas connected now (their sessions add and remove themselves). */
     final Set<HomeSession> sessions = ConcurrentHashMap.newKeySet();
@@ -52,6 +53,7 @@ public final class RegionHome implements AutoCloseable {
     private RegionHome(StreamServer server, DsmOptions options) {
         this.server = server;
         this.options = options;
+        this.memory = new HomeMemory(options.maxHomeMemory());
     }
 
     /** Starts a home at {@code address} with the default options. */
@@ -120,6 +122,11 @@ public final class RegionHome implements AutoCloseable {
         return all.stream().map(HomeRegion::status).sorted(Comparator.comparing(RegionStatus::name)).toList();
     }
 
+    /** The bytes this home commits now to its regions and to the snapshots not yet sent (for tests). */
+    long committedMemory() {
+        return memory.used();
+    }
+
     /** The region {@code name}, made with {@code size} bytes if new. */
     HomeRegion region(String name, long size) {
         if (size < 1 || size > options.maxRegionSize()) {
@@ -133,7 +140,14 @@ public final class RegionHome implements AutoCloseable {
                     throw new RegionRefusedException(RegionRefusedException.Reason.TOO_MANY_REGIONS, "this home keeps "
                             + options.maxRegions() + " regions already");
                 }
-                region = new HomeRegion(name, (int) size);
+                long bytes = size + HomeRegion.snapshotBytes(size); // the region and its first snapshot
+                if (!memory.reserve(bytes)) {
+                    throw new RegionRefusedException(RegionRefusedException.Reason.NO_MEMORY, "no room for region "
+                            + name + " of " + size + " bytes (" + bytes + " with its first snapshot): this home commits "
+                            + memory.used() + " of its " + memory.limit() + " bytes (maxHomeMemory) to regions and "
+                            + "snapshots not yet sent");
+                }
+                region = new HomeRegion(name, (int) size, memory);
                 regions.put(name, region);
             } else if (region.size() != size) {
                 throw new RegionRefusedException(RegionRefusedException.Reason.SIZE_MISMATCH, "region " + name + " has "

@@ -2,8 +2,9 @@ package io.jipc.dsm;
 
 /**
  * The home refused to open the region: its size differs from the size the region was created with,
- * it is larger than the home allows, the home holds as many regions as it may, or the home speaks
- * another major version of the protocol. {@link #reason()} says which.
+ * it is larger than the home allows, the home holds as many regions as it may, the home's memory
+ * bound has no room for the region or its snapshot, or the home speaks another major version of the
+ * protocol. {@link #reason()} says which.
  */
 public class RegionRefusedException extends DsmException {
     private static final long serialVersionUID = 1L;
@@ -19,7 +20,14 @@ public class RegionRefusedException extends DsmException {
         /** Code 4: the home holds {@link DsmOptions#maxRegions()} regions already. */
         TOO_MANY_REGIONS(4),
         /** Code 5: the replica speaks another major version. */
-        VERSION(5);
+        VERSION(5),
+        /**
+         * Code 6: the home's {@link DsmOptions#maxHomeMemory()} has no room for a new region and its
+         * first snapshot, or, for a region that exists, for one more snapshot: the latter passes when
+         * the snapshots queued for other replicas are sent (try again later). A replica of a version
+         * that does not know this code takes it as {@link #PROTOCOL}.
+         */
+        NO_MEMORY(6);
 
         private final int code;
 

@@ -175,7 +175,7 @@ public final class ReplicatedRegion implements AutoCloseable {
      * @param size the region's size in bytes, 1 to {@link DsmOptions#maxRegionSize()}; must be the size
      *             the region was made with
      * @throws RegionRefusedException  if the home refuses (another size, too large, too many regions,
-     *                                 another protocol version)
+     *                                 no room in its memory bound, another protocol version)
      * @throws RegionHomeLostException if the home cannot be reached or does not answer in time
      */
     public static ReplicatedRegion open(SocketAddress home, String name, long size, DsmOptions options)

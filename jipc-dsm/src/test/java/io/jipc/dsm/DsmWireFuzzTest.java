@@ -792,11 +792,11 @@ class DsmWireFuzzTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 1, 2, 3, 4, 5, 6, 77, 0xFFFF})
+    @ValueSource(ints = {0, 1, 2, 3, 4, 5, 6, 7, 77, 0xFFFF})
     void refusedCodesMapToReasons(int code) {
         byte[] frame = new Bytes().u8(DsmWire.REFUSED).u16(code).raw("why".getBytes(StandardCharsets.UTF_8)).get();
         DsmWire.Refused refused = assertInstanceOf(DsmWire.Refused.class, check(frame, -1));
-        RegionRefusedException.Reason expected = code >= 1 && code <= 5 ? RegionRefusedException.Reason.values()[code - 1]
+        RegionRefusedException.Reason expected = code >= 1 && code <= 6 ? RegionRefusedException.Reason.values()[code - 1]
                 : RegionRefusedException.Reason.PROTOCOL;
         assertEquals(expected, refused.reason());
         assertEquals("why", refused.message());

@@ -674,6 +674,80 @@ class HostileReplicaTest {
         assertEquals(sections, a.sync());
     }
 
+    /**
+     * A client that sends an OPEN and never reads (a 4 KiB receive buffer): the snapshot of a 16 MiB
+     * region cannot fit in the socket buffers, so it stays queued at the home until the client goes.
+     */
+    private SocketChannel openAndNeverRead(String name, int size) throws IOException {
+        SocketChannel channel = SocketChannel.open();
+        closeables.add(channel);
+        channel.setOption(StandardSocketOptions.SO_RCVBUF, 4096);
+        channel.connect(home.address());
+        byte[] open = DsmWire.open(name, size);
+        writeFully(channel, ByteBuffer.allocate(8 + open.length).putLong(open.length).put(open).array());
+        return channel;
+    }
+
+    private void awaitCommitted(long bytes) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (home.committedMemory() != bytes) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("the home commits " + home.committedMemory() + " bytes, not " + bytes);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /**
+     * Tiny OPENs whose snapshots are never read cannot make the home hold more than its
+     * {@code maxHomeMemory} (here the region and two snapshots): replicas that open at one version
+     * share one snapshot, a new version needs a new one, and an OPEN with no room left is refused with
+     * code 6 — as is a new region — while the replicas already there go on writing. When the clients
+     * that never read go, their snapshots' bytes come back and the home serves new replicas again.
+     */
+    @Test
+    void opensBeyondTheHomesMemoryBoundAreRefusedWithCode6() throws Exception {
+        assumeSmallSendBuffers();
+        long snapshot = DsmWire.SNAPSHOT_AT + BIG;
+        DsmOptions patient = DsmOptions.defaults().withLiveness(Duration.ofSeconds(1), Duration.ofSeconds(60));
+        useHome(patient.withMaxHomeMemory(BIG + 2 * snapshot), patient);
+        List<SocketChannel> silent = new ArrayList<>();
+        silent.add(openAndNeverRead("big", BIG));
+        awaitReplicas("big", 1);
+        assertEquals(BIG + snapshot, home.committedMemory(), "the region and its first snapshot, not yet sent");
+        silent.add(openAndNeverRead("big", BIG));
+        awaitReplicas("big", 2);
+        ReplicatedRegion a = replica("big", BIG);
+        awaitReplicas("big", 3);
+        assertEquals(BIG + snapshot, home.committedMemory(), "one snapshot for the three that opened at version 0");
+        a.update(s -> s.set(JAVA_BYTE, 0, (byte) 1));
+        silent.add(openAndNeverRead("big", BIG));
+        awaitReplicas("big", 4);
+        assertEquals(BIG + 2 * snapshot, home.committedMemory(), "a second snapshot, of version 1");
+        a.update(s -> s.set(JAVA_BYTE, 1, (byte) 2));
+
+        StreamConnection refused = raw();
+        refused.put(DsmWire.open("big", BIG));
+        expectRefused(refused, -1, RegionRefusedException.Reason.NO_MEMORY);
+        StreamConnection other = raw();
+        other.put(DsmWire.open("other", 64));
+        expectRefused(other, -1, RegionRefusedException.Reason.NO_MEMORY);
+        assertEquals(List.of(new RegionStatus("big", BIG, 2, 4, true, true, 0)), home.regions(), "nothing else made");
+        assertEquals(BIG + 2 * snapshot, home.committedMemory());
+        a.update(s -> s.set(JAVA_BYTE, 2, (byte) 3));
+        assertEquals(3, a.sync());
+
+        for (SocketChannel c : silent) {
+            c.close();
+        }
+        awaitReplicas("big", 1);
+        awaitCommitted(BIG);
+        assertHomeServes("big", BIG, 1);
+        ReplicatedRegion small = replica("other", 64);
+        small.update(s -> s.set(JAVA_LONG, 0, 42));
+        awaitCommitted(BIG + 64);
+    }
+
     @Test
     void aReplicaThatAcquiresAndStopsReadingIsDroppedAndTheOthersGoOn() throws Exception {
         assumeSmallSendBuffers();

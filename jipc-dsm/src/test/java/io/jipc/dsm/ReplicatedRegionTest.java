@@ -399,6 +399,41 @@ class ReplicatedRegionTest {
         assertEquals(1, a.sync());
     }
 
+    /**
+     * A home commits at most {@code maxHomeMemory} to its regions and the snapshots not yet sent: a
+     * region needs room for itself and its first snapshot (2 × size + 9 bytes); beyond that the OPEN is
+     * refused with code 6, nothing is made, and the home goes on serving the regions it has and smaller
+     * new ones. A snapshot's bytes come back once it is sent.
+     */
+    @Test
+    void aHomeRefusesRegionsBeyondItsMemoryBound() throws Exception {
+        try (RegionHome small = RegionHome.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                DsmOptions.defaults().withMaxHomeMemory(1000))) {
+            ReplicatedRegion one = open(small.address(), "one", 400, DsmOptions.defaults()); // 809 bytes at most
+            RegionRefusedException e = assertThrows(RegionRefusedException.class,
+                    () -> open(small.address(), "two", 300, DsmOptions.defaults())); // 400 + 609 > 1000 at least
+            assertEquals(RegionRefusedException.Reason.NO_MEMORY, e.reason());
+            assertEquals(6, e.reason().code());
+            assertTrue(e.getMessage().contains("maxHomeMemory"), e.getMessage());
+            assertEquals(List.of("one"), small.regions().stream().map(RegionStatus::name).toList(), "nothing made");
+            open(small.address(), "three", 50, DsmOptions.defaults()); // 809 + 109 at most
+            awaitCommitted(small, 450); // the regions alone, once their snapshots are sent
+            one.update(s -> s.set(JAVA_LONG, 0, 7));
+            ReplicatedRegion again = open(small.address(), "one", 400, DsmOptions.defaults()); // 450 + 409
+            assertEquals(7L, (long) again.<Long>read(s -> s.get(JAVA_LONG, 0)));
+            awaitCommitted(small, 450);
+        }
+    }
+
+    private static void awaitCommitted(RegionHome home, long bytes) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (home.committedMemory() != bytes) {
+            assertTrue(System.nanoTime() - deadline < 0, "the home commits " + home.committedMemory() + " bytes, not "
+                    + bytes);
+            Thread.sleep(5);
+        }
+    }
+
     @Test
     void refusalsSayWhy() throws Exception {
         open("r", 64);
@@ -414,6 +449,7 @@ class ReplicatedRegionTest {
         }
         assertThrows(IllegalArgumentException.class, () -> open("../x", 64));
         assertThrows(IllegalArgumentException.class, () -> open("r", 0));
+        assertThrows(IllegalArgumentException.class, () -> DsmOptions.defaults().withMaxHomeMemory(0));
         assertThrows(RegionHomeLostException.class, () -> open(new InetSocketAddress(InetAddress.getLoopbackAddress(), 1),
                 "r", 64, DsmOptions.defaults()));
     }
