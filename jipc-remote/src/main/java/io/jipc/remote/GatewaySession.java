@@ -20,9 +20,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * closed the connection or was silent longer than the peer timeout, and then nothing was sent, or a
  * message handed to it is given back to the {@link ExportedMailbox} for the next receive (in the
  * mailbox itself, except with shared receivers). A receive of an exported mailbox waits while another
- * session's delivery of it is outstanding (see {@link ExportedMailbox}). An error reply that ends
- * the connection is followed by end of stream and a bounded read of what the client still sends
- * ({@link #lingerAfterFinalReply()}), so that the close does not reset the connection.
+ * session's delivery of it is outstanding (see {@link ExportedMailbox}). A frame that breaks the
+ * protocol is answered {@link Wire.ErrorCode#PROTOCOL} in every state (idle, while a request waits,
+ * while a delivery awaits its acknowledgement, while the {@code Open} resolves); a delivery it
+ * interrupts is given back first. An error reply that ends the connection is followed by end of
+ * stream and a bounded read of what the client still sends ({@link #lingerAfterFinalReply()}), so
+ * that the close does not reset the connection.
  */
 final class GatewaySession {
     private static final AtomicLong DELIVERIES = new AtomicLong();
@@ -37,12 +40,27 @@ final class GatewaySession {
     private int version;
     private long lastHeard = System.nanoTime();
 
-    /** The client went away (end of stream, silence, or a protocol violation) while a request was in progress. */
-    private static final class ClientGone extends Exception {
+    /**
+     * The client went away (end of stream, silence, a failed connection) while a request was in
+     * progress, or broke the protocol ({@link ProtocolViolation}).
+     */
+    private static class ClientGone extends Exception {
         private static final long serialVersionUID = 1L;
 
         ClientGone(String why) {
             super(why, null, false, false);
+        }
+    }
+
+    /**
+     * The client broke the protocol while a request was in progress (a frame that does not decode,
+     * a request out of turn): answered {@code Error(PROTOCOL, reason)}, then the connection ends.
+     */
+    private static final class ProtocolViolation extends ClientGone {
+        private static final long serialVersionUID = 1L;
+
+        ProtocolViolation(String why) {
+            super(why);
         }
     }
 
@@ -72,6 +90,14 @@ final class GatewaySession {
                     return;
                 }
             }
+        } catch (ProtocolViolation violation) {
+            // a delivery in progress has been given back already (deliver's finally)
+            try {
+                reply(new Wire.Error(Wire.ErrorCode.PROTOCOL, violation.getMessage()));
+            } catch (ClientGone gone) {
+                return;
+            }
+            lingerAfterFinalReply();
         } catch (ClientGone gone) {
             // the connection is closed by the server when this returns
         }
@@ -166,8 +192,10 @@ final class GatewaySession {
                 return resolving.get(heartbeat, TimeUnit.NANOSECONDS);
             } catch (TimeoutException stillOpening) {
                 reply(new Wire.Heartbeat());
-                while (nextRequest(Duration.ZERO) != null) {
-                    // a ping: nothing else belongs before the answer to the Open
+                for (Wire.Request r; (r = nextRequest(Duration.ZERO)) != null; ) {
+                    if (!(r instanceof Wire.Ping)) { // nothing else belongs before the answer to the Open
+                        throw new ProtocolViolation("unexpected " + describe(r) + " before the Open was answered");
+                    }
                 }
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof RuntimeException failure) {
@@ -229,7 +257,8 @@ final class GatewaySession {
                 }
                 acknowledged = next instanceof Wire.Ack ack && ack.deliveryId() == id;
                 if (!acknowledged && !(next instanceof Wire.Ping)) {
-                    throw new ClientGone("unexpected " + next + " while a delivery awaits its acknowledgement");
+                    throw new ProtocolViolation("unexpected " + describe(next) + " while delivery " + id
+                            + " awaits its acknowledgement");
                 }
             }
         } finally {
@@ -262,7 +291,7 @@ final class GatewaySession {
                     return Outcome.CANCELLED;
                 }
                 if (!(r instanceof Wire.Ping)) {
-                    throw new ClientGone("unexpected " + r + " while a request is in progress");
+                    throw new ProtocolViolation("unexpected " + describe(r) + " while a request is in progress");
                 }
             }
         }
@@ -271,8 +300,9 @@ final class GatewaySession {
     /**
      * The next request the client sent, waiting at most {@code timeout}; null if none came.
      *
-     * @throws ClientGone if the client closed the connection, sent garbage, or has been silent for
-     *                    longer than the peer timeout
+     * @throws ProtocolViolation if the client sent a frame that does not decode
+     * @throws ClientGone        if the client closed the connection, its connection failed, or it has
+     *                           been silent for longer than the peer timeout
      */
     private Wire.Request nextRequest(Duration timeout) throws InterruptedException, ClientGone {
         byte[] frame;
@@ -294,8 +324,14 @@ final class GatewaySession {
         try {
             return Wire.decodeRequest(frame);
         } catch (ProtocolException e) {
-            throw new ClientGone(e.getMessage());
+            throw new ProtocolViolation(e.getMessage());
         }
+    }
+
+    /** A request as an error text names it: its type, and the delivery an {@code Ack} is of. */
+    private static String describe(Wire.Request request) {
+        return request instanceof Wire.Ack ack ? "Ack of delivery " + ack.deliveryId()
+                : request.getClass().getSimpleName();
     }
 
     private void reply(Wire.Reply reply) throws ClientGone {

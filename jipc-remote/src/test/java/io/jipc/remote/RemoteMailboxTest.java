@@ -31,6 +31,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -474,6 +475,57 @@ class RemoteMailboxTest {
         RemoteMailbox mailbox = connect(box);
         assertTrue(mailbox.offer(text("still serving")));
         assertEquals("still serving", text(mailbox.take()));
+    }
+
+    /**
+     * A frame that breaks the protocol while a request is in progress is answered
+     * {@code Error(PROTOCOL)} before the connection ends, as between requests (it used to end the
+     * connection silently: heartbeats, then end of stream); a delivery it interrupts goes back.
+     */
+    @Test
+    void aProtocolViolationDuringARequestIsAnsweredThenTheConnectionEnds() throws Exception {
+        byte[] garbage = {(byte) 0xff, 0x00};
+        try (StreamConnection waiting = openRaw(box)) {
+            waiting.put(Wire.encode(new Wire.Receive(Wire.Wait.FOREVER, 0))); // the mailbox is empty: it waits
+            waiting.put(garbage);
+            assertFinalProtocolError(waiting, "unknown request type 0xff");
+        }
+        try (StreamConnection waiting = openRaw(box)) {
+            waiting.put(Wire.encode(new Wire.Receive(Wire.Wait.FOREVER, 0)));
+            waiting.put(Wire.encode(new Wire.Receive(Wire.Wait.NOW, 0))); // out of turn
+            assertFinalProtocolError(waiting, "Receive while a request is in progress");
+        }
+        RemoteMailbox mailbox = connect(box);
+        mailbox.put(text("first"));
+        mailbox.put(text("second"));
+        try (StreamConnection holder = openRaw(box)) {
+            assertEquals("first", text(receiveNow(holder).payload()));
+            holder.put(garbage);                          // instead of the Ack
+            assertFinalProtocolError(holder, "unknown request type 0xff");
+        }
+        try (StreamConnection holder = openRaw(box)) {
+            Wire.Delivery first = receiveWaiting(holder);  // given back: "first" again
+            assertEquals("first", text(first.payload()));
+            holder.put(Wire.encode(new Wire.Ack(first.deliveryId() + 1)));
+            assertFinalProtocolError(holder, "Ack of delivery " + (first.deliveryId() + 1));
+        }
+        assertEquals("first", text(mailbox.poll(LONG)), "given back again, still first");
+        assertEquals("second", text(mailbox.poll(LONG)));
+        assertNull(mailbox.poll());
+    }
+
+    /** The next reply that is no heartbeat is {@code Error(PROTOCOL)} naming {@code reason}, then end of stream. */
+    private static void assertFinalProtocolError(StreamConnection connection, String reason) throws InterruptedException {
+        Wire.Reply reply;
+        do {
+            byte[] frame = connection.take();
+            assertNotNull(frame, "end of stream without an error reply");
+            reply = Wire.decodeReply(frame);
+        } while (reply instanceof Wire.Heartbeat);
+        Wire.Error error = assertInstanceOf(Wire.Error.class, reply);
+        assertEquals(Wire.ErrorCode.PROTOCOL, error.code(), error.text());
+        assertTrue(error.text().contains(reason), error.text());
+        assertNull(connection.take(), "end of stream after the error");
     }
 
     @Test
