@@ -237,9 +237,11 @@ final class GatewaySession {
     }
 
     /**
-     * Hands {@code message} to the client and waits for its acknowledgement; settles it either way:
-     * acknowledged (gone from the mailbox), or given back for the next receive when the client
-     * cancelled, went silent or away.
+     * Hands {@code message} to the client and waits for its acknowledgement, at most the peer
+     * timeout from when the delivery was written (pings do not extend it: the delivery holds the
+     * mailbox's receive turn); settles it either way: acknowledged (gone from the mailbox), or
+     * given back for the next receive when the client cancelled, went silent or away, broke the
+     * protocol or did not acknowledge in time (the last two then end the connection).
      */
     private void deliver(ExportedMailbox.Received message) throws InterruptedException, ClientGone {
         long id = DELIVERIES.incrementAndGet();
@@ -247,10 +249,16 @@ final class GatewaySession {
         try {
             reply(version >= 2 ? new Wire.PrioritizedDelivery(id, message.priority(), message.payload())
                     : new Wire.Delivery(id, message.payload()));
+            long deadline = Timeouts.deadline(options.peerTimeout());
             while (!acknowledged) {
-                Wire.Request next = nextRequest(options.peerTimeout());
+                long left = deadline == Timeouts.NO_DEADLINE ? Timeouts.MOST_NANOS : deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new ProtocolViolation("delivery " + id + " not acknowledged within "
+                            + Timeouts.text(options.peerTimeout()) + " (pings do not extend it)");
+                }
+                Wire.Request next = nextRequest(Duration.ofNanos(left));
                 if (next == null) {
-                    throw new ClientGone("no acknowledgement within " + Timeouts.text(options.peerTimeout()));
+                    continue; // the deadline is checked above; silence and end of stream in nextRequest
                 }
                 if (next instanceof Wire.Cancel) {
                     return;

@@ -38,7 +38,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p><b>Delivery.</b> A remote send is answered only once the message is in the mailbox. A remote
  * receive takes an acknowledged {@link io.jipc.mailbox.Delivery} and sends it; the message leaves
  * the mailbox only when the client's acknowledgement arrives. If the client cancels, goes silent or
- * away first, the delivery is released and the next receiver (remote or local) gets it, in order;
+ * away first, or does not acknowledge within the peer timeout (pings do not extend it; its
+ * connection is then ended), the delivery is released and the next receiver (remote or local) gets
+ * it, in order;
  * if the gateway process dies, the message is still in the mailbox. A process holds one delivery
  * per mailbox, so remote receives of one mailbox take turns: a client's receive waits while another
  * client's delivery awaits its acknowledgement (a receive "now" answers empty meanwhile).

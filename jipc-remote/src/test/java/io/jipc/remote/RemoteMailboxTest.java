@@ -514,6 +514,47 @@ class RemoteMailboxTest {
         assertNull(mailbox.poll());
     }
 
+    /**
+     * A client that got a delivery and then only pings, never acknowledging, holds the mailbox's
+     * receive turn for at most the peer timeout (pings keep a waiting request alive, not an
+     * unacknowledged delivery): the delivery is given back, the next receiver gets it, in order, and
+     * the pinging client's connection ends with {@code Error(PROTOCOL)}. It used to hold the turn
+     * for as long as it pinged.
+     */
+    @Test
+    void aDeliveryNotAcknowledgedWithinThePeerTimeoutIsGivenBackThoughTheClientPings() throws Exception {
+        RemoteMailbox mailbox = connect(box);
+        mailbox.put(text("first"));
+        mailbox.put(text("second"));
+        try (StreamConnection pinger = openRaw(box)) {
+            assertEquals("first", text(receiveNow(pinger).payload()));
+            CompletableFuture<Wire.Reply> last = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                Wire.Reply reply = null;
+                try {
+                    while (true) { // a ping every heartbeat interval, no Ack; what the gateway sends is kept
+                        byte[] frame = pinger.poll(RemoteChild.OPTIONS.heartbeatInterval());
+                        if (frame != null) {
+                            reply = Wire.decodeReply(frame);
+                        } else if (pinger.isEndOfStream()) {
+                            break;
+                        }
+                        pinger.put(Wire.encode(new Wire.Ping()));
+                    }
+                    last.complete(reply);
+                } catch (Throwable t) {
+                    last.completeExceptionally(t);
+                }
+            });
+            assertEquals("first", text(mailbox.poll(LONG)), "given back to the next receiver");
+            assertEquals("second", text(mailbox.poll(LONG)));
+            Wire.Error error = assertInstanceOf(Wire.Error.class, last.get(60, TimeUnit.SECONDS));
+            assertEquals(Wire.ErrorCode.PROTOCOL, error.code(), error.text());
+            assertTrue(error.text().contains("not acknowledged within"), error.text());
+        }
+        assertNull(mailbox.poll());
+    }
+
     /** The next reply that is no heartbeat is {@code Error(PROTOCOL)} naming {@code reason}, then end of stream. */
     private static void assertFinalProtocolError(StreamConnection connection, String reason) throws InterruptedException {
         Wire.Reply reply;
