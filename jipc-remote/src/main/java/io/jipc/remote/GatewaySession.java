@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Serves one client connection of a {@link MailboxGateway}, on the connection's virtual thread:
- * an {@link Wire.Open} first, then one request at a time. While a request blocks on the mailbox it
+ * an {@link Wire.Open} first, within the {@linkplain RemoteOptions#connectTimeout() connect timeout}
+ * of connecting (else the connection is ended with an error), then one request at a time. While a request blocks on the mailbox it
  * waits in slices of the heartbeat interval, sending a {@link Wire.Heartbeat} after each and reading
  * what the client sent meanwhile ({@link Wire.Ping}, {@link Wire.Cancel}); it gives up when the client
  * closed the connection or was silent longer than the peer timeout, and then nothing was sent, or a
@@ -75,7 +76,8 @@ final class GatewaySession {
 
     void serve() throws InterruptedException {
         try {
-            for (byte[] frame; (frame = connection.take()) != null; ) {
+            long openBy = Timeouts.deadline(options.connectTimeout());
+            for (byte[] frame; (frame = nextFrame(openBy)) != null; ) {
                 lastHeard = System.nanoTime();
                 Wire.Request request;
                 try {
@@ -100,6 +102,30 @@ final class GatewaySession {
             lingerAfterFinalReply();
         } catch (ClientGone gone) {
             // the connection is closed by the server when this returns
+        }
+    }
+
+    /**
+     * The client's next frame, waiting as long as it takes once a mailbox is open (an idle client
+     * sends nothing), else only until {@code openBy}; null at end of stream.
+     *
+     * @throws ProtocolViolation if no mailbox was opened by {@code openBy}: a connection that never
+     *                           speaks must not hold one of the server's connection slots for good
+     */
+    private byte[] nextFrame(long openBy) throws InterruptedException, ProtocolViolation {
+        if (exported != null) {
+            return connection.take();
+        }
+        while (true) {
+            long left = openBy == Timeouts.NO_DEADLINE ? Timeouts.MOST_NANOS : openBy - System.nanoTime();
+            if (left <= 0) {
+                throw new ProtocolViolation("no Open within " + Timeouts.text(options.connectTimeout())
+                        + " of connecting");
+            }
+            byte[] frame = connection.poll(Duration.ofNanos(left));
+            if (frame != null || connection.isEndOfStream()) {
+                return frame;
+            }
         }
     }
 

@@ -51,6 +51,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p><b>When a client dies.</b> A blocked request notices within the peer timeout
  * ({@link RemoteOptions}) and is abandoned: nothing is sent, nothing is taken. An idle connection
  * of a vanished client stays until the kernel reports it.
+ *
+ * <p><b>Connections.</b> At most {@code ServerOptions.defaults().maxConnections()} (256) at once; one
+ * beyond is closed at once. A connection that does not send its {@code Open} within the
+ * {@linkplain RemoteOptions#connectTimeout() connect timeout} is ended ({@code Error(PROTOCOL)}), so
+ * connections that never speak free their slots; an opened idle connection keeps its slot.
  */
 public final class MailboxGateway implements AutoCloseable {
     private final StreamServer server;

@@ -8,7 +8,10 @@ import java.util.Objects;
 /**
  * The timing of a remote mailbox connection, on both sides.
  *
- * @param connectTimeout    how long a client waits for the TCP connection to be made
+ * @param connectTimeout    how long a client waits for the TCP connection to be made; at a gateway,
+ *                          how long a new connection may take to send its {@code Open} before the
+ *                          gateway ends it (so that connections that never speak do not hold its
+ *                          connection slots)
  * @param heartbeatInterval how often a side that waits for the other sends a sign of life
  *                          (the gateway while a request blocks, the client while it awaits a reply)
  * @param peerTimeout       how long a side waits without hearing anything from the other before it

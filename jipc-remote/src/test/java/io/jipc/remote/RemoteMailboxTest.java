@@ -8,6 +8,7 @@ import io.jipc.naming.NameRecord;
 import io.jipc.naming.NameService;
 import io.jipc.naming.Registration;
 import io.jipc.net.FrameCodec;
+import io.jipc.net.ServerOptions;
 import io.jipc.net.StreamConnection;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
@@ -559,14 +560,43 @@ class RemoteMailboxTest {
     private static void assertFinalProtocolError(StreamConnection connection, String reason) throws InterruptedException {
         Wire.Reply reply;
         do {
-            byte[] frame = connection.take();
-            assertNotNull(frame, "end of stream without an error reply");
+            byte[] frame = connection.poll(LONG);
+            assertNotNull(frame, connection.isEndOfStream() ? "end of stream without an error reply" : "no reply");
             reply = Wire.decodeReply(frame);
         } while (reply instanceof Wire.Heartbeat);
         Wire.Error error = assertInstanceOf(Wire.Error.class, reply);
         assertEquals(Wire.ErrorCode.PROTOCOL, error.code(), error.text());
         assertTrue(error.text().contains(reason), error.text());
-        assertNull(connection.take(), "end of stream after the error");
+        assertNull(connection.poll(LONG));
+        assertTrue(connection.isEndOfStream(), "end of stream after the error");
+    }
+
+    /**
+     * Connections that never send their Open do not hold the gateway's connection slots for good:
+     * each is ended ({@code Error(PROTOCOL)}) once the connect timeout has passed, so a server full of
+     * them (its 256) does not lock real clients out. They used to stay until they closed.
+     */
+    @Test
+    void connectionsThatNeverOpenAreEndedAfterTheConnectTimeout() throws Exception {
+        InetSocketAddress at = new InetSocketAddress("127.0.0.1", box.getPort());
+        List<StreamConnection> silent = new ArrayList<>();
+        try {
+            for (int i = 0; i < ServerOptions.defaults().maxConnections(); i++) {
+                silent.add(StreamConnection.connect(at));
+            }
+            for (StreamConnection connection : silent) {
+                assertFinalProtocolError(connection, "no Open within");
+            }
+        } finally {
+            silent.forEach(StreamConnection::close);
+        }
+        for (int i = 0; i < 1200 && !clientsAtTheGateway().equals("CLIENTS 0"); i++) {
+            Thread.sleep(50);                               // until the gateway has seen them close
+        }
+        assertEquals("CLIENTS 0", clientsAtTheGateway());
+        RemoteMailbox mailbox = connect(box);
+        assertTrue(mailbox.offer(text("served")));
+        assertEquals("served", text(mailbox.poll(LONG)));
     }
 
     @Test
