@@ -59,7 +59,7 @@ public final class FrameCodec {
         if (length < 0 || length > maxFrameSize) {
             throw new InvalidFrameException("frame header announces " + Long.toUnsignedString(length)
                     + " bytes (0x" + Long.toHexString(length) + "); this connection accepts 0 to " + maxFrameSize
-                    + " bytes per message");
+                    + " bytes per message", length);
         }
         return (int) length;
     }

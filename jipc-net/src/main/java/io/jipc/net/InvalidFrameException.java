@@ -6,7 +6,19 @@ import io.jipc.JipcException;
 public class InvalidFrameException extends JipcException {
     private static final long serialVersionUID = 1L;
 
-    public InvalidFrameException(String message) {
+    private final long announcedLength;
+
+    public InvalidFrameException(String message, long announcedLength) {
         super(message);
+        this.announcedLength = announcedLength;
+    }
+
+    /**
+     * The length the header announced, its 8 bytes read as a signed {@code long} (negative for
+     * {@code 2^63} and more): lets a peer that knows what the frame would have been (a message
+     * longer than its own limit, say) tell that apart from garbage.
+     */
+    public long announcedLength() {
+        return announcedLength;
     }
 }

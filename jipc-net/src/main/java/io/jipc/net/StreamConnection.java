@@ -218,7 +218,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
                     message = decoder.decode(inView);
                 } catch (InvalidFrameException e) {
                     close();
-                    throw new InvalidFrameException("from " + remote + ": " + e.getMessage());
+                    throw new InvalidFrameException("from " + remote + ": " + e.getMessage(), e.announcedLength());
                 }
                 if (message != null) {
                     frameStart = 0;

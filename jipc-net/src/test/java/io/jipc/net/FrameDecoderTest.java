@@ -82,6 +82,7 @@ class FrameDecoderTest {
         ByteBuffer in = ByteBuffer.wrap(header(length));
         InvalidFrameException e = assertThrows(InvalidFrameException.class, () -> decoder.decode(in));
         assertTrue(e.getMessage().contains(Long.toUnsignedString(length)), e.getMessage());
+        assertEquals(length, e.announcedLength());
         // the decoder stays failed: the stream has no boundary to resume at
         assertThrows(InvalidFrameException.class, () -> decoder.decode(ByteBuffer.wrap(frame(new byte[1]))));
     }
