@@ -3,6 +3,7 @@ package io.jipc.remote;
 import io.jipc.Timeouts;
 import io.jipc.JipcException;
 import io.jipc.mailbox.MessageTooLargeException;
+import io.jipc.net.InvalidFrameException;
 import io.jipc.net.StreamConnection;
 
 import java.net.InetSocketAddress;
@@ -37,6 +38,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * in the remote mailbox. A received message is acknowledged to the gateway as it is returned; a
  * message whose acknowledgement is lost with the connection is delivered again (at least once).
  *
+ * <p><b>Message size.</b> {@link #maxMessageSize()} is the smaller of the mailbox's limit (as the
+ * gateway announced it) and what this client's own {@linkplain RemoteOptions#maxFrameSize() frame
+ * limit} carries; a longer message is refused before anything is sent. The protocol cannot tell the
+ * gateway this client's frame limit, so a client whose limit is below the mailbox's cannot receive a
+ * message longer than its limit: such a receive fails with {@link MessageTooLargeException}, the
+ * connection is dropped (the message was already on its way), and the message stays at the head of
+ * the mailbox for a receiver with a large enough limit. Give a receiving client a
+ * {@code maxFrameSize} of at least the mailbox's message size + {@value Wire#OVERHEAD}.
+ *
  * <p><b>Priorities.</b> Sends take the remote mailbox's levels; {@link #pollMessage()} and
  * {@link #takeMessage()} return each message with the level it was sent at (protocol version 2, see
  * {@link Wire#VERSION}: a gateway also serves version-1 clients, whose deliveries carry none).
@@ -49,12 +59,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Memory consistency.</b> Only bytes travel: a message is a new array holding the bytes sent.
  */
 public final class RemoteMailbox implements MessageChannel {
+    /** Bytes of a {@link Wire.PrioritizedDelivery} frame besides the payload: type, delivery id, priority. */
+    private static final int DELIVERY_OVERHEAD = 1 + 8 + 1;
+
     private final URI uri;
     private final InetSocketAddress address;
     private final String name;
     private final RemoteOptions options;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile StreamConnection connection;
+    /** The limit the gateway announced in {@link Wire.Opened}: the mailbox's, or the gateway's frame limit. */
+    private int announcedMaxMessageSize;
+    /** {@link #announcedMaxMessageSize}, and at most what {@link RemoteOptions#maxFrameSize()} carries. */
     private int maxMessageSize;
     private int priorities;
     private volatile boolean closed;
@@ -112,6 +128,12 @@ public final class RemoteMailbox implements MessageChannel {
         return uri;
     }
 
+    /**
+     * The longest message this handle sends: the mailbox's limit as the gateway announced it, or
+     * less if this client's {@link RemoteOptions#maxFrameSize()} (minus {@value Wire#OVERHEAD})
+     * carries less. A receive of a longer message (another client sent it) fails; see the class
+     * comment.
+     */
     @Override
     public int maxMessageSize() {
         return maxMessageSize;
@@ -276,7 +298,8 @@ public final class RemoteMailbox implements MessageChannel {
         connection = c;
         Answer answer = call(c, new Wire.Open(Wire.VERSION, name), false);
         if (answer.reply instanceof Wire.Opened opened) {
-            maxMessageSize = opened.maxMessageSize();
+            announcedMaxMessageSize = opened.maxMessageSize();
+            maxMessageSize = Math.min(announcedMaxMessageSize, options.maxFrameSize() - Wire.OVERHEAD);
             priorities = opened.priorities();
             if (answer.cancelled) {
                 Thread.currentThread().interrupt();
@@ -319,6 +342,11 @@ public final class RemoteMailbox implements MessageChannel {
                     }
                     continue;
                 } catch (JipcException e) {
+                    MessageTooLargeException beyondOwnLimit = beyondOwnFrameLimit(request, e);
+                    if (beyondOwnLimit != null) {
+                        drop();
+                        throw beyondOwnLimit;
+                    }
                     throw lost("connection to the gateway failed: " + e.getMessage(), e);
                 }
                 long now = System.nanoTime();
@@ -354,6 +382,28 @@ public final class RemoteMailbox implements MessageChannel {
                 Thread.currentThread().interrupt(); // not turned into a cancellation: the caller's to see
             }
         }
+    }
+
+    /**
+     * When {@code failure} is a delivery that this client's frame limit cannot carry, though the
+     * mailbox takes it (another client with a larger limit, or a local one, sent it): the exception
+     * that says so. Null for anything else (a frame longer than any delivery of this mailbox is a
+     * broken gateway).
+     */
+    private MessageTooLargeException beyondOwnFrameLimit(Wire.Request request, JipcException failure) {
+        if (!(request instanceof Wire.Receive) || !(failure instanceof InvalidFrameException invalid)) {
+            return null;
+        }
+        long length = invalid.announcedLength() - DELIVERY_OVERHEAD;
+        if (length <= maxMessageSize || length > announcedMaxMessageSize) {
+            return null;
+        }
+        return new MessageTooLargeException("remote mailbox " + uri + ": the " + length + "-byte message at its head"
+                + " exceeds the " + maxMessageSize + " bytes this client's maxFrameSize of " + options.maxFrameSize()
+                + " carries, below the mailbox's message size of " + announcedMaxMessageSize + " (raise"
+                + " RemoteOptions.maxFrameSize to " + ((long) announcedMaxMessageSize + Wire.OVERHEAD)
+                + " to receive it); the message stays in the mailbox, the connection was dropped",
+                (int) length, maxMessageSize);
     }
 
     /**

@@ -17,8 +17,10 @@ import java.util.Objects;
  * @param peerTimeout       how long a side waits without hearing anything from the other before it
  *                          declares it lost ({@link RemotePeerLostException}); at least twice the
  *                          heartbeat interval
- * @param maxFrameSize      the largest frame either side accepts: bounds the message size
- *                          (a message may be {@link Wire#OVERHEAD} bytes shorter)
+ * @param maxFrameSize      the largest frame this side accepts: bounds the message size (a message
+ *                          may be {@link Wire#OVERHEAD} bytes shorter); a client cannot receive a
+ *                          longer message (see {@link RemoteMailbox}), so give a receiving client
+ *                          at least the mailbox's message size + {@link Wire#OVERHEAD}
  */
 public record RemoteOptions(Duration connectTimeout, Duration heartbeatInterval, Duration peerTimeout,
                             int maxFrameSize) {

@@ -194,6 +194,37 @@ class RemoteMailboxTest {
         assertEquals(1024, mailbox.take().length);
     }
 
+    /**
+     * A client whose own frame limit is below the mailbox's message size: its maxMessageSize is what
+     * its frames carry, a longer send is refused before anything is sent (it used to be sent, refused
+     * by its own connection, and the connection dropped); a longer message at the head fails its
+     * receives with MessageTooLargeException saying so (it used to fail every receive with
+     * RemotePeerLostException) and stays in the mailbox for a client with a large enough limit.
+     */
+    @Test
+    void aClientsOwnFrameLimitBoundsItsMessagesAndIsNamedWhenItCannotReceive() throws Exception {
+        RemoteMailbox small = RemoteMailbox.connect(box, RemoteChild.OPTIONS.withMaxFrameSize(512));
+        closing.add(small);
+        assertEquals(512 - Wire.OVERHEAD, small.maxMessageSize());
+        MessageTooLargeException refused = assertThrows(MessageTooLargeException.class, () -> small.offer(new byte[1000]));
+        assertEquals(List.of(1000, 496), List.of(refused.length(), refused.limit()));
+        assertTrue(small.offer(text("fits")), "the connection is kept");
+        assertEquals("fits", text(small.poll()));
+        assertEquals("CLIENTS 1", clientsAtTheGateway(), "the same connection: nothing was sent that ended it");
+
+        RemoteMailbox large = connect(box);
+        large.put(new byte[1000]);
+        large.put(text("after"));
+        for (int attempt = 0; attempt < 2; attempt++) {
+            MessageTooLargeException tooLarge = assertThrows(MessageTooLargeException.class, () -> small.poll(LONG));
+            assertEquals(List.of(1000, 496), List.of(tooLarge.length(), tooLarge.limit()));
+            assertTrue(tooLarge.getMessage().contains("maxFrameSize of 512"), tooLarge.getMessage());
+            assertTrue(tooLarge.getMessage().contains("message size of 1024"), tooLarge.getMessage());
+        }
+        assertEquals(1000, large.poll(LONG).length, "it stayed in the mailbox, first");
+        assertEquals("after", text(small.poll(LONG)), "the small client receives what it can carry");
+    }
+
     @Test
     void higherPrioritiesComeFirst() throws Exception {
         RemoteMailbox mailbox = connect(prio);
