@@ -15,12 +15,13 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Serves one client connection of a {@link MailboxGateway}, on the connection's virtual thread:
  * an {@link Wire.Open} first, within the {@linkplain RemoteOptions#connectTimeout() connect timeout}
- * of connecting (else the connection is ended with an error), then one request at a time. While a request blocks on the mailbox it
- * waits in slices of the heartbeat interval, sending a {@link Wire.Heartbeat} after each and reading
- * what the client sent meanwhile ({@link Wire.Ping}, {@link Wire.Cancel}); it gives up when the client
- * closed the connection or was silent longer than the peer timeout, and then nothing was sent, or a
- * message handed to it is given back to the {@link ExportedMailbox} for the next receive (in the
- * mailbox itself, except with shared receivers). A receive of an exported mailbox waits while another
+ * of connecting (else the connection is ended with an error), then one request at a time. While a
+ * request blocks on the mailbox it waits in slices of the heartbeat interval, sending a
+ * {@link Wire.Heartbeat} after each and reading what the client sent meanwhile ({@link Wire.Ping},
+ * {@link Wire.Cancel}); it gives up when the client closed the connection or was silent longer than
+ * the peer timeout, and then nothing was sent, or a message handed to it is given back to the
+ * {@link ExportedMailbox} for the next receive (in the mailbox itself, except with shared
+ * receivers). A delivery not acknowledged within the peer timeout is given back too, pings or not. A receive of an exported mailbox waits while another
  * session's delivery of it is outstanding (see {@link ExportedMailbox}). A frame that breaks the
  * protocol is answered {@link Wire.ErrorCode#PROTOCOL} in every state (idle, while a request waits,
  * while a delivery awaits its acknowledgement, while the {@code Open} resolves); a delivery it
