@@ -65,11 +65,18 @@ final class LockWaiter {
      * used; a read from a FileChannel does that. Then the disposition is checked, not assumed: a
      * signal without a handler would kill the process.
      */
-    private static String probe() {
+    static String probe() {
+        // with an interrupt pending the channel would close itself (ClosedByInterruptException) and
+        // make blocking waits unavailable for the life of the process: kept aside, then restored
+        boolean interrupted = Thread.interrupted();
         try (FileChannel channel = FileChannel.open(Path.of("/dev/null"), StandardOpenOption.READ)) {
             channel.read(ByteBuffer.allocate(1));
         } catch (IOException e) {
             return "cannot read /dev/null: " + e;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (!Signals.interruptsWithoutRestart(INTERRUPT_SIGNAL)) {
             return "this JVM has no handler for signal " + INTERRUPT_SIGNAL + " (the JDK's I/O interrupt signal) "
