@@ -13,7 +13,10 @@ import java.util.Set;
  * <tr><td>{@code backlog}</td><td>128</td><td>connections the kernel completes and queues before
  *     they are accepted ({@code listen(2)}; capped by {@code /proc/sys/net/core/somaxconn})</td></tr>
  * <tr><td>{@code maxConnections}</td><td>256</td><td>connections open at once; one accepted beyond
- *     it is closed at once (the client reads end of stream), so idle clients cannot pile up</td></tr>
+ *     it is closed at once (the client reads end of stream), so idle clients cannot grow without
+ *     bound; but that many connections that never speak hold every slot, so a server of a protocol
+ *     closes a connection whose first request does not come in time (jipc's gateway, DSM home and
+ *     RPC server do)</td></tr>
  * <tr><td>{@code allowedUids}</td><td>empty: anyone</td><td>Unix-domain only: the user ids
  *     ({@code SO_PEERCRED}) whose connections are served; others are closed at once</td></tr>
  * <tr><td>{@code socketPermissions}</td><td>0600</td><td>Unix-domain only: mode of the socket file
