@@ -14,6 +14,9 @@ import java.time.Duration;
  */
 public class AckWorker {
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 2 || args.length > 1 && !args[1].matches("\\d+")) {
+            usage();
+        }
         String name = args.length > 0 ? args[0] : "jobs";
         Duration work = Duration.ofSeconds(args.length > 1 ? Long.parseLong(args[1]) : 0);
         try (Mailbox jobs = Mailbox.openOrCreate(name, MailboxOptions.defaults())) {
@@ -32,5 +35,11 @@ public class AckWorker {
             jobs.destroy();
             System.out.println("mailbox '" + name + "' destroyed");
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run acknowledged/AckWorker.java [mailbox] [seconds per job]");
+        System.exit(2);
     }
 }

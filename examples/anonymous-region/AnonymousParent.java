@@ -22,6 +22,9 @@ public class AnonymousParent {
             child(args[1]);
             return;
         }
+        if (args.length > 0) {
+            usage();
+        }
         try (AnonymousRegion region = AnonymousRegion.create(4096)) {
             region.setBytes(NOTE, "compute 6 * 7\0".getBytes(StandardCharsets.UTF_8));
             Process child;
@@ -61,5 +64,11 @@ public class AnonymousParent {
         return new ProcessBuilder(List.of(java, "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), program, "child", address))
                 .redirectErrorStream(true).start();
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run anonymous-region/AnonymousParent.java");
+        System.exit(2);
     }
 }

@@ -11,6 +11,9 @@ import java.nio.charset.StandardCharsets;
  */
 public class BoundedConsumer {
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 1) {
+            usage();
+        }
         String name = args.length > 0 ? args[0] : "jobs";
         MailboxOptions fourAtMost = MailboxOptions.builder().messageLimit(4).maxMessageSize(1024).build();
         try (Mailbox jobs = Mailbox.openOrCreate(name, fourAtMost)) {
@@ -26,5 +29,11 @@ public class BoundedConsumer {
             jobs.destroy();
             System.out.println("mailbox '" + name + "' destroyed");
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run bounded/BoundedConsumer.java [mailbox]");
+        System.exit(2);
     }
 }

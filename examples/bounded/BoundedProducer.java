@@ -11,6 +11,9 @@ import java.nio.charset.StandardCharsets;
  */
 public class BoundedProducer {
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 2 || args.length > 1 && !args[1].matches("\\d+")) {
+            usage();
+        }
         String name = args.length > 0 ? args[0] : "jobs";
         int count = args.length > 1 ? Integer.parseInt(args[1]) : 12;
         MailboxOptions fourAtMost = MailboxOptions.builder().messageLimit(4).maxMessageSize(1024).build();
@@ -28,5 +31,11 @@ public class BoundedProducer {
             jobs.put("done".getBytes(StandardCharsets.UTF_8));
             System.out.println("produced " + count + " jobs; waited for room " + waits + " times");
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run bounded/BoundedProducer.java [mailbox] [count]");
+        System.exit(2);
     }
 }

@@ -19,12 +19,15 @@ public class CorrectRing {
     static final String NAME = "correct-ring";
 
     public static void main(String[] args) throws Exception {
-        if (args.length == 3 && args[0].equals("consume")) {
+        if (args.length != 3 || !args[1].matches("[1-9]\\d*") || !args[2].matches("\\d+")) {
+            usage();
+        }
+        if (args[0].equals("consume")) {
             consume(Integer.parseInt(args[1]), Long.parseLong(args[2]));
-        } else if (args.length == 3 && args[0].equals("produce")) {
+        } else if (args[0].equals("produce")) {
             produce(Integer.parseInt(args[1]), Long.parseLong(args[2]));
         } else {
-            System.err.println("usage: CorrectRing consume <producers> <items each> | produce <producer> <items>");
+            usage();
         }
     }
 
@@ -72,10 +75,22 @@ public class CorrectRing {
                 return CircularBuffer.open(NAME);
             } catch (RegionNotFoundException notYet) {
                 if (i == 600) {
-                    throw notYet;
+                    fail("no circular buffer '" + NAME + "' after 60 s: start 'CorrectRing.java consume' first");
                 }
                 Thread.sleep(100);
             }
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run circular-buffer/CorrectRing.java consume <producers> <items each> | produce <producer> <items>");
+        System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started in the wrong order, or twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

@@ -26,12 +26,15 @@ public class NaiveRing {
     static final long BUFFER = 256;     // BUFFER_SIZE items of 8 bytes: producer << 32 | sequence
 
     public static void main(String[] args) throws Exception {
-        if (args.length == 2 && args[0].equals("consume")) {
+        if (args.length != 2 || !args[1].matches("[1-9]\\d*")) {
+            usage();
+        }
+        if (args[0].equals("consume")) {
             consume(Integer.parseInt(args[1]));
-        } else if (args.length == 2 && args[0].equals("produce")) {
+        } else if (args[0].equals("produce")) {
             produce(Integer.parseInt(args[1]));
         } else {
-            System.err.println("usage: NaiveRing consume <producers> | produce <producer number>");
+            usage();
         }
     }
 
@@ -101,10 +104,22 @@ public class NaiveRing {
                 return SharedRegion.open(NAME);
             } catch (io.jipc.shm.RegionNotFoundException notYet) {
                 if (i == 600) {
-                    throw notYet;
+                    fail("no region '" + NAME + "' after 60 s: start 'NaiveRing.java consume' first");
                 }
                 Thread.sleep(100);
             }
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run circular-buffer/NaiveRing.java consume <producers> | produce <producer number>");
+        System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started in the wrong order, or twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

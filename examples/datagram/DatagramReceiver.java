@@ -1,3 +1,4 @@
+import io.jipc.ErrnoException;
 import io.jipc.net.Datagram;
 import io.jipc.net.DatagramEndpoint;
 import io.jipc.net.DatagramOptions;
@@ -14,7 +15,15 @@ import java.nio.charset.StandardCharsets;
  */
 public class DatagramReceiver {
     public static void main(String[] args) throws Exception {
-        SocketUri uri = SocketUri.parse(args.length > 0 ? args[0] : "unixgram:/tmp/jipc-dgram.sock");
+        if (args.length > 1) {
+            usage();
+        }
+        SocketUri uri = null;
+        try {
+            uri = SocketUri.parse(args.length > 0 ? args[0] : "unixgram:/tmp/jipc-dgram.sock");
+        } catch (IllegalArgumentException notAnAddress) {
+            usage();
+        }
         try (DatagramEndpoint endpoint = DatagramEndpoint.bind(uri.address(), DatagramOptions.defaults())) {
             System.out.println("waiting for datagrams on " + uri);
             while (true) {
@@ -26,7 +35,24 @@ public class DatagramReceiver {
                     break;
                 }
             }
+        } catch (ErrnoException e) {
+            if (!e.errnoName().equals("EADDRINUSE")) {
+                throw e;
+            }
+            fail("a receiver is already bound to " + uri + ": stop it first, or choose another address");
         }
         System.out.println("receiver closed");
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run datagram/DatagramReceiver.java [unixgram:path|udp:host:port]");
+        System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started in the wrong order, or twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

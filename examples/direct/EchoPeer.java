@@ -11,6 +11,9 @@ import java.nio.charset.StandardCharsets;
  */
 public class EchoPeer {
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 0) {
+            usage();
+        }
         try (Endpoint endpoint = Endpoint.open()) {
             System.out.println("endpoint of pid " + endpoint.identity().pid() + " ready");
             while (true) {
@@ -24,5 +27,11 @@ public class EchoPeer {
             }
         }
         System.out.println("endpoint closed");
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run direct/EchoPeer.java");
+        System.exit(2);
     }
 }

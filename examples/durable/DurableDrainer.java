@@ -1,3 +1,4 @@
+import io.jipc.mailbox.MailboxNotFoundException;
 import io.jipc.mailbox.Mailbox;
 
 import java.nio.charset.StandardCharsets;
@@ -11,6 +12,9 @@ import java.nio.file.Path;
  */
 public class DurableDrainer {
     public static void main(String[] args) {
+        if (args.length > 1) {
+            usage();
+        }
         Path file = Path.of(args.length > 0 ? args[0] : "durable-demo").resolve("outbox");
         try (Mailbox outbox = Mailbox.openDurable(file)) {
             System.out.println("opened durable mailbox '" + outbox.name() + "' in " + file.toAbsolutePath());
@@ -19,6 +23,20 @@ public class DurableDrainer {
                 System.out.println("received '" + new String(message, StandardCharsets.UTF_8) + "'");
             }
             System.out.println("drained " + received + " messages");
+        } catch (MailboxNotFoundException e) {
+            fail("no durable mailbox " + file + ": run DurableSender first");
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run durable/DurableDrainer.java [directory]");
+        System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started in the wrong order, or twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

@@ -15,6 +15,9 @@ import java.nio.file.Path;
  */
 public class DurableSender {
     public static void main(String[] args) throws IOException, InterruptedException {
+        if (args.length > 2 || args.length > 1 && !args[1].matches("\\d+")) {
+            usage();
+        }
         Path directory = Path.of(args.length > 0 ? args[0] : "durable-demo");
         int count = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         Files.createDirectories(directory);
@@ -31,5 +34,11 @@ public class DurableSender {
             System.out.println("holding the mailbox open; kill me (Ctrl-C, or kill -9 " + ProcessHandle.current().pid() + ")");
             Thread.sleep(Long.MAX_VALUE);
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run durable/DurableSender.java [directory] [count]");
+        System.exit(2);
     }
 }

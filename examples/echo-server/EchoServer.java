@@ -1,3 +1,4 @@
+import io.jipc.ErrnoException;
 import io.jipc.net.ServerOptions;
 import io.jipc.net.SocketUri;
 import io.jipc.net.StreamServer;
@@ -14,7 +15,15 @@ import java.nio.charset.StandardCharsets;
  */
 public class EchoServer {
     public static void main(String[] args) throws Exception {
-        SocketUri uri = SocketUri.parse(args.length > 0 ? args[0] : "unix:/tmp/jipc-echo.sock");
+        if (args.length > 2 || args.length > 1 && !args[1].matches("\\d+")) {
+            usage();
+        }
+        SocketUri uri = null;
+        try {
+            uri = SocketUri.parse(args.length > 0 ? args[0] : "unix:/tmp/jipc-echo.sock");
+        } catch (IllegalArgumentException notAnAddress) {
+            usage();
+        }
         int clients = args.length > 1 ? Integer.parseInt(args[1]) : 0;
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(Math.max(clients, 1));
         try (StreamServer server = StreamServer.bind(uri.address(), ServerOptions.defaults())) {
@@ -40,7 +49,24 @@ public class EchoServer {
             } else {
                 Thread.currentThread().join();                                   // until Ctrl-C
             }
+        } catch (ErrnoException e) {
+            if (!e.errnoName().equals("EADDRINUSE")) {
+                throw e;
+            }
+            fail("a server is already listening on " + uri + ": stop it first, or choose another address");
         }
         System.out.println("server closed");
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run echo-server/EchoServer.java [unix:path|tcp:host:port] [clients]");
+        System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started in the wrong order, or twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

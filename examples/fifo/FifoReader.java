@@ -1,3 +1,4 @@
+import io.jipc.ErrnoException;
 import io.jipc.pipe.Fifo;
 import io.jipc.pipe.PipeReader;
 
@@ -14,8 +15,18 @@ import java.nio.file.Path;
  */
 public class FifoReader {
     public static void main(String[] args) throws Exception {
+        if (args.length > 1) {
+            usage();
+        }
         Path path = Path.of(args.length > 0 ? args[0] : "/tmp/jipc.fifo");
-        Fifo.create(path, 0600);
+        try {
+            Fifo.create(path, 0600);
+        } catch (ErrnoException e) {
+            if (!e.errnoName().equals("EEXIST")) {
+                throw e;
+            }
+            fail(path + " exists already: is another FifoReader running? If not, remove it (rm " + path + ")");
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> Fifo.remove(path))); // Ctrl-C removes it too
         try {
             System.out.println("created FIFO " + path + "; waiting for a writer");
@@ -32,5 +43,17 @@ public class FifoReader {
             Fifo.remove(path);
             System.out.println("removed " + path);
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run fifo/FifoReader.java [fifo path]");
+        System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started in the wrong order, or twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

@@ -1,3 +1,5 @@
+import io.jipc.pipe.OpenTimeoutException;
+import io.jipc.ErrnoException;
 import io.jipc.pipe.Fifo;
 import io.jipc.pipe.PipeWriter;
 
@@ -13,6 +15,9 @@ import java.time.Duration;
  */
 public class FifoWriter {
     public static void main(String[] args) throws Exception {
+        if (args.length < 1) {
+            usage();
+        }
         Path path = Path.of(args[0]);
         try (PipeWriter writer = Fifo.openWriter(path, Duration.ofMinutes(1))) {
             System.out.println("a reader has " + path + " open");
@@ -20,6 +25,28 @@ public class FifoWriter {
                 writer.write((args[i] + "\n").getBytes(StandardCharsets.UTF_8));
                 System.out.println("wrote '" + args[i] + "'");
             }
+        } catch (ErrnoException e) {
+            switch (e.errnoName()) {
+                case "ENOENT" -> fail("no FIFO at " + path + ": start FifoReader first");
+                case "EPIPE" -> fail("the reader of " + path + " went away");          // BrokenPipeException
+                default -> throw e;
+            }
+        } catch (OpenTimeoutException e) {
+            fail("nobody opened " + path + " for reading within a minute: start FifoReader first");
+        } catch (IllegalArgumentException notAFifo) {
+            fail(path + " is not a FIFO: give the path FifoReader created");
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run fifo/FifoWriter.java <fifo path> [line...]");
+        System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started in the wrong order, or twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

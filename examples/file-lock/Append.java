@@ -16,6 +16,9 @@ import java.nio.file.Path;
  */
 public class Append {
     public static void main(String[] args) throws Exception {
+        if (args.length != 3 || !args[2].matches("\\d+")) {
+            usage();
+        }
         Path path = Path.of(args[0]);
         String name = args[1];
         int count = Integer.parseInt(args[2]);
@@ -30,5 +33,11 @@ public class Append {
             }
         }
         System.out.println(name + ": appended " + count + " lines to " + path);
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run file-lock/Append.java <file> <writer name> <count>");
+        System.exit(2);
     }
 }

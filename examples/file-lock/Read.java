@@ -1,3 +1,4 @@
+import io.jipc.ErrnoException;
 import io.jipc.filelock.FileLock;
 import io.jipc.filelock.LockMode;
 import io.jipc.filelock.LockableFile;
@@ -19,12 +20,14 @@ import java.util.TreeMap;
  */
 public class Read {
     public static void main(String[] args) throws Exception {
+        if (args.length != 1) {
+            usage();
+        }
         Path path = Path.of(args[0]);
         try (LockableFile file = LockableFile.open(path);
              FileLock lock = file.tryLock(LockMode.SHARED, Duration.ofSeconds(30))) {
             if (lock == null) {
-                System.out.println("the writers held the file for 30 s; giving up");
-                System.exit(1);
+                fail("the writers held " + path + " for 30 s; giving up");
             }
             FileChannel channel = file.channel();
             ByteBuffer content = ByteBuffer.allocate(Math.toIntExact(channel.size()));
@@ -44,6 +47,23 @@ public class Read {
             }
             System.out.println("read " + path + " under a shared lock: " + last + ", torn or out-of-order lines: "
                     + torn);
+        } catch (ErrnoException e) {
+            if (!e.errnoName().equals("ENOENT")) {
+                throw e;
+            }
+            fail("no file " + path + ": run Append first");
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run file-lock/Read.java <file>");
+        System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started in the wrong order, or twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

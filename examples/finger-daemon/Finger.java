@@ -1,3 +1,4 @@
+import io.jipc.ErrnoException;
 import io.jipc.net.StreamConnection;
 
 import java.net.UnixDomainSocketAddress;
@@ -11,6 +12,9 @@ import java.nio.charset.StandardCharsets;
  */
 public class Finger {
     public static void main(String[] args) throws Exception {
+        if (args.length > 2) {
+            usage();
+        }
         String login = args.length > 0 ? args[0] : System.getProperty("user.name");
         String path = args.length > 1 ? args[1] : "/tmp/jipc-fingerd.sock";
         try (StreamConnection connection = StreamConnection.connect(UnixDomainSocketAddress.of(path))) {
@@ -21,6 +25,23 @@ public class Finger {
                 answer.append(new String(in.array(), 0, in.position(), StandardCharsets.UTF_8));
             }
             System.out.print(answer);
+        } catch (ErrnoException e) {
+            switch (e.errnoName()) {
+                case "ENOENT", "ECONNREFUSED" -> fail("no finger daemon at " + path + ": start FingerDaemon first");
+                default -> throw e;
+            }
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run finger-daemon/Finger.java [login] [socket path]");
+        System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started in the wrong order, or twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

@@ -1,3 +1,4 @@
+import io.jipc.ErrnoException;
 import io.jipc.net.ServerOptions;
 import io.jipc.net.StreamConnection;
 import io.jipc.net.StreamServer;
@@ -22,6 +23,9 @@ import java.util.stream.Stream;
  */
 public class FingerDaemon {
     public static void main(String[] args) throws Exception {
+        if (args.length > 2 || args.length > 1 && !args[1].matches("\\d+")) {
+            usage();
+        }
         Path path = Path.of(args.length > 0 ? args[0] : "/tmp/jipc-fingerd.sock");
         int queries = args.length > 1 ? Integer.parseInt(args[1]) : 0;   // 0: serve until Ctrl-C
         ServerOptions options = ServerOptions.defaults().withSocketPermissions(0666); // every local user may ask
@@ -35,6 +39,11 @@ public class FingerDaemon {
                 StreamConnection connection = daemon.accept();
                 answers.execute(() -> answer(connection));                   // a thread per query
             }
+        } catch (ErrnoException e) {
+            if (!e.errnoName().equals("EADDRINUSE")) {
+                throw e;
+            }
+            fail("a finger daemon is already listening on " + path + ": stop it first, or choose another path");
         }
         System.out.println("finger daemon stopped");
     }
@@ -90,5 +99,17 @@ public class FingerDaemon {
                         }
                     }).count();
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run finger-daemon/FingerDaemon.java [socket path] [queries]");
+        System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started in the wrong order, or twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

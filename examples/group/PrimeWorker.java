@@ -1,3 +1,4 @@
+import io.jipc.group.GroupFullException;
 import io.jipc.group.GroupMemberLostException;
 import io.jipc.group.GroupMessage;
 import io.jipc.group.ProcessGroup;
@@ -16,11 +17,25 @@ import java.util.List;
  */
 public class PrimeWorker {
     public static void main(String[] args) throws InterruptedException {
+        if (args.length < 1 || args.length > 2 || !args[0].matches("[1-9]\\d*")
+                || args.length > 1 && !args[1].matches("\\d+")) {
+            usage();
+        }
         int size = Integer.parseInt(args[0]);
-        try (ProcessGroup group = ProcessGroup.join("primes", size)) {
+        ProcessGroup joined = null;
+        try {
+            joined = ProcessGroup.join("primes", size);
+        } catch (GroupFullException e) {
+            fail("group 'primes' has " + size + " live workers already: wait until they finish");
+        } catch (IllegalArgumentException e) {                  // the workers running said another SIZE
+            fail("group 'primes' is running with another size: give this worker the same SIZE as the others");
+        }
+        try (ProcessGroup group = joined) {
             int rank = group.rank();
             System.out.println("rank " + rank + " of " + size + " joined; waiting for the others");
-            group.awaitFull(Duration.ofMinutes(5));
+            if (!group.awaitFull(Duration.ofMinutes(5))) {
+                fail("only " + group.members().size() + " of " + size + " workers joined in 5 minutes: start the others");
+            }
 
             // rank 0 decides the problem, every member gets it: one process to the whole group
             byte[] problem = rank == 0 ? (args.length > 1 ? args[1] : "2000000").getBytes(StandardCharsets.UTF_8) : null;
@@ -71,5 +86,17 @@ public class PrimeWorker {
             }
         }
         return true;
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run group/PrimeWorker.java <size> [limit]");
+        System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started in the wrong order, or twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

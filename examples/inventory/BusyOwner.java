@@ -1,3 +1,5 @@
+import io.jipc.shm.RegionExistsException;
+import io.jipc.mailbox.MailboxExistsException;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.shm.CircularBuffer;
 
@@ -11,6 +13,9 @@ import io.jipc.shm.CircularBuffer;
  */
 public class BusyOwner {
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 1) {
+            usage();
+        }
         String name = args.length > 0 ? args[0] : "busy";
         try (Mailbox mailbox = Mailbox.create(name);
              CircularBuffer ring = CircularBuffer.create(name + "-ring", 8, 64)) {
@@ -43,6 +48,20 @@ public class BusyOwner {
                     + name + "-ring'; Ctrl-C ends it");
             sender.join();                                          // runs until the process is stopped
             receiver.join();
+        } catch (MailboxExistsException | RegionExistsException e) {
+            fail(e.getMessage() + ": stop the BusyOwner that owns it, or remove a dead one's with jipc gc");
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run inventory/BusyOwner.java [name]");
+        System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started in the wrong order, or twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

@@ -15,6 +15,9 @@ import java.util.concurrent.CountDownLatch;
  */
 public class ListeningReceiver {
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 1) {
+            usage();
+        }
         String name = args.length > 0 ? args[0] : "news";
         CountDownLatch bye = new CountDownLatch(1);
         try (Mailbox news = Mailbox.openOrCreate(name, MailboxOptions.defaults());
@@ -35,5 +38,11 @@ public class ListeningReceiver {
             news.destroy();
             System.out.println("mailbox '" + name + "' destroyed");
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run listener/ListeningReceiver.java [mailbox]");
+        System.exit(2);
     }
 }

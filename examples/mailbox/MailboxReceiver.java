@@ -11,6 +11,9 @@ import java.nio.charset.StandardCharsets;
  */
 public class MailboxReceiver {
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 1) {
+            usage();
+        }
         String name = args.length > 0 ? args[0] : "inbox";
         try (Mailbox inbox = Mailbox.openOrCreate(name, MailboxOptions.defaults())) {
             System.out.println("waiting for messages on mailbox '" + name + "' (" + Mailbox.path(name) + ")");
@@ -25,5 +28,11 @@ public class MailboxReceiver {
             inbox.destroy();                                    // the mailbox outlives processes until destroyed
             System.out.println("mailbox '" + name + "' destroyed");
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run mailbox/MailboxReceiver.java [mailbox]");
+        System.exit(2);
     }
 }

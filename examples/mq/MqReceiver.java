@@ -12,6 +12,9 @@ import java.nio.charset.StandardCharsets;
  */
 public class MqReceiver {
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 1 || args.length > 0 && !args[0].startsWith("/")) {
+            usage();
+        }
         String name = args.length > 0 ? args[0] : "/orders";
         try (PosixMessageQueue queue = PosixMessageQueue.openOrCreate(name, MqAttributes.of(10, 1024))) {
             System.out.println("receiving from " + queue + ", " + queue.attributes().currentMessages() + " waiting");
@@ -27,5 +30,11 @@ public class MqReceiver {
         if (PosixMessageQueue.unlink(name)) {                  // queues outlive processes until unlinked
             System.out.println("queue " + name + " unlinked");
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run mq/MqReceiver.java [/queue]");
+        System.exit(2);
     }
 }

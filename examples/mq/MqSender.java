@@ -11,6 +11,14 @@ import java.nio.charset.StandardCharsets;
  */
 public class MqSender {
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 0 && !args[0].startsWith("/")) {
+            usage();
+        }
+        for (int i = 1; i < args.length; i++) {
+            if (!args[i].matches("\\d+:.*")) {
+                usage();
+            }
+        }
         String name = args.length > 0 ? args[0] : "/orders";
         // 10 messages of at most 1 KiB: within the kernel's default limits (fs.mqueue.msg_max = 10)
         try (PosixMessageQueue queue = PosixMessageQueue.openOrCreate(name, MqAttributes.of(10, 1024))) {
@@ -23,5 +31,11 @@ public class MqSender {
             }
             System.out.println(queue.attributes().currentMessages() + " message(s) waiting in " + name);
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run mq/MqSender.java [/queue] [priority:text...]");
+        System.exit(2);
     }
 }

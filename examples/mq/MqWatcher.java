@@ -15,6 +15,9 @@ import java.util.concurrent.CountDownLatch;
  */
 public class MqWatcher {
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 1 || args.length > 0 && !args[0].startsWith("/")) {
+            usage();
+        }
         String name = args.length > 0 ? args[0] : "/alerts";
         CountDownLatch stop = new CountDownLatch(1);
         try (PosixMessageQueue queue = PosixMessageQueue.openOrCreate(name, MqAttributes.of(10, 1024));
@@ -30,5 +33,11 @@ public class MqWatcher {
         }
         PosixMessageQueue.unlink(name);
         System.out.println("queue " + name + " unlinked");
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run mq/MqWatcher.java [/queue]");
+        System.exit(2);
     }
 }

@@ -1,3 +1,4 @@
+import io.jipc.mailbox.MailboxNotFoundException;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.naming.NameEntry;
 import io.jipc.naming.NameEvent;
@@ -23,8 +24,7 @@ public class NamedClient {
                 System.out.println("nobody has adopted '" + service + "' yet; waiting");
                 Optional<NameEvent> change = names.awaitChange(service, Duration.ofSeconds(30));
                 if (change.isEmpty()) {
-                    System.out.println("no server adopted '" + service + "' within 30 s");
-                    System.exit(1);
+                    fail("no server adopted '" + service + "' within 30 s: start NamedServer first");
                 }
                 entry = names.lookup(service);
             }
@@ -36,7 +36,15 @@ public class NamedClient {
                     mailbox.put(args[i].getBytes(StandardCharsets.UTF_8));
                     System.out.println("sent '" + args[i] + "'");
                 }
+            } catch (MailboxNotFoundException e) {               // the server was killed: its entry is stale
+                fail("the server of '" + service + "' (pid " + server.owner().pid() + ") is gone: start NamedServer again");
             }
         }
+    }
+
+    /** A failure the user can fix (programs started in the wrong order, or twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

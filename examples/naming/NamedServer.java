@@ -17,6 +17,9 @@ import java.nio.charset.StandardCharsets;
  */
 public class NamedServer {
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 1) {
+            usage();
+        }
         String service = args.length > 0 ? args[0] : "services/echo";
         String inboxName = "server-" + ProcessHandle.current().pid();
         try (NameService names = NameService.open();              // local:/ unless configured otherwise
@@ -26,9 +29,8 @@ public class NamedServer {
                 registration = names.register(service, NameRecord.of("mailbox", "", inboxName)
                         .withAttribute("protocol", "text/1"));
             } catch (NameTakenException taken) {
-                System.out.println("cannot adopt '" + service + "': taken by pid " + taken.ownerPid());
                 inbox.destroy();
-                System.exit(1);
+                fail("cannot adopt '" + service + "': taken by pid " + taken.ownerPid() + " (stop that server first)");
                 return;
             }
             try (registration) {
@@ -45,5 +47,17 @@ public class NamedServer {
             inbox.destroy();
             System.out.println("released '" + service + "'");
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run naming/NamedServer.java [service name]");
+        System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started in the wrong order, or twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

@@ -18,6 +18,9 @@ public class PipeRoundTrip {
             echo();
             return;
         }
+        if (args.length > 2 || args.length > 0 && !args[0].matches("[1-9]\\d*") || args.length > 1 && !args[1].matches("\\d+")) {
+            usage();
+        }
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
         byte[] message = new byte[args.length > 1 ? Integer.parseInt(args[1]) : 64];
         // this program again, the way examples/run started it: from its source file, or compiled
@@ -76,5 +79,11 @@ public class PipeRoundTrip {
                 parent.put(message);
             }
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run pipe/PipeRoundTrip.java [round trips] [message bytes]");
+        System.exit(2);
     }
 }

@@ -13,6 +13,9 @@ import java.time.Duration;
  */
 public class PriorityReceiver {
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 1) {
+            usage();
+        }
         String name = args.length > 0 ? args[0] : "tasks";
         MailboxOptions levels = MailboxOptions.builder().priorities(32).capacityBytes(64 * 1024)
                 .maxMessageSize(1024).build();
@@ -25,5 +28,11 @@ public class PriorityReceiver {
             tasks.destroy();
             System.out.println("mailbox '" + name + "' destroyed");
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run priority/PriorityReceiver.java [mailbox]");
+        System.exit(2);
     }
 }

@@ -11,6 +11,11 @@ import java.nio.charset.StandardCharsets;
  */
 public class PrioritySender {
     public static void main(String[] args) throws InterruptedException {
+        for (int i = 1; i < args.length; i++) {
+            if (!args[i].matches("[^:]+:([12]?[0-9]|3[01])")) {         // text:0 .. text:31
+                usage();
+            }
+        }
         String name = args.length > 0 ? args[0] : "tasks";
         MailboxOptions levels = MailboxOptions.builder().priorities(32).capacityBytes(64 * 1024)
                 .maxMessageSize(1024).build();
@@ -22,5 +27,11 @@ public class PrioritySender {
                 System.out.println("sent '" + pair[0] + "' at priority " + priority);
             }
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run priority/PrioritySender.java [mailbox] [text:priority...]");
+        System.exit(2);
     }
 }

@@ -14,6 +14,9 @@ import java.nio.charset.StandardCharsets;
  */
 public class Dispatcher {
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 3 || args.length > 1 && !args[1].matches("\\d+") || args.length > 2 && !args[2].matches("\\d+")) {
+            usage();
+        }
         String name = args.length > 0 ? args[0] : "work";
         int jobs = args.length > 1 ? Integer.parseInt(args[1]) : 6;
         int workers = args.length > 2 ? Integer.parseInt(args[2]) : 2;
@@ -29,5 +32,11 @@ public class Dispatcher {
             work.destroy();
             System.out.println("all jobs handed out; mailbox '" + name + "' destroyed");
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run receivers/Dispatcher.java [mailbox] [jobs] [workers]");
+        System.exit(2);
     }
 }

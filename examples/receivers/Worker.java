@@ -12,6 +12,9 @@ import java.nio.charset.StandardCharsets;
  */
 public class Worker {
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 1) {
+            usage();
+        }
         String name = args.length > 0 ? args[0] : "work";
         MailboxOptions shared = MailboxOptions.builder().headers(true).receivePolicy(ReceivePolicy.SHARED).build();
         try (Mailbox work = Mailbox.openOrCreate(name, shared)) {
@@ -26,5 +29,11 @@ public class Worker {
             }
             System.out.println("worker " + ProcessHandle.current().pid() + " stops");
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run receivers/Worker.java [mailbox]");
+        System.exit(2);
     }
 }

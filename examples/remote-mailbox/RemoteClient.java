@@ -1,3 +1,4 @@
+import io.jipc.remote.RemotePeerLostException;
 import io.jipc.remote.RemoteMailbox;
 
 import java.net.URI;
@@ -12,6 +13,9 @@ import java.time.Duration;
  */
 public class RemoteClient {
     public static void main(String[] args) throws InterruptedException {
+        if (args.length < 2 || !args[1].matches("\\d+")) {
+            usage();
+        }
         String base = "tcp://" + args[0] + ":" + args[1] + "/";
         try (RemoteMailbox requests = RemoteMailbox.connect(URI.create(base + "requests"));
              RemoteMailbox replies = RemoteMailbox.connect(URI.create(base + "replies"))) {
@@ -22,6 +26,20 @@ public class RemoteClient {
                 System.out.println("sent '" + word + "', got '"
                         + (reply == null ? "(nothing in 30 s)" : new String(reply, StandardCharsets.UTF_8)) + "'");
             }
+        } catch (RemotePeerLostException e) {                                  // not there, or gone since
+            fail("cannot reach a mailbox gateway at " + args[0] + ":" + args[1] + ": start RemoteHost first");
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run remote-mailbox/RemoteClient.java <host> <port> [word...]");
+        System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started in the wrong order, or twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

@@ -1,3 +1,4 @@
+import io.jipc.ErrnoException;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.naming.NameService;
@@ -15,6 +16,9 @@ import java.nio.charset.StandardCharsets;
  */
 public class RemoteHost {
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 2 || args.length > 1 && !args[1].matches("\\d+")) {
+            usage();
+        }
         String host = args.length > 0 ? args[0] : "127.0.0.1";
         int port = args.length > 1 ? Integer.parseInt(args[1]) : 7070;
         MailboxOptions options = MailboxOptions.builder().capacityMessages(64).build();
@@ -39,6 +43,23 @@ public class RemoteHost {
             requests.destroy();
             replies.destroy();
             System.out.println("mailboxes destroyed");
+        } catch (ErrnoException e) {
+            if (!e.errnoName().equals("EADDRINUSE")) {
+                throw e;
+            }
+            fail("port " + port + " of " + host + " is taken (another RemoteHost?): stop it first, or choose another port");
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run remote-mailbox/RemoteHost.java [host] [port]");
+        System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started in the wrong order, or twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

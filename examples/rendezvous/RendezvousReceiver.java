@@ -11,6 +11,9 @@ import java.nio.charset.StandardCharsets;
  */
 public class RendezvousReceiver {
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 1) {
+            usage();
+        }
         String name = args.length > 0 ? args[0] : "meet";
         MailboxOptions zeroCapacity = MailboxOptions.builder().messageLimit(0).build();
         try (Mailbox meet = Mailbox.openOrCreate(name, zeroCapacity)) {
@@ -26,5 +29,11 @@ public class RendezvousReceiver {
             meet.destroy();
             System.out.println("mailbox '" + name + "' destroyed");
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run rendezvous/RendezvousReceiver.java [mailbox]");
+        System.exit(2);
     }
 }

@@ -1,3 +1,5 @@
+import io.jipc.dsm.RegionHomeLostException;
+import io.jipc.dsm.DsmException;
 import io.jipc.dsm.DsmOptions;
 import io.jipc.dsm.RegionWrite;
 import io.jipc.dsm.ReplicatedRegion;
@@ -28,6 +30,9 @@ public class Tally {
     private static final long TOTAL = 0, ARRIVED = 8, SLOTS = 16;
 
     public static void main(String[] args) throws InterruptedException {
+        if (args.length != 3 || !args[1].matches("\\d+") || !args[2].matches("\\d+")) {
+            usage();
+        }
         int processes = Integer.parseInt(args[1]);
         int count = Integer.parseInt(args[2]);
         try (ReplicatedRegion region = open(args[0])) {
@@ -61,6 +66,10 @@ public class Tally {
                 return null;
             });
             System.out.println("total " + expected + " (" + shares + ")");
+        } catch (RegionHomeLostException e) {                  // not there, or gone since
+            fail("cannot reach the region home at " + args[0] + ": start 'jipc dsm home' first");
+        } catch (DsmException e) {                             // no home registered under that name
+            fail(e.getMessage() + ": start 'jipc dsm home --register " + args[0] + "' first");
         }
     }
 
@@ -74,5 +83,17 @@ public class Tally {
         try (NameService names = NameService.open()) { // the name service only finds the home
             return ReplicatedRegion.open(names, home, "tally", 4096, DsmOptions.defaults());
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run replicated-region/Tally.java <home host:port|name> <processes> <count>");
+        System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started in the wrong order, or twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

@@ -13,10 +13,12 @@ import java.time.Duration;
  */
 public class Atm {
     public static void main(String[] args) throws InterruptedException {
+        if (args.length != 2 || !args[1].matches("\\d+(\\.\\d{1,2})?")) {
+            usage();
+        }
         String account = args[0];
         long cents = Math.round(Double.parseDouble(args[1]) * 100);
         RpcClient.Options options = RpcClient.Options.defaults().withCallTimeout(Duration.ofSeconds(10));
-        int status = 0;                                                  // 1: no answer from the bank
         try (RpcClient<Bank> client = RpcClient.connect("bank", Bank.class, options)) {
             Bank bank = client.stub();
             Bank.Withdrawal answer = bank.withdraw(account, cents);      // runs in the bank's process
@@ -28,15 +30,23 @@ public class Atm {
             }
             System.out.println("history: " + bank.history(account));
         } catch (MailboxNotFoundException e) {
-            System.out.println("no bank computer is serving 'bank'");
-            status = 1;
+            fail("no bank computer is serving 'bank': start BankComputer first");
         } catch (RpcServerLostException e) {
-            System.out.println("the bank is unreachable: " + e.getMessage());
-            status = 1;
+            fail("the bank computer went away (" + e.getMessage() + "): start BankComputer again");
         } catch (RemoteInvocationException e) {
-            System.out.println("the bank failed: " + e.getMessage());
-            status = 1;
+            fail("the bank failed: " + e.getMessage());
         }
-        System.exit(status);                                             // after the client closed
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run rpc-atm/Atm.java <account> <amount>");
+        System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started in the wrong order, or twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

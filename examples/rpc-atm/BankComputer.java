@@ -1,3 +1,4 @@
+import io.jipc.mailbox.MailboxExistsException;
 import io.jipc.rpc.RpcServer;
 
 import java.util.ArrayList;
@@ -53,12 +54,29 @@ public class BankComputer implements Bank {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 1 || args.length > 0 && !args[0].matches("\\d+")) {
+            usage();
+        }
         int sessions = args.length > 0 ? Integer.parseInt(args[0]) : Integer.MAX_VALUE;
         BankComputer bank = new BankComputer(sessions);
         try (RpcServer<Bank> server = RpcServer.start("bank", Bank.class, bank)) {
             System.out.println("bank computer serving " + Bank.class.getSimpleName() + " as '" + server.name() + "'");
             bank.sessions.await(); // closing lets the last call send its answer first
+        } catch (MailboxExistsException e) {                      // the name "bank" is a mailbox
+            fail("another bank computer is serving 'bank' already: stop it first");
         }
         System.out.println("bank computer stopped");
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run rpc-atm/BankComputer.java [sessions]");
+        System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started in the wrong order, or twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

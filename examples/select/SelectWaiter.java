@@ -1,3 +1,4 @@
+import io.jipc.ErrnoException;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.net.StreamConnection;
@@ -21,6 +22,9 @@ import java.time.Duration;
  */
 public class SelectWaiter {
     public static void main(String[] args) throws Exception {
+        if (args.length > 3) {
+            usage();
+        }
         String mailboxName = args.length > 0 ? args[0] : "inbox";
         Path fifoPath = Path.of(args.length > 1 ? args[1] : "/tmp/select.fifo");
         Path socketPath = Path.of(args.length > 2 ? args[2] : "/tmp/select.sock");
@@ -88,6 +92,11 @@ public class SelectWaiter {
             }
             fifo.close();
             Mailbox.destroy(mailboxName);                            // the file and its name
+        } catch (ErrnoException e) {
+            if (!e.errnoName().equals("EADDRINUSE")) {
+                throw e;
+            }                                                        // exits at once: the FIFO is the other's
+            fail("a SelectWaiter is already listening on " + socketPath + ": stop it first, or choose other paths");
         } finally {
             Fifo.remove(fifoPath);
         }
@@ -98,5 +107,17 @@ public class SelectWaiter {
         String text = new String(message, StandardCharsets.UTF_8);
         System.out.println(from + ": " + text);
         return text.equals("bye");
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run select/SelectWaiter.java [mailbox] [fifo path] [socket path]");
+        System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started in the wrong order, or twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

@@ -1,3 +1,5 @@
+import java.nio.file.NoSuchFileException;
+import java.nio.file.FileAlreadyExistsException;
 import io.jipc.segment.JipcRoot;
 import io.jipc.sync.Acquisition;
 import io.jipc.sync.ProcessSemaphore;
@@ -34,20 +36,25 @@ public class Counter {
     private static final long LENGTH = 4096;
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 2) {
-            System.err.println("usage: Counter create|add|show|destroy <name> [increments]");
-            System.exit(2);
+        if (args.length < 2 || args.length > (args[0].equals("add") ? 3 : 2)
+                || !args[0].matches("create|add|show|destroy") || args.length > 2 && !args[2].matches("\\d+")) {
+            usage();
         }
         Path file = JipcRoot.directory("examples").resolve(args[1]);
-        switch (args[0]) {
-            case "create" -> create(file);
-            case "add" -> add(file, args.length > 2 ? Long.parseLong(args[2]) : 1_000_000);
-            case "show" -> show(file);
-            case "destroy" -> {
-                Files.delete(file);
-                System.out.println("counter '" + args[1] + "' destroyed");
+        try {
+            switch (args[0]) {
+                case "create" -> create(file);
+                case "add" -> add(file, args.length > 2 ? Long.parseLong(args[2]) : 1_000_000);
+                case "show" -> show(file);
+                default -> {
+                    Files.delete(file);
+                    System.out.println("counter '" + args[1] + "' destroyed");
+                }
             }
-            default -> throw new IllegalArgumentException("unknown command " + args[0]);
+        } catch (FileAlreadyExistsException e) {
+            fail("counter '" + args[1] + "' exists already: add to it, or destroy it first");
+        } catch (NoSuchFileException e) {
+            fail("no counter '" + args[1] + "': create it first");
         }
     }
 
@@ -99,5 +106,17 @@ public class Counter {
                 System.out.println("counter = " + value);
             }
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run semaphore-counter/Counter.java create|add|show|destroy <name> [increments]");
+        System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started in the wrong order, or twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

@@ -1,3 +1,4 @@
+import io.jipc.shm.RegionExistsException;
 import io.jipc.shm.SharedRegion;
 
 import java.nio.charset.StandardCharsets;
@@ -15,6 +16,9 @@ public class RegionOwner {
     static final long VISITORS = 512;   // one long slot per visitor: its pid
 
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 2 || args.length > 1 && !args[1].matches("\\d+")) {
+            usage();
+        }
         String name = args.length > 0 ? args[0] : "board";
         int expected = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         try (SharedRegion region = SharedRegion.create(name, 4096, 0600)) {
@@ -33,6 +37,20 @@ public class RegionOwner {
             }
             region.unlink();
             System.out.println("region '" + name + "' removed");
+        } catch (RegionExistsException e) {
+            fail("region '" + name + "' exists already: stop the RegionOwner that made it, or remove it (jipc rm region:" + name + ")");
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run shared-region/RegionOwner.java [region] [visitors]");
+        System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started in the wrong order, or twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

@@ -1,3 +1,4 @@
+import io.jipc.shm.RegionNotFoundException;
 import io.jipc.shm.SharedRegion;
 
 import java.nio.charset.StandardCharsets;
@@ -15,6 +16,9 @@ public class RegionVisitor {
     static final long VISITORS = 512;
 
     public static void main(String[] args) {
+        if (args.length > 1) {
+            usage();
+        }
         String name = args.length > 0 ? args[0] : "board";
         try (SharedRegion region = SharedRegion.open(name)) {
             String greeting = region.segment().getString(GREETING, StandardCharsets.UTF_8);
@@ -26,6 +30,20 @@ public class RegionVisitor {
                 Thread.onSpinWait(); // an earlier visitor has not counted itself yet
             }
             System.out.println("signed in as visitor " + (slot + 1));
+        } catch (RegionNotFoundException e) {
+            fail("no region '" + name + "': start RegionOwner first");
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run shared-region/RegionVisitor.java [region]");
+        System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started in the wrong order, or twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

@@ -11,6 +11,9 @@ import io.jipc.signals.SignalListener;
  */
 public class Doorbell {
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 0) {
+            usage();
+        }
         long pid = ProcessHandle.current().pid();
         try (SignalDoorbell stop = SignalDoorbell.open(Signal.SIGTERM);
              SignalListener bell = SignalListener.start(Signal.SIGUSR1, (signal, deliveries) ->
@@ -21,5 +24,11 @@ public class Doorbell {
             stop.take();                                     // blocks until SIGTERM arrives
             System.out.println("SIGTERM: stopping after " + bell.deliveries() + " SIGUSR1 delivery(ies)");
         }
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run signal-doorbell/Doorbell.java");
+        System.exit(2);
     }
 }

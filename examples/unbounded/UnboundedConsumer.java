@@ -1,3 +1,4 @@
+import io.jipc.mailbox.MailboxNotFoundException;
 import io.jipc.mailbox.UnboundedMailbox;
 
 import java.nio.charset.StandardCharsets;
@@ -11,6 +12,9 @@ import java.nio.charset.StandardCharsets;
  */
 public class UnboundedConsumer {
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 1) {
+            usage();
+        }
         String name = args.length > 0 ? args[0] : "orders";
         try (UnboundedMailbox orders = UnboundedMailbox.open(name)) {
             System.out.println("draining '" + name + "': " + describe(orders));
@@ -32,6 +36,8 @@ public class UnboundedConsumer {
                     + describe(orders));
             orders.destroy();
             System.out.println("mailbox '" + name + "' destroyed");
+        } catch (MailboxNotFoundException e) {
+            fail("no unbounded mailbox '" + name + "': run UnboundedProducer first");
         }
     }
 
@@ -39,5 +45,17 @@ public class UnboundedConsumer {
     static String describe(UnboundedMailbox mailbox) {
         int segments = mailbox.segmentCount();
         return segments + (segments == 1 ? " segment, " : " segments, ") + mailbox.storageBytes() / 1024 + " KiB";
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run unbounded/UnboundedConsumer.java [mailbox]");
+        System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started in the wrong order, or twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

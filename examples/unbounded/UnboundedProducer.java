@@ -13,6 +13,9 @@ import java.util.Arrays;
  */
 public class UnboundedProducer {
     public static void main(String[] args) {
+        if (args.length > 2 || args.length > 1 && !args[1].matches("\\d+")) {
+            usage();
+        }
         String name = args.length > 0 ? args[0] : "orders";
         int count = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
         // each segment: a 64 KiB ring; the segment files together may take at most 64 MiB
@@ -46,5 +49,11 @@ public class UnboundedProducer {
     static String describe(UnboundedMailbox mailbox) {
         int segments = mailbox.segmentCount();
         return segments + (segments == 1 ? " segment, " : " segments, ") + mailbox.storageBytes() / 1024 + " KiB";
+    }
+
+    /** Wrong arguments: how to run this program, exit status 2. */
+    private static void usage() {
+        System.err.println("usage: examples/run unbounded/UnboundedProducer.java [mailbox] [count]");
+        System.exit(2);
     }
 }
