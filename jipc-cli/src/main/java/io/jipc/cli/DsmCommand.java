@@ -293,6 +293,9 @@ final class DsmCommand {
         public Integer call() throws InterruptedException {
             checkSize();
             range.check(size);
+            if (count < 0) { // checked before the home is asked
+                throw new IllegalArgumentException("--count must not be negative: " + count);
+            }
             return with(region -> {
                 long seen = region.sync();
                 print(region);

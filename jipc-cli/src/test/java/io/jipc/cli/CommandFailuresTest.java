@@ -86,6 +86,8 @@ class CommandFailuresTest {
                         "--size", "1024", "--length", "2000"),
                 List.of("--length must not be negative: -2", "dsm", "watch", "127.0.0.1:1", "r", "--size", "8",
                         "--length", "-2"),
+                List.of("--count must not be negative: -1", "dsm", "watch", "127.0.0.1:1", "r", "--size", "8",
+                        "--count", "-1"),
                 List.of("--bind wants HOST:PORT: ", "gateway", "--bind", "127.0.0.1:99999", "orders"),
                 List.of("name the mailboxes to export, or give --all", "gateway", "--bind", "127.0.0.1:0"),
                 List.of("--mode must be octal permission bits such as 600, not '999'", "mq", "create", "/never-made",
