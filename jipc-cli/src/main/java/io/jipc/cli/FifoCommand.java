@@ -1,6 +1,7 @@
 package io.jipc.cli;
 
 import io.jipc.cli.bench.Durations;
+import io.jipc.cli.endpoint.NotAFifoException;
 import io.jipc.pipe.Fifo;
 import io.jipc.pipe.OpenTimeoutException;
 import io.jipc.pipe.PipeEnd;
@@ -77,7 +78,9 @@ final class FifoCommand {
 
         @Override
         public Integer call() throws Exception {
-            try (E end = timeoutText == null ? open.open(path) : openTimed.open(path, Durations.timeout(timeoutText))) {
+            Duration timeout = timeoutText == null ? null : Durations.timeout(timeoutText); // a usage error, exit 2
+            // a path of another kind of file: one line, exit 1 (NotAFifoException), as for no file at all
+            try (E end = NotAFifoException.refusing(() -> timeout == null ? open.open(path) : openTimed.open(path, timeout))) {
                 use(end);
             } catch (OpenTimeoutException e) {
                 return TransferOptions.fail(spec, e.getMessage());

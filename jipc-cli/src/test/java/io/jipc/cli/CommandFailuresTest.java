@@ -157,7 +157,27 @@ class CommandFailuresTest {
                 List.of("jipc fifo create: ENOENT (No such file or directory) from mkfifo of " + dir.resolve("no/f"),
                         "fifo", "create", dir.resolve("no/f").toString()),
                 List.of("jipc fifo read: ENOENT", "fifo", "read", dir.resolve("nothing").toString()),
-                List.of("jipc fifo write: ENOENT", "fifo", "write", dir.resolve("nothing").toString(), "x"));
+                List.of("jipc fifo write: ENOENT", "fifo", "write", dir.resolve("nothing").toString(), "x"),
+                // a file of another kind where a FIFO should be: not done, like no file at all (it was a usage error)
+                List.of("jipc fifo read: " + plainFile() + " is not a FIFO", "fifo", "read", plainFile(), "--timeout", "1s"),
+                List.of("jipc fifo read: " + plainFile() + " is not a FIFO", "fifo", "read", plainFile()),
+                List.of("jipc fifo write: " + plainFile() + " is not a FIFO", "fifo", "write", plainFile(), "x"),
+                List.of("jipc fifo remove: " + plainFile() + " is not a FIFO; not removed", "fifo", "remove", plainFile()),
+                List.of("jipc send: " + plainFile() + " is not a FIFO", "send", "fifo:" + plainFile(), "x"),
+                List.of("jipc recv: " + plainFile() + " is not a FIFO", "recv", "fifo:" + plainFile(), "--timeout", "1s"));
+    }
+
+    /** A regular file in {@link #dir}, made on first use. */
+    private static String plainFile() {
+        Path file = dir.resolve("plain-file");
+        try {
+            if (!Files.exists(file)) {
+                Files.writeString(file, "not a pipe\n");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return file.toString();
     }
 
     @ParameterizedTest

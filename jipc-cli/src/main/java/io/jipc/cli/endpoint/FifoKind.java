@@ -43,7 +43,7 @@ final class FifoKind implements EndpointKind {
             throw new EndpointNotFoundException("no FIFO at " + path + " (make one with mkfifo or jipc fifo create)", null);
         }
         if (!Fifo.isFifo(path)) {
-            throw new IllegalArgumentException(path + " is not a FIFO");
+            throw new NotAFifoException(path + " is not a FIFO", null);
         }
         return new FifoEndpoint(path);
     }
@@ -76,8 +76,8 @@ final class FifoKind implements EndpointKind {
             }
             if (writer == null) {
                 // no reader in time: NoReaderException or OpenTimeoutException, which say so (not "no room")
-                writer = wait.isForever() ? Fifo.openWriter(path)
-                        : wait.isNone() ? Fifo.openWriterNow(path) : Fifo.openWriter(path, wait.limit());
+                writer = NotAFifoException.refusing(() -> wait.isForever() ? Fifo.openWriter(path)
+                        : wait.isNone() ? Fifo.openWriterNow(path) : Fifo.openWriter(path, wait.limit()));
             }
             ByteBuffer bytes = ByteBuffer.allocate(payload.length + 1).put(payload).put((byte) '\n').flip();
             if (wait.isForever()) {
@@ -105,8 +105,8 @@ final class FifoKind implements EndpointKind {
                     line.write(b);
                 }
                 if (reader == null) {
-                    reader = wait.isNone() ? Fifo.openReaderNow(path)
-                            : wait.isForever() ? Fifo.openReader(path) : openReaderUntil(deadline);
+                    reader = NotAFifoException.refusing(() -> wait.isNone() ? Fifo.openReaderNow(path)
+                            : wait.isForever() ? Fifo.openReader(path) : openReaderUntil(deadline));
                     if (reader == null) {
                         return null;
                     }
