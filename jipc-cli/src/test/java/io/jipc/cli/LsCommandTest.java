@@ -68,6 +68,15 @@ class LsCommandTest {
             String table = RowFormat.table(rows);
             assertTrue(table.contains("circular-buffer") && table.contains("region:plain"), table);
             assertTrue(rows.stream().allMatch(o -> ObjectInventory.KINDS.contains(o.kind())), rows.toString());
+            CliRun json = CliRun.jipc("ls", "--kind", "region", "--json");
+            assertEquals(0, json.exit(), json.err());
+            assertTrue(json.out().lines().anyMatch(line -> line.contains("\"uri\": \"region:plain\"")
+                    && line.contains("\"ownerPid\": -1, \"owner\": \"unknown\"")), "-1 for an unknown number: " + json.out());
+            String buffers = CliRun.jipc("ls", "--kind", "circular-buffer", "--json").out();
+            assertTrue(buffers.lines().anyMatch(line -> line.contains("\"uri\": \"region:ring\"")
+                    && line.contains("\"ownerPid\": " + SELF + ", \"owner\": \"alive\"")), buffers);
+            assertTrue(CliRun.jipc("ls", "--kind", "region").out().lines()
+                    .anyMatch(line -> line.matches("region +region:plain +- unknown .*")), "the table keeps its dash");
             CliRun mailboxes = CliRun.jipc("ls", "--kind", "mailbox");
             assertEquals(0, mailboxes.exit(), mailboxes.err());
             assertTrue(mailboxes.out().contains("mailbox:box") && !mailboxes.out().contains("region:plain"),

@@ -51,7 +51,10 @@ public final class RowFormat {
                 + " messages or state, which only jipc gc --include-unread removes";
     }
 
-    /** A JSON array, one object a row. */
+    /**
+     * A JSON array, one object a row; a number that is not known is -1, as documented: an owner pid
+     * nothing records (0 in the row, {@code -} in the table) too.
+     */
     public static String json(List<ObjectRow> rows) {
         StringBuilder out = new StringBuilder("[\n");
         for (int i = 0; i < rows.size(); i++) {
@@ -59,7 +62,7 @@ public final class RowFormat {
             out.append("  {\"kind\": ").append(BenchReport.quote(r.kind()))
                     .append(", \"uri\": ").append(BenchReport.quote(r.uri()))
                     .append(", \"path\": ").append(BenchReport.quote(r.path()))
-                    .append(", \"ownerPid\": ").append(r.ownerPid())
+                    .append(", \"ownerPid\": ").append(r.ownerPid() == 0 ? -1 : r.ownerPid()) // -1: none recorded
                     .append(", \"owner\": ").append(BenchReport.quote(r.owner().label()))
                     .append(", \"stale\": ").append(r.stale())
                     .append(", \"users\": ").append(r.users())
