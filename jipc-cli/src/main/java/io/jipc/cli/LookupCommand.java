@@ -10,7 +10,8 @@ import java.util.Optional;
 
 /** {@code jipc lookup NAME}: one name's entry; exit code 1 if the name is free. */
 @Command(name = "lookup", mixinStandardHelpOptions = true,
-        description = "Look a name up: what it stands for and who holds it. Exit code 1 if nobody does.")
+        description = "Look a name up: what it stands for and who holds it. Exit code 1 if nobody does, 2 if the "
+                + "name service cannot be reached.")
 final class LookupCommand extends NameServiceCommand {
     @Parameters(index = "0", description = "the name")
     String name;
@@ -24,5 +25,11 @@ final class LookupCommand extends NameServiceCommand {
         }
         System.out.print(json ? NameEntries.json(entry.get()) + "\n" : NameEntries.details(entry.get(), Instant.now()));
         return 0;
+    }
+
+    /** 2: exit code 1 says the name is free, so a service that cannot answer must say something else. */
+    @Override
+    int failureExitCode() {
+        return 2;
     }
 }

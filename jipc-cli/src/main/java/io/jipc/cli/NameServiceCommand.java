@@ -12,8 +12,10 @@ import java.util.concurrent.Callable;
 
 /**
  * A command that reads the name service: {@code --naming URI} chooses it (default: the configured one,
- * see {@code NamingConfiguration}), {@code --json} the output. A jipc failure or bad input is one line
- * on standard error and exit code 2.
+ * see {@code NamingConfiguration}), {@code --json} the output. A failure of the name service (it
+ * cannot be reached, its files cannot be read) is one line on standard error and exit code 1, as for
+ * every command that uses it ({@code jipc dsm show HOST ...}), unless the command says otherwise
+ * ({@link #failureExitCode()}); bad input is one line and exit code 2.
  */
 abstract class NameServiceCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print JSON")
@@ -28,11 +30,19 @@ abstract class NameServiceCommand implements Callable<Integer> {
     /** Runs the command on the open service; returns the exit code. */
     abstract int run(NameService names);
 
+    /** The exit code of a failure of the name service: 1, not done (lookup's 1 means "free", so it says 2). */
+    int failureExitCode() {
+        return 1;
+    }
+
     @Override
     public final Integer call() {
         try (NameService names = naming.open()) {
             return run(names);
-        } catch (JipcException | IllegalArgumentException e) {
+        } catch (JipcException e) {
+            System.err.println(spec.qualifiedName() + ": " + e.getMessage());
+            return failureExitCode();
+        } catch (IllegalArgumentException e) {
             System.err.println(spec.qualifiedName() + ": " + e.getMessage());
             return 2;
         }

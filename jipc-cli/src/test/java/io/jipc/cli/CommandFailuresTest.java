@@ -190,6 +190,40 @@ class CommandFailuresTest {
         assertNoStackTrace(run);
     }
 
+    /**
+     * A name service that cannot be reached is a failure of the system, exit code 1, for {@code names}
+     * as for every command that uses one; only {@code lookup}, whose 1 means "free", says 2.
+     */
+    @Test
+    void anUnreachableNameServiceIsNotDoneButForLookup() throws IOException {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort(); // closed: nothing listens there
+        }
+        String naming = "--naming=zk://127.0.0.1:" + port + "/x?timeout=1s";
+        for (List<String> args : List.of(List.of("names", naming), List.of("names", "svc/", "--json", naming),
+                List.of("dsm", "show", "reg", "notes", "--size", "8", naming))) {
+            CliRun run = jipc(args.toArray(String[]::new));
+            String err = withoutSlf4j(run.err());
+            assertEquals(1, run.exit(), args + ": " + err);
+            assertTrue(err.startsWith("jipc " + args.get(0) + ": "), err); // dsm says "jipc dsm:"
+            assertTrue(err.contains("127.0.0.1:" + port), err);
+            assertEquals(1, err.lines().count(), err);
+            assertNoStackTrace(run);
+        }
+        CliRun lookup = jipc("lookup", "svc", naming);
+        String err = withoutSlf4j(lookup.err());
+        assertEquals(2, lookup.exit(), err);
+        assertTrue(err.startsWith("jipc lookup: ") && err.contains("127.0.0.1:" + port), err);
+        assertNoStackTrace(lookup);
+    }
+
+    /** Standard error without the warning ZooKeeper's SLF4J prints once a JVM here (bin/jipc silences it). */
+    private static String withoutSlf4j(String err) {
+        return err.lines().filter(line -> !line.startsWith("SLF4J")).map(line -> line + "\n")
+                .collect(java.util.stream.Collectors.joining());
+    }
+
     @Test
     void aFifoThatCouldNotBeCreatedLeavesNothing() throws IOException {
         jipc("fifo", "create", dir.resolve("no/f").toString());
