@@ -241,6 +241,9 @@ class SendRecvCommandTest {
         CliRun run = jipc("send", uri, "x");
         assertEquals(2, run.exit(), run.err());
         assertTrue(run.err().contains("Usage: jipc send"), run.err());
+        if (!uri.contains(":") || uri.startsWith("pipe:")) { // no kind, or an unknown one: the known ones are listed
+            assertTrue(run.err().contains("known: mailbox:orders, unbounded:orders, mq:/orders"), run.err());
+        }
     }
 
     @Test

@@ -23,15 +23,16 @@ public record ObjectUri(String scheme, String address) {
     /**
      * Parses {@code text}.
      *
-     * @throws IllegalArgumentException if it has no kind, no address, or a character reserved for
-     *                                  later use ({@code ?} and {@code #}, for options and fragments)
+     * @throws IllegalArgumentException if it has no kind (the message lists the known kinds), no address,
+     *                                  or a character reserved for later use ({@code ?} and {@code #}, for
+     *                                  options and fragments)
      */
     public static ObjectUri parse(String text) {
         Objects.requireNonNull(text, "text");
         Matcher m = FORM.matcher(text);
         if (!m.matches()) {
-            throw new IllegalArgumentException("'" + text + "' is not an object URI: expected <kind>:<address>, "
-                    + "e.g. mq:/orders or mailbox:orders");
+            throw new IllegalArgumentException("'" + text + "' is not an object URI: expected <kind>:<address>; "
+                    + "known: " + Endpoints.examples());
         }
         String address = m.group(2);
         for (char reserved : new char[] {'?', '#', '\0', '\n'}) {

@@ -33,6 +33,15 @@ class ObjectUriTest {
         assertTrue(e.getMessage().contains("'"), e.getMessage());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"orders", "", "mq:", ":orders"})
+    void aTextWithoutAKindListsTheKnownOnes(String text) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Endpoints.open(text, false));
+        assertEquals("'" + text + "' is not an object URI: expected <kind>:<address>; known: mailbox:orders, "
+                + "unbounded:orders, mq:/orders, fifo:/tmp/orders, tcp://localhost:7070/orders, unix:/tmp/orders.sock, "
+                + "tcp:localhost:7070, unixgram:/tmp/orders.dgram, udp:localhost:7070", e.getMessage());
+    }
+
     @Test
     void anUnknownKindListsTheKnownOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Endpoints.open("shm:/x", false));
