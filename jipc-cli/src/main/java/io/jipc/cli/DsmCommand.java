@@ -62,12 +62,12 @@ final class DsmCommand {
         @Override
         public Integer call() throws InterruptedException {
             RegionHome home;
-            try {
+            try { // a bad address (IllegalArgumentException) is a usage error, with the usage (CommandFailures)
                 home = RegionHome.start(HostPort.parse(bind), DsmOptions.defaults().withMaxRegionSize(maxRegionSize)
                         .withKeepLocks(!noKeepLocks));
-            } catch (JipcException | IllegalArgumentException e) {
-                System.err.println("jipc dsm: " + e.getMessage());
-                return e instanceof IllegalArgumentException ? 2 : 1; // a bad address, or the port in use
+            } catch (JipcException e) {
+                System.err.println("jipc dsm: " + e.getMessage()); // the port in use
+                return 1;
             }
             NameService names = null;
             if (register != null) {
@@ -79,8 +79,12 @@ final class DsmCommand {
                     if (names != null) {
                         names.close();
                     }
+                    if (e instanceof IllegalArgumentException) { // a bad name: a usage error, with the usage
+                        throw new IllegalArgumentException("cannot register the home as " + register + ": "
+                                + e.getMessage(), e);
+                    }
                     System.err.println("jipc dsm: cannot register the home as " + register + ": " + e.getMessage());
-                    return e instanceof IllegalArgumentException ? 2 : 1;
+                    return 1;
                 }
             }
             NameService held = names;

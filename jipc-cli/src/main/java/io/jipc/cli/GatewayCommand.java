@@ -75,9 +75,11 @@ final class GatewayCommand implements Callable<Integer> {
             if (names != null) {
                 names.close();
             }
-            System.err.println("jipc gateway: " + e.getMessage());
-            // a bad name is a usage error; no such mailbox, a port in use, no name service: not done
-            return e instanceof IllegalArgumentException ? 2 : 1;
+            if (e instanceof IllegalArgumentException) {
+                throw e; // a bad name: a usage error, the message and the usage (CommandFailures)
+            }
+            System.err.println("jipc gateway: " + e.getMessage()); // no such mailbox, a port in use, no name service
+            return 1;
         }
         mailboxes.forEach(name -> System.out.println(gateway.address(name)));
         System.out.println(gateway + " serving; Ctrl-C to stop");

@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
  * see {@code NamingConfiguration}), {@code --json} the output. A failure of the name service (it
  * cannot be reached, its files cannot be read) is one line on standard error and exit code 1, as for
  * every command that uses it ({@code jipc dsm show HOST ...}), unless the command says otherwise
- * ({@link #failureExitCode()}); bad input is one line and exit code 2.
+ * ({@link #failureExitCode()}); bad input is a usage error, exit code 2 with the usage ({@link CommandFailures}).
  */
 abstract class NameServiceCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print JSON")
@@ -42,9 +42,6 @@ abstract class NameServiceCommand implements Callable<Integer> {
         } catch (JipcException e) {
             System.err.println(spec.qualifiedName() + ": " + e.getMessage());
             return failureExitCode();
-        } catch (IllegalArgumentException e) {
-            System.err.println(spec.qualifiedName() + ": " + e.getMessage());
-            return 2;
-        }
+        } // an IllegalArgumentException (a malformed name or prefix) is a usage error: CommandFailures prints the usage
     }
 }

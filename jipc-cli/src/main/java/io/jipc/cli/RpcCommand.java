@@ -135,9 +135,8 @@ final class RpcCommand {
                 return 0;
             } catch (InvocationTargetException | UndeclaredThrowableException e) {
                 return failed(e.getCause());
-            } catch (IllegalAccessException e) {
-                System.err.println("jipc rpc: " + e.getMessage());
-                return 2;
+            } catch (IllegalAccessException e) { // an interface the command cannot call: a usage error, with the usage
+                throw new IllegalArgumentException("cannot call " + methodName + ": " + e.getMessage(), e);
             } catch (RpcException | JipcException | IllegalArgumentException e) {
                 return failed(e);
             }

@@ -98,7 +98,16 @@ class CommandFailuresTest {
                         "--rank", "5"),
                 List.of("signal number must be 1..64, got 99", "signal", "send", "1", "99"),
                 List.of("signal number must be 1..64, got 0 (0 sends nothing", "signal", "send", "1", "0"),
-                List.of("signal number must be 1..64, got 2147483647", "signal", "send", "1", "99999999999"));
+                List.of("signal number must be 1..64, got 2147483647", "signal", "send", "1", "99999999999"),
+                // these printed the reason without the usage
+                List.of("a name has 1 to ", "lookup", ""),
+                List.of("a name may contain only ", "lookup", "a b"),
+                List.of("a prefix may contain only ", "names", "a b"),
+                List.of("a prefix may contain only ", "names", "x y", "--json"),
+                List.of("an address is HOST:PORT, not nohost:x", "dsm", "home", "--bind", "nohost:x"),
+                List.of("cannot register the home as a b: a name may contain only ", "dsm", "home", "--bind",
+                        "127.0.0.1:0", "--register", "a b"),
+                List.of("invalid mailbox name 'a/b'", "gateway", "--bind", "127.0.0.1:0", "--no-register", "a/b"));
     }
 
     @Test
