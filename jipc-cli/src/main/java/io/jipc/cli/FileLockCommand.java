@@ -1,5 +1,6 @@
 package io.jipc.cli;
 
+import io.jipc.Timeouts;
 import io.jipc.cli.bench.Durations;
 import io.jipc.filelock.FileLock;
 import io.jipc.filelock.LockMode;
@@ -37,12 +38,12 @@ final class FileLockCommand {
         public Integer call() throws Exception {
             LockMode mode = shared ? LockMode.SHARED : LockMode.EXCLUSIVE;
             Duration hold = holdText == null ? null : Durations.nonNegative("--for", holdText); // before locking
+            Duration timeout = timeoutText == null ? null : Durations.timeout(timeoutText);
             try (LockableFile lockable = LockableFile.openOrCreate(file)) {
-                FileLock lock = timeoutText == null ? lockable.lock(mode)
-                        : lockable.tryLock(mode, Durations.timeout(timeoutText));
+                FileLock lock = timeout == null ? lockable.lock(mode) : lockable.tryLock(mode, timeout);
                 if (lock == null) {
-                    System.err.println("jipc filelock hold: " + file + " is locked by another process (" + (Durations
-                            .timeout(timeoutText).isZero() ? "tried once" : "waited " + timeoutText) + ")");
+                    System.err.println("jipc filelock hold: " + file + " is locked by another process ("
+                            + (timeout.isZero() ? "tried once" : "waited " + Timeouts.text(timeout)) + ")");
                     return 1;
                 }
                 try (lock) {

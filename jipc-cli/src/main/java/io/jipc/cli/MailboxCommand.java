@@ -1,5 +1,6 @@
 package io.jipc.cli;
 
+import io.jipc.Timeouts;
 import io.jipc.WaitStrategy;
 import io.jipc.cli.bench.Durations;
 import io.jipc.cli.ls.ObjectInventory;
@@ -157,7 +158,7 @@ final class MailboxCommand {
                         payload = timeout == null ? mailbox.take() : mailbox.poll(timeout);
                     }
                     if (payload == null) {
-                        System.err.println("jipc mailbox recv: no message in '" + name + "' within " + timeoutText
+                        System.err.println("jipc mailbox recv: no message in '" + name + "' within " + Timeouts.text(timeout)
                                 + "; " + received + " received");
                         return 1;
                     }

@@ -1,5 +1,6 @@
 package io.jipc.cli;
 
+import io.jipc.Timeouts;
 import io.jipc.JipcException;
 import io.jipc.cli.bench.Durations;
 import io.jipc.naming.NameService;
@@ -122,7 +123,7 @@ final class RpcCommand {
             arguments = RpcArguments.parse(method, words);
             Duration timeout = Durations.parse(timeoutText);
             if (timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("--timeout must be positive: " + timeoutText);
+                throw new IllegalArgumentException("--timeout must be positive: " + Timeouts.text(timeout));
             }
             // the whole command: reaching the server (its answer to HELLO) and the call each get it
             options = RpcClient.Options.defaults().withCallTimeout(timeout).withConnectTimeout(timeout);

@@ -1,5 +1,6 @@
 package io.jipc.cli;
 
+import io.jipc.Timeouts;
 import io.jipc.cli.bench.Durations;
 import io.jipc.signals.ProcessSignals;
 import io.jipc.signals.Signal;
@@ -79,7 +80,7 @@ final class SignalCommand {
                 for (long rings = 0; count == 0 || rings < count; rings++) {
                     long deliveries = timeout == null ? doorbell.take() : doorbell.poll(timeout);
                     if (deliveries == 0) {
-                        System.err.println("jipc signal wait: no " + sig + " within " + timeoutText);
+                        System.err.println("jipc signal wait: no " + sig + " within " + Timeouts.text(timeout));
                         return 1;
                     }
                     System.out.println(sig + " rang (" + deliveries + " delivery(ies))");

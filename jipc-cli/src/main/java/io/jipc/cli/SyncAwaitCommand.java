@@ -68,7 +68,7 @@ final class SyncAwaitCommand implements Callable<Integer> {
         try {
             index = timeout == null ? barrier.await() : barrier.await(timeout);
         } catch (TimeoutException late) {
-            System.err.println("jipc sync await: barrier '" + name + "' did not trip within " + timeoutText
+            System.err.println("jipc sync await: barrier '" + name + "' did not trip within " + Timeouts.text(timeout)
                     + " (" + barrier.arrived() + " of " + parties + " parties waiting; this arrival is withdrawn)");
             return 1;
         }
@@ -80,7 +80,7 @@ final class SyncAwaitCommand implements Callable<Integer> {
         if (timeout == null) {
             latch.await();
         } else if (!latch.await(timeout)) {
-            System.err.println("jipc sync await: latch '" + name + "' still at " + latch.count() + " after " + timeoutText);
+            System.err.println("jipc sync await: latch '" + name + "' still at " + latch.count() + " after " + Timeouts.text(timeout));
             return 1;
         }
         System.out.println("latch '" + name + "' is open");
@@ -105,7 +105,7 @@ final class SyncAwaitCommand implements Callable<Integer> {
             }
             note(relocked);
             if (timeout != null && System.nanoTime() - start >= Timeouts.nanos(timeout)) {
-                System.err.println("jipc sync await: condition '" + name + "' not signalled within " + timeoutText);
+                System.err.println("jipc sync await: condition '" + name + "' not signalled within " + Timeouts.text(timeout));
                 return 1;
             }
             System.out.println("condition '" + name + "' signalled");

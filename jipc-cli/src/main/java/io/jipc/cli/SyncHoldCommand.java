@@ -1,5 +1,6 @@
 package io.jipc.cli;
 
+import io.jipc.Timeouts;
 import io.jipc.cli.bench.Durations;
 import io.jipc.sync.Acquisition;
 import io.jipc.sync.ProcessMutex;
@@ -81,7 +82,7 @@ final class SyncHoldCommand implements Callable<Integer> {
         Acquisition acquisition = holdable.take(timeout);
         if (!acquisition.acquired()) {
             System.err.println("jipc sync hold: '" + name + "' not acquired " + (timeout.isZero() ? "at once"
-                    : "within " + timeoutText) + "; it is " + object);
+                    : "within " + Timeouts.text(timeout)) + "; it is " + object);
             return 1;
         }
         boolean stopped = false;

@@ -1,5 +1,6 @@
 package io.jipc.cli;
 
+import io.jipc.Timeouts;
 import io.jipc.cli.bench.Durations;
 import io.jipc.sync.Acquisition;
 import io.jipc.sync.ProcessSemaphore;
@@ -56,7 +57,7 @@ final class SyncPermitCommands {
                         : timeout.isZero() ? semaphore.tryAcquire() : semaphore.tryAcquire(timeout);
                 if (!taken.acquired()) {
                     System.err.println("jipc sync acquire: no permit of '" + name + "' "
-                            + (timeout.isZero() ? "available" : "within " + timeoutText));
+                            + (timeout.isZero() ? "available" : "within " + Timeouts.text(timeout)));
                     return 1;
                 }
                 System.out.println("acquired a permit of '" + name + "': " + semaphore.availablePermits() + " available");

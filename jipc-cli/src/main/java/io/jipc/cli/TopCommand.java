@@ -1,5 +1,6 @@
 package io.jipc.cli;
 
+import io.jipc.Timeouts;
 import io.jipc.cli.bench.Durations;
 import io.jipc.cli.ls.ObjectInventory;
 import io.jipc.cli.ls.ObjectRow;
@@ -47,7 +48,7 @@ final class TopCommand implements Callable<Integer> {
         LsCommand.checkKind(spec, kind);
         Duration every = Durations.parse(interval);
         if (every.isNegative() || every.isZero()) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--interval must be positive: " + interval);
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--interval must be positive: " + Timeouts.text(every));
         }
         RateSampler sampler = new RateSampler();
         sampler.sample(rows(), System.nanoTime());

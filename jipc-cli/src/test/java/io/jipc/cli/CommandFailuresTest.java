@@ -61,7 +61,7 @@ class CommandFailuresTest {
                 List.of("--timeout -1s is negative", "fifo", "read", dir.resolve("f").toString(), "--timeout", "-1s"),
                 List.of("--for -1s is negative", "filelock", "hold", dir.resolve("lock").toString(), "--for", "-1s"),
                 List.of("--for -1s is negative", "sync", "hold", "m", "--for", "-1s"),
-                List.of("--interval must be positive: 0", "top", "--interval", "0", "--once"),
+                List.of("--interval must be positive: 0s", "top", "--interval", "PT0S", "--once"),
                 List.of("the FIFO's path is empty", "fifo", "create", ""),
                 List.of("an empty name names no object", "rm", ""),
                 List.of("port 99999 of tcp://127.0.0.1:99999/orders is outside 0..65535", "send",
@@ -231,6 +231,33 @@ class CommandFailuresTest {
     private static String withoutSlf4j(String err) {
         return err.lines().filter(line -> !line.startsWith("SLF4J")).map(line -> line + "\n")
                 .collect(java.util.stream.Collectors.joining());
+    }
+
+    /** A duration in a message is written as Timeouts.text writes it, whatever way it was typed. */
+    @Test
+    void messagesWriteDurationsTheShortWay() throws Exception {
+        assertEquals(0, jipc("mailbox", "create", "empty").exit());
+        assertEquals(0, jipc("sync", "create", "latch", "shut", "--count", "1").exit());
+        Path file = dir.resolve("locked");
+        try (io.jipc.filelock.LockableFile other = io.jipc.filelock.LockableFile.openOrCreate(file);
+             io.jipc.filelock.FileLock held = other.tryLock(io.jipc.filelock.LockMode.EXCLUSIVE)) {
+            for (String[] typed : new String[][] {{"-0", "0s"}, {"PT0S", "0s"}, {" 0.01s", "10ms"}, {"PT0.02S", "20ms"}}) {
+                CliRun recv = jipc("mailbox", "recv", "empty", "--timeout", typed[0]);
+                assertEquals(1, recv.exit(), recv.err());
+                assertEquals("jipc mailbox recv: no message in 'empty' within " + typed[1] + "; 0 received\n", recv.err());
+            }
+            CliRun latch = jipc("sync", "await", "shut", "--timeout", "PT0.01S");
+            assertEquals("jipc sync await: latch 'shut' still at 1 after 10ms\n", latch.err());
+            CliRun signal = jipc("signal", "wait", "URG", "--timeout", "0.010s");
+            assertTrue(signal.err().endsWith(" within 10ms\n"), signal.err());
+            CliRun lock = jipc("filelock", "hold", file.toString(), "--timeout", "PT0.01S");
+            assertEquals("jipc filelock hold: " + file + " is locked by another process (waited 10ms)\n", lock.err());
+            CliRun negative = jipc("mailbox", "recv", "empty", "--timeout", "-0.5s");
+            assertTrue(negative.err().startsWith("--timeout -500ms is negative"), negative.err());
+        } finally {
+            assertEquals(0, jipc("mailbox", "destroy", "empty").exit());
+            assertEquals(0, jipc("sync", "destroy", "shut").exit());
+        }
     }
 
     @Test

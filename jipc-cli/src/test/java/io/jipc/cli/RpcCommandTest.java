@@ -237,9 +237,9 @@ class RpcCommandTest {
         } finally {
             Mailbox.destroy("plain");
         }
-        CliRun zero = jipc("rpc", "call", "mailbox:" + name, "greet", "x", "--interface", DESK, "--timeout", "0");
+        CliRun zero = jipc("rpc", "call", "mailbox:" + name, "greet", "x", "--interface", DESK, "--timeout", "PT0S");
         assertEquals(2, zero.exit(), zero.err());
-        assertTrue(zero.err().startsWith("--timeout must be positive: 0\nUsage: jipc rpc call "), zero.err());
+        assertTrue(zero.err().startsWith("--timeout must be positive: 0s\nUsage: jipc rpc call "), zero.err());
     }
 
     @Test

@@ -63,7 +63,7 @@ public final class Durations {
     public static Duration nonNegative(String option, String text) {
         Duration duration = parse(text);
         if (duration.isNegative()) {
-            throw new IllegalArgumentException(option + " " + text + " is negative");
+            throw new IllegalArgumentException(option + " " + io.jipc.Timeouts.text(duration) + " is negative");
         }
         return duration;
     }
