@@ -31,10 +31,25 @@ class DurationsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "ms", "s", "1x", "1 s", "1e3ms", "1..2s", "--1s", "abc", "99999999999999999999h", "1d"})
+    @ValueSource(strings = {"", "ms", "s", "1x", "1 s", "1e3ms", "1..2s", "--1s", "abc", "1d"})
     void whatIsNoDurationIsRefusedWithAHint(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Durations.parse(text));
         assertTrue(e.getMessage().startsWith("not a duration: '" + text + "' (try 500ms"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"99999999999999999999h", "-99999999999999999999h", "9223372036854775808", "153722867280912931m"})
+    void aNumberTooLargeForADurationIsSaidToBe(String text) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Durations.parse(text));
+        assertEquals("duration too long: '" + text + "' (at most 9223372036854775807s, about 292 billion years)",
+                e.getMessage());
+    }
+
+    @Test
+    void theLongestDurationsAreTaken() {
+        assertEquals(Duration.ofHours(3_000_000_000_000L), Durations.parse("3000000000000h"));
+        assertEquals(Duration.ofSeconds(Long.MAX_VALUE), Durations.parse("9223372036854775807"));
+        assertEquals(Duration.ofMinutes(153722867280912930L), Durations.parse("153722867280912930m"));
     }
 
     @ParameterizedTest

@@ -22,7 +22,12 @@ public final class Durations {
     private Durations() {
     }
 
-    /** Parses {@code text}; throws {@link IllegalArgumentException} with a hint if it is not a duration. */
+    /**
+     * Parses {@code text}; throws {@link IllegalArgumentException} with a hint if it is not a duration,
+     * or saying so if its number is too large for any {@link Duration} (more than 2<sup>63</sup> s,
+     * about 292 billion years; what a {@code Duration} holds is taken, and a timeout past about 146
+     * years is no limit in practice, see {@link io.jipc.Timeouts}).
+     */
     public static Duration parse(String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
         try {
@@ -35,6 +40,9 @@ public final class Durations {
                 }
             }
             return of(t, 1_000_000_000L);
+        } catch (ArithmeticException tooLong) { // a number, but more seconds than a long holds
+            throw new IllegalArgumentException("duration too long: '" + text + "' (at most " + Long.MAX_VALUE
+                    + "s, about 292 billion years)");
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("not a duration: '" + text + "' (try 500ms, 2s, 1.5m, 1h or PT2S)");
         }
