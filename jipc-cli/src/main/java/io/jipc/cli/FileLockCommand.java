@@ -11,6 +11,7 @@ import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code jipc filelock}: take an advisory lock on a file from the shell. */
@@ -19,8 +20,15 @@ import java.util.concurrent.Callable;
         subcommands = {FileLockCommand.Hold.class})
 final class FileLockCommand {
 
+    /**
+     * Holds the lock until {@code --for} has passed or standard input ends. A stop by Ctrl-C,
+     * {@code SIGTERM} or {@code SIGHUP} ({@link InterruptOnShutdown}) releases it as that end does and
+     * says so, {@code released FILE (stopped)}; a stop while waiting for the lock takes nothing.
+     */
     @Command(name = "hold", mixinStandardHelpOptions = true,
-            description = "Lock FILE, print 'locked', hold the lock for --for or until standard input ends.")
+            description = {"Lock FILE, print 'locked', hold the lock for --for or until standard input ends, release "
+                    + "it and print 'released'.",
+                    "Ctrl-C or SIGTERM releases it too ('released FILE (stopped)', exit status 130 or 143)."})
     static final class Hold implements Callable<Integer> {
         @Parameters(index = "0", description = "the file (created if missing)")
         Path file;
@@ -39,24 +47,36 @@ final class FileLockCommand {
             LockMode mode = shared ? LockMode.SHARED : LockMode.EXCLUSIVE;
             Duration hold = holdText == null ? null : Durations.nonNegative("--for", holdText); // before locking
             Duration timeout = timeoutText == null ? null : Durations.timeout(timeoutText);
+            try (InterruptOnShutdown stop = new InterruptOnShutdown()) { // closed once released and printed
+                return hold(mode, timeout, hold);
+            }
+        }
+
+        private int hold(LockMode mode, Duration timeout, Duration hold) {
             try (LockableFile lockable = LockableFile.openOrCreate(file)) {
-                FileLock lock = timeout == null ? lockable.lock(mode) : lockable.tryLock(mode, timeout);
+                FileLock lock;
+                try {
+                    lock = timeout == null ? lockable.lock(mode) : lockable.tryLock(mode, timeout);
+                } catch (InterruptedException stopped) {
+                    System.err.println("jipc filelock hold: stopped while waiting for " + file + "; nothing was taken");
+                    return 130;
+                }
                 if (lock == null) {
                     System.err.println("jipc filelock hold: " + file + " is locked by another process ("
                             + (timeout.isZero() ? "tried once" : "waited " + Timeouts.text(timeout)) + ")");
                     return 1;
                 }
+                boolean stopped = false;
                 try (lock) {
-                    System.out.println("locked " + file + " " + mode.name().toLowerCase());
-                    if (hold != null) {
-                        Thread.sleep(hold);
-                    } else {
-                        System.in.transferTo(java.io.OutputStream.nullOutputStream());
-                    }
+                    System.out.println("locked " + file + " " + mode.name().toLowerCase(Locale.ROOT));
+                    System.out.flush();
+                    SyncHoldCommand.awaitEnd(hold);
+                } catch (InterruptedException e) {
+                    stopped = true;
                 }
-                System.out.println("released " + file);
+                System.out.println("released " + file + (stopped ? " (stopped)" : ""));
+                return stopped ? 130 : 0;
             }
-            return 0;
         }
     }
 }

@@ -111,7 +111,7 @@ final class SyncHoldCommand implements Callable<Integer> {
     }
 
     /** Sleeps for {@code hold}, or (null) until standard input ends; interruptible either way. */
-    private static void awaitEnd(Duration hold) throws InterruptedException {
+    static void awaitEnd(Duration hold) throws InterruptedException {
         if (hold != null) {
             Thread.sleep(hold);
             return;

@@ -3,17 +3,20 @@ package io.jipc.cli;
 import io.jipc.filelock.FileLock;
 import io.jipc.filelock.LockMode;
 import io.jipc.filelock.LockableFile;
+import io.jipc.testkit.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code jipc signal} and {@code jipc filelock} through {@link Main#run}, in this process. */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
@@ -51,6 +54,23 @@ class SignalAndFileLockCommandTest {
             CliRun timed = CliRun.jipc("filelock", "hold", file.toString(), "--timeout", "20ms");
             assertEquals("jipc filelock hold: " + file + " is locked by another process (waited 20ms)\n", timed.err());
             assertEquals(0, Main.run("filelock", "hold", file.toString(), "--shared", "--timeout", "0", "--for", "0"));
+        }
+    }
+
+    /** Stopped by SIGTERM (as by Ctrl-C's SIGINT), a holder releases the lock and says so, as at the end of its input. */
+    @Test
+    void aHolderStoppedWithSigtermReleasesTheLockAndSaysSo() throws Exception {
+        Path file = dir.resolve("held");
+        Duration line = Duration.ofMinutes(1);
+        try (ChildJvm holder = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                .args("filelock", "hold", file.toString()).start()) {
+            assertEquals("locked " + file + " exclusive", holder.awaitLine("locked", line));
+            holder.process().toHandle().destroy(); // SIGTERM; Process.destroy() would close our end of its output
+            assertEquals(143, holder.waitFor(line), holder.output());
+            assertTrue(holder.output().contains("released " + file + " (stopped)"), holder.output());
+        }
+        try (LockableFile after = LockableFile.open(file); FileLock lock = after.tryLock(LockMode.EXCLUSIVE)) {
+            assertNotNull(lock, "released");
         }
     }
 }
