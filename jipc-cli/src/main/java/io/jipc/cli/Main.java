@@ -50,10 +50,12 @@ public final class Main implements Callable<Integer> {
                 .setExecutionExceptionHandler(new CommandFailures());
     }
 
-    /** {@code jipc} without a command: the usage, on standard error, and exit code 2 (as for {@code jipc mailbox}). */
+    /**
+     * {@code jipc} without a command: a usage error, as {@code jipc mailbox} without a verb is — the
+     * reason, then the usage, on standard error, and exit code 2.
+     */
     @Override
     public Integer call() {
-        spec.commandLine().usage(System.err);
-        return 2;
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand");
     }
 }

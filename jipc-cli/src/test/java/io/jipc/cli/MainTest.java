@@ -50,7 +50,10 @@ class MainTest {
         CliRun none = jipc();
         assertEquals(2, none.exit());
         assertEquals("", none.out());
-        assertTrue(none.err().startsWith("Usage: jipc "), none.err());
+        assertTrue(none.err().startsWith("Missing required subcommand\nUsage: jipc "), "a reason line first: " + none.err());
+        CliRun noVerb = jipc("mailbox");
+        assertEquals(2, noVerb.exit());
+        assertTrue(noVerb.err().startsWith("Missing required subcommand\nUsage: jipc mailbox "), noVerb.err());
         String version = jipc("--version").out();
         assertTrue(version.startsWith("jipc "), version);
         for (String[] args : new String[][] {{"mailbox", "--version"}, {"send", "-V"}, {"sync", "hold", "--version"}}) {
