@@ -41,6 +41,11 @@ final class DsmCommand {
         @Option(names = "--max-region-size", paramLabel = "BYTES", description = "largest region (default: ${DEFAULT-VALUE})")
         int maxRegionSize = DsmOptions.defaults().maxRegionSize();
 
+        @Option(names = "--max-memory", paramLabel = "BYTES", description = "bytes the home commits at most to regions"
+                + " and to snapshots not yet sent to replicas that open one (default: 256 MiB, or room for one region"
+                + " of --max-region-size if that needs more)")
+        Long maxMemory;
+
         @Option(names = "--quiet", description = "print no status lines")
         boolean quiet;
 
@@ -63,8 +68,11 @@ final class DsmCommand {
         public Integer call() throws InterruptedException {
             RegionHome home;
             try { // a bad address (IllegalArgumentException) is a usage error, with the usage (CommandFailures)
-                home = RegionHome.start(HostPort.parse(bind), DsmOptions.defaults().withMaxRegionSize(maxRegionSize)
-                        .withKeepLocks(!noKeepLocks));
+                DsmOptions options = DsmOptions.defaults().withMaxRegionSize(maxRegionSize).withKeepLocks(!noKeepLocks);
+                // a region needs room for itself and its first snapshot (DsmOptions.maxHomeMemory)
+                long memory = maxMemory != null ? maxMemory
+                        : Math.max(options.maxHomeMemory(), 2 * (long) maxRegionSize + 9);
+                home = RegionHome.start(HostPort.parse(bind), options.withMaxHomeMemory(memory));
             } catch (JipcException e) {
                 System.err.println("jipc dsm: " + e.getMessage()); // the port in use
                 return 1;

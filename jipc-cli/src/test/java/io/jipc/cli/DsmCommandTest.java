@@ -107,4 +107,21 @@ class DsmCommandTest {
             }
         }
     }
+
+    @Test
+    void aHomesMemoryIsBoundedByMaxMemory() throws Exception {
+        try (ChildJvm home = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                .args("dsm", "home", "--bind", "127.0.0.1:0", "--max-memory", "1000", "--quiet").start()) {
+            String line = home.awaitLine("region home at ", LONG);
+            String at = line.substring("region home at ".length(), line.indexOf(' ', "region home at ".length()));
+            // a region needs room for itself and its first snapshot: 2 x 600 + 9 bytes is more than 1000
+            CliRun refused = jipc("dsm", "show", at, "big", "--size", "600");
+            assertEquals(1, refused.exit(), refused.err());
+            assertTrue(refused.err().contains("NO_MEMORY") || refused.err().contains("maxHomeMemory"), refused.err());
+            CliRun small = jipc("dsm", "show", at, "small", "--size", "64", "--length", "8");
+            assertEquals(0, small.exit(), small.err());
+            home.process().destroy();
+            assertTrue(home.process().waitFor(LONG.toSeconds(), TimeUnit.SECONDS));
+        }
+    }
 }
