@@ -59,13 +59,7 @@ class ZkSessionTest {
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + PATIENCE + ": " + what);
-            }
-            Thread.sleep(50);
-        }
+        ZkTestServers.await(what, PATIENCE, condition);
     }
 
     private static long ephemeralOwner(ZkNameService names, String name) throws Exception {

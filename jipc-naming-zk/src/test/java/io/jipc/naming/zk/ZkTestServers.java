@@ -38,6 +38,18 @@ final class ZkTestServers {
         return new TestingCluster(specs);
     }
 
+    /** Waits (polling every 50 ms) until {@code condition} holds; fails after {@code patience}. */
+    static void await(String what, java.time.Duration patience, java.util.function.BooleanSupplier condition)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + patience + ": " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
     private static InstanceSpec spec(Path directory, int index) {
         Path data = directory.resolve("zk-" + index).resolve("data");
         try {
