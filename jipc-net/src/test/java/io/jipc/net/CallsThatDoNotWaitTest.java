@@ -65,26 +65,9 @@ class CallsThatDoNotWaitTest {
         return new StreamConnection[] {client, accepted};
     }
 
-    /** Runs {@code call} on another thread; fails if it has not returned within a minute (it would block for ever). */
-    private static <T> T returns(String what, Callable<T> call) throws Exception {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        Thread.ofPlatform().daemon().start(() -> {
-            try {
-                result.complete(call.call());
-            } catch (Throwable t) {
-                result.completeExceptionally(t);
-            }
-        });
-        try {
-            return result.get(60, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            throw new AssertionError(what + " did not return within a minute");
-        }
-    }
-
-    /** A thread blocked in {@code call}; the future gets its result (or what ended it). */
-    private static CompletableFuture<Object> blocked(Callable<Object> call) throws InterruptedException {
-        CompletableFuture<Object> outcome = new CompletableFuture<>();
+    /** {@code call} running on a thread of its own; the future gets its result (or what ended it). */
+    private static <T> CompletableFuture<T> start(Callable<T> call) {
+        CompletableFuture<T> outcome = new CompletableFuture<>();
         Thread.ofPlatform().daemon().start(() -> {
             try {
                 outcome.complete(call.call());
@@ -92,6 +75,21 @@ class CallsThatDoNotWaitTest {
                 outcome.completeExceptionally(t);
             }
         });
+        return outcome;
+    }
+
+    /** Runs {@code call} on another thread; fails if it has not returned within a minute (it would block for ever). */
+    private static <T> T returns(String what, Callable<T> call) throws Exception {
+        try {
+            return start(call).get(60, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError(what + " did not return within a minute");
+        }
+    }
+
+    /** A thread blocked in {@code call}; the future gets its result (or what ended it). */
+    private static CompletableFuture<Object> blocked(Callable<Object> call) throws InterruptedException {
+        CompletableFuture<Object> outcome = start(call);
         Thread.sleep(200); // let it block (were it not blocked yet, the calls below would not wait anyway)
         return outcome;
     }
