@@ -53,20 +53,33 @@ final class Inbox implements AutoCloseable {
     private GroupEnvelope broken;
     /** Collective messages of operations below this sequence number are dropped; guarded by {@link #lock}. */
     private long floor;
+    /** Messages discarded because they are not messages of this group; guarded by {@link #lock}. */
+    private long discarded;
 
     /**
      * The message the receiving thread just decoded in place; written and read only by the thread
      * that holds the {@link #receiving} turn.
      */
     private GroupEnvelope received;
-    /** Decodes a message in the mailbox, where it lies (its payload is copied out once). */
+    /** Why the message the receiving thread just took does not decode; like {@link #received}. */
+    private GroupProtocolException malformed;
+    /**
+     * Decodes a message in the mailbox, where it lies (its payload is copied out once); a message
+     * that does not decode is taken out of the mailbox all the same (discarded).
+     */
     private final MessageHandler decoder;
 
     Inbox(Mailbox mailbox, int size, int maxPayload) {
         this.mailbox = mailbox;
         this.size = size;
         this.maxPayload = maxPayload;
-        this.decoder = message -> received = GroupEnvelope.decode(message, size, maxPayload);
+        this.decoder = message -> {
+            try {
+                received = GroupEnvelope.decode(message, size, maxPayload);
+            } catch (GroupProtocolException e) {
+                malformed = e;
+            }
+        };
     }
 
     Mailbox mailbox() {
@@ -79,9 +92,17 @@ final class Inbox implements AutoCloseable {
      * {@code checkNanos} while waiting and may throw to end the wait. Call {@code match}'s accessors
      * ({@link #nextMessage()}, {@link #part}, {@link #abort}) only from within it.
      *
-     * @throws GroupProtocolException if a malformed message arrived (it is discarded)
+     * <p>A message this thread takes from the mailbox that is not a message of this group (it does
+     * not decode: too short, unknown kind, a sender outside the group, ...) is discarded and counted
+     * ({@link #discarded()}); if {@code throwMalformed}, this call then throws, else it goes on
+     * waiting. (A receiver of the application's messages is told; a collective operation waits on
+     * for its real parts, which such a message cannot be.)
+     *
+     * @throws GroupProtocolException if {@code throwMalformed} and a malformed message arrived (it is
+     *                                discarded)
      */
-    <T> T await(Match<T> match, long deadlineNanos, Runnable check, long checkNanos) throws InterruptedException {
+    <T> T await(Match<T> match, long deadlineNanos, Runnable check, long checkNanos, boolean throwMalformed)
+            throws InterruptedException {
         long nextCheck = System.nanoTime() + checkNanos;
         lock.lockInterruptibly();
         try {
@@ -115,7 +136,14 @@ final class Inbox implements AutoCloseable {
                     receiving = false;
                     arrived.signalAll();
                 }
-                if (got) {
+                GroupProtocolException refused = malformed;
+                malformed = null;
+                if (refused != null) {
+                    discard(refused.getMessage());
+                    if (throwMalformed) {
+                        throw refused;
+                    }
+                } else if (got) {
                     GroupEnvelope e = received;
                     received = null;
                     sort(e);
@@ -148,6 +176,30 @@ final class Inbox implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Counts a discarded message; logs the first and then every time the count doubles. Under {@link #lock}. */
+    private void discard(String why) {
+        discarded++;
+        if (Long.bitCount(discarded) == 1) {
+            Log.LOGGER.log(System.Logger.Level.WARNING, "group inbox ''{0}'': discarded {1} message(s) so far"
+                    + " that are not messages of this group; the last: {2}", mailbox.name(), discarded, why);
+        }
+    }
+
+    /** How many messages were discarded because they are not messages of this group. */
+    long discarded() {
+        lock.lock();
+        try {
+            return discarded;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The logger, created on first use. */
+    private static final class Log {
+        static final System.Logger LOGGER = System.getLogger("io.jipc.group");
     }
 
     /** The next message for the application, removed, or {@code null}. Within a match only. */

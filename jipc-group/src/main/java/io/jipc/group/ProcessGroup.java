@@ -454,12 +454,37 @@ public final class ProcessGroup implements AutoCloseable {
         return delivered;
     }
 
-    /** Receives the next message sent to this member (by {@link #send} or {@link #broadcast}), waiting as long as needed. */
+    /**
+     * How many messages this member's inbox has discarded because they were not messages of this
+     * group (they came from a process that is not a member: a message too short for the envelope,
+     * of an unknown kind, from a rank outside the group, ...). Each was refused when it was taken
+     * from the inbox: by {@link #receive()} or {@link #poll()} with {@link GroupProtocolException},
+     * and silently, without ending the operation, by a collective operation. The first such message
+     * and then every time the count doubles are logged ({@link System.Logger} {@code io.jipc.group},
+     * {@code WARNING}).
+     */
+    public long discardedMessages() {
+        return inbox.discarded();
+    }
+
+    /**
+     * Receives the next message sent to this member (by {@link #send} or {@link #broadcast}), waiting as long as needed.
+     *
+     * @throws GroupProtocolException if it took a message that is not a message of this group from
+     *                                the inbox (see {@link #discardedMessages()}): that message is
+     *                                discarded, and the next call goes on with the messages behind it
+     */
     public GroupMessage receive() throws InterruptedException {
         return receive(Inbox.FOREVER);
     }
 
-    /** Receives the next message if one is there now, else {@code null}. */
+    /**
+     * Receives the next message if one is there now, else {@code null}.
+     *
+     * @throws GroupProtocolException if it took a message that is not a message of this group from
+     *                                the inbox (see {@link #discardedMessages()}): that message is
+     *                                discarded, and the next call goes on with the messages behind it
+     */
     public GroupMessage poll() {
         try {
             return receive(System.nanoTime());
@@ -469,7 +494,13 @@ public final class ProcessGroup implements AutoCloseable {
         }
     }
 
-    /** Receives the next message, waiting at most {@code timeout}; {@code null} if none came. */
+    /**
+     * Receives the next message, waiting at most {@code timeout}; {@code null} if none came.
+     *
+     * @throws GroupProtocolException if it took a message that is not a message of this group from
+     *                                the inbox (see {@link #discardedMessages()}): that message is
+     *                                discarded, and the next call goes on with the messages behind it
+     */
     public GroupMessage poll(Duration timeout) throws InterruptedException {
         return receive(deadline(timeout));
     }
@@ -477,7 +508,8 @@ public final class ProcessGroup implements AutoCloseable {
     private GroupMessage receive(long deadline) throws InterruptedException {
         ensureOpen();
         try {
-            return inbox.await(inbox::nextMessage, deadline, this::ensureOpen, Timeouts.nanos(options.livenessCheck()));
+            return inbox.await(inbox::nextMessage, deadline, this::ensureOpen, Timeouts.nanos(options.livenessCheck()),
+                    true);
         } catch (IllegalStateException e) {
             throw closedDuring(e);
         }
@@ -887,7 +919,7 @@ public final class ProcessGroup implements AutoCloseable {
                     }
                     // from an earlier member of that rank: not part of this view's operation
                 }
-            }, deadline, () -> checkMember(from), Timeouts.nanos(options.livenessCheck()));
+            }, deadline, () -> checkMember(from), Timeouts.nanos(options.livenessCheck()), false);
             if (part == null) {
                 throw timeout("waiting for rank " + from);
             }
