@@ -25,7 +25,8 @@ import java.nio.ByteOrder;
  *   8 BYE      i64 client id
  *   9 CLOSING  string reason                                 (the service ends)
  *  10 PING     i64 nonce                                     (over a connection, while calls wait)
- *  11 PONG     i64 nonce                                     (the answer to a PING)
+ *  11 PONG     i64 nonce                                     (the answer to a PING; also sent unasked, nonce 0,
+ *                                                           while a connection's call waits for a free slot)
  * </pre>
  * Clients send HELLO, CALL, CANCEL, BYE and PING to the server; the server sends WELCOME, REFUSED,
  * RESULT, FAILURE, CLOSING and PONG to the client. The arguments of a CALL are a u32 count

@@ -58,6 +58,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * interface. A call that the client cancels, or whose timeout passes here, has its thread
  * interrupted.
  *
+ * <p><b>How many calls at once.</b> At most {@link Builder#maxCalls} calls ({@value #DEFAULT_MAX_CALLS}
+ * by default) are in progress at once, and at most {@link Builder#maxCallsPerConnection}
+ * ({@value #DEFAULT_MAX_CALLS_PER_CONNECTION}) of one TCP connection. Beyond that the server takes no
+ * further request from the mailbox, or reads nothing more from that connection, until a call ends:
+ * clients that send calls faster than they end are slowed (their requests wait in the mailbox or the
+ * socket buffers), and the server's threads and memory stay bounded. A call that calls this server
+ * again may wait for a free slot.
+ *
  * <p><b>When a peer dies.</b> A client that dies while its call runs gets no reply; the server notices
  * when a reply finds no room and the client's process is gone, and at the next HELLO of any client,
  * and then interrupts that client's calls and removes its reply mailbox. If this process dies,
@@ -80,6 +88,21 @@ public final class RpcServer<T> implements AutoCloseable {
     public static final Duration CLOSE_GRACE = Duration.ofSeconds(1);
     /** Workers that may wait to lead before a worker that finished a call ends. */
     private static final int MOST_IDLE_WORKERS = 4;
+    /**
+     * Calls in progress at once unless {@link Builder#maxCalls} says otherwise: beyond it the server
+     * takes no further call until one ends.
+     */
+    public static final int DEFAULT_MAX_CALLS = 256;
+    /**
+     * Calls of one TCP connection in progress at once unless {@link Builder#maxCallsPerConnection}
+     * says otherwise: beyond it the server reads nothing more from that connection until one ends.
+     */
+    public static final int DEFAULT_MAX_CALLS_PER_CONNECTION = 64;
+    /**
+     * How often a connection's reader that waits for a free slot tells its client that the server
+     * lives (a PONG), since the client's PINGs wait unread behind the call.
+     */
+    private static final long SLOT_WAIT_SLICE_MILLIS = 100;
 
     private final String name;
     private final Class<T> api;
@@ -106,6 +129,9 @@ public final class RpcServer<T> implements AutoCloseable {
     /** Calls started and not yet answered; guarded by itself for {@link #close()}'s wait. */
     private final Object callsLock = new Object();
     private int runningCalls;
+    /** A permit per call that may be in progress (admitted, not yet ended); fair, so that no waiting connection starves. */
+    private final Semaphore callSlots;
+    private final int maxCallsPerConnection;
     private volatile boolean closed;
 
     /**
@@ -147,15 +173,21 @@ public final class RpcServer<T> implements AutoCloseable {
         /** The channel's limit, or the client's own (its HELLO) if smaller. */
         final int maxReply;
         final Map<Long, RunningCall> running = new ConcurrentHashMap<>();
+        /** Over a connection, its calls' slots ({@link Builder#maxCallsPerConnection}); null through mailboxes. */
+        final Semaphore slots;
 
-        Client(long id, Replies replies, int maxReply) {
+        Client(long id, Replies replies, int maxReply, Semaphore slots) {
             this.id = id;
             this.replies = replies;
             this.maxReply = maxReply;
+            this.slots = slots;
         }
     }
 
-    private RpcServer(String name, Class<T> api, T implementation, MailboxOptions options) {
+    private RpcServer(String name, Class<T> api, T implementation, MailboxOptions options, int maxCalls,
+            int maxCallsPerConnection) {
+        this.callSlots = new Semaphore(maxCalls, true);
+        this.maxCallsPerConnection = maxCallsPerConnection;
         this.name = name;
         this.api = api;
         this.implementation = implementation;
@@ -225,6 +257,8 @@ public final class RpcServer<T> implements AutoCloseable {
         private ServerOptions serverOptions = ServerOptions.defaults();
         private NameService names;
         private String advertisedHost;
+        private int maxCalls = DEFAULT_MAX_CALLS;
+        private int maxCallsPerConnection = DEFAULT_MAX_CALLS_PER_CONNECTION;
 
         private Builder(String name, Class<T> api, T implementation) {
             this.name = Objects.requireNonNull(name, "name");
@@ -268,6 +302,47 @@ public final class RpcServer<T> implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The most calls in progress at once, of all clients ({@value RpcServer#DEFAULT_MAX_CALLS} unless
+         * given): a call is in progress from when the server takes it until its reply has been sent. With
+         * that many in progress the server takes no further request from its mailbox, and reads no
+         * further frame from any connection that has a call to start, until a call ends: the requests wait
+         * in the mailbox (their senders wait for room) or in the socket buffers (the peer's writes stop),
+         * so a client that sends calls faster than they end is slowed, and the server's threads and memory
+         * stay bounded (at most this many calls' arguments and threads). Frames that come behind a waiting
+         * call on the same channel (HELLO, CANCEL and BYE through the mailbox; anything on that connection)
+         * wait with it; deadlines the calls carry still run at the server. A call that calls this server
+         * again (directly, or through another server that calls back) waits for a free slot like any other:
+         * if every slot is held by such calls, they wait for ever (until their timeouts), so keep nested
+         * calls well below the bound.
+         *
+         * @throws IllegalArgumentException if {@code calls} is below 1
+         */
+        public Builder<T> maxCalls(int calls) {
+            if (calls < 1) {
+                throw new IllegalArgumentException("maxCalls must be at least 1: " + calls);
+            }
+            this.maxCalls = calls;
+            return this;
+        }
+
+        /**
+         * The most calls of one TCP (or Unix-domain) connection in progress at once
+         * ({@value RpcServer#DEFAULT_MAX_CALLS_PER_CONNECTION} unless given), within {@link #maxCalls}: so
+         * that one peer cannot take every slot. With that many in progress the server reads nothing more
+         * from that connection until one of them ends; meanwhile it sends the client a PONG every 100 ms,
+         * so that a client whose PINGs wait unread behind its call does not take the server for lost.
+         *
+         * @throws IllegalArgumentException if {@code calls} is below 1
+         */
+        public Builder<T> maxCallsPerConnection(int calls) {
+            if (calls < 1) {
+                throw new IllegalArgumentException("maxCallsPerConnection must be at least 1: " + calls);
+            }
+            this.maxCallsPerConnection = calls;
+            return this;
+        }
+
         /** The host name or address other hosts should connect to, when the listener is bound to a wildcard address. */
         public Builder<T> advertise(String host) {
             this.advertisedHost = Objects.requireNonNull(host, "host");
@@ -287,7 +362,8 @@ public final class RpcServer<T> implements AutoCloseable {
                         + api.getName());
             }
             Marshaller.of(api); // refuse a non-marshallable interface before anything is created
-            RpcServer<T> server = new RpcServer<>(name, api, implementation, mailboxOptions);
+            RpcServer<T> server = new RpcServer<>(name, api, implementation, mailboxOptions, maxCalls,
+                    maxCallsPerConnection);
             server.advertised = advertisedHost;
             try {
                 if (listen != null) {
@@ -417,7 +493,13 @@ public final class RpcServer<T> implements AutoCloseable {
             switch (frame) {
                 case RpcFrame.Hello hello -> welcome(hello);
                 case RpcFrame.Call call -> {
-                    Runnable work = admit(clients.get(call.clientId()), call, Thread.currentThread());
+                    Client client = clients.get(call.clientId());
+                    if (client == null) {
+                        continue; // said BYE, was found dead, or never said HELLO to this server
+                    }
+                    // with every slot taken, the mailbox is not read until a call ends (back-pressure)
+                    Runnable release = awaitSlot(client, callSlots, () -> { });
+                    Runnable work = release == null ? null : admit(client, call, Thread.currentThread(), release);
                     if (work != null) {
                         return work;
                     }
@@ -439,7 +521,8 @@ public final class RpcServer<T> implements AutoCloseable {
             if (first == null || !(RpcFrame.decode(first) instanceof RpcFrame.Hello hello)) {
                 return;
             }
-            client = welcome(hello, new Replies.ToConnection(connection), connection.options().maxFrameSize());
+            client = welcome(hello, new Replies.ToConnection(connection), connection.options().maxFrameSize(),
+                    new Semaphore(maxCallsPerConnection));
             if (client == null) {
                 return;
             }
@@ -472,15 +555,15 @@ public final class RpcServer<T> implements AutoCloseable {
         } catch (RuntimeException e) {
             return; // no such mailbox (the client is gone) or not a valid name: nobody to answer
         }
-        welcome(hello, new Replies.ToMailbox(mailbox, hello.clientToken()), requests.maxMessageSize());
+        welcome(hello, new Replies.ToMailbox(mailbox, hello.clientToken()), requests.maxMessageSize(), null);
     }
 
     /**
      * Answers a HELLO on {@code replies}: WELCOME, which tells the client the largest call it may
      * send ({@code maxRequest}, the limit of the channel it arrived on), or REFUSED for another
-     * interface; returns the new client or null.
+     * interface; returns the new client or null. {@code slots}: a connection's own bound on its calls.
      */
-    private Client welcome(RpcFrame.Hello hello, Replies replies, int maxRequest) {
+    private Client welcome(RpcFrame.Hello hello, Replies replies, int maxRequest, Semaphore slots) {
         if (!hello.api().equals(api.getName())) {
             replies.send(RpcFrame.encode(new RpcFrame.Refused("'" + name + "' serves " + api.getName() + ", not "
                     + hello.api())));
@@ -489,7 +572,7 @@ public final class RpcServer<T> implements AutoCloseable {
         }
         int maxReply = hello.maxReplyFrame() > 0 ? Math.min(replies.maxFrameSize(), hello.maxReplyFrame())
                 : replies.maxFrameSize();
-        Client client = new Client(nextClientId.getAndIncrement(), replies, maxReply);
+        Client client = new Client(nextClientId.getAndIncrement(), replies, maxReply, slots);
         clients.put(client.id, client);
         if (!replies.send(RpcFrame.encode(new RpcFrame.Welcome(client.id, self, maxRequest)))) {
             forget(client);
@@ -504,7 +587,11 @@ public final class RpcServer<T> implements AutoCloseable {
      */
     private void handle(RpcFrame frame, Client connected) {
         switch (frame) {
-            case RpcFrame.Call call -> startOnVirtualThread(connected != null ? connected : clients.get(call.clientId()), call);
+            case RpcFrame.Call call -> {
+                if (connected != null) { // through the mailbox, lead() takes calls itself
+                    startOnVirtualThread(connected, call);
+                }
+            }
             case RpcFrame.Cancel cancel -> cancel(connected != null ? connected : clients.get(cancel.clientId()),
                     cancel.callId());
             case RpcFrame.Bye bye -> forget(connected != null ? connected : clients.get(bye.clientId()));
@@ -519,25 +606,81 @@ public final class RpcServer<T> implements AutoCloseable {
         }
     }
 
-    /** Runs a call of a connection's client on a virtual thread of its own (the connection goes on reading). */
+    /**
+     * Runs a call of a connection's client on a virtual thread of its own, once the connection and the
+     * server have a free slot for it; until then the connection is not read (back-pressure), and the
+     * client gets a PONG every {@value #SLOT_WAIT_SLICE_MILLIS} ms.
+     */
     private void startOnVirtualThread(Client client, RpcFrame.Call call) {
+        Runnable keepAlive = () -> send(client, RpcFrame.encode(new RpcFrame.Pong(0)));
+        Runnable own = awaitSlot(client, client.slots, keepAlive);
+        if (own == null) {
+            return; // the client is gone
+        }
+        Runnable shared = awaitSlot(client, callSlots, keepAlive);
+        if (shared == null) {
+            own.run();
+            return;
+        }
         Runnable[] work = new Runnable[1];
         Thread thread = Thread.ofVirtual().name("jipc-rpc-call-" + call.callId()).unstarted(() -> work[0].run());
-        work[0] = admit(client, call, thread);
+        work[0] = admit(client, call, thread, () -> {
+            shared.run();
+            own.run();
+        });
         if (work[0] != null) {
             thread.start();
         }
     }
 
     /**
-     * Admits a CALL to run on {@code runner}: registers it (for CANCEL and {@link #close()}) and its
-     * deadline; returns the work, or null if there is nothing to run (no such client, or a method the
-     * server lacks, which is answered here).
+     * Waits for a permit of {@code slots} for a call of {@code client}, running {@code whileWaiting}
+     * every {@value #SLOT_WAIT_SLICE_MILLIS} ms; returns what gives it back, a no-op if the server
+     * closes meanwhile (the call is then answered CLOSING), or null if the client was forgotten.
+     * Interrupts do not end the wait (the status is kept).
      */
-    private Runnable admit(Client client, RpcFrame.Call call, Thread runner) {
-        if (client == null) {
-            return null; // said BYE, was found dead, or never said HELLO to this server
+    private Runnable awaitSlot(Client client, Semaphore slots, Runnable whileWaiting) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                if (closed) {
+                    return () -> { };
+                }
+                if (!clients.containsKey(client.id)) {
+                    return null;
+                }
+                try {
+                    if (slots.tryAcquire(SLOT_WAIT_SLICE_MILLIS, TimeUnit.MILLISECONDS)) {
+                        return slots::release;
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    continue;
+                }
+                whileWaiting.run();
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
+    }
+
+    /**
+     * Admits a CALL to run on {@code runner}: registers it (for CANCEL and {@link #close()}) and its
+     * deadline; returns the work, or null if there is nothing to run (closing, or a method the server
+     * lacks, which are answered here). {@code release} gives back the call's slots: when the work ends,
+     * or at once if there is none.
+     */
+    private Runnable admit(Client client, RpcFrame.Call call, Thread runner, Runnable release) {
+        Runnable work = admitHolding(client, call, runner, release);
+        if (work == null) {
+            release.run();
+        }
+        return work;
+    }
+
+    private Runnable admitHolding(Client client, RpcFrame.Call call, Thread runner, Runnable release) {
         if (closed) {
             fail(client, call.callId(), RpcFrame.FailureCode.CLOSING, RpcServerLostException.class.getName(),
                     "'" + name + "' is closing");
@@ -563,6 +706,7 @@ public final class RpcServer<T> implements AutoCloseable {
                 if (deadline != null) {
                     deadline.cancel(false); // and removed from the queue: calls that end in time leave nothing
                 }
+                release.run();
             }
         };
     }
