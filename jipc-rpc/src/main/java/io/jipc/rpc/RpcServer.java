@@ -283,7 +283,12 @@ public final class RpcServer<T> implements AutoCloseable {
             return listen(address, ServerOptions.defaults());
         }
 
-        /** As {@link #listen(SocketAddress)}, with the listener's options (frame size limit, connections). */
+        /**
+         * As {@link #listen(SocketAddress)}, with the listener's options (frame size limit, connections).
+         * A connection whose HELLO has not arrived within {@code options.connection().connectTimeout()}
+         * (10 s by default) is closed, so that connections that never speak cannot take every one of
+         * {@code maxConnections}.
+         */
         public Builder<T> listen(SocketAddress address, ServerOptions options) {
             this.listen = Objects.requireNonNull(address, "address");
             this.serverOptions = Objects.requireNonNull(options, "options");
@@ -512,12 +517,14 @@ public final class RpcServer<T> implements AutoCloseable {
 
     /**
      * One client on a connection: its HELLO first, then its CALL, CANCEL and BYE frames until the
-     * connection ends; replies go back on the connection. A frame that does not decode ends it.
+     * connection ends; replies go back on the connection. A frame that does not decode ends it, and so
+     * does a HELLO that has not arrived whole within the connection options' connect timeout: silent
+     * connections must not hold the listener's connections (at most {@link ServerOptions#maxConnections()}).
      */
     private void serveConnection(StreamConnection connection) throws InterruptedException {
         Client client = null;
         try {
-            byte[] first = connection.take();
+            byte[] first = connection.poll(connection.options().connectTimeout());
             if (first == null || !(RpcFrame.decode(first) instanceof RpcFrame.Hello hello)) {
                 return;
             }

@@ -1,6 +1,9 @@
 package io.jipc.rpc;
 
+import io.jipc.JipcException;
 import io.jipc.mailbox.Mailbox;
+import io.jipc.net.ConnectionOptions;
+import io.jipc.net.ServerOptions;
 import io.jipc.net.StreamConnection;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
@@ -183,6 +186,41 @@ class RpcServerLimitsTest {
             assertEquals(1, first.get(WAIT.toSeconds(), TimeUnit.SECONDS));
             assertEquals(2, second.get(WAIT.toSeconds(), TimeUnit.SECONDS));
             assertEquals(1, service.most.get());
+        }
+    }
+
+    /**
+     * 260 connections that never say HELLO (more than the listener's 256): the server closes each
+     * once its connect timeout passes, and then a real client is served.
+     */
+    @Test
+    void connectionsThatNeverSayHelloAreClosedAndDoNotLockClientsOut() throws Exception {
+        ServerOptions options = ServerOptions.defaults()
+                .withConnection(ConnectionOptions.defaults().withConnectTimeout(Duration.ofSeconds(1)));
+        assertEquals(256, options.maxConnections());
+        List<StreamConnection> silent = new ArrayList<>();
+        try (RpcServer<Gated> server = RpcServer.builder("mute", Gated.class, new GatedService())
+                .listen(new InetSocketAddress("127.0.0.1", 0), options).start()) {
+            for (int i = 0; i < 260; i++) {
+                silent.add(StreamConnection.connect(server.tcpAddress().orElseThrow()));
+            }
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (true) { // refused (closed at once) while the silent ones fill the listener
+                try (RpcClient<Gated> client = RpcClient.connect(uri(server), Gated.class, RpcClient.Options.defaults())) {
+                    assertEquals("heard", client.stub().echo("heard"));
+                    break;
+                } catch (RpcException | JipcException refused) {
+                    assertTrue(System.nanoTime() < deadline, "no client served while silent connections are open: "
+                            + refused);
+                    Thread.sleep(50);
+                }
+            }
+            for (StreamConnection connection : silent) {
+                assertEquals(null, connection.poll(WAIT));
+                assertTrue(connection.isEndOfStream(), "closed by the server");
+            }
+        } finally {
+            silent.forEach(StreamConnection::close);
         }
     }
 }
