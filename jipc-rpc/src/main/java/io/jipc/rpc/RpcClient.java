@@ -493,11 +493,16 @@ public final class RpcClient<T> implements AutoCloseable {
         sendAtOnce(RpcFrame.encode(new RpcFrame.Cancel(clientId, callId)));
     }
 
-    /** Sends a frame if there is room now; drops it otherwise, or if the server is gone (best effort). */
+    /** Sends a frame if there is room now; drops it otherwise, or if the server is gone or this client closed (best effort). */
     private void sendAtOnce(byte[] frame) {
         if (broken != null) {
             return;
         }
+        offerNow(frame);
+    }
+
+    /** Sends a frame if there is room now; drops it otherwise (best effort). */
+    private void offerNow(byte[] frame) {
         boolean interrupted = Thread.interrupted();
         try {
             transport.offer(frame, Duration.ZERO);
@@ -639,16 +644,20 @@ public final class RpcClient<T> implements AutoCloseable {
     }
 
     /**
-     * Says BYE, fails the pending calls (a caller receiving at the moment stops) and removes the reply
-     * mailbox. Idempotent.
+     * Fails the pending calls (a caller receiving at the moment stops), then says BYE (unless the
+     * server is lost already) and removes the reply mailbox. Idempotent. The calls fail first, so that
+     * what the server answers to the BYE (it interrupts the calls still running) cannot reach them.
      */
     @Override
     public void close() {
-        if (broken instanceof ClientClosed) {
+        RuntimeException was = broken;
+        if (was instanceof ClientClosed) {
             return;
         }
-        sendAtOnce(RpcFrame.encode(new RpcFrame.Bye(clientId)));
         breakWith(new ClientClosed("RpcClient of '" + name + "' is closed"));
+        if (was == null) {
+            offerNow(RpcFrame.encode(new RpcFrame.Bye(clientId)));
+        }
         transport.close();
     }
 
@@ -657,6 +666,11 @@ public final class RpcClient<T> implements AutoCloseable {
         ClientClosed(String message) {
             super(message);
         }
+    }
+
+    /** This client's id at its server (its WELCOME); for tests. */
+    long clientId() {
+        return clientId;
     }
 
     @Override

@@ -777,7 +777,15 @@ public final class RpcServer<T> implements AutoCloseable {
         send(client, RpcFrame.encode(new RpcFrame.Failure(callId, code, className, message)));
     }
 
+    /**
+     * Sends {@code frame} to {@code client}, unless the server has forgotten it: the calls that
+     * {@link #forget} interrupts (the client said BYE, died, or its connection ended) have nobody to
+     * answer, and what they made of the interrupt must not reach a client as what the implementation threw.
+     */
     private void send(Client client, byte[] frame) {
+        if (!clients.containsKey(client.id)) {
+            return;
+        }
         if (!client.replies.send(frame)) {
             forget(client);
         }
@@ -792,7 +800,10 @@ public final class RpcServer<T> implements AutoCloseable {
         }
     }
 
-    /** Forgets a client: interrupts its calls, releases its reply channel (removing a dead client's reply mailbox). */
+    /**
+     * Forgets a client: interrupts its calls (whose replies are then dropped: see {@link #send}),
+     * releases its reply channel (removing a dead client's reply mailbox).
+     */
     private void forget(Client client) {
         if (client == null || clients.remove(client.id) == null) {
             return;

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.lang.reflect.Method;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -221,6 +222,121 @@ class RpcServerLimitsTest {
             }
         } finally {
             silent.forEach(StreamConnection::close);
+        }
+    }
+
+    private static void assertClosedByTheClient(CompletableFuture<?> call) {
+        java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, () -> call.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof RpcException && !(e.getCause() instanceof RemoteInvocationException)
+                && e.getCause().getMessage().endsWith("is closed"), "not the client's close: " + e.getCause());
+    }
+
+    /**
+     * A client closed while two calls wait: both fail as closed by the client, 100 times, also when the
+     * server answers the BYE at once with what the calls it interrupted threw (as servers before the
+     * fix did; here a server spoken by hand through its mailbox).
+     */
+    @Test
+    void closingAClientFailsItsWaitingCallsAsClosedEvenIfTheServerAnswersTheBye() throws Exception {
+        try (Mailbox requests = Mailbox.create("eager", io.jipc.mailbox.MailboxOptions.builder()
+                .protocol(RpcServer.PROTOCOL).build())) {
+            try {
+                for (int round = 0; round < 100; round++) {
+                    CompletableFuture<RpcClient<Gated>> connecting = CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return RpcClient.connect("eager", Gated.class);
+                        } catch (InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    });
+                    RpcFrame.Hello hello = assertInstanceOf(RpcFrame.Hello.class, RpcFrame.decode(requests.poll(WAIT)));
+                    try (Mailbox replies = Mailbox.open(hello.replyMailbox())) {
+                        replies.put(RpcFrame.encode(new RpcFrame.Welcome(round + 1, io.jipc.platform.ProcessIdentity.current()
+                                .token(), 0)));
+                        RpcClient<Gated> client = connecting.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                        List<CompletableFuture<Integer>> calls = List.of(client.async(g -> g.hold(new byte[1])),
+                                client.async(g -> g.hold(new byte[2])));
+                        List<Long> callIds = new ArrayList<>();
+                        for (int i = 0; i < 2; i++) {
+                            callIds.add(assertInstanceOf(RpcFrame.Call.class, RpcFrame.decode(requests.poll(WAIT))).callId());
+                        }
+                        Thread server = Thread.ofPlatform().start(() -> { // answers the BYE as fast as it can
+                            try {
+                                assertInstanceOf(RpcFrame.Bye.class, RpcFrame.decode(requests.poll(WAIT)));
+                                for (long callId : callIds) {
+                                    replies.offer(RpcFrame.encode(new RpcFrame.Failure(callId, RpcFrame.FailureCode.THREW,
+                                            IllegalStateException.class.getName(), "interrupted")), Duration.ZERO);
+                                }
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        });
+                        Thread.sleep(20); // both sides asleep in their mailboxes (futex) when the BYE comes, as a real server's would be
+                        client.close();
+                        server.join();
+                        for (CompletableFuture<Integer> call : calls) {
+                            assertClosedByTheClient(call);
+                        }
+                    }
+                }
+            } finally {
+                requests.destroy();
+            }
+        }
+    }
+
+    /**
+     * A client that says BYE while its call runs gets nothing more for that call (the server
+     * interrupts it): not what the implementation made of the interrupt as if it had thrown. 20 rounds,
+     * the protocol spoken by hand.
+     */
+    @Test
+    void aCallInterruptedBecauseItsClientSaidByeIsNotReportedAsThrown() throws Exception {
+        GatedService service = new GatedService();
+        String hold = RpcMethods.key(Gated.class.getMethod("hold", byte[].class));
+        byte[] arguments = Marshaller.of(Gated.class).encodeArguments(new Object[] {new byte[1]});
+        try (RpcServer<Gated> server = RpcServer.start("leaving", Gated.class, service);
+             Mailbox requests = Mailbox.open("leaving")) {
+            for (int round = 0; round < 20; round++) {
+                Mailbox replies = Mailbox.create("leaving-reply-" + ProcessHandle.current().pid() + "-" + round,
+                        io.jipc.mailbox.MailboxOptions.defaults());
+                try {
+                    requests.put(RpcFrame.encode(new RpcFrame.Hello(Gated.class.getName(), replies.name(),
+                            io.jipc.platform.ProcessIdentity.current().token(), 0)));
+                    long id = assertInstanceOf(RpcFrame.Welcome.class, RpcFrame.decode(replies.poll(WAIT))).clientId();
+                    requests.put(RpcFrame.encode(new RpcFrame.Call(id, 1, 0, hold, arguments)));
+                    await(() -> service.inside.get() == 1, "the call did not start");
+                    requests.put(RpcFrame.encode(new RpcFrame.Bye(id)));
+                    await(() -> service.inside.get() == 0, "the call was not interrupted");
+                    for (byte[] message; (message = replies.poll(Duration.ofMillis(200))) != null; ) {
+                        RpcFrame frame = RpcFrame.decode(message);
+                        assertTrue(!(frame instanceof RpcFrame.Failure), "round " + round + ": " + frame);
+                    }
+                } finally {
+                    replies.destroy();
+                    replies.close();
+                }
+            }
+        }
+    }
+
+    /** The tester's case: two slow async calls waiting, then the client closes; 20 rounds. */
+    @Test
+    void closingAClientWhileCallsRunAtTheServerFailsThemAsClosed() throws Exception {
+        GatedService service = new GatedService();
+        try (RpcServer<Gated> server = RpcServer.start("closer", Gated.class, service)) {
+            for (int round = 0; round < 20; round++) {
+                RpcClient<Gated> client = RpcClient.connect("closer", Gated.class);
+                List<CompletableFuture<Integer>> calls = List.of(client.async(g -> g.hold(new byte[1])),
+                        client.async(g -> g.hold(new byte[2])));
+                await(() -> service.inside.get() == 2, "the calls did not start");
+                client.close();
+                for (CompletableFuture<Integer> call : calls) {
+                    assertClosedByTheClient(call);
+                }
+                await(() -> service.inside.get() == 0 && server.clientCount() == 0, "the server did not forget the client");
+            }
         }
     }
 }
