@@ -23,6 +23,12 @@ sealed interface Replies {
     /** Releases the channel; removes a dead client's reply mailbox. */
     void close();
 
+    /**
+     * Best effort, for a client about to be forgotten: sends {@code frame} if the client lives and
+     * there is room within a moment (100 ms); nothing over a connection, whose closing tells.
+     */
+    void notice(byte[] frame);
+
     /** One try of a send: true sent, false the client is gone, null try again; an interrupt means try again. */
     interface Attempt {
         Boolean attempt() throws InterruptedException;
@@ -84,6 +90,23 @@ sealed interface Replies {
         }
 
         @Override
+        public void notice(byte[] frame) {
+            if (clientGone()) {
+                return;
+            }
+            boolean interrupted = Thread.interrupted();
+            try {
+                mailbox.offer(frame, SLICE);
+            } catch (InterruptedException | RuntimeException e) {
+                // dropped: best effort
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        @Override
         public void close() {
             if (!ProcessIdentity.isAlive(clientToken)) {
                 mailbox.destroy();
@@ -124,6 +147,11 @@ sealed interface Replies {
         @Override
         public boolean clientGone() {
             return !connection.isOpen() || connection.isEndOfStream();
+        }
+
+        @Override
+        public void notice(byte[] frame) {
+            // the connection's end tells the client
         }
 
         @Override

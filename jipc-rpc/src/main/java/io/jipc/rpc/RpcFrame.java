@@ -23,7 +23,7 @@ import java.nio.ByteOrder;
  *   6 FAILURE  i64 call id, u8 code, string class name, u8 has message, [string message]
  *   7 CANCEL   i64 client id, i64 call id
  *   8 BYE      i64 client id
- *   9 CLOSING  string reason                                 (the service ends)
+ *   9 CLOSING  string reason                                 (the service ends, or has ended this client's session)
  *  10 PING     i64 nonce                                     (over a connection, while calls wait)
  *  11 PONG     i64 nonce                                     (the answer to a PING; also sent unasked, nonce 0,
  *                                                           while a connection's call waits for a free slot)

@@ -802,13 +802,23 @@ public final class RpcServer<T> implements AutoCloseable {
 
     /**
      * Forgets a client: interrupts its calls (whose replies are then dropped: see {@link #send}),
-     * releases its reply channel (removing a dead client's reply mailbox).
+     * tells a client whose process lives (through its reply mailbox, if there is room) with a CLOSING
+     * that its session is over, and releases its reply channel (removing a dead client's reply
+     * mailbox). The CLOSING matters when the client did not say the BYE itself (any process of the
+     * same user can write into the request mailbox) or was taken for gone: its pending calls and
+     * its next call fail with {@link RpcServerLostException} instead of waiting for ever for replies
+     * that would never come (a CALL of a client id the server does not know is not answered: the
+     * CALL does not say where to).
      */
     private void forget(Client client) {
         if (client == null || clients.remove(client.id) == null) {
             return;
         }
         client.running.values().forEach(call -> call.interrupt(false));
+        if (!closed) { // close() says CLOSING itself
+            client.replies.notice(RpcFrame.encode(new RpcFrame.Closing("'" + name + "' has ended this client's session "
+                    + "(a BYE for it, or it was taken for gone): connect again")));
+        }
         client.replies.close();
     }
 

@@ -339,4 +339,37 @@ class RpcServerLimitsTest {
             }
         }
     }
+
+    private static void assertLost(CompletableFuture<?> call) {
+        java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, () -> call.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+        assertInstanceOf(RpcServerLostException.class, e.getCause());
+    }
+
+    /**
+     * Another process of the same user writes a BYE for a client into the request mailbox: the server
+     * forgets that client, and the client learns it (CLOSING) — its call running at the server fails,
+     * and so does the next call of another client it forged a BYE for while it was idle — instead of
+     * waiting for ever without a call timeout.
+     */
+    @Test
+    void aClientTheServerForgotIsToldAndItsCallsFailInsteadOfWaitingForEver() throws Exception {
+        GatedService service = new GatedService();
+        try (RpcServer<Gated> server = RpcServer.start("forgetful", Gated.class, service);
+             Mailbox requests = Mailbox.open("forgetful");
+             RpcClient<Gated> busy = RpcClient.connect("forgetful", Gated.class);
+             RpcClient<Gated> idle = RpcClient.connect("forgetful", Gated.class)) {
+            CompletableFuture<Integer> running = busy.async(g -> g.hold(new byte[1]));
+            await(() -> service.inside.get() == 1, "the call did not start");
+            requests.put(RpcFrame.encode(new RpcFrame.Bye(busy.clientId())));
+            assertLost(running);
+            requests.put(RpcFrame.encode(new RpcFrame.Bye(idle.clientId())));
+            await(() -> server.clientCount() == 0, "the server did not forget the clients");
+            assertLost(idle.async(g -> g.echo("anyone?")));
+            assertLost(busy.async(g -> g.echo("anyone?")));
+            try (RpcClient<Gated> again = RpcClient.connect("forgetful", Gated.class)) {
+                assertEquals("yes", again.stub().echo("yes"));
+            }
+        }
+    }
 }
