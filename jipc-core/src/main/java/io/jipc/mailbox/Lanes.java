@@ -183,7 +183,7 @@ final class Lanes {
             }
         });
         if (!live[0]) {
-            ring.read(unwrap.skipping(), 1);
+            ring.read(unwrap.skipping(level), 1);
             rendezvous.countWithdrawn();
         }
         return live[0];
@@ -197,7 +197,7 @@ final class Lanes {
                 if (peek.live) {
                     return level;
                 }
-                ring.read(unwrap.skipping(), 1); // withdrawn rendezvous message: drop it
+                ring.read(unwrap.skipping(level), 1); // withdrawn rendezvous message: drop it
                 rendezvous.countWithdrawn();
             }
         }
@@ -256,7 +256,9 @@ final class Lanes {
             return this;
         }
 
-        Unwrap skipping() {
+        /** Drops a record of {@code level} (checked as one of that level: not the level last received from). */
+        Unwrap skipping(int level) {
+            this.level = level;
             return to(null);
         }
 

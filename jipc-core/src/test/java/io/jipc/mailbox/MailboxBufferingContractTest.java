@@ -119,6 +119,23 @@ class MailboxBufferingContractTest extends MailboxContractTest {
         }
     }
 
+    /**
+     * A withdrawn message is dropped as a record of its own level, whatever level was received from
+     * last (it was checked against that one, and the next receive threw CorruptSegmentException).
+     */
+    @FeatureTest
+    void aMessageWithdrawnAtALowerLevelIsDroppedAfterAReceiveAtAHigherOne(MailboxConfig config) throws Exception {
+        Mailbox mailbox = create(config, b -> b.maxMessageSize(64).priorities(4));
+        assertNull(mailbox.tryTransfer(message(1, 0), Duration.ZERO), "nobody received it: withdrawn at level 0");
+        mailbox.put(message(2, 3), 3);
+        mailbox.put(message(3, 0), 0);
+        mailbox.put(message(4, 3), 3);
+        assertMessage(message(2, 3), mailbox.pollMessage().payload());
+        assertMessage(message(4, 3), mailbox.pollMessage().payload());
+        assertMessage(message(3, 0), mailbox.pollMessage().payload()); // the withdrawn one passed over
+        assertNull(mailbox.pollMessage());
+    }
+
     @FeatureTest
     void aTimedOutSendIsWithdrawnAndNeverReceived(MailboxConfig config) throws Exception {
         Mailbox mailbox = rendezvous(config);
