@@ -122,6 +122,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
     private final long id;
     private final CopyOut copyOut = new CopyOut();
     private volatile boolean closed;
+    /** Claims made through this handle and not yet committed or aborted; {@link #close()} aborts them. */
+    private final java.util.Set<MailboxClaim> openClaims = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** This process's shared state of the mailbox (for tests in this package). */
     MappedMailbox mapped() {
@@ -371,8 +373,9 @@ public final class Mailbox implements AutoCloseable, Selectable {
     }
 
     /**
-     * Closes this handle: gives up the receiver or sender role if this was the process's last handle
-     * of the mailbox, and unmaps it. Threads blocked on this handle end with {@link ClosedException}.
+     * Closes this handle: aborts the claims of this handle not yet committed or aborted (see
+     * {@link MailboxClaim}), gives up the receiver or sender role if this was the process's last
+     * handle of the mailbox, and unmaps it. Threads blocked on this handle end with {@link ClosedException}.
      * The mailbox itself stays (see {@link #destroy()}). Idempotent.
      */
     @Override
@@ -385,6 +388,15 @@ public final class Mailbox implements AutoCloseable, Selectable {
                 return;
             }
             closed = true;
+        }
+        // a claim left open would hold every receiver up for as long as this process lives (only a
+        // dead sender's claim is skipped): give its room back while the mapping is still there
+        for (MailboxClaim claim : openClaims) {
+            try {
+                claim.abortForClose();
+            } catch (RuntimeException ignored) {
+                // the mapping failed under us: nothing more to give back
+            }
         }
         try {
             // moves the signal words on: a thread of this handle that checked `closed` before and
@@ -960,7 +972,13 @@ public final class Mailbox implements AutoCloseable, Selectable {
             // a claim that took the gate keeps it until it is committed or aborted
             MemorySegment bytes = lanes == null ? ring.buffer().asSlice(ring.payloadOffset(position), length)
                     : lanes.claimed(priority, position, length);
-            return new MailboxClaim(this, position, bytes, entered, priority);
+            MailboxClaim claim = new MailboxClaim(this, position, bytes, entered, priority);
+            openClaims.add(claim);
+            if (closed) { // closed meanwhile, maybe after close() aborted the open claims: not left behind
+                claim.abortForClose();
+                throw new ClosedException("mailbox '" + mapped.name + "' was closed during the claim");
+            }
+            return claim;
         } catch (IllegalStateException e) {
             throw closedOr(e);
         } finally {
@@ -989,7 +1007,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
         return until(() -> tryClaim(length, priority), length, priority, deadline);
     }
 
-    void finishClaim(long position, boolean commit, boolean tookGate, int priority, int length) {
+    void finishClaim(MailboxClaim claim, long position, boolean commit, boolean tookGate, int priority, int length) {
+        openClaims.remove(claim);
         try {
             if (lanes != null) {
                 lanes.finish(priority, position, length, commit);

@@ -1,6 +1,9 @@
 package io.jipc.mailbox;
 
+import io.jipc.ClosedException;
+
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Room for one message, claimed in a mailbox's shared memory so that the sender writes the
@@ -8,10 +11,12 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>The message is invisible to receivers until {@link #commit()}; {@link #abort()} gives the room
  * back. {@link #close()} aborts a claim that was neither committed nor aborted, so a
- * try-with-resources block never leaves a claim behind. A claim must be finished by the thread
- * that made it; while it is open the receiver cannot get past it (other messages queue behind it).
- * If the sending process dies with the claim open, the receiver skips it after the mailbox's
- * dead-sender timeout.
+ * try-with-resources block never leaves a claim behind; so does closing the {@link Mailbox} handle
+ * it was made through (then {@link #segment()} and {@link #commit()} throw {@link ClosedException},
+ * and the thread that made it must stop writing: the room may already be another message's). A
+ * claim must be finished by the thread that made it; while it is open the receiver cannot get past
+ * it (other messages queue behind it). If the sending process dies with the claim open, the receiver
+ * skips it after the mailbox's dead-sender timeout.
  */
 public final class MailboxClaim implements AutoCloseable {
     private final Mailbox mailbox;
@@ -20,7 +25,10 @@ public final class MailboxClaim implements AutoCloseable {
     /** Whether the claim took the single-sender gate, to be released when it finishes. */
     private final boolean tookGate;
     private final int priority;
-    private boolean finished;
+    /** Committed or aborted: exactly once, by its thread or by the handle's close. */
+    private final AtomicBoolean finished = new AtomicBoolean();
+    /** Aborted because the handle was closed. */
+    private volatile boolean abortedByClose;
 
     MailboxClaim(Mailbox mailbox, long position, MemorySegment segment, boolean tookGate, int priority) {
         this.mailbox = mailbox;
@@ -36,31 +44,56 @@ public final class MailboxClaim implements AutoCloseable {
         return segment;
     }
 
-    /** Publishes the message to receivers. */
+    /**
+     * Publishes the message to receivers.
+     *
+     * @throws ClosedException       if the mailbox handle was closed (the claim was aborted then)
+     * @throws IllegalStateException if the claim was already committed or aborted
+     */
     public void commit() {
-        check();
-        finished = true;
-        mailbox.finishClaim(position, true, tookGate, priority, (int) segment.byteSize());
+        finish(true);
     }
 
     /** Gives the room back; receivers never see the message. */
     public void abort() {
-        check();
-        finished = true;
-        mailbox.finishClaim(position, false, tookGate, priority, (int) segment.byteSize());
+        finish(false);
     }
 
     /** Aborts the claim unless it was committed or aborted. */
     @Override
     public void close() {
-        if (!finished) {
-            abort();
+        if (!finished.get()) {
+            try {
+                finish(false);
+            } catch (IllegalStateException finishedMeanwhile) {
+                // by the handle's close: nothing left to give back
+            }
         }
     }
 
-    private void check() {
-        if (finished) {
-            throw new IllegalStateException("claim already committed or aborted");
+    /** By {@link Mailbox#close()}: aborts the claim if it is still open. */
+    void abortForClose() {
+        if (finished.compareAndSet(false, true)) {
+            abortedByClose = true;
+            mailbox.finishClaim(this, position, false, tookGate, priority, (int) segment.byteSize());
         }
+    }
+
+    private void finish(boolean commit) {
+        if (!finished.compareAndSet(false, true)) {
+            throw finished();
+        }
+        mailbox.finishClaim(this, position, commit, tookGate, priority, (int) segment.byteSize());
+    }
+
+    private void check() {
+        if (finished.get()) {
+            throw finished();
+        }
+    }
+
+    private RuntimeException finished() {
+        return abortedByClose ? new ClosedException("the mailbox handle was closed: the claim was aborted")
+                : new IllegalStateException("claim already committed or aborted");
     }
 }

@@ -110,6 +110,23 @@ class MailboxClaimContractTest extends MailboxContractTest {
         assertEquals(0, mailbox.pendingBytes());
     }
 
+    /** A claim left open when its handle closes does not hold every receiver up while the process lives. */
+    @ContractTest
+    void closingTheHandleAbortsItsOpenClaims(MailboxConfig config) throws Exception {
+        Mailbox other = createSmall(config);
+        Mailbox mailbox = open(other);
+        MailboxClaim claim = mailbox.tryClaim(64);
+        write(claim, message(64, 1));
+        mailbox.close();
+        assertThrows(io.jipc.ClosedException.class, claim::commit, "aborted by the close");
+        assertThrows(io.jipc.ClosedException.class, claim::segment);
+        claim.close(); // nothing left to give back
+        assertTrue(other.offer(message(5, 2)));
+        assertMessage(message(5, 2), other.poll(LONG)); // not stuck behind the claim
+        assertNull(other.poll());
+        assertEquals(0, other.pendingBytes());
+    }
+
     @ContractTest
     void aClaimFinishesOnlyOnce(MailboxConfig config) {
         Mailbox mailbox = createSmall(config);
