@@ -26,7 +26,12 @@ public final class MailboxListener implements AutoCloseable {
     MailboxListener(Mailbox mailbox, MessageHandler handler) {
         Objects.requireNonNull(handler, "handler");
         MessageHandler counting = message -> {
-            handler.onMessage(message);
+            try {
+                handler.onMessage(message);
+            } catch (RuntimeException | Error e) {
+                failure = e; // kept even if it is a ClosedException (of another object the handler used)
+                throw e;
+            }
             handled++;
         };
         this.thread = Thread.ofVirtual().name("jipc-listener-" + mailbox.name()).start(() -> {
@@ -35,9 +40,11 @@ public final class MailboxListener implements AutoCloseable {
                     mailbox.take(counting);
                 }
             } catch (InterruptedException | ClosedException stopped) {
-                // closed
+                // closed, unless the handler threw it (then failure holds it already)
             } catch (Throwable t) {
-                failure = t;
+                if (failure == null) {
+                    failure = t;
+                }
             }
         });
     }
