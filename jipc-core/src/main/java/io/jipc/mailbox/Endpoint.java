@@ -1,5 +1,6 @@
 package io.jipc.mailbox;
 
+import io.jipc.ClosedException;
 import io.jipc.Timeouts;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.segment.JipcRoot;
@@ -45,6 +46,7 @@ public final class Endpoint implements AutoCloseable {
     private final Deque<Message> kept = new ArrayDeque<>();
     /** Peers' endpoints this process sent to; guarded by itself. */
     private final Map<Long, Mailbox> peers = new HashMap<>();
+    private volatile boolean closed;
     /** When each peer was last found alive ({@link System#nanoTime()}); guarded by {@link #peers}. */
     private final Map<Long, Long> checkedAlive = new HashMap<>();
 
@@ -72,9 +74,9 @@ public final class Endpoint implements AutoCloseable {
         return identity;
     }
 
-    /** Whether {@code process} has an endpoint now. */
+    /** Whether {@code process} has an endpoint now: it opened one and has not closed it, and it is alive. */
     public static boolean exists(ProcessIdentity process) {
-        return Mailbox.exists(nameOf(process.token()));
+        return Mailbox.exists(nameOf(process.token())) && ProcessIdentity.isAlive(process.token());
     }
 
     // ------------------------------------------------------------------ sending
@@ -84,9 +86,12 @@ public final class Endpoint implements AutoCloseable {
      * checks that the endpoint still exists (one {@code stat}), so a message is never put into the
      * endpoint of a process that closed it; and at most every {@value #LIVENESS_CHECK_MILLIS} ms,
      * and while it waits, that the process is alive, so a killed process's endpoint (which nobody
-     * removed) does not swallow messages or hold a send forever.
+     * removed) does not swallow messages or hold a send forever. A message sent within that
+     * interval after the process was killed goes into its endpoint and is lost with it.
      *
-     * @throws MailboxNotFoundException if that process has no endpoint (not opened, or it ended)
+     * @throws MailboxNotFoundException if that process has no endpoint (not opened, closed, or it
+     *                                  ended; a death is noticed within {@value #LIVENESS_CHECK_MILLIS} ms)
+     * @throws ClosedException          if this endpoint was closed
      */
     public void send(ProcessIdentity process, byte[] message) throws InterruptedException {
         while (!peer(process).offer(message, LIVENESS_CHECK)) {
@@ -95,9 +100,12 @@ public final class Endpoint implements AutoCloseable {
     }
 
     /**
-     * Sends {@code message} to {@code process} if its endpoint has room now; false if it is full.
+     * Sends {@code message} to {@code process} if its endpoint has room now; false if it is full. Its
+     * liveness is checked as by {@link #send}: at most every {@value #LIVENESS_CHECK_MILLIS} ms.
      *
-     * @throws MailboxNotFoundException if that process has no endpoint (not opened, or it ended)
+     * @throws MailboxNotFoundException if that process has no endpoint (not opened, closed, or it
+     *                                  ended; a death is noticed within {@value #LIVENESS_CHECK_MILLIS} ms)
+     * @throws ClosedException          if this endpoint was closed
      */
     public boolean offer(ProcessIdentity process, byte[] message) {
         return peer(process).offer(message);
@@ -137,6 +145,9 @@ public final class Endpoint implements AutoCloseable {
 
     private Mailbox peer(ProcessIdentity process) {
         Objects.requireNonNull(process, "process");
+        if (closed) {
+            throw new ClosedException("the endpoint of process " + identity.pid() + " is closed");
+        }
         checkAlive(process, false);
         long token = process.token();
         synchronized (peers) {
@@ -256,6 +267,7 @@ public final class Endpoint implements AutoCloseable {
     /** Closes the peers' handles and destroys this process's endpoint (unread messages are dropped). */
     @Override
     public void close() {
+        closed = true;
         synchronized (peers) {
             peers.values().forEach(Mailbox::close);
             peers.clear();

@@ -92,7 +92,7 @@ class DirectCommunicationProcessTest extends ProcessTestFixture {
             assertEquals("echo:hello", new String(me.receive(peer).payload(), UTF_8));
             echo.kill();
             echo.waitFor(CHILD);
-            assertTrue(Endpoint.exists(peer), "nobody closed it");
+            assertFalse(Endpoint.exists(peer), "nobody closed it, but its process is dead");
             MailboxNotFoundException e = assertThrows(MailboxNotFoundException.class, () -> {
                 byte[] big = new byte[1000];
                 for (int i = 0; i < 1_000_000; i++) { // fills the endpoint unless the death is noticed
@@ -102,6 +102,22 @@ class DirectCommunicationProcessTest extends ProcessTestFixture {
             assertTrue(e.getMessage().contains("process " + echo.pid() + " has ended"), e.getMessage());
             assertFalse(Endpoint.exists(peer), "the dead process's endpoint is removed");
             assertThrows(MailboxNotFoundException.class, () -> me.offer(peer, "late".getBytes(UTF_8)));
+        }
+    }
+
+    @Test
+    void aClosedEndpointSendsNothing() throws Exception {
+        try (ChildJvm echo = start(Echo.class)) {
+            echo.awaitLine("READY", CHILD);
+            ProcessIdentity peer = of(echo);
+            Endpoint me = Endpoint.open();
+            me.close();
+            assertThrows(io.jipc.ClosedException.class, () -> me.send(peer, "late".getBytes(UTF_8)));
+            assertThrows(io.jipc.ClosedException.class, () -> me.offer(peer, "late".getBytes(UTF_8)));
+            try (Endpoint again = Endpoint.open()) {
+                again.send(peer, "bye".getBytes(UTF_8));
+            }
+            echo.assertSuccess(CHILD);
         }
     }
 
