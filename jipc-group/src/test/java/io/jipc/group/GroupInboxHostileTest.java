@@ -148,20 +148,7 @@ class GroupInboxHostileTest {
     }
 
     /** Runs {@code body} for each member on its own thread and returns the results in rank order. */
-    private <T> List<T> each(List<ProcessGroup> group, Member<T> body) throws Exception {
-        List<Future<T>> futures = new ArrayList<>();
-        for (ProcessGroup m : group) {
-            futures.add(threads.submit((Callable<T>) () -> body.run(m)));
-        }
-        List<T> results = new ArrayList<>();
-        for (Future<T> f : futures) {
-            results.add(f.get(30, TimeUnit.SECONDS));
-        }
-        return results;
-    }
-
-    @FunctionalInterface
-    interface Member<T> {
-        T run(ProcessGroup g) throws Exception;
+    private <T> List<T> each(List<ProcessGroup> group, GroupTest.Member<T> body) throws Exception {
+        return GroupTest.each(threads, group, body);
     }
 }

@@ -65,6 +65,12 @@ class GroupTest {
 
     /** Runs {@code body} for each member on its own thread and returns the results in rank order. */
     private <T> List<T> each(List<ProcessGroup> group, Member<T> body) throws Exception {
+        return each(threads, group, body);
+    }
+
+    /** Runs {@code body} for each member on a thread of {@code threads}; the results in rank order. */
+    static <T> List<T> each(java.util.concurrent.ExecutorService threads, List<ProcessGroup> group, Member<T> body)
+            throws Exception {
         List<Future<T>> futures = new ArrayList<>();
         for (ProcessGroup g : group) {
             futures.add(threads.submit((Callable<T>) () -> body.run(g)));
