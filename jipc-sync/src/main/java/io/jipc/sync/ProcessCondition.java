@@ -149,8 +149,9 @@ public final class ProcessCondition extends SyncHandle<ProcessCondition> {
         boolean unlocked = false;
         InterruptedException interrupted = null;
         RuntimeException closed = null;
+        int sequence = 0;
         try {
-            int sequence = word.sequence();
+            sequence = word.sequence();
             mutex.unlock();
             unlocked = true;
             while (word.sequence() == sequence
@@ -168,6 +169,9 @@ public final class ProcessCondition extends SyncHandle<ProcessCondition> {
         } finally {
             deregister();
         }
+        if (interrupted != null && unlocked) {
+            passOnSignal(sequence);
+        }
         Acquisition relocked = unlocked ? relock(mutex) : null; // the mutex is its own handle: held again
         if (closed != null) {
             throw closed;
@@ -176,6 +180,20 @@ public final class ProcessCondition extends SyncHandle<ProcessCondition> {
             throw interrupted;
         }
         return relocked;
+    }
+
+    /**
+     * After an interrupted wait: a signal since {@code sequence} may have woken this thread (a
+     * platform thread notices its interrupt only when the watchdog wakes it, up to 50 ms later, and
+     * a wake-one in between picks it), so it is passed on to another waiter, if any; at worst that
+     * one wakes spuriously, which a condition allows.
+     */
+    private void passOnSignal(int sequence) {
+        synchronized (lifecycle) {
+            if (!isClosed() && word.sequence() != sequence) {
+                word.wakeIfWaiting(1);
+            }
+        }
     }
 
     /** Counts the calling thread as a sleeper of this handle; refused once the handle is closed. */

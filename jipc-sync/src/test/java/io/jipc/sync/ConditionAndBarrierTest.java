@@ -79,6 +79,57 @@ class ConditionAndBarrierTest {
         assertNull(failure.get());
     }
 
+    /**
+     * A platform waiter notices an interrupt only when the watchdog wakes it; a signal in between
+     * may pick it, and it passes the signal on to the other waiter instead of swallowing it.
+     */
+    @Test
+    void aSignalThatPicksAnInterruptedWaiterIsPassedOn() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            java.util.concurrent.CompletableFuture<Object> first = new java.util.concurrent.CompletableFuture<>();
+            java.util.concurrent.CompletableFuture<Object> second = new java.util.concurrent.CompletableFuture<>();
+            Thread a = awaiting(first);
+            Thread.sleep(100); // asleep in the futex first
+            awaiting(second);
+            Thread.sleep(100);
+            ProcessMutex mutex = ProcessMutex.in(mutexSlot);
+            ProcessCondition condition = ProcessCondition.in(conditionSlot);
+            mutex.lock();
+            a.interrupt();
+            condition.signal();
+            mutex.unlock();
+            Object firstOutcome = first.get(30, TimeUnit.SECONDS);
+            Object secondOutcome;
+            try {
+                secondOutcome = second.get(30, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                condition.signalAll();
+                throw new AssertionError("round " + round + ": the signal was swallowed by the interrupted waiter ("
+                        + firstOutcome + ")");
+            }
+            assertTrue(firstOutcome instanceof InterruptedException || secondOutcome instanceof InterruptedException,
+                    firstOutcome + " / " + secondOutcome);
+        }
+    }
+
+    /** A platform thread that waits on the condition once; {@code outcome} gets the acquisition or the exception. */
+    private Thread awaiting(java.util.concurrent.CompletableFuture<Object> outcome) {
+        return Thread.ofPlatform().start(() -> {
+            ProcessMutex mutex = ProcessMutex.in(mutexSlot);
+            ProcessCondition condition = ProcessCondition.in(conditionSlot);
+            try {
+                mutex.lock();
+                try {
+                    outcome.complete(condition.await(mutex));
+                } finally {
+                    mutex.unlock();
+                }
+            } catch (Throwable t) {
+                outcome.complete(t);
+            }
+        });
+    }
+
     @Test
     void awaitNeedsTheMutexAndTimesOut() throws InterruptedException {
         ProcessMutex mutex = ProcessMutex.in(mutexSlot);
