@@ -103,7 +103,11 @@ final class SyncFile {
                 throw new CorruptSegmentException(segment.path() + ": slot of " + slotLength + " bytes at " + slotOffset
                         + " does not fit the " + memory.byteSize() + "-byte file");
             }
-            return attach.apply(slot(segment), segment);
+            try {
+                return attach.apply(slot(segment), segment);
+            } catch (IllegalArgumentException tooShort) { // a slot of the file is mapped, native, aligned: its length
+                throw new CorruptSegmentException(segment.path() + ": " + tooShort.getMessage());
+            }
         } catch (RuntimeException e) {
             segment.close();
             throw e;

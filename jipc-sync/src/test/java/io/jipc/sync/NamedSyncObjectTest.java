@@ -48,6 +48,25 @@ class NamedSyncObjectTest {
         }
     }
 
+    /** A slot length in the header too short for the kind is a damaged file, not a caller's mistake. */
+    @Test
+    void aSlotLengthTooShortForItsKindIsADamagedFile(Path root) throws Exception {
+        ProcessMutex.create("short-mutex").close();
+        ProcessSemaphore.create("short-semaphore", 1).close();
+        for (String name : new String[] {"short-mutex", "short-semaphore"}) {
+            try (java.nio.channels.FileChannel file = java.nio.channels.FileChannel.open(root.resolve("sync").resolve(name),
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                file.write(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.nativeOrder()).putInt(0, 8),
+                        SyncFileDescriptor.SLOT_LENGTH_OFFSET);
+            }
+        }
+        CorruptSegmentException mutex = assertThrows(CorruptSegmentException.class, () -> ProcessMutex.open("short-mutex"));
+        assertTrue(mutex.getMessage().contains("short-mutex"), mutex.getMessage());
+        assertThrows(CorruptSegmentException.class, () -> ProcessSemaphore.open("short-semaphore"));
+        assertTrue(ProcessMutex.destroy("short-mutex"));
+        assertTrue(ProcessSemaphore.destroy("short-semaphore"));
+    }
+
     @Test
     void eachKindOpensOnlyItself() {
         ProcessSemaphore.create("s", 2).close();
