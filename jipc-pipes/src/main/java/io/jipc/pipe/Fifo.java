@@ -36,14 +36,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * reader exists, again every few milliseconds (up to 10 ms apart) until the deadline. A reader cannot
  * learn that way whether a writer exists (a non-blocking read open always succeeds), so a waiting
  * read open is a real blocking {@code open(2)} on a helper platform thread; on timeout or interrupt
- * that open is released by a momentary write open of this process. Limit: another process that is
- * waiting to open the same FIFO for reading at that moment is released too, and then sees end of file.
+ * that open is released by a momentary write open of this process. A timed read open waits at least
+ * 20 ms (a zero timeout too), so that a writer already waiting is paired with it rather than with
+ * that release. Limits: another process that is waiting to open the same FIFO for reading at that
+ * moment is released too, and then sees end of file; a writer whose open completes just as a timed
+ * read open gives up finds the reader gone ({@link BrokenPipeException}), as if it had closed.
  *
  * <p>After opening, a FIFO behaves exactly as a pipe ({@link PipeReader}, {@link PipeWriter}):
  * end of file when every writer closed, {@link BrokenPipeException} when every reader closed.
  */
 public final class Fifo {
     private static final long MAX_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /** The shortest wait of a timed read open (a zero or past timeout too): see the class comment. */
+    private static final long MIN_READ_OPEN_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final AtomicInteger OPENERS = new AtomicInteger();
 
     private Fifo() {
@@ -205,12 +210,10 @@ public final class Fifo {
             }
         });
         try {
-            long left = Deadlines.remaining(deadline, Long.MAX_VALUE);
-            Integer fd = left <= 0 ? opened.getNow(null) : opened.get(left, TimeUnit.NANOSECONDS);
-            if (fd == null) {
-                throw new TimeoutException();
-            }
-            return reader(fd, p);
+            // at least a moment for the helper to reach its open: a writer already waiting pairs with it
+            // at once, and giving up before that would leave the writer to our release (below)
+            long left = Math.max(Deadlines.remaining(deadline, Long.MAX_VALUE), MIN_READ_OPEN_NANOS);
+            return reader(opened.get(left, TimeUnit.NANOSECONDS), p);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         } catch (TimeoutException | InterruptedException e) {

@@ -112,6 +112,24 @@ class FifoTest {
         }
     }
 
+    /**
+     * A read open with a zero timeout pairs with a writer already waiting; it gave up before its
+     * helper's open, which then paired with the writer and was closed (SIGPIPE, or its data lost).
+     */
+    @Test
+    void aZeroTimeoutReadOpenTakesAWriterAlreadyWaiting() throws Exception {
+        Path fifo = fifo("waiting-writer");
+        for (int round = 0; round < 5; round++) {
+            try (ChildProcess sh = Command.of("sh", "-c", "printf 'round' > \"$0\"", fifo.toString()).start()) {
+                Thread.sleep(200); // the shell waits in its open for a reader
+                try (PipeReader reader = Fifo.openReader(fifo, Duration.ZERO)) {
+                    assertEquals("round", new String(reader.readAllBytes(), StandardCharsets.UTF_8));
+                }
+                assertEquals(ExitStatus.exited(0), sh.waitFor(), "the writer was not cut off");
+            }
+        }
+    }
+
     @Test
     void opensWaitForTheOtherSideAndTimeOutClearly() throws Exception {
         Path fifo = fifo("lonely");
