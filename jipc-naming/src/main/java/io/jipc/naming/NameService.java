@@ -51,8 +51,9 @@ import java.util.function.Consumer;
  * </table>
  *
  * <p>Blocking: the local backend reads and links files and reads {@code /proc}; it never waits for
- * another process, except that removals (unregistering, reclaiming) take the directory's lock, which
- * is held only for a read and an unlink. The ZooKeeper backend waits for the ensemble, retrying
+ * another process, except that removals (unregistering, reclaiming a dead owner's name, which a
+ * lookup, list or registration that meets one does first) take the directory's lock, which is held
+ * only for a read and an unlink (but for as long as a stopped holder holds it). The ZooKeeper backend waits for the ensemble, retrying
  * through short disconnections, and then fails with {@link NameServiceUnavailableException}.
  * {@link #awaitChange} blocks up to its timeout and is interruptible. Every other call is short and
  * is carried out whole with an interrupt pending (or arriving), which it keeps for the caller: a

@@ -145,7 +145,7 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
         if (!directory.usable()) {
             return false; // no directory, no names
         }
-        return directory.locked(() -> {
+        return directory.locked(false, () -> {
             Optional<NameEntry> stored;
             try {
                 stored = directory.read(name);
@@ -189,7 +189,7 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
      * @return whether it was removed here
      */
     boolean removeIfStill(NameEntry entry) {
-        return directory.locked(() -> {
+        return directory.locked(false, () -> {
             Optional<NameEntry> now;
             try {
                 now = directory.read(entry.name());

@@ -5,6 +5,7 @@ import io.jipc.naming.CorruptNameEntryException;
 import io.jipc.naming.NameEntry;
 import io.jipc.naming.spi.NameEntryCodec;
 import io.jipc.naming.spi.NameSyntax;
+import io.jipc.platform.Errno;
 import io.jipc.platform.FileLocks;
 import io.jipc.platform.Libc;
 import io.jipc.platform.ProcessIdentity;
@@ -236,10 +237,19 @@ final class NameDirectory {
 
     /**
      * Runs {@code step} holding the directory's exclusive lock ({@code flock} on the directory: released
-     * by the kernel if this process dies). Excludes other threads of this process too.
+     * by the kernel if this process dies). Excludes other threads of this process too. Returns
+     * {@code ifGone} without running it if the directory was removed (no directory, no names).
      */
-    <T> T locked(Supplier<T> step) {
-        int fd = Libc.open(dir.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+    <T> T locked(T ifGone, Supplier<T> step) {
+        int fd;
+        try {
+            fd = Libc.open(dir.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return ifGone;
+            }
+            throw e;
+        }
         try {
             FileLocks.flockExclusive(fd, dir.toString());
             return step.get();

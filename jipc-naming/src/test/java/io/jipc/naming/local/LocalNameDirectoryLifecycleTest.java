@@ -86,6 +86,24 @@ class LocalNameDirectoryLifecycleTest {
         }
     }
 
+    /** The directory removed under a live service: its names are gone, and unregistering one says so. */
+    @Test
+    void unregisterAfterTheDirectoryWasRemovedFindsNothing() throws IOException {
+        try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
+            Registration held = names.register("svc/removed", NameRecord.of("test", "", "here"));
+            Path dir = root.resolve(LocalNameService.KIND);
+            try (var files = Files.list(dir)) {
+                for (Path file : files.toList()) {
+                    Files.delete(file);
+                }
+            }
+            Files.delete(dir);
+            assertFalse(names.unregister("svc/removed"), "no directory, no names (was ENOENT)");
+            held.close();
+            assertEquals(Optional.empty(), names.lookup("svc/removed"));
+        }
+    }
+
     @Test
     void aWatchMakesTheDirectoryAndSeesTheFirstRegistration() throws InterruptedException {
         BlockingQueue<NameEvent> events = new LinkedBlockingQueue<>();
