@@ -229,6 +229,7 @@ public final class PipeChannel implements AutoCloseable, Selectable {
                     return message;
                 }
                 if (endOfStream) {
+                    endedInsideAFrame(); // every time: the receiver stays failed
                     return endOfStream(throwAtEnd);
                 }
                 inbound.compact();
@@ -243,15 +244,20 @@ public final class PipeChannel implements AutoCloseable, Selectable {
                 }
                 if (n < 0) {
                     endOfStream = true;
-                    if (!decoder.atBoundary()) {
-                        throw new CorruptFrameException("the stream of " + in + " ended inside a frame ("
-                                + decoder.partialFrame() + ")");
-                    }
+                    endedInsideAFrame();
                     return endOfStream(throwAtEnd);
                 }
             }
         } finally {
             receiveLock.unlock();
+        }
+    }
+
+    /** Throws if the stream ended inside a frame (checked at end of stream). */
+    private void endedInsideAFrame() {
+        if (!decoder.atBoundary()) {
+            throw new CorruptFrameException("the stream of " + in + " ended inside a frame ("
+                    + decoder.partialFrame() + ")");
         }
     }
 

@@ -154,6 +154,10 @@ class PipeChannelTest {
             pipe.writer().close();
             CorruptFrameException e = assertThrows(CorruptFrameException.class, receiver::take);
             assertTrue(e.getMessage().contains("ended inside a frame (2 of 5 payload bytes)"), e.getMessage());
+            // the receiver stays failed: not an end of stream the next time (nor a null from poll)
+            assertThrows(CorruptFrameException.class, receiver::take);
+            assertThrows(CorruptFrameException.class, receiver::poll);
+            assertTrue(receiver.isEndOfStream());
         }
     }
 
