@@ -111,11 +111,11 @@ public record MqLimits(long maxMessages, long maxMessageSize, long maxQueues, lo
                 }
                 long bytes = accountedBytes(asked.maxMessages(), asked.maxMessageSize());
                 String which = bytes > userBytes
-                        ? "this queue alone needs " + bytes + " bytes"
-                        : "this queue needs " + bytes + " bytes, which with the user's other queues is more (or the "
-                          + "process has too many open descriptors)";
-                return new MqLimitException(prefix + which + " of RLIMIT_MSGQUEUE = " + userBytes
-                        + " bytes, the room all POSIX queues of the user share (ulimit -q; "
+                        ? "this queue alone needs " + bytes + " bytes, more than"
+                        : "this queue needs " + bytes + " bytes, which with the user's other queues is more than";
+                String descriptors = bytes > userBytes ? "" : " (or the process has too many open descriptors)";
+                return new MqLimitException(prefix + which + " RLIMIT_MSGQUEUE = " + userBytes
+                        + " bytes" + descriptors + ", the room all POSIX queues of the user share (ulimit -q; "
                         + asked.maxMessages() + " messages of " + asked.maxMessageSize() + " bytes)",
                         "RLIMIT_MSGQUEUE", bytes, userBytes, cause);
             }

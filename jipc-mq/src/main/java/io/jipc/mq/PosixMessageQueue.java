@@ -249,14 +249,31 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
         }
     }
 
-    /** Checks a queue name: {@code "/"} followed by 1 to 254 characters other than {@code '/'}. */
+    /**
+     * Checks a queue name: {@code "/"} followed by 1 to 254 bytes in UTF-8 (the kernel's limit is
+     * 255 bytes with the slash), none of them {@code '/'} or NUL, and no unpaired surrogate (which
+     * UTF-8 would turn into {@code '?'}, so that two names would be one queue).
+     */
     public static String checkName(String name) {
         Objects.requireNonNull(name, "name");
-        if (!NAME.matcher(name).matches() || name.equals("/.") || name.equals("/..")) {
+        if (!NAME.matcher(name).matches() || name.equals("/.") || name.equals("/..")
+                || name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 255 || hasUnpairedSurrogate(name)) {
             throw new IllegalArgumentException("invalid POSIX message queue name '" + name
-                    + "': a '/' followed by 1 to 254 characters, none of them '/'");
+                    + "': a '/' followed by 1 to 254 bytes of UTF-8 (a character may take up to 4), none of them '/'");
         }
         return name;
+    }
+
+    private static boolean hasUnpairedSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -61,10 +61,12 @@ class MqLimitsTest {
         MqLimitException alone = USER.explain("/q", MqAttributes.of(10, 100_000), errno(Errno.EMFILE));
         assertEquals("RLIMIT_MSGQUEUE", alone.limit());
         assertEquals(MqLimits.accountedBytes(10, 100_000), alone.asked());
-        assertTrue(alone.getMessage().contains("this queue alone needs 1000960 bytes of RLIMIT_MSGQUEUE = 819200 bytes"),
+        assertTrue(alone.getMessage().contains("this queue alone needs 1000960 bytes, more than RLIMIT_MSGQUEUE = 819200 bytes"),
                 alone.getMessage());
         MqLimitException shared = USER.explain("/q", MqAttributes.of(10, 8192), errno(Errno.EMFILE));
-        assertTrue(shared.getMessage().contains("with the user's other queues"), shared.getMessage());
+        assertTrue(shared.getMessage().contains("this queue needs 82880 bytes, which with the user's other queues is"
+                + " more than RLIMIT_MSGQUEUE = 819200 bytes (or the process has too many open descriptors)"),
+                shared.getMessage());
         MqLimits unlimited = new MqLimits(10, 8192, 256, 10, 8192, Long.MAX_VALUE, false);
         assertNull(unlimited.explain("/q", MqAttributes.of(10, 8192), errno(Errno.EMFILE)), "then EMFILE is descriptors");
     }

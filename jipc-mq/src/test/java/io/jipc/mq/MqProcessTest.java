@@ -121,7 +121,7 @@ class MqProcessTest {
         long needs = MqLimits.accountedBytes(10, 4096);
         String output = creator.output();
         assertTrue(output.contains("FAILED io.jipc.mq.MqLimitException cannot create POSIX message queue " + name
-                + ": this queue alone needs " + needs + " bytes of RLIMIT_MSGQUEUE = 20000 bytes"), output);
+                + ": this queue alone needs " + needs + " bytes, more than RLIMIT_MSGQUEUE = 20000 bytes"), output);
         assertTrue(!PosixMessageQueue.unlink(name), "the refused queue exists");
     }
 

@@ -232,6 +232,21 @@ class PosixMessageQueueTest {
     @Test
     void aNameOfMoreThan255BytesIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> PosixMessageQueue.open("/" + "x".repeat(255)));
+        // counted in bytes of UTF-8, not in chars: 130 x 'é' is 260 bytes (was a raw ENAMETOOLONG)
+        String accents = "/" + "\u00e9".repeat(130);
+        assertThrows(IllegalArgumentException.class, () -> PosixMessageQueue.create(accents, MqAttributes.of(1, 8)));
+        assertThrows(IllegalArgumentException.class, () -> PosixMessageQueue.exists(accents));
+        assertThrows(IllegalArgumentException.class, () -> PosixMessageQueue.unlink(accents));
+        assertEquals("/" + "\u00e9".repeat(127), PosixMessageQueue.checkName("/" + "\u00e9".repeat(127)), "254 bytes");
+    }
+
+    /** An unpaired surrogate would become '?' in UTF-8: '/a\uD800' and '/a?' would be one queue. */
+    @Test
+    void aNameWithAnUnpairedSurrogateIsRefused() {
+        for (String name : new String[] {"/a\uD800", "/a\uDFFF", "/\uDC00b"}) {
+            assertThrows(IllegalArgumentException.class, () -> PosixMessageQueue.checkName(name), name);
+        }
+        assertEquals("/a\uD83D\uDE00", PosixMessageQueue.checkName("/a\uD83D\uDE00"), "a pair is a character");
     }
 
     @ParameterizedTest
