@@ -147,8 +147,10 @@ final class LocalWatch implements Watch, WatchedNames.Tracker {
             return;
         }
         if (event.is(Inotify.DELETE_SELF | Inotify.IGNORED)) {
-            LocalNameService.log().log(System.Logger.Level.WARNING, "the names directory was removed; watch of '"
-                    + prefix + "' ends");
+            if (!closing) { // the kernel reports both: say it once
+                LocalNameService.log().log(System.Logger.Level.WARNING, "the names directory was removed; watch of '"
+                        + prefix + "' ends");
+            }
             closing = true;
             return;
         }
