@@ -142,11 +142,13 @@ final class LockWaiter {
             throw failure instanceof RuntimeException r ? r : new JipcException("lock wait failed", failure);
         }
         if (interrupted != null) {
-            if (acquired) {
-                FileLocks.unlock(fd, subject);
-            }
-            throw interrupted;
+            throw interrupted; // the caller releases a lock the helper got meanwhile (acquired()), under its state lock
         }
+        return acquired;
+    }
+
+    /** Whether the helper got the lock; read once {@link #await} has returned or thrown. */
+    boolean acquired() {
         return acquired;
     }
 

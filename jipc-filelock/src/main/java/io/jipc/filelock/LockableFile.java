@@ -198,6 +198,17 @@ public final class LockableFile implements AutoCloseable {
         boolean acquired;
         try {
             acquired = wait.await(deadlineNanos);
+        } catch (InterruptedException e) {
+            state.lock();
+            try { // under the state lock: a concurrent close() closes the descriptor only after this
+                waiter = null;
+                if (wait.acquired() && !closed) {
+                    FileLocks.unlock(fd, subject()); // got it as the caller gave up: no lock is then held
+                }
+            } finally {
+                state.unlock();
+            }
+            throw e;
         } finally {
             state.lock();
             try {
