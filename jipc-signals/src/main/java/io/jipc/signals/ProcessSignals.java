@@ -40,7 +40,7 @@ public final class ProcessSignals {
     public static void send(long pid, int signal) {
         if (signal < 1 || signal > Signals.MAX_SIGNAL) {
             throw new IllegalArgumentException("signal number must be 1.." + Signals.MAX_SIGNAL + ", got " + signal
-                    + (signal == 0 ? " (0 sends nothing: exists(pid) asks whether a process lives)" : ""));
+                    + (signal == 0 ? " (0 sends nothing: canSignal(pid) asks whether a process lives)" : ""));
         }
         Signals.kill(pid, signal);
     }
