@@ -504,11 +504,6 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
 
     /** Completes the change of a dead process pending on entry {@code i} (state {@code s}). Idempotent. */
     private void rollForward(int i, long s) {
-        if ((long) LONG.getVolatile(slot, entryOffset(i) + ENTRY_TOKEN_OFFSET) == 0) {
-            // a change is made pending only on an entry its process claimed (and a dead holder's entry is
-            // freed only after its pending change was completed): only damaged memory looks like this
-            throw new CorruptSegmentException("semaphore holder entry " + i + " is free but has a change pending");
-        }
         long intent = (long) LONG.getVolatile(slot, entryOffset(i) + ENTRY_INTENT_OFFSET);
         int delta = (int) intent;
         int sequence = sequence(intent);
