@@ -214,7 +214,9 @@ public final class CircularBuffer implements AutoCloseable {
 
     /**
      * Formats the start of {@code region} (e.g. an {@link AnonymousRegion} about to be handed to
-     * children) as an empty buffer and attaches to it. The region stays the caller's to close.
+     * children) as an empty buffer and attaches to it. The region stays the caller's to close, and
+     * its close unmaps at once: close it only after every thread has left this buffer's puts and
+     * takes (a put cut between claim and publication stops every process at that position).
      */
     public static CircularBuffer format(Region region, int itemSize, int capacity) {
         checkWritable(region);
@@ -229,7 +231,8 @@ public final class CircularBuffer implements AutoCloseable {
 
     /**
      * Attaches to a buffer another process formatted at the start of {@code region}, waiting
-     * (at most 2 s) for it to be ready. The region stays the caller's to close.
+     * (at most 2 s) for it to be ready. The region stays the caller's to close (see
+     * {@link #format(Region, int, int)}: only after every thread has left this buffer's calls).
      */
     public static CircularBuffer attach(Region region) {
         checkWritable(region);
@@ -395,6 +398,7 @@ public final class CircularBuffer implements AutoCloseable {
     /** Puts {@code item}, waiting at most {@code timeout} for room; false if there was none. */
     public boolean offer(MemorySegment item, Duration timeout) throws InterruptedException {
         checkItem(item);
+        Objects.requireNonNull(timeout, "timeout"); // also when the call need not wait
         return tryOffer(item) || awaitPut(item, deadline(timeout));
     }
 
@@ -459,6 +463,7 @@ public final class CircularBuffer implements AutoCloseable {
     /** Takes the next item into {@code destination}, waiting at most {@code timeout}; false if none came. */
     public boolean poll(MemorySegment destination, Duration timeout) throws InterruptedException {
         checkDestination(destination);
+        Objects.requireNonNull(timeout, "timeout"); // also when the call need not wait
         return tryPoll(destination) || awaitTake(destination, deadline(timeout));
     }
 

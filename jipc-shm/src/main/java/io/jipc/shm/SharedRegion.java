@@ -47,9 +47,10 @@ import java.util.regex.Pattern;
  * <h2>When a peer dies or misbehaves</h2>
  * Nothing happens to the region when a process that maps it dies; its contents stay. A process
  * that <em>truncates</em> the file (a C program calling {@code ftruncate}) makes this process's
- * accesses beyond the new end fault with {@code SIGBUS}, which the JVM cannot survive: only share
- * named regions with programs you trust not to truncate them. ({@link AnonymousRegion}s are sealed
- * against that.)
+ * accesses beyond the new end fault with {@code SIGBUS}, which HotSpot reports as an
+ * {@link InternalError} thrown by the access ("a fault occurred in an unsafe memory access
+ * operation"): only share named regions with programs you trust not to truncate them.
+ * ({@link AnonymousRegion}s are sealed against that.)
  *
  * <p>See {@link Region} for access and the memory-ordering effects of the atomic operations.
  */
@@ -157,7 +158,9 @@ public final class SharedRegion extends Region {
 
     private static int openFile(String name, String file, int flags) {
         try {
-            return Libc.open(file, flags | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+            // O_NONBLOCK: a FIFO planted under the name (a read-only open of one waits for a writer, for
+            // ever and deaf to interrupts) opens at once and is refused below; a regular file ignores it
+            return Libc.open(file, flags | Libc.O_NONBLOCK | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
         } catch (ErrnoException e) {
             switch (e.errno()) {
                 case Errno.ENOENT -> throw new RegionNotFoundException("no region '" + name + "' (" + file + ")", e);

@@ -124,6 +124,11 @@ class CircularBufferTest {
             assertTrue(buffer.offer(new byte[8]));
             MemorySegment larger = MemorySegment.ofArray(new byte[16]);
             assertTrue(buffer.poll(larger), "a larger destination takes the item in its first bytes");
+            // a null timeout is refused also when the call need not wait (it was taken then)
+            assertTrue(buffer.offer(new byte[8]));
+            assertThrows(NullPointerException.class, () -> buffer.poll((Duration) null));
+            assertThrows(NullPointerException.class, () -> buffer.offer(new byte[8], null));
+            assertEquals(1, buffer.size(), "nothing taken or put by the refused calls");
         } finally {
             CircularBuffer.destroy("sizes");
         }

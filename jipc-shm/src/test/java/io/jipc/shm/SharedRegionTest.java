@@ -130,6 +130,30 @@ class SharedRegionTest {
         }
     }
 
+    /** A FIFO under a region's name is refused at once; a read-only open of it waited for a writer for ever. */
+    @Test
+    void aFifoIsRefusedWithoutWaitingForAWriter(Path root) throws Exception {
+        Path fifo = root.resolve("region/fifo");
+        Files.createDirectories(fifo.getParent());
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        try {
+            java.util.concurrent.CompletableFuture<Throwable> outcome = new java.util.concurrent.CompletableFuture<>();
+            Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    SharedRegion.open("fifo", Access.READ_ONLY).close();
+                    outcome.complete(null);
+                } catch (Throwable t) {
+                    outcome.complete(t);
+                }
+            });
+            Throwable refused = outcome.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(refused instanceof InsecureFileException, String.valueOf(refused));
+            assertThrows(InsecureFileException.class, () -> SharedRegion.open("fifo"));
+        } finally {
+            Files.delete(fifo);
+        }
+    }
+
     @Test
     void anEmptyFileIsWaitedForThenRefused(Path root) throws Exception {
         Path empty = root.resolve("region/empty");
