@@ -74,16 +74,19 @@ public final class RegionHandOff implements AutoCloseable {
         Objects.requireNonNull(child, "child");
         Objects.requireNonNull(timeout, "timeout");
         long deadline = System.nanoTime() + Timeouts.nanos(timeout);
+        boolean tried = false; // a zero (or sub-millisecond) timeout still takes a child already waiting
         while (true) {
             if (closed) {
                 throw new io.jipc.ClosedException("region hand-off is closed");
             }
-            long left = (deadline - System.nanoTime()) / 1_000_000L;
-            if (left <= 0) {
+            long leftNanos = deadline - System.nanoTime();
+            if (leftNanos <= 0 && tried) {
                 throw new JipcException("child pid " + child.pid() + " did not come for the anonymous region within "
                         + Timeouts.text(timeout));
             }
+            long left = Math.max(0, (leftNanos + 999_999) / 1_000_000L); // rounded up
             int connection = FdPassing.accept(listener, Math.min(left, ACCEPT_SLICE_MILLIS), address());
+            tried = true;
             if (connection < 0) {
                 if (!child.isAlive()) {
                     throw new JipcException("child pid " + child.pid() + " exited before it received the anonymous region");

@@ -52,6 +52,20 @@ class AnonymousRegionTest {
         }
     }
 
+    /** A zero timeout still takes a child that is already waiting (it gave up before trying). */
+    @Test
+    void aZeroTimeoutDeliversToAChildAlreadyWaiting() throws Exception {
+        try (AnonymousRegion region = AnonymousRegion.create(4096);
+             RegionHandOff handOff = region.handOff()) {
+            ChildJvm child = child("anonymous", handOff.address(), "0");
+            child.awaitLine("CONNECTING", LINE);
+            Thread.sleep(300); // connected, in the listener's backlog
+            handOff.deliverTo(child.process().toHandle(), Duration.ZERO);
+            assertEquals("RECEIVED 4096 1", child.awaitLine("RECEIVED", LINE));
+            child.assertSuccess(LINE);
+        }
+    }
+
     @Test
     void anotherProcessThatConnectsIsRefusedAndTheChildStillGetsTheRegion() {
         try (AnonymousRegion region = AnonymousRegion.create(4096);
