@@ -61,7 +61,8 @@ public final class SharedRegion extends Region {
     public static final Path POSIX_DIRECTORY = Path.of("/dev/shm");
 
     private static final Pattern JIPC_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,199}");
-    private static final Pattern POSIX_NAME = Pattern.compile("/[A-Za-z0-9_][A-Za-z0-9._-]{0,250}");
+    /** {@code "/"} and a file name of {@code /dev/shm}: at most NAME_MAX (255) characters, all ASCII here. */
+    private static final Pattern POSIX_NAME = Pattern.compile("/[A-Za-z0-9_][A-Za-z0-9._-]{0,254}");
     private static final Duration SIZE_TIMEOUT = Duration.ofSeconds(2);
 
     private final String name;
@@ -235,7 +236,8 @@ public final class SharedRegion extends Region {
         if (isPosixName(name)) {
             if (!POSIX_NAME.matcher(name).matches()) {
                 throw new IllegalArgumentException("invalid POSIX shared memory name '" + name
-                        + "': one leading '/', then letters, digits, '.', '_', '-' (no other '/')");
+                        + "': one leading '/', then 1 to 255 letters, digits, '.', '_', '-' (no other '/'),"
+                        + " not starting with '.' or '-'");
             }
             return POSIX_DIRECTORY.resolve(name.substring(1));
         }

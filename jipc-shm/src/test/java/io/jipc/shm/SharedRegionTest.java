@@ -109,6 +109,19 @@ class SharedRegionTest {
         assertThrows(IllegalArgumentException.class, () -> SharedRegion.create(name, 64));
     }
 
+    /** A POSIX name is a file name of /dev/shm: up to NAME_MAX (255) characters after the slash (251 were refused). */
+    @Test
+    void posixNamesUpToNameMaxAreTaken() {
+        String prefix = posixName.substring(1) + "-";
+        String longest = "/" + prefix + "x".repeat(255 - prefix.length());
+        try (SharedRegion region = SharedRegion.create(longest, 64)) {
+            assertEquals(longest, region.name());
+        } finally {
+            SharedRegion.unlink(longest);
+        }
+        assertThrows(IllegalArgumentException.class, () -> SharedRegion.create(longest + "x", 64));
+    }
+
     @Test
     void invalidSizesAndModesAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> SharedRegion.create("bad", 0));
