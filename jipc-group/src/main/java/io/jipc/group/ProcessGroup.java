@@ -755,6 +755,10 @@ public final class ProcessGroup implements AutoCloseable {
                 broken = e;
                 op.tellOthersBroken(e instanceof GroupMemberLostException lost ? lost.rank() : rank, e);
                 throw e;
+            } catch (Error e) { // e.g. a combine that failed an assertion or ran out of memory: the others must not wait on
+                broken = new GroupException("rank " + rank + " failed in " + kind + ": " + e, e);
+                op.tellOthersBroken(rank, broken);
+                throw e;
             }
         }
     }

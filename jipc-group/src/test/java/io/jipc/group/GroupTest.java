@@ -264,6 +264,26 @@ class GroupTest {
         assertEquals(List.of(3L, 3L, 3L), each(g, m -> m.allReduce(m.rank(), Long::sum)));
     }
 
+    /**
+     * A combine that throws an Error (not an exception) at rank 0: the others are told instead of
+     * waiting for ever, and the thrower's collectives are broken (it went on to the next operation).
+     */
+    @Test
+    void anErrorInCombineBreaksCollectivesAndTellsTheOthers() throws Exception {
+        List<ProcessGroup> g = joinAll("error", 3);
+        List<Object> outcomes = each(g, m -> {
+            try {
+                return m.allReduce(new byte[] {1}, (a, b) -> {
+                    throw new AssertionError("combine failed an assertion");
+                });
+            } catch (AssertionError | GroupMemberLostException e) {
+                return e.getClass().getSimpleName();
+            }
+        });
+        assertEquals(List.of("AssertionError", "GroupMemberLostException", "GroupMemberLostException"), outcomes);
+        assertThrows(GroupException.class, g.get(0)::barrier, "the thrower's collectives are broken");
+    }
+
     @Test
     void aCollectiveTimesOutWhenTheGroupNeverFillsAndWhenAMemberNeverComes() throws Exception {
         GroupOptions quick = GroupOptions.of(3).withCollectiveTimeout(Duration.ofMillis(200));
