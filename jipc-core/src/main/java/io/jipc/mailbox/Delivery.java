@@ -46,7 +46,11 @@ public final class Delivery {
         return message;
     }
 
-    /** Removes the message from the mailbox: it was handled. */
+    /**
+     * Removes the message from the mailbox: it was handled. Through a handle closed meanwhile it
+     * throws {@link io.jipc.ClosedException} and releases the delivery instead (it will come again),
+     * so that the process's other handles can receive.
+     */
     public void ack() {
         finish(true);
     }

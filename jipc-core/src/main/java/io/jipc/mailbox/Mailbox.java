@@ -1485,7 +1485,11 @@ public final class Mailbox implements AutoCloseable, Selectable {
         if (mapped.outstanding != delivery) {
             throw new IllegalStateException("not this process's outstanding delivery of mailbox '" + mapped.name + "'");
         }
-        checkOpen();
+        if (closed) { // the handle it came through is closed: released, so the process's other handles go on
+            mapped.outstanding = null;
+            throw new ClosedException("mailbox '" + mapped.name + "' is closed: the delivery was released (it will"
+                    + " be delivered again), not acknowledged");
+        }
         boolean entered = enterRole();
         try {
             if (consume) {

@@ -34,6 +34,25 @@ class MailboxDeliveryContractTest extends MailboxContractTest {
         assertNull(mailbox.poll());
     }
 
+    /**
+     * An ack through a handle closed meanwhile fails, and releases the delivery: the process's other
+     * handles receive again (they failed for ever with "a delivery ... not acknowledged yet").
+     */
+    @ContractTest
+    void anAckThroughAClosedHandleReleasesTheDelivery(MailboxConfig config) throws Exception {
+        if (config.layout() == MailboxConfig.Layout.SHARED_RECEIVERS) {
+            return; // no deliveries there
+        }
+        Mailbox first = create(config);
+        Mailbox second = open(first);
+        first.put(message(10, 1));
+        Delivery delivery = first.takeDelivery();
+        first.close();
+        assertThrows(io.jipc.ClosedException.class, delivery::ack);
+        assertMessage(message(10, 1), second.poll(LONG)); // delivered again: at least once
+        assertNull(second.poll());
+    }
+
     @FeatureTest
     void theAckRemovesTheDeliveredMessageEvenIfAHigherPriorityOneArrivedMeanwhile(MailboxConfig config)
             throws Exception {
