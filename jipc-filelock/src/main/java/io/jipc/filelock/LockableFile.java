@@ -195,27 +195,25 @@ public final class LockableFile implements AutoCloseable {
         } finally {
             state.unlock();
         }
-        boolean acquired;
+        boolean acquired = false;
+        InterruptedException interrupted = null;
         try {
             acquired = wait.await(deadlineNanos);
         } catch (InterruptedException e) {
+            interrupted = e;
+        } finally {
             state.lock();
             try { // under the state lock: a concurrent close() closes the descriptor only after this
                 waiter = null;
-                if (wait.acquired() && !closed) {
+                if (interrupted != null && wait.acquired() && !closed) {
                     FileLocks.unlock(fd, subject()); // got it as the caller gave up: no lock is then held
                 }
             } finally {
                 state.unlock();
             }
-            throw e;
-        } finally {
-            state.lock();
-            try {
-                waiter = null;
-            } finally {
-                state.unlock();
-            }
+        }
+        if (interrupted != null) {
+            throw interrupted;
         }
         state.lock();
         try {
