@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -72,6 +73,13 @@ import java.util.regex.Pattern;
  * not send meanwhile. In a many-sender mailbox claims are independent; an aborted claim's room is
  * reused once the receiver has passed it.
  *
+ * <p>A role may be held for long: by an open claim, a binding, or a {@link MessageHandler} that runs
+ * inside a receive (with {@linkplain ReceivePolicy#SHARED shared receivers}, also by another
+ * process's receive). A blocking or timed call that waits for it gives up at its own deadline (the
+ * timed forms return null or false) and ends on an interrupt, as every other wait of theirs does.
+ * An at-once call ({@code offer}, {@code poll}, {@code tryClaim}, {@code drain}) waits as long as
+ * the role is held, like the lock of {@link java.util.concurrent.LinkedBlockingQueue#poll()}.
+ *
  * <h2>Blocking</h2>
  * Blocked calls wait according to the mailbox's {@link WaitStrategy} (by default a 20 µs spin, then
  * a {@code futex} sleep: no CPU is used while idle). They are interruptible (within 50 ms while
@@ -103,6 +111,11 @@ import java.util.regex.Pattern;
 public final class Mailbox implements AutoCloseable, Selectable {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,199}");
     private static final long FOREVER = Long.MAX_VALUE;
+    /**
+     * The "deadline" of an at-once call's wait for a role that another thread of this process holds
+     * (or, with shared receivers, another process): as long as it is held, not interruptibly.
+     */
+    private static final long AT_ONCE = RoleGate.UNTIL_FREE;
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
     private static final int DRAIN_BATCH = 256;
     /** The {@code sendLength} of {@link #until} for a receive. */
@@ -566,12 +579,14 @@ public final class Mailbox implements AutoCloseable, Selectable {
     }
 
     private boolean offer(MemorySegment message, long offset, int length) {
-        if (lanes != null) {
-            return offerToLane(message, offset, length, 0);
-        }
+        return offer(message, offset, length, 0, AT_ONCE);
+    }
+
+    /** A send without a priority or on a mailbox without them; {@code gateDeadline} as in {@link #enterSend(long)}. */
+    private boolean offerToRing(MemorySegment message, long offset, int length, long gateDeadline) {
         checkSize(length);
         checkOpen();
-        boolean entered = enterSend();
+        boolean entered = enterSend(gateDeadline);
         try {
             return ring.offer(message, offset, length);
         } catch (IllegalStateException e) {
@@ -584,10 +599,14 @@ public final class Mailbox implements AutoCloseable, Selectable {
     /**
      * Before a send on a single-sender mailbox: passes this process's sending gate, unless the
      * calling thread holds it already (a binding or an open claim); returns whether it took it.
-     * The sender lease is taken on the first send.
+     * The sender lease is taken on the first send. {@code gateDeadline}: {@link #AT_ONCE} for an
+     * at-once send (waits as long as another thread holds the gate), else the blocking send's
+     * deadline, as in {@link #enterReceive(long)}.
+     *
+     * @throws RoleBusy if it gave up
      */
-    private boolean enterSend() {
-        return singleSender && mapped.sending.enter();
+    private boolean enterSend(long gateDeadline) {
+        return singleSender && mapped.sending.enter(gateDeadline);
     }
 
     private void exitSend(boolean entered) {
@@ -626,9 +645,6 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /** Sends {@code message}, waiting for room as long as needed. */
     public void put(MemorySegment message) throws InterruptedException {
-        if (lanes == null && offer(message, 0, checkSize(message.byteSize()))) {
-            return; // the common case: room at once
-        }
         offerUntil(message, FOREVER);
     }
 
@@ -662,11 +678,14 @@ public final class Mailbox implements AutoCloseable, Selectable {
             return handOver(message, 0, length, priority, deadline, false) != 0;
         }
         checkPriority(priority);
-        if (offer(message, 0, length, priority)) {
-            return true; // the common case, without the blocking loop's lambda
+        try {
+            if (offer(message, 0, length, priority, deadline)) {
+                return true; // the common case, without the blocking loop's lambda
+            }
+        } catch (RoleBusy busy) { // the blocking loop waits on for the role
         }
-        return until(() -> offer(message, 0, length, priority) ? Boolean.TRUE : null, length, priority, deadline)
-                != null;
+        return until(gate -> offer(message, 0, length, priority, gate) ? Boolean.TRUE : null, length, priority,
+                deadline) != null;
     }
 
     // ------------------------------------------------------------ with priorities
@@ -684,7 +703,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /** Sends the bytes of {@code message} at {@code priority} if there is room now; see {@link #offer(byte[], int)}. */
     public boolean offer(MemorySegment message, int priority) {
-        return offer(message, 0, checkSize(message.byteSize()), priority);
+        return offer(message, 0, checkSize(message.byteSize()), priority, AT_ONCE);
     }
 
     /** Sends {@code message} at {@code priority}, waiting for room (or, rendezvous, for a receiver to take it). */
@@ -711,12 +730,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
         return offerUntil(message, priority, deadline(timeout));
     }
 
-    private boolean offer(MemorySegment message, long offset, int length, int priority) {
+    private boolean offer(MemorySegment message, long offset, int length, int priority, long gateDeadline) {
         if (lanes == null) {
             checkPriority(priority);
-            return offer(message, offset, length);
+            return offerToRing(message, offset, length, gateDeadline);
         }
-        return offerToLane(message, offset, length, priority);
+        return offerToLane(message, offset, length, priority, gateDeadline);
     }
 
     private void checkPriority(int priority) {
@@ -727,7 +746,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
     }
 
     /** A non-blocking send with an envelope (on a rendezvous mailbox: a hand-over to a waiting receiver). */
-    private boolean offerToLane(MemorySegment message, long offset, int length, int priority) {
+    private boolean offerToLane(MemorySegment message, long offset, int length, int priority, long gateDeadline) {
         checkSize(length);
         checkOpen();
         checkPriority(priority);
@@ -739,17 +758,28 @@ public final class Mailbox implements AutoCloseable, Selectable {
                 return false;
             }
         }
-        return sendToLane(message, offset, length, priority, 0);
+        return sendToLane(message, offset, length, priority, 0, gateDeadline);
     }
 
-    private boolean sendToLane(MemorySegment message, long offset, int length, int priority, long ticket) {
-        boolean entered = enterSend();
+    private boolean sendToLane(MemorySegment message, long offset, int length, int priority, long ticket,
+                               long gateDeadline) {
+        boolean entered = enterSend(gateDeadline);
         try {
             return lanes.offer(message, offset, length, priority, ticket);
         } catch (IllegalStateException e) {
             throw closedOr(e);
         } finally {
             exitSend(entered);
+        }
+    }
+
+    /** {@link #sendToLane} as the first try of a blocking send: false if it gave up waiting for the role. */
+    private boolean firstSendToLane(MemorySegment message, long offset, int length, int priority, long ticket,
+                                    long gateDeadline) {
+        try {
+            return sendToLane(message, offset, length, priority, ticket, gateDeadline);
+        } catch (RoleBusy busy) { // the blocking loop waits on for the role
+            return false;
         }
     }
 
@@ -773,9 +803,10 @@ public final class Mailbox implements AutoCloseable, Selectable {
         int slot = tickets.acquireSlot();
         try {
             long ticket = tickets.issue(slot);
-            boolean sent = sendToLane(message, offset, length, priority, ticket)
+            boolean sent = firstSendToLane(message, offset, length, priority, ticket,
+                    onlyToWaitingReceiver ? AT_ONCE : deadline)
                     || (!onlyToWaitingReceiver
-                    && until(() -> sendToLane(message, offset, length, priority, ticket) ? Boolean.TRUE : null,
+                    && until(gate -> sendToLane(message, offset, length, priority, ticket, gate) ? Boolean.TRUE : null,
                     length, priority, deadline) != null);
             return sent ? awaitTaken(ticket, deadline, onlyToWaitingReceiver) : 0;
         } finally {
@@ -891,24 +922,28 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /**
      * One attempt of a blocking call, made on {@code mailbox} with {@code argument}: non-null once
-     * it succeeded. The receives pass lambdas that capture nothing (one instance for every call),
-     * so that a receive that waits allocates nothing.
+     * it succeeded. {@code gateDeadline} is the call's deadline, for the wait for a role that
+     * another thread holds ({@link #enterReceive(long)}). The receives pass lambdas that capture
+     * nothing (one instance for every call), so that a receive that waits allocates nothing.
      */
     @FunctionalInterface
     private interface Attempt<A, T> {
-        T make(Mailbox mailbox, A argument);
+        T make(Mailbox mailbox, A argument, long gateDeadline);
     }
 
     /** {@link #until(Attempt, Object, int, int, long)} with an attempt that may capture (sends: they wait only when full). */
-    private <T> T until(Supplier<T> attempt, int sendLength, int priority, long deadline)
+    private <T> T until(LongFunction<T> attempt, int sendLength, int priority, long deadline)
             throws InterruptedException {
-        return until((mailbox, supplier) -> supplier.get(), attempt, sendLength, priority, deadline);
+        return until((mailbox, function, gate) -> function.apply(gate), attempt, sendLength, priority, deadline);
     }
 
     /**
      * The blocking loop of every send and receive: makes {@code attempt} with {@code argument}
      * until it returns non-null, idling between attempts (for room for {@code sendLength} bytes, or
-     * for a message when {@code sendLength} is negative); null once the deadline passed.
+     * for a message when {@code sendLength} is negative); null once the deadline passed. An
+     * attempt or idle step that gave up waiting for a role held by another thread ({@link
+     * RoleBusy}: the deadline passed, or this thread was interrupted) ends here in the checks of
+     * a blocked call.
      */
     private <A, T> T until(Attempt<A, T> attempt, A argument, int sendLength, int priority, long deadline)
             throws InterruptedException {
@@ -916,7 +951,15 @@ public final class Mailbox implements AutoCloseable, Selectable {
         boolean announced = false; // as a receiver waiting for a rendezvous sender
         try {
             while (true) {
-                T result = attempt.make(this, argument);
+                T result;
+                try {
+                    result = attempt.make(this, argument, deadline);
+                } catch (RoleBusy busy) {
+                    if (!checkpoint(deadline)) {
+                        return null;
+                    }
+                    continue;
+                }
                 if (result != null) {
                     return result;
                 }
@@ -927,8 +970,13 @@ public final class Mailbox implements AutoCloseable, Selectable {
                         announced = true;
                     }
                 }
-                boolean goOn = sendLength < 0 ? awaitMessage(idle, deadline)
-                        : awaitRoom(idle, sendLength, priority, deadline);
+                boolean goOn;
+                try {
+                    goOn = sendLength < 0 ? awaitMessage(idle, deadline)
+                            : awaitRoom(idle, sendLength, priority, deadline);
+                } catch (RoleBusy busy) {
+                    goOn = checkpoint(deadline);
+                }
                 if (!goOn) {
                     return null;
                 }
@@ -955,13 +1003,17 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * @throws UnsupportedOperationException on a rendezvous mailbox (a claim cannot wait for a receiver)
      */
     public MailboxClaim tryClaim(int length, int priority) {
+        return tryClaim(length, priority, AT_ONCE);
+    }
+
+    private MailboxClaim tryClaim(int length, int priority, long gateDeadline) {
         checkSize(length);
         checkOpen();
         checkPriority(priority);
         if (rendezvous != null) {
             throw new UnsupportedOperationException("mailbox '" + mapped.name + "' is a rendezvous: use put or offer");
         }
-        boolean entered = enterSend();
+        boolean entered = enterSend(gateDeadline);
         boolean claimed = false;
         try {
             long position = lanes == null ? ring.tryClaim(length) : lanes.tryClaim(length, priority);
@@ -1004,7 +1056,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
     }
 
     private MailboxClaim claimUntil(int length, int priority, long deadline) throws InterruptedException {
-        return until(() -> tryClaim(length, priority), length, priority, deadline);
+        return until(gate -> tryClaim(length, priority, gate), length, priority, deadline);
     }
 
     void finishClaim(MailboxClaim claim, long position, boolean commit, boolean tookGate, int priority, int length) {
@@ -1036,7 +1088,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
         }
         int signal;
         try {
-            boolean entered = enterSend(); // a single sender's room check reads its own tail
+            boolean entered = enterSend(deadline); // a single sender's room check reads its own tail
             try {
                 signal = ring.prepareSpaceWait();
                 if (closed || ring.hasRoomFor(claimLength)) {
@@ -1056,8 +1108,13 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /** Receives the next message if there is one now; null if the mailbox is empty. */
     public byte[] poll() {
+        return poll(AT_ONCE);
+    }
+
+    /** {@link #poll()}, waiting for the receiving role at most until {@code gateDeadline} (see {@link #enterReceive(long)}). */
+    private byte[] poll(long gateDeadline) {
         checkOpen();
-        boolean entered = enterReceive();
+        boolean entered = enterReceive(gateDeadline);
         try {
             copyOut.message = null;
             if (lanes != null) {
@@ -1086,8 +1143,14 @@ public final class Mailbox implements AutoCloseable, Selectable {
     }
 
     private byte[] pollUntil(long deadline) throws InterruptedException {
-        byte[] message = poll();
-        return message != null ? message : until((mailbox, unused) -> mailbox.poll(), null, RECEIVE, 0, deadline);
+        byte[] message;
+        try {
+            message = poll(deadline);
+        } catch (RoleBusy busy) { // the blocking loop waits on for the role
+            message = null;
+        }
+        return message != null ? message
+                : until((mailbox, unused, gate) -> mailbox.poll(gate), null, RECEIVE, 0, deadline);
     }
 
     /**
@@ -1099,7 +1162,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * @throws ReadOnlyBufferException  if {@code destination} is read-only; the message stays in the mailbox
      */
     public int poll(ByteBuffer destination) {
-        return pollInto(destination, false);
+        return pollInto(destination, false, AT_ONCE);
     }
 
     /**
@@ -1114,7 +1177,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * @throws ReadOnlyBufferException if {@code destination} is read-only; the message stays in the mailbox
      */
     public int pollTruncating(ByteBuffer destination) {
-        return pollInto(destination, true);
+        return pollInto(destination, true, AT_ONCE);
     }
 
     /** {@link #pollTruncating(ByteBuffer)}, waiting as long as needed for a message. */
@@ -1128,12 +1191,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
     }
 
     /** Receives into {@code destination}: refusing a message that does not fit, or truncating it. */
-    private int pollInto(ByteBuffer destination, boolean truncate) {
+    private int pollInto(ByteBuffer destination, boolean truncate, long gateDeadline) {
         if (destination.isReadOnly()) {
             throw new ReadOnlyBufferException();
         }
         checkOpen();
-        boolean entered = enterReceive();
+        boolean entered = enterReceive(gateDeadline);
         try {
             if (lanes != null) {
                 return pollLane(destination, truncate);
@@ -1195,12 +1258,15 @@ public final class Mailbox implements AutoCloseable, Selectable {
     }
 
     private int pollUntil(ByteBuffer destination, boolean truncate, long deadline) throws InterruptedException {
-        int n = pollInto(destination, truncate);
-        if (n >= 0) {
-            return n; // the common case, without the blocking loop
+        try {
+            int n = pollInto(destination, truncate, deadline);
+            if (n >= 0) {
+                return n; // the common case, without the blocking loop
+            }
+        } catch (RoleBusy busy) { // the blocking loop waits on for the role
         }
-        Integer length = until((mailbox, buffer) -> {
-            int received = mailbox.pollInto(buffer, truncate);
+        Integer length = until((mailbox, buffer, gate) -> {
+            int received = mailbox.pollInto(buffer, truncate, gate);
             return received >= 0 ? received : null;
         }, destination, RECEIVE, 0, deadline);
         return length == null ? -1 : length;
@@ -1226,11 +1292,14 @@ public final class Mailbox implements AutoCloseable, Selectable {
         if (plainRing && mapped.receiving.isHeldByCurrentThread() && !mapped.handling) {
             return boundPollUntil(handler, deadline);
         }
-        if (drain(handler, 1) == 1) {
-            return true; // the common case, without the blocking loop's lambda
+        try {
+            if (drain(handler, 1, deadline) == 1) {
+                return true; // the common case, without the blocking loop's lambda
+            }
+        } catch (RoleBusy busy) { // the blocking loop waits on for the role
         }
-        return until((mailbox, h) -> mailbox.drain(h, 1) == 1 ? Boolean.TRUE : null, handler, RECEIVE, 0,
-                deadline) != null;
+        return until((mailbox, h, gate) -> mailbox.drain(h, 1, gate) == 1 ? Boolean.TRUE : null, handler, RECEIVE,
+                0, deadline) != null;
     }
 
     /**
@@ -1255,7 +1324,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
     private boolean boundPollUntil(MessageHandler handler, long deadline) throws InterruptedException {
         checkOpen();
         if (mapped.outstanding != null) {
-            enterReceive(); // throws: a delivery is not acknowledged
+            enterReceive(AT_ONCE); // throws: a delivery is not acknowledged
         }
         InPlaceAdapter adapter = mapped.handlerAdapter.handling(handler);
         mapped.handling = true;
@@ -1326,9 +1395,13 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * message it was given counts as received and the exception propagates.
      */
     public int drain(MessageHandler handler, int limit) {
+        return drain(handler, limit, AT_ONCE);
+    }
+
+    private int drain(MessageHandler handler, int limit, long gateDeadline) {
         Objects.requireNonNull(handler, "handler");
         checkOpen();
-        boolean entered = enterReceive();
+        boolean entered = enterReceive(gateDeadline);
         mapped.handling = true;
         try {
             if (lanes != null) {
@@ -1375,7 +1448,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
         @Override
         public boolean isReady() {
             checkOpen();
-            boolean entered = enterReceive();
+            boolean entered = enterReceive(AT_ONCE);
             try {
                 return lanes == null ? ring.hasCommitted() || (ring.checkStall() && ring.hasCommitted())
                         : lanes.hasCommitted() || (lanes.checkStall() && lanes.hasCommitted());
@@ -1433,7 +1506,11 @@ public final class Mailbox implements AutoCloseable, Selectable {
             throw new UnsupportedOperationException("mailbox '" + mapped.name + "' has shared receivers:"
                     + " acknowledged deliveries need one receiving process at a time");
         }
-        return inReceivingRole(() -> {
+        return pollDelivery(AT_ONCE);
+    }
+
+    private Delivery pollDelivery(long gateDeadline) {
+        return inReceivingRole(gateDeadline, () -> {
             CopyOutMessage copy = new CopyOutMessage();
             int level = 0;
             if (lanes != null) {
@@ -1457,10 +1534,10 @@ public final class Mailbox implements AutoCloseable, Selectable {
         });
     }
 
-    /** Runs {@code receive} in this process's receiving role (see {@link #enterReceive()}). */
-    private <T> T inReceivingRole(Supplier<T> receive) {
+    /** Runs {@code receive} in this process's receiving role (see {@link #enterReceive(long)}). */
+    private <T> T inReceivingRole(long gateDeadline, Supplier<T> receive) {
         checkOpen();
-        boolean entered = enterReceive();
+        boolean entered = enterReceive(gateDeadline);
         try {
             return receive.get();
         } catch (IllegalStateException e) {
@@ -1472,12 +1549,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /** Receives the next message in acknowledged mode, waiting as long as needed; see {@link #pollDelivery()}. */
     public Delivery takeDelivery() throws InterruptedException {
-        return until((mailbox, unused) -> mailbox.pollDelivery(), null, RECEIVE, 0, FOREVER);
+        return until((mailbox, unused, gate) -> mailbox.pollDelivery(gate), null, RECEIVE, 0, FOREVER);
     }
 
     /** Receives the next message in acknowledged mode, waiting at most {@code timeout}; null if none came. */
     public Delivery pollDelivery(Duration timeout) throws InterruptedException {
-        return until((mailbox, unused) -> mailbox.pollDelivery(), null, RECEIVE, 0, deadline(timeout));
+        return until((mailbox, unused, gate) -> mailbox.pollDelivery(gate), null, RECEIVE, 0, deadline(timeout));
     }
 
     /** Acknowledges (consumes) or releases the outstanding delivery. */
@@ -1490,7 +1567,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
             throw new ClosedException("mailbox '" + mapped.name + "' is closed: the delivery was released (it will"
                     + " be delivered again), not acknowledged");
         }
-        boolean entered = enterRole();
+        boolean entered = enterRole(AT_ONCE);
         try {
             if (consume) {
                 if (lanes != null) {
@@ -1517,8 +1594,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
      *                               MailboxOptions.Builder#headers headers}
      */
     public Message pollMessage() {
+        return pollMessage(AT_ONCE);
+    }
+
+    private Message pollMessage(long gateDeadline) {
         requireHeaders("takeMessage/pollMessage");
-        return inReceivingRole(() -> {
+        return inReceivingRole(gateDeadline, () -> {
             CopyOutMessage copy = new CopyOutMessage();
             lanes.receive(copy);
             return copy.message;
@@ -1534,12 +1615,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /** Receives the next message with its header, waiting as long as needed; see {@link #pollMessage()}. */
     public Message takeMessage() throws InterruptedException {
-        return until((mailbox, unused) -> mailbox.pollMessage(), null, RECEIVE, 0, FOREVER);
+        return until((mailbox, unused, gate) -> mailbox.pollMessage(gate), null, RECEIVE, 0, FOREVER);
     }
 
     /** Receives the next message with its header, waiting at most {@code timeout}; null if none came. */
     public Message pollMessage(Duration timeout) throws InterruptedException {
-        return until((mailbox, unused) -> mailbox.pollMessage(), null, RECEIVE, 0, deadline(timeout));
+        return until((mailbox, unused, gate) -> mailbox.pollMessage(gate), null, RECEIVE, 0, deadline(timeout));
     }
 
     /**
@@ -1548,8 +1629,16 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * returns whether it took the gate. A receive from inside a {@link MessageHandler} of the same
      * mailbox would re-enter the ring's read before it has moved the head past the message being
      * handled, and so hand out that message a second time: it is refused.
+     *
+     * <p>{@code gateDeadline}: how long to wait while another thread of this process (or, with
+     * shared receivers, another process) holds the role. {@link #AT_ONCE} for an at-once receive:
+     * as long as it is held. A blocking receive passes its deadline, and gives up at that deadline
+     * or an interrupt ({@link RoleBusy}): a holder may hold the role for long (a handler, a binding,
+     * or a shared receiver that is stopped), and the wait must stay within the call's own.
+     *
+     * @throws RoleBusy if it gave up
      */
-    private boolean enterReceive() {
+    private boolean enterReceive(long gateDeadline) {
         if (mapped.handling && mapped.receiving.isHeldByCurrentThread()) {
             throw new IllegalStateException("a MessageHandler of mailbox '" + mapped.name
                     + "' must not receive from it");
@@ -1558,15 +1647,15 @@ public final class Mailbox implements AutoCloseable, Selectable {
             throw new IllegalStateException("mailbox '" + mapped.name + "' has a delivery of this process"
                     + " that is not acknowledged yet: ack() or release() it first");
         }
-        return enterRole();
+        return enterRole(gateDeadline);
     }
 
-    /** Passes the receiving gate (and, for shared receivers, the cross-process lock). */
-    private boolean enterRole() {
-        boolean entered = mapped.receiving.enter();
+    /** Passes the receiving gate (and, for shared receivers, the cross-process lock); see {@link #enterReceive(long)}. */
+    private boolean enterRole(long gateDeadline) {
+        boolean entered = mapped.receiving.enter(gateDeadline);
         if (sharedReceivers) {
             try {
-                mapped.lockShared();
+                mapped.lockShared(gateDeadline);
             } catch (RuntimeException e) {
                 mapped.receiving.exit(entered);
                 throw e instanceof IllegalStateException unmapped ? closedOr(unmapped) : e;
@@ -1635,7 +1724,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
     private boolean sleepForMessage(long deadline, boolean roleHeld) throws InterruptedException {
         int signal;
         long sleepUntil = deadline;
-        boolean entered = !roleHeld && enterReceive();
+        boolean entered = !roleHeld && enterReceive(deadline);
         try {
             signal = ring.prepareDataWait();
             // `closed` is read after the signal: a close() from now on moves the signal (see close())

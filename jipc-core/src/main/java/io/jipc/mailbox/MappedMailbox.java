@@ -13,6 +13,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One mapping of a mailbox file per process, shared by every {@link Mailbox} handle of this
@@ -23,6 +24,8 @@ import java.util.Map;
 final class MappedMailbox {
     /** Mappings of this process by file key; guarded by the class lock. */
     private static final Map<String, MappedMailbox> OPEN = new HashMap<>();
+    /** The park step of a shared receiver that has yielded long for the lock ({@link #lockShared}). */
+    private static final long SHARED_PARK_NANOS = 50_000;
 
     final String name;
     final SharedSegment segment;
@@ -216,7 +219,7 @@ final class MappedMailbox {
     /**
      * Takes the receiver role for this process (the first receive does, through {@link #receiving}):
      * the rings' consumer leases, unless receivers are {@linkplain ReceivePolicy#SHARED shared}
-     * (they then take the lease of the first ring for each receive, {@link #lockShared()}); and an
+     * (they then take the lease of the first ring for each receive, {@link #lockShared(long)}); and an
      * entry in the receivers table, which receipts point to.
      */
     private void takeReceiverLease() {
@@ -245,9 +248,14 @@ final class MappedMailbox {
      * Becomes the consumer of every ring for one receive, among the processes that share the
      * receiving role: the first ring's consumer lease is the lock (a dead holder's is taken over
      * after a liveness check), and each ring's consumer state is re-read from shared memory.
-     * Held only while a receive reads, so waiting for it is short: it spins, then yields.
+     * Held only while a receive reads (or a handler runs), so waiting for it is short: it spins,
+     * then yields. A blocking receive gives up at its {@code deadline} or when interrupted (see
+     * {@link RoleGate#lock(long)}; {@link RoleGate#UNTIL_FREE} for an at-once receive, which waits as
+     * long as a live holder holds).
+     *
+     * @throws RoleBusy if it gave up
      */
-    void lockShared() {
+    void lockShared(long deadline) {
         RecordRing first = rings[0];
         for (int i = 0; !first.tryAcquireConsumer(); i++) {
             if ((i & 1023) == 1023 && first.acquireConsumer() == 0) {
@@ -256,7 +264,14 @@ final class MappedMailbox {
             if (i < 100) {
                 Thread.onSpinWait();
             } else {
-                Thread.yield();
+                if (deadline != RoleGate.UNTIL_FREE && (i & 63) == 0 && RoleGate.givesUp(deadline)) {
+                    throw RoleBusy.INSTANCE;
+                }
+                if (i < 4096) {
+                    Thread.yield();
+                } else { // held for long: a handler, or a holder that is stopped
+                    LockSupport.parkNanos(this, SHARED_PARK_NANOS);
+                }
             }
         }
         for (int level = 1; level < rings.length; level++) {

@@ -23,14 +23,27 @@ final class ProcessRole {
     }
 
     /**
-     * Passes the gate, unless the calling thread holds it already (a binding, or an open claim);
-     * takes the lease on first use. Returns whether it took the gate, for {@link #exit}.
+     * Passes the gate, unless the calling thread holds it already (a binding, or an open claim),
+     * waiting as long as another thread holds it; takes the lease on first use. Returns whether it
+     * took the gate, for {@link #exit}.
      */
     boolean enter() {
+        return enter(RoleGate.UNTIL_FREE);
+    }
+
+    /**
+     * {@link #enter()} for a blocking call: waits for the gate at most until {@code deadline} (see
+     * {@link RoleGate#lock(long)}).
+     *
+     * @throws RoleBusy if it gave up (the deadline passed, or the thread was interrupted)
+     */
+    boolean enter(long deadline) {
         if (gate.isHeldByCurrentThread()) {
             return false;
         }
-        gate.lock();
+        if (!gate.lock(deadline)) {
+            throw RoleBusy.INSTANCE;
+        }
         try {
             if (!leased) {
                 takeLease.run();

@@ -31,14 +31,38 @@ final class RoleGate {
     private volatile int state;
     private Thread owner;
 
+    /**
+     * The deadline of a lock that waits as long as the holder holds, not interruptibly: the
+     * at-once calls' ({@code offer}, {@code poll}), whose wait here is another thread's call.
+     */
+    static final long UNTIL_FREE = Long.MIN_VALUE;
+
+    /** No deadline: a blocking call's lock, which only an interrupt ends. */
+    static final long NO_DEADLINE = Long.MAX_VALUE;
+
+    /** Waits several park steps between looks at the clock and the interrupt status. */
+    private static final int PARKS_PER_CHECK = 4;
+
     void lock() {
-        if (!STATE.compareAndSet(this, 0, 1)) {
-            lockSlowly();
-        }
-        owner = Thread.currentThread();
+        lock(UNTIL_FREE);
     }
 
-    private void lockSlowly() {
+    /**
+     * Locks, waiting at most until {@code deadline} ({@link System#nanoTime()} based, {@link
+     * #NO_DEADLINE} or {@link #UNTIL_FREE}); false if it gave up: the deadline passed or, unless
+     * {@code UNTIL_FREE}, the thread was interrupted (its interrupt status is left set). A holder
+     * may hold for long (a handler, an open claim, a binding): a blocking call must not wait past
+     * its own deadline or an interrupt for it.
+     */
+    boolean lock(long deadline) {
+        if (!STATE.compareAndSet(this, 0, 1) && !lockSlowly(deadline)) {
+            return false;
+        }
+        owner = Thread.currentThread();
+        return true;
+    }
+
+    private boolean lockSlowly(long deadline) {
         if (owner == Thread.currentThread()) {
             throw new IllegalStateException("this thread already holds this role of the mailbox");
         }
@@ -48,9 +72,19 @@ final class RoleGate {
             } else if (i < 200) {
                 Thread.yield();
             } else {
+                if (deadline != UNTIL_FREE && i % PARKS_PER_CHECK == 0 && givesUp(deadline)) {
+                    return false;
+                }
                 LockSupport.parkNanos(this, PARK_NANOS);
             }
         }
+        return true;
+    }
+
+    /** Whether a bounded wait ends now: interrupted, or past {@code deadline}. */
+    static boolean givesUp(long deadline) {
+        return Thread.currentThread().isInterrupted()
+                || (deadline != NO_DEADLINE && System.nanoTime() - deadline >= 0);
     }
 
     void unlock() {

@@ -104,6 +104,8 @@ public final class UnboundedMailbox implements AutoCloseable {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,199}");
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
     private static final long FOREVER = Long.MAX_VALUE;
+    /** The role wait of an at-once receive: as long as another thread holds the role (see {@link RoleGate#UNTIL_FREE}). */
+    private static final long AT_ONCE = RoleGate.UNTIL_FREE;
     private static final int DRAIN_BATCH = 256;
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
@@ -830,8 +832,13 @@ public final class UnboundedMailbox implements AutoCloseable {
 
     /** Receives the next message if there is one now; null if the mailbox is empty. */
     public byte[] poll() {
+        return poll(AT_ONCE);
+    }
+
+    /** {@link #poll()}, waiting for the receiving role at most until {@code gateDeadline} (see {@link #receive}). */
+    private byte[] poll(long gateDeadline) {
         CopyOut copy = new CopyOut();
-        return receive(copy, null, 1) == 1 ? copy.message : null;
+        return receive(copy, null, 1, gateDeadline) == 1 ? copy.message : null;
     }
 
     /** Receives the next message, waiting as long as needed. */
@@ -847,7 +854,15 @@ public final class UnboundedMailbox implements AutoCloseable {
     private byte[] pollUntil(long deadline) throws InterruptedException {
         Idle idle = null;
         while (true) {
-            byte[] message = poll();
+            byte[] message;
+            try {
+                message = poll(deadline);
+            } catch (RoleBusy busy) {
+                if (!checkpoint(deadline)) {
+                    return null;
+                }
+                continue;
+            }
             if (message != null) {
                 return message;
             }
@@ -883,23 +898,35 @@ public final class UnboundedMailbox implements AutoCloseable {
      * goes on as every wait does, with a new {@code Idle}: its pause-free spins, then the strategy's.
      */
     private boolean pollUntil(MessageHandler handler, long deadline) throws InterruptedException {
-        if (drain(handler, 1) == 1) {
-            return true;
-        }
-        if (quickPolls) {
-            for (int i = 0; i < Idle.QUICK_POLLS; i++) {
-                if (drain(handler, 1) == 1) {
-                    return true;
+        Objects.requireNonNull(handler, "handler");
+        try {
+            if (receive(null, handler, 1, deadline) == 1) {
+                return true;
+            }
+            if (quickPolls) {
+                for (int i = 0; i < Idle.QUICK_POLLS; i++) {
+                    if (receive(null, handler, 1, deadline) == 1) {
+                        return true;
+                    }
                 }
             }
+        } catch (RoleBusy busy) { // the loop below waits on for the role
         }
         Idle idle = new Idle(ringConfig.waitStrategy());
-        do {
+        while (true) {
             if (!awaitMessage(idle, deadline)) {
                 return false;
             }
-        } while (drain(handler, 1) == 0);
-        return true;
+            try {
+                if (receive(null, handler, 1, deadline) == 1) {
+                    return true;
+                }
+            } catch (RoleBusy busy) {
+                if (!checkpoint(deadline)) {
+                    return false;
+                }
+            }
+        }
     }
 
     /** Hands every message available now (up to 256), in place and in order, to {@code handler}. */
@@ -915,7 +942,7 @@ public final class UnboundedMailbox implements AutoCloseable {
      */
     public int drain(MessageHandler handler, int limit) {
         Objects.requireNonNull(handler, "handler");
-        return receive(null, handler, limit);
+        return receive(null, handler, limit, AT_ONCE);
     }
 
     /**
@@ -923,13 +950,13 @@ public final class UnboundedMailbox implements AutoCloseable {
      * way: to {@code records}, or, if that is null, in place to {@code inPlaceHandler} through the
      * reused {@link #inPlace} adapter (which may only be given its handler inside the role).
      */
-    private int receive(RecordHandler records, MessageHandler inPlaceHandler, int limit) {
+    private int receive(RecordHandler records, MessageHandler inPlaceHandler, int limit, long gateDeadline) {
         checkOpen();
         if (handling && receiving.isHeldByCurrentThread()) {
             throw new IllegalStateException("a MessageHandler of unbounded mailbox '" + name
                     + "' must not receive from it");
         }
-        boolean entered = receiving.enter();
+        boolean entered = receiving.enter(gateDeadline);
         handling = true;
         RecordHandler handler = records != null ? records : inPlace.handling(inPlaceHandler);
         try {
@@ -1036,16 +1063,19 @@ public final class UnboundedMailbox implements AutoCloseable {
         }
     }
 
+    /** The checks of a blocked receive now and then: closed, interrupted; false once the deadline passed. */
+    private boolean checkpoint(long deadline) throws InterruptedException {
+        checkOpen();
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        return deadline == FOREVER || System.nanoTime() - deadline < 0;
+    }
+
     /** One step of waiting for a message; false once the deadline passed. */
     private boolean awaitMessage(Idle idle, long deadline) throws InterruptedException {
-        if (idle.checkpoint()) {
-            checkOpen();
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            if (deadline != FOREVER && System.nanoTime() - deadline >= 0) {
-                return false;
-            }
+        if (idle.checkpoint() && !checkpoint(deadline)) {
+            return false;
         }
         if (!idle.idle()) {
             return true;
@@ -1053,7 +1083,12 @@ public final class UnboundedMailbox implements AutoCloseable {
         int signal;
         long sleepUntil = deadline;
         RecordRing ring;
-        boolean entered = receiving.enter();
+        boolean entered;
+        try {
+            entered = receiving.enter(deadline);
+        } catch (RoleBusy busy) {
+            return checkpoint(deadline);
+        }
         try {
             ChainSegment s = receiveSegment();
             ring = s.ring;

@@ -12,7 +12,9 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -396,6 +398,126 @@ class MailboxBlockingContractTest extends MailboxContractTest {
                 Thread.interrupted();
                 return null;
             });
+        }
+    }
+
+    // ================================================================== a role held by another thread
+
+    /** Every receive with a timeout, given {@link #SHORT}; each returns the message or null. */
+    static List<Receive> shortTimedReceives() {
+        return List.of(
+                new Receive("poll(Duration)", m -> m.poll(SHORT)),
+                new Receive("poll(ByteBuffer, Duration)", m -> {
+                    ByteBuffer buffer = ByteBuffer.allocate(1000);
+                    int length = m.poll(buffer, SHORT);
+                    return length < 0 ? null : Arrays.copyOf(buffer.array(), length);
+                }),
+                new Receive("pollTruncating(ByteBuffer, Duration)", m -> {
+                    ByteBuffer buffer = ByteBuffer.allocate(1000);
+                    int length = m.pollTruncating(buffer, SHORT);
+                    return length < 0 ? null : Arrays.copyOf(buffer.array(), length);
+                }),
+                new Receive("poll(MessageHandler, Duration)", m -> {
+                    byte[][] got = new byte[1][];
+                    return m.poll(segment -> got[0] = copy(segment), SHORT) ? got[0] : null;
+                }),
+                new Receive("poll(Duration.ZERO)", m -> m.poll(Duration.ZERO)));
+    }
+
+    @ContractTest
+    void blockingReceivesWaitingWhileAnotherThreadsHandlerRunsEndAtTheirTimeoutOrInterrupt(MailboxConfig config)
+            throws Exception {
+        // the receiving role is held by a thread whose handler does not return: a receive of
+        // another thread may wait for it, but not past its own timeout, and not past an interrupt
+        for (Async.Kind kind : Async.Kind.values()) {
+            Mailbox mailbox = createSmall(config);
+            assertTrue(mailbox.offer(message(size(config), 1)));
+            assertTrue(mailbox.offer(message(size(config), 2)));
+            CountDownLatch handling = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Async<byte[]> holder = Async.start(Async.Kind.PLATFORM, "handler that holds the role", () -> {
+                byte[][] got = new byte[1][];
+                mailbox.take(segment -> {
+                    got[0] = copy(segment);
+                    handling.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                return got[0];
+            });
+            assertTrue(handling.await(Async.JOIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+            try {
+                for (Receive receive : shortTimedReceives()) {
+                    // before the fix each of these waited until the handler returned: for ever here
+                    assertNull(Async.callOn(kind, () -> receive.call().receive(mailbox)),
+                            receive.name() + " on a " + kind + " thread gives up at its timeout");
+                }
+                List<Async<byte[]>> blocked = new ArrayList<>();
+                for (Receive receive : blockingReceives()) {
+                    blocked.add(Async.start(kind, receive.name() + " on a " + kind + " thread",
+                            () -> receive.call().receive(mailbox)));
+                }
+                Async.assertAllBlocked(blocked);
+                blocked.forEach(Async::interrupt);
+                for (Async<byte[]> call : blocked) {
+                    call.failure(InterruptedException.class);
+                    assertFalse(call.interruptedAtEnd(), "InterruptedException clears the interrupt status");
+                }
+            } finally {
+                release.countDown();
+            }
+            assertMessage(message(size(config), 1), holder.get());
+            assertMessage(message(size(config), 2), mailbox.poll(LONG));
+            assertNull(mailbox.poll());
+        }
+    }
+
+    @ContractTest
+    void blockingSendsWaitingBehindAnotherThreadsOpenClaimEndAtTheirTimeoutOrInterrupt(MailboxConfig config)
+            throws Exception {
+        // an open claim holds a single sender's sending role; on a many-sender mailbox claims are
+        // independent, and every send goes through at once
+        for (Async.Kind kind : Async.Kind.values()) {
+            Mailbox mailbox = createSmall(config);
+            MailboxClaim claim = mailbox.tryClaim(size(config)); // this thread holds the claim
+            claim.segment().copyFrom(MemorySegment.ofArray(message(size(config), 0)));
+            byte[] other = message(size(config), 7);
+            try {
+                assertEquals(!config.singleSender(), Async.callOn(kind, () -> mailbox.offer(other, SHORT)),
+                        "offer(byte[], Duration) on a " + kind + " thread");
+                assertEquals(!config.singleSender(), Async.callOn(kind, () -> mailbox.offer(other, Duration.ZERO)),
+                        "offer(byte[], Duration.ZERO) on a " + kind + " thread");
+                MailboxClaim second = Async.callOn(kind, () -> mailbox.claim(size(config), SHORT));
+                assertEquals(!config.singleSender(), second != null, "claim(int, Duration) on a " + kind + " thread");
+                if (second != null) {
+                    second.abort();
+                }
+                if (config.singleSender()) {
+                    List<Async<Void>> blocked = new ArrayList<>();
+                    for (Send send : blockingSends()) {
+                        blocked.add(Async.run(kind, send.name() + " on a " + kind + " thread",
+                                () -> send.call().send(mailbox, other)));
+                    }
+                    Async.assertAllBlocked(blocked);
+                    blocked.forEach(Async::interrupt);
+                    for (Async<Void> call : blocked) {
+                        call.failure(InterruptedException.class);
+                    }
+                }
+            } finally {
+                claim.commit();
+            }
+            assertMessage(message(size(config), 0), mailbox.poll());
+            if (!config.singleSender()) {
+                assertMessage(other, mailbox.poll());
+                assertMessage(other, mailbox.poll());
+            }
+            assertNull(mailbox.poll(), "a send that gave up sent nothing");
+            assertTrue(mailbox.offer(other, SHORT), "the role is free again");
+            assertMessage(other, mailbox.poll());
         }
     }
 

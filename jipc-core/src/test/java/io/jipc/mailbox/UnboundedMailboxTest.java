@@ -238,6 +238,71 @@ class UnboundedMailboxTest {
 
     @ParameterizedTest
     @EnumSource(WaitStrategy.class)
+    @Timeout(60)
+    void receivesWaitingWhileAnotherThreadsHandlerRunsEndAtTheirTimeoutOrInterrupt(WaitStrategy strategy)
+            throws Exception {
+        try (UnboundedMailbox box = UnboundedMailbox.create("held", small(strategy), 1 << 20)) {
+            box.offer(message(1, 10));
+            box.offer(message(2, 10));
+            CountDownLatch handling = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicReference<byte[]> handled = new AtomicReference<>();
+            Thread holder = Thread.ofPlatform().start(() -> {
+                try {
+                    box.take(segment -> {
+                        handled.set(segment.toArray(ValueLayout.JAVA_BYTE));
+                        handling.countDown();
+                        try {
+                            release.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            try {
+                assertTrue(handling.await(30, TimeUnit.SECONDS));
+                // before the fix these waited until the handler returned (here: for ever)
+                for (Thread.Builder builder : List.of(Thread.ofPlatform(), Thread.ofVirtual())) {
+                    AtomicReference<Object> timed = new AtomicReference<>();
+                    builder.start(() -> {
+                        try {
+                            timed.set(List.of(String.valueOf(box.poll(Duration.ofMillis(20))),
+                                    box.poll(segment -> { }, Duration.ofMillis(20))));
+                        } catch (Throwable t) {
+                            timed.set(t);
+                        }
+                    }).join(30_000);
+                    assertEquals(List.of("null", false), timed.get(), "the timed receives gave up at their timeouts");
+                    AtomicReference<Object> taken = new AtomicReference<>();
+                    Thread taker = builder.start(() -> {
+                        try {
+                            taken.set(box.take());
+                        } catch (Throwable t) {
+                            taken.set(t);
+                        }
+                    });
+                    Thread.sleep(50);
+                    taker.interrupt();
+                    taker.join(30_000);
+                    assertTrue(taken.get() instanceof InterruptedException, String.valueOf(taken.get()));
+                }
+            } finally {
+                release.countDown();
+                holder.join(30_000);
+            }
+            assertArrayEquals(message(1, 10), handled.get());
+            assertArrayEquals(message(2, 10), box.poll(Duration.ofSeconds(30)));
+            assertNull(box.poll());
+        } finally {
+            UnboundedMailbox.destroy("held");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(WaitStrategy.class)
     void manySenderThreadsKeepTheirOrderThroughRetirements(WaitStrategy strategy) throws Exception {
         int threads = 4;
         int perThread = 20_000;

@@ -80,6 +80,24 @@ class ReceivePolicyProcessTest extends ProcessTestFixture {
         }
     }
 
+    /** Takes one message into a handler that says HANDLING and returns only when told to go. */
+    public static final class HandleOneAndHold {
+        public static void main(String[] args) throws Exception {
+            ChildMain.dieWithParent();
+            try (Mailbox mailbox = Mailbox.open(args[0])) {
+                mailbox.take(message -> {
+                    say("HANDLING " + new String(message.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), UTF_8));
+                    try {
+                        new BufferedReader(new InputStreamReader(System.in, UTF_8)).readLine();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                say("HANDLED");
+            }
+        }
+    }
+
     @Test
     void aDeliveryHeldByAReceiverKilledBeforeItsAckGoesToTheNextReceiver() throws Exception {
         for (boolean headers : new boolean[] {false, true}) {
@@ -161,5 +179,34 @@ class ReceivePolicyProcessTest extends ProcessTestFixture {
         }
         assertNull(mailbox.poll(), "the withdrawn transfer left nothing");
         assertEquals(2, mailbox.receivedCount());
+    }
+
+    @Test
+    void aSharedReceiverWhoseHandlerHoldsTheLockDoesNotHoldOthersPastTheirTimeoutOrAnInterrupt() throws Exception {
+        Mailbox mailbox = create(MailboxOptions.builder().receivePolicy(ReceivePolicy.SHARED));
+        mailbox.put("first".getBytes(UTF_8));
+        mailbox.put("second".getBytes(UTF_8));
+        try (ChildJvm holder = start(HandleOneAndHold.class, mailbox.name())) {
+            // the child's handler runs inside its receive, holding the receive lock of the shared receivers
+            assertEquals("HANDLING first", holder.awaitLine("HANDLING", CHILD));
+            java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+            try {
+                // before the fix these waited until the child's handler returned: for ever here
+                assertNull(threads.submit(() -> mailbox.poll(Duration.ofMillis(20))).get(CHILD.toSeconds(), TimeUnit.SECONDS),
+                        "a timed receive gives up at its timeout");
+                java.util.concurrent.Future<byte[]> take = threads.submit((java.util.concurrent.Callable<byte[]>) mailbox::take);
+                Thread.sleep(50);
+                take.cancel(true); // interrupts it
+                threads.shutdown();
+                assertTrue(threads.awaitTermination(CHILD.toSeconds(), TimeUnit.SECONDS), "take() ended on the interrupt");
+            } finally {
+                threads.shutdownNow();
+                proceed(holder);
+            }
+            holder.awaitLine("HANDLED", CHILD);
+            holder.assertSuccess(CHILD);
+        }
+        assertEquals("second", new String(mailbox.poll(CHILD), UTF_8));
+        assertNull(mailbox.poll());
     }
 }
