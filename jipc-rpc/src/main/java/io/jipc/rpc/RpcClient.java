@@ -27,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
@@ -175,8 +176,12 @@ public final class RpcClient<T> implements AutoCloseable {
     private final Condition turn = lock.newCondition();
     /** Whether a caller is receiving replies now (for itself and for the others). */
     private boolean receiving;
-    /** Why calls fail from now on, once the server is lost or this client closed; null while usable. */
-    private volatile RuntimeException broken;
+    /**
+     * Why calls fail from now on, once the server is lost or this client closed; null while usable.
+     * Once it is a {@link ClientClosed} it stays one: what the transport says after {@link #close()}
+     * (its own end, the server's CLOSING) is the close's doing, not news of the server.
+     */
+    private final AtomicReference<RuntimeException> broken = new AtomicReference<>();
 
     private RpcClient(String name, Class<T> api, Options options, Transport transport, RpcFrame.Welcome welcome) {
         this.name = name;
@@ -407,7 +412,7 @@ public final class RpcClient<T> implements AutoCloseable {
     }
 
     private Object call(Method method, Object[] args) {
-        RuntimeException why = broken;
+        RuntimeException why = broken.get();
         if (why != null) {
             throw rethrown(why);
         }
@@ -425,7 +430,7 @@ public final class RpcClient<T> implements AutoCloseable {
         pending.put(callId, reply);
         try {
             send(request, deadline);
-            why = broken;
+            why = broken.get();
             if (why != null) { // lost while sending: the others may have been failed before we registered
                 reply.completeExceptionally(why);
             }
@@ -466,10 +471,14 @@ public final class RpcClient<T> implements AutoCloseable {
             if (left < Timeouts.nanos(slice)) {
                 slice = Duration.ofNanos(left);
             }
-            if (transport.offer(request, slice)) {
-                return;
+            try {
+                if (transport.offer(request, slice)) {
+                    return;
+                }
+            } catch (RpcServerLostException e) {
+                throw rethrown(broken.get() instanceof ClientClosed closed ? closed : e); // closed under this send
             }
-            RuntimeException why = broken;
+            RuntimeException why = broken.get();
             if (why != null) {
                 throw rethrown(why);
             }
@@ -495,7 +504,7 @@ public final class RpcClient<T> implements AutoCloseable {
 
     /** Sends a frame if there is room now; drops it otherwise, or if the server is gone or this client closed (best effort). */
     private void sendAtOnce(byte[] frame) {
-        if (broken != null) {
+        if (broken.get() != null) {
             return;
         }
         offerNow(frame);
@@ -572,7 +581,7 @@ public final class RpcClient<T> implements AutoCloseable {
                 breakWith(e);
                 return;
             } catch (JipcException e) {
-                if (broken == null) { // not closed by close(): the reply mailbox went away under us
+                if (broken.get() == null) { // not closed by close(): the reply mailbox went away under us
                     breakWith(lost("the reply mailbox of '" + name + "' is gone: " + e.getMessage()));
                 }
                 return;
@@ -616,9 +625,13 @@ public final class RpcClient<T> implements AutoCloseable {
         }
     }
 
+    /**
+     * Fails every pending and later call with {@code why}, unless this client is closed already: then
+     * with the close's reason, which nothing the transport reports afterwards replaces.
+     */
     private void breakWith(RuntimeException why) {
-        broken = why;
-        pending.values().forEach(call -> call.completeExceptionally(why));
+        RuntimeException now = broken.updateAndGet(was -> was instanceof ClientClosed ? was : why);
+        pending.values().forEach(call -> call.completeExceptionally(now));
         wakeWaiters();
     }
 
@@ -645,16 +658,24 @@ public final class RpcClient<T> implements AutoCloseable {
 
     /**
      * Fails the pending calls (a caller receiving at the moment stops), then says BYE (unless the
-     * server is lost already) and removes the reply mailbox. Idempotent. The calls fail first, so that
-     * what the server answers to the BYE (it interrupts the calls still running) cannot reach them.
+     * server is lost already) and removes the reply mailbox. Idempotent, and any thread may call it,
+     * also while others call. The calls fail first, so that what the server answers to the BYE (it
+     * interrupts the calls still running, and may say CLOSING) cannot reach them; from then on every
+     * call fails with "... is closed", whatever the transport reports later (the end of the
+     * connection, the server's CLOSING, seen by a caller still receiving).
      */
     @Override
     public void close() {
-        RuntimeException was = broken;
-        if (was instanceof ClientClosed) {
-            return;
-        }
-        breakWith(new ClientClosed("RpcClient of '" + name + "' is closed"));
+        ClientClosed closed = new ClientClosed("RpcClient of '" + name + "' is closed");
+        RuntimeException was;
+        do {
+            was = broken.get();
+            if (was instanceof ClientClosed) {
+                return;
+            }
+        } while (!broken.compareAndSet(was, closed));
+        pending.values().forEach(call -> call.completeExceptionally(closed));
+        wakeWaiters();
         if (was == null) {
             offerNow(RpcFrame.encode(new RpcFrame.Bye(clientId)));
         }

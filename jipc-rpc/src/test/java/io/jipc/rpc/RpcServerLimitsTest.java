@@ -9,6 +9,8 @@ import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.reflect.Method;
 import java.net.InetSocketAddress;
@@ -335,6 +337,33 @@ class RpcServerLimitsTest {
                 for (CompletableFuture<Integer> call : calls) {
                     assertClosedByTheClient(call);
                 }
+                await(() -> service.inside.get() == 0 && server.clientCount() == 0, "the server did not forget the client");
+            }
+        }
+    }
+
+    /**
+     * A client closed while a call waits says "closed" to every later call, through mailboxes and over
+     * TCP, also after a second {@code close()}: the caller still receiving when the client closed sees
+     * the transport end (or the server's CLOSING for the BYE), which must not turn the closed client
+     * into one whose server was lost. 30 rounds each (over TCP it went wrong in every round).
+     */
+    @ParameterizedTest(name = "tcp={0}")
+    @ValueSource(booleans = {false, true})
+    void aClientClosedWhileACallWaitsSaysClosedToEveryLaterCall(boolean tcp) throws Exception {
+        GatedService service = new GatedService();
+        try (RpcServer<Gated> server = RpcServer.builder("closedlater", Gated.class, service)
+                .listen(new InetSocketAddress("127.0.0.1", 0)).start()) {
+            for (int round = 0; round < 30; round++) {
+                RpcClient<Gated> client = tcp ? RpcClient.connect(uri(server), Gated.class, RpcClient.Options.defaults())
+                        : RpcClient.connect("closedlater", Gated.class);
+                CompletableFuture<Integer> waiting = client.async(g -> g.hold(new byte[1]));
+                await(() -> service.inside.get() == 1, "the call did not start");
+                client.close();
+                assertClosedByTheClient(waiting);
+                assertClosedByTheClient(client.async(g -> g.echo("after close")));
+                client.close(); // idempotent: still closed, nothing sent
+                assertClosedByTheClient(client.async(g -> g.echo("after the second close")));
                 await(() -> service.inside.get() == 0 && server.clientCount() == 0, "the server did not forget the client");
             }
         }
