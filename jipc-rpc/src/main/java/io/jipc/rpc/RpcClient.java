@@ -1,5 +1,6 @@
 package io.jipc.rpc;
 
+import io.jipc.ErrnoException;
 import io.jipc.Timeouts;
 import io.jipc.JipcException;
 import io.jipc.mailbox.Mailbox;
@@ -255,6 +256,11 @@ public final class RpcClient<T> implements AutoCloseable {
      *
      * @throws IllegalArgumentException for another scheme or a URI without a name
      * @throws io.jipc.net.ConnectTimeoutException if the TCP connection was not made within the connect timeout
+     * @throws RpcServerLostException if the TCP connection was refused (nobody listens there: {@code
+     *         ECONNREFUSED}; or the host or network is unreachable): the message says the address and
+     *         the errno, the cause is the {@link io.jipc.ErrnoException}; or if the server did not
+     *         answer the HELLO within the connect timeout
+     * @throws RpcException if the server refused (it serves another interface)
      */
     public static <T> RpcClient<T> connect(URI uri, Class<T> api, Options options) throws InterruptedException {
         Objects.requireNonNull(uri, "uri");
@@ -269,9 +275,14 @@ public final class RpcClient<T> implements AutoCloseable {
         }
         Marshaller.of(api);
         String name = path.substring(1);
-        StreamConnection connection = StreamConnection.connect(new InetSocketAddress(uri.getHost(), uri.getPort()),
-                ConnectionOptions.defaults().withMaxFrameSize(options.maxTcpFrameSize())
-                        .withConnectTimeout(options.connectTimeout()));
+        StreamConnection connection;
+        try {
+            connection = StreamConnection.connect(new InetSocketAddress(uri.getHost(), uri.getPort()),
+                    ConnectionOptions.defaults().withMaxFrameSize(options.maxTcpFrameSize())
+                            .withConnectTimeout(options.connectTimeout()));
+        } catch (ErrnoException e) { // ECONNREFUSED, EHOSTUNREACH, ...: no server to reach there
+            throw new RpcServerLostException("no RPC server to connect to at " + uri + ": " + e.getMessage(), e);
+        }
         return handshake(name, api, options, new Transport.ThroughConnection(name, connection),
                 new RpcFrame.Hello(api.getName(), "", 0, options.maxTcpFrameSize()));
     }

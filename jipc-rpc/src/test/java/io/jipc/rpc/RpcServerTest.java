@@ -134,6 +134,20 @@ class RpcServerTest {
         }
     }
 
+    /** Over TCP, a port nobody listens on: an RPC exception naming the address and the errno, not a bare ErrnoException. */
+    @Test
+    void connectingOverTcpWhereNobodyListensFailsAsNoServer() throws Exception {
+        int closed;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = probe.getLocalPort();
+        }
+        URI nobody = URI.create("tcp://127.0.0.1:" + closed + "/bank");
+        RpcServerLostException e = assertThrows(RpcServerLostException.class,
+                () -> RpcClient.connect(nobody, Bank.class, RpcClient.Options.defaults()));
+        assertTrue(e.getMessage().contains(nobody.toString()) && e.getMessage().contains("ECONNREFUSED"), e.getMessage());
+        assertInstanceOf(io.jipc.ErrnoException.class, e.getCause());
+    }
+
     @Test
     void aMailboxWithoutTheRpcLabelGetsNoHello() throws Exception {
         try (Mailbox plain = Mailbox.create("plain", MailboxOptions.defaults());
