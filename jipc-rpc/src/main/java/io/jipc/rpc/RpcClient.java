@@ -252,7 +252,8 @@ public final class RpcClient<T> implements AutoCloseable {
      * Options)}), or {@code tcp://HOST:PORT/NAME} for a server of any host that listens there
      * ({@link RpcServer.Builder#listen}). Over TCP the frames are limited by the connection's frame
      * limit (1 MiB unless the server's listener says otherwise), and the server's loss is the
-     * connection's end.
+     * connection's end. The HELLO names {@code NAME}, and the server refuses it if it serves another
+     * service (a server of before that check serves whatever name the URI says).
      *
      * @throws IllegalArgumentException for another scheme or a URI without a name
      * @throws io.jipc.net.ConnectTimeoutException if the TCP connection was not made within the connect timeout
@@ -260,6 +261,8 @@ public final class RpcClient<T> implements AutoCloseable {
      *         ECONNREFUSED}; or the host or network is unreachable): the message says the address and
      *         the errno, the cause is the {@link io.jipc.ErrnoException}; or if the server did not
      *         answer the HELLO within the connect timeout
+     * @throws RpcServiceNotFoundException over TCP, if the server listening there serves another
+     *         service than {@code NAME} (through mailboxes: {@link io.jipc.mailbox.MailboxNotFoundException})
      * @throws RpcException if the server refused (it serves another interface)
      */
     public static <T> RpcClient<T> connect(URI uri, Class<T> api, Options options) throws InterruptedException {
@@ -284,7 +287,7 @@ public final class RpcClient<T> implements AutoCloseable {
             throw new RpcServerLostException("no RPC server to connect to at " + uri + ": " + e.getMessage(), e);
         }
         return handshake(name, api, options, new Transport.ThroughConnection(name, connection),
-                new RpcFrame.Hello(api.getName(), "", 0, options.maxTcpFrameSize()));
+                new RpcFrame.Hello(api.getName(), name, 0, options.maxTcpFrameSize())); // no reply mailbox: the service's name
     }
 
     /**
@@ -337,6 +340,8 @@ public final class RpcClient<T> implements AutoCloseable {
             }
             return switch (RpcFrame.decode(answer)) {
                 case RpcFrame.Welcome welcome -> new RpcClient<>(name, api, options, transport, welcome);
+                case RpcFrame.Refused refused when refused.reason().startsWith(RpcFrame.NO_SUCH_SERVICE) ->
+                        throw new RpcServiceNotFoundException("'" + name + "' refused: " + refused.reason());
                 case RpcFrame.Refused refused -> throw new RpcException("'" + name + "' refused: " + refused.reason());
                 case RpcFrame.Closing closing -> throw new RpcServerLostException(closing.reason());
                 default -> throw new RpcProtocolException("unexpected answer to HELLO from '" + name + "'");

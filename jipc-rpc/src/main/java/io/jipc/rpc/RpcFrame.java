@@ -15,9 +15,13 @@ import java.nio.ByteOrder;
  * u32 magic 'JRPC'   u8 major (1)   u8 minor (1)   u8 kind   then by kind:
  *   1 HELLO    string interface, string reply mailbox, i64 client process token,
  *              [1.1: u32 largest frame the client takes (its replies)]
+ *              (over a connection, which has no reply mailbox: that string is the name of the
+ *              service the client asks for, or empty for whichever the listener serves)
  *   2 WELCOME  i64 client id, i64 server process token,
  *              [1.1: u32 largest frame the server takes from this client (its calls)]
- *   3 REFUSED  string reason                                 (answer to a HELLO)
+ *   3 REFUSED  string reason                                 (answer to a HELLO; a reason beginning
+ *                                                           "no such service: " refuses a HELLO that named
+ *                                                           another service than the listener's)
  *   4 CALL     i64 client id, i64 call id, i64 timeout ms (0: none), string method key, bytes arguments
  *   5 RESULT   i64 call id, bytes value
  *   6 FAILURE  i64 call id, u8 code, string class name, u8 has message, [string message]
@@ -41,6 +45,11 @@ sealed interface RpcFrame {
     int MAGIC = 0x4A525043; // "JRPC"
     int MAJOR = 1;
     int MINOR = 1;
+    /**
+     * How the reason of a REFUSED begins when a HELLO over a connection named a service the listener
+     * does not serve (the client maps it to {@link RpcServiceNotFoundException}).
+     */
+    String NO_SUCH_SERVICE = "no such service: ";
 
     /** Why a call failed, as the server reports it. */
     enum FailureCode {

@@ -517,7 +517,9 @@ public final class RpcServer<T> implements AutoCloseable {
 
     /**
      * One client on a connection: its HELLO first, then its CALL, CANCEL and BYE frames until the
-     * connection ends; replies go back on the connection. A frame that does not decode ends it, and so
+     * connection ends; replies go back on the connection. A HELLO naming another service than this
+     * one (in its reply-mailbox field, which a connection has no use for) is REFUSED with "no such
+     * service"; one naming none (a client of before that check, or one in another language) is served. A frame that does not decode ends it, and so
      * does a HELLO that has not arrived whole within the connection options' connect timeout: silent
      * connections must not hold the listener's connections (at most {@link ServerOptions#maxConnections()}).
      */
@@ -526,6 +528,12 @@ public final class RpcServer<T> implements AutoCloseable {
         try {
             byte[] first = connection.poll(connection.options().connectTimeout());
             if (first == null || !(RpcFrame.decode(first) instanceof RpcFrame.Hello hello)) {
+                return;
+            }
+            String asked = hello.replyMailbox(); // over a connection: the service the client asks for, or empty
+            if (!asked.isEmpty() && !asked.equals(name)) {
+                new Replies.ToConnection(connection).send(RpcFrame.encode(new RpcFrame.Refused(
+                        RpcFrame.NO_SUCH_SERVICE + "'" + asked + "' (this listener serves '" + name + "')")));
                 return;
             }
             client = welcome(hello, new Replies.ToConnection(connection), connection.options().maxFrameSize(),

@@ -343,6 +343,33 @@ class RpcServerTest {
                 RpcClient.Options.defaults().withMaxTcpFrameSize(maxFrame));
     }
 
+    /**
+     * Over TCP the URI's name must be the listener's service, as through mailboxes (where another name
+     * is another mailbox): a name nobody serves, or that of another service of this process, is
+     * refused with {@link RpcServiceNotFoundException}; the listener goes on serving its own name, and a
+     * HELLO that names no service (a client of before the check, the C client) is still served.
+     */
+    @Test
+    void overTcpAServiceNameTheListenerDoesNotServeIsRefused() throws Exception {
+        try (RpcServer<Bank> server = tcpServer("tcp-named", 1 << 20);
+             RpcServer<Bank> other = tcpServer("tcp-other", 1 << 20)) {
+            for (String wrong : List.of("no-such-service", "tcp-other")) {
+                RpcServiceNotFoundException e = assertThrows(RpcServiceNotFoundException.class,
+                        () -> tcpClient(server, wrong, 1 << 20));
+                assertTrue(e.getMessage().contains("no such service: '" + wrong + "'")
+                        && e.getMessage().contains("serves 'tcp-named'"), e.getMessage());
+            }
+            try (RpcClient<Bank> client = tcpClient(server, "tcp-named", 1 << 20)) {
+                assertEquals(0, client.stub().balance("nobody"));
+            }
+            int port = ((InetSocketAddress) server.tcpAddress().orElseThrow()).getPort();
+            try (StreamConnection raw = StreamConnection.connect(new InetSocketAddress("127.0.0.1", port))) {
+                raw.put(RpcFrame.encode(new RpcFrame.Hello(Bank.class.getName(), "", 0, 0)));
+                assertInstanceOf(RpcFrame.Welcome.class, RpcFrame.decode(raw.poll(WAIT)));
+            }
+        }
+    }
+
     /** The server's WELCOME names its limit (wire 1.1): the client refuses the call, and its connection stays. */
     @Test
     void overTcpACallBeyondTheServersFrameLimitIsRefusedBeforeItIsSent() throws Exception {
