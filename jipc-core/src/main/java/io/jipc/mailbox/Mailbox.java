@@ -135,6 +135,24 @@ public final class Mailbox implements AutoCloseable, Selectable {
     private final long id;
     private final CopyOut copyOut = new CopyOut();
     private volatile boolean closed;
+    /**
+     * Threads of this handle inside a send's access to the mapping (between their room claim and
+     * their commit): {@link #close()} waits for them before it unmaps, since a claim cut off by the
+     * unmapping would stay uncommitted, holding every receiver up for as long as this process lives.
+     */
+    @SuppressWarnings("unused") // through SENDS_INSIDE
+    private volatile int sendsInside;
+    private static final java.lang.invoke.VarHandle SENDS_INSIDE;
+    /** How long {@link #close()} waits for sends inside to leave (they never wait in there). */
+    private static final long CLOSE_WAIT_NANOS = 10_000_000_000L;
+
+    static {
+        try {
+            SENDS_INSIDE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Mailbox.class, "sendsInside", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     /** Claims made through this handle and not yet committed or aborted; {@link #close()} aborts them. */
     private final java.util.Set<MailboxClaim> openClaims = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -387,9 +405,11 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /**
      * Closes this handle: aborts the claims of this handle not yet committed or aborted (see
-     * {@link MailboxClaim}), gives up the receiver or sender role if this was the process's last
-     * handle of the mailbox, and unmaps it. Threads blocked on this handle end with {@link ClosedException}.
-     * The mailbox itself stays (see {@link #destroy()}). Idempotent.
+     * {@link MailboxClaim}), waits for sends of other threads that have claimed room to commit
+     * (they never wait there; at most 10 s), gives up the receiver or sender role if this was the
+     * process's last handle of the mailbox, and unmaps it. Threads blocked on this handle end with
+     * {@link ClosedException}, and so do sends that start afterwards: a send either went whole or
+     * not at all. The mailbox itself stays (see {@link #destroy()}). Idempotent.
      */
     @Override
     public void close() {
@@ -411,6 +431,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
                 // the mapping failed under us: nothing more to give back
             }
         }
+        awaitSendsOut(); // likewise a send that has claimed room and not committed yet
         try {
             // moves the signal words on: a thread of this handle that checked `closed` before and
             // prepared its wait does not fall asleep for good after this wake-up
@@ -426,6 +447,51 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     public boolean isClosed() {
         return closed;
+    }
+
+    /**
+     * Enters a send's access to the mapping (after the sending gate, which may wait): counted, so
+     * that {@link #close()} does not unmap under it; a send that finds the handle closed leaves.
+     * The count is a full fence and {@code closed} is volatile, so either the send sees
+     * {@code closed} or the close sees the count.
+     */
+    private void beginSend() {
+        SENDS_INSIDE.getAndAdd(this, 1);
+        if (closed) {
+            endSend();
+            throw new ClosedException("mailbox '" + mapped.name + "' is closed");
+        }
+    }
+
+    private void endSend() {
+        SENDS_INSIDE.getAndAdd(this, -1);
+    }
+
+    /**
+     * Enters the commit or abort of a claim (by {@link MailboxClaim}, before it marks the claim
+     * finished): counted like a send, but not refused when closed, so that a claim that won the
+     * race with {@link #close()} is finished before the mapping goes.
+     */
+    void beginFinish() {
+        SENDS_INSIDE.getAndAdd(this, 1);
+    }
+
+    void endFinish() {
+        endSend();
+    }
+
+    /** Waits until no thread of this handle is inside a send (short: they never wait there); at most 10 s. */
+    private void awaitSendsOut() {
+        long start = System.nanoTime();
+        for (int i = 0; (int) SENDS_INSIDE.getVolatile(this) != 0 && System.nanoTime() - start < CLOSE_WAIT_NANOS; i++) {
+            if (i < 100) {
+                Thread.onSpinWait();
+            } else if (i < 200) {
+                Thread.yield();
+            } else {
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000);
+            }
+        }
     }
 
     // =================================================================== properties
@@ -588,7 +654,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
         checkOpen();
         boolean entered = enterSend(gateDeadline);
         try {
-            return ring.offer(message, offset, length);
+            beginSend();
+            try {
+                return ring.offer(message, offset, length);
+            } finally {
+                endSend();
+            }
         } catch (IllegalStateException e) {
             throw closedOr(e);
         } finally {
@@ -765,7 +836,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
                                long gateDeadline) {
         boolean entered = enterSend(gateDeadline);
         try {
-            return lanes.offer(message, offset, length, priority, ticket);
+            beginSend();
+            try {
+                return lanes.offer(message, offset, length, priority, ticket);
+            } finally {
+                endSend();
+            }
         } catch (IllegalStateException e) {
             throw closedOr(e);
         } finally {
@@ -1016,6 +1092,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
         boolean entered = enterSend(gateDeadline);
         boolean claimed = false;
         try {
+            beginSend();
+        } catch (ClosedException e) {
+            exitSend(entered);
+            throw e;
+        }
+        try {
             long position = lanes == null ? ring.tryClaim(length) : lanes.tryClaim(length, priority);
             if (position == RecordRing.FULL) {
                 return null;
@@ -1034,6 +1116,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
         } catch (IllegalStateException e) {
             throw closedOr(e);
         } finally {
+            endSend();
             if (!claimed) {
                 exitSend(entered);
             }

@@ -80,10 +80,15 @@ public final class MailboxClaim implements AutoCloseable {
     }
 
     private void finish(boolean commit) {
-        if (!finished.compareAndSet(false, true)) {
-            throw finished();
+        mailbox.beginFinish(); // the handle's close() waits for this before it unmaps
+        try {
+            if (!finished.compareAndSet(false, true)) {
+                throw finished();
+            }
+            mailbox.finishClaim(this, position, commit, tookGate, priority, (int) segment.byteSize());
+        } finally {
+            mailbox.endFinish();
         }
-        mailbox.finishClaim(this, position, commit, tookGate, priority, (int) segment.byteSize());
     }
 
     private void check() {
