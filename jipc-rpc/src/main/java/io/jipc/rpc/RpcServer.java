@@ -519,8 +519,8 @@ public final class RpcServer<T> implements AutoCloseable {
      * One client on a connection: its HELLO first, then its CALL, CANCEL and BYE frames until the
      * connection ends; replies go back on the connection. A HELLO naming another service than this
      * one (in its reply-mailbox field, which a connection has no use for) is REFUSED with "no such
-     * service"; one naming none (a client of before that check, or one in another language) is served. A frame that does not decode ends it, and so
-     * does a HELLO that has not arrived whole within the connection options' connect timeout: silent
+     * service"; one naming none (a client of before that check, or one in another language) is
+     * served. A frame that does not decode ends it, and so does a HELLO that has not arrived whole within the connection options' connect timeout: silent
      * connections must not hold the listener's connections (at most {@link ServerOptions#maxConnections()}).
      */
     private void serveConnection(StreamConnection connection) throws InterruptedException {
