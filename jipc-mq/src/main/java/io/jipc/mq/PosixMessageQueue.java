@@ -81,7 +81,7 @@ import java.util.regex.Pattern;
  * thread that receives that message, after the receipt (the kernel's queue lock orders them).
  */
 public final class PosixMessageQueue implements AutoCloseable, Selectable {
-    private static final Pattern NAME = Pattern.compile("/[^/\\x00]{1,254}");
+    private static final Pattern NAME = Pattern.compile("/[^/\\x00]{1,255}");
     /** Messages up to this size are copied through a per-thread native buffer kept between calls. */
     private static final long KEPT_BUFFER = 64 * 1024;
     private static final ThreadLocal<MemorySegment> BUFFER = new ThreadLocal<>();
@@ -250,16 +250,17 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
     }
 
     /**
-     * Checks a queue name: {@code "/"} followed by 1 to 254 bytes in UTF-8 (the kernel's limit is
-     * 255 bytes with the slash), none of them {@code '/'} or NUL, and no unpaired surrogate (which
-     * UTF-8 would turn into {@code '?'}, so that two names would be one queue).
+     * Checks a queue name: {@code "/"} followed by 1 to 255 bytes in UTF-8 (the C library strips the
+     * slash and the kernel allows {@code NAME_MAX}, 255, for the rest), none of them {@code '/'} or
+     * NUL, and no unpaired surrogate (which UTF-8 would turn into {@code '?'}, so that two names
+     * would be one queue).
      */
     public static String checkName(String name) {
         Objects.requireNonNull(name, "name");
         if (!NAME.matcher(name).matches() || name.equals("/.") || name.equals("/..")
-                || name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 255 || hasUnpairedSurrogate(name)) {
+                || name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 256 || hasUnpairedSurrogate(name)) {
             throw new IllegalArgumentException("invalid POSIX message queue name '" + name
-                    + "': a '/' followed by 1 to 254 bytes of UTF-8 (a character may take up to 4), none of them '/'");
+                    + "': a '/' followed by 1 to 255 bytes of UTF-8 (a character may take up to 4), none of them '/'");
         }
         return name;
     }

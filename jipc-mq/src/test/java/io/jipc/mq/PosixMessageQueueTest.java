@@ -230,14 +230,32 @@ class PosixMessageQueueTest {
     }
 
     @Test
-    void aNameOfMoreThan255BytesIsRefused() {
-        assertThrows(IllegalArgumentException.class, () -> PosixMessageQueue.open("/" + "x".repeat(255)));
+    void aNameOfMoreThan255BytesAfterTheSlashIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> PosixMessageQueue.open("/" + "x".repeat(256)));
         // counted in bytes of UTF-8, not in chars: 130 x 'é' is 260 bytes (was a raw ENAMETOOLONG)
         String accents = "/" + "\u00e9".repeat(130);
         assertThrows(IllegalArgumentException.class, () -> PosixMessageQueue.create(accents, MqAttributes.of(1, 8)));
         assertThrows(IllegalArgumentException.class, () -> PosixMessageQueue.exists(accents));
         assertThrows(IllegalArgumentException.class, () -> PosixMessageQueue.unlink(accents));
-        assertEquals("/" + "\u00e9".repeat(127), PosixMessageQueue.checkName("/" + "\u00e9".repeat(127)), "254 bytes");
+        assertEquals("/" + "\u00e9".repeat(127) + "x", PosixMessageQueue.checkName("/" + "\u00e9".repeat(127) + "x"),
+                "255 bytes");
+    }
+
+    /** The kernel's limit is NAME_MAX (255) bytes after the slash, which C's mq_open strips: all of them work. */
+    @Test
+    void aNameOf255BytesAfterTheSlashIsAQueue() {
+        String name = "/" + getClass().getSimpleName() + "-" + ProcessHandle.current().pid() + "-";
+        name += "q".repeat(256 - name.length());
+        assertEquals(256, name.length());
+        try (PosixMessageQueue queue = PosixMessageQueue.create(name, MqAttributes.of(1, 8))) {
+            assertTrue(queue.offer(bytes("x")));
+            try (PosixMessageQueue again = PosixMessageQueue.open(name)) {
+                assertArrayEquals(bytes("x"), again.poll().payload());
+            }
+        } finally {
+            PosixMessageQueue.unlink(name);
+        }
+        assertFalse(PosixMessageQueue.exists(name));
     }
 
     /** An unpaired surrogate would become '?' in UTF-8: '/a\uD800' and '/a?' would be one queue. */
