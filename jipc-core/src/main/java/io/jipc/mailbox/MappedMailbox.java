@@ -26,6 +26,8 @@ final class MappedMailbox {
     private static final Map<String, MappedMailbox> OPEN = new HashMap<>();
     /** The park step of a shared receiver that has yielded long for the lock ({@link #lockShared}). */
     private static final long SHARED_PARK_NANOS = 50_000;
+    /** The longest such step: they double while the lock stays held. */
+    private static final long SHARED_MAX_PARK_NANOS = 1_000_000;
 
     final String name;
     final SharedSegment segment;
@@ -257,20 +259,23 @@ final class MappedMailbox {
      */
     void lockShared(long deadline) {
         RecordRing first = rings[0];
+        long park = SHARED_PARK_NANOS;
         for (int i = 0; !first.tryAcquireConsumer(); i++) {
-            if ((i & 1023) == 1023 && first.acquireConsumer() == 0) {
+            boolean parking = i >= 4096 || i < 0; // i wraps negative after 2^31 rounds: keep parking
+            if (((i & 1023) == 1023 || (parking && (i & 15) == 15)) && first.acquireConsumer() == 0) {
                 break; // the holder died holding it
             }
-            if (i < 100) {
+            if (i >= 0 && i < 100) {
                 Thread.onSpinWait();
             } else {
-                if (deadline != RoleGate.UNTIL_FREE && (i & 63) == 0 && RoleGate.givesUp(deadline)) {
+                if (deadline != RoleGate.UNTIL_FREE && (parking || (i & 63) == 0) && RoleGate.givesUp(deadline)) {
                     throw RoleBusy.INSTANCE;
                 }
-                if (i < 4096) {
+                if (!parking) {
                     Thread.yield();
                 } else { // held for long: a handler, or a holder that is stopped
-                    LockSupport.parkNanos(this, SHARED_PARK_NANOS);
+                    LockSupport.parkNanos(this, park);
+                    park = Math.min(park * 2, SHARED_MAX_PARK_NANOS);
                 }
             }
         }

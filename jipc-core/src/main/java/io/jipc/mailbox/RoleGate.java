@@ -10,7 +10,8 @@ import java.util.concurrent.locks.LockSupport;
  * single-sender mailbox, receiving): a compare-and-set to enter and a release store to leave (one
  * atomic instruction, where a {@link java.util.concurrent.locks.ReentrantLock} costs two).
  * Contention is the rare case (one thread per role is the norm); waiters spin briefly, then
- * yield, then park in short steps.
+ * yield, then park in steps that double from 50 µs to 1 ms (a holder may hold for long: a
+ * handler inside a receive, a binding, an open claim).
  *
  * <p>Not reentrant: a thread that holds the gate (e.g. with an open claim) and tries to enter again
  * gets an {@link IllegalStateException} instead of a deadlock.
@@ -18,6 +19,8 @@ import java.util.concurrent.locks.LockSupport;
 final class RoleGate {
     private static final VarHandle STATE;
     private static final long PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+    /** The longest park step: the steps double from {@link #PARK_NANOS} while the gate stays held. */
+    private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     static {
         try {
@@ -40,8 +43,6 @@ final class RoleGate {
     /** No deadline: a blocking call's lock, which only an interrupt ends. */
     static final long NO_DEADLINE = Long.MAX_VALUE;
 
-    /** Waits several park steps between looks at the clock and the interrupt status. */
-    private static final int PARKS_PER_CHECK = 4;
 
     void lock() {
         lock(UNTIL_FREE);
@@ -66,16 +67,18 @@ final class RoleGate {
         if (owner == Thread.currentThread()) {
             throw new IllegalStateException("this thread already holds this role of the mailbox");
         }
+        long park = PARK_NANOS;
         for (int i = 0; !STATE.compareAndSet(this, 0, 1); i++) {
             if (i < 100) {
                 Thread.onSpinWait();
             } else if (i < 200) {
                 Thread.yield();
             } else {
-                if (deadline != UNTIL_FREE && i % PARKS_PER_CHECK == 0 && givesUp(deadline)) {
+                if (deadline != UNTIL_FREE && givesUp(deadline)) {
                     return false;
                 }
-                LockSupport.parkNanos(this, PARK_NANOS);
+                LockSupport.parkNanos(this, park);
+                park = Math.min(park * 2, MAX_PARK_NANOS); // held for long (a handler, a binding): fewer wake-ups
             }
         }
         return true;
