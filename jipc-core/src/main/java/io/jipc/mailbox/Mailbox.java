@@ -1512,10 +1512,18 @@ public final class Mailbox implements AutoCloseable, Selectable {
     /**
      * Starts a listener: a virtual thread that receives every message as it arrives and hands it,
      * in place, to {@code handler}, until {@link MailboxListener#close()} (asynchronous
-     * notification). It takes this process's receiving role like any receive.
+     * notification). It takes this process's receiving role like any receive, here before it
+     * starts, so that a listener that could never receive is refused at once.
+     *
+     * @throws MailboxBusyException  if another live process is the receiver (the receive policy allows one)
+     * @throws IllegalStateException if called from a handler of this mailbox, or while a delivery of
+     *                               this process is not acknowledged
      */
     public MailboxListener listen(MessageHandler handler) {
+        Objects.requireNonNull(handler, "handler");
         checkOpen();
+        boolean entered = enterReceive(AT_ONCE); // takes the receiver lease now, or throws
+        exitReceive(entered);
         return new MailboxListener(this, handler);
     }
 

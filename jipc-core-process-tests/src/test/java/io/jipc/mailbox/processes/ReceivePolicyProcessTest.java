@@ -209,4 +209,22 @@ class ReceivePolicyProcessTest extends ProcessTestFixture {
         assertEquals("second", new String(mailbox.poll(CHILD), UTF_8));
         assertNull(mailbox.poll());
     }
+
+    @Test
+    void aListenerIsRefusedAtOnceWhileAnotherProcessIsTheReceiver() throws Exception {
+        Mailbox mailbox = create(MailboxOptions.builder());
+        try (ChildJvm receiver = start(TakeOneAndHold.class, mailbox.name())) {
+            receiver.awaitLine("READY", CHILD);
+            mailbox.put("x".getBytes(UTF_8));
+            assertEquals("TOOK x", receiver.awaitLine("TOOK", CHILD));
+            // before, listen() returned a listener that had stopped at once, the busy role in failure()
+            MailboxBusyException busy = assertThrows(MailboxBusyException.class, () -> mailbox.listen(message -> { }));
+            assertEquals(receiver.pid(), busy.holderPid());
+            proceed(receiver);
+            receiver.assertSuccess(CHILD);
+        }
+        try (io.jipc.mailbox.MailboxListener listener = mailbox.listen(message -> { })) {
+            assertTrue(listener.isRunning(), "the receiver is gone: the role is free");
+        }
+    }
 }
