@@ -5,6 +5,12 @@ import io.jipc.mailbox.Delivery;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.ReceivePolicy;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +29,14 @@ import java.util.concurrent.TimeUnit;
  * a message in flight to a remote client could not survive the gateway process: remote receives
  * from it are refused (sends are served). Such a mailbox is received from on its own host.
  *
+ * <p><b>Identity and lifetime.</b> The handle belongs to the mailbox file the name referred to when
+ * it was {@linkplain #open opened} (its device and inode). {@link #isCurrent()} tells whether the
+ * name still refers to that file (one {@code stat}): a destroyed mailbox, or one created anew under
+ * the name, is no longer current. The gateway holds one reference while the handle is its current
+ * one for the name, each session one from its {@code Open} to its end; the handle is to be closed
+ * when the last reference goes ({@link #release()} returns true), so a session keeps the mailbox it
+ * opened, as a local handle keeps a destroyed mailbox until closed.
+ *
  * <p>Thread-safe: each client session calls from its own virtual thread; a {@link Received} is
  * settled by the thread that polled it.
  */
@@ -31,10 +45,65 @@ final class ExportedMailbox implements AutoCloseable {
     private final boolean acknowledged;
     /** Held by the session whose delivery is outstanding (acknowledged mode); fair: waiters in order. */
     private final Semaphore receiveTurn = new Semaphore(1, true);
+    private final Path path;
+    /** The identity (device and inode) of the file {@link #mailbox} maps. */
+    private final Object fileKey;
+    /** References: the gateway's (while current) and each session's; guarded by this. */
+    private int references = 1;
 
-    ExportedMailbox(Mailbox mailbox) {
+    private ExportedMailbox(Mailbox mailbox, Path path, Object fileKey) {
         this.mailbox = mailbox;
         this.acknowledged = mailbox.receivePolicy() != ReceivePolicy.SHARED;
+        this.path = path;
+        this.fileKey = fileKey;
+    }
+
+    /**
+     * Opens the mailbox {@code name}, with one reference (the gateway's). The file's identity is read
+     * before and after the open, and the open is repeated if they differ (the name was destroyed or
+     * re-created meanwhile), so the identity kept is that of the file mapped: while the mapping
+     * lives, no other file gets its inode.
+     *
+     * @throws io.jipc.mailbox.MailboxNotFoundException if there is no such mailbox
+     * @throws IllegalArgumentException                  if {@code name} is no mailbox name
+     */
+    static ExportedMailbox open(String name) {
+        Path path = Mailbox.path(name);
+        while (true) {
+            Object before = fileKey(path);
+            Mailbox mailbox = Mailbox.open(name);
+            Object after = fileKey(path);
+            if (after != null && after.equals(before)) {
+                return new ExportedMailbox(mailbox, path, after);
+            }
+            mailbox.close(); // replaced while it was being opened: open what the name refers to now
+        }
+    }
+
+    /** The identity (device and inode) of the file at {@code path}; null if there is none. */
+    private static Object fileKey(Path path) {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (NoSuchFileException gone) {
+            return null;
+        } catch (IOException e) {
+            return null; // unreadable: treated as gone, and the next open reports why
+        }
+    }
+
+    /** Whether the mailbox's name still refers to this mailbox (not destroyed, not replaced): one {@code stat}. */
+    boolean isCurrent() {
+        return fileKey.equals(fileKey(path));
+    }
+
+    /** One more reference (a session that opened the mailbox). */
+    synchronized void retain() {
+        references++;
+    }
+
+    /** One reference fewer; true when that was the last one: then the caller closes the handle. */
+    synchronized boolean release() {
+        return --references == 0;
     }
 
     /** A message handed to a client: settle it exactly once, from the thread that polled it. */

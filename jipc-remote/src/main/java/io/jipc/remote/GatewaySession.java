@@ -6,8 +6,8 @@ import io.jipc.mailbox.MailboxBusyException;
 import io.jipc.net.StreamConnection;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -103,6 +103,10 @@ final class GatewaySession {
             lingerAfterFinalReply();
         } catch (ClientGone gone) {
             // the connection is closed by the server when this returns
+        } finally {
+            if (exported != null) {
+                gateway.release(exported);
+            }
         }
     }
 
@@ -204,31 +208,52 @@ final class GatewaySession {
     }
 
     /**
-     * The exported mailbox {@code name} ({@link MailboxGateway#resolve}), resolved on a virtual
+     * The exported mailbox {@code name} ({@link MailboxGateway#acquire}), resolved on a virtual
      * thread of its own while this one sends the client a heartbeat every heartbeat interval:
      * opening a mailbox file whose creator is still initialising it waits up to the 2 s a mailbox
      * takes to become ready, longer than a client's peer timeout may be. What the client sends
-     * meanwhile (pings) is read and dropped.
+     * meanwhile (pings) is read and dropped. If this session gives up first, the reference the
+     * resolving thread acquires is given back when it comes.
      */
     private ExportedMailbox resolveWithHeartbeats(String name) throws InterruptedException, ClientGone {
-        FutureTask<ExportedMailbox> resolving = new FutureTask<>(() -> gateway.resolve(name));
-        Thread.ofVirtual().name("jipc-gateway-open").start(resolving);
-        long heartbeat = Timeouts.nanos(options.heartbeatInterval());
-        while (true) {
+        CompletableFuture<ExportedMailbox> resolving = new CompletableFuture<>();
+        Thread.ofVirtual().name("jipc-gateway-open").start(() -> {
             try {
-                return resolving.get(heartbeat, TimeUnit.NANOSECONDS);
-            } catch (TimeoutException stillOpening) {
-                reply(new Wire.Heartbeat());
-                for (Wire.Request r; (r = nextRequest(Duration.ZERO)) != null; ) {
-                    if (!(r instanceof Wire.Ping)) { // nothing else belongs before the answer to the Open
-                        throw new ProtocolViolation("unexpected " + describe(r) + " before the Open was answered");
+                resolving.complete(gateway.acquire(name));
+            } catch (Throwable e) {
+                resolving.completeExceptionally(e);
+            }
+        });
+        long heartbeat = Timeouts.nanos(options.heartbeatInterval());
+        boolean handedOver = false;
+        try {
+            while (true) {
+                try {
+                    ExportedMailbox mailbox = resolving.get(heartbeat, TimeUnit.NANOSECONDS);
+                    handedOver = true;
+                    return mailbox;
+                } catch (TimeoutException stillOpening) {
+                    reply(new Wire.Heartbeat());
+                    for (Wire.Request r; (r = nextRequest(Duration.ZERO)) != null; ) {
+                        if (!(r instanceof Wire.Ping)) { // nothing else belongs before the answer to the Open
+                            throw new ProtocolViolation("unexpected " + describe(r) + " before the Open was answered");
+                        }
                     }
+                } catch (ExecutionException e) {
+                    handedOver = true; // nothing was acquired
+                    if (e.getCause() instanceof RuntimeException failure) {
+                        throw failure;
+                    }
+                    throw new IllegalStateException("resolving mailbox '" + name + "' failed", e.getCause());
                 }
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException failure) {
-                    throw failure;
-                }
-                throw new IllegalStateException("resolving mailbox '" + name + "' failed", e.getCause());
+            }
+        } finally {
+            if (!handedOver) {
+                resolving.thenAccept(mailbox -> {
+                    if (mailbox != null) {
+                        gateway.release(mailbox);
+                    }
+                });
             }
         }
     }

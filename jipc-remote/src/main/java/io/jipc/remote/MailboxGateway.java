@@ -35,6 +35,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * the mailbox's receiver for remote clients: another local process receiving from the same
  * mailbox makes remote receives fail with {@link Wire.ErrorCode#RECEIVER_BUSY} (exclusive mailboxes).
  *
+ * <p><b>A destroyed mailbox.</b> Each client's {@code Open} checks that the name still refers to
+ * the mailbox file the gateway holds (its device and inode, one {@code stat}). A mailbox destroyed
+ * since is not served ({@link Wire.ErrorCode#NO_SUCH_MAILBOX}, as a local open fails with
+ * {@link MailboxNotFoundException}), also an exported one; one created anew under the name is
+ * opened and served. A connection opened before the destroy keeps the mailbox it opened until it
+ * ends, as a local handle works on until closed; the gateway closes the old handle when the last
+ * such connection ends. A registration made at the start stays as it is (the same address; its id
+ * is the first mailbox's).
+ *
  * <p><b>Delivery.</b> A remote send is answered only once the message is in the mailbox. A remote
  * receive takes an acknowledged {@link io.jipc.mailbox.Delivery} and sends it; the message leaves
  * the mailbox only when the client's acknowledgement arrives. If the client cancels, goes silent or
@@ -62,7 +71,10 @@ public final class MailboxGateway implements AutoCloseable {
     private final RemoteOptions options;
     private final Set<String> exports;
     private final boolean exportAll;
+    /** The current handle of each mailbox name opened: checked against the name at each Open. */
     private final Map<String, ExportedMailbox> open = new ConcurrentHashMap<>();
+    /** Every handle not yet closed: the current ones, and those of destroyed mailboxes that sessions still use. */
+    private final Set<ExportedMailbox> handles = ConcurrentHashMap.newKeySet();
     private final List<Registration> registrations = new ArrayList<>();
     private final String advertisedHost;
     private volatile boolean closed;
@@ -93,7 +105,10 @@ public final class MailboxGateway implements AutoCloseable {
             this.address = Objects.requireNonNull(address, "address");
         }
 
-        /** Exports these mailboxes (they must exist when the gateway starts) and registers them. */
+        /**
+         * Exports these mailboxes (they must exist when the gateway starts) and registers them;
+         * each is served while a mailbox of that name exists (see the class comment).
+         */
         public Builder export(String... mailboxes) {
             for (String mailbox : Objects.requireNonNull(mailboxes, "mailboxes")) {
                 Objects.requireNonNull(mailbox, "a mailbox name is null");
@@ -145,8 +160,9 @@ public final class MailboxGateway implements AutoCloseable {
 
     private void begin(NameService names) {
         for (String name : exports) {
-            ExportedMailbox mailbox = new ExportedMailbox(Mailbox.open(name));
+            ExportedMailbox mailbox = ExportedMailbox.open(name);
             open.put(name, mailbox);
+            handles.add(mailbox);
             if (names != null) {
                 registrations.add(names.register(name, NameRecord.of(Mailboxes.KIND,
                         Long.toUnsignedString(mailbox.mailbox.id()), address(name))
@@ -176,16 +192,56 @@ public final class MailboxGateway implements AutoCloseable {
         return options;
     }
 
-    /** The exported mailbox {@code name}, opened on first use; null if not exported or missing. */
-    ExportedMailbox resolve(String name) {
-        ExportedMailbox mailbox = open.get(name);
-        if (mailbox != null || !exportAll || closed) {
-            return mailbox;
-        }
-        try {
-            return open.computeIfAbsent(name, n -> new ExportedMailbox(Mailbox.open(n)));
-        } catch (MailboxNotFoundException | IllegalArgumentException e) {
+    /**
+     * The exported mailbox {@code name} for a session's {@code Open}, with a reference the session
+     * gives back with {@link #release} when it ends; null if the name is not exported or no mailbox
+     * has it now. The handle is kept between Opens and checked at each (one {@code stat}): a
+     * mailbox destroyed since is no longer served (null, as a local open fails), and one created
+     * anew under the name is opened. The handle of the old one stays open until the sessions that
+     * opened it end, as a local handle outlives a destroy.
+     *
+     * @throws io.jipc.JipcException if the name's file cannot be opened as a mailbox
+     */
+    ExportedMailbox acquire(String name) {
+        if (closed || !(exportAll || exports.contains(name))) {
             return null;
+        }
+        ExportedMailbox[] acquired = new ExportedMailbox[1];
+        RuntimeException[] failed = new RuntimeException[1];
+        open.compute(name, (n, cached) -> {
+            if (cached != null && cached.isCurrent()) {
+                cached.retain();
+                acquired[0] = cached;
+                return cached;
+            }
+            if (cached != null) {
+                release(cached); // the gateway's reference: the name refers to another mailbox, or none
+            }
+            ExportedMailbox fresh;
+            try {
+                fresh = ExportedMailbox.open(n);
+            } catch (MailboxNotFoundException | IllegalArgumentException e) {
+                return null;
+            } catch (RuntimeException e) {
+                failed[0] = e; // thrown below, once the stale entry is gone (its reference was given back)
+                return null;
+            }
+            handles.add(fresh);
+            fresh.retain();
+            acquired[0] = fresh;
+            return fresh;
+        });
+        if (failed[0] != null) {
+            throw failed[0];
+        }
+        return acquired[0];
+    }
+
+    /** Gives back a reference {@link #acquire} handed out; the last one closes the handle. */
+    void release(ExportedMailbox mailbox) {
+        if (mailbox.release()) {
+            handles.remove(mailbox);
+            mailbox.close();
         }
     }
 
@@ -207,7 +263,7 @@ public final class MailboxGateway implements AutoCloseable {
         closed = true;
         registrations.forEach(Registration::close);
         server.close();
-        for (ExportedMailbox mailbox : open.values()) {
+        for (ExportedMailbox mailbox : handles) {
             mailbox.close(); // unacknowledged deliveries stay at the heads of their mailboxes
         }
     }

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,6 +61,43 @@ class GatewayExportAllTest {
             Files.deleteIfExists(insecure);
             Files.deleteIfExists(empty);
             Mailbox.destroy("real");
+        }
+    }
+
+    /**
+     * A destroyed mailbox is not served to new connections (as a local open fails), and one created
+     * anew under the name is; a connection opened before the destroy keeps its mailbox, as a local
+     * handle does. Both for a gateway that serves any name and for one that exports the name.
+     */
+    @Test
+    void aDestroyedMailboxIsNotServedAndOneCreatedAnewIs() throws Exception {
+        for (boolean all : new boolean[] {true, false}) {
+            String name = all ? "renewed-any" : "renewed-exported";
+            Mailbox first = Mailbox.create(name);
+            MailboxGateway.Builder builder = MailboxGateway.builder(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            try (MailboxGateway gateway = (all ? builder.exportAll() : builder.export(name)).start();
+                 RemoteMailbox before = RemoteMailbox.connect(URI.create(gateway.address(name)), RemoteChild.OPTIONS)) {
+                URI uri = URI.create(gateway.address(name));
+                assertTrue(before.offer("to the first".getBytes()));
+                assertEquals("to the first", new String(first.take()));
+
+                first.destroy();
+                RemoteMailboxException gone = assertThrows(RemoteMailboxException.class,
+                        () -> RemoteMailbox.connect(uri, RemoteChild.OPTIONS).close());
+                assertEquals(Wire.ErrorCode.NO_SUCH_MAILBOX, gone.code(), gone.getMessage());
+                assertTrue(before.offer("still the first".getBytes()), "a connection keeps its mailbox, as a local handle");
+                assertEquals("still the first", new String(first.take()));
+
+                try (Mailbox second = Mailbox.create(name);
+                     RemoteMailbox after = RemoteMailbox.connect(uri, RemoteChild.OPTIONS)) {
+                    assertTrue(after.offer("to the second".getBytes()));
+                    assertEquals("to the second", new String(second.poll(Duration.ofSeconds(10))));
+                    assertNull(first.poll(), "nothing went to the destroyed mailbox");
+                }
+            } finally {
+                first.close();
+                Mailbox.destroy(name);
+            }
         }
     }
 }
