@@ -17,11 +17,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * an {@link Wire.Open} first, within the {@linkplain RemoteOptions#connectTimeout() connect timeout}
  * of connecting (else the connection is ended with an error), then one request at a time. While a
  * request blocks on the mailbox it waits in slices of the heartbeat interval, sending a
- * {@link Wire.Heartbeat} after each and reading what the client sent meanwhile ({@link Wire.Ping},
- * {@link Wire.Cancel}); it gives up when the client closed the connection or was silent longer than
- * the peer timeout, and then nothing was sent, or a message handed to it is given back to the
- * {@link ExportedMailbox} for the next receive (in the mailbox itself, except with shared
- * receivers). A delivery not acknowledged within the peer timeout is given back too, pings or not. A receive of an exported mailbox waits while another
+ * {@link Wire.Heartbeat} after each, and a {@link ClientWatch} reads what the client sends meanwhile
+ * ({@link Wire.Ping}, {@link Wire.Cancel}): a cancellation, the end of the connection (at once when
+ * the client process dies: the kernel closes its socket), a protocol violation or silence longer
+ * than the peer timeout interrupts the wait at once, and then nothing was sent, or a message handed
+ * to it is given back to the {@link ExportedMailbox} for the next receive (in the mailbox itself). A delivery not acknowledged within the peer timeout is given back too, pings or not. A receive of an exported mailbox waits while another
  * session's delivery of it is outstanding (see {@link ExportedMailbox}). A frame that breaks the
  * protocol is answered {@link Wire.ErrorCode#PROTOCOL} in every state (idle, while a request waits,
  * while a delivery awaits its acknowledgement, while the {@code Open} resolves); a delivery it
@@ -269,7 +269,7 @@ final class GatewaySession {
         Outcome outcome = switch (send.mode()) {
             case NOW -> exported.mailbox.offer(payload, priority) ? Outcome.DONE : Outcome.TIMED_OUT;
             case TIMED, FOREVER -> waitFor(send.mode(), send.timeoutNanos(),
-                    slice -> exported.mailbox.offer(payload, priority, slice));
+                    slice -> exported.mailbox.offer(payload, priority, slice), null);
         };
         reply(new Wire.Sent(outcome == Outcome.DONE));
     }
@@ -279,7 +279,10 @@ final class GatewaySession {
         switch (receive.mode()) {
             case NOW -> got[0] = exported.poll(Duration.ZERO);
             case TIMED, FOREVER -> waitFor(receive.mode(), receive.timeoutNanos(),
-                    slice -> (got[0] = exported.poll(slice)) != null);
+                    slice -> (got[0] = exported.poll(slice)) != null, () -> {
+                        got[0].settle(false); // the client cancelled or went meanwhile: the next receive gets it
+                        got[0] = null;
+                    });
         }
         if (got[0] == null) {
             reply(new Wire.Empty());
@@ -326,35 +329,72 @@ final class GatewaySession {
         }
     }
 
-    /** One attempt at the mailbox, waiting at most the given slice; true when it succeeded. */
-    @FunctionalInterface
-    private interface Attempt {
-        boolean tryFor(Duration slice) throws InterruptedException;
-    }
-
-    /** Retries {@code attempt} in heartbeat slices until it succeeds, the timeout passes or the client cancels. */
-    private Outcome waitFor(Wire.Wait wait, long timeoutNanos, Attempt attempt) throws InterruptedException, ClientGone {
+    /**
+     * Retries {@code attempt} in heartbeat slices, sending a heartbeat after each, until it
+     * succeeds, the timeout passes or the client ends the wait. Meanwhile a {@link ClientWatch}
+     * reads the connection and interrupts the attempt as soon as the client cancels, closes the
+     * connection, breaks the protocol or falls silent: the interrupted mailbox wait has sent or
+     * taken nothing. An attempt that succeeded as the client ended the wait stands if it cannot be
+     * undone ({@code undo} null: a send; answered as sent when the client cancelled) and is undone
+     * otherwise (a receive: the message is given back, answered as cancelled).
+     *
+     * @throws ClientGone        if the client went away (also after a successful attempt)
+     * @throws ProtocolViolation if it broke the protocol meanwhile
+     */
+    private Outcome waitFor(Wire.Wait wait, long timeoutNanos, ClientWatch.Attempt attempt, Runnable undo)
+            throws InterruptedException, ClientGone {
+        if (attempt.tryFor(Duration.ZERO)) {
+            return Outcome.DONE; // no wait: no watcher thread
+        }
         long deadline = wait == Wire.Wait.FOREVER || timeoutNanos >= Long.MAX_VALUE / 2 ? Long.MAX_VALUE
                 : System.nanoTime() + timeoutNanos;
         long heartbeat = Timeouts.nanos(options.heartbeatInterval());
-        while (true) {
-            long left = deadline == Long.MAX_VALUE ? heartbeat : deadline - System.nanoTime();
-            if (attempt.tryFor(Duration.ofNanos(Math.max(0, Math.min(heartbeat, left))))) {
-                return Outcome.DONE;
-            }
-            if (deadline != Long.MAX_VALUE && deadline - System.nanoTime() <= 0) {
-                return Outcome.TIMED_OUT;
-            }
-            reply(new Wire.Heartbeat());
-            for (Wire.Request r; (r = nextRequest(Duration.ZERO)) != null; ) {
-                if (r instanceof Wire.Cancel) {
-                    return Outcome.CANCELLED;
+        ClientWatch watch = ClientWatch.start(connection, lastHeard, options.peerTimeout());
+        Outcome outcome;
+        try {
+            while (true) {
+                if (deadline != Long.MAX_VALUE && deadline - System.nanoTime() <= 0) {
+                    outcome = Outcome.TIMED_OUT;
+                    break;
                 }
-                if (!(r instanceof Wire.Ping)) {
-                    throw new ProtocolViolation("unexpected " + describe(r) + " while a request is in progress");
+                long left = deadline == Long.MAX_VALUE ? heartbeat : deadline - System.nanoTime();
+                boolean done;
+                try {
+                    done = watch.attempt(attempt, Duration.ofNanos(Math.max(0, Math.min(heartbeat, left))));
+                } catch (InterruptedException e) {
+                    if (watch.verdict() == null) {
+                        throw e; // not the watcher's: the gateway is closing
+                    }
+                    done = false;
+                }
+                if (done) {
+                    outcome = Outcome.DONE;
+                    break;
+                }
+                if (watch.verdict() != null) {
+                    outcome = Outcome.CANCELLED;
+                    break;
+                }
+                if (deadline == Long.MAX_VALUE || deadline - System.nanoTime() > 0) {
+                    reply(new Wire.Heartbeat());
                 }
             }
+        } finally {
+            watch.stop();
+            lastHeard = watch.lastHeard();
         }
+        ClientWatch.Verdict verdict = watch.verdict();
+        if (verdict == null) {
+            return outcome;
+        }
+        if (outcome == Outcome.DONE && undo != null) {
+            undo.run();
+        }
+        return switch (verdict.kind()) {
+            case CANCELLED -> outcome == Outcome.DONE && undo == null ? Outcome.DONE : Outcome.CANCELLED;
+            case GONE -> throw new ClientGone(verdict.why());
+            case PROTOCOL_VIOLATION -> throw new ProtocolViolation(verdict.why());
+        };
     }
 
     /**
@@ -389,7 +429,7 @@ final class GatewaySession {
     }
 
     /** A request as an error text names it: its type, and the delivery an {@code Ack} is of. */
-    private static String describe(Wire.Request request) {
+    static String describe(Wire.Request request) {
         return request instanceof Wire.Ack ack ? "Ack of delivery " + ack.deliveryId()
                 : request.getClass().getSimpleName();
     }

@@ -57,9 +57,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * mode, so a message in flight could not survive the gateway: such a mailbox takes remote sends,
  * and remote receives from it are refused with an error.
  *
- * <p><b>When a client dies.</b> A blocked request notices within the peer timeout
- * ({@link RemoteOptions}) and is abandoned: nothing is sent, nothing is taken. An idle connection
- * of a vanished client stays until the kernel reports it.
+ * <p><b>When a client dies.</b> While a request blocks at the mailbox, the connection is read on
+ * a second virtual thread; the end of the connection (at once when the client process dies: the
+ * kernel closes its socket), a cancellation, or silence longer than the peer timeout
+ * ({@link RemoteOptions}: a vanished host, a cut link) interrupts the wait at once, and the request
+ * is abandoned: nothing is sent, nothing is taken. Only room (or a message) that appears in the
+ * very instant the gateway reads the end can still complete the request. An idle connection of a
+ * vanished client stays until the kernel reports it.
  *
  * <p><b>Connections.</b> At most {@code ServerOptions.defaults().maxConnections()} (256) at once; one
  * beyond is closed at once. A connection that does not send its {@code Open} within the

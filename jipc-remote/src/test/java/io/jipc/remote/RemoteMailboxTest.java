@@ -687,6 +687,34 @@ class RemoteMailboxTest {
         assertNull(mailbox.poll(Duration.ofSeconds(1)), "the dead client's put was abandoned");
     }
 
+    /**
+     * The room comes right after the kill (another client takes a message as soon as the killed
+     * process is gone), without waiting for the gateway to see the client go: the gateway reads the
+     * end of the connection while the put waits, not only between heartbeats, and abandons the wait
+     * before the room appears. Until 2026-12-04 it noticed only between slices of the heartbeat
+     * interval, and the dead client's message usually arrived.
+     */
+    @Test
+    void aClientKilledDuringABlockedPutSendsNothingThoughRoomComesAtOnce() throws Exception {
+        RemoteMailbox mailbox = connect(box);
+        for (int round = 0; round < 4; round++) {
+            for (int i = 0; i < 4; i++) {
+                assertTrue(mailbox.offer(text("fill " + i)));
+            }
+            try (ChildJvm client = ChildJvm.builder(RemoteChild.class).args("client", box.toString(), "1")
+                    .quickStart().hardTimeout(Duration.ofSeconds(100)).start()) {
+                client.awaitLine("CONNECTED", LONG);
+                Thread.sleep(1000);                         // its put reaches the gateway and waits for room
+                client.kill();                              // returns once the process is gone
+            }
+            assertEquals("fill 0", text(mailbox.take()));  // room at once
+            for (int i = 1; i < 4; i++) {
+                assertEquals("fill " + i, text(mailbox.take()));
+            }
+            assertNull(text(mailbox.poll(Duration.ofSeconds(1))), "round " + round + ": the dead client's put was abandoned");
+        }
+    }
+
     private String clientsAtTheGateway() throws IOException {
         gateway.process().getOutputStream().write("count\n".getBytes(UTF_8));
         gateway.process().getOutputStream().flush();
