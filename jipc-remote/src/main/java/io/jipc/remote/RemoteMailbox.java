@@ -1,5 +1,6 @@
 package io.jipc.remote;
 
+import io.jipc.ClosedException;
 import io.jipc.Timeouts;
 import io.jipc.JipcException;
 import io.jipc.mailbox.MessageTooLargeException;
@@ -279,7 +280,7 @@ public final class RemoteMailbox implements MessageChannel {
     /** The open connection, connecting (and opening the mailbox) first if there is none. Holds the lock. */
     private StreamConnection connection() throws InterruptedException {
         if (closed) {
-            throw new io.jipc.ClosedException("remote mailbox " + uri + " is closed");
+            throw new ClosedException("remote mailbox " + uri + " is closed");
         }
         if (connection != null) {
             return connection;
@@ -468,7 +469,8 @@ public final class RemoteMailbox implements MessageChannel {
             throw lost("interrupted while writing to the gateway", e);
         } catch (JipcException e) {
             String why = "connection to the gateway failed: " + e.getMessage();
-            throw dropOnFailure ? lost(why, e) : new RemotePeerLostException("remote mailbox " + uri + ": " + why, e);
+            throw dropOnFailure ? lost(why, e)
+                    : closed ? closedMeanwhile(e) : new RemotePeerLostException("remote mailbox " + uri + ": " + why, e);
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
@@ -476,9 +478,24 @@ public final class RemoteMailbox implements MessageChannel {
         }
     }
 
-    private RemotePeerLostException lost(String why, Throwable cause) {
+    /**
+     * The failure of the connection, which is dropped: {@link RemotePeerLostException}, or
+     * {@link ClosedException} when {@link #close()} ended it (from another thread, during the call).
+     */
+    private JipcException lost(String why, Throwable cause) {
         drop();
+        if (closed) {
+            return closedMeanwhile(cause);
+        }
         return new RemotePeerLostException("remote mailbox " + uri + ": " + why, cause);
+    }
+
+    private ClosedException closedMeanwhile(Throwable cause) {
+        ClosedException e = new ClosedException("remote mailbox " + uri + " was closed during the call");
+        if (cause != null) {
+            e.initCause(cause);
+        }
+        return e;
     }
 
     private void drop() {
@@ -519,7 +536,12 @@ public final class RemoteMailbox implements MessageChannel {
         }
     }
 
-    /** Closes the connection; a thread blocked in a call gets {@link RemotePeerLostException}. Idempotent. */
+    /**
+     * Closes the connection; a thread blocked in a call of this handle ends with
+     * {@link ClosedException} (a request in progress at the gateway is abandoned there as when a
+     * client goes away: a send that had not completed sends nothing, a delivery not acknowledged is
+     * given back), and later calls throw it too. Idempotent.
+     */
     @Override
     public void close() {
         closed = true;

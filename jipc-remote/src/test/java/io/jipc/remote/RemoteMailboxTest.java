@@ -1,5 +1,6 @@
 package io.jipc.remote;
 
+import io.jipc.ClosedException;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.MessageTooLargeException;
@@ -321,6 +322,28 @@ class RemoteMailboxTest {
         assertInstanceOf(InterruptedException.class, outcome.get(60, TimeUnit.SECONDS));
         mailbox.put(text("after"));
         assertEquals("after", text(mailbox.take()));
+    }
+
+    /** As a local handle's close: the blocked thread gets ClosedException (until 2026-12-04 RemotePeerLostException). */
+    @Test
+    void closingTheHandleEndsABlockedCallWithClosedException() throws Exception {
+        RemoteMailbox mailbox = connect(box);
+        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                outcome.complete(new AssertionError("took " + text(mailbox.take())));
+            } catch (Throwable t) {
+                outcome.complete(t);
+            }
+        });
+        Thread.sleep(500);
+        mailbox.close();
+        assertInstanceOf(ClosedException.class, outcome.get(60, TimeUnit.SECONDS));
+        assertThrows(ClosedException.class, mailbox::poll);
+        try (RemoteMailbox other = connect(box)) {
+            other.put(text("after the close"));
+            assertEquals("after the close", text(other.take()), "the closed handle's take took nothing");
+        }
     }
 
     @Test
