@@ -38,6 +38,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Delivery.</b> A send that returns true (or a {@code put} that returns) has put the message
  * in the remote mailbox. A received message is acknowledged to the gateway as it is returned; a
  * message whose acknowledgement is lost with the connection is delivered again (at least once).
+ * The gateway process is the sender: in a mailbox with headers, a message sent through this handle
+ * names the gateway ({@code Message.sender()}) and carries the gateway's sequence number and send
+ * time, shared by all its clients. What a local mailbox offers beyond these verbs (transfer,
+ * buffers, claims, deliveries, selectors...) is not available remotely; {@code docs/remote.md} lists it.
  *
  * <p><b>Message size.</b> {@link #maxMessageSize()} is the smaller of the mailbox's limit (as the
  * gateway announced it) and what this client's own {@linkplain RemoteOptions#maxFrameSize() frame
