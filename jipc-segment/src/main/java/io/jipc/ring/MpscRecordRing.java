@@ -216,9 +216,41 @@ public final class MpscRecordRing extends RecordRing {
         for (int slot = 0; slot < slots; slot++) {
             long base = slotBase(slot);
             long owner = (long) LONG.getVolatile(ring, base + INTENT_OWNER_OFFSET);
-            if (owner != 0 && owner != self && intentResolved(base, head) && !ProcessIdentity.isAlive(owner)) {
+            if (owner == 0) {
+                continue;
+            }
+            checkIntent(slot, base);
+            if (owner != self && intentResolved(base, head) && !ProcessIdentity.isAlive(owner)) {
                 LONG.compareAndSet(ring, base + INTENT_OWNER_OFFSET, owner, 0L);
             }
+        }
+    }
+
+    /**
+     * Refuses an intent no producer can have written: a claim position that is not a record
+     * position or lies beyond the tail, or a claim length outside 1 record .. twice the capacity.
+     * Otherwise a table overwritten by something that is not a jipc producer (every slot owned by
+     * a "dead" process whose claim never resolves) would keep every send waiting for a slot for
+     * ever, at-once sends included. The intent is read before the tail: a tail only grows, and every
+     * intent position was the tail once.
+     *
+     * @throws CorruptSegmentException if the intent is impossible
+     */
+    private void checkIntent(int slot, long base) {
+        long position = (long) LONG.getAcquire(ring, base + INTENT_POSITION_OFFSET);
+        if (position == NO_INTENT) {
+            return;
+        }
+        long length = ring.get(ValueLayout.JAVA_LONG, base + INTENT_CLAIM_LENGTH_OFFSET);
+        if ((long) LONG.getAcquire(ring, base + INTENT_POSITION_OFFSET) != position) {
+            return; // a producer is writing it right now
+        }
+        if (position < 0 || (position & (RecordDescriptor.ALIGNMENT - 1)) != 0 || position > tailVolatile()
+                || length < RecordDescriptor.HEADER_LENGTH || length > capacity * 2
+                || (length & (RecordDescriptor.ALIGNMENT - 1)) != 0) {
+            throw new CorruptSegmentException(name + ": intent slot " + slot + " holds an impossible claim (position "
+                    + position + ", length " + length + "): the ring was overwritten by something that is not a"
+                    + " jipc producer");
         }
     }
 

@@ -213,6 +213,41 @@ class HostileMailboxFileTest {
         Mailbox.destroy("lengths");
     }
 
+    /**
+     * Another process overwrites a many-sender ring's control block (tail, intent table) while the
+     * mailbox is open: every intent slot then looks owned by a dead process whose claim never
+     * resolves. A send must report the damage, not wait for a free slot for ever (an at-once
+     * offer() did).
+     */
+    @Test
+    void aSendIntoAnOverwrittenIntentTableReportsTheDamage() throws Exception {
+        try (Mailbox mailbox = Mailbox.create("scribbled", MailboxOptions.builder().capacityBytes(4096)
+                .maxMessageSize(512).build())) {
+            mailbox.put("one".getBytes());
+            int from = (int) (MailboxDescriptor.RING_OFFSET + RingDescriptor.TAIL_OFFSET);
+            int to = (int) (MailboxDescriptor.RING_OFFSET + RingDescriptor.dataOffset(16));
+            byte[] scribble = new byte[to - from];
+            java.util.Arrays.fill(scribble, (byte) 0x41);
+            try (FileChannel file = FileChannel.open(Mailbox.path("scribbled"), StandardOpenOption.WRITE)) {
+                file.write(ByteBuffer.wrap(scribble), from); // the mapping sees it
+            }
+            Throwable[] outcome = new Throwable[1];
+            Thread sender = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    mailbox.offer("two".getBytes());
+                } catch (Throwable t) {
+                    outcome[0] = t;
+                }
+            });
+            sender.join(60_000);
+            assertTrue(!sender.isAlive(), "offer() still waits for an intent slot");
+            assertTrue(outcome[0] instanceof CorruptSegmentException, String.valueOf(outcome[0]));
+            assertThrows(CorruptSegmentException.class, mailbox::poll);
+        } finally {
+            Mailbox.destroy("scribbled");
+        }
+    }
+
     @Test
     void aMailboxThatNeverBecameReadyIsReportedAfterTheReadyTimeout() throws Exception {
         forge("empty", new byte[0]);
