@@ -32,7 +32,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code String}; {@code byte[]}; enums; records whose components are of these types;
  * {@code List<E>} and {@code Map<K, V>} of these types. Anything else ({@code Object}, other arrays,
  * other classes, type variables, wildcards) is refused when the allow-list is built, with a
- * {@link NotMarshallableException} naming the method and the type. A decoder resolves the class
+ * {@link NotMarshallableException} naming the method and the type, as are types {@code io.jipc.rpc}
+ * cannot use ({@link TypeAccess}: not public, or in a package not exported to it). A decoder resolves the class
  * names it reads only against the allow-list: a name outside it is a {@link RpcProtocolException},
  * and no class is loaded or constructed because a peer named it.
  *
@@ -96,8 +97,13 @@ public final class Marshaller {
     /**
      * The marshaller of {@code api}'s methods (built once per interface).
      *
-     * @throws NotMarshallableException if a method names a type outside what this format carries
-     * @throws IllegalArgumentException if {@code api} is not an interface
+     * @throws NotMarshallableException if a method names a type outside what this format carries, or a
+     *         record or enum {@code io.jipc.rpc} cannot use: one a signature names that is not public (or, in
+     *         a named module, not exported to {@code io.jipc.rpc}), or any other that is not and whose
+     *         package is not open to {@code io.jipc.rpc} (see {@link TypeAccess})
+     * @throws IllegalArgumentException if {@code api} is not an interface, or it (or an interface it
+     *         inherits remote methods from) is not public or, in a named module, not exported to {@code
+     *         io.jipc.rpc}
      */
     public static Marshaller of(Class<?> api) {
         Objects.requireNonNull(api, "api");
@@ -108,10 +114,19 @@ public final class Marshaller {
     }
 
     private static Marshaller build(Class<?> api) {
+        TypeAccess.requireUsableInterface(api, null);
         Map<String, Class<?>> classes = new LinkedHashMap<>();
         Map<Class<?>, RecordShape> records = new LinkedHashMap<>();
         for (Method method : RpcMethods.of(api).values()) {
             String where = api.getName() + "." + method.getName();
+            if (method.getDeclaringClass() != api) { // inherited: invoked through the interface that declares it
+                TypeAccess.requireUsableInterface(method.getDeclaringClass(), where);
+            }
+            for (Class<?> named : signature(method)) {
+                if (named.isEnum() || named.isRecord()) {
+                    TypeAccess.requireUsableInSignature(named, where);
+                }
+            }
             for (Type parameter : method.getGenericParameterTypes()) {
                 allow(parameter, where, classes, records);
             }
@@ -120,6 +135,13 @@ public final class Marshaller {
             }
         }
         return new Marshaller(Map.copyOf(classes), Map.copyOf(records));
+    }
+
+    /** The erased parameter and return types of {@code method}: the types its stub method names. */
+    private static List<Class<?>> signature(Method method) {
+        List<Class<?>> types = new ArrayList<>(List.of(method.getParameterTypes()));
+        types.add(method.getReturnType());
+        return types;
     }
 
     private static void allow(Type type, String where, Map<String, Class<?>> classes,
@@ -150,11 +172,16 @@ public final class Marshaller {
                 }
                 try {
                     Constructor<?> constructor = c.getDeclaredConstructor(types);
-                    if (!Modifier.isPublic(c.getModifiers()) || !Modifier.isPublic(constructor.getModifiers())) {
-                        constructor.trySetAccessible();
-                        for (Method accessor : accessors) {
-                            accessor.trySetAccessible();
-                        }
+                    String notPublic = TypeAccess.whyNotPublic(c);
+                    if (notPublic == null && !Modifier.isPublic(constructor.getModifiers())) {
+                        notPublic = "the canonical constructor of " + c.getName() + " is not public";
+                    }
+                    // a record reached only inside a value (not named by a signature) may be non-public:
+                    // built and read by reflection, it travels if its package is open to io.jipc.rpc
+                    if (notPublic != null && !allAccessible(constructor, accessors)) {
+                        throw new NotMarshallableException(where + ": record " + c.getName() + " cannot be read or "
+                                + "built by io.jipc.rpc (" + notPublic + ", and its package is not open to io.jipc.rpc): "
+                                + "make it public in a package exported to io.jipc.rpc, or open its package to io.jipc.rpc");
                     }
                     records.put(c, new RecordShape(accessors, generic, constructor));
                 } catch (NoSuchMethodException e) {
@@ -178,6 +205,15 @@ public final class Marshaller {
             throw new NotMarshallableException(where + ": " + type.getTypeName() + " is not marshallable (of arrays only byte[])");
         }
         throw new NotMarshallableException(where + ": " + type.getTypeName() + " is not marshallable");
+    }
+
+    /** Makes {@code constructor} and {@code accessors} accessible to this module; whether all now are. */
+    private static boolean allAccessible(Constructor<?> constructor, Method[] accessors) {
+        boolean all = constructor.trySetAccessible();
+        for (Method accessor : accessors) {
+            all &= accessor.trySetAccessible();
+        }
+        return all;
     }
 
     // ------------------------------------------------------------------ encoding

@@ -214,7 +214,9 @@ public final class RpcClient<T> implements AutoCloseable {
      *         an RPC server's (its {@linkplain Mailbox#protocol() protocol label} is not {@value
      *         RpcServer#PROTOCOL}): then nothing is sent into it
      * @throws io.jipc.CorruptSegmentException or another exception of {@link Mailbox#open(String)}
-     * @throws NotMarshallableException if a method of {@code api} names a type calls cannot carry
+     * @throws NotMarshallableException if a method of {@code api} names a type calls cannot carry, or a record or
+     *         enum io.jipc.rpc cannot use (not public, or not exported to it: {@link Marshaller#of})
+     * @throws IllegalArgumentException if the interface is not public, or not exported to io.jipc.rpc
      */
     public static <T> RpcClient<T> connect(String name, Class<T> api, Options options) throws InterruptedException {
         Objects.requireNonNull(options, "options");

@@ -230,7 +230,9 @@ public final class RpcServer<T> implements AutoCloseable {
      * Creates the mailbox {@code name} (replacing one whose creator is dead) and serves
      * {@code implementation} on it, with {@link #DEFAULT_MAILBOX}'s options.
      *
-     * @throws NotMarshallableException if a method of {@code api} names a type calls cannot carry
+     * @throws NotMarshallableException if a method of {@code api} names a type calls cannot carry, or a record or
+     *         enum io.jipc.rpc cannot use (not public, or not exported to it: {@link Marshaller#of})
+     * @throws IllegalArgumentException if the interface is not public, or not exported to io.jipc.rpc
      * @throws io.jipc.mailbox.MailboxExistsException if a live process has a mailbox of that name
      */
     public static <T> RpcServer<T> start(String name, Class<T> api, T implementation) {
@@ -358,7 +360,9 @@ public final class RpcServer<T> implements AutoCloseable {
          * Creates the mailbox (replacing one whose creator is dead), binds the listener if asked,
          * registers the name if asked, and starts serving.
          *
-         * @throws NotMarshallableException if a method of the interface names a type calls cannot carry
+         * @throws NotMarshallableException if a method of the interface names a type calls cannot carry, or a record or
+         *         enum io.jipc.rpc cannot use (not public, or not exported to it: {@link Marshaller#of})
+         * @throws IllegalArgumentException if the interface is not public, or not exported to io.jipc.rpc
          * @throws io.jipc.mailbox.MailboxExistsException if a live process has a mailbox of that name
          */
         public RpcServer<T> start() {

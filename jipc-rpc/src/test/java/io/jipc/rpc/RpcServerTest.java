@@ -236,6 +236,55 @@ class RpcServerTest {
         assertTrue(!Mailbox.exists("loose"));
     }
 
+    @SuppressWarnings("unchecked")
+    private static <T> RpcServer<T> startAny(String name, Class<?> api, Object implementation) {
+        return RpcServer.start(name, (Class<T>) api, (T) implementation);
+    }
+
+    /**
+     * An interface io.jipc.rpc cannot use (not public, or inheriting its method from one that is not), or
+     * one whose signature names a record or enum the stub cannot name (not public), is refused when the
+     * server or the client is created, naming the type; both succeeded, and every call failed (as if the
+     * implementation had thrown an {@code IllegalAccessException}, or with an {@code IllegalAccessError}
+     * from the stub). The types are of another package: {@code io.jipc.rpc}'s own may use anything of it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"package-private interface", "inherited from a package-private interface",
+            "package-private record in a signature", "package-private enum in a signature"})
+    void typesIoJipcRpcCannotUseAreRefusedWhenTheServerOrClientIsCreated(String what) {
+        Class<?> api = switch (what) {
+            case "package-private interface" -> io.jipc.rpc.elsewhere.Inaccessible.PACKAGE_PRIVATE;
+            case "inherited from a package-private interface" -> io.jipc.rpc.elsewhere.Inaccessible.INHERITS_HIDDEN;
+            case "package-private record in a signature" -> io.jipc.rpc.elsewhere.Inaccessible.USES_HIDDEN_RECORD;
+            default -> io.jipc.rpc.elsewhere.Inaccessible.RETURNS_HIDDEN_ENUM;
+        };
+        String named = switch (what) {
+            case "package-private interface" -> api.getName();
+            case "inherited from a package-private interface" -> io.jipc.rpc.elsewhere.Inaccessible.HIDDEN_BASE;
+            case "package-private record in a signature" -> io.jipc.rpc.elsewhere.Inaccessible.HIDDEN_RECORD;
+            default -> io.jipc.rpc.elsewhere.Inaccessible.HIDDEN_ENUM;
+        };
+        Class<? extends IllegalArgumentException> expected = what.endsWith("interface")
+                ? IllegalArgumentException.class : NotMarshallableException.class;
+        Object implementation = io.jipc.rpc.elsewhere.Inaccessible.implementation(api);
+        String name = "hidden-" + what.replace(' ', '-');
+        IllegalArgumentException atServer = assertThrows(expected, () -> startAny(name, api, implementation));
+        assertTrue(atServer.getMessage().contains(named + " is not public"), atServer.getMessage());
+        assertTrue(!Mailbox.exists(name), "nothing was created");
+        IllegalArgumentException atClient = assertThrows(expected, () -> RpcClient.connect(name, api));
+        assertTrue(atClient.getMessage().contains(named + " is not public"), atClient.getMessage());
+    }
+
+    /** A non-public record named only inside a list is built and read by reflection alone: it travels (its package is open). */
+    @Test
+    void aNonPublicRecordInsideAListTravels() throws Exception {
+        Class<?> api = io.jipc.rpc.elsewhere.Inaccessible.LISTS_HIDDEN_RECORDS;
+        try (RpcServer<?> server = startAny("lists-hidden", api, io.jipc.rpc.elsewhere.Inaccessible.implementation(api));
+             RpcClient<?> client = RpcClient.connect("lists-hidden", api)) {
+            assertEquals(List.of(2, 3), io.jipc.rpc.elsewhere.Inaccessible.callListsHiddenRecords(client.stub(), 1, 2));
+        }
+    }
+
     @Test
     void aClosedClientRefusesCallsAndTheServerForgetsIt() throws Exception {
         try (RpcServer<Bank> server = RpcServer.start("svc2", Bank.class, new BankService())) {
