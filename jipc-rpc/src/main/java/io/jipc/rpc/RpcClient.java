@@ -454,7 +454,7 @@ public final class RpcClient<T> implements AutoCloseable {
             }
             RpcFrame frame = awaitReply(reply, deadline);
             return switch (frame) {
-                case RpcFrame.Result result -> marshaller.decodeResult(result.value(), method);
+                case RpcFrame.Result result -> decodeResult(method, result);
                 // nobody cancels a blocking call but its deadline: the server's timer (started when the call
                 // arrived) may fire and its reply come in before this thread sees its own deadline pass
                 case RpcFrame.Failure failure when failure.code() == RpcFrame.FailureCode.CANCELLED && timeout != null ->
@@ -503,6 +503,23 @@ public final class RpcClient<T> implements AutoCloseable {
             if (!transport.serverAlive(serverToken)) {
                 throw lost("the server of '" + name + "' (" + ProcessIdentity.describe(serverToken) + ") died");
             }
+        }
+    }
+
+    /**
+     * The value of {@code result}, checked against {@code method}'s return type. A method's key is its
+     * name and parameter types, not its return type: a server built from a version of the interface
+     * whose method of the same key returns another type runs the call, and its value does not fit here.
+     *
+     * @throws RpcProtocolException naming the method, if the value does not decode or fit
+     */
+    private Object decodeResult(Method method, RpcFrame.Result result) {
+        try {
+            return marshaller.decodeResult(result.value(), method);
+        } catch (RpcProtocolException e) {
+            String key = RpcMethods.key(method);
+            throw new RpcProtocolException(key + ": " + e.getMessage() + " (the call ran at the server; a server whose "
+                    + key + " returns another type, of another version of the interface, answers so)");
         }
     }
 

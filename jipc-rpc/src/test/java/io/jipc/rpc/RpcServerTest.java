@@ -100,6 +100,74 @@ class RpcServerTest {
         }
     }
 
+    /** Version 1 of an interface; {@link #versionTwo()} makes version 2, whose methods return other types. */
+    public interface Versioned {
+        void noop();
+
+        int calls();
+    }
+
+    /**
+     * Version 2 of {@link Versioned}, the same name in a loader of its own: {@code int noop()} and
+     * {@code long calls()}, the same keys as version 1's.
+     */
+    private static Class<?> versionTwo() {
+        byte[] bytes = java.lang.classfile.ClassFile.of().build(java.lang.constant.ClassDesc.of(Versioned.class.getName()),
+                c -> c.withFlags(java.lang.classfile.ClassFile.ACC_PUBLIC | java.lang.classfile.ClassFile.ACC_INTERFACE
+                                | java.lang.classfile.ClassFile.ACC_ABSTRACT)
+                        .withSuperclass(java.lang.constant.ConstantDescs.CD_Object)
+                        .withMethod("noop", java.lang.constant.MethodTypeDesc.of(java.lang.constant.ConstantDescs.CD_int),
+                                java.lang.classfile.ClassFile.ACC_PUBLIC | java.lang.classfile.ClassFile.ACC_ABSTRACT, m -> { })
+                        .withMethod("calls", java.lang.constant.MethodTypeDesc.of(java.lang.constant.ConstantDescs.CD_long),
+                                java.lang.classfile.ClassFile.ACC_PUBLIC | java.lang.classfile.ClassFile.ACC_ABSTRACT, m -> { }));
+        final class Loader extends ClassLoader {
+            Loader() {
+                super(RpcServerTest.class.getClassLoader());
+            }
+
+            Class<?> define() {
+                return defineClass(Versioned.class.getName(), bytes, 0, bytes.length);
+            }
+        }
+        return new Loader().define();
+    }
+
+    /**
+     * A method's key has no return type: a client of version 2, where {@code void noop()} became {@code
+     * int noop()} and {@code int calls()} {@code long calls()}, calls version 1's methods; they run at
+     * the server, and the client refuses their results with an error that names the method.
+     */
+    @Test
+    void aMethodWhoseReturnTypeChangedRunsAtTheServerAndTheClientRefusesItsResult() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger noops = new java.util.concurrent.atomic.AtomicInteger();
+        Class<?> v2 = versionTwo();
+        assertTrue(v2 != Versioned.class && v2.getName().equals(Versioned.class.getName()));
+        try (RpcServer<Versioned> server = RpcServer.start("versioned", Versioned.class, new Versioned() {
+                 @Override
+                 public void noop() {
+                     noops.incrementAndGet();
+                 }
+
+                 @Override
+                 public int calls() {
+                     return noops.get();
+                 }
+             });
+             RpcClient<?> client = RpcClient.connect("versioned", v2)) {
+            java.lang.reflect.InvocationTargetException noop = assertThrows(java.lang.reflect.InvocationTargetException.class,
+                    () -> v2.getMethod("noop").invoke(client.stub()));
+            RpcProtocolException e = assertInstanceOf(RpcProtocolException.class, noop.getCause());
+            assertTrue(e.getMessage().startsWith("noop(): ") && e.getMessage().contains("null where int belongs")
+                    && e.getMessage().contains("the call ran at the server"), e.getMessage());
+            assertEquals(1, noops.get(), "version 1's noop ran");
+            java.lang.reflect.InvocationTargetException calls = assertThrows(java.lang.reflect.InvocationTargetException.class,
+                    () -> v2.getMethod("calls").invoke(client.stub()));
+            e = assertInstanceOf(RpcProtocolException.class, calls.getCause());
+            assertTrue(e.getMessage().startsWith("calls(): ")
+                    && e.getMessage().contains("java.lang.Integer where long belongs"), e.getMessage());
+        }
+    }
+
     @Test
     void aHelloNamingAMailboxThatIsNoClientsReplyMailboxIsIgnored() throws Exception {
         try (RpcServer<Bank> server = RpcServer.start("svc3", Bank.class, new BankService());
