@@ -169,6 +169,8 @@ public final class RpcClient<T> implements AutoCloseable {
     private final long serverToken;
     /** The largest call frame: the transport's limit, or the server's (its WELCOME) if smaller. */
     private final int maxRequest;
+    /** Whose limit {@link #maxRequest} is, with its value: what a call too large is told it exceeds. */
+    private final String maxRequestText;
     private final T stub;
     private final Map<Long, CompletableFuture<RpcFrame>> pending = new ConcurrentHashMap<>();
     private final AtomicLong nextCallId = new AtomicLong(1);
@@ -192,8 +194,13 @@ public final class RpcClient<T> implements AutoCloseable {
         this.transport = transport;
         this.clientId = welcome.clientId();
         this.serverToken = welcome.serverToken();
-        this.maxRequest = welcome.maxRequestFrame() > 0
-                ? Math.min(transport.maxRequestSize(), welcome.maxRequestFrame()) : transport.maxRequestSize();
+        int channel = transport.maxRequestSize();
+        int said = welcome.maxRequestFrame(); // 0: a server of wire 1.0 says nothing
+        this.maxRequest = said > 0 ? Math.min(channel, said) : channel;
+        // over TCP the channel's limit is this client's own connection's; through mailboxes the server's mailbox's
+        this.maxRequestText = transport instanceof Transport.ThroughConnection && (said <= 0 || channel < said)
+                ? "more than this client's frame limit over TCP (Options.maxTcpFrameSize) of " + channel
+                : "more than '" + name + "' takes (" + maxRequest + ")";
         this.stub = api.cast(Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api}, new Stub()));
     }
 
@@ -442,7 +449,7 @@ public final class RpcClient<T> implements AutoCloseable {
                 marshaller.encodeArguments(args)));
         if (request.length > maxRequest) {
             throw new NotMarshallableException("the call of " + RpcMethods.key(method) + " takes " + request.length
-                    + " bytes, more than '" + name + "' takes (" + maxRequest + ")");
+                    + " bytes, " + maxRequestText);
         }
         CompletableFuture<RpcFrame> reply = new CompletableFuture<>();
         pending.put(callId, reply);

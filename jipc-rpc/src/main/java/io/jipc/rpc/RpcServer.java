@@ -172,14 +172,17 @@ public final class RpcServer<T> implements AutoCloseable {
         final Replies replies;
         /** The channel's limit, or the client's own (its HELLO) if smaller. */
         final int maxReply;
+        /** Whose limit {@link #maxReply} is, with its value: what a result too large is told it exceeds. */
+        final String maxReplyText;
         final Map<Long, RunningCall> running = new ConcurrentHashMap<>();
         /** Over a connection, its calls' slots ({@link Builder#maxCallsPerConnection}); null through mailboxes. */
         final Semaphore slots;
 
-        Client(long id, Replies replies, int maxReply, Semaphore slots) {
+        Client(long id, Replies replies, int maxReply, String maxReplyText, Semaphore slots) {
             this.id = id;
             this.replies = replies;
             this.maxReply = maxReply;
+            this.maxReplyText = maxReplyText;
             this.slots = slots;
         }
     }
@@ -589,15 +592,34 @@ public final class RpcServer<T> implements AutoCloseable {
             replies.close();
             return null;
         }
-        int maxReply = hello.maxReplyFrame() > 0 ? Math.min(replies.maxFrameSize(), hello.maxReplyFrame())
-                : replies.maxFrameSize();
-        Client client = new Client(nextClientId.getAndIncrement(), replies, maxReply, slots);
+        int channel = replies.maxFrameSize();
+        int said = hello.maxReplyFrame(); // 0: a client of wire 1.0 says nothing
+        Client client = new Client(nextClientId.getAndIncrement(), replies, said > 0 ? Math.min(channel, said) : channel,
+                replyLimitText(replies, said), slots);
         clients.put(client.id, client);
         if (!replies.send(RpcFrame.encode(new RpcFrame.Welcome(client.id, self, maxRequest)))) {
             forget(client);
             return null;
         }
         return client;
+    }
+
+    /**
+     * Whose limit a result to this client must fit, and its value: the client's own (its HELLO said
+     * {@code said}), or, when that is larger or not said, the channel's: over a connection this
+     * server's frame limit for connections (its listener's), through mailboxes the client's reply
+     * mailbox's.
+     */
+    private static String replyLimitText(Replies replies, int said) {
+        int channel = replies.maxFrameSize();
+        if (said > 0 && said <= channel) {
+            return "the client's maximum of " + said;
+        }
+        if (replies instanceof Replies.ToConnection) {
+            return "this server's frame limit for connections of " + channel + " (its listener's ConnectionOptions"
+                    + ".maxFrameSize" + (said > 0 ? "; the client takes up to " + said : "") + ")";
+        }
+        return "the client's reply mailbox's maximum of " + channel;
     }
 
     /**
@@ -764,7 +786,7 @@ public final class RpcServer<T> implements AutoCloseable {
             }
             if (value.length > client.maxReply) {
                 fail(client, call.callId(), RpcFrame.FailureCode.BAD_RESULT, MessageTooLargeException.class.getName(),
-                        "the result of " + value.length + " bytes exceeds the client's maximum of " + client.maxReply);
+                        "the result of " + value.length + " bytes exceeds " + client.maxReplyText);
                 return;
             }
             send(client, value);

@@ -514,6 +514,33 @@ class RpcServerTest {
         }
     }
 
+    /**
+     * Over TCP the limit a result exceeds may be the server's own (its listener's frame limit, smaller than
+     * what the client's HELLO said it takes), and the limit a call exceeds the client's own (smaller than
+     * what the server's WELCOME said): each error names whose limit it is, not the other side's.
+     */
+    @Test
+    void overTcpTheErrorOfAFrameTooLargeNamesWhoseLimitItIs() throws Exception {
+        try (RpcServer<Bank> server = tcpServer("tcp-limits", 4096);
+             RpcClient<Bank> client = tcpClient(server, "tcp-limits", 1 << 20)) {
+            for (int i = 0; i < 200; i++) {
+                client.stub().deposit("a", new Bank.Money(1, Bank.Currency.USD));
+            }
+            RpcProtocolException e = assertThrows(RpcProtocolException.class, () -> client.stub().statement("a"));
+            assertTrue(e.getMessage().contains("exceeds this server's frame limit for connections of 4096")
+                    && e.getMessage().contains("the client takes up to 1048576"), e.getMessage());
+            assertEquals(200, client.stub().balance("a"));
+        }
+        try (RpcServer<Bank> server = tcpServer("tcp-limits-2", 1 << 20);
+             RpcClient<Bank> client = tcpClient(server, "tcp-limits-2", 4096)) {
+            NotMarshallableException e = assertThrows(NotMarshallableException.class,
+                    () -> client.stub().reverse(new byte[8192]));
+            assertTrue(e.getMessage().contains("more than this client's frame limit over TCP (Options.maxTcpFrameSize) "
+                    + "of 4096"), e.getMessage());
+            assertArrayEquals(new byte[] {2, 1}, client.stub().reverse(new byte[] {1, 2}));
+        }
+    }
+
     @Test
     void aTcpFrameLimitOutsideWhatJipcNetTakesIsRefusedWhenTheOptionsAreMade() {
         RpcClient.Options defaults = RpcClient.Options.defaults();
