@@ -59,7 +59,7 @@ import java.util.regex.Pattern;
  * <p><b>Interrupts and cancellation.</b> A caller interrupted while it waits tells the server to cancel
  * the call (its thread there is interrupted) and gets an {@link RpcException} whose cause is an
  * {@link InterruptedException}, with its interrupt status set again. {@link #async} returns a future
- * whose {@code cancel(true)} does the same.
+ * whose {@code cancel(true)} does the same; its {@code cancel(false)} lets the call run on.
  *
  * <p><b>Receiving.</b> There is no reply thread: waiting callers take turns at polling the reply
  * channel themselves, so a reply wakes its caller directly. The one polling hands other callers'
@@ -388,7 +388,11 @@ public final class RpcClient<T> implements AutoCloseable {
 
     /**
      * Runs {@code call} on the stub on a virtual thread; the future completes with its result or its
-     * exception. {@code cancel(true)} interrupts that thread, which cancels the call at the server.
+     * exception. {@code cancel(true)} interrupts that thread, which cancels the call at the server (its
+     * thread there is interrupted). {@code cancel(false)}, as {@link java.util.concurrent.Future#cancel}
+     * says, lets the call run on: the future is cancelled at once, the call goes on at the server and its
+     * result is dropped when it comes (where a plain {@code CompletableFuture} ignores the flag). Only
+     * this future's {@code cancel} does this, not that of a stage made from it ({@code thenApply}, ...).
      */
     public <R> CompletableFuture<R> async(Function<? super T, ? extends R> call) {
         Objects.requireNonNull(call, "call");
@@ -404,14 +408,14 @@ public final class RpcClient<T> implements AutoCloseable {
         return future;
     }
 
-    /** A future whose cancellation interrupts the thread running the call. */
+    /** A future whose {@code cancel(true)} interrupts the thread running the call. */
     private static final class AsyncCall<R> extends CompletableFuture<R> {
         volatile Thread thread;
 
         @Override
         public boolean cancel(boolean mayInterruptIfRunning) {
             boolean cancelled = super.cancel(mayInterruptIfRunning);
-            if (cancelled) {
+            if (cancelled && mayInterruptIfRunning) {
                 thread.interrupt();
             }
             return cancelled;

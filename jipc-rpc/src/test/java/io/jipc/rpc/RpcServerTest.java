@@ -168,6 +168,43 @@ class RpcServerTest {
         }
     }
 
+    /**
+     * {@code cancel(false)} on an async call's future cancels the future and lets the call run on (as
+     * {@code Future.cancel} says): neither the caller's thread nor the call at the server is
+     * interrupted, and the call, once let through, ends normally. It interrupted both, as {@code
+     * cancel(true)} does.
+     */
+    @Test
+    void cancelFalseLetsAnAsyncCallRunOn() throws Exception {
+        RpcServerLimitsTest.GatedService service = new RpcServerLimitsTest.GatedService();
+        try (RpcServer<RpcServerLimitsTest.Gated> server = RpcServer.start("cancel-false", RpcServerLimitsTest.Gated.class,
+                service);
+             RpcClient<RpcServerLimitsTest.Gated> client = RpcClient.connect("cancel-false", RpcServerLimitsTest.Gated.class)) {
+            java.util.concurrent.CompletableFuture<Object> outcome = new java.util.concurrent.CompletableFuture<>();
+            java.util.concurrent.CompletableFuture<Integer> call = client.async(g -> {
+                try {
+                    int length = g.hold(new byte[3]);
+                    outcome.complete(length);
+                    return length;
+                } catch (RuntimeException e) {
+                    outcome.complete(e);
+                    throw e;
+                }
+            });
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (service.inside.get() != 1) {
+                assertTrue(System.nanoTime() < deadline, "the call did not start");
+                Thread.sleep(5);
+            }
+            assertTrue(call.cancel(false));
+            assertTrue(call.isCancelled());
+            service.gate.countDown(); // after the cancel: an interrupt it made would have reached the caller first
+            assertEquals(3, outcome.get(WAIT.toSeconds(), TimeUnit.SECONDS), "the call ran to its end, uninterrupted");
+            assertThrows(java.util.concurrent.CancellationException.class, call::join);
+            assertEquals(3, client.stub().hold(new byte[3]), "the client goes on");
+        }
+    }
+
     @Test
     void aHelloNamingAMailboxThatIsNoClientsReplyMailboxIsIgnored() throws Exception {
         try (RpcServer<Bank> server = RpcServer.start("svc3", Bank.class, new BankService());
