@@ -8,6 +8,7 @@ import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
+import java.lang.reflect.TypeVariable;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -31,7 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * of records and the elements of lists and maps): {@code void}; the primitive types and their boxes;
  * {@code String}; {@code byte[]}; enums; records whose components are of these types;
  * {@code List<E>} and {@code Map<K, V>} of these types. Anything else ({@code Object}, other arrays,
- * other classes, type variables, wildcards) is refused when the allow-list is built, with a
+ * other classes, type variables, wildcards, generic records) is refused when the allow-list is built, with a
  * {@link NotMarshallableException} naming the method and the type, as are types {@code io.jipc.rpc}
  * cannot use ({@link TypeAccess}: not public, or in a package not exported to it). A decoder resolves the class
  * names it reads only against the allow-list: a name outside it is a {@link RpcProtocolException},
@@ -59,7 +60,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Thread-safe and immutable once built.
  */
 public final class Marshaller {
-    /** Deepest nesting of lists, maps and records a value may have. */
+    /**
+     * Deepest nesting of lists, maps and records a value may have: a value inside a record, list or map
+     * (a component, an element, a key or a value; leaves too) is one level deeper than it, the top value
+     * is at level 0, and a value deeper than level {@value} is refused. So a record holding a list of itself
+     * takes two levels per record: a chain of 16 travels.
+     */
     public static final int MAX_DEPTH = 32;
 
     private static final byte NULL = 0;
@@ -80,6 +86,13 @@ public final class Marshaller {
     private static final byte MAP = 15;
 
     private static final Map<Class<?>, Marshaller> CACHE = new ConcurrentHashMap<>();
+
+    /** The end of the message of a type refused: what may travel. */
+    private static final String WHAT_TRAVELS = "(primitives, their boxes, String, byte[], enums, records, List and Map "
+            + "of those)";
+    private static final String GENERIC_RECORDS = "generic records are not marshallable (the wire names a record's "
+            + "class, not its type arguments, so a decoder could not tell what its components are): declare a record "
+            + "whose components have concrete types";
 
     /** The enum and record classes of the allow-list, by name. */
     private final Map<String, Class<?>> classes;
@@ -192,8 +205,7 @@ public final class Marshaller {
             if (c == List.class || c == Map.class) {
                 throw new NotMarshallableException(where + ": raw " + c.getName() + " (name its element types)");
             }
-            throw new NotMarshallableException(where + ": " + c.getTypeName() + " is not marshallable (primitives, "
-                    + "their boxes, String, byte[], enums, records, List and Map of those)");
+            throw new NotMarshallableException(where + ": " + c.getTypeName() + " is not marshallable " + WHAT_TRAVELS);
         }
         if (type instanceof ParameterizedType p && (p.getRawType() == List.class || p.getRawType() == Map.class)) {
             for (Type argument : p.getActualTypeArguments()) {
@@ -204,7 +216,30 @@ public final class Marshaller {
         if (type instanceof GenericArrayType) {
             throw new NotMarshallableException(where + ": " + type.getTypeName() + " is not marshallable (of arrays only byte[])");
         }
-        throw new NotMarshallableException(where + ": " + type.getTypeName() + " is not marshallable");
+        throw new NotMarshallableException(where + ": " + type.getTypeName() + " is not marshallable" + genericHint(type)
+                + " " + WHAT_TRAVELS);
+    }
+
+    /**
+     * The reason a generic type is refused, when it is one a programmer may expect to travel: a generic
+     * record ({@code Pair<String, Integer>}), or a type variable of one (a raw {@code Pair}) or of a generic
+     * interface whose methods the interface inherits; empty otherwise.
+     */
+    private static String genericHint(Type type) {
+        if (type instanceof ParameterizedType p && p.getRawType() instanceof Class<?> raw && raw.isRecord()) {
+            return ": " + GENERIC_RECORDS;
+        }
+        if (type instanceof TypeVariable<?> variable) {
+            if (variable.getGenericDeclaration() instanceof Class<?> c && c.isRecord()) {
+                return ": a type variable of the generic record " + c.getName() + "; " + GENERIC_RECORDS;
+            }
+            if (variable.getGenericDeclaration() instanceof Class<?> c) {
+                return ": a type variable of " + c.getName() + " (the methods of an RPC interface, also those it "
+                        + "inherits from a generic interface, must name concrete types)";
+            }
+            return ": a type variable";
+        }
+        return "";
     }
 
     /** Makes {@code constructor} and {@code accessors} accessible to this module; whether all now are. */

@@ -572,6 +572,27 @@ class MarshallerTest {
         void fine(int value);
     }
 
+    /** A generic record: the wire names its class, not its type arguments. */
+    public record Pair<A, B>(A first, B second) {
+    }
+
+    public interface TakesGenericRecord {
+        void takePair(Pair<String, Integer> pair);
+    }
+
+    public interface TakesRawGenericRecord {
+        @SuppressWarnings("rawtypes")
+        void takeRawPair(Pair pair);
+    }
+
+    public interface Repository<T> {
+        T get();
+    }
+
+    /** Inherits {@code T get()}: a type variable, whatever the type argument here. */
+    public interface StringRepository extends Repository<String> {
+    }
+
     static Stream<Arguments> refusedInterfaces() {
         return Stream.of(
                 Arguments.of(TakesObject.class, "takeObject", "java.lang.Object"),
@@ -592,7 +613,48 @@ class MarshallerTest {
                 Arguments.of(TakesMapOfThreads.class, "takeThreads", "java.lang.Thread"),
                 Arguments.of(TakesNumber.class, "takeNumber", "java.lang.Number"),
                 Arguments.of(TakesAnyRecord.class, "takeRecord", "java.lang.Record"),
-                Arguments.of(InheritsObject.class, "takeObject", "java.lang.Object"));
+                Arguments.of(InheritsObject.class, "takeObject", "java.lang.Object"),
+                Arguments.of(TakesGenericRecord.class, "takePair", "Pair<java.lang.String, java.lang.Integer>"),
+                Arguments.of(TakesRawGenericRecord.class, "takeRawPair", ": A is"),
+                Arguments.of(StringRepository.class, "get", ": T is"));
+    }
+
+    /**
+     * A generic record is refused with the reason, which the general list of what travels ("records")
+     * does not tell: used with type arguments, raw, and a generic interface's type variable inherited.
+     */
+    @Test
+    void genericRecordsAndInheritedTypeVariablesAreRefusedSayingWhy() {
+        for (Class<?> api : List.of(TakesGenericRecord.class, TakesRawGenericRecord.class)) {
+            NotMarshallableException e = assertThrows(NotMarshallableException.class, () -> Marshaller.of(api));
+            assertTrue(e.getMessage().contains("generic records are not marshallable")
+                    && e.getMessage().contains("declare a record whose components have concrete types"), e.getMessage());
+        }
+        NotMarshallableException e = assertThrows(NotMarshallableException.class, () -> Marshaller.of(StringRepository.class));
+        assertTrue(e.getMessage().contains("a type variable of " + Repository.class.getName()), e.getMessage());
+    }
+
+    /**
+     * What the nesting limit counts: every value inside a record, list or map is one level deeper than
+     * it, leaves too, and a value deeper than {@value Marshaller#MAX_DEPTH} is refused. A record that holds
+     * a list of itself takes two levels per record: a chain of 16 {@code Tree}s travels (the innermost
+     * one's components at level 31), of 17 it does not (at 33).
+     */
+    @Test
+    void aChainOfSixteenSelfListingRecordsTravelsAndOfSeventeenIsRefused() {
+        assertEquals(chain(16), argumentRoundTrip("tree", chain(16)));
+        NotMarshallableException e = assertThrows(NotMarshallableException.class,
+                () -> MARSHALLER.encodeArguments(new Object[] {chain(17)}));
+        assertTrue(e.getMessage().contains("deeper than " + Marshaller.MAX_DEPTH), e.getMessage());
+    }
+
+    /** {@code records} {@link Tree}s, each the only child of the one before. */
+    private static Tree chain(int records) {
+        Tree tree = new Tree("leaf", List.of());
+        for (int i = 1; i < records; i++) {
+            tree = new Tree("n" + i, List.of(tree));
+        }
+        return tree;
     }
 
     @ParameterizedTest(name = "{0}")
