@@ -230,7 +230,9 @@ class RpcServerLimitsTest {
     private static void assertClosedByTheClient(CompletableFuture<?> call) {
         java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
                 java.util.concurrent.ExecutionException.class, () -> call.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+        // not RpcServerLostException: "'NAME' is gone: mailbox 'NAME' is closed" ends alike
         assertTrue(e.getCause() instanceof RpcException && !(e.getCause() instanceof RemoteInvocationException)
+                && !(e.getCause() instanceof RpcServerLostException)
                 && e.getCause().getMessage().endsWith("is closed"), "not the client's close: " + e.getCause());
     }
 
@@ -319,6 +321,48 @@ class RpcServerLimitsTest {
                     replies.destroy();
                     replies.close();
                 }
+            }
+        }
+    }
+
+    /**
+     * Calls whose sends wait for room in the server's full request mailbox when the client closes: their
+     * sends meet the mailbox that {@code close()} has just closed (its {@code ClosedException}), and they
+     * fail as closed by the client, not as if the server were lost. The server takes one call at a time
+     * and holds it, so that the mailbox fills and the further calls' sends wait. 5 rounds.
+     */
+    @Test
+    void callsWhoseSendsWaitForRoomWhenTheClientClosesSayClosed() throws Exception {
+        byte[] payload = new byte[600];
+        int frame = RpcFrame.encode(new RpcFrame.Call(1, 1, 0, RpcMethods.key(Gated.class.getMethod("hold", byte[].class)),
+                Marshaller.of(Gated.class).encodeArguments(new Object[] {payload}))).length;
+        for (int round = 0; round < 5; round++) {
+            GatedService service = new GatedService();
+            try (RpcServer<Gated> server = RpcServer.builder("fullclose", Gated.class, service).maxCalls(1)
+                    .mailboxOptions(io.jipc.mailbox.MailboxOptions.builder().maxMessageSize(1024).capacityBytes(8192)
+                            .build()).start();
+                 Mailbox requests = Mailbox.open("fullclose")) {
+                RpcClient<Gated> client = RpcClient.connect("fullclose", Gated.class);
+                CompletableFuture<Integer> held = client.async(g -> g.hold(payload));
+                await(() -> service.inside.get() == 1, "the first call did not start");
+                int calls = (int) (requests.capacityBytes() / frame) + 8; // more than the mailbox holds
+                CountDownLatch calling = new CountDownLatch(calls);
+                List<CompletableFuture<Integer>> waiting = new ArrayList<>();
+                for (int i = 0; i < calls; i++) {
+                    waiting.add(client.async(g -> {
+                        calling.countDown();
+                        return g.hold(payload);
+                    }));
+                }
+                assertTrue(calling.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the calls did not start");
+                await(() -> requests.pendingBytes() + frame > requests.capacityBytes(), "the mailbox did not fill");
+                Thread.sleep(50); // the calls the mailbox has no room for reach their sends (not asserted)
+                client.close();
+                assertClosedByTheClient(held);
+                for (CompletableFuture<Integer> call : waiting) {
+                    assertClosedByTheClient(call);
+                }
+                service.gate.countDown(); // the server runs the gone client's calls and drops their replies
             }
         }
     }
