@@ -210,8 +210,18 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /** Opens a durable mailbox created with {@link #createDurable} (permissions 0600). */
     public static Mailbox openDurable(Path file) {
+        return openDurable(file, 0600);
+    }
+
+    /**
+     * Opens a durable mailbox created with {@code permissions} (see {@link
+     * MailboxOptions.Builder#permissions}).
+     *
+     * @throws io.jipc.InsecureFileException if the file is a link, another user's, or has other permissions
+     */
+    public static Mailbox openDurable(Path file, int permissions) {
         Path absolute = file.toAbsolutePath();
-        return open(absolute, checkName(absolute.getFileName().toString()), 0600);
+        return open(absolute, checkName(absolute.getFileName().toString()), permissions);
     }
 
     /**
@@ -289,7 +299,10 @@ public final class Mailbox implements AutoCloseable, Selectable {
         return open(name, 0600);
     }
 
-    /** Opens an existing mailbox that was created with {@code permissions} (e.g. {@code 0660}). */
+    /**
+     * Opens an existing mailbox that was created with {@code permissions} (see {@link
+     * MailboxOptions.Builder#permissions}): a file of other permissions is refused.
+     */
     public static Mailbox open(String name, int permissions) {
         Optional<Path> named = MailboxNames.resolve(checkName(name));
         Mailbox mailbox = open(named.orElse(path(name)), name, permissions);

@@ -366,7 +366,14 @@ public final class MailboxOptions {
             return this;
         }
 
-        /** File permission bits, e.g. {@code 0600} (the default) or {@code 0660}. */
+        /**
+         * File permission bits, applied exactly: {@code 0600} (the default) or wider. A mailbox is
+         * shared among the processes of one user: every open refuses a file another user owns, and
+         * checks that the mode is the one it is told ({@link Mailbox#open(String, int)}, {@link
+         * Mailbox#openDurable(java.nio.file.Path, int)}; {@code 0600} by default). A wider mode lets programs of
+         * other users that map the file themselves read (or write) it, not jipc handles of theirs;
+         * one who may write it can damage it (see {@code docs/message-passing.md}).
+         */
         public Builder permissions(int mode) {
             if ((mode & ~0777) != 0 || (mode & 0600) != 0600) {
                 throw new IllegalArgumentException("permissions must be within 0777 and include 0600: 0"

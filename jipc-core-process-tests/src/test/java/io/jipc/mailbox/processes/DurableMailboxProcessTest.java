@@ -99,6 +99,27 @@ class DurableMailboxProcessTest {
     }
 
     @Test
+    void aDurableMailboxOfWiderPermissionsReopensWithThem() throws Exception {
+        Path directory = Files.createTempDirectory("jipc-durable");
+        Path file = directory.resolve("wide");
+        try {
+            try (Mailbox mailbox = Mailbox.createDurable(file, MailboxOptions.builder().permissions(0640).build())) {
+                mailbox.put("kept".getBytes(UTF_8));
+            }
+            // it could not be opened again at all: openDurable knew only 0600
+            io.jipc.InsecureFileException e = assertThrows(io.jipc.InsecureFileException.class,
+                    () -> Mailbox.openDurable(file));
+            assertTrue(e.getMessage().contains("0640"), e.getMessage());
+            try (Mailbox again = Mailbox.openDurable(file, 0640)) {
+                assertEquals("kept", new String(again.poll(), UTF_8));
+            }
+        } finally {
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(directory);
+        }
+    }
+
+    @Test
     void forceOnAMailboxInMemoryIsHarmless() throws Exception {
         try (Mailbox mailbox = Mailbox.create("force-" + ProcessHandle.current().pid())) {
             mailbox.put(new byte[3]);
