@@ -1,5 +1,6 @@
 import io.jipc.mailbox.Delivery;
 import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxBusyException;
 import io.jipc.mailbox.MailboxOptions;
 
 import java.nio.charset.StandardCharsets;
@@ -10,14 +11,14 @@ import java.time.Duration;
  * {@code seconds}, and only then acknowledges it; stops after the job "bye" and removes the
  * mailbox. A worker killed while working leaves its job in the mailbox for the next worker.
  *
- * <pre>examples/run acknowledged/AckWorker.java jobs [seconds per job (0)]</pre>
+ * <pre>examples/run acknowledged/AckWorker.java thumbnails [seconds per job (0)]</pre>
  */
 public class AckWorker {
     public static void main(String[] args) throws InterruptedException {
         if (args.length > 2 || args.length > 1 && !args[1].matches("\\d+")) {
             usage();
         }
-        String name = args.length > 0 ? args[0] : "jobs";
+        String name = args.length > 0 ? args[0] : "thumbnails";
         Duration work = Duration.ofSeconds(args.length > 1 ? Long.parseLong(args[1]) : 0);
         try (Mailbox jobs = Mailbox.openOrCreate(name, MailboxOptions.defaults())) {
             System.out.println("worker " + ProcessHandle.current().pid() + " waiting for jobs on mailbox '" + name + "'");
@@ -34,6 +35,9 @@ public class AckWorker {
             }
             jobs.destroy();
             System.out.println("mailbox '" + name + "' destroyed");
+        } catch (MailboxBusyException e) {                      // another process receives already
+            fail("mailbox '" + name + "' already has a receiver, pid " + e.holderPid()
+                    + ": stop it first, or choose another mailbox");
         }
     }
 
@@ -41,5 +45,11 @@ public class AckWorker {
     private static void usage() {
         System.err.println("usage: examples/run acknowledged/AckWorker.java [mailbox] [seconds per job]");
         System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }

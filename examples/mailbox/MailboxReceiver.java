@@ -1,4 +1,5 @@
 import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxBusyException;
 import io.jipc.mailbox.MailboxOptions;
 
 import java.nio.charset.StandardCharsets;
@@ -27,6 +28,9 @@ public class MailboxReceiver {
             }
             inbox.destroy();                                    // the mailbox outlives processes until destroyed
             System.out.println("mailbox '" + name + "' destroyed");
+        } catch (MailboxBusyException e) {                      // another process receives already
+            fail("mailbox '" + name + "' already has a receiver, pid " + e.holderPid()
+                    + ": stop it first, or choose another mailbox");
         }
     }
 
@@ -34,5 +38,11 @@ public class MailboxReceiver {
     private static void usage() {
         System.err.println("usage: examples/run mailbox/MailboxReceiver.java [mailbox]");
         System.exit(2);
+    }
+
+    /** A failure the user can fix (programs started twice): one line, exit status 1. */
+    private static void fail(String problem) {
+        System.err.println(problem);
+        System.exit(1);
     }
 }
