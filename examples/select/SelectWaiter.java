@@ -18,14 +18,14 @@ import java.time.Duration;
  * Terminal 1: one thread waits on a mailbox, a FIFO and a Unix stream socket at once, and prints
  * whatever arrives on any of them until a message says "bye".
  *
- * <pre>examples/run select/SelectWaiter.java inbox /tmp/select.fifo /tmp/select.sock</pre>
+ * <pre>examples/run select/SelectWaiter.java select-inbox /tmp/select.fifo /tmp/select.sock</pre>
  */
 public class SelectWaiter {
     public static void main(String[] args) throws Exception {
         if (args.length > 3) {
             usage();
         }
-        String mailboxName = args.length > 0 ? args[0] : "inbox";
+        String mailboxName = args.length > 0 ? args[0] : "select-inbox";
         Path fifoPath = Path.of(args.length > 1 ? args[1] : "/tmp/select.fifo");
         Path socketPath = Path.of(args.length > 2 ? args[2] : "/tmp/select.sock");
         if (!Fifo.isFifo(fifoPath)) {                                  // one left by a killed run is reused
