@@ -1,3 +1,4 @@
+import io.jipc.ClosedException;
 import io.jipc.ErrnoException;
 import io.jipc.net.ServerOptions;
 import io.jipc.net.StreamConnection;
@@ -33,11 +34,23 @@ public class FingerDaemon {
         // threads, so without that wait the JVM would exit under the last client and cut it off
         try (StreamServer daemon = StreamServer.bind(UnixDomainSocketAddress.of(path), options);
              ExecutorService answers = Executors.newVirtualThreadPerTaskExecutor()) {
-            Runtime.getRuntime().addShutdownHook(new Thread(daemon::close));
+            Thread main = Thread.currentThread();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {             // Ctrl-C: stop gracefully
+                daemon.close();                                                  // accept() ends, the file goes
+                try {
+                    main.join(10_000);                                           // answers in progress complete
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
             System.out.println("finger daemon listening on " + path);
-            for (int served = 0; queries == 0 || served < queries; served++) {
-                StreamConnection connection = daemon.accept();
-                answers.execute(() -> answer(connection));                   // a thread per query
+            try {
+                for (int served = 0; queries == 0 || served < queries; served++) {
+                    StreamConnection connection = daemon.accept();
+                    answers.execute(() -> answer(connection));               // a thread per query
+                }
+            } catch (ClosedException stopped) {
+                // Ctrl-C (or kill): the shutdown hook closed the daemon
             }
         } catch (ErrnoException e) {
             if (!e.errnoName().equals("EADDRINUSE")) {
