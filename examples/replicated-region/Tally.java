@@ -35,7 +35,15 @@ public class Tally {
         }
         int processes = Integer.parseInt(args[1]);
         int count = Integer.parseInt(args[2]);
-        try (ReplicatedRegion region = open(args[0])) {
+        ReplicatedRegion opened = null;
+        try {
+            opened = open(args[0]);
+        } catch (RegionHomeLostException e) {                  // nobody answers at that address
+            fail("cannot reach the region home at " + args[0] + ": start 'jipc dsm home' first");
+        } catch (DsmException e) {                             // no home registered under that name
+            fail(e.getMessage() + ": start 'jipc dsm home --register " + args[0] + "' first");
+        }
+        try (ReplicatedRegion region = opened) {
             long me;
             try (RegionWrite section = region.write()) {    // the region-wide lock: one writer at a time
                 MemorySegment s = section.segment();
@@ -66,10 +74,9 @@ public class Tally {
                 return null;
             });
             System.out.println("total " + expected + " (" + shares + ")");
-        } catch (RegionHomeLostException e) {                  // not there, or gone since
-            fail("cannot reach the region home at " + args[0] + ": start 'jipc dsm home' first");
-        } catch (DsmException e) {                             // no home registered under that name
-            fail(e.getMessage() + ": start 'jipc dsm home --register " + args[0] + "' first");
+        } catch (RegionHomeLostException e) {                  // the home stopped, or was killed, since
+            fail("lost the region home at " + args[0] + " while running (it stopped or was killed): "
+                    + e.getMessage());
         }
     }
 
