@@ -1,6 +1,7 @@
 import io.jipc.pipe.OpenTimeoutException;
 import io.jipc.ErrnoException;
 import io.jipc.pipe.Fifo;
+import io.jipc.pipe.NoReaderException;
 import io.jipc.pipe.PipeWriter;
 
 import java.nio.charset.StandardCharsets;
@@ -9,7 +10,7 @@ import java.time.Duration;
 
 /**
  * Terminal 2 (or with `cat` in terminal 1): opens an existing FIFO for writing — waiting at most a
- * minute for a reader — and writes each argument as a line.
+ * minute for a reader, and saying so at once if there is none yet — and writes each argument as a line.
  *
  *   examples/run fifo/FifoWriter.java /tmp/jipc.fifo hello world
  */
@@ -19,7 +20,7 @@ public class FifoWriter {
             usage();
         }
         Path path = Path.of(args[0]);
-        try (PipeWriter writer = Fifo.openWriter(path, Duration.ofMinutes(1))) {
+        try (PipeWriter writer = open(path)) {
             System.out.println("a reader has " + path + " open");
             for (int i = 1; i < args.length; i++) {
                 writer.write((args[i] + "\n").getBytes(StandardCharsets.UTF_8));
@@ -35,6 +36,16 @@ public class FifoWriter {
             fail("nobody opened " + path + " for reading within a minute: start FifoReader first");
         } catch (IllegalArgumentException notAFifo) {
             fail(path + " is not a FIFO: give the path FifoReader created");
+        }
+    }
+
+    /** Opens {@code path} for writing: at once if a reader has it open, else after saying that it waits for one. */
+    private static PipeWriter open(Path path) throws InterruptedException {
+        try {
+            return Fifo.openWriterNow(path);
+        } catch (NoReaderException none) {
+            System.out.println("waiting for a reader (FifoReader or cat) of " + path + ", at most a minute");
+            return Fifo.openWriter(path, Duration.ofMinutes(1));
         }
     }
 
