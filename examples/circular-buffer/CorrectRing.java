@@ -45,6 +45,7 @@ public class CorrectRing {
     static void consume(int producers, long each) throws InterruptedException {
         CircularBuffer.destroy(NAME);
         try (CircularBuffer buffer = CircularBuffer.create(NAME, 8, 64)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> CircularBuffer.destroy(NAME))); // Ctrl-C removes it too
             System.out.println("circular buffer '" + NAME + "' created, waiting for " + producers + " producers");
             long[] next = new long[producers + 1];
             MemorySegment item = MemorySegment.ofArray(new long[1]);
@@ -68,12 +69,15 @@ public class CorrectRing {
         }
     }
 
-    /** Waits (up to 60 s) for the consumer to create the buffer. */
+    /** Waits (up to 60 s, saying so at once) for the consumer to create the buffer. */
     static CircularBuffer open() throws InterruptedException {
         for (int i = 0; ; i++) {
             try {
                 return CircularBuffer.open(NAME);
             } catch (RegionNotFoundException notYet) {
+                if (i == 0) {
+                    System.out.println("waiting for the consumer to create '" + NAME + "' (at most 60 s)");
+                }
                 if (i == 600) {
                     fail("no circular buffer '" + NAME + "' after 60 s: start 'CorrectRing.java consume' first");
                 }

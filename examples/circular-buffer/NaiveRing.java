@@ -61,6 +61,7 @@ public class NaiveRing {
     static void consume(int producers) {
         SharedRegion.unlink(NAME);
         try (SharedRegion region = SharedRegion.create(NAME, BUFFER + 8L * BUFFER_SIZE)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> SharedRegion.unlink(NAME))); // Ctrl-C removes it too
             System.out.println("naive ring '" + NAME + "' created, waiting for " + producers + " producers");
             long[] next = new long[producers + 1];
             long taken = 0;
@@ -97,12 +98,15 @@ public class NaiveRing {
         }
     }
 
-    /** Waits (up to 60 s) for the consumer to create the region. */
+    /** Waits (up to 60 s, saying so at once) for the consumer to create the region. */
     static SharedRegion open() throws InterruptedException {
         for (int i = 0; ; i++) {
             try {
                 return SharedRegion.open(NAME);
             } catch (io.jipc.shm.RegionNotFoundException notYet) {
+                if (i == 0) {
+                    System.out.println("waiting for the consumer to create '" + NAME + "' (at most 60 s)");
+                }
                 if (i == 600) {
                     fail("no region '" + NAME + "' after 60 s: start 'NaiveRing.java consume' first");
                 }
