@@ -1,3 +1,4 @@
+import io.jipc.ClosedException;
 import io.jipc.ErrnoException;
 import io.jipc.net.Datagram;
 import io.jipc.net.DatagramEndpoint;
@@ -25,15 +26,28 @@ public class DatagramReceiver {
             usage();
         }
         try (DatagramEndpoint endpoint = DatagramEndpoint.bind(uri.address(), DatagramOptions.defaults())) {
-            System.out.println("waiting for datagrams on " + uri);
-            while (true) {
-                Datagram d = endpoint.take();                                    // one datagram, whole
-                String text = new String(d.payload(), StandardCharsets.UTF_8);
-                System.out.println("received '" + text + "' (" + d.length() + " bytes) from "
-                        + (d.sender() == null ? "an unnamed socket" : d.sender()));
-                if (text.equals("bye")) {
-                    break;
+            Thread main = Thread.currentThread();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {             // Ctrl-C: close, which removes
+                endpoint.close();                                                // the socket file, and let
+                try {                                                            // main end in its own time
+                    main.join(10_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
+            }));
+            System.out.println("waiting for datagrams on " + uri);
+            try {
+                while (true) {
+                    Datagram d = endpoint.take();                                // one datagram, whole
+                    String text = new String(d.payload(), StandardCharsets.UTF_8);
+                    System.out.println("received '" + text + "' (" + d.length() + " bytes) from "
+                            + (d.sender() == null ? "an unnamed socket" : d.sender()));
+                    if (text.equals("bye")) {
+                        break;
+                    }
+                }
+            } catch (ClosedException stopped) {
+                // Ctrl-C (or kill): the shutdown hook closed the endpoint
             }
         } catch (ErrnoException e) {
             if (!e.errnoName().equals("EADDRINUSE")) {
