@@ -33,6 +33,7 @@ public class NamedServer {
                 fail("cannot adopt '" + service + "': taken by pid " + taken.ownerPid() + " (stop that server first)");
                 return;
             }
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> Mailbox.destroy(inboxName))); // Ctrl-C: it goes too
             try (registration) {
                 System.out.println("adopted '" + service + "' -> mailbox '" + inboxName + "' (pid "
                         + ProcessHandle.current().pid() + ")");

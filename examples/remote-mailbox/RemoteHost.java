@@ -27,6 +27,11 @@ public class RemoteHost {
              NameService names = NameService.open();
              MailboxGateway gateway = MailboxGateway.builder(new InetSocketAddress(host, port))
                      .export("requests", "replies").nameService(names).start()) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {  // Ctrl-C: remove the mailboxes too
+                gateway.close();
+                Mailbox.destroy("requests");
+                Mailbox.destroy("replies");
+            }));
             System.out.println("exporting " + gateway.address("requests") + " and " + gateway.address("replies"));
             while (true) {
                 String request = new String(requests.take(), StandardCharsets.UTF_8);   // local, shared memory

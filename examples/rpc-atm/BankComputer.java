@@ -60,6 +60,7 @@ public class BankComputer implements Bank {
         int sessions = args.length > 0 ? Integer.parseInt(args[0]) : Integer.MAX_VALUE;
         BankComputer bank = new BankComputer(sessions);
         try (RpcServer<Bank> server = RpcServer.start("bank", Bank.class, bank)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close)); // Ctrl-C: its mailbox 'bank' goes too
             System.out.println("bank computer serving " + Bank.class.getSimpleName() + " as '" + server.name() + "'");
             bank.sessions.await(); // closing lets the last call send its answer first
         } catch (MailboxExistsException e) {                      // the name "bank" is a mailbox
