@@ -11,7 +11,8 @@ import java.util.List;
  * One worker of a parallel computation (run it in SIZE terminals): the workers form the process
  * group "primes", rank 0 hands the problem to all of them (a broadcast from a root), each counts the
  * primes of its share, tells the others what it found (a broadcast message), and the counts are
- * summed for everyone (an all-reduce) and collected at rank 0 (a gather).
+ * summed for everyone (an all-reduce) and collected at rank 0 (a gather). A worker that sees
+ * another one lost says so and exits with status 1.
  *
  * <pre>examples/run group/PrimeWorker.java SIZE [LIMIT]</pre>
  */
@@ -55,7 +56,8 @@ public class PrimeWorker {
                 if (m == null) {                                // a receive waits for anyone, so it
                     if (group.members().size() < size) {        // cannot tell a death: look now and then
                         System.out.println("a worker was lost before it told its count");
-                        return;
+                        group.close();                          // leave the group, then fail
+                        System.exit(1);
                     }
                     continue;
                 }
@@ -76,6 +78,7 @@ public class PrimeWorker {
             group.barrier();                                    // nobody leaves before all are done
         } catch (GroupMemberLostException e) {
             System.out.println("a worker was lost: " + e.getMessage());
+            System.exit(1);                                     // the computation failed
         }
     }
 
