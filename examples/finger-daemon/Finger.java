@@ -12,11 +12,11 @@ import java.nio.charset.StandardCharsets;
  */
 public class Finger {
     public static void main(String[] args) throws Exception {
-        if (args.length > 2) {
+        if (args.length != 2) {                                                 // both, as in the README
             usage();
         }
-        String login = args.length > 0 ? args[0] : System.getProperty("user.name");
-        String path = args.length > 1 ? args[1] : "/tmp/jipc-fingerd.sock";
+        String login = args[0];
+        String path = args[1];
         try (StreamConnection connection = StreamConnection.connect(UnixDomainSocketAddress.of(path))) {
             connection.write(ByteBuffer.wrap((login + "\r\n").getBytes(StandardCharsets.US_ASCII)));
             ByteBuffer in = ByteBuffer.allocate(4096);
@@ -35,7 +35,7 @@ public class Finger {
 
     /** Wrong arguments: how to run this program, exit status 2. */
     private static void usage() {
-        System.err.println("usage: examples/run finger-daemon/Finger.java [login] [socket path]");
+        System.err.println("usage: examples/run finger-daemon/Finger.java <login> <socket path>");
         System.exit(2);
     }
 
