@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Runs {@code examples/run-all}: every example as its README shows it, as separate processes,
  * through the same {@code examples/run} script a reader uses (with this build's class path).
  *
- * <p>The full run starts about 80 example programs. It compiles each example directory once here
+ * <p>The full run starts about 100 example programs. It compiles each example directory once here
  * and hands the classes to {@code examples/run} ({@code JIPC_EXAMPLES_CLASSES}), instead of
  * letting the java launcher compile the source file on every start, and starts them with C1 only
  * ({@code JIPC_JAVA_OPTS=-XX:TieredStopAtLevel=1}: 56 against 64 s and 70 against 91 CPU-s for
