@@ -87,6 +87,9 @@ public final class StreamServer implements AutoCloseable, Selectable {
      * {@link #localAddress()}).
      *
      * @throws ErrnoException {@code EADDRINUSE} if a live server (or another file) has the name
+     * @throws io.jipc.InsecureFileException if another process replaced the socket file right after
+     *                                       it was bound (possible only where other users may write
+     *                                       the directory): its mode is then not changed, the socket is closed
      */
     public static StreamServer bind(SocketAddress address, ServerOptions options) {
         int family = Sockets.family(address);

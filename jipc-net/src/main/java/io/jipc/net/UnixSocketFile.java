@@ -1,37 +1,50 @@
 package io.jipc.net;
 
 import io.jipc.ErrnoException;
+import io.jipc.InsecureFileException;
 import io.jipc.platform.Errno;
 import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
 import io.jipc.platform.Sockets;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.UnixDomainSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.attribute.PosixFilePermission;
-import java.util.EnumSet;
-import java.util.Set;
 
 /**
  * The file a Unix-domain socket is bound to: created by {@code bind}, with exact permissions,
  * replaced when a dead owner left it behind, removed by its owner only.
+ *
+ * <p>The directory of the file may be writable by other users, who can replace the file between
+ * {@code bind} and anything done by its path. So the mode is set on the socket's own inode only
+ * ({@link #setMode}), and the file is created with at most the requested permission bits (the
+ * socket's {@code fchmod} before {@code bind}), never with the wider {@code 0777 & ~umask}.
  */
 final class UnixSocketFile {
-    private static final int S_IFSOCK = 0140000;
-
     private UnixSocketFile() {
     }
 
     /**
      * Binds the socket {@code fd} to {@code address}, replacing a socket file
      * nobody serves any more, and sets its mode to {@code permissions}; returns the file's inode.
+     * Called once per socket, before {@code listen}; does not block. The caller closes the socket
+     * when this throws.
      *
-     * @throws ErrnoException {@code EADDRINUSE} if a live socket or another kind of file has the path
+     * @throws ErrnoException         {@code EADDRINUSE} if a live socket or another kind of file has the path
+     * @throws InsecureFileException  if another process replaced the socket file right after {@code bind}
      */
     static long bind(int fd, UnixDomainSocketAddress address, int permissions) {
+        create(fd, address, permissions);
+        return setMode(address.getPath().toString(), permissions).inode();
+    }
+
+    /**
+     * Binds {@code fd} to {@code address} (replacing a stale socket file), the file getting at most
+     * the bits of {@code permissions}: Linux creates a socket file with the mode of the socket's own
+     * inode minus the umask, so the socket is given {@code permissions} first. Until {@link #setMode}
+     * adds the bits the umask took away, the file is narrower than asked, never wider.
+     */
+    static void create(int fd, UnixDomainSocketAddress address, int permissions) {
         String path = address.getPath().toString();
+        Libc.fchmod(fd, permissions, path);
         try {
             Sockets.bind(fd, address);
         } catch (ErrnoException e) {
@@ -41,12 +54,53 @@ final class UnixSocketFile {
             Libc.unlink(path);
             Sockets.bind(fd, address);
         }
+    }
+
+    /**
+     * Sets the mode of the socket file at {@code path} to {@code permissions}, if it is a socket file
+     * owned by this process's effective uid: the file is opened without following a link
+     * ({@code O_PATH|O_NOFOLLOW}), checked through that descriptor, and changed through it, so a
+     * link, another user's file or a file of another type put there by another process is refused
+     * and left unchanged. Returns the status of the file as checked (its inode identifies it later).
+     *
+     * <p>A socket file of the same user that replaced ours would pass: a process of that user could
+     * change its mode anyway.
+     *
+     * @throws InsecureFileException if the path is missing, a link, not a socket, or another user's
+     */
+    static FileStatus setMode(String path, int permissions) {
+        int pathFd;
         try {
-            Files.setPosixFilePermissions(address.getPath(), permissions(permissions));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot set the permissions of socket " + path, e);
+            pathFd = Libc.open(path, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.ENOENT && e.errno() != Errno.ELOOP) {
+                throw e;
+            }
+            throw replaced(path, e.errno() == Errno.ENOENT ? "nothing is at the path now" : "it is now a symbolic link");
         }
-        return Libc.lstat(path).inode();
+        try {
+            FileStatus status = Libc.fstat(pathFd, path);
+            if (status.isSymbolicLink()) {
+                throw replaced(path, "it is now a symbolic link");
+            }
+            if (!status.isSocket()) {
+                throw replaced(path, "it is now not a socket (mode " + FileStatus.octal(status.mode()) + ")");
+            }
+            int euid = Libc.geteuid();
+            if (status.uid() != euid) {
+                throw replaced(path, "it is now a socket of uid " + status.uid() + ", not of uid " + euid);
+            }
+            Libc.chmodOpened(pathFd, permissions, path);
+            return status;
+        } finally {
+            Libc.close(pathFd);
+        }
+    }
+
+    private static InsecureFileException replaced(String path, String now) {
+        return new InsecureFileException("refusing to set the mode of socket file " + path
+                + ": another process replaced the socket file just bound (" + now + "); bind in a directory "
+                + "other users cannot write, or one with the sticky bit");
     }
 
     /** Removes the socket file if it is still the one with {@code inode} (not a successor's). */
@@ -77,7 +131,7 @@ final class UnixSocketFile {
         } catch (ErrnoException gone) {
             return false;
         }
-        if ((status.mode() & Libc.S_IFMT) != S_IFSOCK) {
+        if (!status.isSocket()) {
             return false;
         }
         int probe = Sockets.socket(Sockets.AF_UNIX, Sockets.SOCK_DGRAM);
@@ -89,16 +143,5 @@ final class UnixSocketFile {
         } finally {
             Libc.close(probe);
         }
-    }
-
-    private static Set<PosixFilePermission> permissions(int mode) {
-        Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
-        PosixFilePermission[] all = PosixFilePermission.values(); // OWNER_READ .. OTHERS_EXECUTE
-        for (int i = 0; i < 9; i++) {
-            if ((mode & (0400 >> i)) != 0) {
-                set.add(all[i]);
-            }
-        }
-        return set;
     }
 }

@@ -267,6 +267,52 @@ class LibcFilesTest {
     }
 
     @Test
+    void anOPathOpenWithoutFollowingDescribesALinkItselfAndASocketFile() throws IOException {
+        Path target = dir.resolve("target");
+        Libc.close(createFile(target, 0600));
+        Path link = Files.createSymbolicLink(dir.resolve("link"), target);
+        int fd = Libc.open(link.toString(), Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+        try {
+            assertTrue(Libc.fstat(fd, link.toString()).isSymbolicLink());
+        } finally {
+            Libc.close(fd);
+        }
+        Path socket = dir.resolve("s.sock");
+        int sock = Sockets.socket(Sockets.AF_UNIX, Sockets.SOCK_STREAM);
+        try {
+            Sockets.bind(sock, java.net.UnixDomainSocketAddress.of(socket));
+            fd = Libc.open(socket.toString(), Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0); // O_RDONLY: ENXIO
+            try {
+                FileStatus status = Libc.fstat(fd, socket.toString());
+                assertTrue(status.isSocket());
+                assertFalse(status.isRegularFile());
+                assertEquals(Libc.lstat(socket.toString()).inode(), status.inode());
+            } finally {
+                Libc.close(fd);
+            }
+        } finally {
+            Libc.close(sock);
+        }
+    }
+
+    @Test
+    void chmodOpenedChangesTheFileTheDescriptorNamesNotTheOneThePathNamesNow() throws IOException {
+        Path path = dir.resolve("file");
+        Path moved = dir.resolve("moved");
+        Libc.close(createFile(path, 0600));
+        int fd = Libc.open(path.toString(), Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+        try {
+            Files.move(path, moved);
+            Libc.close(createFile(path, 0600)); // another file under the name
+            Libc.chmodOpened(fd, 0640, path.toString());
+            assertEquals(0640, Libc.lstat(moved.toString()).permissions());
+            assertEquals(0600, Libc.lstat(path.toString()).permissions());
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    @Test
     void theEffectiveUserIdIsTheOwnerOfThisProcess() throws IOException {
         assertEquals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"), Libc.geteuid());
     }

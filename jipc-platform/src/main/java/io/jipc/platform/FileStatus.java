@@ -36,6 +36,11 @@ public record FileStatus(long device, long inode, int mode, int uid, int gid, lo
         return (mode & Libc.S_IFMT) == Libc.S_IFIFO;
     }
 
+    /** A Unix-domain socket's file (created by {@code bind}). */
+    public boolean isSocket() {
+        return (mode & Libc.S_IFMT) == Libc.S_IFSOCK;
+    }
+
     /** The permission bits in octal, e.g. {@code "0600"}. */
     public static String octal(int permissions) {
         return String.format("0%o", permissions);

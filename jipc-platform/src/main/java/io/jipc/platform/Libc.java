@@ -45,6 +45,8 @@ public final class Libc {
     public static final int O_APPEND = 02000;
     public static final int O_NONBLOCK = 04000;
     public static final int O_CLOEXEC = 02000000;
+    /** Open for naming only: no read or write, never blocks (a FIFO, a socket file); see {@link #chmodOpened}. */
+    public static final int O_PATH = 010000000;
     public static final int O_NOFOLLOW;
     public static final int O_DIRECTORY;
 
@@ -54,6 +56,7 @@ public final class Libc {
     public static final int S_IFDIR = 0040000;
     public static final int S_IFLNK = 0120000;
     public static final int S_IFIFO = 0010000;
+    public static final int S_IFSOCK = 0140000;
 
     private static final int AT_FDCWD = -100;
     private static final int AT_SYMLINK_NOFOLLOW = 0x100;
@@ -116,7 +119,7 @@ public final class Libc {
         SYMBOLS = unavailable == null ? LINKER.defaultLookup() : null;
         if (unavailable == null) {
             for (String name : new String[] {"open", "close", "fchmod", "fallocate", "posix_fallocate", "ftruncate",
-                    "statx", "mmap", "munmap", "mkdir", "unlink", "rmdir", "mkfifo", "read", "write", "geteuid",
+                    "statx", "mmap", "munmap", "mkdir", "unlink", "rmdir", "mkfifo", "chmod", "read", "write", "geteuid",
                     "sysconf", "syscall"}) {
                 if (SYMBOLS.find(name).isEmpty()) {
                     unavailable = "the C library has no symbol '" + name + "' (glibc 2.28 or later is needed)";
@@ -171,6 +174,7 @@ public final class Libc {
         static final MethodHandle UNLINK = errno("unlink", FunctionDescriptor.of(JAVA_INT, ADDRESS), -1);
         static final MethodHandle RMDIR = errno("rmdir", FunctionDescriptor.of(JAVA_INT, ADDRESS), -1);
         static final MethodHandle MKFIFO = errno("mkfifo", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
+        static final MethodHandle CHMOD = errno("chmod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
     }
 
     private static final class ReadWrite {
@@ -314,6 +318,17 @@ public final class Libc {
     }
 
     /**
+     * Sets the permission bits of the file that {@code pathFd} refers to — a descriptor opened with
+     * {@link #O_PATH} (with {@link #O_NOFOLLOW}: never a link's target) — and of no other file, even
+     * if its path now names another one. {@code fchmod} refuses such descriptors ({@code EBADF}), so
+     * this is {@code chmod(2)} of {@code /proc/self/fd/<pathFd>}, a link to exactly that inode (needs
+     * {@code /proc}). An errno is reported as from {@code chmod} of {@code subject}.
+     */
+    public static void chmodOpened(int pathFd, int mode, String subject) {
+        pathCall(PathCalls.CHMOD, "chmod", "/proc/self/fd/" + pathFd, subject, mode, true);
+    }
+
+    /**
      * Reserves {@code length} bytes of storage for the file, so that a full file system is reported
      * here as {@code ENOSPC} rather than as a {@code SIGBUS} when a mapped page is first touched.
      * Uses {@code fallocate(2)}, falling back to {@code posix_fallocate(3)} where the file system
@@ -408,25 +423,26 @@ public final class Libc {
 
     /** {@code mkdir(2)}. */
     public static void mkdir(String path, int mode) {
-        pathCall(PathCalls.MKDIR, "mkdir", path, mode, true);
+        pathCall(PathCalls.MKDIR, "mkdir", path, path, mode, true);
     }
 
     /** {@code mkfifo(3)}. */
     public static void mkfifo(String path, int mode) {
-        pathCall(PathCalls.MKFIFO, "mkfifo", path, mode, true);
+        pathCall(PathCalls.MKFIFO, "mkfifo", path, path, mode, true);
     }
 
     /** {@code unlink(2)}. */
     public static void unlink(String path) {
-        pathCall(PathCalls.UNLINK, "unlink", path, 0, false);
+        pathCall(PathCalls.UNLINK, "unlink", path, path, 0, false);
     }
 
     /** {@code rmdir(2)}. */
     public static void rmdir(String path) {
-        pathCall(PathCalls.RMDIR, "rmdir", path, 0, false);
+        pathCall(PathCalls.RMDIR, "rmdir", path, path, 0, false);
     }
 
-    private static void pathCall(MethodHandle handle, String call, String path, int mode, boolean withMode) {
+    private static void pathCall(MethodHandle handle, String call, String path, String subject, int mode,
+                                 boolean withMode) {
         ensureAvailability();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
@@ -438,7 +454,7 @@ public final class Libc {
                 throw rethrow(t);
             }
             if (rc != 0) {
-                throw Errno.exception(errno(state), call, path);
+                throw Errno.exception(errno(state), call, subject);
             }
         }
     }
