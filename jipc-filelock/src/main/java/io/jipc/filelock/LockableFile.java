@@ -2,6 +2,9 @@ package io.jipc.filelock;
 
 import io.jipc.Timeouts;
 import io.jipc.ClosedException;
+import io.jipc.ErrnoException;
+import io.jipc.InsecureFileException;
+import io.jipc.platform.Errno;
 import io.jipc.platform.FileLocks;
 import io.jipc.platform.Libc;
 
@@ -88,7 +91,8 @@ public final class LockableFile implements AutoCloseable {
     }
 
     /**
-     * Opens an existing file for reading and writing.
+     * Opens an existing file for reading and writing; a symbolic link at {@code path} is followed
+     * (unlike {@link #openOrCreate(Path)}, nothing is created where it points).
      *
      * @throws io.jipc.ErrnoException e.g. {@code ENOENT} if it does not exist, {@code EACCES}
      */
@@ -110,10 +114,29 @@ public final class LockableFile implements AutoCloseable {
     /**
      * Opens a file for reading and writing, creating it empty (mode {@code 0644} minus the umask)
      * if it does not exist. Several processes may race to create it: all of them open the same file.
+     *
+     * <p>A symbolic link at {@code path} is refused, not followed ({@code O_NOFOLLOW}; links among the
+     * directories above it are followed): in a directory other users may write, one could otherwise
+     * plant a link and have this call create — with this process's user, root say — and lock a file
+     * wherever the link points. To lock a file through a link, create it first and use
+     * {@link #open(Path)}, which follows links.
+     *
+     * @throws InsecureFileException if {@code path} is a symbolic link (dangling or not)
+     * @throws ErrnoException        e.g. {@code EACCES}
      */
     public static LockableFile openOrCreate(Path path) {
-        return new LockableFile(path, Libc.open(path.toString(), Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0644),
-                true);
+        int fd;
+        try {
+            fd = Libc.open(path.toString(), Libc.O_RDWR | Libc.O_CREAT | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0644);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ELOOP) {
+                throw new InsecureFileException("refusing to open or create lock file " + path
+                        + ": it is a symbolic link (another user may have put it there; open a file through a"
+                        + " link with LockableFile.open)");
+            }
+            throw e;
+        }
+        return new LockableFile(path, fd, true);
     }
 
     /** The path the file was opened by. */
