@@ -3,6 +3,7 @@ package io.jipc.net;
 import io.jipc.ClosedException;
 import io.jipc.ErrnoException;
 import io.jipc.Selectable;
+import io.jipc.Turns;
 import io.jipc.platform.Sockets;
 
 import java.lang.foreign.Arena;

@@ -1,6 +1,7 @@
 package io.jipc.net;
 
 import io.jipc.Timeouts;
+import io.jipc.Turns;
 import io.jipc.ClosedException;
 import io.jipc.ErrnoException;
 import io.jipc.Selectable;
