@@ -18,6 +18,8 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Direct communication (seed 002): processes name each other. Each process that opens its
@@ -36,14 +38,24 @@ import java.util.Objects;
  * this process's messages: if it dies they are gone, as they would be in its mailbox).
  *
  * <p>Thread-safe. One endpoint per process: {@link #open()} returns a new handle of the same one.
+ * Threads of one handle may receive at once: one at a time waits on the endpoint's mailbox and keeps
+ * the messages it is not waiting for, so another thread's {@code receive(Q)} takes Q's from there; a
+ * receive that waits for that thread waits no longer than its own timeout (a timed one then returns
+ * null) and ends on an interrupt, as its wait for a message does.
  */
 public final class Endpoint implements AutoCloseable {
     private static final String PREFIX = "endpoint-";
 
     private final Mailbox inbox;
     private final ProcessIdentity identity = ProcessIdentity.current();
-    /** Messages received while waiting for another sender, in arrival order; guarded by this. */
+    /** Guards {@link #kept} and {@link #receiving}; held only briefly, never while a thread waits for the inbox. */
+    private final ReentrantLock state = new ReentrantLock();
+    /** Signalled when {@link #kept} gains a message or {@link #receiving} ends. */
+    private final Condition changed = state.newCondition();
+    /** Messages received while waiting for another sender, in arrival order; guarded by {@link #state}. */
     private final Deque<Message> kept = new ArrayDeque<>();
+    /** Whether a thread is receiving from {@link #inbox} now; guarded by {@link #state}. */
+    private boolean receiving;
     /** Peers' endpoints this process sent to; guarded by itself. */
     private final Map<Long, Mailbox> peers = new HashMap<>();
     private volatile boolean closed;
@@ -174,22 +186,23 @@ public final class Endpoint implements AutoCloseable {
 
     /** Receives the next message from any process (receive(ANY)), waiting as long as needed. */
     public Message receive() throws InterruptedException {
-        return next(null, null);
+        return next(null, Timeouts.NO_DEADLINE);
     }
 
     /** Receives the next message from {@code process} only, waiting as long as needed. */
     public Message receive(ProcessIdentity process) throws InterruptedException {
-        return next(Objects.requireNonNull(process, "process"), null);
+        return next(Objects.requireNonNull(process, "process"), Timeouts.NO_DEADLINE);
     }
 
     /** Receives the next message from any process, waiting at most {@code timeout}; null if none came. */
     public Message poll(Duration timeout) throws InterruptedException {
-        return next(null, timeout);
+        return next(null, timeout == null ? Timeouts.NO_DEADLINE : Timeouts.deadline(timeout));
     }
 
     /** Receives the next message from {@code process}, waiting at most {@code timeout}; null if none came. */
     public Message poll(ProcessIdentity process, Duration timeout) throws InterruptedException {
-        return next(Objects.requireNonNull(process, "process"), timeout);
+        Objects.requireNonNull(process, "process");
+        return next(process, timeout == null ? Timeouts.NO_DEADLINE : Timeouts.deadline(timeout));
     }
 
     /**
@@ -203,19 +216,20 @@ public final class Endpoint implements AutoCloseable {
      * @throws java.nio.ReadOnlyBufferException if {@code buffer} is read-only (checked before receiving)
      */
     public Received receive(ProcessIdentity from, ByteBuffer buffer) throws InterruptedException {
-        return truncated(next(from, null, buffer), buffer);
+        return truncated(next(from, Timeouts.NO_DEADLINE, buffer), buffer);
     }
 
     /** As {@link #receive(ProcessIdentity, ByteBuffer)}, waiting at most {@code timeout}; null if none came. */
     public Received poll(ProcessIdentity from, ByteBuffer buffer, Duration timeout) throws InterruptedException {
-        return truncated(next(from, Objects.requireNonNull(timeout, "timeout"), buffer), buffer);
+        long deadline = Timeouts.deadline(timeout);
+        return truncated(next(from, deadline, buffer), buffer);
     }
 
-    private Message next(ProcessIdentity from, Duration timeout, ByteBuffer buffer) throws InterruptedException {
+    private Message next(ProcessIdentity from, long deadline, ByteBuffer buffer) throws InterruptedException {
         if (buffer.isReadOnly()) {
             throw new ReadOnlyBufferException();
         }
-        return next(from, timeout);
+        return next(from, deadline);
     }
 
     private static Received truncated(Message message, ByteBuffer buffer) {
@@ -228,29 +242,78 @@ public final class Endpoint implements AutoCloseable {
         return new Received(message.sender(), payload.length, copied);
     }
 
-    /** The next message from {@code from} (anyone if null), waiting at most {@code timeout} (null: as long as needed). */
-    private synchronized Message next(ProcessIdentity from, Duration timeout) throws InterruptedException {
-        Message earlier = takeKept(from);
-        if (earlier != null) {
-            return earlier;
-        }
-        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + Timeouts.nanos(timeout);
+    /**
+     * The next message from {@code from} (anyone if null), waiting until {@code deadline} ({@link
+     * System#nanoTime()} based; {@link Timeouts#NO_DEADLINE}: as long as needed); null at the deadline.
+     * One thread at a time receives from the inbox (it holds {@link #receiving}); the others wait for
+     * it to keep a message of theirs or to finish, each no longer than its own deadline and
+     * interruptibly, then take their turn.
+     */
+    private Message next(ProcessIdentity from, long deadline) throws InterruptedException {
         while (true) {
-            Message message;
-            if (timeout == null) {
-                message = inbox.takeMessage();
-            } else {
-                long left = deadline - System.nanoTime();
-                message = left <= 0 ? inbox.pollMessage() : inbox.pollMessage(Duration.ofNanos(left));
-                if (message == null) {
-                    return null;
+            state.lock();
+            try {
+                while (true) {
+                    Message earlier = takeKept(from);
+                    if (earlier != null) {
+                        return earlier;
+                    }
+                    if (!receiving) {
+                        receiving = true;
+                        break;
+                    }
+                    if (!awaitChange(deadline)) {
+                        return null; // another thread receives, and keeps what is ours
+                    }
+                }
+            } finally {
+                state.unlock();
+            }
+            Message message = null;
+            try {
+                message = receiveFromInbox(deadline);
+            } finally {
+                state.lock();
+                try {
+                    receiving = false;
+                    if (message != null && !isFrom(from, message)) {
+                        kept.addLast(message); // another sender's: for a later receive, maybe another thread's
+                    }
+                    changed.signalAll();
+                } finally {
+                    state.unlock();
                 }
             }
-            if (from == null || message.senderToken() == from.token()) {
+            if (message == null || isFrom(from, message)) {
                 return message;
             }
-            kept.addLast(message); // another sender's: for a later receive
         }
+    }
+
+    private static boolean isFrom(ProcessIdentity from, Message message) {
+        return from == null || message.senderToken() == from.token();
+    }
+
+    /** Waits for {@link #changed} until {@code deadline}; false if it had passed. Holds {@link #state}. */
+    private boolean awaitChange(long deadline) throws InterruptedException {
+        if (deadline == Timeouts.NO_DEADLINE) {
+            changed.await();
+            return true;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            return false;
+        }
+        changed.awaitNanos(left);
+        return true;
+    }
+
+    private Message receiveFromInbox(long deadline) throws InterruptedException {
+        if (deadline == Timeouts.NO_DEADLINE) {
+            return inbox.takeMessage();
+        }
+        long left = deadline - System.nanoTime();
+        return left <= 0 ? inbox.pollMessage() : inbox.pollMessage(Duration.ofNanos(left));
     }
 
     private Message takeKept(ProcessIdentity from) {

@@ -1,0 +1,77 @@
+package io.jipc.mailbox;
+
+import io.jipc.platform.ProcessIdentity;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/**
+ * Threads of one {@link Endpoint} receiving at once (within one process: the endpoint sends to
+ * itself, and a made-up identity stands for a process that never sends): a receive that waits while
+ * another thread receives gives up at its own timeout and ends on an interrupt, from platform and
+ * virtual threads, and takes the messages the other thread keeps for it.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class EndpointThreadsTest {
+    private static final Duration SHORT = Duration.ofMillis(20);
+    private static final Duration LONG = Duration.ofSeconds(30);
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(UTF_8);
+    }
+
+    private static String text(Message message) {
+        return new String(message.payload(), UTF_8);
+    }
+
+    @Test
+    void receivesWaitingWhileAnotherThreadReceivesEndAtTheirTimeoutOrInterruptAndTakeWhatItKeeps() throws Exception {
+        try (Endpoint endpoint = Endpoint.open()) {
+            ProcessIdentity self = endpoint.identity();
+            ProcessIdentity silent = new ProcessIdentity(self.pid(), self.startTime() + 1);
+            Async<Message> holder = Async.start(Async.Kind.PLATFORM, "receive(silent)", () -> endpoint.receive(silent));
+            holder.assertBlocked();
+            // the holder receives this, keeps it (it is not from silent) and waits on
+            endpoint.send(self, bytes("kept"));
+            assertEquals("kept", text(Async.callOn(Async.Kind.VIRTUAL, () -> endpoint.poll(self, LONG))),
+                    "a receive takes what another thread's receive kept for it");
+            holder.assertBlocked();
+            for (Async.Kind kind : Async.Kind.values()) {
+                // before the fix each of these waited on the endpoint's monitor until the holder returned
+                assertNull(Async.callOn(kind, () -> endpoint.poll(SHORT)), "poll(Duration) on " + kind);
+                assertNull(Async.callOn(kind, () -> endpoint.poll(self, SHORT)), "poll(P, Duration) on " + kind);
+                assertNull(Async.callOn(kind, () -> endpoint.poll(self, ByteBuffer.allocate(8), SHORT)),
+                        "poll(P, ByteBuffer, Duration) on " + kind);
+                assertNull(Async.callOn(kind, () -> endpoint.poll(Duration.ZERO)), "poll(ZERO) on " + kind);
+                List<Async<?>> blocked = new ArrayList<>();
+                blocked.add(Async.start(kind, "receive() on " + kind, endpoint::receive));
+                blocked.add(Async.start(kind, "receive(P) on " + kind, () -> endpoint.receive(self)));
+                blocked.add(Async.start(kind, "receive(P, ByteBuffer) on " + kind,
+                        () -> endpoint.receive(null, ByteBuffer.allocate(8))));
+                Async.assertAllBlocked(blocked);
+                blocked.forEach(Async::interrupt);
+                for (Async<?> call : blocked) {
+                    call.failure(InterruptedException.class);
+                }
+                assertFalse(holder.isDone(), "the holder still waits");
+            }
+            holder.interrupt();
+            holder.failure(InterruptedException.class);
+            endpoint.send(self, bytes("after"));
+            assertEquals("after", text(endpoint.poll(LONG)), "the turn is free again");
+        }
+    }
+}
