@@ -194,15 +194,23 @@ public final class Endpoint implements AutoCloseable {
         return next(Objects.requireNonNull(process, "process"), Timeouts.NO_DEADLINE);
     }
 
-    /** Receives the next message from any process, waiting at most {@code timeout}; null if none came. */
+    /**
+     * Receives the next message from any process, waiting at most {@code timeout}; null if none came.
+     *
+     * @throws NullPointerException if {@code timeout} is null
+     */
     public Message poll(Duration timeout) throws InterruptedException {
-        return next(null, timeout == null ? Timeouts.NO_DEADLINE : Timeouts.deadline(timeout));
+        return next(null, Timeouts.deadline(timeout));
     }
 
-    /** Receives the next message from {@code process}, waiting at most {@code timeout}; null if none came. */
+    /**
+     * Receives the next message from {@code process}, waiting at most {@code timeout}; null if none came.
+     *
+     * @throws NullPointerException if {@code process} or {@code timeout} is null
+     */
     public Message poll(ProcessIdentity process, Duration timeout) throws InterruptedException {
         Objects.requireNonNull(process, "process");
-        return next(process, timeout == null ? Timeouts.NO_DEADLINE : Timeouts.deadline(timeout));
+        return next(process, Timeouts.deadline(timeout));
     }
 
     /**
@@ -219,7 +227,11 @@ public final class Endpoint implements AutoCloseable {
         return truncated(next(from, Timeouts.NO_DEADLINE, buffer), buffer);
     }
 
-    /** As {@link #receive(ProcessIdentity, ByteBuffer)}, waiting at most {@code timeout}; null if none came. */
+    /**
+     * As {@link #receive(ProcessIdentity, ByteBuffer)}, waiting at most {@code timeout}; null if none came.
+     *
+     * @throws NullPointerException if {@code buffer} or {@code timeout} is null
+     */
     public Received poll(ProcessIdentity from, ByteBuffer buffer, Duration timeout) throws InterruptedException {
         long deadline = Timeouts.deadline(timeout);
         return truncated(next(from, deadline, buffer), buffer);

@@ -16,12 +16,14 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * Threads of one {@link Endpoint} receiving at once (within one process: the endpoint sends to
  * itself, and a made-up identity stands for a process that never sends): a receive that waits while
  * another thread receives gives up at its own timeout and ends on an interrupt, from platform and
- * virtual threads, and takes the messages the other thread keeps for it.
+ * virtual threads, and takes the messages the other thread keeps for it. And a null timeout is
+ * refused, not taken for "no limit".
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
@@ -72,6 +74,21 @@ class EndpointThreadsTest {
             holder.failure(InterruptedException.class);
             endpoint.send(self, bytes("after"));
             assertEquals("after", text(endpoint.poll(LONG)), "the turn is free again");
+        }
+    }
+
+    @Test
+    void everyTimedReceiveRefusesANullTimeout() throws Exception {
+        try (Endpoint endpoint = Endpoint.open()) {
+            ProcessIdentity self = endpoint.identity();
+            // before the fix the first two waited for ever (null meant no limit inside)
+            Async.callOn(Async.Kind.PLATFORM, () -> assertThrows(NullPointerException.class, () -> endpoint.poll(null)));
+            Async.callOn(Async.Kind.PLATFORM, () -> assertThrows(NullPointerException.class,
+                    () -> endpoint.poll(self, null)));
+            Async.callOn(Async.Kind.PLATFORM, () -> assertThrows(NullPointerException.class,
+                    () -> endpoint.poll(self, ByteBuffer.allocate(8), null)));
+            endpoint.send(self, bytes("still there"));
+            assertEquals("still there", text(endpoint.poll(LONG)), "a refused call took nothing");
         }
     }
 }
