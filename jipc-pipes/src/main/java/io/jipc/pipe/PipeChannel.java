@@ -1,6 +1,7 @@
 package io.jipc.pipe;
 
 import io.jipc.Selectable;
+import io.jipc.Turns;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -34,6 +35,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * <li>A frame of at most {@link FrameCodec#ATOMIC_PAYLOAD} payload bytes is written atomically, so
  *     several sending processes may share one pipe with such messages. A larger message is written
  *     in pieces and is for a single sending process. Within a process, sends are serialised.</li>
+ * <li>Threads take turns: one sends at a time, one receives at a time. A call that finds another
+ *     thread sending (or receiving) waits for its turn no longer than its own deadline: {@code
+ *     offer(m, timeout)} then returns false and {@code poll(timeout)} null, {@code put} and {@code
+ *     take} wait until the turn is theirs or they are interrupted, and the at-once {@code offer} and
+ *     {@code poll} return false and null at once, since the other thread may wait for long (for
+ *     room, for a message). {@link #isEndOfStream()} never waits.</li>
  * <li>Sending at once, or with a timeout, reports false only if no byte of the frame could be written;
  *     a frame once begun is finished (waiting as needed, an interrupt meanwhile is kept for after),
  *     because half a frame would corrupt the stream.</li>
@@ -74,7 +81,8 @@ public final class PipeChannel implements AutoCloseable, Selectable {
     private final ByteBuffer inbound = ByteBuffer.allocateDirect(READ_CHUNK).flip();
     /** Frames that fit are built here, then written from it without a copy. Guarded by sendLock. */
     private final ByteBuffer outbound = ByteBuffer.allocateDirect(READ_CHUNK);
-    private boolean endOfStream;
+    /** Written under receiveLock; read without it by {@link #isEndOfStream()}. */
+    private volatile boolean endOfStream;
 
     private PipeChannel(PipeReader in, PipeWriter out, int maxLength) {
         this.in = in;
@@ -131,7 +139,7 @@ public final class PipeChannel implements AutoCloseable, Selectable {
         send(message.duplicate(), Deadlines.NONE);
     }
 
-    /** Sends {@code message} if the pipe has room to begin it now; see the class comment. */
+    /** Sends {@code message} if the pipe has room to begin it now (false while another thread sends); see the class comment. */
     public boolean offer(byte[] message) {
         try {
             return send(ByteBuffer.wrap(message), Deadlines.NOW);
@@ -140,7 +148,7 @@ public final class PipeChannel implements AutoCloseable, Selectable {
         }
     }
 
-    /** Sends {@code message} if the pipe has room to begin it within {@code timeout}. */
+    /** Sends {@code message} if the pipe has room to begin it, and no other thread is sending, within {@code timeout}. */
     public boolean offer(byte[] message, Duration timeout) throws InterruptedException {
         return send(ByteBuffer.wrap(message), Deadlines.after(timeout));
     }
@@ -153,7 +161,9 @@ public final class PipeChannel implements AutoCloseable, Selectable {
             throw new IllegalArgumentException("message of " + message.remaining()
                     + " bytes exceeds the channel's maximum of " + maxLength);
         }
-        sendLock.lockInterruptibly();
+        if (!takeTurn(sendLock, deadline)) {
+            return false; // another thread sends, and may wait for room until then
+        }
         try {
             ByteBuffer frame = FrameCodec.HEADER_LENGTH + message.remaining() <= outbound.capacity()
                     ? FrameCodec.encode(message, outbound.clear())
@@ -193,12 +203,15 @@ public final class PipeChannel implements AutoCloseable, Selectable {
         return receive(Deadlines.NONE, true);
     }
 
-    /** The next message, waiting at most {@code timeout}; null on timeout. */
+    /** The next message, waiting at most {@code timeout} (also for another thread's receive); null on timeout. */
     public byte[] poll(Duration timeout) throws InterruptedException {
         return receive(Deadlines.after(timeout), true);
     }
 
-    /** The next message if it has arrived whole; else null (also at end of stream, see {@link #isEndOfStream()}). */
+    /**
+     * The next message if it has arrived whole; else null (also at end of stream, see {@link
+     * #isEndOfStream()}, and while another thread receives).
+     */
     public byte[] poll() {
         try {
             return receive(Deadlines.NOW, false);
@@ -207,21 +220,27 @@ public final class PipeChannel implements AutoCloseable, Selectable {
         }
     }
 
-    /** Whether every sender closed and every message was received. */
+    /**
+     * Whether every sender closed and every message was received: a receive saw the end of the
+     * stream. Never waits, also while another thread receives (it is false then, until that
+     * receive sees the end).
+     */
     public boolean isEndOfStream() {
-        receiveLock.lock();
-        try {
-            return endOfStream;
-        } finally {
-            receiveLock.unlock();
-        }
+        return endOfStream;
+    }
+
+    /** {@link Turns#take} with a {@link Deadlines} value ({@link Deadlines#NOW}: only if free). */
+    private static boolean takeTurn(ReentrantLock turn, long deadline) throws InterruptedException {
+        return Turns.take(turn, deadline == Deadlines.NOW ? System.nanoTime() : deadline);
     }
 
     private byte[] receive(long deadline, boolean throwAtEnd) throws InterruptedException {
         if (in == null) {
             throw new UnsupportedOperationException("this channel has no pipe to receive from");
         }
-        receiveLock.lockInterruptibly();
+        if (!takeTurn(receiveLock, deadline)) {
+            return null; // another thread receives, and gets what arrives until then
+        }
         try {
             while (true) {
                 byte[] message = decoder.decode(inbound);

@@ -1,0 +1,123 @@
+package io.jipc.pipe;
+
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Threads of one {@link PipeChannel} taking turns: while one thread is blocked in a receive (or a
+ * send), another's timed call gives up at its own timeout, its blocking call ends on an interrupt,
+ * its at-once call returns at once, and {@link PipeChannel#isEndOfStream()} answers at once; from
+ * platform and virtual threads. Joins are bounded by {@link #HANG_GUARD}, never asserted as durations.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class PipeChannelThreadsTest {
+    private static final Duration SHORT = Duration.ofMillis(20);
+    private static final long HANG_GUARD = 30;
+
+    private interface Call<T> {
+        T call() throws Exception;
+    }
+
+    private static <T> CompletableFuture<T> start(boolean virtual, Call<T> call) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        (virtual ? Thread.ofVirtual() : Thread.ofPlatform().daemon()).start(() -> {
+            try {
+                result.complete(call.call());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        });
+        return result;
+    }
+
+    private static <T> T on(boolean virtual, Call<T> call) throws Exception {
+        return start(virtual, call).get(HANG_GUARD, TimeUnit.SECONDS);
+    }
+
+    /** Runs {@code blocking} on a thread of the kind, lets it settle, interrupts it: it must end with InterruptedException. */
+    private static void assertEndsOnInterrupt(boolean virtual, Call<?> blocking) throws Exception {
+        CompletableFuture<Thread> thread = new CompletableFuture<>();
+        CompletableFuture<?> result = start(virtual, () -> {
+            thread.complete(Thread.currentThread());
+            return blocking.call();
+        });
+        Thread t = thread.get(HANG_GUARD, TimeUnit.SECONDS);
+        Thread.sleep(SHORT.toMillis()); // to reach its wait; if not yet there, the interrupt is seen when it gets there
+        assertFalse(result.isDone(), "it must wait: " + result);
+        t.interrupt();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> result.get(HANG_GUARD, TimeUnit.SECONDS));
+        assertInstanceOf(InterruptedException.class, e.getCause());
+    }
+
+    @ParameterizedTest(name = "virtual {0}")
+    @ValueSource(booleans = {false, true})
+    void receivesWhileAnotherThreadIsInTakeEndAtTheirTimeoutOrInterrupt(boolean virtual) throws Exception {
+        try (Pipe pipe = Pipe.open(); PipeChannel channel = PipeChannel.over(pipe.reader(), null, 1024)) {
+            byte[] message = "whole".getBytes();
+            ByteBuffer frame = FrameCodec.encode(ByteBuffer.wrap(message), false);
+            pipe.writer().write(frame.slice(0, 5)); // half a header
+            CompletableFuture<byte[]> holder = start(false, channel::take);
+            while (pipe.reader().available() > 0) {
+                Thread.sleep(1); // until the holder has read it: it is inside take(), holding the turn
+            }
+            // before the fix these waited for the holder's take (isEndOfStream: not even an interrupt ended it)
+            assertNull(on(virtual, () -> channel.poll(SHORT)), "poll(Duration)");
+            assertNull(on(virtual, channel::poll), "poll()");
+            assertFalse(on(virtual, channel::isEndOfStream), "isEndOfStream()");
+            assertEndsOnInterrupt(virtual, channel::take);
+            assertEndsOnInterrupt(virtual, () -> channel.poll(Duration.ofDays(1)));
+            assertFalse(holder.isDone(), "the holder still waits");
+            pipe.writer().write(frame.position(5));
+            assertArrayEquals(message, holder.get(HANG_GUARD, TimeUnit.SECONDS));
+            assertNull(channel.poll(SHORT), "the turn is free again");
+        }
+    }
+
+    @ParameterizedTest(name = "virtual {0}")
+    @ValueSource(booleans = {false, true})
+    void sendsWhileAnotherThreadsPutWaitsForRoomEndAtTheirTimeoutOrInterrupt(boolean virtual) throws Exception {
+        try (Pipe pipe = Pipe.open(); PipeChannel channel = PipeChannel.over(pipe.reader(), pipe.writer(), 1 << 20)) {
+            byte[] large = new byte[1 << 20]; // 16 times the pipe's capacity
+            large[large.length - 1] = 7;
+            CompletableFuture<Boolean> holder = start(false, () -> {
+                channel.put(large);
+                return true;
+            });
+            while (pipe.reader().available() < pipe.reader().capacity() / 2) {
+                Thread.sleep(1); // until the holder is blocked mid-frame, holding the turn
+            }
+            byte[] small = {1};
+            // before the fix these waited for the holder's put
+            assertFalse(on(virtual, () -> channel.offer(small, SHORT)), "offer(byte[], Duration)");
+            assertFalse(on(virtual, () -> channel.offer(small)), "offer(byte[])");
+            assertEndsOnInterrupt(virtual, () -> {
+                channel.put(small);
+                return null;
+            });
+            assertEndsOnInterrupt(virtual, () -> channel.offer(small, Duration.ofDays(1)));
+            assertFalse(holder.isDone(), "the holder still waits");
+            assertArrayEquals(large, channel.take());
+            assertTrue(holder.get(HANG_GUARD, TimeUnit.SECONDS));
+            assertNull(channel.poll(), "the calls that gave up sent nothing");
+            assertTrue(channel.offer(small, SHORT), "the turn is free again");
+            assertArrayEquals(small, channel.take());
+        }
+    }
+}
