@@ -20,6 +20,7 @@ import io.jipc.segment.JipcRoot;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -48,6 +49,7 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
     public static final String KIND = "names";
 
     private final NameDirectory directory;
+    private final ChangeWaits changeWaits = new ChangeWaits(this);
 
     private LocalNameService(URI uri, Path dir) {
         super(uri);
@@ -179,6 +181,33 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
         NameSyntax.checkPrefix(prefix);
         Objects.requireNonNull(listener, "listener");
         return adoptWatch(LocalWatch.start(this, directory, prefix, listener, this::forgetWatch));
+    }
+
+    /**
+     * As {@link io.jipc.naming.NameService#awaitChange}; the calls of this service that wait at once
+     * share one watch of every name ({@link ChangeWaits}), so their number is not bounded by the
+     * user's inotify instances.
+     */
+    @Override
+    public Optional<NameEvent> awaitChange(String prefix, Duration timeout) throws InterruptedException {
+        ensureOpen();
+        NameSyntax.checkPrefix(prefix);
+        Objects.requireNonNull(timeout, "timeout");
+        return changeWaits.await(prefix, timeout);
+    }
+
+    /** The awaitChange calls that wait now, their prefix listed (for tests). */
+    int awaitingChange() {
+        return changeWaits.listening();
+    }
+
+    /** The watch {@link ChangeWaits} shares: every name; {@code ended} is told when it ends (closed, or by itself). */
+    LocalWatch watchEverything(Consumer<NameEvent> listener, Consumer<LocalWatch> ended) {
+        ensureOpen();
+        return adoptWatch(LocalWatch.start(this, directory, "", listener, watch -> {
+            forgetWatch(watch);
+            ended.accept(watch);
+        }));
     }
 
     /**
