@@ -2,6 +2,7 @@ package io.jipc.remote;
 
 import io.jipc.ClosedException;
 import io.jipc.Timeouts;
+import io.jipc.Turns;
 import io.jipc.JipcException;
 import io.jipc.mailbox.MessageTooLargeException;
 import io.jipc.net.InvalidFrameException;
@@ -26,7 +27,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Who may call.</b> Any thread; calls of several threads take turns (one request at a time
  * on the connection), so a thread blocked in {@code take} holds up the others: use one handle per
- * thread that blocks.
+ * thread that blocks. A call waits for its turn no longer than it may wait at all: an at-once call
+ * ({@code offer}, {@code poll}) that finds another thread's request in progress returns false or
+ * null at once, a timed one gives up at its own deadline (its wait at the gateway gets what is
+ * left), and a blocking one ends on an interrupt.
  *
  * <p><b>Blocking and timeouts.</b> {@code put}, {@code take} and the timed variants wait at the
  * gateway (the timeout runs there); meanwhile the gateway sends a heartbeat every
@@ -173,7 +177,11 @@ public final class RemoteMailbox implements MessageChannel {
 
     private boolean send(byte[] message, int priority, Wire.Wait wait, long timeoutNanos) throws InterruptedException {
         Objects.requireNonNull(message, "message");
-        lock.lock();
+        long deadline = deadline(wait, timeoutNanos);
+        if (!lock.tryLock() && !Turns.take(lock, deadline)) { // free: taken even by an interrupted thread
+            return false; // another thread's request holds the connection past this call's deadline
+        }
+        timeoutNanos = left(wait, timeoutNanos, deadline);
         try {
             StreamConnection c = connection();
             if (message.length > maxMessageSize) {
@@ -240,7 +248,11 @@ public final class RemoteMailbox implements MessageChannel {
     }
 
     private ReceivedMessage receive(Wire.Wait wait, long timeoutNanos) throws InterruptedException {
-        lock.lock();
+        long deadline = deadline(wait, timeoutNanos);
+        if (!lock.tryLock() && !Turns.take(lock, deadline)) { // free: taken even by an interrupted thread
+            return null; // another thread's request holds the connection past this call's deadline
+        }
+        timeoutNanos = left(wait, timeoutNanos, deadline);
         try {
             StreamConnection c = connection();
             Answer answer = call(c, new Wire.Receive(wait, timeoutNanos), wait != Wire.Wait.NOW);
@@ -529,6 +541,26 @@ public final class RemoteMailbox implements MessageChannel {
             case MESSAGE_TOO_LARGE, BAD_PRIORITY, RECEIVER_BUSY -> false;
             case NO_SUCH_MAILBOX, PROTOCOL, INTERNAL, NOT_OPEN -> true;
         };
+    }
+
+    /**
+     * The deadline of a call's wait for its turn ({@link Turns}): now for an at-once call, the end
+     * of its timeout for a timed one, none for a blocking one.
+     */
+    private static long deadline(Wire.Wait wait, long timeoutNanos) {
+        return switch (wait) {
+            case NOW -> System.nanoTime();
+            case TIMED -> Timeouts.deadline(Duration.ofNanos(timeoutNanos));
+            case FOREVER -> Timeouts.NO_DEADLINE;
+        };
+    }
+
+    /** What is left of a timed call's timeout once it has its turn (for its wait at the gateway). */
+    private static long left(Wire.Wait wait, long timeoutNanos, long deadline) {
+        if (wait != Wire.Wait.TIMED || deadline == Timeouts.NO_DEADLINE) {
+            return timeoutNanos;
+        }
+        return Math.max(0, deadline - System.nanoTime());
     }
 
     private static long nanos(Duration timeout) {

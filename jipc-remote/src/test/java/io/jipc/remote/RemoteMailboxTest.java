@@ -324,6 +324,54 @@ class RemoteMailboxTest {
         assertEquals("after", text(mailbox.take()));
     }
 
+    /**
+     * Calls of several threads take turns on the connection; one waiting for its turn behind a
+     * blocked take gives up at its own deadline and ends on an interrupt (it waited for the take).
+     */
+    @Test
+    void aCallWaitingForItsTurnBehindABlockedTakeKeepsItsOwnDeadlineAndInterrupt() throws Exception {
+        RemoteMailbox mailbox = connect(box);
+        CompletableFuture<byte[]> first = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                first.complete(mailbox.take());
+            } catch (Throwable t) {
+                first.completeExceptionally(t);
+            }
+        });
+        Thread.sleep(500); // the take holds the connection, waiting at the gateway
+        for (Thread.Builder builder : List.of(Thread.ofPlatform(), Thread.ofVirtual())) {
+            CompletableFuture<Object> timed = new CompletableFuture<>();
+            builder.start(() -> {
+                try {
+                    timed.complete(List.of(String.valueOf(mailbox.poll(Duration.ofMillis(200))),
+                            String.valueOf(mailbox.poll()), mailbox.offer(text("x"), 0, Duration.ofMillis(200)),
+                            mailbox.offer(text("y"))));
+                } catch (Throwable t) {
+                    timed.complete(t);
+                }
+            });
+            assertEquals(List.of("null", "null", false, false), timed.get(60, TimeUnit.SECONDS),
+                    "each gave up at its deadline while the take still waited");
+            CompletableFuture<Throwable> blocked = new CompletableFuture<>();
+            Thread taker = builder.start(() -> {
+                try {
+                    blocked.complete(new AssertionError("took " + text(mailbox.take())));
+                } catch (Throwable t) {
+                    blocked.complete(t);
+                }
+            });
+            Thread.sleep(200);
+            taker.interrupt();
+            assertInstanceOf(InterruptedException.class, blocked.get(60, TimeUnit.SECONDS));
+            assertFalse(first.isDone(), "the first take still waits");
+        }
+        try (Mailbox local = Mailbox.open(BOX)) {
+            local.put(text("for the first"));
+        }
+        assertEquals("for the first", text(first.get(60, TimeUnit.SECONDS)));
+    }
+
     /** As a local handle's close: the blocked thread gets ClosedException (until 2026-12-04 RemotePeerLostException). */
     @Test
     void closingTheHandleEndsABlockedCallWithClosedException() throws Exception {
