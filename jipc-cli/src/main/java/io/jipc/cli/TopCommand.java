@@ -51,12 +51,12 @@ final class TopCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--interval must be positive: " + Timeouts.text(every));
         }
         RateSampler sampler = new RateSampler();
-        sampler.sample(rows(), System.nanoTime());
+        sampler.sample(rows());
         TerminalKeys keys = once ? null : TerminalKeys.open();
         if (keys == null) {
             Thread.sleep(every);
             List<ObjectRow> rows = rows();
-            System.out.print(frame(rows, sampler.sample(rows, System.nanoTime()), every));
+            System.out.print(frame(rows, sampler.sample(rows), every));
             return 0;
         }
         try (keys) {
@@ -65,7 +65,7 @@ final class TopCommand implements Callable<Integer> {
                     return 0;
                 }
                 List<ObjectRow> rows = rows();
-                System.out.print(CLEAR + frame(rows, sampler.sample(rows, System.nanoTime()), every)
+                System.out.print(CLEAR + frame(rows, sampler.sample(rows), every)
                         + "q quits\n");
                 System.out.flush();
             }

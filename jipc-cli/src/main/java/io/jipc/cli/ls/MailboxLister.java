@@ -48,9 +48,7 @@ final class MailboxLister implements Lister {
                     ObjectFile file = new ObjectFile("mailbox-file:" + mapped, path, status,
                             scan.users(status.device(), status.inode()));
                     ObjectRow row = describe(file);
-                    rows.add(new ObjectRow(row.kind(), row.uri(), row.path(), row.ownerPid(), row.owner(), row.users(),
-                            row.capacity(), row.depth(), row.unit(), row.counter(), row.mode(), row.user(),
-                            "durable, " + row.details(), true));
+                    rows.add(row.withDetailsOutlivingOwner("durable, " + row.details()));
                 } catch (RuntimeException gone) {
                     // unmapped and removed meanwhile
                 }
@@ -84,6 +82,7 @@ final class MailboxLister implements Lister {
             long capacity = 0;
             long depth = 0;
             long delivered = 0;
+            long readAt = 0;
             for (int level = 0; level < levels; level++) {
                 long ring = ringOffset + level * ringLength;
                 long ringCapacity = f.getLong(ring + RingDescriptor.CAPACITY_OFFSET);
@@ -95,6 +94,7 @@ final class MailboxLister implements Lister {
                 long used = f.getLong(ring + RingDescriptor.TAIL_OFFSET) - f.getLong(ring + RingDescriptor.HEAD_OFFSET);
                 depth += Math.clamp(used, 0, ringCapacity); // two moments' positions: never outside the ring
                 delivered += Math.max(0, f.getLong(ring + RingDescriptor.DELIVERED_OFFSET));
+                readAt = System.nanoTime();
                 tokens.add(f.getLong(ring + RingDescriptor.PRODUCER_LEASE_OFFSET));
                 tokens.add(f.getLong(ring + RingDescriptor.CONSUMER_LEASE_OFFSET));
             }
@@ -112,7 +112,7 @@ final class MailboxLister implements Lister {
             if (!protocol.isEmpty()) {
                 details += ", protocol " + protocol;
             }
-            return file.row("mailbox", f.creator(), livePids(tokens), capacity, depth, "B", delivered, details);
+            return file.row("mailbox", f.creator(), livePids(tokens), capacity, depth, "B", delivered, readAt, details);
         }
     }
 

@@ -69,16 +69,25 @@ record ObjectFile(String uri, Path path, FileStatus status, List<Long> users) {
         return rows;
     }
 
-    /** The row of this file: its owner from {@code creator} (null = unknown), more users from its header. */
+    /**
+     * The row of this file: its owner from {@code creator} (null = unknown), more users from its header;
+     * its counter (if any) read just now.
+     */
     ObjectRow row(String kind, ProcessIdentity creator, List<Long> headerUsers, long capacity, long depth,
                   String unit, long counter, String details) {
+        return row(kind, creator, headerUsers, capacity, depth, unit, counter, System.nanoTime(), details);
+    }
+
+    /** The same with a counter read at {@code counterNanos} ({@link System#nanoTime()}). */
+    ObjectRow row(String kind, ProcessIdentity creator, List<Long> headerUsers, long capacity, long depth,
+                  String unit, long counter, long counterNanos, String details) {
         List<Long> all = new ArrayList<>(users);
         headerUsers.stream().filter(pid -> !all.contains(pid)).forEach(all::add);
         all.sort(null);
         OwnerState owner = creator == null ? OwnerState.UNKNOWN
                 : creator.isAlive() ? OwnerState.ALIVE : OwnerState.DEAD;
         return new ObjectRow(kind, uri, path.toString(), creator == null ? 0 : creator.pid(), owner, all, capacity,
-                depth, unit, counter, mode(), user(), details, false);
+                depth, unit, counter, mode(), user(), details, false, false, "", counterNanos);
     }
 
     /** The row of a file that could not be read as its kind: owner unknown, so never stale. */

@@ -33,13 +33,25 @@ import java.util.List;
  * @param heldState the state a later process may depend on, beyond what {@code depth} counts, in words
  *                 (a synchronization object's: {@code "1 of 3 permits available"}, {@code "locked by pid 12"});
  *                 empty if none
+ * @param counterNanos when {@code counter} was read, on the {@link System#nanoTime()} clock of this
+ *                 process: {@code jipc top} divides by the time between two readings of the same
+ *                 object, not between two scans (a scan takes time, the first one longest)
  */
 public record ObjectRow(String kind, String uri, String path, long ownerPid, OwnerState owner, List<Long> users,
                         long capacity, long depth, String unit, long counter, String mode, String user,
-                        String details, boolean outlivesOwner, boolean dangling, String heldState) {
+                        String details, boolean outlivesOwner, boolean dangling, String heldState,
+                        long counterNanos) {
     public ObjectRow {
         users = List.copyOf(users);
         heldState = heldState == null ? "" : heldState;
+    }
+
+    /** A row whose counter (if any) was read just now. */
+    public ObjectRow(String kind, String uri, String path, long ownerPid, OwnerState owner, List<Long> users,
+                     long capacity, long depth, String unit, long counter, String mode, String user,
+                     String details, boolean outlivesOwner, boolean dangling, String heldState) {
+        this(kind, uri, path, ownerPid, owner, users, capacity, depth, unit, counter, mode, user, details,
+                outlivesOwner, dangling, heldState, System.nanoTime());
     }
 
     /** A row without {@link #heldState}. */
@@ -61,7 +73,13 @@ public record ObjectRow(String kind, String uri, String path, long ownerPid, Own
     /** This row with {@code heldState} as its {@link #heldState}. */
     public ObjectRow withHeldState(String heldState) {
         return new ObjectRow(kind, uri, path, ownerPid, owner, users, capacity, depth, unit, counter, mode, user,
-                details, outlivesOwner, dangling, heldState);
+                details, outlivesOwner, dangling, heldState, counterNanos);
+    }
+
+    /** This row with {@code details} as its {@link #details}, made to outlive its owner. */
+    public ObjectRow withDetailsOutlivingOwner(String details) {
+        return new ObjectRow(kind, uri, path, ownerPid, owner, users, capacity, depth, unit, counter, mode, user,
+                details, true, dangling, heldState, counterNanos);
     }
 
     /**

@@ -56,9 +56,10 @@ final class RegionLister implements Lister {
                             + item + " B");
                 }
                 long dequeued = f.getLong(CircularBufferDescriptor.DEQUEUE_POSITION_OFFSET);
+                long readAt = System.nanoTime();
                 long depth = f.getLong(CircularBufferDescriptor.ENQUEUE_POSITION_OFFSET) - dequeued;
                 return file.row("circular-buffer", f.creator(), List.of(), capacity, Math.clamp(depth, 0, capacity),
-                        "items", Math.max(0, dequeued), "JIPC-CBF " + f.version() + ", items of " + item + " B");
+                        "items", Math.max(0, dequeued), readAt, "JIPC-CBF " + f.version() + ", items of " + item + " B");
             }
             return file.row("region", f.creator(), List.of(), f.size(), -1, "B", -1,
                     SegmentHeaderDescriptor.tag(magic) + " " + f.version());

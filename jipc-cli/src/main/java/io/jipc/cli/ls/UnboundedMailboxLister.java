@@ -70,13 +70,14 @@ final class UnboundedMailboxLister implements Lister {
                     : new long[] {-1, -1};
             long depth = depthAndReceived[0];
             long retired = f.getLong(RETIRED_RECEIVED_OFFSET);
+            long readAt = System.nanoTime();
             long received = depthAndReceived[1] < 0 || retired < 0 ? -1 : retired + depthAndReceived[1];
             List<Long> receiver = MailboxLister.livePids(List.of(f.getLong(RECEIVER_LEASE_OFFSET)));
             String details = "JIPC-UMB " + f.version() + ", " + segments + (segments == 1 ? " segment" : " segments")
                     + " of " + segmentLength + " B, ceiling " + ceiling + " B, messages up to "
                     + f.getInt(MAX_MESSAGE_SIZE_OFFSET) + " B"
                     + (receiver.isEmpty() ? ", no receiver" : ", receiver " + receiver.getFirst());
-            ObjectRow row = file.row(KIND, f.creator(), receiver, ceiling, depth, "B", received, details);
+            ObjectRow row = file.row(KIND, f.creator(), receiver, ceiling, depth, "B", received, readAt, details);
             // too many segments to add up: unread messages cannot be ruled out, so a routine gc keeps it
             return depth < 0 ? row.withHeldState("unread bytes not counted (" + segments + " segments)") : row;
         }
