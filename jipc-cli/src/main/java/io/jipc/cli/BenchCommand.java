@@ -103,6 +103,9 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The options of every benchmark: how long to warm up and measure, a quick run, JSON output. */
     static final class RunOptions {
+        /** The longest warm-up of each run with {@code --quick}: twice its warm-up. */
+        static final Duration QUICK_MAX_WARMUP = Duration.ofMillis(600);
+
         @Option(names = "--warmup", description = "warm-up time of each run, e.g. 2s, 500ms; it goes on while the JIT still changes the timings, up to --max-warmup (default: 1s)")
         String warmup = "1s";
 
@@ -112,7 +115,8 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--time", description = "measured time of each ping-pong (default: 3s)")
         String time = "3s";
 
-        @Option(names = "--quick", description = "a short run (10 to 20 s) with fewer iterations")
+        @Option(names = "--quick", description = "a short run: at most 300 ms of warm-up (600 ms while the "
+                + "timings still change) and 1 s measured per ping-pong, fewer one-way messages")
         boolean quick;
 
         @Option(names = "--json", description = "print the results as JSON")
@@ -124,9 +128,14 @@ final class BenchCommand implements Callable<Integer> {
             return quick ? Durations.min(d, Duration.ofMillis(300)) : d;
         }
 
-        /** The longest warm-up, at least {@link #warmupTime()}. */
+        /**
+         * The longest warm-up, at least {@link #warmupTime()}; at most {@link #QUICK_MAX_WARMUP} with
+         * {@code --quick} (with the default 10 s, warm-ups that do not settle on a loaded machine
+         * made a quick run twice as long as it says).
+         */
         Duration maxWarmupTime() {
-            return Durations.max(Durations.parse(maxWarmup), warmupTime());
+            Duration d = Durations.parse(maxWarmup);
+            return Durations.max(quick ? Durations.min(d, QUICK_MAX_WARMUP) : d, warmupTime());
         }
 
         /** The measured time of a ping-pong; at most 1 s with {@code --quick}. */
