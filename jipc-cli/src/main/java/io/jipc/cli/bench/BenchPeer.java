@@ -7,13 +7,17 @@ import io.jipc.mailbox.UnboundedMailbox;
 import io.jipc.platform.Libc;
 import io.jipc.shm.CircularBuffer;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 
 /**
- * The second process of a benchmark: runs the phases named on its command line, in order, against
- * objects the first process created. Prints {@code READY <phase>} when it starts a phase.
+ * The second process of a benchmark: runs the phases named on its command line (or, without
+ * arguments, on the lines of its standard input), in order, against objects the first process
+ * created. Prints {@code READY <phase>} when it starts a phase, {@code PEER DONE} at the end.
  *
  * <ul>
  * <li>{@code echo:<in>:<out>}: receives messages from mailbox {@code in} and sends each, in place,
@@ -41,28 +45,44 @@ public final class BenchPeer {
     private BenchPeer() {
     }
 
+    /**
+     * Runs the phases named by {@code args}; without arguments, those named by the lines of standard
+     * input, one at a time, until an empty line or the end of input (the first process then
+     * creates each phase's objects just before it names the phase, and removes them after).
+     */
     public static void main(String[] args) throws Exception {
         ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(3)));
-        for (String phase : args) {
-            String[] f = phase.split(":");
-            System.out.println("READY " + f[0]);
-            System.out.flush();
-            switch (f[0]) {
-                case "echo" -> echo(f[1], f[2]);
-                case "sink" -> sink(f[1], f[2], true);
-                case "count" -> sink(f[1], f[2], false);
-                case "pipe" -> pipe(f[1], f[2], Integer.parseInt(f[3]));
-                case "pairecho" -> pairEcho(f[1], f[2], f[3], f[4], Integer.parseInt(f[5]));
-                case "idle" -> idle(f[1]);
-                case "ringecho" -> ringEcho(f[1], f[2]);
-                case "ringsink" -> ringSink(f[1], f[2]);
-                case "uecho" -> unboundedEcho(f[1], f[2]);
-                case "usink" -> unboundedSink(f[1], f[2]);
-                default -> throw new IllegalArgumentException("unknown phase " + phase);
+        if (args.length > 0) {
+            for (String phase : args) {
+                run(phase);
+            }
+        } else {
+            BufferedReader control = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            for (String line; (line = control.readLine()) != null && !line.isBlank(); ) {
+                run(line);
             }
         }
         System.out.println("PEER DONE");
         System.out.flush();
+    }
+
+    private static void run(String phase) throws Exception {
+        String[] f = phase.split(":");
+        System.out.println("READY " + f[0]);
+        System.out.flush();
+        switch (f[0]) {
+            case "echo" -> echo(f[1], f[2]);
+            case "sink" -> sink(f[1], f[2], true);
+            case "count" -> sink(f[1], f[2], false);
+            case "pipe" -> pipe(f[1], f[2], Integer.parseInt(f[3]));
+            case "pairecho" -> pairEcho(f[1], f[2], f[3], f[4], Integer.parseInt(f[5]));
+            case "idle" -> idle(f[1]);
+            case "ringecho" -> ringEcho(f[1], f[2]);
+            case "ringsink" -> ringSink(f[1], f[2]);
+            case "uecho" -> unboundedEcho(f[1], f[2]);
+            case "usink" -> unboundedSink(f[1], f[2]);
+            default -> throw new IllegalArgumentException("unknown phase " + phase);
+        }
     }
 
     /** Hands the next message, in place, to a handler, waiting as long as needed. */

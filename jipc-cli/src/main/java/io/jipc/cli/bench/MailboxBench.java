@@ -108,6 +108,11 @@ public final class MailboxBench {
     private final String prefix = "bench-" + ProcessHandle.current().pid();
     private final List<String> mailboxes = new ArrayList<>();
     private final List<String> unboundedMailboxes = new ArrayList<>();
+    /** This process's handles of the mailboxes not removed yet. */
+    private final List<Mailbox> openMailboxes = new ArrayList<>();
+    private final List<UnboundedMailbox> openUnbounded = new ArrayList<>();
+    /** Unbounded mailboxes whose phase has ended, removed once the peer has started the next phase. */
+    private final List<String> finishedUnbounded = new ArrayList<>();
     private final List<Path> fifos = new ArrayList<>();
 
     public MailboxBench(Settings settings, PrintStream progress) {
@@ -115,13 +120,19 @@ public final class MailboxBench {
         this.progress = progress;
     }
 
-    /** Runs the benchmark; objects it creates are removed afterwards, whatever happens. */
+    /**
+     * Runs the benchmark. Each phase's mailboxes are created just before the peer is told the phase
+     * and removed when it ends, so that at most one phase's storage exists at a time (each one-way
+     * mailbox reserves {@code capacity} bytes of {@code /dev/shm}, 64 MiB by default); whatever
+     * happens, every object it created is removed afterwards.
+     */
     public Report run() throws Exception {
         Thread cleanup = new Thread(this::cleanUp, "jipc-bench-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             return runPhases();
         } finally {
+            closeHandles();
             cleanUp();
             try {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
@@ -135,9 +146,6 @@ public final class MailboxBench {
         int size = settings.size();
         long warmMessages = warmMessages(settings.messages());
         long throughputCapacity = Math.max(settings.capacity(), 4L * (size + 16));
-        List<String> peerPhases = new ArrayList<>();
-        List<Mailbox[]> pingPongs = new ArrayList<>();
-        List<Mailbox[]> oneWays = new ArrayList<>();
         Path p2c = null;
         Path c2p = null;
         if (settings.pipe()) {
@@ -150,122 +158,88 @@ public final class MailboxBench {
             fifos.add(c2p);
         }
         boolean pairPipe = p2c != null && settings.strategies().contains(WaitStrategy.FUTEX);
-        for (WaitStrategy strategy : settings.strategies()) {
-            String tag = strategy.name().toLowerCase().replace('_', '-');
-            MailboxOptions small = MailboxOptions.builder().singleSender(true).waitStrategy(strategy)
-                    .maxMessageSize(Math.max(size, 8)).capacityBytes(64 * 1024).build();
-            MailboxOptions large = MailboxOptions.builder().singleSender(true).waitStrategy(strategy)
-                    .maxMessageSize(Math.max(size, 8)).capacityBytes(throughputCapacity).build();
-            Mailbox ping = create(tag + "-ping", small);
-            Mailbox pong = create(tag + "-pong", small);
-            Mailbox in = create(tag + "-in", large);
-            Mailbox done = create(tag + "-done", small);
-            pingPongs.add(new Mailbox[] {ping, pong});
-            oneWays.add(new Mailbox[] {in, done});
-            peerPhases.add(pairPipe && strategy == WaitStrategy.FUTEX
-                    ? "pairecho:" + ping.name() + ":" + pong.name() + ":" + p2c + ":" + c2p + ":" + size
-                    : "echo:" + ping.name() + ":" + pong.name());
-            peerPhases.add("sink:" + in.name() + ":" + done.name());
-        }
-        List<Feature> features = settings.features() ? List.of(Feature.values()) : List.of();
-        List<Mailbox[]> featureBoxes = new ArrayList<>();
-        for (Feature feature : features) {
-            Mailbox[] boxes = feature.create(this, size, throughputCapacity);
-            featureBoxes.add(boxes);
-            if (boxes[0] != null) {
-                peerPhases.add("echo:" + boxes[0].name() + ":" + boxes[1].name());
-            }
-            peerPhases.add("count:" + boxes[2].name() + ":" + boxes[3].name());
-        }
-        UnboundedMailbox[] unbounded = null; // {ping, pong, one-way in}
-        Mailbox unboundedDone = null;
-        if (settings.features()) {
-            unbounded = createUnbounded(size, throughputCapacity);
-            unboundedDone = create("unbounded-done", MailboxOptions.builder().maxMessageSize(8)
-                    .capacityBytes(64 * 1024).build());
-            peerPhases.add("uecho:" + unbounded[0].name() + ":" + unbounded[1].name());
-            peerPhases.add("usink:" + unbounded[2].name() + ":" + unboundedDone.name());
-        }
-        if (p2c != null && !pairPipe) {
-            peerPhases.add("pipe:" + p2c + ":" + c2p + ":" + size);
-        }
-        Mailbox idleBox = null;
-        if (settings.idle()) {
-            idleBox = create("idle", MailboxOptions.builder().maxMessageSize(64).capacityBytes(4096).build());
-            peerPhases.add("idle:" + idleBox.name());
-        }
-
-        PeerProcess peer = new PeerProcess(BenchPeer.class, List.of(), peerPhases);
         List<BenchResult> results = new ArrayList<>();
         double idleCpu = Double.NaN;
         BenchResult pipeResult = null;
         PipePairing pairing = null;
-        try {
-            for (int i = 0; i < settings.strategies().size(); i++) {
-                WaitStrategy strategy = settings.strategies().get(i);
-                String label = "mailbox " + strategy.name().toLowerCase().replace('_', '-');
+        // the peer is told each phase once its objects exist, and they are removed when it ends
+        try (PeerProcess peer = new PeerProcess(BenchPeer.class, List.of(), List.of())) {
+            for (WaitStrategy strategy : settings.strategies()) {
+                String tag = strategy.name().toLowerCase().replace('_', '-');
+                String label = "mailbox " + tag;
+                MailboxOptions small = MailboxOptions.builder().singleSender(true).waitStrategy(strategy)
+                        .maxMessageSize(Math.max(size, 8)).capacityBytes(64 * 1024).build();
+                MailboxOptions large = MailboxOptions.builder().singleSender(true).waitStrategy(strategy)
+                        .maxMessageSize(Math.max(size, 8)).capacityBytes(throughputCapacity).build();
+                Mailbox[] pair = {create(tag + "-ping", small), create(tag + "-pong", small)};
                 BenchResult pingPong;
                 if (pairPipe && strategy == WaitStrategy.FUTEX) {
-                    peer.await("pairecho");
+                    start(peer, "pairecho:" + pair[0].name() + ":" + pair[1].name() + ":" + p2c + ":" + c2p
+                            + ":" + size);
                     progress.printf("  %-24s ping-pong, in slices alternating with the pipe's ...%n", label);
-                    PingPongRegimen.Paired paired = pairedWithPipe(label, pingPongs.get(i)[0], pingPongs.get(i)[1],
-                            p2c, c2p);
+                    PingPongRegimen.Paired paired = pairedWithPipe(label, pair[0], pair[1], p2c, c2p);
                     pingPong = paired.first();
                     pipeResult = paired.second();
                     pairing = new PipePairing(label, paired.slice(), paired.pairs(), paired.firstLower(),
                             paired.secondLower());
                 } else {
-                    peer.await("echo");
+                    start(peer, "echo:" + pair[0].name() + ":" + pair[1].name());
                     progress.printf("  %-24s ping-pong ...%n", label);
-                    pingPong = pingPong(label, pingPongs.get(i)[0], pingPongs.get(i)[1]);
+                    pingPong = pingPong(label, pair[0], pair[1]);
                 }
-                peer.await("sink");
+                remove(pair);
+                Mailbox[] oneWay = {create(tag + "-in", large), create(tag + "-done", small)};
+                start(peer, "sink:" + oneWay[0].name() + ":" + oneWay[1].name());
                 progress.printf("  %-24s one-way throughput ...%n", label);
-                double[] oneWay = oneWay(oneWays.get(i)[0], oneWays.get(i)[1], warmMessages);
-                results.add(pingPong.withThroughput(oneWay[0], oneWay[1]));
+                double[] rate = oneWay(oneWay[0], oneWay[1], warmMessages);
+                remove(oneWay);
+                results.add(pingPong.withThroughput(rate[0], rate[1]));
             }
-            for (int i = 0; i < features.size(); i++) {
-                results.add(measure(peer, features.get(i), featureBoxes.get(i), warmMessages));
-            }
-            if (unbounded != null) {
-                results.add(measureUnbounded(peer, unbounded, unboundedDone, warmMessages));
+            if (settings.features()) {
+                for (Feature feature : Feature.values()) {
+                    results.add(measure(peer, feature, size, throughputCapacity, warmMessages));
+                }
+                results.add(measureUnbounded(peer, size, throughputCapacity, warmMessages));
             }
             if (pipeResult != null) {
                 results.add(pipeResult);
             } else if (p2c != null) {
-                peer.await("pipe");
+                start(peer, "pipe:" + p2c + ":" + c2p + ":" + size);
                 progress.printf("  %-24s ping-pong ...%n", PIPE_LABEL);
                 results.add(pipePingPong(p2c, c2p));
             }
-            if (idleBox != null) {
-                peer.await("idle");
+            if (settings.idle()) {
+                Mailbox idleBox = create("idle", MailboxOptions.builder().maxMessageSize(64).capacityBytes(4096).build());
+                start(peer, "idle:" + idleBox.name());
                 progress.printf("  %-24s idle CPU ...%n", "blocked receiver");
                 idleCpu = idleCpu(peer.pid(), idleBox);
+                remove(new Mailbox[] {idleBox});
             }
+            peer.tell("");
             peer.await("PEER DONE");
+            removeFinishedUnbounded();
             peer.waitFor();
-        } finally {
-            peer.close();
-            for (Mailbox[] pair : pingPongs) {
-                closeAll(pair);
-            }
-            for (Mailbox[] pair : oneWays) {
-                closeAll(pair);
-            }
-            for (Mailbox[] boxes : featureBoxes) {
-                closeAll(boxes);
-            }
-            if (unbounded != null) {
-                for (UnboundedMailbox box : unbounded) {
-                    box.close();
-                }
-                unboundedDone.close();
-            }
-            if (idleBox != null) {
-                idleBox.close();
-            }
         }
         return new Report(settings, results, idleCpu, Machine.describe(), pairing);
+    }
+
+    /**
+     * Names the next phase to the peer and waits until it has started it; by then the peer has
+     * ended the phase before, so unbounded mailboxes of that phase can go (the peer's receive may
+     * still open their segment files until it ends).
+     */
+    private void start(PeerProcess peer, String phase) throws InterruptedException {
+        peer.tell(phase);
+        peer.await(phase.substring(0, phase.indexOf(':')));
+        removeFinishedUnbounded();
+    }
+
+    private void removeFinishedUnbounded() {
+        for (String name : List.copyOf(finishedUnbounded)) {
+            UnboundedMailbox.destroy(name);
+            unboundedMailboxes.remove(name);
+        }
+        finishedUnbounded.clear();
     }
 
     private Mailbox create(String suffix, MailboxOptions options) {
@@ -273,13 +247,23 @@ public final class MailboxBench {
         Mailbox.destroy(name);
         Mailbox mailbox = Mailbox.create(name, options);
         mailboxes.add(name);
+        openMailboxes.add(mailbox);
         return mailbox;
     }
 
-    private static void closeAll(Mailbox[] mailboxes) {
-        for (Mailbox m : mailboxes) {
+    /**
+     * Removes the mailboxes of a phase that has ended (this process has taken the peer's last
+     * reply): closes this process's handles and destroys them, so that their memory goes as soon as
+     * the peer closes its handles too, rather than at the end of the run (each strategy and feature
+     * has a one-way mailbox of {@code --capacity}, 64 MiB by default). Null entries are skipped.
+     */
+    private void remove(Mailbox[] boxes) {
+        for (Mailbox m : boxes) {
             if (m != null) {
                 m.close();
+                openMailboxes.remove(m);
+                Mailbox.destroy(m.name());
+                mailboxes.remove(m.name());
             }
         }
     }
@@ -329,18 +313,20 @@ public final class MailboxBench {
         }
     }
 
-    private BenchResult measure(PeerProcess peer, Feature feature, Mailbox[] boxes, long warmMessages)
+    private BenchResult measure(PeerProcess peer, Feature feature, int size, long capacity, long warmMessages)
             throws Exception {
+        Mailbox[] boxes = feature.create(this, size, capacity);
         BenchResult result = new BenchResult(feature.label, null, 0, 0, 0);
         if (boxes[0] != null) {
-            peer.await("echo");
+            start(peer, "echo:" + boxes[0].name() + ":" + boxes[1].name());
             progress.printf("  %-24s ping-pong ...%n", feature.label);
             try (RoleBinding sending = boxes[0].bindSender(); RoleBinding receiving = boxes[1].bindReceiver()) {
                 result = pingPong(feature.label,
                         m -> boxes[0].put(m, feature.priority(m.get(ValueLayout.JAVA_LONG, 0))), boxes[1]::take);
             }
+            remove(new Mailbox[] {boxes[0], boxes[1]});
         }
-        peer.await("count");
+        start(peer, "count:" + boxes[2].name() + ":" + boxes[3].name());
         progress.printf("  %-24s one-way throughput ...%n", feature.label);
         int producers = feature == Feature.FOUR_PRODUCERS ? 4 : 1;
         Mailbox in = boxes[2];
@@ -373,6 +359,7 @@ public final class MailboxBench {
         MemorySegment end = Arena.ofAuto().allocate(settings.size(), 8);
         end.set(ValueLayout.JAVA_LONG, 0, OneWayRegimen.END_OF_PHASE);
         in.put(end); // priority 0: after every message of the round
+        remove(boxes);
         return result.withThroughput(oneWay[0], oneWay[1]);
     }
 
@@ -457,20 +444,26 @@ public final class MailboxBench {
         String name = prefix + "-" + suffix;
         UnboundedMailbox.destroy(name); // a leftover of a killed run
         unboundedMailboxes.add(name); // removed at the end, whatever happens
-        return UnboundedMailbox.create(name, options, ceiling);
+        UnboundedMailbox box = UnboundedMailbox.create(name, options, ceiling);
+        openUnbounded.add(box);
+        return box;
     }
 
     /**
      * The unbounded mailbox: a ping-pong ({@code put}, in-place {@code take}), then one-way rounds
      * whose sender never waits; at the ceiling it offers again after {@link Thread#yield()}.
      */
-    private BenchResult measureUnbounded(PeerProcess peer, UnboundedMailbox[] boxes, Mailbox done, long warmMessages)
+    private BenchResult measureUnbounded(PeerProcess peer, int size, long capacity, long warmMessages)
             throws Exception {
         String label = "mailbox unbounded";
-        peer.await("uecho");
+        UnboundedMailbox[] boxes = createUnbounded(size, capacity);
+        Mailbox done = create("unbounded-done", MailboxOptions.builder().maxMessageSize(8).capacityBytes(64 * 1024)
+                .build());
+        start(peer, "uecho:" + boxes[0].name() + ":" + boxes[1].name());
         progress.printf("  %-24s ping-pong ...%n", label);
         BenchResult pingPong = pingPong(label, boxes[0]::put, boxes[1]::take);
-        peer.await("usink");
+        finished(boxes[0], boxes[1]);
+        start(peer, "usink:" + boxes[2].name() + ":" + done.name());
         progress.printf("  %-24s one-way throughput ...%n", label);
         UnboundedMailbox in = boxes[2];
         MemorySegment message = Arena.ofAuto().allocate(settings.size(), 8);
@@ -485,7 +478,22 @@ public final class MailboxBench {
         }, warmMessages, settings.messages(), settings.warmup(), settings.maxWarmup(), settings.size());
         message.set(ValueLayout.JAVA_LONG, 0, OneWayRegimen.END_OF_PHASE);
         in.put(message);
+        finished(in);
+        remove(new Mailbox[] {done});
         return pingPong.withThroughput(oneWay[0], oneWay[1]);
+    }
+
+    /**
+     * Closes this process's handles of unbounded mailboxes whose phase has ended; they are removed
+     * once the peer has started its next phase ({@link #start}): until then its receive may still
+     * open their segment files.
+     */
+    private void finished(UnboundedMailbox... boxes) {
+        for (UnboundedMailbox box : boxes) {
+            box.close();
+            openUnbounded.remove(box);
+            finishedUnbounded.add(box.name());
+        }
     }
 
     /** Messages of one warm-up round of the one-way run. */
@@ -602,6 +610,14 @@ public final class MailboxBench {
             }
         }
         return total;
+    }
+
+    /** Closes this process's handles of the mailboxes a failed run left (not from the shutdown hook). */
+    private void closeHandles() {
+        openMailboxes.forEach(Mailbox::close);
+        openMailboxes.clear();
+        openUnbounded.forEach(UnboundedMailbox::close);
+        openUnbounded.clear();
     }
 
     private void cleanUp() {
