@@ -29,8 +29,8 @@ public final class BenchReport {
                     continue;
                 }
                 double ratio = r.roundTripMicros(50) / pipe.roundTripMicros(50);
-                out.append(String.format(Locale.ROOT, "%-22s RTT p50 = %.3f x the pipe's (%.1f x faster)",
-                        r.mechanism(), ratio, 1 / ratio));
+                out.append(String.format(Locale.ROOT, "%-22s RTT p50 = %.3f x the pipe's (%s)",
+                        r.mechanism(), ratio, comparison(ratio)));
                 double mean = meanRoundTripRatio(r, pipe);
                 if (!Double.isNaN(mean)) {
                     out.append(String.format(Locale.ROOT, "; mean RTT = %.3f x the pipe's", mean));
@@ -49,6 +49,23 @@ public final class BenchReport {
                     report.idleCpu()));
         }
         return out.toString();
+    }
+
+    /**
+     * A ratio of round trips (a mechanism's over the pipe's) in words: {@code "4.1 x faster"} below 1,
+     * {@code "33.6 x slower"} above (not {@code "0.0 x faster"}), {@code "as fast"} where the
+     * factor rounds to 1.0, {@code "not comparable"} if it is not a positive number.
+     */
+    static String comparison(double ratio) {
+        if (!(ratio > 0) || Double.isInfinite(ratio)) {
+            return "not comparable";
+        }
+        double factor = ratio < 1 ? 1 / ratio : ratio;
+        String figure = String.format(Locale.ROOT, "%.1f", factor);
+        if (figure.equals("1.0")) {
+            return "as fast";
+        }
+        return figure + " x " + (ratio < 1 ? "faster" : "slower");
     }
 
     /** "the mailbox's median round trip was the lower in 7 of 10 pairs of slices, the pipe's in 3". */
