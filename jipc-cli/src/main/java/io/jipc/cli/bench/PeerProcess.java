@@ -27,7 +27,9 @@ import java.util.concurrent.TimeUnit;
  * process ({@link #tell}, for peers that take their phases one at a time), and its descriptors
  * {@value PipeChannel#CHILD_INPUT_FD} and {@value PipeChannel#CHILD_OUTPUT_FD} are a
  * {@link PipeChannel} to this process ({@link #pipeChannel()}), for the anonymous-pipe benchmark.
- * The child halts when this process exits (the peers watch their parent), and {@link #close()}
+ * The child halts when it sees this process has exited (the peers watch their parent with
+ * {@link ProcessHandle#onExit()}, which the JDK polls for a process that is not its own child, at
+ * intervals growing from 0.3 s to 5 s: seconds after the exit), and {@link #close()}
  * kills it if it still runs.
  */
 public final class PeerProcess implements AutoCloseable {
