@@ -16,14 +16,16 @@ import java.util.stream.Collectors;
 /**
  * {@code jipc rm NAME|URI...}: removes exactly the objects named. Refuses an object a live process
  * uses (maps it, holds it open, holds a lease in its header) or whose owner still runs, unless
- * {@code --force}. Exit code 0 if all were removed, 1 if one was refused or missing, 2 for an
- * ambiguous name.
+ * {@code --force}. An anonymous region ({@code memfd:INODE}, as {@code jipc ls} lists it) cannot be
+ * removed, even with {@code --force}: it has no name. Exit code 0 if all were removed, 1 if one was
+ * refused, missing or not removable, 2 for an ambiguous name.
  */
 @Command(name = "rm", mixinStandardHelpOptions = true,
         description = {"Remove IPC objects by URI, or by bare name when only one object has it.",
-                "URIs: mailbox:NAME, unbounded:NAME, region:NAME, shm:/NAME, sync:NAME, group:NAME, name:NAME, "
-                + "mq:/NAME, fifo:PATH. Refuses what a live process uses or owns unless --force; processes "
-                + "still using a removed object keep it until they close it."})
+                "URIs: mailbox:NAME, mailbox-file:PATH, unbounded:NAME, region:NAME, shm:/NAME, sync:NAME, "
+                + "group:NAME, name:NAME, mq:/NAME, fifo:PATH. Refuses what a live process uses or owns unless "
+                + "--force; processes still using a removed object keep it until they close it. An anonymous "
+                + "region (memfd:INODE) has no name to remove: it goes with the last process that maps it."})
 final class RmCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "NAME|URI", description = "objects to remove")
     List<String> targets;
@@ -54,6 +56,13 @@ final class RmCommand implements Callable<Integer> {
             return 2;
         }
         ObjectRow row = found.get(0);
+        if (!Removal.removable(row)) {
+            System.err.println("jipc rm: cannot remove " + row.uri() + ": an anonymous region has no name; it goes"
+                    + " when the last process that maps it unmaps it or exits"
+                    + (row.users().isEmpty() ? "" : " (mapped by pid "
+                    + row.users().stream().map(String::valueOf).collect(Collectors.joining(", ")) + ")"));
+            return 1;
+        }
         String refusal = refusal(row);
         if (refusal != null && !force) {
             System.err.println("jipc rm: not removing " + row.uri() + ": " + refusal + " (--force removes it anyway)");

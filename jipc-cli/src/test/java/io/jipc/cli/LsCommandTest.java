@@ -132,6 +132,33 @@ class LsCommandTest {
                 "nobody maps it any more");
     }
 
+    /**
+     * The URI {@code ls} prints for an anonymous region is one {@code rm} takes, and {@code rm} says
+     * it cannot remove it (exit 1, also with {@code --force}); it was a usage error, "no kind of
+     * object has URIs 'memfd:'" (exit 2).
+     */
+    @Test
+    void rmTakesAnAnonymousRegionsUriAndSaysItCannotBeRemoved() {
+        try (AnonymousRegion anonymous = AnonymousRegion.create(5 * 4096)) {
+            ObjectRow row = ObjectInventory.list().stream()
+                    .filter(o -> o.kind().equals("anonymous-region") && o.capacity() == 5 * 4096 && o.users().contains(SELF))
+                    .findFirst().orElseThrow();
+            assertTrue(row.uri().matches("memfd:[0-9]+"), row.uri());
+            for (String[] args : List.of(new String[] {"rm", row.uri()}, new String[] {"rm", "--force", row.uri()})) {
+                CliRun rm = CliRun.jipc(args);
+                assertEquals(1, rm.exit(), rm.err());
+                assertTrue(rm.err().contains("cannot remove " + row.uri() + ": an anonymous region has no name")
+                        && rm.err().contains("pid " + SELF), rm.err());
+            }
+            assertEquals(0, anonymous.getByte(0), "still usable");
+            CliRun bad = CliRun.jipc("rm", "memfd:x1");
+            assertEquals(2, bad.exit(), bad.err());
+            assertTrue(bad.err().contains("an anonymous region's URI is memfd:INODE"), bad.err());
+        }
+        CliRun help = CliRun.jipc("rm", "--help");
+        assertTrue(help.out().contains("mailbox-file:PATH") && help.out().contains("memfd:INODE"), help.out());
+    }
+
     static ObjectRow find(List<ObjectRow> rows, String uri) {
         return rows.stream().filter(o -> o.uri().equals(uri)).findFirst()
                 .orElseThrow(() -> new AssertionError("no " + uri + " in " + rows));

@@ -60,7 +60,7 @@ public final class ObjectInventory {
 
     /** The URI schemes of the objects {@link #find} finds. */
     public static final List<String> SCHEMES = List.of("mailbox", "mailbox-file", "unbounded", "region", "shm", "sync",
-            "group", "name", "mq", "fifo");
+            "group", "name", "mq", "fifo", "memfd");
 
     /**
      * Checks what a user typed to name an object ({@code jipc rm}): a URI of one of {@link #SCHEMES}
@@ -93,6 +93,12 @@ public final class ObjectInventory {
             case "group" -> ProcessGroup.exists(address);
             case "name" -> NameSyntax.check(address);
             case "mq" -> PosixMessageQueue.checkName(address.startsWith("/") ? address : "/" + address);
+            case "memfd" -> {
+                if (address.isEmpty() || !address.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                    throw new IllegalArgumentException("invalid memfd:" + address
+                            + ": an anonymous region's URI is memfd:INODE, as jipc ls prints it");
+                }
+            }
             case "fifo", "mailbox-file" -> {
                 if (address.isEmpty() || address.indexOf('\0') >= 0) {
                     throw new IllegalArgumentException("invalid path '" + address + "' in " + scheme + ":");
