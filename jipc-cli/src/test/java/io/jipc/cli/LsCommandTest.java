@@ -132,6 +132,36 @@ class LsCommandTest {
                 "nobody maps it any more");
     }
 
+    /** DETAILS name the options a mailbox was created with beyond the defaults. */
+    @Test
+    void detailsNameAMailboxsOptions() {
+        try (Mailbox limited = Mailbox.create("limited", MailboxOptions.builder().messageLimit(3).maxMessageSize(100)
+                     .singleSender(true).build());
+             Mailbox rendezvous = Mailbox.create("meet", MailboxOptions.builder().messageLimit(0).build());
+             Mailbox headed = Mailbox.create("headed", MailboxOptions.builder().headers(true)
+                     .receivePolicy(io.jipc.mailbox.ReceivePolicy.SHARED).build());
+             Mailbox linked = Mailbox.create("linked", MailboxOptions.builder().priorities(2)
+                     .receivePolicy(io.jipc.mailbox.ReceivePolicy.LINK).build())) {
+            List<ObjectRow> rows = ObjectInventory.list();
+            ObjectRow limit = find(rows, "mailbox:limited");
+            assertEquals("JIPC-MBX 2.1, messages up to 100 B, message limit 3, single sender", limit.details());
+            assertEquals("JIPC-MBX 2.1, messages up to 65536 B, rendezvous", find(rows, "mailbox:meet").details());
+            assertEquals("JIPC-MBX 2.1, messages up to 65536 B, headers, shared receivers",
+                    find(rows, "mailbox:headed").details());
+            assertEquals("JIPC-MBX 2.1, messages up to 65536 B, 2 priority levels, link receive policy",
+                    find(rows, "mailbox:linked").details());
+            limited.put(new byte[1]);
+            // a slot per message, its length a power of two: 100 B and the header round up to 256
+            assertEquals(256, find(ObjectInventory.list(), "mailbox:limited").depth());
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        } finally {
+            for (String name : List.of("limited", "meet", "headed", "linked")) {
+                Mailbox.destroy(name);
+            }
+        }
+    }
+
     /**
      * The URI {@code ls} prints for an anonymous region is one {@code rm} takes, and {@code rm} says
      * it cannot remove it (exit 1, also with {@code --force}); it was a usage error, "no kind of

@@ -1,6 +1,7 @@
 package io.jipc.cli.ls;
 
 import io.jipc.mailbox.MailboxDescriptor;
+import io.jipc.mailbox.ReceivePolicy;
 import io.jipc.platform.FileStatus;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.ring.RingDescriptor;
@@ -107,13 +108,43 @@ final class MailboxLister implements Lister {
             tokens.add(f.getLong(MailboxDescriptor.WAITING_RECEIVER_OFFSET));
             String details = "JIPC-MBX " + f.version() + ", messages up to "
                     + f.getInt(MailboxDescriptor.MAX_MESSAGE_SIZE_OFFSET) + " B"
-                    + (levels > 1 ? ", " + levels + " priority levels" : "");
+                    + (levels > 1 ? ", " + levels + " priority levels" : "") + options(f, levels, ringOffset);
             String protocol = f.getAsciiLabel(MailboxDescriptor.PROTOCOL_OFFSET, MailboxDescriptor.PROTOCOL_LENGTH);
             if (!protocol.isEmpty()) {
                 details += ", protocol " + protocol;
             }
             return file.row("mailbox", f.creator(), livePids(tokens), capacity, depth, "B", delivered, readAt, details);
         }
+    }
+
+    /**
+     * The options a mailbox was created with beyond the defaults, as its header records them: a
+     * message limit ({@code rendezvous} for 0), message headers (only where no limit or priorities
+     * imply them), a single sender (its ring's producer mode), a receive policy other than exclusive.
+     * A value no mailbox writes is left out.
+     */
+    private static String options(FileSnapshot f, int levels, long ringOffset) {
+        int limit = f.getInt(MailboxDescriptor.MESSAGE_LIMIT_OFFSET);
+        int features = f.getInt(MailboxDescriptor.FEATURES_OFFSET);
+        int policy = f.getInt(MailboxDescriptor.RECEIVE_POLICY_OFFSET);
+        StringBuilder out = new StringBuilder();
+        if (limit == 0) {
+            out.append(", rendezvous");
+        } else if (limit > 0) {
+            out.append(", message limit ").append(limit);
+        }
+        if ((features & MailboxDescriptor.FEATURE_HEADERS) != 0 && limit < 0 && levels == 1) {
+            out.append(", headers");
+        }
+        if (f.getInt(ringOffset + RingDescriptor.PRODUCER_MODE_OFFSET) == RingDescriptor.MODE_SINGLE_PRODUCER) {
+            out.append(", single sender");
+        }
+        if (policy == ReceivePolicy.LINK.ordinal()) {
+            out.append(", link receive policy");
+        } else if (policy == ReceivePolicy.SHARED.ordinal()) {
+            out.append(", shared receivers");
+        }
+        return out.toString();
     }
 
     /** The pids of the tokens whose process is alive. */
