@@ -1,5 +1,7 @@
 package io.jipc.cli;
 
+import io.jipc.net.DatagramEndpoint;
+import io.jipc.net.DatagramOptions;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
@@ -124,6 +126,31 @@ class SocketSendRecvTest {
             assertEquals(0, jipc("send", "unixgram:" + socket, "ping", "pong"));
             recv.assertSuccess(Duration.ofSeconds(90));
             assertEquals("ping\npong\n", recv.output());
+        }
+    }
+
+    /**
+     * A datagram over the receiver's maximum is lost (the kernel consumed it): {@code recv} says so
+     * on standard error and goes on with the next one, counting only those it delivered. It
+     * stopped, exit 1, at the first, and the rest were lost.
+     */
+    @Test
+    void anOversizedDatagramIsReportedAndTheReceiverGoesOn() throws Exception {
+        Path socket = dir.resolve("big.sock");
+        try (ChildJvm recv = receiver("unixgram:" + socket, 2)) {
+            awaitFile(socket);
+            assertEquals(0, jipc("send", "unixgram:" + socket, "before"));
+            try (DatagramEndpoint big = DatagramEndpoint.open(UnixDomainSocketAddress.of(socket),
+                    DatagramOptions.defaults().withMaxDatagramSize(70_000))) {
+                big.put(UnixDomainSocketAddress.of(socket), new byte[65_508]);
+            }
+            assertEquals(0, jipc("send", "unixgram:" + socket, "after"));
+            recv.assertSuccess(Duration.ofSeconds(90));
+            String output = recv.output();
+            assertTrue(output.startsWith("before\njipc recv: dropped a datagram: received a datagram of 65508 bytes from "
+                    + "an unnamed socket"), output);
+            assertTrue(output.endsWith("; it was dropped (open the endpoint with truncate to receive its start)\nafter\n"),
+                    output);
         }
     }
 

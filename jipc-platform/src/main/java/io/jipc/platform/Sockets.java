@@ -641,10 +641,13 @@ public final class Sockets {
         }
     }
 
-    /** {@code address} for messages: a Unix path or {@code host:port}. */
+    /**
+     * {@code address} for messages: a Unix path or {@code host:port}; for null (a Unix-domain socket
+     * without a path: unbound, or bound to an abstract name), {@code "an unnamed socket"}.
+     */
     public static String describe(SocketAddress address) {
         return switch (address) {
-            case null -> "an autobound address";
+            case null -> "an unnamed socket (unbound, or bound to an abstract name)";
             case UnixDomainSocketAddress unix -> unix.getPath().toString();
             case InetSocketAddress inet -> (inet.getAddress() instanceof Inet4Address || inet.isUnresolved()
                     ? inet.getHostString() : "[" + inet.getHostString() + "]") + ":" + inet.getPort();

@@ -3,6 +3,7 @@ package io.jipc.cli.endpoint;
 import io.jipc.net.Datagram;
 import io.jipc.net.DatagramEndpoint;
 import io.jipc.net.DatagramOptions;
+import io.jipc.net.MessageTooLargeException;
 import io.jipc.net.FrameTimeoutException;
 import io.jipc.net.InvalidFrameException;
 import io.jipc.net.PeerClosedException;
@@ -13,6 +14,7 @@ import io.jipc.net.StreamServer;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.time.Duration;
 
 /**
  * {@code unix:/path}, {@code tcp:host:port} (framed messages over a stream) and
@@ -21,7 +23,8 @@ import java.net.SocketAddress;
  * first message (a stream) and sends each message as one frame or datagram, so a plain
  * {@code socat} server sees the frames. The receiving side is a server: {@code recv} binds the
  * address, accepts senders one after another and prints their messages (a sender whose stream breaks
- * mid-frame or announces a bad length is dropped with a line on standard error); a socket file it created is
+ * mid-frame or announces a bad length is dropped with a line on standard error, and so is a datagram
+ * over the maximum, which the kernel has consumed: the receive goes on); a socket file it created is
  * removed when it closes. Sockets have no priorities; nothing is created in advance, so
  * {@code --no-create} changes nothing here.
  */
@@ -187,9 +190,24 @@ final class SocketKind implements EndpointKind {
                 receiver = DatagramEndpoint.bind(address);
                 boundUri = sayEphemeralPort(address, receiver.localAddress(), scheme);
             }
-            Datagram datagram = wait.isForever() ? receiver.take()
-                    : wait.isNone() ? receiver.poll() : receiver.poll(wait.limit());
-            return datagram == null ? null : new Message(datagram.payload(), 0);
+            long deadline = wait.isForever() || wait.isNone() ? 0 : System.nanoTime() + wait.limit().toNanos();
+            while (true) {
+                Datagram datagram;
+                try {
+                    if (wait.isForever()) {
+                        datagram = receiver.take();
+                    } else {
+                        long left = wait.isNone() ? 0 : deadline - System.nanoTime();
+                        datagram = left <= 0 ? receiver.poll() : receiver.poll(Duration.ofNanos(left));
+                    }
+                } catch (MessageTooLargeException dropped) {
+                    // the kernel consumed it: one lost datagram, not the end of the receiver (as a
+                    // stream sender's broken frame is not): say so and wait for the next one
+                    System.err.println("jipc recv: dropped a datagram: " + dropped.getMessage());
+                    continue;
+                }
+                return datagram == null ? null : new Message(datagram.payload(), 0);
+            }
         }
 
         /**
