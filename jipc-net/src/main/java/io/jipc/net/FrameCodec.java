@@ -57,7 +57,8 @@ public final class FrameCodec {
      */
     public static int checkLength(long length, int maxFrameSize) {
         if (length < 0 || length > maxFrameSize) {
-            throw new InvalidFrameException("frame header announces " + Long.toUnsignedString(length)
+            // Length is signed (docs/sockets.md): FF..FF is -1, as a C peer's int64_t reads it
+            throw new InvalidFrameException("frame header announces " + length
                     + " bytes (0x" + Long.toHexString(length) + "); this connection accepts 0 to " + maxFrameSize
                     + " bytes per message", length);
         }
