@@ -25,6 +25,9 @@ import java.util.Set;
  * needed, so senders are unchanged, and any channel whose publishers ring a futex word on commit
  * can take part ({@link Waitable}).
  *
+ * <p>A mailbox whose handle was closed while registered is dropped at the next select (or
+ * register), as {@code io.jipc.select.Selector} drops closed channels.
+ *
  * <p>Not thread-safe: one thread selects at a time. Up to {@value FutexVector#MAX_WORDS} mailboxes.
  * Needs Linux 5.16 or later ({@code futex_waitv}).
  */
@@ -51,6 +54,10 @@ public final class MailboxSelector implements AutoCloseable {
     public MailboxSelector register(Mailbox mailbox) {
         Objects.requireNonNull(mailbox, "mailbox");
         checkOpen();
+        mailboxes.removeIf(Mailbox::isClosed);
+        if (mailbox.isClosed()) {
+            throw new ClosedException("mailbox '" + mailbox.name() + "' is closed");
+        }
         if (mailboxes.size() == FutexVector.MAX_WORDS && !mailboxes.contains(mailbox)) {
             throw new IllegalStateException("a selector waits for at most " + FutexVector.MAX_WORDS + " mailboxes");
         }
@@ -63,13 +70,22 @@ public final class MailboxSelector implements AutoCloseable {
         mailboxes.remove(mailbox);
     }
 
-    /** The mailboxes with a message now (possibly none). */
+    /** The mailboxes with a message now (possibly none); closed ones are dropped. */
     public List<Mailbox> selectNow() {
         checkOpen();
         List<Mailbox> ready = new ArrayList<>();
-        for (Mailbox mailbox : mailboxes) {
-            if (mailbox.waitable().isReady()) {
-                ready.add(mailbox);
+        for (var each = mailboxes.iterator(); each.hasNext(); ) {
+            Mailbox mailbox = each.next();
+            try {
+                if (!mailbox.isClosed() && mailbox.waitable().isReady()) {
+                    ready.add(mailbox);
+                    continue;
+                }
+            } catch (ClosedException closedMeanwhile) {
+                // dropped below
+            }
+            if (mailbox.isClosed()) {
+                each.remove();
             }
         }
         return ready;
@@ -79,8 +95,8 @@ public final class MailboxSelector implements AutoCloseable {
      * Waits at most {@code timeout} until at least one mailbox has a message; returns those that
      * have one (empty if the timeout passed).
      *
-     * @throws InterruptedException if interrupted while waiting
-     * @throws ClosedException      if a registered mailbox handle was closed
+     * @throws InterruptedException  if interrupted while waiting
+     * @throws IllegalStateException if no mailbox is registered (or every one was closed)
      */
     public List<Mailbox> select(Duration timeout) throws InterruptedException {
         long nanos = Timeouts.nanos(timeout);
@@ -97,13 +113,13 @@ public final class MailboxSelector implements AutoCloseable {
     }
 
     private List<Mailbox> selectUntil(long deadline) throws InterruptedException {
-        if (mailboxes.isEmpty()) {
-            throw new IllegalStateException("no mailbox registered");
-        }
         while (true) {
             List<Mailbox> ready = selectNow();
             if (!ready.isEmpty()) {
                 return ready;
+            }
+            if (mailboxes.isEmpty()) {
+                throw new IllegalStateException("no mailbox registered (a closed one is dropped)");
             }
             if (deadline != Long.MAX_VALUE && System.nanoTime() - deadline >= 0) {
                 return ready;
@@ -111,10 +127,14 @@ public final class MailboxSelector implements AutoCloseable {
             long[] addresses = new long[mailboxes.size()];
             int[] expected = new int[addresses.length];
             int i = 0;
-            for (Mailbox mailbox : mailboxes) {
-                Waitable waitable = mailbox.waitable();
-                expected[i] = waitable.prepareWait();
-                addresses[i++] = waitable.waitAddress();
+            try {
+                for (Mailbox mailbox : mailboxes) {
+                    Waitable waitable = mailbox.waitable();
+                    expected[i] = waitable.prepareWait();
+                    addresses[i++] = waitable.waitAddress();
+                }
+            } catch (ClosedException closedMeanwhile) {
+                continue; // dropped by the next look
             }
             ready = selectNow(); // re-check after announcing: a commit before it is seen here
             if (!ready.isEmpty()) {
