@@ -145,6 +145,10 @@ public interface NameService extends AutoCloseable {
 
     /**
      * Waits for the next change of a name starting with {@code prefix}, at most {@code timeout}.
+     * A change made before the call is not reported, and, as with {@link #watch}, a name registered
+     * and removed again before the change could be read may go unreported: the call then goes on
+     * waiting (to its timeout, if nothing else changes). Compare {@link #list} before and after to
+     * learn what changed, whatever the call reported.
      *
      * @return the change, or empty when the timeout passed first
      * @throws InterruptedException if the thread was interrupted while waiting
