@@ -59,8 +59,21 @@ class AnonymousRegionTest {
              RegionHandOff handOff = region.handOff()) {
             ChildJvm child = child("anonymous", handOff.address(), "0");
             child.awaitLine("CONNECTING", LINE);
-            Thread.sleep(300); // connected, in the listener's backlog
-            handOff.deliverTo(child.process().toHandle(), Duration.ZERO);
+            // each try has a zero timeout; once the child's connection is in the listener's backlog
+            // (a moment after CONNECTING, longer on a loaded machine) one takes it. Before the fix
+            // a zero timeout gave up before trying, so no try ever did.
+            long giveUp = System.nanoTime() + LINE.toNanos();
+            while (true) {
+                try {
+                    handOff.deliverTo(child.process().toHandle(), Duration.ZERO);
+                    break;
+                } catch (io.jipc.JipcException notYet) {
+                    if (System.nanoTime() - giveUp > 0) {
+                        throw notYet;
+                    }
+                    Thread.sleep(50);
+                }
+            }
             assertEquals("RECEIVED 4096 1", child.awaitLine("RECEIVED", LINE));
             child.assertSuccess(LINE);
         }
