@@ -143,8 +143,6 @@ public final class Mailbox implements AutoCloseable, Selectable {
     @SuppressWarnings("unused") // through SENDS_INSIDE
     private volatile int sendsInside;
     private static final java.lang.invoke.VarHandle SENDS_INSIDE;
-    /** How long {@link #close()} waits for sends inside to leave (they never wait in there). */
-    private static final long CLOSE_WAIT_NANOS = 10_000_000_000L;
 
     static {
         try {
@@ -495,16 +493,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /** Waits until no thread of this handle is inside a send (short: they never wait there); at most 10 s. */
     private void awaitSendsOut() {
-        long start = System.nanoTime();
-        for (int i = 0; (int) SENDS_INSIDE.getVolatile(this) != 0 && System.nanoTime() - start < CLOSE_WAIT_NANOS; i++) {
-            if (i < 100) {
-                Thread.onSpinWait();
-            } else if (i < 200) {
-                Thread.yield();
-            } else {
-                java.util.concurrent.locks.LockSupport.parkNanos(10_000);
-            }
-        }
+        SendsInside.awaitNone(() -> (int) SENDS_INSIDE.getVolatile(this));
     }
 
     // =================================================================== properties

@@ -35,7 +35,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
 
 import static io.jipc.mailbox.UnboundedMailboxDescriptor.CEILING_OFFSET;
@@ -110,7 +109,6 @@ public final class UnboundedMailbox implements AutoCloseable {
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     private static final VarHandle INSIDE;
-    private static final long CLOSE_WAIT_NANOS = Duration.ofSeconds(10).toNanos();
 
     static {
         try {
@@ -469,16 +467,7 @@ public final class UnboundedMailbox implements AutoCloseable {
      * {@code closed} (set before) and leave at once. Gives up after 10 s.
      */
     private void awaitSendersGone() {
-        long start = System.nanoTime();
-        for (int i = 0; (int) INSIDE.getVolatile(this) != 0 && System.nanoTime() - start < CLOSE_WAIT_NANOS; i++) {
-            if (i < 100) {
-                Thread.onSpinWait();
-            } else if (i < 200) {
-                Thread.yield();
-            } else {
-                LockSupport.parkNanos(10_000);
-            }
-        }
+        SendsInside.awaitNone(() -> (int) INSIDE.getVolatile(this));
     }
 
     /**
