@@ -1,10 +1,12 @@
 package io.jipc.cli;
 
+import io.jipc.ErrnoException;
 import io.jipc.JipcException;
 import io.jipc.mq.MqAccess;
 import io.jipc.mq.MqAttributes;
 import io.jipc.mq.MqLimits;
 import io.jipc.mq.PosixMessageQueue;
+import io.jipc.platform.Errno;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -73,7 +75,7 @@ final class MqCommand {
     static final class Info extends OnQueue {
         @Override
         int run() {
-            try (PosixMessageQueue queue = PosixMessageQueue.open(name, MqAccess.SEND)) {
+            try (PosixMessageQueue queue = openEitherWay(name)) {
                 MqAttributes a = queue.attributes();
                 System.out.println(name);
                 System.out.println("  max messages:  " + a.maxMessages());
@@ -83,6 +85,21 @@ final class MqCommand {
                         + " bytes of the creator's RLIMIT_MSGQUEUE");
             }
             return 0;
+        }
+    }
+
+    /**
+     * The queue opened to send or, if this user may not write it (another user's {@code 0644}
+     * queue), to receive: {@code mq_getattr} works on either.
+     */
+    static PosixMessageQueue openEitherWay(String name) {
+        try {
+            return PosixMessageQueue.open(name, MqAccess.SEND);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.EACCES) {
+                throw e;
+            }
+            return PosixMessageQueue.open(name, MqAccess.RECEIVE);
         }
     }
 

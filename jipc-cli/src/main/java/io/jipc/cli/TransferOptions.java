@@ -2,6 +2,7 @@ package io.jipc.cli;
 
 import io.jipc.JipcException;
 import io.jipc.cli.bench.Durations;
+import io.jipc.cli.endpoint.Direction;
 import io.jipc.cli.endpoint.Endpoints;
 import io.jipc.cli.endpoint.MessageEndpoint;
 import io.jipc.cli.endpoint.Wait;
@@ -66,13 +67,18 @@ final class TransferOptions {
      * {@code truncating}: what the object could never do is a usage error before anything is created.
      */
     int withEndpoint(int priority, boolean truncating, EndpointAction action) throws InterruptedException {
-        try (MessageEndpoint endpoint = Endpoints.open(uri, !noCreate, priority, truncating)) {
+        try (MessageEndpoint endpoint = Endpoints.open(uri, !noCreate, priority, truncating, direction())) {
             return action.run(endpoint);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e, null, uri);
         } catch (JipcException e) {
             return fail(e.getMessage());
         }
+    }
+
+    /** Which way the command moves messages: {@code recv} receives, {@code send} sends. */
+    Direction direction() {
+        return spec.name().equals("recv") ? Direction.RECEIVE : Direction.SEND;
     }
 
     /** Prints {@code jipc <command>: message} on standard error and returns exit code 1. */

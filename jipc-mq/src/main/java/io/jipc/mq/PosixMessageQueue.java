@@ -202,9 +202,20 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
      * {@code creator=unknown}).
      */
     public static PosixMessageQueue openOrCreate(String name, MqAttributes attributes) {
+        return openOrCreate(name, attributes, MqAccess.SEND_AND_RECEIVE);
+    }
+
+    /**
+     * As {@link #openOrCreate(String, MqAttributes)}, opening an existing queue for {@code access} only:
+     * a queue of another user whose mode lets this user send but not receive ({@code 0622}), or
+     * receive but not send ({@code 0644}), is opened for what its mode allows. A queue this call
+     * creates is this user's and opened for both.
+     */
+    public static PosixMessageQueue openOrCreate(String name, MqAttributes attributes, MqAccess access) {
+        Objects.requireNonNull(access, "access");
         while (true) {
             try {
-                PosixMessageQueue queue = open(name);
+                PosixMessageQueue queue = open(name, access);
                 MqNames.opened(name, queue.mqd);
                 return queue;
             } catch (MqNotFoundException notFound) {

@@ -32,6 +32,15 @@ public interface EndpointKind {
     MessageEndpoint open(String address, boolean create);
 
     /**
+     * Opens the object at {@code address} for a command that moves messages in {@code direction}
+     * only; the endpoint may refuse the other direction. By default the same as {@link #open(String, boolean)}
+     * (kinds whose objects grant both directions together).
+     */
+    default MessageEndpoint open(String address, boolean create, Direction direction) {
+        return open(address, create);
+    }
+
+    /**
      * Whether objects of this kind have a truncating receive ({@link MessageEndpoint#receive(Wait, int)});
      * false unless the kind says so.
      */

@@ -42,13 +42,23 @@ public final class Endpoints {
      * @throws EndpointNotFoundException if the object does not exist and {@code create} is false
      */
     public static MessageEndpoint open(String uri, boolean create, int priority, boolean truncating) {
+        return open(uri, create, priority, truncating, null);
+    }
+
+    /**
+     * As {@link #open(String, boolean, int, boolean)}, for a command that only sends or only receives
+     * ({@code direction}; null for both): the object is opened for that direction only where its kind
+     * tells the two apart (a POSIX queue), so another user's queue whose mode allows just that works.
+     */
+    public static MessageEndpoint open(String uri, boolean create, int priority, boolean truncating,
+                                       Direction direction) {
         ObjectUri parsed = ObjectUri.parse(uri);
         EndpointKind kind = kind(parsed.scheme(), parsed.address());
         if (truncating && !kind.truncates()) {
             throw new IllegalArgumentException(MessageEndpoint.NO_TRUNCATING_RECEIVE);
         }
         kind.checkPriority(parsed.address(), priority, create);
-        return kind.open(parsed.address(), create);
+        return direction == null ? kind.open(parsed.address(), create) : kind.open(parsed.address(), create, direction);
     }
 
     /**

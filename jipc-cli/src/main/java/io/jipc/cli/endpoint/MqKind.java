@@ -1,5 +1,6 @@
 package io.jipc.cli.endpoint;
 
+import io.jipc.mq.MqAccess;
 import io.jipc.mq.MqAttributes;
 import io.jipc.mq.MqMessage;
 import io.jipc.mq.MqNotFoundException;
@@ -8,7 +9,9 @@ import io.jipc.platform.MessageQueues;
 
 /**
  * {@code mq:/NAME}: a POSIX message queue of the kernel ({@link PosixMessageQueue}); {@code mq:NAME}
- * means the same. A missing queue is created with the kernel's default attributes.
+ * means the same. A missing queue is created with the kernel's default attributes. {@code send}
+ * opens an existing queue for sending only and {@code recv} for receiving only, so another user's
+ * queue made {@code 0622} (others may send) or {@code 0644} (others may receive) works as its mode says.
  */
 final class MqKind implements EndpointKind {
 
@@ -19,11 +22,21 @@ final class MqKind implements EndpointKind {
 
     @Override
     public MessageEndpoint open(String address, boolean create) {
+        return open(address, create, MqAccess.SEND_AND_RECEIVE);
+    }
+
+    /** Opens the queue for {@code direction} only: write permission to send, read permission to receive. */
+    @Override
+    public MessageEndpoint open(String address, boolean create, Direction direction) {
+        return open(address, create, direction == Direction.SEND ? MqAccess.SEND : MqAccess.RECEIVE);
+    }
+
+    private static MessageEndpoint open(String address, boolean create, MqAccess access) {
         String name = PosixMessageQueue.checkName(address.startsWith("/") ? address : "/" + address);
         PosixMessageQueue queue;
         try {
-            queue = create ? PosixMessageQueue.openOrCreate(name, MqAttributes.kernelDefaults())
-                    : PosixMessageQueue.open(name);
+            queue = create ? PosixMessageQueue.openOrCreate(name, MqAttributes.kernelDefaults(), access)
+                    : PosixMessageQueue.open(name, access);
         } catch (MqNotFoundException e) {
             throw new EndpointNotFoundException("no POSIX message queue " + name, e);
         }
