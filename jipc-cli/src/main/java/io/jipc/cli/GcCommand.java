@@ -4,6 +4,7 @@ import io.jipc.JipcException;
 import io.jipc.cli.ls.ObjectInventory;
 import io.jipc.cli.ls.ObjectRow;
 import io.jipc.cli.ls.Removal;
+import io.jipc.platform.Libc;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -21,10 +22,13 @@ import java.util.stream.Collectors;
  * a process keeps its mapping, and the name is gone. A stale object that still holds messages or
  * items, or a synchronization object whose state a later process may depend on (a permit taken, a
  * latch counted down: {@link ObjectRow#holds()}), is kept (and said so) unless {@code --include-unread}:
- * nothing is lost by a routine gc.
+ * nothing is lost by a routine gc. Only this user's objects are considered (files and names it owns):
+ * another user's stale buffer in {@code /dev/shm} is theirs to collect, also for root. A jipc root
+ * or kind directory that is a link or another user's is refused before anything is read
+ * ({@link ObjectInventory#checkRoot}), and every removal checks its file again ({@link Removal}).
  */
 @Command(name = "gc", mixinStandardHelpOptions = true,
-        description = {"Remove stale IPC objects (owner dead, no live process using them) and dangling names.",
+        description = {"Remove this user's stale IPC objects (owner dead, no live process using them) and dangling names.",
                 "A name dangles when its object is gone. Prints what it removes (or would, with "
                 + "--dry-run). Objects without a recorded owner and POSIX queues are never removed; stale "
                 + "objects still holding messages, or synchronization objects with state (a permit taken, a latch "
@@ -39,10 +43,12 @@ final class GcCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Set<String> staleBefore = ObjectInventory.list().stream().filter(ObjectRow::stale).map(ObjectRow::uri)
-                .collect(Collectors.toSet());
+        int euid = Libc.geteuid();
+        Set<String> staleBefore = ObjectInventory.list().stream().filter(r -> r.stale() && r.ownedBy(euid))
+                .map(ObjectRow::uri).collect(Collectors.toSet());
         List<ObjectRow> stale = ObjectInventory.list().stream()
-                .filter(r -> r.stale() && staleBefore.contains(r.uri()) && Removal.removable(r)).toList();
+                .filter(r -> r.stale() && r.ownedBy(euid) && staleBefore.contains(r.uri()) && Removal.removable(r))
+                .toList();
         int exit = 0;
         for (ObjectRow row : stale) {
             String holds = row.holds();

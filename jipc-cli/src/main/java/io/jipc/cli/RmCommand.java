@@ -5,6 +5,7 @@ import io.jipc.cli.ls.ObjectInventory;
 import io.jipc.cli.ls.ObjectRow;
 import io.jipc.cli.ls.OwnerState;
 import io.jipc.cli.ls.Removal;
+import io.jipc.platform.Libc;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -16,9 +17,10 @@ import java.util.stream.Collectors;
 /**
  * {@code jipc rm NAME|URI...}: removes exactly the objects named. Refuses an object a live process
  * uses (maps it, holds it open, holds a lease in its header) or whose owner still runs, unless
- * {@code --force}. An anonymous region ({@code memfd:INODE}, as {@code jipc ls} lists it) cannot be
- * removed, even with {@code --force}: it has no name. Exit code 0 if all were removed, 1 if one was
- * refused, missing or not removable, 2 for an ambiguous name.
+ * {@code --force}; likewise another user's file (the kernel still decides whether this user may
+ * remove it: {@code EPERM} is one line). An anonymous region ({@code memfd:INODE}, as {@code jipc ls}
+ * lists it) cannot be removed, even with {@code --force}: it has no name. Exit code 0 if all were
+ * removed, 1 if one was refused, missing or not removable, 2 for an ambiguous name.
  */
 @Command(name = "rm", mixinStandardHelpOptions = true,
         description = {"Remove IPC objects by URI, or by bare name when only one object has it.",
@@ -30,7 +32,7 @@ final class RmCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "NAME|URI", description = "objects to remove")
     List<String> targets;
 
-    @Option(names = "--force", description = "remove even what a live process uses or owns")
+    @Option(names = "--force", description = "remove even what a live process uses or owns, or another user's file")
     boolean force;
 
     @Override
@@ -63,13 +65,13 @@ final class RmCommand implements Callable<Integer> {
                     + row.users().stream().map(String::valueOf).collect(Collectors.joining(", ")) + ")"));
             return 1;
         }
-        String refusal = refusal(row);
+        String refusal = refusal(row, Libc.geteuid());
         if (refusal != null && !force) {
             System.err.println("jipc rm: not removing " + row.uri() + ": " + refusal + " (--force removes it anyway)");
             return 1;
         }
         try {
-            boolean removed = Removal.remove(row);
+            boolean removed = Removal.remove(row, force);
             System.out.println((removed ? "removed " : "already gone: ") + row.uri()
                     + (refusal != null ? " (" + refusal + ")" : ""));
             return removed ? 0 : 1;
@@ -79,8 +81,11 @@ final class RmCommand implements Callable<Integer> {
         }
     }
 
-    /** Why removing would hurt a live process, or null. */
-    static String refusal(ObjectRow row) {
+    /** Why removing would hurt a live process or another user, or null. */
+    static String refusal(ObjectRow row, int euid) {
+        if (row.uid() >= 0 && !row.ownedBy(euid)) {
+            return "owned by uid " + row.uid() + ", not by this user (uid " + Integer.toUnsignedString(euid) + ")";
+        }
         if (!row.users().isEmpty()) {
             return "in use by pid " + row.users().stream().map(String::valueOf).collect(Collectors.joining(", "));
         }

@@ -119,8 +119,8 @@ public final class Libc {
         SYMBOLS = unavailable == null ? LINKER.defaultLookup() : null;
         if (unavailable == null) {
             for (String name : new String[] {"open", "close", "fchmod", "fallocate", "posix_fallocate", "ftruncate",
-                    "statx", "mmap", "munmap", "mkdir", "unlink", "rmdir", "mkfifo", "chmod", "read", "write", "geteuid",
-                    "sysconf", "syscall"}) {
+                    "statx", "mmap", "munmap", "mkdir", "unlink", "rmdir", "mkfifo", "chmod", "read", "pread", "write",
+                    "geteuid", "sysconf", "syscall"}) {
                 if (SYMBOLS.find(name).isEmpty()) {
                     unavailable = "the C library has no symbol '" + name + "' (glibc 2.28 or later is needed)";
                     break;
@@ -182,6 +182,8 @@ public final class Libc {
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
         static final MethodHandle WRITE = errno("write",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
+        static final MethodHandle PREAD = errno("pread",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), -1);
     }
 
     private static final class Ids {
@@ -537,6 +539,30 @@ public final class Libc {
             int errno = errno(state);
             if (errno != Errno.EINTR) {
                 throw Errno.exception(errno, "read", subject);
+            }
+        }
+    }
+
+    /**
+     * {@code pread(2)} into native memory at {@code address} from file offset {@code offset} (the
+     * descriptor's own offset is untouched); returns bytes read, 0 at end of file.
+     */
+    public static long pread(int fd, long address, long length, long offset, String subject) {
+        ensureAvailability();
+        MemorySegment state = captureState();
+        while (true) {
+            long n;
+            try {
+                n = (long) ReadWrite.PREAD.invokeExact(state, fd, address, length, offset);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (n >= 0) {
+                return n;
+            }
+            int errno = errno(state);
+            if (errno != Errno.EINTR) {
+                throw Errno.exception(errno, "pread", subject);
             }
         }
     }

@@ -59,6 +59,32 @@ public final class JipcRoot {
         return dir;
     }
 
+    /**
+     * Checks, creating nothing, the root and those of the kind directories {@code kinds} that exist,
+     * exactly as {@link #directory} checks them: for tools that read or remove what lies under the
+     * root ({@code jipc ls}, {@code gc}, {@code rm}), which must neither follow a link another user
+     * planted nor read or delete in another user's directory. Any thread; does not block.
+     *
+     * @return false if there is no root (nothing was ever created under it); true if it and the
+     *         existing kind directories passed
+     * @throws InsecureFileException if the root or an existing kind directory is a symbolic link, not
+     *         a directory, another user's, or open to others (the message says what to do)
+     */
+    public static boolean checkExisting(String... kinds) {
+        Path root = path();
+        if (!exists(root)) {
+            return false;
+        }
+        check(root);
+        for (String kind : kinds) {
+            Path dir = root.resolve(kind);
+            if (exists(dir)) {
+                check(dir);
+            }
+        }
+        return true;
+    }
+
     /** Creates {@code dir} (mode 0700, missing parents too) and checks it; parents are not checked. */
     private static void ensureDirectory(Path dir, boolean createParents) {
         Path parent = dir.getParent();
@@ -91,20 +117,24 @@ public final class JipcRoot {
     static void check(Path dir) {
         FileStatus status = Libc.lstat(dir.toString());
         if (status.isSymbolicLink()) {
-            throw new InsecureFileException("refusing jipc directory " + dir + ": it is a symbolic link");
+            throw refused(dir, "it is a symbolic link", "remove it");
         }
         if (!status.isDirectory()) {
-            throw new InsecureFileException("refusing jipc directory " + dir + ": not a directory");
+            throw refused(dir, "not a directory", "remove it");
         }
         int euid = Libc.geteuid();
         if (status.uid() != euid) {
-            throw new InsecureFileException("refusing jipc directory " + dir + ": owned by uid "
-                    + Integer.toUnsignedString(status.uid()) + ", not by this user (uid "
-                    + Integer.toUnsignedString(euid) + ")");
+            throw refused(dir, "owned by uid " + Integer.toUnsignedString(status.uid()) + ", not by this user (uid "
+                    + Integer.toUnsignedString(euid) + ")", "remove it (another user may have planted it)");
         }
         if ((status.permissions() & 077) != 0) {
-            throw new InsecureFileException("refusing jipc directory " + dir + ": mode "
-                    + FileStatus.octal(status.permissions()) + " lets other users in; expected 0700");
+            throw refused(dir, "mode " + FileStatus.octal(status.permissions()) + " lets other users in; expected 0700",
+                    "check what is in it, then chmod 700 it");
         }
+    }
+
+    private static InsecureFileException refused(Path dir, String why, String remedy) {
+        return new InsecureFileException("refusing jipc directory " + dir + ": " + why + "; " + remedy
+                + ", or set " + ENVIRONMENT + " (or -D" + PROPERTY + ") to a directory of your own");
     }
 }

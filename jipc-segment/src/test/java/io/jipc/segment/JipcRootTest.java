@@ -190,4 +190,34 @@ class JipcRootTest {
             assertRefused("mailbox", kind.toString(), "owned by uid " + OTHER_UID);
         }
     }
+
+    @Test
+    void aRefusalSaysWhatToDo() throws IOException {
+        Path link = Files.createSymbolicLink(scratch.resolve("root"), scratch.resolve("planted"));
+        useRoot(link);
+        assertRefused("mailbox", "it is a symbolic link; remove it, or set JIPC_ROOT (or -Djipc.root) to a directory"
+                + " of your own");
+    }
+
+    @Test
+    void checkExistingCreatesNothingAndRefusesWhatDirectoryRefuses() throws IOException {
+        Path root = scratch.resolve("root");
+        useRoot(root);
+        assertFalse(JipcRoot.checkExisting("mailbox"), "no root: nothing to check");
+        assertFalse(Files.exists(root), "nothing created");
+        JipcRoot.directory("sync");
+        assertTrue(JipcRoot.checkExisting("mailbox", "sync"));
+        assertFalse(Files.exists(root.resolve("mailbox")), "nothing created");
+        Path elsewhere = Files.createDirectory(scratch.resolve("elsewhere"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.createSymbolicLink(root.resolve("mailbox"), elsewhere);
+        InsecureFileException e = assertThrows(InsecureFileException.class, () -> JipcRoot.checkExisting("mailbox"));
+        assertTrue(e.getMessage().contains(root.resolve("mailbox") + ": it is a symbolic link"), e.getMessage());
+        Files.delete(root.resolve("mailbox"));
+        Path planted = scratch.resolve("planted");
+        Files.createSymbolicLink(planted, root);
+        useRoot(planted);
+        e = assertThrows(InsecureFileException.class, () -> JipcRoot.checkExisting());
+        assertTrue(e.getMessage().contains(planted + ": it is a symbolic link"), e.getMessage());
+    }
 }

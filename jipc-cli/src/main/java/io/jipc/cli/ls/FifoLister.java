@@ -23,6 +23,7 @@ final class FifoLister implements Lister {
 
     @Override
     public List<ObjectRow> list(ProcessScan scan) {
+        ObjectInventory.checkRoot(); // never walk a planted root
         List<ObjectRow> rows = new ArrayList<>();
         try (Stream<Path> paths = Files.walk(JipcRoot.path(), DEPTH)) {
             for (Path path : (Iterable<Path>) paths::iterator) {

@@ -1,24 +1,34 @@
 package io.jipc.cli.ls;
 
+import io.jipc.ErrnoException;
+import io.jipc.platform.Errno;
+import io.jipc.platform.FileStatus;
+import io.jipc.platform.Libc;
 import io.jipc.platform.ProcessIdentity;
+import io.jipc.segment.JipcRoot;
 import io.jipc.segment.SegmentHeaderDescriptor;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * Reads fields of a jipc file without mapping or changing it: each read is a {@code pread} of the
  * bytes it needs. The values are a snapshot of memory other processes may be writing; each long is
  * read whole, but two fields may come from different moments (good enough for a listing).
  *
+ * <p>Never waits: the file is opened {@code O_RDONLY|O_NONBLOCK|O_NOFOLLOW|O_CLOEXEC}, so a FIFO or a
+ * link another user planted (or swapped in after a check of the name) neither blocks the open nor is
+ * followed, and the open descriptor must then be a regular file ({@code fstat}), and, under the jipc
+ * root, one of this user's. A file a lister cannot or may not read throws {@link CorruptFileException}
+ * saying why (the errno and the owner, {@code not a regular file}, {@code owned by uid N}).
+ *
  * <p>Defensive: a field beyond the file's end or a file that is not a ready jipc file throws
  * {@link CorruptFileException} with the reason, which the inventory shows as the row's error.
+ * One thread at a time.
  */
 final class FileSnapshot implements AutoCloseable {
     /** The file cannot be read as the kind it claims to be. */
@@ -28,18 +38,58 @@ final class FileSnapshot implements AutoCloseable {
         }
     }
 
+    private static final int OPEN_FLAGS = Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_NOFOLLOW | Libc.O_CLOEXEC;
+    private static final int SCRATCH = 64;
+
     private final Path path;
-    private final FileChannel channel;
+    private final int fd;
     private final long size;
+    private final Arena arena = Arena.ofConfined();
+    private final MemorySegment scratch = arena.allocate(SCRATCH, 8);
 
     private FileSnapshot(Path path) {
         this.path = path;
+        int opened;
         try {
-            this.channel = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-            this.size = channel.size();
-        } catch (IOException e) {
-            throw new CorruptFileException("unreadable: " + e.getMessage());
+            opened = Libc.open(path.toString(), OPEN_FLAGS, 0);
+        } catch (ErrnoException e) {
+            arena.close();
+            throw new CorruptFileException(unreadable(path, e));
         }
+        this.fd = opened;
+        try {
+            FileStatus status = Libc.fstat(fd, path.toString());
+            if (!status.isRegularFile()) {
+                throw new CorruptFileException("not a regular file");
+            }
+            int euid = Libc.geteuid();
+            if (status.uid() != euid && path.startsWith(JipcRoot.path())) {
+                throw new CorruptFileException("owned by uid " + Integer.toUnsignedString(status.uid())
+                        + ", not by this user (uid " + Integer.toUnsignedString(euid) + ")");
+            }
+            this.size = status.size();
+        } catch (RuntimeException e) {
+            close();
+            throw e instanceof CorruptFileException ? e : new CorruptFileException("unreadable: " + e.getMessage());
+        }
+    }
+
+    /** Why {@code path} could not be opened: the errno, and for a refusal the file's owner and mode. */
+    private static String unreadable(Path path, ErrnoException e) {
+        if (e.errno() == Errno.ELOOP) {
+            return "a symbolic link (not followed)";
+        }
+        String why = "unreadable: " + e.getMessage();
+        if (e.errno() == Errno.EACCES || e.errno() == Errno.EPERM) {
+            try {
+                FileStatus status = Libc.lstat(path.toString());
+                why += ": owned by uid " + Integer.toUnsignedString(status.uid()) + ", mode "
+                        + FileStatus.octal(status.permissions());
+            } catch (ErrnoException gone) {
+                // removed meanwhile: the errno says enough
+            }
+        }
+        return why;
     }
 
     /** Opens {@code path} for reading. */
@@ -79,17 +129,22 @@ final class FileSnapshot implements AutoCloseable {
         if (offset < 0 || offset > size - length) {
             throw new CorruptFileException("field at " + offset + " beyond the end of the " + size + "-byte file");
         }
-        ByteBuffer buffer = ByteBuffer.allocate(length).order(ByteOrder.nativeOrder());
-        try {
-            while (buffer.hasRemaining()) {
-                if (channel.read(buffer, offset + buffer.position()) < 0) {
-                    throw new CorruptFileException("truncated while reading " + path);
-                }
+        MemorySegment into = length <= SCRATCH ? scratch : arena.allocate(length, 8);
+        int done = 0;
+        while (done < length) {
+            long n;
+            try {
+                n = Libc.pread(fd, into.address() + done, length - done, offset + done, path.toString());
+            } catch (ErrnoException e) {
+                throw new CorruptFileException("unreadable: " + e.getMessage());
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            if (n == 0) {
+                throw new CorruptFileException("truncated while reading " + path);
+            }
+            done += (int) n;
         }
-        return buffer;
+        byte[] bytes = into.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE);
+        return ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder());
     }
 
     /** The magic, or 0 when the file is shorter than the common header or not (yet) a ready jipc file. */
@@ -118,9 +173,11 @@ final class FileSnapshot implements AutoCloseable {
     @Override
     public void close() {
         try {
-            channel.close();
-        } catch (IOException ignored) {
+            Libc.close(fd);
+        } catch (ErrnoException ignored) {
             // read-only: nothing to lose
+        } finally {
+            arena.close();
         }
     }
 }

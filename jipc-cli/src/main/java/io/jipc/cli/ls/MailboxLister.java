@@ -49,7 +49,7 @@ final class MailboxLister implements Lister {
                     ObjectFile file = new ObjectFile("mailbox-file:" + mapped, path, status,
                             scan.users(status.device(), status.inode()));
                     ObjectRow row = describe(file);
-                    rows.add(row.withDetailsOutlivingOwner("durable, " + row.details()));
+                    rows.add(row.withDetailsOutlivingOwner("durable, " + row.details())); // uid: file.row's
                 } catch (RuntimeException gone) {
                     // unmapped and removed meanwhile
                 }

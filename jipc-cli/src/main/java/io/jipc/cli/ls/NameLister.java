@@ -35,6 +35,6 @@ final class NameLister implements Lister {
                 + (dangling ? ", dangling: the queue is gone" : "");
         return new ObjectRow("name", "name:" + e.name(), "names/" + e.name(), e.owner().pid(), owner, List.of(),
                 -1, -1, "", -1, "-", String.valueOf(e.owner().uid()), details, e.lifetime() == Lifetime.PERSISTENT,
-                dangling);
+                dangling).withUid(e.owner().uid());
     }
 }

@@ -1,9 +1,11 @@
 package io.jipc.cli.ls;
 
 import io.jipc.ErrnoException;
+import io.jipc.InsecureFileException;
 import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
 import io.jipc.platform.ProcessIdentity;
+import io.jipc.segment.JipcRoot;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -32,7 +34,8 @@ record ObjectFile(String uri, Path path, FileStatus status, List<Long> users) {
     /**
      * The rows of the files of {@code dir} that {@code accept} takes (by their {@code lstat}), named
      * by {@code uriOf(file name)}; an unreadable file is a row with its error, a missing directory
-     * no row.
+     * no row. A directory under the jipc root is read only after the root and the kind directories
+     * passed {@link ObjectInventory#checkRoot} (else {@link InsecureFileException}).
      */
     static List<ObjectRow> rowsOf(Path dir, java.util.function.Predicate<FileStatus> accept,
                                   Function<String, String> uriOf, String kind, ProcessScan scan, Describer describer) {
@@ -43,6 +46,9 @@ record ObjectFile(String uri, Path path, FileStatus status, List<Long> users) {
     static List<ObjectRow> rowsOf(Path dir, java.util.function.Predicate<String> names,
                                   java.util.function.Predicate<FileStatus> accept, Function<String, String> uriOf,
                                   String kind, ProcessScan scan, Describer describer) {
+        if (dir.startsWith(JipcRoot.path())) {
+            ObjectInventory.checkRoot(); // again, right before reading: never through a planted root
+        }
         List<ObjectRow> rows = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, path -> names.test(path.getFileName().toString()))) {
             for (Path path : files) {
@@ -63,6 +69,8 @@ record ObjectFile(String uri, Path path, FileStatus status, List<Long> users) {
                     rows.add(file.error(kind, unreadable));
                 }
             }
+        } catch (InsecureFileException refused) {
+            throw refused;
         } catch (IOException | RuntimeException missing) {
             // no such directory (nothing created yet) or not readable
         }
@@ -87,7 +95,8 @@ record ObjectFile(String uri, Path path, FileStatus status, List<Long> users) {
         OwnerState owner = creator == null ? OwnerState.UNKNOWN
                 : creator.isAlive() ? OwnerState.ALIVE : OwnerState.DEAD;
         return new ObjectRow(kind, uri, path.toString(), creator == null ? 0 : creator.pid(), owner, all, capacity,
-                depth, unit, counter, mode(), user(), details, false, false, "", counterNanos);
+                depth, unit, counter, mode(), user(), details, false, false, "", counterNanos,
+                Integer.toUnsignedLong(status.uid()));
     }
 
     /** The row of a file that could not be read as its kind: owner unknown, so never stale. */

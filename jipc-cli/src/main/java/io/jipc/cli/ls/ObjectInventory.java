@@ -1,11 +1,17 @@
 package io.jipc.cli.ls;
 
+import io.jipc.InsecureFileException;
+import io.jipc.group.GroupDescriptor;
 import io.jipc.group.ProcessGroup;
 import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxDescriptor;
 import io.jipc.mailbox.UnboundedMailbox;
+import io.jipc.mailbox.UnboundedMailboxDescriptor;
 import io.jipc.mq.PosixMessageQueue;
 import io.jipc.naming.spi.NameSyntax;
+import io.jipc.segment.JipcRoot;
 import io.jipc.shm.SharedRegion;
+import io.jipc.sync.SyncFileDescriptor;
 import io.jipc.sync.SyncObjects;
 
 import java.nio.file.Path;
@@ -23,6 +29,11 @@ import java.util.Optional;
  *
  * <p>Only reads (except that the name service drops names of dead owners when read). Safe to call
  * while other processes use the objects; the figures are a snapshot.
+ *
+ * <p>The jipc root and its kind directories are checked first, as jipc checks them before it creates
+ * or opens anything there ({@link #checkRoot}): the inventory never reads through a root or a kind
+ * directory that is a symbolic link, another user's, or open to others (another user can plant
+ * either in {@code /dev/shm}), so {@code gc} and {@code rm} never delete through one.
  */
 public final class ObjectInventory {
     /** Every kind of object listed, as {@link ObjectRow#kind()} names it. */
@@ -110,13 +121,36 @@ public final class ObjectInventory {
         return text;
     }
 
-    /** Every object found, sorted by kind and URI. */
+    /** The directories under the jipc root whose files the listers read and {@link Removal} removes. */
+    static final List<String> KIND_DIRECTORIES = List.of(MailboxDescriptor.DIRECTORY,
+            UnboundedMailboxDescriptor.DIRECTORY, SharedRegion.DIRECTORY, SyncFileDescriptor.DIRECTORY,
+            GroupDescriptor.DIRECTORY, "names");
+
+    /**
+     * Checks the jipc root and its existing kind directories ({@link JipcRoot#checkExisting}); a missing
+     * root is fine (nothing to list). Any thread; does not block.
+     *
+     * @throws InsecureFileException if one is a symbolic link, not a directory, another user's, or open
+     *         to others: the message says what to do (remove it, or set {@code JIPC_ROOT})
+     */
+    public static void checkRoot() {
+        JipcRoot.checkExisting(KIND_DIRECTORIES.toArray(String[]::new));
+    }
+
+    /**
+     * Every object found, sorted by kind and URI.
+     *
+     * @throws InsecureFileException if the jipc root or one of its kind directories is refused ({@link #checkRoot})
+     */
     public static List<ObjectRow> list() {
+        checkRoot();
         ProcessScan scan = ProcessScan.scan();
         List<ObjectRow> rows = new ArrayList<>();
         for (Lister lister : LISTERS) {
             try {
                 rows.addAll(lister.list(scan));
+            } catch (InsecureFileException refused) {
+                throw refused; // a root planted since checkRoot: nothing under it is listed
             } catch (RuntimeException e) {
                 rows.add(new ObjectRow("error", "error:" + lister.getClass().getSimpleName(), "-", 0,
                         OwnerState.UNKNOWN, List.of(), -1, -1, "", -1, "?", "?", "error: " + e, false));

@@ -36,22 +36,24 @@ import java.util.List;
  * @param counterNanos when {@code counter} was read, on the {@link System#nanoTime()} clock of this
  *                 process: {@code jipc top} divides by the time between two readings of the same
  *                 object, not between two scans (a scan takes time, the first one longest)
+ * @param uid      the uid owning the file (or the name), -1 if unknown; {@code jipc gc} removes only
+ *                 this user's objects
  */
 public record ObjectRow(String kind, String uri, String path, long ownerPid, OwnerState owner, List<Long> users,
                         long capacity, long depth, String unit, long counter, String mode, String user,
                         String details, boolean outlivesOwner, boolean dangling, String heldState,
-                        long counterNanos) {
+                        long counterNanos, long uid) {
     public ObjectRow {
         users = List.copyOf(users);
         heldState = heldState == null ? "" : heldState;
     }
 
-    /** A row whose counter (if any) was read just now. */
+    /** A row whose counter (if any) was read just now and whose owning uid is unknown. */
     public ObjectRow(String kind, String uri, String path, long ownerPid, OwnerState owner, List<Long> users,
                      long capacity, long depth, String unit, long counter, String mode, String user,
                      String details, boolean outlivesOwner, boolean dangling, String heldState) {
         this(kind, uri, path, ownerPid, owner, users, capacity, depth, unit, counter, mode, user, details,
-                outlivesOwner, dangling, heldState, System.nanoTime());
+                outlivesOwner, dangling, heldState, System.nanoTime(), -1);
     }
 
     /** A row without {@link #heldState}. */
@@ -73,13 +75,24 @@ public record ObjectRow(String kind, String uri, String path, long ownerPid, Own
     /** This row with {@code heldState} as its {@link #heldState}. */
     public ObjectRow withHeldState(String heldState) {
         return new ObjectRow(kind, uri, path, ownerPid, owner, users, capacity, depth, unit, counter, mode, user,
-                details, outlivesOwner, dangling, heldState, counterNanos);
+                details, outlivesOwner, dangling, heldState, counterNanos, uid);
     }
 
     /** This row with {@code details} as its {@link #details}, made to outlive its owner. */
     public ObjectRow withDetailsOutlivingOwner(String details) {
         return new ObjectRow(kind, uri, path, ownerPid, owner, users, capacity, depth, unit, counter, mode, user,
-                details, true, dangling, heldState, counterNanos);
+                details, true, dangling, heldState, counterNanos, uid);
+    }
+
+    /** This row owned by {@code uid}. */
+    public ObjectRow withUid(long uid) {
+        return new ObjectRow(kind, uri, path, ownerPid, owner, users, capacity, depth, unit, counter, mode, user,
+                details, outlivesOwner, dangling, heldState, counterNanos, uid);
+    }
+
+    /** Whether this user's uid owns it (an unknown owner is nobody's). */
+    public boolean ownedBy(int euid) {
+        return uid == Integer.toUnsignedLong(euid);
     }
 
     /**

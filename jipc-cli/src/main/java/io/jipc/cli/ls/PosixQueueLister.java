@@ -156,7 +156,8 @@ final class PosixQueueLister implements Lister {
             Owner o = owner.apply(s);
             return new ObjectRow("mq", uri, seen.path(), o.pid(), o.state(), scan.users(s.file().device(), s.file().inode()),
                     s.maxMessages(), s.currentMessages(), "msgs", -1, FileStatus.octal(s.file().permissions()), s.user(),
-                    "messages up to " + s.messageSize() + " B" + o.note(), true);
+                    "messages up to " + s.messageSize() + " B" + o.note(), true)
+                    .withUid(Integer.toUnsignedLong(s.file().uid()));
         });
     }
 

@@ -61,6 +61,16 @@ public final class ProcessScan {
         return scan;
     }
 
+    /**
+     * A scan that saw no process but these shared mappings: what a lister does with a path it took
+     * from {@code /proc/<pid>/maps} when the file was swapped since (tests).
+     */
+    static ProcessScan ofSharedFiles(List<String> paths) {
+        ProcessScan scan = new ProcessScan();
+        scan.sharedFiles.addAll(paths);
+        return scan;
+    }
+
     private void readMaps(long pid, Path maps) {
         List<String> lines;
         try {

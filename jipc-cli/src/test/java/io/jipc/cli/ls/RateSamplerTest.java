@@ -13,7 +13,7 @@ class RateSamplerTest {
 
     private static ObjectRow row(String uri, long counter, long counterNanos) {
         return new ObjectRow("mailbox", uri, "/x", 1, OwnerState.ALIVE, List.of(), 1024, 0, "B", counter, "0600",
-                "u", "d", false, false, "", counterNanos);
+                "u", "d", false, false, "", counterNanos, -1);
     }
 
     /**
