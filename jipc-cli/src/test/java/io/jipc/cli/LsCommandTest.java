@@ -189,6 +189,26 @@ class LsCommandTest {
         assertTrue(help.out().contains("mailbox-file:PATH") && help.out().contains("memfd:INODE"), help.out());
     }
 
+    @Test
+    void aCircularBufferWhoseHeaderClaimsMoreItemsThanItsFileHoldsIsAnErrorRow() throws Exception {
+        CircularBuffer.create("claims", 8, 2).close();
+        try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(SharedRegion.path("claims"),
+                java.nio.file.StandardOpenOption.WRITE)) {
+            f.write(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.nativeOrder()).putInt(0, 1 << 30),
+                    io.jipc.shm.CircularBufferDescriptor.CAPACITY_OFFSET);
+        }
+        try {
+            ObjectRow row = find(ObjectInventory.list(), "region:claims");
+            assertEquals(-1, row.capacity(), row.toString());
+            long size = Files.size(SharedRegion.path("claims"));
+            assertEquals("error: circular buffer of 1073741824 items of 8 B needs "
+                    + io.jipc.shm.CircularBufferDescriptor.length(8, 1 << 30) + " B; the file has " + size + " B",
+                    row.details());
+        } finally {
+            SharedRegion.unlink("claims");
+        }
+    }
+
     static ObjectRow find(List<ObjectRow> rows, String uri) {
         return rows.stream().filter(o -> o.uri().equals(uri)).findFirst()
                 .orElseThrow(() -> new AssertionError("no " + uri + " in " + rows));

@@ -51,9 +51,15 @@ final class RegionLister implements Lister {
             if (magic == CircularBufferDescriptor.MAGIC) {
                 int item = f.getInt(CircularBufferDescriptor.ITEM_SIZE_OFFSET);
                 int capacity = f.getInt(CircularBufferDescriptor.CAPACITY_OFFSET);
-                if (capacity < 2 || Integer.bitCount(capacity) != 1 || item <= 0) {
+                if (capacity < 2 || capacity > CircularBufferDescriptor.MAX_CAPACITY || Integer.bitCount(capacity) != 1
+                        || item <= 0 || item > CircularBufferDescriptor.MAX_ITEM_SIZE) {
                     throw new FileSnapshot.CorruptFileException("circular buffer of " + capacity + " items of "
                             + item + " B");
+                }
+                long needed = CircularBufferDescriptor.length(item, capacity); // checked above: no overflow
+                if (needed > f.size()) {
+                    throw new FileSnapshot.CorruptFileException("circular buffer of " + capacity + " items of "
+                            + item + " B needs " + needed + " B; the file has " + f.size() + " B");
                 }
                 long dequeued = f.getLong(CircularBufferDescriptor.DEQUEUE_POSITION_OFFSET);
                 long readAt = System.nanoTime();
