@@ -135,22 +135,6 @@ public final class Mailbox implements AutoCloseable, Selectable {
     private final long id;
     private final CopyOut copyOut = new CopyOut();
     private volatile boolean closed;
-    /**
-     * Threads of this handle inside a send's access to the mapping (between their room claim and
-     * their commit): {@link #close()} waits for them before it unmaps, since a claim cut off by the
-     * unmapping would stay uncommitted, holding every receiver up for as long as this process lives.
-     */
-    @SuppressWarnings("unused") // through SENDS_INSIDE
-    private volatile int sendsInside;
-    private static final java.lang.invoke.VarHandle SENDS_INSIDE;
-
-    static {
-        try {
-            SENDS_INSIDE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Mailbox.class, "sendsInside", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
     /** Claims made through this handle and not yet committed or aborted; {@link #close()} aborts them. */
     private final java.util.Set<MailboxClaim> openClaims = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -442,7 +426,6 @@ public final class Mailbox implements AutoCloseable, Selectable {
                 // the mapping failed under us: nothing more to give back
             }
         }
-        awaitSendsOut(); // likewise a send that has claimed room and not committed yet
         try {
             // moves the signal words on: a thread of this handle that checked `closed` before and
             // prepared its wait does not fall asleep for good after this wake-up
@@ -453,7 +436,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
         } catch (RuntimeException ignored) {
             // nothing sleeps
         }
-        mapped.release();
+        mapped.release(); // the last handle's waits for sends still inside the mapping (see beginSend)
     }
 
     public boolean isClosed() {
@@ -461,21 +444,30 @@ public final class Mailbox implements AutoCloseable, Selectable {
     }
 
     /**
-     * Enters a send's access to the mapping (after the sending gate, which may wait): counted, so
-     * that {@link #close()} does not unmap under it; a send that finds the handle closed leaves.
-     * The count is a full fence and {@code closed} is volatile, so either the send sees
-     * {@code closed} or the close sees the count.
+     * Enters a send's access to the mapping (after the sending gate, which may wait), so that the
+     * close of the process's last handle does not unmap under it ({@link MappedMailbox#release}); a
+     * send that finds the handle closed leaves. A many-sender mailbox counts its sends in (one
+     * atomic add each way); a single sender's send is seen by the sending gate it holds, at no extra
+     * cost. Either way a full fence (the add, or the gate's compare-and-set) comes before the read
+     * of the volatile {@code closed}, so either the send sees {@code closed} or the close sees the
+     * send. Returns whether it counted, for {@link #endSend}.
      */
-    private void beginSend() {
-        SENDS_INSIDE.getAndAdd(this, 1);
+    private boolean beginSend() {
+        boolean counted = !singleSender;
+        if (counted) {
+            mapped.enterSend();
+        }
         if (closed) {
-            endSend();
+            endSend(counted);
             throw new ClosedException("mailbox '" + mapped.name + "' is closed");
         }
+        return counted;
     }
 
-    private void endSend() {
-        SENDS_INSIDE.getAndAdd(this, -1);
+    private void endSend(boolean counted) {
+        if (counted) {
+            mapped.exitSend();
+        }
     }
 
     /**
@@ -484,16 +476,11 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * race with {@link #close()} is finished before the mapping goes.
      */
     void beginFinish() {
-        SENDS_INSIDE.getAndAdd(this, 1);
+        mapped.enterSend();
     }
 
     void endFinish() {
-        endSend();
-    }
-
-    /** Waits until no thread of this handle is inside a send (short: they never wait there); at most 10 s. */
-    private void awaitSendsOut() {
-        SendsInside.awaitNone(() -> (int) SENDS_INSIDE.getVolatile(this));
+        mapped.exitSend();
     }
 
     // =================================================================== properties
@@ -656,11 +643,11 @@ public final class Mailbox implements AutoCloseable, Selectable {
         checkOpen();
         boolean entered = enterSend(gateDeadline);
         try {
-            beginSend();
+            boolean counted = beginSend();
             try {
                 return ring.offer(message, offset, length);
             } finally {
-                endSend();
+                endSend(counted);
             }
         } catch (IllegalStateException e) {
             throw closedOr(e);
@@ -718,6 +705,14 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /** Sends {@code message}, waiting for room as long as needed. */
     public void put(MemorySegment message) throws InterruptedException {
+        if (lanes == null) {
+            try {
+                if (offerToRing(message, 0, checkSize(message.byteSize()), FOREVER)) {
+                    return; // the common case: room at once, without the blocking loop
+                }
+            } catch (RoleBusy busy) { // the blocking loop waits on for the role (or reports the interrupt)
+            }
+        }
         offerUntil(message, FOREVER);
     }
 
@@ -838,11 +833,11 @@ public final class Mailbox implements AutoCloseable, Selectable {
                                long gateDeadline) {
         boolean entered = enterSend(gateDeadline);
         try {
-            beginSend();
+            boolean counted = beginSend();
             try {
                 return lanes.offer(message, offset, length, priority, ticket);
             } finally {
-                endSend();
+                endSend(counted);
             }
         } catch (IllegalStateException e) {
             throw closedOr(e);
@@ -1093,8 +1088,9 @@ public final class Mailbox implements AutoCloseable, Selectable {
         }
         boolean entered = enterSend(gateDeadline);
         boolean claimed = false;
+        boolean counted;
         try {
-            beginSend();
+            counted = beginSend();
         } catch (ClosedException e) {
             exitSend(entered);
             throw e;
@@ -1118,7 +1114,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
         } catch (IllegalStateException e) {
             throw closedOr(e);
         } finally {
-            endSend();
+            endSend(counted);
             if (!claimed) {
                 exitSend(entered);
             }

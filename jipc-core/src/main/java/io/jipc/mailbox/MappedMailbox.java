@@ -24,6 +24,20 @@ import java.util.concurrent.locks.LockSupport;
 final class MappedMailbox {
     /** Mappings of this process by file key; guarded by the class lock. */
     private static final Map<String, MappedMailbox> OPEN = new HashMap<>();
+    private static final java.lang.invoke.VarHandle SENDS_INSIDE;
+
+    static {
+        try {
+            SENDS_INSIDE = java.lang.invoke.MethodHandles.lookup().findVarHandle(MappedMailbox.class, "sendsInside",
+                    int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Counted sends (and claim finishes) of this process's threads inside the mapping; through SENDS_INSIDE. */
+    @SuppressWarnings("unused")
+    private volatile int sendsInside;
     /** The park step of a shared receiver that has yielded long for the lock ({@link #lockShared}). */
     private static final long SHARED_PARK_NANOS = 50_000;
     /** The longest such step: they double while the lock stays held. */
@@ -198,7 +212,24 @@ final class MappedMailbox {
         }
     }
 
-    /** Drops one reference; the last one gives up the leases and slots and unmaps the file. */
+    /** A send of a thread of this process enters the mapping (many-sender mailboxes; see {@link #release}). */
+    void enterSend() {
+        SENDS_INSIDE.getAndAdd(this, 1);
+    }
+
+    void exitSend() {
+        SENDS_INSIDE.getAndAdd(this, -1);
+    }
+
+    /**
+     * Drops one reference; the last one gives up the leases and slots and unmaps the file. Before it
+     * unmaps it waits (briefly: sends never wait in there; at most 10 s) for sends of other threads
+     * still inside the mapping, between their room claim and their commit: a claim the unmapping cut
+     * off would stay uncommitted, holding every receiver up for as long as this process lives.
+     * Those are the counted sends of a many-sender mailbox and, on a single-sender mailbox, a send
+     * holding the sending gate. A thread bound to the sending role ({@code bindSender}) takes no gate
+     * per send: it must not be inside a send while another thread closes the last handle.
+     */
     void release() {
         synchronized (MappedMailbox.class) {
             if (--references > 0) {
@@ -206,6 +237,7 @@ final class MappedMailbox {
             }
             OPEN.remove(segment.fileKey());
         }
+        SendsInside.awaitNone(() -> (int) SENDS_INSIDE.getVolatile(this) + (sending.heldForASend() ? 1 : 0));
         try {
             for (RecordRing each : rings) {
                 each.detach();

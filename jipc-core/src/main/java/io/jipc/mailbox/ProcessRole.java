@@ -12,6 +12,8 @@ final class ProcessRole {
     private final RoleGate gate = new RoleGate();
     private final Runnable takeLease;
     private boolean leased;
+    /** Whether a thread holds the gate through a binding (not for one call). */
+    private volatile boolean bound;
 
     /** @param takeLease takes the role among processes, or throws (e.g. {@link MailboxBusyException}) */
     ProcessRole(Runnable takeLease) {
@@ -68,10 +70,21 @@ final class ProcessRole {
             throw new IllegalStateException("this thread already holds the " + description);
         }
         enter();
+        bound = true;
         return new RoleBinding(this);
     }
 
     void unbind() {
+        bound = false;
         gate.unlock();
+    }
+
+    /**
+     * Whether a thread holds the gate for a call (a send, a claim) rather than through a binding:
+     * read after a volatile write of the caller's, it sees a gate taken before (the gate's
+     * compare-and-set is a full fence).
+     */
+    boolean heldForASend() {
+        return gate.isLocked() && !bound;
     }
 }

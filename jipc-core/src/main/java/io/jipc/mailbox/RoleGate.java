@@ -95,6 +95,11 @@ final class RoleGate {
         STATE.setRelease(this, 0);
     }
 
+    /** Whether some thread holds the gate now. */
+    boolean isLocked() {
+        return (int) STATE.getVolatile(this) != 0;
+    }
+
     boolean isHeldByCurrentThread() {
         return owner == Thread.currentThread();
     }
