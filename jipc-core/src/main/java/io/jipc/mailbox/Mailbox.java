@@ -400,9 +400,10 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /**
      * Closes this handle: aborts the claims of this handle not yet committed or aborted (see
-     * {@link MailboxClaim}), waits for sends of other threads that have claimed room to commit
-     * (they never wait there; at most 10 s), gives up the receiver or sender role if this was the
-     * process's last handle of the mailbox, and unmaps it. Threads blocked on this handle end with
+     * {@link MailboxClaim}), gives up the receiver or sender role if this was the process's last
+     * handle of the mailbox, and unmaps it, after waiting for sends of other threads that have
+     * claimed room to commit (they never wait there; at most 10 s; a thread {@linkplain
+     * #bindSender() bound} to the sending role excepted: see there). Threads blocked on this handle end with
      * {@link ClosedException}, and so do sends that start afterwards: a send either went whole or
      * not at all. The mailbox itself stays (see {@link #destroy()}). Idempotent.
      */
@@ -680,7 +681,9 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * wait until the binding is closed. Waits for a send or claim of another thread to finish
      * first. On a many-sender mailbox the binding changes nothing (sends never lock there).
      *
-     * <p>Only the binding thread may close it.
+     * <p>Only the binding thread may close it. Its sends take no gate that a {@link #close()} of
+     * another thread could see: it must not be inside a send while another thread closes the
+     * process's last handle of the mailbox (close the binding first).
      *
      * @throws MailboxBusyException if another process is the single sender
      * @throws IllegalStateException if this thread already holds a binding or an open claim
