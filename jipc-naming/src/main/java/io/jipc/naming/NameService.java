@@ -152,6 +152,8 @@ public interface NameService extends AutoCloseable {
      *
      * @return the change, or empty when the timeout passed first
      * @throws InterruptedException if the thread was interrupted while waiting
+     * @throws io.jipc.ClosedException if the service is closed, or another thread closes it while
+     *                                 this call waits
      */
     default Optional<NameEvent> awaitChange(String prefix, Duration timeout) throws InterruptedException {
         BlockingQueue<NameEvent> events = new LinkedBlockingQueue<>();
@@ -160,7 +162,10 @@ public interface NameService extends AutoCloseable {
         }
     }
 
-    /** Unregisters every name this service registered for its owner's life, stops every watch. */
+    /**
+     * Unregisters every name this service registered for its owner's life, stops every watch, and ends
+     * every {@link #awaitChange} call that waits with {@link io.jipc.ClosedException}.
+     */
     @Override
     void close();
 }

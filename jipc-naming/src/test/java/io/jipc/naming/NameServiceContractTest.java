@@ -336,6 +336,44 @@ public abstract class NameServiceContractTest {
     }
 
     @Test
+    void closingTheServiceEndsAWaitingAwaitChangeWithClosedException() throws Exception {
+        NameService service = openService();
+        BlockingQueue<Object> outcome = new LinkedBlockingQueue<>();
+        Thread waiter = Thread.ofPlatform().start(() -> outcome.add(awaitOutcome(service)));
+        while (waiter.getState() != Thread.State.TIMED_WAITING && waiter.isAlive()) {
+            Thread.sleep(5);
+        }
+        Thread.sleep(200); // well inside the wait
+        service.close();
+        Object ended = outcome.poll(20, TimeUnit.SECONDS);
+        assertTrue(ended instanceof ClosedException, "the waiting call ended with " + ended);
+        assertThrows(ClosedException.class, () -> service.awaitChange(name("closed"), Duration.ofSeconds(1)));
+    }
+
+    @Test
+    void aCloseAtAnyMomentOfAnAwaitChangeEndsIt() throws Exception {
+        for (int round = 0; round < 10; round++) {
+            NameService service = openService();
+            BlockingQueue<Object> outcome = new LinkedBlockingQueue<>();
+            Thread waiter = Thread.ofPlatform().start(() -> outcome.add(awaitOutcome(service)));
+            Thread.sleep(round * 3L);
+            service.close();
+            Object ended = outcome.poll(20, TimeUnit.SECONDS);
+            assertTrue(ended instanceof ClosedException, "round " + round + ": the call ended with " + ended);
+            waiter.join();
+        }
+    }
+
+    /** What {@code awaitChange} of a prefix nobody changes, for minutes, ended with: its result or exception. */
+    private Object awaitOutcome(NameService service) {
+        try {
+            return service.awaitChange(name("untouched"), Duration.ofMinutes(10));
+        } catch (Exception e) {
+            return e;
+        }
+    }
+
+    @Test
     void aListenerThatThrowsDoesNotStopTheWatch() throws InterruptedException {
         BlockingQueue<NameEvent> events = new LinkedBlockingQueue<>();
         try (Watch watch = names.watch(name("throws"), e -> {

@@ -1,5 +1,6 @@
 package io.jipc.naming.local;
 
+import io.jipc.ClosedException;
 import io.jipc.Timeouts;
 import io.jipc.Turns;
 import io.jipc.naming.NameEntry;
@@ -29,7 +30,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * is one that happened before (its report was still on its way), so a registration is reported
  * only if the listing did not hold it, and a removal only if it did — as a watch started by the call
  * would report it. Any thread may call; a call waits for another's start of the watch no longer
- * than its own deadline, and interruptibly.
+ * than its own deadline, and interruptibly. A call that waits when the service is closed ends
+ * with {@link ClosedException} ({@link #serviceClosed()}, which the service runs first in its close).
  */
 final class ChangeWaits {
     private final LocalNameService service;
@@ -42,6 +44,8 @@ final class ChangeWaits {
     private LocalWatch watch;
     /** Calls that joined and listed their prefix, and wait. */
     private final AtomicInteger listening = new AtomicInteger();
+    /** What a waiter finds in its queue once the service closed. */
+    private static final Object CLOSED = new Object();
 
     ChangeWaits(LocalNameService service) {
         this.service = service;
@@ -50,7 +54,8 @@ final class ChangeWaits {
     /** One call's prefix and the events of its prefix since it joined, in order (identity: one per call). */
     private static final class Waiter {
         final String prefix;
-        final BlockingQueue<NameEvent> events = new LinkedBlockingQueue<>();
+        /** {@link NameEvent}s, or {@link #CLOSED}. */
+        final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
 
         Waiter(String prefix) {
             this.prefix = prefix;
@@ -86,14 +91,18 @@ final class ChangeWaits {
     }
 
     /** The first event of {@code waiter} that is a change from {@code present}, or empty at the deadline. */
-    private static Optional<NameEvent> next(Waiter waiter, Map<String, NameEntry> present, long deadline)
+    private Optional<NameEvent> next(Waiter waiter, Map<String, NameEntry> present, long deadline)
             throws InterruptedException {
         while (true) {
-            NameEvent event = deadline == Timeouts.NO_DEADLINE ? waiter.events.take()
+            Object next = deadline == Timeouts.NO_DEADLINE ? waiter.events.take()
                     : waiter.events.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-            if (event == null) {
+            if (next == null) {
                 return Optional.empty();
             }
+            if (next == CLOSED) {
+                throw new ClosedException("name service " + service.uri() + " is closed");
+            }
+            NameEvent event = (NameEvent) next;
             // a registration the listing held, or a removal of one it did not, happened before
             boolean wasThere = event.entry().sameRegistration(present.get(event.name()));
             if (wasThere == (event.type() == NameEvent.Type.UNREGISTERED)) {
@@ -166,6 +175,22 @@ final class ChangeWaits {
                 if (event.name().startsWith(waiter.prefix)) {
                     waiter.events.add(event);
                 }
+            }
+        } finally {
+            state.unlock();
+        }
+    }
+
+    /**
+     * The service is closing: every call that waits ends with {@link ClosedException}. Run by the
+     * service before it closes its watches; a call that joins later fails its listing (the service
+     * is closed), and one that listed before the close is a waiter here already.
+     */
+    void serviceClosed() {
+        state.lock();
+        try {
+            for (Waiter waiter : waiters) {
+                waiter.events.add(CLOSED);
             }
         } finally {
             state.unlock();

@@ -60,6 +60,7 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
                         + " while a name service of it was open");
             }
         });
+        whenClosed(changeWaits::serviceClosed); // for good: waiting awaitChange calls end with ClosedException
     }
 
     /**

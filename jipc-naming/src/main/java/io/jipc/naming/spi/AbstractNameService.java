@@ -1,6 +1,8 @@
 package io.jipc.naming.spi;
 
 import io.jipc.ClosedException;
+import io.jipc.Timeouts;
+import io.jipc.naming.NameEvent;
 import io.jipc.naming.Lifetime;
 import io.jipc.naming.Liveness;
 import io.jipc.naming.NameEntry;
@@ -11,10 +13,16 @@ import io.jipc.naming.Watch;
 
 import java.net.URI;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The parts of a {@link NameService} every backend shares: new entries, the open registrations and
@@ -32,7 +40,11 @@ public abstract class AbstractNameService<R extends AbstractRegistration, W exte
     private final URI uri;
     private final Set<R> registrations = ConcurrentHashMap.newKeySet();
     private final Set<W> watches = ConcurrentHashMap.newKeySet();
+    /** Wakes callers blocked in this service (awaitChange) when it closes; see {@link #whenClosed}. */
+    private final Set<Runnable> closeWakers = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    /** What a waiting {@link #awaitChange} call finds in its queue when the service closed. */
+    private static final Object CLOSED = new Object();
 
     protected AbstractNameService(URI uri) {
         this.uri = uri;
@@ -103,7 +115,63 @@ public abstract class AbstractNameService<R extends AbstractRegistration, W exte
     /** @throws ClosedException if the service is closed */
     protected final void ensureOpen() {
         if (closed) {
-            throw new ClosedException("name service " + uri + " is closed");
+            throw closedException();
+        }
+    }
+
+    /** The exception of a call made on, or blocked in, this service once it is closed. */
+    protected final ClosedException closedException() {
+        return new ClosedException("name service " + uri + " is closed");
+    }
+
+    /**
+     * Has {@link #close()} run {@code waker} (once, first, before it closes watches and registrations),
+     * to end a call blocked in this service with {@link ClosedException}; {@link #forgetWhenClosed}
+     * when the call returns. A call must register before its last {@link #ensureOpen()}: a close
+     * after that check then finds the waker.
+     */
+    protected final void whenClosed(Runnable waker) {
+        closeWakers.add(waker);
+    }
+
+    /** Undoes {@link #whenClosed}. */
+    protected final void forgetWhenClosed(Runnable waker) {
+        closeWakers.remove(waker);
+    }
+
+    /**
+     * As {@link NameService#awaitChange}, with a watch of its own; a {@link #close()} of this
+     * service from another thread ends the wait with {@link ClosedException}, as every blocked call
+     * of a closed jipc handle ends.
+     */
+    @Override
+    public Optional<NameEvent> awaitChange(String prefix, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(timeout, "timeout");
+        BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+        Runnable waker = () -> events.add(CLOSED);
+        whenClosed(waker);
+        try {
+            ensureOpen();
+            Watch watch;
+            try {
+                watch = watch(prefix, events::add);
+            } catch (RuntimeException e) {
+                if (closed) { // closed while the watch started: the backend's own failure says less
+                    ClosedException closedNow = closedException();
+                    closedNow.initCause(e);
+                    throw closedNow;
+                }
+                throw e;
+            }
+            try (watch) {
+                Object event = events.poll(Timeouts.nanos(timeout), TimeUnit.NANOSECONDS);
+                if (event == CLOSED) {
+                    throw closedException();
+                }
+                return Optional.ofNullable((NameEvent) event);
+            }
+        } finally {
+            forgetWhenClosed(waker);
         }
     }
 
@@ -118,6 +186,7 @@ public abstract class AbstractNameService<R extends AbstractRegistration, W exte
             }
             closed = true;
         }
+        closeWakers.forEach(Runnable::run);
         openWatches().forEach(Watch::close);
         openRegistrations().forEach(AbstractRegistration::close);
         closeBackend();
