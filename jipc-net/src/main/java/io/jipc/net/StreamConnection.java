@@ -306,6 +306,22 @@ public final class StreamConnection implements AutoCloseable, Selectable {
     }
 
     /**
+     * {@link #offer(byte[], Duration)} with a send limit of {@code sendLimit} bytes in place of this
+     * connection's {@code maxFrameSize}, for a protocol whose own rules bound what one side sends
+     * beyond what it accepts: a server that relays messages of a size its peer asked for (jipc-remote's
+     * gateway delivers a mailbox's messages, whose size the receiving client's limit must admit, while
+     * its own {@code maxFrameSize} bounds what clients may send it). What this side accepts is still
+     * bounded by {@code maxFrameSize}. Any thread may call it; it blocks as that {@code offer} does.
+     *
+     * @param sendLimit the largest message this call sends, 0 to {@link FrameCodec#MAX_FRAME_SIZE}
+     * @throws MessageTooLargeException if the message is longer than {@code sendLimit} (nothing is sent)
+     */
+    public boolean offer(byte[] message, Duration timeout, int sendLimit) throws InterruptedException {
+        FrameCodec.checkLimit(sendLimit);
+        return transmit(true, ByteBuffer.wrap(message), deadlineOf(timeout), sendLimit);
+    }
+
+    /**
      * Sends a message if the socket buffer has room for its start now (and no other thread is sending);
      * false (nothing sent) otherwise. A pending interrupt is kept and does not stop it, except while
      * it waits to finish a started frame, which then closes the connection.
@@ -331,10 +347,15 @@ public final class StreamConnection implements AutoCloseable, Selectable {
     }
 
     private boolean transmit(boolean framed, ByteBuffer payload, long deadline) throws InterruptedException {
+        return transmit(framed, payload, deadline, options.maxFrameSize());
+    }
+
+    private boolean transmit(boolean framed, ByteBuffer payload, long deadline, int sendLimit)
+            throws InterruptedException {
         int length = payload.remaining();
-        if (framed && length > options.maxFrameSize()) {
+        if (framed && length > sendLimit) {
             throw new MessageTooLargeException("message of " + length + " bytes exceeds the maximum frame size of "
-                    + options.maxFrameSize() + " bytes of the connection to " + remote, length, options.maxFrameSize());
+                    + sendLimit + " bytes of the connection to " + remote, length, sendLimit);
         }
         if (!Turns.take(writeLock, deadline)) {
             return false; // another thread sends: the buffer had no room for its frame

@@ -267,6 +267,31 @@ class StreamProcessTest {
         }
     }
 
+    /**
+     * A send with its own limit ({@code offer(message, timeout, sendLimit)}) may exceed the
+     * connection's {@code maxFrameSize}, which still bounds what the connection accepts.
+     */
+    @Test
+    void aSendWithItsOwnLimitMayExceedTheConnectionsFrameLimit() throws Exception {
+        Path path = SocketTestSupport.newPath("send-limit");
+        try (StreamServer server = StreamServer.bind(SocketTestSupport.unix(path))) {
+            server.start(c -> {
+                for (byte[] m; (m = c.take()) != null; ) {
+                    c.put(bytes(Integer.toString(m.length)));
+                }
+            });
+            try (StreamConnection c = StreamConnection.connect(SocketTestSupport.unix(path),
+                    ConnectionOptions.defaults().withMaxFrameSize(100))) {
+                assertTrue(c.offer(new byte[1000], Duration.ofSeconds(10), 1000));
+                assertEquals("1000", text(c.take()));
+                MessageTooLargeException e = assertThrows(MessageTooLargeException.class,
+                        () -> c.offer(new byte[1001], Duration.ofSeconds(10), 1000));
+                assertEquals(List.of(1001L, 1000L), List.of(e.length(), (long) e.limit()));
+                assertThrows(MessageTooLargeException.class, () -> c.put(new byte[101]), "put keeps maxFrameSize");
+            }
+        }
+    }
+
     @Test
     void rawBytesPassUnframed() throws Exception {
         Path path = SocketTestSupport.newPath("raw");

@@ -3,6 +3,7 @@ package io.jipc.remote;
 import io.jipc.Timeouts;
 import io.jipc.JipcException;
 import io.jipc.mailbox.MailboxBusyException;
+import io.jipc.net.FrameCodec;
 import io.jipc.net.StreamConnection;
 
 import java.time.Duration;
@@ -303,7 +304,7 @@ final class GatewaySession {
         boolean acknowledged = false;
         try {
             reply(version >= 2 ? new Wire.PrioritizedDelivery(id, message.priority(), message.payload())
-                    : new Wire.Delivery(id, message.payload()));
+                    : new Wire.Delivery(id, message.payload()), deliveryFrameLimit());
             long deadline = Timeouts.deadline(options.peerTimeout());
             while (!acknowledged) {
                 long left = deadline == Timeouts.NO_DEADLINE ? Timeouts.MOST_NANOS : deadline - System.nanoTime();
@@ -435,8 +436,25 @@ final class GatewaySession {
     }
 
     private void reply(Wire.Reply reply) throws ClientGone {
+        reply(reply, options.maxFrameSize());
+    }
+
+    /**
+     * The largest delivery frame this session sends: the gateway's {@code maxFrameSize}, or the
+     * exported mailbox's message size plus {@value Wire#OVERHEAD} if that is more. The gateway's
+     * limit bounds what clients may send it (memory it allocates for them); a message a local
+     * process put into the mailbox is delivered whatever its size, as far as the receiving client's
+     * own limit admits it (else its receive fails with {@code MessageTooLargeException}).
+     */
+    private int deliveryFrameLimit() {
+        return (int) Math.min(FrameCodec.MAX_FRAME_SIZE,
+                Math.max(options.maxFrameSize(), (long) exported.mailbox.maxMessageSize() + Wire.OVERHEAD));
+    }
+
+    /** Sends {@code reply} in one frame of at most {@code frameLimit} bytes, waiting at most the peer timeout. */
+    private void reply(Wire.Reply reply, int frameLimit) throws ClientGone {
         try {
-            if (!connection.offer(Wire.encode(reply), options.peerTimeout())) {
+            if (!connection.offer(Wire.encode(reply), options.peerTimeout(), frameLimit)) {
                 throw new ClientGone("client stopped reading for " + Timeouts.text(options.peerTimeout()));
             }
         } catch (InterruptedException e) {

@@ -70,6 +70,8 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class RemoteMailbox implements MessageChannel {
     /** Bytes of a {@link Wire.PrioritizedDelivery} frame besides the payload: type, delivery id, priority. */
     private static final int DELIVERY_OVERHEAD = 1 + 8 + 1;
+    /** The largest message any mailbox takes ({@code MailboxOptions.Builder.maxMessageSize}, 1 GiB). */
+    private static final long LARGEST_MAILBOX_MESSAGE = 1L << 30;
 
     private final URI uri;
     private final InetSocketAddress address;
@@ -404,21 +406,25 @@ public final class RemoteMailbox implements MessageChannel {
     /**
      * When {@code failure} is a delivery that this client's frame limit cannot carry, though the
      * mailbox takes it (another client with a larger limit, or a local one, sent it): the exception
-     * that says so. Null for anything else (a frame longer than any delivery of this mailbox is a
-     * broken gateway).
+     * that says so. The gateway announced the smaller of the mailbox's message size and its own frame
+     * limit, but delivers messages up to the mailbox's size. Null for anything else (a frame longer
+     * than any mailbox's message is a broken gateway).
      */
     private MessageTooLargeException beyondOwnFrameLimit(Wire.Request request, JipcException failure) {
         if (!(request instanceof Wire.Receive) || !(failure instanceof InvalidFrameException invalid)) {
             return null;
         }
         long length = invalid.announcedLength() - DELIVERY_OVERHEAD;
-        if (length <= maxMessageSize || length > announcedMaxMessageSize) {
+        if (length <= maxMessageSize || length > LARGEST_MAILBOX_MESSAGE) {
             return null;
         }
+        String mailboxSize = length <= announcedMaxMessageSize
+                ? "below the mailbox's message size of " + announcedMaxMessageSize
+                : "a message longer than the " + announcedMaxMessageSize + " bytes the gateway accepts from clients";
         return new MessageTooLargeException("remote mailbox " + uri + ": the " + length + "-byte message at its head"
                 + " exceeds the " + maxMessageSize + " bytes this client's maxFrameSize of " + options.maxFrameSize()
-                + " carries, below the mailbox's message size of " + announcedMaxMessageSize + " (raise"
-                + " RemoteOptions.maxFrameSize to " + ((long) announcedMaxMessageSize + Wire.OVERHEAD)
+                + " carries, " + mailboxSize + " (raise RemoteOptions.maxFrameSize to at least "
+                + (Math.max(length, announcedMaxMessageSize) + Wire.OVERHEAD)
                 + " to receive it); the message stays in the mailbox, the connection was dropped",
                 (int) length, maxMessageSize);
     }

@@ -20,7 +20,9 @@ import java.util.Objects;
  * @param maxFrameSize      the largest frame this side accepts: bounds the message size (a message
  *                          may be {@link Wire#OVERHEAD} bytes shorter); a client cannot receive a
  *                          longer message (see {@link RemoteMailbox}), so give a receiving client
- *                          at least the mailbox's message size + {@link Wire#OVERHEAD}
+ *                          at least the mailbox's message size + {@link Wire#OVERHEAD}. A gateway's
+ *                          bounds what clients send it; its deliveries are as long as the mailbox's
+ *                          messages, whatever its own limit
  */
 public record RemoteOptions(Duration connectTimeout, Duration heartbeatInterval, Duration peerTimeout,
                             int maxFrameSize) {
