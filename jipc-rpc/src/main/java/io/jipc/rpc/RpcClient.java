@@ -95,14 +95,22 @@ public final class RpcClient<T> implements AutoCloseable {
      * @param peerTimeout    over TCP, how long a server may stay silent (no reply, no PONG) while calls
      *                       wait before it counts as lost: what notices a host that vanished without
      *                       closing its connections
-     * @param maxReplySize   largest reply (result frame) through mailboxes, in bytes; the reply mailbox
-     *                       holds four
+     * @param maxReplySize   largest reply (result frame) through mailboxes, in bytes, 64 to
+     *                       {@value #MAX_REPLY_SIZE} (64 MiB); the reply mailbox holds four, so its
+     *                       file in {@code /dev/shm} is up to four times as large
      * @param maxTcpFrameSize over TCP, the largest frame in bytes this client takes (a reply) or sends
      *                       (a call, which must also fit the server's own limit, announced when it
      *                       welcomes the client): its connection's frame limit
      */
     public record Options(Duration callTimeout, Duration connectTimeout, Duration livenessCheck, Duration peerTimeout,
             int maxReplySize, int maxTcpFrameSize) {
+        /**
+         * The largest {@code maxReplySize}, 64 MiB: the reply mailbox holds four replies, so a larger
+         * limit would make each client's reply mailbox a file of gigabytes in {@code /dev/shm}.
+         * Larger results travel over TCP ({@code maxTcpFrameSize}) or in parts.
+         */
+        public static final int MAX_REPLY_SIZE = 64 << 20;
+
         public Options {
             Objects.requireNonNull(connectTimeout, "connectTimeout");
             Objects.requireNonNull(livenessCheck, "livenessCheck");
@@ -116,8 +124,9 @@ public final class RpcClient<T> implements AutoCloseable {
             if (livenessCheck.compareTo(Duration.ofMillis(1)) < 0 || connectTimeout.isNegative()) { // no toMillis: overflow
                 throw new IllegalArgumentException("livenessCheck of at least 1 ms and a connectTimeout of 0 or more");
             }
-            if (maxReplySize < 64) {
-                throw new IllegalArgumentException("maxReplySize of at least 64 bytes: " + maxReplySize);
+            if (maxReplySize < 64 || maxReplySize > MAX_REPLY_SIZE) {
+                throw new IllegalArgumentException("maxReplySize of 64 to " + MAX_REPLY_SIZE
+                        + " bytes (Options.MAX_REPLY_SIZE, 64 MiB: the reply mailbox holds four replies): " + maxReplySize);
             }
             if (maxTcpFrameSize < 64 || maxTcpFrameSize > FrameCodec.MAX_FRAME_SIZE) {
                 throw new IllegalArgumentException("maxTcpFrameSize of 64 to " + FrameCodec.MAX_FRAME_SIZE + " bytes: "

@@ -485,6 +485,24 @@ class RpcServerTest {
         }
     }
 
+    /**
+     * A reply size above {@link RpcClient.Options#MAX_REPLY_SIZE} is refused when the options are
+     * made, naming the limit (Integer.MAX_VALUE used to be taken, and connect then made a reply
+     * mailbox four times that size or failed in the mailbox's own check).
+     */
+    @Test
+    void aMaxReplySizeAboveTheLimitIsRefusedNamingIt() {
+        int limit = RpcClient.Options.MAX_REPLY_SIZE;
+        assertEquals(64 << 20, limit);
+        assertEquals(limit, RpcClient.Options.defaults().withMaxReplySize(limit).maxReplySize());
+        for (int tooLarge : new int[] {limit + 1, Integer.MAX_VALUE}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> RpcClient.Options.defaults().withMaxReplySize(tooLarge));
+            assertTrue(e.getMessage().contains("64 to " + limit + " bytes"), e.getMessage());
+            assertTrue(e.getMessage().endsWith(": " + tooLarge), e.getMessage());
+        }
+    }
+
     /** A server listening on loopback whose connections take frames of at most {@code maxFrame} bytes. */
     private static RpcServer<Bank> tcpServer(String name, int maxFrame) {
         return RpcServer.builder(name, Bank.class, new BankService()).listen(new InetSocketAddress("127.0.0.1", 0),
