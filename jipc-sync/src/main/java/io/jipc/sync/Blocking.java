@@ -43,7 +43,13 @@ final class Blocking {
      * sleeper then sleeps at most that long at a time. A sleeper that leaves without a result
      * passes a wake-up it may have consumed on to the next sleeper.
      *
-     * @throws InterruptedException if the thread is interrupted while it has to wait
+     * <p>Interrupts follow the library's rule (docs/architecture.md, "Interrupts and timeouts"): a
+     * result found at once is returned whatever the interrupt status (which stays set); a call that
+     * finds none, also with a deadline that has passed already (a zero timeout), throws
+     * {@link InterruptedException} if the thread is interrupted, and clears the status.
+     *
+     * @throws InterruptedException if the thread is interrupted and there is no result at once, or
+     *                              it is interrupted while it waits
      */
     static <T> T await(Attempt<T> attempt, WaitWord word, WaitStrategy strategy, long deadlineNanos,
                        boolean checksHolders) throws InterruptedException {
@@ -116,9 +122,15 @@ final class Blocking {
     /**
      * The try at the deadline: with a check of the holders, so that a timeout shorter than
      * {@link #LIVENESS_CHECK_NANOS} still finds a holder that died (as the untimed try does).
+     * Without a result, an interrupted thread throws rather than time out (also for a zero timeout,
+     * as {@code java.util.concurrent} does).
      */
-    private static <T> T lastTry(Attempt<T> attempt, boolean checksHolders) {
-        return checksHolders ? attempt.attempt(true) : null;
+    private static <T> T lastTry(Attempt<T> attempt, boolean checksHolders) throws InterruptedException {
+        T result = checksHolders ? attempt.attempt(true) : null;
+        if (result == null && Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        return result;
     }
 
     private static boolean passed(long deadlineNanos, long now) {

@@ -165,7 +165,11 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
      *
      * @return the arrival index
      * @throws TimeoutException     if the timeout passed first (the arrival is withdrawn)
-     * @throws InterruptedException if interrupted while waiting (the arrival is withdrawn)
+     * @throws InterruptedException if interrupted while waiting (the arrival is withdrawn); also if
+     *                              the thread is interrupted already and this is not the last
+     *                              party, whatever the timeout (also zero or negative). The last
+     *                              party completes the barrier, and its interrupt status stays set
+     *                              (docs/architecture.md, "Interrupts and timeouts")
      */
     public int await(Duration timeout) throws InterruptedException, TimeoutException {
         return await(Blocking.deadline(timeout));

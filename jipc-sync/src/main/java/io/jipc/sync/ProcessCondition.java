@@ -123,7 +123,11 @@ public final class ProcessCondition extends SyncHandle<ProcessCondition> {
      *
      * @return the outcome of taking the mutex again
      * @throws InterruptedException         if interrupted while asleep; the mutex is held again
-     *                                      (check {@link ProcessMutex#isConsistent()})
+     *                                      (check {@link ProcessMutex#isConsistent()}). Also if the
+     *                                      thread is interrupted already when it calls: a wait never
+     *                                      completes at once, so it throws without releasing the mutex,
+     *                                      as {@code java.util.concurrent}'s conditions do
+     *                                      (docs/architecture.md, "Interrupts and timeouts")
      * @throws ClosedException              if another thread closed this handle meanwhile; the mutex is
      *                                      held again
      * @throws IllegalMonitorStateException if the current thread does not hold {@code mutex}
@@ -134,7 +138,9 @@ public final class ProcessCondition extends SyncHandle<ProcessCondition> {
 
     /**
      * Like {@link #await(ProcessMutex)}, but sleeps at most {@code timeout}. Whether the wait ended
-     * by a signal or by the timeout is for the caller to see from its predicate and its clock.
+     * by a signal or by the timeout is for the caller to see from its predicate and its clock. A
+     * thread interrupted already gets {@link InterruptedException}, whatever the timeout (also zero or
+     * negative), and keeps the mutex.
      */
     public Acquisition await(ProcessMutex mutex, Duration timeout) throws InterruptedException {
         return await(mutex, Blocking.deadline(timeout));
@@ -144,6 +150,9 @@ public final class ProcessCondition extends SyncHandle<ProcessCondition> {
         ensureOpen();
         if (!mutex.isHeldByCurrentThread()) {
             throw new IllegalMonitorStateException("await needs the mutex held by the current thread");
+        }
+        if (Thread.interrupted()) { // a wait that cannot complete at once: the library's rule
+            throw new InterruptedException();
         }
         register();
         boolean unlocked = false;

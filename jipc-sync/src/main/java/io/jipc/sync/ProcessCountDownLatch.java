@@ -153,7 +153,7 @@ public final class ProcessCountDownLatch extends SyncHandle<ProcessCountDownLatc
     /**
      * Waits until the count is zero.
      *
-     * @throws InterruptedException if interrupted while waiting
+     * @throws InterruptedException if interrupted while waiting, or already when the count is not zero
      */
     public void await() throws InterruptedException {
         await(check -> count() == 0 ? Boolean.TRUE : null, Blocking.FOREVER, false);
@@ -163,7 +163,10 @@ public final class ProcessCountDownLatch extends SyncHandle<ProcessCountDownLatc
      * Waits at most {@code timeout} until the count is zero.
      *
      * @return whether the count reached zero; false if the timeout passed first
-     * @throws InterruptedException if interrupted while waiting
+     * @throws InterruptedException if interrupted while waiting; also if the thread is interrupted
+     *                              already and the count is not zero, whatever the timeout (also
+     *                              zero or negative). A count of zero returns true, and the
+     *                              interrupt status stays set (docs/architecture.md, "Interrupts and timeouts")
      */
     public boolean await(Duration timeout) throws InterruptedException {
         return await(check -> count() == 0 ? Boolean.TRUE : null, Blocking.deadline(timeout), false) != null;

@@ -163,7 +163,8 @@ public final class ProcessMutex extends SyncHandle<ProcessMutex> {
      *
      * @return {@link Acquisition#ACQUIRED}, or {@link Acquisition#OWNER_DIED} if an owner died since
      *         the mutex was last marked consistent
-     * @throws InterruptedException        if interrupted while waiting (the lock is not held)
+     * @throws InterruptedException        if interrupted while waiting, or already when the lock is
+     *                                     not free at once (the lock is not held)
      * @throws IllegalMonitorStateException if this thread already holds it through this handle
      */
     public Acquisition lock() throws InterruptedException {
@@ -184,7 +185,11 @@ public final class ProcessMutex extends SyncHandle<ProcessMutex> {
      * Acquires the lock, waiting at most {@code timeout}.
      *
      * @return {@link Acquisition#NOT_ACQUIRED} if the timeout passed first
-     * @throws InterruptedException if interrupted while waiting (the lock is not held)
+     * @throws InterruptedException if interrupted while waiting (the lock is not held); also if the
+     *                              thread is interrupted already and the lock is not free at once,
+     *                              whatever the timeout (also zero or negative). A lock free at
+     *                              once is taken, and the interrupt status stays set
+     *                              (docs/architecture.md, "Interrupts and timeouts")
      */
     public Acquisition tryLock(Duration timeout) throws InterruptedException {
         Acquisition result = await(this::attempt, Blocking.deadline(timeout), true);

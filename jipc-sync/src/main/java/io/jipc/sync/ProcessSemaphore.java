@@ -247,7 +247,8 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
      *
      * @return {@link Acquisition#ACQUIRED}, or {@link Acquisition#OWNER_DIED} if a holder died since
      *         the semaphore was last marked consistent
-     * @throws InterruptedException      if interrupted while waiting (nothing was taken)
+     * @throws InterruptedException      if interrupted while waiting, or already when no permit is
+     *                                   available at once (nothing was taken)
      * @throws HolderTableFullException  if tracked and no holder entry is free for this handle
      */
     public Acquisition acquire() throws InterruptedException {
@@ -268,7 +269,11 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
      * Takes a permit, waiting at most {@code timeout}.
      *
      * @return {@link Acquisition#NOT_ACQUIRED} if the timeout passed first
-     * @throws InterruptedException if interrupted while waiting (nothing was taken)
+     * @throws InterruptedException if interrupted while waiting (nothing was taken); also if the
+     *                              thread is interrupted already and no permit is available at
+     *                              once, whatever the timeout (also zero or negative). A permit
+     *                              available at once is taken, and the interrupt status stays set
+     *                              (docs/architecture.md, "Interrupts and timeouts")
      */
     public Acquisition tryAcquire(Duration timeout) throws InterruptedException {
         Acquisition result = await(this::attempt, Blocking.deadline(timeout),
