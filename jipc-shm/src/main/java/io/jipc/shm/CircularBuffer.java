@@ -70,7 +70,13 @@ import static io.jipc.shm.CircularBufferDescriptor.STRIDE_OFFSET;
  * published until a sleeper raises the flag again. Blocked calls are interruptible (within 50 ms,
  * see {@link Futex}) and safe on virtual threads; {@link #close()} ends them in this process with
  * {@link ClosedException}, and a put or take of another thread that it overtakes either completes
- * or changes nothing. A call that need not wait does not throw {@link InterruptedException}.
+ * or changes nothing.
+ *
+ * <p>Interrupts follow the library's rule (docs/architecture.md, "Interrupts and timeouts"): a
+ * {@code put}, {@code take} or timed {@code offer}/{@code poll} that can complete at once completes
+ * and leaves the interrupt status set; one that cannot and finds the thread interrupted throws
+ * {@link InterruptedException} and clears the status — also with a zero or negative timeout, which
+ * would otherwise return false. The at-once {@code offer} and {@code poll} never look at it.
  *
  * <h2>When a process dies</h2>
  * A process killed outside a put or take, or while blocked in one, leaves the buffer intact
@@ -383,7 +389,12 @@ public final class CircularBuffer implements AutoCloseable {
         return offer(MemorySegment.ofArray(item));
     }
 
-    /** Puts {@code item}, waiting while the buffer is full. */
+    /**
+     * Puts {@code item}, waiting while the buffer is full.
+     *
+     * @throws InterruptedException if interrupted while waiting, or already when there is no room at
+     *                              once; nothing was put
+     */
     public void put(MemorySegment item) throws InterruptedException {
         checkItem(item);
         if (!tryOffer(item)) {
@@ -395,7 +406,12 @@ public final class CircularBuffer implements AutoCloseable {
         put(MemorySegment.ofArray(item));
     }
 
-    /** Puts {@code item}, waiting at most {@code timeout} for room; false if there was none. */
+    /**
+     * Puts {@code item}, waiting at most {@code timeout} for room; false if there was none.
+     *
+     * @throws InterruptedException if interrupted while waiting, or already when there is no room at
+     *                              once, whatever the timeout (also zero or negative); nothing was put
+     */
     public boolean offer(MemorySegment item, Duration timeout) throws InterruptedException {
         checkItem(item);
         Objects.requireNonNull(timeout, "timeout"); // also when the call need not wait
@@ -445,7 +461,12 @@ public final class CircularBuffer implements AutoCloseable {
         return tryPoll(MemorySegment.ofArray(item)) ? item : null;
     }
 
-    /** Takes the next item into {@code destination}, waiting while the buffer is empty. */
+    /**
+     * Takes the next item into {@code destination}, waiting while the buffer is empty.
+     *
+     * @throws InterruptedException if interrupted while waiting, or already when no item is there at
+     *                              once; nothing was taken
+     */
     public void take(MemorySegment destination) throws InterruptedException {
         checkDestination(destination);
         if (!tryPoll(destination)) {
@@ -460,14 +481,23 @@ public final class CircularBuffer implements AutoCloseable {
         return item;
     }
 
-    /** Takes the next item into {@code destination}, waiting at most {@code timeout}; false if none came. */
+    /**
+     * Takes the next item into {@code destination}, waiting at most {@code timeout}; false if none came.
+     *
+     * @throws InterruptedException if interrupted while waiting, or already when no item is there at
+     *                              once, whatever the timeout (also zero or negative); nothing was taken
+     */
     public boolean poll(MemorySegment destination, Duration timeout) throws InterruptedException {
         checkDestination(destination);
         Objects.requireNonNull(timeout, "timeout"); // also when the call need not wait
         return tryPoll(destination) || awaitTake(destination, deadline(timeout));
     }
 
-    /** Takes the next item, waiting at most {@code timeout}; {@code null} if none came. */
+    /**
+     * Takes the next item, waiting at most {@code timeout}; {@code null} if none came.
+     *
+     * @throws InterruptedException as {@link #poll(MemorySegment, Duration)}
+     */
     public byte[] poll(Duration timeout) throws InterruptedException {
         byte[] item = new byte[itemSize];
         return poll(MemorySegment.ofArray(item), timeout) ? item : null;
@@ -585,6 +615,9 @@ public final class CircularBuffer implements AutoCloseable {
      */
     private boolean awaitInside(long signalOffset, long sleepersOffset, long deadline, Attempt attempt)
             throws InterruptedException {
+        if (Thread.interrupted()) { // the first attempt failed: the call cannot complete at once
+            throw new InterruptedException();
+        }
         boolean virtual = Thread.currentThread().isVirtual();
         long spinEnd = System.nanoTime() + SPIN_NANOS;
         for (int i = 0; i < MIN_SPINS || System.nanoTime() - spinEnd < 0; i++) {
@@ -611,6 +644,9 @@ public final class CircularBuffer implements AutoCloseable {
                     return true;
                 }
                 if (deadline != FOREVER && System.nanoTime() - deadline >= 0) {
+                    if (Thread.interrupted()) { // interrupted rather than timed out
+                        throw new InterruptedException();
+                    }
                     return false;
                 }
                 long bounded = System.nanoTime() + UNFENCED_SLEEP_NANOS;

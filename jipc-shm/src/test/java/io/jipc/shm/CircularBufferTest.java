@@ -8,12 +8,14 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -292,6 +294,54 @@ class CircularBufferTest {
         } finally {
             CircularBuffer.destroy("interrupted");
         }
+    }
+
+    /**
+     * The library's interrupt rule (docs/architecture.md, "Interrupts and timeouts") with the
+     * status set before the call: a timed or blocking call that cannot complete at once throws and
+     * clears it, also with a zero or negative timeout; one that can completes and keeps it; the
+     * at-once verbs never look at it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"PT0S", "PT-0.000000001S", "PT30S"})
+    void anInterruptedThreadThrowsOnlyWhenTheCallCannotCompleteAtOnce(String timeoutText) throws Exception {
+        Duration timeout = Duration.parse(timeoutText);
+        try (CircularBuffer buffer = CircularBuffer.create("interrupt-rule", 8, 2)) {
+            throwsInterrupted(() -> buffer.poll(timeout));
+            throwsInterrupted(() -> buffer.poll(MemorySegment.ofArray(new byte[8]), timeout));
+            throwsInterrupted(buffer::take);
+            assertNull(completesInterrupted(buffer::poll));
+            assertTrue(completesInterrupted(() -> buffer.offer(item(8, 1), timeout)));
+            completesInterrupted(() -> {
+                buffer.put(item(8, 2));
+                return null;
+            });
+            throwsInterrupted(() -> buffer.offer(item(8, 3), timeout));
+            throwsInterrupted(() -> {
+                buffer.put(item(8, 3));
+                return null;
+            });
+            assertFalse(completesInterrupted(() -> buffer.offer(item(8, 3))));
+            assertEquals(1, value(completesInterrupted(() -> buffer.poll(timeout))));
+            assertEquals(2, value(completesInterrupted(buffer::take)));
+            assertNull(buffer.poll(), "nothing was put by the interrupted calls");
+        } finally {
+            Thread.interrupted();
+            CircularBuffer.destroy("interrupt-rule");
+        }
+    }
+
+    private static void throwsInterrupted(Callable<?> call) {
+        Thread.currentThread().interrupt();
+        assertThrows(InterruptedException.class, call::call);
+        assertFalse(Thread.interrupted(), "the interrupt status must be cleared by the throw");
+    }
+
+    private static <T> T completesInterrupted(Callable<T> call) throws Exception {
+        Thread.currentThread().interrupt();
+        T result = call.call();
+        assertTrue(Thread.interrupted(), "the interrupt status must stay set");
+        return result;
     }
 
     /** Producer and consumer threads, platform and virtual, on a small buffer: every item exactly once. */
