@@ -67,8 +67,13 @@ import java.util.regex.Pattern;
  * A blocked call returns when it succeeds, its timeout passes (measured on the monotonic clock, so
  * a change of the wall clock does not shorten or lengthen it), the thread is interrupted
  * ({@link InterruptedException}) or {@link #close()} is called from another thread
- * ({@link ClosedException}). It throws {@link InterruptedException} only when it has to wait.
- * Waiting threads use no CPU.
+ * ({@link ClosedException}). Waiting threads use no CPU.
+ *
+ * <p>Interrupts follow the library's rule (docs/architecture.md, "Interrupts and timeouts"): a
+ * {@code put}, {@code take} or timed {@code offer}/{@code poll} that can complete at once completes
+ * and leaves the interrupt status set; one that cannot and finds the thread interrupted throws
+ * {@link InterruptedException} and clears the status — also with a zero or negative timeout, which
+ * would otherwise return false or null. The at-once {@code offer} and {@code poll} never look at it.
  *
  * <h2>When a peer dies</h2>
  * Nothing happens to the queue: a message is in it or not (the kernel copies it whole in
@@ -403,12 +408,21 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
         send(message, priority, QueueWaiters.FOREVER);
     }
 
-    /** Sends {@code message} with priority 0, waiting at most {@code timeout} for room; false if none came. */
+    /**
+     * Sends {@code message} with priority 0, waiting at most {@code timeout} for room; false if none came.
+     *
+     * @throws InterruptedException as {@link #offer(byte[], int, Duration)}
+     */
     public boolean offer(byte[] message, Duration timeout) throws InterruptedException {
         return offer(message, 0, timeout);
     }
 
-    /** Sends {@code message} with {@code priority}, waiting at most {@code timeout} for room; false if none came. */
+    /**
+     * Sends {@code message} with {@code priority}, waiting at most {@code timeout} for room; false if none came.
+     *
+     * @throws InterruptedException if interrupted while waiting, or already when the queue has no room
+     *                              at once, whatever the timeout (also zero or negative); nothing was sent
+     */
     public boolean offer(byte[] message, int priority, Duration timeout) throws InterruptedException {
         return send(message, priority, deadline(timeout));
     }
@@ -456,7 +470,12 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
         return receive(QueueWaiters.FOREVER);
     }
 
-    /** Takes the oldest message of the highest priority, waiting at most {@code timeout}; null if none came. */
+    /**
+     * Takes the oldest message of the highest priority, waiting at most {@code timeout}; null if none came.
+     *
+     * @throws InterruptedException if interrupted while waiting, or already when the queue is empty,
+     *                              whatever the timeout (also zero or negative); nothing was taken
+     */
     public MqMessage poll(Duration timeout) throws InterruptedException {
         return receive(deadline(timeout));
     }
@@ -468,7 +487,8 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
 
     /**
      * Runs {@code attempt} until it returns non-null, waiting between attempts until the queue is
-     * ready for {@code events}; null once the deadline has passed.
+     * ready for {@code events}; null once the deadline has passed. A thread found interrupted after a
+     * failed attempt throws (also at the deadline, and for a deadline passed already).
      */
     private <T> T retry(Supplier<T> attempt, short events, long deadline) throws InterruptedException {
         enter();
@@ -479,6 +499,9 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
                     return result;
                 }
                 if (deadline != QueueWaiters.FOREVER && deadline - System.nanoTime() <= 0) {
+                    if (Thread.interrupted()) { // interrupted rather than timed out, also for a zero timeout
+                        throw new InterruptedException();
+                    }
                     return null;
                 }
                 waiters.await(events, deadline);

@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -122,6 +123,57 @@ class PosixMessageQueueTest {
             assertEquals("third", text(third));
             assertEquals(4, third.priority());
         }
+    }
+
+    /**
+     * The library's interrupt rule (docs/architecture.md, "Interrupts and timeouts") with the
+     * status set before the call: a timed or blocking call that cannot complete at once throws and
+     * clears it, also with a zero or negative timeout; one that can completes and keeps it; the
+     * at-once verbs never look at it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"PT0S", "PT-0.000000001S", "PT30S"})
+    void anInterruptedThreadThrowsOnlyWhenTheCallCannotCompleteAtOnce(String timeoutText) throws Exception {
+        Duration timeout = Duration.parse(timeoutText);
+        try (PosixMessageQueue queue = fresh(2, 16)) {
+            try {
+                throwsInterrupted(() -> queue.poll(timeout));
+                throwsInterrupted(queue::take);
+                assertNull(completesInterrupted(queue::poll));
+                assertTrue(completesInterrupted(() -> queue.offer(bytes("1"), timeout)));
+                assertTrue(completesInterrupted(() -> queue.offer(bytes("2"), 3, timeout)));
+                throwsInterrupted(() -> queue.offer(bytes("3"), timeout));
+                throwsInterrupted(() -> queue.offer(bytes("3"), 3, timeout));
+                throwsInterrupted(() -> {
+                    queue.put(bytes("3"));
+                    return null;
+                });
+                assertFalse(completesInterrupted(() -> queue.offer(bytes("3"))));
+                assertEquals("2", text(completesInterrupted(() -> queue.poll(timeout))));
+                completesInterrupted(() -> {
+                    queue.put(bytes("4"));
+                    return null;
+                });
+                assertEquals("1", text(completesInterrupted(queue::take)));
+                assertEquals("4", text(queue.poll()));
+                assertNull(queue.poll(), "nothing was sent by the interrupted calls");
+            } finally {
+                Thread.interrupted();
+            }
+        }
+    }
+
+    private static void throwsInterrupted(Callable<?> call) {
+        Thread.currentThread().interrupt();
+        assertThrows(InterruptedException.class, call::call);
+        assertFalse(Thread.interrupted(), "the interrupt status must be cleared by the throw");
+    }
+
+    private static <T> T completesInterrupted(Callable<T> call) throws Exception {
+        Thread.currentThread().interrupt();
+        T result = call.call();
+        assertTrue(Thread.interrupted(), "the interrupt status must stay set");
+        return result;
     }
 
     @ParameterizedTest
