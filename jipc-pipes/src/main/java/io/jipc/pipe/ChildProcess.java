@@ -97,7 +97,14 @@ public final class ChildProcess implements AutoCloseable {
         return waitFor(Deadlines.NONE).orElseThrow();
     }
 
-    /** Waits at most {@code timeout}; empty if the child still runs. */
+    /**
+     * Waits at most {@code timeout}; empty if the child still runs.
+     *
+     * @throws InterruptedException if interrupted while waiting, or already when the child still
+     *                              runs, whatever the timeout (also zero or negative; an ended child's
+     *                              status is returned and the interrupt status stays set:
+     *                              docs/architecture.md, "Interrupts and timeouts")
+     */
     public Optional<ExitStatus> waitFor(Duration timeout) throws InterruptedException {
         return waitFor(Deadlines.after(timeout));
     }
@@ -136,6 +143,7 @@ public final class ChildProcess implements AutoCloseable {
                 return Optional.of(ended);
             }
             if (Deadlines.passed(deadline)) {
+                Deadlines.interruptedAt(deadline); // interrupted rather than timed out, also for a zero timeout
                 return Optional.empty();
             }
             if (Thread.interrupted()) {

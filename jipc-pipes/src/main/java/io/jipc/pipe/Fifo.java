@@ -30,7 +30,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *     <td>{@link #openWriterNow(Path)}: {@link NoReaderException} if no reader</td></tr>
  * </table>
  * A timed open that sees no other side in time throws {@link OpenTimeoutException}. Waiting opens
- * are interruptible and virtual-thread friendly.
+ * are interruptible and virtual-thread friendly; a thread interrupted already gets
+ * {@link InterruptedException} from a waiting or timed open that cannot complete at once (also with a
+ * zero timeout), as the library's rule says (docs/architecture.md, "Interrupts and timeouts").
  *
  * <p>How: a writer tries a non-blocking open, which the kernel refuses with {@code ENXIO} while no
  * reader exists, again every few milliseconds (up to 10 ms apart) until the deadline. A reader cannot
@@ -173,6 +175,7 @@ public final class Fifo {
             }
             long left = Deadlines.remaining(deadline, pause);
             if (left <= 0) {
+                Deadlines.interruptedAt(deadline); // interrupted rather than timed out, also for a zero timeout
                 throw new OpenTimeoutException(p, "reader", timeout);
             }
             TimeUnit.NANOSECONDS.sleep(left); // interruptible; parks a virtual thread

@@ -5,6 +5,7 @@ import io.jipc.Turns;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -41,6 +42,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *     take} wait until the turn is theirs or they are interrupted, and the at-once {@code offer} and
  *     {@code poll} return false and null at once, since the other thread may wait for long (for
  *     room, for a message). {@link #isEndOfStream()} never waits.</li>
+ * <li>Interrupts follow the library's rule (docs/architecture.md, "Interrupts and timeouts"): a
+ *     {@code put}, {@code take}, timed {@code offer} or {@code poll} that can complete at once does
+ *     so and leaves the interrupt status set; one that cannot (no whole message, no room, another
+ *     thread's turn) and finds the thread interrupted throws {@link InterruptedException}, also with
+ *     a zero or negative timeout. The at-once {@code offer} and {@code poll} never look at it.</li>
  * <li>Sending at once, or with a timeout, reports false only if no byte of the frame could be written;
  *     a frame once begun is finished (waiting as needed, an interrupt meanwhile is kept for after),
  *     because half a frame would corrupt the stream.</li>
@@ -148,7 +154,12 @@ public final class PipeChannel implements AutoCloseable, Selectable {
         }
     }
 
-    /** Sends {@code message} if the pipe has room to begin it, and no other thread is sending, within {@code timeout}. */
+    /**
+     * Sends {@code message} if the pipe has room to begin it, and no other thread is sending, within {@code timeout}.
+     *
+     * @throws InterruptedException if interrupted while waiting, or already when the message cannot be
+     *                              begun at once, whatever the timeout (also zero or negative); nothing was sent
+     */
     public boolean offer(byte[] message, Duration timeout) throws InterruptedException {
         return send(ByteBuffer.wrap(message), Deadlines.after(timeout));
     }
@@ -203,7 +214,12 @@ public final class PipeChannel implements AutoCloseable, Selectable {
         return receive(Deadlines.NONE, true);
     }
 
-    /** The next message, waiting at most {@code timeout} (also for another thread's receive); null on timeout. */
+    /**
+     * The next message, waiting at most {@code timeout} (also for another thread's receive); null on timeout.
+     *
+     * @throws InterruptedException if interrupted while waiting, or already when no whole message is
+     *                              there at once, whatever the timeout (also zero or negative)
+     */
     public byte[] poll(Duration timeout) throws InterruptedException {
         return receive(Deadlines.after(timeout), true);
     }
@@ -229,9 +245,25 @@ public final class PipeChannel implements AutoCloseable, Selectable {
         return endOfStream;
     }
 
-    /** {@link Turns#take} with a {@link Deadlines} value ({@link Deadlines#NOW}: only if free). */
+    /**
+     * {@link Turns#take} with a {@link Deadlines} value. A free turn is taken whatever the interrupt
+     * status ({@link ReentrantLock#tryLock(long, TimeUnit)} would throw for an interrupted thread even
+     * then); {@link Deadlines#NOW} takes only a free one. A timed call whose deadline passed while the
+     * turn is another thread's (also a zero timeout) throws if the thread is interrupted, as while it
+     * waits.
+     */
     private static boolean takeTurn(ReentrantLock turn, long deadline) throws InterruptedException {
-        return Turns.take(turn, deadline == Deadlines.NOW ? System.nanoTime() : deadline);
+        if (turn.tryLock()) {
+            return true;
+        }
+        if (deadline == Deadlines.NOW) {
+            return false;
+        }
+        if (Turns.take(turn, deadline)) {
+            return true;
+        }
+        Deadlines.interruptedAt(deadline);
+        return false;
     }
 
     private byte[] receive(long deadline, boolean throwAtEnd) throws InterruptedException {

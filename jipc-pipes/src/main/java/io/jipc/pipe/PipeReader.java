@@ -35,9 +35,12 @@ import java.util.Objects;
  * <h2>Blocking</h2>
  * The descriptor is non-blocking; a thread that must wait sleeps in {@code poll(2)} (platform
  * threads, in slices of 50 ms) or parks while the process's poller thread watches the descriptor
- * (virtual threads, which thus never pin their carrier). Waiting is interruptible (an interrupted
- * thread gets {@link InterruptedException}, only when it has to wait) and a {@link #close()} by another
- * thread ends it with {@link ClosedException} (within 50 ms).
+ * (virtual threads, which thus never pin their carrier). Waiting is interruptible and a
+ * {@link #close()} by another thread ends it with {@link ClosedException} (within 50 ms).
+ * Interrupts follow the library's rule (docs/architecture.md, "Interrupts and timeouts"): a blocking or timed read
+ * that finds bytes (or the end of file) at once returns them and leaves the interrupt status set;
+ * one that finds none and the thread interrupted throws {@link InterruptedException} and clears the
+ * status, also with a zero or negative timeout; {@link #readNow} never looks at it.
  *
  * <h2>Memory consistency effects</h2>
  * Actions of a writer, in any process, before it wrote bytes happen-before the return of the read
@@ -68,7 +71,12 @@ public final class PipeReader extends PipeEnd {
         return read(destination, Deadlines.NONE);
     }
 
-    /** Reads at least one byte, waiting at most {@code timeout}; 0 on timeout, -1 at end of file. */
+    /**
+     * Reads at least one byte, waiting at most {@code timeout}; 0 on timeout, -1 at end of file.
+     *
+     * @throws InterruptedException if interrupted while waiting, or already when the pipe holds
+     *                              nothing at once, whatever the timeout (also zero or negative)
+     */
     public int read(ByteBuffer destination, Duration timeout) throws InterruptedException {
         return read(destination, Deadlines.after(timeout));
     }
@@ -145,6 +153,7 @@ public final class PipeReader extends PipeEnd {
                 }
                 // empty (EAGAIN), or a FIFO opened without waiting that no writer has opened yet
                 if (Deadlines.passed(deadline)) {
+                    Deadlines.interruptedAt(deadline);
                     return 0;
                 }
                 if (Thread.interrupted()) {

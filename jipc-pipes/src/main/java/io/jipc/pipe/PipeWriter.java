@@ -78,6 +78,10 @@ public final class PipeWriter extends PipeEnd {
     /**
      * Writes what the pipe takes within {@code timeout} and returns the count (also the buffer's
      * advance); a write of at most {@code PIPE_BUF} bytes is all or nothing.
+     *
+     * @throws InterruptedException if interrupted while waiting (the buffer's position tells what was
+     *                              written), or already when the pipe takes nothing at once, whatever
+     *                              the timeout (also zero or negative) (docs/architecture.md, "Interrupts and timeouts")
      */
     public int write(ByteBuffer source, Duration timeout) throws InterruptedException {
         return write(source, Deadlines.after(timeout));
@@ -157,6 +161,9 @@ public final class PipeWriter extends PipeEnd {
                     throw new BrokenPipeException(handle.subject());
                 }
                 if (Deadlines.passed(deadline)) {
+                    if (written == 0) {
+                        Deadlines.interruptedAt(deadline);
+                    }
                     break;
                 }
                 if (Thread.interrupted()) {
