@@ -382,6 +382,97 @@ class MailboxBlockingContractTest extends MailboxContractTest {
         }
     }
 
+    /** Every receive with a timeout, given {@code timeout}; each returns the message or null. */
+    static List<Receive> timedReceives(Duration timeout) {
+        return List.of(
+                new Receive("poll(Duration)", m -> m.poll(timeout)),
+                new Receive("poll(ByteBuffer, Duration)", m -> {
+                    ByteBuffer buffer = ByteBuffer.allocate(1000);
+                    int length = m.poll(buffer, timeout);
+                    return length < 0 ? null : Arrays.copyOf(buffer.array(), length);
+                }),
+                new Receive("pollTruncating(ByteBuffer, Duration)", m -> {
+                    ByteBuffer buffer = ByteBuffer.allocate(1000);
+                    int length = m.pollTruncating(buffer, timeout);
+                    return length < 0 ? null : Arrays.copyOf(buffer.array(), length);
+                }),
+                new Receive("poll(MessageHandler, Duration)", m -> {
+                    byte[][] got = new byte[1][];
+                    return m.poll(segment -> got[0] = copy(segment), timeout) ? got[0] : null;
+                }));
+    }
+
+    /** Every send with a timeout, given {@code timeout}; each returns whether it sent. */
+    static List<TimedSend> timedSends(Duration timeout) {
+        return List.of(
+                new TimedSend("offer(byte[], Duration)", (m, msg) -> m.offer(msg, timeout)),
+                new TimedSend("offer(ByteBuffer, Duration)", (m, msg) -> m.offer(ByteBuffer.wrap(msg), timeout)),
+                new TimedSend("offer(MemorySegment, Duration)", (m, msg) -> m.offer(MemorySegment.ofArray(msg), timeout)),
+                new TimedSend("claim(int, Duration)", (m, msg) -> {
+                    MailboxClaim claim = m.claim(msg.length, timeout);
+                    if (claim == null) {
+                        return false;
+                    }
+                    claim.segment().copyFrom(MemorySegment.ofArray(msg));
+                    claim.commit();
+                    return true;
+                }));
+    }
+
+    @FunctionalInterface
+    interface TimedSendCall {
+        boolean send(Mailbox mailbox, byte[] message) throws Exception;
+    }
+
+    record TimedSend(String name, TimedSendCall call) {
+    }
+
+    /**
+     * The library's interrupt rule (docs/architecture.md, "Interrupts and timeouts") with a zero or
+     * negative timeout: an interrupted thread's timed call that cannot complete at once throws and
+     * clears the status (it does not just return null or false); one that can completes and keeps it.
+     */
+    @ContractTest
+    void aZeroOrNegativeTimeoutOfAnInterruptedThreadThrowsOnlyWhenTheCallCannotCompleteAtOnce(MailboxConfig config)
+            throws Exception {
+        for (Duration timeout : List.of(Duration.ZERO, Duration.ofNanos(-1))) {
+            for (Async.Kind kind : Async.Kind.values()) {
+                Mailbox empty = createSmall(config);
+                Mailbox full = createSmall(config);
+                int sent = fill(full, size(config));
+                Async.callOn(kind, () -> {
+                    for (Receive receive : timedReceives(timeout)) {
+                        Thread.currentThread().interrupt();
+                        assertThrows(InterruptedException.class, () -> receive.call().receive(empty), receive.name());
+                        assertFalse(Thread.interrupted(), receive.name() + ": the throw clears the status");
+                    }
+                    for (TimedSend send : timedSends(timeout)) {
+                        Thread.currentThread().interrupt();
+                        assertThrows(InterruptedException.class,
+                                () -> send.call().send(full, message(size(config), -1)), send.name());
+                        assertFalse(Thread.interrupted(), send.name() + ": the throw clears the status");
+                    }
+                    return null;
+                });
+                assertUntouched(config, empty, full, sent);
+                Mailbox mailbox = createSmall(config);
+                Async.callOn(kind, () -> {
+                    for (TimedSend send : timedSends(timeout)) {
+                        Thread.currentThread().interrupt();
+                        assertTrue(send.call().send(mailbox, message(5, 9)), send.name());
+                        assertTrue(Thread.interrupted(), send.name() + ": completed, the status is kept");
+                    }
+                    for (Receive receive : timedReceives(timeout)) {
+                        Thread.currentThread().interrupt();
+                        assertMessage(message(5, 9), receive.call().receive(mailbox));
+                        assertTrue(Thread.interrupted(), receive.name() + ": completed, the status is kept");
+                    }
+                    return null;
+                });
+            }
+        }
+    }
+
     @ContractTest
     void nonBlockingVerbsIgnoreAndKeepTheInterruptStatus(MailboxConfig config) throws Exception {
         Mailbox mailbox = createSmall(config);
