@@ -71,6 +71,25 @@ class TurnsTest {
         assertTrue(taken.get(HANG_GUARD_SECONDS, TimeUnit.SECONDS));
     }
 
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aFreeTurnIsTakenByAnInterruptedThreadAlsoWithAFutureDeadlineOrNone(boolean virtual) throws Exception {
+        ReentrantLock turn = new ReentrantLock();
+        CompletableFuture<Boolean> taken = run(virtual, () -> {
+            boolean all = true;
+            for (long deadline : new long[] {System.nanoTime() + TimeUnit.SECONDS.toNanos(30), Timeouts.NO_DEADLINE}) {
+                Thread.currentThread().interrupt();
+                boolean got = Turns.take(turn, deadline); // the library's rule: it can complete at once
+                all &= got && Thread.interrupted();
+                if (got) {
+                    turn.unlock();
+                }
+            }
+            return all;
+        });
+        assertTrue(taken.get(HANG_GUARD_SECONDS, TimeUnit.SECONDS));
+    }
+
     private interface Call {
         boolean call() throws Exception;
     }

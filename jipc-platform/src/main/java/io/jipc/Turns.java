@@ -16,14 +16,19 @@ public final class Turns {
 
     /**
      * Takes {@code turn} by {@code deadline} (a {@link System#nanoTime()} value; {@link
-     * Timeouts#NO_DEADLINE}: none, wait until it is free or the thread is interrupted). A deadline
-     * now or past takes it only if it is free, and is not interrupted: a call that does not wait is
-     * not interrupted.
+     * Timeouts#NO_DEADLINE}: none, wait until it is free or the thread is interrupted). A free turn
+     * is taken whatever the interrupt status, which stays set (the library's rule: a call that can
+     * complete at once completes; {@link ReentrantLock#tryLock(long, TimeUnit)} alone would throw).
+     * A deadline now or past takes it only if it is free, and is not interrupted: a call that does
+     * not wait is not interrupted here.
      *
      * @return whether the turn was taken (the caller then unlocks it)
-     * @throws InterruptedException if interrupted while waiting for the turn (not taken)
+     * @throws InterruptedException if interrupted while waiting for a turn another thread holds (not taken)
      */
     public static boolean take(ReentrantLock turn, long deadline) throws InterruptedException {
+        if (turn.tryLock()) {
+            return true;
+        }
         if (deadline == Timeouts.NO_DEADLINE) {
             turn.lockInterruptibly();
             return true;
