@@ -16,8 +16,9 @@ import java.util.stream.Collectors;
 /**
  * {@code jipc gc}: removes the stale objects, those whose owner is dead and that no live process uses
  * ({@link ObjectRow#stale()}), and dangling names (an {@code mq/NAME} name whose queue is gone); never
- * an object whose owner is unknown (FIFOs, raw regions) or alive, nor a POSIX queue (made to outlive
- * its creator). The inventory is taken twice and only objects stale both times are removed,
+ * an object whose owner is unknown (FIFOs, raw regions) or alive, nor one made to outlive its creator:
+ * a POSIX queue, a durable mailbox (flagged so in its header, also in {@code <jipc root>/mailbox};
+ * only {@code jipc rm} removes it). The inventory is taken twice and only objects stale both times are removed,
  * which narrows (but cannot close) the window in which a process opens an object being removed: such
  * a process keeps its mapping, and the name is gone. A stale object that still holds messages or
  * items, or a synchronization object whose state a later process may depend on (a permit taken, a
@@ -30,7 +31,7 @@ import java.util.stream.Collectors;
 @Command(name = "gc", mixinStandardHelpOptions = true,
         description = {"Remove this user's stale IPC objects (owner dead, no live process using them) and dangling names.",
                 "A name dangles when its object is gone. Prints what it removes (or would, with "
-                + "--dry-run). Objects without a recorded owner and POSIX queues are never removed; stale "
+                + "--dry-run). Objects without a recorded owner, POSIX queues and durable mailboxes are never removed; stale "
                 + "objects still holding messages, or synchronization objects with state (a permit taken, a latch "
                 + "counted down), are kept unless --include-unread."})
 final class GcCommand implements Callable<Integer> {

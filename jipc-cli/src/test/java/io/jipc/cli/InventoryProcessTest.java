@@ -4,6 +4,8 @@ import io.jipc.cli.ls.ObjectInventory;
 import io.jipc.cli.ls.ObjectRow;
 import io.jipc.cli.ls.OwnerState;
 import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxDescriptor;
+import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mq.MqAttributes;
 import io.jipc.mq.PosixMessageQueue;
 import io.jipc.naming.NameRecord;
@@ -39,6 +41,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static io.jipc.cli.LsCommandTest.find;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -343,6 +346,64 @@ class InventoryProcessTest {
                 CircularBuffer.destroy(prefix + "-ring");
                 SyncObjects.destroy(prefix + "-lock");
             }
+        }
+    }
+
+    /**
+     * Creates, in the jipc root's mailbox directory, a durable mailbox {@code <prefix>-durable} and an
+     * ordinary one {@code <prefix>-plain}, puts a message into each, and exits.
+     */
+    public static final class LeaveDurableAndPlain {
+        public static void main(String[] args) throws Exception {
+            ChildMain.dieWithParent();
+            Path durable = JipcRoot.directory(MailboxDescriptor.DIRECTORY).resolve(args[0] + "-durable");
+            try (Mailbox kept = Mailbox.createDurable(durable, MailboxOptions.defaults());
+                 Mailbox plain = Mailbox.create(args[0] + "-plain")) {
+                kept.put(new byte[] {7});
+                plain.put(new byte[] {8});
+            }
+        }
+    }
+
+    /**
+     * A durable mailbox whose creator has exited is not stale, even in the jipc root's mailbox
+     * directory, where it was listed as an ordinary mailbox (STALE) and removed by {@code gc
+     * --include-unread}: its header flags it durable. An ordinary mailbox left the same way is removed;
+     * {@code rm} still removes the durable one when asked.
+     */
+    @Test
+    void gcNeverRemovesADurableMailboxWhoseCreatorExitedAndLsSaysItIsDurable() throws Exception {
+        try (ChildJvm creator = ChildJvm.builder(LeaveDurableAndPlain.class).args("left").start()) {
+            assertEquals(0, creator.waitFor(LINE), creator.output());
+        }
+        try {
+            List<ObjectRow> rows = ObjectInventory.list();
+            ObjectRow durable = find(rows, "mailbox:left-durable");
+            assertEquals(OwnerState.DEAD, durable.owner(), durable.toString());
+            assertFalse(durable.stale(), durable.toString());
+            assertTrue(durable.details().startsWith("durable, JIPC-MBX 2.2, "), durable.details());
+            assertTrue(find(rows, "mailbox:left-plain").stale(), rows.toString());
+
+            Run ls = jipc("ls", "--kind", "mailbox");
+            assertTrue(ls.out().lines().anyMatch(l -> l.contains("mailbox:left-durable") && l.contains(" dead ")
+                    && !l.contains("STALE") && l.contains("durable, JIPC-MBX 2.2")), ls.out());
+            assertTrue(ls.out().contains("1 stale (owner dead, unused)"), ls.out());
+
+            Run gc = jipc("gc", "--include-unread");
+            assertEquals(0, gc.exit(), gc.err());
+            assertTrue(gc.out().contains("removed mailbox:left-plain"), gc.out());
+            assertFalse(gc.out().contains("left-durable"), gc.out());
+            assertFalse(Mailbox.exists("left-plain"));
+            try (Mailbox kept = Mailbox.openDurable(Mailbox.path("left-durable"))) {
+                assertArrayEquals(new byte[] {7}, kept.take(), "its message is still there");
+            }
+
+            Run rm = jipc("rm", "mailbox:left-durable");
+            assertEquals(0, rm.exit(), rm.err());
+            assertFalse(Mailbox.exists("left-durable"), "rm removes it when asked");
+        } finally {
+            Mailbox.destroy("left-durable");
+            Mailbox.destroy("left-plain");
         }
     }
 

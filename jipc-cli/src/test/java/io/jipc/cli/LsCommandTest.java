@@ -59,8 +59,8 @@ class LsCommandTest {
             assertTrue(box.depth() > 0 && box.capacity() >= box.depth(), box.toString());
             assertEquals(0, box.counter(), "nothing taken yet");
             assertFalse(box.stale());
-            assertEquals("JIPC-MBX 2.1, messages up to 65536 B", box.details());
-            assertEquals("JIPC-MBX 2.1, messages up to 65536 B, protocol chat/2", find(rows, "mailbox:labelled").details());
+            assertEquals("JIPC-MBX 2.2, messages up to 65536 B", box.details());
+            assertEquals("JIPC-MBX 2.2, messages up to 65536 B, protocol chat/2", find(rows, "mailbox:labelled").details());
             assertTrue(rows.stream().anyMatch(o -> o.kind().equals("anonymous-region") && o.capacity() == 3 * 4096),
                     rows.toString());
             mailbox.take();
@@ -123,13 +123,36 @@ class LsCommandTest {
             durable.put(new byte[5]);
             ObjectRow row = find(ObjectInventory.list(), "mailbox-file:" + file);
             assertEquals("mailbox", row.kind());
-            assertTrue(row.depth() > 0 && row.details().startsWith("durable, "), row.toString());
+            assertTrue(row.depth() > 0 && row.details().startsWith("durable, JIPC-MBX 2.2, "), row.toString());
             assertTrue(row.users().contains(SELF), row.toString());
             assertTrue(row.outlivesOwner());
         }
         // this one only: another process of the user (another jipc root's group inbox, say) may map one now
         assertTrue(ObjectInventory.list().stream().noneMatch(r -> r.uri().equals("mailbox-file:" + file)),
                 "nobody maps it any more");
+    }
+
+    /**
+     * A durable mailbox of version 2.1, whose header has no durable flag, found among the mappings is
+     * listed the same way as one of 2.2: {@code durable, } once, never stale.
+     */
+    @Test
+    void aDurableMailboxOfTheOlderMinorVersionIsListedAsDurableWhileMapped() throws Exception {
+        Path file = dir.resolve("older");
+        Mailbox.createDurable(file, MailboxOptions.defaults()).close();
+        try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.WRITE)) { // as a 2.1 process wrote it: no flags
+            f.write(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.nativeOrder()).putInt(0, 0),
+                    io.jipc.mailbox.MailboxDescriptor.FLAGS_OFFSET);
+            f.write(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.nativeOrder())
+                    .putInt(0, io.jipc.segment.SegmentHeaderDescriptor.version(2, 1)),
+                    io.jipc.segment.SegmentHeaderDescriptor.VERSION_OFFSET);
+        }
+        try (Mailbox older = Mailbox.openDurable(file)) {
+            ObjectRow row = find(ObjectInventory.list(), "mailbox-file:" + file);
+            assertEquals("durable, JIPC-MBX 2.1, messages up to 65536 B", row.details());
+            assertTrue(row.outlivesOwner());
+        }
     }
 
     /** DETAILS name the options a mailbox was created with beyond the defaults. */
@@ -144,11 +167,11 @@ class LsCommandTest {
                      .receivePolicy(io.jipc.mailbox.ReceivePolicy.LINK).build())) {
             List<ObjectRow> rows = ObjectInventory.list();
             ObjectRow limit = find(rows, "mailbox:limited");
-            assertEquals("JIPC-MBX 2.1, messages up to 100 B, message limit 3, single sender", limit.details());
-            assertEquals("JIPC-MBX 2.1, messages up to 65536 B, rendezvous", find(rows, "mailbox:meet").details());
-            assertEquals("JIPC-MBX 2.1, messages up to 65536 B, headers, shared receivers",
+            assertEquals("JIPC-MBX 2.2, messages up to 100 B, message limit 3, single sender", limit.details());
+            assertEquals("JIPC-MBX 2.2, messages up to 65536 B, rendezvous", find(rows, "mailbox:meet").details());
+            assertEquals("JIPC-MBX 2.2, messages up to 65536 B, headers, shared receivers",
                     find(rows, "mailbox:headed").details());
-            assertEquals("JIPC-MBX 2.1, messages up to 65536 B, 2 priority levels, link receive policy",
+            assertEquals("JIPC-MBX 2.2, messages up to 65536 B, 2 priority levels, link receive policy",
                     find(rows, "mailbox:linked").details());
             limited.put(new byte[1]);
             // a slot per message, its length a power of two: 100 B and the header round up to 256

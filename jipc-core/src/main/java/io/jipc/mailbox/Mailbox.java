@@ -166,7 +166,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
      */
     public static Mailbox create(String name, MailboxOptions options) {
         Path path = JipcRoot.directory(MailboxDescriptor.DIRECTORY).resolve(checkName(name));
-        Mailbox mailbox = create(path, name, options);
+        Mailbox mailbox = create(path, name, options, false);
         try {
             MailboxNames.bind(name, mailbox.id(), path);
         } catch (RuntimeException e) {
@@ -181,13 +181,16 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * Creates a <em>durable</em> mailbox: the regular file {@code file} (on a disk, not under
      * {@code /dev/shm}) instead of a file of the jipc root. Its messages survive every process, and
      * a restart of the machine once written back ({@link #force()}, or the kernel's write-back
-     * within seconds); open it with {@link #openDurable(Path)}. Its name is the file's name.
+     * within seconds); open it with {@link #openDurable(Path)}. Its name is the file's name. Its
+     * header says it is durable ({@link MailboxDescriptor#FLAG_DURABLE}), so {@code jipc ls} does not
+     * call it stale and {@code jipc gc} never removes it once its creator has exited, wherever the
+     * file lies (only {@code jipc rm}, or deleting the file, does).
      *
      * @throws MailboxExistsException if the file exists
      */
     public static Mailbox createDurable(Path file, MailboxOptions options) {
         Path absolute = file.toAbsolutePath();
-        return create(absolute, checkName(absolute.getFileName().toString()), options);
+        return create(absolute, checkName(absolute.getFileName().toString()), options, true);
     }
 
     /** Opens a durable mailbox created with {@link #createDurable} (permissions 0600). */
@@ -216,7 +219,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
         MemorySync.sync(mapped.segment.memory(), mapped.segment.path().toString());
     }
 
-    private static Mailbox create(Path path, String name, MailboxOptions options) {
+    private static Mailbox create(Path path, String name, MailboxOptions options, boolean durable) {
         Objects.requireNonNull(options, "options");
         int recordPayload = options.messageLimit() > 0
                 ? (int) EnvelopeDescriptor.slotLength(options.maxMessageSize()) - RecordDescriptor.HEADER_LENGTH
@@ -250,6 +253,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
             memory.set(ValueLayout.JAVA_INT, MailboxDescriptor.RECEIVE_POLICY_OFFSET, options.receivePolicy().ordinal());
             byte[] protocol = options.protocol().getBytes(StandardCharsets.US_ASCII);
             MemorySegment.copy(protocol, 0, memory, ValueLayout.JAVA_BYTE, MailboxDescriptor.PROTOCOL_OFFSET, protocol.length);
+            memory.set(ValueLayout.JAVA_INT, MailboxDescriptor.FLAGS_OFFSET, durable ? MailboxDescriptor.FLAG_DURABLE : 0);
             for (int level = 0; level < levels; level++) {
                 RingDescriptor.format(memory.asSlice(MailboxDescriptor.RING_OFFSET + level * ringLength, ringLength),
                         config);

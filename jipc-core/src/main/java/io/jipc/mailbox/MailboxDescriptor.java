@@ -26,7 +26,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *      164       4  receive policy (int): 0 exclusive, 1 link, 2 shared ({@link ReceivePolicy}) (1.1)
  *      168       8  withdrawn messages dropped by receivers (long; written by the receiver)  (1.1)
  *      176      16  protocol label: up to 16 printable ASCII bytes, zero-padded; all zero = none  (2.1)
- *      192     320  reserved (zero)
+ *      192       4  flags (int): 1 = durable, made by {@link Mailbox#createDurable}; 0 in older files (2.2)
+ *      196     316  reserved (zero)
  *      512       8  taken wait block: waiting flag (int) | taken signal (int: futex word);
  *                   rendezvous senders sleep there until a receiver took their message
  *      520     120  reserved (zero)
@@ -50,14 +51,17 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * 1.1 features), with the rings' commit words mixed ({@link io.jipc.ring.RecordDescriptor#commitWord});
  * a 1.x process and a 2.x process would never see each other's commits, so each refuses the
  * other's files. Version 2.1 adds the protocol label in bytes that 2.0 left zero, so either reads
- * the other's files (a 2.0 file has no label). The file is created with {@code O_EXCL} and made ready by writing the version last;
+ * the other's files (a 2.0 file has no label). Version 2.2 adds the flags word, likewise in bytes
+ * that older versions left zero: a 2.0 or 2.1 file reads as flags 0 (not durable), and a 2.0 or
+ * 2.1 process opens a 2.2 file (an opener checks only the major version) and ignores its flags.
+ * The flags are written once, before the version, and never change. The file is created with {@code O_EXCL} and made ready by writing the version last;
  * see {@link io.jipc.segment.SharedSegment}.
  */
 public final class MailboxDescriptor {
     /** Magic of a mailbox file. */
     public static final long MAGIC = SegmentHeaderDescriptor.magic("JIPC-MBX");
     public static final int MAJOR_VERSION = 2;
-    public static final int MINOR_VERSION = 1;
+    public static final int MINOR_VERSION = 2;
 
     public static final int RING_OFFSET_OFFSET = 128;
     public static final int RING_LENGTH_OFFSET = 136;
@@ -70,6 +74,7 @@ public final class MailboxDescriptor {
     public static final int WITHDRAWN_OFFSET = 168;
     public static final int PROTOCOL_OFFSET = 176;
     public static final int PROTOCOL_LENGTH = 16;
+    public static final int FLAGS_OFFSET = 192;
     public static final int PARTIES_OFFSET = 768;
     public static final int PARTIES = 2;
     public static final int RECEIVERS_OFFSET = 3072;
@@ -87,6 +92,11 @@ public final class MailboxDescriptor {
     public static final int FEATURE_HEADERS = 1;
     /** Feature bit: zero capacity, sends wait until a receiver took the message. */
     public static final int FEATURE_RENDEZVOUS = 2;
+    /**
+     * Flag: a durable mailbox ({@link Mailbox#createDurable}), meant to outlive every process; tools
+     * ({@code jipc ls}, {@code jipc gc}) never take it for the leftover of a dead creator.
+     */
+    public static final int FLAG_DURABLE = 1;
     /** Where the ring starts. */
     public static final long RING_OFFSET = 4096;
 
@@ -103,7 +113,8 @@ public final class MailboxDescriptor {
             JAVA_INT.withName("receivePolicy"),
             JAVA_LONG.withName("withdrawn"),
             MemoryLayout.sequenceLayout(PROTOCOL_LENGTH, JAVA_BYTE).withName("protocol"),
-            MemoryLayout.paddingLayout(320),
+            JAVA_INT.withName("flags"),
+            MemoryLayout.paddingLayout(316),
             JAVA_INT.withName("takenWaiting"),
             JAVA_INT.withName("takenSignal"),
             MemoryLayout.paddingLayout(120),

@@ -22,7 +22,10 @@ import java.util.List;
  * <p>Durable mailboxes live in files the application chose, anywhere on disk, and nothing records
  * where: {@link #durable()} finds those some process maps now (shared mappings of files outside the
  * jipc root and {@code /dev/shm} that start with the mailbox magic), {@code mailbox-file:PATH}. A
- * durable mailbox nobody maps is not listed; it is never stale (it is meant to outlive everyone).
+ * durable mailbox nobody maps is not listed, unless it lies in {@code <jipc root>/mailbox}. A durable
+ * mailbox is never stale (it is meant to outlive everyone), and its details start with
+ * {@code durable, }: one its header flags as durable ({@link MailboxDescriptor#FLAG_DURABLE}, version
+ * 2.2) wherever it lies, and one found through the mappings even without the flag (a 2.1 file).
  */
 final class MailboxLister implements Lister {
     /** More priority levels than any mailbox has: a header claiming more is corrupt. */
@@ -48,14 +51,19 @@ final class MailboxLister implements Lister {
                     FileStatus status = Libc.lstat(mapped);
                     ObjectFile file = new ObjectFile("mailbox-file:" + mapped, path, status,
                             scan.users(status.device(), status.inode()));
-                    ObjectRow row = describe(file);
-                    rows.add(row.withDetailsOutlivingOwner("durable, " + row.details())); // uid: file.row's
+                    ObjectRow row = describe(file); // flagged durable in its header (2.2), or not (2.1)
+                    rows.add(row.outlivesOwner() ? row : asDurable(row)); // uid: file.row's
                 } catch (RuntimeException gone) {
                     // unmapped and removed meanwhile
                 }
             }
             return rows;
         };
+    }
+
+    /** The row of a durable mailbox: never stale, and its details say {@code durable}. */
+    private static ObjectRow asDurable(ObjectRow row) {
+        return row.withDetailsOutlivingOwner("durable, " + row.details());
     }
 
     private static boolean isMailbox(Path path) {
@@ -113,7 +121,11 @@ final class MailboxLister implements Lister {
             if (!protocol.isEmpty()) {
                 details += ", protocol " + protocol;
             }
-            return file.row("mailbox", f.creator(), livePids(tokens), capacity, depth, "B", delivered, readAt, details);
+            ObjectRow row = file.row("mailbox", f.creator(), livePids(tokens), capacity, depth, "B", delivered, readAt,
+                    details);
+            // 0 in files before 2.2: such a durable mailbox is known as one only where it lies (durable())
+            boolean flaggedDurable = (f.getInt(MailboxDescriptor.FLAGS_OFFSET) & MailboxDescriptor.FLAG_DURABLE) != 0;
+            return flaggedDurable ? asDurable(row) : row;
         }
     }
 

@@ -23,6 +23,7 @@ class MailboxDescriptorLayoutTest {
         assertEquals(MailboxDescriptor.WITHDRAWN_OFFSET, l.byteOffset(PathElement.groupElement("withdrawn")));
         assertEquals(MailboxDescriptor.PROTOCOL_OFFSET, l.byteOffset(PathElement.groupElement("protocol")));
         assertEquals(MailboxDescriptor.PROTOCOL_LENGTH, l.select(PathElement.groupElement("protocol")).byteSize());
+        assertEquals(MailboxDescriptor.FLAGS_OFFSET, l.byteOffset(PathElement.groupElement("flags")));
         assertEquals(MailboxDescriptor.TAKEN_WAITING_OFFSET, l.byteOffset(PathElement.groupElement("takenWaiting")));
         assertEquals(MailboxDescriptor.TAKEN_SIGNAL_OFFSET, l.byteOffset(PathElement.groupElement("takenSignal")));
         assertEquals(MailboxDescriptor.WAITING_RECEIVER_OFFSET, l.byteOffset(PathElement.groupElement("waitingReceiver")));
