@@ -72,6 +72,12 @@ class LsCommandTest {
             assertEquals(0, json.exit(), json.err());
             assertTrue(json.out().lines().anyMatch(line -> line.contains("\"uri\": \"region:plain\"")
                     && line.contains("\"ownerPid\": -1, \"owner\": \"unknown\"")), "-1 for an unknown number: " + json.out());
+            long euid = Integer.toUnsignedLong(io.jipc.platform.Libc.geteuid());
+            assertTrue(json.out().lines().anyMatch(line -> line.contains("\"uri\": \"region:plain\"")
+                    && line.contains("\"uid\": " + euid + ", \"details\": ")), "the owning uid: " + json.out());
+            String anonymousJson = CliRun.jipc("ls", "--kind", "anonymous-region", "--json").out();
+            assertTrue(anonymousJson.lines().anyMatch(line -> line.contains("\"kind\": \"anonymous-region\"")
+                    && line.contains("\"uid\": -1, ")), "-1 for an unknown uid: " + anonymousJson);
             String buffers = CliRun.jipc("ls", "--kind", "circular-buffer", "--json").out();
             assertTrue(buffers.lines().anyMatch(line -> line.contains("\"uri\": \"region:ring\"")
                     && line.contains("\"ownerPid\": " + SELF + ", \"owner\": \"alive\"")), buffers);

@@ -36,8 +36,8 @@ import java.util.List;
  * @param counterNanos when {@code counter} was read, on the {@link System#nanoTime()} clock of this
  *                 process: {@code jipc top} divides by the time between two readings of the same
  *                 object, not between two scans (a scan takes time, the first one longest)
- * @param uid      the uid owning the file (or the name), -1 if unknown; {@code jipc gc} removes only
- *                 this user's objects
+ * @param uid      the uid owning the file (or the name), -1 if unknown ({@code jipc ls --json} prints it);
+ *                 {@code jipc gc} removes only this user's objects
  */
 public record ObjectRow(String kind, String uri, String path, long ownerPid, OwnerState owner, List<Long> users,
                         long capacity, long depth, String unit, long counter, String mode, String user,

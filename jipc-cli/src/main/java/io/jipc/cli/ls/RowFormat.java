@@ -53,7 +53,7 @@ public final class RowFormat {
 
     /**
      * A JSON array, one object a row; a number that is not known is -1, as documented: an owner pid
-     * nothing records (0 in the row, {@code -} in the table) too.
+     * nothing records (0 in the row, {@code -} in the table) too, and an owning uid not known.
      */
     public static String json(List<ObjectRow> rows) {
         StringBuilder out = new StringBuilder("[\n");
@@ -72,6 +72,7 @@ public final class RowFormat {
                     .append(", \"delivered\": ").append(r.counter())
                     .append(", \"mode\": ").append(BenchReport.quote(r.mode()))
                     .append(", \"user\": ").append(BenchReport.quote(r.user()))
+                    .append(", \"uid\": ").append(r.uid()) // -1: unknown (an anonymous region)
                     .append(", \"details\": ").append(BenchReport.quote(r.details()))
                     .append(", \"holds\": ").append(BenchReport.quote(r.holds()))
                     .append(i + 1 < rows.size() ? "},\n" : "}\n");
