@@ -510,7 +510,7 @@ public final class ProcessGroup implements AutoCloseable {
         try {
             return inbox.await(inbox::nextMessage, deadline, this::ensureOpen, Timeouts.nanos(options.livenessCheck()),
                     true);
-        } catch (IllegalStateException e) {
+        } catch (IllegalStateException | ClosedException e) { // the inbox's own message names its mailbox
             throw closedDuring(e);
         }
     }
@@ -532,7 +532,7 @@ public final class ProcessGroup implements AutoCloseable {
         return r;
     }
 
-    private RuntimeException closedDuring(IllegalStateException e) {
+    private RuntimeException closedDuring(RuntimeException e) {
         if (closed) {
             ClosedException c = new ClosedException("process group handle of '" + name + "' was closed while waiting");
             c.initCause(e);

@@ -333,8 +333,11 @@ class GroupTest {
         Future<?> waiting = threads.submit(() -> g.get(0).receive());
         Thread.sleep(50);
         g.get(0).close();
-        assertInstanceOf(ClosedException.class, assertThrows(java.util.concurrent.ExecutionException.class,
-                () -> waiting.get(10, TimeUnit.SECONDS)).getCause());
+        Throwable ended = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> waiting.get(10, TimeUnit.SECONDS)).getCause();
+        assertInstanceOf(ClosedException.class, ended);
+        assertTrue(ended.getMessage().contains("process group handle of 'gone'"),
+                "names the group, not its inbox mailbox: " + ended.getMessage());
         Future<?> filling = threads.submit(() -> g.get(1).awaitFull(Duration.ofMinutes(1)));
         Thread.sleep(50);
         g.get(1).close();

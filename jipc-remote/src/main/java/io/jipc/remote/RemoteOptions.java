@@ -30,6 +30,9 @@ public record RemoteOptions(Duration connectTimeout, Duration heartbeatInterval,
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
         Objects.requireNonNull(peerTimeout, "peerTimeout");
+        if (connectTimeout.isNegative()) { // as the RPC client's and DSM's options
+            throw new IllegalArgumentException("connect timeout must be 0 or more: " + connectTimeout);
+        }
         if (heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
             throw new IllegalArgumentException("heartbeat interval must be positive: " + heartbeatInterval);
         }

@@ -160,6 +160,13 @@ class RemoteMailboxTest {
     }
 
     @Test
+    void aNegativeConnectTimeoutIsRefusedAndZeroIsAnOption() {
+        assertThrows(IllegalArgumentException.class,
+                () -> RemoteOptions.defaults().withConnectTimeout(Duration.ofSeconds(-5)));
+        assertEquals(Duration.ZERO, RemoteOptions.defaults().withConnectTimeout(Duration.ZERO).connectTimeout());
+    }
+
+    @Test
     void aFullRemoteMailboxPushesBack() throws Exception {
         RemoteMailbox mailbox = connect(box);
         for (int i = 0; i < 4; i++) {

@@ -85,6 +85,7 @@ public final class AnonymousRegion extends Region {
      */
     public static AnonymousRegion receive(String address, Duration timeout) {
         Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(timeout, "timeout"); // before connecting, which may fail for other reasons
         int socket = FdPassing.connect(address);
         FdPassing.Received received;
         try {

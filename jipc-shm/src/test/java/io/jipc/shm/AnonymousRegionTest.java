@@ -52,6 +52,12 @@ class AnonymousRegionTest {
         }
     }
 
+    @Test
+    void aNullTimeoutIsRefusedBeforeAnyConnection(Path root) {
+        String nobody = root.resolve("nobody-listens").toString();
+        assertThrows(NullPointerException.class, () -> AnonymousRegion.receive(nobody, null));
+    }
+
     /** A zero timeout still takes a child that is already waiting (it gave up before trying). */
     @Test
     void aZeroTimeoutDeliversToAChildAlreadyWaiting() throws Exception {
