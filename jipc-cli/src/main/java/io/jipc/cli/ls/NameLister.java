@@ -6,15 +6,20 @@ import io.jipc.naming.NameEntry;
 import io.jipc.naming.NameService;
 import io.jipc.naming.NamingConfiguration;
 
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
  * Names of the host's own name service ({@code local:/}, files under {@code <jipc root>/names}),
  * {@code name:NAME}. The service itself removes a name of a dead owner when anyone reads it, so an
  * owner-bound name shows up alive (or disappears); a persistent name ({@code bind}) stays, is shown
- * with its owner's state, and is never stale — except a dangling one: a name {@code mq/NAME} that
- * jipc bound for a queue which no longer exists (unlinked behind jipc's back, e.g. by a C program)
- * is stale whatever its owner, and {@code jipc gc} removes it.
+ * with its owner's state, and is never stale — except a dangling one, stale whatever its owner,
+ * which {@code jipc gc} removes: a name {@code mq/NAME} that jipc bound for a queue which no longer
+ * exists (unlinked behind jipc's back, e.g. by a C program), or a name {@code mailbox/NAME} that jipc
+ * bound for a mailbox whose file is gone (removed behind jipc's back, or a process killed while it
+ * destroyed the mailbox).
  */
 final class NameLister implements Lister {
     @Override
@@ -28,13 +33,22 @@ final class NameLister implements Lister {
 
     private static ObjectRow row(NameEntry e) {
         OwnerState owner = OwnerState.of(e.liveness());
-        boolean dangling = PosixQueueLister.isJipcName(e)
-                && !QueueStatus.exists(e.record().address().substring("mq:".length()));
+        String gone = PosixQueueLister.isJipcName(e)
+                && !QueueStatus.exists(e.record().address().substring("mq:".length())) ? "the queue is gone"
+                : isMailboxName(e) && !Files.exists(Path.of(e.record().address()), LinkOption.NOFOLLOW_LINKS)
+                ? "the mailbox file is gone" : null;
+        boolean dangling = gone != null;
         String details = e.record().kind() + " " + e.record().address()
                 + (e.lifetime() == Lifetime.PERSISTENT ? ", persistent" : "")
-                + (dangling ? ", dangling: the queue is gone" : "");
+                + (dangling ? ", dangling: " + gone : "");
         return new ObjectRow("name", "name:" + e.name(), "names/" + e.name(), e.owner().pid(), owner, List.of(),
                 -1, -1, "", -1, "-", String.valueOf(e.owner().uid()), details, e.lifetime() == Lifetime.PERSISTENT,
                 dangling).withUid(e.owner().uid());
+    }
+
+    /** A name jipc binds for a mailbox of the jipc root ({@code mailbox/NAME}, kind mailbox, the file's absolute path). */
+    private static boolean isMailboxName(NameEntry e) {
+        return e.name().startsWith("mailbox/") && e.record().kind().equals("mailbox")
+                && e.record().address().startsWith("/");
     }
 }
