@@ -7,6 +7,7 @@ import io.jipc.cli.ls.ObjectInventory;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.Message;
+import io.jipc.mailbox.ReceivePolicy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -57,11 +58,16 @@ final class MailboxCommand {
                 + "senders to check (up to 16 ASCII characters; an RPC server's mailbox says jipc-rpc)")
         String protocol = "";
 
+        @Option(names = "--receive-policy", description = {"who may receive: EXCLUSIVE (one receiving process at a "
+                + "time), LINK (at most two processes have it open: the two ends of a link), SHARED "
+                + "(any number of receiving processes, each message to one) (default: ${DEFAULT-VALUE})"})
+        ReceivePolicy receivePolicy = ReceivePolicy.EXCLUSIVE;
+
         @Override
         public Integer call() {
             MailboxOptions.Builder options = MailboxOptions.builder().capacityBytes(capacity)
                     .maxMessageSize(maxMessage).singleSender(singleSender).waitStrategy(wait)
-                    .headers(headers).priorities(priorities).protocol(protocol);
+                    .headers(headers).priorities(priorities).protocol(protocol).receivePolicy(receivePolicy);
             if (limit != null) {
                 options.messageLimit(limit);
             }

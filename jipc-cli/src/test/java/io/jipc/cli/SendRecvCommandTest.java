@@ -185,6 +185,23 @@ class SendRecvCommandTest {
         }
     }
 
+    /** create --receive-policy makes a mailbox with that policy, and info (its toString) says which. */
+    @Test
+    void aMailboxIsCreatedWithTheReceivePolicyAskedForAndInfoSaysIt() {
+        CliRun created = jipc("mailbox", "create", "cli-shared", "--receive-policy", "SHARED");
+        assertEquals(0, created.exit(), created.err());
+        try {
+            try (Mailbox mailbox = Mailbox.open("cli-shared")) {
+                assertEquals(io.jipc.mailbox.ReceivePolicy.SHARED, mailbox.receivePolicy());
+            }
+            CliRun info = jipc("mailbox", "info", "cli-shared");
+            assertTrue(info.out().lines().findFirst().orElseThrow().endsWith(", SHARED receive policy]"), info.out());
+            assertEquals(2, jipc("mailbox", "create", "cli-other", "--receive-policy", "NONE").exit());
+        } finally {
+            assertTrue(Mailbox.destroy("cli-shared"));
+        }
+    }
+
     /** A rendezvous mailbox has no room to lack: a send that nobody took says so. */
     @Test
     void aSendToARendezvousThatNobodyTookSaysSo() {

@@ -607,7 +607,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
                 + ", " + (singleSender ? "single sender" : "many senders") + ", " + waitStrategy()
                 + (lanes == null ? "" : ", headers, " + priorities() + (priorities() == 1 ? " priority" : " priorities"))
                 + (isRendezvous() ? ", rendezvous" : messageLimit() > 0 ? ", limit " + messageLimit() + " messages" : "")
-                + (protocol().isEmpty() ? "" : ", protocol " + protocol()) + "]";
+                + (protocol().isEmpty() ? "" : ", protocol " + protocol())
+                + (receivePolicy() == ReceivePolicy.EXCLUSIVE ? "" : ", " + receivePolicy() + " receive policy") + "]";
     }
 
     // =================================================================== sending
