@@ -19,8 +19,9 @@ import java.util.concurrent.TimeoutException;
 /**
  * {@code jipc sync await NAME}: waits at a named barrier, for a named latch, or on a named condition
  * (with its mutex), from the shell. A stop by Ctrl-C or {@code SIGTERM} withdraws a barrier arrival
- * ({@link InterruptOnShutdown}); {@code kill -9} of a process waiting at a barrier leaves its arrival
- * counted (see {@link ProcessBarrier}).
+ * ({@link InterruptOnShutdown}); {@code kill -9} of a process waiting at a (named, so tracked)
+ * barrier breaks it: the other waiters fail with the barrier's {@code BarrierBrokenException}
+ * (reported as a failure of the object) until a party resets it (see {@link ProcessBarrier}).
  */
 @Command(name = "await", mixinStandardHelpOptions = true,
         description = {"Wait at a named barrier until all its parties have arrived, for a named latch to reach 0, "

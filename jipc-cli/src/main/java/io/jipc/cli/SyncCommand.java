@@ -93,7 +93,8 @@ final class SyncCommand {
         @Option(names = "--holders", description = "semaphore: holder entries, 0 = untracked (default: ${DEFAULT-VALUE})")
         int holders = ProcessSemaphore.DEFAULT_HOLDER_ENTRIES;
 
-        @Option(names = "--parties", description = "barrier: parties (default: ${DEFAULT-VALUE})")
+        @Option(names = "--parties", description = "barrier: parties, at most 4096 (default: ${DEFAULT-VALUE});"
+                + " tracked: a party killed while others wait breaks it")
         int parties = 2;
 
         @Option(names = "--count", description = "latch: count (default: ${DEFAULT-VALUE})")

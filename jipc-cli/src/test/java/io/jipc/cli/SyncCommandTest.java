@@ -30,8 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code jipc sync hold / acquire / release / await / count-down / signal} between real processes: a
  * child JVM runs the command ({@link Main}), this JVM runs the other side in process. Covers holding
  * across processes, a holder killed with {@code SIGKILL} (reported until marked consistent), a holder
- * or a barrier waiter stopped with {@code SIGTERM} (released, withdrawn), and the kinds each verb
- * refuses.
+ * or a barrier waiter stopped with {@code SIGTERM} (released, withdrawn), a barrier waiter killed
+ * with {@code SIGKILL} (the barrier breaks for the other waiter), and the kinds each verb refuses.
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
@@ -149,6 +149,30 @@ class SyncCommandTest {
                 assertTrue(party.output().contains("stopped while waiting on 'b'"), party.output());
             }
             assertEquals(0, barrier.arrived(), "a stopped waiter's arrival is withdrawn");
+        }
+    }
+
+    /** A named barrier is tracked: a waiter killed with SIGKILL breaks it for the other waiter, and ls says so. */
+    @Test
+    void aBarrierWaiterKilledWithSigkillBreaksTheBarrierForTheOthers() throws Exception {
+        create("barrier", "b", "--parties", "3");
+        try (ProcessBarrier barrier = ProcessBarrier.open("b"); ChildJvm party = jipcChild("sync", "await", "b")) {
+            while (barrier.arrived() == 0) {
+                assertTrue(party.process().isAlive(), party.output());
+                Thread.sleep(10);
+            }
+            java.util.concurrent.CompletableFuture<CliRun> survivor = new java.util.concurrent.CompletableFuture<>();
+            Thread.ofPlatform().start(() -> survivor.complete(jipc("sync", "await", "b", "--timeout", "2m")));
+            while (barrier.arrived() < 2) {
+                Thread.sleep(10);
+            }
+            party.kill();
+            CliRun run = survivor.get();
+            assertEquals(1, run.exit(), run.err());
+            assertTrue(run.err().startsWith("jipc sync await: barrier of 3 parties is broken: party process "
+                    + party.pid() + " died"), run.err());
+            CliRun ls = jipc("ls", "--kind", "sync");
+            assertTrue(ls.out().contains("BARR, broken (party pid " + party.pid() + " died)"), ls.out());
         }
     }
 

@@ -2,6 +2,7 @@ package io.jipc.sync;
 
 import io.jipc.ClosedException;
 import io.jipc.CorruptSegmentException;
+import io.jipc.platform.ProcessIdentity;
 import io.jipc.segment.SharedSegment;
 
 import java.lang.foreign.MemorySegment;
@@ -27,9 +28,35 @@ import java.util.concurrent.TimeoutException;
  * withdraws the arrivals of the handle's waiting threads before it unmaps anything, and their waits
  * end with {@link ClosedException}.
  *
+ * <h2>Tracked and untracked, fixed at formatting</h2>
+ * <ul>
+ * <li><b>Tracked</b> ({@link #formatTracked}, and every barrier made by {@link #create}): each
+ *     arriving thread writes an entry (its process's pid and start time, and the generation) before
+ *     the compare-and-set that counts it, and frees it when its {@code await} returns. Waiters
+ *     sleep in slices of 100 ms and after each check the entries of their generation: a dead
+ *     process there <em>breaks</em> the generation (one compare-and-set sets the state's broken
+ *     bit and the dead pid) and wakes every sleeper. Every waiter of that generation and every
+ *     later arrival then gets {@link BarrierBrokenException} naming the pid, until
+ *     {@link #reset()}, as {@link java.util.concurrent.CyclicBarrier} does for a broken party.</li>
+ * <li><b>Untracked</b> ({@link #format}): no entries; a party that dies is not noticed.
+ *     {@link #reset()} still breaks the waiters of the current generation.</li>
+ * </ul>
+ *
  * <h2>When a process dies</h2>
- * Arrivals are not tracked per process: a party that dies after arriving still counts, one that
- * dies before arriving leaves the others waiting; use {@link #await(Duration)} where a party may die.
+ * <ul>
+ * <li>A party of a tracked barrier killed while it arrives, waits or leaves after a timeout breaks
+ *     the generation: the others' waits end with {@link BarrierBrokenException} within about
+ *     100 ms of a check. If the round completes before any waiter noticed (the last party arrived
+ *     first), the dead party counts as arrived: it did arrive.</li>
+ * <li>A party that dies <em>before</em> arriving is not noticed (nothing of it is in the slot): the
+ *     others wait until their timeouts. Use {@link #await(Duration)} where that may happen.</li>
+ * <li>Untracked barrier: a party that dies after arriving still counts, one that dies before
+ *     arriving leaves the others waiting.</li>
+ * <li>Bound: a tracked barrier has 2 × parties entries, so that waiters of a generation that just
+ *     completed and have not left yet leave room for the arrivals of the next. An arrival that finds
+ *     none free (more threads than that waiting at once) frees the entries of dead processes; if
+ *     the table is still full it is counted without an entry, and its death is not noticed.</li>
+ * </ul>
  *
  * <h2>Memory consistency effects</h2>
  * Actions of each party before its arrival happen-before actions of every party after its
@@ -43,17 +70,59 @@ import java.util.concurrent.TimeoutException;
  *  |                  Tag "BARR" (written last)                    |  0
  *  +---------------------------------------------------------------+
  *  |                     Parties (&gt;= 1)                          |  4
- *  +---------------------------------------------------------------+
- *  |   State: arrived in this generation (low 32) |               |  8
- *  |          generation (high 32)                                 |
+ *  +-+-------------------------------------------------------------+
+ *  |B|  State (low 32): arrived in this generation; when B         |  8
+ *  | |  (broken) is set: the dead party's pid, 0 = reset           |
+ *  +-+-------------------------------------------------------------+
+ *  |               State (high 32): generation                     |  12
  *  +---------------------------------------------------------------+
  *  |                 Waiters (sleepers registered)                 |  16
  *  +---------------------------------------------------------------+
  *  |                  Sequence (the futex word)                    |  20
  *  +---------------------------------------------------------------+
- *  |                     Reserved (zero) ...                       |  24..63
+ *  |  Broken record (1.2): last generation that broke (low 32) |   |  24
+ *  |  dead pid (bits 32..62, 0 = reset) | recorded (bit 63)        |
+ *  +---------------------------------------------------------------+
+ *  |   Party entries (1.2): 0 = untracked, else 2 x parties        |  32
+ *  +---------------------------------------------------------------+
+ *  |                     Reserved (zero) ...                       |  36..63
+ *  +---------------------------------------------------------------+
+ *  |  Party entry 0 (16 bytes), entry 1, ... (tracked only)        |  64
+ *  +---------------------------------------------------------------+
+ *
+ *  Party entry (at 64 + 16 * i):
+ *  +---------------------------------------------------------------+
+ *  |        Process token: pid (high 32) | start time (low 32)    |  0
+ *  |                        0 = free entry                         |
+ *  +---------------------------------------------------------------+
+ *  |             Generation the party arrives or waits in          |  8
+ *  +---------------------------------------------------------------+
+ *  |                        Reserved (zero)                        |  12
  *  +---------------------------------------------------------------+
  * </pre>
+ * A slot formatted before version 1.2 of {@link SyncFileDescriptor} is an untracked barrier (its
+ * words 24..63 are zero). A 1.1 reader of a 1.2 tracked barrier arrives without entries (its death
+ * goes unnoticed) and refuses a broken one as corrupt.
+ */
+/*
+ * Algorithm notes.
+ *
+ * Entries are claimed with a compare-and-set of the token from 0, so threads of one process (which
+ * share a token) get distinct entries; only the claiming thread writes the entry's generation and
+ * frees it. An entry is freed by another process only when its token's process is dead and its
+ * generation is not the current one (else that process was arriving or waiting: it breaks the
+ * generation instead). Checkers read an entry's generation before its token: a reclaimed entry's
+ * new owner writes its token before its generation, and a dead token never comes back, so a
+ * generation read together with a dead token is that dead process's own. A party killed after
+ * writing its entry but before counting its arrival (or after withdrawing, before freeing it)
+ * breaks the generation too: it was arriving or leaving, and the round cannot complete without it.
+ *
+ * A waiter whose generation is no longer current must tell a trip from a break followed by a reset.
+ * The breaker records the broken generation after its compare-and-set, and reset() records it
+ * before the compare-and-set that starts the next generation, so a waiter that sees the generation
+ * move past a broken one finds it recorded. The record only moves forward (wrapping comparison), so
+ * a breaker's late write cannot hide a later break; a waiter asleep through two breaks and resets
+ * would see only the later record and take its own break for a trip (two resets within one wake-up).
  */
 public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
     /** The tag of a formatted barrier slot, and the kind of a named barrier's file. */
@@ -62,31 +131,83 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
     public static final int STATE_OFFSET = 8;
     public static final int WAITERS_OFFSET = 16;
     public static final int SEQUENCE_OFFSET = 20;
-    /** Bytes a barrier needs. */
+    /**
+     * The last generation that broke (version 1.2 of {@link SyncFileDescriptor}; zero before): bit 63
+     * set once one did, the dead party's pid in bits 32..62 (0 if {@code reset()} broke it), the
+     * generation in the low 32 bits.
+     */
+    public static final int BROKEN_RECORD_OFFSET = 24;
+    /** Party entries after the header: 0 for an untracked barrier, else 2 × parties (version 1.2). */
+    public static final int ENTRY_COUNT_OFFSET = 32;
+    /** Bytes an untracked barrier needs (the header). */
     public static final int SLOT_LENGTH = 64;
+    public static final int ENTRIES_OFFSET = 64;
+    public static final int ENTRY_LENGTH = 16;
+    public static final int ENTRY_TOKEN_OFFSET = 0;
+    public static final int ENTRY_GENERATION_OFFSET = 8;
+    /** Most parties a tracked barrier may have. */
+    public static final int MAX_TRACKED_PARTIES = 4096;
+    /** The state's broken bit (bit 31 of its low word): the generation can no longer complete. */
+    public static final long BROKEN = 1L << 31;
 
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    private static final long RECORDED = 1L << 63;
 
+    private final long self = ProcessIdentity.current().token();
     private final int parties;
+    /** Party entries of a tracked barrier, 0 if untracked. */
+    private final int entries;
 
     /**
-     * The threads of this handle waiting at the barrier, with the generation they arrived in; guarded by
-     * {@link #lifecycle}, so that {@link #close()} withdraws exactly the arrivals their threads have not.
+     * The threads of this handle waiting at the barrier, with the generation they arrived in and their
+     * entry; guarded by {@link #lifecycle}, so that {@link #close()} withdraws exactly the arrivals
+     * (and frees the entries) their threads have not.
      */
-    private final Map<Thread, Integer> waiting = new HashMap<>();
+    private final Map<Thread, Arrival> waiting = new HashMap<>();
+
+    /** A waiting arrival: its generation and its party entry (-1 for none). */
+    private record Arrival(int generation, int entry) {
+    }
+
+    /** How a waiter's arrival ended when it took it back. */
+    private enum Withdrawal { WITHDRAWN, TRIPPED, BROKEN }
 
     /** Attaches to a formatted slot (checked); {@code file} is the named object's file or {@code null}. */
     private ProcessBarrier(MemorySegment slot, SharedSegment file) {
-        MemorySegment checked = Slots.attach(slot, SLOT_LENGTH, TAG, "barrier");
-        int parties = checked.get(ValueLayout.JAVA_INT, PARTIES_OFFSET);
+        MemorySegment header = Slots.attach(slot, SLOT_LENGTH, TAG, "barrier");
+        int parties = header.get(ValueLayout.JAVA_INT, PARTIES_OFFSET);
         if (parties < 1) {
             throw new CorruptSegmentException("barrier slot says it has " + parties + " parties");
         }
-        super(checked, file, "barrier", WAITERS_OFFSET, SEQUENCE_OFFSET);
+        int entries = header.get(ValueLayout.JAVA_INT, ENTRY_COUNT_OFFSET);
+        if (entries != 0 && (parties > MAX_TRACKED_PARTIES || entries != 2 * parties)) {
+            throw new CorruptSegmentException("barrier slot of " + parties + " parties says it has " + entries
+                    + " party entries");
+        }
+        long length = ENTRIES_OFFSET + (long) ENTRY_LENGTH * entries;
+        if (slot.byteSize() < length) {
+            throw new CorruptSegmentException("barrier slot of " + slot.byteSize() + " bytes cannot hold "
+                    + entries + " party entries");
+        }
+        super(slot.asSlice(0, length), file, "barrier", WAITERS_OFFSET, SEQUENCE_OFFSET);
         this.parties = parties;
+        this.entries = entries;
     }
 
-    /** Formats a barrier for {@code parties} parties in {@code slot} ({@link #SLOT_LENGTH} bytes). Call once. */
+    /** Bytes a tracked barrier of {@code parties} parties needs: the header and 2 × parties entries. */
+    public static long slotLength(int parties) {
+        if (parties < 1 || parties > MAX_TRACKED_PARTIES) {
+            throw new IllegalArgumentException("parties " + parties + " of a tracked barrier not in [1, "
+                    + MAX_TRACKED_PARTIES + "]");
+        }
+        return ENTRIES_OFFSET + (long) ENTRY_LENGTH * 2 * parties;
+    }
+
+    /**
+     * Formats an untracked barrier for {@code parties} parties in {@code slot} ({@link #SLOT_LENGTH}
+     * bytes): a party that dies is not noticed. Call once.
+     */
     public static void format(MemorySegment slot, int parties) {
         if (parties < 1) {
             throw new IllegalArgumentException("parties " + parties + " < 1");
@@ -98,7 +219,21 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
     }
 
     /**
-     * Attaches to the barrier formatted in {@code slot}. The handle does not own the memory.
+     * Formats a tracked barrier for {@code parties} parties (at most {@link #MAX_TRACKED_PARTIES}) in
+     * {@code slot} ({@link #slotLength(int)} bytes): a party that dies while it arrives or waits
+     * breaks the barrier ({@link BarrierBrokenException}). Call once, before any process attaches.
+     */
+    public static void formatTracked(MemorySegment slot, int parties) {
+        long length = slotLength(parties);
+        Slots.checkPlacement(slot, length, "barrier");
+        Slots.clear(slot, length);
+        slot.set(ValueLayout.JAVA_INT, PARTIES_OFFSET, parties);
+        slot.set(ValueLayout.JAVA_INT, ENTRY_COUNT_OFFSET, 2 * parties);
+        Slots.publish(slot, TAG);
+    }
+
+    /**
+     * Attaches to the barrier (tracked or not) formatted in {@code slot}. The handle does not own the memory.
      *
      * @throws CorruptSegmentException if the slot holds no valid barrier
      */
@@ -106,17 +241,19 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
         return new ProcessBarrier(slot, null);
     }
 
-    /** Creates a named barrier for {@code parties} parties, permissions 0600. */
+    /** Creates a named, tracked barrier for {@code parties} parties, permissions 0600. */
     public static ProcessBarrier create(String name, int parties) {
         return create(name, parties, 0600);
     }
 
-    /** Creates a named barrier whose file has the permission bits {@code permissions}. */
+    /**
+     * Creates a named, tracked barrier (at most {@link #MAX_TRACKED_PARTIES} parties) whose file has
+     * the permission bits {@code permissions}.
+     *
+     * @throws SyncObjectExistsException if the name is taken
+     */
     public static ProcessBarrier create(String name, int parties, int permissions) {
-        if (parties < 1) {
-            throw new IllegalArgumentException("parties " + parties + " < 1");
-        }
-        return SyncFile.create(name, TAG, SLOT_LENGTH, permissions, slot -> format(slot, parties),
+        return SyncFile.create(name, TAG, slotLength(parties), permissions, slot -> formatTracked(slot, parties),
                 ProcessBarrier::new);
     }
 
@@ -140,17 +277,58 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
         return parties;
     }
 
-    /** The parties that arrived in the current generation and wait (a snapshot). */
+    /** Whether the barrier notices parties that die (formatted with {@link #formatTracked}, or named). */
+    public boolean tracked() {
+        return entries > 0;
+    }
+
+    /** The parties that arrived in the current generation and wait (a snapshot; 0 while broken). */
     public int arrived() {
         ensureOpen();
-        return arrived(state());
+        long s = state();
+        return broken(s) ? 0 : arrived(s);
+    }
+
+    /** Whether the current generation is broken (a snapshot): arrivals fail until {@link #reset()}. */
+    public boolean isBroken() {
+        ensureOpen();
+        return broken(state());
+    }
+
+    /**
+     * Starts a new generation with no arrivals, as {@link java.util.concurrent.CyclicBarrier#reset()}:
+     * a broken barrier becomes usable again; parties waiting in the current generation get
+     * {@link BarrierBrokenException} (their arrivals are discarded). Does nothing if nobody waits and
+     * the barrier is not broken. Any party may call it; it does not block. Call it once the parties
+     * agree on it: an arrival racing with a reset may land in either generation.
+     */
+    public void reset() {
+        ensureOpen();
+        while (true) {
+            long s = state();
+            int generation = generation(s);
+            if (!broken(s)) {
+                if (arrived(s) == 0) {
+                    return;
+                }
+                breakGeneration(generation, 0);
+                continue;
+            }
+            record(generation, brokenPid(s)); // before the new generation: see the algorithm notes
+            if (LONG.compareAndSet(slot, (long) STATE_OFFSET, s, pack(0, generation + 1))) {
+                word.wakeIfWaiting(Integer.MAX_VALUE);
+                return;
+            }
+        }
     }
 
     /**
      * Arrives and waits for the other parties.
      *
      * @return the arrival index: {@code parties() - 1} for the first to arrive, 0 for the last
-     * @throws InterruptedException if interrupted while waiting (the arrival is withdrawn)
+     * @throws InterruptedException   if interrupted while waiting (the arrival is withdrawn)
+     * @throws BarrierBrokenException if the barrier is broken, or breaks while this party waits
+     *                                (a tracked barrier's party died, or {@link #reset()} was called)
      */
     public int await() throws InterruptedException {
         try {
@@ -164,12 +342,15 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
      * Arrives and waits at most {@code timeout} for the other parties.
      *
      * @return the arrival index
-     * @throws TimeoutException     if the timeout passed first (the arrival is withdrawn)
-     * @throws InterruptedException if interrupted while waiting (the arrival is withdrawn); also if
-     *                              the thread is interrupted already and this is not the last
-     *                              party, whatever the timeout (also zero or negative). The last
-     *                              party completes the barrier, and its interrupt status stays set
-     *                              (docs/architecture.md, "Interrupts and timeouts")
+     * @throws TimeoutException       if the timeout passed first (the arrival is withdrawn)
+     * @throws InterruptedException   if interrupted while waiting (the arrival is withdrawn); also if
+     *                                the thread is interrupted already and this is not the last
+     *                                party, whatever the timeout (also zero or negative). The last
+     *                                party completes the barrier, and its interrupt status stays set
+     *                                (docs/architecture.md, "Interrupts and timeouts")
+     * @throws BarrierBrokenException if the barrier is broken or breaks while this party waits (also
+     *                                rather than a timeout or an interrupt that came after the
+     *                                break; the interrupt status then stays set)
      */
     public int await(Duration timeout) throws InterruptedException, TimeoutException {
         return await(Blocking.deadline(timeout));
@@ -177,35 +358,49 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
 
     private int await(long deadlineNanos) throws InterruptedException, TimeoutException {
         Thread me = Thread.currentThread();
-        while (true) {
-            int generation;
-            int index;
-            synchronized (lifecycle) { // an arrival and its registration, atomic against close()
-                ensureOpen();
-                long s = state();
-                int arrived = arrived(s);
-                generation = generation(s);
-                index = parties - 1 - arrived;
-                if (arrived + 1 == parties) {
-                    if (LONG.compareAndSet(slot, (long) STATE_OFFSET, s, pack(0, generation + 1))) {
-                        word.wakeIfWaiting(Integer.MAX_VALUE);
-                        return index;
+        int generation;
+        int index;
+        synchronized (lifecycle) { // an arrival, its entry and its registration, atomic against close()
+            ensureOpen();
+            int entry = -1;
+            try {
+                while (true) {
+                    long s = state();
+                    generation = generation(s);
+                    if (broken(s)) {
+                        throw brokenException(generation, brokenPid(s));
                     }
-                    continue;
+                    if (tracked() && entry < 0) {
+                        entry = claimEntry(generation);
+                    }
+                    if (entry >= 0) { // written before the compare-and-set that counts the arrival
+                        INT.setVolatile(slot, entryOffset(entry) + ENTRY_GENERATION_OFFSET, generation);
+                    }
+                    int arrived = arrived(s);
+                    index = parties - 1 - arrived;
+                    if (arrived + 1 == parties) {
+                        if (LONG.compareAndSet(slot, (long) STATE_OFFSET, s, pack(0, generation + 1))) {
+                            word.wakeIfWaiting(Integer.MAX_VALUE);
+                            return index;
+                        }
+                    } else if (LONG.compareAndSet(slot, (long) STATE_OFFSET, s, pack(arrived + 1, generation))) {
+                        waiting.put(me, new Arrival(generation, entry));
+                        entry = -1; // the registration owns it now
+                        break;
+                    }
                 }
-                if (!LONG.compareAndSet(slot, (long) STATE_OFFSET, s, pack(arrived + 1, generation))) {
-                    continue;
-                }
-                waiting.put(me, generation);
+            } finally {
+                freeEntry(entry);
             }
-            return awaitGeneration(me, generation, index, deadlineNanos);
         }
+        return awaitGeneration(me, generation, index, deadlineNanos);
     }
 
     /**
      * Waits for {@code generation} to complete. Whatever ends the wait, the thread's registration in
-     * {@link #waiting} is taken back under {@link #lifecycle}: if {@link #close()} took it first, close
-     * withdrew the arrival (the memory was still mapped) and the wait ends with {@link ClosedException}.
+     * {@link #waiting} is taken back under {@link #lifecycle} (and its entry freed): if
+     * {@link #close()} took it first, close withdrew the arrival (the memory was still mapped) and the
+     * wait ends with {@link ClosedException}.
      */
     private int awaitGeneration(Thread me, int generation, int index, long deadlineNanos)
             throws InterruptedException, TimeoutException {
@@ -213,24 +408,27 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
         try {
             done = await(check -> {
                 ensureOpen();
-                return generation(state()) != generation ? index : null;
-            }, deadlineNanos, false);
+                return ended(generation, check) ? index : null;
+            }, deadlineNanos, tracked());
         } catch (InterruptedException e) {
-            boolean withdrawn;
+            Withdrawal withdrawal;
             try {
-                withdrawn = withdrawOwn(me, generation);
+                withdrawal = withdrawOwn(me, generation);
             } catch (ClosedException closed) { // closed meanwhile: the interrupt is kept for the caller
                 Thread.currentThread().interrupt();
                 throw closed;
             }
-            if (withdrawn) {
+            if (withdrawal == Withdrawal.WITHDRAWN) {
                 throw e;
             }
             Thread.currentThread().interrupt();
+            if (withdrawal == Withdrawal.BROKEN) {
+                throw brokenException(generation, brokenPidOf(generation));
+            }
             return index;
-        } catch (RuntimeException closed) { // ClosedException: close() withdraws the arrival (or already did)
+        } catch (RuntimeException failed) { // BarrierBrokenException, or ClosedException: close() withdrew the arrival
             unregister(me);
-            throw closed;
+            throw failed;
         }
         if (done != null) {
             if (!unregister(me)) {
@@ -238,31 +436,70 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
             }
             return done;
         }
-        if (withdrawOwn(me, generation)) {
-            throw new TimeoutException("not all " + parties + " parties arrived in time");
-        }
-        return index;
+        return switch (withdrawOwn(me, generation)) {
+            case WITHDRAWN -> throw new TimeoutException("not all " + parties + " parties arrived in time");
+            case BROKEN -> throw brokenException(generation, brokenPidOf(generation));
+            case TRIPPED -> index;
+        };
     }
 
     /**
-     * Takes back this thread's arrival of {@code generation} after a timeout or an interrupt; false if
-     * the generation completed meanwhile (the wait succeeded after all).
+     * Whether {@code generation} has completed; with {@code check} (a tracked barrier's waiter, every
+     * {@link Blocking#LIVENESS_CHECK_NANOS}), first breaks it if a party of it is dead.
+     *
+     * @throws BarrierBrokenException if the generation broke
+     */
+    private boolean ended(int generation, boolean check) {
+        long s = state();
+        if (generation(s) != generation) {
+            if (wasBroken(generation)) { // broken, then reset
+                throw brokenException(generation, brokenPidOf(generation));
+            }
+            return true;
+        }
+        if (broken(s)) {
+            throw brokenException(generation, brokenPid(s));
+        }
+        if (check) {
+            long dead = deadParty(generation);
+            if (dead != 0) {
+                breakGeneration(generation, dead);
+                return ended(generation, false);
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Takes back this thread's arrival of {@code generation} after a timeout or an interrupt, and frees
+     * its entry.
      *
      * @throws ClosedException if {@link #close()} withdrew it already
      */
-    private boolean withdrawOwn(Thread me, int generation) {
+    private Withdrawal withdrawOwn(Thread me, int generation) {
         synchronized (lifecycle) {
-            if (waiting.remove(me) == null) {
+            Arrival arrival = waiting.remove(me);
+            if (arrival == null) {
                 throw closedWhileWaiting();
             }
-            return withdraw(generation);
+            Withdrawal withdrawal = withdraw(generation);
+            freeEntry(arrival.entry());
+            return withdrawal;
         }
     }
 
-    /** Ends this thread's registration; false if {@link #close()} took it (and withdrew the arrival). */
+    /**
+     * Ends this thread's registration and frees its entry; false if {@link #close()} took it (and
+     * withdrew the arrival).
+     */
     private boolean unregister(Thread me) {
         synchronized (lifecycle) {
-            return waiting.remove(me) != null;
+            Arrival arrival = waiting.remove(me);
+            if (arrival == null) {
+                return false;
+            }
+            freeEntry(arrival.entry());
+            return true;
         }
     }
 
@@ -270,39 +507,183 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
         return new ClosedException("barrier handle was closed while waiting (its arrival was withdrawn)");
     }
 
-    /** Withdraws the arrivals of this handle's waiting threads: the memory is still mapped. */
+    private BarrierBrokenException brokenException(int generation, long pid) {
+        String generationText = Integer.toUnsignedString(generation);
+        return new BarrierBrokenException(pid != 0
+                ? "barrier of " + parties + " parties is broken: party process " + pid + " died in generation "
+                + generationText + " (reset() makes it usable again)"
+                : "barrier of " + parties + " parties is broken: reset() ended generation " + generationText
+                + " while parties waited", pid);
+    }
+
+    /** Withdraws the arrivals of this handle's waiting threads and frees their entries: the memory is still mapped. */
     @Override
     void afterClosing() {
-        waiting.values().forEach(this::withdraw);
+        waiting.values().forEach(arrival -> {
+            withdraw(arrival.generation());
+            freeEntry(arrival.entry());
+        });
         waiting.clear();
     }
 
     @Override
     String describeState() {
         long s = state();
-        return parties + " parties, " + arrived(s) + " arrived, generation " + Integer.toUnsignedString(generation(s));
+        String generation = "generation " + Integer.toUnsignedString(generation(s));
+        String kind = tracked() ? "tracked" : "untracked";
+        if (broken(s)) {
+            long pid = brokenPid(s);
+            return parties + " parties, " + kind + ", broken (" + (pid != 0 ? "pid " + pid + " died" : "reset") + "), "
+                    + generation;
+        }
+        return parties + " parties, " + kind + ", " + arrived(s) + " arrived, " + generation;
     }
 
-    /** Takes back an arrival of {@code generation}; false if that generation has completed meanwhile. */
-    private boolean withdraw(int generation) {
+    /** Takes back an arrival of {@code generation}, unless that generation completed or broke meanwhile. */
+    private Withdrawal withdraw(int generation) {
         while (true) {
             long s = state();
             if (generation(s) != generation) {
-                return false;
+                return wasBroken(generation) ? Withdrawal.BROKEN : Withdrawal.TRIPPED;
+            }
+            if (broken(s)) {
+                return Withdrawal.BROKEN;
             }
             if (LONG.compareAndSet(slot, (long) STATE_OFFSET, s, pack(arrived(s) - 1, generation))) {
-                return true;
+                return Withdrawal.WITHDRAWN;
             }
         }
     }
+
+    // =================================================================== breaking
+
+    /** Breaks {@code generation} (by the death of {@code pid}, 0 for a reset) unless it ended or broke already. */
+    private void breakGeneration(int generation, long pid) {
+        while (true) {
+            long s = state();
+            if (generation(s) != generation || broken(s)) {
+                return;
+            }
+            if (LONG.compareAndSet(slot, (long) STATE_OFFSET, s, pack((int) (BROKEN | pid), generation))) {
+                record(generation, pid);
+                word.wakeIfWaiting(Integer.MAX_VALUE);
+                return;
+            }
+        }
+    }
+
+    /** Records that {@code generation} broke, unless a later generation is recorded already. */
+    private void record(int generation, long pid) {
+        long value = RECORDED | pid << 32 | (generation & 0xFFFF_FFFFL);
+        while (true) {
+            long recorded = (long) LONG.getVolatile(slot, (long) BROKEN_RECORD_OFFSET);
+            if (recorded == value || (recorded != 0 && generation - (int) recorded < 0)) {
+                return;
+            }
+            if (LONG.compareAndSet(slot, (long) BROKEN_RECORD_OFFSET, recorded, value)) {
+                return;
+            }
+        }
+    }
+
+    /** Whether {@code generation}, no longer the current one, ended by a break (and a reset) rather than a trip. */
+    private boolean wasBroken(int generation) {
+        long recorded = (long) LONG.getVolatile(slot, (long) BROKEN_RECORD_OFFSET);
+        return recorded != 0 && (int) recorded == generation;
+    }
+
+    /** The dead pid recorded for {@code generation} (0 for a reset, or if not recorded). */
+    private long brokenPidOf(int generation) {
+        long recorded = (long) LONG.getVolatile(slot, (long) BROKEN_RECORD_OFFSET);
+        if (recorded != 0 && (int) recorded == generation) {
+            return (recorded & ~RECORDED) >>> 32;
+        }
+        long s = state();
+        return generation(s) == generation && broken(s) ? brokenPid(s) : 0;
+    }
+
+    // =================================================================== party entries
+
+    /**
+     * The pid of a dead process whose entry says it arrives or waits in {@code generation}, or 0.
+     * Reads each entry's generation before its token: see the algorithm notes.
+     */
+    private long deadParty(int generation) {
+        for (int i = 0; i < entries; i++) {
+            if ((int) INT.getVolatile(slot, entryOffset(i) + ENTRY_GENERATION_OFFSET) != generation) {
+                continue;
+            }
+            long token = (long) LONG.getVolatile(slot, entryOffset(i) + ENTRY_TOKEN_OFFSET);
+            if (token != 0 && token != self && !ProcessIdentity.isAlive(token)) {
+                return ProcessIdentity.pidOf(token);
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * A free entry for an arrival of {@code generation}, claimed for this process; when none is free,
+     * first frees the entries of dead processes of earlier generations (and breaks {@code generation}
+     * if a dead one is of it). -1 if the table stays full: the arrival is then not tracked.
+     */
+    private int claimEntry(int generation) {
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < entries; i++) {
+                if (LONG.compareAndSet(slot, entryOffset(i) + ENTRY_TOKEN_OFFSET, 0L, self)) {
+                    return i;
+                }
+            }
+            if (round == 0) {
+                freeDeadEntries(generation);
+            }
+        }
+        return -1;
+    }
+
+    private void freeDeadEntries(int generation) {
+        for (int i = 0; i < entries; i++) {
+            int entryGeneration = (int) INT.getVolatile(slot, entryOffset(i) + ENTRY_GENERATION_OFFSET);
+            long token = (long) LONG.getVolatile(slot, entryOffset(i) + ENTRY_TOKEN_OFFSET);
+            if (token == 0 || token == self || ProcessIdentity.isAlive(token)) {
+                continue;
+            }
+            if (entryGeneration == generation) {
+                breakGeneration(generation, ProcessIdentity.pidOf(token));
+            } else {
+                LONG.compareAndSet(slot, entryOffset(i) + ENTRY_TOKEN_OFFSET, token, 0L);
+            }
+        }
+    }
+
+    /** Frees entry {@code i} of this process's (nothing for -1). */
+    private void freeEntry(int i) {
+        if (i >= 0) {
+            LONG.setVolatile(slot, entryOffset(i) + ENTRY_TOKEN_OFFSET, 0L);
+        }
+    }
+
+    private static long entryOffset(int i) {
+        return ENTRIES_OFFSET + (long) ENTRY_LENGTH * i;
+    }
+
+    // =================================================================== the state word
 
     /** The state word, checked: an arrival count outside [0, parties) is corruption. */
     private long state() {
         long s = (long) LONG.getVolatile(slot, (long) STATE_OFFSET);
-        if (arrived(s) < 0 || arrived(s) >= parties) {
+        if (!broken(s) && (arrived(s) < 0 || arrived(s) >= parties)) {
             throw new CorruptSegmentException("barrier of " + parties + " parties says " + arrived(s) + " arrived");
         }
         return s;
+    }
+
+    private static boolean broken(long state) {
+        return (state & BROKEN) != 0;
+    }
+
+    /** The dead party's pid in a broken state (0: broken by a reset). */
+    private static long brokenPid(long state) {
+        return state & (BROKEN - 1);
     }
 
     private static int arrived(long state) {

@@ -21,6 +21,7 @@ import java.time.Duration;
  *      256  barrier slot (64), formatted for {@link #BARRIER_PARTIES} parties
  *      320  latch slot (64), count {@link #BARRIER_PARTIES}
  *      512  semaphore slot, tracked, {@link #HOLDERS} entries, {@link #PERMITS} permits
+ *     1152  tracked barrier slot, {@link #TRACKED_PARTIES} parties
  *     2048  data: plain longs (counter A, counter B, inside flag, ..., per-party rounds)
  * </pre>
  */
@@ -32,9 +33,11 @@ final class SharedArea implements AutoCloseable {
     static final long BARRIER = 256;
     static final long LATCH = 320;
     static final long SEMAPHORE = 512;
+    static final long TRACKED_BARRIER = 1152;
     static final long DATA = 2048;
     static final int HOLDERS = 16;
     static final int BARRIER_PARTIES = 4;
+    static final int TRACKED_PARTIES = 3;
 
     /** Data words (index into {@link #DATA}, 8 bytes each). */
     static final int COUNTER_A = 0;
@@ -65,6 +68,8 @@ final class SharedArea implements AutoCloseable {
         ProcessMutex.format(memory.asSlice(MUTEX, ProcessMutex.SLOT_LENGTH));
         ProcessCondition.format(memory.asSlice(CONDITION, ProcessCondition.SLOT_LENGTH));
         ProcessBarrier.format(memory.asSlice(BARRIER, ProcessBarrier.SLOT_LENGTH), BARRIER_PARTIES);
+        ProcessBarrier.formatTracked(memory.asSlice(TRACKED_BARRIER, ProcessBarrier.slotLength(TRACKED_PARTIES)),
+                TRACKED_PARTIES);
         ProcessCountDownLatch.format(memory.asSlice(LATCH, ProcessCountDownLatch.SLOT_LENGTH), BARRIER_PARTIES);
         ProcessSemaphore.format(memory.asSlice(SEMAPHORE, ProcessSemaphore.slotLength(HOLDERS)), permits, HOLDERS);
         segment.publish(1, 0);
@@ -85,6 +90,10 @@ final class SharedArea implements AutoCloseable {
 
     ProcessBarrier barrier() {
         return ProcessBarrier.in(memory.asSlice(BARRIER));
+    }
+
+    ProcessBarrier trackedBarrier() {
+        return ProcessBarrier.in(memory.asSlice(TRACKED_BARRIER));
     }
 
     ProcessCountDownLatch latch() {

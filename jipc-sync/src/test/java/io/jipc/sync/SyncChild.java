@@ -23,8 +23,10 @@ import java.util.concurrent.TimeUnit;
  * <li>{@code cond-wait}: lock, await while FLAG == 0, unlock; prints {@code WAITING} first and
  *     {@code WOKEN} at the end.</li>
  * <li>{@code count-down}: counts the latch down once; prints {@code COUNTED}.</li>
- * <li>{@code barrier <rounds> <party>}: per round r: ROUNDS[party] = r, await the barrier, check
- *     every party's round is at least r; prints {@code DONE}.</li>
+ * <li>{@code tracked-barrier-arrive}: prints {@code ARRIVING}, then waits at the tracked barrier
+ *     (until killed).</li>
+ * <li>{@code barrier <rounds> <party> [tracked]}: per round r: ROUNDS[party] = r, await the barrier
+ *     (the tracked one if asked), check every party's round is at least r; prints {@code DONE}.</li>
  * </ul>
  */
 public final class SyncChild {
@@ -112,10 +114,17 @@ public final class SyncChild {
                 }
                 say("COUNTED");
             }
+            case "tracked-barrier-arrive" -> {
+                ProcessBarrier barrier = area.trackedBarrier();
+                say("ARRIVING");
+                barrier.await();
+                say("PASSED");
+            }
             case "barrier" -> {
                 int rounds = Integer.parseInt(args[2]);
                 int party = Integer.parseInt(args[3]);
-                try (ProcessBarrier barrier = area.barrier()) {
+                boolean tracked = args.length > 4 && args[4].equals("tracked");
+                try (ProcessBarrier barrier = tracked ? area.trackedBarrier() : area.barrier()) {
                     for (int r = 1; r <= rounds; r++) {
                         area.set(SharedArea.ROUNDS + party, r);
                         barrier.await();

@@ -239,16 +239,58 @@ class SyncProcessesTest {
         assertTrue(waiter.output().contains("WOKEN"), waiter.output());
     }
 
-    @Test
-    void barrierHoldsEveryPartyUntilAllArrive() {
+    @ParameterizedTest(name = "tracked {0}")
+    @ValueSource(booleans = {false, true})
+    void barrierHoldsEveryPartyUntilAllArrive(boolean tracked) {
         area(1);
-        for (int party = 0; party < SharedArea.BARRIER_PARTIES; party++) {
-            start("barrier", "200", Integer.toString(party));
+        int parties = tracked ? SharedArea.TRACKED_PARTIES : SharedArea.BARRIER_PARTIES;
+        for (int party = 0; party < parties; party++) {
+            start("barrier", "200", Integer.toString(party), tracked ? "tracked" : "untracked");
         }
         for (ChildJvm child : children) {
             child.assertSuccess(LONG);
             assertFalse(child.output().contains("VIOLATION"), child.output());
             assertTrue(child.output().contains("DONE"), child.output());
+        }
+    }
+
+    /**
+     * 3 parties: the child arrives and waits, the parent arrives in a thread; once both are counted
+     * the child is killed, and the parent's untimed wait ends with BarrierBrokenException naming
+     * the child (without the dead-party check it waits for ever: the class timeout fails it).
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aPartyKilledWhileWaitingBreaksTheTrackedBarrier() throws Exception {
+        area(1);
+        ChildJvm child = start("tracked-barrier-arrive");
+        child.awaitLine("ARRIVING", LONG);
+        try (ProcessBarrier barrier = area.trackedBarrier()) {
+            java.util.concurrent.CompletableFuture<Throwable> ended = new java.util.concurrent.CompletableFuture<>();
+            Thread parent = Thread.ofPlatform().start(() -> {
+                try {
+                    barrier.await();
+                    ended.complete(null);
+                } catch (Throwable t) {
+                    ended.complete(t);
+                }
+            });
+            long deadline = System.nanoTime() + LONG.toNanos();
+            while (barrier.arrived() < 2) {
+                assertTrue(System.nanoTime() - deadline < 0, "child and parent never both arrived: " + child.output());
+                Thread.sleep(10);
+            }
+            child.kill();
+            Throwable failure = ended.get();
+            parent.join();
+            BarrierBrokenException broken = org.junit.jupiter.api.Assertions.assertInstanceOf(
+                    BarrierBrokenException.class, failure, String.valueOf(failure));
+            assertEquals(child.pid(), broken.deadPid().orElseThrow(), broken.getMessage());
+            assertTrue(barrier.isBroken());
+            assertFalse(child.output().contains("PASSED"), child.output());
+            barrier.reset();
+            assertFalse(barrier.isBroken());
+            assertEquals(0, barrier.arrived());
         }
     }
 

@@ -66,8 +66,12 @@ final class SyncLister implements Lister {
                 state.add("inconsistent (a holder died)");
             }
         } else if (tag == ProcessBarrier.TAG) {
-            int arrived = (int) f.getLong(SLOT + ProcessBarrier.STATE_OFFSET);
-            if (arrived != 0) {
+            long barrierState = f.getLong(SLOT + ProcessBarrier.STATE_OFFSET);
+            int arrived = (int) barrierState;
+            if ((barrierState & ProcessBarrier.BROKEN) != 0) {
+                long pid = barrierState & (ProcessBarrier.BROKEN - 1);
+                state.add("broken (" + (pid != 0 ? "party pid " + pid + " died" : "reset") + ")");
+            } else if (arrived != 0) {
                 state.add(arrived + " of " + f.getInt(SLOT + ProcessBarrier.PARTIES_OFFSET) + " parties arrived");
             }
         } else if (tag == ProcessCountDownLatch.TAG) {
