@@ -124,8 +124,21 @@ public interface Selectable {
      * {@code prepareWait()} moves the word, so the sleep ends (or never starts).
      */
     non-sealed interface Doorbell extends Source {
-        /** Whether a receive by this process would find something now. */
+        /**
+         * Whether a receive by this process would find something now: {@link #look()} is
+         * {@link Look#READY}. Does not wait for another thread.
+         */
         boolean isReady();
+
+        /**
+         * Looks once whether a receive by this process would find something now, without waiting
+         * for another thread: {@link Look#BUSY} if what the look needs is held by another thread
+         * (a mailbox's receiving role). A selector calls this rather than {@link #isReady()}, and
+         * looks again soon while the answer is {@code BUSY}.
+         */
+        default Look look() {
+            return isReady() ? Look.READY : Look.NOT_READY;
+        }
 
         /** Announces a waiter; returns the value to sleep against on {@link #waitAddress()}. */
         int prepareWait();
@@ -136,6 +149,22 @@ public interface Selectable {
         @Override
         default int operations() {
             return OP_READ;
+        }
+
+        /** What one {@link #look()} at a doorbell found. */
+        enum Look {
+            /** A receive by this process would find something now. */
+            READY,
+            /** Nothing to receive now; the doorbell rings when that changes. */
+            NOT_READY,
+            /**
+             * Not known now: another thread of this process holds what a look needs (a mailbox's
+             * receiving role: a {@code MessageHandler} running inside a receive, a receiver
+             * binding, a listener's handler; with shared receivers, also another process's
+             * receive). Not ready for this select round; nothing rings when the holder lets go,
+             * so a selector looks again after at most 1 ms until the answer is another.
+             */
+            BUSY
         }
     }
 }

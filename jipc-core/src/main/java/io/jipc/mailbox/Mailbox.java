@@ -78,7 +78,11 @@ import java.util.regex.Pattern;
  * process's receive). A blocking or timed call that waits for it gives up at its own deadline (the
  * timed forms return null or false) and ends on an interrupt, as every other wait of theirs does.
  * An at-once call ({@code offer}, {@code poll}, {@code tryClaim}, {@code drain}) waits as long as
- * the role is held, like the lock of {@link java.util.concurrent.LinkedBlockingQueue#poll()}.
+ * the role is held, like the lock of {@link java.util.concurrent.LinkedBlockingQueue#poll()}. A
+ * selector's readiness check ({@link MailboxSelector}, {@code io.jipc.select.Selector}) does not
+ * wait for it: the mailbox is not ready for that round ({@link Selectable.Doorbell.Look#BUSY}),
+ * and the selector looks again after at most 1 ms while the role stays held, so a select keeps its
+ * timeout and ends on an interrupt.
  *
  * <h2>Blocking</h2>
  * Blocked calls wait according to the mailbox's {@link WaitStrategy} (by default a 20 µs spin, then
@@ -1535,7 +1539,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /**
      * This mailbox as something a {@link MailboxSelector} waits for: readiness is checked, and the
-     * wait announced, in this process's receiving role (taking it on first use).
+     * wait announced, in this process's receiving role (taking it on first use). A check does not
+     * wait for another thread that holds the role (see {@link Selectable.Doorbell.Look#BUSY}).
      */
     MailboxSelector.Waitable waitable() {
         return waitable;
@@ -1544,11 +1549,22 @@ public final class Mailbox implements AutoCloseable, Selectable {
     private final MailboxSelector.Waitable waitable = new MailboxSelector.Waitable() {
         @Override
         public boolean isReady() {
+            return look() == Look.READY;
+        }
+
+        @Override
+        public Look look() {
             checkOpen();
-            boolean entered = enterReceive(AT_ONCE);
+            boolean entered;
             try {
-                return lanes == null ? ring.hasCommitted() || (ring.checkStall() && ring.hasCommitted())
-                        : lanes.hasCommitted() || (lanes.checkStall() && lanes.hasCommitted());
+                entered = enterReceive(RoleGate.passedDeadline()); // a brief try: the holder may hold for long
+            } catch (RoleBusy busy) {
+                return Look.BUSY;
+            }
+            try {
+                return (lanes == null ? ring.hasCommitted() || (ring.checkStall() && ring.hasCommitted())
+                        : lanes.hasCommitted() || (lanes.checkStall() && lanes.hasCommitted()))
+                        ? Look.READY : Look.NOT_READY;
             } catch (IllegalStateException e) {
                 throw closedOr(e);
             } finally {
@@ -1580,7 +1596,10 @@ public final class Mailbox implements AutoCloseable, Selectable {
     /**
      * This mailbox's doorbell, for an {@code io.jipc.select.Selector}: readable when a receive by
      * this process would find a message (at any priority level; with shared receivers another
-     * process may take it first). Checking readiness takes this process's receiving role.
+     * process may take it first). Checking readiness takes this process's receiving role, without
+     * waiting for it: while another thread holds it (a handler, a binding, a listener; with shared
+     * receivers, another process's receive) the mailbox is not ready for that select round
+     * ({@link Selectable.Doorbell.Look#BUSY}) and the selector looks again after at most 1 ms.
      */
     @Override
     public Selectable.Doorbell readinessSource() {

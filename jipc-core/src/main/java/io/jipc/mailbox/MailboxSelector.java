@@ -25,6 +25,16 @@ import java.util.Set;
  * needed, so senders are unchanged, and any channel whose publishers ring a futex word on commit
  * can take part ({@link Waitable}).
  *
+ * <h2>A receiving role held by another thread</h2>
+ * Readiness is checked in this process's receiving role, without waiting for it: while another
+ * thread holds it (a {@link MessageHandler} running inside a receive, a {@linkplain
+ * Mailbox#bindReceiver() binding}, a {@link MailboxListener}'s handler; with shared receivers, also
+ * another process's receive) the mailbox is not ready for that round ({@link
+ * Selectable.Doorbell.Look#BUSY}; {@link #selectNow()} leaves it out). Nothing rings when the holder
+ * lets go, so while a mailbox is busy the selector looks again in steps that double from 50 µs to
+ * 1 ms. So {@link #select(Duration)} returns by its timeout and {@link #select()} ends on an
+ * interrupt, whoever holds a role.
+ *
  * <p>A mailbox whose handle was closed while registered is dropped at the next select (or
  * register), as {@code io.jipc.select.Selector} drops closed channels.
  *
@@ -39,8 +49,14 @@ public final class MailboxSelector implements AutoCloseable {
     public interface Waitable extends Selectable.Doorbell {
     }
 
+    /** The first step of looking again at a busy mailbox; the steps double up to {@link #MAX_RECHECK_NANOS}. */
+    private static final long RECHECK_NANOS = 50_000;
+    private static final long MAX_RECHECK_NANOS = 1_000_000;
+
     private final Set<Mailbox> mailboxes = new LinkedHashSet<>();
     private boolean closed;
+    /** Whether the last look found a mailbox {@linkplain Selectable.Doorbell.Look#BUSY busy}. */
+    private boolean sawBusy;
 
     private MailboxSelector() {
     }
@@ -70,16 +86,26 @@ public final class MailboxSelector implements AutoCloseable {
         mailboxes.remove(mailbox);
     }
 
-    /** The mailboxes with a message now (possibly none); closed ones are dropped. */
+    /**
+     * The mailboxes with a message now (possibly none); closed ones are dropped. Does not wait for
+     * another thread that holds a mailbox's receiving role: that mailbox is left out.
+     */
     public List<Mailbox> selectNow() {
         checkOpen();
+        sawBusy = false;
         List<Mailbox> ready = new ArrayList<>();
         for (var each = mailboxes.iterator(); each.hasNext(); ) {
             Mailbox mailbox = each.next();
             try {
-                if (!mailbox.isClosed() && mailbox.waitable().isReady()) {
-                    ready.add(mailbox);
-                    continue;
+                if (!mailbox.isClosed()) {
+                    switch (mailbox.waitable().look()) {
+                        case READY -> {
+                            ready.add(mailbox);
+                            continue;
+                        }
+                        case BUSY -> sawBusy = true;
+                        case NOT_READY -> { }
+                    }
                 }
             } catch (ClosedException closedMeanwhile) {
                 // dropped below
@@ -93,7 +119,8 @@ public final class MailboxSelector implements AutoCloseable {
 
     /**
      * Waits at most {@code timeout} until at least one mailbox has a message; returns those that
-     * have one (empty if the timeout passed).
+     * have one (empty if the timeout passed). Returns by the timeout also while another thread holds
+     * a mailbox's receiving role (see the class comment).
      *
      * @throws InterruptedException  if interrupted while waiting
      * @throws IllegalStateException if no mailbox is registered (or every one was closed)
@@ -107,12 +134,19 @@ public final class MailboxSelector implements AutoCloseable {
         return selectUntil(deadline);
     }
 
-    /** Waits as long as needed until at least one mailbox has a message; returns those that have one. */
+    /**
+     * Waits as long as needed until at least one mailbox has a message; returns those that have one.
+     *
+     * @throws InterruptedException  if interrupted while waiting (also while another thread holds a
+     *                               mailbox's receiving role)
+     * @throws IllegalStateException if no mailbox is registered (or every one was closed)
+     */
     public List<Mailbox> select() throws InterruptedException {
         return selectUntil(Long.MAX_VALUE);
     }
 
     private List<Mailbox> selectUntil(long deadline) throws InterruptedException {
+        long recheck = RECHECK_NANOS;
         while (true) {
             List<Mailbox> ready = selectNow();
             if (!ready.isEmpty()) {
@@ -140,7 +174,15 @@ public final class MailboxSelector implements AutoCloseable {
             if (!ready.isEmpty()) {
                 return ready;
             }
-            FutexVector.await(addresses, expected, deadline);
+            long sleepUntil = deadline;
+            if (sawBusy) { // nothing rings when the holder lets go: look again soon
+                long lookAgain = System.nanoTime() + recheck;
+                sleepUntil = deadline == Long.MAX_VALUE || lookAgain - deadline < 0 ? lookAgain : deadline;
+                recheck = Math.min(recheck * 2, MAX_RECHECK_NANOS);
+            } else {
+                recheck = RECHECK_NANOS;
+            }
+            FutexVector.await(addresses, expected, sleepUntil);
         }
     }
 

@@ -301,6 +301,9 @@ final class MappedMailbox {
                 Thread.onSpinWait();
             } else {
                 if (deadline != RoleGate.UNTIL_FREE && (parking || (i & 63) == 0) && RoleGate.givesUp(deadline)) {
+                    if (first.acquireConsumer() == 0) {
+                        break; // the holder died holding it: a give-up before the periodic check takes over too
+                    }
                     throw RoleBusy.INSTANCE;
                 }
                 if (!parking) {

@@ -43,6 +43,14 @@ final class RoleGate {
     /** No deadline: a blocking call's lock, which only an interrupt ends. */
     static final long NO_DEADLINE = Long.MAX_VALUE;
 
+    /**
+     * A deadline that has passed already: a lock that spins and yields briefly and gives up if
+     * the holder stays (a selector's readiness check, which must not wait for a holder).
+     */
+    static long passedDeadline() {
+        long now = System.nanoTime();
+        return now == UNTIL_FREE ? now + 1 : now == NO_DEADLINE ? now - 1 : now;
+    }
 
     void lock() {
         lock(UNTIL_FREE);

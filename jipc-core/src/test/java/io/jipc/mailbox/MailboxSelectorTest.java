@@ -3,13 +3,18 @@ package io.jipc.mailbox;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A selector over mailboxes whose handles are closed while registered. */
+/**
+ * A selector over mailboxes whose handles are closed while registered, or whose receiving role
+ * another thread of this process holds.
+ */
 class MailboxSelectorTest extends MailboxContractTest {
     /**
      * A closed mailbox is dropped at the next select, as io.jipc.select.Selector drops closed
@@ -60,6 +65,138 @@ class MailboxSelectorTest extends MailboxContractTest {
             closing.close();
             assertThrows(IllegalStateException.class, () -> selector.select(Duration.ofMillis(10)));
             assertThrows(io.jipc.ClosedException.class, () -> selector.register(closing));
+        }
+    }
+
+    /** The hang guard of a select that must end: far beyond its own timeout. */
+    private static final long GUARD_SECONDS = 30;
+
+    /** Runs {@code select} on a new platform thread; the future holds its result or what it threw. */
+    private static CompletableFuture<Object> selecting(Thread[] thread, SelectCall select) {
+        CompletableFuture<Object> outcome = new CompletableFuture<>();
+        thread[0] = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                outcome.complete(select.call());
+            } catch (Throwable t) {
+                outcome.complete(t);
+            }
+        });
+        return outcome;
+    }
+
+    @FunctionalInterface
+    private interface SelectCall {
+        Object call() throws Exception;
+    }
+
+    /** A listener whose handler holds the receiving role until {@code release}; returns once it does. */
+    private static MailboxListener holdingListener(Mailbox mailbox, CountDownLatch release) throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        MailboxListener listener = mailbox.listen(message -> {
+            entered.countDown();
+            awaitUninterruptibly(release);
+        });
+        assertTrue(mailbox.offer(new byte[] {1}));
+        assertTrue(entered.await(GUARD_SECONDS, TimeUnit.SECONDS), "the handler runs");
+        return listener;
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                latch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * A listener's handler that holds the receiving role for long in another thread does not hold
+     * a timed select past its timeout: the mailbox is not ready for that round (its message waits
+     * for the role). The readiness check waited for the holder, as an at-once poll does.
+     */
+    @ContractTest
+    void aTimedSelectReturnsWhileAHandlerOfAnotherThreadHoldsTheRole(MailboxConfig config) throws Exception {
+        Mailbox mailbox = create(config);
+        CountDownLatch release = new CountDownLatch(1);
+        MailboxListener listener = holdingListener(mailbox, release);
+        Thread[] thread = new Thread[1];
+        try (MailboxSelector selector = MailboxSelector.open().register(mailbox)) {
+            assertTrue(mailbox.offer(new byte[] {2}));
+            // on another thread: without the fix the look waited, uninterruptibly, for the holder
+            CompletableFuture<Object> selected = selecting(thread,
+                    () -> List.of(selector.selectNow(), selector.select(Duration.ofMillis(200))));
+            assertEquals(List.of(List.of(), List.of()), selected.get(GUARD_SECONDS, TimeUnit.SECONDS),
+                    "not ready (now, nor within the timeout) while the role is held");
+        } finally {
+            release.countDown();
+            listener.close();
+            if (thread[0] != null) {
+                thread[0].join();
+            }
+        }
+    }
+
+    /** An interrupt ends an untimed select whose mailbox's receiving role another thread holds. */
+    @ContractTest
+    void anInterruptEndsASelectWhileAHandlerOfAnotherThreadHoldsTheRole(MailboxConfig config) throws Exception {
+        Mailbox mailbox = create(config);
+        CountDownLatch release = new CountDownLatch(1);
+        MailboxListener listener = holdingListener(mailbox, release);
+        Thread[] thread = new Thread[1];
+        try (MailboxSelector selector = MailboxSelector.open().register(mailbox)) {
+            CompletableFuture<Object> selected = selecting(thread, selector::select);
+            Thread.sleep(50); // most likely asleep in the select by now; an earlier interrupt ends it too
+            thread[0].interrupt();
+            assertInstanceOf(InterruptedException.class, selected.get(GUARD_SECONDS, TimeUnit.SECONDS));
+        } finally {
+            release.countDown();
+            listener.close();
+            if (thread[0] != null) {
+                thread[0].join();
+            }
+        }
+    }
+
+    /**
+     * A message that waited while another thread held the receiving role (a binding) is selected
+     * once the holder lets go, though no commit rings the doorbell then: the selector looks again
+     * at a busy mailbox.
+     */
+    @ContractTest
+    void aMessageLeftWhenTheHolderLetsGoIsSelected(MailboxConfig config) throws Exception {
+        Mailbox mailbox = create(config);
+        CountDownLatch bound = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread holder = Thread.ofPlatform().start(() -> {
+            try (RoleBinding binding = mailbox.bindReceiver()) {
+                bound.countDown();
+                awaitUninterruptibly(release);
+            }
+        });
+        Thread[] thread = new Thread[1];
+        try (MailboxSelector selector = MailboxSelector.open().register(mailbox)) {
+            assertTrue(bound.await(GUARD_SECONDS, TimeUnit.SECONDS));
+            assertTrue(mailbox.offer(new byte[] {1}));
+            CompletableFuture<Object> selected = selecting(thread, selector::select);
+            Thread.sleep(50); // the select most likely found the mailbox busy by now
+            release.countDown();
+            holder.join();
+            assertEquals(List.of(mailbox), selected.get(GUARD_SECONDS, TimeUnit.SECONDS));
+            assertTrue(mailbox.poll() != null);
+        } finally {
+            release.countDown();
+            holder.join();
+            if (thread[0] != null) {
+                thread[0].interrupt();
+                thread[0].join();
+            }
         }
     }
 }

@@ -210,6 +210,30 @@ class ReceivePolicyProcessTest extends ProcessTestFixture {
         assertNull(mailbox.poll());
     }
 
+    /**
+     * A selector's look at a shared-receivers mailbox does not wait for the receive lock another
+     * process holds (its handler runs): not ready for that round. Once that process is killed, the
+     * look takes over the dead holder's lock before it gives up, so the message is selected; it
+     * gave up before the periodic liveness check (every 1024 spins) and reported the mailbox busy
+     * for ever.
+     */
+    @Test
+    void aSelectorLooksPastASharedReceiverHoldingTheLockAndSeesItsDeath() throws Exception {
+        Mailbox mailbox = create(MailboxOptions.builder().receivePolicy(ReceivePolicy.SHARED));
+        mailbox.put("first".getBytes(UTF_8));
+        mailbox.put("second".getBytes(UTF_8));
+        try (ChildJvm holder = start(HandleOneAndHold.class, mailbox.name());
+             io.jipc.mailbox.MailboxSelector selector = io.jipc.mailbox.MailboxSelector.open().register(mailbox)) {
+            assertEquals("HANDLING first", holder.awaitLine("HANDLING", CHILD));
+            assertEquals(List.of(), selector.select(Duration.ofMillis(20)), "busy: the other process holds the lock");
+            holder.kill();
+            assertEquals(List.of(mailbox), selector.select(CHILD), "the dead holder's lock is taken over");
+        }
+        assertEquals("first", new String(mailbox.poll(), UTF_8), "the killed receiver's unfinished batch comes again");
+        assertEquals("second", new String(mailbox.poll(), UTF_8));
+        assertNull(mailbox.poll());
+    }
+
     @Test
     void aListenerIsRefusedAtOnceWhileAnotherProcessIsTheReceiver() throws Exception {
         Mailbox mailbox = create(MailboxOptions.builder());
