@@ -2,7 +2,6 @@ package io.jipc.mailbox;
 
 import io.jipc.ClosedException;
 
-import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -14,10 +13,12 @@ import java.util.Optional;
  *
  * <p>If the handler throws, the message counts as received, the listener stops and keeps the
  * exception ({@link #failure()}). The listener also stops when the mailbox handle is closed.
+ *
+ * <p>While its handler runs, the listener holds this process's receiving role: other threads'
+ * receives wait for it (see "A role may be held for long" in {@link Mailbox}). {@link #close()}
+ * returns once the handler call in progress has returned, so that the role is free afterwards.
  */
 public final class MailboxListener implements AutoCloseable {
-    private static final Duration JOIN = Duration.ofSeconds(10);
-
     private final Thread thread;
     private volatile boolean closed;
     private volatile Throwable failure;
@@ -65,15 +66,27 @@ public final class MailboxListener implements AutoCloseable {
     }
 
     /**
-     * Stops the listener: a handler call in progress completes, no further message is received.
-     * Waits (up to 10 s) until its thread has ended. Idempotent.
+     * Stops the listener: no further message is received, and a handler call in progress completes
+     * (the listener's thread is interrupted, so a handler that waits interruptibly ends soon). Waits,
+     * however long, until that call has returned and the thread has ended, like {@link
+     * java.util.concurrent.ExecutorService#close()}: when it returns, this process's receiving role
+     * is free, and an at-once {@link Mailbox#poll()} does not wait for the handler. Any thread may
+     * call it, idempotently.
+     *
+     * <p>An interrupt of the calling thread ends the wait: close returns at once with the thread's
+     * interrupt status set, and the listener stops, and gives the role up, only when its handler
+     * returns. Called from the handler itself, close returns at once and the listener stops when
+     * the handler returns.
      */
     @Override
     public void close() {
         closed = true;
         thread.interrupt();
+        if (Thread.currentThread() == thread) {
+            return;
+        }
         try {
-            thread.join(JOIN);
+            thread.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
