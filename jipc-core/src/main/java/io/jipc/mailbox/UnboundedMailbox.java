@@ -6,6 +6,7 @@ import io.jipc.ErrnoException;
 import io.jipc.Timeouts;
 import io.jipc.WaitStrategy;
 import io.jipc.platform.Errno;
+import io.jipc.platform.FileIdentity;
 import io.jipc.platform.FileLocks;
 import io.jipc.platform.Libc;
 import io.jipc.platform.ProcessIdentity;
@@ -25,10 +26,8 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -761,7 +760,7 @@ public final class UnboundedMailbox implements AutoCloseable {
                 }
                 // created by a racing sender (which may have died before linking it in), or left by a
                 // mailbox of this name destroyed earlier: use it if it is ours and ready, else replace it
-                Object found = fileKey(path);
+                Object found = FileIdentity.of(path);
                 try {
                     ChainSegment.open(path, name, next, id, ringConfig, permissions, doorbell).close();
                     break;
@@ -798,22 +797,11 @@ public final class UnboundedMailbox implements AutoCloseable {
         int fd = Libc.open(file, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
         try {
             FileLocks.flockExclusive(fd, file);
-            if (found.equals(fileKey(path))) {
+            if (found.equals(FileIdentity.of(path))) {
                 ChainSegment.unlink(path);
             }
         } finally {
             Libc.close(fd); // releases the lock
-        }
-    }
-
-    /** The identity (device and inode) of the file at {@code path}, not following a link; null if none. */
-    private static Object fileKey(Path path) {
-        try {
-            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-        } catch (NoSuchFileException gone) {
-            return null;
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading the attributes of " + path, e);
         }
     }
 

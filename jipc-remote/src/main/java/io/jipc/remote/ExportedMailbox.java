@@ -5,12 +5,10 @@ import io.jipc.mailbox.Delivery;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.ReceivePolicy;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
+import io.jipc.platform.FileIdentity;
+
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -80,14 +78,12 @@ final class ExportedMailbox implements AutoCloseable {
         }
     }
 
-    /** The identity (device and inode) of the file at {@code path}; null if there is none. */
+    /** The identity (device and inode) of the file at {@code path} ({@link FileIdentity}); null if there is none. */
     private static Object fileKey(Path path) {
         try {
-            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-        } catch (NoSuchFileException gone) {
-            return null;
-        } catch (IOException e) {
-            return null; // unreadable: treated as gone, and the next open reports why
+            return FileIdentity.of(path);
+        } catch (UncheckedIOException unreadable) {
+            return null; // treated as gone, and the next open reports why
         }
     }
 
