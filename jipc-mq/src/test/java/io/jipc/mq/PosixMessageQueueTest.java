@@ -19,13 +19,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import static io.jipc.testkit.InterruptRule.completesInterrupted;
+import static io.jipc.testkit.InterruptRule.throwsInterrupted;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -163,18 +164,6 @@ class PosixMessageQueueTest {
         }
     }
 
-    private static void throwsInterrupted(Callable<?> call) {
-        Thread.currentThread().interrupt();
-        assertThrows(InterruptedException.class, call::call);
-        assertFalse(Thread.interrupted(), "the interrupt status must be cleared by the throw");
-    }
-
-    private static <T> T completesInterrupted(Callable<T> call) throws Exception {
-        Thread.currentThread().interrupt();
-        T result = call.call();
-        assertTrue(Thread.interrupted(), "the interrupt status must stay set");
-        return result;
-    }
 
     @ParameterizedTest
     @EnumSource(Blocked.Kind.class)

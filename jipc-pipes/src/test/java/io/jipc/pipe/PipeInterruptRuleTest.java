@@ -11,10 +11,11 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static io.jipc.testkit.InterruptRule.completesInterrupted;
+import static io.jipc.testkit.InterruptRule.throwsInterrupted;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -36,18 +37,6 @@ class PipeInterruptRuleTest {
         Thread.interrupted();
     }
 
-    private static void throwsInterrupted(Callable<?> call) {
-        Thread.currentThread().interrupt();
-        assertThrows(InterruptedException.class, call::call);
-        assertFalse(Thread.interrupted(), "the interrupt status must be cleared by the throw");
-    }
-
-    private static <T> T completesInterrupted(Callable<T> call) throws Exception {
-        Thread.currentThread().interrupt();
-        T result = call.call();
-        assertTrue(Thread.interrupted(), "the interrupt status must stay set");
-        return result;
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"PT0S", "PT-0.000000001S", "PT30S"})

@@ -15,12 +15,13 @@ import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
+import static io.jipc.testkit.InterruptRule.completesInterrupted;
+import static io.jipc.testkit.InterruptRule.throwsInterrupted;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -331,18 +332,6 @@ class CircularBufferTest {
         }
     }
 
-    private static void throwsInterrupted(Callable<?> call) {
-        Thread.currentThread().interrupt();
-        assertThrows(InterruptedException.class, call::call);
-        assertFalse(Thread.interrupted(), "the interrupt status must be cleared by the throw");
-    }
-
-    private static <T> T completesInterrupted(Callable<T> call) throws Exception {
-        Thread.currentThread().interrupt();
-        T result = call.call();
-        assertTrue(Thread.interrupted(), "the interrupt status must stay set");
-        return result;
-    }
 
     /** Producer and consumer threads, platform and virtual, on a small buffer: every item exactly once. */
     @ParameterizedTest

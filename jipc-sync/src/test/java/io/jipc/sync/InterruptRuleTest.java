@@ -12,11 +12,12 @@ import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import static io.jipc.testkit.InterruptRule.completesInterrupted;
+import static io.jipc.testkit.InterruptRule.throwsInterrupted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -51,20 +52,6 @@ class InterruptRuleTest {
         return all.stream();
     }
 
-    /** Interrupts the current thread, runs {@code call}, and checks it threw and cleared the status. */
-    private static void throwsInterrupted(Callable<?> call) {
-        Thread.currentThread().interrupt();
-        assertThrows(InterruptedException.class, call::call);
-        assertFalse(Thread.interrupted(), "the interrupt status must be cleared by the throw");
-    }
-
-    /** Interrupts the current thread, runs {@code call}, and checks it completed with the status still set. */
-    private static <T> T completesInterrupted(Callable<T> call) throws Exception {
-        Thread.currentThread().interrupt();
-        T result = call.call();
-        assertTrue(Thread.interrupted(), "the interrupt status must stay set");
-        return result;
-    }
 
     private MemorySegment slot(long length) {
         return arena.allocate(length, 64);
