@@ -37,6 +37,28 @@ import java.util.concurrent.locks.ReentrantLock;
  * order and keeps those of other senders in this process, in order, for later receives (they are
  * this process's messages: if it dies they are gone, as they would be in its mailbox).
  *
+ * <h2>Buffering while {@code receive(Q)} waits</h2>
+ * The kept messages count against the endpoint's own buffering, so that it holds as the endpoint
+ * was created (seed 002: zero capacity, the sender waits for the receiver; bounded capacity, the
+ * sender waits while the link is full):
+ * <ul>
+ * <li>A receive from one process takes another sender's message out of the endpoint only while the
+ *     kept messages are fewer than the endpoint's {@linkplain MailboxOptions.Builder#messageLimit
+ *     message limit} (if it has one) and take fewer bytes than its {@linkplain
+ *     Mailbox#capacityBytes() capacity}; otherwise it leaves the endpoint alone and waits, and
+ *     senders wait on the full endpoint. So an endpoint with a limit of {@code n} holds at most
+ *     {@code n} messages and this process at most {@code n} more. The consequence: a {@code
+ *     receive(Q)} whose message is behind a full kept store waits until the application (another
+ *     thread, or a later call) receives the kept messages, or until its timeout.</li>
+ * <li>On a rendezvous endpoint ({@code messageLimit(0)}) a kept message is not yet taken: its
+ *     sender's {@link #send} goes on waiting until a receive hands the message to the application
+ *     (a send never returns for a message the application has not received). A sender that gives
+ *     up meanwhile (it re-offers every {@value #LIVENESS_CHECK_MILLIS} ms, see {@link #send}, or is
+ *     interrupted) withdraws its message: the kept copy is dropped, never handed out. If this
+ *     process dies, such a send fails as any send to a dead process does ({@link
+ *     MailboxNotFoundException}). Only the bytes bound applies to the kept store here.</li>
+ * </ul>
+ *
  * <p>Thread-safe. One endpoint per process: {@link #open()} returns a new handle of the same one.
  * Threads of one handle may receive at once: one at a time waits on the endpoint's mailbox and keeps
  * the messages it is not waiting for, so another thread's {@code receive(Q)} takes Q's from there; a
@@ -52,8 +74,13 @@ public final class Endpoint implements AutoCloseable {
     private final ReentrantLock state = new ReentrantLock();
     /** Signalled when {@link #kept} gains a message or {@link #receiving} ends. */
     private final Condition changed = state.newCondition();
-    /** Messages received while waiting for another sender, in arrival order; guarded by {@link #state}. */
-    private final Deque<Message> kept = new ArrayDeque<>();
+    /**
+     * Messages received while waiting for another sender, in arrival order, with their senders'
+     * pending rendezvous tickets; guarded by {@link #state}. Bounded: see {@link #hasRoomToKeep()}.
+     */
+    private final Deque<HeldMessage> kept = new ArrayDeque<>();
+    /** Payload bytes of {@link #kept}; guarded by {@link #state}. */
+    private long keptBytes;
     /** Whether a thread is receiving from {@link #inbox} now; guarded by {@link #state}. */
     private boolean receiving;
     /** Peers' endpoints this process sent to; guarded by itself. */
@@ -94,7 +121,8 @@ public final class Endpoint implements AutoCloseable {
     // ------------------------------------------------------------------ sending
 
     /**
-     * Sends {@code message} to {@code process}'s endpoint, waiting while it is full. Each send
+     * Sends {@code message} to {@code process}'s endpoint, waiting while it is full (to a rendezvous
+     * endpoint: until the application of that process received it, see the class comment). Each send
      * checks that the endpoint still exists (one {@code stat}), so a message is never put into the
      * endpoint of a process that closed it; and at most every {@value #LIVENESS_CHECK_MILLIS} ms,
      * and while it waits, that the process is alive, so a killed process's endpoint (which nobody
@@ -113,7 +141,11 @@ public final class Endpoint implements AutoCloseable {
 
     /**
      * Sends {@code message} to {@code process} if its endpoint has room now; false if it is full. Its
-     * liveness is checked as by {@link #send}: at most every {@value #LIVENESS_CHECK_MILLIS} ms.
+     * liveness is checked as by {@link #send}: at most every {@value #LIVENESS_CHECK_MILLIS} ms. To a
+     * rendezvous endpoint it hands the message over only if that process is blocked in a receive, and
+     * returns true once the application received it: while that process waits in {@code receive(Q)}
+     * for another process it keeps the message, and this call waits until it is received (true) or
+     * that receive ends (false: the message is withdrawn).
      *
      * @throws MailboxNotFoundException if that process has no endpoint (not opened, closed, or it
      *                                  ended; a death is noticed within {@value #LIVENESS_CHECK_MILLIS} ms)
@@ -259,7 +291,8 @@ public final class Endpoint implements AutoCloseable {
      * System#nanoTime()} based; {@link Timeouts#NO_DEADLINE}: as long as needed); null at the deadline.
      * One thread at a time receives from the inbox (it holds {@link #receiving}); the others wait for
      * it to keep a message of theirs or to finish, each no longer than its own deadline and
-     * interruptibly, then take their turn.
+     * interruptibly, then take their turn. A receive from one process takes its turn only while
+     * {@link #kept} has room: otherwise it waits for another thread to receive a kept message.
      */
     private Message next(ProcessIdentity from, long deadline) throws InterruptedException {
         while (true) {
@@ -270,73 +303,145 @@ public final class Endpoint implements AutoCloseable {
                     if (earlier != null) {
                         return earlier;
                     }
-                    if (!receiving) {
+                    boolean room = from == null || hasRoomToKeep();
+                    if (!receiving && room) {
                         receiving = true;
                         break;
                     }
-                    if (!awaitChange(deadline)) {
-                        return null; // another thread receives, and keeps what is ours
+                    // while full, kept messages' senders may withdraw them (nobody signals): look again
+                    if (!awaitChange(deadline, room ? Timeouts.NO_DEADLINE : RECHECK_KEPT_NANOS)) {
+                        return null; // another thread receives and keeps what is ours, or the store is full
                     }
                 }
             } finally {
                 state.unlock();
             }
-            Message message = null;
+            HeldMessage held = null;
             try {
-                message = receiveFromInbox(deadline);
+                held = receiveFromInbox(from, deadline);
             } finally {
                 state.lock();
                 try {
                     receiving = false;
-                    if (message != null && !isFrom(from, message)) {
-                        kept.addLast(message); // another sender's: for a later receive, maybe another thread's
+                    if (held != null && !isFrom(from, held.message())) {
+                        keep(held); // another sender's: for a later receive, maybe another thread's
                     }
                     changed.signalAll();
                 } finally {
                     state.unlock();
                 }
             }
-            if (message == null || isFrom(from, message)) {
-                return message;
+            if (held == null) {
+                return null;
             }
+            if (isFrom(from, held.message()) && inbox.release(held.ticket())) {
+                return held.message();
+            }
+            // kept for a later receive, or withdrawn by its sender meanwhile: go on
         }
     }
+
+    /** How often a receive that waits for room in {@link #kept} looks for withdrawn messages there. */
+    private static final long RECHECK_KEPT_NANOS = LIVENESS_CHECK.toNanos();
 
     private static boolean isFrom(ProcessIdentity from, Message message) {
         return from == null || message.senderToken() == from.token();
     }
 
-    /** Waits for {@link #changed} until {@code deadline}; false if it had passed. Holds {@link #state}. */
-    private boolean awaitChange(long deadline) throws InterruptedException {
-        if (deadline == Timeouts.NO_DEADLINE) {
+    /**
+     * Waits for {@link #changed} until {@code deadline}, and at most {@code atMostNanos}; false if
+     * the deadline had passed. Holds {@link #state}.
+     */
+    private boolean awaitChange(long deadline, long atMostNanos) throws InterruptedException {
+        if (deadline == Timeouts.NO_DEADLINE && atMostNanos == Timeouts.NO_DEADLINE) {
             changed.await();
             return true;
         }
-        long left = deadline - System.nanoTime();
+        long left = deadline == Timeouts.NO_DEADLINE ? Long.MAX_VALUE : deadline - System.nanoTime();
         if (left <= 0) {
             return false;
         }
-        changed.awaitNanos(left);
+        changed.awaitNanos(Math.min(left, atMostNanos));
         return true;
     }
 
-    private Message receiveFromInbox(long deadline) throws InterruptedException {
-        if (deadline == Timeouts.NO_DEADLINE) {
-            return inbox.takeMessage();
+    /**
+     * The next message of the inbox: any message with its ticket taken ({@code from} null: it is
+     * handed out at once), or one held with its ticket pending ({@code from} given: it may be another
+     * sender's, kept; see {@link Mailbox#takeHeld()}).
+     */
+    private HeldMessage receiveFromInbox(ProcessIdentity from, long deadline) throws InterruptedException {
+        long left = deadline == Timeouts.NO_DEADLINE ? Long.MAX_VALUE : deadline - System.nanoTime();
+        if (from == null) {
+            Message message = deadline == Timeouts.NO_DEADLINE ? inbox.takeMessage()
+                    : left <= 0 ? inbox.pollMessage() : inbox.pollMessage(Duration.ofNanos(left));
+            return message == null ? null : new HeldMessage(message, 0);
         }
-        long left = deadline - System.nanoTime();
-        return left <= 0 ? inbox.pollMessage() : inbox.pollMessage(Duration.ofNanos(left));
+        return deadline == Timeouts.NO_DEADLINE ? inbox.takeHeld()
+                : inbox.pollHeld(Duration.ofNanos(Math.max(0, left)));
     }
 
-    private Message takeKept(ProcessIdentity from) {
-        for (Iterator<Message> it = kept.iterator(); it.hasNext(); ) {
-            Message m = it.next();
-            if (from == null || m.senderToken() == from.token()) {
+    /**
+     * Whether a receive from one process may take another message from the inbox, which it may have
+     * to keep: while {@link #kept} holds fewer messages than the endpoint's message limit (if it has
+     * one; none on a rendezvous endpoint) and fewer bytes than its ring's capacity. Drops kept
+     * messages whose senders withdrew them first. Holds {@link #state}.
+     */
+    private boolean hasRoomToKeep() {
+        for (Iterator<HeldMessage> it = kept.iterator(); it.hasNext(); ) {
+            HeldMessage held = it.next();
+            if (inbox.dropIfWithdrawn(held.ticket())) {
                 it.remove();
-                return m;
+                keptBytes -= held.message().payload().length;
+            }
+        }
+        int limit = inbox.messageLimit();
+        return (limit <= 0 || kept.size() < limit) && keptBytes < inbox.capacityBytes();
+    }
+
+    /** Adds to {@link #kept}. Holds {@link #state}. */
+    private void keep(HeldMessage held) {
+        kept.addLast(held);
+        keptBytes += held.message().payload().length;
+    }
+
+    /**
+     * The first kept message from {@code from} (anyone if null) whose sender still waits for it or
+     * does not wait: its ticket is taken here, so its send completes now. Those withdrawn meanwhile
+     * are dropped. Holds {@link #state}.
+     */
+    private Message takeKept(ProcessIdentity from) {
+        for (Iterator<HeldMessage> it = kept.iterator(); it.hasNext(); ) {
+            HeldMessage held = it.next();
+            if (isFrom(from, held.message())) {
+                it.remove();
+                keptBytes -= held.message().payload().length;
+                if (inbox.release(held.ticket())) {
+                    return held.message();
+                }
             }
         }
         return null;
+    }
+
+    /** Messages kept for later receives now (for tests). */
+    int keptCount() {
+        state.lock();
+        try {
+            return kept.size();
+        } finally {
+            state.unlock();
+        }
+    }
+
+    /** Payload bytes of the messages kept for later receives now (for tests). */
+    long keptBytes() {
+        state.lock();
+        try {
+            return keptBytes;
+        } finally {
+            state.unlock();
+        }
     }
 
     /** Closes the peers' handles and destroys this process's endpoint (unread messages are dropped). */

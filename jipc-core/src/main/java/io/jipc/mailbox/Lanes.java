@@ -48,6 +48,7 @@ final class Lanes {
     private final AtomicLong sequence = new AtomicLong();
     private final Unwrap unwrap = new Unwrap();
     private final Peek peek = new Peek();
+    private final Hold hold = new Hold();
 
     Lanes(String name, RecordRing[] rings, int maxMessageSize, int slotPayload, Rendezvous rendezvous) {
         this.name = name;
@@ -211,6 +212,35 @@ final class Lanes {
         return unwrap.delivered;
     }
 
+    /**
+     * Hands the next message (highest level first) to {@code receiver} and consumes it, but leaves
+     * its rendezvous ticket pending: its sender goes on waiting until the ticket is {@linkplain
+     * Rendezvous#take taken} (or it withdraws it). The receiver reads the ticket with {@link
+     * #ticket}. False if there is none. Messages withdrawn by their senders are dropped.
+     */
+    boolean receiveHeld(Receiver receiver) {
+        while (true) {
+            int level = peekLevel();
+            if (level < 0) {
+                return false;
+            }
+            hold.level = level;
+            hold.target = receiver;
+            hold.delivered = false;
+            rings[level].read(hold, 1);
+            hold.target = null;
+            if (hold.delivered) {
+                return true;
+            }
+            // withdrawn by its rendezvous sender between the peek and the read: look again
+        }
+    }
+
+    /** The rendezvous ticket in the envelope at {@code envelope} (0: its sender does not wait). */
+    static long ticket(MemorySegment buffer, long envelope) {
+        return buffer.get(ValueLayout.JAVA_LONG, envelope + TICKET_OFFSET);
+    }
+
     /** Validates the envelope at {@code at} of a record of {@code length} payload bytes; returns the message length. */
     private int checkedMessageLength(MemorySegment buffer, long at, int length, int level) {
         if (length < EnvelopeDescriptor.LENGTH) {
@@ -270,6 +300,25 @@ final class Lanes {
             }
             long ticket = buffer.get(ValueLayout.JAVA_LONG, offset + TICKET_OFFSET);
             if (ticket != 0 && !rendezvous.take(ticket)) {
+                rendezvous.countWithdrawn(); // withdrawn by its sender
+                return;
+            }
+            delivered = true;
+            target.onMessage(buffer, offset, offset + EnvelopeDescriptor.LENGTH, length);
+        }
+    }
+
+    /** Consumes one record without taking its ticket (see {@link #receiveHeld}); drops a withdrawn one. */
+    private final class Hold implements RecordHandler {
+        int level;
+        Receiver target;
+        boolean delivered;
+
+        @Override
+        public void onRecord(MemorySegment buffer, long offset, int recordLength) {
+            int length = checkedMessageLength(buffer, offset, recordLength, level);
+            long ticket = ticket(buffer, offset);
+            if (ticket != 0 && !rendezvous.pending(ticket)) {
                 rendezvous.countWithdrawn(); // withdrawn by its sender
                 return;
             }

@@ -1739,6 +1739,66 @@ public final class Mailbox implements AutoCloseable, Selectable {
         return until((mailbox, unused, gate) -> mailbox.pollMessage(gate), null, RECEIVE, 0, deadline(timeout));
     }
 
+    // ------------------------------------------------------------ held messages (Endpoint)
+
+    /**
+     * Receives the next message with its header, waiting as long as needed, like {@link
+     * #takeMessage()}, but leaves its rendezvous ticket pending: its sender goes on waiting until
+     * {@link #release(long)} takes it. For {@link Endpoint}'s {@code receive(Q)}, which keeps other
+     * senders' messages in its process; receiving role, as every receive.
+     */
+    HeldMessage takeHeld() throws InterruptedException {
+        return until((mailbox, unused, gate) -> mailbox.pollHeld(gate), null, RECEIVE, 0, FOREVER);
+    }
+
+    /** As {@link #takeHeld()}, waiting at most {@code timeout} (zero: at once); null if none came. */
+    HeldMessage pollHeld(Duration timeout) throws InterruptedException {
+        return until((mailbox, unused, gate) -> mailbox.pollHeld(gate), null, RECEIVE, 0, deadline(timeout));
+    }
+
+    private HeldMessage pollHeld(long gateDeadline) {
+        requireHeaders("a held receive");
+        return inReceivingRole(gateDeadline, () -> {
+            CopyOutHeld copy = new CopyOutHeld();
+            lanes.receiveHeld(copy);
+            return copy.held;
+        });
+    }
+
+    /**
+     * Takes the ticket of a {@linkplain #takeHeld() held} message, so that its sender's send
+     * completes (with this process as the receipt); true if the message is to be handed out, false
+     * if its sender withdrew it meanwhile (gave up, or was interrupted): it is then dropped (and
+     * counted as withdrawn, not received). Any thread of the receiving process.
+     */
+    boolean release(long ticket) {
+        if (ticket == 0 || lanes.rendezvous.take(ticket)) {
+            return true;
+        }
+        countWithdrawnHeld();
+        return false;
+    }
+
+    /**
+     * Whether the sender of a held message has withdrawn it (so it must never be handed out); if so
+     * it is counted as withdrawn: the caller drops it. Any thread of the receiving process.
+     */
+    boolean dropIfWithdrawn(long ticket) {
+        if (ticket == 0 || lanes.rendezvous.pending(ticket)) {
+            return false;
+        }
+        countWithdrawnHeld();
+        return true;
+    }
+
+    /** The withdrawn count has one writer at a time: the thread in the receiving role. */
+    private void countWithdrawnHeld() {
+        inReceivingRole(AT_ONCE, () -> {
+            lanes.rendezvous.countWithdrawn();
+            return null;
+        });
+    }
+
     /**
      * Before a receive: passes this process's receiving gate (the ring has one consumer), unless
      * the calling thread holds it already (a binding); takes the receiver lease on first use;
@@ -1894,6 +1954,15 @@ public final class Mailbox implements AutoCloseable, Selectable {
         @Override
         public void onMessage(MemorySegment buffer, long envelope, long offset, int length) {
             message = Lanes.message(buffer, envelope, offset, length);
+        }
+    }
+
+    private static final class CopyOutHeld implements Lanes.Receiver {
+        HeldMessage held;
+
+        @Override
+        public void onMessage(MemorySegment buffer, long envelope, long offset, int length) {
+            held = new HeldMessage(Lanes.message(buffer, envelope, offset, length), Lanes.ticket(buffer, envelope));
         }
     }
 
