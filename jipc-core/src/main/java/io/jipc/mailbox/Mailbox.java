@@ -611,8 +611,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
                 + ", " + (singleSender ? "single sender" : "many senders") + ", " + waitStrategy()
                 + (lanes == null ? "" : ", headers, " + priorities() + (priorities() == 1 ? " priority" : " priorities"))
                 + (isRendezvous() ? ", rendezvous" : messageLimit() > 0 ? ", limit " + messageLimit() + " messages" : "")
-                + (protocol().isEmpty() ? "" : ", protocol " + protocol())
-                + (receivePolicy() == ReceivePolicy.EXCLUSIVE ? "" : ", " + receivePolicy() + " receive policy") + "]";
+                + (receivePolicy() == ReceivePolicy.EXCLUSIVE ? "" : ", " + receivePolicy() + " receive policy")
+                + (protocol().isEmpty() ? "" : ", protocol " + protocol()) + "]";
     }
 
     // =================================================================== sending
