@@ -299,6 +299,9 @@ public final class Endpoint implements AutoCloseable {
             state.lock();
             try {
                 while (true) {
+                    if (closed) { // kept messages were dropped with the endpoint: never handed out after close
+                        throw new ClosedException("the endpoint of process " + identity.pid() + " is closed");
+                    }
                     Message earlier = takeKept(from);
                     if (earlier != null) {
                         return earlier;
@@ -448,6 +451,14 @@ public final class Endpoint implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        state.lock();
+        try { // the unread kept messages go with the endpoint; waiting receives see the close
+            kept.clear();
+            keptBytes = 0;
+            changed.signalAll();
+        } finally {
+            state.unlock();
+        }
         synchronized (peers) {
             peers.values().forEach(Mailbox::close);
             peers.clear();

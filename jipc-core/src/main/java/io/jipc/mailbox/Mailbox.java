@@ -1772,8 +1772,16 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * counted as withdrawn, not received). Any thread of the receiving process.
      */
     boolean release(long ticket) {
-        if (ticket == 0 || lanes.rendezvous.take(ticket)) {
+        if (ticket == 0) {
             return true;
+        }
+        checkOpen();
+        try {
+            if (lanes.rendezvous.take(ticket)) {
+                return true;
+            }
+        } catch (IllegalStateException e) { // unmapped by a close() of another thread
+            throw closedOr(e);
         }
         countWithdrawnHeld();
         return false;
@@ -1784,8 +1792,16 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * it is counted as withdrawn: the caller drops it. Any thread of the receiving process.
      */
     boolean dropIfWithdrawn(long ticket) {
-        if (ticket == 0 || lanes.rendezvous.pending(ticket)) {
+        if (ticket == 0) {
             return false;
+        }
+        checkOpen();
+        try {
+            if (lanes.rendezvous.pending(ticket)) {
+                return false;
+            }
+        } catch (IllegalStateException e) { // unmapped by a close() of another thread
+            throw closedOr(e);
         }
         countWithdrawnHeld();
         return true;

@@ -77,6 +77,37 @@ class EndpointThreadsTest {
         }
     }
 
+    /**
+     * A message a receive(Q) kept (on a rendezvous endpoint with its sender's ticket still pending)
+     * goes with the endpoint when it is closed: a later receive says closed, never hands it out, and
+     * never fails with the unmapped segment's own IllegalStateException.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {0, 1})
+    void aReceiveAfterCloseSaysClosedAndHandsOutNoKeptMessage(int messageLimit) throws Exception {
+        Endpoint endpoint = Endpoint.open(MailboxOptions.builder().messageLimit(messageLimit));
+        ProcessIdentity self = endpoint.identity();
+        ProcessIdentity silent = new ProcessIdentity(self.pid(), self.startTime() + 1);
+        Thread sender = Thread.ofPlatform().start(() -> {
+            try {
+                endpoint.send(self, bytes("kept"));
+            } catch (InterruptedException | RuntimeException ended) {
+                // the endpoint was closed under the rendezvous send: expected
+            }
+        });
+        try {
+            assertNull(endpoint.poll(silent, Duration.ofMillis(500)), "nothing from silent; the message is kept");
+            endpoint.close();
+            assertThrows(io.jipc.ClosedException.class, () -> endpoint.poll(Duration.ofMillis(100)));
+            assertThrows(io.jipc.ClosedException.class, () -> endpoint.poll(self, Duration.ofMillis(100)));
+            assertThrows(io.jipc.ClosedException.class, () -> endpoint.poll(silent, Duration.ofMillis(100)));
+        } finally {
+            endpoint.close();
+            sender.interrupt();
+            sender.join(TimeUnit.SECONDS.toMillis(30));
+        }
+    }
+
     @Test
     void everyTimedReceiveRefusesANullTimeout() throws Exception {
         try (Endpoint endpoint = Endpoint.open()) {
