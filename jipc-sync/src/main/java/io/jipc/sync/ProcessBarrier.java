@@ -300,7 +300,10 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
      * a broken barrier becomes usable again; parties waiting in the current generation get
      * {@link BarrierBrokenException} (their arrivals are discarded). Does nothing if nobody waits and
      * the barrier is not broken. Any party may call it; it does not block. Call it once the parties
-     * agree on it: an arrival racing with a reset may land in either generation.
+     * agree on it: an arrival racing with a reset may land in either generation. Not while a process
+     * of jipc before sync file version 1.2 may wait at the barrier: it knows no broken state, and if
+     * it wakes after the reset it passes as if the barrier had tripped (docs/synchronization.md,
+     * "Mixed versions").
      */
     public void reset() {
         ensureOpen();
