@@ -2,10 +2,10 @@ package io.jipc.naming.spi;
 
 import io.jipc.ClosedException;
 import io.jipc.Timeouts;
-import io.jipc.naming.NameEvent;
 import io.jipc.naming.Lifetime;
 import io.jipc.naming.Liveness;
 import io.jipc.naming.NameEntry;
+import io.jipc.naming.NameEvent;
 import io.jipc.naming.NameOwner;
 import io.jipc.naming.NameRecord;
 import io.jipc.naming.NameService;
