@@ -161,8 +161,10 @@ public interface Selectable {
              * Not known now: another thread of this process holds what a look needs (a mailbox's
              * receiving role: a {@code MessageHandler} running inside a receive, a receiver
              * binding, a listener's handler; with shared receivers, also another process's
-             * receive). Not ready for this select round; nothing rings when the holder lets go,
-             * so a selector looks again after at most 1 ms until the answer is another.
+             * receive), or a mailbox has a delivery of this process not yet acknowledged (a
+             * receive would be refused until the ack). Not ready for this select round; nothing
+             * rings when the holder lets go, so a selector looks again after at most 1 ms until
+             * the answer is another.
              */
             BUSY
         }

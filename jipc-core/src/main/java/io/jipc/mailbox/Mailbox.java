@@ -1555,6 +1555,11 @@ public final class Mailbox implements AutoCloseable, Selectable {
         @Override
         public Look look() {
             checkOpen();
+            if (mapped.outstanding != null) {
+                // a delivery not acknowledged yet: a receive would be refused until ack() or release(),
+                // which rings nothing, so look again soon (as for a role another thread holds)
+                return Look.BUSY;
+            }
             boolean entered;
             try {
                 entered = enterReceive(RoleGate.passedDeadline()); // a brief try: the holder may hold for long

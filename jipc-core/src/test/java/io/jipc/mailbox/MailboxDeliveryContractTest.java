@@ -35,6 +35,29 @@ class MailboxDeliveryContractTest extends MailboxContractTest {
     }
 
     /**
+     * A selector looking at a mailbox with a delivery of this process not yet acknowledged sees it
+     * not ready (a receive would be refused until the ack) instead of failing with the receives'
+     * IllegalStateException; once acknowledged, the next message is selected.
+     */
+    @ContractTest
+    void aSelectorSeesAMailboxWithAnOutstandingDeliveryAsNotReadyUntilTheAck(MailboxConfig config) throws Exception {
+        if (config.layout() == MailboxConfig.Layout.SHARED_RECEIVERS) {
+            return; // no acknowledged mode
+        }
+        Mailbox mailbox = create(config);
+        mailbox.put(message(10, 1));
+        mailbox.put(message(20, 2));
+        Delivery first = mailbox.takeDelivery();
+        try (MailboxSelector selector = MailboxSelector.open().register(mailbox)) {
+            assertEquals(java.util.List.of(), selector.selectNow());
+            assertEquals(java.util.List.of(), selector.select(java.time.Duration.ofMillis(50)));
+            first.ack();
+            assertEquals(java.util.List.of(mailbox), selector.select(LONG));
+        }
+        assertMessage(message(20, 2), mailbox.poll());
+    }
+
+    /**
      * An ack through a handle closed meanwhile fails, and releases the delivery: the process's other
      * handles receive again (they failed for ever with "a delivery ... not acknowledged yet").
      */
