@@ -374,7 +374,7 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
                         throw brokenException(generation, brokenPid(s));
                     }
                     if (tracked() && entry < 0) {
-                        entry = claimEntry(generation);
+                        entry = claimEntry();
                     }
                     if (entry >= 0) { // written before the compare-and-set that counts the arrival
                         INT.setVolatile(slot, entryOffset(entry) + ENTRY_GENERATION_OFFSET, generation);
@@ -625,11 +625,12 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
     }
 
     /**
-     * A free entry for an arrival of {@code generation}, claimed for this process; when none is free,
-     * first frees the entries of dead processes of earlier generations (and breaks {@code generation}
-     * if a dead one is of it). -1 if the table stays full: the arrival is then not tracked.
+     * A free entry, claimed for this process (the caller then writes the generation it arrives in);
+     * when none is free, first frees the entries of dead processes of ended generations (and breaks
+     * the current generation if a dead one is of it). -1 if the table stays full: the arrival is
+     * then not tracked.
      */
-    private int claimEntry(int generation) {
+    private int claimEntry() {
         for (int round = 0; round < 2; round++) {
             for (int i = 0; i < entries; i++) {
                 if (LONG.compareAndSet(slot, entryOffset(i) + ENTRY_TOKEN_OFFSET, 0L, self)) {
@@ -637,22 +638,31 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
                 }
             }
             if (round == 0) {
-                freeDeadEntries(generation);
+                freeDeadEntries();
             }
         }
         return -1;
     }
 
-    private void freeDeadEntries(int generation) {
+    /**
+     * Frees the entries of dead processes of generations that have ended, and breaks the current
+     * generation if a dead process's entry is of it. The entry's generation is read after its
+     * process was found dead (a dead process writes nothing more, so the value is final) and is
+     * compared with the generation of the state now, not with the caller's: the barrier may have
+     * tripped since the caller read it, and a party of the new generation that died must break it,
+     * not lose its entry.
+     */
+    private void freeDeadEntries() {
         for (int i = 0; i < entries; i++) {
-            int entryGeneration = (int) INT.getVolatile(slot, entryOffset(i) + ENTRY_GENERATION_OFFSET);
             long token = (long) LONG.getVolatile(slot, entryOffset(i) + ENTRY_TOKEN_OFFSET);
             if (token == 0 || token == self || ProcessIdentity.isAlive(token)) {
                 continue;
             }
-            if (entryGeneration == generation) {
-                breakGeneration(generation, ProcessIdentity.pidOf(token));
-            } else {
+            int entryGeneration = (int) INT.getVolatile(slot, entryOffset(i) + ENTRY_GENERATION_OFFSET);
+            int current = generation(state());
+            if (entryGeneration == current) {
+                breakGeneration(current, ProcessIdentity.pidOf(token));
+            } else if (entryGeneration - current < 0) {
                 LONG.compareAndSet(slot, entryOffset(i) + ENTRY_TOKEN_OFFSET, token, 0L);
             }
         }
