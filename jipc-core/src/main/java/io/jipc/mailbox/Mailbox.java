@@ -643,8 +643,16 @@ public final class Mailbox implements AutoCloseable, Selectable {
         return offer(message, 0, checkSize(message.byteSize()));
     }
 
+    /**
+     * The at-once send of the copying verbs; it calls the ring's or the lanes' send directly (one
+     * call layer less than through {@code offer(..., priority, gateDeadline)}): the send inside a
+     * handler of a cross-process ping-pong is this method (docs/benchmarks.md, 2026-12-04).
+     */
     private boolean offer(MemorySegment message, long offset, int length) {
-        return offer(message, offset, length, 0, AT_ONCE);
+        if (lanes != null) {
+            return offerToLane(message, offset, length, 0, AT_ONCE);
+        }
+        return offerToRing(message, offset, length, AT_ONCE);
     }
 
     /** A send without a priority or on a mailbox without them; {@code gateDeadline} as in {@link #enterSend(long)}. */
@@ -1385,6 +1393,16 @@ public final class Mailbox implements AutoCloseable, Selectable {
         if (plainRing && mapped.receiving.isHeldByCurrentThread() && !mapped.handling) {
             return boundPollUntil(handler, deadline);
         }
+        return unboundPollUntil(handler, deadline);
+    }
+
+    /**
+     * {@link #pollUntil(MessageHandler, long)} without a binding: kept out of it, so that the bound
+     * receiver's path stays a small method (the spinning cross-process round trip's median was
+     * about 0.1 µs longer in most runs while this code was inline there: docs/benchmarks.md,
+     * 2026-12-04).
+     */
+    private boolean unboundPollUntil(MessageHandler handler, long deadline) throws InterruptedException {
         try {
             if (drain(handler, 1, deadline) == 1) {
                 return true; // the common case, without the blocking loop's lambda
