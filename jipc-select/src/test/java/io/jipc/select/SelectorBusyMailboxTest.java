@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import static io.jipc.testkit.Latches.awaitUninterruptibly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -78,21 +79,6 @@ class SelectorBusyMailboxTest {
         assertTrue(mailbox.offer(new byte[] {1}));
         assertTrue(entered.await(GUARD_SECONDS, TimeUnit.SECONDS), "the handler runs");
         return listener;
-    }
-
-    private static void awaitUninterruptibly(CountDownLatch latch) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                latch.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** A timed select returns by its timeout (empty: the mailbox is busy) while a handler holds the role. */
