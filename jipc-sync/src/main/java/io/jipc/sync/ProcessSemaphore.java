@@ -494,7 +494,10 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
             long now = System.nanoTime();
             if (now - nextCheck >= 0) {
                 long token = (long) LONG.getVolatile(slot, entryOffset(i) + ENTRY_TOKEN_OFFSET);
-                if (!ProcessIdentity.isAlive(token)) {
+                // token 0: the entry is free, so its owner finished the change (it clears the pending
+                // state before it frees the entry) and `s` is stale; only a dead owner's change is ours
+                // to complete, and only while the state still shows it pending
+                if (token != 0 && !ProcessIdentity.isAlive(token) && state() == s) {
                     rollForward(i, s);
                     return true;
                 }
