@@ -20,12 +20,14 @@ import java.util.Optional;
  */
 public final class MailboxListener implements AutoCloseable {
     private final Thread thread;
+    private final String mailboxName;
     private volatile boolean closed;
     private volatile Throwable failure;
     private volatile long handled;
 
     MailboxListener(Mailbox mailbox, MessageHandler handler) {
         Objects.requireNonNull(handler, "handler");
+        this.mailboxName = mailbox.name();
         MessageHandler counting = message -> {
             try {
                 handler.onMessage(message);
@@ -90,5 +92,17 @@ public final class MailboxListener implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * The mailbox's name, the messages handled so far, and whether the listener runs, was closed or
+     * stopped on a failure (its class) or because the mailbox handle was closed, e.g. {@code MailboxListener[orders, handled 12, running]}.
+     */
+    @Override
+    public String toString() {
+        Throwable failed = failure;
+        String state = thread.isAlive() ? (closed ? "closing" : "running")
+                : failed != null ? "failed: " + failed.getClass().getSimpleName() : closed ? "closed" : "mailbox closed";
+        return "MailboxListener[" + mailboxName + ", handled " + handled + ", " + state + "]";
     }
 }

@@ -198,4 +198,17 @@ public final class MailboxSelector implements AutoCloseable {
             throw new ClosedException("selector is closed");
         }
     }
+
+    /** The registered mailboxes' names, or that the selector is closed, e.g. {@code MailboxSelector[orders, audit]}. */
+    @Override
+    public String toString() {
+        if (closed) {
+            return "MailboxSelector[closed]";
+        }
+        StringBuilder names = new StringBuilder("MailboxSelector[");
+        for (Mailbox mailbox : mailboxes) {
+            names.append(names.length() > 16 ? ", " : "").append(mailbox.name());
+        }
+        return names.append(']').toString();
+    }
 }

@@ -141,4 +141,32 @@ class MailboxListenerTest extends MailboxContractTest {
         assertEquals(1, listener.handled());
         assertTrue(listener.failure().isEmpty());
     }
+
+    /** toString names the mailbox, the messages handled and the state, running, failed or closed. */
+    @Test
+    void toStringNamesTheMailboxTheCountAndTheState() throws Exception {
+        Mailbox mailbox = plainMailbox();
+        CountDownLatch handled = new CountDownLatch(1);
+        MailboxListener listener = mailbox.listen(message -> handled.countDown());
+        assertTrue(mailbox.offer(new byte[] {1}));
+        assertTrue(handled.await(GUARD_SECONDS, TimeUnit.SECONDS));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(GUARD_SECONDS);
+        while (listener.handled() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertEquals("MailboxListener[" + mailbox.name() + ", handled 1, running]", listener.toString());
+        listener.close();
+        assertEquals("MailboxListener[" + mailbox.name() + ", handled 1, closed]", listener.toString());
+
+        MailboxListener failing = mailbox.listen(message -> {
+            throw new IllegalStateException("refused");
+        });
+        assertTrue(mailbox.offer(new byte[] {2}));
+        while (failing.isRunning() && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertEquals("MailboxListener[" + mailbox.name() + ", handled 0, failed: IllegalStateException]",
+                failing.toString());
+        failing.close();
+    }
 }

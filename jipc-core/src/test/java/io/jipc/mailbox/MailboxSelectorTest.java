@@ -185,4 +185,17 @@ class MailboxSelectorTest extends MailboxContractTest {
             }
         }
     }
+
+    /** toString names the registered mailboxes in registration order, or says the selector is closed. */
+    @ContractTest
+    void toStringNamesTheMailboxes(MailboxConfig config) throws Exception {
+        Mailbox first = create(config);
+        Mailbox second = create(config);
+        MailboxSelector selector = MailboxSelector.open();
+        assertEquals("MailboxSelector[]", selector.toString());
+        selector.register(first).register(second);
+        assertEquals("MailboxSelector[" + first.name() + ", " + second.name() + "]", selector.toString());
+        selector.close();
+        assertEquals("MailboxSelector[closed]", selector.toString());
+    }
 }
