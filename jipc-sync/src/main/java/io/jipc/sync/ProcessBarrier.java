@@ -506,8 +506,8 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
         }
     }
 
-    private static ClosedException closedWhileWaiting() {
-        return new ClosedException("barrier handle was closed while waiting (its arrival was withdrawn)");
+    private ClosedException closedWhileWaiting() {
+        return new ClosedException(label + ": handle was closed while waiting (its arrival was withdrawn)");
     }
 
     private BarrierBrokenException brokenException(int generation, long pid) {

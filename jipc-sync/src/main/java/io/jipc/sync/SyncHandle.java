@@ -20,6 +20,8 @@ abstract sealed class SyncHandle<H extends SyncHandle<H>> implements AutoCloseab
     /** The named object's file, or {@code null} for an object in a caller's slot. */
     private final SharedSegment file;
     private final String what;
+    /** {@code what} and, for a named object, its name: how exceptions name the object. */
+    final String label;
     private volatile WaitStrategy waitStrategy = WaitStrategy.SPIN_THEN_FUTEX;
     private volatile boolean closed;
     /** Orders {@link #close()} against what a subclass must not do on a closed handle. */
@@ -38,6 +40,7 @@ abstract sealed class SyncHandle<H extends SyncHandle<H>> implements AutoCloseab
         this.word = new WaitWord(slot, waitersOffset, sequenceOffset);
         this.file = file;
         this.what = what;
+        this.label = file == null ? what : what + " '" + file.path().getFileName() + "'";
     }
 
     /**
@@ -58,7 +61,7 @@ abstract sealed class SyncHandle<H extends SyncHandle<H>> implements AutoCloseab
 
     final void ensureOpen() {
         if (closed) {
-            throw new ClosedException(what + " handle is closed");
+            throw new ClosedException(label + ": handle is closed");
         }
     }
 
@@ -72,7 +75,7 @@ abstract sealed class SyncHandle<H extends SyncHandle<H>> implements AutoCloseab
         do { // counted in before the memory is touched, unless close() has run
             current = waiters.get();
             if (current < 0) {
-                throw new ClosedException(what + " handle is closed");
+                throw new ClosedException(label + ": handle is closed");
             }
         } while (!waiters.compareAndSet(current, current + 1));
         try {
@@ -89,7 +92,7 @@ abstract sealed class SyncHandle<H extends SyncHandle<H>> implements AutoCloseab
     /** The exception for a wait that touched the memory after another thread closed the handle. */
     final RuntimeException closedDuring(IllegalStateException unmapped) {
         if (closed) {
-            ClosedException e = new ClosedException(what + " handle was closed while waiting");
+            ClosedException e = new ClosedException(label + ": handle was closed while waiting");
             e.initCause(unmapped);
             return e;
         }

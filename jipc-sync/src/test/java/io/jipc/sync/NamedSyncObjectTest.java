@@ -125,6 +125,11 @@ class NamedSyncObjectTest {
             second.join(TimeUnit.SECONDS.toMillis(30));
             assertTrue(mutexWaiter.get() instanceof ClosedException, String.valueOf(mutexWaiter.get()));
             assertTrue(barrierWaiter.get() instanceof ClosedException, String.valueOf(barrierWaiter.get()));
+            assertTrue(mutexWaiter.get().getMessage().startsWith("mutex 'held': handle "), mutexWaiter.get().getMessage());
+            assertTrue(barrierWaiter.get().getMessage().startsWith("barrier 'barrier': handle "),
+                    barrierWaiter.get().getMessage());
+            ClosedException later = assertThrows(ClosedException.class, waiting::lock);
+            assertEquals("mutex 'held': handle is closed", later.getMessage());
             holder.unlock();
         } finally {
             ProcessMutex.destroy("held");
