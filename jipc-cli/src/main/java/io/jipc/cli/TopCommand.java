@@ -91,8 +91,10 @@ final class TopCommand implements Callable<Integer> {
     static String frame(List<ObjectRow> rows, Map<String, String> rates, Duration every) {
         StringBuilder out = new StringBuilder("jipc top - " + LocalTime.now().truncatedTo(ChronoUnit.SECONDS)
                 + ", rates over " + io.jipc.Timeouts.text(every) + ", " + rows.size() + " objects\n");
-        out.append(RowFormat.heading(true).stripTrailing()).append('\n');
-        rows.forEach(r -> out.append(RowFormat.line(r, rates.getOrDefault(r.uri(), "-")).stripTrailing()).append('\n'));
+        int uriWidth = RowFormat.uriWidth(rows);
+        out.append(RowFormat.heading(true, uriWidth).stripTrailing()).append('\n');
+        rows.forEach(r -> out.append(RowFormat.line(r, rates.getOrDefault(r.uri(), "-"), uriWidth).stripTrailing())
+                .append('\n'));
         return out.toString();
     }
 }

@@ -96,6 +96,29 @@ class LsCommandTest {
         }
     }
 
+    /**
+     * A URI longer than the usual column widens the column for every row, so the OWNER column
+     * stays under its heading; a long URI pushed the rest of its row out of line before.
+     */
+    @Test
+    void aLongUriWidensItsColumnSoTheColumnsStayInLine() throws Exception {
+        String longName = "a-mailbox-name-longer-than-the-uri-column-of-the-table";
+        try (Mailbox shortName = Mailbox.create("box");
+             Mailbox longOne = Mailbox.create(longName)) {
+            List<String> lines = CliRun.jipc("ls", "--kind", "mailbox").out().lines()
+                    .filter(line -> line.startsWith("KIND") || line.startsWith("mailbox ")).toList();
+            assertEquals(3, lines.size(), lines.toString());
+            int owner = lines.get(0).indexOf("   OWNER") + "   OWNER".length();
+            for (String row : lines.subList(1, 3)) {
+                assertEquals(String.valueOf(SELF), row.substring(0, owner).strip().replaceAll(".* ", ""),
+                        "the pid ends where the OWNER heading ends: " + lines);
+            }
+        } finally {
+            Mailbox.destroy("box");
+            Mailbox.destroy(longName);
+        }
+    }
+
     @Test
     void anUnknownKindIsAUsageErrorThatNamesTheKinds() {
         CliRun ls = CliRun.jipc("ls", "--kind", "mailboxes");

@@ -8,28 +8,39 @@ import java.util.stream.Collectors;
 
 /** How rows print: the table of {@code jipc ls} and {@code jipc top}, and the JSON of {@code jipc ls --json}. */
 public final class RowFormat {
-    private static final String COLUMNS = "%-16s %-30s %8s %-7s %-12s %14s %14s %-5s %s";
+    /** The URI column is this wide at least, and as wide as the longest URI of the table. */
+    private static final int MIN_URI_WIDTH = 30;
 
     private RowFormat() {
     }
 
+    /** The width of the URI column for {@code rows}: the longest URI's, and {@value #MIN_URI_WIDTH} at least. */
+    public static int uriWidth(List<ObjectRow> rows) {
+        return rows.stream().mapToInt(r -> r.uri().length()).reduce(MIN_URI_WIDTH, Math::max);
+    }
+
+    private static String columns(int uriWidth) {
+        return "%-16s %-" + uriWidth + "s %8s %-7s %-12s %14s %14s %-5s %s";
+    }
+
     /** The table's heading; {@code rateColumn} adds a RATE column (for {@code top}). */
-    public static String heading(boolean rateColumn) {
-        return String.format(Locale.ROOT, COLUMNS, "KIND", "URI", "OWNER", "STATE", "USERS", "CAPACITY", "DEPTH",
-                "MODE", (rateColumn ? String.format(Locale.ROOT, "%12s  ", "RATE/s") : "") + "DETAILS");
+    public static String heading(boolean rateColumn, int uriWidth) {
+        return String.format(Locale.ROOT, columns(uriWidth), "KIND", "URI", "OWNER", "STATE", "USERS", "CAPACITY",
+                "DEPTH", "MODE", (rateColumn ? String.format(Locale.ROOT, "%12s  ", "RATE/s") : "") + "DETAILS");
     }
 
     /** One row of the table; {@code rate} is printed when not null (a dash where no counter exists). */
-    public static String line(ObjectRow r, String rate) {
-        return String.format(Locale.ROOT, COLUMNS, r.kind(), r.uri(), r.ownerPid() == 0 ? "-" : r.ownerPid(),
+    public static String line(ObjectRow r, String rate, int uriWidth) {
+        return String.format(Locale.ROOT, columns(uriWidth), r.kind(), r.uri(), r.ownerPid() == 0 ? "-" : r.ownerPid(),
                 r.state(), users(r.users()), amount(r.capacity(), r.unit()), amount(r.depth(), r.unit()), r.mode(),
                 (rate == null ? "" : String.format(Locale.ROOT, "%12s  ", rate)) + r.details());
     }
 
     /** The whole table of {@code jipc ls}. */
     public static String table(List<ObjectRow> rows) {
-        StringBuilder out = new StringBuilder(heading(false).stripTrailing()).append('\n');
-        rows.forEach(r -> out.append(line(r, null).stripTrailing()).append('\n'));
+        int uriWidth = uriWidth(rows);
+        StringBuilder out = new StringBuilder(heading(false, uriWidth).stripTrailing()).append('\n');
+        rows.forEach(r -> out.append(line(r, null, uriWidth).stripTrailing()).append('\n'));
         if (rows.isEmpty()) {
             out.append("(none)\n");
         }
