@@ -20,6 +20,7 @@ import io.jipc.sync.ProcessCondition;
 import io.jipc.sync.ProcessCountDownLatch;
 import io.jipc.sync.ProcessMutex;
 import io.jipc.sync.ProcessSemaphore;
+import io.jipc.sync.SyncFileDescriptor;
 import io.jipc.sync.SyncObjects;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.ChildMain;
@@ -173,7 +174,8 @@ class InventoryProcessTest {
         assertEquals("counted down to 1 of 2", find(rows, "sync:used-latch").holds());
         assertEquals("1 of 2 parties arrived", find(rows, "sync:used-barrier").holds());
         Run ls = jipc("ls", "--kind", "sync");
-        assertTrue(ls.out().lines().anyMatch(l -> l.endsWith("JIPC-SYN 1.2, LTCH, counted down to 1 of 2")), ls.out());
+        assertTrue(ls.out().lines().anyMatch(l -> l.endsWith("JIPC-SYN " + SyncFileDescriptor.MAJOR_VERSION + "."
+                + SyncFileDescriptor.MINOR_VERSION + ", LTCH, counted down to 1 of 2")), ls.out());
         assertTrue(ls.out().contains("9 stale (owner dead, unused): jipc gc removes 4; 5 hold messages or state, "
                 + "which only jipc gc --include-unread removes"), ls.out());
         assertTrue(jipc("ls", "--json", "--kind", "sync").out().contains("\"holds\": \"1 of 2 parties arrived\""));

@@ -42,14 +42,33 @@ import java.util.concurrent.TimeoutException;
  *     {@link #reset()} still breaks the waiters of the current generation.</li>
  * </ul>
  *
+ * <h2>Members: noticing a party that dies before it arrives</h2>
+ * An entry is written when a party arrives, so a party that dies before arriving leaves nothing to
+ * find. A process that will be a party can therefore {@link #join} the barrier (opt-in; plain
+ * {@link #open}, {@link #create} and {@link #in} handles are not members): the handle claims one of
+ * the barrier's {@code parties} joined entries (its process's pid and start time) until it is
+ * closed. While a member's process is dead, every generation that parties wait in breaks at their
+ * next check, whether or not the member had arrived in it (if it had, it was waiting, and its party
+ * entry breaks the generation anyway). Closing the joined handle leaves without breaking anything;
+ * the barrier still needs {@link #parties()} arrivals a round, and a new join may take the place. A
+ * join beyond {@code parties} members of live processes is refused ({@link IllegalStateException});
+ * a join takes a dead member's place first, and the generation that member broke then needs
+ * {@link #reset()}. A member is a handle, but what is watched is its process: any thread of that
+ * process may arrive through any handle, and the pid in {@link BarrierBrokenException} is the
+ * dead member's. Tracked barriers formatted before version 1.3 and untracked ones have no joined
+ * table and refuse joins.
+ *
  * <h2>When a process dies</h2>
  * <ul>
  * <li>A party of a tracked barrier killed while it arrives, waits or leaves after a timeout breaks
  *     the generation: the others' waits end with {@link BarrierBrokenException} within about
  *     100 ms of a check. If the round completes before any waiter noticed (the last party arrived
  *     first), the dead party counts as arrived: it did arrive.</li>
- * <li>A party that dies <em>before</em> arriving is not noticed (nothing of it is in the slot): the
- *     others wait until their timeouts. Use {@link #await(Duration)} where that may happen.</li>
+ * <li>A party that dies <em>before</em> arriving is noticed only if its process {@link #join joined}
+ *     the barrier: the others' waits then break as above. Without a membership nothing of it is in
+ *     the slot: the others wait until their timeouts (use {@link #await(Duration)}).</li>
+ * <li>A member whose process ends without closing its joined handle counts as dead: it breaks every
+ *     later generation until a new join takes its place.</li>
  * <li>Untracked barrier: a party that dies after arriving still counts, one that dies before
  *     arriving leaves the others waiting.</li>
  * <li>Bound: a tracked barrier has 2 × parties entries, so that waiters of a generation that just
@@ -85,9 +104,15 @@ import java.util.concurrent.TimeoutException;
  *  +---------------------------------------------------------------+
  *  |   Party entries (1.2): 0 = untracked, else 2 x parties        |  32
  *  +---------------------------------------------------------------+
- *  |                     Reserved (zero) ...                       |  36..63
+ *  |   Joined entries (1.3): 0 = none (untracked, or before 1.3),  |  36
+ *  |   else parties                                                |
+ *  +---------------------------------------------------------------+
+ *  |                     Reserved (zero) ...                       |  40..63
  *  +---------------------------------------------------------------+
  *  |  Party entry 0 (16 bytes), entry 1, ... (tracked only)        |  64
+ *  +---------------------------------------------------------------+
+ *  |  Joined entry 0 (8 bytes), entry 1, ... (1.3, tracked only)   |  64 + 16 x
+ *  |                                                               |  party entries
  *  +---------------------------------------------------------------+
  *
  *  Party entry (at 64 + 16 * i):
@@ -99,10 +124,20 @@ import java.util.concurrent.TimeoutException;
  *  +---------------------------------------------------------------+
  *  |                        Reserved (zero)                        |  12
  *  +---------------------------------------------------------------+
+ *
+ *  Joined entry (at 64 + 16 * party entries + 8 * i):
+ *  +---------------------------------------------------------------+
+ *  |   Member's process token: pid (high 32) | start time (low 32) |  0
+ *  |                        0 = free place                         |
+ *  +---------------------------------------------------------------+
  * </pre>
  * A slot formatted before version 1.2 of {@link SyncFileDescriptor} is an untracked barrier (its
  * words 24..63 are zero). A 1.1 reader of a 1.2 tracked barrier arrives without entries (its death
- * goes unnoticed) and refuses a broken one as corrupt.
+ * goes unnoticed) and refuses a broken one as corrupt. A tracked slot formatted before 1.3 has no
+ * joined table (word 36 is zero, the slot ends after the party entries): {@link #join} refuses it,
+ * everything else works as before. A 1.2 reader of a 1.3 barrier ignores the joined table (it reads
+ * only as far as its party entries): it cannot join, and its waiters do not notice a dead member
+ * (a 1.3 waiter, if one waits, breaks the generation for them too).
  */
 /*
  * Algorithm notes.
@@ -116,6 +151,14 @@ import java.util.concurrent.TimeoutException;
  * generation read together with a dead token is that dead process's own. A party killed after
  * writing its entry but before counting its arrival (or after withdrawing, before freeing it)
  * breaks the generation too: it was arriving or leaving, and the round cannot complete without it.
+ *
+ * Joined entries are claimed with a compare-and-set from 0, or from a dead member's token (a dead
+ * token never comes back, so exactly one replacement wins); the member's handle frees its own entry
+ * on close (compare-and-set from its token), and nobody else frees a live member's. A waiter's check
+ * reads every joined entry: a dead token breaks the waiter's generation. It does not ask whether
+ * that member arrived in the generation: a dead member that had arrived was waiting, and its party
+ * entry (of this generation, dead) breaks the generation anyway; only an arrival counted without a
+ * party entry (table full) is broken here where it would have tripped.
  *
  * A waiter whose generation is no longer current must tell a trip from a break followed by a reset.
  * The breaker records the broken generation after its compare-and-set, and reset() records it
@@ -139,12 +182,19 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
     public static final int BROKEN_RECORD_OFFSET = 24;
     /** Party entries after the header: 0 for an untracked barrier, else 2 × parties (version 1.2). */
     public static final int ENTRY_COUNT_OFFSET = 32;
+    /**
+     * Joined entries after the party entries: 0 for an untracked barrier and one formatted before
+     * version 1.3 (no joined table: {@link #join} is refused), else parties (version 1.3).
+     */
+    public static final int JOINED_COUNT_OFFSET = 36;
     /** Bytes an untracked barrier needs (the header). */
     public static final int SLOT_LENGTH = 64;
     public static final int ENTRIES_OFFSET = 64;
     public static final int ENTRY_LENGTH = 16;
     public static final int ENTRY_TOKEN_OFFSET = 0;
     public static final int ENTRY_GENERATION_OFFSET = 8;
+    /** A joined entry (at {@code ENTRIES_OFFSET + ENTRY_LENGTH * entries + JOINED_ENTRY_LENGTH * i}): the member's process token. */
+    public static final int JOINED_ENTRY_LENGTH = 8;
     /** Most parties a tracked barrier may have. */
     public static final int MAX_TRACKED_PARTIES = 4096;
     /** The state's broken bit (bit 31 of its low word): the generation can no longer complete. */
@@ -158,6 +208,10 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
     private final int parties;
     /** Party entries of a tracked barrier, 0 if untracked. */
     private final int entries;
+    /** Joined entries: parties, or 0 if the barrier has no joined table (untracked, or formatted before 1.3). */
+    private final int joinedEntries;
+    /** The joined entry this handle holds while open ({@link #join}), -1 for a plain handle. */
+    private final int membership;
 
     /**
      * The threads of this handle waiting at the barrier, with the generation they arrived in and their
@@ -175,6 +229,14 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
 
     /** Attaches to a formatted slot (checked); {@code file} is the named object's file or {@code null}. */
     private ProcessBarrier(MemorySegment slot, SharedSegment file) {
+        this(slot, file, null);
+    }
+
+    /**
+     * Attaches to a formatted slot (checked) and, if {@code joinAs} (the barrier's description for
+     * messages) is not {@code null}, claims a joined entry for this handle.
+     */
+    private ProcessBarrier(MemorySegment slot, SharedSegment file, String joinAs) {
         MemorySegment header = Slots.attach(slot, SLOT_LENGTH, TAG, "barrier");
         int parties = header.get(ValueLayout.JAVA_INT, PARTIES_OFFSET);
         if (parties < 1) {
@@ -185,23 +247,33 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
             throw new CorruptSegmentException("barrier slot of " + parties + " parties says it has " + entries
                     + " party entries");
         }
-        long length = ENTRIES_OFFSET + (long) ENTRY_LENGTH * entries;
+        int joinedEntries = header.get(ValueLayout.JAVA_INT, JOINED_COUNT_OFFSET);
+        if (joinedEntries != 0 && (entries == 0 || joinedEntries != parties)) {
+            throw new CorruptSegmentException("barrier slot of " + parties + " parties and " + entries
+                    + " party entries says it has " + joinedEntries + " joined entries");
+        }
+        long length = length(entries, joinedEntries);
         if (slot.byteSize() < length) {
             throw new CorruptSegmentException("barrier slot of " + slot.byteSize() + " bytes cannot hold "
-                    + entries + " party entries");
+                    + entries + " party entries and " + joinedEntries + " joined entries");
         }
         super(slot.asSlice(0, length), file, "barrier", WAITERS_OFFSET, SEQUENCE_OFFSET);
         this.parties = parties;
         this.entries = entries;
+        this.joinedEntries = joinedEntries;
+        this.membership = joinAs == null ? -1 : claimMembership(joinAs);
     }
 
-    /** Bytes a tracked barrier of {@code parties} parties needs: the header and 2 × parties entries. */
+    /**
+     * Bytes a tracked barrier of {@code parties} parties needs: the header, 2 × parties party entries
+     * and parties joined entries (64 + 40 × parties).
+     */
     public static long slotLength(int parties) {
         if (parties < 1 || parties > MAX_TRACKED_PARTIES) {
             throw new IllegalArgumentException("parties " + parties + " of a tracked barrier not in [1, "
                     + MAX_TRACKED_PARTIES + "]");
         }
-        return ENTRIES_OFFSET + (long) ENTRY_LENGTH * 2 * parties;
+        return length(2 * parties, parties);
     }
 
     /**
@@ -221,7 +293,8 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
     /**
      * Formats a tracked barrier for {@code parties} parties (at most {@link #MAX_TRACKED_PARTIES}) in
      * {@code slot} ({@link #slotLength(int)} bytes): a party that dies while it arrives or waits
-     * breaks the barrier ({@link BarrierBrokenException}). Call once, before any process attaches.
+     * breaks the barrier ({@link BarrierBrokenException}), and so does a member that dies before it
+     * arrives ({@link #joinIn}). Call once, before any process attaches.
      */
     public static void formatTracked(MemorySegment slot, int parties) {
         long length = slotLength(parties);
@@ -229,6 +302,7 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
         Slots.clear(slot, length);
         slot.set(ValueLayout.JAVA_INT, PARTIES_OFFSET, parties);
         slot.set(ValueLayout.JAVA_INT, ENTRY_COUNT_OFFSET, 2 * parties);
+        slot.set(ValueLayout.JAVA_INT, JOINED_COUNT_OFFSET, parties);
         Slots.publish(slot, TAG);
     }
 
@@ -267,6 +341,50 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
         return SyncFile.open(name, TAG, permissions, ProcessBarrier::new);
     }
 
+    /**
+     * Joins the barrier formatted in {@code slot} as a member ({@link #join(String, int)} for a
+     * barrier in a caller's slot). The handle does not own the memory.
+     *
+     * @throws IllegalStateException    if the barrier has no joined table, or parties members of
+     *                                  live processes have joined it
+     * @throws CorruptSegmentException  if the slot holds no valid barrier
+     */
+    public static ProcessBarrier joinIn(MemorySegment slot) {
+        return new ProcessBarrier(slot, null, "barrier");
+    }
+
+    /** Joins the named barrier created with permissions 0600: {@link #join(String, int)}. */
+    public static ProcessBarrier join(String name) {
+        return join(name, 0600);
+    }
+
+    /**
+     * Opens the named barrier created with {@code permissions}, as {@link #open(String, int)}, and
+     * makes the handle a <em>member</em> for as long as it is open: it claims a joined entry that
+     * holds its process's pid and start time, and {@link #close()} frees it. While a member's process
+     * is dead (killed, or ended without closing the handle), every generation that parties wait in
+     * breaks ({@link BarrierBrokenException} naming its pid) rather than waiting for an arrival that
+     * cannot come. A member that closes its handle leaves: nothing breaks, and the barrier still
+     * needs {@link #parties()} arrivals per round; a new {@code join} may take the place. Threads of
+     * the member's process arrive through any handle; a member is not bound to one thread.
+     *
+     * <p>At most {@link #parties()} members at once. A join takes the place of a dead member if
+     * there is one (a replacement process), else a free place. The generation the dead member broke
+     * stays broken: a party calls {@link #reset()} once the replacement has joined (a reset before
+     * that is broken again at the waiters' next check while the dead member's entry is there). Does
+     * not block.
+     *
+     * @throws IllegalStateException         if {@code parties} members of live processes have joined
+     *                                       already (none may join until one leaves or dies), or the
+     *                                       barrier has no joined table (created by jipc before sync
+     *                                       file version 1.3: {@link #open} it instead)
+     * @throws SyncObjectNotFoundException   if there is no such barrier
+     */
+    public static ProcessBarrier join(String name, int permissions) {
+        return SyncFile.open(name, TAG, permissions,
+                (slot, file) -> new ProcessBarrier(slot, file, "barrier '" + name + "'"));
+    }
+
     /** Removes a named barrier's name; open handles keep working. Returns false if there was none. */
     public static boolean destroy(String name) {
         return SyncFile.destroy(name);
@@ -280,6 +398,26 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
     /** Whether the barrier notices parties that die (formatted with {@link #formatTracked}, or named). */
     public boolean tracked() {
         return entries > 0;
+    }
+
+    /** Whether this handle is an open member of the barrier (made by {@link #join}, not closed). */
+    public boolean joined() {
+        return membership >= 0 && !isClosed();
+    }
+
+    /**
+     * The members that have joined and not left (a snapshot, counting those of dead processes whose
+     * place nobody has taken); 0 for a barrier without a joined table.
+     */
+    public int joinedMembers() {
+        ensureOpen();
+        int members = 0;
+        for (int i = 0; i < joinedEntries; i++) {
+            if ((long) LONG.getVolatile(slot, joinedOffset(i)) != 0) {
+                members++;
+            }
+        }
+        return members;
     }
 
     /** The parties that arrived in the current generation and wait (a snapshot; 0 while broken). */
@@ -300,7 +438,9 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
      * a broken barrier becomes usable again; parties waiting in the current generation get
      * {@link BarrierBrokenException} (their arrivals are discarded). Does nothing if nobody waits and
      * the barrier is not broken. Any party may call it; it does not block. Call it once the parties
-     * agree on it: an arrival racing with a reset may land in either generation. Not while a process
+     * agree on it: an arrival racing with a reset may land in either generation. A dead member
+     * ({@link #join}) breaks the new generation again at the waiters' next check until a join has
+     * taken its place. Not while a process
      * of jipc before sync file version 1.2 may wait at the barrier: it knows no broken state, and if
      * it wakes after the reset it passes as if the barrier had tripped (docs/synchronization.md,
      * "Mixed versions").
@@ -519,7 +659,10 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
                 + " while parties waited", pid);
     }
 
-    /** Withdraws the arrivals of this handle's waiting threads and frees their entries: the memory is still mapped. */
+    /**
+     * Withdraws the arrivals of this handle's waiting threads and frees their entries, then leaves
+     * the membership: the memory is still mapped.
+     */
     @Override
     void afterClosing() {
         waiting.values().forEach(arrival -> {
@@ -527,13 +670,17 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
             freeEntry(arrival.entry());
         });
         waiting.clear();
+        if (membership >= 0) { // only this handle frees it: a live process's entry is never taken over
+            LONG.compareAndSet(slot, joinedOffset(membership), self, 0L);
+        }
     }
 
     @Override
     String describeState() {
         long s = state();
         String generation = "generation " + Integer.toUnsignedString(generation(s));
-        String kind = tracked() ? "tracked" : "untracked";
+        String kind = !tracked() ? "untracked" : joinedEntries == 0 ? "tracked"
+                : "tracked, " + joinedMembers() + " joined";
         if (broken(s)) {
             long pid = brokenPid(s);
             return parties + " parties, " + kind + ", broken (" + (pid != 0 ? "pid " + pid + " died" : "reset") + "), "
@@ -608,8 +755,9 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
     // =================================================================== party entries
 
     /**
-     * The pid of a dead process whose entry says it arrives or waits in {@code generation}, or 0.
-     * Reads each entry's generation before its token: see the algorithm notes.
+     * The pid of a dead process whose entry says it arrives or waits in {@code generation}, or of a
+     * dead member; 0 if there is none. Reads each party entry's generation before its token: see
+     * the algorithm notes.
      */
     private long deadParty(int generation) {
         for (int i = 0; i < entries; i++) {
@@ -621,7 +769,60 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
                 return ProcessIdentity.pidOf(token);
             }
         }
+        return deadMember();
+    }
+
+    // =================================================================== joined members
+
+    /** The pid of a member whose process is dead, or 0. */
+    private long deadMember() {
+        for (int i = 0; i < joinedEntries; i++) {
+            long token = (long) LONG.getVolatile(slot, joinedOffset(i));
+            if (token != 0 && token != self && !ProcessIdentity.isAlive(token)) {
+                return ProcessIdentity.pidOf(token);
+            }
+        }
         return 0;
+    }
+
+    /**
+     * Claims a joined entry for this handle: a dead member's (compare-and-set from its token, so
+     * one replacement wins), else a free one (from 0).
+     *
+     * @param what the barrier, for messages
+     * @throws IllegalStateException if there is no joined table, or every entry holds a live member
+     */
+    private int claimMembership(String what) {
+        if (joinedEntries == 0) {
+            throw new IllegalStateException(what + " has no table of joined members (" + (tracked()
+                    ? "formatted by jipc before sync file version 1.3" : "untracked")
+                    + "): join needs a barrier created by jipc 1.3 or later; open it instead"
+                    + " (a party that dies before it arrives then goes unnoticed)");
+        }
+        for (int i = 0; i < joinedEntries; i++) {
+            long token = (long) LONG.getVolatile(slot, joinedOffset(i));
+            if (token != 0 && token != self && !ProcessIdentity.isAlive(token)
+                    && LONG.compareAndSet(slot, joinedOffset(i), token, self)) {
+                return i;
+            }
+        }
+        for (int i = 0; i < joinedEntries; i++) {
+            if (LONG.compareAndSet(slot, joinedOffset(i), 0L, self)) {
+                return i;
+            }
+        }
+        throw new IllegalStateException(what + " has " + parties + (parties == 1 ? " party" : " parties") + " and "
+                + parties + " joined members of live processes: no more may join until one leaves (closes its"
+                + " handle) or dies");
+    }
+
+    private long joinedOffset(int i) {
+        return length(entries, i);
+    }
+
+    /** Bytes of a slot up to joined entry {@code joined} of a barrier of {@code entries} party entries. */
+    private static long length(int entries, int joined) {
+        return ENTRIES_OFFSET + (long) ENTRY_LENGTH * entries + (long) JOINED_ENTRY_LENGTH * joined;
     }
 
     /**

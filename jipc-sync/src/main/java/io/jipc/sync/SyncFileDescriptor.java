@@ -38,12 +38,16 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <p>The slot layouts are drawn in {@link ProcessMutex}, {@link ProcessSemaphore},
  * {@link ProcessCondition}, {@link ProcessBarrier} and {@link ProcessCountDownLatch}; the header
  * in {@link SegmentHeaderDescriptor}.
- * Version 1.2; 1.1 added the initial value of a semaphore's permits and of a latch's count to their
+ * Version 1.3; 1.1 added the initial value of a semaphore's permits and of a latch's count to their
  * slots (words that 1.0 left zero), so tools tell an object in use from a fresh one; a 1.0 reader
  * ignores them. 1.2 added tracked barriers: a named barrier's slot has party entries after its
  * header, a party-entry count, a broken bit in its state and a broken record ({@link ProcessBarrier});
  * a 1.2 reader takes a barrier of an older file as untracked, a 1.1 reader uses a tracked one
- * without entries and refuses a broken one as corrupt. The slot is formatted before the version is published, so an opener that accepts
+ * without entries and refuses a broken one as corrupt. 1.3 added a barrier's joined table (members
+ * that {@link ProcessBarrier#join join} it, so that one dying before it arrives breaks the
+ * generation): a count in a word 1.2 left zero and parties entries after the party entries, which a
+ * 1.2 reader does not read (it cannot join, and its waiters do not notice a dead member); a 1.3
+ * reader refuses to join a barrier of an older file (no table) and uses it otherwise as before. The slot is formatted before the version is published, so an opener that accepts
  * the file finds a formatted slot. An opener checks that the kind is the one it asks for, that the
  * slot offset is {@link #SLOT_OFFSET} and that the slot fits in the file.
  */
@@ -51,7 +55,7 @@ public final class SyncFileDescriptor {
     /** Magic of a synchronization object's file. */
     public static final long MAGIC = SegmentHeaderDescriptor.magic("JIPC-SYN");
     public static final int MAJOR_VERSION = 1;
-    public static final int MINOR_VERSION = 2;
+    public static final int MINOR_VERSION = 3;
 
     public static final int KIND_OFFSET = 128;
     public static final int SLOT_LENGTH_OFFSET = 132;

@@ -62,8 +62,8 @@ class BarrierBrokenTest {
 
     @Test
     void trackedFormatHasTwoEntriesPerPartyAfterTheHeader() {
-        assertEquals(64 + 16 * 2 * 3, ProcessBarrier.slotLength(3));
-        assertEquals(64 + 16L * 2 * ProcessBarrier.MAX_TRACKED_PARTIES,
+        assertEquals(64 + 16 * 2 * 3 + 8 * 3, ProcessBarrier.slotLength(3), "party entries, then the joined table");
+        assertEquals(64 + (16L * 2 + 8) * ProcessBarrier.MAX_TRACKED_PARTIES,
                 ProcessBarrier.slotLength(ProcessBarrier.MAX_TRACKED_PARTIES));
         assertThrows(IllegalArgumentException.class, () -> ProcessBarrier.slotLength(0));
         assertThrows(IllegalArgumentException.class, () -> ProcessBarrier.slotLength(ProcessBarrier.MAX_TRACKED_PARTIES + 1));

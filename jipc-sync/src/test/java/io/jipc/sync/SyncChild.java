@@ -25,6 +25,10 @@ import java.util.concurrent.TimeUnit;
  * <li>{@code count-down}: counts the latch down once; prints {@code COUNTED}.</li>
  * <li>{@code tracked-barrier-arrive}: prints {@code ARRIVING}, then waits at the tracked barrier
  *     (until killed).</li>
+ * <li>{@code barrier-join <name>}: joins the named barrier, prints {@code JOINED}, and sleeps
+ *     until killed (it never arrives).</li>
+ * <li>{@code barrier-join-leave <name>}: joins the named barrier, prints {@code JOINED}, closes the
+ *     handle, prints {@code LEFT} and ends.</li>
  * <li>{@code barrier <rounds> <party> [tracked]}: per round r: ROUNDS[party] = r, await the barrier
  *     (the tracked one if asked), check every party's round is at least r; prints {@code DONE}.</li>
  * </ul>
@@ -119,6 +123,17 @@ public final class SyncChild {
                 say("ARRIVING");
                 barrier.await();
                 say("PASSED");
+            }
+            case "barrier-join" -> {
+                ProcessBarrier.join(args[2]);
+                say("JOINED");
+                TimeUnit.MINUTES.sleep(5);
+            }
+            case "barrier-join-leave" -> {
+                try (ProcessBarrier ignored = ProcessBarrier.join(args[2])) {
+                    say("JOINED");
+                }
+                say("LEFT");
             }
             case "barrier" -> {
                 int rounds = Integer.parseInt(args[2]);

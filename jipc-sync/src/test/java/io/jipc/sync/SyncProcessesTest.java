@@ -13,10 +13,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -292,6 +297,99 @@ class SyncProcessesTest {
             assertFalse(barrier.isBroken());
             assertEquals(0, barrier.arrived());
         }
+    }
+
+    /**
+     * 3 parties of a named barrier: the child joins and never arrives; the parent (a member) and a
+     * plain party arrive and wait without a timeout; the child is killed with SIGKILL, and both
+     * waits end with BarrierBrokenException naming it (without the member check they wait for
+     * ever: the hang guard fails them). A reset alone is broken again while the dead member's
+     * entry is there; a replacement join takes its place rather than a free one, and after a reset
+     * the three trip.
+     */
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void aMemberKilledBeforeItArrivesBreaksTheBarrier() throws Exception {
+        area(1);
+        String name = "joined-" + counter;
+        try (ProcessBarrier created = ProcessBarrier.create(name, 3);
+             ProcessBarrier plain = ProcessBarrier.open(name)) {
+            ChildJvm child = start("barrier-join", name);
+            child.awaitLine("JOINED", LONG);
+            try (ProcessBarrier joined = ProcessBarrier.join(name)) {
+                assertEquals(2, created.joinedMembers(), "the child and the parent joined");
+                CompletableFuture<Integer> first = awaitAsync(joined);
+                CompletableFuture<Integer> second = awaitAsync(plain);
+                long deadline = System.nanoTime() + LONG.toNanos();
+                while (plain.arrived() < 2) {
+                    assertTrue(System.nanoTime() - deadline < 0, "the parent's parties never both arrived");
+                    Thread.sleep(10);
+                }
+                child.kill();
+                for (CompletableFuture<Integer> waiter : List.of(first, second)) {
+                    ExecutionException e = assertThrows(
+                            ExecutionException.class, () -> waiter.get(60, TimeUnit.SECONDS),
+                            "the untimed await ended");
+                    BarrierBrokenException broken = assertInstanceOf(
+                            BarrierBrokenException.class, e.getCause(), String.valueOf(e.getCause()));
+                    assertEquals(child.pid(), broken.deadPid().orElseThrow(), broken.getMessage());
+                }
+                plain.reset();
+                BarrierBrokenException again = assertThrows(BarrierBrokenException.class,
+                        () -> plain.await(Duration.ofSeconds(30)), "the dead member is still joined");
+                assertEquals(child.pid(), again.deadPid().orElseThrow());
+
+                try (ProcessBarrier replacement = ProcessBarrier.join(name)) {
+                    assertEquals(2, plain.joinedMembers(), "the replacement took the dead member's place");
+                    plain.reset();
+                    CompletableFuture<Integer> a = awaitAsync(joined);
+                    CompletableFuture<Integer> b = awaitAsync(plain);
+                    int c = replacement.await();
+                    assertEquals(3, a.get(60, TimeUnit.SECONDS) + b.get(60, TimeUnit.SECONDS) + c, "indexes 0, 1, 2");
+                    assertFalse(plain.isBroken());
+                }
+            }
+            assertFalse(child.output().contains("PASSED"), child.output());
+        } finally {
+            ProcessBarrier.destroy(name);
+        }
+    }
+
+    /**
+     * A member process that closes its joined handle and ends leaves: a waiter's timed await ends by
+     * its timeout, not broken, and two new members then trip the barrier.
+     */
+    @Test
+    void aMemberThatClosedItsHandleLeavesWithoutBreakingTheBarrier() throws Exception {
+        area(1);
+        String name = "left-" + counter;
+        try (ProcessBarrier barrier = ProcessBarrier.create(name, 2)) {
+            ChildJvm child = start("barrier-join-leave", name);
+            child.assertSuccess(LONG);
+            assertTrue(child.output().contains("LEFT"), child.output());
+            assertEquals(0, barrier.joinedMembers());
+            assertThrows(TimeoutException.class,
+                    () -> barrier.await(Duration.ofMillis(300)), "ended by the timeout, after a member check");
+            assertFalse(barrier.isBroken());
+            try (ProcessBarrier one = ProcessBarrier.join(name); ProcessBarrier two = ProcessBarrier.join(name)) {
+                CompletableFuture<Integer> first = awaitAsync(one);
+                assertEquals(1, two.await() + first.get(60, TimeUnit.SECONDS));
+            }
+        } finally {
+            ProcessBarrier.destroy(name);
+        }
+    }
+
+    private static CompletableFuture<Integer> awaitAsync(ProcessBarrier barrier) {
+        CompletableFuture<Integer> result = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                result.complete(barrier.await());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        });
+        return result;
     }
 
     @Test
