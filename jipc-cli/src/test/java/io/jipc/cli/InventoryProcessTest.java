@@ -127,7 +127,8 @@ class InventoryProcessTest {
     /**
      * Creates one synchronization object of each kind fresh ({@code fresh-*}) and one of each kind
      * but the condition in use ({@code used-*}: the mutex locked, a permit taken, the latch counted
-     * down once, one of two parties at the barrier), then halts without cleaning up.
+     * down once, one of two parties at the barrier, and a member joined), then halts without
+     * cleaning up.
      */
     public static final class LeaveSyncObjects {
         public static void main(String[] args) throws Exception {
@@ -141,6 +142,7 @@ class InventoryProcessTest {
             ProcessSemaphore.create("used-pool", 2, 0, 0600).acquire();
             ProcessCountDownLatch.create("used-latch", 2).countDown();
             ProcessBarrier barrier = ProcessBarrier.create("used-barrier", 2);
+            ProcessBarrier.join("used-barrier");
             Thread.ofPlatform().daemon().start(() -> {
                 try {
                     barrier.await();
@@ -172,13 +174,13 @@ class InventoryProcessTest {
         assertEquals("1 of 2 permits available", find(rows, "sync:used-pool").holds());
         assertTrue(find(rows, "sync:used-mutex").holds().matches("locked by pid \\d+"), rows.toString());
         assertEquals("counted down to 1 of 2", find(rows, "sync:used-latch").holds());
-        assertEquals("1 of 2 parties arrived", find(rows, "sync:used-barrier").holds());
+        assertEquals("1 of 2 parties arrived, 1 of 2 joined", find(rows, "sync:used-barrier").holds());
         Run ls = jipc("ls", "--kind", "sync");
         assertTrue(ls.out().lines().anyMatch(l -> l.endsWith("JIPC-SYN " + SyncFileDescriptor.MAJOR_VERSION + "."
                 + SyncFileDescriptor.MINOR_VERSION + ", LTCH, counted down to 1 of 2")), ls.out());
         assertTrue(ls.out().contains("9 stale (owner dead, unused): jipc gc removes 4; 5 hold messages or state, "
                 + "which only jipc gc --include-unread removes"), ls.out());
-        assertTrue(jipc("ls", "--json", "--kind", "sync").out().contains("\"holds\": \"1 of 2 parties arrived\""));
+        assertTrue(jipc("ls", "--json", "--kind", "sync").out().contains("\"holds\": \"1 of 2 parties arrived, 1 of 2 joined\""));
 
         Run gc = jipc("gc");
         assertEquals(0, gc.exit(), gc.err());

@@ -42,8 +42,9 @@ final class SyncLister implements Lister {
 
     /**
      * The state of the slot that differs from a freshly created object's, in words; empty when there
-     * is none (a free mutex, a semaphore with all its permits, a barrier nobody waits at, a latch not
-     * counted down, any condition). The initial permits and count are known from version 1.1.
+     * is none (a free mutex, a semaphore with all its permits, a barrier nobody waits at or has
+     * joined, a latch not counted down, any condition). The initial permits and count are known from
+     * version 1.1, a barrier's members from 1.3.
      */
     private static String state(FileSnapshot f, int tag) {
         boolean initialKnown = SegmentHeaderDescriptor.minor(f.getInt(SegmentHeaderDescriptor.VERSION_OFFSET)) >= 1;
@@ -74,6 +75,11 @@ final class SyncLister implements Lister {
             } else if (arrived != 0) {
                 state.add(arrived + " of " + f.getInt(SLOT + ProcessBarrier.PARTIES_OFFSET) + " parties arrived");
             }
+            int parties = f.getInt(SLOT + ProcessBarrier.PARTIES_OFFSET);
+            int members = joinedMembers(f, parties);
+            if (members != 0) {
+                state.add(members + " of " + parties + " joined");
+            }
         } else if (tag == ProcessCountDownLatch.TAG) {
             int count = f.getInt(SLOT + ProcessCountDownLatch.COUNT_OFFSET);
             int initial = f.getInt(SLOT + ProcessCountDownLatch.INITIAL_COUNT_OFFSET);
@@ -82,5 +88,25 @@ final class SyncLister implements Lister {
             }
         }
         return String.join(", ", state);
+    }
+
+    /**
+     * The members of a barrier's joined table (version 1.3), of live processes or not; 0 if it has
+     * none (untracked, an older file, or counts this reader does not take for a table).
+     */
+    private static int joinedMembers(FileSnapshot f, int parties) {
+        int entries = f.getInt(SLOT + ProcessBarrier.ENTRY_COUNT_OFFSET);
+        if (parties < 1 || parties > ProcessBarrier.MAX_TRACKED_PARTIES || entries != 2 * parties
+                || f.getInt(SLOT + ProcessBarrier.JOINED_COUNT_OFFSET) != parties) {
+            return 0;
+        }
+        long table = SLOT + ProcessBarrier.ENTRIES_OFFSET + (long) ProcessBarrier.ENTRY_LENGTH * entries;
+        int members = 0;
+        for (int i = 0; i < parties; i++) {
+            if (f.getLong(table + (long) ProcessBarrier.JOINED_ENTRY_LENGTH * i) != 0) {
+                members++;
+            }
+        }
+        return members;
     }
 }
