@@ -229,14 +229,11 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
 
     /** Attaches to a formatted slot (checked); {@code file} is the named object's file or {@code null}. */
     private ProcessBarrier(MemorySegment slot, SharedSegment file) {
-        this(slot, file, null);
+        this(slot, file, false);
     }
 
-    /**
-     * Attaches to a formatted slot (checked) and, if {@code joinAs} (the barrier's description for
-     * messages) is not {@code null}, claims a joined entry for this handle.
-     */
-    private ProcessBarrier(MemorySegment slot, SharedSegment file, String joinAs) {
+    /** Attaches to a formatted slot (checked) and, if {@code join}, claims a joined entry for this handle. */
+    private ProcessBarrier(MemorySegment slot, SharedSegment file, boolean join) {
         MemorySegment header = Slots.attach(slot, SLOT_LENGTH, TAG, "barrier");
         int parties = header.get(ValueLayout.JAVA_INT, PARTIES_OFFSET);
         if (parties < 1) {
@@ -261,7 +258,7 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
         this.parties = parties;
         this.entries = entries;
         this.joinedEntries = joinedEntries;
-        this.membership = joinAs == null ? -1 : claimMembership(joinAs);
+        this.membership = join ? claimMembership() : -1;
     }
 
     /**
@@ -350,7 +347,7 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
      * @throws CorruptSegmentException  if the slot holds no valid barrier
      */
     public static ProcessBarrier joinIn(MemorySegment slot) {
-        return new ProcessBarrier(slot, null, "barrier");
+        return new ProcessBarrier(slot, null, true);
     }
 
     /** Joins the named barrier created with permissions 0600: {@link #join(String, int)}. */
@@ -382,7 +379,7 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
      */
     public static ProcessBarrier join(String name, int permissions) {
         return SyncFile.open(name, TAG, permissions,
-                (slot, file) -> new ProcessBarrier(slot, file, "barrier '" + name + "'"));
+                (slot, file) -> new ProcessBarrier(slot, file, true));
     }
 
     /** Removes a named barrier's name; open handles keep working. Returns false if there was none. */
@@ -789,12 +786,11 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
      * Claims a joined entry for this handle: a dead member's (compare-and-set from its token, so
      * one replacement wins), else a free one (from 0).
      *
-     * @param what the barrier, for messages
      * @throws IllegalStateException if there is no joined table, or every entry holds a live member
      */
-    private int claimMembership(String what) {
+    private int claimMembership() {
         if (joinedEntries == 0) {
-            throw new IllegalStateException(what + " has no table of joined members (" + (tracked()
+            throw new IllegalStateException(label + " has no table of joined members (" + (tracked()
                     ? "formatted by jipc before sync file version 1.3" : "untracked")
                     + "): join needs a barrier created by jipc 1.3 or later; open it instead"
                     + " (a party that dies before it arrives then goes unnoticed)");
@@ -811,7 +807,7 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
                 return i;
             }
         }
-        throw new IllegalStateException(what + " has " + parties + (parties == 1 ? " party" : " parties") + " and "
+        throw new IllegalStateException(label + " has " + parties + (parties == 1 ? " party" : " parties") + " and "
                 + parties + " joined members of live processes: no more may join until one leaves (closes its"
                 + " handle) or dies");
     }
