@@ -56,7 +56,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *     up meanwhile (it re-offers every {@value #LIVENESS_CHECK_MILLIS} ms, see {@link #send}, or is
  *     interrupted) withdraws its message: the kept copy is dropped, never handed out. If this
  *     process dies, such a send fails as any send to a dead process does ({@link
- *     MailboxNotFoundException}). Only the bytes bound applies to the kept store here.</li>
+ *     MailboxNotFoundException}). Only the bytes bound applies to the kept store here. An
+ *     at-once {@link #offer} is kept only while another thread of this process waits in a receive
+ *     that takes it (from anyone, or from its sender): otherwise it is declined and returns false
+ *     at once (the message withdrawn, never handed out), as an offer does when no receive waits,
+ *     instead of waiting for the application.</li>
  * </ul>
  *
  * <p>Thread-safe. One endpoint per process: {@link #open()} returns a new handle of the same one.
@@ -83,6 +87,13 @@ public final class Endpoint implements AutoCloseable {
     private long keptBytes;
     /** Whether a thread is receiving from {@link #inbox} now; guarded by {@link #state}. */
     private boolean receiving;
+    /**
+     * Threads in a receive now, by the sender token each takes ({@link #ANYONE}: any), so that an
+     * at-once offer is kept only for a receive that takes it; guarded by {@link #state}.
+     */
+    private final Map<Long, Integer> receivers = new HashMap<>();
+    /** The key of {@link #receivers} for a receive from anyone (no process has token 0). */
+    private static final long ANYONE = 0;
     /** Peers' endpoints this process sent to; guarded by itself. */
     private final Map<Long, Mailbox> peers = new HashMap<>();
     private volatile boolean closed;
@@ -142,10 +153,11 @@ public final class Endpoint implements AutoCloseable {
     /**
      * Sends {@code message} to {@code process} if its endpoint has room now; false if it is full. Its
      * liveness is checked as by {@link #send}: at most every {@value #LIVENESS_CHECK_MILLIS} ms. To a
-     * rendezvous endpoint it hands the message over only if that process is blocked in a receive, and
-     * returns true once the application received it: while that process waits in {@code receive(Q)}
-     * for another process it keeps the message, and this call waits until it is received (true) or
-     * that receive ends (false: the message is withdrawn).
+     * rendezvous endpoint it hands the message over only if that process is blocked in a receive
+     * that takes it now: true once that receive took it; false at once if no receive waits, or if
+     * the waiting ones are {@code receive(Q)}s for other processes (the one waiting on the endpoint
+     * declines the message instead of keeping it: it is withdrawn, never received). It never waits
+     * for the receiving application.
      *
      * @throws MailboxNotFoundException if that process has no endpoint (not opened, closed, or it
      *                                  ended; a death is noticed within {@value #LIVENESS_CHECK_MILLIS} ms)
@@ -295,6 +307,30 @@ public final class Endpoint implements AutoCloseable {
      * {@link #kept} has room: otherwise it waits for another thread to receive a kept message.
      */
     private Message next(ProcessIdentity from, long deadline) throws InterruptedException {
+        long key = from == null ? ANYONE : from.token();
+        state.lock();
+        try {
+            receivers.merge(key, 1, Integer::sum);
+        } finally {
+            state.unlock();
+        }
+        try {
+            return nextInTurn(from, deadline);
+        } finally {
+            state.lock();
+            try {
+                receivers.compute(key, (unused, count) -> count == 1 ? null : count - 1);
+                if (!kept.isEmpty() && !closed) {
+                    declineUnwanted();
+                }
+            } finally {
+                state.unlock();
+            }
+        }
+    }
+
+    /** {@link #next(ProcessIdentity, long)} once the calling thread is counted in {@link #receivers}. */
+    private Message nextInTurn(ProcessIdentity from, long deadline) throws InterruptedException {
         while (true) {
             state.lock();
             try {
@@ -326,10 +362,10 @@ public final class Endpoint implements AutoCloseable {
                 state.lock();
                 try {
                     receiving = false;
-                    if (held != null && !isFrom(from, held.message())) {
-                        keep(held); // another sender's: for a later receive, maybe another thread's
-                    }
                     changed.signalAll();
+                    if (held != null && !isFrom(from, held.message())) {
+                        keepOrDecline(held); // another sender's: for a later receive, maybe another thread's
+                    }
                 } finally {
                     state.unlock();
                 }
@@ -371,7 +407,7 @@ public final class Endpoint implements AutoCloseable {
     /**
      * The next message of the inbox: any message with its ticket taken ({@code from} null: it is
      * handed out at once), or one held with its ticket pending ({@code from} given: it may be another
-     * sender's, kept; see {@link Mailbox#takeHeld()}).
+     * sender's, kept or declined; see {@link Mailbox#takeHeld()} and {@link #keepOrDecline}).
      */
     private HeldMessage receiveFromInbox(ProcessIdentity from, long deadline) throws InterruptedException {
         long left = deadline == Timeouts.NO_DEADLINE ? Long.MAX_VALUE : deadline - System.nanoTime();
@@ -402,10 +438,36 @@ public final class Endpoint implements AutoCloseable {
         return (limit <= 0 || kept.size() < limit) && keptBytes < inbox.capacityBytes();
     }
 
-    /** Adds to {@link #kept}. Holds {@link #state}. */
-    private void keep(HeldMessage held) {
+    /**
+     * Adds another sender's message to {@link #kept}, unless it is an at-once offer that no thread
+     * in a receive waits for: that one is declined (its {@link #offer} returns false now instead of
+     * waiting for a later receive) and dropped. Holds {@link #state}.
+     */
+    private void keepOrDecline(HeldMessage held) {
+        if (!wanted(held.message().senderToken()) && inbox.declineAtOnce(held.ticket())) {
+            return;
+        }
         kept.addLast(held);
         keptBytes += held.message().payload().length;
+    }
+
+    /** Whether a thread in a receive now takes a message of the sender {@code token}. Holds {@link #state}. */
+    private boolean wanted(long token) {
+        return receivers.containsKey(ANYONE) || receivers.containsKey(token);
+    }
+
+    /**
+     * Declines the kept at-once offers that no thread in a receive takes any more (their offers
+     * waited for a thread that has just left). Holds {@link #state}.
+     */
+    private void declineUnwanted() {
+        for (Iterator<HeldMessage> it = kept.iterator(); it.hasNext(); ) {
+            HeldMessage held = it.next();
+            if (!wanted(held.message().senderToken()) && inbox.declineAtOnce(held.ticket())) {
+                it.remove();
+                keptBytes -= held.message().payload().length;
+            }
+        }
     }
 
     /**

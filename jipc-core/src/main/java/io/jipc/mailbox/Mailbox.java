@@ -781,7 +781,10 @@ public final class Mailbox implements AutoCloseable, Selectable {
     /**
      * Sends {@code message} at {@code priority} if there is room in its level now; false if full.
      * On a rendezvous mailbox: hands the message to a receiver that is blocked in a receive at this
-     * moment, and returns true once it took it; false at once if none is waiting.
+     * moment, and returns true once it took it; false at once if none is waiting, and false (the
+     * message withdrawn, never delivered) if that receiver does not hand it out at once but would
+     * hold it: an {@link Endpoint}'s {@code receive(Q)} that waits for another sender declines it,
+     * so this call never waits for the receiving application.
      *
      * @throws IllegalArgumentException if {@code priority} is not in {@code 0..priorities()-1}
      */
@@ -881,8 +884,10 @@ public final class Mailbox implements AutoCloseable, Selectable {
     /**
      * Sends {@code length} bytes of {@code message} from {@code offset} with a ticket and waits until
      * a receiver took it; returns the receiver's process token (a receipt). Withdraws the message
-     * (and returns 0) once the deadline passed or, with {@code onlyToWaitingReceiver}, when no
-     * receiver is (still) blocked in a receive. The send is tried once before the blocking loop,
+     * (and returns 0) once the deadline passed or, with {@code onlyToWaitingReceiver} (an at-once
+     * offer), when no receiver is (still) blocked in a receive; such a message is marked, and a
+     * receiver that would hold it instead of handing it out declines it (0 as well, see {@link
+     * Rendezvous}). The send is tried once before the blocking loop,
      * whose attempt is a capturing lambda: with room at once (the common case), nothing is allocated.
      */
     private long handOver(MemorySegment message, long offset, int length, int priority, long deadline,
@@ -895,7 +900,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
         }
         int slot = tickets.acquireSlot();
         try {
-            long ticket = tickets.issue(slot);
+            long ticket = tickets.issue(slot, onlyToWaitingReceiver);
             boolean sent = firstSendToLane(message, offset, length, priority, ticket,
                     onlyToWaitingReceiver ? AT_ONCE : deadline)
                     || (!onlyToWaitingReceiver
@@ -951,7 +956,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
             }
             return receipt(ticket);
         } catch (InterruptedException e) {
-            if (tickets.cancel(ticket)) {
+            if (tickets.cancel(ticket) || tickets.declined(ticket)) {
                 throw e;
             }
             Thread.currentThread().interrupt(); // taken after all: the send succeeded
@@ -962,12 +967,13 @@ public final class Mailbox implements AutoCloseable, Selectable {
     }
 
     /**
-     * The taker of a ticket known to be taken; -1 if its receivers-table entry was reused meanwhile
-     * (the receiver died right after taking and another process took its place).
+     * The taker of a ticket no longer pending that its sender did not withdraw; -1 if its
+     * receivers-table entry was reused meanwhile (the receiver died right after taking and another
+     * process took its place); 0 if a receiver declined it (an at-once offer, not sent).
      */
     private long receipt(long ticket) {
         long receiver = lanes.rendezvous.receiverOf(ticket);
-        return receiver != 0 ? receiver : -1;
+        return receiver != 0 ? receiver : lanes.rendezvous.declined(ticket) ? 0 : -1;
     }
 
     // ------------------------------------------------------------ transfer (with a receipt)
@@ -1808,6 +1814,29 @@ public final class Mailbox implements AutoCloseable, Selectable {
         }
         countWithdrawnHeld();
         return false;
+    }
+
+    /**
+     * Declines a {@linkplain #takeHeld() held} message that the receive will not hand out now, if
+     * its sender made an at-once offer ({@link #offer(byte[], int)} on a rendezvous mailbox): that
+     * offer returns false instead of waiting for a later receive. True if so: the message is
+     * withdrawn (counted as withdrawn) and the caller drops it; false for any other message (its
+     * sender waits, or does not wait: keep it). Any thread of the receiving process.
+     */
+    boolean declineAtOnce(long ticket) {
+        if (ticket == 0) {
+            return false;
+        }
+        checkOpen();
+        try {
+            if (!lanes.rendezvous.decline(ticket)) {
+                return false;
+            }
+        } catch (IllegalStateException e) { // unmapped by a close() of another thread
+            throw closedOr(e);
+        }
+        countWithdrawnHeld();
+        return true;
     }
 
     /**

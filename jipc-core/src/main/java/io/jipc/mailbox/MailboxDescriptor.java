@@ -37,7 +37,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *      784     240  reserved (zero)
  *     1024    2048  rendezvous tickets: 64 x 32 bytes, one per blocked rendezvous sender:
  *                   owner token (long) | state (long: generation &lt;&lt; 16 | 0 pending,
- *                   1 cancelled, 2 + r taken by receiver r) | 16 bytes reserved
+ *                   1 cancelled by its sender or declined by a receiver, 2 + r taken by
+ *                   receiver r) | at-once mark (long: 1 &lt;&lt; 48 | generation of an at-once
+ *                   offer; written only by those, ignored by older processes) | 8 bytes reserved
  *     3072     512  receivers: 64 tokens (long; 0 = free), one per process that has received;
  *                   a receipt names the receiver by its index here
  *     3584     512  reserved (zero)
@@ -54,7 +56,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * the other's files (a 2.0 file has no label). Version 2.2 adds the flags word, likewise in bytes
  * that older versions left zero: a 2.0 or 2.1 file reads as flags 0 (not durable), and a 2.0 or
  * 2.1 process opens a 2.2 file (an opener checks only the major version) and ignores its flags.
- * The flags are written once, before the version, and never change. The file is created with {@code O_EXCL} and made ready by writing the version last;
+ * The flags are written once, before the version, and never change. The tickets' at-once mark
+ * (in bytes that every version left zero, and that older processes neither write nor read) needs
+ * no version: it names the generation it marks, so a zero word or one left by an earlier use of
+ * the slot marks nothing; an older receiver holds a marked message as it holds any (see {@link
+ * Rendezvous}), and an older sender's tickets are never marked. The file is created with {@code O_EXCL} and made ready by writing the version last;
  * see {@link io.jipc.segment.SharedSegment}.
  */
 public final class MailboxDescriptor {
@@ -86,6 +92,7 @@ public final class MailboxDescriptor {
     public static final int TICKET_LENGTH = 32;
     public static final int TICKET_OWNER_OFFSET = 0;
     public static final int TICKET_STATE_OFFSET = 8;
+    public static final int TICKET_AT_ONCE_OFFSET = 16;
     public static final int TICKETS = 64;
 
     /** Feature bit: every record's payload starts with an {@link EnvelopeDescriptor envelope}. */
@@ -125,7 +132,8 @@ public final class MailboxDescriptor {
             MemoryLayout.sequenceLayout(TICKETS, MemoryLayout.structLayout(
                     JAVA_LONG.withName("owner"),
                     JAVA_LONG.withName("state"),
-                    MemoryLayout.paddingLayout(16))).withName("tickets"),
+                    JAVA_LONG.withName("atOnce"),
+                    MemoryLayout.paddingLayout(8))).withName("tickets"),
             MemoryLayout.sequenceLayout(RECEIVERS, JAVA_LONG).withName("receivers"),
             MemoryLayout.paddingLayout(RING_OFFSET - RECEIVERS_OFFSET - RECEIVERS * 8));
 

@@ -11,6 +11,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import static io.jipc.mailbox.MailboxDescriptor.TICKETS;
 import static io.jipc.mailbox.MailboxDescriptor.TICKETS_OFFSET;
+import static io.jipc.mailbox.MailboxDescriptor.TICKET_AT_ONCE_OFFSET;
 import static io.jipc.mailbox.MailboxDescriptor.TICKET_LENGTH;
 import static io.jipc.mailbox.MailboxDescriptor.TICKET_OWNER_OFFSET;
 import static io.jipc.mailbox.MailboxDescriptor.TICKET_STATE_OFFSET;
@@ -34,6 +35,16 @@ import static io.jipc.mailbox.MailboxDescriptor.TICKET_STATE_OFFSET;
  * failure. Generations make the compare-and-sets immune to slot reuse (ABA): a record of an earlier
  * generation never matches.
  *
+ * <h2>At-once offers</h2>
+ * An at-once offer ({@link Mailbox#offer(byte[], int)}) marks its ticket: before it sends the
+ * message it writes {@code AT_ONCE_MARK | gen} into the slot's at-once word, so the mark names one
+ * generation and a later (or a dead owner's) use of the slot never inherits it; other sends write
+ * nothing there. A receiver that will not hand such a message out now (an {@link Endpoint}'s
+ * {@code receive(Q)} holding another sender's message) <em>declines</em> it: it moves the state
+ * from {@code gen|PENDING} to {@code gen|CANCELLED} itself, so the offer returns false at once
+ * instead of waiting for the application. Processes of jipc versions before the mark ignore the
+ * word (their receivers hold such a message pending; the offer then waits as it did).
+ *
  * <p>A sender that dies keeps its slot until another sender reclaims it; its message, if still
  * pending, is delivered unless the slot was reissued first (then it is skipped).
  */
@@ -43,6 +54,8 @@ final class Rendezvous {
     static final long CANCELLED = 1;
     static final long TAKEN = 2;
     private static final long GENERATION_MASK = (1L << 48) - 1;
+    /** Above every generation, so that a never-written (zero) at-once word matches no ticket. */
+    private static final long AT_ONCE_MARK = 1L << 48;
 
     private final MemorySegment header;
     private final String name;
@@ -90,9 +103,17 @@ final class Rendezvous {
         LONG.setRelease(header, ownerOffset(slot), 0L);
     }
 
-    /** Issues the slot's next generation, pending; returns the ticket for the envelope. */
-    long issue(int slot) {
+    /**
+     * Issues the slot's next generation, pending; returns the ticket for the envelope. With {@code
+     * atOnce} (an at-once offer) the ticket is marked: a receiver that does not hand the message out
+     * at once declines it ({@link #decline}). Called before the message is sent, whose commit
+     * publishes both words.
+     */
+    long issue(int slot, boolean atOnce) {
         long generation = (((long) LONG.getVolatile(header, stateOffset(slot)) >>> 16) + 1) & GENERATION_MASK;
+        if (atOnce) { // blocking sends write nothing here: an earlier generation's mark never matches theirs
+            LONG.setRelease(header, atOnceOffset(slot), AT_ONCE_MARK | generation);
+        }
         LONG.setVolatile(header, stateOffset(slot), generation << 16 | PENDING);
         return ((long) (slot + 1)) << 48 | generation;
     }
@@ -114,7 +135,38 @@ final class Rendezvous {
                 generation << 16 | CANCELLED);
     }
 
+    /**
+     * Whether a receiver declined {@code ticket}'s message ({@link #decline}): its state is
+     * cancelled, which its sender, who asks, did not do itself.
+     */
+    boolean declined(long ticket) {
+        return (long) LONG.getVolatile(header, stateOffset(slotOf(ticket)))
+                == ((ticket & GENERATION_MASK) << 16 | CANCELLED);
+    }
+
     // ---------------------------------------------------------------- receivers
+
+    /**
+     * Declines the message of {@code ticket} if its sender made an at-once offer and still waits for
+     * it: withdraws it for the sender, whose offer returns false; true if so (the receiver drops
+     * the message). False for a message of a waiting send, or one withdrawn already.
+     */
+    boolean decline(long ticket) {
+        int slot = slotOf(ticket);
+        if (slot < 0 || slot >= TICKETS) {
+            throw new CorruptSegmentException(name + ": message with ticket " + Long.toHexString(ticket)
+                    + " names no rendezvous slot");
+        }
+        long generation = ticket & GENERATION_MASK;
+        if ((long) LONG.getVolatile(header, atOnceOffset(slot)) != (AT_ONCE_MARK | generation)) {
+            return false;
+        }
+        if (!LONG.compareAndSet(header, stateOffset(slot), generation << 16 | PENDING, generation << 16 | CANCELLED)) {
+            return false;
+        }
+        taken.signalIfWaiting(); // the sender sleeps until its ticket is no longer pending
+        return true;
+    }
 
     /**
      * Takes the message of {@code ticket} if its sender still waits for it; false if it was
@@ -226,5 +278,9 @@ final class Rendezvous {
 
     private static long stateOffset(int slot) {
         return TICKETS_OFFSET + (long) slot * TICKET_LENGTH + TICKET_STATE_OFFSET;
+    }
+
+    private static long atOnceOffset(int slot) {
+        return TICKETS_OFFSET + (long) slot * TICKET_LENGTH + TICKET_AT_ONCE_OFFSET;
     }
 }

@@ -139,6 +139,47 @@ class EndpointBufferingProcessTest {
         }
     }
 
+    /**
+     * While this process waits in {@code receive(A)}, process B's at-once {@code offer} to its
+     * rendezvous endpoint returns false without waiting for the application (before the fix it
+     * waited until the message was received or that receive ended), and a timed send of B gives up
+     * by its timeout; neither message is ever delivered. B's blocking send still returns only once
+     * the application received its message.
+     */
+    @Test
+    void onARendezvousEndpointAnOfferToAReceiveFromAnotherProcessReturnsFalseAtOnce() throws Exception {
+        try (Endpoint endpoint = Endpoint.open(MailboxOptions.builder().messageLimit(0))) {
+            Async<Message> holder = Async.start(Async.Kind.PLATFORM, "receive(A)",
+                    () -> endpoint.receive(silent(endpoint)));
+            holder.assertBlocked();
+            ProcessIdentity target = endpoint.identity();
+            ChildJvm child = ChildJvm.builder(Offerer.class)
+                    .args(Long.toString(target.pid()), Long.toString(target.startTime()))
+                    .quickStart().hardTimeout(Duration.ofSeconds(90)).start();
+            try (Sending sending = new Sending(child, ProcessIdentity.of(child.pid()).orElseThrow())) {
+                // the class timeout is the hang guard: before the fix the offer returned only after receive(A)
+                assertEquals("OFFERED false", child.awaitLine("OFFERED", CHILD), "the at-once offer");
+                assertFalse(holder.isDone(), "the offer returned while receive(A) still waits");
+                assertEquals("TIMED false", child.awaitLine("TIMED", CHILD), "the timed send");
+                assertFalse(holder.isDone(), "the timed send gave up while receive(A) still waits");
+                child.process().getOutputStream().write('\n');
+                child.process().getOutputStream().flush();
+                child.awaitLine("SENDING 3", CHILD);
+                Thread.sleep(SETTLE_MILLIS);
+                assertFalse(child.output().contains("SENT 3"), "the blocking send waits for the application");
+                Message message = endpoint.receive(); // kept by receive(A); the declined and withdrawn ones are not
+                assertEquals(child.pid(), ProcessIdentity.pidOf(message.senderToken()), "sender");
+                assertEquals(3, ByteBuffer.wrap(message.payload()).getInt(), "the blocking send's message");
+                child.awaitLine("SENT 3", CHILD);
+                assertNull(endpoint.poll(Duration.ofMillis(SETTLE_MILLIS)), "messages 1 and 2 are never delivered");
+                assertFalse(holder.isDone(), "receive(A) still waits");
+                holder.interrupt();
+                holder.failure(InterruptedException.class);
+                finish(child);
+            }
+        }
+    }
+
     @Test
     void manyLargeMessagesDoNotGrowTheKeptStoreBeyondTheEndpointsCapacity() throws Exception {
         int capacity = 64 * 1024;
@@ -165,6 +206,33 @@ class EndpointBufferingProcessTest {
     }
 
     // ================================================================== child main
+
+    /**
+     * Offers message 1 at once to a process's endpoint, then sends message 2 with a short timeout
+     * straight to its mailbox (an endpoint has no timed send), printing each result; after a line
+     * on stdin sends message 3 blocking.
+     */
+    public static final class Offerer {
+        public static void main(String[] args) throws Exception {
+            ChildMain.dieWithParent();
+            ProcessIdentity target = new ProcessIdentity(Long.parseLong(args[0]), Long.parseLong(args[1]));
+            BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            try (Endpoint endpoint = Endpoint.open();
+                 Mailbox inbox = Mailbox.open("endpoint-" + Long.toHexString(target.token()))) {
+                System.out.println("OFFERED " + endpoint.offer(target, ByteBuffer.allocate(4).putInt(1).array()));
+                System.out.flush();
+                System.out.println("TIMED " + inbox.offer(ByteBuffer.allocate(4).putInt(2).array(), Duration.ofMillis(200)));
+                System.out.flush();
+                stdin.readLine();
+                System.out.println("SENDING 3");
+                System.out.flush();
+                endpoint.send(target, ByteBuffer.allocate(4).putInt(3).array());
+                System.out.println("SENT 3");
+                System.out.flush();
+                stdin.readLine();
+            }
+        }
+    }
 
     /** Sends {@code count} messages of {@code size} bytes (each starting with its number) to a process's endpoint. */
     public static final class Sender {

@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Threads of one {@link Endpoint} receiving at once (within one process: the endpoint sends to
@@ -74,6 +75,31 @@ class EndpointThreadsTest {
             holder.failure(InterruptedException.class);
             endpoint.send(self, bytes("after"));
             assertEquals("after", text(endpoint.poll(LONG)), "the turn is free again");
+        }
+    }
+
+    /**
+     * On a rendezvous endpoint a receive(Q) keeps another sender's at-once offer only while another
+     * thread waits in a receive that takes it: then the offer returns true and that thread gets the
+     * message; with no such thread it is declined, and the offer returns false at once.
+     */
+    @Test
+    void anAtOnceOfferIsKeptOnlyForAnotherThreadThatWaitsForItsSender() throws Exception {
+        try (Endpoint endpoint = Endpoint.open(MailboxOptions.builder().messageLimit(0))) {
+            ProcessIdentity self = endpoint.identity();
+            ProcessIdentity silent = new ProcessIdentity(self.pid(), self.startTime() + 1);
+            Async<Message> holder = Async.start(Async.Kind.PLATFORM, "receive(silent)", () -> endpoint.receive(silent));
+            holder.assertBlocked();
+            Async<Message> taker = Async.start(Async.Kind.PLATFORM, "receive(self)", () -> endpoint.receive(self));
+            taker.assertBlocked();
+            assertTrue(endpoint.offer(self, bytes("wanted")), "kept for the thread that waits for its sender");
+            assertEquals("wanted", text(taker.get()));
+            assertFalse(endpoint.offer(self, bytes("declined")), "nobody else waits: declined at once");
+            assertEquals(0, endpoint.keptCount(), "nothing kept");
+            assertFalse(holder.isDone(), "the holder still waits");
+            holder.interrupt();
+            holder.failure(InterruptedException.class);
+            assertNull(endpoint.poll(SHORT), "the declined offer is never delivered");
         }
     }
 

@@ -18,6 +18,7 @@ import java.util.SplittableRandom;
 import java.util.stream.LongStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -130,7 +131,7 @@ class HostileEnvelopeFuzzTest {
                 int level = random.nextInt(LEVELS);
                 byte[] message = new byte[random.nextInt(MAX_MESSAGE + 1)];
                 long ticket = random.nextBoolean()
-                        ? fixture.lanes.rendezvous.issue(random.nextInt(MailboxDescriptor.TICKETS)) : 0;
+                        ? fixture.lanes.rendezvous.issue(random.nextInt(MailboxDescriptor.TICKETS), false) : 0;
                 byte[] record = new byte[EnvelopeDescriptor.LENGTH + message.length];
                 MemorySegment envelope = MemorySegment.ofArray(record);
                 envelope.set(ValueLayout.JAVA_LONG_UNALIGNED, EnvelopeDescriptor.TICKET_OFFSET, ticket);
@@ -192,13 +193,38 @@ class HostileEnvelopeFuzzTest {
     @Test
     void aMessageOfAnEarlierTicketGenerationIsSkipped() {
         try (Fixture fixture = new Fixture()) {
-            long stale = fixture.lanes.rendezvous.issue(3);
-            long current = fixture.lanes.rendezvous.issue(3);
+            long stale = fixture.lanes.rendezvous.issue(3, false);
+            long current = fixture.lanes.rendezvous.issue(3, false);
             assertTrue(fixture.raw(0, envelope(1, 0, stale, EnvelopeDescriptor.LENGTH + 1)));
             assertTrue(fixture.raw(0, envelope(2, 0, current, EnvelopeDescriptor.LENGTH + 2)));
             assertEquals(2, fixture.lanes.peekLength(), "the stale one is dropped");
             assertTrue(fixture.lanes.receive((b, en, m, l) -> assertEquals(2, l)));
             assertEquals(-1, fixture.lanes.peekLength());
+        }
+    }
+
+    /**
+     * An at-once offer's mark names its generation: a receiver may decline that ticket (once; the
+     * sender then sees it declined, not taken), but never a later blocking send's ticket of the same
+     * slot, nor a ticket that was taken.
+     */
+    @Test
+    void onlyAnAtOnceTicketIsDeclinedAndItsMarkDoesNotOutliveItsGeneration() {
+        try (Fixture fixture = new Fixture()) {
+            Rendezvous tickets = fixture.lanes.rendezvous;
+            long atOnce = tickets.issue(5, true);
+            assertTrue(tickets.decline(atOnce), "an at-once offer is declined");
+            assertFalse(tickets.pending(atOnce));
+            assertTrue(tickets.declined(atOnce), "its sender sees it declined");
+            assertFalse(tickets.decline(atOnce), "once");
+            long blocking = tickets.issue(5, false);
+            assertFalse(tickets.decline(blocking), "the slot's next (blocking) send is not marked");
+            assertTrue(tickets.pending(blocking));
+            assertFalse(tickets.declined(blocking));
+            long taken = tickets.issue(5, true);
+            assertTrue(tickets.take(taken));
+            assertFalse(tickets.decline(taken), "a taken ticket stays taken");
+            assertFalse(tickets.declined(taken));
         }
     }
 }

@@ -32,6 +32,12 @@ class MailboxDescriptorLayoutTest {
         assertEquals(MailboxDescriptor.RECEIVERS_OFFSET, l.byteOffset(PathElement.groupElement("receivers")));
         assertEquals(MailboxDescriptor.TICKET_LENGTH, l.select(PathElement.groupElement("tickets")).byteSize()
                 / MailboxDescriptor.TICKETS);
+        for (var field : new Object[][] {{"owner", MailboxDescriptor.TICKET_OWNER_OFFSET},
+                {"state", MailboxDescriptor.TICKET_STATE_OFFSET}, {"atOnce", MailboxDescriptor.TICKET_AT_ONCE_OFFSET}}) {
+            assertEquals((long) MailboxDescriptor.TICKETS_OFFSET + (int) field[1], l.byteOffset(
+                    PathElement.groupElement("tickets"), PathElement.sequenceElement(0),
+                    PathElement.groupElement((String) field[0])), (String) field[0]);
+        }
         assertEquals(MailboxDescriptor.RING_OFFSET, l.byteSize());
         var e = io.jipc.mailbox.EnvelopeDescriptor.LAYOUT;
         assertEquals(io.jipc.mailbox.EnvelopeDescriptor.SENDER_OFFSET, e.byteOffset(PathElement.groupElement("sender")));
