@@ -529,6 +529,24 @@ public final class Endpoint implements AutoCloseable {
         inbox.close();
     }
 
+    /**
+     * The process, the endpoint's mailbox name and the messages kept for later receives, or that it
+     * is closed, e.g. {@code Endpoint[pid 4711, endpoint-12670000a8f3, 2 kept]}.
+     */
+    @Override
+    public String toString() {
+        String head = "Endpoint[pid " + identity.pid() + ", " + inbox.name();
+        if (closed) {
+            return head + ", closed]";
+        }
+        state.lock();
+        try {
+            return head + ", " + kept.size() + " kept]";
+        } finally {
+            state.unlock();
+        }
+    }
+
     // ------------------------------------------------------------------ names
 
     private static String nameOf(long token) {

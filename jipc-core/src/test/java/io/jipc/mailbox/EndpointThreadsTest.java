@@ -148,4 +148,19 @@ class EndpointThreadsTest {
             assertEquals("still there", text(endpoint.poll(LONG)), "a refused call took nothing");
         }
     }
+
+    /** toString names the process, the endpoint's mailbox and the kept messages, or that it is closed. */
+    @Test
+    void toStringNamesTheProcessTheMailboxAndTheKeptMessages() throws Exception {
+        Endpoint endpoint = Endpoint.open();
+        ProcessIdentity self = endpoint.identity();
+        String head = "Endpoint[pid " + self.pid() + ", endpoint-" + Long.toHexString(self.token());
+        assertEquals(head + ", 0 kept]", endpoint.toString());
+        ProcessIdentity silent = new ProcessIdentity(self.pid(), self.startTime() + 1);
+        endpoint.send(self, bytes("kept"));
+        assertNull(endpoint.poll(silent, SHORT), "nothing from silent; the message is kept");
+        assertEquals(head + ", 1 kept]", endpoint.toString());
+        endpoint.close();
+        assertEquals(head + ", closed]", endpoint.toString());
+    }
 }
