@@ -3,7 +3,6 @@ package io.jipc.net;
 import io.jipc.ClosedException;
 import io.jipc.ErrnoException;
 import io.jipc.Selectable;
-import io.jipc.Turns;
 import io.jipc.platform.Sockets;
 
 import java.lang.foreign.Arena;
@@ -199,7 +198,7 @@ public final class DatagramEndpoint implements AutoCloseable, Selectable {
                     + options.maxDatagramSize() + " bytes (to " + Sockets.describe(target) + ")", message.length,
                     options.maxDatagramSize());
         }
-        if (!Turns.take(sendLock, deadline)) {
+        if (!StreamConnection.takeTurn(sendLock, deadline)) {
             return false; // another thread sends, waiting for room
         }
         try {
@@ -268,7 +267,7 @@ public final class DatagramEndpoint implements AutoCloseable, Selectable {
     }
 
     private Datagram receive(long deadline) throws InterruptedException {
-        if (!Turns.take(receiveLock, deadline)) {
+        if (!StreamConnection.takeTurn(receiveLock, deadline)) {
             return null; // another thread receives, and gets what arrives until then
         }
         try {

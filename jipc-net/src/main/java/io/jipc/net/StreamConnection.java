@@ -153,6 +153,22 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         }
     }
 
+    /**
+     * {@link Turns#take} for a call of this package: a call that did not get the turn of its
+     * direction by its deadline cannot complete at once, so an interrupted thread throws (and its
+     * status is cleared), also for a zero timeout (docs/architecture.md, "Interrupts and timeouts").
+     * The at-once calls catch that and keep the status.
+     */
+    static boolean takeTurn(ReentrantLock turn, long deadline) throws InterruptedException {
+        if (Turns.take(turn, deadline)) {
+            return true;
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        return false;
+    }
+
     static long deadlineOf(Duration timeout) {
         long nanos = Timeouts.nanos(timeout); // centuries: no deadline, never an overflow
         return nanos >= Timeouts.MOST_NANOS ? Long.MAX_VALUE : System.nanoTime() + nanos;
@@ -196,7 +212,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
     }
 
     private byte[] receive(long deadline) throws InterruptedException {
-        if (!Turns.take(readLock, deadline)) {
+        if (!takeTurn(readLock, deadline)) {
             return null; // another thread receives, and gets what arrives until then
         }
         try {
@@ -357,7 +373,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
             throw new MessageTooLargeException("message of " + length + " bytes exceeds the maximum frame size of "
                     + sendLimit + " bytes of the connection to " + remote, length, sendLimit);
         }
-        if (!Turns.take(writeLock, deadline)) {
+        if (!takeTurn(writeLock, deadline)) {
             return false; // another thread sends: the buffer had no room for its frame
         }
         try {
@@ -439,7 +455,8 @@ public final class StreamConnection implements AutoCloseable, Selectable {
     /**
      * Reads raw bytes (no framing) into {@code dst}: blocks until at least one byte is there;
      * returns the count, or -1 at end of stream (0 at once if {@code dst} has no room). Bytes
-     * already buffered are returned first.
+     * already buffered are returned first, also to an interrupted thread (which keeps its status);
+     * with none there, an interrupted thread gets {@link InterruptedException}.
      *
      * @throws IllegalStateException if a message was half received
      */
@@ -447,7 +464,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         if (!dst.hasRemaining()) {
             return 0; // as a channel read into a full buffer: nothing to wait for
         }
-        readLock.lockInterruptibly();
+        Turns.take(readLock, Timeouts.NO_DEADLINE); // free: taken also by an interrupted thread, bytes there are read
         try {
             if (decoder.inFrame()) {
                 throw new IllegalStateException("a message from " + remote + " is half received");
