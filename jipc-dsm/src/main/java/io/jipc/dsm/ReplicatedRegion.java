@@ -3,6 +3,7 @@ package io.jipc.dsm;
 import io.jipc.ClosedException;
 import io.jipc.JipcException;
 import io.jipc.Timeouts;
+import io.jipc.Turns;
 import io.jipc.naming.NameService;
 import io.jipc.net.ConnectionOptions;
 import io.jipc.net.StreamConnection;
@@ -303,8 +304,10 @@ public final class ReplicatedRegion implements AutoCloseable {
 
     /**
      * Takes the region's write lock, waiting as long as it takes (not at all if this replica keeps
-     * it), and opens a write section.
+     * it), and opens a write section. A section that begins at once (the lock kept here, no other
+     * thread of this replica writing) begins also for an interrupted thread, which keeps its status.
      *
+     * @throws InterruptedException    if interrupted before or while waiting (the request is withdrawn)
      * @throws RegionHomeLostException if the home is lost meanwhile
      */
     public RegionWrite write() throws InterruptedException {
@@ -312,9 +315,12 @@ public final class ReplicatedRegion implements AutoCloseable {
     }
 
     /**
-     * Takes the region's write lock if it comes within {@code timeout}.
+     * Takes the region's write lock if it comes within {@code timeout}. As {@link #write()} with an
+     * interrupt pending, also for a zero or negative timeout: a section that cannot begin at once
+     * throws.
      *
      * @return the write section, or null if the lock did not come in time (the request is withdrawn)
+     * @throws InterruptedException if interrupted before or while waiting (the request is withdrawn)
      */
     public RegionWrite tryWrite(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + Timeouts.nanos(timeout);
@@ -339,7 +345,8 @@ public final class ReplicatedRegion implements AutoCloseable {
     /**
      * Waits until this replica holds every write section the home had applied when it received the
      * request: after it returns, a read sees everything released anywhere before {@code sync} was
-     * called. One round trip to the home.
+     * called. One round trip to the home, so it never completes at once: an interrupted thread
+     * gets {@link InterruptedException} before anything is sent.
      *
      * @return the replica's version then
      * @throws RegionHomeLostException if the home is lost meanwhile
@@ -360,23 +367,28 @@ public final class ReplicatedRegion implements AutoCloseable {
 
     /**
      * Waits until the replica's version is above {@code seen} (another write section arrived or this
-     * process released one), for at most {@code timeout}.
+     * process released one), for at most {@code timeout}. A version above {@code seen} already there
+     * is returned also to an interrupted thread, which keeps its status.
      *
      * @return the version then; equal to {@code seen} (or lower) if the time passed
+     * @throws InterruptedException if interrupted before or while waiting, or at the timeout (also a zero one)
      * @throws RegionHomeLostException if the home is lost meanwhile
      */
     public long awaitVersion(long seen, Duration timeout) throws InterruptedException {
         refuseInsideRead("awaitVersion");
-        if (Thread.interrupted()) {
-            throw new InterruptedException();
-        }
         long deadline = System.nanoTime() + Timeouts.nanos(timeout);
         synchronized (versionChanged) {
             while (true) {
                 checkOpen();
                 long now = version;
+                if (now > seen) {
+                    return now; // also to an interrupted thread, which keeps its status
+                }
+                if (Thread.interrupted()) {
+                    throw new InterruptedException(); // also at the timeout, or with a zero one
+                }
                 long left = deadline - System.nanoTime();
-                if (now > seen || left <= 0) {
+                if (left <= 0) {
                     return now;
                 }
                 TimeUnit.NANOSECONDS.timedWait(versionChanged, left);
@@ -414,11 +426,19 @@ public final class ReplicatedRegion implements AutoCloseable {
 
     // ---- write sections ----
 
+    /**
+     * Opens a write section by {@code deadline} ({@link Long#MAX_VALUE}: none). A section that can
+     * begin at once (the turn of this replica's writers free and the lock kept here) begins whatever
+     * the interrupt status, which stays set; one that must wait for another thread of this replica or
+     * ask the home makes an interrupted thread throw before it asks, also at a deadline that has
+     * passed (docs/architecture.md, "Interrupts and timeouts").
+     */
     private RegionWrite acquire(long deadline) throws InterruptedException {
         refuseInsideRead("a write section");
-        if (deadline == Long.MAX_VALUE) {
-            writers.lockInterruptibly();
-        } else if (!writers.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+        if (!Turns.take(writers, deadline)) {
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
             return null;
         }
         boolean handedOut = false;
@@ -435,6 +455,9 @@ public final class ReplicatedRegion implements AutoCloseable {
                     revokeAsked = false;
                     keptLock = true;
                 } else {
+                    if (Thread.interrupted()) {
+                        throw new InterruptedException(); // it would wait for the home: nothing asked
+                    }
                     // a request withdrawn earlier is still queued at the home: take its place instead
                     // of queueing another (so a replica has at most one request there)
                     CompletableFuture<Long> withdrawn = grants.peekFirst();
@@ -454,7 +477,9 @@ public final class ReplicatedRegion implements AutoCloseable {
                 return null;
             }
             try {
-                replicaLock.writeLock().lockInterruptibly();
+                if (!replicaLock.writeLock().tryLock()) { // free: taken also by an interrupted thread
+                    replicaLock.writeLock().lockInterruptibly();
+                }
             } catch (InterruptedException e) {
                 releaseUnused();
                 throw e;
