@@ -129,9 +129,10 @@ public final class SignalDoorbell implements AutoCloseable {
 
     /**
      * Waits until the doorbell has rung since the previous look, then returns the number of
-     * deliveries since then (at least 1) and marks them seen.
+     * deliveries since then (at least 1) and marks them seen. A ring already there is returned also
+     * to an interrupted thread, which keeps its interrupt status.
      *
-     * @throws InterruptedException if interrupted while waiting
+     * @throws InterruptedException if interrupted before or while waiting (the status is cleared)
      * @throws ClosedException      if the doorbell is or gets closed
      */
     public long take() throws InterruptedException {
@@ -140,17 +141,24 @@ public final class SignalDoorbell implements AutoCloseable {
 
     /**
      * Like {@link #take()}, but waits at most {@code timeout}; returns 0 if it did not ring in time.
+     * An interrupted thread gets a ring already there; without one it gets the exception, also for a
+     * zero or negative timeout (only {@link #poll()} never looks at the interrupt status).
      *
-     * @throws InterruptedException if interrupted while waiting
+     * @throws InterruptedException if interrupted before or while waiting, or at the timeout
      * @throws ClosedException      if the doorbell is or gets closed
      */
     public long poll(Duration timeout) throws InterruptedException {
         return await(timeout.compareTo(FOREVER) >= 0 ? -1 : Timeouts.nanos(timeout));
     }
 
-    /** Waits for a ring at most {@code nanos} (negative: without a limit); 0 if none came. */
+    /**
+     * Waits for a ring at most {@code nanos} (negative: without a limit); 0 if none came. The lock is
+     * held only for moments, so it is taken whatever the interrupt status: a doorbell that has rung
+     * is reported to an interrupted thread too (which keeps its status); one that has not throws for
+     * it, also with a zero timeout (docs/architecture.md, "Interrupts and timeouts").
+     */
     private long await(long nanos) throws InterruptedException {
-        lock.lockInterruptibly();
+        lock.lock();
         try {
             while (true) {
                 ensureOpen();
@@ -160,6 +168,9 @@ public final class SignalDoorbell implements AutoCloseable {
                 if (nanos < 0) {
                     rang.await();
                 } else if (nanos == 0) {
+                    if (Thread.interrupted()) {
+                        throw new InterruptedException();
+                    }
                     return 0;
                 } else {
                     nanos = Math.max(0, rang.awaitNanos(nanos));
