@@ -172,9 +172,10 @@ public final class LockableFile implements AutoCloseable {
     }
 
     /**
-     * Waits until the lock can be taken, however long that is.
+     * Waits until the lock can be taken, however long that is. A free lock is taken also by an
+     * interrupted thread, which keeps its interrupt status.
      *
-     * @throws InterruptedException  if interrupted while waiting (no lock is then held)
+     * @throws InterruptedException  if interrupted before or while waiting (no lock is then held)
      * @throws IllegalStateException if this file already holds a lock or another thread is waiting
      * @throws ClosedException       if closed before or while waiting
      */
@@ -183,10 +184,12 @@ public final class LockableFile implements AutoCloseable {
     }
 
     /**
-     * Waits at most {@code timeout} for the lock.
+     * Waits at most {@code timeout} for the lock. A free lock is taken also by an interrupted
+     * thread, which keeps its interrupt status; a held one makes it throw, also with a zero or
+     * negative timeout.
      *
      * @return the lock, or null if it was not free in time
-     * @throws InterruptedException  if interrupted while waiting (no lock is then held)
+     * @throws InterruptedException  if interrupted before or while waiting (no lock is then held)
      * @throws IllegalStateException if this file already holds a lock or another thread is waiting
      * @throws ClosedException       if closed before or while waiting
      */
@@ -198,16 +201,21 @@ public final class LockableFile implements AutoCloseable {
         return acquire(mode, System.nanoTime() + Timeouts.nanos(timeout));
     }
 
+    /**
+     * Takes the lock by the deadline. A free lock is taken whatever the interrupt status, which stays
+     * set; a held one makes an interrupted thread throw before it waits, also at a deadline that has
+     * passed (docs/architecture.md, "Interrupts and timeouts").
+     */
     private FileLock acquire(LockMode mode, long deadlineNanos) throws InterruptedException {
-        if (Thread.interrupted()) {
-            throw new InterruptedException();
-        }
         LockWaiter wait;
         state.lock();
         try {
             ensureCanLock(mode);
             if (FileLocks.tryLock(fd, type(mode), subject())) {
                 return hold(mode);
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
             }
             if (deadlineNanos != Long.MAX_VALUE && deadlineNanos - System.nanoTime() <= 0) {
                 return null;
