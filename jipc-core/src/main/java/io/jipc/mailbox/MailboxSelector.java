@@ -120,9 +120,11 @@ public final class MailboxSelector implements AutoCloseable {
     /**
      * Waits at most {@code timeout} until at least one mailbox has a message; returns those that
      * have one (empty if the timeout passed). Returns by the timeout also while another thread holds
-     * a mailbox's receiving role (see the class comment).
+     * a mailbox's receiving role (see the class comment). An interrupted thread gets the mailboxes
+     * that have a message now and keeps its status.
      *
-     * @throws InterruptedException  if interrupted while waiting
+     * @throws InterruptedException  if interrupted before or while waiting, or at the timeout (also a
+     *                               zero or negative one), with no mailbox ready
      * @throws IllegalStateException if no mailbox is registered (or every one was closed)
      */
     public List<Mailbox> select(Duration timeout) throws InterruptedException {
@@ -136,9 +138,10 @@ public final class MailboxSelector implements AutoCloseable {
 
     /**
      * Waits as long as needed until at least one mailbox has a message; returns those that have one.
+     * An interrupted thread gets the mailboxes that have a message now and keeps its status.
      *
-     * @throws InterruptedException  if interrupted while waiting (also while another thread holds a
-     *                               mailbox's receiving role)
+     * @throws InterruptedException  if interrupted before or while waiting (also while another
+     *                               thread holds a mailbox's receiving role)
      * @throws IllegalStateException if no mailbox is registered (or every one was closed)
      */
     public List<Mailbox> select() throws InterruptedException {
@@ -154,6 +157,9 @@ public final class MailboxSelector implements AutoCloseable {
             }
             if (mailboxes.isEmpty()) {
                 throw new IllegalStateException("no mailbox registered (a closed one is dropped)");
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException(); // nothing ready: also at the deadline, or a zero timeout
             }
             if (deadline != Long.MAX_VALUE && System.nanoTime() - deadline >= 0) {
                 return ready;

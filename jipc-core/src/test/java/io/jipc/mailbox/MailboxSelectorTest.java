@@ -6,6 +6,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import static io.jipc.testkit.InterruptRule.completesInterrupted;
+import static io.jipc.testkit.InterruptRule.throwsInterrupted;
 import static io.jipc.testkit.Latches.awaitUninterruptibly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -125,6 +127,34 @@ class MailboxSelectorTest extends MailboxContractTest {
             listener.close();
             if (thread[0] != null) {
                 thread[0].join();
+            }
+        }
+    }
+
+    /**
+     * The library's interrupt rule (docs/architecture.md, "Interrupts and timeouts") with the
+     * interrupt status set before the call: a select with a mailbox ready returns it and keeps the
+     * status; with none it throws and clears it, also with a zero or negative timeout (a zero one
+     * returned an empty list); selectNow never looks at it. A 30 s timeout returns at once because
+     * it throws.
+     */
+    @ContractTest
+    void anInterruptedSelectFollowsTheInterruptRule(MailboxConfig config) throws Exception {
+        Mailbox mailbox = create(config);
+        try (MailboxSelector selector = MailboxSelector.open().register(mailbox)) {
+            for (Duration timeout : List.of(Duration.ZERO, Duration.ofNanos(-1), LONG)) {
+                try {
+                    throwsInterrupted(() -> selector.select(timeout));
+                    throwsInterrupted(selector::select);
+                    assertEquals(List.of(), completesInterrupted(selector::selectNow));
+                    assertTrue(mailbox.offer(new byte[] {1}));
+                    assertEquals(List.of(mailbox), completesInterrupted(() -> selector.select(timeout)));
+                    assertEquals(List.of(mailbox), completesInterrupted(selector::select));
+                    assertEquals(List.of(mailbox), completesInterrupted(selector::selectNow));
+                } finally {
+                    Thread.interrupted();
+                }
+                mailbox.poll();
             }
         }
     }

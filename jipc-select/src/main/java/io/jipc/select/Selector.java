@@ -256,9 +256,12 @@ public final class Selector implements AutoCloseable {
 
     /**
      * Waits at most {@code timeout} until at least one registered channel is ready, or
-     * {@link #wakeup()}; returns the ready keys (empty after the timeout or a wake-up).
+     * {@link #wakeup()}; returns the ready keys (empty after the timeout or a wake-up). An
+     * interrupted thread gets the keys ready now (or the empty list of a pending wake-up) and keeps
+     * its status.
      *
-     * @throws InterruptedException  if the thread is interrupted before or while waiting
+     * @throws InterruptedException  if the thread is interrupted before or while waiting, or at the
+     *                               timeout (also a zero or negative one), with nothing ready
      * @throws IllegalStateException if another thread is selecting
      * @throws ClosedException       if this selector is closed (also when closed while waiting)
      */
@@ -271,7 +274,11 @@ public final class Selector implements AutoCloseable {
         return selectUntil(deadline == Long.MAX_VALUE ? deadline - 1 : deadline, false);
     }
 
-    /** Waits as long as needed until a registered channel is ready or {@link #wakeup()}; returns the ready keys. */
+    /**
+     * Waits as long as needed until a registered channel is ready or {@link #wakeup()}; returns the
+     * ready keys. An interrupted thread gets what is ready now and keeps its status; with nothing
+     * ready it gets {@link InterruptedException}.
+     */
     public List<SelectionKey> select() throws InterruptedException {
         return selectUntil(Long.MAX_VALUE, false);
     }
@@ -313,16 +320,27 @@ public final class Selector implements AutoCloseable {
         }
     }
 
+    /**
+     * Selects until something is ready, the deadline or a wake-up. An interrupted thread (before or
+     * while it waits) gets what is ready now or a pending wake-up, keeping its status, and
+     * {@link InterruptedException} if there is neither, also at a deadline that has passed
+     * (docs/architecture.md, "Interrupts and timeouts"); {@code now} never looks at the status.
+     */
     private List<SelectionKey> selectLoop(long deadline, boolean now) throws InterruptedException {
         while (true) {
-            if (!now && Thread.interrupted()) {
-                throw new InterruptedException();
-            }
+            boolean interrupted = !now && Thread.currentThread().isInterrupted();
+            boolean woken = interrupted && wakeupPending.get();
             try {
-                List<SelectionKey> result = selectOnce(deadline, now);
-                if (result != null) {
+                List<SelectionKey> result = selectOnce(deadline, now || interrupted);
+                if (result != null && (!result.isEmpty() || now || woken
+                        || !Thread.currentThread().isInterrupted())) {
                     return result;
                 }
+                if (interrupted) {
+                    Thread.interrupted();
+                    throw new InterruptedException();
+                }
+                // nothing yet, or interrupted meanwhile with nothing ready: the next round looks once more
             } catch (ClosedException e) {
                 if (closed) {
                     throw e;
