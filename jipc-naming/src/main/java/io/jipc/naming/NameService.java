@@ -55,7 +55,9 @@ import java.util.function.Consumer;
  * lookup, list or registration that meets one does first) take the directory's lock, which is held
  * only for a read and an unlink (but for as long as a stopped holder holds it). The ZooKeeper backend waits for the ensemble, retrying
  * through short disconnections, and then fails with {@link NameServiceUnavailableException}.
- * {@link #awaitChange} blocks up to its timeout and is interruptible. Every other call is short and
+ * {@link #awaitChange} blocks up to its timeout and is interruptible; it never completes at once,
+ * so a thread interrupted before it is called gets {@link InterruptedException} whatever the
+ * timeout, zero included (docs/architecture.md, "Interrupts and timeouts"). Every other call is short and
  * is carried out whole with an interrupt pending (or arriving), which it keeps for the caller: a
  * lookup interrupted half-way could only report the name free, and a removal given up half-way may
  * still have been made.
@@ -151,7 +153,8 @@ public interface NameService extends AutoCloseable {
      * learn what changed, whatever the call reported.
      *
      * @return the change, or empty when the timeout passed first
-     * @throws InterruptedException if the thread was interrupted while waiting
+     * @throws InterruptedException if the thread was interrupted before or while waiting, or at the
+     *                              timeout (also a zero or negative one)
      * @throws io.jipc.ClosedException if the service is closed, or another thread closes it while
      *                                 this call waits
      */

@@ -20,6 +20,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import static io.jipc.testkit.InterruptRule.throwsInterrupted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -333,6 +334,25 @@ public abstract class NameServiceContractTest {
         registrar.join();
         assertEquals(name("await/x"), change.orElseThrow().name());
         assertEquals(NameEvent.Type.REGISTERED, change.get().type());
+    }
+
+    /**
+     * The library's interrupt rule (docs/architecture.md, "Interrupts and timeouts"): awaitChange
+     * never completes at once (a change made before the call is not reported), so with an interrupt
+     * pending it throws InterruptedException and clears the status, whatever the timeout (also zero
+     * or negative, which would return empty), and leaves nothing waiting. A 30 s timeout returns at
+     * once because it throws. The other calls do not wait and keep the interrupt (tests above).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"PT0S", "PT-0.000000001S", "PT30S"})
+    void anInterruptedAwaitChangeThrows(String timeoutText) throws Exception {
+        Duration timeout = Duration.parse(timeoutText);
+        try (Registration r = names.register(name("pending/x"), record("1"))) {
+            throwsInterrupted(() -> names.awaitChange(name("pending"), timeout));
+        } finally {
+            Thread.interrupted();
+        }
+        assertEquals(Optional.empty(), names.awaitChange(name("pending"), Duration.ZERO), "usable afterwards");
     }
 
     @Test

@@ -114,10 +114,14 @@ final class ChangeWaits {
     /**
      * Adds {@code waiter}, the shared watch running (started here if needed) when this returns: every
      * change from then on reaches the waiter. False if {@code deadline} passed while another call
-     * started the watch.
+     * started the watch; an interrupted thread then throws, also at a deadline that had passed when
+     * it came (it cannot complete at once: docs/architecture.md, "Interrupts and timeouts").
      */
     private boolean join(Waiter waiter, long deadline) throws InterruptedException {
         if (!Turns.take(starting, deadline)) {
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
             return false;
         }
         try {

@@ -7,14 +7,20 @@ import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
+import static io.jipc.testkit.InterruptRule.throwsInterrupted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -58,6 +64,46 @@ class LocalAwaitChangeTest {
             }
         });
         return result;
+    }
+
+    /**
+     * A call that finds another call starting the shared watch cannot complete at once: with an
+     * interrupt pending it throws InterruptedException and clears the status also with a zero or
+     * negative timeout (it returned empty: the turn's tryLock at a passed deadline does not look at
+     * the interrupt), as with a 30 s one (docs/architecture.md, "Interrupts and timeouts").
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"PT0S", "PT-0.000000001S", "PT30S"})
+    void anInterruptedCallWhileAnotherStartsTheWatchThrows(String timeoutText) throws Exception {
+        Duration timeout = Duration.parse(timeoutText);
+        try (LocalNameService names = open()) {
+            Field waitsField = LocalNameService.class.getDeclaredField("changeWaits");
+            waitsField.setAccessible(true);
+            Field startingField = ChangeWaits.class.getDeclaredField("starting");
+            startingField.setAccessible(true);
+            ReentrantLock starting = (ReentrantLock) startingField.get(waitsField.get(names));
+            CountDownLatch held = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Thread starter = Thread.ofPlatform().start(() -> { // as a call that starts the watch
+                starting.lock();
+                try {
+                    held.countDown();
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                } finally {
+                    starting.unlock();
+                }
+            });
+            try {
+                held.await();
+                throwsInterrupted(() -> names.awaitChange("held/", timeout));
+            } finally {
+                Thread.interrupted();
+                release.countDown();
+                starter.join();
+            }
+        }
     }
 
     @Test
