@@ -38,6 +38,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * waiting thread cancels the request at the gateway: {@link InterruptedException} unless the
  * request had already completed there (a send that completed returns normally with the interrupt
  * status set; a message that had been handed out is not acknowledged and goes to the next receive).
+ * A waiting or timed call made with the interrupt status already set asks the gateway only for what
+ * it can do at once: it returns a message that is there, or sends one there is room for, keeping the
+ * status, and else throws {@link InterruptedException} (status cleared, nothing sent or taken), also
+ * with a zero or negative timeout (docs/architecture.md, "Interrupts and timeouts").
  *
  * <p><b>Delivery.</b> A send that returns true (or a {@code put} that returns) has put the message
  * in the remote mailbox. A received message is acknowledged to the gateway as it is returned; a
@@ -181,6 +185,7 @@ public final class RemoteMailbox implements MessageChannel {
         Objects.requireNonNull(message, "message");
         long deadline = deadline(wait, timeoutNanos);
         if (!lock.tryLock() && !Turns.take(lock, deadline)) { // free: taken even by an interrupted thread
+            interruptedUnlessAtOnce(wait);
             return false; // another thread's request holds the connection past this call's deadline
         }
         timeoutNanos = left(wait, timeoutNanos, deadline);
@@ -194,9 +199,15 @@ public final class RemoteMailbox implements MessageChannel {
                 throw new IllegalArgumentException("priority " + priority + " outside 0.." + (priorities - 1)
                         + " of remote mailbox " + uri);
             }
-            Answer answer = call(c, new Wire.Send(wait, priority, timeoutNanos, message), wait != Wire.Wait.NOW);
+            boolean onlyAtOnce = interruptedBeforeWaiting(wait);
+            Answer answer = onlyAtOnce ? call(c, new Wire.Send(Wire.Wait.NOW, priority, 0, message), false)
+                    : call(c, new Wire.Send(wait, priority, timeoutNanos, message), wait != Wire.Wait.NOW);
             if (!(answer.reply instanceof Wire.Sent sent)) {
                 throw unexpected(answer.reply);
+            }
+            if (onlyAtOnce && !sent.accepted()) {
+                Thread.interrupted();
+                throw new InterruptedException("send to " + uri + " would wait, and the thread is interrupted");
             }
             if (answer.cancelled) {
                 if (!sent.accepted()) {
@@ -252,12 +263,15 @@ public final class RemoteMailbox implements MessageChannel {
     private ReceivedMessage receive(Wire.Wait wait, long timeoutNanos) throws InterruptedException {
         long deadline = deadline(wait, timeoutNanos);
         if (!lock.tryLock() && !Turns.take(lock, deadline)) { // free: taken even by an interrupted thread
+            interruptedUnlessAtOnce(wait);
             return null; // another thread's request holds the connection past this call's deadline
         }
         timeoutNanos = left(wait, timeoutNanos, deadline);
         try {
             StreamConnection c = connection();
-            Answer answer = call(c, new Wire.Receive(wait, timeoutNanos), wait != Wire.Wait.NOW);
+            boolean onlyAtOnce = interruptedBeforeWaiting(wait);
+            Answer answer = onlyAtOnce ? call(c, new Wire.Receive(Wire.Wait.NOW, 0), false)
+                    : call(c, new Wire.Receive(wait, timeoutNanos), wait != Wire.Wait.NOW);
             ReceivedMessage message;
             long deliveryId;
             switch (answer.reply) {
@@ -273,6 +287,11 @@ public final class RemoteMailbox implements MessageChannel {
                 case Wire.Empty empty -> {
                     if (answer.cancelled) {
                         throw new InterruptedException("receive from " + uri + " cancelled");
+                    }
+                    if (onlyAtOnce) {
+                        Thread.interrupted();
+                        throw new InterruptedException("receive from " + uri
+                                + " would wait, and the thread is interrupted");
                     }
                     return null;
                 }
@@ -559,6 +578,29 @@ public final class RemoteMailbox implements MessageChannel {
             case TIMED -> Timeouts.deadline(Duration.ofNanos(timeoutNanos));
             case FOREVER -> Timeouts.NO_DEADLINE;
         };
+    }
+
+    /**
+     * Whether a call that may wait ({@code put}, {@code take}, the timed verbs) comes with its thread
+     * interrupted: it then asks the gateway for what it can do at once, as {@code offer(msg)} and
+     * {@code poll()} do, and completes if that completes (keeping the status) or throws
+     * {@link InterruptedException} if not (the library's rule, docs/architecture.md, "Interrupts and
+     * timeouts"): only the gateway knows whether it would wait, and a request that waits there and
+     * is cancelled at once would refuse a message that was there.
+     */
+    private static boolean interruptedBeforeWaiting(Wire.Wait wait) {
+        return wait != Wire.Wait.NOW && Thread.currentThread().isInterrupted();
+    }
+
+    /**
+     * A call that did not get its turn by its deadline, another thread's request holding the
+     * connection: it cannot complete at once, so an interrupted thread throws (and its status is
+     * cleared), also for a zero timeout. The at-once calls never look at the status.
+     */
+    private static void interruptedUnlessAtOnce(Wire.Wait wait) throws InterruptedException {
+        if (wait != Wire.Wait.NOW && Thread.interrupted()) {
+            throw new InterruptedException();
+        }
     }
 
     /** What is left of a timed call's timeout once it has its turn (for its wait at the gateway). */
