@@ -98,13 +98,19 @@ final class Inbox implements AutoCloseable {
      * waiting. (A receiver of the application's messages is told; a collective operation waits on
      * for its real parts, which such a message cannot be.)
      *
+     * <p>Interrupts (docs/architecture.md, "Interrupts and timeouts"): what {@code match} finds, or
+     * what the mailbox has now, is returned whatever the interrupt status, which stays set; a call
+     * that would wait, or return {@code null} at its deadline, throws {@link InterruptedException}
+     * for an interrupted thread and clears the status, also at a deadline that had passed when it
+     * came, unless {@code atOnce} (an at-once call, which never looks at the status).
+     *
      * @throws GroupProtocolException if {@code throwMalformed} and a malformed message arrived (it is
      *                                discarded)
      */
-    <T> T await(Match<T> match, long deadlineNanos, Runnable check, long checkNanos, boolean throwMalformed)
-            throws InterruptedException {
+    <T> T await(Match<T> match, long deadlineNanos, Runnable check, long checkNanos, boolean throwMalformed,
+                boolean atOnce) throws InterruptedException {
         long nextCheck = System.nanoTime() + checkNanos;
-        lock.lockInterruptibly();
+        lock.lock(); // held only for moments (never while receiving): taken also by an interrupted thread
         try {
             while (true) {
                 T found = match.find();
@@ -120,6 +126,7 @@ final class Inbox implements AutoCloseable {
                 boolean last = remaining <= 0;
                 long wait = Math.min(Math.min(SLICE_NANOS, checkNanos), remaining);
                 if (receiving) {
+                    throwIfInterrupted(atOnce); // another thread receives: this one would wait
                     if (last) {
                         return null;
                     }
@@ -148,11 +155,19 @@ final class Inbox implements AutoCloseable {
                     received = null;
                     sort(e);
                 } else if (last) {
+                    throwIfInterrupted(atOnce);
                     return null;
                 }
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Throws for an interrupted thread (clearing its status) unless the call is an at-once one. */
+    private static void throwIfInterrupted(boolean atOnce) throws InterruptedException {
+        if (!atOnce && Thread.interrupted()) {
+            throw new InterruptedException();
         }
     }
 

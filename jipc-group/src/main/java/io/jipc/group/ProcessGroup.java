@@ -363,7 +363,11 @@ public final class ProcessGroup implements AutoCloseable {
      * {@link #close()} from another thread ends the wait with {@link ClosedException} within that
      * interval.
      *
+     * <p>A full group is reported also to an interrupted thread, which keeps its status; a wait
+     * that cannot end at once throws for it, also with a zero or negative timeout.
+     *
      * @return false if the timeout passed first
+     * @throws InterruptedException if interrupted before or while waiting, or at the timeout
      */
     public boolean awaitFull(Duration timeout) throws InterruptedException {
         try {
@@ -385,6 +389,9 @@ public final class ProcessGroup implements AutoCloseable {
                 }
                 long now = System.nanoTime();
                 if (deadline != Inbox.FOREVER && now - deadline >= 0) {
+                    if (Thread.interrupted()) { // it cannot complete: docs/architecture.md, "Interrupts and timeouts"
+                        throw new InterruptedException();
+                    }
                     return false;
                 }
                 table.sleep(seq, deadline == Inbox.FOREVER ? now + check : Math.min(deadline, now + check));
@@ -475,11 +482,12 @@ public final class ProcessGroup implements AutoCloseable {
      *                                discarded, and the next call goes on with the messages behind it
      */
     public GroupMessage receive() throws InterruptedException {
-        return receive(Inbox.FOREVER);
+        return receive(Inbox.FOREVER, false);
     }
 
     /**
-     * Receives the next message if one is there now, else {@code null}.
+     * Receives the next message if one is there now, else {@code null}; never looks at the
+     * interrupt status.
      *
      * @throws GroupProtocolException if it took a message that is not a message of this group from
      *                                the inbox (see {@link #discardedMessages()}): that message is
@@ -487,29 +495,31 @@ public final class ProcessGroup implements AutoCloseable {
      */
     public GroupMessage poll() {
         try {
-            return receive(System.nanoTime());
+            return receive(System.nanoTime(), true);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
+            throw new AssertionError("an at-once receive never looks at the interrupt status", e);
         }
     }
 
     /**
-     * Receives the next message, waiting at most {@code timeout}; {@code null} if none came.
+     * Receives the next message, waiting at most {@code timeout}; {@code null} if none came. A
+     * message there is returned also to an interrupted thread, which keeps its status; with none
+     * there an interrupted thread gets {@link InterruptedException}, also for a zero or negative
+     * timeout.
      *
      * @throws GroupProtocolException if it took a message that is not a message of this group from
      *                                the inbox (see {@link #discardedMessages()}): that message is
      *                                discarded, and the next call goes on with the messages behind it
      */
     public GroupMessage poll(Duration timeout) throws InterruptedException {
-        return receive(deadline(timeout));
+        return receive(deadline(timeout), false);
     }
 
-    private GroupMessage receive(long deadline) throws InterruptedException {
+    private GroupMessage receive(long deadline, boolean atOnce) throws InterruptedException {
         ensureOpen();
         try {
             return inbox.await(inbox::nextMessage, deadline, this::ensureOpen, Timeouts.nanos(options.livenessCheck()),
-                    true);
+                    true, atOnce);
         } catch (IllegalStateException | ClosedException e) { // the inbox's own message names its mailbox
             throw closedDuring(e);
         }
@@ -923,7 +933,7 @@ public final class ProcessGroup implements AutoCloseable {
                     }
                     // from an earlier member of that rank: not part of this view's operation
                 }
-            }, deadline, () -> checkMember(from), Timeouts.nanos(options.livenessCheck()), false);
+            }, deadline, () -> checkMember(from), Timeouts.nanos(options.livenessCheck()), false, false);
             if (part == null) {
                 throw timeout("waiting for rank " + from);
             }
