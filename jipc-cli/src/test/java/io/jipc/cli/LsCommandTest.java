@@ -6,6 +6,8 @@ import io.jipc.cli.ls.OwnerState;
 import io.jipc.cli.ls.RowFormat;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
+import io.jipc.segment.JipcRoot;
+import io.jipc.segment.SegmentHeaderDescriptor;
 import io.jipc.shm.AnonymousRegion;
 import io.jipc.shm.CircularBuffer;
 import io.jipc.shm.SharedRegion;
@@ -258,6 +260,71 @@ class LsCommandTest {
                     row.details());
         } finally {
             SharedRegion.unlink("claims");
+        }
+    }
+
+    /**
+     * A file whose common header's lengths the openers refuse (file length 0, header length 0) is an
+     * error row with the openers' reason, of every kind: owner unknown, so never stale and never
+     * removed by gc, even though its creator (as the header records it) is dead.
+     */
+    @Test
+    void aFileWhoseHeaderLengthsTheOpenersRefuseIsAnErrorRowThatGcKeeps() throws Exception {
+        io.jipc.sync.ProcessMutex.create("lengths").close();
+        Mailbox.create("lengths").close();
+        io.jipc.mailbox.UnboundedMailbox.create("lengths").close();
+        CircularBuffer.create("lengths", 8, 2).close();
+        List<Path> files = List.of(JipcRoot.path(io.jipc.sync.SyncFileDescriptor.DIRECTORY).resolve("lengths"),
+                Mailbox.path("lengths"), io.jipc.mailbox.UnboundedMailbox.path("lengths"), SharedRegion.path("lengths"));
+        List<String> uris = List.of("sync:lengths", "mailbox:lengths", "unbounded:lengths", "region:lengths");
+        try {
+            for (Path file : files) { // the creator recorded is this pid with another start time: dead
+                write(file, SegmentHeaderDescriptor.CREATOR_START_TIME_OFFSET, 8, 12345);
+                write(file, SegmentHeaderDescriptor.FILE_LENGTH_OFFSET, 8, 0);
+            }
+            List<ObjectRow> rows = ObjectInventory.list();
+            for (int i = 0; i < files.size(); i++) {
+                ObjectRow row = find(rows, uris.get(i));
+                long length = i == 3 ? io.jipc.shm.CircularBufferDescriptor.length(8, 2) : Files.size(files.get(i));
+                assertEquals("error: the file says it is 0 bytes long but is " + length, row.details());
+                assertEquals(OwnerState.UNKNOWN, row.owner(), row.toString());
+                assertFalse(row.stale(), row.toString());
+            }
+            CliRun gc = CliRun.jipc("gc", "--dry-run", "--include-unread");
+            for (String uri : uris) {
+                assertFalse(gc.out().contains(uri), gc.out());
+            }
+            for (Path file : files) {
+                write(file, SegmentHeaderDescriptor.HEADER_LENGTH_OFFSET, 4, 0);
+            }
+            rows = ObjectInventory.list();
+            for (String uri : uris) {
+                assertEquals("error: the file has header length 0, expected 128", find(rows, uri).details());
+            }
+            for (int i = 0; i < files.size(); i++) { // removed when named
+                CliRun rm = CliRun.jipc("rm", uris.get(i));
+                assertEquals(0, rm.exit(), rm.out() + rm.err());
+                assertFalse(Files.exists(files.get(i)), uris.get(i));
+            }
+        } finally {
+            io.jipc.sync.ProcessMutex.destroy("lengths");
+            Mailbox.destroy("lengths");
+            io.jipc.mailbox.UnboundedMailbox.destroy("lengths");
+            SharedRegion.unlink("lengths");
+        }
+    }
+
+    /** Writes the low {@code bytes} bytes of {@code value} at {@code offset} of {@code file}, in native order. */
+    private static void write(Path file, long offset, int bytes, long value) throws java.io.IOException {
+        try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder());
+            if (bytes == 8) {
+                b.putLong(0, value);
+            } else {
+                b.putInt(0, (int) value).limit(4);
+            }
+            f.write(b, offset);
         }
     }
 

@@ -218,23 +218,9 @@ public final class SharedSegment implements AutoCloseable {
             }
             sleepBriefly();
         }
-        long magic = memory.get(ValueLayout.JAVA_LONG, MAGIC_OFFSET);
-        if (magic != expectedMagic) {
-            throw new CorruptSegmentException(name + " has magic '" + SegmentHeaderDescriptor.tag(magic)
-                    + "', expected '" + SegmentHeaderDescriptor.tag(expectedMagic) + "'");
-        }
-        int major = SegmentHeaderDescriptor.major(version);
-        if (major != expectedMajor) {
-            throw new CorruptSegmentException(name + " has format version " + major + "."
-                    + SegmentHeaderDescriptor.minor(version) + "; this jipc reads version " + expectedMajor + ".x");
-        }
-        int headerLength = memory.get(ValueLayout.JAVA_INT, HEADER_LENGTH_OFFSET);
-        if (headerLength != LENGTH) {
-            throw new CorruptSegmentException(name + " has header length " + headerLength + ", expected " + LENGTH);
-        }
-        long fileLength = memory.get(ValueLayout.JAVA_LONG, FILE_LENGTH_OFFSET);
-        if (fileLength != size) {
-            throw new CorruptSegmentException(name + " says it is " + fileLength + " bytes long but is " + size);
+        String problem = SegmentHeader.of(memory, version).problem(size, expectedMagic, expectedMajor);
+        if (problem != null) {
+            throw new CorruptSegmentException(name + " " + problem);
         }
     }
 

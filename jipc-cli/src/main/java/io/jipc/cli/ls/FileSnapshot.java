@@ -6,6 +6,7 @@ import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.segment.JipcRoot;
+import io.jipc.segment.SegmentHeader;
 import io.jipc.segment.SegmentHeaderDescriptor;
 
 import java.lang.foreign.Arena;
@@ -147,14 +148,55 @@ final class FileSnapshot implements AutoCloseable {
         return ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder());
     }
 
-    /** The magic, or 0 when the file is shorter than the common header or not (yet) a ready jipc file. */
+    /**
+     * The magic of what claims to be a ready jipc file, or 0 for bytes that do not: a file shorter
+     * than the common header, one whose version is 0 (not ready), or one with neither the common
+     * header's length nor a magic starting {@code JIPC-} (raw bytes of a region). A file that claims
+     * to be one is not yet checked: see {@link #checkHeader}.
+     */
     long jipcMagic() {
-        if (size < SegmentHeaderDescriptor.LENGTH
-                || getInt(SegmentHeaderDescriptor.VERSION_OFFSET) == 0
-                || getInt(SegmentHeaderDescriptor.HEADER_LENGTH_OFFSET) != SegmentHeaderDescriptor.LENGTH) {
+        if (size < SegmentHeaderDescriptor.LENGTH || getInt(SegmentHeaderDescriptor.VERSION_OFFSET) == 0) {
             return 0;
         }
-        return getLong(SegmentHeaderDescriptor.MAGIC_OFFSET);
+        long magic = getLong(SegmentHeaderDescriptor.MAGIC_OFFSET);
+        boolean jipcTag = SegmentHeaderDescriptor.tag(magic).startsWith("JIPC-");
+        return jipcTag || getInt(SegmentHeaderDescriptor.HEADER_LENGTH_OFFSET) == SegmentHeaderDescriptor.LENGTH
+                ? magic : 0;
+    }
+
+    /**
+     * Checks the common header of a file that should be a ready {@code what} of magic
+     * {@code expectedMagic} and major version {@code expectedMajor}, as the openers check it
+     * ({@link SegmentHeader#problem}): magic, major version, header length, and a file length that is
+     * the file's size. Throws {@link CorruptFileException} with the reason: {@code truncated} for a
+     * file shorter than the header, {@code not a ready WHAT} for one whose version is still 0 (being
+     * created, or its creator died creating it), else the openers' words ({@code the file says it is
+     * 0 bytes long but is 320}).
+     */
+    void checkHeader(long expectedMagic, int expectedMajor, String what) {
+        if (size < SegmentHeaderDescriptor.LENGTH) {
+            throw new CorruptFileException("truncated: " + size + " bytes, shorter than the "
+                    + SegmentHeaderDescriptor.LENGTH + "-byte header");
+        }
+        int version = getInt(SegmentHeaderDescriptor.VERSION_OFFSET);
+        if (version == 0) {
+            throw new CorruptFileException("not a ready " + what + " (version 0: being created, or its creator"
+                    + " died creating it)");
+        }
+        checkHeader(size, expectedMagic, expectedMajor, version);
+    }
+
+    /**
+     * The same for a file whose header's file length is {@code declaredLength} rather than its size
+     * (a circular buffer formatted at the start of a larger region), of a ready {@code version}.
+     */
+    void checkHeader(long declaredLength, long expectedMagic, int expectedMajor, int version) {
+        SegmentHeader header = new SegmentHeader(getLong(SegmentHeaderDescriptor.MAGIC_OFFSET), version,
+                getInt(SegmentHeaderDescriptor.HEADER_LENGTH_OFFSET), getLong(SegmentHeaderDescriptor.FILE_LENGTH_OFFSET));
+        String problem = header.problem(declaredLength, expectedMagic, expectedMajor);
+        if (problem != null) {
+            throw new CorruptFileException("the file " + problem);
+        }
     }
 
     /** {@code major.minor} of a jipc file. */

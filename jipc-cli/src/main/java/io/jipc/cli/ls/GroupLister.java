@@ -23,9 +23,7 @@ final class GroupLister implements Lister {
 
     static ObjectRow describe(ObjectFile file) {
         try (FileSnapshot f = FileSnapshot.open(file.path())) {
-            if (f.jipcMagic() != GroupDescriptor.MAGIC) {
-                throw new FileSnapshot.CorruptFileException("not a ready process group");
-            }
+            f.checkHeader(GroupDescriptor.MAGIC, GroupDescriptor.MAJOR_VERSION, "process group");
             int size = f.getInt(GroupDescriptor.SIZE_OFFSET);
             if (size < 1 || size > GroupDescriptor.MAX_SIZE) {
                 throw new FileSnapshot.CorruptFileException("a group of " + size + " ranks");

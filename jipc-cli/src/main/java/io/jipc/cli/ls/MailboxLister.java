@@ -76,9 +76,7 @@ final class MailboxLister implements Lister {
 
     static ObjectRow describe(ObjectFile file) {
         try (FileSnapshot f = FileSnapshot.open(file.path())) {
-            if (f.jipcMagic() != MailboxDescriptor.MAGIC) {
-                throw new FileSnapshot.CorruptFileException("not a ready mailbox file");
-            }
+            f.checkHeader(MailboxDescriptor.MAGIC, MailboxDescriptor.MAJOR_VERSION, "mailbox file");
             long ringOffset = f.getLong(MailboxDescriptor.RING_OFFSET_OFFSET);
             long ringLength = f.getLong(MailboxDescriptor.RING_LENGTH_OFFSET);
             int levels = Math.max(1, f.getInt(MailboxDescriptor.PRIORITIES_OFFSET));

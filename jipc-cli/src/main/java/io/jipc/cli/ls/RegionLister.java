@@ -61,12 +61,17 @@ final class RegionLister implements Lister {
                     throw new FileSnapshot.CorruptFileException("circular buffer of " + capacity + " items of "
                             + item + " B needs " + needed + " B; the file has " + f.size() + " B");
                 }
+                // the header's file length is the buffer's, which may start a larger region
+                f.checkHeader(needed, CircularBufferDescriptor.MAGIC, CircularBufferDescriptor.MAJOR_VERSION,
+                        f.getInt(SegmentHeaderDescriptor.VERSION_OFFSET));
                 long dequeued = f.getLong(CircularBufferDescriptor.DEQUEUE_POSITION_OFFSET);
                 long readAt = System.nanoTime();
                 long depth = f.getLong(CircularBufferDescriptor.ENQUEUE_POSITION_OFFSET) - dequeued;
                 return file.row("circular-buffer", f.creator(), List.of(), capacity, Math.clamp(depth, 0, capacity),
                         "items", Math.max(0, dequeued), readAt, "JIPC-CBF " + f.version() + ", items of " + item + " B");
             }
+            int version = f.getInt(SegmentHeaderDescriptor.VERSION_OFFSET);
+            f.checkHeader(f.size(), magic, SegmentHeaderDescriptor.major(version), version); // the lengths
             return file.row("region", f.creator(), List.of(), f.size(), -1, "B", -1,
                     SegmentHeaderDescriptor.tag(magic) + " " + f.version());
         }

@@ -29,9 +29,7 @@ final class SyncLister implements Lister {
 
     static ObjectRow describe(ObjectFile file) {
         try (FileSnapshot f = FileSnapshot.open(file.path())) {
-            if (f.jipcMagic() != SyncFileDescriptor.MAGIC) {
-                throw new FileSnapshot.CorruptFileException("not a ready synchronization object");
-            }
+            f.checkHeader(SyncFileDescriptor.MAGIC, SyncFileDescriptor.MAJOR_VERSION, "synchronization object");
             int tag = f.getInt(SyncFileDescriptor.KIND_OFFSET);
             String kind = SegmentHeaderDescriptor.tag(tag & 0xFFFF_FFFFL).substring(0, 4);
             String held = state(f, tag);

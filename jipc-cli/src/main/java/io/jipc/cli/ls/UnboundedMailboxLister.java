@@ -14,6 +14,7 @@ import static io.jipc.mailbox.UnboundedMailboxDescriptor.DIRECTORY;
 import static io.jipc.mailbox.UnboundedMailboxDescriptor.FIRST_OFFSET;
 import static io.jipc.mailbox.UnboundedMailboxDescriptor.LAST_OFFSET;
 import static io.jipc.mailbox.UnboundedMailboxDescriptor.MAGIC;
+import static io.jipc.mailbox.UnboundedMailboxDescriptor.MAJOR_VERSION;
 import static io.jipc.mailbox.UnboundedMailboxDescriptor.MAX_MESSAGE_SIZE_OFFSET;
 import static io.jipc.mailbox.UnboundedMailboxDescriptor.RECEIVER_LEASE_OFFSET;
 import static io.jipc.mailbox.UnboundedMailboxDescriptor.RETIRED_RECEIVED_OFFSET;
@@ -48,9 +49,7 @@ final class UnboundedMailboxLister implements Lister {
 
     static ObjectRow describe(ObjectFile file) {
         try (FileSnapshot f = FileSnapshot.open(file.path())) {
-            if (f.jipcMagic() != MAGIC) {
-                throw new FileSnapshot.CorruptFileException("not a ready unbounded mailbox file");
-            }
+            f.checkHeader(MAGIC, MAJOR_VERSION, "unbounded mailbox file");
             long segmentLength = f.getLong(SEGMENT_LENGTH_OFFSET);
             long ceiling = f.getLong(CEILING_OFFSET);
             long ringCapacity = f.getLong(RING_CAPACITY_OFFSET);
@@ -102,7 +101,12 @@ final class UnboundedMailboxLister implements Lister {
                 throw unreadable;
             }
             try (s) {
-                if (s.jipcMagic() != SEGMENT_MAGIC || s.getLong(SEGMENT_OWNER_OFFSET) != owner
+                try {
+                    s.checkHeader(SEGMENT_MAGIC, MAJOR_VERSION, "segment");
+                } catch (FileSnapshot.CorruptFileException corrupt) {
+                    throw new FileSnapshot.CorruptFileException("segment " + k + ": " + corrupt.getMessage());
+                }
+                if (s.getLong(SEGMENT_OWNER_OFFSET) != owner
                         || s.getLong(SEGMENT_RING_OFFSET + RingDescriptor.CAPACITY_OFFSET) != ringCapacity) {
                     throw new FileSnapshot.CorruptFileException("segment " + k + " is not a ready segment of"
                             + " this mailbox with a ring of " + ringCapacity + " B");
