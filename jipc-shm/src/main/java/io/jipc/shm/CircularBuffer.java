@@ -3,7 +3,9 @@ package io.jipc.shm;
 import io.jipc.Timeouts;
 import io.jipc.ClosedException;
 import io.jipc.CorruptSegmentException;
+import io.jipc.InsecureFileException;
 import io.jipc.platform.AsymmetricFence;
+import io.jipc.platform.FileStatus;
 import io.jipc.platform.Futex;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.segment.SegmentHeaderDescriptor;
@@ -182,7 +184,10 @@ public final class CircularBuffer implements AutoCloseable {
         return create(name, itemSize, capacity, 0600);
     }
 
-    /** Creates a named buffer whose region has permission bits {@code mode}. */
+    /**
+     * Creates a named buffer whose region has permission bits {@code mode}; other processes open it
+     * with {@link #open(String, int) open(name, mode)}.
+     */
     public static CircularBuffer create(String name, int itemSize, int capacity, int mode) {
         long length = CircularBufferDescriptor.length(itemSize, capacity);
         SharedRegion region = SharedRegion.create(name, length, mode);
@@ -197,15 +202,34 @@ public final class CircularBuffer implements AutoCloseable {
     }
 
     /**
-     * Opens a named buffer (read-write).
+     * Opens a named buffer (read-write) created with permissions {@code 0600}.
      *
      * @throws RegionNotFoundException if there is no region of that name
+     * @throws InsecureFileException   if the file has other permission bits (see
+     *                                 {@link #open(String, int)}), is a symbolic link or not a regular
+     *                                 file, or (a jipc name) is another user's
      * @throws CorruptSegmentException if the region is not a buffer of this version, or its creator
      *                                 never finished it
      */
     public static CircularBuffer open(String name) {
+        return open(name, 0600);
+    }
+
+    /**
+     * Opens a named buffer (read-write) created with permission bits {@code permissions}
+     * ({@link #create(String, int, int, int)}): as every opener of a file with a jipc header, it
+     * refuses a file with other bits, which someone else may have changed ({@code chmod}) to let
+     * more users in. A raw {@link SharedRegion} has no such check: the kernel checks its mode.
+     *
+     * @throws InsecureFileException as {@link #open(String)}, for bits other than {@code permissions}
+     */
+    public static CircularBuffer open(String name, int permissions) {
         SharedRegion region = SharedRegion.open(name, Access.READ_WRITE);
         try {
+            if (region.permissions() != permissions) {
+                throw new InsecureFileException("refusing " + region.path() + ": mode "
+                        + FileStatus.octal(region.permissions()) + ", expected " + FileStatus.octal(permissions));
+            }
             return new CircularBuffer(region, true, name);
         } catch (RuntimeException e) {
             region.close();

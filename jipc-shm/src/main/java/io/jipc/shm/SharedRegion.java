@@ -69,6 +69,7 @@ public final class SharedRegion extends Region {
     private final Path path;
     private final long device;
     private final long inode;
+    private final int permissions;
 
     private SharedRegion(String name, Path path, Mapping mapping, FileStatus status) {
         super(mapping);
@@ -76,6 +77,7 @@ public final class SharedRegion extends Region {
         this.path = path;
         this.device = status.device();
         this.inode = status.inode();
+        this.permissions = status.permissions();
     }
 
     /**
@@ -272,6 +274,14 @@ public final class SharedRegion extends Region {
     /** The file that holds the region. */
     public Path path() {
         return path;
+    }
+
+    /**
+     * The file's permission bits when this handle created or opened it ({@code fstat} of the
+     * descriptor it mapped, after the creator gave the file its size, so after its {@code fchmod}).
+     */
+    int permissions() {
+        return permissions;
     }
 
     @Override

@@ -113,6 +113,33 @@ class CircularBufferTest {
         }
     }
 
+    /**
+     * A buffer's file has a jipc header, so its opener checks the mode as the other openers of such
+     * files do: a 0600 buffer made 0666 behind its back is refused, one created 0666 opens with
+     * {@code open(name, 0666)} only.
+     */
+    @Test
+    void aBufferWhoseFileHasOtherPermissionBitsIsRefused() throws Exception {
+        try (CircularBuffer a = CircularBuffer.create("chmod", 8, 4)) {
+            java.nio.file.Files.setPosixFilePermissions(SharedRegion.path("chmod"),
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+            io.jipc.InsecureFileException e = assertThrows(io.jipc.InsecureFileException.class,
+                    () -> CircularBuffer.open("chmod"));
+            assertEquals("refusing " + SharedRegion.path("chmod") + ": mode 0666, expected 0600", e.getMessage());
+        } finally {
+            CircularBuffer.destroy("chmod");
+        }
+        try (CircularBuffer a = CircularBuffer.create("shared", 8, 4, 0666);
+             CircularBuffer b = CircularBuffer.open("shared", 0666)) {
+            a.put(item(8, 7));
+            assertEquals(7, value(b.take()));
+            assertThrows(io.jipc.InsecureFileException.class, () -> CircularBuffer.open("shared"));
+            assertThrows(io.jipc.InsecureFileException.class, () -> CircularBuffer.open("shared", 0660));
+        } finally {
+            CircularBuffer.destroy("shared");
+        }
+    }
+
     @Test
     void wrongItemsAndConfigurationsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> CircularBuffer.create("bad", 8, 3));
