@@ -882,7 +882,7 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
     private long state() {
         long s = (long) LONG.getVolatile(slot, (long) STATE_OFFSET);
         if (!broken(s) && (arrived(s) < 0 || arrived(s) >= parties)) {
-            throw new CorruptSegmentException("barrier of " + parties + " parties says " + arrived(s) + " arrived");
+            throw corrupt("barrier of " + parties + " parties says " + arrived(s) + " arrived");
         }
         return s;
     }

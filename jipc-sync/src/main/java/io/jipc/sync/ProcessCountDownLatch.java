@@ -139,7 +139,7 @@ public final class ProcessCountDownLatch extends SyncHandle<ProcessCountDownLatc
         ensureOpen();
         int count = (int) INT.getVolatile(slot, (long) COUNT_OFFSET);
         if (count < 0) {
-            throw new CorruptSegmentException("latch count is " + count);
+            throw corrupt("latch count is " + count);
         }
         return count;
     }

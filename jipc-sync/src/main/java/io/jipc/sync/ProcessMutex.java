@@ -246,7 +246,7 @@ public final class ProcessMutex extends SyncHandle<ProcessMutex> {
         holder = null;
         if (!LONG.compareAndSet(slot, (long) OWNER_OFFSET, self, 0L)) {
             long owner = (long) LONG.getVolatile(slot, (long) OWNER_OFFSET);
-            throw new CorruptSegmentException("mutex owner word changed under its holder: it names "
+            throw corrupt("mutex owner word changed under its holder: it names "
                     + ProcessIdentity.describe(owner) + ", not this process");
         }
         word.wakeIfWaiting(1);

@@ -519,7 +519,7 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
         if (sequence(record) != sequence) {
             if (sequence(record) + 1 != sequence || (long) held(record) + delta < 0
                     || (long) held(record) + delta > Integer.MAX_VALUE) {
-                throw new CorruptSegmentException("semaphore holder entry " + i + " has record " + held(record) + "#"
+                throw corrupt("semaphore holder entry " + i + " has record " + held(record) + "#"
                         + sequence(record) + " and intent " + delta + "#" + sequence);
             }
             LONG.compareAndSet(slot, entryOffset(i) + ENTRY_RECORD_OFFSET, record, pack(held(record) + delta, sequence));
@@ -615,7 +615,7 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
         long s = (long) LONG.getVolatile(slot, (long) STATE_OFFSET);
         int pending = pending(s);
         if (count(s) < 0 || pending < 0 || pending > holderEntries) {
-            throw new CorruptSegmentException("semaphore state has count " + count(s) + " and pending entry "
+            throw corrupt("semaphore state has count " + count(s) + " and pending entry "
                     + (pending - 1) + " (" + holderEntries + " entries)");
         }
         return s;
@@ -625,7 +625,7 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
     private long record(int i) {
         long record = (long) LONG.getVolatile(slot, entryOffset(i) + ENTRY_RECORD_OFFSET);
         if (held(record) < 0) {
-            throw new CorruptSegmentException("semaphore holder entry " + i + " holds " + held(record) + " permits");
+            throw corrupt("semaphore holder entry " + i + " holds " + held(record) + " permits");
         }
         return record;
     }

@@ -77,7 +77,7 @@ final class Slots {
     static void requireTag(MemorySegment slot, int tag, String what) {
         int found = (int) INT.getAcquire(slot, TAG_OFFSET);
         if (found != tag) {
-            throw new CorruptSegmentException("slot at 0x" + Long.toHexString(slot.address()) + " holds no " + what
+            throw new CorruptSegmentException("the slot holds no " + what
                     + (found == 0 ? " (not formatted)" : " (tag '" + text(found) + "', expected '" + text(tag) + "')"));
         }
     }

@@ -107,6 +107,8 @@ final class SyncFile {
                 return attach.apply(slot(segment), segment);
             } catch (IllegalArgumentException tooShort) { // a slot of the file is mapped, native, aligned: its length
                 throw new CorruptSegmentException(segment.path() + ": " + tooShort.getMessage());
+            } catch (CorruptSegmentException damaged) { // what the slot's checks found: in this file
+                throw new CorruptSegmentException(segment.path() + ": " + damaged.getMessage());
             }
         } catch (RuntimeException e) {
             segment.close();

@@ -1,6 +1,7 @@
 package io.jipc.sync;
 
 import io.jipc.ClosedException;
+import io.jipc.CorruptSegmentException;
 import io.jipc.WaitStrategy;
 import io.jipc.segment.SharedSegment;
 
@@ -53,6 +54,14 @@ abstract sealed class SyncHandle<H extends SyncHandle<H>> implements AutoCloseab
     public final H waitStrategy(WaitStrategy strategy) {
         this.waitStrategy = Objects.requireNonNull(strategy, "strategy");
         return (H) this;
+    }
+
+    /**
+     * A {@link CorruptSegmentException} for what this handle found wrong in the object's memory:
+     * {@code message} after the named object's file path, or alone for an object in a caller's slot.
+     */
+    final CorruptSegmentException corrupt(String message) {
+        return new CorruptSegmentException(file == null ? message : file.path() + ": " + message);
     }
 
     final boolean isClosed() {

@@ -52,7 +52,8 @@ public final class SyncObjects {
         if (kind == ProcessCountDownLatch.TAG) {
             return ProcessCountDownLatch.open(name, permissions);
         }
-        throw new CorruptSegmentException("'" + name + "' is an object of unknown kind " + Slots.text(kind));
+        throw new CorruptSegmentException("'" + name + "' (" + SyncFile.path(name) + ") is an object of unknown kind "
+                + Slots.text(kind));
     }
 
     /**

@@ -204,6 +204,62 @@ class NamedSyncObjectTest {
         }
     }
 
+    /**
+     * Damage found in a named object, when it is opened or later, is reported with the object's file
+     * path; in a caller's slot (no file) without a memory address.
+     */
+    @Test
+    void damageInANamedObjectIsReportedWithItsFile(Path root) throws Exception {
+        Path mutex = root.resolve("sync/tag");
+        ProcessMutex.create("tag").close();
+        write(mutex, SyncFileDescriptor.SLOT_OFFSET + Slots.TAG_OFFSET, 4, 0x3f3f3f3f);
+        CorruptSegmentException tag = assertThrows(CorruptSegmentException.class, () -> ProcessMutex.open("tag"));
+        assertEquals(mutex + ": the slot holds no mutex (tag '????', expected 'MUTX')", tag.getMessage());
+
+        Path barrier = root.resolve("sync/parties");
+        ProcessBarrier.create("parties", 2).close();
+        write(barrier, SyncFileDescriptor.SLOT_OFFSET + ProcessBarrier.PARTIES_OFFSET, 4, 0);
+        CorruptSegmentException parties = assertThrows(CorruptSegmentException.class,
+                () -> ProcessBarrier.open("parties"));
+        assertEquals(barrier + ": barrier slot says it has 0 parties", parties.getMessage());
+
+        Path semaphore = root.resolve("sync/count");
+        try (ProcessSemaphore permits = ProcessSemaphore.create("count", 1)) {
+            write(semaphore, SyncFileDescriptor.SLOT_OFFSET + ProcessSemaphore.STATE_OFFSET, 8, -5);
+            CorruptSegmentException count = assertThrows(CorruptSegmentException.class, permits::tryAcquire);
+            assertTrue(count.getMessage().startsWith(semaphore + ": semaphore state has count -5 "), count.getMessage());
+        }
+
+        Path unknown = root.resolve("sync/kind");
+        ProcessMutex.create("kind").close();
+        write(unknown, SyncFileDescriptor.KIND_OFFSET, 4, 0x3f3f3f3f);
+        CorruptSegmentException kind = assertThrows(CorruptSegmentException.class, () -> SyncObjects.open("kind", 0600));
+        assertEquals("'kind' (" + unknown + ") is an object of unknown kind ????", kind.getMessage());
+
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment slot = arena.allocate(ProcessMutex.SLOT_LENGTH, 64);
+            CorruptSegmentException zeroes = assertThrows(CorruptSegmentException.class, () -> ProcessMutex.in(slot));
+            assertEquals("the slot holds no mutex (not formatted)", zeroes.getMessage());
+        }
+        for (String name : new String[] {"tag", "parties", "count", "kind"}) {
+            SyncObjects.destroy(name);
+        }
+    }
+
+    /** Writes the low {@code bytes} bytes of {@code value} at {@code offset} of {@code file}, in native order. */
+    private static void write(Path file, long offset, int bytes, long value) throws java.io.IOException {
+        try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder());
+            if (bytes == 8) {
+                b.putLong(0, value);
+            } else {
+                b.putInt(0, (int) value).limit(4);
+            }
+            f.write(b, offset);
+        }
+    }
+
     @Test
     void layoutMatchesTheConstants() {
         assertEquals(SyncFileDescriptor.KIND_OFFSET, offset("kind"));
