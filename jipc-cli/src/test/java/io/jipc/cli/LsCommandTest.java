@@ -264,6 +264,45 @@ class LsCommandTest {
     }
 
     /**
+     * A circular buffer stuck at a put or take that never finished (its process killed inside it)
+     * says so in its details: the head item claimed but never published, or the slot of the next
+     * put never released. Written into the file as such a process leaves it; before, the row showed
+     * only the depth, and nothing told the user that the buffer had to be re-created.
+     */
+    @Test
+    void aCircularBufferStuckAtAnUnfinishedPutOrTakeSaysSo() throws Exception {
+        long enqueue = io.jipc.shm.CircularBufferDescriptor.ENQUEUE_POSITION_OFFSET;
+        long dequeue = io.jipc.shm.CircularBufferDescriptor.DEQUEUE_POSITION_OFFSET;
+        try (CircularBuffer put = CircularBuffer.create("put-died", 8, 4);
+             CircularBuffer take = CircularBuffer.create("take-died", 8, 4)) {
+            assertFalse(find(ObjectInventory.list(), "region:put-died").details().contains("not yet"),
+                    "a buffer at rest has nothing to say");
+            writeLong(SharedRegion.path("put-died"), enqueue, 1); // position 0 claimed, never published
+            for (int i = 0; i < 4; i++) {
+                take.put(new byte[8]);
+            }
+            writeLong(SharedRegion.path("take-died"), dequeue, 1); // item 0 claimed, its slot never released
+            String putDied = find(ObjectInventory.list(), "region:put-died").details();
+            assertTrue(putDied.endsWith("; head item not yet published (a put in progress, or its producer died:"
+                    + " then takes stop here until the buffer is re-created)"), putDied);
+            String takeDied = find(ObjectInventory.list(), "region:take-died").details();
+            assertTrue(takeDied.endsWith("; slot of the next put not yet released (a take in progress, or its"
+                    + " consumer died: then puts stop here until the buffer is re-created)"), takeDied);
+            assertFalse(takeDied.contains("head item"), "the head item is published: " + takeDied);
+        } finally {
+            CircularBuffer.destroy("put-died");
+            CircularBuffer.destroy("take-died");
+        }
+    }
+
+    private static void writeLong(Path file, long offset, long value) throws java.io.IOException {
+        try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            f.write(java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder()).putLong(0, value), offset);
+        }
+    }
+
+    /**
      * A file whose common header's lengths the openers refuse (file length 0, header length 0) is an
      * error row with the openers' reason, of every kind: owner unknown, so never stale and never
      * removed by gc, even though its creator (as the header records it) is dead.

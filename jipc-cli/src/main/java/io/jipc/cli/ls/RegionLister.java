@@ -66,14 +66,46 @@ final class RegionLister implements Lister {
                         f.getInt(SegmentHeaderDescriptor.VERSION_OFFSET));
                 long dequeued = f.getLong(CircularBufferDescriptor.DEQUEUE_POSITION_OFFSET);
                 long readAt = System.nanoTime();
-                long depth = f.getLong(CircularBufferDescriptor.ENQUEUE_POSITION_OFFSET) - dequeued;
+                long enqueued = f.getLong(CircularBufferDescriptor.ENQUEUE_POSITION_OFFSET);
+                long depth = enqueued - dequeued;
                 return file.row("circular-buffer", f.creator(), List.of(), capacity, Math.clamp(depth, 0, capacity),
-                        "items", Math.max(0, dequeued), readAt, "JIPC-CBF " + f.version() + ", items of " + item + " B");
+                        "items", Math.max(0, dequeued), readAt, "JIPC-CBF " + f.version() + ", items of " + item + " B"
+                                + unfinished(f, item, capacity, enqueued, dequeued));
             }
             int version = f.getInt(SegmentHeaderDescriptor.VERSION_OFFSET);
             f.checkHeader(f.size(), magic, SegmentHeaderDescriptor.major(version), version); // the lengths
             return file.row("region", f.creator(), List.of(), f.size(), -1, "B", -1,
                     SegmentHeaderDescriptor.tag(magic) + " " + f.version());
         }
+    }
+
+    /**
+     * What the slots at the two positions say of a put or take in progress, as read now: the head
+     * item claimed but not published (a put in progress; if it stays, its producer died there and
+     * takes stop at it until the buffer is re-created), or the slot the next put needs not released
+     * (a take in progress; if it stays, its consumer died there and puts stop at it).
+     * docs/shared-memory.md, "A process killed inside put/take".
+     */
+    private static String unfinished(FileSnapshot f, int item, int capacity, long enqueued, long dequeued) {
+        long depth = enqueued - dequeued;
+        if (depth < 0 || depth > capacity) {
+            return ""; // positions read at two moments: nothing to say from them
+        }
+        String notes = "";
+        if (depth > 0 && sequence(f, item, capacity, dequeued) == dequeued) {
+            notes += "; head item not yet published (a put in progress, or its producer died: then takes stop"
+                    + " here until the buffer is re-created)";
+        }
+        if (depth < capacity && sequence(f, item, capacity, enqueued) == enqueued - capacity + 1) {
+            notes += "; slot of the next put not yet released (a take in progress, or its consumer died: then"
+                    + " puts stop here until the buffer is re-created)";
+        }
+        return notes;
+    }
+
+    /** The sequence word of the slot of {@code position}. */
+    private static long sequence(FileSnapshot f, int item, int capacity, long position) {
+        return f.getLong(CircularBufferDescriptor.SLOTS_OFFSET
+                + (position & (capacity - 1)) * (long) CircularBufferDescriptor.stride(item));
     }
 }
