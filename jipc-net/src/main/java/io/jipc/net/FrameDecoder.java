@@ -40,6 +40,22 @@ public final class FrameDecoder {
      * @throws InvalidFrameException if a header announces a length outside {@code [0, maxFrameSize]}
      */
     public byte[] decode(ByteBuffer in) {
+        return decode(in, maxFrameSize);
+    }
+
+    /**
+     * {@link #decode(ByteBuffer)} with a header that completes during this call checked against
+     * {@code limit} in place of {@code maxFrameSize}: for a protocol whose first frames are much
+     * smaller than its largest (a server takes only a short greeting before it knows its peer). A
+     * frame whose header was checked before keeps going whatever the limit is now.
+     *
+     * @param limit the largest length accepted, 0 to the {@code maxFrameSize} given at construction
+     * @throws InvalidFrameException if a header announces a length outside {@code [0, limit]}
+     */
+    public byte[] decode(ByteBuffer in, int limit) {
+        if (limit < 0 || limit > maxFrameSize) {
+            throw new IllegalArgumentException("limit must be 0 to " + maxFrameSize + ": " + limit);
+        }
         if (failure != null) {
             throw failure;
         }
@@ -52,7 +68,7 @@ public final class FrameDecoder {
             }
             int announced;
             try {
-                announced = FrameCodec.checkLength(header.getLong(0), maxFrameSize);
+                announced = FrameCodec.checkLength(header.getLong(0), limit);
             } catch (InvalidFrameException e) {
                 failure = e;
                 throw e;

@@ -38,7 +38,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #close()} from another thread ends them with {@link ClosedException}.
  *
  * <p><b>Limits.</b> See {@link ConnectionOptions}: a message above {@code maxFrameSize} is refused
- * on sending and a header announcing one ends the connection on receiving, before any allocation;
+ * on sending and a header announcing one ends the connection on receiving, before any allocation
+ * (a server may lower what it receives for a while: {@link #setReceiveLimit});
  * a frame that does not complete within {@code frameTimeout} of its first byte ends the connection
  * with {@link FrameTimeoutException}. A send that gives up before its first byte left (timed
  * {@code offer}) has sent nothing; a send or receive cut short after that closes the connection,
@@ -71,6 +72,8 @@ public final class StreamConnection implements AutoCloseable, Selectable {
     /** A view of {@link #out} for the frame being sent; guarded by {@link #writeLock}. */
     private final ByteBuffer staging;
     private final FrameDecoder decoder;
+    /** The largest frame accepted from now on ({@link #setReceiveLimit}); at most {@code options.maxFrameSize()}. */
+    private volatile int receiveLimit;
     private long frameStart;
     private boolean endOfStream;
 
@@ -87,6 +90,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         this.out = arena.allocate(BUFFER, 64);
         this.staging = out.asByteBuffer().order(ByteOrder.BIG_ENDIAN);
         this.decoder = new FrameDecoder(options.maxFrameSize());
+        this.receiveLimit = options.maxFrameSize();
     }
 
     /** Connects with the default options (see {@link #connect(SocketAddress, ConnectionOptions)}). */
@@ -206,6 +210,30 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         }
     }
 
+    /**
+     * Sets the largest frame this connection accepts from now on, {@code options().maxFrameSize()}
+     * until then: a header announcing more ends the connection with {@link InvalidFrameException}
+     * when it has arrived, before any of its payload is read or allocated. For a server whose
+     * protocol bounds what a peer may send before it has identified itself (its greeting) far below
+     * what it accepts afterwards: the server sets the greeting's limit before its first receive and
+     * raises it once the greeting is accepted, so that connections that never greet pin no more than
+     * a greeting each. A frame whose header has been checked already keeps going. Any thread may call
+     * it; it does not block.
+     *
+     * @param bytes 0 to {@code options().maxFrameSize()}
+     */
+    public void setReceiveLimit(int bytes) {
+        if (bytes < 0 || bytes > options.maxFrameSize()) {
+            throw new IllegalArgumentException("receive limit must be 0 to " + options.maxFrameSize() + ": " + bytes);
+        }
+        receiveLimit = bytes;
+    }
+
+    /** The largest frame this connection accepts now ({@link #setReceiveLimit}). */
+    public int receiveLimit() {
+        return receiveLimit;
+    }
+
     /** Whether the peer has closed its side and every message before that has been received. */
     public boolean isEndOfStream() {
         return endOfStream && !inView.hasRemaining();
@@ -232,7 +260,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
             if (inView.hasRemaining()) {
                 byte[] message;
                 try {
-                    message = decoder.decode(inView);
+                    message = decoder.decode(inView, receiveLimit);
                 } catch (InvalidFrameException e) {
                     close();
                     throw new InvalidFrameException("from " + remote + ": " + e.getMessage(), e.announcedLength());

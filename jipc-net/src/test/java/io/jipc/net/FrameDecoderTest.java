@@ -99,6 +99,23 @@ class FrameDecoderTest {
         assertThrows(InvalidFrameException.class, () -> none.decode(ByteBuffer.wrap(header(1))));
     }
 
+    /**
+     * A per-call limit below {@code maxFrameSize} (a server's greeting limit) refuses a header that
+     * completes under it; a frame whose header was accepted before keeps going under it.
+     */
+    @Test
+    void aLowerLimitRefusesAHeaderCompletedUnderIt() {
+        FrameDecoder started = new FrameDecoder(MAX);
+        assertNull(started.decode(ByteBuffer.wrap(header(MAX))));
+        assertEquals(MAX, started.decode(ByteBuffer.wrap(new byte[MAX]), 10).length, "checked under the old limit");
+        assertEquals(10, started.decode(ByteBuffer.wrap(frame(new byte[10])), 10).length);
+        InvalidFrameException e = assertThrows(InvalidFrameException.class,
+                () -> started.decode(ByteBuffer.wrap(header(11)), 10));
+        assertTrue(e.getMessage().contains("accepts 0 to 10 bytes"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new FrameDecoder(MAX).decode(ByteBuffer.allocate(0), MAX + 1));
+        assertThrows(IllegalArgumentException.class, () -> new FrameDecoder(MAX).decode(ByteBuffer.allocate(0), -1));
+    }
+
     @Test
     void aLimitAboveWhatAnArrayHoldsIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> new FrameDecoder(-1));
