@@ -16,7 +16,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Serves one client connection of a {@link MailboxGateway}, on the connection's virtual thread:
  * an {@link Wire.Open} first, within the {@linkplain RemoteOptions#connectTimeout() connect timeout}
- * of connecting (else the connection is ended with an error), then one request at a time. While a
+ * of connecting (else the connection is ended with an error), then one request at a time. Until a
+ * mailbox is open the connection accepts no frame longer than {@link Wire#MAX_OPEN} (a longer one
+ * ends it at its header, {@link io.jipc.net.InvalidFrameException}); the gateway's
+ * {@code maxFrameSize} applies from then on. While a
  * request blocks on the mailbox it waits in slices of the heartbeat interval, sending a
  * {@link Wire.Heartbeat} after each, and a {@link ClientWatch} reads what the client sends meanwhile
  * ({@link Wire.Ping}, {@link Wire.Cancel}): a cancellation, the end of the connection (at once when
@@ -77,6 +80,9 @@ final class GatewaySession {
     }
 
     void serve() throws InterruptedException {
+        // a client that has not opened a mailbox may send nothing longer than an Open: connections that
+        // never open one pin no more than that each, not a whole frame of the gateway's limit
+        connection.setReceiveLimit(Math.min(Wire.MAX_OPEN, options.maxFrameSize()));
         try {
             long openBy = Timeouts.deadline(options.connectTimeout());
             for (byte[] frame; (frame = nextFrame(openBy)) != null; ) {
@@ -204,6 +210,7 @@ final class GatewaySession {
             return false;
         }
         int limit = Math.min(exported.mailbox.maxMessageSize(), options.maxFrameSize() - Wire.OVERHEAD);
+        connection.setReceiveLimit(options.maxFrameSize()); // before Opened: the client sends at once
         reply(new Wire.Opened(limit, exported.mailbox.priorities()));
         return true;
     }

@@ -33,6 +33,13 @@ public final class Wire {
     public static final int OVERHEAD = 16;
     /** The longest mailbox name (as {@link io.jipc.mailbox.Mailbox} allows). */
     public static final int MAX_NAME = 200;
+    /**
+     * The longest request a client sends before its {@link Open} is answered: an {@code Open} of the
+     * longest name (type, version, name); {@link Ping}, {@link Ack}, {@link Receive} and
+     * {@link Cancel} are shorter. A gateway accepts no longer frame until it has opened a mailbox
+     * for the connection.
+     */
+    public static final int MAX_OPEN = 2 + MAX_NAME;
 
     static final byte OPEN = 0x01;
     static final byte SEND = 0x02;

@@ -3,6 +3,8 @@ package io.jipc.remote;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.MessageTooLargeException;
+import io.jipc.net.FrameCodec;
+import io.jipc.net.StreamConnection;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -11,6 +13,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
@@ -18,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -61,6 +65,46 @@ class GatewayFrameLimitTest {
             assertNull(remote.poll(), "both were taken, none stuck");
         } finally {
             Mailbox.destroy("large");
+        }
+    }
+
+    /**
+     * A connection that has not opened a mailbox may send nothing longer than an Open: a first frame
+     * announcing {@link Wire#MAX_OPEN} + 1 bytes ends it at its header, without the gateway waiting
+     * for (and holding) the payload; an Open of the longest name is still answered. Until 2026-12-05
+     * such a connection could announce a frame of the gateway's whole limit (16 MiB + 16 by default)
+     * and hold what it sent of it: a few dozen never-opened connections filled a 256 MiB heap. Once
+     * a mailbox is open, frames up to the gateway's limit are taken. The gateway's connect and peer
+     * timeouts are longer than the test waits, so only the limit can end the connection in time.
+     */
+    @Test
+    void aFirstFrameLongerThanAnOpenEndsTheConnectionAtItsHeaderAndAnOpenedClientSendsLargeMessages()
+            throws Exception {
+        int messageSize = 64 * 1024;
+        RemoteOptions patient = RemoteChild.OPTIONS.withConnectTimeout(Duration.ofMinutes(5))
+                .withLiveness(Duration.ofMillis(500), Duration.ofMinutes(5));
+        try (Mailbox local = Mailbox.create("big", MailboxOptions.builder().maxMessageSize(messageSize).build());
+             MailboxGateway gateway = MailboxGateway.builder(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                     .export("big").options(patient).start()) {
+            InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), gateway.port());
+            try (StreamConnection hostile = StreamConnection.connect(at)) {
+                hostile.write(ByteBuffer.allocate(FrameCodec.HEADER_LENGTH).putLong(0, Wire.MAX_OPEN + 1));
+                assertNull(hostile.poll(LONG), "no reply");
+                assertTrue(hostile.isEndOfStream(), "the gateway ended the connection without waiting for the payload");
+            }
+            try (StreamConnection longestName = StreamConnection.connect(at)) {
+                longestName.put(Wire.encode(new Wire.Open(Wire.VERSION, "n".repeat(Wire.MAX_NAME))));
+                Wire.Error error = assertInstanceOf(Wire.Error.class, Wire.decodeReply(longestName.poll(LONG)));
+                assertEquals(Wire.ErrorCode.NO_SUCH_MAILBOX, error.code(), error.text());
+            }
+            byte[] largest = new byte[messageSize];
+            new Random(11).nextBytes(largest);
+            try (RemoteMailbox remote = RemoteMailbox.connect(URI.create(gateway.address("big")), patient)) {
+                assertTrue(remote.offer(largest, 0, LONG), "a message far longer than an Open, after the Open");
+            }
+            assertArrayEquals(largest, local.poll(LONG));
+        } finally {
+            Mailbox.destroy("big");
         }
     }
 }

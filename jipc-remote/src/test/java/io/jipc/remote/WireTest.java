@@ -77,4 +77,14 @@ class WireTest {
         assertTrue(e.getMessage().contains("1 to 200"), e.getMessage());
         assertEquals("a".repeat(200), ((Wire.Open) Wire.decodeRequest(java.util.Arrays.copyOf(frame, 202))).name());
     }
+
+    /** {@link Wire#MAX_OPEN}, a gateway's limit before a mailbox is open, is the longest request a client sends by then. */
+    @Test
+    void theLongestRequestBeforeAnOpenIsAnswered() {
+        assertEquals(Wire.MAX_OPEN, Wire.encode(new Wire.Open(Wire.VERSION, "a".repeat(Wire.MAX_NAME))).length);
+        for (Wire.Request r : new Wire.Request[] {new Wire.Ping(), new Wire.Cancel(), new Wire.Ack(Long.MAX_VALUE),
+                new Wire.Receive(Wire.Wait.TIMED, Long.MAX_VALUE)}) {
+            assertTrue(Wire.encode(r).length < Wire.MAX_OPEN, r.toString());
+        }
+    }
 }
