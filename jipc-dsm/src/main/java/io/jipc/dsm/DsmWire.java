@@ -50,6 +50,11 @@ final class DsmWire {
     /** Largest frame beyond the region's bytes (an UPDATE of one range spanning the region: 1 + 8 + 12). */
     static final int MAX_OVERHEAD = 64;
     static final int MAX_NAME_BYTES = 128;
+    /**
+     * The longest OPEN (type, magic, major, minor, size, nameLength, the longest name), and so the
+     * longest frame a home accepts before it has accepted a connection's OPEN.
+     */
+    static final int MAX_OPEN = 1 + 4 + 2 + 2 + 4 + 2 + MAX_NAME_BYTES;
     static final int MAX_MESSAGE_BYTES = 1024;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}");
 

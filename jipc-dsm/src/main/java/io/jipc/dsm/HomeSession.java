@@ -15,6 +15,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * a second virtual thread of the session drains, so that {@link #send} never waits for the network
  * and a slow replica holds up nobody else.
  *
+ * <p>Until its OPEN is accepted a connection may send no frame longer than {@link DsmWire#MAX_OPEN}
+ * (a longer header ends it at once, before any of the payload is read); the home's
+ * {@code maxFrameSize} applies from then on.
+ *
  * <p>When the replica goes away — end of stream, a malformed frame, silence for the peer timeout, a
  * frame it did not start taking within the peer timeout, or an outbox beyond its limit (the replica
  * fell too far behind) — the session is dropped and leaves its region, which frees the write lock if
@@ -51,6 +55,9 @@ final class HomeSession {
 
     /** Serves the connection until the replica goes away or the home closes. */
     void serve() throws InterruptedException {
+        // nothing longer than an OPEN before the OPEN is accepted: connections that never send one pin
+        // no more than that each, not a frame of a whole region
+        connection.setReceiveLimit(Math.min(DsmWire.MAX_OPEN, options.maxFrameSize()));
         byte[] first;
         try {
             first = connection.poll(options.connectTimeout()); // a replica's first frames may wait for its class loading
@@ -83,6 +90,7 @@ final class HomeSession {
             refuse(e.reason(), e.getMessage());
             return;
         }
+        connection.setReceiveLimit(options.maxFrameSize()); // the OPEN is accepted: RELEASE diffs may follow
         outboxLimit = outboxLimit(region.size());
         keepsLocks = options.keepLocks() && open.minor() >= 1;
         Thread sender = Thread.ofVirtual().name("jipc-dsm-home sender " + connection.remote()).start(this::drain);

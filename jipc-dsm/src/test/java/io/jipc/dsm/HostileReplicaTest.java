@@ -414,6 +414,28 @@ class HostileReplicaTest {
         assertHomeServes("r", 64, 0);
     }
 
+    /**
+     * Before its OPEN is accepted a connection may send nothing longer than an OPEN: a first frame
+     * announcing {@link DsmWire#MAX_OPEN} + 1 bytes ends it at its header, without the home waiting
+     * for (and holding) the payload, while an OPEN of the longest name is answered and, after the
+     * OPEN, a RELEASE of a whole 4 KiB region is taken. Until 2026-12-05 such a connection could
+     * announce a frame of the home's whole limit (64 MiB + 64 by default) and hold what it sent of
+     * it. The home's connect and peer timeouts are longer than the test waits, so only the limit can
+     * end the connection in time.
+     */
+    @Test
+    void aFirstFrameLongerThanAnOpenEndsTheConnectionAtItsHeader() throws Exception {
+        useHome(DsmOptions.defaults().withConnectTimeout(Duration.ofMinutes(5))
+                .withLiveness(Duration.ofMillis(500), Duration.ofMinutes(5)), DsmOptions.defaults());
+        StreamConnection hostile = raw();
+        hostile.write(ByteBuffer.allocate(8).putLong(0, DsmWire.MAX_OPEN + 1)); // and nothing more
+        expectClosed(hostile, -1);
+        String longest = "n".repeat(DsmWire.MAX_NAME_BYTES);
+        assertEquals(DsmWire.MAX_OPEN, DsmWire.open(longest, 64).length);
+        opened(longest, 64);
+        assertHomeServes("r", 4096, 0);
+    }
+
     // ------------------------------------------------------------------ after OPEN
 
     @Test
