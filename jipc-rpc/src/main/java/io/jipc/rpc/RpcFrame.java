@@ -50,6 +50,19 @@ sealed interface RpcFrame {
      * does not serve (the client maps it to {@link RpcServiceNotFoundException}).
      */
     String NO_SUCH_SERVICE = "no such service: ";
+    /**
+     * The longest interface name a HELLO carries: a Java class's binary name, which a class file holds
+     * in at most 65535 bytes of modified UTF-8 (never fewer bytes than standard UTF-8).
+     */
+    int MAX_INTERFACE_NAME = 65_535;
+    /** The longest service name a HELLO over a connection asks for: a mailbox name (1 to 200 characters). */
+    int MAX_SERVICE_NAME = 200;
+    /**
+     * The longest HELLO of this minor: magic, major, minor, kind, the longest interface and service
+     * names with their lengths, the client token and the reply limit (about 64 KiB). A listener accepts
+     * no longer first frame; a later minor that appends to HELLO raises it.
+     */
+    int MAX_HELLO = 4 + 1 + 1 + 1 + 4 + MAX_INTERFACE_NAME + 4 + MAX_SERVICE_NAME + 8 + 4;
 
     /** Why a call failed, as the server reports it. */
     enum FailureCode {

@@ -529,9 +529,14 @@ public final class RpcServer<T> implements AutoCloseable {
      * service"; one naming none (a client of before that check, or one in another language) is
      * served. A frame that does not decode ends it, and so does a HELLO that has not arrived whole within the connection options' connect timeout: silent
      * connections must not hold the listener's connections (at most {@link ServerOptions#maxConnections()}).
+     * Until the HELLO is welcomed the connection accepts no frame longer than {@link RpcFrame#MAX_HELLO}
+     * (a longer header ends it at once), so that connections that never say HELLO hold little memory.
      */
     private void serveConnection(StreamConnection connection) throws InterruptedException {
         Client client = null;
+        // nothing longer than a HELLO before the HELLO is welcomed: connections that never say one pin no
+        // more than that each, not a frame of the listener's whole limit
+        connection.setReceiveLimit(Math.min(RpcFrame.MAX_HELLO, connection.options().maxFrameSize()));
         try {
             byte[] first = connection.poll(connection.options().connectTimeout());
             if (first == null || !(RpcFrame.decode(first) instanceof RpcFrame.Hello hello)) {
@@ -548,6 +553,7 @@ public final class RpcServer<T> implements AutoCloseable {
             if (client == null) {
                 return;
             }
+            connection.setReceiveLimit(connection.options().maxFrameSize()); // calls up to what WELCOME said
             // reads until the client leaves or close() lets it go: close() first lets the running calls
             // answer on this connection, then says CLOSING and closes it (leaving when closed is set
             // would close the connection under a call about to answer)

@@ -227,6 +227,40 @@ class RpcServerLimitsTest {
         }
     }
 
+    /**
+     * Before its HELLO is welcomed a connection may send nothing longer than a HELLO: a first frame
+     * announcing {@link RpcFrame#MAX_HELLO} + 1 bytes ends it at its header, without the listener
+     * waiting for (and holding) the payload, while a HELLO as long as the protocol allows is answered
+     * (REFUSED: no such interface) and a welcomed client's calls and results are as long as the
+     * frame limit takes. Until 2026-12-05 such a connection could announce a frame of the listener's
+     * whole limit and hold what it sent of it. The listener's connect and frame timeouts are longer
+     * than the test waits, so only the limit can end the connection in time.
+     */
+    @Test
+    void aFirstFrameLongerThanAHelloEndsTheConnectionAtItsHeader() throws Exception {
+        ServerOptions options = ServerOptions.defaults().withConnection(ConnectionOptions.defaults()
+                .withConnectTimeout(Duration.ofMinutes(5)).withFrameTimeout(Duration.ofMinutes(5)));
+        try (RpcServer<Gated> server = RpcServer.builder("greeted", Gated.class, new GatedService())
+                .listen(new InetSocketAddress("127.0.0.1", 0), options).start()) {
+            try (StreamConnection hostile = StreamConnection.connect(server.tcpAddress().orElseThrow())) {
+                hostile.write(java.nio.ByteBuffer.allocate(8).putLong(0, RpcFrame.MAX_HELLO + 1)); // and nothing more
+                assertEquals(null, hostile.poll(WAIT));
+                assertTrue(hostile.isEndOfStream(), "closed by the server without waiting for the payload");
+            }
+            byte[] longest = RpcFrame.encode(new RpcFrame.Hello("a".repeat(RpcFrame.MAX_INTERFACE_NAME),
+                    "s".repeat(RpcFrame.MAX_SERVICE_NAME), 1, 1 << 20));
+            assertEquals(RpcFrame.MAX_HELLO, longest.length);
+            try (StreamConnection other = StreamConnection.connect(server.tcpAddress().orElseThrow())) {
+                other.put(longest);
+                assertInstanceOf(RpcFrame.Refused.class, RpcFrame.decode(other.poll(WAIT)));
+            }
+            String large = "x".repeat(RpcFrame.MAX_HELLO * 4);
+            try (RpcClient<Gated> client = RpcClient.connect(uri(server), Gated.class, RpcClient.Options.defaults())) {
+                assertEquals(large, client.stub().echo(large));
+            }
+        }
+    }
+
     private static void assertClosedByTheClient(CompletableFuture<?> call) {
         java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
                 java.util.concurrent.ExecutionException.class, () -> call.get(WAIT.toSeconds(), TimeUnit.SECONDS));
