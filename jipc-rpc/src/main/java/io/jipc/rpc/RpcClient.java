@@ -58,7 +58,9 @@ import java.util.regex.Pattern;
  *
  * <p><b>Interrupts and cancellation.</b> A caller interrupted while it waits tells the server to cancel
  * the call (its thread there is interrupted) and gets an {@link RpcException} whose cause is an
- * {@link InterruptedException}, with its interrupt status set again. {@link #async} returns a future
+ * {@link InterruptedException}, with its interrupt status set again. A call made with the status
+ * set already gets the same at once and is not sent (a round trip never completes at once:
+ * docs/architecture.md, "Interrupts and timeouts"). {@link #async} returns a future
  * whose {@code cancel(true)} does the same; its {@code cancel(false)} lets the call run on.
  *
  * <p><b>Receiving.</b> There is no reply thread: waiting callers take turns at polling the reply
@@ -453,6 +455,10 @@ public final class RpcClient<T> implements AutoCloseable {
         RuntimeException why = broken.get();
         if (why != null) {
             throw rethrown(why);
+        }
+        if (Thread.currentThread().isInterrupted()) { // a round trip never completes at once: nothing is sent
+            throw new RpcException(RpcMethods.key(method) + " not called: the thread is interrupted",
+                    new InterruptedException());
         }
         long callId = nextCallId.getAndIncrement();
         Duration timeout = options.callTimeout();
