@@ -9,11 +9,7 @@ import io.jipc.platform.Pipes;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Named pipes (FIFOs, {@code mkfifo(3)}): a kernel pipe with a name in the file system, which
@@ -34,24 +30,26 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link InterruptedException} from a waiting or timed open that cannot complete at once (also with a
  * zero timeout), as the library's rule says (docs/architecture.md, "Interrupts and timeouts").
  *
- * <p>How: a writer tries a non-blocking open, which the kernel refuses with {@code ENXIO} while no
- * reader exists, again every few milliseconds (up to 10 ms apart) until the deadline. A reader cannot
- * learn that way whether a writer exists (a non-blocking read open always succeeds), so a waiting
- * read open is a real blocking {@code open(2)} on a helper platform thread; on timeout or interrupt
- * that open is released by a momentary write open of this process. A timed read open waits at least
- * 20 ms (a zero timeout too), so that a writer already waiting is paired with it rather than with
- * that release. Limits: another process that is waiting to open the same FIFO for reading at that
- * moment is released too, and then sees end of file; a writer whose open completes just as a timed
- * read open gives up finds the reader gone ({@link BrokenPipeException}), as if it had closed.
+ * <p>How: a writer tries a non-blocking open of the path, which the kernel refuses with
+ * {@code ENXIO} while no reader exists, again every few milliseconds (up to 10 ms apart) until the
+ * deadline; a FIFO removed meanwhile ends the wait with {@code ENOENT}. A reader cannot learn that way
+ * whether a writer exists (a non-blocking read open always succeeds), so a waiting read open is a
+ * real blocking {@code open(2)} on a helper platform thread; on timeout or interrupt that open is
+ * released by a momentary write open of this process. Both opens go through a descriptor that pins
+ * the FIFO found at the call ({@code O_PATH}, reopened through {@code /proc/self/fd}), so a FIFO
+ * removed or replaced during the wait is still the one waited for and released: the call returns by
+ * its timeout and leaves no thread behind. A timed read open waits at least 20 ms (a zero timeout
+ * too), so that a writer already waiting is paired with it rather than with that release. Limits:
+ * another process that is waiting to open the same FIFO for reading at that moment is released too,
+ * and then sees end of file; a writer whose open completes just as a timed read open gives up finds
+ * the reader gone ({@link BrokenPipeException}), as if it had closed; a FIFO this process may read but
+ * not write cannot be released, and its helper thread waits until a writer opens it.
  *
  * <p>After opening, a FIFO behaves exactly as a pipe ({@link PipeReader}, {@link PipeWriter}):
  * end of file when every writer closed, {@link BrokenPipeException} when every reader closed.
  */
 public final class Fifo {
     private static final long MAX_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-    /** The shortest wait of a timed read open (a zero or past timeout too): see the class comment. */
-    private static final long MIN_READ_OPEN_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
-    private static final AtomicInteger OPENERS = new AtomicInteger();
 
     private Fifo() {
     }
@@ -124,12 +122,21 @@ public final class Fifo {
         }
     }
 
-    /** Opens for reading, waiting as long as it takes for a writer. */
+    /**
+     * Opens for reading, waiting as long as it takes for a writer, or until the thread is interrupted.
+     * It waits for a writer of the FIFO found at {@code path} at the call, also if that is removed or
+     * replaced meanwhile.
+     */
     public static PipeReader openReader(Path path) throws InterruptedException {
         return openReader(path, Deadlines.NONE, null);
     }
 
-    /** Opens for reading, waiting at most {@code timeout} for a writer. */
+    /**
+     * Opens for reading, waiting at most {@code timeout} (but at least 20 ms) for a writer of the FIFO
+     * found at {@code path} at the call, also if that is removed or replaced meanwhile.
+     *
+     * @throws OpenTimeoutException if no writer opened it in time
+     */
     public static PipeReader openReader(Path path, Duration timeout) throws InterruptedException {
         return openReader(path, Deadlines.after(timeout), timeout);
     }
@@ -199,77 +206,7 @@ public final class Fifo {
 
     private static PipeReader openReader(Path path, long deadline, Duration timeout) throws InterruptedException {
         String p = checkFifo(path);
-        AtomicInteger state = new AtomicInteger(OPEN_PENDING);
-        CompletableFuture<Integer> opened = new CompletableFuture<>();
-        Thread.ofPlatform().daemon().name("jipc-fifo-open-" + OPENERS.incrementAndGet()).start(() -> {
-            try {
-                int fd = Libc.open(p, Libc.O_RDONLY | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0); // blocks for a writer
-                if (!state.compareAndSet(OPEN_PENDING, OPEN_DONE)) {
-                    Libc.close(fd); // given up meanwhile
-                }
-                opened.complete(fd);
-            } catch (Throwable t) {
-                opened.completeExceptionally(t);
-            }
-        });
-        try {
-            // at least a moment for the helper to reach its open: a writer already waiting pairs with it
-            // at once, and giving up before that would leave the writer to our release (below)
-            long left = Math.max(Deadlines.remaining(deadline, Long.MAX_VALUE), MIN_READ_OPEN_NANOS);
-            return reader(opened.get(left, TimeUnit.NANOSECONDS), p);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-        } catch (TimeoutException | InterruptedException e) {
-            if (!state.compareAndSet(OPEN_PENDING, OPEN_ABANDONED)) {
-                // the open won the race: keep it
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                }
-                int fd = opened.join();
-                return reader(fd, p);
-            }
-            releaseWaitingOpen(p, opened);
-            if (e instanceof InterruptedException interrupted) {
-                Thread.interrupted(); // reported by the exception
-                throw interrupted;
-            }
-            throw new OpenTimeoutException(p, "writer", timeout);
-        }
-    }
-
-    private static final int OPEN_PENDING = 0;
-    private static final int OPEN_DONE = 1;
-    private static final int OPEN_ABANDONED = 2;
-
-    /**
-     * Ends the helper's blocking read open with a momentary write open of our own. While the helper
-     * has not entered {@code open} yet, the write open fails with {@code ENXIO} (no reader): try again.
-     */
-    private static void releaseWaitingOpen(String p, CompletableFuture<Integer> opened) {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        boolean interrupted = false;
-        while (!opened.isDone() && System.nanoTime() - until < 0) {
-            int writer;
-            try {
-                writer = tryOpenWriter(p);
-            } catch (RuntimeException gone) {
-                break; // removed or replaced meanwhile: the helper stays blocked until the FIFO is opened
-            }
-            try {
-                opened.handle((fd, failure) -> null).get(writer >= 0 ? 1000 : 1, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                interrupted = true;
-            } catch (ExecutionException | TimeoutException notYet) {
-                // try again
-            } finally {
-                if (writer >= 0) {
-                    Libc.close(writer);
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        return reader(FifoReadOpen.open(p, deadline, timeout), p);
     }
 
     private static PipeReader reader(int fd, String p) {
@@ -291,7 +228,7 @@ public final class Fifo {
     }
 
     /** Closes {@code fd} and refuses it if what was opened is not a FIFO (the path was swapped). */
-    private static int verified(int fd, String p) {
+    static int verified(int fd, String p) {
         boolean fifo;
         try {
             fifo = Libc.fstat(fd, p).isFifo();

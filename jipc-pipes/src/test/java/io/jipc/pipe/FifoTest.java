@@ -155,6 +155,95 @@ class FifoTest {
         }
     }
 
+    /**
+     * A FIFO removed while a timed read open waits: the open still times out, and its helper thread
+     * ends. Its release went through the path, which could no longer be opened: the helper stayed
+     * blocked in its open for ever.
+     */
+    @Test
+    void aTimedReadOpenOfAFifoRemovedMeanwhileTimesOutAndLeavesNoThread() throws Exception {
+        timedReadOpensWhile(dir.resolve("removed"), false);
+    }
+
+    /**
+     * A FIFO replaced by a new one while a timed read open waits: the open times out, and its helper
+     * thread ends. Its release went through the path, to the new FIFO without a reader: it tried for
+     * 10 s, then left the helper blocked.
+     */
+    @Test
+    void aTimedReadOpenOfAFifoReplacedMeanwhileTimesOutAndLeavesNoThread() throws Exception {
+        timedReadOpensWhile(dir.resolve("replaced"), true);
+    }
+
+    /** 50 timed read opens of {@code fifo}, each removed (and made anew if {@code replace}) 10 ms in. */
+    private static void timedReadOpensWhile(Path fifo, boolean replace) throws InterruptedException {
+        int waited = 0;
+        for (int round = 0; round < 50; round++) {
+            Fifo.create(fifo, 0600);
+            Thread remover = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                Fifo.remove(fifo);
+                if (replace) {
+                    Fifo.create(fifo, 0600);
+                }
+            });
+            try {
+                Fifo.openReader(fifo, Duration.ofMillis(30)).close();
+                throw new AssertionError("opened without a writer");
+            } catch (OpenTimeoutException expected) {
+                waited++;
+            } catch (ErrnoException removedBeforeTheCall) { // a slow start: no wait to test this round
+                assertEquals("ENOENT", removedBeforeTheCall.errnoName());
+            }
+            remover.join();
+            Fifo.remove(fifo);
+        }
+        assertTrue(waited > 0, "some opens waited while their FIFO was removed");
+        awaitNoHelperThread();
+    }
+
+    /** An untimed read open interrupted after its FIFO was removed ends, and so does its helper. */
+    @Test
+    void anInterruptedReadOpenOfARemovedFifoLeavesNoThread() throws Exception {
+        Path fifo = dir.resolve("removed-then-interrupted");
+        for (int round = 0; round < 10; round++) {
+            Fifo.create(fifo, 0600);
+            Thread self = Thread.currentThread();
+            Thread remover = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(50);
+                    Fifo.remove(fifo);
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                self.interrupt();
+            });
+            assertThrows(InterruptedException.class, () -> Fifo.openReader(fifo).close());
+            remover.join();
+            Thread.interrupted();
+        }
+        awaitNoHelperThread();
+    }
+
+    /** Waits (at most a minute) until no {@code jipc-fifo-open-*} helper thread is alive. */
+    private static void awaitNoHelperThread() throws InterruptedException {
+        long alive = 0;
+        for (int i = 0; i < 600; i++) {
+            alive = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("jipc-fifo-open-")).filter(Thread::isAlive).count();
+            if (alive == 0) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        assertEquals(0, alive, "helper threads left blocked in open");
+    }
+
     @Test
     void aWaitingOpenIsInterruptible() throws Exception {
         Path fifo = fifo("interrupted");
