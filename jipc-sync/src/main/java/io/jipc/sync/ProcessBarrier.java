@@ -37,7 +37,11 @@ import java.util.concurrent.TimeoutException;
  *     process there <em>breaks</em> the generation (one compare-and-set sets the state's broken
  *     bit and the dead pid) and wakes every sleeper. Every waiter of that generation and every
  *     later arrival then gets {@link BarrierBrokenException} naming the pid, until
- *     {@link #reset()}, as {@link java.util.concurrent.CyclicBarrier} does for a broken party.</li>
+ *     {@link #reset()}, as {@link java.util.concurrent.CyclicBarrier} does for a broken party.
+ *     Each check leaves a time stamp in the slot; the arrival that would complete the round runs
+ *     the same check itself when none ran within the last {@linkplain #CHECK_WINDOW_NANOS check
+ *     window} (no live waiter checked: the waiters are dead), and breaks the generation instead of
+ *     completing it if a party is dead.</li>
  * <li><b>Untracked</b> ({@link #format}): no entries; a party that dies is not noticed.
  *     {@link #reset()} still breaks the waiters of the current generation.</li>
  * </ul>
@@ -61,14 +65,19 @@ import java.util.concurrent.TimeoutException;
  * <h2>When a process dies</h2>
  * <ul>
  * <li>A party of a tracked barrier killed while it arrives, waits or leaves after a timeout breaks
- *     the generation: the others' waits end with {@link BarrierBrokenException} within about
- *     100 ms of a check. If the round completes before any waiter noticed (the last party arrived
- *     first), the dead party counts as arrived: it did arrive.</li>
+ *     the generation: the others' waits end with {@link BarrierBrokenException} at their next
+ *     check (within about 100 ms), and an arrival that would complete the round gets it instead.
+ *     The one window: a party that died within the last {@linkplain #CHECK_WINDOW_NANOS check
+ *     window} (about 150 ms) before the last party arrives may be counted as arrived, and the
+ *     round completes (it did arrive; no check has run since it died). A party dead for longer is
+ *     never counted: a live waiter's check has broken the generation, or the completing arrival's
+ *     own check does.</li>
  * <li>A party that dies <em>before</em> arriving is noticed only if its process {@link #join joined}
  *     the barrier: the others' waits then break as above. Without a membership nothing of it is in
  *     the slot: the others wait until their timeouts (use {@link #await(Duration)}).</li>
  * <li>A member whose process ends without closing its joined handle counts as dead: it breaks every
- *     later generation until a new join takes its place.</li>
+ *     later generation until a new join takes its place (a round that completes within the check
+ *     window after its death, before any check ran, may still trip).</li>
  * <li>Untracked barrier: a party that dies after arriving still counts, one that dies before
  *     arriving leaves the others waiting.</li>
  * <li>Bound: a tracked barrier has 2 × parties entries, so that waiters of a generation that just
@@ -107,7 +116,13 @@ import java.util.concurrent.TimeoutException;
  *  |   Joined entries (1.3): 0 = none (untracked, or before 1.3),  |  36
  *  |   else parties                                                |
  *  +---------------------------------------------------------------+
- *  |                     Reserved (zero) ...                       |  40..63
+ *  |   Arrivals checked (1.3, tracked only): System.nanoTime()     |  40
+ *  |   before a check of the arrivals, or a first arrival; 0 never |
+ *  +---------------------------------------------------------------+
+ *  |   Members checked (1.3, tracked only): System.nanoTime()      |  48
+ *  |   before a check of the joined table; 0 = never               |
+ *  +---------------------------------------------------------------+
+ *  |                     Reserved (zero) ...                       |  56..63
  *  +---------------------------------------------------------------+
  *  |  Party entry 0 (16 bytes), entry 1, ... (tracked only)        |  64
  *  +---------------------------------------------------------------+
@@ -137,7 +152,10 @@ import java.util.concurrent.TimeoutException;
  * joined table (word 36 is zero, the slot ends after the party entries): {@link #join} refuses it,
  * everything else works as before. A 1.2 reader of a 1.3 barrier ignores the joined table (it reads
  * only as far as its party entries): it cannot join, and its waiters do not notice a dead member
- * (a 1.3 waiter, if one waits, breaks the generation for them too).
+ * (a 1.3 waiter, if one waits, breaks the generation for them too). The two check stamps (words
+ * 40 and 48) are written by 1.3 processes only, into any tracked slot (older readers leave
+ * those words alone and ignore them); a stamp of 0 (a fresh slot, or one only older processes used)
+ * reads as "no check ran", so the completing arrival checks.
  */
 /*
  * Algorithm notes.
@@ -166,6 +184,27 @@ import java.util.concurrent.TimeoutException;
  * move past a broken one finds it recorded. The record only moves forward (wrapping comparison), so
  * a breaker's late write cannot hide a later break; a waiter asleep through two breaks and resets
  * would see only the later record and take its own break for a trip (two resets within one wake-up).
+ *
+ * Check stamps. They are System.nanoTime() values: on Linux CLOCK_MONOTONIC, one clock for every
+ * process of the host (of one time namespace). A stamp S in "arrivals checked" promises: every party counted in the current
+ * generation (whichever it is when the stamp is read) that is dead died after S. A waiter's check
+ * takes S before it reads the state; it writes S only if its generation was still current and it
+ * found no dead entry of it: the parties counted then were alive at or after S, and every later
+ * arrival (of that generation or a later one) was alive when it arrived, after S. An arrival that
+ * reads a count of 0 (the first of its generation) takes S before that read and writes it before
+ * its compare-and-set (whether or not that succeeds): every party counted after the read was
+ * counted after S and alive then, and none was counted at the read. So a fast round, where no waiter sleeps long enough to check, costs the
+ * completing arrival one clock read and one volatile read. "Members checked" promises the same of
+ * joined members (a member that joined after S was alive at its join); only a check of the joined
+ * table writes it, the waiters' or the completing arrival's own, so it is read at most once per
+ * window by completing arrivals of fast rounds. The promise of a stamp never becomes false, so
+ * stamps are stored plainly (no compare-and-set): a late store of an older stamp only makes a
+ * completing arrival check when it need not. A stamp in the future (another clock: a time
+ * namespace) or 0 counts as no check. The completing arrival (count parties - 1 to next
+ * generation, with others counted) reads the stamps; one older than CHECK_WINDOW_NANOS makes it
+ * run that check over the current generation, and a dead process breaks the generation (the
+ * arrival is not counted; it fails as a later arrival would) instead of completing it. A party
+ * that died after a fresh stamp was taken is counted: the documented window.
  */
 public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
     /** The tag of a formatted barrier slot, and the kind of a named barrier's file. */
@@ -187,6 +226,24 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
      * version 1.3 (no joined table: {@link #join} is refused), else parties (version 1.3).
      */
     public static final int JOINED_COUNT_OFFSET = 36;
+    /**
+     * "Arrivals checked" (version 1.3, tracked only): a {@link System#nanoTime()} stamp taken before
+     * a check found no dead party of the current generation, or before a generation's first arrival
+     * counted itself; 0 if none. Every party of the current generation that is dead died after it.
+     */
+    public static final int ARRIVALS_CHECKED_OFFSET = 40;
+    /**
+     * "Members checked" (version 1.3, tracked only): a {@link System#nanoTime()} stamp taken before
+     * a check found no dead joined member; 0 if none. Every dead member died after it.
+     */
+    public static final int MEMBERS_CHECKED_OFFSET = 48;
+    /**
+     * How old a check stamp may be for the arrival that completes a round to trust it (the waiters'
+     * check interval, 100 ms, and half of it again for late wake-ups): with an older one it checks
+     * the generation's parties (or the members) itself. A party that died within this window
+     * before the completing arrival may be counted.
+     */
+    public static final long CHECK_WINDOW_NANOS = Blocking.LIVENESS_CHECK_NANOS + Blocking.LIVENESS_CHECK_NANOS / 2;
     /** Bytes an untracked barrier needs (the header). */
     public static final int SLOT_LENGTH = 64;
     public static final int ENTRIES_OFFSET = 64;
@@ -505,6 +562,7 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
             int entry = -1;
             try {
                 while (true) {
+                    long now = tracked() ? System.nanoTime() : 0; // before the state: a stamp, see the notes
                     long s = state();
                     generation = generation(s);
                     if (broken(s)) {
@@ -519,11 +577,22 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
                     int arrived = arrived(s);
                     index = parties - 1 - arrived;
                     if (arrived + 1 == parties) {
+                        long dead = arrived > 0 && tracked() ? deadUnlessCheckedRecently(generation, now) : 0;
+                        if (dead != 0) {
+                            breakGeneration(generation, dead);
+                            continue; // the state is broken now: this arrival fails as a later one would
+                        }
                         if (LONG.compareAndSet(slot, (long) STATE_OFFSET, s, pack(0, generation + 1))) {
                             word.wakeIfWaiting(Integer.MAX_VALUE);
                             return index;
                         }
-                    } else if (LONG.compareAndSet(slot, (long) STATE_OFFSET, s, pack(arrived + 1, generation))) {
+                    } else {
+                        if (arrived == 0 && tracked()) { // nobody counted when the state was read: see the notes
+                            LONG.setVolatile(slot, (long) ARRIVALS_CHECKED_OFFSET, now);
+                        }
+                        if (!LONG.compareAndSet(slot, (long) STATE_OFFSET, s, pack(arrived + 1, generation))) {
+                            continue;
+                        }
                         waiting.put(me, new Arrival(generation, entry));
                         entry = -1; // the registration owns it now
                         break;
@@ -590,6 +659,7 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
      * @throws BarrierBrokenException if the generation broke
      */
     private boolean ended(int generation, boolean check) {
+        long checkedFrom = check ? System.nanoTime() : 0; // before the state: see the notes on check stamps
         long s = state();
         if (generation(s) != generation) {
             if (wasBroken(generation)) { // broken, then reset
@@ -601,7 +671,10 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
             throw brokenException(generation, brokenPid(s));
         }
         if (check) {
-            long dead = deadParty(generation);
+            long dead = deadArrival(generation, checkedFrom);
+            if (dead == 0) {
+                dead = deadMember(checkedFrom);
+            }
             if (dead != 0) {
                 breakGeneration(generation, dead);
                 return ended(generation, false);
@@ -752,11 +825,12 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
     // =================================================================== party entries
 
     /**
-     * The pid of a dead process whose entry says it arrives or waits in {@code generation}, or of a
-     * dead member; 0 if there is none. Reads each party entry's generation before its token: see
-     * the algorithm notes.
+     * The pid of a dead process whose entry says it arrives or waits in {@code generation}; 0 if
+     * there is none, and then {@code checkedFrom} (taken before the caller read the state that
+     * showed {@code generation} current) is stored as the arrivals-checked stamp. Reads each party
+     * entry's generation before its token: see the algorithm notes.
      */
-    private long deadParty(int generation) {
+    private long deadArrival(int generation, long checkedFrom) {
         for (int i = 0; i < entries; i++) {
             if ((int) INT.getVolatile(slot, entryOffset(i) + ENTRY_GENERATION_OFFSET) != generation) {
                 continue;
@@ -766,18 +840,47 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
                 return ProcessIdentity.pidOf(token);
             }
         }
-        return deadMember();
+        LONG.setVolatile(slot, (long) ARRIVALS_CHECKED_OFFSET, checkedFrom);
+        return 0;
+    }
+
+    /**
+     * For the arrival that would complete {@code generation} (others counted): the pid of a dead
+     * party of it or of a dead member, looked for only where no check ran within
+     * {@link #CHECK_WINDOW_NANOS} before {@code now} (taken before the state was read); 0 if none
+     * or if checks are recent. In the common case (a first arrival or a live waiter stamped
+     * recently) two volatile reads.
+     */
+    private long deadUnlessCheckedRecently(int generation, long now) {
+        long dead = checkedRecently(ARRIVALS_CHECKED_OFFSET, now) ? 0 : deadArrival(generation, now);
+        if (dead == 0 && joinedEntries > 0 && !checkedRecently(MEMBERS_CHECKED_OFFSET, now)) {
+            dead = deadMember(now);
+        }
+        return dead;
+    }
+
+    /** Whether the stamp at {@code offset} is from within {@link #CHECK_WINDOW_NANOS} before {@code now}. */
+    private boolean checkedRecently(long offset, long now) {
+        long stamp = (long) LONG.getVolatile(slot, offset);
+        long age = now - stamp;
+        return stamp != 0 && age >= 0 && age <= CHECK_WINDOW_NANOS;
     }
 
     // =================================================================== joined members
 
-    /** The pid of a member whose process is dead, or 0. */
-    private long deadMember() {
+    /**
+     * The pid of a member whose process is dead, or 0; then {@code checkedFrom} (taken before the
+     * entries were read) is stored as the members-checked stamp if there is a joined table.
+     */
+    private long deadMember(long checkedFrom) {
         for (int i = 0; i < joinedEntries; i++) {
             long token = (long) LONG.getVolatile(slot, joinedOffset(i));
             if (token != 0 && token != self && !ProcessIdentity.isAlive(token)) {
                 return ProcessIdentity.pidOf(token);
             }
+        }
+        if (joinedEntries > 0) {
+            LONG.setVolatile(slot, (long) MEMBERS_CHECKED_OFFSET, checkedFrom);
         }
         return 0;
     }

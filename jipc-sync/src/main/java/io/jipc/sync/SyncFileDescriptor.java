@@ -47,7 +47,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * that {@link ProcessBarrier#join join} it, so that one dying before it arrives breaks the
  * generation): a count in a word 1.2 left zero and parties entries after the party entries, which a
  * 1.2 reader does not read (it cannot join, and its waiters do not notice a dead member); a 1.3
- * reader refuses to join a barrier of an older file (no table) and uses it otherwise as before. The slot is formatted before the version is published, so an opener that accepts
+ * reader refuses to join a barrier of an older file (no table) and uses it otherwise as before.
+ * 1.3 also added two check stamps to a tracked barrier's header (words 40 and 48, which 1.2 left
+ * zero; written by 1.3 processes into any tracked slot, ignored by older ones): when no waiter
+ * checked lately, the arrival that would complete a round checks for dead parties itself. The
+ * slot is formatted before the version is published, so an opener that accepts
  * the file finds a formatted slot. An opener checks that the kind is the one it asks for, that the
  * slot offset is {@link #SLOT_OFFSET} and that the slot fits in the file.
  */

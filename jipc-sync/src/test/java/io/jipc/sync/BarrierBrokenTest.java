@@ -4,6 +4,8 @@ import io.jipc.platform.ProcessIdentity;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -115,6 +117,73 @@ class BarrierBrokenTest {
             BarrierBrokenException later = assertThrows(BarrierBrokenException.class, () -> barrier.await(Duration.ZERO));
             assertEquals(1, later.deadPid().orElseThrow());
             assertEquals(0, liveEntries(slot, 5), "the failed waiter freed its entry");
+        }
+    }
+
+    /**
+     * A party killed while it waited alone, whose waits nobody checked since (no live waiter): the
+     * arrival that would complete the round finds the arrivals-checked stamp never written or too
+     * old, checks the generation itself and breaks it instead of counting the dead arrival.
+     */
+    @ParameterizedTest(name = "stamp {0} ms old")
+    @ValueSource(longs = {-1, 10_000})
+    void anArrivalCompletingARoundNobodyCheckedRecentlyBreaksItForADeadParty(long staleMillis) throws Exception {
+        MemorySegment slot = trackedSlot(2);
+        deadArrival(slot, 3, 0);
+        slot.set(ValueLayout.JAVA_LONG, ProcessBarrier.ARRIVALS_CHECKED_OFFSET,
+                staleMillis < 0 ? 0 : System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(staleMillis));
+        try (ProcessBarrier barrier = ProcessBarrier.in(slot)) {
+            BarrierBrokenException broken = assertThrows(BarrierBrokenException.class,
+                    () -> barrier.await(Duration.ofSeconds(60)), "the dead party's arrival is not counted");
+            assertEquals(1, broken.deadPid().orElseThrow(), broken.getMessage());
+            assertTrue(barrier.isBroken());
+            assertEquals(0, liveEntries(slot, 4), "the failed arrival freed its entry");
+            barrier.reset();
+            roundOf(barrier, 2);
+        }
+    }
+
+    /**
+     * The documented window: a check ran just now (a stamp a live waiter would have left), so a
+     * party that died since is counted and the round completes.
+     */
+    @Test
+    void anArrivalCompletingARoundCheckedRecentlyCountsAPartyThatDiedSince() throws Exception {
+        MemorySegment slot = trackedSlot(2);
+        deadArrival(slot, 3, 0);
+        slot.set(ValueLayout.JAVA_LONG, ProcessBarrier.ARRIVALS_CHECKED_OFFSET, System.nanoTime());
+        try (ProcessBarrier barrier = ProcessBarrier.in(slot)) {
+            assertEquals(0, barrier.await(Duration.ofSeconds(60)), "the last party");
+            assertFalse(barrier.isBroken());
+            assertEquals(1, (int) (slot.get(ValueLayout.JAVA_LONG, ProcessBarrier.STATE_OFFSET) >>> 32), "tripped");
+        }
+    }
+
+    /** The first arrival of a generation stamps "arrivals checked"; an untracked barrier writes no stamp. */
+    @Test
+    void theFirstArrivalOfATrackedBarrierStampsTheArrivalsChecked() throws Exception {
+        MemorySegment slot = trackedSlot(2);
+        MemorySegment untracked = arena.allocate(ProcessBarrier.SLOT_LENGTH, 64);
+        ProcessBarrier.format(untracked, 2);
+        try (ProcessBarrier barrier = ProcessBarrier.in(slot); ProcessBarrier plain = ProcessBarrier.in(untracked)) {
+            long before = System.nanoTime();
+            Thread waiter = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    barrier.await(Duration.ofSeconds(60));
+                } catch (InterruptedException | TimeoutException expected) {
+                    // withdrawn
+                }
+            });
+            while (barrier.arrived() == 0) {
+                Thread.onSpinWait();
+            }
+            long stamp = slot.get(ValueLayout.JAVA_LONG, ProcessBarrier.ARRIVALS_CHECKED_OFFSET);
+            assertTrue(stamp != 0 && stamp - before >= 0, "stamped by the arrival (before any check): " + stamp);
+            waiter.interrupt();
+            waiter.join();
+            assertEquals(0, barrier.arrived());
+            assertThrows(TimeoutException.class, () -> plain.await(Duration.ofMillis(250)));
+            assertEquals(0, untracked.get(ValueLayout.JAVA_LONG, ProcessBarrier.ARRIVALS_CHECKED_OFFSET));
         }
     }
 

@@ -7,6 +7,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -141,6 +143,37 @@ class BarrierJoinTest {
                 roundOf(replacement, 3);
                 roundOf(replacement, 3);
                 assertFalse(barrier.isBroken());
+            }
+        }
+    }
+
+    /**
+     * A live party (init's token) waits, nobody has checked the joined table lately, and a member is
+     * dead: the arrival that would complete the round checks the members itself and breaks the
+     * round; with a members-checked stamp from just now (the documented window) the round completes.
+     */
+    @ParameterizedTest(name = "members checked recently: {0}")
+    @ValueSource(booleans = {false, true})
+    void anArrivalCompletingARoundChecksTheMembersUnlessAWaiterDidRecently(boolean checkedRecently)
+            throws Exception {
+        MemorySegment slot = trackedSlot(2);
+        long at = ProcessBarrier.ENTRIES_OFFSET + (long) ProcessBarrier.ENTRY_LENGTH * 3;
+        slot.set(ValueLayout.JAVA_LONG, at + ProcessBarrier.ENTRY_TOKEN_OFFSET, ProcessIdentity.of(1).orElseThrow().token());
+        slot.set(ValueLayout.JAVA_LONG, ProcessBarrier.STATE_OFFSET, 1); // generation 0, init arrived
+        slot.set(ValueLayout.JAVA_LONG, ProcessBarrier.ARRIVALS_CHECKED_OFFSET, System.nanoTime());
+        slot.set(ValueLayout.JAVA_LONG, joinedOffset(2, 1), deadToken());
+        if (checkedRecently) {
+            slot.set(ValueLayout.JAVA_LONG, ProcessBarrier.MEMBERS_CHECKED_OFFSET, System.nanoTime());
+        }
+        try (ProcessBarrier barrier = ProcessBarrier.in(slot)) {
+            if (checkedRecently) {
+                assertEquals(0, barrier.await(Duration.ofSeconds(60)));
+                assertFalse(barrier.isBroken());
+            } else {
+                BarrierBrokenException broken = assertThrows(BarrierBrokenException.class,
+                        () -> barrier.await(Duration.ofSeconds(60)));
+                assertEquals(1, broken.deadPid().orElseThrow(), broken.getMessage());
+                assertTrue(barrier.isBroken());
             }
         }
     }

@@ -25,6 +25,8 @@ import java.util.concurrent.TimeUnit;
  * <li>{@code count-down}: counts the latch down once; prints {@code COUNTED}.</li>
  * <li>{@code tracked-barrier-arrive}: prints {@code ARRIVING}, then waits at the tracked barrier
  *     (until killed).</li>
+ * <li>{@code barrier-arrive <name>}: opens the named barrier, prints {@code ARRIVING}, waits at it
+ *     (until killed) and prints {@code PASSED} if it passes.</li>
  * <li>{@code barrier-join <name>}: joins the named barrier, prints {@code JOINED}, and sleeps
  *     until killed (it never arrives).</li>
  * <li>{@code barrier-join-leave <name>}: joins the named barrier, prints {@code JOINED}, closes the
@@ -120,6 +122,12 @@ public final class SyncChild {
             }
             case "tracked-barrier-arrive" -> {
                 ProcessBarrier barrier = area.trackedBarrier();
+                say("ARRIVING");
+                barrier.await();
+                say("PASSED");
+            }
+            case "barrier-arrive" -> {
+                ProcessBarrier barrier = ProcessBarrier.open(args[2]);
                 say("ARRIVING");
                 barrier.await();
                 say("PASSED");

@@ -300,6 +300,42 @@ class SyncProcessesTest {
     }
 
     /**
+     * 2 parties of a named barrier: the child arrives alone and waits; it is killed with SIGKILL, so
+     * no live waiter is left to check. Once it has been dead for longer than the check window, the
+     * parent's arrival, which would complete the round, ends with BarrierBrokenException naming
+     * the child instead of passing with the dead party counted (without the completing arrival's
+     * check it returns index 0 at once).
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void anArrivalAfterTheOnlyWaiterWasKilledBreaksTheTrackedBarrier() throws Exception {
+        area(1);
+        String name = "leftover-" + counter;
+        try (ProcessBarrier barrier = ProcessBarrier.create(name, 2)) {
+            ChildJvm child = start("barrier-arrive", name);
+            child.awaitLine("ARRIVING", LONG);
+            long deadline = System.nanoTime() + LONG.toNanos();
+            while (barrier.arrived() < 1) {
+                assertTrue(System.nanoTime() - deadline < 0, "the child never arrived: " + child.output());
+                Thread.sleep(10);
+            }
+            child.kill();
+            // its last check stamp is older than the kill; let it age past the documented window
+            TimeUnit.NANOSECONDS.sleep(2 * ProcessBarrier.CHECK_WINDOW_NANOS);
+            BarrierBrokenException broken = assertThrows(BarrierBrokenException.class,
+                    () -> barrier.await(LONG), "the dead party's arrival was counted");
+            assertEquals(child.pid(), broken.deadPid().orElseThrow(), broken.getMessage());
+            assertTrue(barrier.isBroken());
+            assertFalse(child.output().contains("PASSED"), child.output());
+            barrier.reset();
+            CompletableFuture<Integer> other = awaitAsync(barrier);
+            assertEquals(1, barrier.await(LONG) + other.get(60, TimeUnit.SECONDS), "two live parties trip it");
+        } finally {
+            ProcessBarrier.destroy(name);
+        }
+    }
+
+    /**
      * 3 parties of a named barrier: the child joins and never arrives; the parent (a member) and a
      * plain party arrive and wait without a timeout; the child is killed with SIGKILL, and both
      * waits end with BarrierBrokenException naming it (without the member check they wait for
