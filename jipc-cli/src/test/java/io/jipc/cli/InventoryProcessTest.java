@@ -174,13 +174,16 @@ class InventoryProcessTest {
         assertEquals("1 of 2 permits available", find(rows, "sync:used-pool").holds());
         assertTrue(find(rows, "sync:used-mutex").holds().matches("locked by pid \\d+"), rows.toString());
         assertEquals("counted down to 1 of 2", find(rows, "sync:used-latch").holds());
-        assertEquals("1 of 2 parties arrived, 1 of 2 joined", find(rows, "sync:used-barrier").holds());
+        assertEquals("1 of 2 parties arrived (1 dead), 1 of 2 joined", find(rows, "sync:used-barrier").holds(),
+                "the halted creator's arrival is a dead one");
+        Run info = jipc("sync", "info", "used-barrier");
+        assertTrue(info.out().contains("1 arrived (1 dead)"), info.out());
         Run ls = jipc("ls", "--kind", "sync");
         assertTrue(ls.out().lines().anyMatch(l -> l.endsWith("JIPC-SYN " + SyncFileDescriptor.MAJOR_VERSION + "."
                 + SyncFileDescriptor.MINOR_VERSION + ", LTCH, counted down to 1 of 2")), ls.out());
         assertTrue(ls.out().contains("9 stale (owner dead, unused): jipc gc removes 4; 5 hold messages or state, "
                 + "which only jipc gc --include-unread removes"), ls.out());
-        assertTrue(jipc("ls", "--json", "--kind", "sync").out().contains("\"holds\": \"1 of 2 parties arrived, 1 of 2 joined\""));
+        assertTrue(jipc("ls", "--json", "--kind", "sync").out().contains("\"holds\": \"1 of 2 parties arrived (1 dead), 1 of 2 joined\""));
 
         Run gc = jipc("gc");
         assertEquals(0, gc.exit(), gc.err());

@@ -756,7 +756,26 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
             return parties + " parties, " + kind + ", broken (" + (pid != 0 ? "pid " + pid + " died" : "reset") + "), "
                     + generation;
         }
-        return parties + " parties, " + kind + ", " + arrived(s) + " arrived, " + generation;
+        int dead = arrived(s) > 0 ? deadArrivals(generation(s)) : 0;
+        return parties + " parties, " + kind + ", " + arrived(s) + " arrived" + (dead > 0 ? " (" + dead + " dead)" : "")
+                + ", " + generation;
+    }
+
+    /**
+     * How many party entries of {@code generation} belong to dead processes (a tool's look: one
+     * liveness check per such entry; 0 for an untracked barrier).
+     */
+    private int deadArrivals(int generation) {
+        int dead = 0;
+        for (int i = 0; i < entries; i++) {
+            if ((int) INT.getVolatile(slot, entryOffset(i) + ENTRY_GENERATION_OFFSET) == generation) {
+                long token = (long) LONG.getVolatile(slot, entryOffset(i) + ENTRY_TOKEN_OFFSET);
+                if (token != 0 && token != self && !ProcessIdentity.isAlive(token)) {
+                    dead++;
+                }
+            }
+        }
+        return dead;
     }
 
     /** Takes back an arrival of {@code generation}, unless that generation completed or broke meanwhile. */

@@ -153,6 +153,7 @@ class BarrierBrokenTest {
         deadArrival(slot, 3, 0);
         slot.set(ValueLayout.JAVA_LONG, ProcessBarrier.ARRIVALS_CHECKED_OFFSET, System.nanoTime());
         try (ProcessBarrier barrier = ProcessBarrier.in(slot)) {
+            assertTrue(barrier.toString().contains(", 1 arrived (1 dead), "), barrier.toString());
             assertEquals(0, barrier.await(Duration.ofSeconds(60)), "the last party");
             assertFalse(barrier.isBroken());
             assertEquals(1, (int) (slot.get(ValueLayout.JAVA_LONG, ProcessBarrier.STATE_OFFSET) >>> 32), "tripped");

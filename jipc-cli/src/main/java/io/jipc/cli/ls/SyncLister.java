@@ -1,6 +1,7 @@
 package io.jipc.cli.ls;
 
 import io.jipc.platform.FileStatus;
+import io.jipc.platform.ProcessIdentity;
 import io.jipc.segment.JipcRoot;
 import io.jipc.segment.SegmentHeaderDescriptor;
 import io.jipc.sync.ProcessBarrier;
@@ -71,7 +72,9 @@ final class SyncLister implements Lister {
                 long pid = barrierState & (ProcessBarrier.BROKEN - 1);
                 state.add("broken (" + (pid != 0 ? "party pid " + pid + " died" : "reset") + ")");
             } else if (arrived != 0) {
-                state.add(arrived + " of " + f.getInt(SLOT + ProcessBarrier.PARTIES_OFFSET) + " parties arrived");
+                int dead = deadArrivals(f, (int) (barrierState >>> 32));
+                state.add(arrived + " of " + f.getInt(SLOT + ProcessBarrier.PARTIES_OFFSET) + " parties arrived"
+                        + (dead > 0 ? " (" + dead + " dead)" : ""));
             }
             int parties = f.getInt(SLOT + ProcessBarrier.PARTIES_OFFSET);
             int members = joinedMembers(f, parties);
@@ -86,6 +89,29 @@ final class SyncLister implements Lister {
             }
         }
         return String.join(", ", state);
+    }
+
+    /**
+     * How many party entries of a tracked barrier (version 1.2) say their process arrives or waits
+     * in {@code generation} and belong to a dead process (a killed waiter: its arrival still counts
+     * until a check breaks the generation); 0 for an untracked barrier.
+     */
+    private static int deadArrivals(FileSnapshot f, int generation) {
+        int parties = f.getInt(SLOT + ProcessBarrier.PARTIES_OFFSET);
+        int entries = f.getInt(SLOT + ProcessBarrier.ENTRY_COUNT_OFFSET);
+        if (parties < 1 || parties > ProcessBarrier.MAX_TRACKED_PARTIES || entries != 2 * parties) {
+            return 0;
+        }
+        int dead = 0;
+        for (int i = 0; i < entries; i++) {
+            long entry = SLOT + ProcessBarrier.ENTRIES_OFFSET + (long) ProcessBarrier.ENTRY_LENGTH * i;
+            long token = f.getLong(entry + ProcessBarrier.ENTRY_TOKEN_OFFSET);
+            if (token != 0 && f.getInt(entry + ProcessBarrier.ENTRY_GENERATION_OFFSET) == generation
+                    && !ProcessIdentity.isAlive(token)) {
+                dead++;
+            }
+        }
+        return dead;
     }
 
     /**
