@@ -1,5 +1,6 @@
 package io.jipc.mailbox;
 
+import io.jipc.ClosedException;
 import io.jipc.CorruptSegmentException;
 import io.jipc.WaitStrategy;
 import io.jipc.platform.ProcessIdentity;
@@ -63,9 +64,9 @@ final class MappedMailbox {
     /** Whether this mailbox's sends are rendezvous (zero capacity). */
     final boolean rendezvous;
     /** The receivers of this process (the ring has one consumer): one thread at a time. */
-    final ProcessRole receiving = new ProcessRole(this::takeReceiverLease);
+    final ProcessRole receiving = new ProcessRole(() -> takeLease(this::takeReceiverLease));
     /** The senders of this process on a single-sender ring: one thread at a time. */
-    final ProcessRole sending = new ProcessRole(this::takeSenderLease);
+    final ProcessRole sending = new ProcessRole(() -> takeLease(this::takeSenderLease));
 
     /** Whether a {@link MessageHandler} is running (in the receiving role): receives from it are refused. */
     boolean handling;
@@ -239,6 +240,9 @@ final class MappedMailbox {
         }
         SendsInside.awaitNone(() -> (int) SENDS_INSIDE.getVolatile(this) + (sending.heldForASend() ? 1 : 0));
         try {
+            if (lanes != null) {
+                lanes.rendezvous.leave();
+            }
             for (RecordRing each : rings) {
                 each.detach();
             }
@@ -247,6 +251,26 @@ final class MappedMailbox {
             }
         } finally {
             segment.close();
+        }
+    }
+
+    /**
+     * Takes a lease of a role, on the first entry of a thread into it: that reads the mailbox, which
+     * a close of the process's last handle by another thread may have unmapped meanwhile. The
+     * entering call then ends with {@link ClosedException}, as calls blocked on a closed handle do,
+     * not with the {@link IllegalStateException} of the unmapped memory. Only this first entry is
+     * wrapped: the calls after it pay nothing.
+     */
+    private void takeLease(Runnable take) {
+        try {
+            take.run();
+        } catch (IllegalStateException e) {
+            if (segment.isOpen()) {
+                throw e;
+            }
+            ClosedException closed = new ClosedException("mailbox '" + name + "' was closed");
+            closed.initCause(e);
+            throw closed;
         }
     }
 

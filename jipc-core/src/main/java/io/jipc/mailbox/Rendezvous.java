@@ -1,5 +1,6 @@
 package io.jipc.mailbox;
 
+import io.jipc.ClosedException;
 import io.jipc.CorruptSegmentException;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.ring.WakeSignal;
@@ -64,6 +65,8 @@ final class Rendezvous {
     final WakeSignal taken;
     /** Receive calls of this process blocked right now; guarded by this. */
     private int waitingReceives;
+    /** Whether this process's last handle was closed ({@link #leave()}); guarded by this. */
+    private boolean left;
     /** This process's index in the receivers table, or -1 before it received. */
     private volatile int receiverIndex = -1;
 
@@ -244,16 +247,39 @@ final class Rendezvous {
         return (long) LONG.getVolatile(header, (long) MailboxDescriptor.WITHDRAWN_OFFSET);
     }
 
-    /** A receive call of this process starts waiting: senders' {@code offer} may now hand over. */
+    /**
+     * A receive call of this process starts waiting: senders' {@code offer} may now hand over.
+     *
+     * @throws ClosedException if this process's last handle of the mailbox was closed ({@link #leave()})
+     */
     synchronized void receiverWaits() {
+        if (left) {
+            throw new ClosedException("mailbox '" + name + "' was closed");
+        }
         if (waitingReceives++ == 0) {
             LONG.setVolatile(header, (long) MailboxDescriptor.WAITING_RECEIVER_OFFSET, self);
         }
     }
 
-    /** A receive call of this process stops waiting. */
+    /**
+     * A receive call of this process stops waiting (also when it ends with the close of the last
+     * handle: after {@link #leave()} it touches nothing).
+     */
     synchronized void receiverDone() {
-        if (--waitingReceives == 0) {
+        if (--waitingReceives == 0 && !left) {
+            LONG.compareAndSet(header, (long) MailboxDescriptor.WAITING_RECEIVER_OFFSET, self, 0L);
+        }
+    }
+
+    /**
+     * The close of this process's last handle, before it unmaps the mailbox: receive calls of this
+     * process still waiting will end with {@link ClosedException} without reaching the header again,
+     * so their mark goes now. Left behind, a live process's mark would keep another process's
+     * at-once {@code offer} waiting for a receive that never comes, for as long as this process lives.
+     */
+    synchronized void leave() {
+        left = true;
+        if (waitingReceives > 0) {
             LONG.compareAndSet(header, (long) MailboxDescriptor.WAITING_RECEIVER_OFFSET, self, 0L);
         }
     }
