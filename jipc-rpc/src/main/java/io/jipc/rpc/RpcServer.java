@@ -467,6 +467,11 @@ public final class RpcServer<T> implements AutoCloseable {
             Runnable call;
             try {
                 call = lead();
+            } catch (RuntimeException e) {
+                if (!closed) {
+                    throw e;
+                }
+                call = null; // whatever close() cut short (the request mailbox unmapped under a receive): the worker ends
             } finally {
                 leadership.release();
             }
