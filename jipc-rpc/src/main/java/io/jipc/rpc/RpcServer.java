@@ -25,9 +25,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -67,8 +69,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * again may wait for a free slot.
  *
  * <p><b>When a peer dies.</b> A client that dies while its call runs gets no reply; the server notices
- * when a reply finds no room and the client's process is gone, and at the next HELLO of any client,
- * and then interrupts that client's calls and removes its reply mailbox. If this process dies,
+ * when a reply finds no room and the client's process is gone, at the next HELLO of any client, and
+ * otherwise within {@link #SWEEP_INTERVAL} (it checks its mailbox clients' liveness that often, on
+ * its deadline timer's thread, once a client has come through the mailbox), and then interrupts
+ * that client's calls and removes its reply mailbox. If this process dies,
  * clients notice within their liveness check ({@link RpcClient.Options#livenessCheck()}); the
  * request mailbox is left for {@code jipc gc} (its owner is dead) or the next server of that name,
  * which replaces it.
@@ -103,6 +107,13 @@ public final class RpcServer<T> implements AutoCloseable {
      * lives (a PONG), since the client's PINGs wait unread behind the call.
      */
     private static final long SLOT_WAIT_SLICE_MILLIS = 100;
+    /**
+     * How often the server checks that the clients that came through the mailbox live, and forgets
+     * the dead ones (their reply mailboxes removed): a dead client is otherwise noticed only when a
+     * reply to it finds no room, or at the next HELLO. Each check reads each client's process
+     * status and stats its reply mailbox; calls pay nothing for it.
+     */
+    public static final Duration SWEEP_INTERVAL = Duration.ofSeconds(1);
 
     private final String name;
     private final Class<T> api;
@@ -113,7 +124,10 @@ public final class RpcServer<T> implements AutoCloseable {
     private final long self = ProcessIdentity.current().token();
     private final Map<Long, Client> clients = new ConcurrentHashMap<>();
     private final AtomicLong nextClientId = new AtomicLong(1);
+    /** Calls' deadlines and, once a client came through the mailbox, the periodic {@link #sweep()}. */
     private final ScheduledExecutorService deadlines;
+    /** Whether the periodic {@link #sweep()} is scheduled (at the first HELLO through the mailbox). */
+    private final AtomicBoolean sweeping = new AtomicBoolean();
     /** Held by the one worker that takes requests from the mailbox (the leader); the others wait to lead. */
     private final Semaphore leadership = new Semaphore(1);
     /** Workers waiting for {@link #leadership}. */
@@ -589,6 +603,29 @@ public final class RpcServer<T> implements AutoCloseable {
             return; // no such mailbox (the client is gone) or not a valid name: nobody to answer
         }
         welcome(hello, new Replies.ToMailbox(mailbox, hello.clientToken()), requests.maxMessageSize(), null);
+        if (sweeping.compareAndSet(false, true)) {
+            startSweeping();
+        }
+    }
+
+    /**
+     * Sweeps every {@link #SWEEP_INTERVAL} on the deadline timer's thread (started now if no call
+     * carried a deadline yet: a server that never had a client through the mailbox has no thread for
+     * it), until {@link #close()} shuts the timer down. A sweep that fails is not the end of the next ones.
+     */
+    private void startSweeping() {
+        long every = SWEEP_INTERVAL.toMillis();
+        try {
+            deadlines.scheduleWithFixedDelay(() -> {
+                try {
+                    sweep();
+                } catch (RuntimeException e) {
+                    // a client's check or clean-up failed (the server closing under it): the next sweep tries again
+                }
+            }, every, every, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closing) {
+            // close() shut the timer down meanwhile
+        }
     }
 
     /**
@@ -836,7 +873,11 @@ public final class RpcServer<T> implements AutoCloseable {
         }
     }
 
-    /** Checks every client's liveness; forgets the dead ones. */
+    /**
+     * Checks every client's liveness; forgets the dead ones. The leader calls it at each HELLO
+     * through the mailbox, the deadline timer every {@link #SWEEP_INTERVAL}: {@link #forget} is
+     * idempotent.
+     */
     private void sweep() {
         for (Client client : clients.values()) {
             if (client.replies.clientGone()) {

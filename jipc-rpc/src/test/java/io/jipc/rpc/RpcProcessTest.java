@@ -293,6 +293,31 @@ class RpcProcessTest {
         assertFalse(Mailbox.exists(reply));
     }
 
+    /**
+     * Without any other client coming: the server (here, in the test JVM) forgets a client killed
+     * after its first call, and removes its reply mailbox, by its periodic sweep
+     * ({@link RpcServer#SWEEP_INTERVAL}). The bound is a hang guard, many sweeps long.
+     */
+    @Test
+    void aDeadClientIsForgottenAndItsReplyMailboxRemovedWithoutAnotherHello() throws Exception {
+        RpcServer<Bank> server = RpcServer.start(NAME, Bank.class, new BankService());
+        closing.add(server);
+        ChildJvm caller = ChildJvm.builder(RpcChild.class).args("call", NAME).quickStart()
+                .hardTimeout(Duration.ofSeconds(110)).start();
+        children.add(caller);
+        caller.awaitLine("CALLED", LONG);
+        String reply = NAME + "-reply-" + caller.pid() + "-1";
+        assertTrue(Mailbox.exists(reply));
+        assertEquals(1, server.clientCount());
+        caller.kill();
+        long deadline = System.nanoTime() + LONG.toNanos();
+        while ((server.clientCount() > 0 || Mailbox.exists(reply)) && System.nanoTime() - deadline < 0) {
+            Thread.sleep(20);
+        }
+        assertEquals(0, server.clientCount(), "the dead client is forgotten");
+        assertFalse(Mailbox.exists(reply), "its reply mailbox is removed");
+    }
+
     @Test
     void overTcpTheSameCallsWorkBesideClientsOfThisHost() throws Exception {
         URI address = startTcpServer();
