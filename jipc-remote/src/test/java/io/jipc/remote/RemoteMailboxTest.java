@@ -776,12 +776,16 @@ class RemoteMailboxTest {
      * process is gone), without waiting for the gateway to see the client go: the gateway reads the
      * end of the connection while the put waits, not only between heartbeats, and abandons the wait
      * before the room appears. Until 2026-12-04 it noticed only between slices of the heartbeat
-     * interval, and the dead client's message usually arrived.
+     * interval, and the dead client's message arrived in nearly every round. The end is read within
+     * about a millisecond of the death, and room that appears in that millisecond can still take the
+     * message (remote.md): so at most one round of six may see it arrive (a fresh-clone CI under a
+     * load average of 17 saw one in four), and the message is the dead client's own, whole.
      */
     @Test
     void aClientKilledDuringABlockedPutSendsNothingThoughRoomComesAtOnce() throws Exception {
         RemoteMailbox mailbox = connect(box);
-        for (int round = 0; round < 4; round++) {
+        int arrived = 0;
+        for (int round = 0; round < 6; round++) {
             for (int i = 0; i < 4; i++) {
                 assertTrue(mailbox.offer(text("fill " + i)));
             }
@@ -795,8 +799,14 @@ class RemoteMailboxTest {
             for (int i = 1; i < 4; i++) {
                 assertEquals("fill " + i, text(mailbox.take()));
             }
-            assertNull(text(mailbox.poll(Duration.ofSeconds(1))), "round " + round + ": the dead client's put was abandoned");
+            String late = text(mailbox.poll(Duration.ofSeconds(1)));
+            if (late != null) {
+                assertEquals("m0", late, "round " + round + ": only the dead client's message may be late");
+                arrived++;
+            }
         }
+        assertTrue(arrived <= 1, arrived + " of 6 rounds delivered the dead client's put: its end was not read"
+                + " while the put waited");
     }
 
     private String clientsAtTheGateway() throws IOException {
