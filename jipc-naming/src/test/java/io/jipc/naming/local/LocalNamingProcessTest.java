@@ -252,20 +252,32 @@ class LocalNamingProcessTest {
     /**
      * Eight processes race for the same names, round after round: every name has exactly one winner,
      * and that winner is the owner the directory shows. Half of the names start out held by a dead
-     * owner, so the racers also race to reclaim.
+     * owner, so the racers also race to reclaim. A race in which one racer won every name did not
+     * race (on a loaded machine the others may not run in time, seen in a fresh-clone CI beside other
+     * builds): it is run again, up to three times, until the racers overlap.
      */
     @Test
     void racingProcessesProduceExactlyOneWinnerPerName() throws Exception {
+        java.util.Set<Long> winnerPids = java.util.Set.of();
+        for (int attempt = 0; attempt < 3 && winnerPids.size() < 2; attempt++) {
+            winnerPids = race("race" + attempt + "/");
+        }
+        assertTrue(winnerPids.size() > 1, "the racers overlapped (more than one of them won names) in one of three"
+                + " races: " + winnerPids);
+    }
+
+    /** One race for names under {@code prefix}; checks it and returns the pids that won names. */
+    private java.util.Set<Long> race(String prefix) throws Exception {
         int racers = 8;
         int rounds = 150;
         ProcessIdentity me = ProcessIdentity.current();
         NameOwner dead = new NameOwner(NameOwner.current().host(), me.pid(), me.startTime() + 7, 0);
         for (int round = 0; round < rounds; round++) {
-            plant("race/dead/" + round, dead, Lifetime.OWNER);
+            plant(prefix + "dead/" + round, dead, Lifetime.OWNER);
         }
         List<ChildJvm> racing = new ArrayList<>();
         for (int i = 0; i < racers; i++) {
-            racing.add(child("race", Integer.toString(rounds), "race/free/", "race/dead/"));
+            racing.add(child("race", Integer.toString(rounds), prefix + "free/", prefix + "dead/"));
         }
         for (ChildJvm racer : racing) {
             racer.awaitLine("READY", LINE);
@@ -294,10 +306,8 @@ class LocalNamingProcessTest {
                 java.util.stream.Collectors.groupingBy(pid -> pid, java.util.TreeMap::new, java.util.stream.Collectors.counting())));
         assertEquals(2 * rounds, winners.size(), "every name has a winner");
         assertEquals((racers - 1) * 2 * rounds, losses, "every other attempt was told the name is taken");
-        assertTrue(new java.util.HashSet<>(winners.values()).size() > 1,
-                "the racers overlapped (more than one of them won names): " + winners.values());
         Map<String, Long> shown = new HashMap<>();
-        names.list("race/").forEach(e -> shown.put(e.name(), e.owner().pid()));
+        names.list(prefix).forEach(e -> shown.put(e.name(), e.owner().pid()));
         assertEquals(winners, shown);
         for (ChildJvm racer : racing) {
             proceed(racer);
@@ -305,9 +315,10 @@ class LocalNamingProcessTest {
         for (ChildJvm racer : racing) {
             racer.assertSuccess(LINE);
         }
-        assertEquals(List.of(), names.list("race/"));
+        assertEquals(List.of(), names.list(prefix));
         try (var files = Files.list(directory())) {
             assertEquals(List.of(), files.map(p -> p.getFileName().toString()).toList(), "temporary files left");
         }
+        return new java.util.HashSet<>(winners.values());
     }
 }
