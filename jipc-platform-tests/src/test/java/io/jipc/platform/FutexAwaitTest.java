@@ -348,8 +348,9 @@ class FutexAwaitTest {
                 waiter.join();
             }
             waker.join();
-            // a watcher without waiters retires within one futex slice (it may be asleep in one)
-            long deadline = System.nanoTime() + 20 * Futex.SLICE_NANOS;
+            // a watcher without waiters retires within one futex slice (it may be asleep in one) and its
+            // linger, twice that here for a loaded machine
+            long deadline = System.nanoTime() + 2 * (Futex.WATCHER_SLICE_NANOS + Futex.LINGER_NANOS);
             List<Thread> left = watchers(watcherName);
             while (!left.isEmpty() && System.nanoTime() - deadline < 0) {
                 Thread.sleep(10);

@@ -1,6 +1,7 @@
 package io.jipc.platform;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,9 +31,10 @@ import java.util.concurrent.locks.LockSupport;
  * <li>A <b>virtual thread</b> must not sleep in a native call: it would pin its carrier, and a few
  *     such waits would starve every other virtual thread. It registers with a per-word watcher
  *     (one daemon platform thread per futex word with waiters in this process; it stays 100 ms
- *     after the last one left, for the next wait) and parks with
- *     {@link LockSupport#parkNanos}; the watcher sleeps in {@code futex} on everybody's behalf and
- *     unparks the registered virtual threads when the word changes or a wake arrives.</li>
+ *     after the last one left, for the next wait) and parks, without slices (an interrupt unparks
+ *     it), until its deadline; the watcher sleeps in {@code futex} on everybody's behalf, up to
+ *     {@link #WATCHER_SLICE_NANOS} at a time, and unparks the registered virtual threads when the
+ *     word changes or a wake arrives.</li>
  * </ul>
  *
  * <p>The word must lie in a {@code MAP_SHARED} mapping; the non-private futex operations are used so
@@ -48,6 +50,15 @@ public final class Futex {
      * a platform thread per wait made each wait of a virtual thread cost a thread start.
      */
     static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    /**
+     * Longest single sleep of a virtual threads' watcher in the kernel. Its waiters' wake-ups do not
+     * depend on it (every change they wait for comes with a wake, and interrupts unpark them); it
+     * bounds how long a watcher whose waiters all left (timed out or interrupted) stays, and how long
+     * it sleeps on a word whose expected value no longer concerns its oldest waiter. Short slices
+     * here cost a wake-up per word 20 times a second: whole CPUs with thousands of words.
+     */
+    static final long WATCHER_SLICE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /**
      * Every platform thread that has slept without a deadline (until the watchdog sees it dead),
@@ -81,7 +92,8 @@ public final class Futex {
         }
         long slice = Math.min(remaining, SLICE_NANOS);
         if (Thread.currentThread().isVirtual()) {
-            awaitVirtual(address, expected, slice);
+            // parked, not in a system call: an interrupt unparks it at once, so it is not sliced
+            awaitVirtual(address, expected, deadlineNanos);
         } else if (deadlineNanos == Long.MAX_VALUE) {
             Sleeper self = sleeper();
             self.address = address; // before the watchdog check: see watch()
@@ -204,7 +216,13 @@ public final class Futex {
 
     // ---------------------------------------------------------------- virtual threads
 
-    private static void awaitVirtual(long address, int expected, long sliceNanos) {
+    /**
+     * Parks until the watcher of the word releases the waiter (the word changed or a wake came), the
+     * deadline ({@link Long#MAX_VALUE}: none) or an interrupt. Not sliced: each periodic return of
+     * thousands of waiting virtual threads cost a re-registration and a wake-up, which added up to
+     * whole CPUs and starved the other virtual threads.
+     */
+    private static void awaitVirtual(long address, int expected, long deadlineNanos) {
         Waiter waiter = new Waiter(Thread.currentThread(), expected);
         Watcher watcher = WATCHERS.compute(address, (key, existing) -> {
             Watcher w = existing != null ? existing : new Watcher(key);
@@ -212,9 +230,12 @@ public final class Futex {
             return w;
         });
         watcher.startIfNeeded();
-        long deadline = System.nanoTime() + sliceNanos;
         while (!waiter.released && !Thread.currentThread().isInterrupted()) {
-            long left = deadline - System.nanoTime();
+            if (deadlineNanos == Long.MAX_VALUE) {
+                LockSupport.park(Futex.class);
+                continue;
+            }
+            long left = deadlineNanos - System.nanoTime();
             if (left <= 0) {
                 break;
             }
@@ -237,7 +258,8 @@ public final class Futex {
     /** Sleeps in futex on one word for the virtual threads of this process that wait on it. */
     private static final class Watcher implements Runnable {
         private final long address;
-        private final List<Waiter> waiters = new ArrayList<>();
+        /** In registration order; a set, so that a waiter leaves in constant time however many wait. */
+        private final LinkedHashSet<Waiter> waiters = new LinkedHashSet<>();
         private boolean running;
 
         Watcher(long address) {
@@ -324,7 +346,7 @@ public final class Futex {
                 }
                 int rc;
                 try {
-                    rc = Libc.futexWait(address, expected, SLICE_NANOS);
+                    rc = Libc.futexWait(address, expected, WATCHER_SLICE_NANOS);
                 } catch (RuntimeException e) {
                     rc = Errno.EFAULT;
                 }
