@@ -90,6 +90,8 @@ final class FdHandle {
             if (state.compareAndSet(s, s | CLOSED)) {
                 if (s == 0) {
                     closeNow();
+                } else {
+                    Readiness.closing(fd); // the threads inside may be waiting: open still, they see the close
                 }
                 return;
             }

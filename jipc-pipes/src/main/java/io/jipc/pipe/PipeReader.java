@@ -162,7 +162,7 @@ public final class PipeReader extends PipeEnd {
                 if (handle.isClosed()) {
                     throw new ClosedException(handle.subject() + " was closed while reading");
                 }
-                Readiness.await(fd, Pipes.POLLIN, deadline);
+                Readiness.await(handle, Pipes.POLLIN, deadline);
             }
         } finally {
             handle.release();

@@ -172,7 +172,7 @@ public final class PipeWriter extends PipeEnd {
                 if (handle.isClosed()) {
                     throw new ClosedException(handle.subject() + " was closed while writing");
                 }
-                Readiness.await(fd, Pipes.POLLOUT, deadline);
+                Readiness.await(handle, Pipes.POLLOUT, deadline);
             }
         } finally {
             handle.release();

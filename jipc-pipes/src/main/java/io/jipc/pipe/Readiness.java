@@ -6,6 +6,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -19,7 +21,11 @@ import java.util.concurrent.locks.LockSupport;
  * <li>A <b>virtual thread</b> must not sleep in a native call (it would pin its carrier): it
  *     registers with the one poller thread of this process, which sleeps in {@code poll} on every
  *     registered descriptor, and parks until the poller unparks it, it is interrupted (at once)
- *     or the slice ends.</li>
+ *     or the slice ends. Waiting on a pipe end ({@link #await(FdHandle, short, long)}), whose
+ *     {@link FdHandle#close()} unparks it ({@link #closing}), its slice is
+ *     {@link #VIRTUAL_SLICE_NANOS}: with thousands of virtual threads waiting, 50 ms slices made
+ *     each re-register 20 times a second and the poller rebuild its whole list each time (most of a
+ *     CPU while nothing happened).</li>
  * </ul>
  * Callers loop: re-try their operation, check closing, interruption and their deadline, and call
  * {@link #await} again. A return says "worth re-trying", never "ready".
@@ -27,6 +33,14 @@ import java.util.concurrent.locks.LockSupport;
 final class Readiness {
     /** Longest single wait; bounds how late a close or an interrupt of a platform thread is noticed. */
     static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /**
+     * Longest single wait of a virtual thread on a pipe end, and of the poller while somebody waits:
+     * an interrupt unparks the thread at once and a close of the end unparks it ({@link #closing}),
+     * so the slice only bounds how long a cancelled registration is watched.
+     */
+    static final long VIRTUAL_SLICE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** The virtual threads waiting on each descriptor of a pipe end, for {@link #closing}. */
+    private static final ConcurrentHashMap<Integer, Set<Thread>> WAITING = new ConcurrentHashMap<>();
 
     private Readiness() {
     }
@@ -38,9 +52,46 @@ final class Readiness {
             return;
         }
         if (Thread.currentThread().isVirtual()) {
-            Poller.INSTANCE.await(fd, events, slice);
+            Poller.INSTANCE.await(fd, events, slice, null);
         } else {
             Pipes.poll(fd, events, (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(slice)));
+        }
+    }
+
+    /**
+     * Waits until the descriptor of {@code handle} (held by the caller: acquired, so open) has one of
+     * {@code events}, at most until the deadline or one slice; a close of the handle by another
+     * thread ends the wait of a virtual thread at once.
+     */
+    static void await(FdHandle handle, short events, long deadlineNanos) {
+        if (!Thread.currentThread().isVirtual()) {
+            await(handle.fd(), events, deadlineNanos);
+            return;
+        }
+        long slice = Deadlines.remaining(deadlineNanos, VIRTUAL_SLICE_NANOS);
+        if (slice <= 0) {
+            return;
+        }
+        Integer fd = handle.fd();
+        Thread self = Thread.currentThread();
+        WAITING.computeIfAbsent(fd, key -> ConcurrentHashMap.newKeySet()).add(self);
+        try {
+            if (!handle.isClosed()) { // closed before it registered: closing() did not see it
+                Poller.INSTANCE.await(handle.fd(), events, slice, handle);
+            }
+        } finally {
+            WAITING.computeIfPresent(fd, (key, threads) -> threads.remove(self) && threads.isEmpty() ? null : threads);
+        }
+    }
+
+    /**
+     * Unparks the virtual threads waiting on {@code fd}, whose handle is being closed (called after it
+     * is marked closed, while the descriptor is still open): they see the close at once.
+     */
+    static void closing(int fd) {
+        Set<Thread> threads = WAITING.get(fd);
+        if (threads != null) {
+            threads.forEach(LockSupport::unpark);
         }
     }
 
@@ -80,12 +131,13 @@ final class Readiness {
             Thread.ofPlatform().daemon().name("jipc-pipe-poller").start(this);
         }
 
-        void await(int fd, short events, long sliceNanos) {
+        /** Parks until {@code fd} is ready, the slice ends, an interrupt, or {@code handle} (if any) is closed. */
+        void await(int fd, short events, long sliceNanos, FdHandle handle) {
             Waiter waiter = new Waiter(fd, events);
             incoming.add(waiter);
             Pipes.write(wakeWrite, wakeByte.address(), 1, "poller wake-up pipe"); // full pipe: already awake
             long deadline = System.nanoTime() + sliceNanos;
-            while (!waiter.fired && !Thread.currentThread().isInterrupted()) {
+            while (!waiter.fired && !Thread.currentThread().isInterrupted() && (handle == null || !handle.isClosed())) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;
@@ -115,7 +167,7 @@ final class Readiness {
                 }
                 // asleep without a timer when nobody waits; else the slice bounds how long cancelled
                 // registrations of idle descriptors are watched
-                int timeout = active.isEmpty() ? -1 : (int) TimeUnit.NANOSECONDS.toMillis(SLICE_NANOS);
+                int timeout = active.isEmpty() ? -1 : (int) TimeUnit.NANOSECONDS.toMillis(VIRTUAL_SLICE_NANOS);
                 Pipes.poll(pollfds, active.size() + 1, timeout);
                 if (Pipes.pollEvents(pollfds, 0) != 0) {
                     while (Pipes.read(wakeRead, wakeByte.address() + 8, 56, "poller wake-up pipe") > 0) {
