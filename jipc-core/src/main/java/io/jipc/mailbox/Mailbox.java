@@ -413,7 +413,14 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * claimed room to commit (they never wait there; at most 10 s; a thread {@linkplain
      * #bindSender() bound} to the sending role excepted: see there). Threads blocked on this handle end with
      * {@link ClosedException}, and so do sends that start afterwards: a send either went whole or
-     * not at all. The mailbox itself stays (see {@link #destroy()}). Idempotent.
+     * not at all. A first receive (or single sender's send) of another thread that would take the
+     * role while the last handle closes ends with {@code ClosedException} too, and takes no lease
+     * that would stay in the file. With {@linkplain ReceivePolicy#SHARED shared receivers} one
+     * window is left: a receive of another thread that takes the per-receive lock in the instant
+     * between the give-up and the unmapping keeps it, and other processes' receives wait for it
+     * (at-once ones for as long as this process lives, blocking ones until their deadline): close the
+     * last handle only after this process's receiving threads have stopped. The mailbox itself
+     * stays (see {@link #destroy()}). Idempotent.
      */
     @Override
     public void close() {

@@ -94,6 +94,10 @@ final class MappedMailbox {
     }
 
     private int references;
+    /** Orders the lease takings ({@link #takeLease}) against the close of the last handle's give-up. */
+    private final Object leases = new Object();
+    /** Whether the close of the last handle gave the leases up ({@link #giveUp}); guarded by {@link #leases}. */
+    private boolean released;
 
     private static final java.lang.invoke.VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
@@ -229,7 +233,10 @@ final class MappedMailbox {
      * off would stay uncommitted, holding every receiver up for as long as this process lives.
      * Those are the counted sends of a many-sender mailbox and, on a single-sender mailbox, a send
      * holding the sending gate. A thread bound to the sending role ({@code bindSender}) takes no gate
-     * per send: it must not be inside a send while another thread closes the last handle.
+     * per send: it must not be inside a send while another thread closes the last handle. A thread
+     * whose first receive (or single sender's send) enters its role while this runs takes no lease
+     * after the give-up ({@link #giveUp}) and ends with {@link ClosedException}; a shared receiver's
+     * per-receive lock is the exception ({@link #lockShared}).
      */
     void release() {
         synchronized (MappedMailbox.class) {
@@ -240,37 +247,49 @@ final class MappedMailbox {
         }
         SendsInside.awaitNone(() -> (int) SENDS_INSIDE.getVolatile(this) + (sending.heldForASend() ? 1 : 0));
         try {
-            if (lanes != null) {
-                lanes.rendezvous.leave();
-            }
-            for (RecordRing each : rings) {
-                each.detach();
-            }
-            if (policy == ReceivePolicy.LINK) {
-                leaveLink();
-            }
+            giveUp();
         } finally {
             segment.close();
         }
     }
 
     /**
-     * Takes a lease of a role, on the first entry of a thread into it: that reads the mailbox, which
-     * a close of the process's last handle by another thread may have unmapped meanwhile. The
-     * entering call then ends with {@link ClosedException}, as calls blocked on a closed handle do,
-     * not with the {@link IllegalStateException} of the unmapped memory. Only this first entry is
-     * wrapped: the calls after it pay nothing.
+     * The close of the last handle's give-up, before it unmaps ({@link #release}; a separate step
+     * for tests): this process's leases, its "receiver waits" mark and its place in a link. No lease
+     * is taken after it ({@link #takeLease}): a thread entering a role meanwhile would otherwise
+     * leave this live process's token in the file once the unmapping follows. Idempotent.
+     */
+    void giveUp() {
+        synchronized (leases) {
+            released = true; // from here on no lease is taken: the ones taken before are given up below
+        }
+        if (lanes != null) {
+            lanes.rendezvous.leave();
+        }
+        for (RecordRing each : rings) {
+            each.detach();
+        }
+        if (policy == ReceivePolicy.LINK) {
+            leaveLink();
+        }
+    }
+
+    /**
+     * Takes a lease of a role, on the first entry of a thread into it, unless the close of the
+     * process's last handle by another thread has begun to give the leases up ({@link #giveUp}):
+     * the entering call then ends with {@link ClosedException}, as calls blocked on a closed handle
+     * do. A lease taken after the give-up would stay in the file with this still-live process's
+     * token (the unmapping follows), and other processes would get {@link MailboxBusyException}
+     * for as long as this process lives; the lock makes the taking and the give-up exclusive, and
+     * keeps the mailbox mapped while a lease is taken. Only this first entry takes it: the calls
+     * after it pay nothing. Blocks only while the give-up (or another role's taking) runs: brief.
      */
     private void takeLease(Runnable take) {
-        try {
-            take.run();
-        } catch (IllegalStateException e) {
-            if (segment.isOpen()) {
-                throw e;
+        synchronized (leases) {
+            if (released) {
+                throw new ClosedException("mailbox '" + name + "' was closed");
             }
-            ClosedException closed = new ClosedException("mailbox '" + name + "' was closed");
-            closed.initCause(e);
-            throw closed;
+            take.run();
         }
     }
 
@@ -310,6 +329,12 @@ final class MappedMailbox {
      * then yields. A blocking receive gives up at its {@code deadline} or when interrupted (see
      * {@link RoleGate#lock(long)}; {@link RoleGate#UNTIL_FREE} for an at-once receive, which waits as
      * long as a live holder holds).
+     *
+     * <p>Not ordered against the close of the process's last handle by another thread (that would
+     * cost every receive a second atomic instruction): a receive that takes the lock after the
+     * close gave it up ({@link #giveUp}) and before it unmapped cannot give it back (its unlock
+     * finds the memory unmapped), and the lock stays with this live process's token; other
+     * processes' receives then wait for it (docs/message-passing.md, shared receivers).
      *
      * @throws RoleBusy if it gave up
      */

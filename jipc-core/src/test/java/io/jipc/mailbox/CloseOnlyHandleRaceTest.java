@@ -1,11 +1,20 @@
 package io.jipc.mailbox;
 
 import io.jipc.ClosedException;
+import io.jipc.platform.ProcessIdentity;
+import io.jipc.ring.RingDescriptor;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -13,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -24,6 +34,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@link IllegalStateException} of a read of the unmapped memory. The first call of a handle takes
  * the receiver (or single-sender) lease, reading the ring: the window that a random pause before
  * the close hits now and then.
+ *
+ * <p>And the close gives the process's leases up: none may be left in the file afterwards, not
+ * even one the racing call takes while the close runs. A lease left with this live process's token
+ * would refuse every other process's receive (or single sender's send) with {@link
+ * MailboxBusyException} for as long as this process lives; the tests read the lease words that
+ * another process's first receive or send checks.
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 300, unit = TimeUnit.SECONDS) // hang guard; each call has its own (Async)
@@ -89,6 +105,74 @@ class CloseOnlyHandleRaceTest {
                 Mailbox.destroy(name);
             }
         }
+    }
+
+    /**
+     * Deterministic: a thread of this process whose first receive enters the receiving role after
+     * the close of the last handle gave the leases up (and before it unmaps: the steps of {@link
+     * MappedMailbox#release()} taken one by one) takes no lease; it ends with ClosedException.
+     * Before, it took the consumer leases, which the unmapping then left with this live process's
+     * token: every other process's receive got MailboxBusyException.
+     */
+    @Test
+    void aFirstReceiveEnteringAfterTheCloseGaveTheLeasesUpTakesNone() throws Exception {
+        enterAfterTheGiveUp(MailboxOptions.builder().priorities(4), mapped -> mapped.receiving);
+        enterAfterTheGiveUp(MailboxOptions.builder(), mapped -> mapped.receiving);
+    }
+
+    /** The same for the producer leases of a single sender's first send. */
+    @Test
+    void theFirstSendOfASingleSenderEnteringAfterTheCloseGaveTheLeasesUpTakesNone() throws Exception {
+        enterAfterTheGiveUp(MailboxOptions.builder().singleSender(true).priorities(4), mapped -> mapped.sending);
+        enterAfterTheGiveUp(MailboxOptions.builder().singleSender(true), mapped -> mapped.sending);
+    }
+
+    private static void enterAfterTheGiveUp(MailboxOptions.Builder options,
+            java.util.function.Function<MappedMailbox, ProcessRole> role) throws Exception {
+        String name = newName();
+        try {
+            Mailbox mailbox = Mailbox.create(name, options.build());
+            MappedMailbox mapped = mailbox.mapped();
+            Path file = mapped.segment.path();
+            mapped.giveUp(); // what the close of the only handle does first; the unmapping would follow
+            for (Async.Kind kind : Async.Kind.values()) {
+                Async.start(kind, "enter-" + kind, () -> role.apply(mapped).enter()).failure(ClosedException.class);
+            }
+            assertEquals(List.of(), leasesOfThisProcess(file), "lease words holding this process's token");
+            mailbox.close();
+            assertEquals(List.of(), leasesOfThisProcess(file), "lease words holding this process's token");
+        } finally {
+            Mailbox.destroy(name);
+        }
+    }
+
+    /** The file offsets of the lease words (producer and consumer, every ring) holding this process's token. */
+    private static List<Long> leasesOfThisProcess(Path file) throws IOException {
+        long self = ProcessIdentity.current().token();
+        List<Long> leased = new ArrayList<>();
+        try (FileChannel channel = FileChannel.open(file)) {
+            ByteBuffer header = read(channel, 0, MailboxDescriptor.PRIORITIES_OFFSET + 4);
+            long ringOffset = header.getLong(MailboxDescriptor.RING_OFFSET_OFFSET);
+            long ringLength = header.getLong(MailboxDescriptor.RING_LENGTH_OFFSET);
+            int levels = Math.max(1, header.getInt(MailboxDescriptor.PRIORITIES_OFFSET));
+            for (int level = 0; level < levels; level++) {
+                for (int word : new int[] {RingDescriptor.PRODUCER_LEASE_OFFSET, RingDescriptor.CONSUMER_LEASE_OFFSET}) {
+                    long offset = ringOffset + level * ringLength + word;
+                    if (read(channel, offset, Long.BYTES).getLong(0) == self) {
+                        leased.add(offset);
+                    }
+                }
+            }
+        }
+        return leased;
+    }
+
+    private static ByteBuffer read(FileChannel channel, long position, int length) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(length).order(ByteOrder.nativeOrder());
+        while (buffer.hasRemaining() && channel.read(buffer, position + buffer.position()) >= 0) {
+            // reads on until full (a file of the mailbox's length has these bytes)
+        }
+        return buffer;
     }
 
     /**
