@@ -77,6 +77,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * request mailbox is left for {@code jipc gc} (its owner is dead) or the next server of that name,
  * which replaces it.
  *
+ * <p><b>When the request mailbox fails.</b> A receive from it that throws while the server is not
+ * closing (its file was overwritten, e.g. by another process of the same user: the same record
+ * would fail every later receive) makes the server log it ({@link System.Logger} {@code io.jipc.rpc},
+ * {@code ERROR}) and close itself, as {@link #close()} does: {@link #awaitClose()} returns and
+ * clients' calls fail with {@link RpcServerLostException}. Any other exception while a worker
+ * handles one request is logged ({@code WARNING}) and the worker goes on taking requests.
+ *
  * <p>Thread-safe. {@link #close()} destroys the request mailbox, lets running calls answer for up to
  * {@link #CLOSE_GRACE}, interrupts the rest and tells every connected client (CLOSING).
  *
@@ -451,7 +458,7 @@ public final class RpcServer<T> implements AutoCloseable {
         return clients.size();
     }
 
-    /** Waits until {@link #close()} has finished. */
+    /** Waits until {@link #close()} has finished (also the close of a server whose request mailbox failed). */
     public void awaitClose() throws InterruptedException {
         stopped.await();
     }
@@ -511,8 +518,11 @@ public final class RpcServer<T> implements AutoCloseable {
                 message = requests.take();
             } catch (InterruptedException e) {
                 continue; // a late cancellation of this thread's last call, or closing (checked above)
-            } catch (JipcException e) {
-                return null; // closed (or destroyed) by close()
+            } catch (RuntimeException e) {
+                if (!closed) {
+                    failed(e);
+                }
+                return null; // closed (or destroyed) by close(), or by failed()
             }
             RpcFrame frame;
             try {
@@ -521,24 +531,58 @@ public final class RpcServer<T> implements AutoCloseable {
                 continue; // a stray or hostile message: nobody to answer
             }
             Thread.interrupted(); // no call runs on this thread: an interrupt here means nothing (close() closes the mailbox)
-            switch (frame) {
-                case RpcFrame.Hello hello -> welcome(hello);
-                case RpcFrame.Call call -> {
-                    Client client = clients.get(call.clientId());
-                    if (client == null) {
-                        continue; // said BYE, was found dead, or never said HELLO to this server
-                    }
-                    // with every slot taken, the mailbox is not read until a call ends (back-pressure)
-                    Runnable release = awaitSlot(client, callSlots, () -> { });
-                    Runnable work = release == null ? null : admit(client, call, Thread.currentThread(), release);
-                    if (work != null) {
-                        return work;
-                    }
+            try {
+                Runnable work = dispatch(frame);
+                if (work != null) {
+                    return work;
                 }
-                default -> handle(frame, null);
+            } catch (RuntimeException e) {
+                if (closed) {
+                    return null; // whatever close() cut short
+                }
+                // one request's handling failed (a bug, or a client's channel failing in a way not caught
+                // below): the next requests must still be taken, or the server would stop serving unseen
+                Log.LOGGER.log(System.Logger.Level.WARNING, "RPC server '" + name + "': a request from the "
+                        + "request mailbox failed; the server goes on", e);
             }
         }
         return null;
+    }
+
+    /** As the leader: handles one request from the mailbox; returns a call for this thread to run, or null. */
+    private Runnable dispatch(RpcFrame frame) {
+        switch (frame) {
+            case RpcFrame.Hello hello -> welcome(hello);
+            case RpcFrame.Call call -> {
+                Client client = clients.get(call.clientId());
+                if (client == null) {
+                    return null; // said BYE, was found dead, or never said HELLO to this server
+                }
+                // with every slot taken, the mailbox is not read until a call ends (back-pressure)
+                Runnable release = awaitSlot(client, callSlots, () -> { });
+                return release == null ? null : admit(client, call, Thread.currentThread(), release);
+            }
+            default -> handle(frame, null);
+        }
+        return null;
+    }
+
+    /**
+     * The request mailbox failed while the server was not closing (a receive threw: its file is
+     * corrupt, e.g. overwritten by another process of the same user; the same record would fail
+     * every later receive): the server cannot take requests any more, so it says so (logged at
+     * {@code ERROR}) and closes, as {@link #close()} does: clients' calls fail with
+     * {@link RpcServerLostException}, {@link #awaitClose()} returns, {@link #clientCount()} drops
+     * to 0. Called by the leader, which then ends.
+     */
+    private void failed(RuntimeException e) {
+        Log.LOGGER.log(System.Logger.Level.ERROR, "RPC server '" + name + "': its request mailbox failed; the "
+                + "server closes", e);
+        close();
+    }
+
+    private static final class Log {
+        static final System.Logger LOGGER = System.getLogger("io.jipc.rpc");
     }
 
     /**

@@ -103,6 +103,63 @@ class RpcServerTest {
         }
     }
 
+    /**
+     * The request mailbox fails under the server while it is not closing: another process of the
+     * same user overwrote the record at its head with an impossible header, which every receive
+     * finds again. The server logs it and closes itself, visibly: awaitClose() returns, the client
+     * is forgotten and told CLOSING, the request mailbox is gone. Before, the worker that met it
+     * ended quietly as if closing, and the server took no more requests while awaitClose() waited
+     * for ever and clientCount() went on counting its clients.
+     */
+    @Test
+    void aServerWhoseRequestMailboxIsCorruptClosesVisibly() throws Exception {
+        RpcServer<Bank> server = RpcServer.start("corrupt", Bank.class, new BankService());
+        try (RawClient raw = RawClient.hello("corrupt", Bank.class.getName())) {
+            assertTrue(raw.id() > 0);
+            assertEquals(1, server.clientCount());
+            corruptTheNextRecord(Mailbox.path("corrupt"));
+            raw.requests().put(new byte[8]); // wakes the leader, which reads the corrupt record first
+            Thread waiter = Thread.ofPlatform().start(() -> {
+                try {
+                    server.awaitClose();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertTrue(waiter.join(WAIT), "the server closed itself");
+            assertEquals(0, server.clientCount());
+            assertInstanceOf(RpcFrame.Closing.class, RpcFrame.decode(raw.replies().poll(WAIT)));
+            assertTrue(!Mailbox.exists("corrupt"), "the request mailbox was removed");
+        } finally {
+            server.close();
+        }
+    }
+
+    /**
+     * Writes a committed record of an impossible type at the tail of the request mailbox's ring (as
+     * a process of the same user may) and moves the tail past it: the receiver finds it next. Only
+     * while nobody sends.
+     */
+    private static void corruptTheNextRecord(java.nio.file.Path file) throws java.io.IOException {
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer memory = channel.map(java.nio.channels.FileChannel.MapMode.READ_WRITE, 0, channel.size())
+                    .order(java.nio.ByteOrder.nativeOrder());
+            int ring = (int) memory.getLong(io.jipc.mailbox.MailboxDescriptor.RING_OFFSET_OFFSET);
+            long capacity = memory.getLong(ring + io.jipc.ring.RingDescriptor.CAPACITY_OFFSET);
+            long salt = memory.getLong(ring + io.jipc.ring.RingDescriptor.SALT_OFFSET);
+            int data = ring + (int) memory.getLong(ring + io.jipc.ring.RingDescriptor.DATA_OFFSET_OFFSET);
+            long tail = memory.getLong(ring + io.jipc.ring.RingDescriptor.TAIL_OFFSET);
+            int record = data + (int) (tail & (capacity - 1));
+            memory.putLong(record + io.jipc.ring.RecordDescriptor.LENGTH_OFFSET,
+                    io.jipc.ring.RecordDescriptor.lengthAndType(8, 99));
+            memory.putLong(record + io.jipc.ring.RecordDescriptor.COMMIT_OFFSET,
+                    io.jipc.ring.RecordDescriptor.commitWord(tail, salt));
+            memory.putLong(ring + io.jipc.ring.RingDescriptor.TAIL_OFFSET,
+                    tail + io.jipc.ring.RecordDescriptor.recordLength(8));
+        }
+    }
+
     @Test
     void aMethodTheServerLacksAndArgumentsThatDoNotFitAreReportedToTheCaller() throws Exception {
         try (RpcServer<Bank> server = RpcServer.start("svc", Bank.class, new BankService());
