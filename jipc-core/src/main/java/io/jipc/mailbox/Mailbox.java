@@ -896,26 +896,49 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * receiver that would hold it instead of handing it out declines it (0 as well, see {@link
      * Rendezvous}). The send is tried once before the blocking loop,
      * whose attempt is a capturing lambda: with room at once (the common case), nothing is allocated.
+     * A {@link #close()} of another thread that unmaps the mailbox meanwhile ends it with {@link
+     * ClosedException}, never with the {@link IllegalStateException} of the unmapped memory (a
+     * receipt read before the unmapping stands).
      */
     private long handOver(MemorySegment message, long offset, int length, int priority, long deadline,
                              boolean onlyToWaitingReceiver) throws InterruptedException {
         checkOpen();
         checkPriority(priority);
         Rendezvous tickets = lanes.rendezvous;
-        if (onlyToWaitingReceiver && !tickets.receiverWaiting(false)) {
-            return 0;
-        }
-        int slot = tickets.acquireSlot();
         try {
-            long ticket = tickets.issue(slot, onlyToWaitingReceiver);
-            boolean sent = firstSendToLane(message, offset, length, priority, ticket,
-                    onlyToWaitingReceiver ? AT_ONCE : deadline)
-                    || (!onlyToWaitingReceiver
-                    && until(gate -> sendToLane(message, offset, length, priority, ticket, gate) ? Boolean.TRUE : null,
-                    length, priority, deadline) != null);
-            return sent ? awaitTaken(ticket, deadline, onlyToWaitingReceiver) : 0;
-        } finally {
+            if (onlyToWaitingReceiver && !tickets.receiverWaiting(false)) {
+                return 0;
+            }
+            int slot = tickets.acquireSlot();
+            try {
+                long ticket = tickets.issue(slot, onlyToWaitingReceiver);
+                boolean sent = firstSendToLane(message, offset, length, priority, ticket,
+                        onlyToWaitingReceiver ? AT_ONCE : deadline)
+                        || (!onlyToWaitingReceiver
+                        && until(gate -> sendToLane(message, offset, length, priority, ticket, gate) ? Boolean.TRUE : null,
+                        length, priority, deadline) != null);
+                return sent ? awaitTaken(ticket, deadline, onlyToWaitingReceiver) : 0;
+            } finally {
+                releaseSlot(tickets, slot);
+            }
+        } catch (IllegalStateException e) { // unmapped by a close() of another thread
+            throw closedOr(e);
+        }
+    }
+
+    /**
+     * Gives a rendezvous ticket slot back; if a {@link #close()} of another thread unmapped the
+     * mailbox meanwhile there is nothing to give back in this process, and the send's own outcome
+     * (its receipt, or the {@link ClosedException} it met) stands instead of the unmapped write's
+     * {@link IllegalStateException}.
+     */
+    private void releaseSlot(Rendezvous tickets, int slot) {
+        try {
             tickets.releaseSlot(slot);
+        } catch (IllegalStateException e) {
+            if (!closed && mapped.segment.isOpen()) {
+                throw e; // not the unmapping (see closedOr)
+            }
         }
     }
 

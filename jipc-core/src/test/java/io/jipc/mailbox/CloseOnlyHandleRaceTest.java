@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -82,6 +83,28 @@ class CloseOnlyHandleRaceTest {
             mailbox.put(new byte[16], 3);
             return null;
         }, true);
+    }
+
+    /**
+     * A rendezvous send waits for a receiver (none comes) holding a ticket slot; the close unmaps the
+     * mailbox under it, and the slot's release after the wait must not turn the send's {@link
+     * ClosedException} into the {@link IllegalStateException} of the unmapped write.
+     */
+    @Test
+    void aRendezvousSendRacingTheCloseOfTheOnlyHandleEndsWithClosedException() throws Exception {
+        race(MailboxOptions.builder().messageLimit(0), mailbox -> {
+            mailbox.put(new byte[16]);
+            return null;
+        }, false);
+    }
+
+    /** As {@link #aRendezvousSendRacingTheCloseOfTheOnlyHandleEndsWithClosedException}, a timed send. */
+    @Test
+    void aTimedRendezvousSendRacingTheCloseOfTheOnlyHandleEndsWithClosedException() throws Exception {
+        race(MailboxOptions.builder().messageLimit(0), mailbox -> {
+            mailbox.offer(new byte[16], Duration.ofSeconds(60));
+            return null;
+        }, false);
     }
 
     /**
