@@ -138,15 +138,21 @@ public final class Endpoint implements AutoCloseable {
      * endpoint of a process that closed it; and at most every {@value #LIVENESS_CHECK_MILLIS} ms,
      * and while it waits, that the process is alive, so a killed process's endpoint (which nobody
      * removed) does not swallow messages or hold a send forever. A message sent within that
-     * interval after the process was killed goes into its endpoint and is lost with it.
+     * interval after the process was killed goes into its endpoint and is lost with it. Threads
+     * of this process that wait in sends to the same process when it ends or closes its endpoint
+     * all fail so, not only the first to notice.
      *
      * @throws MailboxNotFoundException if that process has no endpoint (not opened, closed, or it
      *                                  ended; a death is noticed within {@value #LIVENESS_CHECK_MILLIS} ms)
      * @throws ClosedException          if this endpoint was closed
      */
     public void send(ProcessIdentity process, byte[] message) throws InterruptedException {
-        while (!peer(process).offer(message, LIVENESS_CHECK)) {
-            checkAlive(process, true);
+        try {
+            while (!peer(process).offer(message, LIVENESS_CHECK)) {
+                checkAlive(process, true);
+            }
+        } catch (ClosedException e) {
+            throw goneOr(process, e);
         }
     }
 
@@ -164,7 +170,27 @@ public final class Endpoint implements AutoCloseable {
      * @throws ClosedException          if this endpoint was closed
      */
     public boolean offer(ProcessIdentity process, byte[] message) {
-        return peer(process).offer(message);
+        try {
+            return peer(process).offer(message);
+        } catch (ClosedException e) {
+            throw goneOr(process, e);
+        }
+    }
+
+    /**
+     * What a send to {@code process} that met {@code closed} reports. Threads of this process
+     * share one handle of a peer's endpoint ({@link #peers}); the handle is closed only by {@link
+     * #close()} (this endpoint closed: {@code closed} stands) or by a thread that found the peer
+     * gone ({@link #checkAlive}, {@link #peer}) while another thread's send used it: that send's
+     * peer is gone too, so it fails as a send to a gone process does ({@link
+     * MailboxNotFoundException}), not with the handle's {@link ClosedException}.
+     */
+    private RuntimeException goneOr(ProcessIdentity process, ClosedException closedHandle) {
+        if (closed) {
+            return closedHandle;
+        }
+        String why = ProcessIdentity.isAlive(process.token()) ? " has no endpoint" : " has ended: its endpoint is gone";
+        return new MailboxNotFoundException("process " + process.pid() + why, closedHandle);
     }
 
     /** How often a send checks that the receiving process is alive. */
