@@ -277,11 +277,11 @@ class LsCommandTest {
              CircularBuffer take = CircularBuffer.create("take-died", 8, 4)) {
             assertFalse(find(ObjectInventory.list(), "region:put-died").details().contains("not yet"),
                     "a buffer at rest has nothing to say");
-            writeLong(SharedRegion.path("put-died"), enqueue, 1); // position 0 claimed, never published
+            write(SharedRegion.path("put-died"), enqueue, 8, 1); // position 0 claimed, never published
             for (int i = 0; i < 4; i++) {
                 take.put(new byte[8]);
             }
-            writeLong(SharedRegion.path("take-died"), dequeue, 1); // item 0 claimed, its slot never released
+            write(SharedRegion.path("take-died"), dequeue, 8, 1); // item 0 claimed, its slot never released
             String putDied = find(ObjectInventory.list(), "region:put-died").details();
             assertTrue(putDied.endsWith("; head item not yet published (a put in progress, or its producer died:"
                     + " then takes stop here until the buffer is re-created)"), putDied);
@@ -292,13 +292,6 @@ class LsCommandTest {
         } finally {
             CircularBuffer.destroy("put-died");
             CircularBuffer.destroy("take-died");
-        }
-    }
-
-    private static void writeLong(Path file, long offset, long value) throws java.io.IOException {
-        try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(file,
-                java.nio.file.StandardOpenOption.WRITE)) {
-            f.write(java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder()).putLong(0, value), offset);
         }
     }
 
@@ -353,18 +346,8 @@ class LsCommandTest {
         }
     }
 
-    /** Writes the low {@code bytes} bytes of {@code value} at {@code offset} of {@code file}, in native order. */
     private static void write(Path file, long offset, int bytes, long value) throws java.io.IOException {
-        try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(file,
-                java.nio.file.StandardOpenOption.WRITE)) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder());
-            if (bytes == 8) {
-                b.putLong(0, value);
-            } else {
-                b.putInt(0, (int) value).limit(4);
-            }
-            f.write(b, offset);
-        }
+        io.jipc.testkit.FileBytes.write(file, offset, bytes, value);
     }
 
     static ObjectRow find(List<ObjectRow> rows, String uri) {

@@ -40,7 +40,7 @@ class BarrierBrokenTest {
     }
 
     /** A token with the pid of a live process (init) but another start time: a dead process. */
-    private static long deadToken() {
+    static long deadToken() {
         ProcessIdentity init = ProcessIdentity.of(1).orElseThrow();
         long token = new ProcessIdentity(1, init.startTime() + 1).token();
         assertFalse(ProcessIdentity.isAlive(token));
@@ -48,6 +48,11 @@ class BarrierBrokenTest {
     }
 
     private MemorySegment trackedSlot(int parties) {
+        return trackedSlot(arena, parties);
+    }
+
+    /** A tracked barrier of {@code parties} formatted in memory of {@code arena}. */
+    static MemorySegment trackedSlot(Arena arena, int parties) {
         MemorySegment slot = arena.allocate(ProcessBarrier.slotLength(parties), 64);
         ProcessBarrier.formatTracked(slot, parties);
         return slot;

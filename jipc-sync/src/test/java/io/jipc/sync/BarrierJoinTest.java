@@ -49,18 +49,12 @@ class BarrierJoinTest {
         arena.close();
     }
 
-    /** A token with the pid of a live process (init) but another start time: a dead process. */
     private static long deadToken() {
-        ProcessIdentity init = ProcessIdentity.of(1).orElseThrow();
-        long token = new ProcessIdentity(1, init.startTime() + 1).token();
-        assertFalse(ProcessIdentity.isAlive(token));
-        return token;
+        return BarrierBrokenTest.deadToken();
     }
 
     private MemorySegment trackedSlot(int parties) {
-        MemorySegment slot = arena.allocate(ProcessBarrier.slotLength(parties), 64);
-        ProcessBarrier.formatTracked(slot, parties);
-        return slot;
+        return BarrierBrokenTest.trackedSlot(arena, parties);
     }
 
     private static long joinedOffset(int parties, int i) {

@@ -246,18 +246,8 @@ class NamedSyncObjectTest {
         }
     }
 
-    /** Writes the low {@code bytes} bytes of {@code value} at {@code offset} of {@code file}, in native order. */
     private static void write(Path file, long offset, int bytes, long value) throws java.io.IOException {
-        try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(file,
-                java.nio.file.StandardOpenOption.WRITE)) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder());
-            if (bytes == 8) {
-                b.putLong(0, value);
-            } else {
-                b.putInt(0, (int) value).limit(4);
-            }
-            f.write(b, offset);
-        }
+        io.jipc.testkit.FileBytes.write(file, offset, bytes, value);
     }
 
     @Test
