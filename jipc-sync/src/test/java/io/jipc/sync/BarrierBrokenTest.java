@@ -265,7 +265,7 @@ class BarrierBrokenTest {
     }
 
     /** Runs {@code call} on a thread of its own (the common pool may have a single thread). */
-    private static <T> CompletableFuture<T> async(Callable<T> call) {
+    static <T> CompletableFuture<T> async(Callable<T> call) {
         CompletableFuture<T> result = new CompletableFuture<>();
         Thread.ofPlatform().daemon().start(() -> {
             try {
@@ -291,14 +291,14 @@ class BarrierBrokenTest {
     }
 
     /** One full round of {@code parties} threads; each returns a distinct index. */
-    private static void roundOf(ProcessBarrier barrier, int parties) throws Exception {
+    static void roundOf(ProcessBarrier barrier, int parties) throws Exception {
         List<CompletableFuture<Integer>> all = new ArrayList<>();
         for (int i = 0; i < parties; i++) {
             all.add(async(barrier::await));
         }
         List<Integer> indexes = new ArrayList<>();
         for (CompletableFuture<Integer> f : all) {
-            indexes.add(f.get());
+            indexes.add(f.get(60, TimeUnit.SECONDS));
         }
         indexes.sort(null);
         assertEquals(java.util.stream.IntStream.range(0, parties).boxed().toList(), indexes);

@@ -229,30 +229,11 @@ class BarrierJoinTest {
         }
     }
 
-    /** Runs {@code call} on a thread of its own (the common pool may have a single thread). */
     private static <T> CompletableFuture<T> async(Callable<T> call) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        Thread.ofPlatform().daemon().start(() -> {
-            try {
-                result.complete(call.call());
-            } catch (Throwable t) {
-                result.completeExceptionally(t);
-            }
-        });
-        return result;
+        return BarrierBrokenTest.async(call);
     }
 
-    /** One full round of {@code parties} threads; each returns a distinct index. */
     private static void roundOf(ProcessBarrier barrier, int parties) throws Exception {
-        List<CompletableFuture<Integer>> all = new ArrayList<>();
-        for (int i = 0; i < parties; i++) {
-            all.add(async(barrier::await));
-        }
-        List<Integer> indexes = new ArrayList<>();
-        for (CompletableFuture<Integer> f : all) {
-            indexes.add(f.get(60, TimeUnit.SECONDS));
-        }
-        indexes.sort(null);
-        assertEquals(java.util.stream.IntStream.range(0, parties).boxed().toList(), indexes);
+        BarrierBrokenTest.roundOf(barrier, parties);
     }
 }
