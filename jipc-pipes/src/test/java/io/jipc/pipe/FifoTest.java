@@ -144,9 +144,9 @@ class FifoTest {
         for (int i = 0; i < 20; i++) { // so short that the helper thread has not even begun its open
             assertThrows(OpenTimeoutException.class, () -> Fifo.openReader(fifo, Duration.ofNanos(1)));
         }
-        assertEquals(0, Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().startsWith("jipc-fifo-open-")).filter(Thread::isAlive).count(),
-                "no helper thread is left blocked in open");
+        // no helper thread is left blocked in open (one that gave up may still be on its way out: a
+        // fresh-clone CI saw one alive right after the loop)
+        awaitNoHelperThread();
         // after a timed-out read open, the FIFO works normally
         try (ChildProcess sh = Command.of("sh", "-c", "printf after > \"$0\"", fifo.toString()).start();
              PipeReader reader = Fifo.openReader(fifo, Duration.ofMinutes(1))) {
