@@ -148,6 +148,14 @@ public final class UnboundedMailbox implements AutoCloseable {
     private final InPlaceAdapter inPlace = new InPlaceAdapter(2); // the segment drained and the next
     private volatile ChainSegment receiveSegment;
     private volatile boolean leased;
+    /**
+     * Orders the taking of the receiver's leases (the control file's, a segment's consumer lease)
+     * against {@link #closeReceiver}, which gives them up: a receive entering while the handle
+     * closes must not take one after the give-up, which would leave this live process holding it.
+     */
+    private final Object receiverLock = new Object();
+    /** Whether {@link #closeReceiver} gave the leases up; guarded by {@link #receiverLock}. */
+    private boolean receiverGivenUp;
     private boolean handling;
 
     private volatile boolean closed;
@@ -473,21 +481,31 @@ public final class UnboundedMailbox implements AutoCloseable {
      * Gives the receiver lease back and unmaps the receiver's segment, if this handle received; a
      * receiving thread still inside ends with {@link ClosedException} (its memory is gone).
      */
-    private void closeReceiver() {
-        ChainSegment s = receiveSegment;
-        if (s != null) {
-            try {
-                s.ring.releaseConsumer();
-            } catch (IllegalStateException unmapped) {
-                // already unmapped
+    void closeReceiver() {
+        synchronized (receiverLock) { // no lease is taken after this: see receiverLock
+            receiverGivenUp = true;
+            ChainSegment s = receiveSegment;
+            if (s != null) {
+                try {
+                    s.ring.releaseConsumer();
+                } catch (IllegalStateException unmapped) {
+                    // already unmapped
+                }
+                s.close();
             }
-            s.close();
+            if (leased) {
+                LONG.compareAndSet(memory, (long) RECEIVER_LEASE_OFFSET, self, 0L);
+                synchronized (RECEIVING) {
+                    RECEIVING.remove(control.fileKey());
+                }
+            }
         }
-        if (leased) {
-            LONG.compareAndSet(memory, (long) RECEIVER_LEASE_OFFSET, self, 0L);
-            synchronized (RECEIVING) {
-                RECEIVING.remove(control.fileKey());
-            }
+    }
+
+    /** The exception of a receive that would take a lease after {@link #closeReceiver}. Holds {@link #receiverLock}. */
+    private void ensureReceiverNotGivenUp() {
+        if (receiverGivenUp) {
+            throw new ClosedException("unbounded mailbox '" + name + "' was closed");
         }
     }
 
@@ -967,7 +985,16 @@ public final class UnboundedMailbox implements AutoCloseable {
         if (s != null) {
             return s;
         }
+        synchronized (receiverLock) {
+            ensureReceiverNotGivenUp();
+            return openReceiveSegment();
+        }
+    }
+
+    /** {@link #receiveSegment()}'s opening of {@code first}, under {@link #receiverLock}. */
+    private ChainSegment openReceiveSegment() {
         while (true) {
+            ChainSegment s;
             long first = first();
             try {
                 s = ChainSegment.open(segmentPath(first), name, first, id, ringConfig, permissions, doorbell);
@@ -1008,6 +1035,13 @@ public final class UnboundedMailbox implements AutoCloseable {
      * receiver lease (free, this process's, or a dead process's).
      */
     private void takeReceiverLease() {
+        synchronized (receiverLock) {
+            ensureReceiverNotGivenUp();
+            takeReceiverLeaseNow();
+        }
+    }
+
+    private void takeReceiverLeaseNow() {
         synchronized (RECEIVING) {
             if (!RECEIVING.add(control.fileKey())) {
                 throw new MailboxBusyException("unbounded mailbox '" + name + "' is already received from"

@@ -471,4 +471,30 @@ class UnboundedMailboxTest {
             UnboundedMailbox.destroy("pong");
         }
     }
+
+    /**
+     * A first receive entering after the close has given the receiver's leases up (the moment
+     * between that give-up and the unmapping) takes none: it ends with ClosedException and the
+     * control file's receiver lease stays free, so another process can receive. Before, it took the
+     * lease after the give-up, and this live process kept it in the file for its life.
+     */
+    @Test
+    void aFirstReceiveEnteringAfterTheCloseGaveTheLeasesUpTakesNone() throws Exception {
+        try (UnboundedMailbox mailbox = UnboundedMailbox.create("given-up");
+             UnboundedMailbox sender = UnboundedMailbox.open("given-up")) {
+            sender.offer(new byte[] {1});
+            mailbox.closeReceiver(); // as close() does, before it unmaps
+            assertThrows(ClosedException.class, mailbox::poll);
+            try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(UnboundedMailbox.path("given-up"))) {
+                ByteBuffer lease = ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder());
+                f.read(lease, UnboundedMailboxDescriptor.RECEIVER_LEASE_OFFSET);
+                assertEquals(0, lease.getLong(0), "the receiver lease stays free");
+            }
+            try (UnboundedMailbox receiver = UnboundedMailbox.open("given-up")) {
+                assertArrayEquals(new byte[] {1}, receiver.poll(), "another handle receives");
+            }
+        } finally {
+            UnboundedMailbox.destroy("given-up");
+        }
+    }
 }
