@@ -282,7 +282,7 @@ class FutexAwaitTest {
     void virtualThreadsThatWaitAgainAndAgainReuseTheirWordsWatchers() throws Exception {
         try (MappedFile file = MappedFile.create(dir.resolve("word"), 4096)) {
             int rounds = 500;
-            long before = Futex.watcherStarts();
+            long before = VirtualFutexWaits.shared().watcherStarts();
             AtomicReference<Throwable> failure = new AtomicReference<>();
             Thread echo = Thread.ofVirtual().start(() -> {
                 try {
@@ -307,7 +307,7 @@ class FutexAwaitTest {
             player.join();
             echo.join();
             assertEquals(null, failure.get());
-            long started = Futex.watcherStarts() - before;
+            long started = VirtualFutexWaits.shared().watcherStarts() - before;
             assertTrue(started < rounds / 5, started + " watcher threads started for the waits of " + rounds
                     + " round trips");
         }
@@ -325,7 +325,6 @@ class FutexAwaitTest {
     void aWordsWatcherThreadEndsOnceItsVirtualWaitersAreGoneWhateverTheWakeUps() throws Exception {
         try (MappedFile file = MappedFile.create(dir.resolve("word"), 4096)) {
             long address = file.address(0);
-            String watcherName = "jipc-futex-0x" + Long.toHexString(address);
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
             Thread waker = Thread.ofPlatform().start(() -> {
                 while (System.nanoTime() - until < 0) {
@@ -350,18 +349,18 @@ class FutexAwaitTest {
             waker.join();
             // a watcher without waiters retires within one futex slice (it may be asleep in one) and its
             // linger, twice that here for a loaded machine
-            long deadline = System.nanoTime() + 2 * (Futex.WATCHER_SLICE_NANOS + Futex.LINGER_NANOS);
-            List<Thread> left = watchers(watcherName);
+            long deadline = System.nanoTime() + 2 * (VirtualFutexWaits.SLICE_NANOS + VirtualFutexWaits.LINGER_NANOS);
+            List<Thread> left = watchers();
             while (!left.isEmpty() && System.nanoTime() - deadline < 0) {
                 Thread.sleep(10);
-                left = watchers(watcherName);
+                left = watchers();
             }
             assertTrue(left.isEmpty(), "watcher threads still alive after their waiters left: " + left);
         }
     }
 
-    private static List<Thread> watchers(String name) {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name) && t.isAlive())
-                .toList();
+    private static List<Thread> watchers() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("jipc-futex-waiters-") && t.isAlive()).toList();
     }
 }

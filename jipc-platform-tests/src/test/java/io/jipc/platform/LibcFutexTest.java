@@ -11,7 +11,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The raw futex calls of {@link Libc} on a word of a shared mapping. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
@@ -44,6 +46,31 @@ class LibcFutexTest {
     @Test
     void waitOnAnUnmappedAddressReturnsEfaultInsteadOfCrashing() {
         assertEquals(Errno.EFAULT, Libc.futexWait(0L, 0, -1));
+    }
+
+    /**
+     * {@link Libc#futexHolds} compares in the kernel: true for the value the word holds, false for
+     * another, false (not a crash) for an unmapped word; and it neither sleeps nor wakes a waiter.
+     */
+    @Test
+    void holdsComparesTheWordWithoutSleepingOrWakingAWaiter() throws InterruptedException {
+        try (MappedFile file = MappedFile.create(dir.resolve("word"), 4096)) {
+            file.memory.set(ValueLayout.JAVA_INT, 0, 7);
+            assertTrue(Libc.futexHolds(file.address(0), 7));
+            assertFalse(Libc.futexHolds(file.address(0), 6));
+            assertFalse(Libc.futexHolds(4096L, 0), "an unmapped word");
+            AtomicInteger outcome = new AtomicInteger(-1);
+            Thread waiter = Thread.ofPlatform().start(() -> outcome.set(Libc.futexWait(file.address(0), 7, -1)));
+            Thread.sleep(100); // asleep in the kernel
+            for (int i = 0; i < 100; i++) {
+                assertTrue(Libc.futexHolds(file.address(0), 7));
+            }
+            waiter.join(200);
+            assertTrue(waiter.isAlive(), "a comparison woke the waiter: " + outcome.get());
+            assertEquals(1, Libc.futexWake(file.address(0), 1));
+            waiter.join();
+            assertEquals(Libc.FUTEX_WOKEN, outcome.get());
+        }
     }
 
     @Test

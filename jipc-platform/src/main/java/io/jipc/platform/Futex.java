@@ -1,13 +1,8 @@
 package io.jipc.platform;
 
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Blocking on a 32-bit word in shared memory, across processes, with {@code futex(2)}.
@@ -29,12 +24,10 @@ import java.util.concurrent.locks.LockSupport;
  *     it sleeps on (no map entry, no boxed address). With a deadline it sleeps at most
  *     {@link #SLICE_NANOS} at a time.</li>
  * <li>A <b>virtual thread</b> must not sleep in a native call: it would pin its carrier, and a few
- *     such waits would starve every other virtual thread. It registers with a per-word watcher
- *     (one daemon platform thread per futex word with waiters in this process; it stays 100 ms
- *     after the last one left, for the next wait) and parks, without slices (an interrupt unparks
- *     it), until its deadline; the watcher sleeps in {@code futex} on everybody's behalf, up to
- *     {@link #WATCHER_SLICE_NANOS} at a time, and unparks the registered virtual threads when the
- *     word changes or a wake arrives.</li>
+ *     such waits would starve every other virtual thread. It parks, without slices (an interrupt
+ *     unparks it), and a watcher platform thread of {@link VirtualFutexWaits} sleeps on its word
+ *     on its behalf, together with up to 126 other words in one {@code futex_waitv(2)}, and
+ *     unparks it when the word changes or a wake arrives.</li>
  * </ul>
  *
  * <p>The word must lie in a {@code MAP_SHARED} mapping; the non-private futex operations are used so
@@ -46,21 +39,6 @@ public final class Futex {
     public static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     /**
-     * How long a virtual threads' watcher stays after its last waiter left, for the next one: starting
-     * a platform thread per wait made each wait of a virtual thread cost a thread start.
-     */
-    static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-
-    /**
-     * Longest single sleep of a virtual threads' watcher in the kernel. Its waiters' wake-ups do not
-     * depend on it (every change they wait for comes with a wake, and interrupts unpark them); it
-     * bounds how long a watcher whose waiters all left (timed out or interrupted) stays, and how long
-     * it sleeps on a word whose expected value no longer concerns its oldest waiter. Short slices
-     * here cost a wake-up per word 20 times a second: whole CPUs with thousands of words.
-     */
-    static final long WATCHER_SLICE_NANOS = TimeUnit.SECONDS.toNanos(1);
-
-    /**
      * Every platform thread that has slept without a deadline (until the watchdog sees it dead),
      * with the word it sleeps on now, if any.
      */
@@ -69,9 +47,6 @@ public final class Futex {
     private static final ThreadLocal<Sleeper> SLEEPER = new ThreadLocal<>();
     private static final Object WATCHDOG_LOCK = new Object();
     private static Thread watchdog;
-    private static final ConcurrentHashMap<Long, Watcher> WATCHERS = new ConcurrentHashMap<>();
-    /** Watcher threads started so far (for tests). */
-    private static final AtomicLong WATCHER_STARTS = new AtomicLong();
 
     private Futex() {
     }
@@ -93,7 +68,7 @@ public final class Futex {
         long slice = Math.min(remaining, SLICE_NANOS);
         if (Thread.currentThread().isVirtual()) {
             // parked, not in a system call: an interrupt unparks it at once, so it is not sliced
-            awaitVirtual(address, expected, deadlineNanos);
+            VirtualFutexWaits.shared().await(address, expected, deadlineNanos);
         } else if (deadlineNanos == Long.MAX_VALUE) {
             Sleeper self = sleeper();
             self.address = address; // before the watchdog check: see watch()
@@ -122,11 +97,6 @@ public final class Futex {
             SLEEPERS.add(self);
         }
         return self;
-    }
-
-    /** How many virtual threads' watcher threads this process has started (for tests). */
-    static long watcherStarts() {
-        return WATCHER_STARTS.get();
     }
 
     /** Whether the interrupt watchdog knows of {@code thread} now (for tests). */
@@ -212,158 +182,5 @@ public final class Futex {
             throw new IllegalArgumentException("count " + count + " <= 0");
         }
         Libc.futexWake(address, count);
-    }
-
-    // ---------------------------------------------------------------- virtual threads
-
-    /**
-     * Parks until the watcher of the word releases the waiter (the word changed or a wake came), the
-     * deadline ({@link Long#MAX_VALUE}: none) or an interrupt. Not sliced: each periodic return of
-     * thousands of waiting virtual threads cost a re-registration and a wake-up, which added up to
-     * whole CPUs and starved the other virtual threads.
-     */
-    private static void awaitVirtual(long address, int expected, long deadlineNanos) {
-        Waiter waiter = new Waiter(Thread.currentThread(), expected);
-        Watcher watcher = WATCHERS.compute(address, (key, existing) -> {
-            Watcher w = existing != null ? existing : new Watcher(key);
-            w.add(waiter);
-            return w;
-        });
-        watcher.startIfNeeded();
-        while (!waiter.released && !Thread.currentThread().isInterrupted()) {
-            if (deadlineNanos == Long.MAX_VALUE) {
-                LockSupport.park(Futex.class);
-                continue;
-            }
-            long left = deadlineNanos - System.nanoTime();
-            if (left <= 0) {
-                break;
-            }
-            LockSupport.parkNanos(Futex.class, left);
-        }
-        watcher.remove(waiter);
-    }
-
-    private static final class Waiter {
-        final Thread thread;
-        final int expected;
-        volatile boolean released;
-
-        Waiter(Thread thread, int expected) {
-            this.thread = thread;
-            this.expected = expected;
-        }
-    }
-
-    /** Sleeps in futex on one word for the virtual threads of this process that wait on it. */
-    private static final class Watcher implements Runnable {
-        private final long address;
-        /** In registration order; a set, so that a waiter leaves in constant time however many wait. */
-        private final LinkedHashSet<Waiter> waiters = new LinkedHashSet<>();
-        private boolean running;
-
-        Watcher(long address) {
-            this.address = address;
-        }
-
-        synchronized void add(Waiter waiter) {
-            waiters.add(waiter);
-            notifyAll(); // a lingering thread watches again at once
-        }
-
-        synchronized void remove(Waiter waiter) {
-            waiters.remove(waiter);
-        }
-
-        /**
-         * Starts this watcher's thread unless it runs or nobody waits any more. A caller's waiter can
-         * be gone already: released by a wake-up, after which the thread retired this watcher
-         * (unregistered it); a thread started then would watch for nobody.
-         */
-        void startIfNeeded() {
-            synchronized (this) {
-                if (running || waiters.isEmpty()) {
-                    return;
-                }
-                running = true;
-            }
-            WATCHER_STARTS.incrementAndGet();
-            Thread.ofPlatform().daemon().name("jipc-futex-0x" + Long.toHexString(address)).start(this);
-        }
-
-        /**
-         * Waits up to {@code nanos} for a waiter to register; whether one did. A virtual thread that
-         * waits again soon (the next receive of a ping-pong) then finds this thread still running
-         * instead of paying for a new one.
-         */
-        private synchronized boolean lingered(long nanos) {
-            long deadline = System.nanoTime() + nanos;
-            for (long left = nanos; waiters.isEmpty() && left > 0; left = deadline - System.nanoTime()) {
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(this, left);
-                } catch (InterruptedException e) {
-                    // keep watching: this thread is not interruptible by design
-                }
-            }
-            return !waiters.isEmpty();
-        }
-
-        /** The expected value of the oldest registered waiter, or {@code null} when none waits. */
-        private synchronized Integer firstExpected() {
-            return waiters.isEmpty() ? null : waiters.getFirst().expected;
-        }
-
-        /**
-         * Leaves the map if still without waiters, and then ends; the map's lock orders this against
-         * {@code add}. A watcher that is not (or no longer) the word's registered one gets no new
-         * waiters, so it ends as soon as it has none: looping on a retirement that can never happen
-         * would spin a CPU forever.
-         */
-        private boolean retire() {
-            boolean[] retired = {false};
-            WATCHERS.compute(address, (key, w) -> {
-                synchronized (this) {
-                    if (waiters.isEmpty()) {
-                        running = false;
-                        retired[0] = true;
-                        return w == this ? null : w;
-                    }
-                }
-                return w;
-            });
-            return retired[0];
-        }
-
-        @Override
-        public void run() {
-            while (true) {
-                Integer expected = firstExpected();
-                if (expected == null) {
-                    if (!lingered(LINGER_NANOS) && retire()) {
-                        return;
-                    }
-                    continue;
-                }
-                int rc;
-                try {
-                    rc = Libc.futexWait(address, expected, WATCHER_SLICE_NANOS);
-                } catch (RuntimeException e) {
-                    rc = Errno.EFAULT;
-                }
-                if (rc == Errno.ETIMEDOUT || rc == Errno.EINTR) {
-                    continue;
-                }
-                // woken, or the word changed (EAGAIN), or the mapping is gone: everybody re-checks
-                List<Waiter> released;
-                synchronized (this) {
-                    released = new ArrayList<>(waiters);
-                    waiters.clear();
-                }
-                for (Waiter w : released) {
-                    w.released = true;
-                    LockSupport.unpark(w.thread);
-                }
-            }
-        }
     }
 }

@@ -4,10 +4,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -19,8 +15,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * <p>Like {@link Futex}, a platform thread sleeps in the system call itself, in slices of at most
  * {@link Futex#SLICE_NANOS} so that an interrupt is noticed; a virtual thread does not pin its
- * carrier: the system call runs on a helper platform thread while the virtual thread parks. The
- * words must lie in {@code MAP_SHARED} mappings (shared futexes, any process may wake them).
+ * carrier: it parks, and the watchers of {@link VirtualFutexWaits} sleep on its words for it
+ * (with the words of other waits, so thousands of waiting virtual threads take a few platform
+ * threads). The words must lie in {@code MAP_SHARED} mappings (shared futexes, any process may
+ * wake them).
  */
 public final class FutexVector {
     /** Most words one call waits on (the kernel's limit). */
@@ -34,11 +32,6 @@ public final class FutexVector {
     private static final class Syscall {
         static final MethodHandle H = Libc.errno("syscall", FunctionDescriptor.of(JAVA_LONG,
                 JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
-    }
-
-    private static final class Helpers {
-        static final ExecutorService POOL = Executors.newCachedThreadPool(task ->
-                Thread.ofPlatform().daemon().name("jipc-futex-waitv").unstarted(task));
     }
 
     private FutexVector() {
@@ -63,18 +56,13 @@ public final class FutexVector {
         if (deadlineNanos != Long.MAX_VALUE && deadlineNanos - now <= 0) {
             return;
         }
-        long sliceEnd = now + Futex.SLICE_NANOS;
-        long until = deadlineNanos == Long.MAX_VALUE || sliceEnd - deadlineNanos < 0 ? sliceEnd : deadlineNanos;
         if (Thread.currentThread().isVirtual()) {
-            CompletableFuture<Void> sleep = CompletableFuture.runAsync(() -> waitv(addresses, expected, until),
-                    Helpers.POOL);
-            try {
-                sleep.get();
-            } catch (ExecutionException e) {
-                throw Libc.rethrow(e.getCause());
-            }
+            // parked, not in a system call: an interrupt unparks it at once, so it is not sliced
+            VirtualFutexWaits.shared().await(addresses, expected, deadlineNanos);
         } else {
-            waitv(addresses, expected, until);
+            long sliceEnd = now + Futex.SLICE_NANOS;
+            waitv(addresses, expected,
+                    deadlineNanos == Long.MAX_VALUE || sliceEnd - deadlineNanos < 0 ? sliceEnd : deadlineNanos);
         }
         if (Thread.interrupted()) {
             throw new InterruptedException();
@@ -107,33 +95,86 @@ public final class FutexVector {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment waiters = arena.allocate((long) WAITV_LENGTH * addresses.length, 8);
             for (int i = 0; i < addresses.length; i++) {
-                long at = (long) WAITV_LENGTH * i;
-                waiters.set(JAVA_LONG, at, Integer.toUnsignedLong(expected[i]));
-                waiters.set(JAVA_LONG, at + 8, addresses[i]);
-                waiters.set(JAVA_INT, at + 16, FUTEX2_SIZE_U32); // shared (no FUTEX2_PRIVATE)
+                entry(waiters, i, addresses[i], expected[i]);
             }
-            MemorySegment timeout = MemorySegment.NULL;
-            if (deadlineNanos != Long.MAX_VALUE) {
-                timeout = arena.allocate(16, 8);
-                timeout.set(JAVA_LONG, 0, deadlineNanos / 1_000_000_000L);
-                timeout.set(JAVA_LONG, 8, deadlineNanos % 1_000_000_000L);
-            }
-            MemorySegment state = Libc.captureState();
-            long rc;
-            try {
-                rc = (long) Syscall.H.invokeExact(state, SYS_FUTEX_WAITV, waiters.address(), (long) addresses.length,
-                        0L, timeout.address(), (long) CLOCK_MONOTONIC);
-            } catch (Throwable t) {
-                throw Libc.rethrow(t);
-            }
+            long rc = waitv(waiters, addresses.length, deadlineNanos, arena.allocate(16, 8));
             if (rc >= 0) {
                 return;
             }
-            int errno = Libc.errno(state);
+            int errno = (int) -rc;
             if (errno == Errno.EAGAIN || errno == Errno.ETIMEDOUT || errno == Errno.EINTR || errno == Errno.EFAULT) {
                 return;
             }
             throw Errno.exception(errno, "futex_waitv", addresses.length + " words");
+        }
+    }
+
+    /** Bytes of one entry of a {@code futex_waitv} vector (for callers that keep their own vector). */
+    static long entryBytes() {
+        return WAITV_LENGTH;
+    }
+
+    /**
+     * Fills entry {@code index} of a vector for {@link #waitv(MemorySegment, int, long, MemorySegment)}:
+     * a shared 32-bit futex word (any process may wake it) and the value it must hold for the sleep.
+     */
+    static void entry(MemorySegment vector, int index, long address, int expected) {
+        long at = (long) WAITV_LENGTH * index;
+        vector.set(JAVA_LONG, at, Integer.toUnsignedLong(expected));
+        vector.set(JAVA_LONG, at + 8, address);
+        vector.set(JAVA_INT, at + 16, FUTEX2_SIZE_U32); // shared (no FUTEX2_PRIVATE)
+        vector.set(JAVA_INT, at + 20, 0);
+    }
+
+    /**
+     * One {@code futex_waitv} call on the first {@code count} entries of a prepared vector, without
+     * slices (for helper platform threads, which nobody interrupts), with an absolute monotonic
+     * deadline ({@link Long#MAX_VALUE}: none) written into {@code timespec} (16 bytes).
+     *
+     * @return the index of the entry that was woken (0 or more), or minus the errno: {@code EAGAIN}
+     *         (an entry did not hold its value when the call began, which one is not said),
+     *         {@code ETIMEDOUT}, {@code EINTR}, {@code EFAULT} (an entry's page is not mapped), or
+     *         another errno of a kernel that lacks or refuses the call
+     */
+    static long waitv(MemorySegment vector, int count, long deadlineNanos, MemorySegment timespec) {
+        MemorySegment timeout = MemorySegment.NULL;
+        if (deadlineNanos != Long.MAX_VALUE) {
+            timespec.set(JAVA_LONG, 0, deadlineNanos / 1_000_000_000L);
+            timespec.set(JAVA_LONG, 8, deadlineNanos % 1_000_000_000L);
+            timeout = timespec;
+        }
+        MemorySegment state = Libc.captureState();
+        long rc;
+        try {
+            rc = (long) Syscall.H.invokeExact(state, SYS_FUTEX_WAITV, vector.address(), (long) count,
+                    0L, timeout.address(), (long) CLOCK_MONOTONIC);
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+        return rc >= 0 ? rc : -Libc.errno(state);
+    }
+
+    /**
+     * Whether this kernel runs {@code futex_waitv} (Linux 5.16+, and no seccomp filter refusing it):
+     * asked once, with a call that returns at once ({@code EAGAIN}) where it is available.
+     */
+    static boolean available() {
+        return Availability.AVAILABLE;
+    }
+
+    private static final class Availability {
+        static final boolean AVAILABLE = probe();
+
+        private static boolean probe() {
+            if (!Libc.isAvailable()) {
+                return false;
+            }
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment word = arena.allocate(4, 4); // zero
+                MemorySegment vector = arena.allocate(WAITV_LENGTH, 8);
+                entry(vector, 0, word.address(), 1); // not the word's value: the call returns at once
+                return waitv(vector, 1, Long.MAX_VALUE, arena.allocate(16, 8)) == -Errno.EAGAIN;
+            }
         }
     }
 }

@@ -68,6 +68,7 @@ public final class Libc {
     private static final int MAP_POPULATE = 0x8000;
     private static final int FUTEX_WAIT = 0;
     private static final int FUTEX_WAKE = 1;
+    private static final int FUTEX_CMP_REQUEUE = 4;
     private static final long SYS_FUTEX;
     private static final long SYS_MEMBARRIER;
 
@@ -647,6 +648,34 @@ public final class Libc {
             throw Errno.exception(errno(scratch), "futex wake", "0x" + Long.toHexString(address));
         }
         return (int) rc;
+    }
+
+    /**
+     * Whether the 32-bit word at {@code address} holds {@code expected}, read by the kernel, so an
+     * unmapped {@code address} answers {@code false} ({@code EFAULT}) instead of crashing the process.
+     * Never sleeps and wakes nobody: {@code futex(FUTEX_CMP_REQUEUE)} of the word onto itself with
+     * no waiter to wake or move, which compares the word first ({@code EAGAIN} when it differs). A
+     * {@code FUTEX_WAIT} with a zero timeout would answer the same but sleeps until its timer fires,
+     * which the timer slack puts up to 50 µs later.
+     */
+    public static boolean futexHolds(long address, int expected) {
+        ensureAvailability();
+        MemorySegment scratch = SCRATCH.get();
+        long rc;
+        try {
+            rc = (long) Syscall.H.invokeExact(scratch, SYS_FUTEX, address, (long) FUTEX_CMP_REQUEUE, 0L, 0L, address,
+                    Integer.toUnsignedLong(expected));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (rc >= 0) {
+            return true;
+        }
+        int errno = errno(scratch);
+        if (errno == Errno.EAGAIN || errno == Errno.EFAULT) {
+            return false;
+        }
+        throw Errno.exception(errno, "futex compare", "0x" + Long.toHexString(address));
     }
 
     // ------------------------------------------------------------------ membarrier
