@@ -26,6 +26,9 @@ import java.util.Objects;
  * holds), or -1 at end of file: the pipe is empty and every writer has closed its end (a FIFO may get
  * new writers later; a read after that waits for them again). A reader of a FIFO opened without
  * waiting ({@link Fifo#openReaderNow}) waits for the first writer instead of seeing end of file.
+ * A direct buffer over a {@link MemorySegment} is checked as any access to the segment: one whose
+ * arena is closed gives {@link IllegalStateException}, one confined to another thread
+ * {@link WrongThreadException}, and the arena cannot close while {@code read(2)} fills it.
  *
  * <h2>Who may call</h2>
  * A reader is safe for use by several threads, platform or virtual, though bytes then go to
@@ -122,8 +125,7 @@ public final class PipeReader extends PipeEnd {
         }
         int length = destination.remaining();
         if (destination.isDirect()) {
-            MemorySegment target = MemorySegment.ofBuffer(destination);
-            long n = read(target.address(), length, deadline);
+            long n = read(MemorySegment.ofBuffer(destination), deadline);
             if (n > 0) {
                 destination.position(destination.position() + (int) n);
             }
@@ -131,7 +133,7 @@ public final class PipeReader extends PipeEnd {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment scratch = arena.allocate(Math.max(1, Math.min(length, CHUNK)));
-            long n = read(scratch.address(), Math.min(length, CHUNK), deadline);
+            long n = read(scratch.asSlice(0, Math.min(length, CHUNK)), deadline);
             if (n > 0) {
                 MemorySegment.copy(scratch, 0, MemorySegment.ofBuffer(destination), 0, n);
                 destination.position(destination.position() + (int) n);
@@ -140,11 +142,16 @@ public final class PipeReader extends PipeEnd {
         }
     }
 
-    private long read(long address, long length, long deadline) throws InterruptedException {
+    /**
+     * Reads into the native segment {@code target} (at most its size); it goes to {@code read(2)}
+     * itself, so the linker checks its scope and keeps it alive during the call.
+     */
+    private long read(MemorySegment target, long deadline) throws InterruptedException {
+        long length = target.byteSize();
         int fd = handle.acquire();
         try {
             while (true) {
-                long n = Pipes.read(fd, address, length, handle.subject());
+                long n = Pipes.read(fd, target, handle.subject());
                 if (n > 0 || length == 0) {
                     return n;
                 }

@@ -23,7 +23,9 @@ import java.util.Objects;
  *     <td>{@link #write(ByteBuffer, Duration)}: what fits in time</td></tr>
  * </table>
  * Each advances the buffer's position past the bytes written, also when it ends early (timeout,
- * interrupt, broken pipe), so the caller always knows what went into the pipe.
+ * interrupt, broken pipe), so the caller always knows what went into the pipe. A
+ * {@link MemorySegment}, or a direct buffer over one, is checked as any access to the segment (see
+ * {@link #write(MemorySegment)}).
  *
  * <h2>Atomic writes</h2>
  * A write of at most {@link Pipes#PIPE_BUF} (4096) bytes goes into the pipe whole, in one
@@ -96,62 +98,70 @@ public final class PipeWriter extends PipeEnd {
         }
     }
 
-    /** Writes every byte of {@code source} (any segment, native or heap), waiting as long as it takes. */
+    /**
+     * Writes every byte of {@code source} (any segment, native or heap), waiting as long as it takes.
+     * The segment is accessed as by the JDK's own accessors: it must be alive and accessible from
+     * this thread, and its arena cannot close while a {@code write(2)} reads from it (a close on
+     * another thread fails, or waits, as with any access in progress). An arena closed between two
+     * pieces of a long write ends it with {@link IllegalStateException} after the pieces written.
+     *
+     * @throws IllegalStateException if the segment's arena is closed (nothing is written)
+     * @throws WrongThreadException  if the segment is confined to another thread (nothing is written)
+     */
     public void write(MemorySegment source) throws InterruptedException {
-        if (source.isNative()) {
-            write(source.address(), source.byteSize(), Deadlines.NONE);
-        } else {
-            write(source.asByteBuffer(), Deadlines.NONE);
-        }
+        Objects.requireNonNull(source, "source");
+        write(source, Deadlines.NONE, new long[1]);
     }
 
     int write(ByteBuffer source, long deadline) throws InterruptedException {
-        if (source.isDirect()) {
-            long[] written = {0};
-            int start = source.position();
-            try {
-                write(MemorySegment.ofBuffer(source).address(), source.remaining(), deadline, written);
-            } finally {
-                source.position(start + (int) written[0]);
-            }
-            return (int) written[0];
+        long[] written = {0};
+        int start = source.position();
+        try {
+            write(MemorySegment.ofBuffer(source), deadline, written);
+        } finally {
+            source.position(start + (int) written[0]);
         }
-        int total = 0;
+        return (int) written[0];
+    }
+
+    /**
+     * Writes what it can of {@code source} before the deadline; {@code progress[0]} holds the count
+     * written so far, so that a caller learns it also when this throws. A native segment goes to
+     * {@code write(2)} itself (the linker checks its scope and keeps it alive during the call); a
+     * heap one is copied through native scratch memory, at most {@link #CHUNK} bytes at a time.
+     */
+    private void write(MemorySegment source, long deadline, long[] progress) throws InterruptedException {
+        if (source.isNative()) {
+            writeNative(source, deadline, progress);
+            return;
+        }
+        long length = source.byteSize();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment scratch = arena.allocate(Math.max(1, Math.min(source.remaining(), CHUNK)));
-            while (source.hasRemaining()) {
-                int chunk = Math.min(source.remaining(), CHUNK);
-                MemorySegment.copy(MemorySegment.ofBuffer(source), 0, scratch, 0, chunk);
+            MemorySegment scratch = arena.allocate(Math.max(1, Math.min(length, CHUNK)));
+            while (progress[0] < length) {
+                long chunk = Math.min(length - progress[0], CHUNK);
+                MemorySegment.copy(source, progress[0], scratch, 0, chunk);
                 long[] written = {0};
-                int start = source.position();
                 try {
-                    write(scratch.address(), chunk, deadline, written);
+                    writeNative(scratch.asSlice(0, chunk), deadline, written);
                 } finally {
-                    source.position(start + (int) written[0]);
+                    progress[0] += written[0];
                 }
-                total += (int) written[0];
                 if (written[0] < chunk) {
                     break; // timed out
                 }
             }
         }
-        return total;
     }
 
-    private void write(long address, long length, long deadline) throws InterruptedException {
-        write(address, length, deadline, new long[1]);
-    }
-
-    /**
-     * Writes up to {@code length} bytes; {@code progress[0]} holds the count written so far, so that
-     * a caller learns it also when this throws.
-     */
-    private void write(long address, long length, long deadline, long[] progress) throws InterruptedException {
+    /** Writes up to all of the native segment {@code source}, as {@link #write(MemorySegment, long, long[])}. */
+    private void writeNative(MemorySegment source, long deadline, long[] progress) throws InterruptedException {
+        long length = source.byteSize();
         int fd = handle.acquire();
         try {
             long written = 0;
             while (written < length) {
-                long n = Pipes.write(fd, address + written, length - written, handle.subject());
+                long n = Pipes.write(fd, source.asSlice(written), handle.subject());
                 if (n > 0) {
                     written += n;
                     progress[0] = written;

@@ -120,7 +120,11 @@ final class Readiness {
         private final ConcurrentLinkedQueue<Waiter> incoming = new ConcurrentLinkedQueue<>();
         private final int wakeRead;
         private final int wakeWrite;
-        private final MemorySegment wakeByte = Arena.global().allocate(64);
+        private final MemorySegment wakeBuffer = Arena.global().allocate(64);
+        /** What a registration writes into the wake-up pipe (from any thread). */
+        private final MemorySegment wakeByte = wakeBuffer.asSlice(0, 1);
+        /** Where the poller drains the wake-up pipe into (its own thread only). */
+        private final MemorySegment drain = wakeBuffer.asSlice(8, 56);
 
         private Poller() {
             int[] fds = Pipes.pipe();
@@ -135,7 +139,7 @@ final class Readiness {
         void await(int fd, short events, long sliceNanos, FdHandle handle) {
             Waiter waiter = new Waiter(fd, events);
             incoming.add(waiter);
-            Pipes.write(wakeWrite, wakeByte.address(), 1, "poller wake-up pipe"); // full pipe: already awake
+            Pipes.write(wakeWrite, wakeByte, "poller wake-up pipe"); // full pipe: already awake
             long deadline = System.nanoTime() + sliceNanos;
             while (!waiter.fired && !Thread.currentThread().isInterrupted() && (handle == null || !handle.isClosed())) {
                 long left = deadline - System.nanoTime();
@@ -170,7 +174,7 @@ final class Readiness {
                 int timeout = active.isEmpty() ? -1 : (int) TimeUnit.NANOSECONDS.toMillis(VIRTUAL_SLICE_NANOS);
                 Pipes.poll(pollfds, active.size() + 1, timeout);
                 if (Pipes.pollEvents(pollfds, 0) != 0) {
-                    while (Pipes.read(wakeRead, wakeByte.address() + 8, 56, "poller wake-up pipe") > 0) {
+                    while (Pipes.read(wakeRead, drain, "poller wake-up pipe") > 0) {
                         // drained
                     }
                 }

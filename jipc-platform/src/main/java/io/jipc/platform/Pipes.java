@@ -69,10 +69,12 @@ public final class Pipes {
     }
 
     private static final class ReadWrite {
+        // the buffer is an ADDRESS, passed as the MemorySegment itself: the linker checks that it is
+        // alive and accessible from the calling thread, and keeps its arena open during the call
         static final MethodHandle READ = Libc.errno("read",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
         static final MethodHandle WRITE = Libc.errno("write",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
     }
 
     private static final class Chmod {
@@ -247,30 +249,45 @@ public final class Pipes {
     }
 
     /**
-     * {@code read(2)} into native memory; returns the bytes read ({@code 0} at end of file), or
-     * {@code -EAGAIN} when a non-blocking descriptor has nothing to read. {@code EINTR} is retried.
+     * {@code read(2)} into {@code destination}, a native segment (at most its size); returns the bytes
+     * read ({@code 0} at end of file), or {@code -EAGAIN} when a non-blocking descriptor has nothing
+     * to read. {@code EINTR} is retried.
+     *
+     * <p>The segment itself goes to the downcall, never its raw address: the linker refuses a segment
+     * whose arena is closed ({@link IllegalStateException}) or that is confined to another thread
+     * ({@link WrongThreadException}), and keeps its arena from closing until the call returns, so
+     * freed memory is never written.
+     *
+     * @throws IllegalArgumentException if {@code destination} is a heap segment (copy through native memory)
      */
-    public static long read(int fd, long address, long length, String subject) {
-        return transfer(ReadWrite.READ, "read", fd, address, length, subject);
+    public static long read(int fd, MemorySegment destination, String subject) {
+        return transfer(ReadWrite.READ, "read", fd, destination, subject);
     }
 
     /**
-     * {@code write(2)} from native memory; returns the bytes written, {@code -EAGAIN} when a
-     * non-blocking descriptor has no room, or {@code -EPIPE} when no reader is left (the JVM ignores
-     * {@code SIGPIPE}, so the write fails instead of killing the process). {@code EINTR} is retried.
+     * {@code write(2)} from {@code source}, a native segment (at most its size); returns the bytes
+     * written, {@code -EAGAIN} when a non-blocking descriptor has no room, or {@code -EPIPE} when no
+     * reader is left (the JVM ignores {@code SIGPIPE}, so the write fails instead of killing the
+     * process). {@code EINTR} is retried.
+     *
+     * <p>As for {@link #read(int, MemorySegment, String)}, the linker checks the segment (closed:
+     * {@link IllegalStateException}; another thread's confined segment: {@link WrongThreadException})
+     * and keeps its arena open during the call, so freed memory is never read.
+     *
+     * @throws IllegalArgumentException if {@code source} is a heap segment (copy through native memory)
      */
-    public static long write(int fd, long address, long length, String subject) {
-        return transfer(ReadWrite.WRITE, "write", fd, address, length, subject);
+    public static long write(int fd, MemorySegment source, String subject) {
+        return transfer(ReadWrite.WRITE, "write", fd, source, subject);
     }
 
-    private static long transfer(MethodHandle handle, String call, int fd, long address, long length,
-                                 String subject) {
+    private static long transfer(MethodHandle handle, String call, int fd, MemorySegment buffer, String subject) {
         Libc.ensureAvailability();
         MemorySegment state = Libc.captureState();
+        long length = buffer.byteSize();
         while (true) {
             long n;
             try {
-                n = (long) handle.invokeExact(state, fd, address, length);
+                n = (long) handle.invokeExact(state, fd, buffer, length);
             } catch (Throwable t) {
                 throw Libc.rethrow(t);
             }
