@@ -1,5 +1,6 @@
 package io.jipc.pipe;
 
+import io.jipc.ClosedException;
 import io.jipc.Selectable;
 import io.jipc.Turns;
 
@@ -55,6 +56,12 @@ import java.util.concurrent.locks.ReentrantLock;
  *     {@link #isEndOfStream()} is true. A stream that ends inside a frame is a
  *     {@link CorruptFrameException}.</li>
  * <li>A send when no receiver is left throws {@link BrokenPipeException}.</li>
+ * <li>After this channel's own {@link #close()}, every receive and send throws
+ *     {@link ClosedException}: one blocked in it on another thread, and every later one, also the
+ *     at-once {@code poll()} ({@link #isEndOfStream()} keeps its answer). {@link EndOfStreamException} is only for the end the peer made; a close by
+ *     this process is never reported as one, also when the channel sends and receives on the same
+ *     pipe (until 2026-12-05 a receive after the close, or blocked in it, threw
+ *     {@code EndOfStreamException} and {@code poll()} returned null).</li>
  * </ul>
  *
  * <h2>Selecting</h2>
@@ -89,6 +96,8 @@ public final class PipeChannel implements AutoCloseable, Selectable {
     private final ByteBuffer outbound = ByteBuffer.allocateDirect(READ_CHUNK);
     /** Written under receiveLock; read without it by {@link #isEndOfStream()}. */
     private volatile boolean endOfStream;
+    /** Set first by {@link #close()}: from then on every call throws {@link ClosedException}. */
+    private volatile boolean closed;
 
     private PipeChannel(PipeReader in, PipeWriter out, int maxLength) {
         this.in = in;
@@ -168,6 +177,7 @@ public final class PipeChannel implements AutoCloseable, Selectable {
         if (out == null) {
             throw new UnsupportedOperationException("this channel has no pipe to send on");
         }
+        ensureOpen();
         if (message.remaining() > maxLength) {
             throw new IllegalArgumentException("message of " + message.remaining()
                     + " bytes exceeds the channel's maximum of " + maxLength);
@@ -270,11 +280,13 @@ public final class PipeChannel implements AutoCloseable, Selectable {
         if (in == null) {
             throw new UnsupportedOperationException("this channel has no pipe to receive from");
         }
+        ensureOpen();
         if (!takeTurn(receiveLock, deadline)) {
             return null; // another thread receives, and gets what arrives until then
         }
         try {
             while (true) {
+                ensureOpen(); // also after waiting for the turn of a receive the close ended
                 byte[] message = decoder.decode(inbound);
                 if (message != null) {
                     return message;
@@ -294,6 +306,7 @@ public final class PipeChannel implements AutoCloseable, Selectable {
                     return null; // timed out
                 }
                 if (n < 0) {
+                    ensureOpen(); // the end this channel's own close made (one pipe both ways) is no end of stream
                     endOfStream = true;
                     endedInsideAFrame();
                     return endOfStream(throwAtEnd);
@@ -301,6 +314,12 @@ public final class PipeChannel implements AutoCloseable, Selectable {
             }
         } finally {
             receiveLock.unlock();
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new ClosedException("the channel was closed: " + this);
         }
     }
 
@@ -347,9 +366,15 @@ public final class PipeChannel implements AutoCloseable, Selectable {
         }
     }
 
-    /** Closes both pipe ends: the peer's receiver sees end of stream, its sender a broken pipe. */
+    /**
+     * Closes both pipe ends: the peer's receiver sees end of stream, its sender a broken pipe. Calls
+     * on this channel, also ones blocked in it on other threads, then throw {@link ClosedException}
+     * (a blocked one as soon as {@link PipeReader#close()} or {@link PipeWriter#close()} ends its
+     * wait). Idempotent.
+     */
     @Override
     public void close() {
+        closed = true;
         try {
             if (out != null) {
                 out.close();

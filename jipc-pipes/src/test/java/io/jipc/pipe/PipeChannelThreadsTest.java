@@ -1,5 +1,6 @@
 package io.jipc.pipe;
 
+import io.jipc.ClosedException;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -118,6 +119,30 @@ class PipeChannelThreadsTest {
             assertNull(channel.poll(), "the calls that gave up sent nothing");
             assertTrue(channel.offer(small, SHORT), "the turn is free again");
             assertArrayEquals(small, channel.take());
+        }
+    }
+
+    /**
+     * The channel's own close, with one pipe both ways (so the close also makes the end of that
+     * pipe): a take blocked in it and every later receive throw ClosedException, never
+     * EndOfStreamException (until 2026-12-05 they did, and poll() returned null).
+     */
+    @ParameterizedTest(name = "virtual {0}")
+    @ValueSource(booleans = {false, true})
+    void theChannelsOwnCloseEndsBlockedAndLaterReceivesWithClosedException(boolean virtual) throws Exception {
+        try (Pipe pipe = Pipe.open()) {
+            PipeChannel channel = PipeChannel.over(pipe.reader(), pipe.writer(), 1024);
+            CompletableFuture<byte[]> blocked = start(virtual, channel::take);
+            Thread.sleep(SHORT.toMillis()); // to reach its wait; if not yet there, it finds the channel closed
+            assertFalse(blocked.isDone(), "it must wait: " + blocked);
+            channel.close();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> blocked.get(HANG_GUARD, TimeUnit.SECONDS));
+            assertInstanceOf(ClosedException.class, e.getCause());
+            assertThrows(ClosedException.class, channel::take);
+            assertThrows(ClosedException.class, () -> channel.poll(SHORT));
+            assertThrows(ClosedException.class, channel::poll);
+            assertThrows(ClosedException.class, () -> channel.offer(new byte[1]));
+            assertFalse(channel.isEndOfStream(), "no peer ended the stream");
         }
     }
 }
