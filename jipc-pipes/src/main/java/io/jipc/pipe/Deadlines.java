@@ -1,6 +1,7 @@
 package io.jipc.pipe;
 
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * Deadlines on {@link System#nanoTime()}: {@link #NONE} for "wait without limit", {@link #NOW} for
@@ -17,8 +18,14 @@ final class Deadlines {
     private Deadlines() {
     }
 
-    /** The deadline {@code timeout} from now: now for zero or negative (passed already), {@link #NONE} for a century or more. */
+    /**
+     * The deadline {@code timeout} from now: now for zero or negative (passed already), {@link #NONE}
+     * for a century or more. Every public timed call passes its {@code timeout} here first.
+     *
+     * @throws NullPointerException naming {@code timeout} if it is null
+     */
     static long after(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative() || timeout.isZero()) {
             return System.nanoTime();
         }

@@ -9,6 +9,7 @@ import io.jipc.platform.Pipes;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -61,6 +62,7 @@ public final class Fifo {
      * @throws ErrnoException {@code EEXIST} if something exists at {@code path}
      */
     public static Path create(Path path, int mode) {
+        Objects.requireNonNull(path, "path");
         if ((mode & ~0777) != 0) {
             throw new IllegalArgumentException("mode must be permission bits (0..0777), got 0" + Integer.toOctalString(mode));
         }
@@ -81,6 +83,7 @@ public final class Fifo {
 
     /** Whether {@code path} is a FIFO (a symbolic link is not followed). */
     public static boolean isFifo(Path path) {
+        Objects.requireNonNull(path, "path");
         try {
             return Libc.lstat(path.toString()).isFifo();
         } catch (ErrnoException e) {
@@ -98,6 +101,7 @@ public final class Fifo {
      * @throws IllegalArgumentException if {@code path} is something else than a FIFO
      */
     public static boolean remove(Path path) {
+        Objects.requireNonNull(path, "path");
         String p = path.toString();
         FileStatus status;
         try {
@@ -218,8 +222,9 @@ public final class Fifo {
         return new PipeWriter(FdHandle.own(fd, "FIFO " + p + " (write end)"));
     }
 
+    /** Every open passes its {@code path} here first. */
     private static String checkFifo(Path path) {
-        String p = path.toString();
+        String p = Objects.requireNonNull(path, "path").toString();
         FileStatus status = Libc.lstat(p);
         if (!status.isFifo()) {
             throw new IllegalArgumentException(p + " is not a FIFO");

@@ -6,6 +6,7 @@ import io.jipc.Turns;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -119,11 +120,13 @@ public final class PipeChannel implements AutoCloseable, Selectable {
 
     /** Passes the child two new pipes, on its descriptors {@value #CHILD_INPUT_FD} and {@value #CHILD_OUTPUT_FD}. */
     public static Command prepare(Command child) {
+        Objects.requireNonNull(child, "child");
         return child.passFd(CHILD_INPUT_FD, Redirect.PIPE, true).passFd(CHILD_OUTPUT_FD, Redirect.PIPE, false);
     }
 
     /** The parent's side of the channel to a child started from a {@link #prepare prepared} command. */
     public static PipeChannel toChild(ChildProcess child) {
+        Objects.requireNonNull(child, "child");
         return over(child.passedReader(CHILD_OUTPUT_FD), child.passedWriter(CHILD_INPUT_FD), DEFAULT_MAX_LENGTH);
     }
 
@@ -146,18 +149,18 @@ public final class PipeChannel implements AutoCloseable, Selectable {
 
     /** Sends {@code message}, waiting for room as long as it takes. */
     public void put(byte[] message) throws InterruptedException {
-        send(ByteBuffer.wrap(message), Deadlines.NONE);
+        send(wrap(message), Deadlines.NONE);
     }
 
     /** Sends {@code message}'s remaining bytes, waiting for room as long as it takes. */
     public void put(ByteBuffer message) throws InterruptedException {
-        send(message.duplicate(), Deadlines.NONE);
+        send(Objects.requireNonNull(message, "message").duplicate(), Deadlines.NONE);
     }
 
     /** Sends {@code message} if the pipe has room to begin it now (false while another thread sends); see the class comment. */
     public boolean offer(byte[] message) {
         try {
-            return send(ByteBuffer.wrap(message), Deadlines.NOW);
+            return send(wrap(message), Deadlines.NOW);
         } catch (InterruptedException impossible) {
             throw new AssertionError(impossible);
         }
@@ -170,7 +173,11 @@ public final class PipeChannel implements AutoCloseable, Selectable {
      *                              begun at once, whatever the timeout (also zero or negative); nothing was sent
      */
     public boolean offer(byte[] message, Duration timeout) throws InterruptedException {
-        return send(ByteBuffer.wrap(message), Deadlines.after(timeout));
+        return send(wrap(message), Deadlines.after(timeout));
+    }
+
+    private static ByteBuffer wrap(byte[] message) {
+        return ByteBuffer.wrap(Objects.requireNonNull(message, "message"));
     }
 
     private boolean send(ByteBuffer message, long deadline) throws InterruptedException {

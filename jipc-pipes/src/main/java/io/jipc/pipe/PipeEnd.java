@@ -23,8 +23,11 @@ public abstract sealed class PipeEnd implements AutoCloseable, Selectable permit
         this.handle = handle;
     }
 
-    /** Checks that an inherited descriptor is a pipe or FIFO. */
+    /** Checks that an inherited descriptor is a pipe or FIFO (and not negative: no {@code EBADF} from {@code fstat}). */
     static int checkPipe(int fd) {
+        if (fd < 0) {
+            throw new IllegalArgumentException("descriptor must not be negative: " + fd);
+        }
         if (!Libc.fstat(fd, "fd " + fd).isFifo()) {
             throw new IllegalArgumentException("descriptor " + fd + " is not a pipe or FIFO");
         }

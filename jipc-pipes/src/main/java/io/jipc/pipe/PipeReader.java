@@ -63,7 +63,7 @@ public final class PipeReader extends PipeEnd {
      * descriptor is made non-blocking while the reader owns it; {@link #close()} restores its flags
      * and closes it.
      *
-     * @throws IllegalArgumentException if {@code fd} is not a pipe or FIFO
+     * @throws IllegalArgumentException if {@code fd} is negative or not a pipe or FIFO
      */
     public static PipeReader adopt(int fd) {
         return new PipeReader(FdHandle.adopt(checkPipe(fd), "inherited pipe fd " + fd + " (read end)"));
@@ -95,6 +95,7 @@ public final class PipeReader extends PipeEnd {
 
     /** Reads at least one byte into {@code bytes[offset..offset+length)}; -1 at end of file. */
     public int read(byte[] bytes, int offset, int length) throws InterruptedException {
+        Objects.requireNonNull(bytes, "bytes");
         Objects.checkFromIndexSize(offset, length, bytes.length);
         return read(ByteBuffer.wrap(bytes, offset, length));
     }
@@ -111,6 +112,7 @@ public final class PipeReader extends PipeEnd {
 
     /** Fills {@code destination} completely; false if end of file came first (what was read stays in it). */
     public boolean readFully(ByteBuffer destination) throws InterruptedException {
+        Objects.requireNonNull(destination, "destination");
         while (destination.hasRemaining()) {
             if (read(destination) < 0) {
                 return false;
@@ -120,6 +122,7 @@ public final class PipeReader extends PipeEnd {
     }
 
     int read(ByteBuffer destination, long deadline) throws InterruptedException {
+        Objects.requireNonNull(destination, "destination");
         if (destination.isReadOnly()) {
             throw new IllegalArgumentException("read-only buffer");
         }

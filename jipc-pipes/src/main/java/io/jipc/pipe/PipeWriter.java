@@ -58,7 +58,7 @@ public final class PipeWriter extends PipeEnd {
      * standard output when it is a pipe). The descriptor is non-blocking while the writer owns it;
      * {@link #close()} restores its flags and closes it.
      *
-     * @throws IllegalArgumentException if {@code fd} is not a pipe or FIFO
+     * @throws IllegalArgumentException if {@code fd} is negative or not a pipe or FIFO
      */
     public static PipeWriter adopt(int fd) {
         return new PipeWriter(FdHandle.adopt(checkPipe(fd), "inherited pipe fd " + fd + " (write end)"));
@@ -74,6 +74,7 @@ public final class PipeWriter extends PipeEnd {
      * or the pipe breaks, a prefix may have been written: {@link #write(ByteBuffer)} tells how much.
      */
     public void write(byte[] bytes) throws InterruptedException {
+        Objects.requireNonNull(bytes, "bytes");
         write(ByteBuffer.wrap(bytes), Deadlines.NONE);
     }
 
@@ -114,6 +115,7 @@ public final class PipeWriter extends PipeEnd {
     }
 
     int write(ByteBuffer source, long deadline) throws InterruptedException {
+        Objects.requireNonNull(source, "source");
         long[] written = {0};
         int start = source.position();
         try {
