@@ -10,6 +10,7 @@ import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.ReadOnlyBufferException;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -28,7 +29,9 @@ import java.util.Objects;
  * waiting ({@link Fifo#openReaderNow}) waits for the first writer instead of seeing end of file.
  * A direct buffer over a {@link MemorySegment} is checked as any access to the segment: one whose
  * arena is closed gives {@link IllegalStateException}, one confined to another thread
- * {@link WrongThreadException}, and the arena cannot close while {@code read(2)} fills it.
+ * {@link WrongThreadException}, and the arena cannot close while {@code read(2)} fills it. A
+ * read-only buffer is refused with {@link ReadOnlyBufferException} before anything is read, as
+ * {@code Mailbox.poll(ByteBuffer)} and {@code StreamConnection.read} refuse it.
  *
  * <h2>Who may call</h2>
  * A reader is safe for use by several threads, platform or virtual, though bytes then go to
@@ -69,7 +72,11 @@ public final class PipeReader extends PipeEnd {
         return new PipeReader(FdHandle.adopt(checkPipe(fd), "inherited pipe fd " + fd + " (read end)"));
     }
 
-    /** Reads at least one byte into {@code destination}, waiting as long as it takes; -1 at end of file. */
+    /**
+     * Reads at least one byte into {@code destination}, waiting as long as it takes; -1 at end of file.
+     *
+     * @throws ReadOnlyBufferException if {@code destination} is read-only; nothing is read
+     */
     public int read(ByteBuffer destination) throws InterruptedException {
         return read(destination, Deadlines.NONE);
     }
@@ -77,14 +84,19 @@ public final class PipeReader extends PipeEnd {
     /**
      * Reads at least one byte, waiting at most {@code timeout}; 0 on timeout, -1 at end of file.
      *
-     * @throws InterruptedException if interrupted while waiting, or already when the pipe holds
-     *                              nothing at once, whatever the timeout (also zero or negative)
+     * @throws InterruptedException    if interrupted while waiting, or already when the pipe holds
+     *                                 nothing at once, whatever the timeout (also zero or negative)
+     * @throws ReadOnlyBufferException if {@code destination} is read-only; nothing is read
      */
     public int read(ByteBuffer destination, Duration timeout) throws InterruptedException {
         return read(destination, Deadlines.after(timeout));
     }
 
-    /** Reads what the pipe holds now, without waiting; 0 if it is empty, -1 at end of file. */
+    /**
+     * Reads what the pipe holds now, without waiting; 0 if it is empty, -1 at end of file.
+     *
+     * @throws ReadOnlyBufferException if {@code destination} is read-only; nothing is read
+     */
     public int readNow(ByteBuffer destination) {
         try {
             return read(destination, Deadlines.NOW);
@@ -110,9 +122,13 @@ public final class PipeReader extends PipeEnd {
         return out.toByteArray();
     }
 
-    /** Fills {@code destination} completely; false if end of file came first (what was read stays in it). */
+    /**
+     * Fills {@code destination} completely; false if end of file came first (what was read stays in it).
+     *
+     * @throws ReadOnlyBufferException if {@code destination} is read-only (also with nothing remaining); nothing is read
+     */
     public boolean readFully(ByteBuffer destination) throws InterruptedException {
-        Objects.requireNonNull(destination, "destination");
+        writable(destination);
         while (destination.hasRemaining()) {
             if (read(destination) < 0) {
                 return false;
@@ -121,11 +137,16 @@ public final class PipeReader extends PipeEnd {
         return true;
     }
 
-    int read(ByteBuffer destination, long deadline) throws InterruptedException {
+    /** The checks of every read into a caller's buffer. */
+    private static void writable(ByteBuffer destination) {
         Objects.requireNonNull(destination, "destination");
         if (destination.isReadOnly()) {
-            throw new IllegalArgumentException("read-only buffer");
+            throw new ReadOnlyBufferException();
         }
+    }
+
+    int read(ByteBuffer destination, long deadline) throws InterruptedException {
+        writable(destination);
         int length = destination.remaining();
         if (destination.isDirect()) {
             long n = read(MemorySegment.ofBuffer(destination), deadline);

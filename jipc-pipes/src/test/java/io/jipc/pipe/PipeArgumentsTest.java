@@ -8,6 +8,7 @@ import org.junit.jupiter.api.function.Executable;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.ReadOnlyBufferException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -91,5 +92,27 @@ class PipeArgumentsTest {
         assertTrue(e.getMessage().contains("-1"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> PipeWriter.adopt(-2));
         assertTrue(e.getMessage().contains("-2"), e.getMessage());
+    }
+
+    /**
+     * A read into a read-only buffer is a ReadOnlyBufferException, as Mailbox.poll(ByteBuffer) and
+     * StreamConnection.read throw (until 2026-12-05 IllegalArgumentException), and reads nothing.
+     */
+    @Test
+    void aReadIntoAReadOnlyBufferIsAReadOnlyBufferExceptionAndReadsNothing() throws Exception {
+        try (Pipe pipe = Pipe.open()) {
+            pipe.writer().write(new byte[] {1, 2, 3});
+            PipeReader r = pipe.reader();
+            ByteBuffer heap = ByteBuffer.allocate(8).asReadOnlyBuffer();
+            ByteBuffer direct = ByteBuffer.allocateDirect(8).asReadOnlyBuffer();
+            for (ByteBuffer readOnly : new ByteBuffer[] {heap, direct}) {
+                assertThrows(ReadOnlyBufferException.class, () -> r.read(readOnly));
+                assertThrows(ReadOnlyBufferException.class, () -> r.readNow(readOnly));
+                assertThrows(ReadOnlyBufferException.class, () -> r.read(readOnly, SECOND));
+                assertThrows(ReadOnlyBufferException.class, () -> r.readFully(readOnly));
+                assertThrows(ReadOnlyBufferException.class, () -> r.readFully(readOnly.slice(0, 0)));
+            }
+            assertEquals(3, r.available(), "nothing was read");
+        }
     }
 }
