@@ -607,7 +607,9 @@ public final class ReplicatedRegion implements AutoCloseable {
                     dispatch(DsmWire.decode(frame, size));
                 } else if (connection.isEndOfStream()) {
                     throw new RegionHomeLostException("the home of region " + name + " at " + Sockets.describe(home)
-                            + " closed the connection");
+                            + " closed the connection: it closed, or it dropped this replica (it drops one it"
+                            + " heard nothing from for its peer timeout, as after a stop of this process, or"
+                            + " whose outbox overflowed); open the region again to go on");
                 } else if (now - lastHeard > Timeouts.nanos(options.peerTimeout())) {
                     throw new RegionHomeLostException("nothing heard from the home of region " + name + " at " + Sockets.describe(home)
                             + " for " + Timeouts.text(options.peerTimeout()));
