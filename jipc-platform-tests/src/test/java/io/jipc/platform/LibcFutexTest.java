@@ -59,6 +59,14 @@ class LibcFutexTest {
             assertTrue(Libc.futexHolds(file.address(0), 7));
             assertFalse(Libc.futexHolds(file.address(0), 6));
             assertFalse(Libc.futexHolds(4096L, 0), "an unmapped word");
+            int fd = Libc.open(file.path.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                java.lang.foreign.MemorySegment readOnly = Libc.mapShared(fd, 4096, false, false, arena, "read-only");
+                assertTrue(Libc.futexHolds(readOnly.address(), 7), "a word of a read-only mapping");
+                assertFalse(Libc.futexHolds(readOnly.address(), 6));
+            } finally {
+                Libc.close(fd);
+            }
             AtomicInteger outcome = new AtomicInteger(-1);
             Thread waiter = Thread.ofPlatform().start(() -> outcome.set(Libc.futexWait(file.address(0), 7, -1)));
             Thread.sleep(100); // asleep in the kernel

@@ -650,21 +650,29 @@ public final class Libc {
         return (int) rc;
     }
 
+    /** A word nobody waits on, the requeue target of {@link #futexHolds}. */
+    private static final class RequeueTarget {
+        static final MemorySegment WORD = Arena.global().allocate(4, 4);
+    }
+
     /**
      * Whether the 32-bit word at {@code address} holds {@code expected}, read by the kernel, so an
      * unmapped {@code address} answers {@code false} ({@code EFAULT}) instead of crashing the process.
-     * Never sleeps and wakes nobody: {@code futex(FUTEX_CMP_REQUEUE)} of the word onto itself with
-     * no waiter to wake or move, which compares the word first ({@code EAGAIN} when it differs). A
+     * Never sleeps and wakes nobody: {@code futex(FUTEX_CMP_REQUEUE)} with no waiter to wake or move
+     * (onto a private word), which compares the word first ({@code EAGAIN} when it differs); the word
+     * may lie in a read-only mapping. A
      * {@code FUTEX_WAIT} with a zero timeout would answer the same but sleeps until its timer fires,
      * which the timer slack puts up to 50 µs later.
      */
     public static boolean futexHolds(long address, int expected) {
+        // the target is a word of our own: the kernel wants write access to a requeue target, and the
+        // word compared may lie in a read-only mapping (nothing is ever moved to the target)
         ensureAvailability();
         MemorySegment scratch = SCRATCH.get();
         long rc;
         try {
-            rc = (long) Syscall.H.invokeExact(scratch, SYS_FUTEX, address, (long) FUTEX_CMP_REQUEUE, 0L, 0L, address,
-                    Integer.toUnsignedLong(expected));
+            rc = (long) Syscall.H.invokeExact(scratch, SYS_FUTEX, address, (long) FUTEX_CMP_REQUEUE, 0L, 0L,
+                    RequeueTarget.WORD.address(), Integer.toUnsignedLong(expected));
         } catch (Throwable t) {
             throw rethrow(t);
         }
