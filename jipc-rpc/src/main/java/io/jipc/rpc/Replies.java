@@ -25,9 +25,10 @@ sealed interface Replies {
 
     /**
      * Best effort, for a client about to be forgotten: sends {@code frame} if the client lives and
-     * there is room within a moment (100 ms); nothing over a connection, whose closing tells.
+     * there is room within a moment (100 ms); nothing over a connection, whose closing tells. False
+     * if the client lives and there was no room: the frame is still owed (the server retries it).
      */
-    void notice(byte[] frame);
+    boolean notice(byte[] frame);
 
     /** One try of a send: true sent, false the client is gone, null try again; an interrupt means try again. */
     interface Attempt {
@@ -55,13 +56,19 @@ sealed interface Replies {
         }
     }
 
-    /** A reply mailbox of a client on this host, whose process is {@code clientToken}. */
-    record ToMailbox(Mailbox mailbox, long clientToken) implements Replies {
+    /**
+     * A reply mailbox of a client on this host, whose process is {@code clientToken}. {@link #send}
+     * (WELCOME, the server's CLOSING) waits for room while the client lives, for at most
+     * {@code replyTimeout}; calls' replies are {@linkplain #place placed} through the client's
+     * {@link ClientBacklog} instead, so that no server thread waits on a client that does not read.
+     */
+    record ToMailbox(Mailbox mailbox, long clientToken, Duration replyTimeout) implements Replies {
         /** How long a reply waits for room in a full reply mailbox between checks of the client's liveness. */
-        private static final Duration SLICE = Duration.ofMillis(100);
+        static final Duration SLICE = Duration.ofMillis(100);
 
         @Override
         public boolean send(byte[] frame) {
+            long deadline = System.nanoTime() + replyTimeout.toNanos();
             return uninterruptibly(() -> {
                 try {
                     if (mailbox.offer(frame, SLICE)) {
@@ -70,8 +77,32 @@ sealed interface Replies {
                 } catch (RuntimeException e) {
                     return false; // closed or destroyed under us
                 }
-                return clientGone() ? false : null;
+                return clientGone() || System.nanoTime() - deadline >= 0 ? false : null;
             });
+        }
+
+        /**
+         * Places {@code frame} if there is room now; false if not.
+         *
+         * @throws RuntimeException if the mailbox was closed (the client forgotten) or is unusable
+         */
+        boolean place(byte[] frame) {
+            return mailbox.offer(frame);
+        }
+
+        /**
+         * Places {@code frame} if there is room within {@code wait}; false if not (also if the thread
+         * is interrupted, whose status is kept).
+         *
+         * @throws RuntimeException if the mailbox was closed (the client forgotten) or is unusable
+         */
+        boolean place(byte[] frame, Duration wait) {
+            try {
+                return mailbox.offer(frame, wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
         }
 
         @Override
@@ -90,15 +121,15 @@ sealed interface Replies {
         }
 
         @Override
-        public void notice(byte[] frame) {
+        public boolean notice(byte[] frame) {
             if (clientGone()) {
-                return;
+                return true;
             }
             boolean interrupted = Thread.interrupted();
             try {
-                mailbox.offer(frame, SLICE);
+                return mailbox.offer(frame, SLICE);
             } catch (InterruptedException | RuntimeException e) {
-                // dropped: best effort
+                return true; // dropped: the mailbox is unusable, nothing later would do better
             } finally {
                 if (interrupted) {
                     Thread.currentThread().interrupt();
@@ -150,8 +181,8 @@ sealed interface Replies {
         }
 
         @Override
-        public void notice(byte[] frame) {
-            // the connection's end tells the client
+        public boolean notice(byte[] frame) {
+            return true; // the connection's end tells the client
         }
 
         @Override

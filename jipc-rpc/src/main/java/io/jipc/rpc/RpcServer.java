@@ -62,17 +62,25 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>How many calls at once.</b> At most {@link Builder#maxCalls} calls ({@value #DEFAULT_MAX_CALLS}
  * by default) are in progress at once, and at most {@link Builder#maxCallsPerConnection}
- * ({@value #DEFAULT_MAX_CALLS_PER_CONNECTION}) of one TCP connection. Beyond that the server takes no
- * further request from the mailbox, or reads nothing more from that connection, until a call ends:
- * clients that send calls faster than they end are slowed (their requests wait in the mailbox or the
- * socket buffers), and the server's threads and memory stay bounded. A call that calls this server
- * again may wait for a free slot.
+ * ({@value #DEFAULT_MAX_CALLS_PER_CONNECTION}) of one TCP connection or of one client through the
+ * mailbox. Beyond {@code maxCalls} the server takes no further request from the mailbox, or reads nothing
+ * more from that connection, until a call ends: clients that send calls faster than they end are
+ * slowed (their requests wait in the mailbox or the socket buffers), and the server's threads and
+ * memory stay bounded. The mailbox is shared, so a mailbox client's calls beyond its own bound are set
+ * aside at the server (up to the request mailbox's capacity in bytes) and start as its calls end,
+ * while the server goes on taking other clients' requests. A call's reply that finds no room in its
+ * client's reply mailbox (the client is stopped, or does not read) waits at the server, in order, and
+ * holds no thread and no slot of {@code maxCalls}; a client whose replies found no room for {@link
+ * Builder#replyTimeout} ({@link #DEFAULT_REPLY_TIMEOUT}, 10 s) is forgotten. A call that calls
+ * this server again may wait for a free slot.
  *
  * <p><b>When a peer dies.</b> A client that dies while its call runs gets no reply; the server notices
  * when a reply finds no room and the client's process is gone, at the next HELLO of any client, and
  * otherwise within {@link #SWEEP_INTERVAL} (it checks its mailbox clients' liveness that often, on
  * its deadline timer's thread, once a client has come through the mailbox), and then interrupts
- * that client's calls and removes its reply mailbox. If this process dies,
+ * that client's calls and removes its reply mailbox. A client of this host that lives but takes no
+ * reply for {@link Builder#replyTimeout} is forgotten the same way (its mailbox kept), and told
+ * CLOSING once its mailbox has room. If this process dies,
  * clients notice within their liveness check ({@link RpcClient.Options#livenessCheck()}); the
  * request mailbox is left for {@code jipc gc} (its owner is dead) or the next server of that name,
  * which replaces it.
@@ -121,6 +129,12 @@ public final class RpcServer<T> implements AutoCloseable {
      * status and stats its reply mailbox; calls pay nothing for it.
      */
     public static final Duration SWEEP_INTERVAL = Duration.ofSeconds(1);
+    /**
+     * How long a mailbox client's replies may find no room in its reply mailbox (none placed, while
+     * its process lives) unless {@link Builder#replyTimeout} says otherwise: then the server forgets
+     * it, as a TCP client that stops reading is cut after its connection's frame timeout (10 s too).
+     */
+    public static final Duration DEFAULT_REPLY_TIMEOUT = Duration.ofSeconds(10);
 
     private final String name;
     private final Class<T> api;
@@ -153,6 +167,15 @@ public final class RpcServer<T> implements AutoCloseable {
     /** A permit per call that may be in progress (admitted, not yet ended); fair, so that no waiting connection starves. */
     private final Semaphore callSlots;
     private final int maxCallsPerConnection;
+    private final Duration replyTimeout;
+    /** The CLOSING a forgotten client is told. */
+    private final byte[] sessionEnded;
+    /**
+     * Reply mailboxes of forgotten clients, by client id, that live but had no room for their
+     * CLOSING: each {@link #sweep()} tries again, so that such a client (stopped, then resumed) learns
+     * that its calls are lost instead of waiting for ever; the handle is closed once it is told or gone.
+     */
+    private final Map<Long, Replies.ToMailbox> owedClosings = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /**
@@ -198,20 +221,27 @@ public final class RpcServer<T> implements AutoCloseable {
         final Map<Long, RunningCall> running = new ConcurrentHashMap<>();
         /** Over a connection, its calls' slots ({@link Builder#maxCallsPerConnection}); null through mailboxes. */
         final Semaphore slots;
+        /** Through mailboxes, its calls in progress, set aside and with replies waiting for room; null over a connection. */
+        final ClientBacklog backlog;
 
-        Client(long id, Replies replies, int maxReply, String maxReplyText, Semaphore slots) {
+        Client(long id, Replies replies, int maxReply, String maxReplyText, Semaphore slots, ClientBacklog backlog) {
             this.id = id;
             this.replies = replies;
             this.maxReply = maxReply;
             this.maxReplyText = maxReplyText;
             this.slots = slots;
+            this.backlog = backlog;
         }
     }
 
     private RpcServer(String name, Class<T> api, T implementation, MailboxOptions options, int maxCalls,
-            int maxCallsPerConnection) {
+            int maxCallsPerConnection, Duration replyTimeout) {
         this.callSlots = new Semaphore(maxCalls, true);
         this.maxCallsPerConnection = maxCallsPerConnection;
+        this.replyTimeout = replyTimeout;
+        this.sessionEnded = RpcFrame.encode(new RpcFrame.Closing("'" + name + "' has ended this client's session "
+                + "(a BYE for it, it was taken for gone, or its replies found no room for " + replyTimeout.toMillis()
+                + " ms): connect again"));
         this.name = name;
         this.api = api;
         this.implementation = implementation;
@@ -285,6 +315,7 @@ public final class RpcServer<T> implements AutoCloseable {
         private String advertisedHost;
         private int maxCalls = DEFAULT_MAX_CALLS;
         private int maxCallsPerConnection = DEFAULT_MAX_CALLS_PER_CONNECTION;
+        private Duration replyTimeout = DEFAULT_REPLY_TIMEOUT;
 
         private Builder(String name, Class<T> api, T implementation) {
             this.name = Objects.requireNonNull(name, "name");
@@ -335,7 +366,9 @@ public final class RpcServer<T> implements AutoCloseable {
 
         /**
          * The most calls in progress at once, of all clients ({@value RpcServer#DEFAULT_MAX_CALLS} unless
-         * given): a call is in progress from when the server takes it until its reply has been sent. With
+         * given): a call is in progress from when the server takes it until its reply has been sent, or,
+         * through mailboxes, until its reply waits at the server for room in its client's reply mailbox
+         * (see {@link #replyTimeout}): such a reply holds no slot and no thread. With
          * that many in progress the server takes no further request from its mailbox, and reads no
          * further frame from any connection that has a call to start, until a call ends: the requests wait
          * in the mailbox (their senders wait for room) or in the socket buffers (the peer's writes stop),
@@ -358,11 +391,19 @@ public final class RpcServer<T> implements AutoCloseable {
         }
 
         /**
-         * The most calls of one TCP (or Unix-domain) connection in progress at once
-         * ({@value RpcServer#DEFAULT_MAX_CALLS_PER_CONNECTION} unless given), within {@link #maxCalls}: so
-         * that one peer cannot take every slot. With that many in progress the server reads nothing more
-         * from that connection until one of them ends; meanwhile it sends the client a PONG every 100 ms,
-         * so that a client whose PINGs wait unread behind its call does not take the server for lost.
+         * The most calls of one TCP (or Unix-domain) connection, or of one client through the mailbox, in
+         * progress at once ({@value RpcServer#DEFAULT_MAX_CALLS_PER_CONNECTION} unless given), within
+         * {@link #maxCalls}: so that one peer cannot take every slot. With that many in progress the
+         * server reads nothing more from that connection until one of them ends; meanwhile it sends the
+         * client a PONG every 100 ms, so that a client whose PINGs wait unread behind its call does not
+         * take the server for lost. A mailbox client's call counts from when the server takes it until
+         * its reply is in the client's reply mailbox (a reply waiting at the server for room there still
+         * counts, so that a client that does not read has at most this many replies held for it). The
+         * server takes a mailbox client's further calls from the shared mailbox and sets them aside, in
+         * order, up to the request mailbox's capacity in bytes (one call always), starting each when one
+         * of the client's calls ends; only a client with that much set aside makes the server wait for
+         * one of its calls to end (or for it to be forgotten: see {@link #replyTimeout}) before it takes
+         * further requests. A CANCEL (or the caller's timeout) of a call set aside drops it unrun.
          *
          * @throws IllegalArgumentException if {@code calls} is below 1
          */
@@ -371,6 +412,28 @@ public final class RpcServer<T> implements AutoCloseable {
                 throw new IllegalArgumentException("maxCallsPerConnection must be at least 1: " + calls);
             }
             this.maxCallsPerConnection = calls;
+            return this;
+        }
+
+        /**
+         * How long a client of this host may leave its replies untaken ({@link
+         * RpcServer#DEFAULT_REPLY_TIMEOUT}, 10 s, unless given): when replies to a live client have
+         * found no room in its reply mailbox and none was placed for this long (it is stopped, by
+         * {@code SIGSTOP} or a debugger, or does not read), the server forgets it, as a dead client:
+         * its running calls are interrupted, its calls set aside and replies waiting are dropped, and
+         * it is told CLOSING as soon as its mailbox has room (its waiting calls and later ones fail
+         * with {@link RpcServerLostException}). Until then it holds no server thread and no slot of
+         * {@link #maxCalls}: see {@link #maxCallsPerConnection}. A client that resumes within it loses
+         * nothing. Over TCP the connection's frame timeout plays this part.
+         *
+         * @throws IllegalArgumentException if {@code timeout} is not positive
+         */
+        public Builder<T> replyTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("replyTimeout must be positive: " + timeout);
+            }
+            this.replyTimeout = timeout;
             return this;
         }
 
@@ -396,7 +459,7 @@ public final class RpcServer<T> implements AutoCloseable {
             }
             Marshaller.of(api); // refuse a non-marshallable interface before anything is created
             RpcServer<T> server = new RpcServer<>(name, api, implementation, mailboxOptions, maxCalls,
-                    maxCallsPerConnection);
+                    maxCallsPerConnection, replyTimeout);
             server.advertised = advertisedHost;
             try {
                 if (listen != null) {
@@ -555,8 +618,8 @@ public final class RpcServer<T> implements AutoCloseable {
             case RpcFrame.Hello hello -> welcome(hello);
             case RpcFrame.Call call -> {
                 Client client = clients.get(call.clientId());
-                if (client == null) {
-                    return null; // said BYE, was found dead, or never said HELLO to this server
+                if (client == null || !takeTurn(client, call)) {
+                    return null; // said BYE, was found dead, never said HELLO to this server, or the call was set aside
                 }
                 // with every slot taken, the mailbox is not read until a call ends (back-pressure)
                 Runnable release = awaitSlot(client, callSlots, () -> { });
@@ -565,6 +628,56 @@ public final class RpcServer<T> implements AutoCloseable {
             default -> handle(frame, null);
         }
         return null;
+    }
+
+    /**
+     * As the leader: gives a mailbox client's CALL its turn: true if it is in progress now (for the
+     * leader to run), false if it was set aside (it starts when one of the client's calls ends) or
+     * the client is gone. Only when the client has as much set aside as it may does the leader wait,
+     * for one of the client's calls to end, or for the client to be forgotten (which a client whose
+     * replies find no room is within {@link Builder#replyTimeout}).
+     */
+    private boolean takeTurn(Client client, RpcFrame.Call call) {
+        while (true) {
+            switch (client.backlog.take(call)) {
+                case RUN -> {
+                    return true;
+                }
+                case SET_ASIDE, DROPPED -> {
+                    return false;
+                }
+                case FULL -> {
+                    if (closed || !clients.containsKey(client.id)) {
+                        return false;
+                    }
+                    try {
+                        client.backlog.awaitChange(SLOT_WAIT_SLICE_MILLIS);
+                    } catch (InterruptedException e) {
+                        // a late cancellation of this thread's last call: lead() clears it
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Starts a mailbox client's call that was set aside and whose turn has come ({@code call} null:
+     * none), on a virtual thread of its own, once the server has a free slot for it.
+     */
+    private void startSetAside(Client client, RpcFrame.Call call) {
+        if (call == null) {
+            return;
+        }
+        Thread.ofVirtual().name("jipc-rpc-call-" + call.callId()).start(() -> {
+            Runnable release = awaitSlot(client, callSlots, () -> { });
+            if (release == null) {
+                return; // the client was forgotten
+            }
+            Runnable work = admit(client, call, Thread.currentThread(), release);
+            if (work != null) {
+                work.run();
+            }
+        });
     }
 
     /**
@@ -612,7 +725,7 @@ public final class RpcServer<T> implements AutoCloseable {
                 return;
             }
             client = welcome(hello, new Replies.ToConnection(connection), connection.options().maxFrameSize(),
-                    new Semaphore(maxCallsPerConnection));
+                    new Semaphore(maxCallsPerConnection), null);
             if (client == null) {
                 return;
             }
@@ -646,7 +759,8 @@ public final class RpcServer<T> implements AutoCloseable {
         } catch (RuntimeException e) {
             return; // no such mailbox (the client is gone) or not a valid name: nobody to answer
         }
-        welcome(hello, new Replies.ToMailbox(mailbox, hello.clientToken()), requests.maxMessageSize(), null);
+        welcome(hello, new Replies.ToMailbox(mailbox, hello.clientToken(), replyTimeout), requests.maxMessageSize(), null,
+                new ClientBacklog(maxCallsPerConnection, requests.capacityBytes()));
         if (sweeping.compareAndSet(false, true)) {
             startSweeping();
         }
@@ -675,9 +789,10 @@ public final class RpcServer<T> implements AutoCloseable {
     /**
      * Answers a HELLO on {@code replies}: WELCOME, which tells the client the largest call it may
      * send ({@code maxRequest}, the limit of the channel it arrived on), or REFUSED for another
-     * interface; returns the new client or null. {@code slots}: a connection's own bound on its calls.
+     * interface; returns the new client or null. {@code slots}: a connection's own bound on its calls;
+     * {@code backlog}: a mailbox client's.
      */
-    private Client welcome(RpcFrame.Hello hello, Replies replies, int maxRequest, Semaphore slots) {
+    private Client welcome(RpcFrame.Hello hello, Replies replies, int maxRequest, Semaphore slots, ClientBacklog backlog) {
         if (!hello.api().equals(api.getName())) {
             replies.send(RpcFrame.encode(new RpcFrame.Refused("'" + name + "' serves " + api.getName() + ", not "
                     + hello.api())));
@@ -687,7 +802,7 @@ public final class RpcServer<T> implements AutoCloseable {
         int channel = replies.maxFrameSize();
         int said = hello.maxReplyFrame(); // 0: a client of wire 1.0 says nothing
         Client client = new Client(nextClientId.getAndIncrement(), replies, said > 0 ? Math.min(channel, said) : channel,
-                replyLimitText(replies, said), slots);
+                replyLimitText(replies, said), slots, backlog);
         clients.put(client.id, client);
         if (!replies.send(RpcFrame.encode(new RpcFrame.Welcome(client.id, self, maxRequest)))) {
             forget(client);
@@ -881,7 +996,7 @@ public final class RpcServer<T> implements AutoCloseable {
                         "the result of " + value.length + " bytes exceeds " + client.maxReplyText);
                 return;
             }
-            send(client, value);
+            answer(client, value);
         } finally {
             running.end();
             client.running.remove(call.callId());
@@ -892,15 +1007,82 @@ public final class RpcServer<T> implements AutoCloseable {
         }
     }
 
+    /** CANCEL, or a call's deadline: interrupts the call if it runs; one a mailbox client had set aside never runs. */
     private static void cancel(Client client, long callId) {
-        RunningCall call = client == null ? null : client.running.get(callId);
+        if (client == null) {
+            return;
+        }
+        if (client.backlog != null) {
+            client.backlog.discard(callId);
+        }
+        RunningCall call = client.running.get(callId);
         if (call != null) {
             call.interrupt(true);
         }
     }
 
     private void fail(Client client, long callId, RpcFrame.FailureCode code, String className, String message) {
-        send(client, RpcFrame.encode(new RpcFrame.Failure(callId, code, className, message)));
+        answer(client, RpcFrame.encode(new RpcFrame.Failure(callId, code, className, message)));
+    }
+
+    /**
+     * Sends a call's reply (its RESULT or FAILURE), which ends the call. Over a connection as {@link
+     * #send}. To a mailbox client without waiting: placed in its reply mailbox if there is room now
+     * and no earlier reply waits, else queued behind those in its {@link ClientBacklog}, for a
+     * delivery (a virtual thread, one per such client) that places them as room appears; the call's
+     * thread and its slot of {@link Builder#maxCalls} go on at once. The call stays in progress for
+     * its client's own bound until its reply is placed; then the next call set aside starts.
+     */
+    private void answer(Client client, byte[] frame) {
+        if (client.backlog == null || !(client.replies instanceof Replies.ToMailbox mailbox)) {
+            send(client, frame);
+            return;
+        }
+        if (!clients.containsKey(client.id)) {
+            return; // forgotten: see send
+        }
+        ClientBacklog backlog = client.backlog;
+        if (!backlog.hasWaiting()) {
+            boolean placed;
+            try {
+                placed = mailbox.place(frame);
+            } catch (RuntimeException closed) {
+                forget(client); // closed under us: the client is being forgotten
+                return;
+            }
+            if (placed) {
+                startSetAside(client, backlog.placed());
+                return;
+            }
+        }
+        if (backlog.queue(frame)) {
+            Thread.ofVirtual().name("jipc-rpc-replies-" + client.id).start(() -> deliver(client, mailbox));
+        }
+    }
+
+    /**
+     * Places a mailbox client's waiting replies, in order, as room appears in its reply mailbox,
+     * starting a call set aside for each; ends when none waits. Forgets the client if it is gone,
+     * or if no reply could be placed for {@link Builder#replyTimeout} (it is stopped or does not read).
+     */
+    private void deliver(Client client, Replies.ToMailbox mailbox) {
+        ClientBacklog backlog = client.backlog;
+        long patience = replyTimeout.toNanos();
+        for (byte[] next; (next = backlog.nextWaiting()) != null; ) {
+            boolean placed;
+            try {
+                placed = mailbox.place(next, Replies.ToMailbox.SLICE);
+            } catch (RuntimeException closed) {
+                forget(client);
+                return;
+            }
+            if (placed) {
+                startSetAside(client, backlog.placedWaiting());
+            } else if (!clients.containsKey(client.id) || mailbox.clientGone() || backlog.stalledNanos() >= patience) {
+                forget(client);
+                return;
+            }
+        }
     }
 
     /**
@@ -928,14 +1110,28 @@ public final class RpcServer<T> implements AutoCloseable {
                 forget(client);
             }
         }
+        owedClosings.forEach((id, mailbox) -> {
+            boolean done;
+            try {
+                done = mailbox.clientGone() || mailbox.place(sessionEnded);
+            } catch (RuntimeException unusable) {
+                done = true;
+            }
+            if (done && owedClosings.remove(id, mailbox)) {
+                mailbox.close();
+            }
+        });
     }
 
     /**
-     * Forgets a client: interrupts its calls (whose replies are then dropped: see {@link #send}),
-     * tells a client whose process lives (through its reply mailbox, if there is room) with a CLOSING
-     * that its session is over, and releases its reply channel (removing a dead client's reply
-     * mailbox). The CLOSING matters when the client did not say the BYE itself (any process of the
-     * same user can write into the request mailbox) or was taken for gone: its pending calls and
+     * Forgets a client: drops what a mailbox client had set aside and its replies waiting for room,
+     * interrupts its calls (whose replies are then dropped: see {@link #send}), tells a client whose
+     * process lives (through its reply mailbox) with a CLOSING that its session is over, and releases
+     * its reply channel (removing a dead client's reply mailbox). If the reply mailbox has no room for
+     * the CLOSING within 100 ms, it stays open and each {@link #sweep()} tries again until the CLOSING
+     * is placed or the client is gone. The CLOSING matters when the client did not say the BYE itself
+     * (any process of the same user can write into the request mailbox), was taken for gone, or left
+     * its replies untaken for {@link Builder#replyTimeout}: its pending calls and
      * its next call fail with {@link RpcServerLostException} instead of waiting for ever for replies
      * that would never come (a CALL of a client id the server does not know is not answered: the
      * CALL does not say where to).
@@ -944,10 +1140,16 @@ public final class RpcServer<T> implements AutoCloseable {
         if (client == null || clients.remove(client.id) == null) {
             return;
         }
+        if (client.backlog != null) {
+            client.backlog.drop();
+        }
         client.running.values().forEach(call -> call.interrupt(false));
-        if (!closed) { // close() says CLOSING itself
-            client.replies.notice(RpcFrame.encode(new RpcFrame.Closing("'" + name + "' has ended this client's session "
-                    + "(a BYE for it, or it was taken for gone): connect again")));
+        if (!closed && !client.replies.notice(sessionEnded) // close() says CLOSING itself
+                && client.replies instanceof Replies.ToMailbox mailbox) {
+            owedClosings.put(client.id, mailbox); // its mailbox was full: the sweep tells it when there is room
+            if (!closed || !owedClosings.remove(client.id, mailbox)) {
+                return; // kept for the sweep, or close() (racing) took it and closes it
+            }
         }
         client.replies.close();
     }
@@ -955,7 +1157,9 @@ public final class RpcServer<T> implements AutoCloseable {
     /**
      * Stops serving: destroys the request mailbox (no new calls start), lets running calls finish and
      * answer for up to {@link #CLOSE_GRACE}, interrupts those still running, and tells every connected
-     * client (their pending and later calls fail with {@link RpcServerLostException}). Idempotent.
+     * client (their pending and later calls fail with {@link RpcServerLostException}; replies still
+     * waiting for room in a client's reply mailbox are dropped, and the CLOSING waits for room there
+     * for at most {@link Builder#replyTimeout}). Idempotent.
      */
     @Override
     public void close() {
@@ -977,6 +1181,11 @@ public final class RpcServer<T> implements AutoCloseable {
             client.replies.send(closing);
             forget(client);
         }
+        owedClosings.forEach((id, mailbox) -> {
+            if (owedClosings.remove(id, mailbox)) {
+                mailbox.close();
+            }
+        });
         if (listener != null) {
             listener.close();
         }

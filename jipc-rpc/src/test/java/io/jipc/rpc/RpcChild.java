@@ -18,6 +18,10 @@ import java.nio.charset.StandardCharsets;
  * <li>{@code hammer <name> <threads> <calls>}: connects once, then each of {@code threads} threads
  *     deposits 1 cent {@code calls} times into its own account {@code <pid>-<thread>} and checks the
  *     balance after each deposit; prints {@code DONE} (or {@code WRONG ...} and exits 1).</li>
+ * <li>{@code flood <name> <calls>}: connects to a {@link Blobs} server, sends {@code calls} async calls
+ *     {@code blob(0..calls-1)}, prints {@code FIRED}, then waits for each (no timeout) and prints
+ *     {@code RESULTS <right> <lost> <other>}: results that say their call, calls that failed with
+ *     {@link RpcServerLostException}, and anything else (a wrong result, another failure).</li>
  * </ul>
  */
 public final class RpcChild {
@@ -30,6 +34,7 @@ public final class RpcChild {
             case "serve" -> serve(args[1], args.length > 2 && args[2].equals("tcp"));
             case "call" -> call(args[1]);
             case "hammer" -> hammer(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+            case "flood" -> flood(args[1], Integer.parseInt(args[2]));
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -83,6 +88,38 @@ public final class RpcChild {
             }
         }
         say("DONE");
+    }
+
+    private static void flood(String name, int calls) throws Exception {
+        try (RpcClient<Blobs> client = RpcClient.connect(name, Blobs.class)) {
+            java.util.List<java.util.concurrent.CompletableFuture<byte[]>> futures = new java.util.ArrayList<>();
+            for (int i = 0; i < calls; i++) {
+                int seq = i;
+                futures.add(client.async(blobs -> blobs.blob(seq)));
+            }
+            say("FIRED");
+            int right = 0;
+            int lost = 0;
+            int other = 0;
+            for (int i = 0; i < calls; i++) {
+                try {
+                    if (Blobs.says(futures.get(i).get(), i)) {
+                        right++;
+                    } else {
+                        other++;
+                        say("WRONG result of blob(" + i + ")");
+                    }
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof RpcServerLostException) {
+                        lost++;
+                    } else {
+                        other++;
+                        say("FAILED blob(" + i + "): " + e.getCause());
+                    }
+                }
+            }
+            say("RESULTS " + right + " " + lost + " " + other);
+        }
     }
 
     private static void say(String line) {

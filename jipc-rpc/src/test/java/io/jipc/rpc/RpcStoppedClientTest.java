@@ -1,0 +1,212 @@
+package io.jipc.rpc;
+
+import io.jipc.mailbox.Mailbox;
+import io.jipc.signals.ProcessSignals;
+import io.jipc.signals.Signal;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A client of this host that stops taking its replies (stopped with {@code SIGSTOP}, as by a
+ * debugger or a long pause) while the server has many of its calls: a child JVM ({@link RpcChild}
+ * {@code flood}) sends 300 async calls whose results (60,000 bytes each) fill its reply mailbox after
+ * four; the server, in the test JVM, holds the calls at a gate until the child is stopped. Another
+ * client's call must complete while the child is still stopped (the order is the assertion), and,
+ * once the child continues, every one of its calls completes with its own result, each run once at
+ * the server; a child stopped longer than the server's reply timeout is forgotten and, when it
+ * continues, its waiting calls fail with {@link RpcServerLostException} instead of waiting for ever.
+ * No durations are asserted: every wait has a generous bound.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class RpcStoppedClientTest {
+    private static final Duration LONG = Duration.ofSeconds(60);
+    private static final String NAME = "blobs";
+    private static final int CALLS = 300;
+
+    /** {@link Blobs} whose {@code blob} calls wait at a gate; counts how often each sequence number ran. */
+    static final class GatedBlobs implements Blobs {
+        final CountDownLatch gate = new CountDownLatch(1);
+        final AtomicInteger started = new AtomicInteger();
+        final Map<Integer, Integer> runs = new ConcurrentHashMap<>();
+
+        @Override
+        public byte[] blob(int seq) {
+            started.incrementAndGet();
+            runs.merge(seq, 1, Integer::sum);
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException("interrupted");
+            }
+            return Blobs.of(seq);
+        }
+
+        @Override
+        public int ping() {
+            return 7;
+        }
+    }
+
+    @Test
+    void aStoppedClientHoldsUpNoOtherClientAndLosesNothingWhenItContinues() throws Exception {
+        GatedBlobs blobs = new GatedBlobs();
+        // a reply timeout far beyond this test's stop, so that the stopped client is never forgotten here
+        try (RpcServer<Blobs> server = RpcServer.builder(NAME, Blobs.class, blobs).replyTimeout(Duration.ofMinutes(10))
+                .start();
+             ChildJvm flood = startFlood()) {
+            awaitFilled(blobs);
+            ProcessSignals.send(flood.pid(), Signal.SIGSTOP);
+            boolean otherServed = false;
+            try {
+                awaitStopped(flood.pid());
+                blobs.gate.countDown(); // the calls answer: four replies fill the stopped client's mailbox
+                try (RpcClient<Blobs> other = RpcClient.connect(NAME, Blobs.class,
+                        RpcClient.Options.defaults().withCallTimeout(LONG))) {
+                    assertEquals(7, other.stub().ping(), "another client is served while the flooding one is stopped");
+                    otherServed = true;
+                }
+                // its calls beyond its bound wait, set aside: only those whose replies were placed (the four
+                // that fill its mailbox) made room for more
+                assertTrue(blobs.started.get() <= RpcServer.DEFAULT_MAX_CALLS_PER_CONNECTION + 4,
+                        blobs.started.get() + " calls of the stopped client started");
+            } finally {
+                ProcessSignals.send(flood.pid(), Signal.SIGCONT);
+            }
+            assertTrue(otherServed);
+            assertEquals("RESULTS " + CALLS + " 0 0", flood.awaitLine("RESULTS", LONG),
+                    "every call of the stopped client completes with its own result; output:\n" + flood.output());
+            flood.assertSuccess(LONG);
+            assertEquals(CALLS, blobs.runs.size());
+            blobs.runs.forEach((seq, runs) -> assertEquals(1, runs, "blob(" + seq + ") ran once"));
+        } finally {
+            Mailbox.destroy(NAME);
+        }
+    }
+
+    @Test
+    void aClientStoppedLongerThanTheReplyTimeoutIsForgottenAndToldWhenItContinues() throws Exception {
+        GatedBlobs blobs = new GatedBlobs();
+        try (RpcServer<Blobs> server = RpcServer.builder(NAME, Blobs.class, blobs).replyTimeout(Duration.ofMillis(500))
+                .start();
+             ChildJvm flood = startFlood()) {
+            awaitFilled(blobs);
+            ProcessSignals.send(flood.pid(), Signal.SIGSTOP);
+            try {
+                awaitStopped(flood.pid());
+                blobs.gate.countDown();
+                await(() -> server.clientCount() == 0, "the stopped client is forgotten after the reply timeout");
+            } finally {
+                ProcessSignals.send(flood.pid(), Signal.SIGCONT);
+            }
+            String results = flood.awaitLine("RESULTS", LONG); // no call waits for ever
+            String[] counts = results.split(" ");
+            int right = Integer.parseInt(counts[1]);
+            int lost = Integer.parseInt(counts[2]);
+            assertEquals(0, Integer.parseInt(counts[3]), "no wrong result, no other failure:\n" + flood.output());
+            assertEquals(CALLS, right + lost);
+            assertTrue(lost > 0, results);
+            flood.assertSuccess(LONG);
+            blobs.runs.forEach((seq, runs) -> assertEquals(1, runs, "blob(" + seq + ") ran once"));
+        } finally {
+            Mailbox.destroy(NAME);
+        }
+    }
+
+    /**
+     * A client whose reply mailbox has no room even for the CLOSING when the server forgets it (here
+     * for a BYE another process wrote for it; in the field, one stopped beyond the reply timeout with
+     * its mailbox full to the last bytes) is told once it has room again: the server's sweep places
+     * the CLOSING it owes, and the client's call fails with {@link RpcServerLostException} instead of
+     * waiting for ever. In this process: the test fills the client's reply mailbox with stray bytes,
+     * which the client skips when it next receives.
+     */
+    @Test
+    void aForgottenClientWithAFullReplyMailboxIsToldOnceItHasRoom() throws Exception {
+        try (RpcServer<Blobs> server = RpcServer.start(NAME, Blobs.class, new GatedBlobs());
+             Mailbox requests = Mailbox.open(NAME);
+             RpcClient<Blobs> client = RpcClient.connect(NAME, Blobs.class)) {
+            assertEquals(7, client.stub().ping());
+            String replyName;
+            try (var files = Files.list(Mailbox.path(NAME).getParent())) {
+                replyName = files.map(f -> f.getFileName().toString()).filter(f -> f.startsWith(NAME + "-reply-"))
+                        .findFirst().orElseThrow();
+            }
+            try (Mailbox replies = Mailbox.open(replyName)) {
+                byte[] stray = new byte[8];
+                java.util.Arrays.fill(stray, (byte) -1);
+                while (replies.offer(stray)) {
+                    // until not even 8 bytes fit
+                }
+            }
+            requests.put(RpcFrame.encode(new RpcFrame.Bye(client.clientId())));
+            await(() -> server.clientCount() == 0, "the server forgets the client");
+            // its try to tell at once (100 ms) is over well before the client reads: whatever the timing, the
+            // CLOSING must come (it only decides whether the try at once or the sweep places it)
+            Thread.sleep(1000);
+            CompletableFuture<Integer> next = client.async(Blobs::ping); // receives the stray bytes, making room
+            ExecutionException lost = assertThrows(ExecutionException.class, () -> next.get(LONG.toSeconds(),
+                    TimeUnit.SECONDS), "the CLOSING reaches the client once it has room");
+            assertInstanceOf(RpcServerLostException.class, lost.getCause());
+        } finally {
+            Mailbox.destroy(NAME);
+        }
+    }
+
+    private static ChildJvm startFlood() {
+        ChildJvm flood = ChildJvm.builder(RpcChild.class).args("flood", NAME, String.valueOf(CALLS)).quickStart()
+                .hardTimeout(Duration.ofSeconds(170)).start();
+        flood.awaitLine("FIRED", LONG);
+        return flood;
+    }
+
+    /**
+     * Waits until the server runs as many of the client's calls as it will before any answers: at
+     * least its per-client bound ({@link RpcServer#DEFAULT_MAX_CALLS_PER_CONNECTION}).
+     */
+    private static void awaitFilled(GatedBlobs blobs) throws InterruptedException {
+        await(() -> blobs.started.get() >= RpcServer.DEFAULT_MAX_CALLS_PER_CONNECTION, "the client's calls run");
+    }
+
+    /** Waits until the process is in the stopped state ({@code T} in {@code /proc/PID/stat}). */
+    private static void awaitStopped(long pid) throws InterruptedException {
+        Path stat = Path.of("/proc/" + pid + "/stat");
+        await(() -> {
+            try {
+                String line = Files.readString(stat);
+                return line.substring(line.lastIndexOf(')') + 2).startsWith("T");
+            } catch (IOException e) {
+                return false;
+            }
+        }, "the child stops");
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + LONG.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, what);
+            Thread.sleep(5);
+        }
+    }
+}
