@@ -14,6 +14,8 @@ import io.jipc.naming.NamingConfiguration;
 import io.jipc.pipe.Fifo;
 import io.jipc.segment.JipcRoot;
 import io.jipc.shm.CircularBuffer;
+import io.jipc.signals.ProcessSignals;
+import io.jipc.signals.Signal;
 import io.jipc.group.ProcessGroup;
 import io.jipc.sync.ProcessBarrier;
 import io.jipc.sync.ProcessCondition;
@@ -248,6 +250,48 @@ class InventoryProcessTest {
             assertTrue(gc.out().contains("removed group:lonely") && gc.out().contains("removed mailbox:group.lonely.0.1"),
                     gc.out());
             assertFalse(ProcessGroup.exists("lonely"));
+        }
+    }
+
+    /**
+     * An owner stopped by {@code SIGSTOP} is alive (its objects are not stale) but shown as
+     * {@code stopped}, so that a stall can be told from a busy peer; once it continues, {@code alive}.
+     */
+    @Test
+    void aStoppedOwnerIsShownStoppedAndAliveAgainOnceItContinues() throws Exception {
+        try (ChildJvm child = ChildJvm.builder(CreateAndWait.class).args("paused").start()) {
+            child.awaitLine("READY", LINE);
+            ProcessSignals.send(child.pid(), Signal.SIGSTOP);
+            try {
+                ObjectRow row = awaitState("mailbox:paused-box", "stopped");
+                assertEquals(OwnerState.ALIVE, row.owner(), row.toString());
+                assertTrue(row.ownerStopped(), row.toString());
+                assertFalse(row.stale(), row.toString());
+                assertTrue(jipc("ls").out().lines()
+                        .anyMatch(l -> l.contains("mailbox:paused-box") && l.contains(" stopped ")));
+                assertTrue(jipc("ls", "--json", "--kind", "mailbox").out().lines()
+                        .anyMatch(l -> l.contains("mailbox:paused-box") && l.contains("\"ownerStopped\": true")));
+            } finally {
+                ProcessSignals.send(child.pid(), Signal.SIGCONT);
+            }
+            ObjectRow row = awaitState("mailbox:paused-box", "alive");
+            assertFalse(row.ownerStopped(), row.toString());
+            child.kill();
+            child.waitFor(LINE);
+            assertEquals(0, jipc("gc", "--include-unread").exit()); // its objects, stale now
+        }
+    }
+
+    /** Lists until the row of {@code uri} shows {@code state} (a signal takes effect soon, not at once); bounded. */
+    private static ObjectRow awaitState(String uri, String state) throws InterruptedException {
+        long deadline = System.nanoTime() + LINE.toNanos();
+        while (true) {
+            ObjectRow row = find(ObjectInventory.list(), uri);
+            if (row.state().equals(state) || System.nanoTime() - deadline > 0) {
+                assertEquals(state, row.state(), row.toString());
+                return row;
+            }
+            Thread.sleep(10);
         }
     }
 

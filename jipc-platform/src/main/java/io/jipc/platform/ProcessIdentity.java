@@ -110,6 +110,17 @@ public record ProcessIdentity(long pid, long startTime) {
         return stat != null && !stat.dead() && tokenOf(pidOf(token), stat.startTime) == token;
     }
 
+    /**
+     * Whether the process {@code pid} is stopped ({@code SIGSTOP}, {@code SIGTSTP}, or stopped by a
+     * debugger: state {@code T} or {@code t} in {@code /proc/PID/stat}). A stopped process is alive
+     * (its locks, leases and roles stay its own) but does nothing until it continues; tools show it
+     * so that a stall can be told from a busy peer. False if there is no such process.
+     */
+    public static boolean isStopped(long pid) {
+        Stat stat = stat(pid);
+        return stat != null && (stat.state == 'T' || stat.state == 't');
+    }
+
     /** Describes a token for messages: {@code "pid 1234 (alive)"}. */
     public static String describe(long token) {
         if (token == 0) {

@@ -1,5 +1,7 @@
 package io.jipc.cli.ls;
 
+import io.jipc.platform.ProcessIdentity;
+
 import java.util.List;
 
 /**
@@ -115,8 +117,19 @@ public record ObjectRow(String kind, String uri, String path, long ownerPid, Own
         return dangling || owner == OwnerState.DEAD && users.isEmpty() && !outlivesOwner;
     }
 
-    /** The state column: {@code alive}, {@code dead}, {@code unknown}, or {@code STALE}. */
+    /**
+     * The state column: {@code alive}, {@code stopped} (alive, but stopped by a signal or a debugger
+     * now: it does nothing until it continues), {@code dead}, {@code unknown}, or {@code STALE}.
+     */
     public String state() {
-        return stale() ? "STALE" : owner.label();
+        if (stale()) {
+            return "STALE";
+        }
+        return ownerStopped() ? "stopped" : owner.label();
+    }
+
+    /** Whether the owner is alive but stopped now ({@code SIGSTOP}, a debugger), read from {@code /proc}. */
+    public boolean ownerStopped() {
+        return owner == OwnerState.ALIVE && ownerPid > 0 && ProcessIdentity.isStopped(ownerPid);
     }
 }

@@ -86,6 +86,7 @@ public final class RowFormat {
                     .append(", \"uid\": ").append(r.uid()) // -1: unknown (an anonymous region)
                     .append(", \"details\": ").append(BenchReport.quote(r.details()))
                     .append(", \"holds\": ").append(BenchReport.quote(r.holds()))
+                    .append(", \"ownerStopped\": ").append(r.ownerStopped())
                     .append(i + 1 < rows.size() ? "},\n" : "}\n");
         }
         return out.append("]\n").toString();
