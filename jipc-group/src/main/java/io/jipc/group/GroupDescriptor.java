@@ -52,11 +52,18 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *  +---------------------------------------------------------------+
  *  |   Incarnation: +1 each time a process takes the rank          |  16
  *  +---------------------------------------------------------------+
- *  |                     Reserved (zero) ...                       |  20..63
+ *  |                     Reserved (zero)                           |  20
+ *  +---------------------------------------------------------------+
+ *  |   Broken (since 1.1): 0 while the member's collective          |  24
+ *  |   operations work; else its incarnation (high int) and 1 +    |
+ *  |   the rank it lost (low int; its own after a timeout, ...)    |
+ *  +---------------------------------------------------------------+
+ *  |                     Reserved (zero) ...                       |  32..63
  *  +---------------------------------------------------------------+
  * </pre>
  *
- * <p>Version 1.0. A rank has a member when its owner and joined words hold the same non-zero
+ * <p>Version 1.1 (1.0 had no broken word: it was reserved, zero, so the versions mix; a 1.0 member
+ * neither sets nor reads it). A rank has a member when its owner and joined words hold the same non-zero
  * token; the member's inbox is the mailbox {@code group.<name>.<rank>.<incarnation>}. The
  * incarnation is stored before the joined word (release), so a reader that loads joined with
  * acquire and then the incarnation names the member's current inbox. Settings are written before
@@ -70,12 +77,18 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * word (all volatile), so either the closer's scan sees the claim or the joiner sees the closer. A
  * joiner that finds the closer dead sets the closer word back to 0 if closed is 0 (it died while
  * scanning), or removes the file itself if closed is 1, and starts over.
+ *
+ * <p>Broken collective operations: a member whose collective operations break (a timeout, an
+ * interrupt, a lost member, a protocol error) stores its broken word (volatile) before it offers
+ * the other members a notice; a member waiting in a collective operation reads the broken words
+ * of its view's members every liveness interval (and before each operation), and takes a word
+ * only if its incarnation is the view member's.
  */
 public final class GroupDescriptor {
     /** Magic of a process group's file. */
     public static final long MAGIC = SegmentHeaderDescriptor.magic("JIPC-GRP");
     public static final int MAJOR_VERSION = 1;
-    public static final int MINOR_VERSION = 0;
+    public static final int MINOR_VERSION = 1;
 
     public static final int SIZE_OFFSET = 128;
     public static final int WAITERS_OFFSET = 132;
@@ -92,6 +105,12 @@ public final class GroupDescriptor {
     public static final int SLOT_OWNER_OFFSET = 0;
     public static final int SLOT_JOINED_OFFSET = 8;
     public static final int SLOT_INCARNATION_OFFSET = 16;
+    /**
+     * The broken word (since 1.1): set once by the member when its collective operations break, so
+     * that a member whose inbox had no room for its notice finds out too. It carries the member's
+     * incarnation, so a mark of an earlier holder of the rank is never taken for the current one's.
+     */
+    public static final int SLOT_BROKEN_OFFSET = 24;
 
     /** The largest group. */
     public static final int MAX_SIZE = 1024;
@@ -119,7 +138,9 @@ public final class GroupDescriptor {
             JAVA_LONG.withName("owner"),
             JAVA_LONG.withName("joined"),
             JAVA_INT.withName("incarnation"),
-            MemoryLayout.paddingLayout(SLOT_LENGTH - 20));
+            MemoryLayout.paddingLayout(4),
+            JAVA_LONG.withName("broken"),
+            MemoryLayout.paddingLayout(SLOT_LENGTH - 32));
 
     /** Subdirectory of the jipc root that holds process groups. */
     public static final String DIRECTORY = "group";

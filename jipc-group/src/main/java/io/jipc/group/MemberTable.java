@@ -214,6 +214,26 @@ final class MemberTable implements AutoCloseable {
         changed();
     }
 
+    /**
+     * Marks the collective operations of {@code rank}'s member, of {@code incarnation}, broken for
+     * good, having lost rank {@code lost} (its own after a timeout or interrupt). The member itself only.
+     */
+    void markBroken(int rank, int incarnation, int lost) {
+        LONG.setVolatile(memory, slot(rank) + SLOT_BROKEN_OFFSET, ((long) incarnation << 32) | ((lost + 1) & 0xFFFF_FFFFL));
+    }
+
+    /**
+     * The rank {@code rank}'s member of {@code incarnation} reported lost when its collective
+     * operations broke, or -1 if they have not broken (or the mark is an earlier holder's).
+     */
+    int brokenLost(int rank, int incarnation) {
+        long word = (long) LONG.getVolatile(memory, slot(rank) + SLOT_BROKEN_OFFSET);
+        if (word == 0 || (int) (word >>> 32) != incarnation) {
+            return -1;
+        }
+        return (int) word - 1;
+    }
+
     /** The rank's member now, or {@code null} if it has none (its liveness is not checked). */
     Snapshot member(int rank) {
         long slot = slot(rank);

@@ -57,10 +57,11 @@ final class PeerInboxes implements AutoCloseable {
      *
      * @param incarnation the member's incarnation the message is for, or -1 for whoever holds the rank
      * @param deadline    {@link System#nanoTime()} based, {@link Inbox#FOREVER} for none
+     * @param check       runs every liveness interval while the inbox is full, and may throw to end the wait
      * @return false if the deadline passed first
      * @throws GroupMemberLostException if the rank has no (such) member or it dies or leaves meanwhile
      */
-    boolean deliver(int rank, int incarnation, byte[] message, long deadline) throws InterruptedException {
+    boolean deliver(int rank, int incarnation, byte[] message, long deadline, Runnable check) throws InterruptedException {
         while (true) {
             Peer peer = peer(rank, incarnation);
             long wait = Timeouts.nanos(livenessCheck);
@@ -74,6 +75,7 @@ final class PeerInboxes implements AutoCloseable {
                 throw lost(rank, "the member of rank " + rank + " (pid " + ProcessIdentity.pidOf(peer.token)
                         + ") died");
             }
+            check.run();
             if (deadline != Inbox.FOREVER && System.nanoTime() - deadline >= 0) {
                 return false;
             }

@@ -67,8 +67,10 @@ import java.util.regex.Pattern;
  * Waiting calls check every {@link GroupOptions#livenessCheck()} (100 ms) that the members they wait
  * for still run (pid and start time) and hold their rank: a send to or a collective operation with a
  * member that died or left ends with {@link GroupMemberLostException}. A member whose collective
- * operations break tells the others at once, so that none waits for it in vain: they end their
- * collective operations with {@link GroupMemberLostException} too, naming the lost rank. A thread
+ * operations break tells the others at once, so that none waits for it in vain (a notice in their
+ * inboxes, and a mark in the group's file that a member whose inbox is full reads within a liveness
+ * interval): they end their collective operations with {@link GroupMemberLostException} too, naming
+ * the lost rank. A thread
  * blocked in {@link #receive()} waits for anyone and so notices no death; use {@link #poll(Duration)}
  * where the sender may die. A rank whose owner died is
  * free for the next joiner, which removes the dead member's inbox. After a collective operation
@@ -86,6 +88,8 @@ public final class ProcessGroup implements AutoCloseable {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_-]{0,127}");
     private static final long JOIN_RETRY_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final byte[] EMPTY = new byte[0];
+    private static final Runnable NO_CHECK = () -> {
+    };
 
     private final String name;
     private final MemberTable table;
@@ -424,7 +428,7 @@ public final class ProcessGroup implements AutoCloseable {
      */
     public void send(int to, byte[] message) throws InterruptedException {
         byte[] wire = envelope(GroupEnvelope.DIRECT, checkRank(to, "to"), message);
-        peers.deliver(to, -1, wire, Inbox.FOREVER);
+        peers.deliver(to, -1, wire, Inbox.FOREVER, NO_CHECK);
     }
 
     /**
@@ -452,7 +456,7 @@ public final class ProcessGroup implements AutoCloseable {
                 continue;
             }
             try {
-                peers.deliver(r, -1, wire, Inbox.FOREVER);
+                peers.deliver(r, -1, wire, Inbox.FOREVER, NO_CHECK);
                 delivered++;
             } catch (GroupMemberLostException gone) {
                 // left or died since the look: a broadcast goes to the members that stay
@@ -845,6 +849,26 @@ public final class ProcessGroup implements AutoCloseable {
                     throw left(r, now);
                 }
             }
+            checkMarks();
+        }
+
+        /**
+         * No view member has marked its collective operations broken in the group's file (the mark
+         * that reaches a member whose inbox had no room for the notice; one load per member).
+         */
+        void checkMarks() {
+            for (int r = 0; r < view.length; r++) {
+                if (r == rank) {
+                    continue;
+                }
+                int lost = table.brokenLost(r, view[r].incarnation());
+                if (lost >= 0 && lost < view.length) {
+                    throw new GroupMemberLostException(lost, lost == r
+                            ? "rank " + r + " can take no further part in collective operations (its mark in group '"
+                            + name + "')"
+                            : "rank " + r + " reports rank " + lost + " lost (its mark in group '" + name + "')");
+                }
+            }
         }
 
         private GroupMemberLostException left(int r, MemberTable.Snapshot now) {
@@ -871,10 +895,13 @@ public final class ProcessGroup implements AutoCloseable {
         }
 
         /**
-         * Tells every other view member, without waiting for room, that this member's collective
-         * operations broke, so that none waits for it in vain.
+         * Tells every other view member that this member's collective operations broke, so that none
+         * waits for it in vain: first the mark in the group's file (which a waiting member reads every
+         * liveness interval), then a notice offered to each inbox, without waiting for room (a member
+         * whose inbox is full, e.g. a stopped one, finds the mark).
          */
         void tellOthersBroken(int lost, RuntimeException reason) {
+            table.markBroken(rank, incarnation, lost);
             byte[] text = String.valueOf(reason.getMessage()).getBytes(StandardCharsets.UTF_8);
             byte[] payload = ByteBuffer.allocate(4 + Math.min(text.length, maxMessageSize - 4)).putInt(lost)
                     .put(text, 0, Math.min(text.length, maxMessageSize - 4)).array();
@@ -885,7 +912,7 @@ public final class ProcessGroup implements AutoCloseable {
                     try {
                         peers.offer(r, wire);
                     } catch (RuntimeException gone) {
-                        // left, died or full: it finds out by itself
+                        // left, died or full: it finds the mark
                     }
                 }
             }
@@ -906,7 +933,7 @@ public final class ProcessGroup implements AutoCloseable {
 
         void send(int to, int step, byte[] payload) throws InterruptedException {
             byte[] wire = GroupEnvelope.encode(GroupEnvelope.COLLECTIVE, kind.code(), step, rank, incarnation, seq, payload);
-            if (!peers.deliver(to, view[to].incarnation(), wire, deadline)) {
+            if (!peers.deliver(to, view[to].incarnation(), wire, deadline, this::checkMarks)) {
                 throw timeout("sending to rank " + to);
             }
         }
@@ -933,7 +960,10 @@ public final class ProcessGroup implements AutoCloseable {
                     }
                     // from an earlier member of that rank: not part of this view's operation
                 }
-            }, deadline, () -> checkMember(from), Timeouts.nanos(options.livenessCheck()), false, false);
+            }, deadline, () -> {
+                checkMember(from);
+                checkMarks();
+            }, Timeouts.nanos(options.livenessCheck()), false, false);
             if (part == null) {
                 throw timeout("waiting for rank " + from);
             }
@@ -969,7 +999,7 @@ public final class ProcessGroup implements AutoCloseable {
             for (int r = 0; r < size(); r++) {
                 if (r != rank) {
                     try {
-                        peers.deliver(r, view[r].incarnation(), wire, deadline);
+                        peers.deliver(r, view[r].incarnation(), wire, deadline, NO_CHECK);
                     } catch (GroupMemberLostException gone) {
                         // it will not wait for this operation any more
                     }

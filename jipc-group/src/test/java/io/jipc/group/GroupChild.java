@@ -17,6 +17,10 @@ import java.time.Duration;
  *     {@code WRONG <what>}.</li>
  * <li>{@code barriers <name> <size>}: barriers in a loop, {@code ROUND} after the first; on a lost
  *     member prints {@code LOST <rank>}.</li>
+ * <li>{@code stalled <name> <size>}: (no collective timeout) one barrier, {@code ROUND}, a second barrier,
+ *     then {@code PASSED} or {@code LOST <rank>}; then takes every message there is and prints
+ *     {@code RECEIVED <count> <in order>}, each payload of 8 bytes or more starting with its sequence
+ *     number (a long) from 0.</li>
  * <li>{@code echo <name> <size>}: sends each message back to its sender until one says {@code bye}.</li>
  * <li>{@code hold <name> <size> <inboxBytes> <maxMessage>}: holds its rank, receiving nothing, until a line
  *     arrives on standard input.</li>
@@ -43,6 +47,7 @@ public final class GroupChild {
                 case "broadcasts" -> report(GroupScenarios.broadcasts(g, Integer.parseInt(args[3])));
                 case "barriers" -> barriers(g);
                 case "echo" -> echo(g);
+                case "stalled" -> stalled(g);
                 case "hold" -> new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
                 default -> throw new IllegalArgumentException(args[0]);
             }
@@ -65,6 +70,25 @@ public final class GroupChild {
         } catch (GroupMemberLostException e) {
             say("LOST " + e.rank());
         }
+    }
+
+    private static void stalled(ProcessGroup g) throws InterruptedException {
+        g.awaitFull(Duration.ofMinutes(1));
+        g.barrier();
+        say("ROUND");
+        try {
+            g.barrier();
+            say("PASSED");
+        } catch (GroupMemberLostException e) {
+            say("LOST " + e.rank());
+        }
+        long count = 0;
+        boolean inOrder = true;
+        for (GroupMessage m = g.poll(); m != null; m = g.poll()) {
+            inOrder &= m.payload().length < 8 || java.nio.ByteBuffer.wrap(m.payload()).getLong() == count;
+            count++;
+        }
+        say("RECEIVED " + count + " " + inOrder);
     }
 
     private static void echo(ProcessGroup g) throws InterruptedException {

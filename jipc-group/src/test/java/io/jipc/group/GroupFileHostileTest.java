@@ -178,6 +178,7 @@ class GroupFileHostileTest {
         offset(s, "owner", GroupDescriptor.SLOT_OWNER_OFFSET);
         offset(s, "joined", GroupDescriptor.SLOT_JOINED_OFFSET);
         offset(s, "incarnation", GroupDescriptor.SLOT_INCARNATION_OFFSET);
+        offset(s, "broken", GroupDescriptor.SLOT_BROKEN_OFFSET);
         assertEquals(GroupDescriptor.SLOT_LENGTH, s.byteSize());
         // the words used with atomic access are naturally aligned in the file
         assertEquals(0, GroupDescriptor.CLOSER_OFFSET % 8);
@@ -188,6 +189,7 @@ class GroupFileHostileTest {
         assertEquals(0, GroupDescriptor.SLOTS_OFFSET % 64);
         assertEquals(0, GroupDescriptor.SLOT_OWNER_OFFSET % 8);
         assertEquals(0, GroupDescriptor.SLOT_JOINED_OFFSET % 8);
+        assertEquals(0, GroupDescriptor.SLOT_BROKEN_OFFSET % 8);
         assertEquals(GroupDescriptor.SLOTS_OFFSET + 3L * GroupDescriptor.SLOT_LENGTH, GroupDescriptor.fileLength(3));
         assertEquals(GroupDescriptor.SLOTS_OFFSET + 1024L * 64, GroupDescriptor.fileLength(GroupDescriptor.MAX_SIZE));
         assertEquals(SegmentHeaderDescriptor.magic("JIPC-GRP"), GroupDescriptor.MAGIC);
