@@ -62,9 +62,14 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *  +---------------------------------------------------------------+
  * </pre>
  *
- * <p>Version 1.1 (1.0 had no broken word: it was reserved, zero, so the versions mix; a 1.0 member
- * neither sets nor reads it). A rank has a member when its owner and joined words hold the same non-zero
- * token; the member's inbox is the mailbox {@code group.<name>.<rank>.<incarnation>}. The
+ * <p>Version 2.0. A rank has a member when its owner and joined words hold the same non-zero
+ * token; the member has two inboxes: the mailbox {@code group.<name>.<rank>.<incarnation>} for
+ * messages to the application ({@link #inboxName}) and {@code group.<name>.<rank>.<incarnation>.parts}
+ * for the parts of collective operations and the notices about them ({@link #partsInboxName}), both
+ * created before the joined word is published. (1.x members had one inbox for both, and a member
+ * waiting in a collective operation took the application's messages out of it into its heap without
+ * bound; a 1.x member would send parts where a 2.0 member does not look, hence the major version.
+ * 1.1 added the broken word, reserved and zero in 1.0.) The
  * incarnation is stored before the joined word (release), so a reader that loads joined with
  * acquire and then the incarnation names the member's current inbox. Settings are written before
  * the version is published, so an opener that accepts the file sees them; it checks them against
@@ -87,8 +92,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class GroupDescriptor {
     /** Magic of a process group's file. */
     public static final long MAGIC = SegmentHeaderDescriptor.magic("JIPC-GRP");
-    public static final int MAJOR_VERSION = 1;
-    public static final int MINOR_VERSION = 1;
+    public static final int MAJOR_VERSION = 2;
+    public static final int MINOR_VERSION = 0;
 
     public static final int SIZE_OFFSET = 128;
     public static final int WAITERS_OFFSET = 132;
@@ -153,8 +158,13 @@ public final class GroupDescriptor {
         return SLOTS_OFFSET + (long) size * SLOT_LENGTH;
     }
 
-    /** The name of the inbox mailbox of {@code rank}'s member of incarnation {@code incarnation}. */
+    /** The name of the inbox mailbox (the application's messages) of {@code rank}'s member of incarnation {@code incarnation}. */
     public static String inboxName(String group, int rank, int incarnation) {
         return "group." + group + "." + rank + "." + Integer.toUnsignedString(incarnation);
+    }
+
+    /** The name of the mailbox for the parts of collective operations of {@code rank}'s member of incarnation {@code incarnation}. */
+    public static String partsInboxName(String group, int rank, int incarnation) {
+        return inboxName(group, rank, incarnation) + ".parts";
     }
 }

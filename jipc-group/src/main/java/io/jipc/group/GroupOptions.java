@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param size              the number of ranks, 1 to {@value GroupDescriptor#MAX_SIZE}; 0 to join an
  *                          existing group of any size
  * @param rank              the rank to take, or {@link #ANY_RANK} for the lowest free one
- * @param inboxBytes        each member's inbox capacity in bytes (4 KiB to 1 GiB)
+ * @param inboxBytes        the capacity in bytes of each of a member's two inboxes, for messages and
+ *                          for the parts of collective operations (4 KiB to 1 GiB)
  * @param maxMessageSize    the largest payload of one message (64 bytes to 16 MiB, at most a quarter
  *                          of the inbox)
  * @param collectiveTimeout how long one collective operation may take at most; {@code null} for no

@@ -12,14 +12,17 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A member's receiving side: its inbox mailbox, and what arrived in it sorted by purpose, so that a
- * thread waiting for a message to the application and one waiting for a part of a collective
- * operation never take each other's messages.
+ * One of a member's two receiving sides: a mailbox of the member ({@link Lane#MESSAGES}, the
+ * application's messages; or {@link Lane#PARTS}, the parts of collective operations and the notices
+ * about them), and what was taken from it, sorted. The two lanes are two mailboxes, so that a thread
+ * waiting for a part of a collective operation never takes the application's messages out of their
+ * bounded mailbox (it would have to hold them in the heap, without bound, while the senders never
+ * wait), and a part never queues behind application messages that nobody takes.
  *
  * <p>Threads that wait take turns receiving from the mailbox (one at a time, the others wait on a
- * condition that is signalled after each message); whoever receives sorts the message into the
- * application's queue or the collective parts, and each waiter then looks for its own. No thread
- * is started.
+ * condition that is signalled after each message); whoever receives sorts the message, and each
+ * waiter then looks for its own. A message of the other lane is no message a member sends here:
+ * it is discarded, as a malformed one. No thread is started.
  */
 final class Inbox implements AutoCloseable {
     /** Longest single wait in the mailbox, so that a waiter's periodic check runs. */
@@ -28,6 +31,20 @@ final class Inbox implements AutoCloseable {
 
     /** The key of a collective part: operation sequence number, step, sender's rank. */
     record PartKey(long sequence, int step, int sender) {
+    }
+
+    /** Which messages a mailbox carries. */
+    enum Lane {
+        /** Messages to the application: {@link GroupEnvelope#DIRECT} and {@link GroupEnvelope#BROADCAST}. */
+        MESSAGES,
+        /** Parts of collective operations and members' aborts: {@link GroupEnvelope#COLLECTIVE} and {@link GroupEnvelope#ABORT}. */
+        PARTS;
+
+        /** Whether a message of {@code kind} travels in this lane. */
+        boolean carries(int kind) {
+            boolean collective = kind == GroupEnvelope.COLLECTIVE || kind == GroupEnvelope.ABORT;
+            return collective == (this == PARTS);
+        }
     }
 
     /** Looks for what a waiter waits for among the sorted messages; returns {@code null} to wait on. */
@@ -45,6 +62,8 @@ final class Inbox implements AutoCloseable {
     private boolean receiving;
     /** Messages for the application, in arrival order; guarded by {@link #lock}. */
     private final ArrayDeque<GroupMessage> messages = new ArrayDeque<>();
+    /** The payload bytes in {@link #messages}; guarded by {@link #lock}. */
+    private long heldBytes;
     /** Parts of collective operations not yet taken; guarded by {@link #lock}. */
     private final Map<PartKey, GroupEnvelope> parts = new HashMap<>();
     /** Members' aborts of collective operations, by sequence number; guarded by {@link #lock}. */
@@ -69,13 +88,18 @@ final class Inbox implements AutoCloseable {
      */
     private final MessageHandler decoder;
 
-    Inbox(Mailbox mailbox, int size, int maxPayload) {
+    Inbox(Mailbox mailbox, Lane lane, int size, int maxPayload) {
         this.mailbox = mailbox;
         this.size = size;
         this.maxPayload = maxPayload;
         this.decoder = message -> {
             try {
-                received = GroupEnvelope.decode(message, size, maxPayload);
+                GroupEnvelope e = GroupEnvelope.decode(message, size, maxPayload);
+                if (!lane.carries(e.kind())) {
+                    throw new GroupProtocolException("a group message of kind " + e.kind() + " in the inbox for "
+                            + (lane == Lane.PARTS ? "collective operations" : "the application's messages"));
+                }
+                received = e;
             } catch (GroupProtocolException e) {
                 malformed = e;
             }
@@ -174,8 +198,10 @@ final class Inbox implements AutoCloseable {
     /** Sorts one received message. */
     private void sort(GroupEnvelope e) {
         switch (e.kind()) {
-            case GroupEnvelope.DIRECT, GroupEnvelope.BROADCAST ->
-                    messages.add(new GroupMessage(e.sender(), e.kind() == GroupEnvelope.BROADCAST, e.payload()));
+            case GroupEnvelope.DIRECT, GroupEnvelope.BROADCAST -> {
+                messages.add(new GroupMessage(e.sender(), e.kind() == GroupEnvelope.BROADCAST, e.payload()));
+                heldBytes += e.payload().length;
+            }
             case GroupEnvelope.COLLECTIVE -> {
                 if (e.sequence() >= floor) {
                     parts.put(new PartKey(e.sequence(), e.step(), e.sender()), e);
@@ -219,7 +245,24 @@ final class Inbox implements AutoCloseable {
 
     /** The next message for the application, removed, or {@code null}. Within a match only. */
     GroupMessage nextMessage() {
-        return messages.poll();
+        GroupMessage m = messages.poll();
+        if (m != null) {
+            heldBytes -= m.payload().length;
+        }
+        return m;
+    }
+
+    /**
+     * The payload bytes of application messages taken from the mailbox and not yet handed to the
+     * application (at most one message per receiving thread: nothing else takes them).
+     */
+    long heldBytes() {
+        lock.lock();
+        try {
+            return heldBytes;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The part {@code key}, removed, or {@code null}. Within a match only. */

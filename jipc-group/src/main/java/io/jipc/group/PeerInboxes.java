@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The sending side of a member: the other members' inboxes, opened on first use and kept while the
- * rank's member stays the same. Before each message it checks (two loads from the group file) that
+ * The sending side of a member: the other members' inboxes (each member has two, one per
+ * {@link Inbox.Lane}), opened on first use and kept while the rank's member stays the same. Before each message it checks (two loads from the group file) that
  * the rank still has the member whose inbox it has open, and opens the new member's inbox if the
  * rank changed hands; a message racing with its receiver's leave can still land in the inbox being
  * removed and is gone with it. A send that finds the inbox full checks every liveness interval that
@@ -28,14 +28,20 @@ final class PeerInboxes implements AutoCloseable {
     private static final class Peer {
         final long token;
         final int incarnation;
-        final Mailbox inbox;
+        final Mailbox messages;
+        final Mailbox parts;
         long checkedAt;
 
-        Peer(long token, int incarnation, Mailbox inbox, long checkedAt) {
+        Peer(long token, int incarnation, Mailbox messages, Mailbox parts, long checkedAt) {
             this.token = token;
             this.incarnation = incarnation;
-            this.inbox = inbox;
+            this.messages = messages;
+            this.parts = parts;
             this.checkedAt = checkedAt;
+        }
+
+        Mailbox inbox(Inbox.Lane lane) {
+            return lane == Inbox.Lane.PARTS ? parts : messages;
         }
     }
 
@@ -53,7 +59,7 @@ final class PeerInboxes implements AutoCloseable {
     }
 
     /**
-     * Puts {@code message} into the inbox of {@code rank}'s member, waiting while it is full.
+     * Puts {@code message} into the {@code lane} inbox of {@code rank}'s member, waiting while it is full.
      *
      * @param incarnation the member's incarnation the message is for, or -1 for whoever holds the rank
      * @param deadline    {@link System#nanoTime()} based, {@link Inbox#FOREVER} for none
@@ -61,14 +67,16 @@ final class PeerInboxes implements AutoCloseable {
      * @return false if the deadline passed first
      * @throws GroupMemberLostException if the rank has no (such) member or it dies or leaves meanwhile
      */
-    boolean deliver(int rank, int incarnation, byte[] message, long deadline, Runnable check) throws InterruptedException {
+    boolean deliver(Inbox.Lane lane, int rank, int incarnation, byte[] message, long deadline, Runnable check)
+            throws InterruptedException {
         while (true) {
             Peer peer = peer(rank, incarnation);
+            Mailbox inbox = peer.inbox(lane);
             long wait = Timeouts.nanos(livenessCheck);
             if (deadline != Inbox.FOREVER) {
                 wait = Math.min(wait, deadline - System.nanoTime());
             }
-            if (wait <= 0 ? peer.inbox.offer(message) : peer.inbox.offer(message, Duration.ofNanos(wait))) {
+            if (wait <= 0 ? inbox.offer(message) : inbox.offer(message, Duration.ofNanos(wait))) {
                 return true;
             }
             if (!ProcessIdentity.isAlive(peer.token)) {
@@ -82,9 +90,9 @@ final class PeerInboxes implements AutoCloseable {
         }
     }
 
-    /** Puts {@code message} into {@code rank}'s inbox if it has room now. */
-    boolean offer(int rank, byte[] message) {
-        return peer(rank, -1).inbox.offer(message);
+    /** Puts {@code message} into {@code rank}'s {@code lane} inbox if it has room now. */
+    boolean offer(Inbox.Lane lane, int rank, byte[] message) {
+        return peer(rank, -1).inbox(lane).offer(message);
     }
 
     private synchronized Peer peer(int rank, int incarnation) {
@@ -104,17 +112,23 @@ final class PeerInboxes implements AutoCloseable {
             return checkedAlive(rank, peer);
         }
         if (peer != null) {
-            retired.add(peer.inbox);
+            retired.add(peer.messages);
+            retired.add(peer.parts);
         }
-        Mailbox inbox;
+        Mailbox messages = null;
+        Mailbox parts;
         try {
-            inbox = Mailbox.open(GroupDescriptor.inboxName(group, rank, now.incarnation()));
+            messages = Mailbox.open(GroupDescriptor.inboxName(group, rank, now.incarnation()));
+            parts = Mailbox.open(GroupDescriptor.partsInboxName(group, rank, now.incarnation()));
         } catch (MailboxNotFoundException e) {
+            if (messages != null) {
+                messages.close();
+            }
             GroupMemberLostException lost = lost(rank, "rank " + rank + " of group '" + group + "' has left");
             lost.initCause(e);
             throw lost;
         }
-        peer = new Peer(now.token(), now.incarnation(), inbox, System.nanoTime() - Timeouts.nanos(livenessCheck));
+        peer = new Peer(now.token(), now.incarnation(), messages, parts, System.nanoTime() - Timeouts.nanos(livenessCheck));
         peers.put(rank, peer);
         return checkedAlive(rank, peer);
     }
@@ -139,7 +153,10 @@ final class PeerInboxes implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
-        peers.values().forEach(p -> p.inbox.close());
+        peers.values().forEach(p -> {
+            p.messages.close();
+            p.parts.close();
+        });
         retired.forEach(Mailbox::close);
         peers.clear();
         retired.clear();

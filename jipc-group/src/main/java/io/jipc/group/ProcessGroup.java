@@ -38,10 +38,11 @@ import java.util.regex.Pattern;
  *
  * <h2>How</h2>
  * The group is a file under the jipc root ({@link GroupDescriptor}) with one slot per rank; a
- * joiner takes a rank with a compare-and-set of the slot's owner word and creates its inbox, a
- * shared-memory {@link Mailbox} named {@code group.<name>.<rank>.<incarnation>}. Every message
- * goes straight into the receiver's inbox with a 24-byte envelope ({@code GroupEnvelope}): no
- * daemon, no thread. The first member creates the file; the last one to leave removes it with
+ * joiner takes a rank with a compare-and-set of the slot's owner word and creates its two inboxes,
+ * shared-memory {@link Mailbox}es: {@code group.<name>.<rank>.<incarnation>} for messages and
+ * {@code group.<name>.<rank>.<incarnation>.parts} for the parts of collective operations. Every
+ * message goes straight into the receiver's inbox with a 24-byte envelope ({@code GroupEnvelope}):
+ * no daemon, no thread. The first member creates the file; the last one to leave removes it with
  * every inbox. Collective operations are linear: a root sends to or receives from each member (a
  * barrier is a gather to rank 0 and a broadcast from it; {@link #allGather} has every member send to
  * every other, {@code size × (size - 1)} messages).
@@ -51,8 +52,9 @@ import java.util.regex.Pattern;
  * senders. A message is delivered once, to the member that held the rank when it was sent; sends
  * wait while the receiver's inbox is full. {@link #broadcast} sends to each member in rank order and
  * skips members that leave meanwhile. Messages for the application and parts of collective
- * operations are kept apart: a thread in {@link #receive()} never sees a collective's parts, and a
- * collective never consumes the application's messages.
+ * operations travel in the two inboxes: a thread in {@link #receive()} never sees a collective's
+ * parts, and a collective operation never takes the application's messages, so a member waiting in
+ * one holds no more of them than its inbox does, and their senders wait for room.
  *
  * <h2>Collective operations</h2>
  * Every member must call the same collective operations in the same order (as in MPI). A member
@@ -98,7 +100,10 @@ public final class ProcessGroup implements AutoCloseable {
     private final long token;
     private final GroupOptions options;
     private final int maxMessageSize;
+    /** The application's messages. */
     private final Inbox inbox;
+    /** The parts of collective operations and the notices about them. */
+    private final Inbox collectiveInbox;
     private final PeerInboxes peers;
     /** Serialises collective operations and guards {@link #sequence}, {@link #view}, {@link #broken}. */
     private final Object collective = new Object();
@@ -108,7 +113,7 @@ public final class ProcessGroup implements AutoCloseable {
     private volatile boolean closed;
 
     private ProcessGroup(String name, MemberTable table, int rank, int incarnation, long token, GroupOptions options,
-                         Mailbox inbox) {
+                         Mailbox inbox, Mailbox parts) {
         this.name = name;
         this.table = table;
         this.rank = rank;
@@ -116,7 +121,8 @@ public final class ProcessGroup implements AutoCloseable {
         this.token = token;
         this.options = options;
         this.maxMessageSize = table.maxMessageSize();
-        this.inbox = new Inbox(inbox, table.size(), maxMessageSize);
+        this.inbox = new Inbox(inbox, Inbox.Lane.MESSAGES, table.size(), maxMessageSize);
+        this.collectiveInbox = new Inbox(parts, Inbox.Lane.PARTS, table.size(), maxMessageSize);
         this.peers = new PeerInboxes(name, table, options.livenessCheck());
     }
 
@@ -210,24 +216,28 @@ public final class ProcessGroup implements AutoCloseable {
             return null;
         }
         Mailbox mailbox = null;
+        Mailbox partsMailbox = null;
         try {
             if (claim.previousOwner() != 0) {
-                Mailbox.destroy(GroupDescriptor.inboxName(name, rank, claim.previousIncarnation()));
+                destroyInboxes(name, rank, claim.previousIncarnation());
             }
             int incarnation = table.nextIncarnation(rank);
-            String inboxName = GroupDescriptor.inboxName(name, rank, incarnation);
-            Mailbox.destroy(inboxName); // left by a process that died while joining
-            mailbox = Mailbox.create(inboxName, MailboxOptions.builder()
+            destroyInboxes(name, rank, incarnation); // left by a process that died while joining
+            MailboxOptions inboxOptions = MailboxOptions.builder()
                     .capacityBytes(table.inboxBytes())
                     .maxMessageSize(table.maxMessageSize() + GroupEnvelope.LENGTH)
-                    .build());
-            ProcessGroup group = new ProcessGroup(name, table, rank, incarnation, me, options, mailbox);
+                    .build();
+            mailbox = Mailbox.create(GroupDescriptor.inboxName(name, rank, incarnation), inboxOptions);
+            partsMailbox = Mailbox.create(GroupDescriptor.partsInboxName(name, rank, incarnation), inboxOptions);
+            ProcessGroup group = new ProcessGroup(name, table, rank, incarnation, me, options, mailbox, partsMailbox);
             table.publish(rank, me);
             return group;
         } catch (RuntimeException e) {
-            if (mailbox != null) {
-                mailbox.destroy();
-                mailbox.close();
+            for (Mailbox m : new Mailbox[] {mailbox, partsMailbox}) {
+                if (m != null) {
+                    m.destroy();
+                    m.close();
+                }
             }
             table.release(rank, me);
             removeIfEmpty(name, table, me); // a group this join created must not stay behind
@@ -299,6 +309,7 @@ public final class ProcessGroup implements AutoCloseable {
         table.unpublish(rank);
         peers.close();
         inbox.close();
+        collectiveInbox.close();
         table.release(rank, token);
         removeIfEmpty(name, table, token);
         table.close();
@@ -310,11 +321,17 @@ public final class ProcessGroup implements AutoCloseable {
             for (int r = 0; r < table.size(); r++) {
                 MemberTable.Claim dead = table.deadOwner(r);
                 if (dead != null) {
-                    Mailbox.destroy(GroupDescriptor.inboxName(name, r, dead.previousIncarnation()));
+                    destroyInboxes(name, r, dead.previousIncarnation());
                 }
             }
             table.unlink();
         }
+    }
+
+    /** Removes both inboxes of {@code rank}'s member of {@code incarnation} (those that exist). */
+    private static void destroyInboxes(String name, int rank, int incarnation) {
+        Mailbox.destroy(GroupDescriptor.inboxName(name, rank, incarnation));
+        Mailbox.destroy(GroupDescriptor.partsInboxName(name, rank, incarnation));
     }
 
     private void ensureOpen() {
@@ -428,7 +445,7 @@ public final class ProcessGroup implements AutoCloseable {
      */
     public void send(int to, byte[] message) throws InterruptedException {
         byte[] wire = envelope(GroupEnvelope.DIRECT, checkRank(to, "to"), message);
-        peers.deliver(to, -1, wire, Inbox.FOREVER, NO_CHECK);
+        peers.deliver(Inbox.Lane.MESSAGES, to, -1, wire, Inbox.FOREVER, NO_CHECK);
     }
 
     /**
@@ -439,7 +456,7 @@ public final class ProcessGroup implements AutoCloseable {
      */
     public boolean offer(int to, byte[] message) {
         byte[] wire = envelope(GroupEnvelope.DIRECT, checkRank(to, "to"), message);
-        return peers.offer(to, wire);
+        return peers.offer(Inbox.Lane.MESSAGES, to, wire);
     }
 
     /**
@@ -456,7 +473,7 @@ public final class ProcessGroup implements AutoCloseable {
                 continue;
             }
             try {
-                peers.deliver(r, -1, wire, Inbox.FOREVER, NO_CHECK);
+                peers.deliver(Inbox.Lane.MESSAGES, r, -1, wire, Inbox.FOREVER, NO_CHECK);
                 delivered++;
             } catch (GroupMemberLostException gone) {
                 // left or died since the look: a broadcast goes to the members that stay
@@ -475,7 +492,16 @@ public final class ProcessGroup implements AutoCloseable {
      * {@code WARNING}).
      */
     public long discardedMessages() {
-        return inbox.discarded();
+        return inbox.discarded() + collectiveInbox.discarded();
+    }
+
+    /**
+     * The payload bytes of application messages this member has taken from its inbox and not yet
+     * handed to the application (a test's view: a collective operation takes none, so the senders'
+     * flow control holds while this member is in one).
+     */
+    long heldMessageBytes() {
+        return inbox.heldBytes();
     }
 
     /**
@@ -749,7 +775,7 @@ public final class ProcessGroup implements AutoCloseable {
                 formView(deadline); // nothing sent yet: a failure here leaves collectives usable
             }
             Operation op = new Operation(kind, ++sequence, deadline);
-            inbox.startOperation(op.seq);
+            collectiveInbox.startOperation(op.seq);
             try {
                 op.checkView();
                 return body.run(op);
@@ -838,7 +864,7 @@ public final class ProcessGroup implements AutoCloseable {
          * member still holds its rank (two loads each; whether they run is checked while waiting).
          */
         void checkView() {
-            GroupEnvelope notice = inbox.brokenNoticeNow();
+            GroupEnvelope notice = collectiveInbox.brokenNoticeNow();
             if (notice != null) {
                 throw lostByNotice(notice);
             }
@@ -910,7 +936,7 @@ public final class ProcessGroup implements AutoCloseable {
             for (int r = 0; r < size(); r++) {
                 if (r != rank && r != lost) {
                     try {
-                        peers.offer(r, wire);
+                        peers.offer(Inbox.Lane.PARTS, r, wire);
                     } catch (RuntimeException gone) {
                         // left, died or full: it finds the mark
                     }
@@ -933,28 +959,28 @@ public final class ProcessGroup implements AutoCloseable {
 
         void send(int to, int step, byte[] payload) throws InterruptedException {
             byte[] wire = GroupEnvelope.encode(GroupEnvelope.COLLECTIVE, kind.code(), step, rank, incarnation, seq, payload);
-            if (!peers.deliver(to, view[to].incarnation(), wire, deadline, this::checkMarks)) {
+            if (!peers.deliver(Inbox.Lane.PARTS, to, view[to].incarnation(), wire, deadline, this::checkMarks)) {
                 throw timeout("sending to rank " + to);
             }
         }
 
         byte[] receive(int from, int step) throws InterruptedException {
             Inbox.PartKey key = new Inbox.PartKey(seq, step, from);
-            GroupEnvelope part = inbox.await(() -> {
-                GroupEnvelope notice = inbox.brokenNotice();
+            GroupEnvelope part = collectiveInbox.await(() -> {
+                GroupEnvelope notice = collectiveInbox.brokenNotice();
                 if (notice != null) {
                     return notice;
                 }
-                GroupEnvelope abort = inbox.abort(seq);
+                GroupEnvelope abort = collectiveInbox.abort(seq);
                 if (abort != null) {
                     return abort;
                 }
-                GroupEnvelope other = inbox.otherOperation(seq, kind.code());
+                GroupEnvelope other = collectiveInbox.otherOperation(seq, kind.code());
                 if (other != null) {
                     return other;
                 }
                 while (true) {
-                    GroupEnvelope p = inbox.part(key);
+                    GroupEnvelope p = collectiveInbox.part(key);
                     if (p == null || p.incarnation() == view[from].incarnation()) {
                         return p;
                     }
@@ -999,7 +1025,7 @@ public final class ProcessGroup implements AutoCloseable {
             for (int r = 0; r < size(); r++) {
                 if (r != rank) {
                     try {
-                        peers.deliver(r, view[r].incarnation(), wire, deadline, NO_CHECK);
+                        peers.deliver(Inbox.Lane.PARTS, r, view[r].incarnation(), wire, deadline, NO_CHECK);
                     } catch (GroupMemberLostException gone) {
                         // it will not wait for this operation any more
                     }

@@ -17,10 +17,13 @@ import java.time.Duration;
  *     {@code WRONG <what>}.</li>
  * <li>{@code barriers <name> <size>}: barriers in a loop, {@code ROUND} after the first; on a lost
  *     member prints {@code LOST <rank>}.</li>
- * <li>{@code stalled <name> <size>}: (no collective timeout) one barrier, {@code ROUND}, a second barrier,
- *     then {@code PASSED} or {@code LOST <rank>}; then takes every message there is and prints
+ * <li>{@code stalled <name> <size>}: (no collective timeout) one barrier, {@code ROUND}, then
+ *     {@code broadcastFrom(0, null)} in a loop until {@code LOST <rank> after <operations>}; then takes every message there is and prints
  *     {@code RECEIVED <count> <in order>}, each payload of 8 bytes or more starting with its sequence
  *     number (a long) from 0.</li>
+ * <li>{@code flood <name> <size> <to> <count> <bytes>}: sends {@code count} messages of {@code bytes}
+ *     bytes to rank {@code to}, each starting with its sequence number (a long) from 0, printing
+ *     {@code SENT <n>} after each, then {@code DONE}; then one barrier, and {@code BARRIER}.</li>
  * <li>{@code echo <name> <size>}: sends each message back to its sender until one says {@code bye}.</li>
  * <li>{@code hold <name> <size> <inboxBytes> <maxMessage>}: holds its rank, receiving nothing, until a line
  *     arrives on standard input.</li>
@@ -48,6 +51,7 @@ public final class GroupChild {
                 case "barriers" -> barriers(g);
                 case "echo" -> echo(g);
                 case "stalled" -> stalled(g);
+                case "flood" -> flood(g, Integer.parseInt(args[3]), Integer.parseInt(args[4]), Integer.parseInt(args[5]));
                 case "hold" -> new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
                 default -> throw new IllegalArgumentException(args[0]);
             }
@@ -76,11 +80,14 @@ public final class GroupChild {
         g.awaitFull(Duration.ofMinutes(1));
         g.barrier();
         say("ROUND");
+        long got = 0;
         try {
-            g.barrier();
-            say("PASSED");
+            while (true) {
+                g.broadcastFrom(0, null);
+                got++;
+            }
         } catch (GroupMemberLostException e) {
-            say("LOST " + e.rank());
+            say("LOST " + e.rank() + " after " + got);
         }
         long count = 0;
         boolean inOrder = true;
@@ -89,6 +96,17 @@ public final class GroupChild {
             count++;
         }
         say("RECEIVED " + count + " " + inOrder);
+    }
+
+    private static void flood(ProcessGroup g, int to, int count, int bytes) throws InterruptedException {
+        g.awaitFull(Duration.ofMinutes(1));
+        for (int i = 0; i < count; i++) {
+            g.send(to, java.nio.ByteBuffer.allocate(bytes).putLong(i).array());
+            say("SENT " + (i + 1));
+        }
+        say("DONE");
+        g.barrier();
+        say("BARRIER");
     }
 
     private static void echo(ProcessGroup g) throws InterruptedException {

@@ -1,5 +1,6 @@
 package io.jipc.group;
 
+import io.jipc.mailbox.Mailbox;
 import io.jipc.signals.ProcessSignals;
 import io.jipc.signals.Signal;
 import io.jipc.testkit.ChildJvm;
@@ -30,8 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A member stopped ({@code SIGSTOP}) in a collective operation, in a child JVM ({@link GroupChild}
- * {@code stalled}), while the test JVM holds the other two ranks. No duration is asserted: the
+ * Members that do not take their messages, with a child JVM ({@link GroupChild}) as one of three
+ * members and the test JVM holding the other two: one stopped ({@code SIGSTOP}) in a collective
+ * operation with a full inbox, and one waiting in a collective operation while another floods it. No duration is asserted: the
  * order of events is, and every wait has a hard bound.
  */
 @ExtendWith(JipcTestExtension.class)
@@ -40,6 +42,7 @@ class GroupStoppedMemberTest {
     private static final Duration LONG = Duration.ofSeconds(60);
 
     private final List<ChildJvm> children = new ArrayList<>();
+    private final List<Mailbox> opened = new ArrayList<>();
     private final ExecutorService threads = Executors.newCachedThreadPool();
 
     private ChildJvm start(String... args) {
@@ -52,6 +55,7 @@ class GroupStoppedMemberTest {
     @AfterEach
     void stop() throws Exception {
         threads.shutdownNow();
+        opened.forEach(Mailbox::close);
         for (ChildJvm child : children) {
             if (child.isAlive()) {
                 ProcessSignals.send(child.pid(), Signal.SIGCONT);
@@ -63,11 +67,14 @@ class GroupStoppedMemberTest {
     }
 
     /**
-     * Ranks 0 (a collective timeout) and 2 (none) run a barrier while rank 1 (none) is stopped in it
-     * with its inbox full of rank 2's messages: rank 0 times out, rank 2 hears of it; rank 1's inbox had
-     * no room for their notices, yet once continued it ends its barrier with
-     * {@link GroupMemberLostException} while both others are still members (it used to wait until
-     * they left), and then gets every message in order.
+     * Rank 1 (no collective timeout) is stopped with both its inboxes full: rank 2 fills the one for
+     * messages, and rank 0 (a collective timeout) runs {@code broadcastFrom(0, ...)} ahead (the test
+     * fills the rest of rank 1's inbox for collective parts to its last bytes, as any process of the
+     * user can) until there is no room and it times out; rank 2 (no timeout), which took part in
+     * each, hears of it. Rank 1's inbox had no room for the notice, yet once continued it ends its
+     * operation with {@link GroupMemberLostException} while both others are still members (it used
+     * to wait until they left; the operations it had not begun end too, as documented), and then
+     * gets every message in order.
      */
     @Test
     void aMemberStoppedWithAFullInboxLearnsThatCollectivesBroke() throws Exception {
@@ -87,24 +94,42 @@ class GroupStoppedMemberTest {
             try {
                 awaitStopped(stalled.pid());
                 long sent = 0;
-                for (int length : new int[] {1000, 8, 0}) { // full to the last bytes: no room for a part either
+                for (int length : new int[] {1000, 8, 0}) { // full to the last bytes
                     byte[] message = new byte[length];
                     while (g2.offer(1, length == 0 ? message : ByteBuffer.wrap(message).putLong(0, sent).array())) {
                         sent++;
                     }
                 }
                 assertTrue(sent > 0, "some messages fit");
-                Future<?> second = threads.submit(() -> {
-                    g2.barrier();
-                    return null;
+                Future<Long> follower = threads.submit(() -> {
+                    long got = 0;
+                    try {
+                        while (true) {
+                            g2.broadcastFrom(0, null);
+                            got++;
+                        }
+                    } catch (GroupMemberLostException e) {
+                        assertEquals(0, e.rank(), "rank 2 is told by rank 0");
+                        return got;
+                    }
                 });
-                assertThrows(GroupTimeoutException.class, g0::barrier, "rank 1 is stopped");
-                ExecutionException e = assertThrows(ExecutionException.class,
-                        () -> second.get(LONG.toSeconds(), TimeUnit.SECONDS));
-                assertEquals(0, assertInstanceOf(GroupMemberLostException.class, e.getCause()).rank(), "rank 2 is told by rank 0");
+                long done = 0;
+                try {
+                    while (true) {
+                        g0.broadcastFrom(0, new byte[1000]);
+                        if (++done == 10) {
+                            fill(partsInboxOf(g0, 1)); // as further parts would, to within less room than a notice takes
+                        }
+                    }
+                } catch (GroupTimeoutException e) {
+                    // rank 1's inbox for collective parts is full
+                }
+                assertEquals(done, follower.get(LONG.toSeconds(), TimeUnit.SECONDS), "rank 2 took part in each");
                 ProcessSignals.send(stalled.pid(), Signal.SIGCONT);
-                assertEquals("LOST 0", stalled.awaitLine("LOST", LONG),
-                        "rank 1 learns, while ranks 0 and 2 are still members; output:\n" + stalled.output());
+                String lost = stalled.awaitLine("LOST", LONG);
+                assertTrue(lost.startsWith("LOST 0 after "), "rank 1 learns, while ranks 0 and 2 are still members;"
+                        + " output:\n" + stalled.output());
+                assertTrue(Long.parseLong(lost.substring("LOST 0 after ".length())) <= done, lost);
                 assertEquals("RECEIVED " + sent + " true", stalled.awaitLine("RECEIVED", LONG), "nothing lost, in order");
             } finally {
                 ProcessSignals.send(stalled.pid(), Signal.SIGCONT);
@@ -113,6 +138,69 @@ class GroupStoppedMemberTest {
             assertEquals(0, stalled.waitFor(LONG), stalled.output());
         }
         assertFalse(ProcessGroup.exists("halted"));
+    }
+
+    /**
+     * Rank 1, in a child JVM, floods rank 0 with messages while rank 0 waits in a barrier for rank 2
+     * (which comes last): rank 0's barrier takes none of them out of its inbox, so the bytes it holds
+     * stay within its inbox's capacity and the sender waits (it used to take every one into its heap
+     * while the sender never waited, until it ran out of memory); then a thread of rank 0 receives
+     * them all, in order, the sender finishes and all three complete the barrier.
+     */
+    @Test
+    void aMemberInACollectiveHoldsNoMoreThanItsInboxAndItsSendersWait() throws Exception {
+        long inboxBytes = 64 * 1024;
+        int count = 200;
+        int bytes = 4000;
+        GroupOptions options = GroupOptions.of(3).withInboxBytes(inboxBytes).withMaxMessageSize(4096);
+        try (ProcessGroup g0 = ProcessGroup.join("flooded", options.withRank(0));
+             ProcessGroup g2 = ProcessGroup.join("flooded", options.withRank(2))) {
+            ChildJvm sender = start("flood", "flooded", "3", "0", Integer.toString(count), Integer.toString(bytes));
+            Future<?> barrier = threads.submit(() -> {
+                g0.barrier();
+                return null;
+            });
+            sender.awaitLine("SENT 10", LONG);
+            long held = 0;
+            for (int i = 0; i < 50; i++) { // a chance for messages to pile up, were they taken
+                held = Math.max(held, g0.heldMessageBytes());
+                Thread.sleep(10);
+            }
+            assertTrue(held <= inboxBytes, held + " bytes of messages held, more than the inbox's " + inboxBytes);
+            assertFalse(sender.output().contains("DONE"), "the sender waits while rank 0 is in the barrier");
+            assertFalse(barrier.isDone(), "rank 2 has not come");
+            for (long i = 0; i < count; i++) {
+                GroupMessage m = g0.poll(LONG);
+                assertEquals(1, m.sender());
+                assertEquals(bytes, m.payload().length);
+                assertEquals(i, ByteBuffer.wrap(m.payload()).getLong(), "in order, none lost");
+            }
+            sender.awaitLine("DONE", LONG);
+            g2.barrier();
+            barrier.get(LONG.toSeconds(), TimeUnit.SECONDS);
+            sender.awaitLine("BARRIER", LONG);
+            sender.awaitLine("LEFT", LONG);
+            assertEquals(0, sender.waitFor(LONG), sender.output());
+            assertEquals(null, g0.poll(), "nothing more");
+        }
+        assertFalse(ProcessGroup.exists("flooded"));
+    }
+
+    /** The inbox for collective parts of {@code rank}'s member, opened as any process of the user could. */
+    private Mailbox partsInboxOf(ProcessGroup g, int rank) {
+        int incarnation = g.members().stream().filter(m -> m.rank() == rank).findFirst().orElseThrow().incarnation();
+        Mailbox inbox = Mailbox.open(GroupDescriptor.partsInboxName(g.name(), rank, incarnation));
+        opened.add(inbox);
+        return inbox;
+    }
+
+    /** Fills {@code inbox} to its last bytes with messages that are no group messages (the receiver discards them). */
+    private static void fill(Mailbox inbox) {
+        for (int length : new int[] {1000, 64, 0}) {
+            while (inbox.offer(new byte[length])) {
+                // more
+            }
+        }
     }
 
     /** Waits until the process is in the stopped state ({@code T} in {@code /proc/PID/stat}). */
