@@ -436,7 +436,9 @@ public final class ProcessGroup implements AutoCloseable {
     // ------------------------------------------------------------------ messages
 
     /**
-     * Sends {@code message} to the member of rank {@code to}, waiting while its inbox is full.
+     * Sends {@code message} to the member of rank {@code to}, waiting while its inbox is full. There
+     * is no timed variant: a receiver that runs but does not receive (stopped, in a debugger) holds
+     * this call as long as its inbox stays full; use {@link #offer} where that must not happen.
      *
      * @throws GroupMemberLostException if the rank has no member, its member has died (checked at
      *                                  most once per {@link GroupOptions#livenessCheck()}), or it dies
@@ -461,7 +463,9 @@ public final class ProcessGroup implements AutoCloseable {
 
     /**
      * Sends {@code message} to every other member (one process to the whole group), in rank order,
-     * waiting while an inbox is full; members that leave or die meanwhile are skipped.
+     * waiting while an inbox is full; members that leave or die meanwhile are skipped. There is no
+     * timed variant: one member that runs but does not receive, with a full inbox, holds this call
+     * (and the members after it in rank order) as long as that lasts.
      *
      * @return how many members it was delivered to
      */
