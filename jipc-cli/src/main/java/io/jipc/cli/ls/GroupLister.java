@@ -12,7 +12,8 @@ import java.util.List;
  * the details how many have a live member, and how many are still held by a member that died (no
  * depth: a group holds no messages itself). The users are the live members (they map the file, and their
  * slots name them); a group whose
- * members all died is stale, and so are their inboxes (mailboxes {@code group.NAME.RANK.INCARNATION}).
+ * members all died is stale, and so are their inboxes (mailboxes {@code group.NAME.RANK.INCARNATION}
+ * for the application's messages and {@code group.NAME.RANK.INCARNATION.parts} for collective operations).
  */
 final class GroupLister implements Lister {
     @Override
