@@ -10,9 +10,11 @@ import io.jipc.platform.Sockets;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
@@ -48,6 +50,11 @@ import java.util.function.BiConsumer;
  * consumed; replies can still be sent), waits up to {@link ServerOptions#closeGrace()} for the
  * handlers to return and for connections handed out by {@link #accept()} to be closed by their
  * users, then closes what is left (blocked threads get {@link ClosedException}).
+ *
+ * <p><b>One way of accepting.</b> A server either serves ({@link #serve}, or {@link #start} in a
+ * thread of its own) or hands connections out ({@link #accept()}), never both: once it serves, a
+ * second {@code serve}/{@code start} and every {@code accept} throw {@link IllegalStateException},
+ * and after {@link #close()} each of them throws {@link ClosedException}.
  */
 public final class StreamServer implements AutoCloseable, Selectable {
     private static final int ENFILE = 23;
@@ -62,6 +69,7 @@ public final class StreamServer implements AutoCloseable, Selectable {
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong clients = new AtomicLong();
     private final Set<Thread> handlers = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean serving = new AtomicBoolean();
     private volatile boolean closing;
     private volatile Thread acceptor;
     private volatile BiConsumer<StreamConnection, Throwable> errors = (connection, error) -> {
@@ -122,9 +130,14 @@ public final class StreamServer implements AutoCloseable, Selectable {
         return options;
     }
 
-    /** Where failures of handlers go (by default, a line on standard error). */
+    /**
+     * Where failures of handlers go (by default, a line on standard error); called in the failed
+     * connection's handler thread.
+     *
+     * @throws NullPointerException if {@code handler} is null
+     */
     public StreamServer onHandlerError(BiConsumer<StreamConnection, Throwable> handler) {
-        this.errors = handler;
+        this.errors = Objects.requireNonNull(handler, "handler");
         return this;
     }
 
@@ -132,17 +145,54 @@ public final class StreamServer implements AutoCloseable, Selectable {
 
     /**
      * Waits for the next admitted client. Refused clients (user not allowed, too many connections)
-     * are closed and counted, and waiting goes on.
+     * are closed and counted, and waiting goes on. Any thread may call it, several at once (each
+     * client goes to one of them); not on a server that {@link #serve serves}, whose acceptor takes
+     * every client.
      *
-     * @throws ClosedException if the server is closed
+     * @throws ClosedException       if the server is closed (before or while waiting)
+     * @throws IllegalStateException if the server serves ({@link #serve} or {@link #start} was called)
      */
     public StreamConnection accept() throws InterruptedException {
+        checkHandsOut();
         return acceptUntil(Long.MAX_VALUE);
     }
 
-    /** Like {@link #accept()}, waiting at most {@code timeout}; null if no client was admitted in time. */
+    /**
+     * Like {@link #accept()}, waiting at most {@code timeout}; null if no client was admitted in time.
+     *
+     * @throws NullPointerException  if {@code timeout} is null
+     * @throws ClosedException       if the server is closed (before or while waiting)
+     * @throws IllegalStateException if the server serves ({@link #serve} or {@link #start} was called)
+     */
     public StreamConnection accept(Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(timeout, "timeout");
+        checkHandsOut();
         return acceptUntil(StreamConnection.deadlineOf(timeout));
+    }
+
+    private void checkHandsOut() {
+        if (closing) {
+            throw closed();
+        }
+        if (serving.get()) {
+            throw new IllegalStateException(this + " serves its clients itself (serve or start was called):"
+                    + " accept() would compete with its acceptor");
+        }
+    }
+
+    private ClosedException closed() {
+        return new ClosedException(this + " is closed");
+    }
+
+    /** Claims the accepting for {@link #serve}/{@link #start}: at most once, never after close. */
+    private void beginServing(ConnectionHandler handler) {
+        Objects.requireNonNull(handler, "handler");
+        if (closing) {
+            throw closed();
+        }
+        if (!serving.compareAndSet(false, true)) {
+            throw new IllegalStateException(this + " is already started (serve or start was called before)");
+        }
     }
 
     private StreamConnection acceptUntil(long deadline) throws InterruptedException {
@@ -211,12 +261,22 @@ public final class StreamServer implements AutoCloseable, Selectable {
      * {@code handler}; the calling thread is the acceptor. Returns once {@link #close()} was called.
      * When the process runs out of file descriptors ({@code EMFILE}/{@code ENFILE}) it says so on
      * standard error and retries every 100 ms; the waiting clients stay in the kernel's backlog.
+     * Called once per server (see the class comment).
+     *
+     * @throws NullPointerException  if {@code handler} is null
+     * @throws IllegalStateException if the server already serves ({@code serve} or {@link #start} was called)
+     * @throws ClosedException       if the server was closed before the call
      */
     public void serve(ConnectionHandler handler) throws InterruptedException {
+        beginServing(handler);
+        acceptLoop(handler);
+    }
+
+    private void acceptLoop(ConnectionHandler handler) throws InterruptedException {
         while (!closing) {
             StreamConnection connection;
             try {
-                connection = accept();
+                connection = acceptUntil(Long.MAX_VALUE);
             } catch (ClosedException e) {
                 if (closing) {
                     return;
@@ -247,11 +307,19 @@ public final class StreamServer implements AutoCloseable, Selectable {
         }
     }
 
-    /** Runs {@link #serve} in a daemon platform thread (the acceptor) and returns at once. */
+    /**
+     * Runs {@link #serve} in a daemon platform thread (the acceptor) and returns at once. Called once
+     * per server (see the class comment).
+     *
+     * @throws NullPointerException  if {@code handler} is null
+     * @throws IllegalStateException if the server is already started ({@code start} or {@link #serve} was called)
+     * @throws ClosedException       if the server is closed
+     */
     public StreamServer start(ConnectionHandler handler) {
+        beginServing(handler);
         acceptor = Thread.ofPlatform().daemon().name("jipc-acceptor " + Sockets.describe(address)).start(() -> {
             try {
-                serve(handler);
+                acceptLoop(handler);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
@@ -275,8 +343,8 @@ public final class StreamServer implements AutoCloseable, Selectable {
 
     /**
      * The listening socket for an {@code io.jipc.select.Selector}: readable (acceptable) when a
-     * connection waits, so {@code accept(Duration.ZERO)} returns it (unless another thread or a
-     * {@link #start running} accept loop takes it first).
+     * connection waits, so {@code accept(Duration.ZERO)} returns it (unless another thread takes it
+     * first; on a server that {@link #start serves}, its acceptor takes it).
      */
     @Override
     public Selectable.Descriptor readinessSource() {
