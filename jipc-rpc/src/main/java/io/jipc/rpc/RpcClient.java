@@ -52,7 +52,9 @@ import java.util.regex.Pattern;
  * by {@link #connect}, removed by {@link #close()}) — or, for a client connected by a
  * {@code tcp://} URI, over its connection — until the deadline passes
  * ({@link RpcTimeoutException}), or the server is lost ({@link RpcServerLostException}). What the
- * implementation threw arrives as {@link RemoteInvocationException}. Default methods of the interface
+ * implementation threw arrives as {@link RemoteInvocationException}. A call whose arguments make a
+ * frame larger than the way to the server takes is refused before it is sent
+ * ({@link RpcCallTooLargeException}, naming whose limit). Default methods of the interface
  * run locally; {@code equals}, {@code hashCode} and {@code toString} are the stub's own. Any number of
  * threads may call at once: replies are matched to calls by id.
  *
@@ -467,8 +469,8 @@ public final class RpcClient<T> implements AutoCloseable {
                 timeout == null ? 0 : Math.max(1, Timeouts.nanos(timeout) / 1_000_000), RpcMethods.key(method),
                 marshaller.encodeArguments(args)));
         if (request.length > maxRequest) {
-            throw new NotMarshallableException("the call of " + RpcMethods.key(method) + " takes " + request.length
-                    + " bytes, " + maxRequestText);
+            throw new RpcCallTooLargeException("the call of " + RpcMethods.key(method) + " takes " + request.length
+                    + " bytes, " + maxRequestText, request.length, maxRequest);
         }
         CompletableFuture<RpcFrame> reply = new CompletableFuture<>();
         pending.put(callId, reply);

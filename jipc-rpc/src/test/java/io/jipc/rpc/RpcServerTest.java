@@ -560,7 +560,10 @@ class RpcServerTest {
         try (RpcServer<Bank> server = RpcServer.start("small", Bank.class, new BankService(),
                 MailboxOptions.builder().maxMessageSize(1024).capacityBytes(16 * 1024).build());
              RpcClient<Bank> client = RpcClient.connect("small", Bank.class)) {
-            assertThrows(NotMarshallableException.class, () -> client.stub().reverse(new byte[4096]));
+            RpcCallTooLargeException e = assertThrows(RpcCallTooLargeException.class,
+                    () -> client.stub().reverse(new byte[4096]));
+            assertTrue(e.length() > 4096 && e.getMessage().contains("takes " + e.length() + " bytes"), e.getMessage());
+            assertEquals(1024, e.limit());
             assertEquals(3, client.stub().reverse(new byte[3]).length);
         }
     }
@@ -638,9 +641,10 @@ class RpcServerTest {
     void overTcpACallBeyondTheServersFrameLimitIsRefusedBeforeItIsSent() throws Exception {
         try (RpcServer<Bank> server = tcpServer("tcp-small", 4096);
              RpcClient<Bank> client = tcpClient(server, "tcp-small", 1 << 20)) {
-            NotMarshallableException e = assertThrows(NotMarshallableException.class,
+            RpcCallTooLargeException e = assertThrows(RpcCallTooLargeException.class,
                     () -> client.stub().reverse(new byte[8192]));
             assertTrue(e.getMessage().contains("more than 'tcp-small' takes (4096)"), e.getMessage());
+            assertEquals(4096, e.limit());
             assertArrayEquals(new byte[] {2, 1}, client.stub().reverse(new byte[] {1, 2}));
         }
     }
@@ -679,7 +683,7 @@ class RpcServerTest {
         }
         try (RpcServer<Bank> server = tcpServer("tcp-limits-2", 1 << 20);
              RpcClient<Bank> client = tcpClient(server, "tcp-limits-2", 4096)) {
-            NotMarshallableException e = assertThrows(NotMarshallableException.class,
+            RpcCallTooLargeException e = assertThrows(RpcCallTooLargeException.class,
                     () -> client.stub().reverse(new byte[8192]));
             assertTrue(e.getMessage().contains("more than this client's frame limit over TCP (Options.maxTcpFrameSize) "
                     + "of 4096"), e.getMessage());
