@@ -13,6 +13,7 @@ import io.jipc.segment.SegmentHeaderDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.nio.ReadOnlyBufferException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
@@ -473,7 +474,12 @@ public final class CircularBuffer implements AutoCloseable {
 
     // =================================================================== taking
 
-    /** Takes the next item into {@code destination} (at least {@link #itemSize()} bytes) if there is one; false if empty. */
+    /**
+     * Takes the next item into {@code destination} (at least {@link #itemSize()} bytes) if there is one; false if empty.
+     *
+     * @throws IllegalArgumentException if {@code destination} is smaller than an item
+     * @throws ReadOnlyBufferException  if {@code destination} is read-only (checked first: nothing is taken)
+     */
     public boolean poll(MemorySegment destination) {
         checkDestination(destination);
         return tryPoll(destination);
@@ -490,6 +496,8 @@ public final class CircularBuffer implements AutoCloseable {
      *
      * @throws InterruptedException if interrupted while waiting, or already when no item is there at
      *                              once; nothing was taken
+     * @throws IllegalArgumentException if {@code destination} is smaller than an item
+     * @throws ReadOnlyBufferException  if {@code destination} is read-only (nothing is taken)
      */
     public void take(MemorySegment destination) throws InterruptedException {
         checkDestination(destination);
@@ -510,6 +518,8 @@ public final class CircularBuffer implements AutoCloseable {
      *
      * @throws InterruptedException if interrupted while waiting, or already when no item is there at
      *                              once, whatever the timeout (also zero or negative); nothing was taken
+     * @throws IllegalArgumentException if {@code destination} is smaller than an item
+     * @throws ReadOnlyBufferException  if {@code destination} is read-only (nothing is taken)
      */
     public boolean poll(MemorySegment destination, Duration timeout) throws InterruptedException {
         checkDestination(destination);
@@ -712,7 +722,7 @@ public final class CircularBuffer implements AutoCloseable {
                     + " bytes is smaller than an item (" + itemSize + " bytes)");
         }
         if (destination.isReadOnly()) {
-            throw new IllegalArgumentException("destination is read-only");
+            throw new ReadOnlyBufferException(); // as Mailbox.poll(ByteBuffer) and StreamConnection.read
         }
     }
 

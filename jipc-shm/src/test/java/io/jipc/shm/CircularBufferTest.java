@@ -12,6 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ReadOnlyBufferException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -154,6 +155,14 @@ class CircularBufferTest {
             assertTrue(buffer.offer(new byte[8]));
             MemorySegment larger = MemorySegment.ofArray(new byte[16]);
             assertTrue(buffer.poll(larger), "a larger destination takes the item in its first bytes");
+            // a read-only destination is the JDK's ReadOnlyBufferException, as Mailbox.poll(ByteBuffer) gives
+            assertTrue(buffer.offer(new byte[8]));
+            MemorySegment readOnly = MemorySegment.ofArray(new byte[8]).asReadOnly();
+            assertThrows(ReadOnlyBufferException.class, () -> buffer.poll(readOnly));
+            assertThrows(ReadOnlyBufferException.class, () -> buffer.take(readOnly));
+            assertThrows(ReadOnlyBufferException.class, () -> buffer.poll(readOnly, Duration.ZERO));
+            assertEquals(1, buffer.size(), "a read-only destination took nothing");
+            assertTrue(buffer.poll(larger));
             // a null timeout is refused also when the call need not wait (it was taken then)
             assertTrue(buffer.offer(new byte[8]));
             assertThrows(NullPointerException.class, () -> buffer.poll((Duration) null));
