@@ -12,7 +12,9 @@ import java.util.Objects;
  *
  * <p>{@link #segment()} gives random access as a {@link MemorySegment} (read-only if the region
  * was mapped read-only: writes then throw the {@link IllegalArgumentException} of a read-only segment, never a crash).
- * The typed helpers read and write primitive values in the host's byte order at a byte offset.
+ * The typed helpers read and write primitive values in the host's byte order at a byte offset; an
+ * access that does not lie inside the region throws {@link IndexOutOfBoundsException} ("offset 16 is
+ * outside the 16-byte region for a 4-byte access"), the same check and message for every accessor.
  *
  * <h2>Atomic slots</h2>
  * The atomic operations act on an <em>aligned</em> slot: an {@code int} at an offset that is a
@@ -85,40 +87,42 @@ public abstract sealed class Region implements AutoCloseable permits SharedRegio
 
     /** The byte at {@code offset}. */
     public final byte getByte(long offset) {
-        return segment.get(ValueLayout.JAVA_BYTE, offset);
+        return segment.get(ValueLayout.JAVA_BYTE, inside(offset, Byte.BYTES));
     }
 
     public final void setByte(long offset, byte value) {
-        segment.set(ValueLayout.JAVA_BYTE, offset, value);
+        segment.set(ValueLayout.JAVA_BYTE, inside(offset, Byte.BYTES), value);
     }
 
     /** The {@code int} at {@code offset} (any alignment), a plain read. */
     public final int getInt(long offset) {
-        return segment.get(ValueLayout.JAVA_INT_UNALIGNED, offset);
+        return segment.get(ValueLayout.JAVA_INT_UNALIGNED, inside(offset, Integer.BYTES));
     }
 
     public final void setInt(long offset, int value) {
-        segment.set(ValueLayout.JAVA_INT_UNALIGNED, offset, value);
+        segment.set(ValueLayout.JAVA_INT_UNALIGNED, inside(offset, Integer.BYTES), value);
     }
 
     /** The {@code long} at {@code offset} (any alignment), a plain read. */
     public final long getLong(long offset) {
-        return segment.get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
+        return segment.get(ValueLayout.JAVA_LONG_UNALIGNED, inside(offset, Long.BYTES));
     }
 
     public final void setLong(long offset, long value) {
-        segment.set(ValueLayout.JAVA_LONG_UNALIGNED, offset, value);
+        segment.set(ValueLayout.JAVA_LONG_UNALIGNED, inside(offset, Long.BYTES), value);
     }
 
     /** Copies {@code destination.length} bytes from {@code offset} into {@code destination}. */
     public final void getBytes(long offset, byte[] destination) {
-        MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, offset, Objects.requireNonNull(destination), 0,
+        Objects.requireNonNull(destination);
+        MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, inside(offset, destination.length), destination, 0,
                 destination.length);
     }
 
     /** Copies {@code source} to {@code offset}. */
     public final void setBytes(long offset, byte[] source) {
-        MemorySegment.copy(Objects.requireNonNull(source), 0, segment, ValueLayout.JAVA_BYTE, offset, source.length);
+        Objects.requireNonNull(source);
+        MemorySegment.copy(source, 0, segment, ValueLayout.JAVA_BYTE, inside(offset, source.length), source.length);
     }
 
     // ---------------------------------------------------------------- atomic int slots
@@ -196,13 +200,24 @@ public abstract sealed class Region implements AutoCloseable permits SharedRegio
     }
 
     private long slot(long offset, int size) {
-        if (offset < 0 || offset > segment.byteSize() - size) {
-            throw new IndexOutOfBoundsException("offset " + offset + " is outside the " + segment.byteSize()
-                    + "-byte region for a " + size + "-byte slot");
-        }
+        inside(offset, size);
         if (((segment.address() + offset) & (size - 1)) != 0) {
             throw new IllegalArgumentException("offset " + offset + " is not " + size + "-byte aligned: an atomic "
                     + (size == 4 ? "int" : "long") + " slot must be aligned to its size");
+        }
+        return offset;
+    }
+
+    /**
+     * {@code offset}, if {@code length} bytes from it lie inside the region: the one bounds check
+     * (and message) of every accessor, plain or atomic, instead of the segment's, whose message
+     * prints the mapping's address.
+     */
+    private long inside(long offset, long length) {
+        long size = segment.byteSize();
+        if (offset < 0 || length > size || offset > size - length) {
+            throw new IndexOutOfBoundsException("offset " + offset + " is outside the " + size
+                    + "-byte region for a " + length + "-byte access");
         }
         return offset;
     }

@@ -8,12 +8,15 @@ import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -206,6 +209,32 @@ class SharedRegionTest {
         }
     }
 
+
+    /** An access outside the region, plain or atomic, gets one message: offset, region size, access length. */
+    @Test
+    void everyAccessorOutsideTheRegionSaysSoTheSameWay() {
+        try (SharedRegion region = SharedRegion.create("bounds", 16)) {
+            Map<String, Executable> accesses = new LinkedHashMap<>();
+            accesses.put("getByte(16)", () -> region.getByte(16));
+            accesses.put("setByte(-1)", () -> region.setByte(-1, (byte) 1));
+            accesses.put("getInt(14)", () -> region.getInt(14));
+            accesses.put("setInt(16)", () -> region.setInt(16, 1));
+            accesses.put("getLong(9)", () -> region.getLong(9));
+            accesses.put("setLong(-8)", () -> region.setLong(-8, 1));
+            accesses.put("getBytes(10, 10)", () -> region.getBytes(10, new byte[10]));
+            accesses.put("setBytes(MAX, 1)", () -> region.setBytes(Long.MAX_VALUE, new byte[1]));
+            accesses.put("getBytes(0, 17)", () -> region.getBytes(0, new byte[17]));
+            accesses.put("getIntVolatile(16)", () -> region.getIntVolatile(16));
+            accesses.put("getLongVolatile(-8)", () -> region.getLongVolatile(-8));
+            accesses.forEach((what, access) -> {
+                IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, access, what);
+                assertTrue(e.getMessage().matches("offset -?\\d+ is outside the 16-byte region for a \\d+-byte access"),
+                        what + ": " + e.getMessage());
+            });
+            region.setBytes(16, new byte[0]); // nothing at the end is inside
+            region.unlink();
+        }
+    }
     @Test
     void aClosedRegionThrowsInsteadOfCrashing() {
         SharedRegion region = SharedRegion.create("closed", 64);
