@@ -136,12 +136,15 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
      *
      * @throws MqExistsException if the name is taken
      * @throws MqLimitException  if {@code attributes} exceed a limit of {@link MqLimits}
+     * @throws IllegalArgumentException if {@code permissions} are not permission bits that include {@code 0600}
+     *                                  (as a mailbox's: the creator's user must be able to open its queue)
      */
     public static PosixMessageQueue create(String name, MqAttributes attributes, int permissions) {
         checkName(name);
         Objects.requireNonNull(attributes, "attributes");
-        if ((permissions & ~0777) != 0) {
-            throw new IllegalArgumentException("permissions must be within 0777: 0" + Integer.toOctalString(permissions));
+        if ((permissions & ~0777) != 0 || (permissions & 0600) != 0600) { // the creator's user must keep its own queue
+            throw new IllegalArgumentException("permissions must be within 0777 and include 0600: 0"
+                    + Integer.toOctalString(permissions));
         }
         int mqd;
         try {

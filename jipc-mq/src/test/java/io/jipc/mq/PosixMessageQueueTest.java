@@ -270,6 +270,18 @@ class PosixMessageQueueTest {
         assertTrue(e.getMessage().contains("invalid POSIX message queue name"), e.getMessage());
     }
 
+    /** As a mailbox's: permissions without the owner's read and write would lock the creator's own user out. */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 0400, 0200, 0066, 01600})
+    void permissionsMustBeBitsThatIncludeTheOwnersReadAndWrite(int permissions) {
+        String name = NAMES.next();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PosixMessageQueue.create(name, MqAttributes.of(1, 8), permissions));
+        assertEquals("permissions must be within 0777 and include 0600: 0" + Integer.toOctalString(permissions),
+                e.getMessage());
+        assertFalse(PosixMessageQueue.exists(name), "nothing was created");
+    }
+
     @Test
     void aNameOfMoreThan255BytesAfterTheSlashIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> PosixMessageQueue.open("/" + "x".repeat(256)));

@@ -92,15 +92,16 @@ public final class DatagramEndpoint implements AutoCloseable, Selectable {
      * Like {@link #bind(SocketAddress, DatagramOptions)}, with the mode of a Unix-domain socket file
      * (sending needs write permission).
      *
-     * @throws IllegalArgumentException      if {@code socketPermissions} has bits outside {@code 0777}
+     * @throws IllegalArgumentException      if {@code socketPermissions} has bits outside {@code 0777} or
+     *                                       lacks {@code 0600} (as a mailbox's: the creator's user must keep access)
      * @throws io.jipc.InsecureFileException if another process replaced the socket file right after
      *                                       it was bound (possible only where other users may write
      *                                       the directory): its mode is then not changed, the socket is closed
      */
     public static DatagramEndpoint bind(SocketAddress local, DatagramOptions options, int socketPermissions) {
         Objects.requireNonNull(local, "local address");
-        if ((socketPermissions & ~0777) != 0) {
-            throw new IllegalArgumentException("socket permissions must be within 0777: 0"
+        if ((socketPermissions & ~0777) != 0 || (socketPermissions & 0600) != 0600) { // the creator's user must send
+            throw new IllegalArgumentException("socket permissions must be within 0777 and include 0600: 0"
                     + Integer.toOctalString(socketPermissions));
         }
         return open(Sockets.family(local), local, options, socketPermissions);

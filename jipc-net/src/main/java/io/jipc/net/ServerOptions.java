@@ -21,7 +21,7 @@ import java.util.Set;
  *     ({@code SO_PEERCRED}) whose connections are served; others are closed at once</td></tr>
  * <tr><td>{@code socketPermissions}</td><td>0600</td><td>Unix-domain only: mode of the socket file
  *     (connecting needs write permission on it); 0666 lets every user try, {@code allowedUids} then
- *     decides</td></tr>
+ *     decides; it must include 0600 (else {@link IllegalArgumentException}), as a mailbox's</td></tr>
  * <tr><td>{@code closeGrace}</td><td>5 s</td><td>how long {@link StreamServer#close()} lets
  *     handlers finish (and users of accepted connections close them) after it stopped accepting
  *     and ended their input</td></tr>
@@ -42,8 +42,9 @@ public record ServerOptions(int backlog, int maxConnections, Set<Integer> allowe
             throw new IllegalArgumentException("maxConnections must be at least 1: " + maxConnections);
         }
         allowedUids = Set.copyOf(allowedUids);
-        if ((socketPermissions & ~0777) != 0) {
-            throw new IllegalArgumentException("socket permissions must be within 0777: 0" + Integer.toOctalString(socketPermissions));
+        if ((socketPermissions & ~0777) != 0 || (socketPermissions & 0600) != 0600) { // the creator's user must connect
+            throw new IllegalArgumentException("socket permissions must be within 0777 and include 0600: 0"
+                    + Integer.toOctalString(socketPermissions));
         }
         Objects.requireNonNull(closeGrace, "closeGrace");
         if (closeGrace.isNegative()) {

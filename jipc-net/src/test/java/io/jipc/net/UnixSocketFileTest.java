@@ -150,6 +150,19 @@ class UnixSocketFileTest {
         assertFalse(Files.exists(dir.resolve("x.sock"), LinkOption.NOFOLLOW_LINKS));
     }
 
+    /** As a mailbox's: a mode without the owner's read and write would lock the creator's own user out. */
+    @Test
+    void aModeWithoutTheOwnersReadAndWriteIsRefused() {
+        for (int bad : new int[] {0, 0400, 0200, 0066}) {
+            String expected = "socket permissions must be within 0777 and include 0600: 0" + Integer.toOctalString(bad);
+            assertEquals(expected, assertThrows(IllegalArgumentException.class,
+                    () -> ServerOptions.defaults().withSocketPermissions(bad)).getMessage());
+            assertEquals(expected, assertThrows(IllegalArgumentException.class, () -> DatagramEndpoint.bind(
+                    UnixDomainSocketAddress.of(dir.resolve("x.sock")), DatagramOptions.defaults(), bad)).getMessage());
+            assertFalse(Files.exists(dir.resolve("x.sock"), LinkOption.NOFOLLOW_LINKS));
+        }
+    }
+
     @Test
     void bindingAtASymbolicLinkFailsAndLeavesTheTargetAlone() throws IOException {
         Path target = regularFile("target");

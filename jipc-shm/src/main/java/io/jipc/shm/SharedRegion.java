@@ -85,15 +85,17 @@ public final class SharedRegion extends Region {
      * read-write.
      *
      * @throws RegionExistsException    if the name is taken
-     * @throws IllegalArgumentException if the name, size or mode is invalid
+     * @throws IllegalArgumentException if the name or size is invalid, or {@code mode} is not
+     *                                  permission bits that include {@code 0600} (as a mailbox's)
      * @throws ErrnoException           e.g. {@code ENOSPC} when the memory file system is full
      */
     public static SharedRegion create(String name, long size, int mode) {
         if (size <= 0) {
             throw new IllegalArgumentException("region size must be positive: " + size);
         }
-        if ((mode & ~0777) != 0) {
-            throw new IllegalArgumentException("mode must be permission bits (0 to 0777): 0" + Integer.toOctalString(mode));
+        if ((mode & ~0777) != 0 || (mode & 0600) != 0600) { // the creator's user must keep its own region
+            throw new IllegalArgumentException("permissions must be within 0777 and include 0600: 0"
+                    + Integer.toOctalString(mode));
         }
         Path path = resolve(name, true);
         String file = path.toString();

@@ -130,6 +130,12 @@ class SharedRegionTest {
         assertThrows(IllegalArgumentException.class, () -> SharedRegion.create("bad", 0));
         assertThrows(IllegalArgumentException.class, () -> SharedRegion.create("bad", -1));
         assertThrows(IllegalArgumentException.class, () -> SharedRegion.create("bad", 64, 01777));
+        // as a mailbox's: without the owner's read and write the creator's own user is locked out
+        for (int bad : new int[] {0, 0400, 0200, 0066}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SharedRegion.create("bad", 64, bad));
+            assertEquals("permissions must be within 0777 and include 0600: 0" + Integer.toOctalString(bad), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> CircularBuffer.create("bad", 8, 4, bad));
+        }
         assertFalse(SharedRegion.exists("bad"));
     }
 

@@ -379,6 +379,7 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
      * the permission bits {@code permissions}.
      *
      * @throws SyncObjectExistsException if the name is taken
+     * @throws IllegalArgumentException if {@code permissions} are not permission bits that include {@code 0600}
      */
     public static ProcessBarrier create(String name, int parties, int permissions) {
         return SyncFile.create(name, TAG, slotLength(parties), permissions, slot -> formatTracked(slot, parties),

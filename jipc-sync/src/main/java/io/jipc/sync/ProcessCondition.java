@@ -98,7 +98,11 @@ public final class ProcessCondition extends SyncHandle<ProcessCondition> {
         return create(name, 0600);
     }
 
-    /** Creates a named condition whose file has the permission bits {@code permissions}. */
+    /**
+     * Creates a named condition whose file has the permission bits {@code permissions}.
+     *
+     * @throws IllegalArgumentException if {@code permissions} are not permission bits that include {@code 0600}
+     */
     public static ProcessCondition create(String name, int permissions) {
         return SyncFile.create(name, TAG, SLOT_LENGTH, permissions, ProcessCondition::format, ProcessCondition::new);
     }

@@ -93,7 +93,11 @@ public final class ProcessCountDownLatch extends SyncHandle<ProcessCountDownLatc
         return create(name, count, 0600);
     }
 
-    /** Creates a named latch whose file has the permission bits {@code permissions}. */
+    /**
+     * Creates a named latch whose file has the permission bits {@code permissions}.
+     *
+     * @throws IllegalArgumentException if {@code permissions} are not permission bits that include {@code 0600}
+     */
     public static ProcessCountDownLatch create(String name, int count, int permissions) {
         if (count < 0) {
             throw new IllegalArgumentException("count " + count + " < 0");

@@ -131,7 +131,11 @@ public final class ProcessMutex extends SyncHandle<ProcessMutex> {
         return create(name, 0600);
     }
 
-    /** Creates a named mutex whose file has the permission bits {@code permissions} (e.g. {@code 0660}). */
+    /**
+     * Creates a named mutex whose file has the permission bits {@code permissions} (e.g. {@code 0660}).
+     *
+     * @throws IllegalArgumentException if {@code permissions} are not permission bits that include {@code 0600}
+     */
     public static ProcessMutex create(String name, int permissions) {
         return SyncFile.create(name, TAG, SLOT_LENGTH, permissions, ProcessMutex::format, ProcessMutex::new);
     }

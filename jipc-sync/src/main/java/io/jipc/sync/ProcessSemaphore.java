@@ -214,6 +214,7 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
      *
      * @param holderEntries 0 for an untracked semaphore, else the size of the holder table
      * @throws SyncObjectExistsException if the name is taken
+     * @throws IllegalArgumentException if {@code permissions} are not permission bits that include {@code 0600}
      */
     public static ProcessSemaphore create(String name, int permits, int holderEntries, int permissions) {
         return SyncFile.create(name, TAG, slotLength(holderEntries), permissions,

@@ -45,6 +45,19 @@ final class SyncFile {
     }
 
     /**
+     * {@code permissions} for a new object: permission bits that include {@code 0600}, as a mailbox's
+     * ({@code MailboxOptions.permissions}): without the owner's read and write the creator's own
+     * user could not open what it made.
+     */
+    private static int checkCreatePermissions(int permissions) {
+        if ((permissions & ~0777) != 0 || (permissions & 0600) != 0600) {
+            throw new IllegalArgumentException("permissions must be within 0777 and include 0600: 0"
+                    + Integer.toOctalString(permissions));
+        }
+        return permissions;
+    }
+
+    /**
      * Creates the file, lets {@code format} format the slot, publishes the file, and attaches a
      * handle to the slot with {@code attach}; the file is removed if any of it fails.
      *
@@ -56,7 +69,7 @@ final class SyncFile {
         SharedSegment segment;
         try {
             segment = SharedSegment.create(path, SyncFileDescriptor.MAGIC, SyncFileDescriptor.SLOT_OFFSET + slotLength,
-                    checkPermissions(permissions));
+                    checkCreatePermissions(permissions));
         } catch (ErrnoException e) {
             if (e.errno() == Errno.EEXIST) {
                 throw new SyncObjectExistsException("synchronization object '" + name + "' exists (" + path + ")", e);

@@ -8,6 +8,7 @@ import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.function.Executable;
 
 import java.lang.foreign.MemoryLayout;
 import java.nio.file.Files;
@@ -98,11 +99,32 @@ class NamedSyncObjectTest {
         // permission bits only: no set-id or sticky bit (-1 made a file of mode 07777), and nothing is created
         for (int bad : new int[] {-1, 04777, 01600, 01000}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ProcessMutex.create("odd", bad));
-            assertTrue(e.getMessage().contains("0 to 0777"), e.getMessage());
+            assertTrue(e.getMessage().contains("within 0777"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> ProcessSemaphore.create("odd", 1, 16, bad));
-            assertThrows(IllegalArgumentException.class, () -> ProcessMutex.open("odd", bad));
+            e = assertThrows(IllegalArgumentException.class, () -> ProcessMutex.open("odd", bad));
+            assertTrue(e.getMessage().contains("0 to 0777"), e.getMessage());
         }
         assertFalse(SyncObjects.exists("odd"), "nothing was created");
+    }
+
+    /** As a mailbox's: permissions without the owner's read and write would lock the creator's own user out. */
+    @Test
+    void everyKindIsCreatedOnlyWithPermissionsThatIncludeTheOwnersReadAndWrite() {
+        for (int bad : new int[] {0, 0400, 0200, 0066, 0577}) {
+            for (Executable create : new Executable[] {
+                    () -> ProcessMutex.create("locked-out", bad),
+                    () -> ProcessSemaphore.create("locked-out", 1, 0, bad),
+                    () -> ProcessCondition.create("locked-out", bad),
+                    () -> ProcessCountDownLatch.create("locked-out", 1, bad),
+                    () -> ProcessBarrier.create("locked-out", 2, bad)}) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, create);
+                assertEquals("permissions must be within 0777 and include 0600: 0" + Integer.toOctalString(bad),
+                        e.getMessage());
+                assertFalse(SyncObjects.exists("locked-out"), "nothing was created");
+            }
+        }
+        ProcessMutex.create("owner-only", 0600).close();
+        assertTrue(ProcessMutex.destroy("owner-only"));
     }
 
     @Test
