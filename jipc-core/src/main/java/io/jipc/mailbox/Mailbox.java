@@ -191,10 +191,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * file lies (only {@code jipc rm}, or deleting the file, does).
      *
      * @throws MailboxExistsException if the file exists
+     * @throws IllegalArgumentException if {@code file} names no file (the root) or its name is not a mailbox name
      */
     public static Mailbox createDurable(Path file, MailboxOptions options) {
-        Path absolute = file.toAbsolutePath();
-        return create(absolute, checkName(absolute.getFileName().toString()), options, true);
+        Path absolute = Objects.requireNonNull(file, "file").toAbsolutePath();
+        Objects.requireNonNull(options, "options");
+        return create(absolute, checkName(durableName(absolute)), options, true);
     }
 
     /** Opens a durable mailbox created with {@link #createDurable} (permissions 0600). */
@@ -209,8 +211,17 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * @throws io.jipc.InsecureFileException if the file is a link, another user's, or has other permissions
      */
     public static Mailbox openDurable(Path file, int permissions) {
-        Path absolute = file.toAbsolutePath();
-        return open(absolute, checkName(absolute.getFileName().toString()), permissions);
+        Path absolute = Objects.requireNonNull(file, "file").toAbsolutePath();
+        return open(absolute, checkName(durableName(absolute)), permissions);
+    }
+
+    /** The name of the durable mailbox at {@code file}: the file's name; a path without one (the root) is refused. */
+    private static String durableName(Path file) {
+        Path name = file.getFileName();
+        if (name == null) {
+            throw new IllegalArgumentException("'" + file + "' names no file: a durable mailbox is a file, named as it");
+        }
+        return name.toString();
     }
 
     /**
@@ -350,6 +361,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /** Opens the mailbox, creating it with {@code options} if it does not exist. */
     public static Mailbox openOrCreate(String name, MailboxOptions options) {
+        checkName(name);
+        Objects.requireNonNull(options, "options");
         while (true) {
             try {
                 return open(name, options.permissions());
@@ -626,17 +639,20 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /** Sends {@code message} if there is room now; returns false if the mailbox is full. */
     public boolean offer(byte[] message) {
+        Objects.requireNonNull(message, "message");
         return offer(message, 0, message.length);
     }
 
     /** Sends {@code length} bytes of {@code message} from {@code offset} if there is room now. */
     public boolean offer(byte[] message, int offset, int length) {
+        Objects.requireNonNull(message, "message");
         Objects.checkFromIndexSize(offset, length, message.length);
         return offer(MemorySegment.ofArray(message), offset, length);
     }
 
     /** Sends the {@code remaining()} bytes of {@code message} if there is room now (then advances its position). */
     public boolean offer(ByteBuffer message) {
+        Objects.requireNonNull(message, "message");
         int length = message.remaining();
         if (offer(MemorySegment.ofBuffer(message))) {
             message.position(message.position() + length);
@@ -647,6 +663,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /** Sends the bytes of {@code message} if there is room now. */
     public boolean offer(MemorySegment message) {
+        Objects.requireNonNull(message, "message");
         return offer(message, 0, checkSize(message.byteSize()));
     }
 
@@ -720,11 +737,13 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /** Sends {@code message}, waiting for room as long as needed. */
     public void put(byte[] message) throws InterruptedException {
+        Objects.requireNonNull(message, "message");
         offerUntil(MemorySegment.ofArray(message), FOREVER);
     }
 
     /** Sends the remaining bytes of {@code message}, waiting for room as long as needed. */
     public void put(ByteBuffer message) throws InterruptedException {
+        Objects.requireNonNull(message, "message");
         int length = message.remaining();
         offerUntil(MemorySegment.ofBuffer(message), FOREVER);
         message.position(message.position() + length);
@@ -732,6 +751,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /** Sends {@code message}, waiting for room as long as needed. */
     public void put(MemorySegment message) throws InterruptedException {
+        Objects.requireNonNull(message, "message");
         if (lanes == null) {
             try {
                 if (offerToRing(message, 0, checkSize(message.byteSize()), FOREVER)) {
@@ -745,11 +765,13 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /** Sends {@code message}, waiting at most {@code timeout} for room; false if it timed out. */
     public boolean offer(byte[] message, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(message, "message");
         return offerUntil(MemorySegment.ofArray(message), deadline(timeout));
     }
 
     /** Sends the remaining bytes of {@code message}, waiting at most {@code timeout}; false if it timed out. */
     public boolean offer(ByteBuffer message, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(message, "message");
         int length = message.remaining();
         if (offerUntil(MemorySegment.ofBuffer(message), deadline(timeout))) {
             message.position(message.position() + length);
@@ -760,6 +782,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /** Sends {@code message}, waiting at most {@code timeout} for room; false if it timed out. */
     public boolean offer(MemorySegment message, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(message, "message");
         return offerUntil(message, deadline(timeout));
     }
 
@@ -796,21 +819,25 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * @throws IllegalArgumentException if {@code priority} is not in {@code 0..priorities()-1}
      */
     public boolean offer(byte[] message, int priority) {
+        Objects.requireNonNull(message, "message");
         return offer(MemorySegment.ofArray(message), priority);
     }
 
     /** Sends the bytes of {@code message} at {@code priority} if there is room now; see {@link #offer(byte[], int)}. */
     public boolean offer(MemorySegment message, int priority) {
+        Objects.requireNonNull(message, "message");
         return offer(message, 0, checkSize(message.byteSize()), priority, AT_ONCE);
     }
 
     /** Sends {@code message} at {@code priority}, waiting for room (or, rendezvous, for a receiver to take it). */
     public void put(byte[] message, int priority) throws InterruptedException {
+        Objects.requireNonNull(message, "message");
         offerUntil(MemorySegment.ofArray(message), priority, FOREVER);
     }
 
     /** Sends the bytes of {@code message} at {@code priority}, waiting as {@link #put(byte[], int)} does. */
     public void put(MemorySegment message, int priority) throws InterruptedException {
+        Objects.requireNonNull(message, "message");
         offerUntil(message, priority, FOREVER);
     }
 
@@ -820,11 +847,13 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * no receiver ever gets it); false if it timed out.
      */
     public boolean offer(byte[] message, int priority, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(message, "message");
         return offerUntil(MemorySegment.ofArray(message), priority, deadline(timeout));
     }
 
     /** Sends the bytes of {@code message} at {@code priority}, waiting at most {@code timeout}; see {@link #offer(byte[], int, Duration)}. */
     public boolean offer(MemorySegment message, int priority, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(message, "message");
         return offerUntil(message, priority, deadline(timeout));
     }
 
@@ -1018,11 +1047,13 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * @throws IllegalStateException if the mailbox was created without headers
      */
     public ProcessIdentity transfer(byte[] message) throws InterruptedException {
+        Objects.requireNonNull(message, "message");
         return transfer(message, 0);
     }
 
     /** {@link #transfer(byte[])} at {@code priority}. */
     public ProcessIdentity transfer(byte[] message, int priority) throws InterruptedException {
+        Objects.requireNonNull(message, "message");
         return receiver(transferUntil(message, priority, FOREVER));
     }
 
@@ -1031,6 +1062,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * receiving process, or null if none took it in time: the message is then withdrawn.
      */
     public ProcessIdentity tryTransfer(byte[] message, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(message, "message");
         return receiver(transferUntil(message, 0, deadline(timeout)));
     }
 
@@ -1299,6 +1331,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * @throws ReadOnlyBufferException  if {@code destination} is read-only; the message stays in the mailbox
      */
     public int poll(ByteBuffer destination) {
+        Objects.requireNonNull(destination, "destination");
         return pollInto(destination, false, AT_ONCE);
     }
 
@@ -1314,16 +1347,19 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * @throws ReadOnlyBufferException if {@code destination} is read-only; the message stays in the mailbox
      */
     public int pollTruncating(ByteBuffer destination) {
+        Objects.requireNonNull(destination, "destination");
         return pollInto(destination, true, AT_ONCE);
     }
 
     /** {@link #pollTruncating(ByteBuffer)}, waiting as long as needed for a message. */
     public int takeTruncating(ByteBuffer destination) throws InterruptedException {
+        Objects.requireNonNull(destination, "destination");
         return pollUntil(destination, true, FOREVER);
     }
 
     /** {@link #pollTruncating(ByteBuffer)}, waiting at most {@code timeout}; -1 if none came. */
     public int pollTruncating(ByteBuffer destination, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(destination, "destination");
         return pollUntil(destination, true, deadline(timeout));
     }
 
@@ -1386,11 +1422,13 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /** Receives the next message into {@code destination}, waiting as long as needed; returns its length. */
     public int take(ByteBuffer destination) throws InterruptedException {
+        Objects.requireNonNull(destination, "destination");
         return pollUntil(destination, false, FOREVER);
     }
 
     /** Receives the next message into {@code destination}, waiting at most {@code timeout}; -1 if none came. */
     public int poll(ByteBuffer destination, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(destination, "destination");
         return pollUntil(destination, false, deadline(timeout));
     }
 

@@ -359,7 +359,7 @@ public final class MailboxOptions {
 
         /** How long an unfinished send may block the receiver before the sender's liveness is checked. */
         public Builder deadSenderTimeout(Duration timeout) {
-            if (timeout.isNegative() || timeout.isZero()) {
+            if (Objects.requireNonNull(timeout, "timeout").isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("dead sender timeout must be positive: " + Timeouts.text(timeout));
             }
             this.deadSenderTimeout = timeout;

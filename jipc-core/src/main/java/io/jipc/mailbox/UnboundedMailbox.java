@@ -576,17 +576,20 @@ public final class UnboundedMailbox implements AutoCloseable {
 
     /** Sends {@code message}; false only if the ceiling forbids the segment it would need. Never waits. */
     public boolean offer(byte[] message) {
+        Objects.requireNonNull(message, "message");
         return offer(MemorySegment.ofArray(message), 0, checkSize(message.length));
     }
 
     /** Sends {@code length} bytes of {@code message} from {@code offset}; see {@link #offer(byte[])}. */
     public boolean offer(byte[] message, int offset, int length) {
+        Objects.requireNonNull(message, "message");
         Objects.checkFromIndexSize(offset, length, message.length);
         return offer(MemorySegment.ofArray(message), offset, checkSize(length));
     }
 
     /** Sends the {@code remaining()} bytes of {@code message} (then advances its position); see {@link #offer(byte[])}. */
     public boolean offer(ByteBuffer message) {
+        Objects.requireNonNull(message, "message");
         int length = checkSize(message.remaining());
         if (offer(MemorySegment.ofBuffer(message), 0, length)) {
             message.position(message.position() + length);
@@ -597,6 +600,7 @@ public final class UnboundedMailbox implements AutoCloseable {
 
     /** Sends the bytes of {@code message}; see {@link #offer(byte[])}. */
     public boolean offer(MemorySegment message) {
+        Objects.requireNonNull(message, "message");
         return offer(message, 0, checkSize(message.byteSize()));
     }
 
