@@ -99,7 +99,8 @@ public final class DatagramEndpoint implements AutoCloseable, Selectable {
      *                                       the directory): its mode is then not changed, the socket is closed
      */
     public static DatagramEndpoint bind(SocketAddress local, DatagramOptions options, int socketPermissions) {
-        Objects.requireNonNull(local, "local address");
+        Objects.requireNonNull(local, "local");
+        Objects.requireNonNull(options, "options");
         if ((socketPermissions & ~0777) != 0 || (socketPermissions & 0600) != 0600) { // the creator's user must send
             throw new IllegalArgumentException("socket permissions must be within 0777 and include 0600: 0"
                     + Integer.toOctalString(socketPermissions));
@@ -114,6 +115,8 @@ public final class DatagramEndpoint implements AutoCloseable, Selectable {
      * the peer must reply), an ephemeral port on the wildcard address for UDP.
      */
     public static DatagramEndpoint open(SocketAddress peerKind, DatagramOptions options) {
+        Objects.requireNonNull(peerKind, "peerKind");
+        Objects.requireNonNull(options, "options");
         int family = Sockets.family(peerKind);
         SocketAddress local = switch (family) {
             case Sockets.AF_UNIX -> null;

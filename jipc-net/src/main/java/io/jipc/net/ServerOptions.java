@@ -41,7 +41,7 @@ public record ServerOptions(int backlog, int maxConnections, Set<Integer> allowe
         if (maxConnections < 1) {
             throw new IllegalArgumentException("maxConnections must be at least 1: " + maxConnections);
         }
-        allowedUids = Set.copyOf(allowedUids);
+        allowedUids = Set.copyOf(Objects.requireNonNull(allowedUids, "allowedUids"));
         if ((socketPermissions & ~0777) != 0 || (socketPermissions & 0600) != 0600) { // the creator's user must connect
             throw new IllegalArgumentException("socket permissions must be within 0777 and include 0600: 0"
                     + Integer.toOctalString(socketPermissions));
@@ -67,6 +67,7 @@ public record ServerOptions(int backlog, int maxConnections, Set<Integer> allowe
     }
 
     public ServerOptions withAllowedUids(Set<Integer> uids) {
+        Objects.requireNonNull(uids, "uids");
         return new ServerOptions(backlog, maxConnections, uids, socketPermissions, closeGrace, connection);
     }
 

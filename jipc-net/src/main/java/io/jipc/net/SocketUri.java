@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * A socket named the way the {@code jipc} command takes it:
@@ -38,6 +39,7 @@ public record SocketUri(Kind kind, SocketAddress address) {
 
     /** Whether {@code text} starts with one of the socket schemes (and so is meant for {@link #parse}). */
     public static boolean isSocketUri(String text) {
+        Objects.requireNonNull(text, "text");
         String lower = text.toLowerCase(Locale.ROOT);
         for (Kind kind : Kind.values()) {
             if (lower.startsWith(kind.scheme + ":")) {
@@ -53,6 +55,7 @@ public record SocketUri(Kind kind, SocketAddress address) {
      * @throws IllegalArgumentException with what is wrong and the accepted forms
      */
     public static SocketUri parse(String text) {
+        Objects.requireNonNull(text, "text");
         int colon = text.indexOf(':');
         if (colon < 0) {
             throw invalid(text, "no scheme");

@@ -15,6 +15,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -108,6 +109,8 @@ public final class StreamConnection implements AutoCloseable, Selectable {
      */
     public static StreamConnection connect(SocketAddress address, ConnectionOptions options)
             throws InterruptedException {
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(options, "options");
         String subject = Sockets.describe(address);
         int family = Sockets.family(address);
         NativeSocket socket = NativeSocket.open(family, Sockets.SOCK_STREAM, subject);

@@ -100,6 +100,8 @@ public final class StreamServer implements AutoCloseable, Selectable {
      *                                       the directory): its mode is then not changed, the socket is closed
      */
     public static StreamServer bind(SocketAddress address, ServerOptions options) {
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(options, "options");
         int family = Sockets.family(address);
         NativeSocket socket = NativeSocket.open(family, Sockets.SOCK_STREAM, Sockets.describe(address));
         try {
