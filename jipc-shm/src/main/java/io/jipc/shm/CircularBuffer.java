@@ -411,7 +411,7 @@ public final class CircularBuffer implements AutoCloseable {
 
     /** Puts {@code item} if there is room at once; false if the buffer is full. */
     public boolean offer(byte[] item) {
-        return offer(MemorySegment.ofArray(item));
+        return offer(MemorySegment.ofArray(Objects.requireNonNull(item, "item")));
     }
 
     /**
@@ -428,7 +428,7 @@ public final class CircularBuffer implements AutoCloseable {
     }
 
     public void put(byte[] item) throws InterruptedException {
-        put(MemorySegment.ofArray(item));
+        put(MemorySegment.ofArray(Objects.requireNonNull(item, "item")));
     }
 
     /**
@@ -444,7 +444,7 @@ public final class CircularBuffer implements AutoCloseable {
     }
 
     public boolean offer(byte[] item, Duration timeout) throws InterruptedException {
-        return offer(MemorySegment.ofArray(item), timeout);
+        return offer(MemorySegment.ofArray(Objects.requireNonNull(item, "item")), timeout);
     }
 
     private boolean awaitPut(MemorySegment item, long deadline) throws InterruptedException {
@@ -710,14 +710,14 @@ public final class CircularBuffer implements AutoCloseable {
     }
 
     private void checkItem(MemorySegment item) {
-        if (item.byteSize() != itemSize) {
+        if (Objects.requireNonNull(item, "item").byteSize() != itemSize) {
             throw new IllegalArgumentException("an item of this buffer is exactly " + itemSize + " bytes, not "
                     + item.byteSize());
         }
     }
 
     private void checkDestination(MemorySegment destination) {
-        if (destination.byteSize() < itemSize) {
+        if (Objects.requireNonNull(destination, "destination").byteSize() < itemSize) {
             throw new IllegalArgumentException("destination of " + destination.byteSize()
                     + " bytes is smaller than an item (" + itemSize + " bytes)");
         }

@@ -114,14 +114,14 @@ public abstract sealed class Region implements AutoCloseable permits SharedRegio
 
     /** Copies {@code destination.length} bytes from {@code offset} into {@code destination}. */
     public final void getBytes(long offset, byte[] destination) {
-        Objects.requireNonNull(destination);
+        Objects.requireNonNull(destination, "destination");
         MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, inside(offset, destination.length), destination, 0,
                 destination.length);
     }
 
     /** Copies {@code source} to {@code offset}. */
     public final void setBytes(long offset, byte[] source) {
-        Objects.requireNonNull(source);
+        Objects.requireNonNull(source, "source");
         MemorySegment.copy(source, 0, segment, ValueLayout.JAVA_BYTE, inside(offset, source.length), source.length);
     }
 
