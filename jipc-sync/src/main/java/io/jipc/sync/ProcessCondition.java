@@ -6,6 +6,7 @@ import io.jipc.segment.SharedSegment;
 
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * A condition variable in shared memory: threads of any processes wait, with a {@link ProcessMutex}
@@ -151,6 +152,7 @@ public final class ProcessCondition extends SyncHandle<ProcessCondition> {
     }
 
     private Acquisition await(ProcessMutex mutex, long deadlineNanos) throws InterruptedException {
+        Objects.requireNonNull(mutex, "mutex");
         ensureOpen();
         if (!mutex.isHeldByCurrentThread()) {
             throw new IllegalMonitorStateException("await needs the mutex held by the current thread");

@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 
 /** Checks shared by every slot format: placement, and the tag that names the kind and is written last. */
 final class Slots {
@@ -39,7 +40,7 @@ final class Slots {
 
     /** Checks that {@code slot} is native memory of at least {@code length} bytes, 8-byte aligned. */
     static void checkPlacement(MemorySegment slot, long length, String what) {
-        if (!slot.isNative()) {
+        if (!Objects.requireNonNull(slot, "slot").isNative()) {
             throw new IllegalArgumentException(what + " slot must be native (shared) memory, not a heap segment");
         }
         if (slot.address() % ALIGNMENT != 0) {

@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -28,7 +29,7 @@ final class SyncFile {
     }
 
     private static String checkName(String name) {
-        if (name == null || !NAME.matcher(name).matches()) {
+        if (!NAME.matcher(Objects.requireNonNull(name, "name")).matches()) {
             throw new IllegalArgumentException("invalid name '" + name + "': 1-200 characters of [A-Za-z0-9._-],"
                     + " not starting with '.' or '-'");
         }
