@@ -97,6 +97,7 @@ public final class LockableFile implements AutoCloseable {
      * @throws io.jipc.ErrnoException e.g. {@code ENOENT} if it does not exist, {@code EACCES}
      */
     public static LockableFile open(Path path) {
+        Objects.requireNonNull(path, "path");
         return new LockableFile(path, Libc.open(path.toString(), Libc.O_RDWR | Libc.O_CLOEXEC, 0), true);
     }
 
@@ -108,6 +109,7 @@ public final class LockableFile implements AutoCloseable {
      * @throws io.jipc.ErrnoException e.g. {@code ENOENT} if it does not exist, {@code EACCES}
      */
     public static LockableFile openForReading(Path path) {
+        Objects.requireNonNull(path, "path");
         return new LockableFile(path, Libc.open(path.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC, 0), false);
     }
 
@@ -125,6 +127,7 @@ public final class LockableFile implements AutoCloseable {
      * @throws ErrnoException        e.g. {@code EACCES}
      */
     public static LockableFile openOrCreate(Path path) {
+        Objects.requireNonNull(path, "path");
         int fd;
         try {
             fd = Libc.open(path.toString(), Libc.O_RDWR | Libc.O_CREAT | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0644);
