@@ -286,7 +286,7 @@ public final class ProcessGroup implements AutoCloseable {
     }
 
     private static String checkName(String name) {
-        if (name == null || !NAME.matcher(name).matches()) {
+        if (!NAME.matcher(Objects.requireNonNull(name, "name")).matches()) {
             throw new IllegalArgumentException("invalid group name '" + name + "': 1-128 characters of [A-Za-z0-9_-],"
                     + " not starting with '-'");
         }
