@@ -4,6 +4,7 @@ import io.jipc.Timeouts;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -86,7 +87,7 @@ public interface NameService extends AutoCloseable {
      * @throws IllegalArgumentException if the URI is malformed for its scheme
      */
     static NameService open(URI uri) {
-        return NamingConfiguration.open(uri);
+        return NamingConfiguration.open(Objects.requireNonNull(uri, "uri"));
     }
 
     /** The URI this service was opened with. */

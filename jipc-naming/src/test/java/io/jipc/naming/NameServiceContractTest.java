@@ -8,6 +8,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
@@ -19,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static io.jipc.testkit.InterruptRule.throwsInterrupted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -73,6 +76,41 @@ public abstract class NameServiceContractTest {
 
     private static NameRecord record(String id) {
         return new NameRecord("mailbox", id, "addr-" + id, Map.of("role", "test"));
+    }
+
+    /** A call of the service under test. */
+    protected interface Call {
+        void on(NameService names) throws Throwable;
+    }
+
+    static Stream<Arguments> nullCalls() {
+        NameRecord record = record("1");
+        return Stream.of(
+                Arguments.of("register(null, record)", "name", (Call) n -> n.register(null, record)),
+                Arguments.of("register(name, null)", "what", (Call) n -> n.register("nulls", null)),
+                Arguments.of("bind(null, record)", "name", (Call) n -> n.bind(null, record)),
+                Arguments.of("bind(name, null)", "what", (Call) n -> n.bind("nulls", null)),
+                Arguments.of("lookup(null)", "name", (Call) n -> n.lookup(null)),
+                Arguments.of("unregister(null)", "name", (Call) n -> n.unregister(null)),
+                Arguments.of("list(null)", "prefix", (Call) n -> n.list(null)),
+                Arguments.of("watch(null, listener)", "prefix", (Call) n -> n.watch(null, e -> { })),
+                Arguments.of("watch(prefix, null)", "listener", (Call) n -> n.watch("", null)),
+                Arguments.of("awaitChange(null, timeout)", "prefix", (Call) n -> n.awaitChange(null, Duration.ZERO)),
+                Arguments.of("awaitChange(prefix, null)", "timeout", (Call) n -> n.awaitChange("", null)),
+                Arguments.of("NameService.open(null)", "uri", (Call) n -> NameService.open(null)));
+    }
+
+    /**
+     * A null argument is a {@link NullPointerException} whose message is the parameter's name (a null
+     * name too, not an {@code IllegalArgumentException} about the name 'null'; docs/architecture.md,
+     * Argument errors), and nothing is registered.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("nullCalls")
+    void aNullArgumentIsANullPointerExceptionNamingTheParameter(String what, String parameter, Call call) {
+        NullPointerException e = assertThrows(NullPointerException.class, () -> call.on(names), what);
+        assertEquals(parameter, e.getMessage(), what);
+        assertTrue(names.lookup("nulls").isEmpty(), what + " registered something");
     }
 
     @Test

@@ -64,6 +64,7 @@ public abstract class AbstractNameService<R extends AbstractRegistration, W exte
     protected final NameEntry newEntry(String name, NameRecord what, Lifetime lifetime) {
         ensureOpen();
         NameSyntax.check(name);
+        Objects.requireNonNull(what, "what");
         return new NameEntry(name, what, NameOwner.current(), lifetime, Instant.now(), Serials.RANDOM.nextLong(),
                 Liveness.ALIVE);
     }

@@ -1,5 +1,7 @@
 package io.jipc.naming.spi;
 
+import java.util.Objects;
+
 /**
  * The syntax of names and how a name becomes one file or node name: {@code /} is stored as {@code %},
  * which names never contain, so the mapping is one-to-one and needs no directories.
@@ -18,10 +20,11 @@ public final class NameSyntax {
     /**
      * Returns {@code name} if it is a valid name.
      *
+     * @throws NullPointerException     if {@code name} is null (message "name", as for every null argument)
      * @throws IllegalArgumentException naming the first offending character otherwise
      */
     public static String check(String name) {
-        if (name == null || name.isEmpty() || name.length() > MAX_LENGTH) {
+        if (Objects.requireNonNull(name, "name").isEmpty() || name.length() > MAX_LENGTH) {
             throw new IllegalArgumentException("a name has 1 to " + MAX_LENGTH + " characters: '" + name + "'");
         }
         char first = name.charAt(0);
@@ -35,10 +38,11 @@ public final class NameSyntax {
     /**
      * Returns {@code prefix} if it may start names ({@code ""} included).
      *
+     * @throws NullPointerException     if {@code prefix} is null (message "prefix")
      * @throws IllegalArgumentException otherwise
      */
     public static String checkPrefix(String prefix) {
-        if (prefix == null || prefix.length() > MAX_LENGTH) {
+        if (Objects.requireNonNull(prefix, "prefix").length() > MAX_LENGTH) {
             throw new IllegalArgumentException("a prefix has 0 to " + MAX_LENGTH + " characters: '" + prefix + "'");
         }
         checkCharacters(prefix, "prefix");
