@@ -181,6 +181,14 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         return nanos >= Timeouts.MOST_NANOS ? Long.MAX_VALUE : System.nanoTime() + nanos;
     }
 
+    /** The earlier of two deadlines of {@link #deadlineOf}, {@link Long#MAX_VALUE} being none (nanoTime may wrap). */
+    private static long earlier(long a, long b) {
+        if (a == Long.MAX_VALUE || b == Long.MAX_VALUE) {
+            return Math.min(a, b);
+        }
+        return a - b <= 0 ? a : b;
+    }
+
     // ------------------------------------------------------------------ receiving
 
     /**
@@ -353,6 +361,27 @@ public final class StreamConnection implements AutoCloseable, Selectable {
     }
 
     /**
+     * Sends a message if it can leave whole within {@code timeout}: false (nothing sent) if its
+     * first byte could not leave in time; a frame that started but is not through by then (nor
+     * within the frame timeout of its first byte, if that comes first) closes the connection with
+     * {@link FrameTimeoutException}, as a frame timeout does. Once the timeout has passed it makes no
+     * further try. {@link #offer(byte[], Duration)} bounds only the start, and tries once more when
+     * its wait ends: on a peer that stopped reading that last try often finds a little room the
+     * kernel made in the full buffer without announcing it, so the frame starts at the end of the
+     * wait and has the whole frame timeout more to finish, and the next frame the same again. For a
+     * sender whose bound on such a peer must hold per frame (an RPC server's replies). Any thread
+     * may call it; it blocks as {@code offer} does.
+     *
+     * @throws MessageTooLargeException if it is longer than {@code maxFrameSize} (nothing is sent)
+     * @throws PeerClosedException      if the peer has closed the connection
+     * @throws FrameTimeoutException    if the frame started but did not finish in time (connection closed)
+     */
+    public boolean offerWhole(byte[] message, Duration timeout) throws InterruptedException {
+        long deadline = deadlineOf(timeout);
+        return transmit(true, ByteBuffer.wrap(message), deadline, options.maxFrameSize(), deadline);
+    }
+
+    /**
      * {@link #offer(byte[], Duration)} with a send limit of {@code sendLimit} bytes in place of this
      * connection's {@code maxFrameSize}, for a protocol whose own rules bound what one side sends
      * beyond what it accepts: a server that relays messages of a size its peer asked for (jipc-remote's
@@ -399,6 +428,12 @@ public final class StreamConnection implements AutoCloseable, Selectable {
 
     private boolean transmit(boolean framed, ByteBuffer payload, long deadline, int sendLimit)
             throws InterruptedException {
+        return transmit(framed, payload, deadline, sendLimit, Long.MAX_VALUE);
+    }
+
+    /** {@code finishBy}: when a started frame must be through at the latest, besides the frame timeout. */
+    private boolean transmit(boolean framed, ByteBuffer payload, long deadline, int sendLimit, long finishBy)
+            throws InterruptedException {
         int length = payload.remaining();
         if (framed && length > sendLimit) {
             throw new MessageTooLargeException("message of " + length + " bytes exceeds the maximum frame size of "
@@ -410,7 +445,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         try {
             socket.enter();
             try {
-                return transmitLocked(framed, payload, deadline);
+                return transmitLocked(framed, payload, deadline, finishBy);
             } finally {
                 socket.exit();
             }
@@ -419,7 +454,8 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         }
     }
 
-    private boolean transmitLocked(boolean framed, ByteBuffer payload, long deadline) throws InterruptedException {
+    private boolean transmitLocked(boolean framed, ByteBuffer payload, long deadline, long finishBy)
+            throws InterruptedException {
         staging.clear();
         if (framed) {
             FrameCodec.putHeader(staging, payload.remaining());
@@ -437,7 +473,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
                 }
                 if (n > 0) {
                     if (sent == 0) {
-                        frameDeadline = deadlineOf(options.frameTimeout());
+                        frameDeadline = earlier(deadlineOf(options.frameTimeout()), finishBy);
                     }
                     sent += n;
                     staging.position(staging.position() + (int) n);
@@ -447,13 +483,18 @@ public final class StreamConnection implements AutoCloseable, Selectable {
                     }
                     continue;
                 }
-                if (!socket.await(Sockets.POLLOUT, sent == 0 ? deadline : frameDeadline)) {
+                long until = sent == 0 ? deadline : frameDeadline;
+                // strict (finishBy set): no last try once the deadline passed, which often finds room the kernel
+                // made without announcing it (POLLOUT), and would let a stalled peer take a frame per timeout
+                if (!socket.await(Sockets.POLLOUT, until)
+                        || finishBy != Long.MAX_VALUE && until != Long.MAX_VALUE && System.nanoTime() - until >= 0) {
                     if (sent == 0) {
                         return false;
                     }
                     close();
-                    throw new FrameTimeoutException(remote + " did not read a started frame within "
-                            + Timeouts.text(options.frameTimeout()) + " (" + sent + " bytes sent); connection closed");
+                    throw new FrameTimeoutException(remote + " did not read a started frame "
+                            + (frameDeadline == finishBy ? "in time" : "within " + Timeouts.text(options.frameTimeout()))
+                            + " (" + sent + " bytes sent); connection closed");
                 }
             }
             return true;

@@ -148,6 +148,33 @@ class StreamBlockingTest {
         assertFalse(p[0].isOpen(), "a connection left mid-frame is closed");
     }
 
+    /**
+     * {@code offerWhole} bounds the whole frame by its own timeout, not only its start: a frame larger
+     * than the socket buffers, to a peer that does not read, starts at once and is cut at the offer's
+     * timeout (300 ms), long before the frame timeout (a minute, beyond this test's timeout, which a
+     * plain timed offer would wait out). Thread kinds: the waits differ (poller or poll slices).
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void offerWholeEndsAStartedFrameAtItsOwnTimeoutNotTheFrameTimeout(boolean virtual) throws Exception {
+        ConnectionOptions slow = ConnectionOptions.defaults().withFrameTimeout(Duration.ofMinutes(1))
+                .withMaxFrameSize(16 << 20);
+        StreamConnection[] p = pair(slow);
+        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+        (virtual ? Thread.ofVirtual() : Thread.ofPlatform()).start(() -> {
+            try {
+                p[0].offerWhole(new byte[16 << 20], Duration.ofMillis(300));
+                outcome.complete(null);
+            } catch (Throwable t) {
+                outcome.complete(t);
+            }
+        });
+        Throwable ended = outcome.get(30, TimeUnit.SECONDS); // the frame timeout (a minute) is not waited out
+        FrameTimeoutException e = assertInstanceOf(FrameTimeoutException.class, ended);
+        assertTrue(e.getMessage().contains("did not read a started frame in time"), e.getMessage());
+        assertFalse(p[0].isOpen(), "a connection left mid-frame is closed");
+    }
+
     @Test
     void manyVirtualThreadsBlockedInTakeDoNotPinTheCarriers() throws Exception {
         StreamServer server = track(StreamServer.bind(SocketTestSupport.unix(SocketTestSupport.newPath("many"))));

@@ -147,10 +147,14 @@ sealed interface Replies {
     }
 
     /**
-     * A client's TCP connection; the connection's reading side belongs to the server's handler. A
-     * client that lets no reply leave for the connection's frame timeout (10 s by default; its
-     * socket buffers stay full: it stopped reading) is disconnected, so that it cannot hold a server
-     * thread for ever.
+     * A client's TCP connection; the connection's reading side belongs to the server's handler.
+     * Frames leave one at a time, in turn; a frame that has not left whole within the connection's
+     * frame timeout of its turn (10 s by default; the client's socket buffers stay full: it stopped
+     * reading) closes the connection, whose client the server then forgets, so that it cannot hold
+     * a server thread for ever. The whole frame, not only its start, is bounded
+     * ({@link StreamConnection#offerWhole}): a reply whose first byte left at the end of its wait
+     * had a whole frame timeout more to finish (twice the bound). The frames waiting for their turn
+     * behind it fail at once when it closes the connection.
      */
     record ToConnection(StreamConnection connection) implements Replies {
         @Override
@@ -158,14 +162,14 @@ sealed interface Replies {
             return uninterruptibly(() -> {
                 try {
                     synchronized (connection) {
-                        if (connection.offer(frame, connection.options().frameTimeout())) {
+                        if (connection.offerWhole(frame, connection.options().frameTimeout())) {
                             return true;
                         }
                     }
                     connection.close(); // the client stopped reading its replies
                     return false;
                 } catch (RuntimeException e) {
-                    return false; // the peer closed, or the connection was closed
+                    return false; // the peer closed, the connection was closed, or a started frame timed out (closed)
                 }
             });
         }

@@ -18,7 +18,8 @@ import java.nio.charset.StandardCharsets;
  * <li>{@code hammer <name> <threads> <calls>}: connects once, then each of {@code threads} threads
  *     deposits 1 cent {@code calls} times into its own account {@code <pid>-<thread>} and checks the
  *     balance after each deposit; prints {@code DONE} (or {@code WRONG ...} and exits 1).</li>
- * <li>{@code flood <name> <calls>}: connects to a {@link Blobs} server, sends {@code calls} async calls
+ * <li>{@code flood <name> <calls>}: connects to a {@link Blobs} server ({@code name} may be a
+ *     {@code tcp://HOST:PORT/NAME} address), sends {@code calls} async calls
  *     {@code blob(0..calls-1)}, prints {@code FIRED}, then waits for each (no timeout) and prints
  *     {@code RESULTS <right> <lost> <other>}: results that say their call, calls that failed with
  *     {@link RpcServerLostException}, and anything else (a wrong result, another failure).</li>
@@ -91,7 +92,9 @@ public final class RpcChild {
     }
 
     private static void flood(String name, int calls) throws Exception {
-        try (RpcClient<Blobs> client = RpcClient.connect(name, Blobs.class)) {
+        try (RpcClient<Blobs> client = name.contains("://")
+                ? RpcClient.connect(java.net.URI.create(name), Blobs.class, RpcClient.Options.defaults())
+                : RpcClient.connect(name, Blobs.class)) {
             java.util.List<java.util.concurrent.CompletableFuture<byte[]>> futures = new java.util.ArrayList<>();
             for (int i = 0; i < calls; i++) {
                 int seq = i;

@@ -1,6 +1,8 @@
 package io.jipc.rpc;
 
 import io.jipc.mailbox.Mailbox;
+import io.jipc.net.ConnectionOptions;
+import io.jipc.net.ServerOptions;
 import io.jipc.signals.ProcessSignals;
 import io.jipc.signals.Signal;
 import io.jipc.testkit.ChildJvm;
@@ -10,6 +12,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -135,6 +138,51 @@ class RpcStoppedClientTest {
     }
 
     /**
+     * Over TCP, a client stopped with many calls in flight is forgotten within one frame timeout of
+     * the reply that could not leave, not two: the reply's first byte may leave only at the end of
+     * its wait (a last try finds a little room the kernel did not announce), and a started frame
+     * then had a whole frame timeout more. The calls (300 results of 60,000 bytes, more than the
+     * socket buffers hold) are answered once the child is stopped; the first that cannot leave
+     * whole takes its turn after that, so the client must be forgotten before 1.9 frame timeouts
+     * from the answers' start (a generous margin over the one timeout; twice the timeout did not
+     * meet it), while it is still stopped. Its calls then fail with {@link RpcServerLostException}
+     * when it continues.
+     */
+    @Test
+    void overTcpAStoppedClientIsForgottenWithinOneFrameTimeoutOfTheReplyThatCouldNotLeave() throws Exception {
+        Duration frameTimeout = Duration.ofSeconds(1);
+        GatedBlobs blobs = new GatedBlobs();
+        ServerOptions listener = ServerOptions.defaults()
+                .withConnection(ConnectionOptions.defaults().withFrameTimeout(frameTimeout));
+        try (RpcServer<Blobs> server = RpcServer.builder(NAME, Blobs.class, blobs)
+                .listen(new InetSocketAddress("127.0.0.1", 0), listener).start();
+             ChildJvm flood = startFlood("tcp://127.0.0.1:"
+                     + ((InetSocketAddress) server.tcpAddress().orElseThrow()).getPort() + "/" + NAME)) {
+            awaitFilled(blobs);
+            ProcessSignals.send(flood.pid(), Signal.SIGSTOP);
+            try {
+                awaitStopped(flood.pid());
+                long answering = System.nanoTime();
+                blobs.gate.countDown();
+                await(() -> server.clientCount() == 0, "the stopped client is forgotten");
+                long forgotten = System.nanoTime() - answering;
+                assertTrue(isStopped(flood.pid()), "forgotten while still stopped");
+                assertTrue(forgotten < frameTimeout.toNanos() * 19 / 10, "forgotten " + forgotten / 1_000_000
+                        + " ms after the answers started, a frame timeout being " + frameTimeout.toMillis() + " ms");
+            } finally {
+                ProcessSignals.send(flood.pid(), Signal.SIGCONT);
+            }
+            String[] counts = flood.awaitLine("RESULTS", LONG).split(" ");
+            assertEquals(0, Integer.parseInt(counts[3]), "no wrong result, no other failure:\n" + flood.output());
+            assertEquals(CALLS, Integer.parseInt(counts[1]) + Integer.parseInt(counts[2]));
+            assertTrue(Integer.parseInt(counts[2]) > 0, "calls lost with the connection");
+            flood.assertSuccess(LONG);
+        } finally {
+            Mailbox.destroy(NAME);
+        }
+    }
+
+    /**
      * A client whose reply mailbox has no room even for the CLOSING when the server forgets it (here
      * for a BYE another process wrote for it; in the field, one stopped beyond the reply timeout with
      * its mailbox full to the last bytes) is told once it has room again: the server's sweep places
@@ -175,7 +223,12 @@ class RpcStoppedClientTest {
     }
 
     private static ChildJvm startFlood() {
-        ChildJvm flood = ChildJvm.builder(RpcChild.class).args("flood", NAME, String.valueOf(CALLS)).quickStart()
+        return startFlood(NAME);
+    }
+
+    /** A child flooding the server at {@code address} (its name, or a {@code tcp://} address). */
+    private static ChildJvm startFlood(String address) {
+        ChildJvm flood = ChildJvm.builder(RpcChild.class).args("flood", address, String.valueOf(CALLS)).quickStart()
                 .hardTimeout(Duration.ofSeconds(170)).start();
         flood.awaitLine("FIRED", LONG);
         return flood;
@@ -191,15 +244,16 @@ class RpcStoppedClientTest {
 
     /** Waits until the process is in the stopped state ({@code T} in {@code /proc/PID/stat}). */
     private static void awaitStopped(long pid) throws InterruptedException {
-        Path stat = Path.of("/proc/" + pid + "/stat");
-        await(() -> {
-            try {
-                String line = Files.readString(stat);
-                return line.substring(line.lastIndexOf(')') + 2).startsWith("T");
-            } catch (IOException e) {
-                return false;
-            }
-        }, "the child stops");
+        await(() -> isStopped(pid), "the child stops");
+    }
+
+    private static boolean isStopped(long pid) {
+        try {
+            String line = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return line.substring(line.lastIndexOf(')') + 2).startsWith("T");
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
