@@ -35,6 +35,14 @@ import java.util.Set;
  * 1 ms. So {@link #select(Duration)} returns by its timeout and {@link #select()} ends on an
  * interrupt, whoever holds a role.
  *
+ * <h2>Mailboxes that never ring</h2>
+ * The senders of a mailbox whose {@link Mailbox#waitStrategy()} never sleeps ({@code SPIN},
+ * {@code YIELD}) commit without ringing its doorbell, since its receivers never sleep. While such a
+ * mailbox is registered the selector sleeps in the same steps (50 µs doubling to 1 ms, from the
+ * last message), so it sees their messages within about a millisecond. (Until 2026-12-05 every
+ * sleep of a select ended after 50 ms, which hid this; a virtual thread's select then waited for
+ * its timeout.)
+ *
  * <p>A mailbox whose handle was closed while registered is dropped at the next select (or
  * register), as {@code io.jipc.select.Selector} drops closed channels.
  *
@@ -167,8 +175,10 @@ public final class MailboxSelector implements AutoCloseable {
             long[] addresses = new long[mailboxes.size()];
             int[] expected = new int[addresses.length];
             int i = 0;
+            boolean silent = false; // a mailbox whose senders never ring
             try {
                 for (Mailbox mailbox : mailboxes) {
+                    silent |= !mailbox.waitStrategy().sleeps();
                     Waitable waitable = mailbox.waitable();
                     expected[i] = waitable.prepareWait();
                     addresses[i++] = waitable.waitAddress();
@@ -181,7 +191,7 @@ public final class MailboxSelector implements AutoCloseable {
                 return ready;
             }
             long sleepUntil = deadline;
-            if (sawBusy) { // nothing rings when the holder lets go: look again soon
+            if (sawBusy || silent) { // nothing rings when the holder lets go, or ever: look again soon
                 long lookAgain = System.nanoTime() + recheck;
                 sleepUntil = deadline == Long.MAX_VALUE || lookAgain - deadline < 0 ? lookAgain : deadline;
                 recheck = Math.min(recheck * 2, MAX_RECHECK_NANOS);
