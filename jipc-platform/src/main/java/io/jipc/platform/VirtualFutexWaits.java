@@ -144,7 +144,7 @@ final class VirtualFutexWaits {
                     } else if (watcher.asleep) {
                         toRing = add(toRing, watcher);
                     }
-                    word = new Word(addresses[i], watcher);
+                    word = new Word(addresses[i]);
                     words.put(addresses[i], word);
                     watcher.words.add(word);
                     watcher.changed();
@@ -303,19 +303,17 @@ final class VirtualFutexWaits {
         }
     }
 
-    /** A futex word with waiting threads of this process, and the watcher that sleeps on it. */
+    /** A futex word with waiting threads of this process (in one watcher's set: it sleeps on it). */
     private static final class Word {
         final long address;
-        final Watcher watcher;
         /** In registration order (the oldest's value is the one slept on). */
         final LinkedHashSet<Waiter> waiters = new LinkedHashSet<>();
         /** The value of the watcher's current sleep on this word, once it took the word into one. */
         int slept;
         boolean sleptOn;
 
-        Word(long address, Watcher watcher) {
+        Word(long address) {
             this.address = address;
-            this.watcher = watcher;
         }
 
         /**
