@@ -22,8 +22,27 @@ final class Async<T> {
     enum Kind {
         PLATFORM, VIRTUAL;
 
-        Thread.Builder builder() {
-            return this == PLATFORM ? Thread.ofPlatform().daemon() : Thread.ofVirtual();
+        Thread unstarted(String name, Runnable task) {
+            return this == PLATFORM ? new RecordingThread(name, task) : Thread.ofVirtual().name(name).unstarted(task);
+        }
+    }
+
+    /**
+     * A daemon platform thread that remembers who called its {@link #interrupt()} last, for a test
+     * that finds an interrupt nobody in it made. (A virtual thread cannot be subclassed.)
+     */
+    private static final class RecordingThread extends Thread {
+        private volatile Throwable interrupter;
+
+        RecordingThread(String name, Runnable task) {
+            super(task, name);
+            setDaemon(true);
+        }
+
+        @Override
+        public void interrupt() {
+            interrupter = new Throwable("interrupt() of " + getName() + " called by " + Thread.currentThread());
+            super.interrupt();
         }
     }
 
@@ -40,7 +59,7 @@ final class Async<T> {
     private volatile boolean interruptedAtEnd;
 
     private Async(Kind kind, String name, Body<T> body) {
-        this.thread = kind.builder().name(name).unstarted(() -> {
+        this.thread = kind.unstarted(name, () -> {
             started.countDown();
             try {
                 result = body.call();
@@ -109,6 +128,14 @@ final class Async<T> {
             assertFalse(call.isDone(), () -> call.thread.getName() + " returned although it must block; result "
                     + describe(call.result) + ", failure " + call.failure);
         }
+    }
+
+    /**
+     * Where {@link Thread#interrupt()} of the call's thread was last called from (a platform
+     * thread's only), or null.
+     */
+    Throwable interrupter() {
+        return thread instanceof RecordingThread recording ? recording.interrupter : null;
     }
 
     boolean isDone() {

@@ -206,12 +206,13 @@ class CloseOnlyHandleRaceTest {
     private static void race(MailboxOptions.Builder options, Call call, boolean mayReturn) throws Exception {
         Map<String, Integer> outcomes = new TreeMap<>();
         Throwable firstWrong = null;
+        String firstWrongAt = null;
         for (int i = 0; i < ROUNDS; i++) {
             String name = newName();
             try {
                 Mailbox mailbox = Mailbox.create(name, options.build());
-                Async<Object> caller = Async.start(i % 4 == 3 ? Async.Kind.VIRTUAL : Async.Kind.PLATFORM,
-                        "call-" + i, () -> call.on(mailbox));
+                Async.Kind kind = i % 4 == 3 ? Async.Kind.VIRTUAL : Async.Kind.PLATFORM;
+                Async<Object> caller = Async.start(kind, "call-" + i, () -> call.on(mailbox));
                 LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(200_000));
                 mailbox.close();
                 Throwable failure = failureOf(caller);
@@ -220,15 +221,32 @@ class CloseOnlyHandleRaceTest {
                 boolean right = failure == null ? mayReturn : failure instanceof ClosedException;
                 if (!right && firstWrong == null) {
                     firstWrong = failure != null ? failure : new AssertionError("returned");
+                    firstWrongAt = "round " + i + " on a " + kind + " thread, at" + frames(firstWrong);
+                    Throwable interrupter = caller.interrupter();
+                    if (interrupter != null) {
+                        firstWrongAt += "\n" + interrupter.getMessage() + " at" + frames(interrupter);
+                    }
                 }
             } finally {
                 Mailbox.destroy(name);
             }
         }
         if (firstWrong != null) {
-            fail("outcomes of " + ROUNDS + " rounds: " + outcomes, firstWrong);
+            // the frames go into the message: a report that trims stack traces keeps them
+            fail("outcomes of " + ROUNDS + " rounds: " + outcomes + "; the first wrong one in " + firstWrongAt,
+                    firstWrong);
         }
         assertTrue(outcomes.containsKey(ClosedException.class.getName()), () -> "no close was seen: " + outcomes);
+    }
+
+    /** The first frames of {@code failure}'s stack, one per line. */
+    private static String frames(Throwable failure) {
+        StringBuilder frames = new StringBuilder();
+        StackTraceElement[] stack = failure.getStackTrace();
+        for (int i = 0; i < Math.min(stack.length, 16); i++) {
+            frames.append("\n\t").append(stack[i]);
+        }
+        return frames.toString();
     }
 
     /** The call's exception, or null if it returned. */
