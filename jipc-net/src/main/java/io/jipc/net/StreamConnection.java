@@ -398,6 +398,24 @@ public final class StreamConnection implements AutoCloseable, Selectable {
     }
 
     /**
+     * {@link #offerWhole(byte[], Duration)} with a send limit of {@code sendLimit} bytes in place of
+     * this connection's {@code maxFrameSize}, as {@link #offer(byte[], Duration, int)} has it: for a
+     * relaying server whose bound on a peer that stopped reading must hold per frame (jipc-remote's
+     * gateway, whose deliveries are as long as the mailbox's messages). Any thread may call it; it
+     * blocks as {@code offerWhole} does.
+     *
+     * @param sendLimit the largest message this call sends, 0 to {@link FrameCodec#MAX_FRAME_SIZE}
+     * @throws MessageTooLargeException if the message is longer than {@code sendLimit} (nothing is sent)
+     * @throws PeerClosedException      if the peer has closed the connection
+     * @throws FrameTimeoutException    if the frame started but did not finish in time (connection closed)
+     */
+    public boolean offerWhole(byte[] message, Duration timeout, int sendLimit) throws InterruptedException {
+        FrameCodec.checkLimit(sendLimit);
+        long deadline = deadlineOf(timeout);
+        return transmit(true, ByteBuffer.wrap(message), deadline, sendLimit, deadline);
+    }
+
+    /**
      * Sends a message if the socket buffer has room for its start now (and no other thread is sending);
      * false (nothing sent) otherwise. A pending interrupt is kept and does not stop it, except while
      * it waits to finish a started frame, which then closes the connection.

@@ -175,6 +175,32 @@ class StreamBlockingTest {
         assertFalse(p[0].isOpen(), "a connection left mid-frame is closed");
     }
 
+    /**
+     * The same with a send limit above the connection's {@code maxFrameSize} (a relaying server's
+     * deliveries, jipc-remote's gateway): the 16 MiB frame is sent though the connection accepts 64 KiB
+     * frames, and cut at the offer's timeout, not the frame timeout.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void offerWholeWithASendLimitEndsAStartedFrameAtItsOwnTimeout(boolean virtual) throws Exception {
+        ConnectionOptions slow = ConnectionOptions.defaults().withFrameTimeout(Duration.ofMinutes(1))
+                .withMaxFrameSize(64 << 10);
+        StreamConnection[] p = pair(slow);
+        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+        (virtual ? Thread.ofVirtual() : Thread.ofPlatform()).start(() -> {
+            try {
+                p[0].offerWhole(new byte[16 << 20], Duration.ofMillis(300), 16 << 20);
+                outcome.complete(null);
+            } catch (Throwable t) {
+                outcome.complete(t);
+            }
+        });
+        Throwable ended = outcome.get(30, TimeUnit.SECONDS); // the frame timeout (a minute) is not waited out
+        FrameTimeoutException e = assertInstanceOf(FrameTimeoutException.class, ended);
+        assertTrue(e.getMessage().contains("did not read a started frame in time"), e.getMessage());
+        assertFalse(p[0].isOpen(), "a connection left mid-frame is closed");
+    }
+
     @Test
     void manyVirtualThreadsBlockedInTakeDoNotPinTheCarriers() throws Exception {
         StreamServer server = track(StreamServer.bind(SocketTestSupport.unix(SocketTestSupport.newPath("many"))));

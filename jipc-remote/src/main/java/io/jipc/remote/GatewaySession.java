@@ -458,10 +458,17 @@ final class GatewaySession {
                 Math.max(options.maxFrameSize(), (long) exported.mailbox.maxMessageSize() + Wire.OVERHEAD));
     }
 
-    /** Sends {@code reply} in one frame of at most {@code frameLimit} bytes, waiting at most the peer timeout. */
+    /**
+     * Sends {@code reply} in one frame of at most {@code frameLimit} bytes, which must leave whole
+     * within the peer timeout of this call ({@link StreamConnection#offerWhole(byte[], Duration, int)}):
+     * else the client is gone (it stopped reading; a frame cut half-way has closed the connection).
+     * A timed {@code offer} bounded only the first byte, and its last try at the end of the wait often
+     * found a little room the kernel had made without announcing it, so a client that stopped reading
+     * was given up after about two peer timeouts, not one.
+     */
     private void reply(Wire.Reply reply, int frameLimit) throws ClientGone {
         try {
-            if (!connection.offer(Wire.encode(reply), options.peerTimeout(), frameLimit)) {
+            if (!connection.offerWhole(Wire.encode(reply), options.peerTimeout(), frameLimit)) {
                 throw new ClientGone("client stopped reading for " + Timeouts.text(options.peerTimeout()));
             }
         } catch (InterruptedException e) {

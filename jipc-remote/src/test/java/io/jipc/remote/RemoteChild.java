@@ -1,14 +1,19 @@
 package io.jipc.remote;
 
 import io.jipc.naming.NameService;
+import io.jipc.net.StreamConnection;
 import io.jipc.testkit.ChildMain;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * The other processes of the remote mailbox tests; each prints one line per event. Modes:
@@ -20,6 +25,11 @@ import java.time.Duration;
  * <li>{@code client <uri> <count>}: connects, prints {@code CONNECTED}, puts {@code count} messages {@code m0, m1...}, printing
  *     {@code ACKED <i>} after each, then {@code TAKING} and takes messages, printing
  *     {@code TOOK <text>} for each, until the gateway is lost: {@code LOST <why>}.</li>
+ * <li>{@code flood <requests> <uri>...}: opens each mailbox on a hand-written connection of its
+ *     own, then sends on each {@code requests} times a {@code Receive} (at once) and a
+ *     {@code Cancel}, without reading any reply (the protocol wants one request at a time; the
+ *     gateway answers them in order), prints {@code SENT} and waits, reading nothing, until its
+ *     standard input ends.</li>
  * </ul>
  */
 public final class RemoteChild {
@@ -35,6 +45,7 @@ public final class RemoteChild {
         switch (args[0]) {
             case "gateway" -> gateway(args[1], java.util.Arrays.copyOfRange(args, 2, args.length));
             case "client" -> client(URI.create(args[1]), Integer.parseInt(args[2]));
+            case "flood" -> flood(Integer.parseInt(args[1]), Arrays.copyOfRange(args, 2, args.length));
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -67,6 +78,31 @@ public final class RemoteChild {
             } catch (RemotePeerLostException e) {
                 say("LOST " + e.getMessage());
             }
+        }
+    }
+
+    private static void flood(int requests, String[] uris) throws Exception {
+        List<StreamConnection> connections = new ArrayList<>();
+        try {
+            for (String u : uris) {
+                URI uri = URI.create(u);
+                StreamConnection connection = StreamConnection.connect(new InetSocketAddress(uri.getHost(), uri.getPort()));
+                connections.add(connection);
+                connection.put(Wire.encode(new Wire.Open(Wire.VERSION, uri.getPath().substring(1))));
+                if (!(Wire.decodeReply(connection.take()) instanceof Wire.Opened)) {
+                    throw new IllegalStateException("not opened: " + uri);
+                }
+            }
+            for (StreamConnection connection : connections) {
+                for (int i = 0; i < requests; i++) { // each delivered and given back: the gateway writes, we never read
+                    connection.put(Wire.encode(new Wire.Receive(Wire.Wait.NOW, 0)));
+                    connection.put(Wire.encode(new Wire.Cancel()));
+                }
+            }
+            say("SENT");
+            System.in.transferTo(OutputStream.nullOutputStream());
+        } finally {
+            connections.forEach(StreamConnection::close);
         }
     }
 
