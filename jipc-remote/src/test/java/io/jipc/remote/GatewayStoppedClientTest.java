@@ -17,11 +17,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -31,8 +29,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ({@link RemoteChild} {@code flood}), sent its requests ahead on four connections, one per mailbox
  * (on each, 300 receives each followed by a cancellation: the mailbox's 60,000-byte message is
  * delivered and given back until the socket buffers are full), and reads nothing. The gateway runs in
- * the test JVM. No duration is asserted: the drop is ordered against another client's timed receive,
- * whose timeout runs at the gateway.
+ * the test JVM. No duration is asserted: the test checks that the stopped client is dropped at all
+ * while it is stopped, and that what it held is given back, and prints how soon (2,036-2,112 ms at
+ * a 2 s peer timeout after the fix, up to about twice that before). The bound itself is asserted
+ * by jipc-net's {@code StreamBlockingTest.offerWholeWithASendLimitEndsAStartedFrameAtItsOwnTimeout}.
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -40,21 +40,20 @@ class GatewayStoppedClientTest {
     private static final Duration LONG = Duration.ofSeconds(60);
     /** The mailboxes the client floods, one connection each: each a chance of the late give-up. */
     private static final List<String> BOXES = List.of("stalled-0", "stalled-1", "stalled-2", "stalled-3");
-    /** An empty mailbox, whose timed receive is the clock. */
-    private static final String CLOCK = "stalled-clock";
+    /** An empty mailbox that another client stays connected to: the one client left after the drop. */
+    private static final String OTHER = "stalled-other";
     private static final int SIZE = 60_000;
     private static final int REQUESTS = 300;
 
     /**
      * All four connections of the stopped client are dropped (the delivery that cannot leave given
-     * back, the connection closed) before another client's receive of the empty mailbox, asked for
-     * 1.75 peer timeouts once the flood was sent, times out at the gateway; the messages the client
-     * held are then delivered to the next receiver. Before 2026-12-05 the gateway wrote with a timed
+     * back, the connection closed) while it is stopped; the messages the client held are then
+     * delivered to the next receiver. Before 2026-12-05 the gateway wrote with a timed
      * {@code offer}, which bounds only a frame's first byte: its last try at the end of the wait often
      * found a little room the kernel had made without announcing it, so the delivery left (or
      * started) then, and the next one (or its rest) had the whole peer timeout again: at least one of
-     * the four connections was dropped after two peer timeouts or more, after the other receive had
-     * timed out (4 runs of 4). How soon the last is dropped is printed for the record.
+     * the four connections was dropped after two peer timeouts or more (4 runs of 4). How soon the
+     * last is dropped is printed for the record.
      */
     @Test
     void aStoppedClientIsDroppedWithinOnePeerTimeoutOfTheDeliveryThatCouldNotLeave() throws Exception {
@@ -64,15 +63,15 @@ class GatewayStoppedClientTest {
         message[0] = 7;
         message[SIZE - 1] = 9;
         List<Mailbox> locals = new ArrayList<>();
-        try (Mailbox clock = Mailbox.create(CLOCK, MailboxOptions.builder().build())) {
+        try (Mailbox otherBox = Mailbox.create(OTHER, MailboxOptions.builder().build())) {
             for (String box : BOXES) {
                 locals.add(Mailbox.create(box, MailboxOptions.builder().maxMessageSize(SIZE).build()));
                 locals.getLast().put(message);
             }
             try (MailboxGateway gateway = MailboxGateway.builder(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                    .export(BOXES.toArray(String[]::new)).export(CLOCK).options(options).start();
-                 RemoteMailbox other = RemoteMailbox.connect(URI.create(gateway.address(CLOCK)), options)) {
-                floodStopAndAwaitTheDrop(gateway, other, peerTimeout);
+                    .export(BOXES.toArray(String[]::new)).export(OTHER).options(options).start();
+                 RemoteMailbox other = RemoteMailbox.connect(URI.create(gateway.address(OTHER)), options)) {
+                floodStopAndAwaitTheDrop(gateway, peerTimeout);
                 for (String box : BOXES) {
                     try (RemoteMailbox next = RemoteMailbox.connect(URI.create(gateway.address(box)), options)) {
                         assertArrayEquals(message, next.poll(LONG), "the delivery the stopped client held was given back");
@@ -82,50 +81,32 @@ class GatewayStoppedClientTest {
         } finally {
             locals.forEach(Mailbox::close);
             BOXES.forEach(Mailbox::destroy);
-            Mailbox.destroy(CLOCK);
+            Mailbox.destroy(OTHER);
         }
     }
 
     /**
-     * Starts the flood, stops it once its requests are sent, asks {@code other} for a receive of
-     * 1.75 peer timeouts, and checks that the gateway has dropped every connection of the stopped
-     * client (only {@code other} is left) by the time that receive times out.
+     * Starts the flood, stops it once its requests are sent, and waits until the gateway has dropped
+     * every connection of the stopped client (only {@code other} is left) while it is still stopped.
+     * How soon is printed, not asserted (no test asserts a duration); the class's timeout is the
+     * hang guard.
      */
-    private static void floodStopAndAwaitTheDrop(MailboxGateway gateway, RemoteMailbox other, Duration peerTimeout)
-            throws Exception {
+    private static void floodStopAndAwaitTheDrop(MailboxGateway gateway, Duration peerTimeout) throws Exception {
         List<String> args = new ArrayList<>(List.of("flood", Integer.toString(REQUESTS)));
         BOXES.forEach(box -> args.add(gateway.address(box)));
-        Duration clock = peerTimeout.multipliedBy(7).dividedBy(4);
         try (ChildJvm flood = ChildJvm.builder(RemoteChild.class).args(args.toArray(String[]::new)).quickStart()
                 .start()) {
             flood.awaitLine("SENT", LONG);
             long sent = System.nanoTime();
-            CompletableFuture<byte[]> timed = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return other.poll(clock); // the timeout runs at the gateway
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
             signal("-STOP", flood.pid());
             try {
-                long dropped = -1;
-                while (!timed.isDone()) {
-                    if (dropped < 0 && gateway.clientCount() == 1) {
-                        dropped = System.nanoTime() - sent;
-                    }
+                while (gateway.clientCount() > 1) {
                     Thread.sleep(5);
                 }
-                assertNull(timed.get(), "the other receive timed out: its mailbox is empty");
-                boolean droppedFirst = dropped >= 0 || gateway.clientCount() == 1;
+                long dropped = System.nanoTime() - sent;
                 assertTrue(isStopped(flood.pid()), "the client is still stopped");
-                // how soon is measured, not asserted (no test asserts a duration): printed for the record
-                System.out.println("the stopped client was dropped " + (dropped < 0 ? "after"
-                        : dropped / 1_000_000 + " ms after its requests were sent, before")
-                        + " the other client's receive of " + clock.toMillis() + " ms timed out (peer timeout "
-                        + peerTimeout.toMillis() + " ms)");
-                assertTrue(droppedFirst, "every connection of the stopped client is dropped before another client's"
-                        + " receive of 1.75 peer timeouts, asked once it stopped reading, times out");
+                System.out.println("the stopped client was dropped " + dropped / 1_000_000
+                        + " ms after its requests were sent (peer timeout " + peerTimeout.toMillis() + " ms)");
             } finally {
                 signal("-CONT", flood.pid());
             }
