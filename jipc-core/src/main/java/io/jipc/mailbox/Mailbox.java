@@ -102,7 +102,9 @@ import java.util.regex.Pattern;
  *     not committed) is skipped by the receiver after the dead-sender timeout (100 ms by default)
  *     once the sender's death is confirmed; committed messages are delivered. On a rendezvous
  *     mailbox that includes the message of a sender killed while it waited in {@code put}: it is
- *     delivered to a later receiver, unless another sender reclaimed the dead one's ticket first.</li>
+ *     delivered to a later receiver, unless another sender reclaimed the dead one's ticket first.
+ *     A sender killed while it woke a sleeping receiver leaves the wake to the next sender (its own
+ *     last message is taken at that wake, or when the receive's deadline ends its sleep).</li>
  * <li>A receiver killed at any point leaves its unfinished batch in the mailbox: the next receiver
  *     gets those messages again (at most the messages of one {@link #drain} call).</li>
  * <li>A mailbox outlives every process; {@link #destroy} removes it.</li>

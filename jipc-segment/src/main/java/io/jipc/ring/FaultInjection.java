@@ -17,14 +17,17 @@ import java.util.concurrent.locks.LockSupport;
  * <ul>
  * <li>{@code after-tail-move}: a many-producer claim moved the tail but wrote no header yet;</li>
  * <li>{@code before-commit}: the record is written but its commit word is not;</li>
- * <li>{@code after-commit}: a single-producer record is committed but the tail is not published.</li>
+ * <li>{@code after-commit}: a single-producer record is committed but the tail is not published;</li>
+ * <li>{@code before-wake}: a publisher found a waiter announced and took the wake (its mark in the
+ *     flag, see {@link WakeSignal}) but has not moved the signal word nor called {@code FUTEX_WAKE}.</li>
  * </ul>
  */
 final class FaultInjection {
     static final int AFTER_TAIL_MOVE = 0;
     static final int BEFORE_COMMIT = 1;
     static final int AFTER_COMMIT = 2;
-    private static final String[] NAMES = {"after-tail-move", "before-commit", "after-commit"};
+    static final int BEFORE_WAKE = 3;
+    private static final String[] NAMES = {"after-tail-move", "before-commit", "after-commit", "before-wake"};
 
     static final boolean ENABLED;
     private static final double[] PROBABILITY = new double[NAMES.length];

@@ -47,10 +47,13 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <h2>Waiting</h2>
  * A waiter reads the signal word, sets its waiting flag (full fence), re-checks its condition and
  * sleeps in {@code futex(FUTEX_WAIT)} on the signal word. A publisher, after its publishing store,
- * reads the flag; if set it clears it, increments the signal word and calls {@code FUTEX_WAKE}. The
- * flag keeps publishers out of the kernel when nobody sleeps. The store-then-load on each side needs
- * a full fence between; for spin-then-futex rings the publisher's is replaced by the waiter calling
- * {@code membarrier} before it sleeps ({@link io.jipc.platform.AsymmetricFence}).
+ * reads the flag; if set (1) it replaces it with its wake mark (negative, unique to the wake),
+ * increments the signal word, calls {@code FUTEX_WAKE} and then clears its mark; a publisher that
+ * finds a mark (a wake under way, or a publisher killed before its {@code FUTEX_WAKE}) wakes as
+ * well ({@link WakeSignal}). The flag keeps publishers out of the kernel when nobody sleeps. The
+ * store-then-load on each side needs a full fence between; for spin-then-futex rings the
+ * publisher's is replaced by the waiter calling {@code membarrier} before it sleeps
+ * ({@link io.jipc.platform.AsymmetricFence}).
  */
 public final class RingDescriptor {
     public static final int CAPACITY_OFFSET = 0;

@@ -6,6 +6,7 @@ import io.jipc.platform.Futex;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A waiting flag and a futex signal word in shared memory: an event count for sleeping waiters in
@@ -17,11 +18,29 @@ import java.lang.invoke.VarHandle;
  * condition or the publisher sees the flag (and then the signal word changes, so the waiter's
  * {@code futex} wait returns at once or is woken).
  *
+ * <p>The flag is 0 (nobody announced), {@link #WAITING} (a waiter announced itself), or a
+ * publisher's <em>wake mark</em> (any other value, unique per wake): the publisher that finds
+ * {@code WAITING} replaces it with its mark, moves the signal word, calls {@code FUTEX_WAKE}, and
+ * only then clears its mark. So a publisher killed between taking the wake and waking (its process
+ * gets {@code SIGKILL} there) leaves its mark up, and the next publisher, finding a mark, wakes the
+ * waiter itself; had the flag been cleared first, every later publisher would find nobody announced
+ * and a waiter asleep without a deadline would sleep on with messages waiting (an RPC server's
+ * leader stopped taking requests). A dead publisher's own publication waits for the next
+ * publisher's wake, or the waiter's next look (its deadline or a slice).
+ *
  * <p>Besides the rings' own words, a mailbox uses one for senders that wait until a receiver took
  * their message (rendezvous). The words are plain {@code int}s at 4-byte aligned offsets.
  */
 public final class WakeSignal {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    /** The flag's value while a waiter is announced; 0 is nobody, any other value a publisher's wake mark. */
+    static final int WAITING = 1;
+    /**
+     * The next wake mark of this process: negative (never 0 or {@link #WAITING}), unique within the
+     * process for 2^31 wakes, and started from a hash of the pid so that two processes' marks do
+     * not follow each other.
+     */
+    private static final AtomicInteger MARKS = new AtomicInteger((int) (ProcessHandle.current().pid() * 0x9E3779B9L));
 
     private final MemorySegment segment;
     private final long flagOffset;
@@ -50,7 +69,7 @@ public final class WakeSignal {
     /** Announces a waiter; returns the signal value to pass to {@link #await}. */
     public int prepare() {
         int signal = (int) INT.getVolatile(segment, signalOffset);
-        INT.setVolatile(segment, flagOffset, 1);
+        INT.setVolatile(segment, flagOffset, WAITING); // over a publisher's mark too: this waiter looks again now
         if (asymmetric) {
             AsymmetricFence.heavy();
         }
@@ -77,8 +96,9 @@ public final class WakeSignal {
 
     /** Wakes the sleepers if any announced themselves. Call after the publishing volatile store. */
     public void signalIfWaiting() {
-        if ((int) INT.getVolatile(segment, flagOffset) != 0) {
-            wakeAnnounced();
+        int flag = (int) INT.getVolatile(segment, flagOffset);
+        if (flag != 0) {
+            wakeAnnounced(flag);
         }
     }
 
@@ -88,16 +108,39 @@ public final class WakeSignal {
      * is registered ({@link AsymmetricFence#registerLight()}).
      */
     void signalIfWaitingLight() {
-        if ((int) INT.getAcquire(segment, flagOffset) != 0) {
-            wakeAnnounced();
+        int flag = (int) INT.getAcquire(segment, flagOffset);
+        if (flag != 0) {
+            wakeAnnounced(flag);
         }
     }
 
-    private void wakeAnnounced() {
-        if (INT.compareAndSet(segment, flagOffset, 1, 0)) {
-            INT.getAndAdd(segment, signalOffset, 1);
-            Futex.wakeAll(signalAddress);
+    /**
+     * Wakes the waiters after a publication that found the flag at {@code flag} (not 0). On
+     * {@link #WAITING}, the publisher that replaces it with its mark wakes; one that loses that race
+     * leaves it to the winner, or to the waiter's re-check if it has announced itself again since.
+     * On a mark (another wake under way, or left by a publisher killed before its {@code
+     * FUTEX_WAKE}), it wakes as well. Then it clears the mark it acted on: whoever set that mark
+     * had published before, and the waiter woke after, so it sees that publication; a mark is never
+     * reused, so no later wake's mark is cleared.
+     */
+    private void wakeAnnounced(int flag) {
+        if (flag == WAITING) {
+            int mark = MARKS.getAndIncrement() | Integer.MIN_VALUE;
+            if (INT.compareAndSet(segment, flagOffset, WAITING, mark)) {
+                flag = mark;
+            } else {
+                flag = (int) INT.getVolatile(segment, flagOffset);
+                if (flag == 0 || flag == WAITING) {
+                    return;
+                }
+            }
         }
+        if (FaultInjection.ENABLED) {
+            FaultInjection.point(FaultInjection.BEFORE_WAKE);
+        }
+        INT.getAndAdd(segment, signalOffset, 1);
+        Futex.wakeAll(signalAddress);
+        INT.compareAndSet(segment, flagOffset, flag, 0);
     }
 
     /**

@@ -10,13 +10,18 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -27,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>The number of kills is {@code -Djipc.test.kills} (200 by default; raise it for a longer run)
  * for the main test, and an eighth of that (at least 20) for each of the three variants (one
  * sender; priorities; an exact limit), which run the same protocol through other ring layouts:
- * 275 kills in a default build.
+ * 275 kills in a default build. A last test stops a sender where it wakes a sleeping receiver.
  * Each sender records in a progress file the sequence of its last committed message; after the
  * kill, the receiver must have received exactly the messages 0..n of that sender with
  * {@code progress <= n <= progress + 1} (one message may be committed but not yet recorded).
@@ -61,6 +66,56 @@ class MailboxCrashTest {
     @Test
     void aMailboxWithAnExactLimitSurvivesTheSameKills() throws Exception {
         runCrashes("crash-limit", false, 4, VARIANT_KILLS, FAULTS_MANY, b -> b.messageLimit(16));
+    }
+
+    /**
+     * A sender killed between taking a sleeping receiver's wake and waking it (the fault point
+     * {@code before-wake}) leaves the wake to the next sender: the receiver, asleep in an untimed
+     * {@code take()} (as an RPC server's leader is), gets the dead sender's message and the next
+     * one. Before the wake mark (see {@code WakeSignal}) the dead sender had cleared the waiting
+     * flag, every later sender found nobody announced, and the receiver slept on for good.
+     */
+    @Test
+    void aSenderKilledWhileWakingTheReceiverLeavesItToTheNextSender() throws Exception {
+        MailboxOptions options = MailboxOptions.builder().capacityBytes(16 * 1024)
+                .maxMessageSize(Messages.HEADER + MAX_BODY).build();
+        try (Mailbox mailbox = Mailbox.create("crash-wake", options)) {
+            BlockingQueue<MemorySegment> received = new LinkedBlockingQueue<>();
+            Thread receiver = Thread.ofPlatform().name("receiver").start(() -> {
+                try {
+                    while (true) {
+                        received.add(MemorySegment.ofArray(mailbox.take())); // no deadline: only a wake ends its sleep
+                    }
+                } catch (InterruptedException | RuntimeException e) {
+                    // the mailbox closed at the end of the test
+                }
+            });
+            try {
+                // the receiver sleeps long before the child's first send, which finds it announced
+                try (ChildJvm sender = ChildJvm.builder(SendingProcess.class).quickStart().sharedClassArchive()
+                        .property("jipc.faults", "before-wake:1")
+                        .args("crash-wake", "1", "1", "-1", Integer.toString(MAX_BODY), "offer").start()) {
+                    sender.awaitLine("FAULT before-wake", PATIENCE);
+                    sender.kill();
+                }
+                byte[] next = new byte[Messages.length(2, 0, 0, MAX_BODY)];
+                Messages.write(MemorySegment.ofArray(next), 2, 0, 0, next.length);
+                mailbox.put(next);
+                MemorySegment first = received.poll(30, TimeUnit.SECONDS); // a hang guard: a wake takes microseconds
+                assertNotNull(first, "the receiver slept on: nobody woke it after the dead sender took its wake");
+                assertEquals(1, Messages.producer(first));
+                assertEquals(0, Messages.sequence(first));
+                Messages.verify(first, MAX_BODY);
+                MemorySegment second = received.poll(30, TimeUnit.SECONDS);
+                assertNotNull(second, "the live sender's message never came");
+                assertEquals(2, Messages.producer(second));
+                assertNull(received.poll());
+            } finally {
+                mailbox.destroy();
+                mailbox.close(); // ends the receiver's take
+                receiver.join();
+            }
+        }
     }
 
     private void runCrashes(String name, boolean single, int concurrency, int kills, String faults)
