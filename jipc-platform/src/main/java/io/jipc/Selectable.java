@@ -14,7 +14,8 @@ import java.util.function.LongSupplier;
  * <li>{@link Descriptor}: a kernel file descriptor whose readiness {@code epoll(7)} reports
  *     (sockets, POSIX message queues, pipes and FIFOs);</li>
  * <li>{@link Doorbell}: a 32-bit futex word in shared memory that the channel's publishers move
- *     after they made it ready, once a waiter announced itself (mailboxes).</li>
+ *     after they made it ready, once a waiter announced itself (mailboxes; except those whose
+ *     publishers never {@linkplain Doorbell#rings() ring}).</li>
  * </ul>
  * Channel modules implement this interface; they need nothing but this module, so none of them
  * depends on another or on the selector.
@@ -138,6 +139,20 @@ public interface Selectable {
          */
         default Look look() {
             return isReady() ? Look.READY : Look.NOT_READY;
+        }
+
+        /**
+         * Whether the channel's publishers ring this doorbell (move its word) on every change that
+         * makes it ready, once a waiter announced itself: {@code true} by default. {@code false}
+         * for a channel whose publishers may make it ready without a word moving, such as a
+         * mailbox whose {@link WaitStrategy} never {@linkplain WaitStrategy#sleeps() sleeps}
+         * ({@code SPIN}, {@code YIELD}: its receivers never sleep, so its senders never check
+         * for sleepers). A selector that sleeps on a doorbell that does not ring must look again
+         * on its own (as after a {@link Look#BUSY} look), or it sees the change only when
+         * something else wakes it. Fixed for the channel's life; any thread.
+         */
+        default boolean rings() {
+            return true;
         }
 
         /** Announces a waiter; returns the value to sleep against on {@link #waitAddress()}. */

@@ -1686,6 +1686,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
             return ring.dataSignalAddress();
         }
 
+        /** Senders ring only if receivers may sleep: not with {@code SPIN} or {@code YIELD}. */
+        @Override
+        public boolean rings() {
+            return mapped.strategy.sleeps();
+        }
+
         @Override
         public boolean isClosed() {
             return Mailbox.this.isClosed();
@@ -1699,6 +1705,9 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * waiting for it: while another thread holds it (a handler, a binding, a listener; with shared
      * receivers, another process's receive) the mailbox is not ready for that select round
      * ({@link Selectable.Doorbell.Look#BUSY}) and the selector looks again after at most 1 ms.
+     * The senders of a mailbox whose {@linkplain #waitStrategy() strategy} never sleeps ({@code
+     * SPIN}, {@code YIELD}) do not ring the doorbell ({@link Selectable.Doorbell#rings()} is
+     * false), so while one is registered the selector looks again every 1 ms as well.
      */
     @Override
     public Selectable.Doorbell readinessSource() {

@@ -37,7 +37,8 @@ import java.util.Set;
  *
  * <h2>Mailboxes that never ring</h2>
  * The senders of a mailbox whose {@link Mailbox#waitStrategy()} never sleeps ({@code SPIN},
- * {@code YIELD}) commit without ringing its doorbell, since its receivers never sleep. While such a
+ * {@code YIELD}) commit without ringing its doorbell, since its receivers never sleep ({@link
+ * Selectable.Doorbell#rings()} is false). While such a
  * mailbox is registered the selector sleeps in the same steps (50 µs doubling to 1 ms, from the
  * last message), so it sees their messages within about a millisecond. (Until 2026-12-05 every
  * sleep of a select ended after 50 ms, which hid this; a virtual thread's select then waited for
@@ -178,8 +179,8 @@ public final class MailboxSelector implements AutoCloseable {
             boolean silent = false; // a mailbox whose senders never ring
             try {
                 for (Mailbox mailbox : mailboxes) {
-                    silent |= !mailbox.waitStrategy().sleeps();
                     Waitable waitable = mailbox.waitable();
+                    silent |= !waitable.rings();
                     expected[i] = waitable.prepareWait();
                     addresses[i++] = waitable.waitAddress();
                 }

@@ -46,12 +46,22 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * shared memory (their doorbell). Before sleeping, the selector announces itself on every
  * doorbell, checks the mailboxes, and arms a {@linkplain DoorbellWatcher helper thread} that
  * sleeps in {@code futex_waitv(2)} on the doorbells and writes the eventfd when one rings. So
- * nothing spins and nothing polls on a timer: every wake-up is a kernel event. The one exception:
- * a mailbox whose receiving role another thread of this process holds (a handler running inside a
- * receive, a receiver binding, a listener's handler) is not ready for that round ({@link
- * Selectable.Doorbell.Look#BUSY}: the look does not wait for the holder), and nothing rings when
- * the holder lets go, so while one is busy the selector looks again every 1 ms. A select thus
- * keeps its timeout and ends on an interrupt whoever holds a role.
+ * nothing spins and nothing polls on a timer: every wake-up is a kernel event. Two exceptions,
+ * where nothing would ring, make the selector look again every 1 ms:
+ * <ul>
+ * <li>a mailbox whose receiving role another thread of this process holds (a handler running
+ *     inside a receive, a receiver binding, a listener's handler) is not ready for that round
+ *     ({@link Selectable.Doorbell.Look#BUSY}: the look does not wait for the holder), and nothing
+ *     rings when the holder lets go; this lasts while it is busy. A select thus keeps its timeout
+ *     and ends on an interrupt whoever holds a role;</li>
+ * <li>a mailbox whose wait strategy never sleeps ({@code SPIN}, {@code YIELD}) has senders that
+ *     never ring its doorbell ({@link Selectable.Doorbell#rings()} is false); this lasts while it
+ *     is registered, and costs about a thousand wake-ups a second of the selecting thread and the
+ *     helper. (Until 2026-12-05 such a message was seen only at the select's timeout, or when
+ *     another channel woke the select.)</li>
+ * </ul>
+ * The step is a constant 1 ms, not {@code io.jipc.mailbox.MailboxSelector}'s 50 µs doubling to
+ * 1 ms, because {@code epoll_wait} counts in milliseconds: a shorter sleep is rounded up to one.
  *
  * <p>A virtual thread that selects does not pin its carrier: {@code epoll_wait} then runs on a
  * helper platform thread while the virtual thread parks. {@link Thread#interrupt()} of the selecting
@@ -80,7 +90,10 @@ public final class Selector implements AutoCloseable {
     private static final int EPOLLHUP = Sockets.POLLHUP;
     private static final int BATCH = 256;
     private static final String SUBJECT = "selector";
-    /** How soon the selector looks again at a {@linkplain Selectable.Doorbell.Look#BUSY busy} doorbell (epoll's resolution). */
+    /**
+     * How soon the selector looks again at a {@linkplain Selectable.Doorbell.Look#BUSY busy} doorbell
+     * or one that does not {@linkplain Selectable.Doorbell#rings() ring} (epoll's resolution).
+     */
     private static final long BUSY_RECHECK_NANOS = 1_000_000;
     /** Timeouts from this long on mean "no timeout". */
     private static final Duration LONGEST_TIMEOUT = Duration.ofNanos(Long.MAX_VALUE / 4);
@@ -374,8 +387,8 @@ public final class Selector implements AutoCloseable {
         Map<SelectionKey, Integer> ready = new LinkedHashMap<>();
         long readableBy = collectLocal(bells, ready);
         boolean woken = wakeupPending.get();
-        // a frame's timeout turns its channel readable without an event, and a busy mailbox is
-        // looked at again: sleep no longer than that
+        // a frame's timeout turns its channel readable without an event, and a busy mailbox or one
+        // whose senders never ring is looked at again: sleep no longer than that
         long wake = readableBy != Long.MAX_VALUE && (deadline == Long.MAX_VALUE || readableBy - deadline < 0)
                 ? readableBy : deadline;
         int timeoutMillis = now || woken || !ready.isEmpty() ? 0 : millisUntil(wake);
@@ -410,11 +423,11 @@ public final class Selector implements AutoCloseable {
     /**
      * Adds the ready mailboxes and the descriptors with input already read into the process; returns
      * the earliest {@link Selectable.Descriptor#readableBy()} of the others, or the instant to look
-     * again at a {@linkplain Selectable.Doorbell.Look#BUSY busy} mailbox if that is earlier
-     * (MAX_VALUE: none).
+     * again at a {@linkplain Selectable.Doorbell.Look#BUSY busy} mailbox, or one whose doorbell does
+     * not {@linkplain Selectable.Doorbell#rings() ring}, if that is earlier (MAX_VALUE: none).
      */
     private long collectLocal(List<SelectionKey> bells, Map<SelectionKey, Integer> ready) {
-        boolean busy = false;
+        boolean lookAgain = false; // nothing would ring when this mailbox turns ready
         for (SelectionKey key : bells) {
             Selectable.Doorbell bell = (Selectable.Doorbell) key.source();
             if (bell.isClosed()) {
@@ -422,15 +435,15 @@ public final class Selector implements AutoCloseable {
             }
             switch (bell.look()) {
                 case READY -> ready.put(key, Selectable.OP_READ);
-                case BUSY -> busy = true;
-                case NOT_READY -> { }
+                case BUSY -> lookAgain = true;
+                case NOT_READY -> lookAgain |= !bell.rings();
             }
         }
         List<SelectionKey> descriptorKeys;
         synchronized (this) {
             descriptorKeys = List.copyOf(descriptors.values());
         }
-        long earliest = busy ? System.nanoTime() + BUSY_RECHECK_NANOS : Long.MAX_VALUE;
+        long earliest = lookAgain ? System.nanoTime() + BUSY_RECHECK_NANOS : Long.MAX_VALUE;
         for (SelectionKey key : descriptorKeys) {
             if ((key.interestOps() & Selectable.OP_READ) == 0) {
                 continue;
