@@ -29,7 +29,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * publisher's wake, or the waiter's next look (its deadline or a slice).
  *
  * <p>Besides the rings' own words, a mailbox uses one for senders that wait until a receiver took
- * their message (rendezvous). The words are plain {@code int}s at 4-byte aligned offsets.
+ * their message (rendezvous), and jipc-shm's circular buffer wakes its sleepers through two (its
+ * publishers only: its sleepers announce themselves with their own code, writing {@link #WAITING}
+ * as {@link #prepare()} does). The words are plain {@code int}s at 4-byte aligned offsets.
  */
 public final class WakeSignal {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();

@@ -8,6 +8,7 @@ import io.jipc.platform.AsymmetricFence;
 import io.jipc.platform.FileStatus;
 import io.jipc.platform.Futex;
 import io.jipc.platform.ProcessIdentity;
+import io.jipc.ring.WakeSignal;
 import io.jipc.segment.SegmentHeaderDescriptor;
 
 import java.lang.foreign.MemorySegment;
@@ -67,10 +68,11 @@ import static io.jipc.shm.CircularBufferDescriptor.STRIDE_OFFSET;
  * a shared "asleep" flag of its side. A producer or consumer that made an item or room reads the
  * other side's flag after a full barrier (its own fence, or — where {@code membarrier(2)} is
  * available — the one a sleeper forces on every CPU before it sleeps, so that publishing costs no
- * fence, as in the mailbox); only if it is raised does it clear it, bump the word and
- * wake every sleeper ({@code FUTEX_WAKE} of all: each re-checks, the losers sleep again). So
- * nobody enters the kernel while nobody sleeps, and one wake-up call serves all the items
- * published until a sleeper raises the flag again. Blocked calls are interruptible (within 50 ms,
+ * fence, as in the mailbox); only if it is raised does it take the wake (its own mark in the
+ * flag), bump the word, wake every sleeper ({@code FUTEX_WAKE} of all: each re-checks, the losers
+ * sleep again) and then clear its mark ({@link io.jipc.ring.WakeSignal}). So nobody enters the
+ * kernel while nobody sleeps, and one wake-up call (and those of publishers that come while it is
+ * under way) serves all the items published until a sleeper raises the flag again. Blocked calls are interruptible (within 50 ms,
  * see {@link Futex}) and safe on virtual threads; {@link #close()} ends them in this process with
  * {@link ClosedException}, and a put or take of another thread that it overtakes either completes
  * or changes nothing.
@@ -84,7 +86,9 @@ import static io.jipc.shm.CircularBufferDescriptor.STRIDE_OFFSET;
  * <h2>When a process dies</h2>
  * A process killed outside a put or take, or while blocked in one, leaves the buffer intact
  * (a sleeper killed in its sleep leaves the flag raised: the next publisher clears it with one
- * needless wake-up call). A process killed <em>between claiming and publishing</em> a
+ * needless wake-up call). A process killed after publishing, while it wakes the other side's
+ * sleepers, leaves its mark in their flag: the next publisher wakes them (until then, the item or
+ * room of the dead process waits for that, or for the sleepers' deadline). A process killed <em>between claiming and publishing</em> a
  * position — a window of one item copy — leaves that slot unfinished: consumers stop at it (and
  * producers, a lap later) until the buffer is re-created. Where producers may die mid-put, use
  * a mailbox ({@code io.jipc.mailbox.Mailbox}), which skips a dead sender's claim.
@@ -124,6 +128,10 @@ public final class CircularBuffer implements AutoCloseable {
     private final int capacity;
     private final long mask;
     private final long stride;
+    /** The consumers' asleep flag and "not empty" word: producers wake consumers through it. */
+    private final WakeSignal notEmpty;
+    /** The producers' asleep flag and "not full" word: consumers wake producers through it. */
+    private final WakeSignal notFull;
     /** Whether this process publishes without a full fence ({@link AsymmetricFence#registerLight()}). */
     private final boolean lightPublisher = AsymmetricFence.registerLight();
     private volatile boolean closed;
@@ -169,6 +177,9 @@ public final class CircularBuffer implements AutoCloseable {
         this.capacity = slots;
         this.mask = slots - 1;
         this.stride = slotStride;
+        // not asymmetric: the waiter side (awaitInside) is this class's own, and fences itself
+        this.notEmpty = new WakeSignal(memory, CONSUMERS_ASLEEP_OFFSET, NOT_EMPTY_SIGNAL_OFFSET, false);
+        this.notFull = new WakeSignal(memory, PRODUCERS_ASLEEP_OFFSET, NOT_FULL_SIGNAL_OFFSET, false);
     }
 
     // =================================================================== lifecycle
@@ -463,7 +474,7 @@ public final class CircularBuffer implements AutoCloseable {
             MemorySegment.copy(item, 0, memory, slot + ITEM_IN_SLOT_OFFSET, itemSize);
             // publishes the item: a consumer's acquire load of the sequence sees it whole
             LONG.setRelease(memory, slot, position + 1);
-            signal(NOT_EMPTY_SIGNAL_OFFSET, CONSUMERS_ASLEEP_OFFSET);
+            signal(notEmpty);
             return true;
         } catch (IllegalStateException e) {
             throw closedOr(e);
@@ -553,7 +564,7 @@ public final class CircularBuffer implements AutoCloseable {
             MemorySegment.copy(memory, slot + ITEM_IN_SLOT_OFFSET, destination, 0, itemSize);
             // frees the slot for the producer of the next lap, after the copy
             LONG.setRelease(memory, slot, position + capacity);
-            signal(NOT_FULL_SIGNAL_OFFSET, PRODUCERS_ASLEEP_OFFSET);
+            signal(notFull);
             return true;
         } catch (IllegalStateException e) {
             throw closedOr(e);
@@ -611,18 +622,22 @@ public final class CircularBuffer implements AutoCloseable {
      * After a publishing store: wakes the sleepers of the other side, if any. Dekker: the store,
      * then the read of the sleepers' flag, with a full barrier between them — a fence here, or,
      * where this process is registered for {@code membarrier}, the barrier a sleeper forces on
-     * every CPU before it sleeps ({@link AsymmetricFence}), so that publishing costs no fence. The
-     * publisher that clears the flag wakes them all; the publishers after it find it clear and stay
-     * out of the kernel, even before the woken sleepers have run.
+     * every CPU before it sleeps ({@link AsymmetricFence}), so that publishing costs no fence.
+     *
+     * <p>The flag is read and the wake done by {@link WakeSignal#signalIfWaiting()}: a raised flag
+     * (1) is replaced with this wake's mark, the word moved and every sleeper woken, and only then
+     * the mark cleared; a publisher that finds a mark (a wake under way, or one left by a process
+     * killed before its {@code FUTEX_WAKE}) wakes them too. Its volatile read of the flag comes
+     * after the barrier, so the ordering argument above is unchanged; the compare-and-sets on the
+     * flag are full fences themselves. Until 2026-12-05 the publisher cleared the flag
+     * ({@code getAndSet(0)}) before it woke: a process killed between the two left the flag down
+     * with the sleepers asleep, and every later publisher found nobody asleep.
      */
-    private void signal(long signalOffset, long sleepersOffset) {
+    private void signal(WakeSignal sleepers) {
         if (!lightPublisher) {
             VarHandle.fullFence();
         }
-        if ((int) INT.getVolatile(memory, sleepersOffset) != 0 && (int) INT.getAndSet(memory, sleepersOffset, 0) != 0) {
-            INT.getAndAdd(memory, signalOffset, 1);
-            Futex.wakeAll(memory.address() + signalOffset);
-        }
+        sleepers.signalIfWaiting();
     }
 
     @FunctionalInterface
@@ -669,7 +684,7 @@ public final class CircularBuffer implements AutoCloseable {
             checkOpen();
             try {
                 int signal = (int) INT.getVolatile(memory, signalOffset);
-                INT.setVolatile(memory, sleepersOffset, 1);
+                INT.setVolatile(memory, sleepersOffset, 1); // over a publisher's wake mark too: this sleeper re-checks now
                 // a barrier on every CPU running a fence-free publisher; without it, such a publisher
                 // may miss the flag, so the sleep is bounded instead
                 boolean heavy = AsymmetricFence.heavy();

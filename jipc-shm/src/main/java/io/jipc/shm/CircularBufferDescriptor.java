@@ -55,10 +55,14 @@ public final class CircularBufferDescriptor {
     public static final int ENQUEUE_POSITION_OFFSET = 256;
     public static final int DEQUEUE_POSITION_OFFSET = 384;
     public static final int NOT_EMPTY_SIGNAL_OFFSET = 512;
-    /** A flag (int): 1 while a consumer may be asleep on the not-empty word; cleared by the producer that wakes it. */
+    /**
+     * A flag (int): 1 while a consumer may be asleep on the not-empty word; the producer that wakes
+     * it puts its wake mark (a negative value) there first and clears that mark after its
+     * {@code FUTEX_WAKE} ({@link io.jipc.ring.WakeSignal}); any other producer that finds a mark wakes too.
+     */
     public static final int CONSUMERS_ASLEEP_OFFSET = 516;
     public static final int NOT_FULL_SIGNAL_OFFSET = 640;
-    /** A flag (int): 1 while a producer may be asleep on the not-full word; cleared by the consumer that wakes it. */
+    /** A flag (int): 1 while a producer may be asleep on the not-full word; marked and cleared by the consumer that wakes it, as above. */
     public static final int PRODUCERS_ASLEEP_OFFSET = 644;
     /** Where the slots start. */
     public static final int SLOTS_OFFSET = 768;

@@ -15,9 +15,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The circular buffer between real processes: many producers and consumers, blocking both ways. */
@@ -132,6 +136,52 @@ class CircularBufferProcessesTest {
             }
         } finally {
             CircularBuffer.destroy("killed");
+        }
+    }
+
+    /**
+     * A producer killed between taking a sleeping consumer's wake and waking it (the fault point
+     * {@code before-wake}, in {@code io.jipc.ring.WakeSignal}) leaves the wake to the next
+     * producer: the consumer, asleep in an untimed {@code take()}, gets the dead producer's item
+     * and the next one. Until 2026-12-05 the producer cleared the asleep flag first, the next put
+     * found nobody asleep, and the consumer slept on for good.
+     */
+    @Test
+    void aProducerKilledWhileWakingTheConsumerLeavesItToTheNextProducer() throws Exception {
+        try (CircularBuffer buffer = CircularBuffer.create("wake", 16, 4)) {
+            BlockingQueue<MemorySegment> taken = new LinkedBlockingQueue<>();
+            Thread consumer = Thread.ofPlatform().name("consumer").start(() -> {
+                try {
+                    while (true) {
+                        taken.add(MemorySegment.ofArray(buffer.take())); // no deadline: only a wake ends its sleep
+                    }
+                } catch (InterruptedException | RuntimeException e) {
+                    // the buffer closed at the end of the test
+                }
+            });
+            try {
+                // the consumer sleeps long before the child's put, which finds its flag raised
+                try (ChildJvm producer = ChildJvm.builder(ShmChild.class).hardTimeout(Duration.ofSeconds(240))
+                        .property("jipc.faults", "before-wake:1").args("produce", "wake", "1", "1").start()) {
+                    producer.awaitLine("FAULT before-wake", LINE);
+                    producer.kill();
+                }
+                MemorySegment next = MemorySegment.ofArray(new byte[16]);
+                next.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 2);
+                buffer.put(next);
+                MemorySegment first = taken.poll(30, TimeUnit.SECONDS); // a hang guard: a wake takes microseconds
+                assertNotNull(first, "the consumer slept on: nobody woke it after the dead producer took its wake");
+                assertEquals(1, first.get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
+                MemorySegment second = taken.poll(30, TimeUnit.SECONDS);
+                assertNotNull(second, "the live producer's item never came");
+                assertEquals(2, second.get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
+                assertNull(taken.poll());
+            } finally {
+                buffer.close(); // ends the consumer's take
+                consumer.join();
+            }
+        } finally {
+            CircularBuffer.destroy("wake");
         }
     }
 }
