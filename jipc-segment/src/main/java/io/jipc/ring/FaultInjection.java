@@ -19,17 +19,24 @@ import java.util.concurrent.locks.LockSupport;
  * <li>{@code before-commit}: the record is written but its commit word is not;</li>
  * <li>{@code after-commit}: a single-producer record is committed but the tail is not published;</li>
  * <li>{@code before-wake}: a publisher found a waiter announced and took the wake (its mark in the
- *     flag, see {@link WakeSignal}) but has not moved the signal word nor called {@code FUTEX_WAKE}.</li>
+ *     flag, see {@link WakeSignal}) but has not moved the signal word nor called {@code FUTEX_WAKE};</li>
+ * <li>{@code release-before-wake}: a releaser of a jipc-sync object (an unlock, a release, the
+ *     count-down to zero, the arrival that trips a barrier, a signal) changed the object's state,
+ *     found sleepers registered and moved their sequence word, but has not called {@code FUTEX_WAKE}.</li>
  * </ul>
+ *
+ * <p>Public only for the last point, which lies in another module (jipc-sync); not an API.
  */
-final class FaultInjection {
+public final class FaultInjection {
     static final int AFTER_TAIL_MOVE = 0;
     static final int BEFORE_COMMIT = 1;
     static final int AFTER_COMMIT = 2;
     static final int BEFORE_WAKE = 3;
-    private static final String[] NAMES = {"after-tail-move", "before-commit", "after-commit", "before-wake"};
+    public static final int RELEASE_BEFORE_WAKE = 4;
+    private static final String[] NAMES = {"after-tail-move", "before-commit", "after-commit", "before-wake",
+        "release-before-wake"};
 
-    static final boolean ENABLED;
+    public static final boolean ENABLED;
     private static final double[] PROBABILITY = new double[NAMES.length];
 
     static {
@@ -51,7 +58,7 @@ final class FaultInjection {
     }
 
     /** At fault point {@code which}: maybe stall forever. */
-    static void point(int which) {
+    public static void point(int which) {
         if (PROBABILITY[which] > 0 && ThreadLocalRandom.current().nextDouble() < PROBABILITY[which]) {
             System.out.println("FAULT " + NAMES[which]);
             System.out.flush();

@@ -13,7 +13,10 @@ import java.util.concurrent.TimeUnit;
 final class Blocking {
     /** How long {@link WaitStrategy#SPIN_THEN_FUTEX} spins before it sleeps. */
     static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
-    /** How often a waiter checks whether the holders it waits for are still alive. */
+    /**
+     * How often a waiter checks whether the holders it waits for are still alive, and the longest it
+     * sleeps at once in any case ({@link #sleepUntil}).
+     */
     static final long LIVENESS_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** No deadline. */
     static final long FOREVER = Timeouts.NO_DEADLINE;
@@ -39,9 +42,9 @@ final class Blocking {
 
     /**
      * Tries until {@code attempt} gives a result or the deadline passes (then {@code null}).
-     * Holders are checked every {@link #LIVENESS_CHECK_NANOS} when {@code checksHolders}; a
-     * sleeper then sleeps at most that long at a time. A sleeper that leaves without a result
-     * passes a wake-up it may have consumed on to the next sleeper.
+     * Holders are checked every {@link #LIVENESS_CHECK_NANOS} when {@code checksHolders}. A sleeper
+     * sleeps at most that long at a time whether or not it checks holders ({@link #sleepUntil}). A
+     * sleeper that leaves without a result passes a wake-up it may have consumed on to the next sleeper.
      *
      * <p>Interrupts follow the library's rule (docs/architecture.md, "Interrupts and timeouts"): a
      * result found at once is returned whatever the interrupt status (which stays set); a call that
@@ -106,9 +109,8 @@ final class Blocking {
                     done = result != null;
                     return result;
                 }
-                long sleepUntil = nextCheck == FOREVER ? deadlineNanos
-                        : deadlineNanos == FOREVER || nextCheck - deadlineNanos < 0 ? nextCheck : deadlineNanos;
-                word.sleep(sequence, sleepUntil);
+                word.sleep(sequence, nextCheck == FOREVER ? sleepUntil(deadlineNanos, now)
+                        : deadlineNanos == FOREVER || nextCheck - deadlineNanos < 0 ? nextCheck : deadlineNanos);
                 now = System.nanoTime();
             }
         } finally {
@@ -131,6 +133,23 @@ final class Blocking {
             throw new InterruptedException();
         }
         return result;
+    }
+
+    /**
+     * The end of one sleep of a waiter that sleeps from {@code now}: its deadline, but at most
+     * {@link #LIVENESS_CHECK_NANOS} away. A releaser changes the state with a compare-and-set and
+     * only then wakes the sleepers; killed between the two (a {@code SIGKILL} can land on any
+     * instruction) it leaves them asleep while what they wait for holds, and for some objects nobody
+     * ever releases again (a latch counted down to zero, a barrier tripped, a signal whose sequence
+     * moved). The bound ends such a sleep: the waiter's next try reads the state, and sees the dead
+     * releaser's change because every state change is a sequentially consistent compare-and-set made
+     * before the releaser was killed. Costs a sleeper a wake-up per interval (platform threads'
+     * timed sleeps are sliced at 50 ms anyway, {@link io.jipc.platform.Futex#SLICE_NANOS}), and
+     * releasers nothing.
+     */
+    static long sleepUntil(long deadlineNanos, long now) {
+        long bound = now + LIVENESS_CHECK_NANOS;
+        return deadlineNanos == FOREVER || bound - deadlineNanos < 0 ? bound : deadlineNanos;
     }
 
     private static boolean passed(long deadlineNanos, long now) {

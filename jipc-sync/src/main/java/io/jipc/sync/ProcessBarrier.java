@@ -80,6 +80,8 @@ import java.util.concurrent.TimeoutException;
  *     window after its death, before any check ran, may still trip).</li>
  * <li>Untracked barrier: a party that dies after arriving still counts, one that dies before
  *     arriving leaves the others waiting.</li>
+ * <li>The last arrival killed after its compare-and-set tripped the round but before it woke the
+ *     sleepers: the round has tripped; the others see it within 100 ms (no sleep lasts longer).</li>
  * <li>Bound: a tracked barrier has 2 × parties entries, so that waiters of a generation that just
  *     completed and have not left yet leave room for the arrivals of the next. An arrival that finds
  *     none free (more threads than that waiting at once) frees the entries of dead processes; if

@@ -40,7 +40,9 @@ import java.util.Objects;
  * Nothing is held by a waiter, so a waiter that dies affects nobody (except that signallers enter
  * the kernel for it until the count of sleepers is corrected by nobody: a cost, not a hazard). A
  * signaller that dies before signalling leaves the waiters asleep: use the timed {@link #await(ProcessMutex, Duration)}
- * where that matters. The mutex's own robustness is described in {@link ProcessMutex}.
+ * where that matters. One killed while it signals, after moving the sequence number but before its
+ * {@code FUTEX_WAKE}, has signalled: the waiters see the move within 100 ms (a sleep never lasts
+ * longer) and return. The mutex's own robustness is described in {@link ProcessMutex}.
  *
  * <h2>Memory consistency effects</h2>
  * Those of the mutex: actions before a signaller releases the mutex happen-before actions of a
@@ -172,7 +174,8 @@ public final class ProcessCondition extends SyncHandle<ProcessCondition> {
             while (word.sequence() == sequence
                     && (deadlineNanos == Blocking.FOREVER || System.nanoTime() - deadlineNanos < 0)) {
                 ensureOpen();
-                word.sleep(sequence, deadlineNanos);
+                // bounded: a signaller killed after moving the sequence, before its FUTEX_WAKE, woke nobody
+                word.sleep(sequence, Blocking.sleepUntil(deadlineNanos, System.nanoTime()));
             }
             ensureOpen(); // woken by close(): not a signal
         } catch (InterruptedException e) {

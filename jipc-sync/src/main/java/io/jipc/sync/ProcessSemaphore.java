@@ -56,6 +56,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <li>Not tracked: a thread that ends while its process lives (permits belong to the handle, not to a
  *     thread); permits of untracked semaphores; a handle closed while holding permits keeps its
  *     entry, and the permits are given back only when its process exits.</li>
+ * <li>A release is made by its compare-and-set: a releaser killed after it, before waking the
+ *     sleepers, leaves them to see the permits within 100 ms (no sleep lasts longer).</li>
  * <li>Bound: at most {@code holderEntries} handles (of live processes) may hold or have held
  *     permits at once; an entry is freed when its handle closes holding nothing, or when its process
  *     is found dead. A handle that finds no free entry gets {@link HolderTableFullException}.</li>

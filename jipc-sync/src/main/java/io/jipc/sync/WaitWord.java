@@ -1,6 +1,7 @@
 package io.jipc.sync;
 
 import io.jipc.platform.Futex;
+import io.jipc.ring.FaultInjection;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -18,7 +19,11 @@ import java.lang.invoke.VarHandle;
  * on and the sleeper's {@code futex} wait returns at once or is woken.
  *
  * <p>A process killed while registered leaves the count too high: releasers then enter the kernel
- * for a wake-up nobody needs (about a microsecond each), nothing worse.
+ * for a wake-up nobody needs (about a microsecond each), nothing worse. A releaser killed after its
+ * state change but before its {@code FUTEX_WAKE} wakes nobody, and nobody else may ever release
+ * again (the count-down to zero, the arrival that trips a barrier, the unlock of a mutex): so no
+ * sleeper sleeps longer than {@link Blocking#LIVENESS_CHECK_NANOS} at a time, and it tries once
+ * more after each sleep ({@link Blocking#sleepUntil}).
  */
 final class WaitWord {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
@@ -61,6 +66,9 @@ final class WaitWord {
     void wakeIfWaiting(int count) {
         if ((int) INT.getVolatile(slot, waitersOffset) != 0) {
             INT.getAndAdd(slot, sequenceOffset, 1);
+            if (FaultInjection.ENABLED) {
+                FaultInjection.point(FaultInjection.RELEASE_BEFORE_WAKE);
+            }
             Futex.wake(sequenceAddress, count);
         }
     }

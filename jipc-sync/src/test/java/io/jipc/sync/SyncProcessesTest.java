@@ -56,12 +56,21 @@ class SyncProcessesTest {
     }
 
     private ChildJvm start(String... args) {
+        return startWithFaults(null, args);
+    }
+
+    /** A child with {@code -Djipc.faults=<faults>} (none if null). */
+    private ChildJvm startWithFaults(String faults, String... args) {
         String[] all = new String[args.length + 1];
         all[0] = args[0];
         all[1] = area.segment.path().getFileName().toString();
         System.arraycopy(args, 1, all, 2, args.length - 1);
-        ChildJvm child = ChildJvm.builder(SyncChild.class).args(all).quickStart().sharedClassArchive().hardTimeout(Duration.ofSeconds(240))
-                .start();
+        ChildJvm.Builder builder = ChildJvm.builder(SyncChild.class).args(all).quickStart().sharedClassArchive()
+                .hardTimeout(Duration.ofSeconds(240));
+        if (faults != null) {
+            builder.property("jipc.faults", faults);
+        }
+        ChildJvm child = builder.start();
         children.add(child);
         return child;
     }
@@ -440,6 +449,77 @@ class SyncProcessesTest {
         }
         for (ChildJvm child : children) {
             child.assertSuccess(LONG);
+        }
+    }
+
+    /**
+     * The last count-down's process killed after its compare-and-set, before its {@code FUTEX_WAKE}
+     * (the fault point {@code release-before-wake}): the count is zero, and a waiter asleep in an
+     * untimed {@code await()} returns, since no sleep lasts longer than 100 ms. Before that bound
+     * it slept on for good: nobody counts a latch down past zero.
+     */
+    @Test
+    void latchWaiterReturnsWhenTheLastCountDownIsKilledBeforeItsWake() throws Exception {
+        area(1);
+        try (ProcessCountDownLatch latch = area.latch()) {
+            for (int i = 1; i < SharedArea.BARRIER_PARTIES; i++) {
+                latch.countDown();
+            }
+            CompletableFuture<Void> waiter = new CompletableFuture<>();
+            Thread.ofPlatform().daemon().name("latch-waiter").start(() -> {
+                try {
+                    latch.await(); // no deadline
+                    waiter.complete(null);
+                } catch (Throwable t) {
+                    waiter.completeExceptionally(t);
+                }
+            });
+            awaitSleeper(latch);
+            ChildJvm last = startWithFaults("release-before-wake:1", "count-down");
+            last.awaitLine("FAULT release-before-wake", LONG);
+            last.kill();
+            assertEquals(0, latch.count());
+            waiter.get(30, TimeUnit.SECONDS); // a hang guard: it returns within about 100 ms
+        }
+    }
+
+    /**
+     * A signaller killed after moving the condition's sequence, before its {@code FUTEX_WAKE}: the
+     * waiter, asleep in an untimed {@code await(mutex)}, sees the move after at most 100 ms, and
+     * takes the mutex the dead signaller held ({@code OWNER_DIED}). Before the bound it slept on.
+     */
+    @Test
+    void conditionWaiterReturnsWhenTheSignallerIsKilledBeforeItsWake() throws Exception {
+        area(1);
+        try (ProcessMutex mutex = area.mutex(); ProcessCondition condition = area.condition()) {
+            CompletableFuture<Acquisition> waiter = new CompletableFuture<>();
+            Thread.ofPlatform().daemon().name("condition-waiter").start(() -> {
+                try {
+                    mutex.lock();
+                    Acquisition relocked = null;
+                    while (area.get(SharedArea.FLAG) == 0) {
+                        relocked = condition.await(mutex); // no deadline
+                    }
+                    mutex.unlock();
+                    waiter.complete(relocked);
+                } catch (Throwable t) {
+                    waiter.completeExceptionally(t);
+                }
+            });
+            awaitSleeper(condition);
+            ChildJvm signaller = startWithFaults("release-before-wake:1", "cond-signal");
+            signaller.awaitLine("FAULT release-before-wake", LONG);
+            signaller.kill();
+            assertEquals(Acquisition.OWNER_DIED, waiter.get(30, TimeUnit.SECONDS)); // a hang guard
+        }
+    }
+
+    /** Waits until {@code handle} shows a registered sleeper (its waiter is about to sleep or asleep). */
+    private static void awaitSleeper(SyncHandle<?> handle) throws InterruptedException {
+        long deadline = System.nanoTime() + LONG.toNanos();
+        while (!handle.toString().contains(" 1 sleeper]")) {
+            assertTrue(System.nanoTime() - deadline < 0, "no sleeper: " + handle);
+            Thread.sleep(10);
         }
     }
 }
