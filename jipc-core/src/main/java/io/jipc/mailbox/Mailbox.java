@@ -428,8 +428,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * claimed room to commit (they never wait there; at most 10 s; a thread {@linkplain
      * #bindSender() bound} to the sending role excepted: see there). Threads blocked on this handle end with
      * {@link ClosedException}, and so do sends that start afterwards: a send either went whole or
-     * not at all. A first receive (or single sender's send) of another thread that would take the
-     * role while the last handle closes ends with {@code ClosedException} too, and takes no lease
+     * not at all. A rendezvous send (or {@link #transfer}) waiting for a taker when the last handle
+     * closes is settled by the close: its message is withdrawn (no receiver gets it) and it ends
+     * with {@code ClosedException}, or, if a receiver took the message first, it succeeds; its
+     * ticket slot is given back either way. A first receive (or single sender's send) of another
+     * thread that would take the role while the last handle closes ends with {@code
+     * ClosedException} too, and takes no lease
      * that would stay in the file. With {@linkplain ReceivePolicy#SHARED shared receivers} one
      * window is left: a receive of another thread that takes the per-receive lock in the instant
      * between the give-up and the unmapping keeps it, and other processes' receives wait for it
@@ -928,8 +932,9 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * Rendezvous}). The send is tried once before the blocking loop,
      * whose attempt is a capturing lambda: with room at once (the common case), nothing is allocated.
      * A {@link #close()} of another thread that unmaps the mailbox meanwhile ends it with {@link
-     * ClosedException}, never with the {@link IllegalStateException} of the unmapped memory (a
-     * receipt read before the unmapping stands).
+     * ClosedException} (its message withdrawn by the close: no receiver gets it), or with the
+     * receipt of a receiver that took it before the close; never with the {@link
+     * IllegalStateException} of the unmapped memory.
      */
     private long handOver(MemorySegment message, long offset, int length, int priority, long deadline,
                              boolean onlyToWaitingReceiver) throws InterruptedException {
@@ -940,9 +945,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
             if (onlyToWaitingReceiver && !tickets.receiverWaiting(false)) {
                 return 0;
             }
-            int slot = tickets.acquireSlot();
+            long ticket = tickets.issueTicket(onlyToWaitingReceiver);
             try {
-                long ticket = tickets.issue(slot, onlyToWaitingReceiver);
                 boolean sent = firstSendToLane(message, offset, length, priority, ticket,
                         onlyToWaitingReceiver ? AT_ONCE : deadline)
                         || (!onlyToWaitingReceiver
@@ -950,7 +954,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
                         length, priority, deadline) != null);
                 return sent ? awaitTaken(ticket, deadline, onlyToWaitingReceiver) : 0;
             } finally {
-                releaseSlot(tickets, slot);
+                tickets.release(ticket); // not after the close of the last handle: that gave it back
             }
         } catch (IllegalStateException e) { // unmapped by a close() of another thread
             throw closedOr(e);
@@ -958,25 +962,10 @@ public final class Mailbox implements AutoCloseable, Selectable {
     }
 
     /**
-     * Gives a rendezvous ticket slot back; if a {@link #close()} of another thread unmapped the
-     * mailbox meanwhile there is nothing to give back in this process, and the send's own outcome
-     * (its receipt, or the {@link ClosedException} it met) stands instead of the unmapped write's
-     * {@link IllegalStateException}.
-     */
-    private void releaseSlot(Rendezvous tickets, int slot) {
-        try {
-            tickets.releaseSlot(slot);
-        } catch (IllegalStateException e) {
-            if (!closed && mapped.segment.isOpen()) {
-                throw e; // not the unmapping (see closedOr)
-            }
-        }
-    }
-
-    /**
      * Waits until the message of {@code ticket} is taken; withdraws it when giving up (see
-     * {@link #handOver}). A send ended by closing this process's last handle of the mailbox cannot
-     * withdraw its message any more (the mapping is gone): a receiver may still get it.
+     * {@link #handOver}). When the close of this process's last handle (by another thread) ends the
+     * wait, the close has settled the ticket for it ({@link Rendezvous#leave()}): withdrawn (then
+     * {@link ClosedException}), or taken by a receiver just before (then its receipt).
      */
     private long awaitTaken(long ticket, long deadline, boolean whileReceiverWaits) throws InterruptedException {
         Rendezvous tickets = lanes.rendezvous;
@@ -986,7 +975,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
                 // a receiver that is waiting takes it within these: then no idle state is made
                 for (int i = 0; i < Idle.QUICK_POLLS; i++) {
                     if (!tickets.pending(ticket)) {
-                        return receipt(ticket);
+                        return reported(tickets.settle(ticket, false));
                     }
                 }
             }
@@ -999,11 +988,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
                     if (closed || (deadline != FOREVER && System.nanoTime() - deadline >= 0)
                             || (whileReceiverWaits && !tickets.receiverWaiting(
                                     System.nanoTime() - checkAliveAt >= 0))) {
-                        if (tickets.cancel(ticket)) {
+                        long outcome = tickets.settle(ticket, true);
+                        if (outcome == Rendezvous.WITHDRAWN) {
                             checkOpen();
                             return 0;
                         }
-                        return receipt(ticket);
+                        return reported(outcome);
                     }
                 }
                 if (idle.idle()) {
@@ -1015,26 +1005,31 @@ public final class Mailbox implements AutoCloseable, Selectable {
                     }
                 }
             }
-            return receipt(ticket);
+            return reported(tickets.settle(ticket, false));
         } catch (InterruptedException e) {
-            if (tickets.cancel(ticket) || tickets.declined(ticket)) {
-                throw e;
+            long outcome = tickets.settle(ticket, true);
+            if (outcome == Rendezvous.WITHDRAWN || outcome == Rendezvous.WITHDRAWN_BY_CLOSE || outcome == 0) {
+                throw e; // withdrawn, or declined: not sent
             }
             Thread.currentThread().interrupt(); // taken after all: the send succeeded
-            return receipt(ticket);
+            return outcome;
         } catch (IllegalStateException e) {
+            if (tickets.hasLeft()) { // unmapped by the close of the last handle, which settled the ticket
+                return reported(tickets.settle(ticket, false));
+            }
             throw closedOr(e);
         }
     }
 
     /**
-     * The taker of a ticket no longer pending that its sender did not withdraw; -1 if its
-     * receivers-table entry was reused meanwhile (the receiver died right after taking and another
-     * process took its place); 0 if a receiver declined it (an at-once offer, not sent).
+     * What a send whose ticket is settled ({@link Rendezvous#settle}) returns: its receipt, or 0 if
+     * declined; {@link ClosedException} if the close of the last handle withdrew its message.
      */
-    private long receipt(long ticket) {
-        long receiver = lanes.rendezvous.receiverOf(ticket);
-        return receiver != 0 ? receiver : lanes.rendezvous.declined(ticket) ? 0 : -1;
+    private long reported(long outcome) {
+        if (outcome == Rendezvous.WITHDRAWN_BY_CLOSE) {
+            throw new ClosedException("mailbox '" + mapped.name + "' was closed (the message was withdrawn)");
+        }
+        return outcome;
     }
 
     // ------------------------------------------------------------ transfer (with a receipt)

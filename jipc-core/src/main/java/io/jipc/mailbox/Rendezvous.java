@@ -31,10 +31,10 @@ import static io.jipc.mailbox.MailboxDescriptor.TICKET_STATE_OFFSET;
  * receiver that finds the message moves the state from {@code gen|PENDING} to {@code gen|TAKEN}
  * (where {@code TAKEN + r} names the receiver by its index {@code r} in the receivers table) with
  * one compare-and-set before it hands the message out; a sender that gives up (timeout,
- * interrupt) moves it to {@code gen|CANCELLED} instead. Exactly one of the two wins: the message is
- * either handed out and the send reports success, or skipped by the receiver and the send reports
- * failure. Generations make the compare-and-sets immune to slot reuse (ABA): a record of an earlier
- * generation never matches.
+ * interrupt, the close of its process's last handle) moves it to {@code gen|CANCELLED} instead.
+ * Exactly one of the two wins: the message is either handed out and the send reports success, or
+ * skipped by the receiver and the send reports failure. Generations make the compare-and-sets
+ * immune to slot reuse (ABA): a record of an earlier generation never matches.
  *
  * <h2>At-once offers</h2>
  * An at-once offer ({@link Mailbox#offer(byte[], int)}) marks its ticket: before it sends the
@@ -45,6 +45,16 @@ import static io.jipc.mailbox.MailboxDescriptor.TICKET_STATE_OFFSET;
  * from {@code gen|PENDING} to {@code gen|CANCELLED} itself, so the offer returns false at once
  * instead of waiting for the application. Processes of jipc versions before the mark ignore the
  * word (their receivers hold such a message pending; the offer then waits as it did).
+ *
+ * <h2>The close of the last handle</h2>
+ * The sends of this process register the slots they hold ({@link #issueTicket} to {@link
+ * #release}). The close of the process's last handle ({@link #leave()}, before it unmaps) settles
+ * each as its sender would on giving up: it withdraws a pending message (the sender's {@code
+ * CANCELLED} compare-and-set; the send ends with {@link ClosedException}), or finds it taken (the
+ * send succeeds with that receipt), records that for the sender ({@link #settle}), and gives the
+ * slot back; the sender, woken, touches the header no more. Taking a slot, settling and giving it
+ * back are ordered against the close by this object's monitor: three uncontended monitor entries
+ * per send, against a hand-over that costs a futex wake.
  *
  * <p>A sender that dies keeps its slot until another sender reclaims it; its message, if still
  * pending, is delivered unless the slot was reissued first (then it is skipped).
@@ -57,6 +67,10 @@ final class Rendezvous {
     private static final long GENERATION_MASK = (1L << 48) - 1;
     /** Above every generation, so that a never-written (zero) at-once word matches no ticket. */
     private static final long AT_ONCE_MARK = 1L << 48;
+    /** What {@link #settle} returns for a message its sender withdrew (tokens are positive: no receipt). */
+    static final long WITHDRAWN = Long.MIN_VALUE;
+    /** What {@link #settle} returns for a message the close of the last handle withdrew ({@link #leave()}). */
+    static final long WITHDRAWN_BY_CLOSE = Long.MIN_VALUE + 1;
 
     private final MemorySegment header;
     private final String name;
@@ -67,6 +81,15 @@ final class Rendezvous {
     private int waitingReceives;
     /** Whether this process's last handle was closed ({@link #leave()}); guarded by this. */
     private boolean left;
+    /**
+     * The ticket slots that sends of this process hold, a bit each ({@value MailboxDescriptor#TICKETS}
+     * slots: one long), from {@link #issueTicket} to {@link #release} or {@link #leave()}; guarded by this.
+     */
+    private long heldSlots;
+    /** The ticket each held slot was issued for; guarded by this. */
+    private final long[] heldTickets = new long[TICKETS];
+    /** What each send whose slot {@link #leave()} took back reports ({@link #settle}); guarded by this. */
+    private final long[] outcomes = new long[TICKETS];
     /** This process's index in the receivers table, or -1 before it received. */
     private volatile int receiverIndex = -1;
 
@@ -80,18 +103,25 @@ final class Rendezvous {
     // ---------------------------------------------------------------- senders
 
     /**
-     * Takes a free ticket slot (or one of a dead process), waiting while all are held by live
-     * senders; returns its index.
+     * Starts a send: takes a free ticket slot (or one of a dead process), waiting while all are held
+     * by live senders, and issues its next generation ({@link #issue}); returns the ticket for the
+     * envelope. The send ends with {@link #settle} (when it no longer waits) and {@link #release}
+     * (always). Taking the slot and issuing are one step against {@link #leave()}: a slot this
+     * process holds is always one that the close of its last handle knows of.
+     *
+     * @throws ClosedException if this process's last handle of the mailbox was closed
      */
-    int acquireSlot() throws InterruptedException {
+    long issueTicket(boolean atOnce) throws InterruptedException {
         int start = (int) (Thread.currentThread().threadId() % TICKETS);
         for (int round = 0; ; round++) {
             for (int i = 0; i < TICKETS; i++) {
                 int slot = (start + i) % TICKETS;
                 long owner = (long) LONG.getVolatile(header, ownerOffset(slot));
-                if ((owner == 0 || (round > 0 && owner != self && !ProcessIdentity.isAlive(owner)))
-                        && LONG.compareAndSet(header, ownerOffset(slot), owner, self)) {
-                    return slot;
+                if (owner == 0 || (round > 0 && owner != self && !ProcessIdentity.isAlive(owner))) {
+                    long ticket = claim(slot, owner, atOnce); // the liveness read stays outside the lock
+                    if (ticket != 0) {
+                        return ticket;
+                    }
                 }
             }
             if (Thread.interrupted()) {
@@ -101,16 +131,57 @@ final class Rendezvous {
         }
     }
 
-    /** Gives the slot back. */
-    void releaseSlot(int slot) {
-        LONG.setRelease(header, ownerOffset(slot), 0L);
+    /** Takes {@code slot} from {@code owner} and issues a ticket of it; 0 if another sender took it first. */
+    private synchronized long claim(int slot, long owner, boolean atOnce) {
+        if (left) {
+            throw new ClosedException("mailbox '" + name + "' was closed");
+        }
+        if (!LONG.compareAndSet(header, ownerOffset(slot), owner, self)) {
+            return 0;
+        }
+        long ticket = issue(slot, atOnce);
+        heldSlots |= 1L << slot;
+        heldTickets[slot] = ticket;
+        return ticket;
+    }
+
+    /**
+     * Ends the send of {@code ticket} once it no longer waits for a receiver: with {@code withdraw}
+     * (it gives up) withdraws its message first if still pending. Returns what the send reports:
+     * the taker's token (a receipt; -1 if the taker can no longer be named), 0 if a receiver
+     * declined it (an at-once offer), {@link #WITHDRAWN} if this call withdrew it, {@link
+     * #WITHDRAWN_BY_CLOSE} if the close of this process's last handle did ({@link #leave()}: the
+     * answer is then the one it recorded, and the header is not read: it may be unmapped).
+     */
+    synchronized long settle(long ticket, boolean withdraw) {
+        if (left) {
+            return outcomes[slotOf(ticket)];
+        }
+        return withdraw && cancel(ticket) ? WITHDRAWN : receipt(ticket);
+    }
+
+    /**
+     * Gives the slot of {@code ticket} back, unless {@link #leave()} did (or this did before): it
+     * never writes to the header after the close of this process's last handle. Idempotent.
+     */
+    synchronized void release(long ticket) {
+        int slot = slotOf(ticket);
+        if ((heldSlots & 1L << slot) != 0 && heldTickets[slot] == ticket) {
+            heldSlots &= ~(1L << slot);
+            LONG.setRelease(header, ownerOffset(slot), 0L);
+        }
+    }
+
+    /** Whether the close of this process's last handle gave the mailbox up ({@link #leave()}). */
+    synchronized boolean hasLeft() {
+        return left;
     }
 
     /**
      * Issues the slot's next generation, pending; returns the ticket for the envelope. With {@code
      * atOnce} (an at-once offer) the ticket is marked: a receiver that does not hand the message out
-     * at once declines it ({@link #decline}). Called before the message is sent, whose commit
-     * publishes both words.
+     * at once declines it ({@link #decline}). Called (by {@link #claim}, and by tests) before the
+     * message is sent, whose commit publishes both words.
      */
     long issue(int slot, boolean atOnce) {
         long generation = (((long) LONG.getVolatile(header, stateOffset(slot)) >>> 16) + 1) & GENERATION_MASK;
@@ -132,10 +203,20 @@ final class Rendezvous {
     }
 
     /** Withdraws a pending message; false if a receiver took it first. */
-    boolean cancel(long ticket) {
+    private boolean cancel(long ticket) {
         long generation = ticket & GENERATION_MASK;
         return LONG.compareAndSet(header, stateOffset(slotOf(ticket)), generation << 16 | PENDING,
                 generation << 16 | CANCELLED);
+    }
+
+    /**
+     * The taker of a ticket no longer pending that its sender did not withdraw; -1 if its
+     * receivers-table entry was reused meanwhile (the receiver died right after taking and another
+     * process took its place); 0 if a receiver declined it (an at-once offer, not sent).
+     */
+    private long receipt(long ticket) {
+        long receiver = receiverOf(ticket);
+        return receiver != 0 ? receiver : declined(ticket) ? 0 : -1;
     }
 
     /**
@@ -276,12 +357,36 @@ final class Rendezvous {
      * process still waiting will end with {@link ClosedException} without reaching the header again,
      * so their mark goes now. Left behind, a live process's mark would keep another process's
      * at-once {@code offer} waiting for a receive that never comes, for as long as this process lives.
+     *
+     * <p>And it ends this process's sends still holding a ticket slot, which cannot reach the
+     * header afterwards: it withdraws each pending message (the compare-and-set a sender that gives
+     * up makes, so a receiver that reaches it later skips it), records for each send what it
+     * reports ({@link #settle}: {@link #WITHDRAWN_BY_CLOSE}, or the receipt of a receiver that took
+     * it first), and gives the slots back. Left behind, a pending ticket would let a later receiver
+     * deliver a message whose send had failed with {@link ClosedException}, and a held slot (this
+     * live process's token) would be lost to every sender for as long as this process lives.
+     * Idempotent.
      */
     synchronized void leave() {
         left = true;
         if (waitingReceives > 0) {
             LONG.compareAndSet(header, (long) MailboxDescriptor.WAITING_RECEIVER_OFFSET, self, 0L);
         }
+        for (long held = heldSlots; held != 0; held &= held - 1) {
+            int slot = Long.numberOfTrailingZeros(held);
+            long ticket = heldTickets[slot];
+            long outcome = WITHDRAWN_BY_CLOSE;
+            try {
+                if (!cancel(ticket)) {
+                    outcome = receipt(ticket);
+                }
+                LONG.setRelease(header, ownerOffset(slot), 0L);
+            } catch (RuntimeException e) {
+                // the mapping failed under us: nothing more to withdraw or give back
+            }
+            outcomes[slot] = outcome;
+        }
+        heldSlots = 0;
     }
 
     /**
