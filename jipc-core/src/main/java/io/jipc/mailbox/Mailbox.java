@@ -965,7 +965,9 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * Waits until the message of {@code ticket} is taken; withdraws it when giving up (see
      * {@link #handOver}). When the close of this process's last handle (by another thread) ends the
      * wait, the close has settled the ticket for it ({@link Rendezvous#leave()}): withdrawn (then
-     * {@link ClosedException}), or taken by a receiver just before (then its receipt).
+     * {@link ClosedException}), or taken by a receiver just before (then its receipt). A sleep
+     * lasts at most the dead-sender timeout: a receiver killed between its take (the ticket's
+     * compare-and-set) and its wake rings nobody, and the sender sees the take at its next look.
      */
     private long awaitTaken(long ticket, long deadline, boolean whileReceiverWaits) throws InterruptedException {
         Rendezvous tickets = lanes.rendezvous;
@@ -999,8 +1001,11 @@ public final class Mailbox implements AutoCloseable, Selectable {
                 if (idle.idle()) {
                     int signal = tickets.taken.prepare();
                     if (tickets.pending(ticket) && !closed) {
-                        // a receiver that stops waiting does not ring: look again every 10 ms then
-                        long sleepUntil = whileReceiverWaits ? System.nanoTime() + 10_000_000L : deadline;
+                        // a receiver that stops waiting does not ring: look again every 10 ms then; and a
+                        // receiver killed between its take (the ticket's compare-and-set) and its wake
+                        // rings nobody: look again after the dead-sender timeout in any case
+                        long sleepUntil = System.nanoTime()
+                                + (whileReceiverWaits ? 10_000_000L : ring.config().stallTimeoutNanos());
                         tickets.taken.await(signal, deadline - sleepUntil < 0 ? deadline : sleepUntil);
                     }
                 }

@@ -3,6 +3,7 @@ package io.jipc.mailbox;
 import io.jipc.ClosedException;
 import io.jipc.CorruptSegmentException;
 import io.jipc.platform.ProcessIdentity;
+import io.jipc.ring.FaultInjection;
 import io.jipc.ring.WakeSignal;
 
 import java.lang.foreign.MemorySegment;
@@ -273,7 +274,12 @@ final class Rendezvous {
                 generation << 16 | (TAKEN + receiver))) {
             return false;
         }
-        taken.signalIfWaiting(); // the compare-and-set was the full fence before the flag's read
+        if (FaultInjection.ENABLED) {
+            FaultInjection.point(FaultInjection.TAKEN_BEFORE_WAKE);
+        }
+        // the compare-and-set was the full fence before the flag's read; killed before this, the
+        // sender finds the take at its next look (its sleep is bounded: Mailbox.awaitTaken)
+        taken.signalIfWaiting();
         return true;
     }
 

@@ -22,10 +22,12 @@ import java.util.concurrent.locks.LockSupport;
  *     flag, see {@link WakeSignal}) but has not moved the signal word nor called {@code FUTEX_WAKE};</li>
  * <li>{@code release-before-wake}: a releaser of a jipc-sync object (an unlock, a release, the
  *     count-down to zero, the arrival that trips a barrier, a signal) changed the object's state,
- *     found sleepers registered and moved their sequence word, but has not called {@code FUTEX_WAKE}.</li>
+ *     found sleepers registered and moved their sequence word, but has not called {@code FUTEX_WAKE};</li>
+ * <li>{@code taken-before-wake}: a receiver of a rendezvous mailbox took a message (its ticket's
+ *     compare-and-set) but has not woken the sender waiting for that.</li>
  * </ul>
  *
- * <p>Public only for the last point, which lies in another module (jipc-sync); not an API.
+ * <p>Public only for the last two points, which lie in other modules (jipc-sync, jipc-core); not an API.
  */
 public final class FaultInjection {
     static final int AFTER_TAIL_MOVE = 0;
@@ -33,8 +35,9 @@ public final class FaultInjection {
     static final int AFTER_COMMIT = 2;
     static final int BEFORE_WAKE = 3;
     public static final int RELEASE_BEFORE_WAKE = 4;
+    public static final int TAKEN_BEFORE_WAKE = 5;
     private static final String[] NAMES = {"after-tail-move", "before-commit", "after-commit", "before-wake",
-        "release-before-wake"};
+        "release-before-wake", "taken-before-wake"};
 
     public static final boolean ENABLED;
     private static final double[] PROBABILITY = new double[NAMES.length];

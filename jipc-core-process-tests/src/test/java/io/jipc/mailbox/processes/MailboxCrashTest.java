@@ -118,6 +118,49 @@ class MailboxCrashTest {
         }
     }
 
+    /**
+     * A receiver killed between taking a rendezvous message (its ticket's compare-and-set) and
+     * waking the sender (the fault point {@code taken-before-wake}) rings nobody: the sender, asleep
+     * in an untimed {@code put} long before the receiver started, must see the take by itself. Its
+     * sleeps last at most the dead-sender timeout; before 2026-12-05 they had no bound, and the put
+     * slept on for good (nothing else rang: the receiver was the only one).
+     */
+    @Test
+    void aRendezvousReceiverKilledBetweenItsTakeAndItsWakeLeavesTheSenderToSeeTheTake() throws Exception {
+        MailboxOptions rendezvous = MailboxOptions.builder().messageLimit(0).maxMessageSize(64).build();
+        try (Mailbox in = Mailbox.create("crash-taken", rendezvous);
+             Mailbox out = Mailbox.create("crash-taken-out", MailboxOptions.builder().build())) {
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            java.util.concurrent.CountDownLatch sent = new java.util.concurrent.CountDownLatch(1);
+            Thread sender = Thread.ofPlatform().name("rendezvous-sender").start(() -> {
+                try {
+                    in.put(new byte[16]); // no deadline: asleep until the take is seen
+                } catch (Throwable t) {
+                    failure.set(t);
+                } finally {
+                    sent.countDown();
+                }
+            });
+            try {
+                // the child starts after the send is made; it takes at once and stalls before its wake
+                try (ChildJvm receiver = ChildJvm.builder(EchoProcess.class).quickStart().sharedClassArchive()
+                        .property("jipc.faults", "taken-before-wake:1").args("crash-taken", "crash-taken-out")
+                        .start()) {
+                    receiver.awaitLine("FAULT taken-before-wake", PATIENCE);
+                    receiver.kill();
+                }
+                assertTrue(sent.await(30, TimeUnit.SECONDS), // a hang guard: the bound is 100 ms
+                        "the sender slept on: nobody rang after the receiver took its message and died");
+                assertNull(failure.get(), "the put ends normally: its message was taken");
+            } finally {
+                in.destroy();
+                out.destroy();
+                in.close(); // ends the put if it still waits
+                sender.join();
+            }
+        }
+    }
+
     private void runCrashes(String name, boolean single, int concurrency, int kills, String faults)
             throws Exception {
         runCrashes(name, single, concurrency, kills, faults, b -> b);
