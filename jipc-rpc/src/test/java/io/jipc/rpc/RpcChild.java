@@ -18,8 +18,9 @@ import java.nio.charset.StandardCharsets;
  * <li>{@code hammer <name> <threads> <calls>}: connects once, then each of {@code threads} threads
  *     deposits 1 cent {@code calls} times into its own account {@code <pid>-<thread>} and checks the
  *     balance after each deposit; prints {@code DONE} (or {@code WRONG ...} and exits 1).</li>
- * <li>{@code flood <name> <calls>}: connects to a {@link Blobs} server ({@code name} may be a
- *     {@code tcp://HOST:PORT/NAME} address), sends {@code calls} async calls
+ * <li>{@code flood <name> <calls> [<maxTcpFrame>]}: connects to a {@link Blobs} server ({@code name} may be a
+ *     {@code tcp://HOST:PORT/NAME} address, whose frames the client then takes up to {@code maxTcpFrame}
+ *     bytes, 1 MiB if not given), sends {@code calls} async calls
  *     {@code blob(0..calls-1)}, prints {@code FIRED}, then waits for each (no timeout) and prints
  *     {@code RESULTS <right> <lost> <other>}: results that say their call, calls that failed with
  *     {@link RpcServerLostException}, and anything else (a wrong result, another failure).</li>
@@ -35,7 +36,8 @@ public final class RpcChild {
             case "serve" -> serve(args[1], args.length > 2 && args[2].equals("tcp"));
             case "call" -> call(args[1]);
             case "hammer" -> hammer(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]));
-            case "flood" -> flood(args[1], Integer.parseInt(args[2]));
+            case "flood" -> flood(args[1], Integer.parseInt(args[2]),
+                    args.length > 3 ? Integer.parseInt(args[3]) : RpcClient.Options.defaults().maxTcpFrameSize());
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -91,9 +93,10 @@ public final class RpcChild {
         say("DONE");
     }
 
-    private static void flood(String name, int calls) throws Exception {
+    private static void flood(String name, int calls, int maxTcpFrame) throws Exception {
         try (RpcClient<Blobs> client = name.contains("://")
-                ? RpcClient.connect(java.net.URI.create(name), Blobs.class, RpcClient.Options.defaults())
+                ? RpcClient.connect(java.net.URI.create(name), Blobs.class,
+                        RpcClient.Options.defaults().withMaxTcpFrameSize(maxTcpFrame))
                 : RpcClient.connect(name, Blobs.class)) {
             java.util.List<java.util.concurrent.CompletableFuture<byte[]>> futures = new java.util.ArrayList<>();
             for (int i = 0; i < calls; i++) {

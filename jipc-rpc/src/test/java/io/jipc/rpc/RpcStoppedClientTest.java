@@ -48,11 +48,23 @@ class RpcStoppedClientTest {
     private static final String NAME = "blobs";
     private static final int CALLS = 300;
 
-    /** {@link Blobs} whose {@code blob} calls wait at a gate; counts how often each sequence number ran. */
+    /**
+     * {@link Blobs} whose {@code blob} calls wait at a gate and return {@code size} bytes; counts how
+     * often each sequence number ran.
+     */
     static final class GatedBlobs implements Blobs {
+        final int size;
         final CountDownLatch gate = new CountDownLatch(1);
         final AtomicInteger started = new AtomicInteger();
         final Map<Integer, Integer> runs = new ConcurrentHashMap<>();
+
+        GatedBlobs() {
+            this(Blobs.SIZE);
+        }
+
+        GatedBlobs(int size) {
+            this.size = size;
+        }
 
         @Override
         public byte[] blob(int seq) {
@@ -63,7 +75,7 @@ class RpcStoppedClientTest {
             } catch (InterruptedException e) {
                 throw new IllegalStateException("interrupted");
             }
-            return Blobs.of(seq);
+            return Blobs.of(seq, size);
         }
 
         @Override
@@ -141,23 +153,40 @@ class RpcStoppedClientTest {
      * Over TCP, a client stopped with many calls in flight is forgotten within one frame timeout of
      * the reply that could not leave, not two: the reply's first byte may leave only at the end of
      * its wait (a last try finds a little room the kernel did not announce), and a started frame
-     * then had a whole frame timeout more. The calls (300 results of 60,000 bytes, more than the
-     * socket buffers hold) are answered once the child is stopped; the client must be forgotten
-     * while it is still stopped, and its calls then fail with {@link RpcServerLostException} when it
-     * continues. How soon is printed, not asserted (no test asserts a duration): about one frame
-     * timeout (1.0 s in four runs), where before this change it took two. The bound itself is
-     * {@code StreamBlockingTest}'s: {@code offerWhole} ends a started frame at its own deadline.
+     * then had a whole frame timeout more. The calls are answered once the child is stopped; the
+     * client must be forgotten while it is still stopped, and its calls then fail with
+     * {@link RpcServerLostException} when it continues. How soon is printed, not asserted (no test
+     * asserts a duration): about one frame timeout (1.0 s in four runs), where before 2026-12-05 it
+     * took two. The bound itself is {@code StreamBlockingTest}'s: {@code offerWhole} ends a started
+     * frame at its own deadline.
+     *
+     * <p>The server forgets a TCP client only for a reply that cannot leave: a client that is silent
+     * with nothing owed is kept (idle time between frames is unlimited). So the replies owed must be
+     * more than the connection's kernel buffers can hold, whatever the timing, and only the calls
+     * that started before the stop are known to have reached the server: the server stops reading a
+     * connection at its {@link RpcServer#DEFAULT_MAX_CALLS_PER_CONNECTION} calls in progress, and the
+     * child's 300 async calls are sent by as many virtual threads, which under load may not all have
+     * sent before the stop. Until 2026-12-05 the results were 60,000 bytes each and the test counted on
+     * all 300 being at the server (18 MB); on a loaded 2-CPU machine the child had sent 66 when it
+     * was stopped (3.96 MB), which the server's send buffer (4 MiB) and the client's receive buffer
+     * (128 KiB, not grown: it grows only as its process reads) held whole, so no reply ever waited and
+     * the client, rightly, was never forgotten (2 of 10 runs beside two busy loops). Now each result is
+     * large enough ({@link #resultBeyondSocketBuffers}) that the replies of those 64 calls alone are
+     * more than a quarter beyond what the buffers can ever grow to.
      */
     @Test
     void overTcpAStoppedClientIsForgottenWithinOneFrameTimeoutOfTheReplyThatCouldNotLeave() throws Exception {
         Duration frameTimeout = Duration.ofSeconds(1);
-        GatedBlobs blobs = new GatedBlobs();
-        ServerOptions listener = ServerOptions.defaults()
-                .withConnection(ConnectionOptions.defaults().withFrameTimeout(frameTimeout));
+        int size = resultBeyondSocketBuffers();
+        int maxFrame = size + 1024; // the RESULT frame's few bytes around the value
+        GatedBlobs blobs = new GatedBlobs(size);
+        ServerOptions listener = ServerOptions.defaults().withConnection(ConnectionOptions.defaults()
+                .withFrameTimeout(frameTimeout).withMaxFrameSize(maxFrame));
         try (RpcServer<Blobs> server = RpcServer.builder(NAME, Blobs.class, blobs)
                 .listen(new InetSocketAddress("127.0.0.1", 0), listener).start();
              ChildJvm flood = startFlood("tcp://127.0.0.1:"
-                     + ((InetSocketAddress) server.tcpAddress().orElseThrow()).getPort() + "/" + NAME)) {
+                     + ((InetSocketAddress) server.tcpAddress().orElseThrow()).getPort() + "/" + NAME,
+                     String.valueOf(maxFrame))) {
             awaitFilled(blobs);
             ProcessSignals.send(flood.pid(), Signal.SIGSTOP);
             try {
@@ -227,9 +256,15 @@ class RpcStoppedClientTest {
         return startFlood(NAME);
     }
 
-    /** A child flooding the server at {@code address} (its name, or a {@code tcp://} address). */
-    private static ChildJvm startFlood(String address) {
-        ChildJvm flood = ChildJvm.builder(RpcChild.class).args("flood", address, String.valueOf(CALLS)).quickStart()
+    /**
+     * A child flooding the server at {@code address} (its name, or a {@code tcp://} address, then
+     * with the largest frame it takes over TCP as {@code maxTcpFrame}, if given).
+     */
+    private static ChildJvm startFlood(String address, String... maxTcpFrame) {
+        java.util.List<String> args = new java.util.ArrayList<>(
+                java.util.List.of("flood", address, String.valueOf(CALLS)));
+        args.addAll(java.util.List.of(maxTcpFrame));
+        ChildJvm flood = ChildJvm.builder(RpcChild.class).args(args.toArray(String[]::new)).quickStart()
                 .hardTimeout(Duration.ofSeconds(170)).start();
         flood.awaitLine("FIRED", LONG);
         return flood;
@@ -241,6 +276,29 @@ class RpcStoppedClientTest {
      */
     private static void awaitFilled(GatedBlobs blobs) throws InterruptedException {
         await(() -> blobs.started.get() >= RpcServer.DEFAULT_MAX_CALLS_PER_CONNECTION, "the client's calls run");
+    }
+
+    /**
+     * The size of a result such that the replies of the {@link RpcServer#DEFAULT_MAX_CALLS_PER_CONNECTION}
+     * calls {@link #awaitFilled} waits for are more than a TCP connection's kernel buffers can ever hold,
+     * by a quarter: the client's receive buffer grows (autotuning) to at most {@code tcp_rmem}'s maximum,
+     * the server's send buffer to at most {@code tcp_wmem}'s (neither side sets {@code SO_RCVBUF} or
+     * {@code SO_SNDBUF}), and over loopback nothing is held between them. With maxima of 32 MiB and
+     * 4 MiB (the build host's) 737,281 bytes, 47 MB for the 64 replies; never less than {@link Blobs#SIZE}.
+     */
+    private static int resultBeyondSocketBuffers() throws IOException {
+        long buffers = kernelMaximum("tcp_rmem") + kernelMaximum("tcp_wmem");
+        long size = buffers * 5 / 4 / RpcServer.DEFAULT_MAX_CALLS_PER_CONNECTION + 1;
+        return (int) Math.max(Blobs.SIZE, size);
+    }
+
+    /**
+     * The maximum (third) of the three sizes in {@code /proc/sys/net/ipv4/<name>}. Read by lines:
+     * {@code Files.readString} of a sysctl file returns its first byte only.
+     */
+    private static long kernelMaximum(String name) throws IOException {
+        String[] sizes = Files.readAllLines(Path.of("/proc/sys/net/ipv4", name)).getFirst().trim().split("\\s+");
+        return Long.parseLong(sizes[2]);
     }
 
     /** Waits until the process is in the stopped state ({@code T} in {@code /proc/PID/stat}). */
