@@ -155,6 +155,21 @@ public interface Selectable {
             return true;
         }
 
+        /**
+         * The {@link System#nanoTime()} instant by which a selector must look again on its own,
+         * though this doorbell may not ring, as found by this process's last {@link #look()} that
+         * answered {@link Look#NOT_READY}; {@link Long#MAX_VALUE}: none (the default). A mailbox
+         * answers its dead-sender timeout from now while the record at its head is a claim not yet
+         * committed: its sender may be mid-send, or dead (killed between claim and commit). A look
+         * after that timeout skips a dead sender's claim, and messages committed behind it then
+         * count, but nothing rings when the timeout passes (the live commit behind it rang before,
+         * when its look still found the claim). A selector sleeps no longer than this, as a
+         * blocked {@code take()} does. Called by the selecting thread after its look; a hint.
+         */
+        default long lookAgainBy() {
+            return Long.MAX_VALUE;
+        }
+
         /** Announces a waiter; returns the value to sleep against on {@link #waitAddress()}. */
         int prepareWait();
 
@@ -170,7 +185,10 @@ public interface Selectable {
         enum Look {
             /** A receive by this process would find something now. */
             READY,
-            /** Nothing to receive now; the doorbell rings when that changes. */
+            /**
+             * Nothing to receive now; the doorbell rings when that changes (except for a change
+             * that only a later look can make, due by {@link Doorbell#lookAgainBy()}).
+             */
             NOT_READY,
             /**
              * Not known now: another thread of this process holds what a look needs (a mailbox's

@@ -100,7 +100,9 @@ import java.util.regex.Pattern;
  * <ul>
  * <li>A sender killed at any point never blocks the mailbox: a message it was writing (claimed,
  *     not committed) is skipped by the receiver after the dead-sender timeout (100 ms by default)
- *     once the sender's death is confirmed; committed messages are delivered. On a rendezvous
+ *     once the sender's death is confirmed; committed messages are delivered (a receiver blocked in
+ *     a receive, and a selector over the mailbox, look again by themselves within that timeout:
+ *     nothing rings when it passes). On a rendezvous
  *     mailbox that includes the message of a sender killed while it waited in {@code put}: it is
  *     delivered to a later receiver, unless another sender reclaimed the dead one's ticket first.
  *     A sender killed while it woke a sleeping receiver leaves the wake to the next sender (its own
@@ -1641,6 +1643,9 @@ public final class Mailbox implements AutoCloseable, Selectable {
     }
 
     private final MailboxSelector.Waitable waitable = new MailboxSelector.Waitable() {
+        /** What the last look found for {@link #lookAgainBy()}: written and read by the selecting thread. */
+        private volatile long lookAgainBy = Long.MAX_VALUE;
+
         @Override
         public boolean isReady() {
             return look() == Look.READY;
@@ -1661,9 +1666,15 @@ public final class Mailbox implements AutoCloseable, Selectable {
                 return Look.BUSY;
             }
             try {
-                return (lanes == null ? ring.hasCommitted() || (ring.checkStall() && ring.hasCommitted())
-                        : lanes.hasCommitted() || (lanes.checkStall() && lanes.hasCommitted()))
-                        ? Look.READY : Look.NOT_READY;
+                if (lanes == null ? ring.hasCommitted() || (ring.checkStall() && ring.hasCommitted())
+                        : lanes.hasCommitted() || (lanes.checkStall() && lanes.hasCommitted())) {
+                    return Look.READY;
+                }
+                // a sender is mid-send or dead: a look after the stall timeout skips a dead one's
+                // claim, which rings nothing, so the selector must look again by then (as take() wakes)
+                lookAgainBy = (lanes == null ? ring.claimPending() : lanes.claimPending())
+                        ? System.nanoTime() + ring.config().stallTimeoutNanos() : Long.MAX_VALUE;
+                return Look.NOT_READY;
             } catch (IllegalStateException e) {
                 throw closedOr(e);
             } finally {
@@ -1684,6 +1695,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
         @Override
         public long waitAddress() {
             return ring.dataSignalAddress();
+        }
+
+        /** The dead-sender timeout from the last look, if it found a claim pending at the head. */
+        @Override
+        public long lookAgainBy() {
+            return lookAgainBy;
         }
 
         /** Senders ring only if receivers may sleep: not with {@code SPIN} or {@code YIELD}. */
@@ -1707,7 +1724,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * ({@link Selectable.Doorbell.Look#BUSY}) and the selector looks again after at most 1 ms.
      * The senders of a mailbox whose {@linkplain #waitStrategy() strategy} never sleeps ({@code
      * SPIN}, {@code YIELD}) do not ring the doorbell ({@link Selectable.Doorbell#rings()} is
-     * false), so while one is registered the selector looks again every 1 ms as well.
+     * false), so while one is registered the selector looks again every 1 ms as well. A look that
+     * finds a claim not yet committed at the head (a sender mid-send, or killed between claim and
+     * commit) asks the selector to look again within the {@linkplain MailboxOptions#deadSenderTimeout()
+     * dead-sender timeout} ({@link Selectable.Doorbell#lookAgainBy()}): a look after it skips a dead
+     * sender's claim, so the messages committed behind it are selected, as a blocked {@link #take()}
+     * gets them.
      */
     @Override
     public Selectable.Doorbell readinessSource() {

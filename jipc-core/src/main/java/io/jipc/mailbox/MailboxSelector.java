@@ -44,6 +44,16 @@ import java.util.Set;
  * sleep of a select ended after 50 ms, which hid this; a virtual thread's select then waited for
  * its timeout.)
  *
+ * <h2>A sender that dies mid-send</h2>
+ * A sender killed between claim and commit leaves its unfinished record at the head of the
+ * mailbox; messages committed behind it ring the doorbell, but a look counts them only once the
+ * receiver may skip the dead claim, after the mailbox's {@linkplain MailboxOptions#deadSenderTimeout()
+ * dead-sender timeout}, and nothing rings when that passes. So a look that finds a claim pending
+ * at the head makes the selector sleep no longer than that timeout ({@link
+ * Selectable.Doorbell#lookAgainBy()}), as a blocked {@link Mailbox#take()} does, and a message
+ * behind a dead sender's claim is selected within about the timeout. (Until 2026-12-05 a virtual
+ * thread's select slept on until another message or its own timeout.)
+ *
  * <p>A mailbox whose handle was closed while registered is dropped at the next select (or
  * register), as {@code io.jipc.select.Selector} drops closed channels.
  *
@@ -66,6 +76,8 @@ public final class MailboxSelector implements AutoCloseable {
     private boolean closed;
     /** Whether the last look found a mailbox {@linkplain Selectable.Doorbell.Look#BUSY busy}. */
     private boolean sawBusy;
+    /** The earliest {@link Selectable.Doorbell#lookAgainBy()} of the last look's mailboxes that were not ready. */
+    private long lookAgainBy;
 
     private MailboxSelector() {
     }
@@ -102,18 +114,20 @@ public final class MailboxSelector implements AutoCloseable {
     public List<Mailbox> selectNow() {
         checkOpen();
         sawBusy = false;
+        lookAgainBy = Long.MAX_VALUE;
         List<Mailbox> ready = new ArrayList<>();
         for (var each = mailboxes.iterator(); each.hasNext(); ) {
             Mailbox mailbox = each.next();
             try {
                 if (!mailbox.isClosed()) {
-                    switch (mailbox.waitable().look()) {
+                    Waitable waitable = mailbox.waitable();
+                    switch (waitable.look()) {
                         case READY -> {
                             ready.add(mailbox);
                             continue;
                         }
                         case BUSY -> sawBusy = true;
-                        case NOT_READY -> { }
+                        case NOT_READY -> lookAgainBy = earlier(lookAgainBy, waitable.lookAgainBy());
                     }
                 }
             } catch (ClosedException closedMeanwhile) {
@@ -191,16 +205,21 @@ public final class MailboxSelector implements AutoCloseable {
             if (!ready.isEmpty()) {
                 return ready;
             }
-            long sleepUntil = deadline;
+            long sleepUntil = earlier(deadline, lookAgainBy); // a dead sender's claim is skipped by a look
             if (sawBusy || silent) { // nothing rings when the holder lets go, or ever: look again soon
                 long lookAgain = System.nanoTime() + recheck;
-                sleepUntil = deadline == Long.MAX_VALUE || lookAgain - deadline < 0 ? lookAgain : deadline;
+                sleepUntil = earlier(sleepUntil, lookAgain);
                 recheck = Math.min(recheck * 2, MAX_RECHECK_NANOS);
             } else {
                 recheck = RECHECK_NANOS;
             }
             FutexVector.await(addresses, expected, sleepUntil);
         }
+    }
+
+    /** The earlier of two {@link System#nanoTime()} instants, {@link Long#MAX_VALUE} meaning none. */
+    private static long earlier(long a, long b) {
+        return a == Long.MAX_VALUE || b != Long.MAX_VALUE && b - a < 0 ? b : a;
     }
 
     /** Forgets the mailboxes (they stay open). */

@@ -63,6 +63,15 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * The step is a constant 1 ms, not {@code io.jipc.mailbox.MailboxSelector}'s 50 µs doubling to
  * 1 ms, because {@code epoll_wait} counts in milliseconds: a shorter sleep is rounded up to one.
  *
+ * <p>A sender killed between claim and commit leaves its unfinished record at the head of a
+ * mailbox. Messages committed behind it ring the doorbell, but the look finds the claim and counts
+ * them only once a look after the mailbox's dead-sender timeout (100 ms by default) has skipped it;
+ * nothing rings when that timeout passes. So a look that finds a claim pending at the head makes
+ * the select sleep no longer than that timeout ({@link Selectable.Doorbell#lookAgainBy()}), as a
+ * blocked {@code take()} does: a message behind a dead sender's claim is selected within about the
+ * timeout. (Until 2026-12-05 the select slept on until another message, channel or its timeout
+ * woke it.) A live sender's claim costs one extra look per timeout while it is held.
+ *
  * <p>A virtual thread that selects does not pin its carrier: {@code epoll_wait} then runs on a
  * helper platform thread while the virtual thread parks. {@link Thread#interrupt()} of the selecting
  * thread ends the wait at once ({@link InterruptedException}).
@@ -387,8 +396,9 @@ public final class Selector implements AutoCloseable {
         Map<SelectionKey, Integer> ready = new LinkedHashMap<>();
         long readableBy = collectLocal(bells, ready);
         boolean woken = wakeupPending.get();
-        // a frame's timeout turns its channel readable without an event, and a busy mailbox or one
-        // whose senders never ring is looked at again: sleep no longer than that
+        // a frame's timeout turns its channel readable without an event, and a busy mailbox, one
+        // whose senders never ring or one with a claim pending (a dead sender's is skipped by a
+        // look after the dead-sender timeout) is looked at again: sleep no longer than that
         long wake = readableBy != Long.MAX_VALUE && (deadline == Long.MAX_VALUE || readableBy - deadline < 0)
                 ? readableBy : deadline;
         int timeoutMillis = now || woken || !ready.isEmpty() ? 0 : millisUntil(wake);
@@ -422,12 +432,14 @@ public final class Selector implements AutoCloseable {
 
     /**
      * Adds the ready mailboxes and the descriptors with input already read into the process; returns
-     * the earliest {@link Selectable.Descriptor#readableBy()} of the others, or the instant to look
-     * again at a {@linkplain Selectable.Doorbell.Look#BUSY busy} mailbox, or one whose doorbell does
-     * not {@linkplain Selectable.Doorbell#rings() ring}, if that is earlier (MAX_VALUE: none).
+     * the earliest of the others' {@link Selectable.Descriptor#readableBy()} and
+     * {@link Selectable.Doorbell#lookAgainBy()}, and the instant to look again at a
+     * {@linkplain Selectable.Doorbell.Look#BUSY busy} mailbox, or one whose doorbell does not
+     * {@linkplain Selectable.Doorbell#rings() ring} (MAX_VALUE: none).
      */
     private long collectLocal(List<SelectionKey> bells, Map<SelectionKey, Integer> ready) {
         boolean lookAgain = false; // nothing would ring when this mailbox turns ready
+        long earliest = Long.MAX_VALUE;
         for (SelectionKey key : bells) {
             Selectable.Doorbell bell = (Selectable.Doorbell) key.source();
             if (bell.isClosed()) {
@@ -436,14 +448,19 @@ public final class Selector implements AutoCloseable {
             switch (bell.look()) {
                 case READY -> ready.put(key, Selectable.OP_READ);
                 case BUSY -> lookAgain = true;
-                case NOT_READY -> lookAgain |= !bell.rings();
+                case NOT_READY -> {
+                    lookAgain |= !bell.rings();
+                    earliest = earlier(earliest, bell.lookAgainBy()); // e.g. a dead sender's claim to skip
+                }
             }
         }
         List<SelectionKey> descriptorKeys;
         synchronized (this) {
             descriptorKeys = List.copyOf(descriptors.values());
         }
-        long earliest = lookAgain ? System.nanoTime() + BUSY_RECHECK_NANOS : Long.MAX_VALUE;
+        if (lookAgain) {
+            earliest = earlier(earliest, System.nanoTime() + BUSY_RECHECK_NANOS);
+        }
         for (SelectionKey key : descriptorKeys) {
             if ((key.interestOps() & Selectable.OP_READ) == 0) {
                 continue;
@@ -452,13 +469,15 @@ public final class Selector implements AutoCloseable {
             if (source.hasBufferedInput()) {
                 ready.merge(key, Selectable.OP_READ, (a, b) -> a | b);
             } else {
-                long by = source.readableBy();
-                if (by != Long.MAX_VALUE && (earliest == Long.MAX_VALUE || by - earliest < 0)) {
-                    earliest = by;
-                }
+                earliest = earlier(earliest, source.readableBy());
             }
         }
         return earliest;
+    }
+
+    /** The earlier of two {@link System#nanoTime()} instants, {@link Long#MAX_VALUE} meaning none. */
+    private static long earlier(long a, long b) {
+        return a == Long.MAX_VALUE || b != Long.MAX_VALUE && b - a < 0 ? b : a;
     }
 
     /** Adds the keys of the first {@code n} epoll events; returns whether the eventfd was among them (and drains it). */

@@ -1,0 +1,88 @@
+package io.jipc.mailbox.processes;
+
+import io.jipc.WaitStrategy;
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxOptions;
+import io.jipc.mailbox.MailboxSelector;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+/**
+ * A {@link MailboxSelector} over a mailbox whose head record is a dead sender's unfinished claim
+ * (the sender was stopped between claim and commit, at the fault point {@code before-commit}, and
+ * killed): a live sender's message committed behind it is selected once the dead-sender timeout
+ * lets the receiver skip the claim, as a blocked {@code take()} gets it. The live commit rings the
+ * doorbell, but the look it causes finds the dead claim at the head before that timeout has
+ * passed; nothing rings when it passes, so the selector must look again by itself. Without that
+ * it slept on until its timeout (5 minutes here, far past the 30 s hang guard).
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class SelectorDeadClaimTest {
+    private static final long GUARD_SECONDS = 30;
+    private static final Duration SELECT_TIMEOUT = Duration.ofMinutes(5);
+    private static final Duration LINE = Duration.ofSeconds(60);
+    private static final int MAX_BODY = 64;
+
+    static Stream<Arguments> configurations() {
+        return Stream.of(WaitStrategy.FUTEX, WaitStrategy.SPIN_THEN_FUTEX, WaitStrategy.SPIN).flatMap(strategy ->
+                Stream.of(false, true).map(virtual -> Arguments.of(strategy, virtual)));
+    }
+
+    @ParameterizedTest(name = "{0}, virtual={1}")
+    @MethodSource("configurations")
+    void aMessageBehindADeadSendersClaimIsSelected(WaitStrategy strategy, boolean virtual) throws Exception {
+        String name = "dead-claim-" + UUID.randomUUID().toString().substring(0, 8);
+        MailboxOptions options = MailboxOptions.builder().waitStrategy(strategy)
+                .maxMessageSize(Messages.HEADER + MAX_BODY).build();
+        try (Mailbox mailbox = Mailbox.create(name, options); MailboxSelector selector = MailboxSelector.open()) {
+            selector.register(mailbox);
+            CompletableFuture<Object> selected = new CompletableFuture<>();
+            Runnable select = () -> {
+                try {
+                    selected.complete(selector.select(SELECT_TIMEOUT));
+                } catch (Throwable t) {
+                    selected.complete(t);
+                }
+            };
+            Thread selecting = virtual ? Thread.ofVirtual().start(select) : Thread.ofPlatform().daemon().start(select);
+            try {
+                try (ChildJvm sender = ChildJvm.builder(SendingProcess.class).quickStart().sharedClassArchive()
+                        .property("jipc.faults", "before-commit:1")
+                        .args(name, "1", "1", "-1", Integer.toString(MAX_BODY), "offer").start()) {
+                    sender.awaitLine("FAULT before-commit", LINE);
+                    sender.kill();
+                }
+                byte[] live = new byte[Messages.length(2, 0, 0, MAX_BODY)];
+                Messages.write(MemorySegment.ofArray(live), 2, 0, 0, live.length);
+                mailbox.put(live); // rings the doorbell; the dead claim is still at the head
+                assertEquals(List.of(mailbox), selected.get(GUARD_SECONDS, TimeUnit.SECONDS),
+                        "the selector slept on past the dead-sender timeout");
+                byte[] received = mailbox.poll();
+                assertNotNull(received, "selected, but no message");
+                assertEquals(2, Messages.producer(MemorySegment.ofArray(received)));
+                assertEquals(1, mailbox.skippedDeadSends());
+            } finally {
+                selecting.interrupt();
+                selecting.join();
+                mailbox.destroy();
+            }
+        }
+    }
+}
