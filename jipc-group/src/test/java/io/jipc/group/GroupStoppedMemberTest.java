@@ -5,15 +5,13 @@ import io.jipc.signals.ProcessSignals;
 import io.jipc.signals.Signal;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.ProcessStates;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +20,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -92,7 +89,7 @@ class GroupStoppedMemberTest {
             stalled.awaitLine("ROUND", LONG);
             ProcessSignals.send(stalled.pid(), Signal.SIGSTOP);
             try {
-                awaitStopped(stalled.pid());
+                ProcessStates.awaitStopped(stalled.pid(), LONG);
                 long sent = 0;
                 for (int length : new int[] {1000, 8, 0}) { // full to the last bytes
                     byte[] message = new byte[length];
@@ -200,27 +197,6 @@ class GroupStoppedMemberTest {
             while (inbox.offer(new byte[length])) {
                 // more
             }
-        }
-    }
-
-    /** Waits until the process is in the stopped state ({@code T} in {@code /proc/PID/stat}). */
-    static void awaitStopped(long pid) throws InterruptedException {
-        Path stat = Path.of("/proc/" + pid + "/stat");
-        await(() -> {
-            try {
-                String line = Files.readString(stat);
-                return line.substring(line.lastIndexOf(')') + 2).startsWith("T");
-            } catch (IOException e) {
-                return false;
-            }
-        }, "the child stops");
-    }
-
-    static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + LONG.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, what);
-            Thread.sleep(5);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.jipc.platform;
 
 import io.jipc.testkit.ChildCommands;
+import io.jipc.testkit.ProcessStates;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -11,6 +12,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -27,6 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ProcessIdentityTest {
+    /** Bound on a wait for a child's state; beyond the class timeout, which ends a hang first. */
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
     private final List<Process> children = new ArrayList<>();
 
     @AfterEach
@@ -42,22 +47,6 @@ class ProcessIdentityTest {
         Process p = new ProcessBuilder(ChildCommands.dyingWithThisJvm(command)).redirectErrorStream(true).start();
         children.add(p);
         return p;
-    }
-
-    /** The state letter of {@code /proc/<pid>/stat}, or '-' if the process is gone. */
-    private static char state(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            return stat.charAt(stat.lastIndexOf(')') + 2);
-        } catch (IOException e) {
-            return '-';
-        }
-    }
-
-    private static void awaitState(long pid, char expected) throws InterruptedException {
-        while (state(pid) != expected) {
-            Thread.sleep(5);
-        }
     }
 
     private static void signal(String signal, long pid) throws IOException, InterruptedException {
@@ -121,7 +110,7 @@ class ProcessIdentityTest {
         Process child = start("sleep", "30");
         ProcessIdentity identity = ProcessIdentity.of(child.pid()).orElseThrow();
         signal("STOP", child.pid());
-        awaitState(child.pid(), 'T');
+        ProcessStates.awaitStopped(child.pid(), WAIT);
         assertTrue(identity.isAlive(), "a stopped process may resume");
         assertEquals(Optional.of(identity), ProcessIdentity.of(child.pid()));
         signal("CONT", child.pid());
@@ -136,7 +125,7 @@ class ProcessIdentityTest {
                 StandardCharsets.US_ASCII))) {
             zombiePid = Long.parseLong(out.readLine().trim());
             Optional<ProcessIdentity> whileRunning = ProcessIdentity.of(zombiePid);
-            awaitState(zombiePid, 'Z');
+            ProcessStates.awaitState(zombiePid, 'Z', WAIT);
             assertTrue(ProcessIdentity.of(zombiePid).isEmpty(), "no identity for a zombie");
             // the token taken while it ran (if we were quick enough to see it run) is dead now
             whileRunning.ifPresent(identity -> assertFalse(identity.isAlive()));

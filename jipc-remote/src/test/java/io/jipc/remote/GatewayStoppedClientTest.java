@@ -4,6 +4,7 @@ import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.ProcessStates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -12,8 +13,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,7 +103,7 @@ class GatewayStoppedClientTest {
                     Thread.sleep(5);
                 }
                 long dropped = System.nanoTime() - sent;
-                assertTrue(isStopped(flood.pid()), "the client is still stopped");
+                assertTrue(ProcessStates.isStopped(flood.pid()), "the client is still stopped");
                 System.out.println("the stopped client was dropped " + dropped / 1_000_000
                         + " ms after its requests were sent (peer timeout " + peerTimeout.toMillis() + " ms)");
             } finally {
@@ -116,15 +115,5 @@ class GatewayStoppedClientTest {
     private static void signal(String signal, long pid) throws IOException, InterruptedException {
         Process kill = new ProcessBuilder("kill", signal, Long.toString(pid)).redirectErrorStream(true).start();
         assertTrue(kill.waitFor(30, TimeUnit.SECONDS), "kill " + signal + " " + pid);
-    }
-
-    /** Whether the process is in the stopped state ({@code T} in {@code /proc/PID/stat}). */
-    private static boolean isStopped(long pid) {
-        try {
-            String line = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            return line.substring(line.lastIndexOf(')') + 2).startsWith("T");
-        } catch (IOException e) {
-            return false;
-        }
     }
 }

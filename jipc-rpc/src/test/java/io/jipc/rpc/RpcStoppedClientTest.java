@@ -7,6 +7,7 @@ import io.jipc.signals.ProcessSignals;
 import io.jipc.signals.Signal;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.ProcessStates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -95,7 +96,7 @@ class RpcStoppedClientTest {
             ProcessSignals.send(flood.pid(), Signal.SIGSTOP);
             boolean otherServed = false;
             try {
-                awaitStopped(flood.pid());
+                ProcessStates.awaitStopped(flood.pid(), LONG);
                 blobs.gate.countDown(); // the calls answer: four replies fill the stopped client's mailbox
                 try (RpcClient<Blobs> other = RpcClient.connect(NAME, Blobs.class,
                         RpcClient.Options.defaults().withCallTimeout(LONG))) {
@@ -129,7 +130,7 @@ class RpcStoppedClientTest {
             awaitFilled(blobs);
             ProcessSignals.send(flood.pid(), Signal.SIGSTOP);
             try {
-                awaitStopped(flood.pid());
+                ProcessStates.awaitStopped(flood.pid(), LONG);
                 blobs.gate.countDown();
                 await(() -> server.clientCount() == 0, "the stopped client is forgotten after the reply timeout");
             } finally {
@@ -190,12 +191,12 @@ class RpcStoppedClientTest {
             awaitFilled(blobs);
             ProcessSignals.send(flood.pid(), Signal.SIGSTOP);
             try {
-                awaitStopped(flood.pid());
+                ProcessStates.awaitStopped(flood.pid(), LONG);
                 long answering = System.nanoTime();
                 blobs.gate.countDown();
                 await(() -> server.clientCount() == 0, "the stopped client is forgotten");
                 long forgotten = System.nanoTime() - answering;
-                assertTrue(isStopped(flood.pid()), "forgotten while still stopped");
+                assertTrue(ProcessStates.isStopped(flood.pid()), "forgotten while still stopped");
                 // how soon is measured, not asserted (no test asserts a duration): printed for the record
                 System.out.println("stopped TCP client forgotten " + forgotten / 1_000_000
                         + " ms after the answers started, a frame timeout being " + frameTimeout.toMillis() + " ms");
@@ -299,20 +300,6 @@ class RpcStoppedClientTest {
     private static long kernelMaximum(String name) throws IOException {
         String[] sizes = Files.readAllLines(Path.of("/proc/sys/net/ipv4", name)).getFirst().trim().split("\\s+");
         return Long.parseLong(sizes[2]);
-    }
-
-    /** Waits until the process is in the stopped state ({@code T} in {@code /proc/PID/stat}). */
-    private static void awaitStopped(long pid) throws InterruptedException {
-        await(() -> isStopped(pid), "the child stops");
-    }
-
-    private static boolean isStopped(long pid) {
-        try {
-            String line = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            return line.substring(line.lastIndexOf(')') + 2).startsWith("T");
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {

@@ -3,6 +3,7 @@ package io.jipc.signals;
 import io.jipc.platform.JavaCommand;
 import io.jipc.testkit.ChildCommands;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.ProcessStates;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -94,10 +95,10 @@ class SignalDefaultActionTest {
             long pid = pidOf(sleep);
             ProcessSignals.send(pid, Signal.SIGSTOP);
             sleep.nextLine("stopped " + Signal.SIGSTOP.number(), WAIT);
-            assertEquals('T', state(pid), "stopped, as /proc shows it");
+            assertEquals('T', ProcessStates.state(pid), "stopped, as /proc shows it");
             ProcessSignals.send(pid, Signal.SIGCONT);
             sleep.nextLine("continued", WAIT);
-            assertNotEquals('T', state(pid));
+            assertNotEquals('T', ProcessStates.state(pid));
             ProcessSignals.send(pid, Signal.SIGKILL);
             sleep.nextLine("signaled 9", WAIT);
         }
@@ -129,10 +130,5 @@ class SignalDefaultActionTest {
         } finally {
             sleep.destroyForcibly();
         }
-    }
-
-    private static char state(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        return stat.charAt(stat.lastIndexOf(')') + 2);
     }
 }
