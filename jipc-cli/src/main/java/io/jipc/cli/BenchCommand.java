@@ -124,7 +124,7 @@ final class BenchCommand implements Callable<Integer> {
 
         /** The warm-up time; at most 300 ms with {@code --quick}. */
         Duration warmupTime() {
-            Duration d = Durations.parse(warmup);
+            Duration d = Durations.cappedToMostNanos(Durations.parse(warmup));
             return quick ? Durations.min(d, Duration.ofMillis(300)) : d;
         }
 
@@ -134,13 +134,13 @@ final class BenchCommand implements Callable<Integer> {
          * made a quick run twice as long as it says).
          */
         Duration maxWarmupTime() {
-            Duration d = Durations.parse(maxWarmup);
+            Duration d = Durations.cappedToMostNanos(Durations.parse(maxWarmup));
             return Durations.max(quick ? Durations.min(d, QUICK_MAX_WARMUP) : d, warmupTime());
         }
 
         /** The measured time of a ping-pong; at most 1 s with {@code --quick}. */
         Duration measureTime() {
-            Duration d = Durations.parse(time);
+            Duration d = Durations.cappedToMostNanos(Durations.parse(time));
             return quick ? Durations.min(d, Duration.ofSeconds(1)) : d;
         }
 

@@ -46,7 +46,7 @@ final class TopCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         LsCommand.checkKind(spec, kind);
-        Duration every = Durations.parse(interval);
+        Duration every = Durations.cappedToMostNanos(Durations.parse(interval));
         if (every.isNegative() || every.isZero()) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--interval must be positive: " + Timeouts.text(every));
         }

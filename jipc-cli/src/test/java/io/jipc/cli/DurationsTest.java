@@ -52,6 +52,26 @@ class DurationsTest {
         assertEquals(Duration.ofMinutes(153722867280912930L), Durations.parse("153722867280912930m"));
     }
 
+    /**
+     * A bench's {@code --time}, {@code --warmup} and {@code --max-warmup} and top's {@code --interval}
+     * take the longest durations too, as no limit in practice: before 2026-12-05 their
+     * {@code toNanos()} overflowed into a stack trace (found by an explorer).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"9223372036854775807s", "3000000000000h", "9300000000s"})
+    void theLongestDurationsAreCappedToWhatNanosecondsHold(String text) {
+        Duration capped = Durations.cappedToMostNanos(Durations.parse(text));
+        assertEquals(Timeouts.MOST_NANOS, capped.toNanos());
+        assertEquals(Duration.ofSeconds(3), Durations.cappedToMostNanos(Duration.ofSeconds(3)), "shorter ones stay");
+        BenchCommand.RunOptions run = new BenchCommand.RunOptions();
+        run.time = text;
+        run.warmup = run.time;
+        run.maxWarmup = run.time;
+        assertEquals(Timeouts.MOST_NANOS, run.measureTime().toNanos());
+        assertEquals(Timeouts.MOST_NANOS, run.warmupTime().toNanos());
+        assertEquals(Timeouts.MOST_NANOS, run.maxWarmupTime().toNanos());
+    }
+
     @ParameterizedTest
     @ValueSource(longs = {0, 1, 999, 1_000, 250_000, 1_000_000, 300_000_000, 1_500_000_000L, 2_000_000_000L,
             90_000_000_000L, 300_000_000_000L, 7_200_000_000_000L, 1_000_000_001L})

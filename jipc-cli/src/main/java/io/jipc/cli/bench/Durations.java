@@ -76,6 +76,15 @@ public final class Durations {
         return duration;
     }
 
+    /**
+     * {@code duration}, but at most {@link io.jipc.Timeouts#MOST_NANOS} (about 146 years): a time that
+     * long is no limit in practice, and its nanoseconds then fit a {@code long} (a longer one, up to
+     * the 292 billion years {@link #parse} takes, overflowed {@link Duration#toNanos()}).
+     */
+    public static Duration cappedToMostNanos(Duration duration) {
+        return min(duration, Duration.ofNanos(io.jipc.Timeouts.MOST_NANOS));
+    }
+
     /** The shorter of two durations. */
     public static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;

@@ -190,7 +190,7 @@ final class SocketKind implements EndpointKind {
                 receiver = DatagramEndpoint.bind(address);
                 boundUri = sayEphemeralPort(address, receiver.localAddress(), scheme);
             }
-            long deadline = wait.isForever() || wait.isNone() ? 0 : System.nanoTime() + wait.limit().toNanos();
+            long deadline = wait.isForever() || wait.isNone() ? 0 : io.jipc.Timeouts.deadline(wait.limit());
             while (true) {
                 Datagram datagram;
                 try {
