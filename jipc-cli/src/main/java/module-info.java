@@ -19,6 +19,8 @@ module io.jipc.cli {
     requires HdrHistogram;
 
     exports io.jipc.cli.bench;
+    uses io.jipc.naming.spi.NameServiceProvider;
+
     opens io.jipc.cli to info.picocli;
     opens io.jipc.cli.bench to info.picocli;
 }

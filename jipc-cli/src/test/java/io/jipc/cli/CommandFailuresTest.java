@@ -227,6 +227,33 @@ class CommandFailuresTest {
         assertNoStackTrace(lookup);
     }
 
+    static List<List<String>> namingCommands() {
+        String bogus = "--naming=bogus://x";
+        return List.of(List.of("names", bogus), List.of("lookup", "svc", bogus),
+                List.of("dsm", "home", "--bind", "127.0.0.1:0", "--register", "h", bogus),
+                List.of("dsm", "show", "h", "r", "--size", "8", bogus),
+                List.of("dsm", "write", "h", "r", "--size", "8", "--text", "x", bogus),
+                List.of("dsm", "watch", "h", "r", "--size", "8", bogus),
+                List.of("rpc", "call", "svc", "m", bogus),
+                List.of("gateway", "--bind", "127.0.0.1:0", "box", bogus));
+    }
+
+    /**
+     * A {@code --naming} scheme no backend serves is bad usage for every command that takes the option
+     * (names said 1 and lookup 2): exit code 2, the name service's reason, then the usage; nothing starts.
+     */
+    @ParameterizedTest
+    @MethodSource("namingCommands")
+    void anUnknownNamingSchemeIsAUsageError(List<String> args) {
+        CliRun run = jipc(args.toArray(String[]::new));
+        String err = withoutSlf4j(run.err());
+        assertEquals(2, run.exit(), args + ": " + err);
+        assertTrue(err.contains("no name service backend for 'bogus://x' (schemes here: local"), err);
+        assertTrue(err.contains("Usage: jipc "), err);
+        assertEquals("", run.out(), "nothing starts before the usage is checked");
+        assertNoStackTrace(run);
+    }
+
     /** Standard error without the warning ZooKeeper's SLF4J prints once a JVM here (bin/jipc silences it). */
     private static String withoutSlf4j(String err) {
         return err.lines().filter(line -> !line.startsWith("SLF4J")).map(line -> line + "\n")
