@@ -38,8 +38,13 @@ final class SignalCommand {
             if (group) {
                 ProcessSignals.sendToGroup(target, Signal.parse(text));
             } else if (!text.isEmpty() && text.chars().allMatch(Character::isDigit)) {
-                // real-time signals have no name; a number too long for an int is out of range all the same
-                ProcessSignals.send(target, text.length() > 9 ? Integer.MAX_VALUE : Integer.parseInt(text));
+                // real-time signals have no name; a number too long for an int is out of range all the same,
+                // and the message shows it as typed
+                String digits = text.replaceFirst("^0+(?=.)", "");
+                if (digits.length() > 9) {
+                    throw new IllegalArgumentException("signal number must be 1..64, got " + text);
+                }
+                ProcessSignals.send(target, Integer.parseInt(digits));
             } else {
                 ProcessSignals.send(target, Signal.parse(text));
             }

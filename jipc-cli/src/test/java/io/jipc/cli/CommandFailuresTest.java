@@ -98,7 +98,7 @@ class CommandFailuresTest {
                         "--rank", "5"),
                 List.of("signal number must be 1..64, got 99", "signal", "send", "1", "99"),
                 List.of("signal number must be 1..64, got 0 (0 sends nothing", "signal", "send", "1", "0"),
-                List.of("signal number must be 1..64, got 2147483647", "signal", "send", "1", "99999999999"),
+                List.of("signal number must be 1..64, got 99999999999\n", "signal", "send", "1", "99999999999"),
                 // these printed the reason without the usage
                 List.of("a name has 1 to ", "lookup", ""),
                 List.of("a name may contain only ", "lookup", "a b"),
