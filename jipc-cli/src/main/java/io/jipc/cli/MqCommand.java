@@ -1,6 +1,7 @@
 package io.jipc.cli;
 
 import io.jipc.ErrnoException;
+import io.jipc.cli.endpoint.Endpoints;
 import io.jipc.JipcException;
 import io.jipc.mq.MqAccess;
 import io.jipc.mq.MqAttributes;
@@ -30,7 +31,11 @@ final class MqCommand {
         @Spec
         CommandSpec spec;
 
-        @Parameters(index = "0", paramLabel = "NAME", description = "the queue, e.g. /orders")
+        @Parameters(index = "0", paramLabel = "NAME",
+                description = "the queue: /orders, orders, mq:/orders or mq:orders all name /orders")
+        String text;
+
+        /** The queue's POSIX name ({@code /NAME}), from {@link #text} as {@code send}/{@code recv} read it. */
         String name;
 
         abstract int run();
@@ -38,6 +43,7 @@ final class MqCommand {
         @Override
         public Integer call() {
             try {
+                name = Endpoints.queueName(text);
                 return run();
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());

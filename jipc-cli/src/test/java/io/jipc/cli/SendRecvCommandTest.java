@@ -252,6 +252,26 @@ class SendRecvCommandTest {
         assertEquals(1, jipc("mq", "unlink", name).exit());
     }
 
+    /** {@code mq create/info/unlink} take a queue in every form send and recv take: /NAME, NAME, mq:/NAME, mq:NAME. */
+    @Test
+    void mqCommandsTakeTheNameFormsOfSendAndRecv() {
+        String name = queue(); // "/jipc-test-cli-..."
+        String bare = name.substring(1);
+        CliRun created = jipc("mq", "create", bare);
+        assertEquals(0, created.exit(), created.err());
+        assertEquals(0, jipc("send", "mq:" + bare, "--no-create", "hello").exit());
+        CliRun info = jipc("mq", "info", "mq:" + name);
+        assertEquals(0, info.exit(), info.err());
+        assertTrue(info.out().startsWith(name + "\n") && info.out().contains("messages now:  1"), info.out());
+        assertEquals(0, jipc("mq", "info", "mq:" + bare).exit());
+        CliRun bad = jipc("mq", "info", "mq:/a/b");
+        assertEquals(2, bad.exit(), bad.err());
+        assertTrue(bad.err().startsWith("invalid POSIX message queue name '/a/b'"), bad.err());
+        assertEquals(0, jipc("mq", "unlink", "mq:" + bare).exit());
+        CliRun gone = jipc("mq", "unlink", bare);
+        assertEquals(new CliRun(1, "", "jipc mq unlink: no POSIX message queue " + name + "\n"), gone);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"orders", "mq:/a/b", "pipe:/x", "mailbox:../x", "mq:/x?maxmsg=3"})
     void aBadUriIsAUsageError(String uri) {

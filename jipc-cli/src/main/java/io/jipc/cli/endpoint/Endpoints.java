@@ -74,6 +74,17 @@ public final class Endpoints {
         throw new IllegalArgumentException("unknown kind '" + scheme + ":'; known: " + examples());
     }
 
+    /**
+     * The POSIX name a queue argument of {@code jipc mq} stands for: {@code mq:/NAME}, {@code mq:NAME},
+     * {@code /NAME} and {@code NAME} all mean {@code /NAME}, as for {@code send}, {@code recv} and
+     * {@code rm} (docs/uris.md). Any thread; opens nothing.
+     *
+     * @throws IllegalArgumentException if what is left is no valid queue name
+     */
+    public static String queueName(String text) {
+        return MqKind.posixName(text.regionMatches(true, 0, "mq:", 0, 3) ? text.substring(3) : text);
+    }
+
     /** One example URI per kind, e.g. {@code "mailbox:orders, mq:/orders"}. */
     public static String examples() {
         return KINDS.stream().map(EndpointKind::example).collect(Collectors.joining(", "));

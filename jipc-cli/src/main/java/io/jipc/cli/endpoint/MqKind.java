@@ -32,7 +32,7 @@ final class MqKind implements EndpointKind {
     }
 
     private static MessageEndpoint open(String address, boolean create, MqAccess access) {
-        String name = PosixMessageQueue.checkName(address.startsWith("/") ? address : "/" + address);
+        String name = posixName(address);
         PosixMessageQueue queue;
         try {
             queue = create ? PosixMessageQueue.openOrCreate(name, MqAttributes.kernelDefaults(), access)
@@ -41,6 +41,11 @@ final class MqKind implements EndpointKind {
             throw new EndpointNotFoundException("no POSIX message queue " + name, e);
         }
         return new QueueEndpoint(queue);
+    }
+
+    /** The queue's POSIX name: {@code address} with a leading {@code /} added if it has none, checked. */
+    static String posixName(String address) {
+        return PosixMessageQueue.checkName(address.startsWith("/") ? address : "/" + address);
     }
 
     /** The kernel's range, checked before a queue is created for a send it would refuse. */
