@@ -3,6 +3,7 @@ package io.jipc.cli;
 import io.jipc.Timeouts;
 import io.jipc.cli.bench.Durations;
 import io.jipc.sync.Acquisition;
+import io.jipc.sync.BarrierBrokenException;
 import io.jipc.sync.ProcessBarrier;
 import io.jipc.sync.ProcessCondition;
 import io.jipc.sync.ProcessCountDownLatch;
@@ -21,7 +22,8 @@ import java.util.concurrent.TimeoutException;
  * (with its mutex), from the shell. A stop by Ctrl-C or {@code SIGTERM} withdraws a barrier arrival
  * ({@link InterruptOnShutdown}); {@code kill -9} of a process waiting at a (named, so tracked)
  * barrier breaks it: the other waiters fail with the barrier's {@code BarrierBrokenException}
- * (reported as a failure of the object) until a party resets it (see {@link ProcessBarrier}).
+ * (one line, exit code 1, telling to destroy the barrier and create it again: no verb resets it) until
+ * a program resets it (see {@link ProcessBarrier}).
  */
 @Command(name = "await", mixinStandardHelpOptions = true,
         description = {"Wait at a named barrier until all its parties have arrived, for a named latch to reach 0, "
@@ -71,6 +73,11 @@ final class SyncAwaitCommand implements Callable<Integer> {
         } catch (TimeoutException late) {
             System.err.println("jipc sync await: barrier '" + name + "' did not trip within " + Timeouts.text(timeout)
                     + " (" + barrier.arrived() + " of " + parties + " parties waiting; this arrival is withdrawn)");
+            return 1;
+        } catch (BarrierBrokenException broken) { // the library's advice is reset(), which no verb does
+            System.err.println("jipc sync await: " + broken.getMessage().replace(" (reset() makes it usable again)", "")
+                    + "; destroy the barrier and create it again (jipc sync destroy " + name
+                    + ", jipc sync create barrier " + name + " --parties " + parties + ")");
             return 1;
         }
         System.out.println("passed barrier '" + name + "' (arrival " + (parties - index) + " of " + parties + ")");

@@ -171,6 +171,8 @@ class SyncCommandTest {
             assertEquals(1, run.exit(), run.err());
             assertTrue(run.err().startsWith("jipc sync await: barrier of 3 parties is broken: party process "
                     + party.pid() + " died"), run.err());
+            assertTrue(run.err().endsWith("; destroy the barrier and create it again (jipc sync destroy b, "
+                    + "jipc sync create barrier b --parties 3)\n") && !run.err().contains("reset()"), run.err());
             CliRun ls = jipc("ls", "--kind", "sync");
             assertTrue(ls.out().contains("BARR, broken (party pid " + party.pid() + " died)"), ls.out());
         }
