@@ -49,7 +49,8 @@ final class RmCommand implements Callable<Integer> {
     private int remove(List<ObjectRow> rows, String target) {
         List<ObjectRow> found = ObjectInventory.find(rows, target);
         if (found.isEmpty()) {
-            System.err.println("jipc rm: no object " + target + " (jipc ls lists them)");
+            System.err.println("jipc rm: " + ObjectInventory.whyNotFound(target)
+                    .orElse("no object " + target + " (jipc ls lists them)"));
             return 1;
         }
         if (found.size() > 1) {

@@ -56,6 +56,20 @@ final class FifoLister implements Lister {
         }
     }
 
+    /**
+     * Why {@code path} is no FIFO to remove when a file is there all the same ({@code jipc rm fifo:PATH}
+     * of a regular file, a directory, a symbolic link: not followed): the words {@code jipc fifo remove}
+     * says; empty if nothing is there or it is a FIFO.
+     */
+    static Optional<String> notAFifo(Path path) {
+        try {
+            return Libc.lstat(path.toString()).isFifo() ? Optional.empty()
+                    : Optional.of(path + " is not a FIFO; not removed");
+        } catch (ErrnoException gone) {
+            return Optional.empty();
+        }
+    }
+
     private static ObjectRow row(Path path, FileStatus status, ProcessScan scan) {
         ObjectFile file = new ObjectFile("fifo:" + path, path, status, scan.users(status.device(), status.inode()));
         return file.row("fifo", null, List.of(), -1, -1, "", -1, "named pipe");

@@ -177,6 +177,17 @@ public final class ObjectInventory {
         return rows.stream().filter(r -> address(r.uri()).equals(text) || address(r.uri()).equals("/" + text)).toList();
     }
 
+    /**
+     * Why {@code text}, which {@link #find} found nothing for, names no object when a file of another
+     * kind is there ({@code fifo:PATH} of a regular file: {@code PATH is not a FIFO; not removed});
+     * empty otherwise ("no object").
+     */
+    public static Optional<String> whyNotFound(String text) {
+        String uri = normalize(text);
+        return uri.startsWith("fifo:/") ? FifoLister.notAFifo(Path.of(uri.substring("fifo:".length())))
+                : Optional.empty();
+    }
+
     /** The queue or FIFO a normalized URI names, looked for where the listers do not look. */
     private static Optional<ObjectRow> probe(String uri) {
         if (uri.startsWith("mq:/")) {
