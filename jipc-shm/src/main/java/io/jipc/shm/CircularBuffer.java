@@ -372,10 +372,8 @@ public final class CircularBuffer implements AutoCloseable {
         }
         closed = true;
         try { // a sleeper of this handle about to sleep sees the word move; one asleep is woken
-            INT.getAndAdd(memory, NOT_EMPTY_SIGNAL_OFFSET, 1);
-            INT.getAndAdd(memory, NOT_FULL_SIGNAL_OFFSET, 1);
-            Futex.wakeAll(memory.address() + NOT_EMPTY_SIGNAL_OFFSET);
-            Futex.wakeAll(memory.address() + NOT_FULL_SIGNAL_OFFSET);
+            notEmpty.wakeAll();
+            notFull.wakeAll();
         } catch (RuntimeException alreadyUnmapped) {
             // the caller closed the region first
         }
