@@ -16,7 +16,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the condition true with a volatile store, then {@link #signalIfWaiting()}. Because both sides do
  * a volatile store followed by a volatile load of the other side's word, either the waiter sees the
  * condition or the publisher sees the flag (and then the signal word changes, so the waiter's
- * {@code futex} wait returns at once or is woken).
+ * {@code futex} wait returns at once or is woken). A side whose store or load is weaker puts a
+ * full fence in its place: a publisher between its release store and {@code signalIfWaiting()}, a
+ * waiter whose condition is an acquire load between {@code prepare()} and that load.
+ *
+ * <p>With {@code asymmetric}, publishers of a process registered with
+ * {@link AsymmetricFence#registerLight()} may publish with no fence at all: a release store, then
+ * {@link #signalIfWaitingLight()} (or {@code signalIfWaiting()}, whose volatile load is at least as
+ * strong). The waiter's {@code prepare()} then runs {@link AsymmetricFence#heavy()}, which forces a
+ * full barrier on every CPU running a registered process; where that is unavailable, {@code await}
+ * bounds the sleep to a millisecond, since a fence-free publisher may have missed the flag. Other
+ * publishers of the same signal fence as above.
  *
  * <p>The flag is 0 (nobody announced), {@link #WAITING} (a waiter announced itself), or a
  * publisher's <em>wake mark</em> (any other value, unique per wake): the publisher that finds
@@ -29,9 +39,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * publisher's wake, or the waiter's next look (its deadline or a slice).
  *
  * <p>Besides the rings' own words, a mailbox uses one for senders that wait until a receiver took
- * their message (rendezvous), and jipc-shm's circular buffer wakes its sleepers through two (its
- * publishers only: its sleepers announce themselves with their own code, writing {@link #WAITING}
- * as {@link #prepare()} does). The words are plain {@code int}s at 4-byte aligned offsets.
+ * their message (rendezvous), and jipc-shm's circular buffer uses two (asymmetric: its publishers
+ * fence or not as their process registered, and its sleepers, whose re-check reads with acquire,
+ * fence after {@code prepare()}). The words are plain {@code int}s at 4-byte aligned offsets.
  */
 public final class WakeSignal {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
@@ -52,8 +62,10 @@ public final class WakeSignal {
     private final boolean asymmetric;
 
     /**
-     * @param asymmetric whether publishers use {@link #signalIfWaitingLight()} (no fence) and
-     *                   waiters therefore call {@link AsymmetricFence#heavy()} before sleeping
+     * @param asymmetric whether some publishers, in any process, may publish without a fence
+     *                   (only where registered, see the class comment), so that waiters call
+     *                   {@link AsymmetricFence#heavy()} before sleeping and bound their sleep where
+     *                   it is unavailable
      */
     public WakeSignal(MemorySegment segment, long flagOffset, long signalOffset, boolean asymmetric) {
         this.segment = segment;

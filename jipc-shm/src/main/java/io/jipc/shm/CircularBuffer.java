@@ -116,8 +116,6 @@ public final class CircularBuffer implements AutoCloseable {
      */
     private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
     private static final int MIN_SPINS = 16;
-    /** Longest sleep where {@code membarrier} is unavailable: a fence-free publisher may have missed the flag. */
-    private static final long UNFENCED_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long READY_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final Region region;
@@ -177,9 +175,10 @@ public final class CircularBuffer implements AutoCloseable {
         this.capacity = slots;
         this.mask = slots - 1;
         this.stride = slotStride;
-        // not asymmetric: the waiter side (awaitInside) is this class's own, and fences itself
-        this.notEmpty = new WakeSignal(memory, CONSUMERS_ASLEEP_OFFSET, NOT_EMPTY_SIGNAL_OFFSET, false);
-        this.notFull = new WakeSignal(memory, PRODUCERS_ASLEEP_OFFSET, NOT_FULL_SIGNAL_OFFSET, false);
+        // asymmetric: a publisher of any process may be fence-free (its own registerLight()), so
+        // every sleeper pays the heavy fence and bounds its sleep where that fence is unavailable
+        this.notEmpty = new WakeSignal(memory, CONSUMERS_ASLEEP_OFFSET, NOT_EMPTY_SIGNAL_OFFSET, true);
+        this.notFull = new WakeSignal(memory, PRODUCERS_ASLEEP_OFFSET, NOT_FULL_SIGNAL_OFFSET, true);
     }
 
     // =================================================================== lifecycle
@@ -457,7 +456,7 @@ public final class CircularBuffer implements AutoCloseable {
     }
 
     private boolean awaitPut(MemorySegment item, long deadline) throws InterruptedException {
-        return await(NOT_FULL_SIGNAL_OFFSET, PRODUCERS_ASLEEP_OFFSET, deadline, () -> tryOffer(item));
+        return await(notFull, deadline, () -> tryOffer(item));
     }
 
     private boolean tryOffer(MemorySegment item) {
@@ -547,7 +546,7 @@ public final class CircularBuffer implements AutoCloseable {
     }
 
     private boolean awaitTake(MemorySegment destination, long deadline) throws InterruptedException {
-        return await(NOT_EMPTY_SIGNAL_OFFSET, CONSUMERS_ASLEEP_OFFSET, deadline, () -> tryPoll(destination));
+        return await(notEmpty, deadline, () -> tryPoll(destination));
     }
 
     private boolean tryPoll(MemorySegment destination) {
@@ -622,11 +621,15 @@ public final class CircularBuffer implements AutoCloseable {
      * where this process is registered for {@code membarrier}, the barrier a sleeper forces on
      * every CPU before it sleeps ({@link AsymmetricFence}), so that publishing costs no fence.
      *
-     * <p>The flag is read and the wake done by {@link WakeSignal#signalIfWaiting()}: a raised flag
-     * (1) is replaced with this wake's mark, the word moved and every sleeper woken, and only then
-     * the mark cleared; a publisher that finds a mark (a wake under way, or one left by a process
-     * killed before its {@code FUTEX_WAKE}) wakes them too. Its volatile read of the flag comes
-     * after the barrier, so the ordering argument above is unchanged; the compare-and-sets on the
+     * <p>The signals are {@code asymmetric} ({@link WakeSignal}): every sleeper, of any process,
+     * runs the heavy fence in {@link WakeSignal#prepare()} whether or not its own process
+     * registered, since the publishers of another process may have. A fence-free publisher still
+     * reads the flag with {@link WakeSignal#signalIfWaiting()}'s volatile load, at least as strong
+     * as the acquire load the rings' light publishers use ({@code signalIfWaitingLight}). A raised
+     * flag (1) is replaced with this wake's mark, the word moved and every sleeper woken, and only
+     * then the mark cleared; a publisher that finds a mark (a wake under way, or one left by a
+     * process killed before its {@code FUTEX_WAKE}) wakes them too. Its volatile read of the flag
+     * comes after the barrier, so the ordering argument above is unchanged; the compare-and-sets on the
      * flag are full fences themselves. Until 2026-12-05 the publisher cleared the flag
      * ({@code getAndSet(0)}) before it woke: a process killed between the two left the flag down
      * with the sleepers asleep, and every later publisher found nobody asleep.
@@ -644,24 +647,26 @@ public final class CircularBuffer implements AutoCloseable {
     }
 
     /** Waits, counted in (so the memory it sleeps on stays mapped until it has left). */
-    private boolean await(long signalOffset, long sleepersOffset, long deadline, Attempt attempt)
-            throws InterruptedException {
+    private boolean await(WakeSignal sleepers, long deadline, Attempt attempt) throws InterruptedException {
         enter();
         try {
-            return awaitInside(signalOffset, sleepersOffset, deadline, attempt);
+            return awaitInside(sleepers, deadline, attempt);
         } finally {
             exit();
         }
     }
 
     /**
-     * Retries {@code attempt} for about {@link #SPIN_NANOS}, then sleeps on the signal word between
-     * attempts: reads the word, raises the sleepers' flag, fences, re-checks, and sleeps only while
-     * the word still holds what it read, so a signal between the re-check and the sleep is never
-     * missed (the publisher either sees the flag or the re-check sees its item or room).
+     * Retries {@code attempt} for about {@link #SPIN_NANOS}, then sleeps on {@code sleepers}
+     * between attempts, with {@link WakeSignal}'s waiter protocol: {@link WakeSignal#prepare()}
+     * reads the signal word, raises the flag and runs the heavy fence ({@link AsymmetricFence#heavy()},
+     * for publishers of any process that publish without a fence); then a full fence, the re-check,
+     * and {@link WakeSignal#await} sleeps only while the word still holds what it read, so a signal
+     * between the re-check and the sleep is never missed (the publisher either sees the flag or the
+     * re-check sees its item or room). Where the heavy fence is unavailable, a fence-free publisher
+     * may miss the flag, so {@code await} bounds the sleep to 1 ms.
      */
-    private boolean awaitInside(long signalOffset, long sleepersOffset, long deadline, Attempt attempt)
-            throws InterruptedException {
+    private boolean awaitInside(WakeSignal sleepers, long deadline, Attempt attempt) throws InterruptedException {
         if (Thread.interrupted()) { // the first attempt failed: the call cannot complete at once
             throw new InterruptedException();
         }
@@ -677,15 +682,13 @@ public final class CircularBuffer implements AutoCloseable {
                 return true;
             }
         }
-        long word = memory.address() + signalOffset;
         while (true) {
             checkOpen();
             try {
-                int signal = (int) INT.getVolatile(memory, signalOffset);
-                INT.setVolatile(memory, sleepersOffset, 1); // over a publisher's wake mark too: this sleeper re-checks now
-                // a barrier on every CPU running a fence-free publisher; without it, such a publisher
-                // may miss the flag, so the sleep is bounded instead
-                boolean heavy = AsymmetricFence.heavy();
+                int signal = sleepers.prepare(); // raises the flag, over a publisher's wake mark too
+                // the re-check reads slot sequences with acquire, not volatile (WakeSignal's
+                // contract): this orders the flag's store before them, for a fenced publisher and
+                // whether or not the heavy fence (a kernel barrier the JMM does not know) ran
                 VarHandle.fullFence();
                 if (attempt.run()) {
                     return true;
@@ -696,8 +699,7 @@ public final class CircularBuffer implements AutoCloseable {
                     }
                     return false;
                 }
-                long bounded = System.nanoTime() + UNFENCED_SLEEP_NANOS;
-                Futex.await(word, signal, heavy || deadline - bounded < 0 ? deadline : bounded);
+                sleepers.await(signal, deadline); // bounded to 1 ms where the heavy fence is unavailable
             } catch (IllegalStateException e) {
                 throw closedOr(e);
             }
