@@ -31,6 +31,7 @@ public final class Errno {
     public static final int EPIPE = 32;
     public static final int ENAMETOOLONG = 36;
     public static final int ENOSYS = 38;
+    public static final int ENOTEMPTY = 39;
     public static final int ELOOP = 40;
     public static final int EOVERFLOW = 75;
     public static final int EOPNOTSUPP = 95;
@@ -60,6 +61,7 @@ public final class Errno {
         {"32", "EPIPE", "Broken pipe"},
         {"36", "ENAMETOOLONG", "File name too long"},
         {"38", "ENOSYS", "Function not implemented"},
+        {"39", "ENOTEMPTY", "Directory not empty"},
         {"40", "ELOOP", "Too many levels of symbolic links"},
         {"75", "EOVERFLOW", "Value too large for defined data type"},
         {"95", "EOPNOTSUPP", "Operation not supported"},
