@@ -16,7 +16,8 @@ import java.util.stream.Collectors;
 /**
  * {@code jipc gc}: removes the stale objects, those whose owner is dead and that no live process uses
  * ({@link ObjectRow#stale()}), and dangling names (an {@code mq/NAME} or {@code mailbox/NAME} name whose queue or mailbox file is gone); never
- * an object whose owner is unknown (FIFOs, raw regions) or alive, nor one made to outlive its creator:
+ * an object whose owner is unknown (FIFOs, raw regions, error rows: also a link, socket, FIFO or
+ * directory planted in a kind directory, which nothing identifies as a dead jipc object) or alive, nor one made to outlive its creator:
  * a POSIX queue, a durable mailbox (flagged so in its header, also in {@code <jipc root>/mailbox};
  * only {@code jipc rm} removes it). The inventory is taken twice and only objects stale both times are removed,
  * which narrows (but cannot close) the window in which a process opens an object being removed: such

@@ -10,7 +10,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
@@ -19,7 +21,10 @@ import java.util.stream.Collectors;
  * uses (maps it, holds it open, holds a lease in its header) or whose owner still runs, unless
  * {@code --force}; likewise another user's file (the kernel still decides whether this user may
  * remove it: {@code EPERM} is one line). An anonymous region ({@code memfd:INODE}, as {@code jipc ls}
- * lists it) cannot be removed, even with {@code --force}: it has no name. Exit code 0 if all were
+ * lists it) cannot be removed, even with {@code --force}: it has no name. An entry planted in a kind
+ * directory that is no regular file ({@code jipc ls} lists it as its kind's error row) is removed
+ * itself, and said so ({@code removed mailbox:x: PATH, a symbolic link (not followed)}): a link is
+ * unlinked, never followed; a directory only if empty. Exit code 0 if all were
  * removed, 1 if one was refused, missing or not removable, 2 for an ambiguous name.
  */
 @Command(name = "rm", mixinStandardHelpOptions = true,
@@ -37,13 +42,36 @@ final class RmCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        targets.forEach(ObjectInventory::checkTarget); // a usage error (CommandFailures) before anything is removed
-        List<ObjectRow> rows = ObjectInventory.list();
+        List<ObjectRow> rows = checkTargets();
         int exit = 0;
         for (String target : targets) {
             exit = Math.max(exit, remove(rows, target));
         }
         return exit;
+    }
+
+    /**
+     * Checks every target before anything is removed ({@link ObjectInventory#checkTarget}; a usage
+     * error, {@link CommandFailures}), and returns the inventory. A URI whose name no object of its kind
+     * can have is taken when {@code jipc ls} lists it: an entry planted in a kind directory
+     * ({@code unbounded:log@1}, {@code mailbox:.x}).
+     */
+    private List<ObjectRow> checkTargets() {
+        Map<String, IllegalArgumentException> invalid = new LinkedHashMap<>();
+        for (String target : targets) {
+            try {
+                ObjectInventory.checkTarget(target);
+            } catch (IllegalArgumentException e) {
+                invalid.putIfAbsent(target, e);
+            }
+        }
+        List<ObjectRow> rows = ObjectInventory.list();
+        for (Map.Entry<String, IllegalArgumentException> e : invalid.entrySet()) {
+            if (rows.stream().noneMatch(r -> r.uri().equals(e.getKey()))) {
+                throw e.getValue();
+            }
+        }
+        return rows;
     }
 
     private int remove(List<ObjectRow> rows, String target) {
@@ -72,8 +100,9 @@ final class RmCommand implements Callable<Integer> {
             return 1;
         }
         try {
+            String entry = Removal.notRegularEntryOf(row).map(what -> ": " + what).orElse("");
             boolean removed = Removal.remove(row, force);
-            System.out.println((removed ? "removed " : "already gone: ") + row.uri()
+            System.out.println((removed ? "removed " : "already gone: ") + row.uri() + entry
                     + (refusal != null ? " (" + refusal + ")" : ""));
             return removed ? 0 : 1;
         } catch (JipcException | IllegalArgumentException e) {

@@ -13,6 +13,7 @@ import io.jipc.shm.CircularBuffer;
 import io.jipc.shm.SharedRegion;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -344,6 +346,121 @@ class LsCommandTest {
             io.jipc.mailbox.UnboundedMailbox.destroy("lengths");
             SharedRegion.unlink("lengths");
         }
+    }
+
+    /*
+     * An entry that is not a regular file by its lstat, planted in a kind directory of the jipc root
+     * (where jipc puts only regular files), is an error row of that kind in ls (text and JSON) and
+     * top, never stale, left alone by gc, and removed itself by rm URI: a link unlinked (its target
+     * untouched), a socket or FIFO never opened, a directory only if empty.
+     */
+
+    @Test
+    void aSymbolicLinkToAFileInAKindDirectoryIsAnErrorRowThatRmUnlinksWithoutFollowing() throws Exception {
+        Path target = Files.writeString(dir.resolve("target"), "not a mailbox");
+        Path link = Files.createSymbolicLink(JipcRoot.directory("mailbox").resolve("link"), target);
+        try {
+            assertErrorRowThatRmRemoves("mailbox:link", link, "a symbolic link (not followed)");
+            assertEquals("not a mailbox", Files.readString(target), "the link's target is untouched");
+        } finally {
+            Files.deleteIfExists(link);
+        }
+    }
+
+    @Test
+    void aSymbolicLinkToADirectoryInAKindDirectoryIsAnErrorRowThatRmUnlinksWithoutFollowing() throws Exception {
+        Path target = Files.createDirectory(dir.resolve("target"));
+        Path inside = Files.writeString(target.resolve("inside"), "kept");
+        Path link = Files.createSymbolicLink(JipcRoot.directory("region").resolve("link"), target);
+        try {
+            assertErrorRowThatRmRemoves("region:link", link, "a symbolic link (not followed)");
+            assertEquals("kept", Files.readString(inside), "the link's target and what it holds are untouched");
+        } finally {
+            Files.deleteIfExists(link);
+        }
+    }
+
+    @Test
+    void aSocketInAKindDirectoryIsAnErrorRowThatTopShowsAndRmUnlinks() throws Exception {
+        Path socket = JipcRoot.directory("sync").resolve("socket");
+        try (var channel = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            channel.bind(java.net.UnixDomainSocketAddress.of(socket));
+        } // closed: its file stays
+        try {
+            CliRun top = CliRun.jipc("top", "--once", "--interval", "10ms");
+            assertEquals(0, top.exit(), top.err());
+            assertTrue(top.out().lines().anyMatch(l -> l.startsWith("sync ") && l.contains(" sync:socket ")
+                    && l.endsWith("-  error: not a regular file")), top.out());
+            assertErrorRowThatRmRemoves("sync:socket", socket, "not a regular file");
+        } finally {
+            Files.deleteIfExists(socket);
+        }
+    }
+
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a blocking open
+    void aFifoInAKindDirectoryIsAnErrorRowOfThatKindNotAFifoRowAndRmUnlinksItWithoutOpening() throws Exception {
+        Path fifo = JipcRoot.directory("group").resolve("pipe");
+        Path segmentNamed = JipcRoot.directory("unbounded").resolve("log@1"); // any name: not a segment
+        io.jipc.platform.Libc.mkfifo(fifo.toString(), 0600);
+        io.jipc.platform.Libc.mkfifo(segmentNamed.toString(), 0600);
+        try {
+            assertFalse(CliRun.jipc("ls").out().contains("fifo:"), "one row per entry: its kind's error row");
+            assertErrorRowThatRmRemoves("group:pipe", fifo, "not a regular file");
+            assertErrorRowThatRmRemoves("unbounded:log@1", segmentNamed, "not a regular file");
+        } finally {
+            Files.deleteIfExists(fifo);
+            Files.deleteIfExists(segmentNamed);
+        }
+    }
+
+    @Test
+    void aSubdirectoryInAKindDirectoryIsAnErrorRowThatRmRemovesOnlyIfEmpty() throws Exception {
+        Path full = Files.createDirectory(JipcRoot.directory("mailbox").resolve("full"));
+        Path file = Files.writeString(full.resolve("file"), "x");
+        Path empty = Files.createDirectory(JipcRoot.directory("mailbox").resolve("empty"));
+        try {
+            CliRun rm = CliRun.jipc("rm", "mailbox:full");
+            assertEquals(1, rm.exit(), rm.out() + rm.err());
+            assertEquals("jipc rm: mailbox:full: not removing " + full + ": a directory that is not empty (what it"
+                    + " holds is nothing jipc made); look into it, and remove it with rm -r " + full + "\n", rm.err());
+            assertTrue(Files.exists(file), "nothing removed");
+            assertErrorRowThatRmRemoves("mailbox:empty", empty, "a directory (not a regular file)");
+            Files.delete(file);
+            assertErrorRowThatRmRemoves("mailbox:full", full, "a directory (not a regular file)");
+        } finally {
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(full);
+            Files.deleteIfExists(empty);
+        }
+    }
+
+    /**
+     * {@code entry}, planted where {@code uri} names it: a row of {@code ls} (text and JSON) of the URI's
+     * kind, owner unknown, never stale, with the error {@code words}; {@code gc --include-unread} keeps
+     * it; {@code rm URI} removes the entry itself (not what a link points to) and says what it removed.
+     */
+    private static void assertErrorRowThatRmRemoves(String uri, Path entry, String words) {
+        String kind = uri.substring(0, uri.indexOf(':'));
+        CliRun ls = CliRun.jipc("ls");
+        assertEquals(0, ls.exit(), ls.err());
+        String line = ls.out().lines().filter(l -> l.contains(" " + uri + " ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + uri + " in\n" + ls.out()));
+        assertTrue(line.startsWith(kind + " ") && line.contains(" unknown ") && line.endsWith(" error: " + words), line);
+        CliRun json = CliRun.jipc("ls", "--json");
+        assertEquals(0, json.exit(), json.err());
+        String object = json.out().lines().filter(l -> l.contains("\"uri\": \"" + uri + "\"")).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + uri + " in\n" + json.out()));
+        assertTrue(object.startsWith("  {\"kind\": \"" + kind + "\", \"uri\": \"" + uri + "\", \"path\": \"" + entry
+                + "\", \"ownerPid\": -1, \"owner\": \"unknown\", \"stale\": false"), object);
+        assertTrue(object.contains(", \"details\": \"error: " + words + "\", \"holds\": \"\""), object);
+        CliRun gc = CliRun.jipc("gc", "--include-unread");
+        assertFalse(gc.out().contains(uri), gc.out());
+        assertTrue(Files.exists(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS), "gc leaves " + entry);
+        CliRun rm = CliRun.jipc("rm", uri);
+        assertEquals(0, rm.exit(), rm.out() + rm.err());
+        assertEquals("removed " + uri + ": " + entry + ", " + words + "\n", rm.out());
+        assertFalse(Files.exists(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS), entry + " removed");
     }
 
     private static void write(Path file, long offset, int bytes, long value) throws java.io.IOException {

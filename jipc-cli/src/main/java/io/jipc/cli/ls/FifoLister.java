@@ -14,8 +14,10 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * FIFOs anywhere under the jipc root ({@code fifo:PATH}), at most {@value #DEPTH} directories deep.
- * FIFOs elsewhere are the file system's business. Users are the processes holding one open; a FIFO
+ * FIFOs anywhere under the jipc root ({@code fifo:PATH}), at most {@value #DEPTH} directories deep,
+ * except in a directory whose entries are objects of one kind ({@code mailbox/}, {@code region/}, ...):
+ * there a FIFO is that kind's error row ({@link ObjectFile#rowsOf}), which {@code jipc rm} removes by
+ * that kind's URI or as {@code fifo:PATH} ({@link #probe}). FIFOs elsewhere are the file system's business. Users are the processes holding one open; a FIFO
  * records no creator, so its owner is unknown and {@code jipc gc} leaves it alone.
  */
 final class FifoLister implements Lister {
@@ -33,7 +35,7 @@ final class FifoLister implements Lister {
                 } catch (ErrnoException gone) {
                     continue;
                 }
-                if (status.isFifo()) {
+                if (status.isFifo() && !ObjectInventory.inFileDirectory(path)) { // there: an error row of its kind
                     rows.add(row(path, status, scan));
                 }
             }

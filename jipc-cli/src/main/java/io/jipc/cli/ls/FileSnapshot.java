@@ -25,7 +25,7 @@ import java.nio.file.Path;
  * link another user planted (or swapped in after a check of the name) neither blocks the open nor is
  * followed, and the open descriptor must then be a regular file ({@code fstat}), and, under the jipc
  * root, one of this user's. A file a lister cannot or may not read throws {@link CorruptFileException}
- * saying why (the errno and the owner, {@code not a regular file}, {@code owned by uid N}).
+ * saying why (the errno and the owner, {@link #notRegular}'s words, {@code owned by uid N}).
  *
  * <p>Defensive: a field beyond the file's end or a file that is not a ready jipc file throws
  * {@link CorruptFileException} with the reason, which the inventory shows as the row's error.
@@ -41,6 +41,7 @@ final class FileSnapshot implements AutoCloseable {
 
     private static final int OPEN_FLAGS = Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_NOFOLLOW | Libc.O_CLOEXEC;
     private static final int SCRATCH = 64;
+    private static final String SYMBOLIC_LINK = "a symbolic link (not followed)";
 
     private final Path path;
     private final int fd;
@@ -61,7 +62,7 @@ final class FileSnapshot implements AutoCloseable {
         try {
             FileStatus status = Libc.fstat(fd, path.toString());
             if (!status.isRegularFile()) {
-                throw new CorruptFileException("not a regular file");
+                throw new CorruptFileException(notRegular(status));
             }
             int euid = Libc.geteuid();
             if (status.uid() != euid && path.startsWith(JipcRoot.path())) {
@@ -75,10 +76,22 @@ final class FileSnapshot implements AutoCloseable {
         }
     }
 
+    /**
+     * Why a file whose {@code lstat} or {@code fstat} is {@code status}, not a regular file, is no
+     * object: {@code a symbolic link (not followed)}, {@code a directory (not a regular file)}, else
+     * (a FIFO, a socket, a device) {@code not a regular file}. The words of an error row, both for an
+     * entry of a kind directory that is no regular file by its {@code lstat} ({@link ObjectFile#rowsOf},
+     * never opened) and for a file swapped after its {@code lstat} (found at the open). Any thread.
+     */
+    static String notRegular(FileStatus status) {
+        return status.isSymbolicLink() ? SYMBOLIC_LINK
+                : status.isDirectory() ? "a directory (not a regular file)" : "not a regular file";
+    }
+
     /** Why {@code path} could not be opened: the errno, and for a refusal the file's owner and mode. */
     private static String unreadable(Path path, ErrnoException e) {
         if (e.errno() == Errno.ELOOP) {
-            return "a symbolic link (not followed)";
+            return SYMBOLIC_LINK;
         }
         String why = "unreadable: " + e.getMessage();
         if (e.errno() == Errno.EACCES || e.errno() == Errno.EPERM) {

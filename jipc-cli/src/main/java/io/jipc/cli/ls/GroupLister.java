@@ -1,7 +1,6 @@
 package io.jipc.cli.ls;
 
 import io.jipc.group.GroupDescriptor;
-import io.jipc.platform.FileStatus;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.segment.JipcRoot;
 
@@ -18,7 +17,7 @@ import java.util.List;
 final class GroupLister implements Lister {
     @Override
     public List<ObjectRow> list(ProcessScan scan) {
-        return ObjectFile.rowsOf(JipcRoot.path(GroupDescriptor.DIRECTORY), FileStatus::isRegularFile,
+        return ObjectFile.rowsOf(JipcRoot.path(GroupDescriptor.DIRECTORY),
                 name -> "group:" + name, "group", scan, GroupLister::describe);
     }
 

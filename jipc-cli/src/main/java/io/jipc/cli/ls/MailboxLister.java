@@ -33,7 +33,7 @@ final class MailboxLister implements Lister {
 
     @Override
     public List<ObjectRow> list(ProcessScan scan) {
-        return ObjectFile.rowsOf(JipcRoot.path(MailboxDescriptor.DIRECTORY), FileStatus::isRegularFile,
+        return ObjectFile.rowsOf(JipcRoot.path(MailboxDescriptor.DIRECTORY),
                 name -> "mailbox:" + name, "mailbox", scan, MailboxLister::describe);
     }
 

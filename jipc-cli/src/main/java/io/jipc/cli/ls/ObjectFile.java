@@ -10,6 +10,7 @@ import io.jipc.segment.JipcRoot;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,25 +33,33 @@ record ObjectFile(String uri, Path path, FileStatus status, List<Long> users) {
     }
 
     /**
-     * The rows of the files of {@code dir} that {@code accept} takes (by their {@code lstat}), named
-     * by {@code uriOf(file name)}; an unreadable file is a row with its error, a missing directory
-     * no row. A directory under the jipc root is read only after the root and the kind directories
-     * passed {@link ObjectInventory#checkRoot} (else {@link InsecureFileException}).
+     * The rows of the files of {@code dir}, named by {@code uriOf(file name)}: a regular file (by its
+     * {@code lstat}) is described, and one that cannot be read is a row with its error. An entry that
+     * is not a regular file — a symbolic link, a socket, a FIFO, a directory, a device — is, in a
+     * directory under the jipc root (a kind directory: jipc puts only regular files there), an error
+     * row with {@link FileSnapshot#notRegular}'s words, made from its {@code lstat} alone (never
+     * opened, a link never followed); elsewhere ({@code /dev/shm}, which every program shares and
+     * which holds the jipc root itself) it is skipped. A missing directory has no rows. A directory
+     * under the jipc root is read only after the root and the kind directories passed
+     * {@link ObjectInventory#checkRoot} (else {@link InsecureFileException}). Does not block.
      */
-    static List<ObjectRow> rowsOf(Path dir, java.util.function.Predicate<FileStatus> accept,
-                                  Function<String, String> uriOf, String kind, ProcessScan scan, Describer describer) {
-        return rowsOf(dir, name -> true, accept, uriOf, kind, scan, describer);
+    static List<ObjectRow> rowsOf(Path dir, Function<String, String> uriOf, String kind, ProcessScan scan,
+                                  Describer describer) {
+        return rowsOf(dir, name -> true, uriOf, kind, scan, describer);
     }
 
-    /** The same for the files of {@code dir} whose names {@code names} takes (others are parts of an object). */
-    static List<ObjectRow> rowsOf(Path dir, java.util.function.Predicate<String> names,
-                                  java.util.function.Predicate<FileStatus> accept, Function<String, String> uriOf,
+    /**
+     * The same where only the regular files whose names {@code names} takes are objects (others are
+     * parts of one); an entry that is not a regular file is an error row whatever its name.
+     */
+    static List<ObjectRow> rowsOf(Path dir, java.util.function.Predicate<String> names, Function<String, String> uriOf,
                                   String kind, ProcessScan scan, Describer describer) {
-        if (dir.startsWith(JipcRoot.path())) {
+        boolean underRoot = dir.startsWith(JipcRoot.path());
+        if (underRoot) {
             ObjectInventory.checkRoot(); // again, right before reading: never through a planted root
         }
         List<ObjectRow> rows = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, path -> names.test(path.getFileName().toString()))) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path path : files) {
                 FileStatus status;
                 try {
@@ -58,11 +67,16 @@ record ObjectFile(String uri, Path path, FileStatus status, List<Long> users) {
                 } catch (ErrnoException gone) {
                     continue;
                 }
-                if (!accept.test(status)) {
+                boolean regular = status.isRegularFile();
+                if (regular ? !names.test(path.getFileName().toString()) : !underRoot) {
                     continue;
                 }
                 ObjectFile file = new ObjectFile(uriOf.apply(path.getFileName().toString()), path, status,
                         scan.users(status.device(), status.inode()));
+                if (!regular) {
+                    rows.add(file.error(kind, FileSnapshot.notRegular(status)));
+                    continue;
+                }
                 try {
                     rows.add(describer.describe(file));
                 } catch (RuntimeException unreadable) {
@@ -101,7 +115,12 @@ record ObjectFile(String uri, Path path, FileStatus status, List<Long> users) {
 
     /** The row of a file that could not be read as its kind: owner unknown, so never stale. */
     ObjectRow error(String kind, RuntimeException e) {
-        return row(kind, null, List.of(), -1, -1, "", -1, "error: " + e.getMessage());
+        return error(kind, e.getMessage());
+    }
+
+    /** The same for the reason {@code why}. */
+    ObjectRow error(String kind, String why) {
+        return row(kind, null, List.of(), -1, -1, "", -1, "error: " + why);
     }
 
     /** Permission bits in octal. */
@@ -109,10 +128,10 @@ record ObjectFile(String uri, Path path, FileStatus status, List<Long> users) {
         return FileStatus.octal(status.permissions());
     }
 
-    /** The owning user's name, or the uid. */
+    /** The owning user's name, or the uid: of the file itself (a symbolic link's, not its target's). */
     String user() {
         try {
-            return Files.getOwner(path).getName();
+            return Files.getOwner(path, LinkOption.NOFOLLOW_LINKS).getName();
         } catch (IOException | RuntimeException e) {
             return String.valueOf(status.uid());
         }

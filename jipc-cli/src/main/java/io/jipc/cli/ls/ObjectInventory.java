@@ -121,10 +121,24 @@ public final class ObjectInventory {
         return text;
     }
 
-    /** The directories under the jipc root whose files the listers read and {@link Removal} removes. */
-    static final List<String> KIND_DIRECTORIES = List.of(MailboxDescriptor.DIRECTORY,
+    /**
+     * The directories under the jipc root whose entries are rows of their kind ({@link ObjectFile#rowsOf}):
+     * jipc puts only regular files there, so any other entry is an error row of that kind, which
+     * {@link Removal} removes when named.
+     */
+    static final List<String> FILE_DIRECTORIES = List.of(MailboxDescriptor.DIRECTORY,
             UnboundedMailboxDescriptor.DIRECTORY, SharedRegion.DIRECTORY, SyncFileDescriptor.DIRECTORY,
-            GroupDescriptor.DIRECTORY, "names");
+            GroupDescriptor.DIRECTORY);
+
+    /** The directories under the jipc root whose files the listers read and {@link Removal} removes. */
+    static final List<String> KIND_DIRECTORIES = java.util.stream.Stream.concat(FILE_DIRECTORIES.stream(),
+            java.util.stream.Stream.of("names")).toList();
+
+    /** Whether {@code path} is an entry of one of the {@link #FILE_DIRECTORIES} of the jipc root now. */
+    static boolean inFileDirectory(Path path) {
+        Path parent = path.getParent();
+        return parent != null && FILE_DIRECTORIES.stream().anyMatch(d -> JipcRoot.path(d).equals(parent));
+    }
 
     /**
      * Checks the jipc root and its existing kind directories ({@link JipcRoot#checkExisting}); a missing

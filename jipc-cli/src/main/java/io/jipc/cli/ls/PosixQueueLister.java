@@ -73,7 +73,7 @@ final class PosixQueueLister implements Lister {
     @Override
     public List<ObjectRow> list(ProcessScan scan) {
         Map<String, ObjectRow> rows = new LinkedHashMap<>();
-        ObjectFile.rowsOf(DIRECTORY, FileStatus::isRegularFile, name -> "mq:/" + name, "mq", scan,
+        ObjectFile.rowsOf(DIRECTORY, name -> "mq:/" + name, "mq", scan,
                 file -> describe(file.uri(), Seen.of(file), scan, Owner.UNKNOWN, status -> Owner.UNKNOWN)
                         .orElseThrow(() -> new JipcException("unlinked while listed")))
                 .forEach(r -> rows.put(r.uri(), r));

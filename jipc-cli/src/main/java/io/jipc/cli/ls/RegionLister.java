@@ -1,6 +1,5 @@
 package io.jipc.cli.ls;
 
-import io.jipc.platform.FileStatus;
 import io.jipc.segment.JipcRoot;
 import io.jipc.segment.SegmentHeaderDescriptor;
 import io.jipc.shm.CircularBufferDescriptor;
@@ -39,7 +38,7 @@ final class RegionLister implements Lister {
 
     @Override
     public List<ObjectRow> list(ProcessScan scan) {
-        return ObjectFile.rowsOf(directory.get(), FileStatus::isRegularFile, uriOf, "region", scan, RegionLister::describe);
+        return ObjectFile.rowsOf(directory.get(), uriOf, "region", scan, RegionLister::describe);
     }
 
     static ObjectRow describe(ObjectFile file) {

@@ -12,6 +12,9 @@ import io.jipc.platform.Errno;
 import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
 
+import java.nio.file.Path;
+import java.util.Optional;
+
 /**
  * Removes one object found by the inventory: unlinks its name, the way its own API does
  * ({@code Mailbox.destroy}, which also drops the mailbox's binding in the name service;
@@ -23,7 +26,9 @@ import io.jipc.platform.Libc;
  * <p>Never through a link or another user's directory: right before each removal the jipc root and
  * its kind directories are checked again ({@link ObjectInventory#checkRoot}), and the object's file is
  * {@code lstat}ed: it must still be a file of its kind (a regular file; a FIFO for {@code fifo:}), not
- * a link, and this user's unless the caller allows others' ({@code jipc rm --force}). In the
+ * a link, and this user's unless the caller allows others' ({@code jipc rm --force}). An error row
+ * whose file is no regular file ({@link #notRegularEntryOf}: a link, socket, FIFO or directory planted in
+ * a kind directory) is removed as that entry: the link or socket itself, an empty directory. In the
  * directories checked (this user's, mode 0700) and in sticky {@code /dev/shm}, no other user can
  * swap the name between that check and the unlink.
  *
@@ -61,6 +66,10 @@ public final class Removal {
      */
     public static boolean remove(ObjectRow row, boolean othersToo) {
         ObjectInventory.checkRoot();
+        FileStatus entry = notRegularEntry(row);
+        if (entry != null) {
+            return removeEntry(row.path(), entry, othersToo);
+        }
         if (row.uri().startsWith("mailbox:")) {
             return checkFile(row, othersToo)
                     && Mailbox.destroy(row.uri().substring("mailbox:".length())); // also drops its name binding
@@ -80,6 +89,58 @@ public final class Removal {
                     + " has no name: it goes when the last process unmaps it");
             default -> checkFile(row, othersToo) && unlink(row.path());
         };
+    }
+
+    /**
+     * What {@link #remove} removes for an error row whose file is not a regular file (by its
+     * {@code lstat} now) in a directory of the jipc root whose entries are objects of one kind:
+     * {@code PATH, a symbolic link (not followed)} (the words of {@link FileSnapshot#notRegular}); empty
+     * for any other row. Such an entry is removed itself, whatever its kind's API would remove: a link
+     * is unlinked (its target untouched), a FIFO or socket unlinked (never opened), a directory removed
+     * only if empty. Any thread; does not block.
+     */
+    public static Optional<String> notRegularEntryOf(ObjectRow row) {
+        FileStatus status = notRegularEntry(row);
+        return status == null ? Optional.empty() : Optional.of(row.path() + ", " + FileSnapshot.notRegular(status));
+    }
+
+    /** The {@code lstat} of the row's file if {@link #notRegularEntryOf} applies to it, else null. */
+    private static FileStatus notRegularEntry(ObjectRow row) {
+        if (!row.details().startsWith("error: ") || !ObjectInventory.inFileDirectory(Path.of(row.path()))) {
+            return null; // a row that shows an object, or a file outside the kind directories
+        }
+        try {
+            FileStatus status = Libc.lstat(row.path());
+            return status.isRegularFile() ? null : status;
+        } catch (ErrnoException gone) {
+            return null; // its kind's removal says it is gone
+        }
+    }
+
+    /**
+     * Removes the entry {@code path} whose {@code lstat} was {@code status}: {@code rmdir} of a directory
+     * (refused unless empty: its contents are nothing jipc made), else {@code unlink}, which never follows
+     * a link nor opens a FIFO; false if it was gone.
+     */
+    private static boolean removeEntry(String path, FileStatus status, boolean othersToo) {
+        checkOwner(path, status, othersToo);
+        try {
+            if (status.isDirectory()) {
+                Libc.rmdir(path);
+            } else {
+                Libc.unlink(path);
+            }
+            return true;
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return false;
+            }
+            if (e.errno() == Errno.ENOTEMPTY || e.errno() == Errno.EEXIST) {
+                throw new JipcException("not removing " + path + ": a directory that is not empty (what it holds is"
+                        + " nothing jipc made); look into it, and remove it with rm -r " + path, e);
+            }
+            throw new JipcException(e.getMessage() + owner(path), e);
+        }
     }
 
     /**
@@ -105,13 +166,18 @@ public final class Removal {
                     + (row.kind().equals("fifo") ? "a FIFO" : "a regular file")
                     + (status.isSymbolicLink() ? " but a symbolic link" : ""));
         }
+        checkOwner(row.path(), status, othersToo);
+        return true;
+    }
+
+    /** Throws unless the file of {@code status} is this user's or {@code othersToo}. */
+    private static void checkOwner(String path, FileStatus status, boolean othersToo) {
         int euid = Libc.geteuid();
         if (status.uid() != euid && !othersToo) {
-            throw new InsecureFileException("not removing " + row.path() + ": owned by uid "
+            throw new InsecureFileException("not removing " + path + ": owned by uid "
                     + Integer.toUnsignedString(status.uid()) + ", not by this user (uid "
                     + Integer.toUnsignedString(euid) + ")");
         }
-        return true;
     }
 
     private static boolean unlink(String path) {

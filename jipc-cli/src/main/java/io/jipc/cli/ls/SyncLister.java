@@ -1,6 +1,5 @@
 package io.jipc.cli.ls;
 
-import io.jipc.platform.FileStatus;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.segment.JipcRoot;
 import io.jipc.segment.SegmentHeaderDescriptor;
@@ -24,7 +23,7 @@ final class SyncLister implements Lister {
 
     @Override
     public List<ObjectRow> list(ProcessScan scan) {
-        return ObjectFile.rowsOf(JipcRoot.path(SyncFileDescriptor.DIRECTORY), FileStatus::isRegularFile,
+        return ObjectFile.rowsOf(JipcRoot.path(SyncFileDescriptor.DIRECTORY),
                 name -> "sync:" + name, "sync", scan, SyncLister::describe);
     }
 

@@ -1,6 +1,5 @@
 package io.jipc.cli.ls;
 
-import io.jipc.platform.FileStatus;
 import io.jipc.ring.RingDescriptor;
 import io.jipc.segment.JipcRoot;
 import io.jipc.segment.SegmentHeaderDescriptor;
@@ -44,7 +43,7 @@ final class UnboundedMailboxLister implements Lister {
     @Override
     public List<ObjectRow> list(ProcessScan scan) {
         return ObjectFile.rowsOf(JipcRoot.path(DIRECTORY), name -> name.indexOf(SEGMENT_SEPARATOR) < 0,
-                FileStatus::isRegularFile, name -> KIND + ":" + name, KIND, scan, UnboundedMailboxLister::describe);
+                name -> KIND + ":" + name, KIND, scan, UnboundedMailboxLister::describe);
     }
 
     static ObjectRow describe(ObjectFile file) {
