@@ -20,6 +20,10 @@ import java.util.concurrent.locks.LockSupport;
  * <li>{@code after-commit}: a single-producer record is committed but the tail is not published;</li>
  * <li>{@code before-wake}: a publisher found a waiter announced and took the wake (its mark in the
  *     flag, see {@link WakeSignal}) but has not moved the signal word nor called {@code FUTEX_WAKE};</li>
+ * <li>{@code release-before-sequence}: a releaser of a jipc-sync object (as below) changed the
+ *     object's state and found sleepers registered, but has neither moved their sequence word nor
+ *     called {@code FUTEX_WAKE}: a sleeper's {@code futex} word holds what it slept on, so only a
+ *     sleeper that looks again by itself sees the change;</li>
  * <li>{@code release-before-wake}: a releaser of a jipc-sync object (an unlock, a release, the
  *     count-down to zero, the arrival that trips a barrier, a signal) changed the object's state,
  *     found sleepers registered and moved their sequence word, but has not called {@code FUTEX_WAKE};</li>
@@ -27,7 +31,7 @@ import java.util.concurrent.locks.LockSupport;
  *     compare-and-set) but has not woken the sender waiting for that.</li>
  * </ul>
  *
- * <p>Public only for the last two points, which lie in other modules (jipc-sync, jipc-core); not an API.
+ * <p>Public only for the last three points, which lie in other modules (jipc-sync, jipc-core); not an API.
  */
 public final class FaultInjection {
     static final int AFTER_TAIL_MOVE = 0;
@@ -36,8 +40,9 @@ public final class FaultInjection {
     static final int BEFORE_WAKE = 3;
     public static final int RELEASE_BEFORE_WAKE = 4;
     public static final int TAKEN_BEFORE_WAKE = 5;
+    public static final int RELEASE_BEFORE_SEQUENCE = 6;
     private static final String[] NAMES = {"after-tail-move", "before-commit", "after-commit", "before-wake",
-        "release-before-wake", "taken-before-wake"};
+        "release-before-wake", "taken-before-wake", "release-before-sequence"};
 
     public static final boolean ENABLED;
     private static final double[] PROBABILITY = new double[NAMES.length];

@@ -4,6 +4,7 @@ import io.jipc.Timeouts;
 import io.jipc.WaitStrategy;
 
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,9 +43,13 @@ final class Blocking {
 
     /**
      * Tries until {@code attempt} gives a result or the deadline passes (then {@code null}).
-     * Holders are checked every {@link #LIVENESS_CHECK_NANOS} when {@code checksHolders}. A sleeper
-     * sleeps at most that long at a time whether or not it checks holders ({@link #sleepUntil}). A
-     * sleeper that leaves without a result passes a wake-up it may have consumed on to the next sleeper.
+     * Holders are checked every {@link #LIVENESS_CHECK_NANOS} when {@code checksHolders}. A platform
+     * thread sleeps at most that long at a time whether or not it checks holders ({@link #sleepUntil});
+     * of the handle's sleeping virtual threads only its {@link Lookout} does (and checks the holders),
+     * and after each of its sleeps it asks {@code othersMayProceed} (whether a sleeper other than
+     * itself could go on now: see {@link SyncHandle#sleepersMayProceed()}) and, if so, wakes them
+     * all; the others sleep until a wake, their deadline or the lookout's nudge. A sleeper that
+     * leaves without a result passes a wake-up it may have consumed on to the next sleeper.
      *
      * <p>Interrupts follow the library's rule (docs/architecture.md, "Interrupts and timeouts"): a
      * result found at once is returned whatever the interrupt status (which stays set); a call that
@@ -55,7 +60,7 @@ final class Blocking {
      *                              it is interrupted while it waits
      */
     static <T> T await(Attempt<T> attempt, WaitWord word, WaitStrategy strategy, long deadlineNanos,
-                       boolean checksHolders) throws InterruptedException {
+                       boolean checksHolders, BooleanSupplier othersMayProceed) throws InterruptedException {
         T result = attempt.attempt(false);
         if (result != null) {
             return result;
@@ -91,11 +96,15 @@ final class Blocking {
             }
         }
         word.register();
+        Lookout lookout = word.lookout();
+        boolean virtual = Thread.currentThread().isVirtual();
         boolean done = false;
+        boolean looked = false; // a lookout's bounded sleep just ended
         try {
             while (true) {
                 int sequence = word.sequence();
-                boolean check = nextCheck != FOREVER && now - nextCheck >= 0;
+                boolean looks = !virtual || lookout.isHeldByCurrentThread(); // looks again on its own
+                boolean check = looks && nextCheck != FOREVER && now - nextCheck >= 0;
                 if (check) {
                     nextCheck = now + LIVENESS_CHECK_NANOS;
                 }
@@ -109,8 +118,26 @@ final class Blocking {
                     done = result != null;
                     return result;
                 }
+                if (looked) { // once per sleep: the sleepers it wakes take a while to leave
+                    looked = false;
+                    if (othersMayProceed.getAsBoolean()) {
+                        word.wakeIfWaiting(Integer.MAX_VALUE); // what a releaser killed before its wake did not do
+                        now = System.nanoTime();
+                        continue;
+                    }
+                }
+                if (virtual && !looks) {
+                    if (lookout.sleepUnlessTaken(word, sequence, deadlineNanos)) {
+                        now = System.nanoTime();
+                        continue;
+                    }
+                    if (checksHolders) { // the new lookout: its first look comes a full interval on
+                        nextCheck = System.nanoTime() + LIVENESS_CHECK_NANOS;
+                    }
+                }
                 word.sleep(sequence, nextCheck == FOREVER ? sleepUntil(deadlineNanos, now)
                         : deadlineNanos == FOREVER || nextCheck - deadlineNanos < 0 ? nextCheck : deadlineNanos);
+                looked = virtual;
                 now = System.nanoTime();
             }
         } finally {
@@ -118,6 +145,7 @@ final class Blocking {
             if (!done) {
                 word.wakeIfWaiting(1);
             }
+            lookout.leave();
         }
     }
 

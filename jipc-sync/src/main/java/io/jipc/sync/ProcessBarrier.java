@@ -748,6 +748,32 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
         }
     }
 
+    /**
+     * Whether a thread of this handle waits for a generation that has completed or broke: the
+     * {@link Lookout} of the handle waits for a later generation (it arrived after the trip) and
+     * would not see that a process killed between tripping and waking left the earlier one's
+     * waiters asleep.
+     */
+    @Override
+    boolean sleepersMayProceed() {
+        synchronized (lifecycle) {
+            if (waiting.isEmpty() || isClosed()) {
+                return false;
+            }
+            long s = (long) LONG.getVolatile(slot, (long) STATE_OFFSET);
+            if (broken(s)) {
+                return true;
+            }
+            int current = generation(s);
+            for (Arrival arrival : waiting.values()) {
+                if (arrival.generation() != current) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
     @Override
     String describeState() {
         long s = state();

@@ -167,6 +167,8 @@ public final class ProcessCondition extends SyncHandle<ProcessCondition> {
         InterruptedException interrupted = null;
         RuntimeException closed = null;
         int sequence = 0;
+        Lookout lookout = word.lookout();
+        boolean virtual = Thread.currentThread().isVirtual();
         try {
             sequence = word.sequence();
             mutex.unlock();
@@ -174,6 +176,10 @@ public final class ProcessCondition extends SyncHandle<ProcessCondition> {
             while (word.sequence() == sequence
                     && (deadlineNanos == Blocking.FOREVER || System.nanoTime() - deadlineNanos < 0)) {
                 ensureOpen();
+                if (virtual && !lookout.isHeldByCurrentThread()
+                        && lookout.sleepUnlessTaken(word, sequence, deadlineNanos)) {
+                    continue;
+                }
                 // bounded: a signaller killed after moving the sequence, before its FUTEX_WAKE, woke nobody
                 word.sleep(sequence, Blocking.sleepUntil(deadlineNanos, System.nanoTime()));
             }
@@ -186,6 +192,7 @@ public final class ProcessCondition extends SyncHandle<ProcessCondition> {
             closed = closedDuring(unmapped);
         } finally {
             deregister();
+            lookout.leave();
         }
         if (interrupted != null && unlocked) {
             passOnSignal(sequence);

@@ -39,8 +39,9 @@ import java.util.OptionalLong;
  * closed.
  *
  * <h2>When the owner dies</h2>
- * A waiter checks every 100 ms whether the owner process is alive (and {@link #tryLock()} checks
- * once when the lock is taken); if it is not, the waiter takes the lock over with a compare-and-set
+ * A waiter checks every 100 ms whether the owner process is alive (of the virtual threads waiting
+ * through one handle, one does so for all of them; and {@link #tryLock()} checks once when the
+ * lock is taken); if it is not, the waiter takes the lock over with a compare-and-set
  * of the owner word and gets {@link Acquisition#OWNER_DIED}. The mutex is then
  * <em>inconsistent</em>: every acquisition reports {@link Acquisition#OWNER_DIED} until a holder
  * repairs the protected data and calls {@link #markConsistent()}. (Unlike a POSIX robust mutex,

@@ -51,7 +51,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <ul>
  * <li>Tracked: the permits each handle holds, and the death of the handle's process (pid and start
  *     time, so a reused pid is not mistaken for the dead holder). A waiter checks the entries with
- *     held permits every 100 ms while it waits, and {@link #tryAcquire()} checks them when no
+ *     held permits every 100 ms while it waits (of the virtual threads waiting through one handle,
+ *     one does so for all of them), and {@link #tryAcquire()} checks them when no
  *     permit is available (one read of {@code /proc/<pid>/stat} per holding process).</li>
  * <li>Not tracked: a thread that ends while its process lives (permits belong to the handle, not to a
  *     thread); permits of untracked semaphores; a handle closed while holding permits keeps its

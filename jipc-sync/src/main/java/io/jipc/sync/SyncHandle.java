@@ -88,7 +88,7 @@ abstract sealed class SyncHandle<H extends SyncHandle<H>> implements AutoCloseab
             }
         } while (!waiters.compareAndSet(current, current + 1));
         try {
-            return Blocking.await(attempt, word, waitStrategy, deadlineNanos, checksHolders);
+            return Blocking.await(attempt, word, waitStrategy, deadlineNanos, checksHolders, this::sleepersMayProceed);
         } catch (IllegalStateException unmapped) {
             throw closedDuring(unmapped);
         } finally {
@@ -120,6 +120,18 @@ abstract sealed class SyncHandle<H extends SyncHandle<H>> implements AutoCloseab
         } catch (IllegalStateException unmapped) {
             return what + " [closed]";
         }
+    }
+
+    /**
+     * Whether a sleeper of this handle other than the caller could go on now although the caller
+     * cannot, without a wake on its way: asked by the handle's {@link Lookout} after each of its
+     * sleeps that found nothing for itself, which then wakes every sleeper. The default, {@code false},
+     * is right for objects whose sleepers wait for the same thing (a free mutex, a permit, a count of
+     * zero): what the lookout's own try does not find, none of theirs would. Read-only; may take
+     * {@link #lifecycle}.
+     */
+    boolean sleepersMayProceed() {
+        return false;
     }
 
     /** The object's state for {@link #toString()}. */

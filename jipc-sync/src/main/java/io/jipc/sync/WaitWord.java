@@ -21,9 +21,10 @@ import java.lang.invoke.VarHandle;
  * <p>A process killed while registered leaves the count too high: releasers then enter the kernel
  * for a wake-up nobody needs (about a microsecond each), nothing worse. A releaser killed after its
  * state change but before its {@code FUTEX_WAKE} wakes nobody, and nobody else may ever release
- * again (the count-down to zero, the arrival that trips a barrier, the unlock of a mutex): so no
- * sleeper sleeps longer than {@link Blocking#LIVENESS_CHECK_NANOS} at a time, and it tries once
- * more after each sleep ({@link Blocking#sleepUntil}).
+ * again (the count-down to zero, the arrival that trips a barrier, the unlock of a mutex): so a
+ * platform thread never sleeps longer than {@link Blocking#LIVENESS_CHECK_NANOS} at a time, and it
+ * tries once more after each sleep ({@link Blocking#sleepUntil}); of a handle's sleeping virtual
+ * threads one does so, the handle's {@link Lookout}, for all of them.
  */
 final class WaitWord {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
@@ -32,6 +33,8 @@ final class WaitWord {
     private final long waitersOffset;
     private final long sequenceOffset;
     private final long sequenceAddress;
+    /** Which of this handle's sleeping virtual threads looks again every 100 ms (process-local). */
+    private final Lookout lookout = new Lookout();
 
     WaitWord(MemorySegment slot, long waitersOffset, long sequenceOffset) {
         this.slot = slot;
@@ -57,6 +60,16 @@ final class WaitWord {
         return (int) INT.getVolatile(slot, sequenceOffset);
     }
 
+    /** The address of the sequence word, the {@code futex} word. */
+    long sequenceAddress() {
+        return sequenceAddress;
+    }
+
+    /** The handle's {@link Lookout}. */
+    Lookout lookout() {
+        return lookout;
+    }
+
     /** Sleeps while the sequence is {@code sequence}, at most until the deadline (spurious returns happen). */
     void sleep(int sequence, long deadlineNanos) throws InterruptedException {
         Futex.await(sequenceAddress, sequence, deadlineNanos);
@@ -65,6 +78,9 @@ final class WaitWord {
     /** Wakes up to {@code count} sleepers if any registered. Call after the releasing read-modify-write. */
     void wakeIfWaiting(int count) {
         if ((int) INT.getVolatile(slot, waitersOffset) != 0) {
+            if (FaultInjection.ENABLED) {
+                FaultInjection.point(FaultInjection.RELEASE_BEFORE_SEQUENCE);
+            }
             INT.getAndAdd(slot, sequenceOffset, 1);
             if (FaultInjection.ENABLED) {
                 FaultInjection.point(FaultInjection.RELEASE_BEFORE_WAKE);

@@ -14,6 +14,9 @@ import java.util.concurrent.TimeUnit;
  * <li>{@code sem-count <n>}: the same under the (binary) semaphore.</li>
  * <li>{@code mutex-hold}, {@code sem-hold <k>}: takes the mutex, or k permits, prints {@code HELD}
  *     and sleeps until killed.</li>
+ * <li>{@code mutex-hold-release}, {@code sem-hold-release}: takes the mutex, or a permit, prints
+ *     {@code HELD}, waits until the FLAG word is not 0, then unlocks or releases and prints
+ *     {@code RELEASED} (meant to be killed at a fault point of the release).</li>
  * <li>{@code mutex-torn}: forever: lock; if told {@code OWNER_DIED}, repair (B = A) and mark
  *     consistent ({@code REPAIRED}); else check A == B ({@code VIOLATION} if not); A++, a pause,
  *     B++; unlock. Prints {@code RUNNING} after its first round. Meant to be killed anywhere.</li>
@@ -45,6 +48,13 @@ public final class SyncChild {
             run(args[0], area, args);
         }
         System.out.flush();
+    }
+
+    /** Polls the FLAG word (a plain read, every millisecond) until it is not 0. */
+    private static void awaitFlag(SharedArea area) throws InterruptedException {
+        while (area.get(SharedArea.FLAG) == 0) {
+            TimeUnit.MILLISECONDS.sleep(1);
+        }
     }
 
     private static void say(String line) {
@@ -91,6 +101,20 @@ public final class SyncChild {
                 }
                 say("HELD " + semaphore.heldPermits());
                 TimeUnit.MINUTES.sleep(5);
+            }
+            case "mutex-hold-release" -> {
+                ProcessMutex mutex = area.mutex();
+                say("HELD " + mutex.lock());
+                awaitFlag(area);
+                mutex.unlock();
+                say("RELEASED");
+            }
+            case "sem-hold-release" -> {
+                ProcessSemaphore semaphore = area.semaphore();
+                say("HELD " + semaphore.acquire());
+                awaitFlag(area);
+                semaphore.release();
+                say("RELEASED");
             }
             case "mutex-torn" -> mutexTorn(area);
             case "sem-torn" -> semaphoreTorn(area);

@@ -7,12 +7,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -453,71 +455,131 @@ class SyncProcessesTest {
     }
 
     /**
-     * The last count-down's process killed after its compare-and-set, before its {@code FUTEX_WAKE}
-     * (the fault point {@code release-before-wake}): the count is zero, and a waiter asleep in an
-     * untimed {@code await()} returns, since no sleep lasts longer than 100 ms. Before that bound
-     * it slept on for good: nobody counts a latch down past zero.
+     * The last count-down's process killed after its compare-and-set, before its {@code FUTEX_WAKE}:
+     * before it moved the sleepers' sequence word ({@code release-before-sequence}) or after
+     * ({@code release-before-wake}). The count is zero, and every waiter asleep in an untimed
+     * {@code await()} returns: a platform thread looks again after at most 100 ms; of many virtual
+     * threads, the handle's {@link Lookout} does, returns, and nudges the others as it leaves.
+     * Before the bound the waiter slept on for good: nobody counts a latch down past zero.
      */
-    @Test
-    void latchWaiterReturnsWhenTheLastCountDownIsKilledBeforeItsWake() throws Exception {
+    @ParameterizedTest(name = "{0} waiters, {1}")
+    @CsvSource({"platform:1, release-before-sequence", "platform:1, release-before-wake",
+        "virtual:20, release-before-sequence", "virtual:20, release-before-wake"})
+    void latchWaitersReturnWhenTheLastCountDownIsKilledBeforeItsWake(String waiters, String fault) throws Exception {
         area(1);
         try (ProcessCountDownLatch latch = area.latch()) {
             for (int i = 1; i < SharedArea.BARRIER_PARTIES; i++) {
                 latch.countDown();
             }
-            CompletableFuture<Void> waiter = new CompletableFuture<>();
-            Thread.ofPlatform().daemon().name("latch-waiter").start(() -> {
-                try {
-                    latch.await(); // no deadline
-                    waiter.complete(null);
-                } catch (Throwable t) {
-                    waiter.completeExceptionally(t);
-                }
+            List<CompletableFuture<Boolean>> done = startWaiters(waiters, () -> {
+                latch.await(); // no deadline
+                return true;
             });
-            awaitSleeper(latch);
-            ChildJvm last = startWithFaults("release-before-wake:1", "count-down");
-            last.awaitLine("FAULT release-before-wake", LONG);
+            awaitSleepers(latch, done.size());
+            ChildJvm last = startWithFaults(fault + ":1", "count-down");
+            last.awaitLine("FAULT " + fault, LONG);
             last.kill();
             assertEquals(0, latch.count());
-            waiter.get(30, TimeUnit.SECONDS); // a hang guard: it returns within about 100 ms
+            for (CompletableFuture<Boolean> waiter : done) {
+                assertTrue(waiter.get(60, TimeUnit.SECONDS)); // a hang guard
+            }
         }
     }
 
     /**
-     * A signaller killed after moving the condition's sequence, before its {@code FUTEX_WAKE}: the
-     * waiter, asleep in an untimed {@code await(mutex)}, sees the move after at most 100 ms, and
-     * takes the mutex the dead signaller held ({@code OWNER_DIED}). Before the bound it slept on.
+     * The holder of a mutex or of a semaphore's last permit killed after its release's
+     * compare-and-set, before it moved the sleepers' sequence word ({@code release-before-sequence}):
+     * the lock is free, or a permit available, but nothing wakes the sleepers. Every waiter, in an
+     * untimed {@code lock()} or {@code acquire()}, gets it in turn: a platform thread by looking
+     * again within 100 ms; of many virtual threads, the handle's {@link Lookout} takes it, and its
+     * unlock or release wakes the next.
      */
-    @Test
-    void conditionWaiterReturnsWhenTheSignallerIsKilledBeforeItsWake() throws Exception {
+    @ParameterizedTest(name = "{0} waiters, {1}")
+    @CsvSource({"platform:1, mutex", "virtual:20, mutex", "platform:1, semaphore", "virtual:20, semaphore"})
+    void waitersGoOnWhenAReleaserIsKilledBeforeItMovesTheSequence(String waiters, String kind) throws Exception {
         area(1);
-        try (ProcessMutex mutex = area.mutex(); ProcessCondition condition = area.condition()) {
-            CompletableFuture<Acquisition> waiter = new CompletableFuture<>();
-            Thread.ofPlatform().daemon().name("condition-waiter").start(() -> {
-                try {
-                    mutex.lock();
-                    Acquisition relocked = null;
-                    while (area.get(SharedArea.FLAG) == 0) {
-                        relocked = condition.await(mutex); // no deadline
-                    }
-                    mutex.unlock();
-                    waiter.complete(relocked);
-                } catch (Throwable t) {
-                    waiter.completeExceptionally(t);
+        boolean mutex = kind.equals("mutex");
+        try (ProcessMutex lock = area.mutex(); ProcessSemaphore semaphore = area.semaphore()) {
+            ChildJvm holder = startWithFaults("release-before-sequence:1", mutex ? "mutex-hold-release" : "sem-hold-release");
+            holder.awaitLine("HELD ACQUIRED", LONG);
+            List<CompletableFuture<Acquisition>> done = startWaiters(waiters, () -> {
+                Acquisition got;
+                if (mutex) {
+                    got = lock.lock(); // no deadline
+                    lock.unlock();
+                } else {
+                    got = semaphore.acquire(); // no deadline
+                    semaphore.release();
                 }
+                return got;
             });
-            awaitSleeper(condition);
-            ChildJvm signaller = startWithFaults("release-before-wake:1", "cond-signal");
-            signaller.awaitLine("FAULT release-before-wake", LONG);
-            signaller.kill();
-            assertEquals(Acquisition.OWNER_DIED, waiter.get(30, TimeUnit.SECONDS)); // a hang guard
+            awaitSleepers(mutex ? lock : semaphore, done.size());
+            area.set(SharedArea.FLAG, 1);
+            holder.awaitLine("FAULT release-before-sequence", LONG);
+            holder.kill();
+            for (CompletableFuture<Acquisition> waiter : done) {
+                assertEquals(Acquisition.ACQUIRED, waiter.get(60, TimeUnit.SECONDS)); // a hang guard
+            }
         }
     }
 
-    /** Waits until {@code handle} shows a registered sleeper (its waiter is about to sleep or asleep). */
-    private static void awaitSleeper(SyncHandle<?> handle) throws InterruptedException {
+    /**
+     * A signaller killed after moving the condition's sequence, before its {@code FUTEX_WAKE}: every
+     * waiter, asleep in an untimed {@code await(mutex)}, sees the move (a platform thread after at
+     * most 100 ms; of many virtual threads the lookout, whose leaving nudges the others, and any
+     * sleep on the moved word returns at once), and takes the mutex the dead signaller held
+     * ({@code OWNER_DIED}, until somebody marks it consistent). Before the bound it slept on.
+     */
+    @ParameterizedTest(name = "{0} waiters")
+    @ValueSource(strings = {"platform:1", "virtual:20"})
+    void conditionWaitersReturnWhenTheSignallerIsKilledBeforeItsWake(String waiters) throws Exception {
+        area(1);
+        try (ProcessMutex mutex = area.mutex(); ProcessCondition condition = area.condition()) {
+            List<CompletableFuture<Acquisition>> done = startWaiters(waiters, () -> {
+                mutex.lock();
+                Acquisition relocked = null;
+                while (area.get(SharedArea.FLAG) == 0) {
+                    relocked = condition.await(mutex); // no deadline
+                }
+                mutex.unlock();
+                return relocked;
+            });
+            awaitSleepers(condition, done.size());
+            ChildJvm signaller = startWithFaults("release-before-wake:1", "cond-signal");
+            signaller.awaitLine("FAULT release-before-wake", LONG);
+            signaller.kill();
+            for (CompletableFuture<Acquisition> waiter : done) {
+                assertEquals(Acquisition.OWNER_DIED, waiter.get(60, TimeUnit.SECONDS)); // a hang guard
+            }
+        }
+    }
+
+    /**
+     * Starts the waiters {@code spec} names ({@code platform:N} or {@code virtual:N}), each running
+     * {@code body} once; their futures complete with its result or its exception.
+     */
+    private static <T> List<CompletableFuture<T>> startWaiters(String spec, Callable<T> body) {
+        String[] parts = spec.split(":");
+        Thread.Builder builder = parts[0].equals("virtual") ? Thread.ofVirtual() : Thread.ofPlatform().daemon();
+        List<CompletableFuture<T>> futures = new ArrayList<>();
+        for (int i = Integer.parseInt(parts[1]); i > 0; i--) {
+            CompletableFuture<T> future = new CompletableFuture<>();
+            builder.name("waiter-" + i).start(() -> {
+                try {
+                    future.complete(body.call());
+                } catch (Throwable t) {
+                    future.completeExceptionally(t);
+                }
+            });
+            futures.add(future);
+        }
+        return futures;
+    }
+
+    /** Waits until {@code handle} shows {@code n} registered sleepers (about to sleep or asleep). */
+    private static void awaitSleepers(SyncHandle<?> handle, int n) throws InterruptedException {
         long deadline = System.nanoTime() + LONG.toNanos();
-        while (!handle.toString().contains(" 1 sleeper]")) {
+        while (!handle.toString().contains(" " + n + (n == 1 ? " sleeper]" : " sleepers]"))) {
             assertTrue(System.nanoTime() - deadline < 0, "no sleeper: " + handle);
             Thread.sleep(10);
         }
