@@ -5,6 +5,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 import io.jipc.ClosedException;
+import io.jipc.platform.FdPoller;
 import io.jipc.platform.Libc;
 import io.jipc.platform.Sockets;
 
@@ -21,8 +22,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * leaves last, so a descriptor number is never reused while a thread of this socket still uses it.
  *
  * <p><b>Waiting.</b> A platform thread sleeps in {@code poll(2)} (slices of at most
- * {@link #SLICE_MILLIS}, so an interrupt is noticed); a virtual thread parks and the
- * {@link Poller} wakes it.
+ * {@link #SLICE_MILLIS}, so an interrupt is noticed); a virtual thread parks and the process's
+ * {@link FdPoller} (one platform thread in {@code epoll_wait} for every descriptor of jipc that
+ * somebody waits on) wakes it; {@link #close()} and the release of the descriptor cancel its
+ * registration, the release before the descriptor is closed.
  */
 final class NativeSocket implements AutoCloseable {
     static final int SLICE_MILLIS = 100;
@@ -102,7 +105,7 @@ final class NativeSocket implements AutoCloseable {
             return false;
         }
         if (Thread.currentThread().isVirtual()) {
-            Poller.get().await(fd, events, deadlineNanos);
+            FdPoller.await(fd, events, deadlineNanos, this::isClosed);
         } else {
             long millis = Math.min(SLICE_MILLIS, TimeUnit.NANOSECONDS.toMillis(Math.min(remaining, Long.MAX_VALUE / 2)
                     + 999_999)); // rounded up: a sub-millisecond wait still sleeps
@@ -134,7 +137,7 @@ final class NativeSocket implements AutoCloseable {
             } catch (RuntimeException ignored) {
                 // a socket that cannot be shut down (e.g. a listener in a strange state) is closed anyway
             }
-            Poller.cancel(fd);
+            FdPoller.cancel(fd);
             if (state.get() == CLOSED) {
                 releaseOnce();
             }
@@ -145,7 +148,7 @@ final class NativeSocket implements AutoCloseable {
 
     private void releaseOnce() {
         if (released.compareAndSet(0, 1)) {
-            Poller.cancel(fd);
+            FdPoller.cancel(fd); // before the close: the number may be reused at once
             Libc.close(fd);
         }
     }

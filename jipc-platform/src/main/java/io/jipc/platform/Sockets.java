@@ -565,6 +565,11 @@ public final class Sockets {
         return events.get(JAVA_INT, (long) i * EPOLL_EVENT_SIZE + EPOLL_DATA_OFFSET);
     }
 
+    /** The events ({@code EPOLLIN}, ...) of entry {@code i} of an {@link #epollWait} result. */
+    public static int epollEventEvents(MemorySegment events, int i) {
+        return events.get(JAVA_INT, (long) i * EPOLL_EVENT_SIZE);
+    }
+
     // ------------------------------------------------------------------ addresses
 
     /** Writes {@code address} as a {@code sockaddr} at the start of {@code out}; returns its length. */
