@@ -4,7 +4,10 @@ import io.jipc.shm.*;
 import java.nio.file.*;
 import java.time.Duration;
 
-/** args: lock|mq|cbuf N. N virtual threads blocked in: file lock (one file, held), take of one POSIX mq, take of own CircularBuffer. */
+/**
+ * args: lock|mq|mqown|cbuf N. N virtual threads blocked in: file lock (one file, held), take of one POSIX
+ * mq handle, take of an own handle of one POSIX mq (N handles), take of own CircularBuffer.
+ */
 public class MiscWait {
     public static void main(String[] a) throws Exception {
         String mode = a[0]; int n = Integer.parseInt(a[1]);
@@ -33,6 +36,18 @@ public class MiscWait {
                 void wakeAll() throws Exception { for (int i = 0; i < wakeCount(); i++) s.put(new byte[]{1}); }
             };
             cleanup = () -> PosixMessageQueue.unlink(name);
+        } else if (mode.equals("mqown")) {
+            String name = "/explore-vthreads-" + pid;
+            PosixMessageQueue.create(name, MqAttributes.of(10, 64)).close();
+            PosixMessageQueue s = PosixMessageQueue.open(name, MqAccess.SEND);
+            PosixMessageQueue[] q = new PosixMessageQueue[n];
+            for (int i = 0; i < n; i++) q[i] = PosixMessageQueue.open(name, MqAccess.RECEIVE);
+            h = new Harness(n) {
+                void block(int i) throws Exception { q[i].take(); }
+                boolean blockTimed(int i, Duration d) throws Exception { return q[i].poll(d) != null; }
+                void wakeAll() throws Exception { for (int i = 0; i < wakeCount(); i++) s.put(new byte[]{1}); }
+            };
+            cleanup = () -> { for (PosixMessageQueue x : q) x.close(); s.close(); PosixMessageQueue.unlink(name); };
         } else {
             CircularBuffer[] b = new CircularBuffer[n];
             for (int i = 0; i < n; i++) b[i] = CircularBuffer.create("cb" + pid + "-" + i, 8, 4);

@@ -11,8 +11,8 @@ import java.util.function.Consumer;
  *
  * <p>One virtual thread serves it: it takes each message with {@link PosixMessageQueue#take()} and
  * calls the listener, so the listener runs on that thread, one message at a time, in the order the
- * messages were received. While the queue is empty the thread is parked, and the handle's polling
- * thread waits in {@code ppoll(2)} for the queue's descriptor to become readable — the kernel's
+ * messages were received. While the queue is empty the thread is parked, and the process's poller
+ * thread waits in {@code epoll_wait} for the queue's descriptor to become readable — the kernel's
  * notification that a message arrived. Unlike {@code mq_notify(3)} this fires for every arrival,
  * needs no re-arming, allows any number of subscribers in any number of processes and uses no
  * signal and no thread of the C library.

@@ -61,9 +61,10 @@ import java.util.regex.Pattern;
  * The handle's descriptor is in non-blocking mode ({@code O_NONBLOCK}): every transfer is one
  * {@code mq_send}/{@code mq_receive} that never sleeps, and blocking calls wait between attempts
  * for the descriptor to become ready (the kernel makes it readable when the queue is not empty and
- * writable when it is not full). A waiting thread parks; one platform thread per handle, started on
- * the first wait, waits in {@code ppoll(2)} on behalf of all of them and unparks them when the
- * queue is ready. So a virtual thread never pins its carrier, and an interrupt ends a wait at once.
+ * writable when it is not full). A waiting thread parks; the process's one poller thread waits in
+ * {@code epoll_wait} on behalf of the waiters of every handle and unparks them when their queue is
+ * ready (a handle costs no thread of its own). So a virtual thread never pins its carrier, and an
+ * interrupt ends a wait at once.
  * A blocked call returns when it succeeds, its timeout passes (measured on the monotonic clock, so
  * a change of the wall clock does not shorten or lengthen it), the thread is interrupted
  * ({@link InterruptedException}) or {@link #close()} is called from another thread
@@ -97,8 +98,6 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
     private final MqAccess access;
     private final int maxMessages;
     private final int maxMessageSize;
-    /** Readable once the handle is closed: ends every wait on it. */
-    private final int closeFd;
     private final UseCount uses;
     private final QueueWaiters waiters;
     private final List<MqSubscription> subscriptions = new CopyOnWriteArrayList<>();
@@ -110,9 +109,8 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
         MessageQueues.Attributes attributes = MessageQueues.attributes(mqd, name);
         this.maxMessages = (int) attributes.maxMessages();
         this.maxMessageSize = (int) attributes.messageSize();
-        this.closeFd = Readiness.eventFd(name);
         this.uses = new UseCount(this::release);
-        this.waiters = new QueueWaiters(mqd, closeFd, name, uses);
+        this.waiters = new QueueWaiters(mqd, uses);
     }
 
     // =================================================================== lifecycle
@@ -311,19 +309,16 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
         }
         try {
             if (uses.close()) {
-                Readiness.signal(closeFd, name); // still open: this call holds a use
+                waiters.closing(); // the descriptor is still open: this call holds a use
             }
         } finally {
-            uses.exit(); // the last one out releases the descriptors
+            uses.exit(); // the last one out releases the descriptor
         }
     }
 
     private void release() {
-        try {
-            MessageQueues.close(mqd, name);
-        } finally {
-            Libc.close(closeFd);
-        }
+        waiters.closing(); // out of the poller's epoll set before the number can be reused
+        MessageQueues.close(mqd, name);
     }
 
     public boolean isClosed() {
