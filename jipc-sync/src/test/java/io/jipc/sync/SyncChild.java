@@ -2,7 +2,11 @@ package io.jipc.sync;
 
 import io.jipc.testkit.ChildMain;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * The other processes of the synchronization tests: {@code SyncChild <mode> <area> args...}, one
@@ -17,11 +21,15 @@ import java.util.concurrent.TimeUnit;
  * <li>{@code mutex-hold-release}, {@code sem-hold-release}: takes the mutex, or a permit, prints
  *     {@code HELD}, waits until the FLAG word is not 0, then unlocks or releases and prints
  *     {@code RELEASED} (meant to be killed at a fault point of the release).</li>
- * <li>{@code mutex-torn}: forever: lock; if told {@code OWNER_DIED}, repair (B = A) and mark
- *     consistent ({@code REPAIRED}); else check A == B ({@code VIOLATION} if not); A++, a pause,
- *     B++; unlock. Prints {@code RUNNING} after its first round. Meant to be killed anywhere.</li>
- * <li>{@code sem-torn}: forever: acquire; if told {@code OWNER_DIED}, repair (inside = 0) and mark
- *     consistent; else check inside == 0; inside = 1, a pause, count A, inside = 0; release.</li>
+ * <li>{@code mutex-torn <threads>}: forever, on each of the threads {@code <threads>} names
+ *     ({@code platform:N} or {@code virtual:N}, all through one handle): lock; if told
+ *     {@code OWNER_DIED}, repair (B = A) and mark consistent ({@code REPAIRED}); else check A == B
+ *     ({@code VIOLATION} if not); A++, a pause, B++; unlock. Prints {@code RUNNING} once a thread
+ *     holds the lock for the first time (before its unlock, which a fault point may stop). Meant
+ *     to be killed anywhere.</li>
+ * <li>{@code sem-torn <threads>}: the same with the semaphore: acquire; if told {@code OWNER_DIED},
+ *     repair (inside = 0) and mark consistent; else check inside == 0; inside = 1, a pause, count A,
+ *     inside = 0; release.</li>
  * <li>{@code cond-signal}: lock, FLAG = 1, signalAll, unlock; prints {@code SIGNALLED}.</li>
  * <li>{@code cond-wait}: lock, await while FLAG == 0, unlock; prints {@code WAITING} first and
  *     {@code WOKEN} at the end.</li>
@@ -116,8 +124,14 @@ public final class SyncChild {
                 semaphore.release();
                 say("RELEASED");
             }
-            case "mutex-torn" -> mutexTorn(area);
-            case "sem-torn" -> semaphoreTorn(area);
+            case "mutex-torn" -> {
+                ProcessMutex mutex = area.mutex();
+                runForever(args[2], told -> mutexTornRound(area, mutex, told, SyncChild::say));
+            }
+            case "sem-torn" -> {
+                ProcessSemaphore semaphore = area.semaphore();
+                runForever(args[2], told -> semaphoreTornRound(area, semaphore, told, SyncChild::say));
+            }
             case "cond-signal" -> {
                 try (ProcessMutex mutex = area.mutex(); ProcessCondition condition = area.condition()) {
                     mutex.lock();
@@ -189,49 +203,87 @@ public final class SyncChild {
         }
     }
 
-    private static void mutexTorn(SharedArea area) throws InterruptedException {
-        ProcessMutex mutex = area.mutex();
-        boolean told = false;
-        while (true) {
-            if (mutex.lock() == Acquisition.OWNER_DIED) {
-                area.set(SharedArea.COUNTER_B, area.get(SharedArea.COUNTER_A));
-                mutex.markConsistent();
-                say("REPAIRED");
-            } else if (area.get(SharedArea.COUNTER_A) != area.get(SharedArea.COUNTER_B)) {
-                say("VIOLATION A=" + area.get(SharedArea.COUNTER_A) + " B=" + area.get(SharedArea.COUNTER_B));
+    /** One round of a torn mode; {@code told} says whether {@code RUNNING} was reported already. */
+    @FunctionalInterface
+    interface Round {
+        void run(AtomicBoolean told) throws InterruptedException;
+    }
+
+    /**
+     * Starts the threads {@code spec} names ({@code platform:N} or {@code virtual:N}), each running
+     * {@code round} for ever, and waits for ever; a thread whose round throws reports it as a
+     * {@code VIOLATION} line and ends.
+     */
+    static void runForever(String spec, Round round) throws InterruptedException {
+        AtomicBoolean told = new AtomicBoolean();
+        for (Thread thread : threads(spec, () -> {
+            try {
+                while (true) {
+                    round.run(told);
+                }
+            } catch (Throwable t) {
+                say("VIOLATION " + t);
             }
-            area.set(SharedArea.COUNTER_A, area.get(SharedArea.COUNTER_A) + 1);
-            pause();
-            area.set(SharedArea.COUNTER_B, area.get(SharedArea.COUNTER_B) + 1);
-            mutex.unlock();
-            if (!told) {
-                say("RUNNING");
-                told = true;
-            }
+        })) {
+            thread.join();
         }
     }
 
-    private static void semaphoreTorn(SharedArea area) throws InterruptedException {
-        ProcessSemaphore semaphore = area.semaphore();
-        boolean told = false;
-        while (true) {
-            if (semaphore.acquire() == Acquisition.OWNER_DIED) {
-                area.set(SharedArea.INSIDE, 0);
-                semaphore.markConsistent();
-                say("REPAIRED");
-            } else if (area.get(SharedArea.INSIDE) != 0) {
-                say("VIOLATION inside=" + area.get(SharedArea.INSIDE));
-            }
-            area.set(SharedArea.INSIDE, 1);
-            pause();
-            area.set(SharedArea.COUNTER_A, area.get(SharedArea.COUNTER_A) + 1);
-            area.set(SharedArea.INSIDE, 0);
-            semaphore.release();
-            if (!told) {
-                say("RUNNING");
-                told = true;
-            }
+    /** Starts {@code spec}'s threads ({@code platform:N}, daemons, or {@code virtual:N}) running {@code body}. */
+    static List<Thread> threads(String spec, Runnable body) {
+        String[] parts = spec.split(":");
+        Thread.Builder builder = switch (parts[0]) {
+            case "platform" -> Thread.ofPlatform().daemon();
+            case "virtual" -> Thread.ofVirtual();
+            default -> throw new IllegalArgumentException("not platform:N or virtual:N: " + spec);
+        };
+        List<Thread> threads = new ArrayList<>();
+        for (int i = Integer.parseInt(parts[1]); i > 0; i--) {
+            threads.add(builder.name(parts[0] + "-" + i).start(body));
         }
+        return threads;
+    }
+
+    /**
+     * One round of {@code mutex-torn} on {@code mutex}; what there is to report ({@code REPAIRED},
+     * {@code VIOLATION ...}, the first {@code RUNNING}) goes to {@code report}.
+     */
+    static void mutexTornRound(SharedArea area, ProcessMutex mutex, AtomicBoolean told, Consumer<String> report)
+            throws InterruptedException {
+        if (mutex.lock() == Acquisition.OWNER_DIED) {
+            area.set(SharedArea.COUNTER_B, area.get(SharedArea.COUNTER_A));
+            mutex.markConsistent();
+            report.accept("REPAIRED");
+        } else if (area.get(SharedArea.COUNTER_A) != area.get(SharedArea.COUNTER_B)) {
+            report.accept("VIOLATION A=" + area.get(SharedArea.COUNTER_A) + " B=" + area.get(SharedArea.COUNTER_B));
+        }
+        if (!told.get() && told.compareAndSet(false, true)) {
+            report.accept("RUNNING");
+        }
+        area.set(SharedArea.COUNTER_A, area.get(SharedArea.COUNTER_A) + 1);
+        pause();
+        area.set(SharedArea.COUNTER_B, area.get(SharedArea.COUNTER_B) + 1);
+        mutex.unlock();
+    }
+
+    /** One round of {@code sem-torn} on {@code semaphore}, reporting as {@link #mutexTornRound} does. */
+    static void semaphoreTornRound(SharedArea area, ProcessSemaphore semaphore, AtomicBoolean told,
+                                   Consumer<String> report) throws InterruptedException {
+        if (semaphore.acquire() == Acquisition.OWNER_DIED) {
+            area.set(SharedArea.INSIDE, 0);
+            semaphore.markConsistent();
+            report.accept("REPAIRED");
+        } else if (area.get(SharedArea.INSIDE) != 0) {
+            report.accept("VIOLATION inside=" + area.get(SharedArea.INSIDE));
+        }
+        if (!told.get() && told.compareAndSet(false, true)) {
+            report.accept("RUNNING");
+        }
+        area.set(SharedArea.INSIDE, 1);
+        pause();
+        area.set(SharedArea.COUNTER_A, area.get(SharedArea.COUNTER_A) + 1);
+        area.set(SharedArea.INSIDE, 0);
+        semaphore.release();
     }
 
     /** Says {@code READY}, then waits until the parent sets the START word, so that all contend at once. */

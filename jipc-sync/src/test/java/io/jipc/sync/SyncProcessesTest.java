@@ -13,12 +13,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -39,9 +42,19 @@ class SyncProcessesTest {
     private static final int INCREMENTS = 100_000;
     /** Kills of the crash stress tests: a tenth of the project's kill budget, at least 10. */
     private static final int KILLS = Math.max(10, Integer.getInteger("jipc.test.kills", 200) / 10);
+    /** Processes of the crash stress tests, running at once. */
+    private static final int CONTENDERS = 4;
+    /**
+     * Fault points of the crash stress tests' processes: a release that found sleepers stops, now
+     * and then, after its state change and before it moves their futex word, or after, before its
+     * {@code FUTEX_WAKE} (the stopped thread parks until its process is killed).
+     */
+    private static final String TORN_FAULTS = "release-before-sequence:0.00003,release-before-wake:0.00003";
     private static int counter;
 
     private final List<ChildJvm> children = new ArrayList<>();
+    /** What the crash stress tests' rounds in the test JVM report ({@code REPAIRED}, {@code VIOLATION ...}). */
+    private final Queue<String> ownReports = new ConcurrentLinkedQueue<>();
     private SharedArea area;
 
     @AfterEach
@@ -167,14 +180,21 @@ class SyncProcessesTest {
 
     /**
      * Processes update two words that must stay equal under the mutex, and are killed at random
-     * moments (often inside the critical section, sometimes inside the lock's own steps); killed
-     * ones are replaced. No survivor ever sees the words differ unless told {@code OWNER_DIED}, and
-     * the mutex is never lost: the test ends by taking it.
+     * moments (often inside the critical section, sometimes inside the lock's own steps, and some
+     * while stopped at the fault points {@code release-before-sequence} and {@code release-before-wake}
+     * of an unlock); killed ones are replaced. Each process, and the test JVM beside them, loops on
+     * the threads {@code threads} names, all through one handle: of several virtual threads one is
+     * the handle's {@link Lookout} and the others sleep unwatched. No survivor ever sees the words
+     * differ unless told {@code OWNER_DIED}, every thread of the test JVM gets the mutex again after
+     * the kills (a hang guard), and the mutex is never lost: the test ends by taking it.
      */
-    @Test
-    void mutexSurvivesRandomKills() throws InterruptedException {
+    @ParameterizedTest(name = "{0} threads a process")
+    @ValueSource(strings = {"platform:1", "virtual:8"})
+    void mutexSurvivesRandomKills(String threads) throws Exception {
         area(1);
-        tornStress("mutex-torn");
+        try (ProcessMutex mine = area.mutex()) {
+            tornStress("mutex-torn", threads, told -> SyncChild.mutexTornRound(area, mine, told, ownReports::add));
+        }
         try (ProcessMutex mutex = area.mutex()) {
             Acquisition last = mutex.tryLock(LONG);
             assertTrue(last.acquired(), "the mutex can be taken after the kills");
@@ -191,10 +211,13 @@ class SyncProcessesTest {
      * The same with a binary, tracked semaphore: after the kills, exactly one permit exists (none
      * lost, none duplicated, whatever step of the pending protocol a kill hit).
      */
-    @Test
-    void semaphoreAccountingSurvivesRandomKills() throws InterruptedException {
+    @ParameterizedTest(name = "{0} threads a process")
+    @ValueSource(strings = {"platform:1", "virtual:8"})
+    void semaphoreAccountingSurvivesRandomKills(String threads) throws Exception {
         area(1);
-        tornStress("sem-torn");
+        try (ProcessSemaphore mine = area.semaphore()) {
+            tornStress("sem-torn", threads, told -> SyncChild.semaphoreTornRound(area, mine, told, ownReports::add));
+        }
         try (ProcessSemaphore semaphore = area.semaphore()) {
             Acquisition last = semaphore.tryAcquire(LONG);
             assertTrue(last.acquired(), "the permit can be taken after the kills");
@@ -209,39 +232,117 @@ class SyncProcessesTest {
         }
     }
 
-    private void tornStress(String mode) throws InterruptedException {
-        int contenders = 4;
+    /**
+     * {@value #CONTENDERS} processes run {@code mode} on {@code threads}, with the fault points of
+     * releases armed ({@link #TORN_FAULTS}), and the test JVM runs {@code round} on threads of the
+     * same kind. Until {@link #KILLS} processes died by {@code SIGKILL}: a replacement starts, a
+     * process is killed (every other time one stopped at a fault point, if there is one, else one
+     * at random), and the replacement must get the object ({@code RUNNING}; meanwhile processes
+     * stopped at a fault point are killed and replaced too, see {@link #awaitRunning}). Then every
+     * process is killed, and each of the test JVM's threads must get the object once more (a hang
+     * guard). Prints how many kills hit a process stopped at a fault point.
+     */
+    private void tornStress(String mode, String threads, SyncChild.Round round) throws Exception {
         SplittableRandom random = new SplittableRandom(KILLS);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicBoolean told = new AtomicBoolean();
+        List<CompletableFuture<Integer>> survivors = startWaiters(threads, () -> {
+            int rounds = 0;
+            boolean last;
+            do { // the last round starts after every process was killed
+                last = stop.get();
+                round.run(told);
+                rounds++;
+            } while (!last);
+            return rounds;
+        });
         List<ChildJvm> running = new ArrayList<>();
-        for (int i = 0; i < contenders; i++) {
-            running.add(start(mode));
-        }
-        for (ChildJvm child : running) {
-            child.awaitLine("RUNNING", LONG);
+        for (int i = 0; i < CONTENDERS; i++) {
+            running.add(startWithFaults(TORN_FAULTS, mode, threads));
         }
         StringBuilder outputs = new StringBuilder();
-        int repaired = 0;
-        for (int kill = 0; kill < KILLS; kill++) {
+        int kills = 0;
+        int atFaults = 0;
+        for (int i = 0; i < running.size(); i++) {
+            kills += awaitRunning(running.get(i), running, mode, threads, outputs);
+        }
+        atFaults += kills;
+        while (kills < KILLS) {
             // the replacement starts first: its JVM boots while the victim runs on to its random end
-            ChildJvm fresh = start(mode);
+            ChildJvm fresh = startWithFaults(TORN_FAULTS, mode, threads);
             Thread.sleep(20 + random.nextInt(200));
-            ChildJvm victim = running.remove(random.nextInt(running.size()));
+            ChildJvm victim = running.remove(victim(running, kills % 2 == 0, random));
+            atFaults += stopped(victim) ? 1 : 0;
             victim.kill();
+            kills++;
             outputs.append(victim.output());
-            fresh.awaitLine("RUNNING", LONG);
+            int stoppedKills = awaitRunning(fresh, running, mode, threads, outputs);
+            kills += stoppedKills;
+            atFaults += stoppedKills;
             running.add(fresh);
         }
         for (ChildJvm child : running) {
             child.kill();
             outputs.append(child.output());
         }
+        stop.set(true);
+        int rounds = 0;
+        for (CompletableFuture<Integer> survivor : survivors) {
+            rounds += survivor.get(60, TimeUnit.SECONDS); // a hang guard: each gets it after the last kill
+        }
+        ownReports.forEach(line -> outputs.append(line).append('\n'));
+        int repaired = 0;
         for (String line : outputs.toString().split("\n")) {
             assertFalse(line.startsWith("VIOLATION") || line.contains("Exception"), outputs::toString);
             if (line.equals("REPAIRED")) {
                 repaired++;
             }
         }
-        System.out.println(mode + ": " + KILLS + " kills, " + repaired + " repairs by survivors");
+        System.out.println(mode + " on " + threads + ": " + kills + " kills (" + atFaults + " stopped at a fault point), "
+                + repaired + " repairs, " + rounds + " rounds in the test JVM");
+    }
+
+    /**
+     * Waits until {@code fresh} prints {@code RUNNING}, meanwhile killing and replacing the processes
+     * of {@code running} stopped at a fault point: a stopped thread keeps its handle's process-local
+     * lock (a real kill takes the whole process), so such a process, alive, may keep the object
+     * from the others. Returns how many it killed.
+     */
+    private int awaitRunning(ChildJvm fresh, List<ChildJvm> running, String mode, String threads,
+                             StringBuilder outputs) throws InterruptedException {
+        int killed = 0;
+        long deadline = System.nanoTime() + LONG.toNanos();
+        while (!fresh.output().contains("RUNNING")) {
+            assertTrue(fresh.isAlive() && System.nanoTime() - deadline < 0, () -> "not running: " + fresh.output());
+            for (int i = 0; i < running.size(); i++) {
+                ChildJvm child = running.get(i);
+                if (child != fresh && stopped(child)) {
+                    child.kill();
+                    killed++;
+                    outputs.append(child.output());
+                    running.set(i, startWithFaults(TORN_FAULTS, mode, threads));
+                }
+            }
+            Thread.sleep(10);
+        }
+        return killed;
+    }
+
+    /** Whether a thread of {@code child} stopped at a fault point. */
+    private static boolean stopped(ChildJvm child) {
+        return child.output().contains("FAULT ");
+    }
+
+    /** The index of the next victim: one stopped at a fault point if {@code preferFault} and there is one. */
+    private static int victim(List<ChildJvm> running, boolean preferFault, SplittableRandom random) {
+        if (preferFault) {
+            for (int i = 0; i < running.size(); i++) {
+                if (stopped(running.get(i))) {
+                    return i;
+                }
+            }
+        }
+        return random.nextInt(running.size());
     }
 
     @Test
