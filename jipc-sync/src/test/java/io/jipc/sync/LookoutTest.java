@@ -1,5 +1,6 @@
 package io.jipc.sync;
 
+import io.jipc.ClosedException;
 import io.jipc.WaitStrategy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -157,6 +159,111 @@ class LookoutTest {
             assertEquals(2, arrival.get(30, TimeUnit.SECONDS)); // the first of three arrivals; a hang guard
             assertFalse(barrier.sleepersMayProceed(), "nobody waits any more");
         }
+    }
+
+    /**
+     * The lookout's wait ends by its timeout while others sleep untimed: its leaving nudges them and
+     * one takes the role over, so a change nobody wakes for (a releaser killed before its wake)
+     * still reaches them. Without the nudge on a timeout they would sleep on for good.
+     */
+    @Test
+    void aLookoutThatTimesOutHandsTheRoleOnAndTheNextSeesAChangeNobodyWokeFor() throws Exception {
+        AtomicBoolean go = new AtomicBoolean();
+        CompletableFuture<Boolean> timed = new CompletableFuture<>();
+        Thread first = Thread.ofVirtual().start(() -> {
+            try {
+                timed.complete(Blocking.await(check -> go.get() ? Boolean.TRUE : null, word, WaitStrategy.FUTEX,
+                        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500), false, () -> false));
+            } catch (Throwable t) {
+                timed.completeExceptionally(t);
+            }
+        });
+        awaitUntil(() -> word.lookout().current() == first, "the timed sleeper is the lookout");
+        List<CompletableFuture<Boolean>> others = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            others.add(sleeper(go, () -> false, null));
+        }
+        assertEquals(null, timed.get(30, TimeUnit.SECONDS), "ended by its timeout");
+        awaitUntil(() -> word.lookout().current() != null && word.waiters() == 5, "a new lookout");
+        go.set(true); // no wake
+        for (CompletableFuture<Boolean> other : others) {
+            assertTrue(other.get(30, TimeUnit.SECONDS)); // a hang guard
+        }
+    }
+
+    /**
+     * A handle closed while its lookout and unwatched virtual sleepers wait in a latch's
+     * {@code await()}: every wait ends with {@link ClosedException} (none sleeps on, none throws
+     * anything else), and the shared sleeper count goes back to zero.
+     */
+    @Test
+    void closingALatchEndsTheWaitsOfItsLookoutAndItsUnwatchedSleepers() throws Exception {
+        MemorySegment slot = arena.allocate(ProcessCountDownLatch.SLOT_LENGTH, 64);
+        ProcessCountDownLatch.format(slot, 1);
+        ProcessCountDownLatch latch = ProcessCountDownLatch.in(slot);
+        List<CompletableFuture<Object>> waits = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            waits.add(virtual(() -> {
+                latch.await();
+                return "returned";
+            }));
+        }
+        awaitUntil(() -> latch.toString().contains(" 8 sleepers]") && latch.word.lookout().current() != null,
+                "8 asleep, one the lookout");
+        latch.close();
+        for (CompletableFuture<Object> wait : waits) {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> wait.get(30, TimeUnit.SECONDS));
+            assertInstanceOf(ClosedException.class, e.getCause());
+        }
+        assertEquals(0, (int) INT.getVolatile(slot, (long) ProcessCountDownLatch.WAITERS_OFFSET));
+    }
+
+    /**
+     * The same for a condition's waiters: each wait ends with {@link ClosedException}, holding the
+     * mutex again (each gives it back), and the lookout's leaving does not leave anybody asleep.
+     */
+    @Test
+    void closingAConditionEndsTheWaitsOfItsLookoutAndItsUnwatchedSleepers() throws Exception {
+        MemorySegment mutexSlot = arena.allocate(ProcessMutex.SLOT_LENGTH, 64);
+        MemorySegment conditionSlot = arena.allocate(ProcessCondition.SLOT_LENGTH, 64);
+        ProcessMutex.format(mutexSlot);
+        ProcessCondition.format(conditionSlot);
+        try (ProcessMutex mutex = ProcessMutex.in(mutexSlot)) {
+            ProcessCondition condition = ProcessCondition.in(conditionSlot);
+            List<CompletableFuture<Object>> waits = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                waits.add(virtual(() -> {
+                    mutex.lock();
+                    try {
+                        return condition.await(mutex);
+                    } finally {
+                        mutex.unlock();
+                    }
+                }));
+            }
+            awaitUntil(() -> condition.toString().contains(" 8 sleepers]") && condition.word.lookout().current() != null,
+                    "8 asleep, one the lookout");
+            condition.close();
+            for (CompletableFuture<Object> wait : waits) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> wait.get(30, TimeUnit.SECONDS));
+                assertInstanceOf(ClosedException.class, e.getCause());
+            }
+            assertEquals(0, (int) INT.getVolatile(conditionSlot, (long) ProcessCondition.WAITERS_OFFSET));
+            assertTrue(mutex.ownerPid().isEmpty(), "every waiter gave the mutex back");
+        }
+    }
+
+    /** Runs {@code body} on a new virtual thread; the future completes with its result or exception. */
+    private static CompletableFuture<Object> virtual(java.util.concurrent.Callable<Object> body) {
+        CompletableFuture<Object> result = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                result.complete(body.call());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        });
+        return result;
     }
 
     private CompletableFuture<Boolean> sleeper(AtomicBoolean mayGo, BooleanSupplier othersMayProceed,
