@@ -141,11 +141,14 @@ final class Blocking {
                 now = System.nanoTime();
             }
         } finally {
-            word.deregister();
-            if (!done) {
-                word.wakeIfWaiting(1);
+            try {
+                word.deregister();
+                if (!done) {
+                    word.wakeIfWaiting(1);
+                }
+            } finally {
+                lookout.leave(); // also if the memory was unmapped under a closed handle: the role is process-local
             }
-            lookout.leave();
         }
     }
 

@@ -191,8 +191,11 @@ public final class ProcessCondition extends SyncHandle<ProcessCondition> {
         } catch (IllegalStateException unmapped) {
             closed = closedDuring(unmapped);
         } finally {
-            deregister();
-            lookout.leave();
+            try {
+                deregister();
+            } finally {
+                lookout.leave();
+            }
         }
         if (interrupted != null && unlocked) {
             passOnSignal(sequence);
