@@ -1,6 +1,7 @@
 package io.jipc.pipe;
 
 import io.jipc.ClosedException;
+import io.jipc.platform.FdPoller;
 import io.jipc.platform.Libc;
 import io.jipc.platform.Pipes;
 
@@ -11,6 +12,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * inside a call on it (so a closed number, reused by the kernel for another file, is never read or
  * written by mistake): operations {@link #acquire()} and {@link #release()} around their use;
  * {@link #close()} marks the handle closed and the last user closes the descriptor.
+ *
+ * <p>Virtual threads wait on the descriptor through the process's {@link FdPoller}
+ * ({@link Readiness}). {@link #close()} cancels the descriptor's registration there after marking
+ * the handle closed (its parked waiters are unparked at once and see the close), and again right
+ * before the descriptor itself is closed: epoll watches the open file, which a child or a duplicate
+ * may keep open after this close, so a registration left behind would be taken for one of a new
+ * descriptor that gets the same number.
  *
  * <p>The descriptor is non-blocking while owned. For an adopted descriptor (inherited from a
  * parent), the status flags found are put back before closing, because {@code O_NONBLOCK} belongs to
@@ -91,7 +99,7 @@ final class FdHandle {
                 if (s == 0) {
                     closeNow();
                 } else {
-                    Readiness.closing(fd); // the threads inside may be waiting: open still, they see the close
+                    FdPoller.cancel(fd); // the threads inside may be waiting: open still, they see the close
                 }
                 return;
             }
@@ -107,6 +115,7 @@ final class FdHandle {
                 Pipes.setStatusFlags(fd, restoreFlags, subject);
             }
         } finally {
+            FdPoller.cancel(fd); // before the close: the number may be reused at once
             Libc.close(fd);
         }
     }

@@ -40,9 +40,10 @@ import java.util.Objects;
  *
  * <h2>Blocking</h2>
  * The descriptor is non-blocking; a thread that must wait sleeps in {@code poll(2)} (platform
- * threads, in slices of 50 ms) or parks while the process's poller thread watches the descriptor
- * (virtual threads, which thus never pin their carrier). Waiting is interruptible and a
- * {@link #close()} by another thread ends it with {@link ClosedException} (within 50 ms).
+ * threads, in slices of 50 ms) or parks while the process's one poller thread
+ * ({@code io.jipc.platform.FdPoller}) watches the descriptor (virtual threads, which thus never pin
+ * their carrier). Waiting is interruptible and a {@link #close()} by another thread ends it with
+ * {@link ClosedException} (a virtual thread's at once, a platform thread's within 50 ms).
  * Interrupts follow the library's rule (docs/architecture.md, "Interrupts and timeouts"): a blocking or timed read
  * that finds bytes (or the end of file) at once returns them and leaves the interrupt status set;
  * one that finds none and the thread interrupted throws {@link InterruptedException} and clears the

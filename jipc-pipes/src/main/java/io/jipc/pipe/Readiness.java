@@ -1,13 +1,12 @@
 package io.jipc.pipe;
 
+import io.jipc.platform.FdPoller;
 import io.jipc.platform.Pipes;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -18,29 +17,23 @@ import java.util.concurrent.locks.LockSupport;
  * <ul>
  * <li>A <b>platform thread</b> sleeps in {@code poll} itself, at most {@link #SLICE_NANOS} at a time,
  *     so that an interrupt or a close by another thread is noticed within a slice.</li>
- * <li>A <b>virtual thread</b> must not sleep in a native call (it would pin its carrier): it
- *     registers with the one poller thread of this process, which sleeps in {@code poll} on every
- *     registered descriptor, and parks until the poller unparks it, it is interrupted (at once)
- *     or the slice ends. Waiting on a pipe end ({@link #await(FdHandle, short, long)}), whose
- *     {@link FdHandle#close()} unparks it ({@link #closing}), its slice is
- *     {@link #VIRTUAL_SLICE_NANOS}: with thousands of virtual threads waiting, 50 ms slices made
- *     each re-register 20 times a second and the poller rebuild its whole list each time (most of a
- *     CPU while nothing happened).</li>
+ * <li>A <b>virtual thread</b> must not sleep in a native call (it would pin its carrier). Waiting on
+ *     a pipe end ({@link #await(FdHandle, short, long)}) it parks while the process's one
+ *     {@link FdPoller} thread watches the descriptor, until the descriptor is ready, the thread is
+ *     interrupted (at once; the status stays set), the deadline passes, or the handle is closed
+ *     ({@link FdHandle#close()} cancels the registration, which unparks it at once): no slices.
+ *     Waiting on a bare descriptor ({@link #await(int, short, long)}, a child's pidfd) it registers
+ *     with this class's own poller thread for one slice.</li>
  * </ul>
- * Callers loop: re-try their operation, check closing, interruption and their deadline, and call
- * {@link #await} again. A return says "worth re-trying", never "ready".
+ * Who may call: a thread that holds the descriptor open for the whole wait (inside a call on its
+ * handle). Callers loop: re-try their operation, check closing, interruption and their deadline,
+ * and call {@link #await} again. A return says "worth re-trying", never "ready".
  */
 final class Readiness {
     /** Longest single wait; bounds how late a close or an interrupt of a platform thread is noticed. */
     static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-    /**
-     * Longest single wait of a virtual thread on a pipe end, and of the poller while somebody waits:
-     * an interrupt unparks the thread at once and a close of the end unparks it ({@link #closing}),
-     * so the slice only bounds how long a cancelled registration is watched.
-     */
+    /** How long the poller of {@link #await(int, short, long)} sleeps while somebody waits. */
     static final long VIRTUAL_SLICE_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** The virtual threads waiting on each descriptor of a pipe end, for {@link #closing}. */
-    private static final ConcurrentHashMap<Integer, Set<Thread>> WAITING = new ConcurrentHashMap<>();
 
     private Readiness() {
     }
@@ -52,7 +45,7 @@ final class Readiness {
             return;
         }
         if (Thread.currentThread().isVirtual()) {
-            Poller.INSTANCE.await(fd, events, slice, null);
+            Poller.INSTANCE.await(fd, events, slice);
         } else {
             Pipes.poll(fd, events, (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(slice)));
         }
@@ -60,38 +53,17 @@ final class Readiness {
 
     /**
      * Waits until the descriptor of {@code handle} (held by the caller: acquired, so open) has one of
-     * {@code events}, at most until the deadline or one slice; a close of the handle by another
-     * thread ends the wait of a virtual thread at once.
+     * {@code events}, at most until the deadline ({@link Deadlines}; a platform thread at most one
+     * slice); a close of the handle by another thread ends the wait of a virtual thread at once.
+     *
+     * @throws io.jipc.ErrnoException if the poller cannot watch the descriptor
      */
-    static void await(FdHandle handle, short events, long deadlineNanos) {
+    static void await(FdHandle handle, short events, long deadline) {
         if (!Thread.currentThread().isVirtual()) {
-            await(handle.fd(), events, deadlineNanos);
-            return;
-        }
-        long slice = Deadlines.remaining(deadlineNanos, VIRTUAL_SLICE_NANOS);
-        if (slice <= 0) {
-            return;
-        }
-        Integer fd = handle.fd();
-        Thread self = Thread.currentThread();
-        WAITING.computeIfAbsent(fd, key -> ConcurrentHashMap.newKeySet()).add(self);
-        try {
-            if (!handle.isClosed()) { // closed before it registered: closing() did not see it
-                Poller.INSTANCE.await(handle.fd(), events, slice, handle);
-            }
-        } finally {
-            WAITING.computeIfPresent(fd, (key, threads) -> threads.remove(self) && threads.isEmpty() ? null : threads);
-        }
-    }
-
-    /**
-     * Unparks the virtual threads waiting on {@code fd}, whose handle is being closed (called after it
-     * is marked closed, while the descriptor is still open): they see the close at once.
-     */
-    static void closing(int fd) {
-        Set<Thread> threads = WAITING.get(fd);
-        if (threads != null) {
-            threads.forEach(LockSupport::unpark);
+            await(handle.fd(), events, deadline);
+        } else if (Deadlines.remaining(deadline, 1) > 0) {
+            FdPoller.await(handle.fd(), events, deadline == Deadlines.NONE ? FdPoller.FOREVER : deadline,
+                    handle::isClosed);
         }
     }
 
@@ -135,13 +107,13 @@ final class Readiness {
             Thread.ofPlatform().daemon().name("jipc-pipe-poller").start(this);
         }
 
-        /** Parks until {@code fd} is ready, the slice ends, an interrupt, or {@code handle} (if any) is closed. */
-        void await(int fd, short events, long sliceNanos, FdHandle handle) {
+        /** Parks until {@code fd} is ready, the slice ends or an interrupt. */
+        void await(int fd, short events, long sliceNanos) {
             Waiter waiter = new Waiter(fd, events);
             incoming.add(waiter);
             Pipes.write(wakeWrite, wakeByte, "poller wake-up pipe"); // full pipe: already awake
             long deadline = System.nanoTime() + sliceNanos;
-            while (!waiter.fired && !Thread.currentThread().isInterrupted() && (handle == null || !handle.isClosed())) {
+            while (!waiter.fired && !Thread.currentThread().isInterrupted()) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;
