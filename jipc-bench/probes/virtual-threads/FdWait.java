@@ -6,12 +6,25 @@ import java.nio.file.*;
 import java.time.Duration;
 import java.util.*;
 
-/** args: pipe|unix|tcp N. N virtual threads each blocked reading its own pipe / stream socket. */
+/**
+ * args: pipe|unix|tcp|child N. N virtual threads each blocked reading its own pipe / stream socket, or
+ * in waitFor() on its own child process ("sleep 600"; woken by killing it; keep N to a few hundred).
+ */
 public class FdWait {
     public static void main(String[] a) throws Exception {
         String mode = a[0]; int n = Integer.parseInt(a[1]);
         Harness h;
-        if (mode.equals("pipe")) {
+        Runnable cleanup = () -> { };
+        if (mode.equals("child")) {
+            ChildProcess[] c = new ChildProcess[n];
+            for (int i = 0; i < n; i++) c[i] = Command.of("sleep", "600").start();
+            h = new Harness(n) {
+                void block(int i) throws Exception { c[i].waitFor(); }
+                boolean blockTimed(int i, Duration d) throws Exception { return c[i].waitFor(d).isPresent(); }
+                void wakeAll() throws Exception { for (int i = 0; i < n; i++) if (i % 10 > 1) c[i].kill(); }
+            };
+            cleanup = () -> { for (ChildProcess x : c) x.close(); };
+        } else if (mode.equals("pipe")) {
             Pipe[] p = new Pipe[n];
             for (int i = 0; i < n; i++) p[i] = Pipe.open();
             h = new Harness(n) {
@@ -36,6 +49,7 @@ public class FdWait {
             if (sock != null) sock.toFile().deleteOnExit();
         }
         h.run(mode + " N=" + n);
+        cleanup.run();
         System.exit(0);
     }
 }

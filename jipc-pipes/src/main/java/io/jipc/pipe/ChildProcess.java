@@ -150,16 +150,15 @@ public final class ChildProcess implements AutoCloseable {
                 throw new InterruptedException();
             }
             if (pidfd == null) {
-                Readiness.await(-1, Pipes.POLLIN, deadline); // sleeps one slice
+                Readiness.pause(deadline); // nothing to watch: check again after a slice
             } else {
-                int fd;
                 try {
-                    fd = pidfd.acquire();
+                    pidfd.acquire();
                 } catch (ClosedException reaped) {
                     continue;
                 }
                 try {
-                    Readiness.await(fd, Pipes.POLLIN, deadline);
+                    Readiness.await(pidfd, Pipes.POLLIN, deadline); // a reap by another thread closes it: ends at once
                 } finally {
                     pidfd.release();
                 }

@@ -83,6 +83,43 @@ class ChildProcessTest {
         }
     }
 
+    /**
+     * A virtual thread in {@code waitFor} parks on the process's one poller ({@code FdPoller}, which
+     * pipe ends, sockets and queues share; the pidfd is owned by an {@link FdHandle}, whose close
+     * cancels its registration), not on a poller of its own re-registering every 50 ms, and a kill
+     * ends the wait with the signal.
+     */
+    @Test
+    void aVirtualThreadWaitingForAChildParksOnTheSharedPoller() throws Exception {
+        try (ChildProcess sleeper = Command.of("sleep", "600").start()) {
+            CompletableFuture<ExitStatus> status = new CompletableFuture<>();
+            Thread waiter = Thread.ofVirtual().start(() -> {
+                try {
+                    status.complete(sleeper.waitFor());
+                } catch (Throwable t) {
+                    status.completeExceptionally(t);
+                }
+            });
+            long guard = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); // a hang guard, not a measurement
+            while (!parkedIn(waiter, "io.jipc.platform.FdPoller")) {
+                assertTrue(System.nanoTime() - guard < 0, "the waiter never parked on the shared FdPoller: "
+                        + java.util.Arrays.toString(waiter.getStackTrace()));
+                Thread.sleep(10);
+            }
+            sleeper.kill();
+            assertEquals(ExitStatus.killed(9), status.get(1, TimeUnit.MINUTES));
+        }
+    }
+
+    private static boolean parkedIn(Thread thread, String className) {
+        for (StackTraceElement frame : thread.getStackTrace()) {
+            if (frame.getClassName().equals(className)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Test
     void aMissingProgramIsAClearError() {
         ErrnoException e = assertThrows(ErrnoException.class,

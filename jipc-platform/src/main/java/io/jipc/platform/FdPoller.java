@@ -20,7 +20,7 @@ import java.util.function.BooleanSupplier;
  * deadline at once. However many descriptors have waiters, this costs one platform thread.
  *
  * <p><b>Library-internal.</b> Public only so that jipc's modules (sockets of jipc-net, POSIX message
- * queues of jipc-mq, pipe ends of jipc-pipes) share one poller; applications do not call it.
+ * queues of jipc-mq, pipe ends and pidfds of jipc-pipes) share one poller; applications do not call it.
  *
  * <p><b>Who may call:</b> any thread, platform or virtual, that holds {@code fd} open for the whole
  * {@link #await} (jipc's handles count their calls in and out and close a descriptor only when the
