@@ -6,6 +6,7 @@ import java.util.function.LongSupplier;
 
 import io.jipc.ClosedException;
 import io.jipc.platform.FdPoller;
+import io.jipc.platform.Futex;
 import io.jipc.platform.Libc;
 import io.jipc.platform.Sockets;
 
@@ -21,14 +22,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * view the connection ends) and wakes virtual waiters; the descriptor itself is released by whoever
  * leaves last, so a descriptor number is never reused while a thread of this socket still uses it.
  *
- * <p><b>Waiting.</b> A platform thread sleeps in {@code poll(2)} (slices of at most
- * {@link #SLICE_MILLIS}, so an interrupt is noticed); a virtual thread parks and the process's
+ * <p><b>Waiting.</b> A platform thread sleeps in {@code poll(2)} in slices of at most
+ * {@link #SLICE_MILLIS}, so an interrupt is noticed within that, as in the library's other
+ * platform-thread waits ({@link Futex#SLICE_NANOS}; docs/architecture.md, "Interrupts and
+ * timeouts": {@link Thread#interrupt()} cannot reach a thread inside a system call); a virtual
+ * thread parks (an interrupt unparks it at once) and the process's
  * {@link FdPoller} (one platform thread in {@code epoll_wait} for every descriptor of jipc that
  * somebody waits on) wakes it; {@link #close()} and the release of the descriptor cancel its
  * registration, the release before the descriptor is closed.
  */
 final class NativeSocket implements AutoCloseable {
-    static final int SLICE_MILLIS = 100;
+    /** Longest single {@code poll(2)} of a platform thread: the library's slice, 50 ms ({@link Futex#SLICE_NANOS}). */
+    static final int SLICE_MILLIS = (int) TimeUnit.NANOSECONDS.toMillis(Futex.SLICE_NANOS);
     private static final int CLOSED = 1 << 30;
 
     final int fd;
