@@ -86,8 +86,8 @@ public final class RemoteMailbox implements MessageChannel {
     /** The limit the gateway announced in {@link Wire.Opened}: the mailbox's, or the gateway's frame limit. */
     private int announcedMaxMessageSize;
     /** {@link #announcedMaxMessageSize}, and at most what {@link RemoteOptions#maxFrameSize()} carries. */
-    private int maxMessageSize;
-    private int priorities;
+    private volatile int maxMessageSize; // volatile: a send checks it before it takes its turn
+    private volatile int priorities;
     private volatile boolean closed;
 
     private RemoteMailbox(URI uri, RemoteOptions options) {
@@ -173,6 +173,7 @@ public final class RemoteMailbox implements MessageChannel {
 
     @Override
     public boolean offer(byte[] message, int priority, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(message, "message"); // before the timeout, as a local mailbox checks them
         return send(message, priority, Wire.Wait.TIMED, nanos(timeout));
     }
 
@@ -181,8 +182,18 @@ public final class RemoteMailbox implements MessageChannel {
         send(message, priority, Wire.Wait.FOREVER, 0);
     }
 
+    /**
+     * Checks the arguments in a local mailbox's order (message, timeout, size, priority; then whether
+     * the handle is closed: docs/architecture.md, "Argument errors"), against the limits of the
+     * current connection or, closed, the last one. With no connection (lost, not closed) they are
+     * checked only once the next connection has announced the limits: a mailbox created anew under
+     * the name may have other ones.
+     */
     private boolean send(byte[] message, int priority, Wire.Wait wait, long timeoutNanos) throws InterruptedException {
         Objects.requireNonNull(message, "message");
+        if (closed || connection != null) {
+            checkSend(message, priority);
+        }
         long deadline = deadline(wait, timeoutNanos);
         if (!lock.tryLock() && !Turns.take(lock, deadline)) { // free: taken even by an interrupted thread
             interruptedUnlessAtOnce(wait);
@@ -191,14 +202,7 @@ public final class RemoteMailbox implements MessageChannel {
         timeoutNanos = left(wait, timeoutNanos, deadline);
         try {
             StreamConnection c = connection();
-            if (message.length > maxMessageSize) {
-                throw new MessageTooLargeException(message.length + "-byte message exceeds the " + maxMessageSize
-                        + " bytes of remote mailbox " + uri, message.length, maxMessageSize);
-            }
-            if (priority < 0 || priority >= priorities) {
-                throw new IllegalArgumentException("priority " + priority + " outside 0.." + (priorities - 1)
-                        + " of remote mailbox " + uri);
-            }
+            checkSend(message, priority); // again: a new connection may have announced other limits
             boolean onlyAtOnce = interruptedBeforeWaiting(wait);
             Answer answer = onlyAtOnce ? call(c, new Wire.Send(Wire.Wait.NOW, priority, 0, message), false)
                     : call(c, new Wire.Send(wait, priority, timeoutNanos, message), wait != Wire.Wait.NOW);
@@ -218,6 +222,20 @@ public final class RemoteMailbox implements MessageChannel {
             return sent.accepted();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Refuses a message longer than {@link #maxMessageSize()}, then a priority the mailbox has no level for. */
+    private void checkSend(byte[] message, int priority) {
+        int limit = maxMessageSize;
+        if (message.length > limit) {
+            throw new MessageTooLargeException(message.length + "-byte message exceeds the " + limit
+                    + " bytes of remote mailbox " + uri, message.length, limit);
+        }
+        int levels = priorities;
+        if (priority < 0 || priority >= levels) {
+            throw new IllegalArgumentException("priority " + priority + " outside 0.." + (levels - 1)
+                    + " of remote mailbox " + uri);
         }
     }
 
