@@ -30,26 +30,30 @@ import java.util.concurrent.TimeUnit;
  * <p><b>Identity and lifetime.</b> The handle belongs to the mailbox file the name referred to when
  * it was {@linkplain #open opened} (its device and inode). {@link #isCurrent()} tells whether the
  * name still refers to that file (one {@code stat}): a destroyed mailbox, or one created anew under
- * the name, is no longer current. The gateway holds one reference while the handle is its current
- * one for the name, each session one from its {@code Open} to its end; the handle is to be closed
- * when the last reference goes ({@link #release()} returns true), so a session keeps the mailbox it
- * opened, as a local handle keeps a destroyed mailbox until closed.
+ * the name, is no longer current. Each session holds one reference from its {@code Open} to its
+ * end (the first from the {@linkplain #open open}); the handle is to be closed when the last
+ * reference goes ({@link #release()} returns true), so a session keeps the mailbox it opened, as a
+ * local handle keeps a destroyed mailbox until closed, and the gateway process gives back the roles
+ * it took in the mailbox (receiver, single sender) once no session uses it.
  *
  * <p>Thread-safe: each client session calls from its own virtual thread; a {@link Received} is
  * settled by the thread that polled it.
  */
 final class ExportedMailbox implements AutoCloseable {
     final Mailbox mailbox;
+    /** The name it was opened by (the gateway's key for it). */
+    final String name;
     private final boolean acknowledged;
     /** Held by the session whose delivery is outstanding (acknowledged mode); fair: waiters in order. */
     private final Semaphore receiveTurn = new Semaphore(1, true);
     private final Path path;
     /** The identity (device and inode) of the file {@link #mailbox} maps. */
     private final Object fileKey;
-    /** References: the gateway's (while current) and each session's; guarded by this. */
+    /** References: each session's; guarded by this. */
     private int references = 1;
 
-    private ExportedMailbox(Mailbox mailbox, Path path, Object fileKey) {
+    private ExportedMailbox(String name, Mailbox mailbox, Path path, Object fileKey) {
+        this.name = name;
         this.mailbox = mailbox;
         this.acknowledged = mailbox.receivePolicy() != ReceivePolicy.SHARED;
         this.path = path;
@@ -57,7 +61,7 @@ final class ExportedMailbox implements AutoCloseable {
     }
 
     /**
-     * Opens the mailbox {@code name}, with one reference (the gateway's). The file's identity is read
+     * Opens the mailbox {@code name}, with one reference (the opening session's). The file's identity is read
      * before and after the open, and the open is repeated if they differ (the name was destroyed or
      * re-created meanwhile), so the identity kept is that of the file mapped: while the mapping
      * lives, no other file gets its inode.
@@ -72,7 +76,7 @@ final class ExportedMailbox implements AutoCloseable {
             Mailbox mailbox = Mailbox.open(name);
             Object after = fileKey(path);
             if (after != null && after.equals(before)) {
-                return new ExportedMailbox(mailbox, path, after);
+                return new ExportedMailbox(name, mailbox, path, after);
             }
             mailbox.close(); // replaced while it was being opened: open what the name refers to now
         }

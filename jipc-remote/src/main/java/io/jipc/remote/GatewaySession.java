@@ -179,8 +179,9 @@ final class GatewaySession {
                     // a ping, or an acknowledgement or cancellation that arrived after its request ended
                 }
             }
-        } catch (MailboxBusyException e) {
-            reply(new Wire.Error(Wire.ErrorCode.RECEIVER_BUSY, e.getMessage()));
+        } catch (MailboxBusyException e) { // one code for both roles: see Wire.ErrorCode.RECEIVER_BUSY
+            reply(new Wire.Error(Wire.ErrorCode.RECEIVER_BUSY, (request instanceof Wire.Send ? "sender" : "receiver")
+                    + " role busy: " + e.getMessage()));
         } catch (IllegalArgumentException e) {
             reply(new Wire.Error(Wire.ErrorCode.BAD_PRIORITY, e.getMessage()));
         } catch (JipcException e) {

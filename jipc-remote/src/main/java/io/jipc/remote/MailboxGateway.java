@@ -31,9 +31,20 @@ import java.util.concurrent.ConcurrentHashMap;
  * }</pre>
  *
  * <p><b>Threads.</b> Each client is served in a virtual thread of its own, one request at a time
- * (the protocol is in {@code docs/remote.md}). The gateway process opens each mailbox once and is
- * the mailbox's receiver for remote clients: another local process receiving from the same
- * mailbox makes remote receives fail with {@link Wire.ErrorCode#RECEIVER_BUSY} (exclusive mailboxes).
+ * (the protocol is in {@code docs/remote.md}).
+ *
+ * <p><b>Roles.</b> The gateway process sends and receives for its clients, with one handle per
+ * mailbox that the connections which opened the mailbox share. It holds that handle only while
+ * such a connection exists: when the last one ends (the client closed it, or was dropped: gone,
+ * silent, broke the protocol), the gateway closes the handle, and so gives back whatever role its
+ * process took in the mailbox — the receiver role of an exclusive mailbox (a remote receive takes
+ * it), the sender role of a {@linkplain io.jipc.mailbox.MailboxOptions.Builder#singleSender
+ * single-sender} mailbox (a remote send takes it) — so that a local process may take it, as when a
+ * local holder closes its last handle. While a connection holds the role, a local process that tries
+ * gets {@link io.jipc.mailbox.MailboxBusyException}; while a local process holds it, a remote
+ * request that needs it is answered {@link Wire.ErrorCode#RECEIVER_BUSY} (the one code for both
+ * roles; the text says which) and the connection stays usable. Until 2026-12-05 the gateway kept
+ * every mailbox it had opened until it stopped, and with it every role it had taken.
  *
  * <p><b>A destroyed mailbox.</b> Each client's {@code Open} checks that the name still refers to
  * the mailbox file the gateway holds (its device and inode, one {@code stat}). A mailbox destroyed
@@ -75,7 +86,10 @@ public final class MailboxGateway implements AutoCloseable {
     private final RemoteOptions options;
     private final Set<String> exports;
     private final boolean exportAll;
-    /** The current handle of each mailbox name opened: checked against the name at each Open. */
+    /**
+     * The current handle of each mailbox name that a connection has open: checked against the name at
+     * each Open; removed (and closed) with its last connection ({@link #release}).
+     */
     private final Map<String, ExportedMailbox> open = new ConcurrentHashMap<>();
     /** Every handle not yet closed: the current ones, and those of destroyed mailboxes that sessions still use. */
     private final Set<ExportedMailbox> handles = ConcurrentHashMap.newKeySet();
@@ -164,13 +178,13 @@ public final class MailboxGateway implements AutoCloseable {
 
     private void begin(NameService names) {
         for (String name : exports) {
-            ExportedMailbox mailbox = ExportedMailbox.open(name);
-            open.put(name, mailbox);
-            handles.add(mailbox);
+            long id;
+            try (Mailbox mailbox = Mailbox.open(name)) { // it must exist; the handle is opened by the first client
+                id = mailbox.id();
+            }
             if (names != null) {
-                registrations.add(names.register(name, NameRecord.of(Mailboxes.KIND,
-                        Long.toUnsignedString(mailbox.mailbox.id()), address(name))
-                        .withAttribute(Mailboxes.HOST, Mailboxes.hostId())));
+                registrations.add(names.register(name, NameRecord.of(Mailboxes.KIND, Long.toUnsignedString(id),
+                        address(name)).withAttribute(Mailboxes.HOST, Mailboxes.hostId())));
             }
         }
         server.onHandlerError((connection, error) -> {
@@ -199,10 +213,11 @@ public final class MailboxGateway implements AutoCloseable {
     /**
      * The exported mailbox {@code name} for a session's {@code Open}, with a reference the session
      * gives back with {@link #release} when it ends; null if the name is not exported or no mailbox
-     * has it now. The handle is kept between Opens and checked at each (one {@code stat}): a
-     * mailbox destroyed since is no longer served (null, as a local open fails), and one created
-     * anew under the name is opened. The handle of the old one stays open until the sessions that
-     * opened it end, as a local handle outlives a destroy.
+     * has it now. The handle that other sessions have open is shared, checked at each Open (one
+     * {@code stat}): a mailbox destroyed since is no longer served (null, as a local open fails), and
+     * one created anew under the name is opened. The handle of the old one stays open until the
+     * sessions that opened it end, as a local handle outlives a destroy. With no session, the
+     * mailbox is opened anew.
      *
      * @throws io.jipc.JipcException if the name's file cannot be opened as a mailbox
      */
@@ -218,9 +233,7 @@ public final class MailboxGateway implements AutoCloseable {
                 acquired[0] = cached;
                 return cached;
             }
-            if (cached != null) {
-                release(cached); // the gateway's reference: the name refers to another mailbox, or none
-            }
+            // a cached handle is of a mailbox destroyed or replaced since: its sessions keep it until they end
             ExportedMailbox fresh;
             try {
                 fresh = ExportedMailbox.open(n);
@@ -231,7 +244,6 @@ public final class MailboxGateway implements AutoCloseable {
                 return null;
             }
             handles.add(fresh);
-            fresh.retain();
             acquired[0] = fresh;
             return fresh;
         });
@@ -241,12 +253,35 @@ public final class MailboxGateway implements AutoCloseable {
         return acquired[0];
     }
 
-    /** Gives back a reference {@link #acquire} handed out; the last one closes the handle. */
+    /**
+     * Gives back a reference {@link #acquire} handed out; the last one closes the handle, which gives
+     * back the roles this process took in the mailbox (see the class comment). The current handle of
+     * a name is closed while its entry is removed, in one step that an {@link #acquire} of the name
+     * waits for: a client's Open then maps the mailbox afresh only once the old handle has given its
+     * roles up.
+     */
     void release(ExportedMailbox mailbox) {
-        if (mailbox.release()) {
-            handles.remove(mailbox);
-            mailbox.close();
+        boolean[] current = new boolean[1];
+        open.computeIfPresent(mailbox.name, (name, cached) -> {
+            if (cached != mailbox) {
+                return cached;
+            }
+            current[0] = true;
+            if (!mailbox.release()) {
+                return cached;
+            }
+            closeHandle(mailbox);
+            return null;
+        });
+        // not the current handle (destroyed or replaced since): it never becomes current again
+        if (!current[0] && mailbox.release()) {
+            closeHandle(mailbox);
         }
+    }
+
+    private void closeHandle(ExportedMailbox mailbox) {
+        handles.remove(mailbox);
+        mailbox.close();
     }
 
     /** Clients connected now. */

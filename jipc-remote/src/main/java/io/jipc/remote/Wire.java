@@ -68,9 +68,32 @@ public final class Wire {
         FOREVER
     }
 
-    /** Why the gateway refused a request ({@link Error}). */
+    /**
+     * Why the gateway refused a request ({@link Error}); the wire code is the ordinal. The list is
+     * closed: a client treats a code it does not know as a protocol error, so a new code would need
+     * a new protocol version (docs/remote.md, "Versions").
+     */
     public enum ErrorCode {
-        NO_SUCH_MAILBOX, MESSAGE_TOO_LARGE, BAD_PRIORITY, RECEIVER_BUSY, PROTOCOL, INTERNAL, NOT_OPEN
+        /** 0: the gateway does not export the mailbox, or no mailbox has the name now. Ends the connection. */
+        NO_SUCH_MAILBOX,
+        /** 1: the message exceeds the mailbox's limit. */
+        MESSAGE_TOO_LARGE,
+        /** 2: the mailbox has no level for the priority. */
+        BAD_PRIORITY,
+        /**
+         * 3: a role the request needs is held by another process of the gateway's host: the
+         * receiver role of an exclusive mailbox (a {@link Receive}; text "receiver role busy: ..."),
+         * or the sender role of a single-sender mailbox (a {@link Send}; text "sender role busy:
+         * ...", naming the holder). The name is from the time it meant only the first; one code
+         * serves both, since a new one would break the clients that know these seven.
+         */
+        RECEIVER_BUSY,
+        /** 4: the client broke the protocol. Ends the connection. */
+        PROTOCOL,
+        /** 5: the gateway failed (or the mailbox cannot be served, e.g. remote receives of shared receivers). Ends the connection. */
+        INTERNAL,
+        /** 6: a Send or Receive before the Open. Ends the connection. */
+        NOT_OPEN
     }
 
     /** A message from a client to the gateway. */
