@@ -883,8 +883,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
     /** A non-blocking send with an envelope (on a rendezvous mailbox: a hand-over to a waiting receiver). */
     private boolean offerToLane(MemorySegment message, long offset, int length, int priority, long gateDeadline) {
         checkSize(length);
+        checkPriority(priority); // arguments before state, as the blocking verbs do
         checkOpen();
-        checkPriority(priority);
         if (rendezvous != null) {
             try {
                 return handOver(message, offset, length, priority, FOREVER, true) != 0;
@@ -1173,8 +1173,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     private MailboxClaim tryClaim(int length, int priority, long gateDeadline) {
         checkSize(length);
+        checkPriority(priority); // arguments before state, as the blocking verbs do
         checkOpen();
-        checkPriority(priority);
         if (rendezvous != null) {
             throw new UnsupportedOperationException("mailbox '" + mapped.name + "' is a rendezvous: use put or offer");
         }

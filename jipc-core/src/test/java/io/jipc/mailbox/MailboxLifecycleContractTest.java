@@ -219,6 +219,30 @@ class MailboxLifecycleContractTest extends MailboxContractTest {
         assertMessage(message(4, 1), other.poll());
     }
 
+    /**
+     * Arguments before state (docs/architecture.md): a send with a priority outside the mailbox's
+     * levels through a closed handle is refused for the priority, by every priority verb alike.
+     * Until 2026-12-05 the at-once {@code offer} of a mailbox with levels said closed instead.
+     */
+    @ContractTest
+    void aClosedHandleRefusesABadPriorityForThePriority(MailboxConfig config) {
+        Mailbox m = create(config);
+        m.close();
+        byte[] bytes = message(4, 9);
+        int bad = m.priorities();
+        List<Consumer<Mailbox>> verbs = List.of(
+                x -> x.offer(bytes, bad),
+                x -> x.offer(MemorySegment.ofArray(bytes), bad),
+                x -> interruptibly(() -> x.put(bytes, bad)),
+                x -> interruptibly(() -> x.put(MemorySegment.ofArray(bytes), bad)),
+                x -> interruptibly(() -> x.offer(bytes, bad, LONG)),
+                x -> interruptibly(() -> x.offer(MemorySegment.ofArray(bytes), bad, LONG)));
+        for (int i = 0; i < verbs.size(); i++) {
+            Consumer<Mailbox> verb = verbs.get(i);
+            assertThrows(IllegalArgumentException.class, () -> verb.accept(m), "verb #" + i);
+        }
+    }
+
     private static void assertClosed(Mailbox m) {
         byte[] bytes = message(4, 9);
         MessageHandler handler = segment -> {

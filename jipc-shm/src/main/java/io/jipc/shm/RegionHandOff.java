@@ -44,7 +44,8 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class RegionHandOff implements AutoCloseable {
     /** Subdirectory of the jipc root that holds hand-off sockets while they are open. */
     public static final String DIRECTORY = "handoff";
-    private static final long ACCEPT_SLICE_MILLIS = 100;
+    /** Longest single {@code accept} wait: bounds how late the child's death or a close is noticed (the library's slice, 50 ms). */
+    private static final long ACCEPT_SLICE_MILLIS = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(io.jipc.platform.Futex.SLICE_NANOS);
 
     private final AnonymousRegion region;
     private final Path path;
