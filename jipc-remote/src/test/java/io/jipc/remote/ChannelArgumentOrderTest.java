@@ -83,7 +83,7 @@ class ChannelArgumentOrderTest {
         assertThrows(MessageTooLargeException.class, () -> channel.offer(tooLarge, 5));
         assertThrows(MessageTooLargeException.class, () -> channel.offer(tooLarge, second));
         assertThrows(MessageTooLargeException.class, () -> channel.put(tooLarge));
-        // not offer(small, 5): there a closed local mailbox with priorities checks the handle first (jipc-core)
+        assertThrows(IllegalArgumentException.class, () -> channel.offer(small, 5));
         assertThrows(IllegalArgumentException.class, () -> channel.put(small, 5));
         assertThrows(IllegalArgumentException.class, () -> channel.offer(small, 5, second));
         assertThrows(ClosedException.class, () -> channel.offer(small));
