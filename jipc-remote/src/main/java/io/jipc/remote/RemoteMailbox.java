@@ -332,7 +332,13 @@ public final class RemoteMailbox implements MessageChannel {
     private record Answer(Wire.Reply reply, boolean cancelled) {
     }
 
-    /** The open connection, connecting (and opening the mailbox) first if there is none. Holds the lock. */
+    /**
+     * The open connection, connecting (and opening the mailbox) first if there is none. Holds the lock.
+     * A {@link #close()} during the connect ends it with {@link ClosedException} once the connect
+     * returns (within the connect timeout), and the new connection is closed: close() finds either
+     * this connection to close, or no connection, and then this method sees it closed (both fields
+     * are volatile: each side writes its own, then reads the other's).
+     */
     private StreamConnection connection() throws InterruptedException {
         if (closed) {
             throw new ClosedException("remote mailbox " + uri + " is closed");
@@ -345,6 +351,9 @@ public final class RemoteMailbox implements MessageChannel {
         try {
             c = StreamConnection.connect(address, options.connection());
         } catch (JipcException e) {
+            if (closed) {
+                throw closedMeanwhile(e);
+            }
             throw new RemotePeerLostException("cannot reach the gateway of " + uri + ": " + e.getMessage(), e);
         } finally {
             if (interrupted) {
@@ -352,6 +361,10 @@ public final class RemoteMailbox implements MessageChannel {
             }
         }
         connection = c;
+        if (closed) { // close() came during the connect: it saw no connection, or this one
+            drop();
+            throw closedMeanwhile(null);
+        }
         Answer answer = call(c, new Wire.Open(Wire.VERSION, name), false);
         if (answer.reply instanceof Wire.Opened opened) {
             announcedMaxMessageSize = opened.maxMessageSize();
@@ -642,7 +655,10 @@ public final class RemoteMailbox implements MessageChannel {
      * Closes the connection; a thread blocked in a call of this handle ends with
      * {@link ClosedException} (a request in progress at the gateway is abandoned there as when a
      * client goes away: a send that had not completed sends nothing, a delivery not acknowledged is
-     * given back), and later calls throw it too. Idempotent.
+     * given back), and later calls throw it too. A call that is connecting (the first call after a
+     * lost connection) ends with it once its connect returns, within the
+     * {@linkplain RemoteOptions#connectTimeout() connect timeout}, and closes the new connection
+     * without using it. Does not block. Idempotent.
      */
     @Override
     public void close() {
