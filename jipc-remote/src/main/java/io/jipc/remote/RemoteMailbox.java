@@ -64,6 +64,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #takeMessage()} return each message with the level it was sent at (protocol version 2, see
  * {@link Wire#VERSION}: a gateway also serves version-1 clients, whose deliveries carry none).
  *
+ * <p><b>When the handle is closed.</b> A call that another thread's {@link #close()} overtakes ends
+ * with {@link ClosedException}, with one exception that keeps a send's outcome true: a send whose
+ * request has gone to the gateway is cancelled there, and close() waits for the gateway's answer
+ * (about one round trip) before it closes the connection. A send that completed there all the same
+ * returns normally (true), as a local send that a close overtook once it had completed; one that
+ * was cancelled throws {@link ClosedException} and sent nothing; if no answer comes (a gateway that
+ * died or stopped answering) the send fails with {@link RemotePeerLostException}, which says the
+ * message may or may not be in the mailbox. A receive ends at once: what the gateway handed out
+ * without the acknowledgement is given back.
+ *
  * <p><b>When the gateway dies or the connection is cut.</b> The call in progress fails with
  * {@link RemotePeerLostException}: at once when the kernel reports the connection closed (the
  * gateway process died), else once nothing came for {@linkplain RemoteOptions#peerTimeout() the
@@ -89,6 +99,12 @@ public final class RemoteMailbox implements MessageChannel {
     private volatile int maxMessageSize; // volatile: a send checks it before it takes its turn
     private volatile int priorities;
     private volatile boolean closed;
+    /**
+     * The send whose answer a call awaits, from just before its request is written until the caller
+     * has the answer: {@link #close()} cancels it and waits for that answer before it closes the
+     * connection. Set and cleared by the thread that holds {@link #lock}.
+     */
+    private volatile PendingRequest pendingSend;
 
     private RemoteMailbox(URI uri, RemoteOptions options) {
         this.uri = uri;
@@ -209,6 +225,10 @@ public final class RemoteMailbox implements MessageChannel {
             if (!(answer.reply instanceof Wire.Sent sent)) {
                 throw unexpected(answer.reply);
             }
+            if (!sent.accepted() && closed && !answer.cancelled) {
+                // close() cancelled it (or came as it was refused): nothing was sent, as the gateway said
+                throw closedMeanwhile(null);
+            }
             if (onlyAtOnce && !sent.accepted()) {
                 Thread.interrupted();
                 throw new InterruptedException("send to " + uri + " would wait, and the thread is interrupted");
@@ -328,7 +348,7 @@ public final class RemoteMailbox implements MessageChannel {
 
     // ------------------------------------------------------------------ the connection
 
-    /** A reply, and whether this client cancelled the request before it came. */
+    /** A reply, and whether this client cancelled the request before it came on an interrupt of the caller. */
     private record Answer(Wire.Reply reply, boolean cancelled) {
     }
 
@@ -386,22 +406,43 @@ public final class RemoteMailbox implements MessageChannel {
      * a {@code cancellable} request (one that waits at the gateway) sends a cancellation and goes on
      * waiting for the reply, which then says whether the request completed; an interrupt of another
      * request is kept for the caller. The interrupt status the caller had before is treated alike.
+     *
+     * <p>A send is {@linkplain #pendingSend published} for {@link #close()} before its request is
+     * written. A close() before that ends the call with {@link ClosedException}, nothing sent; a
+     * close() after it cancels the send at the gateway if it waits there (here, if the request had
+     * not left when close() looked) and waits until this call has the reply, which says whether the
+     * message went. A request's one cancellation goes to whichever comes first, an interrupt or the close.
      */
     private Answer call(StreamConnection c, Wire.Request request, boolean cancellable) throws InterruptedException {
+        PendingRequest pending = new PendingRequest(c, cancellable);
+        boolean isSend = request instanceof Wire.Send;
+        if (isSend) {
+            pendingSend = pending;
+        }
         boolean interrupted = false;
-        boolean cancelled = false;
-        transmit(c, request);
-        long heartbeat = Timeouts.nanos(options.heartbeatInterval());
-        long lastHeard = System.nanoTime();
-        long lastSent = lastHeard;
+        boolean cancelled = false; // by this thread, on an interrupt
         try {
+            if (isSend && closed) { // close() came before the send was published, or saw it not yet sent
+                throw closedMeanwhile(null);
+            }
+            transmit(c, request);
+            pending.transmitted();
+            long heartbeat = Timeouts.nanos(options.heartbeatInterval());
+            long lastHeard = System.nanoTime();
+            long lastSent = lastHeard;
+            if (isSend && closed && pending.claimCancel()) { // close() came as the request left
+                Answer already = sendWhileWaiting(c, new Wire.Cancel(), false);
+                if (already != null) {
+                    return already;
+                }
+            }
             while (true) {
                 byte[] frame;
                 try {
                     frame = c.poll(options.heartbeatInterval());
                 } catch (InterruptedException e) { // also the status the caller came with
                     interrupted = true;
-                    if (cancellable && !cancelled) {
+                    if (pending.claimCancel()) {
                         cancelled = true;
                         Answer already = sendWhileWaiting(c, new Wire.Cancel(), true);
                         if (already != null) {
@@ -449,6 +490,10 @@ public final class RemoteMailbox implements MessageChannel {
         } finally {
             if (interrupted && !cancelled) {
                 Thread.currentThread().interrupt(); // not turned into a cancellation: the caller's to see
+            }
+            if (isSend) {
+                pendingSend = null;
+                pending.settle(); // after the reply was read, or the failure decided: close() may end the connection
             }
         }
     }
@@ -541,8 +586,7 @@ public final class RemoteMailbox implements MessageChannel {
             throw lost("interrupted while writing to the gateway", e);
         } catch (JipcException e) {
             String why = "connection to the gateway failed: " + e.getMessage();
-            throw dropOnFailure ? lost(why, e)
-                    : closed ? closedMeanwhile(e) : new RemotePeerLostException("remote mailbox " + uri + ": " + why, e);
+            throw dropOnFailure ? lost(why, e) : failure(why, e);
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
@@ -550,16 +594,29 @@ public final class RemoteMailbox implements MessageChannel {
         }
     }
 
-    /**
-     * The failure of the connection, which is dropped: {@link RemotePeerLostException}, or
-     * {@link ClosedException} when {@link #close()} ended it (from another thread, during the call).
-     */
+    /** The failure of the connection, which is dropped: see {@link #failure}. */
     private JipcException lost(String why, Throwable cause) {
         drop();
-        if (closed) {
-            return closedMeanwhile(cause);
+        return failure(why, cause);
+    }
+
+    /**
+     * What a call that lost its connection throws: {@link ClosedException} when {@link #close()}
+     * ended it (from another thread, during the call), unless the call is a send whose request had
+     * left and whose answer did not come (close() waits for that answer for a while, but not for a
+     * gateway that stopped answering): then, as for any connection lost under a send,
+     * {@link RemotePeerLostException}, which says that the message may or may not be in the mailbox.
+     */
+    private JipcException failure(String why, Throwable cause) {
+        if (!closed) {
+            return new RemotePeerLostException("remote mailbox " + uri + ": " + why, cause);
         }
-        return new RemotePeerLostException("remote mailbox " + uri + ": " + why, cause);
+        PendingRequest send = pendingSend;
+        if (send != null && send.isTransmitted()) {
+            return new RemotePeerLostException("remote mailbox " + uri + " was closed during a send whose answer"
+                    + " did not come (" + why + "): the message may or may not be in the mailbox", cause);
+        }
+        return closedMeanwhile(cause);
     }
 
     private ClosedException closedMeanwhile(Throwable cause) {
@@ -653,20 +710,71 @@ public final class RemoteMailbox implements MessageChannel {
 
     /**
      * Closes the connection; a thread blocked in a call of this handle ends with
-     * {@link ClosedException} (a request in progress at the gateway is abandoned there as when a
-     * client goes away: a send that had not completed sends nothing, a delivery not acknowledged is
-     * given back), and later calls throw it too. A call that is connecting (the first call after a
-     * lost connection) ends with it once its connect returns, within the
-     * {@linkplain RemoteOptions#connectTimeout() connect timeout}, and closes the new connection
-     * without using it. Does not block. Idempotent.
+     * {@link ClosedException}, and later calls throw it too. Idempotent; any thread may call it.
+     * <ul>
+     * <li>A receive in progress is abandoned at the gateway as when a client goes away: a delivery
+     *     not acknowledged is given back for the next receive.</li>
+     * <li>A send in progress (its request sent) is cancelled at the gateway, and this method waits
+     *     for the gateway's answer before it closes the connection, so that the send's caller learns
+     *     the truth: a send that completed returns normally, a cancelled one throws
+     *     {@link ClosedException} and sent nothing. The wait is about one round trip; with a gateway
+     *     that does not answer, it lasts until the sending thread declares the gateway lost
+     *     ({@linkplain RemoteOptions#peerTimeout() peer timeout}; at most three peer timeouts), and
+     *     that send fails with {@link RemotePeerLostException}: its message may or may not be in the
+     *     mailbox. The closing thread's interrupt status does not cut the wait short and is kept.
+     *     (Until 2026-12-05 the connection was closed at once, and a send the gateway completed as
+     *     the close came threw {@link ClosedException} though its message was in the mailbox.)</li>
+     * <li>A call that is connecting (the first call after a lost connection) ends with
+     *     {@link ClosedException} once its connect returns, within the
+     *     {@linkplain RemoteOptions#connectTimeout() connect timeout}, and closes the new connection
+     *     without using it.</li>
+     * </ul>
+     * Otherwise it does not block.
      */
     @Override
     public void close() {
         closed = true;
+        PendingRequest send = pendingSend;
+        if (send != null) { // the caller publishes it, then reads closed: one of the two sees the other
+            if (send.isTransmitted() && send.claimCancel()) { // else the caller cancels it once sent
+                cancel(send.connection());
+            }
+            send.awaitSettled(closeWaitNanos());
+        }
         StreamConnection c = connection;
         if (c != null) {
             c.close();
         }
+    }
+
+    /**
+     * Sends a {@code Cancel} from {@link #close()}, for the send another thread awaits the answer to.
+     * A failure is left to that thread, which sees it too; the closing thread's interrupt status
+     * does not stop it and is kept.
+     */
+    private void cancel(StreamConnection c) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            c.offer(Wire.encode(new Wire.Cancel()), options.peerTimeout());
+        } catch (InterruptedException e) {
+            interrupted = true;
+        } catch (JipcException failed) {
+            // the caller's wait fails with the connection
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * How long {@link #close()} waits for the answer to a send in progress: long enough for the
+     * caller to give up on a silent gateway itself (a write of up to the peer timeout, then the peer
+     * timeout of silence, checked every heartbeat interval), so that it is the caller that reports it.
+     */
+    private long closeWaitNanos() {
+        long peer = Timeouts.nanos(options.peerTimeout());
+        return peer >= Timeouts.MOST_NANOS / 3 ? Timeouts.MOST_NANOS : 3 * peer;
     }
 
     @Override
