@@ -18,12 +18,15 @@ import java.time.Duration;
  *   offset  content
  *      128  mutex slot (64)
  *      192  condition slot (64)
- *      256  barrier slot (64), formatted for {@link #BARRIER_PARTIES} parties
+ *      256  barrier slot (64), untracked, {@link #BARRIER_PARTIES} parties unless the test says
  *      320  latch slot (64), count {@link #BARRIER_PARTIES}
  *      512  semaphore slot, tracked, {@link #HOLDERS} entries, {@link #PERMITS} permits
- *     1152  tracked barrier slot, {@link #TRACKED_PARTIES} parties
  *     2048  data: plain longs (counter A, counter B, inside flag, ..., per-party rounds)
+ *     4096  tracked barrier slot, {@link #TRACKED_PARTIES} parties unless the test says (room for
+ *           {@link #MAX_PARTIES})
  * </pre>
+ * The barriers' parties are fixed when the file is created ({@link #create(String, int, int, int)}):
+ * a child process reads them from the barrier ({@link ProcessBarrier#parties()}).
  */
 final class SharedArea implements AutoCloseable {
     static final long MAGIC = SegmentHeaderDescriptor.magic("JIPC-SYT");
@@ -33,11 +36,13 @@ final class SharedArea implements AutoCloseable {
     static final long BARRIER = 256;
     static final long LATCH = 320;
     static final long SEMAPHORE = 512;
-    static final long TRACKED_BARRIER = 1152;
     static final long DATA = 2048;
+    static final long TRACKED_BARRIER = 4096;
     static final int HOLDERS = 16;
     static final int BARRIER_PARTIES = 4;
     static final int TRACKED_PARTIES = 3;
+    /** Most parties a barrier of the file may have: the tracked slot's room, and a {@link #ROUNDS} word each. */
+    static final int MAX_PARTIES = 64;
 
     /** Data words (index into {@link #DATA}, 8 bytes each). */
     static final int COUNTER_A = 0;
@@ -63,13 +68,25 @@ final class SharedArea implements AutoCloseable {
 
     /** Creates the file with every slot formatted; the semaphore has {@code permits} permits. */
     static SharedArea create(String name, int permits) {
+        return create(name, permits, BARRIER_PARTIES, TRACKED_PARTIES);
+    }
+
+    /**
+     * Creates the file with every slot formatted; the semaphore has {@code permits} permits, the
+     * untracked barrier {@code barrierParties} parties, the tracked one {@code trackedParties} (each at
+     * most {@link #MAX_PARTIES}).
+     */
+    static SharedArea create(String name, int permits, int barrierParties, int trackedParties) {
+        if (trackedParties > MAX_PARTIES || barrierParties > MAX_PARTIES) {
+            throw new IllegalArgumentException("at most " + MAX_PARTIES + " parties a barrier");
+        }
         SharedSegment segment = SharedSegment.create(path(name), MAGIC, LENGTH, 0600);
         MemorySegment memory = segment.memory();
         ProcessMutex.format(memory.asSlice(MUTEX, ProcessMutex.SLOT_LENGTH));
         ProcessCondition.format(memory.asSlice(CONDITION, ProcessCondition.SLOT_LENGTH));
-        ProcessBarrier.format(memory.asSlice(BARRIER, ProcessBarrier.SLOT_LENGTH), BARRIER_PARTIES);
-        ProcessBarrier.formatTracked(memory.asSlice(TRACKED_BARRIER, ProcessBarrier.slotLength(TRACKED_PARTIES)),
-                TRACKED_PARTIES);
+        ProcessBarrier.format(memory.asSlice(BARRIER, ProcessBarrier.SLOT_LENGTH), barrierParties);
+        ProcessBarrier.formatTracked(memory.asSlice(TRACKED_BARRIER, ProcessBarrier.slotLength(trackedParties)),
+                trackedParties);
         ProcessCountDownLatch.format(memory.asSlice(LATCH, ProcessCountDownLatch.SLOT_LENGTH), BARRIER_PARTIES);
         ProcessSemaphore.format(memory.asSlice(SEMAPHORE, ProcessSemaphore.slotLength(HOLDERS)), permits, HOLDERS);
         segment.publish(1, 0);

@@ -36,14 +36,18 @@ import java.util.function.Consumer;
  * <li>{@code count-down}: counts the latch down once; prints {@code COUNTED}.</li>
  * <li>{@code tracked-barrier-arrive}: prints {@code ARRIVING}, then waits at the tracked barrier
  *     (until killed).</li>
+ * <li>{@code untracked-barrier-arrive}: prints {@code ARRIVING}, then waits at the untracked barrier
+ *     and prints {@code PASSED} (meant to trip it and be killed at a fault point of its wake).</li>
  * <li>{@code barrier-arrive <name>}: opens the named barrier, prints {@code ARRIVING}, waits at it
  *     (until killed) and prints {@code PASSED} if it passes.</li>
  * <li>{@code barrier-join <name>}: joins the named barrier, prints {@code JOINED}, and sleeps
  *     until killed (it never arrives).</li>
  * <li>{@code barrier-join-leave <name>}: joins the named barrier, prints {@code JOINED}, closes the
  *     handle, prints {@code LEFT} and ends.</li>
- * <li>{@code barrier <rounds> <party> [tracked]}: per round r: ROUNDS[party] = r, await the barrier
- *     (the tracked one if asked), check every party's round is at least r; prints {@code DONE}.</li>
+ * <li>{@code barrier <rounds> <first party> <tracked|untracked> <threads>}: on each of the threads
+ *     {@code <threads>} names, all through one handle of the barrier (the tracked one if asked), as
+ *     parties first, first + 1, ...: {@link #barrierRounds}; prints {@code DONE} once all
+ *     finished ({@code VIOLATION ...} lines before if a round was not kept).</li>
  * </ul>
  */
 public final class SyncChild {
@@ -164,6 +168,12 @@ public final class SyncChild {
                 barrier.await();
                 say("PASSED");
             }
+            case "untracked-barrier-arrive" -> {
+                ProcessBarrier barrier = area.barrier();
+                say("ARRIVING");
+                barrier.await();
+                say("PASSED");
+            }
             case "barrier-arrive" -> {
                 ProcessBarrier barrier = ProcessBarrier.open(args[2]);
                 say("ARRIVING");
@@ -183,18 +193,18 @@ public final class SyncChild {
             }
             case "barrier" -> {
                 int rounds = Integer.parseInt(args[2]);
-                int party = Integer.parseInt(args[3]);
-                boolean tracked = args.length > 4 && args[4].equals("tracked");
+                int first = Integer.parseInt(args[3]);
+                boolean tracked = args[4].equals("tracked");
                 try (ProcessBarrier barrier = tracked ? area.trackedBarrier() : area.barrier()) {
-                    for (int r = 1; r <= rounds; r++) {
-                        area.set(SharedArea.ROUNDS + party, r);
-                        barrier.await();
-                        for (int p = 0; p < barrier.parties(); p++) {
-                            long seen = area.get(SharedArea.ROUNDS + p);
-                            if (seen < r) {
-                                say("VIOLATION party " + p + " at round " + seen + " after barrier round " + r);
-                            }
+                    int[] party = {first};
+                    for (Thread thread : threads(args[5], () -> {
+                        try {
+                            barrierRounds(area, barrier, rounds, nextParty(party), SyncChild::say);
+                        } catch (Throwable t) {
+                            say("VIOLATION " + t);
                         }
+                    })) {
+                        thread.join();
                     }
                 }
                 say("DONE");
@@ -284,6 +294,32 @@ public final class SyncChild {
         area.set(SharedArea.COUNTER_A, area.get(SharedArea.COUNTER_A) + 1);
         area.set(SharedArea.INSIDE, 0);
         semaphore.release();
+    }
+
+    /** The party number of the calling thread: the next of {@code counter}'s. */
+    private static int nextParty(int[] counter) {
+        synchronized (counter) {
+            return counter[0]++;
+        }
+    }
+
+    /**
+     * {@code rounds} rounds at {@code barrier} as party {@code party}: per round r, ROUNDS[party] = r,
+     * await, then every party's ROUNDS word must be at least r (else a {@code VIOLATION ...} line
+     * goes to {@code report}: a party passed before all arrived).
+     */
+    static void barrierRounds(SharedArea area, ProcessBarrier barrier, int rounds, int party, Consumer<String> report)
+            throws InterruptedException {
+        for (int r = 1; r <= rounds; r++) {
+            area.set(SharedArea.ROUNDS + party, r);
+            barrier.await();
+            for (int p = 0; p < barrier.parties(); p++) {
+                long seen = area.get(SharedArea.ROUNDS + p);
+                if (seen < r) {
+                    report.accept("VIOLATION party " + p + " at round " + seen + " after barrier round " + r);
+                }
+            }
+        }
     }
 
     /** Says {@code READY}, then waits until the parent sets the START word, so that all contend at once. */

@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -50,6 +51,8 @@ class SyncProcessesTest {
      * {@code FUTEX_WAKE} (the stopped thread parks until its process is killed).
      */
     private static final String TORN_FAULTS = "release-before-sequence:0.00003,release-before-wake:0.00003";
+    /** Rounds of {@link #barrierHoldsEveryPartyUntilAllArrive}. */
+    private static final int BARRIER_ROUNDS = 200;
     private static int counter;
 
     private final List<ChildJvm> children = new ArrayList<>();
@@ -66,7 +69,12 @@ class SyncProcessesTest {
     }
 
     private SharedArea area(int permits) {
-        area = SharedArea.create("area-" + ++counter, permits);
+        return area(permits, SharedArea.BARRIER_PARTIES, SharedArea.TRACKED_PARTIES);
+    }
+
+    /** An area whose untracked barrier has {@code barrierParties} parties, its tracked one {@code trackedParties}. */
+    private SharedArea area(int permits, int barrierParties, int trackedParties) {
+        area = SharedArea.create("area-" + ++counter, permits, barrierParties, trackedParties);
         return area;
     }
 
@@ -356,14 +364,37 @@ class SyncProcessesTest {
         assertTrue(waiter.output().contains("WOKEN"), waiter.output());
     }
 
-    @ParameterizedTest(name = "tracked {0}")
-    @ValueSource(booleans = {false, true})
-    void barrierHoldsEveryPartyUntilAllArrive(boolean tracked) {
-        area(1);
-        int parties = tracked ? SharedArea.TRACKED_PARTIES : SharedArea.BARRIER_PARTIES;
-        for (int party = 0; party < parties; party++) {
-            start("barrier", "200", Integer.toString(party), tracked ? "tracked" : "untracked");
+    /**
+     * {@value #BARRIER_ROUNDS} rounds of a barrier whose parties are the threads {@code threads}
+     * names in each of {@link SharedArea#BARRIER_PARTIES} processes (untracked) or
+     * {@link SharedArea#TRACKED_PARTIES} (tracked): the children and the test JVM, each process's
+     * threads through one handle (of several virtual threads one is its {@link Lookout}, whose role
+     * passes from generation to generation). No party passes a round before every party arrived
+     * in it, and every round completes for all (hang guards).
+     */
+    @ParameterizedTest(name = "tracked {0}, {1} threads a process")
+    @CsvSource({"false, platform:1", "true, platform:1", "false, virtual:8", "true, virtual:8"})
+    void barrierHoldsEveryPartyUntilAllArrive(boolean tracked, String threads) throws Exception {
+        int processes = tracked ? SharedArea.TRACKED_PARTIES : SharedArea.BARRIER_PARTIES;
+        int perProcess = Integer.parseInt(threads.split(":")[1]);
+        int parties = processes * perProcess;
+        area(1, tracked ? SharedArea.BARRIER_PARTIES : parties, tracked ? parties : SharedArea.TRACKED_PARTIES);
+        for (int process = 1; process < processes; process++) {
+            start("barrier", Integer.toString(BARRIER_ROUNDS), Integer.toString(process * perProcess),
+                    tracked ? "tracked" : "untracked", threads);
         }
+        try (ProcessBarrier barrier = tracked ? area.trackedBarrier() : area.barrier()) {
+            assertEquals(parties, barrier.parties());
+            AtomicInteger party = new AtomicInteger();
+            List<CompletableFuture<Boolean>> own = startWaiters(threads, () -> {
+                SyncChild.barrierRounds(area, barrier, BARRIER_ROUNDS, party.getAndIncrement(), ownReports::add);
+                return true;
+            });
+            for (CompletableFuture<Boolean> thread : own) {
+                assertTrue(thread.get(120, TimeUnit.SECONDS)); // a hang guard
+            }
+        }
+        assertTrue(ownReports.isEmpty(), ownReports::toString);
         for (ChildJvm child : children) {
             child.assertSuccess(LONG);
             assertFalse(child.output().contains("VIOLATION"), child.output());
