@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -376,7 +377,7 @@ class SyncProcessesTest {
     @CsvSource({"false, platform:1", "true, platform:1", "false, virtual:8", "true, virtual:8"})
     void barrierHoldsEveryPartyUntilAllArrive(boolean tracked, String threads) throws Exception {
         int processes = tracked ? SharedArea.TRACKED_PARTIES : SharedArea.BARRIER_PARTIES;
-        int perProcess = Integer.parseInt(threads.split(":")[1]);
+        int perProcess = count(threads);
         int parties = processes * perProcess;
         area(1, tracked ? SharedArea.BARRIER_PARTIES : parties, tracked ? parties : SharedArea.TRACKED_PARTIES);
         for (int process = 1; process < processes; process++) {
@@ -684,6 +685,72 @@ class SyncProcessesTest {
                 assertEquals(Acquisition.OWNER_DIED, waiter.get(60, TimeUnit.SECONDS)); // a hang guard
             }
         }
+    }
+
+    /**
+     * The arrival that trips an untracked barrier of the test JVM's {@code waiters} and one child
+     * killed after its compare-and-set, before its {@code FUTEX_WAKE}: before it moved the sleepers'
+     * sequence word ({@code release-before-sequence}) or after ({@code release-before-wake}). The
+     * round has tripped, and every waiter of it, in an untimed {@code await()}, returns with its
+     * arrival index (a platform thread looks again after at most 100 ms; of many virtual threads
+     * the handle's {@link Lookout}, which nudges the others as it leaves). Twice: as soon as the
+     * first tripper stopped, the waiters of the next generation arrive through the same handle
+     * (mostly before the first generation's waiters noticed the trip, the lookout among them: the
+     * next generation's sleepers then wait unwatched or take the role on), and a second child trips
+     * that generation the same way.
+     */
+    @ParameterizedTest(name = "{0} waiters, {1}")
+    @CsvSource({"platform:1, release-before-sequence", "platform:1, release-before-wake",
+        "virtual:8, release-before-sequence", "virtual:8, release-before-wake"})
+    void barrierWaitersReturnWhenTheTrippingArrivalIsKilledBeforeItsWake(String waiters, String fault)
+            throws Exception {
+        int n = count(waiters);
+        area(1, n + 1, SharedArea.TRACKED_PARTIES);
+        try (ProcessBarrier barrier = area.barrier()) {
+            List<CompletableFuture<Integer>> first = startWaiters(waiters, barrier::await);
+            awaitArrivals(barrier, n);
+            awaitSleepers(barrier, n);
+            ChildJvm tripper = startWithFaults(fault + ":1", "untracked-barrier-arrive");
+            tripper.awaitLine("FAULT " + fault, LONG);
+            List<CompletableFuture<Integer>> second = startWaiters(waiters, barrier::await);
+            tripper.kill();
+            assertArrivalIndexes(first, n);
+
+            awaitArrivals(barrier, n);
+            awaitSleepers(barrier, n);
+            ChildJvm next = startWithFaults(fault + ":1", "untracked-barrier-arrive");
+            next.awaitLine("FAULT " + fault, LONG);
+            next.kill();
+            assertArrivalIndexes(second, n);
+            assertFalse(tripper.output().contains("PASSED") || next.output().contains("PASSED"));
+        }
+    }
+
+    /** The threads of a spec ({@code platform:N} or {@code virtual:N}): N. */
+    private static int count(String spec) {
+        return Integer.parseInt(spec.split(":")[1]);
+    }
+
+    /** Waits until {@code n} parties arrived in the barrier's current generation. */
+    private static void awaitArrivals(ProcessBarrier barrier, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + LONG.toNanos();
+        while (barrier.arrived() != n) {
+            assertTrue(System.nanoTime() - deadline < 0, "never " + n + " arrived: " + barrier);
+            Thread.sleep(5);
+        }
+    }
+
+    /**
+     * Each of {@code waiters} returns (a hang guard), and their arrival indexes are 1..n: the
+     * round tripped with all of them counted, and the tripping child's index 0.
+     */
+    private static void assertArrivalIndexes(List<CompletableFuture<Integer>> waiters, int n) throws Exception {
+        List<Integer> indexes = new ArrayList<>();
+        for (CompletableFuture<Integer> waiter : waiters) {
+            indexes.add(waiter.get(60, TimeUnit.SECONDS));
+        }
+        indexes.sort(null);
+        assertEquals(IntStream.rangeClosed(1, n).boxed().toList(), indexes);
     }
 
     /**
