@@ -404,37 +404,33 @@ class SyncProcessesTest {
     }
 
     /**
-     * 3 parties: the child arrives and waits, the parent arrives in a thread; once both are counted
-     * the child is killed, and the parent's untimed wait ends with BarrierBrokenException naming
-     * the child (without the dead-party check it waits for ever: the class timeout fails it).
+     * A tracked barrier of {@code waiters} + 2 parties: the child arrives and waits, the test JVM's
+     * {@code waiters} arrive (one party never comes); once all are counted and asleep the child is
+     * killed, and every untimed wait of the test JVM ends with BarrierBrokenException naming the
+     * child: a platform thread's own check finds the dead party; of many virtual threads the
+     * handle's {@link Lookout} checks, breaks the generation and wakes them all (without the
+     * dead-party check they wait for ever: the hang guard fails them).
      */
-    @Test
+    @ParameterizedTest(name = "{0} waiters")
+    @ValueSource(strings = {"platform:1", "virtual:8"})
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void aPartyKilledWhileWaitingBreaksTheTrackedBarrier() throws Exception {
-        area(1);
+    void aPartyKilledWhileWaitingBreaksTheTrackedBarrier(String waiters) throws Exception {
+        int n = count(waiters);
+        area(1, SharedArea.BARRIER_PARTIES, n + 2);
         ChildJvm child = start("tracked-barrier-arrive");
         child.awaitLine("ARRIVING", LONG);
         try (ProcessBarrier barrier = area.trackedBarrier()) {
-            java.util.concurrent.CompletableFuture<Throwable> ended = new java.util.concurrent.CompletableFuture<>();
-            Thread parent = Thread.ofPlatform().start(() -> {
-                try {
-                    barrier.await();
-                    ended.complete(null);
-                } catch (Throwable t) {
-                    ended.complete(t);
-                }
-            });
-            long deadline = System.nanoTime() + LONG.toNanos();
-            while (barrier.arrived() < 2) {
-                assertTrue(System.nanoTime() - deadline < 0, "child and parent never both arrived: " + child.output());
-                Thread.sleep(10);
-            }
+            List<CompletableFuture<Integer>> ended = startWaiters(waiters, barrier::await);
+            awaitArrivals(barrier, n + 1);
+            awaitSleepers(barrier, n + 1);
             child.kill();
-            Throwable failure = ended.get();
-            parent.join();
-            BarrierBrokenException broken = org.junit.jupiter.api.Assertions.assertInstanceOf(
-                    BarrierBrokenException.class, failure, String.valueOf(failure));
-            assertEquals(child.pid(), broken.deadPid().orElseThrow(), broken.getMessage());
+            for (CompletableFuture<Integer> waiter : ended) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> waiter.get(60, TimeUnit.SECONDS),
+                        "the untimed await ended");
+                BarrierBrokenException broken = assertInstanceOf(
+                        BarrierBrokenException.class, e.getCause(), String.valueOf(e.getCause()));
+                assertEquals(child.pid(), broken.deadPid().orElseThrow(), broken.getMessage());
+            }
             assertTrue(barrier.isBroken());
             assertFalse(child.output().contains("PASSED"), child.output());
             barrier.reset();
