@@ -32,8 +32,9 @@ import java.util.concurrent.TimeoutException;
  * <ul>
  * <li><b>Tracked</b> ({@link #formatTracked}, and every barrier made by {@link #create}): each
  *     arriving thread writes an entry (its process's pid and start time, and the generation) before
- *     the compare-and-set that counts it, and frees it when its {@code await} returns. Waiters
- *     sleep in slices of 100 ms and after each check the entries of their generation: a dead
+ *     the compare-and-set that counts it, and frees it when its {@code await} returns. Waiters (of
+ *     a handle's virtual threads, its lookout) sleep in slices of 100 ms and after each check the
+ *     entries of their generation: a dead
  *     process there <em>breaks</em> the generation (one compare-and-set sets the state's broken
  *     bit and the dead pid) and wakes every sleeper. Every waiter of that generation and every
  *     later arrival then gets {@link BarrierBrokenException} naming the pid, until
@@ -81,7 +82,9 @@ import java.util.concurrent.TimeoutException;
  * <li>Untracked barrier: a party that dies after arriving still counts, one that dies before
  *     arriving leaves the others waiting.</li>
  * <li>The last arrival killed after its compare-and-set tripped the round but before it woke the
- *     sleepers: the round has tripped; the others see it within 100 ms (no sleep lasts longer).</li>
+ *     sleepers: the round has tripped; the others see it within 100 ms (a waiting platform thread,
+ *     or the lookout of a handle's waiting virtual threads, looks again at least that often and
+ *     wakes the others).</li>
  * <li>Bound: a tracked barrier has 2 × parties entries, so that waiters of a generation that just
  *     completed and have not left yet leave room for the arrivals of the next. An arrival that finds
  *     none free (more threads than that waiting at once) frees the entries of dead processes; if

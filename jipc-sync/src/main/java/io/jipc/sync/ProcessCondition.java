@@ -41,8 +41,9 @@ import java.util.Objects;
  * the kernel for it until the count of sleepers is corrected by nobody: a cost, not a hazard). A
  * signaller that dies before signalling leaves the waiters asleep: use the timed {@link #await(ProcessMutex, Duration)}
  * where that matters. One killed while it signals, after moving the sequence number but before its
- * {@code FUTEX_WAKE}, has signalled: the waiters see the move within 100 ms (a sleep never lasts
- * longer) and return. The mutex's own robustness is described in {@link ProcessMutex}.
+ * {@code FUTEX_WAKE}, has signalled: the waiters see the move within 100 ms (a waiting platform
+ * thread, or the lookout of a handle's waiting virtual threads, looks again at least that often,
+ * and a virtual waiter's sleep on the moved word ends at once) and return. The mutex's own robustness is described in {@link ProcessMutex}.
  *
  * <h2>Memory consistency effects</h2>
  * Those of the mutex: actions before a signaller releases the mutex happen-before actions of a

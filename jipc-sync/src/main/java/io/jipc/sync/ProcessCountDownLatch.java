@@ -20,8 +20,9 @@ import java.time.Duration;
  * <h2>When a process dies</h2>
  * Count-downs are not tracked per process: one that was made stays made, one that a dead process
  * did not make is missing, and the waiters wait until their timeout ({@link #await(Duration)}). The
- * count-down to zero of a process killed before it woke the sleepers is made too: they sleep at most
- * 100 ms at a time, and see it then.
+ * count-down to zero of a process killed before it woke the sleepers is made too: a waiting platform
+ * thread, or the lookout of a handle's waiting virtual threads, looks again at least every 100 ms
+ * and sees it, and the lookout's leaving wakes the others.
  *
  * <h2>Memory consistency effects</h2>
  * Actions of a thread (of any process) before {@link #countDown()} happen-before actions after a

@@ -58,7 +58,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *     thread); permits of untracked semaphores; a handle closed while holding permits keeps its
  *     entry, and the permits are given back only when its process exits.</li>
  * <li>A release is made by its compare-and-set: a releaser killed after it, before waking the
- *     sleepers, leaves them to see the permits within 100 ms (no sleep lasts longer).</li>
+ *     sleepers, leaves them to see the permits within 100 ms (a waiting platform thread, or the
+ *     lookout of a handle's waiting virtual threads, looks again at least that often, and what it
+ *     takes it passes on with a wake).</li>
  * <li>Bound: at most {@code holderEntries} handles (of live processes) may hold or have held
  *     permits at once; an entry is freed when its handle closes holding nothing, or when its process
  *     is found dead. A handle that finds no free entry gets {@link HolderTableFullException}.</li>
