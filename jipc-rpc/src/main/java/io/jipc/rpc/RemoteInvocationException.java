@@ -3,7 +3,10 @@ package io.jipc.rpc;
 /**
  * The server's implementation threw: carries the exception's class name and message as the server
  * saw them. The exception itself is not rebuilt in the caller (no class is instantiated because a peer
- * named it), so a checked exception declared by the interface method also arrives as this one.
+ * named it), so a checked exception declared by the interface method also arrives as this one. A
+ * message longer than the client takes in one reply (its reply mailbox's message size, 64 KiB by
+ * default, or its or the server's TCP frame limit) arrives cut to fit: its beginning, then
+ * {@code " … (N characters cut)"}; the class name arrives whole.
  */
 public class RemoteInvocationException extends RpcException {
     private final String remoteClass;
@@ -20,7 +23,7 @@ public class RemoteInvocationException extends RpcException {
         return remoteClass;
     }
 
-    /** Its message, or null. */
+    /** Its message (cut to fit the client's reply limit if it was longer: see the class comment), or null. */
     public String remoteMessage() {
         return remoteMessage;
     }

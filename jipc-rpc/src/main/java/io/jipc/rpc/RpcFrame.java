@@ -25,6 +25,8 @@ import java.nio.ByteOrder;
  *   4 CALL     i64 client id, i64 call id, i64 timeout ms (0: none), string method key, bytes arguments
  *   5 RESULT   i64 call id, bytes value
  *   6 FAILURE  i64 call id, u8 code, string class name, u8 has message, [string message]
+ *                                                           (a message too long for the client's limit is cut
+ *                                                           to fit it, ending " … (N characters cut)")
  *   7 CANCEL   i64 client id, i64 call id
  *   8 BYE      i64 client id
  *   9 CLOSING  string reason                                 (the service ends, or has ended this client's session)
@@ -138,6 +140,85 @@ sealed interface RpcFrame {
             case Pong p -> out.u8(11).i64(p.nonce());
         }
         return out.toByteArray();
+    }
+
+    /**
+     * The bytes of {@code failure}, at most {@code limit} bytes (the largest frame its client takes: its
+     * reply mailbox's, or its connection's, or what its HELLO said; at least 64), so that a call's
+     * failure always reaches its caller instead of costing the client its session. A message too long
+     * for the limit is cut: its beginning is kept, whole characters only, followed by {@link #cutMarker
+     * " … (N characters cut)"}, and the class name stays whole. Only if the class name alone leaves no
+     * room for the marker is the message dropped, and only if the class name alone does not fit is it
+     * cut too, keeping its end (the simple name) after a "…".
+     */
+    static byte[] encodeWithin(Failure failure, int limit) {
+        byte[] whole = encode(failure);
+        if (whole.length <= limit) {
+            return whole;
+        }
+        String message = failure.message();
+        if (message != null) {
+            int room = limit - encode(new Failure(failure.callId(), failure.code(), failure.className(), "")).length;
+            int markerRoom = utf8Length(cutMarker(message.length())); // the longest marker this message can get
+            if (room >= markerRoom) {
+                String kept = prefixWithin(message, room - markerRoom);
+                return encode(new Failure(failure.callId(), failure.code(), failure.className(),
+                        kept + cutMarker(message.length() - kept.length())));
+            }
+        }
+        Failure bare = new Failure(failure.callId(), failure.code(), failure.className(), null);
+        byte[] bareBytes = encode(bare);
+        if (bareBytes.length <= limit) {
+            return bareBytes;
+        }
+        int room = limit - encode(new Failure(failure.callId(), failure.code(), "", null)).length;
+        String ellipsis = "\u2026";
+        return encode(new Failure(failure.callId(), failure.code(),
+                ellipsis + suffixWithin(failure.className(), Math.max(0, room - utf8Length(ellipsis))), null));
+    }
+
+    /** What ends a message cut by {@link #encodeWithin}: {@code " … (N characters cut)"}. */
+    static String cutMarker(int cut) {
+        return " \u2026 (" + cut + " characters cut)";
+    }
+
+    /** The longest beginning of {@code text} of whole code points whose UTF-8 takes at most {@code bytes}. */
+    private static String prefixWithin(String text, int bytes) {
+        int end = 0;
+        int used = 0;
+        while (end < text.length()) {
+            int codePoint = text.codePointAt(end);
+            used += utf8Length(codePoint);
+            if (used > bytes) {
+                break;
+            }
+            end += Character.charCount(codePoint);
+        }
+        return text.substring(0, end);
+    }
+
+    /** The longest end of {@code text} of whole code points whose UTF-8 takes at most {@code bytes}. */
+    private static String suffixWithin(String text, int bytes) {
+        int start = text.length();
+        int used = 0;
+        while (start > 0) {
+            int codePoint = text.codePointBefore(start);
+            used += utf8Length(codePoint);
+            if (used > bytes) {
+                break;
+            }
+            start -= Character.charCount(codePoint);
+        }
+        return text.substring(start);
+    }
+
+    private static int utf8Length(String text) {
+        return text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+
+    /** The bytes of one code point in UTF-8, or more: an unpaired surrogate counts 3 (it travels as '?', 1). */
+    private static int utf8Length(int codePoint) {
+        return codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
     }
 
     /**

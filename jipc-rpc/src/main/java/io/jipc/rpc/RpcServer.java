@@ -58,7 +58,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * calls runs on a virtual thread of its own, and replies go back on the connection. The frames
  * are {@link RpcFrame}'s; arguments and results are {@link Marshaller}'s, checked against the
  * interface. A call that the client cancels, or whose timeout passes here, has its thread
- * interrupted.
+ * interrupted. A call fails alone, never the client's session: a result larger than the client
+ * takes fails that call ({@link RpcProtocolException} at the caller), and an exception whose message
+ * is too long for it arrives with the message cut to fit (its beginning, then
+ * {@code " … (N characters cut)"}; the class name whole).
  *
  * <p><b>How many calls at once.</b> At most {@link Builder#maxCalls} calls ({@value #DEFAULT_MAX_CALLS}
  * by default) are in progress at once, and at most {@link Builder#maxCallsPerConnection}
@@ -1021,8 +1024,13 @@ public final class RpcServer<T> implements AutoCloseable {
         }
     }
 
+    /**
+     * Answers a call with a FAILURE that fits what the client takes ({@link Client#maxReply}): a longer
+     * message is cut ({@link RpcFrame#encodeWithin}), so that the call fails, not the client's session
+     * (a frame beyond the limit would fail the send, and the server would forget the client).
+     */
     private void fail(Client client, long callId, RpcFrame.FailureCode code, String className, String message) {
-        answer(client, RpcFrame.encode(new RpcFrame.Failure(callId, code, className, message)));
+        answer(client, RpcFrame.encodeWithin(new RpcFrame.Failure(callId, code, className, message), client.maxReply));
     }
 
     /**

@@ -271,6 +271,52 @@ class RpcFrameFuzzTest {
         }
     }
 
+    /**
+     * A FAILURE the server encodes for a client's limit fits it, whatever the limit (64 bytes, the least
+     * a client takes, and up) and the message (ASCII, two- and three-byte characters, pairs of
+     * surrogates never split, an unpaired one): the class name whole and the message's beginning
+     * followed by " … (N characters cut)", N what was cut; the message dropped only where the class
+     * name leaves no room for the marker; a class name too long for the limit cut keeping its end.
+     */
+    @Test
+    void aFailureEncodedWithinALimitFitsItAndSaysWhatWasCut() {
+        String ise = IllegalStateException.class.getName();
+        String longName = "com.example." + "deep.".repeat(40) + "InsufficientFundsException";
+        for (String unit : List.of("m", "\u00e9", "\u20ac", "\ud83d\ude00", "a\ud800")) {
+            String message = unit.repeat(5000);
+            for (String className : List.of(ise, longName)) {
+                for (int limit = 64; limit <= 4096; limit += limit < 200 ? 1 : 97) {
+                    RpcFrame.Failure failure = new RpcFrame.Failure(7, RpcFrame.FailureCode.THREW, className, message);
+                    byte[] bytes = RpcFrame.encodeWithin(failure, limit);
+                    assertTrue(bytes.length <= limit, bytes.length + " > " + limit);
+                    RpcFrame.Failure got = (RpcFrame.Failure) RpcFrame.decode(bytes);
+                    assertEquals(7, got.callId());
+                    assertEquals(RpcFrame.FailureCode.THREW, got.code());
+                    if (got.message() != null) {
+                        assertEquals(className, got.className());
+                        java.util.regex.Matcher marker = java.util.regex.Pattern
+                                .compile(" \u2026 \\((\\d+) characters cut\\)$").matcher(got.message());
+                        assertTrue(marker.find(), got.message());
+                        String kept = got.message().substring(0, marker.start());
+                        assertEquals(message.length() - kept.length(), Integer.parseInt(marker.group(1)));
+                        String expected = message.substring(0, kept.length()).replace("\ud800", "?");
+                        assertEquals(expected, kept, "the beginning, whole characters only");
+                    } else if (!got.className().equals(className)) {
+                        assertTrue(got.className().startsWith("\u2026") && className.endsWith(got.className().substring(1)),
+                                got.className());
+                        assertTrue(limit < RpcFrame.encode(new RpcFrame.Failure(7, RpcFrame.FailureCode.THREW, className,
+                                null)).length, "the class name is cut only where it does not fit alone");
+                    } else {
+                        assertTrue(limit < RpcFrame.encode(new RpcFrame.Failure(7, RpcFrame.FailureCode.THREW, className,
+                                RpcFrame.cutMarker(message.length()))).length, "the message is dropped only where no marker fits");
+                    }
+                }
+            }
+        }
+        RpcFrame.Failure small = new RpcFrame.Failure(1, RpcFrame.FailureCode.THREW, ise, "short");
+        assertArrayEquals(RpcFrame.encode(small), RpcFrame.encodeWithin(small, 64), "what fits is sent as it is");
+    }
+
     @Test
     void framesStartWithMagicAndVersion() {
         ByteBuffer bytes = ByteBuffer.wrap(encode(new RpcFrame.Bye(9)));

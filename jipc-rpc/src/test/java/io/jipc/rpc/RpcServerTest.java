@@ -579,6 +579,76 @@ class RpcServerTest {
         }
     }
 
+    /** An implementation that throws exceptions of long messages: {@link LongMessages}. */
+    public interface Thrower {
+        /** Throws IllegalStateException with {@link LongMessages#of(int)} of {@code length} characters. */
+        void throwOf(int length);
+
+        int ping();
+    }
+
+    private static final class LongMessages implements Thrower {
+        /** {@code length} characters, beginning "begin:" and each further one telling its index's last digit. */
+        static String of(int length) {
+            StringBuilder text = new StringBuilder(length).append("begin:");
+            while (text.length() < length) {
+                text.append((char) ('0' + text.length() % 10));
+            }
+            text.setLength(length);
+            return text.toString();
+        }
+
+        @Override
+        public void throwOf(int length) {
+            throw new IllegalStateException(of(length));
+        }
+
+        @Override
+        public int ping() {
+            return 1;
+        }
+    }
+
+    /**
+     * An exception whose message is longer than the client takes in one reply fails that call, with
+     * the message cut to fit, and not the client's session: through mailboxes (the client's reply
+     * mailbox takes 64 KiB), over TCP beyond the server's frame limit for connections (1 MiB), and
+     * beyond the client's own frame limit said in its HELLO (64 KiB). The next call of the same client
+     * is served. Until 2026-12-05 the server's FAILURE was sent unchecked: its send failed and the
+     * server forgot the client (the caller got {@link RpcServerLostException}, as every later call),
+     * or, over TCP, closed the connection.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"false, 65536, 70000", "true, 1048576, 2000000",
+            "true, 65536, 100000"})
+    void anExceptionWithAMessageTooLongForTheClientFailsTheCallWithTheMessageCut(boolean tcp, int clientLimit,
+            int length) throws Exception {
+        try (RpcServer<Thrower> server = RpcServer.builder("long-failures", Thrower.class, new LongMessages())
+                .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).start();
+             RpcClient<Thrower> client = tcp
+                     ? RpcClient.connect(URI.create("tcp://127.0.0.1:" + ((InetSocketAddress) server.tcpAddress()
+                             .orElseThrow()).getPort() + "/long-failures"), Thrower.class,
+                             RpcClient.Options.defaults().withMaxTcpFrameSize(clientLimit))
+                     : RpcClient.connect("long-failures", Thrower.class,
+                             RpcClient.Options.defaults().withMaxReplySize(clientLimit))) {
+            for (int round = 0; round < 2; round++) {
+                RemoteInvocationException e = assertThrows(RemoteInvocationException.class,
+                        () -> client.stub().throwOf(length));
+                assertEquals(IllegalStateException.class.getName(), e.remoteClass());
+                String message = e.remoteMessage();
+                java.util.regex.Matcher marker = java.util.regex.Pattern.compile(" \u2026 \\((\\d+) characters cut\\)$")
+                        .matcher(message);
+                assertTrue(marker.find(), message.substring(Math.max(0, message.length() - 100)));
+                int cut = Integer.parseInt(marker.group(1));
+                assertTrue(cut > 0 && cut < length, "cut " + cut);
+                assertEquals(LongMessages.of(length - cut), message.substring(0, marker.start()), "the beginning is kept");
+                assertTrue(message.length() <= clientLimit, "the message fits the client's limit");
+                assertEquals(1, client.stub().ping(), "the client's session goes on");
+            }
+            assertEquals(1, server.clientCount());
+        }
+    }
+
     /**
      * A reply size above {@link RpcClient.Options#MAX_REPLY_SIZE} is refused when the options are
      * made, naming the limit (Integer.MAX_VALUE used to be taken, and connect then made a reply
