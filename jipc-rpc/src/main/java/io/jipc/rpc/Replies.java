@@ -1,5 +1,6 @@
 package io.jipc.rpc;
 
+import io.jipc.Timeouts;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.net.StreamConnection;
 import io.jipc.platform.ProcessIdentity;
@@ -68,7 +69,7 @@ sealed interface Replies {
 
         @Override
         public boolean send(byte[] frame) {
-            long deadline = System.nanoTime() + replyTimeout.toNanos();
+            long deadline = System.nanoTime() + Timeouts.nanos(replyTimeout); // no overflow, even for centuries
             return uninterruptibly(() -> {
                 try {
                     if (mailbox.offer(frame, SLICE)) {

@@ -1,6 +1,7 @@
 package io.jipc.rpc;
 
 import io.jipc.JipcException;
+import io.jipc.Timeouts;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.MailboxExistsException;
@@ -243,8 +244,8 @@ public final class RpcServer<T> implements AutoCloseable {
         this.maxCallsPerConnection = maxCallsPerConnection;
         this.replyTimeout = replyTimeout;
         this.sessionEnded = RpcFrame.encode(new RpcFrame.Closing("'" + name + "' has ended this client's session "
-                + "(a BYE for it, it was taken for gone, or its replies found no room for " + replyTimeout.toMillis()
-                + " ms): connect again"));
+                + "(a BYE for it, it was taken for gone, or its replies found no room for " + Timeouts.text(replyTimeout)
+                + "): connect again"));
         this.name = name;
         this.api = api;
         this.implementation = implementation;
@@ -427,7 +428,9 @@ public final class RpcServer<T> implements AutoCloseable {
          * it is told CLOSING as soon as its mailbox has room (its waiting calls and later ones fail
          * with {@link RpcServerLostException}). Until then it holds no server thread and no slot of
          * {@link #maxCalls}: see {@link #maxCallsPerConnection}. A client that resumes within it loses
-         * nothing. Over TCP the connection's frame timeout plays this part.
+         * nothing. Over TCP the connection's frame timeout plays this part. A timeout longer than
+         * {@code long} nanoseconds hold (centuries, up to {@code Duration.ofSeconds(Long.MAX_VALUE)})
+         * is taken as about 146 years ({@link io.jipc.Timeouts#MOST_NANOS}): no limit in practice.
          *
          * @throws IllegalArgumentException if {@code timeout} is not positive
          */
@@ -1075,7 +1078,7 @@ public final class RpcServer<T> implements AutoCloseable {
      */
     private void deliver(Client client, Replies.ToMailbox mailbox) {
         ClientBacklog backlog = client.backlog;
-        long patience = replyTimeout.toNanos();
+        long patience = Timeouts.nanos(replyTimeout); // centuries: no limit in practice, not an overflow
         for (byte[] next; (next = backlog.nextWaiting()) != null; ) {
             boolean placed;
             try {

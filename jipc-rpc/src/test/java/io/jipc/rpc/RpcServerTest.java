@@ -523,6 +523,75 @@ class RpcServerTest {
     }
 
     /**
+     * A server's reply timeout of centuries is no limit in practice, never an overflow: the server
+     * starts (Long.MAX_VALUE seconds made start() throw ArithmeticException), clients connect and call
+     * through the mailbox and over TCP (1000 years made every HELLO through the mailbox fail in the
+     * WELCOME's send), and replies that find no room in a client's reply mailbox are placed once it
+     * reads (their delivery computed its patience in overflowing nanoseconds too, and died, so that they
+     * never came). The client is spoken by hand and reads nothing until 6 of its 10 calls of
+     * 60,000-byte results have started: one call at a time (maxCalls 1), and a call's slot is free only
+     * once its reply is placed or waits at the server, so by then at least one of the first 5 replies
+     * found its reply mailbox (4 of them) full. The listener's connection timeouts (jipc-net's: the
+     * frame timeout every reply over TCP is sent within, the connect timeout a HELLO must come within)
+     * are of centuries too.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {Long.MAX_VALUE, 365L * 1000 * 86_400})
+    void aReplyTimeoutOfCenturiesIsNoLimit(long seconds) throws Exception {
+        CountDownLatch sixStarted = new CountDownLatch(6);
+        Blobs blobs = new Blobs() {
+            @Override
+            public byte[] blob(int seq) {
+                sixStarted.countDown();
+                return Blobs.of(seq);
+            }
+
+            @Override
+            public int ping() {
+                return 1;
+            }
+        };
+        try (RpcServer<Blobs> server = RpcServer.builder("patient", Blobs.class, blobs).replyTimeout(Duration.ofSeconds(seconds))
+                .maxCalls(1).listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), ServerOptions.defaults()
+                        .withConnection(ConnectionOptions.defaults().withFrameTimeout(Duration.ofSeconds(seconds))
+                                .withConnectTimeout(Duration.ofSeconds(seconds)))).start();
+             RpcClient<Blobs> local = RpcClient.connect("patient", Blobs.class);
+             RpcClient<Blobs> remote = RpcClient.connect(URI.create("tcp://127.0.0.1:" + ((InetSocketAddress) server
+                     .tcpAddress().orElseThrow()).getPort() + "/patient"), Blobs.class, RpcClient.Options.defaults());
+             Mailbox requests = Mailbox.open("patient");
+             Mailbox replies = Mailbox.create("patient-reply-" + ProcessHandle.current().pid() + "-999999",
+                     MailboxOptions.builder().maxMessageSize(64 * 1024).capacityBytes(256 * 1024).build())) {
+            try {
+                assertEquals(1, local.stub().ping());
+                assertEquals(1, remote.stub().ping());
+                requests.put(RpcFrame.encode(new RpcFrame.Hello(Blobs.class.getName(), replies.name(),
+                        ProcessIdentity.current().token(), 0)));
+                long id = assertInstanceOf(RpcFrame.Welcome.class, RpcFrame.decode(replies.poll(WAIT))).clientId();
+                Marshaller marshaller = Marshaller.of(Blobs.class);
+                Method blob = Blobs.class.getMethod("blob", int.class);
+                for (int call = 1; call <= 10; call++) {
+                    requests.put(RpcFrame.encode(new RpcFrame.Call(id, call, 0, RpcMethods.key(blob),
+                            marshaller.encodeArguments(new Object[] {call}))));
+                }
+                assertTrue(sixStarted.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the first five replies were placed or wait");
+                java.util.Set<Long> answered = new java.util.HashSet<>();
+                for (int i = 0; i < 10; i++) {
+                    byte[] reply = replies.poll(WAIT);
+                    assertTrue(reply != null, "reply " + (i + 1) + " of 10 placed as room appeared");
+                    RpcFrame.Result result = assertInstanceOf(RpcFrame.Result.class, RpcFrame.decode(reply));
+                    assertTrue(Blobs.says((byte[]) marshaller.decodeResult(result.value(), blob), (int) result.callId()));
+                    answered.add(result.callId());
+                }
+                assertEquals(10, answered.size());
+                requests.put(RpcFrame.encode(new RpcFrame.Bye(id)));
+                assertEquals(1, local.stub().ping());
+            } finally {
+                replies.destroy();
+            }
+        }
+    }
+
+    /**
      * Clients that give up their handshake (a connect timeout of zero: no answer can come in time)
      * remove their reply mailboxes; the server forgets them at the next HELLO instead of counting
      * them as clients for as long as their process runs.
