@@ -14,6 +14,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -96,6 +97,26 @@ class SocketsTest {
         try {
             ErrnoException e = assertThrows(ErrnoException.class, () -> Sockets.connect(fd, nowhere));
             assertEquals("ENOENT (No such file or directory) from connect of " + nowhere.getPath(), e.getMessage());
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    @Test
+    void keepAliveAndUserTimeoutAreThisSocketsOwnAndBadValuesNameTheOption() {
+        int fd = Sockets.socket(Sockets.AF_INET, Sockets.SOCK_STREAM);
+        try {
+            assertNull(Sockets.tcpKeepAlive(fd), "off until asked");
+            assertEquals(0, Sockets.tcpUserTimeout(fd));
+            Sockets.setTcpKeepAlive(fd, new Sockets.KeepAlive(2, 1, 3));
+            Sockets.setTcpUserTimeout(fd, 5_000);
+            assertEquals(new Sockets.KeepAlive(2, 1, 3), Sockets.tcpKeepAlive(fd));
+            assertEquals(5_000, Sockets.tcpUserTimeout(fd));
+            ErrnoException e = assertThrows(ErrnoException.class,
+                    () -> Sockets.setTcpKeepAlive(fd, new Sockets.KeepAlive(2, 1, 0)));
+            assertEquals("EINVAL (Invalid argument) from setsockopt TCP_KEEPCNT of fd " + fd, e.getMessage());
+            e = assertThrows(ErrnoException.class, () -> Sockets.setTcpUserTimeout(fd, -1));
+            assertEquals(Errno.EINVAL, e.errno());
         } finally {
             Libc.close(fd);
         }

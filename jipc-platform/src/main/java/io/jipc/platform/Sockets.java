@@ -79,9 +79,14 @@ public final class Sockets {
     private static final int SO_ERROR = 4;
     private static final int SO_SNDBUF = 7;
     private static final int SO_RCVBUF = 8;
+    private static final int SO_KEEPALIVE = 9;
     private static final int SO_PEERCRED = 17;
     private static final int IPPROTO_TCP = 6;
     private static final int TCP_NODELAY = 1;
+    private static final int TCP_KEEPIDLE = 4;
+    private static final int TCP_KEEPINTVL = 5;
+    private static final int TCP_KEEPCNT = 6;
+    private static final int TCP_USER_TIMEOUT = 18;
     private static final int MSG_NOSIGNAL = 0x4000;
     private static final int SOCKADDR_STORAGE = 128;
     /** A port in a {@code sockaddr_in}/{@code sockaddr_in6}: network byte order. */
@@ -104,6 +109,14 @@ public final class Sockets {
     private static final long LENGTH_AT = 128;
     private static final long VALUE_AT = 136;
     private static final long POLLFD_AT = 152;
+
+    /**
+     * The keepalive settings of a TCP socket ({@link #setTcpKeepAlive}): after {@code idleSeconds}
+     * without traffic a probe every {@code intervalSeconds}, the connection ended after {@code count}
+     * unanswered ones.
+     */
+    public record KeepAlive(int idleSeconds, int intervalSeconds, int count) {
+    }
 
     /** What {@code SO_PEERCRED} reports of the process at the other end of a Unix-domain socket. */
     public record Credentials(int pid, int uid, int gid) {
@@ -297,6 +310,53 @@ public final class Sockets {
     /** {@code TCP_NODELAY}: sends small segments at once (no Nagle delay). */
     public static void setTcpNoDelay(int fd) {
         setInt(fd, IPPROTO_TCP, TCP_NODELAY, 1, "TCP_NODELAY");
+    }
+
+    /**
+     * {@code SO_KEEPALIVE} with this socket's own {@code TCP_KEEPIDLE}, {@code TCP_KEEPINTVL} and
+     * {@code TCP_KEEPCNT} (the system-wide {@code net.ipv4.tcp_keepalive_*} values are not used): once
+     * the connection has carried nothing for {@code keepAlive.idleSeconds()} the kernel sends a probe
+     * every {@code intervalSeconds()}, and after {@code count()} unanswered probes it ends the
+     * connection: the socket's next (or waiting) call fails with {@link Errno#ETIMEDOUT}, a waiting
+     * {@code poll} sees {@link #POLLERR}. A peer whose kernel lives answers the probes, whether its
+     * process reads or not. A TCP socket only; idle and interval at most 32,767 s, count at most 127.
+     *
+     * @throws ErrnoException {@code EINVAL} for a value out of range; an errno also on a socket that is not TCP
+     */
+    public static void setTcpKeepAlive(int fd, KeepAlive keepAlive) {
+        setInt(fd, IPPROTO_TCP, TCP_KEEPIDLE, keepAlive.idleSeconds(), "TCP_KEEPIDLE");
+        setInt(fd, IPPROTO_TCP, TCP_KEEPINTVL, keepAlive.intervalSeconds(), "TCP_KEEPINTVL");
+        setInt(fd, IPPROTO_TCP, TCP_KEEPCNT, keepAlive.count(), "TCP_KEEPCNT");
+        setInt(fd, SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE");
+    }
+
+    /** The socket's keepalive settings ({@link #setTcpKeepAlive}), or null if {@code SO_KEEPALIVE} is off. */
+    public static KeepAlive tcpKeepAlive(int fd) {
+        if (getInt(fd, SOL_SOCKET, SO_KEEPALIVE, "SO_KEEPALIVE") == 0) {
+            return null;
+        }
+        return new KeepAlive(getInt(fd, IPPROTO_TCP, TCP_KEEPIDLE, "TCP_KEEPIDLE"),
+                getInt(fd, IPPROTO_TCP, TCP_KEEPINTVL, "TCP_KEEPINTVL"),
+                getInt(fd, IPPROTO_TCP, TCP_KEEPCNT, "TCP_KEEPCNT"));
+    }
+
+    /**
+     * {@code TCP_USER_TIMEOUT}: data sent on this socket that stays unacknowledged for {@code millis}
+     * (the peer's host is gone, or the link to it cut) ends the connection, instead of the
+     * retransmissions the kernel would otherwise make for about 15 minutes ({@code tcp_retries2}): the
+     * socket's next (or waiting) call fails with {@link Errno#ETIMEDOUT}. With keepalive on it also bounds
+     * the unanswered probes; Linux also counts a receive window the peer keeps closed against it. 0
+     * restores the system's behaviour. A TCP socket only.
+     *
+     * @throws ErrnoException {@code EINVAL} for a negative value; an errno also on a socket that is not TCP
+     */
+    public static void setTcpUserTimeout(int fd, int millis) {
+        setInt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, millis, "TCP_USER_TIMEOUT");
+    }
+
+    /** The socket's {@code TCP_USER_TIMEOUT} in milliseconds (0: the system's behaviour). */
+    public static int tcpUserTimeout(int fd) {
+        return getInt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT");
     }
 
     /** {@code SO_REUSEADDR}: a TCP port in {@code TIME_WAIT} may be bound again. */
