@@ -18,20 +18,47 @@ import java.util.Objects;
  *     limited</td></tr>
  * <tr><td>{@code connectTimeout}</td><td>10 s</td><td>how long {@link StreamConnection#connect}
  *     waits for the connection</td></tr>
+ * <tr><td>{@code deadPeerTimeout}</td><td>zero: off</td><td>TCP only: how long the kernel may go
+ *     without hearing from the peer's host before it ends the connection. Data sent and not
+ *     acknowledged for this long ({@code TCP_USER_TIMEOUT}), and an idle connection whose keepalive
+ *     probes go unanswered for about this long ({@code SO_KEEPALIVE} with this socket's own
+ *     {@code TCP_KEEPIDLE}, {@code TCP_KEEPINTVL}, {@code TCP_KEEPCNT}, whole seconds: see
+ *     {@link DeadPeerDetection}), end it: the connection's waiting and later calls fail with
+ *     {@link PeerClosedException} ({@code ETIMEDOUT}). For a host that vanished or a cut link, which
+ *     close nothing: without it a connection that has data to send waits for the kernel's
+ *     retransmissions (about 15 minutes with {@code tcp_retries2} = 15), an idle one for ever. A live
+ *     peer's kernel acknowledges whether its process reads or not; but Linux also ends a connection
+ *     whose peer kept its receive window closed (does not read) while data waited for this long: set
+ *     it where a peer that stops reading for that long would be dropped anyway, not where a peer may
+ *     rightly leave this side's data unread (flow control) for longer.
+ *     Set on accepted and connected TCP sockets; Unix-domain sockets ignore it</td></tr>
  * </table>
  *
- * @param maxFrameSize   bytes, 0 to {@link FrameCodec#MAX_FRAME_SIZE}
- * @param frameTimeout   positive
- * @param connectTimeout positive
+ * @param maxFrameSize    bytes, 0 to {@link FrameCodec#MAX_FRAME_SIZE}
+ * @param frameTimeout    positive
+ * @param connectTimeout  positive
+ * @param deadPeerTimeout zero (off) or at least 1 ms
  */
-public record ConnectionOptions(int maxFrameSize, Duration frameTimeout, Duration connectTimeout) {
+public record ConnectionOptions(int maxFrameSize, Duration frameTimeout, Duration connectTimeout,
+                                Duration deadPeerTimeout) {
     private static final ConnectionOptions DEFAULTS = new ConnectionOptions(FrameCodec.DEFAULT_MAX_FRAME_SIZE,
-            Duration.ofSeconds(10), Duration.ofSeconds(10));
+            Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ZERO);
 
     public ConnectionOptions {
         FrameCodec.checkLimit(maxFrameSize);
         positive(frameTimeout, "frame timeout");
         positive(connectTimeout, "connect timeout");
+        Objects.requireNonNull(deadPeerTimeout, "dead peer timeout");
+        if (deadPeerTimeout.isNegative() || (!deadPeerTimeout.isZero() && deadPeerTimeout.toMillis() < 1)
+                || deadPeerTimeout.compareTo(DeadPeerDetection.MAX_TIMEOUT) > 0) {
+            throw new IllegalArgumentException("dead peer timeout must be zero (off) or 1 ms to "
+                    + DeadPeerDetection.MAX_TIMEOUT.toDays() + " days: " + deadPeerTimeout);
+        }
+    }
+
+    /** Options without a dead peer timeout (off): the kernel's behaviour. */
+    public ConnectionOptions(int maxFrameSize, Duration frameTimeout, Duration connectTimeout) {
+        this(maxFrameSize, frameTimeout, connectTimeout, Duration.ZERO);
     }
 
     static Duration positive(Duration d, String what) {
@@ -48,14 +75,19 @@ public record ConnectionOptions(int maxFrameSize, Duration frameTimeout, Duratio
     }
 
     public ConnectionOptions withMaxFrameSize(int bytes) {
-        return new ConnectionOptions(bytes, frameTimeout, connectTimeout);
+        return new ConnectionOptions(bytes, frameTimeout, connectTimeout, deadPeerTimeout);
     }
 
     public ConnectionOptions withFrameTimeout(Duration timeout) {
-        return new ConnectionOptions(maxFrameSize, timeout, connectTimeout);
+        return new ConnectionOptions(maxFrameSize, timeout, connectTimeout, deadPeerTimeout);
     }
 
     public ConnectionOptions withConnectTimeout(Duration timeout) {
-        return new ConnectionOptions(maxFrameSize, frameTimeout, timeout);
+        return new ConnectionOptions(maxFrameSize, frameTimeout, timeout, deadPeerTimeout);
+    }
+
+    /** See the class comment; {@link Duration#ZERO} turns it off. */
+    public ConnectionOptions withDeadPeerTimeout(Duration timeout) {
+        return new ConnectionOptions(maxFrameSize, frameTimeout, connectTimeout, timeout);
     }
 }

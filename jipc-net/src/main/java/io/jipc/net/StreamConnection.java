@@ -50,7 +50,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * ({@link #take()} returns null) at a frame boundary, {@link PeerClosedException} mid-frame; a
  * sender gets {@link PeerClosedException} (the kernel's {@code EPIPE}/{@code ECONNRESET}; never
  * {@code SIGPIPE}). Messages the kernel had accepted before the death are delivered to a live
- * reader; nothing is acknowledged end to end.
+ * reader; nothing is acknowledged end to end. A peer whose host vanishes, or behind a cut link,
+ * closes nothing: over TCP with {@link ConnectionOptions#deadPeerTimeout()} set the kernel ends the
+ * connection after about that long without hearing from it, and the waiting and later calls get
+ * {@link PeerClosedException} ({@code ETIMEDOUT}); without it a send that waits is ended only by
+ * its timeout, a receive by nothing.
  *
  * <p><b>Memory consistency.</b> Only bytes travel: the array {@code take} returns is a new array
  * holding exactly the bytes of one {@code put}. When both ends are in one process, actions of a
@@ -101,7 +105,8 @@ public final class StreamConnection implements AutoCloseable, Selectable {
 
     /**
      * Connects to a server: a {@link UnixDomainSocketAddress} or an {@link java.net.InetSocketAddress}
-     * (TCP, with {@code TCP_NODELAY}). Waits at most {@code options.connectTimeout()}.
+     * (TCP, with {@code TCP_NODELAY}, and the options' {@link ConnectionOptions#deadPeerTimeout()} if
+     * set). Waits at most {@code options.connectTimeout()}.
      *
      * @throws ConnectTimeoutException if the connection was not made in time
      * @throws ErrnoException          if it was refused ({@code ECONNREFUSED}: nobody listens;
@@ -146,6 +151,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
                     credentials = new PeerCredentials(c.pid(), c.uid(), c.gid());
                 } else {
                     Sockets.setTcpNoDelay(socket.fd);
+                    DeadPeerDetection.apply(socket.fd, options.deadPeerTimeout());
                 }
                 StreamConnection connection = new StreamConnection(socket, subject, credentials, options, null);
                 done = true;
@@ -536,6 +542,12 @@ public final class StreamConnection implements AutoCloseable, Selectable {
     private RuntimeException peerGone(ErrnoException e) {
         if (e.errno() == Errno.EPIPE || e.errno() == Sockets.ECONNRESET) {
             return new PeerClosedException(remote + " closed the connection (" + e.errnoName() + ")");
+        }
+        if (e.errno() == Errno.ETIMEDOUT) {
+            return new PeerClosedException(remote + " stopped answering: the kernel ended the connection after "
+                    + (options.deadPeerTimeout().isZero() ? "its retransmissions"
+                            : Timeouts.text(options.deadPeerTimeout()) + " (its dead peer timeout)")
+                    + " (" + e.errnoName() + ")");
         }
         return e;
     }

@@ -232,6 +232,7 @@ public final class StreamServer implements AutoCloseable, Selectable {
                 }
             } else {
                 Sockets.setTcpNoDelay(fd);
+                DeadPeerDetection.apply(fd, options.connection().deadPeerTimeout());
                 remote = "client " + number + " of " + Sockets.describe(address);
             }
             if (admitted.incrementAndGet() > options.maxConnections() || closing) {
