@@ -98,7 +98,11 @@ public final class RpcClient<T> implements AutoCloseable {
      *                       (over TCP: sends the server a PING)
      * @param peerTimeout    over TCP, how long a server may stay silent (no reply, no PONG) while calls
      *                       wait before it counts as lost: what notices a host that vanished without
-     *                       closing its connections
+     *                       closing its connections (or a cut link). An idle client notices at its next
+     *                       call, by this timeout. The connection has no
+     *                       {@link ConnectionOptions#deadPeerTimeout()}: its {@code TCP_USER_TIMEOUT}
+     *                       would also end a connection whose server rightly leaves the client's calls
+     *                       unread (every slot taken) for that long
      * @param maxReplySize   largest reply (result frame) through mailboxes, in bytes, 64 to
      *                       {@value #MAX_REPLY_SIZE} (64 MiB); the reply mailbox holds four, so its
      *                       file in {@code /dev/shm} is up to four times as large

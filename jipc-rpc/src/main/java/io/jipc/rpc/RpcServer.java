@@ -9,6 +9,7 @@ import io.jipc.mailbox.MessageTooLargeException;
 import io.jipc.naming.NameRecord;
 import io.jipc.naming.NameService;
 import io.jipc.naming.Registration;
+import io.jipc.net.ConnectionOptions;
 import io.jipc.net.ServerOptions;
 import io.jipc.net.StreamConnection;
 import io.jipc.net.StreamServer;
@@ -84,7 +85,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * its deadline timer's thread, once a client has come through the mailbox), and then interrupts
  * that client's calls and removes its reply mailbox. A client of this host that lives but takes no
  * reply for {@link Builder#replyTimeout} is forgotten the same way (its mailbox kept), and told
- * CLOSING once its mailbox has room. If this process dies,
+ * CLOSING once its mailbox has room. A TCP client is forgotten when its connection ends: at once if
+ * its process dies, after about the connection's frame timeout if its host vanishes or its link is cut
+ * (the kernel's keepalive and {@code TCP_USER_TIMEOUT}: {@link Builder#listen(SocketAddress, ServerOptions)}).
+ * If this process dies,
  * clients notice within their liveness check ({@link RpcClient.Options#livenessCheck()}); the
  * request mailbox is left for {@code jipc gc} (its owner is dead) or the next server of that name,
  * which replaces it.
@@ -348,7 +352,11 @@ public final class RpcServer<T> implements AutoCloseable {
          * As {@link #listen(SocketAddress)}, with the listener's options (frame size limit, connections).
          * A connection whose HELLO has not arrived within {@code options.connection().connectTimeout()}
          * (10 s by default) is closed, so that connections that never speak cannot take every one of
-         * {@code maxConnections}.
+         * {@code maxConnections}. Over TCP a connection's {@link ConnectionOptions#deadPeerTimeout()} is
+         * its frame timeout (10 s by default) unless the options set one: a client whose host vanished,
+         * or whose link was cut, is forgotten after about that long, idle or not (its running calls
+         * interrupted, its {@code maxConnections} place freed), not after the kernel's retransmissions
+         * (about 15 minutes) or never.
          */
         public Builder<T> listen(SocketAddress address, ServerOptions options) {
             this.listen = Objects.requireNonNull(address, "address");
@@ -469,7 +477,7 @@ public final class RpcServer<T> implements AutoCloseable {
             server.advertised = advertisedHost;
             try {
                 if (listen != null) {
-                    server.tcp = StreamServer.bind(listen, serverOptions);
+                    server.tcp = StreamServer.bind(listen, detectingDeadPeers(serverOptions));
                     server.tcp.start(server::serveConnection);
                 }
                 if (names != null) {
@@ -482,6 +490,17 @@ public final class RpcServer<T> implements AutoCloseable {
             server.startWorker();
             return server;
         }
+    }
+
+    /**
+     * The listener's options, its connections' {@link ConnectionOptions#deadPeerTimeout()} set to their
+     * frame timeout unless given: a client whose host vanished or whose link was cut is forgotten after
+     * about that long, as one that does not take its replies is.
+     */
+    static ServerOptions detectingDeadPeers(ServerOptions options) {
+        ConnectionOptions connection = options.connection();
+        return connection.deadPeerTimeout().isZero()
+                ? options.withConnection(connection.withDeadPeerTimeout(connection.frameTimeout())) : options;
     }
 
     private static NameRecord record(RpcServer<?> server) {

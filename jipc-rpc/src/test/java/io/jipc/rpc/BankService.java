@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class BankService implements Bank {
     private final Map<String, List<Money>> accounts = new ConcurrentHashMap<>();
     private final AtomicInteger interrupted = new AtomicInteger();
+    private final AtomicInteger sleeping = new AtomicInteger();
 
     @Override
     public void deposit(String account, Money amount) {
@@ -72,13 +73,21 @@ final class BankService implements Bank {
 
     @Override
     public long sleep(long millis) {
+        sleeping.incrementAndGet();
         try {
             Thread.sleep(millis);
             return millis;
         } catch (InterruptedException e) {
             interrupted.incrementAndGet();
             throw new IllegalStateException("interrupted");
+        } finally {
+            sleeping.decrementAndGet();
         }
+    }
+
+    /** Calls of {@link #sleep} running now (seen by the process that serves this). */
+    int sleepingCalls() {
+        return sleeping.get();
     }
 
     @Override

@@ -1,11 +1,14 @@
 package io.jipc.rpc;
 
+import io.jipc.net.ConnectionOptions;
+import io.jipc.net.ServerOptions;
 import io.jipc.testkit.ChildMain;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
  * The other process of the RPC tests; prints one line per event. Modes:
@@ -24,6 +27,16 @@ import java.nio.charset.StandardCharsets;
  *     {@code blob(0..calls-1)}, prints {@code FIRED}, then waits for each (no timeout) and prints
  *     {@code RESULTS <right> <lost> <other>}: results that say their call, calls that failed with
  *     {@link RpcServerLostException}, and anything else (a wrong result, another failure).</li>
+ * <li>{@code watch <name> <host> <frameTimeoutMillis>}: serves a {@link BankService} as {@code name} on a
+ *     free TCP port of {@code host} whose connections have that frame timeout (and so, unless the server
+ *     says otherwise, that dead peer timeout), prints {@code SERVING <port>}, then
+ *     {@code STATE clients=<n> sleeping=<n> interrupted=<n>} (the server's {@code clientCount()}, the
+ *     {@code sleep} calls running and those interrupted) whenever one changes, the first time too;
+ *     closes the server when its standard input ends, then prints {@code CLOSED}.</li>
+ * <li>{@code hold <tcp://HOST:PORT/NAME> call|idle}: connects and prints {@code CONNECTED}; {@code call}
+ *     then calls {@code sleep} for 10 minutes and prints {@code LOST <message>} when it fails with
+ *     {@link RpcServerLostException} (anything else: {@code ENDED <outcome>}); {@code idle} makes one
+ *     call, prints {@code IDLE} and does nothing more. Either then waits for its standard input to end.</li>
  * </ul>
  */
 public final class RpcChild {
@@ -38,6 +51,8 @@ public final class RpcChild {
             case "hammer" -> hammer(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]));
             case "flood" -> flood(args[1], Integer.parseInt(args[2]),
                     args.length > 3 ? Integer.parseInt(args[3]) : RpcClient.Options.defaults().maxTcpFrameSize());
+            case "watch" -> watch(args[1], args[2], Duration.ofMillis(Long.parseLong(args[3])));
+            case "hold" -> hold(java.net.URI.create(args[1]), args[2].equals("call"));
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -52,6 +67,54 @@ public final class RpcChild {
             new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
         }
         say("CLOSED");
+    }
+
+    private static void watch(String name, String host, Duration frameTimeout) throws Exception {
+        BankService service = new BankService();
+        ServerOptions options = ServerOptions.defaults()
+                .withConnection(ConnectionOptions.defaults().withFrameTimeout(frameTimeout));
+        try (RpcServer<Bank> server = RpcServer.builder(name, Bank.class, service)
+                .listen(new InetSocketAddress(host, 0), options).start()) {
+            say("SERVING " + ((InetSocketAddress) server.tcpAddress().orElseThrow()).getPort());
+            Thread input = Thread.ofPlatform().daemon().start(RpcChild::readToTheEnd);
+            String last = "";
+            while (input.isAlive()) {
+                String now = "STATE clients=" + server.clientCount() + " sleeping=" + service.sleepingCalls()
+                        + " interrupted=" + service.interruptedCalls();
+                if (!now.equals(last)) {
+                    say(now);
+                    last = now;
+                }
+                Thread.sleep(5);
+            }
+        }
+        say("CLOSED");
+    }
+
+    private static void hold(java.net.URI uri, boolean call) throws Exception {
+        RpcClient<Bank> client = RpcClient.connect(uri, Bank.class, RpcClient.Options.defaults());
+        say("CONNECTED");
+        if (call) {
+            try {
+                say("ENDED " + client.stub().sleep(Duration.ofMinutes(10).toMillis()));
+            } catch (RpcServerLostException e) {
+                say("LOST " + e.getMessage());
+            } catch (RuntimeException e) {
+                say("ENDED " + e);
+            }
+        } else {
+            client.stub().balance("idle");
+            say("IDLE");
+        }
+        readToTheEnd(); // not closed: its host is taken for vanished, nothing more is said
+    }
+
+    private static void readToTheEnd() {
+        try {
+            System.in.transferTo(java.io.OutputStream.nullOutputStream());
+        } catch (java.io.IOException e) {
+            // the parent is gone: so is the reason to wait
+        }
     }
 
     private static void call(String name) throws Exception {
