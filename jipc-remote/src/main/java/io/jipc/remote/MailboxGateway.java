@@ -74,7 +74,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@link RemoteOptions}: a vanished host, a cut link) interrupts the wait at once, and the request
  * is abandoned: nothing is sent, nothing is taken. Only room (or a message) that appears in the
  * very instant the gateway reads the end can still complete the request. An idle connection of a
- * vanished client stays until the kernel reports it.
+ * vanished client (no heartbeats: nothing waits) is ended by the kernel after about the peer timeout:
+ * the gateway sets it as each accepted connection's {@link io.jipc.net.ConnectionOptions#deadPeerTimeout()}
+ * (keepalive probes and {@code TCP_USER_TIMEOUT}). Until 2026-12-05 such a connection stayed for ever.
  *
  * <p><b>Connections.</b> At most {@code ServerOptions.defaults().maxConnections()} (256) at once; one
  * beyond is closed at once. A connection that does not send its {@code Open} within the
@@ -101,7 +103,9 @@ public final class MailboxGateway implements AutoCloseable {
         this.options = b.options;
         this.exports = Set.copyOf(b.exports);
         this.exportAll = b.exportAll;
-        this.server = StreamServer.bind(b.address, ServerOptions.defaults().withConnection(options.connection()));
+        // the kernel ends a connection whose client's host stopped answering, also an idle one (no heartbeats then)
+        this.server = StreamServer.bind(b.address, ServerOptions.defaults()
+                .withConnection(options.connection().withDeadPeerTimeout(options.peerTimeout())));
         this.advertisedHost = b.advertisedHost != null ? b.advertisedHost : b.address.getAddress().getHostAddress();
     }
 

@@ -25,6 +25,8 @@ import java.util.List;
  * <li>{@code client <uri> <count>}: connects, prints {@code CONNECTED}, puts {@code count} messages {@code m0, m1...}, printing
  *     {@code ACKED <i>} after each, then {@code TAKING} and takes messages, printing
  *     {@code TOOK <text>} for each, until the gateway is lost: {@code LOST <why>}.</li>
+ * <li>{@code idle <uri>}: connects, puts one message ({@code idle}), prints {@code IDLE} and does nothing
+ *     more until its standard input ends.</li>
  * <li>{@code flood <requests> <uri>...}: opens each mailbox on a hand-written connection of its
  *     own, then sends on each {@code requests} times a {@code Receive} (at once) and a
  *     {@code Cancel}, without reading any reply (the protocol wants one request at a time; the
@@ -45,6 +47,7 @@ public final class RemoteChild {
         switch (args[0]) {
             case "gateway" -> gateway(args[1], java.util.Arrays.copyOfRange(args, 2, args.length));
             case "client" -> client(URI.create(args[1]), Integer.parseInt(args[2]));
+            case "idle" -> idle(URI.create(args[1]));
             case "flood" -> flood(Integer.parseInt(args[1]), Arrays.copyOfRange(args, 2, args.length));
             default -> throw new IllegalArgumentException(args[0]);
         }
@@ -79,6 +82,13 @@ public final class RemoteChild {
                 say("LOST " + e.getMessage());
             }
         }
+    }
+
+    private static void idle(URI uri) throws Exception {
+        RemoteMailbox mailbox = RemoteMailbox.connect(uri, OPTIONS); // not closed: its host is taken for vanished
+        mailbox.put("idle".getBytes(StandardCharsets.UTF_8));
+        say("IDLE");
+        System.in.transferTo(OutputStream.nullOutputStream());
     }
 
     private static void flood(int requests, String[] uris) throws Exception {

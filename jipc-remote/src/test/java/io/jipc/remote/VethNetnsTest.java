@@ -23,8 +23,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Two "hosts" with separate network stacks: two network namespaces joined by a veth pair
  * (10.231.7.1/30 and 10.231.7.2/30, nothing outside the machine). The gateway runs in one, the client
- * in the other; then the link is cut while the client is blocked in a take. Skipped where network
- * namespaces cannot be made (not root, no iproute2, a restricted container).
+ * in the other; then the link is cut while the client is blocked in a take, or while it is idle (the
+ * gateway drops it after about its peer timeout: the kernel's keepalive, as the gateway sets it; the
+ * test prints how long it took, with a hang guard of ten peer timeouts). Skipped where network
+ * namespaces cannot be made (not root, no iproute2, a restricted container). The namespaces' names
+ * start with the system property {@code jipc.test.netnsPrefix} ({@code jipc-} unless given); the veth
+ * pair is made inside them, so it never appears among this host's interfaces.
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -35,8 +39,9 @@ class VethNetnsTest {
     private static final String B = "10.231.7.2";
 
     private final long id = ProcessHandle.current().pid() % 100_000;
-    private final String hostA = "jipc-a-" + id;
-    private final String hostB = "jipc-b-" + id;
+    private final String prefix = System.getProperty("jipc.test.netnsPrefix", "jipc-");
+    private final String hostA = prefix + "a-" + id;
+    private final String hostB = prefix + "b-" + id;
     private final String linkA = "jra" + id;
     private final String linkB = "jrb" + id;
 
@@ -45,9 +50,7 @@ class VethNetnsTest {
         String refused = ip("netns", "add", hostA);
         Assumptions.assumeTrue(refused == null, () -> "network namespaces not permitted here: " + refused);
         run("ip", "netns", "add", hostB);
-        run("ip", "link", "add", linkA, "type", "veth", "peer", "name", linkB);
-        run("ip", "link", "set", linkA, "netns", hostA);
-        run("ip", "link", "set", linkB, "netns", hostB);
+        run("ip", "-n", hostA, "link", "add", linkA, "type", "veth", "peer", "name", linkB, "netns", hostB);
         run("ip", "-n", hostA, "addr", "add", A + "/30", "dev", linkA);
         run("ip", "-n", hostB, "addr", "add", B + "/30", "dev", linkB);
         for (String[] end : List.of(new String[] {hostA, linkA}, new String[] {hostB, linkB})) {
@@ -107,5 +110,42 @@ class VethNetnsTest {
             gateway.awaitLine("CLOSED", LONG);
             assertEquals(0, gateway.waitFor(LONG), gateway.output());
         }
+    }
+
+    @Test
+    void anIdleClientOnHostBWhoseLinkIsCutIsDroppedByTheGateway() throws Exception {
+        Duration peerTimeout = RemoteChild.OPTIONS.peerTimeout();
+        try (Mailbox ignored = Mailbox.create(BOX, MailboxOptions.builder().messageLimit(8).build());
+             ChildJvm gateway = in(hostA, "gateway", A, BOX)) {
+            String port = gateway.awaitLine("GATEWAY ", LONG).substring("GATEWAY ".length());
+            try (ChildJvm client = in(hostB, "idle", "tcp://" + A + ":" + port + "/" + BOX)) {
+                client.awaitLine("IDLE", LONG);
+                assertEquals("CLIENTS 1", count(gateway));
+
+                long cut = System.nanoTime();
+                run("ip", "-n", hostB, "link", "set", linkB, "down"); // cut the client's cable
+                long guard = cut + peerTimeout.multipliedBy(10).toNanos();
+                while (!count(gateway).equals("CLIENTS 0")) {
+                    assertTrue(System.nanoTime() - guard < 0, () -> "the gateway still holds the idle client "
+                            + peerTimeout.multipliedBy(10) + " after its link was cut");
+                    Thread.sleep(20);
+                }
+                System.out.printf("VethNetnsTest: an idle client cut off dropped after %d ms (peer timeout %d ms)%n",
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cut), peerTimeout.toMillis());
+                client.process().getOutputStream().close();
+                assertEquals(0, client.waitFor(LONG), client.output());
+            }
+            gateway.process().getOutputStream().close();
+            gateway.awaitLine("CLOSED", LONG);
+            assertEquals(0, gateway.waitFor(LONG), gateway.output());
+        }
+    }
+
+    /** The gateway's answer to {@code count}: {@code CLIENTS <n>}. */
+    private static String count(ChildJvm gateway) throws IOException {
+        var in = gateway.process().getOutputStream();
+        in.write("count\n".getBytes(StandardCharsets.UTF_8));
+        in.flush();
+        return gateway.awaitLine("CLIENTS ", LONG);
     }
 }
