@@ -4,8 +4,8 @@ import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.TwoHosts;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -14,7 +14,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,65 +34,33 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class VethNetnsTest {
     private static final Duration LONG = Duration.ofSeconds(60);
     private static final String BOX = "veth-box";
-    private static final String A = "10.231.7.1";
-    private static final String B = "10.231.7.2";
 
-    private final long id = ProcessHandle.current().pid() % 100_000;
-    private final String prefix = System.getProperty("jipc.test.netnsPrefix", "jipc-");
-    private final String hostA = prefix + "a-" + id;
-    private final String hostB = prefix + "b-" + id;
-    private final String linkA = "jra" + id;
-    private final String linkB = "jrb" + id;
+    private TwoHosts hosts;
 
     @BeforeEach
-    void makeTwoHosts() throws Exception {
-        String refused = ip("netns", "add", hostA);
-        Assumptions.assumeTrue(refused == null, () -> "network namespaces not permitted here: " + refused);
-        run("ip", "netns", "add", hostB);
-        run("ip", "-n", hostA, "link", "add", linkA, "type", "veth", "peer", "name", linkB, "netns", hostB);
-        run("ip", "-n", hostA, "addr", "add", A + "/30", "dev", linkA);
-        run("ip", "-n", hostB, "addr", "add", B + "/30", "dev", linkB);
-        for (String[] end : List.of(new String[] {hostA, linkA}, new String[] {hostB, linkB})) {
-            run("ip", "-n", end[0], "link", "set", "lo", "up");
-            run("ip", "-n", end[0], "link", "set", end[1], "up");
-        }
+    void makeTwoHosts() {
+        hosts = TwoHosts.make("jipc-", "10.231.7");
     }
 
     @AfterEach
-    void removeThem() throws Exception {
-        ip("netns", "del", hostA); // deleting a namespace deletes its end of the veth pair, and so the pair
-        ip("netns", "del", hostB);
+    void removeThem() {
+        if (hosts != null) { // null: skipped
+            hosts.close();
+        }
         Mailbox.destroy(BOX);
     }
 
-    /** Runs {@code ip args}; null if it succeeded, else its output. */
-    private static String ip(String... args) throws IOException, InterruptedException {
-        String[] command = new String[args.length + 1];
-        command[0] = "ip";
-        System.arraycopy(args, 0, command, 1, args.length);
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        return p.waitFor() == 0 ? null : out;
-    }
-
-    private static void run(String... command) throws IOException, InterruptedException {
-        String failed = ip(java.util.Arrays.copyOfRange(command, 1, command.length));
-        if (failed != null) {
-            throw new IllegalStateException(String.join(" ", command) + ": " + failed);
-        }
-    }
-
     private static ChildJvm in(String namespace, String... args) {
-        return ChildJvm.builder(RemoteChild.class).wrapper("ip", "netns", "exec", namespace).args(args)
+        return ChildJvm.builder(RemoteChild.class).wrapper(TwoHosts.exec(namespace)).args(args)
                 .quickStart().hardTimeout(Duration.ofSeconds(170)).start();
     }
 
     @Test
     void aMailboxOnHostAIsUsedFromHostBAndACutLinkFailsTheBlockedTake() throws Exception {
         try (Mailbox mailbox = Mailbox.create(BOX, MailboxOptions.builder().messageLimit(8).build());
-             ChildJvm gateway = in(hostA, "gateway", A, BOX)) {
+             ChildJvm gateway = in(hosts.hostA(), "gateway", hosts.addressA(), BOX)) {
             String port = gateway.awaitLine("GATEWAY ", LONG).substring("GATEWAY ".length());
-            try (ChildJvm client = in(hostB, "client", "tcp://" + A + ":" + port + "/" + BOX, "5")) {
+            try (ChildJvm client = in(hosts.hostB(), "client", "tcp://" + hosts.addressA() + ":" + port + "/" + BOX, "5")) {
                 client.awaitLine("TAKING", LONG);
                 for (int i = 0; i < 5; i++) {
                     assertEquals("TOOK m" + i, client.awaitLine("TOOK ", LONG), client.output());
@@ -101,7 +68,7 @@ class VethNetnsTest {
                 mailbox.put("from host A".getBytes(StandardCharsets.UTF_8)); // a local sender on host A
                 assertEquals("TOOK from host A", client.awaitLine("TOOK ", LONG));
 
-                run("ip", "-n", hostA, "link", "set", linkA, "down"); // cut the cable
+                hosts.cutA(); // cut the cable
                 String lost = client.awaitLine("LOST ", LONG);
                 assertTrue(lost.contains("nothing heard from the gateway"), lost);
                 assertEquals(0, client.waitFor(LONG), client.output());
@@ -116,14 +83,14 @@ class VethNetnsTest {
     void anIdleClientOnHostBWhoseLinkIsCutIsDroppedByTheGateway() throws Exception {
         Duration peerTimeout = RemoteChild.OPTIONS.peerTimeout();
         try (Mailbox ignored = Mailbox.create(BOX, MailboxOptions.builder().messageLimit(8).build());
-             ChildJvm gateway = in(hostA, "gateway", A, BOX)) {
+             ChildJvm gateway = in(hosts.hostA(), "gateway", hosts.addressA(), BOX)) {
             String port = gateway.awaitLine("GATEWAY ", LONG).substring("GATEWAY ".length());
-            try (ChildJvm client = in(hostB, "idle", "tcp://" + A + ":" + port + "/" + BOX)) {
+            try (ChildJvm client = in(hosts.hostB(), "idle", "tcp://" + hosts.addressA() + ":" + port + "/" + BOX)) {
                 client.awaitLine("IDLE", LONG);
                 assertEquals("CLIENTS 1", count(gateway));
 
                 long cut = System.nanoTime();
-                run("ip", "-n", hostB, "link", "set", linkB, "down"); // cut the client's cable
+                hosts.cutB(); // cut the client's cable
                 long guard = cut + peerTimeout.multipliedBy(10).toNanos();
                 while (!count(gateway).equals("CLIENTS 0")) {
                     assertTrue(System.nanoTime() - guard < 0, () -> "the gateway still holds the idle client "

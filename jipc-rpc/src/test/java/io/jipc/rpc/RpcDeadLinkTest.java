@@ -3,15 +3,14 @@ package io.jipc.rpc;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.TwoHosts;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -39,35 +38,19 @@ class RpcDeadLinkTest {
     private static final Duration FRAME_TIMEOUT = Duration.ofSeconds(3);
     private static final Duration HANG_GUARD = FRAME_TIMEOUT.multipliedBy(10);
     private static final String NAME = "dead-link-bank";
-    private static final String A = "10.231.8.1";
-    private static final String B = "10.231.8.2";
-    private static final String LINK_A = "veth-a";
-    private static final String LINK_B = "veth-b";
 
-    private final String prefix = System.getProperty("jipc.test.netnsPrefix", "jipc-rpc-");
-    private final long id = ProcessHandle.current().pid() % 100_000;
-    private final String hostA = prefix + "a-" + id;
-    private final String hostB = prefix + "b-" + id;
+    private TwoHosts hosts;
 
     @BeforeEach
-    void makeTwoHosts() throws Exception {
-        String refused = ip("netns", "add", hostA);
-        Assumptions.assumeTrue(refused == null, () -> "network namespaces not permitted here: " + refused);
-        run("netns", "add", hostB);
-        // made inside the namespaces: the pair never appears among this host's interfaces
-        run("-n", hostA, "link", "add", LINK_A, "type", "veth", "peer", "name", LINK_B, "netns", hostB);
-        run("-n", hostA, "addr", "add", A + "/30", "dev", LINK_A);
-        run("-n", hostB, "addr", "add", B + "/30", "dev", LINK_B);
-        for (String[] end : new String[][] {{hostA, LINK_A}, {hostB, LINK_B}}) {
-            run("-n", end[0], "link", "set", "lo", "up");
-            run("-n", end[0], "link", "set", end[1], "up");
-        }
+    void makeTwoHosts() {
+        hosts = TwoHosts.make("jipc-rpc-", "10.231.8");
     }
 
     @AfterEach
-    void removeThem() throws Exception {
-        ip("netns", "del", hostA); // deleting a namespace deletes its end of the veth pair, and so the pair
-        ip("netns", "del", hostB);
+    void removeThem() {
+        if (hosts != null) { // null: skipped
+            hosts.close();
+        }
         Mailbox.destroy(NAME); // a server child killed by a failed test leaves its request mailbox
     }
 
@@ -82,9 +65,9 @@ class RpcDeadLinkTest {
     }
 
     private void cutTheClientOff(boolean whileCalling) {
-        try (ChildJvm server = in(hostA, "watch", NAME, A, Long.toString(FRAME_TIMEOUT.toMillis()))) {
+        try (ChildJvm server = in(hosts.hostA(), "watch", NAME, hosts.addressA(), Long.toString(FRAME_TIMEOUT.toMillis()))) {
             String port = server.awaitLine("SERVING ", LONG).substring("SERVING ".length());
-            try (ChildJvm client = in(hostB, "hold", "tcp://" + A + ":" + port + "/" + NAME,
+            try (ChildJvm client = in(hosts.hostB(), "hold", "tcp://" + hosts.addressA() + ":" + port + "/" + NAME,
                     whileCalling ? "call" : "idle")) {
                 client.awaitLine("CONNECTED", LONG);
                 if (whileCalling) {
@@ -95,7 +78,7 @@ class RpcDeadLinkTest {
                 }
 
                 long cut = System.nanoTime();
-                run("-n", hostB, "link", "set", LINK_B, "down"); // cut the client's cable
+                hosts.cutB(); // cut the client's cable
                 String forgotten = "STATE clients=0 sleeping=0 interrupted=" + (whileCalling ? 1 : 0);
                 server.awaitLine(forgotten, HANG_GUARD);
                 System.out.printf("RpcDeadLinkTest: a client cut off %s forgotten after %d ms (dead peer timeout %d ms)%n",
@@ -117,32 +100,7 @@ class RpcDeadLinkTest {
     }
 
     private static ChildJvm in(String namespace, String... args) {
-        return ChildJvm.builder(RpcChild.class).wrapper("ip", "netns", "exec", namespace).args(args)
+        return ChildJvm.builder(RpcChild.class).wrapper(TwoHosts.exec(namespace)).args(args)
                 .quickStart().hardTimeout(Duration.ofSeconds(170)).start();
-    }
-
-    /** Runs {@code ip args}; null if it succeeded, else its output. */
-    private static String ip(String... args) throws IOException, InterruptedException {
-        String[] command = new String[args.length + 1];
-        command[0] = "ip";
-        System.arraycopy(args, 0, command, 1, args.length);
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        return p.waitFor() == 0 ? null : out;
-    }
-
-    private static void run(String... args) {
-        String failed;
-        try {
-            failed = ip(args);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-        if (failed != null) {
-            throw new IllegalStateException("ip " + String.join(" ", args) + ": " + failed);
-        }
     }
 }
