@@ -3,7 +3,6 @@ package io.jipc.dsm;
 import io.jipc.ClosedException;
 import io.jipc.JipcException;
 import io.jipc.Timeouts;
-import io.jipc.Turns;
 import io.jipc.naming.NameService;
 import io.jipc.net.ConnectionOptions;
 import io.jipc.net.StreamConnection;
@@ -118,6 +117,11 @@ public final class ReplicatedRegion implements AutoCloseable {
     private final ReentrantReadWriteLock replicaLock = new ReentrantReadWriteLock();
     /** One write section of this process at a time. */
     private final ReentrantLock writers = new ReentrantLock(true);
+    /**
+     * Longest wait for {@link #writers} between two looks at whether the replica was closed meanwhile
+     * ({@link #takeWritersTurn}): the library's slice.
+     */
+    private static final long TURN_SLICE_NANOS = io.jipc.platform.Futex.SLICE_NANOS;
     /** Guards the queues of requests awaiting the home's answers, and the state. */
     private final Object pending = new Object();
     private final ArrayDeque<CompletableFuture<Long>> grants = new ArrayDeque<>();
@@ -427,6 +431,37 @@ public final class ReplicatedRegion implements AutoCloseable {
     // ---- write sections ----
 
     /**
+     * Takes the turn of this replica's writers by {@code deadline} ({@link Long#MAX_VALUE}: none), as
+     * {@code io.jipc.Turns.take} does, but in slices of {@link #TURN_SLICE_NANOS} between which it
+     * checks that the replica is still open: the turn is held by another thread's open write section,
+     * which {@link #close()} does not end, so a waiter behind it would otherwise wait until that
+     * section ends (for ever if it never does) although the replica is closed.
+     *
+     * @throws ClosedException (or the replica's failure) if the replica is closed or failed meanwhile
+     */
+    private boolean takeWritersTurn(long deadline) throws InterruptedException {
+        if (writers.tryLock()) {
+            return true; // a free turn is taken whatever the interrupt status
+        }
+        while (true) {
+            synchronized (pending) { // the state and its failure are set together under it
+                checkOpen();
+            }
+            long slice = TURN_SLICE_NANOS;
+            if (deadline != Long.MAX_VALUE) {
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    return writers.tryLock();
+                }
+                slice = Math.min(slice, remaining);
+            }
+            if (writers.tryLock(slice, TimeUnit.NANOSECONDS)) { // an interrupted thread throws
+                return true;
+            }
+        }
+    }
+
+    /**
      * Opens a write section by {@code deadline} ({@link Long#MAX_VALUE}: none). A section that can
      * begin at once (the turn of this replica's writers free and the lock kept here) begins whatever
      * the interrupt status, which stays set; one that must wait for another thread of this replica or
@@ -435,7 +470,7 @@ public final class ReplicatedRegion implements AutoCloseable {
      */
     private RegionWrite acquire(long deadline) throws InterruptedException {
         refuseInsideRead("a write section");
-        if (!Turns.take(writers, deadline)) {
+        if (!takeWritersTurn(deadline)) {
             if (Thread.interrupted()) {
                 throw new InterruptedException();
             }

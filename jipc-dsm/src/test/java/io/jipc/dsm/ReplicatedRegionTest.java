@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
@@ -30,6 +31,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -293,6 +295,36 @@ class ReplicatedRegionTest {
         assertEquals(1, waiting.get(30, TimeUnit.SECONDS));
         assertEquals(2, a.awaitVersion(1, LONG));
         assertEquals(11L, (long) a.<Long>read(s -> s.get(JAVA_LONG, 0)));
+    }
+
+    /**
+     * A thread waiting for its replica's write turn behind another thread's open section (blocking and
+     * timed) ends with ClosedException when the replica is closed, while that section stays open.
+     * Before, it waited until the section ended: for ever, if it never did.
+     */
+    @Test
+    void closingEndsTheWritesWaitingBehindAnotherThreadsSectionOfTheSameReplica() throws Exception {
+        ReplicatedRegion a = open("r", 64);
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Future<?> holder = threads.submit(() -> {
+            RegionWrite section = a.write();
+            holding.countDown();
+            release.await();
+            assertThrows(ClosedException.class, section::close);
+            return null;
+        });
+        assertTrue(holding.await(30, TimeUnit.SECONDS));
+        Future<RegionWrite> blocking = threads.submit(a::write);
+        Future<RegionWrite> timed = threads.submit(() -> a.tryWrite(Duration.ofMinutes(10)));
+        Thread.sleep(100); // both wait for the turn (a wait that has not begun yet fails the same way)
+        a.close();
+        for (Future<RegionWrite> waiter : List.of(blocking, timed)) {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> waiter.get(30, TimeUnit.SECONDS));
+            assertInstanceOf(ClosedException.class, e.getCause());
+        }
+        release.countDown();
+        holder.get(30, TimeUnit.SECONDS);
     }
 
     @Test
