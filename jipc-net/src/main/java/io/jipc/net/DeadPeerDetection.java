@@ -28,18 +28,28 @@ final class DeadPeerDetection {
     private DeadPeerDetection() {
     }
 
-    /** Sets the options on the TCP socket {@code fd}; nothing if {@code timeout} is zero. */
+    /**
+     * Sets the options on the TCP socket {@code fd}; nothing if {@code timeout} is zero. A timeout
+     * longer than {@link #MAX_TIMEOUT} (a frame timeout of centuries the RPC server copies, say) is
+     * set as that.
+     */
     static void apply(int fd, Duration timeout) {
         if (timeout.isZero()) {
             return;
         }
-        Sockets.setTcpUserTimeout(fd, (int) timeout.toMillis());
-        Sockets.setTcpKeepAlive(fd, keepAlive(timeout));
+        Duration capped = capped(timeout);
+        Sockets.setTcpUserTimeout(fd, (int) capped.toMillis());
+        Sockets.setTcpKeepAlive(fd, keepAlive(capped));
+    }
+
+    /** {@code timeout}, at most {@link #MAX_TIMEOUT}. */
+    static Duration capped(Duration timeout) {
+        return timeout.compareTo(MAX_TIMEOUT) > 0 ? MAX_TIMEOUT : timeout;
     }
 
     /** The keepalive settings for {@code timeout} (see the class comment). */
     static Sockets.KeepAlive keepAlive(Duration timeout) {
-        long seconds = Math.max(1, (timeout.toMillis() + 999) / 1000);
+        long seconds = Math.max(1, (capped(timeout).toMillis() + 999) / 1000);
         int interval = (int) Math.min(MAX_KEEPALIVE_SECONDS, Math.max(1, seconds / 5));
         int idle = (int) Math.min(MAX_KEEPALIVE_SECONDS, Math.max(1, seconds - (long) PROBES * interval));
         return new Sockets.KeepAlive(idle, interval, PROBES);
