@@ -2,6 +2,8 @@ package io.jipc.signals;
 
 import io.jipc.platform.Signals;
 
+import java.util.Objects;
+
 /**
  * Sends signals to other processes and process groups, and manages this process's group.
  *
@@ -29,6 +31,7 @@ public final class ProcessSignals {
      * @throws io.jipc.ErrnoException   {@code ESRCH} (no such process) or {@code EPERM}
      */
     public static void send(long pid, Signal signal) {
+        Objects.requireNonNull(signal, "signal");
         Signals.kill(pid, signal.number());
     }
 
@@ -53,6 +56,7 @@ public final class ProcessSignals {
      * @throws io.jipc.ErrnoException   {@code ESRCH} (no such group) or {@code EPERM}
      */
     public static void sendToGroup(long pgid, Signal signal) {
+        Objects.requireNonNull(signal, "signal");
         Signals.killpg(pgid, signal.number());
     }
 

@@ -1,6 +1,7 @@
 package io.jipc.signals;
 
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -124,6 +125,7 @@ public enum Signal {
      * {@code "SIGUSR1"}, {@code "usr1"}, {@code "10"}.
      */
     public static Signal parse(String name) {
+        Objects.requireNonNull(name, "name");
         String upper = name.strip().toUpperCase(Locale.ROOT);
         if (!upper.isEmpty() && upper.chars().allMatch(Character::isDigit)) {
             return of(Integer.parseInt(upper));

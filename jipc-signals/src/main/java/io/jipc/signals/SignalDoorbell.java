@@ -4,6 +4,7 @@ import io.jipc.ClosedException;
 import io.jipc.Timeouts;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -80,6 +81,7 @@ public final class SignalDoorbell implements AutoCloseable {
      *                                  ({@link #unavailableBecause()}: {@code -Xrs})
      */
     public static SignalDoorbell open(Signal signal) {
+        Objects.requireNonNull(signal, "signal");
         SignalDoorbell doorbell = new SignalDoorbell(signal);
         SignalRouter.add(doorbell);
         return doorbell;
@@ -148,6 +150,7 @@ public final class SignalDoorbell implements AutoCloseable {
      * @throws ClosedException      if the doorbell is or gets closed
      */
     public long poll(Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(timeout, "timeout");
         return await(timeout.compareTo(FOREVER) >= 0 ? -1 : Timeouts.nanos(timeout));
     }
 

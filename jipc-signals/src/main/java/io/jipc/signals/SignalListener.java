@@ -2,6 +2,8 @@ package io.jipc.signals;
 
 import io.jipc.ClosedException;
 
+import java.util.Objects;
+
 /**
  * Runs a {@link SignalHandler} on a virtual thread of its own, named {@code "jipc-signal-SIGxxx"},
  * each time its signal rings (a {@link SignalDoorbell} underneath).
@@ -30,9 +32,8 @@ public final class SignalListener implements AutoCloseable {
      * @throws IllegalArgumentException if this JVM cannot handle the signal (see {@link SignalDoorbell#open})
      */
     public static SignalListener start(Signal signal, SignalHandler handler) {
-        if (handler == null) {
-            throw new NullPointerException("handler");
-        }
+        Objects.requireNonNull(signal, "signal");
+        Objects.requireNonNull(handler, "handler");
         SignalListener listener = new SignalListener(SignalDoorbell.open(signal), handler);
         listener.thread.start();
         return listener;
