@@ -7,8 +7,9 @@ import java.lang.foreign.MemorySegment;
  * {@link #segment()} is its replica, to be changed in place. {@link #close()} sends the changed bytes
  * to the home and waits until the home has applied them; {@link #abort()} puts the bytes back and
  * sends nothing. Either frees the lock, unless the home leaves it with this replica for its next
- * sections (see "Kept locks" in {@link ReplicatedRegion}). Close it in the thread that opened it; the
- * segment must not be used after that.
+ * sections (see "Kept locks" in {@link ReplicatedRegion}). Close it in the thread that opened it
+ * (another thread's {@link #close()} or {@link #abort()} throws {@link IllegalStateException} and
+ * changes nothing, so the opener can still end it); the segment must not be used after that.
  *
  * <p>While the section is open, reads of this process wait, and the writers of every replica queue
  * behind it. If this process dies, the home frees the lock and the section is lost.
@@ -16,6 +17,8 @@ import java.lang.foreign.MemorySegment;
 public final class RegionWrite implements AutoCloseable {
     private final ReplicatedRegion region;
     private final MemorySegment segment;
+    /** The thread that opened the section and holds its locks: the only one that may end it. */
+    private final Thread opener = Thread.currentThread();
     private boolean ended;
     private long version = -1;
 
@@ -35,9 +38,13 @@ public final class RegionWrite implements AutoCloseable {
     /**
      * Puts the replica back as it was when the section began and frees the lock without sending any
      * change. Does nothing once the section has ended.
+     *
+     * @throws IllegalStateException if called by a thread other than the one that opened the section
+     *                               (the section stays open)
      */
     public void abort() {
         if (!ended) {
+            checkOpener();
             ended = true;
             version = region.release(true);
         }
@@ -49,13 +56,32 @@ public final class RegionWrite implements AutoCloseable {
      * Sends nothing if nothing changed and the lock is kept. Does nothing once the section has ended.
      *
      * @throws RegionHomeLostException if the home was lost; the changes may or may not have been applied
+     * @throws IllegalStateException   if called by a thread other than the one that opened the section
+     *                                 (the section stays open)
      */
     @Override
     public void close() {
         if (!ended) {
+            checkOpener();
             ended = true;
             version = region.release(false);
         }
+    }
+
+    /**
+     * Refuses another thread before anything changes: the section's locks belong to the opener, and
+     * another thread could not free them (the replica's writers would wait for ever).
+     */
+    private void checkOpener() {
+        Thread current = Thread.currentThread();
+        if (current != opener) {
+            throw new IllegalStateException("a write section must be ended by the thread that opened it (section of "
+                    + region.name() + " opened by " + describe(opener) + ", ended by " + describe(current) + ")");
+        }
+    }
+
+    private static String describe(Thread thread) {
+        return "thread \"" + thread.getName() + "\" #" + thread.threadId();
     }
 
     /**

@@ -71,7 +71,8 @@ import java.util.function.Function;
  * <p><b>Threads.</b> Any thread may read, write or sync; the threads of one process take turns for
  * the write lock (first come first served locally, then in the home's queue). A read holds off the
  * application of incoming updates, and a write section holds off local reads: keep both short. A
- * {@link RegionRead} and a {@link RegionWrite} must be closed by the thread that opened them, and a
+ * {@link RegionRead} and a {@link RegionWrite} must be closed by the thread that opened them (another
+ * thread's end of a write section is an {@link IllegalStateException} that leaves it open), and a
  * thread inside a read may not write, sync or await a version ({@link IllegalStateException}: they
  * would wait for ever for an update the read holds off). Blocking
  * calls are interruptible and suit virtual threads. A background virtual thread receives the home's

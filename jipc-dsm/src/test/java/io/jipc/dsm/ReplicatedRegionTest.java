@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -295,6 +296,47 @@ class ReplicatedRegionTest {
         assertEquals(1, waiting.get(30, TimeUnit.SECONDS));
         assertEquals(2, a.awaitVersion(1, LONG));
         assertEquals(11L, (long) a.<Long>read(s -> s.get(JAVA_LONG, 0)));
+    }
+
+    /**
+     * Another thread's close() or abort() of a write section is an IllegalStateException that changes
+     * nothing: the opener ends it normally afterwards and the next section begins. Before, it threw
+     * IllegalMonitorStateException after marking the section ended, and the section's locks stayed
+     * held: every later write of the replica waited for ever.
+     */
+    @Test
+    void onlyTheThreadThatOpenedASectionEndsIt() throws Exception {
+        ReplicatedRegion a = open("r", 64);
+        ReplicatedRegion b = open("r", 64);
+        RegionWrite section = a.write();
+        section.segment().set(JAVA_LONG, 0, 5);
+        for (Callable<?> wrongThread : List.<Callable<?>>of(() -> {
+            section.close();
+            return null;
+        }, () -> {
+            section.abort();
+            return null;
+        })) {
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> threads.submit(wrongThread).get(30, TimeUnit.SECONDS));
+            assertInstanceOf(IllegalStateException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().startsWith(
+                    "a write section must be ended by the thread that opened it ("), e.getCause().getMessage());
+        }
+        assertEquals(-1, section.version(), "the section is still open");
+        section.segment().set(JAVA_LONG, 8, 6);
+        section.close();
+        assertEquals(1, section.version());
+        Future<Long> next = threads.submit(() -> {
+            try (RegionWrite w = a.write()) {
+                w.segment().set(JAVA_LONG, 0, w.segment().get(JAVA_LONG, 0) + 1);
+            }
+            return a.version();
+        });
+        assertEquals(2, next.get(30, TimeUnit.SECONDS));
+        assertEquals(2, b.awaitVersion(1, LONG));
+        assertEquals(6L, (long) b.<Long>read(s -> s.get(JAVA_LONG, 0)));
+        assertEquals(6L, (long) b.<Long>read(s -> s.get(JAVA_LONG, 8)));
     }
 
     /**
