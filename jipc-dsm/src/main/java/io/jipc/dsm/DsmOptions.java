@@ -41,6 +41,9 @@ public record DsmOptions(Duration connectTimeout, Duration heartbeatInterval, Du
             Duration.ofSeconds(3), 64 << 20, 1024, true, 256L << 20);
 
     public DsmOptions {
+        Objects.requireNonNull(connectTimeout, "connectTimeout");
+        Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+        Objects.requireNonNull(peerTimeout, "peerTimeout");
         positive(connectTimeout, "connect timeout");
         positive(heartbeatInterval, "heartbeat interval");
         positive(peerTimeout, "peer timeout");
@@ -67,7 +70,6 @@ public record DsmOptions(Duration connectTimeout, Duration heartbeatInterval, Du
     }
 
     private static void positive(Duration d, String what) {
-        Objects.requireNonNull(d, what);
         if (d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(what + " must be positive: " + d);
         }
@@ -79,12 +81,15 @@ public record DsmOptions(Duration connectTimeout, Duration heartbeatInterval, Du
     }
 
     public DsmOptions withConnectTimeout(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
         return new DsmOptions(timeout, heartbeatInterval, peerTimeout, maxRegionSize, maxRegions, keepLocks,
                 maxHomeMemory);
     }
 
     /** Sends a heartbeat after {@code heartbeat} of silence and declares the peer lost after {@code peerLost}. */
     public DsmOptions withLiveness(Duration heartbeat, Duration peerLost) {
+        Objects.requireNonNull(heartbeat, "heartbeat");
+        Objects.requireNonNull(peerLost, "peerLost");
         return new DsmOptions(connectTimeout, heartbeat, peerLost, maxRegionSize, maxRegions, keepLocks,
                 maxHomeMemory);
     }

@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -58,6 +59,7 @@ public final class RegionHome implements AutoCloseable {
 
     /** Starts a home at {@code address} with the default options. */
     public static RegionHome start(SocketAddress address) {
+        Objects.requireNonNull(address, "address");
         return start(address, DsmOptions.defaults());
     }
 
@@ -68,6 +70,8 @@ public final class RegionHome implements AutoCloseable {
      * @throws io.jipc.ErrnoException if the address cannot be bound ({@code EADDRINUSE}, ...)
      */
     public static RegionHome start(SocketAddress address, DsmOptions options) {
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(options, "options");
         ConnectionOptions connection = ConnectionOptions.defaults().withMaxFrameSize(options.maxFrameSize())
                 .withFrameTimeout(options.peerTimeout());
         StreamServer server = StreamServer.bind(address, ServerOptions.defaults().withMaxConnections(4096)
@@ -95,6 +99,8 @@ public final class RegionHome implements AutoCloseable {
      * @throws io.jipc.naming.NameTakenException if a live owner holds the name
      */
     public void register(NameService names, String name) {
+        Objects.requireNonNull(names, "names");
+        Objects.requireNonNull(name, "name");
         register(names, name, null);
     }
 
@@ -106,6 +112,8 @@ public final class RegionHome implements AutoCloseable {
      * @throws io.jipc.naming.NameTakenException if a live owner holds the name
      */
     public void register(NameService names, String name, String host) {
+        Objects.requireNonNull(names, "names");
+        Objects.requireNonNull(name, "name");
         Registration registration = names.register(NAME_PREFIX + name, HomeNames.record(name, server.localAddress(),
                 host));
         synchronized (registrations) {

@@ -1,5 +1,7 @@
 package io.jipc.dsm;
 
+import java.util.Objects;
+
 /**
  * The home refused to open the region: its size differs from the size the region was created with,
  * it is larger than the home allows, the home holds as many regions as it may, the home's memory
@@ -55,7 +57,7 @@ public class RegionRefusedException extends DsmException {
 
     public RegionRefusedException(Reason reason, String message) {
         super(message);
-        this.reason = reason;
+        this.reason = Objects.requireNonNull(reason, "reason");
     }
 
     public Reason reason() {

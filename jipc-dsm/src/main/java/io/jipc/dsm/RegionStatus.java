@@ -1,5 +1,7 @@
 package io.jipc.dsm;
 
+import java.util.Objects;
+
 /**
  * What a home knows of one region at one moment.
  *
@@ -13,4 +15,7 @@ package io.jipc.dsm;
  */
 public record RegionStatus(String name, long size, long version, int replicas, boolean locked, boolean kept,
                            int waiting) {
+    public RegionStatus {
+        Objects.requireNonNull(name, "name");
+    }
 }

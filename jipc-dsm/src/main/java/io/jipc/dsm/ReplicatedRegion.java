@@ -164,11 +164,16 @@ public final class ReplicatedRegion implements AutoCloseable {
     public static ReplicatedRegion open(NameService names, String home, String region, long size, DsmOptions options)
             throws InterruptedException {
         Objects.requireNonNull(names, "names");
+        Objects.requireNonNull(home, "home");
+        Objects.requireNonNull(region, "region");
+        Objects.requireNonNull(options, "options");
         return open(HomeNames.resolve(names, home), region, size, options);
     }
 
     /** Opens region {@code name} of {@code size} bytes at {@code home} with the default options. */
     public static ReplicatedRegion open(SocketAddress home, String name, long size) throws InterruptedException {
+        Objects.requireNonNull(home, "home");
+        Objects.requireNonNull(name, "name");
         return open(home, name, size, DsmOptions.defaults());
     }
 
@@ -187,6 +192,7 @@ public final class ReplicatedRegion implements AutoCloseable {
     public static ReplicatedRegion open(SocketAddress home, String name, long size, DsmOptions options)
             throws InterruptedException {
         Objects.requireNonNull(home, "home");
+        Objects.requireNonNull(name, "name");
         Objects.requireNonNull(options, "options");
         DsmWire.checkName(name);
         if (size < 1 || size > options.maxRegionSize()) {
@@ -278,6 +284,7 @@ public final class ReplicatedRegion implements AutoCloseable {
 
     /** Reads the replica with {@code reader} inside a {@link #read()}; the view must not escape it. */
     public <T> T read(Function<MemorySegment, T> reader) {
+        Objects.requireNonNull(reader, "reader");
         try (RegionRead view = read()) {
             return reader.apply(view.segment());
         }
@@ -328,6 +335,7 @@ public final class ReplicatedRegion implements AutoCloseable {
      * @throws InterruptedException if interrupted before or while waiting (the request is withdrawn)
      */
     public RegionWrite tryWrite(Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(timeout, "timeout");
         long deadline = System.nanoTime() + Timeouts.nanos(timeout);
         return acquire(deadline);
     }
@@ -337,6 +345,7 @@ public final class ReplicatedRegion implements AutoCloseable {
      * back to its bytes before the section, nothing is sent) and the exception passed on.
      */
     public void update(Consumer<MemorySegment> writer) throws InterruptedException {
+        Objects.requireNonNull(writer, "writer");
         try (RegionWrite section = write()) {
             try {
                 writer.accept(section.segment());
@@ -380,6 +389,7 @@ public final class ReplicatedRegion implements AutoCloseable {
      * @throws RegionHomeLostException if the home is lost meanwhile
      */
     public long awaitVersion(long seen, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(timeout, "timeout");
         refuseInsideRead("awaitVersion");
         long deadline = System.nanoTime() + Timeouts.nanos(timeout);
         synchronized (versionChanged) {
