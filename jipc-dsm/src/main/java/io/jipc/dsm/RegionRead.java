@@ -5,13 +5,16 @@ import java.util.concurrent.locks.Lock;
 
 /**
  * A read of a {@link ReplicatedRegion}'s replica at one version: while it is open no update changes
- * the bytes. Close it, in the thread that opened it, as soon as the bytes are read; the segment must
- * not be used after that.
+ * the bytes. Close it, in the thread that opened it, as soon as the bytes are read (another thread's
+ * {@link #close()} throws {@link IllegalStateException} and changes nothing: the read's lock is the
+ * opener's); the segment must not be used after that.
  */
 public final class RegionRead implements AutoCloseable {
     private final MemorySegment segment;
     private final long version;
     private final Lock lock;
+    /** The thread that opened the read and holds its lock: the only one that may close it. */
+    private final Thread opener = Thread.currentThread();
     private boolean closed;
 
     RegionRead(MemorySegment segment, long version, Lock lock) {
@@ -33,10 +36,22 @@ public final class RegionRead implements AutoCloseable {
         return version;
     }
 
-    /** Lets updates in again. Idempotent. */
+    /**
+     * Lets updates in again. Idempotent.
+     *
+     * @throws IllegalStateException if called by a thread other than the one that opened the read
+     *                               (the read stays open): the lock is the opener's, and another
+     *                               thread's unlock would fail or free a read of its own
+     */
     @Override
     public void close() {
         if (!closed) {
+            Thread current = Thread.currentThread();
+            if (current != opener) {
+                throw new IllegalStateException("a read must be closed by the thread that opened it (opened by thread \""
+                        + opener.getName() + "\" #" + opener.threadId() + ", closed by thread \"" + current.getName()
+                        + "\" #" + current.threadId() + ")");
+            }
             closed = true;
             lock.unlock();
         }

@@ -340,6 +340,33 @@ class ReplicatedRegionTest {
     }
 
     /**
+     * A read closed by another thread: IllegalStateException, and the read stays open (its lock is the
+     * opener's); the opener closes it and updates come in again. Before, the other thread's unlock threw
+     * IllegalMonitorStateException after marking the read closed, and the opener's lock was never
+     * freed: every update of the replica waited for ever.
+     */
+    @Test
+    void onlyTheThreadThatOpenedAReadClosesIt() throws Exception {
+        ReplicatedRegion a = open("r", 64);
+        ReplicatedRegion b = open("r", 64);
+        RegionRead read = a.read();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> threads.submit(() -> {
+            read.close();
+            return null;
+        }).get(30, TimeUnit.SECONDS));
+        assertInstanceOf(IllegalStateException.class, e.getCause());
+        assertTrue(e.getCause().getMessage().startsWith("a read must be closed by the thread that opened it ("),
+                e.getCause().getMessage());
+        assertEquals(0L, read.segment().get(JAVA_LONG, 0), "the read is still open");
+        read.close();
+        try (RegionWrite w = b.write()) {
+            w.segment().set(JAVA_LONG, 0, 7);
+        }
+        assertEquals(1, a.awaitVersion(1, LONG), "the update came in at the replica whose read was closed");
+        assertEquals(7L, (long) a.<Long>read(s -> s.get(JAVA_LONG, 0)));
+    }
+
+    /**
      * A thread waiting for its replica's write turn behind another thread's open section (blocking and
      * timed) ends with ClosedException when the replica is closed, while that section stays open.
      * Before, it waited until the section ended: for ever, if it never did.
