@@ -43,6 +43,7 @@ public class PrimeWorker {
             long limit = Long.parseLong(new String(group.broadcastFrom(0, problem), StandardCharsets.UTF_8));
 
             long from = limit * rank / size, to = limit * (rank + 1) / size;   // my share: [from, to)
+            System.out.println("rank " + rank + " counts the primes in [" + from + ", " + to + ")");
             long mine = 0;
             for (long n = Math.max(2, from); n < to; n++) {
                 if (isPrime(n)) {
