@@ -8,6 +8,7 @@ import io.jipc.WaitStrategy;
 import io.jipc.platform.Errno;
 import io.jipc.platform.Futex;
 import io.jipc.platform.MemorySync;
+import io.jipc.platform.Printable;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.ring.RecordDescriptor;
 import io.jipc.ring.RecordHandler;
@@ -404,8 +405,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
     private static String checkName(String name) {
         Objects.requireNonNull(name, "name");
         if (!NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("invalid mailbox name '" + name
-                    + "': use 1-200 of A-Z a-z 0-9 . _ - (not starting with . or -)");
+            throw new IllegalArgumentException("invalid mailbox name " + Printable.quoted(name)
+                    + ": use 1-200 of A-Z a-z 0-9 . _ - (not starting with . or -)");
         }
         return name;
     }

@@ -9,6 +9,7 @@ import io.jipc.platform.Errno;
 import io.jipc.platform.FileIdentity;
 import io.jipc.platform.FileLocks;
 import io.jipc.platform.Libc;
+import io.jipc.platform.Printable;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.ring.AscendingCopy;
 import io.jipc.ring.RecordHandler;
@@ -426,8 +427,8 @@ public final class UnboundedMailbox implements AutoCloseable {
     private static String checkName(String name) {
         Objects.requireNonNull(name, "name");
         if (!NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("invalid mailbox name '" + name
-                    + "': use 1-200 of A-Z a-z 0-9 . _ - (not starting with . or -)");
+            throw new IllegalArgumentException("invalid mailbox name " + Printable.quoted(name)
+                    + ": use 1-200 of A-Z a-z 0-9 . _ - (not starting with . or -)");
         }
         return name;
     }

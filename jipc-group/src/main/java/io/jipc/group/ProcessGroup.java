@@ -7,6 +7,7 @@ import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.MessageTooLargeException;
 import io.jipc.platform.Errno;
+import io.jipc.platform.Printable;
 import io.jipc.platform.ProcessIdentity;
 
 import java.nio.ByteBuffer;
@@ -287,7 +288,7 @@ public final class ProcessGroup implements AutoCloseable {
 
     private static String checkName(String name) {
         if (!NAME.matcher(Objects.requireNonNull(name, "name")).matches()) {
-            throw new IllegalArgumentException("invalid group name '" + name + "': 1-128 characters of [A-Za-z0-9_-],"
+            throw new IllegalArgumentException("invalid group name " + Printable.quoted(name) + ": 1-128 characters of [A-Za-z0-9_-],"
                     + " not starting with '-'");
         }
         return name;

@@ -8,6 +8,7 @@ import io.jipc.naming.NameEntry;
 import io.jipc.platform.Errno;
 import io.jipc.platform.Libc;
 import io.jipc.platform.MessageQueues;
+import io.jipc.platform.Printable;
 import io.jipc.platform.Readiness;
 
 import java.lang.foreign.Arena;
@@ -276,8 +277,8 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
         Objects.requireNonNull(name, "name");
         if (!NAME.matcher(name).matches() || name.equals("/.") || name.equals("/..")
                 || name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 256 || hasUnpairedSurrogate(name)) {
-            throw new IllegalArgumentException("invalid POSIX message queue name '" + name
-                    + "': a '/' followed by 1 to 255 bytes of UTF-8 (a character may take up to 4), none of them '/'");
+            throw new IllegalArgumentException("invalid POSIX message queue name " + Printable.quoted(name)
+                    + ": a '/' followed by 1 to 255 bytes of UTF-8 (a character may take up to 4), none of them '/'");
         }
         return name;
     }

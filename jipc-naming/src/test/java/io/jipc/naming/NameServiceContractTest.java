@@ -243,6 +243,18 @@ public abstract class NameServiceContractTest {
         assertThrows(IllegalArgumentException.class, () -> names.lookup(bad));
     }
 
+    /** The refusal quotes the name with its invisible characters escaped, and cuts a long one (Printable). */
+    @Test
+    void aRefusedNameIsShownWithItsInvisibleCharactersEscaped() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> names.register("a\0b\nc", record("1")));
+        assertTrue(e.getMessage().endsWith("'a\\u0000b\\u000ac' has '\\u0000' at 1"), e.getMessage());
+        assertTrue(e.getMessage().chars().noneMatch(Character::isISOControl), e.getMessage());
+        String huge = "x".repeat(1_000_000);
+        e = assertThrows(IllegalArgumentException.class, () -> names.lookup(huge));
+        assertTrue(e.getMessage().length() < 1_000 && e.getMessage().endsWith("(1000000 characters)"), e.getMessage());
+    }
+
     @Test
     void aNameOfTheLongestLengthWorks() {
         String longest = name("x".repeat(NameSyntax.MAX_LENGTH - prefix.length() - 1));

@@ -7,6 +7,7 @@ import io.jipc.InsecureFileException;
 import io.jipc.platform.Errno;
 import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
+import io.jipc.platform.Printable;
 import io.jipc.segment.JipcRoot;
 
 import java.nio.file.Path;
@@ -239,15 +240,15 @@ public final class SharedRegion extends Region {
         Objects.requireNonNull(name, "name");
         if (isPosixName(name)) {
             if (!POSIX_NAME.matcher(name).matches()) {
-                throw new IllegalArgumentException("invalid POSIX shared memory name '" + name
-                        + "': one leading '/', then 1 to 255 letters, digits, '.', '_', '-' (no other '/'),"
+                throw new IllegalArgumentException("invalid POSIX shared memory name " + Printable.quoted(name)
+                        + ": one leading '/', then 1 to 255 letters, digits, '.', '_', '-' (no other '/'),"
                         + " not starting with '.' or '-'");
             }
             return POSIX_DIRECTORY.resolve(name.substring(1));
         }
         if (!JIPC_NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("invalid region name '" + name
-                    + "': letters, digits, '.', '_', '-', not starting with '.' or '-', at most 200 characters;"
+            throw new IllegalArgumentException("invalid region name " + Printable.quoted(name)
+                    + ": letters, digits, '.', '_', '-', not starting with '.' or '-', at most 200 characters;"
                     + " or a POSIX name '/name'");
         }
         Path dir = createDirectory ? JipcRoot.directory(DIRECTORY) : JipcRoot.path(DIRECTORY);

@@ -3,6 +3,7 @@ package io.jipc.sync;
 import io.jipc.CorruptSegmentException;
 import io.jipc.ErrnoException;
 import io.jipc.platform.Errno;
+import io.jipc.platform.Printable;
 import io.jipc.segment.JipcRoot;
 import io.jipc.segment.SharedSegment;
 
@@ -30,7 +31,7 @@ final class SyncFile {
 
     private static String checkName(String name) {
         if (!NAME.matcher(Objects.requireNonNull(name, "name")).matches()) {
-            throw new IllegalArgumentException("invalid name '" + name + "': 1-200 characters of [A-Za-z0-9._-],"
+            throw new IllegalArgumentException("invalid name " + Printable.quoted(name) + ": 1-200 characters of [A-Za-z0-9._-],"
                     + " not starting with '.' or '-'");
         }
         return name;

@@ -1,5 +1,7 @@
 package io.jipc.naming.spi;
 
+import io.jipc.platform.Printable;
+
 import java.util.Objects;
 
 /**
@@ -25,11 +27,11 @@ public final class NameSyntax {
      */
     public static String check(String name) {
         if (Objects.requireNonNull(name, "name").isEmpty() || name.length() > MAX_LENGTH) {
-            throw new IllegalArgumentException("a name has 1 to " + MAX_LENGTH + " characters: '" + name + "'");
+            throw new IllegalArgumentException("a name has 1 to " + MAX_LENGTH + " characters: " + Printable.quoted(name));
         }
         char first = name.charAt(0);
         if (!(Character.isLetterOrDigit(first) && first < 128 || first == '_')) {
-            throw new IllegalArgumentException("a name starts with a letter, digit or '_': '" + name + "'");
+            throw new IllegalArgumentException("a name starts with a letter, digit or '_': " + Printable.quoted(name));
         }
         checkCharacters(name, "name");
         return name;
@@ -43,7 +45,7 @@ public final class NameSyntax {
      */
     public static String checkPrefix(String prefix) {
         if (Objects.requireNonNull(prefix, "prefix").length() > MAX_LENGTH) {
-            throw new IllegalArgumentException("a prefix has 0 to " + MAX_LENGTH + " characters: '" + prefix + "'");
+            throw new IllegalArgumentException("a prefix has 0 to " + MAX_LENGTH + " characters: " + Printable.quoted(prefix));
         }
         checkCharacters(prefix, "prefix");
         return prefix;
@@ -55,8 +57,8 @@ public final class NameSyntax {
             boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
                     || c == '.' || c == '_' || c == '-' || c == ':' || c == '@' || c == '+' || c == '/';
             if (!ok) {
-                throw new IllegalArgumentException("a " + what + " may contain only A-Z a-z 0-9 . _ - : @ + /; '"
-                        + s + "' has '" + c + "' at " + i);
+                throw new IllegalArgumentException("a " + what + " may contain only A-Z a-z 0-9 . _ - : @ + /; "
+                        + Printable.quoted(s) + " has " + Printable.quoted(String.valueOf(c)) + " at " + i);
             }
         }
     }
