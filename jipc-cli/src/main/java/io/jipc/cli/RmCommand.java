@@ -94,6 +94,11 @@ final class RmCommand implements Callable<Integer> {
                     + row.users().stream().map(String::valueOf).collect(Collectors.joining(", ")) + ")"));
             return 1;
         }
+        if (isLiveOwnersName(row, ProcessHandle.current().pid())) { // --force would not help: say so
+            System.err.println("jipc rm: not removing " + row.uri() + ": its owner, pid " + row.ownerPid()
+                    + ", is alive (the name service keeps a live owner's name, even with --force)");
+            return 1;
+        }
         String refusal = refusal(row, Libc.geteuid());
         if (refusal != null && !force) {
             System.err.println("jipc rm: not removing " + row.uri() + ": " + refusal + " (--force removes it anyway)");
@@ -109,6 +114,15 @@ final class RmCommand implements Callable<Integer> {
             System.err.println("jipc rm: " + row.uri() + ": " + e.getMessage());
             return 1;
         }
+    }
+
+    /**
+     * Whether the row is a name whose owner, another live process, holds it: the name service
+     * refuses to remove it, with {@code --force} too (only its owner's own process may).
+     */
+    static boolean isLiveOwnersName(ObjectRow row, long self) {
+        return row.kind().equals("name") && row.owner() == OwnerState.ALIVE && !row.dangling()
+                && row.ownerPid() != self;
     }
 
     /** Why removing would hurt a live process or another user, or null. */
