@@ -24,6 +24,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -36,6 +38,22 @@ import java.util.function.Consumer;
  * {@code jipc.root}, environment variable {@code JIPC_ROOT}, else {@code /dev/shm/jipc-<euid>}).
  */
 public final class LocalNameService extends AbstractNameService<LocalRegistration, LocalWatch> {
+    private static final int MAX_WARNED = 1024;
+    /** The warnings this process has logged (see {@link #warnOnce}). */
+    private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Logs {@code warning} the first time this process has it: every listing and lookup passes over
+     * a foreign or corrupt file again (one {@code jipc ls} lists several times), and one warning says
+     * it. Beyond {@value #MAX_WARNED} different warnings the set stops growing and each is logged
+     * every time.
+     */
+    static void warnOnce(String warning) {
+        if (WARNED.size() >= MAX_WARNED || WARNED.add(warning)) {
+            log().log(System.Logger.Level.WARNING, warning);
+        }
+    }
+
     /** The naming log, looked up on first use: the lookup costs a process about 20 ms at start. */
     static System.Logger log() {
         return Log.LOGGER;
@@ -127,7 +145,7 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
         try {
             stored = directory.read(name);
         } catch (CorruptNameEntryException e) {
-            log().log(System.Logger.Level.WARNING, e.getMessage() + " (skipped)");
+            warnOnce(e.getMessage() + " (skipped)");
             return Optional.empty();
         }
         if (stored.isEmpty()) {

@@ -275,8 +275,7 @@ final class NameDirectory {
                 }
                 String name = NameSyntax.fromStorageName(storage);
                 if (name == null) {
-                    LocalNameService.log().log(System.Logger.Level.WARNING,
-                            "skipping " + file + ": its file name is not a jipc name");
+                    LocalNameService.warnOnce("skipping " + file + ": its file name is not a jipc name");
                 } else {
                     names.add(name);
                 }

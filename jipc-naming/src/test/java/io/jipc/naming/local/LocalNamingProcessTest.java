@@ -120,6 +120,23 @@ class LocalNamingProcessTest {
         }
     }
 
+    /** A foreign file in the directory is skipped by every listing, and a process warns about it once. */
+    @Test
+    void aForeignFileIsSkippedAndWarnedAboutOncePerProcess() throws IOException {
+        try (Registration kept = names.register("svc/kept", NameRecord.of("test", "", ""))) {
+            Path foreign = Files.writeString(directory().resolve("has space"), "x");
+            try {
+                ChildJvm lister = child("list", "3");
+                lister.assertSuccess(LINE);
+                assertTrue(lister.output().contains("LISTED 1"), lister.output());
+                assertEquals(1, lister.output().lines().filter(l -> l.contains("skipping " + foreign)).count(),
+                        lister.output());
+            } finally {
+                Files.delete(foreign);
+            }
+        }
+    }
+
     @Test
     void anOwnerThatExitsLeavesNothingBehind() throws IOException {
         ChildJvm owner = child("hold", "svc/exits");

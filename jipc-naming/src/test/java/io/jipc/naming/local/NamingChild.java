@@ -74,6 +74,13 @@ public final class NamingChild {
                     say("DONE");
                     in.readLine();
                 }
+                case "list" -> { // lists args[1] times, then says how many names the last listing had
+                    int listed = 0;
+                    for (int i = Integer.parseInt(args[1]); i > 0; i--) {
+                        listed = names.list("").size();
+                    }
+                    say("LISTED " + listed);
+                }
                 default -> throw new IllegalArgumentException(args[0]);
             }
         }
