@@ -49,6 +49,8 @@ final class HomeRegion {
     private boolean holderAgain;
     /** Who held the lock last, while it is free. */
     private HomeSession previous;
+    /** The home is closing: the lock is granted and kept no more ({@link #close()}). */
+    private boolean closing;
     private long version;
 
     /** A region of {@code size} bytes; {@code memory} holds a reservation for them and for its first snapshot. */
@@ -119,7 +121,7 @@ final class HomeRegion {
         if (holder != session) {
             return false;
         }
-        boolean keep = session.keepsLocks && holderAgain && waiting.isEmpty();
+        boolean keep = session.keepsLocks && holderAgain && waiting.isEmpty() && !closing;
         if (!keep) {
             holder = null;
             previous = session;
@@ -170,6 +172,16 @@ final class HomeRegion {
         grantNext();
     }
 
+    /**
+     * The home is closing: from now on the lock is neither granted nor kept, so a write queued here
+     * fails with the home instead of getting a section that could never reach it (the holder's
+     * connection may close before the others', which would free the lock for a queued replica).
+     * Releases are still applied and answered.
+     */
+    synchronized void close() {
+        closing = true;
+    }
+
     synchronized RegionStatus status() {
         return new RegionStatus(name, data.length, version, replicas.size(), holder != null, holder != null && kept,
                 waiting.size());
@@ -201,7 +213,7 @@ final class HomeRegion {
     }
 
     private void grantNext() {
-        while (holder == null && !waiting.isEmpty()) {
+        while (!closing && holder == null && !waiting.isEmpty()) {
             HomeSession next = waiting.poll();
             next.queued--;
             if (next.send(DsmWire.versioned(DsmWire.GRANTED, version))) {

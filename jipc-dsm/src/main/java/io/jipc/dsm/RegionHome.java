@@ -46,6 +46,8 @@ public final class RegionHome implements AutoCloseable {
     private final StreamServer server;
     private final DsmOptions options;
     private final Map<String, HomeRegion> regions = new HashMap<>();
+    /** Set by {@link #close()}; guarded by {@link #regions}. */
+    private boolean closing;
     private final HomeMemory memory;
     private final List<Registration> registrations = new ArrayList<>();
     /** The replicas connected now (their sessions add and remove themselves). */
@@ -156,6 +158,9 @@ public final class RegionHome implements AutoCloseable {
                             + "snapshots not yet sent");
                 }
                 region = new HomeRegion(name, (int) size, memory);
+                if (closing) {
+                    region.close();
+                }
                 regions.put(name, region);
             } else if (region.size() != size) {
                 throw new RegionRefusedException(RegionRefusedException.Reason.SIZE_MISMATCH, "region " + name + " has "
@@ -166,8 +171,9 @@ public final class RegionHome implements AutoCloseable {
     }
 
     /**
-     * Stops serving: lets what the home already sent on its way reach each replica (the updates and
-     * the answers to releases it applied, for at most {@link #CLOSE_GRACE} in all), then closes every
+     * Stops serving: grants the write lock no more (a write queued here fails with the home, it gets
+     * no section), lets what the home already sent on its way reach each replica (the updates and the
+     * answers to releases it applied, for at most {@link #CLOSE_GRACE} in all), then closes every
      * replica's connection (they fail with {@link RegionHomeLostException}). A section whose release
      * was applied is thus acknowledged to its writer, unless the writer does not read. Idempotent.
      */
@@ -182,6 +188,10 @@ public final class RegionHome implements AutoCloseable {
                 }
             }
             registrations.clear();
+        }
+        synchronized (regions) {
+            closing = true;
+            regions.values().forEach(HomeRegion::close);
         }
         long deadline = System.nanoTime() + CLOSE_GRACE.toNanos();
         try {

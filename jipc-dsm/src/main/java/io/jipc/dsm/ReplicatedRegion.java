@@ -530,6 +530,11 @@ public final class ReplicatedRegion implements AutoCloseable {
                 releaseUnused();
                 throw e;
             }
+            if (state != State.OPEN) {
+                // lost (or closed) just after the grant came: no section that could never reach the home
+                replicaLock.writeLock().unlock();
+                throw failed();
+            }
             if (twin == null) {
                 twin = arena.allocate(size, 64);
             }

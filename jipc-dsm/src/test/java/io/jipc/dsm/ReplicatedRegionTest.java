@@ -573,6 +573,51 @@ class ReplicatedRegionTest {
         assertThrows(ClosedException.class, a::lastSnapshot);
     }
 
+    /**
+     * A write() and a timed tryWrite() queued at the home behind another replica's section fail with
+     * RegionHomeLostException when the home closes (20 rounds), as a blocked call must. Before, the
+     * holder's connection, closed first, freed the lock, and the closing home granted it to a queued
+     * replica, whose call returned a section that could never reach the home: 4 of 5 rounds.
+     */
+    @Test
+    void writesQueuedAtAClosingHomeFailInsteadOfGettingASection() throws Exception {
+        home.close();
+        for (int i = 0; i < 20; i++) {
+            RegionHome h = RegionHome.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            try (ReplicatedRegion a = ReplicatedRegion.open(h.address(), "r", 64);
+                 ReplicatedRegion b = ReplicatedRegion.open(h.address(), "r", 64);
+                 ReplicatedRegion c = ReplicatedRegion.open(h.address(), "r", 64)) {
+                RegionWrite held = a.write();
+                List<Future<String>> queued = new ArrayList<>();
+                for (Callable<RegionWrite> write : List.<Callable<RegionWrite>>of(b::write, () -> c.tryWrite(LONG))) {
+                    queued.add(threads.submit(() -> {
+                        RegionWrite section = write.call();
+                        assertThrows(RegionHomeLostException.class, section::abort); // ended by its opener
+                        return "a section";
+                    }));
+                }
+                awaitWaiting(h, 2);
+                h.close();
+                for (Future<String> write : queued) {
+                    ExecutionException e = assertThrows(ExecutionException.class, () -> write.get(30, TimeUnit.SECONDS),
+                            "round " + i);
+                    assertInstanceOf(RegionHomeLostException.class, e.getCause(), "round " + i);
+                }
+                assertThrows(RegionHomeLostException.class, held::close);
+            } finally {
+                h.close();
+            }
+        }
+    }
+
+    private static void awaitWaiting(RegionHome home, int requests) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (home.regions().getFirst().waiting() != requests) {
+            assertTrue(System.nanoTime() - deadline < 0, "requests queued: " + home.regions());
+            Thread.sleep(5);
+        }
+    }
+
     @Test
     void aWholeRegionRewriteTravelsAsOneRange() throws Exception {
         ReplicatedRegion a = open("r", 1 << 20);
