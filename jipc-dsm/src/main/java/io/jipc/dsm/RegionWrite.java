@@ -12,7 +12,9 @@ import java.lang.foreign.MemorySegment;
  * changes nothing, so the opener can still end it); the segment must not be used after that.
  *
  * <p>While the section is open, reads of this process wait, and the writers of every replica queue
- * behind it. If this process dies, the home frees the lock and the section is lost.
+ * behind it; its own thread may read, but another write section of the same replica it opens is
+ * refused with {@link IllegalStateException} (it would wait for this one). If this process dies,
+ * the home frees the lock and the section is lost.
  */
 public final class RegionWrite implements AutoCloseable {
     private final ReplicatedRegion region;

@@ -74,7 +74,9 @@ import java.util.function.Function;
  * {@link RegionRead} and a {@link RegionWrite} must be closed by the thread that opened them (another
  * thread's end of a write section is an {@link IllegalStateException} that leaves it open), and a
  * thread inside a read may not write, sync or await a version ({@link IllegalStateException}: they
- * would wait for ever for an update the read holds off). Blocking
+ * would wait for ever for an update the read holds off), nor a thread inside a write section open
+ * another section of this replica ({@link IllegalStateException}: it would wait for the lock it
+ * holds). Blocking
  * calls are interruptible and suit virtual threads. A background virtual thread receives the home's
  * frames and sends heartbeats.
  *
@@ -321,6 +323,8 @@ public final class ReplicatedRegion implements AutoCloseable {
      *
      * @throws InterruptedException    if interrupted before or while waiting (the request is withdrawn)
      * @throws RegionHomeLostException if the home is lost meanwhile
+     * @throws IllegalStateException   if this thread is inside a read or a write section of this
+     *                                 replica (it would wait for ever), before anything is asked
      */
     public RegionWrite write() throws InterruptedException {
         return acquire(Long.MAX_VALUE);
@@ -332,7 +336,8 @@ public final class ReplicatedRegion implements AutoCloseable {
      * throws.
      *
      * @return the write section, or null if the lock did not come in time (the request is withdrawn)
-     * @throws InterruptedException if interrupted before or while waiting (the request is withdrawn)
+     * @throws InterruptedException  if interrupted before or while waiting (the request is withdrawn)
+     * @throws IllegalStateException as {@link #write()}, also with a zero timeout
      */
     public RegionWrite tryWrite(Duration timeout) throws InterruptedException {
         Objects.requireNonNull(timeout, "timeout");
@@ -481,6 +486,12 @@ public final class ReplicatedRegion implements AutoCloseable {
      */
     private RegionWrite acquire(long deadline) throws InterruptedException {
         refuseInsideRead("a write section");
+        if (writers.isHeldByCurrentThread()) {
+            // the turn is reentrant, but the lock is this thread's own section's: the request would
+            // queue behind it at the home (or for the replica's write lock) until the section ends
+            throw new IllegalStateException("a write section inside a write section of region " + name
+                    + " in the same thread would wait for ever: end the open section first");
+        }
         if (!takeWritersTurn(deadline)) {
             if (Thread.interrupted()) {
                 throw new InterruptedException();

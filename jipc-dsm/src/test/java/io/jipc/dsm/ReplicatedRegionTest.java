@@ -501,6 +501,38 @@ class ReplicatedRegionTest {
     }
 
     /**
+     * A write(), tryWrite() or update() of a replica inside an open write section of the same thread
+     * and replica is an IllegalStateException at once, as inside a read, and the open section goes on.
+     * Before, write() waited until the section ended (for ever: its own thread must end it) and
+     * tryWrite waited out its timeout.
+     */
+    @Test
+    void aWriteInsideAWriteOfTheSameThreadIsRefusedInsteadOfHangingForEver() throws Exception {
+        ReplicatedRegion a = open("r", 64);
+        ReplicatedRegion b = open("r", 64);
+        Future<?> writer = threads.submit(() -> {
+            try (RegionWrite section = a.write()) {
+                section.segment().set(JAVA_LONG, 0, 1);
+                for (Callable<?> nested : List.<Callable<?>>of(a::write, () -> a.tryWrite(LONG), () -> {
+                    a.update(s -> s.set(JAVA_LONG, 16, 3));
+                    return null;
+                })) {
+                    IllegalStateException e = assertThrows(IllegalStateException.class, nested::call);
+                    assertTrue(e.getMessage().startsWith("a write section inside a write section of region r"),
+                            e.getMessage());
+                }
+                section.segment().set(JAVA_LONG, 8, 2);
+            }
+            return null;
+        });
+        writer.get(30, TimeUnit.SECONDS);
+        assertEquals(1, b.awaitVersion(0, LONG));
+        assertEquals(1L, (long) b.<Long>read(s -> s.get(JAVA_LONG, 0)));
+        assertEquals(2L, (long) b.<Long>read(s -> s.get(JAVA_LONG, 8)));
+        assertEquals(0L, (long) b.<Long>read(s -> s.get(JAVA_LONG, 16)));
+    }
+
+    /**
      * A home commits at most {@code maxHomeMemory} to its regions and the snapshots not yet sent: a
      * region needs room for itself and its first snapshot (2 × size + 9 bytes); beyond that the OPEN is
      * refused with code 6, nothing is made, and the home goes on serving the regions it has and smaller
