@@ -1,5 +1,8 @@
 package io.jipc.dsm;
 
+import io.jipc.platform.scoped.ScopedView;
+
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.locks.Lock;
 
@@ -7,9 +10,15 @@ import java.util.concurrent.locks.Lock;
  * A read of a {@link ReplicatedRegion}'s replica at one version: while it is open no update changes
  * the bytes. Close it, in the thread that opened it, as soon as the bytes are read (another thread's
  * {@link #close()} throws {@link IllegalStateException} and changes nothing: the read's lock is the
- * opener's); the segment must not be used after that.
+ * opener's).
+ *
+ * <p>The segment can be used by the opening thread while the read is open: once it is closed, every
+ * access through it throws {@link IllegalStateException}, as for a segment of a closed arena (it
+ * would see updates being applied), and another thread's access throws {@link WrongThreadException}.
  */
 public final class RegionRead implements AutoCloseable {
+    /** The read's lifetime: the segment handed out is usable while it is open. */
+    private final Arena scope = Arena.ofConfined();
     private final MemorySegment segment;
     private final long version;
     private final Lock lock;
@@ -18,12 +27,12 @@ public final class RegionRead implements AutoCloseable {
     private boolean closed;
 
     RegionRead(MemorySegment segment, long version, Lock lock) {
-        this.segment = segment;
+        this.segment = ScopedView.of(segment, scope);
         this.version = version;
         this.lock = lock;
     }
 
-    /** The replica's bytes, read-only. */
+    /** The replica's bytes, read-only, for this thread until the read is closed. */
     public MemorySegment segment() {
         if (closed) {
             throw new IllegalStateException("the read is closed");
@@ -53,6 +62,7 @@ public final class RegionRead implements AutoCloseable {
                         + "\" #" + current.threadId() + ")");
             }
             closed = true;
+            scope.close();
             lock.unlock();
         }
     }

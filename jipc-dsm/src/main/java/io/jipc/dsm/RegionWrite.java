@@ -1,5 +1,8 @@
 package io.jipc.dsm;
 
+import io.jipc.platform.scoped.ScopedView;
+
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -9,7 +12,12 @@ import java.lang.foreign.MemorySegment;
  * sends nothing. Either frees the lock, unless the home leaves it with this replica for its next
  * sections (see "Kept locks" in {@link ReplicatedRegion}). Close it in the thread that opened it
  * (another thread's {@link #close()} or {@link #abort()} throws {@link IllegalStateException} and
- * changes nothing, so the opener can still end it); the segment must not be used after that.
+ * changes nothing, so the opener can still end it).
+ *
+ * <p>The segment can be used by the opening thread while the section is open: once it has ended,
+ * every access through it throws {@link IllegalStateException}, as for a segment of a closed arena
+ * (a write then would change only this replica, and nothing would ever send it), and another
+ * thread's access throws {@link WrongThreadException}.
  *
  * <p>While the section is open, reads of this process wait, and the writers of every replica queue
  * behind it; its own thread may read, but another write section of the same replica it opens is
@@ -18,6 +26,8 @@ import java.lang.foreign.MemorySegment;
  */
 public final class RegionWrite implements AutoCloseable {
     private final ReplicatedRegion region;
+    /** The section's lifetime: the segment handed out is usable while it is open. */
+    private final Arena scope = Arena.ofConfined();
     private final MemorySegment segment;
     /** The thread that opened the section and holds its locks: the only one that may end it. */
     private final Thread opener = Thread.currentThread();
@@ -26,10 +36,10 @@ public final class RegionWrite implements AutoCloseable {
 
     RegionWrite(ReplicatedRegion region, MemorySegment segment) {
         this.region = region;
-        this.segment = segment;
+        this.segment = ScopedView.of(segment, scope);
     }
 
-    /** The replica, writable. */
+    /** The replica, writable, by this thread until the section ends. */
     public MemorySegment segment() {
         if (ended) {
             throw new IllegalStateException("the write section has ended");
@@ -48,6 +58,7 @@ public final class RegionWrite implements AutoCloseable {
         if (!ended) {
             checkOpener();
             ended = true;
+            scope.close();
             version = region.release(true);
         }
     }
@@ -66,6 +77,7 @@ public final class RegionWrite implements AutoCloseable {
         if (!ended) {
             checkOpener();
             ended = true;
+            scope.close();
             version = region.release(false);
         }
     }

@@ -76,7 +76,9 @@ import java.util.function.Function;
  * thread inside a read may not write, sync or await a version ({@link IllegalStateException}: they
  * would wait for ever for an update the read holds off), nor a thread inside a write section open
  * another section of this replica ({@link IllegalStateException}: it would wait for the lock it
- * holds). Blocking
+ * holds). The segment of a read or a write section is its thread's, for as long as it is open
+ * (afterwards {@link IllegalStateException}, from another thread {@link WrongThreadException}).
+ * Blocking
  * calls are interruptible and suit virtual threads. A background virtual thread receives the home's
  * frames and sends heartbeats.
  *
@@ -284,7 +286,10 @@ public final class ReplicatedRegion implements AutoCloseable {
         return new RegionRead(readOnly, version, replicaLock.readLock());
     }
 
-    /** Reads the replica with {@code reader} inside a {@link #read()}; the view must not escape it. */
+    /**
+     * Reads the replica with {@code reader} inside a {@link #read()}; a view that escapes it throws
+     * {@link IllegalStateException} when used.
+     */
     public <T> T read(Function<MemorySegment, T> reader) {
         Objects.requireNonNull(reader, "reader");
         try (RegionRead view = read()) {

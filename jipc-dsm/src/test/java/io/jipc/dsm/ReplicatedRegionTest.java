@@ -533,6 +533,50 @@ class ReplicatedRegionTest {
     }
 
     /**
+     * The segment of a write section or a read is usable by its thread while the section or read is
+     * open, and dead once it has ended (closed, aborted; a read's view that escaped read(Function)):
+     * IllegalStateException, the JDK's answer for a closed arena; another thread's access is a
+     * WrongThreadException. Before, a write through an ended section's segment changed this replica
+     * only, silently (never sent: the replica diverged from the others), and an ended read's segment
+     * went on showing the bytes as updates changed them.
+     */
+    @Test
+    void theSegmentOfAnEndedSectionOrReadCanNoLongerBeUsed() throws Exception {
+        ReplicatedRegion a = open("r", 64);
+        ReplicatedRegion b = open("r", 64);
+        RegionWrite section = a.write();
+        MemorySegment written = section.segment();
+        written.set(JAVA_LONG, 0, 1);
+        ExecutionException other = assertThrows(ExecutionException.class,
+                () -> threads.submit(() -> written.get(JAVA_LONG, 0)).get(30, TimeUnit.SECONDS));
+        assertInstanceOf(WrongThreadException.class, other.getCause());
+        section.close();
+        assertThrows(IllegalStateException.class, () -> written.set(JAVA_LONG, 0, 99));
+        assertThrows(IllegalStateException.class, () -> written.get(JAVA_LONG, 0));
+        RegionWrite aborted = a.write();
+        MemorySegment abortedSegment = aborted.segment();
+        aborted.abort();
+        assertThrows(IllegalStateException.class, () -> abortedSegment.set(JAVA_LONG, 8, 99));
+
+        RegionRead read = a.read();
+        MemorySegment view = read.segment();
+        assertTrue(view.isReadOnly());
+        assertEquals(1L, view.get(JAVA_LONG, 0));
+        other = assertThrows(ExecutionException.class,
+                () -> threads.submit(() -> view.get(JAVA_LONG, 0)).get(30, TimeUnit.SECONDS));
+        assertInstanceOf(WrongThreadException.class, other.getCause());
+        read.close();
+        assertThrows(IllegalStateException.class, () -> view.get(JAVA_LONG, 0));
+        MemorySegment escaped = a.read(s -> s);
+        assertThrows(IllegalStateException.class, () -> escaped.get(JAVA_LONG, 0));
+
+        assertEquals(1L, (long) a.<Long>read(s -> s.get(JAVA_LONG, 0)), "this replica has what was sent");
+        assertEquals(0L, (long) a.<Long>read(s -> s.get(JAVA_LONG, 8)));
+        assertEquals(1, b.awaitVersion(0, LONG));
+        assertArrayEquals(a.snapshot(), b.snapshot());
+    }
+
+    /**
      * A home commits at most {@code maxHomeMemory} to its regions and the snapshots not yet sent: a
      * region needs room for itself and its first snapshot (2 × size + 9 bytes); beyond that the OPEN is
      * refused with code 6, nothing is made, and the home goes on serving the regions it has and smaller
