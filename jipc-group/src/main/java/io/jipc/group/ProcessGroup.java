@@ -81,6 +81,13 @@ import java.util.regex.Pattern;
  * member's later collective operations fail at once (the members no longer agree on where they are);
  * leave and join again to form a new view. A {@link CollectiveAbortedException} does not break them.
  *
+ * <h2>Sizes</h2>
+ * A message ({@link #send}, {@link #offer}, {@link #broadcast}) and a value of a collective
+ * operation hold at most {@link #maxMessageSize()} bytes. A longer one is refused before anything
+ * is sent with {@link MessageTooLargeException}, the exception of a mailbox's own limit: in a
+ * collective operation the member whose value it is throws it, and the others that wait for that
+ * value end the operation with {@link CollectiveAbortedException} (the next one works).
+ *
  * <h2>Memory consistency effects</h2>
  * Actions of a member before it sends a message (or its part of a collective operation)
  * happen-before actions of the receiver after it received that message (or that part).
@@ -456,6 +463,7 @@ public final class ProcessGroup implements AutoCloseable {
      *
      * @return false if the inbox is full
      * @throws GroupMemberLostException if the rank has no member, or its member has died (as {@link #send})
+     * @throws MessageTooLargeException if the message is longer than {@link #maxMessageSize()}
      */
     public boolean offer(int to, byte[] message) {
         byte[] wire = envelope(GroupEnvelope.DIRECT, checkRank(to, "to"), message);
@@ -469,6 +477,7 @@ public final class ProcessGroup implements AutoCloseable {
      * (and the members after it in rank order) as long as that lasts.
      *
      * @return how many members it was delivered to
+     * @throws MessageTooLargeException if the message is longer than {@link #maxMessageSize()} (sent to nobody)
      */
     public int broadcast(byte[] message) throws InterruptedException {
         byte[] wire = envelope(GroupEnvelope.BROADCAST, rank, message);
@@ -609,6 +618,9 @@ public final class ProcessGroup implements AutoCloseable {
     /**
      * The root's {@code value}, given to every member: the root passes its value (others' argument is
      * ignored and may be {@code null}) and every member, the root included, returns it.
+     *
+     * @throws MessageTooLargeException   at the root, if {@code value} is longer than {@link #maxMessageSize()}
+     * @throws CollectiveAbortedException at the others, then
      */
     public byte[] broadcastFrom(int root, byte[] value) throws InterruptedException {
         checkRank(root, "root");
@@ -630,8 +642,9 @@ public final class ProcessGroup implements AutoCloseable {
      * Deals out the root's {@code parts}: member {@code i} returns {@code parts.get(i)}. Only the root's
      * {@code parts} (exactly {@link #size()} of them) are used; others may pass {@code null}.
      *
-     * @throws IllegalArgumentException   at the root, if the parts are not {@code size()} or one is too large
-     * @throws CollectiveAbortedException at the others, then
+     * @throws IllegalArgumentException   at the root, if the parts are not {@code size()}
+     * @throws MessageTooLargeException   at the root, if a part is longer than {@link #maxMessageSize()}
+     * @throws CollectiveAbortedException at the others, in either case
      */
     public byte[] scatter(int root, List<byte[]> parts) throws InterruptedException {
         checkRank(root, "root");
@@ -656,6 +669,9 @@ public final class ProcessGroup implements AutoCloseable {
     /**
      * Collects every member's {@code value} at the root: the root returns them in rank order, the
      * others return {@code null} as soon as their value is in the root's inbox.
+     *
+     * @throws MessageTooLargeException   if {@code value} is longer than {@link #maxMessageSize()}
+     * @throws CollectiveAbortedException at the root, if another member's value was too long
      */
     public List<byte[]> gather(int root, byte[] value) throws InterruptedException {
         checkRank(root, "root");
@@ -669,7 +685,12 @@ public final class ProcessGroup implements AutoCloseable {
         });
     }
 
-    /** Every member's {@code value}, in rank order, at every member. */
+    /**
+     * Every member's {@code value}, in rank order, at every member.
+     *
+     * @throws MessageTooLargeException   if {@code value} is longer than {@link #maxMessageSize()}
+     * @throws CollectiveAbortedException at the others, then
+     */
     public List<byte[]> allGather(byte[] value) throws InterruptedException {
         return collective(GroupEnvelope.Op.ALL_GATHER, op -> {
             byte[] v = op.checkValue(value);
@@ -687,8 +708,11 @@ public final class ProcessGroup implements AutoCloseable {
      * ({@code combine(combine(v0, v1), v2) ...}): the root returns the result, the others
      * {@code null} as soon as their value is in the root's inbox.
      *
-     * @throws CollectiveAbortedException never at the others; if {@code combine} throws at the root,
-     *                                    the root throws that
+     * @throws MessageTooLargeException   if {@code value} is longer than {@link #maxMessageSize()} (the
+     *                                    root's result is not limited)
+     * @throws CollectiveAbortedException at the root, if another member's value was too long; if
+     *                                    {@code combine} throws at the root, the root throws that (the
+     *                                    others have returned)
      */
     public byte[] reduce(int root, byte[] value, BinaryOperator<byte[]> combine) throws InterruptedException {
         checkRank(root, "root");
@@ -707,9 +731,10 @@ public final class ProcessGroup implements AutoCloseable {
      * Combines every member's {@code value} with {@code combine}, in rank order, and gives the result
      * to every member (a reduce at rank 0, then a broadcast from it).
      *
-     * @throws IllegalArgumentException   at rank 0 if the result is larger than {@link #maxMessageSize()}
-     * @throws CollectiveAbortedException at the others if {@code combine} threw at rank 0 or its
-     *                                    result was too large
+     * @throws MessageTooLargeException   if {@code value} is longer than {@link #maxMessageSize()}, or
+     *                                    at rank 0 if the result is
+     * @throws CollectiveAbortedException at the others if a value was too long, or {@code combine}
+     *                                    threw at rank 0 or its result was too long
      */
     public byte[] allReduce(byte[] value, BinaryOperator<byte[]> combine) throws InterruptedException {
         Objects.requireNonNull(combine, "combine");
@@ -858,8 +883,9 @@ public final class ProcessGroup implements AutoCloseable {
                 throw new OwnPartFailed(new NullPointerException(kind + ": value is null"));
             }
             if (value.length > maxMessageSize) {
-                throw new OwnPartFailed(new IllegalArgumentException(kind + ": a value of " + value.length
-                        + " bytes is larger than group '" + name + "' allows (" + maxMessageSize + ")"));
+                throw new OwnPartFailed(new MessageTooLargeException(kind + ": a value of " + value.length
+                        + " bytes is larger than group '" + name + "' allows (" + maxMessageSize + ")", value.length,
+                        maxMessageSize));
             }
             return value;
         }

@@ -265,6 +265,50 @@ class GroupTest {
     }
 
     /**
+     * A value over the limit in any collective operation is refused with the exception an oversized
+     * message gets from {@code send} (MessageTooLargeException), by the member whose value it is; the
+     * members waiting for that value end the operation with CollectiveAbortedException, and the next
+     * one works. Until 2026-12-05 a collective operation threw IllegalArgumentException instead.
+     */
+    @Test
+    void aValueTooLargeForACollectiveIsRefusedAsAMessageTooLargeIs() throws Exception {
+        List<ProcessGroup> g = joinAll("oversized", 3);
+        int max = g.get(0).maxMessageSize();
+        byte[] big = new byte[max + 1];
+        List<Member<Object>> operations = List.of(
+                m -> m.broadcastFrom(0, m.rank() == 0 ? big : null),
+                m -> m.scatter(0, m.rank() == 0 ? List.of(bytes("a"), big, bytes("c")) : null),
+                m -> m.gather(0, m.rank() == 1 ? big : bytes("v")),
+                m -> m.allGather(m.rank() == 2 ? big : bytes("v")),
+                m -> m.reduce(0, m.rank() == 1 ? big : bytes("v"), (a, b) -> a),
+                m -> m.allReduce(new byte[max / 2 + 1], (a, b) -> new byte[a.length + b.length]));
+        List<List<String>> expected = List.of(
+                List.of("too large", "aborted", "aborted"),
+                List.of("too large", "aborted", "aborted"),
+                List.of("aborted", "too large", "returned"),
+                List.of("aborted", "aborted", "too large"),
+                List.of("aborted", "too large", "returned"),
+                List.of("too large", "aborted", "aborted"));
+        for (int i = 0; i < operations.size(); i++) {
+            Member<Object> operation = operations.get(i);
+            List<String> outcomes = each(g, m -> {
+                try {
+                    operation.run(m);
+                    return "returned";
+                } catch (MessageTooLargeException e) {
+                    assertEquals(max, e.limit(), e.getMessage());
+                    assertTrue(e.length() > max, e.getMessage());
+                    return "too large";
+                } catch (CollectiveAbortedException e) {
+                    return "aborted";
+                }
+            });
+            assertEquals(expected.get(i), outcomes, "operation " + i);
+            assertEquals(List.of(3L, 3L, 3L), each(g, m -> m.allReduce(1, Long::sum)), "the next one works");
+        }
+    }
+
+    /**
      * A combine that throws an Error (not an exception) at rank 0: the others are told instead of
      * waiting for ever, and the thrower's collectives are broken (it went on to the next operation).
      */
