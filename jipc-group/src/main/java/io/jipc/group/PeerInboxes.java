@@ -97,7 +97,7 @@ final class PeerInboxes implements AutoCloseable {
 
     private synchronized Peer peer(int rank, int incarnation) {
         if (closed) {
-            throw new io.jipc.ClosedException("process group handle is closed");
+            throw new io.jipc.ClosedException("process group handle of '" + group + "' is closed");
         }
         MemberTable.Snapshot now = table.member(rank);
         if (now == null) {

@@ -304,7 +304,10 @@ public final class ProcessGroup implements AutoCloseable {
     /**
      * Leaves the group: the rank is free from now on and this member's inbox is removed with any
      * message still in it; the last member to leave removes the group. Threads blocked in this
-     * handle end with {@link ClosedException}. Idempotent.
+     * handle (a send waiting for room in another member's inbox, a receive, a collective operation,
+     * {@link #awaitFull}) end with {@link ClosedException}, whose message names this handle and what
+     * the thread was doing ("process group handle of 'workers' (rank 0) was closed while sending to
+     * rank 2"), with what the closed inbox (or the unmapped group file) threw as its cause. Idempotent.
      */
     @Override
     public void close() {
@@ -402,7 +405,7 @@ public final class ProcessGroup implements AutoCloseable {
         try {
             return awaitFull(deadline(timeout));
         } catch (IllegalStateException unmapped) {
-            throw closedDuring(unmapped); // closed by another thread while waiting
+            throw closedDuring(unmapped, "waiting for the group to fill"); // closed by another thread
         }
     }
 
@@ -452,10 +455,16 @@ public final class ProcessGroup implements AutoCloseable {
      *                                  most once per {@link GroupOptions#livenessCheck()}), or it dies
      *                                  or leaves before the message is in its inbox
      * @throws MessageTooLargeException if the message is longer than {@link #maxMessageSize()}
+     * @throws ClosedException          if this handle is closed, also by another thread while this one
+     *                                  waits for room (the message was not sent)
      */
     public void send(int to, byte[] message) throws InterruptedException {
         byte[] wire = envelope(GroupEnvelope.DIRECT, checkRank(to, "to"), message);
-        peers.deliver(Inbox.Lane.MESSAGES, to, -1, wire, Inbox.FOREVER, NO_CHECK);
+        try {
+            peers.deliver(Inbox.Lane.MESSAGES, to, -1, wire, Inbox.FOREVER, NO_CHECK);
+        } catch (IllegalStateException | ClosedException e) { // the close closed the receiver's inbox handle
+            throw closedDuring(e, "sending to rank " + to);
+        }
     }
 
     /**
@@ -467,7 +476,11 @@ public final class ProcessGroup implements AutoCloseable {
      */
     public boolean offer(int to, byte[] message) {
         byte[] wire = envelope(GroupEnvelope.DIRECT, checkRank(to, "to"), message);
-        return peers.offer(Inbox.Lane.MESSAGES, to, wire);
+        try {
+            return peers.offer(Inbox.Lane.MESSAGES, to, wire);
+        } catch (IllegalStateException | ClosedException e) { // closed by another thread meanwhile
+            throw closedDuring(e, "offering to rank " + to);
+        }
     }
 
     /**
@@ -478,6 +491,9 @@ public final class ProcessGroup implements AutoCloseable {
      *
      * @return how many members it was delivered to
      * @throws MessageTooLargeException if the message is longer than {@link #maxMessageSize()} (sent to nobody)
+     * @throws ClosedException          if this handle is closed, also by another thread while this one
+     *                                  waits for room (the members before that one in rank order
+     *                                  have the message)
      */
     public int broadcast(byte[] message) throws InterruptedException {
         byte[] wire = envelope(GroupEnvelope.BROADCAST, rank, message);
@@ -491,6 +507,8 @@ public final class ProcessGroup implements AutoCloseable {
                 delivered++;
             } catch (GroupMemberLostException gone) {
                 // left or died since the look: a broadcast goes to the members that stay
+            } catch (IllegalStateException | ClosedException e) { // the close closed the receiver's inbox handle
+                throw closedDuring(e, "broadcasting, sending to rank " + r);
             }
         }
         return delivered;
@@ -565,7 +583,7 @@ public final class ProcessGroup implements AutoCloseable {
             return inbox.await(inbox::nextMessage, deadline, this::ensureOpen, Timeouts.nanos(options.livenessCheck()),
                     true, atOnce);
         } catch (IllegalStateException | ClosedException e) { // the inbox's own message names its mailbox
-            throw closedDuring(e);
+            throw closedDuring(e, "receiving");
         }
     }
 
@@ -586,9 +604,17 @@ public final class ProcessGroup implements AutoCloseable {
         return r;
     }
 
-    private RuntimeException closedDuring(RuntimeException e) {
+    /**
+     * What a call that failed with {@code e} throws: {@code e}, unless this handle has been closed
+     * (by another thread, while the call waited), which closed the inbox handles the call used, its
+     * own and the other members', or unmapped the group's file: then a {@link ClosedException} that
+     * names what was closed, this member's handle, with {@code doing} as context and {@code e} as its
+     * cause (the message of {@code e} names an inbox mailbox, as if a receiver had gone).
+     */
+    private RuntimeException closedDuring(RuntimeException e, String doing) {
         if (closed) {
-            ClosedException c = new ClosedException("process group handle of '" + name + "' was closed while waiting");
+            ClosedException c = new ClosedException("process group handle of '" + name + "' (rank " + rank
+                    + ") was closed while " + doing);
             c.initCause(e);
             return c;
         }
@@ -818,9 +844,9 @@ public final class ProcessGroup implements AutoCloseable {
                 broken = new GroupException("rank " + rank + " was interrupted in " + kind, e);
                 op.tellOthersBroken(rank, broken);
                 throw e;
-            } catch (IllegalStateException e) {
+            } catch (IllegalStateException | ClosedException e) { // closed by another thread (or unmapped by that close)
                 broken = e;
-                throw closedDuring(e);
+                throw closedDuring(e, op.doing());
             } catch (RuntimeException e) {
                 broken = e;
                 op.tellOthersBroken(e instanceof GroupMemberLostException lost ? lost.rank() : rank, e);
@@ -849,7 +875,7 @@ public final class ProcessGroup implements AutoCloseable {
         try {
             full = awaitFull(deadline);
         } catch (IllegalStateException unmapped) {
-            throw closedDuring(unmapped);
+            throw closedDuring(unmapped, "waiting for the group to fill for its first collective operation");
         }
         if (!full) {
             throw new GroupTimeoutException("group '" + name + "' did not fill its " + size()
@@ -871,6 +897,9 @@ public final class ProcessGroup implements AutoCloseable {
         private final GroupEnvelope.Op kind;
         private final long seq;
         private final long deadline;
+        /** The rank this operation last sent to ({@link #sending}) or waited for, -1 before either: for {@link #doing()}. */
+        private int peer = -1;
+        private boolean sending;
 
         Operation(GroupEnvelope.Op kind, long seq, long deadline) {
             this.kind = kind;
@@ -988,7 +1017,15 @@ public final class ProcessGroup implements AutoCloseable {
             }
         }
 
+        /** What the operation is doing, for a failure's message. */
+        String doing() {
+            return kind + " (collective operation " + seq + ")" + (peer < 0 ? ""
+                    : sending ? ", sending to rank " + peer : ", waiting for rank " + peer);
+        }
+
         void send(int to, int step, byte[] payload) throws InterruptedException {
+            peer = to;
+            sending = true;
             byte[] wire = GroupEnvelope.encode(GroupEnvelope.COLLECTIVE, kind.code(), step, rank, incarnation, seq, payload);
             if (!peers.deliver(Inbox.Lane.PARTS, to, view[to].incarnation(), wire, deadline, this::checkMarks)) {
                 throw timeout("sending to rank " + to);
@@ -996,6 +1033,8 @@ public final class ProcessGroup implements AutoCloseable {
         }
 
         byte[] receive(int from, int step) throws InterruptedException {
+            peer = from;
+            sending = false;
             Inbox.PartKey key = new Inbox.PartKey(seq, step, from);
             GroupEnvelope part = collectiveInbox.await(() -> {
                 GroupEnvelope notice = collectiveInbox.brokenNotice();
@@ -1059,6 +1098,9 @@ public final class ProcessGroup implements AutoCloseable {
                         peers.deliver(Inbox.Lane.PARTS, r, view[r].incarnation(), wire, deadline, NO_CHECK);
                     } catch (GroupMemberLostException gone) {
                         // it will not wait for this operation any more
+                    } catch (IllegalStateException | ClosedException e) { // closed by another thread meanwhile
+                        throw closedDuring(e, kind + " (collective operation " + seq + "), telling rank " + r
+                                + " that this member gave it up");
                     }
                 }
             }

@@ -13,12 +13,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -396,6 +400,79 @@ class GroupTest {
                     .filter(p -> p.contains("group")).toList());
         }
         assertFalse(Mailbox.exists(GroupDescriptor.inboxName("gone", 0, 1)));
+    }
+
+    /**
+     * A thread blocked sending to a member whose inbox is full (or, in a collective operation,
+     * waiting for its part), when its own handle is closed by another thread: the ClosedException
+     * says that this member's group handle was closed (and whom it was sending to or waiting for),
+     * not that an inbox mailbox was. Until 2026-12-05 it was the inbox mailbox's own "mailbox
+     * 'group.blocked-send.1.1' is closed", as if the receiver had gone.
+     */
+    @Test
+    void closingASenderBlockedOnAFullInboxSaysItsOwnHandleWasClosed() throws Exception {
+        GroupOptions small = GroupOptions.of(2).withInboxBytes(GroupDescriptor.MIN_INBOX_BYTES).withMaxMessageSize(1000);
+        byte[] value = new byte[1000];
+        Map<String, Member<Object>> blockedCalls = new LinkedHashMap<>();
+        blockedCalls.put("send", m -> {
+            m.send(1, value);
+            return null;
+        });
+        blockedCalls.put("broadcast", m -> m.broadcast(value));
+        blockedCalls.put("broadcastFrom", m -> m.broadcastFrom(0, value)); // the root runs ahead into the parts inbox
+        blockedCalls.put("barrier", m -> { // waits for rank 1's part, which never comes
+            m.barrier();
+            return null;
+        });
+        for (Map.Entry<String, Member<Object>> call : blockedCalls.entrySet()) {
+            String name = "blocked-" + call.getKey().toLowerCase(java.util.Locale.ROOT);
+            ProcessGroup sender = join(name, small);
+            ProcessGroup receiver = join(name, small);
+            while (sender.offer(receiver.rank(), value)) {
+                // fill the receiver's inbox for messages, which never receives
+            }
+            AtomicLong calls = new AtomicLong();
+            AtomicReference<Thread> caller = new AtomicReference<>();
+            Future<?> blocked = threads.submit(() -> {
+                caller.set(Thread.currentThread());
+                while (true) {
+                    call.getValue().run(sender);
+                    calls.incrementAndGet();
+                }
+            });
+            boolean barrier = call.getKey().equals("barrier");
+            awaitBlockedIn(caller, calls, barrier ? Inbox.class : PeerInboxes.class, barrier ? "await" : "deliver");
+            sender.close();
+            Throwable ended = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> blocked.get(10, TimeUnit.SECONDS)).getCause();
+            assertInstanceOf(ClosedException.class, ended, call.getKey());
+            assertTrue(ended.getMessage().startsWith("process group handle of '" + name + "' (rank 0) was closed"),
+                    call.getKey() + ": names what was closed, this member's handle: " + ended.getMessage());
+            assertTrue(ended.getMessage().contains(call.getKey().equals("barrier") ? "waiting for rank 1" : "sending to rank 1"),
+                    call.getKey() + ": " + ended.getMessage());
+            receiver.close();
+        }
+    }
+
+    /**
+     * Returns once the thread in {@code caller} is inside {@code type.method} and stays there while
+     * {@code calls} (its completed calls) does not move: it waits there for something that does not come.
+     */
+    private static void awaitBlockedIn(AtomicReference<Thread> caller, AtomicLong calls,
+                                       Class<?> type, String method) throws InterruptedException {
+        while (true) {
+            long seen = calls.get();
+            boolean inside = isIn(caller.get(), type, method);
+            Thread.sleep(100);
+            if (inside && isIn(caller.get(), type, method) && calls.get() == seen) {
+                return;
+            }
+        }
+    }
+
+    private static boolean isIn(Thread thread, Class<?> type, String method) {
+        return thread != null && Stream.of(thread.getStackTrace())
+                .anyMatch(f -> f.getClassName().equals(type.getName()) && f.getMethodName().equals(method));
     }
 
     /**
