@@ -21,7 +21,9 @@ import java.nio.ByteOrder;
  *              [1.1: u32 largest frame the server takes from this client (its calls)]
  *   3 REFUSED  string reason                                 (answer to a HELLO; a reason beginning
  *                                                           "no such service: " refuses a HELLO that named
- *                                                           another service than the listener's)
+ *                                                           another service than the listener's; a reason
+ *                                                           too long for the client's limit is cut as a
+ *                                                           FAILURE's message is)
  *   4 CALL     i64 client id, i64 call id, i64 timeout ms (0: none), string method key, bytes arguments
  *   5 RESULT   i64 call id, bytes value
  *   6 FAILURE  i64 call id, u8 code, string class name, u8 has message, [string message]
@@ -158,12 +160,10 @@ sealed interface RpcFrame {
         }
         String message = failure.message();
         if (message != null) {
-            int room = limit - encode(new Failure(failure.callId(), failure.code(), failure.className(), "")).length;
-            int markerRoom = utf8Length(cutMarker(message.length())); // the longest marker this message can get
-            if (room >= markerRoom) {
-                String kept = prefixWithin(message, room - markerRoom);
-                return encode(new Failure(failure.callId(), failure.code(), failure.className(),
-                        kept + cutMarker(message.length() - kept.length())));
+            String cut = cutWithin(message,
+                    limit - encode(new Failure(failure.callId(), failure.code(), failure.className(), "")).length);
+            if (cut != null) {
+                return encode(new Failure(failure.callId(), failure.code(), failure.className(), cut));
             }
         }
         Failure bare = new Failure(failure.callId(), failure.code(), failure.className(), null);
@@ -177,7 +177,38 @@ sealed interface RpcFrame {
                 ellipsis + suffixWithin(failure.className(), Math.max(0, room - utf8Length(ellipsis))), null));
     }
 
-    /** What ends a message cut by {@link #encodeWithin}: {@code " … (N characters cut)"}. */
+    /**
+     * The bytes of {@code refused}, at most {@code limit} bytes (the largest frame its client takes: the
+     * smaller of what its HELLO said and its channel's; at least 64), so that the refusal reaches the
+     * client however long the names its reason echoes (a HELLO's interface name may take 64 KiB). A
+     * reason too long is cut as a {@link #encodeWithin(Failure, int) FAILURE's message} is: its
+     * beginning, whole characters, then {@link #cutMarker " … (N characters cut)"}, so that a reason
+     * beginning {@link #NO_SUCH_SERVICE} still does; with no room even for the marker, it is empty.
+     */
+    static byte[] encodeWithin(Refused refused, int limit) {
+        byte[] whole = encode(refused);
+        if (whole.length <= limit) {
+            return whole;
+        }
+        String cut = cutWithin(refused.reason(), limit - encode(new Refused("")).length);
+        return encode(new Refused(cut == null ? "" : cut));
+    }
+
+    /**
+     * {@code text} cut to at most {@code room} bytes of UTF-8 (as it travels): its longest beginning of
+     * whole characters that leaves room for {@link #cutMarker}, and the marker; null if not even the
+     * marker fits. The marker room is the longest this text can need, so the result always fits.
+     */
+    private static String cutWithin(String text, int room) {
+        int markerRoom = utf8Length(cutMarker(text.length())); // the longest marker this text can get
+        if (room < markerRoom) {
+            return null;
+        }
+        String kept = prefixWithin(text, room - markerRoom);
+        return kept + cutMarker(text.length() - kept.length());
+    }
+
+    /** What ends a message (or reason) cut by {@link #encodeWithin}: {@code " … (N characters cut)"}. */
     static String cutMarker(int cut) {
         return " \u2026 (" + cut + " characters cut)";
     }

@@ -745,8 +745,8 @@ public final class RpcServer<T> implements AutoCloseable {
             }
             String asked = hello.replyMailbox(); // over a connection: the service the client asks for, or empty
             if (!asked.isEmpty() && !asked.equals(name)) {
-                new Replies.ToConnection(connection).send(RpcFrame.encode(new RpcFrame.Refused(
-                        RpcFrame.NO_SUCH_SERVICE + "'" + asked + "' (this listener serves '" + name + "')")));
+                refuse(hello, new Replies.ToConnection(connection),
+                        RpcFrame.NO_SUCH_SERVICE + "'" + asked + "' (this listener serves '" + name + "')");
                 return;
             }
             client = welcome(hello, new Replies.ToConnection(connection), connection.options().maxFrameSize(),
@@ -819,21 +819,40 @@ public final class RpcServer<T> implements AutoCloseable {
      */
     private Client welcome(RpcFrame.Hello hello, Replies replies, int maxRequest, Semaphore slots, ClientBacklog backlog) {
         if (!hello.api().equals(api.getName())) {
-            replies.send(RpcFrame.encode(new RpcFrame.Refused("'" + name + "' serves " + api.getName() + ", not "
-                    + hello.api())));
+            refuse(hello, replies, "'" + name + "' serves " + api.getName() + ", not " + hello.api());
             replies.close();
             return null;
         }
-        int channel = replies.maxFrameSize();
-        int said = hello.maxReplyFrame(); // 0: a client of wire 1.0 says nothing
-        Client client = new Client(nextClientId.getAndIncrement(), replies, said > 0 ? Math.min(channel, said) : channel,
-                replyLimitText(replies, said), slots, backlog);
+        Client client = new Client(nextClientId.getAndIncrement(), replies, replyLimit(hello, replies),
+                replyLimitText(replies, hello.maxReplyFrame()), slots, backlog);
         clients.put(client.id, client);
         if (!replies.send(RpcFrame.encode(new RpcFrame.Welcome(client.id, self, maxRequest)))) {
             forget(client);
             return null;
         }
         return client;
+    }
+
+    /**
+     * Answers a HELLO with REFUSED, its reason cut to what the client takes ({@link #replyLimit};
+     * {@link RpcFrame#encodeWithin(RpcFrame.Refused, int)}): the reason echoes the interface or service
+     * name the HELLO asked for, which may be long (a class name of up to 64 KiB), and a refusal larger
+     * than the client's limit would not reach it (through mailboxes its send fails and the client waits
+     * for its connect timeout; over TCP the client's connection refuses the frame).
+     */
+    private static void refuse(RpcFrame.Hello hello, Replies replies, String reason) {
+        replies.send(RpcFrame.encodeWithin(new RpcFrame.Refused(reason), replyLimit(hello, replies)));
+    }
+
+    /**
+     * The largest frame the client of {@code hello} takes on {@code replies}: what its HELLO said, if it
+     * said (a client of wire 1.0 says 0, nothing), and no more than the channel carries (its reply
+     * mailbox's message size, or this server's frame limit for connections).
+     */
+    private static int replyLimit(RpcFrame.Hello hello, Replies replies) {
+        int channel = replies.maxFrameSize();
+        int said = hello.maxReplyFrame();
+        return said > 0 ? Math.min(channel, said) : channel;
     }
 
     /**

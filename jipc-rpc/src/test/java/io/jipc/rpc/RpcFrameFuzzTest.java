@@ -317,6 +317,36 @@ class RpcFrameFuzzTest {
         assertArrayEquals(RpcFrame.encode(small), RpcFrame.encodeWithin(small, 64), "what fits is sent as it is");
     }
 
+    /**
+     * A REFUSED the server encodes for a client's limit fits it, whatever the limit (64 bytes and up)
+     * and the names its reason echoes (the longest interface name a HELLO carries, in one- to
+     * four-byte characters and an unpaired surrogate): the reason's beginning, so that "no such
+     * service: " survives, followed by " … (N characters cut)", N what was cut (the mechanism of a
+     * FAILURE's message); what fits is sent as it is.
+     */
+    @Test
+    void aRefusalEncodedWithinALimitFitsItAndSaysWhatWasCut() {
+        for (String unit : List.of("m", "\u00e9", "\u20ac", "\ud83d\ude00", "a\ud800")) {
+            String reason = RpcFrame.NO_SUCH_SERVICE + "'" + unit.repeat(RpcFrame.MAX_INTERFACE_NAME / unit.length()) + "'";
+            for (int limit = 64; limit <= 70_000; limit += limit < 200 ? 1 : 997) {
+                byte[] bytes = RpcFrame.encodeWithin(new RpcFrame.Refused(reason), limit);
+                assertTrue(bytes.length <= limit, bytes.length + " > " + limit);
+                String got = ((RpcFrame.Refused) RpcFrame.decode(bytes)).reason();
+                if (bytes.length == RpcFrame.encode(new RpcFrame.Refused(reason)).length) {
+                    assertEquals(reason.replace("\ud800", "?"), got, "what fits is sent as it is");
+                    continue;
+                }
+                java.util.regex.Matcher marker = java.util.regex.Pattern
+                        .compile(" \u2026 \\((\\d+) characters cut\\)$").matcher(got);
+                assertTrue(marker.find(), got);
+                String kept = got.substring(0, marker.start());
+                assertTrue(kept.startsWith(RpcFrame.NO_SUCH_SERVICE), kept);
+                assertEquals(reason.length() - kept.length(), Integer.parseInt(marker.group(1)));
+                assertEquals(reason.substring(0, kept.length()).replace("\ud800", "?"), kept, "whole characters only");
+            }
+        }
+    }
+
     @Test
     void framesStartWithMagicAndVersion() {
         ByteBuffer bytes = ByteBuffer.wrap(encode(new RpcFrame.Bye(9)));

@@ -775,6 +775,64 @@ class RpcServerTest {
         }
     }
 
+    /**
+     * A REFUSED answers a HELLO within the limit the client said in it (and its channel's), however
+     * long the names it echoes: its reason is cut to fit, as a FAILURE's message is, so the client gets
+     * the refusal, not a connect timeout (through mailboxes: the refusal did not fit its reply mailbox)
+     * or a framing error (over TCP: a frame beyond the client's limit). Through mailboxes and over TCP,
+     * for another interface and for another service's name: through mailboxes with the smallest reply
+     * size a client may set (64 bytes), over TCP with a frame limit that takes the client's HELLO (the
+     * limit holds for its own frames too) but not the refusal, which echoes the HELLO's names and more;
+     * and a raw HELLO with the longest interface name a class has, which says 1024.
+     * Until 2026-12-05 the REFUSED was sent whole.
+     */
+    @Test
+    void aRefusalReachesTheClientWithinTheLimitItSaid() throws Exception {
+        String longName = "a-service-whose-name-takes-the-refusal-beyond-the-clients-limit";
+        String wrongName = "no-" + longName;
+        int tcpLimit = RpcFrame.encode(new RpcFrame.Hello(Blobs.class.getName(), wrongName, 0, 0)).length; // the longest HELLO here
+        RpcClient.Options smallest = RpcClient.Options.defaults().withMaxReplySize(64).withMaxTcpFrameSize(tcpLimit)
+                .withConnectTimeout(WAIT);
+        Blobs blobs = new Blobs() {
+            @Override
+            public byte[] blob(int seq) {
+                return new byte[0];
+            }
+
+            @Override
+            public int ping() {
+                return 1;
+            }
+        };
+        try (RpcServer<Blobs> server = RpcServer.builder(longName, Blobs.class, blobs)
+                .listen(new InetSocketAddress("127.0.0.1", 0)).start()) {
+            int port = ((InetSocketAddress) server.tcpAddress().orElseThrow()).getPort();
+            RpcException local = assertThrows(RpcException.class, () -> RpcClient.connect(longName, Bank.class, smallest));
+            assertRefusedAndCut(local, "'" + longName + "' refused: '" + longName.substring(0, 5));
+            RpcException remote = assertThrows(RpcException.class, () -> RpcClient.connect(
+                    URI.create("tcp://127.0.0.1:" + port + "/" + longName), Bank.class, smallest));
+            assertRefusedAndCut(remote, "'" + longName + "' refused: '" + longName.substring(0, 5));
+            RpcServiceNotFoundException notFound = assertThrows(RpcServiceNotFoundException.class, () -> RpcClient.connect(
+                    URI.create("tcp://127.0.0.1:" + port + "/" + wrongName), Blobs.class, smallest));
+            assertRefusedAndCut(notFound, "'" + wrongName + "' refused: " + RpcFrame.NO_SUCH_SERVICE);
+            try (StreamConnection raw = StreamConnection.connect(server.tcpAddress().orElseThrow())) {
+                raw.put(RpcFrame.encode(new RpcFrame.Hello("z".repeat(RpcFrame.MAX_INTERFACE_NAME), "", 0, 1024)));
+                byte[] answer = raw.poll(WAIT);
+                assertTrue(answer.length <= 1024, "a REFUSED of " + answer.length + " bytes");
+                String reason = assertInstanceOf(RpcFrame.Refused.class, RpcFrame.decode(answer)).reason();
+                assertTrue(reason.startsWith("'" + longName + "' serves " + Blobs.class.getName() + ", not zzz")
+                        && reason.endsWith(" characters cut)"), reason);
+            }
+            try (RpcClient<Blobs> client = RpcClient.connect(longName, Blobs.class, smallest)) {
+                assertEquals(1, client.stub().ping(), "the server goes on");
+            }
+        }
+    }
+
+    private static void assertRefusedAndCut(RpcException e, String begins) {
+        assertTrue(e.getMessage().startsWith(begins) && e.getMessage().endsWith(" characters cut)"), e.getMessage());
+    }
+
     /** The server's WELCOME names its limit (wire 1.1): the client refuses the call, and its connection stays. */
     @Test
     void overTcpACallBeyondTheServersFrameLimitIsRefusedBeforeItIsSent() throws Exception {
