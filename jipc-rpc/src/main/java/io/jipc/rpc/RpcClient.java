@@ -11,6 +11,7 @@ import io.jipc.naming.NameService;
 import io.jipc.net.ConnectionOptions;
 import io.jipc.net.FrameCodec;
 import io.jipc.net.StreamConnection;
+import io.jipc.platform.Printable;
 import io.jipc.platform.ProcessIdentity;
 
 import java.lang.reflect.InvocationHandler;
@@ -18,6 +19,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
@@ -108,7 +110,10 @@ public final class RpcClient<T> implements AutoCloseable {
      *                       file in {@code /dev/shm} is up to four times as large
      * @param maxTcpFrameSize over TCP, the largest frame in bytes this client takes (a reply) or sends
      *                       (a call, which must also fit the server's own limit, announced when it
-     *                       welcomes the client): its connection's frame limit
+     *                       welcomes the client): its connection's frame limit. Its HELLO too must fit:
+     *                       27 bytes and the interface's and the service's names (UTF-8); a limit too
+     *                       small for them is an {@link IllegalArgumentException} of {@link
+     *                       #connect(URI, Class, Options) connect}
      */
     public record Options(Duration callTimeout, Duration connectTimeout, Duration livenessCheck, Duration peerTimeout,
             int maxReplySize, int maxTcpFrameSize) {
@@ -240,7 +245,13 @@ public final class RpcClient<T> implements AutoCloseable {
      * @throws io.jipc.CorruptSegmentException or another exception of {@link Mailbox#open(String)}
      * @throws NotMarshallableException if a method of {@code api} names a type calls cannot carry, or a record or
      *         enum io.jipc.rpc cannot use (not public, or not exported to it: {@link Marshaller#of})
-     * @throws IllegalArgumentException if the interface is not public, or not exported to io.jipc.rpc
+     * @throws IllegalArgumentException if the interface is not public, or not exported to io.jipc.rpc; or
+     *         if the HELLO is larger than the server's mailbox takes (its {@linkplain
+     *         Mailbox#maxMessageSize() message size}; the HELLO takes 27 bytes and the interface's and
+     *         the reply mailbox's names, so a 64 KiB mailbox takes interface names up to 65,509 bytes
+     *         of UTF-8 less the reply mailbox's name, {@code <name>-reply-<pid>-<n>}): then nothing is
+     *         sent and no reply mailbox is made (until 2026-12-05 the HELLO's send failed, an {@link
+     *         RpcServerLostException} "'NAME' is gone")
      */
     public static <T> RpcClient<T> connect(String name, Class<T> api, Options options) throws InterruptedException {
         Objects.requireNonNull(options, "options");
@@ -259,8 +270,19 @@ public final class RpcClient<T> implements AutoCloseable {
             throw new RpcServerLostException("no RPC server serves mailbox '" + name + "': the process that made it, pid "
                     + creator.pid() + ", has exited (nothing was sent to it)");
         }
-        Mailbox replies;
         String replyName = replyName(name);
+        RpcFrame.Hello hello = new RpcFrame.Hello(api.getName(), replyName, ProcessIdentity.current().token(),
+                options.maxReplySize());
+        byte[] helloBytes;
+        try {
+            int limit = requests.maxMessageSize();
+            helloBytes = helloWithin(hello, "'" + name + "'", "the reply mailbox name", limit,
+                    "the server's request mailbox takes (its message size, " + limit + " bytes)");
+        } catch (IllegalArgumentException e) {
+            requests.close();
+            throw e;
+        }
+        Mailbox replies;
         try {
             replies = Mailbox.create(replyName, MailboxOptions.builder().maxMessageSize(options.maxReplySize())
                     .capacityBytes(Math.max(4L * options.maxReplySize(), 16 * 1024)).build());
@@ -269,8 +291,7 @@ public final class RpcClient<T> implements AutoCloseable {
             throw e;
         }
         Transport transport = new Transport.ThroughMailboxes(name, requests, replies);
-        return handshake(name, api, options, transport,
-                new RpcFrame.Hello(api.getName(), replyName, ProcessIdentity.current().token(), options.maxReplySize()));
+        return handshake(name, api, options, transport, helloBytes);
     }
 
     /**
@@ -281,7 +302,14 @@ public final class RpcClient<T> implements AutoCloseable {
      * connection's end. The HELLO names {@code NAME}, and the server refuses it if it serves another
      * service (a server of before that check serves whatever name the URI says).
      *
-     * @throws IllegalArgumentException for another scheme or a URI without a name
+     * @throws IllegalArgumentException for another scheme or a URI without a name; for a {@code NAME}
+     *         longer than 200 bytes of UTF-8 (a service's name is its mailbox's name, which is never
+     *         longer); or if the HELLO is larger than this client's {@link Options#maxTcpFrameSize()}
+     *         (it takes 27 bytes and the interface's and the service's names). Then no connection is
+     *         made. Until 2026-12-05 the long name was sent and refused by the server ({@link
+     *         RpcServiceNotFoundException}), and the HELLO too large was a lost connection ({@link
+     *         RpcServerLostException} "the connection to 'NAME' ended: message of N bytes exceeds
+     *         ..."), though nothing was lost
      * @throws io.jipc.net.ConnectTimeoutException if the TCP connection was not made within the connect timeout
      * @throws RpcServerLostException if the TCP connection was refused (nobody listens there: {@code
      *         ECONNREFUSED}; or the host or network is unreachable): the message says the address and
@@ -304,6 +332,16 @@ public final class RpcClient<T> implements AutoCloseable {
         }
         Marshaller.of(api);
         String name = path.substring(1);
+        int nameBytes = name.getBytes(StandardCharsets.UTF_8).length;
+        if (nameBytes > RpcFrame.MAX_SERVICE_NAME) { // no server has such a name: it is a mailbox name
+            throw new IllegalArgumentException("service name " + Printable.quoted(name) + " of " + nameBytes
+                    + " bytes in tcp://HOST:PORT/NAME: a service's name is a mailbox name, at most "
+                    + RpcFrame.MAX_SERVICE_NAME + " bytes (nothing was sent)");
+        }
+        // no reply mailbox over a connection: that field of the HELLO names the service
+        byte[] hello = helloWithin(new RpcFrame.Hello(api.getName(), name, 0, options.maxTcpFrameSize()),
+                Printable.quoted(uri.toString()), "the service name", options.maxTcpFrameSize(),
+                "this client's frame limit over TCP (Options.maxTcpFrameSize) of " + options.maxTcpFrameSize() + " bytes");
         StreamConnection connection;
         try {
             connection = StreamConnection.connect(new InetSocketAddress(uri.getHost(), uri.getPort()),
@@ -312,8 +350,30 @@ public final class RpcClient<T> implements AutoCloseable {
         } catch (ErrnoException e) { // ECONNREFUSED, EHOSTUNREACH, ...: no server to reach there
             throw new RpcServerLostException("no RPC server to connect to at " + uri + ": " + e.getMessage(), e);
         }
-        return handshake(name, api, options, new Transport.ThroughConnection(name, connection),
-                new RpcFrame.Hello(api.getName(), name, 0, options.maxTcpFrameSize())); // no reply mailbox: the service's name
+        return handshake(name, api, options, new Transport.ThroughConnection(name, connection), hello);
+    }
+
+    /**
+     * The bytes of {@code hello}, checked against the largest frame the way to the server carries
+     * ({@code limit}: the server's request mailbox's message size, or this client's own frame limit
+     * over TCP), before anything is made or sent: a HELLO that cannot travel is the caller's choice of
+     * names and limits, not a lost server. {@code target} names the service in the message,
+     * {@code secondName} the HELLO's second name (the reply mailbox's, or the service's over TCP),
+     * {@code whose} the limit and its value.
+     *
+     * @throws IllegalArgumentException naming the limit, the HELLO's length and the two names' lengths
+     */
+    private static byte[] helloWithin(RpcFrame.Hello hello, String target, String secondName, int limit,
+            String whose) {
+        byte[] bytes = RpcFrame.encode(hello);
+        if (bytes.length > limit) {
+            throw new IllegalArgumentException("cannot connect to " + target + ": its HELLO takes " + bytes.length
+                    + " bytes (the interface name " + Printable.quoted(hello.api()) + " "
+                    + hello.api().getBytes(StandardCharsets.UTF_8).length + " bytes, " + secondName + " "
+                    + hello.replyMailbox().getBytes(StandardCharsets.UTF_8).length + "), more than " + whose
+                    + " (nothing was sent)");
+        }
+        return bytes;
     }
 
     /**
@@ -349,11 +409,11 @@ public final class RpcClient<T> implements AutoCloseable {
 
     /** Says HELLO over {@code transport} and waits for WELCOME; closes the transport on failure. */
     private static <T> RpcClient<T> handshake(String name, Class<T> api, Options options, Transport transport,
-            RpcFrame.Hello hello) throws InterruptedException {
+            byte[] hello) throws InterruptedException {
         try {
             long start = System.nanoTime();
             long deadline = start + Timeouts.nanos(options.connectTimeout());
-            if (!transport.offer(RpcFrame.encode(hello), options.connectTimeout())) {
+            if (!transport.offer(hello, options.connectTimeout())) {
                 throw new RpcServerLostException("'" + name + "' took no HELLO within "
                         + Timeouts.text(options.connectTimeout()));
             }

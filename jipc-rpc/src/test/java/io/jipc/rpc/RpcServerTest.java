@@ -776,6 +776,85 @@ class RpcServerTest {
     }
 
     /**
+     * A HELLO that the way to the server cannot carry is the caller's argument error, found before
+     * anything is made or sent, not a lost server: over TCP with a frame limit of the client's own
+     * too small for the interface's and the service's names, or a service name longer than any
+     * mailbox name (200 bytes); through mailboxes with an interface name or a service name (which the
+     * reply mailbox's name repeats) too long for the server's request mailbox (an interface of 65,520
+     * characters and a 64 KiB mailbox; a 60-character service name and a mailbox of 64-byte
+     * messages). Over TCP the listener is a raw socket that never accepts: no connection reaches it;
+     * through mailboxes no reply mailbox is left and the server has no client. Until 2026-12-05 these
+     * were {@link RpcServerLostException}s ("the connection to ... ended: message of N bytes exceeds
+     * ...", "'NAME' is gone: ...") after the transport was made, and the long service name over TCP
+     * was sent and refused.
+     */
+    @Test
+    void aHelloTheWayToTheServerCannotCarryIsAnArgumentErrorAndNothingIsSent() throws Exception {
+        RpcClient.Options quick = RpcClient.Options.defaults().withConnectTimeout(Duration.ofSeconds(2));
+        try (java.nio.channels.ServerSocketChannel listener = java.nio.channels.ServerSocketChannel.open()) {
+            listener.bind(new InetSocketAddress("127.0.0.1", 0));
+            listener.configureBlocking(false);
+            int port = ((InetSocketAddress) listener.getLocalAddress()).getPort();
+            String service = "a-service-of-thirty-characters";
+            IllegalArgumentException small = assertThrows(IllegalArgumentException.class, () -> RpcClient.connect(
+                    URI.create("tcp://127.0.0.1:" + port + "/" + service), Bank.class, quick.withMaxTcpFrameSize(64)));
+            int hello = RpcFrame.encode(new RpcFrame.Hello(Bank.class.getName(), service, 0, 64)).length;
+            assertTrue(small.getMessage().contains("its HELLO takes " + hello + " bytes")
+                    && small.getMessage().contains("(Options.maxTcpFrameSize) of 64 bytes"), small.getMessage());
+            String tooLong = "s".repeat(RpcFrame.MAX_SERVICE_NAME + 1);
+            IllegalArgumentException longName = assertThrows(IllegalArgumentException.class, () -> RpcClient.connect(
+                    URI.create("tcp://127.0.0.1:" + port + "/" + tooLong), Bank.class, quick));
+            assertTrue(longName.getMessage().contains("of 201 bytes") && longName.getMessage().contains("at most 200"),
+                    longName.getMessage());
+            assertEquals(null, listener.accept(), "a connection was made");
+        }
+        try (RpcServer<Bank> server = tcpServer("hello-limits", 1 << 20)) { // the longest name is sent and refused
+            int port = ((InetSocketAddress) server.tcpAddress().orElseThrow()).getPort();
+            assertThrows(RpcServiceNotFoundException.class, () -> RpcClient.connect(URI.create("tcp://127.0.0.1:"
+                    + port + "/" + "s".repeat(RpcFrame.MAX_SERVICE_NAME)), Bank.class, quick));
+        }
+        Class<?> huge = interfaceNamed("i".repeat(65_520));
+        String service = "hello-limits";
+        try (RpcServer<Bank> server = RpcServer.start(service, Bank.class, new BankService())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> RpcClient.connect(service, huge, quick));
+            assertTrue(e.getMessage().contains("(its message size, 65536 bytes)")
+                    && e.getMessage().contains("65520 bytes"), e.getMessage());
+            assertNoReplyMailboxOf(service);
+            assertEquals(0, server.clientCount());
+        }
+        String longService = "a-service-whose-name-the-reply-mailbox-name-repeats-too-long";
+        try (RpcServer<Bank> server = RpcServer.start(longService, Bank.class, new BankService(),
+                MailboxOptions.builder().maxMessageSize(64).build())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> RpcClient.connect(longService, Bank.class, quick));
+            assertTrue(e.getMessage().contains("(its message size, 64 bytes)"), e.getMessage());
+            assertNoReplyMailboxOf(longService);
+            assertEquals(0, server.clientCount());
+        }
+    }
+
+    private static void assertNoReplyMailboxOf(String service) throws java.io.IOException {
+        try (var files = java.nio.file.Files.list(Mailbox.path(service).getParent())) {
+            List<String> left = files.map(f -> f.getFileName().toString()).filter(f -> f.startsWith(service + "-reply-"))
+                    .toList();
+            assertEquals(List.of(), left, "reply mailboxes left");
+        }
+    }
+
+    /** A public interface without methods named {@code name} (no package), in a class loader of its own. */
+    private static Class<?> interfaceNamed(String name) {
+        byte[] bytes = java.lang.classfile.ClassFile.of().build(java.lang.constant.ClassDesc.of(name), c -> c.withFlags(
+                java.lang.classfile.ClassFile.ACC_PUBLIC | java.lang.classfile.ClassFile.ACC_INTERFACE
+                        | java.lang.classfile.ClassFile.ACC_ABSTRACT));
+        return new ClassLoader(RpcServerTest.class.getClassLoader()) {
+            Class<?> define() {
+                return defineClass(name, bytes, 0, bytes.length);
+            }
+        }.define();
+    }
+
+    /**
      * A REFUSED answers a HELLO within the limit the client said in it (and its channel's), however
      * long the names it echoes: its reason is cut to fit, as a FAILURE's message is, so the client gets
      * the refusal, not a connect timeout (through mailboxes: the refusal did not fit its reply mailbox)
