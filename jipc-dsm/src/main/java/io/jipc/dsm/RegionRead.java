@@ -12,6 +12,11 @@ import java.util.concurrent.locks.Lock;
  * {@link #close()} throws {@link IllegalStateException} and changes nothing: the read's lock is the
  * opener's).
  *
+ * <p>While it is open its thread may not write, sync or await a version of this replica, nor write
+ * another replica of the same region and home in this process ({@link IllegalStateException}: a
+ * write section of this replica that another thread opens meanwhile may hold the region's lock
+ * while this read holds off its start, and the write would queue behind it for ever).
+ *
  * <p>The segment can be used by the opening thread while the read is open: once it is closed, every
  * access through it throws {@link IllegalStateException}, as for a segment of a closed arena (it
  * would see updates being applied), and another thread's access throws {@link WrongThreadException}.

@@ -20,9 +20,10 @@ import java.lang.foreign.MemorySegment;
  * thread's access throws {@link WrongThreadException}.
  *
  * <p>While the section is open, reads of this process wait, and the writers of every replica queue
- * behind it; its own thread may read, but another write section of the same replica it opens is
- * refused with {@link IllegalStateException} (it would wait for this one). If this process dies,
- * the home frees the lock and the section is lost.
+ * behind it; its own thread may read, but another write section it opens of the same replica, or
+ * of another replica of the same region and home in this process, is refused with {@link
+ * IllegalStateException} (it would wait for this one). If this process dies, the home frees the
+ * lock and the section is lost.
  */
 public final class RegionWrite implements AutoCloseable {
     private final ReplicatedRegion region;

@@ -76,7 +76,12 @@ import java.util.function.Function;
  * thread inside a read may not write, sync or await a version ({@link IllegalStateException}: they
  * would wait for ever for an update the read holds off), nor a thread inside a write section open
  * another section of this replica ({@link IllegalStateException}: it would wait for the lock it
- * holds). The segment of a read or a write section is its thread's, for as long as it is open
+ * holds). The same holds across replicas: a process that opened one region at one home more than
+ * once has a replica per {@code open}, and a thread inside a write section or a read of one of them
+ * may not open a section of another ({@link IllegalStateException}: the home would queue it behind
+ * that section, or, inside a read, behind another thread's section of the read replica that the
+ * read holds off). Replicas count as of one home if their home addresses are {@code equals}. The
+ * segment of a read or a write section is its thread's, for as long as it is open
  * (afterwards {@link IllegalStateException}, from another thread {@link WrongThreadException}).
  * Blocking
  * calls are interruptible and suit virtual threads. A background virtual thread receives the home's
@@ -228,6 +233,7 @@ public final class ReplicatedRegion implements AutoCloseable {
                         "the home at " + Sockets.describe(home) + " refused region " + name + ": " + refused.message());
                 default -> throw new DsmProtocolException("the home answered OPEN with frame type " + answer[0]);
             };
+            LocalReplicas.add(region); // before the receiver, whose loss removes it
             region.receiver.start();
             return region;
         } catch (JipcException e) {
@@ -329,7 +335,10 @@ public final class ReplicatedRegion implements AutoCloseable {
      * @throws InterruptedException    if interrupted before or while waiting (the request is withdrawn)
      * @throws RegionHomeLostException if the home is lost meanwhile
      * @throws IllegalStateException   if this thread is inside a read or a write section of this
-     *                                 replica (it would wait for ever), before anything is asked
+     *                                 replica, or of another replica of this region at the same
+     *                                 home in this process (it would, or could, wait for ever:
+     *                                 see "Threads" above), before anything is asked; the open
+     *                                 section or read goes on
      */
     public RegionWrite write() throws InterruptedException {
         return acquire(Long.MAX_VALUE);
@@ -438,6 +447,7 @@ public final class ReplicatedRegion implements AutoCloseable {
             failure = new ClosedException("replica of region " + name + " is closed");
             failPending(failure);
         }
+        LocalReplicas.remove(this);
         connection.close();
         wakeVersionWaiters();
     }
@@ -497,6 +507,7 @@ public final class ReplicatedRegion implements AutoCloseable {
             throw new IllegalStateException("a write section inside a write section of region " + name
                     + " in the same thread would wait for ever: end the open section first");
         }
+        refuseInsideAnotherReplica();
         if (!takeWritersTurn(deadline)) {
             if (Thread.interrupted()) {
                 throw new InterruptedException();
@@ -831,6 +842,7 @@ public final class ReplicatedRegion implements AutoCloseable {
             state = State.LOST;
             failPending(cause);
         }
+        LocalReplicas.remove(this);
         connection.close();
         wakeVersionWaiters();
     }
@@ -858,6 +870,38 @@ public final class ReplicatedRegion implements AutoCloseable {
         if (replicaLock.getReadHoldCount() > 0 && !replicaLock.isWriteLockedByCurrentThread()) {
             throw new IllegalStateException(what + " inside a read of region " + name + " would wait for ever:"
                     + " close the read first");
+        }
+    }
+
+    /**
+     * A write section of this replica asked for by a thread that holds a write section of another
+     * connected replica of the same region and home in this process would wait for ever: the home
+     * queues this request behind that section (or asks that replica for its lock back, which it gives
+     * at the section's end), and only this thread can end it. Inside a read of such a replica it can
+     * wait for ever too: a write section of that replica that another thread opens meanwhile may hold
+     * the region's lock while the read holds off its start (the replica's write lock), so this request
+     * queues behind a section that cannot begin until this thread closes the read. Checked through the
+     * locks themselves (the other replica's writers' turn, held for the whole section, and its read
+     * holds of this thread): they end with the section or read however it ends (close, abort, a
+     * failure), and a replica closed or lost leaves {@link LocalReplicas} (its connection is gone,
+     * so the home has freed its lock, and it applies no updates any more).
+     */
+    private void refuseInsideAnotherReplica() {
+        for (ReplicatedRegion other : LocalReplicas.of(home, name)) {
+            if (other == this) {
+                continue;
+            }
+            if (other.writers.isHeldByCurrentThread()) {
+                throw new IllegalStateException("a write section of region " + name + " inside a write section of"
+                        + " another replica of it (the same home, " + Sockets.describe(home) + ") in the same thread"
+                        + " would wait for ever: end the open section first");
+            }
+            if (other.replicaLock.getReadHoldCount() > 0) {
+                throw new IllegalStateException("a write section of region " + name + " inside a read of another"
+                        + " replica of it (the same home, " + Sockets.describe(home) + ") in the same thread could"
+                        + " wait for ever (behind a write section of that replica that the read holds off):"
+                        + " close the read first");
+            }
         }
     }
 

@@ -282,7 +282,8 @@ class ReplicatedRegionTest {
         ReplicatedRegion b = open("r", 64);
         RegionWrite held = a.write();
         held.segment().set(JAVA_LONG, 0, 1);
-        assertNull(b.tryWrite(Duration.ofMillis(200)));
+        // another thread: this one's own tryWrite of b, inside its section of a, is refused
+        assertNull(threads.submit(() -> b.tryWrite(Duration.ofMillis(200))).get(30, TimeUnit.SECONDS));
         Future<Long> waiting = threads.submit(() -> {
             try (RegionWrite w = b.write()) {
                 long seen = w.segment().get(JAVA_LONG, 0);
@@ -472,9 +473,12 @@ class ReplicatedRegionTest {
         ReplicatedRegion a = open("r", 64);
         ReplicatedRegion b = open("r", 64);
         RegionWrite held = a.write();
-        for (int i = 0; i < 50; i++) { // more than a home lets one replica queue
-            assertNull(b.tryWrite(Duration.ofMillis(i % 2)));
-        }
+        threads.submit(() -> { // another thread: this one's own tryWrite of b, inside its section of a, is refused
+            for (int i = 0; i < 50; i++) { // more than a home lets one replica queue
+                assertNull(b.tryWrite(Duration.ofMillis(i % 2)));
+            }
+            return null;
+        }).get(30, TimeUnit.SECONDS);
         assertEquals(1, home.regions().getFirst().waiting(), "one request of b's at most");
         held.segment().set(JAVA_LONG, 0, 4);
         held.close();
@@ -530,6 +534,110 @@ class ReplicatedRegionTest {
         assertEquals(1L, (long) b.<Long>read(s -> s.get(JAVA_LONG, 0)));
         assertEquals(2L, (long) b.<Long>read(s -> s.get(JAVA_LONG, 8)));
         assertEquals(0L, (long) b.<Long>read(s -> s.get(JAVA_LONG, 16)));
+    }
+
+    /**
+     * A write(), tryWrite() or update() of a replica by a thread that holds an open write section of
+     * another replica of the same region and home in this process is an IllegalStateException at
+     * once, and the open section goes on: the home would queue the request behind that section, which
+     * only this thread can end. Once the section has ended (closed, aborted) or its replica is closed
+     * under it (the home frees the lock it held), the thread writes the other replica again; another
+     * region is never refused. Before, write() waited for ever and tryWrite its whole timeout.
+     */
+    @Test
+    void aWriteInsideAWriteOfAnotherReplicaOfTheRegionInTheSameThreadIsRefused() throws Exception {
+        ReplicatedRegion a = open("r", 64);
+        ReplicatedRegion b = open("r", 64);
+        ReplicatedRegion other = open("s", 64);
+        Future<?> writer = threads.submit(() -> {
+            try (RegionWrite section = a.write()) {
+                section.segment().set(JAVA_LONG, 0, 1);
+                for (Callable<?> nested : List.<Callable<?>>of(b::write, () -> b.tryWrite(LONG), () -> {
+                    b.update(s -> s.set(JAVA_LONG, 16, 3));
+                    return null;
+                })) {
+                    IllegalStateException e = assertThrows(IllegalStateException.class, nested::call);
+                    assertTrue(e.getMessage().startsWith("a write section of region r inside a write section of another"
+                            + " replica of it"), e.getMessage());
+                }
+                other.update(s -> s.set(JAVA_LONG, 0, 7)); // another region: its own lock
+                section.segment().set(JAVA_LONG, 8, 2);
+            }
+            b.update(s -> s.set(JAVA_LONG, 24, 4)); // the section has ended
+            RegionWrite aborted = a.write();
+            aborted.abort();
+            b.update(s -> s.set(JAVA_LONG, 32, 5));
+            return null;
+        });
+        writer.get(30, TimeUnit.SECONDS);
+        assertEquals(3, a.awaitVersion(2, LONG));
+        assertEquals(List.of(1L, 2L, 0L, 4L, 5L), a.read(s -> List.of(s.get(JAVA_LONG, 0), s.get(JAVA_LONG, 8),
+                s.get(JAVA_LONG, 16), s.get(JAVA_LONG, 24), s.get(JAVA_LONG, 32))));
+
+        ReplicatedRegion c = open("r", 64);
+        Future<?> closedUnder = threads.submit(() -> {
+            RegionWrite section = a.write();
+            section.segment().set(JAVA_LONG, 40, 9);
+            threads.submit(a::close).get(30, TimeUnit.SECONDS);
+            c.update(s -> s.set(JAVA_LONG, 48, 6)); // a's connection is gone: the home freed its lock
+            assertThrows(ClosedException.class, section::close);
+            return null;
+        });
+        closedUnder.get(30, TimeUnit.SECONDS);
+        assertEquals(4, b.awaitVersion(3, LONG));
+        assertEquals(List.of(0L, 6L), b.read(s -> List.of(s.get(JAVA_LONG, 40), s.get(JAVA_LONG, 48))));
+    }
+
+    /**
+     * A write of a replica inside a read of another replica of the same region and home in the same
+     * thread is refused too: another thread's write section of the replica being read may hold the
+     * region's lock while the read holds off its start, and the write queues behind it at the home:
+     * for ever. The test makes that so (the home has granted the other thread, which waits for the
+     * read) before the nested write. Before, that write waited for ever (the test's hang guard).
+     */
+    @Test
+    void aWriteInsideAReadOfAnotherReplicaOfTheRegionInTheSameThreadIsRefused() throws Exception {
+        ReplicatedRegion a = open("r", 64);
+        ReplicatedRegion b = open("r", 64);
+        CountDownLatch reading = new CountDownLatch(1);
+        Future<?> reader = threads.submit(() -> {
+            try (RegionRead view = a.read()) {
+                reading.countDown();
+                // another thread's section of a holds the region's lock and waits for this read
+                awaitStatus(RegionStatus::locked);
+                for (Callable<?> nested : List.<Callable<?>>of(b::write, () -> b.tryWrite(LONG), () -> {
+                    b.update(s -> s.set(JAVA_LONG, 8, 3));
+                    return null;
+                })) {
+                    IllegalStateException e = assertThrows(IllegalStateException.class, nested::call);
+                    assertTrue(e.getMessage().startsWith("a write section of region r inside a read of another"
+                            + " replica of it"), e.getMessage());
+                }
+                assertEquals(0, view.version());
+            }
+            return null;
+        });
+        assertTrue(reading.await(30, TimeUnit.SECONDS));
+        // granted at once, then waits for the read to close
+        Future<?> writer = threads.submit(() -> {
+            a.update(s -> s.set(JAVA_LONG, 0, 1));
+            return null;
+        });
+        reader.get(30, TimeUnit.SECONDS);
+        writer.get(30, TimeUnit.SECONDS);
+        assertEquals(1, b.awaitVersion(0, LONG));
+        b.update(s -> s.set(JAVA_LONG, 8, 2)); // outside the read: served
+        assertEquals(2, a.awaitVersion(1, LONG));
+        assertEquals(List.of(1L, 2L), a.read(s -> List.of(s.get(JAVA_LONG, 0), s.get(JAVA_LONG, 8))));
+    }
+
+    /** Waits (at most 30 s) until the home's only region's status satisfies {@code condition}. */
+    private void awaitStatus(java.util.function.Predicate<RegionStatus> condition) throws InterruptedException {
+        long deadline = System.nanoTime() + LONG.toNanos();
+        while (!condition.test(home.regions().getFirst())) {
+            assertTrue(System.nanoTime() < deadline, "status " + home.regions());
+            Thread.sleep(5);
+        }
     }
 
     /**
