@@ -1,11 +1,15 @@
 package io.jipc.cli;
 
+import io.jipc.cli.ls.ObjectInventory;
 import io.jipc.segment.JipcRoot;
+import io.jipc.signals.ProcessSignals;
+import io.jipc.signals.Signal;
 import io.jipc.sync.ProcessBarrier;
 import io.jipc.sync.ProcessSemaphore;
 import io.jipc.sync.SyncObjects;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.ProcessStates;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -88,6 +92,31 @@ class SyncCommandTest {
         CliRun after = jipc("sync", "hold", "x", "--timeout", "0", "--for", "0");
         assertEquals(0, after.exit(), after.err());
         assertEquals(List.of("acquired 'x'", "released 'x'"), after.out().lines().toList());
+    }
+
+    /** A holder stopped by SIGSTOP is named as stopped: a wait behind it is told from one behind a busy holder. */
+    @ParameterizedTest
+    @ValueSource(strings = {"mutex", "semaphore"})
+    void aStoppedHolderIsShownStopped(String kind) throws Exception {
+        createExclusive(kind);
+        try (ChildJvm holder = jipcChild("sync", "hold", "x")) {
+            holder.awaitLine("acquired", LINE);
+            ProcessSignals.send(holder.pid(), Signal.SIGSTOP);
+            try {
+                ProcessStates.awaitStopped(holder.pid(), LINE);
+                CliRun once = jipc("sync", "hold", "x", "--timeout", "0");
+                assertEquals(1, once.exit(), once.err());
+                assertTrue(once.err().contains("pid " + holder.pid() + " (alive, stopped)"), once.err());
+                if (kind.equals("mutex")) {
+                    String held = LsCommandTest.find(ObjectInventory.list(), "sync:x").heldState();
+                    assertEquals("locked by pid " + holder.pid() + " (stopped)", held);
+                }
+            } finally {
+                ProcessSignals.send(holder.pid(), Signal.SIGCONT);
+            }
+            holder.process().getOutputStream().close();
+            assertEquals(0, holder.waitFor(LINE), holder.output());
+        }
     }
 
     @ParameterizedTest

@@ -113,7 +113,10 @@ class ProcessIdentityTest {
         ProcessStates.awaitStopped(child.pid(), WAIT);
         assertTrue(identity.isAlive(), "a stopped process may resume");
         assertEquals(Optional.of(identity), ProcessIdentity.of(child.pid()));
+        assertEquals("pid " + child.pid() + " (alive, stopped)", ProcessIdentity.describe(identity.token()));
         signal("CONT", child.pid());
+        ProcessStates.awaitState(child.pid(), 'S', WAIT); // sleeping again: continued
+        assertEquals("pid " + child.pid() + " (alive)", ProcessIdentity.describe(identity.token()));
     }
 
     @Test

@@ -118,15 +118,23 @@ public record ProcessIdentity(long pid, long startTime) {
      */
     public static boolean isStopped(long pid) {
         Stat stat = stat(pid);
-        return stat != null && (stat.state == 'T' || stat.state == 't');
+        return stat != null && stat.stopped();
     }
 
-    /** Describes a token for messages: {@code "pid 1234 (alive)"}. */
+    /**
+     * Describes a token for messages: {@code "pid 1234 (alive)"}, {@code "pid 1234 (dead)"}, or
+     * {@code "pid 1234 (alive, stopped)"} for a live process that is {@linkplain #isStopped stopped}
+     * (so that a wait behind it can be told from a wait behind a busy process).
+     */
     public static String describe(long token) {
         if (token == 0) {
             return "nobody";
         }
-        return "pid " + pidOf(token) + (isAlive(token) ? " (alive)" : " (dead)");
+        Stat stat = stat(pidOf(token));
+        if (stat == null || stat.dead() || tokenOf(pidOf(token), stat.startTime) != token) {
+            return "pid " + pidOf(token) + " (dead)";
+        }
+        return "pid " + pidOf(token) + (stat.stopped() ? " (alive, stopped)" : " (alive)");
     }
 
     static long tokenOf(long pid, long startTime) {
@@ -136,6 +144,10 @@ public record ProcessIdentity(long pid, long startTime) {
     private record Stat(char state, long startTime) {
         boolean dead() {
             return state == 'Z' || state == 'X' || state == 'x';
+        }
+
+        boolean stopped() {
+            return state == 'T' || state == 't';
         }
     }
 

@@ -50,7 +50,8 @@ final class SyncLister implements Lister {
         if (tag == ProcessMutex.TAG) {
             long owner = f.getLong(SLOT + ProcessMutex.OWNER_OFFSET);
             if (owner != 0) {
-                state.add("locked by pid " + (owner >>> 32));
+                long pid = owner >>> 32;
+                state.add("locked by pid " + pid + (ProcessIdentity.isStopped(pid) ? " (stopped)" : ""));
             }
             if (f.getInt(SLOT + ProcessMutex.CONSISTENCY_OFFSET) != 0) {
                 state.add("inconsistent (a holder died)");
