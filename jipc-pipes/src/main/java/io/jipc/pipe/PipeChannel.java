@@ -2,6 +2,7 @@ package io.jipc.pipe;
 
 import io.jipc.ClosedException;
 import io.jipc.Selectable;
+import io.jipc.Timeouts;
 import io.jipc.Turns;
 
 import java.nio.ByteBuffer;
@@ -18,8 +19,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <table class="striped">
  * <caption>Sending and receiving</caption>
  * <tr><th></th><th>at once</th><th>blocks</th><th>blocks at most</th></tr>
- * <tr><td>send</td><td>{@link #offer(byte[])}: false if the pipe has no room</td><td>{@link #put(byte[])}</td>
- *     <td>{@link #offer(byte[], Duration)}</td></tr>
+ * <tr><td>send</td><td>{@link #offer(byte[])}: false, nothing written, if the pipe has no room for the whole
+ *     frame</td><td>{@link #put(byte[])}</td>
+ *     <td>{@link #offer(byte[], Duration)}: false, nothing written, if no room for the whole frame in time</td></tr>
  * <tr><td>receive</td><td>{@link #poll()}: null if no whole message is there</td><td>{@link #take()}</td>
  *     <td>{@link #poll(Duration)}</td></tr>
  * </table>
@@ -49,9 +51,25 @@ import java.util.concurrent.locks.ReentrantLock;
  *     so and leaves the interrupt status set; one that cannot (no whole message, no room, another
  *     thread's turn) and finds the thread interrupted throws {@link InterruptedException}, also with
  *     a zero or negative timeout. The at-once {@code offer} and {@code poll} never look at it.</li>
- * <li>Sending at once, or with a timeout, reports false only if no byte of the frame could be written;
- *     a frame once begun is finished (waiting as needed, an interrupt meanwhile is kept for after),
- *     because half a frame would corrupt the stream.</li>
+ * <li>A frame begins only when the pipe has room for all of it: its capacity ({@code F_GETPIPE_SZ})
+ *     minus the bytes not yet read ({@code FIONREAD}), or, for a frame larger than the capacity, an
+ *     empty pipe. The at-once {@code offer} returns false, nothing written, if there is not that
+ *     room now; the timed {@code offer} waits for it until its timeout (then false, nothing
+ *     written), {@code put} as long as it takes. A frame of at most {@link FrameCodec#ATOMIC_PAYLOAD}
+ *     payload bytes needs no count: its one {@code write(2)} is all or nothing.</li>
+ * <li>A frame once begun is finished, because half a frame would corrupt the stream, but within the
+ *     {@linkplain #frameTimeout(Duration) frame timeout} (10 s unless set): a frame larger than the
+ *     pipe waits for its receiver to read, and one whose room was overtaken (below) may too. At the
+ *     frame timeout the send throws {@link FrameTimeoutException} and the channel is closed (the
+ *     receiver gets the torn frame as a {@link CorruptFrameException}), as a socket connection's
+ *     send does. An interrupt meanwhile does not stop it and is kept for after; it does not lengthen
+ *     the wait either.</li>
+ * <li>The room is counted in bytes and the kernel's in pages, and several writer processes of one
+ *     FIFO may all see the same room: the count can be overtaken. Frames of at most {@code
+ *     ATOMIC_PAYLOAD} payload bytes stay atomic whatever happens; a larger frame that finds less
+ *     room than counted goes in part and waits for the rest, at most the frame timeout, as above.
+ *     The room of a pipe with partly filled pages (frames of just over half a page take a page
+ *     each) is less than the count.</li>
  * <li>When every sender has closed and every message was received, {@link #take()} and
  *     {@link #poll(Duration)} throw {@link EndOfStreamException}, {@link #poll()} returns null and
  *     {@link #isEndOfStream()} is true. A stream that ends inside a frame is a
@@ -69,8 +87,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * A channel that receives is {@link Selectable} for reading: a selector waits on its receiving
  * pipe, and also reports it ready while bytes the channel already read from the pipe wait in it
  * (several messages come in one read), so that no message sits unnoticed in the process while the
- * pipe is empty. Send readiness is not offered: a frame once begun is finished, so a send never
- * stops half way for a selector to resume.
+ * pipe is empty. A channel that only sends is selectable for writing (see {@link #readinessSource()}).
  *
  * <h2>Memory consistency effects</h2>
  * Actions of a sender before sending a message happen-before the receiver's return of it.
@@ -82,6 +99,9 @@ public final class PipeChannel implements AutoCloseable, Selectable {
     public static final int CHILD_OUTPUT_FD = 4;
     /** The default maximum message length: 16 MiB. */
     public static final int DEFAULT_MAX_LENGTH = 16 << 20;
+
+    /** The default {@link #frameTimeout()}: 10 s, as a socket connection's. */
+    public static final Duration DEFAULT_FRAME_TIMEOUT = Duration.ofSeconds(10);
 
     private static final int READ_CHUNK = 64 * 1024;
 
@@ -99,6 +119,7 @@ public final class PipeChannel implements AutoCloseable, Selectable {
     private volatile boolean endOfStream;
     /** Set first by {@link #close()}: from then on every call throws {@link ClosedException}. */
     private volatile boolean closed;
+    private volatile Duration frameTimeout = DEFAULT_FRAME_TIMEOUT;
 
     private PipeChannel(PipeReader in, PipeWriter out, int maxLength) {
         this.in = in;
@@ -196,32 +217,74 @@ public final class PipeChannel implements AutoCloseable, Selectable {
             ByteBuffer frame = FrameCodec.HEADER_LENGTH + message.remaining() <= outbound.capacity()
                     ? FrameCodec.encode(message, outbound.clear())
                     : FrameCodec.encode(message, false);
-            boolean interrupted = false;
-            try {
-                out.write(frame, deadline);
-            } catch (InterruptedException e) {
-                if (frame.position() == 0) {
-                    throw e; // nothing of the frame went out
-                }
-                interrupted = true;
+            if (out.beginWhole(frame, deadline) == 0) {
+                return false; // no room for the whole frame before the deadline: nothing written
             }
-            if (frame.position() == 0) {
-                return false; // no room before the deadline
-            }
-            while (frame.hasRemaining()) { // a frame once begun is finished
-                try {
-                    out.write(frame, Deadlines.NONE);
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            finish(frame);
             return true;
         } finally {
             sendLock.unlock();
         }
+    }
+
+    /**
+     * Finishes a begun frame within the frame timeout, counted from now. An interrupt meanwhile does
+     * not stop it (half a frame would corrupt the stream) and is kept for after; it does not extend
+     * the bound either. At the frame timeout the channel is closed.
+     */
+    private void finish(ByteBuffer frame) {
+        if (!frame.hasRemaining()) {
+            return;
+        }
+        int length = frame.limit();
+        Duration timeout = frameTimeout;
+        long frameDeadline = Deadlines.after(timeout);
+        boolean interrupted = false;
+        try {
+            while (frame.hasRemaining()) {
+                if (Deadlines.passed(frameDeadline)) {
+                    close();
+                    throw new FrameTimeoutException("the receiver of " + out + " did not read a begun frame within "
+                            + Timeouts.text(timeout) + " (" + frame.position() + " of " + length
+                            + " bytes written); channel closed");
+                }
+                try {
+                    out.write(frame, frameDeadline);
+                } catch (InterruptedException e) {
+                    interrupted = true; // kept for after; the frame deadline still holds
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * The longest a begun frame may take to finish (10 s unless set): see {@link #frameTimeout(Duration)}.
+     */
+    public Duration frameTimeout() {
+        return frameTimeout;
+    }
+
+    /**
+     * Sets how long a frame, once its first bytes are in the pipe, may take to finish; returns this
+     * channel. A frame begins only once the pipe has room for all of it, so it waits this long only
+     * when its receiver stops reading while it is larger than the pipe's capacity, or when the room
+     * count was overtaken (see the class comment). When it passes, the send throws {@link
+     * FrameTimeoutException} and the channel is closed. A century or more is no limit. Any thread
+     * may call it; a send already finishing keeps the timeout it began with.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is zero or negative
+     */
+    public PipeChannel frameTimeout(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("frame timeout must be positive: " + timeout);
+        }
+        frameTimeout = timeout;
+        return this;
     }
 
     // ---------------------------------------------------------------- receiving
@@ -348,9 +411,10 @@ public final class PipeChannel implements AutoCloseable, Selectable {
     /**
      * For a selector ({@link Selectable}). A channel that receives: its receiving pipe's descriptor,
      * read readiness only, and the bytes already read into this channel as buffered input. A channel
-     * that only sends: its sending pipe's descriptor, write readiness: the pipe has room to begin a
-     * message, which is what {@link #offer(byte[])} needs (it then finishes the message, waiting if
-     * the message is longer than the room).
+     * that only sends: its sending pipe's descriptor, write readiness: the pipe has room for a
+     * page, which is what {@link #offer(byte[])} of a message of at most
+     * {@link FrameCodec#ATOMIC_PAYLOAD} bytes needs; a larger one may still find too little room for
+     * the whole frame and return false.
      */
     @Override
     public Selectable.Descriptor readinessSource() {

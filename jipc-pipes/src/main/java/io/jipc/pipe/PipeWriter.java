@@ -12,6 +12,8 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The write end of a kernel pipe or FIFO.
@@ -48,6 +50,10 @@ import java.util.Objects;
  */
 public final class PipeWriter extends PipeEnd {
     private static final int CHUNK = 64 * 1024;
+    /** First pause of {@link #beginWhole} while the pipe has some room but too little. */
+    private static final long ROOM_PAUSE_MIN_MICROS = 200;
+    /** Longest pause of {@link #beginWhole}; bounds how late it sees room, an interrupt is seen at once. */
+    private static final long ROOM_PAUSE_MAX_MICROS = 10_000;
 
     PipeWriter(FdHandle handle) {
         super(handle);
@@ -124,6 +130,78 @@ public final class PipeWriter extends PipeEnd {
             source.position(start + (int) written[0]);
         }
         return (int) written[0];
+    }
+
+    /**
+     * Begins writing {@code frame} only once the pipe has room for all of it: waits until the pipe's
+     * capacity ({@code F_GETPIPE_SZ}) minus its unread bytes ({@code FIONREAD}) is at least the
+     * frame's remaining bytes, or, for a frame larger than the capacity, until the pipe is empty;
+     * then writes what goes in now and returns the count (the buffer's advance). Returns 0, nothing
+     * written, if the deadline passes first ({@link Deadlines#NOW}: checks once). A frame of at most
+     * {@link Pipes#PIPE_BUF} bytes needs no count: its one {@code write(2)} is all or nothing.
+     *
+     * <p>The count is in bytes, the kernel's in pages, and other writers (processes of a FIFO) may
+     * come between the count and the write, so the write may take less than the count promised: the
+     * caller finishes the rest ({@link #write(ByteBuffer, long)}). A write that takes nothing is
+     * counted again after the pipe has room ({@code POLLOUT}). With no reader left the write is made
+     * anyway and fails with {@link BrokenPipeException}.
+     *
+     * <p>Waits as {@link #write(ByteBuffer, long)} does (interruptible; a close ends it): on the
+     * pipe's readiness while it is full, and while it has some room but too little, in pauses of
+     * {@value #ROOM_PAUSE_MIN_MICROS} µs growing to {@value #ROOM_PAUSE_MAX_MICROS} µs (the kernel
+     * says when a page is free, not when enough bytes are).
+     *
+     * @throws InterruptedException if interrupted while waiting, or already when the frame cannot
+     *                              begin at once and the deadline is not {@link Deadlines#NOW}; nothing
+     *                              was written
+     */
+    int beginWhole(ByteBuffer frame, long deadline) throws InterruptedException {
+        int length = frame.remaining();
+        long pause = ROOM_PAUSE_MIN_MICROS;
+        int fd = handle.acquire();
+        try {
+            while (true) {
+                if (length <= Pipes.PIPE_BUF || hasRoomFor(fd, length)) {
+                    int n = write(frame, Deadlines.NOW);
+                    if (n > 0) {
+                        return n;
+                    }
+                }
+                if (Deadlines.passed(deadline)) {
+                    Deadlines.interruptedAt(deadline);
+                    return 0;
+                }
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                if (handle.isClosed()) {
+                    throw new ClosedException(handle.subject() + " was closed while waiting for room");
+                }
+                int events = Pipes.poll(fd, Pipes.POLLOUT, 0);
+                if ((events & Pipes.POLLERR) != 0) {
+                    return write(frame, Deadlines.NOW); // no reader left: BrokenPipeException
+                }
+                if ((events & Pipes.POLLOUT) == 0) {
+                    Readiness.await(handle, Pipes.POLLOUT, deadline); // full: wait for a free page
+                    pause = ROOM_PAUSE_MIN_MICROS;
+                } else {
+                    long nanos = Deadlines.remaining(deadline, TimeUnit.MICROSECONDS.toNanos(pause));
+                    if (nanos > 0) {
+                        LockSupport.parkNanos(this, nanos); // an interrupt ends it at once
+                    }
+                    pause = Math.min(pause * 2, ROOM_PAUSE_MAX_MICROS);
+                }
+            }
+        } finally {
+            handle.release();
+        }
+    }
+
+    /** Whether the pipe has room for {@code length} bytes by the byte count, or is empty if it is larger than the pipe. */
+    private boolean hasRoomFor(int fd, int length) {
+        int capacity = Pipes.capacity(fd, handle.subject());
+        int unread = Pipes.available(fd, handle.subject());
+        return length > capacity ? unread == 0 : capacity - unread >= length;
     }
 
     /**
