@@ -1,5 +1,6 @@
 package io.jipc.cli;
 
+import io.jipc.cli.endpoint.MessageCutException;
 import io.jipc.cli.endpoint.Wait;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,7 +19,9 @@ import java.util.concurrent.Callable;
                 + "names: mailbox:NAME, unbounded:NAME, mq:/NAME, fifo:PATH, a socket (unix:PATH, tcp:HOST:PORT, "
                 + "unixgram:PATH, udp:HOST:PORT) or a mailbox behind a jipc gateway (tcp://HOST:PORT/NAME); see "
                 + "docs/uris.md. A missing mailbox or queue is created with default attributes unless --no-create. "
-                + "A send to unbounded:NAME never waits (at its ceiling it fails). Exit code 1 if a message was not "
+                + "A send to unbounded:NAME never waits (at its ceiling it fails). A line to fifo:PATH is begun only once the "
+                + "FIFO has room for all of it within --nonblock/--timeout; one cut short after it began (stopped, or "
+                + "out of time) is reported as cut: the reader gets a partial line. Exit code 1 if a message was not "
                 + "sent (no room in time, no such object, an error), 2 on bad usage.")
 final class SendCommand implements Callable<Integer> {
     @Parameters(index = "1..*", paramLabel = "MESSAGE", description = "messages; none: read lines from standard input")
@@ -53,6 +56,11 @@ final class SendCommand implements Callable<Integer> {
                     } catch (InterruptedException stopped) { // still armed: the stop waits for this line
                         return options.fail("stopped while sending to " + options.uri + ": message " + (sent + 1)
                                 + " was withdrawn; " + sent + " message(s) sent");
+                    } catch (MessageCutException cut) { // begun, then stopped or out of time: part of it went out
+                        return options.fail((cut.stopped() ? "stopped while sending to " + options.uri
+                                : "message not read in time (waited " + wait + ") at " + options.uri) + ": message "
+                                + (sent + 1) + " was cut after " + cut.written() + " of " + cut.length()
+                                + " bytes: the reader gets a partial line; " + sent + " message(s) sent");
                     }
                     stop.disarm();
                     if (!delivered) {

@@ -1,16 +1,20 @@
 package io.jipc.cli;
 
 import io.jipc.pipe.Fifo;
+import io.jipc.pipe.PipeReader;
 import io.jipc.pipe.PipeWriter;
 import io.jipc.testkit.ChildCommands;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import static io.jipc.cli.CliRun.jipc;
@@ -103,5 +107,46 @@ class FifoSendRecvTest {
         CliRun priority = jipc("send", "fifo:" + fifo, "--priority", "2", "x");
         assertEquals(2, priority.exit());
         assertTrue(priority.err().contains("no priorities"), priority.err());
+    }
+
+    private static String line(int length) {
+        return "x".repeat(length);
+    }
+
+    /** Runs {@code jipc args...} on another thread, so that a hang fails within a minute instead of blocking the test. */
+    private static CliRun guarded(String... args) throws Exception {
+        return CompletableFuture.supplyAsync(() -> jipc(args), Executors.newVirtualThreadPerTaskExecutor())
+                .get(1, TimeUnit.MINUTES);
+    }
+
+    @Test
+    void aLineThatDoesNotFitTheFifoInTimeIsNotBegun() throws Exception {
+        Path fifo = Fifo.create(dir.resolve("stuck"), 0600);
+        try (PipeReader reader = Fifo.openReaderNow(fifo)) { // a reader that holds the FIFO open and does not read
+            CliRun now = guarded("send", "fifo:" + fifo, "--nonblock", line(100_000));
+            assertEquals(1, now.exit(), now.err());
+            assertTrue(now.err().contains("no room in fifo:" + fifo), now.err());
+            assertEquals(0, reader.available(), "a line longer than the pipe is not begun at once");
+            try (PipeWriter filler = Fifo.openWriterNow(fifo)) {
+                filler.write(ByteBuffer.wrap(new byte[60_000]));
+            }
+            CliRun timed = guarded("send", "fifo:" + fifo, "--timeout", "200ms", line(10_000));
+            assertEquals(1, timed.exit(), timed.err());
+            assertTrue(timed.err().contains("no room in fifo:" + fifo + " (waited at most 200ms)"), timed.err());
+            assertEquals(1, guarded("send", "fifo:" + fifo, "--nonblock", line(10_000)).exit());
+            assertEquals(60_000, reader.available(), "nothing of the lines that did not fit was written");
+        }
+    }
+
+    @Test
+    void aTimedSendThatBeganALineAndRanOutOfTimeSaysTheLineWasCut() throws Exception {
+        Path fifo = Fifo.create(dir.resolve("slow"), 0600);
+        try (PipeReader reader = Fifo.openReaderNow(fifo)) {
+            CliRun timed = guarded("send", "fifo:" + fifo, "--timeout", "300ms", line(100_000));
+            assertEquals(1, timed.exit(), timed.err());
+            assertTrue(timed.err().contains("message 1 was cut after 65536 of 100001 bytes: the reader gets a "
+                    + "partial line; 0 message(s) sent"), timed.err());
+            assertEquals(65536, reader.available());
+        }
     }
 }

@@ -2,6 +2,8 @@ package io.jipc.cli;
 
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
+import io.jipc.pipe.Fifo;
+import io.jipc.pipe.PipeReader;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
@@ -63,6 +65,22 @@ class InterruptedTransferTest {
             assertNull(rendezvous.poll(Duration.ofMillis(200)), "a withdrawn message is never delivered");
         } finally {
             Mailbox.destroy("rv");
+        }
+    }
+
+    @Test
+    void aStoppedSendThatBeganALongFifoLineSaysTheLineWasCutNotWithdrawn() throws Exception {
+        Path fifo = Fifo.create(dir.resolve("f"), 0600);
+        try (PipeReader reader = Fifo.openReaderNow(fifo); // holds the FIFO open and does not read
+             ChildJvm sender = ChildJvm.builder(Main.class).args("send", "fifo:" + fifo, "x".repeat(100_000)).start()) {
+            while (reader.available() < reader.capacity()) { // the line has begun and fills the pipe
+                assertTrue(sender.isAlive(), sender.output());
+                Thread.sleep(10);
+            }
+            sender.process().toHandle().destroy(); // SIGTERM
+            sender.waitFor(LINE);
+            assertTrue(sender.output().contains("jipc send: stopped while sending to fifo:" + fifo + ": message 1 was cut "
+                    + "after 65536 of 100001 bytes: the reader gets a partial line; 0 message(s) sent"), sender.output());
         }
     }
 

@@ -23,6 +23,8 @@ import java.util.concurrent.locks.LockSupport;
  * <tr><th>at once</th><th>blocks</th><th>blocks at most</th></tr>
  * <tr><td>{@link #writeNow(ByteBuffer)}: what fits now</td><td>{@link #write(ByteBuffer)}: everything</td>
  *     <td>{@link #write(ByteBuffer, Duration)}: what fits in time</td></tr>
+ * <tr><td>{@link #beginWholeNow(ByteBuffer)}: all, or nothing if the pipe has no room for all</td><td></td>
+ *     <td>{@link #beginWhole(ByteBuffer, Duration)}: all once there is room for all, or nothing</td></tr>
  * </table>
  * Each advances the buffer's position past the bytes written, also when it ends early (timeout,
  * interrupt, broken pipe), so the caller always knows what went into the pipe. A
@@ -130,6 +132,35 @@ public final class PipeWriter extends PipeEnd {
             source.position(start + (int) written[0]);
         }
         return (int) written[0];
+    }
+
+    /**
+     * Writes {@code source} only if the pipe has room for all of it now ({@link #capacity()} minus the
+     * bytes not yet read; for a {@code source} larger than the capacity, an empty pipe); returns the
+     * bytes written, 0 (nothing) if there is not that room. Normally that is all of them; the count
+     * can be overtaken (other writers, pages partly filled: see docs/pipes.md), and then the rest
+     * is the caller's to write. For a line or record protocol whose records must not be cut: at most
+     * {@code PIPE_BUF} bytes this is {@link #writeNow(ByteBuffer)}. Never waits; the interrupt
+     * status is not looked at.
+     */
+    public int beginWholeNow(ByteBuffer source) {
+        try {
+            return beginWhole(Objects.requireNonNull(source, "source"), Deadlines.NOW);
+        } catch (InterruptedException impossible) {
+            throw new AssertionError(impossible);
+        }
+    }
+
+    /**
+     * As {@link #beginWholeNow(ByteBuffer)}, waiting up to {@code timeout} for the room (interruptibly;
+     * a century or more is no limit); 0, nothing written, if it did not come in time.
+     *
+     * @throws InterruptedException if interrupted while waiting, or already when there is not the room
+     *                              at once, whatever the timeout; nothing was written
+     */
+    public int beginWhole(ByteBuffer source, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(source, "source");
+        return beginWhole(source, Deadlines.after(timeout));
     }
 
     /**

@@ -24,6 +24,11 @@ import java.time.Duration;
  * first send or receive, waiting as that call's {@link Wait} allows for the other side to open
  * (the kernel's rule for FIFOs): {@code send} with nothing waiting gives up when no reader came in
  * time, with {@link io.jipc.pipe.NoReaderException} (at once) or {@link OpenTimeoutException}. A
+ * line is begun only once the pipe has room for all of it (a line longer than the pipe: once it is
+ * empty; never with {@link Wait#NONE}, as it cannot go in at once), within the wait, so a send that
+ * gives up has written nothing; a begun line is finished as
+ * long as it takes (a timed send: until its deadline), and one cut short, by the deadline or a stop,
+ * is a {@link MessageCutException}: the reader gets a partial line. A
  * receiver that reaches end of file (every writer closed) opens the FIFO again for the next writer,
  * like {@code while true; do cat fifo; done}; a last line without a newline is delivered at end of
  * file. A receive reads a byte at a time and so takes nothing past its line: what a receiver leaves
@@ -47,6 +52,9 @@ final class FifoKind implements EndpointKind {
         }
         return new FifoEndpoint(path);
     }
+
+    /** "Without limit" for {@link PipeWriter#beginWhole(ByteBuffer, Duration)}. */
+    private static final Duration FOREVER = Duration.ofDays(36_500);
 
     private static final class FifoEndpoint implements MessageEndpoint {
         private final Path path;
@@ -80,17 +88,41 @@ final class FifoKind implements EndpointKind {
                         : wait.isNone() ? Fifo.openWriterNow(path) : Fifo.openWriter(path, wait.limit()));
             }
             ByteBuffer bytes = ByteBuffer.allocate(payload.length + 1).put(payload).put((byte) '\n').flip();
-            if (wait.isForever()) {
-                writer.write(bytes);
-                return true;
+            long deadline = wait.isForever() || wait.isNone() ? 0 : System.nanoTime() + Timeouts.nanos(wait.limit());
+            // Begun only once the pipe has room for the whole line (a line longer than the pipe: once
+            // it is empty), so that a line that does not fit in time is not begun at all.
+            if (wait.isNone() && bytes.remaining() > writer.capacity()) {
+                return false; // longer than the pipe: it cannot go in at once, and begun it would wait for the reader
             }
-            // A line of at most PIPE_BUF bytes goes in whole or not at all; a longer one, once begun,
-            // is finished (a torn line would reach the reader as two messages).
-            int written = wait.isNone() ? writer.writeNow(bytes) : writer.write(bytes, wait.limit());
-            if (written > 0 && bytes.hasRemaining()) {
-                writer.write(bytes);
+            int begun = wait.isNone() ? writer.beginWholeNow(bytes)
+                    : writer.beginWhole(bytes, wait.isForever() ? FOREVER : remaining(deadline));
+            if (begun == 0) {
+                return false;
             }
-            return written > 0;
+            finish(bytes, wait, deadline);
+            return true;
+        }
+
+        /**
+         * Writes the rest of a begun line: as long as it takes, or until the deadline of a timed send.
+         * A line cut short (interrupted: stopped; or past the deadline) reaches the reader in part.
+         */
+        private void finish(ByteBuffer bytes, Wait wait, long deadline) {
+            while (bytes.hasRemaining()) {
+                try {
+                    if (wait.isForever() || wait.isNone()) {
+                        writer.write(bytes);
+                    } else {
+                        Duration left = remaining(deadline);
+                        if (left.isZero()) {
+                            throw new MessageCutException(bytes.position(), bytes.limit(), "not read in time (" + wait + ")", null);
+                        }
+                        writer.write(bytes, left);
+                    }
+                } catch (InterruptedException stopped) {
+                    throw new MessageCutException(bytes.position(), bytes.limit(), "stopped", stopped);
+                }
+            }
         }
 
         @Override
