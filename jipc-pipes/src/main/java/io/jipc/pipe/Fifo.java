@@ -186,12 +186,22 @@ public final class Fifo {
             }
             long left = Deadlines.remaining(deadline, pause);
             if (left <= 0) {
-                Deadlines.interruptedAt(deadline); // interrupted rather than timed out, also for a zero timeout
+                if (Thread.interrupted()) { // interrupted rather than timed out, also for a zero timeout
+                    throw waitForReaderInterrupted(p);
+                }
                 throw new OpenTimeoutException(p, "reader", timeout);
             }
-            TimeUnit.NANOSECONDS.sleep(left); // interruptible; parks a virtual thread
+            try {
+                TimeUnit.NANOSECONDS.sleep(left); // interruptible; parks a virtual thread
+            } catch (InterruptedException e) {
+                throw waitForReaderInterrupted(p); // says what was waited for, not "sleep interrupted"
+            }
             pause = Math.min(MAX_RETRY_NANOS, pause * 2);
         }
+    }
+
+    private static InterruptedException waitForReaderInterrupted(String p) {
+        return new InterruptedException("interrupted while waiting for a reader of FIFO " + p);
     }
 
     /** A non-blocking write open: the descriptor, or -1 while no reader exists ({@code ENXIO}). */

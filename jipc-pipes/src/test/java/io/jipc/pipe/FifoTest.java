@@ -257,16 +257,28 @@ class FifoTest {
                 }
                 self.interrupt();
             });
-            assertThrows(InterruptedException.class, () -> {
+            InterruptedException e = assertThrows(InterruptedException.class, () -> {
                 if (reader) {
                     Fifo.openReader(fifo).close();
                 } else {
                     Fifo.openWriter(fifo).close();
                 }
             });
+            if (!reader) {
+                assertEquals("interrupted while waiting for a reader of FIFO " + fifo, e.getMessage());
+                assertFalse(Thread.currentThread().isInterrupted(), "the status is cleared, as by any InterruptedException");
+            }
             interrupter.join();
             Thread.interrupted();
         }
+    }
+
+    @Test
+    void anInterruptedTimedWriteOpenSaysWhatItWaitedFor() throws Exception {
+        Path fifo = fifo("interrupted-timed");
+        Thread.currentThread().interrupt();
+        InterruptedException e = assertThrows(InterruptedException.class, () -> Fifo.openWriter(fifo, Duration.ZERO));
+        assertEquals("interrupted while waiting for a reader of FIFO " + fifo, e.getMessage());
     }
 
     @Test
