@@ -51,15 +51,18 @@ import java.util.concurrent.locks.ReentrantLock;
  *     so and leaves the interrupt status set; one that cannot (no whole message, no room, another
  *     thread's turn) and finds the thread interrupted throws {@link InterruptedException}, also with
  *     a zero or negative timeout. The at-once {@code offer} and {@code poll} never look at it.</li>
- * <li>A frame begins only when the pipe has room for all of it: its capacity ({@code F_GETPIPE_SZ})
- *     minus the bytes not yet read ({@code FIONREAD}), or, for a frame larger than the capacity, an
- *     empty pipe. The at-once {@code offer} returns false, nothing written, if there is not that
- *     room now; the timed {@code offer} waits for it until its timeout (then false, nothing
- *     written), {@code put} as long as it takes. A frame of at most {@link FrameCodec#ATOMIC_PAYLOAD}
- *     payload bytes needs no count: its one {@code write(2)} is all or nothing.</li>
+ * <li>An {@code offer} begins a frame only when the pipe has room for all of it: its capacity
+ *     ({@code F_GETPIPE_SZ}) minus the bytes not yet read ({@code FIONREAD}), or, for a frame larger
+ *     than the capacity, an empty pipe. The at-once {@code offer} returns false, nothing written, if
+ *     there is not that room now; the timed {@code offer} waits for it until its timeout (then false,
+ *     nothing written). {@code put} begins as soon as any of the frame fits (waiting as long as it
+ *     takes for that), as a socket connection's {@code put} does. A frame of at most
+ *     {@link FrameCodec#ATOMIC_PAYLOAD} payload bytes needs no count: its one {@code write(2)} is all
+ *     or nothing.</li>
  * <li>A frame once begun is finished, because half a frame would corrupt the stream, but within the
  *     {@linkplain #frameTimeout(Duration) frame timeout} (10 s unless set): a frame larger than the
- *     pipe waits for its receiver to read, and one whose room was overtaken (below) may too. At the
+ *     room ({@code put}'s, or one larger than the pipe) waits for its receiver to read, and one whose
+ *     room was overtaken (below) may too. At the
  *     frame timeout the send throws {@link FrameTimeoutException} and the channel is closed (the
  *     receiver gets the torn frame as a {@link CorruptFrameException}), as a socket connection's
  *     send does. An interrupt meanwhile does not stop it and is kept for after; it does not lengthen
@@ -217,7 +220,10 @@ public final class PipeChannel implements AutoCloseable, Selectable {
             ByteBuffer frame = FrameCodec.HEADER_LENGTH + message.remaining() <= outbound.capacity()
                     ? FrameCodec.encode(message, outbound.clear())
                     : FrameCodec.encode(message, false);
-            if (out.beginWhole(frame, deadline) == 0) {
+            // an offer begins only with room for the whole frame (or returns false, nothing written);
+            // put begins as soon as any of it fits, as a socket's put does: its rest is bounded by the frame timeout
+            int begun = deadline == Deadlines.NONE ? out.beginAny(frame) : out.beginWhole(frame, deadline);
+            if (begun == 0) {
                 return false; // no room for the whole frame before the deadline: nothing written
             }
             finish(frame);

@@ -187,12 +187,26 @@ public final class PipeWriter extends PipeEnd {
      *                              was written
      */
     int beginWhole(ByteBuffer frame, long deadline) throws InterruptedException {
+        return begin(frame, deadline, true);
+    }
+
+    /**
+     * Begins writing {@code frame} as soon as the pipe has room for any of it (its readiness), and
+     * returns the count written (more than 0): for a sender whose frame may go in part and whose rest
+     * is bounded by its caller (a channel's {@code put}, whose frame timeout then runs). Waits and
+     * throws as {@link #beginWhole(ByteBuffer, long)}, without a deadline.
+     */
+    int beginAny(ByteBuffer frame) throws InterruptedException {
+        return begin(frame, Deadlines.NONE, false);
+    }
+
+    private int begin(ByteBuffer frame, long deadline, boolean whole) throws InterruptedException {
         int length = frame.remaining();
         long pause = ROOM_PAUSE_MIN_MICROS;
         int fd = handle.acquire();
         try {
             while (true) {
-                if (length <= Pipes.PIPE_BUF || hasRoomFor(fd, length)) {
+                if (!whole || length <= Pipes.PIPE_BUF || hasRoomFor(fd, length)) {
                     int n = write(frame, Deadlines.NOW);
                     if (n > 0) {
                         return n;

@@ -71,6 +71,41 @@ class PipeChannelRoomTest {
         }
     }
 
+    /**
+     * {@code put} begins as soon as any of its frame fits (as a socket's does), so the pipe fills up
+     * behind a receiver that has not read yet, and the frame is finished once it reads; a begun
+     * {@code put} to a receiver that stops reading ends at the frame timeout with the channel closed.
+     */
+    @ParameterizedTest(name = "virtual {0}")
+    @ValueSource(booleans = {false, true})
+    void aPutBeginsWithAnyRoomAndItsRestIsBoundedByTheFrameTimeout(boolean virtual) throws Exception {
+        try (Pipe pipe = Pipe.open();
+             PipeChannel receiver = PipeChannel.over(pipe.reader(), null, PipeChannel.DEFAULT_MAX_LENGTH);
+             PipeChannel sender = PipeChannel.over(null, pipe.writer(), PipeChannel.DEFAULT_MAX_LENGTH)) {
+            assertTrue(sender.offer(new byte[60_000]));
+            CompletableFuture<Object> put = start(virtual, () -> {
+                sender.put(new byte[10_000]);
+                return "sent";
+            }, new CompletableFuture<>());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(HANG_GUARD);
+            while (pipe.reader().available() == 60_000 + FRAME) { // the put's first bytes fill the pipe's room
+                assertTrue(System.nanoTime() < deadline, "the put did not begin while the pipe had room for a part");
+                Thread.sleep(1);
+            }
+            assertEquals(60_000, receiver.take().length);
+            assertEquals("sent", put.get(HANG_GUARD, TimeUnit.SECONDS));
+            assertEquals(10_000, receiver.take().length, "the begun frame was finished whole");
+
+            sender.frameTimeout(Duration.ofMillis(300));
+            ExecutionException stalled = assertThrows(ExecutionException.class, () -> on(virtual, () -> {
+                sender.put(new byte[200_000]); // larger than the pipe: its rest waits for a receiver that does not read
+                return "sent";
+            }));
+            assertInstanceOf(FrameTimeoutException.class, stalled.getCause());
+            assertThrows(ClosedException.class, () -> sender.put(new byte[1]), "the channel is closed");
+        }
+    }
+
     @ParameterizedTest(name = "virtual {0}")
     @ValueSource(booleans = {false, true})
     void aTimedOfferWaitsUntilTheWholeFrameFitsOrItIsInterrupted(boolean virtual) throws Exception {
