@@ -66,13 +66,20 @@ final class DsmCommand {
 
         @Override
         public Integer call() throws InterruptedException {
+            InetSocketAddress address = HostPort.parse(bind); // a bad address: a usage error, with the usage
+            if (register != null && advertise == null && address.getAddress() != null
+                    && address.getAddress().isAnyLocalAddress()) {
+                throw new IllegalArgumentException("--bind " + bind + " listens on every address: say which one other"
+                        + " hosts reach the home at with --advertise HOST, to --register it (" + bind
+                        + " is no address to connect to)");
+            }
             RegionHome home;
             try { // a bad address (IllegalArgumentException) is a usage error, with the usage (CommandFailures)
                 DsmOptions options = DsmOptions.defaults().withMaxRegionSize(maxRegionSize).withKeepLocks(!noKeepLocks);
                 // a region needs room for itself and its first snapshot (DsmOptions.maxHomeMemory)
                 long memory = maxMemory != null ? maxMemory
                         : Math.max(options.maxHomeMemory(), 2 * (long) maxRegionSize + 9);
-                home = RegionHome.start(HostPort.parse(bind), options.withMaxHomeMemory(memory));
+                home = RegionHome.start(address, options.withMaxHomeMemory(memory));
             } catch (JipcException e) {
                 System.err.println("jipc dsm: " + e.getMessage()); // the port in use
                 return 1;

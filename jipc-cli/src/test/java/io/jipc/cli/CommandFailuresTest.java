@@ -107,7 +107,10 @@ class CommandFailuresTest {
                 List.of("an address is HOST:PORT, not nohost:x", "dsm", "home", "--bind", "nohost:x"),
                 List.of("cannot register the home as a b: a name may contain only ", "dsm", "home", "--bind",
                         "127.0.0.1:0", "--register", "a b"),
-                List.of("invalid mailbox name 'a/b'", "gateway", "--bind", "127.0.0.1:0", "--no-register", "a/b"));
+                List.of("invalid mailbox name 'a/b'", "gateway", "--bind", "127.0.0.1:0", "--no-register", "a/b"),
+                // said "... wildcard address: say what other hosts should connect to (register(names, name, host))", exit 1
+                List.of("--bind 0.0.0.0:0 listens on every address: say which one other hosts reach the home at with"
+                        + " --advertise HOST", "dsm", "home", "--bind", "0.0.0.0:0", "--register", "wild"));
     }
 
     @Test
