@@ -55,7 +55,7 @@ final class LsCommand implements Callable<Integer> {
     }
 
     static List<ObjectRow> select(List<ObjectRow> rows, String kind, boolean staleOnly) {
-        return rows.stream().filter(r -> kind == null || r.kind().equals(kind))
+        return rows.stream().filter(r -> kind == null || r.kind().equalsIgnoreCase(kind))
                 .filter(r -> !staleOnly || r.stale()).toList();
     }
 }

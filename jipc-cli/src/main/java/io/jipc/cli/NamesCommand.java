@@ -11,7 +11,8 @@ import java.util.List;
 /** {@code jipc names [PREFIX]}: the registered names, with owner, liveness, kind and age. */
 @Command(name = "names", mixinStandardHelpOptions = true,
         description = {"List registered names: owner pid, whether the owner is alive, kind, lifetime, age.",
-                "Names of dead owners are reclaimed while listing, so they do not appear."})
+                "A registered name of a dead owner is reclaimed while listing, so it does not appear;"
+                        + " a persistent (bound) name stays, shown with its owner's state."})
 final class NamesCommand extends NameServiceCommand {
     @Parameters(index = "0", arity = "0..1", defaultValue = "", description = "only names starting with PREFIX")
     String prefix;

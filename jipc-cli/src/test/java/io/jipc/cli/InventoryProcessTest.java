@@ -342,6 +342,10 @@ class InventoryProcessTest {
                     + "\"capacity\": \\d+, \"depth\": [1-9]\\d*, \"unit\": \"B\", \"delivered\": 0, \"mode\": \"0600\", ")
                     .matcher(json.out()).find(), json.out());
             assertFalse(json.out().contains("\"kind\": \"region\""), "--kind selects");
+            Run upper = jipc("ls", "--json", "--kind", "MAILBOX"); // in any case, as the other named values
+            assertEquals(0, upper.exit(), upper.err());
+            assertTrue(upper.out().contains("\"uri\": \"mailbox:dead-box\"") && !upper.out().contains("\"kind\": \"region\""),
+                    upper.out());
 
             Run dry = jipc("gc", "--dry-run");
             assertTrue(dry.out().contains("would remove sync:dead-lock") && dry.out().contains("would remove region:dead-ring")

@@ -192,7 +192,7 @@ class LsCommandTest {
     @Test
     void detailsNameAMailboxsOptions() {
         try (Mailbox limited = Mailbox.create("limited", MailboxOptions.builder().messageLimit(3).maxMessageSize(100)
-                     .singleSender(true).build());
+                     .singleSender(true).waitStrategy(io.jipc.WaitStrategy.FUTEX).build());
              Mailbox rendezvous = Mailbox.create("meet", MailboxOptions.builder().messageLimit(0).build());
              Mailbox headed = Mailbox.create("headed", MailboxOptions.builder().headers(true)
                      .receivePolicy(io.jipc.mailbox.ReceivePolicy.SHARED).build());
@@ -200,7 +200,8 @@ class LsCommandTest {
                      .receivePolicy(io.jipc.mailbox.ReceivePolicy.LINK).build())) {
             List<ObjectRow> rows = ObjectInventory.list();
             ObjectRow limit = find(rows, "mailbox:limited");
-            assertEquals("JIPC-MBX 2.2, messages up to 100 B, message limit 3, single sender", limit.details());
+            assertEquals("JIPC-MBX 2.2, messages up to 100 B, message limit 3, single sender, wait FUTEX",
+                    limit.details());
             assertEquals("JIPC-MBX 2.2, messages up to 65536 B, rendezvous", find(rows, "mailbox:meet").details());
             assertEquals("JIPC-MBX 2.2, messages up to 65536 B, headers, shared receivers",
                     find(rows, "mailbox:headed").details());

@@ -39,8 +39,10 @@ class MailboxNameInventoryTest {
             file = root.resolve("mailbox").resolve("dang");
             assertTrue(Files.exists(file), file.toString());
         }
-        ObjectRow kept = find(ObjectInventory.list(), "name:mailbox/dang");
+        List<ObjectRow> listed = ObjectInventory.list();
+        ObjectRow kept = find(listed, "name:mailbox/dang");
         assertFalse(kept.dangling() || kept.stale(), "the file is there: " + kept);
+        assertEquals(find(listed, "mailbox:dang").user(), kept.user(), "the registrant by name, as the file's owner");
 
         Files.delete(file); // behind jipc's back
         List<ObjectRow> rows = ObjectInventory.list();

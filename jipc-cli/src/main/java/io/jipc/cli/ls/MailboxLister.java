@@ -1,6 +1,8 @@
 package io.jipc.cli.ls;
 
+import io.jipc.WaitStrategy;
 import io.jipc.mailbox.MailboxDescriptor;
+import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.ReceivePolicy;
 import io.jipc.platform.FileStatus;
 import io.jipc.platform.ProcessIdentity;
@@ -28,6 +30,9 @@ import java.util.List;
  * 2.2) wherever it lies, and one found through the mappings even without the flag (a 2.1 file).
  */
 final class MailboxLister implements Lister {
+    /** The wait strategy of a mailbox made without one: not named in the details. */
+    private static final WaitStrategy DEFAULT_WAIT = MailboxOptions.builder().build().waitStrategy();
+
     /** More priority levels than any mailbox has: a header claiming more is corrupt. */
     private static final int MAX_LEVELS = 256;
 
@@ -130,7 +135,8 @@ final class MailboxLister implements Lister {
     /**
      * The options a mailbox was created with beyond the defaults, as its header records them: a
      * message limit ({@code rendezvous} for 0), message headers (only where no limit or priorities
-     * imply them), a single sender (its ring's producer mode), a receive policy other than exclusive.
+     * imply them), a single sender (its ring's producer mode), a receive policy other than exclusive,
+     * a wait strategy other than the default ({@code wait FUTEX}).
      * A value no mailbox writes is left out.
      */
     private static String options(FileSnapshot f, int levels, long ringOffset) {
@@ -153,6 +159,10 @@ final class MailboxLister implements Lister {
             out.append(", link receive policy");
         } else if (policy == ReceivePolicy.SHARED.ordinal()) {
             out.append(", shared receivers");
+        }
+        WaitStrategy wait = WaitStrategy.ofCode(f.getInt(ringOffset + RingDescriptor.WAIT_STRATEGY_OFFSET));
+        if (wait != null && wait != DEFAULT_WAIT) {
+            out.append(", wait ").append(wait);
         }
         return out.toString();
     }

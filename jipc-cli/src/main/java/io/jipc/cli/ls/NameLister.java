@@ -5,7 +5,10 @@ import io.jipc.naming.Lifetime;
 import io.jipc.naming.NameEntry;
 import io.jipc.naming.NameService;
 import io.jipc.naming.NamingConfiguration;
+import io.jipc.naming.spi.NameSyntax;
+import io.jipc.segment.JipcRoot;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -42,8 +45,26 @@ final class NameLister implements Lister {
                 + (e.lifetime() == Lifetime.PERSISTENT ? ", persistent" : "")
                 + (dangling ? ", dangling: " + gone : "");
         return new ObjectRow("name", "name:" + e.name(), "names/" + e.name(), e.owner().pid(), owner, List.of(),
-                -1, -1, "", -1, "-", String.valueOf(e.owner().uid()), details, e.lifetime() == Lifetime.PERSISTENT,
+                -1, -1, "", -1, "-", userOf(e), details, e.lifetime() == Lifetime.PERSISTENT,
                 dangling).withUid(e.owner().uid());
+    }
+
+    /**
+     * The registrant's user name, as other rows name their file's owner: the owner of the name's file
+     * in {@code <jipc root>/names}, which the registrant wrote, if it has the registrant's uid; the
+     * uid as text if the file cannot be read (gone meanwhile) or has another owner.
+     */
+    private static String userOf(NameEntry e) {
+        try {
+            Path file = JipcRoot.path("names").resolve(NameSyntax.toStorageName(e.name()));
+            Object uid = Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            if (uid instanceof Integer u && Integer.toUnsignedLong(u) == e.owner().uid()) {
+                return Files.getOwner(file, LinkOption.NOFOLLOW_LINKS).getName();
+            }
+        } catch (IOException | RuntimeException unknown) {
+            // the uid, below
+        }
+        return Long.toString(e.owner().uid());
     }
 
     /** A name jipc binds for a mailbox of the jipc root ({@code mailbox/NAME}, kind mailbox, the file's absolute path). */

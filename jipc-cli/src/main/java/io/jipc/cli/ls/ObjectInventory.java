@@ -57,16 +57,18 @@ public final class ObjectInventory {
     }
 
     /**
-     * Checks a kind asked for ({@code --kind}).
+     * Checks a kind asked for ({@code --kind}), in any case (as the CLI's other named values), and
+     * returns it as {@link #KINDS} spell it.
      *
      * @throws IllegalArgumentException if it is none of {@link #KINDS}
      */
     public static String checkKind(String kind) {
-        if (!KINDS.contains(kind)) {
+        String lower = kind.toLowerCase(java.util.Locale.ROOT);
+        if (!KINDS.contains(lower)) {
             throw new IllegalArgumentException("no kind of object '" + kind + "'; the kinds: "
                     + String.join(", ", KINDS));
         }
-        return kind;
+        return lower;
     }
 
     /** The URI schemes of the objects {@link #find} finds. */
