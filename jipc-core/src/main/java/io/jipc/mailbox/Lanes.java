@@ -82,7 +82,11 @@ final class Lanes {
 
     // ================================================================== sending
 
-    /** Sends {@code length} bytes of {@code source} from {@code offset} at {@code priority}; false if its level is full. */
+    /**
+     * Sends {@code length} bytes of {@code source} from {@code offset} at {@code priority}; false if
+     * its level is full. If the copy throws (the source's arena closed meanwhile), the claim is
+     * aborted before the exception propagates: nothing was sent.
+     */
     boolean offer(MemorySegment source, long offset, int length, int priority, long ticket) {
         RecordRing ring = ring(priority);
         long position = ring.tryClaim(claimLength(length));
@@ -90,7 +94,12 @@ final class Lanes {
             return false;
         }
         long at = ring.payloadOffset(position);
-        AscendingCopy.copy(source, offset, ring.buffer(), at + EnvelopeDescriptor.LENGTH, length);
+        try {
+            AscendingCopy.copy(source, offset, ring.buffer(), at + EnvelopeDescriptor.LENGTH, length);
+        } catch (Throwable e) {
+            ring.abort(position);
+            throw e;
+        }
         seal(ring.buffer(), at, length, priority, ticket);
         ring.commit(position);
         return true;

@@ -59,6 +59,13 @@ import java.util.regex.Pattern;
  * the receiver asks for it ({@link #pollTruncating(ByteBuffer)}, lecture 004's
  * {@code receive(from, msg, sz)}).
  *
+ * <p>A send goes whole or not at all. A send of a {@code MemorySegment} (or of a {@code ByteBuffer}
+ * that is a segment's {@code asByteBuffer()}) whose arena is closed, or confined to another thread,
+ * fails before it claims any room, with the exception the JDK throws for that access
+ * ({@link IllegalStateException}, {@link WrongThreadException}); a send whose copy fails anyway (a
+ * shared arena closed by another thread during the copy) gives its claimed room back before it
+ * throws. Either way nothing is sent, and the messages sent after it are delivered as usual.
+ *
  * <h2>Who may call</h2>
  * A handle is safe for use by many threads, platform or virtual. Any number of processes may send
  * (unless created {@linkplain MailboxOptions.Builder#singleSender single-sender}: one process at a
@@ -126,6 +133,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
      */
     private static final long AT_ONCE = RoleGate.UNTIL_FREE;
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
+    /** What a send refused for its message memory ({@link MessageMemory}) leaves behind. */
+    private static final String NOTHING_SENT = "nothing was sent";
     private static final int DRAIN_BATCH = 256;
     /** The {@code sendLength} of {@link #until} for a receive. */
     private static final int RECEIVE = -1;
@@ -692,6 +701,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
     private boolean offerToRing(MemorySegment message, long offset, int length, long gateDeadline) {
         checkSize(length);
         checkOpen();
+        MessageMemory.requireAccessible(message, NOTHING_SENT);
         boolean entered = enterSend(gateDeadline);
         try {
             boolean counted = beginSend();
@@ -886,6 +896,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
         checkSize(length);
         checkPriority(priority); // arguments before state, as the blocking verbs do
         checkOpen();
+        MessageMemory.requireAccessible(message, NOTHING_SENT);
         if (rendezvous != null) {
             try {
                 return handOver(message, offset, length, priority, FOREVER, true) != 0;
@@ -943,6 +954,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
                              boolean onlyToWaitingReceiver) throws InterruptedException {
         checkOpen();
         checkPriority(priority);
+        MessageMemory.requireAccessible(message, NOTHING_SENT);
         Rendezvous tickets = lanes.rendezvous;
         try {
             if (onlyToWaitingReceiver && !tickets.receiverWaiting(false)) {

@@ -17,6 +17,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * claim must be finished by the thread that made it; while it is open the receiver cannot get past
  * it (other messages queue behind it). If the sending process dies with the claim open, the receiver
  * skips it after the mailbox's dead-sender timeout.
+ *
+ * <p>The claim's segment must not be written after {@link #commit()} or {@link #abort()}: a
+ * reference to it kept from before still writes into the mailbox's shared memory, into the record
+ * being delivered (or, once the receiver passed it, into another sender's message). This is inherent
+ * to writing in place; nothing can revoke the segment. If writing the message fails, abort the
+ * claim (try-with-resources, or {@code abort()} in a {@code finally}).
  */
 public final class MailboxClaim implements AutoCloseable {
     private final Mailbox mailbox;

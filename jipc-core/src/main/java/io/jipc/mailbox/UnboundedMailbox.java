@@ -634,6 +634,7 @@ public final class UnboundedMailbox implements AutoCloseable {
     }
 
     private boolean offer(MemorySegment message, long offset, int length) {
+        MessageMemory.requireAccessible(message, "nothing was sent");
         // counted in before `closed` is read, and before any mapping is: see awaitSendersGone, closeOlder
         INSIDE.getAndAdd(this, 1);
         try {
@@ -650,7 +651,12 @@ public final class UnboundedMailbox implements AutoCloseable {
                     }
                     continue;
                 }
-                AscendingCopy.copy(message, offset, ring.buffer(), ring.payloadOffset(position), length);
+                try {
+                    AscendingCopy.copy(message, offset, ring.buffer(), ring.payloadOffset(position), length);
+                } catch (Throwable e) { // the message's arena closed meanwhile: nothing is sent
+                    ring.abort(position);
+                    throw e;
+                }
                 // the claim's compare-and-set came first: see the class comment
                 if (s.retiring()) {
                     ring.abort(position);

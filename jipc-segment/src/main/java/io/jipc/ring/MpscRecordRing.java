@@ -151,7 +151,12 @@ public final class MpscRecordRing extends RecordRing {
             return false;
         }
         long index = position & mask;
-        AscendingCopy.copy(source, offset, data, index + RecordDescriptor.HEADER_LENGTH, length);
+        try {
+            AscendingCopy.copy(source, offset, data, index + RecordDescriptor.HEADER_LENGTH, length);
+        } catch (Throwable e) { // e.g. the source's arena closed: the claim must not block the consumer
+            abandon(position, slot);
+            throw e;
+        }
         data.set(ValueLayout.JAVA_INT, index + TYPE_OFFSET, TYPE_MESSAGE);
         if (FaultInjection.ENABLED) {
             FaultInjection.point(FaultInjection.BEFORE_COMMIT);
@@ -159,6 +164,18 @@ public final class MpscRecordRing extends RecordRing {
         publishCommit(position);
         releaseSlot(slot);
         return true;
+    }
+
+    /**
+     * Ends the claim at {@code position} of a send whose copy failed as {@link #abort} does (a
+     * committed padding record the consumer skips) and gives its slot back: a live producer's
+     * unfinished claim would hold every consumer up, and its slot would stay taken, for as long as
+     * its process lives.
+     */
+    private void abandon(long position, int slot) {
+        data.set(ValueLayout.JAVA_INT, (position & mask) + TYPE_OFFSET, TYPE_PADDING);
+        publishCommit(position);
+        releaseSlot(slot);
     }
 
     @Override

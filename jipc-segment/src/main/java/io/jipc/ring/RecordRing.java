@@ -209,13 +209,24 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
     /** Gives the claimed room back (the consumer skips it). */
     public abstract void abort(long position);
 
-    /** Copies {@code length} bytes of {@code source} at {@code offset} into a new record; false if full. */
+    /**
+     * Copies {@code length} bytes of {@code source} at {@code offset} into a new record; false if
+     * full. A send either goes whole or not at all: if the copy throws (the source's arena is
+     * closed, or confined to another thread, or {@code offset} and {@code length} lie outside it),
+     * the claimed room is given back, as by {@link #abort}, before the exception propagates, and
+     * the consumer never sees the record.
+     */
     public boolean offer(MemorySegment source, long offset, int length) {
         long position = tryClaim(length);
         if (position == FULL) {
             return false;
         }
-        AscendingCopy.copy(source, offset, data, payloadOffset(position), length);
+        try {
+            AscendingCopy.copy(source, offset, data, payloadOffset(position), length);
+        } catch (Throwable e) {
+            abort(position);
+            throw e;
+        }
         commit(position);
         return true;
     }

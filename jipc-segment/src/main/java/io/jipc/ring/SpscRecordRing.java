@@ -159,6 +159,7 @@ public final class SpscRecordRing extends RecordRing {
         }
         long index = position & mask;
         writeLengthAndType(index, length, TYPE_MESSAGE);
+        // a copy that throws leaves nothing to give back: no commit word, the tail not moved, no claim
         AscendingCopy.copy(source, offset, data, index + RecordDescriptor.HEADER_LENGTH, length);
         tail = position + recordLength(length);
         if (FaultInjection.ENABLED) {

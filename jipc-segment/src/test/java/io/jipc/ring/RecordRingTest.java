@@ -8,10 +8,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,6 +22,7 @@ import java.util.zip.CRC32C;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @ExtendWith(JipcTestExtension.class)
@@ -186,5 +189,38 @@ class RecordRingTest {
         CRC32C crc = new CRC32C();
         crc.update(bytes);
         return crc.getValue();
+    }
+
+    /**
+     * An offer whose copy throws after the claim (the source's arena is closed, or the range lies
+     * outside the source) gives the claim back: the consumer gets the next message, and the failed
+     * offers do not keep intent slots (the ring has 8; 20 failures, then an offer must not wait).
+     */
+    @ParameterizedTest(name = "single producer = {0}")
+    @ValueSource(booleans = {true, false})
+    void anOfferWhoseCopyFailsGoesNowhereAndBlocksNothing(boolean single) {
+        try (RingFixture fixture = new RingFixture(RingFixture.config(4096, single, WaitStrategy.SPIN))) {
+            RingFixture.Ends ends = fixture.attachEnds();
+            RecordRing producer = ends.producer();
+            RecordRing consumer = ends.consumer();
+            Arena arena = Arena.ofShared();
+            MemorySegment closed = arena.allocate(16);
+            arena.close();
+            MemorySegment small = MemorySegment.ofArray(new byte[16]);
+            List<String> got = new ArrayList<>();
+            RecordHandler handler = (b, o, l) -> got.add(new String(b.asSlice(o, l).toArray(ValueLayout.JAVA_BYTE)));
+            assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+                for (int i = 0; i < 10; i++) {
+                    assertThrows(IllegalStateException.class, () -> producer.offer(closed, 0, 16));
+                    assertThrows(IndexOutOfBoundsException.class, () -> producer.offer(small, 8, 100));
+                }
+                assertTrue(producer.offer(MemorySegment.ofArray("after".getBytes()), 0, 5),
+                        "an offer after the failed ones");
+            }, "an offer after 20 failed ones waits for an intent slot");
+            assertEquals(1, consumer.read(handler, 10), "the aborted records are skipped, the message read");
+            assertEquals(List.of("after"), got);
+            assertFalse(consumer.claimPending(), "nothing is left claimed");
+            assertEquals(1, consumer.delivered());
+        }
     }
 }
