@@ -475,8 +475,15 @@ public final class Mailbox implements AutoCloseable, Selectable {
         }
         try {
             // moves the signal words on: a thread of this handle that checked `closed` before and
-            // prepared its wait does not fall asleep for good after this wake-up
-            ring.wakeAllWaiters();
+            // prepared its wait does not fall asleep for good after this wake-up; every level's
+            // ring: a send waits for room on the space signal of its own level
+            if (lanes == null) {
+                ring.wakeAllWaiters();
+            } else {
+                for (RecordRing level : lanes.rings()) {
+                    level.wakeAllWaiters();
+                }
+            }
             if (rendezvous != null) {
                 rendezvous.taken.wakeAll();
             }
