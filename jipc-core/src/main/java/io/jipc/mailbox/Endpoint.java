@@ -6,6 +6,7 @@ import io.jipc.platform.ProcessIdentity;
 import io.jipc.segment.JipcRoot;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
 import java.nio.file.DirectoryStream;
@@ -292,6 +293,9 @@ public final class Endpoint implements AutoCloseable {
      * fit.
      *
      * @throws java.nio.ReadOnlyBufferException if {@code buffer} is read-only (checked before receiving)
+     * @throws IllegalStateException if {@code buffer} is a segment's {@code asByteBuffer()} of a closed
+     *         arena, {@link WrongThreadException} if of a confined arena of another thread (checked before
+     *         receiving; an arena closed by another thread while the message is copied loses it)
      */
     public Received receive(ProcessIdentity from, ByteBuffer buffer) throws InterruptedException {
         return truncated(next(from, Timeouts.NO_DEADLINE, buffer), buffer);
@@ -310,6 +314,9 @@ public final class Endpoint implements AutoCloseable {
     private Message next(ProcessIdentity from, long deadline, ByteBuffer buffer) throws InterruptedException {
         if (buffer.isReadOnly()) {
             throw new ReadOnlyBufferException();
+        }
+        if (buffer.isDirect()) { // a heap buffer is always accessible; a segment's asByteBuffer() may not be
+            MessageMemory.requireAccessible(MemorySegment.ofBuffer(buffer), "no message was received");
         }
         return next(from, deadline);
     }

@@ -222,6 +222,17 @@ final class Lanes {
     }
 
     /**
+     * {@link #receiveFrom} for a receiver that copies the message out: if it throws, the message
+     * stays in the ring (a rendezvous message then counts as taken, its sender released, and is
+     * delivered to the next receive like any other).
+     */
+    boolean receiveCopyFrom(int level, Receiver receiver) {
+        unwrap.level = level;
+        rings[level].readIfHandled(unwrap.to(receiver));
+        return unwrap.delivered;
+    }
+
+    /**
      * Hands the next message (highest level first) to {@code receiver} and consumes it, but leaves
      * its rendezvous ticket pending: its sender goes on waiting until the ticket is {@linkplain
      * Rendezvous#take taken} (or it withdraws it). The receiver reads the ticket with {@link
@@ -308,9 +319,13 @@ final class Lanes {
                 return;
             }
             long ticket = buffer.get(ValueLayout.JAVA_LONG, offset + TICKET_OFFSET);
-            if (ticket != 0 && !rendezvous.take(ticket)) {
-                rendezvous.countWithdrawn(); // withdrawn by its sender
-                return;
+            if (ticket != 0) {
+                if (!rendezvous.take(ticket)) {
+                    rendezvous.countWithdrawn(); // withdrawn by its sender
+                    return;
+                }
+                // taken: a record left in place by a receiver that threw must not be taken again
+                buffer.set(ValueLayout.JAVA_LONG, offset + TICKET_OFFSET, 0L);
             }
             delivered = true;
             target.onMessage(buffer, offset, offset + EnvelopeDescriptor.LENGTH, length);

@@ -135,6 +135,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
     /** What a send refused for its message memory ({@link MessageMemory}) leaves behind. */
     private static final String NOTHING_SENT = "nothing was sent";
+    /** What a receive refused for its buffer ({@link MessageMemory}) leaves behind. */
+    private static final String MESSAGE_STAYS = "the message stays in the mailbox";
     private static final int DRAIN_BATCH = 256;
     /** The {@code sendLength} of {@link #until} for a receive. */
     private static final int RECEIVE = -1;
@@ -1353,6 +1355,11 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * @throws MessageTooLargeException if the message does not fit in {@code destination.remaining()}
      *                                  bytes; the message stays in the mailbox
      * @throws ReadOnlyBufferException  if {@code destination} is read-only; the message stays in the mailbox
+     * @throws IllegalStateException    if {@code destination} is a segment's {@code asByteBuffer()} of a
+     *                                  closed arena ({@link WrongThreadException}: of a confined arena of
+     *                                  another thread); the message stays in the mailbox, as it does when
+     *                                  such an arena is closed during the copy (it is consumed only once
+     *                                  copied). The same holds for every receive into a buffer.
      */
     public int poll(ByteBuffer destination) {
         Objects.requireNonNull(destination, "destination");
@@ -1404,7 +1411,9 @@ public final class Mailbox implements AutoCloseable, Selectable {
             }
             int copied = fitting(length, destination, truncate);
             MemorySegment target = MemorySegment.ofBuffer(destination);
-            ring.read((buffer, offset, len) -> MemorySegment.copy(buffer, offset, target, 0, copied), 1);
+            MessageMemory.requireAccessible(target, MESSAGE_STAYS);
+            // consumed only once copied: a copy that fails anyway (the arena closed meanwhile) leaves it
+            ring.readIfHandled((buffer, offset, len) -> MemorySegment.copy(buffer, offset, target, 0, copied));
             destination.position(destination.position() + copied);
             return length;
         } catch (IllegalStateException e) {
@@ -1435,7 +1444,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
             }
             int copied = fitting(length, destination, truncate);
             MemorySegment target = MemorySegment.ofBuffer(destination);
-            if (lanes.receiveFrom(lanes.peekedLevel(),
+            MessageMemory.requireAccessible(target, MESSAGE_STAYS);
+            if (lanes.receiveCopyFrom(lanes.peekedLevel(),
                     (buffer, envelope, offset, len) -> MemorySegment.copy(buffer, offset, target, 0, copied))) {
                 destination.position(destination.position() + copied);
                 return length;

@@ -168,6 +168,56 @@ class MessageMemoryTest {
         assertEquals(1, bounded.receivedCount());
     }
 
+    /** A receive into a buffer of closed or another thread's memory, with the verb it is made with. */
+    @FunctionalInterface
+    interface Receive {
+        void into(Mailbox mailbox, ByteBuffer buffer) throws Exception;
+    }
+
+    static Stream<Arguments> receiveCases() {
+        List<Receive> receives = List.of(Mailbox::poll, Mailbox::pollTruncating, Mailbox::take,
+                (m, b) -> m.poll(b, Duration.ofSeconds(5)), Mailbox::takeTruncating);
+        return Stream.of(Kind.PLAIN, Kind.HEADERS, Kind.PRIORITIES)
+                .flatMap(kind -> Stream.of(Bad.CLOSED_BUFFER, Bad.OTHER_THREADS_BUFFER)
+                        .flatMap(bad -> receives.stream().map(receive -> Arguments.of(kind, bad, receive))));
+    }
+
+    /**
+     * A receive into a buffer the receiving thread cannot write fails before it consumes the message,
+     * as one into a read-only buffer does: the next receive gets it, and it is counted once. Before,
+     * the message was consumed and lost (the next poll() null, receivedCount counting it).
+     */
+    @ParameterizedTest(name = "{0}, {1}, receive {index}")
+    @MethodSource("receiveCases")
+    void aReceiveIntoUnwritableMemoryLeavesTheMessage(Kind kind, Bad bad, Receive receive) throws Exception {
+        String name = "message-memory-" + NAMES.incrementAndGet();
+        names.add(name);
+        Mailbox mailbox = Mailbox.create(name, kind.options);
+        toClose.add(mailbox);
+        MemorySegment segment;
+        if (bad == Bad.CLOSED_BUFFER) {
+            Arena arena = Arena.ofShared();
+            segment = arena.allocate(16);
+            arena.close();
+        } else {
+            Arena arena = Arena.ofConfined();
+            toClose.add(arena);
+            segment = arena.allocate(16);
+        }
+        ByteBuffer buffer = segment.asByteBuffer();
+        assertTrue(mailbox.offer("kept".getBytes(UTF_8), kind == Kind.PRIORITIES ? 2 : 0));
+        Async.callOn(Async.Kind.PLATFORM, () -> {
+            assertThrows(bad.expected, () -> receive.into(mailbox, buffer));
+            assertThrows(bad.expected, () -> receive.into(mailbox, buffer));
+            return null;
+        });
+        assertEquals(0, buffer.position());
+        assertEquals(0, mailbox.receivedCount(), "nothing was received");
+        assertEquals("kept", text(mailbox.poll()));
+        assertNull(mailbox.poll());
+        assertEquals(1, mailbox.receivedCount());
+    }
+
     private static String text(byte[] bytes) {
         return bytes == null ? null : new String(bytes, UTF_8);
     }

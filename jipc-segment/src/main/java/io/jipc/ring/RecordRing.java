@@ -399,6 +399,24 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
     }
 
     /**
+     * Hands the next committed message to {@code handler} in place and consumes it once the handler
+     * has returned: unlike {@link #read}, a handler that throws (a copy out into memory that cannot
+     * be written) leaves the message in the ring for the next read; padding in front of it is
+     * consumed either way. Returns false if no message is committed. Costs what {@code read(handler,
+     * 1)} does.
+     */
+    public boolean readIfHandled(RecordHandler handler) {
+        int length = nextMessageLength();
+        if (length < 0) {
+            return false;
+        }
+        long h = head;
+        handler.onRecord(data, (h & mask) + HEADER_LENGTH, length);
+        publishHead(h + RecordDescriptor.recordLength(length), 1);
+        return true;
+    }
+
+    /**
      * Hands the next committed message to {@code handler} in place without consuming it (padding in
      * front of it is consumed); returns false if none is committed. A following {@link #read}
      * hands out the same message.

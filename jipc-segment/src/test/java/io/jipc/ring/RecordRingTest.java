@@ -223,4 +223,24 @@ class RecordRingTest {
             assertEquals(1, consumer.delivered());
         }
     }
+
+    /** readIfHandled consumes a message only once its handler returned: one that throws leaves it for the next read. */
+    @ParameterizedTest(name = "single producer = {0}")
+    @ValueSource(booleans = {true, false})
+    void aHandlerThatThrowsInReadIfHandledLeavesTheMessage(boolean single) {
+        try (RingFixture fixture = new RingFixture(RingFixture.config(4096, single, WaitStrategy.SPIN))) {
+            RingFixture.Ends ends = fixture.attachEnds();
+            assertTrue(ends.producer().offer(MemorySegment.ofArray("kept".getBytes()), 0, 4));
+            RecordRing consumer = ends.consumer();
+            assertThrows(IllegalStateException.class, () -> consumer.readIfHandled((b, o, l) -> {
+                throw new IllegalStateException("the copy out failed");
+            }));
+            assertEquals(0, consumer.delivered());
+            List<String> got = new ArrayList<>();
+            assertTrue(consumer.readIfHandled((b, o, l) -> got.add(new String(b.asSlice(o, l).toArray(ValueLayout.JAVA_BYTE)))));
+            assertEquals(List.of("kept"), got);
+            assertEquals(1, consumer.delivered());
+            assertFalse(consumer.readIfHandled((b, o, l) -> got.add("more")));
+        }
+    }
 }
