@@ -1778,11 +1778,20 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * @throws UnsupportedOperationException with {@linkplain ReceivePolicy#SHARED shared receivers}
      */
     public Delivery pollDelivery() {
+        refuseDeliveriesIfShared();
+        return pollDelivery(AT_ONCE);
+    }
+
+    /**
+     * Acknowledged deliveries leave the message at the head until it is acknowledged: shared
+     * receivers would all see the same head (one message delivered twice, the next consumed by the
+     * second acknowledgement unseen), so every delivery verb refuses them before it waits.
+     */
+    private void refuseDeliveriesIfShared() {
         if (sharedReceivers) {
             throw new UnsupportedOperationException("mailbox '" + mapped.name + "' has shared receivers:"
                     + " acknowledged deliveries need one receiving process at a time");
         }
-        return pollDelivery(AT_ONCE);
     }
 
     private Delivery pollDelivery(long gateDeadline) {
@@ -1823,14 +1832,25 @@ public final class Mailbox implements AutoCloseable, Selectable {
         }
     }
 
-    /** Receives the next message in acknowledged mode, waiting as long as needed; see {@link #pollDelivery()}. */
+    /**
+     * Receives the next message in acknowledged mode, waiting as long as needed; see {@link #pollDelivery()}.
+     *
+     * @throws UnsupportedOperationException with shared receivers, at once (as {@link #pollDelivery()})
+     */
     public Delivery takeDelivery() throws InterruptedException {
+        refuseDeliveriesIfShared();
         return until((mailbox, unused, gate) -> mailbox.pollDelivery(gate), null, RECEIVE, 0, FOREVER);
     }
 
-    /** Receives the next message in acknowledged mode, waiting at most {@code timeout}; null if none came. */
+    /**
+     * Receives the next message in acknowledged mode, waiting at most {@code timeout}; null if none came.
+     *
+     * @throws UnsupportedOperationException with shared receivers, at once (as {@link #pollDelivery()})
+     */
     public Delivery pollDelivery(Duration timeout) throws InterruptedException {
-        return until((mailbox, unused, gate) -> mailbox.pollDelivery(gate), null, RECEIVE, 0, deadline(timeout));
+        long deadline = deadline(timeout);
+        refuseDeliveriesIfShared();
+        return until((mailbox, unused, gate) -> mailbox.pollDelivery(gate), null, RECEIVE, 0, deadline);
     }
 
     /** Acknowledges (consumes) or releases the outstanding delivery. */
