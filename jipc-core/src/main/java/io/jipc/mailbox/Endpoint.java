@@ -64,7 +64,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *     instead of waiting for the application.</li>
  * </ul>
  *
- * <p>Thread-safe. One endpoint per process: {@link #open()} returns a new handle of the same one.
+ * <p>Thread-safe. One endpoint per process, and one handle of it: while a handle is open, {@link
+ * #open()} throws {@link IllegalStateException} (share the handle among threads; a second handle
+ * would keep messages of its own, and its close would destroy the endpoint under the first: until
+ * 2026-12-05 a second open returned such a handle, whose close left the other open-looking handle
+ * receiving nothing for ever); after {@link #close()} it opens the endpoint anew.
  * Threads of one handle may receive at once: one at a time waits on the endpoint's mailbox and keeps
  * the messages it is not waiting for, so another thread's {@code receive(Q)} takes Q's from there; a
  * receive that waits for that thread waits no longer than its own timeout (a timed one then returns
@@ -98,6 +102,8 @@ public final class Endpoint implements AutoCloseable {
     /** Peers' endpoints this process sent to; guarded by itself. */
     private final Map<Long, Mailbox> peers = new HashMap<>();
     private volatile boolean closed;
+    /** This process's open handle, or null; guarded by {@code Endpoint.class}. */
+    private static Endpoint open;
     /** When each peer was last found alive ({@link System#nanoTime()}); guarded by {@link #peers}. */
     private final Map<Long, Long> checkedAlive = new HashMap<>();
 
@@ -108,11 +114,21 @@ public final class Endpoint implements AutoCloseable {
     /**
      * Opens this process's endpoint (creating it, with {@code options}' sizes, if needed; headers
      * are always on).
+     *
+     * @throws IllegalStateException if this process has an open handle of its endpoint (share it)
      */
     public static Endpoint open(MailboxOptions.Builder options) {
-        removeDeadEndpoints();
-        String name = nameOf(ProcessIdentity.current().token());
-        return new Endpoint(Mailbox.openOrCreate(name, options.headers(true).build()));
+        synchronized (Endpoint.class) {
+            if (open != null) {
+                throw new IllegalStateException("this process's endpoint is open already (" + open + "): share that"
+                        + " handle (it is thread-safe), or close it first; a second handle would keep messages of"
+                        + " its own, and its close would destroy the endpoint under the first");
+            }
+            removeDeadEndpoints();
+            String name = nameOf(ProcessIdentity.current().token());
+            open = new Endpoint(Mailbox.openOrCreate(name, options.headers(true).build()));
+            return open;
+        }
     }
 
     /** Opens this process's endpoint with the default sizes (1 MiB, messages up to 64 KiB). */
@@ -558,8 +574,16 @@ public final class Endpoint implements AutoCloseable {
             peers.values().forEach(Mailbox::close);
             peers.clear();
         }
-        inbox.destroy();
-        inbox.close();
+        try {
+            inbox.destroy();
+            inbox.close();
+        } finally {
+            synchronized (Endpoint.class) { // the process may open its endpoint again
+                if (open == this) {
+                    open = null;
+                }
+            }
+        }
     }
 
     /**

@@ -160,6 +160,25 @@ class EndpointThreadsTest {
         }
     }
 
+    /**
+     * One handle per process: a second open while one is open is refused (it would keep messages of
+     * its own, and its close destroyed the endpoint under the first, whose receives then waited for
+     * ever); the open handle goes on receiving, and after its close the endpoint opens anew.
+     */
+    @Test
+    void aSecondHandleIsRefusedWhileOneIsOpen() throws Exception {
+        try (Endpoint first = Endpoint.open()) {
+            IllegalStateException refused = assertThrows(IllegalStateException.class, Endpoint::open);
+            assertTrue(refused.getMessage().startsWith("this process's endpoint is open already"), refused.getMessage());
+            first.send(first.identity(), bytes("still mine"));
+            assertEquals("still mine", new String(first.receive().payload(), UTF_8));
+        }
+        try (Endpoint again = Endpoint.open()) {
+            again.send(again.identity(), bytes("anew"));
+            assertEquals("anew", new String(again.receive().payload(), UTF_8));
+        }
+    }
+
     /** toString names the process, the endpoint's mailbox and the kept messages, or that it is closed. */
     @Test
     void toStringNamesTheProcessTheMailboxAndTheKeptMessages() throws Exception {
