@@ -1,5 +1,6 @@
 package io.jipc.pipe;
 
+import io.jipc.ClosedException;
 import io.jipc.Selectable;
 import io.jipc.platform.Libc;
 import io.jipc.platform.Pipes;
@@ -21,6 +22,20 @@ public abstract sealed class PipeEnd implements AutoCloseable, Selectable permit
 
     PipeEnd(FdHandle handle) {
         this.handle = handle;
+    }
+
+    /**
+     * Before a call of this end waits (its deadline not passed): throws if the calling thread is
+     * interrupted (clearing the status) or this end was closed, {@code doing} saying what the call
+     * did ("reading", "writing", ...).
+     */
+    final void checkMayWait(String doing) throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        if (handle.isClosed()) {
+            throw new ClosedException(handle.subject() + " was closed while " + doing);
+        }
     }
 
     /** Checks that an inherited descriptor is a pipe or FIFO (and not negative: no {@code EBADF} from {@code fstat}). */

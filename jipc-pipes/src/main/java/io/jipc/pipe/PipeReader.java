@@ -188,12 +188,7 @@ public final class PipeReader extends PipeEnd {
                     Deadlines.interruptedAt(deadline);
                     return 0;
                 }
-                if (Thread.interrupted()) {
-                    throw new InterruptedException();
-                }
-                if (handle.isClosed()) {
-                    throw new ClosedException(handle.subject() + " was closed while reading");
-                }
+                checkMayWait("reading");
                 Readiness.await(handle, Pipes.POLLIN, deadline);
             }
         } finally {

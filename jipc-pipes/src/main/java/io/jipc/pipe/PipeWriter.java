@@ -216,12 +216,7 @@ public final class PipeWriter extends PipeEnd {
                     Deadlines.interruptedAt(deadline);
                     return 0;
                 }
-                if (Thread.interrupted()) {
-                    throw new InterruptedException();
-                }
-                if (handle.isClosed()) {
-                    throw new ClosedException(handle.subject() + " was closed while waiting for room");
-                }
+                checkMayWait("waiting for room");
                 int events = Pipes.poll(fd, Pipes.POLLOUT, 0);
                 if ((events & Pipes.POLLERR) != 0) {
                     return write(frame, Deadlines.NOW); // no reader left: BrokenPipeException
@@ -301,12 +296,7 @@ public final class PipeWriter extends PipeEnd {
                     }
                     break;
                 }
-                if (Thread.interrupted()) {
-                    throw new InterruptedException();
-                }
-                if (handle.isClosed()) {
-                    throw new ClosedException(handle.subject() + " was closed while writing");
-                }
+                checkMayWait("writing");
                 Readiness.await(handle, Pipes.POLLOUT, deadline);
             }
         } finally {
