@@ -12,6 +12,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import static io.jipc.pipe.OnThread.on;
+import static io.jipc.pipe.OnThread.start;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -28,29 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class PipeChannelRoomTest {
-    private static final long HANG_GUARD = 30;
+    private static final long HANG_GUARD = OnThread.HANG_GUARD_SECONDS;
     private static final int FRAME = FrameCodec.HEADER_LENGTH;
-
-    private interface Call<T> {
-        T call() throws Exception;
-    }
-
-    private static <T> CompletableFuture<T> start(boolean virtual, Call<T> call, CompletableFuture<Thread> thread) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        (virtual ? Thread.ofVirtual() : Thread.ofPlatform().daemon()).start(() -> {
-            thread.complete(Thread.currentThread());
-            try {
-                result.complete(call.call());
-            } catch (Throwable t) {
-                result.completeExceptionally(t);
-            }
-        });
-        return result;
-    }
-
-    private static <T> T on(boolean virtual, Call<T> call) throws Exception {
-        return start(virtual, call, new CompletableFuture<>()).get(HANG_GUARD, TimeUnit.SECONDS);
-    }
 
     @ParameterizedTest(name = "virtual {0}")
     @ValueSource(booleans = {false, true})

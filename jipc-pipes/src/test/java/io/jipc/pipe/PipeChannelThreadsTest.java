@@ -13,6 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import static io.jipc.pipe.OnThread.on;
+import static io.jipc.pipe.OnThread.start;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -30,30 +32,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class PipeChannelThreadsTest {
     private static final Duration SHORT = Duration.ofMillis(20);
-    private static final long HANG_GUARD = 30;
-
-    private interface Call<T> {
-        T call() throws Exception;
-    }
-
-    private static <T> CompletableFuture<T> start(boolean virtual, Call<T> call) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        (virtual ? Thread.ofVirtual() : Thread.ofPlatform().daemon()).start(() -> {
-            try {
-                result.complete(call.call());
-            } catch (Throwable t) {
-                result.completeExceptionally(t);
-            }
-        });
-        return result;
-    }
-
-    private static <T> T on(boolean virtual, Call<T> call) throws Exception {
-        return start(virtual, call).get(HANG_GUARD, TimeUnit.SECONDS);
-    }
+    private static final long HANG_GUARD = OnThread.HANG_GUARD_SECONDS;
 
     /** Runs {@code blocking} on a thread of the kind, lets it settle, interrupts it: it must end with InterruptedException. */
-    private static void assertEndsOnInterrupt(boolean virtual, Call<?> blocking) throws Exception {
+    private static void assertEndsOnInterrupt(boolean virtual, OnThread.Call<?> blocking) throws Exception {
         CompletableFuture<Thread> thread = new CompletableFuture<>();
         CompletableFuture<?> result = start(virtual, () -> {
             thread.complete(Thread.currentThread());
