@@ -90,8 +90,20 @@ final class MailboxCommand {
         @Option(names = {"-p", "--priority"}, description = "priority of the messages (default: 0)")
         int priority;
 
+        @Option(names = "--timeout", paramLabel = "D", description = "wait at most this long for room (or, in a "
+                + "rendezvous mailbox, for a receiver) for each message, e.g. 500ms, 5s (default: no limit)")
+        String timeoutText;
+
+        @Option(names = "--nonblock", description = "do not wait at all: fail at once if there is no room (or no "
+                + "receiver waiting, in a rendezvous mailbox)")
+        boolean nonblock;
+
         @Override
         public Integer call() throws Exception {
+            if (nonblock && timeoutText != null) {
+                throw new IllegalArgumentException("--nonblock and --timeout exclude each other");
+            }
+            Duration timeout = nonblock ? Duration.ZERO : timeoutText == null ? null : Durations.timeout(timeoutText);
             // armed only while a put waits: a Ctrl-C or SIGTERM then interrupts it, and the put withdraws
             // its message (a rendezvous, a full mailbox) instead of leaving it to be delivered after the
             // command has died; while standard input is read the JVM stops at once
@@ -102,19 +114,36 @@ final class MailboxCommand {
                 int sent = 0;
                 while (it.hasNext()) {
                     byte[] message = it.next();
+                    boolean delivered;
                     try {
                         stop.arm();
-                        mailbox.put(message, priority);
+                        delivered = send(mailbox, message, timeout);
                     } catch (InterruptedException stopped) { // still armed: the stop waits for this line
                         System.err.println("jipc mailbox send: stopped while sending to '" + name + "': message "
                                 + (sent + 1) + " was withdrawn; " + sent + " message(s) sent");
                         return 130;
                     }
                     stop.disarm();
+                    if (!delivered) {
+                        System.err.println("jipc mailbox send: " + (mailbox.isRendezvous()
+                                ? "no receiver took message " : "no room for message ") + (sent + 1) + " in '" + name
+                                + "' (waited " + (nonblock ? "not at all" : "at most " + Timeouts.text(timeout)) + "); " + sent
+                                + " message(s) sent");
+                        return 1;
+                    }
                     sent++;
                 }
             }
             return 0;
+        }
+
+        /** Sends one message: waits as long as {@code timeout} allows (null: for ever); false if it was not sent. */
+        private boolean send(Mailbox mailbox, byte[] message, Duration timeout) throws InterruptedException {
+            if (timeout == null) {
+                mailbox.put(message, priority);
+                return true;
+            }
+            return timeout.isZero() ? mailbox.offer(message, priority) : mailbox.offer(message, priority, timeout);
         }
     }
 
@@ -124,7 +153,8 @@ final class MailboxCommand {
         @Parameters(index = "0", description = "mailbox name")
         String name;
 
-        @Option(names = {"-n", "--count"}, description = "stop after this many messages (default: 1; 0 = forever)")
+        @Option(names = {"-n", "--count"}, description = "stop after this many messages (default: 1); 0: go on "
+                + "forever, or with --timeout until none comes within it (exit code 0)")
         long count = 1;
 
         @Option(names = "--timeout", description = "give up after this long without a message, e.g. 5s (default: wait forever)")
@@ -164,6 +194,9 @@ final class MailboxCommand {
                         payload = timeout == null ? mailbox.take() : mailbox.poll(timeout);
                     }
                     if (payload == null) {
+                        if (count == 0) {
+                            return 0; // quiet for --timeout: the end a count of 0 asks for
+                        }
                         System.err.println("jipc mailbox recv: no message in '" + name + "' within " + Timeouts.text(timeout)
                                 + "; " + received + " received");
                         return 1;

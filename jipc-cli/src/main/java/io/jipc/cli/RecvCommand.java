@@ -27,7 +27,8 @@ final class RecvCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = {"-n", "--count"}, paramLabel = "N",
-            description = "stop after N messages (default: 1); 0: go on forever, or with --nonblock until the object is empty")
+            description = "stop after N messages (default: 1); 0: go on forever, with --nonblock until the object is "
+                    + "empty, with --timeout until none comes within it (both exit code 0)")
     long count = 1;
 
     @Option(names = "--show-priority", description = "print each message as PRIORITY<TAB>MESSAGE (refused where "
@@ -44,6 +45,9 @@ final class RecvCommand implements Callable<Integer> {
 
     /** The endpoint received from, once open (it still describes itself when closed). */
     private MessageEndpoint opened;
+
+    /** Messages received and printed so far. */
+    private long received;
 
     /**
      * The failure of standard output after {@code written} messages: the message just received
@@ -69,7 +73,7 @@ final class RecvCommand implements Callable<Integer> {
             try {
                 return receive(wait);
             } catch (InterruptedException stopped) {
-                return options.fail("stopped while receiving from " + described());
+                return options.fail("stopped while receiving from " + described() + "; " + received + " received");
             }
         }
     }
@@ -88,11 +92,11 @@ final class RecvCommand implements Callable<Integer> {
                     throw new IllegalArgumentException("--show-priority: " + why);
                 });
             }
-            for (long received = 0; count == 0 || received < count; received++) {
+            for (; count == 0 || received < count; received++) {
                 Message message = maxBytes == null ? endpoint.receive(wait) : endpoint.receive(wait, maxBytes);
                 if (message == null) {
-                    if (count == 0 && wait.isNone()) {
-                        return 0; // drained
+                    if (count == 0) {
+                        return 0; // drained (--nonblock) or quiet for --timeout: the end a count of 0 asks for
                     }
                     return options.fail("no message in " + described() + " (waited " + wait + "); "
                             + received + " received");

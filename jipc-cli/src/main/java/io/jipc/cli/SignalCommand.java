@@ -59,7 +59,8 @@ final class SignalCommand {
         @Parameters(index = "0", description = "signal name, e.g. USR1")
         String signal;
 
-        @Option(names = "--count", description = "rings to wait for, 0 for no limit (default: ${DEFAULT-VALUE})")
+        @Option(names = "--count", description = "rings to wait for, 0 for no limit: for ever, or with --timeout until "
+                + "no ring comes within it (exit code 0) (default: ${DEFAULT-VALUE})")
         long count = 1;
 
         @Option(names = "--timeout", description = "give up after this long without a ring, e.g. 5s")
@@ -85,6 +86,9 @@ final class SignalCommand {
                 for (long rings = 0; count == 0 || rings < count; rings++) {
                     long deliveries = timeout == null ? doorbell.take() : doorbell.poll(timeout);
                     if (deliveries == 0) {
+                        if (count == 0) {
+                            return 0; // quiet for --timeout: the end a count of 0 asks for
+                        }
                         System.err.println("jipc signal wait: no " + sig + " within " + Timeouts.text(timeout));
                         return 1;
                     }

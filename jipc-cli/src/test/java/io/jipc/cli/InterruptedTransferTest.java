@@ -115,7 +115,7 @@ class InterruptedTransferTest {
             }
             receiver.process().toHandle().destroy(); // SIGTERM
             receiver.waitFor(LINE);
-            assertTrue(receiver.output().contains("jipc recv: stopped while receiving from unix:" + socket),
+            assertTrue(receiver.output().contains("jipc recv: stopped while receiving from unix:" + socket + "; 0 received"),
                     receiver.output());
         }
         assertFalse(Files.exists(socket), "the socket file is removed as on a normal end");

@@ -218,6 +218,49 @@ class SendRecvCommandTest {
         }
     }
 
+    /** {@code mailbox send} waits as {@code send mailbox:} does: for ever, at most --timeout, or not at all. */
+    @Test
+    void mailboxSendGivesUpAtItsTimeoutOrAtOnce() {
+        assertEquals(0, jipc("mailbox", "create", "cli-tight", "--limit", "1").exit());
+        assertEquals(0, jipc("mailbox", "create", "cli-meet2", "--limit", "0").exit());
+        try {
+            CliRun full = jipc("mailbox", "send", "cli-tight", "--nonblock", "fits", "does not fit");
+            assertEquals(new CliRun(1, "", "jipc mailbox send: no room for message 2 in 'cli-tight' (waited not at all); "
+                    + "1 message(s) sent\n"), full);
+            CliRun timed = jipc("mailbox", "send", "cli-tight", "--timeout", "20ms", "still no room");
+            assertEquals(new CliRun(1, "", "jipc mailbox send: no room for message 1 in 'cli-tight' (waited at most 20ms); "
+                    + "0 message(s) sent\n"), timed);
+            CliRun nobody = jipc("mailbox", "send", "cli-meet2", "--nonblock", "hello");
+            assertEquals(new CliRun(1, "", "jipc mailbox send: no receiver took message 1 in 'cli-meet2' (waited not at "
+                    + "all); 0 message(s) sent\n"), nobody);
+            assertEquals(2, jipc("mailbox", "send", "cli-tight", "--nonblock", "--timeout", "1s", "x").exit());
+            assertEquals(new CliRun(0, "fits\n", ""), jipc("mailbox", "recv", "cli-tight"));
+            assertEquals(0, jipc("mailbox", "send", "cli-tight", "--timeout", "1s", "room again").exit());
+            assertEquals(new CliRun(0, "room again\n", ""), jipc("recv", "mailbox:cli-tight"));
+        } finally {
+            assertTrue(Mailbox.destroy("cli-tight"));
+            assertTrue(Mailbox.destroy("cli-meet2"));
+        }
+    }
+
+    /** With no count to reach, a receive that waits at most --timeout ends well when none comes in it. */
+    @Test
+    void aCountOfZeroEndsWellWhenNothingComesInTime() {
+        assertEquals(0, jipc("send", "mailbox:cli-quiet", "one", "two").exit());
+        try {
+            assertEquals(new CliRun(0, "one\ntwo\n", ""), jipc("recv", "mailbox:cli-quiet", "-n", "0", "--timeout", "20ms"));
+            assertEquals(0, jipc("send", "mailbox:cli-quiet", "three").exit());
+            assertEquals(new CliRun(0, "three\n", ""),
+                    jipc("mailbox", "recv", "cli-quiet", "-n", "0", "--timeout", "20ms"));
+            assertEquals(new CliRun(0, "", ""), jipc("recv", "mailbox:cli-quiet", "-n", "0", "--nonblock"));
+            CliRun counted = jipc("mailbox", "recv", "cli-quiet", "-n", "2", "--timeout", "20ms");
+            assertEquals(1, counted.exit(), "a count not reached is still a failure");
+            assertTrue(counted.err().contains("0 received"), counted.err());
+        } finally {
+            assertTrue(Mailbox.destroy("cli-quiet"));
+        }
+    }
+
     /** Lecture 004's receive(from, msg, sz) from the shell: the first SZ bytes, and a word on stderr. */
     @Test
     void maxBytesKeepsTheFirstBytesOfALongerMessageAndSaysSo() {

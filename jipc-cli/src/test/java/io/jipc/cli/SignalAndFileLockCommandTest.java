@@ -38,6 +38,8 @@ class SignalAndFileLockCommandTest {
         }
         assertEquals(0, waited.get());
         assertEquals(1, Main.run("signal", "wait", "URG", "--timeout", "10ms"), "no ring in time");
+        assertEquals(0, Main.run("signal", "wait", "URG", "--count", "0", "--timeout", "10ms"),
+                "no limit on rings: a quiet --timeout is its end");
         assertEquals(1, Main.run("signal", "wait", "QUIT", "--timeout", "10ms"), "the JVM keeps SIGQUIT: refused");
         assertEquals(2, Main.run("signal", "wait", "NOPE"), "no such signal: a usage error");
     }
