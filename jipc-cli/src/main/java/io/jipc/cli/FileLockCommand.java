@@ -1,10 +1,12 @@
 package io.jipc.cli;
 
+import io.jipc.ErrnoException;
 import io.jipc.Timeouts;
 import io.jipc.cli.bench.Durations;
 import io.jipc.filelock.FileLock;
 import io.jipc.filelock.LockMode;
 import io.jipc.filelock.LockableFile;
+import io.jipc.platform.Errno;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -33,7 +35,8 @@ final class FileLockCommand {
         @Parameters(index = "0", description = "the file (created if missing)")
         Path file;
 
-        @Option(names = "--shared", description = "a shared (reader) lock instead of an exclusive one")
+        @Option(names = "--shared", description = "a shared (reader) lock instead of an exclusive one; a file this user "
+                + "may read but not write is then opened for reading only")
         boolean shared;
 
         @Option(names = "--timeout", description = "wait at most this long for the lock, e.g. 5s; 0: try once")
@@ -52,8 +55,29 @@ final class FileLockCommand {
             }
         }
 
+        /**
+         * Opens the file for reading and writing, created if missing; for a shared lock, a file this
+         * user may read but not write ({@code EACCES}: another user's, say) is opened for reading only,
+         * which is all a shared lock needs.
+         */
+        private LockableFile open() {
+            try {
+                return LockableFile.openOrCreate(file);
+            } catch (ErrnoException e) {
+                if (!shared || e.errno() != Errno.EACCES) {
+                    throw e;
+                }
+                try {
+                    return LockableFile.openForReading(file);
+                } catch (ErrnoException alsoRefused) { // not readable either, or not there: the first reason
+                    e.addSuppressed(alsoRefused);
+                    throw e;
+                }
+            }
+        }
+
         private int hold(LockMode mode, Duration timeout, Duration hold) {
-            try (LockableFile lockable = LockableFile.openOrCreate(file)) {
+            try (LockableFile lockable = open()) {
                 FileLock lock;
                 try {
                     lock = timeout == null ? lockable.lock(mode) : lockable.tryLock(mode, timeout);

@@ -8,15 +8,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** {@code jipc signal} and {@code jipc filelock} through {@link Main#run}, in this process. */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
@@ -74,5 +81,46 @@ class SignalAndFileLockCommandTest {
         try (LockableFile after = LockableFile.open(file); FileLock lock = after.tryLock(LockMode.EXCLUSIVE)) {
             assertNotNull(lock, "released");
         }
+    }
+
+    /**
+     * A shared lock needs only reading: {@code hold --shared} of a file this user may read but not write
+     * opens it for reading only. The holder runs as root without the capabilities that let root
+     * ignore file modes ({@code setpriv --bounding-set}), on a file of nobody's with mode 0644 — as a
+     * reader of another user meets it (the class path under /root stays readable, unlike for nobody).
+     */
+    @Test
+    void aSharedHoldNeedsOnlyReadPermission() throws Exception {
+        Optional<String> cannot = ChildJvm.cannotRunAsOtherUser();
+        assumeTrue(cannot.isEmpty(), () -> cannot.orElseThrow());
+        Path file = Files.writeString(dir.resolve("report"), "data");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        Files.setAttribute(file, "unix:uid", 65534);
+        Files.setAttribute(file, "unix:gid", 65534);
+        Duration line = Duration.ofMinutes(1);
+        try (ChildJvm exclusive = reader(file)) {
+            assertEquals(1, exclusive.waitFor(line), exclusive.output());
+            assertTrue(exclusive.output().contains("EACCES"), exclusive.output());
+        }
+        try (ChildJvm reader = reader(file, "--shared");
+             LockableFile writer = LockableFile.open(file)) {
+            assertEquals("locked " + file + " shared", reader.awaitLine("locked", line));
+            assertNull(writer.tryLock(LockMode.EXCLUSIVE), "the reader's shared lock keeps writers out");
+            reader.process().toHandle().destroy(); // SIGTERM: released
+            assertEquals(143, reader.waitFor(line), reader.output());
+            try (FileLock lock = writer.tryLock(LockMode.EXCLUSIVE)) {
+                assertNotNull(lock);
+            }
+        }
+        assertEquals("data", Files.readString(file), "nothing written");
+    }
+
+    /** {@code jipc filelock hold FILE ARGS...} in a child JVM of root without CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH. */
+    private static ChildJvm reader(Path file, String... args) {
+        List<String> all = new ArrayList<>(List.of("filelock", "hold", file.toString()));
+        all.addAll(List.of(args));
+        return ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                .wrapper("/usr/bin/setpriv", "--bounding-set=-dac_override,-dac_read_search")
+                .args(all.toArray(String[]::new)).start();
     }
 }

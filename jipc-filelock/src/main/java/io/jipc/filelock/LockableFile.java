@@ -6,6 +6,7 @@ import io.jipc.ErrnoException;
 import io.jipc.InsecureFileException;
 import io.jipc.platform.Errno;
 import io.jipc.platform.FileLocks;
+import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
 
 import java.io.IOException;
@@ -62,6 +63,12 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class LockableFile implements AutoCloseable {
     /** Timeouts this long or longer wait without a deadline (and cannot overflow {@link System#nanoTime()}). */
     private static final Duration FOREVER = Duration.ofNanos(Long.MAX_VALUE / 4);
+    /**
+     * Flags of every open besides its access mode: {@code O_NONBLOCK} so that a FIFO planted at the
+     * path fails the regular-file check at once instead of blocking the open for a writer for ever
+     * (uninterruptibly); it does not make a lock wait non-blocking ({@code F_OFD_SETLKW} ignores it).
+     */
+    private static final int OPEN_FLAGS = Libc.O_CLOEXEC | Libc.O_NONBLOCK;
 
     private final Path path;
     private final int fd;
@@ -94,11 +101,13 @@ public final class LockableFile implements AutoCloseable {
      * Opens an existing file for reading and writing; a symbolic link at {@code path} is followed
      * (unlike {@link #openOrCreate(Path)}, nothing is created where it points).
      *
+     * @throws InsecureFileException  if it is not a regular file (a FIFO, a directory, a device): such
+     *                                a path is refused at once, never waited on
      * @throws io.jipc.ErrnoException e.g. {@code ENOENT} if it does not exist, {@code EACCES}
      */
     public static LockableFile open(Path path) {
         Objects.requireNonNull(path, "path");
-        return new LockableFile(path, Libc.open(path.toString(), Libc.O_RDWR | Libc.O_CLOEXEC, 0), true);
+        return new LockableFile(path, regularFile(path, Libc.open(path.toString(), Libc.O_RDWR | OPEN_FLAGS, 0)), true);
     }
 
     /**
@@ -106,11 +115,14 @@ public final class LockableFile implements AutoCloseable {
      * file takes only {@link LockMode#SHARED} locks (the kernel grants an exclusive lock only to an
      * open for writing), and its {@link #channel()} is read-only.
      *
+     * @throws InsecureFileException  if it is not a regular file (a FIFO, a directory, a device): such
+     *                                a path is refused at once, never waited on
      * @throws io.jipc.ErrnoException e.g. {@code ENOENT} if it does not exist, {@code EACCES}
      */
     public static LockableFile openForReading(Path path) {
         Objects.requireNonNull(path, "path");
-        return new LockableFile(path, Libc.open(path.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC, 0), false);
+        return new LockableFile(path, regularFile(path, Libc.open(path.toString(), Libc.O_RDONLY | OPEN_FLAGS, 0)),
+                false);
     }
 
     /**
@@ -123,14 +135,15 @@ public final class LockableFile implements AutoCloseable {
      * wherever the link points. To lock a file through a link, create it first and use
      * {@link #open(Path)}, which follows links.
      *
-     * @throws InsecureFileException if {@code path} is a symbolic link (dangling or not)
+     * @throws InsecureFileException if {@code path} is a symbolic link (dangling or not), or an existing
+     *                               file that is not a regular file (a FIFO, a device)
      * @throws ErrnoException        e.g. {@code EACCES}
      */
     public static LockableFile openOrCreate(Path path) {
         Objects.requireNonNull(path, "path");
         int fd;
         try {
-            fd = Libc.open(path.toString(), Libc.O_RDWR | Libc.O_CREAT | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0644);
+            fd = Libc.open(path.toString(), Libc.O_RDWR | Libc.O_CREAT | Libc.O_NOFOLLOW | OPEN_FLAGS, 0644);
         } catch (ErrnoException e) {
             if (e.errno() == Errno.ELOOP) {
                 throw new InsecureFileException("refusing to open or create lock file " + path
@@ -139,7 +152,28 @@ public final class LockableFile implements AutoCloseable {
             }
             throw e;
         }
-        return new LockableFile(path, fd, true);
+        return new LockableFile(path, regularFile(path, fd), true);
+    }
+
+    /**
+     * Returns {@code fd} if it is an open of a regular file, else closes it and refuses. The open was
+     * made with {@code O_NONBLOCK} ({@link #OPEN_FLAGS}), so a FIFO at the path did not block it; the
+     * flag changes nothing for a regular file, whose reads and writes go through {@link #channel()}, a
+     * separate open.
+     */
+    private static int regularFile(Path path, int fd) {
+        try {
+            FileStatus status = Libc.fstat(fd, path.toString());
+            if (!status.isRegularFile()) {
+                throw new InsecureFileException("refusing to lock " + path + ": not a regular file ("
+                        + (status.isFifo() ? "a FIFO" : status.isDirectory() ? "a directory"
+                        : status.isSocket() ? "a socket" : "a device") + "); a lock file is a regular file");
+            }
+            return fd;
+        } catch (RuntimeException e) {
+            Libc.close(fd);
+            throw e;
+        }
     }
 
     /** The path the file was opened by. */
