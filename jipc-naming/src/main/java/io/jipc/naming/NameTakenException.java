@@ -10,10 +10,23 @@ public class NameTakenException extends NamingException {
     private final transient NameEntry holder;
 
     public NameTakenException(NameEntry holder) {
-        super("name '" + holder.name() + "' is taken: " + holder.lifetime().describe() + " "
-                + holder.owner().describe() + " (" + holder.liveness().name().toLowerCase(java.util.Locale.ROOT)
-                + ") since " + holder.registeredAt());
+        super(describe(holder));
         this.holder = holder;
+    }
+
+    /**
+     * A name taken for a reason the holder's entry does not tell, said after it: a backend whose names
+     * outlive their owner for a while (a ZooKeeper session) says why a dead owner still holds one.
+     */
+    public NameTakenException(NameEntry holder, String why) {
+        super(describe(holder) + "; " + why);
+        this.holder = holder;
+    }
+
+    private static String describe(NameEntry holder) {
+        return "name '" + holder.name() + "' is taken: " + holder.lifetime().describe() + " "
+                + holder.owner().describe() + " (" + holder.liveness().name().toLowerCase(java.util.Locale.ROOT)
+                + ") since " + holder.registeredAt();
     }
 
     /** The entry that holds the name. */

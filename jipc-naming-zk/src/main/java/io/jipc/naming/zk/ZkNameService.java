@@ -17,6 +17,7 @@ import io.jipc.naming.spi.AbstractNameService;
 import io.jipc.naming.spi.NameEntryCodec;
 import io.jipc.naming.spi.NameListing;
 import io.jipc.naming.spi.NameSyntax;
+import io.jipc.naming.spi.WarnOnce;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.state.ConnectionState;
@@ -63,6 +64,8 @@ import java.util.function.Consumer;
  */
 final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
     static final System.Logger LOG = System.getLogger("io.jipc.naming.zk");
+    /** Warnings about entries that every listing and lookup meets again: each logged once per process. */
+    private static final WarnOnce WARNINGS = new WarnOnce(() -> LOG);
     static final String NAMES = "/names";
 
     /** A connection attempt shorter than this may fail on a reachable, busy ensemble. */
@@ -243,7 +246,7 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
                 if (holder.get().entry.sameRegistration(entry)) {
                     return; // our own create, retried by Curator after a connection loss
                 }
-                throw new NameTakenException(holder.get().entry);
+                throw taken(holder.get());
             } catch (Exception e) {
                 throw failure("register '" + entry.name() + "'", e);
             }
@@ -279,10 +282,31 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
         return Optional.of(new Stored(judge(entry, stat), stat));
     }
 
-    /** The entry with its liveness: an ephemeral node exists only while its session lives. */
+    /**
+     * The name is held by {@code holder}'s entry. An owner of this host that has exited still holds its
+     * node until the ensemble expires its session (ZooKeeper cannot tell a dead client from a silent
+     * one): the message says so, and when the name will be free.
+     */
+    private NameTakenException taken(Stored holder) {
+        NameEntry entry = holder.entry();
+        if (holder.stat().getEphemeralOwner() != 0 && entry.liveness() == Liveness.DEAD) {
+            return new NameTakenException(entry, "its owner has exited, but its ZooKeeper session lives until the "
+                    + "ensemble expires it, at most the session timeout after the exit (session="
+                    + Timeouts.text(address.sessionTimeout()) + " here, if the owner asked the same); the name is "
+                    + "free then");
+        }
+        return new NameTakenException(entry);
+    }
+
+    /**
+     * The entry with its liveness. An ephemeral node exists only while its session lives: its owner is
+     * alive as far as the ensemble knows — unless the owner is of this host and has exited (pid and
+     * start time, {@link io.jipc.platform.ProcessIdentity}), whose node goes when the session expires.
+     */
     static NameEntry judge(NameEntry entry, Stat stat) {
         if (stat.getEphemeralOwner() != 0) {
-            return entry.withLiveness(Liveness.ALIVE);
+            boolean exited = entry.owner().isLocal() && !entry.owner().identity().isAlive();
+            return entry.withLiveness(exited ? Liveness.DEAD : Liveness.ALIVE);
         }
         if (!entry.owner().isLocal()) {
             return entry.withLiveness(Liveness.UNKNOWN);
@@ -294,7 +318,7 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
         try {
             return read(name).map(Stored::entry);
         } catch (CorruptNameEntryException e) {
-            LOG.log(System.Logger.Level.WARNING, e.getMessage() + " (skipped)");
+            WARNINGS.warn(e.getMessage() + " (skipped)");
             return Optional.empty();
         }
     }
@@ -322,7 +346,7 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
             boolean mine = stat.getEphemeralOwner() == sessionId()
                     || entry.owner().equals(NameOwner.current());
             if (entry.lifetime() == Lifetime.OWNER && !mine) {
-                throw new NameTakenException(entry);
+                throw taken(stored.get());
             }
         } catch (CorruptNameEntryException e) {
             LOG.log(System.Logger.Level.WARNING, "removing " + e.getMessage());
@@ -413,7 +437,7 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
         for (String child : children) {
             String name = NameSyntax.fromStorageName(child);
             if (name == null) {
-                LOG.log(System.Logger.Level.WARNING, "skipping node " + NAMES + "/" + child + ": not a jipc name");
+                WARNINGS.warn("skipping node zk:" + address.namespace() + NAMES + "/" + child + ": not a jipc name");
             } else {
                 names.add(name);
             }

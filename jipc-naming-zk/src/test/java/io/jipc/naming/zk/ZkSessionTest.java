@@ -1,5 +1,6 @@
 package io.jipc.naming.zk;
 
+import io.jipc.naming.Liveness;
 import io.jipc.naming.NameEntry;
 import io.jipc.naming.NameEvent;
 import io.jipc.naming.NameRecord;
@@ -176,6 +177,15 @@ class ZkSessionTest {
                 assertThrows(NameTakenException.class, () -> names.register("svc/child", RECORD));
                 assertEquals(NameEvent.Type.REGISTERED, events.poll(PATIENCE.toMillis(), TimeUnit.MILLISECONDS).type());
                 owner.kill();
+                // its node lives on with its session (4 s): a lookup and a refused register say its owner
+                // (of this host) is dead, and why the name is still taken
+                assertEquals(Liveness.DEAD, names.lookup("svc/child").orElseThrow().liveness());
+                NameTakenException taken = assertThrows(NameTakenException.class,
+                        () -> names.register("svc/child", RECORD));
+                assertTrue(taken.getMessage().contains("pid " + owner.pid() + " on ")
+                        && taken.getMessage().contains(" (dead) since ")
+                        && taken.getMessage().contains("its owner has exited, but its ZooKeeper session lives until "
+                        + "the ensemble expires it"), taken.getMessage());
                 // no goodbye from the killed process: the ensemble expires its session, then deletes the node
                 NameEvent gone = events.poll(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
                 assertEquals(NameEvent.Type.UNREGISTERED, gone == null ? null : gone.type());

@@ -15,6 +15,7 @@ import io.jipc.naming.spi.AbstractNameService;
 import io.jipc.naming.spi.NameEntryCodec;
 import io.jipc.naming.spi.NameListing;
 import io.jipc.naming.spi.NameSyntax;
+import io.jipc.naming.spi.WarnOnce;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.segment.JipcRoot;
 
@@ -24,8 +25,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -38,20 +37,16 @@ import java.util.function.Consumer;
  * {@code jipc.root}, environment variable {@code JIPC_ROOT}, else {@code /dev/shm/jipc-<euid>}).
  */
 public final class LocalNameService extends AbstractNameService<LocalRegistration, LocalWatch> {
-    private static final int MAX_WARNED = 1024;
-    /** The warnings this process has logged (see {@link #warnOnce}). */
-    private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
+    /** The warnings of this process's local name services, each logged once. */
+    private static final WarnOnce WARNINGS = new WarnOnce(LocalNameService::log);
 
     /**
      * Logs {@code warning} the first time this process has it: every listing and lookup passes over
      * a foreign or corrupt file again (one {@code jipc ls} lists several times), and one warning says
-     * it. Beyond {@value #MAX_WARNED} different warnings the set stops growing and each is logged
-     * every time.
+     * it ({@link WarnOnce}).
      */
     static void warnOnce(String warning) {
-        if (WARNED.size() >= MAX_WARNED || WARNED.add(warning)) {
-            log().log(System.Logger.Level.WARNING, warning);
-        }
+        WARNINGS.warn(warning);
     }
 
     /** The naming log, looked up on first use: the lookup costs a process about 20 ms at start. */
