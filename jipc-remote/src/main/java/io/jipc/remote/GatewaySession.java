@@ -5,6 +5,7 @@ import io.jipc.JipcException;
 import io.jipc.mailbox.MailboxBusyException;
 import io.jipc.net.FrameCodec;
 import io.jipc.net.StreamConnection;
+import io.jipc.platform.Printable;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -202,12 +203,12 @@ final class GatewaySession {
         try {
             exported = resolveWithHeartbeats(open.name());
         } catch (JipcException e) { // with --all: a file under the mailbox directory that is no mailbox of ours
-            reply(new Wire.Error(Wire.ErrorCode.INTERNAL, "mailbox '" + open.name() + "' cannot be opened: "
+            reply(new Wire.Error(Wire.ErrorCode.INTERNAL, "mailbox " + Printable.quoted(open.name()) + " cannot be opened: "
                     + e.getMessage()));
             return false;
         }
         if (exported == null) {
-            reply(new Wire.Error(Wire.ErrorCode.NO_SUCH_MAILBOX, "no mailbox '" + open.name() + "' exported by " + gateway));
+            reply(new Wire.Error(Wire.ErrorCode.NO_SUCH_MAILBOX, "no mailbox " + Printable.quoted(open.name()) + " exported by " + gateway));
             return false;
         }
         int limit = Math.min(exported.mailbox.maxMessageSize(), options.maxFrameSize() - Wire.OVERHEAD);

@@ -719,6 +719,11 @@ class RemoteMailboxTest {
         URI missing = box.resolve("/not-exported");
         RemoteMailboxException e = assertThrows(RemoteMailboxException.class, () -> connect(missing));
         assertEquals(Wire.ErrorCode.NO_SUCH_MAILBOX, e.code());
+        // a name the gateway echoes is quoted with its control characters escaped, never raw
+        RemoteMailboxException nul = assertThrows(RemoteMailboxException.class,
+                () -> connect(box.resolve("/a%00b%0Ac")));
+        assertEquals(Wire.ErrorCode.NO_SUCH_MAILBOX, nul.code());
+        assertTrue(nul.getMessage().contains("no mailbox 'a\\u0000b\\u000ac' exported by "), nul.getMessage());
     }
 
     @Test
