@@ -38,6 +38,14 @@ class SignalsAndFileLocksTest {
     }
 
     @Test
+    void aSignalIsCaughtOnlyWithAHandler() {
+        assertTrue(Signals.isCaught(11), "the JVM catches SIGSEGV (null checks, safepoints)");
+        assertFalse(Signals.isCaught(10), "SIGUSR1 has no handler here");
+        assertFalse(Signals.isCaught(9), "nobody catches SIGKILL");
+        assertThrows(IllegalArgumentException.class, () -> Signals.isCaught(65));
+    }
+
+    @Test
     void processGroupsAndThreadIdsAreTheKernels() {
         long pid = ProcessHandle.current().pid();
         assertTrue(Signals.getpgid(pid) > 0);

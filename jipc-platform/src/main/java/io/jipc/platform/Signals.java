@@ -193,24 +193,46 @@ public final class Signals {
      * disposition is only read ({@code sigaction(2)} with no new action).
      */
     public static boolean interruptsWithoutRestart(int signal) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment action = disposition(signal, arena);
+            int flags = action.get(JAVA_INT, SIGACTION_FLAGS_OFFSET);
+            return caught(action) && (flags & SA_RESTART) == 0;
+        }
+    }
+
+    /**
+     * Whether this process catches {@code signal} with a handler: its disposition is neither the
+     * default action ({@code SIG_DFL}) nor ignored ({@code SIG_IGN}). Inside a JVM such a handler is
+     * the virtual machine's (which may dispatch to Java handlers). The disposition is only read
+     * ({@code sigaction(2)} with no new action); safe from any thread, never blocks.
+     */
+    public static boolean isCaught(int signal) {
+        try (Arena arena = Arena.ofConfined()) {
+            return caught(disposition(signal, arena));
+        }
+    }
+
+    /** The {@code struct sigaction} of {@code signal}, read into {@code arena}. */
+    private static MemorySegment disposition(int signal, Arena arena) {
         checkSignal(signal);
         Libc.ensureAvailability();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment old = arena.allocate(SIGACTION_SIZE, 8);
-            MemorySegment state = Libc.captureState();
-            int rc;
-            try {
-                rc = (int) Disposition.SIGACTION.invokeExact(state, signal, MemorySegment.NULL, old);
-            } catch (Throwable t) {
-                throw Libc.rethrow(t);
-            }
-            if (rc != 0) {
-                throw Errno.exception(Libc.errno(state), "sigaction", "signal " + signal);
-            }
-            long handler = old.get(JAVA_LONG, 0);
-            int flags = old.get(JAVA_INT, SIGACTION_FLAGS_OFFSET);
-            return handler != SIG_DFL && handler != SIG_IGN && (flags & SA_RESTART) == 0;
+        MemorySegment old = arena.allocate(SIGACTION_SIZE, 8);
+        MemorySegment state = Libc.captureState();
+        int rc;
+        try {
+            rc = (int) Disposition.SIGACTION.invokeExact(state, signal, MemorySegment.NULL, old);
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
         }
+        if (rc != 0) {
+            throw Errno.exception(Libc.errno(state), "sigaction", "signal " + signal);
+        }
+        return old;
+    }
+
+    private static boolean caught(MemorySegment action) {
+        long handler = action.get(JAVA_LONG, 0);
+        return handler != SIG_DFL && handler != SIG_IGN;
     }
 
     private static int checkId(long id, String what) {
