@@ -72,13 +72,23 @@ public final class SignalDoorbell implements AutoCloseable {
 
     /**
      * Opens a doorbell for {@code signal}: from now on its deliveries to this JVM ring it instead of
-     * taking their previous action.
+     * taking their previous action. Does not block (the first doorbell of a signal installs its
+     * handler); any thread may call it.
+     *
+     * <p>{@code SIGCHLD} rings when a child process of this JVM ends, stops or continues, also when
+     * the doorbell was opened before the JVM's first {@code ProcessBuilder.start()}: the first
+     * {@code SIGCHLD} doorbell initializes the JDK's process support, which resets {@code SIGCHLD}
+     * to the default action once per JVM, before it installs the handler. The JDK still reaps the
+     * children ({@code Process.waitFor()} is not affected).
      *
      * @throws IllegalArgumentException if the JVM keeps the signal for itself
      *                                  ({@link Signal#reservedBecause()}), or refuses or ignores it in
      *                                  this process (e.g. {@code SIGHUP} under {@code nohup}), or if
      *                                  this JVM runs no Java signal handlers at all
      *                                  ({@link #unavailableBecause()}: {@code -Xrs})
+     * @throws IllegalStateException    if, after the handler was installed, this process's disposition
+     *                                  of the signal is still the default action or ignored (changed
+     *                                  outside jipc): such a doorbell could never ring
      */
     public static SignalDoorbell open(Signal signal) {
         Objects.requireNonNull(signal, "signal");

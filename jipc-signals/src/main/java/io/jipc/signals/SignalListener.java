@@ -30,6 +30,8 @@ public final class SignalListener implements AutoCloseable {
      * Starts listening for {@code signal}.
      *
      * @throws IllegalArgumentException if this JVM cannot handle the signal (see {@link SignalDoorbell#open})
+     * @throws IllegalStateException    if the signal's disposition is not the JVM's handler after installing
+     *                                  it (see {@link SignalDoorbell#open})
      */
     public static SignalListener start(Signal signal, SignalHandler handler) {
         Objects.requireNonNull(signal, "signal");

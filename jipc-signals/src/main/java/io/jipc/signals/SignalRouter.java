@@ -1,6 +1,7 @@
 package io.jipc.signals;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
+import io.jipc.platform.Signals;
 import sun.misc.SignalHandler;
 
 import java.lang.management.ManagementFactory;
@@ -22,6 +23,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>A JVM started with {@code -Xrs} ({@code -XX:+ReduceSignalUsage}) starts no thread to run Java
  * signal handlers: it still lets {@code sun.misc.Signal.handle} install one for most signals, whose
  * deliveries are then swallowed. No doorbell is opened in such a JVM ({@link #unavailableBecause}).
+ *
+ * <p>{@code SIGCHLD}: the JDK's process support ({@code java.lang.ProcessImpl}) sets the disposition
+ * of {@code SIGCHLD} to the default when its class is initialized, at the first
+ * {@code ProcessBuilder.start()} or {@code Runtime.exec} of the JVM, whatever handler was there (so
+ * that its reaper's {@code waitpid} works even if the JVM inherited {@code SIGCHLD} ignored). A
+ * handler installed before that would silently be lost, so the first {@code SIGCHLD} doorbell
+ * initializes that class first ({@link JdkProcessSupport}). After installing any handler the router
+ * reads the disposition back ({@code sigaction}) and refuses a doorbell that could never ring.
  */
 final class SignalRouter {
     /** Guarded by the class lock. */
@@ -66,6 +75,9 @@ final class SignalRouter {
             throw new IllegalStateException("the JVM numbers " + signal + " " + jvmSignal.getNumber() + ", not "
                     + signal.number());
         }
+        if (signal == Signal.SIGCHLD) {
+            JdkProcessSupport.initialize();
+        }
         Route route = new Route(jvmSignal);
         SignalHandler previous;
         try {
@@ -80,12 +92,44 @@ final class SignalRouter {
             throw new IllegalArgumentException(signal + " is ignored by this process (started under nohup?), "
                     + "so the JVM will not catch it");
         }
+        if (!Signals.isCaught(signal.number())) {
+            sun.misc.Signal.handle(jvmSignal, previous);
+            throw new IllegalStateException("the JVM accepted a handler for " + signal + ", but this process's "
+                    + "disposition of it is still the default action or ignored (something outside jipc set it), "
+                    + "so a doorbell would never ring");
+        }
         route.previous = previous;
         return route;
     }
 
     private static boolean isShutdownSignal(Signal signal) {
         return signal == Signal.SIGHUP || signal == Signal.SIGINT || signal == Signal.SIGTERM;
+    }
+
+    /**
+     * The JDK's process support, initialized before jipc installs a {@code SIGCHLD} handler: the
+     * native initializer of {@code java.lang.ProcessImpl} (JDK 25, {@code ProcessImpl_md.c}:
+     * {@code init()} calls {@code setSIGCHLDHandler}) sets {@code SIGCHLD} to {@code SIG_DFL}
+     * unconditionally, once per JVM. Initialized here, it does so before the handler goes in, not
+     * after. {@code Class.forName} initializes a class without access checks; class initialization
+     * is once per JVM and thread-safe.
+     */
+    private static final class JdkProcessSupport {
+        static void initialize() {
+            try {
+                Class.forName("java.lang.ProcessImpl", true, null);
+            } catch (ClassNotFoundException e) {
+                // another runtime's process support: nothing of the JDK's to initialize; the disposition
+                // check after installing still refuses a handler that is already gone
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Error e) {
+                // its initializer failed (an Error as is, e.g. for a bad -Djdk.lang.Process.launchMechanism,
+                // or an ExceptionInInitializerError): this JVM cannot start processes, so their support never
+                // resets SIGCHLD either; ProcessBuilder.start() reports the failure (a NoClassDefFoundError
+                // caused by this one)
+            }
+        }
     }
 
     /** Whether this JVM dispatches signals to Java handlers, read once, at a doorbell's first use. */
