@@ -110,25 +110,40 @@ public enum Signal {
         return Optional.ofNullable(reservedBecause);
     }
 
-    /** The signal with this number. */
+    /**
+     * The signal with this number.
+     *
+     * @throws IllegalArgumentException if no standard signal has it (1..31)
+     */
     public static Signal of(int number) {
+        return of(number, Integer.toString(number));
+    }
+
+    /** The signal with this number, which the message of a refusal shows as {@code given}. */
+    private static Signal of(int number, String given) {
         Signal[] all = values();
         if (number < 1 || number > all.length) {
-            throw new IllegalArgumentException("no standard signal numbered " + number + " (1.." + all.length
+            throw new IllegalArgumentException("no standard signal numbered " + given + " (1.." + all.length
                     + "; real-time signals are sent by number)");
         }
         return all[number - 1];
     }
 
     /**
-     * The signal named {@code name}, with or without the {@code SIG} prefix, in any case, or a number:
-     * {@code "SIGUSR1"}, {@code "usr1"}, {@code "10"}.
+     * The signal named {@code name}, with or without the {@code SIG} prefix, in any case, or a number
+     * in ASCII digits: {@code "SIGUSR1"}, {@code "usr1"}, {@code "10"}. Surrounding white space is
+     * ignored.
+     *
+     * @throws IllegalArgumentException if no standard signal has that name or number (the message
+     *                                  names the input; for a number, also the range 1..31)
      */
     public static Signal parse(String name) {
         Objects.requireNonNull(name, "name");
         String upper = name.strip().toUpperCase(Locale.ROOT);
-        if (!upper.isEmpty() && upper.chars().allMatch(Character::isDigit)) {
-            return of(Integer.parseInt(upper));
+        if (!upper.isEmpty() && upper.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            String digits = upper.replaceFirst("^0+(?=.)", "");
+            // a number too long for an int is out of range all the same: say so, showing it as given
+            return of(digits.length() > 9 ? -1 : Integer.parseInt(digits), upper);
         }
         String full = upper.startsWith("SIG") ? upper : "SIG" + upper;
         if ("SIGPOLL".equals(full)) {

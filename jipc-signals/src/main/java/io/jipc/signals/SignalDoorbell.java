@@ -83,9 +83,10 @@ public final class SignalDoorbell implements AutoCloseable {
      *
      * @throws IllegalArgumentException if the JVM keeps the signal for itself
      *                                  ({@link Signal#reservedBecause()}), or refuses or ignores it in
-     *                                  this process (e.g. {@code SIGHUP} under {@code nohup}), or if
-     *                                  this JVM runs no Java signal handlers at all
-     *                                  ({@link #unavailableBecause()}: {@code -Xrs})
+     *                                  this process (e.g. {@code SIGHUP} under {@code nohup},
+     *                                  {@code SIGINT} in a background job of a script), or if this JVM
+     *                                  runs no Java signal handlers at all ({@link #unavailableBecause()}:
+     *                                  {@code -Xrs})
      * @throws IllegalStateException    if, after the handler was installed, this process's disposition
      *                                  of the signal is still the default action or ignored (changed
      *                                  outside jipc): such a doorbell could never ring

@@ -87,10 +87,10 @@ final class SignalRouter {
                     + ": " + e.getMessage(), e);
         }
         if (previous == SignalHandler.SIG_IGN && isShutdownSignal(signal)) {
-            // the JVM leaves an ignored shutdown signal ignored (nohup) and installs nothing
+            // the JVM leaves an ignored shutdown signal ignored (nohup, cmd &) and installs nothing
             sun.misc.Signal.handle(jvmSignal, SignalHandler.SIG_IGN);
-            throw new IllegalArgumentException(signal + " is ignored by this process (started under nohup?), "
-                    + "so the JVM will not catch it");
+            throw new IllegalArgumentException(signal + " is ignored by this process (" + whyIgnored(signal)
+                    + "), so the JVM will not catch it");
         }
         if (!Signals.isCaught(signal.number())) {
             sun.misc.Signal.handle(jvmSignal, previous);
@@ -100,6 +100,16 @@ final class SignalRouter {
         }
         route.previous = previous;
         return route;
+    }
+
+    /** The likely reason a process started with {@code signal} ignored: its parent ignored it. */
+    private static String whyIgnored(Signal signal) {
+        return switch (signal) {
+            case SIGHUP -> "started under nohup?";
+            // POSIX shells start an asynchronous command with these ignored when job control is off
+            case SIGINT, SIGQUIT -> "started in the background (cmd &) by a shell without job control?";
+            default -> "inherited as ignored from the parent process";
+        };
     }
 
     private static boolean isShutdownSignal(Signal signal) {

@@ -172,4 +172,21 @@ class SignalDoorbellTest {
         assertThrows(IllegalArgumentException.class, () -> Signal.of(32));
         assertSame(Signal.SIGIO, Signal.parse("POLL"));
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "32", "99999999999", "2147483648", "000000000000000000099"})
+    void numbersOutsideTheStandardSignalsAreRefusedNamingTheInput(String number) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Signal.parse(" " + number + " "));
+        assertEquals("no standard signal numbered " + number + " (1..31; real-time signals are sent by number)",
+                e.getMessage());
+    }
+
+    @Test
+    void numbersAreAsciiDigitsAndMayHaveLeadingZeros() {
+        assertSame(Signal.SIGUSR1, Signal.parse("00000000000000000010"));
+        assertSame(Signal.SIGUSR1, Signal.parse(" usr1 "));
+        // Arabic-Indic digits "10": Character.isDigit would take them for SIGUSR1
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Signal.parse("\u0661\u0660"));
+        assertEquals("unknown signal '\u0661\u0660'", e.getMessage());
+    }
 }
