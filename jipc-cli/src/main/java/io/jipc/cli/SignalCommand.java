@@ -35,21 +35,32 @@ final class SignalCommand {
             // a bad signal or pid (IllegalArgumentException) is a usage error, a refusal of kill(2) exit
             // code 1: both reported by CommandFailures
             String text = signal.strip();
+            int sent;
             if (group) {
-                ProcessSignals.sendToGroup(target, Signal.parse(text));
-            } else if (!text.isEmpty() && text.chars().allMatch(Character::isDigit)) {
+                Signal parsed = Signal.parse(text);
+                ProcessSignals.sendToGroup(target, parsed);
+                sent = parsed.number();
+            } else if (!text.isEmpty() && text.chars().allMatch(c -> c >= '0' && c <= '9')) {
                 // real-time signals have no name; a number too long for an int is out of range all the same,
                 // and the message shows it as typed
                 String digits = text.replaceFirst("^0+(?=.)", "");
                 if (digits.length() > 9) {
                     throw new IllegalArgumentException("signal number must be 1..64, got " + text);
                 }
-                ProcessSignals.send(target, Integer.parseInt(digits));
+                sent = Integer.parseInt(digits);
+                ProcessSignals.send(target, sent);
             } else {
-                ProcessSignals.send(target, Signal.parse(text));
+                Signal parsed = Signal.parse(text);
+                ProcessSignals.send(target, parsed);
+                sent = parsed.number();
             }
-            System.out.println("sent " + signal + " to " + (group ? "process group " : "pid ") + target);
+            System.out.println("sent " + describe(sent) + " to " + (group ? "process group " : "pid ") + target);
             return 0;
+        }
+
+        /** {@code SIGUSR1 (10)} for a standard signal, {@code signal 40} for a number without a name. */
+        private static String describe(int number) {
+            return number <= Signal.values().length ? Signal.of(number) + " (" + number + ")" : "signal " + number;
         }
     }
 
@@ -77,7 +88,8 @@ final class SignalCommand {
             try {
                 // refused for a signal the JVM keeps (QUIT, SEGV, ...) and in a JVM started with -Xrs
                 opened = SignalDoorbell.open(sig);
-            } catch (IllegalArgumentException e) {
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                // IllegalStateException: the process's disposition of the signal is not the JVM's handler
                 System.err.println("jipc signal wait: " + e.getMessage());
                 return 1;
             }

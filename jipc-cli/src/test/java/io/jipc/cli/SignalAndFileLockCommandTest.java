@@ -3,6 +3,7 @@ package io.jipc.cli;
 import io.jipc.filelock.FileLock;
 import io.jipc.filelock.LockMode;
 import io.jipc.filelock.LockableFile;
+import io.jipc.signals.ProcessSignals;
 import io.jipc.testkit.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -49,6 +50,49 @@ class SignalAndFileLockCommandTest {
                 "no limit on rings: a quiet --timeout is its end");
         assertEquals(1, Main.run("signal", "wait", "QUIT", "--timeout", "10ms"), "the JVM keeps SIGQUIT: refused");
         assertEquals(2, Main.run("signal", "wait", "NOPE"), "no such signal: a usage error");
+    }
+
+    /** {@code signal send} says which signal it sent, by name and number, however it was given. */
+    @Test
+    void sendNamesTheSignalItSent() throws Exception {
+        String self = Long.toString(ProcessHandle.current().pid());
+        assertEquals(new CliRun(0, "sent SIGWINCH (28) to pid " + self + "\n", ""),
+                CliRun.jipc("signal", "send", self, " winch "));
+        assertEquals(new CliRun(0, "sent SIGWINCH (28) to pid " + self + "\n", ""),
+                CliRun.jipc("signal", "send", self, "00000000000000000028"));
+        Process sleeper = new ProcessBuilder("sleep", "600").start();
+        try {
+            String pid = Long.toString(sleeper.pid());
+            assertEquals(new CliRun(0, "sent SIGIO (29) to pid " + pid + "\n", ""),
+                    CliRun.jipc("signal", "send", pid, "sigpoll"));
+            assertTrue(sleeper.waitFor(1, TimeUnit.MINUTES));
+            assertEquals(128 + 29, sleeper.exitValue(), "SIGIO's default action ended it");
+        } finally {
+            sleeper.destroyForcibly();
+        }
+        sleeper = new ProcessBuilder("sleep", "600").start();
+        try {
+            String pid = Long.toString(sleeper.pid());
+            assertEquals(new CliRun(0, "sent signal 40 to pid " + pid + "\n", ""),
+                    CliRun.jipc("signal", "send", pid, "40"));
+            assertTrue(sleeper.waitFor(1, TimeUnit.MINUTES));
+            assertEquals(128 + 40, sleeper.exitValue(), "a real-time signal's default action ended it");
+        } finally {
+            sleeper.destroyForcibly();
+        }
+        sleeper = new ProcessBuilder("setsid", "sleep", "600").start(); // the leader of a group of its own
+        try {
+            String pgid = Long.toString(sleeper.pid());
+            while (ProcessSignals.processGroupOf(sleeper.pid()) != sleeper.pid()) {
+                Thread.sleep(5); // until setsid(2) has run
+            }
+            assertEquals(new CliRun(0, "sent SIGTERM (15) to process group " + pgid + "\n", ""),
+                    CliRun.jipc("signal", "send", "--group", pgid, "15"));
+            assertTrue(sleeper.waitFor(1, TimeUnit.MINUTES));
+            assertEquals(128 + 15, sleeper.exitValue());
+        } finally {
+            sleeper.destroyForcibly();
+        }
     }
 
     @Test
