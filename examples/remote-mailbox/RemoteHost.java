@@ -9,8 +9,10 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Terminal 1, "host A": creates the mailboxes {@code requests} and {@code replies}, exports them on
- * a TCP port (registered in the name service), and answers every request with its text in upper
- * case, through the mailboxes themselves (shared memory on this host). Ends after "bye".
+ * a TCP port (registered in the name service), and answers every request "ID text" with "ID TEXT"
+ * (the request's id, then its text in upper case), through the mailboxes themselves (shared memory
+ * on this host). The id lets a client tell its answer from one left in {@code replies} by an earlier
+ * client. Ends after "bye".
  *
  * <pre>examples/run remote-mailbox/RemoteHost.java 127.0.0.1 7070</pre>
  */
@@ -34,10 +36,11 @@ public class RemoteHost {
             }));
             System.out.println("exporting " + gateway.address("requests") + " and " + gateway.address("replies"));
             while (true) {
-                String request = new String(requests.take(), StandardCharsets.UTF_8);   // local, shared memory
-                System.out.println("request '" + request + "'");
-                replies.put(request.toUpperCase().getBytes(StandardCharsets.UTF_8));
-                if (request.equals("bye")) {
+                String[] request = new String(requests.take(), StandardCharsets.UTF_8).split(" ", 2); // local, shared memory
+                String text = request.length > 1 ? request[1] : "";                  // request[0]: the id
+                System.out.println("request '" + text + "'");
+                replies.put((request[0] + " " + text.toUpperCase()).getBytes(StandardCharsets.UTF_8)); // the id goes back
+                if (text.equals("bye")) {
                     break;
                 }
             }
