@@ -29,7 +29,15 @@ public class SelectWaiter {
         Path fifoPath = Path.of(args.length > 1 ? args[1] : "/tmp/select.fifo");
         Path socketPath = Path.of(args.length > 2 ? args[2] : "/tmp/select.sock");
         if (!Fifo.isFifo(fifoPath)) {                                  // one left by a killed run is reused
-            Fifo.create(fifoPath, 0600);
+            try {
+                Fifo.create(fifoPath, 0600);
+            } catch (ErrnoException e) {
+                if (!e.errnoName().equals("EEXIST")) {
+                    throw e;
+                }                                                    // e.g. an echo > path before the waiter ran
+                fail(fifoPath + " exists and is not a FIFO (written to before SelectWaiter made it?): remove it (rm "
+                        + fifoPath + ") and start again");
+            }
         }
         try (Mailbox mailbox = Mailbox.openOrCreate(mailboxName, MailboxOptions.defaults()); // either may start first
              StreamServer server = StreamServer.bind(UnixDomainSocketAddress.of(socketPath));
