@@ -12,7 +12,7 @@ import java.nio.file.Path;
  * lock, writing every line in two pieces (so that without the lock two writers' pieces would
  * interleave). Run several at once.
  *
- * <pre>examples/run file-lock/Append.java journal.txt writer-A 500</pre>
+ * <pre>examples/run file-lock/Append.java /tmp/journal.txt writer-A 500</pre>
  */
 public class Append {
     public static void main(String[] args) throws Exception {

@@ -16,7 +16,7 @@ import java.util.TreeMap;
  * that every line is whole and that each writer's lines are in order. Waits at most 30 s for the
  * lock.
  *
- * <pre>examples/run file-lock/Read.java journal.txt</pre>
+ * <pre>examples/run file-lock/Read.java /tmp/journal.txt</pre>
  */
 public class Read {
     public static void main(String[] args) throws Exception {
