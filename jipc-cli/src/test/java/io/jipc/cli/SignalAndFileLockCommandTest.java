@@ -52,6 +52,23 @@ class SignalAndFileLockCommandTest {
         assertEquals(2, Main.run("signal", "wait", "NOPE"), "no such signal: a usage error");
     }
 
+    /**
+     * {@code signal send PID SIGNAL} to a {@code sleep} says {@code sent DESCRIBED to pid PID}, and the
+     * signal's default action ends the sleeper with {@code 128 + number}.
+     */
+    private static void assertSendEndsASleeper(String signal, String described, int number) throws Exception {
+        Process sleeper = new ProcessBuilder("sleep", "600").start();
+        try {
+            String pid = Long.toString(sleeper.pid());
+            assertEquals(new CliRun(0, "sent " + described + " to pid " + pid + "\n", ""),
+                    CliRun.jipc("signal", "send", pid, signal));
+            assertTrue(sleeper.waitFor(1, TimeUnit.MINUTES));
+            assertEquals(128 + number, sleeper.exitValue(), "the default action of " + described + " ended it");
+        } finally {
+            sleeper.destroyForcibly();
+        }
+    }
+
     /** {@code signal send} says which signal it sent, by name and number, however it was given. */
     @Test
     void sendNamesTheSignalItSent() throws Exception {
@@ -60,27 +77,9 @@ class SignalAndFileLockCommandTest {
                 CliRun.jipc("signal", "send", self, " winch "));
         assertEquals(new CliRun(0, "sent SIGWINCH (28) to pid " + self + "\n", ""),
                 CliRun.jipc("signal", "send", self, "00000000000000000028"));
-        Process sleeper = new ProcessBuilder("sleep", "600").start();
-        try {
-            String pid = Long.toString(sleeper.pid());
-            assertEquals(new CliRun(0, "sent SIGIO (29) to pid " + pid + "\n", ""),
-                    CliRun.jipc("signal", "send", pid, "sigpoll"));
-            assertTrue(sleeper.waitFor(1, TimeUnit.MINUTES));
-            assertEquals(128 + 29, sleeper.exitValue(), "SIGIO's default action ended it");
-        } finally {
-            sleeper.destroyForcibly();
-        }
-        sleeper = new ProcessBuilder("sleep", "600").start();
-        try {
-            String pid = Long.toString(sleeper.pid());
-            assertEquals(new CliRun(0, "sent signal 40 to pid " + pid + "\n", ""),
-                    CliRun.jipc("signal", "send", pid, "40"));
-            assertTrue(sleeper.waitFor(1, TimeUnit.MINUTES));
-            assertEquals(128 + 40, sleeper.exitValue(), "a real-time signal's default action ended it");
-        } finally {
-            sleeper.destroyForcibly();
-        }
-        sleeper = new ProcessBuilder("setsid", "sleep", "600").start(); // the leader of a group of its own
+        assertSendEndsASleeper("sigpoll", "SIGIO (29)", 29);
+        assertSendEndsASleeper("40", "signal 40", 40);
+        Process sleeper = new ProcessBuilder("setsid", "sleep", "600").start(); // the leader of a group of its own
         try {
             String pgid = Long.toString(sleeper.pid());
             while (ProcessSignals.processGroupOf(sleeper.pid()) != sleeper.pid()) {
