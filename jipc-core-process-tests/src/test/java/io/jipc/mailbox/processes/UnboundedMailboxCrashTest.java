@@ -124,9 +124,12 @@ class UnboundedMailboxCrashTest {
         String name = "crash-receivers";
         int kills = Math.max(3, KILLS / 3);
         Path stateFile = Files.createTempFile("jipc-tally-", ".state");
+        // the sender lives through every receiver's start and kill: its hang guard grows with their number
+        // (a fixed 2 minutes killed it after some 130 receiver kills on a loaded machine)
+        Duration senderPatience = PATIENCE.plus(Duration.ofSeconds(5).multipliedBy(kills));
         try (UnboundedMailbox mailbox = UnboundedMailbox.create(name, OPTIONS, CEILING);
              ChildJvm sender = ChildJvm.builder(UnboundedSendingProcess.class).quickStart().sharedClassArchive()
-                     .hardTimeout(PATIENCE).args(name, "1", "4", "-1", Integer.toString(MAX_BODY), "3000").start()) {
+                     .hardTimeout(senderPatience).args(name, "1", "4", "-1", Integer.toString(MAX_BODY), "3000").start()) {
             MemorySegment state = ResumingTally.map(stateFile);
             sender.awaitLine("READY", PATIENCE);
             int longest = 1;
