@@ -245,8 +245,13 @@ public final class AllBench {
         }
     }
 
+    /**
+     * The peer first: once it is dead, closing the endpoint removes what it joined too (a process
+     * group's file and the peer's inbox go with the last live member; the peer's Unix datagram socket
+     * file), and a peer still running could create its objects after they were removed.
+     */
     private void closeAll() {
-        closeEndpoint();
         closePeer();
+        closeEndpoint();
     }
 }

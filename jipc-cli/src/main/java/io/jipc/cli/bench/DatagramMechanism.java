@@ -10,6 +10,9 @@ import io.jipc.segment.JipcRoot;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -58,7 +61,8 @@ final class DatagramMechanism extends DescribedMechanism {
         SocketAddress address = unix ? UnixDomainSocketAddress.of(dir.resolve(prefix + ".dgram"))
                 : new InetSocketAddress("127.0.0.1", 0);
         DatagramEndpoint endpoint = DatagramEndpoint.bind(address, options(maxSize));
-        String own = unix ? dir.resolve(prefix + ".peer").toString() : "-";
+        Path peerSocket = unix ? dir.resolve(prefix + ".peer") : null;
+        String own = unix ? peerSocket.toString() : "-";
         return new Endpoint() {
             @Override
             public String peerArgument() {
@@ -75,9 +79,17 @@ final class DatagramMechanism extends DescribedMechanism {
                 return SocketLink.of(endpoint, hello.sender());
             }
 
+            /** Also removes the socket file the peer bound, which a killed peer leaves. */
             @Override
             public void close() {
                 endpoint.close();
+                if (peerSocket != null) {
+                    try {
+                        Files.deleteIfExists(peerSocket);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("cannot remove " + peerSocket, e);
+                    }
+                }
             }
         };
     }

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Measures the shared-memory {@link CircularBuffer} between two processes: this one and a
@@ -46,7 +47,8 @@ public final class RingBench {
     private final Settings settings;
     private final PrintStream progress;
     private final String prefix = "bench-" + ProcessHandle.current().pid() + "-ring";
-    private final List<String> created = new ArrayList<>();
+    /** Names to remove at the end; the shutdown hook reads it. */
+    private final List<String> created = new CopyOnWriteArrayList<>();
 
     public RingBench(Settings settings, PrintStream progress) {
         this.settings = settings;
@@ -84,12 +86,15 @@ public final class RingBench {
         }
     }
 
+    /**
+     * Creates buffer {@code suffix}, its name registered for removal first: creating a large buffer
+     * (allocating and formatting every item) takes a while, and a Ctrl-C meanwhile must remove it too.
+     */
     private CircularBuffer create(String suffix, int itemSize, int capacity) {
         String name = prefix + "-" + suffix;
         CircularBuffer.destroy(name);
-        CircularBuffer buffer = CircularBuffer.create(name, itemSize, capacity);
         created.add(name);
-        return buffer;
+        return CircularBuffer.create(name, itemSize, capacity);
     }
 
     private BenchResult pingPong(String label, CircularBuffer ping, CircularBuffer pong) throws Exception {

@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -116,6 +117,10 @@ public final class SocketBench {
         resources.clear();
     }
 
+    private synchronized void trackFirst(AutoCloseable resource) {
+        resources.addFirst(resource);
+    }
+
     private synchronized void track(AutoCloseable resource) {
         resources.add(resource);
     }
@@ -145,7 +150,12 @@ public final class SocketBench {
                     DatagramEndpoint endpoint = DatagramEndpoint.bind(address, datagrams);
                     track(endpoint);
                     listeners.add(endpoint);
-                    String own = t == Transport.UNIXGRAM ? dir.resolve(prefix + ".peer").toString() : "-";
+                    String own = "-";
+                    if (t == Transport.UNIXGRAM) { // the socket file the peer binds: removed here, the peer may be killed
+                        Path peerSocket = dir.resolve(prefix + ".peer");
+                        track(() -> Files.deleteIfExists(peerSocket));
+                        own = peerSocket.toString();
+                    }
                     phases.add("dgram:" + t.name().toLowerCase() + ":" + Sockets.describe(endpoint.localAddress())
                             + ":" + settings.size() + ":" + own);
                 }
@@ -154,6 +164,7 @@ public final class SocketBench {
         List<BenchResult> results = new ArrayList<>();
         Map<String, Double> lost = new LinkedHashMap<>();
         try (PeerProcess peer = new PeerProcess(SocketBenchPeer.class, List.of(), phases)) {
+            trackFirst(peer); // on Ctrl-C, ended before the files go: it binds the .peer file in its time
             for (int i = 0; i < settings.transports().size(); i++) {
                 Transport t = settings.transports().get(i);
                 peer.await(t.isStream() ? "stream" : "dgram");
