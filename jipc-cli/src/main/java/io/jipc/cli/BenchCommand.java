@@ -6,12 +6,16 @@ import io.jipc.cli.bench.AllBenchReport;
 import io.jipc.cli.bench.BenchProgress;
 import io.jipc.cli.bench.BenchReport;
 import io.jipc.cli.bench.HtmlReport;
+import io.jipc.cli.bench.Link;
 import io.jipc.cli.bench.Mechanisms;
 import io.jipc.cli.bench.Durations;
 import io.jipc.cli.bench.MailboxBench;
 import io.jipc.cli.bench.RoundsReport;
 import io.jipc.cli.bench.RingBench;
 import io.jipc.cli.bench.SocketBench;
+import io.jipc.mailbox.MailboxOptions;
+import io.jipc.segment.JipcRoot;
+import io.jipc.shm.CircularBuffer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -19,6 +23,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,7 +73,16 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (size < Link.ACK_LENGTH) {
+            throw new IllegalArgumentException("--size must be at least " + Link.ACK_LENGTH + " bytes: " + size);
+        }
         List<Integer> extra = extraSizes.stream().filter(s -> s != 0).toList();
+        for (int s : extra) {
+            if (s < Link.ACK_LENGTH) {
+                throw new IllegalArgumentException("--extra-sizes: each size must be 0 or at least " + Link.ACK_LENGTH
+                        + " bytes: " + s);
+            }
+        }
         AllBench.Settings settings;
         try {
             settings = new AllBench.Settings(size, extra, quick ? AllBench.Timing.QUICK : AllBench.Timing.DEFAULT,
@@ -78,8 +92,15 @@ final class BenchCommand implements Callable<Integer> {
         }
         Path htmlDir = html == null ? null : html.toAbsolutePath().getParent();
         if (htmlDir != null && !Files.isWritable(htmlDir)) {
-            throw new ParameterException(spec.commandLine(), "cannot write " + html + ": " + htmlDir
+            throw new ParameterException(spec.commandLine(), "--html: cannot write " + html + ": " + htmlDir
                     + " is not a writable directory");
+        }
+        if (html != null && Files.isDirectory(html)) { // checked now, not after the whole run
+            throw new ParameterException(spec.commandLine(), "--html: cannot write " + html
+                    + ": it is a directory (name a file)");
+        }
+        if (html != null && Files.exists(html) && !Files.isWritable(html)) {
+            throw new ParameterException(spec.commandLine(), "--html: cannot write " + html + ": not writable");
         }
         PrintStream progressOut = json ? System.err : System.out;
         progressOut.println("running jipc bench (" + settings.mechanisms().size() + " mechanisms, at most ~"
@@ -112,7 +133,7 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--max-warmup", description = "longest warm-up of each run: it ends there even if the timings still change (default: 10s; at least --warmup)")
         String maxWarmup = "10s";
 
-        @Option(names = "--time", description = "measured time of each ping-pong (default: 3s)")
+        @Option(names = "--time", description = "measured time of each ping-pong, more than 0 (default: 3s)")
         String time = "3s";
 
         @Option(names = "--quick", description = "a short run: at most 300 ms of warm-up (600 ms while the "
@@ -122,9 +143,20 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--json", description = "print the results as JSON")
         boolean json;
 
+        /**
+         * Checks the durations before anything runs: {@link IllegalArgumentException} (a usage error,
+         * exit code 2) naming the option that does not parse, a negative warm-up or a measured time
+         * that is not positive.
+         */
+        void check() {
+            warmupTime();
+            maxWarmupTime();
+            measureTime();
+        }
+
         /** The warm-up time; at most 300 ms with {@code --quick}. */
         Duration warmupTime() {
-            Duration d = Durations.cappedToMostNanos(Durations.parse(warmup));
+            Duration d = duration("--warmup", warmup, false);
             return quick ? Durations.min(d, Duration.ofMillis(300)) : d;
         }
 
@@ -134,14 +166,55 @@ final class BenchCommand implements Callable<Integer> {
          * made a quick run twice as long as it says).
          */
         Duration maxWarmupTime() {
-            Duration d = Durations.cappedToMostNanos(Durations.parse(maxWarmup));
+            Duration d = duration("--max-warmup", maxWarmup, false);
             return Durations.max(quick ? Durations.min(d, QUICK_MAX_WARMUP) : d, warmupTime());
         }
 
         /** The measured time of a ping-pong; at most 1 s with {@code --quick}. */
         Duration measureTime() {
-            Duration d = Durations.cappedToMostNanos(Durations.parse(time));
+            Duration d = duration("--time", time, true);
             return quick ? Durations.min(d, Duration.ofSeconds(1)) : d;
+        }
+
+        /**
+         * {@code text} of {@code option} parsed ({@link Durations#parse}), at most
+         * {@link io.jipc.Timeouts#MOST_NANOS}; {@link IllegalArgumentException} naming the option if it
+         * does not parse, is negative, or is zero where it must be {@code positive}.
+         */
+        static Duration duration(String option, String text, boolean positive) {
+            Duration d;
+            try {
+                d = Durations.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+            }
+            if (d.isNegative() || positive && d.isZero()) {
+                throw new IllegalArgumentException(option + " must be " + (positive ? "more than 0" : "0 or more")
+                        + ": " + text);
+            }
+            return Durations.cappedToMostNanos(d);
+        }
+
+        /** {@code messages} if at least 1, else {@link IllegalArgumentException} naming {@code --messages}. */
+        static long messages(long messages) {
+            if (messages < 1) {
+                throw new IllegalArgumentException("--messages must be at least 1: " + messages);
+            }
+            return messages;
+        }
+
+        /**
+         * Refuses (a usage error naming {@code option}) storage of {@code bytes} beyond half the free
+         * space of the file system of the jipc root's directory {@code kind}: it is allocated before
+         * the run, and filling the disk or {@code /dev/shm} would starve the machine (or fail late).
+         */
+        static void fitsFreeSpace(String option, String value, long bytes, String kind) throws IOException {
+            Path dir = JipcRoot.directory(kind);
+            long free = Files.getFileStore(dir).getUsableSpace();
+            if (bytes > free / 2) {
+                throw new IllegalArgumentException(option + " " + value + " needs " + bytes + " bytes, more than half"
+                        + " of the " + free + " bytes free in " + dir);
+            }
         }
 
         /** Where progress goes (standard error when the results are JSON), with the first line printed. */
@@ -159,20 +232,22 @@ final class BenchCommand implements Callable<Integer> {
                     + "machine); then (default strategy) a rendezvous mailbox, 4 priority levels, 4 producer "
                     + "threads, and an unbounded mailbox."})
     static final class MailboxBenchCommand implements Callable<Integer> {
-        @Option(names = "--size", description = "message size in bytes (default: ${DEFAULT-VALUE})")
+        @Option(names = "--size", description = "message size in bytes, 8 to 1073741824 (1 GiB) (default: ${DEFAULT-VALUE})")
         int size = 64;
 
         @Mixin
         RunOptions run = new RunOptions();
 
-        @Option(names = "--messages", description = "messages of the one-way run (default: ${DEFAULT-VALUE})")
+        @Option(names = "--messages", description = "messages of the one-way run, at least 1 (default: ${DEFAULT-VALUE})")
         long messages = 20_000_000;
 
-        @Option(names = "--capacity", description = "bytes of the one-way mailbox (default: 64 MiB, like Aeron's default term)")
+        @Option(names = "--capacity", description = "bytes of the one-way mailbox, at least 1, rounded up to a power "
+                + "of two that holds 4 messages; at most 1 TiB and half the free space of the jipc root "
+                + "(default: 64 MiB, like Aeron's default term)")
         long capacity = MailboxBench.Settings.DEFAULT_CAPACITY;
 
         @Option(names = "--strategies", split = ",",
-                description = {"wait strategies, measured in this order: ${COMPLETION-CANDIDATES}",
+                description = {"wait strategies, measured in the order given; of ${COMPLETION-CANDIDATES}",
                         "(default: futex,spin,spin_then_futex: the futex run first leaves the JIT compiler the "
                         + "idle CPU it needs; two spinning processes on two cores starve it)"})
         List<WaitStrategy> strategies = List.of(WaitStrategy.FUTEX, WaitStrategy.SPIN, WaitStrategy.SPIN_THEN_FUTEX);
@@ -198,7 +273,12 @@ final class BenchCommand implements Callable<Integer> {
             if (rounds < 1) {
                 throw new ParameterException(spec.commandLine(), "--rounds must be 1 or more: " + rounds);
             }
-            messages = run.quick ? Math.min(messages, 2_000_000) : messages;
+            if (size < 8 || size > 1 << 30) {
+                throw new IllegalArgumentException("--size must be 8 to 1073741824 bytes (1 GiB): " + size);
+            }
+            run.check();
+            messages = run.quick ? Math.min(RunOptions.messages(messages), 2_000_000) : RunOptions.messages(messages);
+            checkCapacity();
             MailboxBench.Settings settings = new MailboxBench.Settings(size, run.warmupTime(), run.maxWarmupTime(),
                     run.measureTime(), messages, capacity, strategies, !noPipe, !noIdle, !noFeatures);
             PrintStream progress = run.progress("mailbox");
@@ -222,6 +302,22 @@ final class BenchCommand implements Callable<Integer> {
             }
             return 0;
         }
+
+        /** A usage error naming {@code --capacity} if the one-way mailbox cannot be made or would not fit. */
+        private void checkCapacity() throws IOException {
+            if (capacity < 1) {
+                throw new IllegalArgumentException("--capacity must be at least 1 byte: " + capacity);
+            }
+            long bytes;
+            try {
+                bytes = MailboxOptions.builder().singleSender(true).maxMessageSize(size)
+                        .capacityBytes(Math.max(capacity, 4L * (size + 16))) // as MailboxBench sizes it
+                        .build().capacityBytes();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--capacity " + capacity + ": " + e.getMessage(), e);
+            }
+            RunOptions.fitsFreeSpace("--capacity", Long.toString(capacity), bytes, "mailbox");
+        }
     }
 
     @Command(name = "sockets", mixinStandardHelpOptions = true,
@@ -236,16 +332,21 @@ final class BenchCommand implements Callable<Integer> {
         @Mixin
         RunOptions run = new RunOptions();
 
-        @Option(names = "--messages", description = "messages of the one-way run (default: ${DEFAULT-VALUE})")
+        @Option(names = "--messages", description = "messages of the one-way run, at least 1 (default: ${DEFAULT-VALUE})")
         long messages = 1_000_000;
 
         @Option(names = "--transports", split = ",",
-                description = "transports, measured in this order: ${COMPLETION-CANDIDATES} (default: all)")
+                description = "transports, measured in the order given; of ${COMPLETION-CANDIDATES} (default: all, in this order)")
         List<SocketBench.Transport> transports = List.of(SocketBench.Transport.values());
 
         @Override
         public Integer call() throws Exception {
-            messages = run.quick ? Math.min(messages, 200_000) : messages;
+            if (size < Link.ACK_LENGTH || size > io.jipc.net.DatagramOptions.MAX_UDP_PAYLOAD) {
+                throw new IllegalArgumentException("--size must be " + Link.ACK_LENGTH + " to "
+                        + io.jipc.net.DatagramOptions.MAX_UDP_PAYLOAD + " bytes: " + size);
+            }
+            run.check();
+            messages = run.quick ? Math.min(RunOptions.messages(messages), 200_000) : RunOptions.messages(messages);
             SocketBench.Settings settings = new SocketBench.Settings(size, run.warmupTime(), run.maxWarmupTime(),
                     run.measureTime(), messages, transports);
             PrintStream progress = run.progress("sockets");
@@ -265,17 +366,35 @@ final class BenchCommand implements Callable<Integer> {
         @Mixin
         RunOptions run = new RunOptions();
 
-        @Option(names = "--messages", description = "items of the one-way run (default: ${DEFAULT-VALUE})")
+        @Option(names = "--messages", description = "items of the one-way run, at least 1 (default: ${DEFAULT-VALUE})")
         long messages = 20_000_000;
 
-        @Option(names = "--capacity", description = "items the one-way buffer holds, a power of two (default: ${DEFAULT-VALUE})")
+        @Option(names = "--capacity", description = "items the one-way buffer holds, a power of two; the buffer "
+                + "(capacity x (size + 8) bytes, about) must fit in half the free space of the jipc root (default: ${DEFAULT-VALUE})")
         int capacity = 1 << 16;
 
         @Override
         public Integer call() throws Exception {
-            messages = run.quick ? Math.min(messages, 2_000_000) : messages;
+            run.check();
+            messages = run.quick ? Math.min(RunOptions.messages(messages), 2_000_000) : RunOptions.messages(messages);
+            if (size < 8) {
+                throw new IllegalArgumentException("--size must be at least 8 bytes: " + size);
+            }
+            try {
+                CircularBuffer.requiredBytes(size, 2);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--size: " + e.getMessage(), e);
+            }
+            long bytes;
+            try {
+                bytes = CircularBuffer.requiredBytes(size, capacity);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--capacity " + capacity + " (--size " + size + "): "
+                        + e.getMessage(), e);
+            }
+            RunOptions.fitsFreeSpace("--capacity", capacity + " (--size " + size + ")", bytes, "region");
             RingBench.Settings settings = new RingBench.Settings(size, run.warmupTime(), run.maxWarmupTime(),
-                    run.measureTime(), messages, capacity); // checks them: a usage error before any progress line
+                    run.measureTime(), messages, capacity); // checked above: usage errors before any progress line
             RingBench.Report report = new RingBench(settings, run.progress("ring")).run();
             System.out.print(run.json ? RingBench.json(report) : "\n" + RingBench.table(report));
             return 0;

@@ -46,6 +46,10 @@ public final class Main implements Callable<Integer> {
         List<Class<?>> needed = SUBCOMMANDS.stream()
                 .filter(command -> command.getAnnotation(Command.class).name().equals(first)).toList();
         (needed.isEmpty() || first.equals("help") ? SUBCOMMANDS : needed).forEach(commandLine::addSubcommand);
+        CommandLine bench = commandLine.getSubcommands().get("bench");
+        if (bench != null) { // "--only ring" names the mechanism, not the "bench ring" subcommand
+            bench.setAllowSubcommandsAsOptionParameters(true);
+        }
         return commandLine.setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler(new CommandFailures());
     }

@@ -43,6 +43,12 @@ final class MailboxMechanism extends DescribedMechanism {
                 new Traits("wake-ups (futex)", "2", "until destroyed"));
     }
 
+    /** A mailbox's messages are at most 1 GiB ({@code MailboxOptions.Builder#maxMessageSize}). */
+    @Override
+    public String unsupported(int size) {
+        return size > 1 << 30 ? "messages of at most 1 GiB (a mailbox's largest)" : null;
+    }
+
     @Override
     public Endpoint open(int maxSize, PeerProcess peer) {
         return createPair("bench-" + ProcessHandle.current().pid() + "-" + id(), options.apply(maxSize),

@@ -52,6 +52,12 @@ final class UnboundedMailboxMechanism implements Mechanism {
                 .capacityBytes(Math.max(SEGMENT_RING, 2L * (maxSize + RECORD_OVERHEAD))).build();
     }
 
+    /** A mailbox's messages are at most 1 GiB ({@code MailboxOptions.Builder#maxMessageSize}). */
+    @Override
+    public String unsupported(int size) {
+        return size > 1 << 30 ? "messages of at most 1 GiB (a mailbox's largest)" : null;
+    }
+
     @Override
     public Endpoint open(int maxSize, PeerProcess peer) {
         String prefix = "bench-" + ProcessHandle.current().pid() + "-" + id();
