@@ -47,8 +47,8 @@ public final class AllBenchReport {
         out.append(String.format(Locale.ROOT, "jipc bench: every mechanism between two processes (%.0f s)%n",
                 report.seconds()));
         out.append("machine: ").append(report.machine()).append('\n');
-        out.append(String.format(Locale.ROOT, "ping-pong: %d-byte messages, %.1f s measured each; one-way: %s%n",
-                s.size(), s.timing().pingMeasure().toMillis() / 1000.0,
+        out.append(String.format(Locale.ROOT, "ping-pong: %d-byte messages, %s s measured each; one-way: %s%n",
+                s.size(), BenchReport.seconds(s.timing().pingMeasure()),
                 String.join(", ", sizes.stream().map(AllBench::sizeName).toList())));
         out.append("x: times slower than the fastest of the column (1.0x = fastest)\n\n");
 

@@ -1,5 +1,6 @@
 package io.jipc.cli.bench;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -17,9 +18,9 @@ public final class BenchReport {
         MailboxBench.Settings s = report.settings();
         out.append(String.format(Locale.ROOT, "jipc bench mailbox: %d-byte messages between two processes%n", s.size()));
         out.append("machine: ").append(report.machine()).append('\n');
-        out.append(String.format(Locale.ROOT, "ping-pong: %.1f s warm-up (%.1f s at most) + %.1f s measured per mechanism;"
-                        + " one-way: %,d messages%n%n", s.warmup().toMillis() / 1000.0, s.maxWarmup().toMillis() / 1000.0,
-                s.measure().toMillis() / 1000.0, s.messages()));
+        out.append(String.format(Locale.ROOT, "ping-pong: %s s warm-up (%s s at most) + %s s measured per mechanism;"
+                        + " one-way: %,d messages%n%n", seconds(s.warmup()), seconds(s.maxWarmup()),
+                seconds(s.measure()), s.messages()));
         appendRows(out, report.results());
         BenchResult pipe = find(report.results(), "pipe");
         if (pipe != null) {
@@ -176,8 +177,8 @@ public final class BenchReport {
         SocketBench.Settings s = report.settings();
         out.append(String.format(Locale.ROOT, "jipc bench sockets: %d-byte messages between two processes%n", s.size()));
         out.append("machine: ").append(report.machine()).append('\n');
-        out.append(String.format(Locale.ROOT, "ping-pong: %.1f s measured per transport; one-way: %,d messages "
-                + "(rate of messages delivered)%n%n", s.measure().toMillis() / 1000.0, s.messages()));
+        out.append(String.format(Locale.ROOT, "ping-pong: %s s measured per transport; one-way: %,d messages "
+                + "(rate of messages delivered)%n%n", seconds(s.measure()), s.messages()));
         appendRows(out, report.results());
         report.lostShare().forEach((label, share) -> out.append(String.format(Locale.ROOT,
                 "%n%-22s one-way datagrams lost: %.2f %%", label, 100 * share)));
@@ -208,6 +209,16 @@ public final class BenchReport {
             }
         }
         return null;
+    }
+
+    /**
+     * {@code duration} in seconds for the tables, to the millisecond without trailing zeros (at least
+     * one decimal): {@code 0.25}, {@code 1.0}, {@code 1.5}; the JSON's {@link #number} of the same
+     * duration reads the same.
+     */
+    static String seconds(Duration duration) {
+        BigDecimal s = BigDecimal.valueOf(duration.toMillis(), 3).stripTrailingZeros();
+        return s.scale() < 1 ? s.setScale(1).toPlainString() : s.toPlainString();
     }
 
     static String number(double value) {

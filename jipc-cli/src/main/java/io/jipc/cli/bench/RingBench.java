@@ -147,8 +147,8 @@ public final class RingBench {
         out.append(String.format(Locale.ROOT, "jipc bench ring: %d-byte items between two processes through a"
                 + " shared-memory circular buffer%n", s.size()));
         out.append("machine: ").append(report.machine()).append('\n');
-        out.append(String.format(Locale.ROOT, "ping-pong: %.1f s measured; one-way: %,d items through a buffer of %,d"
-                + " items%n%n", s.measure().toMillis() / 1000.0, s.messages(), s.capacity()));
+        out.append(String.format(Locale.ROOT, "ping-pong: %s s measured; one-way: %,d items through a buffer of %,d"
+                + " items%n%n", BenchReport.seconds(s.measure()), s.messages(), s.capacity()));
         BenchReport.appendRows(out, report.results());
         return out.toString();
     }

@@ -2,6 +2,8 @@ package io.jipc.cli.bench;
 
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** How {@code jipc bench mailbox} words a mechanism's round trip against the pipe's. */
@@ -25,5 +27,15 @@ class BenchReportWordingTest {
         assertEquals("not comparable", BenchReport.comparison(Double.NaN));
         assertEquals("not comparable", BenchReport.comparison(0));
         assertEquals("not comparable", BenchReport.comparison(Double.POSITIVE_INFINITY));
+    }
+
+    @Test
+    void secondsInTheTablesReadAsInTheJson() {
+        // --quick measures each ping-pong of jipc bench for 0.25 s; the table said "0.3 s", the JSON 0.250
+        assertEquals("0.25", BenchReport.seconds(Duration.ofMillis(250)));
+        assertEquals("1.0", BenchReport.seconds(Duration.ofSeconds(1)));
+        assertEquals("1.5", BenchReport.seconds(Duration.ofMillis(1500)));
+        assertEquals("0.001", BenchReport.seconds(Duration.ofMillis(1)));
+        assertEquals("3.0", BenchReport.seconds(Duration.ofSeconds(3)));
     }
 }
