@@ -130,6 +130,10 @@ public final class DsmBench {
     }
 
     static int run(String[] args, PrintStream out) throws Exception {
+        if (IntOptions.helpAsked(args)) {
+            out.println(USAGE);
+            return 0;
+        }
         Map<String, Integer> options = IntOptions.parse(args,
                 Map.of("--sections", 10_000, "--warmup", 2_000, "--size", 4096, "--keep-locks", 1), USAGE);
         if (options == null) {
@@ -139,9 +143,11 @@ public final class DsmBench {
         int warmup = options.get("--warmup");
         int size = options.get("--size");
         int keepLocks = options.get("--keep-locks");
-        if (sections < 1 || warmup < 0 || size < Long.BYTES || size > MOST_SIZE || keepLocks < 0 || keepLocks > 1) {
-            System.err.println("jipc-bench dsm: --sections at least 1, --warmup at least 0, --size " + Long.BYTES + " to "
-                    + MOST_SIZE + ", --keep-locks 1 or 0");
+        String bad = IntOptions.outOfRange(options, IntOptions.Range.atLeast("--sections", 1),
+                IntOptions.Range.atLeast("--warmup", 0), new IntOptions.Range("--size", Long.BYTES, MOST_SIZE),
+                new IntOptions.Range("--keep-locks", 0, 1));
+        if (bad != null) {
+            System.err.println("jipc-bench dsm: " + bad);
             return 2;
         }
         Settings settings = new Settings(sections, warmup, size);

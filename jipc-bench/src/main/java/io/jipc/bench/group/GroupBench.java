@@ -72,6 +72,10 @@ public final class GroupBench {
     }
 
     static int run(String[] args, PrintStream out) throws Exception {
+        if (IntOptions.helpAsked(args)) {
+            out.println(USAGE);
+            return 0;
+        }
         Map<String, Integer> options = IntOptions.parse(args, Map.of("--members", 2, "--rounds", 20_000,
                 "--warmup", 5_000, "--messages", 500_000, "--size", 64), USAGE);
         if (options == null) {
@@ -82,10 +86,11 @@ public final class GroupBench {
         int warmup = options.get("--warmup");
         int messages = options.get("--messages");
         int size = options.get("--size");
-        if (members < 2 || members > MAX_MEMBERS || rounds < 1 || warmup < 0 || messages < 1 || size < 0
-                || size > 32 * 1024) {
-            System.err.println("jipc-bench group: --members 2 to " + MAX_MEMBERS + ", --rounds and --messages at least 1,"
-                    + " --warmup at least 0, --size 0 to 32768");
+        String bad = IntOptions.outOfRange(options, new IntOptions.Range("--members", 2, MAX_MEMBERS),
+                IntOptions.Range.atLeast("--rounds", 1), IntOptions.Range.atLeast("--warmup", 0),
+                IntOptions.Range.atLeast("--messages", 1), new IntOptions.Range("--size", 0, 32 * 1024));
+        if (bad != null) {
+            System.err.println("jipc-bench group: " + bad);
             return 2;
         }
         Settings settings = new Settings(members, rounds, warmup, messages, size);

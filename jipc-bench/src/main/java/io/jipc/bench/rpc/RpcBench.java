@@ -34,19 +34,27 @@ public final class RpcBench {
         System.exit(run(args, System.out));
     }
 
+    static final String USAGE = "usage: jipc-bench rpc [--calls N] [--warmup N] [--size BYTES]";
+
     static int run(String[] args, PrintStream out) throws Exception {
+        if (IntOptions.helpAsked(args)) {
+            out.println(USAGE);
+            return 0;
+        }
         Map<String, Integer> options = IntOptions.parse(args, Map.of("--calls", 200_000, "--warmup", 50_000,
-                "--size", 64), "usage: jipc-bench rpc [--calls N] [--warmup N] [--size BYTES]");
+                "--size", 64), USAGE);
         if (options == null) {
+            return 2;
+        }
+        String bad = IntOptions.outOfRange(options, IntOptions.Range.atLeast("--calls", 1),
+                IntOptions.Range.atLeast("--warmup", 0), new IntOptions.Range("--size", 0, 32 * 1024));
+        if (bad != null) {
+            System.err.println("jipc-bench rpc: " + bad);
             return 2;
         }
         int calls = options.get("--calls");
         int warmup = options.get("--warmup");
         int size = options.get("--size");
-        if (calls < 1 || warmup < 0 || size < 0 || size > 32 * 1024) {
-            System.err.println("jipc-bench rpc: --calls at least 1, --warmup at least 0, --size 0 to 32768");
-            return 2;
-        }
         String name = "rpc-bench-" + ProcessHandle.current().pid();
         out.printf(Locale.ROOT, "jipc-bench rpc: byte[] echo(byte[]) of %d bytes between two processes, %,d calls after %,d to warm up%n",
                 size, calls, warmup);

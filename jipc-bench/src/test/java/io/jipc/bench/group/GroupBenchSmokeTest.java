@@ -1,5 +1,6 @@
 package io.jipc.bench.group;
 
+import io.jipc.bench.MainRun;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -58,5 +59,17 @@ class GroupBenchSmokeTest {
         assertEquals(2, GroupBench.run(new String[] {"--rounds", "0"}, System.out));
         assertEquals(2, GroupBench.run(new String[] {"--rounds"}, System.out));
         assertEquals(2, GroupBench.run(new String[] {"--what"}, System.out));
+    }
+
+    @Test
+    void helpIsTheUsageAndABadValueNamesItsOption() throws Exception {
+        MainRun help = MainRun.of(GroupBench::run, "-h");
+        assertEquals(0, help.exit(), help.err());
+        assertEquals(GroupBench.USAGE + "\n", help.out());
+        MainRun bad = MainRun.of(GroupBench::run, "--messages", "0");
+        assertEquals(2, bad.exit());
+        assertEquals("jipc-bench group: --messages must be at least 1: 0\n", bad.err());
+        MainRun unknown = MainRun.of(GroupBench::run, "--what", "1");
+        assertTrue(unknown.err().startsWith("unknown option '--what'\n" + GroupBench.USAGE), unknown.err());
     }
 }

@@ -1,5 +1,6 @@
 package io.jipc.bench.rpc;
 
+import io.jipc.bench.MainRun;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -45,5 +46,18 @@ class RpcBenchSmokeTest {
     void badArgumentsAreRefused() throws Exception {
         assertEquals(2, RpcBench.run(new String[] {"--calls", "0"}, System.out));
         assertEquals(2, RpcBench.run(new String[] {"--what"}, System.out));
+    }
+
+    @Test
+    void helpIsTheUsageAndABadValueNamesItsOption() throws Exception {
+        MainRun help = MainRun.of(RpcBench::run, "--help");
+        assertEquals(0, help.exit(), help.err());
+        assertEquals(RpcBench.USAGE + "\n", help.out());
+        MainRun bad = MainRun.of(RpcBench::run, "--size", "40000");
+        assertEquals(2, bad.exit());
+        assertEquals("jipc-bench rpc: --size must be 0 to 32768: 40000\n", bad.err());
+        MainRun notANumber = MainRun.of(RpcBench::run, "--calls", "x");
+        assertEquals(2, notANumber.exit());
+        assertTrue(notANumber.err().startsWith("--calls: not an integer: 'x'\n" + RpcBench.USAGE), notANumber.err());
     }
 }
