@@ -10,6 +10,7 @@ import io.jipc.cli.bench.Link;
 import io.jipc.cli.bench.Mechanisms;
 import io.jipc.cli.bench.Durations;
 import io.jipc.cli.bench.MailboxBench;
+import io.jipc.cli.bench.MechanismResult;
 import io.jipc.cli.bench.RoundsReport;
 import io.jipc.cli.bench.RingBench;
 import io.jipc.cli.bench.SocketBench;
@@ -112,7 +113,11 @@ final class BenchCommand implements Callable<Integer> {
             progressOut.println("wrote " + html);
         }
         System.out.print(json ? AllBenchReport.json(report) : "\n" + AllBenchReport.table(report));
-        return 0;
+        System.out.flush();
+        for (MechanismResult failed : report.failed()) { // exit code 1: a mechanism failed (docs/benchmarks.md)
+            System.err.println("jipc bench: " + failed.mechanism().label() + " " + failed.problem());
+        }
+        return report.failed().isEmpty() ? 0 : 1;
     }
 
     /** Seconds the run takes at most, warm-ups that never settle included, plus JVM starts. */

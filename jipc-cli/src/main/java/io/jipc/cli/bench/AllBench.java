@@ -90,7 +90,14 @@ public final class AllBench {
 
     /** The results of a run, in the order of the mechanisms. */
     public record Report(Settings settings, List<MechanismResult> results, String machine, double seconds) {
+        /** The mechanisms that failed (not those unavailable or beyond their limits), in order. */
+        public List<MechanismResult> failed() {
+            return results.stream().filter(r -> r.problem() != null && r.problem().startsWith(FAILED)).toList();
+        }
     }
+
+    /** How the problem of a mechanism that failed begins. */
+    static final String FAILED = "failed: ";
 
     private final Settings settings;
     private final BenchProgress progress;
@@ -169,6 +176,7 @@ public final class AllBench {
             if (peer == null) {
                 peer = new PeerProcess(AllBenchPeer.class, List.of(), List.of());
             }
+            peer.phase(label + " set-up");
             endpoint = m.open(maxSize, peer);
             told = true;
             peer.tell(m.id() + " " + endpoint.peerArgument());
@@ -176,6 +184,7 @@ public final class AllBench {
             try (Link link = endpoint.link()) {
                 LinkDriver driver = new LinkDriver(label, link);
                 progress.step(label + ": ping-pong");
+                peer.phase(label + " ping-pong");
                 Timing t = settings.timing();
                 if (pingPong) {
                     rtt = driver.pingPong(size, t.pingWarmup(), t.pingMaxWarmup(), t.pingMeasure());
@@ -184,10 +193,12 @@ public final class AllBench {
                 }
                 for (int s : sizes) {
                     progress.step(label + ": one-way " + sizeName(s));
+                    peer.phase(label + " one-way " + sizeName(s));
                     oneWay.add(s == size
                             ? driver.oneWayFor(s, t.oneWayWarmup(), t.oneWayMaxWarmup(), t.oneWayMeasure())
                             : driver.oneWayFor(s, t.extraWarmup().dividedBy(10), t.extraWarmup(), t.extraMeasure()));
                 }
+                peer.phase(label + " end of the one-way phase");
                 driver.endPhase(maxSize);
             }
             if (!pingPong) {
@@ -195,18 +206,20 @@ public final class AllBench {
             }
             return new MechanismResult(m, null, rtt, oneWay, skipped);
         } catch (Exception e) {
+            // the peer's death ends this mechanism's waits (its watcher interrupts them): the cause, if so
+            PeerDiedException death = peer == null ? null : peer.death();
             String output = peer == null ? "" : peer.output();
-            if (told) {
-                closePeer(); // it may be stuck in this mechanism: a fresh peer for the next one
+            if (told || death != null) {
+                closePeer(); // it may be stuck in this mechanism, or dead: a fresh peer for the next one
             }
-            String why = e.getMessage() == null ? e.toString() : e.getMessage();
+            String why = death != null ? death.getMessage() : e.getMessage() == null ? e.toString() : e.getMessage();
             if (why.contains("\n")) {
                 why = why.substring(0, why.indexOf('\n'));
             }
-            if (output.contains("Exception")) {
+            if (death == null && output.contains("Exception")) {
                 why += " (peer: " + output.lines().filter(l -> l.contains("Exception")).findFirst().orElse("") + ")";
             }
-            return new MechanismResult(m, "failed: " + why, rtt, oneWay, skipped);
+            return new MechanismResult(m, FAILED + why, rtt, oneWay, skipped);
         } finally {
             closeEndpoint();
         }
@@ -225,9 +238,19 @@ public final class AllBench {
 
     private void finishPeer() throws InterruptedException {
         if (peer != null) {
-            peer.tell("");
-            peer.await("PEER DONE");
-            peer.waitFor();
+            peer.phase("the end of the run");
+            try {
+                peer.tell("");
+                peer.await("PEER DONE");
+                peer.waitFor();
+            } catch (InterruptedException | RuntimeException e) {
+                PeerDiedException death = peer.death();
+                if (death == null) {
+                    throw e;
+                }
+                death.addSuppressed(e);
+                throw death;
+            }
         }
     }
 

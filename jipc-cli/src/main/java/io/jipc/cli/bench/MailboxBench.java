@@ -163,7 +163,8 @@ public final class MailboxBench {
         BenchResult pipeResult = null;
         PipePairing pairing = null;
         // the peer is told each phase once its objects exist, and they are removed when it ends
-        try (PeerProcess peer = new PeerProcess(BenchPeer.class, List.of(), List.of())) {
+        PeerProcess peer = new PeerProcess(BenchPeer.class, List.of(), List.of());
+        try (peer) {
             for (WaitStrategy strategy : settings.strategies()) {
                 String tag = strategy.name().toLowerCase().replace('_', '-');
                 String label = "mailbox " + tag;
@@ -176,7 +177,7 @@ public final class MailboxBench {
                 if (pairPipe && strategy == WaitStrategy.FUTEX) {
                     start(peer, "pairecho:" + pair[0].name() + ":" + pair[1].name() + ":" + p2c + ":" + c2p
                             + ":" + size);
-                    progress.printf("  %-24s ping-pong, in slices alternating with the pipe's ...%n", label);
+                    step(peer, label, "ping-pong, in slices alternating with the pipe's");
                     PingPongRegimen.Paired paired = pairedWithPipe(label, pair[0], pair[1], p2c, c2p);
                     pingPong = paired.first();
                     pipeResult = paired.second();
@@ -184,13 +185,13 @@ public final class MailboxBench {
                             paired.secondLower());
                 } else {
                     start(peer, "echo:" + pair[0].name() + ":" + pair[1].name());
-                    progress.printf("  %-24s ping-pong ...%n", label);
+                    step(peer, label, "ping-pong");
                     pingPong = pingPong(label, pair[0], pair[1]);
                 }
                 remove(pair);
                 Mailbox[] oneWay = {create(tag + "-in", large), create(tag + "-done", small)};
                 start(peer, "sink:" + oneWay[0].name() + ":" + oneWay[1].name());
-                progress.printf("  %-24s one-way throughput ...%n", label);
+                step(peer, label, "one-way throughput");
                 double[] rate = oneWay(oneWay[0], oneWay[1], warmMessages);
                 remove(oneWay);
                 results.add(pingPong.withThroughput(rate[0], rate[1]));
@@ -205,13 +206,13 @@ public final class MailboxBench {
                 results.add(pipeResult);
             } else if (p2c != null) {
                 start(peer, "pipe:" + p2c + ":" + c2p + ":" + size);
-                progress.printf("  %-24s ping-pong ...%n", PIPE_LABEL);
+                step(peer, PIPE_LABEL, "ping-pong");
                 results.add(pipePingPong(p2c, c2p));
             }
             if (settings.idle()) {
                 Mailbox idleBox = create("idle", MailboxOptions.builder().maxMessageSize(64).capacityBytes(4096).build());
                 start(peer, "idle:" + idleBox.name());
-                progress.printf("  %-24s idle CPU ...%n", "blocked receiver");
+                step(peer, "blocked receiver", "idle CPU");
                 idleCpu = idleCpu(peer.pid(), idleBox);
                 remove(new Mailbox[] {idleBox});
             }
@@ -219,8 +220,16 @@ public final class MailboxBench {
             peer.await("PEER DONE");
             removeFinishedUnbounded();
             peer.waitFor();
+        } catch (Exception e) {
+            throw peer.deathOr(e); // if the peer died, that is the cause, whatever wait it ended
         }
         return new Report(settings, results, idleCpu, Machine.describe(), pairing);
+    }
+
+    /** Prints the step {@code what} of {@code label} and names it as the phase a peer's death is reported in. */
+    private void step(PeerProcess peer, String label, String what) {
+        peer.phase(label + " " + what);
+        progress.printf("  %-24s %s ...%n", label, what);
     }
 
     /**
@@ -329,7 +338,7 @@ public final class MailboxBench {
         BenchResult result = new BenchResult(feature.label, null, 0, 0, 0);
         if (boxes[0] != null) {
             start(peer, "echo:" + boxes[0].name() + ":" + boxes[1].name());
-            progress.printf("  %-24s ping-pong ...%n", feature.label);
+            step(peer, feature.label, "ping-pong");
             try (RoleBinding sending = boxes[0].bindSender(); RoleBinding receiving = boxes[1].bindReceiver()) {
                 result = pingPong(feature.label,
                         m -> boxes[0].put(m, feature.priority(m.get(ValueLayout.JAVA_LONG, 0))), boxes[1]::take);
@@ -337,7 +346,7 @@ public final class MailboxBench {
             remove(new Mailbox[] {boxes[0], boxes[1]});
         }
         start(peer, "count:" + boxes[2].name() + ":" + boxes[3].name());
-        progress.printf("  %-24s one-way throughput ...%n", feature.label);
+        step(peer, feature.label, "one-way throughput");
         long messages = feature.oneWayMessages(settings.messages());
         int producers = feature == Feature.FOUR_PRODUCERS ? 4 : 1;
         Mailbox in = boxes[2];
@@ -362,8 +371,13 @@ public final class MailboxBench {
                     }
                 }));
             }
-            for (Thread thread : threads) {
-                thread.join();
+            try {
+                for (Thread thread : threads) {
+                    thread.join();
+                }
+            } catch (InterruptedException e) {
+                threads.forEach(Thread::interrupt); // the peer died: their puts end too
+                throw e;
             }
             endRound(in::put, done, count);
         }, Math.min(warmMessages, warmMessages(messages)), messages, settings.warmup(), settings.maxWarmup(),
@@ -472,17 +486,20 @@ public final class MailboxBench {
         Mailbox done = create("unbounded-done", MailboxOptions.builder().maxMessageSize(8).capacityBytes(64 * 1024)
                 .build());
         start(peer, "uecho:" + boxes[0].name() + ":" + boxes[1].name());
-        progress.printf("  %-24s ping-pong ...%n", label);
+        step(peer, label, "ping-pong");
         BenchResult pingPong = pingPong(label, boxes[0]::put, boxes[1]::take);
         finished(boxes[0], boxes[1]);
         start(peer, "usink:" + boxes[2].name() + ":" + done.name());
-        progress.printf("  %-24s one-way throughput ...%n", label);
+        step(peer, label, "one-way throughput");
         UnboundedMailbox in = boxes[2];
         MemorySegment message = Arena.ofAuto().allocate(settings.size(), 8);
         double[] oneWay = OneWayRegimen.measure(count -> {
             for (long i = 0; i < count; i++) {
                 message.set(ValueLayout.JAVA_LONG, 0, i);
                 while (!in.offer(message)) {
+                    if (Thread.interrupted()) {
+                        throw new InterruptedException(); // the peer died: no segment will be retired
+                    }
                     Thread.yield(); // at the ceiling: the peer retires a segment soon
                 }
             }

@@ -2,6 +2,7 @@ package io.jipc.cli.bench;
 
 import io.jipc.pipe.ChildProcess;
 import io.jipc.pipe.Command;
+import io.jipc.pipe.ExitStatus;
 import io.jipc.pipe.PipeChannel;
 import io.jipc.pipe.Redirect;
 import io.jipc.platform.JavaCommand;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -31,6 +33,18 @@ import java.util.concurrent.TimeUnit;
  * {@link ProcessHandle#onExit()}, which the JDK polls for a process that is not its own child, at
  * intervals growing from 0.3 s to 5 s: seconds after the exit), and {@link #close()}
  * kills it if it still runs.
+ *
+ * <h2>When the peer dies</h2>
+ * A watcher thread waits for the child's exit ({@link ChildProcess#waitFor()}: a {@code pidfd},
+ * no polling, nothing in the measured loops). If the child ends before it printed
+ * {@code PEER DONE} and before {@link #close()}, the peer <em>died</em>: the watcher interrupts the
+ * thread that started it (the measuring thread), whose waits end at once (a mailbox or circular
+ * buffer's {@code take}/{@code put} with {@link InterruptedException}, whatever the wait strategy;
+ * a pipe's read sees end of file anyway). The benchmark then asks {@link #death()} (or
+ * {@link #checkAlive}) for a {@link PeerDiedException} naming the pid, how the child ended and the
+ * {@linkplain #phase phase}, e.g. {@code the peer process 1234 died (killed by signal 9) during
+ * mailbox futex ping-pong}. Only the starting thread may call {@link #death()}, {@link #phase},
+ * {@link #await} and {@link #tell}.
  */
 public final class PeerProcess implements AutoCloseable {
     private static final String EOF = "\u0000EOF";
@@ -38,8 +52,19 @@ public final class PeerProcess implements AutoCloseable {
     private final ChildProcess process;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final StringBuffer output = new StringBuffer();
+    private final Thread starter = Thread.currentThread();
+    private final CountDownLatch watched = new CountDownLatch(1);
     private PipeChannel channel;
     private volatile boolean gone;
+    /** The reader saw {@code PEER DONE}: an exit after it is the normal end. */
+    private volatile boolean finished;
+    private volatile String phase = "start-up";
+    /** Guarded by this: {@link #close()} has begun (the child's end is no death then). */
+    private boolean closing;
+    /** How the child ended if it died (see the class comment); set once by the watcher, under this. */
+    private volatile ExitStatus died;
+    /** Whether the watcher interrupted the starting thread (and {@link #death()} has not cleared it yet). */
+    private boolean interrupted;
 
     /** Starts {@code main} with {@code args} in a child JVM. */
     public PeerProcess(Class<?> main, List<String> extraJvmArgs, List<String> args) throws IOException {
@@ -50,12 +75,15 @@ public final class PeerProcess implements AutoCloseable {
         command.args(args);
         process = PipeChannel.prepare(Command.of(command.toList()))
                 .stdin(Redirect.PIPE).stdout(Redirect.PIPE).stderr(Redirect.TO_STDOUT).start();
-        Thread.ofPlatform().daemon().name("jipc-bench-peer-output").start(() -> {
-            try (BufferedReader reader = new BufferedReader(
+        Thread reader = Thread.ofPlatform().daemon().name("jipc-bench-peer-output").start(() -> {
+            try (BufferedReader in = new BufferedReader(
                     new InputStreamReader(process.stdout().asInputStream(), StandardCharsets.UTF_8))) {
                 String line;
-                while ((line = reader.readLine()) != null) {
+                while ((line = in.readLine()) != null) {
                     output.append(line).append('\n');
+                    if (line.equals("PEER DONE")) {
+                        finished = true;
+                    }
                     lines.add(line);
                 }
             } catch (IOException | RuntimeException ignored) {
@@ -64,6 +92,82 @@ public final class PeerProcess implements AutoCloseable {
             gone = true;
             lines.add(EOF);
         });
+        Thread.ofPlatform().daemon().name("jipc-bench-peer-watcher").start(() -> {
+            try {
+                ExitStatus status = process.waitFor();
+                reader.join(); // its output is all read: PEER DONE was seen if it was printed
+                synchronized (this) {
+                    if (!closing && !finished) {
+                        died = status;
+                        interrupted = true;
+                        starter.interrupt(); // ends the measuring thread's waits
+                    }
+                }
+            } catch (InterruptedException | RuntimeException stopped) {
+                // closed meanwhile
+            } finally {
+                watched.countDown();
+            }
+        });
+    }
+
+    /**
+     * Names what the benchmark does now, for the message of a {@link PeerDiedException} (e.g.
+     * {@code mailbox futex ping-pong}). A volatile write, outside the measured loops.
+     */
+    public void phase(String phase) {
+        this.phase = phase;
+    }
+
+    /**
+     * If the peer died (see the class comment): the exception that says so, and the interrupt the
+     * watcher sent to this thread is cleared. A failure seen by the benchmark (end of file, a
+     * broken pipe) can come just before the child's exit: unless the peer has finished, this waits
+     * for the watcher to tell, up to 2 s once the peer's output has ended, else up to 1 s (a
+     * failure that is not the peer's costs that second). Null if the peer did not die.
+     */
+    public PeerDiedException death() {
+        if (!finished) {
+            try {
+                if (!watched.await(gone ? 2000 : 1000, TimeUnit.MILLISECONDS)) {
+                    return null;
+                }
+            } catch (InterruptedException e) {
+                synchronized (this) {
+                    if (!interrupted) {
+                        Thread.currentThread().interrupt(); // not the watcher's: keep it
+                        return null;
+                    }
+                    interrupted = false; // the watcher's, consumed: it has recorded the death
+                }
+            }
+        }
+        ExitStatus status;
+        synchronized (this) {
+            status = died;
+            if (status != null && interrupted && Thread.currentThread() == starter) {
+                interrupted = false;
+                Thread.interrupted(); // the watcher's interrupt has done its work
+            }
+        }
+        if (status == null) {
+            return null;
+        }
+        String out = output.toString();
+        String peerException = out.lines().filter(l -> l.contains("Exception") || l.contains("Error"))
+                .findFirst().map(l -> " (peer: " + l.strip() + ")").orElse("");
+        return new PeerDiedException("the peer process " + pid() + " died (" + status + ") during " + phase
+                + peerException, out);
+    }
+
+    /** {@link #death()} if the peer died, else {@code failure}: what a benchmark that failed throws. */
+    public Exception deathOr(Exception failure) {
+        PeerDiedException death = death();
+        if (death == null) {
+            return failure;
+        }
+        death.addSuppressed(failure);
+        return death;
     }
 
     /** Whether the peer's output ended (it exited or crashed). Cheap: a volatile read. */
@@ -71,9 +175,17 @@ public final class PeerProcess implements AutoCloseable {
         return gone;
     }
 
-    /** Fails with the peer's output so far if it is gone. */
+    /**
+     * Fails if the peer is gone: with {@link #death()} (the phase set to {@code doing}) if it
+     * died, else with its output so far.
+     */
     public void checkAlive(String doing) {
         if (gone) {
+            phase(doing);
+            PeerDiedException death = death();
+            if (death != null) {
+                throw death;
+            }
             throw new IllegalStateException("benchmark peer exited while " + doing + ":\n" + output);
         }
     }
@@ -111,7 +223,7 @@ public final class PeerProcess implements AutoCloseable {
 
     /** Waits for the peer to exit with status 0. */
     public void waitFor() throws InterruptedException {
-        Optional<io.jipc.pipe.ExitStatus> status = process.waitFor(Duration.ofMinutes(1));
+        Optional<ExitStatus> status = process.waitFor(Duration.ofMinutes(1));
         if (status.isEmpty() || !status.get().success()) {
             throw new IllegalStateException("benchmark peer did not finish cleanly (" + status.map(Object::toString)
                     .orElse("still running") + "):\n" + output);
@@ -122,11 +234,26 @@ public final class PeerProcess implements AutoCloseable {
         return output.toString();
     }
 
-    /** Kills the peer if it still runs, reaps it and closes the pipes to it. */
+    /**
+     * Kills the peer if it still runs, reaps it and closes the pipes to it; its end is no death
+     * then. A peer whose output has ended without {@code PEER DONE} is dying on its own: its death
+     * is recorded first (waiting up to 2 s for its exit), so that {@link #death()} tells it after
+     * the close too.
+     */
     @Override
-    public synchronized void close() {
-        if (channel != null) {
-            channel.close();
+    public void close() {
+        if (gone && !finished) {
+            try {
+                watched.await(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        synchronized (this) {
+            closing = true;
+            if (channel != null) {
+                channel.close();
+            }
         }
         process.close();
     }

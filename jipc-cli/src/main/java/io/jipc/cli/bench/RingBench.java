@@ -66,16 +66,11 @@ public final class RingBench {
              PeerProcess peer = new PeerProcess(BenchPeer.class, List.of(), List.of(
                      "ringecho:" + prefix + "-ping:" + prefix + "-pong",
                      "ringsink:" + prefix + "-in:" + prefix + "-done"))) {
-            String label = "circular buffer";
-            peer.await("ringecho");
-            progress.printf("  %-24s ping-pong ...%n", label);
-            BenchResult pingPong = pingPong(label, ping, pong);
-            peer.await("ringsink");
-            progress.printf("  %-24s one-way throughput ...%n", label);
-            double[] oneWay = oneWay(in, done);
-            peer.await("PEER DONE");
-            peer.waitFor();
-            return new Report(settings, List.of(pingPong.withThroughput(oneWay[0], oneWay[1])), Machine.describe());
+            try {
+                return measure(peer, ping, pong, in, done);
+            } catch (Exception e) {
+                throw peer.deathOr(e); // if the peer died (its watcher interrupted the waits), that is the cause
+            }
         } finally {
             cleanUp();
             try {
@@ -84,6 +79,22 @@ public final class RingBench {
                 // the hook runs anyway
             }
         }
+    }
+
+    private Report measure(PeerProcess peer, CircularBuffer ping, CircularBuffer pong, CircularBuffer in,
+                           CircularBuffer done) throws Exception {
+        String label = "circular buffer";
+        peer.await("ringecho");
+        peer.phase(label + " ping-pong");
+        progress.printf("  %-24s ping-pong ...%n", label);
+        BenchResult pingPong = pingPong(label, ping, pong);
+        peer.await("ringsink");
+        peer.phase(label + " one-way throughput");
+        progress.printf("  %-24s one-way throughput ...%n", label);
+        double[] oneWay = oneWay(in, done);
+        peer.await("PEER DONE");
+        peer.waitFor();
+        return new Report(settings, List.of(pingPong.withThroughput(oneWay[0], oneWay[1])), Machine.describe());
     }
 
     /**
