@@ -2,6 +2,7 @@ package io.jipc.bench.aeron;
 
 import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
+import io.jipc.JipcException;
 import io.jipc.bench.ShmDirs;
 import io.jipc.cli.bench.ClockTick;
 import io.jipc.cli.bench.Machine;
@@ -26,9 +27,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Round trips of several transports interleaved in one pair of processes: each block of the run
@@ -62,7 +61,6 @@ import java.util.concurrent.locks.LockSupport;
 public final class Interleaved implements Callable<Integer> {
     private static final String ROOT_PREFIX = "jipc-interleaved-";
     private static final AtomicInteger RUNS = new AtomicInteger();
-    private static final long PEER_EXIT_GRACE_MILLIS = 2000;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
     boolean help;
@@ -110,6 +108,13 @@ public final class Interleaved implements Callable<Integer> {
         CommandLine command = new CommandLine(new Interleaved(out, err));
         command.setOut(new PrintWriter(out, true));
         command.setErr(new PrintWriter(err, true));
+        command.setExecutionExceptionHandler((failure, line, parsed) -> {
+            if (failure instanceof JipcException) { // a dead peer (PeerDiedException), a failure of the system
+                err.println("jipc-bench interleaved: " + failure.getMessage());
+                return 1;
+            }
+            throw failure; // a bug: the stack trace
+        });
         return command.execute(args);
     }
 
@@ -221,27 +226,13 @@ public final class Interleaved implements Callable<Integer> {
             specs.forEach(spec -> args.add(spec.toString()));
             try (PeerProcess peer = new PeerProcess(InterleavedPeer.class, jvmArgs, args)) {
                 peer.await("echo");
-                Thread main = Thread.currentThread();
-                Thread watchdog = Thread.ofPlatform().daemon().name("jipc-bench-interleaved-watchdog").start(() -> {
-                    try {
-                        while (!peer.gone()) {
-                            Thread.sleep(100);
-                        }
-                        main.interrupt(); // ends the waits of the round trip in progress
-                    } catch (InterruptedException done) {
-                        // the run is over
-                    }
-                });
+                peer.phase("the measured blocks");
+                // if the peer dies, its watcher interrupts this thread: the waits of the round trip in progress end
                 Result[] results;
                 try {
                     results = run(transports, peer);
                 } catch (InterruptedException | RuntimeException e) {
-                    // a pipe's end of file or EPIPE can come before the peer's output has ended
-                    awaitGone(peer);
-                    peer.checkAlive("echoing"); // names the peer's failure if that was the cause
-                    throw e;
-                } finally {
-                    stop(watchdog); // before the peer exits normally, so that its exit is not taken for a failure
+                    throw peer.deathOr(e); // names the peer's death if that was the cause
                 }
                 peer.await("PEER DONE");
                 peer.waitFor();
@@ -266,33 +257,12 @@ public final class Interleaved implements Callable<Integer> {
         }
     }
 
-    /** Waits up to {@value #PEER_EXIT_GRACE_MILLIS} ms for the peer to be seen gone (not interruptible). */
-    private static void awaitGone(PeerProcess peer) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PEER_EXIT_GRACE_MILLIS);
-        while (!peer.gone() && System.nanoTime() - deadline < 0) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-        }
-    }
-
     private static void restore(String property, String previous) {
         if (previous == null) {
             System.clearProperty(property);
         } else {
             System.setProperty(property, previous);
         }
-    }
-
-    /** Stops the watchdog and clears an interrupt it may have sent this thread just before. */
-    private static void stop(Thread watchdog) {
-        watchdog.interrupt();
-        while (watchdog.isAlive()) {
-            try {
-                watchdog.join();
-            } catch (InterruptedException sentByTheWatchdog) {
-                // it interrupted this thread before it stopped: wait for it again
-            }
-        }
-        Thread.interrupted();
     }
 
     private Result[] run(List<InterleavedTransport> transports, PeerProcess peer) throws InterruptedException {

@@ -167,6 +167,7 @@ class InterleavedSmokeTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int[] status = {-1};
+        long[] killed = {0};
         Thread runner;
         try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
              PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
@@ -186,12 +187,15 @@ class InterleavedSmokeTest {
                     "no peer among the children " + ProcessHandle.current().children().map(p -> p.pid() + " "
                             + p.info().commandLine().orElse("?")).toList() + "; the run is "
                             + (runner.isAlive() ? "alive" : "over, status " + status[0]) + ":\n" + out + err));
+            killed[0] = peer.pid();
             peer.destroyForcibly();
             runner.join(TimeUnit.SECONDS.toMillis(60));
         }
         assertFalse(runner.isAlive(), "the run did not end after its peer was killed");
         assertEquals(1, status[0], () -> "exit status; stderr:\n" + err);
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("benchmark peer exited while echoing"), err::toString);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("jipc-bench interleaved: the peer process "
+                + killed[0] + " died (killed by signal 9) during the measured blocks"), err::toString);
+        assertFalse(err.toString(StandardCharsets.UTF_8).contains("\tat "), () -> "a stack trace:\n" + err);
 
         long pid = ProcessHandle.current().pid();
         assertFalse(Files.exists(Path.of("/dev/shm", "jipc-interleaved-" + pid)), "the private jipc root is still there");
