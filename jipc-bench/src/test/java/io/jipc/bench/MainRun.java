@@ -4,6 +4,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * One run of a benchmark main's {@code run(args, out)} in this JVM, its standard output (the
  * {@code out} given) and standard error captured. Swaps {@code System.err} for the run: tests that
@@ -31,5 +34,19 @@ public record MainRun(int exit, String out, String err) {
         } finally {
             System.setErr(err);
         }
+    }
+
+    /** Asserts that {@code main} given {@code helpFlag} prints exactly {@code usage} and ends with exit code 0. */
+    public static void assertHelpIsUsage(Main main, String usage, String helpFlag) throws Exception {
+        MainRun help = of(main, helpFlag);
+        assertEquals(0, help.exit(), help.err());
+        assertEquals(usage + "\n", help.out());
+    }
+
+    /** Asserts that {@code main} given {@code args} is a usage error (exit code 2) that begins with {@code err}. */
+    public static void assertUsageError(Main main, String err, String... args) throws Exception {
+        MainRun bad = of(main, args);
+        assertEquals(2, bad.exit(), bad.err());
+        assertTrue(bad.err().startsWith(err), bad.err());
     }
 }

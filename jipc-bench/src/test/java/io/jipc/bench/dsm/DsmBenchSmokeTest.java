@@ -53,10 +53,7 @@ class DsmBenchSmokeTest {
         assertEquals(2, DsmBench.run(new String[] {"--sections"}, System.out));
         assertEquals(2, DsmBench.run(new String[] {"--what"}, System.out));
         assertEquals(2, DsmBench.run(new String[] {"--keep-locks", "2"}, System.out));
-        MainRun bad = MainRun.of(DsmBench::run, "--keep-locks", "2");
-        assertEquals("jipc-bench dsm: --keep-locks must be 0 to 1: 2\n", bad.err());
-        MainRun help = MainRun.of(DsmBench::run, "--help");
-        assertEquals(0, help.exit(), help.err());
-        assertEquals(DsmBench.USAGE + "\n", help.out());
+        MainRun.assertUsageError(DsmBench::run, "jipc-bench dsm: --keep-locks must be 0 to 1: 2\n", "--keep-locks", "2");
+        MainRun.assertHelpIsUsage(DsmBench::run, DsmBench.USAGE, "--help");
     }
 }

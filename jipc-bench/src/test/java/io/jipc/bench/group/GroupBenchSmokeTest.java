@@ -63,13 +63,8 @@ class GroupBenchSmokeTest {
 
     @Test
     void helpIsTheUsageAndABadValueNamesItsOption() throws Exception {
-        MainRun help = MainRun.of(GroupBench::run, "-h");
-        assertEquals(0, help.exit(), help.err());
-        assertEquals(GroupBench.USAGE + "\n", help.out());
-        MainRun bad = MainRun.of(GroupBench::run, "--messages", "0");
-        assertEquals(2, bad.exit());
-        assertEquals("jipc-bench group: --messages must be at least 1: 0\n", bad.err());
-        MainRun unknown = MainRun.of(GroupBench::run, "--what", "1");
-        assertTrue(unknown.err().startsWith("unknown option '--what'\n" + GroupBench.USAGE), unknown.err());
+        MainRun.assertHelpIsUsage(GroupBench::run, GroupBench.USAGE, "-h");
+        MainRun.assertUsageError(GroupBench::run, "jipc-bench group: --messages must be at least 1: 0\n", "--messages", "0");
+        MainRun.assertUsageError(GroupBench::run, "unknown option '--what'\n" + GroupBench.USAGE, "--what", "1");
     }
 }

@@ -50,14 +50,8 @@ class RpcBenchSmokeTest {
 
     @Test
     void helpIsTheUsageAndABadValueNamesItsOption() throws Exception {
-        MainRun help = MainRun.of(RpcBench::run, "--help");
-        assertEquals(0, help.exit(), help.err());
-        assertEquals(RpcBench.USAGE + "\n", help.out());
-        MainRun bad = MainRun.of(RpcBench::run, "--size", "40000");
-        assertEquals(2, bad.exit());
-        assertEquals("jipc-bench rpc: --size must be 0 to 32768: 40000\n", bad.err());
-        MainRun notANumber = MainRun.of(RpcBench::run, "--calls", "x");
-        assertEquals(2, notANumber.exit());
-        assertTrue(notANumber.err().startsWith("--calls: not an integer: 'x'\n" + RpcBench.USAGE), notANumber.err());
+        MainRun.assertHelpIsUsage(RpcBench::run, RpcBench.USAGE, "--help");
+        MainRun.assertUsageError(RpcBench::run, "jipc-bench rpc: --size must be 0 to 32768: 40000\n", "--size", "40000");
+        MainRun.assertUsageError(RpcBench::run, "--calls: not an integer: 'x'\n" + RpcBench.USAGE, "--calls", "x");
     }
 }
