@@ -2,7 +2,7 @@ package io.jipc.bench.aeron;
 
 import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
-import io.jipc.JipcException;
+import io.jipc.bench.OneLineFailures;
 import io.jipc.bench.ShmDirs;
 import io.jipc.cli.bench.ClockTick;
 import io.jipc.cli.bench.Machine;
@@ -108,13 +108,7 @@ public final class Interleaved implements Callable<Integer> {
         CommandLine command = new CommandLine(new Interleaved(out, err));
         command.setOut(new PrintWriter(out, true));
         command.setErr(new PrintWriter(err, true));
-        command.setExecutionExceptionHandler((failure, line, parsed) -> {
-            if (failure instanceof JipcException) { // a dead peer (PeerDiedException), a failure of the system
-                err.println("jipc-bench interleaved: " + failure.getMessage());
-                return 1;
-            }
-            throw failure; // a bug: the stack trace
-        });
+        command.setExecutionExceptionHandler(OneLineFailures.handler("interleaved", err)); // a dead peer: one line
         return command.execute(args);
     }
 

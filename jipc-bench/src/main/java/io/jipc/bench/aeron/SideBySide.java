@@ -1,6 +1,7 @@
 package io.jipc.bench.aeron;
 
 import io.jipc.WaitStrategy;
+import io.jipc.bench.OneLineFailures;
 import io.jipc.cli.bench.BenchResult;
 import io.jipc.cli.bench.Durations;
 import io.jipc.cli.bench.Machine;
@@ -122,6 +123,7 @@ public final class SideBySide implements Callable<Integer> {
         CommandLine command = new CommandLine(new SideBySide(out, err));
         command.setOut(new PrintWriter(out, true));
         command.setErr(new PrintWriter(err, true));
+        command.setExecutionExceptionHandler(OneLineFailures.handler("aeron", err)); // a dead peer: one line
         return command.execute(args);
     }
 

@@ -1,8 +1,7 @@
 package io.jipc.bench.dsm;
 
 import io.jipc.bench.IntOptions;
-import java.util.Map;
-
+import io.jipc.bench.OneLineFailures;
 import io.jipc.cli.bench.PeerProcess;
 import io.jipc.dsm.DsmOptions;
 import io.jipc.dsm.RegionHome;
@@ -20,6 +19,7 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * {@code bin/jipc-bench dsm}: replicated regions ({@link ReplicatedRegion}, jipc-dsm) between two
@@ -77,7 +77,7 @@ public final class DsmBench {
     }
 
     public static void main(String[] args) throws Exception {
-        System.exit(run(args, System.out));
+        System.exit(OneLineFailures.exitCode("dsm", () -> run(args, System.out))); // a dead peer, a stop: one line
     }
 
     /** What both processes run with (given to the peer on its command line after the home's address). */
@@ -161,22 +161,27 @@ public final class DsmBench {
             String where = address.getAddress().getHostAddress() + ":" + address.getPort();
             try (PeerProcess peer = new PeerProcess(DsmBenchPeer.class, List.of("--enable-native-access=ALL-UNNAMED"),
                     settings.toArgs(where))) {
-                Runnable peerAlive = () -> peer.checkAlive("replica A waited for replica B");
-                peer.await("opened");
-                out.printf(Locale.ROOT, "%-36s %9s %9s %9s %12s%n", "operation", "p50 (µs)", "p90 (µs)", "p99 (µs)",
-                        "ops/s");
-                row(out, "write section, 8 B changed", writeSections(a.write(), settings));
-                row(out, "ping-pong A->B->A, 2 sections", pingPongA(a.pingPong(), settings, peerAlive));
-                out.printf(Locale.ROOT, "%-36s %9s %12s %12s%n", "throughput", "sections", "sections/s", "MB/s at B");
-                int[] pass = {0};
-                throughputRow(out, "4 KiB region, 8 B per section", Long.BYTES,
-                        n -> throughputA(a.small(), a.done(), n, ++pass[0], false, peerAlive),
-                        settings.warmup(), settings.sections());
-                throughputRow(out, "1 MiB region, all rewritten", LARGE_REGION,
-                        n -> throughputA(a.large(), a.done(), n, ++pass[0], true, peerAlive),
-                        settings.largeWarmup(), settings.largeSections());
-                peer.await("PEER DONE");
-                peer.waitFor();
+                try {
+                    Runnable peerAlive = () -> peer.checkAlive("replica A waited for replica B");
+                    peer.await("opened");
+                    peer.phase("the region's operations");
+                    out.printf(Locale.ROOT, "%-36s %9s %9s %9s %12s%n", "operation", "p50 (µs)", "p90 (µs)", "p99 (µs)",
+                            "ops/s");
+                    row(out, "write section, 8 B changed", writeSections(a.write(), settings));
+                    row(out, "ping-pong A->B->A, 2 sections", pingPongA(a.pingPong(), settings, peerAlive));
+                    out.printf(Locale.ROOT, "%-36s %9s %12s %12s%n", "throughput", "sections", "sections/s", "MB/s at B");
+                    int[] pass = {0};
+                    throughputRow(out, "4 KiB region, 8 B per section", Long.BYTES,
+                            n -> throughputA(a.small(), a.done(), n, ++pass[0], false, peerAlive),
+                            settings.warmup(), settings.sections());
+                    throughputRow(out, "1 MiB region, all rewritten", LARGE_REGION,
+                            n -> throughputA(a.large(), a.done(), n, ++pass[0], true, peerAlive),
+                            settings.largeWarmup(), settings.largeSections());
+                    peer.await("PEER DONE");
+                    peer.waitFor();
+                } catch (Exception failure) { // a peer that died interrupts this thread (its watcher): say so
+                    throw peer.deathOr(failure);
+                }
             }
         }
         return 0;

@@ -1,8 +1,8 @@
 package io.jipc.bench.group;
 
 import io.jipc.bench.IntOptions;
-import java.util.Map;
-
+import io.jipc.bench.OneLineFailures;
+import io.jipc.cli.bench.PeerDiedException;
 import io.jipc.cli.bench.PeerProcess;
 import io.jipc.group.GroupMessage;
 import io.jipc.group.GroupOptions;
@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * {@code bin/jipc-bench group}: process groups ({@link ProcessGroup}) of {@code --members} processes
@@ -55,7 +56,7 @@ public final class GroupBench {
     }
 
     public static void main(String[] args) throws Exception {
-        System.exit(run(args, System.out));
+        System.exit(OneLineFailures.exitCode("group", () -> run(args, System.out))); // a dead peer, a stop: one line
     }
 
     /** What every member runs with (given to the peers on their command line). */
@@ -112,6 +113,7 @@ public final class GroupBench {
                 }
                 for (PeerProcess peer : peers) {
                     peer.await("joined");
+                    peer.phase("the group's operations");
                 }
                 out.printf(Locale.ROOT, "%-30s %9s %9s %9s %10s %12s%n", "operation", "p50 (µs)", "p90 (µs)",
                         "p99 (µs)", "p99.9 (µs)", "ops/s");
@@ -133,6 +135,15 @@ public final class GroupBench {
                 for (PeerProcess peer : peers) {
                     peer.waitFor();
                 }
+            } catch (Exception failure) {
+                // a peer that died interrupts this thread (its watcher), or breaks the operation: say which
+                for (PeerProcess peer : peers) {
+                    failure = peer.deathOr(failure);
+                    if (failure instanceof PeerDiedException) {
+                        break;
+                    }
+                }
+                throw failure;
             } finally {
                 for (PeerProcess peer : peers) {
                     peer.close(); // kills a peer that still runs
