@@ -320,7 +320,7 @@ final class MemberTable implements AutoCloseable {
 
     /** Sleeps while the membership sequence is {@code sequence}, at most until the deadline. */
     void sleep(int sequence, long deadlineNanos) throws InterruptedException {
-        Futex.await(sequenceAddress, sequence, deadlineNanos);
+        Futex.await(memory, sequenceAddress, sequence, deadlineNanos);
     }
 
     private void changed() {

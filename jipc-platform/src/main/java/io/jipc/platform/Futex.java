@@ -1,5 +1,6 @@
 package io.jipc.platform;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -85,6 +86,38 @@ public final class Futex {
         }
         if (Thread.interrupted()) {
             throw new InterruptedException();
+        }
+    }
+
+    /**
+     * As {@link #await(long, int, long)}, for a word inside {@code memory}, a mapping that another
+     * thread of this process may close (unmap) while this one waits or is about to: an interrupt seen
+     * once {@code memory} is closed throws {@link IllegalStateException} (the JDK's exception for an
+     * access to closed memory, which callers already take for "closed under me"), leaving the
+     * thread's interrupt status set, instead of {@link InterruptedException}.
+     *
+     * <p>Why: when a thread closes a shared arena while another thread is inside an access of its
+     * memory, the JDK (22 and later) stops that access with an asynchronous exception and, for a
+     * platform thread, also sets its interrupt status, although nobody called {@code interrupt()}
+     * (measured on JDK 25: in about 2 % of such closes; a virtual thread is only unparked). A caller
+     * whose last access took that hit and then came here would report the other thread's close as
+     * an interruption. The status stays set because it may also be a real interrupt: only the
+     * thread's owner can tell.
+     *
+     * @throws IllegalStateException if interrupted after {@code memory} was closed
+     * @throws InterruptedException  if interrupted before or while waiting, {@code memory} open
+     */
+    public static void await(MemorySegment memory, long address, int expected, long deadlineNanos)
+            throws InterruptedException {
+        try {
+            await(address, expected, deadlineNanos);
+        } catch (InterruptedException e) {
+            if (memory.scope().isAlive()) {
+                throw e;
+            }
+            Thread.currentThread().interrupt(); // the status await() took: it may be a real interrupt too
+            throw new IllegalStateException("Already closed: the memory of a futex word was unmapped while"
+                    + " this thread waited on it", e);
         }
     }
 

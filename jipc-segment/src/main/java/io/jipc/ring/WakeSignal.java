@@ -103,9 +103,15 @@ public final class WakeSignal {
         return deadlineNanos;
     }
 
-    /** Sleeps until the signal word moves past {@code signal} (or a slice, deadline or interrupt ends the sleep). */
+    /**
+     * Sleeps until the signal word moves past {@code signal} (or a slice, deadline or interrupt ends the sleep).
+     *
+     * @throws IllegalStateException if interrupted once the memory was closed (unmapped by another
+     *                               thread): the close, not an interruption; the status is left set
+     *                               ({@link Futex#await(MemorySegment, long, int, long)})
+     */
     public void await(int signal, long deadlineNanos) throws InterruptedException {
-        Futex.await(signalAddress, signal, sleepDeadline(deadlineNanos));
+        Futex.await(segment, signalAddress, signal, sleepDeadline(deadlineNanos));
     }
 
     /** Wakes the sleepers if any announced themselves. Call after the publishing volatile store. */

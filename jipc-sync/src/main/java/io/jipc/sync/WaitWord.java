@@ -72,7 +72,7 @@ final class WaitWord {
 
     /** Sleeps while the sequence is {@code sequence}, at most until the deadline (spurious returns happen). */
     void sleep(int sequence, long deadlineNanos) throws InterruptedException {
-        Futex.await(sequenceAddress, sequence, deadlineNanos);
+        Futex.await(slot, sequenceAddress, sequence, deadlineNanos);
     }
 
     /** Wakes up to {@code count} sleepers if any registered. Call after the releasing read-modify-write. */
