@@ -97,7 +97,7 @@ public final class AeronBench {
     }
 
     private BenchResult runPhases(String label) throws Exception {
-        long warmMessages = MailboxBench.warmMessages(settings.messages());
+        long warmMessages = MailboxBench.warmMessages(settings.messages(), settings.size());
         String channel = AeronIpc.channel(settings.termLength());
         try (MediaDriver driver = MediaDriver.launch(AeronIpc.driverContext(dir));
              Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()))) {

@@ -45,7 +45,8 @@ public final class MailboxBench {
      *                   the warm-up goes on while the timings still change, up to {@code maxWarmup}
      * @param maxWarmup  the longest warm-up of each ping-pong and one-way run
      * @param measure    how long each ping-pong is measured
-     * @param messages   messages of the measured one-way run (rounds of a quarter as many warm it up)
+     * @param messages   messages of the measured one-way run (rounds of a quarter as many warm it up,
+     *                   see {@link #warmMessages})
      * @param capacity   bytes of the one-way mailbox (64 MiB by default, the size of Aeron's default
      *                   term, so that comparisons use the same buffer)
      * @param strategies wait strategies to measure
@@ -144,7 +145,7 @@ public final class MailboxBench {
 
     private Report runPhases() throws Exception {
         int size = settings.size();
-        long warmMessages = warmMessages(settings.messages());
+        long warmMessages = warmMessages(settings.messages(), size);
         long throughputCapacity = Math.max(settings.capacity(), 4L * (size + 16));
         Path p2c = null;
         Path c2p = null;
@@ -380,7 +381,7 @@ public final class MailboxBench {
                 throw e;
             }
             endRound(in::put, done, count);
-        }, Math.min(warmMessages, warmMessages(messages)), messages, settings.warmup(), settings.maxWarmup(),
+        }, Math.min(warmMessages, warmMessages(messages, settings.size())), messages, settings.warmup(), settings.maxWarmup(),
                 settings.size());
         MemorySegment end = Arena.ofAuto().allocate(settings.size(), 8);
         end.set(ValueLayout.JAVA_LONG, 0, OneWayRegimen.END_OF_PHASE);
@@ -525,9 +526,20 @@ public final class MailboxBench {
         }
     }
 
-    /** Messages of one warm-up round of the one-way run. */
-    public static long warmMessages(long measured) {
-        return Math.max(100_000, measured / 4);
+    /** The most payload bytes of one warm-up round of a one-way run (256 MiB). */
+    static final long WARM_ROUND_BYTES = 256L << 20;
+
+    /**
+     * Messages of one warm-up round of a one-way run of {@code measured} messages of {@code size}
+     * bytes: a quarter of the measured round, at least 100,000 (or the whole measured round if it is
+     * smaller: a short run warms up with short rounds), and at most {@link #WARM_ROUND_BYTES} of
+     * payload (at least 16 messages), so that a round of large messages ends in about a second
+     * instead of copying tens of gigabytes.
+     */
+    public static long warmMessages(long measured, int size) {
+        long byCount = Math.max(Math.min(100_000, measured), measured / 4);
+        long byBytes = Math.max(16, WARM_ROUND_BYTES / Math.max(1, size));
+        return Math.max(1, Math.min(byCount, byBytes));
     }
 
     private double[] oneWay(Mailbox in, Mailbox done, long warmMessages) throws Exception {

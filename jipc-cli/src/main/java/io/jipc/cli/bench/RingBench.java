@@ -133,7 +133,7 @@ public final class RingBench {
             if (!done.poll(reply, Duration.ofMinutes(5)) || reply.get(ValueLayout.JAVA_LONG, 0) != count) {
                 throw new IllegalStateException("one-way round of " + count + " items did not complete");
             }
-        }, MailboxBench.warmMessages(settings.messages()), settings.messages(), settings.warmup(), settings.maxWarmup(),
+        }, MailboxBench.warmMessages(settings.messages(), settings.size()), settings.messages(), settings.warmup(), settings.maxWarmup(),
                 settings.size());
         item.set(ValueLayout.JAVA_LONG, 0, OneWayRegimen.END_OF_PHASE);
         in.put(item);

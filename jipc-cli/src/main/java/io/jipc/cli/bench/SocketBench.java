@@ -174,7 +174,7 @@ public final class SocketBench {
                     BenchResult pingPong = driver.pingPong(settings.size(), settings.warmup(),
                             settings.maxWarmup(), settings.measure());
                     progress.printf("  %-24s one-way throughput ...%n", t.label());
-                    Throughput oneWay = driver.oneWay(settings.size(), MailboxBench.warmMessages(settings.messages()),
+                    Throughput oneWay = driver.oneWay(settings.size(), MailboxBench.warmMessages(settings.messages(), settings.size()),
                             settings.messages(), settings.warmup(), settings.maxWarmup());
                     driver.endPhase(settings.size());
                     results.add(pingPong.withThroughput(oneWay.messagesPerSecond(), oneWay.megabytesPerSecond()));

@@ -2,6 +2,8 @@ package io.jipc.cli.bench;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -46,5 +48,26 @@ class WarmupCapTest {
                 1000, 1000, Duration.ofMillis(20), Duration.ofMillis(100), 64);
         assertEquals(2, rate.length);
         assertTrue(rate[0] > 0, "no rate");
+    }
+
+    /**
+     * A warm-up round is a quarter of the measured round, at least 100,000 messages or the measured
+     * round if smaller, and at most 256 MiB of payload (at least 16 messages): before, a round was
+     * never under 100,000 messages, so {@code --size 1g} meant 100 TB of copying per warm-up round.
+     */
+    @ParameterizedTest(name = "{0} messages of {1} bytes: rounds of {2}")
+    @CsvSource({
+        "2000000, 64, 500000",        // a quarter of the default run
+        "1000000, 64, 250000",
+        "200000, 64, 100000",         // at least 100,000
+        "1000, 64, 1000",             // a short run warms up with its own round
+        "1, 64, 1",
+        "2000000, 4096, 65536",       // 256 MiB of payload
+        "2000000, 1048576, 256",
+        "2000000, 1073741824, 16",    // a gigabyte per message: 16 of them
+        "10, 1073741824, 10",
+    })
+    void aWarmUpRoundIsBoundedByTheMeasuredRoundAndByBytes(long measured, int size, long expected) {
+        assertEquals(expected, MailboxBench.warmMessages(measured, size));
     }
 }
