@@ -198,7 +198,7 @@ public final class SideBySide implements Callable<Integer> {
                             + "empty poll)";
                 },
                 AbstractMutableDirectBuffer.SHOULD_BOUNDS_CHECK ? "on" : "off");
-        SideBySideReport report = new SideBySideReport(size, warmupTime, measureTime, messages, aeronConfig,
+        SideBySideReport report = new SideBySideReport(size, warmupTime, maxWarmup, measureTime, messages, aeronConfig,
                 machine, load, started, results);
         out.print(json ? report.json() : "\n" + report.table());
         out.flush();

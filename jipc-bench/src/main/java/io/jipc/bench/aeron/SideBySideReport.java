@@ -2,6 +2,7 @@ package io.jipc.bench.aeron;
 
 import io.jipc.cli.bench.BenchReport;
 import io.jipc.cli.bench.BenchResult;
+import io.jipc.cli.bench.MailboxBench;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.function.ToDoubleFunction;
  *
  * @param size        payload bytes of each message
  * @param warmup      minimum warm-up of each ping-pong
+ * @param maxWarmup   maximum warm-up of each ping-pong and one-way run
  * @param measure     measured time of each ping-pong
  * @param messages    messages of each measured one-way run
  * @param aeronConfig a one-line description of the Aeron configuration
@@ -23,7 +25,7 @@ import java.util.function.ToDoubleFunction;
  * @param started     when the run started (ISO-8601)
  * @param rounds      the rounds, in order (at least one)
  */
-public record SideBySideReport(int size, Duration warmup, Duration measure, long messages, String aeronConfig,
+public record SideBySideReport(int size, Duration warmup, Duration maxWarmup, Duration measure, long messages, String aeronConfig,
                                String machine, String load, String started, List<Round> rounds) {
 
     /** One measurement of both mechanisms; {@code jipcFirst} tells which ran first. */
@@ -79,9 +81,10 @@ public record SideBySideReport(int size, Duration warmup, Duration measure, long
         out.append(String.format(Locale.ROOT, "jipc-bench aeron: %d-byte messages between two processes, jipc mailbox vs Aeron IPC%n", size));
         out.append("machine: ").append(machine).append('\n');
         out.append("started: ").append(started).append(", load average ").append(load).append('\n');
-        out.append(String.format(Locale.ROOT, "ping-pong: %.1f s warm-up (or more, until stable) + %.1f s measured per mechanism; "
-                        + "one-way: %,d messages after warm-up rounds of %,d (until the rate settles)%n",
-                warmup.toMillis() / 1000.0, measure.toMillis() / 1000.0, messages, Math.max(100_000, messages / 4)));
+        out.append(String.format(Locale.ROOT, "ping-pong: %s s warm-up (or more, until stable, at most %s s) + %s s"
+                        + " measured per mechanism; one-way: %,d messages after warm-up rounds of %,d (until the rate"
+                        + " settles)%n", BenchReport.seconds(warmup), BenchReport.seconds(maxWarmup),
+                BenchReport.seconds(measure), messages, MailboxBench.warmMessages(messages, size)));
         out.append("jipc:  single-sender mailboxes with bound sender and receiver, SPIN wait strategy (busy spin),"
                 + " one-way mailbox as large as the Aeron term\n");
         out.append("aeron: ").append(aeronConfig).append('\n');
@@ -198,6 +201,7 @@ public record SideBySideReport(int size, Duration warmup, Duration measure, long
         out.append("  \"started\": ").append(BenchReport.quote(started)).append(",\n");
         out.append("  \"messageSize\": ").append(size).append(",\n");
         out.append("  \"warmupSeconds\": ").append(number(warmup.toMillis() / 1000.0)).append(",\n");
+        out.append("  \"maxWarmupSeconds\": ").append(number(maxWarmup.toMillis() / 1000.0)).append(",\n");
         out.append("  \"measureSeconds\": ").append(number(measure.toMillis() / 1000.0)).append(",\n");
         out.append("  \"messages\": ").append(messages).append(",\n");
         out.append("  \"rounds\": ").append(rounds.size()).append(",\n");

@@ -46,7 +46,7 @@ class SideBySideReportTest {
     }
 
     private static SideBySideReport report(List<SideBySideReport.Round> rounds) {
-        return new SideBySideReport(64, Duration.ofSeconds(1), Duration.ofSeconds(3), 1_000_000, "aeron config",
+        return new SideBySideReport(64, Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(3), 1_000_000, "aeron config",
                 "a machine", "0.1 0.2 0.3", "2026-01-01T00:00:00Z", rounds);
     }
 
@@ -57,11 +57,14 @@ class SideBySideReportTest {
         SideBySideReport r = report(List.of(new SideBySideReport.Round(1, true, jipc, aeron)));
         String table = r.table();
         assertTrue(table.contains("machine: a machine"), table);
+        assertTrue(table.contains("ping-pong: 1.0 s warm-up (or more, until stable, at most 10.0 s) + 3.0 s measured"), table);
+        assertTrue(table.contains("one-way: 1,000,000 messages after warm-up rounds of 250,000"), table);
         assertTrue(table.lines().anyMatch(l -> l.startsWith("jipc mailbox (spin)") && l.contains(micros(200))), table);
         assertTrue(table.lines().anyMatch(l -> l.startsWith("aeron ipc") && l.contains(micros(400))), table);
         assertTrue(table.lines().anyMatch(l -> l.startsWith("jipc / aeron") && l.contains(ratio(200, 400))), table);
         String json = r.json();
         assertTrue(json.contains("\"rounds\": 1"), json);
+        assertTrue(json.contains("\"warmupSeconds\": 1.000,\n  \"maxWarmupSeconds\": 10.000,\n  \"measureSeconds\": 3.000"), json);
         assertTrue(json.contains("{\"id\": \"jipc\", \"round\": 1, \"order\": 1"), json);
         assertTrue(json.contains("{\"id\": \"aeron\", \"round\": 1, \"order\": 2"), json);
         assertTrue(json.contains("\"rttP50\": " + p50Ratio(jipc, aeron)), json);

@@ -216,7 +216,7 @@ public final class BenchReport {
      * one decimal): {@code 0.25}, {@code 1.0}, {@code 1.5}; the JSON's {@link #number} of the same
      * duration reads the same.
      */
-    static String seconds(Duration duration) {
+    public static String seconds(Duration duration) {
         BigDecimal s = BigDecimal.valueOf(duration.toMillis(), 3).stripTrailingZeros();
         return s.scale() < 1 ? s.setScale(1).toPlainString() : s.toPlainString();
     }

@@ -171,6 +171,10 @@ public final class RingBench {
         out.append("  \"benchmark\": \"ring\",\n");
         out.append("  \"machine\": ").append(BenchReport.quote(report.machine())).append(",\n");
         out.append("  \"itemSize\": ").append(s.size()).append(",\n");
+        out.append("  \"warmupSeconds\": ").append(BenchReport.number(s.warmup().toMillis() / 1000.0)).append(",\n");
+        out.append("  \"maxWarmupSeconds\": ").append(BenchReport.number(s.maxWarmup().toMillis() / 1000.0))
+                .append(",\n");
+        out.append("  \"measureSeconds\": ").append(BenchReport.number(s.measure().toMillis() / 1000.0)).append(",\n");
         out.append("  \"capacity\": ").append(s.capacity()).append(",\n");
         out.append("  \"messages\": ").append(s.messages()).append(",\n");
         BenchReport.appendJsonResults(out, report.results());

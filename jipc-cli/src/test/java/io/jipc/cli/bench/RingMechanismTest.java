@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The ring mechanism's item format: a length, then the message; a length the item cannot hold (a
@@ -61,5 +62,15 @@ class RingMechanismTest {
         assertEquals(512, RingMechanism.capacity(4100));
         assertEquals(512, RingMechanism.capacity(8192));
         assertEquals(4, RingMechanism.capacity(1 << 20));
+    }
+
+    /** The JSON states the timing the run had, as bench mailbox's does (it said only sizes and counts). */
+    @Test
+    void theJsonStatesTheWarmUpAndMeasuredSeconds() {
+        RingBench.Settings settings = new RingBench.Settings(64, java.time.Duration.ofMillis(250),
+                java.time.Duration.ofSeconds(10), java.time.Duration.ofMillis(1500), 1000, 4096);
+        String json = RingBench.json(new RingBench.Report(settings, java.util.List.of(), "a machine"));
+        assertTrue(json.contains("\"warmupSeconds\": 0.250,\n  \"maxWarmupSeconds\": 10.000,\n"
+                + "  \"measureSeconds\": 1.500,\n"), json);
     }
 }
