@@ -19,8 +19,8 @@ public final class BenchReport {
         out.append(String.format(Locale.ROOT, "jipc bench mailbox: %d-byte messages between two processes%n", s.size()));
         out.append("machine: ").append(report.machine()).append('\n');
         out.append(String.format(Locale.ROOT, "ping-pong: %s s warm-up (%s s at most) + %s s measured per mechanism;"
-                        + " one-way: %,d messages%n%n", seconds(s.warmup()), seconds(s.maxWarmup()),
-                seconds(s.measure()), s.messages()));
+                        + " one-way: %,d messages through a mailbox of %,d bytes%n%n", seconds(s.warmup()),
+                seconds(s.maxWarmup()), seconds(s.measure()), s.messages(), s.oneWayCapacity()));
         appendRows(out, report.results());
         BenchResult pipe = find(report.results(), "pipe");
         if (pipe != null) {
@@ -94,6 +94,7 @@ public final class BenchReport {
         MailboxBench.Settings s = report.settings();
         StringBuilder out = jsonHeader("mailbox", report.machine(), s.size(), s.warmup(), s.maxWarmup(), s.measure(),
                 s.messages());
+        out.append("  \"capacity\": ").append(s.oneWayCapacity()).append(",\n");
         out.append("  \"idleCpuPercent\": ").append(number(report.idleCpu())).append(",\n");
         MailboxBench.PipePairing pairing = report.pipePairing();
         if (pairing != null) {

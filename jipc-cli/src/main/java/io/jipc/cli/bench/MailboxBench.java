@@ -69,6 +69,11 @@ public final class MailboxBench {
             }
             strategies = List.copyOf(strategies);
         }
+
+        /** Bytes of the one-way mailbox: {@code capacity}, raised to hold at least four messages. */
+        public long oneWayCapacity() {
+            return Math.max(capacity, 4L * (size + 16));
+        }
     }
 
 
@@ -146,7 +151,7 @@ public final class MailboxBench {
     private Report runPhases() throws Exception {
         int size = settings.size();
         long warmMessages = warmMessages(settings.messages(), size);
-        long throughputCapacity = Math.max(settings.capacity(), 4L * (size + 16));
+        long throughputCapacity = settings.oneWayCapacity();
         Path p2c = null;
         Path c2p = null;
         if (settings.pipe()) {

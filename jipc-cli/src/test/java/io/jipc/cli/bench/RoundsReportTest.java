@@ -67,6 +67,16 @@ class RoundsReportTest {
         assertTrue(line.endsWith("; mean RTT = 0.700 x the pipe's"), line);
     }
 
+    /** The table and the JSON state the one-way mailbox's capacity (--capacity), which the rate depends on. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aRunStatesItsOneWayMailboxCapacity() {
+        assertTrue(BenchReport.table(THREE.getFirst()).contains("one-way: 1,000 messages through a mailbox of"
+                + " 1,048,576 bytes\n"), BenchReport.table(THREE.getFirst()));
+        Map<String, Object> json = (Map<String, Object>) MiniJson.parse(BenchReport.json(THREE.getFirst()));
+        assertEquals(1048576.0, json.get("capacity"));
+    }
+
     /** With a futex mailbox measured in slices alternating with the pipe's, the table, JSON and summary say how the slices compared. */
     @Test
     @SuppressWarnings("unchecked")
