@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  * a TCP port (registered in the name service), and answers every request "ID text" with "ID TEXT"
  * (the request's id, then its text in upper case), through the mailboxes themselves (shared memory
  * on this host). The id lets a client tell its answer from one left in {@code replies} by an earlier
- * client. Ends after "bye".
+ * client. Ends after "bye". Mailboxes left by a host killed with kill -9 are emptied first.
  *
  * <pre>examples/run remote-mailbox/RemoteHost.java 127.0.0.1 7070</pre>
  */
@@ -34,6 +34,7 @@ public class RemoteHost {
                 Mailbox.destroy("requests");
                 Mailbox.destroy("replies");
             }));
+            dropLeftovers(requests, replies);
             System.out.println("exporting " + gateway.address("requests") + " and " + gateway.address("replies"));
             while (true) {
                 String[] request = new String(requests.take(), StandardCharsets.UTF_8).split(" ", 2); // local, shared memory
@@ -56,6 +57,26 @@ public class RemoteHost {
                 throw e;
             }
             fail("port " + port + " of " + host + " is taken (another RemoteHost?): stop it first, or choose another port");
+        }
+    }
+
+    /**
+     * Empties mailboxes that a host killed with kill -9 left behind (its shutdown hook did not run):
+     * no client can be connected yet, so whatever they hold is old; a stale "bye" would end this host
+     * at once, a stale answer would only be skipped by the next client.
+     */
+    private static void dropLeftovers(Mailbox requests, Mailbox replies) {
+        int staleRequests = 0;
+        int staleReplies = 0;
+        while (requests.poll() != null) {
+            staleRequests++;
+        }
+        while (replies.poll() != null) {
+            staleReplies++;
+        }
+        if (staleRequests + staleReplies > 0) {
+            System.out.println("dropped " + staleRequests + " request(s) and " + staleReplies
+                    + " answer(s) left by an earlier host A");
         }
     }
 
