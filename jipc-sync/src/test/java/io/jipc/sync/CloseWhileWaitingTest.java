@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -119,6 +120,54 @@ class CloseWhileWaitingTest {
                 assertEquals(0, observer.count());
             }
         });
+    }
+
+    /**
+     * A spinning acquire (SPIN: attempts that read the semaphore's memory, back to back) on the
+     * process's only handle, which another thread closes: it ends with {@link ClosedException}, never
+     * {@link InterruptedException}, and with no interrupt status. Closing a mapping under a platform
+     * thread inside an access of it makes the JDK set that thread's interrupt status (nobody calls
+     * {@code interrupt()}; docs/architecture.md, "Interrupts and timeouts"); a handle's close leaves
+     * the unmapping to the last waiter out, so no attempt is ever cut off.
+     */
+    @Test
+    void aSpinningAcquireOfAHandleClosedByAnotherThreadEndsWithClosedException() throws Exception {
+        java.util.Map<String, Integer> outcomes = new java.util.TreeMap<>();
+        for (int i = 0; i < 1000; i++) {
+            String name = "spin-close-" + i;
+            try {
+                // the process's only handle: its close unmaps the memory under the spinning attempts
+                ProcessSemaphore closing = ProcessSemaphore.create(name, 0, 0, 0600).waitStrategy(WaitStrategy.SPIN);
+                AtomicReference<Throwable> ended = new AtomicReference<>();
+                java.util.concurrent.atomic.AtomicBoolean statusAtEnd = new java.util.concurrent.atomic.AtomicBoolean();
+                CountDownLatch started = new CountDownLatch(1);
+                Thread waiter = Thread.ofPlatform().start(() -> {
+                    started.countDown();
+                    try {
+                        closing.acquire();
+                        ended.set(new AssertionError("acquired a permit nobody released"));
+                    } catch (Throwable e) {
+                        ended.set(e);
+                    }
+                    statusAtEnd.set(Thread.interrupted());
+                });
+                started.await();
+                java.util.concurrent.locks.LockSupport.parkNanos(
+                        java.util.concurrent.ThreadLocalRandom.current().nextLong(100_000));
+                closing.close();
+                waiter.join(TimeUnit.SECONDS.toMillis(20));
+                if (waiter.isAlive()) {
+                    fail("round " + i + ": the spinning acquire did not end after the close");
+                }
+                outcomes.merge(ended.get().getClass().getSimpleName(), 1, Integer::sum);
+                if (!(ended.get() instanceof ClosedException)) {
+                    throw new AssertionError("round " + i + ": " + outcomes, ended.get());
+                }
+                assertFalse(statusAtEnd.get(), "round " + i + ": the acquire ended with the interrupt status set");
+            } finally {
+                SyncObjects.destroy(name);
+            }
+        }
     }
 
     /** Runs {@code round} {@link #ROUNDS} times, each on an object of its own, removed afterwards. */
