@@ -1008,7 +1008,9 @@ public final class Mailbox implements AutoCloseable, Selectable {
             Idle idle = new Idle(mapped.strategy);
             while (tickets.pending(ticket)) {
                 if (idle.checkpoint()) {
-                    if (Thread.interrupted()) {
+                    // a close is the end of the call, also with the interrupt status set (the JDK
+                    // sets it when it unmaps under this thread's look at the ticket): settled below
+                    if (!closed && Thread.interrupted()) {
                         throw new InterruptedException();
                     }
                     if (closed || (deadline != FOREVER && System.nanoTime() - deadline >= 0)

@@ -125,6 +125,9 @@ final class Rendezvous {
                     }
                 }
             }
+            if (hasLeft()) { // closed: before the interrupt check, which the JDK's close of the mapping can trip
+                throw new ClosedException("mailbox '" + name + "' was closed");
+            }
             if (Thread.interrupted()) {
                 throw new InterruptedException();
             }
