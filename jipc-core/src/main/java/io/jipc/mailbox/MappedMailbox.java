@@ -235,8 +235,19 @@ final class MappedMailbox {
      * holding the sending gate. A thread bound to the sending role ({@code bindSender}) takes no gate
      * per send: it must not be inside a send while another thread closes the last handle. A thread
      * whose first receive (or single sender's send) enters its role while this runs takes no lease
-     * after the give-up ({@link #giveUp}) and ends with {@link ClosedException}; a shared receiver's
-     * per-receive lock is the exception ({@link #lockShared}).
+     * after the give-up ({@link #giveUp}) and ends with {@link ClosedException}.
+     *
+     * <p>Receives: it holds this process's receiving gate from before the give-up until after the
+     * unmapping ({@link ProcessRole#holdForClose}), waiting at most 10 s for a receive of another
+     * thread in progress (copying a message out, a handler) to leave it, so that no receive is inside
+     * the mapping when it goes: none is cut off mid-copy, no shared receiver's per-receive lock
+     * ({@link #lockShared}) is taken between the give-up and the unmapping, and the JDK does not set
+     * the interrupt status of a receiving thread (it does when it unmaps under a platform thread's
+     * access: docs/architecture.md, "Interrupts and timeouts"). Receives that wait for the gate
+     * meanwhile end with {@link ClosedException} once it is released. A thread bound to the
+     * receiving role holds the gate: it must not be inside a receive while another thread closes the
+     * last handle, as for a bound sender; nor is the gate waited for when the closing thread holds
+     * it (a close from a handler).
      */
     void release() {
         synchronized (MappedMailbox.class) {
@@ -246,10 +257,15 @@ final class MappedMailbox {
             OPEN.remove(segment.fileKey());
         }
         SendsInside.awaitNone(() -> (int) SENDS_INSIDE.getVolatile(this) + (sending.heldForASend() ? 1 : 0));
+        boolean receivesHeldOff = receiving.holdForClose(SendsInside.CLOSE_WAIT_NANOS);
         try {
             giveUp();
         } finally {
-            segment.close();
+            try {
+                segment.close();
+            } finally {
+                receiving.releaseAfterClose(receivesHeldOff);
+            }
         }
     }
 
@@ -330,11 +346,14 @@ final class MappedMailbox {
      * {@link RoleGate#lock(long)}; {@link RoleGate#UNTIL_FREE} for an at-once receive, which waits as
      * long as a live holder holds).
      *
-     * <p>Not ordered against the close of the process's last handle by another thread (that would
-     * cost every receive a second atomic instruction): a receive that takes the lock after the
-     * close gave it up ({@link #giveUp}) and before it unmapped cannot give it back (its unlock
-     * finds the memory unmapped), and the lock stays with this live process's token; other
-     * processes' receives then wait for it (docs/message-passing.md, shared receivers).
+     * <p>Ordered against the close of the process's last handle by another thread through the
+     * receiving gate, which every receive passes before this lock and which that close holds from
+     * before its give-up ({@link #giveUp}) until after the unmapping ({@link #release}). A thread
+     * bound to the receiving role holds the gate itself: a receive of it that took the lock after the
+     * give-up and before the unmapping could not give it back (its unlock would find the memory
+     * unmapped), and the lock would stay with this live process's token; so a bound receiver must not
+     * be inside a receive while another thread closes the last handle (docs/message-passing.md,
+     * shared receivers).
      *
      * @throws RoleBusy if it gave up
      */

@@ -80,6 +80,35 @@ final class ProcessRole {
     }
 
     /**
+     * For the close of the process's last handle: takes the gate, so that no call of another thread
+     * is inside the mapping while it is given up and unmapped, waiting for a call in progress (a
+     * receive copying out, a handler) at most {@code waitNanos}. Not taken — false, the close goes
+     * on without it — while a binding holds it (its thread must not be inside a call then), when the
+     * calling thread holds it itself (a close from a handler), after {@code waitNanos}, or if the
+     * calling thread is interrupted. Release it with {@link #releaseAfterClose} once unmapped: the
+     * calls that waited then find the mapping gone.
+     */
+    boolean holdForClose(long waitNanos) {
+        long end = System.nanoTime() + waitNanos;
+        while (!bound && !gate.isHeldByCurrentThread()) {
+            long slice = Math.min(System.nanoTime() + 1_000_000, end); // a binding taken meanwhile is seen within 1 ms
+            if (gate.lock(slice)) {
+                return true;
+            }
+            if (Thread.currentThread().isInterrupted() || System.nanoTime() - end >= 0) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    void releaseAfterClose(boolean held) {
+        if (held) {
+            gate.unlock();
+        }
+    }
+
+    /**
      * Whether a thread holds the gate for a call (a send, a claim) rather than through a binding:
      * read after a volatile write of the caller's, it sees a gate taken before (the gate's
      * compare-and-set is a full fence).

@@ -11,7 +11,8 @@ import java.util.function.IntSupplier;
  * a debugger, say), after which the close unmaps anyway.
  */
 final class SendsInside {
-    private static final long CLOSE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** The longest wait of a close for calls of other threads inside the mapping. */
+    static final long CLOSE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final long PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(10);
 
     private SendsInside() {
