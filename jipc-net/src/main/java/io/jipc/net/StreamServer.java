@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -272,10 +273,11 @@ public final class StreamServer implements AutoCloseable, Selectable {
      */
     public void serve(ConnectionHandler handler) throws InterruptedException {
         beginServing(handler);
-        acceptLoop(handler);
+        acceptLoop(handler, null);
     }
 
-    private void acceptLoop(ConnectionHandler handler) throws InterruptedException {
+    /** {@code threads}: each client's thread, or null for a virtual thread. */
+    private void acceptLoop(ConnectionHandler handler, ThreadFactory threads) throws InterruptedException {
         while (!closing) {
             StreamConnection connection;
             try {
@@ -294,7 +296,7 @@ public final class StreamServer implements AutoCloseable, Selectable {
                 Thread.sleep(100);
                 continue;
             }
-            Thread thread = Thread.ofVirtual().name("jipc-client " + connection.remote()).unstarted(() -> {
+            Runnable serving = () -> {
                 try (connection) {
                     handler.handle(connection);
                 } catch (Throwable t) {
@@ -304,7 +306,9 @@ public final class StreamServer implements AutoCloseable, Selectable {
                 } finally {
                     handlers.remove(Thread.currentThread());
                 }
-            });
+            };
+            Thread thread = threads == null ? Thread.ofVirtual().name("jipc-client " + connection.remote()).unstarted(serving)
+                    : threads.newThread(serving);
             handlers.add(thread);
             thread.start();
         }
@@ -320,9 +324,29 @@ public final class StreamServer implements AutoCloseable, Selectable {
      */
     public StreamServer start(ConnectionHandler handler) {
         beginServing(handler);
+        return startAcceptor(handler, null);
+    }
+
+    /**
+     * As {@link #start(ConnectionHandler)}, serving each client in a new thread of {@code threads}
+     * instead of a virtual thread: e.g. platform threads, for handlers that must run (answer a peer's
+     * keep-alive, read a new client's greeting) even while CPU-bound virtual threads of the process
+     * hold every carrier thread. {@link #close()} waits for those threads as for virtual ones.
+     *
+     * @throws NullPointerException  if {@code handler} or {@code threads} is null
+     * @throws IllegalStateException if the server is already started ({@code start} or {@link #serve} was called)
+     * @throws ClosedException       if the server is closed
+     */
+    public StreamServer start(ConnectionHandler handler, ThreadFactory threads) {
+        Objects.requireNonNull(threads, "threads");
+        beginServing(handler);
+        return startAcceptor(handler, threads);
+    }
+
+    private StreamServer startAcceptor(ConnectionHandler handler, ThreadFactory threads) {
         acceptor = Thread.ofPlatform().daemon().name("jipc-acceptor " + Sockets.describe(address)).start(() -> {
             try {
-                acceptLoop(handler);
+                acceptLoop(handler, threads);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {

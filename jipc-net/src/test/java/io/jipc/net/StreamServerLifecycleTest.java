@@ -10,6 +10,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,6 +46,20 @@ class StreamServerLifecycleTest {
         try (StreamConnection client = StreamConnection.connect(server.localAddress())) {
             client.put(new byte[] {7});
             assertEquals(7, client.take()[0]);
+        }
+    }
+
+    @Test
+    void startWithAThreadFactoryServesEachClientInOneOfItsThreads() throws Exception {
+        assertEquals("threads", assertThrows(NullPointerException.class,
+                () -> server.start(connection -> { }, null)).getMessage());
+        server.start(connection -> connection.put(
+                (Thread.currentThread().isVirtual() + " " + Thread.currentThread().getName()).getBytes(UTF_8)),
+                Thread.ofPlatform().daemon().name("served-", 1).factory());
+        for (int i = 1; i <= 2; i++) {
+            try (StreamConnection client = StreamConnection.connect(server.localAddress())) {
+                assertEquals("false served-" + i, new String(client.take(), UTF_8));
+            }
         }
     }
 

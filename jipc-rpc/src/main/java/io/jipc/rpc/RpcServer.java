@@ -56,8 +56,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * and runs the call itself, so a request meets no thread hand-off on its way to the implementation,
  * and calls of one or many clients run concurrently (a slow call holds up no other). A client says
  * HELLO with the name of its own reply mailbox, where each call's result or failure goes. With a
- * listener, each TCP client's frames are read on a virtual thread of its connection, each of its
- * calls runs on a virtual thread of its own, and replies go back on the connection. The frames
+ * listener, each TCP client's frames are read on a platform thread of its connection, each of its
+ * calls runs on a platform thread of its own, and replies go back on the connection: no call, and
+ * no virtual thread of the process, can keep a connection from answering its client's keep-alive
+ * PINGs or a new client's HELLO (CPU-bound virtual threads hold their carriers). The frames
  * are {@link RpcFrame}'s; arguments and results are {@link Marshaller}'s, checked against the
  * interface. A call that the client cancels, or whose timeout passes here, has its thread
  * interrupted. A call fails alone, never the client's session: a result larger than the client
@@ -478,7 +480,10 @@ public final class RpcServer<T> implements AutoCloseable {
             try {
                 if (listen != null) {
                     server.tcp = StreamServer.bind(listen, detectingDeadPeers(serverOptions));
-                    server.tcp.start(server::serveConnection);
+                    // platform threads: a connection's reader answers its client's PINGs and reads new clients' HELLOs
+                    // even while CPU-bound virtual threads of this process hold every carrier
+                    server.tcp.start(server::serveConnection,
+                            Thread.ofPlatform().daemon().name("jipc-rpc-" + name + "-connection-", 1).factory());
                 }
                 if (names != null) {
                     server.registration = names.register(RpcClient.NAME_PREFIX + name, record(server));
@@ -687,13 +692,13 @@ public final class RpcServer<T> implements AutoCloseable {
 
     /**
      * Starts a mailbox client's call that was set aside and whose turn has come ({@code call} null:
-     * none), on a virtual thread of its own, once the server has a free slot for it.
+     * none), on a platform thread of its own, once the server has a free slot for it.
      */
     private void startSetAside(Client client, RpcFrame.Call call) {
         if (call == null) {
             return;
         }
-        Thread.ofVirtual().name("jipc-rpc-call-" + call.callId()).start(() -> {
+        Thread.ofPlatform().daemon().name("jipc-rpc-call-" + call.callId()).start(() -> {
             Runnable release = awaitSlot(client, callSlots, () -> { });
             if (release == null) {
                 return; // the client was forgotten
@@ -881,7 +886,7 @@ public final class RpcServer<T> implements AutoCloseable {
         switch (frame) {
             case RpcFrame.Call call -> {
                 if (connected != null) { // through the mailbox, lead() takes calls itself
-                    startOnVirtualThread(connected, call);
+                    startOnThread(connected, call);
                 }
             }
             case RpcFrame.Cancel cancel -> cancel(connected != null ? connected : clients.get(cancel.clientId()),
@@ -899,11 +904,12 @@ public final class RpcServer<T> implements AutoCloseable {
     }
 
     /**
-     * Runs a call of a connection's client on a virtual thread of its own, once the connection and the
-     * server have a free slot for it; until then the connection is not read (back-pressure), and the
-     * client gets a PONG every {@value #SLOT_WAIT_SLICE_MILLIS} ms.
+     * Runs a call of a connection's client on a platform thread of its own (a CPU-bound call on a
+     * virtual thread would hold a carrier, and enough of them would starve the connections' readers),
+     * once the connection and the server have a free slot for it; until then the connection is not
+     * read (back-pressure), and the client gets a PONG every {@value #SLOT_WAIT_SLICE_MILLIS} ms.
      */
-    private void startOnVirtualThread(Client client, RpcFrame.Call call) {
+    private void startOnThread(Client client, RpcFrame.Call call) {
         Runnable keepAlive = () -> send(client, RpcFrame.encode(new RpcFrame.Pong(0)));
         Runnable own = awaitSlot(client, client.slots, keepAlive);
         if (own == null) {
@@ -915,7 +921,7 @@ public final class RpcServer<T> implements AutoCloseable {
             return;
         }
         Runnable[] work = new Runnable[1];
-        Thread thread = Thread.ofVirtual().name("jipc-rpc-call-" + call.callId()).unstarted(() -> work[0].run());
+        Thread thread = Thread.ofPlatform().daemon().name("jipc-rpc-call-" + call.callId()).unstarted(() -> work[0].run());
         work[0] = admit(client, call, thread, () -> {
             shared.run();
             own.run();

@@ -37,6 +37,9 @@ import java.time.Duration;
  *     then calls {@code sleep} for 10 minutes and prints {@code LOST <message>} when it fails with
  *     {@link RpcServerLostException} (anything else: {@code ENDED <outcome>}); {@code idle} makes one
  *     call, prints {@code IDLE} and does nothing more. Either then waits for its standard input to end.</li>
+ * <li>{@code spin <name>}: serves a {@link SpinnerService} as {@code name} (also on a free TCP port of
+ *     127.0.0.1), prints {@code SERVING <port> <processors>} ({@link Runtime#availableProcessors()});
+ *     closes the server when its standard input ends, then prints {@code CLOSED}.</li>
  * </ul>
  */
 public final class RpcChild {
@@ -53,6 +56,7 @@ public final class RpcChild {
                     args.length > 3 ? Integer.parseInt(args[3]) : RpcClient.Options.defaults().maxTcpFrameSize());
             case "watch" -> watch(args[1], args[2], Duration.ofMillis(Long.parseLong(args[3])));
             case "hold" -> hold(java.net.URI.create(args[1]), args[2].equals("call"));
+            case "spin" -> spin(args[1]);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -65,6 +69,16 @@ public final class RpcChild {
         try (RpcServer<Bank> server = builder.start()) {
             say("SERVING " + server.tcpAddress().map(a -> ((InetSocketAddress) a).getPort()).orElse(-1));
             new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        }
+        say("CLOSED");
+    }
+
+    private static void spin(String name) throws Exception {
+        try (RpcServer<Spinner> server = RpcServer.builder(name, Spinner.class, new SpinnerService())
+                .listen(new InetSocketAddress("127.0.0.1", 0)).start()) {
+            say("SERVING " + ((InetSocketAddress) server.tcpAddress().orElseThrow()).getPort() + " "
+                    + Runtime.getRuntime().availableProcessors());
+            readToTheEnd();
         }
         say("CLOSED");
     }

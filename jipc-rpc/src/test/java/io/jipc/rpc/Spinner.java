@@ -1,0 +1,16 @@
+package io.jipc.rpc;
+
+/** The interface of the CPU-bound call tests: calls that compute without blocking, and a quick call that ends them. */
+public interface Spinner {
+    /**
+     * Computes, never blocking and deaf to interrupts, until {@link #release()} is called or
+     * {@code maxMillis} have passed; returns 1 if released, 0 if the time ran out.
+     */
+    int spin(long maxMillis);
+
+    /** Calls of {@link #spin} running now. */
+    int spinning();
+
+    /** Ends every {@link #spin}, running or later. */
+    void release();
+}
