@@ -197,6 +197,8 @@ public final class RpcServer<T> implements AutoCloseable {
         private final Thread thread;
         private boolean ended;
         private boolean cancelled;
+        /** Interrupted by {@link #close()}: whatever the call made of it is not its answer. */
+        private boolean closing;
 
         RunningCall(Thread thread) {
             this.thread = thread;
@@ -210,13 +212,25 @@ public final class RpcServer<T> implements AutoCloseable {
             }
         }
 
+        /** {@link #close()}'s interrupt, once its grace is over: the call's outcome is then dropped ({@link #end()}). */
+        synchronized void interruptForClose() {
+            if (!ended) {
+                closing = true;
+                thread.interrupt();
+            }
+        }
+
         synchronized boolean cancelled() {
             return cancelled;
         }
 
-        /** Ends the call: no interrupt reaches its thread after this. */
-        synchronized void end() {
+        /**
+         * Ends the call: no interrupt reaches its thread after this. Returns whether {@link #close()}
+         * interrupted it first: then what it returned is the close's doing, and its caller is told CLOSING.
+         */
+        synchronized boolean end() {
             ended = true;
+            return closing;
         }
     }
 
@@ -1034,6 +1048,13 @@ public final class RpcServer<T> implements AutoCloseable {
                 fail(client, call.callId(), RpcFrame.FailureCode.THREW, e.getClass().getName(), e.getMessage());
                 return;
             }
+            if (running.end()) {
+                // close() interrupted it, and the implementation made a value of the interrupt: not the call's
+                // result (it raced the close's CLOSING, and sometimes arrived as a success)
+                fail(client, call.callId(), RpcFrame.FailureCode.CLOSING, RpcServerLostException.class.getName(),
+                        "'" + name + "' closed while the call ran");
+                return;
+            }
             byte[] value;
             try {
                 value = RpcFrame.encode(new RpcFrame.Result(call.callId(), marshaller.encodeValue(result)));
@@ -1211,8 +1232,9 @@ public final class RpcServer<T> implements AutoCloseable {
 
     /**
      * Stops serving: destroys the request mailbox (no new calls start), lets running calls finish and
-     * answer for up to {@link #CLOSE_GRACE}, interrupts those still running, and tells every connected
-     * client (their pending and later calls fail with {@link RpcServerLostException}; replies still
+     * answer for up to {@link #CLOSE_GRACE}, interrupts those still running (what such a call then
+     * returns or throws is not sent: its caller gets {@link RpcServerLostException}), and tells every
+     * connected client (their pending and later calls fail with {@link RpcServerLostException}; replies still
      * waiting for room in a client's reply mailbox are dropped, and the CLOSING waits for room there
      * for at most {@link Builder#replyTimeout}). Idempotent.
      */
@@ -1232,7 +1254,7 @@ public final class RpcServer<T> implements AutoCloseable {
         StreamServer listener = tcp;
         byte[] closing = RpcFrame.encode(new RpcFrame.Closing("'" + name + "' closed"));
         for (Client client : clients.values()) {
-            client.running.values().forEach(call -> call.interrupt(false));
+            client.running.values().forEach(RunningCall::interruptForClose);
             client.replies.send(closing);
             forget(client);
         }

@@ -5,6 +5,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** {@link Spinner}'s implementation, in the serving process. */
 public final class SpinnerService implements Spinner {
     private final AtomicInteger spinning = new AtomicInteger();
+    private final AtomicInteger napping = new AtomicInteger();
     private volatile boolean released;
     /** What the spins computed, so that the computation is not optimized away. */
     private volatile long sink;
@@ -35,5 +36,23 @@ public final class SpinnerService implements Spinner {
     @Override
     public void release() {
         released = true;
+    }
+
+    @Override
+    public long nap(long millis) {
+        napping.incrementAndGet();
+        try {
+            Thread.sleep(millis);
+            return millis;
+        } catch (InterruptedException e) {
+            return -1;
+        } finally {
+            napping.decrementAndGet();
+        }
+    }
+
+    /** Calls of {@link #nap} running now (seen by the process that serves this). */
+    int nappingCalls() {
+        return napping.get();
     }
 }
