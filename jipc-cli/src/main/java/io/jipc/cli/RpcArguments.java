@@ -3,6 +3,7 @@ package io.jipc.cli;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.Type;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -13,7 +14,7 @@ import java.util.Map;
  * The command-line side of a remote call: picks an interface's method by name and number of
  * arguments, turns each argument word into the parameter's type, and prints a result. Words give
  * what a shell can type: {@code true}/{@code false}, numbers (decimal, or {@code 0x} hex for the
- * integers), one character, text, bytes in hex, an enum constant's name. A record, list or map
+ * integers: {@link #integer}), one character, text, bytes in hex, an enum constant's name. A record, list or map
  * parameter takes one word of JSON ({@link JsonArguments}), in which {@code null} may stand for a
  * reference; a word of the other kinds is never null.
  */
@@ -109,6 +110,44 @@ final class RpcArguments {
                 .toList();
     }
 
+    /**
+     * An integer of {@code bits} bits from a word: decimal ({@code 42}, {@code -7}; no leading zero,
+     * which would read as octal elsewhere) or {@code 0x} hex. Hex gives the type's bits, as Java's hex
+     * literals do: {@code 0x80} to {@code 0xff} are the bytes -128 to -1, {@code 0xffffffff} the int
+     * -1; a signed hex word ({@code -0x10}) is a value, within the type's range as decimal is.
+     *
+     * @throws IllegalArgumentException saying why, if the word is not such an integer or does not fit
+     */
+    static long integer(String word, String type, int bits) {
+        boolean negative = word.startsWith("-");
+        boolean signed = negative || word.startsWith("+");
+        String digits = signed ? word.substring(1) : word;
+        boolean hex = digits.startsWith("0x") || digits.startsWith("0X");
+        if (hex) {
+            digits = digits.substring(2);
+        }
+        String allowed = hex ? "0123456789abcdefABCDEF" : "0123456789";
+        if (digits.isEmpty() || !digits.chars().allMatch(c -> allowed.indexOf(c) >= 0)) {
+            throw new IllegalArgumentException("not a number of that type: " + word);
+        }
+        if (!hex && digits.length() > 1 && digits.charAt(0) == '0') {
+            throw new IllegalArgumentException("not a number of that type: " + word
+                    + " (integers are decimal, without a leading zero, or 0x hex)");
+        }
+        BigInteger magnitude = new BigInteger(digits, hex ? 16 : 10);
+        if (hex && !signed && magnitude.bitLength() <= bits) {
+            return magnitude.longValue(); // the type's bits: the caller's narrowing makes 0xff the byte -1
+        }
+        BigInteger value = negative ? magnitude.negate() : magnitude;
+        long min = bits == Long.SIZE ? Long.MIN_VALUE : -(1L << (bits - 1));
+        long max = bits == Long.SIZE ? Long.MAX_VALUE : (1L << (bits - 1)) - 1;
+        if (value.compareTo(BigInteger.valueOf(min)) < 0 || value.compareTo(BigInteger.valueOf(max)) > 0) {
+            throw new IllegalArgumentException("out of range for " + type + " (" + min + " to " + max
+                    + ", or its bits in hex, 0x0 to 0x" + "f".repeat(bits / 4) + "): " + word);
+        }
+        return value.longValue();
+    }
+
     /** Whether a value of {@code type} is given as a plain word; otherwise as JSON. */
     private static boolean isWord(Class<?> type) {
         return type.isPrimitive() || BOXES.containsValue(type) || type == String.class || type == byte[].class
@@ -133,19 +172,19 @@ final class RpcArguments {
             }
             return word.charAt(0);
         }
+        if (t == Byte.class) {
+            return (byte) integer(word, "byte", Byte.SIZE);
+        }
+        if (t == Short.class) {
+            return (short) integer(word, "short", Short.SIZE);
+        }
+        if (t == Integer.class) {
+            return (int) integer(word, "int", Integer.SIZE);
+        }
+        if (t == Long.class) {
+            return integer(word, "long", Long.SIZE);
+        }
         try {
-            if (t == Byte.class) {
-                return Byte.decode(word);
-            }
-            if (t == Short.class) {
-                return Short.decode(word);
-            }
-            if (t == Integer.class) {
-                return Integer.decode(word);
-            }
-            if (t == Long.class) {
-                return Long.decode(word);
-            }
             if (t == Float.class) {
                 return Float.parseFloat(word);
             }

@@ -85,7 +85,8 @@ final class RpcCommand {
             description = {"Call METHOD of the service with the ARGs and print the result (bytes in hex, nothing for void).",
                     "SERVICE is a name registered in the name service (a server started with register(names)), "
                             + "mailbox:NAME for a server of this host, or tcp://HOST:PORT/NAME. "
-                            + "An ARG is true/false, a number (0x.. hex for integers), one character, text, bytes in hex, "
+                            + "An ARG is true/false, a number (integers in decimal without a leading zero, or 0x.. hex: "
+                            + "the type's bits, 0xff is the byte -1), one character, text, bytes in hex, "
                             + "or an enum constant's name; a record, list or map is one word of JSON, e.g. "
                             + "'{\"x\": 1, \"y\": 2}' (bytes in it as hex strings). "
                             + "Exit code 1 if the call fails, 2 for bad arguments."})

@@ -138,6 +138,11 @@ class RpcCommandTest {
         public String twice(String s) {
             return s + s;
         }
+
+        @Override
+        public String bits(byte b, short s, int i, long l) {
+            return b + " " + s + " " + i + " " + l;
+        }
     }
 
     @BeforeEach
@@ -285,6 +290,46 @@ class RpcCommandTest {
     }
 
     @Test
+    void integersAreDecimalOrHexAndHexGivesTheTypesBits() {
+        String at = "mailbox:" + name;
+        assertResult("10 10 10 10", at, "bits", "10", "10", "10", "10");
+        assertResult("0 0 0 -5", at, "bits", "0", "-0", "+0", "-5");
+        assertResult("-128 -32768 -2147483648 -9223372036854775808", at, "bits",
+                "-128", "-32768", "-2147483648", "-9223372036854775808");
+        assertResult("127 32767 2147483647 9223372036854775807", at, "bits",
+                "127", "32767", "2147483647", "9223372036854775807");
+        assertResult("16 -16 31 255", at, "bits", "0x10", "-0x10", "0X1f", "0xff");
+        // hex is the type's bits, as Java's hex literals: 0x80..0xff are the negative bytes
+        assertResult("-1 -1 -1 -1", at, "bits", "0xff", "0xffff", "0xffffffff", "0xffffffffffffffff");
+        assertResult("-128 -32768 -2147483648 -9223372036854775808", at, "bits",
+                "0x80", "0x8000", "0x80000000", "0x8000000000000000");
+        List<List<String>> refused = List.of(
+                List.of("010", "argument 1 of bits (byte): not a number of that type: 010 (integers are decimal, "
+                        + "without a leading zero, or 0x hex)"),
+                List.of("-010", "not a number of that type: -010 (integers are decimal"),
+                List.of("00", "not a number of that type: 00 (integers are decimal"),
+                List.of("09", "not a number of that type: 09 (integers are decimal"),
+                List.of("#10", "argument 1 of bits (byte): not a number of that type: #10"),
+                List.of("0x", "not a number of that type: 0x"),
+                List.of("1_000", "not a number of that type: 1_000"),
+                List.of("0x1g", "not a number of that type: 0x1g"),
+                List.of("128", "argument 1 of bits (byte): out of range for byte (-128 to 127, or its bits in hex, "
+                        + "0x0 to 0xff): 128"),
+                List.of("-129", "out of range for byte (-128 to 127, or its bits in hex, 0x0 to 0xff): -129"),
+                List.of("0x100", "out of range for byte (-128 to 127, or its bits in hex, 0x0 to 0xff): 0x100"),
+                List.of("-0x81", "out of range for byte"),
+                List.of("+0xff", "out of range for byte"));
+        for (List<String> c : refused) {
+            CliRun run = call(at, "bits", c.getFirst(), "0", "0", "0");
+            assertEquals(2, run.exit(), c.toString());
+            assertTrue(run.err().contains(c.getLast()), c + ": " + run.err());
+        }
+        CliRun wide = call(at, "bits", "0", "0", "0", "0x10000000000000000");
+        assertEquals(2, wide.exit(), wide.err());
+        assertTrue(wide.err().contains("argument 4 of bits (long): out of range for long"), wide.err());
+    }
+
+    @Test
     void methodsListsWhatTheCommandLineCanCall() {
         CliRun run = jipc("rpc", "methods", "--interface", DESK);
         assertEquals(0, run.exit(), run.err());
@@ -294,7 +339,7 @@ class RpcCommandTest {
         assertTrue(lines.contains("long sum(java.util.List<java.lang.Long>)    (JSON: parameter 1)"), run.out());
         assertTrue(lines.contains("io.jipc.cli.rpcdesk.Desk$Tally merge(io.jipc.cli.rpcdesk.Desk$Tally, "
                 + "io.jipc.cli.rpcdesk.Desk$Tally)    (JSON: parameters 1, 2)"), run.out());
-        assertEquals(18, lines.size(), run.out());
+        assertEquals(19, lines.size(), run.out());
     }
 
     @Test

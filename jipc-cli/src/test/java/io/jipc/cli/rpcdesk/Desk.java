@@ -57,4 +57,7 @@ public interface Desk {
     int twice(int a);
 
     String twice(String s);
+
+    /** The four integers, printed in decimal. */
+    String bits(byte b, short s, int i, long l);
 }
