@@ -3,15 +3,21 @@ package io.jipc.cli;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.DeserializationContext;
 import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JavaType;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.ValueDeserializer;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.module.SimpleModule;
 
+import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.Map;
 
 /**
  * The arguments of {@code jipc rpc call} that a single word cannot give — records, lists, maps —
@@ -21,8 +27,9 @@ import java.util.HexFormat;
  *
  * <p>Strict, so that a typo is an error and never a silently different call: unknown or missing
  * record components, {@code null} for a primitive, a string where a number belongs (or the other
- * way) and anything after the value are refused. Only the types the parameter names are built — the
- * interface already passed {@code io.jipc.rpc}'s allow-list, and JSON cannot name another class —
+ * way), anything after the value, a key given twice in an object, and two keys of a map that are the
+ * same key of its type ({@code "1.5"} and {@code "1.50"} of a {@code Map<Double, V>}) are refused.
+ * Only the types the parameter names are built — the interface already passed {@code io.jipc.rpc}'s allow-list, and JSON cannot name another class —
  * and a record is built through its canonical constructor, so its own checks run.
  */
 final class JsonArguments {
@@ -31,6 +38,7 @@ final class JsonArguments {
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .addModule(new SimpleModule("jipc-hex-bytes").addDeserializer(byte[].class, new HexBytes()))
             .build();
@@ -44,8 +52,11 @@ final class JsonArguments {
      * @throws IllegalArgumentException saying what is wrong, and where, if it does not describe one
      */
     static Object read(Type type, String json) {
+        JavaType javaType = MAPPER.constructType(type);
         try {
-            return MAPPER.readValue(json, MAPPER.constructType(type));
+            Object value = MAPPER.readValue(json, javaType);
+            checkMapKeys(javaType, MAPPER.readTree(json), type);
+            return value;
         } catch (JacksonException e) {
             Throwable cause = e.getCause();
             String why = cause instanceof IllegalArgumentException && cause.getMessage() != null
@@ -54,6 +65,43 @@ final class JsonArguments {
             int column = e.getLocation() == null ? -1 : e.getLocation().getColumnNr();
             String where = column < 1 ? "" : " (at character " + column + ")";
             throw new IllegalArgumentException("as JSON for " + type.getTypeName() + ": " + firstLine(why) + where);
+        }
+    }
+
+    /**
+     * Refuses a map whose object has two keys that are the same key of the map's type (e.g.
+     * {@code "1.5"} and {@code "1.50"} for a {@code Map<Double, ...>}): Jackson would keep the last.
+     * Walks {@code node} along {@code type} into lists, arrays, maps' values and records' components.
+     * Keys written the same are refused while parsing ({@link StreamReadFeature#STRICT_DUPLICATE_DETECTION}).
+     */
+    private static void checkMapKeys(JavaType type, JsonNode node, Type whole) {
+        if (node == null || node.isNull()) {
+            return;
+        }
+        if (type.isMapLikeType() && node.isObject()) {
+            JavaType single = MAPPER.getTypeFactory().constructMapType(java.util.LinkedHashMap.class,
+                    type.getKeyType(), MAPPER.constructType(Integer.class));
+            Map<Object, String> seen = new HashMap<>();
+            for (Map.Entry<String, JsonNode> property : node.properties()) {
+                Map<?, ?> one = MAPPER.convertValue(Map.of(property.getKey(), 0), single);
+                Object key = one.keySet().iterator().next();
+                String before = seen.putIfAbsent(key, property.getKey());
+                if (before != null) {
+                    throw new IllegalArgumentException("as JSON for " + whole.getTypeName() + ": the map keys \""
+                            + before + "\" and \"" + property.getKey() + "\" are the same key (" + key + ") of "
+                            + type.getKeyType().toCanonical());
+                }
+                checkMapKeys(type.getContentType(), property.getValue(), whole);
+            }
+        } else if ((type.isCollectionLikeType() || type.isArrayType()) && node.isArray()) {
+            for (JsonNode element : node) {
+                checkMapKeys(type.getContentType(), element, whole);
+            }
+        } else if (type.isRecordType() && node.isObject()) {
+            for (RecordComponent component : type.getRawClass().getRecordComponents()) {
+                checkMapKeys(MAPPER.getTypeFactory().resolveMemberType(component.getGenericType(), type.getBindings()),
+                        node.get(component.getName()), whole);
+            }
         }
     }
 

@@ -140,6 +140,16 @@ class RpcCommandTest {
         }
 
         @Override
+        public int weigh(Map<Double, String> byWeight) {
+            return byWeight.size();
+        }
+
+        @Override
+        public int shelve(List<Shelf> shelves) {
+            return shelves.stream().mapToInt(shelf -> shelf.items().size()).sum();
+        }
+
+        @Override
         public String bits(byte b, short s, int i, long l) {
             return b + " " + s + " " + i + " " + l;
         }
@@ -330,6 +340,33 @@ class RpcCommandTest {
     }
 
     @Test
+    void aKeyGivenTwiceInJsonIsRefusedNamingIt() {
+        String at = "mailbox:" + name;
+        assertResult("2", at, "weigh", "{\"1.5\": \"a\", \"2.5\": \"b\"}");
+        assertResult("2", at, "weigh", "{\"0.0\": \"a\", \"-0.0\": \"b\"}"); // two keys of a Map<Double, V>
+        assertResult("3", at, "shelve", "[{\"label\": \"x\", \"items\": {\"1\": \"a\", \"2\": \"b\"}},"
+                + " {\"label\": \"x\", \"items\": {\"1\": \"a\"}}]");
+        List<List<String>> cases = List.of(
+                List.of("count", "{\"CALM\": [1], \"CALM\": [2]}", "argument 1 of count (Map): as JSON for "
+                        + "java.util.Map<io.jipc.cli.rpcdesk.Desk$Mood, java.util.List<java.lang.Long>>: Duplicate Object property \"CALM\""),
+                List.of("merge", "{\"who\": \"a\", \"who\": \"b\", \"total\": 1, \"notes\": []}",
+                        "{\"who\": \"c\", \"total\": 1, \"notes\": []}", "Duplicate Object property \"who\""),
+                List.of("weigh", "{\"1.5\": \"a\", \"1.50\": \"b\"}", "argument 1 of weigh (Map): as JSON for "
+                        + "java.util.Map<java.lang.Double, java.lang.String>: the map keys \"1.5\" and \"1.50\" are the same key "
+                        + "(1.5) of java.lang.Double"),
+                List.of("weigh", "{\"1e0\": \"a\", \"1\": \"b\"}", "the map keys \"1e0\" and \"1\" are the same key (1.0)"),
+                List.of("shelve", "[{\"label\": \"x\", \"items\": {}}, {\"label\": \"y\", \"items\": {\"1\": \"a\", \"+1\": \"b\"}}]",
+                        "the map keys \"1\" and \"+1\" are the same key (1) of java.lang.Long"));
+        for (List<String> c : cases) {
+            List<String> words = new java.util.ArrayList<>(List.of(at));
+            words.addAll(c.subList(0, c.size() - 1));
+            CliRun run = call(words.toArray(String[]::new));
+            assertEquals(2, run.exit(), c + ": " + run.out());
+            assertTrue(run.err().contains(c.getLast()), c + ": " + run.err());
+        }
+    }
+
+    @Test
     void methodsListsWhatTheCommandLineCanCall() {
         CliRun run = jipc("rpc", "methods", "--interface", DESK);
         assertEquals(0, run.exit(), run.err());
@@ -339,7 +376,7 @@ class RpcCommandTest {
         assertTrue(lines.contains("long sum(java.util.List<java.lang.Long>)    (JSON: parameter 1)"), run.out());
         assertTrue(lines.contains("io.jipc.cli.rpcdesk.Desk$Tally merge(io.jipc.cli.rpcdesk.Desk$Tally, "
                 + "io.jipc.cli.rpcdesk.Desk$Tally)    (JSON: parameters 1, 2)"), run.out());
-        assertEquals(19, lines.size(), run.out());
+        assertEquals(21, lines.size(), run.out());
     }
 
     @Test

@@ -22,6 +22,9 @@ public interface Desk {
     record Blob(String name, byte[] data) {
     }
 
+    record Shelf(String label, Map<Long, String> items) {
+    }
+
     String greet(String who);
 
     long add(long a, int b);
@@ -57,6 +60,12 @@ public interface Desk {
     int twice(int a);
 
     String twice(String s);
+
+    /** The number of entries. */
+    int weigh(Map<Double, String> byWeight);
+
+    /** The number of items on all shelves. */
+    int shelve(List<Shelf> shelves);
 
     /** The four integers, printed in decimal. */
     String bits(byte b, short s, int i, long l);
