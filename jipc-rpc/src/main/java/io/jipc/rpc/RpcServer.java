@@ -30,6 +30,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -57,7 +59,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * and calls of one or many clients run concurrently (a slow call holds up no other). A client says
  * HELLO with the name of its own reply mailbox, where each call's result or failure goes. With a
  * listener, each TCP client's frames are read on a platform thread of its connection, each of its
- * calls runs on a platform thread of its own, and replies go back on the connection: no call, and
+ * calls runs on a platform thread of a pool, and replies go back on the connection: no call, and
  * no virtual thread of the process, can keep a connection from answering its client's keep-alive
  * PINGs or a new client's HELLO (CPU-bound virtual threads hold their carriers). The frames
  * are {@link RpcFrame}'s; arguments and results are {@link Marshaller}'s, checked against the
@@ -155,6 +157,15 @@ public final class RpcServer<T> implements AutoCloseable {
     private final long self = ProcessIdentity.current().token();
     private final Map<Long, Client> clients = new ConcurrentHashMap<>();
     private final AtomicLong nextClientId = new AtomicLong(1);
+    /**
+     * Platform threads that run TCP clients' calls and a mailbox client's calls set aside: never
+     * virtual threads, whose carriers CPU-bound calls would hold (and so starve the connections'
+     * readers); pooled, since a thread started per call costs more than a short call. At most about
+     * {@link Builder#maxCalls} run calls at once; an idle one ends after {@value #IDLE_CALL_THREAD_SECONDS} s.
+     */
+    private final ThreadPoolExecutor callThreads;
+    /** How long a thread of {@link #callThreads} waits for another call before it ends. */
+    private static final long IDLE_CALL_THREAD_SECONDS = 10;
     /** Calls' deadlines and, once a client came through the mailbox, the periodic {@link #sweep()}. */
     private final ScheduledExecutorService deadlines;
     /** Whether the periodic {@link #sweep()} is scheduled (at the first HELLO through the mailbox). */
@@ -194,7 +205,10 @@ public final class RpcServer<T> implements AutoCloseable {
      * interrupt meant for its last call must not reach what it does next.
      */
     private static final class RunningCall {
-        private final Thread thread;
+        /** The call's thread; null until a pooled thread takes the call ({@link #runOn}). */
+        private Thread thread;
+        /** An interrupt that came before the call had its thread: {@link #runOn} delivers it. */
+        private boolean interruptPending;
         private boolean ended;
         private boolean cancelled;
         /** Interrupted by {@link #close()}: whatever the call made of it is not its answer. */
@@ -204,11 +218,27 @@ public final class RpcServer<T> implements AutoCloseable {
             this.thread = thread;
         }
 
+        /** The call runs on {@code runner} from now on (an interrupt that came before it reaches it now). */
+        synchronized void runOn(Thread runner) {
+            thread = runner;
+            if (interruptPending && !ended) {
+                runner.interrupt();
+            }
+        }
+
         /** Interrupts the call's thread if the call still runs; {@code cancel} marks it cancelled. */
         synchronized void interrupt(boolean cancel) {
             if (!ended) {
                 cancelled |= cancel;
+                deliverInterrupt();
+            }
+        }
+
+        private void deliverInterrupt() {
+            if (thread != null) {
                 thread.interrupt();
+            } else {
+                interruptPending = true;
             }
         }
 
@@ -216,7 +246,7 @@ public final class RpcServer<T> implements AutoCloseable {
         synchronized void interruptForClose() {
             if (!ended) {
                 closing = true;
-                thread.interrupt();
+                deliverInterrupt();
             }
         }
 
@@ -276,6 +306,8 @@ public final class RpcServer<T> implements AutoCloseable {
                 Thread.ofPlatform().daemon().name("jipc-rpc-deadlines-" + name).factory());
         timer.setRemoveOnCancelPolicy(true);
         this.deadlines = timer;
+        this.callThreads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, IDLE_CALL_THREAD_SECONDS, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), Thread.ofPlatform().daemon().name("jipc-rpc-calls-" + name + "-", 1).factory());
     }
 
     /**
@@ -706,13 +738,13 @@ public final class RpcServer<T> implements AutoCloseable {
 
     /**
      * Starts a mailbox client's call that was set aside and whose turn has come ({@code call} null:
-     * none), on a platform thread of its own, once the server has a free slot for it.
+     * none), on a platform thread of the pool, once the server has a free slot for it.
      */
     private void startSetAside(Client client, RpcFrame.Call call) {
         if (call == null) {
             return;
         }
-        Thread.ofPlatform().daemon().name("jipc-rpc-call-" + call.callId()).start(() -> {
+        runPooled(() -> {
             Runnable release = awaitSlot(client, callSlots, () -> { });
             if (release == null) {
                 return; // the client was forgotten
@@ -722,6 +754,27 @@ public final class RpcServer<T> implements AutoCloseable {
                 work.run();
             }
         });
+    }
+
+    /**
+     * Runs {@code task} on a platform thread of {@link #callThreads}; on a thread of its own if the
+     * pool is shut down (a call admitted as {@link #close()} began must still end, answered and counted).
+     * The thread's interrupt status is cleared after the task: an interrupt meant for a call must not
+     * reach the pool's next task.
+     */
+    private void runPooled(Runnable task) {
+        Runnable clearing = () -> {
+            try {
+                task.run();
+            } finally {
+                Thread.interrupted();
+            }
+        };
+        try {
+            callThreads.execute(clearing);
+        } catch (RejectedExecutionException closing) {
+            Thread.ofPlatform().daemon().name("jipc-rpc-calls-" + name).start(clearing);
+        }
     }
 
     /**
@@ -918,7 +971,7 @@ public final class RpcServer<T> implements AutoCloseable {
     }
 
     /**
-     * Runs a call of a connection's client on a platform thread of its own (a CPU-bound call on a
+     * Runs a call of a connection's client on a platform thread of the pool (a CPU-bound call on a
      * virtual thread would hold a carrier, and enough of them would starve the connections' readers),
      * once the connection and the server have a free slot for it; until then the connection is not
      * read (back-pressure), and the client gets a PONG every {@value #SLOT_WAIT_SLICE_MILLIS} ms.
@@ -934,14 +987,12 @@ public final class RpcServer<T> implements AutoCloseable {
             own.run();
             return;
         }
-        Runnable[] work = new Runnable[1];
-        Thread thread = Thread.ofPlatform().daemon().name("jipc-rpc-call-" + call.callId()).unstarted(() -> work[0].run());
-        work[0] = admit(client, call, thread, () -> {
+        Runnable work = admit(client, call, null, () -> { // its thread is bound when the work starts
             shared.run();
             own.run();
         });
-        if (work[0] != null) {
-            thread.start();
+        if (work != null) {
+            runPooled(work);
         }
     }
 
@@ -1012,6 +1063,7 @@ public final class RpcServer<T> implements AutoCloseable {
         ScheduledFuture<?> deadline = call.timeoutMillis() == 0 ? null
                 : deadlines.schedule(() -> cancel(client, call.callId()), call.timeoutMillis(), TimeUnit.MILLISECONDS);
         return () -> {
+            running.runOn(Thread.currentThread());
             try {
                 run(client, call, method, running);
             } finally {
@@ -1267,6 +1319,7 @@ public final class RpcServer<T> implements AutoCloseable {
             listener.close();
         }
         deadlines.shutdownNow();
+        callThreads.shutdown(); // its idle threads end now; those still in calls the close interrupted end with them
         stopped.countDown();
     }
 
