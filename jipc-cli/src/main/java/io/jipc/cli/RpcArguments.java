@@ -208,7 +208,9 @@ final class RpcArguments {
                     return constant;
                 }
             }
-            throw new IllegalArgumentException("not one of " + Arrays.toString(t.getEnumConstants()) + ": " + word);
+            // the names, which are what is accepted: a constant's toString() may say something else
+            throw new IllegalArgumentException("not one of " + Arrays.stream(t.getEnumConstants())
+                    .map(c -> ((Enum<?>) c).name()).toList() + ": " + word);
         }
         throw new IllegalStateException("not a word type: " + t); // isWord decides
     }

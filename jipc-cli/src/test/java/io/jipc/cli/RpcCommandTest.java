@@ -150,6 +150,11 @@ class RpcCommandTest {
         }
 
         @Override
+        public Light light(Light light) {
+            return light;
+        }
+
+        @Override
         public String bits(byte b, short s, int i, long l) {
             return b + " " + s + " " + i + " " + l;
         }
@@ -367,6 +372,15 @@ class RpcCommandTest {
     }
 
     @Test
+    void anEnumIsGivenByNameAndARefusalListsTheNames() {
+        String at = "mailbox:" + name;
+        assertResult("go", at, "light", "GREEN"); // printed as the constant's toString()
+        CliRun run = call(at, "light", "go");
+        assertEquals(2, run.exit(), run.out());
+        assertTrue(run.err().contains("argument 1 of light (Light): not one of [RED, GREEN]: go"), run.err());
+    }
+
+    @Test
     void methodsListsWhatTheCommandLineCanCall() {
         CliRun run = jipc("rpc", "methods", "--interface", DESK);
         assertEquals(0, run.exit(), run.err());
@@ -376,7 +390,7 @@ class RpcCommandTest {
         assertTrue(lines.contains("long sum(java.util.List<java.lang.Long>)    (JSON: parameter 1)"), run.out());
         assertTrue(lines.contains("io.jipc.cli.rpcdesk.Desk$Tally merge(io.jipc.cli.rpcdesk.Desk$Tally, "
                 + "io.jipc.cli.rpcdesk.Desk$Tally)    (JSON: parameters 1, 2)"), run.out());
-        assertEquals(21, lines.size(), run.out());
+        assertEquals(22, lines.size(), run.out());
     }
 
     @Test

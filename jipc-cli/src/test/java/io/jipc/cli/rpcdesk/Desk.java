@@ -7,6 +7,17 @@ import java.util.Map;
 public interface Desk {
     enum Mood { CALM, BUSY }
 
+    /** A constant whose toString() is not its name, which is what the command line takes. */
+    enum Light {
+        RED,
+        GREEN {
+            @Override
+            public String toString() {
+                return "go";
+            }
+        }
+    }
+
     record Tally(String who, long total, List<String> notes) {
     }
 
@@ -66,6 +77,8 @@ public interface Desk {
 
     /** The number of items on all shelves. */
     int shelve(List<Shelf> shelves);
+
+    Light light(Light light);
 
     /** The four integers, printed in decimal. */
     String bits(byte b, short s, int i, long l);
