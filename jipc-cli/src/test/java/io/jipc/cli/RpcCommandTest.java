@@ -391,6 +391,23 @@ class RpcCommandTest {
         assertTrue(lines.contains("io.jipc.cli.rpcdesk.Desk$Tally merge(io.jipc.cli.rpcdesk.Desk$Tally, "
                 + "io.jipc.cli.rpcdesk.Desk$Tally)    (JSON: parameters 1, 2)"), run.out());
         assertEquals(22, lines.size(), run.out());
+        for (String line : lines) { // redeclared in Desk, but the stub's own, not remote
+            assertTrue(!line.contains(" toString(") && !line.contains(" hashCode(") && !line.contains(" equals("), line);
+        }
+    }
+
+    @Test
+    void objectsMethodsRedeclaredInTheInterfaceAreRefusedAsNotRemote() {
+        String at = "mailbox:" + name;
+        for (List<String> words : List.of(List.of("toString"), List.of("hashCode"), List.of("equals", "\"x\""))) {
+            List<String> all = new java.util.ArrayList<>(List.of(at));
+            all.addAll(words);
+            CliRun run = call(all.toArray(String[]::new));
+            assertEquals(2, run.exit(), words + ": " + run.out());
+            assertTrue(run.err().contains(words.getFirst() + " of " + DESK + " is not a remote method: it redeclares "
+                    + "Object's " + words.getFirst() + ", which a client's stub answers itself"), run.err());
+            assertEquals("", run.out(), words.toString());
+        }
     }
 
     @Test

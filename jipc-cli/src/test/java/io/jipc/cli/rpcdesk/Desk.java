@@ -80,6 +80,16 @@ public interface Desk {
 
     Light light(Light light);
 
+    /** Redeclared (as some interfaces document them): not remote, the stub answers it itself. */
+    @Override
+    String toString();
+
+    @Override
+    int hashCode();
+
+    @Override
+    boolean equals(Object other);
+
     /** The four integers, printed in decimal. */
     String bits(byte b, short s, int i, long l);
 }
