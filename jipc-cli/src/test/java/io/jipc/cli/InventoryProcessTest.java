@@ -31,6 +31,7 @@ import io.jipc.testkit.TestQueues;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -57,6 +58,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class InventoryProcessTest {
     private static final Duration LINE = Duration.ofMinutes(2);
+
+    /** A directory under /tmp, outside /dev/shm, where another jipc root goes. */
+    @TempDir
+    Path tmp;
 
     record Run(int exit, String out, String err) {
     }
@@ -459,6 +464,50 @@ class InventoryProcessTest {
         } finally {
             Mailbox.destroy("left-durable");
             Mailbox.destroy("left-plain");
+        }
+    }
+
+    /** Creates the ordinary mailbox {@code args[0]} in its jipc root, says READY, and keeps it mapped until killed. */
+    public static final class HoldPlainMailbox {
+        public static void main(String[] args) throws Exception {
+            ChildMain.dieWithParent();
+            try (Mailbox mailbox = Mailbox.create(args[0])) {
+                mailbox.put(new byte[] {9});
+                System.out.println("READY " + Mailbox.path(args[0]));
+                System.out.flush();
+                Thread.sleep(Long.MAX_VALUE);
+            }
+        }
+    }
+
+    /**
+     * An ordinary mailbox of another jipc root outside {@code /dev/shm} (a process with another
+     * {@code JIPC_ROOT} under {@code /tmp}, as tests and CI use), mapped by its live creator, is not
+     * this root's object: its header does not flag it durable, so {@code ls} does not list it (it
+     * listed it as {@code mailbox-file:PATH}, "durable", never stale), and {@code rm mailbox-file:PATH}
+     * refuses it, also with {@code --force}, saying whose it is, instead of removing the file that
+     * root's {@code mailbox/NAME} name points at.
+     */
+    @Test
+    void anOrdinaryMailboxOfAnotherRootIsNotListedAsDurableNorRemovedAsAMailboxFile() throws Exception {
+        Path otherRoot = tmp.resolve("other-root");
+        try (ChildJvm other = ChildJvm.builder(HoldPlainMailbox.class).property("jipc.root", otherRoot.toString())
+                .args("theirs").start()) {
+            String file = other.awaitLine("READY ", LINE).substring("READY ".length());
+            assertEquals(otherRoot.resolve("mailbox/theirs").toString(), file);
+            assertTrue(ObjectInventory.list().stream().noneMatch(r -> r.uri().contains(file)),
+                    "not this root's, and not durable: " + ObjectInventory.list());
+            Run ls = jipc("ls", "--kind", "mailbox");
+            assertFalse(ls.out().contains(file), ls.out());
+            for (String[] args : List.of(new String[] {"rm", "mailbox-file:" + file},
+                    new String[] {"rm", "--force", "mailbox-file:" + file})) {
+                Run rm = jipc(args);
+                assertEquals(1, rm.exit(), rm.out() + rm.err());
+                assertTrue(rm.err().contains("'" + file + "' is not a durable mailbox (its header does not flag it"
+                        + " durable): it is the mailbox 'theirs' of the jipc root '" + otherRoot + "'; not removed"),
+                        rm.err());
+                assertTrue(Files.exists(Path.of(file)), "the other root's mailbox stays");
+            }
         }
     }
 

@@ -8,6 +8,8 @@ import io.jipc.platform.FileStatus;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.ring.RingDescriptor;
 import io.jipc.platform.Libc;
+import io.jipc.platform.Printable;
+import io.jipc.segment.SegmentHeaderDescriptor;
 import io.jipc.segment.JipcRoot;
 import io.jipc.shm.SharedRegion;
 
@@ -27,7 +29,11 @@ import java.util.List;
  * durable mailbox nobody maps is not listed, unless it lies in {@code <jipc root>/mailbox}. A durable
  * mailbox is never stale (it is meant to outlive everyone), and its details start with
  * {@code durable, }: one its header flags as durable ({@link MailboxDescriptor#FLAG_DURABLE}, version
- * 2.2) wherever it lies, and one found through the mappings even without the flag (a 2.1 file).
+ * 2.2) wherever it lies, and one of version 2.1 (which has no flag) found through the mappings. A
+ * mapped mailbox file of version 2.2 without the flag is an ordinary mailbox of another jipc root
+ * (a {@code JIPC_ROOT} of another process, a group's inbox there): not listed, as that root's other
+ * objects are not, so neither {@code gc} nor {@code rm} here removes the file that root's
+ * {@code mailbox/NAME} name points at ({@link #notDurable} says why for {@code rm}).
  */
 final class MailboxLister implements Lister {
     /** The wait strategy of a mailbox made without one: not named in the details. */
@@ -35,6 +41,9 @@ final class MailboxLister implements Lister {
 
     /** More priority levels than any mailbox has: a header claiming more is corrupt. */
     private static final int MAX_LEVELS = 256;
+
+    /** The minor version of the mailbox format that added the flags word ({@link MailboxDescriptor#FLAG_DURABLE}). */
+    private static final int FLAGS_MINOR_VERSION = 2;
 
     @Override
     public List<ObjectRow> list(ProcessScan scan) {
@@ -49,15 +58,23 @@ final class MailboxLister implements Lister {
             List<ObjectRow> rows = new ArrayList<>();
             for (String mapped : scan.sharedFiles()) {
                 Path path = Path.of(mapped);
-                if (path.startsWith(root) || path.startsWith(SharedRegion.POSIX_DIRECTORY) || !isMailbox(path)) {
+                if (path.startsWith(root) || path.startsWith(SharedRegion.POSIX_DIRECTORY)) {
                     continue;
+                }
+                int version = mailboxVersion(path);
+                if (version == 0) {
+                    continue; // no mailbox (or not ready)
                 }
                 try {
                     FileStatus status = Libc.lstat(mapped);
                     ObjectFile file = new ObjectFile("mailbox-file:" + mapped, path, status,
                             scan.users(status.device(), status.inode()));
-                    ObjectRow row = describe(file); // flagged durable in its header (2.2), or not (2.1)
-                    rows.add(row.outlivesOwner() ? row : asDurable(row)); // uid: file.row's
+                    ObjectRow row = describe(file); // flagged durable in its header (2.2), or not
+                    if (row.outlivesOwner()) {
+                        rows.add(row); // uid: file.row's
+                    } else if (SegmentHeaderDescriptor.minor(version) < FLAGS_MINOR_VERSION) {
+                        rows.add(asDurable(row)); // a 2.1 file has no flag: durable by where it lies
+                    } // else an ordinary mailbox of another jipc root: that root's listing shows it
                 } catch (RuntimeException gone) {
                     // unmapped and removed meanwhile
                 }
@@ -71,12 +88,46 @@ final class MailboxLister implements Lister {
         return row.withDetailsOutlivingOwner("durable, " + row.details());
     }
 
-    private static boolean isMailbox(Path path) {
+    /**
+     * The version word ({@code major<<16|minor}) of the mailbox file at {@code path}; 0 if it is no
+     * mailbox (another magic, unreadable) or not published yet.
+     */
+    private static int mailboxVersion(Path path) {
         try (FileSnapshot f = FileSnapshot.open(path)) {
-            return f.jipcMagic() == MailboxDescriptor.MAGIC;
+            return f.jipcMagic() == MailboxDescriptor.MAGIC ? f.getInt(SegmentHeaderDescriptor.VERSION_OFFSET) : 0;
         } catch (RuntimeException unreadable) {
-            return false;
+            return 0;
         }
+    }
+
+    /**
+     * Why {@code path} is not a durable mailbox {@code jipc rm mailbox-file:PATH} may remove though a
+     * mailbox file is there: a file whose header (format 2.2 or later) does not flag it durable is an
+     * ordinary mailbox, another jipc root's if it lies in a {@code mailbox/} directory, whose
+     * {@code mailbox/NAME} name would be left pointing at nothing; empty otherwise. Any thread; does
+     * not block.
+     */
+    static java.util.Optional<String> notDurable(Path path) {
+        try (FileSnapshot f = FileSnapshot.open(path)) {
+            int version = f.getInt(SegmentHeaderDescriptor.VERSION_OFFSET);
+            if (f.jipcMagic() != MailboxDescriptor.MAGIC || SegmentHeaderDescriptor.major(version) != MailboxDescriptor.MAJOR_VERSION
+                    || SegmentHeaderDescriptor.minor(version) < FLAGS_MINOR_VERSION
+                    || (f.getInt(MailboxDescriptor.FLAGS_OFFSET) & MailboxDescriptor.FLAG_DURABLE) != 0) {
+                return java.util.Optional.empty();
+            }
+        } catch (RuntimeException unreadable) {
+            return java.util.Optional.empty();
+        }
+        Path parent = path.toAbsolutePath().getParent();
+        String shown = Printable.quoted(path.toString());
+        if (parent != null && parent.getParent() != null && parent.getFileName().toString().equals(MailboxDescriptor.DIRECTORY)) {
+            Path otherRoot = parent.getParent();
+            String name = path.getFileName().toString();
+            return java.util.Optional.of(shown + " is not a durable mailbox (its header does not flag it durable): it is"
+                    + " the mailbox " + Printable.quoted(name) + " of the jipc root " + Printable.quoted(otherRoot.toString())
+                    + "; not removed (JIPC_ROOT=" + otherRoot + " jipc rm mailbox:" + name + " removes it with its name)");
+        }
+        return java.util.Optional.of(shown + " is not a durable mailbox (its header does not flag it durable); not removed");
     }
 
     static ObjectRow describe(ObjectFile file) {

@@ -195,11 +195,15 @@ public final class ObjectInventory {
 
     /**
      * Why {@code text}, which {@link #find} found nothing for, names no object when a file of another
-     * kind is there ({@code fifo:PATH} of a regular file: {@code PATH is not a FIFO; not removed});
-     * empty otherwise ("no object").
+     * kind is there ({@code fifo:PATH} of a regular file: {@code PATH is not a FIFO; not removed};
+     * {@code mailbox-file:PATH} of an ordinary mailbox, another jipc root's: {@code PATH is not a durable
+     * mailbox ...}); empty otherwise ("no object").
      */
     public static Optional<String> whyNotFound(String text) {
         String uri = normalize(text);
+        if (uri.startsWith("mailbox-file:") && uri.length() > "mailbox-file:".length() && uri.indexOf('\0') < 0) {
+            return MailboxLister.notDurable(Path.of(uri.substring("mailbox-file:".length())));
+        }
         return uri.startsWith("fifo:/") ? FifoLister.notAFifo(Path.of(uri.substring("fifo:".length())))
                 : Optional.empty();
     }
