@@ -6,6 +6,7 @@ import io.jipc.cli.ls.ObjectRow;
 import io.jipc.cli.ls.OwnerState;
 import io.jipc.cli.ls.Removal;
 import io.jipc.platform.Libc;
+import io.jipc.platform.Printable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -78,42 +79,58 @@ final class RmCommand implements Callable<Integer> {
         List<ObjectRow> found = ObjectInventory.find(rows, target);
         if (found.isEmpty()) {
             System.err.println("jipc rm: " + ObjectInventory.whyNotFound(target)
-                    .orElse("no object " + target + " (jipc ls lists them)"));
+                    .orElse("no object " + shown(target) + " (jipc ls lists them)"));
             return 1;
         }
         if (found.size() > 1) {
-            System.err.println("jipc rm: " + target + " names " + found.size() + " objects, say which: "
-                    + found.stream().map(ObjectRow::uri).collect(Collectors.joining(", ")));
+            System.err.println("jipc rm: " + shown(target) + " names " + found.size() + " objects, say which: "
+                    + found.stream().map(r -> shown(r.uri())).collect(Collectors.joining(", ")));
             return 2;
         }
         ObjectRow row = found.get(0);
         if (!Removal.removable(row)) {
-            System.err.println("jipc rm: cannot remove " + row.uri() + ": an anonymous region has no name; it goes"
+            System.err.println("jipc rm: cannot remove " + shown(row.uri()) + ": an anonymous region has no name; it goes"
                     + " when the last process that maps it unmaps it or exits"
                     + (row.users().isEmpty() ? "" : " (mapped by pid "
                     + row.users().stream().map(String::valueOf).collect(Collectors.joining(", ")) + ")"));
             return 1;
         }
         if (isLiveOwnersName(row, ProcessHandle.current().pid())) { // --force would not help: say so
-            System.err.println("jipc rm: not removing " + row.uri() + ": its owner, pid " + row.ownerPid()
+            System.err.println("jipc rm: not removing " + shown(row.uri()) + ": its owner, pid " + row.ownerPid()
                     + ", is alive (the name service keeps a live owner's name, even with --force)");
             return 1;
         }
         String refusal = refusal(row, Libc.geteuid());
         if (refusal != null && !force) {
-            System.err.println("jipc rm: not removing " + row.uri() + ": " + refusal + " (--force removes it anyway)");
+            System.err.println("jipc rm: not removing " + shown(row.uri()) + ": " + refusal + " (--force removes it anyway)");
             return 1;
         }
         try {
             String entry = Removal.notRegularEntryOf(row).map(what -> ": " + what).orElse("");
             boolean removed = Removal.remove(row, force);
-            System.out.println((removed ? "removed " : "already gone: ") + row.uri() + entry
+            System.out.println((removed ? "removed " : "already gone: ") + shown(row.uri()) + entry
                     + (refusal != null ? " (" + refusal + ")" : ""));
             return removed ? 0 : 1;
         } catch (JipcException | IllegalArgumentException e) {
-            System.err.println("jipc rm: " + row.uri() + ": " + e.getMessage());
+            System.err.println("jipc rm: " + shown(row.uri()) + ": " + e.getMessage());
             return 1;
         }
+    }
+
+    /**
+     * A name or URI as {@code rm} prints it: as it is when every character shows as itself, else
+     * quoted by {@link Printable} (between single quotes, a control character such as an escape or a
+     * newline written as a Java escape), so that a name typed or planted with such characters neither
+     * breaks the line nor drives the terminal.
+     */
+    static String shown(String name) {
+        for (int from = 0; from < name.length(); from += Printable.MAX_SHOWN) {
+            String part = name.substring(from, Math.min(name.length(), from + Printable.MAX_SHOWN));
+            if (!Printable.quoted(part).equals("'" + part + "'")) {
+                return Printable.quoted(name);
+            }
+        }
+        return name;
     }
 
     /**

@@ -160,6 +160,47 @@ class QueueInventoryTest {
         }
     }
 
+    /**
+     * A URI whose address holds a control character is refused, whichever one (an escape, a tab, a
+     * carriage return, DEL, a C1 control): only NUL and newline were, so {@code send} made a queue with
+     * an escape sequence in its name that {@code ls} never shows. The refusal, and {@code rm}'s "no
+     * object" and "removed" lines, show such a name quoted with the character escaped, never raw.
+     */
+    @Test
+    void aControlCharacterInAUriIsRefusedAndRmShowsSuchANameEscaped() throws IOException {
+        String coloured = queue + "\u001b[31mRED";
+        List<String> tried = List.of(coloured, queue + "\tx", queue + "\rx", queue + "\u007fx", queue + "\u0085x");
+        try {
+            for (String name : tried) {
+                Run send = jipc("send", "mq:" + name, "hi");
+                assertEquals(2, send.exit(), send.err());
+                assertTrue(send.err().contains(io.jipc.platform.Printable.quoted("mq:" + name)
+                        + ": the address may not contain control characters"), send.err());
+                assertFalse(send.err().chars().anyMatch(c -> Character.isISOControl(c) && c != '\n'), send.err());
+                assertFalse(PosixMessageQueue.exists(name), "no queue made: " + io.jipc.platform.Printable.quoted(name));
+            }
+            Run send = jipc("send", "mq:" + coloured, "hi");
+            assertTrue(send.err().startsWith("'mq:" + queue + "\\u001b[31mRED': the address may not contain"
+                    + " control characters\n"), send.err());
+
+            Path missing = Path.of("/tmp", "jipc-no-such\u001b[31mRED");
+            Run notFound = jipc("rm", "fifo:" + missing);
+            assertEquals(1, notFound.exit(), notFound.err());
+            assertEquals("jipc rm: no object 'fifo:/tmp/jipc-no-such\\u001b[31mRED' (jipc ls lists them)\n",
+                    notFound.err());
+
+            // a queue made with such a name by another program: rm removes it and says so, escaped
+            MessageQueues.close(MessageQueues.open(coloured, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL, 0600, 3, 32),
+                    coloured);
+            Run removed = jipc("rm", "mq:" + coloured);
+            assertEquals(0, removed.exit(), removed.err());
+            assertEquals("removed 'mq:" + queue + "\\u001b[31mRED'\n", removed.out());
+            assertFalse(PosixMessageQueue.exists(coloured));
+        } finally {
+            tried.forEach(PosixMessageQueue::unlink);
+        }
+    }
+
     @Test
     void rmFindsByItsUriAQueueOrAFifoThatLsDoesNotList() throws IOException {
         Path outsideRoot = Files.createTempDirectory("jipc-rm-test");

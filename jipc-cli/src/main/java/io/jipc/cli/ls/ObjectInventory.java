@@ -114,7 +114,8 @@ public final class ObjectInventory {
             }
             case "fifo", "mailbox-file" -> {
                 if (address.isEmpty() || address.indexOf('\0') >= 0) {
-                    throw new IllegalArgumentException("invalid path '" + address + "' in " + scheme + ":");
+                    throw new IllegalArgumentException("invalid path " + io.jipc.platform.Printable.quoted(address)
+                            + " in " + scheme + ":");
                 }
             }
             default -> throw new IllegalArgumentException("no kind of object has URIs '" + scheme + ":'; the schemes: "

@@ -33,6 +33,16 @@ class ObjectUriTest {
         assertTrue(e.getMessage().contains("'"), e.getMessage());
     }
 
+    /** Every ISO control character is refused, as the message says, and shown escaped in it. */
+    @ParameterizedTest
+    @ValueSource(strings = {"\u0000", "\n", "\t", "\r", "\u001b", "\u007f", "\u0085", "\u009f"})
+    void refusesEveryControlCharacterAndShowsItEscaped(String control) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ObjectUri.parse("fifo:/tmp/a" + control + "b"));
+        assertEquals("'fifo:/tmp/a" + String.format("\\u%04x", (int) control.charAt(0))
+                + "b': the address may not contain control characters", e.getMessage());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"orders", "", "mq:", ":orders"})
     void aTextWithoutAKindListsTheKnownOnes(String text) {
