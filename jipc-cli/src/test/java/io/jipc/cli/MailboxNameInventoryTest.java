@@ -44,6 +44,14 @@ class MailboxNameInventoryTest {
         assertFalse(kept.dangling() || kept.stale(), "the file is there: " + kept);
         assertEquals(find(listed, "mailbox:dang").user(), kept.user(), "the registrant by name, as the file's owner");
 
+        // the name's own file, absolute, as every other kind's path (it was "names/mailbox/dang", which is nowhere)
+        Path nameFile = root.resolve("names").resolve("mailbox%dang");
+        assertEquals(nameFile.toString(), kept.path());
+        assertTrue(Files.isRegularFile(nameFile), nameFile.toString());
+        Run json = jipc("ls", "--kind", "name", "--json");
+        assertTrue(json.out().lines().anyMatch(l -> l.contains("\"uri\": \"name:mailbox/dang\"")
+                && l.contains("\"path\": \"" + nameFile + "\"")), json.out());
+
         Files.delete(file); // behind jipc's back
         List<ObjectRow> rows = ObjectInventory.list();
         ObjectRow name = find(rows, "name:mailbox/dang");

@@ -44,7 +44,7 @@ final class NameLister implements Lister {
         String details = e.record().kind() + " " + e.record().address()
                 + (e.lifetime() == Lifetime.PERSISTENT ? ", persistent" : "")
                 + (dangling ? ", dangling: " + gone : "");
-        return new ObjectRow("name", "name:" + e.name(), "names/" + e.name(), e.owner().pid(), owner, List.of(),
+        return new ObjectRow("name", "name:" + e.name(), fileOf(e).toString(), e.owner().pid(), owner, List.of(),
                 -1, -1, "", -1, "-", userOf(e), details, e.lifetime() == Lifetime.PERSISTENT,
                 dangling).withUid(e.owner().uid());
     }
@@ -56,7 +56,7 @@ final class NameLister implements Lister {
      */
     private static String userOf(NameEntry e) {
         try {
-            Path file = JipcRoot.path("names").resolve(NameSyntax.toStorageName(e.name()));
+            Path file = fileOf(e);
             Object uid = Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);
             if (uid instanceof Integer u && Integer.toUnsignedLong(u) == e.owner().uid()) {
                 return Files.getOwner(file, LinkOption.NOFOLLOW_LINKS).getName();
@@ -65,6 +65,11 @@ final class NameLister implements Lister {
             // the uid, below
         }
         return Long.toString(e.owner().uid());
+    }
+
+    /** The file of the name in {@code <jipc root>/names}: {@code /dev/shm/jipc-0/names/mailbox%orders} for {@code mailbox/orders}. */
+    private static Path fileOf(NameEntry e) {
+        return JipcRoot.path("names").resolve(NameSyntax.toStorageName(e.name()));
     }
 
     /** A name jipc binds for a mailbox of the jipc root ({@code mailbox/NAME}, kind mailbox, the file's absolute path). */
