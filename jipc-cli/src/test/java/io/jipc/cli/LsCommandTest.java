@@ -190,6 +190,38 @@ class LsCommandTest {
         }
     }
 
+    /**
+     * FIFOs under the jipc root are listed up to 4 directories deep, as tools.md says: one in
+     * {@code a/b/c/d/} too (the walk stopped a level short), none in a fifth directory.
+     */
+    @Test
+    void fifosAreListedUpToFourDirectoriesDeep() throws Exception {
+        Path root = JipcRoot.path();
+        if (!Files.isDirectory(root)) { // as jipc makes it: 0700
+            Files.createDirectory(root, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        }
+        Path top = root.resolve("fifo-depth");
+        Path fourth = top.resolve("b/c/d");
+        Files.createDirectories(fourth.resolve("e"));
+        List<Path> listed = List.of(top.resolve("f1"), top.resolve("b/f2"), top.resolve("b/c/f3"), fourth.resolve("f4"));
+        Path fifth = fourth.resolve("e/f5");
+        try {
+            for (Path fifo : listed) {
+                io.jipc.pipe.Fifo.create(fifo, 0600);
+            }
+            io.jipc.pipe.Fifo.create(fifth, 0600);
+            List<String> uris = ObjectInventory.list().stream().filter(r -> r.kind().equals("fifo"))
+                    .map(ObjectRow::uri).toList();
+            for (Path fifo : listed) {
+                assertTrue(uris.contains("fifo:" + fifo), fifo + " in " + uris);
+            }
+            assertFalse(uris.contains("fifo:" + fifth), "a fifth directory is not walked: " + uris);
+        } finally {
+            io.jipc.testkit.JipcTestExtension.deleteRecursively(top);
+        }
+    }
+
     /** DETAILS name the options a mailbox was created with beyond the defaults. */
     @Test
     void detailsNameAMailboxsOptions() {

@@ -14,20 +14,22 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * FIFOs anywhere under the jipc root ({@code fifo:PATH}), at most {@value #DEPTH} directories deep,
+ * FIFOs anywhere under the jipc root ({@code fifo:PATH}), in it or in a directory at most {@value #DEPTH}
+ * directories deep ({@code <root>/a/b/c/d/FIFO}),
  * except in a directory whose entries are objects of one kind ({@code mailbox/}, {@code region/}, ...):
  * there a FIFO is that kind's error row ({@link ObjectFile#rowsOf}), which {@code jipc rm} removes by
  * that kind's URI or as {@code fifo:PATH} ({@link #probe}). FIFOs elsewhere are the file system's business. Users are the processes holding one open; a FIFO
  * records no creator, so its owner is unknown and {@code jipc gc} leaves it alone.
  */
 final class FifoLister implements Lister {
+    /** How many directories below the root are walked: a FIFO lies one level below the deepest. */
     static final int DEPTH = 4;
 
     @Override
     public List<ObjectRow> list(ProcessScan scan) {
         ObjectInventory.checkRoot(); // never walk a planted root
         List<ObjectRow> rows = new ArrayList<>();
-        try (Stream<Path> paths = Files.walk(JipcRoot.path(), DEPTH)) {
+        try (Stream<Path> paths = Files.walk(JipcRoot.path(), DEPTH + 1)) {
             for (Path path : (Iterable<Path>) paths::iterator) {
                 FileStatus status;
                 try {
