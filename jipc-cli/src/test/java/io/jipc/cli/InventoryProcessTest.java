@@ -133,9 +133,9 @@ class InventoryProcessTest {
 
     /**
      * Creates one synchronization object of each kind fresh ({@code fresh-*}) and one of each kind
-     * but the condition in use ({@code used-*}: the mutex locked, a permit taken, the latch counted
-     * down once, one of two parties at the barrier, and a member joined), then halts without
-     * cleaning up.
+     * but the condition in use ({@code used-*}: the mutex locked, a permit taken, of an untracked and of
+     * a tracked semaphore, the latch counted down once, one of two parties at the barrier, and a member
+     * joined), then halts without cleaning up.
      */
     public static final class LeaveSyncObjects {
         public static void main(String[] args) throws Exception {
@@ -147,6 +147,7 @@ class InventoryProcessTest {
             ProcessBarrier.create("fresh-barrier", 2).close();
             ProcessMutex.create("used-mutex").lock();
             ProcessSemaphore.create("used-pool", 2, 0, 0600).acquire();
+            ProcessSemaphore.create("used-tracked", 2, 4, 0600).acquire();
             ProcessCountDownLatch.create("used-latch", 2).countDown();
             ProcessBarrier barrier = ProcessBarrier.create("used-barrier", 2);
             ProcessBarrier.join("used-barrier");
@@ -166,20 +167,27 @@ class InventoryProcessTest {
 
     @Test
     void gcKeepsSynchronizationObjectsWhoseStateALaterProcessMayDependOn() throws Exception {
+        long creatorPid;
         try (ChildJvm creator = ChildJvm.builder(LeaveSyncObjects.class).start()) {
             assertEquals(0, creator.waitFor(LINE), creator.output());
+            creatorPid = creator.pid();
         }
         Run acquire = jipc("sync", "acquire", "fresh-pool"); // a permit taken by a command that then exits
         assertEquals(0, acquire.exit(), acquire.err());
 
         List<ObjectRow> rows = ObjectInventory.list();
         for (String name : List.of("fresh-mutex", "fresh-condition", "fresh-latch", "fresh-barrier", "fresh-pool",
-                "used-mutex", "used-pool", "used-latch", "used-barrier")) {
+                "used-mutex", "used-pool", "used-tracked", "used-latch", "used-barrier")) {
             assertTrue(find(rows, "sync:" + name).stale(), name + " was made by a dead process: " + rows);
         }
         assertEquals("1 of 2 permits available", find(rows, "sync:fresh-pool").holds());
         assertEquals("1 of 2 permits available", find(rows, "sync:used-pool").holds());
-        assertTrue(find(rows, "sync:used-mutex").holds().matches("locked by pid \\d+"), rows.toString());
+        // the holder halted: dead, as jipc sync info says ("held by pid P (dead)", "pid P (dead) holds 1")
+        assertEquals("locked by pid " + creatorPid + " (dead)", find(rows, "sync:used-mutex").holds());
+        assertEquals("1 of 2 permits available, pid " + creatorPid + " (dead) holds 1",
+                find(rows, "sync:used-tracked").holds());
+        assertTrue(jipc("sync", "info", "used-mutex").out().contains("held by pid " + creatorPid + " (dead)"));
+        assertTrue(jipc("sync", "info", "used-tracked").out().contains("pid " + creatorPid + " (dead) holds 1"));
         assertEquals("counted down to 1 of 2", find(rows, "sync:used-latch").holds());
         assertEquals("1 of 2 parties arrived (1 dead), 1 of 2 joined", find(rows, "sync:used-barrier").holds(),
                 "the halted creator's arrival is a dead one");
@@ -188,7 +196,8 @@ class InventoryProcessTest {
         Run ls = jipc("ls", "--kind", "sync");
         assertTrue(ls.out().lines().anyMatch(l -> l.endsWith("JIPC-SYN " + SyncFileDescriptor.MAJOR_VERSION + "."
                 + SyncFileDescriptor.MINOR_VERSION + ", LTCH, counted down to 1 of 2")), ls.out());
-        assertTrue(ls.out().contains("9 stale (owner dead, unused): jipc gc removes 4; 5 hold messages or state, "
+        assertTrue(ls.out().lines().anyMatch(l -> l.endsWith(", MUTX, locked by pid " + creatorPid + " (dead)")), ls.out());
+        assertTrue(ls.out().contains("10 stale (owner dead, unused): jipc gc removes 4; 6 hold messages or state, "
                 + "which only jipc gc --include-unread removes"), ls.out());
         assertTrue(jipc("ls", "--json", "--kind", "sync").out().contains("\"holds\": \"1 of 2 parties arrived (1 dead), 1 of 2 joined\""));
 
@@ -201,10 +210,11 @@ class InventoryProcessTest {
         assertTrue(gc.out().contains("kept sync:used-latch (owner pid "), gc.out());
         assertTrue(gc.out().contains(" dead, counted down to 1 of 2): --include-unread or jipc rm removes it"),
                 gc.out());
-        assertEquals(List.of("fresh-pool", "used-barrier", "used-latch", "used-mutex", "used-pool"), SyncObjects.names());
+        assertEquals(List.of("fresh-pool", "used-barrier", "used-latch", "used-mutex", "used-pool", "used-tracked"),
+                SyncObjects.names());
 
         Run all = jipc("gc", "--include-unread");
-        assertEquals(5, all.out().lines().filter(l -> l.startsWith("removed sync:")).count(), all.out());
+        assertEquals(6, all.out().lines().filter(l -> l.startsWith("removed sync:")).count(), all.out());
         assertEquals(List.of(), SyncObjects.names());
     }
 

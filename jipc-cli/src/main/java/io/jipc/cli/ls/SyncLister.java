@@ -51,7 +51,8 @@ final class SyncLister implements Lister {
             long owner = f.getLong(SLOT + ProcessMutex.OWNER_OFFSET);
             if (owner != 0) {
                 long pid = owner >>> 32;
-                state.add("locked by pid " + pid + (ProcessIdentity.isStopped(pid) ? " (stopped)" : ""));
+                state.add("locked by pid " + pid + (!ProcessIdentity.isAlive(owner) ? " (dead)"
+                        : ProcessIdentity.isStopped(pid) ? " (stopped)" : ""));
             }
             if (f.getInt(SLOT + ProcessMutex.CONSISTENCY_OFFSET) != 0) {
                 state.add("inconsistent (a holder died)");
@@ -62,6 +63,7 @@ final class SyncLister implements Lister {
             if (initialKnown && available != initial) {
                 state.add(available + " of " + initial + " permits available");
             }
+            state.addAll(deadHolders(f));
             if (f.getInt(SLOT + ProcessSemaphore.CONSISTENCY_OFFSET) != 0) {
                 state.add("inconsistent (a holder died)");
             }
@@ -90,6 +92,43 @@ final class SyncLister implements Lister {
         }
         return String.join(", ", state);
     }
+
+    /**
+     * The entries of a tracked semaphore's holder table that belong to a dead process, in the words of
+     * {@code jipc sync info} ({@code pid P (dead) holds N}: a holder killed with its permits, which the
+     * next acquirer that finds none free takes back), at most {@value #DEAD_HOLDERS_SHOWN} and then
+     * {@code K more dead holders}; none for an untracked semaphore, or a table this reader does not take
+     * for one (a count beyond the maximum or the file).
+     */
+    private static List<String> deadHolders(FileSnapshot f) {
+        int entries = f.getInt(SLOT + ProcessSemaphore.HOLDER_ENTRIES_OFFSET);
+        if (entries < 1 || entries > ProcessSemaphore.MAX_HOLDER_ENTRIES
+                || SLOT + ProcessSemaphore.slotLength(entries) > f.size()) {
+            return List.of();
+        }
+        List<String> dead = new ArrayList<>();
+        int more = 0;
+        for (int i = 0; i < entries; i++) {
+            long entry = SLOT + ProcessSemaphore.ENTRIES_OFFSET + (long) ProcessSemaphore.ENTRY_LENGTH * i;
+            long token = f.getLong(entry + ProcessSemaphore.ENTRY_TOKEN_OFFSET);
+            if (token == 0 || ProcessIdentity.isAlive(token)) {
+                continue;
+            }
+            if (dead.size() < DEAD_HOLDERS_SHOWN) {
+                int held = (int) f.getLong(entry + ProcessSemaphore.ENTRY_RECORD_OFFSET); // low 32 bits
+                dead.add("pid " + ProcessIdentity.pidOf(token) + " (dead) holds " + held);
+            } else {
+                more++;
+            }
+        }
+        if (more > 0) {
+            dead.add(more + " more dead holders");
+        }
+        return dead;
+    }
+
+    /** Dead holders of a semaphore named in its details; the rest are counted. */
+    private static final int DEAD_HOLDERS_SHOWN = 4;
 
     /**
      * How many party entries of a tracked barrier (version 1.2) say their process arrives or waits
