@@ -1,6 +1,7 @@
 package io.jipc.pipe;
 
 import io.jipc.ClosedException;
+import io.jipc.ErrnoException;
 import io.jipc.platform.FdPoller;
 import io.jipc.platform.Libc;
 import io.jipc.platform.Pipes;
@@ -20,9 +21,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * may keep open after this close, so a registration left behind would be taken for one of a new
  * descriptor that gets the same number.
  *
- * <p>The descriptor is non-blocking while owned. For an adopted descriptor (inherited from a
- * parent), the status flags found are put back before closing, because {@code O_NONBLOCK} belongs to
- * the open file description, which other processes may share.
+ * <p>The descriptor is non-blocking while owned. {@code O_NONBLOCK} belongs to the open file
+ * description, which other processes may share, so an adopted descriptor (inherited from a parent) is
+ * not made non-blocking itself: the handle owns a new, private description of the same pipe
+ * ({@link #reopen}) and keeps the inherited descriptor, untouched, until it closes both. Only if the
+ * pipe cannot be reopened does it make the inherited descriptor non-blocking and put the flags found
+ * back before closing it (which a process that dies first never does).
  */
 final class FdHandle {
     private static final long CLOSED = 1L << 62;
@@ -30,12 +34,15 @@ final class FdHandle {
     private final int fd;
     private final String subject;
     private final int restoreFlags;
+    /** The inherited descriptor an adopted handle keeps open beside its private one, or -1. */
+    private final int inherited;
     private final AtomicLong state = new AtomicLong();
 
-    private FdHandle(int fd, String subject, int restoreFlags) {
+    private FdHandle(int fd, String subject, int restoreFlags, int inherited) {
         this.fd = fd;
         this.subject = subject;
         this.restoreFlags = restoreFlags;
+        this.inherited = inherited;
     }
 
     /** Takes ownership of a descriptor jipc opened; makes it non-blocking. */
@@ -46,18 +53,51 @@ final class FdHandle {
             Libc.close(fd);
             throw e;
         }
-        return new FdHandle(fd, subject, -1);
+        return new FdHandle(fd, subject, -1, -1);
     }
 
     /** Takes ownership of a descriptor as it is (such as a pidfd, which needs no flags). */
     static FdHandle ownAsIs(int fd, String subject) {
-        return new FdHandle(fd, subject, -1);
+        return new FdHandle(fd, subject, -1, -1);
     }
 
-    /** Takes ownership of an inherited descriptor; its flags are restored on close. */
-    static FdHandle adopt(int fd, String subject) {
-        int flags = Pipes.setNonBlocking(fd, true, subject);
-        return new FdHandle(fd, subject, flags);
+    /**
+     * Takes ownership of an inherited pipe or FIFO descriptor, to read from it ({@code readEnd}) or
+     * write to it, without changing its open file description, which the parent and other processes
+     * may share: the handle works on a private non-blocking description ({@link #reopen}) and closes
+     * the inherited descriptor with it. If the pipe cannot be reopened ({@code /proc} missing, a pipe
+     * of another user, a write end without a reader), the inherited descriptor is made non-blocking
+     * and its flags are restored on close.
+     *
+     * @throws IllegalArgumentException if {@code fd} is not open for that direction
+     */
+    static FdHandle adopt(int fd, boolean readEnd, String subject) {
+        int flags = Pipes.statusFlags(fd, subject);
+        int access = flags & (Libc.O_RDONLY | Libc.O_WRONLY | Libc.O_RDWR);
+        if ((flags & Libc.O_PATH) != 0 || access != Libc.O_RDWR && access != (readEnd ? Libc.O_RDONLY : Libc.O_WRONLY)) {
+            throw new IllegalArgumentException(subject + " is not open for " + (readEnd ? "reading" : "writing"));
+        }
+        int copy;
+        try {
+            copy = reopen(fd, readEnd);
+        } catch (ErrnoException cannotReopen) {
+            Pipes.setNonBlocking(fd, true, subject);
+            return new FdHandle(fd, subject, flags, -1);
+        }
+        return new FdHandle(copy, subject, -1, fd);
+    }
+
+    /**
+     * A new non-blocking, close-on-exec open file description of the pipe or FIFO behind {@code fd},
+     * for reading or writing, opened through its {@code /proc/self/fd} link: its flags are its own,
+     * not shared with the processes holding {@code fd}'s description. Non-blocking also so that the
+     * open itself never waits ({@code ENXIO} for a write end without a reader).
+     *
+     * @throws ErrnoException if the open fails
+     */
+    static int reopen(int fd, boolean readEnd) {
+        int flags = (readEnd ? Libc.O_RDONLY : Libc.O_WRONLY) | Libc.O_NONBLOCK | Libc.O_CLOEXEC;
+        return Libc.open("/proc/self/fd/" + fd, flags, 0);
     }
 
     int fd() {
@@ -117,6 +157,9 @@ final class FdHandle {
         } finally {
             FdPoller.cancel(fd); // before the close: the number may be reused at once
             Libc.close(fd);
+            if (inherited >= 0) {
+                Libc.close(inherited);
+            }
         }
     }
 }

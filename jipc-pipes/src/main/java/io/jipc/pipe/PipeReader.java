@@ -64,13 +64,20 @@ public final class PipeReader extends PipeEnd {
     /**
      * Adopts the read end of a pipe or FIFO this process inherited as descriptor {@code fd} (for
      * example standard input, or a descriptor a parent passed with {@link Command#passFd}). The
-     * descriptor is made non-blocking while the reader owns it; {@link #close()} restores its flags
-     * and closes it.
+     * descriptor's open file description, which the parent and other processes (the rest of a shell
+     * pipeline) may share, is left as it is: the reader reads through a new, non-blocking description
+     * of the same pipe, opened through {@code /proc/self/fd/fd}, and keeps {@code fd} open, unchanged,
+     * until {@link #close()} closes both. So a JVM that ends without closing the reader (killed,
+     * {@code System.exit}) leaves the pipe blocking for the next program that reads it. Only if the
+     * pipe cannot be reopened (no {@code /proc}, a pipe another user created, which {@code open} refuses
+     * with {@code EACCES}) is {@code fd} itself made non-blocking while the reader owns it, and
+     * {@link #close()} restores its flags; a JVM that dies first then leaves it non-blocking.
      *
-     * @throws IllegalArgumentException if {@code fd} is negative or not a pipe or FIFO
+     * @throws IllegalArgumentException if {@code fd} is negative, not a pipe or FIFO, or not open for
+     *                                  reading
      */
     public static PipeReader adopt(int fd) {
-        return new PipeReader(FdHandle.adopt(checkPipe(fd), "inherited pipe fd " + fd + " (read end)"));
+        return new PipeReader(FdHandle.adopt(checkPipe(fd), true, "inherited pipe fd " + fd + " (read end)"));
     }
 
     /**

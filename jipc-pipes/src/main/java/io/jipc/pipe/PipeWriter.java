@@ -63,13 +63,23 @@ public final class PipeWriter extends PipeEnd {
 
     /**
      * Adopts the write end of a pipe or FIFO this process inherited as descriptor {@code fd} (such as
-     * standard output when it is a pipe). The descriptor is non-blocking while the writer owns it;
-     * {@link #close()} restores its flags and closes it.
+     * standard output when it is a pipe). The descriptor's open file description, which the parent
+     * and other processes (the rest of a shell pipeline) may share, is left as it is: the writer
+     * writes through a new, non-blocking description of the same pipe, opened through
+     * {@code /proc/self/fd/fd}, and keeps {@code fd} open, unchanged, until {@link #close()} closes
+     * both (the reader sees end of file once every other writer is gone too). So a JVM that ends
+     * without closing the writer (killed, {@code System.exit}) leaves the pipe blocking for the next
+     * program that writes to it. Only if the pipe cannot be reopened (no {@code /proc}, a pipe another
+     * user created, which {@code open} refuses with {@code EACCES}, or no reader left: {@code ENXIO},
+     * and writes then fail with {@link BrokenPipeException}) is {@code fd} itself made non-blocking
+     * while the writer owns it, and {@link #close()} restores its flags; a JVM that dies first then
+     * leaves it non-blocking.
      *
-     * @throws IllegalArgumentException if {@code fd} is negative or not a pipe or FIFO
+     * @throws IllegalArgumentException if {@code fd} is negative, not a pipe or FIFO, or not open for
+     *                                  writing
      */
     public static PipeWriter adopt(int fd) {
-        return new PipeWriter(FdHandle.adopt(checkPipe(fd), "inherited pipe fd " + fd + " (write end)"));
+        return new PipeWriter(FdHandle.adopt(checkPipe(fd), false, "inherited pipe fd " + fd + " (write end)"));
     }
 
     /** Writes every remaining byte of {@code source}, waiting for room as long as it takes. */

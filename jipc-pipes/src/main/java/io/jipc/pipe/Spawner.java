@@ -104,8 +104,7 @@ final class Spawner {
     private int reopenBlocking(FdHandle handle, boolean readEnd) {
         int fd = handle.acquire();
         try {
-            int flags = (readEnd ? Libc.O_RDONLY : Libc.O_WRONLY) | Libc.O_NONBLOCK | Libc.O_CLOEXEC;
-            int copy = Libc.open("/proc/self/fd/" + fd, flags, 0);
+            int copy = FdHandle.reopen(fd, readEnd);
             childSide.add(copy);
             Pipes.setNonBlocking(copy, false, handle.subject());
             return copy;

@@ -11,18 +11,27 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,14 +45,18 @@ class PipeSemanticsTest {
     private static final Duration LONG = Duration.ofMinutes(1);
 
     @Test
-    void anAdoptedDescriptorIsNonBlockingWhileOwnedAndGetsItsFlagsBack() throws Exception {
+    void anAdoptedDescriptorsSharedDescriptionStaysBlocking() throws Exception {
         int[] fds = Pipes.pipe();
         int shared = Pipes.duplicate(fds[0], 3, "test"); // the same open file description
         try {
             PipeReader reader = PipeReader.adopt(fds[0]);
-            assertTrue((Pipes.statusFlags(shared, "test") & Libc.O_NONBLOCK) != 0);
+            assertEquals(0, Pipes.statusFlags(shared, "test") & Libc.O_NONBLOCK);
+            assertEquals(0, reader.readNow(ByteBuffer.allocate(1)), "the reader itself does not block");
+            assertTrue(Libc.fstat(fds[0], "test").isFifo(), "the inherited descriptor stays open while owned");
             reader.close();
             assertEquals(0, Pipes.statusFlags(shared, "test") & Libc.O_NONBLOCK);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PipeWriter.adopt(shared));
+            assertTrue(e.getMessage().contains("is not open for writing"), e.getMessage());
         } finally {
             Libc.close(shared);
             Libc.close(fds[1]);
@@ -54,6 +67,87 @@ class PipeSemanticsTest {
             assertTrue(e.getMessage().contains("not a pipe"), e.getMessage());
         } finally {
             Libc.close(devNull);
+        }
+    }
+
+    /**
+     * A child JVM adopts the standard input or output it shares with a shell (the shell's own
+     * descriptor, as in {@code producer | (java Tool; cat)}) and is killed with SIGKILL while it owns
+     * the end: the shell's description is still blocking, and the program the shell runs next on the
+     * pipe (once the test has looked at the flags) gets all its data. (Until 2026-12-05 adopt made the shared description non-blocking, and
+     * the {@code cat} after a killed JVM failed with EAGAIN.)
+     */
+    @ParameterizedTest(name = "adopted end: {0}")
+    @ValueSource(strings = {"read", "write"})
+    void aKilledJvmThatAdoptedASharedEndLeavesItBlocking(String end) throws Exception {
+        boolean read = end.equals("read");
+        // the JVM shares the shell's fd 0 (dash gives a background job /dev/null unless it is moved
+        // through fd 3) or fd 1; the shell waits for "go" on fd 4 in a subshell, so that its own fd 0
+        // and 1 are not redirected while the test reads their flags
+        List<String> argv = new ArrayList<>(List.of("sh", "-c", read
+                ? "exec 3<&0; \"$@\" <&3 3<&- & exec 3<&-; echo \"pid $!\"; wait $!; echo killed; (head -n 1 <&4 >/dev/null); exec cat"
+                : "\"$@\" & echo \"pid $!\"; wait $!; echo killed; (head -n 1 <&4 >/dev/null); exec head -c 200000 /dev/zero", "sh"));
+        argv.addAll(Command.java(AdoptingChild.class, end).argv());
+        try (Pipe input = Pipe.open();
+             ChildProcess shell = Command.of(argv).stdin(Redirect.from(input.reader())).stdout(Redirect.PIPE)
+                     .passFd(4, Redirect.PIPE, true).start()) {
+            input.reader().close();
+            BufferedReader lines = new BufferedReader(new InputStreamReader(shell.stdout().asInputStream(),
+                    StandardCharsets.ISO_8859_1));
+            long jvm = -1;
+            boolean adopted = false;
+            while (jvm < 0 || !adopted) { // the shell's and the JVM's lines, in either order
+                String line = lines.readLine();
+                assertNotNull(line, "the shell's output ended early");
+                if (line.startsWith("pid ")) {
+                    jvm = Long.parseLong(line.substring(4));
+                } else {
+                    assertEquals("adopted", line);
+                    adopted = true;
+                }
+            }
+            assertTrue(ProcessHandle.of(jvm).orElseThrow().destroyForcibly(), "SIGKILL to the JVM");
+            assertEquals("killed", lines.readLine());
+            int sharedFd = read ? 0 : 1;
+            String flags = Files.readAllLines(Path.of("/proc/" + shell.pid() + "/fdinfo/" + sharedFd)).stream()
+                    .filter(l -> l.startsWith("flags:")).findFirst().orElseThrow();
+            assertEquals(0, Integer.parseInt(flags.substring(6).trim(), 8) & Libc.O_NONBLOCK,
+                    "the shell's fd " + sharedFd + " after the JVM died: " + flags);
+            shell.passedWriter(4).write("go\n".getBytes(StandardCharsets.US_ASCII)); // now the next program runs
+            if (read) {
+                input.writer().write("late\n".getBytes(StandardCharsets.US_ASCII));
+                input.writer().close();
+                assertEquals("late", lines.readLine());
+                assertNull(lines.readLine());
+            } else {
+                long zeros = 0;
+                int c;
+                while ((c = lines.read()) >= 0) {
+                    assertEquals(0, c);
+                    zeros++;
+                }
+                assertEquals(200_000, zeros, "bytes head wrote after the JVM died");
+            }
+            assertEquals(ExitStatus.exited(0), shell.waitFor());
+        }
+    }
+
+    /** Adopts standard input ("read") or output ("write"), says so, and waits to be killed. */
+    public static final class AdoptingChild {
+        public static void main(String[] args) throws Exception {
+            ChildMain.dieWithParent();
+            if (args[0].equals("read")) {
+                try (PipeReader in = PipeReader.adopt(0)) {
+                    System.out.println("adopted");
+                    System.out.flush();
+                    in.read(ByteBuffer.allocate(100)); // nothing comes until the JVM is killed
+                }
+            } else {
+                try (PipeWriter out = PipeWriter.adopt(1)) {
+                    out.write("adopted\n".getBytes(StandardCharsets.US_ASCII));
+                    new CountDownLatch(1).await();
+                }
+            }
         }
     }
 
