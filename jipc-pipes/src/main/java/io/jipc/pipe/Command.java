@@ -118,7 +118,15 @@ public final class Command {
         return this;
     }
 
-    /** Starts the child. */
+    /**
+     * Starts the child.
+     *
+     * @throws io.jipc.ErrnoException if the child cannot be started: the message names the program
+     *                                ({@code ENOENT ... from posix_spawnp of PROGRAM} when it is not
+     *                                found), or, when that is what failed, the redirect's file or the
+     *                                working directory ({@code ... of cat, opening /in.txt for stdin},
+     *                                {@code ... of true, changing to working directory /d})
+     */
     public ChildProcess start() {
         return Spawner.spawn(this);
     }

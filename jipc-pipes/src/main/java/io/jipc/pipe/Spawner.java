@@ -1,5 +1,7 @@
 package io.jipc.pipe;
 
+import io.jipc.ErrnoException;
+import io.jipc.platform.Errno;
 import io.jipc.platform.Libc;
 import io.jipc.platform.Pipes;
 import io.jipc.platform.Processes;
@@ -7,6 +9,8 @@ import io.jipc.platform.Processes.Dup2;
 import io.jipc.platform.Processes.OpenFile;
 import io.jipc.platform.Processes.SpawnAction;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -29,6 +33,8 @@ final class Spawner {
     private final int firstFree;
     private final List<SpawnAction> actions = new ArrayList<>();
     private final List<Integer> childSide = new ArrayList<>();
+    /** The files the child's descriptors are opened on, in the order of the actions, for {@link #blame}. */
+    private final List<FileAction> files = new ArrayList<>();
         private final Map<Integer, PipeEnd> parentEnds = new TreeMap<>();
 
     private Spawner(Command command) {
@@ -52,7 +58,12 @@ final class Spawner {
             redirect(2, command.stderr(), false);
             command.passed().forEach((fd, passed) -> redirect(fd, passed.redirect(), passed.input()));
             String directory = command.directory() == null ? null : command.directory().toString();
-            int pid = Processes.spawn(command.argv(), command.environmentStrings(), directory, actions);
+            int pid;
+            try {
+                pid = Processes.spawn(command.argv(), command.environmentStrings(), directory, actions);
+            } catch (ErrnoException e) {
+                throw blame(e);
+            }
             started = true;
             return new ChildProcess(pid, command.toString(), Collections.unmodifiableMap(parentEnds));
         } finally {
@@ -95,6 +106,52 @@ final class Spawner {
 
     private void openFile(int target, Redirect redirect, int flags) {
         actions.add(new OpenFile(target, redirect.file().toString(), flags, FILE_MODE));
+        files.add(new FileAction(streamName(target), redirect.file(), (flags & Libc.O_WRONLY) != 0));
+    }
+
+    private record FileAction(String stream, Path file, boolean write) {
+    }
+
+    /**
+     * {@code posix_spawnp} reports a failed file action (the open of a redirect's file, the change to
+     * the working directory) with the errno of the action, as it reports a failed exec of the
+     * program: the exception names the first of the files, in the order the child opens them, then
+     * the directory, that explains the errno, and only if none does the program, as before.
+     */
+    private ErrnoException blame(ErrnoException e) {
+        int errno = e.errno();
+        String culprit = null;
+        for (FileAction file : files) {
+            if (cannotOpen(file.file(), file.write(), errno)) {
+                culprit = "opening " + file.file() + " for " + file.stream();
+                break;
+            }
+        }
+        Path directory = command.directory();
+        if (culprit == null && directory != null && (errno == Errno.EACCES
+                ? Files.isDirectory(directory) && !Files.isExecutable(directory)
+                : (errno == Errno.ENOENT || errno == Errno.ENOTDIR) && !Files.isDirectory(directory))) {
+            culprit = "changing to working directory " + directory;
+        }
+        if (culprit == null) {
+            return e;
+        }
+        ErrnoException named = Errno.exception(errno, e.call(), command.program() + ", " + culprit);
+        named.initCause(e);
+        return named;
+    }
+
+    /** Whether opening {@code file} (for writing: creating it if missing) plausibly fails with {@code errno}. */
+    private static boolean cannotOpen(Path file, boolean write, int errno) {
+        boolean exists = Files.exists(file);
+        Path parent = file.toAbsolutePath().getParent();
+        return switch (errno) {
+            case Errno.ENOENT, Errno.ENOTDIR -> !exists && (!write || parent == null || !Files.isDirectory(parent));
+            case Errno.EACCES -> exists ? !(write ? Files.isWritable(file) : Files.isReadable(file))
+                    : !write || parent == null || !Files.isWritable(parent);
+            case Errno.EISDIR -> write && Files.isDirectory(file);
+            default -> false;
+        };
     }
 
     /**

@@ -128,6 +128,41 @@ class ChildProcessTest {
         assertTrue(e.getMessage().contains("no-such-program-jipc"), e.getMessage());
     }
 
+    /**
+     * posix_spawnp fails with the same ENOENT when a redirect's file or the working directory is
+     * missing as when the program is: the message names what is missing, not the program (until
+     * 2026-12-05 "ENOENT ... from posix_spawnp of cat" for a missing input file).
+     */
+    @Test
+    void aMissingWorkingDirectoryOrRedirectFileIsNamedInsteadOfTheProgram() throws Exception {
+        Path dir = Files.createTempDirectory("jipc-pipes");
+        try {
+            Path missing = dir.resolve("missing");
+            ErrnoException e = assertThrows(ErrnoException.class, () -> Command.of("true").directory(missing).start());
+            assertEquals("ENOENT", e.errnoName());
+            assertEquals("ENOENT (No such file or directory) from posix_spawnp of true, changing to working directory "
+                    + missing, e.getMessage());
+            e = assertThrows(ErrnoException.class, () -> Command.of("cat").stdin(Redirect.from(missing)).start());
+            assertEquals("ENOENT (No such file or directory) from posix_spawnp of cat, opening " + missing
+                    + " for stdin", e.getMessage());
+            Path output = missing.resolve("out.txt");
+            e = assertThrows(ErrnoException.class, () -> Command.of("true").stdout(Redirect.DISCARD)
+                    .stderr(Redirect.appendTo(output)).start());
+            assertEquals("ENOENT (No such file or directory) from posix_spawnp of true, opening " + output
+                    + " for stderr", e.getMessage());
+            e = assertThrows(ErrnoException.class, () -> Command.of("true").stdout(Redirect.to(dir)).start());
+            assertEquals("EISDIR (Is a directory) from posix_spawnp of true, opening " + dir + " for stdout",
+                    e.getMessage());
+            // files and directory fine: the program is still named
+            e = assertThrows(ErrnoException.class, () -> Command.of("no-such-program-jipc").directory(dir)
+                    .stdin(Redirect.DISCARD).stdout(Redirect.to(dir.resolve("out.txt"))).start());
+            assertEquals("ENOENT (No such file or directory) from posix_spawnp of no-such-program-jipc", e.getMessage());
+        } finally {
+            Files.deleteIfExists(dir.resolve("out.txt"));
+            Files.delete(dir);
+        }
+    }
+
     @Test
     void stderrCanBeMergedIntoStdoutAndFilesAndEnvironmentWork() throws Exception {
         Path dir = Files.createTempDirectory("jipc-pipes");
