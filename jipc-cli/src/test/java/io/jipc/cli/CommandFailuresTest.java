@@ -1,5 +1,6 @@
 package io.jipc.cli;
 
+import io.jipc.pipe.Fifo;
 import io.jipc.platform.Errno;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
@@ -16,6 +17,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -181,7 +183,32 @@ class CommandFailuresTest {
                 List.of("jipc fifo write: " + plainFile() + " is not a FIFO", "fifo", "write", plainFile(), "x"),
                 List.of("jipc fifo remove: " + plainFile() + " is not a FIFO; not removed", "fifo", "remove", plainFile()),
                 List.of("jipc send: " + plainFile() + " is not a FIFO", "send", "fifo:" + plainFile(), "x"),
-                List.of("jipc recv: " + plainFile() + " is not a FIFO", "recv", "fifo:" + plainFile(), "--timeout", "1s"));
+                List.of("jipc recv: " + plainFile() + " is not a FIFO", "recv", "fifo:" + plainFile(), "--timeout", "1s"),
+                // a symbolic link, even to a FIFO, is not followed, and said to be a link (it was "is not a FIFO")
+                List.of("jipc send: " + fifoLink() + " is a symbolic link (not followed)", "send", "fifo:" + fifoLink(),
+                        "--nonblock", "x"),
+                List.of("jipc recv: " + fifoLink() + " is a symbolic link (not followed)", "recv", "fifo:" + fifoLink(),
+                        "--timeout", "1s"),
+                List.of("jipc fifo write: " + fifoLink() + " is a symbolic link (not followed)", "fifo", "write",
+                        fifoLink(), "x"),
+                List.of("jipc fifo remove: " + fifoLink() + " is a symbolic link (not followed); not removed", "fifo",
+                        "remove", fifoLink()),
+                List.of("jipc rm: " + fifoLink() + " is a symbolic link (not followed); not removed", "rm",
+                        "fifo:" + fifoLink()));
+    }
+
+    /** A symbolic link in {@link #dir} to a FIFO there, made on first use. */
+    private static String fifoLink() {
+        Path link = dir.resolve("fifo-link");
+        try {
+            if (!Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
+                Fifo.create(dir.resolve("fifo"), 0600);
+                Files.createSymbolicLink(link, Path.of("fifo"));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return link.toString();
     }
 
     /** A regular file in {@link #dir}, made on first use. */

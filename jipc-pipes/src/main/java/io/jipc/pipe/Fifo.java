@@ -26,6 +26,11 @@ import java.util.concurrent.TimeUnit;
  * <tr><td>write</td><td>{@link #openWriter(Path)}</td><td>{@link #openWriter(Path, Duration)}</td>
  *     <td>{@link #openWriterNow(Path)}: {@link NoReaderException} if no reader</td></tr>
  * </table>
+ * Every open, {@link #remove} and {@link #isFifo} take the FIFO's own path: a symbolic link is not
+ * followed, also one that names a FIFO (it is refused with {@link IllegalArgumentException} "PATH is
+ * a symbolic link (not followed)"), so the FIFO opened is the file found at that path and never one
+ * a link planted or swapped there leads to (the opens use {@code O_NOFOLLOW}). Pass the link's target
+ * ({@link Path#toRealPath()}) to open a FIFO through a link you trust.
  * A timed open that sees no other side in time throws {@link OpenTimeoutException}. Waiting opens
  * are interruptible and virtual-thread friendly; a thread interrupted already gets
  * {@link InterruptedException} from a waiting or timed open that cannot complete at once (also with a
@@ -98,7 +103,8 @@ public final class Fifo {
      * Removes the FIFO at {@code path}; false if nothing was there. Processes that have it open keep
      * using the pipe; new opens by that path fail.
      *
-     * @throws IllegalArgumentException if {@code path} is something else than a FIFO
+     * @throws IllegalArgumentException if {@code path} is something else than a FIFO, such as a
+     *                                  symbolic link (not followed, whatever it names)
      */
     public static boolean remove(Path path) {
         Objects.requireNonNull(path, "path");
@@ -113,7 +119,7 @@ public final class Fifo {
             throw e;
         }
         if (!status.isFifo()) {
-            throw new IllegalArgumentException(p + " is not a FIFO; not removed");
+            throw new IllegalArgumentException(notAFifo(p, status) + "; not removed");
         }
         try {
             Libc.unlink(p);
@@ -237,9 +243,15 @@ public final class Fifo {
         String p = Objects.requireNonNull(path, "path").toString();
         FileStatus status = Libc.lstat(p);
         if (!status.isFifo()) {
-            throw new IllegalArgumentException(p + " is not a FIFO");
+            throw new IllegalArgumentException(notAFifo(p, status));
         }
         return p;
+    }
+
+    /** Why {@code p}, found so by {@code lstat}, is refused: a link is named as one, not as "not a FIFO". */
+    private static String notAFifo(String p, FileStatus status) {
+        return status.isSymbolicLink() ? p + " is a symbolic link (not followed)"
+                : p + " is not a FIFO";
     }
 
     /** Closes {@code fd} and refuses it if what was opened is not a FIFO (the path was swapped). */

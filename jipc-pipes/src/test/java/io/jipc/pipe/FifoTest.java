@@ -9,6 +9,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.function.Executable;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -66,6 +68,30 @@ class FifoTest {
         assertTrue(Files.exists(file));
         assertThrows(IllegalArgumentException.class, () -> Fifo.openReaderNow(file));
         Files.delete(file);
+    }
+
+    /**
+     * A symbolic link to a FIFO is not followed by any open or remove, and the refusal says it is a link
+     * (until 2026-12-05 "LINK is not a FIFO", which is false of what it names); the FIFO is untouched.
+     */
+    @Test
+    void aSymbolicLinkToAFifoIsRefusedAsALink() throws Exception {
+        Path fifo = fifo("target");
+        Path link = Files.createSymbolicLink(dir.resolve("link"), fifo.getFileName());
+        try {
+            String refusal = link + " is a symbolic link (not followed)";
+            List<Executable> opens = List.of(() -> Fifo.openReaderNow(link), () -> Fifo.openWriterNow(link),
+                    () -> Fifo.openReader(link, Duration.ofSeconds(1)), () -> Fifo.openWriter(link, Duration.ofSeconds(1)));
+            for (Executable open : opens) {
+                assertEquals(refusal, assertThrows(IllegalArgumentException.class, open).getMessage());
+            }
+            assertEquals(refusal + "; not removed", assertThrows(IllegalArgumentException.class,
+                    () -> Fifo.remove(link)).getMessage());
+            assertFalse(Fifo.isFifo(link));
+        } finally {
+            Files.delete(link); // the directory's clean-up removes only FIFOs
+        }
+        assertTrue(Fifo.isFifo(fifo));
     }
 
     @Test

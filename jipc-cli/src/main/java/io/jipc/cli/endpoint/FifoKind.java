@@ -47,8 +47,9 @@ final class FifoKind implements EndpointKind {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             throw new EndpointNotFoundException("no FIFO at " + path + " (make one with mkfifo or jipc fifo create)", null);
         }
-        if (!Fifo.isFifo(path)) {
-            throw new NotAFifoException(path + " is not a FIFO", null);
+        if (!Fifo.isFifo(path)) { // the words of Fifo's opens: a link, even to a FIFO, is not followed
+            throw new NotAFifoException(path + (Files.isSymbolicLink(path) ? " is a symbolic link (not followed)"
+                    : " is not a FIFO"), null);
         }
         return new FifoEndpoint(path);
     }

@@ -67,8 +67,9 @@ final class FifoLister implements Lister {
      */
     static Optional<String> notAFifo(Path path) {
         try {
-            return Libc.lstat(path.toString()).isFifo() ? Optional.empty()
-                    : Optional.of(path + " is not a FIFO; not removed");
+            FileStatus status = Libc.lstat(path.toString());
+            return status.isFifo() ? Optional.empty() : Optional.of(path
+                    + (status.isSymbolicLink() ? " is a symbolic link (not followed)" : " is not a FIFO") + "; not removed");
         } catch (ErrnoException gone) {
             return Optional.empty();
         }
