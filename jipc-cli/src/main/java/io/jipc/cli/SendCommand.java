@@ -1,5 +1,6 @@
 package io.jipc.cli;
 
+import io.jipc.JipcException;
 import io.jipc.cli.endpoint.MessageCutException;
 import io.jipc.cli.endpoint.Wait;
 import picocli.CommandLine.Command;
@@ -61,6 +62,9 @@ final class SendCommand implements Callable<Integer> {
                                 : "message not read in time (waited " + wait + ") at " + options.uri) + ": message "
                                 + (sent + 1) + " was cut after " + cut.written() + " of " + cut.length()
                                 + " bytes: the reader gets a partial line; " + sent + " message(s) sent");
+                    } catch (JipcException refused) { // too long for the object, gone, broken pipe: say how far it got
+                        return options.fail(refused.getMessage() + ": message " + (sent + 1) + " not sent; " + sent
+                                + " message(s) sent");
                     }
                     stop.disarm();
                     if (!delivered) {

@@ -15,6 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -110,6 +111,24 @@ class SendRecvCommandTest {
             CliRun run = jipc("send", "mq:" + name, "12345");
             assertEquals(1, run.exit());
             assertTrue(run.err().contains("a message of 5 bytes is longer than the 4 bytes"), run.err());
+        });
+    }
+
+    /**
+     * Lines from standard input stop at the first one the queue refuses, and the error says how many went
+     * before it, as a "no room" failure does (until 2026-12-05 it did not: the user could not tell
+     * where to resume).
+     */
+    @Test
+    void aTooLongLineFromStandardInputSaysHowManyWereSent() throws Exception {
+        withQueue(MqAttributes.of(4, 4), (name, queue) -> {
+            CliRun run = jipcWithInput("ab\ncd\n12345\nef\n", "send", "mq:" + name);
+            assertEquals(1, run.exit());
+            assertEquals("jipc send: a message of 5 bytes is longer than the 4 bytes POSIX message queue " + name
+                    + " takes: message 3 not sent; 2 message(s) sent\n", run.err());
+            assertEquals("ab", new String(queue.poll().payload(), StandardCharsets.UTF_8));
+            assertEquals("cd", new String(queue.poll().payload(), StandardCharsets.UTF_8));
+            assertNull(queue.poll(), "the line after the refused one was not sent");
         });
     }
 
