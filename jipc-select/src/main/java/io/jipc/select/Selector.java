@@ -3,6 +3,7 @@ package io.jipc.select;
 import io.jipc.ClosedException;
 import io.jipc.Selectable;
 import io.jipc.platform.Errno;
+import io.jipc.platform.FdPoller;
 import io.jipc.platform.Libc;
 import io.jipc.platform.Readiness;
 import io.jipc.platform.Sockets;
@@ -17,10 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -72,8 +70,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * timeout. (Until 2026-12-05 the select slept on until another message, channel or its timeout
  * woke it.) A live sender's claim costs one extra look per timeout while it is held.
  *
- * <p>A virtual thread that selects does not pin its carrier: {@code epoll_wait} then runs on a
- * helper platform thread while the virtual thread parks. {@link Thread#interrupt()} of the selecting
+ * <p>A virtual thread that selects does not pin its carrier and costs no platform thread: it parks
+ * while the process's one poller thread watches the selector's epoll descriptor, as a virtual
+ * thread blocked on a pipe, socket or queue of jipc does. {@link Thread#interrupt()} of the selecting
  * thread ends the wait at once ({@link InterruptedException}).
  *
  * <h2>Threads</h2>
@@ -107,11 +106,6 @@ public final class Selector implements AutoCloseable {
     /** Timeouts from this long on mean "no timeout". */
     private static final Duration LONGEST_TIMEOUT = Duration.ofNanos(Long.MAX_VALUE / 4);
 
-    private static final class Helpers {
-        static final ExecutorService POOL = Executors.newCachedThreadPool(task ->
-                Thread.ofPlatform().daemon().name("jipc-selector-wait").unstarted(task));
-    }
-
     private final int epfd;
     private final int eventFd;
     private final MemorySegment events = Arena.ofAuto().allocate((long) BATCH * Sockets.EPOLL_EVENT_SIZE, 8);
@@ -138,6 +132,7 @@ public final class Selector implements AutoCloseable {
         int rc = Sockets.epollCtl(epfd, Sockets.EPOLL_CTL_ADD, eventFd, EPOLLIN);
         if (rc != 0) {
             Libc.close(eventFd);
+            FdPoller.cancel(epfd); // a virtual thread's wait registered it: before the number can be reused
             Libc.close(epfd);
             throw Errno.exception(rc, "epoll_ctl", SUBJECT + " eventfd");
         }
@@ -515,22 +510,26 @@ public final class Selector implements AutoCloseable {
     }
 
     /**
-     * {@code epoll_wait} on this thread, or on a helper platform thread while a virtual thread
-     * parks (a native call would pin its carrier). An interrupt writes the eventfd, which ends it.
+     * {@code epoll_wait} on this thread; a virtual thread instead parks while the process's
+     * {@link FdPoller} watches the epoll descriptor (readable once one of its descriptors is ready; a
+     * native call would pin the carrier), and then collects the events without waiting: no platform
+     * thread per waiting virtual thread (until 2026-12-05 one "jipc-selector-wait" thread each). An
+     * interrupt or {@link #close()} writes the eventfd, which ends either wait; the parked thread also
+     * returns at once, with no events, when it is interrupted (the caller checks the status).
      */
     private int epollWait(int timeoutMillis) {
         if (timeoutMillis == 0 || !Thread.currentThread().isVirtual()) {
             return Sockets.epollWait(epfd, events, BATCH, timeoutMillis);
         }
-        CompletableFuture<Integer> wait = CompletableFuture.supplyAsync(
-                () -> Sockets.epollWait(epfd, events, BATCH, timeoutMillis), Helpers.POOL);
-        try {
-            return wait.join(); // parks the virtual thread; not interruptible, the eventfd ends the wait
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
+        long deadline = timeoutMillis < 0 ? FdPoller.FOREVER
+                : System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (true) {
+            int n = Sockets.epollWait(epfd, events, BATCH, 0);
+            if (n != 0 || Thread.currentThread().isInterrupted() || closed
+                    || deadline != FdPoller.FOREVER && System.nanoTime() - deadline >= 0) {
+                return n;
             }
-            throw e;
+            FdPoller.await(epfd, Sockets.POLLIN, deadline, () -> closed);
         }
     }
 
@@ -578,6 +577,7 @@ public final class Selector implements AutoCloseable {
         selecting.lock(); // the selecting thread leaves its epoll_wait at once (the eventfd)
         try {
             Libc.close(eventFd);
+            FdPoller.cancel(epfd); // a virtual thread's wait registered it: before the number can be reused
             Libc.close(epfd);
         } finally {
             selecting.unlock();
