@@ -20,7 +20,7 @@ final class LookupCommand extends NameServiceCommand {
     int run(NameService names) {
         Optional<NameEntry> entry = names.lookup(name);
         if (entry.isEmpty()) {
-            System.err.println("jipc lookup: no such name: " + name);
+            System.err.println("jipc lookup: no such name: " + io.jipc.cli.ls.RowFormat.shown(name));
             return 1;
         }
         System.out.print(json ? NameEntries.json(entry.get()) + "\n" : NameEntries.details(entry.get(), Instant.now()));

@@ -1,6 +1,7 @@
 package io.jipc.cli;
 
 import io.jipc.cli.bench.BenchReport;
+import io.jipc.cli.ls.RowFormat;
 import io.jipc.naming.NameEntry;
 
 import java.time.Duration;
@@ -9,7 +10,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Name entries as a table or JSON, for {@code jipc names} and {@code jipc lookup}. */
+/**
+ * Name entries as a table or JSON, for {@code jipc names} and {@code jipc lookup}. A record's fields
+ * are whatever its registrant wrote (any process of the user; any host with {@code zk://}): the table
+ * and the details show a field with a character that would not show as itself through
+ * {@link RowFormat#shown}, so such a field can neither fake rows nor drive the terminal; JSON escapes it.
+ */
 final class NameEntries {
     private NameEntries() {
     }
@@ -19,27 +25,31 @@ final class NameEntries {
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT, format, "NAME", "KIND", "PID", "OWNER",
                 "LIFETIME", "AGE", "ADDRESS"));
         for (NameEntry e : entries) {
-            out.append(String.format(Locale.ROOT, format, e.name(), e.record().kind(), e.owner().pid(),
+            out.append(String.format(Locale.ROOT, format, shown(e.name()), shown(e.record().kind()), e.owner().pid(),
                     e.liveness().name().toLowerCase(Locale.ROOT), lifetime(e), age(e.registeredAt(), now),
-                    e.record().address()));
+                    shown(e.record().address())));
         }
         return out.toString();
     }
 
     static String details(NameEntry e, Instant now) {
         StringBuilder out = new StringBuilder();
-        out.append("name:       ").append(e.name()).append('\n');
-        out.append("kind:       ").append(e.record().kind()).append('\n');
-        out.append("id:         ").append(e.record().id()).append('\n');
-        out.append("address:    ").append(e.record().address()).append('\n');
-        out.append("owner:      ").append(e.owner().describe()).append(", uid ").append(e.owner().uid()).append(" (")
+        out.append("name:       ").append(shown(e.name())).append('\n');
+        out.append("kind:       ").append(shown(e.record().kind())).append('\n');
+        out.append("id:         ").append(shown(e.record().id())).append('\n');
+        out.append("address:    ").append(shown(e.record().address())).append('\n');
+        out.append("owner:      ").append(shown(e.owner().describe())).append(", uid ").append(e.owner().uid()).append(" (")
                 .append(e.liveness().name().toLowerCase(Locale.ROOT)).append(")\n");
         out.append("lifetime:   ").append(lifetime(e)).append('\n');
         out.append("registered: ").append(e.registeredAt()).append(" (").append(age(e.registeredAt(), now))
                 .append(" ago)\n");
-        e.record().attributes().forEach((k, v) -> out.append("attribute:  ").append(k).append('=').append(v)
+        e.record().attributes().forEach((k, v) -> out.append("attribute:  ").append(shown(k)).append('=').append(shown(v))
                 .append('\n'));
         return out.toString();
+    }
+
+    private static String shown(String field) {
+        return RowFormat.shown(field);
     }
 
     static String json(List<NameEntry> entries) {

@@ -6,7 +6,6 @@ import io.jipc.cli.ls.ObjectRow;
 import io.jipc.cli.ls.OwnerState;
 import io.jipc.cli.ls.Removal;
 import io.jipc.platform.Libc;
-import io.jipc.platform.Printable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -16,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+
+import static io.jipc.cli.ls.RowFormat.shown;
 
 /**
  * {@code jipc rm NAME|URI...}: removes exactly the objects named. Refuses an object a live process
@@ -115,22 +116,6 @@ final class RmCommand implements Callable<Integer> {
             System.err.println("jipc rm: " + shown(row.uri()) + ": " + e.getMessage());
             return 1;
         }
-    }
-
-    /**
-     * A name or URI as {@code rm} prints it: as it is when every character shows as itself, else
-     * quoted by {@link Printable} (between single quotes, a control character such as an escape or a
-     * newline written as a Java escape), so that a name typed or planted with such characters neither
-     * breaks the line nor drives the terminal.
-     */
-    static String shown(String name) {
-        for (int from = 0; from < name.length(); from += Printable.MAX_SHOWN) {
-            String part = name.substring(from, Math.min(name.length(), from + Printable.MAX_SHOWN));
-            if (!Printable.quoted(part).equals("'" + part + "'")) {
-                return Printable.quoted(name);
-            }
-        }
-        return name;
     }
 
     /**

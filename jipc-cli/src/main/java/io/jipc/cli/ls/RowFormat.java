@@ -1,6 +1,7 @@
 package io.jipc.cli.ls;
 
 import io.jipc.cli.bench.BenchReport;
+import io.jipc.platform.Printable;
 
 import java.util.List;
 import java.util.Locale;
@@ -16,7 +17,24 @@ public final class RowFormat {
 
     /** The width of the URI column for {@code rows}: the longest URI's, and {@value #MIN_URI_WIDTH} at least. */
     public static int uriWidth(List<ObjectRow> rows) {
-        return rows.stream().mapToInt(r -> r.uri().length()).reduce(MIN_URI_WIDTH, Math::max);
+        return rows.stream().mapToInt(r -> shown(r.uri()).length()).reduce(MIN_URI_WIDTH, Math::max);
+    }
+
+    /**
+     * A string another process or the user supplied (a name, a URI, a name record's field, a row's
+     * details) as the human-readable output prints it: as it is when every character shows as itself,
+     * else quoted by {@link Printable} (between single quotes, a control character such as an escape
+     * or a newline written as a Java escape), so that a name typed or planted with such characters
+     * neither breaks the line (faking rows) nor drives the terminal. JSON output escapes on its own.
+     */
+    public static String shown(String s) {
+        for (int from = 0; from < s.length(); from += Printable.MAX_SHOWN) {
+            String part = s.substring(from, Math.min(s.length(), from + Printable.MAX_SHOWN));
+            if (!Printable.quoted(part).equals("'" + part + "'")) {
+                return Printable.quoted(s);
+            }
+        }
+        return s;
     }
 
     private static String columns(int uriWidth) {
@@ -31,9 +49,9 @@ public final class RowFormat {
 
     /** One row of the table; {@code rate} is printed when not null (a dash where no counter exists). */
     public static String line(ObjectRow r, String rate, int uriWidth) {
-        return String.format(Locale.ROOT, columns(uriWidth), r.kind(), r.uri(), r.ownerPid() == 0 ? "-" : r.ownerPid(),
+        return String.format(Locale.ROOT, columns(uriWidth), r.kind(), shown(r.uri()), r.ownerPid() == 0 ? "-" : r.ownerPid(),
                 r.state(), users(r.users()), amount(r.capacity(), r.unit()), amount(r.depth(), r.unit()), r.mode(),
-                (rate == null ? "" : String.format(Locale.ROOT, "%12s  ", rate)) + r.details());
+                (rate == null ? "" : String.format(Locale.ROOT, "%12s  ", rate)) + shown(r.details()));
     }
 
     /** The whole table of {@code jipc ls}. */
