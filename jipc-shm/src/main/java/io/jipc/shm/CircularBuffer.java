@@ -363,6 +363,14 @@ public final class CircularBuffer implements AutoCloseable {
      * a buffer opened or created by name is unmapped once no thread of this handle is between
      * claiming and publishing a position (a put or take that close overtakes either completes or
      * changes nothing). The buffer and its items stay for the other processes. Idempotent.
+     *
+     * <p>If another process truncated the buffer's file, close still closes the handle and releases
+     * the mapping, and then reports it: waking this handle's sleepers faults on the memory beyond the
+     * file's new end, and close throws {@link CorruptSegmentException} naming the buffer, with the
+     * fault ({@link InternalError}) as its cause. A second close returns at once.
+     *
+     * @throws CorruptSegmentException after closing, if the buffer's memory faulted (its file was
+     *                                  truncated by another process)
      */
     @Override
     public synchronized void close() {
@@ -370,14 +378,24 @@ public final class CircularBuffer implements AutoCloseable {
             return;
         }
         closed = true;
+        InternalError fault = null;
         try { // a sleeper of this handle about to sleep sees the word move; one asleep is woken
             notEmpty.wakeAll();
             notFull.wakeAll();
         } catch (RuntimeException alreadyUnmapped) {
             // the caller closed the region first
+        } catch (InternalError truncated) { // SIGBUS beyond the file's end, as HotSpot reports it
+            fault = truncated;
         }
         if (inside.getAndAdd(UNMAP_PENDING) == 0) {
             unmap(); // nobody inside: now; else the last one out
+        }
+        if (fault != null) {
+            CorruptSegmentException e = new CorruptSegmentException("circular buffer " + name
+                    + ": its memory faulted at close (was its file truncated by another process?); this handle"
+                    + " is closed and its mapping released");
+            e.initCause(fault);
+            throw e;
         }
     }
 

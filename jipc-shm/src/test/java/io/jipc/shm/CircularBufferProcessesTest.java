@@ -1,5 +1,6 @@
 package io.jipc.shm;
 
+import io.jipc.CorruptSegmentException;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
@@ -20,6 +21,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -182,6 +186,28 @@ class CircularBufferProcessesTest {
             }
         } finally {
             CircularBuffer.destroy("wake");
+        }
+    }
+
+    @Test
+    void closeAfterAnotherProcessTruncatedTheFileReleasesTheMappingAndSaysWhy() throws Exception {
+        CircularBuffer buffer = CircularBuffer.create("truncated", 64, 16);
+        try {
+            Path file = SharedRegion.path("truncated");
+            ChildJvm truncator = child("truncate", file.toString());
+            truncator.awaitLine("TRUNCATED", LINE);
+            truncator.assertSuccess(LINE);
+            CorruptSegmentException e = assertThrows(CorruptSegmentException.class, buffer::close);
+            assertTrue(e.getMessage().contains("circular buffer truncated") && e.getMessage().contains("truncated by"),
+                    e.getMessage());
+            assertInstanceOf(InternalError.class, e.getCause());
+            assertTrue(buffer.isClosed());
+            assertFalse(Files.readAllLines(Path.of("/proc/self/maps")).stream()
+                    .anyMatch(line -> line.endsWith(file.toString()) || line.endsWith(file + " (deleted)")),
+                    "the mapping is released");
+            buffer.close(); // idempotent: nothing more to report
+        } finally {
+            CircularBuffer.destroy("truncated");
         }
     }
 }

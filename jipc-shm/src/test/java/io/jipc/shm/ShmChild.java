@@ -31,6 +31,8 @@ import java.util.BitSet;
  * <li>{@code consume <buffer> <producers> <count> <file>}: takes items until one with producer -1,
  *     writes a bit set of (producer * count + sequence) to file: {@code CONSUMED <items> <duplicates>}</li>
  * <li>{@code take <buffer>}: {@code TAKING}, then blocks in take: {@code TOOK <first long>}</li>
+ * <li>{@code truncate <file>}: truncates the file to 0 bytes, as a misbehaving C program would:
+ *     {@code TRUNCATED}</li>
  * <li>{@code seed-put <region> <value>} / {@code seed-take <region>}: the lecture's ring, pausing
  *     after reading the index ({@code READ <index>}) until a line arrives on standard input:
  *     {@code PUT} / {@code TOOK <value>}</li>
@@ -73,6 +75,13 @@ public final class ShmChild {
             case "anonymous" -> anonymous(args[1], Long.parseLong(args[2]));
             case "produce" -> produce(args[1], Long.parseLong(args[2]), Long.parseLong(args[3]));
             case "consume" -> consume(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), Path.of(args[4]));
+            case "truncate" -> {
+                try (java.nio.channels.FileChannel file = java.nio.channels.FileChannel.open(Path.of(args[1]),
+                        java.nio.file.StandardOpenOption.WRITE)) {
+                    file.truncate(0);
+                }
+                System.out.println("TRUNCATED");
+            }
             case "take" -> {
                 try (CircularBuffer buffer = CircularBuffer.open(args[1])) {
                     System.out.println("TAKING");

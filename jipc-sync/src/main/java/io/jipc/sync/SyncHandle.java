@@ -149,19 +149,43 @@ abstract sealed class SyncHandle<H extends SyncHandle<H>> implements AutoCloseab
      * and leaves nothing taken, or returns what it had taken before (a mutex a thread of this handle
      * holds is given up, as if its process had died). A named object's file is unmapped (the object
      * itself stays until {@code destroy}) once the woken waits have left it. Idempotent.
+     *
+     * <p>If another process truncated a named object's file, close still closes the handle and
+     * releases the mapping, and then reports it: giving up what the handle holds or waking its
+     * sleepers faults on the memory beyond the file's new end, and close throws
+     * {@link CorruptSegmentException} naming the object, with the fault ({@link InternalError}) as its
+     * cause. A second close returns at once.
+     *
+     * @throws CorruptSegmentException after closing, if the object's memory faulted (its file was
+     *                                  truncated by another process)
      */
     @Override
     public void close() {
+        InternalError fault = null;
         synchronized (lifecycle) {
             if (closed) {
                 return;
             }
             closed = true;
-            afterClosing();
+            try {
+                afterClosing();
+            } catch (InternalError truncated) { // SIGBUS beyond the file's end, as HotSpot reports it
+                fault = truncated;
+            }
         }
-        word.wakeIfWaiting(Integer.MAX_VALUE);
+        try {
+            word.wakeIfWaiting(Integer.MAX_VALUE);
+        } catch (InternalError truncated) {
+            fault = fault == null ? truncated : fault;
+        }
         if (waiters.getAndUpdate(n -> n | UNMAP_PENDING) == 0) {
             unmap(); // no waiter inside: now; else the last one out does
+        }
+        if (fault != null) {
+            CorruptSegmentException e = new CorruptSegmentException(label + ": its memory faulted at close (was its"
+                    + " file truncated by another process?); this handle is closed and its mapping released");
+            e.initCause(fault);
+            throw e;
         }
     }
 

@@ -48,6 +48,8 @@ import java.util.function.Consumer;
  *     {@code <threads>} names, all through one handle of the barrier (the tracked one if asked), as
  *     parties first, first + 1, ...: {@link #barrierRounds}; prints {@code DONE} once all
  *     finished ({@code VIOLATION ...} lines before if a round was not kept).</li>
+ * <li>{@code truncate <file>} (no area): truncates the file to 0 bytes, as a misbehaving C program
+ *     would; prints {@code TRUNCATED}.</li>
  * </ul>
  */
 public final class SyncChild {
@@ -56,6 +58,14 @@ public final class SyncChild {
 
     public static void main(String[] args) throws Exception {
         ChildMain.dieWithParent();
+        if (args[0].equals("truncate")) {
+            try (java.nio.channels.FileChannel file = java.nio.channels.FileChannel.open(java.nio.file.Path.of(args[1]),
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                file.truncate(0);
+            }
+            say("TRUNCATED");
+            return;
+        }
         try (SharedArea area = SharedArea.open(args[1])) {
             run(args[0], area, args);
         }

@@ -779,4 +779,28 @@ class SyncProcessesTest {
             Thread.sleep(10);
         }
     }
+
+    @Test
+    void closeAfterAnotherProcessTruncatedTheFileReleasesTheMappingAndSaysWhy(java.nio.file.Path root) throws Exception {
+        java.nio.file.Path file = root.resolve(SyncFileDescriptor.DIRECTORY).resolve("truncated");
+        ProcessMutex mutex = ProcessMutex.create("truncated");
+        try {
+            mutex.lock();
+            ChildJvm truncator = ChildJvm.builder(SyncChild.class).args("truncate", file.toString()).quickStart()
+                    .hardTimeout(Duration.ofSeconds(240)).start();
+            children.add(truncator);
+            truncator.awaitLine("TRUNCATED", LONG);
+            truncator.assertSuccess(LONG);
+            io.jipc.CorruptSegmentException e = assertThrows(io.jipc.CorruptSegmentException.class, mutex::close);
+            assertTrue(e.getMessage().contains("'truncated'") && e.getMessage().contains("truncated by another process"),
+                    e.getMessage());
+            assertInstanceOf(InternalError.class, e.getCause());
+            assertFalse(java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/maps")).stream()
+                    .anyMatch(line -> line.endsWith(file.toString()) || line.endsWith(file + " (deleted)")),
+                    "the mapping is released");
+            mutex.close(); // idempotent: nothing more to report
+        } finally {
+            ProcessMutex.destroy("truncated");
+        }
+    }
 }
