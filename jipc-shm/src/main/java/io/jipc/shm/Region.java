@@ -38,6 +38,15 @@ import java.util.Objects;
  * Any thread. Closing unmaps the region in this process: later accesses by any thread throw
  * {@link IllegalStateException} (never a crash); the memory itself lives on while other processes
  * (or, for a named region, its name) still refer to it.
+ *
+ * <h2>When another process truncates the file</h2>
+ * Only a {@link SharedRegion} can shrink under this process (another program calling
+ * {@code ftruncate}; an {@link AnonymousRegion} is sealed). An access beyond the new end faults with
+ * {@code SIGBUS}: a plain, volatile, get-and-add or get-and-set access throws {@link InternalError}
+ * ("a fault occurred in an unsafe memory access operation"), but a {@link #compareAndSetInt} or
+ * {@link #compareAndSetLong} that the JVM does not run as compiled code faults inside the VM and
+ * HotSpot <em>aborts the whole process</em> (a JDK limitation no Java code can catch). See
+ * {@link SharedRegion}.
  */
 public abstract sealed class Region implements AutoCloseable permits SharedRegion, AnonymousRegion {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
@@ -145,6 +154,11 @@ public abstract sealed class Region implements AutoCloseable permits SharedRegio
         INT.setRelease(segment, intSlot(offset), value);
     }
 
+    /**
+     * Sets the {@code int} at {@code offset} to {@code value} if it holds {@code expected}. If another
+     * process truncated a {@link SharedRegion}'s file below this slot, this may abort the whole JVM
+     * rather than throw (see "When another process truncates the file" above).
+     */
     public final boolean compareAndSetInt(long offset, int expected, int value) {
         return INT.compareAndSet(segment, intSlot(offset), expected, value);
     }
@@ -178,6 +192,11 @@ public abstract sealed class Region implements AutoCloseable permits SharedRegio
         LONG.setRelease(segment, longSlot(offset), value);
     }
 
+    /**
+     * Sets the {@code long} at {@code offset} to {@code value} if it holds {@code expected}. If another
+     * process truncated a {@link SharedRegion}'s file below this slot, this may abort the whole JVM
+     * rather than throw (see "When another process truncates the file" above).
+     */
     public final boolean compareAndSetLong(long offset, long expected, long value) {
         return LONG.compareAndSet(segment, longSlot(offset), expected, value);
     }

@@ -48,9 +48,14 @@ import java.util.regex.Pattern;
  * <h2>When a peer dies or misbehaves</h2>
  * Nothing happens to the region when a process that maps it dies; its contents stay. A process
  * that <em>truncates</em> the file (a C program calling {@code ftruncate}) makes this process's
- * accesses beyond the new end fault with {@code SIGBUS}, which HotSpot reports as an
- * {@link InternalError} thrown by the access ("a fault occurred in an unsafe memory access
- * operation"): only share named regions with programs you trust not to truncate them.
+ * accesses beyond the new end fault with {@code SIGBUS}. HotSpot reports the fault of a plain,
+ * volatile, get-and-add or get-and-set access as an {@link InternalError} thrown by the access ("a
+ * fault occurred in an unsafe memory access operation"), but not always that of a
+ * <em>compare-and-set</em> ({@link #compareAndSetInt}, {@link #compareAndSetLong}): one the JVM does
+ * not run as compiled code (typically the first calls in a fresh JVM) faults inside the VM
+ * ({@code Unsafe_CompareAndSetInt}/{@code Long}), and HotSpot aborts the whole process (exit 134,
+ * an {@code hs_err} log). That is a JDK limitation that no Java code can catch; so only share named
+ * regions with programs you trust not to truncate them (docs/shared-memory.md, limits).
  * ({@link AnonymousRegion}s are sealed against that.)
  *
  * <p>See {@link Region} for access and the memory-ordering effects of the atomic operations.
