@@ -327,4 +327,56 @@ class SyncCommandTest {
         assertEquals(1, missing.exit(), missing.err());
         assertTrue(missing.err().startsWith("jipc sync hold: no synchronization object 'never-was'"), missing.err());
     }
+
+    /** Opens semaphore {@code args[0]}, takes a permit and gives it back, says CYCLED, and waits to be killed. */
+    public static final class CycleAndWait {
+        public static void main(String[] args) throws Exception {
+            io.jipc.testkit.ChildMain.dieWithParent();
+            ProcessSemaphore semaphore = ProcessSemaphore.open(args[0]);
+            semaphore.acquire();
+            semaphore.release();
+            System.out.println("CYCLED");
+            System.out.flush();
+            Thread.sleep(Long.MAX_VALUE);
+        }
+    }
+
+    /**
+     * Processes killed (SIGKILL) after giving back all they took leave their holder entries holding
+     * nothing: the semaphore is as created, so {@code ls} lists no dead holder, a plain {@code gc}
+     * removes it once its creator is gone, and a handle opened meanwhile ({@code sync info}) frees them.
+     */
+    @Test
+    void holdersKilledAfterGivingEverythingBackLeaveTheSemaphoreAsCreated() throws Exception {
+        try (ChildJvm creator = jipcChild("sync", "create", "semaphore", "cyc", "--permits", "2")) {
+            assertEquals(0, creator.waitFor(LINE), creator.output());
+        }
+        for (int round = 0; round < 2; round++) {
+            List<ChildJvm> cyclers = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                cyclers.add(ChildJvm.builder(CycleAndWait.class).args("cyc").start());
+            }
+            for (ChildJvm cycler : cyclers) {
+                cycler.awaitLine("CYCLED", LINE);
+            }
+            for (ChildJvm cycler : cyclers) {
+                cycler.kill();
+                cycler.close();
+            }
+            if (round == 0) {
+                CliRun info = jipc("sync", "info", "cyc");
+                assertEquals(0, info.exit(), info.err());
+                assertEquals("cyc: semaphore [2 of 2 available, tracked (64 entries): no holders, consistent, 0 sleepers]",
+                        info.out().strip(), "the handle info opened freed the dead processes' entries");
+            }
+        }
+        var row = ObjectInventory.list().stream().filter(r -> r.uri().equals("sync:cyc")).findFirst().orElseThrow();
+        assertEquals("", row.holds(), row.toString());
+        assertFalse(row.details().contains("dead"), row.details());
+        assertTrue(row.stale(), row.toString());
+        CliRun gc = jipc("gc");
+        assertEquals(0, gc.exit(), gc.err());
+        assertTrue(gc.out().contains("removed sync:cyc"), gc.out());
+        assertEquals(List.of(), SyncObjects.names());
+    }
 }

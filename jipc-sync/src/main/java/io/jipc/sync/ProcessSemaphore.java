@@ -63,7 +63,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *     takes it passes on with a wake).</li>
  * <li>Bound: at most {@code holderEntries} handles (of live processes) may hold or have held
  *     permits at once; an entry is freed when its handle closes holding nothing, or when its process
- *     is found dead. A handle that finds no free entry gets {@link HolderTableFullException}.</li>
+ *     is found dead: with its permits by an acquirer that finds none free (above), or by a handle
+ *     that finds no free entry; holding nothing (its process killed, or ended without closing, after
+ *     releasing all it took) also by every handle opened or attached to the semaphore, which checks
+ *     the entries in use once. A handle that finds no free entry gets {@link HolderTableFullException}.</li>
  * </ul>
  *
  * <h2>Memory consistency effects</h2>
@@ -155,6 +158,7 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
         int holderEntries = holderEntries(slot);
         super(slot.asSlice(0, slotLength(holderEntries)), file, "semaphore", WAITERS_OFFSET, SEQUENCE_OFFSET);
         this.holderEntries = holderEntries;
+        freeDeadEntries(false, true); // what dead processes left holding nothing (one /proc read per entry in use)
     }
 
     /** The holder entries a formatted slot says it has, checked against the table's bound and the slot. */
@@ -550,7 +554,7 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
                 }
             }
             if (round == 0) {
-                freeDeadEntries(true);
+                freeDeadEntries(true, true);
             }
         }
         throw new HolderTableFullException("all " + holderEntries + " holder entries of the semaphore belong to"
@@ -562,14 +566,15 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
      * whether permits were given back.
      */
     private boolean recoverDeadHolders() {
-        return freeDeadEntries(false);
+        return freeDeadEntries(true, false);
     }
 
     /**
-     * Frees the entries of dead processes that hold permits (giving them back), and if
-     * {@code alsoEmpty} those that hold none. Returns whether permits were given back.
+     * Frees the entries of dead processes: if {@code holding} those that hold permits (giving them
+     * back), if {@code empty} those that hold none (a process killed, or ended without closing, after
+     * it released all it took). Returns whether permits were given back.
      */
-    private boolean freeDeadEntries(boolean alsoEmpty) {
+    private boolean freeDeadEntries(boolean holding, boolean empty) {
         boolean recovered = false;
         for (int i = 0; i < holderEntries; i++) {
             long tokenOffset = entryOffset(i) + ENTRY_TOKEN_OFFSET;
@@ -578,7 +583,7 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
                 continue;
             }
             boolean holds = held(record(i)) != 0 || pending(state()) == i + 1;
-            if ((!holds && !alsoEmpty) || ProcessIdentity.isAlive(token)) {
+            if ((holds ? !holding : !empty) || ProcessIdentity.isAlive(token)) {
                 continue;
             }
             // adopt the dead entry: from here on it is this process's, so only this thread changes it

@@ -21,6 +21,8 @@ import java.util.function.Consumer;
  * <li>{@code mutex-hold-release}, {@code sem-hold-release}: takes the mutex, or a permit, prints
  *     {@code HELD}, waits until the FLAG word is not 0, then unlocks or releases and prints
  *     {@code RELEASED} (meant to be killed at a fault point of the release).</li>
+ * <li>{@code sem-cycle}: takes a permit and gives it back, prints {@code CYCLED} and sleeps until
+ *     killed (its handle's holder entry, holding nothing, stays in use).</li>
  * <li>{@code mutex-torn <threads>}: forever, on each of the threads {@code <threads>} names
  *     ({@code platform:N} or {@code virtual:N}, all through one handle): lock; if told
  *     {@code OWNER_DIED}, repair (B = A) and mark consistent ({@code REPAIRED}); else check A == B
@@ -137,6 +139,13 @@ public final class SyncChild {
                 awaitFlag(area);
                 semaphore.release();
                 say("RELEASED");
+            }
+            case "sem-cycle" -> {
+                ProcessSemaphore semaphore = area.semaphore();
+                semaphore.acquire();
+                semaphore.release();
+                say("CYCLED");
+                TimeUnit.MINUTES.sleep(5);
             }
             case "mutex-torn" -> {
                 ProcessMutex mutex = area.mutex();

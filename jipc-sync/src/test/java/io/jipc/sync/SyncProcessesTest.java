@@ -803,4 +803,30 @@ class SyncProcessesTest {
             ProcessMutex.destroy("truncated");
         }
     }
+
+    @Test
+    void theEntriesOfHoldersKilledHoldingNothingAreFreedByTheNextHandle() {
+        area(2);
+        try (ProcessSemaphore before = area.semaphore()) {
+            List<ChildJvm> cyclers = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                cyclers.add(start("sem-cycle"));
+            }
+            for (ChildJvm cycler : cyclers) {
+                cycler.awaitLine("CYCLED", LONG);
+            }
+            List<String> held = before.holders();
+            assertEquals(3, held.size(), held.toString());
+            for (ChildJvm cycler : cyclers) {
+                cycler.kill(); // SIGKILL, reaped
+            }
+            assertTrue(before.holders().stream().allMatch(h -> h.contains("(dead) holds 0")), before.holders().toString());
+            try (ProcessSemaphore after = area.semaphore()) {
+                assertEquals(List.of(), after.holders(), "a new handle freed the dead processes' empty entries");
+                assertEquals(List.of(), before.holders());
+                assertEquals(2, after.availablePermits());
+                assertTrue(after.isConsistent(), "nobody died holding a permit");
+            }
+        }
+    }
 }

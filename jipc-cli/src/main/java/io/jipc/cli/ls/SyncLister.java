@@ -94,10 +94,12 @@ final class SyncLister implements Lister {
     }
 
     /**
-     * The entries of a tracked semaphore's holder table that belong to a dead process, in the words of
-     * {@code jipc sync info} ({@code pid P (dead) holds N}: a holder killed with its permits, which the
-     * next acquirer that finds none free takes back), at most {@value #DEAD_HOLDERS_SHOWN} and then
-     * {@code K more dead holders}; none for an untracked semaphore, or a table this reader does not take
+     * The entries of a tracked semaphore's holder table that belong to a dead process and hold permits
+     * (or have a change pending), in the words of {@code jipc sync info} ({@code pid P (dead) holds N}:
+     * a holder killed with its permits, which the next acquirer that finds none free takes back); a dead
+     * process's entry that holds nothing is no state (a semaphore with all its permits back is as
+     * created) and is not listed (the next handle opened frees it). At most {@value #DEAD_HOLDERS_SHOWN},
+     * then {@code K more dead holders}; none for an untracked semaphore, or a table this reader does not take
      * for one (a count beyond the maximum or the file).
      */
     private static List<String> deadHolders(FileSnapshot f) {
@@ -107,15 +109,17 @@ final class SyncLister implements Lister {
             return List.of();
         }
         List<String> dead = new ArrayList<>();
+        int pending = (int) (f.getLong(SLOT + ProcessSemaphore.STATE_OFFSET) >>> 32); // entry + 1, 0 for none
         int more = 0;
         for (int i = 0; i < entries; i++) {
             long entry = SLOT + ProcessSemaphore.ENTRIES_OFFSET + (long) ProcessSemaphore.ENTRY_LENGTH * i;
             long token = f.getLong(entry + ProcessSemaphore.ENTRY_TOKEN_OFFSET);
-            if (token == 0 || ProcessIdentity.isAlive(token)) {
+            int held = (int) f.getLong(entry + ProcessSemaphore.ENTRY_RECORD_OFFSET); // low 32 bits
+            // an entry that holds nothing, its change not pending, is no state (the next handle frees it)
+            if (token == 0 || held == 0 && pending != i + 1 || ProcessIdentity.isAlive(token)) {
                 continue;
             }
             if (dead.size() < DEAD_HOLDERS_SHOWN) {
-                int held = (int) f.getLong(entry + ProcessSemaphore.ENTRY_RECORD_OFFSET); // low 32 bits
                 dead.add("pid " + ProcessIdentity.pidOf(token) + " (dead) holds " + held);
             } else {
                 more++;
