@@ -4,6 +4,7 @@ import io.jipc.JipcException;
 import io.jipc.cli.ls.ObjectInventory;
 import io.jipc.cli.ls.ObjectRow;
 import io.jipc.cli.ls.Removal;
+import io.jipc.cli.ls.RowFormat;
 import io.jipc.platform.Libc;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -54,7 +55,7 @@ final class GcCommand implements Callable<Integer> {
         int exit = 0;
         for (ObjectRow row : stale) {
             String holds = row.holds();
-            String what = row.uri() + (row.dangling() ? " (dangling: its object is gone" : " (owner pid " + row.ownerPid() + " dead")
+            String what = RowFormat.shown(row.uri()) + (row.dangling() ? " (dangling: its object is gone" : " (owner pid " + row.ownerPid() + " dead")
                     + (holds.isEmpty() ? "" : ", " + holds) + ")";
             if (!holds.isEmpty() && !includeUnread) {
                 System.out.println("kept " + what + ": --include-unread or jipc rm removes it");
@@ -69,7 +70,7 @@ final class GcCommand implements Callable<Integer> {
                     System.out.println("removed " + what);
                 }
             } catch (JipcException e) {
-                System.err.println("jipc gc: " + row.uri() + ": " + e.getMessage());
+                System.err.println("jipc gc: " + RowFormat.shown(row.uri()) + ": " + e.getMessage());
                 exit = 1;
             }
         }

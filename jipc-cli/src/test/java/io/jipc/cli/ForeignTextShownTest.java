@@ -24,9 +24,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A name record another process bound with an escape and a newline in its fields, and a region file
- * planted with such a name: {@code jipc names}, {@code jipc lookup} and {@code jipc ls} show those
- * fields through {@code Printable} (no raw control character, no faked row), {@code --json} escapes them.
+ * A name record another process bound with an escape and a newline in its fields, a region file
+ * planted with such a name, and a dead process's mailbox renamed so: {@code jipc names}, {@code jipc
+ * lookup}, {@code jipc ls} and {@code jipc gc} show those fields through {@code Printable} (no raw
+ * control character, no faked row), {@code --json} escapes them.
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
@@ -41,17 +42,21 @@ class ForeignTextShownTest {
             try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
                 names.bind("odd/esc", NameRecord.of(KIND, "i\rd", ADDRESS).withAttribute("x\ny", "v\u0007"));
             }
+            io.jipc.mailbox.Mailbox.create("gc-odd", io.jipc.mailbox.MailboxOptions.builder().build()).close(); // left behind
             System.out.println("BOUND");
         }
     }
 
     @Test
-    void namesLookupAndLsShowControlCharactersEscaped() throws Exception {
+    void namesLookupLsAndGcShowControlCharactersEscaped() throws Exception {
         try (ChildJvm binder = ChildJvm.builder(BindOdd.class).start()) {
             binder.awaitLine("BOUND", Duration.ofMinutes(2));
             assertEquals(0, binder.waitFor(Duration.ofMinutes(2)));
         }
         Path planted = Files.write(JipcRoot.directory("region").resolve("a\u001b[31mX\nY"), new byte[100]);
+        // the dead child's mailbox, renamed as another program could: a stale object jipc gc names
+        Path oddMailbox = Files.move(JipcRoot.directory("mailbox").resolve("gc-odd"),
+                JipcRoot.directory("mailbox").resolve("g\u001b[31mc\nodd"));
         try {
             Run names = jipc("names", "odd/");
             assertEquals(0, names.exit(), names.err());
@@ -77,14 +82,21 @@ class ForeignTextShownTest {
                     ls.out());
             assertFalse(ls.out().lines().anyMatch(l -> l.startsWith("Y ") || l.startsWith("FAKE-NAME")), ls.out());
 
+            Run gc = jipc("gc", "--dry-run");
+            assertEquals(0, gc.exit(), gc.err());
+            assertClean(gc.out());
+            assertTrue(gc.out().startsWith("would remove 'mailbox:g\\u001b[31mc\\u000aodd' (owner pid "), gc.out());
+
             Run json = jipc("names", "--json", "odd/");
             assertEquals(0, json.exit(), json.err());
             assertClean(json.out());
             assertTrue(json.out().contains("\"kind\": \"k\\u001b[31mRED\""), "JSON as before: " + json.out());
         } finally {
             Files.deleteIfExists(planted);
+            Files.deleteIfExists(oddMailbox);
             try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
                 names.unregister("odd/esc");
+                names.unregister("mailbox/gc-odd"); // the renamed mailbox's name
             }
         }
     }
