@@ -70,7 +70,10 @@ import java.util.function.Function;
  *
  * <p><b>Threads.</b> Any thread may read, write or sync; the threads of one process take turns for
  * the write lock (first come first served locally, then in the home's queue). A read holds off the
- * application of incoming updates, and a write section holds off local reads: keep both short. A
+ * application of incoming updates (and the frames behind them, in order), and a write section holds
+ * off local reads: keep both short. A read may last longer than the peer timeout: the replica keeps
+ * sending heartbeats meanwhile, so the home keeps it, unless the updates held off outgrow the home's
+ * outbox for it (see docs/dsm.md). A
  * {@link RegionRead} and a {@link RegionWrite} must be closed by the thread that opened them (another
  * thread's end of a write section is an {@link IllegalStateException} that leaves it open), and a
  * thread inside a read may not write, sync or await a version ({@link IllegalStateException}: they
@@ -707,13 +710,15 @@ public final class ReplicatedRegion implements AutoCloseable {
         }
     }
 
-    private void dispatch(DsmWire.Frame frame) {
+    private void dispatch(DsmWire.Frame frame) throws InterruptedException {
         switch (frame) {
             case DsmWire.Update update -> {
                 if (update.version() <= version) {
                     throw new DsmProtocolException("update to version " + update.version() + " at version " + version);
                 }
-                replicaLock.writeLock().lock();
+                if (!lockForUpdate()) {
+                    return; // closed while a read held the update off
+                }
                 try {
                     if (state == State.CLOSED) {
                         return;
@@ -758,6 +763,28 @@ public final class ReplicatedRegion implements AutoCloseable {
                     + Sockets.describe(home) + " dropped this replica: " + refused.message());
             default -> throw new DsmProtocolException("a home does not send " + frame);
         }
+    }
+
+    /**
+     * Takes the replica's write lock for an update. While reads hold it off (for as long as they
+     * like), the receiver goes on sending heartbeats, so that the home does not take a replica whose
+     * process runs but reads for a long time for a stopped one and drop it; the frames behind the
+     * update wait, in order, in the connection (and the home's outbox, whose limit still applies).
+     * Woken by the lock when the last read ends, or at each heartbeat interval.
+     *
+     * @return false if the replica is no longer open (the lock is not held)
+     */
+    private boolean lockForUpdate() throws InterruptedException {
+        long heartbeat = Timeouts.nanos(options.heartbeatInterval());
+        while (!replicaLock.writeLock().tryLock(heartbeat, TimeUnit.NANOSECONDS)) {
+            if (state != State.OPEN) {
+                return false;
+            }
+            if (System.nanoTime() - lastSent >= heartbeat) {
+                send(DsmWire.signal(DsmWire.HEARTBEAT));
+            }
+        }
+        return true;
     }
 
     /** The home wants the kept lock back: now if no section holds it, else at the section's end. */

@@ -46,6 +46,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  * <li>{@code calls}: every call of a lost replica must throw {@link RegionHomeLostException}: {@code CALLS OK}
  *     or {@code CALLS WRONG <what>}.</li>
  * <li>{@code last}: {@code LAST <crc32 of lastSnapshot()>}.</li>
+ * <li>{@code long-read <millis>}: opens a read, prints {@code READING <version>}, holds the read open for
+ *     {@code millis}, closes it and prints {@code READ <version>} (the version the read saw).</li>
  * </ul>
  * At the end of standard input closes the replica, prints {@code CLOSED} and exits 0. Any unexpected
  * exception ends the process with a stack trace (exit code 1).
@@ -161,6 +163,15 @@ public final class ReplicaChild {
                         say(wrong == null ? "CALLS OK" : "CALLS WRONG " + wrong);
                     }
                     case "last" -> say("LAST " + crc(r.lastSnapshot()));
+                    case "long-read" -> {
+                        long seen;
+                        try (RegionRead v = r.read()) {
+                            say("READING " + v.version());
+                            Thread.sleep(Long.parseLong(c[1]));
+                            seen = v.version();
+                        }
+                        say("READ " + seen);
+                    }
                     default -> throw new IllegalArgumentException("unknown command: " + line);
                 }
             }

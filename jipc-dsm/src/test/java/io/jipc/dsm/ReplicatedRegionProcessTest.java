@@ -192,6 +192,38 @@ class ReplicatedRegionProcessTest {
 
     // ---- tests ----
 
+    /**
+     * A read held open for several peer timeouts, while another process writes, holds off the updates
+     * but not the replica's heartbeats: the home keeps the reader (until 2026-12-05 the receiver, blocked
+     * on the update, stopped heartbeating and the home dropped the replica of a process that was running
+     * normally), and after the read its process sees every section, in order, and writes on.
+     */
+    @Test
+    void aReadHeldForSeveralPeerTimeoutsWhileAnotherProcessWritesKeepsTheReplica() throws Exception {
+        int sections = 5;
+        startHome(QUICK);
+        List<ChildJvm> both = replicaChildren(2, port(home), "long-read", RECORDS, QUICK);
+        ChildJvm reader = both.get(0);
+        ChildJvm writer = both.get(1);
+        tell(reader, "long-read " + 4 * PEER_TIMEOUT_MS);
+        assertEquals("READING 0", reader.awaitLine("READING", LONG));
+        for (int i = 1; i <= sections; i++) {
+            tell(writer, "write " + i);
+            assertEquals("WRITTEN " + i, writer.awaitLine("WRITTEN", LONG));
+        }
+        assertEquals("READ 0", reader.awaitLine("READ ", LONG), "the read saw one version throughout");
+        tell(writer, "state");
+        String written = writer.awaitLine("STATE", LONG);
+        assertTrue(written.startsWith("STATE " + sections + " ") && written.endsWith(" " + sections), written);
+        tell(reader, "state");
+        assertEquals(written, reader.awaitLine("STATE", LONG), "the reader has every section, the last one last");
+        tell(reader, "write " + (sections + 1));
+        assertEquals("WRITTEN " + (sections + 1), reader.awaitLine("WRITTEN", LONG));
+        assertEquals(2, status().replicas(), "the home kept both replicas");
+        finish(reader);
+        finish(writer);
+    }
+
     @Test
     void incrementsOfThreeProcessesAndThisOneAreAllCounted() throws Exception {
         int threadsEach = 2;
