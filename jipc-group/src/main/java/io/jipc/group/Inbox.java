@@ -271,6 +271,24 @@ final class Inbox implements AutoCloseable {
     }
 
     /**
+     * Whether a part of operation {@code sequence} from {@code sender} of {@code incarnation} is held
+     * (among the messages already taken from the mailbox). Takes the lock: outside a match.
+     */
+    boolean holdsPartNow(long sequence, int sender, int incarnation) {
+        lock.lock();
+        try {
+            for (GroupEnvelope e : parts.values()) {
+                if (e.sequence() == sequence && e.sender() == sender && e.incarnation() == incarnation) {
+                    return true;
+                }
+            }
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * A part of operation {@code sequence} that belongs to another operation than {@code op}, or
      * {@code null}. Within a match only.
      */

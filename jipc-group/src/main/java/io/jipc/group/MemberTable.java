@@ -246,6 +246,11 @@ final class MemberTable implements AutoCloseable {
         return owner == joined ? new Snapshot(rank, joined, incarnation) : null;
     }
 
+    /** The rank's incarnation now: its member's, or, with none, its last member's (or 0 if it never had one). */
+    int incarnation(int rank) {
+        return (int) INT.getAcquire(memory, slot(rank) + SLOT_INCARNATION_OFFSET);
+    }
+
     /** The rank's member now if its process runs, else {@code null}. */
     Snapshot liveMember(int rank) {
         Snapshot s = member(rank);

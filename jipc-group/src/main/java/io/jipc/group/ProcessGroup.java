@@ -62,14 +62,18 @@ import java.util.regex.Pattern;
  * that receives a part of a different operation than the one it is in gets
  * {@link GroupProtocolException}; where the mismatched operations send each other nothing, both
  * wait, until the collective timeout if one is set. The first
- * collective operation waits until every rank has a member and remembers them (the group's
- * <em>view</em>); later ones require the same members. One thread of a member at a time runs a
+ * collective operation waits until every rank has a member, or had one that delivered its part of
+ * this operation and left, and remembers them (the group's <em>view</em>); later ones require the
+ * same members. One thread of a member at a time runs a
  * collective operation (calls are serialised).
  *
  * <h2>When a member dies or leaves</h2>
  * Waiting calls check every {@link GroupOptions#livenessCheck()} (100 ms) that the members they wait
  * for still run (pid and start time) and hold their rank: a send to or a collective operation with a
- * member that died or left ends with {@link GroupMemberLostException}. A member whose collective
+ * member that died or left ends with {@link GroupMemberLostException}, unless the parts it
+ * delivered before it went are all the operation needs from it (a non-root of {@link #gather} or
+ * {@link #reduce} goes on, and may leave, as soon as its part is in the root's inbox): a member
+ * looks at the parts already delivered before it judges their sender lost. A member whose collective
  * operations break tells the others at once, so that none waits for it in vain (a notice in their
  * inboxes, and a mark in the group's file that a member whose inbox is full reads within a liveness
  * interval): they end their collective operations with {@link GroupMemberLostException} too, naming
@@ -871,25 +875,85 @@ public final class ProcessGroup implements AutoCloseable {
     }
 
     private void formView(long deadline) throws InterruptedException {
-        boolean full;
+        MemberTable.Snapshot[] members;
         try {
-            full = awaitFull(deadline);
+            members = awaitView(deadline);
         } catch (IllegalStateException unmapped) {
             throw closedDuring(unmapped, "waiting for the group to fill for its first collective operation");
         }
-        if (!full) {
+        if (members == null) {
             throw new GroupTimeoutException("group '" + name + "' did not fill its " + size()
                     + " ranks within the collective timeout " + Timeouts.text(options.collectiveTimeout()));
         }
-        MemberTable.Snapshot[] members = new MemberTable.Snapshot[size()];
-        for (int r = 0; r < members.length; r++) {
-            members[r] = table.member(r);
-            if (members[r] == null) {
-                throw new GroupMemberLostException(r, "rank " + r + " of group '" + name + "' left as the first"
-                        + " collective operation began");
-            }
-        }
         view = members;
+    }
+
+    /**
+     * Waits for the view of the first collective operation: every rank has a live member, or had one
+     * that took part in that operation and left (or died) since: its part of it, of the rank's last
+     * incarnation, is in this member's inbox. Such a member saw the group full, and a gather's or
+     * reduce's non-root goes on as soon as its part is delivered, so it may leave before the root
+     * begins (its view entry has token 0: it is not waited for, and a later operation that needs it
+     * finds it gone). Wakes on membership changes and every liveness interval (parts do not wake it).
+     *
+     * @return the view, or {@code null} at the deadline
+     */
+    private MemberTable.Snapshot[] awaitView(long deadline) throws InterruptedException {
+        ensureOpen();
+        long check = Timeouts.nanos(options.livenessCheck());
+        table.registerWaiter();
+        try {
+            while (true) {
+                int seq = table.sequence();
+                MemberTable.Snapshot[] members = viewNow();
+                if (members != null) {
+                    return members;
+                }
+                long now = System.nanoTime();
+                if (deadline != Inbox.FOREVER && now - deadline >= 0) {
+                    if (Thread.interrupted()) { // it cannot complete: docs/architecture.md, "Interrupts and timeouts"
+                        throw new InterruptedException();
+                    }
+                    return null;
+                }
+                table.sleep(seq, deadline == Inbox.FOREVER ? now + check : Math.min(deadline, now + check));
+                ensureOpen();
+            }
+        } finally {
+            table.deregisterWaiter();
+        }
+    }
+
+    /** The first operation's view if it can be formed now ({@link #awaitView}), else {@code null}. */
+    private MemberTable.Snapshot[] viewNow() throws InterruptedException {
+        MemberTable.Snapshot[] members = new MemberTable.Snapshot[size()];
+        boolean drained = false;
+        for (int r = 0; r < members.length; r++) {
+            members[r] = table.liveMember(r);
+            if (members[r] != null) {
+                continue;
+            }
+            if (r == rank) {
+                return null;
+            }
+            int incarnation = table.incarnation(r);
+            if (!drained) {
+                drainCollectiveInbox();
+                drained = true;
+            }
+            MemberTable.Snapshot now = table.member(r);
+            if (incarnation == 0 || (now != null && ProcessIdentity.isAlive(now.token()))
+                    || !collectiveInbox.holdsPartNow(sequence + 1, r, incarnation) || table.incarnation(r) != incarnation) {
+                return null;
+            }
+            members[r] = new MemberTable.Snapshot(r, 0L, incarnation); // took part, and left
+        }
+        return members;
+    }
+
+    /** Takes every message waiting in the collective inbox's mailbox into its parts, without waiting. */
+    private void drainCollectiveInbox() throws InterruptedException {
+        collectiveInbox.await(() -> null, System.nanoTime(), NO_CHECK, Timeouts.nanos(options.livenessCheck()), false, true);
     }
 
     /** One collective operation in progress: its sequence number and deadline, and how it sends and receives parts. */
@@ -920,20 +984,15 @@ public final class ProcessGroup implements AutoCloseable {
         }
 
         /**
-         * Before the operation: no member has said its collective operations broke, and every view
-         * member still holds its rank (two loads each; whether they run is checked while waiting).
+         * Before the operation: no member has said its collective operations broke. Whether the view
+         * members still hold their ranks and run is checked while waiting for one, after the parts
+         * already delivered were looked at: a member that ran ahead, delivered its part and left is
+         * not lost for this operation (until 2026-12-05 it was checked here, first).
          */
         void checkView() {
             GroupEnvelope notice = collectiveInbox.brokenNoticeNow();
             if (notice != null) {
                 throw lostByNotice(notice);
-            }
-            for (int r = 0; r < view.length; r++) {
-                MemberTable.Snapshot now = table.member(r);
-                MemberTable.Snapshot then = view[r];
-                if (now == null || now.token() != then.token() || now.incarnation() != then.incarnation()) {
-                    throw left(r, now);
-                }
             }
             checkMarks();
         }
@@ -958,8 +1017,8 @@ public final class ProcessGroup implements AutoCloseable {
         }
 
         private GroupMemberLostException left(int r, MemberTable.Snapshot now) {
-            return new GroupMemberLostException(r, "rank " + r + " (pid " + ProcessIdentity.pidOf(view[r].token())
-                    + ") has left group '" + name + "'" + (now == null ? "" : " and pid "
+            return new GroupMemberLostException(r, "rank " + r + (view[r].token() == 0 ? "" : " (pid "
+                    + ProcessIdentity.pidOf(view[r].token()) + ")") + " has left group '" + name + "'" + (now == null ? "" : " and pid "
                     + ProcessIdentity.pidOf(now.token()) + " has joined in its place"));
         }
 
@@ -1036,7 +1095,7 @@ public final class ProcessGroup implements AutoCloseable {
             peer = from;
             sending = false;
             Inbox.PartKey key = new Inbox.PartKey(seq, step, from);
-            GroupEnvelope part = collectiveInbox.await(() -> {
+            Inbox.Match<GroupEnvelope> match = () -> {
                 GroupEnvelope notice = collectiveInbox.brokenNotice();
                 if (notice != null) {
                     return notice;
@@ -1056,10 +1115,24 @@ public final class ProcessGroup implements AutoCloseable {
                     }
                     // from an earlier member of that rank: not part of this view's operation
                 }
-            }, deadline, () -> {
-                checkMember(from);
-                checkMarks();
-            }, Timeouts.nanos(options.livenessCheck()), false, false);
+            };
+            GroupEnvelope part;
+            try {
+                part = collectiveInbox.await(match, deadline, () -> {
+                    checkMember(from);
+                    checkMarks();
+                }, Timeouts.nanos(options.livenessCheck()), false, false);
+            } catch (GroupMemberLostException lost) {
+                if (lost.rank() != from) {
+                    throw lost;
+                }
+                // it delivered its part before it left (or died)? All it sent is in the mailbox by now
+                part = collectiveInbox.await(match, System.nanoTime(), NO_CHECK, Timeouts.nanos(options.livenessCheck()),
+                        false, true);
+                if (part == null) {
+                    throw lost;
+                }
+            }
             if (part == null) {
                 throw timeout("waiting for rank " + from);
             }

@@ -25,6 +25,9 @@ import java.time.Duration;
  *     bytes to rank {@code to}, each starting with its sequence number (a long) from 0, printing
  *     {@code SENT <n>} after each, then {@code DONE}; then one barrier, and {@code BARRIER}.</li>
  * <li>{@code echo <name> <size>}: sends each message back to its sender until one says {@code bye}.</li>
+ * <li>{@code ahead <name> <size> barrier|first}: (with {@code barrier}, after one barrier) {@code gather(0, "from-<rank>")}
+ *     and {@code reduce(0, "+<rank>", concatenation)}, which return as soon as its parts are in rank 0's inbox,
+ *     then {@code DELIVERED}, and leaves.</li>
  * <li>{@code hold <name> <size> <inboxBytes> <maxMessage>}: holds its rank, receiving nothing, until a line
  *     arrives on standard input.</li>
  * </ul>
@@ -52,11 +55,25 @@ public final class GroupChild {
                 case "echo" -> echo(g);
                 case "stalled" -> stalled(g);
                 case "flood" -> flood(g, Integer.parseInt(args[3]), Integer.parseInt(args[4]), Integer.parseInt(args[5]));
+                case "ahead" -> {
+                    if (args[3].equals("barrier")) {
+                        g.barrier();
+                    }
+                    g.gather(0, ("from-" + g.rank()).getBytes(StandardCharsets.UTF_8));
+                    g.reduce(0, ("+" + g.rank()).getBytes(StandardCharsets.UTF_8), GroupChild::concat);
+                    say("DELIVERED");
+                }
                 case "hold" -> new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
                 default -> throw new IllegalArgumentException(args[0]);
             }
         }
         say("LEFT");
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
     }
 
     private static void report(String wrong) {

@@ -91,6 +91,44 @@ class GroupProcessTest {
         assertFalse(ProcessGroup.exists(name));
     }
 
+    /**
+     * A non-root member of a gather and a reduce goes on as soon as its part is in the root's inbox,
+     * and may leave: a root that begins them only after that gets every part, whether they are the
+     * group's first collective operations ({@code first}: until 2026-12-05 the root waited for ever for
+     * the group to fill) or come after a barrier ({@code barrier}: it threw GroupMemberLostException,
+     * having checked the members before the parts delivered). The next operation that needs the
+     * member that left fails, and does not wait for ever.
+     */
+    private void rootBeginsAfterAMemberDeliveredAndLeft(String group, String mode) throws Exception {
+        try (ProcessGroup g = ProcessGroup.join(group, GroupOptions.of(2).withRank(0))) {
+            ChildJvm member = start("ahead", group, "2", mode);
+            member.awaitLine("JOINED 1", LONG);
+            if (mode.equals("barrier")) {
+                g.barrier();
+            }
+            member.awaitLine("DELIVERED", LONG);
+            assertLeft(member); // gone, its process too, before the root begins
+            Future<List<byte[]>> gathered = threads.submit(() -> g.gather(0, "from-0".getBytes(StandardCharsets.UTF_8)));
+            List<byte[]> values = gathered.get(LONG.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(List.of("from-0", "from-1"), values.stream().map(v -> new String(v, StandardCharsets.UTF_8)).toList());
+            Future<byte[]> reduced = threads.submit(() -> g.reduce(0, "+0".getBytes(StandardCharsets.UTF_8), GroupChild::concat));
+            assertEquals("+0+1", new String(reduced.get(LONG.toSeconds(), TimeUnit.SECONDS), StandardCharsets.UTF_8));
+            Future<List<byte[]>> next = threads.submit(() -> g.gather(0, "again".getBytes(StandardCharsets.UTF_8)));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> next.get(LONG.toSeconds(), TimeUnit.SECONDS));
+            assertEquals(1, assertInstanceOf(GroupMemberLostException.class, e.getCause()).rank());
+        }
+    }
+
+    @Test
+    void aRootGetsThePartsOfAMemberThatLeftBeforeTheGroupsFirstCollective() throws Exception {
+        rootBeginsAfterAMemberDeliveredAndLeft("ahead-first", "first");
+    }
+
+    @Test
+    void aRootGetsThePartsOfAMemberThatLeftAfterAnEarlierCollective() throws Exception {
+        rootBeginsAfterAMemberDeliveredAndLeft("ahead-barrier", "barrier");
+    }
+
     @Test
     void fourProcessesRunEveryCollectiveOperationForManyRounds() throws Exception {
         inFourProcesses("collectives", "coll", 150, g -> GroupScenarios.collectives(g, 150));
