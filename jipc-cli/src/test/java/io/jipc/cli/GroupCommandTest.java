@@ -87,6 +87,23 @@ class GroupCommandTest {
     }
 
     @Test
+    void joiningADeadGroupWithAnotherSizeSaysItIsDeadAndHowToRemoveIt() {
+        try (ChildJvm shell = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                .args("group", "join", "dead", "--size", "3").start()) {
+            shell.awaitLine("joined", LONG);
+            shell.kill(); // SIGKILL: it cannot leave, and the group stays with no live member
+        }
+        assertTrue(ProcessGroup.exists("dead"));
+        CliRun join = jipc("group", "join", "dead", "--size", "2");
+        assertEquals(1, join.exit(), join.err());
+        assertTrue(join.err().startsWith("jipc group join: process group 'dead' has 3 ranks, not 2, and no live member")
+                && join.err().contains("'jipc rm group:dead' or 'jipc gc'") && !join.err().contains("Usage"), join.err());
+        CliRun gc = jipc("gc");
+        assertEquals(0, gc.exit(), gc.err());
+        assertFalse(ProcessGroup.exists("dead"));
+    }
+
+    @Test
     void aGroupThatIsNotThereIsAnErrorNotAStackTrace() {
         CliRun members = jipc("group", "members", "nowhere");
         assertEquals(1, members.exit());

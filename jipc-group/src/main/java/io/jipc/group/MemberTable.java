@@ -251,6 +251,17 @@ final class MemberTable implements AutoCloseable {
         return (int) INT.getAcquire(memory, slot(rank) + SLOT_INCARNATION_OFFSET);
     }
 
+    /** Whether some rank is held (as a member, or while joining) by a process that runs. */
+    boolean hasLiveProcess() {
+        for (int rank = 0; rank < size; rank++) {
+            long owner = (long) LONG.getVolatile(memory, slot(rank) + SLOT_OWNER_OFFSET);
+            if (owner != 0 && ProcessIdentity.isAlive(owner)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The rank's member now if its process runs, else {@code null}. */
     Snapshot liveMember(int rank) {
         Snapshot s = member(rank);

@@ -145,7 +145,9 @@ public final class ProcessGroup implements AutoCloseable {
      * lowest free rank.
      *
      * @throws GroupFullException       if every rank is held by a live process
-     * @throws IllegalArgumentException if the group exists with another size, or the name is invalid
+     * @throws GroupException           if the group exists with another size and none of its members runs
+     * @throws IllegalArgumentException if the group exists with another size (and has a live member), or
+     *                                  the name is invalid
      */
     public static ProcessGroup join(String name, int size) {
         if (size < 1) {
@@ -159,8 +161,11 @@ public final class ProcessGroup implements AutoCloseable {
      * {@code options.size()} is 0, which joins an existing group of any size).
      *
      * @throws GroupFullException       if the rank asked for (every rank) is held by a live process
-     * @throws GroupException           if {@code options.size()} is 0 and there is no such group
-     * @throws IllegalArgumentException if the group exists with another size, the rank is outside
+     * @throws GroupException           if {@code options.size()} is 0 and there is no such group, or
+     *                                  the group exists with another size and none of its members
+     *                                  runs (they all died: remove it with {@code jipc rm group:NAME}
+     *                                  or {@code jipc gc})
+     * @throws IllegalArgumentException if the group exists with another size (and has a live member), the rank is outside
      *                                  it, or the name is invalid
      */
     public static ProcessGroup join(String name, GroupOptions options) {
@@ -205,6 +210,11 @@ public final class ProcessGroup implements AutoCloseable {
      */
     private static ProcessGroup tryJoin(String name, MemberTable table, GroupOptions options, long me) {
         if (options.size() != 0 && table.size() != options.size()) {
+            if (!table.hasLiveProcess()) {
+                throw new GroupException("process group '" + name + "' has " + table.size() + " ranks, not "
+                        + options.size() + ", and no live member (its members died without leaving):"
+                        + " remove it with 'jipc rm group:" + name + "' or 'jipc gc', then join again");
+            }
             throw new IllegalArgumentException("process group '" + name + "' has " + table.size() + " ranks, not "
                     + options.size());
         }

@@ -119,6 +119,22 @@ class GroupProcessTest {
         }
     }
 
+    /**
+     * A group whose only member was killed is dead: joining it with another size says so, and how to
+     * remove it (until 2026-12-05 an IllegalArgumentException about the size, as for a live group).
+     */
+    @Test
+    void joiningADeadGroupWithAnotherSizeSaysItIsDead() throws Exception {
+        ChildJvm member = start("echo", "dead-size", "3");
+        member.awaitLine("JOINED", LONG);
+        member.kill();
+        GroupException e = assertThrows(GroupException.class, () -> ProcessGroup.join("dead-size", 2));
+        assertTrue(e.getMessage().contains("has 3 ranks, not 2, and no live member")
+                && e.getMessage().contains("'jipc rm group:dead-size' or 'jipc gc'"), e.getMessage());
+        ProcessGroup.join("dead-size", GroupOptions.of(0)).close(); // its last member leaving removes it
+        assertFalse(ProcessGroup.exists("dead-size"));
+    }
+
     @Test
     void aRootGetsThePartsOfAMemberThatLeftBeforeTheGroupsFirstCollective() throws Exception {
         rootBeginsAfterAMemberDeliveredAndLeft("ahead-first", "first");
