@@ -111,11 +111,41 @@ final class RmCommand implements Callable<Integer> {
             boolean removed = Removal.remove(row, force);
             System.out.println((removed ? "removed " : "already gone: ") + shown(row.uri()) + entry
                     + (refusal != null ? " (" + refusal + ")" : ""));
+            if (removed && row.kind().equals("group")) {
+                return removeDeadMembersInboxes(row.uri().substring("group:".length())) ? 0 : 1;
+            }
             return removed ? 0 : 1;
         } catch (JipcException | IllegalArgumentException e) {
             System.err.println("jipc rm: " + shown(row.uri()) + ": " + e.getMessage());
             return 1;
         }
+    }
+
+    /**
+     * After the removal of group {@code name}: removes the inboxes its dead members left (mailboxes
+     * {@code group.NAME.RANK.INCARNATION} and their {@code .parts}, stale: owner dead, no process
+     * maps them), whatever they hold — no member can ever read them, a new member of a group of that
+     * name gets new ones. Inboxes a live process maps stay. Returns false if one could not be removed
+     * (said on stderr).
+     */
+    private static boolean removeDeadMembersInboxes(String name) {
+        boolean all = true;
+        String prefix = "mailbox:group." + name + ".";
+        for (ObjectRow inbox : ObjectInventory.list()) {
+            if (!inbox.kind().equals("mailbox") || !inbox.uri().startsWith(prefix)
+                    || inbox.owner() != OwnerState.DEAD || !inbox.users().isEmpty()) {
+                continue;
+            }
+            try {
+                if (Removal.remove(inbox)) {
+                    System.out.println("removed " + shown(inbox.uri()) + " (an inbox of a dead member)");
+                }
+            } catch (JipcException e) {
+                System.err.println("jipc rm: " + shown(inbox.uri()) + ": " + e.getMessage());
+                all = false;
+            }
+        }
+        return all;
     }
 
     /**

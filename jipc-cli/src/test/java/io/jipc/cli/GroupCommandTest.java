@@ -103,6 +103,30 @@ class GroupCommandTest {
         assertFalse(ProcessGroup.exists("dead"));
     }
 
+    /**
+     * {@code jipc rm group:NAME} of a group whose members were killed also removes the inboxes they
+     * left (before, they stayed until a {@code jipc gc}, or a {@code gc --include-unread} if they held
+     * collective parts); a join afterwards makes the group anew.
+     */
+    @Test
+    void removingADeadGroupRemovesItsDeadMembersInboxes() {
+        for (int member = 0; member < 2; member++) { // the second takes the first's rank over: its inboxes stay
+            try (ChildJvm shell = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                    .args("group", "join", "killed", "--size", "2").start()) {
+                shell.awaitLine("joined", LONG);
+                shell.kill(); // SIGKILL: its rank and inboxes stay
+            }
+        }
+        assertTrue(jipc("ls").out().lines().anyMatch(l -> l.contains("mailbox:group.killed.")), "inboxes left");
+        CliRun rm = jipc("rm", "group:killed");
+        assertEquals(0, rm.exit(), rm.err());
+        assertTrue(rm.out().startsWith("removed group:killed\n"), rm.out());
+        assertEquals(2, rm.out().lines().filter(l -> l.matches("removed mailbox:group\\.killed\\.[01]\\.\\d+(\\.parts)? "
+                + "\\(an inbox of a dead member\\)")).count(), rm.out());
+        CliRun ls = jipc("ls");
+        assertFalse(ls.out().contains("group.killed") || ls.out().contains("group:killed"), ls.out());
+    }
+
     @Test
     void aGroupThatIsNotThereIsAnErrorNotAStackTrace() {
         CliRun members = jipc("group", "members", "nowhere");
