@@ -193,21 +193,22 @@ final class DsmCommand {
         @Option(names = "--offset", paramLabel = "BYTES", description = "first byte (default: ${DEFAULT-VALUE})")
         long offset;
 
+        /** Null when not given: up to 64 bytes (a negative value, -1 too, is refused). */
         @Option(names = "--length", paramLabel = "BYTES", description = "how many bytes (default: up to 64)")
-        long length = -1;
+        Long length;
 
         MemorySegment of(MemorySegment region) {
-            long n = length < 0 ? Math.min(64, region.byteSize() - offset) : length;
+            long n = length == null ? Math.min(64, region.byteSize() - offset) : length;
             return region.asSlice(offset, n);
         }
 
         /** Refuses a range outside a region of {@code size} bytes, before anything is opened. */
         void check(long size) {
-            if (length < -1) {
+            if (length != null && length < 0) {
                 throw new IllegalArgumentException("--length must not be negative: " + length);
             }
-            if (offset < 0 || offset > size || (length >= 0 && length > size - offset)) {
-                throw new IllegalArgumentException("--offset " + offset + (length >= 0 ? " --length " + length : "")
+            if (offset < 0 || offset > size || (length != null && length > size - offset)) {
+                throw new IllegalArgumentException("--offset " + offset + (length != null ? " --length " + length : "")
                         + " is outside the region's " + size + " bytes");
             }
         }

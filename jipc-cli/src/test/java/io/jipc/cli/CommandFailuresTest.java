@@ -88,6 +88,9 @@ class CommandFailuresTest {
                         "--size", "1024", "--length", "2000"),
                 List.of("--length must not be negative: -2", "dsm", "watch", "127.0.0.1:1", "r", "--size", "8",
                         "--length", "-2"),
+                // -1 was the option's "not given" and went through as the default
+                List.of("--length must not be negative: -1", "dsm", "show", "127.0.0.1:1", "r", "--size", "8",
+                        "--length", "-1"),
                 List.of("--count must not be negative: -1", "dsm", "watch", "127.0.0.1:1", "r", "--size", "8",
                         "--count", "-1"),
                 List.of("--bind wants HOST:PORT: ", "gateway", "--bind", "127.0.0.1:99999", "orders"),
