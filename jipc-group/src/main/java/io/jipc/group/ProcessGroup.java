@@ -473,7 +473,7 @@ public final class ProcessGroup implements AutoCloseable {
      *                                  waits for room (the message was not sent)
      */
     public void send(int to, byte[] message) throws InterruptedException {
-        byte[] wire = envelope(GroupEnvelope.DIRECT, checkRank(to, "to"), message);
+        byte[] wire = envelope(GroupEnvelope.DIRECT, checkRank(to, "destination"), message);
         try {
             peers.deliver(Inbox.Lane.MESSAGES, to, -1, wire, Inbox.FOREVER, NO_CHECK);
         } catch (IllegalStateException | ClosedException e) { // the close closed the receiver's inbox handle
@@ -489,7 +489,7 @@ public final class ProcessGroup implements AutoCloseable {
      * @throws MessageTooLargeException if the message is longer than {@link #maxMessageSize()}
      */
     public boolean offer(int to, byte[] message) {
-        byte[] wire = envelope(GroupEnvelope.DIRECT, checkRank(to, "to"), message);
+        byte[] wire = envelope(GroupEnvelope.DIRECT, checkRank(to, "destination"), message);
         try {
             return peers.offer(Inbox.Lane.MESSAGES, to, wire);
         } catch (IllegalStateException | ClosedException e) { // closed by another thread meanwhile
@@ -613,7 +613,8 @@ public final class ProcessGroup implements AutoCloseable {
 
     private int checkRank(int r, String what) {
         if (r < 0 || r >= table.size()) {
-            throw new IllegalArgumentException(what + " rank " + r + " is outside 0.." + (table.size() - 1));
+            throw new IllegalArgumentException(what + " " + r + " is not a rank of group '" + name + "' (ranks 0.."
+                    + (table.size() - 1) + ")");
         }
         return r;
     }

@@ -127,6 +127,11 @@ class GroupTest {
         assertEquals(2, two.rank());
         assertThrows(GroupFullException.class, () -> ProcessGroup.join("chosen", GroupOptions.of(4).withRank(2)));
         assertThrows(IllegalArgumentException.class, () -> ProcessGroup.join("chosen", 5));
+        // the message names what the number was and the group's ranks (it said "to rank 9 is outside 0..3")
+        assertEquals("destination 9 is not a rank of group 'chosen' (ranks 0..3)",
+                assertThrows(IllegalArgumentException.class, () -> two.send(9, new byte[1])).getMessage());
+        assertEquals("root -1 is not a rank of group 'chosen' (ranks 0..3)",
+                assertThrows(IllegalArgumentException.class, () -> two.broadcastFrom(-1, new byte[1])).getMessage());
         assertThrows(IllegalArgumentException.class, () -> ProcessGroup.join("chosen", GroupOptions.of(0).withRank(4)));
         assertEquals(0, join("chosen", GroupOptions.of(0)).rank());
         assertThrows(GroupException.class, () -> ProcessGroup.join("absent", GroupOptions.of(0)));
