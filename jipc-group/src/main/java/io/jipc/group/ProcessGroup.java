@@ -423,22 +423,38 @@ public final class ProcessGroup implements AutoCloseable {
         }
     }
 
+    /** What {@link #awaitMembership} looks for: a result, or null while there is none yet. */
+    @FunctionalInterface
+    private interface Look<T> {
+        T now() throws InterruptedException;
+    }
+
     private boolean awaitFull(long deadline) throws InterruptedException {
+        return awaitMembership(deadline, () -> liveMembers() == table.size() ? Boolean.TRUE : null) != null;
+    }
+
+    /**
+     * Waits until {@code look} gives a result (not null), looking again at each membership change
+     * (joins and leaves move the table's word, on which it sleeps in {@code futex}) and every liveness
+     * interval; null at the deadline. A close from another thread ends it with {@link ClosedException}.
+     */
+    private <T> T awaitMembership(long deadline, Look<T> look) throws InterruptedException {
         ensureOpen();
         long check = Timeouts.nanos(options.livenessCheck());
         table.registerWaiter();
         try {
             while (true) {
                 int seq = table.sequence();
-                if (liveMembers() == table.size()) {
-                    return true;
+                T result = look.now();
+                if (result != null) {
+                    return result;
                 }
                 long now = System.nanoTime();
                 if (deadline != Inbox.FOREVER && now - deadline >= 0) {
                     if (Thread.interrupted()) { // it cannot complete: docs/architecture.md, "Interrupts and timeouts"
                         throw new InterruptedException();
                     }
-                    return false;
+                    return null;
                 }
                 table.sleep(seq, deadline == Inbox.FOREVER ? now + check : Math.min(deadline, now + check));
                 ensureOpen();
@@ -910,29 +926,7 @@ public final class ProcessGroup implements AutoCloseable {
      * @return the view, or {@code null} at the deadline
      */
     private MemberTable.Snapshot[] awaitView(long deadline) throws InterruptedException {
-        ensureOpen();
-        long check = Timeouts.nanos(options.livenessCheck());
-        table.registerWaiter();
-        try {
-            while (true) {
-                int seq = table.sequence();
-                MemberTable.Snapshot[] members = viewNow();
-                if (members != null) {
-                    return members;
-                }
-                long now = System.nanoTime();
-                if (deadline != Inbox.FOREVER && now - deadline >= 0) {
-                    if (Thread.interrupted()) { // it cannot complete: docs/architecture.md, "Interrupts and timeouts"
-                        throw new InterruptedException();
-                    }
-                    return null;
-                }
-                table.sleep(seq, deadline == Inbox.FOREVER ? now + check : Math.min(deadline, now + check));
-                ensureOpen();
-            }
-        } finally {
-            table.deregisterWaiter();
-        }
+        return awaitMembership(deadline, this::viewNow);
     }
 
     /** The first operation's view if it can be formed now ({@link #awaitView}), else {@code null}. */
