@@ -1,5 +1,7 @@
 package io.jipc.cli;
 
+import io.jipc.rpc.RpcClient;
+
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.Type;
@@ -57,12 +59,13 @@ final class RpcArguments {
      *                                  {@link Object} (not remote: see {@link #callable})
      */
     static Method method(Class<?> api, String name, int count) {
+        List<Method> remote = callable(api);
         if (Arrays.stream(api.getMethods()).anyMatch(m -> m.getName().equals(name) && m.getParameterCount() == count
-                && Modifier.isAbstract(m.getModifiers()) && isObjectMethod(m))) {
+                && Modifier.isAbstract(m.getModifiers()) && !m.isBridge() && !remote.contains(m))) {
             throw new IllegalArgumentException(name + " of " + api.getName() + " is not a remote method: it redeclares "
                     + "Object's " + name + ", which a client's stub answers itself, without calling the server");
         }
-        List<Method> named = callable(api).stream().filter(m -> m.getName().equals(name)).toList();
+        List<Method> named = remote.stream().filter(m -> m.getName().equals(name)).toList();
         if (named.isEmpty()) {
             throw new IllegalArgumentException(api.getName() + " has no method " + name);
         }
@@ -114,8 +117,7 @@ final class RpcArguments {
      * redeclaration of {@code equals}, {@code hashCode} or {@code toString}, which a stub answers itself.
      */
     private static List<Method> callable(Class<?> api) {
-        return Arrays.stream(api.getMethods())
-                .filter(m -> Modifier.isAbstract(m.getModifiers()) && !m.isBridge() && !isObjectMethod(m))
+        return RpcClient.remoteMethods(api).stream()
                 .sorted((a, b) -> a.getName().equals(b.getName()) ? Integer.compare(a.getParameterCount(),
                         b.getParameterCount()) : a.getName().compareTo(b.getName()))
                 .toList();
@@ -157,16 +159,6 @@ final class RpcArguments {
                     + ", or its bits in hex, 0x0 to 0x" + "f".repeat(bits / 4) + "): " + word);
         }
         return value.longValue();
-    }
-
-    /** Whether {@code method} has the signature of a public method of {@link Object} (an interface may redeclare them). */
-    private static boolean isObjectMethod(Method method) {
-        try {
-            Object.class.getMethod(method.getName(), method.getParameterTypes());
-            return true;
-        } catch (NoSuchMethodException e) {
-            return false;
-        }
     }
 
     /** Whether a value of {@code type} is given as a plain word; otherwise as JSON. */

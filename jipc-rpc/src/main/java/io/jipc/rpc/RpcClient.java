@@ -226,6 +226,18 @@ public final class RpcClient<T> implements AutoCloseable {
         this.stub = api.cast(Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api}, new Stub()));
     }
 
+    /**
+     * The remote methods of {@code api}, those a stub sends to the server: every abstract method,
+     * inherited ones included, but not a redeclaration of {@code equals}, {@code hashCode} or
+     * {@code toString} (a stub answers those itself); default and static methods run locally. In the
+     * order of their keys ({@code name(ParamType,...)}). Any thread; for tools that list or call
+     * methods by name, such as {@code jipc rpc}.
+     */
+    public static java.util.List<Method> remoteMethods(Class<?> api) {
+        Objects.requireNonNull(api, "api");
+        return java.util.List.copyOf(RpcMethods.of(api).values());
+    }
+
     /** Connects to the server {@code name} of {@code api} with {@link Options#defaults()}. */
     public static <T> RpcClient<T> connect(String name, Class<T> api) throws InterruptedException {
         return connect(name, api, Options.defaults());

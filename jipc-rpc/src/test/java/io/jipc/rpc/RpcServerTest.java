@@ -1117,6 +1117,8 @@ class RpcServerTest {
             assertEquals(System.identityHashCode(stub), stub.hashCode());
             assertTrue(stub.toString().startsWith("RpcClient.stub[described"), stub.toString());
         }
+        assertEquals(List.of(Described.class.getMethod("echo", String.class)), RpcClient.remoteMethods(Described.class),
+                "what tools such as jipc rpc list and call");
     }
 
     /**
