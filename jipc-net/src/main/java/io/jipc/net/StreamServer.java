@@ -310,7 +310,16 @@ public final class StreamServer implements AutoCloseable, Selectable {
             Thread thread = threads == null ? Thread.ofVirtual().name("jipc-client " + connection.remote()).unstarted(serving)
                     : threads.newThread(serving);
             handlers.add(thread);
-            thread.start();
+            try {
+                thread.start();
+            } catch (OutOfMemoryError | RuntimeException noThread) { // "unable to create native thread" (a pids limit)
+                // this client is not served: its connection is closed; the acceptor goes on with the next ones
+                handlers.remove(thread);
+                connection.close();
+                System.err.println("jipc: " + this + " cannot start a thread for the client " + connection.remote()
+                        + " (" + noThread + "); its connection is closed");
+                Thread.sleep(100);
+            }
         }
     }
 

@@ -63,6 +63,36 @@ class StreamServerLifecycleTest {
         }
     }
 
+    /**
+     * A client whose thread cannot be started (a thread limit: "unable to create native thread") has
+     * its connection closed, and the acceptor serves the next clients. Before, the acceptor thread died
+     * of that error: the server accepted no client again while it still looked alive.
+     */
+    @Test
+    void aClientWhoseThreadCannotStartIsClosedAndTheNextOnesAreServed() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+        server.start(connection -> connection.put("served".getBytes(UTF_8)), task -> {
+            if (made.incrementAndGet() == 1) {
+                return new Thread(task) {
+                    @Override
+                    public synchronized void start() {
+                        throw new OutOfMemoryError("unable to create native thread: possibly out of memory"
+                                + " or process/resource limits reached");
+                    }
+                };
+            }
+            return Thread.ofPlatform().daemon().unstarted(task);
+        });
+        try (StreamConnection refused = StreamConnection.connect(server.localAddress())) {
+            org.junit.jupiter.api.Assertions.assertNull(refused.take(), "its connection is closed unserved (end of stream)");
+        }
+        for (int i = 0; i < 2; i++) {
+            try (StreamConnection client = StreamConnection.connect(server.localAddress())) {
+                assertEquals("served", new String(client.take(), UTF_8));
+            }
+        }
+    }
+
     @Test
     void aSecondStartIsRefused() {
         server.start(connection -> { });

@@ -758,7 +758,9 @@ public final class RpcServer<T> implements AutoCloseable {
 
     /**
      * Runs {@code task} on a platform thread of {@link #callThreads}; on a thread of its own if the
-     * pool is shut down (a call admitted as {@link #close()} began must still end, answered and counted).
+     * pool is shut down (a call admitted as {@link #close()} began must still end, answered and counted);
+     * on the calling thread if no thread can be started (the process's thread limit: the task holds a
+     * connection's and the server's call slots, which it gives back only when it runs).
      * The thread's interrupt status is cleared after the task: an interrupt meant for a call must not
      * reach the pool's next task.
      */
@@ -771,9 +773,17 @@ public final class RpcServer<T> implements AutoCloseable {
             }
         };
         try {
-            callThreads.execute(clearing);
-        } catch (RejectedExecutionException closing) {
-            Thread.ofPlatform().daemon().name("jipc-rpc-calls-" + name).start(clearing);
+            try {
+                callThreads.execute(clearing);
+            } catch (RejectedExecutionException closing) {
+                Thread.ofPlatform().daemon().name("jipc-rpc-calls-" + name).start(clearing);
+            }
+        } catch (OutOfMemoryError noThread) { // "unable to create native thread": a pids limit, for a while
+            // the task holds slots it gives back only when it runs: it runs here, on the connection's reader
+            // (or the leader), which then answers no PING until it is done, instead of leaking them for good
+            Log.LOGGER.log(System.Logger.Level.WARNING, "RPC server '" + name + "' cannot start a thread for a call ("
+                    + noThread + "): it runs on the thread that took it");
+            clearing.run();
         }
     }
 
