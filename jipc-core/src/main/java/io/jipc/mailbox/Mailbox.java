@@ -448,12 +448,22 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * ticket slot is given back either way. A first receive (or single sender's send) of another
      * thread that would take the role while the last handle closes ends with {@code
      * ClosedException} too, and takes no lease
-     * that would stay in the file. With {@linkplain ReceivePolicy#SHARED shared receivers} one
-     * window is left: a receive of another thread that takes the per-receive lock in the instant
-     * between the give-up and the unmapping keeps it, and other processes' receives wait for it
-     * (at-once ones for as long as this process lives, blocking ones until their deadline): close the
-     * last handle only after this process's receiving threads have stopped. The mailbox itself
-     * stays (see {@link #destroy()}). Idempotent.
+     * that would stay in the file.
+     *
+     * <p>The close of the process's last handle also waits, at most 10 s and also when the closing
+     * thread is interrupted, for a receive of another thread in progress — one copying a message
+     * out, or running a {@link MessageHandler} (a handler that waits for something the closing
+     * thread holds costs the whole 10 s, and is then cut off: its receive ends with the JDK's
+     * {@code IllegalStateException} and its message stays in the mailbox) — and holds the process's
+     * receiving role until it has unmapped: no receive is inside the mapping when it goes, and the
+     * receives that wait meanwhile end with {@code ClosedException}. An open of the same mailbox by
+     * another thread during that wait takes this mapping up again (it is then not unmapped). Not for
+     * a thread {@linkplain #bindReceiver() bound} to the receiving role, which must not be inside a
+     * receive then (with {@linkplain ReceivePolicy#SHARED shared receivers}, such a receive could
+     * keep the per-receive lock, and other processes' receives would wait for it), nor for a close
+     * from inside a handler of this mailbox: the unmapping then cuts that handler's receive off, and
+     * its message stays in the mailbox for the next receive (return from the handler first, then
+     * close). The mailbox itself stays (see {@link #destroy()}). Idempotent.
      */
     @Override
     public void close() {

@@ -36,6 +36,13 @@ final class MappedMailbox {
         }
     }
 
+    /**
+     * Whether the close of the last handle is waiting in {@link #release} (for sends, for the receiving
+     * gate) before it unmaps; guarded by {@code MappedMailbox.class}. The mapping stays in {@link #OPEN}
+     * meanwhile, so that an open of the same file takes it up again instead of mapping it a second time.
+     */
+    private boolean releasing;
+
     /** Counted sends (and claim finishes) of this process's threads inside the mapping; through SENDS_INSIDE. */
     @SuppressWarnings("unused")
     private volatile int sendsInside;
@@ -237,6 +244,10 @@ final class MappedMailbox {
      * whose first receive (or single sender's send) enters its role while this runs takes no lease
      * after the give-up ({@link #giveUp}) and ends with {@link ClosedException}.
      *
+     * <p>While it waits (for sends, then for the receiving gate) the mapping stays this process's one:
+     * an open of the same file meanwhile takes it up again (it is then not unmapped), never maps the
+     * file a second time, which would be a second receiver on the ring.
+     *
      * <p>Receives: it holds this process's receiving gate from before the give-up until after the
      * unmapping ({@link ProcessRole#holdForClose}), waiting at most 10 s for a receive of another
      * thread in progress (copying a message out, a handler) to leave it, so that no receive is inside
@@ -251,21 +262,29 @@ final class MappedMailbox {
      */
     void release() {
         synchronized (MappedMailbox.class) {
-            if (--references > 0) {
-                return;
+            if (--references > 0 || releasing) {
+                return; // other handles remain, or the release under way sees this close too (below)
             }
-            OPEN.remove(segment.fileKey());
+            releasing = true; // the mapping stays in OPEN while it waits: an open meanwhile takes it up again
         }
-        SendsInside.awaitNone(() -> (int) SENDS_INSIDE.getVolatile(this) + (sending.heldForASend() ? 1 : 0));
-        boolean receivesHeldOff = receiving.holdForClose(SendsInside.CLOSE_WAIT_NANOS);
+        boolean receivesHeldOff = false;
         try {
-            giveUp();
-        } finally {
-            try {
-                segment.close();
-            } finally {
-                receiving.releaseAfterClose(receivesHeldOff);
+            SendsInside.awaitNone(() -> (int) SENDS_INSIDE.getVolatile(this) + (sending.heldForASend() ? 1 : 0));
+            receivesHeldOff = receiving.holdForClose(SendsInside.CLOSE_WAIT_NANOS);
+            synchronized (MappedMailbox.class) {
+                releasing = false;
+                if (references > 0) {
+                    return; // opened again while it waited (a second mapping would be a second receiver): it stays
+                }
+                OPEN.remove(segment.fileKey());
             }
+            try {
+                giveUp();
+            } finally {
+                segment.close();
+            }
+        } finally {
+            receiving.releaseAfterClose(receivesHeldOff);
         }
     }
 

@@ -82,24 +82,32 @@ final class ProcessRole {
     /**
      * For the close of the process's last handle: takes the gate, so that no call of another thread
      * is inside the mapping while it is given up and unmapped, waiting for a call in progress (a
-     * receive copying out, a handler) at most {@code waitNanos}. Not taken — false, the close goes
-     * on without it — while a binding holds it (its thread must not be inside a call then), when the
-     * calling thread holds it itself (a close from a handler), after {@code waitNanos}, or if the
-     * calling thread is interrupted. Release it with {@link #releaseAfterClose} once unmapped: the
-     * calls that waited then find the mapping gone.
+     * receive copying out, a handler) at most {@code waitNanos}, also when the calling thread is
+     * interrupted (a close in a cleanup after an interrupt is common; the status is kept). Not taken
+     * — false, the close goes on without it — while a binding holds it (its thread must not be inside
+     * a call then), when the calling thread holds it itself (a close from a handler), or after
+     * {@code waitNanos}. Release it with {@link #releaseAfterClose} once unmapped: the calls that
+     * waited then find the mapping gone.
      */
     boolean holdForClose(long waitNanos) {
-        long end = System.nanoTime() + waitNanos;
-        while (!bound && !gate.isHeldByCurrentThread()) {
-            long slice = Math.min(System.nanoTime() + 1_000_000, end); // a binding taken meanwhile is seen within 1 ms
-            if (gate.lock(slice)) {
-                return true;
+        boolean interrupted = Thread.interrupted(); // the gate's bounded lock would give up at once
+        try {
+            long end = System.nanoTime() + waitNanos;
+            while (!bound && !gate.isHeldByCurrentThread()) {
+                long slice = Math.min(System.nanoTime() + 1_000_000, end); // a binding taken meanwhile is seen within 1 ms
+                if (gate.lock(slice)) {
+                    return true;
+                }
+                if (System.nanoTime() - end >= 0) {
+                    return false;
+                }
             }
-            if (Thread.currentThread().isInterrupted() || System.nanoTime() - end >= 0) {
-                return false;
+            return false;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
-        return false;
     }
 
     void releaseAfterClose(boolean held) {

@@ -142,6 +142,12 @@ final class Async<T> {
         return finished.getCount() == 0;
     }
 
+    /** Whether the call's thread is parked now (waiting or timed waiting). */
+    boolean isParked() {
+        Thread.State state = thread.getState();
+        return state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING;
+    }
+
     void interrupt() {
         thread.interrupt();
     }

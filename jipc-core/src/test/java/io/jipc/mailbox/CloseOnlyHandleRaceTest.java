@@ -12,12 +12,14 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,6 +27,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -167,6 +170,115 @@ class CloseOnlyHandleRaceTest {
         } finally {
             Mailbox.destroy(name);
         }
+    }
+
+    /**
+     * The close of the only handle waits for a handler of another thread (it holds the receiving
+     * gate); an open of the same name meanwhile takes that mapping up again, so the process keeps one
+     * receiver: a receive of the reopened handle gets the next message once the handler is done, never
+     * the one the handler has. (Before, the waiting close had already forgotten the mapping, the open
+     * mapped the file a second time, and its receive took the handler's message too.)
+     */
+    @Test
+    void anOpenWhileTheCloseWaitsForAHandlerSharesTheMappingAndTakesNoMessageTwice() throws Exception {
+        String name = newName();
+        try {
+            Mailbox first = Mailbox.create(name);
+            first.offer(bytes("a"));
+            first.offer(bytes("b"));
+            CountDownLatch inHandler = new CountDownLatch(1);
+            CountDownLatch finish = new CountDownLatch(1);
+            List<String> handled = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Async<Void> handler = Async.run(Async.Kind.PLATFORM, "handler", () -> first.take(message -> {
+                handled.add(text(message));
+                inHandler.countDown();
+                awaitUninterruptibly(finish);
+            }));
+            assertTrue(inHandler.await(20, TimeUnit.SECONDS), "the handler did not start");
+            Async<Void> closer = Async.run(Async.Kind.PLATFORM, "closer", first::close);
+            awaitParked(closer); // waits for the handler (if it got there first; either way the outcome holds)
+            try (Mailbox reopened = Mailbox.open(name)) {
+                Async<byte[]> poll = Async.start(Async.Kind.PLATFORM, "reopened-poll", reopened::poll);
+                awaitParked(poll); // waits for the receiving gate the handler holds (a second mapping's would not)
+                finish.countDown();
+                handler.get();
+                closer.get();
+                assertEquals(List.of("a"), handled);
+                assertEquals("b", new String(poll.get(), StandardCharsets.UTF_8), "the reopened handle's receive");
+                assertNull(reopened.poll());
+                reopened.offer(bytes("c"));
+                assertEquals("c", new String(reopened.poll(), StandardCharsets.UTF_8));
+            }
+        } finally {
+            Mailbox.destroy(name);
+        }
+    }
+
+    /**
+     * An interrupted thread's close of the only handle still waits for a handler of another thread
+     * (a close in a cleanup after an interrupt is common), which then completes its receive, and keeps
+     * its interrupt status. (Before, an interrupted close did not wait: the handler's receive was cut
+     * off and its message delivered again.)
+     */
+    @Test
+    void anInterruptedThreadsCloseStillWaitsForAHandlerAndKeepsItsStatus() throws Exception {
+        String name = newName();
+        try {
+            Mailbox mailbox = Mailbox.create(name);
+            mailbox.offer(bytes("a"));
+            CountDownLatch inHandler = new CountDownLatch(1);
+            CountDownLatch finish = new CountDownLatch(1);
+            Async<Void> handler = Async.run(Async.Kind.PLATFORM, "handler", () -> mailbox.take(message -> {
+                inHandler.countDown();
+                awaitUninterruptibly(finish);
+            }));
+            assertTrue(inHandler.await(20, TimeUnit.SECONDS), "the handler did not start");
+            Async<Boolean> closer = Async.start(Async.Kind.PLATFORM, "interrupted-closer", () -> {
+                Thread.currentThread().interrupt();
+                mailbox.close();
+                return Thread.currentThread().isInterrupted();
+            });
+            awaitParked(closer);
+            finish.countDown();
+            handler.get(); // the receive completed: not cut off by the unmapping
+            assertTrue(closer.get(), "the closing thread's interrupt status");
+            try (Mailbox again = Mailbox.open(name)) {
+                assertNull(again.poll(), "the handled message was consumed, not left for another receive");
+            }
+        } finally {
+            Mailbox.destroy(name);
+        }
+    }
+
+    /** Waits (bounded) until {@code call}'s thread parks or ends: a close that waits for the receiving gate parks. */
+    private static void awaitParked(Async<?> call) throws InterruptedException {
+        for (int i = 0; i < 20_000 && !call.isDone() && !call.isParked(); i++) {
+            Thread.sleep(1);
+        }
+    }
+
+    /** A handler's wait for the test (a handler cannot throw InterruptedException). */
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                latch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(java.lang.foreign.MemorySegment message) {
+        return new String(message.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
     }
 
     /** The file offsets of the lease words (producer and consumer, every ring) holding this process's token. */
