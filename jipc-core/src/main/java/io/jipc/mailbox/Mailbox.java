@@ -2050,11 +2050,16 @@ public final class Mailbox implements AutoCloseable, Selectable {
             throw new IllegalStateException("a MessageHandler of mailbox '" + mapped.name
                     + "' must not receive from it");
         }
+        boolean entered = enterRole(gateDeadline);
+        // checked in the role: a delivery taken by another thread sets it there, so a receive that
+        // passed a check made before the gate could still consume the delivered message (and the
+        // later ack() the next one, which nobody saw)
         if (mapped.outstanding != null) {
+            exitReceive(entered);
             throw new IllegalStateException("mailbox '" + mapped.name + "' has a delivery of this process"
                     + " that is not acknowledged yet: ack() or release() it first");
         }
-        return enterRole(gateDeadline);
+        return entered;
     }
 
     /** Passes the receiving gate (and, for shared receivers, the cross-process lock); see {@link #enterReceive(long)}. */
