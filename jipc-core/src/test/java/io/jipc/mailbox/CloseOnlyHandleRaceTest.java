@@ -4,6 +4,7 @@ import io.jipc.ClosedException;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.ring.RingDescriptor;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.Latches;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -186,15 +187,9 @@ class CloseOnlyHandleRaceTest {
             Mailbox first = Mailbox.create(name);
             first.offer(bytes("a"));
             first.offer(bytes("b"));
-            CountDownLatch inHandler = new CountDownLatch(1);
             CountDownLatch finish = new CountDownLatch(1);
             List<String> handled = new java.util.concurrent.CopyOnWriteArrayList<>();
-            Async<Void> handler = Async.run(Async.Kind.PLATFORM, "handler", () -> first.take(message -> {
-                handled.add(text(message));
-                inHandler.countDown();
-                awaitUninterruptibly(finish);
-            }));
-            assertTrue(inHandler.await(20, TimeUnit.SECONDS), "the handler did not start");
+            Async<Void> handler = takeIntoAHandlerUntil(first, finish, handled);
             Async<Void> closer = Async.run(Async.Kind.PLATFORM, "closer", first::close);
             awaitParked(closer); // waits for the handler (if it got there first; either way the outcome holds)
             try (Mailbox reopened = Mailbox.open(name)) {
@@ -226,13 +221,8 @@ class CloseOnlyHandleRaceTest {
         try {
             Mailbox mailbox = Mailbox.create(name);
             mailbox.offer(bytes("a"));
-            CountDownLatch inHandler = new CountDownLatch(1);
             CountDownLatch finish = new CountDownLatch(1);
-            Async<Void> handler = Async.run(Async.Kind.PLATFORM, "handler", () -> mailbox.take(message -> {
-                inHandler.countDown();
-                awaitUninterruptibly(finish);
-            }));
-            assertTrue(inHandler.await(20, TimeUnit.SECONDS), "the handler did not start");
+            Async<Void> handler = takeIntoAHandlerUntil(mailbox, finish, new ArrayList<>());
             Async<Boolean> closer = Async.start(Async.Kind.PLATFORM, "interrupted-closer", () -> {
                 Thread.currentThread().interrupt();
                 mailbox.close();
@@ -250,26 +240,27 @@ class CloseOnlyHandleRaceTest {
         }
     }
 
+    /**
+     * Starts a {@code take} of {@code mailbox} on a platform thread whose handler notes the message
+     * in {@code handled} and stays in the handler (holding the receiving gate) until {@code finish}
+     * opens; returns once the handler runs.
+     */
+    private static Async<Void> takeIntoAHandlerUntil(Mailbox mailbox, CountDownLatch finish, List<String> handled)
+            throws InterruptedException {
+        CountDownLatch inHandler = new CountDownLatch(1);
+        Async<Void> handler = Async.run(Async.Kind.PLATFORM, "handler", () -> mailbox.take(message -> {
+            handled.add(text(message));
+            inHandler.countDown();
+            Latches.awaitUninterruptibly(finish);
+        }));
+        assertTrue(inHandler.await(20, TimeUnit.SECONDS), "the handler did not start");
+        return handler;
+    }
+
     /** Waits (bounded) until {@code call}'s thread parks or ends: a close that waits for the receiving gate parks. */
     private static void awaitParked(Async<?> call) throws InterruptedException {
         for (int i = 0; i < 20_000 && !call.isDone() && !call.isParked(); i++) {
             Thread.sleep(1);
-        }
-    }
-
-    /** A handler's wait for the test (a handler cannot throw InterruptedException). */
-    private static void awaitUninterruptibly(CountDownLatch latch) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                latch.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 
