@@ -17,6 +17,10 @@ import java.lang.foreign.MemorySegment;
  * small mailbox, whose views are reused anyway) kept every slice of the large ring's handler too: a
  * 40-byte object per message (docs/benchmarks.md, "Fresh views of large mailboxes").
  *
+ * <p>A handler that closes a handle of the mailbox gets no further message in that receive: a
+ * ring read ends with {@link Stopped} after its record (the ring counts it consumed), a lanes
+ * receive loop checks {@link #stopped()}.
+ *
  * <p>Who may call: the thread in the mailbox's receiving role, which sets the {@linkplain
  * #handling handler} for the duration of one receive and clears it afterwards (the role's gate
  * orders one holder's use before the next's).
@@ -24,6 +28,10 @@ import java.lang.foreign.MemorySegment;
 final class InPlaceAdapter implements RecordHandler, Lanes.Receiver {
     private MessageHandler target;
     private final MessageViews views;
+    /** Set when the running handler closed a handle of the mailbox: the receive hands no further message. */
+    private boolean stopped;
+    /** Messages handed through {@link #onRecord} since {@link #handling}, for a ring read that a close stopped. */
+    private int handed;
 
     /** An adapter for a ring, or for the lanes of {@code buffers} rings (a mailbox's priority levels). */
     InPlaceAdapter(int buffers) {
@@ -33,12 +41,49 @@ final class InPlaceAdapter implements RecordHandler, Lanes.Receiver {
     /** Sets the handler of the receive about to run ({@code null} afterwards); returns this adapter. */
     InPlaceAdapter handling(MessageHandler handler) {
         this.target = handler;
+        this.stopped = false;
+        this.handed = 0;
         return this;
     }
 
+    /** For a close from inside the running handler: the receive hands it no further message. */
+    void stop() {
+        stopped = true;
+    }
+
+    /** Whether the running handler closed a handle of the mailbox ({@link #stop}). */
+    boolean stopped() {
+        return stopped;
+    }
+
+    /** Messages a ring read handed before {@link Stopped} ended it. */
+    int handed() {
+        return handed;
+    }
+
+    /**
+     * A ring record: handed to the handler, then, if the handler closed a handle of the mailbox,
+     * the read is ended with {@link Stopped} (the ring counts the record as consumed).
+     */
     @Override
     public void onRecord(MemorySegment buffer, long offset, int length) {
+        handed++;
         hand(buffer, offset, length);
+        if (stopped) {
+            throw Stopped.INSTANCE;
+        }
+    }
+
+    /**
+     * Ends a ring read after the message whose handler closed a handle of the mailbox. Thrown and
+     * caught within a receive; never seen by callers.
+     */
+    static final class Stopped extends RuntimeException {
+        static final Stopped INSTANCE = new Stopped();
+
+        private Stopped() {
+            super("a handler closed the mailbox", null, false, false);
+        }
     }
 
     @Override

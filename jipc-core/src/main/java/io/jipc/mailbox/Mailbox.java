@@ -460,10 +460,13 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * another thread during that wait takes this mapping up again (it is then not unmapped). Not for
      * a thread {@linkplain #bindReceiver() bound} to the receiving role, which must not be inside a
      * receive then (with {@linkplain ReceivePolicy#SHARED shared receivers}, such a receive could
-     * keep the per-receive lock, and other processes' receives would wait for it), nor for a close
-     * from inside a handler of this mailbox: the unmapping then cuts that handler's receive off, and
-     * its message stays in the mailbox for the next receive (return from the handler first, then
-     * close). The mailbox itself stays (see {@link #destroy()}). Idempotent.
+     * keep the per-receive lock, and other processes' receives would wait for it).
+     *
+     * <p>A close from inside a {@link MessageHandler} of this mailbox (a handler that closes on a
+     * "stop" message) takes effect when the handler returns: its message counts as received (it is
+     * not delivered again), the receive hands the handler no further message (a {@link #drain}
+     * returns the count so far), and, for the process's last handle, the receive gives the role up
+     * and unmaps before it returns. The mailbox itself stays (see {@link #destroy()}). Idempotent.
      */
     @Override
     public void close() {
@@ -475,6 +478,9 @@ public final class Mailbox implements AutoCloseable, Selectable {
                 return;
             }
             closed = true;
+        }
+        if (mapped.insideHandler()) {
+            mapped.handlerAdapter.stop(); // the receive running this handler hands it no further message
         }
         // a claim left open would hold every receiver up for as long as this process lives (only a
         // dead sender's claim is skipped): give its room back while the mapping is still there
@@ -1607,11 +1613,14 @@ public final class Mailbox implements AutoCloseable, Selectable {
                 mapped.backlog = Idle.STREAM_BACKLOG; // the stream goes on: pause again when caught up
             }
             return true;
+        } catch (InPlaceAdapter.Stopped stopped) {
+            return true; // the handler closed a handle of this mailbox
         } catch (IllegalStateException e) {
             throw closedOr(e);
         } finally {
             mapped.handling = false;
             adapter.handling(null);
+            mapped.finishReleaseAfterHandler();
         }
     }
 
@@ -1638,7 +1647,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
             if (lanes != null) {
                 Lanes.Receiver receiver = mapped.handlerAdapter.handling(handler);
                 int count = 0;
-                while (count < limit && lanes.receive(receiver)) {
+                while (count < limit && !mapped.handlerAdapter.stopped() && lanes.receive(receiver)) {
                     count++;
                 }
                 return count;
@@ -1648,12 +1657,15 @@ public final class Mailbox implements AutoCloseable, Selectable {
                 mapped.backlog = (int) Math.min((long) mapped.backlog + read, Idle.STREAM_BACKLOG);
             }
             return read;
+        } catch (InPlaceAdapter.Stopped stopped) {
+            return mapped.handlerAdapter.handed(); // the handler closed a handle of this mailbox
         } catch (IllegalStateException e) {
             throw closedOr(e);
         } finally {
             mapped.handling = false;
             mapped.handlerAdapter.handling(null);
             exitReceive(entered);
+            mapped.finishReleaseAfterHandler();
         }
     }
 

@@ -78,6 +78,11 @@ final class MappedMailbox {
     /** Whether a {@link MessageHandler} is running (in the receiving role): receives from it are refused. */
     boolean handling;
     /**
+     * Set by a close of the process's last handle from inside a handler ({@link #release}); the
+     * receive running that handler finishes the release. Written and read by that thread only.
+     */
+    private boolean releaseAfterHandler;
+    /**
      * Messages received without waiting since a bound receive last found the ring empty, counted
      * up to {@link Idle#STREAM_BACKLOG}; written only in the receiving role.
      */
@@ -257,8 +262,12 @@ final class MappedMailbox {
      * access: docs/architecture.md, "Interrupts and timeouts"). Receives that wait for the gate
      * meanwhile end with {@link ClosedException} once it is released. A thread bound to the
      * receiving role holds the gate: it must not be inside a receive while another thread closes the
-     * last handle, as for a bound sender; nor is the gate waited for when the closing thread holds
-     * it (a close from a handler).
+     * last handle, as for a bound sender.
+     *
+     * <p>A close from inside a {@link MessageHandler} of this mapping (the closing thread runs the
+     * handler) is finished by that receive once the handler has returned and its message is
+     * consumed ({@link #finishReleaseAfterHandler}): unmapping here would cut the receive off and
+     * leave the message, which the handler has seen, for the next receive.
      */
     void release() {
         synchronized (MappedMailbox.class) {
@@ -267,6 +276,33 @@ final class MappedMailbox {
             }
             releasing = true; // the mapping stays in OPEN while it waits: an open meanwhile takes it up again
         }
+        if (insideHandler()) {
+            releaseAfterHandler = true; // the receive running the handler finishes it
+            return;
+        }
+        finishRelease();
+    }
+
+    /**
+     * Whether the calling thread is running a {@link MessageHandler} of this mapping: it holds the
+     * receiving gate, so {@code handling} is its own (or was ordered before by the gate).
+     */
+    boolean insideHandler() {
+        return receiving.isHeldByCurrentThread() && handling;
+    }
+
+    /**
+     * For the receive that ran a handler (after it has consumed the message and left the receiving
+     * role, unless bound): finishes a release that a close from inside that handler left to it.
+     */
+    void finishReleaseAfterHandler() {
+        if (releaseAfterHandler) {
+            releaseAfterHandler = false;
+            finishRelease();
+        }
+    }
+
+    private void finishRelease() {
         boolean receivesHeldOff = false;
         try {
             SendsInside.awaitNone(() -> (int) SENDS_INSIDE.getVolatile(this) + (sending.heldForASend() ? 1 : 0));

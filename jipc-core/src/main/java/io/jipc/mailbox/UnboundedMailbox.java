@@ -158,6 +158,8 @@ public final class UnboundedMailbox implements AutoCloseable {
     /** Whether {@link #closeReceiver} gave the leases up; guarded by {@link #receiverLock}. */
     private boolean receiverGivenUp;
     private boolean handling;
+    /** Set by a {@link #close()} from inside a handler of this handle; the receive running it finishes the close. */
+    private boolean closeAfterHandler;
 
     private volatile boolean closed;
 
@@ -435,7 +437,9 @@ public final class UnboundedMailbox implements AutoCloseable {
 
     /**
      * Closes this handle: gives up the receiver role if it held it and unmaps every file. Threads
-     * blocked on this handle end with {@link ClosedException}. The mailbox itself stays. Idempotent.
+     * blocked on this handle end with {@link ClosedException}. A close from inside a {@link
+     * MessageHandler} of this handle takes effect when the handler returns: its message counts as
+     * received, and the receive hands it no further message. The mailbox itself stays. Idempotent.
      */
     @Override
     public void close() {
@@ -445,6 +449,17 @@ public final class UnboundedMailbox implements AutoCloseable {
             }
             closed = true;
         }
+        if (handling && receiving.isHeldByCurrentThread()) {
+            // from inside a handler of this handle: the receive running it finishes the close once
+            // the message is consumed (unmapping now would cut it off and leave the message)
+            inPlace.stop();
+            closeAfterHandler = true;
+            return;
+        }
+        finishClose();
+    }
+
+    private void finishClose() {
         try {
             // moves the doorbell on: a receiver of this handle about to sleep returns at once
             ChainSegment s = receiveSegment != null ? receiveSegment : sendSegment;
@@ -979,6 +994,8 @@ public final class UnboundedMailbox implements AutoCloseable {
                 }
                 s = retire(s);
             }
+        } catch (InPlaceAdapter.Stopped stopped) {
+            return inPlace.handed(); // the handler closed this handle
         } catch (IllegalStateException e) {
             throw closed ? closedException(e) : e;
         } finally {
@@ -987,6 +1004,10 @@ public final class UnboundedMailbox implements AutoCloseable {
             }
             handling = false;
             receiving.exit(entered);
+            if (closeAfterHandler) {
+                closeAfterHandler = false;
+                finishClose();
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package io.jipc.mailbox;
 import io.jipc.ClosedException;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -338,5 +339,44 @@ class MailboxLifecycleContractTest extends MailboxContractTest {
         assertNull(a.poll());
         assertEquals(3, a.receivedCount());
         assertEquals(3, c.receivedCount());
+    }
+
+    @ContractTest
+    void aHandlerThatClosesTheLastHandleHasReceivedItsMessage(MailboxConfig config) throws Exception {
+        Mailbox a = create(config);
+        for (int i = 1; i <= 4; i++) {
+            a.put(message(5, i));
+        }
+        List<byte[]> seen = new ArrayList<>();
+        a.take(m -> {
+            seen.add(m.toArray(ValueLayout.JAVA_BYTE));
+            a.close();
+        });
+        assertTrue(a.isClosed());
+        assertEquals(1, seen.size());
+        assertMessage(message(5, 1), seen.get(0));
+        // a drain stops at the message whose handler closed the last handle
+        Mailbox b = open(a);
+        assertEquals(1, b.drain(m -> {
+            seen.add(m.toArray(ValueLayout.JAVA_BYTE));
+            b.close();
+        }, 10));
+        assertEquals(2, seen.size());
+        assertMessage(message(5, 2), seen.get(1));
+        // so does a bound receiver's take
+        Mailbox c = open(a);
+        try (RoleBinding receiving = c.bindReceiver()) {
+            c.take(m -> {
+                seen.add(m.toArray(ValueLayout.JAVA_BYTE));
+                c.close();
+            });
+        }
+        assertEquals(3, seen.size());
+        assertMessage(message(5, 3), seen.get(2));
+        // none of them comes again: the next receive gets the fourth
+        Mailbox d = open(a);
+        assertMessage(message(5, 4), d.poll(LONG));
+        assertNull(d.poll());
+        assertThrows(ClosedException.class, () -> a.poll());
     }
 }

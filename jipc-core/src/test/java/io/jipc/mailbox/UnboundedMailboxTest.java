@@ -497,4 +497,35 @@ class UnboundedMailboxTest {
             UnboundedMailbox.destroy("given-up");
         }
     }
+
+    @Test
+    void aHandlerThatClosesItsHandleHasReceivedItsMessage() throws Exception {
+        try (UnboundedMailbox sender = UnboundedMailbox.create("closing-handler", SMALL, 1 << 20)) {
+            for (int i = 1; i <= 3; i++) {
+                sender.put(message(i, 20));
+            }
+            List<byte[]> seen = new ArrayList<>();
+            UnboundedMailbox first = UnboundedMailbox.open("closing-handler");
+            first.take(m -> {
+                seen.add(m.toArray(ValueLayout.JAVA_BYTE));
+                first.close();
+            });
+            assertTrue(first.isClosed());
+            // a drain stops at the message whose handler closed the handle
+            UnboundedMailbox second = UnboundedMailbox.open("closing-handler");
+            assertEquals(1, second.drain(m -> {
+                seen.add(m.toArray(ValueLayout.JAVA_BYTE));
+                second.close();
+            }, 10));
+            assertEquals(2, seen.size());
+            assertArrayEquals(message(1, 20), seen.get(0));
+            assertArrayEquals(message(2, 20), seen.get(1));
+            // neither comes again: the next receive gets the third
+            assertArrayEquals(message(3, 20), sender.poll(Duration.ofSeconds(30)));
+            assertNull(sender.poll());
+            assertThrows(ClosedException.class, () -> first.poll());
+        } finally {
+            UnboundedMailbox.destroy("closing-handler");
+        }
+    }
 }
