@@ -7,6 +7,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.concurrent.Callable;
 
@@ -30,7 +31,7 @@ abstract class NameServiceCommand implements Callable<Integer> {
     /** Runs the command on the open service; returns the exit code. */
     abstract int run(NameService names);
 
-    /** The exit code of a failure of the name service: 1, not done (lookup's 1 means "free", so it says 2). */
+    /** The exit code of a failure of the name service: 1, not done (lookup's 1 means "free", so it says 3). */
     int failureExitCode() {
         return 1;
     }
@@ -39,7 +40,7 @@ abstract class NameServiceCommand implements Callable<Integer> {
     public final Integer call() {
         try (NameService names = naming.open()) {
             return run(names);
-        } catch (JipcException e) {
+        } catch (JipcException | UncheckedIOException e) { // the local service's files, too: lookup's 1 is "free"
             System.err.println(spec.qualifiedName() + ": " + e.getMessage());
             return failureExitCode();
         } // an IllegalArgumentException (a malformed name or prefix) is a usage error: CommandFailures prints the usage

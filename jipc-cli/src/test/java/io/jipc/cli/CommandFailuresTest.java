@@ -239,7 +239,8 @@ class CommandFailuresTest {
 
     /**
      * A name service that cannot be reached is a failure of the system, exit code 1, for {@code names}
-     * as for every command that uses one; only {@code lookup}, whose 1 means "free", says 2.
+     * as for every command that uses one; only {@code lookup}, whose 1 means "free", says 3, which a
+     * script can tell from its usage errors (2): it said 2 for both before.
      */
     @Test
     void anUnreachableNameServiceIsNotDoneButForLookup() throws IOException {
@@ -260,9 +261,35 @@ class CommandFailuresTest {
         }
         CliRun lookup = jipc("lookup", "svc", naming);
         String err = withoutSlf4j(lookup.err());
-        assertEquals(2, lookup.exit(), err);
+        assertEquals(3, lookup.exit(), err);
         assertTrue(err.startsWith("jipc lookup: ") && err.contains("127.0.0.1:" + port), err);
+        assertEquals(1, err.lines().count(), err);
         assertNoStackTrace(lookup);
+        CliRun usage = jipc("lookup", naming); // no NAME: bad usage, whatever the service
+        assertEquals(2, usage.exit(), usage.err());
+        assertTrue(usage.err().contains("Usage: jipc lookup"), usage.err());
+    }
+
+    /**
+     * The local name service cannot be read when its directory is refused (here: open to other
+     * users): {@code lookup} says 3 as for an unreachable ensemble, {@code names} 1.
+     */
+    @Test
+    void anUnreadableLocalNameServiceIsExitCode3ForLookup() throws IOException {
+        Path names = io.jipc.segment.JipcRoot.directory("names");
+        try {
+            Files.setPosixFilePermissions(names, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            CliRun lookup = jipc("lookup", "svc");
+            assertEquals(3, lookup.exit(), lookup.err());
+            assertTrue(lookup.err().startsWith("jipc lookup: refusing jipc directory " + names), lookup.err());
+            assertEquals(1, lookup.err().lines().count(), lookup.err());
+            CliRun list = jipc("names");
+            assertEquals(1, list.exit(), list.err());
+            assertTrue(list.err().startsWith("jipc names: refusing jipc directory " + names), list.err());
+        } finally {
+            Files.setPosixFilePermissions(names, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
+        assertEquals(1, jipc("lookup", "svc").exit(), "free again once the directory is this user's own");
     }
 
     static List<List<String>> namingCommands() {
