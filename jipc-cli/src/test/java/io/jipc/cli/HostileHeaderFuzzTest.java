@@ -86,6 +86,44 @@ class HostileHeaderFuzzTest {
         check(3);
     }
 
+    static LongStream anonymousSeeds() {
+        return LongStream.range(0, 100);
+    }
+
+    /**
+     * A valid circular buffer in an anonymous region, its header then mutated at random (as another
+     * process holding the region may write it): the region is one row, a buffer whose figures are
+     * within its configuration or a raw region, and no lister fails.
+     */
+    @ParameterizedTest
+    @MethodSource("anonymousSeeds")
+    void mutatedAnonymousBuffers(long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        try (io.jipc.shm.AnonymousRegion region = io.jipc.shm.AnonymousRegion.create(CircularBuffer.requiredBytes(8, 4))) {
+            try (CircularBuffer buffer = CircularBuffer.format(region, 8, 4)) {
+                buffer.offer(new byte[8]);
+            }
+            int mutations = 1 + random.nextInt(8);
+            for (int i = 0; i < mutations; i++) {
+                int at = random.nextInt(io.jipc.shm.CircularBufferDescriptor.SLOTS_OFFSET + 16) & ~7;
+                long[] nasty = {-1L, Long.MAX_VALUE, Long.MIN_VALUE, 0L, 1L << 40, 4096, 1L << 32 | 3, random.nextLong()};
+                region.setLong(at, nasty[random.nextInt(nasty.length)]);
+            }
+            long self = ProcessHandle.current().pid();
+            List<ObjectRow> rows = ObjectInventory.list().stream().filter(r -> r.kind().equals("error")
+                    || r.uri().startsWith("memfd:") && r.users().contains(self)).toList();
+            assertEquals(1, rows.size(), rows.toString());
+            ObjectRow r = rows.getFirst();
+            if (r.kind().equals("circular-buffer")) {
+                assertTrue(r.capacity() >= 2 && Long.bitCount(r.capacity()) == 1 && r.depth() >= 0
+                        && r.depth() <= r.capacity() && r.counter() >= 0, r.toString());
+            } else {
+                assertEquals("anonymous-region", r.kind(), r.toString());
+                assertTrue(r.details().startsWith("raw") && r.capacity() >= region.size(), r.toString());
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(longs = {-1, 0, 1, 4096, Long.MAX_VALUE, Long.MIN_VALUE, 1L << 40})
     void hostileLengths(long value) throws IOException {

@@ -98,6 +98,22 @@ class InventoryProcessTest {
         }
     }
 
+    /** Formats an anonymous region as a circular buffer of 16 items of 32 B, puts 5, says so, then waits to be killed. */
+    public static final class AnonymousBufferAndWait {
+        public static void main(String[] args) throws Exception {
+            ChildMain.dieWithParent();
+            try (io.jipc.shm.AnonymousRegion region = io.jipc.shm.AnonymousRegion.create(CircularBuffer.requiredBytes(32, 16));
+                 CircularBuffer buffer = CircularBuffer.format(region, 32, 16)) {
+                for (int i = 0; i < 5; i++) {
+                    buffer.put(new byte[32]);
+                }
+                System.out.println("READY");
+                System.out.flush();
+                Thread.sleep(Long.MAX_VALUE);
+            }
+        }
+    }
+
     /** Creates mailbox {@code <prefix>-box} and sends and takes messages through it until stdin closes. */
     public static final class Feed {
         public static void main(String[] args) throws Exception {
@@ -265,6 +281,35 @@ class InventoryProcessTest {
             assertTrue(gc.out().contains("removed group:lonely") && gc.out().contains("removed mailbox:group.lonely.0.1"),
                     gc.out());
             assertFalse(ProcessGroup.exists("lonely"));
+        }
+    }
+
+    /**
+     * A circular buffer another process formatted in an anonymous region it holds is listed as a
+     * named one is, with that process as owner and user, its capacity and its fill (it was a raw
+     * {@code anonymous-region} row); it goes from the listing with the process.
+     */
+    @Test
+    void anotherProcesssAnonymousCircularBufferIsListedWithItsFill() throws Exception {
+        try (ChildJvm child = ChildJvm.builder(AnonymousBufferAndWait.class).start()) {
+            child.awaitLine("READY", LINE);
+            List<ObjectRow> rows = ObjectInventory.list().stream()
+                    .filter(r -> r.uri().startsWith("memfd:") && r.users().contains(child.pid())).toList();
+            assertEquals(1, rows.size(), rows.toString());
+            ObjectRow row = rows.getFirst();
+            assertEquals("circular-buffer", row.kind(), row.toString());
+            assertEquals(16, row.capacity());
+            assertEquals(5, row.depth());
+            assertEquals(child.pid(), row.ownerPid());
+            assertEquals(OwnerState.ALIVE, row.owner());
+            assertEquals("JIPC-CBF 1.0, items of 32 B", row.details());
+            assertTrue(jipc("ls", "--kind", "circular-buffer").out().lines()
+                    .anyMatch(l -> l.startsWith("circular-buffer ") && l.contains(row.uri() + " ")
+                            && l.contains(" 16 items ") && l.contains(" 5 items ")), jipc("ls").out());
+            child.kill();
+            child.waitFor(LINE);
+            assertTrue(ObjectInventory.list().stream().noneMatch(r -> r.uri().equals(row.uri())),
+                    "an anonymous region goes with the last process that maps it");
         }
     }
 

@@ -280,6 +280,90 @@ class LsCommandTest {
         assertTrue(help.out().contains("mailbox-file:PATH") && help.out().contains("memfd:INODE"), help.out());
     }
 
+    /**
+     * An anonymous region formatted as a circular buffer ({@code CircularBuffer.format}) is listed as
+     * a named buffer is: kind {@code circular-buffer}, capacity and depth in items, items taken,
+     * creator, details; under its {@code memfd:INODE} URI, which {@code rm} still cannot remove. It was
+     * an {@code anonymous-region} row, {@code raw}, of the region's mapped bytes.
+     */
+    @Test
+    void anAnonymousRegionFormattedAsACircularBufferIsListedAsOne() throws Exception {
+        try (AnonymousRegion region = AnonymousRegion.create(CircularBuffer.requiredBytes(16, 8) + 4096);
+             CircularBuffer buffer = CircularBuffer.format(region, 16, 8)) {
+            for (int i = 0; i < 3; i++) {
+                buffer.put(new byte[16]);
+            }
+            buffer.take();
+            ObjectRow row = anonymousOfThisProcess(ObjectInventory.list());
+            assertEquals("circular-buffer", row.kind(), row.toString());
+            assertTrue(row.uri().matches("memfd:[0-9]+") && row.path().startsWith("/memfd:jipc-"), row.toString());
+            assertEquals(8, row.capacity());
+            assertEquals(2, row.depth());
+            assertEquals("items", row.unit());
+            assertEquals(1, row.counter(), "items taken, for jipc top");
+            assertEquals(SELF, row.ownerPid());
+            assertEquals(OwnerState.ALIVE, row.owner());
+            assertEquals("JIPC-CBF 1.0, items of 16 B", row.details());
+            assertEquals(-1, row.uid(), "the memory file's owner is not recorded");
+            assertFalse(row.stale());
+            assertTrue(CliRun.jipc("ls", "--kind", "circular-buffer").out().lines()
+                    .anyMatch(line -> line.matches("circular-buffer +" + row.uri() + " +" + SELF + " alive .* 8 items +2 items .*"
+                            + "JIPC-CBF 1\\.0, items of 16 B")), CliRun.jipc("ls").out());
+            assertFalse(CliRun.jipc("ls", "--kind", "anonymous-region").out().contains(row.uri() + " "));
+            CliRun rm = CliRun.jipc("rm", "--force", row.uri());
+            assertEquals(1, rm.exit(), rm.err());
+            assertTrue(rm.err().contains("cannot remove " + row.uri() + ": an anonymous region has no name"), rm.err());
+            assertEquals(2, buffer.size(), "untouched");
+        }
+    }
+
+    /**
+     * A header in an anonymous region that claims a circular buffer its openers would refuse (torn,
+     * or written by a hostile process) leaves the region a raw {@code anonymous-region} row, with a
+     * note saying why once the header is ready; the listing never fails.
+     */
+    @Test
+    void anAnonymousRegionWithABrokenBufferHeaderIsListedRawWithANote() {
+        long size = CircularBuffer.requiredBytes(16, 8);
+        record Damage(String what, long offset, int bytes, long value, String note) {
+        }
+        List<Damage> damages = List.of(
+                new Damage("capacity not a power of two", io.jipc.shm.CircularBufferDescriptor.CAPACITY_OFFSET, 4, 3,
+                        "raw; not read as a circular buffer: circular buffer of 3 items of 16 B"),
+                new Damage("more items than the region holds", io.jipc.shm.CircularBufferDescriptor.CAPACITY_OFFSET, 4,
+                        1 << 20, "raw; not read as a circular buffer: circular buffer of 1048576 items of 16 B needs "),
+                new Damage("a header length of 0", SegmentHeaderDescriptor.HEADER_LENGTH_OFFSET, 4, 0,
+                        "raw; not read as a circular buffer: the file "),
+                new Damage("a file length of 1", SegmentHeaderDescriptor.FILE_LENGTH_OFFSET, 8, 1,
+                        "raw; not read as a circular buffer: the file "),
+                new Damage("major version 9", SegmentHeaderDescriptor.VERSION_OFFSET, 4,
+                        SegmentHeaderDescriptor.version(9, 0), "raw; not read as a circular buffer: the file "),
+                new Damage("version 0 (being formatted)", SegmentHeaderDescriptor.VERSION_OFFSET, 4, 0, "raw"));
+        for (Damage damage : damages) {
+            try (AnonymousRegion region = AnonymousRegion.create(size)) {
+                CircularBuffer.format(region, 16, 8).close();
+                if (damage.bytes() == 4) {
+                    region.setInt(damage.offset(), (int) damage.value());
+                } else {
+                    region.setLong(damage.offset(), damage.value());
+                }
+                ObjectRow row = anonymousOfThisProcess(ObjectInventory.list());
+                assertEquals("anonymous-region", row.kind(), damage.what() + ": " + row);
+                assertTrue(row.capacity() >= size, "its mapped bytes: " + row);
+                assertTrue(damage.note().equals("raw") ? row.details().equals("raw")
+                        : row.details().startsWith(damage.note()), damage.what() + ": " + row);
+                assertEquals(OwnerState.UNKNOWN, row.owner(), "an untrusted header names no owner: " + row);
+            }
+        }
+    }
+
+    /** The one anonymous region this process maps (the test's own). */
+    static ObjectRow anonymousOfThisProcess(List<ObjectRow> rows) {
+        List<ObjectRow> mine = rows.stream().filter(r -> r.uri().startsWith("memfd:") && r.users().contains(SELF)).toList();
+        assertEquals(1, mine.size(), mine.toString());
+        return mine.getFirst();
+    }
+
     @Test
     void aCircularBufferWhoseHeaderClaimsMoreItemsThanItsFileHoldsIsAnErrorRow() throws Exception {
         CircularBuffer.create("claims", 8, 2).close();

@@ -40,6 +40,8 @@ final class FileSnapshot implements AutoCloseable {
     }
 
     private static final int OPEN_FLAGS = Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_NOFOLLOW | Libc.O_CLOEXEC;
+    /** {@code O_NOCTTY}: 0400 on x86-64 and aarch64, the architectures jipc supports ({@link Libc}). */
+    private static final int O_NOCTTY = 0400;
     private static final int SCRATCH = 64;
     private static final String SYMBOLIC_LINK = "a symbolic link (not followed)";
 
@@ -49,11 +51,11 @@ final class FileSnapshot implements AutoCloseable {
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment scratch = arena.allocate(SCRATCH, 8);
 
-    private FileSnapshot(Path path) {
+    private FileSnapshot(Path path, int flags, ProcessScan.FileKey expected) {
         this.path = path;
         int opened;
         try {
-            opened = Libc.open(path.toString(), OPEN_FLAGS, 0);
+            opened = Libc.open(path.toString(), flags, 0);
         } catch (ErrnoException e) {
             arena.close();
             throw new CorruptFileException(unreadable(path, e));
@@ -63,6 +65,9 @@ final class FileSnapshot implements AutoCloseable {
             FileStatus status = Libc.fstat(fd, path.toString());
             if (!status.isRegularFile()) {
                 throw new CorruptFileException(notRegular(status));
+            }
+            if (expected != null && !ProcessScan.FileKey.ofStatx(status.device(), status.inode()).equals(expected)) {
+                throw new CorruptFileException(path + " is another file now (closed or unmapped since the scan)");
             }
             int euid = Libc.geteuid();
             if (status.uid() != euid && path.startsWith(JipcRoot.path())) {
@@ -108,7 +113,19 @@ final class FileSnapshot implements AutoCloseable {
 
     /** Opens {@code path} for reading. */
     static FileSnapshot open(Path path) {
-        return new FileSnapshot(path);
+        return new FileSnapshot(path, OPEN_FLAGS, null);
+    }
+
+    /**
+     * Opens the memory file {@code key} for reading through {@code link}, a {@code /proc/<pid>/fd/<n>}
+     * or {@code /proc/<pid>/map_files/<range>} link that named it when {@code /proc} was scanned (such a
+     * link is followed, as a link of {@link #open} never is). Throws {@link CorruptFileException} if the
+     * link cannot be opened (the process closed or unmapped it, {@code map_files} needs privilege) or
+     * names another file or no regular file now. Does not block ({@code O_NONBLOCK}; {@code O_NOCTTY}
+     * for a terminal the descriptor number may have been reused for).
+     */
+    static FileSnapshot openMemoryFile(Path link, ProcessScan.FileKey key) {
+        return new FileSnapshot(link, Libc.O_RDONLY | Libc.O_NONBLOCK | O_NOCTTY | Libc.O_CLOEXEC, key);
     }
 
     long size() {

@@ -12,7 +12,8 @@ import java.util.List;
  *                 {@code name}, {@code mq}, {@code fifo}, {@code anonymous-region}
  * @param uri      how {@code jipc rm} names it: {@code mailbox:orders}, {@code unbounded:log}, {@code mq:/orders},
  *                 {@code region:plain}, {@code shm:/x}, {@code sync:lock}, {@code name:svc},
- *                 {@code fifo:/path}; an anonymous region has no name ({@code memfd:<inode>})
+ *                 {@code fifo:/path}; an anonymous region has no name ({@code memfd:<inode>}), nor has a
+ *                 circular buffer formatted in one
  * @param path     the file, or a description where there is none
  * @param ownerPid pid of the creator or registrant, 0 if none is recorded
  * @param owner    whether that process is alive

@@ -35,8 +35,18 @@ public final class ProcessScan {
         }
     }
 
-    /** A memory file ({@code /memfd:<name>}) seen in some process, with its largest mapping. */
-    record MemoryFile(String label, long inode, long mappedBytes, TreeSet<Long> pids) {
+    /**
+     * A memory file ({@code /memfd:<name>}) seen in some process, with its largest mapping, and where
+     * its bytes can be opened: {@code descriptors}, links {@code /proc/<pid>/fd/<n>} of processes that
+     * hold it open (any process of the user may open those), and {@code mappings}, links
+     * {@code /proc/<pid>/map_files/<range>} of its mappings (which only a privileged process may open).
+     * Each link may name another file by the time it is opened: whoever opens one checks {@code key}.
+     */
+    record MemoryFile(String label, FileKey key, long mappedBytes, TreeSet<Long> pids, List<Path> descriptors,
+                      List<Path> mappings) {
+        long inode() {
+            return key.inode();
+        }
     }
 
     private final Map<FileKey, TreeSet<Long>> pidsByFile = new HashMap<>();
@@ -94,10 +104,13 @@ public final class ProcessScan {
                 String[] range = f[0].split("-");
                 long bytes = Long.parseUnsignedLong(range[1], 16) - Long.parseUnsignedLong(range[0], 16);
                 MemoryFile known = memoryFiles.get(inode);
-                TreeSet<Long> pids = known == null ? new TreeSet<>() : known.pids();
-                pids.add(pid);
-                memoryFiles.put(inode, new MemoryFile(f[5].replace(" (deleted)", ""), inode,
-                        Math.max(bytes, known == null ? 0 : known.mappedBytes()), pids));
+                MemoryFile file = known != null ? known : new MemoryFile(f[5].replace(" (deleted)", ""),
+                        new FileKey(Long.parseLong(device[0], 16), Long.parseLong(device[1], 16), inode), 0,
+                        new TreeSet<>(), new ArrayList<>(), new ArrayList<>());
+                file.pids().add(pid);
+                file.mappings().add(maps.resolveSibling("map_files").resolve(f[0]));
+                memoryFiles.put(inode, new MemoryFile(file.label(), file.key(), Math.max(bytes, file.mappedBytes()),
+                        file.pids(), file.descriptors(), file.mappings()));
             }
         }
     }
@@ -107,7 +120,12 @@ public final class ProcessScan {
             for (Path fd : descriptors) {
                 try {
                     Map<String, Object> a = Files.readAttributes(fd, "unix:dev,ino");
-                    add(FileKey.ofDevT((Long) a.get("dev"), (Long) a.get("ino")), pid);
+                    FileKey key = FileKey.ofDevT((Long) a.get("dev"), (Long) a.get("ino"));
+                    add(key, pid);
+                    MemoryFile memory = memoryFiles.get(key.inode()); // one of the maps read so far (this process's too)
+                    if (memory != null && memory.key().equals(key)) {
+                        memory.descriptors().add(fd);
+                    }
                 } catch (IOException | RuntimeException closedMeanwhile) {
                     // closed since the listing, or a descriptor stat cannot follow
                 }

@@ -48,34 +48,54 @@ final class RegionLister implements Lister {
                 return file.row("region", null, List.of(), f.size(), -1, "B", -1, "raw");
             }
             if (magic == CircularBufferDescriptor.MAGIC) {
-                int item = f.getInt(CircularBufferDescriptor.ITEM_SIZE_OFFSET);
-                int capacity = f.getInt(CircularBufferDescriptor.CAPACITY_OFFSET);
-                if (capacity < 2 || capacity > CircularBufferDescriptor.MAX_CAPACITY || Integer.bitCount(capacity) != 1
-                        || item <= 0 || item > CircularBufferDescriptor.MAX_ITEM_SIZE) {
-                    throw new FileSnapshot.CorruptFileException("circular buffer of " + capacity + " items of "
-                            + item + " B");
-                }
-                long needed = CircularBufferDescriptor.length(item, capacity); // checked above: no overflow
-                if (needed > f.size()) {
-                    throw new FileSnapshot.CorruptFileException("circular buffer of " + capacity + " items of "
-                            + item + " B needs " + needed + " B; the file has " + f.size() + " B");
-                }
-                // the header's file length is the buffer's, which may start a larger region
-                f.checkHeader(needed, CircularBufferDescriptor.MAGIC, CircularBufferDescriptor.MAJOR_VERSION,
-                        f.getInt(SegmentHeaderDescriptor.VERSION_OFFSET));
-                long dequeued = f.getLong(CircularBufferDescriptor.DEQUEUE_POSITION_OFFSET);
-                long readAt = System.nanoTime();
-                long enqueued = f.getLong(CircularBufferDescriptor.ENQUEUE_POSITION_OFFSET);
-                long depth = enqueued - dequeued;
-                return file.row("circular-buffer", f.creator(), List.of(), capacity, Math.clamp(depth, 0, capacity),
-                        "items", Math.max(0, dequeued), readAt, "JIPC-CBF " + f.version() + ", items of " + item + " B"
-                                + unfinished(f, item, capacity, enqueued, dequeued));
+                Buffer b = buffer(f);
+                return file.row("circular-buffer", b.creator(), List.of(), b.capacity(), b.depth(), "items",
+                        b.dequeued(), b.readAt(), b.details());
             }
             int version = f.getInt(SegmentHeaderDescriptor.VERSION_OFFSET);
             f.checkHeader(f.size(), magic, SegmentHeaderDescriptor.major(version), version); // the lengths
             return file.row("region", f.creator(), List.of(), f.size(), -1, "B", -1,
                     SegmentHeaderDescriptor.tag(magic) + " " + f.version());
         }
+    }
+
+    /**
+     * What a circular buffer's header says, as read now: its creator, capacity and depth in items,
+     * items taken ({@code dequeued}, the counter of {@code jipc top}, read at {@code readAt} on the
+     * {@link System#nanoTime()} clock) and its details.
+     */
+    record Buffer(io.jipc.platform.ProcessIdentity creator, int capacity, long depth, long dequeued, long readAt,
+                  String details) {
+    }
+
+    /**
+     * Reads the circular buffer at the start of {@code f}, whose magic is the buffer's, checking its
+     * configuration and header as its openers do (the buffer may start a larger file or region).
+     *
+     * @throws FileSnapshot.CorruptFileException with the reason if it is not a valid buffer
+     */
+    static Buffer buffer(FileSnapshot f) {
+        int item = f.getInt(CircularBufferDescriptor.ITEM_SIZE_OFFSET);
+        int capacity = f.getInt(CircularBufferDescriptor.CAPACITY_OFFSET);
+        if (capacity < 2 || capacity > CircularBufferDescriptor.MAX_CAPACITY || Integer.bitCount(capacity) != 1
+                || item <= 0 || item > CircularBufferDescriptor.MAX_ITEM_SIZE) {
+            throw new FileSnapshot.CorruptFileException("circular buffer of " + capacity + " items of "
+                    + item + " B");
+        }
+        long needed = CircularBufferDescriptor.length(item, capacity); // checked above: no overflow
+        if (needed > f.size()) {
+            throw new FileSnapshot.CorruptFileException("circular buffer of " + capacity + " items of "
+                    + item + " B needs " + needed + " B; the file has " + f.size() + " B");
+        }
+        // the header's file length is the buffer's, which may start a larger region
+        f.checkHeader(needed, CircularBufferDescriptor.MAGIC, CircularBufferDescriptor.MAJOR_VERSION,
+                f.getInt(SegmentHeaderDescriptor.VERSION_OFFSET));
+        long dequeued = f.getLong(CircularBufferDescriptor.DEQUEUE_POSITION_OFFSET);
+        long readAt = System.nanoTime();
+        long enqueued = f.getLong(CircularBufferDescriptor.ENQUEUE_POSITION_OFFSET);
+        long depth = enqueued - dequeued;
+        return new Buffer(f.creator(), capacity, Math.clamp(depth, 0, capacity), Math.max(0, dequeued), readAt,
+                "JIPC-CBF " + f.version() + ", items of " + item + " B" + unfinished(f, item, capacity, enqueued, dequeued));
     }
 
     /**

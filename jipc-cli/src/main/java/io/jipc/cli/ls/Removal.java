@@ -39,9 +39,12 @@ public final class Removal {
     private Removal() {
     }
 
-    /** Whether an object of this row's kind can be removed at all (an anonymous region has no name). */
+    /**
+     * Whether an object of this row's kind can be removed at all: an anonymous region ({@code memfd:INODE},
+     * a raw one or a circular buffer formatted in one) has no name.
+     */
     public static boolean removable(ObjectRow row) {
-        return !row.kind().equals("anonymous-region");
+        return !row.uri().startsWith("memfd:");
     }
 
     /**
@@ -70,6 +73,9 @@ public final class Removal {
         if (entry != null) {
             return removeEntry(row.path(), entry, othersToo);
         }
+        if (!removable(row)) {
+            throw new IllegalArgumentException(row.uri() + " has no name: it goes when the last process unmaps it");
+        }
         if (row.uri().startsWith("mailbox:")) {
             return checkFile(row, othersToo)
                     && Mailbox.destroy(row.uri().substring("mailbox:".length())); // also drops its name binding
@@ -85,8 +91,6 @@ public final class Removal {
                     yield names.unregister(row.uri().substring("name:".length()));
                 }
             }
-            case "anonymous-region" -> throw new IllegalArgumentException(row.uri()
-                    + " has no name: it goes when the last process unmaps it");
             default -> checkFile(row, othersToo) && unlink(row.path());
         };
     }
