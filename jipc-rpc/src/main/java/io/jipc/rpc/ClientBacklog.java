@@ -138,17 +138,18 @@ final class ClientBacklog {
         return next;
     }
 
-    /** CANCEL of a call still set aside: it never runs (the caller has given up on it). */
-    synchronized void discard(long callId) {
+    /** CANCEL of a call still set aside: it never runs (the caller has given up on it); whether it was set aside. */
+    synchronized boolean discard(long callId) {
         for (Iterator<RpcFrame.Call> it = setAside.iterator(); it.hasNext(); ) {
             RpcFrame.Call call = it.next();
             if (call.callId() == callId) {
                 it.remove();
                 setAsideBytes -= size(call);
                 notifyAll();
-                return;
+                return true;
             }
         }
+        return false;
     }
 
     /** The client is forgotten: drops what is set aside and waiting, and wakes a leader waiting for room. */
@@ -161,7 +162,7 @@ final class ClientBacklog {
     }
 
     /** What a set-aside call counts for: its arguments and method name (about its request's size). */
-    private static long size(RpcFrame.Call call) {
+    static long size(RpcFrame.Call call) {
         return call.arguments().length + call.method().length() + 32L;
     }
 }

@@ -20,9 +20,12 @@ import java.lang.reflect.Method;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
@@ -72,10 +75,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>How many calls at once.</b> At most {@link Builder#maxCalls} calls ({@value #DEFAULT_MAX_CALLS}
  * by default) are in progress at once, and at most {@link Builder#maxCallsPerConnection}
  * ({@value #DEFAULT_MAX_CALLS_PER_CONNECTION}) of one TCP connection or of one client through the
- * mailbox. Beyond {@code maxCalls} the server takes no further request from the mailbox, or reads nothing
- * more from that connection, until a call ends: clients that send calls faster than they end are
- * slowed (their requests wait in the mailbox or the socket buffers), and the server's threads and
- * memory stay bounded. The mailbox is shared, so a mailbox client's calls beyond its own bound are set
+ * mailbox. Calls beyond {@code maxCalls} wait at the server for a slot, in order, up to the request
+ * mailbox's capacity in bytes (of all clients, one call always); the server goes on reading behind
+ * them (so a CANCEL of a waiting call drops it unrun), and beyond that it takes no further request
+ * from the mailbox, or reads nothing more from that connection, until a call ends: clients that send
+ * calls faster than they end are slowed (their requests wait in the mailbox or the socket buffers),
+ * and the server's threads and memory stay bounded. The mailbox is shared, so a mailbox client's calls beyond its own bound are set
  * aside at the server (up to the request mailbox's capacity in bytes) and start as its calls end,
  * while the server goes on taking other clients' requests. A call's reply that finds no room in its
  * client's reply mailbox (the client is stopped, or does not read) waits at the server, in order, and
@@ -188,6 +193,22 @@ public final class RpcServer<T> implements AutoCloseable {
     /** A permit per call that may be in progress (admitted, not yet ended); fair, so that no waiting connection starves. */
     private final Semaphore callSlots;
     private final int maxCallsPerConnection;
+    /**
+     * Calls that have their client's turn (a mailbox client's, or their connection's slot) and wait for
+     * a slot of {@link #callSlots}, in the order taken; guarded by itself. The leader, and a connection's
+     * reader, take further requests while they hold less than {@link #maxAwaitingSlotBytes}, so that a
+     * CANCEL (or BYE) behind a waiting call is read and drops it unrun; {@link #feed} starts them as
+     * slots free.
+     */
+    private final ArrayDeque<AwaitingSlot> awaitingSlot = new ArrayDeque<>();
+    /** What the calls of {@link #awaitingSlot} count for ({@link ClientBacklog#size}); guarded by {@link #awaitingSlot}. */
+    private long awaitingSlotBytes;
+    /** Whether a {@link #feed} runs (true whenever {@link #awaitingSlot} is not empty); guarded by {@link #awaitingSlot}. */
+    private boolean feeding;
+    /** The most {@link #awaitingSlot} holds before the leader or a reader waits: the request mailbox's capacity (one call always). */
+    private final long maxAwaitingSlotBytes;
+    /** Calls cancelled (a CANCEL, or their deadline) before they started, and so never run: for tests. */
+    private final AtomicLong droppedUnrun = new AtomicLong();
     private final Duration replyTimeout;
     /** The CLOSING a forgotten client is told. */
     private final byte[] sessionEnded;
@@ -218,12 +239,21 @@ public final class RpcServer<T> implements AutoCloseable {
             this.thread = thread;
         }
 
-        /** The call runs on {@code runner} from now on (an interrupt that came before it reaches it now). */
-        synchronized void runOn(Thread runner) {
+        /**
+         * The call runs on {@code runner} from now on (an interrupt that came before it reaches it now);
+         * false if it was cancelled (a CANCEL, or its deadline) before it started: then it must not run,
+         * and it has ended.
+         */
+        synchronized boolean runOn(Thread runner) {
             thread = runner;
+            if (cancelled) {
+                ended = true;
+                return false;
+            }
             if (interruptPending && !ended) {
                 runner.interrupt();
             }
+            return true;
         }
 
         /** Interrupts the call's thread if the call still runs; {@code cancel} marks it cancelled. */
@@ -288,6 +318,20 @@ public final class RpcServer<T> implements AutoCloseable {
         }
     }
 
+    /**
+     * A call waiting in {@link #awaitingSlot}; {@code own} gives back its connection's slot (over TCP;
+     * null for a mailbox client, whose bound its {@link ClientBacklog} keeps).
+     */
+    private record AwaitingSlot(Client client, RpcFrame.Call call, Runnable own) {
+        /** What gives back its slots once it has one of {@code shared} too. */
+        Runnable release(Semaphore shared) {
+            return own == null ? shared::release : () -> {
+                shared.release();
+                own.run();
+            };
+        }
+    }
+
     private RpcServer(String name, Class<T> api, T implementation, MailboxOptions options, int maxCalls,
             int maxCallsPerConnection, Duration replyTimeout) {
         this.callSlots = new Semaphore(maxCalls, true);
@@ -302,6 +346,7 @@ public final class RpcServer<T> implements AutoCloseable {
         this.marshaller = Marshaller.of(api);
         this.methods = RpcMethods.of(api);
         this.requests = createReplacingDead(name, options.toBuilder().protocol(PROTOCOL).build());
+        this.maxAwaitingSlotBytes = requests.capacityBytes();
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
                 Thread.ofPlatform().daemon().name("jipc-rpc-deadlines-" + name).factory());
         timer.setRemoveOnCancelPolicy(true);
@@ -429,13 +474,18 @@ public final class RpcServer<T> implements AutoCloseable {
          * given): a call is in progress from when the server takes it until its reply has been sent, or,
          * through mailboxes, until its reply waits at the server for room in its client's reply mailbox
          * (see {@link #replyTimeout}): such a reply holds no slot and no thread. With
-         * that many in progress the server takes no further request from its mailbox, and reads no
-         * further frame from any connection that has a call to start, until a call ends: the requests wait
+         * that many in progress further calls wait at the server for a slot, in the order taken, holding
+         * no thread, up to the request mailbox's capacity in bytes ({@link #mailboxOptions}; of all
+         * clients, through the mailbox and over TCP; one call always): the server reads on behind them, so
+         * that a CANCEL (or the caller's timeout, which sends one) of a waiting call drops it unrun, and a
+         * BYE or PING is answered. Beyond that it takes no further request from its mailbox, and reads no
+         * further frame from a connection that has a call to start, until a call ends: the requests wait
          * in the mailbox (their senders wait for room) or in the socket buffers (the peer's writes stop),
          * so a client that sends calls faster than they end is slowed, and the server's threads and memory
-         * stay bounded (at most this many calls' arguments and threads). Frames that come behind a waiting
-         * call on the same channel (HELLO, CANCEL and BYE through the mailbox; anything on that connection)
-         * wait with it; deadlines the calls carry still run at the server. A call that calls this server
+         * stay bounded (at most this many calls' threads, and their arguments and that capacity more).
+         * Frames that come behind a call the server cannot take on the same channel (HELLO, CANCEL and
+         * BYE through the mailbox; anything on that connection) wait with it; deadlines the calls carry
+         * run at the server from when a call starts. A call that calls this server
          * again (directly, or through another server that calls back) waits for a free slot like any other:
          * if every slot is held by such calls, they wait for ever (until their timeouts), so keep nested
          * calls well below the bound.
@@ -463,7 +513,11 @@ public final class RpcServer<T> implements AutoCloseable {
          * order, up to the request mailbox's capacity in bytes (one call always), starting each when one
          * of the client's calls ends; only a client with that much set aside makes the server wait for
          * one of its calls to end (or for it to be forgotten: see {@link #replyTimeout}) before it takes
-         * further requests. A CANCEL (or the caller's timeout) of a call set aside drops it unrun.
+         * further requests. A CANCEL (or the caller's timeout) of a call set aside, or waiting for a slot
+         * of {@link #maxCalls}, drops it unrun. With that many calls of a connection in progress its
+         * reader waits for one to end, reading nothing behind: a CANCEL of the call it holds is read once
+         * that call has its connection's slot (it is then dropped if it still waits for a slot of {@link
+         * #maxCalls}, else interrupted).
          *
          * @throws IllegalArgumentException if {@code calls} is below 1
          */
@@ -694,12 +748,25 @@ public final class RpcServer<T> implements AutoCloseable {
             case RpcFrame.Hello hello -> welcome(hello);
             case RpcFrame.Call call -> {
                 Client client = clients.get(call.clientId());
-                if (client == null || !takeTurn(client, call)) {
-                    return null; // said BYE, was found dead, never said HELLO to this server, or the call was set aside
+                if (client == null) {
+                    return null; // said BYE, was found dead, or never said HELLO to this server
                 }
-                // with every slot taken, the mailbox is not read until a call ends (back-pressure)
-                Runnable release = awaitSlot(client, callSlots, () -> { });
-                return release == null ? null : admit(client, call, Thread.currentThread(), release);
+                RunningCall waiting = new RunningCall(null);
+                client.running.put(call.callId(), waiting); // from now on its CANCEL finds it, started or not
+                if (!takeTurn(client, call)) {
+                    return null; // set aside: it starts when one of its client's calls ends
+                }
+                if (!clients.containsKey(client.id)) {
+                    client.running.remove(call.callId(), waiting); // forgotten meanwhile
+                    return null;
+                }
+                if (slotNow()) {
+                    return admit(client, call, Thread.currentThread(), callSlots::release);
+                }
+                // every slot taken: it waits for one, and the leader takes further requests (its CANCEL, say)
+                // while the calls waiting hold less than the request mailbox's capacity (back-pressure beyond)
+                queueForSlot(client, call, null, () -> { });
+                return null;
             }
             default -> handle(frame, null);
         }
@@ -708,7 +775,7 @@ public final class RpcServer<T> implements AutoCloseable {
 
     /**
      * As the leader: gives a mailbox client's CALL its turn: true if it is in progress now (for the
-     * leader to run), false if it was set aside (it starts when one of the client's calls ends) or
+     * leader to start), false if it was set aside (it starts when one of the client's calls ends) or
      * the client is gone. Only when the client has as much set aside as it may does the leader wait,
      * for one of the client's calls to end, or for the client to be forgotten (which a client whose
      * replies find no room is within {@link Builder#replyTimeout}).
@@ -738,22 +805,147 @@ public final class RpcServer<T> implements AutoCloseable {
 
     /**
      * Starts a mailbox client's call that was set aside and whose turn has come ({@code call} null:
-     * none), on a platform thread of the pool, once the server has a free slot for it.
+     * none), on a platform thread of the pool, now if a slot is free and no call waits for one, else
+     * once {@link #feed} gives it one. Never waits.
      */
     private void startSetAside(Client client, RpcFrame.Call call) {
-        if (call == null) {
-            return;
+        if (call == null || !clients.containsKey(client.id)) {
+            return; // none, or the client was forgotten
         }
-        runPooled(() -> {
-            Runnable release = awaitSlot(client, callSlots, () -> { });
-            if (release == null) {
-                return; // the client was forgotten
-            }
-            Runnable work = admit(client, call, Thread.currentThread(), release);
+        if (slotNow()) {
+            Runnable work = admit(client, call, null, callSlots::release);
             if (work != null) {
-                work.run();
+                runPooled(work);
             }
-        });
+        } else {
+            queueForSlot(client, call, null, null);
+        }
+    }
+
+    /** Takes a slot of {@link #callSlots} if one is free now and no mailbox call waits for one (none overtakes them). */
+    private boolean slotNow() {
+        synchronized (awaitingSlot) {
+            try {
+                return awaitingSlot.isEmpty() && callSlots.tryAcquire(0, TimeUnit.NANOSECONDS); // fair, unlike tryAcquire()
+            } catch (InterruptedException e) {
+                return false; // a late cancellation of this thread's last call: the call waits for the feed instead
+            }
+        }
+    }
+
+    /**
+     * A call that has its client's turn waits for a slot, behind those already waiting, and a {@link
+     * #feed} is started if none runs. The leader and a connection's reader ({@code whileWaiting} not
+     * null) first wait while the waiting calls hold {@link #maxAwaitingSlotBytes} (one always fits), so
+     * that they take no further request then (back-pressure), running {@code whileWaiting} every
+     * {@value #SLOT_WAIT_SLICE_MILLIS} ms (a reader's PONG); a set-aside call whose turn came is added at
+     * once (it was taken already, and counted in its client's bound). {@code own}: as {@link AwaitingSlot}'s.
+     */
+    private void queueForSlot(Client client, RpcFrame.Call call, Runnable own, Runnable whileWaiting) {
+        long size = ClientBacklog.size(call);
+        boolean start;
+        while (true) {
+            synchronized (awaitingSlot) {
+                if (whileWaiting == null || closed || awaitingSlot.isEmpty()
+                        || awaitingSlotBytes + size <= maxAwaitingSlotBytes) {
+                    awaitingSlot.add(new AwaitingSlot(client, call, own));
+                    awaitingSlotBytes += size;
+                    start = !feeding;
+                    feeding = true;
+                    break;
+                }
+                try {
+                    awaitingSlot.wait(SLOT_WAIT_SLICE_MILLIS);
+                } catch (InterruptedException e) {
+                    // a late cancellation of this thread's last call (lead() clears it), or closing
+                }
+            }
+            whileWaiting.run(); // not under the lock: a PONG may wait for room in the socket
+        }
+        if (start) {
+            runPooled(this::feed);
+        }
+    }
+
+    /** Calls cancelled before they started (set aside, waiting for a slot, or marked on their way), never run. */
+    long droppedUnrun() {
+        return droppedUnrun.get();
+    }
+
+    /** Calls waiting for a slot of {@link Builder#maxCalls} now (not those set aside): for tests. */
+    int callsAwaitingSlot() {
+        synchronized (awaitingSlot) {
+            return awaitingSlot.size();
+        }
+    }
+
+    /**
+     * Gives the mailbox calls waiting for a slot their slots, in order, as calls end, and starts each
+     * on a platform thread of the pool; ends when none waits, or when the server closes (the waiting
+     * calls are dropped: their clients are told CLOSING). One runs at a time.
+     */
+    private void feed() {
+        while (true) {
+            synchronized (awaitingSlot) {
+                if (awaitingSlot.isEmpty() || closed) {
+                    awaitingSlot.forEach(dropped -> release(dropped.own()));
+                    awaitingSlot.clear();
+                    awaitingSlotBytes = 0;
+                    awaitingSlot.notifyAll();
+                    feeding = false;
+                    return;
+                }
+            }
+            try {
+                if (!callSlots.tryAcquire(SLOT_WAIT_SLICE_MILLIS, TimeUnit.MILLISECONDS)) {
+                    continue; // still none: see whether the calls still wait, or the server closes
+                }
+            } catch (InterruptedException e) {
+                continue;
+            }
+            AwaitingSlot next;
+            synchronized (awaitingSlot) {
+                next = awaitingSlot.poll();
+                if (next != null) {
+                    awaitingSlotBytes -= ClientBacklog.size(next.call());
+                    awaitingSlot.notifyAll(); // room for the leader
+                }
+            }
+            if (next == null || !clients.containsKey(next.client().id)) {
+                callSlots.release(); // cancelled or forgotten meanwhile
+                if (next != null) {
+                    release(next.own());
+                }
+                continue;
+            }
+            Runnable work = admit(next.client(), next.call(), null, next.release(callSlots));
+            if (work != null) {
+                runPooled(work);
+            }
+        }
+    }
+
+    /** Removes {@code client}'s call {@code callId} from the calls waiting for a slot; the call removed, or null. */
+    private AwaitingSlot unqueue(Client client, long callId) {
+        synchronized (awaitingSlot) {
+            for (Iterator<AwaitingSlot> it = awaitingSlot.iterator(); it.hasNext(); ) {
+                AwaitingSlot waiting = it.next();
+                if (waiting.client() == client && waiting.call().callId() == callId) {
+                    it.remove();
+                    awaitingSlotBytes -= ClientBacklog.size(waiting.call());
+                    awaitingSlot.notifyAll();
+                    return waiting;
+                }
+            }
+            return null;
+        }
+    }
+
+    /** Gives back a connection's slot ({@link AwaitingSlot#own}), if any. */
+    private static void release(Runnable own) {
+        if (own != null) {
+            own.run();
+        }
     }
 
     /**
@@ -992,13 +1184,21 @@ public final class RpcServer<T> implements AutoCloseable {
         if (own == null) {
             return; // the client is gone
         }
-        Runnable shared = awaitSlot(client, callSlots, keepAlive);
-        if (shared == null) {
+        RunningCall waiting = new RunningCall(null); // its thread is bound when the work starts
+        client.running.put(call.callId(), waiting); // from now on its CANCEL finds it, started or not
+        if (!clients.containsKey(client.id)) {
+            client.running.remove(call.callId(), waiting); // forgotten meanwhile
             own.run();
             return;
         }
-        Runnable work = admit(client, call, null, () -> { // its thread is bound when the work starts
-            shared.run();
+        if (!slotNow()) {
+            // every slot taken: it waits for one, and this reader reads on (its CANCEL, PINGs) while the calls
+            // waiting hold less than the request mailbox's capacity (back-pressure beyond)
+            queueForSlot(client, call, own, keepAlive);
+            return;
+        }
+        Runnable work = admit(client, call, null, () -> {
+            callSlots.release();
             own.run();
         });
         if (work != null) {
@@ -1055,25 +1255,26 @@ public final class RpcServer<T> implements AutoCloseable {
 
     private Runnable admitHolding(Client client, RpcFrame.Call call, Thread runner, Runnable release) {
         if (closed) {
+            client.running.remove(call.callId());
             fail(client, call.callId(), RpcFrame.FailureCode.CLOSING, RpcServerLostException.class.getName(),
                     "'" + name + "' is closing");
             return null;
         }
         Method method = methods.get(call.method());
         if (method == null) {
+            client.running.remove(call.callId());
             fail(client, call.callId(), RpcFrame.FailureCode.NO_SUCH_METHOD, RpcProtocolException.class.getName(),
                     "'" + name + "' (" + api.getName() + ") has no method " + call.method());
             return null;
         }
-        RunningCall running = new RunningCall(runner);
-        client.running.put(call.callId(), running);
+        // a mailbox call is registered since the leader took it (a CANCEL meanwhile marked it: it does not run)
+        RunningCall running = client.running.computeIfAbsent(call.callId(), id -> new RunningCall(runner));
         synchronized (callsLock) {
             runningCalls++;
         }
         ScheduledFuture<?> deadline = call.timeoutMillis() == 0 ? null
                 : deadlines.schedule(() -> cancel(client, call.callId()), call.timeoutMillis(), TimeUnit.MILLISECONDS);
         return () -> {
-            running.runOn(Thread.currentThread());
             try {
                 run(client, call, method, running);
             } finally {
@@ -1087,6 +1288,13 @@ public final class RpcServer<T> implements AutoCloseable {
 
     private void run(Client client, RpcFrame.Call call, Method method, RunningCall running) {
         try {
+            if (!running.runOn(Thread.currentThread())) {
+                // cancelled before it started (a CANCEL while it waited for a slot, or its deadline): it never runs
+                droppedUnrun.incrementAndGet();
+                fail(client, call.callId(), RpcFrame.FailureCode.CANCELLED, CancellationException.class.getName(),
+                        call.method() + " was cancelled before it started");
+                return;
+            }
             Object[] arguments;
             try {
                 arguments = marshaller.decodeArguments(call.arguments(), method);
@@ -1140,17 +1348,34 @@ public final class RpcServer<T> implements AutoCloseable {
         }
     }
 
-    /** CANCEL, or a call's deadline: interrupts the call if it runs; one a mailbox client had set aside never runs. */
-    private static void cancel(Client client, long callId) {
+    /**
+     * CANCEL, or a call's deadline: interrupts the call if it runs; one that has not started never runs
+     * (a mailbox client's call set aside, or waiting for a slot, is dropped at once: its place in its
+     * client's bound and in the waiting calls' bytes is given back, and the client's next call set aside
+     * may start; a call between those places is marked, and dropped when its turn comes).
+     */
+    private void cancel(Client client, long callId) {
         if (client == null) {
             return;
         }
-        if (client.backlog != null) {
-            client.backlog.discard(callId);
-        }
         RunningCall call = client.running.get(callId);
-        if (call != null) {
-            call.interrupt(true);
+        if (call == null) {
+            return;
+        }
+        call.interrupt(true); // marks it cancelled: if it has not started, it never does (RunningCall.runOn)
+        if (client.backlog != null && client.backlog.discard(callId)) {
+            client.running.remove(callId, call); // set aside: it was not in progress, nothing else to give back
+            droppedUnrun.incrementAndGet();
+            return;
+        }
+        AwaitingSlot waiting = unqueue(client, callId);
+        if (waiting != null) {
+            client.running.remove(callId, call);
+            droppedUnrun.incrementAndGet();
+            release(waiting.own());
+            // in progress for a mailbox client's bound: its (unread) answer ends it there, and starts the next set aside
+            fail(client, callId, RpcFrame.FailureCode.CANCELLED, CancellationException.class.getName(),
+                    "the call was cancelled before it started");
         }
     }
 
@@ -1280,6 +1505,17 @@ public final class RpcServer<T> implements AutoCloseable {
         }
         if (client.backlog != null) {
             client.backlog.drop();
+        }
+        synchronized (awaitingSlot) { // its calls waiting for a slot are dropped (a connection's slots given back)
+            for (Iterator<AwaitingSlot> it = awaitingSlot.iterator(); it.hasNext(); ) {
+                AwaitingSlot waiting = it.next();
+                if (waiting.client() == client) {
+                    it.remove();
+                    awaitingSlotBytes -= ClientBacklog.size(waiting.call());
+                    release(waiting.own());
+                }
+            }
+            awaitingSlot.notifyAll();
         }
         client.running.values().forEach(call -> call.interrupt(false));
         if (!closed && !client.replies.notice(sessionEnded) // close() says CLOSING itself

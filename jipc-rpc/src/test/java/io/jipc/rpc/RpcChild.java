@@ -37,6 +37,15 @@ import java.time.Duration;
  *     then calls {@code sleep} for 10 minutes and prints {@code LOST <message>} when it fails with
  *     {@link RpcServerLostException} (anything else: {@code ENDED <outcome>}); {@code idle} makes one
  *     call, prints {@code IDLE} and does nothing more. Either then waits for its standard input to end.</li>
+ * <li>{@code cancel <name>}: connects twice to a {@link Bank} server ({@code name} may be a
+ *     {@code tcp://HOST:PORT/NAME} address), the second client with a call timeout of 500 ms; through the
+ *     first starts {@code sleep(600000)} (the parent holds it) and prints {@code HOLDING}; after a line
+ *     on its standard input starts {@code deposit("cancelled", 1 cent)} and prints {@code SENT}; after
+ *     another line cancels that future with {@code cancel(true)} and prints {@code CANCELLED <outcome>};
+ *     calls {@code deposit("timedout", 1 cent)} through the second client and prints
+ *     {@code TIMEOUT <outcome>}; starts {@code deposit("kept", 1 cent)} and prints {@code FIRED}; then
+ *     prints {@code HELD <outcome>} and {@code KEPT <outcome>} as those calls end, and {@code NEXT <balance>}
+ *     of a last call, {@code balance("kept")}.</li>
  * <li>{@code spin <name>}: serves a {@link SpinnerService} as {@code name} (also on a free TCP port of
  *     127.0.0.1), prints {@code SERVING <port> <processors>} ({@link Runtime#availableProcessors()});
  *     closes the server when its standard input ends, then prints {@code CLOSED}.</li>
@@ -57,6 +66,7 @@ public final class RpcChild {
             case "watch" -> watch(args[1], args[2], Duration.ofMillis(Long.parseLong(args[3])));
             case "hold" -> hold(java.net.URI.create(args[1]), args[2].equals("call"));
             case "spin" -> spin(args[1]);
+            case "cancel" -> cancelWaiting(args[1]);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -71,6 +81,58 @@ public final class RpcChild {
             new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
         }
         say("CLOSED");
+    }
+
+    private static void cancelWaiting(String name) throws Exception {
+        RpcClient.Options timed = RpcClient.Options.defaults().withCallTimeout(Duration.ofMillis(500));
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        try (RpcClient<Bank> plain = connect(name, RpcClient.Options.defaults());
+             RpcClient<Bank> quick = connect(name, timed)) {
+            Bank.Money cent = new Bank.Money(1, Bank.Currency.EUR);
+            java.util.concurrent.CompletableFuture<Long> holder = plain.async(bank -> bank.sleep(600_000));
+            say("HOLDING");
+            in.readLine();
+            java.util.concurrent.CompletableFuture<Boolean> cancelled = plain.async(bank -> {
+                bank.deposit("cancelled", cent);
+                return true;
+            });
+            say("SENT");
+            in.readLine();
+            cancelled.cancel(true);
+            say("CANCELLED " + outcome(cancelled));
+            String timeout;
+            try {
+                quick.stub().deposit("timedout", cent);
+                timeout = "returned";
+            } catch (RuntimeException e) {
+                timeout = e.getClass().getSimpleName();
+            }
+            say("TIMEOUT " + timeout);
+            java.util.concurrent.CompletableFuture<Boolean> kept = plain.async(bank -> {
+                bank.deposit("kept", cent);
+                return true;
+            });
+            say("FIRED");
+            say("HELD " + outcome(holder));
+            say("KEPT " + outcome(kept));
+            say("NEXT " + plain.stub().balance("kept"));
+        }
+    }
+
+    private static RpcClient<Bank> connect(String name, RpcClient.Options options) throws InterruptedException {
+        return name.contains("://") ? RpcClient.connect(java.net.URI.create(name), Bank.class, options)
+                : RpcClient.connect(name, Bank.class, options);
+    }
+
+    /** What became of {@code future}: its value, or the simple name of what it failed with. */
+    private static String outcome(java.util.concurrent.Future<?> future) throws InterruptedException {
+        try {
+            return String.valueOf(future.get());
+        } catch (java.util.concurrent.CancellationException e) {
+            return "CancellationException";
+        } catch (java.util.concurrent.ExecutionException e) {
+            return e.getCause().getClass().getSimpleName();
+        }
     }
 
     private static void spin(String name) throws Exception {

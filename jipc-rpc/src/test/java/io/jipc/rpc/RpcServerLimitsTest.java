@@ -2,6 +2,7 @@ package io.jipc.rpc;
 
 import io.jipc.JipcException;
 import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxOptions;
 import io.jipc.net.ConnectionOptions;
 import io.jipc.net.ServerOptions;
 import io.jipc.net.StreamConnection;
@@ -134,34 +135,35 @@ class RpcServerLimitsTest {
     }
 
     /**
-     * One ordinary client starts 100 slow calls at once through the mailbox: the server runs
-     * {@code maxCalls} of them (on as many threads, and a few more), leaves the others in its mailbox
-     * until calls end, and then runs them all.
+     * One ordinary client starts 100 slow calls at once through the mailbox (of 16 KiB, its calls of
+     * about 1 KiB): the server runs {@code maxCalls} of them (on as many threads, and a few more),
+     * takes others to wait for a slot at the server only up to its mailbox's capacity in bytes and
+     * leaves the rest in its mailbox until calls end, and then runs them all.
      */
     @Test
     void aMailboxClientsManySlowCallsRunNoMoreThanTheBoundAndAllEnd() throws Exception {
         GatedService service = new GatedService();
         int calls = 100;
-        try (RpcServer<Gated> server = RpcServer.builder("slow", Gated.class, service).maxCalls(8).start();
+        try (RpcServer<Gated> server = RpcServer.builder("slow", Gated.class, service).maxCalls(8)
+                .mailboxOptions(MailboxOptions.builder().maxMessageSize(4096).capacityBytes(16 * 1024).build()).start();
              RpcClient<Gated> client = RpcClient.connect("slow", Gated.class);
              Mailbox requests = Mailbox.open("slow")) {
-            int frame = RpcFrame.encode(new RpcFrame.Call(1, 1, 0, RpcMethods.key(Gated.class.getMethod("hold",
-                    byte[].class)), Marshaller.of(Gated.class).encodeArguments(new Object[] {new byte[16]}))).length;
             List<CompletableFuture<Integer>> results = new ArrayList<>();
             for (int i = 0; i < calls; i++) {
-                results.add(client.async(g -> g.hold(new byte[16])));
+                results.add(client.async(g -> g.hold(new byte[1024])));
             }
-            // until the calls the server may not take wait in its mailbox (or it took more than it may)
+            // until the mailbox holds half its capacity, the calls the server may not take (or it took more than it may)
             await(() -> service.started.get() > 8
-                    || service.inside.get() == 8 && requests.pendingBytes() >= (long) (calls - 8 - 1) * frame,
+                    || service.inside.get() == 8 && requests.pendingBytes() >= requests.capacityBytes() / 2,
                     "the calls neither ran nor waited in the mailbox");
             assertEquals(8, service.most.get(), "calls running at once");
+            assertTrue(requests.receivedCount() < 1 + calls, requests.receivedCount() + " requests taken");
             long threads = Thread.getAllStackTraces().keySet().stream()
                     .filter(t -> t.getName().startsWith("jipc-rpc-slow-")).count();
             assertTrue(threads <= 8 + 6, threads + " worker threads");
             service.gate.countDown();
             for (CompletableFuture<Integer> result : results) {
-                assertEquals(16, result.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+                assertEquals(1024, result.get(WAIT.toSeconds(), TimeUnit.SECONDS));
             }
             assertEquals(calls, service.started.get());
             assertEquals(8, service.most.get());
@@ -363,7 +365,8 @@ class RpcServerLimitsTest {
      * Calls whose sends wait for room in the server's full request mailbox when the client closes: their
      * sends meet the mailbox that {@code close()} has just closed (its {@code ClosedException}), and they
      * fail as closed by the client, not as if the server were lost. The server takes one call at a time
-     * and holds it, so that the mailbox fills and the further calls' sends wait. 5 rounds.
+     * and holds it (and takes calls to wait for its slot only up to its mailbox's capacity in bytes), so
+     * that the mailbox fills and the further calls' sends wait. 5 rounds.
      */
     @Test
     void callsWhoseSendsWaitForRoomWhenTheClientClosesSayClosed() throws Exception {
@@ -379,7 +382,8 @@ class RpcServerLimitsTest {
                 RpcClient<Gated> client = RpcClient.connect("fullclose", Gated.class);
                 CompletableFuture<Integer> held = client.async(g -> g.hold(payload));
                 await(() -> service.inside.get() == 1, "the first call did not start");
-                int calls = (int) (requests.capacityBytes() / frame) + 8; // more than the mailbox holds
+                // more than the server takes to wait for the slot (its mailbox's capacity) and the mailbox holds
+                int calls = (int) (2 * requests.capacityBytes() / frame) + 8;
                 CountDownLatch calling = new CountDownLatch(calls);
                 List<CompletableFuture<Integer>> waiting = new ArrayList<>();
                 for (int i = 0; i < calls; i++) {
