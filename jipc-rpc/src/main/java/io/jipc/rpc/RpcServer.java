@@ -34,6 +34,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -333,7 +334,7 @@ public final class RpcServer<T> implements AutoCloseable {
     }
 
     private RpcServer(String name, Class<T> api, T implementation, MailboxOptions options, int maxCalls,
-            int maxCallsPerConnection, Duration replyTimeout) {
+            int maxCallsPerConnection, Duration replyTimeout, ThreadFactory callThreadFactory) {
         this.callSlots = new Semaphore(maxCalls, true);
         this.maxCallsPerConnection = maxCallsPerConnection;
         this.replyTimeout = replyTimeout;
@@ -352,7 +353,8 @@ public final class RpcServer<T> implements AutoCloseable {
         timer.setRemoveOnCancelPolicy(true);
         this.deadlines = timer;
         this.callThreads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, IDLE_CALL_THREAD_SECONDS, TimeUnit.SECONDS,
-                new SynchronousQueue<>(), Thread.ofPlatform().daemon().name("jipc-rpc-calls-" + name + "-", 1).factory());
+                new SynchronousQueue<>(), callThreadFactory != null ? callThreadFactory
+                        : Thread.ofPlatform().daemon().name("jipc-rpc-calls-" + name + "-", 1).factory());
     }
 
     /**
@@ -417,6 +419,7 @@ public final class RpcServer<T> implements AutoCloseable {
         private int maxCalls = DEFAULT_MAX_CALLS;
         private int maxCallsPerConnection = DEFAULT_MAX_CALLS_PER_CONNECTION;
         private Duration replyTimeout = DEFAULT_REPLY_TIMEOUT;
+        private ThreadFactory callThreadFactory;
 
         private Builder(String name, Class<T> api, T implementation) {
             this.name = Objects.requireNonNull(name, "name");
@@ -553,6 +556,17 @@ public final class RpcServer<T> implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The factory of the pool's platform threads that run calls off the thread that took them (a TCP
+         * client's calls; a mailbox client's calls that waited for a slot or were set aside); by default
+         * daemon threads named {@code jipc-rpc-calls-NAME-N}. For tests in this package, which give one
+         * whose threads cannot start: such a call then runs on the thread that took it.
+         */
+        Builder<T> callThreadFactory(ThreadFactory factory) {
+            this.callThreadFactory = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
+
         /** The host name or address other hosts should connect to, when the listener is bound to a wildcard address. */
         public Builder<T> advertise(String host) {
             this.advertisedHost = Objects.requireNonNull(host, "host");
@@ -575,7 +589,7 @@ public final class RpcServer<T> implements AutoCloseable {
             }
             Marshaller.of(api); // refuse a non-marshallable interface before anything is created
             RpcServer<T> server = new RpcServer<>(name, api, implementation, mailboxOptions, maxCalls,
-                    maxCallsPerConnection, replyTimeout);
+                    maxCallsPerConnection, replyTimeout, callThreadFactory);
             server.advertised = advertisedHost;
             try {
                 if (listen != null) {

@@ -172,6 +172,48 @@ class RpcServerLimitsTest {
     }
 
     /**
+     * A call whose pool thread cannot be started (a thread limit: "unable to create native thread",
+     * from a factory that throws it: {@code ThreadPoolExecutor} starts its workers through its thread
+     * container, not through an overridden {@code Thread.start()}, and passes on what the factory
+     * throws as it passes on the failed start) runs on the thread that took it and
+     * answers, and gives its slot back: with {@code maxCalls(1)}, three TCP calls in turn (each on the
+     * connection's reader), then through the mailbox a call that waited for the slot another held (its
+     * wait and its run on the leader) and two more. Until 47942df the error left {@code runPooled}: the
+     * call never ran and its slots were never given back.
+     */
+    @Test
+    void callsWhosePoolThreadCannotStartRunOnTheThreadThatTookThemAndGiveTheirSlotsBack() throws Exception {
+        AtomicInteger refused = new AtomicInteger();
+        java.util.concurrent.ThreadFactory noThreads = task -> {
+            refused.incrementAndGet();
+            throw new OutOfMemoryError("unable to create native thread: possibly out of memory"
+                    + " or process/resource limits reached");
+        };
+        GatedService service = new GatedService();
+        RpcClient.Options bounded = RpcClient.Options.defaults().withCallTimeout(WAIT); // a call never answered fails
+        try (RpcServer<Gated> server = RpcServer.builder("nothreads", Gated.class, service).maxCalls(1)
+                .callThreadFactory(noThreads).listen(new InetSocketAddress("127.0.0.1", 0)).start();
+             RpcClient<Gated> tcp = RpcClient.connect(uri(server), Gated.class, bounded);
+             RpcClient<Gated> local = RpcClient.connect("nothreads", Gated.class, bounded)) {
+            for (int i = 1; i <= 3; i++) {
+                assertEquals("tcp " + i, tcp.stub().echo("tcp " + i));
+            }
+            assertTrue(refused.get() >= 3, refused.get() + " threads refused");
+            CompletableFuture<Integer> holding = local.async(g -> g.hold(new byte[1]));
+            await(() -> service.inside.get() == 1, "the holding call did not start");
+            int before = refused.get();
+            CompletableFuture<String> waiting = local.async(g -> g.echo("waited"));
+            await(() -> refused.get() > before, "the waiting call was not given to the pool");
+            service.gate.countDown();
+            assertEquals(1, holding.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+            assertEquals("waited", waiting.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+            assertEquals("mailbox 1", local.stub().echo("mailbox 1"));
+            assertEquals("mailbox 2", local.stub().echo("mailbox 2"));
+            assertEquals("tcp 4", tcp.stub().echo("tcp 4"));
+        }
+    }
+
+    /**
      * A TCP client's second call waits at the server for the slot its first holds, longer than the
      * client's peer timeout: its PINGs wait unread behind that call, and the server's PONGs while it
      * waits keep the client from taking it for lost.
