@@ -5,6 +5,7 @@ import io.jipc.JipcException;
 import io.jipc.Timeouts;
 import io.jipc.naming.NameService;
 import io.jipc.net.ConnectionOptions;
+import io.jipc.net.PeerClosedException;
 import io.jipc.net.StreamConnection;
 import io.jipc.platform.Sockets;
 
@@ -73,7 +74,9 @@ import java.util.function.Function;
  * application of incoming updates (and the frames behind them, in order), and a write section holds
  * off local reads: keep both short. A read may last longer than the peer timeout: the replica keeps
  * sending heartbeats meanwhile, so the home keeps it, unless the updates held off outgrow the home's
- * outbox for it (see docs/dsm.md). A
+ * outbox for it (see docs/dsm.md); a home that closes or dies meanwhile does not cost the updates
+ * received before: they are applied, in order, when the read ends (so {@link #lastSnapshot()} has
+ * them), and then the replica fails. A
  * {@link RegionRead} and a {@link RegionWrite} must be closed by the thread that opened them (another
  * thread's end of a write section is an {@link IllegalStateException} that leaves it open), and a
  * thread inside a read may not write, sync or await a version ({@link IllegalStateException}: they
@@ -152,6 +155,8 @@ public final class ReplicatedRegion implements AutoCloseable {
     private volatile State state = State.OPEN;
     private volatile RuntimeException failure;
     private volatile long lastSent = System.nanoTime();
+    /** A heartbeat found the home's end of the connection closed: none is sent any more. Receiver only. */
+    private boolean homeEndClosed;
 
     private ReplicatedRegion(String name, long size, DsmOptions options, SocketAddress home,
                              StreamConnection connection, DsmWire.Opened opened) {
@@ -695,9 +700,7 @@ public final class ReplicatedRegion implements AutoCloseable {
                     throw new RegionHomeLostException("nothing heard from the home of region " + name + " at " + Sockets.describe(home)
                             + " for " + Timeouts.text(options.peerTimeout()));
                 }
-                if (System.nanoTime() - lastSent >= heartbeat) {
-                    send(DsmWire.signal(DsmWire.HEARTBEAT));
-                }
+                heartbeatIfDue(heartbeat);
             }
         } catch (InterruptedException e) {
             lose(new RegionHomeLostException("the receiver of region " + name + " was interrupted", e));
@@ -719,6 +722,8 @@ public final class ReplicatedRegion implements AutoCloseable {
                 if (!lockForUpdate()) {
                     return; // closed while a read held the update off
                 }
+                // applied also if the replica was lost meanwhile: it was received before the loss, and
+                // lastSnapshot() gives the last bytes the replica had
                 try {
                     if (state == State.CLOSED) {
                         return;
@@ -770,21 +775,64 @@ public final class ReplicatedRegion implements AutoCloseable {
      * like), the receiver goes on sending heartbeats, so that the home does not take a replica whose
      * process runs but reads for a long time for a stopped one and drop it; the frames behind the
      * update wait, in order, in the connection (and the home's outbox, whose limit still applies).
-     * Woken by the lock when the last read ends, or at each heartbeat interval.
+     * Woken by the lock when the last read ends, or at each heartbeat interval. A home that closes
+     * or dies meanwhile does not cost the update (nor the frames behind it): the heartbeats stop
+     * ({@link #heartbeatIfDue}), and the update is applied when the reads end, as one received before
+     * a loss by another thread's send is.
      *
-     * @return false if the replica is no longer open (the lock is not held)
+     * @return false if the replica was closed (the lock is not held)
      */
     private boolean lockForUpdate() throws InterruptedException {
         long heartbeat = Timeouts.nanos(options.heartbeatInterval());
         while (!replicaLock.writeLock().tryLock(heartbeat, TimeUnit.NANOSECONDS)) {
-            if (state != State.OPEN) {
+            if (state == State.CLOSED) {
                 return false;
             }
-            if (System.nanoTime() - lastSent >= heartbeat) {
-                send(DsmWire.signal(DsmWire.HEARTBEAT));
+            if (state == State.OPEN) {
+                heartbeatIfDue(heartbeat);
             }
         }
         return true;
+    }
+
+    /**
+     * Sends the receiver's heartbeat if one is due. When the send finds the home's end closed (it
+     * closed, or its process died: {@link PeerClosedException}, nothing sent), the replica is not lost
+     * here, which would close the connection and throw away what the home sent before (the updates
+     * and answers a closing home flushes, an update held off by a read): the heartbeats stop, and the
+     * receiver reads on, applying the frames in order, to the end of the stream (or the connection's
+     * failure), which loses the replica after them. Called by the receiver only.
+     */
+    private void heartbeatIfDue(long heartbeat) throws InterruptedException {
+        if (homeEndClosed || System.nanoTime() - lastSent < heartbeat) {
+            return;
+        }
+        try {
+            if (connection.offer(DsmWire.signal(DsmWire.HEARTBEAT), options.peerTimeout())) {
+                lastSent = System.nanoTime();
+                return;
+            }
+        } catch (PeerClosedException e) {
+            // what came before is still to be read (a heartbeat cut half-way would have closed the
+            // connection: the receiver's next poll fails and loses the replica)
+            homeEndClosed = true;
+            return;
+        } catch (JipcException e) {
+            lose(new RegionHomeLostException("the connection to the home of region " + name + " at "
+                    + Sockets.describe(home) + " failed: " + e.getMessage(), e));
+            throw failed();
+        }
+        lose(new RegionHomeLostException("the home of region " + name + " at " + Sockets.describe(home)
+                + " stopped reading for " + Timeouts.text(options.peerTimeout())));
+        throw failed();
+    }
+
+    /**
+     * Whether a thread waits for this replica's write lock: in a process whose threads neither write nor
+     * close, the receiver with an update that open reads hold off. For tests ({@code ReplicaChild}).
+     */
+    boolean lockAwaited() {
+        return replicaLock.hasQueuedThreads();
     }
 
     /** The home wants the kept lock back: now if no section holds it, else at the section's end. */

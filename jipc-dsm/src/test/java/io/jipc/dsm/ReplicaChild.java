@@ -48,6 +48,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  * <li>{@code last}: {@code LAST <crc32 of lastSnapshot()>}.</li>
  * <li>{@code long-read <millis>}: opens a read, prints {@code READING <version>}, holds the read open for
  *     {@code millis}, closes it and prints {@code READ <version>} (the version the read saw).</li>
+ * <li>{@code hold-read}: opens a read, prints {@code READING <version>}, and holds it open while it runs the
+ *     next lines of standard input: {@code held} waits until an update waits for the read (the receiver
+ *     has it: {@link ReplicatedRegion#lockAwaited()}) and prints {@code HELD}; {@code end-read} closes the
+ *     read and prints {@code READ <version>} (the version the read saw).</li>
+ * <li>{@code await-loss}: waits until the replica is lost (its home closed or died), taking the updates
+ *     that arrive meanwhile: {@code GONE <version> <crc32 of lastSnapshot()> <its slot 0>}.</li>
  * </ul>
  * At the end of standard input closes the replica, prints {@code CLOSED} and exits 0. Any unexpected
  * exception ends the process with a stack trace (exit code 1).
@@ -171,6 +177,34 @@ public final class ReplicaChild {
                             seen = v.version();
                         }
                         say("READ " + seen);
+                    }
+                    case "hold-read" -> {
+                        long seen;
+                        try (RegionRead v = r.read()) {
+                            say("READING " + v.version());
+                            String next;
+                            while (!(next = in.readLine().trim()).equals("end-read")) {
+                                if (!next.equals("held")) {
+                                    throw new IllegalArgumentException("unknown command inside hold-read: " + next);
+                                }
+                                while (!r.lockAwaited()) {
+                                    Thread.sleep(5);
+                                }
+                                say("HELD");
+                            }
+                            seen = v.version();
+                        }
+                        say("READ " + seen);
+                    }
+                    case "await-loss" -> {
+                        try {
+                            while (true) {
+                                r.awaitVersion(r.version(), Duration.ofSeconds(60));
+                            }
+                        } catch (RegionHomeLostException e) {
+                            byte[] last = r.lastSnapshot();
+                            say("GONE " + r.version() + " " + crc(last) + " " + MemorySegment.ofArray(last).get(JAVA_LONG_UNALIGNED, 0));
+                        }
                     }
                     default -> throw new IllegalArgumentException("unknown command: " + line);
                 }

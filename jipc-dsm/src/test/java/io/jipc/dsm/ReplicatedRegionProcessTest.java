@@ -224,6 +224,69 @@ class ReplicatedRegionProcessTest {
         finish(writer);
     }
 
+    /**
+     * A home that closes while a replica's read holds off the updates the home had sent: the read outlasts
+     * many heartbeat intervals and the peer timeout after the close, and when it ends the replica applies the
+     * updates, in order, and only then fails, so its lastSnapshot() and version hold the last section the home
+     * acknowledged to its writer (after 2026-12-05 the receiver, heartbeating during the read, failed to send
+     * to the closed home, lost the replica and dropped the updates).
+     */
+    @Test
+    void aHomeThatClosesDuringALongReadLeavesTheReaderTheUpdateItHadSent() throws Exception {
+        startHome(QUICK);
+        List<ChildJvm> both = replicaChildren(2, port(home), "home-closes", RECORDS, QUICK);
+        ChildJvm reader = both.get(0);
+        ChildJvm writer = both.get(1);
+        tell(reader, "hold-read");
+        assertEquals("READING 0", reader.awaitLine("READING", LONG));
+        tell(writer, "write 7");
+        assertEquals("WRITTEN 1", writer.awaitLine("WRITTEN", LONG));
+        tell(writer, "write 8");
+        assertEquals("WRITTEN 2", writer.awaitLine("WRITTEN", LONG));
+        home.close(); // sends what it had queued first: both updates to the reader
+        Thread.sleep(2 * PEER_TIMEOUT_MS); // the read goes on for many heartbeat intervals after the close
+        tell(reader, "end-read");
+        assertEquals("READ 0", reader.awaitLine("READ ", LONG));
+        assertLastBytesOfBoth(reader, writer, 2, 8);
+    }
+
+    /**
+     * As {@link #aHomeThatClosesDuringALongReadLeavesTheReaderTheUpdateItHadSent()}, with the home's process
+     * killed (SIGKILL) after the update reached the reader, while the read holds it off: what the reader had
+     * received is applied when the read ends.
+     */
+    @Test
+    void aHomeKilledDuringALongReadLeavesTheReaderTheUpdateItHadReceived() throws Exception {
+        ChildJvm homeChild = child(HomeChild.class, Long.toString(HEARTBEAT_MS), Long.toString(PEER_TIMEOUT_MS));
+        int port = Integer.parseInt(homeChild.awaitLine("HOME", LONG).split(" ")[1]);
+        List<ChildJvm> both = replicaChildren(2, port, "home-killed", RECORDS, QUICK);
+        ChildJvm reader = both.get(0);
+        ChildJvm writer = both.get(1);
+        tell(reader, "hold-read");
+        assertEquals("READING 0", reader.awaitLine("READING", LONG));
+        tell(writer, "write 7");
+        assertEquals("WRITTEN 1", writer.awaitLine("WRITTEN", LONG));
+        tell(reader, "held");
+        assertEquals("HELD", reader.awaitLine("HELD", LONG), "the reader's receiver has the update");
+        homeChild.kill();
+        Thread.sleep(2 * PEER_TIMEOUT_MS); // the read goes on for many heartbeat intervals after the death
+        tell(reader, "end-read");
+        assertEquals("READ 0", reader.awaitLine("READ ", LONG));
+        assertLastBytesOfBoth(reader, writer, 1, 7);
+    }
+
+    /** Both replicas, lost, have the section of {@code version} that set every slot to {@code value}, as their last bytes. */
+    private static void assertLastBytesOfBoth(ChildJvm reader, ChildJvm writer, long version, long value)
+            throws IOException {
+        tell(writer, "await-loss");
+        String written = writer.awaitLine("GONE", LONG);
+        assertTrue(written.startsWith("GONE " + version + " ") && written.endsWith(" " + value), written);
+        tell(reader, "await-loss");
+        assertEquals(written, reader.awaitLine("GONE", LONG), "the reader applied the update after its read");
+        finish(reader);
+        finish(writer);
+    }
+
     @Test
     void incrementsOfThreeProcessesAndThisOneAreAllCounted() throws Exception {
         int threadsEach = 2;
