@@ -464,9 +464,11 @@ public final class Mailbox implements AutoCloseable, Selectable {
      *
      * <p>A close from inside a {@link MessageHandler} of this mailbox (a handler that closes on a
      * "stop" message) takes effect when the handler returns: its message counts as received (it is
-     * not delivered again), the receive hands the handler no further message (a {@link #drain}
-     * returns the count so far), and, for the process's last handle, the receive gives the role up
-     * and unmaps before it returns. The mailbox itself stays (see {@link #destroy()}). Idempotent.
+     * not delivered again), and a receive on this handle, or any receive once the process's last
+     * handle is closed, hands the handler no further message (a {@link #drain} returns the count so
+     * far); for the last handle, the receive gives the role up and unmaps before it leaves the role,
+     * so receives of other threads waiting for it end with {@code ClosedException}. The mailbox
+     * itself stays (see {@link #destroy()}). Idempotent.
      */
     @Override
     public void close() {
@@ -479,8 +481,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
             }
             closed = true;
         }
-        if (mapped.insideHandler()) {
-            mapped.handlerAdapter.stop(); // the receive running this handler hands it no further message
+        if (mapped.insideHandler() && mapped.handling == this) {
+            mapped.handlerAdapter.stop(); // the receive on this handle running the handler hands it no further message
         }
         // a claim left open would hold every receiver up for as long as this process lives (only a
         // dead sender's claim is skipped): give its room back while the mapping is still there
@@ -1516,7 +1518,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     private boolean pollUntil(MessageHandler handler, long deadline) throws InterruptedException {
         Objects.requireNonNull(handler, "handler");
-        if (plainRing && mapped.receiving.isHeldByCurrentThread() && !mapped.handling) {
+        if (plainRing && mapped.receiving.isHeldByCurrentThread() && mapped.handling == null) {
             return boundPollUntil(handler, deadline);
         }
         return unboundPollUntil(handler, deadline);
@@ -1564,7 +1566,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
             enterReceive(AT_ONCE); // throws: a delivery is not acknowledged
         }
         InPlaceAdapter adapter = mapped.handlerAdapter.handling(handler);
-        mapped.handling = true;
+        mapped.handling = this;
         try {
             Idle idle = null;
             boolean inBurst = false;
@@ -1618,7 +1620,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
         } catch (IllegalStateException e) {
             throw closedOr(e);
         } finally {
-            mapped.handling = false;
+            mapped.handling = null;
             adapter.handling(null);
             mapped.finishReleaseAfterHandler();
         }
@@ -1642,7 +1644,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
         Objects.requireNonNull(handler, "handler");
         checkOpen();
         boolean entered = enterReceive(gateDeadline);
-        mapped.handling = true;
+        mapped.handling = this;
         try {
             if (lanes != null) {
                 Lanes.Receiver receiver = mapped.handlerAdapter.handling(handler);
@@ -1662,10 +1664,13 @@ public final class Mailbox implements AutoCloseable, Selectable {
         } catch (IllegalStateException e) {
             throw closedOr(e);
         } finally {
-            mapped.handling = false;
+            mapped.handling = null;
             mapped.handlerAdapter.handling(null);
-            exitReceive(entered);
-            mapped.finishReleaseAfterHandler();
+            try {
+                mapped.finishReleaseAfterHandler(); // in the role: no receive waiting for it gets in before the unmapping
+            } finally {
+                exitReceive(entered);
+            }
         }
     }
 
@@ -2058,7 +2063,7 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * @throws RoleBusy if it gave up
      */
     private boolean enterReceive(long gateDeadline) {
-        if (mapped.handling && mapped.receiving.isHeldByCurrentThread()) {
+        if (mapped.handling != null && mapped.receiving.isHeldByCurrentThread()) {
             throw new IllegalStateException("a MessageHandler of mailbox '" + mapped.name
                     + "' must not receive from it");
         }

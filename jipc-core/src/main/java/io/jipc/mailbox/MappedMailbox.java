@@ -75,8 +75,11 @@ final class MappedMailbox {
     /** The senders of this process on a single-sender ring: one thread at a time. */
     final ProcessRole sending = new ProcessRole(() -> takeLease(this::takeSenderLease));
 
-    /** Whether a {@link MessageHandler} is running (in the receiving role): receives from it are refused. */
-    boolean handling;
+    /**
+     * The handle whose receive is running a {@link MessageHandler} (in the receiving role), or null:
+     * receives from the handler are refused, and a close of that handle stops the receive.
+     */
+    Mailbox handling;
     /**
      * Set by a close of the process's last handle from inside a handler ({@link #release}); the
      * receive running that handler finishes the release. Written and read by that thread only.
@@ -277,7 +280,8 @@ final class MappedMailbox {
             releasing = true; // the mapping stays in OPEN while it waits: an open meanwhile takes it up again
         }
         if (insideHandler()) {
-            releaseAfterHandler = true; // the receive running the handler finishes it
+            releaseAfterHandler = true; // the receive running the handler finishes it, still in the role
+            handlerAdapter.stop(); // and hands no further message, whichever handle it receives on
             return;
         }
         finishRelease();
@@ -288,12 +292,14 @@ final class MappedMailbox {
      * receiving gate, so {@code handling} is its own (or was ordered before by the gate).
      */
     boolean insideHandler() {
-        return receiving.isHeldByCurrentThread() && handling;
+        return receiving.isHeldByCurrentThread() && handling != null;
     }
 
     /**
-     * For the receive that ran a handler (after it has consumed the message and left the receiving
-     * role, unless bound): finishes a release that a close from inside that handler left to it.
+     * For the receive that ran a handler, after it has consumed the message and while it still holds
+     * the receiving role (so that no receive waiting for the role gets in before the unmapping: it
+     * ends with {@link ClosedException} then): finishes a release that a close from inside that
+     * handler left to it.
      */
     void finishReleaseAfterHandler() {
         if (releaseAfterHandler) {

@@ -1003,10 +1003,13 @@ public final class UnboundedMailbox implements AutoCloseable {
                 inPlace.handling(null);
             }
             handling = false;
-            receiving.exit(entered);
-            if (closeAfterHandler) {
-                closeAfterHandler = false;
-                finishClose();
+            try {
+                if (closeAfterHandler) { // in the role: a receive waiting for it ends with ClosedException
+                    closeAfterHandler = false;
+                    finishClose();
+                }
+            } finally {
+                receiving.exit(entered);
             }
         }
     }

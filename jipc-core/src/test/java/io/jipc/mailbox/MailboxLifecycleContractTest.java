@@ -379,4 +379,68 @@ class MailboxLifecycleContractTest extends MailboxContractTest {
         assertNull(d.poll());
         assertThrows(ClosedException.class, () -> a.poll());
     }
+
+    /**
+     * A receive of another thread waiting for the receiving role while a handler closes the last
+     * handle ends with {@link ClosedException}, and the messages behind stay, each for one receive:
+     * the close is finished before the handler's receive leaves the role. 10 rounds (the waiting
+     * receive must take the role in the gap the close used to leave).
+     */
+    @ContractTest
+    void aReceiveWaitingForTheRoleWhileAHandlerClosesTheLastHandleEndsClosed(MailboxConfig config) throws Exception {
+        for (int round = 0; round < 10; round++) {
+            receiveWaitingForTheRoleWhileAHandlerClosesTheLastHandle(config);
+        }
+    }
+
+    private void receiveWaitingForTheRoleWhileAHandlerClosesTheLastHandle(MailboxConfig config) throws Exception {
+        Mailbox a = create(config);
+        for (int i = 1; i <= 3; i++) {
+            a.put(message(5, i));
+        }
+        List<byte[]> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.CountDownLatch inHandler = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch waiterParked = new java.util.concurrent.CountDownLatch(1);
+        Async<Void> closing = Async.run(Async.Kind.PLATFORM, "closing handler", () -> {
+            a.take(m -> {
+                seen.add(m.toArray(ValueLayout.JAVA_BYTE));
+                inHandler.countDown();
+                io.jipc.testkit.Latches.awaitUninterruptibly(waiterParked); // the other receive waits for the role
+                a.close();
+            });
+        });
+        io.jipc.testkit.Latches.awaitUninterruptibly(inHandler);
+        Async<Void> waiting = Async.run(Async.Kind.PLATFORM, "waiting receive",
+                () -> a.take(m -> seen.add(m.toArray(ValueLayout.JAVA_BYTE))));
+        while (!waiting.isParked() && !waiting.isDone()) {
+            Thread.onSpinWait();
+        }
+        waiterParked.countDown();
+        closing.get();
+        waiting.failure(ClosedException.class);
+        assertEquals(1, seen.size());
+        // the second and third stay, each for one receive
+        try (Mailbox b = Mailbox.open(a.name())) {
+            assertMessage(message(5, 2), b.poll(LONG));
+            assertMessage(message(5, 3), b.poll(LONG));
+            assertNull(b.poll());
+        }
+    }
+
+    @ContractTest
+    void aHandlerThatClosesAnotherHandleDoesNotCutTheDrainShort(MailboxConfig config) throws Exception {
+        Mailbox a = create(config);
+        Mailbox b = open(a);
+        for (int i = 1; i <= 5; i++) {
+            a.put(message(5, i));
+        }
+        List<byte[]> seen = new ArrayList<>();
+        assertEquals(5, a.drain(m -> {
+            seen.add(m.toArray(ValueLayout.JAVA_BYTE));
+            b.close(); // not the last handle, nor the one draining
+        }, 10));
+        assertEquals(5, seen.size());
+        assertTrue(b.isClosed());
+        assertFalse(a.isClosed());
+    }
 }

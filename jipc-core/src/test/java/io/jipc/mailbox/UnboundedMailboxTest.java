@@ -528,4 +528,64 @@ class UnboundedMailboxTest {
             UnboundedMailbox.destroy("closing-handler");
         }
     }
+
+    /**
+     * A receive of another thread waiting for the handle's receiving role while a handler closes the
+     * handle ends with {@link ClosedException}: the close is finished before the handler's receive
+     * leaves the role, so the waiting receive cannot take (and the unmapping cut off) the next
+     * message. 10 rounds.
+     */
+    @Test
+    void aReceiveWaitingForTheRoleWhileAHandlerClosesTheHandleEndsClosed() throws Exception {
+        try (UnboundedMailbox sender = UnboundedMailbox.create("closing-waiter", SMALL, 1 << 20)) {
+            for (int round = 0; round < 10; round++) {
+                sender.put(message(1, 20));
+                sender.put(message(2, 20));
+                List<byte[]> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+                UnboundedMailbox box = UnboundedMailbox.open("closing-waiter");
+                CountDownLatch inHandler = new CountDownLatch(1);
+                CountDownLatch waiterParked = new CountDownLatch(1);
+                AtomicReference<Throwable> closingFailure = new AtomicReference<>();
+                Thread closing = Thread.ofPlatform().start(() -> {
+                    try {
+                        box.take(m -> {
+                            seen.add(m.toArray(ValueLayout.JAVA_BYTE));
+                            inHandler.countDown();
+                            io.jipc.testkit.Latches.awaitUninterruptibly(waiterParked);
+                            box.close();
+                        });
+                    } catch (Throwable t) {
+                        closingFailure.set(t);
+                    }
+                });
+                io.jipc.testkit.Latches.awaitUninterruptibly(inHandler);
+                AtomicReference<Object> outcome = new AtomicReference<>();
+                Thread waiting = Thread.ofPlatform().start(() -> {
+                    try {
+                        box.take(m -> seen.add(m.toArray(ValueLayout.JAVA_BYTE)));
+                        outcome.set("received");
+                    } catch (Throwable t) {
+                        outcome.set(t);
+                    }
+                });
+                while (waiting.getState() != Thread.State.WAITING && waiting.getState() != Thread.State.TIMED_WAITING
+                        && waiting.isAlive()) {
+                    Thread.onSpinWait();
+                }
+                waiterParked.countDown();
+                closing.join(Duration.ofSeconds(30));
+                waiting.join(Duration.ofSeconds(30));
+                assertNull(closingFailure.get(), () -> "the closing take failed: " + closingFailure.get());
+                assertTrue(outcome.get() instanceof ClosedException, () -> "the waiting take: " + outcome.get());
+                assertEquals(1, seen.size(), "round " + round);
+                assertArrayEquals(message(1, 20), seen.get(0));
+                try (UnboundedMailbox check = UnboundedMailbox.open("closing-waiter")) {
+                    assertArrayEquals(message(2, 20), check.poll(Duration.ofSeconds(30)), "round " + round);
+                    assertNull(check.poll());
+                }
+            }
+        } finally {
+            UnboundedMailbox.destroy("closing-waiter");
+        }
+    }
 }
