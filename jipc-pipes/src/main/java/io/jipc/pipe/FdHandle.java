@@ -27,6 +27,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@link #reopen}) and keeps the inherited descriptor, untouched, until it closes both. Only if the
  * pipe cannot be reopened does it make the inherited descriptor non-blocking and put the flags found
  * back before closing it (which a process that dies first never does).
+ *
+ * <p>Linux reports no {@code POLLHUP} on a description of a named FIFO that was opened without
+ * waiting while the FIFO had no writer, until a writer opens it again ("suppress EPOLLHUP until we
+ * have seen a writer"). So the private description of a FIFO whose writers all left before the adopt
+ * does not show the end of file that the inherited one (opened when a writer came) shows; such a
+ * handle asks the inherited descriptor ({@link #endOfFileOnInherited()}), until the next writer
+ * opens the FIFO and the private description shows end of file again by itself.
  */
 final class FdHandle {
     private static final long CLOSED = 1L << 62;
@@ -36,13 +43,23 @@ final class FdHandle {
     private final int restoreFlags;
     /** The inherited descriptor an adopted handle keeps open beside its private one, or -1. */
     private final int inherited;
+    /**
+     * Whether, at the adopt, the inherited read end showed end of file ({@code POLLHUP}) and the
+     * private one did not: a FIFO whose writers all left before the adopt.
+     */
+    private final boolean endOfFileHidden;
     private final AtomicLong state = new AtomicLong();
 
     private FdHandle(int fd, String subject, int restoreFlags, int inherited) {
+        this(fd, subject, restoreFlags, inherited, false);
+    }
+
+    private FdHandle(int fd, String subject, int restoreFlags, int inherited, boolean endOfFileHidden) {
         this.fd = fd;
         this.subject = subject;
         this.restoreFlags = restoreFlags;
         this.inherited = inherited;
+        this.endOfFileHidden = endOfFileHidden;
     }
 
     /** Takes ownership of a descriptor jipc opened; makes it non-blocking. */
@@ -67,7 +84,8 @@ final class FdHandle {
      * may share: the handle works on a private non-blocking description ({@link #reopen}) and closes
      * the inherited descriptor with it. If the pipe cannot be reopened ({@code /proc} missing, a pipe
      * of another user, a write end without a reader), the inherited descriptor is made non-blocking
-     * and its flags are restored on close.
+     * and its flags are restored on close. A read end whose inherited descriptor shows end of file
+     * that the private one hides (see the class comment) is marked so: {@link #endOfFileOnInherited()}.
      *
      * @throws IllegalArgumentException if {@code fd} is not open for that direction
      */
@@ -84,7 +102,16 @@ final class FdHandle {
             Pipes.setNonBlocking(fd, true, subject);
             return new FdHandle(fd, subject, flags, -1);
         }
-        return new FdHandle(copy, subject, -1, fd);
+        boolean endOfFileHidden;
+        try {
+            // hidden now or never: it lasts from the reopen (no writer then) until a writer opens
+            endOfFileHidden = readEnd && (Pipes.poll(copy, Pipes.POLLIN, 0) & Pipes.POLLHUP) == 0
+                    && (Pipes.poll(fd, Pipes.POLLIN, 0) & Pipes.POLLHUP) != 0;
+        } catch (RuntimeException e) {
+            Libc.close(copy);
+            throw e;
+        }
+        return new FdHandle(copy, subject, -1, fd, endOfFileHidden);
     }
 
     /**
@@ -102,6 +129,25 @@ final class FdHandle {
 
     int fd() {
         return fd;
+    }
+
+    /**
+     * Whether the inherited descriptor of an adopted FIFO read end shows end of file
+     * ({@code POLLHUP}: no writer left) that the private descriptor hides, because every writer left
+     * before the adopt (see the class comment); false for every other handle, and once closed.
+     * Whether the private descriptor shows end of file itself is the caller's to ask. Any thread;
+     * does not block.
+     */
+    boolean endOfFileOnInherited() {
+        if (!endOfFileHidden) {
+            return false;
+        }
+        long s = state.incrementAndGet(); // as acquire(), without throwing: the selector asks too
+        try {
+            return (s & CLOSED) == 0 && (Pipes.poll(inherited, Pipes.POLLIN, 0) & Pipes.POLLHUP) != 0;
+        } finally {
+            release();
+        }
     }
 
     String subject() {

@@ -428,7 +428,8 @@ public final class PipeChannel implements AutoCloseable, Selectable {
             return out.readinessSource();
         }
         Selectable.Descriptor pipe = in.readinessSource();
-        return Selectable.Descriptor.of(pipe.fd(), OP_READ, pipe::isClosed, this::hasBufferedInput);
+        return Selectable.Descriptor.of(pipe.fd(), OP_READ, pipe::isClosed,
+                () -> hasBufferedInput() || pipe.hasBufferedInput()); // the pipe's: an end of file its fd hides
     }
 
     /** Bytes read from the pipe and not yet decoded; false while another thread receives (a hint). */

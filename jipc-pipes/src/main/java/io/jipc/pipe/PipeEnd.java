@@ -78,7 +78,9 @@ public abstract sealed class PipeEnd implements AutoCloseable, Selectable permit
 
     /**
      * This end for an {@code io.jipc.select.Selector}: a read end is readable when a read would
-     * not wait (bytes, or end of file once every write end is closed: {@code EPOLLHUP}); a write
+     * not wait (bytes, or end of file once every write end is closed: {@code EPOLLHUP}, or for a
+     * FIFO adopted after its writers left, which its own descriptor hides, a look at the inherited
+     * descriptor before each sleep: see {@link PipeReader#adopt}); a write
      * end is writable when the pipe has room for a write of up to {@code PIPE_BUF} bytes, or when
      * every read end is closed (a write then fails at once with {@link BrokenPipeException}).
      */
@@ -86,8 +88,11 @@ public abstract sealed class PipeEnd implements AutoCloseable, Selectable permit
     public Selectable.Descriptor readinessSource() {
         int fd = handle.acquire(); // throws if closed
         handle.release();
-        int operations = this instanceof PipeReader ? OP_READ : OP_WRITE;
-        return Selectable.Descriptor.of(fd, operations, handle::isClosed);
+        if (this instanceof PipeWriter) {
+            return Selectable.Descriptor.of(fd, OP_WRITE, handle::isClosed);
+        }
+        // an adopted FIFO whose writers left before the adopt: its descriptor hides the end of file
+        return Selectable.Descriptor.of(fd, OP_READ, handle::isClosed, handle::endOfFileOnInherited);
     }
 
     /**

@@ -73,6 +73,15 @@ public final class PipeReader extends PipeEnd {
      * with {@code EACCES}) is {@code fd} itself made non-blocking while the reader owns it, and
      * {@link #close()} restores its flags; a JVM that dies first then leaves it non-blocking.
      *
+     * <p>End of file is as {@code fd} shows it. A named FIFO whose writers all left before the adopt
+     * (as in {@code ( producer > fifo ); java Tool 3<fifo}) is at end of file: reads return -1 once
+     * the bytes are read, and a selector reports the reader readable, although Linux shows no
+     * {@code POLLHUP} on the new description until a writer opens the FIFO again (it does so for a
+     * FIFO description opened without waiting while no writer has it open); the reader then asks
+     * {@code fd}. A FIFO whose descriptor was opened without waiting and that no writer has opened
+     * since waits for its first writer, as with {@link Fifo#openReaderNow}. (Until 2026-12-05 the
+     * reader of a FIFO adopted after its writers left never saw end of file.)
+     *
      * @throws IllegalArgumentException if {@code fd} is negative, not a pipe or FIFO, or not open for
      *                                  reading
      */
@@ -187,7 +196,8 @@ public final class PipeReader extends PipeEnd {
                 if (n > 0 || length == 0) {
                     return n;
                 }
-                if (n == 0 && (Pipes.poll(fd, Pipes.POLLIN, 0) & Pipes.POLLHUP) != 0) {
+                if (n == 0 && ((Pipes.poll(fd, Pipes.POLLIN, 0) & Pipes.POLLHUP) != 0
+                        || handle.endOfFileOnInherited())) {
                     return -1; // no writer left: end of file
                 }
                 // empty (EAGAIN), or a FIFO opened without waiting that no writer has opened yet

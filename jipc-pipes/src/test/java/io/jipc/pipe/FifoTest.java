@@ -2,6 +2,7 @@ package io.jipc.pipe;
 
 import io.jipc.ErrnoException;
 import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.ChildMain;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.AfterEach;
@@ -10,20 +11,26 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -343,6 +350,151 @@ class FifoTest {
              PipeReader reader = Fifo.openReader(open, Duration.ofMinutes(1))) {
             assertEquals("yes", new String(reader.readAllBytes(), StandardCharsets.UTF_8));
             assertEquals(ExitStatus.exited(0), nobody.waitFor());
+        }
+    }
+
+    /**
+     * A JVM adopts a FIFO whose writer came, wrote and left before the JVM started: the shell opened
+     * it as descriptor 3 and waited for the writer ({@code printf hi > fifo & exec 3<fifo; wait $!;
+     * exec java ...}). Every way of reading gets the bytes and then end of file, as the shell's
+     * descriptor shows it; after that a new writer's bytes and its close are seen too. (Until
+     * 2026-12-05 adopt's new description, opened without waiting while no writer had the FIFO, hid
+     * the end of file: the timed read returned 0 at its timeout, readNow 0, and the stream's read
+     * waited for ever.)
+     */
+    @ParameterizedTest(name = "read with {0}")
+    @ValueSource(strings = {"read", "readNow", "stream"})
+    void anAdoptedFifoWhoseWriterLeftBeforeTheAdoptIsAtEndOfFile(String how) throws Exception {
+        Path fifo = fifo("left");
+        try (ChildProcess child = adoptingFifoAsFd3("printf hi > \"$0\" & exec 3<\"$0\"; wait $!", fifo, how, "again")
+                .stdin(Redirect.PIPE).start()) {
+            BufferedReader lines = lines(child);
+            assertEquals("adopted", lines.readLine());
+            assertEquals("hi", lines.readLine());
+            assertEquals("end of file", lines.readLine());
+            try (PipeWriter writer = Fifo.openWriter(fifo, LONG)) { // the JVM holds the read end
+                writer.write("again".getBytes(StandardCharsets.US_ASCII));
+            }
+            child.stdin().write("go\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("again", lines.readLine());
+            assertEquals("end of file", lines.readLine(), "the second writer's close");
+            assertNull(lines.readLine());
+            assertEquals(ExitStatus.exited(0), child.waitFor());
+        }
+    }
+
+    /** A JVM adopts a FIFO whose writer is still there and leaves later: the bytes, then end of file. */
+    @Test
+    void anAdoptedFifoSeesEndOfFileWhenItsWriterLeavesLater() throws Exception {
+        Path fifo = fifo("attached");
+        // the writer waits for "go" on descriptor 4 (the test sends it once the JVM adopted)
+        try (ChildProcess child = adoptingFifoAsFd3("(head -n 1 <&4 >/dev/null; printf hi) > \"$0\" & exec 3<\"$0\"",
+                fifo, "read").passFd(4, Redirect.PIPE, true).start()) {
+            BufferedReader lines = lines(child);
+            assertEquals("adopted", lines.readLine());
+            child.passedWriter(4).write("go\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("hi", lines.readLine());
+            assertEquals("end of file", lines.readLine());
+            assertNull(lines.readLine());
+            assertEquals(ExitStatus.exited(0), child.waitFor());
+        }
+    }
+
+    /**
+     * A JVM adopts a FIFO that no writer has opened yet (this JVM opened it without waiting and passed
+     * it on): as {@link Fifo#openReaderNow} documents, that is not end of file; the read waits for
+     * the first writer and sees its bytes and then end of file.
+     */
+    @Test
+    void anAdoptedFifoThatNoWriterOpenedYetWaitsForTheFirst() throws Exception {
+        Path fifo = fifo("unopened");
+        ChildProcess child;
+        try (PipeReader reader = Fifo.openReaderNow(fifo)) {
+            child = Command.java(AdoptedFifoReader.class, "first-writer").passFd(3, Redirect.from(reader), true)
+                    .stdout(Redirect.PIPE).start();
+        }
+        try (child) {
+            BufferedReader lines = lines(child);
+            assertEquals("adopted", lines.readLine());
+            assertEquals("nothing", lines.readLine(), "readNow before any writer: 0, not end of file");
+            try (PipeWriter writer = Fifo.openWriter(fifo, LONG)) {
+                writer.write("hi".getBytes(StandardCharsets.US_ASCII));
+            }
+            assertEquals("hi", lines.readLine());
+            assertEquals("end of file", lines.readLine());
+            assertNull(lines.readLine());
+            assertEquals(ExitStatus.exited(0), child.waitFor());
+        }
+    }
+
+    private static final Duration LONG = Duration.ofMinutes(1);
+
+    /**
+     * {@code sh -c "SCRIPT; exec timeout java AdoptedFifoReader ARGS" FIFO}: the script opens the FIFO
+     * as descriptor 3 for the JVM, which {@code timeout} kills after two minutes (a hang guard).
+     */
+    private static Command adoptingFifoAsFd3(String script, Path fifo, String... args) {
+        List<String> argv = new ArrayList<>(List.of("sh", "-c", script + "; exec timeout -s KILL 120 \"$@\"",
+                fifo.toString()));
+        argv.addAll(Command.java(AdoptedFifoReader.class, args).argv());
+        return Command.of(argv).stdout(Redirect.PIPE);
+    }
+
+    private static BufferedReader lines(ChildProcess child) {
+        return new BufferedReader(new InputStreamReader(child.stdout().asInputStream(), StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * Adopts descriptor 3 and reads it until end of file, printing "adopted", then each result: the
+     * bytes read, "end of file", or "nothing" (a timed read's 0 after a minute: no end of file came).
+     * {@code args[0]}: "read" (timed reads), "readNow", "stream" (the InputStream view), or
+     * "first-writer" (one readNow first, then timed reads). With "again" it then waits for a line on
+     * standard input and reads until end of file once more.
+     */
+    public static final class AdoptedFifoReader {
+        public static void main(String[] args) throws Exception {
+            ChildMain.dieWithParent();
+            try (PipeReader in = PipeReader.adopt(3)) {
+                say("adopted");
+                String how = args[0];
+                if (how.equals("first-writer")) {
+                    say(result(in.readNow(ByteBuffer.allocate(100)), null));
+                    how = "read";
+                }
+                readToEnd(in, how);
+                if (args.length > 1) {
+                    new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII)).readLine();
+                    readToEnd(in, how);
+                }
+            }
+        }
+
+        private static void readToEnd(PipeReader in, String how) throws Exception {
+            if (how.equals("stream")) {
+                byte[] all = in.asInputStream().readAllBytes(); // until end of file, however long
+                say(new String(all, StandardCharsets.US_ASCII));
+                say("end of file");
+                return;
+            }
+            while (true) {
+                ByteBuffer buffer = ByteBuffer.allocate(100);
+                // readNow: the bytes, or the end of file, are there before the first one
+                int n = how.equals("readNow") ? in.readNow(buffer) : in.read(buffer, LONG);
+                say(result(n, buffer));
+                if (n <= 0) {
+                    return;
+                }
+            }
+        }
+
+        private static String result(int n, ByteBuffer buffer) {
+            return n < 0 ? "end of file" : n == 0 ? "nothing"
+                    : new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII);
+        }
+
+        private static void say(String line) {
+            System.out.println(line);
+            System.out.flush();
         }
     }
 

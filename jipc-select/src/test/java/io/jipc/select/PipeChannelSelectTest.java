@@ -2,9 +2,12 @@ package io.jipc.select;
 
 import io.jipc.pipe.ChildProcess;
 import io.jipc.pipe.Command;
+import io.jipc.pipe.Fifo;
 import io.jipc.pipe.Pipe;
+import io.jipc.pipe.PipeReader;
 import io.jipc.pipe.Redirect;
 import io.jipc.pipe.PipeChannel;
+import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.ChildMain;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
@@ -15,6 +18,8 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -115,6 +120,75 @@ class PipeChannelSelectTest {
             assertTrue(pipe.reader().readNow(drained) > 0);
             assertEquals(List.of(key), selector.select(SAFETY), "room again once the reader took bytes");
             assertTrue(sendOnly.offer(message), "offer begins the message it was selected for");
+        }
+    }
+
+    /**
+     * A child JVM adopts two FIFOs whose writers left before it started (the shell opened them as
+     * descriptors 3 and 5 and waited for the writers: {@code printf hi > f1 & : > f2 & exec 3<f1
+     * 5<f2; wait; exec java ...}): a selector reports the reader readable with the bytes, and again
+     * at end of file (readNow -1), and a channel over the other one readable at end of stream.
+     * (Until 2026-12-05 the adopted descriptions hid the end of file: nothing was selected.)
+     */
+    @Test
+    void adoptedFifosWhoseWritersLeftBeforeTheAdoptAreSelectedAtEndOfFile() throws Exception {
+        Path dir = Files.createTempDirectory("jipc-select-fifo");
+        Path bytes = Fifo.create(dir.resolve("bytes"), 0600);
+        Path empty = Fifo.create(dir.resolve("empty"), 0600);
+        try {
+            // sh -c SCRIPT BYTES EMPTY JAVA...: the shell opens the FIFOs for the JVM it then becomes
+            try (ChildJvm child = ChildJvm.builder(AdoptedFifos.class).wrapper("/bin/sh", "-c",
+                            "printf hi > \"$0\" & : > \"$1\" & exec 3<\"$0\" 5<\"$1\"; wait; shift; exec \"$@\"",
+                            bytes.toString(), empty.toString())
+                    .hardTimeout(Duration.ofSeconds(110)).start()) {
+                assertEquals("reader ready: hi", child.awaitLine("reader", SAFETY));
+                assertEquals("reader ready: -1", child.awaitLine("reader", SAFETY), "end of file is readable");
+                assertEquals("channel ready: end of stream", child.awaitLine("channel", SAFETY));
+                child.assertSuccess(SAFETY);
+            }
+        } finally {
+            Fifo.remove(bytes);
+            Fifo.remove(empty);
+            Files.delete(dir);
+        }
+    }
+
+    /**
+     * Adopts descriptor 3 as a reader and 5 as a channel's receiving pipe, selects each (30 s at
+     * most, a hang guard: "nothing ready" then) and says what it found.
+     */
+    public static final class AdoptedFifos {
+        private static final Duration GUARD = Duration.ofSeconds(30);
+
+        public static void main(String[] args) throws Exception {
+            ChildMain.dieWithParent();
+            try (Selector selector = Selector.open(); PipeReader reader = PipeReader.adopt(3);
+                 PipeChannel channel = PipeChannel.over(PipeReader.adopt(5), null, 1024)) {
+                SelectionKey key = selector.register(reader, Selector.OP_READ);
+                for (int round = 0; round < 2; round++) {
+                    if (selector.select(GUARD).equals(List.of(key))) {
+                        ByteBuffer buffer = ByteBuffer.allocate(100);
+                        int n = reader.readNow(buffer);
+                        say("reader ready: " + (n > 0 ? new String(buffer.array(), 0, n, StandardCharsets.US_ASCII) : n));
+                    } else {
+                        say("reader: nothing ready");
+                    }
+                }
+                key.cancel();
+                key = selector.register(channel, Selector.OP_READ);
+                if (selector.select(GUARD).equals(List.of(key))) {
+                    byte[] message = channel.poll();
+                    say("channel ready: " + (message != null ? "a message"
+                            : channel.isEndOfStream() ? "end of stream" : "nothing"));
+                } else {
+                    say("channel: nothing ready");
+                }
+            }
+        }
+
+        private static void say(String line) {
+            System.out.println(line);
+            System.out.flush();
         }
     }
 }
