@@ -323,6 +323,7 @@ public final class Selector implements AutoCloseable {
 
     private List<SelectionKey> selectUntil(long deadline, boolean now) throws InterruptedException {
         if (!selecting.tryLock()) {
+            checkOpen(); // close() sets closed before it takes the lock to release the descriptors
             throw new IllegalStateException("another thread is selecting on this selector");
         }
         try {
