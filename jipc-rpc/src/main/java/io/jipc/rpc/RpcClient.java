@@ -22,6 +22,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
@@ -207,6 +208,15 @@ public final class RpcClient<T> implements AutoCloseable {
      * (its own end, the server's CLOSING) is the close's doing, not news of the server.
      */
     private final AtomicReference<RuntimeException> broken = new AtomicReference<>();
+    /**
+     * CANCELs that found no room at once (the server's request mailbox full, or the socket's send
+     * buffer), in order, for {@link #sendCancels}; guarded by itself. At most one per call.
+     */
+    private final ArrayDeque<byte[]> cancels = new ArrayDeque<>();
+    /** Whether {@link #sendCancels} runs (true whenever {@link #cancels} is not empty); guarded by {@link #cancels}. */
+    private boolean cancelling;
+    /** When a caller last heard from the server over TCP ({@link System#nanoTime()}): bounds {@link #sendCancels}. */
+    private volatile long heardAt = System.nanoTime();
 
     private RpcClient(String name, Class<T> api, Options options, Transport transport, RpcFrame.Welcome welcome) {
         this.name = name;
@@ -637,8 +647,70 @@ public final class RpcClient<T> implements AutoCloseable {
         };
     }
 
+    /**
+     * Sends a CANCEL for a call the caller gave up on (its timeout passed, its thread was interrupted,
+     * its future cancelled): at once if there is room, else (the server's request mailbox is full, which
+     * it is while the server holds as many calls waiting for a slot as it may, or the connection's send
+     * buffer) it is queued and sent by one virtual thread per client, in order, as room appears, so
+     * that a call that waits at the server is dropped unrun there; the caller does not wait. The queued
+     * CANCELs are dropped once the client is closed or the server lost: through mailboxes when the
+     * server's process has died, over TCP when the connection ends, or when nothing was heard from the
+     * server for {@link Options#peerTimeout()} (callers waiting for replies hear its PONGs).
+     */
     private void cancelAtServer(long callId) {
-        sendAtOnce(RpcFrame.encode(new RpcFrame.Cancel(clientId, callId)));
+        if (broken.get() != null) {
+            return;
+        }
+        byte[] frame = RpcFrame.encode(new RpcFrame.Cancel(clientId, callId));
+        synchronized (cancels) {
+            if (cancelling) {
+                cancels.add(frame); // behind those already waiting
+                return;
+            }
+        }
+        if (offerNow(frame)) {
+            return;
+        }
+        synchronized (cancels) {
+            cancels.add(frame);
+            if (cancelling) {
+                return;
+            }
+            cancelling = true;
+        }
+        Thread.ofVirtual().name("jipc-rpc-cancels-" + name).start(this::sendCancels);
+    }
+
+    /** Sends the CANCELs that found no room at once, in order, waiting for room; ends when none is left (see {@link #cancelAtServer}). */
+    private void sendCancels() {
+        long since = System.nanoTime();
+        boolean lost = false;
+        while (true) {
+            byte[] next;
+            synchronized (cancels) {
+                next = cancels.peek();
+                if (next == null || lost || broken.get() != null) {
+                    cancels.clear();
+                    cancelling = false;
+                    return;
+                }
+            }
+            boolean sent;
+            try {
+                sent = transport.offer(next, options.livenessCheck());
+            } catch (InterruptedException | RuntimeException e) {
+                lost = true; // the server or its channel is gone (or this client closed it): nothing to cancel there
+                continue;
+            }
+            if (sent) {
+                synchronized (cancels) {
+                    cancels.poll();
+                }
+            } else {
+                lost = !transport.serverAlive(serverToken)
+                        || isRemote() && System.nanoTime() - Math.max(heardAt, since) > Timeouts.nanos(options.peerTimeout());
+            }
+        }
     }
 
     /** Sends a frame if there is room now; drops it otherwise, or if the server is gone or this client closed (best effort). */
@@ -649,13 +721,13 @@ public final class RpcClient<T> implements AutoCloseable {
         offerNow(frame);
     }
 
-    /** Sends a frame if there is room now; drops it otherwise (best effort). */
-    private void offerNow(byte[] frame) {
+    /** Sends a frame if there is room now; drops it otherwise (best effort); whether it was sent. */
+    private boolean offerNow(byte[] frame) {
         boolean interrupted = Thread.interrupted();
         try {
-            transport.offer(frame, Duration.ZERO);
+            return transport.offer(frame, Duration.ZERO);
         } catch (InterruptedException | RuntimeException e) {
-            // dropped
+            return false; // dropped
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
@@ -739,6 +811,7 @@ public final class RpcClient<T> implements AutoCloseable {
                 continue;
             }
             lastHeard = System.nanoTime();
+            heardAt = lastHeard;
             RpcFrame frame;
             try {
                 frame = RpcFrame.decode(message);

@@ -77,13 +77,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * by default) are in progress at once, and at most {@link Builder#maxCallsPerConnection}
  * ({@value #DEFAULT_MAX_CALLS_PER_CONNECTION}) of one TCP connection or of one client through the
  * mailbox. Calls beyond {@code maxCalls} wait at the server for a slot, in order, up to the request
- * mailbox's capacity in bytes (of all clients, one call always); the server goes on reading behind
+ * mailbox's capacity in bytes (of all clients, one call always; and the calls set aside whose turn came); the server goes on reading behind
  * them (so a CANCEL of a waiting call drops it unrun), and beyond that it takes no further request
  * from the mailbox, or reads nothing more from that connection, until a call ends: clients that send
  * calls faster than they end are slowed (their requests wait in the mailbox or the socket buffers),
- * and the server's threads and memory stay bounded. The mailbox is shared, so a mailbox client's calls beyond its own bound are set
- * aside at the server (up to the request mailbox's capacity in bytes) and start as its calls end,
- * while the server goes on taking other clients' requests. A call's reply that finds no room in its
+ * and the server's threads and memory stay bounded. A client's calls beyond its own bound (through
+ * the mailbox, which is shared, or over a connection) are set aside at the server (up to the request
+ * mailbox's capacity in bytes) and start as its calls end, while the server goes on taking other
+ * clients' requests and that client's CANCELs. A call's deadline runs from when the server takes it:
+ * one that has not started when it passes is dropped unrun. A call's reply that finds no room in its
  * client's reply mailbox (the client is stopped, or does not read) waits at the server, in order, and
  * holds no thread and no slot of {@code maxCalls}; a client whose replies found no room for {@link
  * Builder#replyTimeout} ({@link #DEFAULT_REPLY_TIMEOUT}, 10 s) is forgotten. A call that calls
@@ -198,14 +200,19 @@ public final class RpcServer<T> implements AutoCloseable {
      * Calls that have their client's turn (a mailbox client's, or their connection's slot) and wait for
      * a slot of {@link #callSlots}, in the order taken; guarded by itself. The leader, and a connection's
      * reader, take further requests while they hold less than {@link #maxAwaitingSlotBytes}, so that a
-     * CANCEL (or BYE) behind a waiting call is read and drops it unrun; {@link #feed} starts them as
-     * slots free.
+     * CANCEL (or BYE) behind a waiting call is read and drops it unrun; a call that ends hands its slot
+     * to the first of them ({@link #releaseSlot}). While one waits, no slot is free (but for a moment).
      */
     private final ArrayDeque<AwaitingSlot> awaitingSlot = new ArrayDeque<>();
     /** What the calls of {@link #awaitingSlot} count for ({@link ClientBacklog#size}); guarded by {@link #awaitingSlot}. */
     private long awaitingSlotBytes;
-    /** Whether a {@link #feed} runs (true whenever {@link #awaitingSlot} is not empty); guarded by {@link #awaitingSlot}. */
-    private boolean feeding;
+    /**
+     * Calls handed a slot ({@link #handOff}) whose thread could not be started (the process's thread limit),
+     * waiting for the deadline timer to try again; guarded by itself.
+     */
+    private final ArrayDeque<Runnable> deferred = new ArrayDeque<>();
+    /** Whether a retry of {@link #deferred} is scheduled; guarded by {@link #deferred}. */
+    private boolean retrying;
     /** The most {@link #awaitingSlot} holds before the leader or a reader waits: the request mailbox's capacity (one call always). */
     private final long maxAwaitingSlotBytes;
     /** Calls cancelled (a CANCEL, or their deadline) before they started, and so never run: for tests. */
@@ -235,6 +242,8 @@ public final class RpcServer<T> implements AutoCloseable {
         private boolean cancelled;
         /** Interrupted by {@link #close()}: whatever the call made of it is not its answer. */
         private boolean closing;
+        /** The call's deadline at the server, from when the server took it; cancelled when the call ends. */
+        private ScheduledFuture<?> deadline;
 
         RunningCall(Thread thread) {
             this.thread = thread;
@@ -285,12 +294,28 @@ public final class RpcServer<T> implements AutoCloseable {
             return cancelled;
         }
 
+        /** Its deadline (cancelled at once if the call has ended meanwhile). */
+        synchronized void deadline(ScheduledFuture<?> timer) {
+            deadline = timer;
+            if (ended) {
+                timer.cancel(false);
+            }
+        }
+
+        /** The call has ended (ran, or was dropped unrun): its deadline is removed from the timer's queue. */
+        synchronized void dropDeadline() {
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
+        }
+
         /**
          * Ends the call: no interrupt reaches its thread after this. Returns whether {@link #close()}
          * interrupted it first: then what it returned is the close's doing, and its caller is told CLOSING.
          */
         synchronized boolean end() {
             ended = true;
+            dropDeadline();
             return closing;
         }
     }
@@ -304,33 +329,38 @@ public final class RpcServer<T> implements AutoCloseable {
         /** Whose limit {@link #maxReply} is, with its value: what a result too large is told it exceeds. */
         final String maxReplyText;
         final Map<Long, RunningCall> running = new ConcurrentHashMap<>();
-        /** Over a connection, its calls' slots ({@link Builder#maxCallsPerConnection}); null through mailboxes. */
-        final Semaphore slots;
-        /** Through mailboxes, its calls in progress, set aside and with replies waiting for room; null over a connection. */
+        /**
+         * Its calls in progress ({@link Builder#maxCallsPerConnection}) and set aside beyond them, and, through
+         * mailboxes, its replies waiting for room.
+         */
         final ClientBacklog backlog;
 
-        Client(long id, Replies replies, int maxReply, String maxReplyText, Semaphore slots, ClientBacklog backlog) {
+        Client(long id, Replies replies, int maxReply, String maxReplyText, ClientBacklog backlog) {
             this.id = id;
             this.replies = replies;
             this.maxReply = maxReply;
             this.maxReplyText = maxReplyText;
-            this.slots = slots;
             this.backlog = backlog;
         }
     }
 
     /**
-     * A call waiting in {@link #awaitingSlot}; {@code own} gives back its connection's slot (over TCP;
-     * null for a mailbox client, whose bound its {@link ClientBacklog} keeps).
+     * A call waiting in {@link #awaitingSlot}; {@code own} ends its place in its connection's bound (over
+     * TCP; null for a mailbox client, whose reply's placing ends it): {@link #own(Client)}.
      */
     private record AwaitingSlot(Client client, RpcFrame.Call call, Runnable own) {
-        /** What gives back its slots once it has one of {@code shared} too. */
-        Runnable release(Semaphore shared) {
-            return own == null ? shared::release : () -> {
-                shared.release();
-                own.run();
-            };
+        /** What gives back its slots once it has one of {@code maxCalls} too ({@code shared} gives that back). */
+        Runnable release(Runnable shared) {
+            return both(shared, own);
         }
+    }
+
+    /** Runs {@code first}, then {@code then} if not null. */
+    private static Runnable both(Runnable first, Runnable then) {
+        return then == null ? first : () -> {
+            first.run();
+            then.run();
+        };
     }
 
     private RpcServer(String name, Class<T> api, T implementation, MailboxOptions options, int maxCalls,
@@ -479,7 +509,8 @@ public final class RpcServer<T> implements AutoCloseable {
          * (see {@link #replyTimeout}): such a reply holds no slot and no thread. With
          * that many in progress further calls wait at the server for a slot, in the order taken, holding
          * no thread, up to the request mailbox's capacity in bytes ({@link #mailboxOptions}; of all
-         * clients, through the mailbox and over TCP; one call always): the server reads on behind them, so
+         * clients, through the mailbox and over TCP; one call always; and the calls clients had set aside
+         * whose turn came, counted in their set-aside bytes already): the server reads on behind them, so
          * that a CANCEL (or the caller's timeout, which sends one) of a waiting call drops it unrun, and a
          * BYE or PING is answered. Beyond that it takes no further request from its mailbox, and reads no
          * further frame from a connection that has a call to start, until a call ends: the requests wait
@@ -487,8 +518,11 @@ public final class RpcServer<T> implements AutoCloseable {
          * so a client that sends calls faster than they end is slowed, and the server's threads and memory
          * stay bounded (at most this many calls' threads, and their arguments and that capacity more).
          * Frames that come behind a call the server cannot take on the same channel (HELLO, CANCEL and
-         * BYE through the mailbox; anything on that connection) wait with it; deadlines the calls carry
-         * run at the server from when a call starts. A call that calls this server
+         * BYE through the mailbox; anything on that connection) wait with it: a client keeps a CANCEL
+         * that finds no room and sends it as room appears, and it drops its call if the call still waits
+         * then (calls that get a slot before it start, and are interrupted when it comes). Deadlines the
+         * calls carry run at the server from when it takes a call: a call still waiting when its
+         * caller's timeout has passed is dropped unrun, CANCEL or not. A call that calls this server
          * again (directly, or through another server that calls back) waits for a free slot like any other:
          * if every slot is held by such calls, they wait for ever (until their timeouts), so keep nested
          * calls well below the bound.
@@ -506,8 +540,10 @@ public final class RpcServer<T> implements AutoCloseable {
         /**
          * The most calls of one TCP (or Unix-domain) connection, or of one client through the mailbox, in
          * progress at once ({@value RpcServer#DEFAULT_MAX_CALLS_PER_CONNECTION} unless given), within
-         * {@link #maxCalls}: so that one peer cannot take every slot. With that many in progress the
-         * server reads nothing more from that connection until one of them ends; meanwhile it sends the
+         * {@link #maxCalls}: so that one peer cannot take every slot. A connection's further calls are set
+         * aside as a mailbox client's are (below), and its reader reads on (a CANCEL of any of its waiting
+         * calls drops it unrun); only with the request mailbox's capacity in bytes set aside does it
+         * read nothing more from that connection until one of its calls ends; meanwhile it sends the
          * client a PONG every 100 ms, so that a client whose PINGs wait unread behind its call does not
          * take the server for lost. A mailbox client's call counts from when the server takes it until
          * its reply is in the client's reply mailbox (a reply waiting at the server for room there still
@@ -517,10 +553,7 @@ public final class RpcServer<T> implements AutoCloseable {
          * of the client's calls ends; only a client with that much set aside makes the server wait for
          * one of its calls to end (or for it to be forgotten: see {@link #replyTimeout}) before it takes
          * further requests. A CANCEL (or the caller's timeout) of a call set aside, or waiting for a slot
-         * of {@link #maxCalls}, drops it unrun. With that many calls of a connection in progress its
-         * reader waits for one to end, reading nothing behind: a CANCEL of the call it holds is read once
-         * that call has its connection's slot (it is then dropped if it still waits for a slot of {@link
-         * #maxCalls}, else interrupted).
+         * of {@link #maxCalls}, drops it unrun.
          *
          * @throws IllegalArgumentException if {@code calls} is below 1
          */
@@ -765,17 +798,17 @@ public final class RpcServer<T> implements AutoCloseable {
                 if (client == null) {
                     return null; // said BYE, was found dead, or never said HELLO to this server
                 }
-                RunningCall waiting = new RunningCall(null);
-                client.running.put(call.callId(), waiting); // from now on its CANCEL finds it, started or not
-                if (!takeTurn(client, call)) {
+                RunningCall waiting = taken(client, call); // from now on its CANCEL and its deadline find it
+                if (!takeTurn(client, call, null)) {
                     return null; // set aside: it starts when one of its client's calls ends
                 }
                 if (!clients.containsKey(client.id)) {
                     client.running.remove(call.callId(), waiting); // forgotten meanwhile
+                    waiting.end();
                     return null;
                 }
                 if (slotNow()) {
-                    return admit(client, call, Thread.currentThread(), callSlots::release);
+                    return admit(client, call, Thread.currentThread(), this::releaseSlot);
                 }
                 // every slot taken: it waits for one, and the leader takes further requests (its CANCEL, say)
                 // while the calls waiting hold less than the request mailbox's capacity (back-pressure beyond)
@@ -788,13 +821,36 @@ public final class RpcServer<T> implements AutoCloseable {
     }
 
     /**
-     * As the leader: gives a mailbox client's CALL its turn: true if it is in progress now (for the
-     * leader to start), false if it was set aside (it starts when one of the client's calls ends) or
-     * the client is gone. Only when the client has as much set aside as it may does the leader wait,
-     * for one of the client's calls to end, or for the client to be forgotten (which a client whose
-     * replies find no room is within {@link Builder#replyTimeout}).
+     * Registers a call the server has just taken (from the request mailbox, or read from its
+     * connection) in its client's running calls, so that its CANCEL finds it whether it runs, waits
+     * for a slot or is set aside, and starts its deadline: the timeout it carries runs from now, so
+     * that a call whose caller's timeout has passed before it could start is dropped unrun even if the
+     * caller's CANCEL never arrives (it may find no room in a full request mailbox).
      */
-    private boolean takeTurn(Client client, RpcFrame.Call call) {
+    private RunningCall taken(Client client, RpcFrame.Call call) {
+        RunningCall taken = new RunningCall(null); // its thread is bound when the work starts
+        client.running.put(call.callId(), taken);
+        if (call.timeoutMillis() != 0) {
+            try {
+                taken.deadline(deadlines.schedule(() -> cancel(client, call.callId()), call.timeoutMillis(),
+                        TimeUnit.MILLISECONDS));
+            } catch (RejectedExecutionException closing) {
+                // close() shut the timer down: the call is answered CLOSING
+            }
+        }
+        return taken;
+    }
+
+    /**
+     * As the leader, or a connection's reader: gives a client's CALL its turn: true if it is in
+     * progress now (for the caller to start), false if it was set aside (it starts when one of the
+     * client's calls ends) or the client is gone. Only when the client has as much set aside as it may
+     * does the taker wait, for one of the client's calls to end, or for the client to be forgotten
+     * (which a mailbox client whose replies find no room is within {@link Builder#replyTimeout}),
+     * running {@code whileWaiting} (if any) every {@value #SLOT_WAIT_SLICE_MILLIS} ms meanwhile.
+     */
+    private boolean takeTurn(Client client, RpcFrame.Call call, Runnable whileWaiting) {
+        long lastRun = System.nanoTime();
         while (true) {
             switch (client.backlog.take(call)) {
                 case RUN -> {
@@ -812,28 +868,48 @@ public final class RpcServer<T> implements AutoCloseable {
                     } catch (InterruptedException e) {
                         // a late cancellation of this thread's last call: lead() clears it
                     }
+                    if (whileWaiting != null
+                            && System.nanoTime() - lastRun >= TimeUnit.MILLISECONDS.toNanos(SLOT_WAIT_SLICE_MILLIS)) {
+                        whileWaiting.run();
+                        lastRun = System.nanoTime();
+                    }
                 }
             }
         }
     }
 
     /**
-     * Starts a mailbox client's call that was set aside and whose turn has come ({@code call} null:
-     * none), on a platform thread of the pool, now if a slot is free and no call waits for one, else
-     * once {@link #feed} gives it one. Never waits.
+     * Starts a client's call that was set aside and whose turn has come ({@code call} null: none), on
+     * a platform thread of the pool ({@link #handOff}), now if a slot is free and no call waits for
+     * one, else once a call that ends hands it its slot. Never waits.
      */
     private void startSetAside(Client client, RpcFrame.Call call) {
-        if (call == null || !clients.containsKey(client.id)) {
-            return; // none, or the client was forgotten
-        }
-        if (slotNow()) {
-            Runnable work = admit(client, call, null, callSlots::release);
-            if (work != null) {
-                runPooled(work);
+        while (call != null && clients.containsKey(client.id)) { // else none, or the client was forgotten
+            Runnable own = own(client);
+            if (!slotNow()) {
+                queueForSlot(client, call, own, null);
+                return;
             }
-        } else {
-            queueForSlot(client, call, null, null);
+            Runnable work = admitHolding(client, call, null, both(this::releaseSlot, own));
+            if (work != null) {
+                handOff(work);
+                return;
+            }
+            releaseSlot(); // nothing to run (closing, no such method: answered)
+            if (own == null) {
+                return; // a mailbox client's answer ended it there, and started its next call set aside
+            }
+            call = client.backlog.placed(); // over TCP: its next call set aside, without recursion
         }
+    }
+
+    /**
+     * What ends a call's place in its client's bound ({@link Builder#maxCallsPerConnection}) once its
+     * reply has been sent, starting the client's next call set aside: over a connection; null through
+     * mailboxes, where the reply's placing in the reply mailbox does it ({@link #answer}).
+     */
+    private Runnable own(Client client) {
+        return client.replies instanceof Replies.ToMailbox ? null : () -> startSetAside(client, client.backlog.placed());
     }
 
     /** Takes a slot of {@link #callSlots} if one is free now and no mailbox call waits for one (none overtakes them). */
@@ -842,30 +918,37 @@ public final class RpcServer<T> implements AutoCloseable {
             try {
                 return awaitingSlot.isEmpty() && callSlots.tryAcquire(0, TimeUnit.NANOSECONDS); // fair, unlike tryAcquire()
             } catch (InterruptedException e) {
-                return false; // a late cancellation of this thread's last call: the call waits for the feed instead
+                return false; // a late cancellation of this thread's last call: the call waits for a slot handed on instead
             }
         }
     }
 
     /**
-     * A call that has its client's turn waits for a slot, behind those already waiting, and a {@link
-     * #feed} is started if none runs. The leader and a connection's reader ({@code whileWaiting} not
+     * A call that has its client's turn waits for a slot, behind those already waiting, until a call
+     * that ends hands it its slot ({@link #releaseSlot}). The leader and a connection's reader ({@code whileWaiting} not
      * null) first wait while the waiting calls hold {@link #maxAwaitingSlotBytes} (one always fits), so
      * that they take no further request then (back-pressure), running {@code whileWaiting} every
      * {@value #SLOT_WAIT_SLICE_MILLIS} ms (a reader's PONG); a set-aside call whose turn came is added at
-     * once (it was taken already, and counted in its client's bound). {@code own}: as {@link AwaitingSlot}'s.
+     * once (it was taken already, and counted in its client's set-aside bytes: so the waiting calls may
+     * hold more than that bound by such calls). {@code own}: as {@link AwaitingSlot}'s. Once the server
+     * closes, the call is answered CLOSING instead.
      */
     private void queueForSlot(Client client, RpcFrame.Call call, Runnable own, Runnable whileWaiting) {
         long size = ClientBacklog.size(call);
-        boolean start;
+        boolean free;
+        boolean refused = false;
         while (true) {
             synchronized (awaitingSlot) {
-                if (whileWaiting == null || closed || awaitingSlot.isEmpty()
+                if (closed) { // close() has emptied the queue, or does so after this (it sets closed first)
+                    free = false;
+                    refused = true;
+                    break;
+                }
+                if (whileWaiting == null || awaitingSlot.isEmpty()
                         || awaitingSlotBytes + size <= maxAwaitingSlotBytes) {
                     awaitingSlot.add(new AwaitingSlot(client, call, own));
                     awaitingSlotBytes += size;
-                    start = !feeding;
-                    feeding = true;
+                    free = callSlots.tryAcquire(); // a call ended since slotNow(): its slot goes to the first waiting
                     break;
                 }
                 try {
@@ -876,8 +959,15 @@ public final class RpcServer<T> implements AutoCloseable {
             }
             whileWaiting.run(); // not under the lock: a PONG may wait for room in the socket
         }
-        if (start) {
-            runPooled(this::feed);
+        if (refused) {
+            ended(client.running.remove(call.callId()));
+            fail(client, call.callId(), RpcFrame.FailureCode.CLOSING, RpcServerLostException.class.getName(),
+                    "'" + name + "' is closing");
+            release(own);
+            return;
+        }
+        if (free) {
+            releaseSlot();
         }
     }
 
@@ -894,48 +984,31 @@ public final class RpcServer<T> implements AutoCloseable {
     }
 
     /**
-     * Gives the mailbox calls waiting for a slot their slots, in order, as calls end, and starts each
-     * on a platform thread of the pool; ends when none waits, or when the server closes (the waiting
-     * calls are dropped: their clients are told CLOSING). One runs at a time.
+     * Gives back a slot of {@link Builder#maxCalls} (a call ended, or did not start): to the first call
+     * waiting for one, which starts on a platform thread of the pool ({@link #handOff}), else to the free
+     * slots. Never waits, and never runs a call on the calling thread (the leader, or a connection's
+     * reader, may call it).
      */
-    private void feed() {
+    private void releaseSlot() {
         while (true) {
-            synchronized (awaitingSlot) {
-                if (awaitingSlot.isEmpty() || closed) {
-                    awaitingSlot.forEach(dropped -> release(dropped.own()));
-                    awaitingSlot.clear();
-                    awaitingSlotBytes = 0;
-                    awaitingSlot.notifyAll();
-                    feeding = false;
-                    return;
-                }
-            }
-            try {
-                if (!callSlots.tryAcquire(SLOT_WAIT_SLICE_MILLIS, TimeUnit.MILLISECONDS)) {
-                    continue; // still none: see whether the calls still wait, or the server closes
-                }
-            } catch (InterruptedException e) {
-                continue;
-            }
             AwaitingSlot next;
             synchronized (awaitingSlot) {
                 next = awaitingSlot.poll();
-                if (next != null) {
-                    awaitingSlotBytes -= ClientBacklog.size(next.call());
-                    awaitingSlot.notifyAll(); // room for the leader
+                if (next == null) {
+                    callSlots.release();
+                    return;
+                }
+                awaitingSlotBytes -= ClientBacklog.size(next.call());
+                awaitingSlot.notifyAll(); // room for the leader or a reader
+            }
+            if (clients.containsKey(next.client().id)) {
+                Runnable work = admitHolding(next.client(), next.call(), null, next.release(this::releaseSlot));
+                if (work != null) {
+                    handOff(work);
+                    return;
                 }
             }
-            if (next == null || !clients.containsKey(next.client().id)) {
-                callSlots.release(); // cancelled or forgotten meanwhile
-                if (next != null) {
-                    release(next.own());
-                }
-                continue;
-            }
-            Runnable work = admit(next.client(), next.call(), null, next.release(callSlots));
-            if (work != null) {
-                runPooled(work);
-            }
+            release(next.own()); // forgotten, or nothing to run (answered): the slot goes to the next
         }
     }
 
@@ -963,7 +1036,90 @@ public final class RpcServer<T> implements AutoCloseable {
     }
 
     /**
-     * Runs {@code task} on a platform thread of {@link #callThreads}; on a thread of its own if the
+     * Runs a call that has its slots on a platform thread of {@link #callThreads}, for a thread other
+     * than the one that took it (a call that ended, handing on its slot; a CANCEL giving a client's
+     * place to its next call set aside): as {@link #runPooled}, but never on the calling thread, which
+     * may be the leader or a connection's reader, and must not be held by other clients' calls. If no
+     * thread can be started (the process's thread limit) the call waits, holding its slots (its CANCEL
+     * still drops it unrun), and the deadline timer tries again every {@value #SLOT_WAIT_SLICE_MILLIS}
+     * ms, on the pool or else on a thread of its own, until one starts.
+     */
+    private void handOff(Runnable work) {
+        Runnable clearing = () -> {
+            try {
+                work.run();
+            } finally {
+                Thread.interrupted();
+            }
+        };
+        try {
+            callThreads.execute(clearing);
+        } catch (RejectedExecutionException closing) {
+            startOwnThread(clearing); // as runPooled
+        } catch (OutOfMemoryError noThread) {
+            Log.LOGGER.log(System.Logger.Level.WARNING, "RPC server '" + name + "' cannot start a thread for a call ("
+                    + noThread + "): it starts once a thread can be started");
+            defer(clearing);
+        }
+    }
+
+    /** Starts {@code task} on a platform thread of its own; an {@link OutOfMemoryError} if none can start. */
+    private void startOwnThread(Runnable task) {
+        Thread.ofPlatform().daemon().name("jipc-rpc-calls-" + name).start(task);
+    }
+
+    /** Keeps a call whose thread could not be started for {@link #retryDeferred}, scheduling it if need be. */
+    private void defer(Runnable task) {
+        synchronized (deferred) {
+            deferred.add(task);
+            if (retrying) {
+                return;
+            }
+            retrying = true;
+        }
+        scheduleRetry();
+    }
+
+    private void scheduleRetry() {
+        try {
+            deadlines.schedule(this::retryDeferred, SLOT_WAIT_SLICE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closing) {
+            synchronized (deferred) { // close() shut the timer down: the calls were answered CLOSING
+                deferred.clear();
+                retrying = false;
+            }
+        }
+    }
+
+    /** On the deadline timer: starts the calls {@link #defer} kept, in order, while threads can be started. */
+    private void retryDeferred() {
+        while (true) {
+            Runnable next;
+            synchronized (deferred) {
+                next = deferred.peek();
+                if (next == null) {
+                    retrying = false;
+                    return;
+                }
+            }
+            try {
+                try {
+                    callThreads.execute(next);
+                } catch (OutOfMemoryError | RejectedExecutionException noPoolThread) {
+                    startOwnThread(next);
+                }
+            } catch (OutOfMemoryError stillNone) {
+                scheduleRetry();
+                return;
+            }
+            synchronized (deferred) {
+                deferred.poll();
+            }
+        }
+    }
+
+    /**
+     * Runs {@code task}, a call just taken by the calling thread, on a platform thread of {@link #callThreads}; on a thread of its own if the
      * pool is shut down (a call admitted as {@link #close()} began must still end, answered and counted);
      * on the calling thread if no thread can be started (the process's thread limit: the task holds a
      * connection's and the server's call slots, which it gives back only when it runs).
@@ -1038,7 +1194,7 @@ public final class RpcServer<T> implements AutoCloseable {
                 return;
             }
             client = welcome(hello, new Replies.ToConnection(connection), connection.options().maxFrameSize(),
-                    new Semaphore(maxCallsPerConnection), null);
+                    new ClientBacklog(maxCallsPerConnection, maxAwaitingSlotBytes));
             if (client == null) {
                 return;
             }
@@ -1072,7 +1228,7 @@ public final class RpcServer<T> implements AutoCloseable {
         } catch (RuntimeException e) {
             return; // no such mailbox (the client is gone) or not a valid name: nobody to answer
         }
-        welcome(hello, new Replies.ToMailbox(mailbox, hello.clientToken(), replyTimeout), requests.maxMessageSize(), null,
+        welcome(hello, new Replies.ToMailbox(mailbox, hello.clientToken(), replyTimeout), requests.maxMessageSize(),
                 new ClientBacklog(maxCallsPerConnection, requests.capacityBytes()));
         if (sweeping.compareAndSet(false, true)) {
             startSweeping();
@@ -1102,17 +1258,16 @@ public final class RpcServer<T> implements AutoCloseable {
     /**
      * Answers a HELLO on {@code replies}: WELCOME, which tells the client the largest call it may
      * send ({@code maxRequest}, the limit of the channel it arrived on), or REFUSED for another
-     * interface; returns the new client or null. {@code slots}: a connection's own bound on its calls;
-     * {@code backlog}: a mailbox client's.
+     * interface; returns the new client or null. {@code backlog}: the client's own bound on its calls.
      */
-    private Client welcome(RpcFrame.Hello hello, Replies replies, int maxRequest, Semaphore slots, ClientBacklog backlog) {
+    private Client welcome(RpcFrame.Hello hello, Replies replies, int maxRequest, ClientBacklog backlog) {
         if (!hello.api().equals(api.getName())) {
             refuse(hello, replies, "'" + name + "' serves " + api.getName() + ", not " + hello.api());
             replies.close();
             return null;
         }
         Client client = new Client(nextClientId.getAndIncrement(), replies, replyLimit(hello, replies),
-                replyLimitText(replies, hello.maxReplyFrame()), slots, backlog);
+                replyLimitText(replies, hello.maxReplyFrame()), backlog);
         clients.put(client.id, client);
         if (!replies.send(RpcFrame.encode(new RpcFrame.Welcome(client.id, self, maxRequest)))) {
             forget(client);
@@ -1187,21 +1342,25 @@ public final class RpcServer<T> implements AutoCloseable {
     }
 
     /**
-     * Runs a call of a connection's client on a platform thread of the pool (a CPU-bound call on a
-     * virtual thread would hold a carrier, and enough of them would starve the connections' readers),
-     * once the connection and the server have a free slot for it; until then the connection is not
-     * read (back-pressure), and the client gets a PONG every {@value #SLOT_WAIT_SLICE_MILLIS} ms.
+     * As a connection's reader: takes a call of its client. It runs on a platform thread of the pool (a
+     * CPU-bound call on a virtual thread would hold a carrier, and enough of them would starve the
+     * connections' readers) once it has its connection's slot and one of the server's. Beyond its
+     * connection's slots it is set aside (it starts when one of the connection's calls ends), and
+     * beyond the server's it waits for a slot, while the reader reads on (CANCEL, PING, BYE, more
+     * calls): only when the connection has the request mailbox's capacity of calls set aside, or the
+     * calls waiting for a slot hold that much, does the reader stop reading (back-pressure), and the
+     * client gets a PONG every {@value #SLOT_WAIT_SLICE_MILLIS} ms meanwhile.
      */
     private void startOnThread(Client client, RpcFrame.Call call) {
         Runnable keepAlive = () -> send(client, RpcFrame.encode(new RpcFrame.Pong(0)));
-        Runnable own = awaitSlot(client, client.slots, keepAlive);
-        if (own == null) {
-            return; // the client is gone
+        RunningCall waiting = taken(client, call); // from now on its CANCEL and its deadline find it
+        if (!takeTurn(client, call, keepAlive)) {
+            return; // set aside (it starts when one of its connection's calls ends), or the client is gone
         }
-        RunningCall waiting = new RunningCall(null); // its thread is bound when the work starts
-        client.running.put(call.callId(), waiting); // from now on its CANCEL finds it, started or not
+        Runnable own = own(client);
         if (!clients.containsKey(client.id)) {
             client.running.remove(call.callId(), waiting); // forgotten meanwhile
+            waiting.end();
             own.run();
             return;
         }
@@ -1211,45 +1370,9 @@ public final class RpcServer<T> implements AutoCloseable {
             queueForSlot(client, call, own, keepAlive);
             return;
         }
-        Runnable work = admit(client, call, null, () -> {
-            callSlots.release();
-            own.run();
-        });
+        Runnable work = admit(client, call, null, both(this::releaseSlot, own));
         if (work != null) {
             runPooled(work);
-        }
-    }
-
-    /**
-     * Waits for a permit of {@code slots} for a call of {@code client}, running {@code whileWaiting}
-     * every {@value #SLOT_WAIT_SLICE_MILLIS} ms; returns what gives it back, a no-op if the server
-     * closes meanwhile (the call is then answered CLOSING), or null if the client was forgotten.
-     * Interrupts do not end the wait (the status is kept).
-     */
-    private Runnable awaitSlot(Client client, Semaphore slots, Runnable whileWaiting) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                if (closed) {
-                    return () -> { };
-                }
-                if (!clients.containsKey(client.id)) {
-                    return null;
-                }
-                try {
-                    if (slots.tryAcquire(SLOT_WAIT_SLICE_MILLIS, TimeUnit.MILLISECONDS)) {
-                        return slots::release;
-                    }
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    continue;
-                }
-                whileWaiting.run();
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 
@@ -1269,35 +1392,37 @@ public final class RpcServer<T> implements AutoCloseable {
 
     private Runnable admitHolding(Client client, RpcFrame.Call call, Thread runner, Runnable release) {
         if (closed) {
-            client.running.remove(call.callId());
+            ended(client.running.remove(call.callId()));
             fail(client, call.callId(), RpcFrame.FailureCode.CLOSING, RpcServerLostException.class.getName(),
                     "'" + name + "' is closing");
             return null;
         }
         Method method = methods.get(call.method());
         if (method == null) {
-            client.running.remove(call.callId());
+            ended(client.running.remove(call.callId()));
             fail(client, call.callId(), RpcFrame.FailureCode.NO_SUCH_METHOD, RpcProtocolException.class.getName(),
                     "'" + name + "' (" + api.getName() + ") has no method " + call.method());
             return null;
         }
-        // a mailbox call is registered since the leader took it (a CANCEL meanwhile marked it: it does not run)
+        // registered, with its deadline, since the server took it (a CANCEL meanwhile marked it: it does not run)
         RunningCall running = client.running.computeIfAbsent(call.callId(), id -> new RunningCall(runner));
         synchronized (callsLock) {
             runningCalls++;
         }
-        ScheduledFuture<?> deadline = call.timeoutMillis() == 0 ? null
-                : deadlines.schedule(() -> cancel(client, call.callId()), call.timeoutMillis(), TimeUnit.MILLISECONDS);
         return () -> {
             try {
-                run(client, call, method, running);
+                run(client, call, method, running); // its end removes its deadline from the timer's queue
             } finally {
-                if (deadline != null) {
-                    deadline.cancel(false); // and removed from the queue: calls that end in time leave nothing
-                }
                 release.run();
             }
         };
+    }
+
+    /** Ends a call that never ran ({@code call} null: none): its deadline is removed. */
+    private static void ended(RunningCall call) {
+        if (call != null) {
+            call.end();
+        }
     }
 
     private void run(Client client, RpcFrame.Call call, Method method, RunningCall running) {
@@ -1377,14 +1502,16 @@ public final class RpcServer<T> implements AutoCloseable {
             return;
         }
         call.interrupt(true); // marks it cancelled: if it has not started, it never does (RunningCall.runOn)
-        if (client.backlog != null && client.backlog.discard(callId)) {
+        if (client.backlog.discard(callId)) {
             client.running.remove(callId, call); // set aside: it was not in progress, nothing else to give back
+            call.end();
             droppedUnrun.incrementAndGet();
             return;
         }
         AwaitingSlot waiting = unqueue(client, callId);
         if (waiting != null) {
             client.running.remove(callId, call);
+            call.end();
             droppedUnrun.incrementAndGet();
             release(waiting.own());
             // in progress for a mailbox client's bound: its (unread) answer ends it there, and starts the next set aside
@@ -1517,10 +1644,8 @@ public final class RpcServer<T> implements AutoCloseable {
         if (client == null || clients.remove(client.id) == null) {
             return;
         }
-        if (client.backlog != null) {
-            client.backlog.drop();
-        }
-        synchronized (awaitingSlot) { // its calls waiting for a slot are dropped (a connection's slots given back)
+        client.backlog.drop();
+        synchronized (awaitingSlot) { // its calls waiting for a slot are dropped (own: a no-op once dropped)
             for (Iterator<AwaitingSlot> it = awaitingSlot.iterator(); it.hasNext(); ) {
                 AwaitingSlot waiting = it.next();
                 if (waiting.client() == client) {
@@ -1531,7 +1656,10 @@ public final class RpcServer<T> implements AutoCloseable {
             }
             awaitingSlot.notifyAll();
         }
-        client.running.values().forEach(call -> call.interrupt(false));
+        client.running.values().forEach(call -> {
+            call.interrupt(false);
+            call.dropDeadline();
+        });
         if (!closed && !client.replies.notice(sessionEnded) // close() says CLOSING itself
                 && client.replies instanceof Replies.ToMailbox mailbox) {
             owedClosings.put(client.id, mailbox); // its mailbox was full: the sweep tells it when there is room
@@ -1562,6 +1690,14 @@ public final class RpcServer<T> implements AutoCloseable {
         }
         requests.destroy();
         requests.close(); // the leader's take ends, and each waiting worker's after it
+        ArrayDeque<AwaitingSlot> waiting;
+        synchronized (awaitingSlot) { // calls waiting for a slot never start: their clients are told CLOSING below
+            waiting = new ArrayDeque<>(awaitingSlot);
+            awaitingSlot.clear();
+            awaitingSlotBytes = 0;
+            awaitingSlot.notifyAll();
+        }
+        waiting.forEach(dropped -> release(dropped.own()));
         awaitRunningCalls(System.nanoTime() + CLOSE_GRACE.toNanos());
         StreamServer listener = tcp;
         byte[] closing = RpcFrame.encode(new RpcFrame.Closing("'" + name + "' closed"));

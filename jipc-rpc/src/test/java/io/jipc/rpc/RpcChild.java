@@ -66,7 +66,8 @@ public final class RpcChild {
             case "watch" -> watch(args[1], args[2], Duration.ofMillis(Long.parseLong(args[3])));
             case "hold" -> hold(java.net.URI.create(args[1]), args[2].equals("call"));
             case "spin" -> spin(args[1]);
-            case "cancel" -> cancelWaiting(args[1]);
+            case "cancel" -> cancelWaiting(args[1], args.length > 2 ? Integer.parseInt(args[2]) : -1,
+                    args.length > 3 ? Integer.parseInt(args[3]) : 0);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -83,8 +84,13 @@ public final class RpcChild {
         say("CLOSED");
     }
 
-    private static void cancelWaiting(String name) throws Exception {
-        RpcClient.Options timed = RpcClient.Options.defaults().withCallTimeout(Duration.ofMillis(500));
+    /**
+     * With {@code fillers} of 0 or more: the call with a timeout (of 3 s) is sent with the one cancelled,
+     * then that many calls of {@code pad} bytes (kept) before the cancel (after a line on stdin).
+     */
+    private static void cancelWaiting(String name, int fillers, int pad) throws Exception {
+        boolean fill = fillers >= 0;
+        RpcClient.Options timed = RpcClient.Options.defaults().withCallTimeout(Duration.ofMillis(fill ? 3000 : 500));
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         try (RpcClient<Bank> plain = connect(name, RpcClient.Options.defaults());
              RpcClient<Bank> quick = connect(name, timed)) {
@@ -96,16 +102,36 @@ public final class RpcChild {
                 bank.deposit("cancelled", cent);
                 return true;
             });
+            java.util.concurrent.CompletableFuture<Boolean> timedOut = null;
+            java.util.List<java.util.concurrent.CompletableFuture<byte[]>> filled = new java.util.ArrayList<>();
+            if (fill) {
+                Thread.sleep(200); // sent in this order (not a measure: the test checks what the server took)
+                timedOut = quick.async(bank -> {
+                    bank.deposit("timedout", cent);
+                    return true;
+                });
+            }
             say("SENT");
             in.readLine();
+            if (fill) {
+                for (int i = 0; i < fillers; i++) {
+                    filled.add(plain.async(bank -> bank.reverse(new byte[pad])));
+                }
+                say("FILLING");
+                in.readLine();
+            }
             cancelled.cancel(true);
             say("CANCELLED " + outcome(cancelled));
             String timeout;
-            try {
-                quick.stub().deposit("timedout", cent);
-                timeout = "returned";
-            } catch (RuntimeException e) {
-                timeout = e.getClass().getSimpleName();
+            if (fill) {
+                timeout = outcome(timedOut);
+            } else {
+                try {
+                    quick.stub().deposit("timedout", cent);
+                    timeout = "returned";
+                } catch (RuntimeException e) {
+                    timeout = e.getClass().getSimpleName();
+                }
             }
             say("TIMEOUT " + timeout);
             java.util.concurrent.CompletableFuture<Boolean> kept = plain.async(bank -> {
@@ -116,6 +142,11 @@ public final class RpcChild {
             say("HELD " + outcome(holder));
             say("KEPT " + outcome(kept));
             say("NEXT " + plain.stub().balance("kept"));
+            int returned = 0;
+            for (java.util.concurrent.CompletableFuture<byte[]> f : filled) {
+                returned += f.get().length == pad ? 1 : 0;
+            }
+            say("FILLED " + returned);
         }
     }
 

@@ -203,13 +203,59 @@ class RpcServerLimitsTest {
             await(() -> service.inside.get() == 1, "the holding call did not start");
             int before = refused.get();
             CompletableFuture<String> waiting = local.async(g -> g.echo("waited"));
-            await(() -> refused.get() > before, "the waiting call was not given to the pool");
+            // it waits holding no thread; the call that ends hands it the slot, and it is given to the pool then
+            await(() -> server.callsAwaitingSlot() == 1, "the call did not wait for the slot");
             service.gate.countDown();
             assertEquals(1, holding.get(WAIT.toSeconds(), TimeUnit.SECONDS));
             assertEquals("waited", waiting.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+            assertTrue(refused.get() > before, "the waiting call was not given to the pool");
             assertEquals("mailbox 1", local.stub().echo("mailbox 1"));
             assertEquals("mailbox 2", local.stub().echo("mailbox 2"));
             assertEquals("tcp 4", tcp.stub().echo("tcp 4"));
+        }
+    }
+
+    /**
+     * With no pool thread to be had (a factory that throws "unable to create native thread"), calls that
+     * wait for the only slot (through the mailbox and over TCP) do not hold the leader or a connection's
+     * reader while another call holds the slot: a new client is welcomed through the mailbox, a TCP caller
+     * whose call waits longer than its peer timeout is kept alive by PONGs, and all of them run once the slot
+     * frees. Until 2026-12-06 the task that handed slots to waiting calls ran on the leader when no thread
+     * could start, and held it until the queue emptied: the HELLO waited unread (connect timed out).
+     */
+    @Test
+    void callsWaitingForASlotWithoutPoolThreadsHoldNeitherTheLeaderNorAReader() throws Exception {
+        java.util.concurrent.ThreadFactory noThreads = task -> {
+            throw new OutOfMemoryError("unable to create native thread: possibly out of memory"
+                    + " or process/resource limits reached");
+        };
+        GatedService service = new GatedService();
+        RpcClient.Options bounded = RpcClient.Options.defaults().withCallTimeout(WAIT);
+        try (RpcServer<Gated> server = RpcServer.builder("nothreads2", Gated.class, service).maxCalls(1)
+                .callThreadFactory(noThreads).listen(new InetSocketAddress("127.0.0.1", 0)).start();
+             RpcClient<Gated> local = RpcClient.connect("nothreads2", Gated.class, bounded);
+             RpcClient<Gated> tcp = RpcClient.connect(uri(server), Gated.class, bounded
+                     .withLivenessCheck(Duration.ofMillis(20)).withPeerTimeout(Duration.ofMillis(300)))) {
+            CompletableFuture<Integer> holding = local.async(g -> g.hold(new byte[1]));
+            await(() -> service.inside.get() == 1, "the holding call did not start");
+            CompletableFuture<String> waiting = local.async(g -> g.echo("waited"));
+            await(() -> server.callsAwaitingSlot() == 1, "the mailbox call did not wait for the slot");
+            CompletableFuture<String> waitingTcp = tcp.async(g -> g.echo("waited over tcp"));
+            await(() -> server.callsAwaitingSlot() == 2, "the TCP call did not wait for the slot");
+            try (RpcClient<Gated> late = RpcClient.connect("nothreads2", Gated.class, RpcClient.Options.defaults()
+                    .withConnectTimeout(WAIT))) { // the leader reads the HELLO while the calls wait
+                assertEquals(2, server.callsAwaitingSlot(), "the calls wait while the slot is held");
+            } catch (RpcServerLostException e) {
+                throw new AssertionError("the leader took no HELLO while calls waited for the slot: " + e, e);
+            }
+            Thread.sleep(1000); // over three peer timeouts of the TCP caller (a wait, not a measure)
+            assertTrue(!waitingTcp.isDone(), () -> "the waiting TCP call ended: " + waitingTcp);
+            service.gate.countDown();
+            assertEquals(1, holding.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+            assertEquals("waited", waiting.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+            assertEquals("waited over tcp", waitingTcp.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+            assertEquals("mailbox 1", local.stub().echo("mailbox 1"));
+            assertEquals("tcp 1", tcp.stub().echo("tcp 1"));
         }
     }
 
