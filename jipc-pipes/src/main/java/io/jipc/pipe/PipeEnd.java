@@ -1,7 +1,10 @@
 package io.jipc.pipe;
 
 import io.jipc.ClosedException;
+import io.jipc.ErrnoException;
 import io.jipc.Selectable;
+import io.jipc.platform.Errno;
+import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
 import io.jipc.platform.Pipes;
 
@@ -38,12 +41,24 @@ public abstract sealed class PipeEnd implements AutoCloseable, Selectable permit
         }
     }
 
-    /** Checks that an inherited descriptor is a pipe or FIFO (and not negative: no {@code EBADF} from {@code fstat}). */
+    /**
+     * Checks that an inherited descriptor is a pipe or FIFO: not negative, open (a descriptor that is
+     * not, {@code EBADF} from {@code fstat}, is a bad argument too, as documented), and a FIFO.
+     */
     static int checkPipe(int fd) {
         if (fd < 0) {
             throw new IllegalArgumentException("descriptor must not be negative: " + fd);
         }
-        if (!Libc.fstat(fd, "fd " + fd).isFifo()) {
+        FileStatus status;
+        try {
+            status = Libc.fstat(fd, "fd " + fd);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.EBADF) {
+                throw new IllegalArgumentException("descriptor " + fd + " is not open (EBADF from fstat)", e);
+            }
+            throw e;
+        }
+        if (!status.isFifo()) {
             throw new IllegalArgumentException("descriptor " + fd + " is not a pipe or FIFO");
         }
         return fd;

@@ -82,7 +82,7 @@ public final class PipeReader extends PipeEnd {
      * since waits for its first writer, as with {@link Fifo#openReaderNow}. (Until 2026-12-05 the
      * reader of a FIFO adopted after its writers left never saw end of file.)
      *
-     * @throws IllegalArgumentException if {@code fd} is negative, not a pipe or FIFO, or not open for
+     * @throws IllegalArgumentException if {@code fd} is negative, not open, not a pipe or FIFO, or not open for
      *                                  reading
      */
     public static PipeReader adopt(int fd) {

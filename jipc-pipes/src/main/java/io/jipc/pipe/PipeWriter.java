@@ -75,7 +75,7 @@ public final class PipeWriter extends PipeEnd {
      * while the writer owns it, and {@link #close()} restores its flags; a JVM that dies first then
      * leaves it non-blocking.
      *
-     * @throws IllegalArgumentException if {@code fd} is negative, not a pipe or FIFO, or not open for
+     * @throws IllegalArgumentException if {@code fd} is negative, not open, not a pipe or FIFO, or not open for
      *                                  writing
      */
     public static PipeWriter adopt(int fd) {

@@ -94,6 +94,16 @@ class PipeArgumentsTest {
         assertTrue(e.getMessage().contains("-2"), e.getMessage());
     }
 
+    /** A descriptor that is not open is an IllegalArgumentException too, as documented (it was EBADF's ErrnoException). */
+    @Test
+    void aDescriptorThatIsNotOpenIsAnIllegalArgument() {
+        int unused = 1 << 20; // never open: descriptors stay below fs.nr_open, 1 << 20 by default
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PipeReader.adopt(unused));
+        assertTrue(e.getMessage().contains(unused + " is not open"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> PipeWriter.adopt(unused));
+        assertTrue(e.getMessage().contains(unused + " is not open"), e.getMessage());
+    }
+
     /**
      * A read into a read-only buffer is a ReadOnlyBufferException, as Mailbox.poll(ByteBuffer) and
      * StreamConnection.read throw (until 2026-12-05 IllegalArgumentException), and reads nothing.
