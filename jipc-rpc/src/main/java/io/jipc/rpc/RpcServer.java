@@ -1464,6 +1464,14 @@ public final class RpcServer<T> implements AutoCloseable {
                         "'" + name + "' closed while the call ran");
                 return;
             }
+            if (running.cancelled()) {
+                // its deadline passed at the server, or its caller cancelled it, and it was interrupted: what it
+                // returned may be what it made of the interrupt, not its result (its caller, whose own deadline
+                // passes about now, took it for one); a timed caller gets RpcTimeoutException for CANCELLED
+                fail(client, call.callId(), RpcFrame.FailureCode.CANCELLED, CancellationException.class.getName(),
+                        call.method() + " was cancelled while it ran (its deadline passed, or its caller cancelled it)");
+                return;
+            }
             byte[] value;
             try {
                 value = RpcFrame.encode(new RpcFrame.Result(call.callId(), marshaller.encodeValue(result)));
