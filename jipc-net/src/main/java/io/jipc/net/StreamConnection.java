@@ -44,7 +44,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * a frame that does not complete within {@code frameTimeout} of its first byte ends the connection
  * with {@link FrameTimeoutException}. A send that gives up before its first byte left (timed
  * {@code offer}) has sent nothing; a send or receive cut short after that closes the connection,
- * because the stream is no longer at a frame boundary.
+ * because the stream is no longer at a frame boundary. {@link #offerShielded} does not let an
+ * interrupt cut its frame short: it finishes the frame and sets the interrupt status again.
  *
  * <p><b>When the peer dies.</b> The kernel closes its end: a receiver sees end of stream
  * ({@link #take()} returns null) at a frame boundary, {@link PeerClosedException} mid-frame; a
@@ -367,6 +368,31 @@ public final class StreamConnection implements AutoCloseable, Selectable {
     }
 
     /**
+     * {@link #offer(byte[], Duration)} whose frame, once its first byte has left, is finished even if
+     * the thread is interrupted meanwhile: the interrupt is held until the frame is through (or ends
+     * with {@link FrameTimeoutException}, {@link PeerClosedException} or {@link ClosedException}, as
+     * a frame of {@code offer} does) and then set again, so the caller finds it after this call
+     * returns. A plain {@code offer} closes the connection on such an interrupt, since the stream is
+     * no longer at a frame boundary; this one keeps it usable. Until the first byte leaves it is
+     * that {@code offer}: an interrupted thread that must wait for room throws
+     * {@link InterruptedException} at once with its status cleared and nothing sent (a frame that
+     * finds room at once is sent). For a sender whose threads are interrupted to abandon their own
+     * work, while the connection is shared by others (an RPC client's calls, cancelled by an
+     * interrupt). Any thread may call it; it blocks as {@code offer} does: for room for the first
+     * byte at most {@code timeout}, then for the rest of the frame at most the frame timeout.
+     *
+     * @return whether the message was sent (false: nothing sent)
+     * @throws MessageTooLargeException if it is longer than {@code maxFrameSize} (nothing is sent)
+     * @throws PeerClosedException      if the peer has closed the connection
+     * @throws FrameTimeoutException    if the frame started but did not finish in time (connection closed)
+     * @throws InterruptedException     if interrupted before the first byte left (nothing sent)
+     */
+    public boolean offerShielded(byte[] message, Duration timeout) throws InterruptedException {
+        return transmit(true, ByteBuffer.wrap(message), deadlineOf(timeout), options.maxFrameSize(), Long.MAX_VALUE,
+                true);
+    }
+
+    /**
      * Sends a message if it can leave whole within {@code timeout}: false (nothing sent) if its
      * first byte could not leave in time; a frame that started but is not through by then (nor
      * within the frame timeout of its first byte, if that comes first) closes the connection with
@@ -455,9 +481,17 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         return transmit(framed, payload, deadline, sendLimit, Long.MAX_VALUE);
     }
 
-    /** {@code finishBy}: when a started frame must be through at the latest, besides the frame timeout. */
     private boolean transmit(boolean framed, ByteBuffer payload, long deadline, int sendLimit, long finishBy)
             throws InterruptedException {
+        return transmit(framed, payload, deadline, sendLimit, finishBy, false);
+    }
+
+    /**
+     * {@code finishBy}: when a started frame must be through at the latest, besides the frame timeout;
+     * {@code shielded}: an interrupt while a started frame waits is held until it is through ({@link #offerShielded}).
+     */
+    private boolean transmit(boolean framed, ByteBuffer payload, long deadline, int sendLimit, long finishBy,
+                             boolean shielded) throws InterruptedException {
         int length = payload.remaining();
         if (framed && length > sendLimit) {
             throw new MessageTooLargeException("message of " + length + " bytes exceeds the maximum frame size of "
@@ -469,7 +503,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         try {
             socket.enter();
             try {
-                return transmitLocked(framed, payload, deadline, finishBy);
+                return transmitLocked(framed, payload, deadline, finishBy, shielded);
             } finally {
                 socket.exit();
             }
@@ -478,8 +512,8 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         }
     }
 
-    private boolean transmitLocked(boolean framed, ByteBuffer payload, long deadline, long finishBy)
-            throws InterruptedException {
+    private boolean transmitLocked(boolean framed, ByteBuffer payload, long deadline, long finishBy,
+                                   boolean shielded) throws InterruptedException {
         staging.clear();
         if (framed) {
             FrameCodec.putHeader(staging, payload.remaining());
@@ -487,6 +521,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         stage(staging, payload);
         long sent = 0;
         long frameDeadline = Long.MAX_VALUE;
+        boolean held = false; // an interrupt that came while a shielded frame was under way
         try {
             while (staging.hasRemaining()) {
                 long n;
@@ -508,9 +543,19 @@ public final class StreamConnection implements AutoCloseable, Selectable {
                     continue;
                 }
                 long until = sent == 0 ? deadline : frameDeadline;
+                boolean ready;
+                try {
+                    ready = socket.await(Sockets.POLLOUT, until);
+                } catch (InterruptedException e) {
+                    if (!shielded || sent == 0) {
+                        throw e;
+                    }
+                    held = true; // the status is clear now: wait on for the rest of the frame
+                    continue;
+                }
                 // strict (finishBy set): no last try once the deadline passed, which often finds room the kernel
                 // made without announcing it (POLLOUT), and would let a stalled peer take a frame per timeout
-                if (!socket.await(Sockets.POLLOUT, until)
+                if (!ready
                         || finishBy != Long.MAX_VALUE && until != Long.MAX_VALUE && System.nanoTime() - until >= 0) {
                     if (sent == 0) {
                         return false;
@@ -527,6 +572,10 @@ public final class StreamConnection implements AutoCloseable, Selectable {
                 close(); // the stream is mid-frame: it cannot be used any more
             }
             throw e;
+        } finally {
+            if (held) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -1,0 +1,160 @@
+package io.jipc.net;
+
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static io.jipc.net.SocketTestSupport.bytes;
+import static io.jipc.net.SocketTestSupport.text;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link StreamConnection#offerShielded}: an interrupt that comes while its frame is half-way through
+ * a full socket buffer (the peer reads only after the interrupt) does not cut the frame short: it
+ * arrives whole, the connection stays open, and the sender's interrupt status is set afterwards
+ * (a plain {@code offer} closes the connection then). An interrupt before the first byte left still
+ * ends it at once with nothing sent. Unix-domain and TCP, platform and virtual threads (their waits
+ * differ: poll slices or the poller).
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ShieldedOfferTest {
+    private static final Duration LONG = Duration.ofSeconds(60);
+    /** Far more than the socket buffers of a peer that does not read hold. */
+    private static final int LARGE = 16 << 20;
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable r : resources.reversed()) {
+            r.close();
+        }
+        SocketTestSupport.assertNoSocketFilesLeft();
+    }
+
+    private <T extends AutoCloseable> T track(T resource) {
+        resources.add(resource);
+        return resource;
+    }
+
+    /** A client connection and the server's end of it, over {@code kind}. */
+    private StreamConnection[] pair(String kind, ConnectionOptions options) throws Exception {
+        SocketAddress address = kind.equals("TCP") ? new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)
+                : SocketTestSupport.unix(SocketTestSupport.newPath("shield"));
+        StreamServer server = track(StreamServer.bind(address,
+                ServerOptions.defaults().withConnection(options).withCloseGrace(Duration.ZERO)));
+        StreamConnection client = track(StreamConnection.connect(server.localAddress(), options));
+        StreamConnection accepted = track(server.accept(LONG));
+        assertNotNull(accepted);
+        return new StreamConnection[] {client, accepted};
+    }
+
+    /** Reads exactly {@code n} raw bytes from {@code c}. */
+    private static ByteBuffer readFully(StreamConnection c, int n) throws InterruptedException {
+        ByteBuffer dst = ByteBuffer.allocate(n);
+        while (dst.hasRemaining()) {
+            assertTrue(c.read(dst) >= 0, "end of stream after " + dst.position() + " of " + n + " bytes");
+        }
+        return dst.flip();
+    }
+
+    /** What a shielded send ended with, and the sender's interrupt status when it had. */
+    private record Outcome(Boolean sent, Throwable thrown, boolean interruptedAfter) {
+    }
+
+    @ParameterizedTest
+    @CsvSource({"UNIX, false", "UNIX, true", "TCP, false", "TCP, true"})
+    void anInterruptMidFrameIsHeldUntilTheFrameIsThroughAndSetAgain(String kind, boolean virtual) throws Exception {
+        StreamConnection[] p = pair(kind, ConnectionOptions.defaults().withMaxFrameSize(LARGE)
+                .withFrameTimeout(Duration.ofMinutes(1)));
+        byte[] message = new byte[LARGE];
+        for (int i = 0; i < message.length; i++) {
+            message[i] = (byte) (i * 31 + (i >>> 13));
+        }
+        CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+        Thread sender = (virtual ? Thread.ofVirtual() : Thread.ofPlatform()).start(() -> {
+            try {
+                boolean sent = p[0].offerShielded(message, LONG);
+                outcome.complete(new Outcome(sent, null, Thread.currentThread().isInterrupted()));
+            } catch (Throwable t) {
+                outcome.complete(new Outcome(null, t, Thread.currentThread().isInterrupted()));
+            }
+        });
+        // the frame has started: its header is here; the peer reads nothing more until the interrupt
+        ByteBuffer header = readFully(p[1], FrameCodec.HEADER_LENGTH);
+        assertEquals(LARGE, header.getLong());
+        Thread.sleep(200); // let the sender fill the buffers and wait for room (an earlier interrupt is held the same)
+        assertFalse(outcome.isDone(), "16 MiB cannot have left into the buffers of a peer that does not read");
+        sender.interrupt();
+        ByteBuffer payload = readFully(p[1], LARGE);
+        assertTrue(Arrays.equals(message, 0, LARGE, payload.array(), 0, LARGE), "the frame arrived whole");
+        Outcome o = outcome.get(60, TimeUnit.SECONDS);
+        assertEquals(null, o.thrown(), () -> "the send threw " + o.thrown());
+        assertEquals(Boolean.TRUE, o.sent());
+        assertTrue(o.interruptedAfter(), "the interrupt status is set again once the frame is through");
+        assertTrue(p[0].isOpen(), "the connection stays open");
+        // still at a frame boundary both ways
+        p[0].put(bytes("next"));
+        assertEquals("next", text(p[1].take()));
+        p[1].put(bytes("back"));
+        assertEquals("back", text(p[0].take()));
+    }
+
+    /**
+     * Unix-domain only: filling a TCP socket with timed offers leaves the last one half-sent now and
+     * then (its last try finds a little room: docs/sockets.md), to a peer that reads nothing more.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void anInterruptBeforeTheFirstByteEndsItAtOnceWithNothingSent(boolean virtual) throws Exception {
+        StreamConnection[] p = pair("UNIX", ConnectionOptions.defaults());
+        byte[] message = new byte[16 * 1024];
+        int sent = 0;
+        while (p[0].offer(message, Duration.ofMillis(100))) {
+            sent++;
+            assertTrue(sent < 10_000, "the socket buffers never filled");
+        }
+        CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+        (virtual ? Thread.ofVirtual() : Thread.ofPlatform()).start(() -> {
+            Thread.currentThread().interrupt();
+            try {
+                boolean s = p[0].offerShielded(bytes("never"), LONG);
+                outcome.complete(new Outcome(s, null, Thread.currentThread().isInterrupted()));
+            } catch (Throwable t) {
+                outcome.complete(new Outcome(null, t, Thread.currentThread().isInterrupted()));
+            }
+        });
+        Outcome o = outcome.get(60, TimeUnit.SECONDS);
+        assertTrue(o.thrown() instanceof InterruptedException, () -> "ended with " + o);
+        assertFalse(o.interruptedAfter(), "the status is cleared with the InterruptedException");
+        assertTrue(p[0].isOpen());
+        // the peer gets exactly the messages sent before, whole, and nothing of the interrupted one
+        p[0].shutdownOutput();
+        int received = 0;
+        for (byte[] m; (m = p[1].poll(LONG)) != null; ) {
+            assertArrayEquals(message, m);
+            received++;
+        }
+        assertTrue(p[1].isEndOfStream());
+        assertEquals(sent, received);
+    }
+}
