@@ -66,7 +66,9 @@ import java.util.regex.Pattern;
  * {@link InterruptedException}, with its interrupt status set again. A call made with the status
  * set already gets the same at once and is not sent (a round trip never completes at once:
  * docs/architecture.md, "Interrupts and timeouts"). {@link #async} returns a future
- * whose {@code cancel(true)} does the same; its {@code cancel(false)} lets the call run on.
+ * whose {@code cancel(true)} does the same; its {@code cancel(false)} lets the call run on. Over
+ * TCP an interrupt that finds the call's frame half-sent lets it finish first (the connection is
+ * shared by all the client's calls), then cancels the call as above.
  *
  * <p><b>Receiving.</b> There is no reply thread: waiting callers take turns at polling the reply
  * channel themselves, so a reply wakes its caller directly. The one polling hands other callers'

@@ -13,7 +13,9 @@ import java.time.Duration;
  */
 sealed interface Transport {
     /**
-     * Sends {@code frame} if there is room within {@code timeout}; false if not.
+     * Sends {@code frame} if there is room within {@code timeout}; false if not. An interrupt that
+     * comes once the frame has started does not cut it short (which would end a connection all the
+     * client's calls share): the frame is finished and the interrupt status set again afterwards.
      *
      * @throws RpcServerLostException if the server's end is gone
      */
@@ -78,7 +80,8 @@ sealed interface Transport {
         public boolean offer(byte[] frame, Duration timeout) throws InterruptedException {
             try {
                 synchronized (connection) {
-                    return connection.offer(frame, timeout);
+                    // a cancel(true) of an async call interrupts its sender: that must not end the connection
+                    return connection.offerShielded(frame, timeout);
                 }
             } catch (JipcException e) {
                 throw new RpcServerLostException("the connection to '" + service + "' ended: " + e.getMessage());

@@ -1,0 +1,10 @@
+package io.jipc.rpc;
+
+/** The interface of the cancel-under-back-pressure test: calls with large arguments, and a call that holds the server's slot. */
+public interface Uploads {
+    /** Blocks until the serving process releases it (the test, in process); returns 1. */
+    int hold();
+
+    /** The length of {@code data}. */
+    int length(byte[] data);
+}
