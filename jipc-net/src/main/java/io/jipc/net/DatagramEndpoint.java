@@ -58,6 +58,8 @@ public final class DatagramEndpoint implements AutoCloseable, Selectable {
     private final DatagramOptions options;
     private final SocketAddress local;
     private final long socketInode;
+    /** Orders {@link #close()}s: the second waits until the first has removed the socket file. */
+    private final Object closeLock = new Object();
     private final ReentrantLock receiveLock = new ReentrantLock();
     private final ReentrantLock sendLock = new ReentrantLock();
     private final MemorySegment rx;
@@ -312,10 +314,19 @@ public final class DatagramEndpoint implements AutoCloseable, Selectable {
         return socket.readinessSource(OP_READ | OP_WRITE, () -> false);
     }
 
-    /** Closes the endpoint (idempotent) and removes its socket file; blocked threads get {@link ClosedException}. */
+    /**
+     * Closes the endpoint (idempotent) and removes its socket file; blocked threads get {@link
+     * ClosedException}. When it returns, the file is gone, also for a thread whose close raced
+     * another's (it waits for that close to finish): a shutdown hook's close must not return while
+     * the main thread's is between the socket's close and the file's removal, or the JVM halts with
+     * the file left (seen once in {@code BenchStopCleanupTest}).
+     */
     @Override
     public void close() {
-        if (!socket.isClosed()) {
+        synchronized (closeLock) {
+            if (socket.isClosed()) {
+                return;
+            }
             socket.close();
             if (local instanceof UnixDomainSocketAddress unix) {
                 UnixSocketFile.remove(unix, socketInode);

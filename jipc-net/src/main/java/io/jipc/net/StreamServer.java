@@ -72,6 +72,8 @@ public final class StreamServer implements AutoCloseable, Selectable {
     private final Set<Thread> handlers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean serving = new AtomicBoolean();
     private volatile boolean closing;
+    /** Orders {@link #close()}s: a second returns only once the first has removed the socket file. */
+    private final Object closeLock = new Object();
     private volatile Thread acceptor;
     private volatile BiConsumer<StreamConnection, Throwable> errors = (connection, error) -> {
         System.err.println("jipc: handler of " + connection + " failed: " + error);
@@ -395,13 +397,15 @@ public final class StreamServer implements AutoCloseable, Selectable {
     /** Closes gracefully (see the class comment); idempotent. */
     @Override
     public void close() {
-        if (closing) {
-            return;
-        }
-        closing = true;
-        listener.close();
-        if (unix) {
-            UnixSocketFile.remove((UnixDomainSocketAddress) address, socketInode);
+        synchronized (closeLock) { // a racing close returns only once the socket file is gone (as DatagramEndpoint's)
+            if (closing) {
+                return;
+            }
+            closing = true;
+            listener.close();
+            if (unix) {
+                UnixSocketFile.remove((UnixDomainSocketAddress) address, socketInode);
+            }
         }
         for (StreamConnection connection : open) {
             connection.shutdownInputQuietly();

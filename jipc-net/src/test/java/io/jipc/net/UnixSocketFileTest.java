@@ -180,4 +180,41 @@ class UnixSocketFileTest {
                 .map(line -> Integer.parseInt(line.substring("Umask:".length()).trim(), 8))
                 .findFirst().orElseThrow();
     }
+
+    /**
+     * Two threads close a Unix datagram endpoint (or stream server) at once, 500 rounds: when either close returns, the
+     * socket file is gone (a second close used to return while the first was between the socket's
+     * close and the file's removal: a shutdown hook's close then let the JVM halt with the file left).
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"datagram", "stream"})
+    void whenAnyOfTwoRacingClosesReturnsTheSocketFileIsGone(String kind) throws Exception {
+        Path path = dir.resolve("racing." + kind);
+        for (int round = 0; round < 500; round++) {
+            AutoCloseable endpoint = kind.equals("datagram")
+                    ? DatagramEndpoint.bind(UnixDomainSocketAddress.of(path), DatagramOptions.defaults())
+                    : StreamServer.bind(UnixDomainSocketAddress.of(path));
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+            java.util.concurrent.atomic.AtomicInteger leftBehind = new java.util.concurrent.atomic.AtomicInteger();
+            Runnable closer = () -> {
+                try {
+                    start.await();
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+                try {
+                    endpoint.close();
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+                if (java.nio.file.Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    leftBehind.incrementAndGet();
+                }
+            };
+            Thread other = Thread.ofPlatform().start(closer);
+            closer.run();
+            other.join();
+            assertEquals(0, leftBehind.get(), "round " + round + ": a close returned with the socket file there");
+        }
+    }
 }
