@@ -589,6 +589,11 @@ public final class StreamConnection implements AutoCloseable, Selectable {
     }
 
     private RuntimeException peerGone(ErrnoException e) {
+        if (socket.isClosed()) {
+            // this side's close shut the socket down under the call (EPIPE on its own shutdown): a close,
+            // not the peer's (offerShielded, which holds an interrupt, sends on and meets it)
+            return socket.closed();
+        }
         if (e.errno() == Errno.EPIPE || e.errno() == Sockets.ECONNRESET) {
             return new PeerClosedException(remote + " closed the connection (" + e.errnoName() + ")");
         }

@@ -24,6 +24,7 @@ import static io.jipc.net.SocketTestSupport.text;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -117,6 +118,38 @@ class ShieldedOfferTest {
         assertEquals("next", text(p[1].take()));
         p[1].put(bytes("back"));
         assertEquals("back", text(p[0].take()));
+    }
+
+    /**
+     * A shielded send stalled mid-frame whose connection this side closes (another thread closes it,
+     * then interrupts the sender) ends with {@link io.jipc.ClosedException}, the close, with the
+     * interrupt status set: not {@link PeerClosedException}, which blamed the peer for the EPIPE of
+     * the close's own shutdown (the held interrupt made it send on). 10 rounds.
+     */
+    @ParameterizedTest
+    @CsvSource({"UNIX, false", "TCP, true"})
+    void aCloseOfThisSideMidFrameIsAClosedException(String kind, boolean virtual) throws Exception {
+        for (int round = 0; round < 10; round++) {
+            StreamConnection[] p = pair(kind, ConnectionOptions.defaults().withMaxFrameSize(LARGE)
+                    .withFrameTimeout(Duration.ofMinutes(1)));
+            CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+            Thread sender = (virtual ? Thread.ofVirtual() : Thread.ofPlatform()).start(() -> {
+                try {
+                    boolean sent = p[0].offerShielded(new byte[LARGE], LONG);
+                    outcome.complete(new Outcome(sent, null, Thread.currentThread().isInterrupted()));
+                } catch (Throwable t) {
+                    outcome.complete(new Outcome(null, t, Thread.currentThread().isInterrupted()));
+                }
+            });
+            readFully(p[1], FrameCodec.HEADER_LENGTH); // the frame has started; the peer reads nothing more
+            Thread.sleep(100); // let the sender fill the buffers and wait for room
+            p[0].close();
+            sender.interrupt();
+            Outcome o = outcome.get(60, TimeUnit.SECONDS);
+            int r = round;
+            assertInstanceOf(io.jipc.ClosedException.class, o.thrown(), () -> "round " + r + ": " + o.thrown());
+            assertTrue(o.interruptedAfter(), "the interrupt status is set again");
+        }
     }
 
     /**
