@@ -17,9 +17,10 @@ import java.lang.foreign.MemorySegment;
  * small mailbox, whose views are reused anyway) kept every slice of the large ring's handler too: a
  * 40-byte object per message (docs/benchmarks.md, "Fresh views of large mailboxes").
  *
- * <p>A handler that closes a handle of the mailbox gets no further message in that receive: a
- * ring read ends with {@link Stopped} after its record (the ring counts it consumed), a lanes
- * receive loop checks {@link #stopped()}.
+ * <p>A handler that closes the handle it receives on, or the process's last handle of the mailbox,
+ * gets no further message in that receive ({@link #stop}, called by the close): a ring read ends with
+ * {@link Stopped} after its record (the ring counts it consumed), a lanes receive loop checks
+ * {@link #stopped()}.
  *
  * <p>Who may call: the thread in the mailbox's receiving role, which sets the {@linkplain
  * #handling handler} for the duration of one receive and clears it afterwards (the role's gate
@@ -28,7 +29,7 @@ import java.lang.foreign.MemorySegment;
 final class InPlaceAdapter implements RecordHandler, Lanes.Receiver {
     private MessageHandler target;
     private final MessageViews views;
-    /** Set when the running handler closed a handle of the mailbox: the receive hands no further message. */
+    /** Set when the running handler closed its handle or the last one: the receive hands no further message. */
     private boolean stopped;
     /** Messages handed through {@link #onRecord} since {@link #handling}, for a ring read that a close stopped. */
     private int handed;
@@ -51,7 +52,7 @@ final class InPlaceAdapter implements RecordHandler, Lanes.Receiver {
         stopped = true;
     }
 
-    /** Whether the running handler closed a handle of the mailbox ({@link #stop}). */
+    /** Whether the running handler closed its handle or the last one ({@link #stop}). */
     boolean stopped() {
         return stopped;
     }
@@ -62,8 +63,8 @@ final class InPlaceAdapter implements RecordHandler, Lanes.Receiver {
     }
 
     /**
-     * A ring record: handed to the handler, then, if the handler closed a handle of the mailbox,
-     * the read is ended with {@link Stopped} (the ring counts the record as consumed).
+     * A ring record: handed to the handler, then, if the handler closed its handle or the last one
+     * ({@link #stop}), the read is ended with {@link Stopped} (the ring counts the record as consumed).
      */
     @Override
     public void onRecord(MemorySegment buffer, long offset, int length) {
