@@ -2,18 +2,16 @@ package io.jipc.net;
 
 import io.jipc.ClosedException;
 import io.jipc.testkit.JipcTestExtension;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -40,27 +38,14 @@ import static org.junit.jupiter.api.Assertions.fail;
 class CallsThatDoNotWaitTest {
     private static final Duration LONG = Duration.ofSeconds(60);
     private static final Duration SHORT = Duration.ofMillis(50);
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (AutoCloseable r : resources.reversed()) {
-            r.close();
-        }
-        Thread.interrupted();
-        SocketTestSupport.assertNoSocketFilesLeft();
-    }
-
-    private <T extends AutoCloseable> T track(T resource) {
-        resources.add(resource);
-        return resource;
-    }
+    @RegisterExtension
+    final CloseAfterEach closer = new CloseAfterEach();
 
     private StreamConnection[] pair() throws Exception {
-        StreamServer server = track(StreamServer.bind(SocketTestSupport.unix(SocketTestSupport.newPath("w")),
+        StreamServer server = closer.track(StreamServer.bind(SocketTestSupport.unix(SocketTestSupport.newPath("w")),
                 ServerOptions.defaults().withCloseGrace(Duration.ZERO)));
-        StreamConnection client = track(StreamConnection.connect(server.localAddress()));
-        StreamConnection accepted = track(server.accept(LONG));
+        StreamConnection client = closer.track(StreamConnection.connect(server.localAddress()));
+        StreamConnection accepted = closer.track(server.accept(LONG));
         assertNotNull(accepted);
         return new StreamConnection[] {client, accepted};
     }
@@ -127,8 +112,10 @@ class CallsThatDoNotWaitTest {
 
     @Test
     void datagramCallsDoNotWaitForAThreadBlockedInTheSameDirection() throws Exception {
-        DatagramEndpoint receiver = track(DatagramEndpoint.bind(SocketTestSupport.unix(SocketTestSupport.newPath("r"))));
-        DatagramEndpoint sender = track(DatagramEndpoint.bind(SocketTestSupport.unix(SocketTestSupport.newPath("s"))));
+        DatagramEndpoint receiver = closer.track(
+                DatagramEndpoint.bind(SocketTestSupport.unix(SocketTestSupport.newPath("r"))));
+        DatagramEndpoint sender = closer.track(
+                DatagramEndpoint.bind(SocketTestSupport.unix(SocketTestSupport.newPath("s"))));
         SocketAddress to = receiver.localAddress();
         CompletableFuture<Object> taker = blocked(() -> text(receiver.take().payload()));
         assertNull(returns("poll()", () -> receiver.poll()));
@@ -174,8 +161,10 @@ class CallsThatDoNotWaitTest {
         assertTrue(Thread.interrupted());
         assertTrue(p[0].isOpen());
 
-        DatagramEndpoint receiver = track(DatagramEndpoint.bind(SocketTestSupport.unix(SocketTestSupport.newPath("r"))));
-        DatagramEndpoint sender = track(DatagramEndpoint.bind(SocketTestSupport.unix(SocketTestSupport.newPath("s"))));
+        DatagramEndpoint receiver = closer.track(
+                DatagramEndpoint.bind(SocketTestSupport.unix(SocketTestSupport.newPath("r"))));
+        DatagramEndpoint sender = closer.track(
+                DatagramEndpoint.bind(SocketTestSupport.unix(SocketTestSupport.newPath("s"))));
         Thread.currentThread().interrupt();
         assertTrue(sender.offer(receiver.localAddress(), bytes("datagram")));
         assertEquals("datagram", text(receiver.poll().payload()));

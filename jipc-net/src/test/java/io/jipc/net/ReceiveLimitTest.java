@@ -1,15 +1,13 @@
 package io.jipc.net;
 
 import io.jipc.testkit.JipcTestExtension;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,27 +26,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ReceiveLimitTest {
     private static final Duration LONG = Duration.ofSeconds(60);
     private static final int GREETING = 100;
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (AutoCloseable r : resources.reversed()) {
-            r.close();
-        }
-        SocketTestSupport.assertNoSocketFilesLeft();
-    }
+    @RegisterExtension
+    final CloseAfterEach closer = new CloseAfterEach();
 
     private StreamConnection[] pair() throws Exception {
         // a frame timeout longer than the test: only the limit can end a stalled frame in time
         ConnectionOptions patient = ConnectionOptions.defaults().withFrameTimeout(Duration.ofMinutes(10));
         StreamServer server = StreamServer.bind(SocketTestSupport.unix(SocketTestSupport.newPath("l")),
                 ServerOptions.defaults().withConnection(patient).withCloseGrace(Duration.ZERO));
-        resources.add(server);
+        closer.track(server);
         StreamConnection client = StreamConnection.connect(server.localAddress(), patient);
-        resources.add(client);
+        closer.track(client);
         StreamConnection accepted = server.accept(LONG);
         assertNotNull(accepted);
-        resources.add(accepted);
+        closer.track(accepted);
         return new StreamConnection[] {client, accepted};
     }
 

@@ -1,9 +1,9 @@
 package io.jipc.net;
 
 import io.jipc.testkit.JipcTestExtension;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -13,9 +13,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -42,29 +40,17 @@ class ShieldedOfferTest {
     private static final Duration LONG = Duration.ofSeconds(60);
     /** Far more than the socket buffers of a peer that does not read hold. */
     private static final int LARGE = 16 << 20;
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (AutoCloseable r : resources.reversed()) {
-            r.close();
-        }
-        SocketTestSupport.assertNoSocketFilesLeft();
-    }
-
-    private <T extends AutoCloseable> T track(T resource) {
-        resources.add(resource);
-        return resource;
-    }
+    @RegisterExtension
+    final CloseAfterEach closer = new CloseAfterEach();
 
     /** A client connection and the server's end of it, over {@code kind}. */
     private StreamConnection[] pair(String kind, ConnectionOptions options) throws Exception {
         SocketAddress address = kind.equals("TCP") ? new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)
                 : SocketTestSupport.unix(SocketTestSupport.newPath("shield"));
-        StreamServer server = track(StreamServer.bind(address,
+        StreamServer server = closer.track(StreamServer.bind(address,
                 ServerOptions.defaults().withConnection(options).withCloseGrace(Duration.ZERO)));
-        StreamConnection client = track(StreamConnection.connect(server.localAddress(), options));
-        StreamConnection accepted = track(server.accept(LONG));
+        StreamConnection client = closer.track(StreamConnection.connect(server.localAddress(), options));
+        StreamConnection accepted = closer.track(server.accept(LONG));
         assertNotNull(accepted);
         return new StreamConnection[] {client, accepted};
     }

@@ -1,17 +1,15 @@
 package io.jipc.net;
 
 import io.jipc.testkit.JipcTestExtension;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -38,31 +36,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class SocketInterruptRuleTest {
     private static final Duration LONG = Duration.ofSeconds(60);
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        Thread.interrupted();
-        for (AutoCloseable r : resources.reversed()) {
-            r.close();
-        }
-        SocketTestSupport.assertNoSocketFilesLeft();
-    }
-
-    private <T extends AutoCloseable> T track(T resource) {
-        resources.add(resource);
-        return resource;
-    }
+    @RegisterExtension
+    final CloseAfterEach closer = new CloseAfterEach();
 
     private StreamServer server() {
-        return track(StreamServer.bind(SocketTestSupport.unix(SocketTestSupport.newPath("i")),
+        return closer.track(StreamServer.bind(SocketTestSupport.unix(SocketTestSupport.newPath("i")),
                 ServerOptions.defaults().withCloseGrace(Duration.ZERO)));
     }
 
     private StreamConnection[] pair() throws Exception {
         StreamServer server = server();
-        StreamConnection client = track(StreamConnection.connect(server.localAddress()));
-        StreamConnection accepted = track(server.accept(LONG));
+        StreamConnection client = closer.track(StreamConnection.connect(server.localAddress()));
+        StreamConnection accepted = closer.track(server.accept(LONG));
         assertNotNull(accepted);
         return new StreamConnection[] {client, accepted};
     }
@@ -167,11 +152,11 @@ class SocketInterruptRuleTest {
         StreamServer server = server();
         throwsInterrupted(() -> server.accept(timeout));
         throwsInterrupted(server::accept);
-        StreamConnection first = track(completesInterrupted(() -> StreamConnection.connect(server.localAddress())));
-        track(StreamConnection.connect(server.localAddress()));
-        StreamConnection accepted = track(completesInterrupted(() -> server.accept(timeout)));
+        StreamConnection first = closer.track(completesInterrupted(() -> StreamConnection.connect(server.localAddress())));
+        closer.track(StreamConnection.connect(server.localAddress()));
+        StreamConnection accepted = closer.track(completesInterrupted(() -> server.accept(timeout)));
         assertNotNull(accepted, "a waiting client is accepted");
-        assertNotNull(track(completesInterrupted(server::accept)), "a waiting client is accepted");
+        assertNotNull(closer.track(completesInterrupted(server::accept)), "a waiting client is accepted");
         first.put(bytes("hello"));
         assertEquals("hello", text(accepted.take()));
     }
@@ -180,8 +165,8 @@ class SocketInterruptRuleTest {
     @ValueSource(strings = {"PT0S", "PT-0.000000001S", "PT30S"})
     void datagrams(String timeoutText) throws Exception {
         Duration timeout = Duration.parse(timeoutText);
-        DatagramEndpoint receiver = track(DatagramEndpoint.bind(SocketTestSupport.unix(SocketTestSupport.newPath("r"))));
-        DatagramEndpoint sender = track(DatagramEndpoint.bind(SocketTestSupport.unix(SocketTestSupport.newPath("s"))));
+        DatagramEndpoint receiver = closer.track(DatagramEndpoint.bind(SocketTestSupport.unix(SocketTestSupport.newPath("r"))));
+        DatagramEndpoint sender = closer.track(DatagramEndpoint.bind(SocketTestSupport.unix(SocketTestSupport.newPath("s"))));
         SocketAddress to = receiver.localAddress();
         throwsInterrupted(() -> receiver.poll(timeout));
         throwsInterrupted(receiver::take);
@@ -211,7 +196,7 @@ class SocketInterruptRuleTest {
     @ValueSource(strings = {"PT0S", "PT-0.000000001S", "PT30S"})
     void datagramTurnHeldByAnotherThread(String timeoutText) throws Exception {
         Duration timeout = Duration.parse(timeoutText);
-        DatagramEndpoint receiver = track(DatagramEndpoint.bind(SocketTestSupport.unix(SocketTestSupport.newPath("r"))));
+        DatagramEndpoint receiver = closer.track(DatagramEndpoint.bind(SocketTestSupport.unix(SocketTestSupport.newPath("r"))));
         CompletableFuture<String> taker = CompletableFuture.supplyAsync(() -> {
             try {
                 return text(receiver.take().payload());
@@ -222,7 +207,7 @@ class SocketInterruptRuleTest {
         awaitHeld(receiver, "receiveLock");
         throwsInterrupted(() -> receiver.poll(timeout));
         assertNull(completesInterrupted(receiver::poll));
-        DatagramEndpoint sender = track(DatagramEndpoint.bind(SocketTestSupport.unix(SocketTestSupport.newPath("s"))));
+        DatagramEndpoint sender = closer.track(DatagramEndpoint.bind(SocketTestSupport.unix(SocketTestSupport.newPath("s"))));
         sender.put(receiver.localAddress(), bytes("for the taker"));
         assertEquals("for the taker", taker.get(60, TimeUnit.SECONDS));
     }

@@ -2,10 +2,10 @@ package io.jipc.net;
 
 import io.jipc.ClosedException;
 import io.jipc.testkit.JipcTestExtension;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -36,27 +36,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class StreamBlockingTest {
     private static final Duration LONG = Duration.ofSeconds(60);
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (AutoCloseable r : resources.reversed()) {
-            r.close();
-        }
-        SocketTestSupport.assertNoSocketFilesLeft();
-    }
-
-    private <T extends AutoCloseable> T track(T resource) {
-        resources.add(resource);
-        return resource;
-    }
+    @RegisterExtension
+    final CloseAfterEach closer = new CloseAfterEach();
 
     /** A server that hands its connections to the test, and a client connected to it. */
     private StreamConnection[] pair(ConnectionOptions options) throws Exception {
-        StreamServer server = track(StreamServer.bind(SocketTestSupport.unix(SocketTestSupport.newPath("b")),
+        StreamServer server = closer.track(StreamServer.bind(SocketTestSupport.unix(SocketTestSupport.newPath("b")),
                 ServerOptions.defaults().withConnection(options).withCloseGrace(Duration.ZERO)));
-        StreamConnection client = track(StreamConnection.connect(server.localAddress(), options));
-        StreamConnection accepted = track(server.accept(LONG));
+        StreamConnection client = closer.track(StreamConnection.connect(server.localAddress(), options));
+        StreamConnection accepted = closer.track(server.accept(LONG));
         assertNotNull(accepted);
         return new StreamConnection[] {client, accepted};
     }
@@ -208,7 +196,7 @@ class StreamBlockingTest {
 
     @Test
     void manyVirtualThreadsBlockedInTakeDoNotPinTheCarriers() throws Exception {
-        StreamServer server = track(StreamServer.bind(SocketTestSupport.unix(SocketTestSupport.newPath("many"))));
+        StreamServer server = closer.track(StreamServer.bind(SocketTestSupport.unix(SocketTestSupport.newPath("many"))));
         server.start(c -> {
             for (byte[] m; (m = c.take()) != null; ) {
                 c.put(m);
@@ -217,7 +205,7 @@ class StreamBlockingTest {
         // 200 idle clients: 200 handler threads blocked in take(), on a machine with a few carriers
         List<StreamConnection> idle = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
-            idle.add(track(StreamConnection.connect(server.localAddress())));
+            idle.add(closer.track(StreamConnection.connect(server.localAddress())));
         }
         BlockingQueue<String> echoes = new LinkedBlockingQueue<>();
         Thread client = Thread.ofVirtual().start(() -> {
@@ -257,13 +245,13 @@ class StreamBlockingTest {
     @ValueSource(strings = {"unix", "tcp"})
     void connectingToAServerWhoseBacklogIsFullTimesOut(String scheme) throws Exception {
         String uri = scheme.equals("unix") ? "unix:" + SocketTestSupport.newPath("full") : "tcp:127.0.0.1:0";
-        StreamServer server = track(StreamServer.bind(SocketUri.parse(uri).address(),
+        StreamServer server = closer.track(StreamServer.bind(SocketUri.parse(uri).address(),
                 ServerOptions.defaults().withBacklog(1)));              // and it never accepts
         ConnectionOptions quick = ConnectionOptions.defaults().withConnectTimeout(Duration.ofMillis(500));
         ConnectTimeoutException timedOut = null;
         for (int i = 0; i < 16 && timedOut == null; i++) {
             try {
-                track(StreamConnection.connect(server.localAddress(), quick));
+                closer.track(StreamConnection.connect(server.localAddress(), quick));
             } catch (ConnectTimeoutException e) {
                 timedOut = e;
             }
