@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -50,7 +51,8 @@ import java.util.function.BiConsumer;
  * connection (their {@code take()} returns end of stream once the messages already received are
  * consumed; replies can still be sent), waits up to {@link ServerOptions#closeGrace()} for the
  * handlers to return and for connections handed out by {@link #accept()} to be closed by their
- * users, then closes what is left (blocked threads get {@link ClosedException}).
+ * users, then closes what is left (blocked threads get {@link ClosedException}). A close racing
+ * another returns once that one has finished (see {@link #close()}).
  *
  * <p><b>One way of accepting.</b> A server either serves ({@link #serve}, or {@link #start} in a
  * thread of its own) or hands connections out ({@link #accept()}), never both: once it serves, a
@@ -72,8 +74,12 @@ public final class StreamServer implements AutoCloseable, Selectable {
     private final Set<Thread> handlers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean serving = new AtomicBoolean();
     private volatile boolean closing;
-    /** Orders {@link #close()}s: a second returns only once the first has removed the socket file. */
+    /** Orders {@link #close()}s: only the first closes; see {@link #closed}. */
     private final Object closeLock = new Object();
+    /** Counted down when the first {@link #close()} has finished; a racing close waits for it. */
+    private final CountDownLatch closed = new CountDownLatch(1);
+    /** Notified (under itself) whenever a connection leaves {@link #open}: the close's grace waits on it. */
+    private final Object connectionClosed = new Object();
     private volatile Thread acceptor;
     private volatile BiConsumer<StreamConnection, Throwable> errors = (connection, error) -> {
         System.err.println("jipc: handler of " + connection + " failed: " + error);
@@ -247,6 +253,9 @@ public final class StreamServer implements AutoCloseable, Selectable {
             self[0] = new StreamConnection(socket, remote, peer, options.connection(), () -> {
                 if (open.remove(self[0])) {
                     admitted.decrementAndGet();
+                    synchronized (connectionClosed) {
+                        connectionClosed.notifyAll();
+                    }
                 }
             });
             open.add(self[0]);
@@ -394,18 +403,46 @@ public final class StreamServer implements AutoCloseable, Selectable {
         return closing;
     }
 
-    /** Closes gracefully (see the class comment); idempotent. */
+    /**
+     * Closes gracefully (see the class comment); idempotent. A close that races another (another
+     * thread's, or a shutdown hook's) returns only once that one has finished: the socket file removed,
+     * the handlers returned or their grace over, every connection closed. A close called by a handler
+     * of this server, or by its acceptor, while another runs returns at once instead, since the other
+     * waits for that thread. An interrupt of a close waiting for another ends that wait (the status is
+     * set again; the other close goes on).
+     */
     @Override
     public void close() {
-        synchronized (closeLock) { // a racing close returns only once the socket file is gone (as DatagramEndpoint's)
+        synchronized (closeLock) {
             if (closing) {
+                awaitTheFirstClose();
                 return;
             }
             closing = true;
-            listener.close();
-            if (unix) {
-                UnixSocketFile.remove((UnixDomainSocketAddress) address, socketInode);
-            }
+        }
+        try {
+            closeOnce();
+        } finally {
+            closed.countDown();
+        }
+    }
+
+    private void awaitTheFirstClose() {
+        Thread self = Thread.currentThread();
+        if (handlers.contains(self) || self == acceptor) {
+            return; // the first close waits for this thread: waiting for it would hold both for the grace
+        }
+        try {
+            closed.await();
+        } catch (InterruptedException e) {
+            self.interrupt();
+        }
+    }
+
+    private void closeOnce() {
+        listener.close();
+        if (unix) {
+            UnixSocketFile.remove((UnixDomainSocketAddress) address, socketInode);
         }
         for (StreamConnection connection : open) {
             connection.shutdownInputQuietly();
@@ -413,14 +450,7 @@ public final class StreamServer implements AutoCloseable, Selectable {
         long deadline = System.nanoTime() + Timeouts.nanos(options.closeGrace());
         joinHandlers(deadline);
         // connections handed out by accept() are closed by their users: give them the same grace
-        while (!open.isEmpty() && System.nanoTime() - deadline < 0) {
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        awaitConnectionsClosed(deadline);
         for (StreamConnection connection : open) {
             connection.close();
         }
@@ -431,6 +461,21 @@ public final class StreamServer implements AutoCloseable, Selectable {
                 a.join(1000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Waits until no connection is open or {@code deadline} (a {@link System#nanoTime()}) passes. */
+    private void awaitConnectionsClosed(long deadline) {
+        synchronized (connectionClosed) {
+            long left;
+            while (!open.isEmpty() && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(connectionClosed, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
         }
     }

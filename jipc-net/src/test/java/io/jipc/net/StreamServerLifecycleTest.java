@@ -8,7 +8,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -115,5 +117,77 @@ class StreamServerLifecycleTest {
         assertThrows(ClosedException.class, () -> server.serve(connection -> { }));
         assertThrows(ClosedException.class, server::accept);
         assertThrows(ClosedException.class, () -> server.accept(Duration.ZERO));
+    }
+
+    /**
+     * A close that races another returns only once that one has finished: here once the handler it
+     * waits for has returned. Before, the second close returned at once (as soon as the socket file was
+     * gone) while the first still waited for the handler, so a shutdown hook's close and the main
+     * thread's could let the process end mid-handler.
+     */
+    @Test
+    void aCloseRacingAnotherReturnsOnlyOnceThatOneHasFinished() throws Exception {
+        StreamServer graceful = StreamServer.bind(SocketTestSupport.unix(SocketTestSupport.newPath("grace")),
+                ServerOptions.defaults().withCloseGrace(Duration.ofSeconds(60)));
+        CountDownLatch served = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean handlerReturned = new AtomicBoolean();
+        graceful.start(connection -> {
+            served.countDown();
+            try {
+                release.await();
+            } finally {
+                handlerReturned.set(true);
+            }
+        });
+        try (StreamConnection client = StreamConnection.connect(graceful.localAddress())) {
+            assertTrue(served.await(60, TimeUnit.SECONDS));
+            Thread first = Thread.ofPlatform().start(graceful::close);
+            while (!graceful.isClosed()) {
+                Thread.onSpinWait();
+            }
+            AtomicBoolean returnedAfterTheHandler = new AtomicBoolean();
+            Thread second = Thread.ofPlatform().start(() -> {
+                graceful.close();
+                returnedAfterTheHandler.set(handlerReturned.get());
+            });
+            while (second.isAlive() && second.getState() != Thread.State.WAITING) {
+                Thread.sleep(1);
+            }
+            release.countDown();
+            second.join();
+            first.join();
+            assertTrue(returnedAfterTheHandler.get(), "the second close returned while the first waited for the handler");
+        }
+    }
+
+    /**
+     * A handler that closes its server while another thread's close waits for that handler returns from
+     * its close at once (the other close finishes the work): waiting for the other would hold both until
+     * the grace is over.
+     */
+    @Test
+    void aHandlerThatClosesItsServerDuringAnotherCloseReturnsAtOnce() throws Exception {
+        StreamServer graceful = StreamServer.bind(SocketTestSupport.unix(SocketTestSupport.newPath("grace")),
+                ServerOptions.defaults().withCloseGrace(Duration.ofSeconds(30)));
+        CountDownLatch served = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean handlersCloseReturned = new AtomicBoolean();
+        graceful.start(connection -> {
+            served.countDown();
+            release.await();
+            graceful.close();
+            handlersCloseReturned.set(true);
+        });
+        try (StreamConnection client = StreamConnection.connect(graceful.localAddress())) {
+            assertTrue(served.await(60, TimeUnit.SECONDS));
+            Thread first = Thread.ofPlatform().start(graceful::close);
+            while (!graceful.isClosed()) {
+                Thread.onSpinWait();
+            }
+            release.countDown();
+            first.join();
+            assertTrue(handlersCloseReturned.get(), "the handler's close waited for the close that waited for it");
+        }
     }
 }
