@@ -292,6 +292,34 @@ class CommandFailuresTest {
         assertEquals(1, jipc("lookup", "svc").exit(), "free again once the directory is this user's own");
     }
 
+    /**
+     * A jipc root that is a regular file, or lies below one, cannot hold names: {@code lookup} exits 3
+     * (the name service cannot be read), not 1 ("free"), and {@code names} 1, not 0 with an empty
+     * table, as every other command refuses such a root. Before, the JDK's NoSuchFileException for
+     * its ENOTDIR made the names directory look merely absent. Nothing is created.
+     */
+    @Test
+    void aJipcRootThatIsARegularFileIsExitCode3ForLookup(Path classRoot) throws IOException {
+        Files.createDirectories(classRoot);
+        Path file = Files.writeString(classRoot.resolve("root-file"), "not a directory");
+        String previous = System.getProperty(io.jipc.segment.JipcRoot.PROPERTY);
+        try {
+            for (Path root : List.of(file, file.resolve("below"))) {
+                System.setProperty(io.jipc.segment.JipcRoot.PROPERTY, root.toString());
+                CliRun lookup = jipc("lookup", "svc");
+                assertEquals(3, lookup.exit(), root + ": " + lookup.err());
+                assertTrue(lookup.err().startsWith("jipc lookup: ") && lookup.err().contains(file.toString()),
+                        lookup.err());
+                CliRun list = jipc("names");
+                assertEquals(1, list.exit(), root + ": " + list.err());
+            }
+            assertEquals("not a directory", Files.readString(file));
+        } finally {
+            System.setProperty(io.jipc.segment.JipcRoot.PROPERTY, previous);
+            Files.delete(file);
+        }
+    }
+
     static List<List<String>> namingCommands() {
         String bogus = "--naming=bogus://x";
         return List.of(List.of("names", bogus), List.of("lookup", "svc", bogus),

@@ -81,7 +81,9 @@ final class NameDirectory {
     /**
      * Whether the directory exists, checked once by {@link #make} (which throws if it is not this
      * user's own directory, or cannot be looked at); false if nothing exists at its path, which then
-     * has no names.
+     * has no names. A path that cannot exist because one of the directories above it is something
+     * else (the jipc root is a regular file: {@code ENOTDIR}, which the JDK reports as no such file)
+     * is not "no names": {@link #make} refuses it, as it would for a registration.
      */
     boolean usable() {
         if (checked) {
@@ -90,11 +92,23 @@ final class NameDirectory {
         try {
             Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
-            return false;
+            if (nearestExistingAncestorIsADirectory()) {
+                return false;
+            }
         } catch (IOException e) {
             // e.g. another user's jipc root, closed to this one: the check below says so
         }
         makeChecked();
+        return true;
+    }
+
+    /** Whether the nearest ancestor of {@link #dir} that exists is a directory (or none exists). */
+    private boolean nearestExistingAncestorIsADirectory() {
+        for (Path p = dir.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                return Files.isDirectory(p); // a link to a directory above the root is fine; make checks the root
+            }
+        }
         return true;
     }
 

@@ -70,6 +70,27 @@ class LocalNameDirectoryLifecycleTest {
         assertFalse(Files.exists(scratch.resolve("not-yet"), LinkOption.NOFOLLOW_LINKS), "something was created");
     }
 
+    /**
+     * A root that is a regular file has no names directory, but it is not an empty name service: a
+     * lookup and a listing are refused as a registration is (the JDK reports the ENOTDIR below the file
+     * as no such file, which made the name look free).
+     */
+    @Test
+    void aRootThatIsARegularFileIsRefusedByLookupAndList() throws IOException {
+        Path file = Files.writeString(scratch.resolve("root-file"), "x");
+        for (Path r : List.of(file, file.resolve("below"))) {
+            System.setProperty(JipcRoot.PROPERTY, r.toString());
+            // the file itself: its own refusal; below it: ENOTDIR from making the root
+            Class<? extends RuntimeException> refusal = r.equals(file) ? InsecureFileException.class
+                    : io.jipc.ErrnoException.class;
+            try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
+                assertThrows(refusal, () -> names.lookup("svc/echo"), r.toString());
+                assertThrows(refusal, () -> names.list(""), r.toString());
+            }
+        }
+        assertEquals("x", Files.readString(file));
+    }
+
     @Test
     void theFirstRegistrationMakesTheRootAndTheDirectoryPrivate() throws IOException {
         try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
