@@ -2,6 +2,7 @@ package io.jipc;
 
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 /**
  * A channel that a selector ({@code io.jipc.select.Selector}) can wait for together with channels
@@ -48,8 +49,33 @@ public interface Selectable {
      * stream or an error), writable on {@code EPOLLOUT} or {@code EPOLLERR}.
      */
     non-sealed interface Descriptor extends Source {
-        /** The descriptor; valid until the channel is closed (closing removes it from every epoll set). */
+        /**
+         * The descriptor; valid until the channel is closed (closing removes it from every epoll set,
+         * unless the open file stays open elsewhere: a duplicate, a child). Once the channel is
+         * closed the number may name another file: use it only inside {@link #whileOpen}.
+         */
         int fd();
+
+        /**
+         * Runs {@code action} while the channel's descriptor stays open, so that {@link #fd()} names
+         * this channel's open file and no other while it runs: a {@code close()} of the channel from
+         * another thread meanwhile marks it closed at once but releases the descriptor only after
+         * {@code action} returned. A selector adds the descriptor to its epoll set, and removes it,
+         * inside. Returns false without running {@code action} if the channel is closed. Any thread;
+         * {@code action} must be short, must not block and must not close the channel.
+         *
+         * <p>The default, for a source that has no such close discipline, only checks
+         * {@link #isClosed()} first: it cannot keep a concurrent close from releasing the number.
+         * The channels of jipc override it ({@link #of(int, int, Predicate, BooleanSupplier,
+         * BooleanSupplier, LongSupplier)}).
+         */
+        default boolean whileOpen(Runnable action) {
+            if (isClosed()) {
+                return false;
+            }
+            action.run();
+            return true;
+        }
 
         /**
          * Whether input already read from the kernel into this process waits in the channel (a
@@ -86,6 +112,24 @@ public interface Selectable {
          */
         static Descriptor of(int fd, int operations, BooleanSupplier closed, BooleanSupplier buffered,
                              LongSupplier readableBy) {
+            return of(fd, operations, action -> {
+                if (closed.getAsBoolean()) {
+                    return false;
+                }
+                action.run();
+                return true;
+            }, closed, buffered, readableBy);
+        }
+
+        /**
+         * A descriptor source of a channel with a close discipline: {@code whileOpen} runs an action
+         * while the channel's descriptor stays open, or returns false if the channel is closed (see
+         * {@link #whileOpen(Runnable)}); typically it enters the channel's count of calls in progress
+         * around the action. The other arguments as in {@link #of(int, int, BooleanSupplier,
+         * BooleanSupplier, LongSupplier)}.
+         */
+        static Descriptor of(int fd, int operations, Predicate<Runnable> whileOpen, BooleanSupplier closed,
+                             BooleanSupplier buffered, LongSupplier readableBy) {
             if ((operations & ~(OP_READ | OP_WRITE)) != 0 || operations == 0) {
                 throw new IllegalArgumentException("operations must be OP_READ, OP_WRITE or both: " + operations);
             }
@@ -103,6 +147,11 @@ public interface Selectable {
                 @Override
                 public boolean isClosed() {
                     return closed.getAsBoolean();
+                }
+
+                @Override
+                public boolean whileOpen(Runnable action) {
+                    return whileOpen.test(action);
                 }
 
                 @Override

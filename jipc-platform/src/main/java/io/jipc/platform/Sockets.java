@@ -583,11 +583,19 @@ public final class Sockets {
 
     /** {@code epoll_ctl(2)}: the event's data is the descriptor itself. Returns 0 or the errno. */
     public static int epollCtl(int epfd, int op, int fd, int events) {
+        return epollCtl(epfd, op, fd, events, fd & 0xffffffffL);
+    }
+
+    /**
+     * {@code epoll_ctl(2)} with {@code data} as the event's 64-bit data, which {@link #epollEventData}
+     * returns (read {@link #epollEventFd} only where the data is the descriptor). Returns 0 or the errno.
+     */
+    public static int epollCtl(int epfd, int op, int fd, int events, long data) {
         MemorySegment scratch = SCRATCH.get();
         MemorySegment event = scratch.asSlice(0, EPOLL_EVENT_SIZE);
         event.set(JAVA_INT, 0, events);
-        event.set(JAVA_INT, EPOLL_DATA_OFFSET, fd);
-        event.set(JAVA_INT, EPOLL_DATA_OFFSET + 4, 0);
+        event.set(JAVA_INT, EPOLL_DATA_OFFSET, (int) data); // little-endian: the low half first
+        event.set(JAVA_INT, EPOLL_DATA_OFFSET + 4, (int) (data >>> 32));
         MemorySegment state = Libc.captureState();
         int rc;
         try {
@@ -623,6 +631,12 @@ public final class Sockets {
     /** The descriptor of entry {@code i} of an {@link #epollWait} result. */
     public static int epollEventFd(MemorySegment events, int i) {
         return events.get(JAVA_INT, (long) i * EPOLL_EVENT_SIZE + EPOLL_DATA_OFFSET);
+    }
+
+    /** The 64-bit data of entry {@code i} of an {@link #epollWait} result (see {@link #epollCtl(int, int, int, int, long)}). */
+    public static long epollEventData(MemorySegment events, int i) {
+        long at = (long) i * EPOLL_EVENT_SIZE + EPOLL_DATA_OFFSET;
+        return events.get(JAVA_INT, at) & 0xffffffffL | (long) events.get(JAVA_INT, at + 4) << 32;
     }
 
     /** The events ({@code EPOLLIN}, ...) of entry {@code i} of an {@link #epollWait} result. */
