@@ -330,14 +330,31 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
      * The queue descriptor, for an {@code io.jipc.select.Selector}: readable while the queue holds
      * a message (a {@link #poll()} would return one, unless another receiver takes it first),
      * writable while it has room; only the directions of this handle's {@link #access()}. The
-     * selector watches the descriptor itself (Linux's {@code mqd_t} is pollable).
+     * selector watches the descriptor itself (Linux's {@code mqd_t} is pollable), and adds it to
+     * its epoll set, or removes it, while it holds a use of this handle
+     * ({@link Selectable.Descriptor#whileOpen}): a {@link #close()} meanwhile releases the
+     * descriptor only after that, so the number never names another file there.
      */
     @Override
     public Selectable.Descriptor readinessSource() {
         enter(); // throws if closed
         uses.exit();
         int operations = (access.receives() ? OP_READ : 0) | (access.sends() ? OP_WRITE : 0);
-        return Selectable.Descriptor.of(mqd, operations, uses::isClosed);
+        return Selectable.Descriptor.of(mqd, operations, this::whileOpen, uses::isClosed, () -> false,
+                () -> Long.MAX_VALUE);
+    }
+
+    /** Runs {@code action} holding a use (the descriptor stays open); false, without running it, if closed. */
+    private boolean whileOpen(Runnable action) {
+        if (!uses.enter()) {
+            return false;
+        }
+        try {
+            action.run();
+            return true;
+        } finally {
+            uses.exit();
+        }
     }
 
     // =================================================================== properties

@@ -85,7 +85,25 @@ final class NativeSocket implements AutoCloseable {
     Selectable.Descriptor readinessSource(int operations, BooleanSupplier buffered, LongSupplier readableBy) {
         enter();
         exit();
-        return Selectable.Descriptor.of(fd, operations, this::isClosed, buffered, readableBy);
+        return Selectable.Descriptor.of(fd, operations, this::whileOpen, this::isClosed, buffered, readableBy);
+    }
+
+    /**
+     * Runs {@code action} as an operation (the descriptor stays open, and its number names it, until
+     * it returns); false, without running it, if the socket is closed. A selector's {@code epoll_ctl}
+     * runs inside, so a close meanwhile never lets it add another file that got the number.
+     */
+    boolean whileOpen(Runnable action) {
+        if ((state.getAndIncrement() & CLOSED) != 0) {
+            exit();
+            return false;
+        }
+        try {
+            action.run();
+            return true;
+        } finally {
+            exit();
+        }
     }
 
     ClosedException closed() {

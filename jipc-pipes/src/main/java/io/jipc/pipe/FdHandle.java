@@ -164,6 +164,24 @@ final class FdHandle {
         return fd;
     }
 
+    /**
+     * Runs {@code action} inside a call on the descriptor (it stays open, and its number names it,
+     * until the action returns); false, without running it, once closed. For a selector's
+     * {@code epoll_ctl}.
+     */
+    boolean whileOpen(Runnable action) {
+        long s = state.incrementAndGet(); // as acquire(), without throwing
+        try {
+            if ((s & CLOSED) != 0) {
+                return false;
+            }
+            action.run();
+            return true;
+        } finally {
+            release();
+        }
+    }
+
     void release() {
         if (state.decrementAndGet() == CLOSED) {
             closeNow();

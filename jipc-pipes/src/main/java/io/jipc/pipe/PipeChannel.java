@@ -428,8 +428,9 @@ public final class PipeChannel implements AutoCloseable, Selectable {
             return out.readinessSource();
         }
         Selectable.Descriptor pipe = in.readinessSource();
-        return Selectable.Descriptor.of(pipe.fd(), OP_READ, pipe::isClosed,
-                () -> hasBufferedInput() || pipe.hasBufferedInput()); // the pipe's: an end of file its fd hides
+        return Selectable.Descriptor.of(pipe.fd(), OP_READ, pipe::whileOpen, pipe::isClosed,
+                () -> hasBufferedInput() || pipe.hasBufferedInput(), // the pipe's: an end of file its fd hides
+                () -> Long.MAX_VALUE);
     }
 
     /** Bytes read from the pipe and not yet decoded; false while another thread receives (a hint). */

@@ -97,17 +97,22 @@ public abstract sealed class PipeEnd implements AutoCloseable, Selectable permit
      * FIFO adopted after its writers left, which its own descriptor hides, a look at the inherited
      * descriptor before each sleep: see {@link PipeReader#adopt}); a write
      * end is writable when the pipe has room for a write of up to {@code PIPE_BUF} bytes, or when
-     * every read end is closed (a write then fails at once with {@link BrokenPipeException}).
+     * every read end is closed (a write then fails at once with {@link BrokenPipeException}). The
+     * selector adds the descriptor to its epoll set, and removes it, inside a call on this end
+     * ({@link Selectable.Descriptor#whileOpen}), so a {@link #close()} meanwhile never lets it add
+     * another file that got the number.
      */
     @Override
     public Selectable.Descriptor readinessSource() {
         int fd = handle.acquire(); // throws if closed
         handle.release();
         if (this instanceof PipeWriter) {
-            return Selectable.Descriptor.of(fd, OP_WRITE, handle::isClosed);
+            return Selectable.Descriptor.of(fd, OP_WRITE, handle::whileOpen, handle::isClosed, () -> false,
+                    () -> Long.MAX_VALUE);
         }
         // an adopted FIFO whose writers left before the adopt: its descriptor hides the end of file
-        return Selectable.Descriptor.of(fd, OP_READ, handle::isClosed, handle::endOfFileOnInherited);
+        return Selectable.Descriptor.of(fd, OP_READ, handle::whileOpen, handle::isClosed,
+                handle::endOfFileOnInherited, () -> Long.MAX_VALUE);
     }
 
     /**
