@@ -49,7 +49,7 @@ class RpcCancelWaitingCallTest {
         boolean tcp = mode.startsWith("tcp");
         boolean full = mode.equals("mailbox full");
         // "tcp per connection": the connection's bound (2) taken by the holding call and the cancelled one, a third
-        // call behind them, then the CANCEL (until 2026-12-06 the reader read nothing behind the third call);
+        // call behind them, then the CANCEL (until 2026-12-05 the reader read nothing behind the third call);
         // "mailbox full": the calls waiting for the slot hold the request mailbox's capacity and the mailbox is full
         // when the timed call's timeout passes (its CANCEL finds no room: the server's deadline, from when it took
         // the call, drops it)

@@ -220,7 +220,7 @@ class RpcServerLimitsTest {
      * wait for the only slot (through the mailbox and over TCP) do not hold the leader or a connection's
      * reader while another call holds the slot: a new client is welcomed through the mailbox, a TCP caller
      * whose call waits longer than its peer timeout is kept alive by PONGs, and all of them run once the slot
-     * frees. Until 2026-12-06 the task that handed slots to waiting calls ran on the leader when no thread
+     * frees. Until 2026-12-05 the task that handed slots to waiting calls ran on the leader when no thread
      * could start, and held it until the queue emptied: the HELLO waited unread (connect timed out).
      */
     @Test

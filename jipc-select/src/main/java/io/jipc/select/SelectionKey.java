@@ -14,17 +14,20 @@ public final class SelectionKey {
     private final Selectable channel;
     private final Selectable.Source source;
     private final int interestOps;
+    /** The epoll data of a descriptor key: unique in its selector, never 0 (the eventfd's). */
+    private final long token;
     private volatile Object attachment;
     private volatile int readyOps;
     private volatile boolean cancelled;
 
     SelectionKey(Selector selector, Selectable channel, Selectable.Source source, int interestOps,
-                 Object attachment) {
+                 Object attachment, long token) {
         this.selector = selector;
         this.channel = channel;
         this.source = source;
         this.interestOps = interestOps;
         this.attachment = attachment;
+        this.token = token;
     }
 
     /** The registered channel. */
@@ -77,6 +80,10 @@ public final class SelectionKey {
     /** Removes the channel from the selector (idempotent); the channel stays open. */
     public void cancel() {
         selector.deregister(this);
+    }
+
+    long token() {
+        return token;
     }
 
     Selectable.Source source() {

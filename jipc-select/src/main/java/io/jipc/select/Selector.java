@@ -20,9 +20,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * Waits until any of many channels of any kind is ready: sockets, POSIX message queues, pipes
@@ -79,9 +78,15 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * One thread selects at a time (another gets {@link IllegalStateException}). {@link #register},
  * {@link SelectionKey#cancel()}, {@link #wakeup()} and {@link #close()} may be called from any
  * thread; a registration or cancellation during a select takes effect in that select (it is
- * restarted). Keys of channels that were closed are dropped; cancel a key <em>before</em>
- * closing its channel if the descriptor may be shared with another process (epoll watches the
- * open file, not the number).
+ * restarted). A registration racing the channel's close returns the key (dropped at the next
+ * select) or throws {@link ClosedException}: the descriptor is added, and removed, while the
+ * channel keeps it open ({@link Selectable.Descriptor#whileOpen}), so another file that took the
+ * number is never added. Keys of channels that were closed are dropped. Epoll watches the open
+ * file, not the number: a closed channel whose open file lives on elsewhere (a duplicate, a child)
+ * leaves an entry that no {@code epoll_ctl} can reach; its events name no key (each key has its
+ * own token as the event's data), and when two waits in a row report such an event the selecting
+ * thread rebuilds the epoll set from the live keys, so it never spins on it. Cancelling a key
+ * <em>before</em> closing such a channel saves that rebuild.
  *
  * <p>Limits: {@value DoorbellWatcher#MAX_DOORBELLS} mailboxes per selector ({@code futex_waitv}
  * takes 128 words, one is the watcher's own); descriptors are limited only by the process's open
@@ -98,6 +103,8 @@ public final class Selector implements AutoCloseable {
     private static final int EPOLLHUP = Sockets.POLLHUP;
     private static final int BATCH = 256;
     private static final String SUBJECT = "selector";
+    /** The epoll data of the selector's eventfd; a key's token is positive. */
+    private static final long EVENTFD_TOKEN = 0;
     /**
      * How soon the selector looks again at a {@linkplain Selectable.Doorbell.Look#BUSY busy} doorbell
      * or one that does not {@linkplain Selectable.Doorbell#rings() ring} (epoll's resolution).
@@ -106,12 +113,17 @@ public final class Selector implements AutoCloseable {
     /** Timeouts from this long on mean "no timeout". */
     private static final Duration LONGEST_TIMEOUT = Duration.ofNanos(Long.MAX_VALUE / 4);
 
-    private final int epfd;
+    /** The epoll instance; replaced only by {@link #rebuild}, on the selecting thread under {@code this}. */
+    private int epfd;
     private final int eventFd;
     private final MemorySegment events = Arena.ofAuto().allocate((long) BATCH * Sockets.EPOLL_EVENT_SIZE, 8);
     private final InterruptHook interruptHook = new InterruptHook(this::nudge);
     /** Descriptor → key; guarded by {@code this}. */
     private final Map<Integer, SelectionKey> descriptors = new HashMap<>();
+    /** Epoll data → key of {@link #descriptors}, the same keys; guarded by {@code this}. */
+    private final Map<Long, SelectionKey> tokens = new HashMap<>();
+    /** The last key's token; the eventfd's is {@link #EVENTFD_TOKEN}. */
+    private final AtomicLong lastToken = new AtomicLong();
     /** Mailbox-style keys in registration order; guarded by {@code this}. */
     private final Map<Selectable, SelectionKey> doorbells = new LinkedHashMap<>();
     /** Held by the selecting thread; {@link #close()} takes it to know that no select uses the descriptors. */
@@ -119,6 +131,10 @@ public final class Selector implements AutoCloseable {
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     /** Started with the first doorbell; guarded by {@code this}. */
     private DoorbellWatcher watcher;
+    /** Guarded by {@code this}: see {@link #rebuilds()}. */
+    private int rebuilds;
+    /** Whether the last epoll wait reported an event whose token names no key; selecting thread only. */
+    private boolean staleSeen;
     private volatile boolean closed;
 
     private Selector() {
@@ -129,7 +145,7 @@ public final class Selector implements AutoCloseable {
             Libc.close(epfd);
             throw e;
         }
-        int rc = Sockets.epollCtl(epfd, Sockets.EPOLL_CTL_ADD, eventFd, EPOLLIN);
+        int rc = Sockets.epollCtl(epfd, Sockets.EPOLL_CTL_ADD, eventFd, EPOLLIN, EVENTFD_TOKEN);
         if (rc != 0) {
             Libc.close(eventFd);
             FdPoller.cancel(epfd); // a virtual thread's wait registered it: before the number can be reused
@@ -166,7 +182,8 @@ public final class Selector implements AutoCloseable {
                     + ") is not a non-empty subset of what " + channel + " supports: "
                     + SelectionKey.opsName(supported));
         }
-        SelectionKey key = new SelectionKey(this, channel, source, interestOps, attachment);
+        SelectionKey key = new SelectionKey(this, channel, source, interestOps, attachment,
+                lastToken.incrementAndGet());
         synchronized (this) {
             checkOpen();
             dropClosed();
@@ -179,22 +196,50 @@ public final class Selector implements AutoCloseable {
         return key;
     }
 
+    /**
+     * Adds a descriptor key to the epoll set and the maps. The {@code epoll_ctl} runs inside the
+     * channel's {@link Selectable.Descriptor#whileOpen}: a close of the channel from another thread
+     * meanwhile cannot release the number before it, so the set never gets another file that took
+     * the number (until 2026-12-05 it could: the key was then dropped as closed and that file stayed
+     * in the set without a key, and select spun). Holds the lock.
+     *
+     * @throws ClosedException if the channel was closed
+     */
     private void addDescriptor(SelectionKey key, Selectable.Descriptor d, Selectable channel) {
         int fd = d.fd();
         SelectionKey existing = descriptors.get(fd);
         if (existing != null) {
             throw new IllegalArgumentException(channel + " is already registered (descriptor " + fd + ")");
         }
-        int events = ((key.interestOps() & Selectable.OP_READ) != 0 ? EPOLLIN : 0)
-                | ((key.interestOps() & Selectable.OP_WRITE) != 0 ? EPOLLOUT : 0);
-        int rc = Sockets.epollCtl(epfd, Sockets.EPOLL_CTL_ADD, fd, events);
-        if (rc == Errno.EEXIST) { // the open file of a channel closed without cancelling, kept alive elsewhere
-            rc = Sockets.epollCtl(epfd, Sockets.EPOLL_CTL_MOD, fd, events);
-        }
+        int rc = epollAdd(epfd, key, d, channel);
         if (rc != 0) {
             throw Errno.exception(rc, "epoll_ctl", channel.toString());
         }
         descriptors.put(fd, key);
+        tokens.put(key.token(), key);
+    }
+
+    /**
+     * {@code EPOLL_CTL_ADD} of a key's descriptor to {@code epoll}, with the key's token as the data,
+     * inside the channel's {@link Selectable.Descriptor#whileOpen}; returns 0 or the errno.
+     *
+     * @throws ClosedException if the channel is closed
+     */
+    private static int epollAdd(int epoll, SelectionKey key, Selectable.Descriptor d, Selectable channel) {
+        int fd = d.fd();
+        int events = ((key.interestOps() & Selectable.OP_READ) != 0 ? EPOLLIN : 0)
+                | ((key.interestOps() & Selectable.OP_WRITE) != 0 ? EPOLLOUT : 0);
+        int[] rc = new int[1];
+        boolean open = d.whileOpen(() -> {
+            rc[0] = Sockets.epollCtl(epoll, Sockets.EPOLL_CTL_ADD, fd, events, key.token());
+            if (rc[0] == Errno.EEXIST) { // the open file of a channel closed without cancelling, kept alive elsewhere
+                rc[0] = Sockets.epollCtl(epoll, Sockets.EPOLL_CTL_MOD, fd, events, key.token());
+            }
+        });
+        if (!open) {
+            throw new ClosedException(channel + " is closed");
+        }
+        return rc[0];
     }
 
     private void addDoorbell(SelectionKey key, Selectable channel) {
@@ -222,16 +267,20 @@ public final class Selector implements AutoCloseable {
         nudge();
     }
 
-    /** Removes a key from the maps and, for a descriptor whose channel is open, from the epoll set. Holds the lock. */
+    /**
+     * Removes a key from the maps and, for a descriptor whose channel is open, from the epoll set
+     * (inside {@link Selectable.Descriptor#whileOpen}: the number is still the channel's). A closed
+     * channel's descriptor left the set when it was closed, unless its open file is still open
+     * elsewhere: that entry is removed when it reports an event ({@link #rebuild}). Holds the lock.
+     */
     private void forget(SelectionKey key) {
         switch (key.source()) {
             case Selectable.Descriptor d -> {
                 int fd = d.fd();
                 if (descriptors.get(fd) == key) {
                     descriptors.remove(fd);
-                    if (!d.isClosed()) {
-                        Sockets.epollCtl(epfd, Sockets.EPOLL_CTL_DEL, fd, 0);
-                    }
+                    tokens.remove(key.token());
+                    d.whileOpen(() -> Sockets.epollCtl(epfd, Sockets.EPOLL_CTL_DEL, fd, 0));
                 }
             }
             case Selectable.Doorbell b -> doorbells.remove(key.channel());
@@ -476,22 +525,36 @@ public final class Selector implements AutoCloseable {
         return a == Long.MAX_VALUE || b != Long.MAX_VALUE && b - a < 0 ? b : a;
     }
 
-    /** Adds the keys of the first {@code n} epoll events; returns whether the eventfd was among them (and drains it). */
+    /**
+     * Adds the keys of the first {@code n} epoll events; returns whether the eventfd was among them
+     * (and drains it). An event whose token names no key comes from an entry left in the set by a
+     * channel closed while registered whose open file is still open elsewhere (a duplicate, a
+     * child): no {@code epoll_ctl} can remove it, as its number is gone or names another file, and
+     * it would end every {@code epoll_wait} at once while that file is ready; so the epoll set is
+     * {@linkplain #rebuild rebuilt} without it. Such an event also comes, once, for a key cancelled
+     * by another thread after the wait returned (its entry is gone): so the set is rebuilt only when
+     * two waits in a row report one, as a stale entry of a ready file does (level-triggered).
+     */
     private boolean collectDescriptors(int n, Map<SelectionKey, Integer> ready) {
         boolean eventFdReady = false;
+        boolean stale = false;
         for (int i = 0; i < n; i++) {
-            int fd = Sockets.epollEventFd(events, i);
-            int mask = events.get(JAVA_INT, (long) i * Sockets.EPOLL_EVENT_SIZE); // the events field comes first
-            if (fd == eventFd) {
+            long token = Sockets.epollEventData(events, i);
+            int mask = Sockets.epollEventEvents(events, i);
+            if (token == EVENTFD_TOKEN) {
                 eventFdReady = true;
                 continue;
             }
             SelectionKey key;
             synchronized (this) {
-                key = descriptors.get(fd);
+                key = tokens.get(token);
             }
-            if (key == null || key.source().isClosed()) {
-                continue; // cancelled meanwhile
+            if (key == null) {
+                stale = true; // cancelled meanwhile (its entry is gone now), or left behind: rebuild
+                continue;
+            }
+            if (key.source().isClosed()) {
+                continue; // dropped next round; its entry, if the file lives on, then is stale
             }
             int ops = ((mask & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0 ? Selectable.OP_READ : 0)
                     | ((mask & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0 ? Selectable.OP_WRITE : 0);
@@ -507,7 +570,67 @@ public final class Selector implements AutoCloseable {
                 }
             }
         }
+        if (stale && staleSeen) {
+            rebuild();
+            stale = false;
+        }
+        staleSeen = stale;
         return eventFdReady;
+    }
+
+    /**
+     * Replaces the epoll instance by a new one holding the eventfd and the descriptors of the keys
+     * whose channels are open (each added inside its {@link Selectable.Descriptor#whileOpen}; a key
+     * whose channel is closed is dropped), and closes the old one, with whatever entries were left in
+     * it. Only the selecting thread calls this (it alone waits on {@link #epfd}); costs one
+     * {@code epoll_ctl} per descriptor key, once per event of an entry left behind. Counted in
+     * {@link #rebuilds()}.
+     */
+    private void rebuild() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            int fresh = Sockets.epollCreate();
+            try {
+                int rc = Sockets.epollCtl(fresh, Sockets.EPOLL_CTL_ADD, eventFd, EPOLLIN, EVENTFD_TOKEN);
+                if (rc != 0) {
+                    throw Errno.exception(rc, "epoll_ctl", SUBJECT + " eventfd");
+                }
+                for (SelectionKey key : List.copyOf(descriptors.values())) {
+                    Selectable.Descriptor d = (Selectable.Descriptor) key.source();
+                    try {
+                        rc = epollAdd(fresh, key, d, key.channel());
+                    } catch (ClosedException e) {
+                        if (key.markCancelled()) {
+                            forget(key); // no DEL: the channel is closed
+                        }
+                        continue;
+                    }
+                    if (rc != 0) {
+                        throw Errno.exception(rc, "epoll_ctl", key.channel().toString());
+                    }
+                }
+            } catch (RuntimeException e) {
+                Libc.close(fresh);
+                throw e;
+            }
+            int old = epfd;
+            epfd = fresh;
+            rebuilds++;
+            FdPoller.cancel(old); // a virtual thread's wait registered it: before the number can be reused
+            Libc.close(old);
+        }
+    }
+
+    /** How many times the epoll set was {@linkplain #rebuild rebuilt}; for tests. */
+    synchronized int rebuilds() {
+        return rebuilds;
+    }
+
+    /** The epoll descriptor now; for tests (its {@code /proc/self/fdinfo} lists the set). */
+    synchronized int epollDescriptor() {
+        return epfd;
     }
 
     /**
