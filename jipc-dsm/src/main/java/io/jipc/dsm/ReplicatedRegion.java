@@ -76,7 +76,13 @@ import java.util.function.Function;
  * sending heartbeats meanwhile, so the home keeps it, unless the updates held off outgrow the home's
  * outbox for it (see docs/dsm.md); a home that closes or dies meanwhile does not cost the updates
  * received before: they are applied, in order, when the read ends (so {@link #lastSnapshot()} has
- * them), and then the replica fails. A
+ * them), and then the replica fails. That holds also if another thread's call that must send to the
+ * home ({@link #sync()}, {@link #write()}, the end of a write section) finds the home's end of the
+ * connection closed meanwhile: that call throws {@link RegionHomeLostException} at once (nothing of it
+ * was sent), but the updates already received are applied as above, and the replica fails (every
+ * call throws, {@link #isConnected()} is false) only after them. Received means received by this
+ * host: of a home whose process was killed, frames still in its host's kernel (say, because this
+ * replica's socket buffer was full) may be lost. A
  * {@link RegionRead} and a {@link RegionWrite} must be closed by the thread that opened them (another
  * thread's end of a write section is an {@link IllegalStateException} that leaves it open), and a
  * thread inside a read may not write, sync or await a version ({@link IllegalStateException}: they
@@ -155,8 +161,11 @@ public final class ReplicatedRegion implements AutoCloseable {
     private volatile State state = State.OPEN;
     private volatile RuntimeException failure;
     private volatile long lastSent = System.nanoTime();
-    /** A heartbeat found the home's end of the connection closed: none is sent any more. Receiver only. */
-    private boolean homeEndClosed;
+    /**
+     * The failure of the first send (a heartbeat, or a frame of a call) that found the home's end of the
+     * connection closed, or null: once set, nothing is sent any more ({@link #markHomeEndClosed}).
+     */
+    private volatile PeerClosedException homeEndClosed;
 
     private ReplicatedRegion(String name, long size, DsmOptions options, SocketAddress home,
                              StreamConnection connection, DsmWire.Opened opened) {
@@ -402,7 +411,7 @@ public final class ReplicatedRegion implements AutoCloseable {
             checkOpen();
             syncs.add(answer);
         }
-        send(DsmWire.signal(DsmWire.SYNC));
+        send(DsmWire.signal(DsmWire.SYNC), syncs, answer);
         return await(answer);
     }
 
@@ -552,7 +561,7 @@ public final class ReplicatedRegion implements AutoCloseable {
                 }
             }
             if (!keptLock && !adopted) {
-                send(DsmWire.signal(DsmWire.ACQUIRE));
+                send(DsmWire.signal(DsmWire.ACQUIRE), grants, grant);
             }
             if (!keptLock && !awaitGrant(grant, deadline)) {
                 return null;
@@ -618,6 +627,7 @@ public final class ReplicatedRegion implements AutoCloseable {
      * for it; else hands it back without changes, not waiting for the answer.
      */
     private void releaseUnused() {
+        CompletableFuture<Long> unused = new CompletableFuture<>();
         synchronized (pending) {
             if (state != State.OPEN) {
                 return;
@@ -627,9 +637,9 @@ public final class ReplicatedRegion implements AutoCloseable {
                 return;
             }
             lock = Lock.RELEASING;
-            releases.add(new CompletableFuture<>());
+            releases.add(unused);
         }
-        send(DsmWire.release(Diff.EMPTY));
+        send(DsmWire.release(Diff.EMPTY), releases, unused);
     }
 
     /** Ends a write section: called once by {@link RegionWrite#close()} or {@link RegionWrite#abort()}. */
@@ -672,7 +682,7 @@ public final class ReplicatedRegion implements AutoCloseable {
             if (frame == null) {
                 return version;
             }
-            send(frame);
+            send(frame, releases, answer);
             return awaitUninterruptibly(answer);
         } finally {
             writers.unlock();
@@ -804,7 +814,7 @@ public final class ReplicatedRegion implements AutoCloseable {
      * failure), which loses the replica after them. Called by the receiver only.
      */
     private void heartbeatIfDue(long heartbeat) throws InterruptedException {
-        if (homeEndClosed || System.nanoTime() - lastSent < heartbeat) {
+        if (homeEndClosed != null || System.nanoTime() - lastSent < heartbeat) {
             return;
         }
         try {
@@ -815,7 +825,7 @@ public final class ReplicatedRegion implements AutoCloseable {
         } catch (PeerClosedException e) {
             // what came before is still to be read (a heartbeat cut half-way would have closed the
             // connection: the receiver's next poll fails and loses the replica)
-            homeEndClosed = true;
+            markHomeEndClosed(e);
             return;
         } catch (JipcException e) {
             lose(new RegionHomeLostException("the connection to the home of region " + name + " at "
@@ -837,6 +847,7 @@ public final class ReplicatedRegion implements AutoCloseable {
 
     /** The home wants the kept lock back: now if no section holds it, else at the section's end. */
     private void revoke() {
+        CompletableFuture<Long> handBack = new CompletableFuture<>();
         synchronized (pending) {
             switch (lock) {
                 case NONE -> throw new DsmProtocolException("REVOKE of a lock this replica does not have");
@@ -849,11 +860,11 @@ public final class ReplicatedRegion implements AutoCloseable {
                 }
                 case KEPT -> {
                     lock = Lock.RELEASING;
-                    releases.add(new CompletableFuture<>());
+                    releases.add(handBack);
                 }
             }
         }
-        send(DsmWire.release(Diff.EMPTY));
+        send(DsmWire.release(Diff.EMPTY), releases, handBack);
     }
 
     private CompletableFuture<Long> next(ArrayDeque<CompletableFuture<Long>> queue, String what) {
@@ -869,14 +880,35 @@ public final class ReplicatedRegion implements AutoCloseable {
     // ---- plumbing ----
 
     /**
-     * Sends a frame, waiting at most the peer timeout for room. Not interruptible: the request is
-     * already queued for its answer, so the frame must go (an interrupt is kept for the caller). If it
-     * cannot, the replica is lost and the failure thrown.
+     * Sends a frame whose answer {@code answer}, queued in {@code queue}, awaits, waiting at most the
+     * peer timeout for room. Not interruptible: the request is already queued for its answer, so the
+     * frame must go (an interrupt is kept for the caller). If the home's end of the connection is
+     * closed (it closed, died or dropped this replica: {@link PeerClosedException}, nothing sent), the
+     * request is taken out of its queue and the caller gets a {@link RegionHomeLostException}, but the
+     * replica is not lost here: that would close the connection and throw away what the home sent
+     * before (the updates a read holds off, the answers to other threads' requests); the receiver reads
+     * on, applying those frames in order, to the end of the stream (or the connection's failure),
+     * which loses the replica after them ({@link #markHomeEndClosed}). The receiver's own frames (a lock
+     * handed back) just are not sent then, and it reads on. If the frame cannot go otherwise (the home
+     * stopped reading, the connection failed or was cut half-way), the replica is lost and the failure
+     * thrown.
      */
-    private void send(byte[] frame) {
+    private void send(byte[] frame, ArrayDeque<CompletableFuture<Long>> queue, CompletableFuture<Long> answer) {
         boolean interrupted = false;
         try {
             while (true) {
+                if (homeEndClosed != null) {
+                    synchronized (pending) {
+                        queue.remove(answer); // never sent: no answer comes
+                    }
+                    if (Thread.currentThread() == receiver) {
+                        return;
+                    }
+                    if (state != State.OPEN) {
+                        break;
+                    }
+                    throw homeEndClosedFailure();
+                }
                 try {
                     if (connection.offer(frame, options.peerTimeout())) {
                         lastSent = System.nanoTime();
@@ -892,6 +924,16 @@ public final class ReplicatedRegion implements AutoCloseable {
                                 + name + "; the connection is cut", e));
                         break;
                     }
+                } catch (PeerClosedException e) {
+                    if (!connection.isOpen()) {
+                        // cut half-way (the connection is closed), or this replica closed
+                        if (state == State.OPEN) {
+                            lose(new RegionHomeLostException("the connection to the home of region " + name + " at "
+                                    + Sockets.describe(home) + " failed: " + e.getMessage(), e));
+                        }
+                        break;
+                    }
+                    markHomeEndClosed(e);
                 } catch (JipcException e) {
                     if (state == State.OPEN) {
                         lose(new RegionHomeLostException("the connection to the home of region " + name + " at "
@@ -906,6 +948,26 @@ public final class ReplicatedRegion implements AutoCloseable {
             }
         }
         throw failed();
+    }
+
+    /**
+     * A send (a heartbeat, or a frame of a call) found the home's end of the connection closed: no
+     * frame is sent any more, and the receiver reads on to the end of what the home sent (the first
+     * such failure is kept, for the messages). Any thread.
+     */
+    private void markHomeEndClosed(PeerClosedException e) {
+        if (homeEndClosed == null) {
+            homeEndClosed = e;
+        }
+    }
+
+    /** What a call whose frame found the home's end closed throws: the replica fails once the receiver has read on. */
+    private RegionHomeLostException homeEndClosedFailure() {
+        PeerClosedException cause = homeEndClosed;
+        return new RegionHomeLostException("the home of region " + name + " at " + Sockets.describe(home)
+                + " has closed its end of the connection (" + cause.getMessage() + "): it closed, died, or dropped"
+                + " this replica; nothing was sent. The replica still applies what the home had sent, then fails;"
+                + " open the region again to go on", cause);
     }
 
     private void lose(RuntimeException cause) {

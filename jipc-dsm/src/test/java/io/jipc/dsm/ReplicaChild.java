@@ -50,8 +50,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  *     {@code millis}, closes it and prints {@code READ <version>} (the version the read saw).</li>
  * <li>{@code hold-read}: opens a read, prints {@code READING <version>}, and holds it open while it runs the
  *     next lines of standard input: {@code held} waits until an update waits for the read (the receiver
- *     has it: {@link ReplicatedRegion#lockAwaited()}) and prints {@code HELD}; {@code end-read} closes the
- *     read and prints {@code READ <version>} (the version the read saw).</li>
+ *     has it: {@link ReplicatedRegion#lockAwaited()}) and prints {@code HELD}; {@code aside sync} or
+ *     {@code aside update <value>} has another thread call {@link ReplicatedRegion#sync()} or
+ *     {@link ReplicatedRegion#update} (every slot set to {@code value}) and prints {@code ASIDE <outcome>}
+ *     ({@link #aside}); {@code end-read} closes the read and prints {@code READ <version>} (the version the
+ *     read saw).</li>
  * <li>{@code await-loss}: waits until the replica is lost (its home closed or died), taking the updates
  *     that arrive meanwhile: {@code GONE <version> <crc32 of lastSnapshot()> <its slot 0>}.</li>
  * </ul>
@@ -184,6 +187,10 @@ public final class ReplicaChild {
                             say("READING " + v.version());
                             String next;
                             while (!(next = in.readLine().trim()).equals("end-read")) {
+                                if (next.startsWith("aside ")) {
+                                    say("ASIDE " + aside(r, next.substring("aside ".length()).split(" ")));
+                                    continue;
+                                }
                                 if (!next.equals("held")) {
                                     throw new IllegalArgumentException("unknown command inside hold-read: " + next);
                                 }
@@ -359,6 +366,34 @@ public final class ReplicaChild {
             }
             Thread.yield();
         }
+    }
+
+    /**
+     * Has another thread call {@code sync} or {@code update <value>} (every slot set to {@code value}) of
+     * {@code r}, waiting for it at most 30 s: {@code RETURNED <version>}, {@code LOST <message>} on
+     * {@link RegionHomeLostException}, {@code WRONG <what>} on another exception, or {@code BLOCKED} if the
+     * call had not ended by then.
+     */
+    static String aside(ReplicatedRegion r, String[] call) throws InterruptedException {
+        AtomicReference<String> outcome = new AtomicReference<>();
+        Thread t = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                switch (call[0]) {
+                    case "sync" -> outcome.set("RETURNED " + r.sync());
+                    case "update" -> {
+                        long value = Long.parseLong(call[1]);
+                        r.update(s -> fill(s, value));
+                        outcome.set("RETURNED " + r.version());
+                    }
+                    default -> outcome.set("WRONG unknown call " + call[0]);
+                }
+            } catch (RegionHomeLostException e) {
+                outcome.set("LOST " + e.getMessage());
+            } catch (Throwable e) {
+                outcome.set("WRONG " + e);
+            }
+        });
+        return t.join(Duration.ofSeconds(30)) ? outcome.get() : "BLOCKED";
     }
 
     /** Null if every call of the lost replica {@code r} throws {@link RegionHomeLostException}, else what did not. */

@@ -6,6 +6,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -273,6 +275,75 @@ class ReplicatedRegionProcessTest {
         tell(reader, "end-read");
         assertEquals("READ 0", reader.awaitLine("READ ", LONG));
         assertLastBytesOfBoth(reader, writer, 1, 7);
+    }
+
+    /**
+     * As {@link #aHomeThatClosesDuringALongReadLeavesTheReaderTheUpdateItHadSent()}, with another thread of
+     * the reading process calling {@code sync()} or {@code update(...)} after the close, while the read still
+     * holds off the updates: the call fails with RegionHomeLostException (the home's end is closed), but it
+     * leaves the connection to the receiver, which applies both updates, in order, when the read ends (until
+     * this was fixed the call's failed send closed the connection, and the second update, still in the
+     * socket, was lost: the reader ended at version 1, value 7).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"sync", "update 99"})
+    void aCallOfAnotherThreadAfterTheHomeClosedDuringALongReadLeavesTheReaderTheUpdatesItHadSent(String call)
+            throws Exception {
+        startHome(QUICK);
+        List<ChildJvm> both = replicaChildren(2, port(home), "home-closes-aside", RECORDS, QUICK);
+        ChildJvm reader = both.get(0);
+        ChildJvm writer = both.get(1);
+        tell(reader, "hold-read");
+        assertEquals("READING 0", reader.awaitLine("READING", LONG));
+        tell(writer, "write 7");
+        assertEquals("WRITTEN 1", writer.awaitLine("WRITTEN", LONG));
+        tell(writer, "write 8");
+        assertEquals("WRITTEN 2", writer.awaitLine("WRITTEN", LONG));
+        home.close(); // sends what it had queued first: both updates to the reader
+        // set-up, not a measure: the reader's heartbeats find the home's end closed meanwhile, so that the
+        // call's frame cannot go (a first frame after the close may still leave, and then waits for its answer)
+        Thread.sleep(2 * PEER_TIMEOUT_MS);
+        tell(reader, "aside " + call);
+        String aside = reader.awaitLine("ASIDE", LONG);
+        assertTrue(aside.startsWith("ASIDE LOST ") && aside.contains("closed its end of the connection"), aside);
+        tell(reader, "end-read");
+        assertEquals("READ 0", reader.awaitLine("READ ", LONG));
+        assertLastBytesOfBoth(reader, writer, 2, 8);
+    }
+
+    /**
+     * As {@link #aCallOfAnotherThreadAfterTheHomeClosedDuringALongReadLeavesTheReaderTheUpdatesItHadSent},
+     * with the home's process killed (SIGKILL) once both updates had reached the reader's host: the updates
+     * the reader had received before the death (or the reset of the connection that a frame of the reader
+     * then gets) are applied when the read ends, although another thread's sync failed meanwhile.
+     */
+    @Test
+    void aSyncOfAnotherThreadAfterTheHomeWasKilledDuringALongReadLeavesTheReaderTheUpdatesItHadReceived()
+            throws Exception {
+        ChildJvm homeChild = child(HomeChild.class, Long.toString(HEARTBEAT_MS), Long.toString(PEER_TIMEOUT_MS));
+        int port = Integer.parseInt(homeChild.awaitLine("HOME", LONG).split(" ")[1]);
+        List<ChildJvm> both = replicaChildren(2, port, "home-killed-aside", RECORDS, QUICK);
+        ChildJvm reader = both.get(0);
+        ChildJvm writer = both.get(1);
+        tell(reader, "hold-read");
+        assertEquals("READING 0", reader.awaitLine("READING", LONG));
+        tell(writer, "write 7");
+        assertEquals("WRITTEN 1", writer.awaitLine("WRITTEN", LONG));
+        tell(reader, "held");
+        assertEquals("HELD", reader.awaitLine("HELD", LONG), "the reader's receiver has the first update");
+        tell(writer, "write 8");
+        assertEquals("WRITTEN 2", writer.awaitLine("WRITTEN", LONG));
+        // set-up, not a measure: the home queued the second update for the reader as it answered the writer,
+        // and the reader's sender passes it on at once; this leaves it ample time to reach the reader's host
+        Thread.sleep(PEER_TIMEOUT_MS);
+        homeChild.kill();
+        Thread.sleep(2 * PEER_TIMEOUT_MS); // set-up: the reader's heartbeats find the home's end closed meanwhile
+        tell(reader, "aside sync");
+        String aside = reader.awaitLine("ASIDE", LONG);
+        assertTrue(aside.startsWith("ASIDE LOST ") && aside.contains("closed its end of the connection"), aside);
+        tell(reader, "end-read");
+        assertEquals("READ 0", reader.awaitLine("READ ", LONG));
+        assertLastBytesOfBoth(reader, writer, 2, 8);
     }
 
     /** Both replicas, lost, have the section of {@code version} that set every slot to {@code value}, as their last bytes. */
