@@ -845,6 +845,14 @@ public final class ReplicatedRegion implements AutoCloseable {
         return replicaLock.hasQueuedThreads();
     }
 
+    /**
+     * Whether a send (a heartbeat, or a call's frame) has found the home's end of the connection closed,
+     * so that no frame is sent any more. For tests ({@code ReplicaChild}).
+     */
+    boolean homeEndClosedSeen() {
+        return homeEndClosed != null;
+    }
+
     /** The home wants the kept lock back: now if no section holds it, else at the section's end. */
     private void revoke() {
         CompletableFuture<Long> handBack = new CompletableFuture<>();

@@ -50,7 +50,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  *     {@code millis}, closes it and prints {@code READ <version>} (the version the read saw).</li>
  * <li>{@code hold-read}: opens a read, prints {@code READING <version>}, and holds it open while it runs the
  *     next lines of standard input: {@code held} waits until an update waits for the read (the receiver
- *     has it: {@link ReplicatedRegion#lockAwaited()}) and prints {@code HELD}; {@code aside sync} or
+ *     has it: {@link ReplicatedRegion#lockAwaited()}) and prints {@code HELD}; {@code home-end-closed} waits
+ *     until a send (the receiver's heartbeat) has found the home's end of the connection closed
+ *     ({@link ReplicatedRegion#homeEndClosedSeen()}) and prints {@code HOME-END-CLOSED}; {@code aside sync} or
  *     {@code aside update <value>} has another thread call {@link ReplicatedRegion#sync()} or
  *     {@link ReplicatedRegion#update} (every slot set to {@code value}) and prints {@code ASIDE <outcome>}
  *     ({@link #aside}); {@code end-read} closes the read and prints {@code READ <version>} (the version the
@@ -189,6 +191,13 @@ public final class ReplicaChild {
                             while (!(next = in.readLine().trim()).equals("end-read")) {
                                 if (next.startsWith("aside ")) {
                                     say("ASIDE " + aside(r, next.substring("aside ".length()).split(" ")));
+                                    continue;
+                                }
+                                if (next.equals("home-end-closed")) {
+                                    while (!r.homeEndClosedSeen()) {
+                                        Thread.sleep(5);
+                                    }
+                                    say("HOME-END-CLOSED");
                                     continue;
                                 }
                                 if (!next.equals("held")) {

@@ -300,9 +300,10 @@ class ReplicatedRegionProcessTest {
         tell(writer, "write 8");
         assertEquals("WRITTEN 2", writer.awaitLine("WRITTEN", LONG));
         home.close(); // sends what it had queued first: both updates to the reader
-        // set-up, not a measure: the reader's heartbeats find the home's end closed meanwhile, so that the
-        // call's frame cannot go (a first frame after the close may still leave, and then waits for its answer)
-        Thread.sleep(2 * PEER_TIMEOUT_MS);
+        // the reader's heartbeats find the home's end closed first, so that the call's frame cannot go (a first
+        // frame after the close may still leave, and then waits for its answer until the read ends)
+        tell(reader, "home-end-closed");
+        assertEquals("HOME-END-CLOSED", reader.awaitLine("HOME-END-CLOSED", LONG));
         tell(reader, "aside " + call);
         String aside = reader.awaitLine("ASIDE", LONG);
         assertTrue(aside.startsWith("ASIDE LOST ") && aside.contains("closed its end of the connection"), aside);
@@ -337,7 +338,8 @@ class ReplicatedRegionProcessTest {
         // and the reader's sender passes it on at once; this leaves it ample time to reach the reader's host
         Thread.sleep(PEER_TIMEOUT_MS);
         homeChild.kill();
-        Thread.sleep(2 * PEER_TIMEOUT_MS); // set-up: the reader's heartbeats find the home's end closed meanwhile
+        tell(reader, "home-end-closed"); // the reader's heartbeats find the home's end closed (reset) first
+        assertEquals("HOME-END-CLOSED", reader.awaitLine("HOME-END-CLOSED", LONG));
         tell(reader, "aside sync");
         String aside = reader.awaitLine("ASIDE", LONG);
         assertTrue(aside.startsWith("ASIDE LOST ") && aside.contains("closed its end of the connection"), aside);
