@@ -6,6 +6,8 @@ import io.jipc.platform.FdPoller;
 import io.jipc.platform.Libc;
 import io.jipc.platform.Pipes;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -33,10 +35,43 @@ import java.util.concurrent.atomic.AtomicLong;
  * have seen a writer"). So the private description of a FIFO whose writers all left before the adopt
  * does not show the end of file that the inherited one (opened when a writer came) shows; such a
  * handle asks the inherited descriptor ({@link #endOfFileOnInherited()}), until the next writer
- * opens the FIFO and the private description shows end of file again by itself.
+ * opens the FIFO and the private description shows end of file again by itself. A new description
+ * for a child ({@code Spawner}) hides it the same way, so a child is then given the kept one
+ * ({@link #keptShowingEndOfFile}). For that, the read end of a FIFO this process opened
+ * ({@link #ownFifoReadEnd}) is kept too, blocking, as an adopted one is.
+ *
+ * <p>A descriptor number is adopted by one handle at a time ({@link #adopt} refuses a second, see
+ * there): two handles that both closed the number would close, the second time, whatever file the
+ * kernel gave that number meanwhile. The number is released once its handle has closed it.
  */
 final class FdHandle {
     private static final long CLOSED = 1L << 62;
+
+    /**
+     * The descriptor numbers adopted ({@link #adopt}) and not yet closed, with their handles; guarded
+     * by itself, also across an adopt and across the close of an adopted number, so that a number
+     * is held from before the adopt looks at it until after it is closed.
+     */
+    private static final Map<Integer, Adoption> ADOPTED = new HashMap<>();
+
+    /**
+     * The handles that adopted one descriptor: a reader, a writer, or (of an {@code O_RDWR}
+     * descriptor, each through a description of its own) both; the last to close closes it.
+     */
+    private static final class Adoption {
+        /** Whether a handle of the other direction may join: {@code O_RDWR}, and reopened. */
+        private final boolean shareable;
+        private FdHandle reader;
+        private FdHandle writer;
+
+        private Adoption(boolean shareable) {
+            this.shareable = shareable;
+        }
+
+        private FdHandle holder() {
+            return reader != null ? reader : writer;
+        }
+    }
 
     private final int fd;
     private final String subject;
@@ -48,18 +83,21 @@ final class FdHandle {
      * private one did not: a FIFO whose writers all left before the adopt.
      */
     private final boolean endOfFileHidden;
+    /** The number this handle adopted ({@link #ADOPTED}): {@link #inherited}, or {@link #fd} if not reopened; else -1. */
+    private final int adopted;
     private final AtomicLong state = new AtomicLong();
 
     private FdHandle(int fd, String subject, int restoreFlags, int inherited) {
-        this(fd, subject, restoreFlags, inherited, false);
+        this(fd, subject, restoreFlags, inherited, false, -1);
     }
 
-    private FdHandle(int fd, String subject, int restoreFlags, int inherited, boolean endOfFileHidden) {
+    private FdHandle(int fd, String subject, int restoreFlags, int inherited, boolean endOfFileHidden, int adopted) {
         this.fd = fd;
         this.subject = subject;
         this.restoreFlags = restoreFlags;
         this.inherited = inherited;
         this.endOfFileHidden = endOfFileHidden;
+        this.adopted = adopted;
     }
 
     /** Takes ownership of a descriptor jipc opened; makes it non-blocking. */
@@ -87,31 +125,109 @@ final class FdHandle {
      * and its flags are restored on close. A read end whose inherited descriptor shows end of file
      * that the private one hides (see the class comment) is marked so: {@link #endOfFileOnInherited()}.
      *
+     * <p>A number adopted already and not yet closed is refused: only a reader and a writer may share
+     * an {@code O_RDWR} descriptor, each through its own description, and the last of them to close
+     * closes it.
+     *
      * @throws IllegalArgumentException if {@code fd} is not open for that direction
+     * @throws IllegalStateException    if another handle of this process adopted {@code fd} and has not
+     *                                  closed it (other than one of the other direction of an
+     *                                  {@code O_RDWR} descriptor that was reopened)
      */
     static FdHandle adopt(int fd, boolean readEnd, String subject) {
-        int flags = Pipes.statusFlags(fd, subject);
-        int access = flags & (Libc.O_RDONLY | Libc.O_WRONLY | Libc.O_RDWR);
-        if ((flags & Libc.O_PATH) != 0 || access != Libc.O_RDWR && access != (readEnd ? Libc.O_RDONLY : Libc.O_WRONLY)) {
-            throw new IllegalArgumentException(subject + " is not open for " + (readEnd ? "reading" : "writing"));
+        synchronized (ADOPTED) {
+            int flags = Pipes.statusFlags(fd, subject);
+            int access = flags & (Libc.O_RDONLY | Libc.O_WRONLY | Libc.O_RDWR);
+            if ((flags & Libc.O_PATH) != 0 || access != Libc.O_RDWR && access != (readEnd ? Libc.O_RDONLY : Libc.O_WRONLY)) {
+                throw new IllegalArgumentException(subject + " is not open for " + (readEnd ? "reading" : "writing"));
+            }
+            Adoption held = ADOPTED.get(fd);
+            if (held != null) {
+                FdHandle same = readEnd ? held.reader : held.writer;
+                if (same != null || !held.shareable || access != Libc.O_RDWR) {
+                    throw alreadyAdopted(fd, same != null ? same : held.holder(), "");
+                }
+            }
+            FdHandle handle;
+            int copy;
+            try {
+                copy = reopen(fd, readEnd);
+            } catch (ErrnoException cannotReopen) {
+                if (held != null) { // it would have to be made non-blocking under the other handle
+                    throw alreadyAdopted(fd, held.holder(), " (and " + subject + " cannot be reopened: "
+                            + cannotReopen.getMessage() + ")");
+                }
+                Pipes.setNonBlocking(fd, true, subject);
+                handle = new FdHandle(fd, subject, flags, -1, false, fd);
+                held = new Adoption(false);
+                ADOPTED.put(fd, held);
+                return hold(held, handle, readEnd);
+            }
+            handle = overReopened(fd, copy, readEnd, subject, fd);
+            if (held == null) {
+                held = new Adoption(access == Libc.O_RDWR);
+                ADOPTED.put(fd, held);
+            }
+            return hold(held, handle, readEnd);
         }
+    }
+
+    private static FdHandle hold(Adoption adoption, FdHandle handle, boolean readEnd) {
+        if (readEnd) {
+            adoption.reader = handle;
+        } else {
+            adoption.writer = handle;
+        }
+        return handle;
+    }
+
+    private static IllegalStateException alreadyAdopted(int fd, FdHandle holder, String why) {
+        return new IllegalStateException("descriptor " + fd + " is adopted already in this process, by "
+                + holder.subject + ", which has not closed it yet" + why + "; use that one, or close it first");
+    }
+
+    /**
+     * Takes ownership of the read end of a FIFO this process opened ({@link Fifo}), {@code fd}: it is
+     * kept, made blocking, for children that find the FIFO at end of file (see the class comment),
+     * and the handle reads through a private non-blocking description, as an adopted one does. If
+     * the FIFO cannot be reopened, as {@link #own}.
+     */
+    static FdHandle ownFifoReadEnd(int fd, String subject) {
         int copy;
         try {
-            copy = reopen(fd, readEnd);
+            Pipes.setNonBlocking(fd, false, subject); // openReaderNow's open is non-blocking
+            copy = reopen(fd, true);
         } catch (ErrnoException cannotReopen) {
-            Pipes.setNonBlocking(fd, true, subject);
-            return new FdHandle(fd, subject, flags, -1);
+            return own(fd, subject);
+        } catch (RuntimeException e) {
+            Libc.close(fd);
+            throw e;
         }
+        try {
+            return overReopened(fd, copy, true, subject, -1);
+        } catch (RuntimeException e) {
+            Libc.close(fd);
+            throw e;
+        }
+    }
+
+    /** A handle over {@code copy}, {@link #reopen reopened} from {@code fd}, which it keeps; closes {@code copy} if that fails. */
+    private static FdHandle overReopened(int fd, int copy, boolean readEnd, String subject, int adopted) {
         boolean endOfFileHidden;
         try {
             // hidden now or never: it lasts from the reopen (no writer then) until a writer opens
-            endOfFileHidden = readEnd && (Pipes.poll(copy, Pipes.POLLIN, 0) & Pipes.POLLHUP) == 0
-                    && (Pipes.poll(fd, Pipes.POLLIN, 0) & Pipes.POLLHUP) != 0;
+            endOfFileHidden = readEnd && hidesEndOfFile(copy, fd);
         } catch (RuntimeException e) {
             Libc.close(copy);
             throw e;
         }
-        return new FdHandle(copy, subject, -1, fd, endOfFileHidden);
+        return new FdHandle(copy, subject, -1, fd, endOfFileHidden, adopted);
+    }
+
+    /** Whether {@code original} shows end of file ({@code POLLHUP}) and the read end {@code fresh} does not. */
+    private static boolean hidesEndOfFile(int fresh, int original) {
+        return (Pipes.poll(fresh, Pipes.POLLIN, 0) & Pipes.POLLHUP) == 0
+                && (Pipes.poll(original, Pipes.POLLIN, 0) & Pipes.POLLHUP) != 0;
     }
 
     /**
@@ -148,6 +264,19 @@ final class FdHandle {
         } finally {
             release();
         }
+    }
+
+    /**
+     * For a child's read end: the descriptor this handle keeps (inherited, or the FIFO's own opened
+     * one), when it shows end of file that {@code fresh}, a new description for the child just
+     * {@link #reopen reopened}, hides (the FIFO's writers all left before the reopen; see the class
+     * comment) and it is blocking; else -1. The caller is inside a call ({@link #acquire()}).
+     */
+    int keptShowingEndOfFile(int fresh) {
+        if (inherited < 0 || (Pipes.statusFlags(inherited, subject) & Libc.O_NONBLOCK) != 0) {
+            return -1;
+        }
+        return hidesEndOfFile(fresh, inherited) ? inherited : -1;
     }
 
     String subject() {
@@ -220,10 +349,38 @@ final class FdHandle {
             }
         } finally {
             FdPoller.cancel(fd); // before the close: the number may be reused at once
-            Libc.close(fd);
-            if (inherited >= 0) {
-                Libc.close(inherited);
+            if (adopted == fd) { // not reopened: the adopted number itself
+                synchronized (ADOPTED) {
+                    Libc.close(fd);
+                    ADOPTED.remove(fd);
+                }
+            } else {
+                Libc.close(fd);
+                if (adopted >= 0) {
+                    releaseAdopted();
+                } else if (inherited >= 0) {
+                    Libc.close(inherited);
+                }
             }
+        }
+    }
+
+    /** Gives up this handle's share of the adopted number, and closes it if no other handle has it. */
+    private void releaseAdopted() {
+        synchronized (ADOPTED) {
+            Adoption adoption = ADOPTED.get(adopted);
+            if (adoption != null) {
+                if (adoption.reader == this) {
+                    adoption.reader = null;
+                } else if (adoption.writer == this) {
+                    adoption.writer = null;
+                }
+                if (adoption.holder() != null) {
+                    return; // the other direction's handle still uses it
+                }
+                ADOPTED.remove(adopted);
+            }
+            Libc.close(inherited);
         }
     }
 }

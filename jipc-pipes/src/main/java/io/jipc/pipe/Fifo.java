@@ -230,7 +230,7 @@ public final class Fifo {
     }
 
     private static PipeReader reader(int fd, String p) {
-        return new PipeReader(FdHandle.own(verified(fd, p), "FIFO " + p + " (read end)"));
+        return new PipeReader(FdHandle.ownFifoReadEnd(verified(fd, p), "FIFO " + p + " (read end)"));
     }
 
     /** {@code fd} comes from {@link #tryOpenWriter}, which verified it. */

@@ -82,8 +82,19 @@ public final class PipeReader extends PipeEnd {
      * since waits for its first writer, as with {@link Fifo#openReaderNow}. (Until 2026-12-05 the
      * reader of a FIFO adopted after its writers left never saw end of file.)
      *
+     * <p>A descriptor is adopted once: while a reader that adopted {@code fd} is not closed, another
+     * {@code adopt(fd)} is refused, since both would close the number and the second close would
+     * close whatever file the kernel gave that number meanwhile. Once the reader has closed it, the
+     * number (reused by the kernel) may be adopted again. A descriptor open for reading and writing
+     * ({@code O_RDWR}) may be adopted once by a reader and once by a {@link PipeWriter#adopt writer},
+     * each working through its own description; the last of the two to close closes {@code fd}.
+     * (Until 2026-12-05 a second adopt was accepted.)
+     *
      * @throws IllegalArgumentException if {@code fd} is negative, not open, not a pipe or FIFO, or not open for
      *                                  reading
+     * @throws IllegalStateException    if a reader of this process adopted {@code fd} and has not closed
+     *                                  it, or a writer did and {@code fd} is not open for reading and
+     *                                  writing (or could not be reopened); the message names that handle
      */
     public static PipeReader adopt(int fd) {
         return new PipeReader(FdHandle.adopt(checkPipe(fd), true, "inherited pipe fd " + fd + " (read end)"));

@@ -52,6 +52,19 @@ public final class Redirect {
     /**
      * An existing read end (of a {@link Pipe} or a {@link Fifo}), for a child's input. The child gets
      * its own blocking open file description of the same pipe; this end stays open in the parent.
+     *
+     * <p>One exception: a reader of a named FIFO whose writers have all left (it is at end of file)
+     * gives the child, when it starts, a copy of the FIFO's original description, the one the reader
+     * keeps (the inherited descriptor of an {@link PipeReader#adopt adopted} reader, the descriptor
+     * {@link Fifo} opened for its readers), as the shell's {@code cmd <&3} does: on a new description
+     * opened while the FIFO has no writer Linux shows no {@code POLLHUP} until a writer opens it again,
+     * so a child that polls ({@code select}, {@code poll}, {@code epoll}: event loops, {@code socat},
+     * asyncio) would wait for ever, although its blocking {@code read} returns 0. That description is
+     * blocking too (if it is not, because a process that shares it made it non-blocking, the child
+     * gets a new one, as before); it is shared with the parent's reader and with every child given it
+     * so, as after {@code cmd <&3}: a child that makes it non-blocking makes it so for the others.
+     * (Until 2026-12-05 such a child always got a new description and its {@code select} never
+     * returned.)
      */
     public static Redirect from(PipeReader reader) {
         return new Redirect(Kind.PIPE_END, null, reader.handle, true, "< " + reader);

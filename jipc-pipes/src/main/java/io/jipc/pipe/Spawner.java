@@ -157,6 +157,11 @@ final class Spawner {
     /**
      * A new blocking open file description of the pipe behind {@code handle}, through its
      * {@code /proc/self/fd} link, so that the parent's end stays non-blocking and the child's is not.
+     * A read end of a FIFO whose writers all left before that reopen gets the description the
+     * handle keeps instead (a copy of it), if that one is blocking and shows the end of file: on the
+     * new one Linux shows no {@code POLLHUP} until a writer opens the FIFO again, so a child that
+     * polls ({@code select}, {@code epoll}) would never see the end of file (see
+     * {@link FdHandle#keptShowingEndOfFile}).
      */
     private int reopenBlocking(FdHandle handle, boolean readEnd) {
         int fd = handle.acquire();
@@ -164,7 +169,13 @@ final class Spawner {
             int copy = FdHandle.reopen(fd, readEnd);
             childSide.add(copy);
             Pipes.setNonBlocking(copy, false, handle.subject());
-            return copy;
+            int kept = readEnd ? handle.keptShowingEndOfFile(copy) : -1;
+            if (kept < 0) {
+                return copy;
+            }
+            int shared = Pipes.duplicate(kept, firstFree, handle.subject()); // close-on-exec, closed after the spawn
+            childSide.add(shared);
+            return shared;
         } finally {
             handle.release();
         }

@@ -1,6 +1,7 @@
 package io.jipc.pipe;
 
 import io.jipc.ErrnoException;
+import io.jipc.platform.Libc;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.ChildMain;
 import io.jipc.testkit.JipcTestExtension;
@@ -427,6 +428,113 @@ class FifoTest {
         }
     }
 
+    /**
+     * A reader of a FIFO whose writer left, handed to a child that polls its standard input
+     * ({@code python3}: {@code select} with a 60 s hang guard): the child sees end of file at once,
+     * as with the shell's {@code cmd <&3}, on a blocking descriptor. The reader is this JVM's own
+     * ({@link Fifo#openReader}), or one a child JVM adopted after its writer left ({@code printf hi >
+     * fifo & exec 3<fifo; wait; exec java}). (Until 2026-12-05 the child's new description of the
+     * FIFO, opened while it had no writer, showed no {@code POLLHUP} until a writer came: the child's
+     * {@code select} never returned.)
+     */
+    @ParameterizedTest(name = "{0} reader")
+    @ValueSource(strings = {"opened", "adopted"})
+    void aChildThatPollsAFifoReaderWhoseWriterLeftSeesEndOfFile(String which) throws Exception {
+        Assumptions.assumeTrue(onPath("python3"), "python3 is needed");
+        Path fifo = fifo("polled-" + which);
+        if (which.equals("opened")) {
+            try (ChildProcess writer = Command.of("sh", "-c", "printf hi > \"$0\"", fifo.toString()).start();
+                 PipeReader reader = Fifo.openReader(fifo, LONG)) {
+                assertEquals(ExitStatus.exited(0), writer.waitFor(), "the writer left");
+                ByteBuffer buffer = ByteBuffer.allocate(100);
+                assertEquals(2, reader.read(buffer, LONG));
+                assertEquals(-1, reader.read(buffer, LONG), "end of file here");
+                try (ChildProcess poller = Command.of(POLLER).stdin(Redirect.from(reader)).stdout(Redirect.PIPE).start()) {
+                    BufferedReader lines = lines(poller);
+                    assertEquals("ready b'' blocking True", lines.readLine());
+                    assertEquals(ExitStatus.exited(0), poller.waitFor());
+                }
+            }
+            return;
+        }
+        try (ChildProcess child = adoptingFifoAsFd3("printf hi > \"$0\" & exec 3<\"$0\"; wait $!", fifo,
+                "read", "poller").start()) {
+            BufferedReader lines = lines(child);
+            assertEquals("adopted", lines.readLine());
+            assertEquals("hi", lines.readLine());
+            assertEquals("end of file", lines.readLine());
+            assertEquals("ready b'' blocking True", lines.readLine(), "the adopting JVM's child");
+            assertNull(lines.readLine());
+            assertEquals(ExitStatus.exited(0), child.waitFor());
+        }
+    }
+
+    /**
+     * {@code python3} that waits (60 s at most, a hang guard) until {@code select} reports its
+     * standard input and says what a read then gives and whether the descriptor is blocking.
+     */
+    private static final List<String> POLLER = List.of("python3", "-c", """
+            import os, select
+            ready, _, _ = select.select([0], [], [], 60)
+            print(('ready ' + repr(os.read(0, 100)) if ready else 'select timed out')
+                  + ' blocking ' + str(os.get_blocking(0)), flush=True)
+            """);
+
+    private static boolean onPath(String program) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A FIFO descriptor open for reading and writing ({@code O_RDWR}) may be adopted once as a reader
+     * and once as a writer, each through a description of its own; a second reader or writer is
+     * refused, and the descriptor is closed only when the last of the two closes.
+     */
+    @Test
+    void aReadWriteFifoDescriptorIsAdoptedOnceInEachDirection() throws Exception {
+        Path fifo = fifo("rw");
+        int fd = Libc.open(fifo.toString(), Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+        PipeReader reader;
+        try {
+            reader = PipeReader.adopt(fd);
+        } catch (RuntimeException e) {
+            Libc.close(fd);
+            throw e;
+        }
+        try (reader; PipeWriter writer = PipeWriter.adopt(fd)) { // from here the handles close fd
+            IllegalStateException again = assertThrows(IllegalStateException.class, () -> PipeReader.adopt(fd));
+            assertTrue(again.getMessage().contains("descriptor " + fd + " is adopted already in this process, by "
+                    + "inherited pipe fd " + fd + " (read end)"), again.getMessage());
+            again = assertThrows(IllegalStateException.class, () -> PipeWriter.adopt(fd));
+            assertTrue(again.getMessage().contains("by inherited pipe fd " + fd + " (write end)"), again.getMessage());
+            writer.write("one".getBytes(StandardCharsets.US_ASCII));
+            ByteBuffer buffer = ByteBuffer.allocate(10);
+            assertEquals(3, reader.read(buffer, LONG));
+            reader.close();
+            assertTrue(isOpen(fd), "open while the writer has it");
+            try (PipeReader other = Fifo.openReaderNow(fifo)) { // the writer still writes into the FIFO
+                writer.write("two".getBytes(StandardCharsets.US_ASCII));
+                assertEquals(3, other.read(buffer.clear(), LONG));
+            }
+            writer.close();
+            assertFalse(isOpen(fd), "closed by the last of the two");
+        }
+    }
+
+    private static boolean isOpen(int fd) {
+        try {
+            Libc.fstat(fd, "test");
+            return true;
+        } catch (ErrnoException e) {
+            assertEquals("EBADF", e.errnoName());
+            return false;
+        }
+    }
+
     private static final Duration LONG = Duration.ofMinutes(1);
 
     /**
@@ -449,7 +557,8 @@ class FifoTest {
      * bytes read, "end of file", or "nothing" (a timed read's 0 after a minute: no end of file came).
      * {@code args[0]}: "read" (timed reads), "readNow", "stream" (the InputStream view), or
      * "first-writer" (one readNow first, then timed reads). With "again" it then waits for a line on
-     * standard input and reads until end of file once more.
+     * standard input and reads until end of file once more; with "poller" it starts {@link #POLLER}
+     * on the reader (its output goes to this JVM's standard output).
      */
     public static final class AdoptedFifoReader {
         public static void main(String[] args) throws Exception {
@@ -462,7 +571,11 @@ class FifoTest {
                     how = "read";
                 }
                 readToEnd(in, how);
-                if (args.length > 1) {
+                if (args.length > 1 && args[1].equals("poller")) { // hands the reader at end of file to POLLER
+                    try (ChildProcess poller = Command.of(POLLER).stdin(Redirect.from(in)).start()) {
+                        poller.waitFor();
+                    }
+                } else if (args.length > 1) {
                     new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII)).readLine();
                     readToEnd(in, how);
                 }

@@ -71,6 +71,48 @@ class PipeSemanticsTest {
     }
 
     /**
+     * A descriptor adopted by a handle that is still open cannot be adopted again (both handles would
+     * close the number, the second time whatever file the kernel gave it meanwhile); once the handle
+     * has closed it, the number is free to adopt when the kernel gives it to a new pipe.
+     */
+    @Test
+    void aDescriptorIsAdoptedByOneHandleUntilThatOneClosesIt() throws Exception {
+        int[] fds = Pipes.pipe();
+        int readNumber = fds[0];
+        PipeReader first = PipeReader.adopt(readNumber);
+        PipeWriter writer = PipeWriter.adopt(fds[1]);
+        try (Pipe pipe = Pipe.open()) { // opened before the close: the closed number stays the lowest free one
+            try {
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> PipeReader.adopt(readNumber));
+                assertEquals("descriptor " + readNumber + " is adopted already in this process, by inherited pipe fd "
+                        + readNumber + " (read end), which has not closed it yet; use that one, or close it first", e.getMessage());
+                e = assertThrows(IllegalStateException.class, () -> PipeWriter.adopt(fds[1]));
+                assertTrue(e.getMessage().contains("by inherited pipe fd " + fds[1] + " (write end)"), e.getMessage());
+                assertTrue(assertThrows(IllegalArgumentException.class, () -> PipeWriter.adopt(readNumber)).getMessage()
+                        .contains("is not open for writing"), "a read end is no writer, adopted or not");
+                writer.write("x".getBytes(StandardCharsets.US_ASCII));
+                assertEquals(1, first.read(ByteBuffer.allocate(10), LONG), "the first handle works on");
+            } finally {
+                first.close();
+                writer.close();
+            }
+            // the closed number, given by the kernel to the new pipe's read end, is adopted as that one
+            int reused = Pipes.duplicate(pipe.reader().handle.fd(), readNumber, "test");
+            assertEquals(readNumber, reused, "the kernel gives the lowest free number");
+            try (PipeReader second = PipeReader.adopt(reused)) {
+                first.close(); // again: touches nothing
+                pipe.writer().write("y".getBytes(StandardCharsets.US_ASCII));
+                ByteBuffer buffer = ByteBuffer.allocate(10);
+                assertEquals(1, second.read(buffer, LONG));
+                assertEquals('y', buffer.get(0));
+            }
+            assertEquals("EBADF", assertThrows(io.jipc.ErrnoException.class, () -> Libc.fstat(reused, "test")).errnoName());
+            pipe.writer().write("z".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(1, pipe.reader().read(ByteBuffer.allocate(10), LONG), "the new pipe's own end is untouched");
+        }
+    }
+
+    /**
      * A child JVM adopts the standard input or output it shares with a shell (the shell's own
      * descriptor, as in {@code producer | (java Tool; cat)}) and is killed with SIGKILL while it owns
      * the end: the shell's description is still blocking, and the program the shell runs next on the
