@@ -19,8 +19,19 @@ import java.util.function.Consumer;
  *
  * <p>A message handed to the listener has left the queue: if the listener throws, the subscription
  * ends with that failure ({@link #failure()}) and the message is not delivered again.
+ *
+ * <p>Closing: {@link #close()} of the subscription, or {@link PosixMessageQueue#close()} of its
+ * handle, stops it: no message is taken for it after that (the messages still in the queue stay
+ * there for other receivers), while a listener call in progress runs to its end with the message it
+ * was given. Either close waits for the listener call in progress to return, except when it is made
+ * on a listener thread (of any subscription, of any handle): a listener may close its own
+ * subscription, another one or a handle, and such a close never waits for a listener, so two
+ * listeners that close each other's subscription or their common handle cannot wait for each other.
  */
 public final class MqSubscription implements AutoCloseable {
+    /** Set on each subscription's thread: a close made there does not wait for listener threads. */
+    private static final ThreadLocal<Boolean> LISTENER_THREAD = new ThreadLocal<>();
+
     private final PosixMessageQueue queue;
     private final MqListener listener;
     private final Consumer<MqSubscription> onEnd;
@@ -43,6 +54,7 @@ public final class MqSubscription implements AutoCloseable {
     }
 
     private void deliver() {
+        LISTENER_THREAD.set(Boolean.TRUE);
         try {
             while (true) {
                 MqMessage message;
@@ -83,18 +95,34 @@ public final class MqSubscription implements AutoCloseable {
     }
 
     /**
-     * Stops delivering: waits until a listener call in progress has returned (unless called from the
-     * listener itself). Idempotent.
+     * Stops delivering: no message is taken for this subscription any more; then waits until a
+     * listener call in progress has returned and the subscription's thread has ended, unless called
+     * on a listener thread (this subscription's or another's: see the class comment), which returns
+     * at once while the call in progress finishes by itself. Idempotent; any thread may call. An
+     * interrupt does not end the wait (the status is kept).
      */
     @Override
     public void close() {
+        stop();
+        awaitEnd();
+    }
+
+    /** Marks the subscription stopped and ends the thread's wait in take(), if it is in one; does not wait. */
+    void stop() {
         synchronized (lock) {
             stopped = true;
             if (taking) {
                 deliverer.interrupt();
             }
         }
-        if (Thread.currentThread() != deliverer) {
+    }
+
+    /**
+     * Waits for the subscription's thread to end, unless called on a listener thread (which might
+     * be the one waited for, or waited for by it).
+     */
+    void awaitEnd() {
+        if (!onListenerThread()) {
             boolean interrupted = false;
             while (true) {
                 try {
@@ -108,5 +136,10 @@ public final class MqSubscription implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** Whether the calling thread is the thread of a subscription (of any handle). */
+    static boolean onListenerThread() {
+        return LISTENER_THREAD.get() != null;
     }
 }

@@ -296,24 +296,42 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
     }
 
     /**
-     * Closes this handle: subscriptions end, calls blocked on it in other threads end with
-     * {@link ClosedException}, and the descriptor is closed once the last call in progress has
-     * returned. The queue itself stays until {@link #unlink}. Idempotent.
+     * Closes this handle. In this order: the handle is marked closed, so new calls on it throw
+     * {@link ClosedException} and calls blocked on it in other threads (a listener's among them) end
+     * with {@link ClosedException} at once; then its subscriptions are stopped (none takes another
+     * message; a message a listener was given is its own, and the messages still in the queue stay
+     * there); then this call waits until each listener call in progress has returned and the
+     * subscriptions' threads have ended. The descriptor is closed, exactly once, when the last call
+     * in progress on the handle has returned. The queue itself stays until {@link #unlink}.
+     *
+     * <p>Any thread may call, any number of times, also concurrently: every call made outside a
+     * listener returns only once the listeners of the subscriptions of this handle have ended (their
+     * last calls have returned, {@link MqSubscription#isActive()} is false; a subscription whose
+     * {@link #subscribe} raced the close never calls its listener, though it may report active a
+     * moment longer). A call made on a listener thread (of a subscription of this or any other
+     * handle, see {@link MqSubscription}) does all the above but does not wait for listeners: it
+     * returns at once, while the other listeners finish the message they hold, so listeners that
+     * close their handle never wait for each other. A listener call blocked in something other than this handle (another
+     * handle, a lock) keeps a close made outside the listeners waiting until it returns. An interrupt
+     * does not end the wait (the status is kept).
      */
     @Override
     public void close() {
-        for (MqSubscription subscription : subscriptions) {
-            subscription.close();
-        }
-        if (!uses.enter()) {
-            return; // closed already
-        }
-        try {
-            if (uses.close()) {
-                waiters.closing(); // the descriptor is still open: this call holds a use
+        if (uses.enter()) {
+            try {
+                if (uses.close()) {
+                    waiters.closing(); // the descriptor is still open: this call holds a use
+                }
+            } finally {
+                uses.exit(); // the last one out releases the descriptor
             }
-        } finally {
-            uses.exit(); // the last one out releases the descriptor
+        }
+        // after the mark: a listener blocked in a call on this handle has been released and cannot block again
+        for (MqSubscription subscription : subscriptions) {
+            subscription.stop();
+        }
+        for (MqSubscription subscription : subscriptions) {
+            subscription.awaitEnd(); // returns at once on a listener thread
         }
     }
 
@@ -552,6 +570,13 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
      * thread of the subscription, one at a time, until the subscription or this handle is closed.
      * The thread waits parked while the queue is empty (no CPU is used); other receivers of the
      * queue, in this or other processes, compete for the messages as usual.
+     *
+     * <p>The listener may use this handle (e.g. reply with {@link #put}): when the handle is closed
+     * such a call blocked in it ends with {@link ClosedException}, which ends the subscription with
+     * that failure if the listener lets it out. The listener may close its subscription, another
+     * subscription or this handle; see {@link #close()} for what such a close waits for.
+     *
+     * @throws ClosedException if this handle is closed
      */
     public MqSubscription subscribe(MqListener listener) {
         Objects.requireNonNull(listener, "listener");

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -392,6 +394,171 @@ class PosixMessageQueueTest {
         queue.close();
         assertFalse(subscription.isActive());
         assertTrue(subscription.failure().isEmpty());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"PLATFORM, put", "VIRTUAL, put", "PLATFORM, take", "VIRTUAL, take"})
+    void closeEndsAListenersCallBlockedOnTheHandleBeforeWaitingForTheListener(Blocked.Kind closer, String call)
+            throws Exception {
+        String name = NAMES.next();
+        PosixMessageQueue queue = PosixMessageQueue.create(name, MqAttributes.of(1, 16));
+        try (PosixMessageQueue other = PosixMessageQueue.open(name)) {
+            PosixMessageQueue.unlink(name);
+            CountDownLatch inListener = new CountDownLatch(1);
+            CompletableFuture<Object> blockedCall = new CompletableFuture<>();
+            MqSubscription subscription = queue.subscribe(m -> {
+                if (call.equals("put")) {
+                    queue.put(bytes("reply")); // the request was taken: there was room for one
+                }
+                inListener.countDown();
+                try { // put: the queue is full; take: it is empty, and this listener is its only receiver
+                    if (call.equals("put")) {
+                        queue.put(bytes("reply2"));
+                        blockedCall.complete("sent");
+                    } else {
+                        blockedCall.complete(queue.take());
+                    }
+                } catch (Throwable t) {
+                    blockedCall.complete(t);
+                }
+            });
+            queue.put(bytes("request"));
+            assertTrue(inListener.await(SAFETY.toSeconds(), TimeUnit.SECONDS));
+
+            Blocked<Void> close = Blocked.start(closer, () -> {
+                queue.close(); // hung before: it waited for the listener, which waited for the close
+                return null;
+            });
+            assertNull(close.outcome(), "close returned");
+            assertInstanceOf(ClosedException.class, blockedCall.get(SAFETY.toSeconds(), TimeUnit.SECONDS));
+            assertFalse(subscription.isActive(), "close returned after the listener ended");
+            assertTrue(subscription.failure().isEmpty());
+            assertTrue(queue.isClosed());
+            if (call.equals("put")) {
+                assertEquals("reply", text(other.poll()), "the message the listener sent is in the queue");
+            }
+            assertNull(other.poll());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Blocked.Kind.class)
+    void listenersThatEachCloseTheirCommonHandleDoNotWaitForEachOther(Blocked.Kind outerCloser) throws Exception {
+        String name = NAMES.next();
+        PosixMessageQueue queue = PosixMessageQueue.create(name, MqAttributes.of(10, 16));
+        try (PosixMessageQueue other = PosixMessageQueue.open(name)) {
+            PosixMessageQueue.unlink(name);
+            CountDownLatch bothHoldStop = new CountDownLatch(2);
+            BlockingQueue<Object> closes = new LinkedBlockingQueue<>();
+            MqListener onStop = m -> { // "a STOP message closes the queue"
+                bothHoldStop.countDown();
+                bothHoldStop.await(); // each closes while the other is in its listener call
+                try {
+                    queue.close(); // deadlocked before: each waited for the other's listener
+                    closes.add(text(m) + " closed");
+                } catch (Throwable t) {
+                    closes.add(t);
+                }
+            };
+            MqSubscription first = queue.subscribe(onStop);
+            MqSubscription second = queue.subscribe(onStop);
+            queue.put(bytes("STOP"));
+            queue.put(bytes("STOP"));
+            queue.put(bytes("left")); // FIFO: each listener holds a STOP until it closed, and takes nothing after
+            assertEquals("STOP closed", closes.poll(SAFETY.toSeconds(), TimeUnit.SECONDS));
+            assertEquals("STOP closed", closes.poll(SAFETY.toSeconds(), TimeUnit.SECONDS));
+            assertTrue(queue.isClosed());
+
+            Blocked<Void> close = Blocked.start(outerCloser, () -> {
+                queue.close(); // outside the listeners: returns once they have ended
+                return null;
+            });
+            assertNull(close.outcome(), "close returned");
+            assertFalse(first.isActive());
+            assertFalse(second.isActive());
+            assertTrue(first.failure().isEmpty());
+            assertTrue(second.failure().isEmpty());
+            assertThrows(ClosedException.class, queue::poll);
+            assertEquals("left", text(other.poll()), "the message nobody took is still in the queue");
+            assertNull(other.poll());
+        }
+    }
+
+    /**
+     * Closes each of {@code closeables} in turn on another thread, failing if that does not end
+     * (a close waiting for a stuck listener ignores interrupts: done here, it would hang the test).
+     */
+    private static void closeGuarded(AutoCloseable... closeables) throws Exception {
+        Blocked<Void> close = Blocked.start(Blocked.Kind.PLATFORM, () -> {
+            for (AutoCloseable closeable : closeables) {
+                closeable.close();
+            }
+            return null;
+        });
+        assertNull(close.outcome(), "the closes returned");
+    }
+
+    @Test
+    void listenersThatCloseEachOthersSubscriptionDoNotWaitForEachOther() throws Exception {
+        PosixMessageQueue queue = fresh(10, 16);
+        CountDownLatch bothInListener = new CountDownLatch(2);
+        CountDownLatch bothClosed = new CountDownLatch(2);
+        CompletableFuture<MqSubscription> firstRef = new CompletableFuture<>();
+        CompletableFuture<MqSubscription> secondRef = new CompletableFuture<>();
+        BlockingQueue<String> closes = new LinkedBlockingQueue<>();
+        MqSubscription first = queue.subscribe(m -> {
+            bothInListener.countDown();
+            bothInListener.await();
+            secondRef.get().close();
+            closes.add("first closed second");
+            bothClosed.countDown();
+            bothClosed.await(); // neither returns (and takes again) before it is stopped
+        });
+        firstRef.complete(first);
+        MqSubscription second = queue.subscribe(m -> {
+            bothInListener.countDown();
+            bothInListener.await();
+            firstRef.get().close();
+            closes.add("second closed first");
+            bothClosed.countDown();
+            bothClosed.await();
+        });
+        secondRef.complete(second);
+        queue.put(bytes("1"));
+        queue.put(bytes("2"));
+        queue.put(bytes("left"));
+        Set<String> done = new HashSet<>();
+        done.add(closes.poll(SAFETY.toSeconds(), TimeUnit.SECONDS));
+        done.add(closes.poll(SAFETY.toSeconds(), TimeUnit.SECONDS));
+        assertEquals(Set.of("first closed second", "second closed first"), done);
+        closeGuarded(first, second); // outside the listeners: each waits until its subscription has ended
+        assertFalse(first.isActive());
+        assertFalse(second.isActive());
+        assertEquals("left", text(queue.poll()), "stopped subscriptions took nothing more");
+        closeGuarded(queue);
+    }
+
+    @Test
+    void aListenerThatClosesItsOwnSubscriptionEndsItAndTheQueueKeepsTheRest() throws Exception {
+        PosixMessageQueue queue = fresh(4, 16);
+        CompletableFuture<MqSubscription> self = new CompletableFuture<>();
+        BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+        MqSubscription subscription = queue.subscribe(m -> {
+            self.get().close(); // returns at once: it does not wait for its own call
+            seen.add(text(m));
+        });
+        self.complete(subscription);
+        queue.put(bytes("a"));
+        queue.put(bytes("b"));
+        assertEquals("a", seen.poll(SAFETY.toSeconds(), TimeUnit.SECONDS));
+        closeGuarded(subscription); // waits until the thread has ended
+        assertFalse(subscription.isActive());
+        assertTrue(subscription.failure().isEmpty());
+        assertEquals(List.of(), List.copyOf(seen));
+        assertEquals("b", text(queue.poll()), "the closed subscription took nothing more");
+        assertTrue(queue.offer(bytes("c")), "the handle stays open");
+        assertEquals("c", text(queue.poll()));
+        closeGuarded(queue);
     }
 
 }
