@@ -127,25 +127,17 @@ class StreamServerLifecycleTest {
      */
     @Test
     void aCloseRacingAnotherReturnsOnlyOnceThatOneHasFinished() throws Exception {
-        StreamServer graceful = StreamServer.bind(SocketTestSupport.unix(SocketTestSupport.newPath("grace")),
-                ServerOptions.defaults().withCloseGrace(Duration.ofSeconds(60)));
-        CountDownLatch served = new CountDownLatch(1);
+        StreamServer graceful = graceful(Duration.ofSeconds(60));
         CountDownLatch release = new CountDownLatch(1);
         AtomicBoolean handlerReturned = new AtomicBoolean();
-        graceful.start(connection -> {
-            served.countDown();
+        try (StreamConnection client = serveOneClient(graceful, connection -> {
             try {
                 release.await();
             } finally {
                 handlerReturned.set(true);
             }
-        });
-        try (StreamConnection client = StreamConnection.connect(graceful.localAddress())) {
-            assertTrue(served.await(60, TimeUnit.SECONDS));
-            Thread first = Thread.ofPlatform().start(graceful::close);
-            while (!graceful.isClosed()) {
-                Thread.onSpinWait();
-            }
+        })) {
+            Thread first = startClosing(graceful);
             AtomicBoolean returnedAfterTheHandler = new AtomicBoolean();
             Thread second = Thread.ofPlatform().start(() -> {
                 graceful.close();
@@ -168,26 +160,45 @@ class StreamServerLifecycleTest {
      */
     @Test
     void aHandlerThatClosesItsServerDuringAnotherCloseReturnsAtOnce() throws Exception {
-        StreamServer graceful = StreamServer.bind(SocketTestSupport.unix(SocketTestSupport.newPath("grace")),
-                ServerOptions.defaults().withCloseGrace(Duration.ofSeconds(30)));
-        CountDownLatch served = new CountDownLatch(1);
+        StreamServer graceful = graceful(Duration.ofSeconds(30));
         CountDownLatch release = new CountDownLatch(1);
         AtomicBoolean handlersCloseReturned = new AtomicBoolean();
-        graceful.start(connection -> {
-            served.countDown();
+        try (StreamConnection client = serveOneClient(graceful, connection -> {
             release.await();
             graceful.close();
             handlersCloseReturned.set(true);
-        });
-        try (StreamConnection client = StreamConnection.connect(graceful.localAddress())) {
-            assertTrue(served.await(60, TimeUnit.SECONDS));
-            Thread first = Thread.ofPlatform().start(graceful::close);
-            while (!graceful.isClosed()) {
-                Thread.onSpinWait();
-            }
+        })) {
+            Thread first = startClosing(graceful);
             release.countDown();
             first.join();
             assertTrue(handlersCloseReturned.get(), "the handler's close waited for the close that waited for it");
         }
+    }
+
+    /** A server of the test's socket directory whose close waits up to {@code grace} for its handlers. */
+    private static StreamServer graceful(Duration grace) {
+        return StreamServer.bind(SocketTestSupport.unix(SocketTestSupport.newPath("grace")),
+                ServerOptions.defaults().withCloseGrace(grace));
+    }
+
+    /** Starts {@code server} with {@code handler}, connects a client and returns it once the handler runs. */
+    private static StreamConnection serveOneClient(StreamServer server, ConnectionHandler handler) throws Exception {
+        CountDownLatch served = new CountDownLatch(1);
+        server.start(connection -> {
+            served.countDown();
+            handler.handle(connection);
+        });
+        StreamConnection client = StreamConnection.connect(server.localAddress());
+        assertTrue(served.await(60, TimeUnit.SECONDS), "the handler did not start");
+        return client;
+    }
+
+    /** Closes {@code server} in a new thread; returns that thread once the close has begun. */
+    private static Thread startClosing(StreamServer server) {
+        Thread closing = Thread.ofPlatform().start(server::close);
+        while (!server.isClosed()) {
+            Thread.onSpinWait();
+        }
+        return closing;
     }
 }
