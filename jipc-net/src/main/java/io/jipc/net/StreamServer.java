@@ -413,12 +413,14 @@ public final class StreamServer implements AutoCloseable, Selectable {
      */
     @Override
     public void close() {
+        boolean first;
         synchronized (closeLock) {
-            if (closing) {
-                awaitTheFirstClose();
-                return;
-            }
+            first = !closing;
             closing = true;
+        }
+        if (!first) {
+            awaitTheFirstClose(); // outside the lock: another close (a handler's, an interrupted one) must not queue behind it
+            return;
         }
         try {
             closeOnce();

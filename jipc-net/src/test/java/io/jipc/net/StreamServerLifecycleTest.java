@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -143,9 +144,7 @@ class StreamServerLifecycleTest {
                 graceful.close();
                 returnedAfterTheHandler.set(handlerReturned.get());
             });
-            while (second.isAlive() && second.getState() != Thread.State.WAITING) {
-                Thread.sleep(1);
-            }
+            awaitWaiting(second);
             release.countDown();
             second.join();
             first.join();
@@ -169,9 +168,54 @@ class StreamServerLifecycleTest {
             handlersCloseReturned.set(true);
         })) {
             Thread first = startClosing(graceful);
+            Thread second = Thread.ofPlatform().start(graceful::close); // waits for the first meanwhile
+            awaitWaiting(second);
             release.countDown();
             first.join();
             assertTrue(handlersCloseReturned.get(), "the handler's close waited for the close that waited for it");
+            second.join();
+        }
+    }
+
+    /**
+     * A close waiting for another is ended by an interrupt (its status set again), also when a second
+     * close waits too: the waits do not queue behind one another. Before, the second close waited holding
+     * the server's close lock, so a third waited for the lock, deaf to interrupts, for the whole grace.
+     */
+    @Test
+    void anInterruptEndsTheWaitOfAThirdClose() throws Exception {
+        StreamServer graceful = graceful(Duration.ofMinutes(10));
+        CountDownLatch release = new CountDownLatch(1);
+        try (StreamConnection client = serveOneClient(graceful, connection -> release.await())) {
+            Thread first = startClosing(graceful);
+            Thread second = Thread.ofPlatform().start(graceful::close);
+            awaitWaiting(second);
+            AtomicBoolean interruptKept = new AtomicBoolean();
+            Thread third = Thread.ofPlatform().start(() -> {
+                graceful.close();
+                interruptKept.set(Thread.currentThread().isInterrupted());
+            });
+            try {
+                awaitWaiting(third);
+                third.interrupt();
+                third.join(Duration.ofSeconds(60)); // a hang guard: the first close waits for the handler for 10 min
+                assertFalse(third.isAlive(), "the interrupted third close still waits");
+                assertTrue(interruptKept.get(), "the interrupt status was not set again");
+                assertTrue(second.isAlive() && first.isAlive(), "the other closes wait on for the handler");
+            } finally {
+                release.countDown();
+                first.join();
+                second.join();
+                third.join();
+            }
+        }
+    }
+
+    /** Waits until {@code thread} waits or is blocked (or has ended). */
+    private static void awaitWaiting(Thread thread) throws InterruptedException {
+        while (thread.isAlive() && thread.getState() != Thread.State.WAITING
+                && thread.getState() != Thread.State.BLOCKED) {
+            Thread.sleep(1);
         }
     }
 
