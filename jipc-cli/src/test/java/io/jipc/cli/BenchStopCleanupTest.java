@@ -19,27 +19,37 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code jipc bench} stopped by {@code SIGTERM} (as by Ctrl-C) in a child JVM, while its own peer
  * JVM takes part: nothing it or its peer created stays in the jipc root (a process group's file, the
  * peer's inbox and its name; the socket file the peer bound; a circular buffer still being
- * created). No duration is asserted; the timeouts are hang guards.
+ * created; the mailboxes of a stage whose roles the benchmark's thread holds), and no stack trace is
+ * printed. No duration is asserted; the timeouts are hang guards.
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class BenchStopCleanupTest {
     private static final Duration WAIT = Duration.ofMinutes(2);
 
+    /**
+     * The mailbox stages (and the signal one, over a mailbox pair) bind their roles to the
+     * benchmark's thread: the shutdown hook, another thread, destroys their mailboxes without closing
+     * those bindings, and prints no {@code WrongThreadException}.
+     */
     @ParameterizedTest
-    @CsvSource({"group,process group: one-way", "unixgram,Unix datagram: one-way"})
+    @CsvSource({"group,process group: one-way", "unixgram,Unix datagram: one-way",
+            "mailbox-futex,mailbox futex: one-way", "mailbox-spin,mailbox spin: one-way",
+            "rendezvous,rendezvous mailbox: one-way", "signal,signal (SIGUSR1): ping-pong"})
     void aStopDuringAMechanismLeavesNothingOfItOrOfThePeer(String id, String step) throws Exception {
         try (ChildJvm bench = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(3))
                 .args("bench", "--quick", "--only", id, "--extra-sizes", "0").start()) {
-            awaitOrFail(bench, () -> bench.output().contains(step)); // the peer has joined and is sinking
+            awaitOrFail(bench, () -> bench.output().contains(step)); // the peer has joined and is measured
             bench.process().toHandle().destroy(); // SIGTERM
             assertEquals(143, bench.waitFor(WAIT), bench.output());
+            assertFalse(bench.output().contains("Exception"), bench.output());
         }
         assertEquals(List.of(), filesUnderRoot());
     }

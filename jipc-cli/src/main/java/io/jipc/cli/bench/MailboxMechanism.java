@@ -64,16 +64,19 @@ final class MailboxMechanism extends DescribedMechanism {
     /**
      * Measuring side of a mechanism over a mailbox pair: creates {@code <prefix>-p2c} and
      * {@code <prefix>-c2p} with {@code options} (removing leftovers of a killed run first); closing
-     * the pair destroys both.
+     * the pair destroys both. The link binds its roles to the thread that makes it ({@link
+     * MailboxLink}): closed by another thread (the shutdown hook of a stopped run), the pair only
+     * destroys the mailboxes ({@link Mailbox#destroy()}, which any thread may do while that thread
+     * still sends or receives) and leaves the roles and handles to it and to the end of the process.
      */
     static NamedPair<Mailbox> createPair(String prefix, MailboxOptions options, BiFunction<Mailbox, Mailbox, Link> link) {
-        return NamedPair.create(prefix, name -> {
+        return NamedPair.threadBound(prefix, name -> {
             Mailbox.destroy(name);
             return Mailbox.create(name, options);
         }, Mailbox::name, link, mailbox -> {
             mailbox.destroy();
             mailbox.close();
-        });
+        }, Mailbox::destroy);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.jipc.cli.bench;
 
+import java.util.Objects;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -18,15 +19,20 @@ final class NamedPair<T> implements Mechanism.Endpoint {
     private final Function<T, String> nameOf;
     private final BiFunction<T, T, Link> link;
     private final Consumer<T> remove;
-    private Link opened;
+    /** Removes an object's name only, for a thread-bound pair; null if any thread may close the link. */
+    private final Consumer<T> unname;
+    private volatile Link opened;
+    /** The thread that made (or is making) the link; null before. */
+    private volatile Thread linking;
 
     private NamedPair(T toPeer, T fromPeer, Function<T, String> nameOf, BiFunction<T, T, Link> link,
-                      Consumer<T> remove) {
+                      Consumer<T> remove, Consumer<T> unname) {
         this.toPeer = toPeer;
         this.fromPeer = fromPeer;
         this.nameOf = nameOf;
         this.link = link;
         this.remove = remove;
+        this.unname = unname;
     }
 
     /**
@@ -38,6 +44,21 @@ final class NamedPair<T> implements Mechanism.Endpoint {
      */
     static <T> NamedPair<T> create(String prefix, Function<String, T> create, Function<T, String> nameOf,
                                    BiFunction<T, T, Link> link, Consumer<T> remove) {
+        return create(prefix, create, nameOf, link, remove, null);
+    }
+
+    /**
+     * Like {@link #create}, for a link that only the thread making it may close (see above).
+     *
+     * @param unname removes an object's name (and its name-service record), leaving open handles usable
+     */
+    static <T> NamedPair<T> threadBound(String prefix, Function<String, T> create, Function<T, String> nameOf,
+                                        BiFunction<T, T, Link> link, Consumer<T> remove, Consumer<T> unname) {
+        return create(prefix, create, nameOf, link, remove, Objects.requireNonNull(unname, "unname"));
+    }
+
+    private static <T> NamedPair<T> create(String prefix, Function<String, T> create, Function<T, String> nameOf,
+                                           BiFunction<T, T, Link> link, Consumer<T> remove, Consumer<T> unname) {
         T toPeer = create.apply(prefix + "-p2c");
         T fromPeer;
         try {
@@ -46,7 +67,7 @@ final class NamedPair<T> implements Mechanism.Endpoint {
             remove.accept(toPeer);
             throw e;
         }
-        return new NamedPair<>(toPeer, fromPeer, nameOf, link, remove);
+        return new NamedPair<>(toPeer, fromPeer, nameOf, link, remove, unname);
     }
 
     @Override
@@ -56,12 +77,23 @@ final class NamedPair<T> implements Mechanism.Endpoint {
 
     @Override
     public Link link() {
+        linking = Thread.currentThread(); // before the roles are bound: a close meanwhile sees it
         opened = link.apply(toPeer, fromPeer);
         return opened;
     }
 
+    /**
+     * Closes the link and removes both objects; on a thread-bound pair whose link another thread
+     * made, removes the objects' names only (see above), without waiting for that thread.
+     */
     @Override
     public void close() {
+        Thread linker = linking;
+        if (unname != null && linker != null && linker != Thread.currentThread()) {
+            unname.accept(toPeer);
+            unname.accept(fromPeer);
+            return;
+        }
         if (opened != null) {
             opened.close();
         }
