@@ -27,7 +27,8 @@ import static io.jipc.cli.ls.RowFormat.shown;
  * directory that is no regular file ({@code jipc ls} lists it as its kind's error row) is removed
  * itself, and said so ({@code removed mailbox:x: PATH, a symbolic link (not followed)}): a link is
  * unlinked, never followed; a directory only if empty. Exit code 0 if all were
- * removed, 1 if one was refused, missing or not removable, 2 for an ambiguous name.
+ * removed, 1 if one was refused, missing or not removable, 2 for an ambiguous name or bad usage:
+ * every name is checked (ambiguity included) before any is removed, so 2 means nothing was removed.
  */
 @Command(name = "rm", mixinStandardHelpOptions = true,
         description = {"Remove IPC objects by URI, or by bare name when only one object has it.",
@@ -45,6 +46,9 @@ final class RmCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<ObjectRow> rows = checkTargets();
+        if (anyAmbiguous(rows)) {
+            return 2;
+        }
         int exit = 0;
         for (String target : targets) {
             exit = Math.max(exit, remove(rows, target));
@@ -76,17 +80,34 @@ final class RmCommand implements Callable<Integer> {
         return rows;
     }
 
+    /**
+     * Says which targets name more than one object of {@code rows} (a bare name that a mailbox and a
+     * sync object both have), each once; returns whether there was one. Checked for every target
+     * before any is removed, as usage errors are: exit code 2 means nothing was removed.
+     */
+    private boolean anyAmbiguous(List<ObjectRow> rows) {
+        boolean any = false;
+        for (String target : targets.stream().distinct().toList()) {
+            if (target.contains(":")) {
+                continue; // a URI names one object at most (and may need a probe: once, in remove)
+            }
+            List<ObjectRow> found = ObjectInventory.find(rows, target);
+            if (found.size() > 1) {
+                System.err.println("jipc rm: " + shown(target) + " names " + found.size() + " objects, say which: "
+                        + found.stream().map(r -> shown(r.uri())).collect(Collectors.joining(", ")));
+                any = true;
+            }
+        }
+        return any;
+    }
+
+    /** Removes the one object of {@code rows} that {@code target} names (none names more: {@link #anyAmbiguous}). */
     private int remove(List<ObjectRow> rows, String target) {
         List<ObjectRow> found = ObjectInventory.find(rows, target);
         if (found.isEmpty()) {
             System.err.println("jipc rm: " + ObjectInventory.whyNotFound(target)
                     .orElse("no object " + shown(target) + " (jipc ls lists them)"));
             return 1;
-        }
-        if (found.size() > 1) {
-            System.err.println("jipc rm: " + shown(target) + " names " + found.size() + " objects, say which: "
-                    + found.stream().map(r -> shown(r.uri())).collect(Collectors.joining(", ")));
-            return 2;
         }
         ObjectRow row = found.get(0);
         if (!Removal.removable(row)) {
