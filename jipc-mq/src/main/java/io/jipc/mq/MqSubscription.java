@@ -41,16 +41,22 @@ public final class MqSubscription implements AutoCloseable {
     private boolean taking;
     private volatile boolean active = true;
     private volatile Throwable failure;
-    private volatile Thread deliverer;
+    /**
+     * Made with the subscription, started by {@link #start()}: a close that finds the subscription in
+     * its handle's list before then joins a thread not started yet, which returns at once (the thread,
+     * started afterwards, finds the subscription stopped and ends without taking a message).
+     */
+    private final Thread deliverer;
 
     MqSubscription(PosixMessageQueue queue, MqListener listener, Consumer<MqSubscription> onEnd) {
         this.queue = queue;
         this.listener = listener;
         this.onEnd = onEnd;
+        this.deliverer = Thread.ofVirtual().name("jipc-mq-listener " + queue.name()).unstarted(this::deliver);
     }
 
     void start() {
-        deliverer = Thread.ofVirtual().name("jipc-mq-listener " + queue.name()).start(this::deliver);
+        deliverer.start();
     }
 
     private void deliver() {

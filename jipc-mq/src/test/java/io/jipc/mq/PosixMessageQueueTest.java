@@ -460,11 +460,13 @@ class PosixMessageQueueTest {
                     closes.add(t);
                 }
             };
+            // all sent first (a put after a listener's close would fail): FIFO, each listener holds a STOP until
+            // it closed, and takes nothing after
+            queue.put(bytes("STOP"));
+            queue.put(bytes("STOP"));
+            queue.put(bytes("left"));
             MqSubscription first = queue.subscribe(onStop);
             MqSubscription second = queue.subscribe(onStop);
-            queue.put(bytes("STOP"));
-            queue.put(bytes("STOP"));
-            queue.put(bytes("left")); // FIFO: each listener holds a STOP until it closed, and takes nothing after
             assertEquals("STOP closed", closes.poll(SAFETY.toSeconds(), TimeUnit.SECONDS));
             assertEquals("STOP closed", closes.poll(SAFETY.toSeconds(), TimeUnit.SECONDS));
             assertTrue(queue.isClosed());
@@ -536,6 +538,38 @@ class PosixMessageQueueTest {
         assertFalse(second.isActive());
         assertEquals("left", text(queue.poll()), "stopped subscriptions took nothing more");
         closeGuarded(queue);
+    }
+
+    /**
+     * A close racing a subscribe of the same handle: the subscribe returns a subscription or throws
+     * ClosedException, the close returns normally, and no subscription is active afterwards for long.
+     * Before, the close could find the new subscription before its thread was made and threw
+     * NullPointerException (about 1 round in 11), skipping the waits for the other subscriptions.
+     */
+    @Test
+    void aCloseRacingASubscribeReturnsNormally() throws Exception {
+        for (int round = 0; round < 2000; round++) {
+            PosixMessageQueue queue = fresh(2, 16);
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+            CompletableFuture<Object> subscribed = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    start.await();
+                    subscribed.complete(queue.subscribe(m -> { }));
+                } catch (ClosedException e) {
+                    subscribed.complete(e);
+                } catch (Throwable e) {
+                    subscribed.completeExceptionally(e);
+                }
+            });
+            start.await();
+            queue.close(); // threw NullPointerException before
+            Object outcome = subscribed.get(SAFETY.toSeconds(), TimeUnit.SECONDS);
+            if (outcome instanceof MqSubscription subscription) {
+                subscription.close(); // its thread ends without taking a message: the handle is closed
+                assertFalse(subscription.isActive(), "round " + round);
+            }
+        }
     }
 
     @Test
