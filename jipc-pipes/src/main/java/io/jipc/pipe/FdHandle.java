@@ -2,6 +2,7 @@ package io.jipc.pipe;
 
 import io.jipc.ClosedException;
 import io.jipc.ErrnoException;
+import io.jipc.platform.Errno;
 import io.jipc.platform.FdPoller;
 import io.jipc.platform.Libc;
 import io.jipc.platform.Pipes;
@@ -53,6 +54,13 @@ final class FdHandle {
      * is held from before the adopt looks at it until after it is closed.
      */
     private static final Map<Integer, Adoption> ADOPTED = new HashMap<>();
+
+    /**
+     * The pipe and FIFO descriptors jipc opened that a handle holds (its own descriptor; the one a
+     * FIFO reader keeps), with that handle; guarded by {@link #ADOPTED}, also across their close, so
+     * that {@link #adopt} refuses such a number while it is the handle's (two handles would close it).
+     */
+    private static final Map<Integer, FdHandle> OWNED = new HashMap<>();
 
     /**
      * The handles that adopted one descriptor: a reader, a writer, or (of an {@code O_RDWR}
@@ -108,7 +116,25 @@ final class FdHandle {
             Libc.close(fd);
             throw e;
         }
-        return new FdHandle(fd, subject, -1, -1);
+        return owning(new FdHandle(fd, subject, -1, -1), fd);
+    }
+
+    /** Records that {@code handle} holds the numbers {@code numbers} (see {@link #OWNED}); returns it. */
+    private static FdHandle owning(FdHandle handle, int... numbers) {
+        synchronized (ADOPTED) {
+            for (int number : numbers) {
+                OWNED.put(number, handle);
+            }
+        }
+        return handle;
+    }
+
+    /** Closes a number this process's handle held, and forgets it (see {@link #OWNED}), under the lock. */
+    private static void closeOwned(int number) {
+        synchronized (ADOPTED) {
+            Libc.close(number);
+            OWNED.remove(number);
+        }
     }
 
     /** Takes ownership of a descriptor as it is (such as a pidfd, which needs no flags). */
@@ -136,10 +162,26 @@ final class FdHandle {
      */
     static FdHandle adopt(int fd, boolean readEnd, String subject) {
         synchronized (ADOPTED) {
-            int flags = Pipes.statusFlags(fd, subject);
+            // again under the lock: a handle that adopted fd may have closed it since the caller's check (the
+            // number then may be another file's, or none: EBADF is "not open", as there)
+            PipeEnd.checkPipe(fd);
+            int flags;
+            try {
+                flags = Pipes.statusFlags(fd, subject);
+            } catch (ErrnoException e) {
+                if (e.errno() == Errno.EBADF) {
+                    throw new IllegalArgumentException("descriptor " + fd + " is not open (EBADF from fcntl)", e);
+                }
+                throw e;
+            }
             int access = flags & (Libc.O_RDONLY | Libc.O_WRONLY | Libc.O_RDWR);
             if ((flags & Libc.O_PATH) != 0 || access != Libc.O_RDWR && access != (readEnd ? Libc.O_RDONLY : Libc.O_WRONLY)) {
                 throw new IllegalArgumentException(subject + " is not open for " + (readEnd ? "reading" : "writing"));
+            }
+            FdHandle owner = OWNED.get(fd);
+            if (owner != null) {
+                throw new IllegalStateException("descriptor " + fd + " belongs to " + owner.subject
+                        + " in this process, which jipc opened and has not closed; use that one, or close it first");
             }
             Adoption held = ADOPTED.get(fd);
             if (held != null) {
@@ -163,7 +205,7 @@ final class FdHandle {
                 ADOPTED.put(fd, held);
                 return hold(held, handle, readEnd);
             }
-            handle = overReopened(fd, copy, readEnd, subject, fd);
+            handle = owning(overReopened(fd, copy, readEnd, subject, fd), copy);
             if (held == null) {
                 held = new Adoption(access == Libc.O_RDWR);
                 ADOPTED.put(fd, held);
@@ -204,7 +246,7 @@ final class FdHandle {
             throw e;
         }
         try {
-            return overReopened(fd, copy, true, subject, -1);
+            return owning(overReopened(fd, copy, true, subject, -1), copy, fd);
         } catch (RuntimeException e) {
             Libc.close(fd);
             throw e;
@@ -355,11 +397,11 @@ final class FdHandle {
                     ADOPTED.remove(fd);
                 }
             } else {
-                Libc.close(fd);
+                closeOwned(fd);
                 if (adopted >= 0) {
                     releaseAdopted();
                 } else if (inherited >= 0) {
-                    Libc.close(inherited);
+                    closeOwned(inherited);
                 }
             }
         }

@@ -88,13 +88,17 @@ public final class PipeReader extends PipeEnd {
      * number (reused by the kernel) may be adopted again. A descriptor open for reading and writing
      * ({@code O_RDWR}) may be adopted once by a reader and once by a {@link PipeWriter#adopt writer},
      * each working through its own description; the last of the two to close closes {@code fd}.
-     * (Until 2026-12-05 a second adopt was accepted.)
+     * A number that a pipe or FIFO end jipc opened in this process holds (a {@link Pipe}'s end, a
+     * {@link Fifo} reader's descriptors, an adopted end's private description) is refused the same way
+     * while that end is open. (Until 2026-12-05 a second adopt, or an adopt of such a number, was
+     * accepted.)
      *
      * @throws IllegalArgumentException if {@code fd} is negative, not open, not a pipe or FIFO, or not open for
      *                                  reading
      * @throws IllegalStateException    if a reader of this process adopted {@code fd} and has not closed
      *                                  it, or a writer did and {@code fd} is not open for reading and
-     *                                  writing (or could not be reopened); the message names that handle
+     *                                  writing (or could not be reopened), or an open end jipc opened
+     *                                  holds {@code fd}; the message names that handle
      */
     public static PipeReader adopt(int fd) {
         return new PipeReader(FdHandle.adopt(checkPipe(fd), true, "inherited pipe fd " + fd + " (read end)"));

@@ -77,13 +77,15 @@ public final class PipeWriter extends PipeEnd {
      *
      * <p>A descriptor is adopted once, as with {@link PipeReader#adopt}: while a writer that adopted
      * {@code fd} is not closed, another {@code adopt(fd)} is refused; an {@code O_RDWR} descriptor may
-     * be adopted once by a writer and once by a reader, and the last of the two to close closes it.
+     * be adopted once by a writer and once by a reader, and the last of the two to close closes it; a
+     * number that an open end jipc opened in this process holds is refused.
      *
      * @throws IllegalArgumentException if {@code fd} is negative, not open, not a pipe or FIFO, or not open for
      *                                  writing
      * @throws IllegalStateException    if a writer of this process adopted {@code fd} and has not closed
      *                                  it, or a reader did and {@code fd} is not open for reading and
-     *                                  writing (or could not be reopened); the message names that handle
+     *                                  writing (or could not be reopened), or an open end jipc opened
+     *                                  holds {@code fd}; the message names that handle
      */
     public static PipeWriter adopt(int fd) {
         return new PipeWriter(FdHandle.adopt(checkPipe(fd), false, "inherited pipe fd " + fd + " (write end)"));
