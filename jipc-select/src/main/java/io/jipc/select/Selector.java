@@ -1,6 +1,7 @@
 package io.jipc.select;
 
 import io.jipc.ClosedException;
+import io.jipc.ErrnoException;
 import io.jipc.Selectable;
 import io.jipc.platform.Errno;
 import io.jipc.platform.FdPoller;
@@ -135,6 +136,8 @@ public final class Selector implements AutoCloseable {
     private int rebuilds;
     /** Whether the last epoll wait reported an event whose token names no key; selecting thread only. */
     private boolean staleSeen;
+    /** Whether a failed {@link #rebuild} was logged; selecting thread only. */
+    private boolean rebuildFailureLogged;
     private volatile boolean closed;
 
     private Selector() {
@@ -207,11 +210,19 @@ public final class Selector implements AutoCloseable {
      */
     private void addDescriptor(SelectionKey key, Selectable.Descriptor d, Selectable channel) {
         int fd = d.fd();
-        SelectionKey existing = descriptors.get(fd);
-        if (existing != null) {
-            throw new IllegalArgumentException(channel + " is already registered (descriptor " + fd + ")");
-        }
-        int rc = epollAdd(epfd, key, d, channel);
+        int rc = epollAdd(epfd, key, d, channel, () -> {
+            // the channel is open here, so the number is its own: a key that has it is a channel registered
+            // twice, or one closed since the last select whose number this channel got (dropped here)
+            SelectionKey existing = descriptors.get(fd);
+            if (existing != null) {
+                if (!existing.source().isClosed()) {
+                    throw new IllegalArgumentException(channel + " is already registered (descriptor " + fd + ")");
+                }
+                if (existing.markCancelled()) {
+                    forget(existing); // no DEL: its channel is closed (a stale entry of its file is rebuilt away)
+                }
+            }
+        });
         if (rc != 0) {
             throw Errno.exception(rc, "epoll_ctl", channel.toString());
         }
@@ -221,16 +232,20 @@ public final class Selector implements AutoCloseable {
 
     /**
      * {@code EPOLL_CTL_ADD} of a key's descriptor to {@code epoll}, with the key's token as the data,
-     * inside the channel's {@link Selectable.Descriptor#whileOpen}; returns 0 or the errno.
+     * inside the channel's {@link Selectable.Descriptor#whileOpen}, after {@code check} (also inside:
+     * the number is the channel's while it runs); returns 0 or the errno.
      *
-     * @throws ClosedException if the channel is closed
+     * @throws ClosedException if the channel is closed (before a registration's duplicate check: a
+     *                         closed channel's number may already be another registered channel's)
      */
-    private static int epollAdd(int epoll, SelectionKey key, Selectable.Descriptor d, Selectable channel) {
+    private static int epollAdd(int epoll, SelectionKey key, Selectable.Descriptor d, Selectable channel,
+                                Runnable check) {
         int fd = d.fd();
         int events = ((key.interestOps() & Selectable.OP_READ) != 0 ? EPOLLIN : 0)
                 | ((key.interestOps() & Selectable.OP_WRITE) != 0 ? EPOLLOUT : 0);
         int[] rc = new int[1];
         boolean open = d.whileOpen(() -> {
+            check.run();
             rc[0] = Sockets.epollCtl(epoll, Sockets.EPOLL_CTL_ADD, fd, events, key.token());
             if (rc[0] == Errno.EEXIST) { // the open file of a channel closed without cancelling, kept alive elsewhere
                 rc[0] = Sockets.epollCtl(epoll, Sockets.EPOLL_CTL_MOD, fd, events, key.token());
@@ -571,8 +586,14 @@ public final class Selector implements AutoCloseable {
             }
         }
         if (stale && staleSeen) {
-            rebuild();
-            stale = false;
+            try {
+                rebuild();
+                stale = false;
+            } catch (ErrnoException e) {
+                // e.g. EMFILE: no descriptor for the new set. The ready keys are still returned, and the next
+                // wait that reports the stale entry tries again (until then each wait returns at once)
+                warnRebuildFailed(e);
+            }
         }
         staleSeen = stale;
         return eventFdReady;
@@ -600,7 +621,7 @@ public final class Selector implements AutoCloseable {
                 for (SelectionKey key : List.copyOf(descriptors.values())) {
                     Selectable.Descriptor d = (Selectable.Descriptor) key.source();
                     try {
-                        rc = epollAdd(fresh, key, d, key.channel());
+                        rc = epollAdd(fresh, key, d, key.channel(), () -> { });
                     } catch (ClosedException e) {
                         if (key.markCancelled()) {
                             forget(key); // no DEL: the channel is closed
@@ -620,6 +641,16 @@ public final class Selector implements AutoCloseable {
             rebuilds++;
             FdPoller.cancel(old); // a virtual thread's wait registered it: before the number can be reused
             Libc.close(old);
+        }
+    }
+
+    /** Says once per selector, on the platform logger, that a rebuild failed (the selector goes on with the old set). */
+    private void warnRebuildFailed(ErrnoException e) {
+        if (!rebuildFailureLogged) {
+            rebuildFailureLogged = true;
+            System.getLogger("io.jipc.select").log(System.Logger.Level.WARNING, "selector: an epoll entry of a"
+                    + " channel closed while registered, whose open file lives on elsewhere, could not be removed (" + e
+                    + "); selects return at once while that file is ready, and the rebuild is tried again at each");
         }
     }
 

@@ -162,6 +162,50 @@ class SelectorRegisterCloseRaceTest {
     }
 
     /**
+     * Deterministic: the channel is closed between {@code readinessSource()} and the selector's lock, its
+     * number goes to a pipe end and another thread registers that end meanwhile. The registration of
+     * the closed channel throws {@link ClosedException}, not "already registered" (the duplicate check ran
+     * before the channel was held open: explorer last50a), and the other key stays.
+     */
+    @Test
+    void aClosedChannelWhoseNumberAnotherRegisteredChannelGotIsClosedException() throws Exception {
+        Deque<AutoCloseable> foreign = new ArrayDeque<>();
+        Pipe first = Pipe.open();
+        try (Selector selector = Selector.open()) {
+            AtomicReference<PipeReader> reuser = new AtomicReference<>();
+            Selectable closedInBetween = () -> {
+                Selectable.Source source = first.reader().readinessSource();
+                int fd = ((Selectable.Descriptor) source).fd();
+                try {
+                    first.reader().close();
+                    if (takeNumber(fd, foreign)) {
+                        Pipe pipe = (Pipe) foreign.peek();
+                        PipeReader end = pipe.reader();
+                        if (end.readinessSource().fd() == fd) {
+                            selector.register(end, Selector.OP_READ); // another thread's registration
+                            reuser.set(end);
+                        }
+                    }
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+                return source;
+            };
+            assertThrows(ClosedException.class, () -> selector.register(closedInBetween, Selector.OP_READ));
+            assertNotNull(reuser.get(), "no pipe's read end got the closed channel's number");
+            assertEquals(Set.of(reuser.get()), selector.keys().stream().map(SelectionKey::channel)
+                    .collect(java.util.stream.Collectors.toSet()));
+            assertEquals(List.of(reuser.get()), selector.select(SHORT).stream().map(SelectionKey::channel).toList(),
+                    "the other key is ready (a byte in its pipe)");
+        } finally {
+            while (!foreign.isEmpty()) {
+                foreign.pop().close();
+            }
+            first.close();
+        }
+    }
+
+    /**
      * Opens pipes until an end of one gets {@code fd} (the lowest free number), makes that end ready
      * (a byte in the pipe; for a write end, its reader closed: {@code EPOLLERR}); keeps what it opened
      * in {@code opened}. Returns whether an end got the number.
