@@ -294,9 +294,10 @@ class CommandFailuresTest {
 
     /**
      * A jipc root that is a regular file, or lies below one, cannot hold names: {@code lookup} exits 3
-     * (the name service cannot be read), not 1 ("free"), and {@code names} 1, not 0 with an empty
-     * table, as every other command refuses such a root. Before, the JDK's NoSuchFileException for
-     * its ENOTDIR made the names directory look merely absent. Nothing is created.
+     * (the name service cannot be read), not 1 ("free"), and {@code names} and {@code ls} 1, not 0 with
+     * an empty table, as every command that makes something refuses such a root. Before, the JDK's
+     * NoSuchFileException for its ENOTDIR made the names directory look merely absent (and ls listed
+     * nothing below the file). Nothing is created.
      */
     @Test
     void aJipcRootThatIsARegularFileIsExitCode3ForLookup(Path classRoot) throws IOException {
@@ -312,6 +313,8 @@ class CommandFailuresTest {
                         lookup.err());
                 CliRun list = jipc("names");
                 assertEquals(1, list.exit(), root + ": " + list.err());
+                CliRun ls = jipc("ls");
+                assertEquals(1, ls.exit(), root + ": " + ls.err()); // as ls, which said "(none)" below the file
             }
             assertEquals("not a directory", Files.readString(file));
         } finally {

@@ -68,11 +68,17 @@ public final class JipcRoot {
      * @return false if there is no root (nothing was ever created under it); true if it and the
      *         existing kind directories passed
      * @throws InsecureFileException if the root or an existing kind directory is a symbolic link, not
-     *         a directory, another user's, or open to others (the message says what to do)
+     *         a directory, another user's, or open to others, or if the root cannot exist because a
+     *         path above it is no directory ({@code ENOTDIR}; the message says what to do)
      */
     public static boolean checkExisting(String... kinds) {
         Path root = path();
-        if (!exists(root)) {
+        try {
+            Libc.lstat(root.toString());
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOTDIR) {
+                throw refused(root, "a path above it is not a directory (ENOTDIR)", "correct the path");
+            }
             return false;
         }
         check(root);

@@ -9,6 +9,7 @@ import io.jipc.platform.Errno;
 import io.jipc.platform.FileLocks;
 import io.jipc.platform.Libc;
 import io.jipc.platform.ProcessIdentity;
+import io.jipc.segment.JipcRoot;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -81,9 +82,10 @@ final class NameDirectory {
     /**
      * Whether the directory exists, checked once by {@link #make} (which throws if it is not this
      * user's own directory, or cannot be looked at); false if nothing exists at its path, which then
-     * has no names. A path that cannot exist because one of the directories above it is something
-     * else (the jipc root is a regular file: {@code ENOTDIR}, which the JDK reports as no such file)
-     * is not "no names": {@link #make} refuses it, as it would for a registration.
+     * has no names, if the jipc root there is one passes the checks that {@code jipc ls} makes
+     * ({@link JipcRoot#checkExisting}: a directory of this user's, mode 0700, not a link): a root that
+     * is a regular file, a link, another user's, or below a regular file ({@code ENOTDIR}, which the JDK
+     * reports as no such file) is refused, not an empty name service.
      */
     boolean usable() {
         if (checked) {
@@ -92,23 +94,12 @@ final class NameDirectory {
         try {
             Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
-            if (nearestExistingAncestorIsADirectory()) {
-                return false;
-            }
+            JipcRoot.checkExisting(); // throws for a root the other tools refuse; creates nothing
+            return false;
         } catch (IOException e) {
             // e.g. another user's jipc root, closed to this one: the check below says so
         }
         makeChecked();
-        return true;
-    }
-
-    /** Whether the nearest ancestor of {@link #dir} that exists is a directory (or none exists). */
-    private boolean nearestExistingAncestorIsADirectory() {
-        for (Path p = dir.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
-            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-                return Files.isDirectory(p); // a link to a directory above the root is fine; make checks the root
-            }
-        }
         return true;
     }
 

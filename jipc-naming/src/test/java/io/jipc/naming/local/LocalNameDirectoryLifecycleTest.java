@@ -71,24 +71,30 @@ class LocalNameDirectoryLifecycleTest {
     }
 
     /**
-     * A root that is a regular file has no names directory, but it is not an empty name service: a
-     * lookup and a listing are refused as a registration is (the JDK reports the ENOTDIR below the file
-     * as no such file, which made the name look free).
+     * A root that jipc ls refuses has no names directory, but it is not an empty name service: a lookup
+     * and a listing are refused too, creating nothing. A regular file, a path below one (the JDK reports
+     * its ENOTDIR as no such file, which made the name look free), a symbolic link to a directory of
+     * this user's (refused once it had a names directory, free before).
      */
     @Test
-    void aRootThatIsARegularFileIsRefusedByLookupAndList() throws IOException {
+    void aRootThatJipcLsRefusesIsRefusedByLookupAndList() throws IOException {
         Path file = Files.writeString(scratch.resolve("root-file"), "x");
-        for (Path r : List.of(file, file.resolve("below"))) {
+        Path target = Files.createDirectory(scratch.resolve("target"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path link = Files.createSymbolicLink(scratch.resolve("link"), target);
+        for (Path r : List.of(file, file.resolve("below"), link)) {
             System.setProperty(JipcRoot.PROPERTY, r.toString());
-            // the file itself: its own refusal; below it: ENOTDIR from making the root
-            Class<? extends RuntimeException> refusal = r.equals(file) ? InsecureFileException.class
-                    : io.jipc.ErrnoException.class;
             try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
-                assertThrows(refusal, () -> names.lookup("svc/echo"), r.toString());
-                assertThrows(refusal, () -> names.list(""), r.toString());
+                String message = assertThrows(InsecureFileException.class, () -> names.lookup("svc/echo"), r.toString())
+                        .getMessage();
+                assertTrue(message.startsWith("refusing jipc directory " + r + ": "), message);
+                assertThrows(InsecureFileException.class, () -> names.list(""), r.toString());
             }
         }
         assertEquals("x", Files.readString(file));
+        try (java.util.stream.Stream<Path> made = Files.list(target)) {
+            assertEquals(List.of(), made.toList(), "nothing created through the link");
+        }
     }
 
     @Test
