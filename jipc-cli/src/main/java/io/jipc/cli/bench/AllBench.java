@@ -103,6 +103,8 @@ public final class AllBench {
     private final BenchProgress progress;
     private PeerProcess peer;
     private Mechanism.Endpoint endpoint;
+    /** Set by the shutdown hook (Ctrl-C, SIGTERM) before it removes what the run made. */
+    private volatile boolean stopping;
 
     public AllBench(Settings settings, BenchProgress progress) {
         this.settings = settings;
@@ -121,9 +123,18 @@ public final class AllBench {
         return steps;
     }
 
-    /** Runs the benchmark; what it creates is removed afterwards, whatever happens. */
+    /**
+     * Runs the benchmark; what it creates is removed afterwards, whatever happens. When the JVM is
+     * stopped (Ctrl-C, {@code SIGTERM}) its shutdown hook removes the objects and ends the peer; a
+     * failure that this causes on the measuring thread (the peer killed under it, a mailbox destroyed)
+     * is not reported: the thread waits for the JVM to halt, so the run ends with the signal's exit
+     * status and no stack trace.
+     */
     public Report run() throws InterruptedException {
-        Thread cleanup = new Thread(this::closeAll, "jipc-bench-cleanup");
+        Thread cleanup = new Thread(() -> {
+            stopping = true;
+            closeAll();
+        }, "jipc-bench-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup); // Ctrl-C: the objects go too
         long start = System.nanoTime();
         try {
@@ -133,6 +144,11 @@ public final class AllBench {
             }
             finishPeer();
             return new Report(settings, results, Machine.describe(), (System.nanoTime() - start) / 1e9);
+        } catch (RuntimeException | InterruptedException e) {
+            if (stopping) {
+                awaitTheHalt();
+            }
+            throw e;
         } finally {
             progress.finish();
             closeAll();
@@ -234,6 +250,18 @@ public final class AllBench {
             return (size >> 10) + " KiB";
         }
         return size + " B";
+    }
+
+    /** Parks the calling thread until the stopping JVM halts (after its shutdown hooks), ignoring interrupts. */
+    private static void awaitTheHalt() {
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        while (true) {
+            try {
+                never.await();
+            } catch (InterruptedException stillStopping) {
+                // the halt ends this thread
+            }
+        }
     }
 
     private void finishPeer() throws InterruptedException {
