@@ -644,13 +644,18 @@ public final class Selector implements AutoCloseable {
         }
     }
 
-    /** Says once per selector, on the platform logger, that a rebuild failed (the selector goes on with the old set). */
+    /**
+     * Says once per selector, on standard error, that a rebuild failed (the selector goes on with the
+     * old set). A plain line, as jipc-net's server says it cannot accept for want of descriptors: the
+     * logging system may need files to format a record (its configuration, the time zone data), and
+     * with no descriptor left it stayed silent for the whole process or threw an {@code Error}.
+     */
     private void warnRebuildFailed(ErrnoException e) {
         if (!rebuildFailureLogged) {
             rebuildFailureLogged = true;
-            System.getLogger("io.jipc.select").log(System.Logger.Level.WARNING, "selector: an epoll entry of a"
-                    + " channel closed while registered, whose open file lives on elsewhere, could not be removed (" + e
-                    + "); selects return at once while that file is ready, and the rebuild is tried again at each");
+            System.err.println("jipc: selector: an epoll entry of a channel closed while registered, whose open"
+                    + " file lives on elsewhere, could not be removed (" + e.getMessage() + "); selects return at"
+                    + " once while that file is ready, and the removal is tried again at each");
         }
     }
 
