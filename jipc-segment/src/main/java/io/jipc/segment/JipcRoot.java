@@ -68,18 +68,21 @@ public final class JipcRoot {
      * @return false if there is no root (nothing was ever created under it); true if it and the
      *         existing kind directories passed
      * @throws InsecureFileException if the root or an existing kind directory is a symbolic link, not
-     *         a directory, another user's, or open to others, or if the root cannot exist because a
-     *         path above it is no directory ({@code ENOTDIR}; the message says what to do)
+     *         a directory, another user's, or open to others, or if the root cannot be looked at for
+     *         another reason than its absence: a path above it is no directory ({@code ENOTDIR}),
+     *         cannot be entered ({@code EACCES}), loops ({@code ELOOP}), or the path is too long (the
+     *         message names the errno and says what to do)
      */
     public static boolean checkExisting(String... kinds) {
         Path root = path();
         try {
             Libc.lstat(root.toString());
         } catch (ErrnoException e) {
-            if (e.errno() == Errno.ENOTDIR) {
-                throw refused(root, "a path above it is not a directory (ENOTDIR)", "correct the path");
+            if (e.errno() == Errno.ENOENT) {
+                return false;
             }
-            return false;
+            throw refused(root, e.errno() == Errno.ENOTDIR ? "a path above it is not a directory (ENOTDIR)"
+                    : "it cannot be looked at (" + e.errnoName() + ")", "correct the path");
         }
         check(root);
         for (String kind : kinds) {

@@ -97,7 +97,9 @@ final class NameDirectory {
             JipcRoot.checkExisting(); // throws for a root the other tools refuse; creates nothing
             return false;
         } catch (IOException e) {
-            // e.g. another user's jipc root, closed to this one: the check below says so
+            // e.g. another user's jipc root, closed to this one, or a root that cannot be looked at
+            // (EACCES above it, ELOOP): refused as ls refuses it, before the check below would mkdir
+            JipcRoot.checkExisting();
         }
         makeChecked();
         return true;

@@ -74,7 +74,8 @@ class LocalNameDirectoryLifecycleTest {
      * A root that jipc ls refuses has no names directory, but it is not an empty name service: a lookup
      * and a listing are refused too, creating nothing. A regular file, a path below one (the JDK reports
      * its ENOTDIR as no such file, which made the name look free), a symbolic link to a directory of
-     * this user's (refused once it had a names directory, free before).
+     * this user's (refused once it had a names directory, free before), a path that loops or is too
+     * long (refused with a raw "from mkdir" error before, and listed as empty by ls).
      */
     @Test
     void aRootThatJipcLsRefusesIsRefusedByLookupAndList() throws IOException {
@@ -82,7 +83,11 @@ class LocalNameDirectoryLifecycleTest {
         Path target = Files.createDirectory(scratch.resolve("target"),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path link = Files.createSymbolicLink(scratch.resolve("link"), target);
-        for (Path r : List.of(file, file.resolve("below"), link)) {
+        Path loop = Files.createSymbolicLink(scratch.resolve("loop"), scratch.resolve("loop"));
+        // below a file (ENOTDIR), a link, below a link to itself (ELOOP), a name too long (ENAMETOOLONG)
+        List<Path> roots = List.of(file, file.resolve("below"), link, loop.resolve("below"),
+                scratch.resolve("n".repeat(300)));
+        for (Path r : roots) {
             System.setProperty(JipcRoot.PROPERTY, r.toString());
             try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
                 String message = assertThrows(InsecureFileException.class, () -> names.lookup("svc/echo"), r.toString())
