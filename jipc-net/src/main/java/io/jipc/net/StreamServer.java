@@ -410,6 +410,14 @@ public final class StreamServer implements AutoCloseable, Selectable {
      * of this server, or by its acceptor, while another runs returns at once instead, since the other
      * waits for that thread. An interrupt of a close waiting for another ends that wait (the status is
      * set again; the other close goes on).
+     *
+     * <p>A handler may close its own server (a "shutdown" request): its close stops accepting, removes
+     * the socket file and ends the input side of the connections, then returns, and the rest of the
+     * graceful close (the grace for the other handlers and connections, the final closes) goes on in
+     * a thread of its own, since the handler's own connection closes only when the handler returns: the
+     * handler can still send its reply. (Until 2026-12-05 it waited the whole grace for its own
+     * connection, which was then closed under its reply.) If no thread can be started, the handler's
+     * close does it all itself, as before.
      */
     @Override
     public void close() {
@@ -422,10 +430,35 @@ public final class StreamServer implements AutoCloseable, Selectable {
             awaitTheFirstClose(); // outside the lock: another close (a handler's, an interrupted one) must not queue behind it
             return;
         }
+        boolean handedOn = false;
         try {
-            closeOnce();
+            stopAccepting();
+            if (handlers.contains(Thread.currentThread())) {
+                handedOn = finishCloseInAThreadOfItsOwn();
+            }
+            if (!handedOn) {
+                finishClose();
+            }
         } finally {
-            closed.countDown();
+            if (!handedOn) {
+                closed.countDown();
+            }
+        }
+    }
+
+    /** Starts {@link #finishClose} in a new platform thread, which counts {@link #closed} down; false if none starts. */
+    private boolean finishCloseInAThreadOfItsOwn() {
+        try {
+            Thread.ofPlatform().name("jipc-close " + Sockets.describe(address)).start(() -> {
+                try {
+                    finishClose();
+                } finally {
+                    closed.countDown();
+                }
+            });
+            return true;
+        } catch (OutOfMemoryError | RuntimeException noThread) { // "unable to create native thread"
+            return false;
         }
     }
 
@@ -441,7 +474,8 @@ public final class StreamServer implements AutoCloseable, Selectable {
         }
     }
 
-    private void closeOnce() {
+    /** The first part of the close: no client is accepted any more, the socket file is gone, no input is read. */
+    private void stopAccepting() {
         listener.close();
         if (unix) {
             UnixSocketFile.remove((UnixDomainSocketAddress) address, socketInode);
@@ -449,6 +483,10 @@ public final class StreamServer implements AutoCloseable, Selectable {
         for (StreamConnection connection : open) {
             connection.shutdownInputQuietly();
         }
+    }
+
+    /** The rest: the grace for handlers and accepted connections, then every connection closed. */
+    private void finishClose() {
         long deadline = System.nanoTime() + Timeouts.nanos(options.closeGrace());
         joinHandlers(deadline);
         // connections handed out by accept() are closed by their users: give them the same grace

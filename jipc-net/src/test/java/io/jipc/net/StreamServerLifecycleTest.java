@@ -219,6 +219,31 @@ class StreamServerLifecycleTest {
         }
     }
 
+    /**
+     * A handler that closes its own server (a "shutdown" request) gets its close back at once, with the
+     * socket file gone, and can still send its reply; the rest of the close goes on without it. Before, its
+     * close waited the whole grace for the handler's own connection, then closed it under the reply.
+     */
+    @Test
+    void aHandlerThatClosesItsServerCanStillReply() throws Exception {
+        StreamServer graceful = graceful(Duration.ofMinutes(10));
+        java.nio.file.Path file = ((java.net.UnixDomainSocketAddress) graceful.localAddress()).getPath();
+        AtomicBoolean fileGoneAtReturn = new AtomicBoolean();
+        graceful.start(connection -> {
+            connection.take(); // the request
+            graceful.close();
+            fileGoneAtReturn.set(!java.nio.file.Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+            connection.put("bye".getBytes(UTF_8));
+        });
+        try (StreamConnection client = StreamConnection.connect(graceful.localAddress())) {
+            client.put("shutdown".getBytes(UTF_8));
+            byte[] reply = client.poll(Duration.ofSeconds(60)); // a hang guard: the grace is 10 minutes
+            assertEquals("bye", reply == null ? null : new String(reply, UTF_8), "no reply to the shutdown");
+            assertTrue(fileGoneAtReturn.get(), "the socket file was there when the handler's close returned");
+            assertTrue(graceful.isClosed());
+        }
+    }
+
     /** A server of the test's socket directory whose close waits up to {@code grace} for its handlers. */
     private static StreamServer graceful(Duration grace) {
         return StreamServer.bind(SocketTestSupport.unix(SocketTestSupport.newPath("grace")),
