@@ -91,7 +91,9 @@ public final class PipeReader extends PipeEnd {
      * A number that a pipe or FIFO end jipc opened in this process holds (a {@link Pipe}'s end, a
      * {@link Fifo} reader's descriptors, an adopted end's private description) is refused the same way
      * while that end is open. (Until 2026-12-05 a second adopt, or an adopt of such a number, was
-     * accepted.)
+     * accepted.) The check is of what the handles hold when {@code adopt} runs: a number that another
+     * thread is being given by jipc at that moment (a {@code Pipe.open} in progress) may still be taken;
+     * adopt only descriptors this process inherited or opened itself.
      *
      * @throws IllegalArgumentException if {@code fd} is negative, not open, not a pipe or FIFO, or not open for
      *                                  reading
