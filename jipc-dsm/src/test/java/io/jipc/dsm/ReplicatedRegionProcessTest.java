@@ -239,12 +239,9 @@ class ReplicatedRegionProcessTest {
         List<ChildJvm> both = replicaChildren(2, port(home), "home-closes", RECORDS, QUICK);
         ChildJvm reader = both.get(0);
         ChildJvm writer = both.get(1);
-        tell(reader, "hold-read");
-        assertEquals("READING 0", reader.awaitLine("READING", LONG));
-        tell(writer, "write 7");
-        assertEquals("WRITTEN 1", writer.awaitLine("WRITTEN", LONG));
-        tell(writer, "write 8");
-        assertEquals("WRITTEN 2", writer.awaitLine("WRITTEN", LONG));
+        holdRead(reader);
+        write(writer, 7, 1);
+        write(writer, 8, 2);
         home.close(); // sends what it had queued first: both updates to the reader
         Thread.sleep(2 * PEER_TIMEOUT_MS); // the read goes on for many heartbeat intervals after the close
         tell(reader, "end-read");
@@ -264,10 +261,8 @@ class ReplicatedRegionProcessTest {
         List<ChildJvm> both = replicaChildren(2, port, "home-killed", RECORDS, QUICK);
         ChildJvm reader = both.get(0);
         ChildJvm writer = both.get(1);
-        tell(reader, "hold-read");
-        assertEquals("READING 0", reader.awaitLine("READING", LONG));
-        tell(writer, "write 7");
-        assertEquals("WRITTEN 1", writer.awaitLine("WRITTEN", LONG));
+        holdRead(reader);
+        write(writer, 7, 1);
         tell(reader, "held");
         assertEquals("HELD", reader.awaitLine("HELD", LONG), "the reader's receiver has the update");
         homeChild.kill();
@@ -293,22 +288,11 @@ class ReplicatedRegionProcessTest {
         List<ChildJvm> both = replicaChildren(2, port(home), "home-closes-aside", RECORDS, QUICK);
         ChildJvm reader = both.get(0);
         ChildJvm writer = both.get(1);
-        tell(reader, "hold-read");
-        assertEquals("READING 0", reader.awaitLine("READING", LONG));
-        tell(writer, "write 7");
-        assertEquals("WRITTEN 1", writer.awaitLine("WRITTEN", LONG));
-        tell(writer, "write 8");
-        assertEquals("WRITTEN 2", writer.awaitLine("WRITTEN", LONG));
+        holdRead(reader);
+        write(writer, 7, 1);
+        write(writer, 8, 2);
         home.close(); // sends what it had queued first: both updates to the reader
-        // the reader's heartbeats find the home's end closed first, so that the call's frame cannot go (a first
-        // frame after the close may still leave, and then waits for its answer until the read ends)
-        tell(reader, "home-end-closed");
-        assertEquals("HOME-END-CLOSED", reader.awaitLine("HOME-END-CLOSED", LONG));
-        tell(reader, "aside " + call);
-        String aside = reader.awaitLine("ASIDE", LONG);
-        assertTrue(aside.startsWith("ASIDE LOST ") && aside.contains("closed its end of the connection"), aside);
-        tell(reader, "end-read");
-        assertEquals("READ 0", reader.awaitLine("READ ", LONG));
+        anotherThreadsCallFailsThenTheReadEnds(reader, call);
         assertLastBytesOfBoth(reader, writer, 2, 8);
     }
 
@@ -326,26 +310,45 @@ class ReplicatedRegionProcessTest {
         List<ChildJvm> both = replicaChildren(2, port, "home-killed-aside", RECORDS, QUICK);
         ChildJvm reader = both.get(0);
         ChildJvm writer = both.get(1);
-        tell(reader, "hold-read");
-        assertEquals("READING 0", reader.awaitLine("READING", LONG));
-        tell(writer, "write 7");
-        assertEquals("WRITTEN 1", writer.awaitLine("WRITTEN", LONG));
+        holdRead(reader);
+        write(writer, 7, 1);
         tell(reader, "held");
         assertEquals("HELD", reader.awaitLine("HELD", LONG), "the reader's receiver has the first update");
-        tell(writer, "write 8");
-        assertEquals("WRITTEN 2", writer.awaitLine("WRITTEN", LONG));
+        write(writer, 8, 2);
         // set-up, not a measure: the home queued the second update for the reader as it answered the writer,
         // and the reader's sender passes it on at once; this leaves it ample time to reach the reader's host
         Thread.sleep(PEER_TIMEOUT_MS);
         homeChild.kill();
-        tell(reader, "home-end-closed"); // the reader's heartbeats find the home's end closed (reset) first
+        anotherThreadsCallFailsThenTheReadEnds(reader, "sync"); // the home's end is reset
+        assertLastBytesOfBoth(reader, writer, 2, 8);
+    }
+
+    /** Has {@code reader} hold a read open, seeing version 0. */
+    private static void holdRead(ChildJvm reader) throws IOException {
+        tell(reader, "hold-read");
+        assertEquals("READING 0", reader.awaitLine("READING", LONG));
+    }
+
+    /** Has {@code writer} write a section setting every slot to {@code value}, its {@code version}. */
+    private static void write(ChildJvm writer, long value, long version) throws IOException {
+        tell(writer, "write " + value);
+        assertEquals("WRITTEN " + version, writer.awaitLine("WRITTEN", LONG));
+    }
+
+    /**
+     * Once the reader's heartbeats have found the home's end closed (so that the call's frame cannot go:
+     * a first frame after the close may still leave, and then waits for its answer until the read ends),
+     * another thread of the reader makes {@code call} ({@code sync} or {@code update <v>}), which fails as
+     * the home's end is closed; then the read ends.
+     */
+    private static void anotherThreadsCallFailsThenTheReadEnds(ChildJvm reader, String call) throws IOException {
+        tell(reader, "home-end-closed");
         assertEquals("HOME-END-CLOSED", reader.awaitLine("HOME-END-CLOSED", LONG));
-        tell(reader, "aside sync");
+        tell(reader, "aside " + call);
         String aside = reader.awaitLine("ASIDE", LONG);
         assertTrue(aside.startsWith("ASIDE LOST ") && aside.contains("closed its end of the connection"), aside);
         tell(reader, "end-read");
         assertEquals("READ 0", reader.awaitLine("READ ", LONG));
-        assertLastBytesOfBoth(reader, writer, 2, 8);
     }
 
     /** Both replicas, lost, have the section of {@code version} that set every slot to {@code value}, as their last bytes. */
