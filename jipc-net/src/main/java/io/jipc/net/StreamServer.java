@@ -414,8 +414,9 @@ public final class StreamServer implements AutoCloseable, Selectable {
      * <p>A handler may close its own server (a "shutdown" request): its close stops accepting, removes
      * the socket file and ends the input side of the connections, then returns, and the rest of the
      * graceful close (the grace for the other handlers and connections, the final closes) goes on in
-     * a thread of its own, since the handler's own connection closes only when the handler returns: the
-     * handler can still send its reply. (Until 2026-12-05 it waited the whole grace for its own
+     * a thread of its own (not a daemon: the JVM does not end before it, at most the grace and a
+     * second), since the handler's own connection closes only when the handler returns: the handler
+     * can still send its reply. (Until 2026-12-05 it waited the whole grace for its own
      * connection, which was then closed under its reply.) If no thread can be started, the handler's
      * close does it all itself, as before.
      */
@@ -449,7 +450,8 @@ public final class StreamServer implements AutoCloseable, Selectable {
     /** Starts {@link #finishClose} in a new platform thread, which counts {@link #closed} down; false if none starts. */
     private boolean finishCloseInAThreadOfItsOwn() {
         try {
-            Thread.ofPlatform().name("jipc-close " + Sockets.describe(address)).start(() -> {
+            // not a daemon, as the handler (a virtual thread) would make it: the JVM waits for the graceful close
+            Thread.ofPlatform().daemon(false).name("jipc-close " + Sockets.describe(address)).start(() -> {
                 try {
                     finishClose();
                 } finally {
