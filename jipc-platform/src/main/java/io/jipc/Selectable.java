@@ -96,37 +96,16 @@ public interface Selectable {
             return Long.MAX_VALUE;
         }
 
-        /** A descriptor source without buffered input; {@code closed} tells whether the channel was closed. */
-        static Descriptor of(int fd, int operations, BooleanSupplier closed) {
-            return of(fd, operations, closed, () -> false);
-        }
-
-        /** A descriptor source; {@code buffered} tells whether input waits in the process (see {@link #hasBufferedInput()}). */
-        static Descriptor of(int fd, int operations, BooleanSupplier closed, BooleanSupplier buffered) {
-            return of(fd, operations, closed, buffered, () -> Long.MAX_VALUE);
-        }
-
-        /**
-         * A descriptor source; {@code buffered} tells whether input waits in the process, and
-         * {@code readableBy} when it will turn readable without input (see {@link #readableBy()}).
-         */
-        static Descriptor of(int fd, int operations, BooleanSupplier closed, BooleanSupplier buffered,
-                             LongSupplier readableBy) {
-            return of(fd, operations, action -> {
-                if (closed.getAsBoolean()) {
-                    return false;
-                }
-                action.run();
-                return true;
-            }, closed, buffered, readableBy);
-        }
-
         /**
          * A descriptor source of a channel with a close discipline: {@code whileOpen} runs an action
          * while the channel's descriptor stays open, or returns false if the channel is closed (see
          * {@link #whileOpen(Runnable)}); typically it enters the channel's count of calls in progress
-         * around the action. The other arguments as in {@link #of(int, int, BooleanSupplier,
-         * BooleanSupplier, LongSupplier)}.
+         * around the action. {@code closed} tells whether the channel was closed, {@code buffered}
+         * whether input waits in the process ({@link #hasBufferedInput()}), and {@code readableBy}
+         * when it will turn readable without input ({@link #readableBy()}). (Until 2026-12-05 there
+         * were also factories without {@code whileOpen}, which could not keep a racing close from
+         * handing the number to another file before a selector's {@code epoll_ctl}; no channel uses
+         * them any more, and they are gone.)
          */
         static Descriptor of(int fd, int operations, Predicate<Runnable> whileOpen, BooleanSupplier closed,
                              BooleanSupplier buffered, LongSupplier readableBy) {
