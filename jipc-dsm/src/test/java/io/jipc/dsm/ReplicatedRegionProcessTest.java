@@ -256,8 +256,8 @@ class ReplicatedRegionProcessTest {
      */
     @Test
     void aHomeKilledDuringALongReadLeavesTheReaderTheUpdateItHadReceived() throws Exception {
-        ChildJvm homeChild = child(HomeChild.class, Long.toString(HEARTBEAT_MS), Long.toString(PEER_TIMEOUT_MS));
-        int port = Integer.parseInt(homeChild.awaitLine("HOME", LONG).split(" ")[1]);
+        ChildJvm homeChild = homeInAChild();
+        int port = portOf(homeChild);
         List<ChildJvm> both = replicaChildren(2, port, "home-killed", RECORDS, QUICK);
         ChildJvm reader = both.get(0);
         ChildJvm writer = both.get(1);
@@ -305,8 +305,8 @@ class ReplicatedRegionProcessTest {
     @Test
     void aSyncOfAnotherThreadAfterTheHomeWasKilledDuringALongReadLeavesTheReaderTheUpdatesItHadReceived()
             throws Exception {
-        ChildJvm homeChild = child(HomeChild.class, Long.toString(HEARTBEAT_MS), Long.toString(PEER_TIMEOUT_MS));
-        int port = Integer.parseInt(homeChild.awaitLine("HOME", LONG).split(" ")[1]);
+        ChildJvm homeChild = homeInAChild();
+        int port = portOf(homeChild);
         List<ChildJvm> both = replicaChildren(2, port, "home-killed-aside", RECORDS, QUICK);
         ChildJvm reader = both.get(0);
         ChildJvm writer = both.get(1);
@@ -321,6 +321,16 @@ class ReplicatedRegionProcessTest {
         homeChild.kill();
         anotherThreadsCallFailsThenTheReadEnds(reader, "sync"); // the home's end is reset
         assertLastBytesOfBoth(reader, writer, 2, 8);
+    }
+
+    /** A region home in a child JVM ({@link HomeChild}) with the tests' liveness settings. */
+    private ChildJvm homeInAChild() {
+        return child(HomeChild.class, Long.toString(HEARTBEAT_MS), Long.toString(PEER_TIMEOUT_MS));
+    }
+
+    /** The port that a {@link #homeInAChild()} listens on (its {@code HOME <port>} line). */
+    private static int portOf(ChildJvm homeChild) {
+        return Integer.parseInt(homeChild.awaitLine("HOME", LONG).split(" ")[1]);
     }
 
     /** Has {@code reader} hold a read open, seeing version 0. */
@@ -606,8 +616,8 @@ class ReplicatedRegionProcessTest {
 
     @Test
     void aKilledHomeFailsEveryReplicaAndTheLastBytesRemain() throws Exception {
-        ChildJvm homeChild = child(HomeChild.class, Long.toString(HEARTBEAT_MS), Long.toString(PEER_TIMEOUT_MS));
-        int port = Integer.parseInt(homeChild.awaitLine("HOME", LONG).split(" ")[1]);
+        ChildJvm homeChild = homeInAChild();
+        int port = portOf(homeChild);
         ReplicatedRegion mine = open(port, "orphan", RECORDS, QUICK);
         mine.update(s -> ReplicaChild.fill(s, 5));
         ChildJvm holder = replicaChildren(1, port, "orphan", RECORDS, QUICK).getFirst();
