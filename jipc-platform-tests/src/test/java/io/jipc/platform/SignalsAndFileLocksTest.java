@@ -46,9 +46,45 @@ class SignalsAndFileLocksTest {
     }
 
     @Test
+    void theSignalMaskIsPerThreadAndInheritedByNewThreads() throws Exception {
+        int usr1 = 10;
+        boolean here = Signals.isBlockedInThisThread(usr1);
+        CompletableFuture<String> seen = new CompletableFuture<>();
+        Thread.ofPlatform().start(() -> {
+            try {
+                boolean inherited = Signals.isBlockedInThisThread(usr1);
+                Signals.setBlockedInThisThread(usr1, !inherited);
+                boolean changed = Signals.isBlockedInThisThread(usr1);
+                Signals.setBlockedInThisThread(usr1, inherited);
+                seen.complete(inherited + " " + changed + " " + Signals.isBlockedInThisThread(usr1));
+            } catch (Throwable t) {
+                seen.completeExceptionally(t);
+            }
+        }).join();
+        assertEquals(here + " " + !here + " " + here, seen.get(1, TimeUnit.MINUTES));
+        assertEquals(here, Signals.isBlockedInThisThread(usr1), "another thread's mask is its own");
+        CompletableFuture<Throwable> virtual = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                Signals.setBlockedInThisThread(usr1, false);
+                virtual.complete(null);
+            } catch (Throwable t) {
+                virtual.complete(t);
+            }
+        }).join();
+        Throwable refused = virtual.get(1, TimeUnit.MINUTES);
+        assertTrue(refused instanceof IllegalStateException && refused.getMessage().contains("platform thread"),
+                "a virtual thread may not change its carrier's mask: " + refused);
+        assertThrows(IllegalArgumentException.class, () -> Signals.isBlockedInThisThread(0));
+        assertThrows(IllegalArgumentException.class, () -> Signals.setBlockedInThisThread(65, false));
+    }
+
+    @Test
     void processGroupsAndThreadIdsAreTheKernels() {
         long pid = ProcessHandle.current().pid();
         assertTrue(Signals.getpgid(pid) > 0);
+        assertTrue(Signals.getsid(pid) > 0);
+        assertEquals(Errno.ESRCH, assertThrows(ErrnoException.class, () -> Signals.getsid(Integer.MAX_VALUE)).errno());
         int tid = Signals.gettid();
         assertTrue(tid > 0);
         Signals.tgkill(tid, 0);   // exists in this process

@@ -12,7 +12,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The signal calls of the C library: sending signals to processes, process groups and single
- * threads, process groups themselves, and reading (never changing) the disposition of a signal.
+ * threads, process groups and sessions, reading (never changing) the disposition of a signal, and
+ * the signal mask of the calling thread.
  *
  * <p>Nothing here installs a signal handler: inside a JVM the virtual machine owns the handlers, and
  * the only supported way for Java code to receive a signal is the JVM's own dispatch (see module
@@ -33,6 +34,10 @@ public final class Signals {
     /** glibc's {@code struct sigaction} on x86-64 and aarch64: handler, 128-byte mask, flags, restorer. */
     private static final long SIGACTION_SIZE = 152;
     private static final long SIGACTION_FLAGS_OFFSET = 136;
+    private static final int SIG_BLOCK = 0;
+    private static final int SIG_UNBLOCK = 1;
+    /** glibc's {@code sigset_t}: 1024 bits, of which the kernel's 64 signals are the first word (signal n: bit n-1). */
+    private static final long SIGSET_SIZE = 128;
     private static final long SYS_GETTID;
     private static final long SYS_TGKILL;
 
@@ -59,11 +64,18 @@ public final class Signals {
         static final MethodHandle GETPGID = Libc.errno("getpgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
         static final MethodHandle SETPGID = Libc.errno("setpgid",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
+        static final MethodHandle GETSID = Libc.errno("getsid", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
     }
 
     private static final class Threads {
         static final MethodHandle SYSCALL = Libc.errno("syscall",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
+    }
+
+    private static final class Mask {
+        /** Returns the error number instead of setting errno. */
+        static final MethodHandle PTHREAD_SIGMASK = Libc.plain("pthread_sigmask",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     }
 
     private static final class Disposition {
@@ -153,6 +165,23 @@ public final class Signals {
         }
     }
 
+    /** {@code getsid(2)}: the session of process {@code pid} (the pid of the session's leader). */
+    public static long getsid(long pid) {
+        int id = checkId(pid, "pid");
+        Libc.ensureAvailability();
+        MemorySegment state = Libc.captureState();
+        int rc;
+        try {
+            rc = (int) Groups.GETSID.invokeExact(state, id);
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+        if (rc < 0) {
+            throw Errno.exception(Libc.errno(state), "getsid", "pid " + pid);
+        }
+        return rc;
+    }
+
     /** {@code gettid(2)}: the kernel id of the calling OS thread (the carrier, for a virtual thread). */
     public static int gettid() {
         Libc.ensureAvailability();
@@ -209,6 +238,69 @@ public final class Signals {
     public static boolean isCaught(int signal) {
         try (Arena arena = Arena.ofConfined()) {
             return caught(disposition(signal, arena));
+        }
+    }
+
+    /**
+     * Whether the calling OS thread blocks {@code signal} (1..{@value #MAX_SIGNAL}) in its signal mask
+     * ({@code pthread_sigmask(3)}, only read). The mask is per thread: a new thread starts with the
+     * mask of the thread that created it, so a signal a process inherited blocked across
+     * {@code exec} is blocked in every thread it starts, unless a thread unblocks it for itself
+     * (HotSpot does so in each of its threads only for the signals it uses itself). The kernel
+     * delivers a signal sent to the process to one thread that does not block it; while every thread
+     * blocks it, it stays pending. On a virtual thread this is the mask of its current carrier.
+     */
+    public static boolean isBlockedInThisThread(int signal) {
+        checkMaskable(signal);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment old = arena.allocate(SIGSET_SIZE, 8);
+            sigmask(SIG_BLOCK, MemorySegment.NULL, old, signal);
+            return (old.get(JAVA_LONG, 0) & bit(signal)) != 0;
+        }
+    }
+
+    /**
+     * Blocks or unblocks {@code signal} (1..{@value #MAX_SIGNAL}) for the calling OS thread only
+     * ({@code pthread_sigmask(3)}); the other threads keep their masks. A pending signal that gets
+     * unblocked is delivered to this thread before the call returns, to the handler in place then.
+     * The C library keeps its own signals (32 and 33 in glibc) unblocked whatever is asked.
+     *
+     * @throws IllegalStateException if called on a virtual thread: the mask would belong to whichever
+     *                               carrier runs it now, and stay with that carrier
+     */
+    public static void setBlockedInThisThread(int signal, boolean blocked) {
+        checkMaskable(signal);
+        if (Thread.currentThread().isVirtual()) {
+            throw new IllegalStateException("the signal mask of a virtual thread is its carrier's: block or "
+                    + "unblock signal " + signal + " on a platform thread");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment set = arena.allocate(SIGSET_SIZE, 8);
+            set.set(JAVA_LONG, 0, bit(signal));
+            sigmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, set, MemorySegment.NULL, signal);
+        }
+    }
+
+    private static void sigmask(int how, MemorySegment set, MemorySegment old, int signal) {
+        Libc.ensureAvailability();
+        int rc;
+        try {
+            rc = (int) Mask.PTHREAD_SIGMASK.invokeExact(how, set, old);
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+        if (rc != 0) {
+            throw Errno.exception(rc, "pthread_sigmask", "signal " + signal);
+        }
+    }
+
+    private static long bit(int signal) {
+        return 1L << (signal - 1);
+    }
+
+    private static void checkMaskable(int signal) {
+        if (signal < 1 || signal > MAX_SIGNAL) {
+            throw new IllegalArgumentException("signal number must be 1.." + MAX_SIGNAL + ", got " + signal);
         }
     }
 
