@@ -73,13 +73,24 @@ public final class SignalDoorbell implements AutoCloseable {
     /**
      * Opens a doorbell for {@code signal}: from now on its deliveries to this JVM ring it instead of
      * taking their previous action. Does not block (the first doorbell of a signal installs its
-     * handler); any thread may call it.
+     * handler, and for a blocked signal waits the moment its receiver thread takes to start); any
+     * thread may call it.
      *
      * <p>{@code SIGCHLD} rings when a child process of this JVM ends, stops or continues, also when
      * the doorbell was opened before the JVM's first {@code ProcessBuilder.start()}: the first
      * {@code SIGCHLD} doorbell initializes the JDK's process support, which resets {@code SIGCHLD}
      * to the default action once per JVM, before it installs the handler. The JDK still reaps the
      * children ({@code Process.waitFor()} is not affected).
+     *
+     * <p>A signal <em>blocked</em> in this process still rings. The signal mask is per thread, and a
+     * thread starts with the mask of the thread that created it, so a signal the JVM inherited blocked
+     * from its parent across {@code exec} is blocked in every Java thread (HotSpot unblocks only the
+     * signals it uses itself) and would stay pending for ever. If the calling thread blocks the
+     * signal, the first doorbell of it therefore starts a daemon platform thread of jipc's,
+     * {@code "jipc-signal-SIGxxx-receiver"}, which unblocks the signal for itself only (so the kernel
+     * delivers it there; one already pending rings at once), and waits for it to do so; the last
+     * doorbell's {@link #close()} blocks it there again before the previous handler comes back. The
+     * masks of the other threads are left as they are.
      *
      * @throws IllegalArgumentException if the JVM keeps the signal for itself
      *                                  ({@link Signal#reservedBecause()}), or refuses or ignores it in
@@ -207,7 +218,8 @@ public final class SignalDoorbell implements AutoCloseable {
 
     /**
      * Closes the doorbell: threads waiting on it get a {@link ClosedException}; if it was the last
-     * open doorbell of its signal, the signal's previous handler is put back. Idempotent.
+     * open doorbell of its signal, the signal's previous handler is put back (after a receiver thread
+     * of a blocked signal, see {@link #open}, blocked it again and ended). Idempotent.
      */
     @Override
     public void close() {

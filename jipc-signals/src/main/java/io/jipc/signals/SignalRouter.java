@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Owns the JVM-wide handler of each signal that has open doorbells, and fans each delivery out to
@@ -31,6 +33,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * handler installed before that would silently be lost, so the first {@code SIGCHLD} doorbell
  * initializes that class first ({@link JdkProcessSupport}). After installing any handler the router
  * reads the disposition back ({@code sigaction}) and refuses a doorbell that could never ring.
+ *
+ * <p>Blocked signals: the kernel delivers a signal sent to the process to one of its threads that
+ * does not block it, and leaves it pending while every thread blocks it. Each thread has its own
+ * mask, inherited from the thread that created it, so a signal the JVM inherited blocked across
+ * {@code exec} (a parent that blocked it for {@code sigwait} or {@code signalfd} and did not unblock
+ * it before starting the JVM) is blocked in every Java thread: HotSpot unblocks, in each thread it
+ * starts, only the signals it uses itself ({@code SIGHUP}, {@code SIGINT}, {@code SIGTERM} unless
+ * {@code -Xrs}, and its synchronous ones). If the thread that installs a route blocks the signal, the
+ * route starts a {@link Receiver}: a platform thread of jipc's that unblocks the signal for itself
+ * only, so that the kernel has a thread to deliver it to, and blocks it again before the previous
+ * handler comes back. A signal that was already pending then is delivered at once (it rings).
  */
 final class SignalRouter {
     /** Guarded by the class lock. */
@@ -60,6 +73,9 @@ final class SignalRouter {
             return;
         }
         ROUTES.remove(doorbell.signal());
+        if (route.receiver != null) {
+            route.receiver.stop();   // blocked again before the previous handler is back: it stays pending, as before
+        }
         sun.misc.Signal.handle(route.jvmSignal, route.previous);
     }
 
@@ -99,6 +115,14 @@ final class SignalRouter {
                     + "so a doorbell would never ring");
         }
         route.previous = previous;
+        if (Signals.isBlockedInThisThread(signal.number())) {
+            try {
+                route.receiver = Receiver.start(signal);
+            } catch (RuntimeException | Error e) {
+                sun.misc.Signal.handle(jvmSignal, previous);
+                throw e;
+            }
+        }
         return route;
     }
 
@@ -160,11 +184,102 @@ final class SignalRouter {
         }
     }
 
+    /**
+     * A platform thread that unblocks one signal for itself while its route is installed, so that a
+     * signal blocked in the JVM's other threads is delivered to it (to the JVM's native handler, which
+     * hands it to the JDK's dispatch like any other delivery). It only waits on a condition; it is a
+     * daemon, named {@code "jipc-signal-SIGxxx-receiver"}. {@link #start} returns once the signal is
+     * unblocked there, {@link #stop} once it is blocked again and the thread ended.
+     */
+    private static final class Receiver {
+        private final Signal signal;
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Condition changed = lock.newCondition();
+        /** Guarded by {@link #lock}. */
+        private boolean unblocked;
+        private boolean stopping;
+        private Throwable failure;
+        private Thread thread;
+
+        private Receiver(Signal signal) {
+            this.signal = signal;
+        }
+
+        static Receiver start(Signal signal) {
+            Receiver receiver = new Receiver(signal);
+            receiver.thread = Thread.ofPlatform().daemon().name("jipc-signal-" + signal + "-receiver")
+                    .start(receiver::run);
+            receiver.lock.lock();
+            try {
+                while (!receiver.unblocked && receiver.failure == null) {
+                    receiver.changed.awaitUninterruptibly();
+                }
+                if (receiver.failure != null) {
+                    throw new IllegalStateException("cannot unblock " + signal + " on a thread of jipc's, so a "
+                            + "doorbell would never ring: " + receiver.failure, receiver.failure);
+                }
+            } finally {
+                receiver.lock.unlock();
+            }
+            return receiver;
+        }
+
+        private void run() {
+            try {
+                Signals.setBlockedInThisThread(signal.number(), false);
+            } catch (RuntimeException | Error e) {
+                lock.lock();
+                try {
+                    failure = e;
+                    changed.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+                return;
+            }
+            lock.lock();
+            try {
+                unblocked = true;
+                changed.signalAll();
+                while (!stopping) {
+                    changed.awaitUninterruptibly();
+                }
+            } finally {
+                lock.unlock();
+            }
+            Signals.setBlockedInThisThread(signal.number(), true);
+        }
+
+        void stop() {
+            lock.lock();
+            try {
+                stopping = true;
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    thread.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** The installed handler of one signal: rings its doorbells on the JDK's per-delivery handler thread. */
     private static final class Route implements SignalHandler {
         final sun.misc.Signal jvmSignal;
         final List<SignalDoorbell> doorbells = new CopyOnWriteArrayList<>();
         SignalHandler previous;
+        /** The thread that receives the signal for this JVM if it is blocked in the others, or null. */
+        Receiver receiver;
 
         Route(sun.misc.Signal jvmSignal) {
             this.jvmSignal = jvmSignal;
