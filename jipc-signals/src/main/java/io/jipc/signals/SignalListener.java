@@ -11,11 +11,18 @@ import java.util.Objects;
  * <p>Rings that arrive while the handler runs are coalesced into the next call, which reports how
  * many deliveries it covers; so the handler never runs concurrently with itself and never falls
  * behind by more than one call. The handler may block (it is a virtual thread); an exception it
- * throws goes to the thread's uncaught-exception handler and the listener keeps listening.
+ * throws, an {@link InterruptedException} included, goes to the thread's uncaught-exception handler
+ * and the listener keeps listening. Only an {@code InterruptedException} thrown once the listener is
+ * closing (by {@link #close()}, which interrupts the call) is the expected end of the call and is
+ * not reported.
  *
  * <p>{@link #close()} stops listening: the doorbell closes (the signal's previous handler comes back
  * with the last one), a handler call in progress is interrupted and awaited, unless {@code close}
- * is called from the handler itself.
+ * is called from the handler itself, or while the JVM is shutting down (from a shutdown hook, or
+ * once {@code System.exit} has begun): then it interrupts the call and returns without waiting.
+ * A handler that calls {@code System.exit} (the usual {@code SIGTERM} handler) waits in it for the
+ * shutdown hooks to finish, so a hook that closes its listener and waited for the call would wait
+ * for ever, and the JVM with it.
  */
 public final class SignalListener implements AutoCloseable {
     private final SignalDoorbell doorbell;
@@ -54,15 +61,20 @@ public final class SignalListener implements AutoCloseable {
             }
             try {
                 handler.handle(signal, deliveries);
-            } catch (InterruptedException stop) {
+            } catch (InterruptedException e) {
                 if (doorbell.isClosed()) {
-                    return;
+                    return;     // close() interrupted the call
                 }
+                report(e);
             } catch (Throwable t) {
-                Thread self = Thread.currentThread();
-                self.getUncaughtExceptionHandler().uncaughtException(self, t);
+                report(t);
             }
         }
+    }
+
+    private static void report(Throwable t) {
+        Thread self = Thread.currentThread();
+        self.getUncaughtExceptionHandler().uncaughtException(self, t);
     }
 
     /** The signal listened for. */
@@ -80,7 +92,12 @@ public final class SignalListener implements AutoCloseable {
         return thread;
     }
 
-    /** Stops listening and waits for a running handler call to end (see the class comment). Idempotent. */
+    /**
+     * Stops listening: closes the doorbell, interrupts a running handler call and waits for it to
+     * end, but returns without waiting when called from the handler itself or while the JVM is
+     * shutting down (see the class comment). Any thread may call it, a shutdown hook included.
+     * Idempotent.
+     */
     @Override
     public void close() {
         doorbell.close();
@@ -88,6 +105,9 @@ public final class SignalListener implements AutoCloseable {
             return;
         }
         thread.interrupt();
+        if (jvmShuttingDown()) {
+            return;     // the handler may be the thread in System.exit, which waits for the hooks
+        }
         boolean interrupted = false;
         while (true) {
             try {
@@ -99,6 +119,21 @@ public final class SignalListener implements AutoCloseable {
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Whether the JVM has begun to shut down: the JDK refuses new shutdown hooks from then on (there
+     * is no other public way to ask). The probe hook is never started, and is removed at once.
+     */
+    private static boolean jvmShuttingDown() {
+        Thread probe = Thread.ofPlatform().unstarted(() -> { });
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException shutdownInProgress) {
+            return true;
         }
     }
 }

@@ -153,6 +153,68 @@ class SignalDoorbellTest {
         assertTrue(calls.get() >= 2);
     }
 
+    @Test
+    void anInterruptedExceptionOfTheHandlerIsReportedLikeAnyOtherWhileTheListenerIsOpen() throws Exception {
+        CompletableFuture<Throwable> reported = new CompletableFuture<>();
+        CountDownLatch second = new CountDownLatch(2);
+        try (SignalListener listener = SignalListener.start(Signal.SIGURG, (signal, deliveries) -> {
+            second.countDown();
+            if (second.getCount() == 1) {
+                throw new InterruptedException("thrown by the handler, not by close");
+            }
+        })) {
+            listener.thread().setUncaughtExceptionHandler((t, e) -> reported.complete(e));
+            ProcessSignals.send(SELF, Signal.SIGURG);
+            Throwable e = reported.get(1, TimeUnit.MINUTES);
+            assertInstanceOf(InterruptedException.class, e);
+            assertEquals("thrown by the handler, not by close", e.getMessage());
+            while (second.getCount() > 0) {
+                ProcessSignals.send(SELF, Signal.SIGURG);
+                second.await(20, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    @Test
+    void closeWaitsForTheRunningHandlerCallToEnd() throws Exception {
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch closerWaits = new CountDownLatch(1);
+        AtomicInteger ended = new AtomicInteger();
+        SignalListener listener = SignalListener.start(Signal.SIGURG, (signal, deliveries) -> {
+            running.countDown();
+            try {
+                new CountDownLatch(1).await();
+            } finally {
+                closerWaits.await();     // the interrupted call goes on until close is seen waiting for it
+                ended.incrementAndGet();
+            }
+        });
+        Thread closer = Thread.currentThread();
+        Thread watcher = null;
+        try {
+            ProcessSignals.send(SELF, Signal.SIGURG);
+            assertTrue(running.await(1, TimeUnit.MINUTES));
+            watcher = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    while (closer.getState() != Thread.State.WAITING) {   // in close's join
+                        Thread.sleep(1);
+                    }
+                } catch (InterruptedException e) {
+                    // the test went on without waiting
+                } finally {
+                    closerWaits.countDown();
+                }
+            });
+        } finally {
+            listener.close();
+            if (watcher != null) {
+                watcher.interrupt();
+            }
+        }
+        assertEquals(1, ended.get(), "close returned after the interrupted call had ended");
+        assertFalse(listener.thread().isAlive());
+    }
+
     @ParameterizedTest
     @ValueSource(longs = {0, -1, -42, 1L << 40})
     void pidsThatAddressGroupsOrNothingAreRefused(long pid) {

@@ -104,6 +104,17 @@ class SignalProcessTest {
     }
 
     @Test
+    void aListenerClosedByAShutdownHookWhileItsHandlerExitsTheJvmLetsItExit() {
+        try (ChildJvm child = ChildJvm.builder(ExitingHandlerChild.class).quickStart().start()) {
+            child.awaitLine("READY", WAIT);
+            ProcessSignals.send(child.pid(), Signal.SIGTERM);
+            child.awaitLine("HANDLER exiting", WAIT);
+            child.awaitLine("HOOK closed", WAIT);
+            assertEquals(0, child.waitFor(WAIT), "the handler's System.exit(0) ends the JVM (hang guard only)");
+        }
+    }
+
+    @Test
     void anotherUserMayNotSignalThisProcess() {
         Optional<String> cannot = ChildJvm.cannotRunAsOtherUser();
         assumeTrue(cannot.isEmpty(), () -> cannot.orElseThrow());
