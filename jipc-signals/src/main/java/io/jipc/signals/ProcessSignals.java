@@ -1,5 +1,7 @@
 package io.jipc.signals;
 
+import io.jipc.ErrnoException;
+import io.jipc.platform.Errno;
 import io.jipc.platform.Signals;
 
 import java.util.Objects;
@@ -86,21 +88,57 @@ public final class ProcessSignals {
     /**
      * Makes this process the leader of a new process group in its session, whose id is this
      * process's pid; returns it. Processes started afterwards (by {@link ProcessBuilder}) inherit the
-     * group, so a later {@link #sendToGroup} reaches them too.
+     * group, so a later {@link #sendToGroup} reaches them too. A process that already leads its group
+     * keeps it: that is always the case for a session leader (a process started under
+     * {@code setsid}, a service of systemd, a container's init), which may not change its group.
      */
     public static long startProcessGroup() {
-        Signals.setpgid(0, 0);
-        return ProcessHandle.current().pid();
+        long pid = ProcessHandle.current().pid();
+        if (Signals.getpgid(pid) != pid) {
+            setpgid(pid, 0);
+        }
+        return pid;
     }
 
     /**
      * Moves this process into process group {@code pgid}, which must exist in this process's
-     * session ({@code EPERM} otherwise).
+     * session; nothing to do if it is there already. A session leader (see
+     * {@link #startProcessGroup()}) cannot move.
+     *
+     * @throws io.jipc.ErrnoException {@code EPERM} if there is no such group in this process's session,
+     *                                or this process leads its session (the message says which)
      */
     public static void joinProcessGroup(long pgid) {
         if (pgid < 1) {
             throw new IllegalArgumentException("process group id must be positive, got " + pgid);
         }
-        Signals.setpgid(0, pgid);
+        long pid = ProcessHandle.current().pid();
+        if (Signals.getpgid(pid) != pgid) {
+            setpgid(pid, pgid);
+        }
+    }
+
+    /** {@code setpgid(0, pgid)} for this process {@code pid}; an {@code EPERM} says which rule refused it. */
+    private static void setpgid(long pid, long pgid) {
+        try {
+            Signals.setpgid(0, pgid);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.EPERM) {
+                throw e;
+            }
+            long session = Signals.getsid(pid);
+            String target = pgid == 0 ? "a new process group" : "process group " + pgid;
+            String why;
+            if (session == pid) {
+                why = "this process leads its session (started under setsid, by systemd, as a container's init?), "
+                        + "and a session leader cannot leave its process group";
+            } else if (pgid != 0) {
+                why = "there is no process group " + pgid + " in this process's session " + session
+                        + " (a process can join only a group of its own session)";
+            } else {
+                throw e;
+            }
+            throw Errno.exception(e.errno(), e.call(), "pid " + pid + " into " + target + ": " + why);
+        }
     }
 }

@@ -104,6 +104,25 @@ class SignalProcessTest {
     }
 
     @Test
+    void aSessionLeaderAlreadyLeadsItsGroupAndSaysWhyItCannotJoinAnother() {
+        long ours = ProcessSignals.currentProcessGroup();
+        try (ChildJvm child = ChildJvm.builder(ProcessGroupProbe.class).quickStart().wrapper("setsid")
+                .args(Long.toString(ours)).start()) {
+            long pid = child.pid();
+            assertEquals("SELF pid=" + pid + " pgid=" + pid, child.awaitLine("SELF", WAIT),
+                    "setsid made the child lead a new session and a new group");
+            assertEquals("START " + pid, child.awaitLine("START", WAIT), "it leads its group already");
+            assertEquals("JOIN-OWN " + pid, child.awaitLine("JOIN-OWN", WAIT), "joining its own group changes nothing");
+            assertEquals("JOIN-OTHER REFUSED EPERM (Operation not permitted) from setpgid of pid " + pid
+                    + " into process group " + ours + ": this process leads its session (started under setsid, "
+                    + "by systemd, as a container's init?), and a session leader cannot leave its process group",
+                    child.awaitLine("JOIN-OTHER", WAIT));
+            child.awaitLine("DONE", WAIT);
+            child.assertSuccess(WAIT);
+        }
+    }
+
+    @Test
     void aListenerClosedByAShutdownHookWhileItsHandlerExitsTheJvmLetsItExit() {
         try (ChildJvm child = ChildJvm.builder(ExitingHandlerChild.class).quickStart().start()) {
             child.awaitLine("READY", WAIT);
@@ -112,6 +131,14 @@ class SignalProcessTest {
             child.awaitLine("HOOK closed", WAIT);
             assertEquals(0, child.waitFor(WAIT), "the handler's System.exit(0) ends the JVM (hang guard only)");
         }
+    }
+
+    @Test
+    void joiningAGroupThatIsNotInThisSessionSaysSo() {
+        ErrnoException e = assertThrows(ErrnoException.class, () -> ProcessSignals.joinProcessGroup(Integer.MAX_VALUE));
+        assertEquals("EPERM", e.errnoName());
+        assertTrue(e.getMessage().contains("session"), e.getMessage());
+        ProcessSignals.joinProcessGroup(ProcessSignals.currentProcessGroup());   // where it is: nothing to do
     }
 
     @Test
