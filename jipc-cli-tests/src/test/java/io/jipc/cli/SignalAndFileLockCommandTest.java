@@ -109,6 +109,27 @@ class SignalAndFileLockCommandTest {
         }
     }
 
+    /**
+     * A JVM started with the JDK's I/O interrupt signal (62) blocked — by a parent that blocked it and
+     * did not unblock it before exec — still ends a timed wait: before, {@code --timeout 1s} never
+     * ended, since the signal that ends the wait in the kernel stayed pending.
+     */
+    @Test
+    void aTimedHoldEndsWhenTheJvmInheritedTheInterruptSignalBlocked() throws Exception {
+        Path file = dir.resolve("blocked");
+        try (LockableFile other = LockableFile.openOrCreate(file); FileLock lock = other.tryLock(LockMode.EXCLUSIVE)) {
+            assertNotNull(lock);
+            try (ChildJvm waiter = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                    .wrapper("python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_BLOCK, {62});"
+                            + " os.execvp(sys.argv[1], sys.argv[1:])")
+                    .args("filelock", "hold", file.toString(), "--timeout", "1s").start()) {
+                assertEquals(1, waiter.waitFor(Duration.ofMinutes(1)), waiter.output());
+                assertTrue(waiter.output().contains("jipc filelock hold: " + file
+                        + " is locked by another process (waited 1s)"), waiter.output());
+            }
+        }
+    }
+
     /** Stopped by SIGTERM (as by Ctrl-C's SIGINT), a holder releases the lock and says so, as at the end of its input. */
     @Test
     void aHolderStoppedWithSigtermReleasesTheLockAndSaysSo() throws Exception {

@@ -2,6 +2,7 @@ package io.jipc.filelock;
 
 import io.jipc.JipcException;
 import io.jipc.platform.FileLocks;
+import io.jipc.platform.Libc;
 import io.jipc.platform.Signals;
 
 import java.io.IOException;
@@ -26,6 +27,15 @@ import java.util.concurrent.TimeUnit;
  * so that the kernel returns {@code EINTR}; it repeats the signal every few milliseconds until the
  * helper has left its loop, which covers a signal that arrives just before the helper enters the
  * kernel. No polling of the lock: the kernel queues the waiter and wakes it when the lock is free.
+ * The helper first unblocks the signal in its own signal mask: a JVM started by a parent that had
+ * blocked it inherits the blocked mask in every thread, and the signal would stay pending instead
+ * of ending the wait.
+ *
+ * <p>Should the helper still not leave the kernel — the signal's disposition was changed after the
+ * {@linkplain #probe() probe}, or it has not left {@value #GIVE_UP_SECONDS} s after the first
+ * signal — the caller gives up on it instead of waiting for ever: {@link #cancel()} returns false
+ * and the helper is <em>abandoned</em>. It stays in the kernel; if it gets the lock it releases it
+ * at once, and a descriptor handed to {@link #closeWhenLeft(int)} is closed by it, not before.
  *
  * <p>If the helper got the lock at the moment the caller gave up, a timed-out caller keeps it (it
  * was acquired within the deadline, give or take the hand-over) and an interrupted caller releases
@@ -35,11 +45,15 @@ final class LockWaiter {
     /** {@code __SIGRTMAX - 2}: the JDK's NIO interrupt signal on Linux. */
     static final int INTERRUPT_SIGNAL = 62;
     private static final long RESIGNAL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    static final int GIVE_UP_SECONDS = 10;
+    private static final long GIVE_UP_NANOS = TimeUnit.SECONDS.toNanos(GIVE_UP_SECONDS);
     private static final String UNAVAILABLE = probe();
 
     private final int fd;
     private final short type;
     private final String subject;
+    /** The signal that ends the helper's wait: {@link #INTERRUPT_SIGNAL} but in tests. */
+    private final int signal;
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile boolean cancelled;
     private volatile boolean acquired;
@@ -48,11 +62,21 @@ final class LockWaiter {
     private int tid;
     /** The helper has left its loop and may exit; guarded by {@code this}. */
     private boolean finished;
+    /** Why the caller gave up on a helper it could not end, or null; guarded by {@code this}. */
+    private String abandoned;
+    /** A descriptor the abandoned helper closes when it leaves, or -1; guarded by {@code this}. */
+    private int closeOnLeaving = -1;
 
     LockWaiter(int fd, short type, String subject) {
+        this(fd, type, subject, INTERRUPT_SIGNAL);
+    }
+
+    /** With another signal to end the wait: for tests of a signal that cannot end it. */
+    LockWaiter(int fd, short type, String subject, int signal) {
         this.fd = fd;
         this.type = type;
         this.subject = subject;
+        this.signal = signal;
     }
 
     /** Why blocking waits cannot be given up on in this JVM, or empty when they can. */
@@ -98,6 +122,9 @@ final class LockWaiter {
             synchronized (this) {
                 tid = Signals.gettid();
             }
+            // blocked in the mask this JVM inherited, the signal would stay pending and never end the
+            // wait; the mask is this thread's own and dies with it
+            Signals.setBlockedInThisThread(signal, false);
             while (!cancelled) {
                 if (FileLocks.lockOrInterrupt(fd, type, subject)) {
                     acquired = true;
@@ -109,8 +136,26 @@ final class LockWaiter {
         } finally {
             synchronized (this) {
                 finished = true;
+                if (abandoned != null) {
+                    leaveAbandoned();
+                }
             }
             done.countDown();
+        }
+    }
+
+    /** The caller has given up on this helper: no lock is kept, a descriptor handed over is closed. */
+    private void leaveAbandoned() {
+        try {
+            if (acquired) {
+                FileLocks.unlock(fd, subject);
+            }
+        } catch (RuntimeException e) {
+            // nobody to tell; closing the descriptor below releases the lock at the latest
+        } finally {
+            if (closeOnLeaving >= 0) {
+                Libc.close(closeOnLeaving);
+            }
         }
     }
 
@@ -120,6 +165,9 @@ final class LockWaiter {
      *
      * @return whether the lock is held
      * @throws InterruptedException if interrupted (the lock is then not held)
+     * @throws JipcException        if the helper could not be made to leave the kernel when the
+     *                              deadline passed or the caller was interrupted: it is abandoned
+     *                              (see {@link #cancel()}), no lock is held, an interrupt stays set
      */
     boolean await(long deadlineNanos) throws InterruptedException {
         InterruptedException interrupted = null;
@@ -135,8 +183,11 @@ final class LockWaiter {
             interrupted = e;
             finishedInTime = false;
         }
-        if (!finishedInTime) {
-            cancel();
+        if (!finishedInTime && !cancel()) {
+            if (interrupted != null) {
+                Thread.currentThread().interrupt();
+            }
+            throw new JipcException("could not end the wait for a lock on " + subject + ": " + abandonedCause());
         }
         if (failure != null) {
             throw failure instanceof RuntimeException r ? r : new JipcException("lock wait failed", failure);
@@ -156,30 +207,83 @@ final class LockWaiter {
      * Makes the helper give up and returns once it has (or has got the lock meanwhile). Any thread
      * may call this, more than once; it does not respond to interrupts (the helper leaves within
      * a few milliseconds) but keeps the caller's interrupt status.
+     *
+     * <p>If the signal cannot end the helper's wait — its disposition no longer interrupts system
+     * calls, or the helper is still in its loop {@value #GIVE_UP_SECONDS} s after the first
+     * signal — the helper is abandoned instead ({@link #abandonedCause()}): it releases a lock it
+     * gets later at once, and this returns false.
+     *
+     * @return true once the helper has left, false if it was abandoned
      */
-    void cancel() {
+    boolean cancel() {
         cancelled = true;
         boolean interrupted = false;
-        while (true) {
-            synchronized (this) {
-                if (finished) {
-                    break;
+        long start = System.nanoTime();
+        try {
+            while (true) {
+                synchronized (this) {
+                    if (finished) {
+                        return true;
+                    }
+                    if (abandoned != null) {
+                        return false;
+                    }
+                    if (tid != 0) {
+                        abandoned = cannotEnd(start);
+                        if (abandoned != null) {
+                            return false;
+                        }
+                        // the helper is alive until it sets finished under this monitor, so tid is its own
+                        Signals.tgkill(tid, signal);
+                    }
                 }
-                if (tid != 0) {
-                    // the helper is alive until it sets finished under this monitor, so tid is its own
-                    Signals.tgkill(tid, INTERRUPT_SIGNAL);
+                try {
+                    if (done.await(RESIGNAL_NANOS, TimeUnit.NANOSECONDS)) {
+                        return true;
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
                 }
             }
-            try {
-                if (done.await(RESIGNAL_NANOS, TimeUnit.NANOSECONDS)) {
-                    break;
-                }
-            } catch (InterruptedException e) {
-                interrupted = true;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+    }
+
+    /** Why the signal cannot end the helper's wait, or null while it still may. */
+    private String cannotEnd(long start) {
+        if (!Signals.interruptsWithoutRestart(signal)) {
+            return "signal " + signal + " no longer has a handler that interrupts system calls (its disposition "
+                    + "was changed in this process), so the waiting thread cannot be made to leave the kernel";
         }
+        if (System.nanoTime() - start > GIVE_UP_NANOS) {
+            return "the waiting thread did not leave the kernel within " + GIVE_UP_SECONDS + " s of signal " + signal
+                    + " (the signal does not reach it)";
+        }
+        return null;
+    }
+
+    /** Why {@link #cancel()} gave up on the helper, or null if it did not. */
+    synchronized String abandonedCause() {
+        return abandoned;
+    }
+
+    /**
+     * Hands {@code descriptor} to an abandoned helper that is still in the kernel, which closes it
+     * when it leaves (it waits on it); returns false, closing nothing, if the helper has left.
+     */
+    synchronized boolean closeWhenLeft(int descriptor) {
+        if (finished) {
+            return false;
+        }
+        closeOnLeaving = descriptor;
+        return true;
+    }
+
+    /** Waits at most {@code timeout} for the helper to leave (for tests). */
+    boolean awaitLeft(long timeout, TimeUnit unit) throws InterruptedException {
+        return done.await(timeout, unit);
     }
 }

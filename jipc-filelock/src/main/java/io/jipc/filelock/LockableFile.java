@@ -49,7 +49,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * interruptible and work from virtual threads (see the class comment of {@link LockWaiter} for how a
  * wait in the kernel is given up on). Blocking waits need the JDK's I/O interrupt signal handler
  * (present in every HotSpot JDK on Linux); where it is missing they throw
- * {@link UnsupportedOperationException} and {@link #tryLock(LockMode)} still works.
+ * {@link UnsupportedOperationException} and {@link #tryLock(LockMode)} still works. A JVM that
+ * inherited that signal blocked from its parent waits as well: the thread that waits in the kernel
+ * unblocks it for itself. Should a wait in the kernel still not end when the caller gives up (the
+ * signal's handler was changed meanwhile), the caller gets a {@link io.jipc.JipcException} saying
+ * so, holding no lock, instead of waiting for ever; this file then takes no more locks until closed.
  *
  * <h2>Memory consistency effects</h2>
  * File data written through {@link #channel()} (or any {@code write(2)}) before a lock is released
@@ -79,6 +83,12 @@ public final class LockableFile implements AutoCloseable {
     private FileLock held;
     /** A blocking acquisition in progress, or null; guarded by {@link #state}. */
     private LockWaiter waiter;
+    /**
+     * A blocking acquisition whose wait in the kernel could not be ended (see {@link LockWaiter}), or
+     * null: its thread may still get and release a lock of this open, so no more are taken through
+     * it; guarded by {@link #state}.
+     */
+    private LockWaiter abandoned;
     /** Guarded by {@link #state}. */
     private boolean closed;
 
@@ -215,6 +225,8 @@ public final class LockableFile implements AutoCloseable {
      * @throws InterruptedException  if interrupted before or while waiting (no lock is then held)
      * @throws IllegalStateException if this file already holds a lock or another thread is waiting
      * @throws ClosedException       if closed before or while waiting
+     * @throws io.jipc.JipcException if an interrupt or {@link #close()} could not end the wait in the
+     *                               kernel (see the class comment); no lock is then held
      */
     public FileLock lock(LockMode mode) throws InterruptedException {
         return acquire(mode, Long.MAX_VALUE);
@@ -229,6 +241,8 @@ public final class LockableFile implements AutoCloseable {
      * @throws InterruptedException  if interrupted before or while waiting (no lock is then held)
      * @throws IllegalStateException if this file already holds a lock or another thread is waiting
      * @throws ClosedException       if closed before or while waiting
+     * @throws io.jipc.JipcException if the timeout, an interrupt or {@link #close()} could not end the
+     *                               wait in the kernel (see the class comment); no lock is then held
      */
     public FileLock tryLock(LockMode mode, Duration timeout) throws InterruptedException {
         Objects.requireNonNull(timeout, "timeout");
@@ -273,6 +287,9 @@ public final class LockableFile implements AutoCloseable {
             state.lock();
             try { // under the state lock: a concurrent close() closes the descriptor only after this
                 waiter = null;
+                if (wait.abandonedCause() != null) {
+                    abandoned = wait;
+                }
                 if (interrupted != null && wait.acquired() && !closed) {
                     FileLocks.unlock(fd, subject()); // got it as the caller gave up: no lock is then held
                 }
@@ -351,6 +368,10 @@ public final class LockableFile implements AutoCloseable {
         if (closed) {
             throw new ClosedException(this + " is closed");
         }
+        if (abandoned != null) {
+            throw new IllegalStateException(this + " takes no more locks: an earlier wait for one could not be ended ("
+                    + abandoned.abandonedCause() + "); close it");
+        }
         if (held != null) {
             throw new IllegalStateException(this + " already holds a " + held.mode() + " lock; release it first");
         }
@@ -370,11 +391,14 @@ public final class LockableFile implements AutoCloseable {
 
     /**
      * Closes the file: its lock, if any, is released (by the kernel, with the last descriptor of
-     * this open), a thread waiting for a lock through it gets a {@link ClosedException}. Idempotent.
+     * this open), a thread waiting for a lock through it gets a {@link ClosedException}. Any thread
+     * may call it; it waits only for a waiting thread's helper to leave the kernel (bounded, see
+     * the class comment). Idempotent.
      */
     @Override
     public void close() {
         LockWaiter pending;
+        LockWaiter lingering;
         state.lock();
         try {
             if (closed) {
@@ -383,6 +407,7 @@ public final class LockableFile implements AutoCloseable {
             closed = true;
             held = null;
             pending = waiter;
+            lingering = abandoned;
         } finally {
             state.unlock();
         }
@@ -394,7 +419,11 @@ public final class LockableFile implements AutoCloseable {
         } catch (IOException e) {
             // closing a regular file's channel reports nothing actionable; the descriptor is gone
         }
-        Libc.close(fd);
+        // a helper that could not be made to leave still waits on the descriptor: it closes it when it leaves
+        LockWaiter inKernel = pending != null ? pending : lingering;
+        if (inKernel == null || !inKernel.closeWhenLeft(fd)) {
+            Libc.close(fd);
+        }
     }
 
     @Override
