@@ -12,6 +12,7 @@ import io.jipc.platform.Libc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -73,6 +74,10 @@ public final class LockableFile implements AutoCloseable {
      * (uninterruptibly); it does not make a lock wait non-blocking ({@code F_OFD_SETLKW} ignores it).
      */
     private static final int OPEN_FLAGS = Libc.O_CLOEXEC | Libc.O_NONBLOCK;
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFSOCK = 0140000;
+    private static final int S_IFCHR = 0020000;
+    private static final int S_IFBLK = 0060000;
 
     private final Path path;
     private final int fd;
@@ -111,13 +116,14 @@ public final class LockableFile implements AutoCloseable {
      * Opens an existing file for reading and writing; a symbolic link at {@code path} is followed
      * (unlike {@link #openOrCreate(Path)}, nothing is created where it points).
      *
-     * @throws InsecureFileException  if it is not a regular file (a FIFO, a directory, a device): such
+     * @throws InsecureFileException  if it is not a regular file (a FIFO, a directory, a socket, a
+     *                                device): such
      *                                a path is refused at once, never waited on
      * @throws io.jipc.ErrnoException e.g. {@code ENOENT} if it does not exist, {@code EACCES}
      */
     public static LockableFile open(Path path) {
         Objects.requireNonNull(path, "path");
-        return new LockableFile(path, regularFile(path, Libc.open(path.toString(), Libc.O_RDWR | OPEN_FLAGS, 0)), true);
+        return new LockableFile(path, regularFile(path, openFile(path, Libc.O_RDWR | OPEN_FLAGS, 0)), true);
     }
 
     /**
@@ -125,14 +131,14 @@ public final class LockableFile implements AutoCloseable {
      * file takes only {@link LockMode#SHARED} locks (the kernel grants an exclusive lock only to an
      * open for writing), and its {@link #channel()} is read-only.
      *
-     * @throws InsecureFileException  if it is not a regular file (a FIFO, a directory, a device): such
+     * @throws InsecureFileException  if it is not a regular file (a FIFO, a directory, a socket, a
+     *                                device): such
      *                                a path is refused at once, never waited on
      * @throws io.jipc.ErrnoException e.g. {@code ENOENT} if it does not exist, {@code EACCES}
      */
     public static LockableFile openForReading(Path path) {
         Objects.requireNonNull(path, "path");
-        return new LockableFile(path, regularFile(path, Libc.open(path.toString(), Libc.O_RDONLY | OPEN_FLAGS, 0)),
-                false);
+        return new LockableFile(path, regularFile(path, openFile(path, Libc.O_RDONLY | OPEN_FLAGS, 0)), false);
     }
 
     /**
@@ -146,14 +152,15 @@ public final class LockableFile implements AutoCloseable {
      * {@link #open(Path)}, which follows links.
      *
      * @throws InsecureFileException if {@code path} is a symbolic link (dangling or not), or an existing
-     *                               file that is not a regular file (a FIFO, a device)
+     *                               file that is not a regular file (a FIFO, a directory, a socket,
+     *                               a device)
      * @throws ErrnoException        e.g. {@code EACCES}
      */
     public static LockableFile openOrCreate(Path path) {
         Objects.requireNonNull(path, "path");
         int fd;
         try {
-            fd = Libc.open(path.toString(), Libc.O_RDWR | Libc.O_CREAT | Libc.O_NOFOLLOW | OPEN_FLAGS, 0644);
+            fd = openFile(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_NOFOLLOW | OPEN_FLAGS, 0644);
         } catch (ErrnoException e) {
             if (e.errno() == Errno.ELOOP) {
                 throw new InsecureFileException("refusing to open or create lock file " + path
@@ -166,6 +173,46 @@ public final class LockableFile implements AutoCloseable {
     }
 
     /**
+     * {@code open(2)}, refusing as {@link #regularFile} does what the kernel does not open at all: a
+     * directory for writing ({@code EISDIR}), a socket or a device without a driver ({@code ENXIO}).
+     */
+    private static int openFile(Path path, int flags, int mode) {
+        try {
+            return Libc.open(path.toString(), flags, mode);
+        } catch (ErrnoException e) {
+            String what = switch (e.errno()) {
+                case Errno.EISDIR -> "a directory";
+                case Errno.ENXIO -> kindOfSpecialFile(path);
+                default -> null;
+            };
+            if (what == null) {
+                throw e;
+            }
+            throw notRegular(path, what);
+        }
+    }
+
+    /** "a socket" or "a device" for such a file at {@code path} (links followed), else null. */
+    private static String kindOfSpecialFile(Path path) {
+        int type;
+        try {
+            type = (Integer) Files.getAttribute(path, "unix:mode") & S_IFMT;
+        } catch (IOException | RuntimeException e) {
+            return null; // gone or replaced meanwhile: the open's own error is the answer
+        }
+        return switch (type) {
+            case S_IFSOCK -> "a socket";
+            case S_IFCHR, S_IFBLK -> "a device";
+            default -> null;
+        };
+    }
+
+    private static InsecureFileException notRegular(Path path, String what) {
+        return new InsecureFileException("refusing to lock " + path + ": not a regular file (" + what
+                + "); a lock file is a regular file");
+    }
+
+    /**
      * Returns {@code fd} if it is an open of a regular file, else closes it and refuses. The open was
      * made with {@code O_NONBLOCK} ({@link #OPEN_FLAGS}), so a FIFO at the path did not block it; the
      * flag changes nothing for a regular file, whose reads and writes go through {@link #channel()}, a
@@ -175,9 +222,8 @@ public final class LockableFile implements AutoCloseable {
         try {
             FileStatus status = Libc.fstat(fd, path.toString());
             if (!status.isRegularFile()) {
-                throw new InsecureFileException("refusing to lock " + path + ": not a regular file ("
-                        + (status.isFifo() ? "a FIFO" : status.isDirectory() ? "a directory"
-                        : status.isSocket() ? "a socket" : "a device") + "); a lock file is a regular file");
+                throw notRegular(path, status.isFifo() ? "a FIFO" : status.isDirectory() ? "a directory"
+                        : status.isSocket() ? "a socket" : "a device");
             }
             return fd;
         } catch (RuntimeException e) {
