@@ -82,7 +82,11 @@ public final class LockableFile implements AutoCloseable {
     private final Path path;
     private final int fd;
     private final boolean writable;
-    private final FileChannel channel;
+    /**
+     * Open while this file is, but for a channel an interrupt closed, until {@link #channel()}
+     * replaces it; written under {@link #state}.
+     */
+    private volatile FileChannel channel;
     private final ReentrantLock state = new ReentrantLock();
     /** The lock held through this file, or null; guarded by {@link #state}. */
     private FileLock held;
@@ -102,12 +106,24 @@ public final class LockableFile implements AutoCloseable {
         this.fd = fd;
         this.writable = writable;
         try {
-            // the same file for certain (a rename of the path in between cannot swap it), a new open of it
+            this.channel = openChannel();
+        } catch (UncheckedIOException e) {
+            Libc.close(fd);
+            throw e;
+        }
+    }
+
+    /**
+     * A new open of the file for the channel: the same file for certain (a rename of the path in
+     * between cannot swap it), and a descriptor of its own, so that closing the channel — an
+     * interrupt does — leaves the lock of {@link #fd} alone.
+     */
+    private FileChannel openChannel() {
+        try {
             Path same = Path.of("/proc/self/fd/" + fd);
-            this.channel = writable ? FileChannel.open(same, StandardOpenOption.READ, StandardOpenOption.WRITE)
+            return writable ? FileChannel.open(same, StandardOpenOption.READ, StandardOpenOption.WRITE)
                     : FileChannel.open(same, StandardOpenOption.READ);
         } catch (IOException e) {
-            Libc.close(fd);
             throw new UncheckedIOException("cannot open a channel on " + path, e);
         }
     }
@@ -240,10 +256,35 @@ public final class LockableFile implements AutoCloseable {
     /**
      * A channel on the file for reading and writing (reading only after {@link #openForReading}),
      * closed with this file. Its position is its own; to append under an exclusive lock, write at
-     * {@code channel.size()}.
+     * {@code channel.size()}. Any thread may call this and use the channel; it does not block.
+     *
+     * <p>Like every {@link FileChannel}, the channel is closed for good when a thread is interrupted
+     * in (or with an interrupt pending enters) a read or write on it — the call throws
+     * {@link java.nio.channels.ClosedByInterruptException}, later calls
+     * {@link java.nio.channels.ClosedChannelException} — or when someone closes it. That leaves the
+     * lock alone: the channel is a separate open of the file, and the lock belongs to this file's
+     * own, so a lock held stays held against every other process, and {@link FileLock#isValid()}
+     * stays true. Call {@code channel()} again for a working channel: while this file is open it
+     * replaces a closed channel with a new one on the same file (at position 0). After
+     * {@link #close()} it returns the closed channel.
+     *
+     * @throws UncheckedIOException if a closed channel must be replaced and the file cannot be opened
+     *                              again (e.g. no descriptor left, {@code EMFILE})
      */
     public FileChannel channel() {
-        return channel;
+        FileChannel current = channel;
+        if (current.isOpen()) {
+            return current;
+        }
+        state.lock();
+        try {
+            if (!closed && !channel.isOpen()) {
+                channel = openChannel();
+            }
+            return channel;
+        } finally {
+            state.unlock();
+        }
     }
 
     /**
@@ -445,6 +486,7 @@ public final class LockableFile implements AutoCloseable {
     public void close() {
         LockWaiter pending;
         LockWaiter lingering;
+        FileChannel open;
         state.lock();
         try {
             if (closed) {
@@ -454,6 +496,7 @@ public final class LockableFile implements AutoCloseable {
             held = null;
             pending = waiter;
             lingering = abandoned;
+            open = channel;
         } finally {
             state.unlock();
         }
@@ -461,7 +504,7 @@ public final class LockableFile implements AutoCloseable {
             pending.cancel();   // the helper leaves the kernel before the descriptor goes away
         }
         try {
-            channel.close();
+            open.close();
         } catch (IOException e) {
             // closing a regular file's channel reports nothing actionable; the descriptor is gone
         }

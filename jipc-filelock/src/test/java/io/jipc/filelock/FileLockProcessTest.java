@@ -11,6 +11,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,9 +29,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -173,6 +178,49 @@ class FileLockProcessTest {
             ExecutionException e = assertThrows(ExecutionException.class, () -> waiting.get(1, TimeUnit.MINUTES));
             assertInstanceOf(io.jipc.ClosedException.class, e.getCause());
             release(child);
+        }
+    }
+
+    /**
+     * An interrupt closes the channel a write was in for good (as any {@code FileChannel}); the lock,
+     * on the file's own open, stays held for other processes, and {@code channel()} gives a working
+     * channel again. Before, it kept returning the closed one.
+     */
+    @Test
+    void anInterruptClosesTheChannelButNotTheLockAndChannelGivesANewOne() throws Exception {
+        Path path = file();
+        try (LockableFile file = LockableFile.open(path); FileLock lock = file.tryLock(LockMode.EXCLUSIVE)) {
+            assertNotNull(lock);
+            FileChannel interrupted = file.channel();
+            Thread.currentThread().interrupt();
+            try {
+                assertThrows(ClosedByInterruptException.class, () -> interrupted.write(ascii("lost"), 0));
+            } finally {
+                Thread.interrupted();
+            }
+            assertFalse(interrupted.isOpen());
+            assertEquals("TRIED held", probe(path), "the lock is still held for other processes");
+            assertTrue(lock.isValid());
+            assertSame(lock, file.heldLock());
+            FileChannel again = file.channel();
+            assertTrue(again.isOpen(), "channel() replaces the closed channel");
+            assertEquals(4, again.write(ascii("kept"), 0));
+            assertSame(again, file.channel());
+        }
+        assertEquals("kept", Files.readString(path, StandardCharsets.US_ASCII));
+        assertEquals("TRIED free", probe(path));
+    }
+
+    private static ByteBuffer ascii(String text) {
+        return ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** What another process's try for an exclusive lock on {@code path} finds. */
+    private static String probe(Path path) {
+        try (ChildJvm child = ChildJvm.builder(LockProbe.class).args(path.toString()).quickStart().start()) {
+            String line = child.awaitLine("TRIED", START);
+            child.assertSuccess(START);
+            return line;
         }
     }
 
