@@ -102,7 +102,8 @@ public final class ProcessSignals {
 
     /**
      * Moves this process into process group {@code pgid}, which must exist in this process's
-     * session; nothing to do if it is there already. A session leader (see
+     * session; nothing to do if it is there already. {@code pgid} equal to this process's pid makes
+     * it the leader of a new group, as {@link #startProcessGroup()} does ({@code setpgid(2)}). A session leader (see
      * {@link #startProcessGroup()}) cannot move.
      *
      * @throws io.jipc.ErrnoException {@code EPERM} if there is no such group in this process's session,

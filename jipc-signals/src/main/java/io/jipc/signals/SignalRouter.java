@@ -60,11 +60,24 @@ final class SignalRouter {
     static synchronized void add(SignalDoorbell doorbell) {
         Signal signal = doorbell.signal();
         Route route = ROUTES.get(signal);
-        if (route == null) {
-            route = install(signal);
-            ROUTES.put(signal, route);
+        if (route != null) {
+            route.doorbells.add(doorbell);
+            return;
         }
+        route = install(signal);
+        // the first doorbell is listed before a receiver lets a delivery through: one that was pending
+        // in every thread's mask comes at once, and rings it
         route.doorbells.add(doorbell);
+        if (Signals.isBlockedInThisThread(signal.number())) {
+            try {
+                route.receiver = Receiver.start(signal);
+            } catch (RuntimeException | Error e) {
+                route.doorbells.remove(doorbell);
+                sun.misc.Signal.handle(route.jvmSignal, route.previous);
+                throw e;
+            }
+        }
+        ROUTES.put(signal, route);
     }
 
     static synchronized void remove(SignalDoorbell doorbell) {
@@ -115,14 +128,6 @@ final class SignalRouter {
                     + "so a doorbell would never ring");
         }
         route.previous = previous;
-        if (Signals.isBlockedInThisThread(signal.number())) {
-            try {
-                route.receiver = Receiver.start(signal);
-            } catch (RuntimeException | Error e) {
-                sun.misc.Signal.handle(jvmSignal, previous);
-                throw e;
-            }
-        }
         return route;
     }
 

@@ -9,14 +9,19 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A child JVM started with {@code SIGUSR1} and {@code SIGALRM} blocked: prints
+ * A child JVM started with {@code SIGUSR1}, {@code SIGALRM} and {@code SIGWINCH} blocked: prints
  * {@code BLOCKED SIGUSR1=<bool> SIGALRM=<bool>} (its main thread's mask), opens a {@code SIGUSR1}
  * doorbell and a {@code SIGALRM} listener, prints {@code OPENED}, then {@code RANG SIGUSR1 <deliveries>}
- * and {@code RANG SIGALRM <bool>} (each waits at most a minute for the parent's signal). After closing
- * both it sends both to itself and prints {@code PENDING SIGUSR1=<bool> SIGALRM=<bool>} (blocked
- * again, they stay pending instead of killing the JVM), then {@code DONE}.
+ * and {@code RANG SIGALRM <bool>} (each waits at most a minute for the parent's signal), and closes
+ * both. Then, in rounds, it makes {@code SIGWINCH} pending and opens a doorbell of it, which must ring
+ * (the delivery comes as the receiver thread unblocks it), and prints {@code PENDING RANG <n> OF
+ * <rounds>}. Last it sends {@code SIGUSR1} and {@code SIGALRM} to itself and prints
+ * {@code PENDING SIGUSR1=<bool> SIGALRM=<bool>} (blocked again, they stay pending instead of killing
+ * the JVM), then {@code DONE}.
  */
 public final class BlockedSignalProbe {
+    static final int PENDING_ROUNDS = 50;
+
     public static void main(String[] args) throws Exception {
         ChildMain.dieWithParent();
         long blocked = mask("/proc/thread-self/status", "SigBlk:");
@@ -29,6 +34,16 @@ public final class BlockedSignalProbe {
             System.out.println("RANG SIGALRM " + alarm.await(1, TimeUnit.MINUTES));
         }
         long self = ProcessHandle.current().pid();
+        int rang = 0;
+        for (int round = 0; round < PENDING_ROUNDS; round++) { // pending before the first doorbell opens
+            ProcessSignals.send(self, Signal.SIGWINCH);
+            try (SignalDoorbell winch = SignalDoorbell.open(Signal.SIGWINCH)) {
+                if (winch.poll(Duration.ofSeconds(10)) > 0) {
+                    rang++;
+                }
+            }
+        }
+        System.out.println("PENDING RANG " + rang + " OF " + PENDING_ROUNDS);
         ProcessSignals.send(self, Signal.SIGUSR1);
         ProcessSignals.send(self, Signal.SIGALRM);
         long pending = mask("/proc/self/status", "ShdPnd:");
