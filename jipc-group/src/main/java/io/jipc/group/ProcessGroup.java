@@ -743,7 +743,12 @@ public final class ProcessGroup implements AutoCloseable {
     }
 
     /**
-     * Every member's {@code value}, in rank order, at every member.
+     * Every member's {@code value}, in rank order, at every member. Every member sends its value to
+     * every other, then collects theirs; the inboxes need not hold {@code size() - 1} values: a
+     * member that waits for room in another's inbox takes the parts waiting in its own meanwhile
+     * (every {@link GroupOptions#livenessCheck()}, into its heap, as a member waiting for a part
+     * does), so members whose inboxes are full do not wait for each other for ever (until
+     * 2026-12-06 they did, e.g. five members with 64 KiB inboxes and 16 KiB values).
      *
      * @throws MessageTooLargeException   if {@code value} is longer than {@link #maxMessageSize()}
      * @throws CollectiveAbortedException at the others, then
@@ -1091,9 +1096,30 @@ public final class ProcessGroup implements AutoCloseable {
             peer = to;
             sending = true;
             byte[] wire = GroupEnvelope.encode(GroupEnvelope.COLLECTIVE, kind.code(), step, rank, incarnation, seq, payload);
-            if (!peers.deliver(Inbox.Lane.PARTS, to, view[to].incarnation(), wire, deadline, this::checkMarks)) {
+            if (!peers.deliver(Inbox.Lane.PARTS, to, view[to].incarnation(), wire, deadline, this::whileWaitingForRoom)) {
                 throw timeout("sending to rank " + to);
             }
+        }
+
+        /**
+         * Every liveness interval while a send waits for room: takes the parts waiting in this
+         * member's own inbox for parts (into the heap), so that a member that waits for room in
+         * this one's inbox while this one waits for room in its inbox gets it (two members of an
+         * {@link #allGather} whose inboxes cannot hold {@code size - 1} values waited for each
+         * other for ever, until 2026-12-06); then no notice or mark says a member's collective
+         * operations broke.
+         */
+        private void whileWaitingForRoom() {
+            try {
+                drainCollectiveInbox();
+            } catch (InterruptedException e) {
+                throw new AssertionError("an at-once receive never looks at the interrupt status", e);
+            }
+            GroupEnvelope notice = collectiveInbox.brokenNoticeNow();
+            if (notice != null) {
+                throw lostByNotice(notice);
+            }
+            checkMarks();
         }
 
         byte[] receive(int from, int step) throws InterruptedException {

@@ -30,6 +30,9 @@ import java.time.Duration;
  *     then {@code DELIVERED}, and leaves.</li>
  * <li>{@code hold <name> <size> <inboxBytes> <maxMessage>}: holds its rank, receiving nothing, until a line
  *     arrives on standard input.</li>
+ * <li>{@code allgather <name> <size> <inboxBytes> <valueBytes> <rounds>}: (inboxes of {@code inboxBytes}) waits
+ *     for the group to fill, then {@code rounds} times {@link #allGatherValue} with {@link ProcessGroup#allGather},
+ *     then {@code OK} or {@code WRONG <what>}.</li>
  * </ul>
  * Every mode leaves the group and prints {@code LEFT} at the end.
  */
@@ -44,6 +47,8 @@ public final class GroupChild {
         GroupOptions options = GroupOptions.of(size);
         if (args[0].equals("hold")) {
             options = options.withInboxBytes(Long.parseLong(args[3])).withMaxMessageSize(Integer.parseInt(args[4]));
+        } else if (args[0].equals("allgather")) {
+            options = options.withInboxBytes(Long.parseLong(args[3]));
         }
         try (ProcessGroup g = ProcessGroup.join(name, options)) {
             say("JOINED " + g.rank() + " " + g.members().stream().filter(m -> m.rank() == g.rank())
@@ -63,11 +68,33 @@ public final class GroupChild {
                     g.reduce(0, ("+" + g.rank()).getBytes(StandardCharsets.UTF_8), GroupChild::concat);
                     say("DELIVERED");
                 }
+                case "allgather" -> report(allGathers(g, Integer.parseInt(args[4]), Integer.parseInt(args[5])));
                 case "hold" -> new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
                 default -> throw new IllegalArgumentException(args[0]);
             }
         }
         say("LEFT");
+    }
+
+    /** The value of {@code rank} in round {@code round}: {@code bytes} bytes of {@code rank * 16 + round}. */
+    static byte[] allGatherValue(int rank, int round, int bytes) {
+        byte[] v = new byte[bytes];
+        java.util.Arrays.fill(v, (byte) (rank * 16 + round));
+        return v;
+    }
+
+    /** {@code rounds} allGathers of {@link #allGatherValue}s; {@code null} if every result was right. */
+    static String allGathers(ProcessGroup g, int bytes, int rounds) throws InterruptedException {
+        g.awaitFull(Duration.ofMinutes(1));
+        for (int round = 0; round < rounds; round++) {
+            java.util.List<byte[]> values = g.allGather(allGatherValue(g.rank(), round, bytes));
+            for (int r = 0; r < g.size(); r++) {
+                if (!java.util.Arrays.equals(values.get(r), allGatherValue(r, round, bytes))) {
+                    return "round " + round + ": the value of rank " + r;
+                }
+            }
+        }
+        return null;
     }
 
     static byte[] concat(byte[] a, byte[] b) {

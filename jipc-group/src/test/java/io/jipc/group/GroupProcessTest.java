@@ -135,6 +135,36 @@ class GroupProcessTest {
         assertFalse(ProcessGroup.exists("dead-size"));
     }
 
+    /**
+     * Five members whose inboxes for parts hold only three values of {@code maxMessageSize()} (64 KiB
+     * inboxes, 16 KiB values) run allGathers: a member waiting for room in another's inbox takes the
+     * parts from its own meanwhile. Until 2026-12-06 two members each waited for ever for room in the
+     * other's full inbox (and the three others for their parts).
+     */
+    @Test
+    void allGatherWhoseInboxesCannotHoldEveryValueCompletes() throws Exception {
+        int rounds = 4;
+        for (int i = 0; i < 4; i++) {
+            start("allgather", "narrow", "5", "65536", "16384", Integer.toString(rounds));
+        }
+        boolean done = false;
+        try (ProcessGroup g = ProcessGroup.join("narrow", GroupOptions.of(5).withInboxBytes(65536))) {
+            assertEquals(16384, g.maxMessageSize());
+            Future<String> mine = threads.submit(() -> GroupChild.allGathers(g, 16384, rounds));
+            assertNull(mine.get(LONG.toSeconds(), TimeUnit.SECONDS));
+            done = true;
+        } finally {
+            if (!done) {
+                children.forEach(ChildJvm::kill); // a hang: do not wait for them to leave
+            }
+        }
+        for (ChildJvm child : children) {
+            child.awaitLine("OK", LONG);
+            assertLeft(child);
+        }
+        assertFalse(ProcessGroup.exists("narrow"));
+    }
+
     @Test
     void aRootGetsThePartsOfAMemberThatLeftBeforeTheGroupsFirstCollective() throws Exception {
         rootBeginsAfterAMemberDeliveredAndLeft("ahead-first", "first");
