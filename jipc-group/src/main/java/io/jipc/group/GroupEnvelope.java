@@ -63,7 +63,9 @@ record GroupEnvelope(int kind, int op, int step, int sender, int incarnation, lo
 
     /** The collective operations, by their code on the wire. */
     enum Op {
-        BARRIER(1), BROADCAST_FROM(2), SCATTER(3), GATHER(4), ALL_GATHER(5), REDUCE(6), ALL_REDUCE(7);
+        BARRIER(1), BROADCAST_FROM(2), SCATTER(3), GATHER(4), ALL_GATHER(5), REDUCE(6), ALL_REDUCE(7),
+        /** {@code allReduce(long, op)}: its own code, so that a member in the {@code byte[]} form finds the mismatch. */
+        ALL_REDUCE_LONG(8);
 
         private final int code;
 

@@ -799,8 +799,13 @@ public final class ProcessGroup implements AutoCloseable {
      *                                    threw at rank 0 or its result was too long
      */
     public byte[] allReduce(byte[] value, BinaryOperator<byte[]> combine) throws InterruptedException {
+        return allReduce(GroupEnvelope.Op.ALL_REDUCE, value, combine);
+    }
+
+    private byte[] allReduce(GroupEnvelope.Op kind, byte[] value, BinaryOperator<byte[]> combine)
+            throws InterruptedException {
         Objects.requireNonNull(combine, "combine");
-        return collective(GroupEnvelope.Op.ALL_REDUCE, op -> {
+        return collective(kind, op -> {
             byte[] v = op.checkValue(value);
             if (rank != 0) {
                 op.send(0, GroupEnvelope.UP, v);
@@ -814,10 +819,17 @@ public final class ProcessGroup implements AutoCloseable {
         });
     }
 
-    /** {@link #allReduce(byte[], BinaryOperator)} of one {@code long} per member, e.g. {@code allReduce(x, Long::sum)}. */
+    /**
+     * {@link #allReduce(byte[], BinaryOperator)} of one {@code long} per member, e.g. {@code allReduce(x, Long::sum)}.
+     * Every member must call this form: where some call the {@code byte[]} form instead, rank 0
+     * throws {@link GroupProtocolException} ("members called different allReduce methods") and the
+     * others {@link CollectiveAbortedException}, whichever form each called; the next collective
+     * operation works. (Until 2026-12-06 only a rank 0 in this form noticed: a member in this form
+     * at another rank returned the first 8 bytes of rank 0's result.)
+     */
     public long allReduce(long value, LongBinaryOperator combine) throws InterruptedException {
         Objects.requireNonNull(combine, "combine");
-        byte[] result = allReduce(ByteBuffer.allocate(8).putLong(value).array(), (a, b) -> {
+        byte[] result = allReduce(GroupEnvelope.Op.ALL_REDUCE_LONG, ByteBuffer.allocate(8).putLong(value).array(), (a, b) -> {
             if (a.length != 8 || b.length != 8) {
                 throw new GroupProtocolException("allReduce of longs got a value of " + (a.length != 8 ? a.length : b.length)
                         + " bytes: members called different allReduce methods");
@@ -1174,11 +1186,21 @@ public final class ProcessGroup implements AutoCloseable {
                 throw new CollectiveAbortedException(part.sender(), "rank " + part.sender() + " gave up "
                         + kind + ": " + new String(part.payload(), StandardCharsets.UTF_8));
             }
+            if (part.op() != kind.code() && isAllReduce(kind) && isAllReduce(GroupEnvelope.Op.of(part.op()))) {
+                // rank 0, before it sent anything down: the members give this operation up, and the next one works
+                throw new OwnPartFailed(new GroupProtocolException("rank " + part.sender() + " is in "
+                        + GroupEnvelope.Op.of(part.op()) + " where rank " + rank + " is in " + kind + " (collective operation "
+                        + seq + "): members called different allReduce methods"));
+            }
             if (part.op() != kind.code()) {
                 throw new GroupProtocolException("rank " + part.sender() + " is in " + GroupEnvelope.Op.of(part.op())
                         + " where rank " + rank + " is in " + kind + " (collective operation " + seq + ")");
             }
             return part.payload();
+        }
+
+        private static boolean isAllReduce(GroupEnvelope.Op op) {
+            return op == GroupEnvelope.Op.ALL_REDUCE || op == GroupEnvelope.Op.ALL_REDUCE_LONG;
         }
 
         /** The values of every rank in rank order, {@code own} at this member's. */

@@ -30,6 +30,9 @@ import java.time.Duration;
  *     then {@code DELIVERED}, and leaves.</li>
  * <li>{@code hold <name> <size> <inboxBytes> <maxMessage>}: holds its rank, receiving nothing, until a line
  *     arrives on standard input.</li>
+ * <li>{@code allreduce <name> <size> long|bytes}: waits for the group to fill, then {@code allReduce(2L, Long::sum)}
+ *     ({@code long}) or {@code allReduce(new byte[4], concatenation)} ({@code bytes}), printing {@code RESULT <value>}
+ *     or {@code THREW <exception class>}, then one {@code allReduce(1L, Long::sum)}, printing {@code NEXT <value>}.</li>
  * <li>{@code allgather <name> <size> <inboxBytes> <valueBytes> <rounds>}: (inboxes of {@code inboxBytes}) waits
  *     for the group to fill, then {@code rounds} times {@link #allGatherValue} with {@link ProcessGroup#allGather},
  *     then {@code OK} or {@code WRONG <what>}.</li>
@@ -67,6 +70,16 @@ public final class GroupChild {
                     g.gather(0, ("from-" + g.rank()).getBytes(StandardCharsets.UTF_8));
                     g.reduce(0, ("+" + g.rank()).getBytes(StandardCharsets.UTF_8), GroupChild::concat);
                     say("DELIVERED");
+                }
+                case "allreduce" -> {
+                    g.awaitFull(Duration.ofMinutes(1));
+                    try {
+                        say("RESULT " + (args[3].equals("long") ? Long.toString(g.allReduce(2L, Long::sum))
+                                : g.allReduce(new byte[4], GroupChild::concat).length + " bytes"));
+                    } catch (GroupException e) {
+                        say("THREW " + e.getClass().getSimpleName());
+                    }
+                    say("NEXT " + g.allReduce(1L, Long::sum));
                 }
                 case "allgather" -> report(allGathers(g, Integer.parseInt(args[4]), Integer.parseInt(args[5])));
                 case "hold" -> new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();

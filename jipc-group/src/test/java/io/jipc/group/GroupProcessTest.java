@@ -7,6 +7,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -163,6 +165,33 @@ class GroupProcessTest {
             assertLeft(child);
         }
         assertFalse(ProcessGroup.exists("narrow"));
+    }
+
+    /**
+     * Members that mix {@code allReduce(long, op)} and {@code allReduce(byte[], combine)} all find
+     * out, whichever rank calls which: rank 0 throws GroupProtocolException, the others
+     * CollectiveAbortedException, and the next operation works. Until 2026-12-06 a member in the
+     * {@code long} form at rank 1 returned 0 (the first 8 bytes of rank 0's 12-byte result).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"long", "bytes"})
+    void mixingTheTwoAllReduceFormsFailsAtEveryRank(String childForm) throws Exception {
+        String group = "mix-" + childForm;
+        try (ProcessGroup g = ProcessGroup.join(group, GroupOptions.of(2).withRank(0))) {
+            ChildJvm member = start("allreduce", group, "2", childForm);
+            member.awaitLine("JOINED 1", LONG);
+            Future<?> mine = threads.submit(() -> childForm.equals("long")
+                    ? g.allReduce(new byte[4], GroupChild::concat) : g.allReduce(1L, Long::sum));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> mine.get(LONG.toSeconds(), TimeUnit.SECONDS));
+            GroupProtocolException p = assertInstanceOf(GroupProtocolException.class, e.getCause());
+            assertTrue(p.getMessage().contains("members called different allReduce methods"), p.getMessage());
+            assertEquals("THREW CollectiveAbortedException", member.awaitLine("THREW", LONG).strip(), member.output());
+            Future<Long> next = threads.submit(() -> g.allReduce(2L, Long::sum));
+            assertEquals(3L, next.get(LONG.toSeconds(), TimeUnit.SECONDS));
+            assertEquals("NEXT 3", member.awaitLine("NEXT", LONG).strip());
+            assertLeft(member);
+        }
+        assertFalse(ProcessGroup.exists(group));
     }
 
     @Test
