@@ -68,8 +68,13 @@ final class Inbox implements AutoCloseable {
     private final Map<PartKey, GroupEnvelope> parts = new HashMap<>();
     /** Members' aborts of collective operations, by sequence number; guarded by {@link #lock}. */
     private final Map<Long, GroupEnvelope> aborts = new HashMap<>();
-    /** The first notice that another member's collective operations broke; guarded by {@link #lock}. */
-    private GroupEnvelope broken;
+    /**
+     * Each member's notice that its collective operations broke, by its rank (the latest
+     * incarnation's); guarded by {@link #lock}. A notice counts only for a view whose member of that
+     * rank is of the notice's incarnation: a newcomer that took the rank over is not the member
+     * the notice was about.
+     */
+    private final Map<Integer, GroupEnvelope> broken = new HashMap<>();
     /** Collective messages of operations below this sequence number are dropped; guarded by {@link #lock}. */
     private long floor;
     /** Messages discarded because they are not messages of this group; guarded by {@link #lock}. */
@@ -209,9 +214,7 @@ final class Inbox implements AutoCloseable {
             }
             default -> {
                 if (e.step() == GroupEnvelope.BROKEN) {
-                    if (broken == null) {
-                        broken = e;
-                    }
+                    broken.merge(e.sender(), e, (old, now) -> now.incarnation() > old.incarnation() ? now : old);
                 } else if (e.sequence() >= floor) {
                     aborts.putIfAbsent(e.sequence(), e);
                 }
@@ -301,16 +304,35 @@ final class Inbox implements AutoCloseable {
         return null;
     }
 
-    /** The first notice that another member's collective operations broke, or {@code null}. Within a match only. */
-    GroupEnvelope brokenNotice() {
-        return broken;
+    /**
+     * A notice that a member of {@code view} (of its incarnation there) says its collective
+     * operations broke, or {@code null}. Within a match only.
+     */
+    GroupEnvelope brokenNotice(MemberTable.Snapshot[] view) {
+        for (GroupEnvelope e : broken.values()) {
+            if (e.sender() < view.length && view[e.sender()] != null && view[e.sender()].incarnation() == e.incarnation()) {
+                return e;
+            }
+        }
+        return null;
     }
 
     /** The same, outside a match. */
-    GroupEnvelope brokenNoticeNow() {
+    GroupEnvelope brokenNoticeNow(MemberTable.Snapshot[] view) {
         lock.lock();
         try {
-            return broken;
+            return brokenNotice(view);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The notice of {@code sender}'s member of {@code incarnation} that its collective operations broke, or {@code null}. */
+    GroupEnvelope brokenNoticeNow(int sender, int incarnation) {
+        lock.lock();
+        try {
+            GroupEnvelope e = broken.get(sender);
+            return e != null && e.incarnation() == incarnation ? e : null;
         } finally {
             lock.unlock();
         }

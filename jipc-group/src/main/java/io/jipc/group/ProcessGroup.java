@@ -939,8 +939,14 @@ public final class ProcessGroup implements AutoCloseable {
      * reduce's non-root goes on as soon as its part is delivered, so it may leave before the root
      * begins (its view entry has token 0: it is not waited for, and a later operation that needs it
      * finds it gone). Wakes on membership changes and every liveness interval (parts do not wake it).
+     * A rank whose last member left (or died) after saying that its collective operations broke
+     * (its notice in this member's inbox, or its mark in the group's file) will not take part: the
+     * wait ends with {@link GroupMemberLostException} (this member's collective operations stay
+     * usable: once another process takes the rank, the next collective operation forms a view with
+     * it, and the old notice, about an earlier incarnation, does not count against it).
      *
      * @return the view, or {@code null} at the deadline
+     * @throws GroupMemberLostException as said
      */
     private MemberTable.Snapshot[] awaitView(long deadline) throws InterruptedException {
         return awaitMembership(deadline, this::viewNow);
@@ -964,13 +970,51 @@ public final class ProcessGroup implements AutoCloseable {
                 drained = true;
             }
             MemberTable.Snapshot now = table.member(r);
-            if (incarnation == 0 || (now != null && ProcessIdentity.isAlive(now.token()))
-                    || !collectiveInbox.holdsPartNow(sequence + 1, r, incarnation) || table.incarnation(r) != incarnation) {
+            boolean gone = incarnation != 0 && (now == null || !ProcessIdentity.isAlive(now.token()));
+            if (!gone) {
                 return null;
             }
-            members[r] = new MemberTable.Snapshot(r, 0L, incarnation); // took part, and left
+            boolean tookPart = collectiveInbox.holdsPartNow(sequence + 1, r, incarnation);
+            if (table.incarnation(r) != incarnation) {
+                return null; // taken over meanwhile
+            }
+            if (tookPart) {
+                members[r] = new MemberTable.Snapshot(r, 0L, incarnation); // took part, and left
+                continue;
+            }
+            // it left (or died) after saying that its collective operations broke: it will not take part (until
+            // 2026-12-06 this waited for the rank to fill again, and the notice then failed the newcomer's view)
+            GroupEnvelope notice = collectiveInbox.brokenNoticeNow(r, incarnation);
+            if (notice != null) {
+                throw lostByNotice(notice);
+            }
+            int lost = table.brokenLost(r, incarnation);
+            if (lost >= 0 && lost < members.length) {
+                throw new GroupMemberLostException(lost, lost == r
+                        ? "rank " + r + " can take no further part in collective operations (its mark in group '"
+                        + name + "') and has left"
+                        : "rank " + r + " reports rank " + lost + " lost (its mark in group '" + name + "') and has left");
+            }
+            return null;
         }
         return members;
+    }
+
+    /** The exception for another member's notice that its collective operations broke. */
+    private GroupException lostByNotice(GroupEnvelope notice) {
+        byte[] p = notice.payload();
+        if (p.length < 4) {
+            return new GroupProtocolException("rank " + notice.sender() + " sent a broken-collectives notice of "
+                    + p.length + " bytes");
+        }
+        int lost = ByteBuffer.wrap(p).getInt();
+        if (lost < 0 || lost >= size()) {
+            return new GroupProtocolException("rank " + notice.sender() + " reports rank " + lost + " lost");
+        }
+        String reason = new String(p, 4, p.length - 4, StandardCharsets.UTF_8);
+        return new GroupMemberLostException(lost, lost == notice.sender()
+                ? "rank " + lost + " can take no further part in collective operations: " + reason
+                : "rank " + notice.sender() + " reports rank " + lost + " lost: " + reason);
     }
 
     /** Takes every message waiting in the collective inbox's mailbox into its parts, without waiting. */
@@ -1012,7 +1056,7 @@ public final class ProcessGroup implements AutoCloseable {
          * not lost for this operation (until 2026-12-05 it was checked here, first).
          */
         void checkView() {
-            GroupEnvelope notice = collectiveInbox.brokenNoticeNow();
+            GroupEnvelope notice = collectiveInbox.brokenNoticeNow(view);
             if (notice != null) {
                 throw lostByNotice(notice);
             }
@@ -1042,23 +1086,6 @@ public final class ProcessGroup implements AutoCloseable {
             return new GroupMemberLostException(r, "rank " + r + (view[r].token() == 0 ? "" : " (pid "
                     + ProcessIdentity.pidOf(view[r].token()) + ")") + " has left group '" + name + "'" + (now == null ? "" : " and pid "
                     + ProcessIdentity.pidOf(now.token()) + " has joined in its place"));
-        }
-
-        /** The exception for another member's notice that its collective operations broke. */
-        private GroupException lostByNotice(GroupEnvelope notice) {
-            byte[] p = notice.payload();
-            if (p.length < 4) {
-                return new GroupProtocolException("rank " + notice.sender() + " sent a broken-collectives notice of "
-                        + p.length + " bytes");
-            }
-            int lost = ByteBuffer.wrap(p).getInt();
-            if (lost < 0 || lost >= size()) {
-                return new GroupProtocolException("rank " + notice.sender() + " reports rank " + lost + " lost");
-            }
-            String reason = new String(p, 4, p.length - 4, StandardCharsets.UTF_8);
-            return new GroupMemberLostException(lost, lost == notice.sender()
-                    ? "rank " + lost + " can take no further part in collective operations: " + reason
-                    : "rank " + notice.sender() + " reports rank " + lost + " lost: " + reason);
         }
 
         /**
@@ -1127,7 +1154,7 @@ public final class ProcessGroup implements AutoCloseable {
             } catch (InterruptedException e) {
                 throw new AssertionError("an at-once receive never looks at the interrupt status", e);
             }
-            GroupEnvelope notice = collectiveInbox.brokenNoticeNow();
+            GroupEnvelope notice = collectiveInbox.brokenNoticeNow(view);
             if (notice != null) {
                 throw lostByNotice(notice);
             }
@@ -1139,7 +1166,7 @@ public final class ProcessGroup implements AutoCloseable {
             sending = false;
             Inbox.PartKey key = new Inbox.PartKey(seq, step, from);
             Inbox.Match<GroupEnvelope> match = () -> {
-                GroupEnvelope notice = collectiveInbox.brokenNotice();
+                GroupEnvelope notice = collectiveInbox.brokenNotice(view);
                 if (notice != null) {
                     return notice;
                 }

@@ -33,6 +33,10 @@ import java.time.Duration;
  * <li>{@code allreduce <name> <size> long|bytes}: waits for the group to fill, then {@code allReduce(2L, Long::sum)}
  *     ({@code long}) or {@code allReduce(new byte[4], concatenation)} ({@code bytes}), printing {@code RESULT <value>}
  *     or {@code THREW <exception class>}, then one {@code allReduce(1L, Long::sum)}, printing {@code NEXT <value>}.</li>
+ * <li>{@code timeout-barrier <name> <size>}: (collective timeout 500 ms) waits for the group to fill, then one
+ *     barrier: {@code TIMEOUT} on GroupTimeoutException, else {@code BARRIER}.</li>
+ * <li>{@code nbarriers <name> <size> <n>}: waits for the group to fill, then {@code n} barriers, then
+ *     {@code BARRIERS <n>}, or {@code THREW <exception>} at the first that throws.</li>
  * <li>{@code allgather <name> <size> <inboxBytes> <valueBytes> <rounds>}: (inboxes of {@code inboxBytes}) waits
  *     for the group to fill, then {@code rounds} times {@link #allGatherValue} with {@link ProcessGroup#allGather},
  *     then {@code OK} or {@code WRONG <what>}.</li>
@@ -50,6 +54,8 @@ public final class GroupChild {
         GroupOptions options = GroupOptions.of(size);
         if (args[0].equals("hold")) {
             options = options.withInboxBytes(Long.parseLong(args[3])).withMaxMessageSize(Integer.parseInt(args[4]));
+        } else if (args[0].equals("timeout-barrier")) {
+            options = options.withCollectiveTimeout(Duration.ofMillis(500));
         } else if (args[0].equals("allgather")) {
             options = options.withInboxBytes(Long.parseLong(args[3]));
         }
@@ -80,6 +86,27 @@ public final class GroupChild {
                         say("THREW " + e.getClass().getSimpleName());
                     }
                     say("NEXT " + g.allReduce(1L, Long::sum));
+                }
+                case "timeout-barrier" -> {
+                    g.awaitFull(Duration.ofMinutes(1));
+                    try {
+                        g.barrier();
+                        say("BARRIER");
+                    } catch (GroupTimeoutException e) {
+                        say("TIMEOUT");
+                    }
+                }
+                case "nbarriers" -> {
+                    g.awaitFull(Duration.ofMinutes(1));
+                    int n = Integer.parseInt(args[3]);
+                    try {
+                        for (int i = 0; i < n; i++) {
+                            g.barrier();
+                        }
+                        say("BARRIERS " + n);
+                    } catch (GroupException e) {
+                        say("THREW " + e);
+                    }
                 }
                 case "allgather" -> report(allGathers(g, Integer.parseInt(args[4]), Integer.parseInt(args[5])));
                 case "hold" -> new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();

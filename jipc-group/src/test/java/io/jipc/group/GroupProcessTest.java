@@ -194,6 +194,40 @@ class GroupProcessTest {
         assertFalse(ProcessGroup.exists(group));
     }
 
+    /**
+     * A member that timed out in the group's first barrier tells the other and leaves: the other's
+     * first collective operation ends at once with GroupMemberLostException (until 2026-12-06 it
+     * waited for ever, though the notice was in its inbox), its collective operations stay usable,
+     * and with a newcomer in the rank the old notice does not count (it failed the new view, and the
+     * newcomer got "rank 1 reports rank 0 lost" about itself).
+     */
+    @Test
+    void aNoticeFromAMemberThatLeftEndsTheFirstCollectiveAndDoesNotOutliveIt() throws Exception {
+        try (ProcessGroup g = ProcessGroup.join("stale", GroupOptions.of(2).withRank(1))) {
+            ChildJvm first = start("timeout-barrier", "stale", "2");
+            first.awaitLine("JOINED 0 1", LONG);
+            first.awaitLine("TIMEOUT", LONG); // it told this member, and leaves
+            assertLeft(first);
+            Future<?> barrier = threads.submit(() -> {
+                g.barrier();
+                return null;
+            });
+            ExecutionException e = assertThrows(ExecutionException.class, () -> barrier.get(LONG.toSeconds(), TimeUnit.SECONDS));
+            assertEquals(0, assertInstanceOf(GroupMemberLostException.class, e.getCause()).rank(), e.getCause().toString());
+            ChildJvm second = start("nbarriers", "stale", "2", "2");
+            second.awaitLine("JOINED 0 2", LONG);
+            Future<?> twice = threads.submit(() -> {
+                g.barrier();
+                g.barrier();
+                return null;
+            });
+            twice.get(LONG.toSeconds(), TimeUnit.SECONDS);
+            assertEquals("BARRIERS 2", second.awaitLine("BARRIERS", LONG).strip(), second.output());
+            assertLeft(second);
+        }
+        assertFalse(ProcessGroup.exists("stale"));
+    }
+
     @Test
     void aRootGetsThePartsOfAMemberThatLeftBeforeTheGroupsFirstCollective() throws Exception {
         rootBeginsAfterAMemberDeliveredAndLeft("ahead-first", "first");
