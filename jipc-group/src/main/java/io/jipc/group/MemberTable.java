@@ -251,6 +251,41 @@ final class MemberTable implements AutoCloseable {
         return (int) INT.getAcquire(memory, slot(rank) + SLOT_INCARNATION_OFFSET);
     }
 
+    /**
+     * Whether the group is being created: no rank has ever been taken (every owner word and
+     * incarnation is 0) and the process that created the file runs, so it is about to take one.
+     * Read before {@link #hasLiveProcess()}: the creator's claim sets an owner word, so a reader
+     * that finds a rank taken here finds the claim there.
+     */
+    boolean beingCreated() {
+        for (int rank = 0; rank < size; rank++) {
+            long slot = slot(rank);
+            if ((long) LONG.getVolatile(memory, slot + SLOT_OWNER_OFFSET) != 0
+                    || (int) INT.getVolatile(memory, slot + SLOT_INCARNATION_OFFSET) != 0) {
+                return false;
+            }
+        }
+        return file.creator().isAlive();
+    }
+
+    /**
+     * Whether the group was abandoned, seen after {@link #hasLiveProcess()} found nobody: a rank's
+     * owner died without giving it back, or no rank was ever taken and the creator of the file is
+     * dead. (Otherwise every member gave its rank back: the last one is removing the group.)
+     */
+    boolean abandoned() {
+        boolean taken = false;
+        for (int rank = 0; rank < size; rank++) {
+            long slot = slot(rank);
+            long owner = (long) LONG.getVolatile(memory, slot + SLOT_OWNER_OFFSET);
+            if (owner != 0 && !ProcessIdentity.isAlive(owner)) {
+                return true;
+            }
+            taken |= owner != 0 || (int) INT.getVolatile(memory, slot + SLOT_INCARNATION_OFFSET) != 0;
+        }
+        return !taken && !file.creator().isAlive();
+    }
+
     /** Whether some rank is held (as a member, or while joining) by a process that runs. */
     boolean hasLiveProcess() {
         for (int rank = 0; rank < size; rank++) {

@@ -164,7 +164,9 @@ public final class ProcessGroup implements AutoCloseable {
      * @throws GroupException           if {@code options.size()} is 0 and there is no such group, or
      *                                  the group exists with another size and none of its members
      *                                  runs (they all died: remove it with {@code jipc rm group:NAME}
-     *                                  or {@code jipc gc})
+     *                                  or {@code jipc gc}; a group whose creator runs and has not yet
+     *                                  taken its rank is alive, and one whose members all left is
+     *                                  made anew once its last member removed it)
      * @throws IllegalArgumentException if the group exists with another size (and has a live member), the rank is outside
      *                                  it, or the name is invalid
      */
@@ -210,7 +212,16 @@ public final class ProcessGroup implements AutoCloseable {
      */
     private static ProcessGroup tryJoin(String name, MemberTable table, GroupOptions options, long me) {
         if (options.size() != 0 && table.size() != options.size()) {
-            if (!table.hasLiveProcess()) {
+            // a creator that has published the file but not yet taken its rank is alive, and a group whose
+            // members all left is being removed by the last (until 2026-12-06 a joiner racing either with
+            // another size was told that the group was dead and to remove it)
+            if (!table.beingCreated() && !table.hasLiveProcess()) {
+                if (!table.abandoned()) {
+                    if (table.isClosing()) {
+                        table.recoverFromDeadCloser();
+                    }
+                    return null; // once its file is gone, this join creates the group anew
+                }
                 throw new GroupException("process group '" + name + "' has " + table.size() + " ranks, not "
                         + options.size() + ", and no live member (its members died without leaving):"
                         + " remove it with 'jipc rm group:" + name + "' or 'jipc gc', then join again");

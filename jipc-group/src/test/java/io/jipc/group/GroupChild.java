@@ -37,6 +37,9 @@ import java.time.Duration;
  *     barrier: {@code TIMEOUT} on GroupTimeoutException, else {@code BARRIER}.</li>
  * <li>{@code nbarriers <name> <size> <n>}: waits for the group to fill, then {@code n} barriers, then
  *     {@code BARRIERS <n>}, or {@code THREW <exception>} at the first that throws.</li>
+ * <li>{@code create-only <name> <size>}: (does not join) creates the group's file as a joiner does, prints
+ *     {@code CREATED}, and holds it, taking no rank (a creator between creating the file and claiming its rank),
+ *     until a line arrives on standard input; then removes the file and prints {@code REMOVED}.</li>
  * <li>{@code allgather <name> <size> <inboxBytes> <valueBytes> <rounds>}: (inboxes of {@code inboxBytes}) waits
  *     for the group to fill, then {@code rounds} times {@link #allGatherValue} with {@link ProcessGroup#allGather},
  *     then {@code OK} or {@code WRONG <what>}.</li>
@@ -51,6 +54,15 @@ public final class GroupChild {
         ChildMain.dieWithParent();
         String name = args[1];
         int size = Integer.parseInt(args[2]);
+        if (args[0].equals("create-only")) {
+            try (MemberTable table = MemberTable.openOrCreate(name, GroupOptions.of(size))) {
+                say("CREATED");
+                new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                table.unlink();
+            }
+            say("REMOVED");
+            return;
+        }
         GroupOptions options = GroupOptions.of(size);
         if (args[0].equals("hold")) {
             options = options.withInboxBytes(Long.parseLong(args[3])).withMaxMessageSize(Integer.parseInt(args[4]));

@@ -228,6 +228,25 @@ class GroupProcessTest {
         assertFalse(ProcessGroup.exists("stale"));
     }
 
+    /**
+     * A joiner with another size that races the group's creator, which has published the file but
+     * not yet taken its rank, gets the size mismatch, not "no live member ... remove it" (until
+     * 2026-12-06 about 1 in 300 such races did). Once that creator is dead, the group is dead.
+     */
+    @Test
+    void joiningWithAnotherSizeWhileTheCreatorIsAboutToTakeItsRankSaysTheSize() throws Exception {
+        ChildJvm creator = start("create-only", "racing", "2");
+        creator.awaitLine("CREATED", LONG);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ProcessGroup.join("racing", 3));
+        assertEquals("process group 'racing' has 2 ranks, not 3", e.getMessage());
+        creator.kill();
+        creator.waitFor(LONG);
+        GroupException dead = assertThrows(GroupException.class, () -> ProcessGroup.join("racing", 3));
+        assertTrue(dead.getMessage().contains("has 2 ranks, not 3, and no live member"), dead.getMessage());
+        ProcessGroup.join("racing", GroupOptions.of(0)).close(); // its last member leaving removes it
+        assertFalse(ProcessGroup.exists("racing"));
+    }
+
     @Test
     void aRootGetsThePartsOfAMemberThatLeftBeforeTheGroupsFirstCollective() throws Exception {
         rootBeginsAfterAMemberDeliveredAndLeft("ahead-first", "first");
