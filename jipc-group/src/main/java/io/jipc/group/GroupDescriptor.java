@@ -62,14 +62,17 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *  +---------------------------------------------------------------+
  * </pre>
  *
- * <p>Version 2.0. A rank has a member when its owner and joined words hold the same non-zero
+ * <p>Version 3.0. A rank has a member when its owner and joined words hold the same non-zero
  * token; the member has two inboxes: the mailbox {@code group.<name>.<rank>.<incarnation>} for
  * messages to the application ({@link #inboxName}) and {@code group.<name>.<rank>.<incarnation>.parts}
  * for the parts of collective operations and the notices about them ({@link #partsInboxName}), both
  * created before the joined word is published. (1.x members had one inbox for both, and a member
  * waiting in a collective operation took the application's messages out of it into its heap without
  * bound; a 1.x member would send parts where a 2.0 member does not look, hence the major version.
- * 1.1 added the broken word, reserved and zero in 1.0.) The
+ * 1.1 added the broken word, reserved and zero in 1.0. 3.0 gave {@code allReduce(long, op)} its own
+ * operation code on the wire, 8, which a 2.0 member would take for a malformed message, and counts
+ * a member's broken-collectives notice only against the incarnation that sent it; the layout is
+ * 2.0's.) The
  * incarnation is stored before the joined word (release), so a reader that loads joined with
  * acquire and then the incarnation names the member's current inbox. Settings are written before
  * the version is published, so an opener that accepts the file sees them; it checks them against
@@ -92,7 +95,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class GroupDescriptor {
     /** Magic of a process group's file. */
     public static final long MAGIC = SegmentHeaderDescriptor.magic("JIPC-GRP");
-    public static final int MAJOR_VERSION = 2;
+    public static final int MAJOR_VERSION = 3;
     public static final int MINOR_VERSION = 0;
 
     public static final int SIZE_OFFSET = 128;

@@ -354,8 +354,8 @@ class GroupFileHostileTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 3, 0x7FFF})
-    void anotherMajorVersionIsRefused(int major) throws Exception { // 1: the single-inbox groups before 2.0
+    @ValueSource(ints = {1, 2, 4, 0x7FFF})
+    void anotherMajorVersionIsRefused(int major) throws Exception { // 1: single-inbox groups; 2: allReduce(long) as op 7
         forge("major", with(validFile(), b -> b.putInt(SegmentHeaderDescriptor.VERSION_OFFSET,
                 SegmentHeaderDescriptor.version(major, 0))));
         refused("major", CorruptSegmentException.class, "version " + major + ".0");
