@@ -24,6 +24,8 @@ import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.client.ZKClientConfig;
+import org.apache.zookeeper.common.ZKConfig;
 import org.apache.zookeeper.data.Stat;
 
 import java.time.Duration;
@@ -60,6 +62,14 @@ import java.util.function.Consumer;
  *     reconnection; closing the service ends the session, which takes all its nodes.</li>
  * <li>Watches are ZooKeeper persistent recursive watches on the names node, set again (and compared
  *     with a fresh listing) after every reconnection.</li>
+ * <li>One chroot holds at most {@link #MAX_NAMES} names: {@link #register} and {@link #bind} refuse a
+ *     new name beyond it (a {@link NamingException} naming the limit). A listing ({@link #list},
+ *     {@code lookupById}, {@link #watch}, {@code awaitChange}) fetches every node name of the chroot in
+ *     one ZooKeeper reply, and a reply larger than the client takes drops the connection (for every
+ *     user of the session); so this service's client takes replies of up to {@link #MAX_REPLY_BYTES},
+ *     room for {@link #MAX_LISTED} names of the longest length, and a chroot holding more nodes than
+ *     that (made past the limit by other clients) fails listings with a message saying so, without
+ *     sending the request.</li>
  * </ul>
  */
 final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
@@ -67,6 +77,26 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
     /** Warnings about entries that every listing and lookup meets again: each logged once per process. */
     private static final WarnOnce WARNINGS = new WarnOnce(() -> LOG);
     static final String NAMES = "/names";
+
+    /**
+     * The most names one chroot holds: {@link #register} and {@link #bind} refuse a new name when the
+     * names node has this many children. Every listing carries all of them in one reply: the limit
+     * keeps one process's names from making everyone's listings (and watches) fail.
+     */
+    static final int MAX_NAMES = 10_000;
+    /**
+     * The most nodes a listing fetches: twice {@link #MAX_NAMES}, room for names made past the limit by
+     * registrants racing each other, re-registrations after a session expired, or other clients. A
+     * chroot holding more fails listings with a {@link NamingException} saying so.
+     */
+    static final int MAX_LISTED = 2 * MAX_NAMES;
+    /**
+     * The largest reply this service's ZooKeeper client takes (its {@code jute.maxbuffer}, 1 MiB by
+     * default, set for this client only): a listing of {@link #MAX_LISTED} names of the longest length
+     * is 20,000 times 4 + 240 bytes, 4.9 MB. A larger reply drops the connection, which looks like an
+     * unreachable ensemble.
+     */
+    static final int MAX_REPLY_BYTES = 8 << 20;
 
     /** A connection attempt shorter than this may fail on a reachable, busy ensemble. */
     private static final Duration SHORT_ATTEMPT = Duration.ofSeconds(1);
@@ -102,6 +132,7 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
                 .sessionTimeoutMs((int) address.sessionTimeout().toMillis())
                 .connectionTimeoutMs((int) address.connectTimeout().toMillis())
                 .retryPolicy(new ExponentialBackoffRetry(100, 6, 2000))
+                .zkClientConfig(clientConfig())
                 .build();
         client.start();
         try {
@@ -130,6 +161,18 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
             client.close();
             throw new NameServiceUnavailableException("cannot use ZooKeeper at " + address.connectString() + ": " + e, e);
         }
+    }
+
+    /**
+     * The ZooKeeper client's settings: the system properties' (as ZooKeeper reads them), with replies
+     * of up to {@link #MAX_REPLY_BYTES} (or more, if {@code jute.maxbuffer} asks more) for this client
+     * only, not the whole process as the system property would.
+     */
+    private static ZKClientConfig clientConfig() {
+        ZKClientConfig config = new ZKClientConfig();
+        int asked = config.getInt(ZKConfig.JUTE_MAXBUFFER, ZKClientConfig.CLIENT_MAX_PACKET_LENGTH_DEFAULT);
+        config.setProperty(ZKConfig.JUTE_MAXBUFFER, Integer.toString(Math.max(asked, MAX_REPLY_BYTES)));
+        return config;
     }
 
     /**
@@ -169,6 +212,7 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
     public Registration register(String name, NameRecord what) {
         NameEntry entry = newEntry(name, what, Lifetime.OWNER);
         byte[] bytes = NameEntryCodec.encode(entry);
+        ensureRoom("register '" + name + "'");
         boolean interrupted = Thread.interrupted(); // made whole, node and watch, or not at all (see create)
         try {
             create(entry, bytes, CreateMode.EPHEMERAL);
@@ -186,8 +230,34 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
     @Override
     public NameEntry bind(String name, NameRecord what) {
         NameEntry entry = newEntry(name, what, Lifetime.PERSISTENT);
+        ensureRoom("bind '" + name + "'");
         create(entry, NameEntryCodec.encode(entry), CreateMode.PERSISTENT);
         return entry;
+    }
+
+    /** The names node's stat, or null if there is none; an interrupt is kept for the caller. */
+    private Stat namesStat(String what) {
+        try {
+            return uninterrupted(() -> client.checkExists().forPath(NAMES));
+        } catch (Exception e) {
+            throw failure(what, e);
+        }
+    }
+
+    /**
+     * Refuses a new name when the chroot holds {@link #MAX_NAMES} names (see the class comment). Not
+     * atomic with the create: registrants racing may pass the limit by a few names, which
+     * {@link #MAX_LISTED} leaves room for.
+     *
+     * @throws NamingException naming the limit
+     */
+    private void ensureRoom(String what) {
+        Stat names = namesStat(what);
+        if (names != null && names.getNumChildren() >= MAX_NAMES) {
+            throw new NamingException("cannot " + what + ": zk:/" + address.namespace() + NAMES + " holds "
+                    + names.getNumChildren() + " names, and a chroot of the ZooKeeper name service holds at most "
+                    + MAX_NAMES + "; unregister names, or use another chroot (" + address.uri() + ")");
+        }
     }
 
     /**
@@ -425,11 +495,28 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
     public List<NameEntry> list(String prefix) {
         ensureOpen();
         NameSyntax.checkPrefix(prefix);
+        Stat stat = namesStat("list names");
+        if (stat == null) {
+            return List.of();
+        }
+        if (stat.getNumChildren() > MAX_LISTED) { // the reply could be too large: do not drop the connection
+            throw new NamingException("cannot list names: zk:/" + address.namespace() + NAMES + " holds "
+                    + stat.getNumChildren() + " nodes, more than the " + MAX_LISTED + " a listing fetches (a "
+                    + "chroot takes at most " + MAX_NAMES + " registrations; more were made by other clients); "
+                    + "unregister names, or use another chroot (" + address.uri() + ")");
+        }
         List<String> children;
         try {
             children = uninterrupted(() -> client.getChildren().forPath(NAMES));
         } catch (KeeperException.NoNodeException e) {
             return List.of();
+        } catch (KeeperException.ConnectionLossException e) {
+            // the ensemble answered the stat just now: a reply too large for the client drops the
+            // connection just the same (nodes of names longer than jipc's, made by another client)
+            throw new NameServiceUnavailableException("cannot list names: ZooKeeper at " + address.connectString()
+                    + " is not reachable, or the listing of the " + stat.getNumChildren() + " nodes of zk:/"
+                    + address.namespace() + NAMES + " is larger than the " + (MAX_REPLY_BYTES >> 20) + " MiB a "
+                    + "reply may have (" + e.getMessage() + ")", e);
         } catch (Exception e) {
             throw failure("list names", e);
         }
