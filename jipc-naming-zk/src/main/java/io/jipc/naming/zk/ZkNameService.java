@@ -449,6 +449,7 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
                 } catch (InterruptedException e) {
                     interrupted = true;
                     earlierAttemptInterrupted = true;
+                    Thread.interrupted(); // set again by Curator: the next try would fail at once, after sending
                 } catch (KeeperException.NoNodeException gone) {
                     return earlierAttemptInterrupted;
                 } catch (KeeperException.BadVersionException changed) {
@@ -471,8 +472,8 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
     }
 
     /**
-     * Runs a read to its end whatever the caller's interrupt status, which is kept: naming calls are
-     * short, and an interrupted read is simply made again.
+     * Runs a read to its end whatever the caller's interrupt status, which is kept (set again on return):
+     * naming calls are short, and an interrupted read is simply made again.
      */
     static <T> T uninterrupted(Read<T> read) throws Exception {
         boolean interrupted = Thread.interrupted();
@@ -482,6 +483,10 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
                     return read.call();
                 } catch (InterruptedException e) {
                     interrupted = true;
+                    // Curator sets it again: left set, every next try would send its request and fail at
+                    // once (a loop flooding the ensemble with requests, as closing the service's
+                    // interrupt of a recovery read did)
+                    Thread.interrupted();
                 }
             }
         } finally {
@@ -580,6 +585,15 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
         }
     }
 
+    /**
+     * Deletes the node of a registration closed while its re-registration runs, on the recovery thread
+     * after that (now, or after the next reconnection), without waiting for it here.
+     */
+    void removeAfterRecovery(ZkRegistration closed) {
+        pendingRemovals.add(closed);
+        recover(this::removePending);
+    }
+
     private void removePending() {
         for (ZkRegistration closed : pendingRemovals) {
             try {
@@ -622,12 +636,15 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
     protected void closeBackend() {
         OPEN.remove(this);
         recovery.shutdownNow();
+        // closed before waiting for the recovery thread: a re-registration or removal it runs may wait for
+        // an ensemble that does not answer (its reads take no interrupt), and fails at once on a closed
+        // client; its registration is closed by now, so it reports nothing
+        client.close();
         try {
             recovery.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        client.close();
     }
 
     @Override

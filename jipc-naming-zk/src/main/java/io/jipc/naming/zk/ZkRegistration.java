@@ -16,7 +16,10 @@ import java.util.Optional;
  * A name held in ZooKeeper by an ephemeral node of this service's session. An exists-watch on the node
  * and the service's reconnection handler call {@link #reassert()}, which re-creates the node when it is
  * gone (after the session expired), waits while a stale node of an old session still holds it, and
- * reports {@link #lost()} when another owner has it.
+ * reports {@link #lost()} when another owner has it. Re-registrations run on the service's recovery
+ * thread, one at a time, and may wait for the ensemble (Curator's retries); {@link #close()} and
+ * {@link #isHeld()} do not wait for one: a registration closed meanwhile has its node removed on the
+ * recovery thread after it.
  */
 final class ZkRegistration extends AbstractRegistration {
     private final ZkNameService service;
@@ -28,6 +31,13 @@ final class ZkRegistration extends AbstractRegistration {
      * does not add another one (a new object each time would, and each would reassert).
      */
     private final CuratorWatcher nodeWatcher;
+    /**
+     * Whether {@link #reassert()} runs: set before it checks {@link #isClosed()}, read by
+     * {@link #removeName()} after {@link #close()} marked it closed, so at least one of them sees the
+     * other (a re-registration that saw it open may still create the node, and its closing then
+     * removes the node after it).
+     */
+    private volatile boolean reasserting;
 
     ZkRegistration(ZkNameService service, NameEntry entry, byte[] bytes) {
         super(entry);
@@ -67,11 +77,24 @@ final class ZkRegistration extends AbstractRegistration {
         }
     }
 
-    /** Makes sure the name is held by this registration in the current session (see the class comment). */
-    synchronized void reassert() {
-        if (isClosed() || lost().isDone()) {
-            return;
+    /**
+     * Makes sure the name is held by this registration in the current session (see the class comment).
+     * Called on the service's recovery thread only, so never twice at once; it takes no lock that
+     * {@link #close()} or {@link #isHeld()} takes (it held this object's monitor, which they wait for,
+     * through every retry of its ZooKeeper calls).
+     */
+    void reassert() {
+        reasserting = true;
+        try {
+            if (!isClosed() && !lost().isDone()) {
+                reassertOpen();
+            }
+        } finally {
+            reasserting = false;
         }
+    }
+
+    private void reassertOpen() {
         try {
             Optional<ZkNameService.Stored> stored = service.read(entry.name());
             if (stored.isEmpty()) {
@@ -85,12 +108,18 @@ final class ZkRegistration extends AbstractRegistration {
             // watch reports; either way watch the node
             watchNode();
         } catch (NameTakenException taken) {
+            if (isClosed()) {
+                return; // closed meanwhile: nothing to report
+            }
             ZkNameService.LOG.log(System.Logger.Level.WARNING, "lost the name '" + entry.name() + "': " + taken.getMessage());
             service.forget(this);
             lost().complete(taken);
         } catch (NameServiceUnavailableException notNow) {
             // the reconnection handler calls again
         } catch (NamingException e) {
+            if (isClosed()) {
+                return;
+            }
             ZkNameService.LOG.log(System.Logger.Level.WARNING, "lost the name '" + entry.name() + "': " + e.getMessage());
             service.forget(this);
             lost().complete(e);
@@ -104,13 +133,19 @@ final class ZkRegistration extends AbstractRegistration {
     }
 
     /**
-     * Removes the node now, or when the ensemble can be reached again; nothing when the whole service
-     * closes, as the session it ends takes its nodes with it.
+     * Removes the node now, or when the ensemble can be reached again; after the re-registration that
+     * runs now, if one does (on the recovery thread, without waiting for it); nothing when the whole
+     * service closes, as the session it ends takes its nodes with it.
      */
     @Override
     protected void removeName() {
         service.forget(this);
-        if (!service.closing()) {
+        if (service.closing()) {
+            return;
+        }
+        if (reasserting) {
+            service.removeAfterRecovery(this);
+        } else {
             service.removeNode(this);
         }
     }
