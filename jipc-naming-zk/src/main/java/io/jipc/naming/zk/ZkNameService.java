@@ -298,7 +298,8 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
     private void createOnce(NameEntry entry, String path, byte[] bytes, CreateMode mode) throws CreateInterrupted {
         while (true) {
             try {
-                client.create().withMode(mode).forPath(path, bytes);
+                // the names node too, and the chroot, if someone deleted them (deleteall /<chroot>)
+                client.create().creatingParentsIfNeeded().withMode(mode).forPath(path, bytes);
                 return;
             } catch (InterruptedException e) {
                 throw new CreateInterrupted();
@@ -318,7 +319,7 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
                 }
                 throw taken(holder.get());
             } catch (Exception e) {
-                throw failure("register '" + entry.name() + "'", e);
+                throw failure((mode == CreateMode.PERSISTENT ? "bind '" : "register '") + entry.name() + "'", e);
             }
         }
     }

@@ -1,10 +1,14 @@
 package io.jipc.naming.zk;
 
+import io.jipc.naming.NameEvent;
 import io.jipc.naming.NameRecord;
 import io.jipc.naming.NameService;
 import io.jipc.naming.Registration;
 import io.jipc.naming.Watch;
 import io.jipc.testkit.JipcTestExtension;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
@@ -21,8 +25,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -101,6 +107,59 @@ class ZkRemovalTest {
                 }
             });
             assertEquals(session, names.sessionId(), "removed by the registration, not by an expired session");
+        }
+    }
+
+    /** Deletes {@code /<chroot>/names/<nodes...>}, {@code /<chroot>/names} and {@code /<chroot>} at once (deleteall). */
+    private static void deleteChroot(TestingServer server, String chroot, String... names) throws Exception {
+        try (CuratorFramework operator = CuratorFrameworkFactory.newClient(server.getConnectString(),
+                new RetryOneTime(100))) {
+            operator.start();
+            List<org.apache.curator.framework.api.transaction.CuratorOp> deletes = new ArrayList<>();
+            for (String name : names) {
+                deletes.add(operator.transactionOp().delete().forPath("/" + chroot + ZkNameService.pathOf(name)));
+            }
+            deletes.add(operator.transactionOp().delete().forPath("/" + chroot + ZkNameService.NAMES));
+            deletes.add(operator.transactionOp().delete().forPath("/" + chroot));
+            operator.transaction().forOperations(deletes);
+        }
+    }
+
+    /**
+     * The chroot deleted behind the service's back (an operator's {@code deleteall /<chroot>}): its
+     * registration is re-registered (it was lost, with a NoNodeException), and later registrations and
+     * binds make the chroot again (they all failed until the service was reopened).
+     */
+    @Test
+    void aChrootDeletedBehindTheServicesBackIsMadeAgain() throws Exception {
+        try (TestingServer server = ZkTestServers.server(home);
+             ZkNameService names = open(server, "");
+             NameService observer = open(server, "")) {
+            Registration held = names.register("svc/held", RECORD);
+            BlockingQueue<NameEvent> events = new LinkedBlockingQueue<>();
+            try (Watch watch = names.watch("svc/", events::add)) {
+                deleteChroot(server, "jipc-removal", "svc/held");
+                NameEvent gone = events.poll(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+                assertEquals(NameEvent.Type.UNREGISTERED, gone == null ? null : gone.type());
+                NameEvent back = events.poll(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+                assertEquals(NameEvent.Type.REGISTERED, back == null ? null : back.type(), "re-registered");
+                assertTrue(held.isHeld());
+                assertFalse(held.lost().isDone(), () -> "lost: " + held.lost().join());
+                assertTrue(observer.lookup("svc/held").orElseThrow().sameRegistration(held.entry()));
+                held.close();
+                NameEvent closed = events.poll(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+                assertEquals("svc/held", closed == null ? null : closed.name());
+                // no registration left to make it again: the next register and bind do
+                deleteChroot(server, "jipc-removal");
+                try (Registration fresh = names.register("svc/fresh", RECORD)) {
+                    assertTrue(fresh.isHeld());
+                    assertEquals("svc/fresh", events.poll(PATIENCE.toMillis(), TimeUnit.MILLISECONDS).name());
+                }
+                deleteChroot(server, "jipc-removal");
+                names.bind("svc/bound", RECORD);
+                assertTrue(observer.lookup("svc/bound").isPresent());
+                assertTrue(names.unregister("svc/bound"));
+            }
         }
     }
 
