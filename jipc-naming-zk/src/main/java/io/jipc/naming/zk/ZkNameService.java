@@ -204,6 +204,11 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
         }
     }
 
+    /** The full path of the names node, {@code /<chroot>/names}, for the client without its namespace. */
+    String namesPath() {
+        return "/" + address.namespace() + NAMES;
+    }
+
     static String pathOf(String name) {
         return NAMES + "/" + NameSyntax.toStorageName(name);
     }

@@ -6,6 +6,7 @@ import io.jipc.naming.NamingException;
 import io.jipc.naming.Watch;
 import io.jipc.naming.spi.NameSyntax;
 import io.jipc.naming.spi.WatchedNames;
+import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.AddWatchMode;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
@@ -52,7 +53,9 @@ final class ZkWatch implements Watch {
     /**
      * Sets the watch and takes the first listing on the watch's thread, waiting for it whatever
      * interrupts the caller (they are kept for it): abandoned half-way, the watch would stay set in
-     * ZooKeeper with nobody to remove it.
+     * ZooKeeper with nobody to remove it. If the listing fails after the watch was set, the watch is
+     * removed before the failure is thrown (it stayed set for the session's life, set again at every
+     * reconnection, and was handed every event of the chroot).
      */
     static ZkWatch start(ZkNameService service, String prefix, Consumer<NameEvent> listener) {
         ZkWatch watch = new ZkWatch(service, prefix, listener);
@@ -72,6 +75,8 @@ final class ZkWatch implements Watch {
                 }
             }
         } catch (java.util.concurrent.ExecutionException e) {
+            watch.closed = true;
+            watch.removeWatcher();
             watch.thread.shutdownNow();
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
@@ -84,10 +89,20 @@ final class ZkWatch implements Watch {
         }
     }
 
+    /**
+     * The client without its namespace (the chroot): the watch is set, and removed, on the names node's
+     * full path. Curator sets a watch of a namespaced client under the path as given ({@code /names})
+     * but removes it under the full path, so it never found the watch to remove (every closed watch,
+     * and every {@code awaitChange}, left its watch in the session, set again at each reconnection).
+     */
+    private CuratorFramework root() {
+        return service.client().usingNamespace(null);
+    }
+
     private void addWatch() {
         try {
-            service.client().watchers().add().withMode(AddWatchMode.PERSISTENT_RECURSIVE).usingWatcher(watcher)
-                    .forPath(ZkNameService.NAMES);
+            root().watchers().add().withMode(AddWatchMode.PERSISTENT_RECURSIVE).usingWatcher(watcher)
+                    .forPath(service.namesPath());
         } catch (Exception e) {
             throw service.failure("watch '" + prefix + "'", e);
         }
@@ -99,10 +114,11 @@ final class ZkWatch implements Watch {
     }
 
     private void onEvent(WatchedEvent event) {
-        if (closed || event.getPath() == null || !event.getPath().startsWith(ZkNameService.NAMES + "/")) {
+        String names = service.namesPath() + "/"; // events of the root client have full paths
+        if (closed || event.getPath() == null || !event.getPath().startsWith(names)) {
             return;
         }
-        String name = NameSyntax.fromStorageName(event.getPath().substring(ZkNameService.NAMES.length() + 1));
+        String name = NameSyntax.fromStorageName(event.getPath().substring(names.length()));
         if (!watched.covers(name)) {
             return;
         }
@@ -159,24 +175,30 @@ final class ZkWatch implements Watch {
         });
     }
 
+    /** Removes the ZooKeeper watch, if it was set (nothing when the service closes: its session takes it). */
+    private void removeWatcher() {
+        if (service.closing()) {
+            return;
+        }
+        try {
+            if (service.connected()) {
+                root().watchers().remove(watcher).forPath(service.namesPath());
+            } else {
+                // not set again at the reconnection, which sets the client's watches only
+                root().watchers().remove(watcher).locally().forPath(service.namesPath());
+            }
+        } catch (Exception e) {
+            // never set, gone with the session, or the connection went meanwhile: the closed flag silences it
+        }
+    }
+
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        if (!service.closing()) { // else the session ends, and its watches with it
-            try {
-                if (service.connected()) {
-                    service.client().watchers().remove(watcher).forPath(ZkNameService.NAMES);
-                } else {
-                    // not set again at the reconnection, which sets the client's watches only
-                    service.client().watchers().remove(watcher).locally().forPath(ZkNameService.NAMES);
-                }
-            } catch (Exception e) {
-                // gone with the session, or the connection went meanwhile: the closed flag silences it
-            }
-        }
+        removeWatcher();
         thread.execute(watched::close);
         thread.shutdown();
         if (Thread.currentThread() != worker) { // from the listener itself: the thread ends after it returns

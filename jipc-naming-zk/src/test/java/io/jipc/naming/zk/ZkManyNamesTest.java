@@ -11,6 +11,8 @@ import io.jipc.naming.spi.NameSyntax;
 import io.jipc.testkit.JipcTestExtension;
 import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Watcher;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -111,6 +113,10 @@ class ZkManyNamesTest {
                     && e.getMessage().contains(String.valueOf(ZkNameService.MAX_LISTED)), e.getMessage());
             NamingException w = assertThrows(NamingException.class, () -> names.watch("n/", event -> { }));
             assertTrue(w.getMessage().contains("holds " + (ZkNameService.MAX_LISTED + 1) + " nodes"), w.getMessage());
+            // the failed watch's ZooKeeper watch, set before the listing, is not left in the session (it
+            // was set again at every reconnection and handed every event of the chroot)
+            assertThrows(KeeperException.NoWatcherException.class, () -> names.client().watchers().removeAll()
+                    .ofType(Watcher.WatcherType.Any).locally().forPath(ZkNameService.NAMES));
             // a lookup needs no listing
             assertTrue(names.lookup("n/nothing").isEmpty());
         }

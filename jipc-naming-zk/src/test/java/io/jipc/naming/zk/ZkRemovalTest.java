@@ -10,6 +10,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,7 @@ import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -107,6 +109,28 @@ class ZkRemovalTest {
                 }
             });
             assertEquals(session, names.sessionId(), "removed by the registration, not by an expired session");
+        }
+    }
+
+    /**
+     * A closed watch, and an awaitChange, leave no ZooKeeper watch in the session: Curator set a
+     * namespaced client's watch under {@code /names} and looked for it under {@code /<chroot>/names}
+     * to remove it, so each stayed, was set again at every reconnection, and was handed every event
+     * of the chroot.
+     */
+    @Test
+    void aClosedWatchLeavesNoZooKeeperWatch() throws Exception {
+        try (TestingServer server = ZkTestServers.server(home);
+             ZkNameService names = open(server, "")) {
+            BlockingQueue<NameEvent> events = new LinkedBlockingQueue<>();
+            try (Watch watch = names.watch("svc/", events::add);
+                 Registration registration = names.register("svc/watched", RECORD)) {
+                NameEvent event = events.poll(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+                assertEquals("svc/watched", event == null ? null : event.name(), "the watch works");
+            }
+            assertTrue(names.awaitChange("svc/", Duration.ofMillis(1)).isEmpty());
+            assertThrows(KeeperException.NoWatcherException.class, () -> names.client().watchers().removeAll()
+                    .ofType(Watcher.WatcherType.Any).locally().forPath(ZkNameService.NAMES));
         }
     }
 
