@@ -1,5 +1,6 @@
 package io.jipc.naming.zk;
 
+import io.jipc.ClosedException;
 import io.jipc.Timeouts;
 import io.jipc.naming.CorruptNameEntryException;
 import io.jipc.naming.Lifetime;
@@ -522,6 +523,9 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
         } catch (KeeperException.NoNodeException e) {
             return List.of();
         } catch (KeeperException.ConnectionLossException e) {
+            if (isClosed()) {
+                throw failure("list names", e);
+            }
             // the ensemble answered the stat just now: a reply too large for the client drops the
             // connection just the same (nodes of names longer than jipc's, made by another client)
             throw new NameServiceUnavailableException("cannot list names: ZooKeeper at " + address.connectString()
@@ -551,11 +555,20 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
         return adoptWatch(ZkWatch.start(this, prefix, listener));
     }
 
-    /** Runs {@code task} on the recovery thread (not on ZooKeeper's event thread). */
+    /**
+     * Runs {@code task} on the recovery thread (not on ZooKeeper's event thread); a task that meets the
+     * service closed meanwhile ends quietly.
+     */
     void recover(Runnable task) {
         if (!isClosed()) {
             try {
-                recovery.execute(task);
+                recovery.execute(() -> {
+                    try {
+                        task.run();
+                    } catch (ClosedException closing) {
+                        // the session ends, and its nodes and watches with it
+                    }
+                });
             } catch (java.util.concurrent.RejectedExecutionException ignored) {
                 // closing
             }
@@ -622,13 +635,24 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
         }
     }
 
-    /** A ZooKeeper failure as a jipc exception: connectivity problems as "unavailable". */
-    NamingException failure(String what, Exception e) {
-        if (e instanceof NamingException n) {
-            return n;
+    /**
+     * A ZooKeeper failure as a jipc exception: connectivity problems as "unavailable"; any failure once
+     * this service is closed as {@link ClosedException} (with the failure as its cause): a call that
+     * passed its check of the service before another thread closed it fails on the closed client
+     * ({@code IllegalStateException: Client is not started or has been closed}, Curator's
+     * {@code CuratorClosedException}), and the documented exception of a closed service is that one.
+     */
+    RuntimeException failure(String what, Exception e) {
+        if (e instanceof NamingException || e instanceof ClosedException) {
+            return (RuntimeException) e;
         }
         if (e instanceof InterruptedException) {
             Thread.currentThread().interrupt();
+        }
+        if (isClosed()) {
+            ClosedException closed = closedException();
+            closed.initCause(e);
+            return closed;
         }
         if (e instanceof KeeperException.ConnectionLossException || e instanceof KeeperException.SessionExpiredException
                 || e instanceof KeeperException.OperationTimeoutException) {

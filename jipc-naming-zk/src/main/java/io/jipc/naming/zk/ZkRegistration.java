@@ -1,5 +1,6 @@
 package io.jipc.naming.zk;
 
+import io.jipc.ClosedException;
 import io.jipc.naming.NameEntry;
 import io.jipc.naming.NameServiceUnavailableException;
 import io.jipc.naming.NameTakenException;
@@ -60,7 +61,7 @@ final class ZkRegistration extends AbstractRegistration {
             return service.read(entry.name())
                     .filter(s -> s.entry().sameRegistration(entry) && s.stat().getEphemeralOwner() == service.sessionId())
                     .isPresent();
-        } catch (NamingException e) {
+        } catch (NamingException | ClosedException e) { // unreachable, or the service closed meanwhile
             return false;
         }
     }
