@@ -1,5 +1,6 @@
 package io.jipc.naming.zk;
 
+import io.jipc.ClosedException;
 import io.jipc.naming.NameEntry;
 import io.jipc.naming.NameEvent;
 import io.jipc.naming.NamingException;
@@ -131,11 +132,20 @@ final class ZkWatch implements Watch {
         }
     }
 
-    private void submit(Runnable task) {
+    /**
+     * Runs {@code task} on the watch's thread, after the tasks before it, unless the watch is closed by
+     * then. A task that meets the service closed (closing this watch too) ends quietly: its
+     * ClosedException reached the thread's uncaught-exception handler, which printed it.
+     */
+    void submit(Runnable task) {
         try {
             thread.execute(() -> {
                 if (!closed) {
-                    task.run();
+                    try {
+                        task.run();
+                    } catch (ClosedException closing) {
+                        // the service's close closes this watch next
+                    }
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException ignored) {

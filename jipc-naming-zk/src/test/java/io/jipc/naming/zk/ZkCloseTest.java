@@ -14,12 +14,17 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Closing a ZooKeeper name service while calls are under way. */
 @ExtendWith(JipcTestExtension.class)
@@ -88,5 +93,61 @@ class ZkCloseTest {
             }
             assertEquals(expected, seen);
         }
+    }
+
+    /**
+     * A watch's resynchronisation that meets the service closed (the service closing, its client not
+     * yet) ends quietly: its listing's ClosedException went to the watch thread's uncaught-exception
+     * handler, which printed its stack trace (seen once by the explorer during a reconnection loop).
+     * Made deterministic here: one watch's listener holds the closing service in its close of that
+     * watch, while a second watch, not the service's to close, resynchronises.
+     */
+    @Test
+    void aResynchronisationMeetingTheServiceClosedEndsQuietly() throws Exception {
+        List<Throwable> uncaught = new CopyOnWriteArrayList<>();
+        try (TestingServer server = ZkTestServers.server(home)) {
+            // set after the server started, which sets its own
+            Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+            Thread.setDefaultUncaughtExceptionHandler((thread, e) -> uncaught.add(e));
+            try {
+                aResynchronisationMeetsTheServiceClosed(server);
+            } finally {
+                Thread.setDefaultUncaughtExceptionHandler(previous);
+            }
+        }
+        assertEquals(List.of(), uncaught);
+    }
+
+    /** One watch's listener holds the closing service while a watch it does not close resynchronises. */
+    private void aResynchronisationMeetsTheServiceClosed(TestingServer server) throws Exception {
+        ZkNameService names = open(server, "");
+        CountDownLatch listening = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        names.watch("block/", event -> {
+            listening.countDown();
+            try {
+                release.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        ZkWatch resynchronised = ZkWatch.start(names, "svc/", event -> { });
+        names.register("block/held", RECORD);
+        assertTrue(listening.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS));
+        Thread closing = Thread.ofPlatform().daemon().start(names::close); // waits for the listener
+        ZkTestServers.await("the service is closing", PATIENCE, names::closing);
+        assertTrue(names.connected(), "the client is not closed yet");
+        Thread worker = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("jipc-zk-name-watch-svc/")).findFirst().orElseThrow();
+        resynchronised.resynchronise(); // its listing meets the closed service
+        CountDownLatch after = new CountDownLatch(1);
+        resynchronised.submit(after::countDown); // the watch's thread runs its tasks in order
+        assertTrue(after.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS));
+        resynchronised.close();
+        worker.join(PATIENCE.toMillis()); // ended by the failure or by the close: its uncaught failure is handled
+        assertFalse(worker.isAlive());
+        release.countDown();
+        closing.join(PATIENCE.toMillis());
+        assertFalse(closing.isAlive());
     }
 }
