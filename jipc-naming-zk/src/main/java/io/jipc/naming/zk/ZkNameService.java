@@ -152,16 +152,26 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
             OPEN.add(service);
             return service;
         } catch (InterruptedException e) {
-            client.close();
+            closeInBackground(client, address);
             Thread.currentThread().interrupt();
             throw new NameServiceUnavailableException("interrupted while connecting to " + address.connectString(), e);
         } catch (RuntimeException e) {
-            client.close();
+            closeInBackground(client, address);
             throw e;
         } catch (Exception e) {
-            client.close();
+            closeInBackground(client, address);
             throw new NameServiceUnavailableException("cannot use ZooKeeper at " + address.connectString() + ": " + e, e);
         }
+    }
+
+    /**
+     * Closes the client of a failed {@link #open} on a thread of its own, which ends when it is closed:
+     * closing a client that never connected takes about a second (ZooKeeper's connecting thread sleeps
+     * up to a second between attempts, and close waits for it), so open's failure came that long after
+     * the {@code timeout=} it was given.
+     */
+    private static void closeInBackground(CuratorFramework client, ZkAddress address) {
+        Thread.ofPlatform().daemon().name("jipc-zk-close-" + address.connectString()).start(client::close);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.jipc.naming.zk;
 import io.jipc.ClosedException;
 import io.jipc.naming.NameRecord;
 import io.jipc.naming.NameService;
+import io.jipc.naming.NameServiceUnavailableException;
 import io.jipc.testkit.JipcTestExtension;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.Test;
@@ -10,6 +11,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,13 +20,16 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Closing a ZooKeeper name service while calls are under way. */
@@ -44,6 +50,39 @@ class ZkCloseTest {
     private static boolean inZooKeeper(Thread thread) {
         return Arrays.stream(thread.getStackTrace())
                 .anyMatch(f -> f.getClassName().startsWith("org.apache.curator.") || f.getClassName().startsWith("org.apache.zookeeper."));
+    }
+
+    /** The threads of ZooKeeper clients, of Curator and of this backend. */
+    private static Set<Thread> clientThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().contains("-SendThread(") || t.getName().endsWith("-EventThread")
+                        || t.getName().startsWith("Curator-") || t.getName().startsWith("jipc-zk-"))
+                .collect(Collectors.toSet());
+    }
+
+    /**
+     * A failed open leaves no thread behind: the client of an ensemble that could not be reached is
+     * closed on a thread of its own (closing a client that never connected takes about a second, which
+     * open's failure took on top of its timeout; no test asserts that time), which ends with it.
+     */
+    @Test
+    void aFailedOpenLeavesNoThreadBehind() throws Exception {
+        int port;
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort(); // closed: nothing listens there
+        }
+        Set<Thread> before = clientThreads();
+        for (int i = 0; i < 3; i++) {
+            NameServiceUnavailableException e = assertThrows(NameServiceUnavailableException.class, () -> NameService.open(
+                    URI.create("zk://127.0.0.1:" + port + "/jipc-close?timeout=300ms")));
+            assertTrue(e.getMessage().contains("cannot reach ZooKeeper at 127.0.0.1:" + port + " within 300ms"),
+                    e.getMessage());
+        }
+        ZkTestServers.await("the failed opens' threads ended", PATIENCE, () -> {
+            Set<Thread> left = clientThreads();
+            left.removeAll(before);
+            return left.isEmpty();
+        });
     }
 
     /**
