@@ -606,6 +606,8 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
                 return;
             } catch (NameServiceUnavailableException e) {
                 // the connection went meanwhile
+            } catch (ClosedException e) {
+                return; // the service closed meanwhile: its session ends, and the node with it
             }
         }
         pendingRemovals.add(closed);
