@@ -1,5 +1,6 @@
 package io.jipc.naming.zk;
 
+import io.jipc.naming.NameEntry;
 import io.jipc.naming.NameRecord;
 import io.jipc.naming.NameService;
 import io.jipc.naming.Registration;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -54,6 +56,46 @@ class ZkInterruptTest {
             assertTrue(other.lookup("int/reg").isPresent());
             registration.close();
             assertFalse(other.lookup("int/reg").isPresent(), "closing the registration removes the name");
+        }
+    }
+
+    /**
+     * A read interrupted while it waits for its answer is sent again once, and keeps the interrupt:
+     * Curator sets the interrupt status again before rethrowing, and the retry found it set, so every
+     * next try queued its request and failed at once, a loop flooding the ensemble (tens of thousands
+     * of requests, seen when closing a service interrupted its recovery thread's read).
+     */
+    @Test
+    void aReadInterruptedWhileWaitingForItsAnswerIsSentAgainOnceNotInALoop() throws Exception {
+        try (TestingServer server = ZkTestServers.server(home);
+             ZkSilentProxy proxy = new ZkSilentProxy(server.getPort());
+             NameService names = NameService.open(URI.create("zk://" + proxy.connectString()
+                     + "/jipc-interrupt?session=60s"))) {
+            proxy.silent(true);
+            proxy.dropAll();
+            ZkTestServers.await("connected through the silent proxy", Duration.ofSeconds(60),
+                    () -> proxy.silentConnections() > 0 && ((ZkNameService) names).connected());
+            AtomicReference<Object> outcome = new AtomicReference<>();
+            Thread reader = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    Optional<NameEntry> entry = names.lookup("int/silent");
+                    outcome.set(entry.isEmpty() && Thread.interrupted() ? "empty, interrupt kept" : entry);
+                } catch (Throwable t) {
+                    outcome.set(t);
+                }
+            });
+            ZkTestServers.await("the read sent", Duration.ofSeconds(60),
+                    () -> proxy.swallowedCount(ZkSilentProxy.GET_DATA, "/jipc-interrupt/names/int%silent") == 1);
+            reader.interrupt();
+            ZkTestServers.await("the read sent again", Duration.ofSeconds(60),
+                    () -> proxy.swallowedCount(ZkSilentProxy.GET_DATA, "/jipc-interrupt/names/int%silent") >= 2);
+            Thread.sleep(300); // time for a loop to show: thousands of requests (not a duration assert)
+            int sent = proxy.swallowedCount(ZkSilentProxy.GET_DATA, "/jipc-interrupt/names/int%silent");
+            proxy.silent(false);
+            proxy.dropAll();
+            reader.join(60_000);
+            assertEquals("empty, interrupt kept", outcome.get());
+            assertEquals(2, sent, "getData requests sent");
         }
     }
 

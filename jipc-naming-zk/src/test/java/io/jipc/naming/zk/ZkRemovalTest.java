@@ -206,7 +206,7 @@ class ZkRemovalTest {
                 proxy.silent(true);
                 proxy.dropAll();
                 await("the re-registration after the reconnection waits for its read",
-                        () -> proxy.swallowed(ZkSilentProxy.GET_DATA));
+                        () -> proxy.swallowed(ZkSilentProxy.GET_DATA, "/jipc-removal/names/svc%silent"));
                 CompletableFuture<Boolean> closed = new CompletableFuture<>();
                 Thread.ofPlatform().daemon().start(() -> {
                     registration.close();

@@ -6,10 +6,13 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A loopback TCP proxy in front of a ZooKeeper server that can turn silent: a connection made while
@@ -25,7 +28,9 @@ final class ZkSilentProxy implements AutoCloseable {
     private final ServerSocket listener;
     private final int serverPort;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
-    private final Set<Integer> swallowed = ConcurrentHashMap.newKeySet();
+    /** Per op code and path ({@code "4 /chroot/names/x"}): how many requests were swallowed. */
+    private final Map<String, AtomicInteger> swallowed = new ConcurrentHashMap<>();
+    private final AtomicInteger silentConnections = new AtomicInteger();
     private volatile boolean silent;
 
     ZkSilentProxy(int serverPort) throws IOException {
@@ -52,9 +57,39 @@ final class ZkSilentProxy implements AutoCloseable {
         sockets.clear();
     }
 
-    /** Whether a request of op code {@code type} was swallowed. */
-    boolean swallowed(int type) {
-        return swallowed.contains(type);
+    /** Whether a request of op code {@code type} for {@code path} (the full path) was swallowed. */
+    boolean swallowed(int type, String path) {
+        return swallowedCount(type, path) > 0;
+    }
+
+    /**
+     * How many requests of op code {@code type} for {@code path} were swallowed (Curator's own reads,
+     * such as its ensemble tracker's getData of {@code /zookeeper/config}, have paths of their own).
+     */
+    int swallowedCount(int type, String path) {
+        AtomicInteger count = swallowed.get(type + " " + path);
+        return count == null ? 0 : count.get();
+    }
+
+    /** The op code and, if the request starts with one (most do), the path of a request frame. */
+    private static String request(byte[] frame) {
+        ByteBuffer in = ByteBuffer.wrap(frame);
+        in.getInt(); // xid
+        int type = in.getInt();
+        if (in.remaining() >= 4) {
+            int length = in.getInt();
+            if (length >= 0 && length <= in.remaining()) {
+                byte[] path = new byte[length];
+                in.get(path);
+                return type + " " + new String(path, StandardCharsets.UTF_8);
+            }
+        }
+        return type + " ";
+    }
+
+    /** How many connections were made while silent. */
+    int silentConnections() {
+        return silentConnections.get();
     }
 
     private void accept() {
@@ -65,6 +100,9 @@ final class ZkSilentProxy implements AutoCloseable {
                 sockets.add(client);
                 sockets.add(server);
                 boolean quiet = silent;
+                if (quiet) {
+                    silentConnections.incrementAndGet();
+                }
                 pump(client, server, quiet, true);
                 pump(server, client, quiet, false);
             } catch (IOException e) {
@@ -86,9 +124,8 @@ final class ZkSilentProxy implements AutoCloseable {
                         break;
                     }
                     if (quiet && frames > 0) {
-                        if (requests && length >= 8) { // a request header: xid, then the op code
-                            swallowed.add(((frame[4] & 0xff) << 24) | ((frame[5] & 0xff) << 16)
-                                    | ((frame[6] & 0xff) << 8) | (frame[7] & 0xff));
+                        if (requests && length >= 8) { // a request header (xid, op code), then the request
+                            swallowed.computeIfAbsent(request(frame), r -> new AtomicInteger()).incrementAndGet();
                         }
                         continue;
                     }
