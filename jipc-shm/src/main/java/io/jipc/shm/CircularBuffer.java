@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.jipc.shm.CircularBufferDescriptor.CAPACITY_OFFSET;
 import static io.jipc.shm.CircularBufferDescriptor.CONSUMERS_ASLEEP_OFFSET;
@@ -135,13 +134,11 @@ public final class CircularBuffer implements AutoCloseable {
     private volatile boolean closed;
     /**
      * Threads of this handle inside a put's or take's steps from claiming a position to publishing
-     * it, or waiting to (the low 31 bits; a waiting thread counts twice while it tries), and
-     * {@link #UNMAP_PENDING} once {@link #close()} has run: the region is unmapped by whoever brings
-     * the count to zero after that, never between a claim and its publication (a claimed position
-     * never published would stop every process at it).
+     * it, or waiting to (a waiting thread counts twice while it tries): the region is unmapped by
+     * whoever leaves last after {@link #close()}, never between a claim and its publication (a
+     * claimed position never published would stop every process at it).
      */
-    private final AtomicInteger inside = new AtomicInteger();
-    private static final int UNMAP_PENDING = Integer.MIN_VALUE;
+    private final UnmapGuard inside = new UnmapGuard(this::unmap);
 
     private CircularBuffer(Region region, boolean ownsRegion, String name) {
         this(region, region.segment(), ownsRegion, name, READY_TIMEOUT_NANOS);
@@ -387,9 +384,7 @@ public final class CircularBuffer implements AutoCloseable {
         } catch (InternalError truncated) { // SIGBUS beyond the file's end, as HotSpot reports it
             fault = truncated;
         }
-        if (inside.getAndAdd(UNMAP_PENDING) == 0) {
-            unmap(); // nobody inside: now; else the last one out
-        }
+        inside.close(); // unmaps now if nobody is inside, else the last one out does
         if (fault != null) {
             CorruptSegmentException e = new CorruptSegmentException("circular buffer " + name
                     + ": its memory faulted at close (was its file truncated by another process?); this handle"
@@ -407,20 +402,14 @@ public final class CircularBuffer implements AutoCloseable {
 
     /** Counts the calling thread in before it claims a position. */
     private void enter() {
-        int n;
-        do {
-            n = inside.get();
-            if (n < 0) {
-                throw closedException();
-            }
-        } while (!inside.compareAndSet(n, n + 1));
+        if (!inside.enter()) {
+            throw closedException();
+        }
     }
 
     /** Counts the calling thread out after it published (or claimed nothing); the last one out after close unmaps. */
     private void exit() {
-        if (inside.decrementAndGet() == UNMAP_PENDING) {
-            unmap();
-        }
+        inside.exit();
     }
 
     public boolean isClosed() {

@@ -37,7 +37,12 @@ import java.util.Objects;
  * <h2>Who may call</h2>
  * Any thread. Closing unmaps the region in this process: later accesses by any thread throw
  * {@link IllegalStateException} (never a crash); the memory itself lives on while other processes
- * (or, for a named region, its name) still refer to it.
+ * (or, for a named region, its name) still refer to it. A {@link #getBytes} or {@link #setBytes}
+ * that a close overtakes completes, and the region is unmapped when the last such copy has left
+ * (the JDK's own check when an arena closes does not keep a bulk copy of another thread from
+ * faulting: on JDK 25 that crashes the JVM). Copies of your own through {@link #segment()}
+ * ({@code MemorySegment.copy}, {@code asByteBuffer}) have no such guard: do not close the region
+ * while other threads copy through its segment.
  *
  * <h2>When another process truncates the file</h2>
  * Only a {@link SharedRegion} can shrink under this process (another program calling
@@ -54,10 +59,14 @@ public abstract sealed class Region implements AutoCloseable permits SharedRegio
 
     private final Arena arena;
     private final MemorySegment segment;
+    /** This process's copies inside the mapping: the last one out after close unmaps. */
+    private final UnmapGuard inside;
+    private volatile boolean closed;
 
     Region(Mapping mapping) {
         this.arena = mapping.arena();
         this.segment = mapping.segment();
+        this.inside = new UnmapGuard(this::unmap);
     }
 
     /** The region's bytes: random access, read-only if the region was mapped read-only. */
@@ -75,20 +84,31 @@ public abstract sealed class Region implements AutoCloseable permits SharedRegio
         return segment.isReadOnly();
     }
 
-    /** Whether this handle is still mapped. */
+    /** Whether this handle is still mapped and not closed. */
     public final boolean isOpen() {
-        return arena.scope().isAlive();
+        return !closed && arena.scope().isAlive();
     }
 
-    /** Unmaps the region from this process; idempotent. */
+    /**
+     * Unmaps the region from this process; idempotent. Unmaps once no copy ({@link #getBytes},
+     * {@link #setBytes}) is inside the region: at once, or when the last of them returns. Never waits.
+     */
     @Override
     public void close() {
-        if (arena.scope().isAlive()) {
-            try {
-                arena.close();
-            } catch (IllegalStateException alreadyClosed) {
-                // a concurrent close won
+        synchronized (inside) {
+            if (closed) {
+                return;
             }
+            closed = true;
+        }
+        inside.close();
+    }
+
+    private void unmap() {
+        try {
+            arena.close();
+        } catch (IllegalStateException alreadyClosed) {
+            // closed already
         }
     }
 
@@ -121,17 +141,44 @@ public abstract sealed class Region implements AutoCloseable permits SharedRegio
         segment.set(ValueLayout.JAVA_LONG_UNALIGNED, inside(offset, Long.BYTES), value);
     }
 
-    /** Copies {@code destination.length} bytes from {@code offset} into {@code destination}. */
+    /**
+     * Copies {@code destination.length} bytes from {@code offset} into {@code destination}. A close
+     * of another thread meanwhile lets the copy finish before it unmaps.
+     *
+     * @throws IllegalStateException if the region is closed
+     */
     public final void getBytes(long offset, byte[] destination) {
         Objects.requireNonNull(destination, "destination");
-        MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, inside(offset, destination.length), destination, 0,
-                destination.length);
+        long start = inside(offset, destination.length);
+        enterCopy();
+        try {
+            MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, start, destination, 0, destination.length);
+        } finally {
+            inside.exit();
+        }
     }
 
-    /** Copies {@code source} to {@code offset}. */
+    /**
+     * Copies {@code source} to {@code offset}. A close of another thread meanwhile lets the copy
+     * finish before it unmaps.
+     *
+     * @throws IllegalStateException if the region is closed
+     */
     public final void setBytes(long offset, byte[] source) {
         Objects.requireNonNull(source, "source");
-        MemorySegment.copy(source, 0, segment, ValueLayout.JAVA_BYTE, inside(offset, source.length), source.length);
+        long start = inside(offset, source.length);
+        enterCopy();
+        try {
+            MemorySegment.copy(source, 0, segment, ValueLayout.JAVA_BYTE, start, source.length);
+        } finally {
+            inside.exit();
+        }
+    }
+
+    private void enterCopy() {
+        if (!inside.enter()) {
+            throw new IllegalStateException(this + " is closed");
+        }
     }
 
     // ---------------------------------------------------------------- atomic int slots

@@ -36,6 +36,11 @@ import java.util.BitSet;
  * <li>{@code seed-put <region> <value>} / {@code seed-take <region>}: the lecture's ring, pausing
  *     after reading the index ({@code READ <index>}) until a line arrives on standard input:
  *     {@code PUT} / {@code TOOK <value>}</li>
+ * <li>{@code close-race anonymous|named <rounds>}: each round, three threads copy in and out of a
+ *     fresh region ({@code getBytes}, {@code setBytes}, a new array each time) while the main thread
+ *     closes it; every copier must end with {@code IllegalStateException} or {@code ClosedException}:
+ *     {@code RACED <rounds> <ended with IllegalStateException> <ended with ClosedException>}, exit
+ *     status 0; {@code WRONG <exception>} and status 1 otherwise (a crash is a status of 134)</li>
  * </ul>
  */
 public final class ShmChild {
@@ -101,9 +106,60 @@ public final class ShmChild {
                     System.out.println("TOOK " + new SeedRing(region).take(ShmChild::pause));
                 }
             }
+            case "close-race" -> closeRace(args[1].equals("named"), Integer.parseInt(args[2]));
             default -> throw new IllegalArgumentException(args[0]);
         }
         System.out.flush();
+    }
+
+    private static void closeRace(boolean named, int rounds) throws InterruptedException {
+        int illegalState = 0;
+        int closed = 0;
+        for (int round = 0; round < rounds; round++) {
+            Region region;
+            if (named) {
+                region = SharedRegion.create("close-race", 1 << 16);
+                SharedRegion.unlink("close-race");
+            } else {
+                region = AnonymousRegion.create(1 << 16);
+            }
+            java.util.concurrent.atomic.AtomicReference<Throwable> wrong = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.ConcurrentLinkedQueue<Throwable> ends = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            Thread[] copiers = new Thread[3];
+            for (int k = 0; k < copiers.length; k++) {
+                copiers[k] = Thread.ofPlatform().start(() -> {
+                    try {
+                        for (long i = 0; ; i++) {
+                            byte[] page = new byte[4096];
+                            region.getBytes((i % 15) * 4096, page);
+                            region.setBytes(0, page);
+                        }
+                    } catch (IllegalStateException | io.jipc.ClosedException expected) {
+                        ends.add(expected);
+                    } catch (Throwable t) {
+                        wrong.compareAndSet(null, t);
+                    }
+                });
+            }
+            Thread.sleep(round % 6); // close at different points: copiers starting, copying
+            region.close();
+            for (Thread copier : copiers) {
+                copier.join();
+            }
+            if (wrong.get() != null) {
+                System.out.println("WRONG " + wrong.get());
+                System.out.flush();
+                System.exit(1);
+            }
+            for (Throwable end : ends) {
+                if (end instanceof io.jipc.ClosedException) {
+                    closed++;
+                } else {
+                    illegalState++;
+                }
+            }
+        }
+        System.out.println("RACED " + rounds + " " + illegalState + " " + closed);
     }
 
     private static final BufferedReader STDIN = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
