@@ -252,9 +252,13 @@ public final class CircularBuffer implements AutoCloseable {
 
     /**
      * Formats the start of {@code region} (e.g. an {@link AnonymousRegion} about to be handed to
-     * children) as an empty buffer and attaches to it. The region stays the caller's to close, and
-     * its close unmaps at once: close it only after every thread has left this buffer's puts and
-     * takes (a put cut between claim and publication stops every process at that position).
+     * children) as an empty buffer and attaches to it. The region stays the caller's to close; its
+     * close closes this buffer first (blocked puts and takes of this process end with
+     * {@link ClosedException}, on platform and virtual threads alike) and unmaps only once every
+     * thread has left this buffer's calls, so no put is cut between claim and publication.
+     *
+     * @throws ClosedException if the region was closed meanwhile (an already closed region throws
+     *                         its {@link IllegalStateException})
      */
     public static CircularBuffer format(Region region, int itemSize, int capacity) {
         checkWritable(region);
@@ -264,17 +268,25 @@ public final class CircularBuffer implements AutoCloseable {
                     + length + " bytes; the region has " + region.size());
         }
         format(region.segment(), itemSize, capacity);
-        return new CircularBuffer(region, false, region.toString());
+        return attached(new CircularBuffer(region, false, region.toString()));
     }
 
     /**
      * Attaches to a buffer another process formatted at the start of {@code region}, waiting
-     * (at most 2 s) for it to be ready. The region stays the caller's to close (see
-     * {@link #format(Region, int, int)}: only after every thread has left this buffer's calls).
+     * (at most 2 s) for it to be ready. The region stays the caller's to close, which closes this
+     * buffer first (see {@link #format(Region, int, int)}).
      */
     public static CircularBuffer attach(Region region) {
         checkWritable(region);
-        return new CircularBuffer(region, false, region.toString());
+        return attached(new CircularBuffer(region, false, region.toString()));
+    }
+
+    /** {@code buffer}, which its region closes (waking its sleepers) before it unmaps. */
+    private static CircularBuffer attached(CircularBuffer buffer) {
+        if (!buffer.region.attach(buffer)) {
+            throw new ClosedException("region " + buffer.region + " is closed");
+        }
+        return buffer;
     }
 
     private static void checkWritable(Region region) {
@@ -397,18 +409,31 @@ public final class CircularBuffer implements AutoCloseable {
     private void unmap() {
         if (ownsRegion) {
             region.close();
+        } else if (region != null) {
+            region.detach(this);
         }
     }
 
-    /** Counts the calling thread in before it claims a position. */
+    /**
+     * Counts the calling thread in before it claims a position: in this handle and, for a buffer
+     * in a region the caller owns ({@link #format}, {@link #attach(Region)}), in that region too, so
+     * that the region's close does not unmap the memory under it (it closes this buffer first).
+     */
     private void enter() {
         if (!inside.enter()) {
+            throw closedException();
+        }
+        if (!ownsRegion && region != null && !region.enterMapped()) {
+            inside.exit();
             throw closedException();
         }
     }
 
     /** Counts the calling thread out after it published (or claimed nothing); the last one out after close unmaps. */
     private void exit() {
+        if (!ownsRegion && region != null) {
+            region.exitMapped();
+        }
         inside.exit();
     }
 

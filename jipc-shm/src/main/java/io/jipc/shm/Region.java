@@ -4,7 +4,11 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Memory shared between processes, mapped into this one: a {@link SharedRegion named} or an
@@ -42,7 +46,10 @@ import java.util.Objects;
  * (the JDK's own check when an arena closes does not keep a bulk copy of another thread from
  * faulting: on JDK 25 that crashes the JVM). Copies of your own through {@link #segment()}
  * ({@code MemorySegment.copy}, {@code asByteBuffer}) have no such guard: do not close the region
- * while other threads copy through its segment.
+ * while other threads copy through its segment. A {@link CircularBuffer} {@link CircularBuffer#format
+ * formatted} in or {@link CircularBuffer#attach(Region) attached} to the region is closed first: its
+ * blocked calls end with {@link io.jipc.ClosedException} (on platform and virtual threads alike), and
+ * the region is unmapped once they have left.
  *
  * <h2>When another process truncates the file</h2>
  * Only a {@link SharedRegion} can shrink under this process (another program calling
@@ -59,8 +66,10 @@ public abstract sealed class Region implements AutoCloseable permits SharedRegio
 
     private final Arena arena;
     private final MemorySegment segment;
-    /** This process's copies inside the mapping: the last one out after close unmaps. */
+    /** This process's copies (and attached buffers' calls) inside the mapping: the last one out after close unmaps. */
     private final UnmapGuard inside;
+    /** The buffers formatted in or attached to this region, closed by its close; guarded by itself. */
+    private final Set<CircularBuffer> buffers = new LinkedHashSet<>();
     private volatile boolean closed;
 
     Region(Mapping mapping) {
@@ -90,18 +99,39 @@ public abstract sealed class Region implements AutoCloseable permits SharedRegio
     }
 
     /**
-     * Unmaps the region from this process; idempotent. Unmaps once no copy ({@link #getBytes},
-     * {@link #setBytes}) is inside the region: at once, or when the last of them returns. Never waits.
+     * Unmaps the region from this process; idempotent. Closes the {@link CircularBuffer}s formatted
+     * in or attached to it first (their blocked calls end with {@link io.jipc.ClosedException}), and
+     * unmaps once no copy ({@link #getBytes}, {@link #setBytes}) and no call of such a buffer is
+     * inside the region: at once, or when the last of them returns. Never waits.
+     *
+     * @throws io.jipc.CorruptSegmentException after closing and unmapping, if such a buffer's close
+     *                                         reported that its memory faulted (a truncated file)
      */
     @Override
     public void close() {
-        synchronized (inside) {
+        List<CircularBuffer> attached;
+        synchronized (buffers) {
             if (closed) {
                 return;
             }
             closed = true;
+            attached = new ArrayList<>(buffers);
+            buffers.clear();
+        }
+        RuntimeException failure = null;
+        for (CircularBuffer buffer : attached) {
+            try {
+                buffer.close();
+            } catch (RuntimeException e) { // its memory faulted (a truncated file): unmap all the same
+                if (failure == null) {
+                    failure = e;
+                }
+            }
         }
         inside.close();
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     private void unmap() {
@@ -110,6 +140,28 @@ public abstract sealed class Region implements AutoCloseable permits SharedRegio
         } catch (IllegalStateException alreadyClosed) {
             // closed already
         }
+    }
+
+    /** Registers {@code buffer} to be closed by {@link #close()}; false if this region is closed. */
+    final boolean attach(CircularBuffer buffer) {
+        synchronized (buffers) {
+            return !closed && buffers.add(buffer);
+        }
+    }
+
+    final void detach(CircularBuffer buffer) {
+        synchronized (buffers) {
+            buffers.remove(buffer);
+        }
+    }
+
+    /** Counts the calling thread in: the mapping stays until it calls {@link #exitMapped()}; false if closed. */
+    final boolean enterMapped() {
+        return inside.enter();
+    }
+
+    final void exitMapped() {
+        inside.exit();
     }
 
     // ---------------------------------------------------------------- plain (unordered) access

@@ -369,6 +369,56 @@ class CircularBufferTest {
     }
 
 
+    /**
+     * Closing the region of a {@link CircularBuffer#format formatted} buffer while a thread waits in
+     * {@code take} (or {@code put}) closes the buffer first: the wait ends with ClosedException, on a
+     * platform thread too. Until 2026-12-06 the region unmapped at once under the sleeper, whose
+     * futex wait on the vanished page no close or interrupt could end (a virtual thread got out).
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void closingTheRegionFirstEndsBlockedTakesAndPutsWithClosedException(boolean virtual) throws Exception {
+        Thread.Builder builder = virtual ? Thread.ofVirtual() : Thread.ofPlatform().daemon();
+        AnonymousRegion region = AnonymousRegion.create(64 * 1024);
+        CircularBuffer empty = CircularBuffer.format(region, 8, 2);
+        CompletableFuture<Throwable> taken = blockedCall(builder, empty::take);
+        region.close();
+        assertInstanceOf(ClosedException.class, taken.get(60, TimeUnit.SECONDS)); // a hang guard only
+        assertTrue(empty.isClosed(), "the region's close closed the buffer");
+        assertFalse(region.isOpen());
+        assertThrows(ClosedException.class, () -> empty.offer(new byte[8]));
+        assertThrows(IllegalStateException.class, () -> CircularBuffer.attach(region)); // as any access
+        empty.close(); // after the region's: nothing more to do
+
+        AnonymousRegion second = AnonymousRegion.create(64 * 1024);
+        CircularBuffer full = CircularBuffer.format(second, 8, 2);
+        full.put(new byte[8]);
+        full.put(new byte[8]);
+        CompletableFuture<Throwable> put = blockedCall(builder, () -> {
+            full.put(new byte[8]);
+            return null;
+        });
+        second.close();
+        assertInstanceOf(ClosedException.class, put.get(60, TimeUnit.SECONDS));
+    }
+
+    /** Starts {@code call} on a new thread and gives it time to go to sleep in it (the test passes either way). */
+    private static CompletableFuture<Throwable> blockedCall(Thread.Builder builder,
+            java.util.concurrent.Callable<?> call) throws InterruptedException {
+        CompletableFuture<Throwable> end = new CompletableFuture<>();
+        builder.start(() -> {
+            try {
+                call.call();
+                end.complete(null);
+            } catch (Throwable t) {
+                end.complete(t);
+            }
+        });
+        Thread.sleep(300);
+        assertFalse(end.isDone(), "the call waits");
+        return end;
+    }
+
     /** Producer and consumer threads, platform and virtual, on a small buffer: every item exactly once. */
     @ParameterizedTest
     @CsvSource({"1, 1, 2, false", "4, 1, 4, false", "1, 4, 4, false", "4, 4, 8, false", "3, 3, 2, true"})
