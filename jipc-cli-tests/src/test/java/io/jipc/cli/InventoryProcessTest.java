@@ -114,6 +114,19 @@ class InventoryProcessTest {
         }
     }
 
+    /** Creates an anonymous region, opens its hand-off, prints {@code ADDRESS <socket path>}, then waits to be killed. */
+    public static final class HandOffAndWait {
+        public static void main(String[] args) throws Exception {
+            ChildMain.dieWithParent();
+            try (io.jipc.shm.AnonymousRegion region = io.jipc.shm.AnonymousRegion.create(4096);
+                 io.jipc.shm.RegionHandOff handOff = region.handOff()) {
+                System.out.println("ADDRESS " + handOff.address());
+                System.out.flush();
+                Thread.sleep(Long.MAX_VALUE);
+            }
+        }
+    }
+
     /** Creates mailbox {@code <prefix>-box} and sends and takes messages through it until stdin closes. */
     public static final class Feed {
         public static void main(String[] args) throws Exception {
@@ -281,6 +294,39 @@ class InventoryProcessTest {
             assertTrue(gc.out().contains("removed group:lonely") && gc.out().contains("removed mailbox:group.lonely.0.1"),
                     gc.out());
             assertFalse(ProcessGroup.exists("lonely"));
+        }
+    }
+
+    /**
+     * The socket of an anonymous region's hand-off is listed ({@code handoff:FILE}) with its creator
+     * as owner; a creator killed before its hand-off closed (SIGKILL) leaves the socket, which is then
+     * stale and {@code jipc gc} removes. Until 2026-12-06 no tool saw {@code <root>/handoff/} and such
+     * sockets stayed for good.
+     */
+    @Test
+    void aKilledParentsHandOffSocketIsStaleAndGcRemovesIt() throws Exception {
+        try (ChildJvm child = ChildJvm.builder(HandOffAndWait.class).start()) {
+            Path socket = Path.of(child.awaitLine("ADDRESS ", LINE).substring("ADDRESS ".length()));
+            String uri = "handoff:" + socket.getFileName();
+            ObjectRow live = ObjectInventory.list().stream().filter(r -> r.uri().equals(uri)).findFirst()
+                    .orElseThrow(() -> new AssertionError(uri + " not listed: " + ObjectInventory.list()));
+            assertEquals("handoff", live.kind());
+            assertEquals(child.pid(), live.ownerPid());
+            assertEquals(OwnerState.ALIVE, live.owner());
+            assertTrue(jipc("ls", "--kind", "handoff").out().contains(uri), jipc("ls").out());
+            jipc("gc");
+            assertTrue(Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS), "a live hand-off's socket stays");
+
+            child.kill();
+            child.waitFor(LINE);
+            assertTrue(Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS), "SIGKILL leaves the socket");
+            ObjectRow left = ObjectInventory.list().stream().filter(r -> r.uri().equals(uri)).findFirst().orElseThrow();
+            assertEquals(OwnerState.DEAD, left.owner());
+            assertTrue(left.stale(), left.toString());
+            Run gc = jipc("gc");
+            assertEquals(0, gc.exit(), gc.err());
+            assertTrue(gc.out().contains(uri), gc.out());
+            assertFalse(Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS), "gc removed the socket");
         }
     }
 

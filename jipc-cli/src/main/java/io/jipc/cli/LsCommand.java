@@ -26,7 +26,7 @@ final class LsCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = "--kind", description = "only objects of this kind: mailbox, unbounded, region, circular-buffer, "
-            + "sync, group, name, mq, fifo, anonymous-region")
+            + "sync, group, name, mq, fifo, anonymous-region, handoff")
     String kind;
 
     @Spec

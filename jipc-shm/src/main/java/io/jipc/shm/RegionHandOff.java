@@ -6,6 +6,7 @@ import io.jipc.Timeouts;
 import io.jipc.platform.Errno;
 import io.jipc.platform.FdPassing;
 import io.jipc.platform.Libc;
+import io.jipc.platform.ProcessIdentity;
 import io.jipc.platform.Sockets;
 import io.jipc.segment.JipcRoot;
 
@@ -19,8 +20,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * The parent's side of handing an {@link AnonymousRegion} to child processes.
  *
  * <h2>Protocol and who can reach the region</h2>
- * The hand-off listens on a Unix-domain socket {@code <jipc root>/handoff/<random>.sock}; its path
- * is the {@link #address()} the parent gives its child (an argument, an environment variable).
+ * The hand-off listens on a Unix-domain socket {@code <jipc root>/handoff/<pid>-<start time>-<random>.sock}
+ * (the creator's pid and start time: a parent killed before its {@link #close()} leaves the socket
+ * behind, and {@code jipc gc} removes it once that process is dead); its path is the {@link #address()} the parent gives its child (an argument, an environment variable).
  * The child connects ({@link AnonymousRegion#receive}); {@link #deliverTo} accepts connections,
  * asks the kernel which process is at the other end ({@code SO_PEERCRED}) and sends the region's
  * descriptor ({@code SCM_RIGHTS}) only to the named child or one of its descendants (a wrapper
@@ -54,9 +56,19 @@ public final class RegionHandOff implements AutoCloseable {
 
     RegionHandOff(AnonymousRegion region) {
         this.region = region;
-        this.path = JipcRoot.directory(DIRECTORY)
-                .resolve(HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()) + ".sock");
+        this.path = JipcRoot.directory(DIRECTORY).resolve(socketName(ProcessIdentity.current()));
         this.listener = FdPassing.listen(path.toString());
+    }
+
+    /**
+     * The socket's file name: {@code <pid>-<start time>-<random>.sock}, the creating process's pid and
+     * start time (clock ticks after boot, as {@code /proc/<pid>/stat} says) in decimal, then 12 random
+     * hexadecimal digits. The creator in the name is how {@code jipc ls} and {@code jipc gc} tell a
+     * socket a killed parent left behind (its close never ran) from one of a live hand-off.
+     */
+    static String socketName(ProcessIdentity creator) {
+        return creator.pid() + "-" + creator.startTime() + "-"
+                + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(4) + ".sock";
     }
 
     /** What the child passes to {@link AnonymousRegion#receive}. */

@@ -38,7 +38,7 @@ import java.util.Optional;
 public final class ObjectInventory {
     /** Every kind of object listed, as {@link ObjectRow#kind()} names it. */
     public static final List<String> KINDS = List.of("mailbox", "unbounded", "region", "circular-buffer", "sync",
-            "group", "name", "mq", "fifo", "anonymous-region");
+            "group", "name", "mq", "fifo", "anonymous-region", "handoff");
 
     private static final List<Lister> LISTERS = List.of(
             new MailboxLister(),
@@ -51,7 +51,8 @@ public final class ObjectInventory {
             new NameLister(),
             new PosixQueueLister(),
             new FifoLister(),
-            new AnonymousRegionLister());
+            new AnonymousRegionLister(),
+            new HandOffLister());
 
     private ObjectInventory() {
     }
@@ -73,7 +74,7 @@ public final class ObjectInventory {
 
     /** The URI schemes of the objects {@link #find} finds. */
     public static final List<String> SCHEMES = List.of("mailbox", "mailbox-file", "unbounded", "region", "shm", "sync",
-            "group", "name", "mq", "fifo", "memfd");
+            "group", "name", "mq", "fifo", "memfd", "handoff");
 
     /**
      * Checks what a user typed to name an object ({@code jipc rm}): a URI of one of {@link #SCHEMES}
@@ -112,6 +113,13 @@ public final class ObjectInventory {
                             + ": an anonymous region's URI is memfd:INODE, as jipc ls prints it");
                 }
             }
+            case "handoff" -> {
+                if (address.isEmpty() || address.contains("/") || address.indexOf('\0') >= 0
+                        || address.equals(".") || address.equals("..")) {
+                    throw new IllegalArgumentException("invalid handoff:" + address
+                            + ": a hand-off socket's URI is handoff:FILE, as jipc ls prints it");
+                }
+            }
             case "fifo", "mailbox-file" -> {
                 if (address.isEmpty() || address.indexOf('\0') >= 0) {
                     throw new IllegalArgumentException("invalid path " + io.jipc.platform.Printable.quoted(address)
@@ -135,7 +143,7 @@ public final class ObjectInventory {
 
     /** The directories under the jipc root whose files the listers read and {@link Removal} removes. */
     static final List<String> KIND_DIRECTORIES = java.util.stream.Stream.concat(FILE_DIRECTORIES.stream(),
-            java.util.stream.Stream.of("names")).toList();
+            java.util.stream.Stream.of("names", HandOffLister.DIRECTORY)).toList();
 
     /** Whether {@code path} is an entry of one of the {@link #FILE_DIRECTORIES} of the jipc root now. */
     static boolean inFileDirectory(Path path) {

@@ -9,7 +9,7 @@ import java.util.List;
  * {@code jipc top}.
  *
  * @param kind     {@code mailbox}, {@code unbounded}, {@code region}, {@code circular-buffer}, {@code sync},
- *                 {@code name}, {@code mq}, {@code fifo}, {@code anonymous-region}
+ *                 {@code name}, {@code mq}, {@code fifo}, {@code anonymous-region}, {@code handoff}
  * @param uri      how {@code jipc rm} names it: {@code mailbox:orders}, {@code unbounded:log}, {@code mq:/orders},
  *                 {@code region:plain}, {@code shm:/x}, {@code sync:lock}, {@code name:svc},
  *                 {@code fifo:/path}; an anonymous region has no name ({@code memfd:<inode>}), nor has a

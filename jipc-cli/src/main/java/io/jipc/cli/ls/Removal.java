@@ -164,10 +164,18 @@ public final class Removal {
             }
             throw e;
         }
-        boolean rightKind = row.kind().equals("fifo") ? status.isFifo() : status.isRegularFile();
+        boolean rightKind = switch (row.kind()) {
+            case "fifo" -> status.isFifo();
+            case "handoff" -> status.isSocket();
+            default -> status.isRegularFile();
+        };
         if (!rightKind) {
             throw new InsecureFileException("not removing " + row.path() + ": it is no longer "
-                    + (row.kind().equals("fifo") ? "a FIFO" : "a regular file")
+                    + switch (row.kind()) {
+                        case "fifo" -> "a FIFO";
+                        case "handoff" -> "a socket";
+                        default -> "a regular file";
+                    }
                     + (status.isSymbolicLink() ? " but a symbolic link" : ""));
         }
         checkOwner(row.path(), status, othersToo);
