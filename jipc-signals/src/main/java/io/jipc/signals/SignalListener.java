@@ -108,18 +108,7 @@ public final class SignalListener implements AutoCloseable {
         if (jvmShuttingDown()) {
             return;     // the handler may be the thread in System.exit, which waits for the hooks
         }
-        boolean interrupted = false;
-        while (true) {
-            try {
-                thread.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        SignalRouter.joinUninterruptibly(thread);
     }
 
     /**

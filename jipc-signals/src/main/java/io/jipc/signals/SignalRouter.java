@@ -131,6 +131,22 @@ final class SignalRouter {
         return route;
     }
 
+    /** Waits until {@code thread} has ended; an interrupt meanwhile is kept for the caller, not obeyed. */
+    static void joinUninterruptibly(Thread thread) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                thread.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** The likely reason a process started with {@code signal} ignored: its parent ignored it. */
     private static String whyIgnored(Signal signal) {
         return switch (signal) {
@@ -263,18 +279,7 @@ final class SignalRouter {
             } finally {
                 lock.unlock();
             }
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    thread.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            joinUninterruptibly(thread);
         }
     }
 
