@@ -55,6 +55,12 @@ final class LockWaiter {
     /** The signal that ends the helper's wait: {@link #INTERRUPT_SIGNAL} but in tests. */
     private final int signal;
     private final CountDownLatch done = new CountDownLatch(1);
+    /**
+     * Counted down when the helper has left ({@link #done}) or was abandoned by any thread: what
+     * {@link #await} waits for, so that a {@link #cancel()} of another thread (a close) that gives up
+     * on the helper also ends the caller's wait.
+     */
+    private final CountDownLatch settled = new CountDownLatch(1);
     private volatile boolean cancelled;
     private volatile boolean acquired;
     private volatile Throwable failure;
@@ -141,6 +147,7 @@ final class LockWaiter {
                 }
             }
             done.countDown();
+            settled.countDown();
         }
     }
 
@@ -174,10 +181,10 @@ final class LockWaiter {
         boolean finishedInTime;
         try {
             if (deadlineNanos == Long.MAX_VALUE) {
-                done.await();
+                settled.await();
                 finishedInTime = true;
             } else {
-                finishedInTime = done.await(deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+                finishedInTime = settled.await(deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
             }
         } catch (InterruptedException e) {
             interrupted = e;
@@ -188,6 +195,13 @@ final class LockWaiter {
                 Thread.currentThread().interrupt();
             }
             throw new JipcException("could not end the wait for a lock on " + subject + ": " + abandonedCause());
+        }
+        if (abandonedCause() != null) {
+            // another thread's cancel (a close) gave up on the helper: a lock it gets later is given up
+            if (interrupted != null) {
+                throw interrupted;
+            }
+            return false;
         }
         if (failure != null) {
             throw failure instanceof RuntimeException r ? r : new JipcException("lock wait failed", failure);
@@ -231,6 +245,7 @@ final class LockWaiter {
                     if (tid != 0) {
                         abandoned = cannotEnd(start);
                         if (abandoned != null) {
+                            settled.countDown(); // ends a caller's await, also one on another thread
                             return false;
                         }
                         // the helper is alive until it sets finished under this monitor, so tid is its own

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -58,6 +59,33 @@ class LockWaiterAbandonTest {
         }
         assertFalse(held.isValid());
         assertNull(holder.heldLock());
+    }
+
+    /**
+     * A caller waiting without a deadline while another thread (a close) gives up on the helper
+     * returns: not locked, and the close's cancel says it abandoned the helper (until 2026-12-06 the
+     * caller waited until the holder let go, for ever if it never did).
+     */
+    @Test
+    void aCallerWithoutDeadlineReturnsWhenAnotherThreadAbandonsTheHelper() throws Exception {
+        Path path = Files.createFile(dir.resolve("held"));
+        try (LockableFile holder = LockableFile.open(path)) {
+            assertNotNull(holder.tryLock(LockMode.EXCLUSIVE));
+            int fd = Libc.open(path.toString(), Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+            LockWaiter wait = new LockWaiter(fd, FileLocks.EXCLUSIVE, path.toString(), SIGWINCH);
+            wait.start();
+            awaitHelperInTheKernel();
+            CompletableFuture<Boolean> caller = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return wait.await(Long.MAX_VALUE);
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            assertFalse(wait.cancel(), "the signal cannot end the helper's wait: it is abandoned");
+            assertFalse(caller.get(1, TimeUnit.MINUTES), "the caller returned, holding no lock");
+            assertTrue(wait.closeWhenLeft(fd), "the helper still waits in the kernel, on fd");
+        }
     }
 
     /**
