@@ -228,7 +228,7 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
     public Registration register(String name, NameRecord what) {
         NameEntry entry = newEntry(name, what, Lifetime.OWNER);
         byte[] bytes = NameEntryCodec.encode(entry);
-        ensureRoom("register '" + name + "'");
+        ensureRoom(name, "register '" + name + "'");
         boolean interrupted = Thread.interrupted(); // made whole, node and watch, or not at all (see create)
         try {
             create(entry, bytes, CreateMode.EPHEMERAL);
@@ -246,9 +246,18 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
     @Override
     public NameEntry bind(String name, NameRecord what) {
         NameEntry entry = newEntry(name, what, Lifetime.PERSISTENT);
-        ensureRoom("bind '" + name + "'");
+        ensureRoom(name, "bind '" + name + "'");
         create(entry, NameEntryCodec.encode(entry), CreateMode.PERSISTENT);
         return entry;
+    }
+
+    /** Whether {@code name} has a node; an interrupt is kept for the caller. */
+    private boolean exists(String name, String what) {
+        try {
+            return uninterrupted(() -> client.checkExists().forPath(pathOf(name))) != null;
+        } catch (Exception e) {
+            throw failure(what, e);
+        }
     }
 
     /** The names node's stat, or null if there is none; an interrupt is kept for the caller. */
@@ -265,11 +274,13 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
      * atomic with the create: registrants racing may pass the limit by a few names, which
      * {@link #MAX_LISTED} leaves room for.
      *
+     * A name that is taken already passes, so that its create reports it taken, as below the limit.
+     *
      * @throws NamingException naming the limit
      */
-    private void ensureRoom(String what) {
+    private void ensureRoom(String name, String what) {
         Stat names = namesStat(what);
-        if (names != null && names.getNumChildren() >= MAX_NAMES) {
+        if (names != null && names.getNumChildren() >= MAX_NAMES && !exists(name, what)) {
             throw new NamingException("cannot " + what + ": zk:/" + address.namespace() + NAMES + " holds "
                     + names.getNumChildren() + " names, and a chroot of the ZooKeeper name service holds at most "
                     + MAX_NAMES + "; unregister names, or use another chroot (" + address.uri() + ")");

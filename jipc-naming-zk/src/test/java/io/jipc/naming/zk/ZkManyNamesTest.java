@@ -4,6 +4,7 @@ import io.jipc.naming.NameEvent;
 import io.jipc.naming.NameRecord;
 import io.jipc.naming.NameService;
 import io.jipc.naming.NameServiceUnavailableException;
+import io.jipc.naming.NameTakenException;
 import io.jipc.naming.NamingException;
 import io.jipc.naming.Registration;
 import io.jipc.naming.Watch;
@@ -91,6 +92,8 @@ class ZkManyNamesTest {
                 NamingException fullBind = assertThrows(NamingException.class, () -> names.bind("few/bound", RECORD));
                 assertTrue(fullBind.getMessage().contains("cannot bind 'few/bound'"), fullBind.getMessage());
                 assertTrue(names.lookup("few/more").isEmpty());
+                // a name taken already is reported taken, as below the limit
+                assertThrows(NameTakenException.class, () -> names.register("few/last", RECORD));
                 // a name given up makes room again
                 last.close();
                 try (Registration again = names.register("few/more", RECORD)) {
