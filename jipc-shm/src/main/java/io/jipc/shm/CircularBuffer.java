@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import static io.jipc.shm.CircularBufferDescriptor.CAPACITY_OFFSET;
 import static io.jipc.shm.CircularBufferDescriptor.CONSUMERS_ASLEEP_OFFSET;
@@ -267,8 +268,10 @@ public final class CircularBuffer implements AutoCloseable {
             throw new IllegalArgumentException("a buffer of " + capacity + " items of " + itemSize + " bytes needs "
                     + length + " bytes; the region has " + region.size());
         }
-        format(region.segment(), itemSize, capacity);
-        return attached(new CircularBuffer(region, false, region.toString()));
+        return whileMapped(region, () -> {
+            format(region.segment(), itemSize, capacity);
+            return attached(new CircularBuffer(region, false, region.toString()));
+        });
     }
 
     /**
@@ -278,7 +281,34 @@ public final class CircularBuffer implements AutoCloseable {
      */
     public static CircularBuffer attach(Region region) {
         checkWritable(region);
-        return attached(new CircularBuffer(region, false, region.toString()));
+        return whileMapped(region, () -> attached(new CircularBuffer(region, false, region.toString())));
+    }
+
+    /**
+     * Runs {@code make} counted in the region's mapping, so that a close meanwhile does not unmap
+     * under the format's writes or the wait for a formatter (the JDK's bare "Already closed" came out
+     * of them): a close meanwhile gives a {@link ClosedException} naming the region, whatever
+     * {@code make} met (an attach whose wait for a formatter ended says the buffer was never made
+     * ready).
+     *
+     * @throws IllegalStateException if the region is closed already, as any access to it
+     */
+    private static CircularBuffer whileMapped(Region region, Supplier<CircularBuffer> make) {
+        if (!region.enterMapped()) {
+            throw new IllegalStateException(region + " is closed");
+        }
+        try {
+            return make.get();
+        } catch (RuntimeException e) {
+            if (e instanceof ClosedException || region.isOpen()) {
+                throw e;
+            }
+            ClosedException closed = new ClosedException("region " + region + " was closed meanwhile");
+            closed.addSuppressed(e);
+            throw closed;
+        } finally {
+            region.exitMapped();
+        }
     }
 
     /** {@code buffer}, which its region closes (waking its sleepers) before it unmaps. */

@@ -43,6 +43,8 @@ import java.util.Set;
  * {@link IllegalStateException} (never a crash); the memory itself lives on while other processes
  * (or, for a named region, its name) still refer to it. A {@link #getBytes} or {@link #setBytes}
  * that a close overtakes completes, and the region is unmapped when the last such copy has left
+ * (until then, {@link #isOpen()} is already false but other threads' scalar and atomic accesses and
+ * {@link #segment()} still reach the memory: do not count on them failing at once)
  * (the JDK's own check when an arena closes does not keep a bulk copy of another thread from
  * faulting: on JDK 25 that crashes the JVM). Copies of your own through {@link #segment()}
  * ({@code MemorySegment.copy}, {@code asByteBuffer}) have no such guard: do not close the region

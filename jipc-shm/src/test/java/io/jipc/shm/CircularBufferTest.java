@@ -370,6 +370,41 @@ class CircularBufferTest {
 
 
     /**
+     * An attach waiting for a formatter when its region closes ends with ClosedException naming the
+     * region; until 2026-12-06 the region unmapped under the wait and the JDK's bare "Already closed"
+     * came out. The close comes once the attaching thread is seen waiting (running its yield loop).
+     */
+    @Test
+    void anAttachWaitingForAFormatterWhenItsRegionClosesEndsWithClosedException() throws Exception {
+        AnonymousRegion region = AnonymousRegion.create(64 * 1024);
+        CompletableFuture<Throwable> attached = new CompletableFuture<>();
+        Thread attacher = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                CircularBuffer.attach(region).close();
+                attached.complete(null);
+            } catch (Throwable t) {
+                attached.complete(t);
+            }
+        });
+        while (!inAwaitReady(attacher) && !attached.isDone()) {
+            Thread.onSpinWait();
+        }
+        region.close();
+        Throwable t = attached.get(60, TimeUnit.SECONDS); // a hang guard only
+        assertInstanceOf(ClosedException.class, t);
+        assertTrue(t.getMessage().contains(region.toString()), t.getMessage());
+    }
+
+    private static boolean inAwaitReady(Thread thread) {
+        for (StackTraceElement frame : thread.getStackTrace()) {
+            if (frame.getMethodName().equals("awaitReady")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Closing the region of a {@link CircularBuffer#format formatted} buffer while a thread waits in
      * {@code take} (or {@code put}) closes the buffer first: the wait ends with ClosedException, on a
      * platform thread too. Until 2026-12-06 the region unmapped at once under the sleeper, whose
