@@ -20,9 +20,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * The parent's side of handing an {@link AnonymousRegion} to child processes.
  *
  * <h2>Protocol and who can reach the region</h2>
- * The hand-off listens on a Unix-domain socket {@code <jipc root>/handoff/<pid>-<start time>-<random>.sock}
- * (the creator's pid and start time: a parent killed before its {@link #close()} leaves the socket
- * behind, and {@code jipc gc} removes it once that process is dead); its path is the {@link #address()} the parent gives its child (an argument, an environment variable).
+ * The hand-off listens on a Unix-domain socket
+ * {@code <jipc root>/handoff/<pid>-<start time>-<random>.sock} (the creator's pid and start time: a
+ * parent killed before its {@link #close()} leaves the socket behind, and {@code jipc gc} removes it
+ * once that process is dead); its path is the {@link #address()} the parent gives its child (an
+ * argument, an environment variable).
  * The child connects ({@link AnonymousRegion#receive}); {@link #deliverTo} accepts connections,
  * asks the kernel which process is at the other end ({@code SO_PEERCRED}) and sends the region's
  * descriptor ({@code SCM_RIGHTS}) only to the named child or one of its descendants (a wrapper
