@@ -82,8 +82,9 @@ class SignalsAndFileLocksTest {
     @Test
     void processGroupsAndThreadIdsAreTheKernels() {
         long pid = ProcessHandle.current().pid();
-        assertTrue(Signals.getpgid(pid) > 0);
-        assertTrue(Signals.getsid(pid) > 0);
+        // 0 when the leader is in an ancestor pid namespace: CI runs the suite so, its session's leader outside
+        assertTrue(Signals.getpgid(pid) >= 0);
+        assertTrue(Signals.getsid(pid) >= 0);
         assertEquals(Errno.ESRCH, assertThrows(ErrnoException.class, () -> Signals.getsid(Integer.MAX_VALUE)).errno());
         int tid = Signals.gettid();
         assertTrue(tid > 0);

@@ -125,7 +125,11 @@ public final class Signals {
         }
     }
 
-    /** {@code getpgid(2)}: the process group of process {@code pid}. */
+    /**
+     * {@code getpgid(2)}: the process group of process {@code pid}, or 0 if the group's leader is in
+     * an ancestor pid namespace (a container whose processes kept the group of the process that
+     * started it outside).
+     */
     public static long getpgid(long pid) {
         int id = checkId(pid, "pid");
         Libc.ensureAvailability();
@@ -165,7 +169,11 @@ public final class Signals {
         }
     }
 
-    /** {@code getsid(2)}: the session of process {@code pid} (the pid of the session's leader). */
+    /**
+     * {@code getsid(2)}: the session of process {@code pid} (the pid of the session's leader), or 0
+     * if that leader is in an ancestor pid namespace (a container started from a session outside it,
+     * as CI runners and {@code unshare --pid} do).
+     */
     public static long getsid(long pid) {
         int id = checkId(pid, "pid");
         Libc.ensureAvailability();

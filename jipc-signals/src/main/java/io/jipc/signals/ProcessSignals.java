@@ -75,12 +75,16 @@ public final class ProcessSignals {
         }
     }
 
-    /** The process group of process {@code pid}. */
+    /**
+     * The process group of process {@code pid}; 0 if the group's leader is outside this pid
+     * namespace (in a container whose processes kept the group they were started in outside it;
+     * {@link #startProcessGroup()} then gives this process a group of its own).
+     */
     public static long processGroupOf(long pid) {
         return Signals.getpgid(pid);
     }
 
-    /** The process group of this process. */
+    /** The process group of this process; 0 as for {@link #processGroupOf(long)}. */
     public static long currentProcessGroup() {
         return Signals.getpgid(ProcessHandle.current().pid());
     }
@@ -134,7 +138,10 @@ public final class ProcessSignals {
                 why = "this process leads its session (started under setsid, by systemd, as a container's init?), "
                         + "and a session leader cannot leave its process group";
             } else if (pgid != 0) {
-                why = "there is no process group " + pgid + " in this process's session " + session
+                String ours = session == 0
+                        ? "this process's session, whose leader is outside this pid namespace"
+                        : "this process's session " + session;
+                why = "there is no process group " + pgid + " in " + ours
                         + " (a process can join only a group of its own session)";
             } else {
                 throw e;

@@ -123,6 +123,27 @@ class SignalProcessTest {
     }
 
     @Test
+    void inAPidNamespaceWhoseSessionAndGroupLeadersAreOutsideAProcessStartsAGroupOfItsOwn() throws Exception {
+        Process probe = new ProcessBuilder("unshare", "--pid", "--fork", "true").redirectErrorStream(true).start();
+        assumeTrue(probe.waitFor(30, TimeUnit.SECONDS) && probe.exitValue() == 0,
+                "unshare --pid works here (root with CAP_SYS_ADMIN): " + new String(probe.getInputStream().readAllBytes()));
+        long absent = 4_000_000;   // no such group in a namespace of one process
+        try (ChildJvm child = ChildJvm.builder(ProcessGroupProbe.class).quickStart()
+                .wrapper("unshare", "--pid", "--fork", "--kill-child").args(Long.toString(absent)).start()) {
+            assertEquals("SELF pid=1 pgid=0", child.awaitLine("SELF", WAIT),
+                    "the child's group leader (the test's JVM's) is outside its namespace: getpgid says 0");
+            assertEquals("START 1", child.awaitLine("START", WAIT), "it may start a group of its own");
+            assertEquals("JOIN-OWN 1", child.awaitLine("JOIN-OWN", WAIT));
+            assertEquals("JOIN-OTHER REFUSED EPERM (Operation not permitted) from setpgid of pid 1 into process group "
+                    + absent + ": there is no process group " + absent + " in this process's session, whose leader "
+                    + "is outside this pid namespace (a process can join only a group of its own session)",
+                    child.awaitLine("JOIN-OTHER", WAIT));
+            child.awaitLine("DONE", WAIT);
+            child.assertSuccess(WAIT);
+        }
+    }
+
+    @Test
     void aListenerClosedByAShutdownHookWhileItsHandlerExitsTheJvmLetsItExit() {
         try (ChildJvm child = ChildJvm.builder(ExitingHandlerChild.class).quickStart().start()) {
             child.awaitLine("READY", WAIT);
