@@ -3,11 +3,14 @@ package io.jipc.net;
 import io.jipc.ErrnoException;
 import io.jipc.InsecureFileException;
 import io.jipc.platform.Errno;
+import io.jipc.platform.FileLocks;
 import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
 import io.jipc.platform.Sockets;
 
 import java.net.UnixDomainSocketAddress;
+import java.nio.file.Path;
+import java.util.function.Supplier;
 
 /**
  * The file a Unix-domain socket is bound to: created by {@code bind}, with exact permissions,
@@ -17,6 +20,14 @@ import java.net.UnixDomainSocketAddress;
  * {@code bind} and anything done by its path. So the mode is set on the socket's own inode only
  * ({@link #setMode}), and the file is created with at most the requested permission bits (the
  * socket's {@code fchmod} before {@code bind}), never with the wider {@code 0777 & ~umask}.
+ *
+ * <p><b>One step among jipc binders.</b> Replacing a stale file is several steps ({@code bind}
+ * fails, the file is probed, unlinked, bound again): two binders that both found one stale file both
+ * unlinked and bound, the second unlinking the first one's live file. So every {@code bind} of a
+ * path (also the first try: between creating the file and registering the socket the kernel answers
+ * a probe as for a stale file) holds the exclusive {@code flock(2)} of the path's directory
+ * ({@link #inDirectoryLock}; released by the kernel if the process dies). A program that does not
+ * take that lock (a C server's {@code unlink} and {@code bind}, {@code rm}) is not excluded.
  */
 final class UnixSocketFile {
     private UnixSocketFile() {
@@ -25,7 +36,8 @@ final class UnixSocketFile {
     /**
      * Binds the socket {@code fd} to {@code address}, replacing a socket file
      * nobody serves any more, and sets its mode to {@code permissions}; returns the file's inode.
-     * Called once per socket, before {@code listen}; does not block. The caller closes the socket
+     * Called once per socket, before {@code listen}; waits only for the directory's lock
+     * ({@link #inDirectoryLock}), which others hold for a few system calls. The caller closes the socket
      * when this throws.
      *
      * @throws ErrnoException         {@code EADDRINUSE} if a live socket or another kind of file has the path
@@ -45,15 +57,24 @@ final class UnixSocketFile {
     static void create(int fd, UnixDomainSocketAddress address, int permissions) {
         String path = address.getPath().toString();
         Libc.fchmod(fd, permissions, path);
-        try {
-            Sockets.bind(fd, address);
-        } catch (ErrnoException e) {
-            if (e.errno() != Sockets.EADDRINUSE || !isStale(address)) {
-                throw e;
+        inDirectoryLock(address, () -> {
+            try {
+                Sockets.bind(fd, address);
+            } catch (ErrnoException e) {
+                if (e.errno() != Sockets.EADDRINUSE || !isStale(address)) {
+                    throw e;
+                }
+                try {
+                    Libc.unlink(path);
+                } catch (ErrnoException gone) {
+                    if (gone.errno() != Errno.ENOENT) { // removed meanwhile by a program that does not lock
+                        throw gone;
+                    }
+                }
+                Sockets.bind(fd, address);
             }
-            Libc.unlink(path);
-            Sockets.bind(fd, address);
-        }
+            return null;
+        });
     }
 
     /**
@@ -114,6 +135,33 @@ final class UnixSocketFile {
             if (e.errno() != Errno.ENOENT) {
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Runs {@code step} holding the exclusive {@code flock(2)} lock of the directory {@code address}
+     * is in, which every jipc bind of a socket file there takes: the step is one step
+     * for them. The lock is held by a descriptor of its own, so it excludes the other threads of this
+     * process too, and the kernel releases it if the process dies. The calling thread waits in the
+     * kernel while another holds it (a virtual thread pins its carrier); jipc holds it for a few
+     * system calls only. A directory that cannot be opened for reading (no read permission, gone, not
+     * a directory) is not locked: the step runs unlocked, as before the lock, and its own calls report
+     * a directory that is gone or is none.
+     */
+    static <T> T inDirectoryLock(UnixDomainSocketAddress address, Supplier<T> step) {
+        Path parent = address.getPath().toAbsolutePath().getParent();
+        String dir = parent == null ? "/" : parent.toString();
+        int fd;
+        try {
+            fd = Libc.open(dir, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        } catch (ErrnoException e) {
+            return step.get(); // its own calls say what is wrong with the directory, if anything
+        }
+        try {
+            FileLocks.flockExclusive(fd, dir);
+            return step.get();
+        } finally {
+            Libc.close(fd); // releases the lock
         }
     }
 

@@ -30,6 +30,11 @@ import java.util.Set;
  * <li>{@code dgram-echo <uri> <maxDatagram> <truncate>}: binds and answers every datagram with its
  *     length and first bytes ({@code <length>:<text>}, or {@code TOO LARGE <n>}); prints
  *     {@code BOUND <uri>}; ends after a datagram "bye".</li>
+ * <li>{@code bind-race <path> <rounds>}: prints {@code READY}, waits for a line, then {@code rounds} times
+ *     binds a stream server at {@code path} (an {@code EADDRINUSE} is counted and tried again), checks
+ *     that the server is the one a client of the path reaches (prints {@code ORPHANED <round> <why>}
+ *     if not), closes it, and every other time leaves a stale socket file at the path (bound by the
+ *     JDK and closed, as a process that died leaves it); prints {@code DONE bound=<n> inuse=<n>}.</li>
  * </ul>
  */
 public final class NetChild {
@@ -45,6 +50,7 @@ public final class NetChild {
             case "take" -> take(args[1]);
             case "hello" -> say("HELLO uid=" + Integer.toUnsignedString(Libc.geteuid()));
             case "dgram-echo" -> datagramEcho(args[1], Integer.parseInt(args[2]), Boolean.parseBoolean(args[3]));
+            case "bind-race" -> bindRace(java.nio.file.Path.of(args[1]), Integer.parseInt(args[2]));
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -52,6 +58,67 @@ public final class NetChild {
     static void say(String line) {
         System.out.println(line);
         System.out.flush();
+    }
+
+    private static void bindRace(java.nio.file.Path path, int rounds) throws Exception {
+        java.net.UnixDomainSocketAddress address = java.net.UnixDomainSocketAddress.of(path);
+        say("READY");
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        int bound = 0;
+        int inUse = 0;
+        for (int round = 0; round < rounds; ) {
+            StreamServer server;
+            try {
+                server = StreamServer.bind(address);
+            } catch (io.jipc.ErrnoException e) {
+                if (!e.errnoName().equals("EADDRINUSE")) {
+                    throw e;
+                }
+                inUse++;
+                continue;
+            }
+            bound++;
+            try (server) {
+                String why = reachedBy(server, address, ProcessHandle.current().pid() + "/" + round);
+                if (why != null) {
+                    say("ORPHANED " + round + " " + why);
+                }
+            }
+            if (round % 2 == 0) {
+                try (java.nio.channels.ServerSocketChannel stale = java.nio.channels.ServerSocketChannel.open(
+                        java.net.StandardProtocolFamily.UNIX)) {
+                    stale.bind(address); // the file stays after the close
+                } catch (java.net.BindException taken) {
+                    // another child is bound there now
+                }
+            }
+            round++;
+        }
+        say("DONE bound=" + bound + " inuse=" + inUse);
+    }
+
+    /** Null if a client of {@code address} reaches {@code server}, else why not. */
+    static String reachedBy(StreamServer server, java.net.UnixDomainSocketAddress address, String token)
+            throws InterruptedException {
+        try (StreamConnection client = StreamConnection.connect(address)) {
+            client.put(token.getBytes(StandardCharsets.UTF_8));
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (System.nanoTime() < deadline) {
+                try (StreamConnection accepted = server.accept(Duration.ofMillis(200))) {
+                    if (accepted != null) {
+                        byte[] m = accepted.poll(Duration.ofSeconds(1));
+                        if (m != null && new String(m, StandardCharsets.UTF_8).equals(token)) {
+                            return null;
+                        }
+                    }
+                } catch (RuntimeException another) {
+                    // a client of another process that left: not ours
+                }
+            }
+            return "its client went to another server";
+        } catch (io.jipc.ErrnoException e) {
+            return "its client got " + e.errnoName();
+        }
     }
 
     private static void echoServer(String uri, String allowedUid, int maxConnections) throws Exception {
