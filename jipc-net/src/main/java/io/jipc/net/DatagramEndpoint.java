@@ -327,9 +327,12 @@ public final class DatagramEndpoint implements AutoCloseable, Selectable {
             if (socket.isClosed()) {
                 return;
             }
-            socket.close();
-            if (local instanceof UnixDomainSocketAddress unix) {
-                UnixSocketFile.remove(unix, socketInode);
+            try {
+                if (local instanceof UnixDomainSocketAddress unix) { // while the socket is open: see UnixSocketFile
+                    UnixSocketFile.remove(unix, socketInode);
+                }
+            } finally {
+                socket.close();
             }
         }
     }

@@ -45,7 +45,10 @@ import java.util.function.BiConsumer;
  * {@link ServerOptions#socketPermissions()}. A path left behind by a server that died (nobody
  * accepts on it: {@code ECONNREFUSED}) is replaced; a path where a server still listens, or that
  * is not a socket, is refused ({@code EADDRINUSE}). {@link #close()} removes the file if it is
- * still the one this server created.
+ * still the one this server created. Among jipc processes the replacement and the removal are one
+ * step each (a lock on the directory: docs/sockets.md, "Socket files"), so of binders racing on a
+ * stale file one wins and the others get {@code EADDRINUSE}, and a closing server never removes
+ * its successor's file.
  *
  * <p><b>Graceful close.</b> {@link #close()} stops accepting, ends the input side of every open
  * connection (their {@code take()} returns end of stream once the messages already received are
@@ -478,9 +481,12 @@ public final class StreamServer implements AutoCloseable, Selectable {
 
     /** The first part of the close: no client is accepted any more, the socket file is gone, no input is read. */
     private void stopAccepting() {
-        listener.close();
-        if (unix) {
-            UnixSocketFile.remove((UnixDomainSocketAddress) address, socketInode);
+        try {
+            if (unix) { // while the listener is open: see UnixSocketFile
+                UnixSocketFile.remove((UnixDomainSocketAddress) address, socketInode);
+            }
+        } finally {
+            listener.close();
         }
         for (StreamConnection connection : open) {
             connection.shutdownInputQuietly();

@@ -21,13 +21,17 @@ import java.util.function.Supplier;
  * ({@link #setMode}), and the file is created with at most the requested permission bits (the
  * socket's {@code fchmod} before {@code bind}), never with the wider {@code 0777 & ~umask}.
  *
- * <p><b>One step among jipc binders.</b> Replacing a stale file is several steps ({@code bind}
- * fails, the file is probed, unlinked, bound again): two binders that both found one stale file both
- * unlinked and bound, the second unlinking the first one's live file. So every {@code bind} of a
- * path (also the first try: between creating the file and registering the socket the kernel answers
- * a probe as for a stale file) holds the exclusive {@code flock(2)} of the path's directory
- * ({@link #inDirectoryLock}; released by the kernel if the process dies). A program that does not
- * take that lock (a C server's {@code unlink} and {@code bind}, {@code rm}) is not excluded.
+ * <p><b>One step among jipc processes.</b> Replacing a stale file is three steps ({@code bind} fails,
+ * the file is probed, unlinked, bound again) and removing one's own file two ({@code lstat} to compare
+ * the inode, {@code unlink}). Two binders that both found one stale file both unlinked and bound, the
+ * second unlinking the first one's live file; and an old server closing while its successor replaced
+ * its (by then stale) file unlinked the successor's. So every {@code bind} of a path (also the first
+ * try: between creating the file and registering the socket the kernel answers a probe as for a stale
+ * file) and every removal hold the exclusive {@code flock(2)} of the path's directory
+ * ({@link #inDirectoryLock}; released by the kernel if the process dies), and a removal runs while
+ * the socket is still open, so that the file it compares against cannot be found stale (and its inode
+ * number cannot be reused) meanwhile. A program that does not take that lock (a C server's
+ * {@code unlink} and {@code bind}, {@code rm}) is not excluded.
  */
 final class UnixSocketFile {
     private UnixSocketFile() {
@@ -124,23 +128,30 @@ final class UnixSocketFile {
                 + "other users cannot write, or one with the sticky bit");
     }
 
-    /** Removes the socket file if it is still the one with {@code inode} (not a successor's). */
+    /**
+     * Removes the socket file if it is still the one with {@code inode} (not a successor's). Called
+     * while the socket bound to it is still open (then no jipc binder finds the file stale, and the
+     * inode number cannot go to another file), holding the directory's lock like every bind.
+     */
     static void remove(UnixDomainSocketAddress address, long inode) {
         String path = address.getPath().toString();
-        try {
-            if (Libc.lstat(path).inode() == inode) {
-                Libc.unlink(path);
+        inDirectoryLock(address, () -> {
+            try {
+                if (Libc.lstat(path).inode() == inode) {
+                    Libc.unlink(path);
+                }
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.ENOENT) {
+                    throw e;
+                }
             }
-        } catch (ErrnoException e) {
-            if (e.errno() != Errno.ENOENT) {
-                throw e;
-            }
-        }
+            return null;
+        });
     }
 
     /**
      * Runs {@code step} holding the exclusive {@code flock(2)} lock of the directory {@code address}
-     * is in, which every jipc bind of a socket file there takes: the step is one step
+     * is in, which every jipc bind and removal of a socket file there takes: the step is one step
      * for them. The lock is held by a descriptor of its own, so it excludes the other threads of this
      * process too, and the kernel releases it if the process dies. The calling thread waits in the
      * kernel while another holds it (a virtual thread pins its carrier); jipc holds it for a few
