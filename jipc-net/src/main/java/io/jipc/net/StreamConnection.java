@@ -42,13 +42,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * on sending and a header announcing one ends the connection on receiving, before any allocation
  * (a server may lower what it receives for a while: {@link #setReceiveLimit});
  * a frame that does not complete within {@code frameTimeout} of its first byte ends the connection
- * with {@link FrameTimeoutException}. A send that gives up before its first byte left (timed
+ * with {@link FrameTimeoutException}, and one cut by the peer's close with
+ * {@link PeerClosedException}. A send that gives up before its first byte left (timed
  * {@code offer}) has sent nothing; a send or receive cut short after that closes the connection,
  * because the stream is no longer at a frame boundary. {@link #offerShielded} does not let an
  * interrupt cut its frame short: it finishes the frame and sets the interrupt status again.
  *
  * <p><b>When the peer dies.</b> The kernel closes its end: a receiver sees end of stream
- * ({@link #take()} returns null) at a frame boundary, {@link PeerClosedException} mid-frame; a
+ * ({@link #take()} returns null) at a frame boundary, {@link PeerClosedException} mid-frame (the
+ * connection is then closed: later calls throw {@link ClosedException}, and
+ * {@link #isEndOfStream()} stays false, since the last message was cut); a
  * sender gets {@link PeerClosedException} (the kernel's {@code EPIPE}/{@code ECONNRESET}; never
  * {@code SIGPIPE}). Messages the kernel had accepted before the death are delivered to a live
  * reader; nothing is acknowledged end to end. A peer whose host vanishes, or behind a cut link,
@@ -82,6 +85,8 @@ public final class StreamConnection implements AutoCloseable, Selectable {
     private volatile int receiveLimit;
     private long frameStart;
     private boolean endOfStream;
+    /** Set when the stream ended mid-frame: it did not end at a boundary ({@link #isEndOfStream()} stays false). */
+    private volatile boolean cut;
 
     StreamConnection(NativeSocket socket, String remote, PeerCredentials peer, ConnectionOptions options,
                      Runnable onClose) {
@@ -204,7 +209,8 @@ public final class StreamConnection implements AutoCloseable, Selectable {
      * @return the message, or null at end of stream (the peer closed its side at a frame boundary)
      * @throws InvalidFrameException if the peer announced a length outside the limit (connection closed)
      * @throws FrameTimeoutException if a started frame did not complete in time (connection closed)
-     * @throws PeerClosedException   if the peer closed the connection mid-frame
+     * @throws PeerClosedException   if the peer closed the connection mid-frame (connection closed:
+     *                               later calls throw {@link ClosedException})
      */
     public byte[] take() throws InterruptedException {
         return receive(Long.MAX_VALUE);
@@ -252,9 +258,13 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         return receiveLimit;
     }
 
-    /** Whether the peer has closed its side and every message before that has been received. */
+    /**
+     * Whether the peer has closed its side and every message before that has been received; false
+     * after the stream was cut mid-frame ({@link PeerClosedException} from a receive, the connection
+     * closed): that is no end at a message boundary.
+     */
     public boolean isEndOfStream() {
-        return endOfStream && !inView.hasRemaining();
+        return endOfStream && !cut && !inView.hasRemaining();
     }
 
     private byte[] receive(long deadline) throws InterruptedException {
@@ -308,7 +318,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
             if (n == 0) {
                 endOfStream = true;
                 if (decoder.inFrame()) {
-                    throw new PeerClosedException(remote + " closed the connection mid-frame (" + frameProgress() + ")");
+                    throw cutMidFrame();
                 }
                 return null;
             }
@@ -318,6 +328,17 @@ public final class StreamConnection implements AutoCloseable, Selectable {
                 return null;
             }
         }
+    }
+
+    /**
+     * The stream ended mid-frame: no boundary follows, so the connection is closed (as after a bad
+     * header or a frame timeout) and the exception to throw says who ended it.
+     */
+    private RuntimeException cutMidFrame() {
+        String progress = frameProgress();
+        cut = true;
+        close();
+        return new PeerClosedException(remote + " closed the connection mid-frame (" + progress + "); connection closed");
     }
 
     /** How much of the unfinished frame has arrived, e.g. "18 of 108 bytes received" ("3 of 8+" inside the header). */

@@ -1,5 +1,6 @@
 package io.jipc.net;
 
+import io.jipc.ClosedException;
 import io.jipc.platform.Sockets;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
@@ -21,8 +22,10 @@ import static io.jipc.net.SocketTestSupport.LINE;
 import static io.jipc.net.SocketTestSupport.StreamKind;
 import static io.jipc.net.SocketTestSupport.hexHeader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -120,6 +123,39 @@ class HostilePeerTest {
             assertInstanceOf(PeerClosedException.class, failure);
             assertTrue(failure.getMessage().contains("mid-frame (10 of 108 bytes"), failure.getMessage());
             assertStillServes(server);
+        }
+    }
+
+    /**
+     * After a cut frame the connection stays failed: it is closed, later receives throw
+     * {@link io.jipc.ClosedException}, and it never reports a clean end of stream (pn52 explorer:
+     * later takes returned null with {@code isEndOfStream()} true, as if the stream had ended at a
+     * boundary).
+     */
+    @ParameterizedTest
+    @EnumSource(StreamKind.class)
+    void aStreamCutMidFrameIsNeverReportedAsACleanEnd(StreamKind kind) throws Exception {
+        for (String cut : new String[] {hexHeader(100) + "0011", "000000", hexHeader(2) + "6f6b" + hexHeader(100) + "00"}) {
+            try (StreamServer server = StreamServer.bind(SocketUri.parse(kind.uri()).address())) {
+                ChildJvm client = SocketTestSupport.child("raw", uri(kind, server), cut, "hold");
+                try (StreamConnection c = server.accept(LINE)) {
+                    assertNotNull(c);
+                    client.awaitLine("SENT", LINE);
+                    if (cut.startsWith(hexHeader(2))) {
+                        assertEquals("ok", SocketTestSupport.text(c.take())); // a whole message before the cut
+                    }
+                    client.kill();
+                    PeerClosedException e = assertThrows(PeerClosedException.class, c::take);
+                    assertFalse(c.isEndOfStream(), "a cut stream is no clean end");
+                    assertFalse(c.isOpen());
+                    assertThrows(ClosedException.class, c::take);
+                    assertThrows(ClosedException.class, () -> c.poll(Duration.ofMillis(10)));
+                    assertThrows(ClosedException.class, c::poll);
+                    assertFalse(c.isEndOfStream());
+                    assertTrue(e.getMessage().contains("mid-frame") && e.getMessage().contains("connection closed"),
+                            e.getMessage());
+                }
+            }
         }
     }
 
