@@ -87,6 +87,8 @@ public final class StreamConnection implements AutoCloseable, Selectable {
     private boolean endOfStream;
     /** Set when the stream ended mid-frame: it did not end at a boundary ({@link #isEndOfStream()} stays false). */
     private volatile boolean cut;
+    /** Set by {@link #shutdownInputQuietly()}: an end of input from now on may be this side's doing. */
+    private volatile boolean inputShutDown;
 
     StreamConnection(NativeSocket socket, String remote, PeerCredentials peer, ConnectionOptions options,
                      Runnable onClose) {
@@ -211,6 +213,8 @@ public final class StreamConnection implements AutoCloseable, Selectable {
      * @throws FrameTimeoutException if a started frame did not complete in time (connection closed)
      * @throws PeerClosedException   if the peer closed the connection mid-frame (connection closed:
      *                               later calls throw {@link ClosedException})
+     * @throws ClosedException       if the connection is closed, also when the graceful close of the
+     *                               server that accepted it ended its input mid-frame
      */
     public byte[] take() throws InterruptedException {
         return receive(Long.MAX_VALUE);
@@ -332,12 +336,17 @@ public final class StreamConnection implements AutoCloseable, Selectable {
 
     /**
      * The stream ended mid-frame: no boundary follows, so the connection is closed (as after a bad
-     * header or a frame timeout) and the exception to throw says who ended it.
+     * header or a frame timeout) and the exception to throw says who ended it: the server's close
+     * ({@link #shutdownInputQuietly()}: a {@link ClosedException}, the peer is not to blame), else the peer.
      */
     private RuntimeException cutMidFrame() {
         String progress = frameProgress();
         cut = true;
         close();
+        if (inputShutDown) {
+            return new ClosedException("the close of its server ended the input of the connection with " + remote
+                    + " mid-frame (" + progress + "); connection closed");
+        }
         return new PeerClosedException(remote + " closed the connection mid-frame (" + progress + "); connection closed");
     }
 
@@ -684,8 +693,13 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         }
     }
 
-    /** Ends the input side ({@code SHUT_RD}) so that a blocked receiver sees end of stream; for a closing server. */
+    /**
+     * Ends the input side ({@code SHUT_RD}) so that a blocked receiver sees end of stream; for a
+     * closing server. A receiver in the middle of a frame gets {@link ClosedException} (not
+     * {@link PeerClosedException}: the peer did not close) and the connection is closed.
+     */
     void shutdownInputQuietly() {
+        inputShutDown = true;
         try {
             socket.enter();
             try {

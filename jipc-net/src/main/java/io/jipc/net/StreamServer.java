@@ -52,7 +52,9 @@ import java.util.function.BiConsumer;
  *
  * <p><b>Graceful close.</b> {@link #close()} stops accepting, ends the input side of every open
  * connection (their {@code take()} returns end of stream once the messages already received are
- * consumed; replies can still be sent), waits up to {@link ServerOptions#closeGrace()} for the
+ * consumed; replies can still be sent; a {@code take()} in the middle of a frame gets
+ * {@link ClosedException}, which blames no client and is not reported to {@link #onHandlerError},
+ * and that connection is closed), waits up to {@link ServerOptions#closeGrace()} for the
  * handlers to return and for connections handed out by {@link #accept()} to be closed by their
  * users, then closes what is left (blocked threads get {@link ClosedException}). A close racing
  * another returns once that one has finished (see {@link #close()}).

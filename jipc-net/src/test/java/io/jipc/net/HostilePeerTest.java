@@ -159,6 +159,52 @@ class HostilePeerTest {
         }
     }
 
+    /**
+     * The graceful close of a server ends a handler's frame half received with a
+     * {@link ClosedException} that does not blame the client, who is alive and did not close, and
+     * that is no handler failure (pn52 explorer: {@code PeerClosedException} "pid N ... closed the
+     * connection mid-frame", reported to {@code onHandlerError}).
+     */
+    @ParameterizedTest
+    @EnumSource(StreamKind.class)
+    void aServersCloseEndsAFrameHalfReceivedWithClosedExceptionNotBlamingTheClient(StreamKind kind) throws Exception {
+        BlockingQueue<String> received = new LinkedBlockingQueue<>();
+        BlockingQueue<Throwable> reported = new LinkedBlockingQueue<>();
+        StreamServer server = StreamServer.bind(SocketUri.parse(kind.uri()).address());
+        ChildJvm client = null;
+        try {
+            server.onHandlerError((c, e) -> reported.add(e));
+            server.start(c -> {
+                try {
+                    for (byte[] m; (m = c.take()) != null; ) {
+                        received.add(SocketTestSupport.text(m));
+                    }
+                    received.add("end of stream");
+                } catch (Exception e) {
+                    failures.add(e);
+                    throw e;
+                }
+            });
+            // a whole message and 10 of the next frame's 108 bytes, in one write; then the client holds
+            client = SocketTestSupport.child("raw", uri(kind, server), hexHeader(2) + "6f6b" + hexHeader(100) + "0011", "hold");
+            client.awaitLine("SENT", LINE);
+            assertEquals("ok", received.poll(60, TimeUnit.SECONDS));
+            server.close();
+            Throwable failure = failures.poll(60, TimeUnit.SECONDS);
+            assertInstanceOf(ClosedException.class, failure);
+            assertFalse(failure instanceof PeerClosedException);
+            assertTrue(failure.getMessage().contains("the close of its server") && failure.getMessage().contains("mid-frame"),
+                    failure.getMessage());
+            assertTrue(reported.isEmpty(), "reported as a handler failure: " + reported);
+            assertTrue(client.isAlive(), "the client did not close");
+        } finally {
+            server.close();
+            if (client != null) {
+                client.close();
+            }
+        }
+    }
+
     private static void assertStillServes(StreamServer server) throws Exception {
         try (StreamConnection c = StreamConnection.connect(server.localAddress())) {
             c.put(SocketTestSupport.bytes("still here"));
