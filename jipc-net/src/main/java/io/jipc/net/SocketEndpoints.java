@@ -60,14 +60,46 @@ public final class SocketEndpoints {
     }
 
     /**
-     * Binds {@code uri} and passes received messages to {@code sink} until {@code count} were
-     * received (0: no limit) or none arrived for {@code timeout}; removes a socket file it created.
-     *
-     * @return the number of messages received
+     * {@link #receive(String, int, Duration, Consumer, Consumer)} reporting each dropped sender or
+     * datagram as one line on standard error ({@code jipc: receive on <uri> dropped a sender: <why>},
+     * or {@code ... dropped a datagram: <why>}), as {@code jipc recv} does.
      */
     public static int receive(String uri, int count, Duration timeout, Consumer<byte[]> sink) throws InterruptedException {
+        return receive(uri, count, timeout, sink, dropped -> System.err.println("jipc: receive on " + uri + " dropped a "
+                + (dropped instanceof MessageTooLargeException ? "datagram" : "sender") + ": " + dropped.getMessage()));
+    }
+
+    /**
+     * Binds {@code uri} and passes received messages to {@code sink}, in the calling thread, until
+     * {@code count} were received (0: no limit) or none arrived for {@code timeout} (also when a
+     * sender stays connected without completing its next message for that long); then closes what
+     * it bound, removing a socket file it created. Blocks meanwhile.
+     *
+     * <p>As {@code jipc recv} does, one bad sender does not end the receive: a stream sender whose
+     * stream breaks — cut mid-frame by its close or death ({@link PeerClosedException}), a header
+     * announcing a length beyond 1 MiB ({@link InvalidFrameException}), a frame not complete within
+     * the frame timeout ({@link FrameTimeoutException}) — is dropped (its connection closed; the
+     * messages it sent whole before are delivered and counted) and the next sender is accepted; a
+     * datagram above 65,507 bytes ({@link MessageTooLargeException}; it is consumed) is dropped and
+     * the next one taken. Each drop is passed to {@code onDrop} (in the calling thread; what it
+     * throws ends the receive), then the receive goes on; a drop is no message: it does not count.
+     *
+     * @return the number of messages passed to {@code sink}
+     * @throws io.jipc.ErrnoException        if the address cannot be bound ({@code EADDRINUSE}: a live
+     *                                       receiver or another file has it; {@code EACCES}, ...)
+     * @throws io.jipc.InsecureFileException if another process replaced the socket file just bound
+     * @throws IllegalArgumentException      if {@code uri} is no socket URI, or {@code count} is negative
+     * @throws InterruptedException          if the thread is interrupted while waiting (what was bound is closed)
+     * @throws RuntimeException              whatever {@code sink} or {@code onDrop} throws (what was
+     *                                       bound is closed; the messages delivered so far are not
+     *                                       returned)
+     */
+    public static int receive(String uri, int count, Duration timeout, Consumer<byte[]> sink,
+                              Consumer<? super io.jipc.JipcException> onDrop) throws InterruptedException {
         SocketUri source = SocketUri.parse(uri);
         Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(sink, "sink");
+        Objects.requireNonNull(onDrop, "onDrop");
         if (count < 0) {
             throw new IllegalArgumentException("count must not be negative: " + count);
         }
@@ -80,12 +112,23 @@ public final class SocketEndpoints {
                         break;
                     }
                     try (connection) {
-                        byte[] message;
-                        while ((count == 0 || received < count) && (message = connection.poll(timeout)) != null) {
+                        boolean dropped = false;
+                        while (count == 0 || received < count) {
+                            byte[] message;
+                            try {
+                                message = connection.poll(timeout);
+                            } catch (PeerClosedException | InvalidFrameException | FrameTimeoutException broken) {
+                                onDrop.accept(broken); // that sender's stream is broken (closed): the next sender
+                                dropped = true;
+                                break;
+                            }
+                            if (message == null) {
+                                break;
+                            }
                             sink.accept(message);
                             received++;
                         }
-                        if (!connection.isEndOfStream() && (count == 0 || received < count)) {
+                        if (!dropped && !connection.isEndOfStream() && (count == 0 || received < count)) {
                             break; // timed out in the middle of a sender's messages
                         }
                     }
@@ -93,8 +136,17 @@ public final class SocketEndpoints {
             }
         } else {
             try (DatagramEndpoint endpoint = DatagramEndpoint.bind(source.address())) {
-                Datagram datagram;
-                while ((count == 0 || received < count) && (datagram = endpoint.poll(timeout)) != null) {
+                while (count == 0 || received < count) {
+                    Datagram datagram;
+                    try {
+                        datagram = endpoint.poll(timeout);
+                    } catch (MessageTooLargeException tooLarge) {
+                        onDrop.accept(tooLarge); // consumed by the kernel: the next one
+                        continue;
+                    }
+                    if (datagram == null) {
+                        break;
+                    }
                     sink.accept(datagram.payload());
                     received++;
                 }
