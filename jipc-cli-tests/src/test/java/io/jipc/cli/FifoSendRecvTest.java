@@ -109,6 +109,41 @@ class FifoSendRecvTest {
         assertTrue(priority.err().contains("no priorities"), priority.err());
     }
 
+    /**
+     * A writer that never sends a newline cannot make {@code recv} grow without bound: past 1 MiB it
+     * fails with the documented one-line error and exit code 1 (pn52 explorer: it grew until
+     * OutOfMemoryError and died with a stack trace); a line of exactly 1 MiB is still received.
+     */
+    @Test
+    void aLineLongerThanOneMebibyteIsRefusedWithOneLineAndExitCode1() throws Exception {
+        Path fifo = Fifo.create(dir.resolve("endless"), 0600);
+        Thread writer = Thread.ofVirtual().start(() -> {
+            try (PipeWriter out = Fifo.openWriter(fifo)) { // waits for the receiver
+                out.write(("x".repeat(1 << 20) + "\n").getBytes(StandardCharsets.US_ASCII)); // exactly the limit
+                byte[] noNewline = new byte[64 * 1024];
+                java.util.Arrays.fill(noNewline, (byte) 'y');
+                for (int i = 0; i < 17; i++) { // 1 MiB and 64 KiB, no newline: more than a line may have
+                    out.write(noNewline);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException readerGone) {
+                // EPIPE once the receiver has given up
+            }
+        });
+        try {
+            CliRun run = guarded("recv", "fifo:" + fifo, "--count", "2", "--timeout", "1m");
+            assertEquals(1, run.exit(), run.err());
+            assertEquals("x".repeat(1 << 20) + "\n", run.out(), "the line of exactly 1 MiB is received");
+            assertEquals("jipc recv: a line in fifo:" + fifo + " is longer than 1048576 bytes, the most a message from"
+                    + " a FIFO may have: 1048576 bytes came without a newline (they were read from the FIFO and"
+                    + " dropped)\n", run.err());
+        } finally {
+            writer.interrupt();
+            writer.join();
+        }
+    }
+
     private static String line(int length) {
         return "x".repeat(length);
     }

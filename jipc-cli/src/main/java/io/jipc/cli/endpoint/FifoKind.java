@@ -1,5 +1,6 @@
 package io.jipc.cli.endpoint;
 
+import io.jipc.JipcException;
 import io.jipc.Timeouts;
 import io.jipc.pipe.Fifo;
 import io.jipc.pipe.OpenTimeoutException;
@@ -32,7 +33,10 @@ import java.time.Duration;
  * receiver that reaches end of file (every writer closed) opens the FIFO again for the next writer,
  * like {@code while true; do cat fifo; done}; a last line without a newline is delivered at end of
  * file. A receive reads a byte at a time and so takes nothing past its line: what a receiver leaves
- * unread stays in the pipe for the next one.
+ * unread stays in the pipe for the next one. A line longer than {@link #MAX_LINE} (1 MiB) is not
+ * received: once that many bytes came without a newline the receive throws a {@link JipcException}
+ * naming the FIFO ({@code jipc recv: a line in fifo:PATH is longer than 1048576 bytes ...}, exit 1),
+ * and those bytes are gone from the FIFO.
  */
 final class FifoKind implements EndpointKind {
 
@@ -53,6 +57,12 @@ final class FifoKind implements EndpointKind {
         }
         return new FifoEndpoint(path);
     }
+
+    /**
+     * The longest line {@code recv} takes: 1 MiB, as a socket's frame. A writer that sends no newline
+     * cannot make the receiver hold more ({@link FifoEndpoint#receive} fails instead).
+     */
+    static final int MAX_LINE = 1 << 20;
 
     /** "Without limit" for {@link PipeWriter#beginWhole(ByteBuffer, Duration)}. */
     private static final Duration FOREVER = Duration.ofDays(36_500);
@@ -134,6 +144,12 @@ final class FifoKind implements EndpointKind {
                     byte b = chunk.get();
                     if (b == '\n') {
                         return takeLine();
+                    }
+                    if (line.size() == MAX_LINE) {
+                        line.reset();
+                        throw new JipcException("a line in fifo:" + path + " is longer than " + MAX_LINE
+                                + " bytes, the most a message from a FIFO may have: " + MAX_LINE
+                                + " bytes came without a newline (they were read from the FIFO and dropped)");
                     }
                     line.write(b);
                 }
