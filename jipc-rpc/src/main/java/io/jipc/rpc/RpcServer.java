@@ -71,7 +71,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * interrupted. A call fails alone, never the client's session: a result larger than the client
  * takes fails that call ({@link RpcProtocolException} at the caller), and an exception whose message
  * is too long for it arrives with the message cut to fit (its beginning, then
- * {@code " … (N characters cut)"}; the class name whole).
+ * {@code " … (N characters cut)"}; the class name whole). Every call gets exactly one answer: a result
+ * whose encoding throws anything (a {@code subList} view whose backing list changed since, a collection
+ * another thread changes meanwhile, an {@link OutOfMemoryError}) fails that call too
+ * ({@link RpcProtocolException} naming the method and what was thrown; logged {@code WARNING} here with
+ * its stack trace), and an exception whose {@code getMessage()} throws arrives with its class name and a
+ * message saying so; the server's thread goes on, and a mailbox client's place in its bound
+ * ({@link Builder#maxCallsPerConnection}) is given back as for any reply.
  *
  * <p><b>How many calls at once.</b> At most {@link Builder#maxCalls} calls ({@value #DEFAULT_MAX_CALLS}
  * by default) are in progress at once, and at most {@link Builder#maxCallsPerConnection}
@@ -1425,66 +1431,31 @@ public final class RpcServer<T> implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs a call and sends its one answer: its RESULT, or a FAILURE. Whatever the call's outcome, or
+     * the building of its reply, throws becomes a FAILURE its caller can read ({@link #reply}); only if
+     * the sending itself fails unexpectedly is the client forgotten (told CLOSING, its calls failed), so
+     * that no call is left unanswered (a mailbox client's call would otherwise hold a place in its
+     * client's bound for good) and nothing thrown ends the thread (the leader's, or a pool thread).
+     */
     private void run(Client client, RpcFrame.Call call, Method method, RunningCall running) {
         try {
-            if (!running.runOn(Thread.currentThread())) {
-                // cancelled before it started (a CANCEL while it waited for a slot, or its deadline): it never runs
-                droppedUnrun.incrementAndGet();
-                fail(client, call.callId(), RpcFrame.FailureCode.CANCELLED, CancellationException.class.getName(),
-                        call.method() + " was cancelled before it started");
-                return;
-            }
-            Object[] arguments;
+            byte[] reply;
             try {
-                arguments = marshaller.decodeArguments(call.arguments(), method);
-            } catch (RpcProtocolException e) {
-                fail(client, call.callId(), RpcFrame.FailureCode.BAD_ARGUMENTS, e.getClass().getName(), e.getMessage());
-                return;
+                reply = reply(client, call, method, running);
+            } catch (Throwable unexpected) { // a bug, or an Error: the call still gets its answer
+                Log.LOGGER.log(System.Logger.Level.WARNING, "RPC server '" + name + "': the reply to "
+                        + call.method() + " could not be built; its caller is told so", unexpected);
+                reply = failure(client, call.callId(), RpcFrame.FailureCode.BAD_RESULT, unexpected.getClass().getName(),
+                        "the reply to " + call.method() + " could not be built: " + describe(unexpected));
             }
-            Object result;
             try {
-                result = method.invoke(implementation, arguments);
-            } catch (InvocationTargetException e) {
-                Throwable cause = e.getCause();
-                // interrupted because the server closes, or because the call was cancelled: say so, not what the
-                // implementation made of its interrupt
-                RpcFrame.FailureCode code = closed ? RpcFrame.FailureCode.CLOSING
-                        : running.cancelled() ? RpcFrame.FailureCode.CANCELLED
-                        : RpcFrame.FailureCode.THREW;
-                fail(client, call.callId(), code, cause.getClass().getName(), cause.getMessage());
-                return;
-            } catch (IllegalAccessException e) {
-                fail(client, call.callId(), RpcFrame.FailureCode.THREW, e.getClass().getName(), e.getMessage());
-                return;
+                answer(client, reply);
+            } catch (Throwable unexpected) {
+                Log.LOGGER.log(System.Logger.Level.WARNING, "RPC server '" + name + "': the reply to "
+                        + call.method() + " could not be sent; the client is forgotten", unexpected);
+                forget(client);
             }
-            if (running.end()) {
-                // close() interrupted it, and the implementation made a value of the interrupt: not the call's
-                // result (it raced the close's CLOSING, and sometimes arrived as a success)
-                fail(client, call.callId(), RpcFrame.FailureCode.CLOSING, RpcServerLostException.class.getName(),
-                        "'" + name + "' closed while the call ran");
-                return;
-            }
-            if (running.cancelled()) {
-                // its deadline passed at the server, or its caller cancelled it, and it was interrupted: what it
-                // returned may be what it made of the interrupt, not its result (its caller, whose own deadline
-                // passes about now, took it for one); a timed caller gets RpcTimeoutException for CANCELLED
-                fail(client, call.callId(), RpcFrame.FailureCode.CANCELLED, CancellationException.class.getName(),
-                        call.method() + " was cancelled while it ran (its deadline passed, or its caller cancelled it)");
-                return;
-            }
-            byte[] value;
-            try {
-                value = RpcFrame.encode(new RpcFrame.Result(call.callId(), marshaller.encodeValue(result)));
-            } catch (NotMarshallableException e) {
-                fail(client, call.callId(), RpcFrame.FailureCode.BAD_RESULT, e.getClass().getName(), e.getMessage());
-                return;
-            }
-            if (value.length > client.maxReply) {
-                fail(client, call.callId(), RpcFrame.FailureCode.BAD_RESULT, MessageTooLargeException.class.getName(),
-                        "the result of " + value.length + " bytes exceeds " + client.maxReplyText);
-                return;
-            }
-            answer(client, value);
         } finally {
             running.end();
             client.running.remove(call.callId());
@@ -1493,6 +1464,91 @@ public final class RpcServer<T> implements AutoCloseable {
                 callsLock.notifyAll();
             }
         }
+    }
+
+    /**
+     * Runs a call and returns its reply's bytes, within what the client takes: its RESULT, or the
+     * FAILURE that says why not. A result whose encoding throws (a view of a collection changed since, a
+     * collection changed by another thread meanwhile, an {@link OutOfMemoryError} while it grows: not
+     * only {@link NotMarshallableException}) fails the call with {@code BAD_RESULT}, naming the method
+     * and what was thrown, and is logged ({@code WARNING}, with its stack trace, which the caller does
+     * not get); an exception of the implementation whose {@code getMessage()} throws arrives with its
+     * class name and a message saying so.
+     */
+    private byte[] reply(Client client, RpcFrame.Call call, Method method, RunningCall running) {
+        if (!running.runOn(Thread.currentThread())) {
+            // cancelled before it started (a CANCEL while it waited for a slot, or its deadline): it never runs
+            droppedUnrun.incrementAndGet();
+            return failure(client, call.callId(), RpcFrame.FailureCode.CANCELLED, CancellationException.class.getName(),
+                    call.method() + " was cancelled before it started");
+        }
+        Object[] arguments;
+        try {
+            arguments = marshaller.decodeArguments(call.arguments(), method);
+        } catch (RpcProtocolException e) {
+            return failure(client, call.callId(), RpcFrame.FailureCode.BAD_ARGUMENTS, e.getClass().getName(),
+                    e.getMessage());
+        }
+        Object result;
+        try {
+            result = method.invoke(implementation, arguments);
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            // interrupted because the server closes, or because the call was cancelled: say so, not what the
+            // implementation made of its interrupt
+            RpcFrame.FailureCode code = closed ? RpcFrame.FailureCode.CLOSING
+                    : running.cancelled() ? RpcFrame.FailureCode.CANCELLED
+                    : RpcFrame.FailureCode.THREW;
+            return failure(client, call.callId(), code, cause.getClass().getName(), messageOf(cause));
+        } catch (IllegalAccessException e) {
+            return failure(client, call.callId(), RpcFrame.FailureCode.THREW, e.getClass().getName(), e.getMessage());
+        }
+        if (running.end()) {
+            // close() interrupted it, and the implementation made a value of the interrupt: not the call's
+            // result (it raced the close's CLOSING, and sometimes arrived as a success)
+            return failure(client, call.callId(), RpcFrame.FailureCode.CLOSING, RpcServerLostException.class.getName(),
+                    "'" + name + "' closed while the call ran");
+        }
+        if (running.cancelled()) {
+            // its deadline passed at the server, or its caller cancelled it, and it was interrupted: what it
+            // returned may be what it made of the interrupt, not its result (its caller, whose own deadline
+            // passes about now, took it for one); a timed caller gets RpcTimeoutException for CANCELLED
+            return failure(client, call.callId(), RpcFrame.FailureCode.CANCELLED, CancellationException.class.getName(),
+                    call.method() + " was cancelled while it ran (its deadline passed, or its caller cancelled it)");
+        }
+        byte[] value;
+        try {
+            value = RpcFrame.encode(new RpcFrame.Result(call.callId(), marshaller.encodeValue(result)));
+        } catch (NotMarshallableException e) {
+            return failure(client, call.callId(), RpcFrame.FailureCode.BAD_RESULT, e.getClass().getName(),
+                    e.getMessage());
+        } catch (Throwable e) { // the result's own code threw while it was read (or memory ran out): the call fails
+            Log.LOGGER.log(System.Logger.Level.WARNING, "RPC server '" + name + "': the result of " + call.method()
+                    + " could not be encoded; its caller is told so", e);
+            return failure(client, call.callId(), RpcFrame.FailureCode.BAD_RESULT, e.getClass().getName(),
+                    "the result of " + call.method() + " could not be encoded: " + describe(e));
+        }
+        if (value.length > client.maxReply) {
+            return failure(client, call.callId(), RpcFrame.FailureCode.BAD_RESULT,
+                    MessageTooLargeException.class.getName(),
+                    "the result of " + value.length + " bytes exceeds " + client.maxReplyText);
+        }
+        return value;
+    }
+
+    /** {@code thrown}'s message, or, if its {@code getMessage()} throws, a message saying so; never throws. */
+    private static String messageOf(Throwable thrown) {
+        try {
+            return thrown.getMessage();
+        } catch (Throwable broken) {
+            return "(its getMessage() threw " + broken.getClass().getName() + ")";
+        }
+    }
+
+    /** {@code thrown}'s class name and, if it has one, its message ({@link #messageOf}); never throws. */
+    private static String describe(Throwable thrown) {
+        String message = messageOf(thrown);
+        return thrown.getClass().getName() + (message == null ? "" : ": " + message);
     }
 
     /**
@@ -1534,7 +1590,13 @@ public final class RpcServer<T> implements AutoCloseable {
      * (a frame beyond the limit would fail the send, and the server would forget the client).
      */
     private void fail(Client client, long callId, RpcFrame.FailureCode code, String className, String message) {
-        answer(client, RpcFrame.encodeWithin(new RpcFrame.Failure(callId, code, className, message), client.maxReply));
+        answer(client, failure(client, callId, code, className, message));
+    }
+
+    /** The bytes of a FAILURE that fits what the client takes, as {@link #fail} sends. */
+    private static byte[] failure(Client client, long callId, RpcFrame.FailureCode code, String className,
+            String message) {
+        return RpcFrame.encodeWithin(new RpcFrame.Failure(callId, code, className, message), client.maxReply);
     }
 
     /**

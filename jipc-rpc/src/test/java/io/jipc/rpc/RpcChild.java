@@ -46,6 +46,9 @@ import java.time.Duration;
  *     {@code TIMEOUT <outcome>}; starts {@code deposit("kept", 1 cent)} and prints {@code FIRED}; then
  *     prints {@code HELD <outcome>} and {@code KEPT <outcome>} as those calls end, and {@code NEXT <balance>}
  *     of a last call, {@code balance("kept")}.</li>
+ * <li>{@code fragile <name>}: serves a {@link FragileService} as {@code name} (also on a free TCP port of
+ *     127.0.0.1), prints {@code SERVING <port>}; closes the server when its standard input ends, then
+ *     prints {@code CLOSED}.</li>
  * <li>{@code spin <name>}: serves a {@link SpinnerService} as {@code name} (also on a free TCP port of
  *     127.0.0.1), prints {@code SERVING <port> <processors>} ({@link Runtime#availableProcessors()});
  *     closes the server when its standard input ends, then prints {@code CLOSED}.</li>
@@ -66,6 +69,7 @@ public final class RpcChild {
             case "watch" -> watch(args[1], args[2], Duration.ofMillis(Long.parseLong(args[3])));
             case "hold" -> hold(java.net.URI.create(args[1]), args[2].equals("call"));
             case "spin" -> spin(args[1]);
+            case "fragile" -> fragile(args[1]);
             case "cancel" -> cancelWaiting(args[1], args.length > 2 ? Integer.parseInt(args[2]) : -1,
                     args.length > 3 ? Integer.parseInt(args[3]) : 0);
             default -> throw new IllegalArgumentException(args[0]);
@@ -171,6 +175,15 @@ public final class RpcChild {
                 .listen(new InetSocketAddress("127.0.0.1", 0)).start()) {
             say("SERVING " + ((InetSocketAddress) server.tcpAddress().orElseThrow()).getPort() + " "
                     + Runtime.getRuntime().availableProcessors());
+            readToTheEnd();
+        }
+        say("CLOSED");
+    }
+
+    private static void fragile(String name) throws Exception {
+        try (RpcServer<Fragile> server = RpcServer.builder(name, Fragile.class, new FragileService())
+                .listen(new InetSocketAddress("127.0.0.1", 0)).start()) {
+            say("SERVING " + ((InetSocketAddress) server.tcpAddress().orElseThrow()).getPort());
             readToTheEnd();
         }
         say("CLOSED");

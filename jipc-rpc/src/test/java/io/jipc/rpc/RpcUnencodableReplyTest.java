@@ -1,0 +1,118 @@
+package io.jipc.rpc;
+
+import io.jipc.mailbox.Mailbox;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ConcurrentModificationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Replies the server cannot build as usual, the server ({@link RpcChild} {@code fragile}) in a child
+ * JVM, the client in the test JVM, through the mailbox and over TCP: a result whose encoding throws
+ * (a stale {@code subList} view: {@link ConcurrentModificationException}) and an exception whose
+ * {@code getMessage()} throws. Each call gets a FAILURE its caller can read, the server's threads
+ * survive (nothing uncaught in its output), and a mailbox client keeps its place in its bound: more
+ * such calls than {@code maxCallsPerConnection} (64), then a plain call, is served. Until 2026-12-06
+ * no reply was sent (a caller without a timeout waited for ever), a server thread died with an
+ * uncaught exception each time, and through the mailbox each such call held one of its client's 64
+ * places for good, so that after 64 of them every call of that client waited for ever. No durations
+ * are asserted: every wait has a hard bound.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class RpcUnencodableReplyTest {
+    private static final Duration LONG = Duration.ofSeconds(60);
+    private static final String NAME = "fragile";
+    /** More than a client's bound at the server ({@link RpcServer#DEFAULT_MAX_CALLS_PER_CONNECTION}). */
+    private static final int CALLS = RpcServer.DEFAULT_MAX_CALLS_PER_CONNECTION + 1;
+
+    private ChildJvm server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            if (server.isAlive()) {
+                try {
+                    server.process().getOutputStream().close();
+                } catch (java.io.IOException e) {
+                    // it is gone already
+                }
+                server.awaitLine("CLOSED", LONG);
+                server.waitFor(LONG);
+            }
+            server.close();
+        }
+        Mailbox.destroy(NAME);
+    }
+
+    /** Starts the server; returns its TCP address. */
+    private URI startServer() {
+        server = ChildJvm.builder(RpcChild.class).args("fragile", NAME).quickStart()
+                .hardTimeout(Duration.ofSeconds(280)).start();
+        String port = server.awaitLine("SERVING", LONG).substring("SERVING ".length());
+        return URI.create("tcp://127.0.0.1:" + port + "/" + NAME);
+    }
+
+    @Test
+    void throughTheMailboxEveryCallIsAnsweredAndTheClientKeepsItsPlaces() throws Exception {
+        startServer();
+        try (RpcClient<Fragile> client = RpcClient.connect(NAME, Fragile.class)) {
+            everyCallIsAnswered(client);
+        }
+        assertNothingUncaught();
+    }
+
+    @Test
+    void overTcpEveryCallIsAnswered() throws Exception {
+        URI address = startServer();
+        try (RpcClient<Fragile> client = RpcClient.connect(address, Fragile.class, RpcClient.Options.defaults())) {
+            everyCallIsAnswered(client);
+        }
+        assertNothingUncaught();
+    }
+
+    /** No call timeout: the bound on each wait is the test's hang guard, not the client's. */
+    private static void everyCallIsAnswered(RpcClient<Fragile> client) throws Exception {
+        for (int i = 0; i < CALLS; i++) {
+            RpcProtocolException e = assertInstanceOf(RpcProtocolException.class, failure(client, Fragile::stale),
+                    "call " + i);
+            assertTrue(e.getMessage().contains("stale()"), e.getMessage());
+            assertTrue(e.getMessage().contains(ConcurrentModificationException.class.getName()), e.getMessage());
+            RemoteInvocationException odd = assertInstanceOf(RemoteInvocationException.class,
+                    failure(client, f -> {
+                        f.oddFailure();
+                        return null;
+                    }), "call " + i);
+            assertEquals(FragileService.Odd.class.getName(), odd.remoteClass());
+            assertTrue(odd.remoteMessage().contains("getMessage() threw " + IllegalStateException.class.getName()),
+                    odd.remoteMessage());
+        }
+        assertEquals(3, client.async(f -> f.add(1, 2)).get(LONG.toSeconds(), TimeUnit.SECONDS));
+    }
+
+    /** What a call fails with, within the hang guard. */
+    private static Throwable failure(RpcClient<Fragile> client, Function<Fragile, ?> call) {
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> client.async(call).get(LONG.toSeconds(), TimeUnit.SECONDS));
+        return e.getCause();
+    }
+
+    private void assertNothingUncaught() {
+        assertFalse(server.output().contains("Exception in thread"), server.output());
+    }
+}
