@@ -31,7 +31,9 @@ import java.nio.ByteOrder;
  *                                                           to fit it, ending " … (N characters cut)")
  *   7 CANCEL   i64 client id, i64 call id
  *   8 BYE      i64 client id
- *   9 CLOSING  string reason                                 (the service ends, or has ended this client's session)
+ *   9 CLOSING  string reason                                 (the service ends, or has ended this client's session;
+ *                                                           a reason too long for the client's limit is cut as a
+ *                                                           FAILURE's message is)
  *  10 PING     i64 nonce                                     (over a connection, while calls wait)
  *  11 PONG     i64 nonce                                     (the answer to a PING; also sent unasked, nonce 0,
  *                                                           while a connection's call waits for a free slot)
@@ -192,6 +194,23 @@ sealed interface RpcFrame {
         }
         String cut = cutWithin(refused.reason(), limit - encode(new Refused("")).length);
         return encode(new Refused(cut == null ? "" : cut));
+    }
+
+    /**
+     * The bytes of {@code closing}, at most {@code limit} bytes (the largest frame its client takes; at
+     * least 64), so that a client always learns that the server closed or ended its session, whatever
+     * the length of the service's name its reason echoes: a CLOSING that does not fit is not placed in
+     * the client's reply mailbox, and a client whose server process lives would wait for ever. A reason
+     * too long is cut as a {@link #encodeWithin(Refused, int) REFUSED's} is; with no room even for the
+     * marker, it is empty.
+     */
+    static byte[] encodeWithin(Closing closing, int limit) {
+        byte[] whole = encode(closing);
+        if (whole.length <= limit) {
+            return whole;
+        }
+        String cut = cutWithin(closing.reason(), limit - encode(new Closing("")).length);
+        return encode(new Closing(cut == null ? "" : cut));
     }
 
     /**

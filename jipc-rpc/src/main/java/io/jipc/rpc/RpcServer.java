@@ -224,8 +224,8 @@ public final class RpcServer<T> implements AutoCloseable {
     /** Calls cancelled (a CANCEL, or their deadline) before they started, and so never run: for tests. */
     private final AtomicLong droppedUnrun = new AtomicLong();
     private final Duration replyTimeout;
-    /** The CLOSING a forgotten client is told. */
-    private final byte[] sessionEnded;
+    /** The reason of the CLOSING a forgotten client is told ({@link #closing}). */
+    private final String sessionEnded;
     /**
      * Reply mailboxes of forgotten clients, by client id, that live but had no room for their
      * CLOSING: each {@link #sweep()} tries again, so that such a client (stopped, then resumed) learns
@@ -374,9 +374,9 @@ public final class RpcServer<T> implements AutoCloseable {
         this.callSlots = new Semaphore(maxCalls, true);
         this.maxCallsPerConnection = maxCallsPerConnection;
         this.replyTimeout = replyTimeout;
-        this.sessionEnded = RpcFrame.encode(new RpcFrame.Closing("'" + name + "' has ended this client's session "
+        this.sessionEnded = "'" + name + "' has ended this client's session "
                 + "(a BYE for it, it was taken for gone, or its replies found no room for " + Timeouts.text(replyTimeout)
-                + "): connect again"));
+                + "): connect again";
         this.name = name;
         this.api = api;
         this.implementation = implementation;
@@ -1687,7 +1687,7 @@ public final class RpcServer<T> implements AutoCloseable {
         owedClosings.forEach((id, mailbox) -> {
             boolean done;
             try {
-                done = mailbox.clientGone() || mailbox.place(sessionEnded);
+                done = mailbox.clientGone() || mailbox.place(closing(sessionEnded, mailbox.maxFrameSize()));
             } catch (RuntimeException unusable) {
                 done = true;
             }
@@ -1730,7 +1730,7 @@ public final class RpcServer<T> implements AutoCloseable {
             call.interrupt(false);
             call.dropDeadline();
         });
-        if (!closed && !client.replies.notice(sessionEnded) // close() says CLOSING itself
+        if (!closed && !client.replies.notice(closing(sessionEnded, client.maxReply)) // close() says CLOSING itself
                 && client.replies instanceof Replies.ToMailbox mailbox) {
             owedClosings.put(client.id, mailbox); // its mailbox was full: the sweep tells it when there is room
             if (!closed || !owedClosings.remove(client.id, mailbox)) {
@@ -1770,10 +1770,9 @@ public final class RpcServer<T> implements AutoCloseable {
         waiting.forEach(dropped -> release(dropped.own()));
         awaitRunningCalls(System.nanoTime() + CLOSE_GRACE.toNanos());
         StreamServer listener = tcp;
-        byte[] closing = RpcFrame.encode(new RpcFrame.Closing("'" + name + "' closed"));
         for (Client client : clients.values()) {
             client.running.values().forEach(RunningCall::interruptForClose);
-            client.replies.send(closing);
+            client.replies.send(closing("'" + name + "' closed", client.maxReply));
             forget(client);
         }
         owedClosings.forEach((id, mailbox) -> {
@@ -1787,6 +1786,15 @@ public final class RpcServer<T> implements AutoCloseable {
         deadlines.shutdownNow();
         callThreads.shutdown(); // its idle threads end now; those still in calls the close interrupted end with them
         stopped.countDown();
+    }
+
+    /**
+     * A CLOSING with {@code reason}, cut to fit {@code limit} (what the client takes): one too large would
+     * not be placed in a client's reply mailbox, and that client, whose server's process lives, would wait
+     * for ever (a client may take as little as 64 bytes, and the reasons echo the service's name).
+     */
+    private static byte[] closing(String reason, int limit) {
+        return RpcFrame.encodeWithin(new RpcFrame.Closing(reason), limit);
     }
 
     private void awaitRunningCalls(long deadline) {

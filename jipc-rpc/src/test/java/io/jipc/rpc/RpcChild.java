@@ -46,6 +46,10 @@ import java.time.Duration;
  *     {@code TIMEOUT <outcome>}; starts {@code deposit("kept", 1 cent)} and prints {@code FIRED}; then
  *     prints {@code HELD <outcome>} and {@code KEPT <outcome>} as those calls end, and {@code NEXT <balance>}
  *     of a last call, {@code balance("kept")}.</li>
+ * <li>{@code small <name> <maxReplySize>}: connects to a {@link Bank} server with that {@code maxReplySize}
+ *     (64 is the least), starts {@code sleep(600000)}, makes a call after it and prints
+ *     {@code HOLDING <client id>}; then prints {@code PENDING <outcome>} when the sleeping call ends and
+ *     {@code NEXT <outcome>} of one more call, {@code balance("x")} (outcome as {@code cancel}'s).</li>
  * <li>{@code fragile <name>}: serves a {@link FragileService} as {@code name} (also on a free TCP port of
  *     127.0.0.1), prints {@code SERVING <port>}; closes the server when its standard input ends, then
  *     prints {@code CLOSED}.</li>
@@ -70,6 +74,7 @@ public final class RpcChild {
             case "hold" -> hold(java.net.URI.create(args[1]), args[2].equals("call"));
             case "spin" -> spin(args[1]);
             case "fragile" -> fragile(args[1]);
+            case "small" -> small(args[1], Integer.parseInt(args[2]));
             case "cancel" -> cancelWaiting(args[1], args.length > 2 ? Integer.parseInt(args[2]) : -1,
                     args.length > 3 ? Integer.parseInt(args[3]) : 0);
             default -> throw new IllegalArgumentException(args[0]);
@@ -178,6 +183,23 @@ public final class RpcChild {
             readToTheEnd();
         }
         say("CLOSED");
+    }
+
+    private static void small(String name, int maxReplySize) throws Exception {
+        try (RpcClient<Bank> client = RpcClient.connect(name, Bank.class,
+                RpcClient.Options.defaults().withMaxReplySize(maxReplySize))) {
+            java.util.concurrent.CompletableFuture<Long> pending = client.async(bank -> bank.sleep(600_000));
+            client.stub().balance("x"); // sent after the sleeping call: that one is taken, or is about to be
+            say("HOLDING " + client.clientId());
+            say("PENDING " + outcome(pending));
+            String next;
+            try {
+                next = String.valueOf(client.stub().balance("x"));
+            } catch (RuntimeException e) {
+                next = e.getClass().getSimpleName();
+            }
+            say("NEXT " + next);
+        }
     }
 
     private static void fragile(String name) throws Exception {

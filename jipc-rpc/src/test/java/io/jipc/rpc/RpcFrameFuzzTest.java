@@ -318,6 +318,38 @@ class RpcFrameFuzzTest {
     }
 
     /**
+     * A CLOSING the server encodes for a client's limit fits it, whatever the limit (64 bytes and up) and
+     * the service's name its reason echoes (a mailbox name of up to 200 bytes, in one- to four-byte
+     * characters): the reason's beginning, then " … (N characters cut)"; what fits is sent as it is.
+     * Until 2026-12-06 it was sent whole, and one larger than a client's reply mailbox took was dropped.
+     */
+    @Test
+    void aClosingEncodedWithinALimitFitsItAndSaysWhatWasCut() {
+        for (String unit : List.of("m", "\u00e9", "\u20ac", "\ud83d\ude00")) {
+            String name = unit.repeat(200 / unit.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+            for (String reason : List.of("'" + name + "' closed", "'" + name + "' has ended this client's session "
+                    + "(a BYE for it, it was taken for gone, or its replies found no room for 10 s): connect again")) {
+                for (int limit = 64; limit <= 1024; limit++) {
+                    byte[] bytes = RpcFrame.encodeWithin(new RpcFrame.Closing(reason), limit);
+                    assertTrue(bytes.length <= limit, bytes.length + " > " + limit);
+                    String got = ((RpcFrame.Closing) RpcFrame.decode(bytes)).reason();
+                    if (bytes.length == RpcFrame.encode(new RpcFrame.Closing(reason)).length) {
+                        assertEquals(reason, got, "what fits is sent as it is");
+                        continue;
+                    }
+                    java.util.regex.Matcher marker = java.util.regex.Pattern
+                            .compile(" \u2026 \\((\\d+) characters cut\\)$").matcher(got);
+                    assertTrue(marker.find(), got);
+                    String kept = got.substring(0, marker.start());
+                    assertTrue(kept.startsWith("'"), kept);
+                    assertEquals(reason.length() - kept.length(), Integer.parseInt(marker.group(1)));
+                    assertEquals(reason.substring(0, kept.length()), kept, "whole characters only");
+                }
+            }
+        }
+    }
+
+    /**
      * A REFUSED the server encodes for a client's limit fits it, whatever the limit (64 bytes and up)
      * and the names its reason echoes (the longest interface name a HELLO carries, in one- to
      * four-byte characters and an unpaired surrogate): the reason's beginning, so that "no such

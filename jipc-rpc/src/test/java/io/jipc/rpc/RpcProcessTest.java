@@ -318,6 +318,52 @@ class RpcProcessTest {
         assertFalse(Mailbox.exists(reply), "its reply mailbox is removed");
     }
 
+    /**
+     * A client that takes replies of 64 bytes only (the least {@code maxReplySize}), in a child JVM, for
+     * which another process forges a BYE while its call runs: the server's CLOSING, whose reason is about
+     * 150 bytes, is cut to fit, so the running call and the next one fail with
+     * {@link RpcServerLostException}. Until 2026-12-06 the CLOSING did not fit the client's reply
+     * mailbox and was dropped, and both calls, without timeouts, waited for ever (the server's process
+     * lives, so the client's liveness check saw nothing wrong).
+     */
+    @Test
+    void aClientTakingSmallRepliesIsToldWhenItsSessionIsEndedByAForgedBye() throws Exception {
+        RpcServer<Bank> server = RpcServer.start(NAME, Bank.class, new BankService());
+        closing.add(server);
+        ChildJvm client = ChildJvm.builder(RpcChild.class).args("small", NAME, "64").quickStart()
+                .hardTimeout(Duration.ofSeconds(110)).start();
+        children.add(client);
+        long clientId = Long.parseLong(client.awaitLine("HOLDING", LONG).substring("HOLDING ".length()));
+        try (Mailbox requests = Mailbox.open(NAME)) {
+            requests.put(RpcFrame.encode(new RpcFrame.Bye(clientId))); // as any process of the same user may
+        }
+        assertEquals("PENDING RpcServerLostException", client.awaitLine("PENDING", LONG));
+        assertEquals("NEXT RpcServerLostException", client.awaitLine("NEXT", LONG));
+        client.assertSuccess(LONG);
+    }
+
+    /**
+     * A server whose name is long (61 characters) closes while its process lives on, and a client in a
+     * child JVM that takes replies of 64 bytes only has a call running: the CLOSING ("'NAME' closed", 81
+     * bytes as a frame) is cut to fit, so the running call and the next one fail with
+     * {@link RpcServerLostException}. Until 2026-12-06 the CLOSING was dropped and the next call (sent
+     * into the destroyed mailbox) waited for ever.
+     */
+    @Test
+    void aClientTakingSmallRepliesIsToldWhenAServerWithALongNameCloses() throws Exception {
+        String name = "a-service-whose-name-is-longer-than-a-small-reply-leaves-room";
+        RpcServer<Bank> server = RpcServer.start(name, Bank.class, new BankService());
+        closing.add(server);
+        ChildJvm client = ChildJvm.builder(RpcChild.class).args("small", name, "64").quickStart()
+                .hardTimeout(Duration.ofSeconds(110)).start();
+        children.add(client);
+        client.awaitLine("HOLDING", LONG);
+        server.close(); // this process, the server's, lives on
+        assertEquals("PENDING RpcServerLostException", client.awaitLine("PENDING", LONG));
+        assertEquals("NEXT RpcServerLostException", client.awaitLine("NEXT", LONG));
+        client.assertSuccess(LONG);
+    }
+
     @Test
     void overTcpTheSameCallsWorkBesideClientsOfThisHost() throws Exception {
         URI address = startTcpServer();
