@@ -155,6 +155,16 @@ class RpcCommandTest {
         }
 
         @Override
+        public float exactly(float f) {
+            return f;
+        }
+
+        @Override
+        public int chain(Node node) {
+            return node == null ? 0 : 1 + (node.kids().isEmpty() ? 0 : chain(node.kids().getFirst()));
+        }
+
+        @Override
         public String bits(byte b, short s, int i, long l) {
             return b + " " + s + " " + i + " " + l;
         }
@@ -344,6 +354,63 @@ class RpcCommandTest {
         assertTrue(wide.err().contains("argument 4 of bits (long): out of range for long"), wide.err());
     }
 
+    /**
+     * A float or double word that names a value its type cannot hold (it would round to infinity, or to
+     * zero) is refused as an integer out of range is, exit 2 naming the argument; the type's extremes,
+     * zero, the infinities and NaN go. Until 2026-12-06 3.4e39 called with Infinity and 1e-50 with 0.0.
+     */
+    @Test
+    void aFloatingPointWordOutOfItsTypesRangeIsRefused() {
+        String at = "mailbox:" + name;
+        assertResult("3.4028235E38", at, "exactly", "3.4028235e38");
+        assertResult("-3.4028235E38", at, "exactly", "-3.4028235e38");
+        assertResult("1.4E-45", at, "exactly", "1.4e-45");
+        assertResult("-0.0", at, "exactly", "-0");
+        assertResult("0.0", at, "exactly", "0.000e-99");
+        assertResult("0.0", at, "exactly", "0x0p-300");
+        assertResult("Infinity", at, "exactly", "Infinity");
+        assertResult("-Infinity", at, "exactly", "-Infinity");
+        assertResult("NaN", at, "exactly", "NaN");
+        assertResult("0.5", at, "exactly", "0x1p-1");
+        assertResult("4.9E-324", at, "half", "1e-323"); // the double's smallest, halved: a result, not a word
+        for (String word : List.of("3.4e39", "-3.4e39", "1e-50", "-1e-50", "1e-50f", "0x1p-200", "0x1p200")) {
+            CliRun run = call(at, "exactly", word);
+            assertEquals(2, run.exit(), word + ": " + run.err());
+            assertTrue(run.err().contains("argument 1 of exactly (float): out of range for float (finite values from "
+                    + Float.MIN_VALUE + " to " + Float.MAX_VALUE + ", either sign, and 0; or Infinity, -Infinity, NaN): "
+                    + word), word + ": " + run.err());
+        }
+        for (String word : List.of("1e309", "-1e309", "1e-400", "0x1p-1100")) {
+            CliRun run = call(at, "half", word);
+            assertEquals(2, run.exit(), word + ": " + run.err());
+            assertTrue(run.err().contains("argument 1 of half (double): out of range for double"), word + ": " + run.err());
+        }
+    }
+
+    /**
+     * A JSON argument nested deeper than a call carries (32 levels, as {@code io.jipc.rpc} counts them:
+     * two per node of {@code Node}, so a chain of 16 goes and 17 does not) is a bad argument, exit 2
+     * naming it, refused before anything is sent. Until 2026-12-06 it went to the stub, whose
+     * NotMarshallableException was reported as a failed call, exit 1, without naming the argument.
+     */
+    @Test
+    void aJsonArgumentNestedTooDeeplyIsABadArgument() {
+        String at = "mailbox:" + name;
+        assertResult("16", at, "chain", nodes(16));
+        CliRun deep = call(at, "chain", nodes(17));
+        assertEquals(2, deep.exit(), deep.err());
+        assertTrue(deep.err().contains("argument 1 of chain (Node): value nested deeper than 32"), deep.err());
+    }
+
+    /** A chain of {@code count} nodes as JSON, each the only kid of the one before. */
+    private static String nodes(int count) {
+        String json = "{\"v\": \"" + count + "\", \"kids\": []}";
+        for (int i = count - 1; i >= 1; i--) {
+            json = "{\"v\": \"" + i + "\", \"kids\": [" + json + "]}";
+        }
+        return json;
+    }
+
     @Test
     void aKeyGivenTwiceInJsonIsRefusedNamingIt() {
         String at = "mailbox:" + name;
@@ -390,7 +457,7 @@ class RpcCommandTest {
         assertTrue(lines.contains("long sum(java.util.List<java.lang.Long>)    (JSON: parameter 1)"), run.out());
         assertTrue(lines.contains("io.jipc.cli.rpcdesk.Desk$Tally merge(io.jipc.cli.rpcdesk.Desk$Tally, "
                 + "io.jipc.cli.rpcdesk.Desk$Tally)    (JSON: parameters 1, 2)"), run.out());
-        assertEquals(22, lines.size(), run.out());
+        assertEquals(24, lines.size(), run.out());
         for (String line : lines) { // redeclared in Desk, but the stub's own, not remote
             assertTrue(!line.contains(" toString(") && !line.contains(" hashCode(") && !line.contains(" equals("), line);
         }

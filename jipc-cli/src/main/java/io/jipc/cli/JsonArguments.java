@@ -1,5 +1,6 @@
 package io.jipc.cli;
 
+import io.jipc.rpc.Marshaller;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -17,6 +18,7 @@ import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -56,6 +58,7 @@ final class JsonArguments {
         try {
             Object value = MAPPER.readValue(json, javaType);
             checkMapKeys(javaType, MAPPER.readTree(json), type);
+            checkDepth(value, 0);
             return value;
         } catch (JacksonException e) {
             Throwable cause = e.getCause();
@@ -101,6 +104,41 @@ final class JsonArguments {
             for (RecordComponent component : type.getRawClass().getRecordComponents()) {
                 checkMapKeys(MAPPER.getTypeFactory().resolveMemberType(component.getGenericType(), type.getBindings()),
                         node.get(component.getName()), whole);
+            }
+        }
+    }
+
+    /**
+     * Refuses a value nested deeper than a call carries ({@link Marshaller#MAX_DEPTH}), counted as
+     * {@code io.jipc.rpc} counts it: the argument is level 0, and every value inside a record, list or
+     * map (a component, an element, a key or a value, leaves and nulls too) one level deeper than it; a
+     * value at level {@code MAX_DEPTH + 1} is refused. So it is a bad argument, refused naming it before
+     * anything is sent, not a failed call (the stub's {@code NotMarshallableException}).
+     */
+    private static void checkDepth(Object value, int level) {
+        if (level > Marshaller.MAX_DEPTH) {
+            throw new IllegalArgumentException("value nested deeper than " + Marshaller.MAX_DEPTH
+                    + " (each record, list or map takes a level for what it holds)");
+        }
+        switch (value) {
+            case Record record -> {
+                for (RecordComponent component : record.getClass().getRecordComponents()) {
+                    Object inside;
+                    try {
+                        inside = component.getAccessor().invoke(record);
+                    } catch (ReflectiveOperationException e) {
+                        return; // not readable here: the stub's marshalling says what is wrong
+                    }
+                    checkDepth(inside, level + 1);
+                }
+            }
+            case List<?> list -> list.forEach(element -> checkDepth(element, level + 1));
+            case Map<?, ?> map -> map.forEach((key, inside) -> {
+                checkDepth(key, level + 1);
+                checkDepth(inside, level + 1);
+            });
+            case null, default -> {
+                // a leaf: nothing inside
             }
         }
     }

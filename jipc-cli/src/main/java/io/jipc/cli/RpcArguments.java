@@ -161,6 +161,44 @@ final class RpcArguments {
         return value.longValue();
     }
 
+    /**
+     * A {@code float} ({@code single}) or {@code double} from a word, as {@link Float#parseFloat} and
+     * {@link Double#parseDouble} read it (decimal, {@code 0x} hex with a {@code p} exponent, {@code NaN},
+     * {@code Infinity}), rounded to the nearest value of the type; but a word that names a value the type
+     * cannot hold is refused, as an integer out of range is: one that would round to infinity (beyond the
+     * type's largest finite value) or to zero (a value that is not zero, below its smallest): a typo is an
+     * error rather than a different call.
+     *
+     * @throws IllegalArgumentException saying why, if the word is not such a number or is out of range
+     */
+    static double floating(String word, String type, boolean single) {
+        double value;
+        try {
+            value = single ? Float.parseFloat(word) : Double.parseDouble(word);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a number of that type: " + word);
+        }
+        boolean infinityWord = word.strip().replaceFirst("^[+-]", "").equals("Infinity");
+        if (Double.isInfinite(value) && !infinityWord || value == 0 && !namesZero(word)) {
+            throw new IllegalArgumentException("out of range for " + type + " (finite values from "
+                    + (single ? String.valueOf(Float.MIN_VALUE) : String.valueOf(Double.MIN_VALUE)) + " to "
+                    + (single ? String.valueOf(Float.MAX_VALUE) : String.valueOf(Double.MAX_VALUE))
+                    + ", either sign, and 0; or Infinity, -Infinity, NaN): " + word);
+        }
+        return value;
+    }
+
+    /** Whether a word that parses as a floating-point number names zero: its significand's digits are all 0. */
+    private static boolean namesZero(String word) {
+        String w = word.strip().replaceFirst("^[+-]", "");
+        if (w.startsWith("0x") || w.startsWith("0X")) {
+            String significand = w.substring(2).split("[pP]", 2)[0];
+            return significand.chars().allMatch(c -> c == '0' || c == '.');
+        }
+        String significand = w.replaceFirst("[fFdD]$", "").split("[eE]", 2)[0];
+        return significand.chars().allMatch(c -> c == '0' || c == '.');
+    }
+
     /** Whether a value of {@code type} is given as a plain word; otherwise as JSON. */
     private static boolean isWord(Class<?> type) {
         return type.isPrimitive() || BOXES.containsValue(type) || type == String.class || type == byte[].class
@@ -197,15 +235,11 @@ final class RpcArguments {
         if (t == Long.class) {
             return integer(word, "long", Long.SIZE);
         }
-        try {
-            if (t == Float.class) {
-                return Float.parseFloat(word);
-            }
-            if (t == Double.class) {
-                return Double.parseDouble(word);
-            }
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("not a number of that type: " + word);
+        if (t == Float.class) {
+            return (float) floating(word, "float", true);
+        }
+        if (t == Double.class) {
+            return floating(word, "double", false);
         }
         if (t == byte[].class) {
             String hex = word.startsWith("0x") ? word.substring(2) : word;

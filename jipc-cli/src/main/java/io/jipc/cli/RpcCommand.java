@@ -5,6 +5,7 @@ import io.jipc.JipcException;
 import io.jipc.cli.bench.Durations;
 import io.jipc.naming.NameService;
 import io.jipc.rpc.Marshaller;
+import io.jipc.rpc.NotMarshallableException;
 import io.jipc.rpc.RemoteInvocationException;
 import io.jipc.rpc.RpcClient;
 import io.jipc.rpc.RpcException;
@@ -136,6 +137,11 @@ final class RpcCommand {
                 }
                 return 0;
             } catch (InvocationTargetException | UndeclaredThrowableException e) {
+                if (e.getCause() instanceof NotMarshallableException refused) {
+                    // the stub refused the arguments before sending anything: bad arguments (exit 2), not a failed call
+                    throw new IllegalArgumentException("the arguments of " + methodName + " cannot be sent: "
+                            + refused.getMessage(), refused);
+                }
                 return failed(e.getCause());
             } catch (IllegalAccessException e) { // an interface the command cannot call: a usage error, with the usage
                 throw new IllegalArgumentException("cannot call " + methodName + ": " + e.getMessage(), e);

@@ -36,6 +36,10 @@ public interface Desk {
     record Shelf(String label, Map<Long, String> items) {
     }
 
+    /** Two levels of nesting per node (its list, then the node in it). */
+    record Node(String v, List<Node> kids) {
+    }
+
     String greet(String who);
 
     long add(long a, int b);
@@ -79,6 +83,12 @@ public interface Desk {
     int shelve(List<Shelf> shelves);
 
     Light light(Light light);
+
+    /** The argument, as it arrived. */
+    float exactly(float f);
+
+    /** The number of nodes down the first kids. */
+    int chain(Node node);
 
     /** Redeclared (as some interfaces document them): not remote, the stub answers it itself. */
     @Override
