@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import static io.jipc.cli.CliRun.jipc;
+import static io.jipc.cli.CliRun.jipcWithInput;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -107,6 +108,16 @@ class FifoSendRecvTest {
         CliRun priority = jipc("send", "fifo:" + fifo, "--priority", "2", "x");
         assertEquals(2, priority.exit());
         assertTrue(priority.err().contains("no priorities"), priority.err());
+    }
+
+    /** A line longer than {@code recv} takes is refused by {@code send} before it opens the FIFO (no reader needed). */
+    @Test
+    void sendRefusesALineLongerThanRecvTakes() throws Exception {
+        Path fifo = Fifo.create(dir.resolve("long"), 0600);
+        CliRun tooLong = jipcWithInput("y".repeat((1 << 20) + 1) + "\n", "send", "fifo:" + fifo);
+        assertEquals(2, tooLong.exit(), tooLong.err());
+        assertTrue(tooLong.err().contains("a FIFO message is at most 1048576 bytes (the longest line jipc recv takes);"
+                + " this one has 1048577"), tooLong.err());
     }
 
     /**

@@ -60,7 +60,8 @@ final class FifoKind implements EndpointKind {
 
     /**
      * The longest line {@code recv} takes: 1 MiB, as a socket's frame. A writer that sends no newline
-     * cannot make the receiver hold more ({@link FifoEndpoint#receive} fails instead).
+     * cannot make the receiver hold more ({@link FifoEndpoint#receive} fails instead); {@code send}
+     * refuses a longer message before it opens the FIFO (a usage error, as a message with a newline).
      */
     static final int MAX_LINE = 1 << 20;
 
@@ -87,6 +88,10 @@ final class FifoKind implements EndpointKind {
         public boolean send(byte[] payload, int priority, Wait wait) throws InterruptedException {
             if (priority != 0) {
                 throw new IllegalArgumentException("a FIFO has no priorities (asked for " + priority + ")");
+            }
+            if (payload.length > MAX_LINE) { // recv would refuse it, after reading it all from the FIFO
+                throw new IllegalArgumentException("a FIFO message is at most " + MAX_LINE
+                        + " bytes (the longest line jipc recv takes); this one has " + payload.length);
             }
             for (byte b : payload) {
                 if (b == '\n') {
