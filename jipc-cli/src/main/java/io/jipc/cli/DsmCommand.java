@@ -283,7 +283,9 @@ final class DsmCommand {
             }
             return with(region -> {
                 long after = 0;
+                RegionWrite written;
                 try (RegionWrite section = region.write()) {
+                    written = section;
                     MemorySegment s = section.segment();
                     if (bytes == null) {
                         ValueLayout.OfLong big = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
@@ -293,7 +295,8 @@ final class DsmCommand {
                         MemorySegment.copy(bytes, 0, s, ValueLayout.JAVA_BYTE, offset, bytes.length);
                     }
                 }
-                System.out.println("region " + name + " version " + region.version()
+                // this write's own version: the region's may include later writes of others by now
+                System.out.println("region " + name + " version " + written.version()
                         + (value.add != null ? " value " + after : ""));
                 return 0;
             });
