@@ -1,12 +1,14 @@
 package io.jipc.sync;
 
 import io.jipc.CorruptSegmentException;
+import io.jipc.platform.Futex;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.segment.SharedSegment;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
@@ -44,8 +46,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * (the record shows by its sequence number whether it was already done). So no permit is ever lost
  * or counted twice, whatever instruction the kill hits. The cost is a second atomic store per
  * tracked operation, and that operations of all processes are serialized through the pending
- * window (a few instructions; a process stopped inside it, e.g. by {@code SIGSTOP}, holds up
- * the others until it continues: waiters then re-check every 100 ms).
+ * window (a few instructions; a process stopped inside it, e.g. by {@code SIGSTOP} or a debugger,
+ * holds up the others until it continues or dies: acquirers then wait as for a permit, and
+ * re-check every 100 ms; {@link #release(int)} <em>waits</em> too, asleep, see there). A pending
+ * change that can never complete, because its entry is free, is corruption:
+ * {@link CorruptSegmentException} naming the object.
  *
  * <h2>What is tracked, and what is not</h2>
  * <ul>
@@ -94,7 +99,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *  +---------------------------------------------------------------+
  *  |        Initial permits, as formatted (informative, 1.1)       |  28
  *  +---------------------------------------------------------------+
- *  |                     Reserved (zero) ...                       |  32..63
+ *  |   Settlers: threads asleep until a pending change clears      |  32
+ *  +---------------------------------------------------------------+
+ *  |                     Reserved (zero) ...                       |  36..63
  *  +---------------------------------------------------------------+
  *  |  Holder entry 0 (32 bytes), entry 1, ...                      |  64
  *  +---------------------------------------------------------------+
@@ -128,6 +135,12 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
      * from a fresh one by it. Zero in a slot formatted before version 1.1 of {@link SyncFileDescriptor}.
      */
     public static final int INITIAL_PERMITS_OFFSET = 28;
+    /**
+     * Threads (of any process) asleep until the pending change clears, see {@link #release(int)}:
+     * whoever clears a pending change wakes them if this is not zero. Zero in a slot of jipc before
+     * 2026-12-06, whose changers wake nobody there: such a sleeper looks again after at most 100 ms.
+     */
+    public static final int SETTLERS_OFFSET = 32;
     public static final int ENTRIES_OFFSET = 64;
     public static final int ENTRY_LENGTH = 32;
     public static final int ENTRY_TOKEN_OFFSET = 0;
@@ -142,8 +155,11 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     /** How long an operation waits for another process's pending change before checking that it lives. */
     private static final long SETTLE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-    /** How long an acquirer waits for a pending change before it sleeps instead. */
+    /** How long an acquirer or a releaser waits for a pending change before it sleeps instead. */
     private static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /** The offset of the state's pending half (the futex word settlers sleep on). */
+    private static final long PENDING_OFFSET = STATE_OFFSET
+            + (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? 4 : 0);
 
     private final long self = ProcessIdentity.current().token();
     private final int holderEntries;
@@ -151,6 +167,11 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
     private final ReentrantLock entryLock = new ReentrantLock();
     /** This handle's holder entry, or -1 until its first acquisition. Guarded by entryLock. */
     private int entry = -1;
+    /**
+     * The last pending state a {@link #settle} of this handle gave up on (a live changer stopped in
+     * its window), or 0: found again, it is not spun on again (the caller sleeps again at once).
+     */
+    private volatile long stalled;
 
     /** Attaches to a formatted slot (checked); {@code file} is the named object's file or {@code null}. */
     private ProcessSemaphore(MemorySegment slot, SharedSegment file) {
@@ -267,11 +288,19 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
 
     /**
      * Takes a permit if one is available, after giving back the permits of dead holders if none is.
+     * Returns at once: if another process's change of a tracked semaphore is pending, it spins
+     * briefly (100 spin-waits) and checks that process once (completing its change if it is dead);
+     * if it lives, this returns {@link Acquisition#NOT_ACQUIRED} even if permits are free. (Giving
+     * back a dead holder's permits itself waits for a change pending meanwhile, as
+     * {@link #release(int)} does.)
      *
-     * @return {@link Acquisition#NOT_ACQUIRED} if no permit is available
+     * @return {@link Acquisition#NOT_ACQUIRED} if no permit is available, or another process's change
+     *         is pending
+     * @throws CorruptSegmentException if the semaphore's memory is damaged, e.g. a change is pending
+     *                                 on a free holder entry
      */
     public Acquisition tryAcquire() {
-        Acquisition result = attempt(tracked());
+        Acquisition result = attempt(tracked(), 0);
         return result == null ? Acquisition.NOT_ACQUIRED : result;
     }
 
@@ -299,8 +328,23 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
     /**
      * Gives back {@code permits} permits and wakes as many sleepers.
      *
-     * @throws IllegalStateException if tracked and this handle holds fewer permits, or if the count
-     *                               would exceed {@link Integer#MAX_VALUE}
+     * <p><b>What blocks.</b> An untracked semaphore's release never waits. A tracked one's waits
+     * while another process's change is pending (see "Exact accounting across a kill"): normally a
+     * few instructions, but a process <em>stopped</em> inside that window ({@code SIGSTOP}, a
+     * debugger breakpoint) holds this release up until it continues, however long that is. The
+     * release spins for about 10 ms, then sleeps in {@code futex} on the state word without using
+     * a CPU; the changer wakes it when it clears its change, and it looks again at least every
+     * 100 ms: a changer that died meanwhile has its change completed by this release, which then
+     * goes on. There is no timeout, and the wait is <b>not interruptible</b> (the method declares no
+     * {@link InterruptedException}, and a release that gave up would leave the permits held): an
+     * interrupt meanwhile is kept, the interrupt status is set when release returns. Closing the
+     * handle from another thread waits for it too. A pending change on a free holder entry, which
+     * no process can complete, ends the wait with {@link CorruptSegmentException}.
+     *
+     * @throws IllegalStateException   if tracked and this handle holds fewer permits, or if the count
+     *                                 would exceed {@link Integer#MAX_VALUE}
+     * @throws CorruptSegmentException if the semaphore's memory is damaged (a negative count, a
+     *                                 pending entry outside the table or on a free entry, ...)
      */
     public void release(int permits) {
         if (permits <= 0) {
@@ -411,12 +455,20 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
 
     /** One try at taking a permit; {@code checkHolders} gives back dead holders' permits if none is free. */
     private Acquisition attempt(boolean checkHolders) {
+        return attempt(checkHolders, SETTLE_NANOS);
+    }
+
+    /**
+     * One try at taking a permit, waiting at most about {@code settleNanos} for another process's
+     * pending change to clear (0: spins briefly and checks its process once, see {@link #settle}).
+     */
+    private Acquisition attempt(boolean checkHolders, long settleNanos) {
         ensureOpen();
         while (true) {
             long s = state();
             int pending = pending(s);
             if (pending != 0) {
-                if (!settle(s)) {
+                if (!settle(s, settleNanos)) {
                     return null;
                 }
                 continue;
@@ -467,57 +519,140 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
         }
         LONG.setVolatile(slot, entryOffset(i) + ENTRY_RECORD_OFFSET, pack(held(record) + delta, sequence));
         LONG.compareAndSet(slot, (long) STATE_OFFSET, pendingState, state(count, 0));
+        wakeSettlers();
         if (delta < 0) {
             word.wakeIfWaiting(-delta);
         }
         return true;
     }
 
-    /** Moves {@code delta} permits as {@link #tryMove}, retrying until it is done (never fails for releases). */
+    /**
+     * Moves {@code delta} permits as {@link #tryMove}, retrying until it is done (never fails for
+     * releases). While another process's change is pending it waits: briefly spinning, then asleep
+     * on the state's pending half ({@link #sleepWhilePending}), however long that process stays
+     * stopped; not interruptible (an interrupt meanwhile stays set on the thread).
+     *
+     * @throws CorruptSegmentException if the pending change can never complete ({@link #settle})
+     */
     private void move(int i, int delta) {
-        while (true) {
-            long s = state();
-            if (pending(s) != 0) {
-                if (!settle(s)) {
-                    Thread.yield();
+        boolean interrupted = false;
+        try {
+            while (true) {
+                long s = state();
+                if (pending(s) != 0) {
+                    if (!settle(s, SETTLE_NANOS)) {
+                        interrupted |= sleepWhilePending(s);
+                    }
+                } else if (tryMove(i, s, delta)) {
+                    return;
                 }
-            } else if (tryMove(i, s, delta)) {
-                return;
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }
 
     /**
-     * Waits briefly for another change's pending window (state {@code s}) to close; completes it if
-     * its process is dead. Returns false if it is still open after {@link #SETTLE_NANOS}.
+     * Sleeps while the state is {@code s} (a change of a live process is pending), at most
+     * {@link Blocking#LIVENESS_CHECK_NANOS}, registered in {@link #SETTLERS_OFFSET} so that the
+     * changer wakes it when it clears the change. Both sides do a read-modify-write before reading the
+     * other's word (the settler's count, the changer's clearing compare-and-set), so either the
+     * settler sees the change cleared or the changer sees the settler; and {@code FUTEX_WAIT} compares
+     * the pending half with queueing the sleeper. The bound covers changers of older versions, who
+     * wake nobody, and a changer that dies in the window: the caller then checks its process again.
+     * Returns whether the thread was interrupted meanwhile (the status is cleared: the caller restores it).
      */
-    private boolean settle(long s) {
+    private boolean sleepWhilePending(long s) {
+        INT.getAndAdd(slot, (long) SETTLERS_OFFSET, 1);
+        try {
+            if (state() == s) {
+                Futex.await(slot, slot.address() + PENDING_OFFSET, pending(s),
+                        System.nanoTime() + Blocking.LIVENESS_CHECK_NANOS);
+            }
+            return false;
+        } catch (InterruptedException e) {
+            return true;
+        } finally {
+            INT.getAndAdd(slot, (long) SETTLERS_OFFSET, -1);
+        }
+    }
+
+    /** Wakes the settlers, if any, after this thread cleared a pending change. */
+    private void wakeSettlers() {
+        if ((int) INT.getVolatile(slot, (long) SETTLERS_OFFSET) != 0) {
+            Futex.wakeAll(slot.address() + PENDING_OFFSET);
+        }
+    }
+
+    /**
+     * Waits briefly for another change's pending window (state {@code s}) to close: spins, then
+     * yields and every {@link #SETTLE_CHECK_NANOS} checks the changer's entry: completes the change
+     * if its process is dead; throws if it can never complete. Returns false if it is still open
+     * after {@code budgetNanos} (0: after the spins and one check; so also for a state this handle
+     * gave up on before, {@link #stalled}).
+     *
+     * @throws CorruptSegmentException if the change is pending on a free entry ({@link #pendingOnFreeEntry})
+     */
+    private boolean settle(long s, long budgetNanos) {
         int i = pending(s) - 1;
+        if (s == stalled) {
+            budgetNanos = 0;
+        }
         long start = System.nanoTime();
-        long nextCheck = start + SETTLE_CHECK_NANOS;
+        long nextCheck = start + Math.min(SETTLE_CHECK_NANOS, budgetNanos);
         for (int spins = 0; state() == s; spins++) {
             if (spins < 100) {
                 Thread.onSpinWait();
                 continue;
             }
-            Thread.yield();
             long now = System.nanoTime();
             if (now - nextCheck >= 0) {
                 long token = (long) LONG.getVolatile(slot, entryOffset(i) + ENTRY_TOKEN_OFFSET);
                 // token 0: the entry is free, so its owner finished the change (it clears the pending
-                // state before it frees the entry) and `s` is stale; only a dead owner's change is ours
-                // to complete, and only while the state still shows it pending
+                // state before it frees the entry) and `s` is stale, unless the change can never end;
+                // only a dead owner's change is ours to complete, and only while the state still shows it pending
+                if (token == 0 && pendingOnFreeEntry(i, s)) {
+                    throw corrupt("semaphore state has a change pending on holder entry " + i + ", which is free:"
+                            + " no process can complete it (state count " + count(s) + ", pending entry " + i + ")");
+                }
                 if (token != 0 && !ProcessIdentity.isAlive(token) && state() == s) {
                     rollForward(i, s);
                     return true;
                 }
-                if (now - start >= SETTLE_NANOS) {
+                if (now - start >= budgetNanos) {
+                    stalled = s;
                     return false;
                 }
                 nextCheck = now + SETTLE_CHECK_NANOS;
             }
+            Thread.yield();
+        }
+        if (s == stalled) {
+            stalled = 0; // it did clear: a later change that leaves the same state is spun on as usual
         }
         return true;
+    }
+
+    /**
+     * Whether the change pending on entry {@code i} (state {@code s}) can never complete because the
+     * entry is free. Reads, in this order: the intent, the token (0), the state (still {@code s}),
+     * the token (0), the state ({@code s}), the intent (unchanged). A change pending on an entry
+     * keeps the entry's token set until it is cleared (a changer clears before it frees; a
+     * recoverer adopts the entry, rolls the change forward and only then frees it). So for a real
+     * change each "token 0, then pending on the entry" pair needs a new claim of the entry and a new
+     * change made through it in between, the second with a sequence number above the first's and
+     * above that of the intent read first: the intent would differ. It does not (short of 2^32
+     * changes in between): nobody holds the entry, and nobody will clear the pending field.
+     */
+    private boolean pendingOnFreeEntry(int i, long s) {
+        long intentOffset = entryOffset(i) + ENTRY_INTENT_OFFSET;
+        long tokenOffset = entryOffset(i) + ENTRY_TOKEN_OFFSET;
+        long intent = (long) LONG.getVolatile(slot, intentOffset);
+        return (long) LONG.getVolatile(slot, tokenOffset) == 0 && state() == s
+                && (long) LONG.getVolatile(slot, tokenOffset) == 0 && state() == s
+                && (long) LONG.getVolatile(slot, intentOffset) == intent;
     }
 
     /** Completes the change of a dead process pending on entry {@code i} (state {@code s}). Idempotent. */
@@ -534,8 +669,11 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
             }
             LONG.compareAndSet(slot, entryOffset(i) + ENTRY_RECORD_OFFSET, record, pack(held(record) + delta, sequence));
         }
-        if (LONG.compareAndSet(slot, (long) STATE_OFFSET, s, state(count(s), 0)) && delta < 0) {
-            word.wakeIfWaiting(-delta);
+        if (LONG.compareAndSet(slot, (long) STATE_OFFSET, s, state(count(s), 0))) {
+            wakeSettlers();
+            if (delta < 0) {
+                word.wakeIfWaiting(-delta);
+            }
         }
     }
 
