@@ -5,6 +5,8 @@ import io.jipc.segment.JipcRoot;
 import io.jipc.signals.ProcessSignals;
 import io.jipc.signals.Signal;
 import io.jipc.sync.ProcessBarrier;
+import io.jipc.sync.ProcessCountDownLatch;
+import io.jipc.sync.ProcessMutex;
 import io.jipc.sync.ProcessSemaphore;
 import io.jipc.sync.SyncObjects;
 import io.jipc.testkit.ChildJvm;
@@ -293,6 +295,42 @@ class SyncCommandTest {
         assertEquals(List.of("a: mutex [free, consistent, 0 sleepers]"), named.out().lines().toList());
         assertTrue(named.err().startsWith("jipc sync info: no synchronization object 'never-was'"), named.err());
         Files.delete(damaged);
+    }
+
+    /**
+     * Objects a program created with wider permission bits than 0600 are this user's too: every verb
+     * opens them (until 2026-12-06 each refused them, 'mode 0660, expected 0600'), and a symbolic link
+     * is still refused.
+     */
+    @Test
+    void verbsUseThisUsersObjectsWhateverTheirMode() throws Exception {
+        try (ProcessMutex mutex = ProcessMutex.create("m660", 0660);
+             ProcessSemaphore semaphore = ProcessSemaphore.create("s640", 1, 4, 0640);
+             ProcessCountDownLatch latch = ProcessCountDownLatch.create("l644", 1, 0644)) {
+            CliRun info = jipc("sync", "info");
+            assertEquals(0, info.exit(), info.err());
+            assertEquals(List.of("l644: latch [count 1 of 1, 0 sleepers]", "m660: mutex [free, consistent, 0 sleepers]",
+                    "s640: semaphore [1 of 1 available, tracked (4 entries): no holders, consistent, 0 sleepers]"),
+                    info.out().lines().toList());
+            for (String name : List.of("m660", "s640")) {
+                CliRun hold = jipc("sync", "hold", name, "--timeout", "0", "--for", "0");
+                assertEquals(0, hold.exit(), hold.err());
+                assertEquals(List.of("acquired '" + name + "'", "released '" + name + "'"),
+                        hold.out().lines().toList());
+            }
+            CliRun countDown = jipc("sync", "count-down", "l644");
+            assertEquals(0, countDown.exit(), countDown.err());
+            assertEquals(0, latch.count());
+            CliRun await = jipc("sync", "await", "l644", "--timeout", "0");
+            assertEquals(0, await.exit(), await.err());
+            assertTrue(mutex.isConsistent());
+            assertEquals(1, semaphore.availablePermits());
+
+            Files.createSymbolicLink(JipcRoot.path("sync").resolve("link"), Path.of("m660"));
+            CliRun link = jipc("sync", "info", "link");
+            assertEquals(1, link.exit(), link.err());
+            assertTrue(link.err().contains("symbolic link"), link.err());
+        }
     }
 
     @Test

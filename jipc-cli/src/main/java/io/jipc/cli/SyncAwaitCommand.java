@@ -48,7 +48,7 @@ final class SyncAwaitCommand implements Callable<Integer> {
     }
 
     private int await(Duration timeout) throws Exception {
-        try (AutoCloseable object = SyncObjects.open(name, 0600)) {
+        try (AutoCloseable object = SyncObjects.open(name)) {
             if (mutexName != null && !(object instanceof ProcessCondition)) {
                 throw new IllegalArgumentException("--mutex goes with a condition; '" + name + "' is " + object);
             }

@@ -36,7 +36,7 @@ final class SyncCommand {
      * people): another kind is a usage error ({@link IllegalArgumentException}).
      */
     static <T extends AutoCloseable> T open(String name, Class<T> kind, String what) {
-        AutoCloseable object = SyncObjects.open(name, 0600);
+        AutoCloseable object = SyncObjects.open(name);
         if (kind.isInstance(object)) {
             return kind.cast(object);
         }
@@ -130,7 +130,7 @@ final class SyncCommand {
         public Integer call() throws Exception {
             int exit = 0;
             for (String name : names == null ? SyncObjects.names() : names) {
-                try (AutoCloseable object = SyncObjects.open(name, 0600)) {
+                try (AutoCloseable object = SyncObjects.open(name)) {
                     System.out.println(name + ": " + object);
                 } catch (JipcException unreadable) { // no such object, a damaged file: say so, go on with the rest
                     System.err.println("jipc sync info: " + unreadable.getMessage());

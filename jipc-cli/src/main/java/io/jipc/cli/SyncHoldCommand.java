@@ -63,7 +63,7 @@ final class SyncHoldCommand implements Callable<Integer> {
 
     /** Opens the object and holds it; the checked exception is {@link AutoCloseable#close()}'s. */
     private int hold(Duration timeout, Duration hold) throws Exception {
-        try (AutoCloseable object = SyncObjects.open(name, 0600)) {
+        try (AutoCloseable object = SyncObjects.open(name)) {
             Holdable holdable = switch (object) {
                 case ProcessMutex mutex -> mutex(mutex);
                 case ProcessSemaphore semaphore -> semaphore(semaphore);

@@ -6,6 +6,7 @@ import io.jipc.segment.JipcRoot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,6 +27,31 @@ public final class SyncObjects {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Opens the named object {@code name} of this user whatever its kind and whatever its permission
+     * bits, for tools ({@code jipc sync}): as {@link #open(String, int)} with the bits the file has
+     * now (read without following a link). Only the exact-mode check gives way: the file must still
+     * be a regular file, not a symbolic link, owned by this user, and a file whose mode changes
+     * between the two looks is refused ({@link io.jipc.InsecureFileException}), as are set-id and
+     * sticky bits.
+     *
+     * @throws SyncObjectNotFoundException    if there is none of that name
+     * @throws CorruptSegmentException        if the file is damaged or of an unknown kind
+     * @throws io.jipc.InsecureFileException  if the file is a link, not a regular file, or another user's
+     */
+    public static AutoCloseable open(String name) {
+        Path path = SyncFile.path(name);
+        int permissions;
+        try {
+            permissions = (int) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 0777;
+        } catch (NoSuchFileException none) {
+            throw new SyncObjectNotFoundException("no synchronization object '" + name + "' (" + path + ")", none);
+        } catch (IOException | UnsupportedOperationException unreadable) {
+            permissions = 0600; // the open then says what is wrong, in its words
+        }
+        return open(name, permissions);
     }
 
     /**
