@@ -381,7 +381,9 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
 
     /**
      * Creates a named, tracked barrier (at most {@link #MAX_TRACKED_PARTIES} parties) whose file has
-     * the permission bits {@code permissions}.
+     * the permission bits {@code permissions}, applied exactly; only processes of this user can use
+     * it, whatever they are: {@link ProcessMutex#create(String, int)} says what {@code permissions}
+     * can and cannot do.
      *
      * @throws SyncObjectExistsException if the name is taken
      * @throws IllegalArgumentException if {@code permissions} are not permission bits that include {@code 0600}

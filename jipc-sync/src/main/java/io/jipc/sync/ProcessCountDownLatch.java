@@ -97,7 +97,9 @@ public final class ProcessCountDownLatch extends SyncHandle<ProcessCountDownLatc
     }
 
     /**
-     * Creates a named latch whose file has the permission bits {@code permissions}.
+     * Creates a named latch whose file has the permission bits {@code permissions}, applied
+     * exactly; only processes of this user can use it, whatever they are:
+     * {@link ProcessMutex#create(String, int)} says what {@code permissions} can and cannot do.
      *
      * @throws IllegalArgumentException if {@code permissions} are not permission bits that include {@code 0600}
      */

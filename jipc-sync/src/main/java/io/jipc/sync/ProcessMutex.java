@@ -133,7 +133,20 @@ public final class ProcessMutex extends SyncHandle<ProcessMutex> {
     }
 
     /**
-     * Creates a named mutex whose file has the permission bits {@code permissions} (e.g. {@code 0660}).
+     * Creates a named mutex whose file has the permission bits {@code permissions}, applied exactly
+     * (not masked by the umask): {@code 0600} or wider, as a mailbox's.
+     *
+     * <p><b>What permissions can and cannot do</b> (the same for every named object of this package).
+     * A named object is shared among the processes of <em>one user</em>, whatever its mode: its file
+     * lies in the jipc root, a {@code 0700} directory of this user, and every open refuses a file
+     * another user owns. So a wider mode ({@code 0660}, {@code 0666}) lets no other user's jipc
+     * handle in, root's included; it only lets programs of other users that reach the file by other
+     * means read or write it, and one that may write it can damage the object (a
+     * {@link CorruptSegmentException} for this user, at best). What it does do: an opener with
+     * {@link #open(String, int) open(name, permissions)} checks that the file has exactly those
+     * bits, so a file whose mode someone changed ({@code chmod}) is refused
+     * ({@link io.jipc.InsecureFileException}); {@code jipc sync} opens this user's objects whatever
+     * their mode. Keep the default, {@code 0600}, unless a program of this user checks for another.
      *
      * @throws IllegalArgumentException if {@code permissions} are not permission bits that include {@code 0600}
      */
@@ -151,7 +164,11 @@ public final class ProcessMutex extends SyncHandle<ProcessMutex> {
         return open(name, 0600);
     }
 
-    /** Opens a named mutex created with {@code permissions}. */
+    /**
+     * Opens a named mutex created with {@code permissions}: a file with other permission bits, a
+     * link or another user's file is refused ({@link io.jipc.InsecureFileException}); see
+     * {@link #create(String, int)} for what the bits can and cannot do.
+     */
     public static ProcessMutex open(String name, int permissions) {
         return SyncFile.open(name, TAG, permissions, ProcessMutex::new);
     }

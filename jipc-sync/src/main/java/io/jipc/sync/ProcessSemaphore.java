@@ -240,7 +240,9 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
     }
 
     /**
-     * Creates a named semaphore.
+     * Creates a named semaphore whose file has the permission bits {@code permissions}, applied
+     * exactly; only processes of this user can use it, whatever they are:
+     * {@link ProcessMutex#create(String, int)} says what {@code permissions} can and cannot do.
      *
      * @param holderEntries 0 for an untracked semaphore, else the size of the holder table
      * @throws SyncObjectExistsException if the name is taken
