@@ -160,6 +160,11 @@ class RpcCommandTest {
         }
 
         @Override
+        public String gauge(Gauge gauge) {
+            return gauge.toString();
+        }
+
+        @Override
         public int chain(Node node) {
             return node == null ? 0 : 1 + (node.kids().isEmpty() ? 0 : chain(node.kids().getFirst()));
         }
@@ -388,6 +393,53 @@ class RpcCommandTest {
     }
 
     /**
+     * A float or double inside a JSON argument (a record's component, a list's element, a map's key or
+     * value) is read by the words' rule: one its type cannot hold (it would round to infinity, or to
+     * zero) is refused, exit 2 naming the argument and the range; the extremes, zeros, and the strings
+     * Jackson takes for NaN and the infinities go. Until 2026-12-06 Jackson rounded them silently, so
+     * {@code [1e309]} called with Infinity and {@code [1e-50]} (of floats) with 0.0.
+     */
+    @Test
+    void aFloatingPointNumberInJsonOutOfItsTypesRangeIsRefused() {
+        String at = "mailbox:" + name;
+        assertResult("Gauge[f=3.4028235E38, d=-0.0, floats=[1.4E-45, -0.0, 0.0, NaN, -Infinity], "
+                + "byKey={1.0E308=4.9E-324, 4.9E-324=1.7976931348623157E308, Infinity=1.0, -0.0=0.0}]", at, "gauge",
+                "{\"f\": 3.4028235e38, \"d\": -0, \"floats\": [1.4e-45, -0.0, 0e-999, \"NaN\", \"-Infinity\"],"
+                        + " \"byKey\": {\"1e308\": 4.9e-324, \"4.9e-324\": 1.7976931348623157e308, \"Infinity\": 1,"
+                        + " \"-0\": 0.000e-500}}");
+        String gauge = "argument 1 of gauge (Gauge): as JSON for " + Desk.Gauge.class.getName() + ": out of range for ";
+        String floats = "float (finite values from " + Float.MIN_VALUE + " to " + Float.MAX_VALUE
+                + ", either sign, and 0; or Infinity, -Infinity, NaN): ";
+        String doubles = "double (finite values from " + Double.MIN_VALUE + " to " + Double.MAX_VALUE
+                + ", either sign, and 0; or Infinity, -Infinity, NaN): ";
+        String huge = "1" + "0".repeat(309); // an integer in JSON, beyond the double's range
+        List<List<String>> cases = List.of(
+                List.of("gauge", gauge("3.4e39", "0", "[]", "{}"), gauge + floats + "3.4e39"),
+                List.of("gauge", gauge("-1e-50", "0", "[]", "{}"), gauge + floats + "-1e-50"),
+                List.of("gauge", gauge("0", "1e309", "[]", "{}"), gauge + doubles + "1e309"),
+                List.of("gauge", gauge("0", "-1e-400", "[]", "{}"), gauge + doubles + "-1e-400"),
+                List.of("gauge", gauge("0", huge, "[]", "{}"), gauge + doubles + huge),
+                List.of("gauge", gauge("0", "0", "[1, 3.4e39]", "{}"), gauge + floats + "3.4e39"),
+                List.of("gauge", gauge("0", "0", "[1e-50]", "{}"), gauge + floats + "1e-50"),
+                List.of("gauge", gauge("0", "0", "[]", "{\"1e309\": 1}"), gauge + doubles + "1e309"),
+                List.of("gauge", gauge("0", "0", "[]", "{\"1e-400\": 1}"), gauge + doubles + "1e-400"),
+                List.of("gauge", gauge("0", "0", "[]", "{\"1\": -1e309}"), gauge + doubles + "-1e309"),
+                List.of("weigh", "{\"1e309\": \"a\"}", "argument 1 of weigh (Map): as JSON for java.util.Map<java.lang.Double, "
+                        + "java.lang.String>: out of range for " + doubles + "1e309"),
+                List.of("weigh", "{\"1.5\": \"a\", \"2e309\": \"b\"}", doubles + "2e309"));
+        for (List<String> c : cases) {
+            CliRun run = call(at, c.get(0), c.get(1));
+            assertEquals(2, run.exit(), c + ": " + run.out());
+            assertTrue(run.err().contains(c.get(2)), c + ": " + run.err());
+        }
+    }
+
+    /** A {@code Gauge} as JSON, of these components' JSON. */
+    private static String gauge(String f, String d, String floats, String byKey) {
+        return "{\"f\": " + f + ", \"d\": " + d + ", \"floats\": " + floats + ", \"byKey\": " + byKey + "}";
+    }
+
+    /**
      * A JSON argument nested deeper than a call carries (32 levels, as {@code io.jipc.rpc} counts them:
      * two per node of {@code Node}, so a chain of 16 goes and 17 does not) is a bad argument, exit 2
      * naming it, refused before anything is sent. Until 2026-12-06 it went to the stub, whose
@@ -457,7 +509,7 @@ class RpcCommandTest {
         assertTrue(lines.contains("long sum(java.util.List<java.lang.Long>)    (JSON: parameter 1)"), run.out());
         assertTrue(lines.contains("io.jipc.cli.rpcdesk.Desk$Tally merge(io.jipc.cli.rpcdesk.Desk$Tally, "
                 + "io.jipc.cli.rpcdesk.Desk$Tally)    (JSON: parameters 1, 2)"), run.out());
-        assertEquals(24, lines.size(), run.out());
+        assertEquals(25, lines.size(), run.out());
         for (String line : lines) { // redeclared in Desk, but the stub's own, not remote
             assertTrue(!line.contains(" toString(") && !line.contains(" hashCode(") && !line.contains(" equals("), line);
         }

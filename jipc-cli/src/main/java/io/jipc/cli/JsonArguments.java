@@ -5,12 +5,15 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 import tools.jackson.core.StreamReadFeature;
+import tools.jackson.databind.DatabindException;
 import tools.jackson.databind.DeserializationContext;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.KeyDeserializer;
 import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.ValueDeserializer;
+import tools.jackson.databind.deser.jdk.NumberDeserializers;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.module.SimpleModule;
 
@@ -30,7 +33,9 @@ import java.util.Map;
  * <p>Strict, so that a typo is an error and never a silently different call: unknown or missing
  * record components, {@code null} for a primitive, a string where a number belongs (or the other
  * way), anything after the value, a key given twice in an object, and two keys of a map that are the
- * same key of its type ({@code "1.5"} and {@code "1.50"} of a {@code Map<Double, V>}) are refused.
+ * same key of its type ({@code "1.5"} and {@code "1.50"} of a {@code Map<Double, V>}) are refused,
+ * and so is a {@code float} or {@code double} (a number, or a map's key) that its type cannot hold, as
+ * its word is ({@link RpcArguments#floating}: {@code 3.4e39} or {@code 1e-50} for a float).
  * Only the types the parameter names are built — the interface already passed {@code io.jipc.rpc}'s allow-list, and JSON cannot name another class —
  * and a record is built through its canonical constructor, so its own checks run.
  */
@@ -43,6 +48,13 @@ final class JsonArguments {
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .addModule(new SimpleModule("jipc-hex-bytes").addDeserializer(byte[].class, new HexBytes()))
+            .addModule(new SimpleModule("jipc-floating")
+                    .addDeserializer(float.class, new FloatInRange(float.class, 0f))
+                    .addDeserializer(Float.class, new FloatInRange(Float.class, null))
+                    .addDeserializer(double.class, new DoubleInRange(double.class, 0d))
+                    .addDeserializer(Double.class, new DoubleInRange(Double.class, null))
+                    .addKeyDeserializer(Float.class, new FloatingKey(true))
+                    .addKeyDeserializer(Double.class, new FloatingKey(false)))
             .build();
 
     private JsonArguments() {
@@ -165,6 +177,68 @@ final class JsonArguments {
             } catch (IllegalArgumentException e) {
                 return (byte[]) context.handleWeirdStringValue(byte[].class, text,
                         "not bytes in hex (an even number of 0-9a-f)");
+            }
+        }
+    }
+
+    /**
+     * A JSON number for a {@code float} or {@code double} by {@link RpcArguments#floating}'s rule, from
+     * its text as written: out of the type's range (it would round to infinity, or to zero) is refused,
+     * naming the range, as for a word. Anything else (null, the strings Jackson takes for the
+     * infinities and NaN, what it refuses) is left to Jackson's own deserializer.
+     */
+    private static Object floating(JsonParser parser, boolean single) {
+        try {
+            return single ? (Object) (float) RpcArguments.floating(parser.getString(), "float", true)
+                    : (Object) RpcArguments.floating(parser.getString(), "double", false);
+        } catch (IllegalArgumentException e) {
+            throw DatabindException.from(parser, e.getMessage(), e);
+        }
+    }
+
+    private static boolean isNumber(JsonParser parser) {
+        return parser.currentToken() == JsonToken.VALUE_NUMBER_FLOAT || parser.currentToken() == JsonToken.VALUE_NUMBER_INT;
+    }
+
+    /** {@code float} and {@code Float}: a number by {@link #floating}'s rule, the rest as Jackson reads them. */
+    private static final class FloatInRange extends NumberDeserializers.FloatDeserializer {
+        FloatInRange(Class<Float> type, Float nullValue) {
+            super(type, nullValue);
+        }
+
+        @Override
+        public Float deserialize(JsonParser parser, DeserializationContext context) throws JacksonException {
+            return isNumber(parser) ? (Float) floating(parser, true) : super.deserialize(parser, context);
+        }
+    }
+
+    /** {@code double} and {@code Double}: a number by {@link #floating}'s rule, the rest as Jackson reads them. */
+    private static final class DoubleInRange extends NumberDeserializers.DoubleDeserializer {
+        DoubleInRange(Class<Double> type, Double nullValue) {
+            super(type, nullValue);
+        }
+
+        @Override
+        public Double deserialize(JsonParser parser, DeserializationContext context) throws JacksonException {
+            return isNumber(parser) ? (Double) floating(parser, false) : super.deserialize(parser, context);
+        }
+    }
+
+    /** A map's {@code Float} or {@code Double} key: its string as a word ({@link RpcArguments#floating}). */
+    private static final class FloatingKey extends KeyDeserializer {
+        private final boolean single;
+
+        FloatingKey(boolean single) {
+            this.single = single;
+        }
+
+        @Override
+        public Object deserializeKey(String key, DeserializationContext context) throws JacksonException {
+            try {
+                return single ? (Object) (float) RpcArguments.floating(key, "float", true)
+                        : (Object) RpcArguments.floating(key, "double", false);
+            } catch (IllegalArgumentException e) {
+                throw DatabindException.from(context.getParser(), e.getMessage(), e);
             }
         }
     }

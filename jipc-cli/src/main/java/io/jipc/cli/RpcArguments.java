@@ -167,7 +167,8 @@ final class RpcArguments {
      * {@code Infinity}), rounded to the nearest value of the type; but a word that names a value the type
      * cannot hold is refused, as an integer out of range is: one that would round to infinity (beyond the
      * type's largest finite value) or to zero (a value that is not zero, below its smallest): a typo is an
-     * error rather than a different call.
+     * error rather than a different call. {@link JsonArguments} reads a float or double inside JSON (a
+     * number's text as written, a map's key) by this rule too.
      *
      * @throws IllegalArgumentException saying why, if the word is not such a number or is out of range
      */

@@ -40,6 +40,10 @@ public interface Desk {
     record Node(String v, List<Node> kids) {
     }
 
+    /** Floating-point numbers in every place JSON gives them: components, list elements, map keys and values. */
+    record Gauge(float f, double d, List<Float> floats, Map<Double, Double> byKey) {
+    }
+
     String greet(String who);
 
     long add(long a, int b);
@@ -89,6 +93,9 @@ public interface Desk {
 
     /** The number of nodes down the first kids. */
     int chain(Node node);
+
+    /** The gauge, as it arrived ({@code toString()}). */
+    String gauge(Gauge gauge);
 
     /** Redeclared (as some interfaces document them): not remote, the stub answers it itself. */
     @Override
