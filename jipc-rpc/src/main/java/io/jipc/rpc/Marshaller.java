@@ -590,7 +590,8 @@ public final class Marshaller {
             return shape.constructor().newInstance(components);
         } catch (InvocationTargetException e) {
             // the record's own validation refused the values: the peer sent a value the type forbids
-            throw new RpcProtocolException("record " + type.getName() + " refused its components: " + e.getCause());
+            throw new RpcProtocolException("record " + type.getName() + " refused its components: "
+                    + RpcServer.describe(e.getCause())); // its class, even if its getMessage() throws
         } catch (ReflectiveOperationException e) {
             throw new RpcProtocolException("cannot build record " + type.getName() + ": " + e);
         }

@@ -77,7 +77,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@link RpcProtocolException} naming the method and what was thrown; logged {@code WARNING} here with
  * its stack trace), and an exception whose {@code getMessage()} throws arrives with its class name and a
  * message saying so; the server's thread goes on, and a mailbox client's place in its bound
- * ({@link Builder#maxCallsPerConnection}) is given back as for any reply.
+ * ({@link Builder#maxCallsPerConnection}) is given back as for any reply. Arguments whose decoding
+ * here throws (a record whose constructor refuses its components; a map key whose {@code hashCode()} or
+ * {@code equals} throws) are the caller's bad arguments: the method does not run, and the call fails
+ * with {@link RpcProtocolException} naming the method and what was thrown (code {@code BAD_ARGUMENTS});
+ * not a bug of the server, so logged at {@code DEBUG} only ({@code WARNING} for an {@link Error}, such
+ * as memory running out while they are decoded).
  *
  * <p><b>How many calls at once.</b> At most {@link Builder#maxCalls} calls ({@value #DEFAULT_MAX_CALLS}
  * by default) are in progress at once, and at most {@link Builder#maxCallsPerConnection}
@@ -1473,7 +1478,8 @@ public final class RpcServer<T> implements AutoCloseable {
      * only {@link NotMarshallableException}) fails the call with {@code BAD_RESULT}, naming the method
      * and what was thrown, and is logged ({@code WARNING}, with its stack trace, which the caller does
      * not get); an exception of the implementation whose {@code getMessage()} throws arrives with its
-     * class name and a message saying so.
+     * class name and a message saying so. Arguments that do not decode, whatever their decoding throws
+     * (a map key's {@code hashCode()} too), fail the call with {@code BAD_ARGUMENTS} before it runs.
      */
     private byte[] reply(Client client, RpcFrame.Call call, Method method, RunningCall running) {
         if (!running.runOn(Thread.currentThread())) {
@@ -1488,6 +1494,15 @@ public final class RpcServer<T> implements AutoCloseable {
         } catch (RpcProtocolException e) {
             return failure(client, call.callId(), RpcFrame.FailureCode.BAD_ARGUMENTS, e.getClass().getName(),
                     e.getMessage());
+        } catch (Throwable e) {
+            // the argument types' own code threw on what the caller sent (a map key's hashCode or equals): the
+            // caller's bad argument, as a record constructor's refusal is, not a bug of this server, so logged
+            // at DEBUG only; an Error (memory ran out here) is this server's trouble: WARNING
+            Log.LOGGER.log(e instanceof Error ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+                    "RPC server '" + name + "': the arguments of " + call.method()
+                            + " could not be decoded; its caller is told so", e);
+            return failure(client, call.callId(), RpcFrame.FailureCode.BAD_ARGUMENTS, e.getClass().getName(),
+                    "the arguments of " + call.method() + " could not be decoded: " + describe(e));
         }
         Object result;
         try {
@@ -1546,7 +1561,7 @@ public final class RpcServer<T> implements AutoCloseable {
     }
 
     /** {@code thrown}'s class name and, if it has one, its message ({@link #messageOf}); never throws. */
-    private static String describe(Throwable thrown) {
+    static String describe(Throwable thrown) {
         String message = messageOf(thrown);
         return thrown.getClass().getName() + (message == null ? "" : ": " + message);
     }

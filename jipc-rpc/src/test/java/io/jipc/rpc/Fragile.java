@@ -1,12 +1,33 @@
 package io.jipc.rpc;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The interface of the tests of replies that cannot be built as usual: a result whose encoding
- * throws, an exception whose message cannot be read.
+ * throws, an exception whose message cannot be read, arguments whose decoding throws.
  */
 public interface Fragile {
+    /** A map key whose {@code hashCode()} throws in the serving process ({@link FragileService#serving}). */
+    record Touchy(String name) {
+        @Override
+        public int hashCode() {
+            if (FragileService.serving) {
+                throw new IllegalStateException("no hashCode for " + name + " here");
+            }
+            return name.hashCode();
+        }
+    }
+
+    /** A record whose constructor, in the serving process, throws an exception whose {@code getMessage()} throws. */
+    record Picky(String name) {
+        public Picky {
+            if (FragileService.serving) {
+                throw new FragileService.Odd();
+            }
+        }
+    }
+
     /** A view ({@code subList}) of a list changed after the view was made: reading it throws ConcurrentModificationException. */
     List<String> stale();
 
@@ -14,4 +35,10 @@ public interface Fragile {
     void oddFailure();
 
     int add(int a, int b);
+
+    /** The number of entries (never runs in its tests: the keys cannot be hashed at the server). */
+    int count(Map<Touchy, String> byKey);
+
+    /** The name (never runs in its tests: the record cannot be built at the server). */
+    String name(Picky picky);
 }

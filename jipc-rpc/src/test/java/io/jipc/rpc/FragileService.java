@@ -2,9 +2,17 @@ package io.jipc.rpc;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** {@link Fragile}'s implementation, in the serving process. */
 public final class FragileService implements Fragile {
+    /** Whether this process serves (made a FragileService): {@link Fragile.Touchy} and {@link Fragile.Picky} refuse here. */
+    static volatile boolean serving;
+
+    public FragileService() {
+        serving = true;
+    }
+
     /** An exception whose message cannot be read. */
     public static final class Odd extends RuntimeException {
         @Override
@@ -29,5 +37,15 @@ public final class FragileService implements Fragile {
     @Override
     public int add(int a, int b) {
         return a + b;
+    }
+
+    @Override
+    public int count(Map<Touchy, String> byKey) {
+        return byKey.size();
+    }
+
+    @Override
+    public String name(Picky picky) {
+        return picky.name();
     }
 }

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ConcurrentModificationException;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -84,6 +85,38 @@ class RpcUnencodableReplyTest {
             everyCallIsAnswered(client);
         }
         assertNothingUncaught();
+    }
+
+    /**
+     * Arguments whose decoding at the server throws something else than RpcProtocolException (a map key
+     * whose hashCode throws; a record whose constructor throws an exception whose getMessage() throws)
+     * are the caller's bad arguments: RpcProtocolException (BAD_ARGUMENTS) naming the method and what was
+     * thrown, through the mailbox and over TCP, and nothing logged at WARNING as for a server bug (DEBUG
+     * is not shown). Until 2026-12-06 the first was answered as "the reply to count(java.util.Map) could
+     * not be built" (BAD_RESULT), logged WARNING with a stack trace, and the second named the
+     * IllegalStateException of the exception's getMessage(), not the record's exception.
+     */
+    @Test
+    void argumentsWhoseDecodingThrowsAreBadArguments() throws Exception {
+        URI address = startServer();
+        try (RpcClient<Fragile> local = RpcClient.connect(NAME, Fragile.class);
+             RpcClient<Fragile> remote = RpcClient.connect(address, Fragile.class, RpcClient.Options.defaults())) {
+            for (RpcClient<Fragile> client : java.util.List.of(local, remote)) {
+                RpcProtocolException touchy = assertInstanceOf(RpcProtocolException.class,
+                        failure(client, f -> f.count(Map.of(new Fragile.Touchy("k"), "v"))));
+                assertTrue(touchy.getMessage().contains("the arguments of count(java.util.Map) could not be decoded: "
+                        + IllegalStateException.class.getName() + ": no hashCode for k here"), touchy.getMessage());
+                RpcProtocolException picky = assertInstanceOf(RpcProtocolException.class,
+                        failure(client, f -> f.name(new Fragile.Picky("p"))));
+                assertTrue(picky.getMessage().contains("record " + Fragile.Picky.class.getName()
+                        + " refused its components: " + FragileService.Odd.class.getName() + ": (its getMessage() threw "
+                        + IllegalStateException.class.getName() + ")"), picky.getMessage());
+                assertEquals(3, client.async(f -> f.add(1, 2)).get(LONG.toSeconds(), TimeUnit.SECONDS));
+            }
+        }
+        assertNothingUncaught();
+        assertFalse(server.output().contains("could not be"), server.output());
+        assertFalse(server.output().contains("WARNING"), server.output());
     }
 
     /** No call timeout: the bound on each wait is the test's hang guard, not the client's. */
