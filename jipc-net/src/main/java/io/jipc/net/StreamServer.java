@@ -48,7 +48,10 @@ import java.util.function.BiConsumer;
  * still the one this server created. Among jipc processes the replacement and the removal are one
  * step each (a lock on the directory: docs/sockets.md, "Socket files"), so of binders racing on a
  * stale file one wins and the others get {@code EADDRINUSE}, and a closing server never removes
- * its successor's file.
+ * its successor's file. Any process that can read the directory can hold that lock too (another
+ * user, in {@code /tmp}); a bind or close then waits for it at most one second and goes on
+ * without it: such a holder can delay binds and closes there by up to a second each, and for
+ * those calls the two guarantees are off; it cannot stop them.
  *
  * <p><b>Graceful close.</b> {@link #close()} stops accepting, ends the input side of every open
  * connection (their {@code take()} returns end of stream once the messages already received are

@@ -10,6 +10,7 @@ import io.jipc.platform.Sockets;
 
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -31,7 +32,9 @@ import java.util.function.Supplier;
  * ({@link #inDirectoryLock}; released by the kernel if the process dies), and a removal runs while
  * the socket is still open, so that the file it compares against cannot be found stale (and its inode
  * number cannot be reused) meanwhile. A program that does not take that lock (a C server's
- * {@code unlink} and {@code bind}, {@code rm}) is not excluded.
+ * {@code unlink} and {@code bind}, {@code rm}) is not excluded. Nor is one that holds the lock
+ * itself: any process that can read the directory can; it delays a bind or a removal there by at
+ * most {@link #LOCK_WAIT_MILLIS} ms, after which that call runs unlocked (see {@link #inDirectoryLock}).
  */
 final class UnixSocketFile {
     private UnixSocketFile() {
@@ -41,7 +44,8 @@ final class UnixSocketFile {
      * Binds the socket {@code fd} to {@code address}, replacing a socket file
      * nobody serves any more, and sets its mode to {@code permissions}; returns the file's inode.
      * Called once per socket, before {@code listen}; waits only for the directory's lock
-     * ({@link #inDirectoryLock}), which others hold for a few system calls. The caller closes the socket
+     * ({@link #inDirectoryLock}), which jipc holds for a few system calls, at most
+     * {@link #LOCK_WAIT_MILLIS} ms. The caller closes the socket
      * when this throws.
      *
      * @throws ErrnoException         {@code EADDRINUSE} if a live socket or another kind of file has the path
@@ -153,11 +157,21 @@ final class UnixSocketFile {
      * Runs {@code step} holding the exclusive {@code flock(2)} lock of the directory {@code address}
      * is in, which every jipc bind and removal of a socket file there takes: the step is one step
      * for them. The lock is held by a descriptor of its own, so it excludes the other threads of this
-     * process too, and the kernel releases it if the process dies. The calling thread waits in the
-     * kernel while another holds it (a virtual thread pins its carrier); jipc holds it for a few
-     * system calls only. A directory that cannot be opened for reading (no read permission, gone, not
-     * a directory) is not locked: the step runs unlocked, as before the lock, and its own calls report
-     * a directory that is gone or is none.
+     * process too, and the kernel releases it if the process dies. A directory that cannot be opened
+     * for reading (no read permission, gone, not a directory) is not locked: the step runs unlocked,
+     * as before the lock, and its own calls report a directory that is gone or is none.
+     *
+     * <p><b>A bounded wait.</b> jipc holds the lock for a few system calls only, but any process that
+     * can read the directory (any user, in {@code /tmp}) can take the same lock ({@code flock DIR
+     * sleep 1000}) and keep it. So the wait is bounded: while another holds the lock the thread backs
+     * off ({@code Thread.sleep}, 1 ms doubling to {@value #LOCK_BACKOFF_MAX_MILLIS} ms; a virtual
+     * thread does not pin its carrier), for at most {@link #LOCK_WAIT_MILLIS} ms in all, then runs the
+     * step without the lock: what such a holder can do is delay a bind or a close by that much, and
+     * for that call the lock's guarantee is off (it runs as a program that does not lock would,
+     * racing any other bind or removal of that directory). A blocking {@code flock} would let that
+     * process stop every bind and close there for as long as it liked, uninterruptibly, close() and
+     * shutdown hooks included (until 2026-12-06). An interrupt does not shorten the wait (at most
+     * the bound; a close must still remove the file): the status is set again afterwards.
      */
     static <T> T inDirectoryLock(UnixDomainSocketAddress address, Supplier<T> step) {
         Path parent = address.getPath().toAbsolutePath().getParent();
@@ -169,10 +183,53 @@ final class UnixSocketFile {
             return step.get(); // its own calls say what is wrong with the directory, if anything
         }
         try {
-            FileLocks.flockExclusive(fd, dir);
+            awaitLock(fd, dir); // held, or the bound passed: the step runs either way
             return step.get();
         } finally {
-            Libc.close(fd); // releases the lock
+            Libc.close(fd); // releases the lock, if held
+        }
+    }
+
+    /** At most this long a bind or removal waits for the directory's lock (see {@link #inDirectoryLock}). */
+    static final long LOCK_WAIT_MILLIS = 1000;
+    /** The longest single back-off while another holds the directory's lock. */
+    static final long LOCK_BACKOFF_MAX_MILLIS = 50;
+
+    /**
+     * Takes the directory's lock on {@code fd}, waiting at most {@link #LOCK_WAIT_MILLIS}; false if
+     * another still holds it then. A back-off with {@code Thread.sleep} rather than a blocking
+     * {@code flock}: the kernel offers no timed {@code flock}, a blocking one cannot be interrupted
+     * (and pins a virtual thread's carrier), and another user may hold the lock for ever; the
+     * contended case is rare (jipc's holders keep it for a few system calls), so the polling costs
+     * little.
+     */
+    private static boolean awaitLock(int fd, String dir) {
+        if (FileLocks.tryFlockExclusive(fd, dir)) {
+            return true;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LOCK_WAIT_MILLIS);
+        long backoff = 1;
+        boolean interrupted = false;
+        try {
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    Thread.sleep(Math.min(backoff, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left))));
+                } catch (InterruptedException e) {
+                    interrupted = true; // the status is cleared: the next sleep sleeps
+                }
+                if (FileLocks.tryFlockExclusive(fd, dir)) {
+                    return true;
+                }
+                backoff = Math.min(backoff * 2, LOCK_BACKOFF_MAX_MILLIS);
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -163,4 +163,47 @@ class SocketFileRaceTest {
             Files.deleteIfExists(path); // the last stale file a child left
         }
     }
+
+    /**
+     * Any process that can read the directory can hold its {@code flock} (another user, in {@code
+     * /tmp}): binds and closes there then wait only a bounded time and go on without the lock
+     * (net52 explorer: with a blocking {@code flock} they waited as long as the holder liked,
+     * uninterruptibly, and a SIGTERMed receiver left its socket file behind). Hang guards only.
+     */
+    @Test
+    void aForeignHolderOfTheDirectorysFlockCannotStopBindsOrCloses() throws Exception {
+        Path path = SocketTestSupport.newPath("held");
+        Path datagramPath = SocketTestSupport.newPath("heldd");
+        UnixDomainSocketAddress address = SocketTestSupport.unix(path);
+        Process holder = new ProcessBuilder("flock", path.getParent().toString(), "sh", "-c", "echo held; exec sleep 300")
+                .redirectErrorStream(true).start();
+        ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            String line = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine();
+            assertEquals("held", line, "flock(1) took the directory's lock");
+            threads.submit(() -> {
+                StreamServer server = StreamServer.bind(address);
+                try {
+                    assertNull(NetChild.reachedBy(server, address, "held"));
+                } finally {
+                    server.close();
+                }
+                return null;
+            }).get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS);
+            assertTrue(Files.notExists(path), "the close removed the file while another held the directory's lock");
+            threads.submit(() -> {
+                DatagramEndpoint endpoint = DatagramEndpoint.bind(SocketTestSupport.unix(datagramPath));
+                assertTrue(Files.exists(datagramPath));
+                endpoint.close();
+                return null;
+            }).get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS);
+            assertTrue(Files.notExists(datagramPath), "the datagram endpoint's close removed its file");
+            assertTrue(holder.isAlive(), "the holder kept the lock throughout");
+        } finally {
+            threads.shutdownNow();
+            holder.descendants().forEach(ProcessHandle::destroyForcibly);
+            holder.destroyForcibly();
+            holder.waitFor(60, TimeUnit.SECONDS);
+        }
+    }
 }

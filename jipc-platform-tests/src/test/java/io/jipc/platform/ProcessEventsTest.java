@@ -111,4 +111,21 @@ class ProcessEventsTest {
             Libc.close(second);
         }
     }
+
+    @Test
+    void aNonBlockingDirectoryFlockFailsWhileAnotherDescriptionHoldsIt(
+            @TempDir(factory = ShmTempDir.class) Path dir) {
+        int first = Libc.open(dir.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        int second = Libc.open(dir.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        try {
+            assertTrue(FileLocks.tryFlockExclusive(first, dir.toString()));
+            assertFalse(FileLocks.tryFlockExclusive(second, dir.toString()), "held by the first description");
+            FileLocks.flockRelease(first, dir.toString());
+            assertTrue(FileLocks.tryFlockExclusive(second, dir.toString()), "released");
+            assertFalse(FileLocks.tryFlockExclusive(first, dir.toString()), "now held by the second");
+        } finally {
+            Libc.close(first);
+            Libc.close(second);
+        }
+    }
 }

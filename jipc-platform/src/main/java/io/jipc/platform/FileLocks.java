@@ -27,7 +27,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * the lock or a signal handled without {@code SA_RESTART} arrives at the calling thread.
  *
  * <h2>flock locks</h2>
- * {@link #flockExclusive} and {@link #flockRelease} take and release {@code flock(2)} locks: also
+ * {@link #flockExclusive}, {@link #tryFlockExclusive} and {@link #flockRelease} take and release
+ * {@code flock(2)} locks: also
  * whole-file and owned by the open file description (released when it is closed, so at the latest
  * when its process dies), but an exclusive one needs no descriptor open for writing, so it works on
  * a directory opened read-only, where an OFD write lock fails with {@code EBADF}.
@@ -42,6 +43,7 @@ public final class FileLocks {
     private static final int F_OFD_SETLK = 37;
     private static final int F_OFD_SETLKW = 38;
     private static final int LOCK_EX = 2;
+    private static final int LOCK_NB = 4;
     private static final int LOCK_UN = 8;
 
     /**
@@ -116,12 +118,37 @@ public final class FileLocks {
         flock(fd, LOCK_EX, subject);
     }
 
+    /**
+     * Takes the exclusive {@code flock(2)} lock of the description of {@code fd} if no other
+     * description holds it ({@code LOCK_EX|LOCK_NB}); never blocks.
+     *
+     * @return false if another description holds the lock ({@code EWOULDBLOCK})
+     */
+    public static boolean tryFlockExclusive(int fd, String subject) {
+        int errno = flock(fd, LOCK_EX | LOCK_NB);
+        if (errno == 0) {
+            return true;
+        }
+        if (errno == Errno.EAGAIN) { // EWOULDBLOCK
+            return false;
+        }
+        throw Errno.exception(errno, "flock(LOCK_NB)", subject);
+    }
+
     /** Releases the {@code flock(2)} lock of the description of {@code fd} (closing it does too). */
     public static void flockRelease(int fd, String subject) {
         flock(fd, LOCK_UN, subject);
     }
 
     private static void flock(int fd, int operation, String subject) {
+        int errno = flock(fd, operation);
+        if (errno != 0) {
+            throw Errno.exception(errno, "flock", subject);
+        }
+    }
+
+    /** Runs {@code flock(fd, operation)}, retrying {@code EINTR}; returns 0 or the errno. */
+    private static int flock(int fd, int operation) {
         Libc.ensureAvailability();
         MemorySegment state = Libc.captureState();
         while (true) {
@@ -132,11 +159,11 @@ public final class FileLocks {
                 throw Libc.rethrow(t);
             }
             if (rc == 0) {
-                return;
+                return 0;
             }
             int errno = Libc.errno(state);
             if (errno != Errno.EINTR) {
-                throw Errno.exception(errno, "flock", subject);
+                return errno;
             }
         }
     }
