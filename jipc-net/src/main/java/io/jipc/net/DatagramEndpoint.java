@@ -320,6 +320,13 @@ public final class DatagramEndpoint implements AutoCloseable, Selectable {
      * another's (it waits for that close to finish): a shutdown hook's close must not return while
      * the main thread's is between the socket's close and the file's removal, or the JVM halts with
      * the file left (seen once in {@code BenchStopCleanupTest}).
+     *
+     * <p>If the socket file cannot be removed (say {@code EACCES}: the directory lost its write
+     * permission), the socket is closed all the same (blocked threads get {@link ClosedException})
+     * and then the first close throws that {@link ErrnoException} (naming the path); the file
+     * stays, a later close returns normally.
+     *
+     * @throws ErrnoException if the socket file could not be removed (only after the socket is closed)
      */
     @Override
     public void close() {

@@ -427,6 +427,14 @@ public final class StreamServer implements AutoCloseable, Selectable {
      * can still send its reply. (Until 2026-12-05 it waited the whole grace for its own
      * connection, which was then closed under its reply.) If no thread can be started, the handler's
      * close does it all itself, as before.
+     *
+     * <p>If the socket file cannot be removed (say {@code EACCES}: the directory lost its write
+     * permission), the close still does all of the above, and then the first close throws that
+     * {@link ErrnoException} (naming the path); the server is closed, the file stays, a later or
+     * racing close returns normally. (Until 2026-12-06 the failed removal was thrown before the
+     * connections' input was ended: the handlers and connections stayed open for good.)
+     *
+     * @throws ErrnoException if the server's socket file could not be removed (only after the close)
      */
     @Override
     public void close() {
@@ -440,8 +448,9 @@ public final class StreamServer implements AutoCloseable, Selectable {
             return;
         }
         boolean handedOn = false;
+        RuntimeException removal;
         try {
-            stopAccepting();
+            removal = stopAccepting();
             if (handlers.contains(Thread.currentThread())) {
                 handedOn = finishCloseInAThreadOfItsOwn();
             }
@@ -452,6 +461,9 @@ public final class StreamServer implements AutoCloseable, Selectable {
             if (!handedOn) {
                 closed.countDown();
             }
+        }
+        if (removal != null) {
+            throw removal; // reported once the server is shut down (net52: it used to skip the shutdown)
         }
     }
 
@@ -484,18 +496,25 @@ public final class StreamServer implements AutoCloseable, Selectable {
         }
     }
 
-    /** The first part of the close: no client is accepted any more, the socket file is gone, no input is read. */
-    private void stopAccepting() {
+    /**
+     * The first part of the close: no client is accepted any more, the socket file is gone, no input
+     * is read. Returns why the socket file could not be removed, or null: the rest runs either way.
+     */
+    private RuntimeException stopAccepting() {
+        RuntimeException removal = null;
         try {
             if (unix) { // while the listener is open: see UnixSocketFile
                 UnixSocketFile.remove((UnixDomainSocketAddress) address, socketInode);
             }
+        } catch (RuntimeException e) {
+            removal = e;
         } finally {
             listener.close();
         }
         for (StreamConnection connection : open) {
             connection.shutdownInputQuietly();
         }
+        return removal;
     }
 
     /** The rest: the grace for handlers and accepted connections, then every connection closed. */

@@ -35,6 +35,13 @@ import java.util.Set;
  *     that the server is the one a client of the path reaches (prints {@code ORPHANED <round> <why>}
  *     if not), closes it, and every other time leaves a stale socket file at the path (bound by the
  *     JDK and closed, as a process that died leaves it); prints {@code DONE bound=<n> inuse=<n>}.</li>
+ * <li>{@code unremovable <dir>}: binds a stream server ({@code s.sock}, mode 0666, each message printed as
+ *     {@code HANDLER TOOK <text>}, then {@code HANDLER END} at end of stream) and a datagram endpoint
+ *     ({@code d.sock}) in {@code dir}; prints {@code LISTENING}; at a line on standard input (the test
+ *     has made {@code dir} unwritable by then) closes both, a thread blocked in the endpoint's
+ *     {@code take()}, printing {@code CLOSE threw <errno>} (or {@code CLOSE returned}), {@code AFTER
+ *     closed=<b> connections=<n>}, {@code SECOND CLOSE returned}, {@code DCLOSE threw <errno>},
+ *     {@code DTAKE <exception>} and {@code DONE}.</li>
  * </ul>
  */
 public final class NetChild {
@@ -51,6 +58,7 @@ public final class NetChild {
             case "hello" -> say("HELLO uid=" + Integer.toUnsignedString(Libc.geteuid()));
             case "dgram-echo" -> datagramEcho(args[1], Integer.parseInt(args[2]), Boolean.parseBoolean(args[3]));
             case "bind-race" -> bindRace(java.nio.file.Path.of(args[1]), Integer.parseInt(args[2]));
+            case "unremovable" -> unremovable(java.nio.file.Path.of(args[1]));
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -95,6 +103,45 @@ public final class NetChild {
             round++;
         }
         say("DONE bound=" + bound + " inuse=" + inUse);
+    }
+
+    private static void unremovable(java.nio.file.Path dir) throws Exception {
+        StreamServer server = StreamServer.bind(java.net.UnixDomainSocketAddress.of(dir.resolve("s.sock")),
+                ServerOptions.defaults().withSocketPermissions(0666));
+        DatagramEndpoint endpoint = DatagramEndpoint.bind(java.net.UnixDomainSocketAddress.of(dir.resolve("d.sock")));
+        server.start(connection -> {
+            for (byte[] m; (m = connection.take()) != null; ) {
+                say("HANDLER TOOK " + new String(m, StandardCharsets.UTF_8));
+            }
+            say("HANDLER END");
+        });
+        Thread taker = Thread.ofVirtual().start(() -> {
+            try {
+                endpoint.take();
+                say("DTAKE returned");
+            } catch (Exception e) {
+                say("DTAKE " + e.getClass().getSimpleName());
+            }
+        });
+        say("LISTENING");
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        try {
+            server.close();
+            say("CLOSE returned");
+        } catch (io.jipc.ErrnoException e) {
+            say("CLOSE threw " + e.errnoName() + " " + e.getMessage());
+        }
+        say("AFTER closed=" + server.isClosed() + " connections=" + server.connectionCount());
+        server.close();
+        say("SECOND CLOSE returned");
+        try {
+            endpoint.close();
+            say("DCLOSE returned");
+        } catch (io.jipc.ErrnoException e) {
+            say("DCLOSE threw " + e.errnoName());
+        }
+        taker.join();
+        say("DONE");
     }
 
     /** Null if a client of {@code address} reaches {@code server}, else why not. */

@@ -162,6 +162,58 @@ class StreamProcessTest {
         }
     }
 
+    /**
+     * A socket file that cannot be removed (the directory lost its write permission: EACCES, for a
+     * server running as another user than root, which ignores modes) does not cut the close short:
+     * the connections' input is ended, the handlers return, every connection is closed, and only
+     * then does close() throw. (net52 explorer: close() threw before it ended the input, leaving the
+     * handler blocked and the connection open for good, while isClosed() said true.)
+     */
+    @Test
+    void aSocketFileThatCannotBeRemovedStillLetsTheCloseShutEverythingDown() throws Exception {
+        ChildJvm.cannotRunAsOtherUser().ifPresent(reason -> abort("cannot test another user: " + reason));
+        Path dir = ShmScratch.createDirectory("jipc-net-unremovable");
+        Files.setAttribute(dir, "unix:uid", NOBODY);
+        Files.setAttribute(dir, "unix:gid", NOBODY);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        ChildJvm server = ChildJvm.builder(NetChild.class).asUser(NOBODY, NOBODY).quickStart()
+                .jvmArg("-XX:-UsePerfData").hardTimeout(Duration.ofSeconds(100)).args("unremovable", dir.toString()).start();
+        try {
+            try {
+                server.awaitLine("LISTENING", LINE);
+            } catch (AssertionError e) {
+                String out = server.output();
+                if (out.contains("Could not find or load main class") || out.contains("NoClassDefFoundError")
+                        || out.contains("ClassNotFoundException") || out.contains("Permission denied")) {
+                    abort("a JVM running as uid " + NOBODY + " could not run the test classes:\n" + out);
+                }
+                throw e;
+            }
+            try (StreamConnection client = StreamConnection.connect(SocketUri.parse("unix:" + dir.resolve("s.sock")).address())) {
+                client.put(bytes("hi"));
+                server.awaitLine("HANDLER TOOK hi", LINE); // the handler is in take() again
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("r-xr-xr-x"));
+                SocketTestSupport.tell(server);
+                server.awaitLine("DONE", LINE);
+                String out = server.output();
+                assertTrue(out.contains("CLOSE threw EACCES"), "the failed removal is reported\n" + out);
+                assertTrue(out.contains("HANDLER END"), "the handler's take() saw the end of its input\n" + out);
+                assertTrue(out.contains("AFTER closed=true connections=0"), "every connection closed\n" + out);
+                assertTrue(out.contains("SECOND CLOSE returned"), out);
+                assertTrue(out.contains("DCLOSE threw EACCES"), "the endpoint's failed removal is reported\n" + out);
+                assertTrue(out.contains("DTAKE ClosedException"), "the endpoint's blocked take() was ended\n" + out);
+                assertNull(client.poll(LINE), "the server closed the client's connection");
+                assertTrue(client.isEndOfStream());
+                assertTrue(Files.exists(dir.resolve("s.sock")), "the file stays: it could not be removed");
+            }
+            assertEquals(0, server.waitFor(LINE), server.output());
+        } finally {
+            server.close();
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            ShmScratch.delete(dir);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(StreamKind.class)
     void connectionsBeyondTheCapAreClosedAtOnceSoIdleClientsCannotPileUp(StreamKind kind) throws Exception {
