@@ -51,7 +51,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>When the peer dies.</b> The kernel closes its end: a receiver sees end of stream
  * ({@link #take()} returns null) at a frame boundary, {@link PeerClosedException} mid-frame (the
  * connection is then closed: later calls throw {@link ClosedException}, and
- * {@link #isEndOfStream()} stays false, since the last message was cut); a
+ * {@link #isEndOfStream()} stays false, since the last message was cut). A receive that fails
+ * (a reset, {@code ECONNRESET}: the peer closed with input unread or with {@code SO_LINGER} 0;
+ * {@code ETIMEDOUT} below), mid-frame or at a boundary, gets {@link PeerClosedException} too (saying
+ * "mid-frame" if it was) and closes the connection the same way: a reset is never reported as a
+ * clean end of stream (until 2026-12-06 the first failure left the connection open, and the next
+ * receive returned end of stream, or a second exception mid-frame); a
  * sender gets {@link PeerClosedException} (the kernel's {@code EPIPE}/{@code ECONNRESET}; never
  * {@code SIGPIPE}). Messages the kernel had accepted before the death are delivered to a live
  * reader; nothing is acknowledged end to end. A peer whose host vanishes, or behind a cut link,
@@ -211,8 +216,9 @@ public final class StreamConnection implements AutoCloseable, Selectable {
      * @return the message, or null at end of stream (the peer closed its side at a frame boundary)
      * @throws InvalidFrameException if the peer announced a length outside the limit (connection closed)
      * @throws FrameTimeoutException if a started frame did not complete in time (connection closed)
-     * @throws PeerClosedException   if the peer closed the connection mid-frame (connection closed:
-     *                               later calls throw {@link ClosedException})
+     * @throws PeerClosedException   if the peer closed the connection mid-frame, or reset it, or the
+     *                               kernel ended it ({@code ETIMEDOUT}) (connection closed: later calls
+     *                               throw {@link ClosedException})
      * @throws ClosedException       if the connection is closed, also when the graceful close of the
      *                               server that accepted it ended its input mid-frame
      */
@@ -264,8 +270,8 @@ public final class StreamConnection implements AutoCloseable, Selectable {
 
     /**
      * Whether the peer has closed its side and every message before that has been received; false
-     * after the stream was cut mid-frame ({@link PeerClosedException} from a receive, the connection
-     * closed): that is no end at a message boundary.
+     * after the stream was cut mid-frame or a receive failed (a reset: {@link PeerClosedException}
+     * from a receive, the connection closed): that is no end at a message boundary.
      */
     public boolean isEndOfStream() {
         return endOfStream && !cut && !inView.hasRemaining();
@@ -350,6 +356,27 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         return new PeerClosedException(remote + " closed the connection mid-frame (" + progress + "); connection closed");
     }
 
+    /**
+     * A receive failed: the peer reset the connection ({@code ECONNRESET}: it closed with input unread,
+     * or with {@code SO_LINGER} 0), the kernel gave up on it ({@code ETIMEDOUT}), or another error.
+     * The kernel reports such an error once and then end of stream, which must not pass for a clean
+     * end, and any frame under way can never complete: so the connection is closed at once and
+     * {@link #isEndOfStream()} stays false, as for a stream cut mid-frame ({@link #cutMidFrame}).
+     */
+    private RuntimeException receiveFailed(ErrnoException e) {
+        RuntimeException gone = peerGone(e);
+        if (socket.isClosed()) {
+            return gone; // this side's close, not the peer's
+        }
+        String where = decoder.inFrame() ? " mid-frame (" + frameProgress() + ")" : "";
+        cut = true;
+        close();
+        if (gone instanceof PeerClosedException) {
+            return new PeerClosedException(gone.getMessage() + where + "; connection closed");
+        }
+        return gone; // another errno, named by the exception; the connection is closed too
+    }
+
     /** How much of the unfinished frame has arrived, e.g. "18 of 108 bytes received" ("3 of 8+" inside the header). */
     private String frameProgress() {
         return decoder.progress() + " of " + (decoder.expected() < 0 ? "8+" : decoder.expected()) + " bytes received";
@@ -368,7 +395,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         try {
             n = Sockets.recv(socket.fd, in.address() + limit, inView.capacity() - limit, 0, remote);
         } catch (ErrnoException e) {
-            throw peerGone(e);
+            throw receiveFailed(e);
         }
         if (n > 0) {
             inView.limit(limit + (int) n);
@@ -645,6 +672,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
      * with none there, an interrupted thread gets {@link InterruptedException}.
      *
      * @throws IllegalStateException if a message was half received
+     * @throws PeerClosedException   if the peer reset the connection (connection closed, as for {@link #take()})
      */
     public int read(ByteBuffer dst) throws InterruptedException {
         if (!dst.hasRemaining()) {

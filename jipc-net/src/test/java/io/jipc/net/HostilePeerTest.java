@@ -11,7 +11,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -155,6 +157,42 @@ class HostilePeerTest {
                     assertTrue(e.getMessage().contains("mid-frame") && e.getMessage().contains("connection closed"),
                             e.getMessage());
                 }
+            }
+        }
+    }
+
+    /**
+     * A TCP reset (the peer closes with {@code SO_LINGER} 0) mid-frame or at a boundary closes the
+     * connection at the first failing receive and is never reported as a clean end (net52 explorer:
+     * the first {@code ECONNRESET} left it open; the next receive threw again mid-frame, or at a
+     * boundary returned null with {@code isEndOfStream()} true).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"mid-frame", "boundary"})
+    void aResetClosesTheConnectionAtOnceAndIsNeverACleanEnd(String where) throws Exception {
+        boolean midFrame = where.equals("mid-frame");
+        String bytes = hexHeader(2) + "6f6b" + (midFrame ? hexHeader(100) + "001122" : "");
+        try (StreamServer server = StreamServer.bind(new InetSocketAddress("127.0.0.1", 0))) {
+            int port = ((InetSocketAddress) server.localAddress()).getPort();
+            ChildJvm client = SocketTestSupport.child("reset", "127.0.0.1", Integer.toString(port), bytes);
+            try (StreamConnection c = server.accept(LINE)) {
+                assertNotNull(c);
+                client.awaitLine("SENT", LINE);
+                assertEquals("ok", SocketTestSupport.text(c.take()));
+                SocketTestSupport.tell(client);
+                client.awaitLine("RESET", LINE);
+                PeerClosedException e = assertThrows(PeerClosedException.class, c::take);
+                assertTrue(e.getMessage().contains("ECONNRESET") && e.getMessage().contains("connection closed"),
+                        e.getMessage());
+                assertEquals(midFrame, e.getMessage().contains("mid-frame (11 of 108 bytes received)"), e.getMessage());
+                assertFalse(c.isOpen(), "closed at the first failing receive");
+                assertFalse(c.isEndOfStream(), "a reset is no clean end");
+                assertThrows(ClosedException.class, c::take);
+                assertThrows(ClosedException.class, () -> c.poll(Duration.ofMillis(10)));
+                assertThrows(ClosedException.class, c::poll);
+                assertFalse(c.isEndOfStream());
+            } finally {
+                client.close();
             }
         }
     }

@@ -35,6 +35,9 @@ import java.util.Set;
  *     that the server is the one a client of the path reaches (prints {@code ORPHANED <round> <why>}
  *     if not), closes it, and every other time leaves a stale socket file at the path (bound by the
  *     JDK and closed, as a process that died leaves it); prints {@code DONE bound=<n> inuse=<n>}.</li>
+ * <li>{@code reset <host> <port> <hex>}: connects with a plain {@code java.net.Socket}, writes the raw bytes,
+ *     prints {@code SENT}, and at a line on standard input closes with {@code SO_LINGER} 0 (the kernel
+ *     sends a reset); prints {@code RESET}.</li>
  * <li>{@code unremovable <dir>}: binds a stream server ({@code s.sock}, mode 0666, each message printed as
  *     {@code HANDLER TOOK <text>}, then {@code HANDLER END} at end of stream) and a datagram endpoint
  *     ({@code d.sock}) in {@code dir}; prints {@code LISTENING}; at a line on standard input (the test
@@ -58,6 +61,7 @@ public final class NetChild {
             case "hello" -> say("HELLO uid=" + Integer.toUnsignedString(Libc.geteuid()));
             case "dgram-echo" -> datagramEcho(args[1], Integer.parseInt(args[2]), Boolean.parseBoolean(args[3]));
             case "bind-race" -> bindRace(java.nio.file.Path.of(args[1]), Integer.parseInt(args[2]));
+            case "reset" -> reset(args[1], Integer.parseInt(args[2]), args[3]);
             case "unremovable" -> unremovable(java.nio.file.Path.of(args[1]));
             default -> throw new IllegalArgumentException(args[0]);
         }
@@ -103,6 +107,17 @@ public final class NetChild {
             round++;
         }
         say("DONE bound=" + bound + " inuse=" + inUse);
+    }
+
+    private static void reset(String host, int port, String hex) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket(host, port)) {
+            socket.getOutputStream().write(HexFormat.of().parseHex(hex));
+            socket.getOutputStream().flush();
+            say("SENT");
+            new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+            socket.setSoLinger(true, 0);
+        }
+        say("RESET");
     }
 
     private static void unremovable(java.nio.file.Path dir) throws Exception {
