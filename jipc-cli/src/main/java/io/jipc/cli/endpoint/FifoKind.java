@@ -34,9 +34,13 @@ import java.time.Duration;
  * like {@code while true; do cat fifo; done}; a last line without a newline is delivered at end of
  * file. A receive reads a byte at a time and so takes nothing past its line: what a receiver leaves
  * unread stays in the pipe for the next one. A line longer than {@link #MAX_LINE} (1 MiB) is not
- * received: once that many bytes came without a newline the receive throws a {@link JipcException}
- * naming the FIFO ({@code jipc recv: a line in fifo:PATH is longer than 1048576 bytes ...}, exit 1),
- * and those bytes are gone from the FIFO.
+ * received: once that many bytes came without a newline the receive reads on and drops the rest of
+ * that line (a byte at a time, kept nowhere) up to and including its newline, or to end of file,
+ * and then throws a {@link JipcException} naming the FIFO and saying how many bytes were dropped
+ * ({@code jipc recv: a line in fifo:PATH is longer than 1048576 bytes ...}, exit 1): the whole line
+ * is gone from the FIFO and the next receive starts at the next line. The dropping stays within the
+ * receive's wait (with {@link Wait#NONE}: what the FIFO holds at once); a rest of the line that has
+ * not come when that wait ends stays in the FIFO, and the message says so.
  */
 final class FifoKind implements EndpointKind {
 
@@ -153,8 +157,7 @@ final class FifoKind implements EndpointKind {
                     if (line.size() == MAX_LINE) {
                         line.reset();
                         throw new JipcException("a line in fifo:" + path + " is longer than " + MAX_LINE
-                                + " bytes, the most a message from a FIFO may have: " + MAX_LINE
-                                + " bytes came without a newline (they were read from the FIFO and dropped)");
+                                + " bytes, the most a message from a FIFO may have: " + dropRestOfLine(wait, deadline));
                     }
                     line.write(b);
                 }
@@ -182,6 +185,38 @@ final class FifoKind implements EndpointKind {
                         return null;
                     }
                 }
+            }
+        }
+
+        /**
+         * Reads and drops the rest of a line found too long, a byte at a time (kept nowhere), up to and
+         * including its newline, so that the next receive starts at the next line (until 2026-12-06
+         * the rest reached the next receive as a message of its own); at end of file the line ends
+         * there; within the receive's own wait (with {@link Wait#NONE}: what the FIFO holds now). Says
+         * what was dropped. The {@link #MAX_LINE} bytes kept and the one past them are dropped already.
+         */
+        private String dropRestOfLine(Wait wait, long deadline) throws InterruptedException {
+            long dropped = MAX_LINE + 1L;
+            while (true) {
+                chunk.clear();
+                int n = wait.isForever() ? reader.read(chunk)
+                        : wait.isNone() ? reader.readNow(chunk)
+                        : deadline - System.nanoTime() > 0 ? reader.read(chunk, remaining(deadline)) : 0;
+                chunk.flip();
+                if (n == 0) {
+                    return dropped + " bytes of it were read from the FIFO and dropped; the rest had not come when"
+                            + " the wait (" + wait + ") ended and stays in the FIFO";
+                }
+                if (n < 0) {
+                    reader.close();
+                    reader = null;
+                    return "its " + dropped + " bytes were read from the FIFO and dropped, up to end of file";
+                }
+                if (chunk.get() == '\n') {
+                    return "its " + dropped + " bytes and its newline were read from the FIFO and dropped;"
+                            + " the next message is the next line";
+                }
+                dropped++;
             }
         }
 
