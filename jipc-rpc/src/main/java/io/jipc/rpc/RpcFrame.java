@@ -188,12 +188,7 @@ sealed interface RpcFrame {
      * beginning {@link #NO_SUCH_SERVICE} still does; with no room even for the marker, it is empty.
      */
     static byte[] encodeWithin(Refused refused, int limit) {
-        byte[] whole = encode(refused);
-        if (whole.length <= limit) {
-            return whole;
-        }
-        String cut = cutWithin(refused.reason(), limit - encode(new Refused("")).length);
-        return encode(new Refused(cut == null ? "" : cut));
+        return encodeReasonWithin(refused.reason(), Refused::new, limit);
     }
 
     /**
@@ -205,12 +200,21 @@ sealed interface RpcFrame {
      * marker, it is empty.
      */
     static byte[] encodeWithin(Closing closing, int limit) {
-        byte[] whole = encode(closing);
+        return encodeReasonWithin(closing.reason(), Closing::new, limit);
+    }
+
+    /**
+     * The bytes of the frame {@code withReason} makes of {@code reason}, at most {@code limit} bytes:
+     * with {@code reason} whole if it fits, else cut ({@link #cutWithin}), else empty.
+     */
+    private static byte[] encodeReasonWithin(String reason, java.util.function.Function<String, RpcFrame> withReason,
+                                             int limit) {
+        byte[] whole = encode(withReason.apply(reason));
         if (whole.length <= limit) {
             return whole;
         }
-        String cut = cutWithin(closing.reason(), limit - encode(new Closing("")).length);
-        return encode(new Closing(cut == null ? "" : cut));
+        String cut = cutWithin(reason, limit - encode(withReason.apply("")).length);
+        return encode(withReason.apply(cut == null ? "" : cut));
     }
 
     /**
