@@ -8,7 +8,6 @@ import io.jipc.segment.SharedSegment;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
@@ -99,9 +98,12 @@ import java.util.concurrent.locks.ReentrantLock;
  *  +---------------------------------------------------------------+
  *  |        Initial permits, as formatted (informative, 1.1)       |  28
  *  +---------------------------------------------------------------+
- *  |   Settlers: threads asleep until a pending change clears      |  32
+ *  |   Settlers flag: not 0 if a thread may sleep until a pending  |  32
+ *  |   change clears                                               |
  *  +---------------------------------------------------------------+
- *  |                     Reserved (zero) ...                       |  36..63
+ *  |   Settle wakes: bumped when a set flag is cleared (futex word)|  36
+ *  +---------------------------------------------------------------+
+ *  |                     Reserved (zero) ...                       |  40..63
  *  +---------------------------------------------------------------+
  *  |  Holder entry 0 (32 bytes), entry 1, ...                      |  64
  *  +---------------------------------------------------------------+
@@ -136,11 +138,23 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
      */
     public static final int INITIAL_PERMITS_OFFSET = 28;
     /**
-     * Threads (of any process) asleep until the pending change clears, see {@link #release(int)}:
-     * whoever clears a pending change wakes them if this is not zero. Zero in a slot of jipc before
-     * 2026-12-06, whose changers wake nobody there: such a sleeper looks again after at most 100 ms.
+     * The settlers flag: not zero if a thread (of any process) may be asleep until the pending change
+     * clears ({@link #release(int)}; a <em>settler</em>). A settler sets it before it looks at the
+     * state a last time and sleeps on {@link #SETTLE_WAKES_OFFSET}; whoever clears a pending change
+     * and finds it set swaps it to 0, bumps that word and wakes all its sleepers; those still behind a
+     * pending change set it again. A settler killed asleep (or one that leaves abnormally) so costs
+     * at most one needless wake, made by the next change. Zero in a slot of jipc before 2026-12-06,
+     * whose changers never look at it (their settlers are then woken by the 100 ms bound of their
+     * sleep); jipc of 2026-12-06 counted settlers here and slept on the state: its count reads as a
+     * set flag, which costs one wake, and its settlers look again after at most 100 ms.
      */
     public static final int SETTLERS_OFFSET = 32;
+    /**
+     * The futex word settlers sleep on: bumped (with wrap-around) by whoever clears a set
+     * {@link #SETTLERS_OFFSET} flag, before it wakes them. Reserved (zero, never written) before
+     * 2026-12-06.
+     */
+    public static final int SETTLE_WAKES_OFFSET = 36;
     public static final int ENTRIES_OFFSET = 64;
     public static final int ENTRY_LENGTH = 32;
     public static final int ENTRY_TOKEN_OFFSET = 0;
@@ -157,9 +171,6 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
     private static final long SETTLE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     /** How long an acquirer or a releaser waits for a pending change before it sleeps instead. */
     private static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-    /** The offset of the state's pending half (the futex word settlers sleep on). */
-    private static final long PENDING_OFFSET = STATE_OFFSET
-            + (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? 4 : 0);
 
     private final long self = ProcessIdentity.current().token();
     private final int holderEntries;
@@ -334,8 +345,9 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
      * while another process's change is pending (see "Exact accounting across a kill"): normally a
      * few instructions, but a process <em>stopped</em> inside that window ({@code SIGSTOP}, a
      * debugger breakpoint) holds this release up until it continues, however long that is. The
-     * release spins for about 10 ms, then sleeps in {@code futex} on the state word without using
-     * a CPU; the changer wakes it when it clears its change, and it looks again at least every
+     * release spins for about 10 ms, then sleeps in {@code futex} without using a CPU; the changer
+     * wakes it when it clears its change (a release killed in that sleep costs the next change one
+     * needless wake, nothing more: {@link #SETTLERS_OFFSET}), and it looks again at least every
      * 100 ms: a changer that died meanwhile has its change completed by this release, which then
      * goes on. There is no timeout, and the wait is <b>not interruptible</b> (the method declares no
      * {@link InterruptedException}, and a release that gave up would leave the permits held): an
@@ -531,7 +543,7 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
     /**
      * Moves {@code delta} permits as {@link #tryMove}, retrying until it is done (never fails for
      * releases). While another process's change is pending it waits: briefly spinning, then asleep
-     * on the state's pending half ({@link #sleepWhilePending}), however long that process stays
+     * until the change clears ({@link #sleepWhilePending}), however long that process stays
      * stopped; not interruptible (an interrupt meanwhile stays set on the thread).
      *
      * @throws CorruptSegmentException if the pending change can never complete ({@link #settle})
@@ -558,33 +570,49 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
 
     /**
      * Sleeps while the state is {@code s} (a change of a live process is pending), at most
-     * {@link Blocking#LIVENESS_CHECK_NANOS}, registered in {@link #SETTLERS_OFFSET} so that the
-     * changer wakes it when it clears the change. Both sides do a read-modify-write before reading the
-     * other's word (the settler's count, the changer's clearing compare-and-set), so either the
-     * settler sees the change cleared or the changer sees the settler; and {@code FUTEX_WAIT} compares
-     * the pending half with queueing the sleeper. The bound covers changers of older versions, who
-     * wake nobody, and a changer that dies in the window: the caller then checks its process again.
-     * Returns whether the thread was interrupted meanwhile (the status is cleared: the caller restores it).
+     * {@link Blocking#LIVENESS_CHECK_NANOS}, until whoever clears a pending change wakes it.
+     *
+     * <p>No lost wake-up: the settler reads the wake word {@link #SETTLE_WAKES_OFFSET} ({@code w}),
+     * sets the flag {@link #SETTLERS_OFFSET} (a read-modify-write), reads the state and, if it is
+     * still {@code s}, sleeps while the wake word is {@code w}. A changer clears the pending change
+     * (a compare-and-set), then reads the flag; if set, it swaps it to 0, bumps the wake word and
+     * wakes all. All these accesses are volatile, so sequentially consistent: if the settler's state
+     * read came before the clear of the change it sees pending (the same state may also be a later
+     * change: then the clear of that one), the changer's flag read comes after the flag was set, and
+     * the flag is cleared by this changer or by another one after the set; whoever clears it bumps
+     * the wake word after the settler read {@code w}, and wakes after the bump. {@code FUTEX_WAIT}
+     * compares the word with queueing the sleeper, so the settler either does not sleep or is
+     * queued before that wake. A settler that does not sleep, or dies, leaves the flag set: the
+     * next change clears it with one needless wake. Nothing counts settlers, so nothing is left
+     * to repair.
+     *
+     * <p>The bound covers changers of older versions, who wake nobody, and a changer that dies in
+     * the window: the caller then checks its process again. Returns whether the thread was
+     * interrupted meanwhile (the status is cleared: the caller restores it).
      */
     private boolean sleepWhilePending(long s) {
-        INT.getAndAdd(slot, (long) SETTLERS_OFFSET, 1);
+        int wakes = (int) INT.getVolatile(slot, (long) SETTLE_WAKES_OFFSET);
+        INT.getAndSet(slot, (long) SETTLERS_OFFSET, 1);
         try {
             if (state() == s) {
-                Futex.await(slot, slot.address() + PENDING_OFFSET, pending(s),
+                Futex.await(slot, slot.address() + SETTLE_WAKES_OFFSET, wakes,
                         System.nanoTime() + Blocking.LIVENESS_CHECK_NANOS);
             }
             return false;
         } catch (InterruptedException e) {
             return true;
-        } finally {
-            INT.getAndAdd(slot, (long) SETTLERS_OFFSET, -1);
         }
     }
 
-    /** Wakes the settlers, if any, after this thread cleared a pending change. */
+    /**
+     * Wakes the settlers, if the flag says there may be any, after this thread cleared a pending
+     * change (see {@link #sleepWhilePending}): one volatile read when there are none.
+     */
     private void wakeSettlers() {
-        if ((int) INT.getVolatile(slot, (long) SETTLERS_OFFSET) != 0) {
-            Futex.wakeAll(slot.address() + PENDING_OFFSET);
+        if ((int) INT.getVolatile(slot, (long) SETTLERS_OFFSET) != 0
+                && (int) INT.getAndSet(slot, (long) SETTLERS_OFFSET, 0) != 0) {
+            INT.getAndAdd(slot, (long) SETTLE_WAKES_OFFSET, 1);
+            Futex.wakeAll(slot.address() + SETTLE_WAKES_OFFSET);
         }
     }
 

@@ -2,9 +2,13 @@ package io.jipc.sync;
 
 import io.jipc.platform.Futex;
 import io.jipc.platform.ProcessIdentity;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
 import io.jipc.testkit.ProcessStates;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -12,7 +16,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -30,18 +34,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * child process ({@code sleep}); the state it would leave (intent written, count moved, pending set,
  * record not yet written) is written into the slot, as {@link DeadHolderRecoveryTest} does.
  */
+@ExtendWith(JipcTestExtension.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class StoppedChangerTest {
     private static final int HOLDERS = 4;
     private static final int CHANGER = 3;
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    private static final Duration LONG_WAIT = Duration.ofSeconds(30);
     private final Arena arena = Arena.ofShared();
     private Process child;
+    private ChildJvm jvm;
+    private SharedArea area;
 
     @AfterEach
     void cleanUp() throws InterruptedException {
         if (child != null) {
             child.destroyForcibly();
             child.waitFor();
+        }
+        if (jvm != null) {
+            jvm.close();
+        }
+        if (area != null) {
+            area.destroy();
         }
         arena.close();
     }
@@ -89,11 +105,10 @@ class StoppedChangerTest {
             signal("CONT", child.pid());
             slot.set(ValueLayout.JAVA_LONG, entry + ProcessSemaphore.ENTRY_RECORD_OFFSET, pack(1, 1));
             long cleared = pack(0, 0);
-            slot.set(ValueLayout.JAVA_LONG, ProcessSemaphore.STATE_OFFSET, cleared);
-            if (slot.get(ValueLayout.JAVA_INT, ProcessSemaphore.SETTLERS_OFFSET) != 0) {
-                long pendingHalf = ProcessSemaphore.STATE_OFFSET
-                        + (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? 4 : 0);
-                Futex.wakeAll(slot.address() + pendingHalf);
+            LONG.setVolatile(slot, (long) ProcessSemaphore.STATE_OFFSET, cleared);
+            if ((int) INT.getAndSet(slot, (long) ProcessSemaphore.SETTLERS_OFFSET, 0) != 0) {
+                INT.getAndAdd(slot, (long) ProcessSemaphore.SETTLE_WAKES_OFFSET, 1);
+                Futex.wakeAll(slot.address() + ProcessSemaphore.SETTLE_WAKES_OFFSET);
             }
         }
         releaser.join();
@@ -105,6 +120,70 @@ class StoppedChangerTest {
                 "the changer holds its permit (completed by the release if it died)");
         assertEquals(0, slot.get(ValueLayout.JAVA_INT, ProcessSemaphore.SETTLERS_OFFSET));
         semaphore.close();
+    }
+
+    /**
+     * A settler killed in its sleep leaves nothing that makes later changes slower: the next change
+     * that clears a pending one clears the settlers flag (with one needless wake), where a count of
+     * settlers stayed at 1 for the object's life and every change of every process then made a
+     * {@code FUTEX_WAKE}. A child JVM's release sleeps behind a stopped changer (a real child,
+     * {@code sleep}), the child JVM is killed ({@code SIGKILL}) in that sleep, then the changer too;
+     * this process's next try completes the dead changer's change. Every permit comes back.
+     */
+    @Test
+    void aSettlerKilledInItsSleepLeavesNoTrace() throws Exception {
+        area = SharedArea.create("settler", 2);
+        MemorySegment slot = area.memory.asSlice(SharedArea.SEMAPHORE, ProcessSemaphore.slotLength(SharedArea.HOLDERS));
+        jvm = ChildJvm.builder(SyncChild.class).args("sem-hold-release", area.segment.path().getFileName().toString())
+                .quickStart().sharedClassArchive().hardTimeout(Duration.ofSeconds(120)).start();
+        jvm.awaitLine("HELD", LONG_WAIT); // 1 available
+        int changer = SharedArea.HOLDERS - 1;
+        stopChangerPendingAcquire(slot, changer); // 0 available, pending on the stopped changer's entry
+        area.setVolatile(SharedArea.FLAG, 1); // the child releases: behind the changer, it sleeps
+        while ((int) INT.getVolatile(slot, (long) ProcessSemaphore.SETTLERS_OFFSET) == 0) {
+            assertTrue(jvm.isAlive(), jvm.output());
+            Thread.sleep(5); // the hang guard is the class timeout
+        }
+        jvm.kill();
+        child.destroyForcibly(); // the changer dies too, stopped in its window
+        child.waitFor();
+        try (ProcessSemaphore semaphore = ProcessSemaphore.in(slot)) {
+            // completes the dead changer's change, gives back both dead holders' permits, takes one
+            assertEquals(Acquisition.OWNER_DIED, semaphore.tryAcquire());
+            assertEquals(0, (int) INT.getVolatile(slot, (long) ProcessSemaphore.SETTLERS_OFFSET),
+                    "the change that cleared the pending one cleared the killed settler's mark");
+            assertEquals(Acquisition.OWNER_DIED, semaphore.tryAcquire());
+            assertEquals(Acquisition.NOT_ACQUIRED, semaphore.tryAcquire());
+            assertEquals(2, semaphore.heldPermits(), "both permits are back: the killed releaser's and the changer's");
+            semaphore.release(2);
+            assertEquals(2, semaphore.availablePermits());
+            assertEquals(0, (int) INT.getVolatile(slot, (long) ProcessSemaphore.SETTLERS_OFFSET));
+        }
+    }
+
+    /**
+     * Starts a real child ({@code sleep}), stops it, and writes into {@code slot} what it would leave
+     * had it stopped inside an acquire's pending window on entry {@code changer}: its token, its
+     * intent (+1, sequence 1), the count taken and the state pending on its entry (the record not
+     * yet written). Returns the pending state.
+     */
+    private long stopChangerPendingAcquire(MemorySegment slot, int changer) throws Exception {
+        child = new ProcessBuilder("sleep", "600").start();
+        signal("STOP", child.pid());
+        ProcessStates.awaitStopped(child.pid(), Duration.ofSeconds(10));
+        long token = ProcessIdentity.of(child.pid()).orElseThrow().token();
+        long entry = ProcessSemaphore.ENTRIES_OFFSET + (long) ProcessSemaphore.ENTRY_LENGTH * changer;
+        assertTrue(LONG.compareAndSet(slot, entry + ProcessSemaphore.ENTRY_TOKEN_OFFSET, 0L, token));
+        LONG.setVolatile(slot, entry + ProcessSemaphore.ENTRY_INTENT_OFFSET, pack(1, 1));
+        while (true) {
+            long s = (long) LONG.getVolatile(slot, (long) ProcessSemaphore.STATE_OFFSET);
+            assertEquals(0, s >>> 32, "no change pending");
+            assertTrue((int) s > 0, "a permit to take");
+            long pendingState = pack((int) s - 1, changer + 1);
+            if (LONG.compareAndSet(slot, (long) ProcessSemaphore.STATE_OFFSET, s, pendingState)) {
+                return pendingState;
+            }
+        }
     }
 
     /** Waits until the virtual thread is parked (it spins or yields RUNNABLE), hang-guarded by the class timeout. */
