@@ -1,5 +1,6 @@
 package io.jipc.sync;
 
+import io.jipc.ClosedException;
 import io.jipc.CorruptSegmentException;
 import io.jipc.platform.Futex;
 import io.jipc.platform.ProcessIdentity;
@@ -311,9 +312,12 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
      *         is pending
      * @throws CorruptSegmentException if the semaphore's memory is damaged, e.g. a change is pending
      *                                 on a free holder entry
+     * @throws ClosedException         if the handle is closed, also by another thread while this one
+     *                                 waits to give back a dead holder's permits (they stay for the
+     *                                 next acquirer)
      */
     public Acquisition tryAcquire() {
-        Acquisition result = attempt(tracked(), 0);
+        Acquisition result = counted(() -> attempt(tracked(), 0));
         return result == null ? Acquisition.NOT_ACQUIRED : result;
     }
 
@@ -549,16 +553,28 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
      * @throws CorruptSegmentException if the pending change can never complete ({@link #settle})
      */
     private void move(int i, int delta) {
+        move(i, delta, false);
+    }
+
+    /**
+     * As {@link #move(int, int)}; a {@code recovery} (giving back a dead holder's permits, which no
+     * caller of this handle waits for) gives up instead, returning false, once the handle is closed
+     * (found after each sleep, so at most 100 ms after the close).
+     */
+    private boolean move(int i, int delta, boolean recovery) {
         boolean interrupted = false;
         try {
             while (true) {
                 long s = state();
                 if (pending(s) != 0) {
                     if (!settle(s, SETTLE_NANOS)) {
+                        if (recovery && isClosed()) {
+                            return false;
+                        }
                         interrupted |= sleepWhilePending(s);
                     }
                 } else if (tryMove(i, s, delta)) {
-                    return;
+                    return true;
                 }
             }
         } finally {
@@ -740,7 +756,13 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
     /**
      * Frees the entries of dead processes: if {@code holding} those that hold permits (giving them
      * back), if {@code empty} those that hold none (a process killed, or ended without closing, after
-     * it released all it took). Returns whether permits were given back.
+     * it released all it took). Returns whether permits were given back. The caller is counted in
+     * the handle's lifecycle ({@link #await}, {@link #counted}) or holds {@link #entryLock}, so a
+     * {@code close()} meanwhile leaves the memory mapped.
+     *
+     * @throws ClosedException if the handle was closed while it waited to give back an entry's
+     *                         permits (behind another process's pending change): the entry is given
+     *                         back to its dead process with its permits, for the next recoverer
      */
     private boolean freeDeadEntries(boolean holding, boolean empty) {
         boolean recovered = false;
@@ -765,7 +787,18 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
             int held = held(record(i));
             if (held > 0) {
                 INT.setVolatile(slot, (long) CONSISTENCY_OFFSET, 1);
-                move(i, -held);
+                boolean moved = false;
+                try {
+                    moved = move(i, -held, true);
+                } finally {
+                    if (!moved) { // the entry goes back to its dead process, for the next recoverer to take
+                        LONG.setVolatile(slot, tokenOffset, token);
+                    }
+                }
+                if (!moved) {
+                    throw new ClosedException(label + ": handle was closed while giving back the permits of a dead"
+                            + " holder (behind another process's pending change); they stay for the next acquirer");
+                }
                 recovered = true;
             }
             LONG.setVolatile(slot, tokenOffset, 0L);

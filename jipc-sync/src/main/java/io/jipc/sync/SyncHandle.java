@@ -8,6 +8,7 @@ import io.jipc.segment.SharedSegment;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * What every handle of this package has: the slot it works on, the file that holds the slot if the
@@ -80,21 +81,47 @@ abstract sealed class SyncHandle<H extends SyncHandle<H>> implements AutoCloseab
      */
     final <T> T await(Blocking.Attempt<T> attempt, long deadlineNanos, boolean checksHolders)
             throws InterruptedException {
-        int current;
-        do { // counted in before the memory is touched, unless close() has run
-            current = waiters.get();
-            if (current < 0) {
-                throw new ClosedException(label + ": handle is closed");
-            }
-        } while (!waiters.compareAndSet(current, current + 1));
+        enter();
         try {
             return Blocking.await(attempt, word, waitStrategy, deadlineNanos, checksHolders, this::sleepersMayProceed);
         } catch (IllegalStateException unmapped) {
             throw closedDuring(unmapped);
         } finally {
-            if (waiters.decrementAndGet() == UNMAP_PENDING) {
-                unmap(); // the last waiter out after close()
+            leave();
+        }
+    }
+
+    /**
+     * Runs {@code body}, which may wait without going through {@link #await} (e.g. a try that gives
+     * back a dead holder's permits), counted as {@link #await} counts its waiters: a {@link #close()}
+     * from another thread leaves the memory mapped until it returns, and an access that finds it
+     * unmapped throws {@link ClosedException}.
+     */
+    final <T> T counted(Supplier<T> body) {
+        enter();
+        try {
+            return body.get();
+        } catch (IllegalStateException unmapped) {
+            throw closedDuring(unmapped);
+        } finally {
+            leave();
+        }
+    }
+
+    /** Counts the caller in before the memory is touched, unless close() has run. */
+    private void enter() {
+        int current;
+        do {
+            current = waiters.get();
+            if (current < 0) {
+                throw new ClosedException(label + ": handle is closed");
             }
+        } while (!waiters.compareAndSet(current, current + 1));
+    }
+
+    private void leave() {
+        if (waiters.decrementAndGet() == UNMAP_PENDING) {
+            unmap(); // the last waiter out after close()
         }
     }
 

@@ -1,5 +1,6 @@
 package io.jipc.sync;
 
+import io.jipc.ClosedException;
 import io.jipc.platform.Futex;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.testkit.ChildJvm;
@@ -17,6 +18,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -42,6 +46,8 @@ class StoppedChangerTest {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final Duration LONG_WAIT = Duration.ofSeconds(30);
+    private static final int RECOVERY_HOLDERS = 16;
+    private static final int DEAD_HOLDERS = 12;
     private final Arena arena = Arena.ofShared();
     private Process child;
     private ChildJvm jvm;
@@ -159,6 +165,130 @@ class StoppedChangerTest {
             assertEquals(2, semaphore.availablePermits());
             assertEquals(0, (int) INT.getVolatile(slot, (long) ProcessSemaphore.SETTLERS_OFFSET));
         }
+    }
+
+    /**
+     * A wait that gives back a dead holder's permits behind a stopped changer is part of the
+     * handle's lifecycle: a {@code close()} from another thread ends it with {@link ClosedException}
+     * while the changer is still stopped, and the dead holder's permit is not stranded in this live
+     * process's entry (it used to stay there until the JVM exited, and tryAcquire() threw a raw
+     * IllegalStateException from the unmapped file). Twelve entries of a dead process hold one
+     * permit each, none is available; the acquirer starts giving them back, and the stopped child's
+     * pending release is written into the file as soon as the first one is taken over.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"acquire", "timed", "try"})
+    void closeEndsAWaitToGiveBackADeadHoldersPermits(String verb, Path root) throws Exception {
+        for (int round = 0; ; round++) {
+            assertTrue(round < 10, "the pending change never came while the permits were being given back");
+            String name = "recovering-" + verb + "-" + round;
+            ProcessSemaphore semaphore = ProcessSemaphore.create(name, 0, RECOVERY_HOLDERS, 0600);
+            try (Arena mapping = Arena.ofShared(); FileChannel file = FileChannel.open(root.resolve("sync/" + name),
+                    StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                MemorySegment slot = file.map(FileChannel.MapMode.READ_WRITE, 0, file.size(), mapping)
+                        .asSlice(SyncFileDescriptor.SLOT_OFFSET, ProcessSemaphore.slotLength(RECOVERY_HOLDERS));
+                AtomicReference<Object> outcome = new AtomicReference<>();
+                Thread acquirer = recoveringBehindStoppedChanger(semaphore, slot, verb, outcome);
+                if (acquirer == null) { // the recovery ended before the change came: again, with a new object
+                    semaphore.close();
+                    child.destroyForcibly();
+                    child.waitFor();
+                    continue;
+                }
+                semaphore.close();
+                acquirer.join(); // the hang guard is the class timeout
+                assertTrue(ProcessStates.isStopped(child.pid()), "the changer is still stopped");
+                assertTrue(outcome.get() instanceof ClosedException, String.valueOf(outcome.get()));
+                child.destroyForcibly(); // the changer dies in its window; its release is rolled forward
+                child.waitFor();
+                try (ProcessSemaphore fresh = ProcessSemaphore.open(name)) {
+                    int taken = 0;
+                    while (fresh.tryAcquire() != Acquisition.NOT_ACQUIRED) {
+                        taken++;
+                    }
+                    assertEquals(DEAD_HOLDERS + 1, taken, "every permit comes back: " + fresh.holders());
+                    fresh.release(taken);
+                }
+                return;
+            } finally {
+                ProcessSemaphore.destroy(name);
+            }
+        }
+    }
+
+    /**
+     * Entries 0 to 11 of the tracked semaphore in {@code slot} (none available) get a dead process's
+     * token and one permit each; the last entry a stopped child's ({@link #child}) with one permit.
+     * Starts a thread that calls {@code verb} ({@code acquire()}, {@code tryAcquire(60 s)} or
+     * {@code tryAcquire()}) and stores its result or exception in {@code outcome}; as soon as it
+     * starts giving back a dead entry's permits (it marks the semaphore inconsistent first), writes
+     * the child's pending release into the state. Returns the
+     * thread once one of its taken-over entries still holds its permit behind that change (it
+     * cannot give it back until the change clears), or null if it gave them all back first.
+     */
+    private Thread recoveringBehindStoppedChanger(ProcessSemaphore semaphore, MemorySegment slot, String verb,
+                                                  AtomicReference<Object> outcome) throws Exception {
+        Process dead = new ProcessBuilder("sleep", "600").start();
+        long deadToken = ProcessIdentity.of(dead.pid()).orElseThrow().token();
+        dead.destroyForcibly();
+        dead.waitFor();
+        for (int i = 0; i < DEAD_HOLDERS; i++) {
+            long entry = entry(i);
+            LONG.setVolatile(slot, entry + ProcessSemaphore.ENTRY_RECORD_OFFSET, pack(1, 1));
+            LONG.setVolatile(slot, entry + ProcessSemaphore.ENTRY_TOKEN_OFFSET, deadToken);
+        }
+        int changer = RECOVERY_HOLDERS - 1;
+        child = new ProcessBuilder("sleep", "600").start();
+        signal("STOP", child.pid());
+        ProcessStates.awaitStopped(child.pid(), Duration.ofSeconds(10));
+        LONG.setVolatile(slot, entry(changer) + ProcessSemaphore.ENTRY_RECORD_OFFSET, pack(1, 1));
+        LONG.setVolatile(slot, entry(changer) + ProcessSemaphore.ENTRY_INTENT_OFFSET, pack(-1, 2));
+        LONG.setVolatile(slot, entry(changer) + ProcessSemaphore.ENTRY_TOKEN_OFFSET,
+                ProcessIdentity.of(child.pid()).orElseThrow().token());
+
+        long self = ProcessIdentity.current().token();
+        Thread acquirer = Thread.ofPlatform().start(() -> {
+            try {
+                outcome.set(switch (verb) {
+                    case "acquire" -> semaphore.acquire();
+                    case "timed" -> semaphore.tryAcquire(Duration.ofSeconds(60));
+                    default -> semaphore.tryAcquire();
+                });
+            } catch (Throwable t) {
+                outcome.set(t);
+            }
+        });
+        while ((int) INT.getVolatile(slot, (long) ProcessSemaphore.CONSISTENCY_OFFSET) == 0) {
+            Thread.onSpinWait(); // until the acquirer gives back a first dead entry's permit (the hang guard: class timeout)
+        }
+        while (true) { // the stopped child's release (count + 1, pending on its entry), from a state with none
+            long s = (long) LONG.getVolatile(slot, (long) ProcessSemaphore.STATE_OFFSET);
+            if (s >>> 32 == 0 && LONG.compareAndSet(slot, (long) ProcessSemaphore.STATE_OFFSET, s,
+                    pack((int) s + 1, changer + 1))) {
+                break;
+            }
+        }
+        // the recovery goes on to the entries still dead, one of which it takes over and cannot give back
+        // until the change clears; unless it was done with them all
+        for (boolean deadLeft = true; deadLeft; ) {
+            deadLeft = false;
+            for (int i = 0; i < DEAD_HOLDERS; i++) {
+                long token = (long) LONG.getVolatile(slot, entry(i) + ProcessSemaphore.ENTRY_TOKEN_OFFSET);
+                long record = (long) LONG.getVolatile(slot, entry(i) + ProcessSemaphore.ENTRY_RECORD_OFFSET);
+                if (token == self && record == pack(1, 1)) {
+                    return acquirer; // taken over, its permit not yet given back: it cannot be until the change clears
+                }
+                deadLeft |= token == deadToken;
+            }
+            Thread.onSpinWait();
+        }
+        acquirer.interrupt();
+        acquirer.join();
+        return null;
+    }
+
+    private static long entry(int i) {
+        return ProcessSemaphore.ENTRIES_OFFSET + (long) ProcessSemaphore.ENTRY_LENGTH * i;
     }
 
     /**
