@@ -288,7 +288,10 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
     // =================================================================== verbs
 
     /**
-     * Takes a permit, waiting as long as it takes.
+     * Takes a permit, waiting as long as it takes. (One wait does not end at an interrupt: giving back
+     * a dead holder's permits, when no permit is free, waits behind another process's change pending
+     * meanwhile as {@link #release(int)} does, so a process stopped inside that window holds this
+     * call up until it continues or dies; an interrupt is then seen once that is done.)
      *
      * @return {@link Acquisition#ACQUIRED}, or {@link Acquisition#OWNER_DIED} if a holder died since
      *         the semaphore was last marked consistent
@@ -322,7 +325,10 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
     }
 
     /**
-     * Takes a permit, waiting at most {@code timeout}.
+     * Takes a permit, waiting at most {@code timeout}. (The timeout, and an interrupt, do not end one
+     * wait: giving back a dead holder's permits, when no permit is free, waits behind another
+     * process's change pending meanwhile as {@link #release(int)} does; a process stopped inside
+     * that window makes this call return late, once it continues or dies.)
      *
      * @return {@link Acquisition#NOT_ACQUIRED} if the timeout passed first
      * @throws InterruptedException if interrupted while waiting (nothing was taken); also if the
