@@ -175,8 +175,9 @@ class SocketFileRaceTest {
         Path path = SocketTestSupport.newPath("held");
         Path datagramPath = SocketTestSupport.newPath("heldd");
         UnixDomainSocketAddress address = SocketTestSupport.unix(path);
-        Process holder = new ProcessBuilder("flock", path.getParent().toString(), "sh", "-c", "echo held; exec sleep 300")
-                .redirectErrorStream(true).start();
+        // --no-fork: flock execs the shell, which execs sleep, all one process holding the lock, killed with this JVM
+        Process holder = new ProcessBuilder(io.jipc.testkit.ChildCommands.dyingWithThisJvm("flock", "--no-fork",
+                path.getParent().toString(), "sh", "-c", "echo held; exec sleep 300")).redirectErrorStream(true).start();
         ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
         try {
             String line = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine();
