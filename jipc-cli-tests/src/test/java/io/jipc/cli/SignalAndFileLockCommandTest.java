@@ -4,6 +4,7 @@ import io.jipc.filelock.FileLock;
 import io.jipc.filelock.LockMode;
 import io.jipc.filelock.LockableFile;
 import io.jipc.signals.ProcessSignals;
+import io.jipc.testkit.ChildCommands;
 import io.jipc.testkit.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -57,7 +58,7 @@ class SignalAndFileLockCommandTest {
      * signal's default action ends the sleeper with {@code 128 + number}.
      */
     private static void assertSendEndsASleeper(String signal, String described, int number) throws Exception {
-        Process sleeper = new ProcessBuilder("sleep", "600").start();
+        Process sleeper = new ProcessBuilder(ChildCommands.dyingWithThisJvm("sleep", "600")).start();
         try {
             String pid = Long.toString(sleeper.pid());
             assertEquals(new CliRun(0, "sent " + described + " to pid " + pid + "\n", ""),

@@ -3,6 +3,7 @@ package io.jipc.sync;
 import io.jipc.ClosedException;
 import io.jipc.platform.Futex;
 import io.jipc.platform.ProcessIdentity;
+import io.jipc.testkit.ChildCommands;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
 import io.jipc.testkit.ProcessStates;
@@ -76,7 +77,7 @@ class StoppedChangerTest {
         ProcessSemaphore semaphore = ProcessSemaphore.in(slot);
         assertEquals(Acquisition.ACQUIRED, semaphore.acquire()); // entry 0 holds 1; 1 available
 
-        child = new ProcessBuilder("sleep", "600").start();
+        child = new ProcessBuilder(ChildCommands.dyingWithThisJvm("sleep", "600")).start();
         signal("STOP", child.pid());
         ProcessStates.awaitStopped(child.pid(), Duration.ofSeconds(10));
         long token = ProcessIdentity.of(child.pid()).orElseThrow().token();
@@ -228,7 +229,7 @@ class StoppedChangerTest {
      */
     private Thread recoveringBehindStoppedChanger(ProcessSemaphore semaphore, MemorySegment slot, String verb,
                                                   AtomicReference<Object> outcome) throws Exception {
-        Process dead = new ProcessBuilder("sleep", "600").start();
+        Process dead = new ProcessBuilder(ChildCommands.dyingWithThisJvm("sleep", "600")).start();
         long deadToken = ProcessIdentity.of(dead.pid()).orElseThrow().token();
         dead.destroyForcibly();
         dead.waitFor();
@@ -238,7 +239,7 @@ class StoppedChangerTest {
             LONG.setVolatile(slot, entry + ProcessSemaphore.ENTRY_TOKEN_OFFSET, deadToken);
         }
         int changer = RECOVERY_HOLDERS - 1;
-        child = new ProcessBuilder("sleep", "600").start();
+        child = new ProcessBuilder(ChildCommands.dyingWithThisJvm("sleep", "600")).start();
         signal("STOP", child.pid());
         ProcessStates.awaitStopped(child.pid(), Duration.ofSeconds(10));
         LONG.setVolatile(slot, entry(changer) + ProcessSemaphore.ENTRY_RECORD_OFFSET, pack(1, 1));
@@ -298,7 +299,7 @@ class StoppedChangerTest {
      * yet written). Returns the pending state.
      */
     private long stopChangerPendingAcquire(MemorySegment slot, int changer) throws Exception {
-        child = new ProcessBuilder("sleep", "600").start();
+        child = new ProcessBuilder(ChildCommands.dyingWithThisJvm("sleep", "600")).start();
         signal("STOP", child.pid());
         ProcessStates.awaitStopped(child.pid(), Duration.ofSeconds(10));
         long token = ProcessIdentity.of(child.pid()).orElseThrow().token();
