@@ -188,9 +188,14 @@ final class JsonArguments {
      * infinities and NaN, what it refuses) is left to Jackson's own deserializer.
      */
     private static Object floating(JsonParser parser, boolean single) {
+        return floating(parser.getString(), single, parser);
+    }
+
+    /** {@code text} as a {@code Float} ({@code single}) or {@code Double} by that rule; refused at {@code parser}. */
+    private static Object floating(String text, boolean single, JsonParser parser) {
         try {
-            return single ? (Object) (float) RpcArguments.floating(parser.getString(), "float", true)
-                    : (Object) RpcArguments.floating(parser.getString(), "double", false);
+            return single ? (Object) (float) RpcArguments.floating(text, "float", true)
+                    : (Object) RpcArguments.floating(text, "double", false);
         } catch (IllegalArgumentException e) {
             throw DatabindException.from(parser, e.getMessage(), e);
         }
@@ -234,12 +239,7 @@ final class JsonArguments {
 
         @Override
         public Object deserializeKey(String key, DeserializationContext context) throws JacksonException {
-            try {
-                return single ? (Object) (float) RpcArguments.floating(key, "float", true)
-                        : (Object) RpcArguments.floating(key, "double", false);
-            } catch (IllegalArgumentException e) {
-                throw DatabindException.from(context.getParser(), e.getMessage(), e);
-            }
+            return floating(key, single, context.getParser());
         }
     }
 }
