@@ -58,7 +58,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * clean end of stream (until 2026-12-06 the first failure left the connection open, and the next
  * receive returned end of stream, or a second exception mid-frame); a
  * sender gets {@link PeerClosedException} (the kernel's {@code EPIPE}/{@code ECONNRESET}; never
- * {@code SIGPIPE}). Messages the kernel had accepted before the death are delivered to a live
+ * {@code SIGPIPE}). The kernel reports a reset once, to whichever call comes first: when a send
+ * got it, receives still deliver what the peer sent before, then throw that
+ * {@link PeerClosedException} and close the connection in place of the end of stream (until
+ * 2026-12-06 they reported a clean end). Messages the kernel had accepted before the death are delivered to a live
  * reader; nothing is acknowledged end to end. A peer whose host vanishes, or behind a cut link,
  * closes nothing: over TCP with {@link ConnectionOptions#deadPeerTimeout()} set the kernel ends the
  * connection after about that long without hearing from it, and the waiting and later calls get
@@ -94,6 +97,12 @@ public final class StreamConnection implements AutoCloseable, Selectable {
     private volatile boolean cut;
     /** Set by {@link #shutdownInputQuietly()}: an end of input from now on may be this side's doing. */
     private volatile boolean inputShutDown;
+    /**
+     * The reset ({@code ECONNRESET}) or kernel give-up ({@code ETIMEDOUT}) that a send met, if any. The
+     * kernel reports such an error once, to whichever call comes first; after a send has taken it, a
+     * receive finds what the peer sent before, then end of stream, which must not pass for a clean end.
+     */
+    private volatile ErrnoException sendFailure;
 
     StreamConnection(NativeSocket socket, String remote, PeerCredentials peer, ConnectionOptions options,
                      Runnable onClose) {
@@ -397,6 +406,9 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         } catch (ErrnoException e) {
             throw receiveFailed(e);
         }
+        if (n == 0 && sendFailure != null) {
+            throw receiveFailed(sendFailure); // the end that follows a reset a send met: no clean end
+        }
         if (n > 0) {
             inView.limit(limit + (int) n);
         }
@@ -585,6 +597,9 @@ public final class StreamConnection implements AutoCloseable, Selectable {
                 try {
                     n = Sockets.send(socket.fd, out.address() + staging.position(), staging.remaining(), remote);
                 } catch (ErrnoException e) {
+                    if (e.errno() == Sockets.ECONNRESET || e.errno() == Errno.ETIMEDOUT) {
+                        sendFailure = e; // taken from the receiving side: it must still say so at the end
+                    }
                     throw peerGone(e);
                 }
                 if (n > 0) {

@@ -14,6 +14,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -191,6 +192,44 @@ class HostilePeerTest {
                 assertThrows(ClosedException.class, () -> c.poll(Duration.ofMillis(10)));
                 assertThrows(ClosedException.class, c::poll);
                 assertFalse(c.isEndOfStream());
+            } finally {
+                client.close();
+            }
+        }
+    }
+
+    /**
+     * When a send takes the kernel's one report of a TCP reset, the receives that follow still
+     * deliver what the peer sent before, then throw {@link PeerClosedException} naming the reset and
+     * close the connection: the reset is never reported as a clean end (until 2026-12-06 a receive
+     * after the failed send returned null with {@code isEndOfStream()} true at a boundary, and mid-frame
+     * threw without naming the reset).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"mid-frame", "boundary"})
+    void aResetMetByASendIsNoCleanEndForTheReceivesAfterIt(String where) throws Exception {
+        boolean midFrame = where.equals("mid-frame");
+        String bytes = hexHeader(2) + "6f6b" + (midFrame ? hexHeader(100) + "001122" : "");
+        try (StreamServer server = StreamServer.bind(new InetSocketAddress("127.0.0.1", 0))) {
+            int port = ((InetSocketAddress) server.localAddress()).getPort();
+            ChildJvm client = SocketTestSupport.child("reset", "127.0.0.1", Integer.toString(port), bytes);
+            try (StreamConnection c = server.accept(LINE)) {
+                assertNotNull(c);
+                client.awaitLine("SENT", LINE);
+                SocketTestSupport.tell(client);
+                client.awaitLine("RESET", LINE);
+                PeerClosedException sendFailure = assertThrows(PeerClosedException.class,
+                        () -> c.put("late".getBytes(StandardCharsets.US_ASCII)));
+                assertTrue(sendFailure.getMessage().contains("ECONNRESET"), sendFailure.getMessage());
+                assertEquals("ok", SocketTestSupport.text(c.take()), "sent before the reset: delivered");
+                PeerClosedException e = assertThrows(PeerClosedException.class, c::take);
+                assertTrue(e.getMessage().contains("ECONNRESET") && e.getMessage().contains("connection closed"),
+                        e.getMessage());
+                assertEquals(midFrame, e.getMessage().contains("mid-frame (11 of 108 bytes received)"), e.getMessage());
+                assertFalse(c.isOpen());
+                assertFalse(c.isEndOfStream(), "a reset is no clean end");
+                assertThrows(ClosedException.class, c::take);
+                assertThrows(ClosedException.class, c::poll);
             } finally {
                 client.close();
             }
