@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -48,7 +49,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * tracked operation, and that operations of all processes are serialized through the pending
  * window (a few instructions; a process stopped inside it, e.g. by {@code SIGSTOP} or a debugger,
  * holds up the others until it continues or dies: acquirers then wait as for a permit, and
- * re-check every 100 ms; {@link #release(int)} <em>waits</em> too, asleep, see there). A pending
+ * re-check every 100 ms, also while they give back a dead holder's permits, within their timeout
+ * and until an interrupt; {@link #release(int)} <em>waits</em> too, asleep, see there). A pending
  * change that can never complete, because its entry is free, is corruption:
  * {@link CorruptSegmentException} naming the object.
  *
@@ -152,7 +154,9 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
     public static final int SETTLERS_OFFSET = 32;
     /**
      * The futex word settlers sleep on: bumped (with wrap-around) by whoever clears a set
-     * {@link #SETTLERS_OFFSET} flag, before it wakes them. Reserved (zero, never written) before
+     * {@link #SETTLERS_OFFSET} flag, before it wakes them; also by a {@code close()} of a handle
+     * whose acquirer sleeps there while it gives back a dead holder's permits (settlers of other
+     * handles wake once for nothing and sleep again). Reserved (zero, never written) before
      * 2026-12-06.
      */
     public static final int SETTLE_WAKES_OFFSET = 36;
@@ -184,6 +188,11 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
      * its window), or 0: found again, it is not spun on again (the caller sleeps again at once).
      */
     private volatile long stalled;
+    /**
+     * This handle's threads inside a recovery's {@link #move}: {@link #afterClosing()} wakes their
+     * sleep behind a pending change when there are any (process-local).
+     */
+    private final AtomicInteger recoverers = new AtomicInteger();
 
     /** Attaches to a formatted slot (checked); {@code file} is the named object's file or {@code null}. */
     private ProcessSemaphore(MemorySegment slot, SharedSegment file) {
@@ -191,7 +200,8 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
         int holderEntries = holderEntries(slot);
         super(slot.asSlice(0, slotLength(holderEntries)), file, "semaphore", WAITERS_OFFSET, SEQUENCE_OFFSET);
         this.holderEntries = holderEntries;
-        freeDeadEntries(false, true); // what dead processes left holding nothing (one /proc read per entry in use)
+        // what dead processes left holding nothing (one /proc read per entry in use)
+        freeDeadEntries(false, true, Blocking.FOREVER, false);
     }
 
     /** The holder entries a formatted slot says it has, checked against the table's bound and the slot. */
@@ -288,10 +298,10 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
     // =================================================================== verbs
 
     /**
-     * Takes a permit, waiting as long as it takes. (One wait does not end at an interrupt: giving back
-     * a dead holder's permits, when no permit is free, waits behind another process's change pending
-     * meanwhile as {@link #release(int)} does, so a process stopped inside that window holds this
-     * call up until it continues or dies; an interrupt is then seen once that is done.)
+     * Takes a permit, waiting as long as it takes. Also a wait to give back a dead holder's permits,
+     * when no permit is free, behind another process's change pending meanwhile (a process stopped
+     * inside that window, see "Exact accounting across a kill") ends at an interrupt: the dead
+     * holder's entry keeps its permits for the next acquirer.
      *
      * @return {@link Acquisition#ACQUIRED}, or {@link Acquisition#OWNER_DIED} if a holder died since
      *         the semaphore was last marked consistent
@@ -300,35 +310,34 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
      * @throws HolderTableFullException  if tracked and no holder entry is free for this handle
      */
     public Acquisition acquire() throws InterruptedException {
-        return await(this::attempt, Blocking.FOREVER, tracked());
+        return await(check -> attempt(check, Blocking.FOREVER, true), Blocking.FOREVER, tracked());
     }
 
     /**
      * Takes a permit if one is available, after giving back the permits of dead holders if none is.
      * Returns at once: if another process's change of a tracked semaphore is pending, it spins
      * briefly (100 spin-waits) and checks that process once (completing its change if it is dead);
-     * if it lives, this returns {@link Acquisition#NOT_ACQUIRED} even if permits are free. (Giving
-     * back a dead holder's permits itself waits for a change pending meanwhile, as
-     * {@link #release(int)} does.)
+     * if it lives, this returns {@link Acquisition#NOT_ACQUIRED} even if permits are free. So also
+     * when such a change comes while it gives back a dead holder's permits: the dead holder's entry
+     * keeps the permits not yet given back, for the next acquirer.
      *
      * @return {@link Acquisition#NOT_ACQUIRED} if no permit is available, or another process's change
      *         is pending
      * @throws CorruptSegmentException if the semaphore's memory is damaged, e.g. a change is pending
      *                                 on a free holder entry
-     * @throws ClosedException         if the handle is closed, also by another thread while this one
-     *                                 waits to give back a dead holder's permits (they stay for the
-     *                                 next acquirer)
+     * @throws ClosedException         if the handle is closed, also by another thread meanwhile
      */
     public Acquisition tryAcquire() {
-        Acquisition result = counted(() -> attempt(tracked(), 0));
+        long now = System.nanoTime();
+        Acquisition result = counted(() -> attempt(tracked(), now, false));
         return result == null ? Acquisition.NOT_ACQUIRED : result;
     }
 
     /**
-     * Takes a permit, waiting at most {@code timeout}. (The timeout, and an interrupt, do not end one
-     * wait: giving back a dead holder's permits, when no permit is free, waits behind another
-     * process's change pending meanwhile as {@link #release(int)} does; a process stopped inside
-     * that window makes this call return late, once it continues or dies.)
+     * Takes a permit, waiting at most {@code timeout}. Also a wait to give back a dead holder's
+     * permits, when no permit is free, behind another process's change pending meanwhile (a process
+     * stopped inside that window, see "Exact accounting across a kill") ends at the timeout or an
+     * interrupt: the dead holder's entry keeps its permits for the next acquirer.
      *
      * @return {@link Acquisition#NOT_ACQUIRED} if the timeout passed first
      * @throws InterruptedException if interrupted while waiting (nothing was taken); also if the
@@ -338,8 +347,8 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
      *                              (docs/architecture.md, "Interrupts and timeouts")
      */
     public Acquisition tryAcquire(Duration timeout) throws InterruptedException {
-        Acquisition result = await(this::attempt, Blocking.deadline(timeout),
-                tracked());
+        long deadline = Blocking.deadline(timeout);
+        Acquisition result = await(check -> attempt(check, deadline, true), deadline, tracked());
         return result == null ? Acquisition.NOT_ACQUIRED : result;
     }
 
@@ -477,29 +486,28 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
 
     // =================================================================== acquisition
 
-    /** One try at taking a permit; {@code checkHolders} gives back dead holders' permits if none is free. */
-    private Acquisition attempt(boolean checkHolders) {
-        return attempt(checkHolders, SETTLE_NANOS);
-    }
-
     /**
-     * One try at taking a permit, waiting at most about {@code settleNanos} for another process's
-     * pending change to clear (0: spins briefly and checks its process once, see {@link #settle}).
+     * One try at taking a permit; {@code checkHolders} gives back dead holders' permits if none is
+     * free. Waits for another process's pending change to clear at most about {@link #SETTLE_NANOS}
+     * and not past {@code deadlineNanos} (once it passed: spins briefly and checks that process
+     * once, see {@link #settle}); giving back a dead holder's permits behind such a change waits
+     * until the deadline, or (if {@code interruptible}) until the thread is interrupted, and then
+     * returns null, leaving the interrupt status set ({@link #move(int, int, boolean, long, boolean)}).
      */
-    private Acquisition attempt(boolean checkHolders, long settleNanos) {
+    private Acquisition attempt(boolean checkHolders, long deadlineNanos, boolean interruptible) {
         ensureOpen();
         while (true) {
             long s = state();
             int pending = pending(s);
             if (pending != 0) {
-                if (!settle(s, settleNanos)) {
+                if (!settle(s, settleBudget(deadlineNanos))) {
                     return null;
                 }
                 continue;
             }
             int count = count(s);
             if (count == 0) {
-                if (checkHolders && recoverDeadHolders()) {
+                if (checkHolders && freeDeadEntries(true, false, deadlineNanos, interruptible) == Recovery.RECOVERED) {
                     continue;
                 }
                 return null;
@@ -513,7 +521,11 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
             entryLock.lock();
             try {
                 ensureOpen(); // under the lock, so that close() either sees this acquisition or stops it
-                if (tryMove(ownEntry(), s, 1)) {
+                int own = ownEntry(deadlineNanos, interruptible);
+                if (own < 0) {
+                    return null; // gave up giving back a dead holder's permits behind a pending change
+                }
+                if (tryMove(own, s, 1)) {
                     return acquired();
                 }
             } finally {
@@ -524,6 +536,17 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
 
     private Acquisition acquired() {
         return Acquisition.of((int) INT.getVolatile(slot, (long) CONSISTENCY_OFFSET) == 0);
+    }
+
+    /**
+     * How long to wait for a pending change: {@link #SETTLE_NANOS}, less if the deadline comes first,
+     * 0 once it passed.
+     */
+    private static long settleBudget(long deadlineNanos) {
+        if (deadlineNanos == Blocking.FOREVER) {
+            return SETTLE_NANOS;
+        }
+        return Math.max(0, Math.min(SETTLE_NANOS, deadlineNanos - System.nanoTime()));
     }
 
     // =================================================================== the pending protocol
@@ -559,31 +582,48 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
      * @throws CorruptSegmentException if the pending change can never complete ({@link #settle})
      */
     private void move(int i, int delta) {
-        move(i, delta, false);
+        move(i, delta, false, Blocking.FOREVER, false);
     }
 
     /**
-     * As {@link #move(int, int)}; a {@code recovery} (giving back a dead holder's permits, which no
-     * caller of this handle waits for) gives up instead, returning false, once the handle is closed
-     * (found after each sleep, so at most 100 ms after the close).
+     * As {@link #move(int, int)}; a {@code recovery} (giving back the permits of a dead holder's
+     * entry {@code i}, on behalf of an acquirer) waits behind another process's pending change only
+     * as long as its acquirer may: it gives up, returning false, once the handle is closed
+     * ({@link #afterClosing()} wakes its sleep), once {@code deadlineNanos} passed (after at least
+     * one brief {@link #settle}, which completes the change of a dead changer), or, if
+     * {@code interruptible}, once the thread is interrupted (the status stays set). Then nothing of
+     * this move was done: the pending change stays for its changer to complete (or, should it die,
+     * whoever finds it dead), and entry {@code i} keeps its permits.
      */
-    private boolean move(int i, int delta, boolean recovery) {
+    private boolean move(int i, int delta, boolean recovery, long deadlineNanos, boolean interruptible) {
         boolean interrupted = false;
+        if (recovery) {
+            recoverers.incrementAndGet(); // before isClosed() is read: see sleepWhilePending
+        }
         try {
             while (true) {
                 long s = state();
-                if (pending(s) != 0) {
-                    if (!settle(s, SETTLE_NANOS)) {
-                        if (recovery && isClosed()) {
-                            return false;
-                        }
-                        interrupted |= sleepWhilePending(s);
+                if (pending(s) == 0) {
+                    if (tryMove(i, s, delta)) {
+                        return true;
                     }
-                } else if (tryMove(i, s, delta)) {
-                    return true;
+                    continue;
                 }
+                boolean givingUp = recovery && interruptible && interrupted;
+                if (settle(s, !recovery ? SETTLE_NANOS : givingUp ? 0 : settleBudget(deadlineNanos))) {
+                    continue;
+                }
+                if (recovery && (isClosed() || givingUp || deadlineNanos != Blocking.FOREVER
+                        && System.nanoTime() - deadlineNanos >= 0
+                        || interruptible && Thread.currentThread().isInterrupted())) {
+                    return false;
+                }
+                interrupted |= sleepWhilePending(s, recovery, deadlineNanos);
             }
         } finally {
+            if (recovery) {
+                recoverers.decrementAndGet();
+            }
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
@@ -592,7 +632,9 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
 
     /**
      * Sleeps while the state is {@code s} (a change of a live process is pending), at most
-     * {@link Blocking#LIVENESS_CHECK_NANOS}, until whoever clears a pending change wakes it.
+     * {@link Blocking#LIVENESS_CHECK_NANOS} and not past {@code deadlineNanos}, until whoever clears
+     * a pending change wakes it; a {@code recovery} (see {@link #move(int, int, boolean, long, boolean)})
+     * also until the handle is closed.
      *
      * <p>No lost wake-up: the settler reads the wake word {@link #SETTLE_WAKES_OFFSET} ({@code w}),
      * sets the flag {@link #SETTLERS_OFFSET} (a read-modify-write), reads the state and, if it is
@@ -608,17 +650,22 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
      * next change clears it with one needless wake. Nothing counts settlers, so nothing is left
      * to repair.
      *
+     * <p>A close of the handle does the same for a recovery: the recovery counts itself in
+     * {@link #recoverers} before it reads the wake word, and checks that the handle is open after;
+     * {@link #afterClosing()}, after marking the handle closed, finds it counted and bumps the wake
+     * word and wakes all (the settlers of other processes wake once for nothing and sleep again).
+     *
      * <p>The bound covers changers of older versions, who wake nobody, and a changer that dies in
      * the window: the caller then checks its process again. Returns whether the thread was
      * interrupted meanwhile (the status is cleared: the caller restores it).
      */
-    private boolean sleepWhilePending(long s) {
+    private boolean sleepWhilePending(long s, boolean recovery, long deadlineNanos) {
         int wakes = (int) INT.getVolatile(slot, (long) SETTLE_WAKES_OFFSET);
         INT.getAndSet(slot, (long) SETTLERS_OFFSET, 1);
         try {
-            if (state() == s) {
+            if (state() == s && !(recovery && isClosed())) {
                 Futex.await(slot, slot.address() + SETTLE_WAKES_OFFSET, wakes,
-                        System.nanoTime() + Blocking.LIVENESS_CHECK_NANOS);
+                        Blocking.sleepUntil(deadlineNanos, System.nanoTime()));
             }
             return false;
         } catch (InterruptedException e) {
@@ -731,8 +778,12 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
 
     // =================================================================== holder entries
 
-    /** This handle's entry, claimed on first use. Caller holds entryLock. */
-    private int ownEntry() {
+    /**
+     * This handle's entry, claimed on first use; -1 if the table was full and giving back a dead
+     * holder's permits to free its entry gave up behind another process's pending change (at the
+     * deadline or an interrupt, see {@link #freeDeadEntries}). Caller holds entryLock.
+     */
+    private int ownEntry(long deadlineNanos, boolean interruptible) {
         if (entry >= 0) {
             return entry;
         }
@@ -743,34 +794,40 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
                     return i;
                 }
             }
-            if (round == 0) {
-                freeDeadEntries(true, true);
+            if (round == 0 && freeDeadEntries(true, true, deadlineNanos, interruptible) == Recovery.GAVE_UP) {
+                return -1;
             }
         }
         throw new HolderTableFullException("all " + holderEntries + " holder entries of the semaphore belong to"
                 + " handles of live processes");
     }
 
-    /**
-     * Gives back the permits of every entry whose process is dead, and frees the entry. Returns
-     * whether permits were given back.
-     */
-    private boolean recoverDeadHolders() {
-        return freeDeadEntries(true, false);
+    /** What {@link #freeDeadEntries} did. */
+    private enum Recovery {
+        /** No permits given back. */
+        NONE,
+        /** Permits of dead holders given back. */
+        RECOVERED,
+        /** Stopped behind another process's pending change, at the deadline or an interrupt. */
+        GAVE_UP
     }
 
     /**
      * Frees the entries of dead processes: if {@code holding} those that hold permits (giving them
      * back), if {@code empty} those that hold none (a process killed, or ended without closing, after
-     * it released all it took). Returns whether permits were given back. The caller is counted in
-     * the handle's lifecycle ({@link #await}, {@link #counted}) or holds {@link #entryLock}, so a
+     * it released all it took). Returns whether permits were given back, or {@link Recovery#GAVE_UP}
+     * if giving back an entry's permits waited behind another process's pending change until
+     * {@code deadlineNanos} passed or, if {@code interruptible}, the thread was interrupted (its
+     * status stays set): that entry is given back to its dead process with its permits, for the
+     * next recoverer, and the entries after it are left as they are. The caller is counted in the
+     * handle's lifecycle ({@link #await}, {@link #counted}) or holds {@link #entryLock}, so a
      * {@code close()} meanwhile leaves the memory mapped.
      *
      * @throws ClosedException if the handle was closed while it waited to give back an entry's
      *                         permits (behind another process's pending change): the entry is given
      *                         back to its dead process with its permits, for the next recoverer
      */
-    private boolean freeDeadEntries(boolean holding, boolean empty) {
+    private Recovery freeDeadEntries(boolean holding, boolean empty, long deadlineNanos, boolean interruptible) {
         boolean recovered = false;
         for (int i = 0; i < holderEntries; i++) {
             long tokenOffset = entryOffset(i) + ENTRY_TOKEN_OFFSET;
@@ -795,26 +852,38 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
                 INT.setVolatile(slot, (long) CONSISTENCY_OFFSET, 1);
                 boolean moved = false;
                 try {
-                    moved = move(i, -held, true);
+                    moved = move(i, -held, true, deadlineNanos, interruptible);
                 } finally {
                     if (!moved) { // the entry goes back to its dead process, for the next recoverer to take
                         LONG.setVolatile(slot, tokenOffset, token);
                     }
                 }
                 if (!moved) {
-                    throw new ClosedException(label + ": handle was closed while giving back the permits of a dead"
-                            + " holder (behind another process's pending change); they stay for the next acquirer");
+                    if (isClosed()) {
+                        throw new ClosedException(label + ": handle was closed while giving back the permits of a"
+                                + " dead holder (behind another process's pending change); they stay for the next"
+                                + " acquirer");
+                    }
+                    return Recovery.GAVE_UP;
                 }
                 recovered = true;
             }
             LONG.setVolatile(slot, tokenOffset, 0L);
         }
-        return recovered;
+        return recovered ? Recovery.RECOVERED : Recovery.NONE;
     }
 
-    /** Frees this handle's entry if it holds nothing; a handle that holds permits keeps it until its process ends. */
+    /**
+     * Wakes this handle's recoveries asleep behind another process's pending change (they give up,
+     * see {@link #sleepWhilePending}), then frees this handle's entry if it holds nothing; a handle
+     * that holds permits keeps it until its process ends.
+     */
     @Override
     void afterClosing() {
+        if (recoverers.get() != 0) {
+            INT.getAndAdd(slot, (long) SETTLE_WAKES_OFFSET, 1);
+            Futex.wakeAll(slot.address() + SETTLE_WAKES_OFFSET);
+        }
         entryLock.lock();
         try {
             if (entry >= 0 && held(record(entry)) == 0) {

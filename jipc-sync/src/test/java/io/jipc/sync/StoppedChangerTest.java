@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,6 +53,7 @@ class StoppedChangerTest {
     private final Arena arena = Arena.ofShared();
     private Process child;
     private ChildJvm jvm;
+    private ChildJvm deadHolders;
     private SharedArea area;
 
     @AfterEach
@@ -62,6 +64,9 @@ class StoppedChangerTest {
         }
         if (jvm != null) {
             jvm.close();
+        }
+        if (deadHolders != null) {
+            deadHolders.close();
         }
         if (area != null) {
             area.destroy();
@@ -175,10 +180,11 @@ class StoppedChangerTest {
      * process's entry (it used to stay there until the JVM exited, and tryAcquire() threw a raw
      * IllegalStateException from the unmapped file). Twelve entries of a dead process hold one
      * permit each, none is available; the acquirer starts giving them back, and the stopped child's
-     * pending release is written into the file as soon as the first one is taken over.
+     * pending release is written into the file as soon as the first one is taken over. (A
+     * {@code tryAcquire()} does not wait there: {@link #aWaitToGiveBackADeadHoldersPermitsEndsAsItsVerbSays}.)
      */
     @ParameterizedTest
-    @ValueSource(strings = {"acquire", "timed", "try"})
+    @ValueSource(strings = {"acquire", "timed"})
     void closeEndsAWaitToGiveBackADeadHoldersPermits(String verb, Path root) throws Exception {
         for (int round = 0; ; round++) {
             assertTrue(round < 10, "the pending change never came while the permits were being given back");
@@ -220,12 +226,12 @@ class StoppedChangerTest {
     /**
      * Entries 0 to 11 of the tracked semaphore in {@code slot} (none available) get a dead process's
      * token and one permit each; the last entry a stopped child's ({@link #child}) with one permit.
-     * Starts a thread that calls {@code verb} ({@code acquire()}, {@code tryAcquire(60 s)} or
-     * {@code tryAcquire()}) and stores its result or exception in {@code outcome}; as soon as it
-     * starts giving back a dead entry's permits (it marks the semaphore inconsistent first), writes
-     * the child's pending release into the state. Returns the
-     * thread once one of its taken-over entries still holds its permit behind that change (it
-     * cannot give it back until the change clears), or null if it gave them all back first.
+     * Starts a thread that calls {@code verb} ({@code acquire()} or {@code tryAcquire(60 s)}) and
+     * stores its result or exception in {@code outcome}; as soon as it starts giving back a dead
+     * entry's permits (it marks the semaphore inconsistent first), writes the child's pending
+     * release into the state. Returns the thread once one of its taken-over entries still holds its
+     * permit behind that change (it cannot give it back until the change clears), or null if it
+     * gave them all back first.
      */
     private Thread recoveringBehindStoppedChanger(ProcessSemaphore semaphore, MemorySegment slot, String verb,
                                                   AtomicReference<Object> outcome) throws Exception {
@@ -253,7 +259,7 @@ class StoppedChangerTest {
                 outcome.set(switch (verb) {
                     case "acquire" -> semaphore.acquire();
                     case "timed" -> semaphore.tryAcquire(Duration.ofSeconds(60));
-                    default -> semaphore.tryAcquire();
+                    default -> throw new IllegalArgumentException(verb);
                 });
             } catch (Throwable t) {
                 outcome.set(t);
@@ -286,6 +292,176 @@ class StoppedChangerTest {
         acquirer.interrupt();
         acquirer.join();
         return null;
+    }
+
+    /**
+     * An acquirer giving back dead holders' permits behind a change pending of a stopped process
+     * ends as its verb says while that process is still stopped (it used to wait until the changer
+     * continued or died): {@code tryAcquire()} returns {@link Acquisition#NOT_ACQUIRED} at once,
+     * {@code tryAcquire(1 s)} at its deadline, and {@code acquire()} and {@code tryAcquire(60 s)}
+     * throw {@link InterruptedException} when interrupted. The dead holders are the twelve handles
+     * of a child JVM killed with {@code SIGKILL}, one permit each; the changer is a child JVM holding
+     * the last permit, stopped with {@code SIGSTOP}, whose pending release is written into the slot
+     * as soon as the acquirer starts giving back the dead holders' permits. Nothing is taken and
+     * nothing stranded: the dead holder's entries not yet given back keep their permits, the
+     * changer's change stays pending, and once the changer continues and completes it, every permit
+     * is there.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"try", "timed", "acquire-interrupted", "timed-interrupted"})
+    void aWaitToGiveBackADeadHoldersPermitsEndsAsItsVerbSays(String verb) throws Exception {
+        boolean interrupted = verb.endsWith("-interrupted");
+        long self = ProcessIdentity.current().token();
+        for (int round = 0; ; round++) {
+            assertTrue(round < 10, "the pending change never came while the permits were being given back");
+            if (area != null) {
+                area.destroy();
+            }
+            area = SharedArea.create("recovering-" + verb + "-" + round, DEAD_HOLDERS + 1);
+            MemorySegment slot = area.memory.asSlice(SharedArea.SEMAPHORE,
+                    ProcessSemaphore.slotLength(SharedArea.HOLDERS));
+            deadHolders = startChild("sem-hold-handles", Integer.toString(DEAD_HOLDERS));
+            deadHolders.awaitLine("HELD", LONG_WAIT);
+            jvm = startChild("sem-hold", "1");
+            jvm.awaitLine("HELD", LONG_WAIT); // no permit left
+            long deadToken = ProcessIdentity.of(deadHolders.pid()).orElseThrow().token();
+            deadHolders.kill();
+            signal("STOP", jvm.pid());
+            ProcessStates.awaitStopped(jvm.pid(), Duration.ofSeconds(10));
+            int changer = entryOf(slot, ProcessIdentity.of(jvm.pid()).orElseThrow().token());
+            try (ProcessSemaphore semaphore = area.semaphore()) {
+                AtomicReference<Object> outcome = new AtomicReference<>();
+                Thread acquirer = Thread.ofPlatform().start(() -> {
+                    try {
+                        outcome.set(switch (verb) {
+                            case "try" -> semaphore.tryAcquire();
+                            case "timed" -> semaphore.tryAcquire(Duration.ofSeconds(1));
+                            case "acquire-interrupted" -> semaphore.acquire();
+                            default -> semaphore.tryAcquire(Duration.ofSeconds(60));
+                        });
+                    } catch (Throwable t) {
+                        outcome.set(t);
+                    }
+                });
+                while ((int) INT.getVolatile(slot, (long) ProcessSemaphore.CONSISTENCY_OFFSET) == 0) {
+                    Thread.onSpinWait(); // until it gives back a first dead entry's permit (hang guard: class timeout)
+                }
+                long pendingState = pendRelease(slot, changer);
+                if (interrupted) { // until it waits with a dead entry taken over (or is done with them all)
+                    while (acquirer.isAlive() && takenOverHolding(slot, self) < 0) {
+                        Thread.onSpinWait();
+                    }
+                    acquirer.interrupt();
+                }
+                acquirer.join(Duration.ofSeconds(20));
+                assertFalse(acquirer.isAlive(), verb + " still waits behind the stopped changer");
+                int left = holding(slot, deadToken);
+                if (left == 0) { // it gave back all before the change came: again
+                    jvm.kill();
+                    continue;
+                }
+                assertTrue(ProcessStates.isStopped(jvm.pid()), "the changer is still stopped");
+                if (interrupted) {
+                    assertTrue(outcome.get() instanceof InterruptedException, String.valueOf(outcome.get()));
+                } else {
+                    assertEquals(Acquisition.NOT_ACQUIRED, outcome.get());
+                }
+                assertEquals(pendingState, (long) LONG.getVolatile(slot, (long) ProcessSemaphore.STATE_OFFSET),
+                        "the stopped changer's change is still pending, as it was");
+                assertEquals(-1, takenOverHolding(slot, self), "no dead holder's permit stays in this process's entry");
+                assertEquals(0, semaphore.heldPermits(), "nothing taken");
+
+                // the changer continues and completes its release, as ProcessSemaphore's tryMove does
+                signal("CONT", jvm.pid());
+                complete(slot, changer, pendingState);
+                int taken = 0;
+                while (semaphore.tryAcquire() != Acquisition.NOT_ACQUIRED) {
+                    taken++;
+                }
+                assertEquals(DEAD_HOLDERS + 1, taken, "every permit comes back: " + semaphore.holders());
+                semaphore.release(taken);
+                assertEquals(DEAD_HOLDERS + 1, semaphore.availablePermits());
+                return;
+            }
+        }
+    }
+
+    /** A child JVM of {@link SyncChild} on {@link #area}. */
+    private ChildJvm startChild(String mode, String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = mode;
+        all[1] = area.segment.path().getFileName().toString();
+        System.arraycopy(args, 0, all, 2, args.length);
+        return ChildJvm.builder(SyncChild.class).args(all).quickStart().sharedClassArchive()
+                .hardTimeout(Duration.ofSeconds(120)).start();
+    }
+
+    /** The holder entry of the process with {@code token}. */
+    private static int entryOf(MemorySegment slot, long token) {
+        for (int i = 0; i < SharedArea.HOLDERS; i++) {
+            if ((long) LONG.getVolatile(slot, entry(i) + ProcessSemaphore.ENTRY_TOKEN_OFFSET) == token) {
+                return i;
+            }
+        }
+        throw new AssertionError("no holder entry of " + ProcessIdentity.describe(token));
+    }
+
+    /** How many entries of {@code token} hold permits. */
+    private static int holding(MemorySegment slot, long token) {
+        int holding = 0;
+        for (int i = 0; i < SharedArea.HOLDERS; i++) {
+            if ((long) LONG.getVolatile(slot, entry(i) + ProcessSemaphore.ENTRY_TOKEN_OFFSET) == token
+                    && (int) (long) LONG.getVolatile(slot, entry(i) + ProcessSemaphore.ENTRY_RECORD_OFFSET) > 0) {
+                holding++;
+            }
+        }
+        return holding;
+    }
+
+    /** An entry of this process ({@code self}) that holds permits (a dead holder's, taken over), or -1. */
+    private static int takenOverHolding(MemorySegment slot, long self) {
+        for (int i = 0; i < SharedArea.HOLDERS; i++) {
+            if ((long) LONG.getVolatile(slot, entry(i) + ProcessSemaphore.ENTRY_TOKEN_OFFSET) == self
+                    && (int) (long) LONG.getVolatile(slot, entry(i) + ProcessSemaphore.ENTRY_RECORD_OFFSET) > 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Writes what the holder of entry {@code changer} leaves when it stops inside the pending window
+     * of a release of one permit: its intent (-1, next sequence number) and the count moved, pending
+     * on its entry (from a state with none). Returns the pending state.
+     */
+    private static long pendRelease(MemorySegment slot, int changer) {
+        long record = (long) LONG.getVolatile(slot, entry(changer) + ProcessSemaphore.ENTRY_RECORD_OFFSET);
+        LONG.setVolatile(slot, entry(changer) + ProcessSemaphore.ENTRY_INTENT_OFFSET,
+                pack(-1, (int) (record >>> 32) + 1));
+        while (true) {
+            long s = (long) LONG.getVolatile(slot, (long) ProcessSemaphore.STATE_OFFSET);
+            long pendingState = pack((int) s + 1, changer + 1);
+            if (s >>> 32 == 0 && LONG.compareAndSet(slot, (long) ProcessSemaphore.STATE_OFFSET, s, pendingState)) {
+                return pendingState;
+            }
+        }
+    }
+
+    /**
+     * Completes the change pending on entry {@code changer} (state {@code pendingState}) as its changer
+     * does: the record from the intent, the pending field cleared, the settlers woken.
+     */
+    private static void complete(MemorySegment slot, int changer, long pendingState) {
+        long intent = (long) LONG.getVolatile(slot, entry(changer) + ProcessSemaphore.ENTRY_INTENT_OFFSET);
+        long record = (long) LONG.getVolatile(slot, entry(changer) + ProcessSemaphore.ENTRY_RECORD_OFFSET);
+        LONG.setVolatile(slot, entry(changer) + ProcessSemaphore.ENTRY_RECORD_OFFSET,
+                pack((int) record + (int) intent, (int) (intent >>> 32)));
+        assertTrue(LONG.compareAndSet(slot, (long) ProcessSemaphore.STATE_OFFSET, pendingState,
+                pack((int) pendingState, 0)), "the change is still pending");
+        if ((int) INT.getAndSet(slot, (long) ProcessSemaphore.SETTLERS_OFFSET, 0) != 0) {
+            INT.getAndAdd(slot, (long) ProcessSemaphore.SETTLE_WAKES_OFFSET, 1);
+            Futex.wakeAll(slot.address() + ProcessSemaphore.SETTLE_WAKES_OFFSET);
+        }
     }
 
     private static long entry(int i) {
