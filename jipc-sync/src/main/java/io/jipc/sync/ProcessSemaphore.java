@@ -184,10 +184,10 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
     /** This handle's holder entry, or -1 until its first acquisition. Guarded by entryLock. */
     private int entry = -1;
     /**
-     * The last pending state a {@link #settle} of this handle gave up on (a live changer stopped in
-     * its window), or 0: found again, it is not spun on again (the caller sleeps again at once).
+     * The last pending change a {@link #settle} of this handle gave up on (a live changer stopped in
+     * its window), or null: found again, it is not spun on again (the caller sleeps again at once).
      */
-    private volatile long stalled;
+    private volatile Stall stalled;
     /**
      * This handle's threads inside a recovery's {@link #move}: {@link #afterClosing()} wakes their
      * sleep behind a pending change when there are any (process-local).
@@ -689,14 +689,16 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
      * Waits briefly for another change's pending window (state {@code s}) to close: spins, then
      * yields and every {@link #SETTLE_CHECK_NANOS} checks the changer's entry: completes the change
      * if its process is dead; throws if it can never complete. Returns false if it is still open
-     * after {@code budgetNanos} (0: after the spins and one check; so also for a state this handle
-     * gave up on before, {@link #stalled}).
+     * after {@code budgetNanos} (0: after the spins and one check; so also for the change this handle
+     * gave up on before, {@link #givenUpBefore}).
      *
      * @throws CorruptSegmentException if the change is pending on a free entry ({@link #pendingOnFreeEntry})
      */
     private boolean settle(long s, long budgetNanos) {
         int i = pending(s) - 1;
-        if (s == stalled) {
+        long intentOffset = entryOffset(i) + ENTRY_INTENT_OFFSET;
+        boolean seen = givenUpBefore(s);
+        if (seen) {
             budgetNanos = 0;
         }
         long start = System.nanoTime();
@@ -721,17 +723,36 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
                     return true;
                 }
                 if (now - start >= budgetNanos) {
-                    stalled = s;
+                    // the intent is written before the change is made pending; its changer writes no other meanwhile
+                    stalled = new Stall(s, (long) LONG.getVolatile(slot, intentOffset));
                     return false;
                 }
                 nextCheck = now + SETTLE_CHECK_NANOS;
             }
             Thread.yield();
         }
-        if (s == stalled) {
-            stalled = 0; // it did clear: a later change that leaves the same state is spun on as usual
+        if (seen) {
+            stalled = null; // it did clear
         }
         return true;
+    }
+
+    /**
+     * Whether the change pending in state {@code s} is the one a {@link #settle} of this handle last
+     * gave up on ({@link #stalled}): the same state and the same intent of the pending entry. The
+     * intent's sequence number moves on with every change made through the entry, so a later
+     * change that leaves the same state (the same count, pending on the same entry) is not taken
+     * for it and is spun on as usual (until 2026-12-06 the state alone was compared, and such a
+     * change was given up on at once, its acquirer left asleep up to 100 ms). For tests too.
+     */
+    boolean givenUpBefore(long s) {
+        Stall stall = stalled;
+        return stall != null && stall.state() == s && pending(s) != 0 && stall.intent()
+                == (long) LONG.getVolatile(slot, entryOffset(pending(s) - 1) + ENTRY_INTENT_OFFSET);
+    }
+
+    /** A pending change a {@link #settle} gave up on: the state, and the intent of the entry it is pending on. */
+    private record Stall(long state, long intent) {
     }
 
     /**

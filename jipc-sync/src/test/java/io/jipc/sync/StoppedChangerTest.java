@@ -386,6 +386,49 @@ class StoppedChangerTest {
         }
     }
 
+    /**
+     * A semaphore handle's settle that gave up on a stopped changer's change does not take a
+     * later change for it because that change leaves the same state: the same count, pending on the
+     * same entry (the changer acquired, released and stopped in its next acquire). It used to (its
+     * state alone was compared), and an acquirer then slept up to 100 ms behind a change of a few
+     * instructions. The changer is a real stopped child; its changes are written into the slot.
+     */
+    @Test
+    void aLaterChangeLeavingTheSameStateIsNotTakenForTheOneGivenUpOn() throws Exception {
+        MemorySegment slot = arena.allocate(ProcessSemaphore.slotLength(HOLDERS), 64);
+        ProcessSemaphore.format(slot, 2, HOLDERS);
+        try (ProcessSemaphore semaphore = ProcessSemaphore.in(slot)) {
+            long pendingState = stopChangerPendingAcquire(slot, CHANGER); // count 1, intent +1 (sequence 1)
+            assertEquals(Acquisition.NOT_ACQUIRED, semaphore.tryAcquire(), "behind the stopped changer");
+            assertTrue(semaphore.givenUpBefore(pendingState));
+
+            signal("CONT", child.pid()); // it completes its acquire, releases, and stops in its next acquire
+            complete(slot, CHANGER, pendingState);
+            LONG.setVolatile(slot, entry(CHANGER) + ProcessSemaphore.ENTRY_INTENT_OFFSET, pack(-1, 2));
+            long releasing = pack(2, CHANGER + 1);
+            assertTrue(LONG.compareAndSet(slot, (long) ProcessSemaphore.STATE_OFFSET, pack(1, 0), releasing));
+            complete(slot, CHANGER, releasing);
+            signal("STOP", child.pid());
+            ProcessStates.awaitStopped(child.pid(), Duration.ofSeconds(10));
+            LONG.setVolatile(slot, entry(CHANGER) + ProcessSemaphore.ENTRY_INTENT_OFFSET, pack(1, 3));
+            assertTrue(LONG.compareAndSet(slot, (long) ProcessSemaphore.STATE_OFFSET, pack(2, 0), pendingState),
+                    "the same state again");
+
+            assertFalse(semaphore.givenUpBefore(pendingState), "a later change, though it leaves the same state");
+            assertEquals(Acquisition.NOT_ACQUIRED, semaphore.tryAcquire(), "behind the stopped changer");
+            assertTrue(semaphore.givenUpBefore(pendingState), "this one it gave up on now");
+
+            signal("CONT", child.pid());
+            complete(slot, CHANGER, pendingState);
+            assertEquals(Acquisition.ACQUIRED, semaphore.tryAcquire());
+            assertEquals(0, semaphore.availablePermits());
+            semaphore.release();
+            assertEquals(1, semaphore.availablePermits(), "one permit free, the changer holds the other");
+            assertEquals(pack(1, 3), slot.get(ValueLayout.JAVA_LONG,
+                    entry(CHANGER) + ProcessSemaphore.ENTRY_RECORD_OFFSET));
+        }
+    }
+
     /** A child JVM of {@link SyncChild} on {@link #area}. */
     private ChildJvm startChild(String mode, String... args) {
         String[] all = new String[args.length + 2];
