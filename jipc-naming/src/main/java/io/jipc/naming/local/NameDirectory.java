@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -295,27 +296,47 @@ final class NameDirectory {
         return names;
     }
 
-    /** Removes the temporary files of processes that died before they could link or remove them. */
+    /**
+     * Removes the temporary files of processes that died before they could link or remove them. An
+     * entry that is no such file (a name that holds no pid and start time, a directory, a link) is
+     * skipped and reported once per process ({@link LocalNameService#warnOnce}); one that cannot be
+     * removed too, and the sweep goes on with the others.
+     */
     void sweepTemporaryFiles() {
         if (!usable()) {
             return;
         }
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, TEMPORARY + "*")) {
             for (Path file : files) {
-                String[] parts = file.getFileName().toString().substring(TEMPORARY.length()).split("-");
-                try {
-                    ProcessIdentity writer = new ProcessIdentity(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
-                    if (!writer.isAlive()) {
-                        Files.deleteIfExists(file);
-                    }
-                } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
-                    LocalNameService.log().log(System.Logger.Level.WARNING, "skipping unknown file " + file);
-                }
+                sweep(file);
             }
         } catch (NoSuchFileException e) {
             // removed under this process, with its temporary files
+        } catch (IOException | DirectoryIteratorException | ErrnoException e) {
+            LocalNameService.warnOnce("cannot sweep temporary files of " + dir + ": " + e);
+        }
+    }
+
+    /** Removes {@code file}, a {@code .tmp-} entry, if it is a temporary file of a dead process. */
+    private static void sweep(Path file) {
+        String[] parts = file.getFileName().toString().substring(TEMPORARY.length()).split("-");
+        ProcessIdentity writer;
+        try {
+            writer = new ProcessIdentity(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
+        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            LocalNameService.warnOnce("skipping unknown file " + file);
+            return;
+        }
+        try {
+            if (!Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isRegularFile()) {
+                LocalNameService.warnOnce("skipping " + file + ": not a regular file, so no temporary file of jipc");
+            } else if (!writer.isAlive()) {
+                Files.deleteIfExists(file);
+            }
+        } catch (NoSuchFileException e) {
+            // removed meanwhile (linked and removed by its writer, or swept by another process)
         } catch (IOException | ErrnoException e) {
-            LocalNameService.log().log(System.Logger.Level.WARNING, "cannot sweep temporary files of " + dir + ": " + e);
+            LocalNameService.warnOnce("cannot sweep the temporary file " + file + ": " + e);
         }
     }
 }

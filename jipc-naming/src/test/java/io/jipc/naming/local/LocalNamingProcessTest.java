@@ -137,6 +137,50 @@ class LocalNamingProcessTest {
         }
     }
 
+    /**
+     * Entries named like temporary files that are none ({@code .tmp-foo}, a directory holding a file)
+     * are skipped, and a process warns about each once however often it lists; they do not stop the
+     * sweep: the temporary files of dead registrants planted before and after them are all removed by
+     * one listing (until 2026-12-06 each listing warned again, and the directory's
+     * DirectoryNotEmptyException ended the sweep, so the files after it in directory order stayed).
+     */
+    @Test
+    void aForeignTemporaryEntryIsWarnedAboutOnceAndDoesNotStopTheSweep() throws IOException {
+        ProcessIdentity me = ProcessIdentity.current();
+        String dead = ".tmp-" + me.pid() + "-" + (me.startTime() + 1) + "-"; // this pid, another start: dead
+        try (Registration kept = names.register("svc/kept", NameRecord.of("test", "", ""))) {
+            List<Path> deadFiles = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                deadFiles.add(Files.writeString(directory().resolve(dead + "a" + i), "half-written"));
+            }
+            Path unknown = Files.writeString(directory().resolve(".tmp-foo"), "x");
+            Path full = Files.createDirectory(directory().resolve(".tmp-1-2-3"));
+            Path inside = Files.writeString(full.resolve("x"), "kept");
+            for (int i = 0; i < 4; i++) { // whatever the directory order, some come after the directory
+                deadFiles.add(Files.writeString(directory().resolve(dead + "b" + i), "half-written"));
+            }
+            try {
+                ChildJvm lister = child("list", "3");
+                lister.assertSuccess(LINE);
+                String output = lister.output();
+                assertTrue(output.contains("LISTED 1"), output);
+                assertEquals(1, output.lines().filter(l -> l.contains("skipping unknown file " + unknown)).count(),
+                        output);
+                assertEquals(1, output.lines().filter(l -> l.contains("skipping " + full + ": not a regular file"))
+                        .count(), output);
+                assertEquals(List.of(), deadFiles.stream().filter(Files::exists).toList(), "swept: " + output);
+                assertTrue(Files.exists(unknown) && Files.exists(inside), "what is not jipc's is left alone");
+            } finally {
+                Files.deleteIfExists(inside);
+                Files.deleteIfExists(full);
+                Files.deleteIfExists(unknown);
+                for (Path file : deadFiles) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
+    }
+
     @Test
     void anOwnerThatExitsLeavesNothingBehind() throws IOException {
         ChildJvm owner = child("hold", "svc/exits");
