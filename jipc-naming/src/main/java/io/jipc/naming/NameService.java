@@ -131,6 +131,9 @@ public interface NameService extends AutoCloseable {
      *
      * @return whether there was a name to remove
      * @throws NameTakenException if another live process holds it for its life
+     * @throws CorruptNameEntryException if the entry is one that is not removed: with the local backend,
+     *                                   a directory that is not empty (nothing jipc made), which the
+     *                                   message names; it is left for a person to look into
      */
     boolean unregister(String name);
 

@@ -166,8 +166,11 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
             try {
                 stored = directory.read(name);
             } catch (CorruptNameEntryException e) {
-                log().log(System.Logger.Level.WARNING, "removing " + e.getMessage());
-                return directory.unlinkLocked(name);
+                boolean removed = directory.unlinkLocked(name); // refuses a directory that is not empty
+                if (removed) {
+                    log().log(System.Logger.Level.WARNING, "removed " + e.getMessage());
+                }
+                return removed;
             }
             if (stored.isEmpty()) {
                 return false;

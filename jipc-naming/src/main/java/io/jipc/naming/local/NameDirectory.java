@@ -3,6 +3,7 @@ package io.jipc.naming.local;
 import io.jipc.ErrnoException;
 import io.jipc.naming.CorruptNameEntryException;
 import io.jipc.naming.NameEntry;
+import io.jipc.naming.NamingException;
 import io.jipc.naming.spi.NameEntryCodec;
 import io.jipc.naming.spi.NameSyntax;
 import io.jipc.platform.Errno;
@@ -16,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -234,12 +236,24 @@ final class NameDirectory {
         }
     }
 
-    /** Removes the file of {@code name}; the caller holds the {@link #locked lock}. */
+    /**
+     * Removes the file of {@code name} (a link or another entry that is no regular file is removed
+     * itself, never followed; a directory only if empty); the caller holds the {@link #locked lock}.
+     *
+     * @throws CorruptNameEntryException if the entry is a directory that is not empty (nothing jipc made:
+     *                                   what it holds is left for a person to look at)
+     * @throws NamingException           if the kernel refuses the removal
+     */
     boolean unlinkLocked(String name) {
+        Path file = fileOf(name);
         try {
-            return Files.deleteIfExists(fileOf(name));
+            return Files.deleteIfExists(file);
+        } catch (DirectoryNotEmptyException e) {
+            throw new CorruptNameEntryException("not removing the name '" + name + "': its entry " + file
+                    + " is a directory that is not empty (what it holds is nothing jipc made); look into it,"
+                    + " and remove it with rm -r " + file);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove the name '" + name + "' from " + dir, e);
+            throw new NamingException("cannot remove the name '" + name + "' from " + dir + ": " + e, e);
         }
     }
 

@@ -311,6 +311,36 @@ class LocalNamingProcessTest {
     }
 
     /**
+     * A directory planted where a name's file belongs: unregister removes it when empty, and refuses
+     * it when it holds anything with a {@link CorruptNameEntryException} that names the entry and says
+     * what to do, leaving it as it is (until 2026-12-06 an {@code UncheckedIOException}, which is no
+     * {@code JipcException}).
+     */
+    @Test
+    void unregisterRefusesADirectoryThatIsNotEmptyWithANamingException() throws IOException {
+        Path full = Files.createDirectory(JipcRoot.directory(LocalNameService.KIND).resolve("svc%full"));
+        Path inside = Files.writeString(full.resolve("file"), "kept");
+        Path empty = Files.createDirectory(directory().resolve("svc%empty"));
+        try {
+            CorruptNameEntryException e = assertThrows(CorruptNameEntryException.class,
+                    () -> names.unregister("svc/full"));
+            assertEquals("not removing the name 'svc/full': its entry " + full + " is a directory that is not"
+                    + " empty (what it holds is nothing jipc made); look into it, and remove it with rm -r " + full,
+                    e.getMessage());
+            assertEquals("kept", Files.readString(inside));
+            assertTrue(names.unregister("svc/empty"));
+            assertFalse(Files.exists(empty));
+            Files.delete(inside);
+            assertTrue(names.unregister("svc/full"), "empty now");
+            assertFalse(Files.exists(full));
+        } finally {
+            Files.deleteIfExists(inside);
+            Files.deleteIfExists(full);
+            Files.deleteIfExists(empty);
+        }
+    }
+
+    /**
      * Eight processes race for the same names, round after round: every name has exactly one winner,
      * and that winner is the owner the directory shows. Half of the names start out held by a dead
      * owner, so the racers also race to reclaim. A race in which one racer won every name did not
