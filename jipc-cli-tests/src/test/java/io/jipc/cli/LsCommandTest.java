@@ -6,6 +6,9 @@ import io.jipc.cli.ls.OwnerState;
 import io.jipc.cli.ls.RowFormat;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameService;
+import io.jipc.naming.NamingConfiguration;
 import io.jipc.segment.JipcRoot;
 import io.jipc.segment.SegmentHeaderDescriptor;
 import io.jipc.shm.AnonymousRegion;
@@ -551,6 +554,97 @@ class LsCommandTest {
             Files.deleteIfExists(file);
             Files.deleteIfExists(full);
             Files.deleteIfExists(empty);
+        }
+    }
+
+    /*
+     * An entry of <root>/names that the name service skips as corrupt or foreign (register over it says
+     * "unregister the name to remove it") is a name error row of ls, kept by gc, and removed by
+     * rm name:NAME through the name service's unregister. Until 2026-12-06 ls did not list it and rm
+     * answered "no object name:X (jipc ls lists them)", exit 1: only a Java program could remove it.
+     */
+
+    @Test
+    void aCorruptNameEntryIsAnErrorRowThatRmRemovesAsRegisterAdvises() throws Exception {
+        Path names = JipcRoot.directory("names");
+        Path garbage = Files.writeString(names.resolve("svc%garbage"), "not an entry\n");
+        Path huge = Files.write(names.resolve("huge"), new byte[io.jipc.naming.spi.NameEntryCodec.MAX_BYTES + 10]);
+        Path wrong = names.resolve("wrong-name");
+        try (NameService service = NameService.open(NamingConfiguration.LOCAL)) {
+            service.bind("good", NameRecord.of("test", "1", "nowhere"));
+            Files.copy(names.resolve("good"), wrong);
+            io.jipc.naming.CorruptNameEntryException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                    io.jipc.naming.CorruptNameEntryException.class,
+                    () -> service.register("svc/garbage", NameRecord.of("test", "2", "x")));
+            assertTrue(refused.getMessage().endsWith("unregister the name to remove it"), refused.getMessage());
+            assertErrorRowThatRmRemoves("name:svc/garbage", garbage, "not a jipc name entry");
+            assertErrorRowThatRmRemoves("name:huge", huge, "longer than 16384 bytes");
+            assertErrorRowThatRmRemoves("name:wrong-name", wrong, "it holds the name 'good'");
+            assertTrue(service.lookup("good").isPresent(), "the valid entry is listed and stays");
+            assertTrue(service.unregister("good"));
+        } finally {
+            Files.deleteIfExists(garbage);
+            Files.deleteIfExists(huge);
+            Files.deleteIfExists(wrong);
+        }
+    }
+
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a blocking open
+    void aLinkOrFifoWhereANamesFileBelongsIsANameErrorRowThatRmRemovesWithoutFollowingOrOpening() throws Exception {
+        Path target = Files.writeString(dir.resolve("target"), "not a name");
+        Path link = Files.createSymbolicLink(JipcRoot.directory("names").resolve("svc%link"), target);
+        Path fifo = JipcRoot.directory("names").resolve("pipe");
+        io.jipc.platform.Libc.mkfifo(fifo.toString(), 0600);
+        try {
+            assertFalse(CliRun.jipc("ls").out().contains("fifo:"), "one row per entry: the name's error row");
+            assertErrorRowThatRmRemoves("name:svc/link", link, "a symbolic link (not followed)");
+            assertEquals("not a name", Files.readString(target), "the link's target is untouched");
+            assertErrorRowThatRmRemoves("name:pipe", fifo, "not a regular file");
+        } finally {
+            Files.deleteIfExists(link);
+            Files.deleteIfExists(fifo);
+        }
+    }
+
+    @Test
+    void aDirectoryWhereANamesFileBelongsIsRemovedByRmOnlyIfEmpty() throws Exception {
+        Path full = Files.createDirectory(JipcRoot.directory("names").resolve("full"));
+        Path file = Files.writeString(full.resolve("file"), "x");
+        try {
+            CliRun rm = CliRun.jipc("rm", "name:full");
+            assertEquals(1, rm.exit(), rm.out() + rm.err());
+            assertEquals("jipc rm: name:full: not removing the name 'full': its entry " + full + " is a directory"
+                    + " that is not empty (what it holds is nothing jipc made); look into it, and remove it with rm -r "
+                    + full + "\n", rm.err());
+            assertTrue(Files.exists(file), "nothing removed");
+            Files.delete(file);
+            assertErrorRowThatRmRemoves("name:full", full, "a directory (not a regular file)");
+        } finally {
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(full);
+        }
+    }
+
+    @Test
+    void anotherUsersCorruptNameEntryIsRemovedOnlyWithForce() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.jipc.platform.Libc.geteuid() == 0,
+                "only root can give a file to another user");
+        Path theirs = Files.writeString(JipcRoot.directory("names").resolve("theirs"), "not an entry\n");
+        try {
+            Files.setAttribute(theirs, "unix:uid", 65534);
+            ObjectRow row = find(ObjectInventory.list(), "name:theirs");
+            assertEquals("error: owned by uid 65534, not by this user (uid 0)", row.details());
+            CliRun rm = CliRun.jipc("rm", "name:theirs");
+            assertEquals(1, rm.exit(), rm.out() + rm.err());
+            assertEquals("jipc rm: not removing name:theirs: owned by uid 65534, not by this user (uid 0)"
+                    + " (--force removes it anyway)\n", rm.err());
+            assertTrue(Files.exists(theirs));
+            CliRun forced = CliRun.jipc("rm", "--force", "name:theirs");
+            assertEquals(0, forced.exit(), forced.out() + forced.err());
+            assertFalse(Files.exists(theirs));
+        } finally {
+            Files.deleteIfExists(theirs);
         }
     }
 

@@ -26,7 +26,8 @@ import static io.jipc.cli.ls.RowFormat.shown;
  * lists it) cannot be removed, even with {@code --force}: it has no name. An entry planted in a kind
  * directory that is no regular file ({@code jipc ls} lists it as its kind's error row) is removed
  * itself, and said so ({@code removed mailbox:x: PATH, a symbolic link (not followed)}): a link is
- * unlinked, never followed; a directory only if empty. Exit code 0 if all were
+ * unlinked, never followed; a directory only if empty. So is a corrupt or foreign entry of the name
+ * service ({@code jipc ls}'s {@code name:NAME} error row), through its {@code unregister}. Exit code 0 if all were
  * removed, 1 if one was refused, missing or not removable, 2 for an ambiguous name or bad usage:
  * every name is checked (ambiguity included) before any is removed, so 2 means nothing was removed.
  */
@@ -128,7 +129,8 @@ final class RmCommand implements Callable<Integer> {
             return 1;
         }
         try {
-            String entry = Removal.notRegularEntryOf(row).map(what -> ": " + what).orElse("");
+            String entry = Removal.notRegularEntryOf(row).or(() -> Removal.corruptNameOf(row))
+                    .map(what -> ": " + what).orElse("");
             boolean removed = Removal.remove(row, force);
             System.out.println((removed ? "removed " : "already gone: ") + shown(row.uri()) + entry
                     + (refusal != null ? " (" + refusal + ")" : ""));

@@ -18,7 +18,8 @@ import java.util.stream.Stream;
  * directories deep ({@code <root>/a/b/c/d/FIFO}),
  * except in a directory whose entries are objects of one kind ({@code mailbox/}, {@code region/}, ...):
  * there a FIFO is that kind's error row ({@link ObjectFile#rowsOf}), which {@code jipc rm} removes by
- * that kind's URI or as {@code fifo:PATH} ({@link #probe}). FIFOs elsewhere are the file system's business. Users are the processes holding one open; a FIFO
+ * that kind's URI or as {@code fifo:PATH} ({@link #probe}); so is one in {@code <root>/names} where a
+ * name's file belongs (a {@code name:NAME} error row, {@link NameLister}). FIFOs elsewhere are the file system's business. Users are the processes holding one open; a FIFO
  * records no creator, so its owner is unknown and {@code jipc gc} leaves it alone.
  */
 final class FifoLister implements Lister {
@@ -37,7 +38,8 @@ final class FifoLister implements Lister {
                 } catch (ErrnoException gone) {
                     continue;
                 }
-                if (status.isFifo() && !ObjectInventory.inFileDirectory(path)) { // there: an error row of its kind
+                if (status.isFifo() && !ObjectInventory.inFileDirectory(path) // there: an error row of its kind
+                        && NameLister.nameOf(path) == null) { // a name's entry: a name error row
                     rows.add(row(path, status, scan));
                 }
             }

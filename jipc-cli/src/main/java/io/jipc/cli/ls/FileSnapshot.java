@@ -156,6 +156,11 @@ final class FileSnapshot implements AutoCloseable {
         return new String(bytes, 0, end, java.nio.charset.StandardCharsets.US_ASCII);
     }
 
+    /** The file's first bytes, at most {@code max} of them (fewer if the file is shorter). */
+    byte[] head(int max) {
+        return read(0, (int) Math.min(size, max)).array();
+    }
+
     private ByteBuffer read(long offset, int length) {
         if (offset < 0 || offset > size - length) {
             throw new CorruptFileException("field at " + offset + " beyond the end of the " + size + "-byte file");

@@ -28,7 +28,8 @@ import java.util.Optional;
  * {@code lstat}ed: it must still be a file of its kind (a regular file; a FIFO for {@code fifo:}), not
  * a link, and this user's unless the caller allows others' ({@code jipc rm --force}). An error row
  * whose file is no regular file ({@link #notRegularEntryOf}: a link, socket, FIFO or directory planted in
- * a kind directory) is removed as that entry: the link or socket itself, an empty directory. In the
+ * a kind directory) is removed as that entry: the link or socket itself, an empty directory; so is the
+ * error row of a corrupt name entry ({@link #corruptNameOf}), through the name service. In the
  * directories checked (this user's, mode 0700) and in sticky {@code /dev/shm}, no other user can
  * swap the name between that check and the unlink.
  *
@@ -87,6 +88,9 @@ public final class Removal {
         return switch (row.kind()) {
             case "mq" -> PosixMessageQueue.unlink(row.uri().substring("mq:".length()));
             case "name" -> {
+                if (corruptNameOf(row).isPresent() && !checkEntryOwner(row.path(), othersToo)) {
+                    yield false; // gone
+                }
                 try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
                     yield names.unregister(row.uri().substring("name:".length()));
                 }
@@ -106,6 +110,32 @@ public final class Removal {
     public static Optional<String> notRegularEntryOf(ObjectRow row) {
         FileStatus status = notRegularEntry(row);
         return status == null ? Optional.empty() : Optional.of(row.path() + ", " + FileSnapshot.notRegular(status));
+    }
+
+    /**
+     * What {@link #remove} removes for the error row of a name entry the name service skips as corrupt
+     * or foreign ({@code jipc ls}'s {@code name:NAME} error rows): {@code PATH, WHY} ({@code WHY} the
+     * row's error, {@code a symbolic link (not followed)}, {@code not a jipc name entry}, ...); empty for
+     * any other row. It is removed through the name service's {@code unregister}, under its lock, which
+     * removes the entry itself (a link unlinked, never followed; a FIFO never opened; a directory only
+     * if empty) and leaves a valid registration made meanwhile to the usual rules. Any thread.
+     */
+    public static Optional<String> corruptNameOf(ObjectRow row) {
+        return row.kind().equals("name") && row.details().startsWith("error: ")
+                ? Optional.of(row.path() + ", " + row.details().substring("error: ".length())) : Optional.empty();
+    }
+
+    /** Whether the entry {@code path} is there, checking it is this user's unless {@code othersToo}. */
+    private static boolean checkEntryOwner(String path, boolean othersToo) {
+        try {
+            checkOwner(path, Libc.lstat(path), othersToo);
+            return true;
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     /** The {@code lstat} of the row's file if {@link #notRegularEntryOf} applies to it, else null. */
