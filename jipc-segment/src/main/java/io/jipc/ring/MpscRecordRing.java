@@ -40,7 +40,10 @@ import static io.jipc.ring.RingDescriptor.TAIL_OFFSET;
  * claimers are dead, the claimed bytes are skipped (their length comes from the intent, so a
  * producer killed right after moving the tail, before writing any header, is handled too). Should
  * two dead producers name the same position (one lost the compare-and-set just before dying) the
- * one whose end is a record boundary wins.
+ * one whose end is a record boundary wins. A head blocked while no slot, live or dead, names it
+ * cannot come from producers (a claim's intent is written before the tail moves and kept until
+ * after its commit): it is reported as {@link io.jipc.CorruptSegmentException} (see
+ * {@link RecordRing#checkStall()}).
  *
  * <p>Who may call: producing methods from any thread of any process; a thread may hold several
  * claims at once (each holds a slot). A live process that never commits or aborts a claim blocks
@@ -317,7 +320,7 @@ public final class MpscRecordRing extends RecordRing {
             candidates++;
         }
         if (candidates == 0) {
-            return -1;
+            return NO_CLAIM; // no claimer, live or dead: not a state jipc producers leave
         }
         for (int i = 0; i < candidates; i++) {
             long end = ends[i];
@@ -338,7 +341,7 @@ public final class MpscRecordRing extends RecordRing {
             }
         }
         if (bestEnd < 0) {
-            return -1;
+            return NO_CLAIM; // only dead claims that end beyond the tail: none moved it
         }
         // the dead owners' slots are free again
         for (int i = 0; i < candidates; i++) {

@@ -93,6 +93,8 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
     private int emptyPolls;
     private long stalledPosition = -1;
     private long stalledSince;
+    /** The head position at which the last resolution found no claim ({@link #NO_CLAIM}), or -1. */
+    private long unclaimedPosition = -1;
 
     /** @param doorbell the ring whose consumer wait block this ring's producers ring (itself by default) */
     RecordRing(MemorySegment ring, RingConfig config, String name, MemorySegment doorbell) {
@@ -351,6 +353,7 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
         delivered = ring.get(ValueLayout.JAVA_LONG, DELIVERED_OFFSET);
         skipped = ring.get(ValueLayout.JAVA_LONG, SKIPPED_OFFSET);
         stalledPosition = -1;
+        unclaimedPosition = -1;
     }
 
     /** Gives the consumer lease back (if this process holds it). */
@@ -530,13 +533,24 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
      * is dead: its bytes are skipped. Called by {@link #read} every few empty polls and by blocking
      * consumers before they sleep; cheap when nothing is stalled (one read of the tail).
      *
+     * <p>A live claimer is waited for, however long (a stopped producer holds the consumer up). But
+     * a head blocked while no producer, live or dead, has recorded a claim there cannot come from
+     * jipc producers: a many-producer claim records its intent before it moves the tail and keeps
+     * it until after its commit, and the consumer reads the tail before the intents and checks the
+     * commit again after them. Such a ring (a tail moved on by something else) is reported, once
+     * the same head was found so at two resolutions a stall timeout apart, instead of being waited
+     * on for ever.
+     *
      * @return whether a dead producer's claim was skipped
+     * @throws CorruptSegmentException if the head is blocked by a claim no producer recorded, or a
+     *                                 dead producer's claim has an impossible end
      */
     public boolean checkStall() {
         long h = head;
         long t = tailVolatile();
         if (t - h <= 0 || committed(h)) {
             stalledPosition = -1;
+            unclaimedPosition = -1;
             return false;
         }
         long now = System.nanoTime();
@@ -550,6 +564,16 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
         }
         stalledSince = now;
         long end = resolveStall(h, t);
+        if (end == NO_CLAIM && !committed(h)) {
+            if (unclaimedPosition != h) {
+                unclaimedPosition = h; // reported if the next resolution finds the same
+                return false;
+            }
+            throw new CorruptSegmentException(name + ": the head " + h + " is blocked by an uncommitted record"
+                    + " (tail " + t + ") that no producer, live or dead, claimed: the ring was overwritten by"
+                    + " something that is not a jipc producer");
+        }
+        unclaimedPosition = -1;
         if (end < 0 || committed(h)) {
             return false;
         }
@@ -566,9 +590,13 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
 
     /**
      * Finds where the dead claim blocking position {@code h} ends; -1 if the claimer may be alive
-     * (or nothing can be proven).
+     * (or nothing can be proven); {@link #NO_CLAIM} if no producer recorded a claim that covers
+     * {@code h} and ends within {@code tail}.
      */
     abstract long resolveStall(long h, long tail);
+
+    /** {@link #resolveStall}'s answer when no producer, live or dead, recorded a claim of the blocked head. */
+    static final long NO_CLAIM = -2;
 
     /**
      * Wakes every waiter of this ring, consumer and producers, in every process, including one that

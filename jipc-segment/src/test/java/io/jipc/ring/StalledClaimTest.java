@@ -1,5 +1,6 @@
 package io.jipc.ring;
 
+import io.jipc.CorruptSegmentException;
 import io.jipc.WaitStrategy;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,7 @@ import static io.jipc.ring.RingDescriptor.PRODUCER_LEASE_OFFSET;
 import static io.jipc.ring.RingDescriptor.TAIL_OFFSET;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -138,6 +140,48 @@ class StalledClaimTest {
                 awaitSkip(consumer);
                 assertEquals(List.of("next"), drain(consumer), "padding committed: " + paddingCommitted);
             }
+        }
+    }
+
+    /**
+     * A tail moved on by something that is not a producer (no intent slot, live or dead, names the
+     * head): not a state producers leave, so the consumer reports it (the class's timeout is the
+     * hang guard) instead of waiting for ever as for a live claimer.
+     */
+    @Test
+    void aHeadBlockedByAClaimNoProducerRecordedIsReported() throws Exception {
+        try (RingFixture fixture = new RingFixture(manyProducers())) {
+            RecordRing producer = fixture.attach();
+            RecordRing consumer = fixture.attach();
+            consumer.acquireConsumer();
+            offer(producer, "before");
+            long tail = fixture.ringMemory.get(ValueLayout.JAVA_LONG, TAIL_OFFSET);
+            fixture.ringMemory.set(ValueLayout.JAVA_LONG, TAIL_OFFSET, tail + 64);
+            assertEquals(List.of("before"), drain(consumer));
+            CorruptSegmentException e = assertThrows(CorruptSegmentException.class, () -> {
+                while (!consumer.checkStall()) {
+                    Thread.sleep(5);
+                }
+            });
+            assertTrue(e.getMessage().contains("no producer, live or dead, claimed"), e.getMessage());
+            assertEquals(0, consumer.stalledClaimsSkipped());
+        }
+    }
+
+    /** The same for a head whose only claimers are dead and claimed beyond the tail: none of them moved it. */
+    @Test
+    void aHeadWhoseOnlyDeadClaimEndsBeyondTheTailIsReported() throws Exception {
+        try (RingFixture fixture = new RingFixture(manyProducers())) {
+            RecordRing consumer = fixture.attach();
+            consumer.acquireConsumer();
+            long tail = fixture.ringMemory.get(ValueLayout.JAVA_LONG, TAIL_OFFSET);
+            writeIntent(fixture.ringMemory, 1, DEAD, tail, 128);
+            fixture.ringMemory.set(ValueLayout.JAVA_LONG, TAIL_OFFSET, tail + 64);
+            assertThrows(CorruptSegmentException.class, () -> {
+                while (!consumer.checkStall()) {
+                    Thread.sleep(5);
+                }
+            });
         }
     }
 
