@@ -86,6 +86,26 @@ import static io.jipc.mailbox.UnboundedMailboxDescriptor.WAIT_STRATEGY_OFFSET;
  * followed by the next one, which finishes a retirement it finds half done; messages of a batch
  * that a killed receiver was handling are delivered again.
  *
+ * <p>A sender that stops (or hangs) in the middle of a send holds the receiver up for as long as
+ * it lives, as in a {@link Mailbox}: its claim is recorded in the segment ring's intent slots and
+ * a live claimer is waited for. A ring whose tail was moved on with no claim recorded at all (live
+ * or dead) cannot come from senders and is reported instead: the receive throws
+ * {@link CorruptSegmentException} once it has found that twice, a dead-sender timeout apart.
+ *
+ * <h2>Damaged and destroyed files</h2>
+ * A segment file the receiver or a sender needs that is not this mailbox's segment of that index
+ * (truncated, another magic or major version, another index or owner, an impossible ring or
+ * record) is refused with {@link CorruptSegmentException} naming the file, as is a missing one
+ * that the chain ({@code first..last}) still names: the newest segment, or the one the receiver
+ * moves on to after retiring its predecessor. (A missing <em>oldest</em> segment that a receiver
+ * finds when it starts is taken for one its killed predecessor had unlinked before it moved
+ * {@code first} on, and skipped.) Once the mailbox was {@linkplain #destroy() destroyed} (by any
+ * handle or process, or its control file removed), a handle's operation that needs a segment it
+ * has not mapped (a receive that moves on to the next segment, the first receive of the handle, a
+ * send that maps the newest segment or appends one) throws {@link MailboxNotFoundException}
+ * ("was destroyed"), also when a mailbox of the same name was created since: the handle never
+ * maps, changes or removes that one's files.
+ *
  * <h2>Memory consistency effects</h2>
  * Actions of a sender before it sends a message happen-before the receiver's receive of that
  * message returns (or its handler runs).
@@ -148,6 +168,11 @@ public final class UnboundedMailbox implements AutoCloseable {
     /** Hands read messages to the handler of the receive in progress; the receiving thread's only. */
     private final InPlaceAdapter inPlace = new InPlaceAdapter(2); // the segment drained and the next
     private volatile ChainSegment receiveSegment;
+    /**
+     * The segment this handle's receiver moved {@code first} to when it retired the one before: its
+     * file must exist (a missing one is not the leftover of a killed receiver); -1 if none.
+     */
+    private long retiredInto = -1;
     private volatile boolean leased;
     /**
      * Orders the taking of the receiver's leases (the control file's, a segment's consumer lease)
@@ -340,8 +365,9 @@ public final class UnboundedMailbox implements AutoCloseable {
 
     /**
      * Removes the mailbox: its control file and every segment file. Open handles keep working on
-     * what they have mapped until closed, but senders append no further segment. Returns false if
-     * there was no such mailbox.
+     * what they have mapped until closed, but senders append no further segment: an operation of
+     * theirs that needs another segment throws {@link MailboxNotFoundException}, even once a
+     * mailbox of the same name exists again. Returns false if there was no such mailbox.
      */
     public static boolean destroy(String name) {
         Path path = path(name);
@@ -366,8 +392,10 @@ public final class UnboundedMailbox implements AutoCloseable {
     }
 
     /**
-     * Removes this mailbox (see {@link #destroy(String)}); this handle stays usable until closed.
-     * Returns false if its name is gone or now belongs to another mailbox, which is left alone.
+     * Removes this mailbox (see {@link #destroy(String)}); this handle stays usable until closed,
+     * on the segments it has mapped (its and other handles' operations that need another segment
+     * throw {@link MailboxNotFoundException}, see the class comment). Returns false if its name is
+     * gone or now belongs to another mailbox, which is left alone.
      */
     public boolean destroy() {
         INT.setVolatile(memory, (long) STATE_OFFSET, UnboundedMailboxDescriptor.STATE_DESTROYED);
@@ -748,7 +776,9 @@ public final class UnboundedMailbox implements AutoCloseable {
                     if (e.errno() == Errno.ENOENT && last() != last) {
                         continue; // retired meanwhile: the chain moved on twice
                     }
-                    throw e.errno() == Errno.ENOENT ? gone(e) : e;
+                    throw e.errno() == Errno.ENOENT ? unusableSegment(last, e) : e;
+                } catch (CorruptSegmentException | io.jipc.InsecureFileException e) {
+                    throw unusableSegment(last, e);
                 }
                 sendSegment = next;
                 if (s != null) {
@@ -761,8 +791,39 @@ public final class UnboundedMailbox implements AutoCloseable {
         }
     }
 
-    private MailboxNotFoundException gone(ErrnoException e) {
-        return new MailboxNotFoundException("unbounded mailbox '" + name + "' was destroyed", e);
+    private MailboxNotFoundException gone(Throwable cause) {
+        return new MailboxNotFoundException("unbounded mailbox '" + name + "' was destroyed", cause);
+    }
+
+    /**
+     * Whether this handle's mailbox was destroyed: its state says so ({@link #destroy()}), or its
+     * name is gone or names another mailbox created since. The segment files under its name are
+     * then none of its own.
+     */
+    private boolean destroyed() {
+        return (int) INT.getVolatile(memory, (long) STATE_OFFSET) != UnboundedMailboxDescriptor.STATE_LIVE
+                || !control.isStillNamed();
+    }
+
+    /**
+     * The exception for segment {@code index} of the chain, which could not be opened ({@code e}:
+     * its file is missing, is not this mailbox's segment {@code index}, or is a link or of another
+     * mode):
+     * {@link MailboxNotFoundException} if the mailbox was destroyed (the file is another mailbox's
+     * of the same name, or gone with the rest), else {@link CorruptSegmentException}.
+     */
+    private RuntimeException unusableSegment(long index, RuntimeException e) {
+        if (destroyed()) {
+            return gone(e);
+        }
+        if (e instanceof ErrnoException missing && missing.errno() == Errno.ENOENT) {
+            CorruptSegmentException corrupt = new CorruptSegmentException(segmentPath(index) + ": segment " + index
+                    + " of unbounded mailbox '" + name + "' is missing, though its chain runs from segment " + first()
+                    + " to " + last() + " (removed by something that is not jipc)");
+            corrupt.initCause(e);
+            return corrupt;
+        }
+        return e;
     }
 
     /**
@@ -775,8 +836,8 @@ public final class UnboundedMailbox implements AutoCloseable {
             if (last() != full) {
                 return true;
             }
-            if ((int) INT.getVolatile(memory, (long) STATE_OFFSET) != UnboundedMailboxDescriptor.STATE_LIVE) {
-                throw new MailboxNotFoundException("unbounded mailbox '" + name + "' was destroyed", null);
+            if (destroyed()) {
+                throw gone(null);
             }
             long next = full + 1;
             if ((next - first() + 1) * segmentLength > ceiling) {
@@ -815,6 +876,9 @@ public final class UnboundedMailbox implements AutoCloseable {
                 } catch (CorruptSegmentException stale) {
                     if (last() != full) {
                         return true;
+                    }
+                    if (destroyed()) { // the file may be the segment of a mailbox created under the name since
+                        throw gone(stale);
                     }
                     removeUnusable(path, found);
                 }
@@ -1026,7 +1090,13 @@ public final class UnboundedMailbox implements AutoCloseable {
         }
     }
 
-    /** {@link #receiveSegment()}'s opening of {@code first}, under {@link #receiverLock}. */
+    /**
+     * {@link #receiveSegment()}'s opening of {@code first}, under {@link #receiverLock}.
+     *
+     * @throws MailboxNotFoundException if the mailbox was destroyed (see {@link #destroy()})
+     * @throws CorruptSegmentException  if the file is not this mailbox's segment {@code first}, or
+     *                                  is missing where no killed receiver can have removed it
+     */
     private ChainSegment openReceiveSegment() {
         while (true) {
             ChainSegment s;
@@ -1034,12 +1104,14 @@ public final class UnboundedMailbox implements AutoCloseable {
             try {
                 s = ChainSegment.open(segmentPath(first), name, first, id, ringConfig, permissions, doorbell);
             } catch (ErrnoException e) {
-                if (e.errno() == Errno.ENOENT && first < last()) {
+                if (e.errno() == Errno.ENOENT && first < last() && first != retiredInto && !destroyed()) {
                     // a receiver died after unlinking it and before moving `first` on: finish that
                     LONG.compareAndSet(memory, (long) FIRST_OFFSET, first, first + 1);
                     continue;
                 }
-                throw e.errno() == Errno.ENOENT ? gone(e) : e;
+                throw e.errno() == Errno.ENOENT ? unusableSegment(first, e) : e;
+            } catch (CorruptSegmentException | io.jipc.InsecureFileException e) {
+                throw unusableSegment(first, e);
             }
             long holder = s.ring.acquireConsumer();
             if (holder != 0) {
@@ -1056,6 +1128,7 @@ public final class UnboundedMailbox implements AutoCloseable {
     private ChainSegment retire(ChainSegment s) {
         long received = s.ring.delivered();
         s.file.unlinkIfSame();
+        retiredInto = s.index + 1;
         LONG.setVolatile(memory, (long) FIRST_OFFSET, s.index + 1);
         LONG.setRelease(memory, (long) UnboundedMailboxDescriptor.RETIRED_RECEIVED_OFFSET,
                 (long) LONG.getVolatile(memory, (long) UnboundedMailboxDescriptor.RETIRED_RECEIVED_OFFSET) + received);
@@ -1098,6 +1171,10 @@ public final class UnboundedMailbox implements AutoCloseable {
                 }
             }
             leased = true;
+            if (destroyed()) {
+                // the files under its name are none or another mailbox's: never remove those
+                throw gone(null);
+            }
             // segments are retired in order: a file below `first` is a leftover of a sender killed
             // while it (slowly) created a segment the chain had already moved past; nobody uses it
             removeSegmentFiles(control.path().getParent(), name, first());

@@ -308,6 +308,14 @@ public final class SharedSegment implements AutoCloseable {
      * stay valid.
      */
     public boolean unlinkIfSame() {
+        return isStillNamed() && unlink(path);
+    }
+
+    /**
+     * Whether this file's name still refers to this file: false once the name is gone or names
+     * another file created under it since (one {@code lstat}). Any thread.
+     */
+    public boolean isStillNamed() {
         FileStatus status;
         try {
             status = Libc.lstat(path.toString());
@@ -317,10 +325,7 @@ public final class SharedSegment implements AutoCloseable {
             }
             throw e;
         }
-        if (status.device() != device || status.inode() != inode) {
-            return false;
-        }
-        return unlink(path);
+        return status.device() == device && status.inode() == inode;
     }
 
     private static void unlinkQuietly(Path path) {
