@@ -29,6 +29,8 @@ import java.util.concurrent.locks.LockSupport;
  *     found sleepers registered and moved their sequence word, but has not called {@code FUTEX_WAKE};</li>
  * <li>{@code taken-before-wake}: a receiver of a rendezvous mailbox took a message (its ticket's
  *     compare-and-set) but has not woken the sender waiting for that.</li>
+ * <li>{@code stall-resolved}: a consumer found where a dead producer's claim at the head ends but has
+ *     not moved the head past it.</li>
  * </ul>
  *
  * <p>Public only for the last three points, which lie in other modules (jipc-sync, jipc-core); not an API.
@@ -41,8 +43,9 @@ public final class FaultInjection {
     public static final int RELEASE_BEFORE_WAKE = 4;
     public static final int TAKEN_BEFORE_WAKE = 5;
     public static final int RELEASE_BEFORE_SEQUENCE = 6;
+    static final int STALL_RESOLVED = 7;
     private static final String[] NAMES = {"after-tail-move", "before-commit", "after-commit", "before-wake",
-        "release-before-wake", "taken-before-wake", "release-before-sequence"};
+        "release-before-wake", "taken-before-wake", "release-before-sequence", "stall-resolved"};
 
     public static final boolean ENABLED;
     private static final double[] PROBABILITY = new double[NAMES.length];

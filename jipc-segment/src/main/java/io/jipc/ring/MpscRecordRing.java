@@ -287,7 +287,6 @@ public final class MpscRecordRing extends RecordRing {
         long bestEnd = -1;
         int candidates = 0;
         long[] ends = new long[slots];
-        int[] owners = new int[slots];
         for (int slot = 0; slot < slots; slot++) {
             long base = slotBase(slot);
             long owner = (long) LONG.getVolatile(ring, base + INTENT_OWNER_OFFSET);
@@ -316,7 +315,6 @@ public final class MpscRecordRing extends RecordRing {
                 return -1;
             }
             ends[candidates] = end;
-            owners[candidates] = slot;
             candidates++;
         }
         if (candidates == 0) {
@@ -343,16 +341,26 @@ public final class MpscRecordRing extends RecordRing {
         if (bestEnd < 0) {
             return NO_CLAIM; // only dead claims that end beyond the tail: none moved it
         }
-        // the dead owners' slots are free again
-        for (int i = 0; i < candidates; i++) {
-            long base = slotBase(owners[i]);
+        // the dead owners' slots are freed once the head has moved past their claims (afterStallSkipped)
+        return bestEnd;
+    }
+
+    /**
+     * Frees the slots of dead producers whose claims the head has now passed (the one just skipped,
+     * and any other dead claimer of that position). Freed only now, after the head moved: a
+     * consumer killed between the resolution and the move leaves them recorded for its successor.
+     */
+    @Override
+    void afterStallSkipped() {
+        long head = headVolatile();
+        for (int slot = 0; slot < slots; slot++) {
+            long base = slotBase(slot);
             long owner = (long) LONG.getVolatile(ring, base + INTENT_OWNER_OFFSET);
-            if (owner != 0 && owner != self && !ProcessIdentity.isAlive(owner)) {
+            if (owner != 0 && owner != self && intentResolved(base, head) && !ProcessIdentity.isAlive(owner)) {
                 LONG.setRelease(ring, base + INTENT_POSITION_OFFSET, NO_INTENT);
                 LONG.compareAndSet(ring, base + INTENT_OWNER_OFFSET, owner, 0L);
             }
         }
-        return bestEnd;
     }
 
     private boolean intentAt(long position) {

@@ -581,11 +581,25 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
             throw new CorruptSegmentException(name + ": a stalled claim at " + h + " claims to end at " + end
                     + " (tail " + t + ")");
         }
+        if (FaultInjection.ENABLED) {
+            FaultInjection.point(FaultInjection.STALL_RESOLVED);
+        }
         skipped++;
         ring.set(ValueLayout.JAVA_LONG, SKIPPED_OFFSET, skipped);
         publishHead(end, 0);
         stalledPosition = -1;
+        afterStallSkipped();
         return true;
+    }
+
+    /**
+     * Called by {@link #checkStall()} once the head has moved past a dead claim it skipped: frees
+     * what the dead claimers held (their intent slots). Only after the head moved, so that a consumer
+     * killed in between leaves the claims recorded, and its successor resolves them again (freed
+     * before, they would leave a head blocked by a claim no producer recorded, which is reported as
+     * corruption).
+     */
+    void afterStallSkipped() {
     }
 
     /**
