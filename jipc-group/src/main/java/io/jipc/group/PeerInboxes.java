@@ -17,8 +17,10 @@ import java.util.Map;
  * the rank still has the member whose inbox it has open, and opens the new member's inbox if the
  * rank changed hands; a message racing with its receiver's leave can still land in the inbox being
  * removed and is gone with it. A send that finds the inbox full checks every liveness interval that
- * the member still runs, and so does any send to a rank (at most once per liveness interval): a
- * message is not put into the inbox of a member known to have died.
+ * the member still runs and still holds the rank (a send that waits stays bound to that member: a
+ * newcomer that took the rank meanwhile does not get the message), and so does any send to a rank
+ * (at most once per liveness interval): a message is not put into the inbox of a member known to
+ * have died.
  *
  * <p>Thread-safe. Handles of members that were replaced are kept open until {@link #close()}, so a
  * thread still sending through one is never cut off by another thread's lookup.
@@ -62,15 +64,20 @@ final class PeerInboxes implements AutoCloseable {
      * Puts {@code message} into the {@code lane} inbox of {@code rank}'s member, waiting while it is full.
      *
      * @param incarnation the member's incarnation the message is for, or -1 for whoever holds the rank
+     *                    when the call begins: the call is then bound to that member, so if it leaves
+     *                    while the call waits for room and another process takes the rank, the
+     *                    message does not go to the newcomer (which joined after it was sent)
      * @param deadline    {@link System#nanoTime()} based, {@link Inbox#FOREVER} for none
      * @param check       runs every liveness interval while the inbox is full, and may throw to end the wait
      * @return false if the deadline passed first
      * @throws GroupMemberLostException if the rank has no (such) member or it dies or leaves meanwhile
+     *                                  (also when another process has taken the rank by then)
      */
     boolean deliver(Inbox.Lane lane, int rank, int incarnation, byte[] message, long deadline, Runnable check)
             throws InterruptedException {
         while (true) {
             Peer peer = peer(rank, incarnation);
+            incarnation = peer.incarnation; // a wait for room is a wait for this member's room only
             Mailbox inbox = peer.inbox(lane);
             long wait = Timeouts.nanos(livenessCheck);
             if (deadline != Inbox.FOREVER) {

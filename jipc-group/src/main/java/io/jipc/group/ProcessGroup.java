@@ -494,7 +494,9 @@ public final class ProcessGroup implements AutoCloseable {
      *
      * @throws GroupMemberLostException if the rank has no member, its member has died (checked at
      *                                  most once per {@link GroupOptions#livenessCheck()}), or it dies
-     *                                  or leaves before the message is in its inbox
+     *                                  or leaves before the message is in its inbox, also when another
+     *                                  process has taken the rank by then: a send that waits is bound to
+     *                                  the member it began with, never handed to a newcomer
      * @throws MessageTooLargeException if the message is longer than {@link #maxMessageSize()}
      * @throws ClosedException          if this handle is closed, also by another thread while this one
      *                                  waits for room (the message was not sent)
@@ -526,7 +528,9 @@ public final class ProcessGroup implements AutoCloseable {
 
     /**
      * Sends {@code message} to every other member (one process to the whole group), in rank order,
-     * waiting while an inbox is full; members that leave or die meanwhile are skipped. There is no
+     * waiting while an inbox is full; members that leave or die meanwhile are skipped (a rank whose
+     * member left while this call waited for room in its inbox is skipped also when a newcomer has
+     * taken it: the newcomer joined after the message was sent). There is no
      * timed variant: one member that runs but does not receive, with a full inbox, holds this call
      * (and the members after it in rank order) as long as that lasts.
      *

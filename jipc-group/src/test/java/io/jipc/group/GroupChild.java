@@ -40,6 +40,11 @@ import java.time.Duration;
  * <li>{@code create-only <name> <size>}: (does not join) creates the group's file as a joiner does, prints
  *     {@code CREATED}, and holds it, taking no rank (a creator between creating the file and claiming its rank),
  *     until a line arrives on standard input; then removes the file and prints {@code REMOVED}.</li>
+ * <li>{@code stuck-send <name> <size> <inboxBytes> <maxMessage> send|broadcast}: (inboxes of {@code inboxBytes},
+ *     messages up to {@code maxMessage}) waits for the group to fill, fills rank 1's inbox with {@code offer}, prints
+ *     {@code FULL}, then sends one more message of {@code maxMessage} bytes to rank 1 ({@code send}) or to all
+ *     ({@code broadcast}), which waits for room, and prints {@code SENT}, {@code REACHED <members>} or
+ *     {@code LOST <rank> <message>}.</li>
  * <li>{@code allgather <name> <size> <inboxBytes> <valueBytes> <rounds>}: (inboxes of {@code inboxBytes}) waits
  *     for the group to fill, then {@code rounds} times {@link #allGatherValue} with {@link ProcessGroup#allGather},
  *     then {@code OK} or {@code WRONG <what>}.</li>
@@ -68,6 +73,8 @@ public final class GroupChild {
             options = options.withInboxBytes(Long.parseLong(args[3])).withMaxMessageSize(Integer.parseInt(args[4]));
         } else if (args[0].equals("timeout-barrier")) {
             options = options.withCollectiveTimeout(Duration.ofMillis(500));
+        } else if (args[0].equals("stuck-send")) {
+            options = options.withInboxBytes(Long.parseLong(args[3])).withMaxMessageSize(Integer.parseInt(args[4]));
         } else if (args[0].equals("allgather")) {
             options = options.withInboxBytes(Long.parseLong(args[3]));
         }
@@ -120,6 +127,7 @@ public final class GroupChild {
                         say("THREW " + e);
                     }
                 }
+                case "stuck-send" -> stuckSend(g, Integer.parseInt(args[4]), args[5].equals("broadcast"));
                 case "allgather" -> report(allGathers(g, Integer.parseInt(args[4]), Integer.parseInt(args[5])));
                 case "hold" -> new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
                 default -> throw new IllegalArgumentException(args[0]);
@@ -203,6 +211,24 @@ public final class GroupChild {
         say("DONE");
         g.barrier();
         say("BARRIER");
+    }
+
+    private static void stuckSend(ProcessGroup g, int bytes, boolean broadcast) throws InterruptedException {
+        g.awaitFull(Duration.ofMinutes(1));
+        while (g.offer(1, new byte[bytes])) {
+            // until rank 1's inbox has no room for one more
+        }
+        say("FULL");
+        try {
+            if (broadcast) {
+                say("REACHED " + g.broadcast(new byte[bytes]));
+            } else {
+                g.send(1, new byte[bytes]);
+                say("SENT");
+            }
+        } catch (GroupMemberLostException e) {
+            say("LOST " + e.rank() + " " + e.getMessage());
+        }
     }
 
     private static void echo(ProcessGroup g) throws InterruptedException {

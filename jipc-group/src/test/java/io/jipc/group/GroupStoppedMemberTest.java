@@ -1,6 +1,10 @@
 package io.jipc.group;
 
+import io.jipc.ErrnoException;
 import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxDescriptor;
+import io.jipc.ring.RingDescriptor;
+import io.jipc.segment.JipcRoot;
 import io.jipc.signals.ProcessSignals;
 import io.jipc.signals.Signal;
 import io.jipc.testkit.ChildJvm;
@@ -12,6 +16,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -129,7 +138,7 @@ class GroupStoppedMemberTest {
                 assertTrue(Long.parseLong(lost.substring("LOST 0 after ".length())) <= done, lost);
                 assertEquals("RECEIVED " + sent + " true", stalled.awaitLine("RECEIVED", LONG), "nothing lost, in order");
             } finally {
-                ProcessSignals.send(stalled.pid(), Signal.SIGCONT);
+                continueIfAlive(stalled); // it may have left and exited already: not an error that hides the test's
             }
             stalled.awaitLine("LEFT", LONG);
             assertEquals(0, stalled.waitFor(LONG), stalled.output());
@@ -181,6 +190,94 @@ class GroupStoppedMemberTest {
             assertEquals(null, g0.poll(), "nothing more");
         }
         assertFalse(ProcessGroup.exists("flooded"));
+    }
+
+    /**
+     * A send waiting for room in rank 1's full inbox is bound to the member it began with: that
+     * member leaves while the sender (a child JVM) waits, and a newcomer takes rank 1 before the
+     * sender looks again (the sender is stopped with {@code SIGSTOP} from the moment it sleeps on the
+     * full inbox until the newcomer has joined). The send ends with {@link GroupMemberLostException},
+     * and the newcomer, which joined after the message was sent, gets nothing (until 2026-12-06 the
+     * message went to the newcomer whenever it joined within the sender's liveness interval).
+     */
+    @Test
+    void aWaitingSendIsNotGivenToANewcomerThatTookTheRank() throws Exception {
+        String outcome = waitForRoomWhileTheRankChangesHands("rebound", "send");
+        assertTrue(outcome.startsWith("LOST 1 rank 1 of group 'rebound' has been taken by another process"), outcome);
+    }
+
+    /** The same for a broadcast: it skips the rank whose member left, and the newcomer gets nothing. */
+    @Test
+    void aWaitingBroadcastSkipsANewcomerThatTookTheRank() throws Exception {
+        assertEquals("REACHED 0", waitForRoomWhileTheRankChangesHands("rebroadcast", "broadcast"));
+    }
+
+    /**
+     * Rank 1 (this JVM) holds a full inbox; the child, rank 0, sends ({@code verb}) one more message
+     * to it, which waits. Once the child sleeps on that inbox (its flag for waiting senders is up), it
+     * is stopped, rank 1 leaves, a newcomer takes rank 1, and the child continues; returns what the
+     * child says of its send, after checking that the newcomer got nothing.
+     */
+    private String waitForRoomWhileTheRankChangesHands(String name, String verb) throws Exception {
+        GroupOptions options = GroupOptions.of(2).withInboxBytes(4096).withMaxMessageSize(1024).withRank(1);
+        ProcessGroup leaver = ProcessGroup.join(name, options);
+        ChildJvm sender;
+        int incarnation;
+        try {
+            incarnation = leaver.members().stream().filter(m -> m.rank() == 1).findFirst().orElseThrow().incarnation();
+            sender = start("stuck-send", name, "2", "4096", "1024", verb);
+            sender.awaitLine("FULL", LONG);
+            awaitWaitingSender(GroupDescriptor.inboxName(name, 1, incarnation));
+            ProcessSignals.send(sender.pid(), Signal.SIGSTOP);
+            ProcessStates.awaitStopped(sender.pid(), LONG);
+        } finally {
+            leaver.close();
+        }
+        String outcome;
+        try (ProcessGroup newcomer = ProcessGroup.join(name, options)) {
+            assertEquals(incarnation + 1, newcomer.members().stream().filter(m -> m.rank() == 1).findFirst()
+                    .orElseThrow().incarnation(), "rank 1 changed hands");
+            ProcessSignals.send(sender.pid(), Signal.SIGCONT);
+            outcome = sender.awaitLine("", LONG); // the line after FULL
+            assertNull(newcomer.poll(), "the newcomer joined after the message was sent: " + outcome);
+        }
+        sender.awaitLine("LEFT", LONG);
+        assertEquals(0, sender.waitFor(LONG), sender.output());
+        assertFalse(ProcessGroup.exists(name));
+        return outcome;
+    }
+
+    /**
+     * Waits until a sender sleeps on the full mailbox {@code inbox} (its ring's flag for waiting
+     * senders is up, read from the file as any process of the user could), so that it has looked up
+     * the rank's member.
+     */
+    private static void awaitWaitingSender(String inbox) throws Exception {
+        Path file = JipcRoot.path(MailboxDescriptor.DIRECTORY).resolve(inbox);
+        long deadline = System.nanoTime() + LONG.toNanos();
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer flag = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder());
+            while (true) {
+                flag.clear();
+                channel.read(flag, MailboxDescriptor.RING_OFFSET + RingDescriptor.PRODUCERS_WAITING_OFFSET);
+                if (flag.getInt(0) != 0) {
+                    return;
+                }
+                assertTrue(System.nanoTime() - deadline < 0, "no sender waits on " + inbox);
+                Thread.sleep(1);
+            }
+        }
+    }
+
+    /** Sends {@code SIGCONT} to {@code child} unless it has exited (also if it exits meanwhile). */
+    private static void continueIfAlive(ChildJvm child) {
+        if (child.isAlive()) {
+            try {
+                ProcessSignals.send(child.pid(), Signal.SIGCONT);
+            } catch (ErrnoException exited) {
+                // gone since the look
+            }
+        }
     }
 
     /** The inbox for collective parts of {@code rank}'s member, opened as any process of the user could. */
