@@ -1,7 +1,11 @@
 package io.jipc.cli;
 
+import io.jipc.group.GroupDescriptor;
 import io.jipc.group.GroupMessage;
 import io.jipc.group.ProcessGroup;
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxDescriptor;
+import io.jipc.segment.JipcRoot;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
@@ -10,7 +14,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static io.jipc.cli.CliRun.jipc;
@@ -125,6 +135,120 @@ class GroupCommandTest {
                 + "\\(an inbox of a dead member\\)")).count(), rm.out());
         CliRun ls = jipc("ls");
         assertFalse(ls.out().contains("group.killed") || ls.out().contains("group:killed"), ls.out());
+    }
+
+    /**
+     * {@code jipc rm group:NAME} removes the dead members' inboxes, and only them: mailboxes the user
+     * made whose names merely start like them ({@code group.cg.backup}, and two that differ from an
+     * inbox's name only in a suffix or a digit the group code never writes), made by a process that
+     * has exited and holding a message each, stay with their messages (until 2026-12-06 every stale
+     * mailbox named {@code group.cg.*} was removed, unread messages and all).
+     */
+    @Test
+    void removingADeadGroupKeepsMailboxesThatAreNoInboxesOfIt() {
+        List<String> decoys = List.of("group.cg.backup", "group.cg.0.1.old", "group.cg.01.1");
+        for (String decoy : decoys) {
+            try (ChildJvm creator = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                    .args("mailbox", "create", decoy).start()) {
+                creator.assertSuccess(LONG); // its owner has exited: dead, as a member's
+            }
+            CliRun send = jipc("mailbox", "send", decoy, "precious " + decoy);
+            assertEquals(0, send.exit(), send.err());
+        }
+        killedMember("cg", 2);
+        CliRun ls = jipc("ls");
+        for (String decoy : decoys) { // as stale as the dead member's inboxes
+            assertTrue(ls.out().lines().anyMatch(l -> l.contains("mailbox:" + decoy + " ") && l.contains(" STALE ")), ls.out());
+        }
+        CliRun rm = jipc("rm", "group:cg");
+        assertEquals(0, rm.exit(), rm.err());
+        assertEquals("removed group:cg\n"
+                + "removed mailbox:group.cg.0.1 (an inbox of a dead member)\n"
+                + "removed mailbox:group.cg.0.1.parts (an inbox of a dead member)\n", rm.out());
+        for (String decoy : decoys) {
+            try (Mailbox kept = Mailbox.open(decoy)) {
+                assertEquals("precious " + decoy, new String(kept.poll(), StandardCharsets.UTF_8), decoy);
+            }
+            assertTrue(Mailbox.destroy(decoy));
+        }
+    }
+
+    /**
+     * A member killed while creating its inboxes leaves them half-made: the file of one holds the
+     * header with its creator but was never published (the joiner died in {@code Mailbox.create},
+     * here a child JVM killed there), the other is empty (it died between creating the file and
+     * giving it its size; its time is set back past the ready timeout, as it would be by the time
+     * anybody looks). {@code jipc rm group:NAME} removes them with the group (before 2026-12-06 they
+     * stayed, and neither rm nor gc ever removed them).
+     */
+    @Test
+    void removingADeadGroupRemovesTheInboxesAJoinerDiedCreating() throws Exception {
+        killedMember("halfmade", 2);
+        halfMadeInboxes("halfmade", 1).kill();
+        CliRun ls = jipc("ls");
+        assertTrue(ls.out().lines().anyMatch(l -> l.contains("mailbox:group.halfmade.1.1 ") && l.contains(" STALE ")
+                && l.contains("a half-made inbox of group:halfmade, whose creator, pid ")), ls.out());
+        CliRun rm = jipc("rm", "group:halfmade");
+        assertEquals(0, rm.exit(), rm.err());
+        assertEquals("removed group:halfmade\n"
+                + "removed mailbox:group.halfmade.0.1 (an inbox of a dead member)\n"
+                + "removed mailbox:group.halfmade.0.1.parts (an inbox of a dead member)\n"
+                + "removed mailbox:group.halfmade.1.1 (a half-made inbox of a member that died joining)\n"
+                + "removed mailbox:group.halfmade.1.1.parts (a half-made inbox of a member that died joining)\n",
+                rm.out());
+        assertFalse(jipc("ls").out().contains("halfmade"));
+    }
+
+    /**
+     * {@code jipc gc} takes the inboxes a joiner died creating for stale once their group is stale or
+     * gone (before 2026-12-06 it said "nothing stale" and they stayed for ever), but keeps one whose
+     * creator still runs (it may be creating it now).
+     */
+    @Test
+    void gcRemovesTheInboxesAJoinerDiedCreatingOnceItsGroupIsGone() throws Exception {
+        killedMember("halfgc", 2);
+        try (ChildJvm joiner = halfMadeInboxes("halfgc", 1)) {
+            CliRun first = jipc("gc");
+            assertEquals(0, first.exit(), first.err());
+            assertTrue(first.out().contains("removed group:halfgc ") && first.out().contains("removed mailbox:group.halfgc.0.1 ")
+                    && first.out().contains("removed mailbox:group.halfgc.1.1.parts (a half-made inbox of group:halfgc, with no"
+                    + " creator recorded, unfinished for more than 2 s: truncated: 0 bytes"), first.out());
+            assertFalse(first.out().contains("mailbox:group.halfgc.1.1 "), "its creator runs: " + first.out());
+            assertTrue(Files.exists(inboxFile("group.halfgc.1.1")));
+            joiner.kill();
+        }
+        CliRun gc = jipc("gc");
+        assertEquals(0, gc.exit(), gc.err());
+        assertTrue(gc.out().startsWith("removed mailbox:group.halfgc.1.1 (a half-made inbox of group:halfgc, whose creator, pid "), gc.out());
+        assertEquals("nothing stale\n", jipc("gc").out());
+    }
+
+    /** A shell member of {@code group} (a new one of {@code size} ranks) killed: the group is stale, rank 0's inboxes its. */
+    private static void killedMember(String group, int size) {
+        try (ChildJvm shell = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                .args("group", "join", group, "--size", Integer.toString(size)).start()) {
+            assertEquals("joined group '" + group + "' as rank 0 of " + size, shell.awaitLine("joined", LONG));
+            shell.kill(); // SIGKILL: its rank and inboxes stay
+        }
+    }
+
+    /**
+     * Leaves the inboxes of {@code rank}'s first member of {@code group} half-made, as a joiner
+     * killed while creating them would: the one for messages by a child JVM that is in the middle of
+     * creating it (returned; the caller kills it), the one for parts an empty file from long ago.
+     */
+    private static ChildJvm halfMadeInboxes(String group, int rank) throws Exception {
+        ChildJvm joiner = ChildJvm.builder(HalfMadeInbox.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                .args(GroupDescriptor.inboxName(group, rank, 1)).start();
+        joiner.awaitLine("CREATED", LONG);
+        Path empty = Files.createFile(inboxFile(GroupDescriptor.partsInboxName(group, rank, 1)),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.setLastModifiedTime(empty, FileTime.from(Instant.now().minusSeconds(60)));
+        return joiner;
+    }
+
+    private static Path inboxFile(String mailbox) {
+        return JipcRoot.path(MailboxDescriptor.DIRECTORY).resolve(mailbox);
     }
 
     @Test

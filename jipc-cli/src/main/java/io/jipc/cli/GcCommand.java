@@ -18,7 +18,8 @@ import java.util.stream.Collectors;
  * {@code jipc gc}: removes the stale objects, those whose owner is dead and that no live process uses
  * ({@link ObjectRow#stale()}), and dangling names (an {@code mq/NAME} or {@code mailbox/NAME} name whose queue or mailbox file is gone); never
  * an object whose owner is unknown (FIFOs, raw regions, error rows: also a link, socket, FIFO or
- * directory planted in a kind directory, which nothing identifies as a dead jipc object) or alive, nor one made to outlive its creator:
+ * directory planted in a kind directory, which nothing identifies as a dead jipc object; except the
+ * inbox of a gone or stale group that a joiner died creating, which the inventory marks stale) or alive, nor one made to outlive its creator:
  * a POSIX queue, a durable mailbox (flagged so in its header, also in {@code <jipc root>/mailbox};
  * only {@code jipc rm} removes it). The inventory is taken twice and only objects stale both times are removed,
  * which narrows (but cannot close) the window in which a process opens an object being removed: such
@@ -55,7 +56,9 @@ final class GcCommand implements Callable<Integer> {
         int exit = 0;
         for (ObjectRow row : stale) {
             String holds = row.holds();
-            String what = RowFormat.shown(row.uri()) + (row.dangling() ? " (dangling: its object is gone" : " (owner pid " + row.ownerPid() + " dead")
+            String what = RowFormat.shown(row.uri()) + (row.dangling() ? " (dangling: its object is gone"
+                    : row.details().startsWith("error: ") ? " (" + row.details().substring("error: ".length()) // a half-made inbox
+                    : " (owner pid " + row.ownerPid() + " dead")
                     + (holds.isEmpty() ? "" : ", " + holds) + ")";
             if (!holds.isEmpty() && !includeUnread) {
                 System.out.println("kept " + what + ": --include-unread or jipc rm removes it");

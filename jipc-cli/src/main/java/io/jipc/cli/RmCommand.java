@@ -5,6 +5,7 @@ import io.jipc.cli.ls.ObjectInventory;
 import io.jipc.cli.ls.ObjectRow;
 import io.jipc.cli.ls.OwnerState;
 import io.jipc.cli.ls.Removal;
+import io.jipc.group.GroupDescriptor;
 import io.jipc.platform.Libc;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -145,23 +146,27 @@ final class RmCommand implements Callable<Integer> {
     }
 
     /**
-     * After the removal of group {@code name}: removes the inboxes its dead members left (mailboxes
-     * {@code group.NAME.RANK.INCARNATION} and their {@code .parts}, stale: owner dead, no process
-     * maps them), whatever they hold — no member can ever read them, a new member of a group of that
-     * name gets new ones. Inboxes a live process maps stay. Returns false if one could not be removed
-     * (said on stderr).
+     * After the removal of group {@code name}: removes the inboxes its dead members left, whatever
+     * they hold — no member can ever read them, a new member of a group of that name gets new ones.
+     * An inbox is a mailbox named exactly as {@link GroupDescriptor#groupOfInbox} says a member of
+     * this group names its inboxes ({@code group.NAME.RANK.INCARNATION} and its {@code .parts}; a
+     * mailbox {@code group.NAME.backup} someone made is no inbox and stays), stale: owner dead, no
+     * process maps it, or half-made by a joiner that died creating it (see
+     * {@link io.jipc.cli.ls.ObjectInventory#list}). Inboxes a live process maps stay. Returns false
+     * if one could not be removed (said on stderr).
      */
     private static boolean removeDeadMembersInboxes(String name) {
         boolean all = true;
-        String prefix = "mailbox:group." + name + ".";
         for (ObjectRow inbox : ObjectInventory.list()) {
-            if (!inbox.kind().equals("mailbox") || !inbox.uri().startsWith(prefix)
+            if (!inbox.kind().equals("mailbox") || !inbox.uri().startsWith("mailbox:")
+                    || !GroupDescriptor.isInboxOf(name, inbox.uri().substring("mailbox:".length()))
                     || inbox.owner() != OwnerState.DEAD || !inbox.users().isEmpty()) {
                 continue;
             }
             try {
                 if (Removal.remove(inbox)) {
-                    System.out.println("removed " + shown(inbox.uri()) + " (an inbox of a dead member)");
+                    System.out.println("removed " + shown(inbox.uri()) + (inbox.details().startsWith("error: ")
+                            ? " (a half-made inbox of a member that died joining)" : " (an inbox of a dead member)"));
                 }
             } catch (JipcException e) {
                 System.err.println("jipc rm: " + shown(inbox.uri()) + ": " + e.getMessage());

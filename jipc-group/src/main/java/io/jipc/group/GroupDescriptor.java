@@ -4,6 +4,7 @@ import io.jipc.segment.SegmentHeaderDescriptor;
 
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
+import java.util.Optional;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -153,6 +154,11 @@ public final class GroupDescriptor {
     /** Subdirectory of the jipc root that holds process groups. */
     public static final String DIRECTORY = "group";
 
+    /** How the names of the members' inboxes start: {@code group.<name>.}. */
+    private static final String INBOX_PREFIX = "group.";
+    /** What the name of a member's inbox for the parts of collective operations ends with. */
+    private static final String PARTS_SUFFIX = ".parts";
+
     private GroupDescriptor() {
     }
 
@@ -163,11 +169,48 @@ public final class GroupDescriptor {
 
     /** The name of the inbox mailbox (the application's messages) of {@code rank}'s member of incarnation {@code incarnation}. */
     public static String inboxName(String group, int rank, int incarnation) {
-        return "group." + group + "." + rank + "." + Integer.toUnsignedString(incarnation);
+        return INBOX_PREFIX + group + "." + rank + "." + Integer.toUnsignedString(incarnation);
     }
 
     /** The name of the mailbox for the parts of collective operations of {@code rank}'s member of incarnation {@code incarnation}. */
     public static String partsInboxName(String group, int rank, int incarnation) {
-        return inboxName(group, rank, incarnation) + ".parts";
+        return inboxName(group, rank, incarnation) + PARTS_SUFFIX;
+    }
+
+    /**
+     * The group whose member's inbox the mailbox {@code mailbox} is named as: the {@code group} of a
+     * name that is exactly {@link #inboxName inboxName(group, rank, incarnation)} or
+     * {@link #partsInboxName partsInboxName(group, rank, incarnation)} for a rank below
+     * {@link #MAX_SIZE} and an incarnation, with the digits as those methods write them (no sign, no
+     * leading zero); empty for any other name ({@code group.chat.backup}, {@code group.chat.01.1},
+     * {@code group.chat.0.1.old}). Any thread; does not block.
+     */
+    public static Optional<String> groupOfInbox(String mailbox) {
+        boolean parts = mailbox.endsWith(PARTS_SUFFIX);
+        String messages = parts ? mailbox.substring(0, mailbox.length() - PARTS_SUFFIX.length()) : mailbox;
+        int incarnationDot = messages.lastIndexOf('.');
+        int rankDot = incarnationDot <= 0 ? -1 : messages.lastIndexOf('.', incarnationDot - 1);
+        if (!messages.startsWith(INBOX_PREFIX) || rankDot <= INBOX_PREFIX.length()) {
+            return Optional.empty(); // no group name, rank and incarnation
+        }
+        String group = messages.substring(INBOX_PREFIX.length(), rankDot);
+        int rank;
+        int incarnation;
+        try {
+            rank = Integer.parseInt(messages.substring(rankDot + 1, incarnationDot));
+            incarnation = Integer.parseUnsignedInt(messages.substring(incarnationDot + 1));
+        } catch (NumberFormatException notDigits) {
+            return Optional.empty();
+        }
+        if (rank < 0 || rank >= MAX_SIZE) {
+            return Optional.empty();
+        }
+        String named = parts ? partsInboxName(group, rank, incarnation) : inboxName(group, rank, incarnation);
+        return named.equals(mailbox) ? Optional.of(group) : Optional.empty(); // "+1", "01": not as written
+    }
+
+    /** Whether the mailbox {@code mailbox} is named as an inbox of a member of {@code group} ({@link #groupOfInbox}). */
+    public static boolean isInboxOf(String group, String mailbox) {
+        return groupOfInbox(mailbox).filter(group::equals).isPresent();
     }
 }

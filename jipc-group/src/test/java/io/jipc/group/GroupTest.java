@@ -99,6 +99,30 @@ class GroupTest {
         return new String(b, UTF_8);
     }
 
+    /**
+     * The names of the members' inboxes are told apart from other mailboxes by the one definition
+     * that makes them ({@code jipc rm group:NAME} removes only these): exactly
+     * {@code group.NAME.RANK.INCARNATION} or its {@code .parts}, digits as the group writes them.
+     */
+    @Test
+    void inboxNamesAreToldApartFromOtherMailboxes() {
+        String group = "a.b";
+        for (String inbox : List.of(GroupDescriptor.inboxName(group, 0, 1), GroupDescriptor.partsInboxName(group, 3, 7),
+                GroupDescriptor.inboxName(group, GroupDescriptor.MAX_SIZE - 1, -1))) { // incarnation 4294967295
+            assertEquals(java.util.Optional.of(group), GroupDescriptor.groupOfInbox(inbox), inbox);
+            assertTrue(GroupDescriptor.isInboxOf(group, inbox), inbox);
+            assertFalse(GroupDescriptor.isInboxOf("a", inbox), inbox);
+        }
+        for (String other : List.of("group.a.b.backup", "group.a.b.0.1.old", "group.a.b.01.1", "group.a.b.0.01",
+                "group.a.b.+0.1", "group.a.b.-1.1", "group.a.b.0.-1", "group.a.b.1024.1", "group.a.b.0.4294967296",
+                "group.a.b.0.1.parts.parts", "group.a.b.0", "group..0.1", "group.0.1", "groups.a.b.0.1",
+                "group.a.b.0.1 ", "group.a.b.0x1.1")) {
+            assertEquals(java.util.Optional.empty(), GroupDescriptor.groupOfInbox(other).filter(group::equals), other);
+            assertFalse(GroupDescriptor.isInboxOf(group, other), other);
+        }
+        assertEquals(java.util.Optional.of("a.b.0"), GroupDescriptor.groupOfInbox("group.a.b.0.1.2"));
+    }
+
     @Test
     void joinersTakeTheLowestFreeRankAndTheGroupSaysWhoIsIn() throws Exception {
         List<ProcessGroup> g = joinAll("ranks", 3);

@@ -48,6 +48,7 @@ final class FileSnapshot implements AutoCloseable {
     private final Path path;
     private final int fd;
     private final long size;
+    private final long modifiedSeconds;
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment scratch = arena.allocate(SCRATCH, 8);
 
@@ -75,6 +76,7 @@ final class FileSnapshot implements AutoCloseable {
                         + ", not by this user (uid " + Integer.toUnsignedString(euid) + ")");
             }
             this.size = status.size();
+            this.modifiedSeconds = status.mtimeSeconds();
         } catch (RuntimeException e) {
             close();
             throw e instanceof CorruptFileException ? e : new CorruptFileException("unreadable: " + e.getMessage());
@@ -130,6 +132,11 @@ final class FileSnapshot implements AutoCloseable {
 
     long size() {
         return size;
+    }
+
+    /** When the file was last modified, in seconds since the epoch ({@code fstat} at the open). */
+    long modifiedSeconds() {
+        return modifiedSeconds;
     }
 
     long getLong(long offset) {

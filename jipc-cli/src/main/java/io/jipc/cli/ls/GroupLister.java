@@ -3,8 +3,15 @@ package io.jipc.cli.ls;
 import io.jipc.group.GroupDescriptor;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.segment.JipcRoot;
+import io.jipc.segment.SegmentHeaderDescriptor;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * Process groups under {@code <jipc root>/group} ({@code group:NAME}): the ranks as capacity, and in
@@ -13,8 +20,17 @@ import java.util.List;
  * slots name them); a group whose
  * members all died is stale, and so are their inboxes (mailboxes {@code group.NAME.RANK.INCARNATION}
  * for the application's messages and {@code group.NAME.RANK.INCARNATION.parts} for collective operations).
+ * An inbox a joiner died creating, of a group that is gone or stale, is stale too
+ * ({@link #withAbandonedInboxes}).
  */
 final class GroupLister implements Lister {
+    /**
+     * How long an opener waits for the creator of a jipc file to publish it (the mailboxes' ready
+     * timeout, architecture.md): a file still unpublished after that, with no creator recorded, is
+     * one nobody will finish.
+     */
+    private static final long READY_TIMEOUT_SECONDS = 2;
+
     @Override
     public List<ObjectRow> list(ProcessScan scan) {
         return ObjectFile.rowsOf(JipcRoot.path(GroupDescriptor.DIRECTORY),
@@ -46,5 +62,71 @@ final class GroupLister implements Lister {
                             + (dead == 0 ? "" : ", " + dead + (dead == 1 ? " rank" : " ranks")
                             + " still held by a member that died (free for the next joiner)"));
         }
+    }
+
+    /**
+     * {@code rows}, with each inbox of a group member that a joiner left half-made made stale
+     * (owner {@link OwnerState#DEAD}: {@code jipc gc} and {@code jipc rm group:NAME} remove it): a
+     * mailbox named exactly as a member's inbox ({@link GroupDescriptor#groupOfInbox}) whose file
+     * is an error row because it was never published (shorter than the common header, or version
+     * 0), that no live process maps or holds open, whose group ({@code group:NAME}) is gone or stale,
+     * and whose creator, recorded in the header, is dead — or, with no creator recorded yet (a joiner
+     * killed before it wrote the header leaves an empty file), that was last modified more than the
+     * ready timeout ago. Such a file is otherwise an error row, never stale, and nothing would ever
+     * remove it; a group with a live member is left to its next joiner, which removes the inbox of
+     * the rank it takes over. Does not block.
+     */
+    static List<ObjectRow> withAbandonedInboxes(List<ObjectRow> rows) {
+        Map<String, ObjectRow> groups = rows.stream().filter(r -> r.kind().equals("group"))
+                .collect(Collectors.toMap(ObjectRow::uri, Function.identity(), (a, b) -> a));
+        List<ObjectRow> out = new ArrayList<>(rows.size());
+        for (ObjectRow row : rows) {
+            out.add(abandonedInbox(row, groups).orElse(row));
+        }
+        return out;
+    }
+
+    /** The stale row of {@code row}'s file if it is a half-made inbox {@link #withAbandonedInboxes} takes. */
+    private static Optional<ObjectRow> abandonedInbox(ObjectRow row, Map<String, ObjectRow> groups) {
+        String error = "error: ";
+        if (!row.kind().equals("mailbox") || !row.uri().startsWith("mailbox:") || !row.details().startsWith(error)
+                || !row.users().isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<String> group = GroupDescriptor.groupOfInbox(row.uri().substring("mailbox:".length()));
+        ObjectRow groupRow = group.map(g -> groups.get("group:" + g)).orElse(null);
+        if (group.isEmpty() || groupRow != null && !groupRow.stale()) {
+            return Optional.empty(); // no inbox, or its group has a member (or cannot be read): not ours to judge
+        }
+        long creatorPid;
+        String why;
+        try (FileSnapshot f = FileSnapshot.open(Path.of(row.path()))) {
+            ProcessIdentity creator = null;
+            if (f.size() >= SegmentHeaderDescriptor.LENGTH) {
+                if (f.getInt(SegmentHeaderDescriptor.VERSION_OFFSET) != 0) {
+                    return Optional.empty(); // published, then damaged: not half-made
+                }
+                creator = f.creator();
+            }
+            if (creator != null) {
+                if (creator.isAlive()) {
+                    return Optional.empty();
+                }
+                creatorPid = creator.pid();
+                why = "whose creator, pid " + creatorPid + ", died creating it";
+            } else if (System.currentTimeMillis() / 1000 - f.modifiedSeconds() > READY_TIMEOUT_SECONDS) {
+                creatorPid = 0;
+                why = "with no creator recorded, unfinished for more than " + READY_TIMEOUT_SECONDS + " s";
+            } else {
+                return Optional.empty(); // may be being created right now
+            }
+        } catch (RuntimeException unreadable) {
+            return Optional.empty();
+        }
+        return Optional.of(new ObjectRow(row.kind(), row.uri(), row.path(), creatorPid, OwnerState.DEAD, row.users(),
+                row.capacity(), row.depth(), row.unit(), row.counter(), row.mode(), row.user(),
+                error + "a half-made inbox of group:" + group.get() + ", " + why + ": "
+                        + row.details().substring(error.length()),
+                row.outlivesOwner(), row.dangling(), row.heldState(), row.counterNanos(), row.uid()));
     }
 }
