@@ -251,6 +251,36 @@ class GroupCommandTest {
         return JipcRoot.path(MailboxDescriptor.DIRECTORY).resolve(mailbox);
     }
 
+    /**
+     * A message no member sent, put into the shell member's inbox by another process of the user, is
+     * said on standard error, and the member goes on printing what arrives after it (until
+     * 2026-12-06 its printing ended for good, silently, while it stayed in the group and its inbox
+     * filled up).
+     */
+    @Test
+    void aShellMemberReportsAMalformedMessageAndGoesOnReceiving() throws Exception {
+        try (ChildJvm shell = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                .args("group", "join", "garbled", "--size", "2").start()) {
+            shell.awaitLine("joined", LONG);
+            try (ProcessGroup me = ProcessGroup.join("garbled", 2)) {
+                int incarnation = me.members().stream().filter(m -> m.rank() == 0).findFirst().orElseThrow().incarnation();
+                try (Mailbox inbox = Mailbox.open(GroupDescriptor.inboxName("garbled", 0, incarnation))) {
+                    inbox.put("garbage".getBytes(StandardCharsets.UTF_8)); // 7 bytes: shorter than the envelope
+                }
+                me.broadcast("after the garbage".getBytes(StandardCharsets.UTF_8));
+                assertTrue(shell.awaitLine("jipc group join: ", LONG)
+                        .startsWith("jipc group join: discarded a message no member of group 'garbled' sent: "), shell.output());
+                assertEquals("1: after the garbage", shell.awaitLine("1: ", LONG));
+                me.send(0, "still there".getBytes(StandardCharsets.UTF_8));
+                assertEquals("1> still there", shell.awaitLine("1> ", LONG));
+                shell.process().getOutputStream().close();
+                assertEquals("left group 'garbled'", shell.awaitLine("left", LONG));
+                assertEquals(0, shell.waitFor(LONG));
+            }
+        }
+        assertFalse(ProcessGroup.exists("garbled"));
+    }
+
     @Test
     void aGroupThatIsNotThereIsAnErrorNotAStackTrace() {
         CliRun members = jipc("group", "members", "nowhere");

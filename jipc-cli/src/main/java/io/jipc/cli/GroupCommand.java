@@ -5,6 +5,7 @@ import io.jipc.group.GroupMember;
 import io.jipc.group.GroupMemberLostException;
 import io.jipc.group.GroupMessage;
 import io.jipc.group.GroupOptions;
+import io.jipc.group.GroupProtocolException;
 import io.jipc.group.ProcessGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -108,16 +109,26 @@ final class GroupCommand {
             }
         }
 
+        /**
+         * Prints what arrives until the handle is closed or this thread interrupted. A message that is
+         * no message of the group (anyone with the user's permissions can write into the inbox) is
+         * said on standard error, and receiving goes on with the messages behind it (groups.md): the
+         * member must not stay in the group without receiving, its inbox filling until every sender
+         * to it waits.
+         */
         private static void print(ProcessGroup group) {
-            try {
-                while (true) {
+            while (true) {
+                try {
                     GroupMessage m = group.receive();
                     System.out.println(m.sender() + (m.broadcast() ? ": " : "> ")
                             + new String(m.payload(), StandardCharsets.UTF_8));
                     System.out.flush();
+                } catch (GroupProtocolException malformed) { // discarded; the next receive goes on
+                    System.err.println("jipc group join: discarded a message no member of group '" + group.name()
+                            + "' sent: " + malformed.getMessage());
+                } catch (InterruptedException | RuntimeException done) {
+                    return; // standard input ended, or the group handle was closed
                 }
-            } catch (InterruptedException | RuntimeException done) {
-                // standard input ended, or the group handle was closed
             }
         }
     }
