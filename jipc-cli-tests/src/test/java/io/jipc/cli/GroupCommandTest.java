@@ -24,8 +24,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static io.jipc.cli.CliRun.jipc;
+import static io.jipc.cli.CliRun.jipcWithInput;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -279,6 +281,25 @@ class GroupCommandTest {
             }
         }
         assertFalse(ProcessGroup.exists("garbled"));
+    }
+
+    /**
+     * A line longer than the group's message limit is refused as {@code jipc send} refuses one: one
+     * line on standard error naming the limit, neither it nor the lines after it are sent, and the
+     * member leaves with exit code 1 (until 2026-12-06 it left silently with exit code 0).
+     */
+    @Test
+    void aLineLongerThanTheGroupsLimitEndsTheInputWithAnError() throws Exception {
+        try (ProcessGroup me = ProcessGroup.join("long", 2)) {
+            int limit = me.maxMessageSize();
+            CliRun run = jipcWithInput("before\n" + "x".repeat(limit + 1) + "\nafter\n", "group", "join", "long");
+            assertEquals(1, run.exit(), run.err());
+            assertEquals("jipc group join: line 2: a message of " + (limit + 1) + " bytes is longer than the " + limit
+                    + " bytes a message of group 'long' may have: not sent, nor the lines after it\n", run.err());
+            assertTrue(run.out().endsWith("left group 'long'\n"), run.out());
+            assertEquals("before", new String(me.poll(LONG).payload(), StandardCharsets.UTF_8));
+            assertNull(me.poll(), "neither the long line nor the one after it was sent");
+        }
     }
 
     @Test

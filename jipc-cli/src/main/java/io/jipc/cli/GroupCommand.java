@@ -7,6 +7,7 @@ import io.jipc.group.GroupMessage;
 import io.jipc.group.GroupOptions;
 import io.jipc.group.GroupProtocolException;
 import io.jipc.group.ProcessGroup;
+import io.jipc.mailbox.MessageTooLargeException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -18,6 +19,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** {@code jipc group}: take part in a process group from the shell, or see who is in one. */
 @Command(name = "group", mixinStandardHelpOptions = true,
@@ -28,7 +30,9 @@ final class GroupCommand {
     @Command(name = "join", mixinStandardHelpOptions = true,
             description = {"Join a process group and talk in it until standard input ends.",
                     "Each line read is broadcast to the other members; a line '@RANK text' goes to that rank only. "
-                            + "Messages received are printed as 'RANK: text' (broadcast) or 'RANK> text' (to this member)."})
+                            + "Messages received are printed as 'RANK: text' (broadcast) or 'RANK> text' (to this member). "
+                            + "A line longer than the group's message limit is not sent, nor the lines after it: "
+                            + "the member leaves, exit code 1."})
     static final class Join implements Callable<Integer> {
         @Parameters(index = "0", description = "the group's name")
         String name;
@@ -57,6 +61,7 @@ final class GroupCommand {
             // input (its rank freed, the last member removes the group); the scope ends once that is printed
             try (InterruptOnShutdown stop = new InterruptOnShutdown()) {
                 boolean stopped = false;
+                AtomicReference<String> refused = new AtomicReference<>(); // why a line of input was not sent
                 try (ProcessGroup group = joined) {
                     System.out.println("joined group '" + name + "' as rank " + group.rank() + " of " + group.size());
                     System.out.flush();
@@ -65,11 +70,17 @@ final class GroupCommand {
                     CountDownLatch inputEnded = new CountDownLatch(1);
                     // a read of standard input cannot be interrupted: it has a thread of its own
                     Thread.ofPlatform().daemon().name("jipc-group-input").start(() -> {
+                        long lines = 0;
                         try {
                             BufferedReader in = new BufferedReader(new InputStreamReader(input, StandardCharsets.UTF_8));
                             for (String line; (line = in.readLine()) != null; ) {
+                                lines++;
                                 send(group, line);
                             }
+                        } catch (MessageTooLargeException e) { // as jipc send: the first line refused ends the input
+                            refused.set("line " + lines + ": a message of " + e.length() + " bytes is longer than the "
+                                    + e.limit() + " bytes a message of group '" + name + "' may have: not sent, nor"
+                                    + " the lines after it");
                         } catch (IOException | InterruptedException | RuntimeException leaving) {
                             // the input ended or failed, or the group was left while a line was being sent
                         } finally {
@@ -85,6 +96,10 @@ final class GroupCommand {
                     printer.join();
                 }
                 System.out.println("left group '" + name + "'" + (stopped ? " (stopped)" : ""));
+                if (!stopped && refused.get() != null) {
+                    System.err.println("jipc group join: " + refused.get());
+                    return 1;
+                }
                 return stopped ? 130 : 0;
             }
         }
