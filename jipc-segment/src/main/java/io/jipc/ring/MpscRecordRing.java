@@ -349,6 +349,10 @@ public final class MpscRecordRing extends RecordRing {
      * Frees the slots of dead producers whose claims the head has now passed (the one just skipped,
      * and any other dead claimer of that position). Freed only now, after the head moved: a
      * consumer killed between the resolution and the move leaves them recorded for its successor.
+     * Only the owner word is changed, by a compare-and-set from the dead owner: producers free such
+     * slots too ({@link #reclaimDeadSlots}), and one may have taken the slot and written its own
+     * intent meanwhile, which a store to the intent would erase (the intent left behind names a
+     * position the head has passed, which no resolution matches).
      */
     @Override
     void afterStallSkipped() {
@@ -357,7 +361,6 @@ public final class MpscRecordRing extends RecordRing {
             long base = slotBase(slot);
             long owner = (long) LONG.getVolatile(ring, base + INTENT_OWNER_OFFSET);
             if (owner != 0 && owner != self && intentResolved(base, head) && !ProcessIdentity.isAlive(owner)) {
-                LONG.setRelease(ring, base + INTENT_POSITION_OFFSET, NO_INTENT);
                 LONG.compareAndSet(ring, base + INTENT_OWNER_OFFSET, owner, 0L);
             }
         }
