@@ -16,6 +16,7 @@ import io.jipc.ring.RecordHandler;
 import io.jipc.ring.RecordRing;
 import io.jipc.ring.RingConfig;
 import io.jipc.segment.JipcRoot;
+import io.jipc.segment.SegmentNotReadyException;
 import io.jipc.segment.SharedSegment;
 
 import java.io.IOException;
@@ -99,7 +100,8 @@ import static io.jipc.mailbox.UnboundedMailboxDescriptor.WAIT_STRATEGY_OFFSET;
  * that the chain ({@code first..last}) still names: the newest segment, or the one the receiver
  * moves on to after retiring its predecessor. (A missing <em>oldest</em> segment that a receiver
  * finds when it starts is taken for one its killed predecessor had unlinked before it moved
- * {@code first} on, and skipped.) Once the mailbox was {@linkplain #destroy() destroyed} (by any
+ * {@code first} on, and skipped; so is a file there that never became ready, which a sender
+ * killed while it (slowly) re-created that passed segment left: it is removed.) Once the mailbox was {@linkplain #destroy() destroyed} (by any
  * handle or process, or its control file removed), a handle's operation that needs a segment it
  * has not mapped (a receive that moves on to the next segment, the first receive of the handle, a
  * send that maps the newest segment or appends one) throws {@link MailboxNotFoundException}
@@ -1110,6 +1112,16 @@ public final class UnboundedMailbox implements AutoCloseable {
                     continue;
                 }
                 throw e.errno() == Errno.ENOENT ? unusableSegment(first, e) : e;
+            } catch (SegmentNotReadyException e) {
+                if (first < last() && first != retiredInto && !destroyed()) {
+                    // Segment `first` was in the chain, so it was ready once; a file that never became
+                    // ready under its name is a slow sender's re-creation after a receiver, killed
+                    // mid-retirement, had unlinked it: remove that leftover and finish the retirement
+                    removeUnusable(segmentPath(first), FileIdentity.of(segmentPath(first)));
+                    LONG.compareAndSet(memory, (long) FIRST_OFFSET, first, first + 1);
+                    continue;
+                }
+                throw unusableSegment(first, e);
             } catch (CorruptSegmentException | io.jipc.InsecureFileException e) {
                 throw unusableSegment(first, e);
             }

@@ -126,6 +126,8 @@ public final class SharedSegment implements AutoCloseable {
      * @throws ErrnoException          {@code ENOENT} if there is no such file
      * @throws InsecureFileException   if the file is a link, not regular, foreign or has other permissions
      * @throws CorruptSegmentException if the header is wrong, or the file never became ready
+     *                                 ({@link SegmentNotReadyException}: still empty, or version 0,
+     *                                 when {@code readyTimeout} passed)
      */
     public static SharedSegment open(Path path, long magic, int major, int permissions, Duration readyTimeout) {
         String name = path.toString();
@@ -148,7 +150,7 @@ public final class SharedSegment implements AutoCloseable {
             FileStatus status = checkFile(fd, name);
             while (status.size() == 0) {
                 if (System.nanoTime() - deadline >= 0) {
-                    throw new CorruptSegmentException(name + " is empty: its creator never initialised it"
+                    throw new SegmentNotReadyException(name + " is empty: its creator never initialised it"
                             + " (it may have died during creation); remove the file");
                 }
                 sleepBriefly();
@@ -213,7 +215,7 @@ public final class SharedSegment implements AutoCloseable {
                 long start = memory.get(ValueLayout.JAVA_LONG, CREATOR_START_TIME_OFFSET);
                 String creator = pid == 0 ? "unknown creator"
                         : "creator pid " + pid + (new ProcessIdentity(pid, start).isAlive() ? " (alive)" : " (dead)");
-                throw new CorruptSegmentException(name + " was never made ready by its " + creator
+                throw new SegmentNotReadyException(name + " was never made ready by its " + creator
                         + "; remove the file if its creator died");
             }
             sleepBriefly();

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.function.ThrowingSupplier;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -36,6 +37,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -275,6 +277,36 @@ class HostileUnboundedChainTest {
             assertTrue(e.getMessage().contains("damaged@" + k), e.getMessage());
         } finally {
             UnboundedMailbox.destroy("damaged");
+        }
+    }
+
+    /**
+     * A receiver killed mid-retirement (segment {@code first} unlinked, {@code first} not yet moved
+     * on) while a slow sender re-created that segment and was killed before making it ready leaves a
+     * file under the oldest segment's name that never became ready: empty, or a header of version 0
+     * naming its dead creator. Segment {@code first} was ready when it joined the chain, so the next
+     * receiver removes that leftover, finishes the retirement and gets every message behind it in
+     * order (last53r explorer: until 2026-12-06 every receiver threw "was never made ready" every
+     * 2 s for ever, the messages of the later segments stranded).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"empty", "version 0"})
+    void aNeverReadyFileUnderTheOldestSegmentsNameIsALeftoverTheReceiverRemoves(String leftover) throws Exception {
+        Chain chain = pristine();
+        byte[] file = new byte[0];
+        if (leftover.equals("version 0")) {
+            file = chain.segments().get(0).clone();
+            le(file).putInt(SegmentHeaderDescriptor.VERSION_OFFSET, 0);
+            le(file).putLong(SegmentHeaderDescriptor.CREATOR_PID_OFFSET, (1L << 22) + 1); // above pid_max: dead
+        }
+        forge("leftover", chain, 0, file);
+        try (UnboundedMailbox mailbox = UnboundedMailbox.open("leftover")) {
+            for (int i = chain.before(1); i < MESSAGES; i++) {
+                assertArrayEquals(message(i), guarded(mailbox::take), "message " + i);
+            }
+            assertFalse(Files.exists(UnboundedFiles.segment("leftover", 0)), "the leftover is removed");
+        } finally {
+            UnboundedMailbox.destroy("leftover");
         }
     }
 
