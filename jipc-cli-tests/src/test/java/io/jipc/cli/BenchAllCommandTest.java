@@ -42,8 +42,10 @@ class BenchAllCommandTest {
                 .args("bench", "--quick", "--only", "udp,signal,fifo,unix", "--extra-sizes", "4096,1048576",
                         "--json", "--html", html.toString()).start()) {
             bench.assertSuccess(Duration.ofMinutes(3));
-            String output = bench.output();
-            Map<String, Object> json = (Map<String, Object>) MiniJson.parse(output.substring(output.indexOf("{\n")));
+            String output = bench.output(); // the JSON, then "wrote FILE" on standard error
+            Map<String, Object> json = (Map<String, Object>) MiniJson.parse(output.substring(output.indexOf("{\n"),
+                    output.lastIndexOf("}\n") + 2));
+            assertTrue(output.endsWith("}\nwrote " + html + "\n"), output);
 
             assertEquals("all", json.get("benchmark"));
             assertEquals(64.0, json.get("messageSize"));

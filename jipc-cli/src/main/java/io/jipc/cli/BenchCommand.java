@@ -104,20 +104,36 @@ final class BenchCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--html: cannot write " + html + ": not writable");
         }
         PrintStream progressOut = json ? System.err : System.out;
-        progressOut.println("running jipc bench (" + settings.mechanisms().size() + " mechanisms, at most ~"
-                + estimate(settings) + " s) ...");
+        int mechanisms = settings.mechanisms().size();
+        progressOut.println("running jipc bench (" + mechanisms + (mechanisms == 1 ? " mechanism" : " mechanisms")
+                + ", at most ~" + estimate(settings) + " s) ...");
         BenchProgress progress = new BenchProgress(progressOut, BenchProgress.isTerminal(), AllBench.steps(settings));
         AllBench.Report report = new AllBench(settings, progress).run();
-        if (html != null) {
-            Files.writeString(html, HtmlReport.page(report));
-            progressOut.println("wrote " + html);
-        }
+        // the report first: a page that cannot be written (a full disk, its directory removed meanwhile)
+        // must not cost the results of the whole run
         System.out.print(json ? AllBenchReport.json(report) : "\n" + AllBenchReport.table(report));
         System.out.flush();
         for (MechanismResult failed : report.failed()) { // exit code 1: a mechanism failed (docs/benchmarks.md)
             System.err.println("jipc bench: " + failed.mechanism().label() + " " + failed.problem());
         }
-        return report.failed().isEmpty() ? 0 : 1;
+        boolean written = html == null || writeHtml(report, progressOut);
+        return report.failed().isEmpty() && written ? 0 : 1;
+    }
+
+    /**
+     * Writes the page of {@code report} to {@code --html} and says so on {@code progressOut}; false,
+     * with one line on standard error naming the file and why ({@code jipc bench: cannot write
+     * bench.html: ENOSPC (No space left on device)}), if it cannot be written.
+     */
+    private boolean writeHtml(AllBench.Report report, PrintStream progressOut) {
+        try {
+            Files.writeString(html, HtmlReport.page(report));
+        } catch (IOException e) {
+            System.err.println("jipc bench: cannot write " + html + ": " + StandardOutput.reason(e));
+            return false;
+        }
+        progressOut.println("wrote " + html);
+        return true;
     }
 
     /** Seconds the run takes at most, warm-ups that never settle included, plus JVM starts. */

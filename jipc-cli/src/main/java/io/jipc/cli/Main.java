@@ -17,6 +17,7 @@ public final class Main implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        StandardOutput.install();
         System.exit(run(args));
     }
 
@@ -30,9 +31,13 @@ public final class Main implements Callable<Integer> {
             FifoCommand.class, SyncCommand.class, GroupCommand.class, DsmCommand.class, RpcCommand.class, NamesCommand.class, LookupCommand.class, LsCommand.class,
             TopCommand.class, RmCommand.class, GcCommand.class, GatewayCommand.class, CommandLine.HelpCommand.class);
 
-    /** Runs the command line and returns its exit code (for tests). */
+    /**
+     * Runs the command line and returns its exit code (for tests): the command's, or the failure of
+     * its standard output if it succeeded but could not print ({@link StandardOutput#checked}).
+     */
     public static int run(String... args) {
-        return commandLine(args).execute(args);
+        CommandLine commandLine = commandLine(args);
+        return StandardOutput.checked(commandLine.execute(args), commandLine);
     }
 
     /**
