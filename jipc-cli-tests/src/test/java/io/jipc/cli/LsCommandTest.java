@@ -280,7 +280,8 @@ class LsCommandTest {
             assertTrue(bad.err().contains("an anonymous region's URI is memfd:INODE"), bad.err());
         }
         CliRun help = CliRun.jipc("rm", "--help");
-        assertTrue(help.out().contains("mailbox-file:PATH") && help.out().contains("memfd:INODE"), help.out());
+        assertTrue(help.out().contains("mailbox-file:PATH") && help.out().contains("memfd:INODE")
+                && help.out().contains("handoff:FILE"), help.out()); // every URI rm takes (handoff: was missing)
     }
 
     /**

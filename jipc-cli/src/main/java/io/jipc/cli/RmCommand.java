@@ -35,7 +35,7 @@ import static io.jipc.cli.ls.RowFormat.shown;
 @Command(name = "rm", mixinStandardHelpOptions = true,
         description = {"Remove IPC objects by URI, or by bare name when only one object has it.",
                 "URIs: mailbox:NAME, mailbox-file:PATH, unbounded:NAME, region:NAME, shm:/NAME, sync:NAME, "
-                + "group:NAME, name:NAME, mq:/NAME, fifo:PATH. Refuses what a live process uses or owns unless "
+                + "group:NAME, name:NAME, mq:/NAME, fifo:PATH, handoff:FILE. Refuses what a live process uses or owns unless "
                 + "--force; processes still using a removed object keep it until they close it. An anonymous "
                 + "region (memfd:INODE) has no name to remove: it goes with the last process that maps it."})
 final class RmCommand implements Callable<Integer> {

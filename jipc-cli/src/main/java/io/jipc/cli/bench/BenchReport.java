@@ -25,12 +25,13 @@ public final class BenchReport {
         BenchResult pipe = find(report.results(), "pipe");
         if (pipe != null) {
             out.append('\n');
+            String label = "%-" + labelWidth(report.results()) + "s";
             for (BenchResult r : report.results()) {
                 if (r == pipe || r.roundTrip() == null) {
                     continue;
                 }
                 double ratio = r.roundTripMicros(50) / pipe.roundTripMicros(50);
-                out.append(String.format(Locale.ROOT, "%-22s RTT p50 = %.3f x the pipe's (%s)",
+                out.append(String.format(Locale.ROOT, label + " RTT p50 = %.3f x the pipe's (%s)",
                         r.mechanism(), ratio, comparison(ratio)));
                 double mean = meanRoundTripRatio(r, pipe);
                 if (!Double.isNaN(mean)) {
@@ -125,12 +126,13 @@ public final class BenchReport {
 
     /** The table's column headers and one row per result. */
     public static void appendRows(StringBuilder out, List<BenchResult> results) {
-        out.append(String.format(Locale.ROOT, "%-22s %9s %9s %9s %9s %9s %12s %14s %10s%n", "",
+        String label = "%-" + labelWidth(results) + "s";
+        out.append(String.format(Locale.ROOT, label + " %9s %9s %9s %9s %9s %12s %14s %10s%n", "",
                 "RTT p50", "p90", "p99", "p99.9", "max", "round", "one-way", "one-way"));
-        out.append(String.format(Locale.ROOT, "%-22s %9s %9s %9s %9s %9s %12s %14s %10s%n", "mechanism",
+        out.append(String.format(Locale.ROOT, label + " %9s %9s %9s %9s %9s %12s %14s %10s%n", "mechanism",
                 "(µs)", "(µs)", "(µs)", "(µs)", "(µs)", "trips/s", "msgs/s", "MB/s"));
         for (BenchResult r : results) {
-            out.append(String.format(Locale.ROOT, "%-22s", r.mechanism()));
+            out.append(String.format(Locale.ROOT, label, r.mechanism()));
             if (r.roundTrip() == null) {
                 out.append(String.format(Locale.ROOT, " %9s %9s %9s %9s %9s %12s", "-", "-", "-", "-", "-", "-"));
             } else {
@@ -146,6 +148,14 @@ public final class BenchReport {
                     : String.format(Locale.ROOT, " %10s", "-"));
             out.append('\n');
         }
+    }
+
+    /**
+     * The width of the mechanism column of {@code results}' table: 22, or the longest label's length
+     * if longer ({@code mailbox spin-then-futex}), so that every row and ratio line stays aligned.
+     */
+    static int labelWidth(List<BenchResult> results) {
+        return Math.max(22, results.stream().mapToInt(r -> r.mechanism().length()).max().orElse(0));
     }
 
     /** The {@code "results"} array of the JSON form. */
