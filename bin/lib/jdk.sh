@@ -1,7 +1,9 @@
 # Shared by the jipc scripts (source it): finds a JDK >= 25 and builds modules on demand.
 #
 # JDK search order: $JIPC_JAVA_HOME, $JAVA_HOME, java on PATH, /usr/lib/jvm/*, /usr/java/*,
-# /opt/java/*, /opt/*jdk*, ~/.sdkman/candidates/java/*, ~/.jdks/*.
+# /opt/java/*, /opt/*jdk*, ~/.sdkman/candidates/java/*, ~/.jdks/*. The first JDK >= 25 is taken. A
+# JIPC_JAVA_HOME that is set but is no such JDK (missing, no bin/java, older) is skipped with a
+# warning on standard error that says why; the others are skipped silently.
 
 JIPC_REQUIRED_JAVA=25
 
@@ -21,16 +23,50 @@ jipc_java_major() {
     [[ $v =~ ^[0-9]+$ ]] && echo "$v"
 }
 
+# the directories whose JDKs are candidates after JAVA_HOME and PATH, one a line (a function of its
+# own, so that a test can search none)
+_jipc_jdk_dirs() {
+    local d
+    for d in /usr/lib/jvm/* /usr/java/* /opt/java/* /opt/*jdk* "$HOME"/.sdkman/candidates/java/* "$HOME"/.jdks/*; do
+        [[ -d $d ]] && echo "$d"
+    done
+    return 0
+}
+
+# prints why the JDK directory $1 cannot run jipc, or nothing if it can
+_jipc_jdk_unusable() {
+    local major
+    if [[ ! -e $1 ]]; then
+        echo "no such file or directory"
+    elif [[ ! -x $1/bin/java || -d $1/bin/java ]]; then
+        echo "no executable $1/bin/java"
+    else
+        major=$(jipc_java_major "$1/bin/java")
+        if [[ -z $major ]]; then
+            echo "cannot tell the Java version of $1/bin/java"
+        elif [[ $major -lt $JIPC_REQUIRED_JAVA ]]; then
+            echo "it is Java $major, jipc needs $JIPC_REQUIRED_JAVA or later"
+        fi
+    fi
+}
+
 # prints the path of a java executable of a JDK >= 25, or fails
 jipc_find_java() {
-    local candidates=()
-    [[ -n ${JIPC_JAVA_HOME:-} ]] && candidates+=("$JIPC_JAVA_HOME/bin/java")
+    local candidates=() why
+    if [[ -n ${JIPC_JAVA_HOME:-} ]]; then
+        why=$(_jipc_jdk_unusable "$JIPC_JAVA_HOME")
+        if [[ -z $why ]]; then
+            echo "$JIPC_JAVA_HOME/bin/java"
+            return 0
+        fi
+        echo "jipc: warning: JIPC_JAVA_HOME=$JIPC_JAVA_HOME skipped: $why; looking for another JDK" >&2
+    fi
     [[ -n ${JAVA_HOME:-} ]] && candidates+=("$JAVA_HOME/bin/java")
     command -v java >/dev/null 2>&1 && candidates+=("$(command -v java)")
     local d
-    for d in /usr/lib/jvm/* /usr/java/* /opt/java/* /opt/*jdk* "$HOME"/.sdkman/candidates/java/* "$HOME"/.jdks/*; do
+    while IFS= read -r d; do
         [[ -x $d/bin/java ]] && candidates+=("$d/bin/java")
-    done
+    done < <(_jipc_jdk_dirs)
     local c major
     for c in "${candidates[@]}"; do
         [[ -x $c ]] || continue
@@ -40,7 +76,9 @@ jipc_find_java() {
             return 0
         fi
     done
-    echo "jipc: no JDK $JIPC_REQUIRED_JAVA or later found (set JIPC_JAVA_HOME); looked at JAVA_HOME, PATH and /usr/lib/jvm" >&2
+    echo "jipc: no JDK $JIPC_REQUIRED_JAVA or later found; looked at JIPC_JAVA_HOME, JAVA_HOME, java on PATH," \
+        "/usr/lib/jvm, /usr/java, /opt/java, /opt/*jdk*, ~/.sdkman/candidates/java and ~/.jdks;" \
+        "install one or set JIPC_JAVA_HOME to its directory" >&2
     return 1
 }
 

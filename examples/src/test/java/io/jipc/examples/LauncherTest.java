@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -121,6 +122,71 @@ class LauncherTest {
                     .filter(name -> name.startsWith("jipc-cli.aot.") && !name.endsWith(".jdk")
                             && !name.endsWith(".lock")).toList(), "the training left files behind");
         }
+    }
+
+    /**
+     * A JIPC_JAVA_HOME that is no JDK 25 (an older JDK, a path that does not exist) is skipped with a
+     * one-line warning that says why, and the launcher goes on to the next place of its search order
+     * (bin/lib/jdk.sh); until 2026-12-06 it was skipped silently.
+     */
+    @Test
+    void aJipcJavaHomeThatIsNoJdk25IsSkippedWithAWarning(@TempDir Path dir) throws Exception {
+        Path old = fakeJdk(dir.resolve("jdk-17"), "17.0.9");
+        String skippedOld = jipc(Map.of("JIPC_JAVA_HOME", old.toString()), 0, "--version");
+        assertEquals(List.of("jipc: warning: JIPC_JAVA_HOME=" + old + " skipped: it is Java 17, jipc needs 25 or "
+                + "later; looking for another JDK"), skippedOld.lines().filter(l -> l.contains("JIPC_JAVA_HOME")).toList(),
+                skippedOld);
+        assertTrue(skippedOld.contains("jipc ") && skippedOld.matches("(?s).*Java 2[5-9].*"), skippedOld);
+        Path missing = dir.resolve("no-such-jdk");
+        String skippedMissing = jipc(Map.of("JIPC_JAVA_HOME", missing.toString()), 0, "--version");
+        assertTrue(skippedMissing.contains("jipc: warning: JIPC_JAVA_HOME=" + missing + " skipped: no such file or "
+                + "directory; looking for another JDK\n"), skippedMissing);
+        assertTrue(skippedMissing.matches("(?s).*Java 2[5-9].*"), skippedMissing);
+    }
+
+    /**
+     * With no JDK 25 anywhere (here: PATH holds no java, the directories searched are none, and
+     * JIPC_JAVA_HOME is a JDK 17), the launcher's search fails with the warning about JIPC_JAVA_HOME
+     * and an error that lists it among the places looked at (it said "set JIPC_JAVA_HOME" and left it
+     * out).
+     */
+    @Test
+    void withNoJdk25TheErrorListsJipcJavaHomeAmongThePlacesLookedAt(@TempDir Path dir) throws Exception {
+        Path old = fakeJdk(dir.resolve("jdk-17"), "17.0.9");
+        Path bin = Files.createDirectory(dir.resolve("bin")); // the tools the search uses, and no java
+        for (String tool : new String[] {"readlink", "awk"}) {
+            Files.createSymbolicLink(bin.resolve(tool), onPath(tool));
+        }
+        ProcessBuilder builder = new ProcessBuilder("/bin/bash", "-c",
+                "source \"$1\"; _jipc_jdk_dirs() { :; }; jipc_find_java", "bash",
+                PROJECT.resolve("bin/lib/jdk.sh").toString()).redirectErrorStream(true);
+        builder.environment().clear();
+        builder.environment().putAll(Map.of("PATH", bin.toString(), "HOME", dir.toString(),
+                "JIPC_JAVA_HOME", old.toString()));
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(1, TimeUnit.MINUTES), "the search hung");
+        assertEquals(1, process.exitValue(), output);
+        assertEquals(List.of("jipc: warning: JIPC_JAVA_HOME=" + old + " skipped: it is Java 17, jipc needs 25 or "
+                        + "later; looking for another JDK",
+                "jipc: no JDK 25 or later found; looked at JIPC_JAVA_HOME, JAVA_HOME, java on PATH, /usr/lib/jvm, "
+                        + "/usr/java, /opt/java, /opt/*jdk*, ~/.sdkman/candidates/java and ~/.jdks; install one or set "
+                        + "JIPC_JAVA_HOME to its directory"), output.lines().toList());
+    }
+
+    /** A directory that looks like a JDK of {@code version} to the launcher: its release file, a bin/java that fails. */
+    private static Path fakeJdk(Path home, String version) throws IOException {
+        Files.createDirectories(home.resolve("bin"));
+        Files.writeString(home.resolve("release"), "JAVA_VERSION=\"" + version + "\"\n");
+        Path java = Files.writeString(home.resolve("bin/java"), "#!/bin/sh\nexit 1\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return home;
+    }
+
+    /** The file {@code tool} names on this JVM's PATH. */
+    private static Path onPath(String tool) {
+        return Stream.of(System.getenv("PATH").split(":")).map(d -> Path.of(d, tool)).filter(Files::isExecutable)
+                .findFirst().orElseThrow(() -> new AssertionError(tool + " is not on PATH"));
     }
 
     @Test
