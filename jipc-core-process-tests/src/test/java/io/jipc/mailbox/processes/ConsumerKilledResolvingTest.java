@@ -61,12 +61,7 @@ class ConsumerKilledResolvingTest {
         try (Mailbox mailbox = Mailbox.create(name, options)) {
             try {
                 // a sender killed between claim and commit: its claim blocks the head
-                try (ChildJvm sender = ChildJvm.builder(SendingProcess.class).quickStart()
-                        .property("jipc.faults", "before-commit:1")
-                        .args(name, "1", "1", "-1", Integer.toString(MAX_BODY), "offer").start()) {
-                    sender.awaitLine("FAULT before-commit", LINE);
-                    sender.kill();
-                }
+                SendingProcess.killedBeforeCommit(name, MAX_BODY, LINE);
                 byte[] live = new byte[Messages.length(2, 0, 0, MAX_BODY)];
                 Messages.write(MemorySegment.ofArray(live), 2, 0, 0, live.length);
                 mailbox.put(live); // behind the dead claim (level 0 with priorities)

@@ -4,7 +4,6 @@ import io.jipc.WaitStrategy;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.MailboxSelector;
-import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -99,12 +98,7 @@ class SelectorDeadClaimTest {
             };
             Thread selecting = virtual ? Thread.ofVirtual().start(select) : Thread.ofPlatform().daemon().start(select);
             try {
-                try (ChildJvm sender = ChildJvm.builder(SendingProcess.class).quickStart().sharedClassArchive()
-                        .property("jipc.faults", "before-commit:1")
-                        .args(name, "1", "1", "-1", Integer.toString(MAX_BODY), "offer").start()) {
-                    sender.awaitLine("FAULT before-commit", LINE);
-                    sender.kill();
-                }
+                SendingProcess.killedBeforeCommit(name, MAX_BODY, LINE);
                 byte[] live = new byte[Messages.length(2, 0, 0, MAX_BODY)];
                 Messages.write(MemorySegment.ofArray(live), 2, 0, 0, live.length);
                 if (layout.priorities == 1) {

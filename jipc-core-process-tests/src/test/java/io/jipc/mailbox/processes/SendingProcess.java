@@ -2,13 +2,16 @@ package io.jipc.mailbox.processes;
 
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxClaim;
+import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.ChildMain;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,6 +30,20 @@ public final class SendingProcess {
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
     private SendingProcess() {
+    }
+
+    /**
+     * Leaves a dead sender's claim in mailbox {@code mailbox}: starts this process as producer 1,
+     * sending one message of {@code maxBody} bytes with a plain {@code offer} (level 0), stops it
+     * at the fault point {@code before-commit} and kills it there.
+     */
+    static void killedBeforeCommit(String mailbox, int maxBody, Duration line) throws IOException {
+        try (ChildJvm sender = ChildJvm.builder(SendingProcess.class).quickStart().sharedClassArchive()
+                .property("jipc.faults", "before-commit:1")
+                .args(mailbox, "1", "1", "-1", Integer.toString(maxBody), "offer").start()) {
+            sender.awaitLine("FAULT before-commit", line);
+            sender.kill();
+        }
     }
 
     public static void main(String[] args) throws Exception {
