@@ -18,8 +18,6 @@ import java.util.function.Consumer;
  * <li>{@code sem-count <n>}: the same under the (binary) semaphore.</li>
  * <li>{@code mutex-hold}, {@code sem-hold <k>}: takes the mutex, or k permits, prints {@code HELD}
  *     and sleeps until killed.</li>
- * <li>{@code sem-hold-handles <k>}: opens k handles of the semaphore, takes one permit through
- *     each (k holder entries holding one permit each), prints {@code HELD} and sleeps until killed.</li>
  * <li>{@code mutex-hold-release}, {@code sem-hold-release}: takes the mutex, or a permit, prints
  *     {@code HELD}, waits until the FLAG word is not 0, then unlocks or releases and prints
  *     {@code RELEASED} (meant to be killed at a fault point of the release).</li>
@@ -126,14 +124,6 @@ public final class SyncChild {
                     semaphore.acquire();
                 }
                 say("HELD " + semaphore.heldPermits());
-                TimeUnit.MINUTES.sleep(5);
-            }
-            case "sem-hold-handles" -> {
-                int k = Integer.parseInt(args[2]);
-                for (int i = 0; i < k; i++) {
-                    area.semaphore().acquire();
-                }
-                say("HELD " + k);
                 TimeUnit.MINUTES.sleep(5);
             }
             case "mutex-hold-release" -> {
