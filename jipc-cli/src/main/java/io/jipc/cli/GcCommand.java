@@ -29,7 +29,8 @@ import java.util.stream.Collectors;
  * nothing is lost by a routine gc. Only this user's objects are considered (files and names it owns):
  * another user's stale buffer in {@code /dev/shm} is theirs to collect, also for root. A jipc root
  * or kind directory that is a link or another user's is refused before anything is read
- * ({@link ObjectInventory#checkRoot}), and every removal checks its file again ({@link Removal}).
+ * ({@link ObjectInventory#checkRoot}), and every removal checks its file again ({@link Removal}): only the
+ * very file listed is removed, not one a live process made under its name since.
  */
 @Command(name = "gc", mixinStandardHelpOptions = true,
         description = {"Remove this user's stale IPC objects (owner dead, no live process using them) and dangling names.",

@@ -133,8 +133,10 @@ final class RmCommand implements Callable<Integer> {
             String entry = Removal.notRegularEntryOf(row).or(() -> Removal.corruptNameOf(row))
                     .map(what -> ": " + what).orElse("");
             boolean removed = Removal.remove(row, force);
-            System.out.println((removed ? "removed " : "already gone: ") + shown(row.uri()) + entry
-                    + (refusal != null ? " (" + refusal + ")" : ""));
+            boolean replaced = !removed && Removal.replaced(row); // a new object under its name: left alone
+            System.out.println((removed ? "removed " : replaced ? "left alone: " : "already gone: ") + shown(row.uri())
+                    + entry + (refusal != null ? " (" + refusal + ")" : "")
+                    + (replaced ? " (replaced by a new object since it was listed)" : ""));
             if (removed && row.kind().equals("group")) {
                 return removeDeadMembersInboxes(row.uri().substring("group:".length())) ? 0 : 1;
             }
@@ -152,7 +154,8 @@ final class RmCommand implements Callable<Integer> {
      * this group names its inboxes ({@code group.NAME.RANK.INCARNATION} and its {@code .parts}; a
      * mailbox {@code group.NAME.backup} someone made is no inbox and stays), stale: owner dead, no
      * process maps it, or half-made by a joiner that died creating it (see
-     * {@link io.jipc.cli.ls.ObjectInventory#list}). Inboxes a live process maps stay. Returns false
+     * {@link io.jipc.cli.ls.ObjectInventory#list}). Inboxes a live process maps stay, and so does one a
+     * new member made under the same name after the listing ({@link Removal}). Returns false
      * if one could not be removed (said on stderr).
      */
     private static boolean removeDeadMembersInboxes(String name) {

@@ -127,6 +127,6 @@ final class GroupLister implements Lister {
                 row.capacity(), row.depth(), row.unit(), row.counter(), row.mode(), row.user(),
                 error + "a half-made inbox of group:" + group.get() + ", " + why + ": "
                         + row.details().substring(error.length()),
-                row.outlivesOwner(), row.dangling(), row.heldState(), row.counterNanos(), row.uid()));
+                row.outlivesOwner(), row.dangling(), row.heldState(), row.counterNanos(), row.uid(), row.file()));
     }
 }

@@ -110,7 +110,7 @@ record ObjectFile(String uri, Path path, FileStatus status, List<Long> users) {
                 : creator.isAlive() ? OwnerState.ALIVE : OwnerState.DEAD;
         return new ObjectRow(kind, uri, path.toString(), creator == null ? 0 : creator.pid(), owner, all, capacity,
                 depth, unit, counter, mode(), user(), details, false, false, "", counterNanos,
-                Integer.toUnsignedLong(status.uid()));
+                Integer.toUnsignedLong(status.uid()), new ObjectRow.FileId(status.device(), status.inode()));
     }
 
     /** The row of a file that could not be read as its kind: owner unknown, so never stale. */

@@ -41,14 +41,34 @@ import java.util.List;
  *                 object, not between two scans (a scan takes time, the first one longest)
  * @param uid      the uid owning the file (or the name), -1 if unknown ({@code jipc ls --json} prints it);
  *                 {@code jipc gc} removes only this user's objects
+ * @param file     the identity of the file the row was read from, by its {@code lstat} at the listing;
+ *                 null for a row read from no file of its own (a queue, a name, an anonymous region).
+ *                 {@link Removal} removes such a row's file only while its name still refers to this
+ *                 file, never one created under the same name since
  */
 public record ObjectRow(String kind, String uri, String path, long ownerPid, OwnerState owner, List<Long> users,
                         long capacity, long depth, String unit, long counter, String mode, String user,
                         String details, boolean outlivesOwner, boolean dangling, String heldState,
-                        long counterNanos, long uid) {
+                        long counterNanos, long uid, FileId file) {
+    /**
+     * A file's identity: its device ({@code major << 32 | minor}, as {@link io.jipc.platform.FileStatus}
+     * gives it) and inode.
+     */
+    public record FileId(long device, long inode) {
+    }
+
     public ObjectRow {
         users = List.copyOf(users);
         heldState = heldState == null ? "" : heldState;
+    }
+
+    /** A row read from no file of its own ({@link #file} null). */
+    public ObjectRow(String kind, String uri, String path, long ownerPid, OwnerState owner, List<Long> users,
+                     long capacity, long depth, String unit, long counter, String mode, String user,
+                     String details, boolean outlivesOwner, boolean dangling, String heldState,
+                     long counterNanos, long uid) {
+        this(kind, uri, path, ownerPid, owner, users, capacity, depth, unit, counter, mode, user, details,
+                outlivesOwner, dangling, heldState, counterNanos, uid, null);
     }
 
     /** A row whose counter (if any) was read just now and whose owning uid is unknown. */
@@ -78,19 +98,19 @@ public record ObjectRow(String kind, String uri, String path, long ownerPid, Own
     /** This row with {@code heldState} as its {@link #heldState}. */
     public ObjectRow withHeldState(String heldState) {
         return new ObjectRow(kind, uri, path, ownerPid, owner, users, capacity, depth, unit, counter, mode, user,
-                details, outlivesOwner, dangling, heldState, counterNanos, uid);
+                details, outlivesOwner, dangling, heldState, counterNanos, uid, file);
     }
 
     /** This row with {@code details} as its {@link #details}, made to outlive its owner. */
     public ObjectRow withDetailsOutlivingOwner(String details) {
         return new ObjectRow(kind, uri, path, ownerPid, owner, users, capacity, depth, unit, counter, mode, user,
-                details, true, dangling, heldState, counterNanos, uid);
+                details, true, dangling, heldState, counterNanos, uid, file);
     }
 
     /** This row owned by {@code uid}. */
     public ObjectRow withUid(long uid) {
         return new ObjectRow(kind, uri, path, ownerPid, owner, users, capacity, depth, unit, counter, mode, user,
-                details, outlivesOwner, dangling, heldState, counterNanos, uid);
+                details, outlivesOwner, dangling, heldState, counterNanos, uid, file);
     }
 
     /** Whether this user's uid owns it (an unknown owner is nobody's). */

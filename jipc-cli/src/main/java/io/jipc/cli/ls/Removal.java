@@ -33,6 +33,20 @@ import java.util.Optional;
  * directories checked (this user's, mode 0700) and in sticky {@code /dev/shm}, no other user can
  * swap the name between that check and the unlink.
  *
+ * <p>Only the file the row was judged from is removed: that same {@code lstat} must find the very
+ * file the listing read ({@link ObjectRow#file}, device and inode). A file a process of this user
+ * created under the same name since (a group's new first joiner makes again exactly the inbox names
+ * a dead member left, after removing those) is another file: it is left alone, and the removal
+ * returns false as for a file gone ({@link #replaced} tells the two apart). Such a process can
+ * still replace the file between that {@code lstat} and the unlink (microseconds; milliseconds at the
+ * first removal of a kind in a JVM, which loads its API's classes there; the name
+ * service's binding of a mailbox is dropped after it); nothing closes that window but the process's
+ * own lock, which a removal from outside does not take. Only device and inode are compared: on a
+ * file system that gives a new file the inode of one just deleted (ext4, a jipc root under a disk's
+ * {@code /tmp}) such a new file passes as the old one and is removed as before; tmpfs, where the
+ * jipc root normally is, numbers new files upwards. A row read from no file
+ * of its own (a POSIX queue, a name) is removed by name through its own API, as before.
+ *
  * <p>The caller decides whether removal is allowed ({@link ObjectRow#users()}, {@link ObjectRow#stale()});
  * this class only removes. Any thread; does not block.
  */
@@ -49,7 +63,8 @@ public final class Removal {
     }
 
     /**
-     * Removes the object, if it is this user's; false if it was gone already.
+     * Removes the object, if it is this user's; false if it was gone already, or its name now refers to
+     * another file than the one the row was read from (left alone).
      *
      * @throws JipcException            if the kernel or the name service refuses (permissions, a live owner's name),
      *                                  the file is another user's, or the jipc root is refused
@@ -60,7 +75,8 @@ public final class Removal {
     }
 
     /**
-     * Removes the object; false if it was gone already.
+     * Removes the object; false if it was gone already, or its name now refers to another file than
+     * the one the row was read from ({@link ObjectRow#file}): that one is left alone.
      *
      * @param othersToo whether a file another user owns may be removed (the kernel still decides)
      * @throws JipcException            if the kernel or the name service refuses (permissions, a live owner's name),
@@ -97,6 +113,29 @@ public final class Removal {
             }
             default -> checkFile(row, othersToo) && unlink(row.path());
         };
+    }
+
+    /**
+     * Whether the row's name refers, by its {@code lstat} now, to another file than the one the row
+     * was read from ({@link ObjectRow#file}): one created under that name since, which {@link #remove}
+     * leaves alone. False if the name is gone, or the row was read from no file of its own. Any
+     * thread; does not block.
+     */
+    public static boolean replaced(ObjectRow row) {
+        if (row.file() == null) {
+            return false;
+        }
+        try {
+            return !isFile(row, Libc.lstat(row.path()));
+        } catch (ErrnoException gone) {
+            return false;
+        }
+    }
+
+    /** Whether {@code status} is of the file the row was read from (true if the row records none). */
+    private static boolean isFile(ObjectRow row, FileStatus status) {
+        return row.file() == null
+                || status.device() == row.file().device() && status.inode() == row.file().inode();
     }
 
     /**
@@ -179,7 +218,7 @@ public final class Removal {
 
     /**
      * Whether the row's file is still there as a file of its kind that may be removed; false if it is
-     * gone.
+     * gone or its name refers to another file than the one the row was read from.
      *
      * @throws JipcException if it is a link or another kind of file now, or another user's and
      *         {@code othersToo} is false
@@ -209,7 +248,7 @@ public final class Removal {
                     + (status.isSymbolicLink() ? " but a symbolic link" : ""));
         }
         checkOwner(row.path(), status, othersToo);
-        return true;
+        return isFile(row, status); // not one made under its name since the listing
     }
 
     /** Throws unless the file of {@code status} is this user's or {@code othersToo}. */
