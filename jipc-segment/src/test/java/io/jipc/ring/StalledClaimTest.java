@@ -59,7 +59,7 @@ class StalledClaimTest {
         assertTrue(producer.offer(MemorySegment.ofArray(text.getBytes()), 0, text.length()));
     }
 
-    /** Calls checkStall until it skips something (it must, within the stall timeout). */
+    /** Calls checkStall until it skips something (it must, within the stall timeout), or throws what it throws. */
     private static void awaitSkip(RecordRing consumer) throws InterruptedException {
         while (!consumer.checkStall()) {
             Thread.sleep(5);
@@ -158,11 +158,7 @@ class StalledClaimTest {
             long tail = fixture.ringMemory.get(ValueLayout.JAVA_LONG, TAIL_OFFSET);
             fixture.ringMemory.set(ValueLayout.JAVA_LONG, TAIL_OFFSET, tail + 64);
             assertEquals(List.of("before"), drain(consumer));
-            CorruptSegmentException e = assertThrows(CorruptSegmentException.class, () -> {
-                while (!consumer.checkStall()) {
-                    Thread.sleep(5);
-                }
-            });
+            CorruptSegmentException e = assertThrows(CorruptSegmentException.class, () -> awaitSkip(consumer));
             assertTrue(e.getMessage().contains("no producer, live or dead, claimed"), e.getMessage());
             assertEquals(0, consumer.stalledClaimsSkipped());
         }
@@ -177,11 +173,7 @@ class StalledClaimTest {
             long tail = fixture.ringMemory.get(ValueLayout.JAVA_LONG, TAIL_OFFSET);
             writeIntent(fixture.ringMemory, 1, DEAD, tail, 128);
             fixture.ringMemory.set(ValueLayout.JAVA_LONG, TAIL_OFFSET, tail + 64);
-            assertThrows(CorruptSegmentException.class, () -> {
-                while (!consumer.checkStall()) {
-                    Thread.sleep(5);
-                }
-            });
+            assertThrows(CorruptSegmentException.class, () -> awaitSkip(consumer));
         }
     }
 

@@ -13,6 +13,7 @@ import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.function.ThrowingSupplier;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -241,15 +242,10 @@ class HostileUnboundedChainTest {
             for (int i = 0; i < intact; i++) {
                 assertArrayEquals(message(i), guarded(mailbox::take), "message " + i);
             }
-            CorruptSegmentException e = assertInstanceOf(CorruptSegmentException.class, guarded(() -> {
-                try {
-                    for (int i = 0; i < MESSAGES; i++) {
-                        byte[] got = mailbox.take();
-                        assertTrue(got.length <= mailbox.maxMessageSize(), got.length + " bytes");
-                    }
-                    return null;
-                } catch (JipcException refused) {
-                    return refused;
+            CorruptSegmentException e = assertInstanceOf(CorruptSegmentException.class, refusal(() -> {
+                for (int i = 0; i < MESSAGES; i++) {
+                    byte[] got = mailbox.take();
+                    assertTrue(got.length <= mailbox.maxMessageSize(), got.length + " bytes");
                 }
             }), damage.what());
             assertTrue(e.getMessage().contains("damaged@" + k), e.getMessage());
@@ -266,14 +262,8 @@ class HostileUnboundedChainTest {
         int k = chain.last();
         forge("damaged", chain, k, damage.apply().apply(chain.segments().get(k)));
         try (UnboundedMailbox mailbox = UnboundedMailbox.open("damaged")) {
-            CorruptSegmentException e = assertInstanceOf(CorruptSegmentException.class, guarded(() -> {
-                try {
-                    mailbox.offer(new byte[10]);
-                    return null;
-                } catch (JipcException refused) {
-                    return refused;
-                }
-            }), damage.what());
+            CorruptSegmentException e = assertInstanceOf(CorruptSegmentException.class,
+                    refusal(() -> mailbox.offer(new byte[10])), damage.what());
             assertTrue(e.getMessage().contains("damaged@" + k), e.getMessage());
         } finally {
             UnboundedMailbox.destroy("damaged");
@@ -308,6 +298,18 @@ class HostileUnboundedChainTest {
         } finally {
             UnboundedMailbox.destroy("leftover");
         }
+    }
+
+    /** Runs {@code calls} (hang-guarded) and returns the {@link JipcException} that ended them, or null if none did. */
+    private static JipcException refusal(Executable calls) {
+        return guarded(() -> {
+            try {
+                calls.execute();
+                return null;
+            } catch (JipcException refused) {
+                return refused;
+            }
+        });
     }
 
     private static <T> T guarded(ThrowingSupplier<T> receive) {
