@@ -99,6 +99,7 @@ public interface NameService extends AutoCloseable {
      *
      * @throws NameTakenException if a live owner holds the name, or it is a persistent name
      * @throws CorruptNameEntryException if an unreadable entry occupies the name
+     * @throws NamingException if the name cannot be stored (local backend: a full file system)
      * @throws IllegalArgumentException if the name is not valid or the record too large
      */
     Registration register(String name, NameRecord what);
@@ -110,6 +111,7 @@ public interface NameService extends AutoCloseable {
      * @return the entry as stored
      * @throws NameTakenException if a live owner holds the name, or it is already bound
      * @throws CorruptNameEntryException if an unreadable entry occupies the name
+     * @throws NamingException if the name cannot be stored (local backend: a full file system)
      */
     NameEntry bind(String name, NameRecord what);
 

@@ -13,13 +13,13 @@ import io.jipc.platform.ProcessIdentity;
 import io.jipc.segment.JipcRoot;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -180,21 +180,42 @@ final class NameDirectory {
      * Creates the file of {@code name} with {@code bytes}, atomically.
      *
      * @return false if the name already has a file (nothing was changed)
+     * @throws NamingException if the file cannot be written or linked (a full file system:
+     *                         {@code No space left on device}; permissions), naming the name, the
+     *                         directory and the reason
      */
     boolean publish(String name, byte[] bytes) {
         ensureMade();
         try {
             return publishIn(name, bytes);
-        } catch (UncheckedIOException e) {
-            if (!(e.getCause() instanceof NoSuchFileException) || Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-                throw e;
+        } catch (NoSuchFileException e) {
+            if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                throw cannotRegister(name, e);
             }
             makeChecked(); // removed under this process: make it again, once
-            return publishIn(name, bytes);
+            try {
+                return publishIn(name, bytes);
+            } catch (IOException again) {
+                throw cannotRegister(name, again);
+            }
+        } catch (IOException e) {
+            throw cannotRegister(name, e);
         }
     }
 
-    private boolean publishIn(String name, byte[] bytes) {
+    private NamingException cannotRegister(String name, IOException e) {
+        return new NamingException("cannot register '" + name + "' in " + dir + ": " + reason(e), e);
+    }
+
+    /** What went wrong, as the kernel said it ({@code No space left on device}), with the file. */
+    private static String reason(IOException e) {
+        if (e instanceof FileSystemException failed && failed.getReason() != null) {
+            return failed.getReason() + " (" + failed.getFile() + ")";
+        }
+        return e.toString();
+    }
+
+    private boolean publishIn(String name, byte[] bytes) throws IOException {
         // a file channel closes itself when its thread is interrupted (ClosedByInterruptException):
         // a registration is a short local write, done whole whatever the caller's interrupt status
         boolean interrupted = Thread.interrupted();
@@ -207,7 +228,7 @@ final class NameDirectory {
         }
     }
 
-    private boolean publishUninterrupted(String name, byte[] bytes) {
+    private boolean publishUninterrupted(String name, byte[] bytes) throws IOException {
         ProcessIdentity self = ProcessIdentity.current();
         Path temporary = dir.resolve(TEMPORARY + self.pid() + "-" + self.startTime() + "-"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong()));
@@ -225,8 +246,6 @@ final class NameDirectory {
             } catch (FileAlreadyExistsException e) {
                 return false;
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot register '" + name + "' in " + dir, e);
         } finally {
             try {
                 Files.deleteIfExists(temporary);
@@ -283,6 +302,8 @@ final class NameDirectory {
     /**
      * The names that have a file, unsorted; files whose names cannot be names are skipped. None if
      * the directory does not exist.
+     *
+     * @throws NamingException if the directory cannot be read, naming it and the reason
      */
     List<String> names() {
         if (!usable()) {
@@ -305,9 +326,15 @@ final class NameDirectory {
         } catch (NoSuchFileException e) {
             return List.of(); // removed under this process
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + dir, e);
+            throw cannotList(e);
+        } catch (DirectoryIteratorException e) {
+            throw cannotList(e.getCause());
         }
         return names;
+    }
+
+    private NamingException cannotList(IOException e) {
+        return new NamingException("cannot list the names in " + dir + ": " + reason(e), e);
     }
 
     /**

@@ -278,6 +278,30 @@ class LocalNamingProcessTest {
     }
 
     @Test
+    void aFullFileSystemIsANamingExceptionNamingTheNameAndTheReason() throws Exception {
+        // the child's jipc root is a tmpfs of 16 inodes mounted over this test's root in a mount
+        // namespace of its own, which goes with it: this test's root and the machine are untouched
+        Process probe = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "true")
+                .redirectErrorStream(true).start();
+        String refused = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!probe.waitFor(30, TimeUnit.SECONDS) || probe.exitValue() != 0) {
+            abort("cannot make a mount namespace here (not root?): " + refused);
+        }
+        JipcRoot.directory(LocalNameService.KIND); // the mount point: this test's root, made if not yet
+        ChildJvm filler = ChildJvm.builder(NamingChild.class).quickStart()
+                .wrapper("unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+                        "mount -t tmpfs -o size=1m,nr_inodes=16,mode=0700 jipc-full \"$0\" && exec \"$@\"",
+                        JipcRoot.path().toString())
+                .hardTimeout(Duration.ofSeconds(60)).args("fill", "100").start();
+        children.add(filler);
+        filler.awaitLine("FAILED ", LINE);
+        String output = filler.output();
+        assertTrue(output.contains("FAILED io.jipc.naming.NamingException cannot register 'n"), output);
+        assertTrue(output.contains(JipcRoot.path(LocalNameService.KIND) + ": No space left on device"), output);
+        assertEquals(0, filler.waitFor(LINE), output);
+    }
+
+    @Test
     void corruptAndForeignEntriesAreSkippedNeverFatal() throws IOException {
         Path dir = JipcRoot.directory(LocalNameService.KIND);
         Files.writeString(dir.resolve("garbage"), "not an entry\n");

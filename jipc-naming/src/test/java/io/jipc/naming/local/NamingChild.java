@@ -23,6 +23,8 @@ import java.util.List;
  *     for it, then for each round and prefix tries to register {@code PREFIX<round>}; prints
  *     {@code WON name...}, {@code LOST <count>} and {@code DONE}, then holds its names until a line on
  *     stdin.</li>
+ * <li>{@code fill COUNT} — binds {@code n0}, {@code n1}, ... up to COUNT names, prints {@code BOUND <count>}
+ *     and then {@code FAILED <exception class> <message>} for the first that fails, or {@code FILLED}.</li>
  * </ul>
  */
 public final class NamingChild {
@@ -80,6 +82,19 @@ public final class NamingChild {
                         listed = names.list("").size();
                     }
                     say("LISTED " + listed);
+                }
+                case "fill" -> {
+                    int count = Integer.parseInt(args[1]);
+                    for (int i = 0; i < count; i++) {
+                        try {
+                            names.bind("n" + i, NameRecord.of("test", "child", ""));
+                        } catch (RuntimeException e) {
+                            say("BOUND " + i);
+                            say("FAILED " + e.getClass().getName() + " " + e.getMessage());
+                            return;
+                        }
+                    }
+                    say("FILLED");
                 }
                 default -> throw new IllegalArgumentException(args[0]);
             }
