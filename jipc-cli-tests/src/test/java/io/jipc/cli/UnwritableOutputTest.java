@@ -1,12 +1,19 @@
 package io.jipc.cli;
 
+import io.jipc.group.GroupOptions;
+import io.jipc.group.ProcessGroup;
 import io.jipc.mailbox.Mailbox;
+import io.jipc.pipe.Fifo;
+import io.jipc.pipe.PipeWriter;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +28,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the errno (until 2026-12-06 they exited 0, their output lost); a command that failed keeps its
  * exit code and message; a pipe whose reader went away ({@code EPIPE}) is no failure. And
  * {@code jipc bench --html FILE} whose page cannot be written prints its results first, then one line
- * naming the file (until 2026-12-06: a stack trace, and the table lost). No duration is asserted;
+ * naming the file (until 2026-12-06: a stack trace, and the table lost). Commands that take what they
+ * print from somewhere ({@code fifo read}, {@code group join}) stop taking at the first failed write
+ * (until 2026-12-06 they went on reading and losing it all). No duration is asserted;
  * the timeouts are hang guards.
  */
 @ExtendWith(JipcTestExtension.class)
@@ -29,6 +38,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class UnwritableOutputTest {
     private static final Duration WAIT = Duration.ofMinutes(2);
     private static final String FULL = ": cannot write standard output: ENOSPC (No space left on device)\n";
+
+    @TempDir
+    Path dir;
 
     /** Runs {@code jipc args...} in a child JVM whose standard output is {@code /dev/full}; its exit code and standard error. */
     private static CliRun toDevFull(String... args) {
@@ -87,6 +99,53 @@ class UnwritableOutputTest {
             CliRun run = toClosedPipe(command);
             assertEquals(0, run.exit(), String.join(" ", command) + ": " + run.err());
             assertEquals("", run.err(), String.join(" ", command));
+        }
+    }
+
+    /** Starts {@code jipc args...} in a child JVM whose standard output is {@code /dev/full}. */
+    private static ChildJvm startToDevFull(String... args) {
+        return ChildJvm.builder(Main.class).quickStart().wrapper("/bin/sh", "-c", "exec \"$@\" > /dev/full", "sh")
+                .hardTimeout(WAIT.plusMinutes(1)).args(args).start();
+    }
+
+    @Test
+    void fifoReadStopsReadingAtTheFirstFailedWrite() throws InterruptedException {
+        Path fifo = Fifo.create(dir.resolve("fifo"), 0600);
+        try (ChildJvm reader = startToDevFull("fifo", "read", fifo.toString());
+             PipeWriter writer = Fifo.openWriter(fifo)) {
+            byte[] line = "hello\n".getBytes(StandardCharsets.UTF_8);
+            int written = 0;
+            // the reader leaves after the first read it cannot print, so a write fails (EPIPE) soon;
+            // before, it read every line to the end and lost them all
+            try {
+                for (; written < 1_000_000; written++) {
+                    writer.write(line);
+                }
+            } catch (RuntimeException readerLeft) {
+                assertTrue(readerLeft.getMessage().contains("EPIPE"), readerLeft::toString);
+            }
+            assertTrue(written < 1_000_000, "the reader read every line although it could not print them");
+            assertEquals(1, reader.waitFor(WAIT), reader.output());
+            assertTrue(reader.output().startsWith("jipc fifo read: standard output failed (closed or full) after 0 bytes;"
+                    + " the "), reader.output());
+            assertTrue(reader.output().endsWith(" bytes just read from " + fifo + " were taken and could not be written\n"),
+                    reader.output());
+        }
+    }
+
+    @Test
+    void groupJoinLeavesAtTheFirstMessageItCannotPrint() throws InterruptedException {
+        // the member's standard input stays open: before, it stayed in the group, taking and losing every message
+        try (ChildJvm member = startToDevFull("group", "join", "unwritable", "--size", "2", "--rank", "1")) {
+            try (ProcessGroup group = ProcessGroup.join("unwritable", GroupOptions.of(2).withRank(0))) {
+                group.awaitFull(WAIT);
+                group.send(1, "hi".getBytes(StandardCharsets.UTF_8));
+                assertEquals(1, member.waitFor(WAIT), member.output());
+                assertEquals("jipc group join: standard output failed (closed or full) after 0 message(s); the message"
+                        + " just received (2 bytes) was taken and could not be written; left group 'unwritable'\n",
+                        member.output());
+                assertEquals(List.of(0), group.members().stream().map(m -> m.rank()).toList());
+            }
         }
     }
 

@@ -74,35 +74,45 @@ final class FifoCommand {
             this.openTimed = openTimed;
         }
 
-        abstract void use(E end) throws Exception;
+        /** Uses the open end; the command's exit code. */
+        abstract int use(E end) throws Exception;
 
         @Override
         public Integer call() throws Exception {
             Duration timeout = timeoutText == null ? null : Durations.timeout(timeoutText); // a usage error, exit 2
             // a path of another kind of file: one line, exit 1 (NotAFifoException), as for no file at all
             try (E end = NotAFifoException.refusing(() -> timeout == null ? open.open(path) : openTimed.open(path, timeout))) {
-                use(end);
+                return use(end);
             } catch (OpenTimeoutException e) {
                 return TransferOptions.fail(spec, e.getMessage());
             }
-            return 0;
         }
     }
 
     @Command(name = "read", mixinStandardHelpOptions = true,
-            description = "Wait for a writer, then copy what the writers write to standard output until end of file.")
+            description = {"Wait for a writer, then copy what the writers write to standard output until end of file.",
+                    "Reading stops at the first failed write to standard output (a full disk, a pipe whose reader left): "
+                            + "what was read then is lost, exit code 1; the writers then get EPIPE."})
     static final class Read extends Side<PipeReader> {
         Read() {
             super(Fifo::openReader, Fifo::openReader);
         }
 
         @Override
-        void use(PipeReader reader) throws InterruptedException {
+        int use(PipeReader reader) throws InterruptedException {
             ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+            long written = 0;
             while (reader.read(buffer.clear()) >= 0) {
                 System.out.write(buffer.array(), 0, buffer.position());
-                System.out.flush();
+                // flushes; what is read from a FIFO is taken from it: read no more than can be written
+                if (System.out.checkError()) {
+                    return TransferOptions.fail(spec, "standard output failed (closed or full) after " + written
+                            + " bytes; the " + buffer.position() + " bytes just read from " + path
+                            + " were taken and could not be written");
+                }
+                written += buffer.position();
             }
+            return 0;
         }
     }
 
@@ -117,12 +127,12 @@ final class FifoCommand {
         }
 
         @Override
-        void use(PipeWriter writer) throws Exception {
+        int use(PipeWriter writer) throws Exception {
             if (lines != null) {
                 for (String line : lines) {
                     writer.write((line + "\n").getBytes(StandardCharsets.UTF_8));
                 }
-                return;
+                return 0;
             }
             for (ByteLines in = new ByteLines(System.in); in.hasNext(); ) {
                 byte[] line = in.next();
@@ -130,6 +140,7 @@ final class FifoCommand {
                 withEnd[line.length] = '\n';
                 writer.write(withEnd);
             }
+            return 0;
         }
     }
 

@@ -32,7 +32,8 @@ final class GroupCommand {
                     "Each line read is broadcast to the other members; a line '@RANK text' goes to that rank only. "
                             + "Messages received are printed as 'RANK: text' (broadcast) or 'RANK> text' (to this member). "
                             + "A line longer than the group's message limit is not sent, nor the lines after it: "
-                            + "the member leaves, exit code 1."})
+                            + "the member leaves, exit code 1. So does a failed write to standard output (a full disk, "
+                            + "a pipe whose reader left): the message that could not be printed is lost."})
     static final class Join implements Callable<Integer> {
         @Parameters(index = "0", description = "the group's name")
         String name;
@@ -62,12 +63,14 @@ final class GroupCommand {
             try (InterruptOnShutdown stop = new InterruptOnShutdown()) {
                 boolean stopped = false;
                 AtomicReference<String> refused = new AtomicReference<>(); // why a line of input was not sent
+                AtomicReference<String> lost = new AtomicReference<>(); // why a message received was not printed
                 try (ProcessGroup group = joined) {
                     System.out.println("joined group '" + name + "' as rank " + group.rank() + " of " + group.size());
                     System.out.flush();
-                    Thread printer = Thread.ofVirtual().start(() -> print(group));
+                    // the end of input, or of standard output: either makes the member leave
+                    CountDownLatch leave = new CountDownLatch(1);
+                    Thread printer = Thread.ofVirtual().start(() -> print(group, lost, leave));
                     InputStream input = System.in;
-                    CountDownLatch inputEnded = new CountDownLatch(1);
                     // a read of standard input cannot be interrupted: it has a thread of its own
                     Thread.ofPlatform().daemon().name("jipc-group-input").start(() -> {
                         long lines = 0;
@@ -84,11 +87,11 @@ final class GroupCommand {
                         } catch (IOException | InterruptedException | RuntimeException leaving) {
                             // the input ended or failed, or the group was left while a line was being sent
                         } finally {
-                            inputEnded.countDown();
+                            leave.countDown();
                         }
                     });
                     try {
-                        inputEnded.await();
+                        leave.await();
                     } catch (InterruptedException e) {
                         stopped = true;
                     }
@@ -96,6 +99,10 @@ final class GroupCommand {
                     printer.join();
                 }
                 System.out.println("left group '" + name + "'" + (stopped ? " (stopped)" : ""));
+                if (lost.get() != null) {
+                    System.err.println("jipc group join: " + lost.get() + "; left group '" + name + "'");
+                    return 1;
+                }
                 if (!stopped && refused.get() != null) {
                     System.err.println("jipc group join: " + refused.get());
                     return 1;
@@ -129,15 +136,21 @@ final class GroupCommand {
          * no message of the group (anyone with the user's permissions can write into the inbox) is
          * said on standard error, and receiving goes on with the messages behind it (groups.md): the
          * member must not stay in the group without receiving, its inbox filling until every sender
-         * to it waits.
+         * to it waits. For the same reason, and because each message received is taken from the
+         * inbox, a failed write to standard output ends the membership: why goes to {@code lost},
+         * and {@code leave} is counted down.
          */
-        private static void print(ProcessGroup group) {
-            while (true) {
+        private static void print(ProcessGroup group, AtomicReference<String> lost, CountDownLatch leave) {
+            for (long printed = 0; ; printed++) {
                 try {
                     GroupMessage m = group.receive();
                     System.out.println(m.sender() + (m.broadcast() ? ": " : "> ")
                             + new String(m.payload(), StandardCharsets.UTF_8));
-                    System.out.flush();
+                    if (System.out.checkError()) { // flushes
+                        lost.set(RecvCommand.lostOnOutput(printed, m.payload().length));
+                        leave.countDown();
+                        return;
+                    }
                 } catch (GroupProtocolException malformed) { // discarded; the next receive goes on
                     System.err.println("jipc group join: discarded a message no member of group '" + group.name()
                             + "' sent: " + malformed.getMessage());

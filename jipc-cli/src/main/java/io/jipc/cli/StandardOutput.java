@@ -19,9 +19,9 @@ import java.nio.file.NoSuchFileException;
  * command has returned): {@link System#out} is a {@link PrintStream}, which swallows write errors,
  * so a command whose output went to a full disk would otherwise end with exit code 0, its output
  * lost. Commands need do nothing for it; those that must stop at the first failed write
- * ({@code recv}, {@code mailbox recv}, which take messages: one taken and not printed is lost, also
- * when the reader of a pipe went away) check {@link PrintStream#checkError()} themselves and fail on
- * their own.
+ * ({@code recv}, {@code mailbox recv}, {@code fifo read}, {@code group join}, which take what they
+ * print: what was taken and not printed is lost, also when the reader of a pipe went away) check
+ * {@link PrintStream#checkError()} themselves and fail on their own.
  * <ul>
  * <li>A command that succeeded but whose standard output could not be written (a full disk,
  *     {@code EIO}, {@code > /dev/full}) fails: one line {@code jipc <command>: cannot write standard
