@@ -51,7 +51,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *  |   Joined: the owner's token again once its inbox exists       |  8
  *  |   (release store); 0 while it joins or leaves                 |
  *  +---------------------------------------------------------------+
- *  |   Incarnation: +1 each time a process takes the rank          |  16
+ *  |   Incarnation: set by each process that takes the rank, above |  16
+ *  |   the previous one and any inbox of the rank left (unsigned)  |
  *  +---------------------------------------------------------------+
  *  |                     Reserved (zero)                           |  20
  *  +---------------------------------------------------------------+
@@ -67,7 +68,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * token; the member has two inboxes: the mailbox {@code group.<name>.<rank>.<incarnation>} for
  * messages to the application ({@link #inboxName}) and {@code group.<name>.<rank>.<incarnation>.parts}
  * for the parts of collective operations and the notices about them ({@link #partsInboxName}), both
- * created before the joined word is published. (1.x members had one inbox for both, and a member
+ * created before the joined word is published. The claimer of a rank stores an incarnation above
+ * the rank's previous one and above every incarnation of that rank an inbox (of either kind) is
+ * named with in the mailbox directory when it looks, before it removes any leftover inbox and makes
+ * its own (until 2026-12-06: the previous one + 1, so a group file made anew started again at 1 and
+ * made again the names a dead member's inboxes had; see {@code ProcessGroup.incarnationAbove}); the
+ * layout is unchanged. (1.x members had one inbox for both, and a member
  * waiting in a collective operation took the application's messages out of it into its heap without
  * bound; a 1.x member would send parts where a 2.0 member does not look, hence the major version.
  * 1.1 added the broken word, reserved and zero in 1.0. 3.0 gave {@code allReduce(long, op)} its own
@@ -178,6 +184,14 @@ public final class GroupDescriptor {
     }
 
     /**
+     * What an inbox's name says: the group, the rank, the incarnation of the rank's member whose
+     * inbox it is, and whether it is the inbox for parts ({@link #partsInboxName}) or for messages
+     * ({@link #inboxName}).
+     */
+    public record InboxName(String group, int rank, int incarnation, boolean parts) {
+    }
+
+    /**
      * The group whose member's inbox the mailbox {@code mailbox} is named as: the {@code group} of a
      * name that is exactly {@link #inboxName inboxName(group, rank, incarnation)} or
      * {@link #partsInboxName partsInboxName(group, rank, incarnation)} for a rank below
@@ -186,6 +200,15 @@ public final class GroupDescriptor {
      * {@code group.chat.0.1.old}). Any thread; does not block.
      */
     public static Optional<String> groupOfInbox(String mailbox) {
+        return parseInbox(mailbox).map(InboxName::group);
+    }
+
+    /**
+     * The group, rank and incarnation the mailbox {@code mailbox} is named with as a member's inbox,
+     * for exactly the names {@link #groupOfInbox} takes; empty for any other name. The incarnation
+     * is unsigned, as {@link #inboxName} writes it. Any thread; does not block.
+     */
+    public static Optional<InboxName> parseInbox(String mailbox) {
         boolean parts = mailbox.endsWith(PARTS_SUFFIX);
         String messages = parts ? mailbox.substring(0, mailbox.length() - PARTS_SUFFIX.length()) : mailbox;
         int incarnationDot = messages.lastIndexOf('.');
@@ -206,7 +229,8 @@ public final class GroupDescriptor {
             return Optional.empty();
         }
         String named = parts ? partsInboxName(group, rank, incarnation) : inboxName(group, rank, incarnation);
-        return named.equals(mailbox) ? Optional.of(group) : Optional.empty(); // "+1", "01": not as written
+        return named.equals(mailbox) // "+1", "01": not as written
+                ? Optional.of(new InboxName(group, rank, incarnation, parts)) : Optional.empty();
     }
 
     /** Whether the mailbox {@code mailbox} is named as an inbox of a member of {@code group} ({@link #groupOfInbox}). */

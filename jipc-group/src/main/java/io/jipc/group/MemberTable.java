@@ -187,12 +187,13 @@ final class MemberTable implements AutoCloseable {
         return null;
     }
 
-    /** The claimer's next step: moves the rank to its next incarnation and returns it. Owner only. */
-    int nextIncarnation(int rank) {
-        long at = slot(rank) + SLOT_INCARNATION_OFFSET;
-        int next = (int) INT.getVolatile(memory, at) + 1;
-        INT.setRelease(memory, at, next);
-        return next;
+    /**
+     * The claimer's next step: moves the rank to the incarnation {@code incarnation} it chose (above
+     * the rank's previous one, {@link Claim#previousIncarnation()}; see
+     * {@code ProcessGroup.incarnationAbove}), before it makes the inboxes of that name. Owner only.
+     */
+    void setIncarnation(int rank, int incarnation) {
+        INT.setRelease(memory, slot(rank) + SLOT_INCARNATION_OFFSET, incarnation);
     }
 
     /** Makes the owner a member: its inbox exists. Owner only; wakes membership waiters. */
@@ -295,6 +296,18 @@ final class MemberTable implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /**
+     * Whether a process that runs holds the rank (as its member, or while it joins) and the rank's
+     * incarnation is {@code incarnation}: the incarnation is stored by the claimer before it makes
+     * the inboxes of that name, so from then on their names are this process's.
+     */
+    boolean liveOwnerAt(int rank, int incarnation) {
+        long slot = slot(rank);
+        long owner = (long) LONG.getVolatile(memory, slot + SLOT_OWNER_OFFSET);
+        return owner != 0 && (int) INT.getVolatile(memory, slot + SLOT_INCARNATION_OFFSET) == incarnation
+                && ProcessIdentity.isAlive(owner);
     }
 
     /** The rank's member now if its process runs, else {@code null}. */

@@ -4,14 +4,22 @@ import io.jipc.Timeouts;
 import io.jipc.ClosedException;
 import io.jipc.ErrnoException;
 import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxDescriptor;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.MessageTooLargeException;
 import io.jipc.platform.Errno;
 import io.jipc.platform.Printable;
 import io.jipc.platform.ProcessIdentity;
+import io.jipc.segment.JipcRoot;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -251,11 +259,12 @@ public final class ProcessGroup implements AutoCloseable {
         Mailbox mailbox = null;
         Mailbox partsMailbox = null;
         try {
-            if (claim.previousOwner() != 0) {
+            // chosen before any leftover is removed (incarnationAbove says why), then published for senders
+            int incarnation = incarnationAbove(name, rank, claim.previousIncarnation());
+            table.setIncarnation(rank, incarnation);
+            if (claim.previousOwner() != 0) { // its dead owner's inboxes (or half-made ones), named below ours
                 destroyInboxes(name, rank, claim.previousIncarnation());
             }
-            int incarnation = table.nextIncarnation(rank);
-            destroyInboxes(name, rank, incarnation); // left by a process that died while joining
             MailboxOptions inboxOptions = MailboxOptions.builder()
                     .capacityBytes(table.inboxBytes())
                     .maxMessageSize(table.maxMessageSize() + GroupEnvelope.LENGTH)
@@ -361,6 +370,105 @@ public final class ProcessGroup implements AutoCloseable {
                 }
             }
             table.unlink();
+        }
+    }
+
+    /**
+     * The incarnation a joiner that has claimed {@code rank} of group {@code name} takes: one above
+     * the rank's previous incarnation {@code previous} (the table's counter) and above every
+     * incarnation of that rank whose inbox for messages or for parts is named in the mailbox
+     * directory now ({@link GroupDescriptor#parseInbox}: names of other groups or ranks, and names
+     * the group code never writes, {@code group.NAME.backup}, {@code group.NAME.01.1}, do not
+     * count), compared unsigned as the names are written (after 4294967295 it wraps to 0, a name
+     * absent all the same). The caller must choose it before it
+     * removes any inbox, store it ({@link MemberTable#setIncarnation}), and only then remove the
+     * leftovers it takes over and make the inboxes of that name.
+     *
+     * <p>Why: {@code jipc gc} and {@code jipc rm group:NAME} list stale inboxes, then remove them
+     * by name, and a listed inbox's name may be unlinked any time later. A group made anew starts
+     * its counters from 0, so until 2026-12-06 its first joiner removed the inboxes a dead member
+     * had left and made exactly those names again ({@code group.NAME.0.1}); a remover that had listed
+     * the dead member's inbox then unlinked the live member's, and every send to it said it had
+     * left. Now: a remover only unlinks a name it listed while that name was present, and a
+     * present name stays until somebody unlinks it. A name present at this scan is avoided. A name
+     * absent at this scan that a remover still unlinks after the joiner made it was listed before
+     * the scan (only the rank's claimer makes that rank's inboxes, and an inbox a live joiner made
+     * is not listed as stale), so somebody else unlinked it between that listing and the scan: a
+     * second {@code jipc gc} or {@code rm}, or the group's own cleanup (a joiner that took over the
+     * dead member's rank, the last member removing the group). For that case a remover, right
+     * before it unlinks, {@code lstat}s the name and then reads the group's file, and leaves alone
+     * the inbox of a rank a live process holds at the incarnation the name carries
+     * ({@link #isLiveInbox}; this method's caller stores the incarnation before it makes the
+     * inboxes). A remover that still unlinks this joiner's inbox read the group's file before the
+     * incarnation was stored, and its {@code lstat} came before the other's unlink (after it, the
+     * name is gone until this joiner makes it, and after that the group's file names this joiner);
+     * so it stalled, between those few system calls, for the other's unlink and this whole join.
+     * That sliver is what remains, on any file system (the remover's device-and-inode check does not
+     * narrow it further). Had the joiner removed leftovers first and chosen afterwards, it would
+     * make again a name that a single remover had listed and is about to unlink.
+     *
+     * <p>Leftovers of lower incarnations found by the scan are not removed here (but the dead
+     * previous owner's, as always): they may be the inboxes of a member of a group file removed
+     * under it ({@code jipc rm --force}), and {@code jipc gc} removes them once their owner is dead.
+     * A directory of many mailboxes makes the join list them all (joins are rare).
+     *
+     * @throws GroupException if the incarnations of the rank are used up (after 4294967295 the
+     *                        incarnation wraps to 0, but not while an inbox of incarnation 0 is
+     *                        there), or the mailbox directory cannot be listed
+     */
+    static int incarnationAbove(String name, int rank, int previous) {
+        int highest = previous;
+        boolean zeroNamed = false; // taken after a wrap: only if no inbox of incarnation 0 is there
+        Path directory = JipcRoot.path(MailboxDescriptor.DIRECTORY);
+        try (DirectoryStream<Path> mailboxes = Files.newDirectoryStream(directory)) {
+            for (Path mailbox : mailboxes) {
+                GroupDescriptor.InboxName inbox = GroupDescriptor.parseInbox(mailbox.getFileName().toString()).orElse(null);
+                if (inbox != null && inbox.rank() == rank && inbox.group().equals(name)) {
+                    zeroNamed |= inbox.incarnation() == 0;
+                    if (Integer.compareUnsigned(inbox.incarnation(), highest) > 0) {
+                        highest = inbox.incarnation();
+                    }
+                }
+            }
+        } catch (NoSuchFileException none) {
+            // no mailbox yet
+        } catch (IOException | DirectoryIteratorException e) {
+            throw new GroupException("cannot list the mailboxes in " + directory + " to choose an incarnation for rank "
+                    + rank + " of process group '" + name + "' that no leftover inbox has", e);
+        }
+        if (highest == -1 && zeroNamed) {
+            throw new GroupException("rank " + rank + " of process group '" + name + "' has used up its incarnations:"
+                    + " inboxes of incarnations 4294967295 and 0 (" + GroupDescriptor.inboxName(name, rank, 0)
+                    + " or its .parts) are in " + directory + " (remove the group and its inboxes with 'jipc rm group:"
+                    + name + "', or 'jipc gc' once their owners are dead)");
+        }
+        return highest + 1; // after 4294967295: 0, as the counter always wrapped
+    }
+
+    /**
+     * Whether the mailbox {@code mailbox} is, by its name ({@link GroupDescriptor#parseInbox}), an
+     * inbox of a live process of its group: the group's file exists and the rank the name carries
+     * is held by a process that runs, at the incarnation the name carries (a member, or a joiner
+     * that has chosen that incarnation and is making or about to make the inboxes). False for any
+     * other name, a group that is gone, or a group file that cannot be read as one (another format,
+     * damaged). For removers ({@code jipc gc}, {@code jipc rm}) right before they unlink an inbox
+     * they judged stale: such an inbox is not the one they judged ({@link #incarnationAbove}).
+     * Any thread; waits at most about 2 s for a group file being created to be published.
+     */
+    public static boolean isLiveInbox(String mailbox) {
+        GroupDescriptor.InboxName inbox = GroupDescriptor.parseInbox(Objects.requireNonNull(mailbox, "mailbox"))
+                .orElse(null);
+        if (inbox == null || !NAME.matcher(inbox.group()).matches()) {
+            return false;
+        }
+        MemberTable table;
+        try {
+            table = MemberTable.open(inbox.group());
+        } catch (RuntimeException goneOrUnreadable) {
+            return false;
+        }
+        try (table) {
+            return inbox.rank() < table.size() && table.liveOwnerAt(inbox.rank(), inbox.incarnation());
         }
     }
 

@@ -1,0 +1,142 @@
+package io.jipc.group;
+
+import io.jipc.mailbox.Mailbox;
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A joiner takes an incarnation above every inbox of its rank present in the mailbox directory
+ * ({@link ProcessGroup#incarnationAbove}), so it never makes again a name a dead member left, which
+ * {@code jipc gc} or {@code jipc rm} may have listed and be about to unlink (until 2026-12-06 a group
+ * made anew started again at incarnation 1, removed the leftovers {@code group.NAME.0.1} and made
+ * exactly those names). Names of other groups and ranks, and names the group code never writes, do
+ * not count.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class GroupIncarnationTest {
+
+    @Test
+    void theIncarnationIsAboveEveryPresentInboxOfThatRankOnly() {
+        List<String> present = List.of(
+                "group.cg.0.3",                 // rank 0's messages inbox
+                "group.cg.0.5.parts",           // rank 0's inbox for parts, its messages inbox already gone
+                "group.cg.1.9", "group.cg.1.9.parts",
+                "group.other.0.20",             // another group
+                "group.cg.backup", "group.cg.01.1", "group.cg.01.40", "group.cg.0.30.old", // no inboxes
+                "group.cg.0.x", "cg.0.70", "group.cg.2.3000000000"); // incarnations are unsigned
+        assertEquals(5, ProcessGroup.incarnationAbove("cg", 0, 4), "no inbox yet: the counter's next");
+        try {
+            for (String name : present) {
+                Mailbox.create(name).close(); // its file stays
+            }
+            assertEquals(6, ProcessGroup.incarnationAbove("cg", 0, 0), "above the parts file of 5");
+            assertEquals(6, ProcessGroup.incarnationAbove("cg", 0, 5));
+            assertEquals(8, ProcessGroup.incarnationAbove("cg", 0, 7), "above the rank's counter");
+            assertEquals(10, ProcessGroup.incarnationAbove("cg", 1, 1));
+            assertEquals((int) 3_000_000_001L, ProcessGroup.incarnationAbove("cg", 2, 7), "compared unsigned");
+            assertEquals(1, ProcessGroup.incarnationAbove("cg", 3, 0), "nothing of rank 3");
+            assertEquals(21, ProcessGroup.incarnationAbove("other", 0, 0));
+            assertEquals(1, ProcessGroup.incarnationAbove("c", 0, 0), "group.cg.* is not group c's");
+
+            Mailbox.create("group.cg.4.4294967295.parts").close();
+            assertEquals(0, ProcessGroup.incarnationAbove("cg", 4, 1), "wraps, as the counter does");
+            Mailbox.create("group.cg.4.0").close();
+            GroupException usedUp = assertThrows(GroupException.class, () -> ProcessGroup.incarnationAbove("cg", 4, 1));
+            assertTrue(usedUp.getMessage().startsWith("rank 4 of process group 'cg' has used up its incarnations: inboxes"
+                    + " of incarnations 4294967295 and 0 (group.cg.4.0 or its .parts) are in "), usedUp.getMessage());
+        } finally {
+            for (String name : present) {
+                Mailbox.destroy(name);
+            }
+            Mailbox.destroy("group.cg.4.4294967295.parts");
+            Mailbox.destroy("group.cg.4.0");
+        }
+    }
+
+    /**
+     * A group made anew whose rank 0 has inboxes left (its member died, the group file was removed,
+     * the inboxes not yet): the joiner takes incarnation 3, above the leftovers 1 and 2 (a parts
+     * file only), and leaves them to {@code jipc gc}; leaving removes its own inboxes, not theirs.
+     */
+    @Test
+    void aJoinerOfAGroupMadeAnewTakesAnIncarnationAboveTheInboxesLeftAndKeepsThem() throws Exception {
+        List<String> left = List.of("group.anew.0.1", "group.anew.0.1.parts", "group.anew.0.2.parts");
+        try {
+            for (String name : left) {
+                Mailbox.create(name).close();
+            }
+            assertFalse(ProcessGroup.exists("anew"));
+            try (ProcessGroup member = ProcessGroup.join("anew", 2)) {
+                assertEquals(0, member.rank());
+                assertEquals(3, member.members().getFirst().incarnation());
+                assertTrue(Mailbox.exists("group.anew.0.3") && Mailbox.exists("group.anew.0.3.parts"));
+                for (String name : left) {
+                    assertTrue(Mailbox.exists(name), name + " is not the joiner's to remove");
+                }
+                try (ProcessGroup second = ProcessGroup.join("anew", 2)) {
+                    assertEquals(1, second.members().get(1).incarnation(), "rank 1 had nothing left");
+                    second.send(0, new byte[] {42});
+                    assertEquals(42, member.receive().payload()[0]);
+                }
+            }
+            assertFalse(ProcessGroup.exists("anew"));
+            assertFalse(Mailbox.exists("group.anew.0.3") || Mailbox.exists("group.anew.0.3.parts"));
+            for (String name : left) {
+                assertTrue(Mailbox.exists(name));
+            }
+        } finally {
+            for (String name : left) {
+                Mailbox.destroy(name);
+            }
+        }
+    }
+
+    /**
+     * {@link ProcessGroup#isLiveInbox}: true for both inboxes of a live member at its incarnation,
+     * false for another incarnation or rank, a name that is no inbox, and once the member left.
+     */
+    @Test
+    void aLiveMembersInboxesAreToldApartFromEveryOtherName() {
+        String messages;
+        String parts;
+        try (ProcessGroup member = ProcessGroup.join("alive", 2)) {
+            int incarnation = member.members().getFirst().incarnation();
+            messages = GroupDescriptor.inboxName("alive", 0, incarnation);
+            parts = GroupDescriptor.partsInboxName("alive", 0, incarnation);
+            assertTrue(ProcessGroup.isLiveInbox(messages));
+            assertTrue(ProcessGroup.isLiveInbox(parts));
+            assertFalse(ProcessGroup.isLiveInbox(GroupDescriptor.inboxName("alive", 0, incarnation + 1)));
+            assertFalse(ProcessGroup.isLiveInbox(GroupDescriptor.inboxName("alive", 0, incarnation - 1)));
+            assertFalse(ProcessGroup.isLiveInbox(GroupDescriptor.inboxName("alive", 1, incarnation)), "rank 1 is free");
+            assertFalse(ProcessGroup.isLiveInbox(GroupDescriptor.inboxName("alive", 5, incarnation)), "outside the group");
+            assertFalse(ProcessGroup.isLiveInbox(GroupDescriptor.inboxName("other", 0, incarnation)), "no such group");
+            assertFalse(ProcessGroup.isLiveInbox("group.alive.backup"));
+            assertFalse(ProcessGroup.isLiveInbox("group.alive.00." + incarnation));
+        }
+        assertFalse(ProcessGroup.isLiveInbox(messages), "the member left, the group is gone");
+        assertFalse(ProcessGroup.isLiveInbox(parts));
+    }
+
+    @Test
+    void anInboxNameIsParsedExactlyAsItIsWritten() {
+        assertEquals(new GroupDescriptor.InboxName("cg", 3, -1, true),
+                GroupDescriptor.parseInbox("group.cg.3.4294967295.parts").orElseThrow());
+        assertEquals(new GroupDescriptor.InboxName("a-b_c", 0, 7, false),
+                GroupDescriptor.parseInbox("group.a-b_c.0.7").orElseThrow());
+        for (String no : List.of("group.cg.backup", "group.cg.01.1", "group.cg.0.01", "group.cg.0.1.old", "group.cg.-1.1",
+                "group.cg.1024.1", "group.cg.0.4294967296", "group..0.1", "grp.cg.0.1", "group.cg.0.1.parts.parts")) {
+            assertTrue(GroupDescriptor.parseInbox(no).isEmpty(), no);
+        }
+    }
+}
