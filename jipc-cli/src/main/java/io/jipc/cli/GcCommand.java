@@ -30,7 +30,8 @@ import java.util.stream.Collectors;
  * another user's stale buffer in {@code /dev/shm} is theirs to collect, also for root. A jipc root
  * or kind directory that is a link or another user's is refused before anything is read
  * ({@link ObjectInventory#checkRoot}), and every removal checks its file again ({@link Removal}): only the
- * very file listed is removed, not one a live process made under its name since.
+ * very file listed is removed, not one a live process made under its name since, nor the inbox of a
+ * live group member.
  */
 @Command(name = "gc", mixinStandardHelpOptions = true,
         description = {"Remove this user's stale IPC objects (owner dead, no live process using them) and dangling names.",

@@ -134,9 +134,11 @@ final class RmCommand implements Callable<Integer> {
                     .map(what -> ": " + what).orElse("");
             boolean removed = Removal.remove(row, force);
             boolean replaced = !removed && Removal.replaced(row); // a new object under its name: left alone
-            System.out.println((removed ? "removed " : replaced ? "left alone: " : "already gone: ") + shown(row.uri())
-                    + entry + (refusal != null ? " (" + refusal + ")" : "")
-                    + (replaced ? " (replaced by a new object since it was listed)" : ""));
+            boolean member = !removed && !replaced && !force && Removal.liveGroupInbox(row); // a live member's inbox
+            System.out.println((removed ? "removed " : replaced || member ? "left alone: " : "already gone: ")
+                    + shown(row.uri()) + entry + (refusal != null ? " (" + refusal + ")" : "")
+                    + (replaced ? " (replaced by a new object since it was listed)" : "")
+                    + (member ? " (the inbox of a live member of its group; --force removes it)" : ""));
             if (removed && row.kind().equals("group")) {
                 return removeDeadMembersInboxes(row.uri().substring("group:".length())) ? 0 : 1;
             }
@@ -155,7 +157,8 @@ final class RmCommand implements Callable<Integer> {
      * mailbox {@code group.NAME.backup} someone made is no inbox and stays), stale: owner dead, no
      * process maps it, or half-made by a joiner that died creating it (see
      * {@link io.jipc.cli.ls.ObjectInventory#list}). Inboxes a live process maps stay, and so does one a
-     * new member made under the same name after the listing ({@link Removal}). Returns false
+     * new member made under the same name after the listing, or the inbox of a live member
+     * ({@link Removal}). Returns false
      * if one could not be removed (said on stderr).
      */
     private static boolean removeDeadMembersInboxes(String name) {

@@ -3,6 +3,7 @@ package io.jipc.cli.ls;
 import io.jipc.ErrnoException;
 import io.jipc.InsecureFileException;
 import io.jipc.JipcException;
+import io.jipc.group.ProcessGroup;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.UnboundedMailbox;
 import io.jipc.mq.PosixMessageQueue;
@@ -35,20 +36,33 @@ import java.util.Optional;
  *
  * <p>Only the file the row was judged from is removed: that same {@code lstat} must find the very
  * file the listing read ({@link ObjectRow#file}, device and inode). A file a process of this user
- * created under the same name since (a group's new first joiner makes again exactly the inbox names
- * a dead member left, after removing those) is another file: it is left alone, and the removal
- * returns false as for a file gone ({@link #replaced} tells the two apart). Such a process can
- * still replace the file between that {@code lstat} and the unlink (microseconds; milliseconds at the
- * first removal of a kind in a JVM, which loads its API's classes there; the name
- * service's binding of a mailbox is dropped after it); nothing closes that window but the process's
- * own lock, which a removal from outside does not take. Only device and inode are compared: on a
- * file system that gives a new file the inode of one just deleted (ext4, a jipc root under a disk's
- * {@code /tmp}) such a new file passes as the old one and is removed as before; tmpfs, where the
- * jipc root normally is, numbers new files upwards. A row read from no file
- * of its own (a POSIX queue, a name) is removed by name through its own API, as before.
+ * created under the same name since is another file: it is left alone, and the removal returns
+ * false as for a file gone ({@link #replaced} tells the two apart). Only device and inode are
+ * compared: on a file system that gives a new file the inode of one just deleted (ext4, a jipc root
+ * under a disk's {@code /tmp}) such a new file passes as the old one; tmpfs, where the jipc root
+ * normally is, numbers new files upwards. And a process can still replace the file between that
+ * {@code lstat} and the unlink (microseconds; milliseconds at the first removal of a kind in a JVM,
+ * which loads its API's classes there; the name service's binding of a mailbox is dropped after
+ * it): nothing closes that window but the process's own lock, which a removal from outside does not
+ * take.
+ *
+ * <p>Group inboxes, the names a process makes again most often, no longer depend on either: a
+ * group's joiner chooses its incarnation before it removes any leftover, above every inbox of its
+ * rank in the mailbox directory then ({@code ProcessGroup.incarnationAbove}), so the name a remover
+ * listed is not the live member's unless somebody else unlinked it between the listing and the join (a second remover, or the group's own cleanup). For that case, after the
+ * {@code lstat}, a mailbox named as a group inbox whose rank a live process holds at that
+ * incarnation ({@link #liveGroupInbox}) is left alone (returns false) unless {@code othersToo}
+ * ({@code jipc rm --force}). What remains, on any file system: a remover whose {@code lstat} came
+ * before the other's unlink, that read the group's file before the joiner stored its incarnation
+ * and unlinks after the joiner made its inboxes. Until 2026-12-06 a group made anew made exactly
+ * the names of a dead member's inboxes again, and a removal between its {@code lstat} and its
+ * unlink removed the live member's inbox (2 runs of 11 of the explorer's probe).
+ * A row read from no file of its own (a POSIX queue, a name) is removed by name through its own
+ * API, as before.
  *
  * <p>The caller decides whether removal is allowed ({@link ObjectRow#users()}, {@link ObjectRow#stale()});
- * this class only removes. Any thread; does not block.
+ * this class only removes. Any thread; does not block, but that the removal of a mailbox named as
+ * a group inbox waits up to about 2 s for its group's file while a joiner is making it.
  */
 public final class Removal {
     private Removal() {
@@ -63,8 +77,9 @@ public final class Removal {
     }
 
     /**
-     * Removes the object, if it is this user's; false if it was gone already, or its name now refers to
-     * another file than the one the row was read from (left alone).
+     * Removes the object, if it is this user's; false if it was gone already, its name now refers to
+     * another file than the one the row was read from, or it is the inbox of a live group member
+     * (left alone).
      *
      * @throws JipcException            if the kernel or the name service refuses (permissions, a live owner's name),
      *                                  the file is another user's, or the jipc root is refused
@@ -76,9 +91,11 @@ public final class Removal {
 
     /**
      * Removes the object; false if it was gone already, or its name now refers to another file than
-     * the one the row was read from ({@link ObjectRow#file}): that one is left alone.
+     * the one the row was read from ({@link ObjectRow#file}): that one is left alone; false too,
+     * unless {@code othersToo}, for the inbox of a live group member ({@link #liveGroupInbox}).
      *
-     * @param othersToo whether a file another user owns may be removed (the kernel still decides)
+     * @param othersToo whether a file another user owns may be removed (the kernel still decides), and
+     *                  a live group member's inbox ({@code jipc rm --force})
      * @throws JipcException            if the kernel or the name service refuses (permissions, a live owner's name),
      *                                  the file is another user's and {@code othersToo} is false, it is no longer
      *                                  a file of its kind, or the jipc root is refused
@@ -94,8 +111,10 @@ public final class Removal {
             throw new IllegalArgumentException(row.uri() + " has no name: it goes when the last process unmaps it");
         }
         if (row.uri().startsWith("mailbox:")) {
+            String name = row.uri().substring("mailbox:".length());
             return checkFile(row, othersToo)
-                    && Mailbox.destroy(row.uri().substring("mailbox:".length())); // also drops its name binding
+                    && (othersToo || !ProcessGroup.isLiveInbox(name)) // a live group member's, whatever was listed
+                    && Mailbox.destroy(name); // also drops its name binding
         }
         if (row.uri().startsWith("unbounded:")) {
             return checkFile(row, othersToo) // control and segment files
@@ -130,6 +149,16 @@ public final class Removal {
         } catch (ErrnoException gone) {
             return false;
         }
+    }
+
+    /**
+     * Whether the row is a mailbox named as a group member's inbox ({@code group.NAME.RANK.INCARNATION},
+     * its {@code .parts}) whose rank a live process holds at that incarnation now
+     * ({@link ProcessGroup#isLiveInbox}): {@link #remove} leaves it alone unless {@code othersToo}.
+     * Any thread; waits at most about 2 s for a group file being created.
+     */
+    public static boolean liveGroupInbox(ObjectRow row) {
+        return row.uri().startsWith("mailbox:") && ProcessGroup.isLiveInbox(row.uri().substring("mailbox:".length()));
     }
 
     /** Whether {@code status} is of the file the row was read from (true if the row records none). */
