@@ -1,6 +1,7 @@
 package io.jipc.cli;
 
 import io.jipc.cli.rpcdesk.Desk;
+import io.jipc.cli.rpcdesk.Desk.Light;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.naming.NameService;
@@ -152,6 +153,19 @@ class RpcCommandTest {
         @Override
         public Light light(Light light) {
             return light;
+        }
+
+        @Override
+        public String signal(Signal signal) {
+            return signal.now().name() + " then " + signal.next().stream().map(Light::name).toList() + " "
+                    + new java.util.TreeMap<>(signal.seconds()).entrySet().stream()
+                    .map(e -> e.getKey().name() + "=" + e.getValue()).toList();
+        }
+
+        @Override
+        public String plan(Map<Light, List<Light>> plan) {
+            return new java.util.TreeMap<>(plan).entrySet().stream()
+                    .map(e -> e.getKey().name() + "->" + e.getValue().stream().map(Light::name).toList()).toList().toString();
         }
 
         @Override
@@ -490,13 +504,53 @@ class RpcCommandTest {
         }
     }
 
+    /**
+     * An enum constant is given by its name, also printed by it, so that a result can be passed back as
+     * an argument; its {@code toString()} ("go" for {@code GREEN}) is refused. Until 2026-12-06 the
+     * result was printed as {@code toString()}.
+     */
     @Test
     void anEnumIsGivenByNameAndARefusalListsTheNames() {
         String at = "mailbox:" + name;
-        assertResult("go", at, "light", "GREEN"); // printed as the constant's toString()
+        assertResult("GREEN", at, "light", "GREEN"); // not the constant's toString(), "go"
+        assertResult("RED", at, "light", "RED");
         CliRun run = call(at, "light", "go");
         assertEquals(2, run.exit(), run.out());
         assertTrue(run.err().contains("argument 1 of light (Light): not one of [RED, GREEN]: go"), run.err());
+    }
+
+    /**
+     * Inside JSON too (a record's component, a list's element, a map's key, in a record or as the
+     * argument), an enum constant is its name, as a word is: its {@code toString()} and its ordinal are
+     * refused, exit 2 naming the argument. Until 2026-12-06 Jackson 3's default read it by its
+     * {@code toString()}, so {@code "GREEN"} was refused and {@code "go"} (or {@code 1}) called with GREEN.
+     */
+    @Test
+    void anEnumInJsonIsGivenByNameNotByItsToString() {
+        String at = "mailbox:" + name;
+        assertResult("GREEN then [RED, GREEN] [RED=1, GREEN=3]", at, "signal",
+                "{\"now\": \"GREEN\", \"next\": [\"RED\", \"GREEN\"], \"seconds\": {\"GREEN\": 3, \"RED\": 1}}");
+        assertResult("[RED->[GREEN], GREEN->[]]", at, "plan", "{\"GREEN\": [], \"RED\": [\"GREEN\"]}");
+        String signal = "argument 1 of signal (Signal): as JSON for " + Desk.Signal.class.getName() + ": ";
+        String plan = "argument 1 of plan (Map): as JSON for java.util.Map<" + Light.class.getName() + ", java.util.List<"
+                + Light.class.getName() + ">>: ";
+        String value = "Cannot deserialize value of type `" + Light.class.getName() + "` from ";
+        String key = "Cannot deserialize Map key of type `" + Light.class.getName() + "` from ";
+        List<List<String>> cases = List.of(
+                List.of("signal", "{\"now\": \"go\", \"next\": [], \"seconds\": {}}",
+                        signal + value + "String \"go\": not one of the values accepted for Enum class: [RED, GREEN]"),
+                List.of("signal", "{\"now\": \"RED\", \"next\": [\"go\"], \"seconds\": {}}", signal + value + "String \"go\""),
+                List.of("signal", "{\"now\": \"RED\", \"next\": [], \"seconds\": {\"go\": 1}}",
+                        signal + key + "String \"go\": not one of the values accepted for Enum class: [RED, GREEN]"),
+                List.of("signal", "{\"now\": 1, \"next\": [], \"seconds\": {}}", signal + value + "number 1"),
+                List.of("signal", "{\"now\": \"green\", \"next\": [], \"seconds\": {}}", signal + value + "String \"green\""),
+                List.of("plan", "{\"go\": []}", plan + key + "String \"go\""),
+                List.of("plan", "{\"RED\": [\"go\"]}", plan + value + "String \"go\""));
+        for (List<String> c : cases) {
+            CliRun run = call(at, c.get(0), c.get(1));
+            assertEquals(2, run.exit(), c + ": " + run.out());
+            assertTrue(run.err().contains(c.get(2)), c + ": " + run.err());
+        }
     }
 
     @Test
@@ -509,7 +563,7 @@ class RpcCommandTest {
         assertTrue(lines.contains("long sum(java.util.List<java.lang.Long>)    (JSON: parameter 1)"), run.out());
         assertTrue(lines.contains("io.jipc.cli.rpcdesk.Desk$Tally merge(io.jipc.cli.rpcdesk.Desk$Tally, "
                 + "io.jipc.cli.rpcdesk.Desk$Tally)    (JSON: parameters 1, 2)"), run.out());
-        assertEquals(25, lines.size(), run.out());
+        assertEquals(27, lines.size(), run.out());
         for (String line : lines) { // redeclared in Desk, but the stub's own, not remote
             assertTrue(!line.contains(" toString(") && !line.contains(" hashCode(") && !line.contains(" equals("), line);
         }

@@ -13,6 +13,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.KeyDeserializer;
 import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.ValueDeserializer;
+import tools.jackson.databind.cfg.EnumFeature;
 import tools.jackson.databind.deser.jdk.NumberDeserializers;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.module.SimpleModule;
@@ -27,7 +28,8 @@ import java.util.Map;
 /**
  * The arguments of {@code jipc rpc call} that a single word cannot give — records, lists, maps —
  * read as JSON into the parameter's declared (generic) type: a record as an object of its
- * components, {@code List<E>} as an array, {@code Map<K, V>} as an object, enums by constant name,
+ * components, {@code List<E>} as an array, {@code Map<K, V>} as an object, enums by constant name
+ * ({@link Enum#name()}, as a word gives them, a map's keys too; not their {@code toString()}, not a number),
  * byte arrays as hex strings (as on the command line), {@code null} where the Java type allows it.
  *
  * <p>Strict, so that a typo is an error and never a silently different call: unknown or missing
@@ -47,6 +49,11 @@ final class JsonArguments {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            // enums by constant name, as a word is (RpcArguments): Jackson 3 reads and writes toString()
+            // by default, and takes a number as an index
+            .disable(EnumFeature.READ_ENUMS_USING_TO_STRING)
+            .disable(EnumFeature.WRITE_ENUMS_USING_TO_STRING)
+            .enable(EnumFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
             .addModule(new SimpleModule("jipc-hex-bytes").addDeserializer(byte[].class, new HexBytes()))
             .addModule(new SimpleModule("jipc-floating")
                     .addDeserializer(float.class, new FloatInRange(float.class, 0f))

@@ -101,13 +101,19 @@ final class RpcArguments {
         return values;
     }
 
-    /** A result as the command prints it: hex for bytes, nothing for void, else its string form. */
+    /**
+     * A result as the command prints it: hex for bytes, nothing for void, an enum constant by its name
+     * (as an argument gives it: its {@code toString()} may say something else), else its string form.
+     */
     static String format(Object result, Class<?> returnType) {
         if (returnType == void.class) {
             return null;
         }
         if (result instanceof byte[] bytes) {
             return HexFormat.of().formatHex(bytes);
+        }
+        if (result instanceof Enum<?> constant) {
+            return constant.name();
         }
         return String.valueOf(result);
     }

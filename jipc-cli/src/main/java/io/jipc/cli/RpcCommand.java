@@ -83,7 +83,8 @@ final class RpcCommand {
     }
 
     @Command(name = "call", mixinStandardHelpOptions = true,
-            description = {"Call METHOD of the service with the ARGs and print the result (bytes in hex, nothing for void).",
+            description = {"Call METHOD of the service with the ARGs and print the result (bytes in hex, an enum constant by its name, "
+                            + "nothing for void).",
                     "SERVICE is a name registered in the name service (a server started with register(names)), "
                             + "mailbox:NAME for a server of this host, or tcp://HOST:PORT/NAME. "
                             + "An ARG is true/false, a number (integers in decimal without a leading zero, or 0x.. hex: "

@@ -40,6 +40,10 @@ public interface Desk {
     record Node(String v, List<Node> kids) {
     }
 
+    /** {@link Light}s in every place JSON gives them: a component, a list's elements, a map's keys. */
+    record Signal(Light now, List<Light> next, Map<Light, Integer> seconds) {
+    }
+
     /** Floating-point numbers in every place JSON gives them: components, list elements, map keys and values. */
     record Gauge(float f, double d, List<Float> floats, Map<Double, Double> byKey) {
     }
@@ -87,6 +91,12 @@ public interface Desk {
     int shelve(List<Shelf> shelves);
 
     Light light(Light light);
+
+    /** The signal by its constants' names ({@code name()}, not {@code toString()}). */
+    String signal(Signal signal);
+
+    /** The plan by its constants' names, keys in order. */
+    String plan(Map<Light, List<Light>> plan);
 
     /** The argument, as it arrived. */
     float exactly(float f);
