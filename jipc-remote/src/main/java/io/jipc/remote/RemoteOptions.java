@@ -11,7 +11,9 @@ import java.util.Objects;
  * @param connectTimeout    how long a client waits for the TCP connection to be made; at a gateway,
  *                          how long a new connection may take to send its {@code Open} before the
  *                          gateway ends it (so that connections that never speak do not hold its
- *                          connection slots)
+ *                          connection slots). Positive, as jipc-net's {@link ConnectionOptions#connectTimeout()}
+ *                          (until 2026-12-06 zero was taken here, and refused by {@link RemoteMailbox#connect}
+ *                          and {@link MailboxGateway.Builder#start()} with that {@link IllegalArgumentException})
  * @param heartbeatInterval how often a side that waits for the other sends a sign of life
  *                          (the gateway while a request blocks, the client while it awaits a reply)
  * @param peerTimeout       how long a side waits without hearing anything from the other before it
@@ -30,8 +32,8 @@ public record RemoteOptions(Duration connectTimeout, Duration heartbeatInterval,
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
         Objects.requireNonNull(peerTimeout, "peerTimeout");
-        if (connectTimeout.isNegative()) { // as the RPC client's and DSM's options
-            throw new IllegalArgumentException("connect timeout must be 0 or more: " + connectTimeout);
+        if (connectTimeout.isNegative() || connectTimeout.isZero()) { // as jipc-net's, the RPC client's and DSM's options
+            throw new IllegalArgumentException("connect timeout must be positive: " + connectTimeout);
         }
         if (heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
             throw new IllegalArgumentException("heartbeat interval must be positive: " + heartbeatInterval);

@@ -159,11 +159,41 @@ class RemoteMailboxTest {
                 .withLiveness(Duration.ofNanos(5), Duration.ofNanos(10)).peerTimeout());
     }
 
+    /**
+     * A connect timeout must be positive, as jipc-net's, the RPC client's and DSM's: zero is refused
+     * when the options are made, with their message. Until 2026-12-06 zero was taken here, and then
+     * {@code connect} and a gateway's {@code start()} failed with an IllegalArgumentException
+     * "connect timeout must be positive" from the connection's options. The smallest one (1 ns) is an
+     * option on each path: a client's connect makes the connection within it or cannot reach the
+     * gateway ({@link RemotePeerLostException}), and a gateway ends a connection that has not sent
+     * its Open within it.
+     */
     @Test
-    void aNegativeConnectTimeoutIsRefusedAndZeroIsAnOption() {
-        assertThrows(IllegalArgumentException.class,
-                () -> RemoteOptions.defaults().withConnectTimeout(Duration.ofSeconds(-5)));
-        assertEquals(Duration.ZERO, RemoteOptions.defaults().withConnectTimeout(Duration.ZERO).connectTimeout());
+    void aConnectTimeoutMustBePositive() throws Exception {
+        for (Duration bad : List.of(Duration.ZERO, Duration.ofNanos(-1), Duration.ofSeconds(-5))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> RemoteOptions.defaults().withConnectTimeout(bad));
+            assertEquals("connect timeout must be positive: " + bad, e.getMessage());
+            RemoteOptions d = RemoteOptions.defaults();
+            IllegalArgumentException made = assertThrows(IllegalArgumentException.class,
+                    () -> new RemoteOptions(bad, d.heartbeatInterval(), d.peerTimeout(), d.maxFrameSize()));
+            assertEquals(e.getMessage(), made.getMessage());
+        }
+        RemoteOptions quickest = RemoteOptions.defaults().withConnectTimeout(Duration.ofNanos(1));
+        assertEquals(Duration.ofNanos(1), quickest.connectTimeout());
+        try {
+            RemoteMailbox mailbox = RemoteMailbox.connect(box, quickest);
+            closing.add(mailbox);
+            assertTrue(mailbox.offer(text("quick")));
+            assertEquals("quick", text(mailbox.poll(LONG)));
+        } catch (RemotePeerLostException notWithin) { // the connection was not made within 1 ns
+            assertTrue(notWithin.getMessage().startsWith("cannot reach the gateway of " + box), notWithin.getMessage());
+        }
+        try (MailboxGateway quick = MailboxGateway.builder(new InetSocketAddress("127.0.0.1", 0)).export(BOX)
+                .options(quickest).start();
+             StreamConnection silent = StreamConnection.connect(new InetSocketAddress("127.0.0.1", quick.port()))) {
+            assertFinalProtocolError(silent, "no Open within 1ns of connecting");
+        }
     }
 
     @Test

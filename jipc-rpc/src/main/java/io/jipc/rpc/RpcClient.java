@@ -98,7 +98,11 @@ public final class RpcClient<T> implements AutoCloseable {
      * How a client behaves.
      *
      * @param callTimeout    longest a call may take, or null for none
-     * @param connectTimeout longest {@link #connect} waits for the server's answer
+     * @param connectTimeout longest {@link #connect} waits for the server's answer (over TCP also for the
+     *                       connection, as {@link ConnectionOptions#connectTimeout()}); positive, on either
+     *                       way to the server (until 2026-12-06 zero was taken here: through mailboxes it
+     *                       gave up unless the answer was there at once, over TCP {@link #connect(URI,
+     *                       Class, Options) connect} refused it with an {@link IllegalArgumentException})
      * @param livenessCheck  how often a client with pending calls checks that the server process lives
      *                       (over TCP: sends the server a PING)
      * @param peerTimeout    over TCP, how long a server may stay silent (no reply, no PONG) while calls
@@ -137,8 +141,11 @@ public final class RpcClient<T> implements AutoCloseable {
             if (callTimeout != null && (callTimeout.isNegative() || callTimeout.isZero())) {
                 throw new IllegalArgumentException("callTimeout must be positive: " + callTimeout);
             }
-            if (livenessCheck.compareTo(Duration.ofMillis(1)) < 0 || connectTimeout.isNegative()) { // no toMillis: overflow
-                throw new IllegalArgumentException("livenessCheck of at least 1 ms and a connectTimeout of 0 or more");
+            if (livenessCheck.compareTo(Duration.ofMillis(1)) < 0) { // no toMillis: overflow
+                throw new IllegalArgumentException("livenessCheck of at least 1 ms: " + livenessCheck);
+            }
+            if (connectTimeout.isNegative() || connectTimeout.isZero()) { // as jipc-net's ConnectionOptions
+                throw new IllegalArgumentException("connect timeout must be positive: " + connectTimeout);
             }
             if (maxReplySize < 64 || maxReplySize > MAX_REPLY_SIZE) {
                 throw new IllegalArgumentException("maxReplySize of 64 to " + MAX_REPLY_SIZE

@@ -592,14 +592,14 @@ class RpcServerTest {
     }
 
     /**
-     * Clients that give up their handshake (a connect timeout of zero: no answer can come in time)
-     * remove their reply mailboxes; the server forgets them at the next HELLO instead of counting
-     * them as clients for as long as their process runs.
+     * Clients that give up their handshake (a connect timeout of 1 ns, the shortest: no answer can
+     * come in time) remove their reply mailboxes; the server forgets them at the next HELLO instead of
+     * counting them as clients for as long as their process runs.
      */
     @Test
     void clientsThatGaveUpTheirHandshakeAreForgotten() throws Exception {
         try (RpcServer<Bank> server = RpcServer.start("impatient", Bank.class, new BankService())) {
-            RpcClient.Options impatient = RpcClient.Options.defaults().withConnectTimeout(Duration.ZERO);
+            RpcClient.Options impatient = RpcClient.Options.defaults().withConnectTimeout(Duration.ofNanos(1));
             int gaveUp = 0;
             for (int i = 0; i < 200 && gaveUp < 5; i++) {
                 try {
@@ -621,6 +621,38 @@ class RpcServerTest {
                 Thread.sleep(10); // until the server has read the BYE
             }
             assertEquals(0, server.clientCount());
+        }
+    }
+
+    /**
+     * A connect timeout must be positive, as jipc-net's, a gateway's and DSM's: zero is refused when the
+     * options are made, with their message. Until 2026-12-06 zero was taken, and then a connect over
+     * TCP failed with an IllegalArgumentException "connect timeout must be positive" from the
+     * connection's options, while one through the mailbox went ahead. The smallest one (1 ns) is an
+     * option on both ways: the client is connected, or says it got no connection or answer within it.
+     */
+    @Test
+    void aConnectTimeoutMustBePositive() throws Exception {
+        RpcClient.Options d = RpcClient.Options.defaults();
+        for (Duration bad : List.of(Duration.ZERO, Duration.ofNanos(-1), Duration.ofSeconds(-5))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.withConnectTimeout(bad));
+            assertEquals("connect timeout must be positive: " + bad, e.getMessage());
+            IllegalArgumentException made = assertThrows(IllegalArgumentException.class, () -> new RpcClient.Options(
+                    null, bad, d.livenessCheck(), d.peerTimeout(), d.maxReplySize(), d.maxTcpFrameSize()));
+            assertEquals(e.getMessage(), made.getMessage());
+        }
+        RpcClient.Options quickest = d.withConnectTimeout(Duration.ofNanos(1));
+        try (RpcServer<Bank> server = RpcServer.builder("quickest", Bank.class, new BankService())
+                .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).start()) {
+            int port = ((InetSocketAddress) server.tcpAddress().orElseThrow()).getPort();
+            for (URI uri : List.of(URI.create("mailbox:quickest"), URI.create("tcp://127.0.0.1:" + port + "/quickest"))) {
+                try (RpcClient<Bank> client = RpcClient.connect(uri, Bank.class, quickest)) {
+                    client.stub().deposit("a", new Bank.Money(3, Bank.Currency.EUR));
+                    assertTrue(client.stub().balance("a") >= 3, uri.toString());
+                } catch (RpcServerLostException | io.jipc.net.ConnectTimeoutException notWithin) {
+                    assertTrue(notWithin.getMessage().contains(" within 1ns"), uri + ": " + notWithin.getMessage());
+                }
+            }
         }
     }
 
