@@ -10,7 +10,9 @@ import java.util.Objects;
  * <caption>Options and defaults</caption>
  * <tr><th>option</th><th>default</th><th>meaning</th></tr>
  * <tr><td>{@code connectTimeout}</td><td>5 s</td><td>how long {@link ReplicatedRegion#open} waits
- *     for the connection and the home's snapshot, and a home for a new connection's OPEN</td></tr>
+ *     for the connection and the home's snapshot, and a home for a new connection's OPEN. Positive,
+ *     as every connect timeout of jipc (jipc-net's, jipc-remote's, the RPC client's): zero is
+ *     refused here, "connect timeout must be positive"</td></tr>
  * <tr><td>{@code heartbeatInterval}</td><td>500 ms</td><td>a side that sent nothing for this long
  *     sends a heartbeat</td></tr>
  * <tr><td>{@code peerTimeout}</td><td>3 s</td><td>a side that heard nothing for this long declares

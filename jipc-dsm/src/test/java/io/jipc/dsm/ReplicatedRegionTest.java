@@ -719,6 +719,37 @@ class ReplicatedRegionTest {
         }
     }
 
+    /**
+     * A connect timeout must be positive, as jipc-net's, a gateway's and the RPC client's: zero is
+     * refused when the options are made, with one message for all of them (until 2026-12-06 a
+     * gateway's and the RPC client's took zero, and their connects over TCP then refused it). The
+     * smallest one (1 ns) is an option on both paths: a replica opens the region or says it got no
+     * connection or answer within it, and a home ends a connection that has not sent its OPEN within it.
+     */
+    @Test
+    void aConnectTimeoutMustBePositive() throws Exception {
+        DsmOptions d = DsmOptions.defaults();
+        for (Duration bad : List.of(Duration.ZERO, Duration.ofNanos(-1), Duration.ofSeconds(-5))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.withConnectTimeout(bad));
+            assertEquals("connect timeout must be positive: " + bad, e.getMessage());
+            assertEquals(e.getMessage(), assertThrows(IllegalArgumentException.class, () -> new DsmOptions(bad,
+                    d.heartbeatInterval(), d.peerTimeout(), d.maxRegionSize(), d.maxRegions(), d.keepLocks())).getMessage());
+        }
+        DsmOptions quickest = d.withConnectTimeout(Duration.ofNanos(1));
+        try {
+            ReplicatedRegion r = open(home.address(), "quick", 64, quickest);
+            r.update(s -> s.set(JAVA_LONG, 0, 5));
+            assertEquals(1, r.version());
+        } catch (RegionHomeLostException notWithin) {
+            assertTrue(notWithin.getMessage().contains(" within 1ns"), notWithin.getMessage());
+        }
+        try (RegionHome quick = RegionHome.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), quickest);
+             io.jipc.net.StreamConnection silent = io.jipc.net.StreamConnection.connect(quick.address())) {
+            assertNull(silent.poll(LONG), "no OPEN within 1 ns: the home ends the connection");
+            assertTrue(silent.isEndOfStream());
+        }
+    }
+
     @Test
     void refusalsSayWhy() throws Exception {
         open("r", 64);

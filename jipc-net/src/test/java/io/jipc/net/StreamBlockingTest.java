@@ -260,4 +260,32 @@ class StreamBlockingTest {
         assertTrue(timedOut.getMessage().contains(io.jipc.platform.Sockets.describe(server.localAddress())),
                 timedOut.getMessage());
     }
+
+    /**
+     * A connect timeout must be positive (the rule of every jipc connect timeout: the gateway's, the
+     * RPC client's and DSM's options too, with this message). The smallest one, 1 ns, is an option:
+     * the connection is made within it or the connect says it was not.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"unix", "tcp"})
+    void aConnectTimeoutMustBePositive(String scheme) throws Exception {
+        ConnectionOptions d = ConnectionOptions.defaults();
+        for (Duration bad : List.of(Duration.ZERO, Duration.ofNanos(-1), Duration.ofSeconds(-5))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.withConnectTimeout(bad));
+            assertEquals("connect timeout must be positive: " + bad, e.getMessage());
+            assertEquals(e.getMessage(), assertThrows(IllegalArgumentException.class,
+                    () -> new ConnectionOptions(d.maxFrameSize(), d.frameTimeout(), bad)).getMessage());
+        }
+        String uri = scheme.equals("unix") ? "unix:" + SocketTestSupport.newPath("quick") : "tcp:127.0.0.1:0";
+        StreamServer server = closer.track(StreamServer.bind(SocketUri.parse(uri).address(), ServerOptions.defaults()));
+        try {
+            StreamConnection client = closer.track(StreamConnection.connect(server.localAddress(),
+                    d.withConnectTimeout(Duration.ofNanos(1))));
+            StreamConnection accepted = closer.track(server.accept(LONG));
+            assertTrue(client.offer(bytes("quick"), LONG));
+            assertEquals("quick", text(accepted.poll(LONG)));
+        } catch (ConnectTimeoutException notWithin) {
+            assertTrue(notWithin.getMessage().contains(" within 1ns"), notWithin.getMessage());
+        }
+    }
 }
