@@ -27,6 +27,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class Signals {
     /** Highest signal number on Linux ({@code SIGRTMAX} of the kernel). */
     public static final int MAX_SIGNAL = 64;
+    /** {@code SIGCONT}: continues a stopped process (the same number on x86-64 and aarch64). */
+    public static final int SIGCONT = 18;
+    /** {@code SIGSTOP}: stops a process until {@link #SIGCONT}; it cannot be caught, blocked or ignored. */
+    public static final int SIGSTOP = 19;
 
     private static final int SA_RESTART = 0x10000000;
     private static final long SIG_DFL = 0;

@@ -1,5 +1,7 @@
 package io.jipc.ring;
 
+import io.jipc.platform.Signals;
+
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
@@ -8,11 +10,30 @@ import java.util.concurrent.locks.LockSupport;
  * Test-only fault points inside the producer protocol, so that crash tests can kill a producer at
  * exactly the moments that matter rather than wherever a random kill happens to land.
  *
- * <p>Enabled by the system property {@code jipc.faults}, e.g.
+ * <p>Enabled by the system property {@code jipc.faults}, a comma-separated list of
+ * {@code point[:probability[:action]]} (probability 1 if left out), e.g.
  * {@code -Djipc.faults=after-tail-move:0.001,before-commit:0.001}: at each named point the calling
- * thread, with the given probability, prints {@code FAULT <point>} on standard output and stalls
- * forever (until its process is killed). When the property is absent {@link #ENABLED} is a false
- * constant and the JIT removes every point.
+ * thread, with the given probability, prints {@code FAULT <point>} on standard output and then
+ * takes the point's action:
+ *
+ * <ul>
+ * <li>{@code park} (the default): the thread stalls for ever (until its process is killed); the
+ *     process's other threads run on;</li>
+ * <li>{@code stop}: the whole process stops before the thread takes another step: the thread
+ *     sends itself {@code SIGSTOP} ({@code tgkill(getpid(), gettid(), SIGSTOP)}; a stop signal stops
+ *     every thread, and one sent to the thread is taken by it before the call returns, where
+ *     {@code kill(getpid(), SIGSTOP)} may be taken by another thread while this one runs on). Once continued ({@code SIGCONT}) the thread goes on from exactly that
+ *     point, so a test can hold a process between two instructions, act meanwhile, and then let
+ *     it finish (or kill it there). The point stops the process again each time it is reached
+ *     (with its probability). A test reads the {@code FAULT} line, then waits until the process is
+ *     in state {@code T} before it counts on the stop (the line is printed first).</li>
+ * </ul>
+ *
+ * <p>{@code -Djipc.faults=stall-resolved:1:stop} stops a consumer's process at the point
+ * {@code stall-resolved} every time it gets there. An unknown action is an
+ * {@link IllegalArgumentException} (thrown from this class's initialisation); unknown points are
+ * ignored. When the property is absent {@link #ENABLED} is a false constant and the JIT removes
+ * every point.
  *
  * <ul>
  * <li>{@code after-tail-move}: a many-producer claim moved the tail but wrote no header yet;</li>
@@ -49,6 +70,8 @@ public final class FaultInjection {
 
     public static final boolean ENABLED;
     private static final double[] PROBABILITY = new double[NAMES.length];
+    /** Per point: stop the process ({@code SIGSTOP}) rather than park the thread. */
+    private static final boolean[] STOP = new boolean[NAMES.length];
 
     static {
         String spec = System.getProperty("jipc.faults");
@@ -56,9 +79,19 @@ public final class FaultInjection {
         if (ENABLED) {
             for (String item : spec.split(",")) {
                 String[] kv = item.trim().split(":");
+                boolean stop = false;
+                if (kv.length > 2) {
+                    switch (kv[2].toLowerCase(Locale.ROOT)) {
+                        case "park" -> stop = false;
+                        case "stop" -> stop = true;
+                        default -> throw new IllegalArgumentException("jipc.faults: unknown action '" + kv[2]
+                                + "' in '" + item.trim() + "' (park or stop)");
+                    }
+                }
                 for (int i = 0; i < NAMES.length; i++) {
                     if (NAMES[i].equals(kv[0].toLowerCase(Locale.ROOT))) {
                         PROBABILITY[i] = kv.length > 1 ? Double.parseDouble(kv[1]) : 1.0;
+                        STOP[i] = stop;
                     }
                 }
             }
@@ -68,11 +101,21 @@ public final class FaultInjection {
     private FaultInjection() {
     }
 
-    /** At fault point {@code which}: maybe stall forever. */
+    /**
+     * At fault point {@code which}: maybe stall for ever (park), or stop this process and return
+     * once it is continued (stop).
+     */
     public static void point(int which) {
         if (PROBABILITY[which] > 0 && ThreadLocalRandom.current().nextDouble() < PROBABILITY[which]) {
             System.out.println("FAULT " + NAMES[which]);
             System.out.flush();
+            if (STOP[which]) {
+                // Sent to this thread: it is pending here, so this thread stops (and with it, the
+                // whole process) before it returns from the system call. Sent to the process,
+                // kill(getpid(), SIGSTOP), another thread may take it and this one runs on for a while.
+                Signals.tgkill(Signals.gettid(), Signals.SIGSTOP);
+                return;
+            }
             while (true) {
                 LockSupport.parkNanos(1_000_000_000L);
             }
