@@ -3,6 +3,7 @@ package io.jipc.mailbox;
 import io.jipc.CorruptSegmentException;
 import io.jipc.ErrnoException;
 import io.jipc.platform.Errno;
+import io.jipc.ring.FaultInjection;
 import io.jipc.ring.RecordRing;
 import io.jipc.ring.RingConfig;
 import io.jipc.ring.RingDescriptor;
@@ -50,6 +51,8 @@ final class ChainSegment implements AutoCloseable {
     /**
      * Creates segment {@code index} of the mailbox whose control file has id {@code owner}.
      *
+     * @return the segment, or null if another process condemned the file before it was ready (see
+     *         the 4-argument form)
      * @throws ErrnoException {@code EEXIST} if the file exists, {@code ENOSPC} if there is no room
      */
     static ChainSegment create(Path path, String name, long index, long owner, RingConfig config, int permissions,
@@ -64,6 +67,14 @@ final class ChainSegment implements AutoCloseable {
      * that was linked in and retired since), the segment is made ready already marked retiring,
      * so that a sender that maps it aborts its claims and moves on, as from any retired segment.
      *
+     * <p>The file is made ready with a compare-and-set of its version word from "not ready"
+     * ({@link SharedSegment#tryPublish}): a sender or receiver that waited for it longer than the
+     * ready timeout takes this process for dead and condemns the file (the same word, under the
+     * control file's lock) before it removes it. If it did so first, the file is not this
+     * process's to use: it is left to its condemner, and null is returned, so that the caller
+     * looks again at what the chain and the name hold now.
+     *
+     * @return the segment, or null if the file was condemned before it was made ready
      * @throws ErrnoException {@code EEXIST} if the file exists, {@code ENOSPC} if there is no room
      */
     static ChainSegment create(Path path, String name, long index, long owner, RingConfig config, int permissions,
@@ -78,11 +89,17 @@ final class ChainSegment implements AutoCloseable {
             if (superseded.getAsBoolean()) {
                 memory.set(ValueLayout.JAVA_INT, RETIRING_OFFSET, 1);
             }
-            file.publish(UnboundedMailboxDescriptor.MAJOR_VERSION, UnboundedMailboxDescriptor.MINOR_VERSION);
+            if (FaultInjection.ENABLED) {
+                FaultInjection.point(FaultInjection.BEFORE_SEGMENT_READY);
+            }
+            if (!file.tryPublish(UnboundedMailboxDescriptor.MAJOR_VERSION, UnboundedMailboxDescriptor.MINOR_VERSION)) {
+                file.close(); // condemned: its condemner removes it
+                return null;
+            }
             return attach(file, name, index, owner, config, doorbell);
         } catch (RuntimeException e) {
+            file.unlinkIfSame(); // once condemned, the name may be another file's already
             file.close();
-            SharedSegment.unlink(path);
             throw e;
         }
     }

@@ -12,6 +12,7 @@ import io.jipc.platform.Libc;
 import io.jipc.platform.Printable;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.ring.AscendingCopy;
+import io.jipc.ring.FaultInjection;
 import io.jipc.ring.RecordHandler;
 import io.jipc.ring.RecordRing;
 import io.jipc.ring.RingConfig;
@@ -83,7 +84,11 @@ import static io.jipc.mailbox.UnboundedMailboxDescriptor.WAIT_STRATEGY_OFFSET;
  * A sender killed in the middle of a send leaves a claim that the receiver skips once the sender
  * is dead (after {@link MailboxOptions#deadSenderTimeout()}), as in a {@link Mailbox}. A sender
  * killed while appending leaves at worst a segment file that is not yet in the chain: the next
- * appender uses it (or replaces it, if it never became ready). A receiver killed at any point is
+ * appender uses it (or replaces it, if it never became ready). An appender that is only slow
+ * (stopped for longer than the 2 s ready timeout) is told from a dead one by the file's version
+ * word: the replacing sender condemns the unready file with a compare-and-set before it removes
+ * it, and the creator makes it ready with a compare-and-set, so exactly one of them wins (see
+ * {@link UnboundedMailboxDescriptor}). A receiver killed at any point is
  * followed by the next one, which finishes a retirement it finds half done; messages of a batch
  * that a killed receiver was handling are delivered again.
  *
@@ -291,8 +296,13 @@ public final class UnboundedMailbox implements AutoCloseable {
             memory.set(ValueLayout.JAVA_LONG, DEAD_SENDER_TIMEOUT_OFFSET, config.stallTimeoutNanos());
             MemorySegment doorbell = memory.asSlice(UnboundedMailboxDescriptor.DOORBELL_OFFSET,
                     UnboundedMailboxDescriptor.DOORBELL_LENGTH);
-            ChainSegment.create(segmentPath(directory, name, 0), name, 0, control.objectId(), config,
-                    segmentOptions.permissions(), doorbell).close();
+            ChainSegment first = ChainSegment.create(segmentPath(directory, name, 0), name, 0, control.objectId(),
+                    config, segmentOptions.permissions(), doorbell);
+            if (first == null) { // nobody condemns a segment of a control file that is not ready
+                throw new CorruptSegmentException(segmentPath(directory, name, 0) + ": segment 0 of unbounded mailbox '"
+                        + name + "' was condemned by another process while it was created");
+            }
+            first.close();
             control.publish(UnboundedMailboxDescriptor.MAJOR_VERSION, UnboundedMailboxDescriptor.MINOR_VERSION);
             return new UnboundedMailbox(name, control);
         } catch (RuntimeException e) {
@@ -854,6 +864,14 @@ public final class UnboundedMailbox implements AutoCloseable {
                     // ready marked retiring, and removed.
                     try (ChainSegment created = ChainSegment.create(path, name, next, id, ringConfig, permissions,
                             doorbell, () -> last() != full)) {
+                        if (created == null) {
+                            // condemned before it was ready by a sender (or receiver) that waited
+                            // for it longer than the ready timeout: not ours; look again
+                            if (last() != full) {
+                                return true;
+                            }
+                            continue;
+                        }
                         if (created.retiring()) {
                             created.file.unlinkIfSame();
                             return true;
@@ -875,6 +893,16 @@ public final class UnboundedMailbox implements AutoCloseable {
                     if (e.errno() != Errno.ENOENT) {
                         throw e;
                     }
+                } catch (SegmentNotReadyException notReady) {
+                    if (last() != full) {
+                        return true;
+                    }
+                    if (destroyed()) {
+                        throw gone(notReady);
+                    }
+                    // its creator may only be slow (stopped, swapped out): condemned unless it made
+                    // the file ready meanwhile, which is then used
+                    removeUnusable(path, found, true);
                 } catch (CorruptSegmentException stale) {
                     if (last() != full) {
                         return true;
@@ -882,7 +910,7 @@ public final class UnboundedMailbox implements AutoCloseable {
                     if (destroyed()) { // the file may be the segment of a mailbox created under the name since
                         throw gone(stale);
                     }
-                    removeUnusable(path, found);
+                    removeUnusable(path, found, false);
                 }
             }
             LONG.compareAndSet(memory, (long) LAST_OFFSET, full, next);
@@ -898,18 +926,36 @@ public final class UnboundedMailbox implements AutoCloseable {
      * its own (owned by that open file description: it excludes the other threads of this process
      * too, is not dropped when another descriptor of the file is closed, and is released if the
      * holder dies).
+     *
+     * <p>A file that was never made ready ({@code neverReady}) may belong to a creator that is only
+     * slow (stopped or swapped out for longer than the ready timeout), not dead: it is condemned
+     * first ({@link SharedSegment#condemn}: a compare-and-set of its version word that the
+     * creator's publish races with), so that exactly one wins. If the creator made it ready first,
+     * it is a segment like any other (the creator links it in and sends to it) and is left; else
+     * the creator finds it condemned and does not use it. Until 2026-12-06 it was removed outright,
+     * also after its creator had woken up, linked it in and sent to it: those messages were lost,
+     * and every later open of the segment failed ("is missing").
+     *
+     * @return whether the file turned out ready (made so by its creator first) and was left
      */
-    private void removeUnusable(Path path, Object found) {
+    private boolean removeUnusable(Path path, Object found, boolean neverReady) {
         if (found == null) {
-            return;
+            return false;
         }
         String file = control.path().toString();
         int fd = Libc.open(file, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
         try {
             FileLocks.flockExclusive(fd, file);
             if (found.equals(FileIdentity.of(path))) {
+                if (FaultInjection.ENABLED) {
+                    FaultInjection.point(FaultInjection.BEFORE_UNUSABLE_REMOVED);
+                }
+                if (neverReady) {
+                    return !SharedSegment.condemn(path, found, permissions);
+                }
                 ChainSegment.unlink(path);
             }
+            return false;
         } finally {
             Libc.close(fd); // releases the lock
         }
@@ -1103,6 +1149,7 @@ public final class UnboundedMailbox implements AutoCloseable {
         while (true) {
             ChainSegment s;
             long first = first();
+            Object found = FileIdentity.of(segmentPath(first));
             try {
                 s = ChainSegment.open(segmentPath(first), name, first, id, ringConfig, permissions, doorbell);
             } catch (ErrnoException e) {
@@ -1116,9 +1163,12 @@ public final class UnboundedMailbox implements AutoCloseable {
                 if (first < last() && first != retiredInto && !destroyed()) {
                     // Segment `first` was in the chain, so it was ready once; a file that never became
                     // ready under its name is a slow sender's re-creation after a receiver, killed
-                    // mid-retirement, had unlinked it: remove that leftover and finish the retirement
-                    removeUnusable(segmentPath(first), FileIdentity.of(segmentPath(first)));
-                    LONG.compareAndSet(memory, (long) FIRST_OFFSET, first, first + 1);
+                    // mid-retirement, had unlinked it: remove that leftover and finish the retirement.
+                    // Condemned, as a sender condemns it: if its (slow) creator made it ready first, it
+                    // is a superseded re-creation marked retiring, which is opened and retired as usual
+                    if (!removeUnusable(segmentPath(first), found, true)) {
+                        LONG.compareAndSet(memory, (long) FIRST_OFFSET, first, first + 1);
+                    }
                     continue;
                 }
                 throw unusableSegment(first, e);

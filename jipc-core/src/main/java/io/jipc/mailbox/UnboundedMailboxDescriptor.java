@@ -63,6 +63,25 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * commit words mixed ({@link io.jipc.ring.RecordDescriptor#commitWord}); 1.x files are refused.
  * Both kinds of file are created with {@code O_EXCL} and made ready by writing the version last;
  * see {@link io.jipc.segment.SharedSegment}.
+ *
+ * <h2>The version word of a segment file</h2>
+ * 0 while its creator (a sender appending it) writes it; then either the version, stored by the
+ * creator with a compare-and-set from 0 ({@link io.jipc.segment.SharedSegment#tryPublish}), or
+ * {@link SegmentHeaderDescriptor#CONDEMNED} (-1), stored with a compare-and-set from 0 by a sender
+ * or receiver that waited for the file longer than the ready timeout (2 s) and took its creator
+ * for dead, under the control file's {@code flock}, just before it removes the file
+ * ({@link io.jipc.segment.SharedSegment#condemn}). Exactly one of the two wins: a creator that was
+ * only slow (stopped, swapped out) and finds its file condemned does not link it in (it looks at
+ * the chain again); a remover that finds the file ready leaves it to be used. A condemned file is
+ * refused by every opener at once. Until 2026-12-06 the creator stored the version with a plain
+ * release store and the remover unlinked the file without looking: a creator that woke up in
+ * between linked in a file that was removed under it, and lost the messages it sent to it.
+ *
+ * <p>The minor version stays 0: the value -1 is only ever in a file that never became ready, and
+ * a reader of 2.0 takes it for format version 65535.65535 and refuses the file, as it refused such
+ * a file before (a never-ready file, at its ready timeout) and as it should; no ready file holds
+ * anything a 2.0 reader would misread. A 2.0 sender racing a condemnation can still overwrite it
+ * (its publish is a plain store): processes of both kinds on one mailbox keep the old race, no worse.
  */
 public final class UnboundedMailboxDescriptor {
     /** Magic of the control file. */

@@ -52,9 +52,17 @@ import java.util.concurrent.locks.LockSupport;
  *     compare-and-set) but has not woken the sender waiting for that.</li>
  * <li>{@code stall-resolved}: a consumer found where a dead producer's claim at the head ends but has
  *     not moved the head past it.</li>
+ * <li>{@code after-file-created}: a creator of a shared file ({@code SharedSegment.create}) created
+ *     it exclusively, but it is still empty: neither its mode nor its size is set;</li>
+ * <li>{@code before-segment-ready}: a sender appending a segment to an unbounded mailbox wrote the
+ *     segment file (all of it but the version word) but has not made it ready;</li>
+ * <li>{@code before-unusable-removed}: a sender (or receiver) of an unbounded mailbox that found a
+ *     segment file unusable (never made ready within the ready timeout, or damaged) holds the
+ *     control file's lock and found the file still the one it waited on, but has not removed it.</li>
  * </ul>
  *
- * <p>Public only for the last three points, which lie in other modules (jipc-sync, jipc-core); not an API.
+ * <p>Public only for the points that lie in other packages and modules (jipc-sync, jipc-core,
+ * {@code io.jipc.segment}); not an API.
  */
 public final class FaultInjection {
     static final int AFTER_TAIL_MOVE = 0;
@@ -65,8 +73,12 @@ public final class FaultInjection {
     public static final int TAKEN_BEFORE_WAKE = 5;
     public static final int RELEASE_BEFORE_SEQUENCE = 6;
     static final int STALL_RESOLVED = 7;
+    public static final int AFTER_FILE_CREATED = 8;
+    public static final int BEFORE_SEGMENT_READY = 9;
+    public static final int BEFORE_UNUSABLE_REMOVED = 10;
     private static final String[] NAMES = {"after-tail-move", "before-commit", "after-commit", "before-wake",
-        "release-before-wake", "taken-before-wake", "release-before-sequence", "stall-resolved"};
+        "release-before-wake", "taken-before-wake", "release-before-sequence", "stall-resolved",
+        "after-file-created", "before-segment-ready", "before-unusable-removed"};
 
     public static final boolean ENABLED;
     private static final double[] PROBABILITY = new double[NAMES.length];

@@ -17,7 +17,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *  |                     Magic (8 ASCII bytes)                     |  0
  *  |                   e.g. "JIPC-MBX" for a mailbox               |
  *  +-------------------------------+-------------------------------+
- *  |   Version: major &lt;&lt; 16 | minor  (0 = not ready)           |  8
+ *  |   Version: major &lt;&lt; 16 | minor  (0 = not ready, -1 = condemned) |  8
  *  +---------------------------------------------------------------+
  *  |                        Header Length                          |  12
  *  +---------------------------------------------------------------+
@@ -46,6 +46,15 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * version with acquire loads, then rejects another major version. A minor version only adds
  * fields in space that older readers ignore.
  *
+ * <p>A file that was never made ready may be <b>condemned</b> by another process that needs its
+ * name and takes its creator for dead ({@link SharedSegment#condemn}): a compare-and-set of the
+ * version word from 0 to {@link #CONDEMNED}. A creator that may be raced so publishes with a
+ * compare-and-set from 0 too ({@link SharedSegment#tryPublish}), so exactly one of the two wins:
+ * the file is made ready (and then never condemned), or condemned (and then never made ready, and
+ * removed). Openers refuse a condemned file at once ({@link SegmentNotReadyException}). A reader of
+ * before 2026-12-06 sees the condemned word as format version 65535.65535 and refuses the file as
+ * of another major version: it never takes it for a ready file.
+ *
  * <p>The kind-specific header follows at {@link #LENGTH}.
  */
 public final class SegmentHeaderDescriptor {
@@ -53,6 +62,11 @@ public final class SegmentHeaderDescriptor {
     public static final int MAGIC_OFFSET = 0;
     /** Offset of the version word, {@code major << 16 | minor}, written last. */
     public static final int VERSION_OFFSET = 8;
+    /**
+     * The version word of a condemned file: never made ready, and never to be (its name is being
+     * taken back); no version is this (majors end at {@code 0x7FFF}).
+     */
+    public static final int CONDEMNED = -1;
     /** Offset of the header length (this header, {@link #LENGTH}). */
     public static final int HEADER_LENGTH_OFFSET = 12;
     /** Offset of the total file length. */

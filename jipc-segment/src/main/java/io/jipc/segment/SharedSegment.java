@@ -5,9 +5,11 @@ import io.jipc.CorruptSegmentException;
 import io.jipc.ErrnoException;
 import io.jipc.InsecureFileException;
 import io.jipc.platform.Errno;
+import io.jipc.platform.FileIdentity;
 import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
 import io.jipc.platform.ProcessIdentity;
+import io.jipc.ring.FaultInjection;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -38,7 +40,9 @@ import static io.jipc.segment.SegmentHeaderDescriptor.VERSION_OFFSET;
  * full {@code /dev/shm} fails here with {@code ENOSPC}, never later as a {@code SIGBUS}), maps it
  * and writes the header except the version. The caller writes its kind-specific data and then
  * calls {@link #publish}, which stores the version with release semantics: from then on openers
- * accept the file. If creation fails the file is removed.
+ * accept the file. If creation fails the file is removed. A creator whose unready file another
+ * process may {@linkplain #condemn condemn} (take for a dead creator's and remove) publishes with
+ * {@link #tryPublish} instead, which fails if the file was condemned first.
  *
  * <h2>Opening</h2>
  * {@link #open} refuses a symbolic link, a file that is not regular, owned by another user or with
@@ -84,6 +88,9 @@ public final class SharedSegment implements AutoCloseable {
         Arena arena = null;
         boolean done = false;
         try {
+            if (FaultInjection.ENABLED) {
+                FaultInjection.point(FaultInjection.AFTER_FILE_CREATED);
+            }
             Libc.fchmod(fd, permissions, name);
             try {
                 Libc.allocate(fd, fileLength, name);
@@ -207,6 +214,10 @@ public final class SharedSegment implements AutoCloseable {
                         + "', expected '" + SegmentHeaderDescriptor.tag(expectedMagic) + "'");
             }
             version = (int) INT.getAcquire(memory, (long) VERSION_OFFSET);
+            if (version == SegmentHeaderDescriptor.CONDEMNED) {
+                throw new SegmentNotReadyException(name + " was condemned: it was never made ready, and a process"
+                        + " that took its creator for dead is removing it");
+            }
             if (version != 0) {
                 break;
             }
@@ -238,6 +249,92 @@ public final class SharedSegment implements AutoCloseable {
     /** Makes the file visible to openers: stores {@code major.minor} with release semantics. */
     public void publish(int major, int minor) {
         INT.setRelease(memory, (long) VERSION_OFFSET, SegmentHeaderDescriptor.version(major, minor));
+    }
+
+    /**
+     * Makes the file visible to openers unless another process {@linkplain #condemn condemned} it
+     * first: a compare-and-set of the version word from 0 (not ready) to {@code major.minor}
+     * (volatile semantics, so a release of everything written before). Exactly one of this call and
+     * a {@code condemn} of the file succeeds. For the creator, once; never blocks.
+     *
+     * @return true if the file is ready now; false if it was condemned: it is being removed (or
+     *         was), and no opener will ever accept it
+     * @throws IllegalStateException if the file was made ready already
+     */
+    public boolean tryPublish(int major, int minor) {
+        int witness = (int) INT.compareAndExchange(memory, (long) VERSION_OFFSET, 0,
+                SegmentHeaderDescriptor.version(major, minor));
+        if (witness == 0) {
+            return true;
+        }
+        if (witness == SegmentHeaderDescriptor.CONDEMNED) {
+            return false;
+        }
+        throw new IllegalStateException(path + " was made ready already (version word 0x"
+                + Integer.toHexString(witness) + ")");
+    }
+
+    /**
+     * Condemns and removes the file at {@code path} if it is still the file {@code identity}
+     * ({@link FileIdentity#of}) and was never made ready: a compare-and-set of its
+     * version word from 0 to {@link SegmentHeaderDescriptor#CONDEMNED}, then an unlink. Its creator,
+     * if it still lives (stopped, say, for longer than a ready timeout), then fails its
+     * {@link #tryPublish} and knows that the file is not its to use; if the creator's publish came
+     * first, the file is ready and left alone. A file still shorter than the header (its creator
+     * has not sized it yet) is first given the mode {@code permissions} (its creator sets that
+     * before the size, see {@link #open}) and the header's length, so that the word exists; a
+     * creator that goes on sizes it further.
+     *
+     * <p>The caller makes sure that no two processes remove files under that name at once (jipc's
+     * unbounded mailbox holds its control file's {@code flock}); the file's creator takes no part
+     * in that. Blocks only in the system calls; any thread.
+     *
+     * @return false if the file is ready (its creator published it first), true otherwise: it was
+     *         condemned and removed by this call, had been condemned before (removed now), is gone,
+     *         or its name now names another file
+     * @throws ErrnoException e.g. {@code ENOSPC} if there is no room for its header
+     */
+    public static boolean condemn(Path path, Object identity, int permissions) {
+        String name = path.toString();
+        int fd;
+        try {
+            fd = Libc.open(name, Libc.O_RDWR | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return true;
+            }
+            throw e;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            FileStatus status = Libc.fstat(fd, name);
+            FileStatus named;
+            try {
+                named = Libc.lstat(name);
+            } catch (ErrnoException e) {
+                if (e.errno() == Errno.ENOENT) {
+                    return true;
+                }
+                throw e;
+            }
+            if (named.device() != status.device() || named.inode() != status.inode()
+                    || !identity.equals(FileIdentity.of(path))) {
+                return true; // not the file the caller found unready
+            }
+            if (status.size() < LENGTH) {
+                Libc.fchmod(fd, permissions, name);
+                Libc.allocate(fd, LENGTH, name);
+            }
+            MemorySegment header = Libc.mapShared(fd, LENGTH, true, false, arena, name);
+            int witness = (int) INT.compareAndExchange(header, (long) VERSION_OFFSET, 0,
+                    SegmentHeaderDescriptor.CONDEMNED);
+            if (witness != 0 && witness != SegmentHeaderDescriptor.CONDEMNED) {
+                return false; // made ready first: its creator uses it
+            }
+            unlink(path);
+            return true;
+        } finally {
+            Libc.close(fd);
+        }
     }
 
     /** The whole mapped file, header included. */

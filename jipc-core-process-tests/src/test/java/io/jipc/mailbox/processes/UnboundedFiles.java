@@ -48,11 +48,16 @@ final class UnboundedFiles {
         return control(name).getLong(UnboundedMailboxDescriptor.LAST_OFFSET);
     }
 
+    /** The pid of the process that created segment file {@code index} of mailbox {@code name} (its header says). */
+    static long creatorPid(String name, long index) throws IOException {
+        return read(segment(name, index)).getLong(SegmentHeaderDescriptor.CREATOR_PID_OFFSET);
+    }
+
     /**
      * Segment files of mailbox {@code name} other than segment {@code keep} that never became
-     * ready (shorter than a header, or version 0) or were made ready already retired: what a
-     * sender killed while it created one leaves behind. Throws if another segment file is a
-     * ready, live one.
+     * ready (shorter than a header, version 0, or condemned) or were made ready already retired:
+     * what a sender killed while it created one (or condemned one) leaves behind. Throws if
+     * another segment file is a ready, live one.
      */
     static int unreadyLeftovers(String name, long keep) throws IOException {
         int leftovers = 0;
@@ -64,6 +69,7 @@ final class UnboundedFiles {
             ByteBuffer segment = read(directory().resolve(file));
             if (segment.limit() >= UnboundedMailboxDescriptor.RETIRING_OFFSET + 4
                     && segment.getInt(SegmentHeaderDescriptor.VERSION_OFFSET) != 0
+                    && segment.getInt(SegmentHeaderDescriptor.VERSION_OFFSET) != SegmentHeaderDescriptor.CONDEMNED
                     && segment.getInt(UnboundedMailboxDescriptor.RETIRING_OFFSET) == 0) {
                 throw new AssertionError("a ready segment file outside the chain: " + describe(name));
             }
