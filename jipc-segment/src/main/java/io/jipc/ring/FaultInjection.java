@@ -52,6 +52,11 @@ import java.util.concurrent.locks.LockSupport;
  *     compare-and-set) but has not woken the sender waiting for that.</li>
  * <li>{@code stall-resolved}: a consumer found where a dead producer's claim at the head ends but has
  *     not moved the head past it.</li>
+ * <li>{@code before-slot-freed}: a consumer moved the head past a dead producer's claim and found
+ *     that producer's intent slot still owned by it (owner dead, intent resolved) but has not freed
+ *     it (the owner's compare-and-set): a producer may take the slot over meanwhile;</li>
+ * <li>{@code stall-claimer-alive}: a consumer looked at the claim blocking the head and found its
+ *     claimer alive (it waits for it, however long);</li>
  * <li>{@code after-file-created}: a creator of a shared file ({@code SharedSegment.create}) created
  *     it exclusively, but it is still empty: neither its mode nor its size is set;</li>
  * <li>{@code before-segment-ready}: a sender appending a segment to an unbounded mailbox wrote the
@@ -76,9 +81,12 @@ public final class FaultInjection {
     public static final int AFTER_FILE_CREATED = 8;
     public static final int BEFORE_SEGMENT_READY = 9;
     public static final int BEFORE_UNUSABLE_REMOVED = 10;
+    static final int BEFORE_SLOT_FREED = 11;
+    static final int STALL_CLAIMER_ALIVE = 12;
     private static final String[] NAMES = {"after-tail-move", "before-commit", "after-commit", "before-wake",
         "release-before-wake", "taken-before-wake", "release-before-sequence", "stall-resolved",
-        "after-file-created", "before-segment-ready", "before-unusable-removed"};
+        "after-file-created", "before-segment-ready", "before-unusable-removed", "before-slot-freed",
+        "stall-claimer-alive"};
 
     public static final boolean ENABLED;
     private static final double[] PROBABILITY = new double[NAMES.length];

@@ -352,7 +352,8 @@ public final class MpscRecordRing extends RecordRing {
      * Only the owner word is changed, by a compare-and-set from the dead owner: producers free such
      * slots too ({@link #reclaimDeadSlots}), and one may have taken the slot and written its own
      * intent meanwhile, which a store to the intent would erase (the intent left behind names a
-     * position the head has passed, which no resolution matches).
+     * position the head has passed, which no resolution matches). {@code ConsumerFreeingDeadSlotTest}
+     * (jipc-core-process-tests) holds a consumer here (the fault point {@code before-slot-freed}).
      */
     @Override
     void afterStallSkipped() {
@@ -361,6 +362,9 @@ public final class MpscRecordRing extends RecordRing {
             long base = slotBase(slot);
             long owner = (long) LONG.getVolatile(ring, base + INTENT_OWNER_OFFSET);
             if (owner != 0 && owner != self && intentResolved(base, head) && !ProcessIdentity.isAlive(owner)) {
+                if (FaultInjection.ENABLED) {
+                    FaultInjection.point(FaultInjection.BEFORE_SLOT_FREED);
+                }
                 LONG.compareAndSet(ring, base + INTENT_OWNER_OFFSET, owner, 0L);
             }
         }

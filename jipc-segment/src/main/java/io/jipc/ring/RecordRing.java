@@ -575,6 +575,9 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
         }
         unclaimedPosition = -1;
         if (end < 0 || committed(h)) {
+            if (FaultInjection.ENABLED && end == -1 && !committed(h)) { // a live claimer: waited for
+                FaultInjection.point(FaultInjection.STALL_CLAIMER_ALIVE);
+            }
             return false;
         }
         if (((end - h) & (RecordDescriptor.ALIGNMENT - 1)) != 0 || end - h <= 0 || end - t > 0) {

@@ -1,0 +1,143 @@
+package io.jipc.mailbox.processes;
+
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxOptions;
+import io.jipc.platform.Processes;
+import io.jipc.platform.Signals;
+import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.ChildMain;
+import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.ProcessStates;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * A receiver that skipped a dead sender's claim and is about to free that sender's intent slot
+ * (the fault point {@code before-slot-freed}: owner dead, checked; the owner's compare-and-set not
+ * yet made) while a sender takes the same slot over ({@code reclaimDeadSlots}) and writes its own
+ * intent. The mailbox has one sender slot, so the sender must take exactly that one. The sender is
+ * held before its commit ({@code before-commit}), the receiver is continued and must find the
+ * sender's claim recorded and live (the fault point {@code stall-claimer-alive}); then the sender
+ * is continued (its message arrives) or killed (its claim is skipped, and a later message
+ * arrives). Every process is held with the fault action {@code stop} ({@code SIGSTOP}), so no
+ * timing decides the interleaving.
+ *
+ * <p>Until 9723a139 (2026-12-06) the receiver freed the slot with an unconditional store of "no
+ * intent" before its compare-and-set of the owner: it erased the sender's intent, so the blocked
+ * head was claimed by no producer, live or dead, and every receive threw
+ * {@code CorruptSegmentException} ("no producer, live or dead, claimed").
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class ConsumerFreeingDeadSlotTest {
+    private static final Duration LINE = Duration.ofSeconds(60);
+    private static final int MAX_BODY = 64;
+
+    /** Opens the mailbox {@code args[0]}, prints {@code READY}, takes one message and prints {@code TOOK <producer>}. */
+    public static final class OneTake {
+        private OneTake() {
+        }
+
+        public static void main(String[] args) throws Exception {
+            ChildMain.dieWithParent();
+            try (Mailbox mailbox = Mailbox.open(args[0])) {
+                System.out.println("READY");
+                System.out.flush();
+                byte[] message = mailbox.take();
+                System.out.println("TOOK " + Messages.producer(MemorySegment.ofArray(message)));
+                System.out.flush();
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "the sender is {0}")
+    @ValueSource(strings = {"continued", "killed"})
+    void aSenderTakingOverTheSlotAReceiverIsFreeingKeepsItsClaimRecorded(String fate) throws Exception {
+        String name = "freeing-" + UUID.randomUUID().toString().substring(0, 8);
+        MailboxOptions options = MailboxOptions.builder().senderSlots(1)
+                .maxMessageSize(Messages.HEADER + MAX_BODY).build();
+        try (Mailbox mailbox = Mailbox.create(name, options)) {
+            try {
+                // producer 1, killed between claim and commit: its claim blocks the head, its slot is the only one
+                SendingProcess.killedBeforeCommit(name, MAX_BODY, LINE);
+                try (ChildJvm receiver = ChildJvm.builder(OneTake.class).quickStart().sharedClassArchive()
+                        .property("jipc.faults", "before-slot-freed:1:stop,stall-claimer-alive:1:stop")
+                        .args(name).start()) {
+                    try {
+                        receiver.awaitLine("READY", LINE);
+                        // it skipped the dead claim and is stopped before it frees the dead sender's slot
+                        stoppedAt(receiver, "before-slot-freed");
+                        // producer 2 frees the dead slot itself, takes it, claims, and is stopped before its commit
+                        try (ChildJvm sender = sender(name, 2, "before-commit:1:stop")) {
+                            try {
+                                stoppedAt(sender, "before-commit");
+                                continueIt(receiver); // its compare-and-set of the slot's owner fails
+                                // it must find producer 2's claim recorded, and wait for it: alive
+                                stoppedAt(receiver, "stall-claimer-alive");
+                                if (fate.equals("continued")) {
+                                    continueIt(sender);
+                                    sender.awaitLine("SENT", LINE);
+                                    continueIt(receiver);
+                                    assertEquals("TOOK 2", receiver.awaitLine("TOOK", LINE));
+                                } else {
+                                    sender.kill();
+                                    continueIt(receiver); // it skips producer 2's dead claim
+                                    stoppedAt(receiver, "before-slot-freed");
+                                    continueIt(receiver);
+                                    try (ChildJvm later = sender(name, 3, null)) { // a message behind it
+                                        later.awaitLine("SENT", LINE);
+                                        assertEquals("TOOK 3", receiver.awaitLine("TOOK", LINE));
+                                        later.assertSuccess(LINE);
+                                    }
+                                }
+                            } finally {
+                                continueIfAlive(sender);
+                            }
+                        }
+                        receiver.assertSuccess(LINE);
+                    } finally {
+                        continueIfAlive(receiver);
+                    }
+                }
+                assertEquals(fate.equals("continued") ? 1 : 2, mailbox.skippedDeadSends(),
+                        "dead claims skipped: producer 1's, and producer 2's if it was killed");
+                assertEquals(null, mailbox.poll(), "nothing else");
+            } finally {
+                mailbox.destroy();
+            }
+        }
+    }
+
+    /** Producer {@code producer} sending one message to mailbox {@code name} of {@link #MAX_BODY} bytes (then {@code SENT}), with {@code faults}. */
+    private static ChildJvm sender(String name, int producer, String faults) {
+        ChildJvm.Builder builder = ChildJvm.builder(SendingProcess.class).quickStart().sharedClassArchive()
+                .args(name, Integer.toString(producer), "1", "1", Integer.toString(MAX_BODY), "offer");
+        return (faults == null ? builder : builder.property("jipc.faults", faults)).start();
+    }
+
+    /** Waits for {@code FAULT <point>} from {@code child} and until it is stopped there. */
+    private static void stoppedAt(ChildJvm child, String point) throws InterruptedException {
+        child.awaitLine("FAULT " + point, LINE);
+        ProcessStates.awaitStopped(child.pid(), LINE);
+    }
+
+    private static void continueIt(ChildJvm child) {
+        Signals.kill(child.pid(), Signals.SIGCONT);
+    }
+
+    /** Never leaves a child stopped (closing it kills it). */
+    private static void continueIfAlive(ChildJvm child) {
+        if (child.isAlive()) {
+            Processes.kill((int) child.pid(), Signals.SIGCONT);
+        }
+    }
+}
