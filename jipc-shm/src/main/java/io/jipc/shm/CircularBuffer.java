@@ -50,6 +50,13 @@ import static io.jipc.shm.CircularBufferDescriptor.STRIDE_OFFSET;
  * </table>
  * Each verb also has a {@link MemorySegment} form that copies without allocating. An item is
  * exactly {@link #itemSize()} bytes; another length is refused with {@link IllegalArgumentException}.
+ * A segment the calling thread cannot copy from or to — of a closed arena ({@link IllegalStateException}),
+ * or of a confined arena of another thread ({@link WrongThreadException}) — is refused before
+ * anything is claimed, by every form and on every retry of a blocked call: nothing is put or taken
+ * then, and the buffer goes on for every process. (Until 2026-12-06 the copy failed after the
+ * claim and left the slot unfinished, as a process killed in the copy does; see "When a process
+ * dies". An arena that another thread closes during the copy itself still can, where the JDK
+ * answers that with an exception rather than a crash: do not close memory another thread copies.)
  *
  * <h2>What was wrong with the lecture's version</h2>
  * The lecture's buffer keeps an index {@code in} written by the producer and {@code out} written
@@ -473,7 +480,13 @@ public final class CircularBuffer implements AutoCloseable {
 
     // =================================================================== putting
 
-    /** Puts {@code item} if there is room at once; false if the buffer is full. */
+    /**
+     * Puts {@code item} if there is room at once; false if the buffer is full.
+     *
+     * @throws IllegalArgumentException if {@code item} is not exactly {@link #itemSize()} bytes
+     * @throws WrongThreadException   if {@code item} is of a confined arena of another thread (nothing was put)
+     * @throws IllegalStateException  if {@code item}'s arena is closed (nothing was put)
+     */
     public boolean offer(MemorySegment item) {
         checkItem(item);
         return tryOffer(item);
@@ -489,6 +502,8 @@ public final class CircularBuffer implements AutoCloseable {
      *
      * @throws InterruptedException if interrupted while waiting, or already when there is no room at
      *                              once; nothing was put
+     * @throws WrongThreadException   if {@code item} is of a confined arena of another thread (nothing was put)
+     * @throws IllegalStateException  if {@code item}'s arena is closed (nothing was put)
      */
     public void put(MemorySegment item) throws InterruptedException {
         checkItem(item);
@@ -506,6 +521,8 @@ public final class CircularBuffer implements AutoCloseable {
      *
      * @throws InterruptedException if interrupted while waiting, or already when there is no room at
      *                              once, whatever the timeout (also zero or negative); nothing was put
+     * @throws WrongThreadException   if {@code item} is of a confined arena of another thread (nothing was put)
+     * @throws IllegalStateException  if {@code item}'s arena is closed (nothing was put)
      */
     public boolean offer(MemorySegment item, Duration timeout) throws InterruptedException {
         checkItem(item);
@@ -525,6 +542,7 @@ public final class CircularBuffer implements AutoCloseable {
         enter();
         try {
             checkOpen();
+            requireAccessible(item, "item", "nothing was put"); // on every attempt: a shared arena may close while it waits
             long position = claim(ENQUEUE_POSITION_OFFSET, 0);
             if (position == NONE) {
                 return false;
@@ -549,6 +567,8 @@ public final class CircularBuffer implements AutoCloseable {
      *
      * @throws IllegalArgumentException if {@code destination} is smaller than an item
      * @throws ReadOnlyBufferException  if {@code destination} is read-only (checked first: nothing is taken)
+     * @throws WrongThreadException   if {@code destination} is of a confined arena of another thread (nothing is taken)
+     * @throws IllegalStateException  if {@code destination}'s arena is closed (nothing is taken)
      */
     public boolean poll(MemorySegment destination) {
         checkDestination(destination);
@@ -568,6 +588,8 @@ public final class CircularBuffer implements AutoCloseable {
      *                              once; nothing was taken
      * @throws IllegalArgumentException if {@code destination} is smaller than an item
      * @throws ReadOnlyBufferException  if {@code destination} is read-only (nothing is taken)
+     * @throws WrongThreadException   if {@code destination} is of a confined arena of another thread (nothing is taken)
+     * @throws IllegalStateException  if {@code destination}'s arena is closed (nothing is taken)
      */
     public void take(MemorySegment destination) throws InterruptedException {
         checkDestination(destination);
@@ -590,6 +612,8 @@ public final class CircularBuffer implements AutoCloseable {
      *                              once, whatever the timeout (also zero or negative); nothing was taken
      * @throws IllegalArgumentException if {@code destination} is smaller than an item
      * @throws ReadOnlyBufferException  if {@code destination} is read-only (nothing is taken)
+     * @throws WrongThreadException   if {@code destination} is of a confined arena of another thread (nothing is taken)
+     * @throws IllegalStateException  if {@code destination}'s arena is closed (nothing is taken)
      */
     public boolean poll(MemorySegment destination, Duration timeout) throws InterruptedException {
         checkDestination(destination);
@@ -615,6 +639,7 @@ public final class CircularBuffer implements AutoCloseable {
         enter();
         try {
             checkOpen();
+            requireAccessible(destination, "destination", "nothing was taken");
             long position = claim(DEQUEUE_POSITION_OFFSET, 1);
             if (position == NONE) {
                 return false;
@@ -790,6 +815,28 @@ public final class CircularBuffer implements AutoCloseable {
         if (Objects.requireNonNull(item, "item").byteSize() != itemSize) {
             throw new IllegalArgumentException("an item of this buffer is exactly " + itemSize + " bytes, not "
                     + item.byteSize());
+        }
+    }
+
+    /**
+     * Fails if the calling thread cannot copy from or to the caller's {@code memory} now, before a
+     * put or take claims a position for it: the copy after the claim must not fail, or the claimed
+     * slot would never be published (consumers of every process stop at it) or released (its item
+     * is lost and producers stop at it a lap later), as if this process had died in the copy.
+     * Memory of a closed arena or of a confined arena of another thread fails here with the
+     * exception the JDK would throw on the access. Heap arrays always pass.
+     *
+     * @throws WrongThreadException  if {@code memory} is of a confined arena of another thread
+     * @throws IllegalStateException if {@code memory}'s arena is closed
+     */
+    private void requireAccessible(MemorySegment memory, String what, String outcome) {
+        if (!memory.isAccessibleBy(Thread.currentThread())) {
+            throw new WrongThreadException("Attempted access outside owning thread: the " + what + " segment is of"
+                    + " a confined arena of another thread; " + outcome + " (circular buffer " + name + ")");
+        }
+        if (!memory.scope().isAlive()) {
+            throw new IllegalStateException("Already closed: the " + what + " segment is of a closed arena; "
+                    + outcome + " (circular buffer " + name + ")");
         }
     }
 

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -208,6 +210,53 @@ class CircularBufferProcessesTest {
             buffer.close(); // idempotent: nothing more to report
         } finally {
             CircularBuffer.destroy("truncated");
+        }
+    }
+
+    private static MemorySegment item(long value) {
+        return MemorySegment.ofArray(new long[] {value});
+    }
+
+    /**
+     * A put and a take whose segment the copy would refuse (of another thread's confined arena, of a
+     * closed arena) are refused before they claim a position, so a consumer in another process
+     * goes on. Until 2026-12-06 they claimed first: the bad put's slot stopped the child's take for
+     * good (its item never published), and the bad take lost item 2 and stopped producers a lap later.
+     */
+    @Test
+    void aPutOrTakeWithASegmentTheCopyRefusesLeavesTheBufferWorkingForAnotherProcess() throws Exception {
+        MemorySegment othersThread = CompletableFuture.supplyAsync(() -> Arena.ofConfined().allocate(8)).get();
+        Arena arena = Arena.ofConfined();
+        MemorySegment closedArena = arena.allocate(8);
+        arena.close();
+        try (CircularBuffer buffer = CircularBuffer.create("badseg", 8, 4)) {
+            assertThrows(WrongThreadException.class, () -> buffer.put(othersThread));
+            assertThrows(IllegalStateException.class, () -> buffer.offer(closedArena, Duration.ofSeconds(1)));
+            buffer.put(item(1));
+            try (ChildJvm taker = child("take", "badseg")) {
+                assertEquals("TOOK 1", taker.awaitLine("TOOK", LINE), "the consumer process stopped at a bad put");
+                taker.assertSuccess(LINE);
+            }
+            buffer.put(item(2));
+            buffer.put(item(3));
+            assertThrows(WrongThreadException.class, () -> buffer.take(othersThread));
+            assertThrows(IllegalStateException.class, () -> buffer.poll(closedArena, Duration.ofSeconds(1)));
+            try (ChildJvm taker = child("take", "badseg")) {
+                assertEquals("TOOK 2", taker.awaitLine("TOOK", LINE), "a bad take lost the item");
+                taker.assertSuccess(LINE);
+            }
+            for (long i = 4; i < 7; i++) { // a lap on: every slot is released
+                assertTrue(buffer.offer(item(i)), "room for item " + i);
+            }
+            for (long i = 3; i < 7; i++) {
+                try (ChildJvm taker = child("take", "badseg")) {
+                    assertEquals("TOOK " + i, taker.awaitLine("TOOK", LINE));
+                    taker.assertSuccess(LINE);
+                }
+            }
+            assertEquals(0, buffer.size());
+        } finally {
+            CircularBuffer.destroy("badseg");
         }
     }
 }

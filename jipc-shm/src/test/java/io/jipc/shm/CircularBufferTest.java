@@ -10,8 +10,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -170,6 +172,69 @@ class CircularBufferTest {
             assertEquals(1, buffer.size(), "nothing taken or put by the refused calls");
         } finally {
             CircularBuffer.destroy("sizes");
+        }
+    }
+
+    /** Segments the calling thread cannot copy with: confined to another thread, or of closed arenas. */
+    private static List<MemorySegment> inaccessibleSegments(int size) throws Exception {
+        List<MemorySegment> segments = new ArrayList<>();
+        segments.add(CompletableFuture.supplyAsync(() -> Arena.ofConfined().allocate(size)).get()); // another thread's
+        Arena closed = Arena.ofConfined();
+        segments.add(closed.allocate(size));
+        Arena shared = Arena.ofShared();
+        ByteBuffer freed = shared.allocate(size).asByteBuffer(); // a direct buffer whose memory is freed
+        segments.add(MemorySegment.ofBuffer(freed));
+        closed.close();
+        shared.close();
+        return segments;
+    }
+
+    /**
+     * A put or take with a segment the copy would refuse (another thread's confined arena, a closed
+     * arena, a direct ByteBuffer of a closed arena) is refused before it claims a position: nothing
+     * is put or taken, no item is lost and the buffer goes on. Until 2026-12-06 the copy threw after
+     * the claim: a bad put stopped every consumer at its slot for good, a bad take lost the item and
+     * stopped the producers a lap later.
+     */
+    @Test
+    void aSegmentTheCopyWouldRefuseIsRefusedBeforeAnythingIsClaimed() throws Exception {
+        for (MemorySegment bad : inaccessibleSegments(8)) {
+            try (CircularBuffer buffer = CircularBuffer.create("badseg", 8, 4)) {
+                Class<? extends RuntimeException> expected = bad.scope().isAlive()
+                        ? WrongThreadException.class : IllegalStateException.class;
+                // puts, the buffer empty and then full (a blocked put checks again on every retry)
+                for (int full = 0; full < 2; full++) {
+                    assertThrows(expected, () -> buffer.offer(bad));
+                    assertThrows(expected, () -> buffer.offer(bad, Duration.ofMillis(20)));
+                    assertThrows(expected, () -> buffer.put(bad));
+                    assertEquals(full * 4L, buffer.putCount(), "nothing put: " + bad);
+                    for (int i = 0; full == 0 && i < 4; i++) {
+                        assertTrue(buffer.offer(item(8, i)));
+                    }
+                }
+                // takes, the buffer full and then empty
+                for (int empty = 0; empty < 2; empty++) {
+                    assertThrows(expected, () -> buffer.poll(bad));
+                    assertThrows(expected, () -> buffer.poll(bad, Duration.ofMillis(20)));
+                    assertThrows(expected, () -> buffer.take(bad));
+                    assertEquals(empty * 4L, buffer.takeCount(), "nothing taken: " + bad);
+                    for (int i = 0; empty == 0 && i < 4; i++) {
+                        assertEquals(i, value(buffer.poll()), "no item lost, none out of order");
+                    }
+                }
+                // a whole lap more, through every slot: neither side stops
+                for (int i = 0; i < 4; i++) {
+                    assertTrue(buffer.offer(item(8, 10 + i)));
+                }
+                assertFalse(buffer.offer(item(8, 99)), "exactly the capacity");
+                for (int i = 0; i < 4; i++) {
+                    assertEquals(10 + i, value(buffer.poll(Duration.ofSeconds(30))));
+                }
+                assertNull(buffer.poll());
+                assertEquals(0, buffer.size());
+            } finally {
+                CircularBuffer.destroy("badseg");
+            }
         }
     }
 
