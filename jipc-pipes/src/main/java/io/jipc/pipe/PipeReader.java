@@ -26,7 +26,9 @@ import java.util.Objects;
  * Each returns the bytes read (at least one, at most what the buffer has room for and what the pipe
  * holds), or -1 at end of file: the pipe is empty and every writer has closed its end (a FIFO may get
  * new writers later; a read after that waits for them again). A reader of a FIFO opened without
- * waiting ({@link Fifo#openReaderNow}) waits for the first writer instead of seeing end of file.
+ * waiting ({@link Fifo#openReaderNow}) waits for the first writer instead of seeing end of file,
+ * and gets that writer's bytes also when it opened, wrote and closed in the moment between the
+ * read that found no writer yet and the look for the hang-up (the read then reads again).
  * A direct buffer over a {@link MemorySegment} is checked as any access to the segment: one whose
  * arena is closed gives {@link IllegalStateException}, one confined to another thread
  * {@link WrongThreadException}, and the arena cannot close while {@code read(2)} fills it. A
@@ -56,6 +58,13 @@ import java.util.Objects;
  */
 public final class PipeReader extends PipeEnd {
     private static final int CHUNK = 64 * 1024;
+
+    /**
+     * Test seam (FifoTest), null otherwise: runs in a read between the {@code read(2)} that found no
+     * writer and the look for the hang-up, the window in which a FIFO's first writer can come, write
+     * and go.
+     */
+    static volatile Runnable afterReadFoundNoWriter;
 
     PipeReader(FdHandle handle) {
         super(handle);
@@ -213,9 +222,20 @@ public final class PipeReader extends PipeEnd {
                 if (n > 0 || length == 0) {
                     return n;
                 }
-                if (n == 0 && ((Pipes.poll(fd, Pipes.POLLIN, 0) & Pipes.POLLHUP) != 0
-                        || handle.endOfFileOnInherited())) {
-                    return -1; // no writer left: end of file
+                if (n == 0) { // no writer has the pipe open now: end of file, or a FIFO's first writer not yet come
+                    Runnable seam = afterReadFoundNoWriter;
+                    if (seam != null) {
+                        seam.run();
+                    }
+                    if ((Pipes.poll(fd, Pipes.POLLIN, 0) & Pipes.POLLHUP) != 0 || handle.endOfFileOnInherited()) {
+                        // no writer left. A FIFO's first writer may have opened, written and closed
+                        // since the read, which found none yet (its bytes are in the pipe now, and the
+                        // hang-up shows only because of it): read again before reporting end of file
+                        n = Pipes.read(fd, target, handle.subject());
+                        if (n >= 0) {
+                            return n > 0 ? n : -1;
+                        } // EAGAIN: a writer has opened it since; wait for its bytes
+                    }
                 }
                 // empty (EAGAIN), or a FIFO opened without waiting that no writer has opened yet
                 if (Deadlines.passed(deadline)) {

@@ -147,6 +147,44 @@ class FifoTest {
     }
 
     /**
+     * A reader that does not wait for its FIFO's first writer ({@link Fifo#openReaderNow}, or an
+     * adopted descriptor opened so) gets the bytes of a writer that opens, writes and closes between
+     * the {@code read(2)} that found no writer yet and the look for the hang-up: the hang-up then
+     * shows (a writer came and left), and the bytes are in the pipe. The test seam runs a real
+     * {@code sh -c 'echo hi > FIFO'} to its end in exactly that window, once. Until 2026-12-06 the
+     * read reported end of file there and the shell's line was lost (seen 6 times in 20,000 rounds
+     * of a racing writer).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"openReaderNow", "adopted"})
+    void theFirstWritersBytesAreReadWhenItCameAndLeftBetweenTheReadAndTheLookForEndOfFile(String how)
+            throws Exception {
+        Path fifo = fifo("first-writer");
+        PipeReader reader = how.equals("adopted")
+                ? PipeReader.adopt(Libc.open(fifo.toString(), Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0))
+                : Fifo.openReaderNow(fifo);
+        List<ExitStatus> writers = new ArrayList<>();
+        PipeReader.afterReadFoundNoWriter = () -> {
+            PipeReader.afterReadFoundNoWriter = null; // once
+            try (ChildProcess sh = Command.of("sh", "-c", "echo hi > \"$0\"", fifo.toString()).start()) {
+                writers.add(sh.waitFor()); // its open does not wait: this reader has the FIFO open
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        };
+        try (reader) {
+            ByteBuffer buffer = ByteBuffer.allocate(100);
+            int n = reader.read(buffer, LONG);
+            assertEquals(List.of(ExitStatus.exited(0)), writers, "the writer ran in the window, to its end");
+            assertEquals(3, n, "the writer's bytes, not end of file");
+            assertEquals("hi\n", new String(buffer.array(), 0, 3, StandardCharsets.US_ASCII));
+            assertEquals(-1, reader.read(buffer.clear(), LONG), "then end of file: the writer left");
+        } finally {
+            PipeReader.afterReadFoundNoWriter = null;
+        }
+    }
+
+    /**
      * A read open with a zero timeout pairs with a writer already waiting; it gave up before its
      * helper's open, which then paired with the writer and was closed (SIGPIPE, or its data lost).
      */
