@@ -45,7 +45,7 @@ public class AnonymousParent {
         System.out.println("parent: closed; the region is gone with its last user");
     }
 
-    private static void child(String address) {
+    private static void child(String address) throws InterruptedException {
         try (AnonymousRegion region = AnonymousRegion.receive(address, Duration.ofSeconds(60))) {
             String note = region.segment().getString(NOTE, StandardCharsets.UTF_8);
             System.out.println("child: received a " + region.size() + "-byte region saying '" + note + "'");

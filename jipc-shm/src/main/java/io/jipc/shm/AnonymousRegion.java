@@ -42,6 +42,8 @@ import java.util.Objects;
  */
 public final class AnonymousRegion extends Region {
     private static final int SEALS = Memfd.SEAL_SHRINK | Memfd.SEAL_GROW | Memfd.SEAL_SEAL;
+    /** Longest single wait of {@link #receive}: bounds how late an interrupt is noticed (the library's slice, 50 ms). */
+    private static final long RECEIVE_SLICE_MILLIS = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(io.jipc.platform.Futex.SLICE_NANOS);
 
     private final int fd;
     private boolean fdClosed;
@@ -80,16 +82,44 @@ public final class AnonymousRegion extends Region {
      * {@code address} (given by the parent, e.g. on the command line) and maps the region
      * read-write.
      *
+     * <p>Blocks (in {@code poll}, in slices of 50 ms) until the region arrives, the timeout passes,
+     * the parent refuses this process or goes away, or the thread is interrupted. Interrupts follow
+     * the library's rule (docs/architecture.md, "Interrupts and timeouts"): a region there at once
+     * is received whatever the interrupt status, which stays set; otherwise an interrupt before or
+     * while it waits (noticed within 50 ms), or at its timeout, throws {@link InterruptedException}
+     * and clears the status (the connection is closed: the parent's {@code deliverTo} passes it
+     * over and waits for the next one).
+     *
      * @throws JipcException if nothing arrives within {@code timeout}, or the parent refused this
      *                       process or went away
+     * @throws InterruptedException if interrupted while waiting, or already when the region is not
+     *                              there at once (also with a zero or negative timeout)
      */
-    public static AnonymousRegion receive(String address, Duration timeout) {
+    public static AnonymousRegion receive(String address, Duration timeout) throws InterruptedException {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(timeout, "timeout"); // before connecting, which may fail for other reasons
+        long deadline = System.nanoTime() + Timeouts.nanos(timeout);
         int socket = FdPassing.connect(address);
         FdPassing.Received received;
         try {
-            received = FdPassing.receive(socket, (Timeouts.nanos(timeout) + 999_999) / 1_000_000, address);
+            boolean tried = false; // a zero timeout still takes a region there at once
+            while (true) {
+                if (tried && Thread.interrupted()) { // not there at once: the call cannot complete now
+                    throw new InterruptedException("interrupted while waiting for the anonymous region from " + address);
+                }
+                long leftNanos = deadline - System.nanoTime();
+                if (leftNanos <= 0 && tried) {
+                    received = null;
+                    break;
+                }
+                long left = Math.max(0, (leftNanos + 999_999) / 1_000_000L); // rounded up
+                long wait = !tried && Thread.currentThread().isInterrupted() ? 0 : Math.min(left, RECEIVE_SLICE_MILLIS);
+                received = FdPassing.receive(socket, wait, address);
+                tried = true;
+                if (received != null) {
+                    break;
+                }
+            }
         } catch (ErrnoException e) {
             if (e.errnoName().equals("EPROTO") || e.errnoName().equals("ECONNRESET")) {
                 throw new JipcException("the parent closed the connection to " + address + " without handing this"

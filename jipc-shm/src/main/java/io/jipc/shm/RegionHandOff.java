@@ -43,7 +43,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * ptrace rights over the parent, which Yama's default policy denies a child.
  *
  * <p>Who may call: one thread at a time. {@link #deliverTo} blocks (in {@code poll}) up to its
- * timeout; it fails early if the child dies.
+ * timeout; it fails early if the child dies, and an interrupt ends it with
+ * {@link InterruptedException} (within 50 ms).
  */
 public final class RegionHandOff implements AutoCloseable {
     /** Subdirectory of the jipc root that holds hand-off sockets while they are open. */
@@ -83,9 +84,18 @@ public final class RegionHandOff implements AutoCloseable {
      * connections from any other process are refused meanwhile, and a connection the child closed
      * before it was accepted (a receive that timed out) is passed over.
      *
+     * <p>Blocks (in {@code poll}, in slices of 50 ms) until the child has the region, the timeout
+     * passes, the child dies or the thread is interrupted. Interrupts follow the library's rule
+     * (docs/architecture.md, "Interrupts and timeouts"): a child already waiting gets the region
+     * whatever the interrupt status, which stays set; otherwise an interrupt before or while it
+     * waits (noticed within 50 ms), or at its timeout, throws {@link InterruptedException} and
+     * clears the status, and nothing was handed over.
+     *
      * @throws JipcException if the child does not come within {@code timeout} or dies first
+     * @throws InterruptedException if interrupted while waiting, or already when the child is not
+     *                              waiting at once (also with a zero or negative timeout)
      */
-    public void deliverTo(ProcessHandle child, Duration timeout) {
+    public void deliverTo(ProcessHandle child, Duration timeout) throws InterruptedException {
         Objects.requireNonNull(child, "child");
         Objects.requireNonNull(timeout, "timeout");
         long deadline = System.nanoTime() + Timeouts.nanos(timeout);
@@ -94,13 +104,19 @@ public final class RegionHandOff implements AutoCloseable {
             if (closed) {
                 throw new io.jipc.ClosedException("region hand-off is closed");
             }
+            if (tried && Thread.interrupted()) { // the child was not there at once: the call cannot complete now
+                throw new InterruptedException("interrupted while waiting for child pid " + child.pid()
+                        + " to come for the anonymous region at " + address());
+            }
             long leftNanos = deadline - System.nanoTime();
             if (leftNanos <= 0 && tried) {
                 throw new JipcException("child pid " + child.pid() + " did not come for the anonymous region within "
                         + Timeouts.text(timeout));
             }
             long left = Math.max(0, (leftNanos + 999_999) / 1_000_000L); // rounded up
-            int connection = FdPassing.accept(listener, Math.min(left, ACCEPT_SLICE_MILLIS), address());
+            // interrupted already: only a connection waiting at once is taken
+            long wait = !tried && Thread.currentThread().isInterrupted() ? 0 : Math.min(left, ACCEPT_SLICE_MILLIS);
+            int connection = FdPassing.accept(listener, wait, address());
             tried = true;
             if (connection < 0) {
                 if (!child.isAlive()) {

@@ -15,9 +15,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import static io.jipc.testkit.InterruptRule.throwsInterrupted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -34,7 +36,7 @@ class AnonymousRegionTest {
     }
 
     @Test
-    void aChildReceivesTheRegionAndSharesItsMemoryWithTheParent(Path root) {
+    void aChildReceivesTheRegionAndSharesItsMemoryWithTheParent(Path root) throws Exception {
         try (AnonymousRegion region = AnonymousRegion.create(64 * 1024)) {
             region.setLongVolatile(512, 41);
             String address;
@@ -86,7 +88,7 @@ class AnonymousRegionTest {
     }
 
     @Test
-    void anotherProcessThatConnectsIsRefusedAndTheChildStillGetsTheRegion() {
+    void anotherProcessThatConnectsIsRefusedAndTheChildStillGetsTheRegion() throws Exception {
         try (AnonymousRegion region = AnonymousRegion.create(4096);
              RegionHandOff handOff = region.handOff()) {
             ChildJvm stranger = child("anonymous", handOff.address(), "0");
@@ -129,6 +131,79 @@ class AnonymousRegionTest {
         }
     }
 
+    /**
+     * The interrupt rule (docs/architecture.md, "Interrupts and timeouts"): a hand-off or a receive
+     * that cannot complete at once throws InterruptedException and clears the status, whether the
+     * thread was interrupted before the call or while it waits. Until 2026-12-06 both ignored
+     * interrupts: they ran to their timeout with the status left set (here they would end with the
+     * timeout's JipcException; the timeout is only a bound, far above the 50 ms in which an
+     * interrupt is noticed).
+     */
+    @Test
+    void anInterruptEndsAWaitingDeliverToAndReceive() throws Exception {
+        Duration bound = Duration.ofSeconds(20);
+        try (AnonymousRegion region = AnonymousRegion.create(4096);
+             RegionHandOff handOff = region.handOff()) {
+            throwsInterrupted(() -> {
+                handOff.deliverTo(ProcessHandle.current(), bound); // nobody connects
+                return null;
+            });
+            throwsInterrupted(() -> AnonymousRegion.receive(handOff.address(), bound)); // nobody delivers
+            throwsInterrupted(() -> AnonymousRegion.receive(handOff.address(), Duration.ZERO));
+            for (boolean deliver : new boolean[] {true, false}) { // interrupted while waiting
+                CountDownLatch calling = new CountDownLatch(1);
+                CompletableFuture<Boolean> ended = new CompletableFuture<>();
+                Thread waiter = Thread.ofPlatform().start(() -> {
+                    calling.countDown();
+                    try {
+                        if (deliver) {
+                            handOff.deliverTo(ProcessHandle.current(), bound);
+                        } else {
+                            AnonymousRegion.receive(handOff.address(), bound).close();
+                        }
+                        ended.completeExceptionally(new AssertionError("completed"));
+                    } catch (InterruptedException e) {
+                        ended.complete(Thread.currentThread().isInterrupted());
+                    } catch (Throwable t) {
+                        ended.completeExceptionally(t);
+                    }
+                });
+                calling.await();
+                Thread.sleep(200); // usually waiting by now; before the call is the same case (no assertion depends on it)
+                waiter.interrupt();
+                assertFalse(ended.get(60, TimeUnit.SECONDS), "the status is cleared by the throw"); // a hang guard
+                waiter.join();
+            }
+        }
+    }
+
+    /** A child already waiting gets the region from an interrupted deliverTo, which keeps the status. */
+    @Test
+    void anInterruptedDeliverToHandsTheRegionToAChildAlreadyWaiting() throws Exception {
+        try (AnonymousRegion region = AnonymousRegion.create(4096);
+             RegionHandOff handOff = region.handOff()) {
+            ChildJvm child = child("anonymous", handOff.address(), "0");
+            child.awaitLine("CONNECTING", LINE);
+            // the child's connection reaches the listener's backlog a moment after CONNECTING: until
+            // then an interrupted deliverTo cannot complete at once and throws
+            long giveUp = System.nanoTime() + LINE.toNanos();
+            while (true) {
+                Thread.currentThread().interrupt();
+                try {
+                    handOff.deliverTo(child.process().toHandle(), LINE);
+                    assertTrue(Thread.interrupted(), "the interrupt status stays set");
+                    break;
+                } catch (InterruptedException notYet) {
+                    assertFalse(Thread.interrupted());
+                    assertTrue(System.nanoTime() - giveUp < 0, "the child's connection never came");
+                    Thread.sleep(50);
+                }
+            }
+            assertEquals("RECEIVED 4096 1", child.awaitLine("RECEIVED", LINE));
+            child.assertSuccess(LINE);
+        }
+    }
+
     /** Centuries on both sides: no deadline (was: a deadline in the past, or ArithmeticException); minus centuries: a look. */
     @Test
     void timeoutsOfCenturiesAreNoDeadline() throws Exception {
@@ -141,8 +216,13 @@ class AnonymousRegionTest {
                 assertTrue(e.getMessage().contains("no anonymous region arrived"), e.getMessage());
             }
             region.setLongVolatile(8, 1234);
-            CompletableFuture<Void> delivered = CompletableFuture.runAsync(
-                    () -> handOff.deliverTo(ProcessHandle.current(), centuries));
+            CompletableFuture<Void> delivered = CompletableFuture.runAsync(() -> {
+                try {
+                    handOff.deliverTo(ProcessHandle.current(), centuries);
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
             try (AnonymousRegion received = AnonymousRegion.receive(handOff.address(), centuries)) {
                 assertEquals(1234, received.getLongVolatile(8));
             }

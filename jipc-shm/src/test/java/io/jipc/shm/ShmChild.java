@@ -184,7 +184,7 @@ public final class ShmChild {
         }
     }
 
-    private static void anonymous(String address, long offset) {
+    private static void anonymous(String address, long offset) throws InterruptedException {
         System.out.println("CONNECTING"); // receive() connects at once: the parent may go on
         System.out.flush();
         try (AnonymousRegion region = AnonymousRegion.receive(address, Duration.ofSeconds(30))) {
