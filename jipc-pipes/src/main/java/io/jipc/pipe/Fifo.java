@@ -34,7 +34,10 @@ import java.util.concurrent.TimeUnit;
  * A timed open that sees no other side in time throws {@link OpenTimeoutException}. Waiting opens
  * are interruptible and virtual-thread friendly; a thread interrupted already gets
  * {@link InterruptedException} from a waiting or timed open that cannot complete at once (also with a
- * zero timeout), as the library's rule says (docs/architecture.md, "Interrupts and timeouts").
+ * zero timeout), as the library's rule says (docs/architecture.md, "Interrupts and timeouts"). One
+ * that can complete at once completes and leaves the status set: a write open that finds a reader,
+ * and a read open (timed or not) that a writer already waiting pairs with within the 20 ms a zero
+ * timeout looks (below).
  *
  * <p>How: a writer tries a non-blocking open of the path, which the kernel refuses with
  * {@code ENXIO} while no reader exists, again every few milliseconds (up to 10 ms apart) until the

@@ -108,26 +108,43 @@ final class FifoReadOpen {
         }
     }
 
+    /**
+     * Waits for the helper's open. A thread interrupted already looks only as long as a zero timeout
+     * does (a writer already waiting pairs with the helper then: the call can complete at once, so
+     * it completes and the status stays set), and otherwise throws {@link InterruptedException}, as
+     * the library's rule says. (Until 2026-12-06 {@code CompletableFuture.get} threw at once, before
+     * the helper could pair with a writer already waiting.)
+     */
     private int await(long deadline, Duration timeout) throws InterruptedException {
+        boolean interruptedBefore = Thread.interrupted(); // restored if the open completes, reported if not
         try {
             // at least a moment for the helper to reach its open: a writer already waiting pairs with it
             // at once, and giving up before that would leave the writer to our release (below)
-            long left = Math.max(Deadlines.remaining(deadline, Long.MAX_VALUE), MIN_WAIT_NANOS);
-            return opened.get(left, TimeUnit.NANOSECONDS);
+            long left = interruptedBefore ? MIN_WAIT_NANOS
+                    : Math.max(Deadlines.remaining(deadline, Long.MAX_VALUE), MIN_WAIT_NANOS);
+            int fd = opened.get(left, TimeUnit.NANOSECONDS);
+            if (interruptedBefore) {
+                Thread.currentThread().interrupt();
+            }
+            return fd;
         } catch (ExecutionException e) {
+            if (interruptedBefore) {
+                Thread.currentThread().interrupt();
+            }
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         } catch (TimeoutException | InterruptedException e) {
+            boolean interrupted = interruptedBefore || e instanceof InterruptedException;
             if (!state.compareAndSet(PENDING, ABANDONED)) {
                 // the open won the race: keep it
-                if (e instanceof InterruptedException) {
+                if (interrupted) {
                     Thread.currentThread().interrupt();
                 }
                 return opened.join();
             }
             release();
-            if (e instanceof InterruptedException interrupted) {
+            if (interrupted) {
                 Thread.interrupted(); // reported by the exception
-                throw interrupted;
+                throw new InterruptedException("interrupted while waiting for a writer of FIFO " + path);
             }
             throw new OpenTimeoutException(path, "writer", timeout);
         }
