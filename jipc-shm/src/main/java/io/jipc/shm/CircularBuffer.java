@@ -668,11 +668,17 @@ public final class CircularBuffer implements AutoCloseable {
      * {@code positionOffset} is ready when its sequence is the position plus {@code lag} (0 for a
      * producer: free; 1 for a consumer: holding an item); one compare-and-set of the position then
      * makes it this caller's alone. Returns the position, or {@link #NONE} if the buffer is full
-     * (producer) or empty (consumer).
+     * (producer) or empty (consumer). A position equal to {@link #NONE} (2^63 items after the
+     * start: only hostile memory) is reported as {@link CorruptSegmentException}: claimed, it would
+     * pass for "none" and never be published.
      */
     private long claim(long positionOffset, long lag) {
         long position = (long) LONG.getVolatile(memory, positionOffset);
         while (true) {
+            if (position == NONE) {
+                throw new CorruptSegmentException(name + ": position " + position
+                        + " is beyond any count of items; the buffer's memory is corrupt");
+            }
             long ahead = (long) LONG.getAcquire(memory, slot(position)) - (position + lag);
             if (ahead == 0) {
                 long witness = (long) LONG.compareAndExchange(memory, positionOffset, position, position + 1);

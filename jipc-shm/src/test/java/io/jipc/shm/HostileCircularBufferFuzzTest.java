@@ -2,6 +2,7 @@ package io.jipc.shm;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.jipc.CorruptSegmentException;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -11,6 +12,8 @@ import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import java.util.stream.LongStream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -68,6 +71,31 @@ class HostileCircularBufferFuzzTest {
             }
         }
         check(bytes);
+    }
+
+    /**
+     * Positions of Long.MIN_VALUE, slots consistent with them (free for the producer): that value
+     * was also claim's "none", so a put claimed it and then reported the buffer full, leaving the
+     * slot claimed and never published (consumers stopped there). Now both sides report it.
+     */
+    @Test
+    void aPositionEqualToClaimsNoneIsReportedNotClaimedAndLost() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment memory = arena.allocate(LENGTH, 8);
+            CircularBuffer.format(memory, ITEM, CAPACITY);
+            memory.set(ValueLayout.JAVA_LONG, CircularBufferDescriptor.ENQUEUE_POSITION_OFFSET, Long.MIN_VALUE);
+            memory.set(ValueLayout.JAVA_LONG, CircularBufferDescriptor.DEQUEUE_POSITION_OFFSET, Long.MIN_VALUE);
+            for (int i = 0; i < CAPACITY; i++) { // slot i holds position MIN_VALUE + i: free for its producer
+                memory.set(ValueLayout.JAVA_LONG, CircularBufferDescriptor.SLOTS_OFFSET
+                        + (long) i * CircularBufferDescriptor.stride(ITEM), Long.MIN_VALUE + i);
+            }
+            CircularBuffer buffer = CircularBuffer.attach(memory, "min-position");
+            CorruptSegmentException e = assertThrows(CorruptSegmentException.class, () -> buffer.offer(new byte[ITEM]));
+            assertTrue(e.getMessage().contains("min-position"), e.getMessage());
+            assertEquals(Long.MIN_VALUE, buffer.putCount(), "nothing claimed");
+            assertThrows(CorruptSegmentException.class, buffer::poll);
+            assertEquals(Long.MIN_VALUE, buffer.takeCount());
+        }
     }
 
     /** A valid buffer with some items in it, as bytes. */
