@@ -1,5 +1,6 @@
 package io.jipc.platform;
 
+import io.jipc.ErrnoException;
 import io.jipc.Timeouts;
 
 import java.lang.foreign.Arena;
@@ -201,7 +202,8 @@ public final class FdPassing {
      *
      * @return the descriptor (close-on-exec) and its tag, or {@code null} if nothing came in time
      * @throws io.jipc.ErrnoException with {@code EPROTO} if the peer closed the connection or sent
-     *                                no descriptor
+     *                                no descriptor, or more than one (every descriptor received
+     *                                with a refused message is closed first)
      */
     public static Received receive(int fd, long timeoutMillis, String subject) {
         if (!awaitReadable(fd, timeoutMillis, subject)) {
@@ -233,10 +235,39 @@ public final class FdPassing {
                     && control.get(JAVA_LONG, 0) == 20 && control.get(JAVA_INT, 8) == SOL_SOCKET
                     && control.get(JAVA_INT, 12) == SCM_RIGHTS;
             if (!hasDescriptor) {
+                closeDescriptors(control, controlLength);
                 throw Errno.exception(71 /* EPROTO */, n == 0 ? "recvmsg (peer closed the connection)"
                         : "recvmsg (no descriptor in the message)", subject);
             }
             return new Received(control.get(JAVA_INT, 16), data.get(JAVA_BYTE, 0));
+        }
+    }
+
+    /**
+     * Closes every descriptor the kernel installed in this process with a message {@link #receive}
+     * refuses: a peer may send several in one {@code SCM_RIGHTS} record (two fit the control
+     * buffer; of more, the kernel installs what fits and reports {@code MSG_CTRUNC}). Walks the
+     * records within {@code controlLength} bytes of {@code control}. (Until 2026-12-06 they stayed
+     * open for the life of the process.)
+     */
+    private static void closeDescriptors(MemorySegment control, long controlLength) {
+        long end = Math.min(Math.max(0, controlLength), control.byteSize());
+        long at = 0;
+        while (at + 16 <= end) {
+            long length = control.get(JAVA_LONG, at);
+            if (length < 16 || length > end - at) {
+                return;
+            }
+            if (control.get(JAVA_INT, at + 8) == SOL_SOCKET && control.get(JAVA_INT, at + 12) == SCM_RIGHTS) {
+                for (long fd = at + 16; fd + 4 <= at + length; fd += 4) {
+                    try {
+                        Libc.close(control.get(JAVA_INT, fd));
+                    } catch (ErrnoException notOurs) {
+                        // not a descriptor after all: the refusal is what the caller hears
+                    }
+                }
+            }
+            at += (length + 7) & ~7L; // CMSG_ALIGN
         }
     }
 
