@@ -6,6 +6,7 @@ import io.jipc.platform.Libc;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -40,6 +41,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class FifoReadOpen {
     /** The shortest wait of a timed read open (a zero or past timeout too): see {@link Fifo}. */
     private static final long MIN_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** How long an interrupted caller waits at most for its helper thread to start. */
+    private static final long STARTING_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** How long a release tries while the helper has not yet entered its open. */
     private static final long RELEASE_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final AtomicInteger OPENERS = new AtomicInteger();
@@ -54,6 +57,8 @@ final class FifoReadOpen {
     private final AtomicInteger state = new AtomicInteger(PENDING);
     private final AtomicInteger pinHolders = new AtomicInteger(2); // the helper and the caller
     private final CompletableFuture<Integer> opened = new CompletableFuture<>();
+    /** Counted down by the helper right before its open (or when it gives up before it). */
+    private final CountDownLatch entering = new CountDownLatch(1);
 
     private FifoReadOpen(String path, int pin) {
         this.path = path;
@@ -93,6 +98,7 @@ final class FifoReadOpen {
                 opened.complete(-1); // given up before we began: nothing to release
                 return;
             }
+            entering.countDown();
             int fd = Libc.open(pinned, Libc.O_RDONLY | Libc.O_CLOEXEC, 0); // blocks for a writer
             if (!state.compareAndSet(PENDING, DONE)) {
                 Libc.close(fd); // given up meanwhile
@@ -104,6 +110,7 @@ final class FifoReadOpen {
         } catch (Throwable t) {
             opened.completeExceptionally(t);
         } finally {
+            entering.countDown();
             dropPin();
         }
     }
@@ -112,14 +119,19 @@ final class FifoReadOpen {
      * Waits for the helper's open. A thread interrupted already looks only as long as a zero timeout
      * does (a writer already waiting pairs with the helper then: the call can complete at once, so
      * it completes and the status stays set), and otherwise throws {@link InterruptedException}, as
-     * the library's rule says. (Until 2026-12-06 {@code CompletableFuture.get} threw at once, before
-     * the helper could pair with a writer already waiting.)
+     * the library's rule says. Those 20 ms count from the moment the helper thread is about to
+     * open, not from its start, which a loaded machine may delay by more than that. (Until
+     * 2026-12-06 {@code CompletableFuture.get} threw at once, before the helper could pair with a
+     * writer already waiting.)
      */
     private int await(long deadline, Duration timeout) throws InterruptedException {
         boolean interruptedBefore = Thread.interrupted(); // restored if the open completes, reported if not
         try {
             // at least a moment for the helper to reach its open: a writer already waiting pairs with it
             // at once, and giving up before that would leave the writer to our release (below)
+            if (interruptedBefore) {
+                entering.await(STARTING_NANOS, TimeUnit.NANOSECONDS); // a thread of ours starting: no waiting for a peer
+            }
             long left = interruptedBefore ? MIN_WAIT_NANOS
                     : Math.max(Deadlines.remaining(deadline, Long.MAX_VALUE), MIN_WAIT_NANOS);
             int fd = opened.get(left, TimeUnit.NANOSECONDS);
