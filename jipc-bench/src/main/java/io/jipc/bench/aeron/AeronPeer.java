@@ -15,6 +15,7 @@ import static io.jipc.bench.aeron.AeronIpc.DONE_STREAM;
 import static io.jipc.bench.aeron.AeronIpc.PING_STREAM;
 
 import io.jipc.cli.bench.OneWayRegimen;
+import io.jipc.cli.bench.ParentWatch;
 import static io.jipc.bench.aeron.AeronIpc.PONG_STREAM;
 
 /**
@@ -39,7 +40,7 @@ public final class AeronPeer {
 
     public static void main(String[] args) throws Exception {
         // never outlive the parent (whatever kills it)
-        ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(3)));
+        ParentWatch.start(3); // the process that started it, even if it died while this JVM started
         String dir = args[0];
         String channel = args[1];
         int pauseFreeIdles = Integer.parseInt(args[2]);

@@ -1,6 +1,7 @@
 package io.jipc.bench.aeron;
 
 import io.aeron.Aeron;
+import io.jipc.cli.bench.ParentWatch;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,7 +21,7 @@ public final class InterleavedPeer {
 
     public static void main(String[] args) throws Exception {
         // never outlive the parent (whatever kills it)
-        ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(3)));
+        ParentWatch.start(3); // the process that started it, even if it died while this JVM started
         String aeronDir = args[0];
         int size = Integer.parseInt(args[1]);
         boolean oneWay = Boolean.parseBoolean(args[2]);

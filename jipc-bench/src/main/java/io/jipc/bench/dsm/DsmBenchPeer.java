@@ -1,5 +1,7 @@
 package io.jipc.bench.dsm;
 
+import io.jipc.cli.bench.ParentWatch;
+
 import java.net.InetSocketAddress;
 
 /**
@@ -15,7 +17,7 @@ public final class DsmBenchPeer {
     }
 
     public static void main(String[] args) throws Exception {
-        ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(3)));
+        ParentWatch.start(3); // the process that started it, even if it died while this JVM started
         int colon = args[0].lastIndexOf(':');
         InetSocketAddress home = new InetSocketAddress(args[0].substring(0, colon),
                 Integer.parseInt(args[0].substring(colon + 1)));

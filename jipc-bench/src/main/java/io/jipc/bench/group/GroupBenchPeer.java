@@ -1,5 +1,6 @@
 package io.jipc.bench.group;
 
+import io.jipc.cli.bench.ParentWatch;
 import io.jipc.group.ProcessGroup;
 
 import java.util.concurrent.atomic.AtomicReference;
@@ -28,13 +29,7 @@ public final class GroupBenchPeer {
                 group.close();
             }
         };
-        ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> {
-            try {
-                leave.run();
-            } finally {
-                Runtime.getRuntime().halt(3);
-            }
-        }));
+        ParentWatch.start(3, leave); // the process that started it, even if it died while this JVM started
         // ^C in a terminal signals the bench and its peers alike
         Runtime.getRuntime().addShutdownHook(new Thread(leave, "jipc-bench-group-leave"));
         GroupBench.Settings settings = GroupBench.Settings.fromArgs(args);

@@ -1,5 +1,6 @@
 package io.jipc.bench.rpc;
 
+import io.jipc.cli.bench.ParentWatch;
 import io.jipc.naming.NameService;
 import io.jipc.rpc.RpcServer;
 
@@ -19,7 +20,7 @@ public final class RpcBenchPeer {
 
     public static void main(String[] args) throws Exception {
         // never outlive the parent (whatever kills it)
-        ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(3)));
+        ParentWatch.start(3); // the process that started it, even if it died while this JVM started
         try (NameService names = NameService.open();
              RpcServer<Echo> server = RpcServer.builder(args[0], Echo.class, payload -> payload)
                      .listen(new InetSocketAddress("127.0.0.1", 0)).register(names).start()) {

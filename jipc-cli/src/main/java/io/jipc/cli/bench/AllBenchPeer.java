@@ -16,7 +16,7 @@ public final class AllBenchPeer {
     }
 
     public static void main(String[] args) throws Exception {
-        ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(3)));
+        ParentWatch.start(3); // the process that started it, even if it died while this JVM started
         BufferedReader control = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line; (line = control.readLine()) != null && !line.isBlank(); ) {
             int space = line.indexOf(' ');

@@ -51,7 +51,7 @@ public final class BenchPeer {
      * creates each phase's objects just before it names the phase, and removes them after).
      */
     public static void main(String[] args) throws Exception {
-        ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(3)));
+        ParentWatch.start(3); // the process that started it, even if it died while this JVM started
         if (args.length > 0) {
             for (String phase : args) {
                 run(phase);

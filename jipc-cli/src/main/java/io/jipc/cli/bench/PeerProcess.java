@@ -29,10 +29,10 @@ import java.util.concurrent.TimeUnit;
  * process ({@link #tell}, for peers that take their phases one at a time), and its descriptors
  * {@value PipeChannel#CHILD_INPUT_FD} and {@value PipeChannel#CHILD_OUTPUT_FD} are a
  * {@link PipeChannel} to this process ({@link #pipeChannel()}), for the anonymous-pipe benchmark.
- * The child halts when it sees this process has exited (the peers watch their parent with
- * {@link ProcessHandle#onExit()}, which the JDK polls for a process that is not its own child, at
- * intervals growing from 0.3 s to 5 s: seconds after the exit), and {@link #close()}
- * kills it if it still runs.
+ * The child halts as soon as this process has exited, however it ended: it is given this
+ * process's identity (pid and start time) on its command line and watches that very process
+ * ({@link ParentWatch}: a {@code pidfd}, so no delay), also when this process died while the child
+ * JVM was still starting, and {@link #close()} kills it if it still runs.
  *
  * <h2>When the peer dies</h2>
  * A watcher thread waits for the child's exit ({@link ChildProcess#waitFor()}: a {@code pidfd},
@@ -72,6 +72,7 @@ public final class PeerProcess implements AutoCloseable {
         for (String arg : extraJvmArgs) {
             command.jvmArg(arg);
         }
+        command.property(ParentWatch.PROPERTY, ParentWatch.thisProcess()); // whom it watches
         command.args(args);
         process = PipeChannel.prepare(Command.of(command.toList()))
                 .stdin(Redirect.PIPE).stdout(Redirect.PIPE).stderr(Redirect.TO_STDOUT).start();
