@@ -189,11 +189,7 @@ public final class AllBench {
         BenchResult rtt = null;
         boolean told = false;
         try {
-            if (peer == null) {
-                peer = new PeerProcess(AllBenchPeer.class, List.of(), List.of());
-            }
-            peer.phase(label + " set-up");
-            endpoint = m.open(maxSize, peer);
+            open(m, maxSize);
             told = true;
             peer.tell(m.id() + " " + endpoint.peerArgument());
             peer.await(m.id());
@@ -241,6 +237,23 @@ public final class AllBench {
         }
     }
 
+    /**
+     * Starts the peer if there is none, and opens {@code m}'s endpoint, all under this object's
+     * monitor, which the shutdown hook's {@link #closeAll} takes too: a stop (Ctrl-C, {@code SIGTERM})
+     * while the mechanism creates its objects waits until {@link #endpoint} names them, and removes
+     * them. Opening waits for nothing of the peer's. After a stop this thread waits for the halt.
+     */
+    private synchronized void open(Mechanism m, int maxSize) throws Exception {
+        if (stopping) {
+            awaitTheHalt();
+        }
+        if (peer == null) {
+            peer = new PeerProcess(AllBenchPeer.class, List.of(), List.of());
+        }
+        peer.phase(m.label() + " set-up");
+        endpoint = m.open(maxSize, peer);
+    }
+
     /** {@code 64 B}, {@code 4 KiB}, {@code 1 MiB}. */
     public static String sizeName(int size) {
         if (size >= 1 << 20 && size % (1 << 20) == 0) {
@@ -253,7 +266,7 @@ public final class AllBench {
     }
 
     /** Parks the calling thread until the stopping JVM halts (after its shutdown hooks), ignoring interrupts. */
-    private static void awaitTheHalt() {
+    static void awaitTheHalt() {
         java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
         while (true) {
             try {

@@ -46,7 +46,12 @@ final class FifoMechanism implements Mechanism {
         Fifo.remove(toPeer);
         Fifo.remove(fromPeer);
         Fifo.create(toPeer, 0600);
-        Fifo.create(fromPeer, 0600);
+        try {
+            Fifo.create(fromPeer, 0600);
+        } catch (RuntimeException e) {
+            Fifo.remove(toPeer); // no endpoint owns it yet
+            throw e;
+        }
         return new Endpoint() {
             private PipeChannel channel;
 

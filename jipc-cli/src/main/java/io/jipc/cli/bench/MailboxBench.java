@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Measures mailboxes between two processes: this one and a {@link BenchPeer} child JVM.
@@ -120,6 +121,8 @@ public final class MailboxBench {
     /** Unbounded mailboxes whose phase has ended, removed once the peer has started the next phase. */
     private final List<String> finishedUnbounded = new ArrayList<>();
     private final List<Path> fifos = new ArrayList<>();
+    /** Set by the shutdown hook, under this object's monitor: nothing is created any more. */
+    private boolean stopping;
 
     public MailboxBench(Settings settings, PrintStream progress) {
         this.settings = settings;
@@ -133,7 +136,7 @@ public final class MailboxBench {
      * happens, every object it created is removed afterwards.
      */
     public Report run() throws Exception {
-        Thread cleanup = new Thread(this::cleanUp, "jipc-bench-cleanup");
+        Thread cleanup = new Thread(this::stop, "jipc-bench-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             return runPhases();
@@ -158,10 +161,8 @@ public final class MailboxBench {
             Path dir = JipcRoot.directory("bench");
             p2c = dir.resolve(prefix + "-p2c");
             c2p = dir.resolve(prefix + "-c2p");
-            Libc.mkfifo(p2c.toString(), 0600);
-            fifos.add(p2c);
-            Libc.mkfifo(c2p.toString(), 0600);
-            fifos.add(c2p);
+            createFifo(p2c);
+            createFifo(c2p);
         }
         boolean pairPipe = p2c != null && settings.strategies().contains(WaitStrategy.FUTEX);
         List<BenchResult> results = new ArrayList<>();
@@ -249,7 +250,7 @@ public final class MailboxBench {
         removeFinishedUnbounded();
     }
 
-    private void removeFinishedUnbounded() {
+    private synchronized void removeFinishedUnbounded() {
         for (String name : List.copyOf(finishedUnbounded)) {
             UnboundedMailbox.destroy(name);
             unboundedMailboxes.remove(name);
@@ -257,13 +258,40 @@ public final class MailboxBench {
         finishedUnbounded.clear();
     }
 
+    /**
+     * Creates mailbox {@code suffix}, its name recorded for removal first, all under this object's
+     * monitor: a stop (Ctrl-C, {@code SIGTERM}) meanwhile runs {@link #stop} once the mailbox exists,
+     * and removes it too; after a stop nothing is created.
+     */
     private Mailbox create(String suffix, MailboxOptions options) {
+        return create(suffix, name -> {
+            Mailbox.destroy(name); // a leftover of a killed run
+            return Mailbox.create(name, options);
+        });
+    }
+
+    /** {@link #create(String, MailboxOptions)} with {@code make} creating the mailbox of a name. */
+    synchronized Mailbox create(String suffix, Function<String, Mailbox> make) {
         String name = prefix + "-" + suffix;
-        Mailbox.destroy(name);
-        Mailbox mailbox = Mailbox.create(name, options);
+        checkNotStopping();
         mailboxes.add(name);
+        Mailbox mailbox = make.apply(name);
         openMailboxes.add(mailbox);
         return mailbox;
+    }
+
+    /** Creates FIFO {@code path}, recorded for removal first (as {@link #create}). */
+    private synchronized void createFifo(Path path) {
+        checkNotStopping();
+        fifos.add(path);
+        Libc.mkfifo(path.toString(), 0600);
+    }
+
+    /** After {@link #stop} (the JVM is exiting) nothing is created: this thread waits for the halt. */
+    private void checkNotStopping() {
+        if (stopping) {
+            AllBench.awaitTheHalt(); // the hook has run; no failure to report for a run being stopped
+        }
     }
 
     /**
@@ -272,7 +300,7 @@ public final class MailboxBench {
      * the peer closes its handles too, rather than at the end of the run (each strategy and feature
      * has a one-way mailbox of {@code --capacity}, 64 MiB by default). Null entries are skipped.
      */
-    private void remove(Mailbox[] boxes) {
+    private synchronized void remove(Mailbox[] boxes) {
         for (Mailbox m : boxes) {
             if (m != null) {
                 m.close();
@@ -472,8 +500,9 @@ public final class MailboxBench {
                 createUnbounded("unbounded-pong", small, ceiling), createUnbounded("unbounded-in", segments, ceiling)};
     }
 
-    private UnboundedMailbox createUnbounded(String suffix, MailboxOptions options, long ceiling) {
+    private synchronized UnboundedMailbox createUnbounded(String suffix, MailboxOptions options, long ceiling) {
         String name = prefix + "-" + suffix;
+        checkNotStopping();
         UnboundedMailbox.destroy(name); // a leftover of a killed run
         unboundedMailboxes.add(name); // removed at the end, whatever happens
         UnboundedMailbox box = UnboundedMailbox.create(name, options, ceiling);
@@ -523,7 +552,7 @@ public final class MailboxBench {
      * once the peer has started its next phase ({@link #start}): until then its receive may still
      * open their segment files.
      */
-    private void finished(UnboundedMailbox... boxes) {
+    private synchronized void finished(UnboundedMailbox... boxes) {
         for (UnboundedMailbox box : boxes) {
             box.close();
             openUnbounded.remove(box);
@@ -659,14 +688,21 @@ public final class MailboxBench {
     }
 
     /** Closes this process's handles of the mailboxes a failed run left (not from the shutdown hook). */
-    private void closeHandles() {
+    private synchronized void closeHandles() {
         openMailboxes.forEach(Mailbox::close);
         openMailboxes.clear();
         openUnbounded.forEach(UnboundedMailbox::close);
         openUnbounded.clear();
     }
 
-    private void cleanUp() {
+    /** The shutdown hook: no object is created after it, and those created (or being created) are removed. */
+    synchronized void stop() {
+        stopping = true;
+        cleanUp();
+    }
+
+    /** Removes every object recorded; waits for a creation in progress (see {@link #create}). */
+    private synchronized void cleanUp() {
         for (String name : List.copyOf(mailboxes)) {
             try {
                 Mailbox.destroy(name);

@@ -49,6 +49,8 @@ public final class RingBench {
     private final String prefix = "bench-" + ProcessHandle.current().pid() + "-ring";
     /** Names to remove at the end; the shutdown hook reads it. */
     private final List<String> created = new CopyOnWriteArrayList<>();
+    /** Set by the shutdown hook, under this object's monitor: nothing is created any more. */
+    private boolean stopping;
 
     public RingBench(Settings settings, PrintStream progress) {
         this.settings = settings;
@@ -57,7 +59,7 @@ public final class RingBench {
 
     /** Runs the benchmark; the buffers it creates are removed afterwards, whatever happens. */
     public Report run() throws Exception {
-        Thread cleanup = new Thread(this::cleanUp, "jipc-bench-ring-cleanup");
+        Thread cleanup = new Thread(this::stop, "jipc-bench-ring-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try (CircularBuffer ping = create("ping", settings.size(), 64);
              CircularBuffer pong = create("pong", settings.size(), 64);
@@ -98,14 +100,25 @@ public final class RingBench {
     }
 
     /**
-     * Creates buffer {@code suffix}, its name registered for removal first: creating a large buffer
-     * (allocating and formatting every item) takes a while, and a Ctrl-C meanwhile must remove it too.
+     * Creates buffer {@code suffix}, its name registered for removal first, all under this object's
+     * monitor: creating a large buffer (allocating and formatting every item) takes a while, and a
+     * Ctrl-C meanwhile must remove it too, so the hook ({@link #stop}) waits for the creation to end.
+     * After a stop this thread waits for the halt.
      */
-    private CircularBuffer create(String suffix, int itemSize, int capacity) {
+    private synchronized CircularBuffer create(String suffix, int itemSize, int capacity) {
+        if (stopping) {
+            AllBench.awaitTheHalt();
+        }
         String name = prefix + "-" + suffix;
         CircularBuffer.destroy(name);
         created.add(name);
         return CircularBuffer.create(name, itemSize, capacity);
+    }
+
+    /** The shutdown hook: nothing is created after it, and what was created (or is being created) is removed. */
+    private synchronized void stop() {
+        stopping = true;
+        cleanUp();
     }
 
     private BenchResult pingPong(String label, CircularBuffer ping, CircularBuffer pong) throws Exception {
@@ -140,7 +153,7 @@ public final class RingBench {
         return result;
     }
 
-    private void cleanUp() {
+    private synchronized void cleanUp() {
         for (String name : List.copyOf(created)) {
             try {
                 CircularBuffer.destroy(name);

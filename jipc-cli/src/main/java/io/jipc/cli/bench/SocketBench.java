@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Measures sockets between two processes: this one and a {@link SocketBenchPeer} child JVM, with
@@ -84,6 +85,8 @@ public final class SocketBench {
     private final Settings settings;
     private final PrintStream progress;
     private final List<AutoCloseable> resources = new ArrayList<>();
+    /** Set by the shutdown hook, under this object's monitor. */
+    private boolean stopping;
 
     public SocketBench(Settings settings, PrintStream progress) {
         this.settings = settings;
@@ -92,7 +95,7 @@ public final class SocketBench {
 
     /** Runs the benchmark; sockets and their files are removed afterwards, whatever happens. */
     public Report run() throws Exception {
-        Thread cleanup = new Thread(this::closeAll, "jipc-bench-cleanup");
+        Thread cleanup = new Thread(this::stop, "jipc-bench-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup); // Ctrl-C: the socket files go too
         try {
             return runPhases();
@@ -104,6 +107,12 @@ public final class SocketBench {
                 // the hook runs anyway
             }
         }
+    }
+
+    /** The shutdown hook: nothing is bound after it, and what was bound (or is being bound) is closed. */
+    private synchronized void stop() {
+        stopping = true;
+        closeAll();
     }
 
     private synchronized void closeAll() {
@@ -125,6 +134,20 @@ public final class SocketBench {
         resources.add(resource);
     }
 
+    /**
+     * Binds with {@code bind} and tracks what it made, under this object's monitor: a stop meanwhile
+     * ({@link #stop}) waits for the bind, then closes it (its socket file goes too). After a stop this
+     * thread waits for the halt.
+     */
+    private synchronized <T extends AutoCloseable> T bound(Supplier<T> bind) {
+        if (stopping) {
+            AllBench.awaitTheHalt();
+        }
+        T made = bind.get();
+        resources.add(made);
+        return made;
+    }
+
     private Report runPhases() throws Exception {
         Path dir = JipcRoot.directory("bench");
         String prefix = "sockets-" + ProcessHandle.current().pid();
@@ -138,8 +161,7 @@ public final class SocketBench {
                     SocketAddress address = t == Transport.UNIX
                             ? UnixDomainSocketAddress.of(dir.resolve(prefix + ".sock"))
                             : new InetSocketAddress("127.0.0.1", 0);
-                    StreamServer server = StreamServer.bind(address);
-                    track(server);
+                    StreamServer server = bound(() -> StreamServer.bind(address));
                     listeners.add(server);
                     phases.add("stream:" + t.name().toLowerCase() + ":" + Sockets.describe(server.localAddress()));
                 }
@@ -147,8 +169,7 @@ public final class SocketBench {
                     SocketAddress address = t == Transport.UNIXGRAM
                             ? UnixDomainSocketAddress.of(dir.resolve(prefix + ".dgram"))
                             : new InetSocketAddress("127.0.0.1", 0);
-                    DatagramEndpoint endpoint = DatagramEndpoint.bind(address, datagrams);
-                    track(endpoint);
+                    DatagramEndpoint endpoint = bound(() -> DatagramEndpoint.bind(address, datagrams));
                     listeners.add(endpoint);
                     String own = "-";
                     if (t == Transport.UNIXGRAM) { // the socket file the peer binds: removed here, the peer may be killed
