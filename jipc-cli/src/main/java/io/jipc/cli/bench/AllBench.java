@@ -117,7 +117,7 @@ public final class AllBench {
         for (Mechanism m : settings.mechanisms()) {
             if (m.unavailable() == null) {
                 steps += 1 + (m.noOneWay() != null ? 0
-                        : (int) settings.throughputSizes().stream().filter(s -> m.unsupported(s) == null).count());
+                        : (int) settings.throughputSizes().stream().filter(s -> unsupported(m, s) == null).count());
             }
         }
         return steps;
@@ -166,23 +166,24 @@ public final class AllBench {
         }
         String label = m.label();
         int size = settings.size();
-        boolean pingPong = m.unsupported(size) == null;
+        boolean pingPong = unsupported(m, size) == null;
         List<Integer> sizes = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         if (m.noOneWay() != null) {
             skipped.add("one-way: " + m.noOneWay());
         } else {
             for (int s : settings.throughputSizes()) {
-                if (m.unsupported(s) == null) {
+                if (unsupported(m, s) == null) {
                     sizes.add(s);
                 } else {
-                    skipped.add(sizeName(s) + ": " + m.unsupported(s));
+                    skipped.add(sizeName(s) + ": " + unsupported(m, s));
                 }
             }
         }
         if (sizes.isEmpty() && !pingPong) {
             progress.step(label + ": no size it supports");
-            return new MechanismResult(m, "no size measurable: " + String.join("; ", skipped), null, List.of(), skipped);
+            skipPingPong(skipped, m, size); // each reason once, in the notes of the skipped sizes
+            return new MechanismResult(m, "no size measurable", null, List.of(), skipped);
         }
         int maxSize = Math.max(pingPong ? size : Link.ACK_LENGTH, sizes.stream().max(Integer::compare).orElse(0));
         List<Throughput> oneWay = new ArrayList<>();
@@ -214,7 +215,7 @@ public final class AllBench {
                 driver.endPhase(maxSize);
             }
             if (!pingPong) {
-                skipped.addFirst("ping-pong " + sizeName(size) + ": " + m.unsupported(size));
+                skipPingPong(skipped, m, size);
             }
             return new MechanismResult(m, null, rtt, oneWay, skipped);
         } catch (Exception e) {
@@ -252,6 +253,32 @@ public final class AllBench {
         }
         peer.phase(m.label() + " set-up");
         endpoint = m.open(maxSize, peer);
+    }
+
+    /**
+     * The largest message of any mechanism: the child JVM ({@link PeerProcess}, 256 MiB of heap)
+     * holds a received message and its copies (a frame, a reply) at once, and a larger one ended it
+     * with an {@link OutOfMemoryError} (a mailbox takes up to 1 GiB).
+     */
+    public static final int PEER_MAX_MESSAGE = 32 << 20;
+
+    /** Why {@code m} cannot be measured with {@code size}-byte messages (its limit, or the child's heap), or null. */
+    public static String unsupported(Mechanism m, int size) {
+        String why = m.unsupported(size);
+        if (why == null && size > PEER_MAX_MESSAGE) {
+            why = "messages of at most " + sizeName(PEER_MAX_MESSAGE) + " in this run (the benchmark's child JVM has "
+                    + "a 256 MiB heap)";
+        }
+        return why;
+    }
+
+    /**
+     * Notes that the ping-pong of {@code size}-byte messages is not measured, first, merged with the
+     * note of the one-way case of that size if there is one: each reason is said once.
+     */
+    private static void skipPingPong(List<String> skipped, Mechanism m, int size) {
+        String note = sizeName(size) + ": " + unsupported(m, size);
+        skipped.addFirst((skipped.remove(note) ? "ping-pong and one-way " : "ping-pong ") + note);
     }
 
     /** {@code 64 B}, {@code 4 KiB}, {@code 1 MiB}. */
