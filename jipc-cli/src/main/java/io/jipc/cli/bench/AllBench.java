@@ -195,7 +195,7 @@ public final class AllBench {
             peer.tell(m.id() + " " + endpoint.peerArgument());
             peer.await(m.id());
             try (Link link = endpoint.link()) {
-                LinkDriver driver = new LinkDriver(label, link);
+                LinkDriver driver = new LinkDriver(label, link, peer::progress);
                 progress.step(label + ": ping-pong");
                 peer.phase(label + " ping-pong");
                 Timing t = settings.timing();
@@ -234,6 +234,9 @@ public final class AllBench {
             }
             return new MechanismResult(m, FAILED + why, rtt, oneWay, skipped);
         } finally {
+            if (peer != null) {
+                peer.idle(); // the next mechanism's set-up waits for nothing of the peer's yet
+            }
             closeEndpoint();
         }
     }

@@ -9,6 +9,10 @@ import java.time.Duration;
  * uses ({@link PingPongRegimen}, {@link OneWayRegimen}). For a lossy link the one-way rate is of
  * messages <em>delivered</em>, the share lost is reported beside it, and control messages are sent
  * again until answered.
+ *
+ * <p>Every few dozen exchanges and every thousand or so messages it reports progress (e.g.
+ * {@link PeerProcess#progress()}), so that a peer that stops answering, whose waits here have no
+ * timeout (a send into a full channel), is given up on after {@link PeerProcess#ANSWER_WAIT}.
  */
 public final class LinkDriver {
     private static final Duration ACK_WAIT = Duration.ofMillis(200);
@@ -16,12 +20,21 @@ public final class LinkDriver {
 
     private final String label;
     private final Link link;
+    private final Runnable progress;
     private long round;
     private long delivered;
 
+    /** A driver that reports no progress (a peer in this process, a test). */
     public LinkDriver(String label, Link link) {
+        this(label, link, () -> {
+        });
+    }
+
+    /** A driver that calls {@code progress} whenever it has got on with the peer (see the class comment). */
+    public LinkDriver(String label, Link link, Runnable progress) {
         this.label = label;
         this.link = link;
+        this.progress = progress;
     }
 
     /** A ping-pong of {@code size}-byte messages; ends with the stop message the peer echoes. */
@@ -29,6 +42,9 @@ public final class LinkDriver {
         byte[] message = new byte[size];
         ByteBuffer view = ByteBuffer.wrap(message);
         return PingPongRegimen.measure(label, warmup, maxWarmup, measure, sequence -> {
+            if ((sequence & 63) == 0) {
+                progress.run();
+            }
             view.putLong(0, sequence);
             link.send(message);
             byte[] echo = link.receive(Duration.ofSeconds(30));
@@ -44,6 +60,7 @@ public final class LinkDriver {
         byte[] stop = new byte[Link.ACK_LENGTH];
         ByteBuffer.wrap(stop).putLong(0, -1);
         for (int attempt = 0; attempt < (link.lossy() ? 600 : 1); attempt++) {
+            progress.run();
             link.send(stop);
             byte[] echo = link.receive(link.lossy() ? ACK_WAIT : RELIABLE_ACK_WAIT);
             if (echo != null && Link.sequence(echo) == -1) {
@@ -84,6 +101,9 @@ public final class LinkDriver {
     private void sendRound(byte[] message, long count) throws Exception {
         ByteBuffer view = ByteBuffer.wrap(message);
         for (long i = 0; i < count; i++) {
+            if ((i & 1023) == 0) {
+                progress.run();
+            }
             view.putLong(0, i);
             link.send(message);
         }
@@ -99,6 +119,7 @@ public final class LinkDriver {
     private long awaitAck(byte[] control, long id, int attempts) throws Exception {
         Duration wait = link.lossy() ? ACK_WAIT : RELIABLE_ACK_WAIT;
         for (int attempt = 0; attempt < attempts; attempt++) {
+            progress.run();
             link.send(control);
             for (byte[] ack; (ack = link.receive(wait)) != null; ) {
                 ByteBuffer a = ByteBuffer.wrap(ack);

@@ -123,6 +123,8 @@ public final class MailboxBench {
     private final List<Path> fifos = new ArrayList<>();
     /** Set by the shutdown hook, under this object's monitor: nothing is created any more. */
     private boolean stopping;
+    /** The peer of the run, told of progress by the measuring loops ({@link PeerProcess#progress()}). */
+    private PeerProcess peer;
 
     public MailboxBench(Settings settings, PrintStream progress) {
         this.settings = settings;
@@ -171,6 +173,7 @@ public final class MailboxBench {
         PipePairing pairing = null;
         // the peer is told each phase once its objects exist, and they are removed when it ends
         PeerProcess peer = new PeerProcess(BenchPeer.class, List.of(), List.of());
+        this.peer = peer;
         try (peer) {
             for (WaitStrategy strategy : settings.strategies()) {
                 String tag = strategy.name().toLowerCase().replace('_', '-');
@@ -223,6 +226,7 @@ public final class MailboxBench {
                 idleCpu = idleCpu(peer.pid(), idleBox);
                 remove(new Mailbox[] {idleBox});
             }
+            peer.idle();
             peer.tell("");
             peer.await("PEER DONE");
             removeFinishedUnbounded();
@@ -394,6 +398,9 @@ public final class MailboxBench {
                     MemorySegment message = Arena.ofAuto().allocate(settings.size(), 8);
                     try {
                         for (long i = 0; i < share; i++) {
+                            if ((i & 1023) == 0) {
+                                progress();
+                            }
                             message.set(ValueLayout.JAVA_LONG, 0, first + i * producers);
                             int priority = feature.priority(i);
                             if (!in.offer(message, priority)) {
@@ -427,6 +434,7 @@ public final class MailboxBench {
     private void endRound(Put in, Mailbox done, long count) throws InterruptedException {
         MemorySegment end = Arena.ofAuto().allocate(settings.size(), 8);
         end.set(ValueLayout.JAVA_LONG, 0, OneWayRegimen.END_OF_ROUND);
+        progress();
         in.put(end);
         byte[] reply = done.poll(Duration.ofMinutes(5));
         if (reply == null || MemorySegment.ofArray(reply).get(ValueLayout.JAVA_LONG_UNALIGNED, 0) != count) {
@@ -462,10 +470,32 @@ public final class MailboxBench {
         long[] echoed = {0};
         MessageHandler check = m -> echoed[0] = m.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
         return sequence -> {
+            if ((sequence & 63) == 0) {
+                progress();
+            }
             message.set(ValueLayout.JAVA_LONG, 0, sequence);
             ping.put(message);
             pong.take(check);
             return echoed[0];
+        };
+    }
+
+    /**
+     * The measuring side has got on with the peer: a stall of {@link PeerProcess#ANSWER_WAIT} after
+     * this ends the run with one line (see {@link PeerProcess}); the measuring loops call it every
+     * 64 exchanges, every 1024 messages and before each wait for a reply.
+     */
+    private void progress() {
+        peer.progress();
+    }
+
+    /** {@code exchange}, reporting progress every 64 exchanges (for the pipe's, which has no wait of jipc's). */
+    private PingPongRegimen.Exchange reporting(PingPongRegimen.Exchange exchange) {
+        return sequence -> {
+            if ((sequence & 63) == 0) {
+                progress();
+            }
+            return exchange.exchange(sequence);
         };
     }
 
@@ -478,7 +508,7 @@ public final class MailboxBench {
         try (RoleBinding sending = ping.bindSender(); RoleBinding receiving = pong.bindReceiver();
              PipeExchange pipe = PipeExchange.open(p2c, c2p, settings.size())) {
             return PingPongRegimen.measurePaired(new PingPongRegimen.Side(label, exchange(ping::put, pong::take)),
-                    new PingPongRegimen.Side(PIPE_LABEL, pipe), settings.warmup(), settings.maxWarmup(),
+                    new PingPongRegimen.Side(PIPE_LABEL, reporting(pipe)), settings.warmup(), settings.maxWarmup(),
                     settings.measure(), PIPE_PAIRS);
         }
     }
@@ -530,6 +560,9 @@ public final class MailboxBench {
         MemorySegment message = Arena.ofAuto().allocate(settings.size(), 8);
         double[] oneWay = OneWayRegimen.measure(count -> {
             for (long i = 0; i < count; i++) {
+                if ((i & 1023) == 0) {
+                    progress();
+                }
                 message.set(ValueLayout.JAVA_LONG, 0, i);
                 while (!in.offer(message)) {
                     if (Thread.interrupted()) {
@@ -581,6 +614,9 @@ public final class MailboxBench {
         try (RoleBinding sending = in.bindSender()) {
             double[] result = OneWayRegimen.measure(count -> {
                 for (long i = 0; i < count; i++) {
+                    if ((i & 1023) == 0) {
+                        progress();
+                    }
                     message.set(ValueLayout.JAVA_LONG, 0, i);
                     if (!in.offer(message)) {
                         in.put(message);
@@ -597,7 +633,7 @@ public final class MailboxBench {
     private BenchResult pipePingPong(Path p2c, Path c2p) throws Exception {
         try (PipeExchange pipe = PipeExchange.open(p2c, c2p, settings.size())) {
             return PingPongRegimen.measure(PIPE_LABEL, settings.warmup(), settings.maxWarmup(), settings.measure(),
-                    pipe);
+                    reporting(pipe));
         }
     }
 

@@ -6,6 +6,7 @@ import io.jipc.pipe.ExitStatus;
 import io.jipc.pipe.PipeChannel;
 import io.jipc.pipe.Redirect;
 import io.jipc.platform.JavaCommand;
+import io.jipc.platform.ProcessIdentity;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -45,9 +46,26 @@ import java.util.concurrent.TimeUnit;
  * {@linkplain #phase phase}, e.g. {@code the peer process 1234 died (killed by signal 9) during
  * mailbox futex ping-pong}. Only the starting thread may call {@link #death()}, {@link #phase},
  * {@link #await} and {@link #tell}.
+ *
+ * <h2>When the peer stops answering</h2>
+ * A peer that lives but makes no progress (stopped by {@code SIGSTOP} or a debugger, a frozen
+ * cgroup, a deadlock) would hold the measuring thread in a send or receive for ever. So the
+ * measuring loops report {@link #progress()} (every few dozen exchanges or about a thousand
+ * messages: a clock read and two volatile writes, nothing per message), and an alarm thread of this
+ * object waits (a timed wait on a monitor, woken only when it is armed again after {@link #idle()})
+ * until {@link #ANSWER_WAIT} has passed since the last progress. If it has, the peer is taken to have
+ * stopped answering: the alarm kills it ({@code SIGKILL}, which ends a stopped process too), and its
+ * end is a death like any other (the waits end as above), which {@link #death()} reports as
+ * {@code the peer process 1234 stopped answering during mailbox futex one-way 64 B: no progress for
+ * 30 s (it is stopped: SIGSTOP, a debugger or a frozen cgroup), so it was killed}. Any thread may
+ * call {@link #progress()} and {@link #idle()}.
  */
 public final class PeerProcess implements AutoCloseable {
+    /** The longest the measuring side lets the peer go without {@link #progress()} before it gives up on it. */
+    public static final Duration ANSWER_WAIT = Duration.ofSeconds(30);
+
     private static final String EOF = "\u0000EOF";
+    private static final long ANSWER_WAIT_NANOS = ANSWER_WAIT.toNanos();
 
     private final ChildProcess process;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
@@ -65,6 +83,17 @@ public final class PeerProcess implements AutoCloseable {
     private volatile ExitStatus died;
     /** Whether the watcher interrupted the starting thread (and {@link #death()} has not cleared it yet). */
     private boolean interrupted;
+    /** The alarm's monitor (see the class comment). */
+    private final Object alarm = new Object();
+    /** Whether the alarm counts: set by {@link #progress()}, cleared by {@link #idle()}. */
+    private volatile boolean armed;
+    /** {@link System#nanoTime()} of the last {@link #progress()}. */
+    private volatile long progressAt;
+    /** The alarm waits until it is armed (and must be woken then). */
+    private volatile boolean alarmIdle;
+    private volatile boolean alarmClosed;
+    /** Set by the alarm before it kills the peer: what the peer was doing then. */
+    private volatile String stalled;
 
     /** Starts {@code main} with {@code args} in a child JVM. */
     public PeerProcess(Class<?> main, List<String> extraJvmArgs, List<String> args) throws IOException {
@@ -110,6 +139,59 @@ public final class PeerProcess implements AutoCloseable {
                 watched.countDown();
             }
         });
+        Thread.ofPlatform().daemon().name("jipc-bench-peer-alarm").start(this::alarm);
+    }
+
+    /**
+     * The measuring side has just made progress with the peer (an exchange, a batch of messages, an
+     * acknowledgement): the alarm is armed, and goes off if the next progress does not come within
+     * {@link #ANSWER_WAIT} (see the class comment). Cheap: a clock read and two volatile writes (the
+     * alarm is woken only if it was disarmed). Any thread.
+     */
+    public void progress() {
+        progressAt = System.nanoTime();
+        armed = true;
+        if (alarmIdle) {
+            synchronized (alarm) {
+                alarm.notifyAll();
+            }
+        }
+    }
+
+    /** The measuring side waits for nothing of the peer's for a while (set-up, a new peer): the alarm is disarmed. */
+    public void idle() {
+        armed = false;
+    }
+
+    /** The alarm thread: kills the peer once it has been armed without progress for {@link #ANSWER_WAIT}. */
+    private void alarm() {
+        synchronized (alarm) {
+            try {
+                while (!alarmClosed) {
+                    if (!armed) {
+                        alarmIdle = true;
+                        if (!armed && !alarmClosed) { // progress() writes armed, then reads alarmIdle
+                            alarm.wait();
+                        }
+                        alarmIdle = false;
+                        continue;
+                    }
+                    long left = progressAt + ANSWER_WAIT_NANOS - System.nanoTime();
+                    if (left > 0) {
+                        TimeUnit.NANOSECONDS.timedWait(alarm, left);
+                        continue;
+                    }
+                    stalled = ProcessIdentity.isStopped(process.pid())
+                            ? "it is stopped: SIGSTOP, a debugger or a frozen cgroup" : "it runs but does not answer";
+                    break;
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+        if (!alarmClosed) {
+            process.kill(); // a death then: the watcher ends the measuring thread's waits
+        }
     }
 
     /**
@@ -155,6 +237,11 @@ public final class PeerProcess implements AutoCloseable {
             return null;
         }
         String out = output.toString();
+        String why = stalled;
+        if (why != null) {
+            return new PeerDiedException("the peer process " + pid() + " stopped answering during " + phase
+                    + ": no progress for " + ANSWER_WAIT.toSeconds() + " s (" + why + "), so it was killed", out);
+        }
         String peerException = out.lines().filter(l -> l.contains("Exception") || l.contains("Error"))
                 .findFirst().map(l -> " (peer: " + l.strip() + ")").orElse("");
         return new PeerDiedException("the peer process " + pid() + " died (" + status + ") during " + phase
@@ -255,6 +342,10 @@ public final class PeerProcess implements AutoCloseable {
             if (channel != null) {
                 channel.close();
             }
+        }
+        alarmClosed = true;
+        synchronized (alarm) {
+            alarm.notifyAll();
         }
         process.close();
     }

@@ -89,11 +89,12 @@ public final class RingBench {
         peer.await("ringecho");
         peer.phase(label + " ping-pong");
         progress.printf("  %-24s ping-pong ...%n", label);
-        BenchResult pingPong = pingPong(label, ping, pong);
+        BenchResult pingPong = pingPong(label, peer, ping, pong);
         peer.await("ringsink");
         peer.phase(label + " one-way throughput");
         progress.printf("  %-24s one-way throughput ...%n", label);
-        double[] oneWay = oneWay(in, done);
+        double[] oneWay = oneWay(peer, in, done);
+        peer.idle();
         peer.await("PEER DONE");
         peer.waitFor();
         return new Report(settings, List.of(pingPong.withThroughput(oneWay[0], oneWay[1])), Machine.describe());
@@ -121,11 +122,15 @@ public final class RingBench {
         cleanUp();
     }
 
-    private BenchResult pingPong(String label, CircularBuffer ping, CircularBuffer pong) throws Exception {
+    private BenchResult pingPong(String label, PeerProcess peer, CircularBuffer ping, CircularBuffer pong)
+            throws Exception {
         MemorySegment item = Arena.ofAuto().allocate(settings.size(), 8);
         MemorySegment echo = Arena.ofAuto().allocate(settings.size(), 8);
         // the regimen's last exchange carries sequence -1, which ends the peer's echo
         return PingPongRegimen.measure(label, settings.warmup(), settings.maxWarmup(), settings.measure(), sequence -> {
+            if ((sequence & 63) == 0) {
+                peer.progress(); // a stall of PeerProcess.ANSWER_WAIT ends the run (see PeerProcess)
+            }
             item.set(ValueLayout.JAVA_LONG, 0, sequence);
             ping.put(item);
             pong.take(echo);
@@ -133,15 +138,19 @@ public final class RingBench {
         });
     }
 
-    private double[] oneWay(CircularBuffer in, CircularBuffer done) throws Exception {
+    private double[] oneWay(PeerProcess peer, CircularBuffer in, CircularBuffer done) throws Exception {
         MemorySegment item = Arena.ofAuto().allocate(settings.size(), 8);
         MemorySegment reply = Arena.ofAuto().allocate(8, 8);
         double[] result = OneWayRegimen.measure(count -> {
             for (long i = 0; i < count; i++) {
+                if ((i & 1023) == 0) {
+                    peer.progress();
+                }
                 item.set(ValueLayout.JAVA_LONG, 0, i);
                 in.put(item);
             }
             item.set(ValueLayout.JAVA_LONG, 0, OneWayRegimen.END_OF_ROUND);
+            peer.progress();
             in.put(item);
             if (!done.poll(reply, Duration.ofMinutes(5)) || reply.get(ValueLayout.JAVA_LONG, 0) != count) {
                 throw new IllegalStateException("one-way round of " + count + " items did not complete");

@@ -186,26 +186,36 @@ public final class SocketBench {
         Map<String, Double> lost = new LinkedHashMap<>();
         try (PeerProcess peer = new PeerProcess(SocketBenchPeer.class, List.of(), phases)) {
             trackFirst(peer); // on Ctrl-C, ended before the files go: it binds the .peer file in its time
-            for (int i = 0; i < settings.transports().size(); i++) {
-                Transport t = settings.transports().get(i);
-                peer.await(t.isStream() ? "stream" : "dgram");
-                try (SocketLink link = connect(listeners.get(i), peer)) {
-                    LinkDriver driver = new LinkDriver(t.label(), link);
-                    progress.printf("  %-24s ping-pong ...%n", t.label());
-                    BenchResult pingPong = driver.pingPong(settings.size(), settings.warmup(),
-                            settings.maxWarmup(), settings.measure());
-                    progress.printf("  %-24s one-way throughput ...%n", t.label());
-                    Throughput oneWay = driver.oneWay(settings.size(), MailboxBench.warmMessages(settings.messages(), settings.size()),
-                            settings.messages(), settings.warmup(), settings.maxWarmup());
-                    driver.endPhase(settings.size());
-                    results.add(pingPong.withThroughput(oneWay.messagesPerSecond(), oneWay.megabytesPerSecond()));
-                    if (!t.isStream()) {
-                        lost.put(t.label(), oneWay.lostShare());
+            try {
+                for (int i = 0; i < settings.transports().size(); i++) {
+                    Transport t = settings.transports().get(i);
+                    peer.idle(); // until its ping-pong: the peer connects
+                    peer.phase(t.label() + " set-up");
+                    peer.await(t.isStream() ? "stream" : "dgram");
+                    try (SocketLink link = connect(listeners.get(i), peer)) {
+                        LinkDriver driver = new LinkDriver(t.label(), link, peer::progress);
+                        progress.printf("  %-24s ping-pong ...%n", t.label());
+                        peer.phase(t.label() + " ping-pong");
+                        BenchResult pingPong = driver.pingPong(settings.size(), settings.warmup(),
+                                settings.maxWarmup(), settings.measure());
+                        progress.printf("  %-24s one-way throughput ...%n", t.label());
+                        peer.phase(t.label() + " one-way throughput");
+                        Throughput oneWay = driver.oneWay(settings.size(), MailboxBench.warmMessages(settings.messages(), settings.size()),
+                                settings.messages(), settings.warmup(), settings.maxWarmup());
+                        driver.endPhase(settings.size());
+                        results.add(pingPong.withThroughput(oneWay.messagesPerSecond(), oneWay.megabytesPerSecond()));
+                        if (!t.isStream()) {
+                            lost.put(t.label(), oneWay.lostShare());
+                        }
                     }
                 }
+                peer.idle();
+                peer.phase("the end of the run");
+                peer.await("PEER DONE");
+                peer.waitFor();
+            } catch (Exception e) {
+                throw peer.deathOr(e); // if the peer died or stopped answering, that is the cause
             }
-            peer.await("PEER DONE");
-            peer.waitFor();
         }
         return new Report(settings, results, lost, Machine.describe());
     }
