@@ -1,5 +1,6 @@
 package io.jipc.cli;
 
+import io.jipc.cli.bench.PeerProcess;
 import io.jipc.platform.Processes;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
@@ -54,8 +55,9 @@ class BenchPeerStallTest {
     /** Starts {@code args}, stops its peer once the output has {@code started}; returns the output. */
     private static String assertStallReported(Path root, String started, String... args) throws Exception {
         ProcessHandle peer = null;
+        // 10 s instead of 30 without progress: the peer is stopped by this test, no need to wait longer
         try (ChildJvm bench = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(4))
-                .args(args).start()) {
+                .property(PeerProcess.ANSWER_WAIT_PROPERTY, "PT10S").args(args).start()) {
             awaitOutput(bench, started);
             peer = peerOf(bench);
             assertTrue(Processes.kill((int) peer.pid(), SIGSTOP), "SIGSTOP sent");

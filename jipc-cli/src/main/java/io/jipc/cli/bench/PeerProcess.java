@@ -61,8 +61,14 @@ import java.util.concurrent.TimeUnit;
  * call {@link #progress()} and {@link #idle()}.
  */
 public final class PeerProcess implements AutoCloseable {
-    /** The longest the measuring side lets the peer go without {@link #progress()} before it gives up on it. */
-    public static final Duration ANSWER_WAIT = Duration.ofSeconds(30);
+    /**
+     * The longest the measuring side lets the peer go without {@link #progress()} before it gives up
+     * on it: 30 s, or the system property {@value #ANSWER_WAIT_PROPERTY} (an ISO-8601 duration, e.g.
+     * {@code PT10S}; for tests, which need not wait 30 s for a peer they stopped themselves).
+     */
+    public static final Duration ANSWER_WAIT = answerWait();
+    /** The system property that overrides {@link #ANSWER_WAIT}. */
+    public static final String ANSWER_WAIT_PROPERTY = "jipc.bench.answerWait";
 
     private static final String EOF = "\u0000EOF";
     private static final long ANSWER_WAIT_NANOS = ANSWER_WAIT.toNanos();
@@ -94,6 +100,18 @@ public final class PeerProcess implements AutoCloseable {
     private volatile boolean alarmClosed;
     /** Set by the alarm before it kills the peer: what the peer was doing then. */
     private volatile String stalled;
+
+    private static Duration answerWait() {
+        String configured = System.getProperty(ANSWER_WAIT_PROPERTY);
+        if (configured == null) {
+            return Duration.ofSeconds(30);
+        }
+        Duration wait = Duration.parse(configured);
+        if (wait.isNegative() || wait.isZero()) {
+            throw new IllegalArgumentException(ANSWER_WAIT_PROPERTY + " must be positive: " + configured);
+        }
+        return wait;
+    }
 
     /** Starts {@code main} with {@code args} in a child JVM. */
     public PeerProcess(Class<?> main, List<String> extraJvmArgs, List<String> args) throws IOException {
