@@ -30,10 +30,12 @@ import java.util.concurrent.locks.LockSupport;
  * </ul>
  *
  * <p>{@code -Djipc.faults=stall-resolved:1:stop} stops a consumer's process at the point
- * {@code stall-resolved} every time it gets there. An unknown action is an
- * {@link IllegalArgumentException} (thrown from this class's initialisation); unknown points are
- * ignored. When the property is absent {@link #ENABLED} is a false constant and the JIT removes
- * every point.
+ * {@code stall-resolved} every time it gets there. Spaces around the fields are ignored. An item
+ * that names no point of the list below, has an empty or invalid probability (not a number from 0
+ * to 1), an unknown action or more than three fields is an {@link IllegalArgumentException} naming
+ * the item, thrown from this class's initialisation, so that a misspelt point never silently
+ * leaves a test without its fault. When the property is absent {@link #ENABLED} is a false
+ * constant and the JIT removes every point.
  *
  * <ul>
  * <li>{@code after-tail-move}: a many-producer claim moved the tail but wrote no header yet;</li>
@@ -97,25 +99,74 @@ public final class FaultInjection {
         String spec = System.getProperty("jipc.faults");
         ENABLED = spec != null && !spec.isBlank();
         if (ENABLED) {
-            for (String item : spec.split(",")) {
-                String[] kv = item.trim().split(":");
-                boolean stop = false;
-                if (kv.length > 2) {
-                    switch (kv[2].toLowerCase(Locale.ROOT)) {
-                        case "park" -> stop = false;
-                        case "stop" -> stop = true;
-                        default -> throw new IllegalArgumentException("jipc.faults: unknown action '" + kv[2]
-                                + "' in '" + item.trim() + "' (park or stop)");
+            parse(spec, PROBABILITY, STOP);
+        }
+    }
+
+    /**
+     * Reads {@code spec}, the value of {@code jipc.faults}, into {@code probability} and
+     * {@code stop} (indexed by point). Each comma-separated item is {@code point[:probability[:action]]},
+     * every field trimmed; the point is one of those of the class comment (any case), the probability a number
+     * from 0 to 1, the action {@code park} or {@code stop} (any case).
+     *
+     * @throws IllegalArgumentException naming the item if it is empty, names no point, has an empty
+     *                                  or invalid probability, an unknown action, or more fields
+     */
+    static void parse(String spec, double[] probability, boolean[] stop) {
+        for (String item : spec.split(",", -1)) {
+            String[] fields = item.split(":", -1);
+            String problem = null;
+            int point = -1;
+            double p = 1.0;
+            boolean stops = false;
+            for (int i = 0; i < fields.length; i++) {
+                fields[i] = fields[i].trim();
+            }
+            if (fields.length > 3) {
+                problem = "too many fields (point[:probability[:action]])";
+            } else {
+                point = indexOf(fields[0].toLowerCase(Locale.ROOT));
+                if (point < 0) {
+                    problem = fields[0].isEmpty() ? "no point named" : "unknown point '" + fields[0] + "'";
+                } else if (fields.length > 1) {
+                    try {
+                        p = Double.parseDouble(fields[1]);
+                        if (!(p >= 0 && p <= 1)) {
+                            problem = "probability " + fields[1] + " is not between 0 and 1";
+                        }
+                    } catch (NumberFormatException e) {
+                        problem = fields[1].isEmpty() ? "empty probability" : "invalid probability '" + fields[1] + "'";
                     }
-                }
-                for (int i = 0; i < NAMES.length; i++) {
-                    if (NAMES[i].equals(kv[0].toLowerCase(Locale.ROOT))) {
-                        PROBABILITY[i] = kv.length > 1 ? Double.parseDouble(kv[1]) : 1.0;
-                        STOP[i] = stop;
+                    if (problem == null && fields.length > 2) {
+                        switch (fields[2].toLowerCase(Locale.ROOT)) {
+                            case "park" -> stops = false;
+                            case "stop" -> stops = true;
+                            default -> problem = "unknown action '" + fields[2] + "' (park or stop)";
+                        }
                     }
                 }
             }
+            if (problem != null) {
+                throw new IllegalArgumentException("jipc.faults: " + problem + " in '" + item + "' of '" + spec
+                        + "'; items are point[:probability[:action]], points " + String.join(", ", NAMES));
+            }
+            probability[point] = p;
+            stop[point] = stops;
         }
+    }
+
+    /** How many points there are (the length of {@link #parse}'s arrays). */
+    static int points() {
+        return NAMES.length;
+    }
+
+    private static int indexOf(String name) {
+        for (int i = 0; i < NAMES.length; i++) {
+            if (NAMES[i].equals(name)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private FaultInjection() {

@@ -8,6 +8,8 @@ import io.jipc.testkit.ProcessStates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -15,13 +17,16 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The actions of the test-only fault points ({@link FaultInjection}), in child JVMs
  * ({@link FaultChild}): {@code stop} stops the whole process at the point and, once continued
  * ({@code SIGCONT}), the thread goes on from there; {@code park}, the default, holds only the
- * thread; without the property the points are off.
+ * thread; without the property the points are off. The property's syntax ({@link FaultInjection#parse}):
+ * fields trimmed, and an item naming no point, with a bad probability, an unknown action or too
+ * many fields refused, naming it.
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
@@ -74,6 +79,52 @@ class FaultInjectionTest {
             assertNotEquals(0, child.waitFor(LINE));
             assertTrue(child.output().contains("unknown action 'pause'"), child.output());
         }
+    }
+
+    @Test
+    void aMisspeltPointIsRefusedWhenTheClassIsInitialised() {
+        try (ChildJvm child = child("stall-resolve:1:stop")) {
+            assertNotEquals(0, child.waitFor(LINE));
+            assertTrue(child.output().contains("unknown point 'stall-resolve' in 'stall-resolve:1:stop'"),
+                    child.output());
+        }
+    }
+
+    @Test
+    void theFieldsAreTrimmedAndTheProbabilityAndActionHaveDefaults() {
+        double[] probability = new double[FaultInjection.points()];
+        boolean[] stop = new boolean[FaultInjection.points()];
+        FaultInjection.parse(" after-file-created :1: stop , Before-Segment-Ready : 0.25 ,before-unusable-removed",
+                probability, stop);
+        assertEquals(1.0, probability[FaultInjection.AFTER_FILE_CREATED]);
+        assertTrue(stop[FaultInjection.AFTER_FILE_CREATED]);
+        assertEquals(0.25, probability[FaultInjection.BEFORE_SEGMENT_READY]);
+        assertFalse(stop[FaultInjection.BEFORE_SEGMENT_READY], "park by default");
+        assertEquals(1.0, probability[FaultInjection.BEFORE_UNUSABLE_REMOVED], "probability 1 by default");
+        assertEquals(0.0, probability[FaultInjection.STALL_RESOLVED], "not named: off");
+        FaultInjection.parse("stall-resolved:0:PARK", probability, stop);
+        assertEquals(0.0, probability[FaultInjection.STALL_RESOLVED]);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "after-file-create:1:stop | unknown point 'after-file-create' in 'after-file-create:1:stop'",
+        "stall-resolved::stop | empty probability in 'stall-resolved::stop'",
+        "stall-resolved: :stop | empty probability in 'stall-resolved: :stop'",
+        "stall-resolved:often | invalid probability 'often' in 'stall-resolved:often'",
+        "stall-resolved:1.5 | probability 1.5 is not between 0 and 1 in 'stall-resolved:1.5'",
+        "stall-resolved:NaN | probability NaN is not between 0 and 1 in 'stall-resolved:NaN'",
+        "stall-resolved:-0.5 | probability -0.5 is not between 0 and 1 in 'stall-resolved:-0.5'",
+        "stall-resolved:1:stop:extra | too many fields (point[:probability[:action]]) in 'stall-resolved:1:stop:extra'",
+        "stall-resolved:1:pause | unknown action 'pause' (park or stop) in 'stall-resolved:1:pause'",
+        "stall-resolved:1:stop,,before-commit | no point named in ''",
+        "stall-resolved:1:stop, | no point named in ''",
+        ":1 | no point named in ':1'"})
+    void anItemThatIsNotPointProbabilityActionIsRefusedNamingIt(String spec, String problem) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> FaultInjection.parse(spec, new double[FaultInjection.points()],
+                        new boolean[FaultInjection.points()]));
+        assertTrue(e.getMessage().startsWith("jipc.faults: " + problem + " of '" + spec + "'"), e.getMessage());
     }
 
     @Test
