@@ -40,7 +40,8 @@ import static io.jipc.segment.SegmentHeaderDescriptor.VERSION_OFFSET;
  * full {@code /dev/shm} fails here with {@code ENOSPC}, never later as a {@code SIGBUS}), maps it
  * and writes the header except the version. The caller writes its kind-specific data and then
  * calls {@link #publish}, which stores the version with release semantics: from then on openers
- * accept the file. If creation fails the file is removed. A creator whose unready file another
+ * accept the file. If creation fails the file is removed, if its name still names it (not another
+ * file created under the name since its own was condemned and removed). A creator whose unready file another
  * process may {@linkplain #condemn condemn} (take for a dead creator's and remove) publishes with
  * {@link #tryPublish} instead, which fails if the file was condemned first.
  *
@@ -113,13 +114,13 @@ public final class SharedSegment implements AutoCloseable {
             done = true;
             return segment;
         } finally {
-            Libc.close(fd);
             if (!done) {
                 if (arena != null) {
                     arena.close();
                 }
-                unlinkQuietly(path);
+                unlinkOwnQuietly(fd, path);
             }
+            Libc.close(fd);
         }
     }
 
@@ -427,11 +428,23 @@ public final class SharedSegment implements AutoCloseable {
         return status.device() == device && status.inode() == inode;
     }
 
-    private static void unlinkQuietly(Path path) {
+    /**
+     * While failing creation: removes {@code path} only if it still names the file {@code fd} (open,
+     * so its inode cannot be reused) refers to, as {@link #unlinkIfSame} does. A creator that was
+     * slow (stopped) before it sized its file may find it {@linkplain #condemn condemned}, removed
+     * and the name taken by another process's file, which may be a ready, used one by then: its
+     * removal by name lost that file's messages. Best effort: nothing is thrown.
+     */
+    private static void unlinkOwnQuietly(int fd, Path path) {
         try {
-            Libc.unlink(path.toString());
+            String name = path.toString();
+            FileStatus own = Libc.fstat(fd, name);
+            FileStatus named = Libc.lstat(name);
+            if (named.device() == own.device() && named.inode() == own.inode()) {
+                Libc.unlink(name);
+            }
         } catch (RuntimeException ignored) {
-            // best effort while failing creation
+            // best effort while failing creation (gone already, say)
         }
     }
 }

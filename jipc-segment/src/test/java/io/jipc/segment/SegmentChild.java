@@ -28,6 +28,9 @@ import java.util.Arrays;
  * <li>{@code create <path> <mode> now|stdin|never}: creates a 4096-byte segment, then publishes it
  *     at once, after a line on standard input, or never; prints {@code CREATED <pid> umask=<octal>},
  *     then {@code PUBLISHED}.</li>
+ * <li>{@code create-length <path> <mode> <length>}: creates a segment of {@code length} bytes and
+ *     closes it unpublished: {@code CREATED <pid>} or {@code FAILED ...}</li>
+ * <li>{@code pause}: prints {@code PAUSED} and waits for a line on standard input</li>
  * <li>{@code open <path> <mode>...}: opens each path expecting that mode: {@code OPENED <version>} or
  *     {@code FAILED <exception class> <errno name or -> <message>}</li>
  * <li>{@code stat <path>}: {@code STAT uid=<uid> mode=<octal>} or {@code FAILED ...}</li>
@@ -64,6 +67,20 @@ public final class SegmentChild {
             case "hello" -> System.out.println("HELLO uid=" + Libc.geteuid() + " umask=" + umask());
             case "root" -> System.out.println("ROOT " + JipcRoot.path());
             case "create" -> create(Path.of(args[1]), Integer.parseInt(args[2], 8), args[3]);
+            case "create-length" -> {
+                try {
+                    SharedSegment.create(Path.of(args[1]), MAGIC, Long.parseLong(args[3]), Integer.parseInt(args[2], 8))
+                            .close();
+                    System.out.println("CREATED " + ProcessHandle.current().pid());
+                } catch (RuntimeException e) {
+                    failed(e);
+                }
+            }
+            case "pause" -> {
+                System.out.println("PAUSED");
+                System.out.flush();
+                new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+            }
             case "open" -> {
                 for (int i = 1; i + 1 < args.length; i += 2) {
                     open(Path.of(args[i]), Integer.parseInt(args[i + 1], 8));

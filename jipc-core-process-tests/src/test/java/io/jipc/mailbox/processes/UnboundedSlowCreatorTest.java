@@ -52,7 +52,8 @@ class UnboundedSlowCreatorTest {
      * Sends {@link Messages} of producer {@code args[1]} (thread 0) to the unbounded mailbox
      * {@code args[0]} until the chain has grown to a second segment (the send that found the
      * first one full appended it), then {@value #AFTER_GROWTH} more; prints {@code READY} once the
-     * mailbox is open and {@code SENT <count>} at the end.
+     * mailbox is open and {@code SENT <count>} at the end, or {@code FAILED <count sent> <exception>}
+     * (and then fails) if a send fails.
      */
     public static final class Appender {
         private Appender() {
@@ -65,11 +66,19 @@ class UnboundedSlowCreatorTest {
                 System.out.println("READY");
                 System.out.flush();
                 long seq = 0;
-                while (mailbox.segmentCount() == 1) {
-                    send(mailbox, producer, seq++);
-                }
-                for (int i = 0; i < AFTER_GROWTH; i++) {
-                    send(mailbox, producer, seq++);
+                try {
+                    while (mailbox.segmentCount() == 1) {
+                        send(mailbox, producer, seq);
+                        seq++;
+                    }
+                    for (int i = 0; i < AFTER_GROWTH; i++) {
+                        send(mailbox, producer, seq);
+                        seq++;
+                    }
+                } catch (RuntimeException e) {
+                    System.out.println("FAILED " + seq + " " + e);
+                    System.out.flush();
+                    throw e;
                 }
                 System.out.println("SENT " + seq);
                 System.out.flush();
