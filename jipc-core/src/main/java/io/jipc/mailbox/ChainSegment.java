@@ -112,8 +112,18 @@ final class ChainSegment implements AutoCloseable {
      */
     static ChainSegment open(Path path, String name, long index, long owner, RingConfig config, int permissions,
                              MemorySegment doorbell) {
+        return open(path, name, index, owner, config, permissions, doorbell, READY_TIMEOUT);
+    }
+
+    /**
+     * Opens segment {@code index} as {@link #open(Path, String, long, long, RingConfig, int, MemorySegment)}
+     * does, waiting at most {@code readyTimeout} for a file that is not ready yet
+     * ({@link Duration#ZERO}: not at all).
+     */
+    static ChainSegment open(Path path, String name, long index, long owner, RingConfig config, int permissions,
+                             MemorySegment doorbell, Duration readyTimeout) {
         SharedSegment file = SharedSegment.open(path, UnboundedMailboxDescriptor.SEGMENT_MAGIC,
-                UnboundedMailboxDescriptor.MAJOR_VERSION, permissions, READY_TIMEOUT);
+                UnboundedMailboxDescriptor.MAJOR_VERSION, permissions, readyTimeout);
         try {
             return attach(file, name, index, owner, config, doorbell);
         } catch (RuntimeException e) {

@@ -902,7 +902,7 @@ public final class UnboundedMailbox implements AutoCloseable {
                     }
                     // its creator may only be slow (stopped, swapped out): condemned unless it made
                     // the file ready meanwhile, which is then used
-                    removeUnusable(path, found, true);
+                    removeUnusable(next, found, true);
                 } catch (CorruptSegmentException stale) {
                     if (last() != full) {
                         return true;
@@ -910,8 +910,11 @@ public final class UnboundedMailbox implements AutoCloseable {
                     if (destroyed()) { // the file may be the segment of a mailbox created under the name since
                         throw gone(stale);
                     }
-                    removeUnusable(path, found, false);
+                    removeUnusable(next, found, false);
                 }
+            }
+            if (FaultInjection.ENABLED) {
+                FaultInjection.point(FaultInjection.BEFORE_SEGMENT_LINKED);
             }
             LONG.compareAndSet(memory, (long) LAST_OFFSET, full, next);
             return true;
@@ -919,7 +922,7 @@ public final class UnboundedMailbox implements AutoCloseable {
     }
 
     /**
-     * Removes the segment file at {@code path} if it is still the file {@code found} unusable.
+     * Removes the file of segment {@code index} if it is still the file {@code found} unusable.
      * Other senders may have waited on that file too, and one of them may have replaced it already
      * by a segment that is linked in by now: the check and the removal are one step for all
      * senders, under the {@code flock(2)} lock of the control file, taken through a descriptor of
@@ -936,12 +939,21 @@ public final class UnboundedMailbox implements AutoCloseable {
      * also after its creator had woken up, linked it in and sent to it: those messages were lost,
      * and every later open of the segment failed ("is missing").
      *
+     * <p>A file found damaged (not {@code neverReady}) is opened again first, under the lock and
+     * without waiting: if it is this mailbox's ready, valid segment {@code index} now, it is left
+     * (the damage seen was this process's view of it, say a mapping made while a condemner had
+     * given the file only its header's length, before its creator sized and published it, and
+     * its creator may have linked it in since); if it is not ready now, it is condemned as above;
+     * else (damaged for real) it is removed. Until 2026-12-06 it was removed without a look, also
+     * after its creator had linked it in.
+     *
      * @return whether the file turned out ready (made so by its creator first) and was left
      */
-    private boolean removeUnusable(Path path, Object found, boolean neverReady) {
+    private boolean removeUnusable(long index, Object found, boolean neverReady) {
         if (found == null) {
             return false;
         }
+        Path path = segmentPath(index);
         String file = control.path().toString();
         int fd = Libc.open(file, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
         try {
@@ -949,6 +961,22 @@ public final class UnboundedMailbox implements AutoCloseable {
             if (found.equals(FileIdentity.of(path))) {
                 if (FaultInjection.ENABLED) {
                     FaultInjection.point(FaultInjection.BEFORE_UNUSABLE_REMOVED);
+                }
+                if (!neverReady) {
+                    try {
+                        ChainSegment.open(path, name, index, id, ringConfig, permissions, doorbell, Duration.ZERO)
+                                .close();
+                        return true; // ready and valid now: not this process's to remove
+                    } catch (SegmentNotReadyException notReady) {
+                        neverReady = true;
+                    } catch (CorruptSegmentException | io.jipc.InsecureFileException damaged) {
+                        // damaged for real: removed below
+                    } catch (ErrnoException e) {
+                        if (e.errno() == Errno.ENOENT) {
+                            return false;
+                        }
+                        throw e;
+                    }
                 }
                 if (neverReady) {
                     return !SharedSegment.condemn(path, found, permissions);
@@ -1166,7 +1194,7 @@ public final class UnboundedMailbox implements AutoCloseable {
                     // mid-retirement, had unlinked it: remove that leftover and finish the retirement.
                     // Condemned, as a sender condemns it: if its (slow) creator made it ready first, it
                     // is a superseded re-creation marked retiring, which is opened and retired as usual
-                    if (!removeUnusable(segmentPath(first), found, true)) {
+                    if (!removeUnusable(first, found, true)) {
                         LONG.compareAndSet(memory, (long) FIRST_OFFSET, first, first + 1);
                     }
                     continue;

@@ -65,7 +65,15 @@ import java.util.concurrent.locks.LockSupport;
  *     segment file (all of it but the version word) but has not made it ready;</li>
  * <li>{@code before-unusable-removed}: a sender (or receiver) of an unbounded mailbox that found a
  *     segment file unusable (never made ready within the ready timeout, or damaged) holds the
- *     control file's lock and found the file still the one it waited on, but has not removed it.</li>
+ *     control file's lock and found the file still the one it waited on, but has not removed it;</li>
+ * <li>{@code before-condemned}: a process condemning a never-ready shared file
+ *     ({@code SharedSegment.condemn}) found it still the file it waited on and gave it the header's
+ *     length (if it was shorter), but has not compare-and-set its version word;</li>
+ * <li>{@code segment-not-ready}: an opener of a shared file ({@code SharedSegment.open}) mapped it
+ *     and found it not ready yet (version word 0); it waits for its creator (reached on each look);</li>
+ * <li>{@code before-segment-linked}: a sender appending a segment to an unbounded mailbox has the
+ *     ready file of segment {@code last + 1} (its own or a racing sender's) but has not moved
+ *     {@code last} to it.</li>
  * </ul>
  *
  * <p>Public only for the points that lie in other packages and modules (jipc-sync, jipc-core,
@@ -85,10 +93,13 @@ public final class FaultInjection {
     public static final int BEFORE_UNUSABLE_REMOVED = 10;
     static final int BEFORE_SLOT_FREED = 11;
     static final int STALL_CLAIMER_ALIVE = 12;
+    public static final int BEFORE_CONDEMNED = 13;
+    public static final int SEGMENT_NOT_READY = 14;
+    public static final int BEFORE_SEGMENT_LINKED = 15;
     private static final String[] NAMES = {"after-tail-move", "before-commit", "after-commit", "before-wake",
         "release-before-wake", "taken-before-wake", "release-before-sequence", "stall-resolved",
         "after-file-created", "before-segment-ready", "before-unusable-removed", "before-slot-freed",
-        "stall-claimer-alive"};
+        "stall-claimer-alive", "before-condemned", "segment-not-ready", "before-segment-linked"};
 
     public static final boolean ENABLED;
     private static final double[] PROBABILITY = new double[NAMES.length];

@@ -48,7 +48,10 @@ import static io.jipc.segment.SegmentHeaderDescriptor.VERSION_OFFSET;
  * <h2>Opening</h2>
  * {@link #open} refuses a symbolic link, a file that is not regular, owned by another user or with
  * other permission bits than expected; waits (bounded) for the creator to publish; and checks
- * magic, major version, header length and file length before handing out the mapping.
+ * magic, major version, header length and file length before handing out the mapping. A file
+ * mapped while it was shorter than its header says (a process {@linkplain #condemn condemning} it
+ * gave it the header's length, then its creator, publishing first, its full length) is mapped
+ * again at its size now rather than called damaged.
  *
  * <h2>Lifetime</h2>
  * The mapping stays valid after the file is {@link #unlink unlinked} (POSIX semantics) until
@@ -152,7 +155,7 @@ public final class SharedSegment implements AutoCloseable {
             }
             throw e;
         }
-        Arena arena = Arena.ofShared();
+        Arena arena = null;
         boolean done = false;
         try {
             FileStatus status = checkFile(fd, name);
@@ -164,21 +167,39 @@ public final class SharedSegment implements AutoCloseable {
                 sleepBriefly();
                 status = Libc.fstat(fd, name);
             }
-            // only now: the creator sets the exact mode (fchmod) before it gives the file its size,
-            // so until then the mode is still the umask-reduced one of its open(2)
-            checkPermissions(status, name, permissions);
-            if (status.size() < LENGTH) {
-                throw new CorruptSegmentException(name + " is truncated: " + status.size()
-                        + " bytes, shorter than the " + LENGTH + "-byte header");
+            boolean remapped = false;
+            while (true) {
+                // only now: the creator sets the exact mode (fchmod) before it gives the file its size,
+                // so until then the mode is still the umask-reduced one of its open(2)
+                checkPermissions(status, name, permissions);
+                if (status.size() < LENGTH) {
+                    throw new CorruptSegmentException(name + " is truncated: " + status.size()
+                            + " bytes, shorter than the " + LENGTH + "-byte header");
+                }
+                arena = Arena.ofShared();
+                MemorySegment memory = Libc.mapShared(fd, status.size(), true, false, arena, name);
+                SharedSegment segment = new SharedSegment(path, arena, memory, status);
+                String problem = segment.awaitReady(magic, major, status.size(), deadline);
+                if (problem == null) {
+                    done = true;
+                    return segment;
+                }
+                // The mapping may be older than the file: a process condemning the file while it
+                // was empty gave it the header's length, and its creator, which then made it ready
+                // first, sized it fully after this process mapped it. Mapped again at its size now
+                // (once, and then as long as the ready timeout lasts), never called damaged for that.
+                FileStatus now = Libc.fstat(fd, name);
+                if (now.size() == status.size() || (remapped && System.nanoTime() - deadline >= 0)) {
+                    throw new CorruptSegmentException(name + " " + problem);
+                }
+                arena.close();
+                arena = null;
+                status = now;
+                remapped = true;
             }
-            MemorySegment memory = Libc.mapShared(fd, status.size(), true, false, arena, name);
-            SharedSegment segment = new SharedSegment(path, arena, memory, status);
-            segment.awaitReady(magic, major, status.size(), deadline);
-            done = true;
-            return segment;
         } finally {
             Libc.close(fd);
-            if (!done) {
+            if (!done && arena != null) {
                 arena.close();
             }
         }
@@ -205,7 +226,14 @@ public final class SharedSegment implements AutoCloseable {
         }
     }
 
-    private void awaitReady(long expectedMagic, int expectedMajor, long size, long deadline) {
+    /**
+     * Waits (until {@code deadline}) for the file to be made ready; returns what is wrong with its
+     * header for a mapping of {@code size} bytes, or null if nothing.
+     *
+     * @throws CorruptSegmentException if it has another magic, or never became ready
+     *                                 ({@link SegmentNotReadyException}, also if condemned)
+     */
+    private String awaitReady(long expectedMagic, int expectedMajor, long size, long deadline) {
         String name = path.toString();
         int version;
         while (true) {
@@ -222,6 +250,9 @@ public final class SharedSegment implements AutoCloseable {
             if (version != 0) {
                 break;
             }
+            if (FaultInjection.ENABLED) {
+                FaultInjection.point(FaultInjection.SEGMENT_NOT_READY);
+            }
             if (System.nanoTime() - deadline >= 0) {
                 long pid = memory.get(ValueLayout.JAVA_LONG, CREATOR_PID_OFFSET);
                 long start = memory.get(ValueLayout.JAVA_LONG, CREATOR_START_TIME_OFFSET);
@@ -232,10 +263,7 @@ public final class SharedSegment implements AutoCloseable {
             }
             sleepBriefly();
         }
-        String problem = SegmentHeader.of(memory, version).problem(size, expectedMagic, expectedMajor);
-        if (problem != null) {
-            throw new CorruptSegmentException(name + " " + problem);
-        }
+        return SegmentHeader.of(memory, version).problem(size, expectedMagic, expectedMajor);
     }
 
     private static void sleepBriefly() {
@@ -324,6 +352,9 @@ public final class SharedSegment implements AutoCloseable {
             if (status.size() < LENGTH) {
                 Libc.fchmod(fd, permissions, name);
                 Libc.allocate(fd, LENGTH, name);
+            }
+            if (FaultInjection.ENABLED) {
+                FaultInjection.point(FaultInjection.BEFORE_CONDEMNED);
             }
             MemorySegment header = Libc.mapShared(fd, LENGTH, true, false, arena, name);
             int witness = (int) INT.compareAndExchange(header, (long) VERSION_OFFSET, 0,

@@ -11,11 +11,15 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static io.jipc.segment.SegmentHeaderDescriptor.VERSION_OFFSET;
@@ -23,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * {@link SharedSegment#condemn} against {@link SharedSegment#tryPublish}: exactly one of the two
@@ -36,6 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class SharedSegmentCondemnTest {
     private static final long MAGIC = SegmentChild.MAGIC;
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     /** Longer than the class timeout: an open that waited it out would fail the test. */
     private static final Duration LONG_READY_TIMEOUT = Duration.ofMinutes(5);
 
@@ -99,6 +105,57 @@ class SharedSegmentCondemnTest {
                 assertTrue(Files.exists(path), "another file: left alone");
                 assertTrue(second.tryPublish(1, 0), "and not condemned");
             }
+        }
+    }
+
+    /**
+     * An opener that mapped the file while a condemner had given it only the header's length (the
+     * creator stopped before it sized the file) and then sees the creator's publish, which came
+     * before the condemner's compare-and-set, maps the file again at its full length: it is not
+     * damaged. Until 2026-12-06 the open failed ("says it is 4096 bytes long but is 128"), and an
+     * unbounded mailbox's sender then removed the file as damaged after its creator had linked it in.
+     */
+    @Test
+    void anOpenerThatMappedTheFileAtTheCondemnersLengthTakesItAtItsFullLengthOnceItsCreatorPublishedIt()
+            throws Exception {
+        String name = path.toString();
+        // the creator, stopped right after its exclusive open(2)
+        int fd = Libc.open(name, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC, 0400);
+        try (Arena arena = Arena.ofConfined()) {
+            // a condemner's first step (SharedSegment.condemn, until fault point before-condemned)
+            Libc.fchmod(fd, 0600, name);
+            Libc.allocate(fd, SegmentHeaderDescriptor.LENGTH, name);
+            CompletableFuture<SharedSegment> opener = CompletableFuture.supplyAsync(
+                    () -> SharedSegment.open(path, MAGIC, 1, 0600, LONG_READY_TIMEOUT));
+            awaitMapped(opener);
+            // the creator goes on: sizes the file, writes its header, publishes before the condemner
+            Libc.fchmod(fd, 0600, name);
+            Libc.allocate(fd, 4096, name);
+            MemorySegment memory = Libc.mapShared(fd, 4096, true, true, arena, name);
+            memory.set(ValueLayout.JAVA_LONG, SegmentHeaderDescriptor.MAGIC_OFFSET, MAGIC);
+            memory.set(ValueLayout.JAVA_INT, SegmentHeaderDescriptor.HEADER_LENGTH_OFFSET, SegmentHeaderDescriptor.LENGTH);
+            memory.set(ValueLayout.JAVA_LONG, SegmentHeaderDescriptor.FILE_LENGTH_OFFSET, 4096L);
+            assertEquals(0, (int) INT.compareAndExchange(memory, (long) VERSION_OFFSET, 0,
+                    SegmentHeaderDescriptor.version(1, 0)), "published first");
+            try (SharedSegment opened = opener.get(30, TimeUnit.SECONDS)) { // hang guard
+                assertEquals(4096, opened.memory().byteSize(), "mapped again at the file's length");
+                assertEquals(SegmentHeaderDescriptor.version(1, 0), opened.version());
+            }
+            assertFalse(SharedSegment.condemn(path, FileIdentity.of(path), 0600), "ready: the condemner leaves it");
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    /** Waits until this process maps {@link #path} (the opener's first mapping), or the opener ended. */
+    private void awaitMapped(CompletableFuture<SharedSegment> opener) throws Exception {
+        while (!opener.isDone() && Files.readAllLines(Path.of("/proc/self/maps")).stream()
+                .noneMatch(line -> line.endsWith(" " + path))) {
+            Thread.sleep(1);
+        }
+        if (opener.isDone()) {
+            opener.join().close();
+            fail("the open returned before the file was ready");
         }
     }
 
