@@ -78,10 +78,13 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * between linked in a file that was removed under it, and lost the messages it sent to it.
  *
  * <p>The minor version stays 0: the value -1 is only ever in a file that never became ready, and
- * a reader of 2.0 takes it for format version 65535.65535 and refuses the file, as it refused such
- * a file before (a never-ready file, at its ready timeout) and as it should; no ready file holds
- * anything a 2.0 reader would misread. A 2.0 sender racing a condemnation can still overwrite it
- * (its publish is a plain store): processes of both kinds on one mailbox keep the old race, no worse.
+ * a reader of 2.0 refuses such a file, as it refused it before (a never-ready file, at its ready
+ * timeout) and as it should: a file whose header its creator had written as of format version
+ * 65535.65535 (another major version), a file that was empty when condemned (its condemner gave it
+ * the header's length, all zero but the word) as having bad magic ({@code '????????'}, expected
+ * {@code 'JIPC-UMS'}). No ready file holds anything a 2.0 reader would misread. A 2.0 sender
+ * racing a condemnation can still overwrite it (its publish is a plain store): processes of both
+ * kinds on one mailbox keep the old race, no worse.
  */
 public final class UnboundedMailboxDescriptor {
     /** Magic of the control file. */

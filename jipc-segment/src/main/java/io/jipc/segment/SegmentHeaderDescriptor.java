@@ -52,8 +52,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * compare-and-set from 0 too ({@link SharedSegment#tryPublish}), so exactly one of the two wins:
  * the file is made ready (and then never condemned), or condemned (and then never made ready, and
  * removed). Openers refuse a condemned file at once ({@link SegmentNotReadyException}). A reader of
- * before 2026-12-06 sees the condemned word as format version 65535.65535 and refuses the file as
- * of another major version: it never takes it for a ready file.
+ * before 2026-12-06 refuses a condemned file too, and never takes it for a ready file: one whose
+ * header its creator had written (magic and all) as of format version 65535.65535, another major
+ * version; one that was empty when condemned (the condemner gave it the header's length, all zero
+ * bytes but the word) as having bad magic ({@code '????????'}, expected the kind's).
  *
  * <p>The kind-specific header follows at {@link #LENGTH}.
  */
