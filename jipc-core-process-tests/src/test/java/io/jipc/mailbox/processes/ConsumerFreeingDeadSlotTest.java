@@ -5,7 +5,6 @@ import io.jipc.mailbox.MailboxOptions;
 import io.jipc.platform.Processes;
 import io.jipc.platform.Signals;
 import io.jipc.testkit.ChildJvm;
-import io.jipc.testkit.ChildMain;
 import io.jipc.testkit.JipcTestExtension;
 import io.jipc.testkit.ProcessStates;
 import org.junit.jupiter.api.Timeout;
@@ -13,7 +12,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -41,23 +39,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class ConsumerFreeingDeadSlotTest {
     private static final Duration LINE = Duration.ofSeconds(60);
     private static final int MAX_BODY = 64;
-
-    /** Opens the mailbox {@code args[0]}, prints {@code READY}, takes one message and prints {@code TOOK <producer>}. */
-    public static final class OneTake {
-        private OneTake() {
-        }
-
-        public static void main(String[] args) throws Exception {
-            ChildMain.dieWithParent();
-            try (Mailbox mailbox = Mailbox.open(args[0])) {
-                System.out.println("READY");
-                System.out.flush();
-                byte[] message = mailbox.take();
-                System.out.println("TOOK " + Messages.producer(MemorySegment.ofArray(message)));
-                System.out.flush();
-            }
-        }
-    }
 
     @ParameterizedTest(name = "the sender is {0}")
     @ValueSource(strings = {"continued", "killed"})

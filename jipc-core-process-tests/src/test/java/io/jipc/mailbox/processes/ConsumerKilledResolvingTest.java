@@ -3,7 +3,6 @@ package io.jipc.mailbox.processes;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.testkit.ChildJvm;
-import io.jipc.testkit.ChildMain;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -33,23 +32,6 @@ class ConsumerKilledResolvingTest {
     private static final Duration LINE = Duration.ofSeconds(60);
     private static final long GUARD_SECONDS = 60;
     private static final int MAX_BODY = 64;
-
-    /** Opens the mailbox {@code args[0]}, prints {@code READY}, takes one message and prints {@code TOOK <producer>}. */
-    public static final class OneTake {
-        private OneTake() {
-        }
-
-        public static void main(String[] args) throws Exception {
-            ChildMain.dieWithParent();
-            try (Mailbox mailbox = Mailbox.open(args[0])) {
-                System.out.println("READY");
-                System.out.flush();
-                byte[] message = mailbox.take();
-                System.out.println("TOOK " + Messages.producer(MemorySegment.ofArray(message)));
-                System.out.flush();
-            }
-        }
-    }
 
     @ParameterizedTest(name = "priorities {0}")
     @ValueSource(ints = {1, 4})
