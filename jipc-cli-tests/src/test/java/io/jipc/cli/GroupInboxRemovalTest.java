@@ -104,8 +104,8 @@ class GroupInboxRemovalTest {
 
     /**
      * A member of a new group {@code group} of 2 killed in a child JVM, gc's stale rows taken, and
-     * the group's file removed from them (as gc removes it): returns the rows of the dead member's
-     * two inboxes, still there.
+     * the group's file removed from them without the inboxes (a second remover, or rm --force, has
+     * done that much): returns the rows of the dead member's two inboxes, still there.
      */
     private static List<ObjectRow> deadMemberListed(String group) {
         try (ChildJvm shell = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
@@ -121,8 +121,8 @@ class GroupInboxRemovalTest {
         for (ObjectRow inbox : inboxes) {
             assertTrue(inbox.stale(), inbox.toString());
         }
-        assertTrue(Removal.remove(groupRow));
-        assertFalse(ProcessGroup.exists(group));
+        assertTrue(Removal.remove(groupRow, true)); // the file alone, as jipc rm --force removes it (a remover
+        assertFalse(ProcessGroup.exists(group));   // since 2026-12-06 removes the dead member's inboxes with it)
         return inboxes;
     }
 

@@ -31,7 +31,9 @@ import java.util.stream.Collectors;
  * or kind directory that is a link or another user's is refused before anything is read
  * ({@link ObjectInventory#checkRoot}), and every removal checks its file again ({@link Removal}): only the
  * very file listed is removed, not one a live process made under its name since, nor the inbox of a
- * live group member.
+ * live group member, nor a group's file in which a live process took a rank since it was listed (a
+ * group is removed through its own closing protocol, {@code ProcessGroup.removeIfAbandoned}; gc says
+ * nothing of a group so left alone).
  */
 @Command(name = "gc", mixinStandardHelpOptions = true,
         description = {"Remove this user's stale IPC objects (owner dead, no live process using them) and dangling names.",

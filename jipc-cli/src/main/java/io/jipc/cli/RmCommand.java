@@ -135,10 +135,13 @@ final class RmCommand implements Callable<Integer> {
             boolean removed = Removal.remove(row, force);
             boolean replaced = !removed && Removal.replaced(row); // a new object under its name: left alone
             boolean member = !removed && !replaced && !force && Removal.liveGroupInbox(row); // a live member's inbox
-            System.out.println((removed ? "removed " : replaced || member ? "left alone: " : "already gone: ")
+            boolean joined = !removed && !replaced && !force && row.kind().equals("group")
+                    && Removal.stillThere(row); // a joiner took a rank of the very file listed
+            System.out.println((removed ? "removed " : replaced || member || joined ? "left alone: " : "already gone: ")
                     + shown(row.uri()) + entry + (refusal != null ? " (" + refusal + ")" : "")
                     + (replaced ? " (replaced by a new object since it was listed)" : "")
-                    + (member ? " (the inbox of a live member of its group; --force removes it)" : ""));
+                    + (member ? " (the inbox of a live member of its group; --force removes it)" : "")
+                    + (joined ? " (a live process holds a rank since it was listed)" : ""));
             if (removed && row.kind().equals("group")) {
                 return removeDeadMembersInboxes(row.uri().substring("group:".length())) ? 0 : 1;
             }

@@ -101,6 +101,24 @@ final class MemberTable implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens the group's file without waiting for its creator to publish it: for removers, which
+     * judge a group from outside. A file not yet published (or still empty) throws
+     * {@link io.jipc.segment.SegmentNotReadyException} at once; no rank of such a file is held,
+     * since joiners claim only in a published file ({@link #openOrCreate} returns no other).
+     *
+     * @throws ErrnoException ENOENT if there is none
+     */
+    static MemberTable openIfReady(String name) {
+        SharedSegment file = SharedSegment.open(path(name), MAGIC, MAJOR_VERSION, 0600, Duration.ZERO);
+        try {
+            return new MemberTable(file);
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
     /** Opens the group's file, or creates it if there is none (racing creators: one creates, the others open). */
     static MemberTable openOrCreate(String name, GroupOptions options) {
         while (true) {
@@ -365,6 +383,22 @@ final class MemberTable implements AutoCloseable {
     /** Removes the file's name if it is still this file. */
     void unlink() {
         file.unlinkIfSame();
+    }
+
+    /**
+     * Whether the group's name still refers to this file (one {@code lstat}): false once the file
+     * was removed (by {@code jipc rm --force}, say) or another group file was made under its name.
+     */
+    boolean isStillNamed() {
+        return file.isStillNamed();
+    }
+
+    /**
+     * Whether this is the file of device {@code device} and inode {@code inode}. While it is
+     * mapped, its inode cannot be given to another file, so a match is this very file.
+     */
+    boolean isFile(long device, long inode) {
+        return file.fileKey().equals(Long.toHexString(device) + ":" + Long.toHexString(inode));
     }
 
     // ------------------------------------------------------------------ membership waits

@@ -11,6 +11,7 @@ import io.jipc.platform.Errno;
 import io.jipc.platform.Printable;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.segment.JipcRoot;
+import io.jipc.segment.SegmentNotReadyException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -363,13 +364,84 @@ public final class ProcessGroup implements AutoCloseable {
     /** After {@code token} gave its rank up: removes the group (dead members' inboxes, then the file) if nobody alive holds a rank. */
     private static void removeIfEmpty(String name, MemberTable table, long token) {
         if (table.closeIfEmpty(token)) {
-            for (int r = 0; r < table.size(); r++) {
-                MemberTable.Claim dead = table.deadOwner(r);
-                if (dead != null) {
-                    destroyInboxes(name, r, dead.previousIncarnation());
-                }
+            removeClosed(name, table);
+        }
+    }
+
+    /**
+     * Removes a group this process closed ({@link MemberTable#closeIfEmpty}): the dead members'
+     * inboxes, then the file. Only while the group's name still refers to this file: a file
+     * removed under its members ({@code jipc rm --force}, {@code jipc gc} before 2026-12-06) may
+     * have a new group under its name by now, whose live members' inboxes can carry the very
+     * names of this file's dead members; those names are then left alone ({@code jipc gc} removes
+     * this file's dead members' inboxes once it finds them stale).
+     */
+    private static void removeClosed(String name, MemberTable table) {
+        if (!table.isStillNamed()) {
+            return;
+        }
+        for (int r = 0; r < table.size(); r++) {
+            MemberTable.Claim dead = table.deadOwner(r);
+            if (dead != null) {
+                destroyInboxes(name, r, dead.previousIncarnation());
             }
-            table.unlink();
+        }
+        table.unlink();
+    }
+
+    /**
+     * For removers ({@code jipc gc}, {@code jipc rm group:NAME}): removes the file of the group
+     * {@code name}, if it is still the one of device
+     * {@code device} and inode {@code inode} (the file the remover judged abandoned) and no live
+     * process holds a rank of it. The remover takes part in the group's own closing protocol, as
+     * its last leaving member would ({@link MemberTable#closeIfEmpty} with this process's token): it
+     * marks the group closing before it looks for live owners, and a joiner checks that mark after
+     * its claim, so either the remover sees the joiner's claim and leaves the group alone, or the
+     * joiner sees the mark, gives its rank back and joins the group made anew once this call
+     * removed the file. A joiner that took a dead member's rank in the very file a remover listed
+     * is therefore never cut off from its group (until 2026-12-06 {@code jipc gc} unlinked the file
+     * by name after listing it stale, and such a member was reached by nobody again).
+     *
+     * <p>The inboxes the dead members left stay, for the remover to judge and remove by name as it
+     * does any stale inbox ({@code jipc gc} keeps one holding messages unless told otherwise): a
+     * joiner of the group made anew takes no name present ({@link #incarnationAbove}).
+     *
+     * <p>Does not wait for an unpublished file (false: such a file has no member; see
+     * {@link #isLiveInbox}). Blocks at most about a second, while a leaving member decides whether
+     * to remove the group itself. If this process dies after it closed the group, the next joiner
+     * removes the file ({@code recoverFromDeadCloser}). Any thread.
+     *
+     * @return true if this call removed the group; false if there is no such file, the name now
+     *         refers to another file, the file is not published, or a live process holds a rank
+     *         (the group is left alone), or a leaving member is removing it
+     * @throws IllegalArgumentException if the name is invalid
+     * @throws io.jipc.JipcException    if the file cannot be opened as a group file (another user's, damaged)
+     */
+    public static boolean removeIfAbandoned(String name, long device, long inode) {
+        checkName(name);
+        MemberTable table;
+        try {
+            table = MemberTable.openIfReady(name);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return false;
+            }
+            throw e;
+        } catch (SegmentNotReadyException notPublished) {
+            return false;
+        }
+        try (table) {
+            if (!table.isFile(device, inode)) {
+                return false; // another group file made under the name since it was judged
+            }
+            if (table.isClosing()) {
+                table.recoverFromDeadCloser(); // a member that died deciding: the group is open again
+            }
+            if (!table.closeIfEmpty(ProcessIdentity.current().token())) {
+                return false;
+            }
+            table.unlink(); // if still this file's name; a joiner that finds it closed starts over
+            return true;
         }
     }
 

@@ -62,7 +62,9 @@ import java.util.Optional;
  *
  * <p>The caller decides whether removal is allowed ({@link ObjectRow#users()}, {@link ObjectRow#stale()});
  * this class only removes. Any thread; does not block, but that the removal of a mailbox named as
- * a group inbox waits up to about 2 s for its group's file while a joiner is making it.
+ * a group inbox waits up to about 2 s for its group's file while a joiner is making it, and the
+ * removal of a group waits, at most about a second, while a leaving member of it decides whether
+ * to remove the group itself ({@link ProcessGroup#removeIfAbandoned}).
  */
 public final class Removal {
     private Removal() {
@@ -116,6 +118,9 @@ public final class Removal {
                     && (othersToo || !ProcessGroup.isLiveInbox(name)) // a live group member's, whatever was listed
                     && Mailbox.destroy(name); // also drops its name binding
         }
+        if (row.kind().equals("group") && row.uri().startsWith("group:") && row.file() != null && !othersToo) {
+            return removeGroup(row);
+        }
         if (row.uri().startsWith("unbounded:")) {
             return checkFile(row, othersToo) // control and segment files
                     && UnboundedMailbox.destroy(row.uri().substring("unbounded:".length()));
@@ -132,6 +137,34 @@ public final class Removal {
             }
             default -> checkFile(row, othersToo) && unlink(row.path());
         };
+    }
+
+    /**
+     * Removes a group's file (not {@code --force}): through the group's own closing protocol
+     * ({@link ProcessGroup#removeIfAbandoned}), so that a joiner that took a dead member's rank in
+     * the very file listed since keeps its group (false: left alone); an error row (a damaged file,
+     * for {@code jipc rm}) is unlinked.
+     */
+    private static boolean removeGroup(ObjectRow row) {
+        if (row.details().startsWith("error: ")) { // a damaged file, for jipc rm
+            return checkFile(row, false) && unlink(row.path());
+        }
+        return checkFile(row, false) && ProcessGroup.removeIfAbandoned(row.uri().substring("group:".length()),
+                row.file().device(), row.file().inode());
+    }
+
+    /**
+     * Whether the row's name still refers, by its {@code lstat} now, to the very file the row was
+     * read from (true for a row read from no file of its own while its name is there): after a
+     * {@link #remove} that returned false, the object was left alone rather than gone. Any thread;
+     * does not block.
+     */
+    public static boolean stillThere(ObjectRow row) {
+        try {
+            return isFile(row, Libc.lstat(row.path()));
+        } catch (ErrnoException gone) {
+            return false;
+        }
     }
 
     /**
