@@ -2,12 +2,14 @@ package io.jipc.cli;
 
 import io.jipc.cli.ls.ObjectInventory;
 import io.jipc.cli.ls.ObjectRow;
+import io.jipc.cli.ls.OwnerState;
 import io.jipc.cli.ls.Removal;
 import io.jipc.group.GroupDescriptor;
 import io.jipc.group.GroupMessage;
 import io.jipc.group.ProcessGroup;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.platform.Libc;
+import io.jipc.segment.JipcRoot;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
@@ -16,7 +18,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -33,7 +40,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * very file meanwhile was cut off for good (the explorer's loop: 13 of 200 gc rounds; "no process
  * group" for every sender). Deterministic: the steps are taken in this order by the test, the dead
  * members child JVMs killed after joining, the second live member a child {@code jipc group join}.
- * Also: a member cut off from its file leaves the inboxes of a new group of that name alone.
+ * Also: a member cut off from its file leaves the inboxes of a new group of that name alone, and a
+ * group file its creator died making is stale, and removed.
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
@@ -128,6 +136,66 @@ class GroupFileRemovalTest {
         } finally {
             orphan.close();
         }
+    }
+
+    /**
+     * A group file its creator died making (never published), and one with no creator recorded,
+     * unfinished for long: stale for {@code jipc ls}, removed by {@code jipc gc} (until 2026-12-06
+     * they were error rows nobody removed, and every gc waited for them, 2 s per inbox of that
+     * group, here a stale inbox removed with it). No rank of such a file is held. A fresh empty file
+     * may be being made: not stale.
+     */
+    @Test
+    void aGroupFileItsCreatorLeftUnpublishedIsStaleAndRemoved() throws Exception {
+        try (ChildJvm creator = ChildJvm.builder(HalfMadeGroupFile.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                .args("half").start()) {
+            creator.awaitLine("CREATED", LONG);
+            creator.kill();
+        }
+        Path empty = Files.createFile(groupFile("empty"), PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rw-------")));
+        Files.setLastModifiedTime(empty, FileTime.from(Instant.now().minusSeconds(60)));
+        Path fresh = Files.createFile(groupFile("fresh"), PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rw-------")));
+        Files.setLastModifiedTime(fresh, FileTime.from(Instant.now().plusSeconds(3600))); // "just made", however slow this run
+        String inbox = GroupDescriptor.inboxName("half", 0, 1);
+        try (ChildJvm creator = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                .args("mailbox", "create", inbox).start()) {
+            creator.assertSuccess(LONG); // its owner has exited: a stale inbox of that group
+        }
+        try {
+            List<ObjectRow> rows = ObjectInventory.list();
+            ObjectRow half = find(rows, "group:half");
+            assertTrue(half.stale(), half.toString());
+            assertEquals(OwnerState.DEAD, half.owner());
+            assertTrue(half.details().startsWith("error: a half-made group file, whose creator, pid "), half.details());
+            ObjectRow emptyRow = find(rows, "group:empty");
+            assertTrue(emptyRow.stale(), emptyRow.toString());
+            assertTrue(emptyRow.details().startsWith("error: a half-made group file, with no creator recorded"),
+                    emptyRow.details());
+            assertFalse(find(rows, "group:fresh").stale(), "may be being created");
+            assertFalse(ProcessGroup.isLiveInbox(inbox), "no member in such a file");
+            assertTrue(find(rows, "mailbox:" + inbox).stale());
+
+            CliRun gc = CliRun.jipc("gc");
+            assertEquals(0, gc.exit(), gc.err());
+            assertTrue(gc.out().contains("removed group:half (a half-made group file, whose creator, pid "), gc.out());
+            assertTrue(gc.out().contains("removed group:empty (a half-made group file, with no creator recorded"), gc.out());
+            assertFalse(Files.exists(groupFile("half")));
+            assertFalse(Files.exists(empty));
+            assertTrue(Files.exists(fresh));
+            assertTrue(gc.out().contains("removed mailbox:" + inbox + " (owner pid "), gc.out());
+            assertFalse(Mailbox.exists(inbox));
+        } finally {
+            Files.deleteIfExists(fresh);
+            Files.deleteIfExists(empty);
+            Files.deleteIfExists(groupFile("half"));
+            Mailbox.destroy(inbox);
+        }
+    }
+
+    private static Path groupFile(String name) {
+        return JipcRoot.directory(GroupDescriptor.DIRECTORY).resolve(name);
     }
 
     /** A child {@code jipc group join group args...} that joins and is SIGKILLed: its rank, inboxes and the file stay. */

@@ -33,7 +33,7 @@ import java.util.stream.Collectors;
  * very file listed is removed, not one a live process made under its name since, nor the inbox of a
  * live group member, nor a group's file in which a live process took a rank since it was listed (a
  * group is removed through its own closing protocol, {@code ProcessGroup.removeIfAbandoned}; gc says
- * nothing of a group so left alone).
+ * nothing of a group so left alone). A group file its creator died making is stale too.
  */
 @Command(name = "gc", mixinStandardHelpOptions = true,
         description = {"Remove this user's stale IPC objects (owner dead, no live process using them) and dangling names.",

@@ -522,10 +522,12 @@ public final class ProcessGroup implements AutoCloseable {
      * inbox of a live process of its group: the group's file exists and the rank the name carries
      * is held by a process that runs, at the incarnation the name carries (a member, or a joiner
      * that has chosen that incarnation and is making or about to make the inboxes). False for any
-     * other name, a group that is gone, or a group file that cannot be read as one (another format,
-     * damaged). For removers ({@code jipc gc}, {@code jipc rm}) right before they unlink an inbox
-     * they judged stale: such an inbox is not the one they judged ({@link #incarnationAbove}).
-     * Any thread; waits at most about 2 s for a group file being created to be published.
+     * other name, a group that is gone, a group file not yet published or still empty (joiners
+     * claim a rank only in a published file, so no rank of it is held), or a group file that cannot
+     * be read as one (another format, damaged). For removers ({@code jipc gc}, {@code jipc rm})
+     * right before they unlink an inbox they judged stale: such an inbox is not the one they judged
+     * ({@link #incarnationAbove}). Any thread; does not block (until 2026-12-06 it waited up to
+     * 2 s for an unpublished group file, per inbox, also for one whose creator had died).
      */
     public static boolean isLiveInbox(String mailbox) {
         GroupDescriptor.InboxName inbox = GroupDescriptor.parseInbox(Objects.requireNonNull(mailbox, "mailbox"))
@@ -535,8 +537,8 @@ public final class ProcessGroup implements AutoCloseable {
         }
         MemberTable table;
         try {
-            table = MemberTable.open(inbox.group());
-        } catch (RuntimeException goneOrUnreadable) {
+            table = MemberTable.openIfReady(inbox.group()); // unpublished: no rank of it is held
+        } catch (RuntimeException goneUnpublishedOrUnreadable) {
             return false;
         }
         try (table) {

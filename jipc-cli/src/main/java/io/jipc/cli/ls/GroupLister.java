@@ -21,7 +21,8 @@ import java.util.stream.Collectors;
  * members all died is stale, and so are their inboxes (mailboxes {@code group.NAME.RANK.INCARNATION}
  * for the application's messages and {@code group.NAME.RANK.INCARNATION.parts} for collective operations).
  * An inbox a joiner died creating, of a group that is gone or stale, is stale too
- * ({@link #withAbandonedInboxes}).
+ * ({@link #withAbandonedInboxes}), and so is a group file whose creator died creating it
+ * ({@link #withAbandonedGroupFiles}).
  */
 final class GroupLister implements Lister {
     /**
@@ -98,6 +99,37 @@ final class GroupLister implements Lister {
         if (group.isEmpty() || groupRow != null && !groupRow.stale()) {
             return Optional.empty(); // no inbox, or its group has a member (or cannot be read): not ours to judge
         }
+        return halfMade(row, "a half-made inbox of group:" + group.get());
+    }
+
+    /**
+     * {@code rows}, with each group file that its creator left half-made made stale (owner
+     * {@link OwnerState#DEAD}: {@code jipc gc} removes it): a group's error row because its file was
+     * never published (shorter than the common header, or version 0), that no live process maps or
+     * holds open, and whose creator, recorded in the header, is dead — or, with no creator recorded
+     * yet, that was last modified more than the ready timeout ago. Such a file can hold no member
+     * (joiners claim a rank only in a published file), nobody can join the group while it is there
+     * (every joiner waits for it to be published and gives up), and until 2026-12-06 nothing removed
+     * it. Run before {@link #withAbandonedInboxes}, so that the half-made inboxes of such a group are
+     * stale too. Does not block.
+     */
+    static List<ObjectRow> withAbandonedGroupFiles(List<ObjectRow> rows) {
+        List<ObjectRow> out = new ArrayList<>(rows.size());
+        for (ObjectRow row : rows) {
+            boolean candidate = row.kind().equals("group") && row.uri().startsWith("group:")
+                    && row.details().startsWith("error: ") && row.users().isEmpty();
+            out.add((candidate ? halfMade(row, "a half-made group file") : Optional.<ObjectRow>empty()).orElse(row));
+        }
+        return out;
+    }
+
+    /**
+     * The stale row of the error row {@code row} if its file was never published and its creator
+     * died creating it (or, none recorded, it is older than the ready timeout), its error then
+     * starting {@code WHAT, why: }; else empty.
+     */
+    private static Optional<ObjectRow> halfMade(ObjectRow row, String what) {
+        String error = "error: ";
         long creatorPid;
         String why;
         try (FileSnapshot f = FileSnapshot.open(Path.of(row.path()))) {
@@ -125,7 +157,7 @@ final class GroupLister implements Lister {
         }
         return Optional.of(new ObjectRow(row.kind(), row.uri(), row.path(), creatorPid, OwnerState.DEAD, row.users(),
                 row.capacity(), row.depth(), row.unit(), row.counter(), row.mode(), row.user(),
-                error + "a half-made inbox of group:" + group.get() + ", " + why + ": "
+                error + what + ", " + why + ": "
                         + row.details().substring(error.length()),
                 row.outlivesOwner(), row.dangling(), row.heldState(), row.counterNanos(), row.uid(), row.file()));
     }

@@ -181,6 +181,7 @@ public final class ObjectInventory {
                         OwnerState.UNKNOWN, List.of(), -1, -1, "", -1, "?", "?", "error: " + e, false));
             }
         }
+        rows = GroupLister.withAbandonedGroupFiles(rows); // stale: their creator died making them
         rows = new ArrayList<>(GroupLister.withAbandonedInboxes(rows)); // stale: their group is gone
         rows.sort(Comparator.comparing(ObjectRow::kind).thenComparing(ObjectRow::uri));
         return rows;

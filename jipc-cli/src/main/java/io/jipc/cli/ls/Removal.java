@@ -10,8 +10,10 @@ import io.jipc.mq.PosixMessageQueue;
 import io.jipc.naming.NameService;
 import io.jipc.naming.NamingConfiguration;
 import io.jipc.platform.Errno;
+import io.jipc.platform.FileIdentity;
 import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
+import io.jipc.segment.SharedSegment;
 
 import java.nio.file.Path;
 import java.util.Optional;
@@ -61,10 +63,10 @@ import java.util.Optional;
  * API, as before.
  *
  * <p>The caller decides whether removal is allowed ({@link ObjectRow#users()}, {@link ObjectRow#stale()});
- * this class only removes. Any thread; does not block, but that the removal of a mailbox named as
- * a group inbox waits up to about 2 s for its group's file while a joiner is making it, and the
- * removal of a group waits, at most about a second, while a leaving member of it decides whether
- * to remove the group itself ({@link ProcessGroup#removeIfAbandoned}).
+ * this class only removes. Any thread; does not block, but that the removal of a group waits, at
+ * most about a second, while a leaving member of it decides whether to remove the group itself
+ * ({@link ProcessGroup#removeIfAbandoned}). (Until 2026-12-06 the removal of a mailbox named as a
+ * group inbox waited up to 2 s for an unpublished group file.)
  */
 public final class Removal {
     private Removal() {
@@ -142,12 +144,20 @@ public final class Removal {
     /**
      * Removes a group's file (not {@code --force}): through the group's own closing protocol
      * ({@link ProcessGroup#removeIfAbandoned}), so that a joiner that took a dead member's rank in
-     * the very file listed since keeps its group (false: left alone); an error row (a damaged file,
-     * for {@code jipc rm}) is unlinked.
+     * the very file listed since keeps its group (false: left alone); a stale error row, a group
+     * file its creator died making ({@code GroupLister.withAbandonedGroupFiles}), is condemned
+     * ({@link SharedSegment#condemn}: left alone if it was published meanwhile) and unlinked; any
+     * other error row (a damaged file, for {@code jipc rm}) is unlinked.
      */
     private static boolean removeGroup(ObjectRow row) {
-        if (row.details().startsWith("error: ")) { // a damaged file, for jipc rm
-            return checkFile(row, false) && unlink(row.path());
+        Path path = Path.of(row.path());
+        if (row.details().startsWith("error: ")) {
+            if (!row.stale()) {
+                return checkFile(row, false) && unlink(row.path());
+            }
+            Object identity = FileIdentity.of(path); // then checked to be the file listed
+            return identity != null && checkFile(row, false)
+                    && SharedSegment.condemn(path, identity, 0600); // a group file's mode
         }
         return checkFile(row, false) && ProcessGroup.removeIfAbandoned(row.uri().substring("group:".length()),
                 row.file().device(), row.file().inode());
@@ -188,7 +198,7 @@ public final class Removal {
      * Whether the row is a mailbox named as a group member's inbox ({@code group.NAME.RANK.INCARNATION},
      * its {@code .parts}) whose rank a live process holds at that incarnation now
      * ({@link ProcessGroup#isLiveInbox}): {@link #remove} leaves it alone unless {@code othersToo}.
-     * Any thread; waits at most about 2 s for a group file being created.
+     * Any thread; does not block.
      */
     public static boolean liveGroupInbox(ObjectRow row) {
         return row.uri().startsWith("mailbox:") && ProcessGroup.isLiveInbox(row.uri().substring("mailbox:".length()));
