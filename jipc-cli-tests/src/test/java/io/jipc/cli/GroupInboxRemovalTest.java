@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * member's inboxes {@code group.NAME.0.1} and made exactly those names again, and a removal whose
  * check of the file had passed before the join unlinked the live member's inboxes (every send to
  * it: "has left"; the explorer's probe lost one in 2 of 11 runs with the identity check of
- * 21aec0ec). Now the joiner takes an incarnation above every inbox of its rank still there, so the
+ * 21aec0ec). Now the joiner takes an incarnation that no inbox of its rank still there has, so the
  * listed names are never its own. Deterministic: the steps are taken in this order by the test,
  * the dead member a child JVM killed after joining, the second live member a child {@code jipc group join}.
  */

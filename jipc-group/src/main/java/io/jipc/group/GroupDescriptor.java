@@ -68,10 +68,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * token; the member has two inboxes: the mailbox {@code group.<name>.<rank>.<incarnation>} for
  * messages to the application ({@link #inboxName}) and {@code group.<name>.<rank>.<incarnation>.parts}
  * for the parts of collective operations and the notices about them ({@link #partsInboxName}), both
- * created before the joined word is published. The claimer of a rank stores an incarnation above
- * the rank's previous one and above every incarnation of that rank an inbox (of either kind) is
- * named with in the mailbox directory when it looks, before it removes any leftover inbox and makes
- * its own (until 2026-12-06: the previous one + 1, so a group file made anew started again at 1 and
+ * created before the joined word is published. The claimer of a rank stores the next incarnation
+ * after the rank's previous one, counted on past every incarnation of that rank an inbox (of either
+ * kind) is named with in the mailbox directory when it looks, before it removes any leftover inbox
+ * and makes its own (before 70d1b6ac: the previous one + 1, so a group file made anew started again at 1 and
  * made again the names a dead member's inboxes had; see {@code ProcessGroup.incarnationAbove}); the
  * layout is unchanged. (1.x members had one inbox for both, and a member
  * waiting in a collective operation took the application's messages out of it into its heap without

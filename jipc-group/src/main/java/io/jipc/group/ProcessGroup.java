@@ -25,8 +25,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BinaryOperator;
 import java.util.function.LongBinaryOperator;
@@ -446,15 +448,18 @@ public final class ProcessGroup implements AutoCloseable {
     }
 
     /**
-     * The incarnation a joiner that has claimed {@code rank} of group {@code name} takes: one above
-     * the rank's previous incarnation {@code previous} (the table's counter) and above every
+     * The incarnation a joiner that has claimed {@code rank} of group {@code name} takes: the next
+     * after the rank's previous incarnation {@code previous} (the table's counter), counted on,
+     * compared unsigned as the names are written (after 4294967295: 0, 1, ...), past every
      * incarnation of that rank whose inbox for messages or for parts is named in the mailbox
      * directory now ({@link GroupDescriptor#parseInbox}: names of other groups or ranks, and names
      * the group code never writes, {@code group.NAME.backup}, {@code group.NAME.01.1}, do not
-     * count), compared unsigned as the names are written (after 4294967295 it wraps to 0, a name
-     * absent all the same). The caller must choose it before it
-     * removes any inbox, store it ({@link MemberTable#setIncarnation}), and only then remove the
-     * leftovers it takes over and make the inboxes of that name.
+     * count). Counting on from the counter keeps the incarnations of a rank distinct for as long as
+     * its group file lives (4294967296 joins), so a peer's cached handle of an earlier member's
+     * inbox ({@code PeerInboxes}, by token and incarnation) never passes for a later member's; the
+     * scan keeps the name off every name present. The caller must choose it before it removes any
+     * inbox, store it ({@link MemberTable#setIncarnation}), and only then remove the leftovers it
+     * takes over and make the inboxes of that name.
      *
      * <p>Why: {@code jipc gc} and {@code jipc rm group:NAME} list stale inboxes, then remove them
      * by name, and a listed inbox's name may be unlinked any time later. A group made anew starts
@@ -477,29 +482,30 @@ public final class ProcessGroup implements AutoCloseable {
      * so it stalled, between those few system calls, for the other's unlink and this whole join.
      * That sliver is what remains, on any file system (the remover's device-and-inode check does not
      * narrow it further). Had the joiner removed leftovers first and chosen afterwards, it would
-     * make again a name that a single remover had listed and is about to unlink.
+     * make again a name that a single remover had listed and is about to unlink. (The group's file
+     * itself a remover removes only through the group's closing protocol,
+     * {@link #removeIfAbandoned}, so the file it read stays while this joiner holds a rank.)
      *
-     * <p>Leftovers of lower incarnations found by the scan are not removed here (but the dead
+     * <p>Only exact names are avoided: an incarnation below the highest present is taken if its
+     * names are absent. Until 2026-12-06 (70d1b6ac) the incarnation was one above the highest
+     * present, so a leftover {@code group.NAME.RANK.4294967295} made every joiner of that rank take
+     * 0, the name of its previous member too, and a peer's message to it was lost.
+     *
+     * <p>Leftovers of other incarnations found by the scan are not removed here (but the dead
      * previous owner's, as always): they may be the inboxes of a member of a group file removed
      * under it ({@code jipc rm --force}), and {@code jipc gc} removes them once their owner is dead.
      * A directory of many mailboxes makes the join list them all (joins are rare).
      *
-     * @throws GroupException if the incarnations of the rank are used up (after 4294967295 the
-     *                        incarnation wraps to 0, but not while an inbox of incarnation 0 is
-     *                        there), or the mailbox directory cannot be listed
+     * @throws GroupException if the mailbox directory cannot be listed
      */
     static int incarnationAbove(String name, int rank, int previous) {
-        int highest = previous;
-        boolean zeroNamed = false; // taken after a wrap: only if no inbox of incarnation 0 is there
+        Set<Integer> present = new HashSet<>();
         Path directory = JipcRoot.path(MailboxDescriptor.DIRECTORY);
         try (DirectoryStream<Path> mailboxes = Files.newDirectoryStream(directory)) {
             for (Path mailbox : mailboxes) {
                 GroupDescriptor.InboxName inbox = GroupDescriptor.parseInbox(mailbox.getFileName().toString()).orElse(null);
                 if (inbox != null && inbox.rank() == rank && inbox.group().equals(name)) {
-                    zeroNamed |= inbox.incarnation() == 0;
-                    if (Integer.compareUnsigned(inbox.incarnation(), highest) > 0) {
-                        highest = inbox.incarnation();
-                    }
+                    present.add(inbox.incarnation());
                 }
             }
         } catch (NoSuchFileException none) {
@@ -508,13 +514,11 @@ public final class ProcessGroup implements AutoCloseable {
             throw new GroupException("cannot list the mailboxes in " + directory + " to choose an incarnation for rank "
                     + rank + " of process group '" + name + "' that no leftover inbox has", e);
         }
-        if (highest == -1 && zeroNamed) {
-            throw new GroupException("rank " + rank + " of process group '" + name + "' has used up its incarnations:"
-                    + " inboxes of incarnations 4294967295 and 0 (" + GroupDescriptor.inboxName(name, rank, 0)
-                    + " or its .parts) are in " + directory + " (remove the group and its inboxes with 'jipc rm group:"
-                    + name + "', or 'jipc gc' once their owners are dead)");
+        int incarnation = previous + 1; // after 4294967295: 0, as the counter always wrapped
+        while (present.contains(incarnation)) { // ends: fewer names than incarnations
+            incarnation++;
         }
-        return highest + 1; // after 4294967295: 0, as the counter always wrapped
+        return incarnation;
     }
 
     /**

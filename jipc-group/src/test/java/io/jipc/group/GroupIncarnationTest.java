@@ -15,19 +15,21 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A joiner takes an incarnation above every inbox of its rank present in the mailbox directory
- * ({@link ProcessGroup#incarnationAbove}), so it never makes again a name a dead member left, which
+ * A joiner takes the next incarnation after its rank's counter, counted on past every inbox of its
+ * rank present in the mailbox directory ({@link ProcessGroup#incarnationAbove}), so it never makes
+ * again a name a dead member left, which
  * {@code jipc gc} or {@code jipc rm} may have listed and be about to unlink (until 2026-12-06 a group
  * made anew started again at incarnation 1, removed the leftovers {@code group.NAME.0.1} and made
  * exactly those names). Names of other groups and ranks, and names the group code never writes, do
- * not count.
+ * not count. Counting on from the counter keeps a rank's incarnations distinct within its group
+ * file's life, also next to a leftover of incarnation 4294967295.
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class GroupIncarnationTest {
 
     @Test
-    void theIncarnationIsAboveEveryPresentInboxOfThatRankOnly() {
+    void theIncarnationCountsOnFromTheCounterPastEveryPresentInboxOfThatRankOnly() {
         List<String> present = List.of(
                 "group.cg.0.3",                 // rank 0's messages inbox
                 "group.cg.0.5.parts",           // rank 0's inbox for parts, its messages inbox already gone
@@ -40,27 +42,60 @@ class GroupIncarnationTest {
             for (String name : present) {
                 Mailbox.create(name).close(); // its file stays
             }
-            assertEquals(6, ProcessGroup.incarnationAbove("cg", 0, 0), "above the parts file of 5");
+            assertEquals(1, ProcessGroup.incarnationAbove("cg", 0, 0), "no name of 1: the counter's next");
+            assertEquals(4, ProcessGroup.incarnationAbove("cg", 0, 2), "past the inbox of 3");
+            assertEquals(6, ProcessGroup.incarnationAbove("cg", 0, 4), "past the parts file of 5");
             assertEquals(6, ProcessGroup.incarnationAbove("cg", 0, 5));
-            assertEquals(8, ProcessGroup.incarnationAbove("cg", 0, 7), "above the rank's counter");
-            assertEquals(10, ProcessGroup.incarnationAbove("cg", 1, 1));
-            assertEquals((int) 3_000_000_001L, ProcessGroup.incarnationAbove("cg", 2, 7), "compared unsigned");
+            assertEquals(8, ProcessGroup.incarnationAbove("cg", 0, 7), "the rank's counter's next");
+            assertEquals(10, ProcessGroup.incarnationAbove("cg", 1, 8));
+            assertEquals(2, ProcessGroup.incarnationAbove("cg", 1, 1), "a name below the highest present, absent");
+            assertEquals((int) 3_000_000_001L, ProcessGroup.incarnationAbove("cg", 2, (int) 2_999_999_999L),
+                    "counted unsigned");
             assertEquals(1, ProcessGroup.incarnationAbove("cg", 3, 0), "nothing of rank 3");
-            assertEquals(21, ProcessGroup.incarnationAbove("other", 0, 0));
+            assertEquals(21, ProcessGroup.incarnationAbove("other", 0, 19));
+            assertEquals(20, ProcessGroup.incarnationAbove("cg", 0, 19), "group.other.* is not group cg's");
             assertEquals(1, ProcessGroup.incarnationAbove("c", 0, 0), "group.cg.* is not group c's");
 
             Mailbox.create("group.cg.4.4294967295.parts").close();
-            assertEquals(0, ProcessGroup.incarnationAbove("cg", 4, 1), "wraps, as the counter does");
+            assertEquals(0, ProcessGroup.incarnationAbove("cg", 4, (int) 4_294_967_294L), "past 4294967295: wraps");
             Mailbox.create("group.cg.4.0").close();
-            GroupException usedUp = assertThrows(GroupException.class, () -> ProcessGroup.incarnationAbove("cg", 4, 1));
-            assertTrue(usedUp.getMessage().startsWith("rank 4 of process group 'cg' has used up its incarnations: inboxes"
-                    + " of incarnations 4294967295 and 0 (group.cg.4.0 or its .parts) are in "), usedUp.getMessage());
+            assertEquals(1, ProcessGroup.incarnationAbove("cg", 4, (int) 4_294_967_294L), "and counts on");
+            assertEquals(2, ProcessGroup.incarnationAbove("cg", 4, 1),
+                    "a leftover of 4294967295 does not pin the rank (until 2026-12-06: 0 for every joiner)");
+            assertEquals(3, ProcessGroup.incarnationAbove("cg", 4, 2));
         } finally {
             for (String name : present) {
                 Mailbox.destroy(name);
             }
             Mailbox.destroy("group.cg.4.4294967295.parts");
             Mailbox.destroy("group.cg.4.0");
+        }
+    }
+
+    /**
+     * A leftover inbox of incarnation 4294967295: a member that leaves and joins the rank again gets
+     * a new incarnation, so a peer that sent to it before reaches the new member, not the unlinked
+     * inbox it had cached (between 70d1b6ac and 2026-12-06 both got 0 and the message was lost).
+     */
+    @Test
+    void aLeftoverOfTheLastIncarnationDoesNotMakeARejoinerTakeItsPredecessorsName() throws Exception {
+        String leftover = GroupDescriptor.inboxName("wrap", 0, -1);
+        Mailbox.create(leftover).close();
+        try (ProcessGroup peer = ProcessGroup.join("wrap", GroupOptions.of(2).withRank(1))) {
+            int first;
+            try (ProcessGroup member = ProcessGroup.join("wrap", GroupOptions.of(2).withRank(0))) {
+                first = member.members().getFirst().incarnation();
+                peer.send(0, new byte[] {1});
+                assertEquals(1, member.receive().payload()[0]);
+            }
+            try (ProcessGroup again = ProcessGroup.join("wrap", GroupOptions.of(2).withRank(0))) {
+                int second = again.members().getFirst().incarnation();
+                assertEquals(first + 1, second, "the rank's counter's next");
+                peer.send(0, new byte[] {2});
+                assertEquals(2, again.poll(java.time.Duration.ofSeconds(30)).payload()[0]);
+            }
+        } finally {
+            Mailbox.destroy(leftover);
         }
     }
 
