@@ -54,11 +54,23 @@ import java.util.Optional;
  * listed is not the live member's unless somebody else unlinked it between the listing and the join (a second remover, or the group's own cleanup). For that case, after the
  * {@code lstat}, a mailbox named as a group inbox whose rank a live process holds at that
  * incarnation ({@link #liveGroupInbox}) is left alone (returns false) unless {@code othersToo}
- * ({@code jipc rm --force}). What remains, on any file system: a remover whose {@code lstat} came
- * before the other's unlink, that read the group's file before the joiner stored its incarnation
- * and unlinks after the joiner made its inboxes. Until 2026-12-06 a group made anew made exactly
- * the names of a dead member's inboxes again, and a removal between its {@code lstat} and its
- * unlink removed the live member's inbox (2 runs of 11 of the explorer's probe).
+ * ({@code jipc rm --force}). Until 2026-12-06 a group made anew made exactly the names of a dead
+ * member's inboxes again, and a removal between its {@code lstat} and its unlink removed the live
+ * member's inbox (2 runs of 11 of the explorer's probe).
+ *
+ * <p>A group's file, which that second layer reads, is removed (unless {@code othersToo}) only
+ * through the group's own closing protocol ({@link ProcessGroup#removeIfAbandoned}: still the very
+ * file listed, by the device and inode of its mapping, and no live process holding a rank when the
+ * remover has marked it closing), so never under a process that holds a rank in it: a joiner that
+ * took a dead member's rank in the listed file since keeps its group (false). Until 2026-12-06 it
+ * was unlinked by name: such a joiner was cut off for good (13 of 200 rounds of the explorer's gc
+ * loop), and on ext4 a second remover unlinked a group made anew under the inode just freed, then
+ * its live member's inboxes, the second layer finding no group file. What remains, on any file
+ * system: an inbox remover whose {@code lstat} came before another remover's unlink of that name,
+ * that read the group's file before the joiner stored its incarnation and unlinks after the joiner
+ * made its inboxes (stalled, between those few system calls, for the other's unlink and a whole
+ * join); {@code othersToo}, which unlinks files by name as before; and a group file with no creator
+ * recorded yet whose creator is stopped for more than the ready timeout, taken as half-made.
  * A row read from no file of its own (a POSIX queue, a name) is removed by name through its own
  * API, as before.
  *
