@@ -5,7 +5,6 @@ import io.jipc.cli.ls.ObjectRow;
 import io.jipc.cli.ls.OwnerState;
 import io.jipc.cli.ls.Removal;
 import io.jipc.group.GroupDescriptor;
-import io.jipc.group.GroupMessage;
 import io.jipc.group.ProcessGroup;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.platform.Libc;
@@ -30,7 +29,6 @@ import java.util.concurrent.TimeUnit;
 import static io.jipc.cli.LsCommandTest.find;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -66,7 +64,7 @@ class GroupFileRemovalTest {
             }
             assertTrue(ProcessGroup.exists("took"));
             assertTrue(Removal.stillThere(groupRow), "left alone");
-            assertStillReached(live, "took");
+            GroupShellMember.assertStillReached(live, "took");
         }
         assertFalse(ProcessGroup.exists("took"), "its last member removed it");
     }
@@ -90,7 +88,7 @@ class GroupFileRemovalTest {
             for (String dead : List.of(GroupDescriptor.inboxName("gone", 0, 1), GroupDescriptor.partsInboxName("gone", 0, 1))) {
                 assertTrue(Removal.remove(find(rows, "mailbox:" + dead)), dead);
             }
-            assertStillReached(anew, "gone");
+            GroupShellMember.assertStillReached(anew, "gone");
         }
         assertFalse(ProcessGroup.exists("gone"));
     }
@@ -113,9 +111,9 @@ class GroupFileRemovalTest {
             for (String dead : List.of(GroupDescriptor.inboxName("cut", 1, 1), GroupDescriptor.partsInboxName("cut", 1, 1))) {
                 assertTrue(Mailbox.destroy(dead), dead); // as gc removes a dead member's inboxes
             }
-            try (ChildJvm b = member("cut", "--size", "2")) {
+            try (ChildJvm b = GroupShellMember.start("cut", "--size", "2")) {
                 assertTrue(b.awaitLine("joined", LONG).startsWith("joined group 'cut' as rank 0"), b.output());
-                ChildJvm c = member("cut");
+                ChildJvm c = GroupShellMember.start("cut");
                 assertEquals("joined group 'cut' as rank 1 of 2", c.awaitLine("joined", LONG), c.output());
                 assertTrue(Mailbox.exists(GroupDescriptor.inboxName("cut", 1, 1)), "the new member's, the dead one's name");
 
@@ -200,36 +198,9 @@ class GroupFileRemovalTest {
 
     /** A child {@code jipc group join group args...} that joins and is SIGKILLed: its rank, inboxes and the file stay. */
     private static void killedMember(String group, int size) {
-        try (ChildJvm shell = member(group, "--size", String.valueOf(size))) {
+        try (ChildJvm shell = GroupShellMember.start(group, "--size", String.valueOf(size))) {
             assertTrue(shell.awaitLine("joined", LONG).startsWith("joined group '" + group + "' as rank "), shell.output());
             shell.kill();
-        }
-    }
-
-    private static ChildJvm member(String group, String... more) {
-        String[] args = new String[3 + more.length];
-        args[0] = "group";
-        args[1] = "join";
-        args[2] = group;
-        System.arraycopy(more, 0, args, 3, more.length);
-        return ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2)).args(args).start();
-    }
-
-    /** A second member, {@code jipc group join} in a child JVM, sends to the live one and gets its reply. */
-    private static void assertStillReached(ProcessGroup live, String group) throws Exception {
-        try (ChildJvm shell = member(group)) {
-            assertEquals("joined group '" + group + "' as rank 1 of 2", shell.awaitLine("joined", LONG), shell.output());
-            OutputStream in = shell.process().getOutputStream();
-            in.write("@0 still reached\n".getBytes(StandardCharsets.UTF_8));
-            in.flush();
-            GroupMessage m = live.poll(LONG);
-            assertNotNull(m, "nothing arrived: " + shell.output());
-            assertEquals("still reached", new String(m.payload(), StandardCharsets.UTF_8));
-            live.send(1, "and answers".getBytes(StandardCharsets.UTF_8));
-            assertEquals("0> and answers", shell.awaitLine("0> ", LONG));
-            in.close();
-            assertEquals("left group '" + group + "'", shell.awaitLine("left", LONG));
-            assertEquals(0, shell.waitFor(LONG), shell.output());
         }
     }
 }

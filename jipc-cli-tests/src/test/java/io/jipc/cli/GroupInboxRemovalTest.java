@@ -4,7 +4,6 @@ import io.jipc.cli.ls.ObjectInventory;
 import io.jipc.cli.ls.ObjectRow;
 import io.jipc.cli.ls.Removal;
 import io.jipc.group.GroupDescriptor;
-import io.jipc.group.GroupMessage;
 import io.jipc.group.ProcessGroup;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.testkit.ChildJvm;
@@ -13,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -24,7 +22,6 @@ import java.util.stream.Collectors;
 import static io.jipc.cli.LsCommandTest.find;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -53,7 +50,7 @@ class GroupInboxRemovalTest {
                 assertTrue(Removal.remove(inbox), "the listed file is still the dead member's: " + inbox.uri());
                 assertFalse(Mailbox.exists(inbox.uri().substring("mailbox:".length())));
             }
-            assertStillReached(live, "anew");
+            GroupShellMember.assertStillReached(live, "anew");
         }
         assertFalse(ProcessGroup.exists("anew"));
     }
@@ -74,7 +71,7 @@ class GroupInboxRemovalTest {
             for (ObjectRow inbox : inboxes) { // the removal's last step, Mailbox.destroy by name
                 assertTrue(Mailbox.destroy(inbox.uri().substring("mailbox:".length())), inbox.uri());
             }
-            assertStillReached(live, "late");
+            GroupShellMember.assertStillReached(live, "late");
         }
         assertFalse(ProcessGroup.exists("late"));
     }
@@ -108,8 +105,7 @@ class GroupInboxRemovalTest {
      * done that much): returns the rows of the dead member's two inboxes, still there.
      */
     private static List<ObjectRow> deadMemberListed(String group) {
-        try (ChildJvm shell = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
-                .args("group", "join", group, "--size", "2").start()) {
+        try (ChildJvm shell = GroupShellMember.start(group, "--size", "2")) {
             assertEquals("joined group '" + group + "' as rank 0 of 2", shell.awaitLine("joined", LONG));
             shell.kill(); // SIGKILL: its rank, inboxes and the group's file stay
         }
@@ -135,25 +131,6 @@ class GroupInboxRemovalTest {
                 GroupDescriptor.partsInboxName(live.name(), 0, incarnation))) {
             assertFalse(names.contains(own), own + " was listed as the dead member's: " + names);
             assertTrue(Mailbox.exists(own), own);
-        }
-    }
-
-    /** A second member, {@code jipc group join} in a child JVM, sends to the live one and gets its reply. */
-    private static void assertStillReached(ProcessGroup live, String group) throws Exception {
-        try (ChildJvm shell = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
-                .args("group", "join", group).start()) {
-            assertEquals("joined group '" + group + "' as rank 1 of 2", shell.awaitLine("joined", LONG));
-            OutputStream in = shell.process().getOutputStream();
-            in.write("@0 still reached\n".getBytes(StandardCharsets.UTF_8));
-            in.flush();
-            GroupMessage m = live.poll(LONG);
-            assertNotNull(m, "nothing arrived: " + shell.output());
-            assertEquals("still reached", new String(m.payload(), StandardCharsets.UTF_8));
-            live.send(1, "and answers".getBytes(StandardCharsets.UTF_8));
-            assertEquals("0> and answers", shell.awaitLine("0> ", LONG));
-            in.close();
-            assertEquals("left group '" + group + "'", shell.awaitLine("left", LONG));
-            assertEquals(0, shell.waitFor(LONG), shell.output());
         }
     }
 }
