@@ -72,7 +72,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * after the rank's previous one, counted on past every incarnation of that rank an inbox (of either
  * kind) is named with in the mailbox directory when it looks, before it removes any leftover inbox
  * and makes its own (before 70d1b6ac: the previous one + 1, so a group file made anew started again at 1 and
- * made again the names a dead member's inboxes had; see {@code ProcessGroup.incarnationAbove}); the
+ * made again the names a dead member's inboxes had; see {@code ProcessGroup.nextIncarnation}); the
  * layout is unchanged. (1.x members had one inbox for both, and a member
  * waiting in a collective operation took the application's messages out of it into its heap without
  * bound; a 1.x member would send parts where a 2.0 member does not look, hence the major version.

@@ -208,7 +208,7 @@ final class MemberTable implements AutoCloseable {
     /**
      * The claimer's next step: moves the rank to the incarnation {@code incarnation} it chose (above
      * the rank's previous one, {@link Claim#previousIncarnation()}; see
-     * {@code ProcessGroup.incarnationAbove}), before it makes the inboxes of that name. Owner only.
+     * {@code ProcessGroup.nextIncarnation}), before it makes the inboxes of that name. Owner only.
      */
     void setIncarnation(int rank, int incarnation) {
         INT.setRelease(memory, slot(rank) + SLOT_INCARNATION_OFFSET, incarnation);

@@ -262,8 +262,8 @@ public final class ProcessGroup implements AutoCloseable {
         Mailbox mailbox = null;
         Mailbox partsMailbox = null;
         try {
-            // chosen before any leftover is removed (incarnationAbove says why), then published for senders
-            int incarnation = incarnationAbove(name, rank, claim.previousIncarnation());
+            // chosen before any leftover is removed (nextIncarnation says why), then published for senders
+            int incarnation = nextIncarnation(name, rank, claim.previousIncarnation());
             table.setIncarnation(rank, incarnation);
             if (claim.previousOwner() != 0) { // its dead owner's inboxes (or half-made ones), named below ours
                 destroyInboxes(name, rank, claim.previousIncarnation());
@@ -406,7 +406,7 @@ public final class ProcessGroup implements AutoCloseable {
      *
      * <p>The inboxes the dead members left stay, for the remover to judge and remove by name as it
      * does any stale inbox ({@code jipc gc} keeps one holding messages unless told otherwise): a
-     * joiner of the group made anew takes no name present ({@link #incarnationAbove}).
+     * joiner of the group made anew takes no name present ({@link #nextIncarnation}).
      *
      * <p>Does not wait for an unpublished file (false: such a file has no member; see
      * {@link #isLiveInbox}). Blocks at most about a second, while a leaving member decides whether
@@ -498,7 +498,7 @@ public final class ProcessGroup implements AutoCloseable {
      *
      * @throws GroupException if the mailbox directory cannot be listed
      */
-    static int incarnationAbove(String name, int rank, int previous) {
+    static int nextIncarnation(String name, int rank, int previous) {
         Set<Integer> present = new HashSet<>();
         Path directory = JipcRoot.path(MailboxDescriptor.DIRECTORY);
         try (DirectoryStream<Path> mailboxes = Files.newDirectoryStream(directory)) {
@@ -530,7 +530,7 @@ public final class ProcessGroup implements AutoCloseable {
      * claim a rank only in a published file, so no rank of it is held), or a group file that cannot
      * be read as one (another format, damaged). For removers ({@code jipc gc}, {@code jipc rm})
      * right before they unlink an inbox they judged stale: such an inbox is not the one they judged
-     * ({@link #incarnationAbove}). Any thread; does not block (until 2026-12-06 it waited up to
+     * ({@link #nextIncarnation}). Any thread; does not block (until 2026-12-06 it waited up to
      * 2 s for an unpublished group file, per inbox, also for one whose creator had died).
      */
     public static boolean isLiveInbox(String mailbox) {

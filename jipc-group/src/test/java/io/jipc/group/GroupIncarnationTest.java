@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A joiner takes the next incarnation after its rank's counter, counted on past every inbox of its
- * rank present in the mailbox directory ({@link ProcessGroup#incarnationAbove}), so it never makes
+ * rank present in the mailbox directory ({@link ProcessGroup#nextIncarnation}), so it never makes
  * again a name a dead member left, which
  * {@code jipc gc} or {@code jipc rm} may have listed and be about to unlink (until 2026-12-06 a group
  * made anew started again at incarnation 1, removed the leftovers {@code group.NAME.0.1} and made
@@ -37,32 +37,32 @@ class GroupIncarnationTest {
                 "group.other.0.20",             // another group
                 "group.cg.backup", "group.cg.01.1", "group.cg.01.40", "group.cg.0.30.old", // no inboxes
                 "group.cg.0.x", "cg.0.70", "group.cg.2.3000000000"); // incarnations are unsigned
-        assertEquals(5, ProcessGroup.incarnationAbove("cg", 0, 4), "no inbox yet: the counter's next");
+        assertEquals(5, ProcessGroup.nextIncarnation("cg", 0, 4), "no inbox yet: the counter's next");
         try {
             for (String name : present) {
                 Mailbox.create(name).close(); // its file stays
             }
-            assertEquals(1, ProcessGroup.incarnationAbove("cg", 0, 0), "no name of 1: the counter's next");
-            assertEquals(4, ProcessGroup.incarnationAbove("cg", 0, 2), "past the inbox of 3");
-            assertEquals(6, ProcessGroup.incarnationAbove("cg", 0, 4), "past the parts file of 5");
-            assertEquals(6, ProcessGroup.incarnationAbove("cg", 0, 5));
-            assertEquals(8, ProcessGroup.incarnationAbove("cg", 0, 7), "the rank's counter's next");
-            assertEquals(10, ProcessGroup.incarnationAbove("cg", 1, 8));
-            assertEquals(2, ProcessGroup.incarnationAbove("cg", 1, 1), "a name below the highest present, absent");
-            assertEquals((int) 3_000_000_001L, ProcessGroup.incarnationAbove("cg", 2, (int) 2_999_999_999L),
+            assertEquals(1, ProcessGroup.nextIncarnation("cg", 0, 0), "no name of 1: the counter's next");
+            assertEquals(4, ProcessGroup.nextIncarnation("cg", 0, 2), "past the inbox of 3");
+            assertEquals(6, ProcessGroup.nextIncarnation("cg", 0, 4), "past the parts file of 5");
+            assertEquals(6, ProcessGroup.nextIncarnation("cg", 0, 5));
+            assertEquals(8, ProcessGroup.nextIncarnation("cg", 0, 7), "the rank's counter's next");
+            assertEquals(10, ProcessGroup.nextIncarnation("cg", 1, 8));
+            assertEquals(2, ProcessGroup.nextIncarnation("cg", 1, 1), "a name below the highest present, absent");
+            assertEquals((int) 3_000_000_001L, ProcessGroup.nextIncarnation("cg", 2, (int) 2_999_999_999L),
                     "counted unsigned");
-            assertEquals(1, ProcessGroup.incarnationAbove("cg", 3, 0), "nothing of rank 3");
-            assertEquals(21, ProcessGroup.incarnationAbove("other", 0, 19));
-            assertEquals(20, ProcessGroup.incarnationAbove("cg", 0, 19), "group.other.* is not group cg's");
-            assertEquals(1, ProcessGroup.incarnationAbove("c", 0, 0), "group.cg.* is not group c's");
+            assertEquals(1, ProcessGroup.nextIncarnation("cg", 3, 0), "nothing of rank 3");
+            assertEquals(21, ProcessGroup.nextIncarnation("other", 0, 19));
+            assertEquals(20, ProcessGroup.nextIncarnation("cg", 0, 19), "group.other.* is not group cg's");
+            assertEquals(1, ProcessGroup.nextIncarnation("c", 0, 0), "group.cg.* is not group c's");
 
             Mailbox.create("group.cg.4.4294967295.parts").close();
-            assertEquals(0, ProcessGroup.incarnationAbove("cg", 4, (int) 4_294_967_294L), "past 4294967295: wraps");
+            assertEquals(0, ProcessGroup.nextIncarnation("cg", 4, (int) 4_294_967_294L), "past 4294967295: wraps");
             Mailbox.create("group.cg.4.0").close();
-            assertEquals(1, ProcessGroup.incarnationAbove("cg", 4, (int) 4_294_967_294L), "and counts on");
-            assertEquals(2, ProcessGroup.incarnationAbove("cg", 4, 1),
+            assertEquals(1, ProcessGroup.nextIncarnation("cg", 4, (int) 4_294_967_294L), "and counts on");
+            assertEquals(2, ProcessGroup.nextIncarnation("cg", 4, 1),
                     "a leftover of 4294967295 does not pin the rank (until 2026-12-06: 0 for every joiner)");
-            assertEquals(3, ProcessGroup.incarnationAbove("cg", 4, 2));
+            assertEquals(3, ProcessGroup.nextIncarnation("cg", 4, 2));
         } finally {
             for (String name : present) {
                 Mailbox.destroy(name);

@@ -50,7 +50,7 @@ import java.util.Optional;
  *
  * <p>Group inboxes, the names a process makes again most often, no longer depend on either: a
  * group's joiner chooses its incarnation before it removes any leftover, past every inbox of its
- * rank in the mailbox directory then ({@code ProcessGroup.incarnationAbove}), so the name a remover
+ * rank in the mailbox directory then ({@code ProcessGroup.nextIncarnation}), so the name a remover
  * listed is not the live member's unless somebody else unlinked it between the listing and the join (a second remover, or the group's own cleanup). For that case, after the
  * {@code lstat}, a mailbox named as a group inbox whose rank a live process holds at that
  * incarnation ({@link #liveGroupInbox}) is left alone (returns false) unless {@code othersToo}
