@@ -10,6 +10,7 @@ import io.jipc.platform.Sockets;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -328,15 +329,21 @@ public final class StreamServer implements AutoCloseable, Selectable {
             };
             Thread thread = threads == null ? Thread.ofVirtual().name("jipc-client " + connection.remote()).unstarted(serving)
                     : threads.newThread(serving);
-            handlers.add(thread);
-            try {
-                thread.start();
-            } catch (OutOfMemoryError | RuntimeException noThread) { // "unable to create native thread" (a pids limit)
+            Throwable notStarted = null;
+            synchronized (handlers) { // a close joins only started threads: see joinHandlers
+                handlers.add(thread);
+                try {
+                    thread.start();
+                } catch (OutOfMemoryError | RuntimeException noThread) { // "unable to create native thread" (a pids limit)
+                    handlers.remove(thread);
+                    notStarted = noThread;
+                }
+            }
+            if (notStarted != null) {
                 // this client is not served: its connection is closed; the acceptor goes on with the next ones
-                handlers.remove(thread);
                 connection.close();
                 System.err.println("jipc: " + this + " cannot start a thread for the client " + connection.remote()
-                        + " (" + noThread + "); its connection is closed");
+                        + " (" + notStarted + "); its connection is closed");
                 Thread.sleep(100);
             }
         }
@@ -552,8 +559,17 @@ public final class StreamServer implements AutoCloseable, Selectable {
         }
     }
 
+    /**
+     * Joins the handlers' threads until {@code deadline}. The set is read under its lock, which the
+     * acceptor holds from adding a thread to starting it: a thread the acceptor is starting at that
+     * moment is joined once started ({@code Thread.join(Duration)} refuses an unstarted thread).
+     */
     private void joinHandlers(long deadline) {
-        for (Thread thread : handlers) {
+        List<Thread> started;
+        synchronized (handlers) {
+            started = List.copyOf(handlers);
+        }
+        for (Thread thread : started) {
             long left = deadline - System.nanoTime();
             if (left <= 0 || thread == Thread.currentThread()) {
                 continue;
