@@ -173,7 +173,10 @@ public interface NameService extends AutoCloseable {
 
     /**
      * Unregisters every name this service registered for its owner's life, stops every watch, and ends
-     * every {@link #awaitChange} call that waits with {@link io.jipc.ClosedException}.
+     * every {@link #awaitChange} call that waits with {@link io.jipc.ClosedException}. The watches
+     * stop as {@link Watch#close()} does: every watch stops calling its listener first, then the calls
+     * in progress are waited for (all together: as long as the longest, not one after another), except
+     * the caller's own when it is a listener; after this returns no listener of the service is called.
      */
     @Override
     void close();

@@ -8,7 +8,13 @@ public interface Watch extends AutoCloseable {
     /** The watched prefix. */
     String prefix();
 
-    /** Stops the watch; after it returns the listener is not called again. Idempotent. */
+    /**
+     * Stops the watch; after it returns the listener is not called again. A call of the listener in
+     * progress on the watch's thread is waited for, however long it takes and whatever interrupts the
+     * caller (they are kept); called from the listener itself, it does not wait for its own call, and
+     * the listener is not called again after that call returns. Idempotent; any thread. A listener
+     * that waits for a thread blocked in this close never returns, and neither does the close.
+     */
     @Override
     void close();
 }

@@ -15,12 +15,20 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static io.jipc.testkit.InterruptRule.throwsInterrupted;
@@ -366,6 +374,216 @@ public abstract class NameServiceContractTest {
             assertEquals(name("quiet"), next(openEvents).name());
         }
         assertTrue(closedEvents.isEmpty(), closedEvents.toString());
+    }
+
+    /**
+     * A close from the listener itself returns at once, and the listener is not called again after
+     * that call, although the watch had more to report from the same step: a name closed and
+     * registered again while the watch was busy is reported as UNREGISTERED then REGISTERED from one
+     * step, and both backends called the listener with that REGISTERED after the close made from the
+     * UNREGISTERED had returned.
+     */
+    @Test
+    void aCloseFromTheListenerEndsTheCallsOnceItsCallReturns() throws Exception {
+        NameService other = track(openService());
+        Registration first = other.register(name("r/replaced"), record("1"));
+        CountDownLatch gateEntered = new CountDownLatch(1);
+        CountDownLatch gateRelease = new CountDownLatch(1);
+        CountDownLatch closedInListener = new CountDownLatch(1);
+        AtomicReference<Watch> watch = new AtomicReference<>();
+        AtomicBoolean closeReturned = new AtomicBoolean();
+        List<Pair> calls = new CopyOnWriteArrayList<>();
+        List<Pair> late = new CopyOnWriteArrayList<>();
+        watch.set(names.watch(name("r/"), e -> {
+            if (closeReturned.get()) {
+                late.add(Pair.of(e));
+                return;
+            }
+            calls.add(Pair.of(e));
+            if (e.name().equals(name("r/gate"))) { // the watch is busy while the name is replaced
+                gateEntered.countDown();
+                await(gateRelease);
+            } else if (e.type() == NameEvent.Type.UNREGISTERED) {
+                watch.get().close();
+                closeReturned.set(true);
+                closedInListener.countDown();
+            }
+        }));
+        Thread worker = watchThread(name("r/"));
+        other.register(name("r/gate"), record("g"));
+        await(gateEntered);
+        first.close();
+        other.register(name("r/replaced"), record("2"));
+        gateRelease.countDown();
+        await(closedInListener);
+        worker.join(EVENT.toMillis()); // a hang guard: the thread ends after the close
+        assertFalse(worker.isAlive(), "the watch's thread still runs after its close");
+        assertEquals(List.of(), late, "calls after the close returned");
+        assertEquals(List.of(new Pair(NameEvent.Type.REGISTERED, name("r/gate")),
+                new Pair(NameEvent.Type.UNREGISTERED, name("r/replaced"))), calls);
+    }
+
+    /**
+     * A close from another thread while the listener is busy waits for that call, without a time
+     * limit, and no call follows (the ZooKeeper backend waited 10 s, returned while the listener still
+     * ran, and could then call it again). No duration is asserted: the closer is seen waiting in the
+     * close itself with the listener held, and close has not returned then.
+     */
+    @Test
+    void aCloseWaitsForTheListenerCallInProgressAndNoCallFollows() throws Exception {
+        NameService other = track(openService());
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean closeReturned = new AtomicBoolean();
+        List<String> late = new CopyOnWriteArrayList<>();
+        Watch watch = names.watch(name("busy/"), e -> {
+            if (closeReturned.get()) {
+                late.add("called after close returned: " + Pair.of(e));
+            }
+            if (e.name().equals(name("busy/1"))) {
+                entered.countDown();
+                await(release);
+                if (closeReturned.get()) {
+                    late.add("close returned while the listener was busy");
+                }
+            }
+        });
+        Thread worker = watchThread(name("busy/"));
+        other.register(name("busy/1"), record("1"));
+        await(entered);
+        other.register(name("busy/2"), record("2")); // behind the busy call: reported, if ever, before close returns
+        Thread closer = Thread.ofPlatform().start(() -> {
+            watch.close();
+            closeReturned.set(true);
+        });
+        awaitWaitingInClose(closer, List.of(watch), closeReturned);
+        assertFalse(closeReturned.get(), "close returned while the listener was busy");
+        release.countDown();
+        closer.join(EVENT.toMillis()); // a hang guard
+        assertFalse(closer.isAlive(), "close did not return after the listener did");
+        worker.join(EVENT.toMillis());
+        assertFalse(worker.isAlive(), "the watch's thread still runs after its close");
+        assertEquals(List.of(), late);
+    }
+
+    /**
+     * Closing the service with two busy listeners and two idle watches: every watch is stopped before
+     * either call is waited for, so the idle watches end while the busy calls are waited for, no
+     * listener call starts once the close waits, and the close returns only after both calls returned
+     * (the ZooKeeper backend waited 10 s per busy watch, one after the other, and returned with both
+     * still running).
+     */
+    @Test
+    void closingTheServiceWaitsForEveryBusyListenerAndNoCallFollows() throws Exception {
+        NameService service = track(openService());
+        NameService other = track(openService());
+        List<String> busy = List.of(name("busyA/"), name("busyB/"));
+        List<String> idle = List.of(name("idleC/"), name("idleD/"));
+        Map<String, CountDownLatch> entered = Map.of(busy.get(0), new CountDownLatch(1),
+                busy.get(1), new CountDownLatch(1));
+        Map<String, CountDownLatch> release = Map.of(busy.get(0), new CountDownLatch(1),
+                busy.get(1), new CountDownLatch(1));
+        AtomicBoolean closeWaits = new AtomicBoolean();
+        AtomicBoolean closeReturned = new AtomicBoolean();
+        List<String> late = new CopyOnWriteArrayList<>();
+        List<Watch> watches = new ArrayList<>();
+        Map<String, Thread> workers = new LinkedHashMap<>();
+        for (String p : busy) {
+            watches.add(service.watch(p, e -> {
+                if (closeWaits.get()) {
+                    late.add("called while the service's close waited: " + Pair.of(e));
+                }
+                if (e.name().equals(p + "1")) {
+                    entered.get(p).countDown();
+                    await(release.get(p));
+                    if (closeReturned.get()) {
+                        late.add("close returned while the listener of " + p + " was busy");
+                    }
+                }
+            }));
+            workers.put(p, watchThread(p));
+        }
+        for (String p : idle) {
+            watches.add(service.watch(p, e -> late.add("called: " + Pair.of(e))));
+            workers.put(p, watchThread(p));
+        }
+        for (String p : busy) {
+            other.register(p + "1", record("1"));
+            await(entered.get(p));
+            other.register(p + "2", record("2")); // behind the busy call
+        }
+        Thread closer = Thread.ofPlatform().start(() -> {
+            service.close();
+            closeReturned.set(true);
+        });
+        awaitWaitingInClose(closer, watches, closeReturned);
+        closeWaits.set(true);
+        for (String p : idle) { // stopped with the others, not after the busy calls returned
+            workers.get(p).join(EVENT.toMillis()); // a hang guard
+            assertFalse(workers.get(p).isAlive(), "the watch of " + p + " runs on while the close waits for a listener");
+        }
+        assertFalse(closeReturned.get(), "close returned while the listeners were busy");
+        for (String p : busy) {
+            release.get(p).countDown();
+        }
+        closer.join(EVENT.toMillis()); // a hang guard
+        assertFalse(closer.isAlive(), "close did not return after the listeners did");
+        for (Thread worker : workers.values()) {
+            worker.join(EVENT.toMillis());
+            assertFalse(worker.isAlive(), worker + " still runs after the service closed");
+        }
+        assertEquals(List.of(), late);
+    }
+
+    /**
+     * The thread of the running watch of {@code prefix}: both backends name it
+     * {@code ...name-watch-<prefix>}; a backend naming it otherwise overrides this.
+     */
+    protected Thread watchThread(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().endsWith("name-watch-" + prefix) && t.isAlive())
+                .findFirst().orElseThrow(() -> new AssertionError("no thread of the watch of " + prefix));
+    }
+
+    /**
+     * Waits (polling, a hang guard of {@link #EVENT}) until {@code closer} waits without a time limit
+     * in the {@code close} of one of {@code watches} itself (not in a call that close makes), or
+     * {@code returned} is set.
+     */
+    private static void awaitWaitingInClose(Thread closer, List<Watch> watches, AtomicBoolean returned)
+            throws InterruptedException {
+        Set<String> classes = watches.stream().map(w -> w.getClass().getName()).collect(Collectors.toSet());
+        long deadline = System.nanoTime() + EVENT.toNanos();
+        while (!returned.get()) {
+            Thread.State state = closer.getState();
+            if (state == Thread.State.WAITING || state == Thread.State.BLOCKED) {
+                Optional<StackTraceElement> in = Arrays.stream(closer.getStackTrace())
+                        .filter(f -> classes.contains(f.getClassName())).findFirst();
+                if (in.isPresent() && in.get().getMethodName().equals("close") && closer.getState() == state) {
+                    return;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the closing thread is not seen waiting in a watch's close: " + state + " "
+                        + Arrays.toString(closer.getStackTrace()));
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    /**
+     * Awaits {@code latch} in a listener or test, with a hang guard: twice {@link #EVENT}, longer than
+     * the test's own guards, so that a listener held by the test is not let go before the test fails.
+     */
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(2 * EVENT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("not reached within " + EVENT.multipliedBy(2));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
     }
 
     @Test

@@ -685,6 +685,12 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
         return new NamingException("cannot " + what + " in ZooKeeper at " + address.connectString() + ": " + e, e);
     }
 
+    /** Every watch is stopped before the first is waited for: see {@link AbstractNameService#stopWatch}. */
+    @Override
+    protected void stopWatch(ZkWatch watch) {
+        watch.stop();
+    }
+
     @Override
     protected void closeBackend() {
         OPEN.remove(this);

@@ -14,7 +14,6 @@ import org.apache.zookeeper.Watcher;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
@@ -23,6 +22,13 @@ import java.util.function.UnaryOperator;
  * handled, and the listener called, on one thread of the watch. After a reconnection the watch is set
  * again and the known names are compared with a fresh listing, so changes made while disconnected are
  * reported too.
+ *
+ * <p>{@link #close()} keeps {@link Watch#close()}'s promise whatever the watch's thread is doing: the
+ * listener is called holding {@link #delivery}, and only while the watch is not closed; close marks
+ * the watch closed, then takes that monitor, so it returns only after a call in progress on another
+ * thread has returned, and no call starts after it. It does not wait for the thread's ZooKeeper reads
+ * (which may wait out Curator's retries while the ensemble cannot be reached): whatever the thread
+ * does after close is silent, and the thread ends after it.
  */
 final class ZkWatch implements Watch {
     private final ZkNameService service;
@@ -40,15 +46,29 @@ final class ZkWatch implements Watch {
         }
     };
     private volatile boolean closed;
-    /** The watch's thread, which calls the listener (set when the executor makes it). */
-    private volatile Thread worker;
+    /** Held by the watch's thread while it calls the listener; {@link #close()} takes it to wait for that call. */
+    private final Object delivery = new Object();
 
     private ZkWatch(ZkNameService service, String prefix, Consumer<NameEvent> listener) {
         this.service = service;
         this.prefix = prefix;
-        this.watched = new WatchedNames(prefix, listener, UnaryOperator.identity(), NO_TRACKING, ZkNameService.LOG);
-        this.thread = Executors.newSingleThreadExecutor(r -> worker = Thread.ofPlatform().daemon()
+        this.watched = new WatchedNames(prefix, event -> deliver(listener, event), UnaryOperator.identity(),
+                NO_TRACKING, ZkNameService.LOG);
+        this.thread = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon()
                 .name("jipc-zk-name-watch-" + prefix).unstarted(r));
+    }
+
+    /**
+     * Calls {@code listener} with {@code event} unless the watch is closed, holding {@link #delivery}:
+     * one task may report several events (a replaced name, a resynchronisation), and the closed flag
+     * of a task's start does not cover the calls after a {@link #close()} made meanwhile.
+     */
+    private void deliver(Consumer<NameEvent> listener, NameEvent event) {
+        synchronized (delivery) {
+            if (!closed) {
+                listener.accept(event);
+            }
+        }
     }
 
     /**
@@ -202,21 +222,37 @@ final class ZkWatch implements Watch {
         }
     }
 
-    @Override
-    public void close() {
-        if (closed) {
-            return;
+    /**
+     * Stops the watch without waiting: the listener is not called from now on, except for a call in
+     * progress, which goes on. The ZooKeeper watch is removed, and the watch's thread ends after the
+     * task it runs (its tasks, and the reports of that one, are silent). Idempotent; any thread.
+     * {@link ZkNameService}'s close stops every watch so before it closes each.
+     */
+    void stop() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
         removeWatcher();
         thread.execute(watched::close);
         thread.shutdown();
-        if (Thread.currentThread() != worker) { // from the listener itself: the thread ends after it returns
-            try {
-                thread.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+    }
+
+    /**
+     * Stops the watch ({@link #stop()}), then waits for a call of the listener in progress on the
+     * watch's thread to return, however long it takes and whatever interrupts the caller (they are
+     * kept): after this returns the listener is not called again. Called from the listener itself it
+     * does not wait for its own call (the monitor is the caller's already), and the listener is not
+     * called again after that call returns. A listener that waits for a thread blocked in this close
+     * (or in the service's) never returns, as with the local backend.
+     */
+    @Override
+    public void close() {
+        stop();
+        synchronized (delivery) {
+            // taken once the call in progress, if any, returned: none starts after the stop above
         }
         service.forgetWatch(this);
     }

@@ -268,6 +268,12 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
         return judged.lifetime() == Lifetime.OWNER && judged.liveness() == Liveness.DEAD;
     }
 
+    /** Every watch is stopped before the first is waited for: see {@link AbstractNameService#stopWatch}. */
+    @Override
+    protected void stopWatch(LocalWatch watch) {
+        watch.stop();
+    }
+
     @Override
     protected void closeBackend() {
         // nothing of its own: the directory stays for the other processes

@@ -50,7 +50,13 @@ final class LocalWatch implements Watch, WatchedNames.Tracker {
                        Consumer<LocalWatch> onEnd, Inotify inotify, int wakeFd) {
         this.service = service;
         this.prefix = prefix;
-        this.watched = new WatchedNames(prefix, listener, LocalNameService::judge, this, LocalNameService.log());
+        // once closing, the rest of what the thread is handling is not reported: one inotify read, or
+        // one replaced name, may make several events, and a close from the listener itself waits for none
+        this.watched = new WatchedNames(prefix, event -> {
+            if (!closing) {
+                listener.accept(event);
+            }
+        }, LocalNameService::judge, this, LocalNameService.log());
         this.onEnd = onEnd;
         this.inotify = inotify;
         this.wakeFd = wakeFd;
@@ -214,19 +220,40 @@ final class LocalWatch implements Watch, WatchedNames.Tracker {
         }
     }
 
-    @Override
-    public void close() {
+    /**
+     * Stops the watch without waiting: the listener is not called from now on, except for a call in
+     * progress, which goes on; the thread ends after it. Idempotent; any thread.
+     */
+    void stop() {
         closing = true;
         synchronized (lifecycle) {
             if (!ended) {
                 Readiness.signal(wakeFd, "name watch");
             }
         }
+    }
+
+    /**
+     * Stops the watch ({@link #stop()}) and waits for its thread to end, so for a call of the listener
+     * in progress, however long it takes and whatever interrupts the caller (they are kept): after this
+     * returns the listener is not called again. From the listener itself it does not wait, and the
+     * listener is not called again after that call returns.
+     */
+    @Override
+    public void close() {
+        stop();
         Thread t = thread;
         if (t != null && t != Thread.currentThread()) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    t.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
                 Thread.currentThread().interrupt();
             }
         }

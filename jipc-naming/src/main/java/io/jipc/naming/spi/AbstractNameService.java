@@ -176,6 +176,16 @@ public abstract class AbstractNameService<R extends AbstractRegistration, W exte
         }
     }
 
+    /**
+     * Stops {@code watch} calling its listener, without waiting for a call in progress (which goes on):
+     * {@link #close()} stops every open watch so before it closes each, so that listeners busy when the
+     * service closes are waited for together (as long as the longest of them), and no watch goes on
+     * reporting while another's listener is waited for. By default nothing: each watch stops when
+     * closed. Called once per watch by the thread that closes the service.
+     */
+    protected void stopWatch(W watch) {
+    }
+
     /** Releases the backend's own resources; called once by {@link #close()}, after watches and registrations. */
     protected abstract void closeBackend();
 
@@ -188,7 +198,9 @@ public abstract class AbstractNameService<R extends AbstractRegistration, W exte
             closed = true;
         }
         closeWakers.forEach(Runnable::run);
-        openWatches().forEach(Watch::close);
+        List<W> running = openWatches();
+        running.forEach(this::stopWatch);
+        running.forEach(Watch::close);
         openRegistrations().forEach(AbstractRegistration::close);
         closeBackend();
     }
