@@ -1,5 +1,8 @@
 package io.jipc.naming.zk;
 
+import io.jipc.platform.Printable;
+import org.apache.zookeeper.common.PathUtils;
+
 import java.net.URI;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -10,7 +13,8 @@ import java.util.Locale;
  *
  * @param uri            the URI as given
  * @param connectString  {@code host:port[,host:port...]}
- * @param namespace      the chroot without its leading {@code /} (Curator's namespace), default {@code jipc}
+ * @param namespace      the chroot without its leading {@code /} (Curator's namespace), default {@code jipc};
+ *                       a ZooKeeper path by ZooKeeper's own rules (checked)
  * @param connectTimeout how long opening waits for a connection ({@code timeout=}, default 15 s)
  * @param sessionTimeout the session timeout asked of the ensemble ({@code session=}, default 20 s; the
  *                       servers bound it to 2 to 20 ticks)
@@ -28,6 +32,7 @@ record ZkAddress(URI uri, String connectString, String namespace, Duration conne
         if (namespace.isEmpty()) {
             namespace = "jipc";
         }
+        checkChroot(uri, namespace);
         Duration connect = Duration.ofSeconds(15);
         Duration session = Duration.ofSeconds(20);
         if (uri.getQuery() != null) {
@@ -78,6 +83,24 @@ record ZkAddress(URI uri, String connectString, String namespace, Duration conne
                     || Integer.parseInt(port) > 65535)) {
                 throw badServer(uri, server, "the port is not a number from 1 to 65535");
             }
+        }
+    }
+
+    /**
+     * Refuses a chroot that is not a ZooKeeper path by ZooKeeper's own rules ({@link PathUtils}: no
+     * empty, {@code .} or {@code ..} node name, no NUL, and none of the characters ZooKeeper refuses,
+     * such as U+0080..U+009F or U+FFF0..U+FFFF), which Curator refused with its own message naming
+     * neither the URI nor the chroot, some only once connected.
+     */
+    private static void checkChroot(URI uri, String namespace) {
+        try {
+            PathUtils.validatePath("/" + namespace + ZkNameService.NAMES);
+        } catch (IllegalArgumentException e) {
+            String why = e.getMessage() == null ? "" : e.getMessage();
+            int cause = why.indexOf(" caused by ");
+            why = (cause < 0 ? why : why.substring(cause + " caused by ".length())).replaceFirst(" @[0-9]+$", "");
+            throw new IllegalArgumentException("the chroot " + Printable.quoted(namespace) + " in " + uri
+                    + " is not a ZooKeeper path (" + why + ")", e);
         }
     }
 

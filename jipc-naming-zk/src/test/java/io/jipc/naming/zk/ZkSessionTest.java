@@ -26,7 +26,9 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -261,6 +263,32 @@ class ZkSessionTest {
         }
         // a scheme is case-insensitive
         assertEquals("x", ZkAddress.parse(URI.create("ZK://h:1/x")).namespace());
+    }
+
+    /**
+     * A chroot ZooKeeper would refuse is refused at once by ZooKeeper's own path rules, with a message
+     * naming the URI and the chroot (invisible characters escaped) and saying why; it was Curator's
+     * message, naming neither, and a chroot with U+FFFF was refused only once connected (here the
+     * server cannot be reached: it would be a "cannot reach" failure after the timeout).
+     */
+    @Test
+    void aChrootZooKeeperRefusesIsRefusedAtOnceNamingTheUri() {
+        Map<String, String> refused = new LinkedHashMap<>();
+        refused.put("a//b", "'a//b' in zk://h:1/a//b?timeout=1s is not a ZooKeeper path (empty node name specified)");
+        refused.put("./x", "'./x' in zk://h:1/./x?timeout=1s is not a ZooKeeper path (relative paths not allowed)");
+        refused.put("a/../b", "'a/../b' in zk://h:1/a/../b?timeout=1s is not a ZooKeeper path (relative paths not allowed)");
+        refused.put("a%00b", "'a\\u0000b' in zk://h:1/a%00b?timeout=1s is not a ZooKeeper path (null character not allowed)");
+        refused.put("a%C2%80b", "'a\\u0080b' in zk://h:1/a%C2%80b?timeout=1s is not a ZooKeeper path (invalid character)");
+        refused.put("a%EF%BF%BFb", "'a\\uffffb' in zk://h:1/a%EF%BF%BFb?timeout=1s is not a ZooKeeper path (invalid character)");
+        refused.forEach((chroot, message) -> {
+            URI uri = URI.create("zk://h:1/" + chroot + "?timeout=1s");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NameService.open(uri), chroot);
+            assertEquals("the chroot " + message, e.getMessage(), chroot);
+        });
+        for (String good : List.of("zookeeper", "zookeeper/x", "x/names", "a.b/..c/d..", "caf%C3%A9")) {
+            assertEquals(URI.create("zk://h:1/" + good).getPath().substring(1),
+                    ZkAddress.parse(URI.create("zk://h:1/" + good)).namespace());
+        }
     }
 
     @Test
