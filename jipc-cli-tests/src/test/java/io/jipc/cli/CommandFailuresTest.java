@@ -106,8 +106,10 @@ class CommandFailuresTest {
                 List.of("signal number must be 1..64, got 99999999999\n", "signal", "send", "1", "99999999999"),
                 // a number too long for an int names itself and the range (it was "For input string: ...")
                 List.of("no standard signal numbered 99999999999 (1..31; ", "signal", "wait", "99999999999"),
-                List.of("no standard signal numbered 99999999999 (1..31; ", "signal", "send", "--group", "1",
+                // --group takes numbers as without it (it refused every number above 31 as "no standard signal")
+                List.of("signal number must be 1..64, got 99999999999\n", "signal", "send", "--group", "1",
                         "99999999999"),
+                List.of("signal number must be 1..64, got 65\n", "signal", "send", "--group", "1", "65"),
                 List.of("unknown signal '\u0661\u0660'", "signal", "send", "1", "\u0661\u0660"),
                 // these printed the reason without the usage
                 List.of("a name has 1 to ", "lookup", ""),

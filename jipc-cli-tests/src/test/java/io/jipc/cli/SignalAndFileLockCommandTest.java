@@ -3,6 +3,7 @@ package io.jipc.cli;
 import io.jipc.filelock.FileLock;
 import io.jipc.filelock.LockMode;
 import io.jipc.filelock.LockableFile;
+import io.jipc.platform.ProcessIdentity;
 import io.jipc.signals.ProcessSignals;
 import io.jipc.testkit.ChildCommands;
 import io.jipc.testkit.ChildJvm;
@@ -10,6 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -92,6 +96,41 @@ class SignalAndFileLockCommandTest {
             assertEquals(128 + 15, sleeper.exitValue());
         } finally {
             sleeper.destroyForcibly();
+        }
+    }
+
+    /**
+     * {@code signal send --group PGID 40} sends the real-time signal to every process of the group: a
+     * shell under {@code setsid} leads a new group, starts a {@code sleep} in it and becomes a
+     * {@code sleep} itself; both end. Before, {@code --group} took names only, and refused 40 (exit
+     * code 2) with "no standard signal numbered 40 (1..31; real-time signals are sent by number)".
+     */
+    @Test
+    void aRealTimeSignalGoesToAProcessGroupByNumber() throws Exception {
+        Process leader = new ProcessBuilder(ChildCommands.dyingWithThisJvm("setsid", "sh", "-c",
+                "sleep 600 & echo $!; exec sleep 600")).start();
+        long member = 0;
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(leader.getInputStream(),
+                StandardCharsets.US_ASCII))) {
+            member = Long.parseLong(out.readLine().strip());
+            long pgid = leader.pid();
+            assertEquals(pgid, ProcessSignals.processGroupOf(leader.pid()), "setsid made it lead a new group");
+            assertEquals(pgid, ProcessSignals.processGroupOf(member), "the background sleep is in that group");
+            ProcessIdentity memberIdentity = ProcessIdentity.of(member).orElseThrow();
+            assertEquals(new CliRun(0, "sent signal 40 to process group " + pgid + "\n", ""),
+                    CliRun.jipc("signal", "send", "--group", Long.toString(pgid), "40"));
+            assertTrue(leader.waitFor(1, TimeUnit.MINUTES));
+            assertEquals(128 + 40, leader.exitValue(), "signal 40's default action ended the leader");
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);   // hang guard only
+            while (memberIdentity.isAlive()) {   // not our child: ended once a zombie or gone
+                assertTrue(System.nanoTime() - deadline < 0, "the member " + member + " still runs");
+                Thread.sleep(5);
+            }
+        } finally {
+            leader.destroyForcibly();
+            if (member > 0) {
+                ProcessHandle.of(member).ifPresent(ProcessHandle::destroyForcibly);
+            }
         }
     }
 

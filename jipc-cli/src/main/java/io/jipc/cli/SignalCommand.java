@@ -24,7 +24,8 @@ final class SignalCommand {
         @Parameters(index = "0", description = "pid (or process group id with --group)")
         long target;
 
-        @Parameters(index = "1", description = "signal: a name (USR1, SIGTERM) or a number 1..64")
+        @Parameters(index = "1", description = "signal: a name (USR1, SIGTERM) or a number 1..64, with or without "
+                + "--group (real-time signals, 34..64, have no name)")
         String signal;
 
         @Option(names = "--group", description = "send to every process of process group TARGET")
@@ -36,11 +37,7 @@ final class SignalCommand {
             // code 1: both reported by CommandFailures
             String text = signal.strip();
             int sent;
-            if (group) {
-                Signal parsed = Signal.parse(text);
-                ProcessSignals.sendToGroup(target, parsed);
-                sent = parsed.number();
-            } else if (!text.isEmpty() && text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            if (!text.isEmpty() && text.chars().allMatch(c -> c >= '0' && c <= '9')) {
                 // real-time signals have no name; a number too long for an int is out of range all the same,
                 // and the message shows it as typed
                 String digits = text.replaceFirst("^0+(?=.)", "");
@@ -48,13 +45,18 @@ final class SignalCommand {
                     throw new IllegalArgumentException("signal number must be 1..64, got " + text);
                 }
                 sent = Integer.parseInt(digits);
-                ProcessSignals.send(target, sent);
             } else {
-                Signal parsed = Signal.parse(text);
-                ProcessSignals.send(target, parsed);
-                sent = parsed.number();
+                sent = Signal.parse(text).number();
             }
-            System.out.println("sent " + describe(sent) + " to " + (group ? "process group " : "pid ") + target);
+            String to;
+            if (group) {
+                ProcessSignals.sendToGroup(target, sent);
+                to = "process group " + target;
+            } else {
+                ProcessSignals.send(target, sent);
+                to = "pid " + target;
+            }
+            System.out.println("sent " + describe(sent) + " to " + to);
             return 0;
         }
 

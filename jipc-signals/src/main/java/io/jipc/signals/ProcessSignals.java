@@ -43,11 +43,7 @@ public final class ProcessSignals {
      * @throws IllegalArgumentException if {@code pid < 1} or the number is not 1..64
      */
     public static void send(long pid, int signal) {
-        if (signal < 1 || signal > Signals.MAX_SIGNAL) {
-            throw new IllegalArgumentException("signal number must be 1.." + Signals.MAX_SIGNAL + ", got " + signal
-                    + (signal == 0 ? " (0 sends nothing: canSignal(pid) asks whether a process lives)" : ""));
-        }
-        Signals.kill(pid, signal);
+        Signals.kill(pid, checkNumber(signal, "canSignal(pid) asks whether a process lives"));
     }
 
     /**
@@ -60,6 +56,28 @@ public final class ProcessSignals {
     public static void sendToGroup(long pgid, Signal signal) {
         Objects.requireNonNull(signal, "signal");
         Signals.killpg(pgid, signal.number());
+    }
+
+    /**
+     * Sends signal number {@code signal} (1..64, real-time signals included) to every process of
+     * process group {@code pgid} ({@code killpg(3)}), as {@link #sendToGroup(long, Signal)} does. Like
+     * every signal sent with {@code kill(2)}, a real-time one carries no value: {@code sigqueue(3)},
+     * which adds one, addresses a single process and has no form for a group.
+     *
+     * @throws IllegalArgumentException if {@code pgid < 1} or the number is not 1..64
+     * @throws io.jipc.ErrnoException   {@code ESRCH} (no such group) or {@code EPERM}
+     */
+    public static void sendToGroup(long pgid, int signal) {
+        Signals.killpg(pgid, checkNumber(signal, null));
+    }
+
+    /** {@code signal} if it is 1..64; {@code instead} says what to call for 0, or is null. */
+    private static int checkNumber(int signal, String instead) {
+        if (signal < 1 || signal > Signals.MAX_SIGNAL) {
+            throw new IllegalArgumentException("signal number must be 1.." + Signals.MAX_SIGNAL + ", got " + signal
+                    + (signal == 0 && instead != null ? " (0 sends nothing: " + instead + ")" : ""));
+        }
+        return signal;
     }
 
     /**

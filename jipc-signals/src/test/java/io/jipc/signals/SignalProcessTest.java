@@ -103,6 +103,34 @@ class SignalProcessTest {
         }
     }
 
+    /**
+     * A real-time signal, which has no name, goes to a group by number ({@code killpg(3)} takes any):
+     * no JVM handles signal 40, so its default action ends the leader and both members, each killed
+     * by it (128 + 40). Before, only a {@link Signal} could be sent to a group.
+     */
+    @Test
+    void aRealTimeSignalToAProcessGroupReachesEveryMember() {
+        List<ChildJvm> children = new ArrayList<>();
+        try {
+            ChildJvm leader = start("lead");
+            children.add(leader);
+            long group = ready(leader)[1];
+            for (int i = 0; i < 2; i++) {
+                ChildJvm member = start("join:" + group);
+                children.add(member);
+                assertEquals(group, ready(member)[1]);
+            }
+            ProcessSignals.sendToGroup(group, 40);
+            for (ChildJvm child : children) {
+                assertEquals(128 + 40, child.waitFor(WAIT), child.output());
+            }
+            assertThrows(IllegalArgumentException.class, () -> ProcessSignals.sendToGroup(group, 65));
+            assertThrows(IllegalArgumentException.class, () -> ProcessSignals.sendToGroup(group, 0));
+        } finally {
+            children.forEach(ChildJvm::close);
+        }
+    }
+
     @Test
     void aSessionLeaderAlreadyLeadsItsGroupAndSaysWhyItCannotJoinAnother() {
         long ours = ProcessSignals.currentProcessGroup();
