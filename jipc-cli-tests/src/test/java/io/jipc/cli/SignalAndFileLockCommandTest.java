@@ -134,6 +134,36 @@ class SignalAndFileLockCommandTest {
         }
     }
 
+    /**
+     * {@code signal send --start-time TICKS PID SIGNAL} signals that process only: with another start
+     * time (as for a pid reused since) nothing is sent and it exits 1 saying so; with the process's own
+     * it is sent. A SIGKILL then ends the sleeper with 137, not with the 143 of the refused SIGTERM.
+     */
+    @Test
+    void sendWithAStartTimeSignalsOnlyTheProcessThatStartedThen() throws Exception {
+        Process sleeper = new ProcessBuilder(ChildCommands.dyingWithThisJvm("sleep", "600")).start();
+        try {
+            ProcessIdentity identity = ProcessIdentity.of(sleeper.pid()).orElseThrow();
+            String pid = Long.toString(identity.pid());
+            long other = identity.startTime() + 1;
+            assertEquals(new CliRun(1, "", "jipc signal send: ESRCH (No such process) from pidfd_send_signal(signal 15) "
+                    + "of pid " + pid + " started at tick " + other + ": that process has ended (pid " + pid + " now "
+                    + "belongs to another process, started at tick " + identity.startTime() + "); nothing was sent\n"),
+                    CliRun.jipc("signal", "send", "--start-time", Long.toString(other), pid, "TERM"));
+            assertTrue(sleeper.isAlive());
+            assertEquals(2, CliRun.jipc("signal", "send", "--group", "--start-time", Long.toString(identity.startTime()),
+                    pid, "TERM").exit(), "a start time names one process, not a group");
+            assertEquals(2, CliRun.jipc("signal", "send", "--start-time", "-1", pid, "TERM").exit());
+            assertEquals(new CliRun(0, "sent SIGKILL (9) to pid " + pid + " (started at tick " + identity.startTime()
+                    + ")\n", ""), CliRun.jipc("signal", "send", "--start-time", Long.toString(identity.startTime()), pid,
+                    "KILL"));
+            assertTrue(sleeper.waitFor(1, TimeUnit.MINUTES));
+            assertEquals(128 + 9, sleeper.exitValue(), "only the SIGKILL was sent");
+        } finally {
+            sleeper.destroyForcibly();
+        }
+    }
+
     @Test
     void filelockHoldTakesTheLockOrReportsItHeld() throws Exception {
         Path file = dir.resolve("f");

@@ -2,6 +2,7 @@ package io.jipc.cli;
 
 import io.jipc.Timeouts;
 import io.jipc.cli.bench.Durations;
+import io.jipc.platform.ProcessIdentity;
 import io.jipc.signals.ProcessSignals;
 import io.jipc.signals.Signal;
 import io.jipc.signals.SignalDoorbell;
@@ -19,7 +20,10 @@ import java.util.concurrent.Callable;
 final class SignalCommand {
 
     @Command(name = "send", mixinStandardHelpOptions = true,
-            description = "Send a signal to a process (or, with --group, to a process group).")
+            description = {"Send a signal to a process (or, with --group, to a process group).",
+                    "A bare pid is signalled like kill(1) does: whichever process has that pid now. With --start-time "
+                            + "the signal goes only to the process that started then (through a pidfd), never to a "
+                            + "later one that reused the pid."})
     static final class Send implements Callable<Integer> {
         @Parameters(index = "0", description = "pid (or process group id with --group)")
         long target;
@@ -31,10 +35,22 @@ final class SignalCommand {
         @Option(names = "--group", description = "send to every process of process group TARGET")
         boolean group;
 
+        @Option(names = "--start-time", paramLabel = "TICKS", description = "send only if pid TARGET is still the "
+                + "process that started at TICKS (clock ticks since boot: field 22 of /proc/TARGET/stat); if it has "
+                + "ended, nothing is sent and the exit code is 1")
+        Long startTime;
+
         @Override
         public Integer call() {
             // a bad signal or pid (IllegalArgumentException) is a usage error, a refusal of kill(2) exit
             // code 1: both reported by CommandFailures
+            if (group && startTime != null) {
+                throw new IllegalArgumentException("--start-time names one process, not a process group: it does not "
+                        + "go with --group");
+            }
+            if (startTime != null && startTime < 0) {
+                throw new IllegalArgumentException("--start-time must not be negative, got " + startTime);
+            }
             String text = signal.strip();
             int sent;
             if (!text.isEmpty() && text.chars().allMatch(c -> c >= '0' && c <= '9')) {
@@ -52,6 +68,9 @@ final class SignalCommand {
             if (group) {
                 ProcessSignals.sendToGroup(target, sent);
                 to = "process group " + target;
+            } else if (startTime != null) {
+                ProcessSignals.send(new ProcessIdentity(target, startTime), sent);
+                to = "pid " + target + " (started at tick " + startTime + ")";
             } else {
                 ProcessSignals.send(target, sent);
                 to = "pid " + target;

@@ -97,6 +97,38 @@ class SignalsAndFileLocksTest {
         assertThrows(IllegalArgumentException.class, () -> Signals.kill(pid, 65));
     }
 
+    /**
+     * {@link Signals#kill(ProcessIdentity, int)} with signal 0 (nothing sent, only checked) to this
+     * process: its own identity passes; another start time for its pid is refused with ESRCH; the
+     * pidfd it opened is closed either way.
+     */
+    @Test
+    void aSignalToAnIdentityChecksTheStartTimeAndClosesItsPidfd() throws IOException {
+        ProcessIdentity self = ProcessIdentity.current();
+        long pidfds = openPidfds();
+        Signals.kill(self, 0);
+        ProcessIdentity other = new ProcessIdentity(self.pid(), self.startTime() + 1);
+        ErrnoException e = assertThrows(ErrnoException.class, () -> Signals.kill(other, 0));
+        assertEquals(Errno.ESRCH, e.errno());
+        assertEquals("pidfd_send_signal(signal 0)", e.call());
+        assertEquals(pidfds, openPidfds(), "no pidfd left open");
+        assertThrows(IllegalArgumentException.class, () -> Signals.kill(new ProcessIdentity(0, 1), 0));
+        assertThrows(IllegalArgumentException.class, () -> Signals.kill(self, 65));
+    }
+
+    /** How many pidfds this process has open ({@code anon_inode:[pidfd]} in {@code /proc/self/fd}). */
+    private static long openPidfds() throws IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().equals("anon_inode:[pidfd]");
+                } catch (IOException gone) {
+                    return false;   // the descriptor of the listing itself, closed meanwhile
+                }
+            }).count();
+        }
+    }
+
     @Test
     void twoOpensExcludeEachOtherAndTheSignalEndsAKernelWait() throws Exception {
         int[] opens = twoOpens("locked");

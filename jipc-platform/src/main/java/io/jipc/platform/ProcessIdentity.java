@@ -17,7 +17,9 @@ import java.util.OptionalInt;
  * A pid alone names a process only while it lives; the kernel hands the number to a new process
  * afterwards. The start time ({@code starttime}, field 22 of {@code /proc/<pid>/stat}, in clock
  * ticks since boot) never changes for a process and differs for the next process that reuses the
- * pid (two processes cannot start in the same tick with the same pid). So a process is identified
+ * pid: pids are handed out in turn, so the same pid comes back within one tick only when a privileged
+ * process picks it on purpose ({@code ns_last_pid}, {@code clone3}'s {@code set_tid}), and then the
+ * two processes may share a start time. So a process is identified
  * by {@code (pid, startTime)} and is <em>alive</em> when {@code /proc/<pid>/stat} exists, shows the
  * same start time, and its state is not zombie ({@code Z}) or dead ({@code X}). A stopped process
  * ({@code T}, e.g. after {@code SIGSTOP}) is alive: it may resume.

@@ -1,10 +1,14 @@
 package io.jipc.platform;
 
+import io.jipc.ErrnoException;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -42,6 +46,8 @@ public final class Signals {
     private static final int SIG_UNBLOCK = 1;
     /** glibc's {@code sigset_t}: 1024 bits, of which the kernel's 64 signals are the first word (signal n: bit n-1). */
     private static final long SIGSET_SIZE = 128;
+    /** {@code pidfd_send_signal(2)} (Linux 5.1+): the same number on x86-64 and aarch64. */
+    private static final long SYS_PIDFD_SEND_SIGNAL = 424;
     private static final long SYS_GETTID;
     private static final long SYS_TGKILL;
 
@@ -62,6 +68,11 @@ public final class Signals {
         static final MethodHandle KILL = Libc.errno("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
         static final MethodHandle KILLPG = Libc.errno("killpg",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
+    }
+
+    private static final class Pidfd {
+        static final MethodHandle SYSCALL = Libc.errno("syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
     }
 
     private static final class Groups {
@@ -112,6 +123,77 @@ public final class Signals {
     public static void killpg(long pgid, int signal) {
         int id = checkId(pgid, "process group id");
         send(Send.KILLPG, "killpg", id, signal, "process group " + pgid);
+    }
+
+    /**
+     * Sends signal {@code signal} to the process {@code process} names, and never to another process
+     * that reuses its pid: {@code pidfd_open(2)} of the pid, then a check that {@code /proc/<pid>/stat}
+     * shows the recorded start time (and no zombie), then {@code pidfd_send_signal(2)} through that
+     * descriptor. The check comes <em>after</em> the open because an open pidfd pins the process it
+     * was opened for: if that process ends after the check, the send fails with {@code ESRCH} instead
+     * of reaching a newcomer with the same pid. A check followed by {@code kill(2)} would leave that
+     * window open. Signal 0 sends nothing and only checks, as for {@link #kill(long, int)}.
+     *
+     * <p>Limit: an identity is a pid and a start time in clock ticks (10 ms at the usual
+     * {@code USER_HZ} of 100); a process that got the same pid within the same tick has the same
+     * identity. The kernel hands out pids in turn, so that takes a privileged process choosing the pid
+     * on purpose ({@code ns_last_pid}, {@code clone3}'s {@code set_tid}) right after the first one
+     * ended. Never blocks; safe from any thread.
+     *
+     * @throws IllegalArgumentException      if the pid is not 1..{@value Integer#MAX_VALUE} or the signal
+     *                                       not 0..{@value #MAX_SIGNAL}
+     * @throws io.jipc.ErrnoException        {@code ESRCH} naming the pid and start time if that process has
+     *                                       ended (the message says whether the pid now belongs to another
+     *                                       process, and with which start time): nothing was sent;
+     *                                       {@code EPERM} if this process may not signal it
+     * @throws UnsupportedOperationException if the kernel has no pidfds (before Linux 5.3) or a seccomp
+     *                                       filter refuses {@code pidfd_open}: nothing was sent
+     */
+    public static void kill(ProcessIdentity process, int signal) {
+        Objects.requireNonNull(process, "process");
+        int pid = checkId(process.pid(), "pid");
+        checkSignal(signal);
+        String call = "pidfd_send_signal(signal " + signal + ")";
+        String subject = "pid " + pid + " started at tick " + process.startTime();
+        int pidfd;
+        try {
+            pidfd = Processes.pidfdOpen(pid);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.ESRCH) {
+                throw e;
+            }
+            throw Errno.exception(Errno.ESRCH, call, subject + ": that process has ended (pid " + pid
+                    + " is free); nothing was sent");
+        }
+        if (pidfd < 0) {
+            throw new UnsupportedOperationException("cannot send signal " + signal + " to " + subject
+                    + " safely against pid reuse: pidfd_open is not available (Linux 5.3+, or refused by a seccomp "
+                    + "filter); nothing was sent");
+        }
+        try {
+            Optional<ProcessIdentity> now = ProcessIdentity.of(pid); // read after the open: see above
+            if (!now.equals(Optional.of(process))) {
+                throw Errno.exception(Errno.ESRCH, call, subject + ": that process has ended ("
+                        + now.map(other -> "pid " + pid + " now belongs to another process, started at tick "
+                                + other.startTime())
+                        .orElse("a zombie its parent has not reaped yet, or gone") + "); nothing was sent");
+            }
+            Libc.ensureAvailability();
+            MemorySegment state = Libc.captureState();
+            long rc;
+            try {
+                rc = (long) Pidfd.SYSCALL.invokeExact(state, SYS_PIDFD_SEND_SIGNAL, (long) pidfd, (long) signal, 0L, 0L);
+            } catch (Throwable t) {
+                throw Libc.rethrow(t);
+            }
+            if (rc != 0) {
+                int errno = Libc.errno(state);
+                throw Errno.exception(errno, call, subject + (errno == Errno.ESRCH
+                        ? ": that process ended while the signal was being sent; nothing was sent" : ""));
+            }
+        } finally {
+            Libc.close(pidfd);
+        }
     }
 
     private static void send(MethodHandle handle, String call, int id, int signal, String subject) {

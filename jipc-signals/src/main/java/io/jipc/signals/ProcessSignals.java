@@ -2,6 +2,7 @@ package io.jipc.signals;
 
 import io.jipc.ErrnoException;
 import io.jipc.platform.Errno;
+import io.jipc.platform.ProcessIdentity;
 import io.jipc.platform.Signals;
 
 import java.util.Objects;
@@ -18,6 +19,10 @@ import java.util.Objects;
  * (root may signal any); otherwise the call fails with {@code EPERM}. A process that does not exist
  * (or a zombie's group that is empty) fails with {@code ESRCH}. Both are
  * {@link io.jipc.ErrnoException}s naming the call and the target.
+ *
+ * <p>A pid names whichever process has it at the moment of the call, as for {@code kill(2)}: once a
+ * process has ended, its pid may be a later process's. {@link #send(ProcessIdentity, Signal)} names
+ * one process by its pid and start time and never signals another.
  *
  * <p>Safe to call from any thread, including virtual threads: nothing here blocks.
  */
@@ -44,6 +49,38 @@ public final class ProcessSignals {
      */
     public static void send(long pid, int signal) {
         Signals.kill(pid, checkNumber(signal, "canSignal(pid) asks whether a process lives"));
+    }
+
+    /**
+     * Sends {@code signal} to the process {@code process} names (a pid and a start time, as
+     * {@link ProcessIdentity#of(long)} read it), and to no other process that got its pid since it
+     * ended. {@link #send(long, Signal)} cannot tell: like {@code kill(2)} it signals whichever process
+     * has the pid now. This one opens a pidfd of the pid, checks the start time only then (the open
+     * descriptor pins the process, so it cannot end and be replaced between the check and the send)
+     * and sends through the descriptor ({@code pidfd_open(2)}, {@code pidfd_send_signal(2)}; see
+     * {@link Signals#kill(ProcessIdentity, int)} for the one limit: a pid reused within the same clock
+     * tick, which only a privileged process choosing pids can arrange).
+     *
+     * @throws io.jipc.ErrnoException        {@code ESRCH} if that process has ended, whether or not its pid
+     *                                       is another process's now (the message says which, with the start
+     *                                       times): nothing was sent; {@code EPERM} as for {@link #send(long, Signal)}
+     * @throws UnsupportedOperationException on a kernel without pidfds (before Linux 5.3) or where a seccomp
+     *                                       filter refuses them: nothing was sent
+     */
+    public static void send(ProcessIdentity process, Signal signal) {
+        Objects.requireNonNull(signal, "signal");
+        Signals.kill(Objects.requireNonNull(process, "process"), signal.number());
+    }
+
+    /**
+     * Sends signal number {@code signal} (1..64, real-time signals included) to the process
+     * {@code process} names, and to no other: see {@link #send(ProcessIdentity, Signal)}.
+     *
+     * @throws IllegalArgumentException if the number is not 1..64
+     */
+    public static void send(ProcessIdentity process, int signal) {
+        Objects.requireNonNull(process, "process");
+        Signals.kill(process, checkNumber(signal, "ProcessIdentity.isAlive() asks whether a process lives"));
     }
 
     /**

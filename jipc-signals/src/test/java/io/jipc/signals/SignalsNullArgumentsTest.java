@@ -1,5 +1,6 @@
 package io.jipc.signals;
 
+import io.jipc.platform.ProcessIdentity;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -32,6 +33,12 @@ class SignalsNullArgumentsTest {
         return Stream.of(
                 call("Signal.parse(null)", "name", d -> Signal.parse(null)),
                 call("ProcessSignals.send(pid, (Signal) null)", "signal", d -> ProcessSignals.send(SELF, (Signal) null)),
+                call("ProcessSignals.send((ProcessIdentity) null, signal)", "process",
+                        d -> ProcessSignals.send((ProcessIdentity) null, Signal.SIGWINCH)),
+                call("ProcessSignals.send((ProcessIdentity) null, number)", "process",
+                        d -> ProcessSignals.send((ProcessIdentity) null, 28)),
+                call("ProcessSignals.send(identity, (Signal) null)", "signal",
+                        d -> ProcessSignals.send(ProcessIdentity.current(), (Signal) null)),
                 call("ProcessSignals.sendToGroup(pgid, null)", "signal",
                         d -> ProcessSignals.sendToGroup(ProcessSignals.currentProcessGroup(), null)),
                 call("SignalDoorbell.open(null)", "signal", d -> SignalDoorbell.open(null)),
