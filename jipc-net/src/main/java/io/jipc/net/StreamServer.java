@@ -63,6 +63,15 @@ import java.util.function.BiConsumer;
  * users, then closes what is left (blocked threads get {@link ClosedException}). A close racing
  * another returns once that one has finished (see {@link #close()}).
  *
+ * <p><b>Threads.</b> The admission of a client (its connection made one of the open ones and, on a
+ * server that serves, its handler's thread started) and the start of a close exclude each other (one
+ * lock): a client accepted as the close begins is either refused (closed at once, counted in
+ * {@link #refusedCount()}) or one of the open connections whose input the close ends and for which it
+ * waits. No handler starts once close has begun: a client whose thread the acceptor was still making
+ * then is closed unserved, and {@link #accept()} returns no connection any more. (Until 2026-12-06 a
+ * client accepted in that instant could be served by a handler started after close had returned, on a
+ * connection the close never closed.)
+ *
  * <p><b>One way of accepting.</b> A server either serves ({@link #serve}, or {@link #start} in a
  * thread of its own) or hands connections out ({@link #accept()}), never both: once it serves, a
  * second {@code serve}/{@code start} and every {@code accept} throw {@link IllegalStateException},
@@ -83,7 +92,13 @@ public final class StreamServer implements AutoCloseable, Selectable {
     private final Set<Thread> handlers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean serving = new AtomicBoolean();
     private volatile boolean closing;
-    /** Orders {@link #close()}s: only the first closes; see {@link #closed}. */
+    /**
+     * Orders {@link #close()}s (only the first closes; see {@link #closed}) and the admission of clients:
+     * {@link #closing} is set under it, and a client's connection is added to {@link #open} (and, on a
+     * server that serves, its thread added to {@link #handlers} and started) only under it while not
+     * closing. So each accepted client is either refused, or fully registered before the close ends the
+     * input of the open connections and joins the handlers; no handler starts once close has begun.
+     */
     private final Object closeLock = new Object();
     /** Counted down when the first {@link #close()} has finished; a racing close waits for it. */
     private final CountDownLatch closed = new CountDownLatch(1);
@@ -253,7 +268,7 @@ public final class StreamServer implements AutoCloseable, Selectable {
                 DeadPeerDetection.apply(fd, options.connection().deadPeerTimeout());
                 remote = "client " + number + " of " + Sockets.describe(address);
             }
-            if (admitted.incrementAndGet() > options.maxConnections() || closing) {
+            if (admitted.incrementAndGet() > options.maxConnections()) {
                 admitted.decrementAndGet();
                 refuse(socket);
                 return null;
@@ -267,8 +282,15 @@ public final class StreamServer implements AutoCloseable, Selectable {
                     }
                 }
             });
-            open.add(self[0]);
-            return self[0];
+            synchronized (closeLock) { // open before close ends the input of the open ones, or refused: see closeLock
+                if (!closing) {
+                    open.add(self[0]);
+                    return self[0];
+                }
+            }
+            admitted.decrementAndGet();
+            refuse(socket);
+            return null;
         } catch (RuntimeException e) {
             socket.close();
             throw e;
@@ -330,18 +352,25 @@ public final class StreamServer implements AutoCloseable, Selectable {
             Thread thread = threads == null ? Thread.ofVirtual().name("jipc-client " + connection.remote()).unstarted(serving)
                     : threads.newThread(serving);
             Throwable notStarted = null;
-            synchronized (handlers) { // a close joins only started threads: see joinHandlers
-                handlers.add(thread);
-                try {
-                    thread.start();
-                } catch (OutOfMemoryError | RuntimeException noThread) { // "unable to create native thread" (a pids limit)
-                    handlers.remove(thread);
-                    notStarted = noThread;
+            boolean started = false;
+            synchronized (closeLock) { // no handler starts once close has begun: see closeLock
+                if (!closing) {
+                    handlers.add(thread);
+                    try {
+                        thread.start();
+                        started = true;
+                    } catch (OutOfMemoryError | RuntimeException noThread) { // "unable to create native thread" (a pids limit)
+                        handlers.remove(thread);
+                        notStarted = noThread;
+                    }
                 }
             }
-            if (notStarted != null) {
-                // this client is not served: its connection is closed; the acceptor goes on with the next ones
+            if (!started) {
+                // this client is not served: its connection is closed (a close going on waits for that);
+                // unless the server is closing, the acceptor goes on with the next ones
                 connection.close();
+            }
+            if (notStarted != null) {
                 System.err.println("jipc: " + this + " cannot start a thread for the client " + connection.remote()
                         + " (" + notStarted + "); its connection is closed");
                 Thread.sleep(100);
@@ -398,7 +427,7 @@ public final class StreamServer implements AutoCloseable, Selectable {
         return open.size();
     }
 
-    /** Connections closed at once since the start: user not allowed, or beyond the cap. */
+    /** Connections closed at once since the start: user not allowed, beyond the cap, or accepted as the close began. */
     public long refusedCount() {
         return refused.get();
     }
@@ -560,15 +589,12 @@ public final class StreamServer implements AutoCloseable, Selectable {
     }
 
     /**
-     * Joins the handlers' threads until {@code deadline}. The set is read under its lock, which the
-     * acceptor holds from adding a thread to starting it: a thread the acceptor is starting at that
-     * moment is joined once started ({@code Thread.join(Duration)} refuses an unstarted thread).
+     * Joins the handlers' threads until {@code deadline}. Called once {@link #closing} is set: the acceptor
+     * adds and starts a thread only under {@link #closeLock} while not closing, so every thread in the set
+     * has started ({@code Thread.join(Duration)} refuses an unstarted thread) and none is added any more.
      */
     private void joinHandlers(long deadline) {
-        List<Thread> started;
-        synchronized (handlers) {
-            started = List.copyOf(handlers);
-        }
+        List<Thread> started = List.copyOf(handlers);
         for (Thread thread : started) {
             long left = deadline - System.nanoTime();
             if (left <= 0 || thread == Thread.currentThread()) {

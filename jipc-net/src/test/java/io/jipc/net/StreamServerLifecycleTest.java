@@ -101,7 +101,8 @@ class StreamServerLifecycleTest {
      * Before, the acceptor put the thread in the handlers' set before starting it, and a close that
      * read the set in between failed with IllegalThreadStateException "Thread not started" from
      * {@code Thread.join(Duration)} (an RpcServer's close, once in a CI run). Here the thread's start
-     * is held until the closing thread is blocked in the server's joinHandlers or has ended.
+     * is held until the closing thread is blocked in the server (on the lock the acceptor holds from
+     * adding the thread to starting it) or has ended.
      */
     @Test
     void aCloseWhileAClientsThreadIsStartingWaitsForIt() throws Exception {
@@ -114,7 +115,7 @@ class StreamServerLifecycleTest {
                 starting.countDown();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 Thread c;
-                while (((c = closer.get()) == null || c.isAlive() && !blockedJoiningHandlers(c))
+                while (((c = closer.get()) == null || c.isAlive() && !blockedInTheServer(c))
                         && System.nanoTime() - deadline < 0) {
                     Thread.onSpinWait();
                 }
@@ -139,10 +140,48 @@ class StreamServerLifecycleTest {
         }
     }
 
-    /** Whether {@code t} waits for a monitor inside the server's joinHandlers (a private method's name). */
-    private static boolean blockedJoiningHandlers(Thread t) {
-        return t.getState() == Thread.State.BLOCKED
-                && java.util.Arrays.stream(t.getStackTrace()).anyMatch(f -> f.getMethodName().equals("joinHandlers"));
+    /** Whether {@code t} waits for a monitor inside a method of StreamServer. */
+    private static boolean blockedInTheServer(Thread t) {
+        return t.getState() == Thread.State.BLOCKED && java.util.Arrays.stream(t.getStackTrace())
+                .anyMatch(f -> f.getClassName().equals(StreamServer.class.getName()));
+    }
+
+    /**
+     * No handler starts once close has begun: a client whose thread the acceptor was still making when
+     * the close began is closed unserved. Here the thread factory holds the acceptor until the close has
+     * returned. Before, the acceptor then started the handler anyway (it looked at the close only at the
+     * top of its loop): a handler of a closed server ran after its close had returned, and a client
+     * accepted in that instant was served for as long as it stayed.
+     */
+    @Test
+    void noHandlerStartsAfterCloseHasBegun() throws Exception {
+        CountDownLatch making = new CountDownLatch(1);
+        CountDownLatch closeReturned = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<Thread> acceptor = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Thread> made = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicBoolean handled = new AtomicBoolean();
+        server.start(connection -> handled.set(true), task -> {
+            acceptor.set(Thread.currentThread());
+            making.countDown();
+            try {
+                closeReturned.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            Thread thread = Thread.ofPlatform().daemon().unstarted(task);
+            made.set(thread);
+            return thread;
+        });
+        try (StreamConnection client = StreamConnection.connect(server.localAddress())) {
+            assertTrue(making.await(60, TimeUnit.SECONDS), "the acceptor did not ask for the client's thread");
+            server.close();
+            closeReturned.countDown();
+            assertTrue(acceptor.get().join(Duration.ofSeconds(60)), "the acceptor of the closed server goes on");
+            assertEquals(Thread.State.NEW, made.get().getState(), "a handler's thread started after close returned");
+            assertFalse(handled.get());
+            org.junit.jupiter.api.Assertions.assertNull(client.poll(Duration.ofSeconds(60)));
+            assertTrue(client.isEndOfStream(), "the unserved client's connection is still open");
+        }
     }
 
     @Test
