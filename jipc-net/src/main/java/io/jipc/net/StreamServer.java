@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -349,19 +350,29 @@ public final class StreamServer implements AutoCloseable, Selectable {
                     handlers.remove(Thread.currentThread());
                 }
             };
-            Thread thread = threads == null ? Thread.ofVirtual().name("jipc-client " + connection.remote()).unstarted(serving)
-                    : threads.newThread(serving);
+            Thread thread = null;
             Throwable notStarted = null;
+            try {
+                thread = threads == null ? Thread.ofVirtual().name("jipc-client " + connection.remote()).unstarted(serving)
+                        : threads.newThread(serving);
+                if (thread == null) { // ThreadFactory: "null if the request to create a thread is rejected"
+                    notStarted = new RejectedExecutionException("the thread factory rejected it (newThread returned null)");
+                }
+            } catch (OutOfMemoryError | RuntimeException noThread) { // a factory that fails: as a thread that cannot start
+                notStarted = noThread;
+            }
             boolean started = false;
-            synchronized (closeLock) { // no handler starts once close has begun: see closeLock
-                if (!closing) {
-                    handlers.add(thread);
-                    try {
-                        thread.start();
-                        started = true;
-                    } catch (OutOfMemoryError | RuntimeException noThread) { // "unable to create native thread" (a pids limit)
-                        handlers.remove(thread);
-                        notStarted = noThread;
+            if (notStarted == null) {
+                synchronized (closeLock) { // no handler starts once close has begun: see closeLock
+                    if (!closing) {
+                        handlers.add(thread);
+                        try {
+                            thread.start();
+                            started = true;
+                        } catch (OutOfMemoryError | RuntimeException noThread) { // "unable to create native thread" (a pids limit)
+                            handlers.remove(thread);
+                            notStarted = noThread;
+                        }
                     }
                 }
             }
@@ -395,7 +406,12 @@ public final class StreamServer implements AutoCloseable, Selectable {
      * As {@link #start(ConnectionHandler)}, serving each client in a new thread of {@code threads}
      * instead of a virtual thread: e.g. platform threads, for handlers that must run (answer a peer's
      * keep-alive, read a new client's greeting) even while CPU-bound virtual threads of the process
-     * hold every carrier thread. {@link #close()} waits for those threads as for virtual ones.
+     * hold every carrier thread. {@link #close()} waits for those threads as for virtual ones. A
+     * client for whom {@code threads} makes no thread (its {@code newThread} returns null or throws) or
+     * whose thread does not start is not served: its connection is closed, a line says so on standard
+     * error, and the acceptor goes on with the next clients after 100 ms. {@code newThread} is called in
+     * the acceptor with no lock held, the client's connection already open: a close that begins meanwhile
+     * ends, waits for and closes that connection like the others, and no thread is started for it.
      *
      * @throws NullPointerException  if {@code handler} or {@code threads} is null
      * @throws IllegalStateException if the server is already started ({@code start} or {@link #serve} was called)

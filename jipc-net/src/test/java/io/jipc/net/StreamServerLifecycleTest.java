@@ -184,6 +184,36 @@ class StreamServerLifecycleTest {
         }
     }
 
+    /**
+     * A client for whom the thread factory makes no thread (it returns null, as ThreadFactory allows
+     * when it rejects the request, or throws) is closed unserved, and the acceptor serves the next
+     * clients. Before, the acceptor died of it (a NullPointerException, or the factory's exception): the
+     * server accepted no client again while it still looked open, and the first client stayed connected,
+     * unserved.
+     */
+    @Test
+    void aClientForWhomTheFactoryMakesNoThreadIsClosedAndTheNextOnesAreServed() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+        server.start(connection -> connection.put("served".getBytes(UTF_8)), task -> switch (requests.incrementAndGet()) {
+            case 1 -> null;
+            case 2 -> throw new java.util.concurrent.RejectedExecutionException("no thread for the second client");
+            default -> Thread.ofPlatform().daemon().unstarted(task);
+        });
+        for (int i = 0; i < 2; i++) {
+            try (StreamConnection refused = StreamConnection.connect(server.localAddress())) {
+                org.junit.jupiter.api.Assertions.assertNull(refused.poll(Duration.ofSeconds(60)));
+                assertTrue(refused.isEndOfStream(), "client " + (i + 1) + "'s connection is not closed");
+            }
+        }
+        for (int i = 0; i < 2; i++) {
+            try (StreamConnection client = StreamConnection.connect(server.localAddress())) {
+                byte[] reply = client.poll(Duration.ofSeconds(60));
+                assertEquals("served", reply == null ? null : new String(reply, UTF_8), "a later client is not served");
+            }
+        }
+        assertFalse(server.isClosed());
+    }
+
     @Test
     void aSecondStartIsRefused() {
         server.start(connection -> { });
