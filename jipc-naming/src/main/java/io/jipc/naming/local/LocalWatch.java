@@ -83,7 +83,9 @@ final class LocalWatch implements Watch, WatchedNames.Tracker {
             watch.closeDescriptors();
             throw e;
         }
-        watch.thread = Thread.ofPlatform().daemon().name("jipc-name-watch-" + prefix).start(watch::run);
+        Thread thread = Thread.ofPlatform().daemon().name("jipc-name-watch-" + prefix).unstarted(watch::run);
+        watch.thread = thread; // before it runs: a listener's close must know it is on the watch thread
+        thread.start();
         return watch;
     }
 
@@ -102,6 +104,9 @@ final class LocalWatch implements Watch, WatchedNames.Tracker {
                 }
                 if (ready[1] != 0) {
                     for (Inotify.Event event : inotify.read()) {
+                        if (closing) {
+                            break; // the watch was closed (by its listener, say): the rest of this read is not reported
+                        }
                         onInotify(event);
                     }
                 }
