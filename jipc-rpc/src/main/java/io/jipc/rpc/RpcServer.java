@@ -238,6 +238,8 @@ public final class RpcServer<T> implements AutoCloseable {
      */
     private final Map<Long, Replies.ToMailbox> owedClosings = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    /** Orders {@link #close()}s: the one that sets {@link #closed} closes, the others wait for {@link #stopped}. */
+    private final Object closeLock = new Object();
 
     /**
      * A call running on a thread, which CANCEL, the call's deadline and {@link #close()} may
@@ -1762,13 +1764,37 @@ public final class RpcServer<T> implements AutoCloseable {
      * connected client (their pending and later calls fail with {@link RpcServerLostException}; replies still
      * waiting for room in a client's reply mailbox are dropped, and the CLOSING waits for room there
      * for at most {@link Builder#replyTimeout}). Idempotent.
+     *
+     * <p>A close that races another (another thread's, or a shutdown hook's) returns only once that one
+     * has finished (as {@link #awaitClose()}); an interrupt ends that wait (the status is set again; the
+     * other close goes on). A running call that closes its server while another close runs is interrupted
+     * by that close once its grace is over, which ends its close's wait. (Until 2026-12-06 a racing close
+     * returned at once, before the clients were told, or both ran the whole close.)
      */
     @Override
     public void close() {
-        if (closed) {
+        boolean first;
+        synchronized (closeLock) {
+            first = !closed;
+            closed = true;
+        }
+        if (!first) {
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             return;
         }
-        closed = true;
+        try {
+            closeOnce();
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    /** What the first {@link #close()} does. */
+    private void closeOnce() {
         Registration registered = registration;
         if (registered != null) {
             registered.close();
@@ -1800,7 +1826,6 @@ public final class RpcServer<T> implements AutoCloseable {
         }
         deadlines.shutdownNow();
         callThreads.shutdown(); // its idle threads end now; those still in calls the close interrupted end with them
-        stopped.countDown();
     }
 
     /**

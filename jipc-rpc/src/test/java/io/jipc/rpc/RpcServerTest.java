@@ -1190,4 +1190,113 @@ class RpcServerTest {
             }
         }
     }
+
+    /**
+     * A close that races another returns only once that one has finished: its clients told CLOSING and
+     * forgotten. Here the first close is held in the close of the server's name registration. Before,
+     * a second close returned at once as soon as the first had begun (and two closes that began
+     * together both ran the whole close).
+     */
+    @Test
+    void aCloseRacingAnotherReturnsOnlyOnceThatOneHasFinished() throws Exception {
+        CountDownLatch unregistering = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try (NameService local = NameService.open()) {
+            NameService names = new HeldUnregistration(local, unregistering, release);
+            RpcServer<Bank> server = RpcServer.builder("racing-closes", Bank.class, new BankService()).register(names).start();
+            try (RawClient raw = RawClient.hello("racing-closes", Bank.class.getName())) {
+                assertEquals(1, server.clientCount());
+                Thread first = Thread.ofPlatform().start(server::close);
+                assertTrue(unregistering.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the first close did not begin");
+                java.util.concurrent.atomic.AtomicInteger clientsWhenReturned = new java.util.concurrent.atomic.AtomicInteger(-1);
+                Thread second = Thread.ofPlatform().start(() -> {
+                    server.close();
+                    clientsWhenReturned.set(server.clientCount());
+                });
+                while (second.isAlive() && second.getState() != Thread.State.WAITING) {
+                    Thread.sleep(1); // bounded by the class's timeout
+                }
+                boolean secondWaited = second.isAlive();
+                release.countDown();
+                assertTrue(first.join(WAIT) && second.join(WAIT), "the closes did not return");
+                assertTrue(secondWaited, "the second close returned while the first was still closing");
+                assertEquals(0, clientsWhenReturned.get(), "clients left when the second close returned");
+                assertInstanceOf(RpcFrame.Closing.class, RpcFrame.decode(raw.replies().poll(WAIT)));
+            } finally {
+                release.countDown();
+                server.close();
+            }
+        }
+    }
+
+    /** A name service whose registrations' close waits for {@code release}, having counted {@code closing} down. */
+    private record HeldUnregistration(NameService names, CountDownLatch closing, CountDownLatch release)
+            implements NameService {
+        @Override
+        public URI uri() {
+            return names.uri();
+        }
+
+        @Override
+        public Registration register(String name, NameRecord what) {
+            Registration registration = names.register(name, what);
+            return new Registration() {
+                @Override
+                public io.jipc.naming.NameEntry entry() {
+                    return registration.entry();
+                }
+
+                @Override
+                public boolean isHeld() {
+                    return registration.isHeld();
+                }
+
+                @Override
+                public java.util.concurrent.CompletableFuture<io.jipc.naming.NamingException> lost() {
+                    return registration.lost();
+                }
+
+                @Override
+                public void close() {
+                    closing.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    registration.close();
+                }
+            };
+        }
+
+        @Override
+        public io.jipc.naming.NameEntry bind(String name, NameRecord what) {
+            return names.bind(name, what);
+        }
+
+        @Override
+        public java.util.Optional<io.jipc.naming.NameEntry> lookup(String name) {
+            return names.lookup(name);
+        }
+
+        @Override
+        public boolean unregister(String name) {
+            return names.unregister(name);
+        }
+
+        @Override
+        public List<io.jipc.naming.NameEntry> list(String prefix) {
+            return names.list(prefix);
+        }
+
+        @Override
+        public io.jipc.naming.Watch watch(String prefix, java.util.function.Consumer<io.jipc.naming.NameEvent> listener) {
+            return names.watch(prefix, listener);
+        }
+
+        @Override
+        public void close() {
+            names.close();
+        }
+    }
 }
