@@ -135,6 +135,9 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
      *
      * @throws MqExistsException if the name is taken
      * @throws MqLimitException  if {@code attributes} exceed a limit of {@link MqLimits}
+     * @throws ErrnoException    the error of {@code mq_open} otherwise, e.g. {@code EMFILE} when the
+     *                           process has no descriptor left (as it is when the limits cannot be read to
+     *                           explain it: that failure is suppressed in it)
      * @throws IllegalArgumentException if {@code permissions} are not permission bits that include {@code 0600}
      *                                  (as a mailbox's: the creator's user must be able to open its queue)
      */
@@ -153,7 +156,7 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
             if (e.errno() == Errno.EEXIST) {
                 throw new MqExistsException("POSIX message queue " + name + " exists", e);
             }
-            MqLimitException limit = MqLimits.current().explain(name, attributes, e);
+            MqLimitException limit = explainLimit(name, attributes, e);
             throw limit != null ? limit : e;
         }
         PosixMessageQueue queue;
@@ -167,6 +170,21 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
         }
         MqNames.created(name, mqd);
         return queue;
+    }
+
+    /**
+     * The limit that made {@code mq_open} fail with {@code cause}, or null. Best effort: reading the
+     * limits opens files under {@code /proc}, which fails for the reason {@code mq_open} did when the
+     * process is out of descriptors ({@code EMFILE}); then {@code cause} stays the error, with the
+     * failure to read the limits suppressed in it.
+     */
+    private static MqLimitException explainLimit(String name, MqAttributes attributes, ErrnoException cause) {
+        try {
+            return MqLimits.current().explain(name, attributes, cause);
+        } catch (RuntimeException unreadable) {
+            cause.addSuppressed(unreadable);
+            return null;
+        }
     }
 
     /**

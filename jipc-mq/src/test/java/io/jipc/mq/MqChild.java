@@ -1,5 +1,8 @@
 package io.jipc.mq;
 
+import io.jipc.ErrnoException;
+import io.jipc.platform.Errno;
+import io.jipc.platform.Libc;
 import io.jipc.testkit.ChildMain;
 
 import java.nio.charset.StandardCharsets;
@@ -10,6 +13,10 @@ import java.nio.charset.StandardCharsets;
  * <li>{@code send NAME P:TEXT...}: opens the queue to send and puts each text with priority P; prints SENT n</li>
  * <li>{@code recv NAME N}: opens the queue and takes N messages; prints RECEIVED P TEXT for each</li>
  * <li>{@code create NAME MAX SIZE}: creates and closes (does not unlink) a queue; prints CREATED</li>
+ * <li>{@code emfile WARM NAME}: creates and unlinks WARM and is refused one over the hard ceiling (so that every
+ *     class the failing path uses is loaded), takes every free descriptor, then creates NAME (1 x 16);
+ *     prints OUT-OF-DESCRIPTORS n, then CREATED, or REFUSED with the exception, its errno if it has one,
+ *     and each suppressed exception (SUPPRESSED class message); then frees the descriptors</li>
  * <li>{@code hello}: prints HELLO uid=...</li>
  * </ul>
  * A failure prints {@code FAILED <exception class> <message>} and continues with the next command.
@@ -60,7 +67,41 @@ public final class MqChild {
                     System.out.println("CREATED");
                 }
             }
+            case "emfile" -> outOfDescriptors(c[1], c[2]);
             default -> throw new IllegalArgumentException("unknown command " + c[0]);
         }
+    }
+
+    private static void outOfDescriptors(String warm, String name) {
+        PosixMessageQueue.create(warm, MqAttributes.of(1, 16)).close();
+        PosixMessageQueue.unlink(warm);
+        try {
+            PosixMessageQueue.create(warm, MqAttributes.of(MqLimits.HARD_MAX_MESSAGES + 1, 16)).close();
+        } catch (MqLimitException expected) {
+            // the limits were read and explained: their classes are loaded
+        }
+        java.util.List<Integer> taken = new java.util.ArrayList<>();
+        StringBuilder report = new StringBuilder();
+        try {
+            while (true) {
+                taken.add(Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0));
+            }
+        } catch (ErrnoException full) {
+            report.append("OUT-OF-DESCRIPTORS ").append(taken.size()).append(' ').append(Errno.name(full.errno()));
+        }
+        try (PosixMessageQueue ignored = PosixMessageQueue.create(name, MqAttributes.of(1, 16))) {
+            report.append("\nCREATED");
+        } catch (RuntimeException e) {
+            report.append("\nREFUSED ").append(e.getClass().getName()).append(' ').append(e.getMessage());
+            if (e instanceof ErrnoException errno) {
+                report.append(" errno=").append(Errno.name(errno.errno()));
+            }
+            for (Throwable s : e.getSuppressed()) {
+                report.append("\nSUPPRESSED ").append(s.getClass().getName()).append(' ').append(s.getMessage());
+            }
+        } finally {
+            taken.forEach(Libc::close);
+        }
+        System.out.println(report);
     }
 }

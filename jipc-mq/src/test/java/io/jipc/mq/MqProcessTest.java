@@ -125,6 +125,28 @@ class MqProcessTest {
         assertTrue(!PosixMessageQueue.unlink(name), "the refused queue exists");
     }
 
+    /**
+     * Out of descriptors, {@code mq_open} fails with {@code EMFILE}, and so does the reading of the
+     * limits that would explain a refusal: the {@code EMFILE} is the error, the unreadable limits only
+     * suppressed in it. (Until 2026-12-06 the error was an {@code UncheckedIOException} "cannot read the
+     * POSIX message queue limits", and the {@code EMFILE} was lost.)
+     */
+    @Test
+    void aCreateOutOfDescriptorsFailsWithItsEmfileNotWithTheUnreadableLimits() {
+        String warm = NAMES.next();
+        String name = NAMES.next();
+        ChildJvm child = ChildJvm.builder(MqChild.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                .wrapper("/bin/bash", "-c", "ulimit -n 256 && exec \"$@\"", "bash")
+                .args("emfile", warm, name).start();
+        child.assertSuccess(LINE);
+        String output = child.output();
+        assertTrue(output.contains("OUT-OF-DESCRIPTORS"), output);
+        assertTrue(output.contains("\nREFUSED io.jipc.ErrnoException EMFILE (Too many open files) from mq_open of " + name
+                + " errno=EMFILE\nSUPPRESSED java.io.UncheckedIOException cannot read the POSIX message queue limits\n"),
+                output);
+        assertTrue(!PosixMessageQueue.unlink(name), "the refused queue exists");
+    }
+
     @Test
     void anotherUserMayUseAQueueOnlyAsItsPermissionsSay() throws Exception {
         ChildJvm.cannotRunAsOtherUser().ifPresent(reason -> abort("cannot test another user: " + reason));
