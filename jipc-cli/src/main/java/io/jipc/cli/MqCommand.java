@@ -128,7 +128,7 @@ final class MqCommand {
                     + (l.privileged() ? " (this process has CAP_SYS_RESOURCE: up to " + MqLimits.HARD_MAX_MESSAGES + ")" : ""));
             System.out.println("fs.mqueue.msgsize_max     " + l.maxMessageSize() + " bytes per message"
                     + (l.privileged() ? " (CAP_SYS_RESOURCE: up to " + MqLimits.HARD_MAX_MESSAGE_SIZE + ")" : ""));
-            System.out.println("fs.mqueue.queues_max      " + l.maxQueues() + " queues on the host");
+            System.out.println("fs.mqueue.queues_max      " + l.maxQueues() + " queues in this IPC namespace");
             System.out.println("fs.mqueue.msg_default     " + l.defaultMessages());
             System.out.println("fs.mqueue.msgsize_default " + l.defaultMessageSize());
             System.out.println("RLIMIT_MSGQUEUE           " + (l.userBytes() == Long.MAX_VALUE ? "unlimited" : l.userBytes()

@@ -23,6 +23,11 @@ import java.util.Locale;
  *     {@value #HARD_MAX_MESSAGE_SIZE} bytes.</li>
  * <li>{@code queues_max}: how many queues may exist in the IPC namespace (not enforced for
  *     {@code CAP_SYS_RESOURCE}).</li>
+ * <li>The kernel checks {@code CAP_SYS_RESOURCE} with {@code capable()}, that is in the initial user
+ *     namespace, whichever user namespace owns the IPC namespace: root of a user namespace
+ *     ({@code unshare -U -r}, a rootless container) has every capability there, but is held to
+ *     {@code msg_max}, {@code msgsize_max} and {@code queues_max}. So {@link #privileged} is true only
+ *     for a process of the initial user namespace with the capability effective.</li>
  * <li>{@code RLIMIT_MSGQUEUE} ({@code ulimit -q}): the bytes that all queues of the real user may
  *     take together, each queue counted at creation for its full capacity
  *     ({@link #accountedBytes}). Enforced for every user, root included.</li>
@@ -36,7 +41,8 @@ import java.util.Locale;
  * @param defaultMessages    {@code fs.mqueue.msg_default}
  * @param defaultMessageSize {@code fs.mqueue.msgsize_default}
  * @param userBytes          the soft {@code RLIMIT_MSGQUEUE} of this process, {@link Long#MAX_VALUE} if unlimited
- * @param privileged         whether this process has {@code CAP_SYS_RESOURCE}
+ * @param privileged         whether this process has {@code CAP_SYS_RESOURCE} in the initial user namespace,
+ *                           as the kernel's mqueue checks require
  */
 public record MqLimits(long maxMessages, long maxMessageSize, long maxQueues, long defaultMessages,
                        long defaultMessageSize, long userBytes, boolean privileged) {
@@ -47,6 +53,11 @@ public record MqLimits(long maxMessages, long maxMessageSize, long maxQueues, lo
 
     private static final Path PROC = Path.of("/proc/sys/fs/mqueue");
     private static final int CAP_SYS_RESOURCE = 24;
+    /**
+     * The inode of the initial user namespace, as {@code /proc/self/ns/user} shows it
+     * ({@code PROC_USER_INIT_INO}, fixed by the kernel since 3.8).
+     */
+    static final String INITIAL_USER_NAMESPACE = "user:[" + 0xEFFFFFFDL + "]";
     /** Kernel bookkeeping per message slot on 64-bit Linux: sizeof(struct msg_msg) and of a priority tree node. */
     private static final long MESSAGE_OVERHEAD = 48;
     private static final long PRIORITY_NODE = 48;
@@ -142,7 +153,7 @@ public record MqLimits(long maxMessages, long maxMessageSize, long maxQueues, lo
             return "the kernel's ceiling of " + hard + " (" + limitName(tunable) + ", even with CAP_SYS_RESOURCE)";
         }
         return "fs.mqueue." + tunable + " = " + value + " (" + PROC.resolve(tunable)
-                + "; a process with CAP_SYS_RESOURCE may ask up to " + hard + ")";
+                + "; a process with CAP_SYS_RESOURCE in the initial user namespace may ask up to " + hard + ")";
     }
 
     /** A sysctl must be read in one read(2): the kernel answers a read at a non-zero offset with end of file. */
@@ -165,7 +176,15 @@ public record MqLimits(long maxMessages, long maxMessageSize, long maxQueues, lo
         return Long.MAX_VALUE;
     }
 
+    /**
+     * Whether this process has {@code CAP_SYS_RESOURCE} as the kernel's mqueue checks see it
+     * ({@code capable()}: in the initial user namespace). A process of another user namespace has no
+     * capability there, whatever its {@code CapEff} (which counts in its own namespace) says.
+     */
     private static boolean hasSysResource() throws IOException {
+        if (!Files.readSymbolicLink(Path.of("/proc/self/ns/user")).toString().equals(INITIAL_USER_NAMESPACE)) {
+            return false;
+        }
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("CapEff:")) {
                 long caps = Long.parseUnsignedLong(line.substring("CapEff:".length()).strip(), 16);

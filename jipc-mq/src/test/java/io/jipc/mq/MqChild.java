@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
  * <li>{@code send NAME P:TEXT...}: opens the queue to send and puts each text with priority P; prints SENT n</li>
  * <li>{@code recv NAME N}: opens the queue and takes N messages; prints RECEIVED P TEXT for each</li>
  * <li>{@code create NAME MAX SIZE}: creates and closes (does not unlink) a queue; prints CREATED</li>
+ * <li>{@code unlink NAME}: unlinks the queue; prints UNLINKED true|false</li>
+ * <li>{@code limits}: prints LIMITS msg_max=.. msgsize_max=.. queues_max=.. privileged=.. ({@link MqLimits#current})</li>
  * <li>{@code emfile WARM NAME}: creates and unlinks WARM and is refused one over the hard ceiling (so that every
  *     class the failing path uses is loaded), takes every free descriptor, then creates NAME (1 x 16);
  *     prints OUT-OF-DESCRIPTORS n, then CREATED, or REFUSED with the exception, its errno if it has one,
@@ -66,6 +68,12 @@ public final class MqChild {
                         MqAttributes.of(Integer.parseInt(c[2]), Integer.parseInt(c[3])))) {
                     System.out.println("CREATED");
                 }
+            }
+            case "unlink" -> System.out.println("UNLINKED " + PosixMessageQueue.unlink(c[1]));
+            case "limits" -> {
+                MqLimits l = MqLimits.current();
+                System.out.println("LIMITS msg_max=" + l.maxMessages() + " msgsize_max=" + l.maxMessageSize()
+                        + " queues_max=" + l.maxQueues() + " privileged=" + l.privileged());
             }
             case "emfile" -> outOfDescriptors(c[1], c[2]);
             default -> throw new IllegalArgumentException("unknown command " + c[0]);

@@ -34,7 +34,8 @@ class MqLimitsTest {
         ErrnoException cause = errno(Errno.EINVAL);
         MqLimitException user = USER.explain("/q", MqAttributes.of(11, 100), cause);
         assertEquals("cannot create POSIX message queue /q: 11 messages asked, more than fs.mqueue.msg_max = 10 "
-                + "(/proc/sys/fs/mqueue/msg_max; a process with CAP_SYS_RESOURCE may ask up to 65536)", user.getMessage());
+                + "(/proc/sys/fs/mqueue/msg_max; a process with CAP_SYS_RESOURCE in the initial user namespace "
+                + "may ask up to 65536)", user.getMessage());
         assertEquals("fs.mqueue.msg_max", user.limit());
         assertEquals(11, user.asked());
         assertEquals(10, user.allowed());

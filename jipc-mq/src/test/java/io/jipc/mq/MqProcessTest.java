@@ -8,8 +8,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -145,6 +148,66 @@ class MqProcessTest {
                 + " errno=EMFILE\nSUPPRESSED java.io.UncheckedIOException cannot read the POSIX message queue limits\n"),
                 output);
         assertTrue(!PosixMessageQueue.unlink(name), "the refused queue exists");
+    }
+
+    /**
+     * Root of a user namespace has every capability there, {@code CAP_SYS_RESOURCE} too, but the kernel
+     * checks that one in the initial user namespace ({@code capable()}), so it is held to
+     * {@code msg_max}, {@code msgsize_max} and {@code queues_max}; each refusal names its limit.
+     * In an IPC namespace of its own (limits 4 messages, 128 bytes, 1 queue), so that nothing touches
+     * the host's queues. (Until 2026-12-06 {@link MqLimits} took the capability of the process's own
+     * namespace for the kernel's, saw nothing exceeded and let the bare {@code EINVAL} or
+     * {@code ENOSPC} through.)
+     */
+    @Test
+    void rootOfAUserNamespaceIsHeldToTheLimitsAndEachRefusalNamesItsLimit() throws Exception {
+        cannotUnshareUserAndIpc().ifPresent(reason -> abort("cannot test a user namespace: " + reason));
+        String manyMessages = NAMES.next();
+        String longMessages = NAMES.next();
+        String first = NAMES.next();
+        String second = NAMES.next();
+        ChildJvm child = ChildJvm.builder(MqChild.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                .wrapper(UNSHARE, "-U", "-r", "-i", "--", "/bin/sh", "-c", "echo 4 > /proc/sys/fs/mqueue/msg_max"
+                        + " && echo 128 > /proc/sys/fs/mqueue/msgsize_max && echo 1 > /proc/sys/fs/mqueue/queues_max"
+                        + " && exec \"$@\"", "sh")
+                .args("limits", ";", "create", manyMessages, "5", "16", ";", "create", longMessages, "4", "129", ";",
+                        "create", first, "1", "16", ";", "create", second, "1", "16", ";", "unlink", first)
+                .start();
+        child.assertSuccess(LINE);
+        List<String> lines = child.output().lines().filter(l -> !l.startsWith("WARNING")).toList();
+        String prefix = "FAILED io.jipc.mq.MqLimitException cannot create POSIX message queue ";
+        assertEquals(List.of("LIMITS msg_max=4 msgsize_max=128 queues_max=1 privileged=false",
+                prefix + manyMessages + ": 5 messages asked, more than fs.mqueue.msg_max = 4 (/proc/sys/fs/mqueue/msg_max;"
+                        + " a process with CAP_SYS_RESOURCE in the initial user namespace may ask up to 65536)",
+                prefix + longMessages + ": messages of 129 bytes asked, more than fs.mqueue.msgsize_max = 128"
+                        + " (/proc/sys/fs/mqueue/msgsize_max; a process with CAP_SYS_RESOURCE in the initial user"
+                        + " namespace may ask up to 16777216)",
+                "CREATED",
+                prefix + second + ": fs.mqueue.queues_max = 1 queues exist already (/proc/sys/fs/mqueue/queues_max)",
+                "UNLINKED true"), lines, child.output());
+        assertTrue(!PosixMessageQueue.exists(first), "the child's queue was in its own IPC namespace");
+    }
+
+    private static final String UNSHARE = "/usr/bin/unshare";
+
+    /**
+     * Why a child cannot run as root of a new user namespace with a new IPC namespace whose mqueue
+     * limits it sets ({@code unshare -U -r -i}), or empty if it can.
+     */
+    private static Optional<String> cannotUnshareUserAndIpc() throws Exception {
+        if (!Files.isExecutable(Path.of(UNSHARE))) {
+            return Optional.of(UNSHARE + " (util-linux) is missing");
+        }
+        Process probe = new ProcessBuilder(UNSHARE, "-U", "-r", "-i", "--", "/bin/sh", "-c",
+                "echo 1 > /proc/sys/fs/mqueue/queues_max").redirectErrorStream(true).start();
+        if (!probe.waitFor(LINE.toSeconds(), TimeUnit.SECONDS)) {
+            probe.destroyForcibly();
+            return Optional.of("unshare -U -r -i did not end within " + LINE);
+        }
+        String output = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        return probe.exitValue() == 0 ? Optional.empty()
+                : Optional.of("unshare -U -r -i (setting fs.mqueue.queues_max there) failed with exit "
+                        + probe.exitValue() + ": " + output + " (user namespaces disabled or not permitted?)");
     }
 
     @Test
