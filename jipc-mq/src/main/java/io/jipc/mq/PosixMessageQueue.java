@@ -271,7 +271,12 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
         return removed;
     }
 
-    /** Whether a queue of that name exists (and this process may open it to receive or send). */
+    /**
+     * Whether a queue of that name exists in this process's IPC namespace, whether or not this
+     * process may open it: a queue whose permissions refuse this user both ways ({@code EACCES}) exists
+     * all the same, and {@link #open} of it fails. Opens the queue to send, if it may, and closes it at
+     * once; takes no message and does not block.
+     */
     public static boolean exists(String name) {
         try (PosixMessageQueue ignored = open(name, MqAccess.SEND)) {
             return true;

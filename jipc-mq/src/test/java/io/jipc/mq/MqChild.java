@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
  * <li>{@code recv NAME N}: opens the queue and takes N messages; prints RECEIVED P TEXT for each</li>
  * <li>{@code create NAME MAX SIZE}: creates and closes (does not unlink) a queue; prints CREATED</li>
  * <li>{@code unlink NAME}: unlinks the queue; prints UNLINKED true|false</li>
+ * <li>{@code exists NAME}: prints EXISTS true|false ({@link PosixMessageQueue#exists})</li>
  * <li>{@code limits}: prints LIMITS msg_max=.. msgsize_max=.. queues_max=.. privileged=.. ({@link MqLimits#current})</li>
  * <li>{@code emfile WARM NAME}: creates and unlinks WARM and is refused one over the hard ceiling (so that every
  *     class the failing path uses is loaded), takes every free descriptor, then creates NAME (1 x 16);
@@ -70,6 +71,7 @@ public final class MqChild {
                 }
             }
             case "unlink" -> System.out.println("UNLINKED " + PosixMessageQueue.unlink(c[1]));
+            case "exists" -> System.out.println("EXISTS " + PosixMessageQueue.exists(c[1]));
             case "limits" -> {
                 MqLimits l = MqLimits.current();
                 System.out.println("LIMITS msg_max=" + l.maxMessages() + " msgsize_max=" + l.maxMessageSize()

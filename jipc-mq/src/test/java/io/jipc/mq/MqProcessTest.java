@@ -220,7 +220,7 @@ class MqProcessTest {
             ChildJvm other = ChildJvm.builder(MqChild.class).asUser(NOBODY, NOBODY).quickStart()
                     .jvmArg("-XX:-UsePerfData").hardTimeout(Duration.ofMinutes(2))
                     .args("hello", ";", "send", closed, "1:intruder", ";", "send", dropBox, "6:letter", ";",
-                            "recv", dropBox, "1", ";", "create", NAMES.next(), "11", "32")
+                            "recv", dropBox, "1", ";", "create", NAMES.next(), "11", "32", ";", "exists", closed)
                     .start();
             int exit = other.waitFor(LINE);
             String output = other.output();
@@ -239,6 +239,7 @@ class MqProcessTest {
             MqLimits limits = MqLimits.current();
             assertTrue(limits.maxMessages() >= 11 || results.get(3).contains("11 messages asked, more than "
                     + "fs.mqueue.msg_max = " + limits.maxMessages()), output);
+            assertTrue(output.contains("EXISTS true"), "a queue exists even for a user who may not open it\n" + output);
             assertEquals("6:letter", text(open.poll()));
             assertNull(mine.poll());
         } finally {
