@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -35,6 +36,7 @@ import static io.jipc.cli.LsCommandTest.find;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.abort;
 
 /**
  * {@code jipc ls} finds every POSIX queue jipc created through its name {@code mq/NAME}, without
@@ -59,6 +61,19 @@ class QueueInventoryTest {
                 for (int i = 0; i < Integer.parseInt(args[3]); i++) {
                     queue.put(new byte[] {(byte) i});
                 }
+            }
+        }
+    }
+
+    /** Creates queue args[0] of args[1] messages of args[2] bytes, prints HOLDING, and keeps it open until killed. */
+    public static final class CreateQueueAndHold {
+        public static void main(String[] args) throws Exception {
+            ChildMain.dieWithParent();
+            try (PosixMessageQueue queue = PosixMessageQueue.create(args[0],
+                    MqAttributes.of(Integer.parseInt(args[1]), Integer.parseInt(args[2])))) {
+                System.out.println("HOLDING " + queue.name());
+                System.out.flush();
+                Thread.sleep(Long.MAX_VALUE); // killed by the test
             }
         }
     }
@@ -139,6 +154,59 @@ class QueueInventoryTest {
         assertEquals(0, gc.exit(), gc.err());
         assertTrue(gc.out().contains("removed name:" + nameOfQueue() + " (dangling: its object is gone)"), gc.out());
         assertEquals(Optional.empty(), names.lookup(nameOfQueue()));
+    }
+
+    /**
+     * A live process of another IPC namespace that shares the jipc root ({@code unshare --ipc}) creates a
+     * queue: here, where no queue of that name exists, its name {@code mq/NAME} is shown as a queue of
+     * another IPC namespace, never dangling or stale, with its owner alive, and {@code gc} leaves it.
+     * (Until 2026-12-06 the name was judged by the queue of that name in the lister's namespace: it
+     * was listed "dangling: the queue is gone", STALE, and {@code gc} removed it under its live owner.)
+     * Once that namespace is gone (with its queue), {@code rm name:} removes the name.
+     */
+    @Test
+    void aQueueOfAnotherIpcNamespaceKeepsItsNameNeverStaleAndGcLeavesIt() throws Exception {
+        cannotUnshareIpc().ifPresent(reason -> abort("cannot test another IPC namespace: " + reason));
+        try (ChildJvm holder = ChildJvm.builder(CreateQueueAndHold.class).wrapper(UNSHARE, "--ipc", "--")
+                .args(queue, "2", "16").quickStart().hardTimeout(Duration.ofSeconds(90)).start()) {
+            holder.awaitLine("HOLDING", Duration.ofSeconds(80));
+            assertFalse(PosixMessageQueue.exists(queue), "the queue is in the child's IPC namespace");
+
+            List<ObjectRow> rows = ObjectInventory.list();
+            ObjectRow name = find(rows, "name:" + nameOfQueue());
+            assertEquals(holder.pid(), name.ownerPid());
+            assertEquals(OwnerState.ALIVE, name.owner());
+            assertFalse(name.dangling() || name.stale(), name.toString());
+            assertTrue(name.details().contains(", a queue of another IPC namespace (ipc:["), name.details());
+            assertTrue(rows.stream().noneMatch(r -> r.uri().equals("mq:" + queue)), "no queue of it here: " + rows);
+
+            Run gc = jipc("gc");
+            assertEquals(0, gc.exit(), gc.err());
+            assertFalse(gc.out().contains(nameOfQueue()), gc.out());
+            assertTrue(names.lookup(nameOfQueue()).isPresent(), "gc left the name of a live owner's queue");
+        }
+        Run gc = jipc("gc");
+        assertFalse(gc.out().contains(nameOfQueue()), "gc cannot tell that namespace is gone: " + gc.out());
+        Run rm = jipc("rm", "name:" + nameOfQueue());
+        assertEquals(0, rm.exit(), rm.err());
+        assertEquals(Optional.empty(), names.lookup(nameOfQueue()));
+    }
+
+    private static final String UNSHARE = "/usr/bin/unshare";
+
+    /** Why a child cannot run in an IPC namespace of its own ({@code unshare --ipc}), or empty if it can. */
+    private static Optional<String> cannotUnshareIpc() throws Exception {
+        if (!Files.isExecutable(Path.of(UNSHARE))) {
+            return Optional.of(UNSHARE + " (util-linux) is missing");
+        }
+        Process probe = new ProcessBuilder(UNSHARE, "--ipc", "--", "/bin/true").redirectErrorStream(true).start();
+        if (!probe.waitFor(60, TimeUnit.SECONDS)) {
+            probe.destroyForcibly();
+            return Optional.of("unshare --ipc did not end within 60 s");
+        }
+        String output = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return probe.exitValue() == 0 ? Optional.empty() : Optional.of("unshare --ipc failed with exit "
+                + probe.exitValue() + " (it needs CAP_SYS_ADMIN): " + output.strip());
     }
 
     @Test

@@ -8,6 +8,9 @@ import io.jipc.naming.NamingConfiguration;
 import io.jipc.naming.spi.NameSyntax;
 import io.jipc.platform.Libc;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -36,6 +39,15 @@ import java.util.Optional;
  * binder opened the queue and is not its creator. A plain {@link PosixMessageQueue#open} binds
  * nothing.
  *
+ * <p>IPC namespaces: a queue belongs to the IPC namespace of its creator, but the jipc root is a
+ * directory, which processes of several IPC namespaces may share ({@code unshare --ipc}, a systemd
+ * service with {@code PrivateIPC=yes}, a container sharing {@code /dev/shm}). So the record has the
+ * attribute {@value #IPC_NAMESPACE}, the binder's IPC namespace as {@code /proc/self/ns/ipc} shows it
+ * ({@code ipc:[4026531839]}); {@code jipc ls} and {@code gc} in another namespace do not judge the queue
+ * by the one of that name they would see, and {@link PosixMessageQueue#unlink} removes only a name
+ * of its own namespace (or one without the attribute, bound before it was recorded). A queue name is
+ * still one name of the root: the last create or repair in any namespace binds it.
+ *
  * <p>The local backend is used whatever naming the process is configured with: a queue is an object
  * of this host. Thread-safe.
  */
@@ -45,6 +57,8 @@ final class MqNames {
     /** Attribute of a name bound by a process that opened an existing queue: its creator is unknown. */
     static final String CREATOR = "creator";
     static final String UNKNOWN = "unknown";
+    /** Attribute of every name jipc binds for a queue: the binder's IPC namespace, {@code ipc:[<inode>]}. */
+    static final String IPC_NAMESPACE = "ipc-namespace";
 
     /** The log, looked up on first use: the lookup costs a process about 20 ms at start. */
     private static System.Logger log() {
@@ -89,7 +103,7 @@ final class MqNames {
             String id = idOf(queue, mqd);
             for (int attempt = 0; ; attempt++) {
                 try {
-                    names.bind(name, NameRecord.of(KIND, id, "mq:" + queue));
+                    names.bind(name, record(queue, id));
                     return;
                 } catch (NameTakenException taken) {
                     Optional<NameEntry> held = names.lookup(name);
@@ -125,7 +139,7 @@ final class MqNames {
                 return;
             }
             held.ifPresent(stale -> names.unregister(name));
-            names.bind(name, NameRecord.of(KIND, id, "mq:" + queue).withAttribute(CREATOR, UNKNOWN));
+            names.bind(name, record(queue, id).withAttribute(CREATOR, UNKNOWN));
         } catch (NameTakenException boundMeanwhile) {
             // another opener repaired it, or the queue was re-created and its creator bound it
         } catch (RuntimeException e) {
@@ -144,7 +158,7 @@ final class MqNames {
             return Optional.empty();
         }
         try (NameService names = open()) {
-            return names.lookup(name).filter(e -> e.record().kind().equals(KIND));
+            return names.lookup(name).filter(e -> e.record().kind().equals(KIND) && ofThisIpcNamespace(e));
         } catch (RuntimeException e) {
             log().log(System.Logger.Level.WARNING, "cannot look up the name {0} of POSIX message queue {1}: {2}",
                     name, queue, e.toString());
@@ -169,6 +183,30 @@ final class MqNames {
             log().log(System.Logger.Level.WARNING, "POSIX message queue {0} was unlinked, but its name {1} could not be "
                     + "removed (jipc gc removes it): {2}", queue, name, e.toString());
         }
+    }
+
+    /** The record of queue {@code queue} whose id is {@code id}, with the binder's IPC namespace if it can be read. */
+    private static NameRecord record(String queue, String id) {
+        NameRecord record = NameRecord.of(KIND, id, "mq:" + queue);
+        return ipcNamespace().map(ns -> record.withAttribute(IPC_NAMESPACE, ns)).orElse(record);
+    }
+
+    /**
+     * This process's IPC namespace as {@code /proc/self/ns/ipc} shows it ({@code ipc:[4026531839]});
+     * empty if it cannot be read (no {@code /proc}).
+     */
+    static Optional<String> ipcNamespace() {
+        try {
+            return Optional.of(Files.readSymbolicLink(Path.of("/proc/self/ns/ipc")).toString());
+        } catch (IOException | RuntimeException unreadable) {
+            return Optional.empty();
+        }
+    }
+
+    /** Whether {@code entry} was bound in this process's IPC namespace, or does not say where. */
+    private static boolean ofThisIpcNamespace(NameEntry entry) {
+        String bound = entry.record().attributes().get(IPC_NAMESPACE);
+        return bound == null || ipcNamespace().map(bound::equals).orElse(true);
     }
 
     /** The id of the queue open as {@code mqd}: its inode in hex. */

@@ -6,6 +6,7 @@ import io.jipc.naming.NameEntry;
 import io.jipc.naming.NameRecord;
 import io.jipc.naming.NameService;
 import io.jipc.naming.NamingConfiguration;
+import io.jipc.platform.Libc;
 import io.jipc.platform.MessageQueues;
 import io.jipc.segment.JipcRoot;
 import io.jipc.testkit.ChildJvm;
@@ -58,6 +59,13 @@ class MqNamingTest {
         names.close();
     }
 
+    private static final String IPC_NAMESPACE = "ipc-namespace";
+
+    /** This process's IPC namespace, as a name's record holds it: {@code ipc:[4026531839]}. */
+    private static String ipcNamespace() throws IOException {
+        return Files.readSymbolicLink(Path.of("/proc/self/ns/ipc")).toString();
+    }
+
     private static String nameOf(String queue) {
         return "mq/" + queue.substring(1);
     }
@@ -83,7 +91,8 @@ class MqNamingTest {
         String queue = NAMES.next();
         try (PosixMessageQueue created = PosixMessageQueue.create(queue, MqAttributes.of(2, 16))) {
             NameEntry entry = names.lookup(nameOf(queue)).orElseThrow();
-            assertEquals(new NameRecord("mq", inodeOf(queue), "mq:" + queue, Map.of()), entry.record());
+            assertEquals(new NameRecord("mq", inodeOf(queue), "mq:" + queue, Map.of(IPC_NAMESPACE, ipcNamespace())),
+                    entry.record());
             assertEquals(Lifetime.PERSISTENT, entry.lifetime());
             assertEquals(ProcessHandle.current().pid(), entry.owner().pid());
         }
@@ -97,19 +106,39 @@ class MqNamingTest {
         String queue = NAMES.next();
         try (PosixMessageQueue created = PosixMessageQueue.openOrCreate(queue, MqAttributes.of(2, 16))) {
             String id = inodeOf(queue);
-            assertEquals(new NameRecord("mq", id, "mq:" + queue, Map.of()),
+            assertEquals(new NameRecord("mq", id, "mq:" + queue, Map.of(IPC_NAMESPACE, ipcNamespace())),
                     names.lookup(nameOf(queue)).orElseThrow().record());
 
             assertTrue(names.unregister(nameOf(queue))); // as if the creator died before binding it
             PosixMessageQueue.open(queue).close();
             assertEquals(Optional.empty(), names.lookup(nameOf(queue)), "a plain open binds nothing");
             PosixMessageQueue.openOrCreate(queue, MqAttributes.of(2, 16)).close();
-            assertEquals(new NameRecord("mq", id, "mq:" + queue, Map.of("creator", "unknown")),
+            assertEquals(new NameRecord("mq", id, "mq:" + queue,
+                            Map.of("creator", "unknown", IPC_NAMESPACE, ipcNamespace())),
                     names.lookup(nameOf(queue)).orElseThrow().record(), "bound by an opener: creator unknown");
         } finally {
             PosixMessageQueue.unlink(queue);
         }
         assertEquals(Optional.empty(), names.lookup(nameOf(queue)));
+    }
+
+    /**
+     * A name records its binder's IPC namespace; an unlink removes only a name of its own namespace: a
+     * queue of the same name in another namespace (which shares the jipc root) keeps its name.
+     */
+    @Test
+    void unlinkLeavesTheNameOfAQueueOfAnotherIpcNamespace() throws Exception {
+        String queue = NAMES.next();
+        NameRecord other = new NameRecord("mq", "1", "mq:" + queue, Map.of(IPC_NAMESPACE, "ipc:[1]"));
+        names.bind(nameOf(queue), other);
+        try {
+            // made in this namespace, as a C program would
+            MessageQueues.close(MessageQueues.open(queue, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL, 0600, 2, 16), queue);
+            assertTrue(PosixMessageQueue.unlink(queue));
+            assertEquals(other, names.lookup(nameOf(queue)).orElseThrow().record(), "the other namespace's name stays");
+        } finally {
+            names.unregister(nameOf(queue));
+        }
     }
 
     @Test

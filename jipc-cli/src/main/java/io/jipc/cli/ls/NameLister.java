@@ -31,7 +31,11 @@ import java.util.stream.Collectors;
  * which {@code jipc gc} removes: a name {@code mq/NAME} that jipc bound for a queue which no longer
  * exists (unlinked behind jipc's back, e.g. by a C program), or a name {@code mailbox/NAME} that jipc
  * bound for a mailbox whose file is gone (removed behind jipc's back, or a process killed while it
- * destroyed the mailbox). An entry the service skips as corrupt or foreign is an error row
+ * destroyed the mailbox). An {@code mq/NAME} name bound in another IPC namespace than this process's
+ * (a process of {@code unshare --ipc} or a container sharing the jipc root) is never dangling: its
+ * queue cannot be seen from here, so the name is shown as of another namespace and {@code gc} leaves
+ * it (once that namespace is gone, with its queues, {@code jipc rm name:mq/NAME} removes it). An entry
+ * the service skips as corrupt or foreign is an error row
  * ({@link #corruptEntries}), which {@code jipc rm name:NAME} removes as the exception of a
  * {@code register} over it advises ("unregister the name to remove it").
  */
@@ -122,14 +126,17 @@ final class NameLister implements Lister {
 
     private static ObjectRow row(NameEntry e) {
         OwnerState owner = OwnerState.of(e.liveness());
-        String gone = PosixQueueLister.isJipcName(e)
+        String otherIpcNamespace = PosixQueueLister.isJipcName(e) ? PosixQueueLister.ofAnotherIpcNamespace(e) : null;
+        String gone = PosixQueueLister.isJipcName(e) && otherIpcNamespace == null
                 && !QueueStatus.exists(e.record().address().substring("mq:".length())) ? "the queue is gone"
                 : isMailboxName(e) && !Files.exists(Path.of(e.record().address()), LinkOption.NOFOLLOW_LINKS)
                 ? "the mailbox file is gone" : null;
         boolean dangling = gone != null;
         String details = e.record().kind() + " " + e.record().address()
                 + (e.lifetime() == Lifetime.PERSISTENT ? ", persistent" : "")
-                + (dangling ? ", dangling: " + gone : "");
+                + (dangling ? ", dangling: " + gone : "")
+                + (otherIpcNamespace != null ? ", a queue of another IPC namespace (" + otherIpcNamespace
+                + "), not checked from this one" : "");
         return new ObjectRow("name", "name:" + e.name(), fileOf(e).toString(), e.owner().pid(), owner, List.of(),
                 -1, -1, "", -1, "-", userOf(e), details, e.lifetime() == Lifetime.PERSISTENT,
                 dangling).withUid(e.owner().uid());

@@ -37,6 +37,12 @@ import java.util.function.Function;
  * a C program, say) lists no queue; {@link NameLister} shows such an {@code mq/} name as dangling, and
  * {@code gc} removes it.
  *
+ * <p>A queue belongs to an IPC namespace, the jipc root may be shared by several: an {@code mq/} name
+ * records its binder's namespace (attribute {@value #IPC_NAMESPACE}, {@code ipc:[<inode>]}), and one
+ * bound in another namespace than this process's ({@link #ofAnotherIpcNamespace}) lists no queue here
+ * (its queue is not the one of that name this process would see); {@link NameLister} shows it as in
+ * another namespace, never dangling. A name without the attribute is taken for this namespace's.
+ *
  * <p>Capacity and depth are messages ({@code mq_getattr}); mode and user come from {@code fstat} of
  * the queue descriptor, users from the processes whose descriptors show the queue's inode
  * ({@link QueueStatus}); all read on a descriptor opened and closed at once, which never takes a
@@ -45,6 +51,8 @@ import java.util.function.Function;
 final class PosixQueueLister implements Lister {
     static final Path DIRECTORY = Path.of("/dev/mqueue");
     private static final String JIPC_NAMES = "mq/";
+    /** The attribute of an {@code mq/} name that holds its binder's IPC namespace (jipc-mq's {@code MqNames}). */
+    static final String IPC_NAMESPACE = "ipc-namespace";
 
     /** Who owns a queue, as a name says, and what the row adds to its details. */
     private record Owner(long pid, OwnerState state, String note) {
@@ -78,6 +86,9 @@ final class PosixQueueLister implements Lister {
                         .orElseThrow(() -> new JipcException("unlinked while listed")))
                 .forEach(r -> rows.put(r.uri(), r));
         for (NameEntry e : namedQueues()) {
+            if (isJipcName(e) && ofAnotherIpcNamespace(e) != null) {
+                continue; // its queue is not the one of that name here
+            }
             String uri = e.record().address();
             Owner named = Owner.of(e, isJipcName(e) ? "" : ", named " + e.name());
             describe(uri, Seen.of(rows.get(uri), e), scan, named, status -> isJipcName(e) ? creator(e, status) : named)
@@ -109,6 +120,23 @@ final class PosixQueueLister implements Lister {
     static boolean isJipcName(NameEntry e) {
         return e.name().startsWith(JIPC_NAMES) && e.record().kind().equals("mq")
                 && e.record().address().equals("mq:/" + e.name().substring(JIPC_NAMES.length()));
+    }
+
+    /**
+     * The IPC namespace of the queue of jipc's name {@code e} ({@code ipc:[<inode>]}) if it is not this
+     * process's, else null: also for a name that does not say (bound before the namespace was recorded),
+     * and where this process cannot read its own ({@code /proc/self/ns/ipc}).
+     */
+    static String ofAnotherIpcNamespace(NameEntry e) {
+        String bound = e.record().attributes().get(IPC_NAMESPACE);
+        if (bound == null) {
+            return null;
+        }
+        try {
+            return bound.equals(Files.readSymbolicLink(Path.of("/proc/self/ns/ipc")).toString()) ? null : bound;
+        } catch (java.io.IOException | RuntimeException unreadable) {
+            return null;
+        }
     }
 
     /** The names pointing at queues; jipc's own {@code mq/} names last, so that they decide the owner. */
