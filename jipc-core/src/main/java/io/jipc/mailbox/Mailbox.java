@@ -181,17 +181,30 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * service as {@code mailbox/<name>} (see {@code docs/naming.md}), where it stays until
      * {@link #destroy}.
      *
-     * @throws MailboxExistsException if the name is taken
-     * @throws ErrnoException         e.g. {@code ENOSPC} when {@code /dev/shm} has no room
+     * <p>If creation fails after the file was created (no room for it or for the name, say), the
+     * file is removed if its name still names it, never another file: a creator stopped (or slow)
+     * after it created its file may find it removed meanwhile ({@link #destroy(String)},
+     * {@code jipc rm}) and the name another mailbox's, and then fails with
+     * {@link MailboxNotFoundException} and leaves that mailbox and its name binding alone. Until
+     * 2026-12-06 it unlinked the name, that is the new mailbox's file.
+     *
+     * @throws MailboxExistsException   if the name is taken
+     * @throws MailboxNotFoundException if another process removed the file while this one created it
+     * @throws ErrnoException           e.g. {@code ENOSPC} when {@code /dev/shm} has no room
      */
     public static Mailbox create(String name, MailboxOptions options) {
         Path path = JipcRoot.directory(MailboxDescriptor.DIRECTORY).resolve(checkName(name));
         Mailbox mailbox = create(path, name, options, false);
         try {
+            if (!mailbox.mapped.segment.isStillNamed()) {
+                // never bound: its binding would replace that of a mailbox created under the name since
+                throw new MailboxNotFoundException("mailbox '" + name + "' was destroyed while this process"
+                        + " created it: its file " + path + " was removed before its name was bound", null);
+            }
             MailboxNames.bind(name, mailbox.id(), path);
         } catch (RuntimeException e) {
+            mailbox.mapped.segment.unlinkIfSame(); // still mapped: its inode is not reused meanwhile
             mailbox.close();
-            SharedSegment.unlink(path);
             throw e;
         }
         return mailbox;
@@ -291,8 +304,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
             }
             segment.publish(MailboxDescriptor.MAJOR_VERSION, MailboxDescriptor.MINOR_VERSION);
         } catch (RuntimeException e) {
+            segment.unlinkIfSame(); // the name may be another mailbox's since (see create)
             segment.close();
-            SharedSegment.unlink(path);
             throw e;
         }
         return new Mailbox(MappedMailbox.acquire(name, segment));
@@ -425,7 +438,11 @@ public final class Mailbox implements AutoCloseable, Selectable {
     /**
      * Removes this mailbox's name and its name-service record (see {@link #destroy(String)}); this
      * handle stays usable until closed. Returns false if the name is gone or now belongs to another
-     * mailbox (created under the same name after this one was destroyed), which is left alone.
+     * mailbox (created under the same name after this one was destroyed), which is left alone: the
+     * name is removed only if it still names this handle's file ({@code lstat} against the mapped
+     * file's device and inode), and the name-service record only if it holds this mailbox's id.
+     * What remains is the moment between that {@code lstat} and the {@code unlink} (Linux has no
+     * unlink by inode). Any thread; blocks only in the system calls.
      */
     public boolean destroy() {
         boolean removed = mapped.segment.unlinkIfSame();
