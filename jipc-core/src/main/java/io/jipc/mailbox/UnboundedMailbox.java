@@ -253,7 +253,14 @@ public final class UnboundedMailbox implements AutoCloseable {
      * @throws MailboxExistsException   if the name is taken
      * @throws IllegalArgumentException if an option is not one an unbounded mailbox has, or the
      *                                  ceiling is below one segment
-     * @throws ErrnoException           e.g. {@code ENOSPC} when {@code /dev/shm} has no room
+     * @throws MailboxNotFoundException if another process removed the control file while this one
+     *                                  was still creating it (a creator stopped for longer than the
+     *                                  2 s ready timeout is taken for dead by {@link #destroy(String)}
+     *                                  and so by {@code jipc rm}): the name may be another
+     *                                  mailbox's by then, whose files are left alone
+     * @throws ErrnoException           e.g. {@code ENOSPC} when {@code /dev/shm} has no room; what this
+     *                                  call created is removed, each file only if its name still
+     *                                  names it (see {@link SharedSegment#unlinkIfSame()})
      */
     public static UnboundedMailbox create(String name, MailboxOptions segmentOptions, long ceilingBytes) {
         checkName(name);
@@ -282,8 +289,17 @@ public final class UnboundedMailbox implements AutoCloseable {
             }
             throw e;
         }
+        ChainSegment first = null;
         try {
-            // the name is ours now: segment files of an earlier mailbox of this name are stale
+            // the name is ours now, unless our control file was removed meanwhile (taken for a dead
+            // creator's unready file by destroy(name), jipc rm) and the name may be another
+            // mailbox's: then segment files under the name may be that one's, never removed here
+            if (!control.isStillNamed()) {
+                throw new MailboxNotFoundException("unbounded mailbox '" + name + "' was destroyed while this"
+                        + " process created it: its control file " + path + " was removed (taken for a dead"
+                        + " creator's unready file) before it was ready", null);
+            }
+            // segment files of an earlier mailbox of this name are stale
             removeSegmentFiles(directory, name);
             MemorySegment memory = control.memory();
             memory.set(ValueLayout.JAVA_LONG, SEGMENT_LENGTH_OFFSET, segmentLength);
@@ -296,19 +312,27 @@ public final class UnboundedMailbox implements AutoCloseable {
             memory.set(ValueLayout.JAVA_LONG, DEAD_SENDER_TIMEOUT_OFFSET, config.stallTimeoutNanos());
             MemorySegment doorbell = memory.asSlice(UnboundedMailboxDescriptor.DOORBELL_OFFSET,
                     UnboundedMailboxDescriptor.DOORBELL_LENGTH);
-            ChainSegment first = ChainSegment.create(segmentPath(directory, name, 0), name, 0, control.objectId(),
+            first = ChainSegment.create(segmentPath(directory, name, 0), name, 0, control.objectId(),
                     config, segmentOptions.permissions(), doorbell);
             if (first == null) { // nobody condemns a segment of a control file that is not ready
                 throw new CorruptSegmentException(segmentPath(directory, name, 0) + ": segment 0 of unbounded mailbox '"
                         + name + "' was condemned by another process while it was created");
             }
-            first.close();
             control.publish(UnboundedMailboxDescriptor.MAJOR_VERSION, UnboundedMailboxDescriptor.MINOR_VERSION);
-            return new UnboundedMailbox(name, control);
+            UnboundedMailbox mailbox = new UnboundedMailbox(name, control);
+            first.close();
+            return mailbox;
         } catch (RuntimeException e) {
+            // Only this process's own files, each if its name still names it (a failing segment 0
+            // removed its own already): once the control file was removed (see above), the names
+            // may be a new mailbox's files, which a removal by name lost (its messages, and every
+            // later open failed). Still mapped, so that their inodes are not reused meanwhile.
+            if (first != null) {
+                first.file.unlinkIfSame();
+                first.close();
+            }
+            control.unlinkIfSame();
             control.close();
-            SharedSegment.unlink(path);
-            removeSegmentFiles(directory, name);
             throw e;
         }
     }

@@ -3,6 +3,7 @@ package io.jipc.mailbox.processes;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.UnboundedMailbox;
 import io.jipc.mailbox.UnboundedMailboxDescriptor;
+import io.jipc.platform.FileIdentity;
 import io.jipc.platform.Processes;
 import io.jipc.platform.Signals;
 import io.jipc.segment.JipcRoot;
@@ -14,6 +15,8 @@ import io.jipc.testkit.ProcessStates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -27,6 +30,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -45,9 +50,10 @@ import static org.junit.jupiter.api.Assumptions.abort;
  *
  * <p>Until 2026-12-06 the failing creator unlinked the name, that is the second sender's linked-in
  * segment: its messages were lost, and every later send and receive failed with "segment 1 of
- * unbounded mailbox ... is missing".
+ * unbounded mailbox ... is missing". The mailbox's own creator, held the same way and replaced by
+ * a new mailbox of its name, is {@link #aCreatorWhoseMailboxWasRemovedAndCreatedAgainLeavesTheNewOneWhenItFails}.
  *
- * <p>Every process of the test runs in one mount namespace, made by a holder process
+ * <p>Every process of a test runs in one mount namespace, made by a holder process
  * ({@code unshare --mount}, then {@code cat} until this test closes its input), with a 1 MiB tmpfs
  * over this test's directory of unbounded mailboxes; the children join it with {@code nsenter}, and
  * this test reaches the files through {@code /proc/<holder>/root}. The namespace and its tmpfs go
@@ -102,35 +108,40 @@ class UnboundedFailedCreatorTest {
         }
     }
 
+    /**
+     * Creates the unbounded mailbox {@code args[0]} and prints {@code CREATED}, or
+     * {@code FAILED <exception>} if that fails.
+     */
+    public static final class Creator {
+        private Creator() {
+        }
+
+        public static void main(String[] args) {
+            ChildMain.dieWithParent();
+            try (UnboundedMailbox mailbox = UnboundedMailbox.create(args[0], OPTIONS, UnboundedMailbox.DEFAULT_CEILING)) {
+                System.out.println("CREATED");
+            } catch (RuntimeException e) {
+                System.out.println("FAILED " + e);
+            }
+            System.out.flush();
+        }
+    }
+
     @Test
     void aCondemnedCreatorThatFailsForWantOfSpaceLeavesTheSegmentThatReplacedItsFile() throws Exception {
-        Process probe = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "true")
-                .redirectErrorStream(true).start();
-        String refused = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!probe.waitFor(30, TimeUnit.SECONDS) || probe.exitValue() != 0) {
-            abort("cannot make a mount namespace here (not root?): " + refused);
-        }
-        Path directory = JipcRoot.directory(UnboundedMailboxDescriptor.DIRECTORY); // the mount point
         String name = "enospc";
-        Process holder = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
-                "mount -t tmpfs -o size=1m,mode=0700 jipc-small \"$0\" && echo MOUNTED && exec cat",
-                directory.toString()).redirectErrorStream(true).start();
         List<ChildJvm> children = new ArrayList<>();
-        Path inside = Path.of("/proc/" + holder.pid() + "/root" + directory);
-        try {
-            String mounted = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8))
-                    .readLine();
-            assertEquals("MOUNTED", mounted, "the tmpfs of the mount namespace");
-            String[] join = {"nsenter", "--target", Long.toString(holder.pid()), "--mount", "--wd", "--"};
+        try (Namespace namespace = Namespace.withTmpfsOver(JipcRoot.directory(UnboundedMailboxDescriptor.DIRECTORY))) {
+            Path inside = namespace.inside();
             ChildJvm receiver = started(children, ChildJvm.builder(Receiver.class).quickStart()
-                    .hardTimeout(Duration.ofMinutes(3)).wrapper(join).args(name).start());
+                    .hardTimeout(Duration.ofMinutes(3)).wrapper(namespace.join()).args(name).start());
             receiver.awaitLine("CREATED", LINE);
-            ChildJvm creator = started(children, appender(join, name, 1, "after-file-created:1:stop"));
+            ChildJvm creator = started(children, appender(namespace.join(), name, 1, "after-file-created:1:stop"));
             creator.awaitLine("READY", LINE);
             creator.awaitLine("FAULT after-file-created", LINE);
             ProcessStates.awaitStopped(creator.pid(), LINE);
             // the second sender waits out the ready timeout, condemns the empty file, appends its own
-            ChildJvm replacer = started(children, appender(join, name, 2, null));
+            ChildJvm replacer = started(children, appender(namespace.join(), name, 2, null));
             long replacerSent = count(replacer.awaitLine("SENT", LINE));
             replacer.assertSuccess(LINE);
             Path segment1 = inside.resolve(name + UnboundedMailboxDescriptor.SEGMENT_SEPARATOR + 1);
@@ -146,24 +157,155 @@ class UnboundedFailedCreatorTest {
             assertTrue(Files.exists(segment1), "the failed creator removed segment 1, the second sender's: "
                     + creator.output());
             assertEquals(replacer.pid(), creatorPid(segment1), "the failed creator left segment 1");
-            OutputStream counts = receiver.process().getOutputStream();
-            counts.write((creatorSent + " " + replacerSent + "\n").getBytes(StandardCharsets.UTF_8));
-            counts.flush();
-            assertEquals("RECEIVED " + creatorSent + " " + replacerSent, receiver.awaitLine("RECEIVED", LINE),
-                    receiver.output());
-            receiver.awaitLine("NOTHING ELSE", LINE);
-            receiver.awaitLine("DESTROYED", LINE);
-            receiver.assertSuccess(LINE);
-            try (Stream<Path> left = Files.list(inside)) {
-                assertEquals(List.of(), left.toList(), "no file left");
-            }
+            receiveAndDestroy(receiver, creatorSent + " " + replacerSent);
+            assertNothingLeft(inside);
         } finally {
-            for (ChildJvm child : children) {
-                if (child.isAlive()) {
-                    Processes.kill((int) child.pid(), Signals.SIGCONT); // never left stopped (close kills it)
+            closeAll(children);
+        }
+    }
+
+    /**
+     * A creator of an unbounded mailbox stopped while it creates its control file ({@code heldAt}
+     * 1, the file still empty) or segment 0 ({@code heldAt} 2, the control file written but not
+     * ready) for longer than the ready timeout: its files are removed as {@link
+     * UnboundedMailbox#destroy(String)} ({@code jipc rm}, {@code jipc gc}) removes a mailbox whose
+     * control file never became ready, everything under the name, and another process creates a
+     * mailbox of the same name, to which a third one sends until its chain has two segments. The
+     * creator, continued, fails: at once, finding its control file removed (held at 1), or for want
+     * of space for segment 0 (held at 2, the tmpfs filled first). Either way it leaves the new
+     * mailbox's files alone, and the new mailbox's receiver takes every message.
+     *
+     * <p>Until 2026-12-06 the creator held at 1 removed every {@code name@k} file (taken for an
+     * earlier mailbox's) and made its own segment 0 in their place, and one failing at 2 removed
+     * the control file and every {@code name@k} file by name: either way the new mailbox's
+     * messages were lost and its receiver failed.
+     */
+    @ParameterizedTest(name = "creator held at after-file-created #{0}")
+    @CsvSource({"1, false, was destroyed while this process created it", "2, true, ENOSPC"})
+    void aCreatorWhoseMailboxWasRemovedAndCreatedAgainLeavesTheNewOneWhenItFails(int heldAt, boolean full,
+                                                                                 String failure) throws Exception {
+        String name = "replaced" + heldAt;
+        List<ChildJvm> children = new ArrayList<>();
+        try (Namespace namespace = Namespace.withTmpfsOver(JipcRoot.directory(UnboundedMailboxDescriptor.DIRECTORY))) {
+            Path inside = namespace.inside();
+            ChildJvm creator = started(children, ChildJvm.builder(Creator.class).quickStart()
+                    .hardTimeout(Duration.ofMinutes(3)).wrapper(namespace.join())
+                    .property("jipc.faults", "after-file-created:1:stop").args(name).start());
+            for (int hit = 1; hit <= heldAt; hit++) {
+                creator.awaitLine("FAULT after-file-created", LINE);
+                ProcessStates.awaitStopped(creator.pid(), LINE);
+                if (hit < heldAt) {
+                    Signals.kill(creator.pid(), Signals.SIGCONT);
                 }
-                child.close();
             }
+            try (Stream<Path> files = Files.list(inside)) { // what destroy(name) removes of an unready mailbox
+                for (Path file : files.toList()) {
+                    Files.delete(file);
+                }
+            }
+            ChildJvm receiver = started(children, ChildJvm.builder(Receiver.class).quickStart()
+                    .hardTimeout(Duration.ofMinutes(3)).wrapper(namespace.join()).args(name).start());
+            receiver.awaitLine("CREATED", LINE);
+            ChildJvm sender = started(children, appender(namespace.join(), name, 1, null));
+            long sent = count(sender.awaitLine("SENT", LINE));
+            sender.assertSuccess(LINE);
+            Map<Path, Object> newFiles = identities(inside);
+            assertEquals(3, newFiles.size(), "the new mailbox's control file and two segments: " + newFiles);
+            Path filler = inside.resolve("filler");
+            if (full) {
+                fill(filler);
+            }
+            Signals.kill(creator.pid(), Signals.SIGCONT);
+            String outcome;
+            while ((outcome = creator.awaitLine("", LINE)).startsWith("FAULT")) {
+                // only where it goes on into a segment 0 of its own (see above): let it finish
+                ProcessStates.awaitStopped(creator.pid(), LINE);
+                Signals.kill(creator.pid(), Signals.SIGCONT);
+            }
+            creator.assertSuccess(LINE);
+            Files.deleteIfExists(filler);
+            assertTrue(outcome.startsWith("FAILED") && outcome.contains(failure), outcome);
+            assertEquals(newFiles, identities(inside), "the failed creator left the new mailbox's files");
+            receiveAndDestroy(receiver, Long.toString(sent));
+            assertNothingLeft(inside);
+        } finally {
+            closeAll(children);
+        }
+    }
+
+    /** Gives {@code receiver} (a {@link Receiver}) its counts and checks that it takes them all and destroys the mailbox. */
+    private static void receiveAndDestroy(ChildJvm receiver, String counts) throws IOException {
+        OutputStream in = receiver.process().getOutputStream();
+        in.write((counts + "\n").getBytes(StandardCharsets.UTF_8));
+        in.flush();
+        assertEquals("RECEIVED " + counts, receiver.awaitLine("RECEIVED", LINE), receiver.output());
+        receiver.awaitLine("NOTHING ELSE", LINE);
+        receiver.awaitLine("DESTROYED", LINE);
+        receiver.assertSuccess(LINE);
+    }
+
+    private static void assertNothingLeft(Path directory) throws IOException {
+        try (Stream<Path> left = Files.list(directory)) {
+            assertEquals(List.of(), left.toList(), "no file left");
+        }
+    }
+
+    /** The identity ({@link FileIdentity}) of every file in {@code directory}, by path. */
+    private static Map<Path, Object> identities(Path directory) throws IOException {
+        Map<Path, Object> found = new TreeMap<>();
+        try (Stream<Path> files = Files.list(directory)) {
+            for (Path file : files.toList()) {
+                found.put(file, FileIdentity.of(file));
+            }
+        }
+        return found;
+    }
+
+    private static void closeAll(List<ChildJvm> children) {
+        for (ChildJvm child : children) {
+            if (child.isAlive()) {
+                Processes.kill((int) child.pid(), Signals.SIGCONT); // never left stopped (close kills it)
+            }
+            child.close();
+        }
+    }
+
+    /** The mount namespace of a test, with its tmpfs, its holder process and how to reach it (see the class comment). */
+    private record Namespace(Process holder, Path directory) implements AutoCloseable {
+        static Namespace withTmpfsOver(Path directory) throws Exception {
+            Process probe = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "true")
+                    .redirectErrorStream(true).start();
+            String refused = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!probe.waitFor(30, TimeUnit.SECONDS) || probe.exitValue() != 0) {
+                abort("cannot make a mount namespace here (not root?): " + refused);
+            }
+            Process holder = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "--", "/bin/sh",
+                    "-c", "mount -t tmpfs -o size=1m,mode=0700 jipc-small \"$0\" && echo MOUNTED && exec cat",
+                    directory.toString()).redirectErrorStream(true).start();
+            Namespace namespace = new Namespace(holder, directory);
+            try {
+                String mounted = new BufferedReader(new InputStreamReader(holder.getInputStream(),
+                        StandardCharsets.UTF_8)).readLine();
+                assertEquals("MOUNTED", mounted, "the tmpfs of the mount namespace");
+            } catch (IOException | RuntimeException | Error e) {
+                namespace.close();
+                throw e;
+            }
+            return namespace;
+        }
+
+        /** The wrapper command of a child JVM in this namespace. */
+        String[] join() {
+            return new String[] {"nsenter", "--target", Long.toString(holder.pid()), "--mount", "--wd", "--"};
+        }
+
+        /** The directory as this process sees it in the namespace. */
+        Path inside() {
+            return Path.of("/proc/" + holder.pid() + "/root" + directory);
+        }
+
+        @Override
+        public void close() throws InterruptedException, IOException {
             holder.getOutputStream().close(); // cat ends, and with it the namespace and its tmpfs
             if (!holder.waitFor(30, TimeUnit.SECONDS)) {
                 holder.destroyForcibly();
