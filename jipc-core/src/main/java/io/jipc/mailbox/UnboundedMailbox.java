@@ -400,15 +400,32 @@ public final class UnboundedMailbox implements AutoCloseable {
     }
 
     /**
-     * Removes the mailbox: its control file and every segment file. Open handles keep working on
-     * what they have mapped until closed, but senders append no further segment: an operation of
-     * theirs that needs another segment throws {@link MailboxNotFoundException}, even once a
-     * mailbox of the same name exists again. Returns false if there was no such mailbox.
+     * Removes the mailbox under {@code name}: its control file and its segment files (see
+     * {@link #destroy()}). Open handles keep working on what they have mapped until closed, but
+     * senders append no further segment: an operation of theirs that needs another segment throws
+     * {@link MailboxNotFoundException}, even once a mailbox of the same name exists again. Returns
+     * false if there was no such mailbox.
+     *
+     * <p>A control file that cannot be opened as a valid one (damaged, of another mode, or never
+     * made ready within the 2 s ready timeout: its creator is taken for dead) is removed by name
+     * all the same, with every {@code name@k} file: what is under the name is removed by design.
+     * A creator that was only slow then fails with {@link MailboxNotFoundException} and leaves a
+     * mailbox created under the name since alone (see {@link #create(String, MailboxOptions, long)}).
+     * Segment files that {@link #destroy()} leaves as not recognisably its mailbox's (never made
+     * ready, damaged, of another mode) are removed by name afterwards if no control file is under
+     * the name then, and left to a mailbox created under the name meanwhile (whose creation removes
+     * them); what remains is the moment between that look and the removals.
      */
     public static boolean destroy(String name) {
         Path path = path(name);
         try (UnboundedMailbox mailbox = open(name, anyPermissions(path))) {
-            return mailbox.destroy();
+            boolean removed = mailbox.destroy();
+            if (removed && FileIdentity.of(path) == null) {
+                // what its destroy() left (not ready, damaged): removed by name while no mailbox
+                // has the name; once one has, the files under it may be that one's
+                removeSegmentFiles(path.getParent(), name);
+            }
+            return removed;
         } catch (MailboxNotFoundException gone) {
             return false;
         } catch (CorruptSegmentException | io.jipc.InsecureFileException unusable) {
@@ -428,18 +445,60 @@ public final class UnboundedMailbox implements AutoCloseable {
     }
 
     /**
-     * Removes this mailbox (see {@link #destroy(String)}); this handle stays usable until closed,
-     * on the segments it has mapped (its and other handles' operations that need another segment
-     * throw {@link MailboxNotFoundException}, see the class comment). Returns false if its name is
-     * gone or now belongs to another mailbox, which is left alone.
+     * Removes this mailbox: the mailbox this handle has open, never another one that has its name
+     * now. This handle stays usable until closed, on the segments it has mapped (its and other
+     * handles' operations that need another segment throw {@link MailboxNotFoundException}, see
+     * the class comment). Any handle, any thread; blocks only in the system calls.
+     *
+     * <p>The control file is removed if its name still names it ({@link SharedSegment#unlinkIfSame()}),
+     * then each {@code name@k} file that is a ready segment of this mailbox (its header names this
+     * mailbox's id as owner), again only if its name still names the file mapped to read that.
+     * Once the control file is gone another process may create a mailbox of the same name at
+     * once, and its segment files are left alone: until 2026-12-06 every {@code name@k} file was
+     * removed by name, also the new mailbox's, whose messages were then lost and whose later
+     * receives and sends failed ("segment 0 ... is missing"). A segment file that is not
+     * recognisably this mailbox's (never made ready: a sender killed or stopped while appending
+     * it; damaged) is left too ({@link #destroy(String)} removes such leftovers while no mailbox has
+     * the name, and the next creation of the name does). What remains
+     * is the moment between the name's {@code lstat} and the {@code unlink} of each file (Linux has
+     * no unlink by inode): a mailbox created under the name in exactly that moment can lose a file.
+     *
+     * @return false if its name is gone or now belongs to another mailbox, which is left alone
+     *         (nothing is removed then)
      */
     public boolean destroy() {
         INT.setVolatile(memory, (long) STATE_OFFSET, UnboundedMailboxDescriptor.STATE_DESTROYED);
         boolean removed = control.unlinkIfSame();
         if (removed) {
-            removeSegmentFiles(control.path().getParent(), name);
+            if (FaultInjection.ENABLED) {
+                FaultInjection.point(FaultInjection.BEFORE_SEGMENTS_REMOVED);
+            }
+            removeOwnSegmentFiles();
         }
         return removed;
+    }
+
+    /**
+     * Removes the {@code name@k} files that are ready segments of this mailbox (owner in the header
+     * this mailbox's id), each only if its name still names the file opened to read that; leaves
+     * every other file (gone, another mailbox's, not ready, damaged, of another mode).
+     */
+    private void removeOwnSegmentFiles() {
+        for (Path file : segmentFiles(control.path().getParent(), name, Long.MAX_VALUE)) {
+            try (SharedSegment segment = SharedSegment.open(file, UnboundedMailboxDescriptor.SEGMENT_MAGIC,
+                    UnboundedMailboxDescriptor.MAJOR_VERSION, permissions, Duration.ZERO)) {
+                if (segment.memory().get(ValueLayout.JAVA_LONG, UnboundedMailboxDescriptor.SEGMENT_OWNER_OFFSET)
+                        == id) {
+                    segment.unlinkIfSame();
+                }
+            } catch (CorruptSegmentException | io.jipc.InsecureFileException notOurs) {
+                // another mailbox's, not ready, damaged: left (see destroy)
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.ENOENT) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Whether an unbounded mailbox of that name exists. */
@@ -470,7 +529,18 @@ public final class UnboundedMailbox implements AutoCloseable {
      * (files of another name, or whose suffix is not an index, are left alone).
      */
     private static void removeSegmentFiles(Path directory, String name, long below) {
+        for (Path file : segmentFiles(directory, name, below)) {
+            ChainSegment.unlink(file);
+        }
+    }
+
+    /**
+     * The {@code name@<index>} files in {@code directory} whose index is below {@code below} (files
+     * of another name, or whose suffix is not an index, are left out).
+     */
+    private static List<Path> segmentFiles(Path directory, String name, long below) {
         String prefix = name + UnboundedMailboxDescriptor.SEGMENT_SEPARATOR;
+        List<Path> found = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, file -> {
             String fileName = file.getFileName().toString();
             if (fileName.length() <= prefix.length() || fileName.length() > prefix.length() + 18
@@ -481,13 +551,14 @@ public final class UnboundedMailbox implements AutoCloseable {
             return index.chars().allMatch(c -> c >= '0' && c <= '9') && Long.parseLong(index) < below;
         })) {
             for (Path file : files) {
-                ChainSegment.unlink(file);
+                found.add(file);
             }
         } catch (NoSuchFileException gone) {
             // no directory, no segments
         } catch (IOException e) {
             throw new UncheckedIOException("listing the segments of unbounded mailbox '" + name + "'", e);
         }
+        return found;
     }
 
     private static String checkName(String name) {

@@ -73,7 +73,10 @@ import java.util.concurrent.locks.LockSupport;
  *     and found it not ready yet (version word 0); it waits for its creator (reached on each look);</li>
  * <li>{@code before-segment-linked}: a sender appending a segment to an unbounded mailbox has the
  *     ready file of segment {@code last + 1} (its own or a racing sender's) but has not moved
- *     {@code last} to it.</li>
+ *     {@code last} to it;</li>
+ * <li>{@code before-segments-removed}: a handle destroying its unbounded mailbox
+ *     ({@code UnboundedMailbox.destroy()}) removed the control file but none of its segment files
+ *     yet: another process may create a mailbox of that name meanwhile.</li>
  * </ul>
  *
  * <p>Public only for the points that lie in other packages and modules (jipc-sync, jipc-core,
@@ -96,10 +99,12 @@ public final class FaultInjection {
     public static final int BEFORE_CONDEMNED = 13;
     public static final int SEGMENT_NOT_READY = 14;
     public static final int BEFORE_SEGMENT_LINKED = 15;
+    public static final int BEFORE_SEGMENTS_REMOVED = 16;
     private static final String[] NAMES = {"after-tail-move", "before-commit", "after-commit", "before-wake",
         "release-before-wake", "taken-before-wake", "release-before-sequence", "stall-resolved",
         "after-file-created", "before-segment-ready", "before-unusable-removed", "before-slot-freed",
-        "stall-claimer-alive", "before-condemned", "segment-not-ready", "before-segment-linked"};
+        "stall-claimer-alive", "before-condemned", "segment-not-ready", "before-segment-linked",
+        "before-segments-removed"};
 
     public static final boolean ENABLED;
     private static final double[] PROBABILITY = new double[NAMES.length];

@@ -3,8 +3,10 @@ package io.jipc.mailbox.processes;
 import io.jipc.mailbox.MailboxNotFoundException;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.UnboundedMailbox;
+import io.jipc.platform.Signals;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.ChildMain;
+import io.jipc.testkit.ProcessStates;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -57,6 +59,20 @@ class UnboundedRecreatedProcessTest extends ProcessTestFixture {
         }
     }
 
+    /**
+     * Opens unbounded mailbox {@code args[0]}, says {@code OPENED}, destroys it through its handle
+     * and says {@code DESTROYED <what destroy() returned>}.
+     */
+    public static final class Destroyer {
+        public static void main(String[] args) {
+            ChildMain.dieWithParent();
+            try (UnboundedMailbox mailbox = UnboundedMailbox.open(args[0])) {
+                say("OPENED");
+                say("DESTROYED " + mailbox.destroy());
+            }
+        }
+    }
+
     static byte[] message(int i) {
         byte[] bytes = new byte[200];
         ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder()).putInt(0, i);
@@ -81,6 +97,66 @@ class UnboundedRecreatedProcessTest extends ProcessTestFixture {
         String name = "reborn";
         try {
             recreatedUnderTheOldHandles(name);
+        } finally {
+            UnboundedMailbox.destroy(name);
+        }
+        assertEquals(List.of(), UnboundedFiles.files());
+    }
+
+    /**
+     * A process destroying its mailbox through its handle ({@link UnboundedMailbox#destroy()}) is
+     * stopped after it removed the control file and before it removes the segment files (fault
+     * point {@code before-segments-removed}, action {@code stop}); meanwhile this process creates a
+     * mailbox of the same name and sends it messages over four segments. The destroyer, continued,
+     * removes no file of the new mailbox: every message of it arrives. Until 2026-12-06 it removed
+     * every {@code name@k} file by name, the new mailbox's segments: its messages were lost and its
+     * receive failed ("segment 0 ... is missing").
+     */
+    @Test
+    void aDestroyerStoppedBeforeItRemovesTheSegmentFilesLeavesThoseOfAMailboxCreatedUnderTheNameMeanwhile()
+            throws Exception {
+        String name = "destroyed-meanwhile";
+        try {
+            try (UnboundedMailbox old = UnboundedMailbox.create(name, OPTIONS, CEILING)) {
+                for (int i = 0; i < MESSAGES; i++) {
+                    old.put(message(i));
+                }
+            }
+            try (ChildJvm destroyer = ChildJvm.builder(Destroyer.class).args(name).quickStart()
+                    .hardTimeout(Duration.ofSeconds(90)).property("jipc.faults", "before-segments-removed:1:stop")
+                    .start()) {
+                try {
+                    destroyer.awaitLine("FAULT before-segments-removed", CHILD);
+                    ProcessStates.awaitStopped(destroyer.pid(), CHILD);
+                    assertEquals(List.of(name + "@0", name + "@1", name + "@2", name + "@3"), UnboundedFiles.files(),
+                            "the control file removed, the segment files not yet");
+                    try (UnboundedMailbox reborn = UnboundedMailbox.create(name, OPTIONS, CEILING)) {
+                        for (int i = 0; i < MESSAGES; i++) {
+                            reborn.put(message(1000 + i));
+                        }
+                        assertEquals(4, reborn.segmentCount());
+                        Map<String, byte[]> made = files();
+                        Signals.kill(destroyer.pid(), Signals.SIGCONT);
+                        assertEquals("DESTROYED true", destroyer.awaitLine("DESTROYED", CHILD));
+                        destroyer.assertSuccess(CHILD);
+                        Map<String, byte[]> after = files();
+                        assertEquals(made.keySet(), after.keySet(), "the new mailbox's files");
+                        for (String file : made.keySet()) {
+                            assertArrayEquals(made.get(file), after.get(file), file + " changed");
+                        }
+                        assertTimeoutPreemptively(HANG_GUARD, () -> {
+                            for (int i = 0; i < MESSAGES; i++) {
+                                assertArrayEquals(message(1000 + i), reborn.poll(), "message " + i + " of the new mailbox");
+                            }
+                            assertEquals(null, reborn.poll());
+                        }, "hang guard");
+                    }
+                } finally {
+                    if (destroyer.isAlive()) {
+                        Signals.kill(destroyer.pid(), Signals.SIGCONT); // never left stopped (close kills it)
+                    }
+                }
+            }
         } finally {
             UnboundedMailbox.destroy(name);
         }
