@@ -388,7 +388,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
                 + JipcRoot.path(MailboxDescriptor.DIRECTORY), null);
     }
 
-    /** Opens the mailbox, creating it with {@code options} if it does not exist. */
+    /**
+     * Opens the mailbox, creating it with {@code options} if it does not exist. A create that
+     * loses to another process (the name taken meanwhile, or this process's file removed while it
+     * created it and the name given to another mailbox: see {@link #create(String, MailboxOptions)})
+     * opens what has the name then, or creates again.
+     */
     public static Mailbox openOrCreate(String name, MailboxOptions options) {
         checkName(name);
         Objects.requireNonNull(options, "options");
@@ -400,6 +405,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
                     return create(name, options);
                 } catch (MailboxExistsException raced) {
                     // created by another process in between: open it
+                } catch (MailboxNotFoundException destroyedWhileCreated) {
+                    // its file removed while this process created it (see create): open what has the name now
                 }
             }
         }

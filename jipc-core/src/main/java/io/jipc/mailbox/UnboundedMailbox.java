@@ -384,7 +384,12 @@ public final class UnboundedMailbox implements AutoCloseable {
         }
     }
 
-    /** Opens the unbounded mailbox, creating it with these settings if it does not exist. */
+    /**
+     * Opens the unbounded mailbox, creating it with these settings if it does not exist. A create
+     * that loses to another process (the name taken meanwhile, or this process's control file
+     * removed while it created it: see {@link #create(String, MailboxOptions, long)}) opens what has
+     * the name then, or creates again.
+     */
     public static UnboundedMailbox openOrCreate(String name, MailboxOptions segmentOptions, long ceilingBytes) {
         while (true) {
             try {
@@ -394,6 +399,8 @@ public final class UnboundedMailbox implements AutoCloseable {
                     return create(name, segmentOptions, ceilingBytes);
                 } catch (MailboxExistsException raced) {
                     // created by another process in between: open it
+                } catch (MailboxNotFoundException destroyedWhileCreated) {
+                    // its file removed while this process created it (see create): open what has the name now
                 }
             }
         }

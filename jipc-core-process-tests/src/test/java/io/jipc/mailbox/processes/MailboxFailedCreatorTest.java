@@ -10,7 +10,8 @@ import io.jipc.platform.Signals;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.ChildMain;
 import io.jipc.testkit.ProcessStates;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -40,11 +41,15 @@ class MailboxFailedCreatorTest extends ProcessTestFixture {
             .build();
     private static final int MESSAGES = 20;
 
-    /** Creates mailbox {@code args[0]} and says {@code CREATED <id>}, or {@code FAILED <exception>}. */
+    /**
+     * Creates mailbox {@code args[0]} ({@code args[1]}: {@code create} or {@code openOrCreate}) and
+     * says {@code CREATED <id>} (the id of the mailbox it got), or {@code FAILED <exception>}.
+     */
     public static final class Creator {
         public static void main(String[] args) {
             ChildMain.dieWithParent();
-            try (Mailbox mailbox = Mailbox.create(args[0], OPTIONS)) {
+            try (Mailbox mailbox = args[1].equals("create") ? Mailbox.create(args[0], OPTIONS)
+                    : Mailbox.openOrCreate(args[0], OPTIONS)) {
                 say("CREATED " + Long.toHexString(mailbox.id()));
             } catch (RuntimeException e) {
                 say("FAILED " + e);
@@ -52,10 +57,15 @@ class MailboxFailedCreatorTest extends ProcessTestFixture {
         }
     }
 
-    @Test
-    void aCreatorWhoseFileWasRemovedAndTheNameTakenAgainFailsAndLeavesTheNewMailbox() throws Exception {
+    /**
+     * With {@code openOrCreate} the stopped creator, continued, opens the new mailbox instead of
+     * failing (its create lost to another process, as when the name is taken meanwhile).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"create", "openOrCreate"})
+    void aCreatorWhoseFileWasRemovedAndTheNameTakenAgainFailsAndLeavesTheNewMailbox(String how) throws Exception {
         String name = "replaced-while-created";
-        try (ChildJvm creator = ChildJvm.builder(Creator.class).args(name).quickStart()
+        try (ChildJvm creator = ChildJvm.builder(Creator.class).args(name, how).quickStart()
                 .hardTimeout(Duration.ofSeconds(90)).property("jipc.faults", "after-file-created:1:stop").start()) {
             try {
                 creator.awaitLine("FAULT after-file-created", CHILD);
@@ -70,8 +80,12 @@ class MailboxFailedCreatorTest extends ProcessTestFixture {
                     Signals.kill(creator.pid(), Signals.SIGCONT);
                     String outcome = creator.awaitLine("", CHILD);
                     creator.assertSuccess(CHILD);
-                    assertTrue(outcome.startsWith("FAILED io.jipc.mailbox.MailboxNotFoundException")
-                            && outcome.contains("was destroyed while this process created it"), outcome);
+                    if (how.equals("create")) {
+                        assertTrue(outcome.startsWith("FAILED io.jipc.mailbox.MailboxNotFoundException")
+                                && outcome.contains("was destroyed while this process created it"), outcome);
+                    } else {
+                        assertEquals("CREATED " + Long.toHexString(mailbox.id()), outcome, "it opened the new mailbox");
+                    }
                     assertEquals(made, FileIdentity.of(file), "the failed creator left the new mailbox's file");
                     try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
                         NameEntry bound = names.lookup("mailbox/" + name).orElseThrow();
