@@ -358,7 +358,7 @@ public final class StreamServer implements AutoCloseable, Selectable {
                 if (thread == null) { // ThreadFactory: "null if the request to create a thread is rejected"
                     notStarted = new RejectedExecutionException("the thread factory rejected it (newThread returned null)");
                 }
-            } catch (OutOfMemoryError | RuntimeException noThread) { // a factory that fails: as a thread that cannot start
+            } catch (Throwable noThread) { // a factory that fails (any Error too): as a thread that cannot start
                 notStarted = noThread;
             }
             boolean started = false;
@@ -369,7 +369,7 @@ public final class StreamServer implements AutoCloseable, Selectable {
                         try {
                             thread.start();
                             started = true;
-                        } catch (OutOfMemoryError | RuntimeException noThread) { // "unable to create native thread" (a pids limit)
+                        } catch (Throwable noThread) { // "unable to create native thread" (a pids limit), or any other
                             handlers.remove(thread);
                             notStarted = noThread;
                         }
@@ -382,9 +382,14 @@ public final class StreamServer implements AutoCloseable, Selectable {
                 connection.close();
             }
             if (notStarted != null) {
+                if (notStarted instanceof InterruptedException) { // thrown by a factory without declaring it
+                    Thread.currentThread().interrupt(); // the sleep below ends the acceptor, as an interrupt does
+                }
                 System.err.println("jipc: " + this + " cannot start a thread for the client " + connection.remote()
                         + " (" + notStarted + "); its connection is closed");
-                Thread.sleep(100);
+                if (!closing) {
+                    Thread.sleep(100);
+                }
             }
         }
     }
@@ -407,10 +412,14 @@ public final class StreamServer implements AutoCloseable, Selectable {
      * instead of a virtual thread: e.g. platform threads, for handlers that must run (answer a peer's
      * keep-alive, read a new client's greeting) even while CPU-bound virtual threads of the process
      * hold every carrier thread. {@link #close()} waits for those threads as for virtual ones. A
-     * client for whom {@code threads} makes no thread (its {@code newThread} returns null or throws) or
-     * whose thread does not start is not served: its connection is closed, a line says so on standard
-     * error, and the acceptor goes on with the next clients after 100 ms. {@code newThread} is called in
-     * the acceptor with no lock held, the client's connection already open: a close that begins meanwhile
+     * client for whom {@code threads} makes no thread (its {@code newThread} returns null or throws
+     * anything, an {@link Error} such as {@link AssertionError} or {@link ExceptionInInitializerError}
+     * too) or whose thread does not start is not served: its connection is closed, a line says so on
+     * standard error, and the acceptor goes on with the next clients after 100 ms (or ends, if the server
+     * is closing, or if {@code newThread} threw an {@link InterruptedException}). (Until 2026-12-06 an
+     * {@code Error} other than {@link OutOfMemoryError} ended the acceptor: that client stayed open
+     * unserved and the later ones waited in the backlog for ever.) {@code newThread} is called in the
+     * acceptor with no lock held, the client's connection already open: a close that begins meanwhile
      * ends, waits for and closes that connection like the others, and no thread is started for it.
      *
      * @throws NullPointerException  if {@code handler} or {@code threads} is null

@@ -214,6 +214,35 @@ class StreamServerLifecycleTest {
         assertFalse(server.isClosed());
     }
 
+    /**
+     * A thread factory that throws an {@link Error} (an assertion, a failed static initializer) loses
+     * only that client, whose connection is closed unserved; the acceptor serves the next clients. Before,
+     * only an OutOfMemoryError or a RuntimeException was caught: any other Error ended the acceptor, the
+     * first client stayed connected, unserved, and the later ones waited in the backlog for ever.
+     */
+    @Test
+    void aClientForWhomTheFactoryThrowsAnErrorIsClosedAndTheNextOnesAreServed() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+        server.start(connection -> connection.put("served".getBytes(UTF_8)), task -> switch (requests.incrementAndGet()) {
+            case 1 -> throw new AssertionError("the factory's bug");
+            case 2 -> throw new ExceptionInInitializerError("the factory's static setup failed");
+            default -> Thread.ofPlatform().daemon().unstarted(task);
+        });
+        for (int i = 0; i < 2; i++) {
+            try (StreamConnection refused = StreamConnection.connect(server.localAddress())) {
+                org.junit.jupiter.api.Assertions.assertNull(refused.poll(Duration.ofSeconds(60)));
+                assertTrue(refused.isEndOfStream(), "client " + (i + 1) + "'s connection is not closed");
+            }
+        }
+        for (int i = 0; i < 2; i++) {
+            try (StreamConnection client = StreamConnection.connect(server.localAddress())) {
+                byte[] reply = client.poll(Duration.ofSeconds(60));
+                assertEquals("served", reply == null ? null : new String(reply, UTF_8), "a later client is not served");
+            }
+        }
+        assertFalse(server.isClosed());
+    }
+
     @Test
     void aSecondStartIsRefused() {
         server.start(connection -> { });
