@@ -420,7 +420,11 @@ public final class StreamServer implements AutoCloseable, Selectable {
      * {@code Error} other than {@link OutOfMemoryError} ended the acceptor: that client stayed open
      * unserved and the later ones waited in the backlog for ever.) {@code newThread} is called in the
      * acceptor with no lock held, the client's connection already open: a close that begins meanwhile
-     * ends, waits for and closes that connection like the others, and no thread is started for it.
+     * ends, waits for and closes that connection like the others, and no thread is started for it. A
+     * {@code newThread} that closes the server itself has its close handed on as a handler's is (see
+     * {@link #close()}): that close returns once accepting has stopped, and the client's connection is
+     * closed as {@code newThread} returns. (Until 2026-12-06 that close waited the whole grace for the
+     * connection only its own thread could close.)
      *
      * @throws NullPointerException  if {@code handler} or {@code threads} is null
      * @throws IllegalStateException if the server is already started ({@code start} or {@link #serve} was called)
@@ -433,7 +437,7 @@ public final class StreamServer implements AutoCloseable, Selectable {
     }
 
     private StreamServer startAcceptor(ConnectionHandler handler, ThreadFactory threads) {
-        acceptor = Thread.ofPlatform().daemon().name("jipc-acceptor " + Sockets.describe(address)).start(() -> {
+        Thread thread = Thread.ofPlatform().daemon().name("jipc-acceptor " + Sockets.describe(address)).unstarted(() -> {
             try {
                 acceptLoop(handler, threads);
             } catch (InterruptedException e) {
@@ -444,6 +448,8 @@ public final class StreamServer implements AutoCloseable, Selectable {
                 }
             }
         });
+        acceptor = thread; // before it runs: a close it calls (from the thread factory) must know it
+        thread.start();
         return this;
     }
 
@@ -487,7 +493,9 @@ public final class StreamServer implements AutoCloseable, Selectable {
      * second), since the handler's own connection closes only when the handler returns: the handler
      * can still send its reply. (Until 2026-12-05 it waited the whole grace for its own
      * connection, which was then closed under its reply.) If no thread can be started, the handler's
-     * close does it all itself, as before.
+     * close does it all itself, as before. A close called in the acceptor (by the thread factory of
+     * {@link #start(ConnectionHandler, ThreadFactory)}) is handed on the same way, since the client it was
+     * making a thread for is closed only once that close returns.
      *
      * <p>If the socket file cannot be removed (say {@code EACCES}: the directory lost its write
      * permission), the close still does all of the above, and then the first close throws that
@@ -512,7 +520,8 @@ public final class StreamServer implements AutoCloseable, Selectable {
         RuntimeException removal;
         try {
             removal = stopAccepting();
-            if (handlers.contains(Thread.currentThread())) {
+            Thread self = Thread.currentThread();
+            if (handlers.contains(self) || self == acceptor) {
                 handedOn = finishCloseInAThreadOfItsOwn();
             }
             if (!handedOn) {

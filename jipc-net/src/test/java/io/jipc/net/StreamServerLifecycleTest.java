@@ -243,6 +243,32 @@ class StreamServerLifecycleTest {
         assertFalse(server.isClosed());
     }
 
+    /**
+     * A thread factory that closes its server (in the acceptor) gets its close back once accepting has
+     * stopped, and the client it was asked a thread for is closed unserved as it returns; a racing close
+     * returns once the close has finished. Before, that close waited the whole grace (here 10 minutes)
+     * for the connection that only the acceptor, stuck in that close, could close.
+     */
+    @Test
+    void aThreadFactoryThatClosesItsServerDoesNotWaitForItsOwnClient() throws Exception {
+        StreamServer graceful = graceful(Duration.ofMinutes(10));
+        CountDownLatch closeReturned = new CountDownLatch(1);
+        graceful.start(connection -> connection.put("served".getBytes(UTF_8)), task -> {
+            graceful.close();
+            closeReturned.countDown();
+            return Thread.ofPlatform().daemon().unstarted(task);
+        });
+        try (StreamConnection client = StreamConnection.connect(graceful.localAddress())) {
+            // hang guards: the grace is 10 minutes
+            org.junit.jupiter.api.Assertions.assertNull(client.poll(Duration.ofSeconds(60)), "the client was served");
+            assertTrue(client.isEndOfStream(), "the client's connection is not closed");
+            assertTrue(closeReturned.await(60, TimeUnit.SECONDS), "the factory's close did not return");
+        }
+        graceful.close(); // returns once the handed-on close has finished
+        assertEquals(0, graceful.connectionCount());
+        assertTrue(graceful.isClosed());
+    }
+
     @Test
     void aSecondStartIsRefused() {
         server.start(connection -> { });
