@@ -1770,6 +1770,24 @@ public final class RpcServer<T> implements AutoCloseable {
      * other close goes on). A running call that closes its server while another close runs is interrupted
      * by that close once its grace is over, which ends its close's wait. (Until 2026-12-06 a racing close
      * returned at once, before the clients were told, or both ran the whole close.)
+     *
+     * <p><b>What blocks.</b> The close unregisters the service's name first (if {@link Builder#register}ed),
+     * and the {@code local:} name service removes a name under a lock on its names directory
+     * (docs/naming.md), which it waits for without limit: while another process of the user holds that
+     * lock and is stopped ({@code SIGSTOP}, Ctrl-Z) or hung, the close waits (the server still serves
+     * meanwhile), and so does a close racing it, e.g. a shutdown hook's, and with it the JVM's exit. The
+     * request mailbox's name is removed under the same lock. Then up to {@link #CLOSE_GRACE} for the
+     * running calls, and up to {@link Builder#replyTimeout} per client whose reply mailbox is full.
+     *
+     * <p>If a step fails (say the registration's close throws a {@link io.jipc.naming.NamingException}:
+     * the name service refused the removal), the close still does all the others (the request mailbox
+     * is removed, the clients are told, the server's threads end) and then throws the first failure, the
+     * later ones {@linkplain Throwable#getSuppressed() suppressed} in it; the server is closed, and a
+     * later or racing close returns normally. (Until 2026-12-06 a failed unregistration was thrown before
+     * anything else: the request mailbox, its name and the server's threads stayed, the clients were not
+     * told, while {@link #awaitClose()} said the server was closed and a second close did nothing.)
+     *
+     * @throws RuntimeException what the first failing step threw (only after the whole close)
      */
     @Override
     public void close() {
@@ -1793,14 +1811,19 @@ public final class RpcServer<T> implements AutoCloseable {
         }
     }
 
-    /** What the first {@link #close()} does. */
+    /**
+     * What the first {@link #close()} does. Each step runs whatever an earlier one threw (a registration
+     * whose close fails must not leave the mailbox, the clients and the threads behind); then the first
+     * failure is thrown, the later ones suppressed in it.
+     */
     private void closeOnce() {
+        Throwable failure = null;
         Registration registered = registration;
         if (registered != null) {
-            registered.close();
+            failure = closeStep(failure, registered::close);
         }
-        requests.destroy();
-        requests.close(); // the leader's take ends, and each waiting worker's after it
+        failure = closeStep(failure, requests::destroy);
+        failure = closeStep(failure, requests::close); // the leader's take ends, and each waiting worker's after it
         ArrayDeque<AwaitingSlot> waiting;
         synchronized (awaitingSlot) { // calls waiting for a slot never start: their clients are told CLOSING below
             waiting = new ArrayDeque<>(awaitingSlot);
@@ -1812,9 +1835,11 @@ public final class RpcServer<T> implements AutoCloseable {
         awaitRunningCalls(System.nanoTime() + CLOSE_GRACE.toNanos());
         StreamServer listener = tcp;
         for (Client client : clients.values()) {
-            client.running.values().forEach(RunningCall::interruptForClose);
-            client.replies.send(closing("'" + name + "' closed", client.maxReply));
-            forget(client);
+            failure = closeStep(failure, () -> {
+                client.running.values().forEach(RunningCall::interruptForClose);
+                client.replies.send(closing("'" + name + "' closed", client.maxReply));
+                forget(client);
+            });
         }
         owedClosings.forEach((id, mailbox) -> {
             if (owedClosings.remove(id, mailbox)) {
@@ -1822,10 +1847,29 @@ public final class RpcServer<T> implements AutoCloseable {
             }
         });
         if (listener != null) {
-            listener.close();
+            failure = closeStep(failure, listener::close);
         }
         deadlines.shutdownNow();
         callThreads.shutdown(); // its idle threads end now; those still in calls the close interrupted end with them
+        if (failure instanceof RuntimeException e) {
+            throw e;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+    }
+
+    /** Runs one step of {@link #closeOnce}; returns the first failure so far ({@code failure}, or what {@code step} threw). */
+    private static Throwable closeStep(Throwable failure, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException | Error e) {
+            if (failure == null) {
+                return e;
+            }
+            failure.addSuppressed(e);
+        }
+        return failure;
     }
 
     /**

@@ -1202,7 +1202,15 @@ class RpcServerTest {
         CountDownLatch unregistering = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         try (NameService local = NameService.open()) {
-            NameService names = new HeldUnregistration(local, unregistering, release);
+            NameService names = new HookedUnregistration(local, registration -> {
+                unregistering.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                registration.close();
+            });
             RpcServer<Bank> server = RpcServer.builder("racing-closes", Bank.class, new BankService()).register(names).start();
             try (RawClient raw = RawClient.hello("racing-closes", Bank.class.getName())) {
                 assertEquals(1, server.clientCount());
@@ -1229,8 +1237,53 @@ class RpcServerTest {
         }
     }
 
-    /** A name service whose registrations' close waits for {@code release}, having counted {@code closing} down. */
-    private record HeldUnregistration(NameService names, CountDownLatch closing, CountDownLatch release)
+    /**
+     * A close whose unregistration fails (the name service refuses the removal: a ZooKeeper NoAuth, a local
+     * EACCES) still does the rest: the request mailbox is removed, the client is told CLOSING, the server's
+     * timer thread ends; then the failure reaches the closer, and a second close returns normally. Before,
+     * the failure was thrown first and nothing else ran, while awaitClose() said the server was closed.
+     */
+    @Test
+    void aCloseWhoseUnregistrationFailsStillClosesTheRest() throws Exception {
+        try (NameService local = NameService.open()) {
+            NameService names = new HookedUnregistration(local, registration -> {
+                registration.close(); // nothing left behind by the test
+                throw new io.jipc.naming.NamingException("the name service refused the removal");
+            });
+            RpcServer<Bank> server = RpcServer.builder("failing-unregistration", Bank.class, new BankService())
+                    .register(names).start();
+            try (RawClient raw = RawClient.hello("failing-unregistration", Bank.class.getName())) {
+                assertEquals(1, server.clientCount());
+                Thread timer;
+                while ((timer = timerThread("failing-unregistration")) == null) {
+                    Thread.sleep(1); // the sweep is scheduled just after the WELCOME; bounded by the class's timeout
+                }
+                io.jipc.naming.NamingException e = assertThrows(io.jipc.naming.NamingException.class, server::close);
+                assertEquals("the name service refused the removal", e.getMessage());
+                assertTrue(!Mailbox.exists("failing-unregistration"), "the request mailbox was left behind");
+                assertInstanceOf(RpcFrame.Closing.class, RpcFrame.decode(raw.replies().poll(WAIT)),
+                        "the client was not told CLOSING");
+                assertTrue(timer.join(WAIT) && !timer.isAlive(), "the server's timer thread is still alive");
+                assertEquals(0, server.clientCount());
+                server.close(); // closed: returns normally
+                server.awaitClose();
+            } finally {
+                try {
+                    server.close();
+                } catch (io.jipc.naming.NamingException firstClose) { // a failed assertion above is the news
+                }
+            }
+        }
+    }
+
+    /** The deadline timer's thread of the server named {@code service}, or null if it has not started. */
+    private static Thread timerThread(String service) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("jipc-rpc-deadlines-" + service)).findFirst().orElse(null);
+    }
+
+    /** A name service whose registrations' close is {@code onClose} (given the real registration). */
+    private record HookedUnregistration(NameService names, java.util.function.Consumer<Registration> onClose)
             implements NameService {
         @Override
         public URI uri() {
@@ -1258,13 +1311,7 @@ class RpcServerTest {
 
                 @Override
                 public void close() {
-                    closing.countDown();
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    registration.close();
+                    onClose.accept(registration);
                 }
             };
         }
