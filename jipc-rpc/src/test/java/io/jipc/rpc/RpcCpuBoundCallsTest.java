@@ -28,9 +28,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class RpcCpuBoundCallsTest {
     private static final Duration LONG = Duration.ofSeconds(60);
     private static final String NAME = "spinner";
-    /** A server that stops answering is lost after 2 s: far shorter than the spins, which end only when released. */
+    /**
+     * A server that stops answering is lost after 10 s: far shorter than the spins (60 s), which end
+     * only when released, so a server whose keep-alive answers starve behind the spins is lost before
+     * they end; long enough that a loaded machine's scheduling gaps are not taken for that (2 s was
+     * once, with a load of 7 on 2 cores).
+     */
     private static final RpcClient.Options OPTIONS = RpcClient.Options.defaults()
-            .withLivenessCheck(Duration.ofMillis(50)).withPeerTimeout(Duration.ofSeconds(2));
+            .withLivenessCheck(Duration.ofMillis(50)).withPeerTimeout(Duration.ofSeconds(10));
 
     private final List<AutoCloseable> closing = new ArrayList<>();
     private ChildJvm server;
