@@ -177,6 +177,11 @@ public interface NameService extends AutoCloseable {
      * stop as {@link Watch#close()} does: every watch stops calling its listener first, then the calls
      * in progress are waited for (all together: as long as the longest, not one after another), except
      * the caller's own when it is a listener; after this returns no listener of the service is called.
+     * Idempotent; any thread. A close racing another (a shutdown hook's, say) returns only once that
+     * one has finished and the listener calls in progress have returned, waiting however long it
+     * takes and whatever interrupts it (they are kept), except when it is made by a listener of one
+     * of the service's watches: that returns at once, since the other close waits for its call. A
+     * listener that waits for a thread blocked in a close never returns, and neither does the close.
      */
     @Override
     void close();

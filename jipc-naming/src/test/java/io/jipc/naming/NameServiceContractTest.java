@@ -536,6 +536,134 @@ public abstract class NameServiceContractTest {
     }
 
     /**
+     * A close of the service racing one that waits for a busy listener returns only after that
+     * call did (it returned at once while the listener still ran, both backends, until 2026-12-06).
+     * No duration is asserted: the racing closer is seen waiting in the service's close while the
+     * listener is held, and has not returned then.
+     */
+    @Test
+    void aRacingCloseOfTheServiceReturnsOnlyAfterTheBusyListenerDid() throws Exception {
+        NameService service = track(openService());
+        NameService other = track(openService());
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean busy = new AtomicBoolean();
+        AtomicBoolean firstReturned = new AtomicBoolean();
+        AtomicBoolean racingReturned = new AtomicBoolean();
+        List<String> late = new CopyOnWriteArrayList<>();
+        Watch watch = service.watch(name("race/"), e -> {
+            busy.set(true);
+            entered.countDown();
+            await(release);
+            busy.set(false);
+        });
+        other.register(name("race/1"), record("1"));
+        await(entered);
+        Thread first = Thread.ofPlatform().start(() -> {
+            service.close();
+            firstReturned.set(true);
+        });
+        awaitWaitingInClose(first, List.of(watch), firstReturned);
+        Thread racing = Thread.ofPlatform().start(() -> {
+            service.close();
+            if (busy.get()) {
+                late.add("the racing close returned while the listener was busy");
+            }
+            racingReturned.set(true);
+        });
+        awaitWaitingInServiceClose(racing, racingReturned);
+        assertFalse(racingReturned.get(), "the racing close returned while the listener was busy: " + late);
+        release.countDown();
+        for (Thread closer : List.of(first, racing)) {
+            closer.join(EVENT.toMillis()); // a hang guard
+            assertFalse(closer.isAlive(), "close did not return after the listener did");
+        }
+        assertEquals(List.of(), late);
+    }
+
+    /**
+     * A listener that closes the service while another thread's close waits for that very call does
+     * not wait for that close (which would wait for it in turn: a deadlock); both closes return once
+     * the listener did.
+     */
+    @Test
+    void aListenerClosingTheServiceWhileAnotherCloseWaitsForItDoesNotDeadlock() throws Exception {
+        NameService service = track(openService());
+        NameService other = track(openService());
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch listenerClosed = new CountDownLatch(1);
+        AtomicBoolean listenerReturned = new AtomicBoolean();
+        AtomicBoolean closeReturned = new AtomicBoolean();
+        List<String> late = new CopyOnWriteArrayList<>();
+        Watch watch = service.watch(name("self/"), e -> {
+            if (!e.name().equals(name("self/1"))) {
+                late.add("called again: " + Pair.of(e));
+                return;
+            }
+            entered.countDown();
+            await(release);
+            service.close(); // the other thread's close waits for this call
+            listenerClosed.countDown();
+            listenerReturned.set(true);
+        });
+        other.register(name("self/1"), record("1"));
+        await(entered);
+        Thread closer = Thread.ofPlatform().start(() -> {
+            service.close();
+            if (!listenerReturned.get()) {
+                late.add("the close returned before the listener did");
+            }
+            closeReturned.set(true);
+        });
+        awaitWaitingInClose(closer, List.of(watch), closeReturned);
+        other.register(name("self/2"), record("2")); // not reported: the watch is stopped
+        release.countDown();
+        assertTrue(listenerClosed.await(EVENT.toMillis(), TimeUnit.MILLISECONDS),
+                "the listener's close waits for the close that waits for the listener");
+        closer.join(EVENT.toMillis()); // a hang guard
+        assertFalse(closer.isAlive(), "close did not return after the listener did");
+        assertEquals(List.of(), late);
+    }
+
+    /**
+     * A listener closes the service, then stays busy: a close from another thread meanwhile returns
+     * only once that call did, as {@link Watch#close()} racing a listener's own close does.
+     */
+    @Test
+    void aCloseRacingAListenersCloseOfTheServiceReturnsOnlyAfterThatListenerDid() throws Exception {
+        NameService service = track(openService());
+        NameService other = track(openService());
+        CountDownLatch closedByListener = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean busy = new AtomicBoolean();
+        AtomicBoolean closeReturned = new AtomicBoolean();
+        List<String> late = new CopyOnWriteArrayList<>();
+        Watch watch = service.watch(name("first/"), e -> {
+            busy.set(true);
+            service.close();
+            closedByListener.countDown();
+            await(release);
+            busy.set(false);
+        });
+        other.register(name("first/1"), record("1"));
+        await(closedByListener);
+        Thread closer = Thread.ofPlatform().start(() -> {
+            service.close();
+            if (busy.get()) {
+                late.add("the close returned while the listener that closed the service was busy");
+            }
+            closeReturned.set(true);
+        });
+        awaitWaitingInClose(closer, List.of(watch), closeReturned);
+        assertFalse(closeReturned.get(), "close returned while the listener was busy: " + late);
+        release.countDown();
+        closer.join(EVENT.toMillis()); // a hang guard
+        assertFalse(closer.isAlive(), "close did not return after the listener did");
+        assertEquals(List.of(), late);
+    }
+
+    /**
      * The thread of the running watch of {@code prefix}: both backends name it
      * {@code ...name-watch-<prefix>}; a backend naming it otherwise overrides this.
      */
@@ -568,6 +696,54 @@ public abstract class NameServiceContractTest {
                         + Arrays.toString(closer.getStackTrace()));
             }
             Thread.sleep(10);
+        }
+    }
+
+    /**
+     * Waits (polling, a hang guard of {@link #EVENT}) until {@code closer} waits without a time limit
+     * in a name service's {@code close} (in a method it calls, not in a watch's close), or
+     * {@code returned} is set.
+     */
+    private static void awaitWaitingInServiceClose(Thread closer, AtomicBoolean returned) throws InterruptedException {
+        long deadline = System.nanoTime() + EVENT.toNanos();
+        while (!returned.get()) {
+            Thread.State state = closer.getState();
+            if (state == Thread.State.WAITING || state == Thread.State.BLOCKED) {
+                boolean inServiceClose = false;
+                for (StackTraceElement f : closer.getStackTrace()) {
+                    if (f.getMethodName().equals("close") && isNameService(f.getClassName())) {
+                        inServiceClose = true;
+                        break;
+                    }
+                    if (isWatch(f.getClassName())) {
+                        break;
+                    }
+                }
+                if (inServiceClose && closer.getState() == state) {
+                    return;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the closing thread is not seen waiting in the service's close: " + state + " "
+                        + Arrays.toString(closer.getStackTrace()));
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private static boolean isNameService(String className) {
+        return implementing(NameService.class, className);
+    }
+
+    private static boolean isWatch(String className) {
+        return implementing(Watch.class, className);
+    }
+
+    private static boolean implementing(Class<?> type, String className) {
+        try {
+            return type.isAssignableFrom(Class.forName(className, false, NameServiceContractTest.class.getClassLoader()));
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
         }
     }
 

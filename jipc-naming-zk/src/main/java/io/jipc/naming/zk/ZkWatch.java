@@ -66,7 +66,7 @@ final class ZkWatch implements Watch {
     private void deliver(Consumer<NameEvent> listener, NameEvent event) {
         synchronized (delivery) {
             if (!closed) {
-                listener.accept(event);
+                service.callListener(listener, event); // a close of the service from it must not wait for it
             }
         }
     }

@@ -54,7 +54,7 @@ final class LocalWatch implements Watch, WatchedNames.Tracker {
         // one replaced name, may make several events, and a close from the listener itself waits for none
         this.watched = new WatchedNames(prefix, event -> {
             if (!closing) {
-                listener.accept(event);
+                service.callListener(listener, event);
             }
         }, LocalNameService::judge, this, LocalNameService.log());
         this.onEnd = onEnd;

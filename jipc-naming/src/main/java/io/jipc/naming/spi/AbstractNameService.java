@@ -21,8 +21,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The parts of a {@link NameService} every backend shares: new entries, the open registrations and
@@ -43,6 +45,12 @@ public abstract class AbstractNameService<R extends AbstractRegistration, W exte
     /** Wakes callers blocked in this service (awaitChange) when it closes; see {@link #whenClosed}. */
     private final Set<Runnable> closeWakers = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    /** Counted down when the first {@link #close()} has finished; a racing close waits for it. */
+    private final CountDownLatch closeFinished = new CountDownLatch(1);
+    /** The watches the first {@link #close()} closes; a racing close waits for their calls in progress too. */
+    private volatile List<W> closedWatches = List.of();
+    /** The threads calling a listener of one of this service's watches now ({@link #callListener}). */
+    private final Set<Thread> listenerThreads = ConcurrentHashMap.newKeySet();
     /** What a waiting {@link #awaitChange} call finds in its queue when the service closed. */
     private static final Object CLOSED = new Object();
 
@@ -97,6 +105,24 @@ public abstract class AbstractNameService<R extends AbstractRegistration, W exte
     /** Forgets a watch that ended. */
     public final void forgetWatch(W watch) {
         watches.remove(watch);
+    }
+
+    /**
+     * Calls {@code listener} with {@code event}, the thread marked as a listener's meanwhile: every
+     * backend calls its watches' listeners through this, so that a {@link #close()} made by a listener
+     * of this service while another thread's close runs is known as such and returns without waiting
+     * (that close waits for this very call). Called by a watch's own thread.
+     */
+    public final void callListener(Consumer<NameEvent> listener, NameEvent event) {
+        Thread self = Thread.currentThread();
+        boolean outermost = listenerThreads.add(self);
+        try {
+            listener.accept(event);
+        } finally {
+            if (outermost) {
+                listenerThreads.remove(self);
+            }
+        }
     }
 
     /** The registrations still open. */
@@ -189,19 +215,57 @@ public abstract class AbstractNameService<R extends AbstractRegistration, W exte
     /** Releases the backend's own resources; called once by {@link #close()}, after watches and registrations. */
     protected abstract void closeBackend();
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The first close runs the close; a close racing it (another thread's: a shutdown hook, say)
+     * returns only once the first has finished and the listener calls in progress have returned
+     * (the first closer's own, when a listener closed the service), waiting however long it takes
+     * and whatever interrupts it (they are kept). A close racing it from a listener of one of this
+     * service's watches returns at once: the first close waits for that very call, so waiting for
+     * the first close would never end.
+     */
     @Override
     public final void close() {
+        boolean first;
         synchronized (this) {
-            if (closed) {
-                return;
-            }
+            first = !closed;
             closed = true;
         }
-        closeWakers.forEach(Runnable::run);
-        List<W> running = openWatches();
-        running.forEach(this::stopWatch);
-        running.forEach(Watch::close);
-        openRegistrations().forEach(AbstractRegistration::close);
-        closeBackend();
+        if (!first) {
+            if (!listenerThreads.contains(Thread.currentThread())) {
+                awaitClose();
+            }
+            return;
+        }
+        try {
+            closeWakers.forEach(Runnable::run);
+            List<W> running = openWatches();
+            closedWatches = running;
+            running.forEach(this::stopWatch);
+            running.forEach(Watch::close);
+            openRegistrations().forEach(AbstractRegistration::close);
+            closeBackend();
+        } finally {
+            closeFinished.countDown();
+        }
+    }
+
+    /** For a racing close: waits for the first close, then for the listener calls still in progress. */
+    private void awaitClose() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                closeFinished.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        // closed already: each close waits for the watch's call in progress, keeping interrupts
+        closedWatches.forEach(Watch::close);
     }
 }
