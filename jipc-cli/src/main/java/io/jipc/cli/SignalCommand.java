@@ -64,6 +64,12 @@ final class SignalCommand {
             } else {
                 sent = Signal.parse(text).number();
             }
+            if (sent == 0 && !group) { // the library's message names a Java method instead
+                throw new IllegalArgumentException("signal number must be 1..64, got 0 (0 sends nothing: "
+                        + (startTime == null ? "'test -e /proc/" + target + "' tells whether pid " + target + " is in use"
+                        : "pid " + target + " is still the process started at tick " + startTime + " if "
+                        + "\"sed 's/.*) //' /proc/" + target + "/stat | cut -d' ' -f20\" prints " + startTime) + ")");
+            }
             String to;
             if (group) {
                 ProcessSignals.sendToGroup(target, sent);

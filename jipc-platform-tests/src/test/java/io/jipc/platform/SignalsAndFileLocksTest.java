@@ -116,6 +116,36 @@ class SignalsAndFileLocksTest {
         assertThrows(IllegalArgumentException.class, () -> Signals.kill(self, 65));
     }
 
+    /**
+     * The identity of a thread of this process that is not its first: refused naming the process
+     * (pidfd_open's ENOENT, or EINVAL before Linux 6.9, was passed on as it came), no pidfd left open.
+     */
+    @Test
+    void anIdentityOfAThreadIsRefusedNamingItsProcess() throws Exception {
+        long pid = ProcessHandle.current().pid();
+        CountDownLatch end = new CountDownLatch(1);
+        CompletableFuture<Long> tid = new CompletableFuture<>();
+        Thread thread = Thread.ofPlatform().start(() -> {
+            try {
+                tid.complete(Long.parseLong(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString()));
+                end.await();
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                tid.completeExceptionally(e);
+            }
+        });
+        try {
+            long pidfds = openPidfds();
+            ProcessIdentity identity = ProcessIdentity.of(tid.get()).orElseThrow();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Signals.kill(identity, 0));
+            assertEquals("pid " + tid.get() + " started at tick " + identity.startTime() + " is a thread of process "
+                    + pid + ", not a process: nothing was sent (send to process " + pid + ")", e.getMessage());
+            assertEquals(pidfds, openPidfds(), "no pidfd left open");
+        } finally {
+            end.countDown();
+            thread.join();
+        }
+    }
+
     /** How many pidfds this process has open ({@code anon_inode:[pidfd]} in {@code /proc/self/fd}). */
     private static long openPidfds() throws IOException {
         try (var fds = Files.list(Path.of("/proc/self/fd"))) {

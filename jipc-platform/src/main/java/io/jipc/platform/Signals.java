@@ -141,7 +141,10 @@ public final class Signals {
      * ended. Never blocks; safe from any thread.
      *
      * @throws IllegalArgumentException      if the pid is not 1..{@value Integer#MAX_VALUE} or the signal
-     *                                       not 0..{@value #MAX_SIGNAL}
+     *                                       not 0..{@value #MAX_SIGNAL}, or if the pid is a thread's that is
+     *                                       not its process's first ({@link ProcessIdentity#of(long)} takes a
+     *                                       thread id, {@code pidfd_open} does not): the message names the
+     *                                       process; nothing was sent
      * @throws io.jipc.ErrnoException        {@code ESRCH} naming the pid and start time if that process has
      *                                       ended (the message says whether the pid now belongs to another
      *                                       process, and with which start time): nothing was sent;
@@ -159,10 +162,19 @@ public final class Signals {
         try {
             pidfd = Processes.pidfdOpen(pid);
         } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT || e.errno() == Errno.EINVAL) {
+                // a thread that is not its process's leader: /proc/<tid> exists (so ProcessIdentity.of
+                // takes it), but pidfd_open refuses it (EINVAL before Linux 6.9, ENOENT since)
+                long leader = threadGroupOf(pid);
+                if (leader > 0 && leader != pid) {
+                    throw new IllegalArgumentException(subject + " is a thread of process " + leader
+                            + ", not a process: nothing was sent (send to process " + leader + ")");
+                }
+            }
             if (e.errno() != Errno.ESRCH) {
                 throw e;
             }
-            throw Errno.exception(Errno.ESRCH, call, subject + ": that process has ended (pid " + pid
+            throw Errno.exception(Errno.ESRCH, "pidfd_open", subject + ": that process has ended (pid " + pid
                     + " is free); nothing was sent");
         }
         if (pidfd < 0) {
@@ -194,6 +206,20 @@ public final class Signals {
         } finally {
             Libc.close(pidfd);
         }
+    }
+
+    /** The {@code Tgid} of {@code /proc/<tid>/status}: the process of thread {@code tid}; -1 if unreadable (ended). */
+    private static long threadGroupOf(int tid) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + tid + "/status"))) {
+                if (line.startsWith("Tgid:")) {
+                    return Long.parseLong(line.substring(5).strip());
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // gone meanwhile, or not readable: the caller reports pidfd_open's own error
+        }
+        return -1;
     }
 
     private static void send(MethodHandle handle, String call, int id, int signal, String subject) {

@@ -64,6 +64,8 @@ public final class ProcessSignals {
      * @throws io.jipc.ErrnoException        {@code ESRCH} if that process has ended, whether or not its pid
      *                                       is another process's now (the message says which, with the start
      *                                       times): nothing was sent; {@code EPERM} as for {@link #send(long, Signal)}
+     * @throws IllegalArgumentException      if the pid is a thread id (not its process's first thread):
+     *                                       the message names the process to send to; nothing was sent
      * @throws UnsupportedOperationException on a kernel without pidfds (before Linux 5.3) or where a seccomp
      *                                       filter refuses them: nothing was sent
      */

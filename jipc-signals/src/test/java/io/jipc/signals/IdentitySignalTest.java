@@ -3,6 +3,7 @@ package io.jipc.signals;
 import io.jipc.ErrnoException;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.testkit.ChildCommands;
+import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.ProcessStates;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -12,6 +13,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,10 +98,42 @@ class IdentitySignalTest {
         exitOf(sleeper);   // reaped by the JDK: the pid is free (or, rarely, another process's already)
         ErrnoException refused = assertThrows(ErrnoException.class, () -> ProcessSignals.send(gone, Signal.SIGTERM));
         assertEquals("ESRCH", refused.errnoName());
-        assertTrue(refused.getMessage().startsWith("ESRCH (No such process) from pidfd_send_signal(signal 15) of pid "
-                + gone.pid() + " started at tick " + gone.startTime() + ": that process has ended ("),
-                refused.getMessage());
-        assertTrue(refused.getMessage().endsWith("); nothing was sent"), refused.getMessage());
+        // a free pid is refused by pidfd_open itself, and the message names that call (it named
+        // pidfd_send_signal, which was never reached); a pid reused already fails the start time check
+        String subject = " of pid " + gone.pid() + " started at tick " + gone.startTime() + ": that process has ended (";
+        assertTrue(refused.getMessage().equals("ESRCH (No such process) from pidfd_open" + subject + "pid " + gone.pid()
+                        + " is free); nothing was sent")
+                || refused.getMessage().startsWith("ESRCH (No such process) from pidfd_send_signal(signal 15)" + subject
+                        + "pid " + gone.pid() + " now belongs to another process"), refused.getMessage());
+    }
+
+    /**
+     * An identity of a thread of another process (not its first thread): {@link ProcessIdentity#of}
+     * takes the thread id ({@code /proc/<tid>/stat} exists), but a pidfd names a process, so the send
+     * is refused with a message naming the process to send to, and nothing is sent (it was ENOENT
+     * "No such file or directory" from pidfd_open, though the thread lived).
+     */
+    @Test
+    void anIdentityOfAThreadIsRefusedNamingItsProcess() throws Exception {
+        try (ChildJvm child = ChildJvm.builder(PlainChild.class).quickStart().start()) {
+            child.awaitLine("READY", Duration.ofSeconds(WAIT_SECONDS));
+            long pid = child.pid();
+            long tid = -1;
+            try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+                for (Path task : tasks.toList()) { // the JVM's "VM Thread" lives as long as the JVM
+                    if (Files.readString(task.resolve("comm")).strip().equals("VM Thread")) {
+                        tid = Long.parseLong(task.getFileName().toString());
+                    }
+                }
+            }
+            assertTrue(tid > 0 && tid != pid, "no VM Thread in /proc/" + pid + "/task");
+            ProcessIdentity thread = ProcessIdentity.of(tid).orElseThrow();
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> ProcessSignals.send(thread, Signal.SIGTERM));
+            assertEquals("pid " + tid + " started at tick " + thread.startTime() + " is a thread of process " + pid
+                    + ", not a process: nothing was sent (send to process " + pid + ")", refused.getMessage());
+            assertTrue(child.isAlive(), "the process got the SIGTERM");
+        }
     }
 
     /**
