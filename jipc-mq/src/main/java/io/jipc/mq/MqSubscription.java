@@ -1,6 +1,7 @@
 package io.jipc.mq;
 
 import io.jipc.ClosedException;
+import io.jipc.Uninterruptibly;
 
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -129,18 +130,7 @@ public final class MqSubscription implements AutoCloseable {
      */
     void awaitEnd() {
         if (!onListenerThread()) {
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    deliverer.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            Uninterruptibly.join(deliverer);
         }
     }
 

@@ -108,7 +108,7 @@ public final class SignalListener implements AutoCloseable {
         if (jvmShuttingDown()) {
             return;     // the handler may be the thread in System.exit, which waits for the hooks
         }
-        SignalRouter.joinUninterruptibly(thread);
+        io.jipc.Uninterruptibly.join(thread);
     }
 
     /**

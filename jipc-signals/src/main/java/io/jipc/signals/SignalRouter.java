@@ -1,6 +1,7 @@
 package io.jipc.signals;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
+import io.jipc.Uninterruptibly;
 import io.jipc.platform.Signals;
 import sun.misc.SignalHandler;
 
@@ -129,22 +130,6 @@ final class SignalRouter {
         }
         route.previous = previous;
         return route;
-    }
-
-    /** Waits until {@code thread} has ended; an interrupt meanwhile is kept for the caller, not obeyed. */
-    static void joinUninterruptibly(Thread thread) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                thread.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** The likely reason a process started with {@code signal} ignored: its parent ignored it. */
@@ -279,7 +264,7 @@ final class SignalRouter {
             } finally {
                 lock.unlock();
             }
-            joinUninterruptibly(thread);
+            Uninterruptibly.join(thread);
         }
     }
 

@@ -9,17 +9,6 @@ public final class Latches {
 
     /** Waits until {@code latch} is open, through interrupts, and keeps the interrupt status for the caller. */
     public static void awaitUninterruptibly(CountDownLatch latch) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                latch.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        io.jipc.Uninterruptibly.await(latch);
     }
 }

@@ -1,5 +1,6 @@
 package io.jipc.naming.local;
 
+import io.jipc.Uninterruptibly;
 import io.jipc.naming.Lifetime;
 import io.jipc.naming.Liveness;
 import io.jipc.naming.NameEntry;
@@ -249,18 +250,7 @@ final class LocalWatch implements Watch, WatchedNames.Tracker {
         stop();
         Thread t = thread;
         if (t != null && t != Thread.currentThread()) {
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    t.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            Uninterruptibly.join(t);
         }
     }
 

@@ -2,6 +2,7 @@ package io.jipc.naming.spi;
 
 import io.jipc.ClosedException;
 import io.jipc.Timeouts;
+import io.jipc.Uninterruptibly;
 import io.jipc.naming.Lifetime;
 import io.jipc.naming.Liveness;
 import io.jipc.naming.NameEntry;
@@ -253,18 +254,7 @@ public abstract class AbstractNameService<R extends AbstractRegistration, W exte
 
     /** For a racing close: waits for the first close, then for the listener calls still in progress. */
     private void awaitClose() {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                closeFinished.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Uninterruptibly.await(closeFinished);
         // closed already: each close waits for the watch's call in progress, keeping interrupts
         closedWatches.forEach(Watch::close);
     }
