@@ -418,21 +418,15 @@ public final class UnboundedMailbox implements AutoCloseable {
      * all the same, with every {@code name@k} file: what is under the name is removed by design.
      * A creator that was only slow then fails with {@link MailboxNotFoundException} and leaves a
      * mailbox created under the name since alone (see {@link #create(String, MailboxOptions, long)}).
-     * Segment files that {@link #destroy()} leaves as not recognisably its mailbox's (never made
-     * ready, damaged, of another mode) are removed by name afterwards if no control file is under
-     * the name then, and left to a mailbox created under the name meanwhile (whose creation removes
-     * them); what remains is the moment between that look and the removals.
+     * Segment files not recognisably its mailbox's (never made ready, damaged, of another mode) are
+     * removed by name afterwards if no control file is under the name then, and left to a mailbox
+     * created under the name meanwhile (whose creation removes them), as {@link #destroy()} does;
+     * what remains is the moment between that look and the removals.
      */
     public static boolean destroy(String name) {
         Path path = path(name);
         try (UnboundedMailbox mailbox = open(name, anyPermissions(path))) {
-            boolean removed = mailbox.destroy();
-            if (removed && FileIdentity.of(path) == null) {
-                // what its destroy() left (not ready, damaged): removed by name while no mailbox
-                // has the name; once one has, the files under it may be that one's
-                removeSegmentFiles(path.getParent(), name);
-            }
-            return removed;
+            return mailbox.destroy(); // its leftovers too, while no mailbox has the name
         } catch (MailboxNotFoundException gone) {
             return false;
         } catch (CorruptSegmentException | io.jipc.InsecureFileException unusable) {
@@ -465,10 +459,11 @@ public final class UnboundedMailbox implements AutoCloseable {
      * removed by name, also the new mailbox's, whose messages were then lost and whose later
      * receives and sends failed ("segment 0 ... is missing"). A segment file that is not
      * recognisably this mailbox's (never made ready: a sender killed or stopped while appending
-     * it; damaged) is left too ({@link #destroy(String)} removes such leftovers while no mailbox has
-     * the name, and the next creation of the name does). What remains
-     * is the moment between the name's {@code lstat} and the {@code unlink} of each file (Linux has
-     * no unlink by inode): a mailbox created under the name in exactly that moment can lose a file.
+     * it; damaged) is removed by name afterwards if no control file is under the name then, and left
+     * to a mailbox created under the name meanwhile (whose creation removes it). What remains is the moment between the name's {@code lstat} and the {@code unlink} of
+     * each file (Linux has no unlink by inode), and between the look for a control file and the
+     * removal of the leftovers: a mailbox created under the name in exactly that moment can lose a
+     * file.
      *
      * @return false if its name is gone or now belongs to another mailbox, which is left alone
      *         (nothing is removed then)
@@ -481,6 +476,11 @@ public final class UnboundedMailbox implements AutoCloseable {
                 FaultInjection.point(FaultInjection.BEFORE_SEGMENTS_REMOVED);
             }
             removeOwnSegmentFiles();
+            if (FileIdentity.of(control.path()) == null) {
+                // what is left (not ready: a sender killed or stopped while appending it; damaged) is
+                // removed by name while no mailbox has the name; once one has, the files may be its
+                removeSegmentFiles(control.path().getParent(), name);
+            }
         }
         return removed;
     }

@@ -33,9 +33,11 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A sender appending a segment to an {@link UnboundedMailbox} that is stopped (a debugger,
@@ -147,6 +149,33 @@ class UnboundedSlowCreatorTest {
             } finally {
                 resumeIfAlive(creator);
                 mailbox.destroy();
+            }
+        }
+    }
+
+    /**
+     * A sender killed while it appended a segment (held at {@code before-segment-ready}: its file
+     * written but for its version word, never made ready) leaves a file no header makes this
+     * mailbox's; {@link UnboundedMailbox#destroy()} of a handle removes it with the rest, as no
+     * mailbox has the name once the control file is gone. (Before the fix of the review of
+     * a8f976f5, destroy() left it for good: {@code jipc ls} lists no {@code name@k} file, and
+     * {@code jipc rm}/{@code gc} found nothing.)
+     */
+    @Test
+    void destroyRemovesTheUnreadySegmentOfASenderKilledWhileAppendingIt() throws Exception {
+        String name = "killed-" + UUID.randomUUID().toString().substring(0, 8);
+        try (UnboundedMailbox mailbox = UnboundedMailbox.create(name, OPTIONS, UnboundedMailbox.DEFAULT_CEILING);
+             ChildJvm appender = appender(name, 1, "before-segment-ready")) {
+            try {
+                proceedTo(appender, "before-segment-ready");
+                appender.kill();
+                assertTrue(Files.exists(UnboundedFiles.segment(name, 1)), "the killed sender's unready segment file");
+                assertTrue(mailbox.destroy());
+                assertFalse(Files.exists(UnboundedFiles.segment(name, 0)), UnboundedFiles.describe(name));
+                assertFalse(Files.exists(UnboundedFiles.segment(name, 1)), "the unready segment file is left: "
+                        + UnboundedFiles.describe(name));
+            } finally {
+                resumeIfAlive(appender);
             }
         }
     }
