@@ -452,10 +452,7 @@ public abstract class NameServiceContractTest {
         other.register(name("busy/1"), record("1"));
         await(entered);
         other.register(name("busy/2"), record("2")); // behind the busy call: reported, if ever, before close returns
-        Thread closer = Thread.ofPlatform().start(() -> {
-            watch.close();
-            closeReturned.set(true);
-        });
+        Thread closer = closeInAThread(watch::close, () -> { }, closeReturned);
         awaitWaitingInClose(closer, List.of(watch), closeReturned);
         assertFalse(closeReturned.get(), "close returned while the listener was busy");
         release.countDown();
@@ -512,10 +509,7 @@ public abstract class NameServiceContractTest {
             await(entered.get(p));
             other.register(p + "2", record("2")); // behind the busy call
         }
-        Thread closer = Thread.ofPlatform().start(() -> {
-            service.close();
-            closeReturned.set(true);
-        });
+        Thread closer = closeInAThread(service::close, () -> { }, closeReturned);
         awaitWaitingInClose(closer, watches, closeReturned);
         closeWaits.set(true);
         for (String p : idle) { // stopped with the others, not after the busy calls returned
@@ -559,18 +553,13 @@ public abstract class NameServiceContractTest {
         });
         other.register(name("race/1"), record("1"));
         await(entered);
-        Thread first = Thread.ofPlatform().start(() -> {
-            service.close();
-            firstReturned.set(true);
-        });
+        Thread first = closeInAThread(service::close, () -> { }, firstReturned);
         awaitWaitingInClose(first, List.of(watch), firstReturned);
-        Thread racing = Thread.ofPlatform().start(() -> {
-            service.close();
+        Thread racing = closeInAThread(service::close, () -> {
             if (busy.get()) {
                 late.add("the racing close returned while the listener was busy");
             }
-            racingReturned.set(true);
-        });
+        }, racingReturned);
         awaitWaitingInServiceClose(racing, racingReturned);
         assertFalse(racingReturned.get(), "the racing close returned while the listener was busy: " + late);
         release.countDown();
@@ -609,13 +598,11 @@ public abstract class NameServiceContractTest {
         });
         other.register(name("self/1"), record("1"));
         await(entered);
-        Thread closer = Thread.ofPlatform().start(() -> {
-            service.close();
+        Thread closer = closeInAThread(service::close, () -> {
             if (!listenerReturned.get()) {
                 late.add("the close returned before the listener did");
             }
-            closeReturned.set(true);
-        });
+        }, closeReturned);
         awaitWaitingInClose(closer, List.of(watch), closeReturned);
         other.register(name("self/2"), record("2")); // not reported: the watch is stopped
         release.countDown();
@@ -648,19 +635,29 @@ public abstract class NameServiceContractTest {
         });
         other.register(name("first/1"), record("1"));
         await(closedByListener);
-        Thread closer = Thread.ofPlatform().start(() -> {
-            service.close();
+        Thread closer = closeInAThread(service::close, () -> {
             if (busy.get()) {
                 late.add("the close returned while the listener that closed the service was busy");
             }
-            closeReturned.set(true);
-        });
+        }, closeReturned);
         awaitWaitingInClose(closer, List.of(watch), closeReturned);
         assertFalse(closeReturned.get(), "close returned while the listener was busy: " + late);
         release.countDown();
         closer.join(EVENT.toMillis()); // a hang guard
         assertFalse(closer.isAlive(), "close did not return after the listener did");
         assertEquals(List.of(), late);
+    }
+
+    /**
+     * Starts a platform thread that runs {@code close}, then {@code check} (which records what it
+     * finds when the close has returned), then sets {@code returned}.
+     */
+    private static Thread closeInAThread(Runnable close, Runnable check, AtomicBoolean returned) {
+        return Thread.ofPlatform().start(() -> {
+            close.run();
+            check.run();
+            returned.set(true);
+        });
     }
 
     /**
