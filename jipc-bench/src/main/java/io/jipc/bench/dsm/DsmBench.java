@@ -221,6 +221,7 @@ public final class DsmBench {
         Histogram histogram = new Histogram(3);
         int total = s.warmup() + s.sections();
         for (int i = 0; i < total; i++) {
+            checkInterrupt();
             long start = System.nanoTime();
             try (RegionWrite w = region.write()) {
                 w.segment().set(ValueLayout.JAVA_LONG, 0, pattern(i));
@@ -271,6 +272,7 @@ public final class DsmBench {
         long base = region.version();
         long start = System.nanoTime();
         for (long i = base; i < base + n; i++) {
+            checkInterrupt();
             try (RegionWrite w = region.write()) {
                 MemorySegment s = w.segment();
                 if (whole) {
@@ -292,6 +294,20 @@ public final class DsmBench {
         }
         try (RegionWrite w = done.write()) {
             w.segment().set(ValueLayout.JAVA_LONG, 0, pass);
+        }
+    }
+
+    /**
+     * Throws {@link InterruptedException} if this thread is interrupted (and clears the status), as a
+     * wait would. A write section whose lock the home left here neither waits nor looks at the
+     * interrupt status (it begins whatever the status, and its release keeps the status), so the
+     * loops of write sections that never wait for the peer call this before each section: the
+     * interrupt with which {@link PeerProcess} tells of a dead peer then ends them at once, not after
+     * {@code --sections} more sections (for ever, to a person waiting).
+     */
+    private static void checkInterrupt() throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
         }
     }
 
