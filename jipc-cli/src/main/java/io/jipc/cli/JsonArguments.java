@@ -34,7 +34,8 @@ import java.util.Map;
  *
  * <p>Strict, so that a typo is an error and never a silently different call: unknown or missing
  * record components, {@code null} for a primitive, a string where a number belongs (or the other
- * way), anything after the value, a key given twice in an object, and two keys of a map that are the
+ * way), a number with a fraction or an exponent where an integer belongs ({@code 1.5}, {@code 1.0},
+ * {@code 1e3}: never truncated, as a word of them is refused), anything after the value, a key given twice in an object, and two keys of a map that are the
  * same key of its type ({@code "1.5"} and {@code "1.50"} of a {@code Map<Double, V>}) are refused,
  * and so is a {@code float} or {@code double} (a number, or a map's key) that its type cannot hold, as
  * its word is ({@link RpcArguments#floating}: {@code 3.4e39} or {@code 1e-50} for a float).
@@ -49,6 +50,8 @@ final class JsonArguments {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            // a fraction where an integer belongs is refused, as its word is: Jackson truncates it by default
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             // enums by constant name, as a word is (RpcArguments): Jackson 3 reads and writes toString()
             // by default, and takes a number as an index
             .disable(EnumFeature.READ_ENUMS_USING_TO_STRING)
