@@ -26,7 +26,8 @@ final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--bind", paramLabel = "HOST:PORT", description = "where to listen (default: ${DEFAULT-VALUE}; port 0: any)")
     String bind = "127.0.0.1:7070";
 
-    @Option(names = "--all", description = "also serve any other mailbox of this host a client names (not registered)")
+    @Option(names = "--all", description = "also serve any other mailbox of this host a client names (not registered),"
+            + " but for one with a protocol label (an RPC server's): export that by name")
     boolean all;
 
     @Mixin

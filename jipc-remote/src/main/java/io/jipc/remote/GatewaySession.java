@@ -202,6 +202,9 @@ final class GatewaySession {
         version = open.version();
         try {
             exported = resolveWithHeartbeats(open.name());
+        } catch (MailboxGateway.LabelledMailboxException e) { // with --all: not served, see exportAll
+            reply(new Wire.Error(Wire.ErrorCode.NO_SUCH_MAILBOX, e.getMessage()));
+            return false;
         } catch (JipcException e) { // with --all: a file under the mailbox directory that is no mailbox of ours
             reply(new Wire.Error(Wire.ErrorCode.INTERNAL, "mailbox " + Printable.quoted(open.name()) + " cannot be opened: "
                     + e.getMessage()));

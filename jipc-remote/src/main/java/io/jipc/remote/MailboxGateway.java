@@ -2,6 +2,7 @@ package io.jipc.remote;
 
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxNotFoundException;
+import io.jipc.platform.Printable;
 import io.jipc.naming.NameRecord;
 import io.jipc.naming.NameService;
 import io.jipc.naming.Registration;
@@ -139,7 +140,17 @@ public final class MailboxGateway implements AutoCloseable {
             return this;
         }
 
-        /** Also serves any other mailbox of this host a client names (not registered). */
+        /**
+         * Also serves any other mailbox of this host a client names (not registered), but for one
+         * with a {@linkplain Mailbox#protocol() protocol label}: a labelled mailbox's receiver may
+         * trust its senders as processes of its user (an RPC server's request mailbox, labelled
+         * {@code jipc-rpc}, takes the client ids in its requests on trust), which the gateway's
+         * clients, from anywhere its port is reachable, are not. Such a mailbox is served only if
+         * {@linkplain #export exported} by name; a client naming it otherwise is answered
+         * {@link Wire.ErrorCode#NO_SUCH_MAILBOX} with the reason. Until 2026-12-06 every mailbox was
+         * served, and a TCP client could send an RPC server calls and {@code BYE}s in another client's
+         * name.
+         */
         public Builder exportAll() {
             exportAll = true;
             return this;
@@ -247,6 +258,15 @@ public final class MailboxGateway implements AutoCloseable {
                 failed[0] = e; // thrown below, once the stale entry is gone (its reference was given back)
                 return null;
             }
+            String protocol = fresh.mailbox.protocol();
+            if (!protocol.isEmpty() && !exports.contains(n)) {
+                fresh.close();
+                failed[0] = new LabelledMailboxException("mailbox " + Printable.quoted(n) + " is not served by " + this
+                        + ": it speaks protocol " + Printable.quoted(protocol) + ", whose receiver may trust its senders"
+                        + " as processes of its user (an RPC server's, jipc-rpc, takes their client ids on trust);"
+                        + " a gateway serves such a mailbox only if it exports it by name");
+                return null;
+            }
             handles.add(fresh);
             acquired[0] = fresh;
             return fresh;
@@ -264,6 +284,16 @@ public final class MailboxGateway implements AutoCloseable {
      * waits for: a client's Open then maps the mailbox afresh only once the old handle has given its
      * roles up.
      */
+    /**
+     * Why a client's {@code Open} of a mailbox the gateway serves only by its {@code exportAll} is
+     * refused: the mailbox has a protocol label (see {@link Builder#exportAll()}).
+     */
+    static final class LabelledMailboxException extends RuntimeException {
+        LabelledMailboxException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     void release(ExportedMailbox mailbox) {
         boolean[] current = new boolean[1];
         open.computeIfPresent(mailbox.name, (name, cached) -> {

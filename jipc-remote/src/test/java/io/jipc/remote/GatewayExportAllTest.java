@@ -1,6 +1,7 @@
 package io.jipc.remote;
 
 import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxOptions;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -61,6 +62,41 @@ class GatewayExportAllTest {
             Files.deleteIfExists(insecure);
             Files.deleteIfExists(empty);
             Mailbox.destroy("real");
+        }
+    }
+
+    /**
+     * A mailbox with a protocol label (as an RPC server's, whose receiver takes the client ids in its
+     * requests on trust) is not served to a client that names it, with the reason; exported by name
+     * it is. Unlabelled mailboxes are served as before.
+     */
+    @Test
+    void aMailboxWithAProtocolLabelIsServedOnlyIfExportedByName() throws Exception {
+        try (Mailbox labelled = Mailbox.create("labelled", MailboxOptions.builder().protocol("jipc-rpc").build());
+             Mailbox plain = Mailbox.create("plain")) {
+            try (MailboxGateway gateway = MailboxGateway.builder(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                    .exportAll().start()) {
+                RemoteMailboxException e = assertThrows(RemoteMailboxException.class,
+                        () -> RemoteMailbox.connect(URI.create(gateway.address("labelled")), RemoteChild.OPTIONS).close());
+                assertEquals(Wire.ErrorCode.NO_SUCH_MAILBOX, e.code(), e.getMessage());
+                assertTrue(e.getMessage().contains("mailbox 'labelled' is not served by " + gateway
+                        + ": it speaks protocol 'jipc-rpc'"), e.getMessage());
+                assertTrue(e.getMessage().contains("only if it exports it by name"), e.getMessage());
+                try (RemoteMailbox served = RemoteMailbox.connect(URI.create(gateway.address("plain")), RemoteChild.OPTIONS)) {
+                    served.put("plain".getBytes());
+                    assertEquals("plain", new String(plain.take()));
+                }
+                assertNull(labelled.poll(), "nothing reached the labelled mailbox");
+            }
+            try (MailboxGateway gateway = MailboxGateway.builder(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                    .export("labelled").exportAll().start();
+                 RemoteMailbox exported = RemoteMailbox.connect(URI.create(gateway.address("labelled")), RemoteChild.OPTIONS)) {
+                exported.put("by name".getBytes());
+                assertEquals("by name", new String(labelled.take()));
+            }
+        } finally {
+            Mailbox.destroy("labelled");
+            Mailbox.destroy("plain");
         }
     }
 
