@@ -68,7 +68,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * PINGs or a new client's HELLO (CPU-bound virtual threads hold their carriers). The frames
  * are {@link RpcFrame}'s; arguments and results are {@link Marshaller}'s, checked against the
  * interface. A call that the client cancels, or whose timeout passes here, has its thread
- * interrupted. A call fails alone, never the client's session: a result larger than the client
+ * interrupted. A call starts (its implementation is entered) only once its arguments are decoded,
+ * which may take long (large arguments, record constructors that check much): one cancelled, or whose
+ * deadline passes, or whose server begins to {@linkplain #close() close}, before or while its
+ * arguments are decoded never starts, and answers CANCELLED (CLOSING for the close) instead. A call
+ * fails alone, never the client's session: a result larger than the client
  * takes fails that call ({@link RpcProtocolException} at the caller), and an exception whose message
  * is too long for it arrives with the message cut to fit (its beginning, then
  * {@code " … (N characters cut)"}; the class name whole). Every call gets exactly one answer: a result
@@ -226,7 +230,10 @@ public final class RpcServer<T> implements AutoCloseable {
     private boolean retrying;
     /** The most {@link #awaitingSlot} holds before the leader or a reader waits: the request mailbox's capacity (one call always). */
     private final long maxAwaitingSlotBytes;
-    /** Calls cancelled (a CANCEL, or their deadline) before they started, and so never run: for tests. */
+    /**
+     * Calls cancelled (a CANCEL, or their deadline) before they started, and calls whose arguments were
+     * still being decoded when the server began to close, and so never run: for tests.
+     */
     private final AtomicLong droppedUnrun = new AtomicLong();
     private final Duration replyTimeout;
     /** The reason of the CLOSING a forgotten client is told ({@link #closing}). */
@@ -277,6 +284,30 @@ public final class RpcServer<T> implements AutoCloseable {
                 runner.interrupt();
             }
             return true;
+        }
+
+        /**
+         * Called by the call's thread once its arguments are decoded, right before the implementation
+         * is entered: null if the call starts now, or why it must not (then it has ended, and no interrupt
+         * reaches the thread after this): {@code CLOSING} if {@code serverClosed} (the server's
+         * {@link RpcServer#closed}, read by the caller) or {@link #interruptForClose} came first,
+         * {@code CANCELLED} if a CANCEL or its deadline came first. Decoding may take long (large
+         * arguments, records whose constructors check much), and whatever came meanwhile must keep the
+         * implementation from running, as it does before the decode ({@link #runOn}). Under this call's
+         * lock, so a close either keeps it from starting or finds it started: then it is one of the
+         * running calls the close waits for (it was counted when admitted) and, once the close's grace is
+         * over, interrupts ({@link #interruptForClose}); its thread may reach the implementation only after
+         * {@link RpcServer#close()} has returned, but interrupted, and its outcome is not sent. No call
+         * that had not passed this check when the close interrupted the running calls ever starts.
+         */
+        synchronized RpcFrame.FailureCode startAfterDecoding(boolean serverClosed) {
+            RpcFrame.FailureCode refused = serverClosed || closing ? RpcFrame.FailureCode.CLOSING
+                    : cancelled ? RpcFrame.FailureCode.CANCELLED
+                    : null;
+            if (refused != null) {
+                ended = true;
+            }
+            return refused;
         }
 
         /** Interrupts the call's thread if the call still runs; {@code cancel} marks it cancelled. */
@@ -984,7 +1015,10 @@ public final class RpcServer<T> implements AutoCloseable {
         }
     }
 
-    /** Calls cancelled before they started (set aside, waiting for a slot, or marked on their way), never run. */
+    /**
+     * Calls cancelled before they started (set aside, waiting for a slot, marked on their way, or while
+     * their arguments were decoded) or whose server began to close while their arguments were decoded: never run.
+     */
     long droppedUnrun() {
         return droppedUnrun.get();
     }
@@ -1506,6 +1540,21 @@ public final class RpcServer<T> implements AutoCloseable {
             return failure(client, call.callId(), RpcFrame.FailureCode.BAD_ARGUMENTS, e.getClass().getName(),
                     "the arguments of " + call.method() + " could not be decoded: " + describe(e));
         }
+        RpcFrame.FailureCode refused = running.startAfterDecoding(closed);
+        if (refused == RpcFrame.FailureCode.CLOSING) {
+            // the server began closing while the arguments were decoded: no new call starts (until 2026-12-06
+            // it ran, also after close() had returned)
+            droppedUnrun.incrementAndGet();
+            return failure(client, call.callId(), RpcFrame.FailureCode.CLOSING, RpcServerLostException.class.getName(),
+                    "'" + name + "' is closing");
+        }
+        if (refused != null) {
+            // cancelled (a CANCEL, or its deadline) while the arguments were decoded: it never runs (until
+            // 2026-12-06 it ran once they were, long after its caller had given up)
+            droppedUnrun.incrementAndGet();
+            return failure(client, call.callId(), RpcFrame.FailureCode.CANCELLED, CancellationException.class.getName(),
+                    call.method() + " was cancelled before it started");
+        }
         Object result;
         try {
             result = method.invoke(implementation, arguments);
@@ -1758,7 +1807,8 @@ public final class RpcServer<T> implements AutoCloseable {
     }
 
     /**
-     * Stops serving: destroys the request mailbox (no new calls start), lets running calls finish and
+     * Stops serving: destroys the request mailbox (no new calls start: neither one taken later, nor one
+     * whose arguments are still being decoded, which answers CLOSING instead), lets running calls finish and
      * answer for up to {@link #CLOSE_GRACE}, interrupts those still running (what such a call then
      * returns or throws is not sent: its caller gets {@link RpcServerLostException}), and tells every
      * connected client (their pending and later calls fail with {@link RpcServerLostException}; replies still

@@ -1,0 +1,160 @@
+package io.jipc.rpc;
+
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A call whose arguments take long to decode at the server (here a record whose compact constructor
+ * waits at a gate the test holds, not answering interrupts, as a large map's decoding does not) and
+ * that is cancelled ({@code cancel(true)} of its future), times out (a 500 ms call timeout: the
+ * server's deadline), or whose server closes ({@code close()} returns) meanwhile never runs: once the
+ * gate opens, the implementation is not entered, the call is counted as dropped unrun, and the caller
+ * has {@link CancellationException}, {@link RpcTimeoutException} or {@link RpcServerLostException}.
+ * Through mailboxes and over TCP. Until 2026-12-06 the server checked for a cancellation only before
+ * the decode, and entered the implementation once the arguments were decoded, also seconds after its
+ * {@code close()} had returned. No durations are asserted: every wait has a hard bound.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class RpcCallDroppedWhileDecodingTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    /** The decode the test holds, while {@link #holding} is set: the server's decoding thread waits at its gate. */
+    private static final class Hold {
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch interrupted = new CountDownLatch(1);
+        final CountDownLatch gate = new CountDownLatch(1);
+
+        /** Waits at the gate, interrupts noted and kept (the status is set again after), as a long decode does. */
+        void pass() {
+            entered.countDown();
+            boolean wasInterrupted = false;
+            try {
+                while (true) {
+                    try {
+                        if (!gate.await(2 * WAIT.toSeconds(), TimeUnit.SECONDS)) {
+                            throw new IllegalStateException("the test never opened the gate");
+                        }
+                        return;
+                    } catch (InterruptedException e) {
+                        wasInterrupted = true;
+                        interrupted.countDown();
+                    }
+                }
+            } finally {
+                if (wasInterrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    private static volatile Hold holding;
+
+    /** An argument whose decoding (its canonical constructor, run by the server's marshaller) the test holds. */
+    public record Slow(int n) {
+        public Slow {
+            Hold hold = holding;
+            if (hold != null) {
+                hold.pass();
+            }
+        }
+    }
+
+    public interface Decoding {
+        int take(Slow slow);
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"mailbox, cancel", "mailbox, timeout", "mailbox, close", "tcp, cancel", "tcp, timeout", "tcp, close"})
+    void aCallCancelledTimedOutOrClosedWhileItsArgumentsDecodeNeverRuns(String transport, String what) throws Exception {
+        String name = "decoding-" + transport + "-" + what;
+        Slow argument = new Slow(7); // built here before the hold is armed: only the server's decode waits
+        Hold hold = new Hold();
+        AtomicInteger entered = new AtomicInteger();
+        Decoding implementation = slow -> {
+            entered.incrementAndGet();
+            return slow.n();
+        };
+        RpcServer.Builder<Decoding> builder = RpcServer.builder(name, Decoding.class, implementation);
+        if (transport.equals("tcp")) {
+            builder.listen(new InetSocketAddress("127.0.0.1", 0));
+        }
+        RpcClient.Options options = what.equals("timeout")
+                ? RpcClient.Options.defaults().withCallTimeout(Duration.ofMillis(500))
+                : RpcClient.Options.defaults();
+        holding = hold;
+        try (RpcServer<Decoding> server = builder.start();
+                RpcClient<Decoding> client = transport.equals("tcp")
+                        ? RpcClient.connect(URI.create("tcp://127.0.0.1:"
+                                + ((InetSocketAddress) server.tcpAddress().orElseThrow()).getPort() + "/" + name),
+                                Decoding.class, options)
+                        : RpcClient.connect(name, Decoding.class, options)) {
+            switch (what) {
+                case "cancel" -> {
+                    CompletableFuture<Integer> call = client.async(d -> d.take(argument));
+                    assertTrue(hold.entered.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the call's decode never began");
+                    call.cancel(true);
+                    assertThrows(CancellationException.class, call::get);
+                    // the CANCEL reached the server: it interrupted the decoding thread
+                    assertTrue(hold.interrupted.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the CANCEL never arrived");
+                }
+                case "timeout" -> {
+                    assertThrows(RpcTimeoutException.class, () -> client.stub().take(argument));
+                    assertEquals(0, hold.entered.getCount(), "the call's decode never began");
+                    // the call's deadline passed at the server: it interrupted the decoding thread
+                    assertTrue(hold.interrupted.await(WAIT.toSeconds(), TimeUnit.SECONDS), "no deadline at the server");
+                }
+                case "close" -> {
+                    CompletableFuture<Integer> call = client.async(d -> d.take(argument));
+                    assertTrue(hold.entered.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the call's decode never began");
+                    server.close(); // its grace passes, it interrupts the decoding thread, tells the client, returns
+                    // close() interrupted the decoding thread once its grace was over (the thread notes it now or soon)
+                    assertTrue(hold.interrupted.await(WAIT.toSeconds(), TimeUnit.SECONDS), "close() never interrupted the call");
+                    ExecutionException e = assertThrows(ExecutionException.class, call::get);
+                    assertInstanceOf(RpcServerLostException.class, e.getCause());
+                }
+                default -> throw new IllegalArgumentException(what);
+            }
+            hold.gate.countDown(); // the decode ends now: then the call is either dropped or (the bug) run
+            assertTrue(within(() -> server.droppedUnrun() > 0 || entered.get() > 0, WAIT),
+                    "the server never finished the held call");
+            assertEquals(0, entered.get(), "the implementation was entered after the call was " + what
+                    + (what.equals("close") ? "d" : what.equals("cancel") ? "led" : " out"));
+            assertEquals(1, server.droppedUnrun());
+        } finally {
+            hold.gate.countDown();
+            holding = null;
+        }
+    }
+
+    private static boolean within(BooleanSupplier condition, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
+    }
+}
