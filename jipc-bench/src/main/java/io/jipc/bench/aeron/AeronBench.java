@@ -7,6 +7,7 @@ import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
+import io.jipc.bench.PeerProgress;
 import io.jipc.bench.ShmDirs;
 import io.jipc.cli.bench.BenchResult;
 import io.jipc.cli.bench.PingPongRegimen;
@@ -111,11 +112,14 @@ public final class AeronBench {
                 peer.await("echo");
                 AeronPeer.awaitConnected(pong, ping);
                 progress.printf("  %-24s ping-pong ...%n", label);
+                peer.phase(label + " ping-pong");
                 BenchResult pingPong = pingPong(label, ping, pong, peer);
+                peer.idle(); // its set-up: the one-way run arms the alarm again
                 peer.await("sink");
                 AeronPeer.awaitConnected(done, data);
                 progress.printf("  %-24s one-way throughput ...%n", label);
-                double[] oneWay = oneWay(data, done, warmMessages, peer);
+                peer.phase(label + " one-way throughput");
+                double[] oneWay = oneWay(label + " one-way throughput", data, done, warmMessages, peer);
                 peer.await("PEER DONE");
                 peer.waitFor();
                 return pingPong.withThroughput(oneWay[0], oneWay[1]);
@@ -142,7 +146,10 @@ public final class AeronBench {
         LastSequence echoed = new LastSequence();
         FragmentAssembler assembler = new FragmentAssembler(echoed);
         SpinIdler idler = new SpinIdler(settings.pauseFreeIdles(), settings.gapSteps());
+        // a stopped peer is killed after PeerProcess.ANSWER_WAIT without progress: the polls below see it gone
+        PeerProgress progress = PeerProgress.of(peer);
         return PingPongRegimen.measure(label, settings.warmup(), settings.maxWarmup(), settings.measure(), sequence -> {
+            progress.exchange(sequence);
             message.putLong(0, sequence);
             long result;
             idler.reset();
@@ -155,7 +162,7 @@ public final class AeronBench {
             while (!echoed.received) {
                 if (pong.poll(assembler, 1) == 0) {
                     if (peer.gone()) {
-                        peer.checkAlive("echoing");
+                        peer.checkAlive(label + " ping-pong");
                     }
                     idler.idle();
                 }
@@ -164,24 +171,27 @@ public final class AeronBench {
         });
     }
 
-    private double[] oneWay(ExclusivePublication data, Subscription done, long warmMessages, PeerProcess peer)
-            throws Exception {
+    private double[] oneWay(String phase, ExclusivePublication data, Subscription done, long warmMessages,
+                            PeerProcess peer) throws Exception {
         int size = settings.size();
         UnsafeBuffer message = new UnsafeBuffer(BufferUtil.allocateDirectAligned(Math.max(64, size), 64));
         LastSequence reply = new LastSequence();
         SpinIdler idler = new SpinIdler(settings.pauseFreeIdles(), settings.gapSteps());
+        PeerProgress progress = PeerProgress.of(peer);
         double[] result = OneWayRegimen.measure(count -> {
             for (long i = 0; i < count; i++) {
-                send(data, message, size, i, peer, idler);
+                progress.message(i);
+                send(phase, data, message, size, i, peer, idler);
             }
-            send(data, message, size, OneWayRegimen.END_OF_ROUND, peer, idler);
+            progress.now();
+            send(phase, data, message, size, OneWayRegimen.END_OF_ROUND, peer, idler);
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
             reply.received = false;
             idler.reset();
             while (!reply.received) {
                 if (done.poll(reply, 1) == 0) {
                     if (peer.gone()) {
-                        peer.checkAlive("receiving");
+                        peer.checkAlive(phase);
                     }
                     if (System.nanoTime() - deadline > 0) {
                         throw new IllegalStateException("one-way round did not complete");
@@ -193,19 +203,19 @@ public final class AeronBench {
                 throw new IllegalStateException("one-way round: the peer received " + reply.value + " of " + count);
             }
         }, warmMessages, settings.messages(), settings.warmup(), settings.maxWarmup(), size);
-        send(data, message, size, OneWayRegimen.END_OF_PHASE, peer, idler);
+        send(phase, data, message, size, OneWayRegimen.END_OF_PHASE, peer, idler);
         return result;
     }
 
-    private static void send(ExclusivePublication data, UnsafeBuffer message, int size, long sequence, PeerProcess peer,
-                             SpinIdler idler) {
+    private static void send(String phase, ExclusivePublication data, UnsafeBuffer message, int size, long sequence,
+                             PeerProcess peer, SpinIdler idler) {
         message.putLong(0, sequence);
         long result;
         idler.reset();
         while ((result = data.offer(message, 0, size)) < 0) {
             AeronIpc.checkOffer(result, "one-way");
             if (peer.gone()) {
-                peer.checkAlive("receiving");
+                peer.checkAlive(phase);
             }
             idler.idle();
         }

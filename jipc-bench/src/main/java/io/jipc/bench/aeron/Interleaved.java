@@ -3,6 +3,7 @@ package io.jipc.bench.aeron;
 import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
 import io.jipc.bench.OneLineFailures;
+import io.jipc.bench.PeerProgress;
 import io.jipc.bench.ShmDirs;
 import io.jipc.cli.bench.ClockTick;
 import io.jipc.cli.bench.Machine;
@@ -276,6 +277,8 @@ public final class Interleaved implements Callable<Integer> {
             results[i] = new Result(new Histogram(3), new double[blocks - 1], new long[2], new double[blocks - 1]);
         }
         Histogram block = new Histogram(3);
+        // a stopped peer is killed after PeerProcess.ANSWER_WAIT without progress; its death ends the waits
+        PeerProgress progress = PeerProgress.of(peer);
         double tick = ClockTick.nanos();
         long value = 0;
         out.printf("running jipc-bench interleaved: %d blocks of %,d round trips per transport ...%n", blocks, blockSize);
@@ -286,6 +289,7 @@ public final class Interleaved implements Callable<Integer> {
                 block.reset();
                 long allocatedBefore = Allocation.ofThisThread();
                 for (int k = 0; k < blockSize; k++) {
+                    progress.exchange(k);
                     long t0 = System.nanoTime();
                     long echoed = transport.exchange(++value);
                     long t1 = System.nanoTime();
@@ -308,9 +312,11 @@ public final class Interleaved implements Callable<Integer> {
                     results[i].blockMedians()[b - 1] = TickPercentiles.valueAt(block, 50, tick);
                 }
                 if (oneWay > 0) {
+                    progress.now(); // a burst of --one-way messages: not told of message by message
                     long t0 = System.nanoTime();
                     transport.sendOneWay(oneWay, endOfTurn);
                     long t1 = System.nanoTime();
+                    progress.now();
                     if (b > 0) {
                         results[i].blockRates()[b - 1] = oneWay * 1e9 / (t1 - t0);
                     }

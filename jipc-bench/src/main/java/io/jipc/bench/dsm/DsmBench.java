@@ -2,6 +2,7 @@ package io.jipc.bench.dsm;
 
 import io.jipc.bench.IntOptions;
 import io.jipc.bench.OneLineFailures;
+import io.jipc.bench.PeerProgress;
 import io.jipc.cli.bench.PeerProcess;
 import io.jipc.dsm.DsmOptions;
 import io.jipc.dsm.RegionHome;
@@ -163,19 +164,21 @@ public final class DsmBench {
                     settings.toArgs(where))) {
                 try {
                     Runnable peerAlive = () -> peer.checkAlive("replica A waited for replica B");
+                    PeerProgress progress = PeerProgress.of(peer); // a stopped B: one line after PeerProcess.ANSWER_WAIT
                     peer.await("opened");
                     peer.phase("the region's operations");
                     out.printf(Locale.ROOT, "%-36s %9s %9s %9s %12s%n", "operation", "p50 (µs)", "p90 (µs)", "p99 (µs)",
                             "ops/s");
+                    progress.idle(); // the write sections wait for nothing of B's (see writeSections)
                     row(out, "write section, 8 B changed", writeSections(a.write(), settings));
-                    row(out, "ping-pong A->B->A, 2 sections", pingPongA(a.pingPong(), settings, peerAlive));
+                    row(out, "ping-pong A->B->A, 2 sections", pingPongA(a.pingPong(), settings, peerAlive, progress));
                     out.printf(Locale.ROOT, "%-36s %9s %12s %12s%n", "throughput", "sections", "sections/s", "MB/s at B");
                     int[] pass = {0};
                     throughputRow(out, "4 KiB region, 8 B per section", Long.BYTES,
-                            n -> throughputA(a.small(), a.done(), n, ++pass[0], false, peerAlive),
+                            n -> throughputA(a.small(), a.done(), n, ++pass[0], false, peerAlive, progress),
                             settings.warmup(), settings.sections());
                     throughputRow(out, "1 MiB region, all rewritten", LARGE_REGION,
-                            n -> throughputA(a.large(), a.done(), n, ++pass[0], true, peerAlive),
+                            n -> throughputA(a.large(), a.done(), n, ++pass[0], true, peerAlive, progress),
                             settings.largeWarmup(), settings.largeSections());
                     peer.await("PEER DONE");
                     peer.waitFor();
@@ -216,7 +219,12 @@ public final class DsmBench {
         return ((i % 255) + 1) * 0x0101010101010101L;
     }
 
-    /** A's uncontended write sections; B only receives them. */
+    /**
+     * A's uncontended write sections; B only receives them. The home acknowledges each section to A
+     * and queues its push to B: a B that stops answering holds none of them up (the home drops it
+     * after its peer timeout), so this row waits for nothing of B's and reports no progress; the
+     * next row notices a stopped B.
+     */
     static Histogram writeSections(ReplicatedRegion region, Settings s) throws InterruptedException {
         Histogram histogram = new Histogram(3);
         int total = s.warmup() + s.sections();
@@ -234,11 +242,16 @@ public final class DsmBench {
         return histogram;
     }
 
-    /** A's side of the ping-pong: writes the odd values, waits for the even ones. */
-    static Histogram pingPongA(ReplicatedRegion region, Settings s, Runnable whileWaiting) throws InterruptedException {
+    /**
+     * A's side of the ping-pong: writes the odd values, waits for the even ones; tells
+     * {@code progress} of the exchanges.
+     */
+    static Histogram pingPongA(ReplicatedRegion region, Settings s, Runnable whileWaiting, PeerProgress progress)
+            throws InterruptedException {
         Histogram histogram = new Histogram(3);
         int total = s.warmup() + s.sections();
         for (int i = 0; i < total; i++) {
+            progress.exchange(i);
             long start = System.nanoTime();
             try (RegionWrite w = region.write()) {
                 w.segment().set(ValueLayout.JAVA_LONG, 0, 2L * i + 1);
@@ -266,9 +279,12 @@ public final class DsmBench {
     /**
      * A writes {@code n} sections back to back (8 bytes each, or the whole region if {@code whole}),
      * then waits for B's word that it has the last one; the nanoseconds from the first section to the word.
+     * The sections wait for nothing of B's (as {@link #writeSections}): {@code progress} is idle
+     * until the wait for B's word.
      */
     static long throughputA(ReplicatedRegion region, ReplicatedRegion done, int n, long pass, boolean whole,
-                            Runnable whileWaiting) throws InterruptedException {
+                            Runnable whileWaiting, PeerProgress progress) throws InterruptedException {
+        progress.idle();
         long base = region.version();
         long start = System.nanoTime();
         for (long i = base; i < base + n; i++) {
@@ -282,6 +298,7 @@ public final class DsmBench {
                 }
             }
         }
+        progress.now();
         awaitValue(done, pass, whileWaiting);
         return System.nanoTime() - start;
     }

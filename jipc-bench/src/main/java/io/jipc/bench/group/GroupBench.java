@@ -2,6 +2,7 @@ package io.jipc.bench.group;
 
 import io.jipc.bench.IntOptions;
 import io.jipc.bench.OneLineFailures;
+import io.jipc.bench.PeerProgress;
 import io.jipc.cli.bench.PeerDiedException;
 import io.jipc.cli.bench.PeerProcess;
 import io.jipc.group.GroupMessage;
@@ -115,19 +116,22 @@ public final class GroupBench {
                     peer.await("joined");
                     peer.phase("the group's operations");
                 }
+                // a peer that stops answering: one line after PeerProcess.ANSWER_WAIT without progress
+                PeerProgress progress = PeerProgress.of(peers);
                 out.printf(Locale.ROOT, "%-30s %9s %9s %9s %10s %12s%n", "operation", "p50 (µs)", "p90 (µs)",
                         "p99 (µs)", "p99.9 (µs)", "ops/s");
-                warmUp(group, settings);
-                row(out, "barrier", barrier(group, settings));
-                row(out, "allReduce(long, Long::sum)", allReduce(group, settings));
-                row(out, "send/receive round trip 0-1", pingPong(group, settings, peersAlive));
-                double seconds = broadcast(group, settings);
+                warmUp(group, settings, progress);
+                row(out, "barrier", barrier(group, settings, progress));
+                row(out, "allReduce(long, Long::sum)", allReduce(group, settings, progress));
+                row(out, "send/receive round trip 0-1", pingPong(group, settings, peersAlive, progress));
+                double seconds = broadcast(group, settings, progress);
                 double perSecond = messages / seconds;
                 out.printf(Locale.ROOT, "%-30s %12s %20s %20s%n", "operation", "messages", "msgs/s per receiver",
                         "MB/s per receiver");
                 out.printf(Locale.ROOT, "%-30s %,12d %,20.0f %20.1f%n",
                         "broadcast to " + (members - 1) + " member" + (members == 2 ? "" : "s"), messages, perSecond,
                         perSecond * size / 1e6);
+                progress.now();
                 group.barrier(); // the peers leave after this one
                 for (PeerProcess peer : peers) {
                     peer.await("PEER DONE");
@@ -166,24 +170,28 @@ public final class GroupBench {
     }
 
     // ------------------------------------------------------------------ the steps (GroupBenchPeer runs the same)
+    // Each tells progress (PeerProgress.NONE at the peers) as it begins and every 64th operation, every
+    // 1024th broadcast: every operation but the broadcasts waits for the other members.
 
     /**
      * A pass of the timed collective steps whose figures are dropped: the first operation measured
      * otherwise shares the processors with the JIT compiler threads (two vCPUs), which took its
      * p90 from about 15 µs to 200 µs.
      */
-    static void warmUp(ProcessGroup group, Settings s) throws InterruptedException {
-        barrier(group, s);
-        allReduce(group, s);
+    static void warmUp(ProcessGroup group, Settings s, PeerProgress progress) throws InterruptedException {
+        barrier(group, s, progress);
+        allReduce(group, s, progress);
     }
 
     /** Barriers; their durations (the bench reports rank 0's). */
-    static Histogram barrier(ProcessGroup group, Settings s) throws InterruptedException {
+    static Histogram barrier(ProcessGroup group, Settings s, PeerProgress progress) throws InterruptedException {
         for (int i = 0; i < s.warmup(); i++) {
+            progress.exchange(i);
             group.barrier();
         }
         Histogram histogram = new Histogram(3);
         for (int i = 0; i < s.rounds(); i++) {
+            progress.exchange(i);
             long start = System.nanoTime();
             group.barrier();
             histogram.recordValue(System.nanoTime() - start);
@@ -192,14 +200,17 @@ public final class GroupBench {
     }
 
     /** {@code allReduce(rank, Long::sum)}, the sum checked; the durations. */
-    static Histogram allReduce(ProcessGroup group, Settings s) throws InterruptedException {
+    static Histogram allReduce(ProcessGroup group, Settings s, PeerProgress progress) throws InterruptedException {
         long expected = (long) s.members() * (s.members() - 1) / 2;
+        progress.now();
         group.barrier();
         for (int i = 0; i < s.warmup(); i++) {
+            progress.exchange(i);
             checkSum(group.allReduce(group.rank(), Long::sum), expected);
         }
         Histogram histogram = new Histogram(3);
         for (int i = 0; i < s.rounds(); i++) {
+            progress.exchange(i);
             long start = System.nanoTime();
             long sum = group.allReduce(group.rank(), Long::sum);
             histogram.recordValue(System.nanoTime() - start);
@@ -220,7 +231,9 @@ public final class GroupBench {
      * for {@value #WAIT_SLICE_MILLIS} ms, and may throw (a receive does not notice that its sender
      * died).
      */
-    static Histogram pingPong(ProcessGroup group, Settings s, Runnable whileWaiting) throws InterruptedException {
+    static Histogram pingPong(ProcessGroup group, Settings s, Runnable whileWaiting, PeerProgress progress)
+            throws InterruptedException {
+        progress.now();
         group.barrier();
         Histogram histogram = new Histogram(3);
         int total = s.warmup() + s.rounds();
@@ -228,6 +241,7 @@ public final class GroupBench {
             byte[] ping = new byte[s.size()];
             Arrays.fill(ping, (byte) 7);
             for (int i = 0; i < total; i++) {
+                progress.exchange(i);
                 long start = System.nanoTime();
                 group.send(1, ping);
                 GroupMessage back = receive(group, whileWaiting);
@@ -244,6 +258,7 @@ public final class GroupBench {
                 group.send(0, ping.payload());
             }
         }
+        progress.now();
         group.barrier();
         return histogram;
     }
@@ -253,20 +268,23 @@ public final class GroupBench {
      * them. Each batch ends with a gather of the counts at rank 0. Returns the seconds of the timed
      * batch at rank 0.
      */
-    static double broadcast(ProcessGroup group, Settings s) throws InterruptedException {
+    static double broadcast(ProcessGroup group, Settings s, PeerProgress progress) throws InterruptedException {
         if (s.warmup() > 0) {
-            broadcastBatch(group, s, s.warmup());
+            broadcastBatch(group, s, s.warmup(), progress);
         }
-        return broadcastBatch(group, s, s.messages()) / 1e9;
+        return broadcastBatch(group, s, s.messages(), progress) / 1e9;
     }
 
-    private static long broadcastBatch(ProcessGroup group, Settings s, int count) throws InterruptedException {
+    private static long broadcastBatch(ProcessGroup group, Settings s, int count, PeerProgress progress)
+            throws InterruptedException {
+        progress.now();
         group.barrier();
         long start = System.nanoTime();
         if (group.rank() == 0) {
             byte[] message = new byte[s.size()];
             Arrays.fill(message, (byte) 9);
             for (int i = 0; i < count; i++) {
+                progress.message(i); // a full inbox of a stopped member holds the broadcast
                 int delivered = group.broadcast(message);
                 if (delivered != s.members() - 1) {
                     throw new IllegalStateException("broadcast reached " + delivered + " members, not " + (s.members() - 1));
@@ -280,6 +298,7 @@ public final class GroupBench {
                 received++;
             }
         }
+        progress.now();
         List<byte[]> counts = group.gather(0, ByteBuffer.allocate(4).putInt(received).array());
         long took = System.nanoTime() - start;
         if (counts != null) {

@@ -1,5 +1,6 @@
 package io.jipc.bench.group;
 
+import io.jipc.bench.PeerProgress;
 import io.jipc.cli.bench.ParentWatch;
 import io.jipc.group.ProcessGroup;
 
@@ -40,11 +41,11 @@ public final class GroupBenchPeer {
             }
             System.out.println("READY joined");
             System.out.flush();
-            GroupBench.warmUp(group, settings);
-            GroupBench.barrier(group, settings);
-            GroupBench.allReduce(group, settings);
-            GroupBench.pingPong(group, settings, () -> { });
-            GroupBench.broadcast(group, settings);
+            GroupBench.warmUp(group, settings, PeerProgress.NONE);
+            GroupBench.barrier(group, settings, PeerProgress.NONE);
+            GroupBench.allReduce(group, settings, PeerProgress.NONE);
+            GroupBench.pingPong(group, settings, () -> { }, PeerProgress.NONE);
+            GroupBench.broadcast(group, settings, PeerProgress.NONE);
             group.barrier();
         }
         System.out.println("PEER DONE");
