@@ -74,6 +74,7 @@ public final class RpcBench {
                 for (URI uri : List.of(URI.create("mailbox:" + name), URI.create(tcp))) {
                     String transport = uri.getScheme().equals("mailbox") ? "mailbox (shared memory)" : "TCP loopback";
                     peer.phase("the calls through " + transport);
+                    progress.now(); // the connect waits for the server's answer too
                     try (RpcClient<Echo> client = RpcClient.connect(uri, Echo.class, RpcClient.Options.defaults())) {
                         Histogram histogram = measure(client.stub(), size, warmup, calls, progress);
                         out.printf(Locale.ROOT, "%-22s %9.2f %9.2f %9.2f %9.2f %,12.0f%n", transport,
