@@ -52,10 +52,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * 15 map           u32 count, then key and value of each entry in iteration order
  * </pre>
  * A length or count larger than the bytes left is refused before anything is allocated; nesting
- * deeper than {@value #MAX_DEPTH} is refused; a map with a repeated key is refused. Decoded lists and
- * maps are unmodifiable (maps keep the order of the wire) and are checked, element by element,
- * against the generic types they are declared with, as record components are: a peer cannot put an
- * {@code Integer} into a {@code List<String>}.
+ * deeper than {@value #MAX_DEPTH} is refused; a map with a repeated key is refused, as is one with more
+ * than {@value #MAX_KEYS_PER_HASH} keys of one hash code (a hash flood: see {@link #MAX_KEYS_PER_HASH}),
+ * checked before the keys are hashed into a table, so that the time a decoder takes grows with the length
+ * of what a peer sends, not with its square. Decoded lists and maps are unmodifiable (maps keep the
+ * order of the wire) and are checked, element by element, against the generic types they are declared
+ * with, as record components are: a peer cannot put an {@code Integer} into a {@code List<String>}.
  *
  * <p>Thread-safe and immutable once built.
  */
@@ -67,6 +69,21 @@ public final class Marshaller {
      * takes two levels per record: a chain of 16 travels.
      */
     public static final int MAX_DEPTH = 32;
+
+    /**
+     * Most keys of one hash code a decoded map may have: a map with more is refused as a hash flood
+     * (unless its keys are all strings, or all boxes of one primitive type, which a {@link java.util.HashMap}
+     * orders by {@code compareTo} however many share a hash code). {@code n} keys of one hash code cost
+     * about {@code n * n / 2} calls of {@code equals} to put in a hash table (41,000 records {@code K(i,
+     * -31 * i)}, in 1 MiB, took 5.8 s to decode); with this limit a map of {@code n} entries costs at
+     * most about {@code n * } {@value} {@code / 2}. Legitimate keys come nowhere near it: the points
+     * {@code (x, y)} of a grid, as records or lists, hash to {@code 31 * x + y}, so a grid of {@code X}
+     * by {@code Y} points has about {@code min(X, Y / 31)} of each hash code: 32 for 1000 x 1000, and more
+     * than {@value} only for at least 256 x 7,936 points (two million: far more than a 1 MiB frame holds).
+     * A record whose own {@code hashCode()} gives many keys one hash code (one that returns a constant)
+     * is refused beyond {@value} keys too.
+     */
+    public static final int MAX_KEYS_PER_HASH = 256;
 
     private static final byte NULL = 0;
     private static final byte FALSE = 1;
@@ -506,13 +523,19 @@ public final class Marshaller {
             }
             case MAP -> {
                 int count = count(in, 2);
-                // as for a list: a table for the first entries only (a map's first put allocates a
-                // table for the capacity asked, so nested maps each claiming the bytes left would
-                // set aside about 128 times the message's size)
-                Map<Object, Object> map = LinkedHashMap.newLinkedHashMap(Math.min(count, 256));
+                // as for a list: room for the first entries only; the entries are read before the
+                // map's table is made, so that a count the bytes do not back allocates no table, and
+                // the keys are checked for a hash flood before they are hashed into it
+                List<Object> keys = new ArrayList<>(Math.min(count, 256));
+                List<Object> values = new ArrayList<>(Math.min(count, 256));
                 for (int i = 0; i < count; i++) {
-                    Object key = read(in, depth + 1);
-                    if (map.put(key, read(in, depth + 1)) != null || map.size() != i + 1) {
+                    keys.add(read(in, depth + 1));
+                    values.add(read(in, depth + 1));
+                }
+                KeyHashes.requireNoFlood(keys, MAX_KEYS_PER_HASH);
+                Map<Object, Object> map = LinkedHashMap.newLinkedHashMap(count);
+                for (int i = 0; i < count; i++) {
+                    if (map.put(keys.get(i), values.get(i)) != null || map.size() != i + 1) {
                         throw new RpcProtocolException("map with a repeated key");
                     }
                 }

@@ -48,4 +48,14 @@ public final class FragileService implements Fragile {
     public String name(Picky picky) {
         return picky.name();
     }
+
+    @Override
+    public int size(Map<Cell, Integer> cells) {
+        return cells.size();
+    }
+
+    @Override
+    public Map<Cell, Integer> cells(int count, boolean flood) {
+        return UnhashedMap.of(count, i -> new Cell(i, flood ? -31 * i : 0));
+    }
 }

@@ -192,6 +192,12 @@ class MarshallerTest {
 
         Map<String, List<Long>> series(Map<String, List<Long>> value);
 
+        Map<Point, Integer> pointCounts(Map<Point, Integer> value);
+
+        Map<List<Integer>, Integer> listCounts(Map<List<Integer>, Integer> value);
+
+        Map<Long, Integer> longCounts(Map<Long, Integer> value);
+
         String mixed(int a, String b, Colour c, Point d, List<Long> e, double f);
 
         /** Not remote: default methods may use any type. */
@@ -1167,6 +1173,85 @@ class MarshallerTest {
     @MethodSource("repeatedKeys")
     void mapsWithARepeatedKeyAreRefused(String method, byte[] bytes) {
         assertMentions(refusedResult(method, bytes), "repeated key");
+    }
+
+    // ------------------------------------------------------------------ hash floods
+
+    /** The {@code 2^bits} strings of {@code bits} pairs "Aa" or "BB": all of one hash code. */
+    private static String collidingString(int bits, int i) {
+        StringBuilder s = new StringBuilder();
+        for (int bit = 0; bit < bits; bit++) {
+            s.append((i >> bit & 1) == 0 ? "Aa" : "BB");
+        }
+        return s.toString();
+    }
+
+    /** A long of hash code {@code hash} ({@code (int) (v ^ v >>> 32)}) for each {@code i}. */
+    private static long longOfHash(int hash, int i) {
+        return (long) i << 32 | (i ^ hash) & 0xFFFF_FFFFL;
+    }
+
+    static Stream<Arguments> hashFloods() {
+        int hash = collidingString(15, 0).hashCode();
+        return Stream.of(
+                Arguments.of("pointCounts", "41,000 records (i, -31 i), all of hash code 0",
+                        UnhashedMap.of(41_000, i -> new Point(i, -31 * i))),
+                Arguments.of("listCounts", "41,000 lists [i, -31 i], all of hash code 961",
+                        UnhashedMap.of(41_000, i -> List.of(i, -31 * i))),
+                Arguments.of("pointCounts", (Marshaller.MAX_KEYS_PER_HASH + 1) + " records of hash code 7, one too many",
+                        UnhashedMap.of(Marshaller.MAX_KEYS_PER_HASH + 1, i -> new Point(i, 7 - 31 * i))),
+                // strings and longs are each ordered in a crowded bin of a HashMap, a mix of them is not
+                Arguments.of("counts", "20,000 strings and 20,000 longs, all of one hash code",
+                        UnhashedMap.of(40_000, i -> i % 2 == 0 ? collidingString(15, i / 2) : longOfHash(hash, i / 2))));
+    }
+
+    /**
+     * A map with more than {@value Marshaller#MAX_KEYS_PER_HASH} keys of one hash code is refused as a
+     * hash flood, as an argument and as a result, before its keys are hashed into a table (which would
+     * take about {@code n * n / 2} calls of {@code equals}: until 2026-12-06 such maps were accepted, the
+     * 41,000 records after seconds).
+     */
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("hashFloods")
+    void mapsWithTooManyKeysOfOneHashCodeAreRefusedAsAHashFlood(String method, String what, Map<?, ?> flood) {
+        String refusal = "a map of " + flood.size() + " entries with more than " + Marshaller.MAX_KEYS_PER_HASH
+                + " keys of one hash code";
+        assertMentions(refusedResult(method, MARSHALLER.encodeValue(flood)), refusal, "refused as a hash flood");
+        assertMentions(refusedArguments(method, MARSHALLER.encodeArguments(new Object[] {flood})), refusal,
+                "refused as a hash flood");
+    }
+
+    static Stream<Arguments> legitimateCollisions() {
+        int max = Marshaller.MAX_KEYS_PER_HASH;
+        return Stream.of(
+                Arguments.of("pointCounts", max + " records of each of 160 hash codes",
+                        linked(160 * max, i -> new Point(i % max, i / max - 31 * (i % max)))),
+                Arguments.of("pointCounts", "a 200 x 200 grid of records (x, y)", linked(200 * 200, i -> new Point(i / 200, i % 200))),
+                Arguments.of("listCounts", max + " lists [i, 5 - 31 i], all of one hash code",
+                        linked(max, i -> List.of(i, 5 - 31 * i))),
+                Arguments.of("longCounts", "41,000 longs of hash code 0", linked(41_000, i -> longOfHash(0, i))),
+                Arguments.of("counts", "32,768 strings of one hash code", linked(1 << 15, i -> collidingString(15, i))));
+    }
+
+    private static <K> Map<K, Integer> linked(int count, java.util.function.IntFunction<K> key) {
+        Map<K, Integer> map = LinkedHashMap.newLinkedHashMap(count);
+        for (int i = 0; i < count; i++) {
+            map.put(key.apply(i), i);
+        }
+        return map;
+    }
+
+    /**
+     * Maps with up to {@value Marshaller#MAX_KEYS_PER_HASH} keys of each hash code travel, and so do maps
+     * whose keys are all strings, or all longs, however many share a hash code (a HashMap orders those
+     * by compareTo).
+     */
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("legitimateCollisions")
+    void mapsWithUpToTheLimitOfKeysOfOneHashCodeTravel(String method, String what, Map<?, ?> map) {
+        assertEquals(map, argumentRoundTrip(method, map));
+        assertEquals(map, resultRoundTrip(method, map));
+        assertEquals(List.copyOf(map.keySet()), List.copyOf(((Map<?, ?>) resultRoundTrip(method, map)).keySet()));
     }
 
     static Stream<Arguments> invalidUtf8() {
