@@ -351,7 +351,10 @@ class SyncCommandTest {
                 List.of("--permits 0 is not positive", "release", "tracked", "--permits", "0"),
                 List.of("'m' is not a latch: it is mutex", "count-down", "m"),
                 List.of("'m' is not a condition: it is mutex", "signal", "m"),
-                List.of("--timeout -1s is negative", "hold", "m", "--timeout", "-1s"));
+                List.of("--timeout -1s is negative", "hold", "m", "--timeout", "-1s"),
+                List.of("a tracked semaphore with --permits 0 could never be acquired nor released (only a holder"
+                        + " releases its permits); to signal with one that starts at 0, create it untracked:"
+                        + " --holders 0 --permits 0", "create", "semaphore", "never", "--permits", "0"));
         for (List<String> expectation : refused) {
             List<String> command = new ArrayList<>(List.of("sync"));
             command.addAll(expectation.subList(1, expectation.size()));

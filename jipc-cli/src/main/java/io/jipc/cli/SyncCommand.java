@@ -87,7 +87,8 @@ final class SyncCommand {
         @Parameters(index = "1", description = "name")
         String name;
 
-        @Option(names = "--permits", description = "semaphore: initial permits (default: ${DEFAULT-VALUE})")
+        @Option(names = "--permits", description = "semaphore: initial permits (default: ${DEFAULT-VALUE});"
+                + " 0 only with --holders 0")
         int permits = 1;
 
         @Option(names = "--holders", description = "semaphore: holder entries, 0 = untracked (default: ${DEFAULT-VALUE})")
@@ -106,6 +107,11 @@ final class SyncCommand {
         @Override
         public Integer call() throws Exception {
             kind.checkApplies(spec.commandLine().getParseResult());
+            if (kind == Kind.SEMAPHORE && permits == 0 && holders > 0) { // ProcessSemaphore refuses it too, in API words
+                throw new IllegalArgumentException("a tracked semaphore with --permits 0 could never be acquired nor"
+                        + " released (only a holder releases its permits); to signal with one that starts at 0,"
+                        + " create it untracked: --holders 0 --permits 0");
+            }
             try (AutoCloseable created = switch (kind) {
                 case MUTEX -> ProcessMutex.create(name);
                 case SEMAPHORE -> ProcessSemaphore.create(name, permits, holders, 0600);

@@ -233,18 +233,38 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
      * {@link #slotLength(int)} bytes. Call once, before any process attaches.
      *
      * @param holderEntries 0 for an untracked semaphore, else the size of the holder table
+     * @throws IllegalArgumentException if {@code permits} is negative, or 0 for a tracked semaphore
+     *                                  (it could never be used)
      */
     public static void format(MemorySegment slot, int permits, int holderEntries) {
         long length = slotLength(holderEntries);
-        if (permits < 0) {
-            throw new IllegalArgumentException("permits " + permits + " < 0");
-        }
+        checkPermits(permits, holderEntries);
         Slots.checkPlacement(slot, length, "semaphore");
         Slots.clear(slot, length);
         slot.set(ValueLayout.JAVA_INT, HOLDER_ENTRIES_OFFSET, holderEntries);
         slot.set(ValueLayout.JAVA_LONG, STATE_OFFSET, state(permits, 0));
         slot.set(ValueLayout.JAVA_INT, INITIAL_PERMITS_OFFSET, permits);
         Slots.publish(slot, TAG);
+    }
+
+    /**
+     * Refuses initial permits no semaphore can work with: a negative count, and 0 for a tracked one
+     * ({@code holderEntries > 0}). Only a holder releases a tracked semaphore's permits, and a
+     * tracked semaphore has no other way to gain any: starting with none, nobody could ever acquire
+     * or release it. A semaphore that starts at 0 to signal (one process releases, another acquires)
+     * is untracked: {@code holderEntries} 0.
+     *
+     * @throws IllegalArgumentException if so, naming the way out
+     */
+    static void checkPermits(int permits, int holderEntries) {
+        if (permits < 0) {
+            throw new IllegalArgumentException("permits " + permits + " < 0");
+        }
+        if (permits == 0 && holderEntries > 0) {
+            throw new IllegalArgumentException("a tracked semaphore (" + holderEntries + " holder entries) with 0"
+                    + " permits could never be acquired nor released (only a holder releases); to signal with"
+                    + " a semaphore that starts at 0, make it untracked: holderEntries 0");
+        }
     }
 
     /**
@@ -256,7 +276,14 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
         return new ProcessSemaphore(slot, null);
     }
 
-    /** Creates a named, tracked semaphore with {@link #DEFAULT_HOLDER_ENTRIES} entries and permissions 0600. */
+    /**
+     * Creates a named, tracked semaphore with {@link #DEFAULT_HOLDER_ENTRIES} entries and permissions
+     * 0600: a pool of {@code permits} resources.
+     *
+     * @throws IllegalArgumentException if {@code permits} is not positive (a tracked semaphore without
+     *                                  permits could never be used: for one that starts at 0 to signal,
+     *                                  {@code create(name, 0, 0, 0600)}, untracked)
+     */
     public static ProcessSemaphore create(String name, int permits) {
         return create(name, permits, DEFAULT_HOLDER_ENTRIES, 0600);
     }
@@ -268,9 +295,13 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
      *
      * @param holderEntries 0 for an untracked semaphore, else the size of the holder table
      * @throws SyncObjectExistsException if the name is taken
-     * @throws IllegalArgumentException if {@code permissions} are not permission bits that include {@code 0600}
+     * @throws IllegalArgumentException if {@code permissions} are not permission bits that include
+     *                                  {@code 0600}; if {@code permits} is negative, or 0 while
+     *                                  {@code holderEntries > 0} (it could never be used)
      */
     public static ProcessSemaphore create(String name, int permits, int holderEntries, int permissions) {
+        slotLength(holderEntries);
+        checkPermits(permits, holderEntries);
         return SyncFile.create(name, TAG, slotLength(holderEntries), permissions,
                 slot -> format(slot, permits, holderEntries), ProcessSemaphore::new);
     }

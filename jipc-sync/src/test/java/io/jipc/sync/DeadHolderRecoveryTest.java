@@ -120,7 +120,7 @@ class DeadHolderRecoveryTest {
      */
     private MemorySegment semaphore(int count, int pending, int held, int sequence) {
         MemorySegment slot = arena.allocate(ProcessSemaphore.slotLength(4), 64);
-        ProcessSemaphore.format(slot, count, 4);
+        ProcessSemaphore.format(slot, 1, 4); // a tracked one starts with permits; the count is set next
         slot.set(ValueLayout.JAVA_LONG, ProcessSemaphore.STATE_OFFSET, pack(count, pending));
         slot.set(ValueLayout.JAVA_LONG, entry(0) + ProcessSemaphore.ENTRY_TOKEN_OFFSET, reusedPidToken());
         slot.set(ValueLayout.JAVA_LONG, entry(0) + ProcessSemaphore.ENTRY_RECORD_OFFSET, pack(held, sequence));

@@ -34,6 +34,9 @@ class NamedSyncObjectTest {
             assertThrows(SyncObjectExistsException.class, () -> ProcessMutex.create("m"));
             assertThrows(SyncObjectExistsException.class, () -> ProcessSemaphore.create("m", 1),
                     "names are shared by every kind");
+            assertThrows(IllegalArgumentException.class, () -> ProcessSemaphore.create("never", 0),
+                    "tracked without permits: nobody could acquire or release");
+            assertFalse(Files.exists(root.resolve("sync/never")));
             created.lock();
             try (ProcessMutex opened = ProcessMutex.open("m")) {
                 assertEquals(Acquisition.NOT_ACQUIRED, opened.tryLock());

@@ -157,6 +157,11 @@ class ProcessSemaphoreTest {
         MemorySegment slot = slot(1, 4);
         assertThrows(IllegalArgumentException.class, () -> ProcessSemaphore.slotLength(ProcessSemaphore.MAX_HOLDER_ENTRIES + 1));
         assertThrows(IllegalArgumentException.class, () -> ProcessSemaphore.format(slot, -1, 4));
+        IllegalArgumentException unusable = assertThrows(IllegalArgumentException.class,
+                () -> ProcessSemaphore.format(slot, 0, 4), "tracked without permits: nobody could acquire or release");
+        assertTrue(unusable.getMessage().contains("untracked: holderEntries 0"), unusable.getMessage());
+        ProcessSemaphore.format(slot, 0, 0); // untracked from 0: the signalling semaphore
+        ProcessSemaphore.format(slot, 1, 4);
         slot.set(ValueLayout.JAVA_INT, ProcessSemaphore.HOLDER_ENTRIES_OFFSET, 5);
         assertThrows(CorruptSegmentException.class, () -> ProcessSemaphore.in(slot), "5 entries do not fit");
         slot.set(ValueLayout.JAVA_INT, ProcessSemaphore.HOLDER_ENTRIES_OFFSET, -1);

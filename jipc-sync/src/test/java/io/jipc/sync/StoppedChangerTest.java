@@ -186,7 +186,7 @@ class StoppedChangerTest {
         for (int round = 0; ; round++) {
             assertTrue(round < 10, "the pending change never came while the permits were being given back");
             String name = "recovering-" + verb + "-" + round;
-            ProcessSemaphore semaphore = ProcessSemaphore.create(name, 0, RECOVERY_HOLDERS, 0600);
+            ProcessSemaphore semaphore = ProcessSemaphore.create(name, 1, RECOVERY_HOLDERS, 0600);
             try (Arena mapping = Arena.ofShared()) {
                 MemorySegment slot = mapSlot(root, name, mapping);
                 AtomicReference<Object> outcome = new AtomicReference<>();
@@ -248,7 +248,7 @@ class StoppedChangerTest {
         for (int round = 0; ; round++) {
             assertTrue(round < 10, "the pending change never came while the permits were being given back");
             String name = "recovering-" + verb + "-" + round;
-            try (ProcessSemaphore semaphore = ProcessSemaphore.create(name, 0, RECOVERY_HOLDERS, 0600);
+            try (ProcessSemaphore semaphore = ProcessSemaphore.create(name, 1, RECOVERY_HOLDERS, 0600);
                  Arena mapping = Arena.ofShared()) {
                 MemorySegment slot = mapSlot(root, name, mapping);
                 AtomicReference<Object> outcome = new AtomicReference<>();
@@ -311,7 +311,8 @@ class StoppedChangerTest {
     }
 
     /**
-     * Makes the tracked semaphore in {@code slot} (none available) one whose acquirer must give
+     * Makes the tracked semaphore in {@code slot} (created with a permit, as a tracked one must be;
+     * this takes it away: none available) one whose acquirer must give
      * back dead holders' permits while a stopped process holds the last one: entries 0 to
      * {@link #DEAD_HOLDERS} - 1 get the token of a process that has died (a real one, {@code
      * sleep}, killed) and one permit each, as a killed process's handles leave them; the last entry
@@ -323,6 +324,7 @@ class StoppedChangerTest {
      * the dead process's token.
      */
     private long recoveryBehindAStoppedChanger(MemorySegment slot) throws Exception {
+        LONG.setVolatile(slot, (long) ProcessSemaphore.STATE_OFFSET, pack(0, 0));
         Process dead = new ProcessBuilder(ChildCommands.dyingWithThisJvm("sleep", "600")).start();
         long deadToken = ProcessIdentity.of(dead.pid()).orElseThrow().token();
         dead.destroyForcibly();
