@@ -237,10 +237,14 @@ class SendRecvCommandTest {
         }
     }
 
-    /** {@code mailbox send} waits as {@code send mailbox:} does: for ever, at most --timeout, or not at all. */
+    /**
+     * {@code mailbox send} waits as {@code send mailbox:} does: for ever, at most --timeout, or not at all;
+     * and says, as it does, which message the mailbox refused and how many went before it (until
+     * 2026-12-06 a message too long said neither).
+     */
     @Test
     void mailboxSendGivesUpAtItsTimeoutOrAtOnce() {
-        assertEquals(0, jipc("mailbox", "create", "cli-tight", "--limit", "1").exit());
+        assertEquals(0, jipc("mailbox", "create", "cli-tight", "--limit", "1", "--max-message", "16").exit());
         assertEquals(0, jipc("mailbox", "create", "cli-meet2", "--limit", "0").exit());
         try {
             CliRun full = jipc("mailbox", "send", "cli-tight", "--nonblock", "fits", "does not fit");
@@ -256,6 +260,10 @@ class SendRecvCommandTest {
             assertEquals(new CliRun(0, "fits\n", ""), jipc("mailbox", "recv", "cli-tight"));
             assertEquals(0, jipc("mailbox", "send", "cli-tight", "--timeout", "1s", "room again").exit());
             assertEquals(new CliRun(0, "room again\n", ""), jipc("recv", "mailbox:cli-tight"));
+            // a message too long for the mailbox: which one, and how many went before it, as jipc send says
+            assertEquals(new CliRun(1, "", "jipc mailbox send: message of 17 bytes exceeds the maximum of 16 bytes of"
+                    + " mailbox 'cli-tight': message 2 not sent; 1 message(s) sent\n"),
+                    jipc("mailbox", "send", "cli-tight", "--nonblock", "fits", "seventeen bytes!!"));
         } finally {
             assertTrue(Mailbox.destroy("cli-tight"));
             assertTrue(Mailbox.destroy("cli-meet2"));

@@ -1,5 +1,6 @@
 package io.jipc.cli;
 
+import io.jipc.JipcException;
 import io.jipc.Timeouts;
 import io.jipc.WaitStrategy;
 import io.jipc.cli.bench.Durations;
@@ -119,16 +120,18 @@ final class MailboxCommand {
                         stop.arm();
                         delivered = send(mailbox, message, timeout);
                     } catch (InterruptedException stopped) { // still armed: the stop waits for this line
-                        System.err.println("jipc mailbox send: stopped while sending to '" + name + "': message "
-                                + (sent + 1) + " was withdrawn; " + sent + " message(s) sent");
+                        System.err.println("jipc mailbox send: " + SendProgress.withdrawn("'" + name + "'", sent));
                         return 130;
+                    } catch (JipcException refused) { // too long for the mailbox, ...: say how far it got, as jipc send
+                        System.err.println("jipc mailbox send: " + SendProgress.notSent(refused.getMessage(), sent));
+                        return 1;
                     }
                     stop.disarm();
                     if (!delivered) {
                         System.err.println("jipc mailbox send: " + (mailbox.isRendezvous()
                                 ? "no receiver took message " : "no room for message ") + (sent + 1) + " in '" + name
-                                + "' (waited " + (nonblock ? "not at all" : "at most " + Timeouts.text(timeout)) + "); " + sent
-                                + " message(s) sent");
+                                + "' (waited " + (nonblock ? "not at all" : "at most " + Timeouts.text(timeout)) + "); "
+                                + SendProgress.sent(sent));
                         return 1;
                     }
                     sent++;

@@ -55,21 +55,19 @@ final class SendCommand implements Callable<Integer> {
                         stop.arm();
                         delivered = endpoint.send(message, priority, wait);
                     } catch (InterruptedException stopped) { // still armed: the stop waits for this line
-                        return options.fail("stopped while sending to " + options.uri + ": message " + (sent + 1)
-                                + " was withdrawn; " + sent + " message(s) sent");
+                        return options.fail(SendProgress.withdrawn(options.uri, sent));
                     } catch (MessageCutException cut) { // begun, then stopped or out of time: part of it went out
                         return options.fail((cut.stopped() ? "stopped while sending to " + options.uri
                                 : "message not read in time (waited " + wait + ") at " + options.uri) + ": message "
                                 + (sent + 1) + " was cut after " + cut.written() + " of " + cut.length()
-                                + " bytes: the reader gets a partial line; " + sent + " message(s) sent");
+                                + " bytes: the reader gets a partial line; " + SendProgress.sent(sent));
                     } catch (JipcException refused) { // too long for the object, gone, broken pipe: say how far it got
-                        return options.fail(refused.getMessage() + ": message " + (sent + 1) + " not sent; " + sent
-                                + " message(s) sent");
+                        return options.fail(SendProgress.notSent(refused.getMessage(), sent));
                     }
                     stop.disarm();
                     if (!delivered) {
                         return options.fail(endpoint.unsentBecause() + " " + options.uri + " (waited " + wait + "); "
-                                + sent + " message(s) sent");
+                                + SendProgress.sent(sent));
                     }
                     sent++;
                 }
