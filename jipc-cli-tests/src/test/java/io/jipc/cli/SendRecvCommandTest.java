@@ -62,11 +62,16 @@ class SendRecvCommandTest {
         }
     }
 
+    /**
+     * ... and the send that creates it says so on standard error (a typo in the name would otherwise
+     * make a queue nobody reads, silently, as it did until 2026-12-06); one that opens it says nothing.
+     */
     @Test
     void aQueueIsCreatedOnFirstUseAndDeliversHighestPriorityFirst() {
         String uri = "mq:" + queue();
-        assertEquals(0, jipc("send", uri, "routine").exit());
-        assertEquals(0, jipc("send", uri, "--priority", "30", "urgent", "also urgent").exit());
+        assertEquals(new CliRun(0, "", "jipc send: created " + uri + " (it did not exist; --no-create refuses instead)\n"),
+                jipc("send", uri, "routine"));
+        assertEquals(new CliRun(0, "", ""), jipc("send", uri, "--priority", "30", "urgent", "also urgent"));
         assertEquals(0, jipcWithInput("line one\nline two\n", "send", uri, "--priority", "5").exit());
         CliRun recv = jipc("recv", uri, "--count", "5", "--show-priority");
         assertEquals(new CliRun(0, "30\turgent\n30\talso urgent\n5\tline one\n5\tline two\n0\troutine\n", ""), recv);

@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
                 + "fifo:PATH, a socket it listens on or binds: unix:PATH, tcp:HOST:PORT, unixgram:PATH, udp:HOST:PORT, "
                 + "or a mailbox behind a jipc gateway: tcp://HOST:PORT/NAME; see docs/uris.md) and "
                 + "print each on its own line, its bytes as they are; from a POSIX queue the highest priority comes first. A "
-                + "missing mailbox or queue is created with default attributes unless --no-create. Exit code 1 if "
+                + "missing mailbox or queue is created with default attributes (said on standard error) unless --no-create. Exit code 1 if "
                 + "fewer than --count messages came (none in time, no such object, an error), 2 on bad usage.")
 final class RecvCommand implements Callable<Integer> {
     @Spec

@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
                 + "message to the object the URI "
                 + "names: mailbox:NAME, unbounded:NAME, mq:/NAME, fifo:PATH, a socket (unix:PATH, tcp:HOST:PORT, "
                 + "unixgram:PATH, udp:HOST:PORT) or a mailbox behind a jipc gateway (tcp://HOST:PORT/NAME); see "
-                + "docs/uris.md. A missing mailbox or queue is created with default attributes unless --no-create. "
+                + "docs/uris.md. A missing mailbox or queue is created with default attributes (said on standard error) unless --no-create. "
                 + "A send to unbounded:NAME never waits (at its ceiling it fails). A line to fifo:PATH is begun only once the "
                 + "FIFO has room for all of it within --nonblock/--timeout; one cut short after it began (stopped, or "
                 + "out of time) is reported as cut: the reader gets a partial line. Exit code 1 if a message was not "

@@ -54,7 +54,8 @@ final class TransferOptions {
     }
 
     /**
-     * Opens the URI and runs {@code action} on it. A malformed URI or argument (an
+     * Opens the URI and runs {@code action} on it; if that created the object (a missing mailbox or
+     * queue, without {@code --no-create}), says so in one line on standard error. A malformed URI or argument (an
      * {@link IllegalArgumentException}) is a usage error (exit code 2); a failure of the object (no
      * such object, a limit, an errno) is reported in one line with exit code 1.
      */
@@ -68,6 +69,10 @@ final class TransferOptions {
      */
     int withEndpoint(int priority, boolean truncating, EndpointAction action) throws InterruptedException {
         try (MessageEndpoint endpoint = Endpoints.open(uri, !noCreate, priority, truncating, direction())) {
+            if (endpoint.created()) { // a typo in the URI makes a new object: say so, once
+                System.err.println(spec.qualifiedName() + ": created " + uri + " (it did not exist; --no-create refuses"
+                        + " instead)");
+            }
             return action.run(endpoint);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e, null, uri);

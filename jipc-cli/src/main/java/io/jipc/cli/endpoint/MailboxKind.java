@@ -1,6 +1,7 @@
 package io.jipc.cli.endpoint;
 
 import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxExistsException;
 import io.jipc.mailbox.MailboxNotFoundException;
 import io.jipc.mailbox.MailboxOptions;
 
@@ -22,13 +23,16 @@ final class MailboxKind implements EndpointKind {
 
     @Override
     public MessageEndpoint open(String address, boolean create) {
-        Mailbox mailbox;
+        Opened<Mailbox> opened;
         try {
-            mailbox = create ? Mailbox.openOrCreate(address, MailboxOptions.defaults()) : Mailbox.open(address);
+            opened = create ? Opened.createOrOpen(() -> Mailbox.create(address, MailboxOptions.defaults()),
+                    e -> e instanceof MailboxExistsException || e instanceof MailboxNotFoundException,
+                    () -> Mailbox.openOrCreate(address, MailboxOptions.defaults()))
+                    : new Opened<>(Mailbox.open(address), false);
         } catch (MailboxNotFoundException e) {
             throw new EndpointNotFoundException("no mailbox '" + address + "' (" + Mailbox.path(address) + ")", e);
         }
-        return new MailboxEndpoint(mailbox);
+        return new MailboxEndpoint(opened.object(), opened.created());
     }
 
     @Override
@@ -51,7 +55,7 @@ final class MailboxKind implements EndpointKind {
                 + "jipc mailbox create NAME --priorities N makes levels 0..N-1";
     }
 
-    private record MailboxEndpoint(Mailbox mailbox) implements MessageEndpoint {
+    private record MailboxEndpoint(Mailbox mailbox, boolean created) implements MessageEndpoint {
 
         @Override
         public boolean send(byte[] payload, int priority, Wait wait) throws InterruptedException {

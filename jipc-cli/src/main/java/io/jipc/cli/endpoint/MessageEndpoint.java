@@ -59,6 +59,14 @@ public interface MessageEndpoint extends AutoCloseable {
     }
 
     /**
+     * Whether opening this endpoint created the object (it did not exist, and {@code --no-create} was
+     * not given); false for an object that existed, and for kinds that create nothing in advance.
+     */
+    default boolean created() {
+        return false;
+    }
+
+    /**
      * How messages name this object: {@code uri} as given, or what it turned out to be (a receiver
      * that bound port 0: the port the kernel gave it). Still answers after {@link #close()}.
      */

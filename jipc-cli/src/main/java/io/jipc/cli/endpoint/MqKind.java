@@ -2,6 +2,7 @@ package io.jipc.cli.endpoint;
 
 import io.jipc.mq.MqAccess;
 import io.jipc.mq.MqAttributes;
+import io.jipc.mq.MqExistsException;
 import io.jipc.mq.MqMessage;
 import io.jipc.mq.MqNotFoundException;
 import io.jipc.mq.PosixMessageQueue;
@@ -33,14 +34,16 @@ final class MqKind implements EndpointKind {
 
     private static MessageEndpoint open(String address, boolean create, MqAccess access) {
         String name = posixName(address);
-        PosixMessageQueue queue;
+        Opened<PosixMessageQueue> opened;
         try {
-            queue = create ? PosixMessageQueue.openOrCreate(name, MqAttributes.kernelDefaults(), access)
-                    : PosixMessageQueue.open(name, access);
+            opened = create ? Opened.createOrOpen(() -> PosixMessageQueue.create(name, MqAttributes.kernelDefaults()),
+                    e -> e instanceof MqExistsException,
+                    () -> PosixMessageQueue.openOrCreate(name, MqAttributes.kernelDefaults(), access))
+                    : new Opened<>(PosixMessageQueue.open(name, access), false);
         } catch (MqNotFoundException e) {
             throw new EndpointNotFoundException("no POSIX message queue " + name, e);
         }
-        return new QueueEndpoint(queue);
+        return new QueueEndpoint(opened.object(), opened.created());
     }
 
     /** The queue's POSIX name: {@code address} with a leading {@code /} added if it has none, checked. */
@@ -57,7 +60,7 @@ final class MqKind implements EndpointKind {
         }
     }
 
-    private record QueueEndpoint(PosixMessageQueue queue) implements MessageEndpoint {
+    private record QueueEndpoint(PosixMessageQueue queue, boolean created) implements MessageEndpoint {
 
         @Override
         public boolean send(byte[] payload, int priority, Wait wait) throws InterruptedException {

@@ -1,5 +1,6 @@
 package io.jipc.cli.endpoint;
 
+import io.jipc.mailbox.MailboxExistsException;
 import io.jipc.mailbox.MailboxNotFoundException;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.UnboundedMailbox;
@@ -23,16 +24,18 @@ final class UnboundedKind implements EndpointKind {
 
     @Override
     public MessageEndpoint open(String address, boolean create) {
-        UnboundedMailbox mailbox;
+        Opened<UnboundedMailbox> opened;
         try {
-            mailbox = create
-                    ? UnboundedMailbox.openOrCreate(address, MailboxOptions.defaults(), UnboundedMailbox.DEFAULT_CEILING)
-                    : UnboundedMailbox.open(address);
+            opened = create ? Opened.createOrOpen(
+                    () -> UnboundedMailbox.create(address, MailboxOptions.defaults(), UnboundedMailbox.DEFAULT_CEILING),
+                    e -> e instanceof MailboxExistsException || e instanceof MailboxNotFoundException,
+                    () -> UnboundedMailbox.openOrCreate(address, MailboxOptions.defaults(), UnboundedMailbox.DEFAULT_CEILING))
+                    : new Opened<>(UnboundedMailbox.open(address), false);
         } catch (MailboxNotFoundException e) {
             throw new EndpointNotFoundException("no unbounded mailbox '" + address + "' ("
                     + UnboundedMailbox.path(address) + ")", e);
         }
-        return new UnboundedEndpoint(mailbox);
+        return new UnboundedEndpoint(opened.object(), opened.created());
     }
 
     @Override
@@ -47,7 +50,7 @@ final class UnboundedKind implements EndpointKind {
         }
     }
 
-    private record UnboundedEndpoint(UnboundedMailbox mailbox) implements MessageEndpoint {
+    private record UnboundedEndpoint(UnboundedMailbox mailbox, boolean created) implements MessageEndpoint {
 
         @Override
         public boolean send(byte[] payload, int priority, Wait wait) {
