@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
  */
 public class MqSender {
     public static void main(String[] args) throws InterruptedException {
-        if (args.length > 0 && !args[0].startsWith("/")) {
+        if (args.length < 2 || !args[0].startsWith("/")) { // nothing to send: no queue made for nothing
             usage();
         }
         for (int i = 1; i < args.length; i++) {
@@ -19,7 +19,7 @@ public class MqSender {
                 usage();
             }
         }
-        String name = args.length > 0 ? args[0] : "/orders";
+        String name = args[0];
         // 10 messages of at most 1 KiB: within the kernel's default limits (fs.mqueue.msg_max = 10)
         try (PosixMessageQueue queue = PosixMessageQueue.openOrCreate(name, MqAttributes.of(10, 1024))) {
             for (int i = 1; i < args.length; i++) {
@@ -35,7 +35,7 @@ public class MqSender {
 
     /** Wrong arguments: how to run this program, exit status 2. */
     private static void usage() {
-        System.err.println("usage: examples/run mq/MqSender.java [/queue] [priority:text...]");
+        System.err.println("usage: examples/run mq/MqSender.java </queue> <priority:text>...");
         System.exit(2);
     }
 }
