@@ -4,6 +4,7 @@ import io.jipc.ClosedException;
 import io.jipc.CorruptSegmentException;
 import io.jipc.ErrnoException;
 import io.jipc.InsecureFileException;
+import io.jipc.platform.CreatedFile;
 import io.jipc.platform.Errno;
 import io.jipc.platform.FileIdentity;
 import io.jipc.platform.FileStatus;
@@ -467,15 +468,6 @@ public final class SharedSegment implements AutoCloseable {
      * removal by name lost that file's messages. Best effort: nothing is thrown.
      */
     private static void unlinkOwnQuietly(int fd, Path path) {
-        try {
-            String name = path.toString();
-            FileStatus own = Libc.fstat(fd, name);
-            FileStatus named = Libc.lstat(name);
-            if (named.device() == own.device() && named.inode() == own.inode()) {
-                Libc.unlink(name);
-            }
-        } catch (RuntimeException ignored) {
-            // best effort while failing creation (gone already, say)
-        }
+        CreatedFile.unlinkQuietlyIfStillNamed(fd, path.toString());
     }
 }

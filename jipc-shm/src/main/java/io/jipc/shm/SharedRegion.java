@@ -4,10 +4,12 @@ import io.jipc.ClosedException;
 import io.jipc.CorruptSegmentException;
 import io.jipc.ErrnoException;
 import io.jipc.InsecureFileException;
+import io.jipc.platform.CreatedFile;
 import io.jipc.platform.Errno;
 import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
 import io.jipc.platform.Printable;
+import io.jipc.ring.FaultInjection;
 import io.jipc.segment.JipcRoot;
 
 import java.nio.file.Path;
@@ -88,7 +90,9 @@ public final class SharedRegion extends Region {
 
     /**
      * Creates a region of {@code size} zero bytes with permission bits {@code mode} and maps it
-     * read-write.
+     * read-write. A create that fails after making the file (no room for its size, a mapping
+     * refused) removes the file, but only while the name still refers to it: a file another process
+     * made under the name meanwhile (after removing this one) is left alone.
      *
      * @throws RegionExistsException    if the name is taken
      * @throws IllegalArgumentException if the name or size is invalid, or {@code mode} is not
@@ -115,12 +119,17 @@ public final class SharedRegion extends Region {
             throw e;
         }
         try {
+            if (FaultInjection.ENABLED) {
+                FaultInjection.point(FaultInjection.AFTER_FILE_CREATED);
+            }
             Libc.fchmod(fd, mode, file);
             Libc.allocate(fd, size, file);
             FileStatus status = Libc.fstat(fd, file);
             return new SharedRegion(name, path, Mapping.of(fd, size, true, file), status);
         } catch (RuntimeException e) {
-            unlinkQuietly(file);
+            // only if the name still names this file: another process may have removed it and made
+            // its own under the name meanwhile (until 2026-12-06 that file was removed by name)
+            CreatedFile.unlinkQuietlyIfStillNamed(fd, file);
             throw e;
         } finally {
             Libc.close(fd);
@@ -295,13 +304,5 @@ public final class SharedRegion extends Region {
     @Override
     public String toString() {
         return "SharedRegion[" + name + ", " + size() + " bytes" + (isReadOnly() ? ", read-only" : "") + "]";
-    }
-
-    private static void unlinkQuietly(String file) {
-        try {
-            Libc.unlink(file);
-        } catch (RuntimeException ignored) {
-            // best effort while failing creation
-        }
     }
 }

@@ -1,7 +1,9 @@
 package io.jipc.shm;
 
+import io.jipc.platform.Signals;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.ProcessStates;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -13,6 +15,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.abort;
 
 /** Named regions between real processes: unrelated JVMs open them by name, atomics, permissions. */
@@ -45,6 +48,42 @@ class SharedRegionProcessesTest {
             assertEquals(-5, region.getLongVolatile(256));
         } finally {
             SharedRegion.unlink("both-ways");
+        }
+    }
+
+    /**
+     * A creator held right after its exclusive create (fault point {@code after-file-created},
+     * action {@code stop}) whose file another process removes and replaces with its own region, and
+     * whose create then fails (a size no file system gives: {@code fallocate} refuses it), leaves the
+     * other process's region alone. Until 2026-12-06 its clean-up unlinked the name, and with it that
+     * region (4 of 4 runs of the explorer's probe, racing an ENOSPC).
+     */
+    @Test
+    void aFailedCreateLeavesTheRegionAnotherProcessMadeUnderTheNameMeanwhile() throws Exception {
+        String name = "replaced-while-created";
+        try (ChildJvm creator = ChildJvm.builder(ShmChild.class).quickStart().hardTimeout(Duration.ofSeconds(90))
+                .property("jipc.faults", "after-file-created:1:stop").args("create", name, Long.toString(1L << 62))
+                .start()) {
+            try {
+                creator.awaitLine("FAULT after-file-created", LINE);
+                ProcessStates.awaitStopped(creator.pid(), LINE);
+                assertTrue(SharedRegion.unlink(name), "the creator's file, still empty, removed");
+                try (SharedRegion mine = SharedRegion.create(name, 4096)) {
+                    mine.setLongVolatile(0, 42);
+                    Signals.kill(creator.pid(), Signals.SIGCONT);
+                    String outcome = creator.awaitLine("", LINE);
+                    creator.assertSuccess(LINE);
+                    assertTrue(outcome.startsWith("FAILED io.jipc.ErrnoException"), outcome);
+                    try (SharedRegion opened = SharedRegion.open(name)) {
+                        assertEquals(42, opened.getLongVolatile(0), "the region made meanwhile is still named");
+                    }
+                }
+            } finally {
+                if (creator.isAlive()) {
+                    Signals.kill(creator.pid(), Signals.SIGCONT); // never left stopped (close kills it)
+                }
+                SharedRegion.unlink(name);
+            }
         }
     }
 

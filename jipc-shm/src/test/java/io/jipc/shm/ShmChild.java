@@ -31,6 +31,8 @@ import java.util.BitSet;
  * <li>{@code consume <buffer> <producers> <count> <file>}: takes items until one with producer -1,
  *     writes a bit set of (producer * count + sequence) to file: {@code CONSUMED <items> <duplicates>}</li>
  * <li>{@code take <buffer>}: {@code TAKING}, then blocks in take: {@code TOOK <first long>}</li>
+ * <li>{@code create <name> <size>}: creates the region and closes it: {@code CREATED <size>} or
+ *     {@code FAILED <exception>}, status 0 either way</li>
  * <li>{@code truncate <file>}: truncates the file to 0 bytes, as a misbehaving C program would:
  *     {@code TRUNCATED}</li>
  * <li>{@code seed-put <region> <value>} / {@code seed-take <region>}: the lecture's ring, pausing
@@ -80,6 +82,13 @@ public final class ShmChild {
             case "anonymous" -> anonymous(args[1], Long.parseLong(args[2]));
             case "produce" -> produce(args[1], Long.parseLong(args[2]), Long.parseLong(args[3]));
             case "consume" -> consume(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), Path.of(args[4]));
+            case "create" -> {
+                try (SharedRegion region = SharedRegion.create(args[1], Long.parseLong(args[2]))) {
+                    System.out.println("CREATED " + region.size());
+                } catch (RuntimeException e) {
+                    System.out.println("FAILED " + e);
+                }
+            }
             case "truncate" -> {
                 try (java.nio.channels.FileChannel file = java.nio.channels.FileChannel.open(Path.of(args[1]),
                         java.nio.file.StandardOpenOption.WRITE)) {
