@@ -1,9 +1,9 @@
 package io.jipc.segment;
 
-import io.jipc.ClosedException;
 import io.jipc.CorruptSegmentException;
 import io.jipc.ErrnoException;
 import io.jipc.InsecureFileException;
+import io.jipc.Uninterruptibly;
 import io.jipc.platform.CreatedFile;
 import io.jipc.platform.Errno;
 import io.jipc.platform.FileIdentity;
@@ -267,13 +267,12 @@ public final class SharedSegment implements AutoCloseable {
         return SegmentHeader.of(memory, version).problem(size, expectedMagic, expectedMajor);
     }
 
+    /**
+     * A pause of the wait for a creator, which its ready timeout bounds: an interrupt does not end it
+     * and is kept (until 2026-12-06 it ended the open with a ClosedException, though nothing was closed).
+     */
     private static void sleepBriefly() {
-        try {
-            TimeUnit.NANOSECONDS.sleep(READY_POLL_NANOS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ClosedException("interrupted while waiting for a shared file to become ready");
-        }
+        Uninterruptibly.sleepNanos(READY_POLL_NANOS);
     }
 
     /** Makes the file visible to openers: stores {@code major.minor} with release semantics. */

@@ -1,9 +1,10 @@
 package io.jipc.shm;
 
-import io.jipc.Timeouts;
 import io.jipc.ClosedException;
 import io.jipc.CorruptSegmentException;
 import io.jipc.InsecureFileException;
+import io.jipc.Timeouts;
+import io.jipc.Uninterruptibly;
 import io.jipc.platform.AsymmetricFence;
 import io.jipc.platform.FileStatus;
 import io.jipc.platform.Futex;
@@ -367,6 +368,9 @@ public final class CircularBuffer implements AutoCloseable {
         return new CircularBuffer(null, memory, false, name, 0);
     }
 
+    /** The pause between looks at a buffer that is not ready yet while it is opened. */
+    private static final long READY_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
     private static void awaitReady(MemorySegment memory, String name, long timeoutNanos) {
         if (memory.byteSize() < SLOTS_OFFSET) {
             throw new CorruptSegmentException(name + " is " + memory.byteSize() + " bytes, too short for a circular buffer");
@@ -385,8 +389,10 @@ public final class CircularBuffer implements AutoCloseable {
                         + (pid == 0 ? "none recorded: it may be no circular buffer, such as a plain region"
                                 : "pid " + pid) + "); remove it if that process died");
             }
-            Thread.onSpinWait();
-            Thread.yield();
+            // a creator being slow (or a file that is no buffer) is waited for in pauses of a
+            // millisecond, not interrupted (the timeout bounds it; an interrupt is kept): until
+            // 2026-12-06 this spun and yielded, a CPU busy for the whole ready timeout
+            Uninterruptibly.sleepNanos(READY_PAUSE_NANOS);
         }
         long magic = memory.get(ValueLayout.JAVA_LONG, SegmentHeaderDescriptor.MAGIC_OFFSET);
         if (magic != CircularBufferDescriptor.MAGIC) {

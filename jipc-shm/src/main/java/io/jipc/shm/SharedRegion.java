@@ -1,9 +1,9 @@
 package io.jipc.shm;
 
-import io.jipc.ClosedException;
 import io.jipc.CorruptSegmentException;
 import io.jipc.ErrnoException;
 import io.jipc.InsecureFileException;
+import io.jipc.Uninterruptibly;
 import io.jipc.platform.CreatedFile;
 import io.jipc.platform.Errno;
 import io.jipc.platform.FileStatus;
@@ -199,12 +199,9 @@ public final class SharedRegion extends Region {
                 throw new CorruptSegmentException("region " + file + " is empty (0 bytes): its creator never gave it"
                         + " a size; remove it");
             }
-            try {
-                TimeUnit.MILLISECONDS.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ClosedException("interrupted while waiting for region " + file + " to get a size");
-            }
+            // not ended by an interrupt, which is kept: SIZE_TIMEOUT bounds the wait (until 2026-12-06 an
+            // interrupt ended the open with a ClosedException, though nothing was closed)
+            Uninterruptibly.sleepNanos(TimeUnit.MILLISECONDS.toNanos(1));
             status = Libc.fstat(fd, file);
         }
         return status;
