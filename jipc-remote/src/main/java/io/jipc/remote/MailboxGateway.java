@@ -278,13 +278,6 @@ public final class MailboxGateway implements AutoCloseable {
     }
 
     /**
-     * Gives back a reference {@link #acquire} handed out; the last one closes the handle, which gives
-     * back the roles this process took in the mailbox (see the class comment). The current handle of
-     * a name is closed while its entry is removed, in one step that an {@link #acquire} of the name
-     * waits for: a client's Open then maps the mailbox afresh only once the old handle has given its
-     * roles up.
-     */
-    /**
      * Why a client's {@code Open} of a mailbox the gateway serves only by its {@code exportAll} is
      * refused: the mailbox has a protocol label (see {@link Builder#exportAll()}).
      */
@@ -294,6 +287,13 @@ public final class MailboxGateway implements AutoCloseable {
         }
     }
 
+    /**
+     * Gives back a reference {@link #acquire} handed out; the last one closes the handle, which gives
+     * back the roles this process took in the mailbox (see the class comment). The current handle of
+     * a name is closed while its entry is removed, in one step that an {@link #acquire} of the name
+     * waits for: a client's Open then maps the mailbox afresh only once the old handle has given its
+     * roles up.
+     */
     void release(ExportedMailbox mailbox) {
         boolean[] current = new boolean[1];
         open.computeIfPresent(mailbox.name, (name, cached) -> {

@@ -312,9 +312,8 @@ public final class Interleaved implements Callable<Integer> {
                     results[i].blockMedians()[b - 1] = TickPercentiles.valueAt(block, 50, tick);
                 }
                 if (oneWay > 0) {
-                    progress.now(); // a burst of --one-way messages: not told of message by message
                     long t0 = System.nanoTime();
-                    transport.sendOneWay(oneWay, endOfTurn);
+                    transport.sendOneWay(oneWay, endOfTurn, progress); // tells of every 1024th message
                     long t1 = System.nanoTime();
                     progress.now();
                     if (b > 0) {

@@ -6,6 +6,7 @@ import io.aeron.Subscription;
 import io.aeron.logbuffer.FragmentHandler;
 import io.jipc.ErrnoException;
 import io.jipc.WaitStrategy;
+import io.jipc.bench.PeerProgress;
 import io.jipc.cli.bench.PipeIo;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
@@ -207,10 +208,11 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
     /**
      * Parent: sends {@code count} messages numbered 0 up, as fast as the transport takes them
      * (waiting while it is full), then {@code marker} (negative); returns once the marker's echo came
-     * back, that is, once the peer has received them all. Unsupported by the kinds that
-     * {@link #sendsOneWay} refuses.
+     * back, that is, once the peer has received them all. Tells {@code progress} of every
+     * {@value PeerProgress#MESSAGES}th message (a burst may last longer than the peer's answer
+     * wait). Unsupported by the kinds that {@link #sendsOneWay} refuses.
      */
-    void sendOneWay(long count, long marker) throws InterruptedException {
+    void sendOneWay(long count, long marker, PeerProgress progress) throws InterruptedException {
         throw new UnsupportedOperationException(spec + ": no one-way blocks");
     }
 
@@ -399,8 +401,9 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
         }
 
         @Override
-        void sendOneWay(long count, long marker) {
+        void sendOneWay(long count, long marker, PeerProgress progress) {
             for (long i = 0; i < count; i++) {
+                progress.message(i);
                 send(i);
             }
             if (exchange(marker) != marker) {
@@ -499,8 +502,9 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
         }
 
         @Override
-        void sendOneWay(long count, long marker) throws InterruptedException {
+        void sendOneWay(long count, long marker, PeerProgress progress) throws InterruptedException {
             for (long i = 0; i < count; i++) {
+                progress.message(i);
                 message.set(ValueLayout.JAVA_LONG, 0, i);
                 if (!out.offer(message)) {
                     out.put(message);
@@ -599,8 +603,9 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
         }
 
         @Override
-        void sendOneWay(long count, long marker) {
+        void sendOneWay(long count, long marker, PeerProgress progress) {
             for (long i = 0; i < count; i++) {
+                progress.message(i);
                 message.set(ValueLayout.JAVA_LONG, 0, i);
                 for (int idles = 1; !out.offer(message, 0, size); idles++) {
                     Thread.onSpinWait();
@@ -688,10 +693,16 @@ abstract sealed class InterleavedTransport implements AutoCloseable {
         }
 
         @Override
-        void sendOneWay(long count, long marker) {
+        void sendOneWay(long count, long marker, PeerProgress progress) {
             state.setAtIndex(ValueLayout.JAVA_LONG, CRing.ST_SENT, 0);
             try {
-                while ((long) c.sendOneWay.invokeExact(out, in, capacity, state, size, count, marker) == 0) {
+                // the C loop comes back when the ring is full and every 2^20 messages
+                for (long sent = 0; (long) c.sendOneWay.invokeExact(out, in, capacity, state, size, count, marker) == 0; ) {
+                    long now = CRing.stateLong(state, CRing.ST_SENT);
+                    if (now != sent) {
+                        sent = now;
+                        progress.now();
+                    }
                     checkInterrupt(0);
                 }
             } catch (Throwable t) {

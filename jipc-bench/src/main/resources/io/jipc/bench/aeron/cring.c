@@ -200,7 +200,8 @@ int64_t cring_echo_block(uint8_t *out, uint8_t *in, int64_t cap, int64_t *st) {
 /*
  * Parent, one way: sends messages numbered st[ST_SENT] up to count - 1, then `marker`, then waits
  * for the marker's echo. 1 when the echo came; 0: not yet (call again, with st[ST_SENT] kept; the
- * caller sets it to 0 before the first call).
+ * caller sets it to 0 before the first call). Comes back with 0 also every 2^20 messages, so that
+ * the caller can tell the peer's stall alarm of the progress and look at its interrupt status.
  */
 int64_t cring_send_one_way(uint8_t *out, uint8_t *in, int64_t cap, int64_t *st, int32_t size, int64_t count,
                            int64_t marker) {
@@ -209,6 +210,9 @@ int64_t cring_send_one_way(uint8_t *out, uint8_t *in, int64_t cap, int64_t *st, 
             return 0;
         }
         st[ST_SENT]++;
+        if ((st[ST_SENT] & ((1 << 20) - 1)) == 0) {
+            return 0;
+        }
     }
     if (st[ST_SENT] == count) {
         if (!send_value(out, cap, st, size, marker)) {
