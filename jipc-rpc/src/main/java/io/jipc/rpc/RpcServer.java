@@ -110,9 +110,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * when a reply finds no room and the client's process is gone, at the next HELLO of any client, and
  * otherwise within {@link #SWEEP_INTERVAL} (it checks its mailbox clients' liveness that often, on
  * its deadline timer's thread, once a client has come through the mailbox), and then interrupts
- * that client's calls and removes its reply mailbox. A client of this host that lives but takes no
+ * that client's running calls (their answers dropped), drops those that have not started (set aside,
+ * waiting for a slot, or their arguments still being decoded: they never start), and removes its reply
+ * mailbox. A client of this host that lives but takes no
  * reply for {@link Builder#replyTimeout} is forgotten the same way (its mailbox kept), and told
- * CLOSING once its mailbox has room. A TCP client is forgotten when its connection ends: at once if
+ * CLOSING once its mailbox has room; so is a client that says BYE ({@link RpcClient#close()}). A TCP
+ * client is forgotten when its connection ends: at once if
  * its process dies, after about the connection's frame timeout if its host vanishes or its link is cut
  * (the kernel's keepalive and {@code TCP_USER_TIMEOUT}: {@link Builder#listen(SocketAddress, ServerOptions)}).
  * If this process dies,
@@ -232,7 +235,9 @@ public final class RpcServer<T> implements AutoCloseable {
     private final long maxAwaitingSlotBytes;
     /**
      * Calls cancelled (a CANCEL, or their deadline) before they started, and calls whose arguments were
-     * still being decoded when the server began to close, and so never run: for tests.
+     * still being decoded when the server began to close, or that were on their way to a thread or still
+     * decoding when their client was forgotten, and so never run: for tests. (A forgotten client's calls
+     * set aside or waiting for a slot, which {@link #forget} drops itself, are not counted.)
      */
     private final AtomicLong droppedUnrun = new AtomicLong();
     private final Duration replyTimeout;
@@ -262,6 +267,11 @@ public final class RpcServer<T> implements AutoCloseable {
         private boolean cancelled;
         /** Interrupted by {@link #close()}: whatever the call made of it is not its answer. */
         private boolean closing;
+        /**
+         * Its client was forgotten ({@link RpcServer#forget}: a BYE, taken for gone, replies untaken): if it
+         * has not started, it never does; its answer is dropped, as every answer to a forgotten client.
+         */
+        private boolean forgotten;
         /** The call's deadline at the server, from when the server took it; cancelled when the call ends. */
         private ScheduledFuture<?> deadline;
 
@@ -271,12 +281,12 @@ public final class RpcServer<T> implements AutoCloseable {
 
         /**
          * The call runs on {@code runner} from now on (an interrupt that came before it reaches it now);
-         * false if it was cancelled (a CANCEL, or its deadline) before it started: then it must not run,
-         * and it has ended.
+         * false if it was cancelled (a CANCEL, or its deadline) or its client {@linkplain #forget() forgotten}
+         * before it started: then it must not run, and it has ended.
          */
         synchronized boolean runOn(Thread runner) {
             thread = runner;
-            if (cancelled) {
+            if (cancelled || forgotten) {
                 ended = true;
                 return false;
             }
@@ -291,18 +301,21 @@ public final class RpcServer<T> implements AutoCloseable {
          * is entered: null if the call starts now, or why it must not (then it has ended, and no interrupt
          * reaches the thread after this): {@code CLOSING} if {@code serverClosed} (the server's
          * {@link RpcServer#closed}, read by the caller) or {@link #interruptForClose} came first,
-         * {@code CANCELLED} if a CANCEL or its deadline came first. Decoding may take long (large
+         * {@code CANCELLED} if a CANCEL or its deadline came first, or its client was {@linkplain #forget()
+         * forgotten} (that answer is dropped: nobody is left to take it). Decoding may take long (large
          * arguments, records whose constructors check much), and whatever came meanwhile must keep the
          * implementation from running, as it does before the decode ({@link #runOn}). Under this call's
          * lock, so a close either keeps it from starting or finds it started: then it is one of the
          * running calls the close waits for (it was counted when admitted) and, once the close's grace is
          * over, interrupts ({@link #interruptForClose}); its thread may reach the implementation only after
          * {@link RpcServer#close()} has returned, but interrupted, and its outcome is not sent. No call
-         * that had not passed this check when the close interrupted the running calls ever starts.
+         * that had not passed this check when the close interrupted the running calls ever starts; nor any
+         * that had not passed it when its client was forgotten (the same rule: it had started, and is
+         * interrupted, or it never starts).
          */
         synchronized RpcFrame.FailureCode startAfterDecoding(boolean serverClosed) {
             RpcFrame.FailureCode refused = serverClosed || closing ? RpcFrame.FailureCode.CLOSING
-                    : cancelled ? RpcFrame.FailureCode.CANCELLED
+                    : cancelled || forgotten ? RpcFrame.FailureCode.CANCELLED
                     : null;
             if (refused != null) {
                 ended = true;
@@ -324,6 +337,20 @@ public final class RpcServer<T> implements AutoCloseable {
             } else {
                 interruptPending = true;
             }
+        }
+
+        /**
+         * Its client is forgotten ({@link RpcServer#forget}): interrupts the call's thread if the call still
+         * runs (not marked cancelled: what it then returns or throws is dropped with every answer to that
+         * client), and keeps it from starting if it has not ({@link #runOn}, {@link #startAfterDecoding}:
+         * waiting for its thread, or its arguments still decoding). Its deadline is removed.
+         */
+        synchronized void forget() {
+            if (!ended) {
+                forgotten = true;
+                deliverInterrupt();
+            }
+            dropDeadline();
         }
 
         /** {@link #close()}'s interrupt, once its grace is over: the call's outcome is then dropped ({@link #end()}). */
@@ -1017,7 +1044,8 @@ public final class RpcServer<T> implements AutoCloseable {
 
     /**
      * Calls cancelled before they started (set aside, waiting for a slot, marked on their way, or while
-     * their arguments were decoded) or whose server began to close while their arguments were decoded: never run.
+     * their arguments were decoded) or whose server began to close, or whose client was forgotten, while
+     * they were on their way or their arguments were decoded: never run ({@link #droppedUnrun}'s field says which).
      */
     long droppedUnrun() {
         return droppedUnrun.get();
@@ -1519,7 +1547,8 @@ public final class RpcServer<T> implements AutoCloseable {
      */
     private byte[] reply(Client client, RpcFrame.Call call, Method method, RunningCall running) {
         if (!running.runOn(Thread.currentThread())) {
-            // cancelled before it started (a CANCEL while it waited for a slot, or its deadline): it never runs
+            // cancelled before it started (a CANCEL while it waited for a slot, or its deadline), or its client
+            // forgotten (then this answer is dropped): it never runs
             droppedUnrun.incrementAndGet();
             return failure(client, call.callId(), RpcFrame.FailureCode.CANCELLED, CancellationException.class.getName(),
                     call.method() + " was cancelled before it started");
@@ -1549,8 +1578,9 @@ public final class RpcServer<T> implements AutoCloseable {
                     "'" + name + "' is closing");
         }
         if (refused != null) {
-            // cancelled (a CANCEL, or its deadline) while the arguments were decoded: it never runs (until
-            // 2026-12-06 it ran once they were, long after its caller had given up)
+            // cancelled (a CANCEL, or its deadline) or its client forgotten while the arguments were decoded: it
+            // never runs (until 2026-12-06 it ran once they were, long after its caller had given up or gone; a
+            // forgotten client's answer, this one too, is dropped: see send)
             droppedUnrun.incrementAndGet();
             return failure(client, call.callId(), RpcFrame.FailureCode.CANCELLED, CancellationException.class.getName(),
                     call.method() + " was cancelled before it started");
@@ -1764,8 +1794,11 @@ public final class RpcServer<T> implements AutoCloseable {
     }
 
     /**
-     * Forgets a client: drops what a mailbox client had set aside and its replies waiting for room,
-     * interrupts its calls (whose replies are then dropped: see {@link #send}), tells a client whose
+     * Forgets a client: drops what a mailbox client had set aside and its replies waiting for room, and
+     * its calls waiting for a slot, interrupts its running calls (whose replies are then dropped: see
+     * {@link #send}) and keeps those that have not started (their arguments still decoding, or on their
+     * way to a thread) from ever starting ({@link RunningCall#forget}: under each call's lock, so a call
+     * either had started, and is interrupted, or never starts), tells a client whose
      * process lives (through its reply mailbox) with a CLOSING that its session is over, and releases
      * its reply channel (removing a dead client's reply mailbox). If the reply mailbox has no room for
      * the CLOSING within 100 ms, it stays open and each {@link #sweep()} tries again until the CLOSING
@@ -1792,10 +1825,10 @@ public final class RpcServer<T> implements AutoCloseable {
             }
             awaitingSlot.notifyAll();
         }
-        client.running.values().forEach(call -> {
-            call.interrupt(false);
-            call.dropDeadline();
-        });
+        // its running calls are interrupted; those that have not started (their arguments still decoding, or
+        // on their way to a thread) never do (until 2026-12-06 a call whose arguments were still decoding ran
+        // once they were, for a client gone, its answer dropped)
+        client.running.values().forEach(RunningCall::forget);
         if (!closed && !client.replies.notice(closing(sessionEnded, client.maxReply)) // close() says CLOSING itself
                 && client.replies instanceof Replies.ToMailbox mailbox) {
             owedClosings.put(client.id, mailbox); // its mailbox was full: the sweep tells it when there is room
