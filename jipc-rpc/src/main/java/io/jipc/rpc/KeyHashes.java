@@ -17,7 +17,9 @@ import java.util.Set;
  * hashes to {@code 31 * a + b}, so {@code K(i, -31 * i)} all hash to 0 (41,000 of them, a 1 MiB frame,
  * took 5.8 s of a server's CPU to decode). With at most {@code limit} keys of each hash code the map
  * costs at most about {@code n * limit / 2} calls of {@code equals}, at the decoder and later at the
- * application's own lookups.
+ * application's own lookups; each call takes time linear in the keys' size, because the decoder refuses
+ * a key that holds a map (whose {@code equals} does lookups of its own, so costs would multiply across
+ * levels: see {@link Marshaller#MAX_KEYS_PER_HASH}).
  *
  * <p>Called by the decoding thread of a {@link Marshaller}; keeps no state. Calls the keys' own
  * {@code hashCode} (application code for a record that overrides it: what it throws goes to the

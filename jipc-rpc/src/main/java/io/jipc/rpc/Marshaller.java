@@ -18,10 +18,12 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -31,10 +33,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>What may appear in a method's parameters and return type (and, recursively, in the components
  * of records and the elements of lists and maps): {@code void}; the primitive types and their boxes;
  * {@code String}; {@code byte[]}; enums; records whose components are of these types;
- * {@code List<E>} and {@code Map<K, V>} of these types. Anything else ({@code Object}, other arrays,
- * other classes, type variables, wildcards, generic records) is refused when the allow-list is built, with a
- * {@link NotMarshallableException} naming the method and the type, as are types {@code io.jipc.rpc}
- * cannot use ({@link TypeAccess}: not public, or in a package not exported to it). A decoder resolves the class
+ * {@code List<E>} and {@code Map<K, V>} of these types, except a {@code K} that holds a map (is one, or a list
+ * or record with one inside, at any depth: see {@link #MAX_KEYS_PER_HASH}). Anything else ({@code Object},
+ * other arrays, other classes, type variables, wildcards, generic records) is refused when the allow-list is
+ * built, with a {@link NotMarshallableException} naming the method and the type, as are types
+ * {@code io.jipc.rpc} cannot use ({@link TypeAccess}: not public, or in a package not exported to it). A decoder resolves the class
  * names it reads only against the allow-list: a name outside it is a {@link RpcProtocolException},
  * and no class is loaded or constructed because a peer named it.
  *
@@ -54,8 +57,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * A length or count larger than the bytes left is refused before anything is allocated; nesting
  * deeper than {@value #MAX_DEPTH} is refused; a map with a repeated key is refused, as is one with more
  * than {@value #MAX_KEYS_PER_HASH} keys of one hash code (a hash flood: see {@link #MAX_KEYS_PER_HASH}),
- * checked before the keys are hashed into a table, so that the time a decoder takes grows with the length
- * of what a peer sends, not with its square. Decoded lists and maps are unmodifiable (maps keep the
+ * checked before the keys are hashed into a table, and one with a key that holds a map, as soon as the
+ * key is read (the encoder refuses such a key too), so that the time a decoder takes grows with the
+ * length of what a peer sends, not with its square. Decoded lists and maps are unmodifiable (maps keep the
  * order of the wire) and are checked, element by element, against the generic types they are declared
  * with, as record components are: a peer cannot put an {@code Integer} into a {@code List<String>}.
  *
@@ -82,8 +86,30 @@ public final class Marshaller {
      * than {@value} only for at least 256 x 7,936 points (two million: far more than a 1 MiB frame holds).
      * A record whose own {@code hashCode()} gives many keys one hash code (one that returns a constant)
      * is refused beyond {@value} keys too.
+     *
+     * <p>This bound holds because no key may hold a map (be one, or a list or record with one inside):
+     * a decoder refuses such a key as soon as it has read it (an {@link RpcProtocolException}), the
+     * encoder before sending ({@link NotMarshallableException}), the allow-list when an interface declares
+     * one. Two maps are compared by looking up each key of one in the other, in a bin of up to {@value}
+     * keys, so with maps in keys the costs multiply across levels: a 790 KB map of 256 maps, each of 256
+     * keys of one hash code, the maps all of one hash code and unequal, took a server 25 to 51 s (about
+     * 10^9 calls of {@code equals}), whatever type its method declared. Keys without maps compare in time
+     * linear in their size, and each value is then inside the keys of one map at most, so all the maps of
+     * a value cost at most about {@value} times the size of their keys, once (about 0.5 s for the worst
+     * MiB: keys of thousands of nulls sharing a prefix). Refusing them, rather than counting work across
+     * levels, keeps the check constant-time per key and refuses no realistic data: a map keyed by maps
+     * can be keyed by a list or record of their entries; maps as values travel.
      */
     public static final int MAX_KEYS_PER_HASH = 256;
+
+    /**
+     * Why a map key that holds a map (is one, or a list or record with one inside, at any depth) is
+     * refused: two such keys are compared by looking each key of the one map up in the other, so their
+     * equality is bounded only by the inner maps' own collisions, and the costs multiply across levels.
+     */
+    private static final String KEY_HOLDING_A_MAP = "a map key that holds a map: refused (comparing two such keys "
+            + "looks up each key of one map in the other, so a map of them could cost a decoder the square of "
+            + "its length; key a map by a list or record of the inner map's entries instead)";
 
     private static final byte NULL = 0;
     private static final byte FALSE = 1;
@@ -127,7 +153,8 @@ public final class Marshaller {
     /**
      * The marshaller of {@code api}'s methods (built once per interface).
      *
-     * @throws NotMarshallableException if a method names a type outside what this format carries, or a
+     * @throws NotMarshallableException if a method names a type outside what this format carries (a map
+     *         keyed by a type that holds a map among them), or a
      *         record or enum {@code io.jipc.rpc} cannot use: one a signature names that is not public (or, in
      *         a named module, not exported to {@code io.jipc.rpc}), or any other that is not and whose
      *         package is not open to {@code io.jipc.rpc} (see {@link TypeAccess})
@@ -228,6 +255,10 @@ public final class Marshaller {
             for (Type argument : p.getActualTypeArguments()) {
                 allow(argument, where, classes, records);
             }
+            if (p.getRawType() == Map.class && holdsAMap(p.getActualTypeArguments()[0], new HashSet<>())) {
+                throw new NotMarshallableException(where + ": " + type.getTypeName() + " is not marshallable: "
+                        + KEY_HOLDING_A_MAP);
+            }
             return;
         }
         if (type instanceof GenericArrayType) {
@@ -235,6 +266,24 @@ public final class Marshaller {
         }
         throw new NotMarshallableException(where + ": " + type.getTypeName() + " is not marshallable" + genericHint(type)
                 + " " + WHAT_TRAVELS);
+    }
+
+    /**
+     * Whether a value of {@code type} (an allowed type) may hold a map: is one, or a list or record with
+     * one inside at any depth. {@code seen}: the records already looked into (records may refer to each other).
+     */
+    private static boolean holdsAMap(Type type, Set<Class<?>> seen) {
+        if (type instanceof ParameterizedType p) {
+            return p.getRawType() == Map.class || holdsAMap(p.getActualTypeArguments()[0], seen);
+        }
+        if (type instanceof Class<?> c && c.isRecord() && seen.add(c)) {
+            for (RecordComponent component : c.getRecordComponents()) {
+                if (holdsAMap(component.getGenericType(), seen)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /**
@@ -273,6 +322,8 @@ public final class Marshaller {
     /** A growable big-endian output. */
     static final class Output {
         private ByteBuffer buffer = ByteBuffer.allocate(256).order(ByteOrder.BIG_ENDIAN);
+        /** How many maps this output has started to write: a key written while it grew holds a map. */
+        private int maps;
 
         private ByteBuffer room(int bytes) {
             if (buffer.remaining() < bytes) {
@@ -390,8 +441,13 @@ public final class Marshaller {
             }
             case Map<?, ?> map -> {
                 out.u8(MAP).i32(map.size());
+                out.maps++;
                 for (Map.Entry<?, ?> entry : map.entrySet()) {
+                    int mapsBefore = out.maps;
                     write(out, entry.getKey(), depth + 1);
+                    if (out.maps != mapsBefore) {
+                        throw new NotMarshallableException(KEY_HOLDING_A_MAP); // a peer would refuse it
+                    }
                     write(out, entry.getValue(), depth + 1);
                 }
             }
@@ -448,7 +504,7 @@ public final class Marshaller {
             }
             Object[] arguments = new Object[count];
             for (int i = 0; i < count; i++) {
-                arguments[i] = checkFits(read(in, 0), types[i], "argument " + i + " of " + method.getName());
+                arguments[i] = checkFits(read(in, 0, new Decoding()), types[i], "argument " + i + " of " + method.getName());
             }
             checkConsumed(in);
             return arguments;
@@ -478,6 +534,15 @@ public final class Marshaller {
     // ------------------------------------------------------------------ decoding
 
     /**
+     * What one decoding (of a call's arguments, or of one value) has seen so far: how many maps it has
+     * started to read, so that a map's decoder tells in constant time whether a key it has just read holds
+     * a map (the count went up) without looking into the key again. Confined to the decoding thread.
+     */
+    private static final class Decoding {
+        int maps;
+    }
+
+    /**
      * Reads one value from {@code in} (big-endian), advancing it.
      *
      * @throws RpcProtocolException if the bytes are not a value of this allow-list (the buffer's
@@ -485,13 +550,13 @@ public final class Marshaller {
      */
     Object read(ByteBuffer in) {
         try {
-            return read(in, 0);
+            return read(in, 0, new Decoding());
         } catch (BufferUnderflowException e) {
             throw new RpcProtocolException("value cut short");
         }
     }
 
-    private Object read(ByteBuffer in, int depth) {
+    private Object read(ByteBuffer in, int depth, Decoding decoding) {
         if (depth > MAX_DEPTH) {
             throw new RpcProtocolException("value nested deeper than " + MAX_DEPTH);
         }
@@ -510,27 +575,32 @@ public final class Marshaller {
             case STRING -> readString(in);
             case BYTES -> readBytes(in);
             case ENUM -> readEnum(in);
-            case RECORD -> readRecord(in, depth);
+            case RECORD -> readRecord(in, depth, decoding);
             case LIST -> {
                 int count = count(in, 1);
                 // room for the first elements only: nested lists each claiming the bytes left must
                 // not make the decoder set aside many times the message's size before it reads one
                 List<Object> list = new ArrayList<>(Math.min(count, 1024));
                 for (int i = 0; i < count; i++) {
-                    list.add(read(in, depth + 1));
+                    list.add(read(in, depth + 1, decoding));
                 }
                 yield Collections.unmodifiableList(list);
             }
             case MAP -> {
                 int count = count(in, 2);
+                decoding.maps++; // before its keys: a key that is this map's enclosing map's key holds it
                 // as for a list: room for the first entries only; the entries are read before the
                 // map's table is made, so that a count the bytes do not back allocates no table, and
                 // the keys are checked for a hash flood before they are hashed into it
                 List<Object> keys = new ArrayList<>(Math.min(count, 256));
                 List<Object> values = new ArrayList<>(Math.min(count, 256));
                 for (int i = 0; i < count; i++) {
-                    keys.add(read(in, depth + 1));
-                    values.add(read(in, depth + 1));
+                    int mapsBefore = decoding.maps;
+                    keys.add(read(in, depth + 1, decoding));
+                    if (decoding.maps != mapsBefore) {
+                        throw new RpcProtocolException(KEY_HOLDING_A_MAP);
+                    }
+                    values.add(read(in, depth + 1, decoding));
                 }
                 KeyHashes.requireNoFlood(keys, MAX_KEYS_PER_HASH);
                 Map<Object, Object> map = LinkedHashMap.newLinkedHashMap(count);
@@ -594,7 +664,7 @@ public final class Marshaller {
         throw new RpcProtocolException(type.getName() + " has no constant " + constant);
     }
 
-    private Object readRecord(ByteBuffer in, int depth) {
+    private Object readRecord(ByteBuffer in, int depth, Decoding decoding) {
         Class<?> type = readClass(in, "record");
         RecordShape shape = records.get(type);
         if (shape == null) {
@@ -607,7 +677,7 @@ public final class Marshaller {
         }
         Object[] components = new Object[count];
         for (int i = 0; i < count; i++) {
-            components[i] = checkFits(read(in, depth + 1), shape.types()[i], "record " + type.getName());
+            components[i] = checkFits(read(in, depth + 1, decoding), shape.types()[i], "record " + type.getName());
         }
         try {
             return shape.constructor().newInstance(components);

@@ -198,6 +198,8 @@ class MarshallerTest {
 
         Map<Long, Integer> longCounts(Map<Long, Integer> value);
 
+        Map<String, Map<String, Integer>> nestedCounts(Map<String, Map<String, Integer>> value);
+
         String mixed(int a, String b, Colour c, Point d, List<Long> e, double f);
 
         /** Not remote: default methods may use any type. */
@@ -1252,6 +1254,110 @@ class MarshallerTest {
         assertEquals(map, argumentRoundTrip(method, map));
         assertEquals(map, resultRoundTrip(method, map));
         assertEquals(List.copyOf(map.keySet()), List.copyOf(((Map<?, ?>) resultRoundTrip(method, map)).keySet()));
+    }
+
+    // ------------------------------------------------------------------ map keys holding maps
+
+    public interface KeysByMaps {
+        int count(Map<Map<String, Integer>, Integer> value);
+    }
+
+    public interface KeysByListsOfMaps {
+        void put(Map<List<Map<String, Integer>>, String> value);
+    }
+
+    /** A record holding a record that holds a map. */
+    public record Account(String name, Ledger ledger) {
+    }
+
+    public interface KeysByRecordsHoldingMaps {
+        Map<Account, Integer> balances();
+    }
+
+    /**
+     * The explorer's nested flood, written to {@code wire}: a map of {@code outer} maps, each of {@code inner}
+     * keys {@code [(short) i, (short) (-31 i)]}, all of hash code 961, whose last two values make every inner
+     * map of one hash code yet unequal. Putting the outer map's keys in a table compares inner maps, each
+     * comparison looking up {@code inner} keys in a crowded bin: 256 by 256 in 790 KB took a server 25 to 51 s.
+     */
+    private static Wire nestedFlood(Wire wire, int outer, int inner) {
+        wire.u8(MAP).u32(outer);
+        for (int j = 1; j <= outer; j++) {
+            wire.u8(MAP).u32(inner);
+            for (int i = 0; i < inner; i++) {
+                wire.u8(LIST).u32(2).u8(SHORT).u16(i).u8(SHORT).u16(-31 * i);
+                if (i == inner - 2) {
+                    wire.integer(j);
+                } else if (i == inner - 1) {
+                    wire.integer(961 ^ -(961 ^ j)); // entry hash codes 961 ^ j and -(961 ^ j): they add up to 0
+                } else {
+                    wire.u8(NULL);
+                }
+            }
+            wire.u8(NULL);
+        }
+        return wire;
+    }
+
+    static Stream<Arguments> keysHoldingMaps() {
+        return Stream.of(
+                // any method is exposed: the value is built before it is checked against the declared type
+                Arguments.of("primitiveInt", "a map of 64 maps of 64 keys of one hash code, all of one hash code",
+                        nestedFlood(value(), 64, 64).bytes()),
+                Arguments.of("listCounts", "a key that is a list holding an empty map",
+                        value().u8(MAP).u32(1).u8(LIST).u32(1).u8(MAP).u32(0).integer(1).bytes()),
+                Arguments.of("pointCounts", "a key that is a record holding an empty map",
+                        value().u8(MAP).u32(1).record(Ledger.class, 1).u8(MAP).u32(0).integer(1).bytes()),
+                Arguments.of("counts", "a key that is an empty map, in a map value of a list",
+                        value().u8(LIST).u32(1).u8(MAP).u32(1).u8(MAP).u32(0).u8(NULL).bytes()));
+    }
+
+    /**
+     * A map key that holds a map (is one, or a list or record with one inside) is refused as soon as it is
+     * read, as an argument and as a result, whatever the method declares: comparing two such keys looks
+     * up the keys of one map in the other, so the explorer's nested flood (a map of maps of keys of one
+     * hash code, the maps all of one hash code) cost its decoder far more than the square of its length
+     * (until 2026-12-06 accepted, the 64 x 64 one here after about a second, 256 x 256 after 25 to 51 s).
+     */
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("keysHoldingMaps")
+    void mapKeysHoldingMapsAreRefused(String method, String what, byte[] value) {
+        assertMentions(refusedResult(method, value), "a map key that holds a map");
+        assertMentions(refusedArguments(method, concat(arguments(1).bytes(), value)), "a map key that holds a map");
+    }
+
+    /** The encoder refuses them too (values that get past a declared type by an unchecked cast), before sending. */
+    @Test
+    void mapKeysHoldingMapsAreNotEncoded() {
+        for (Object key : List.of(Map.of("a", 1), List.of(1, Map.of()), new Ledger(Map.of()))) {
+            NotMarshallableException e = assertThrows(NotMarshallableException.class,
+                    () -> MARSHALLER.encodeValue(List.of(Map.of(key, 1))));
+            assertTrue(e.getMessage().contains("a map key that holds a map"), e.getMessage());
+        }
+    }
+
+    /** So do interfaces that declare them, when they are built: the server or the stub, not the first call. */
+    @ParameterizedTest
+    @ValueSource(classes = {KeysByMaps.class, KeysByListsOfMaps.class, KeysByRecordsHoldingMaps.class})
+    void interfacesDeclaringMapKeysHoldingMapsAreRefusedWhenBuilt(Class<?> api) {
+        NotMarshallableException e = assertThrows(NotMarshallableException.class, () -> Marshaller.of(api));
+        assertTrue(e.getMessage().contains(api.getName() + ".") && e.getMessage().contains("a map key that holds a map"),
+                e.getMessage());
+    }
+
+    /** Maps as values, and keys of lists and records without maps, travel as before. */
+    @Test
+    void mapsHoldingMapsAsValuesTravel() {
+        Map<String, Map<String, Integer>> nested = new LinkedHashMap<>();
+        nested.put("a", Map.of("x", 1, "y", 2));
+        nested.put("b", Map.of());
+        nested.put("c", null);
+        assertEquals(nested, argumentRoundTrip("nestedCounts", nested));
+        assertEquals(nested, resultRoundTrip("nestedCounts", nested));
+        Ledger ledger = new Ledger(Map.of("rent", List.of(1L, 2L)));
+        assertEquals(ledger, resultRoundTrip("ledger", ledger));
+        assertEquals(Map.of(List.of(1, 2), 3), resultRoundTrip("listCounts", Map.of(List.of(1, 2), 3)));
+        assertEquals(Map.of(new Point(1, 2), 3), argumentRoundTrip("pointCounts", Map.of(new Point(1, 2), 3)));
     }
 
     static Stream<Arguments> invalidUtf8() {

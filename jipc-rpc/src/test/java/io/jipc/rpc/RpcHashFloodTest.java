@@ -1,6 +1,7 @@
 package io.jipc.rpc;
 
 import io.jipc.mailbox.Mailbox;
+import io.jipc.net.StreamConnection;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -8,7 +9,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -97,6 +101,65 @@ class RpcHashFloodTest {
             }
         }
         assertFalse(server.output().contains("Exception in thread"), server.output());
+    }
+
+    /**
+     * The explorer's nested flood as the first argument of {@code add(int, int)}, sent by a raw peer (a
+     * client's encoder refuses it): a map of 256 maps, each of 256 keys {@code [(short) i, (short) (-31 i)]}
+     * of one hash code, the inner maps all of one hash code yet unequal (790 KB). The server refuses it as
+     * soon as it reads the first key, and the connection serves the next call. Until 2026-12-06 it was
+     * built (about 10^9 calls of {@code equals}, 25 to 51 s of the server's CPU) and only then found not to
+     * be an {@code int}.
+     */
+    @Test
+    void aMapKeyedByMapsIsRefusedAsTheArgumentOfAnyMethod() throws Exception {
+        URI address = startServer();
+        try (StreamConnection raw = StreamConnection.connect(new InetSocketAddress(address.getHost(), address.getPort()))) {
+            raw.put(RpcFrame.encode(new RpcFrame.Hello(Fragile.class.getName(), "", 0, 0)));
+            long id = assertInstanceOf(RpcFrame.Welcome.class, next(raw)).clientId();
+            String add = RpcMethods.key(Fragile.class.getMethod("add", int.class, int.class));
+            byte[] flood = nestedFloodArguments(256, 256);
+            assertTrue(flood.length > 750_000, "bytes: " + flood.length);
+            raw.put(RpcFrame.encode(new RpcFrame.Call(id, 1, 0, add, flood)));
+            RpcFrame.Failure failure = assertInstanceOf(RpcFrame.Failure.class, next(raw));
+            assertEquals(RpcFrame.FailureCode.BAD_ARGUMENTS, failure.code(), failure.toString());
+            assertTrue(failure.message().contains("a map key that holds a map"), failure.message());
+            byte[] sum = Marshaller.of(Fragile.class).encodeArguments(new Object[] {1, 2});
+            raw.put(RpcFrame.encode(new RpcFrame.Call(id, 2, 0, add, sum)));
+            RpcFrame.Result result = assertInstanceOf(RpcFrame.Result.class, next(raw));
+            assertEquals(3, Marshaller.of(Fragile.class).decodeResult(result.value(), Fragile.class.getMethod("add",
+                    int.class, int.class)));
+        }
+        assertFalse(server.output().contains("Exception in thread"), server.output());
+    }
+
+    /** The next frame from {@code raw}, within the hang guard. */
+    private static RpcFrame next(StreamConnection raw) throws InterruptedException {
+        byte[] frame = raw.poll(LONG);
+        assertTrue(frame != null, "no frame within " + LONG);
+        return RpcFrame.decode(frame);
+    }
+
+    /** Arguments of {@code add(int, int)}: {@code outer} maps of {@code inner} keys each as the first (see above). */
+    private static byte[] nestedFloodArguments(int outer, int inner) {
+        ByteBuffer out = ByteBuffer.allocate(16 + outer * (17 + inner * 12)); // 12 bytes an entry, 8 more for two
+        out.putInt(2).put((byte) 15).putInt(outer); // two arguments; a map
+        for (int j = 1; j <= outer; j++) {
+            out.put((byte) 15).putInt(inner);
+            for (int i = 0; i < inner; i++) {
+                out.put((byte) 14).putInt(2).put((byte) 4).putShort((short) i).put((byte) 4).putShort((short) (-31 * i));
+                if (i == inner - 2) {
+                    out.put((byte) 6).putInt(j);
+                } else if (i == inner - 1) {
+                    out.put((byte) 6).putInt(961 ^ -(961 ^ j)); // entry hash codes 961 ^ j and -(961 ^ j): they add up to 0
+                } else {
+                    out.put((byte) 0);
+                }
+            }
+            out.put((byte) 0);
+        }
+        out.put((byte) 6).putInt(0); // the second argument
+        return Arrays.copyOf(out.array(), out.position());
     }
 
     private static void assertRefusedAsAFlood(RpcProtocolException e) {
