@@ -88,14 +88,8 @@ class RpcCallDroppedWhileDecodingTest {
         int take(Slow slow);
     }
 
-    @ParameterizedTest(name = "{0} {1}")
-    @CsvSource({"mailbox, cancel", "mailbox, timeout", "mailbox, close", "mailbox, bye",
-            "tcp, cancel", "tcp, timeout", "tcp, close", "tcp, bye"})
-    void aCallCancelledTimedOutClosedOrForgottenWhileItsArgumentsDecodeNeverRuns(String transport, String what) throws Exception {
-        String name = "decoding-" + transport + "-" + what;
-        Slow argument = new Slow(7); // built here before the hold is armed: only the server's decode waits
-        Hold hold = new Hold();
-        AtomicInteger entered = new AtomicInteger();
+    /** A server {@code name} through its mailbox (and over TCP for {@code tcp}) counting its calls in {@code entered}. */
+    private static RpcServer.Builder<Decoding> server(String name, String transport, AtomicInteger entered) {
         Decoding implementation = slow -> {
             entered.incrementAndGet();
             return slow.n();
@@ -104,6 +98,18 @@ class RpcCallDroppedWhileDecodingTest {
         if (transport.equals("tcp")) {
             builder.listen(new InetSocketAddress("127.0.0.1", 0));
         }
+        return builder;
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"mailbox, cancel", "mailbox, timeout", "mailbox, close", "mailbox, bye",
+            "tcp, cancel", "tcp, timeout", "tcp, close", "tcp, bye"})
+    void aCallCancelledTimedOutClosedOrForgottenWhileItsArgumentsDecodeNeverRuns(String transport, String what) throws Exception {
+        String name = "decoding-" + transport + "-" + what;
+        Slow argument = new Slow(7); // built here before the hold is armed: only the server's decode waits
+        Hold hold = new Hold();
+        AtomicInteger entered = new AtomicInteger();
+        RpcServer.Builder<Decoding> builder = server(name, transport, entered);
         RpcClient.Options options = what.equals("timeout")
                 ? RpcClient.Options.defaults().withCallTimeout(Duration.ofMillis(500))
                 : RpcClient.Options.defaults();
@@ -177,14 +183,7 @@ class RpcCallDroppedWhileDecodingTest {
         String name = "decoding-dies-" + transport;
         Hold hold = new Hold();
         AtomicInteger entered = new AtomicInteger();
-        Decoding implementation = slow -> {
-            entered.incrementAndGet();
-            return slow.n();
-        };
-        RpcServer.Builder<Decoding> builder = RpcServer.builder(name, Decoding.class, implementation);
-        if (transport.equals("tcp")) {
-            builder.listen(new InetSocketAddress("127.0.0.1", 0));
-        }
+        RpcServer.Builder<Decoding> builder = server(name, transport, entered);
         holding = hold;
         try (RpcServer<Decoding> server = builder.start()) {
             String target = transport.equals("tcp")

@@ -2,7 +2,6 @@ package io.jipc.rpc;
 
 import io.jipc.mailbox.Mailbox;
 import io.jipc.net.StreamConnection;
-import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -42,20 +41,11 @@ class RpcHashFloodTest {
     private static final String NAME = "flooded";
     private static final int CELLS = 20_000;
 
-    private ChildJvm server;
+    private FragileServerChild server;
 
     @AfterEach
     void stop() {
         if (server != null) {
-            if (server.isAlive()) {
-                try {
-                    server.process().getOutputStream().close();
-                } catch (java.io.IOException e) {
-                    // it is gone already
-                }
-                server.awaitLine("CLOSED", LONG);
-                server.waitFor(LONG);
-            }
             server.close();
         }
         Mailbox.destroy(NAME);
@@ -63,10 +53,8 @@ class RpcHashFloodTest {
 
     /** Starts the server; returns its TCP address. */
     private URI startServer() {
-        server = ChildJvm.builder(RpcChild.class).args("fragile", NAME).quickStart()
-                .hardTimeout(Duration.ofSeconds(280)).start();
-        String port = server.awaitLine("SERVING", LONG).substring("SERVING ".length());
-        return URI.create("tcp://127.0.0.1:" + port + "/" + NAME);
+        server = FragileServerChild.start(NAME);
+        return server.tcpAddress();
     }
 
     @Test
