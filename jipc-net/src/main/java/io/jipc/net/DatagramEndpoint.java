@@ -138,11 +138,11 @@ public final class DatagramEndpoint implements AutoCloseable, Selectable {
 
     private static DatagramEndpoint open(int family, SocketAddress local, DatagramOptions options, int permissions) {
         NativeSocket socket = NativeSocket.open(family, Sockets.SOCK_DGRAM, Sockets.describe(local));
+        long inode = 0;
         try {
             if (options.receiveBuffer() > 0) {
                 Sockets.setBufferSizes(socket.fd, 0, options.receiveBuffer());
             }
-            long inode = 0;
             if (local instanceof UnixDomainSocketAddress unix) {
                 inode = UnixSocketFile.bind(socket.fd, unix, permissions);
             } else {
@@ -151,8 +151,19 @@ public final class DatagramEndpoint implements AutoCloseable, Selectable {
             SocketAddress bound = local instanceof UnixDomainSocketAddress ? local : Sockets.localAddress(socket.fd);
             socket.subject = Sockets.describe(bound); // port 0: the port the kernel gave
             return new DatagramEndpoint(socket, options, bound, inode);
-        } catch (RuntimeException e) {
-            socket.close();
+        } catch (Throwable e) {
+            // also an Error, such as the OutOfMemoryError of the two buffers of maxDatagramSize (native
+            // memory): until 2026-12-06 the socket then stayed open and bound, its file with it, and the
+            // path could not be bound again while this process lived
+            try {
+                if (inode != 0) { // while the socket is open: see UnixSocketFile
+                    UnixSocketFile.remove((UnixDomainSocketAddress) local, inode);
+                }
+            } catch (RuntimeException notRemoved) {
+                e.addSuppressed(notRemoved);
+            } finally {
+                socket.close();
+            }
             throw e;
         }
     }

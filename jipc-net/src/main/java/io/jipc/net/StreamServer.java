@@ -40,8 +40,10 @@ import java.util.function.BiConsumer;
  * <p><b>Admission.</b> A Unix-domain server learns each client's pid, uid and gid from the kernel
  * ({@code SO_PEERCRED}, {@link StreamConnection#peerCredentials()}) and closes at once the
  * connections of users not in {@link ServerOptions#allowedUids()}; any server closes at once a
- * connection beyond {@link ServerOptions#maxConnections()}. Both are counted in
- * {@link #refusedCount()}.
+ * connection beyond {@link ServerOptions#maxConnections()}, and one whose set-up fails (its
+ * connection's buffers not allocated: an {@link OutOfMemoryError} of direct memory; its socket
+ * options refused), which it says on standard error: that client alone is lost, the server goes on.
+ * All are counted in {@link #refusedCount()}.
  *
  * <p><b>The socket file.</b> Binding a Unix-domain path creates the socket file with
  * {@link ServerOptions#socketPermissions()}. A path left behind by a server that died (nobody
@@ -250,8 +252,17 @@ public final class StreamServer implements AutoCloseable, Selectable {
         }
     }
 
+    /**
+     * Admits the client accepted as {@code fd}: its connection, open and counted, or null if it is
+     * refused (closed at once, counted in {@link #refusedCount()}). A failure in its set-up (its peer
+     * credentials or socket options refused, its connection's buffers not allocated: an
+     * {@link OutOfMemoryError} of direct memory) loses that client only, said on standard error, as a
+     * thread that cannot start for it does: until 2026-12-06 it ended the acceptor, and the server
+     * looked open while later clients waited in the backlog for ever (and the socket stayed open).
+     */
     private StreamConnection admit(int fd) {
         NativeSocket socket = new NativeSocket(fd, "client of " + Sockets.describe(address));
+        boolean counted = false;
         try {
             PeerCredentials peer = null;
             String remote;
@@ -274,6 +285,7 @@ public final class StreamServer implements AutoCloseable, Selectable {
                 refuse(socket);
                 return null;
             }
+            counted = true;
             StreamConnection[] self = new StreamConnection[1];
             self[0] = new StreamConnection(socket, remote, peer, options.connection(), () -> {
                 if (open.remove(self[0])) {
@@ -292,9 +304,15 @@ public final class StreamServer implements AutoCloseable, Selectable {
             admitted.decrementAndGet();
             refuse(socket);
             return null;
-        } catch (RuntimeException e) {
-            socket.close();
-            throw e;
+        } catch (Throwable e) { // this client's set-up failed: it alone is lost
+            if (counted) {
+                admitted.decrementAndGet();
+            }
+            refuse(socket);
+            if (!closing) {
+                System.err.println("jipc: " + this + " could not admit a client (closed unserved): " + e);
+            }
+            return null;
         }
     }
 
@@ -458,7 +476,10 @@ public final class StreamServer implements AutoCloseable, Selectable {
         return open.size();
     }
 
-    /** Connections closed at once since the start: user not allowed, beyond the cap, or accepted as the close began. */
+    /**
+     * Connections closed at once since the start: user not allowed, beyond the cap, set-up failed, or
+     * accepted as the close began.
+     */
     public long refusedCount() {
         return refused.get();
     }

@@ -42,6 +42,31 @@ class DatagramProcessTest {
         SocketTestSupport.assertNoSocketFilesLeft();
     }
 
+    /**
+     * A bind that cannot allocate its endpoint's buffers (native memory, here limited to 1 MiB) fails
+     * with OutOfMemoryError and leaves nothing bound: no socket file, and the path binds again once
+     * memory is free. Until 2026-12-06 the socket stayed open and bound, its file in place, and the path
+     * could not be bound again while the process lived (EADDRINUSE; the dgram56 explorer).
+     */
+    @Test
+    void aBindThatCannotAllocateItsBuffersLeavesNothingBound() throws Exception {
+        Path dir = SocketTestSupport.socketDirectory().resolve("oom");
+        java.nio.file.Files.createDirectories(dir);
+        try (ChildJvm child = ChildJvm.builder(NetChild.class).args("dgram-oom", dir.toString())
+                .jvmArg("-XX:MaxDirectMemorySize=1m").quickStart().hardTimeout(Duration.ofSeconds(110)).start()) {
+            String oom = child.awaitLine("OOM ", LINE);
+            assertTrue(oom.endsWith(" file=false"), "the failed bind's socket file is gone: " + oom);
+            assertEquals("REBOUND", child.awaitLine("RE", LINE), child.output());
+            child.awaitLine("DONE", LINE);
+            child.assertSuccess(LINE);
+            try (java.util.stream.Stream<Path> left = java.nio.file.Files.list(dir)) {
+                assertEquals(java.util.List.of(), left.toList(), "socket files left");
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(dir);
+        }
+    }
+
     /** A child answering datagrams, and its address. */
     private static ChildJvm echo(DatagramKind kind, int max, boolean truncate, SocketAddress[] address) {
         ChildJvm child = SocketTestSupport.child("dgram-echo", kind.uri(), Integer.toString(max), Boolean.toString(truncate));

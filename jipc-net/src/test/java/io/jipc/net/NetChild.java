@@ -45,6 +45,10 @@ import java.util.Set;
  *     {@code take()}, printing {@code CLOSE threw <errno>} (or {@code CLOSE returned}), {@code AFTER
  *     closed=<b> connections=<n>}, {@code SECOND CLOSE returned}, {@code DCLOSE threw <errno>},
  *     {@code DTAKE <exception>} and {@code DONE}.</li>
+ * <li>{@code dgram-oom <dir>}: binds Unix datagram endpoints {@code d0}, {@code d1}, ... in {@code dir}
+ *     until one fails with {@link OutOfMemoryError} (run it with a small {@code -XX:MaxDirectMemorySize}),
+ *     prints {@code OOM <index> file=<whether its socket file exists>}, closes the others, binds that
+ *     path again and prints {@code REBOUND} (or {@code REBIND FAILED <exception>}), closes it: {@code DONE}.</li>
  * </ul>
  */
 public final class NetChild {
@@ -63,8 +67,32 @@ public final class NetChild {
             case "bind-race" -> bindRace(java.nio.file.Path.of(args[1]), Integer.parseInt(args[2]));
             case "reset" -> reset(args[1], Integer.parseInt(args[2]), args[3]);
             case "unremovable" -> unremovable(java.nio.file.Path.of(args[1]));
+            case "dgram-oom" -> datagramOutOfMemory(java.nio.file.Path.of(args[1]));
             default -> throw new IllegalArgumentException(args[0]);
         }
+    }
+
+    private static void datagramOutOfMemory(java.nio.file.Path dir) {
+        java.util.List<DatagramEndpoint> bound = new java.util.ArrayList<>();
+        java.nio.file.Path failed = null;
+        for (int i = 0; failed == null && i < 100_000; i++) {
+            java.nio.file.Path path = dir.resolve("d" + i);
+            try {
+                bound.add(DatagramEndpoint.bind(java.net.UnixDomainSocketAddress.of(path)));
+            } catch (OutOfMemoryError e) {
+                failed = path;
+                say("OOM " + i + " file=" + java.nio.file.Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+            }
+        }
+        bound.forEach(DatagramEndpoint::close);
+        bound.clear();
+        System.gc(); // the closed endpoints' buffers, reclaimed
+        try (DatagramEndpoint again = DatagramEndpoint.bind(java.net.UnixDomainSocketAddress.of(failed))) {
+            say("REBOUND");
+        } catch (RuntimeException | OutOfMemoryError e) {
+            say("REBIND FAILED " + e);
+        }
+        say("DONE");
     }
 
     static void say(String line) {
