@@ -67,6 +67,36 @@ class DatagramProcessTest {
         }
     }
 
+    /**
+     * A sender bound to a path that is not UTF-8 ({@code python3}, bytes {@code ff fe}) has no
+     * {@code String} name: its datagram arrives with no sender (it cannot be answered), as from an
+     * unnamed socket. Until 2026-12-06 the bytes became U+FFFD, and an answer went to that other path.
+     */
+    @Test
+    void aSenderWhosePathIsNotUtf8HasNoSenderAddress() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(Path.of("/usr/bin/python3")),
+                "python3 is needed (.ci/run installs it)");
+        Path receiver = SocketTestSupport.newPath("r");
+        String script = String.join("\n", "import os, socket, sys",
+                "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)",
+                "p = os.fsencode(sys.argv[1]) + b'/\\xff\\xfe.sock'",
+                "s.bind(p)",
+                "try:",
+                "    s.sendto(b'hi', os.fsencode(sys.argv[2]))",
+                "finally:",
+                "    os.unlink(p)");
+        try (DatagramEndpoint me = DatagramEndpoint.bind(SocketTestSupport.unix(receiver))) {
+            Process sender = new ProcessBuilder("python3", "-c", script, SocketTestSupport.socketDirectory().toString(),
+                    receiver.toString()).redirectErrorStream(true).start();
+            assertTrue(sender.waitFor(60, TimeUnit.SECONDS), "python3 ended");
+            assertEquals(0, sender.exitValue(), new String(sender.getInputStream().readAllBytes()));
+            Datagram datagram = me.poll(LINE);
+            assertNotNull(datagram, "the datagram came");
+            assertEquals("hi", text(Arrays.copyOf(datagram.payload(), datagram.length())));
+            assertNull(datagram.sender(), "no path names it");
+        }
+    }
+
     /** A child answering datagrams, and its address. */
     private static ChildJvm echo(DatagramKind kind, int max, boolean truncate, SocketAddress[] address) {
         ChildJvm child = SocketTestSupport.child("dgram-echo", kind.uri(), Integer.toString(max), Boolean.toString(truncate));

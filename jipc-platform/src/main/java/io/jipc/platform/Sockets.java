@@ -686,7 +686,10 @@ public final class Sockets {
         }
     }
 
-    /** Reads a {@code sockaddr} of {@code length} bytes; null for an unnamed or abstract Unix address. */
+    /**
+     * Reads a {@code sockaddr} of {@code length} bytes; null for an unnamed or abstract Unix address,
+     * and for a Unix path that is not UTF-8.
+     */
     static SocketAddress decode(MemorySegment in, int length) {
         if (length < 2) {
             return null;
@@ -704,7 +707,14 @@ public final class Sockets {
                         end++;
                     }
                     byte[] path = in.asSlice(2, end - 2).toArray(JAVA_BYTE);
-                    yield UnixDomainSocketAddress.of(new String(path, StandardCharsets.UTF_8));
+                    try {
+                        yield UnixDomainSocketAddress.of(StandardCharsets.UTF_8.newDecoder() // reports, not replaces
+                                .decode(java.nio.ByteBuffer.wrap(path)).toString());
+                    } catch (java.nio.charset.CharacterCodingException notUtf8) {
+                        // no String names it: a replaced byte would name another path (an answer sent
+                        // there could reach another socket), so none, as for an unnamed socket
+                        yield null;
+                    }
                 }
                 case AF_INET -> new InetSocketAddress(InetAddress.getByAddress(in.asSlice(4, 4).toArray(JAVA_BYTE)), port);
                 case AF_INET6 -> {
