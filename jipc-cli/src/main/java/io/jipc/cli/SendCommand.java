@@ -3,6 +3,7 @@ package io.jipc.cli;
 import io.jipc.JipcException;
 import io.jipc.cli.endpoint.MessageCutException;
 import io.jipc.cli.endpoint.Wait;
+import io.jipc.remote.RemotePeerLostException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -61,6 +62,8 @@ final class SendCommand implements Callable<Integer> {
                                 : "message not read in time (waited " + wait + ") at " + options.uri) + ": message "
                                 + (sent + 1) + " was cut after " + cut.written() + " of " + cut.length()
                                 + " bytes: the reader gets a partial line; " + SendProgress.sent(sent));
+                    } catch (RemotePeerLostException lost) { // the gateway may have put it all the same
+                        return options.fail(SendProgress.unacknowledged(lost.getMessage(), sent));
                     } catch (JipcException refused) { // too long for the object, gone, broken pipe: say how far it got
                         return options.fail(SendProgress.notSent(refused.getMessage(), sent));
                     }

@@ -17,6 +17,16 @@ final class SendProgress {
     }
 
     /**
+     * {@code "WHY: message N may or may not have been sent (it was not acknowledged: look before you
+     * send it again); S message(s) sent before it"}: the peer was lost while it had the message (a
+     * remote mailbox's gateway, silent or cut off), which may have put it in the mailbox all the same.
+     */
+    static String unacknowledged(String why, int sent) {
+        return why + ": message " + (sent + 1) + " may or may not have been sent (it was not acknowledged: look"
+                + " before you send it again); " + sent + " message(s) sent before it";
+    }
+
+    /**
      * {@code "stopped while sending to TARGET: message N was withdrawn; S message(s) sent"}: a Ctrl-C
      * or SIGTERM interrupted a waiting send, which took its message back.
      */
