@@ -83,9 +83,16 @@ final class MemberTable implements AutoCloseable {
             memory.set(ValueLayout.JAVA_INT, MAX_MESSAGE_OFFSET, options.maxMessageSize());
             file.publish(MAJOR_VERSION, MINOR_VERSION);
             return new MemberTable(file);
-        } catch (RuntimeException e) {
-            file.close();
-            SharedSegment.unlink(path);
+        } catch (RuntimeException | Error e) {
+            // only its own file: another process may have removed it and made its own under the name
+            // meanwhile (until 2026-12-06 the name was unlinked, and with it that file)
+            try {
+                file.unlinkIfSame();
+            } catch (RuntimeException notRemoved) {
+                e.addSuppressed(notRemoved);
+            } finally {
+                file.close();
+            }
             throw e;
         }
     }

@@ -10,7 +10,9 @@ import java.net.SocketAddress;
  * @param sender    where it came from, to answer to; null if the sender's socket has no name (an
  *                  unbound or autobound Unix-domain socket cannot be answered by path), or a path
  *                  that is not UTF-8 (no {@code String} names it: until 2026-12-06 its bytes were
- *                  replaced by U+FFFD, and an answer went to another path, or to no socket)
+ *                  replaced by U+FFFD, and an answer went to another path, or to no socket) or that
+ *                  this JVM's path encoding cannot hold (a non-ASCII path under {@code LC_ALL=C}:
+ *                  until 2026-12-06 the receive threw {@code InvalidPathException}, the datagram lost)
  * @param truncated whether the datagram was longer than the receive buffer and the endpoint was
  *                  opened with {@link DatagramOptions#truncate()} (otherwise such a datagram is an
  *                  exception, never a silently shortened payload)

@@ -688,7 +688,7 @@ public final class Sockets {
 
     /**
      * Reads a {@code sockaddr} of {@code length} bytes; null for an unnamed or abstract Unix address,
-     * and for a Unix path that is not UTF-8.
+     * and for a Unix path that is not UTF-8 or that this JVM's path encoding cannot hold.
      */
     static SocketAddress decode(MemorySegment in, int length) {
         if (length < 2) {
@@ -710,9 +710,11 @@ public final class Sockets {
                     try {
                         yield UnixDomainSocketAddress.of(StandardCharsets.UTF_8.newDecoder() // reports, not replaces
                                 .decode(java.nio.ByteBuffer.wrap(path)).toString());
-                    } catch (java.nio.charset.CharacterCodingException notUtf8) {
-                        // no String names it: a replaced byte would name another path (an answer sent
-                        // there could reach another socket), so none, as for an unnamed socket
+                    } catch (java.nio.charset.CharacterCodingException | java.nio.file.InvalidPathException unnamable) {
+                        // no String names it (not UTF-8: a replaced byte would name another path, and an
+                        // answer sent there could reach another socket), or no Path of this JVM does (its
+                        // path encoding, sun.jnu.encoding, is ASCII under LC_ALL=C: the exception escaped a
+                        // receive that had taken the datagram), so none, as for an unnamed socket
                         yield null;
                     }
                 }

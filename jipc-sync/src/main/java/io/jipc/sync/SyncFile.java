@@ -87,9 +87,16 @@ final class SyncFile {
             format.accept(memory.asSlice(SyncFileDescriptor.SLOT_OFFSET, slotLength));
             segment.publish(SyncFileDescriptor.MAJOR_VERSION, SyncFileDescriptor.MINOR_VERSION);
             return attach.apply(slot(segment), segment);
-        } catch (RuntimeException e) {
-            segment.close();
-            SharedSegment.unlink(path);
+        } catch (RuntimeException | Error e) {
+            // only its own file: another process may have removed it and made its own under the name
+            // meanwhile (until 2026-12-06 the name was unlinked, and with it that file)
+            try {
+                segment.unlinkIfSame();
+            } catch (RuntimeException notRemoved) {
+                e.addSuppressed(notRemoved);
+            } finally {
+                segment.close();
+            }
             throw e;
         }
     }
