@@ -140,8 +140,8 @@ public final class StreamServer implements AutoCloseable, Selectable {
         Objects.requireNonNull(options, "options");
         int family = Sockets.family(address);
         NativeSocket socket = NativeSocket.open(family, Sockets.SOCK_STREAM, Sockets.describe(address));
+        long inode = 0;
         try {
-            long inode = 0;
             if (family == Sockets.AF_UNIX) {
                 inode = UnixSocketFile.bind(socket.fd, (UnixDomainSocketAddress) address,
                         options.socketPermissions());
@@ -153,8 +153,18 @@ public final class StreamServer implements AutoCloseable, Selectable {
             SocketAddress bound = family == Sockets.AF_UNIX ? address : Sockets.localAddress(socket.fd);
             socket.subject = Sockets.describe(bound); // port 0: the port the kernel gave
             return new StreamServer(socket, bound, options, inode);
-        } catch (RuntimeException e) {
-            socket.close();
+        } catch (Throwable e) {
+            // also an Error; and the socket file this bind made goes too (until 2026-12-06 a listen that
+            // failed left it for a later bind to find stale, and an Error left the descriptor open)
+            try {
+                if (inode != 0) { // while the socket is open: see UnixSocketFile
+                    UnixSocketFile.remove((UnixDomainSocketAddress) address, inode);
+                }
+            } catch (RuntimeException notRemoved) {
+                e.addSuppressed(notRemoved);
+            } finally {
+                socket.close();
+            }
             throw e;
         }
     }
