@@ -86,13 +86,7 @@ final class MemberTable implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             // only its own file: another process may have removed it and made its own under the name
             // meanwhile (until 2026-12-06 the name was unlinked, and with it that file)
-            try {
-                file.unlinkIfSame();
-            } catch (RuntimeException notRemoved) {
-                e.addSuppressed(notRemoved);
-            } finally {
-                file.close();
-            }
+            file.discardCreated(e);
             throw e;
         }
     }

@@ -155,15 +155,7 @@ public final class DatagramEndpoint implements AutoCloseable, Selectable {
             // also an Error, such as the OutOfMemoryError of the two buffers of maxDatagramSize (native
             // memory): until 2026-12-06 the socket then stayed open and bound, its file with it, and the
             // path could not be bound again while this process lived
-            try {
-                if (inode != 0) { // while the socket is open: see UnixSocketFile
-                    UnixSocketFile.remove((UnixDomainSocketAddress) local, inode);
-                }
-            } catch (RuntimeException notRemoved) {
-                e.addSuppressed(notRemoved);
-            } finally {
-                socket.close();
-            }
+            UnixSocketFile.undoBind(socket, local, inode, e);
             throw e;
         }
     }

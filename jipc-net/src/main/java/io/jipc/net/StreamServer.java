@@ -156,15 +156,7 @@ public final class StreamServer implements AutoCloseable, Selectable {
         } catch (Throwable e) {
             // also an Error; and the socket file this bind made goes too (until 2026-12-06 a listen that
             // failed left it for a later bind to find stale, and an Error left the descriptor open)
-            try {
-                if (inode != 0) { // while the socket is open: see UnixSocketFile
-                    UnixSocketFile.remove((UnixDomainSocketAddress) address, inode);
-                }
-            } catch (RuntimeException notRemoved) {
-                e.addSuppressed(notRemoved);
-            } finally {
-                socket.close();
-            }
+            UnixSocketFile.undoBind(socket, address, inode, e);
             throw e;
         }
     }

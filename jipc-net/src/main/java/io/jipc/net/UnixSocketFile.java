@@ -8,6 +8,7 @@ import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
 import io.jipc.platform.Sockets;
 
+import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -130,6 +131,24 @@ final class UnixSocketFile {
         return new InsecureFileException("refusing to set the mode of socket file " + path
                 + ": another process replaced the socket file just bound (" + now + "); bind in a directory "
                 + "other users cannot write, or one with the sticky bit");
+    }
+
+    /**
+     * Undoes a bind that failed with {@code failure} after the socket was made: removes the socket
+     * file the bind made ({@code inode}, 0 if none is known: an Internet address, or the failure came
+     * before) if it is still that file, then closes {@code socket}. A failure to remove it is
+     * suppressed in {@code failure}, which the caller throws.
+     */
+    static void undoBind(NativeSocket socket, SocketAddress address, long inode, Throwable failure) {
+        try {
+            if (inode != 0) { // while the socket is open: see remove
+                remove((UnixDomainSocketAddress) address, inode);
+            }
+        } catch (RuntimeException notRemoved) {
+            failure.addSuppressed(notRemoved);
+        } finally {
+            socket.close();
+        }
     }
 
     /**

@@ -443,6 +443,22 @@ public final class SharedSegment implements AutoCloseable {
     }
 
     /**
+     * Undoes a create that failed with {@code failure} after this file was made (its format, its
+     * publication): removes the name if it still refers to this file ({@link #unlinkIfSame}: another
+     * process may have removed it and made its own under the name meanwhile), then closes this handle.
+     * A failure to remove it is suppressed in {@code failure}, which the caller throws.
+     */
+    public void discardCreated(Throwable failure) {
+        try {
+            unlinkIfSame();
+        } catch (RuntimeException notRemoved) {
+            failure.addSuppressed(notRemoved);
+        } finally {
+            close();
+        }
+    }
+
+    /**
      * Whether this file's name still refers to this file: false once the name is gone or names
      * another file created under it since (one {@code lstat}). Any thread.
      */

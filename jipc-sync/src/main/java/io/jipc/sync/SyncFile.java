@@ -90,13 +90,7 @@ final class SyncFile {
         } catch (RuntimeException | Error e) {
             // only its own file: another process may have removed it and made its own under the name
             // meanwhile (until 2026-12-06 the name was unlinked, and with it that file)
-            try {
-                segment.unlinkIfSame();
-            } catch (RuntimeException notRemoved) {
-                e.addSuppressed(notRemoved);
-            } finally {
-                segment.close();
-            }
+            segment.discardCreated(e);
             throw e;
         }
     }
