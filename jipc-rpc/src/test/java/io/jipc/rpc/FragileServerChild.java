@@ -1,6 +1,9 @@
 package io.jipc.rpc;
 
+import io.jipc.mailbox.Mailbox;
 import io.jipc.testkit.ChildJvm;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
 import java.net.URI;
@@ -8,32 +11,27 @@ import java.time.Duration;
 
 /**
  * The {@link RpcChild} {@code fragile} server in a child JVM, for tests that send it what a hostile or
- * careless client would: started listening on TCP loopback and through its mailbox, and stopped
- * gracefully (its standard input closed: it closes the server and prints {@code CLOSED}) or, if it
- * died, reaped. Test code; one test thread.
+ * careless client would; registered as a test's extension ({@code @RegisterExtension}), which ends it
+ * after each test: stopped gracefully (its standard input closed: it closes the server and prints
+ * {@code CLOSED}) or, if it died, reaped, and its request mailbox removed either way. Test code; one
+ * test thread.
  */
-final class FragileServerChild implements AutoCloseable {
+final class FragileServerChild implements AfterEachCallback {
     private static final Duration LONG = Duration.ofSeconds(60);
 
-    private final ChildJvm child;
-    private final URI tcpAddress;
+    private final String name;
+    private ChildJvm child;
 
-    private FragileServerChild(ChildJvm child, URI tcpAddress) {
-        this.child = child;
-        this.tcpAddress = tcpAddress;
+    FragileServerChild(String name) {
+        this.name = name;
     }
 
-    /** Starts the server {@code name} and waits until it serves. */
-    static FragileServerChild start(String name) {
-        ChildJvm child = ChildJvm.builder(RpcChild.class).args("fragile", name).quickStart()
+    /** Starts the server, waits until it serves, and returns its {@code tcp://} address. */
+    URI start() {
+        child = ChildJvm.builder(RpcChild.class).args("fragile", name).quickStart()
                 .hardTimeout(Duration.ofSeconds(280)).start();
         String port = child.awaitLine("SERVING", LONG).substring("SERVING ".length());
-        return new FragileServerChild(child, URI.create("tcp://127.0.0.1:" + port + "/" + name));
-    }
-
-    /** The server's {@code tcp://} address. */
-    URI tcpAddress() {
-        return tcpAddress;
+        return URI.create("tcp://127.0.0.1:" + port + "/" + name);
     }
 
     /** What the server printed so far (standard error merged). */
@@ -41,18 +39,25 @@ final class FragileServerChild implements AutoCloseable {
         return child.output();
     }
 
-    /** Closes the server if it still runs, waiting for its {@code CLOSED}, then reaps the JVM. */
+    /** Closes the server if it still runs, waiting for its {@code CLOSED}, reaps the JVM, removes the mailbox. */
     @Override
-    public void close() {
-        if (child.isAlive()) {
-            try {
-                child.process().getOutputStream().close();
-            } catch (IOException e) {
-                // it is gone already
+    public void afterEach(ExtensionContext context) {
+        try {
+            if (child != null) {
+                if (child.isAlive()) {
+                    try {
+                        child.process().getOutputStream().close();
+                    } catch (IOException e) {
+                        // it is gone already
+                    }
+                    child.awaitLine("CLOSED", LONG);
+                    child.waitFor(LONG);
+                }
+                child.close();
+                child = null;
             }
-            child.awaitLine("CLOSED", LONG);
-            child.waitFor(LONG);
+        } finally {
+            Mailbox.destroy(name);
         }
-        child.close();
     }
 }

@@ -1,12 +1,11 @@
 package io.jipc.rpc;
 
-import io.jipc.mailbox.Mailbox;
 import io.jipc.net.StreamConnection;
 import io.jipc.testkit.JipcTestExtension;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -41,25 +40,12 @@ class RpcHashFloodTest {
     private static final String NAME = "flooded";
     private static final int CELLS = 20_000;
 
-    private FragileServerChild server;
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-        Mailbox.destroy(NAME);
-    }
-
-    /** Starts the server; returns its TCP address. */
-    private URI startServer() {
-        server = FragileServerChild.start(NAME);
-        return server.tcpAddress();
-    }
+    @RegisterExtension
+    final FragileServerChild server = new FragileServerChild(NAME);
 
     @Test
     void aFloodedArgumentIsRefusedAndTheServerServesTheNextCall() throws Exception {
-        URI address = startServer();
+        URI address = server.start();
         try (RpcClient<Fragile> client = RpcClient.connect(address, Fragile.class, RpcClient.Options.defaults())) {
             Map<Fragile.Cell, Integer> flood = UnhashedMap.of(CELLS, i -> new Fragile.Cell(i, -31 * i));
             for (int round = 0; round < 2; round++) {
@@ -75,7 +61,7 @@ class RpcHashFloodTest {
 
     @Test
     void aFloodedResultIsRefusedAndTheConnectionServesTheNextCall() throws Exception {
-        URI address = startServer();
+        URI address = server.start();
         try (RpcClient<Fragile> client = RpcClient.connect(address, Fragile.class, RpcClient.Options.defaults())) {
             for (int round = 0; round < 2; round++) {
                 RpcProtocolException e = assertInstanceOf(RpcProtocolException.class,
@@ -101,7 +87,7 @@ class RpcHashFloodTest {
      */
     @Test
     void aMapKeyedByMapsIsRefusedAsTheArgumentOfAnyMethod() throws Exception {
-        URI address = startServer();
+        URI address = server.start();
         try (StreamConnection raw = StreamConnection.connect(new InetSocketAddress(address.getHost(), address.getPort()))) {
             raw.put(RpcFrame.encode(new RpcFrame.Hello(Fragile.class.getName(), "", 0, 0)));
             long id = assertInstanceOf(RpcFrame.Welcome.class, next(raw)).clientId();

@@ -1,11 +1,10 @@
 package io.jipc.rpc;
 
-import io.jipc.mailbox.Mailbox;
 import io.jipc.testkit.JipcTestExtension;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.time.Duration;
@@ -41,25 +40,12 @@ class RpcUnencodableReplyTest {
     /** More than a client's bound at the server ({@link RpcServer#DEFAULT_MAX_CALLS_PER_CONNECTION}). */
     private static final int CALLS = RpcServer.DEFAULT_MAX_CALLS_PER_CONNECTION + 1;
 
-    private FragileServerChild server;
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-        Mailbox.destroy(NAME);
-    }
-
-    /** Starts the server; returns its TCP address. */
-    private URI startServer() {
-        server = FragileServerChild.start(NAME);
-        return server.tcpAddress();
-    }
+    @RegisterExtension
+    final FragileServerChild server = new FragileServerChild(NAME);
 
     @Test
     void throughTheMailboxEveryCallIsAnsweredAndTheClientKeepsItsPlaces() throws Exception {
-        startServer();
+        server.start();
         try (RpcClient<Fragile> client = RpcClient.connect(NAME, Fragile.class)) {
             everyCallIsAnswered(client);
         }
@@ -68,7 +54,7 @@ class RpcUnencodableReplyTest {
 
     @Test
     void overTcpEveryCallIsAnswered() throws Exception {
-        URI address = startServer();
+        URI address = server.start();
         try (RpcClient<Fragile> client = RpcClient.connect(address, Fragile.class, RpcClient.Options.defaults())) {
             everyCallIsAnswered(client);
         }
@@ -86,7 +72,7 @@ class RpcUnencodableReplyTest {
      */
     @Test
     void argumentsWhoseDecodingThrowsAreBadArguments() throws Exception {
-        URI address = startServer();
+        URI address = server.start();
         try (RpcClient<Fragile> local = RpcClient.connect(NAME, Fragile.class);
              RpcClient<Fragile> remote = RpcClient.connect(address, Fragile.class, RpcClient.Options.defaults())) {
             for (RpcClient<Fragile> client : java.util.List.of(local, remote)) {
