@@ -17,18 +17,10 @@ public final class Uninterruptibly {
 
     /** Returns once {@code thread} has ended (at once if it has not started, as {@link Thread#join()} does). */
     public static void join(Thread thread) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                thread.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        untilDone(() -> {
+            thread.join();
+            return true;
+        });
     }
 
     /**
@@ -36,27 +28,38 @@ public final class Uninterruptibly {
      * deadline between pauses), so an interrupted thread neither spins nor ends the wait early.
      */
     public static void sleepNanos(long nanos) {
-        boolean interrupted = false;
         long deadline = System.nanoTime() + nanos;
-        for (long left = nanos; left > 0; left = deadline - System.nanoTime()) {
-            try {
+        untilDone(() -> {
+            long left = deadline - System.nanoTime();
+            if (left > 0) {
                 TimeUnit.NANOSECONDS.sleep(left);
-            } catch (InterruptedException e) {
-                interrupted = true;
             }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+            return deadline - System.nanoTime() <= 0;
+        });
     }
 
     /** Returns once {@code latch} is open. */
     public static void await(CountDownLatch latch) {
+        untilDone(() -> {
+            latch.await();
+            return true;
+        });
+    }
+
+    /** One interruptible step of a wait: true once the wait is over. */
+    @FunctionalInterface
+    private interface Step {
+        boolean done() throws InterruptedException;
+    }
+
+    /** Takes {@code step} until it says done; an interrupt meanwhile is noted, then set again on return. */
+    private static void untilDone(Step step) {
         boolean interrupted = false;
         while (true) {
             try {
-                latch.await();
-                break;
+                if (step.done()) {
+                    break;
+                }
             } catch (InterruptedException e) {
                 interrupted = true;
             }
