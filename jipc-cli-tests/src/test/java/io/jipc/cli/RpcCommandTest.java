@@ -184,6 +184,19 @@ class RpcCommandTest {
         }
 
         @Override
+        public String route(Map<Spot, String> legs) {
+            return legs.entrySet().stream()
+                    .sorted(java.util.Comparator.comparingInt((Map.Entry<Spot, String> e) -> e.getKey().x())
+                            .thenComparingInt(e -> e.getKey().y()))
+                    .map(e -> e.getKey().x() + "," + e.getKey().y() + "=" + e.getValue()).toList().toString();
+        }
+
+        @Override
+        public String tagged(Map<List<String>, Integer> byTags) {
+            return byTags.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted().toList().toString();
+        }
+
+        @Override
         public String bits(byte b, short s, int i, long l) {
             return b + " " + s + " " + i + " " + l;
         }
@@ -557,6 +570,37 @@ class RpcCommandTest {
         }
     }
 
+    /**
+     * A map whose keys are records or lists, which a JSON object's names (strings) cannot give, is an
+     * array of {@code [key, value]} pairs. Until 2026-12-06 no JSON could call such a method (Jackson:
+     * "Cannot find a (Map) Key deserializer"), though {@code rpc methods} marked it as taking JSON.
+     */
+    @Test
+    void aMapWithRecordOrListKeysIsGivenAsKeyValuePairs() {
+        String at = "mailbox:" + name;
+        assertResult("[1,2=a, 3,4=b]", at, "route", "[[{\"x\": 3, \"y\": 4}, \"b\"], [{\"x\": 1, \"y\": 2}, \"a\"]]");
+        assertResult("[]", at, "route", "[]");
+        assertResult("[1,2=null]", at, "route", "[[{\"x\": 1, \"y\": 2}, null]]");
+        assertResult("[[]=0, [a, b]=3]", at, "tagged", "[[[\"a\", \"b\"], 3], [[], 0]]");
+        String route = "argument 1 of route (Map): as JSON for java.util.Map<" + Desk.Spot.class.getName() + ", java.lang.String>: ";
+        List<List<String>> cases = List.of(
+                List.of("route", "{\"1,2\": \"a\"}", route + "expected an array of [key, value] pairs (its keys, Spot, "
+                        + "cannot be an object's names)"),
+                List.of("route", "[{\"x\": 1, \"y\": 2}]", route + "expected a [key, value] pair"),
+                List.of("route", "[[{\"x\": 1, \"y\": 2}]]", route + "expected a [key, value] pair, not a key alone"),
+                List.of("route", "[[{\"x\": 1, \"y\": 2}, \"a\", \"b\"]]", route + "expected a [key, value] pair, not more"),
+                List.of("route", "[[{\"x\": 1, \"y\": 2}, \"a\"], [{\"y\": 2, \"x\": 1}, \"b\"]]",
+                        route + "the map key Spot[x=1, y=2] is given twice"),
+                List.of("route", "[[{\"x\": -1, \"y\": 2}, \"a\"]]", route + "a spot off the map -1,2"), // the record's own check
+                List.of("route", "[[{\"x\": 1}, \"a\"]]", route + "Missing creator property 'y'"),
+                List.of("tagged", "[[[\"a\"], 1], [[\"a\"], 2]]", "the map key [a] is given twice"));
+        for (List<String> c : cases) {
+            CliRun run = call(at, c.get(0), c.get(1));
+            assertEquals(2, run.exit(), c + ": " + run.out());
+            assertTrue(run.err().contains(c.get(2)), c + ": " + run.err());
+        }
+    }
+
     @Test
     void methodsListsWhatTheCommandLineCanCall() {
         CliRun run = jipc("rpc", "methods", "--interface", DESK);
@@ -567,7 +611,7 @@ class RpcCommandTest {
         assertTrue(lines.contains("long sum(java.util.List<java.lang.Long>)    (JSON: parameter 1)"), run.out());
         assertTrue(lines.contains("io.jipc.cli.rpcdesk.Desk$Tally merge(io.jipc.cli.rpcdesk.Desk$Tally, "
                 + "io.jipc.cli.rpcdesk.Desk$Tally)    (JSON: parameters 1, 2)"), run.out());
-        assertEquals(27, lines.size(), run.out());
+        assertEquals(29, lines.size(), run.out());
         for (String line : lines) { // redeclared in Desk, but the stub's own, not remote
             assertTrue(!line.contains(" toString(") && !line.contains(" hashCode(") && !line.contains(" equals("), line);
         }

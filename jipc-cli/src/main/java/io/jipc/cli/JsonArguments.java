@@ -5,7 +5,9 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 import tools.jackson.core.StreamReadFeature;
+import tools.jackson.databind.BeanDescription;
 import tools.jackson.databind.DatabindException;
+import tools.jackson.databind.DeserializationConfig;
 import tools.jackson.databind.DeserializationContext;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JavaType;
@@ -16,12 +18,16 @@ import tools.jackson.databind.ValueDeserializer;
 import tools.jackson.databind.cfg.EnumFeature;
 import tools.jackson.databind.deser.jdk.NumberDeserializers;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.jsontype.TypeDeserializer;
+import tools.jackson.databind.module.SimpleDeserializers;
 import tools.jackson.databind.module.SimpleModule;
+import tools.jackson.databind.type.MapType;
 
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -31,6 +37,9 @@ import java.util.Map;
  * components, {@code List<E>} as an array, {@code Map<K, V>} as an object, enums by constant name
  * ({@link Enum#name()}, as a word gives them, a map's keys too; not their {@code toString()}, not a number),
  * byte arrays as hex strings (as on the command line), {@code null} where the Java type allows it.
+ * A map whose keys a JSON object's names cannot give (records, lists, bytes: {@link #isPairKey}) is an
+ * array of {@code [key, value]} pairs instead: {@code [[{"x": 1, "y": 2}, "a"], [{"x": 3, "y": 4}, "b"]]}
+ * for a {@code Map<Point, String>}; a key given twice is refused.
  *
  * <p>Strict, so that a typo is an error and never a silently different call: unknown or missing
  * record components, {@code null} for a primitive, a string where a number belongs (or the other
@@ -65,6 +74,7 @@ final class JsonArguments {
                     .addDeserializer(Double.class, new DoubleInRange(Double.class, null))
                     .addKeyDeserializer(Float.class, new FloatingKey(true))
                     .addKeyDeserializer(Double.class, new FloatingKey(false)))
+            .addModule(new SimpleModule("jipc-pair-maps").setDeserializers(new PairMaps()))
             .build();
 
     private JsonArguments() {
@@ -103,7 +113,12 @@ final class JsonArguments {
         if (node == null || node.isNull()) {
             return;
         }
-        if (type.isMapLikeType() && node.isObject()) {
+        if (type.isMapLikeType() && node.isArray()) { // [key, value] pairs: a key twice is refused as it is read
+            for (JsonNode pair : node) {
+                checkMapKeys(type.getKeyType(), pair.get(0), whole);
+                checkMapKeys(type.getContentType(), pair.get(1), whole);
+            }
+        } else if (type.isMapLikeType() && node.isObject()) {
             JavaType single = MAPPER.getTypeFactory().constructMapType(java.util.LinkedHashMap.class,
                     type.getKeyType(), MAPPER.constructType(Integer.class));
             Map<Object, String> seen = new HashMap<>();
@@ -171,6 +186,72 @@ final class JsonArguments {
         }
         int newline = text.indexOf('\n');
         return newline < 0 ? text : text.substring(0, newline);
+    }
+
+    /**
+     * Whether a map keyed by {@code key} is given as {@code [key, value]} pairs: its keys are records,
+     * lists or byte arrays, which a JSON object's names (strings) cannot give. The other keys the
+     * allow-list takes (strings, numbers, characters, booleans, enums) are an object's names.
+     */
+    static boolean isPairKey(JavaType key) {
+        return key.isRecordType() || key.isCollectionLikeType() || key.isArrayType();
+    }
+
+    /** The maps whose keys are {@linkplain #isPairKey given as pairs}: a {@link PairMap} for each. */
+    private static final class PairMaps extends SimpleDeserializers {
+        @Override
+        public ValueDeserializer<?> findMapDeserializer(MapType type, DeserializationConfig config,
+                BeanDescription.Supplier description, KeyDeserializer keys, TypeDeserializer valueTypes,
+                ValueDeserializer<?> values) {
+            return isPairKey(type.getKeyType()) ? new PairMap(type) : null;
+        }
+    }
+
+    /**
+     * A map read from an array of {@code [key, value]} arrays, each key and value as its type is read
+     * anywhere else (a record's own checks run); a key equal to one before it is refused, as two equal
+     * names of an object are.
+     */
+    private static final class PairMap extends ValueDeserializer<Map<Object, Object>> {
+        private final MapType type;
+
+        PairMap(MapType type) {
+            this.type = type;
+        }
+
+        @Override
+        public Map<Object, Object> deserialize(JsonParser parser, DeserializationContext context) throws JacksonException {
+            if (!parser.isExpectedStartArrayToken()) {
+                return refuse(parser, context, "an array of [key, value] pairs (its keys, "
+                        + type.getKeyType().getRawClass().getSimpleName() + ", cannot be an object's names)");
+            }
+            Map<Object, Object> map = new LinkedHashMap<>();
+            while (parser.nextToken() != JsonToken.END_ARRAY) {
+                if (!parser.isExpectedStartArrayToken()) {
+                    return refuse(parser, context, "a [key, value] pair");
+                }
+                parser.nextToken();
+                Object key = context.readValue(parser, type.getKeyType());
+                if (parser.nextToken() == JsonToken.END_ARRAY) {
+                    return refuse(parser, context, "a [key, value] pair, not a key alone");
+                }
+                Object value = context.readValue(parser, type.getContentType());
+                if (parser.nextToken() != JsonToken.END_ARRAY) {
+                    return refuse(parser, context, "a [key, value] pair, not more");
+                }
+                if (map.containsKey(key)) {
+                    throw DatabindException.from(parser, "the map key " + key + " is given twice");
+                }
+                map.put(key, value);
+            }
+            return map;
+        }
+
+        @SuppressWarnings("unchecked")
+        private Map<Object, Object> refuse(JsonParser parser, DeserializationContext context, String expected) {
+            return (Map<Object, Object>) context.reportInputMismatch(this, "expected " + expected + " for "
+                    + type.toCanonical() + ", got " + parser.currentToken());
+        }
     }
 
     /** {@code byte[]} from a hex string ({@code "0a1b"}, or {@code "0x0a1b"}), as the command line takes bytes. */

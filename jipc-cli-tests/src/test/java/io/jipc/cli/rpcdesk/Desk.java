@@ -48,6 +48,15 @@ public interface Desk {
     record Gauge(float f, double d, List<Float> floats, Map<Double, Double> byKey) {
     }
 
+    /** A point on a route; a map's key in {@link #route}. */
+    record Spot(int x, int y) {
+        public Spot {
+            if (x < 0 || y < 0) {
+                throw new IllegalArgumentException("a spot off the map " + x + "," + y);
+            }
+        }
+    }
+
     String greet(String who);
 
     long add(long a, int b);
@@ -116,6 +125,12 @@ public interface Desk {
 
     @Override
     boolean equals(Object other);
+
+    /** The legs by their spots' coordinates, in order ({@code "x,y=leg"}): keys a JSON object cannot name. */
+    String route(Map<Spot, String> legs);
+
+    /** The tags' totals, in order ({@code "[a, b]=3"}): list keys. */
+    String tagged(Map<List<String>, Integer> byTags);
 
     /** The four integers, printed in decimal. */
     String bits(byte b, short s, int i, long l);
