@@ -197,6 +197,11 @@ class RpcCommandTest {
         }
 
         @Override
+        public Everything echo(Everything everything) {
+            return everything;
+        }
+
+        @Override
         public String bits(byte b, short s, int i, long l) {
             return b + " " + s + " " + i + " " + l;
         }
@@ -243,13 +248,13 @@ class RpcCommandTest {
         assertResult("false", at, "not", "true");
         assertResult("1.5", at, "half", "3");
         assertResult("x", at, "first", "xyz");
-        assertResult("Tally[who=ada, total=7, notes=[a, b]]", at, "tally", "ada", "7");
+        assertResult("{\"who\":\"ada\",\"total\":7,\"notes\":[\"a\",\"b\"]}", at, "tally", "ada", "7");
         assertResult("zzz", at, "repeat", "z", "3");
         // records, lists and maps: one word of JSON each
         assertResult("6", at, "sum", "[1, 2, 3]");
         assertResult("0", at, "sum", "[]");
         assertResult("12", at, "total", "[{\"cents\": 5, \"mood\": \"CALM\"}, {\"cents\": 7, \"mood\": null}]");
-        assertResult("Tally[who=a+b, total=3, notes=[x, y, z]]", at, "merge",
+        assertResult("{\"who\":\"a+b\",\"total\":3,\"notes\":[\"x\",\"y\",\"z\"]}", at, "merge",
                 "{\"who\": \"a\", \"total\": 1, \"notes\": [\"x\"]}", "{\"who\":\"b\",\"total\":2,\"notes\":[\"y\",\"z\"]}");
         assertResult("103", at, "count", "{\"CALM\": [1, 2, 3], \"BUSY\": []}");
         assertResult("pic:00ff10", at, "describe", "{\"name\": \"pic\", \"data\": \"00ff10\"}");
@@ -601,6 +606,29 @@ class RpcCommandTest {
         }
     }
 
+    /**
+     * A record, list or map result is printed as JSON in the form an argument of its type is given, so
+     * that it can be given back as one: enums by name (not {@code toString()}), bytes in hex, a map
+     * keyed by records or lists as pairs, NaN as a string. Until 2026-12-06 it was printed by
+     * {@code toString()} ({@code Signal[now=go, ...]}: the constant GREEN as "go", bytes as "[B@1b2c").
+     */
+    @Test
+    void aRecordListOrMapResultIsPrintedAsTheJsonThatGivesItBack() {
+        String at = "mailbox:" + name;
+        String everything = "{\"signal\":{\"now\":\"GREEN\",\"next\":[\"RED\",\"GREEN\"],\"seconds\":{\"GREEN\":3}},"
+                + "\"legs\":[[{\"x\":1,\"y\":2},\"a\"]],"
+                + "\"blob\":{\"name\":\"pic\",\"data\":\"00ff10\"},"
+                + "\"gauge\":{\"f\":1.5,\"d\":\"NaN\",\"floats\":[\"Infinity\",-0.0],\"byKey\":{\"2.5\":null}},"
+                + "\"tags\":[[[[\"a\",\"b\"],\"BUSY\"]],[]]}";
+        assertResult(everything, at, "echo", everything);
+        CliRun again = call(at, "echo", call(at, "echo", everything).out().strip()); // the printed result given back
+        assertEquals(0, again.exit(), again.err());
+        assertEquals(everything + "\n", again.out());
+        assertResult("{\"signal\":null,\"legs\":[],\"blob\":null,\"gauge\":null,\"tags\":[]}", at, "echo",
+                "{\"signal\": null, \"legs\": [], \"blob\": null, \"gauge\": null, \"tags\": []}");
+        assertResult("null", at, "echo", "null");
+    }
+
     @Test
     void methodsListsWhatTheCommandLineCanCall() {
         CliRun run = jipc("rpc", "methods", "--interface", DESK);
@@ -611,7 +639,7 @@ class RpcCommandTest {
         assertTrue(lines.contains("long sum(java.util.List<java.lang.Long>)    (JSON: parameter 1)"), run.out());
         assertTrue(lines.contains("io.jipc.cli.rpcdesk.Desk$Tally merge(io.jipc.cli.rpcdesk.Desk$Tally, "
                 + "io.jipc.cli.rpcdesk.Desk$Tally)    (JSON: parameters 1, 2)"), run.out());
-        assertEquals(29, lines.size(), run.out());
+        assertEquals(30, lines.size(), run.out());
         for (String line : lines) { // redeclared in Desk, but the stub's own, not remote
             assertTrue(!line.contains(" toString(") && !line.contains(" hashCode(") && !line.contains(" equals("), line);
         }
@@ -682,7 +710,7 @@ class RpcCommandTest {
         try (ChildJvm cli = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(1))
                 .args("rpc", "call", name, "tally", "eve", "12", "--interface", DESK).start()) {
             assertEquals(0, cli.waitFor(Duration.ofMinutes(1)), cli.output());
-            assertTrue(cli.output().contains("Tally[who=eve, total=12, notes=[a, b]]"), cli.output());
+            assertTrue(cli.output().contains("{\"who\":\"eve\",\"total\":12,\"notes\":[\"a\",\"b\"]}"), cli.output());
         }
     }
 }

@@ -103,11 +103,16 @@ final class RpcArguments {
 
     /**
      * A result as the command prints it: hex for bytes, nothing for void, an enum constant by its name
-     * (as an argument gives it: its {@code toString()} may say something else), else its string form.
+     * (as an argument gives it: its {@code toString()} may say something else), a record, list or map as
+     * JSON in the form an argument of its type takes ({@link JsonResults}), else its string form.
      */
-    static String format(Object result, Class<?> returnType) {
+    static String format(Object result, Method method) {
+        Class<?> returnType = method.getReturnType();
         if (returnType == void.class) {
             return null;
+        }
+        if (result != null && !isWord(returnType)) {
+            return JsonResults.write(result, method.getGenericReturnType());
         }
         if (result instanceof byte[] bytes) {
             return HexFormat.of().formatHex(bytes);

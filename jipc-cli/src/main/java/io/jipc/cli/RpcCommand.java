@@ -84,7 +84,7 @@ final class RpcCommand {
 
     @Command(name = "call", mixinStandardHelpOptions = true,
             description = {"Call METHOD of the service with the ARGs and print the result (bytes in hex, an enum constant by its name, "
-                            + "nothing for void).",
+                            + "a record, list or map as JSON in the form an ARG of its type takes, nothing for void).",
                     "SERVICE is a name registered in the name service (a server started with register(names)), "
                             + "mailbox:NAME for a server of this host, or tcp://HOST:PORT/NAME. "
                             + "An ARG is true/false, a number (integers in decimal without a leading zero, or 0x.. hex: "
@@ -133,7 +133,7 @@ final class RpcCommand {
             options = RpcClient.Options.defaults().withCallTimeout(timeout).withConnectTimeout(timeout);
             try (RpcClient<?> client = connect(type, options)) {
                 Object result = method.invoke(client.stub(), arguments);
-                String text = RpcArguments.format(result, method.getReturnType());
+                String text = RpcArguments.format(result, method);
                 if (text != null) {
                     System.out.println(text);
                 }

@@ -57,6 +57,10 @@ public interface Desk {
         }
     }
 
+    /** One of each form a result is printed in as JSON. */
+    record Everything(Signal signal, Map<Spot, String> legs, Blob blob, Gauge gauge, List<Map<List<String>, Mood>> tags) {
+    }
+
     String greet(String who);
 
     long add(long a, int b);
@@ -131,6 +135,9 @@ public interface Desk {
 
     /** The tags' totals, in order ({@code "[a, b]=3"}): list keys. */
     String tagged(Map<List<String>, Integer> byTags);
+
+    /** The argument, as it arrived. */
+    Everything echo(Everything everything);
 
     /** The four integers, printed in decimal. */
     String bits(byte b, short s, int i, long l);

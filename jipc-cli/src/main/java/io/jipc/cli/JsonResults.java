@@ -1,0 +1,166 @@
+package io.jipc.cli;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.databind.BeanDescription;
+import tools.jackson.databind.DatabindException;
+import tools.jackson.databind.JavaType;
+import tools.jackson.databind.MapperFeature;
+import tools.jackson.databind.SerializationConfig;
+import tools.jackson.databind.SerializationContext;
+import tools.jackson.databind.ValueSerializer;
+import tools.jackson.databind.cfg.EnumFeature;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.jsontype.TypeSerializer;
+import tools.jackson.databind.module.SimpleModule;
+import tools.jackson.databind.module.SimpleSerializers;
+import tools.jackson.databind.type.MapType;
+
+import com.fasterxml.jackson.annotation.JsonFormat;
+
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.util.HexFormat;
+import java.util.Map;
+
+/**
+ * A record, list or map that {@code jipc rpc call} prints as its result, written as JSON in the form
+ * {@link JsonArguments} reads an argument of the same type, so that a result can be given back as one:
+ * a record as an object of its components (nothing else it has), a list as an array, a map as an object
+ * (keyed by records or lists: as {@code [key, value]} pairs, {@link JsonArguments#isPairKey}), enums by
+ * constant name (not their {@code toString()}), bytes as hex strings, {@code NaN} and the infinities as
+ * strings. A value JSON cannot write in that form (a map with a {@code null} key an object cannot
+ * name) is printed as Java prints it ({@code toString()}).
+ */
+final class JsonResults {
+    private static final JsonMapper MAPPER = JsonMapper.builder()
+            .disable(EnumFeature.WRITE_ENUMS_USING_TO_STRING)
+            // by the declared types, as the arguments are read: a List<Map<Point, V>>'s maps are pairs
+            .enable(MapperFeature.USE_STATIC_TYPING)
+            .addModule(new SimpleModule("jipc-results").setSerializers(new Forms()))
+            .build();
+
+    private JsonResults() {
+    }
+
+    /** {@code value}, of the declared type {@code type}, as JSON (or as Java prints it: see the class comment). */
+    static String write(Object value, Type type) {
+        try {
+            return MAPPER.writerFor(MAPPER.constructType(type)).writeValueAsString(value);
+        } catch (JacksonException e) {
+            return String.valueOf(value);
+        }
+    }
+
+    /** Records by their components only, and maps keyed by records or lists as pairs. */
+    private static final class Forms extends SimpleSerializers {
+        Forms() {
+            addSerializer(byte[].class, new HexBytes());
+        }
+
+        @Override
+        public ValueSerializer<?> findSerializer(SerializationConfig config, JavaType type,
+                BeanDescription.Supplier description, JsonFormat.Value format) {
+            return type.isRecordType() ? new Components(type) : super.findSerializer(config, type, description, format);
+        }
+
+        @Override
+        public ValueSerializer<?> findMapSerializer(SerializationConfig config, MapType type,
+                BeanDescription.Supplier description, JsonFormat.Value format, ValueSerializer<Object> keys,
+                TypeSerializer valueTypes, ValueSerializer<Object> values) {
+            return JsonArguments.isPairKey(type.getKeyType()) ? new Pairs(type) : new Names(type);
+        }
+    }
+
+    /** {@code value} of the declared type {@code type} ({@code null} as JSON's null). */
+    private static void write(Object value, JavaType type, JsonGenerator generator, SerializationContext context) {
+        if (value == null) {
+            generator.writeNull();
+        } else {
+            context.findValueSerializer(type).serialize(value, generator, context);
+        }
+    }
+
+    /** A record as an object of its components, in their order, each read through its accessor. */
+    private static final class Components extends ValueSerializer<Record> {
+        private final JavaType type;
+
+        Components(JavaType type) {
+            this.type = type;
+        }
+
+        @Override
+        public void serialize(Record record, JsonGenerator generator, SerializationContext context) throws JacksonException {
+            generator.writeStartObject(record);
+            for (RecordComponent component : record.getClass().getRecordComponents()) {
+                Object inside;
+                try {
+                    component.getAccessor().setAccessible(true);
+                    inside = component.getAccessor().invoke(record);
+                } catch (ReflectiveOperationException | RuntimeException e) {
+                    throw DatabindException.from(generator, "component " + component.getName() + " not readable", e);
+                }
+                generator.writeName(component.getName());
+                write(inside, context.getTypeFactory().resolveMemberType(component.getGenericType(), type.getBindings()),
+                        generator, context);
+            }
+            generator.writeEndObject();
+        }
+    }
+
+    /**
+     * A map as an object, in its iteration order: each key's name is the word an argument gives it
+     * (an enum constant's name, a number's or character's text); a {@code null} key, which no name
+     * gives, is refused.
+     */
+    private static final class Names extends ValueSerializer<Map<?, ?>> {
+        private final MapType type;
+
+        Names(MapType type) {
+            this.type = type;
+        }
+
+        @Override
+        public void serialize(Map<?, ?> map, JsonGenerator generator, SerializationContext context) throws JacksonException {
+            generator.writeStartObject(map, map.size());
+            for (Map.Entry<?, ?> entry : map.entrySet()) {
+                Object key = entry.getKey();
+                if (key == null) {
+                    throw DatabindException.from(generator, "a null key has no name in a JSON object");
+                }
+                generator.writeName(key instanceof Enum<?> constant ? constant.name() : key.toString());
+                write(entry.getValue(), type.getContentType(), generator, context);
+            }
+            generator.writeEndObject();
+        }
+    }
+
+    /** A map as an array of {@code [key, value]} arrays, in its iteration order. */
+    private static final class Pairs extends ValueSerializer<Map<?, ?>> {
+        private final MapType type;
+
+        Pairs(MapType type) {
+            this.type = type;
+        }
+
+        @Override
+        public void serialize(Map<?, ?> map, JsonGenerator generator, SerializationContext context) throws JacksonException {
+            generator.writeStartArray(map, map.size());
+            for (Map.Entry<?, ?> entry : map.entrySet()) {
+                generator.writeStartArray(entry, 2);
+                write(entry.getKey(), type.getKeyType(), generator, context);
+                write(entry.getValue(), type.getContentType(), generator, context);
+                generator.writeEndArray();
+            }
+            generator.writeEndArray();
+        }
+    }
+
+    /** {@code byte[]} as a hex string, as the command line and {@link JsonArguments} take bytes. */
+    private static final class HexBytes extends ValueSerializer<byte[]> {
+        @Override
+        public void serialize(byte[] bytes, JsonGenerator generator, SerializationContext context) throws JacksonException {
+            generator.writeString(HexFormat.of().formatHex(bytes));
+        }
+    }
+}
