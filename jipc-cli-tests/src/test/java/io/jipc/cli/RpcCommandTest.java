@@ -229,6 +229,20 @@ class RpcCommandTest {
         return jipc(args);
     }
 
+    /**
+     * Each case, a method's name, its argument words and last a piece of the message expected, is a
+     * bad argument: exit 2, the message on standard error.
+     */
+    private void assertRefused(String at, List<List<String>> cases) {
+        for (List<String> c : cases) {
+            List<String> words = new java.util.ArrayList<>(List.of(at));
+            words.addAll(c.subList(0, c.size() - 1));
+            CliRun run = call(words.toArray(String[]::new));
+            assertEquals(2, run.exit(), c + ": " + run.out());
+            assertTrue(run.err().contains(c.getLast()), c + ": " + run.err());
+        }
+    }
+
     private void assertResult(String expected, String... words) {
         CliRun run = call(words);
         assertEquals(0, run.exit(), run.err());
@@ -337,13 +351,7 @@ class RpcCommandTest {
                 List.of("twice", "1", "2", "twice takes 1 argument, not 2"),
                 List.of("twice", "3", "twice of 1 arguments is overloaded"),
                 List.of("shout", "x", "has no method shout"));
-        for (List<String> c : cases) {
-            List<String> words = new java.util.ArrayList<>(List.of(at));
-            words.addAll(c.subList(0, c.size() - 1));
-            CliRun run = call(words.toArray(String[]::new));
-            assertEquals(2, run.exit(), c.toString());
-            assertTrue(run.err().contains(c.getLast()), c + ": " + run.err());
-        }
+        assertRefused(at, cases);
         CliRun notAnInterface = jipc("rpc", "call", at, "greet", "x", "--interface", "java.lang.String");
         assertEquals(2, notAnInterface.exit());
         assertTrue(notAnInterface.err().contains("is not an interface"), notAnInterface.err());
@@ -463,11 +471,7 @@ class RpcCommandTest {
                 List.of("weigh", "{\"1e309\": \"a\"}", "argument 1 of weigh (Map): as JSON for java.util.Map<java.lang.Double, "
                         + "java.lang.String>: out of range for " + doubles + "1e309"),
                 List.of("weigh", "{\"1.5\": \"a\", \"2e309\": \"b\"}", doubles + "2e309"));
-        for (List<String> c : cases) {
-            CliRun run = call(at, c.get(0), c.get(1));
-            assertEquals(2, run.exit(), c + ": " + run.out());
-            assertTrue(run.err().contains(c.get(2)), c + ": " + run.err());
-        }
+        assertRefused(at, cases);
     }
 
     /** A {@code Gauge} as JSON, of these components' JSON. */
@@ -517,13 +521,7 @@ class RpcCommandTest {
                 List.of("weigh", "{\"1e0\": \"a\", \"1\": \"b\"}", "the map keys \"1e0\" and \"1\" are the same key (1.0)"),
                 List.of("shelve", "[{\"label\": \"x\", \"items\": {}}, {\"label\": \"y\", \"items\": {\"1\": \"a\", \"+1\": \"b\"}}]",
                         "the map keys \"1\" and \"+1\" are the same key (1) of java.lang.Long"));
-        for (List<String> c : cases) {
-            List<String> words = new java.util.ArrayList<>(List.of(at));
-            words.addAll(c.subList(0, c.size() - 1));
-            CliRun run = call(words.toArray(String[]::new));
-            assertEquals(2, run.exit(), c + ": " + run.out());
-            assertTrue(run.err().contains(c.getLast()), c + ": " + run.err());
-        }
+        assertRefused(at, cases);
     }
 
     /**
@@ -568,11 +566,7 @@ class RpcCommandTest {
                 List.of("signal", "{\"now\": \"green\", \"next\": [], \"seconds\": {}}", signal + value + "String \"green\""),
                 List.of("plan", "{\"go\": []}", plan + key + "String \"go\""),
                 List.of("plan", "{\"RED\": [\"go\"]}", plan + value + "String \"go\""));
-        for (List<String> c : cases) {
-            CliRun run = call(at, c.get(0), c.get(1));
-            assertEquals(2, run.exit(), c + ": " + run.out());
-            assertTrue(run.err().contains(c.get(2)), c + ": " + run.err());
-        }
+        assertRefused(at, cases);
     }
 
     /**
@@ -599,11 +593,7 @@ class RpcCommandTest {
                 List.of("route", "[[{\"x\": -1, \"y\": 2}, \"a\"]]", route + "a spot off the map -1,2"), // the record's own check
                 List.of("route", "[[{\"x\": 1}, \"a\"]]", route + "Missing creator property 'y'"),
                 List.of("tagged", "[[[\"a\"], 1], [[\"a\"], 2]]", "the map key [a] is given twice"));
-        for (List<String> c : cases) {
-            CliRun run = call(at, c.get(0), c.get(1));
-            assertEquals(2, run.exit(), c + ": " + run.out());
-            assertTrue(run.err().contains(c.get(2)), c + ": " + run.err());
-        }
+        assertRefused(at, cases);
     }
 
     /**

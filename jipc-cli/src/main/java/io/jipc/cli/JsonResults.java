@@ -52,7 +52,7 @@ final class JsonResults {
         }
     }
 
-    /** Records by their components only, and maps keyed by records or lists as pairs. */
+    /** Bytes in hex, records by their components only, maps by {@link Entries}: the forms an argument takes. */
     private static final class Forms extends SimpleSerializers {
         Forms() {
             addSerializer(byte[].class, new HexBytes());
@@ -68,7 +68,7 @@ final class JsonResults {
         public ValueSerializer<?> findMapSerializer(SerializationConfig config, MapType type,
                 BeanDescription.Supplier description, JsonFormat.Value format, ValueSerializer<Object> keys,
                 TypeSerializer valueTypes, ValueSerializer<Object> values) {
-            return JsonArguments.isPairKey(type.getKeyType()) ? new Pairs(type) : new Names(type);
+            return new Entries(type);
         }
     }
 
@@ -109,50 +109,46 @@ final class JsonResults {
     }
 
     /**
-     * A map as an object, in its iteration order: each key's name is the word an argument gives it
-     * (an enum constant's name, a number's or character's text); a {@code null} key, which no name
-     * gives, is refused.
+     * A map in its iteration order: as an object, each key's name the word an argument gives it (an
+     * enum constant's name, a number's or character's text; a {@code null} key, which no name gives,
+     * is refused), or, keyed by records or lists, as an array of {@code [key, value]} arrays.
      */
-    private static final class Names extends ValueSerializer<Map<?, ?>> {
+    private static final class Entries extends ValueSerializer<Map<?, ?>> {
         private final MapType type;
+        private final boolean pairs;
 
-        Names(MapType type) {
+        Entries(MapType type) {
             this.type = type;
+            this.pairs = JsonArguments.isPairKey(type.getKeyType());
         }
 
         @Override
         public void serialize(Map<?, ?> map, JsonGenerator generator, SerializationContext context) throws JacksonException {
-            generator.writeStartObject(map, map.size());
+            if (pairs) {
+                generator.writeStartArray(map, map.size());
+            } else {
+                generator.writeStartObject(map, map.size());
+            }
             for (Map.Entry<?, ?> entry : map.entrySet()) {
                 Object key = entry.getKey();
-                if (key == null) {
+                if (pairs) {
+                    generator.writeStartArray(entry, 2);
+                    write(key, type.getKeyType(), generator, context);
+                } else if (key == null) {
                     throw DatabindException.from(generator, "a null key has no name in a JSON object");
+                } else {
+                    generator.writeName(key instanceof Enum<?> constant ? constant.name() : key.toString());
                 }
-                generator.writeName(key instanceof Enum<?> constant ? constant.name() : key.toString());
                 write(entry.getValue(), type.getContentType(), generator, context);
+                if (pairs) {
+                    generator.writeEndArray();
+                }
             }
-            generator.writeEndObject();
-        }
-    }
-
-    /** A map as an array of {@code [key, value]} arrays, in its iteration order. */
-    private static final class Pairs extends ValueSerializer<Map<?, ?>> {
-        private final MapType type;
-
-        Pairs(MapType type) {
-            this.type = type;
-        }
-
-        @Override
-        public void serialize(Map<?, ?> map, JsonGenerator generator, SerializationContext context) throws JacksonException {
-            generator.writeStartArray(map, map.size());
-            for (Map.Entry<?, ?> entry : map.entrySet()) {
-                generator.writeStartArray(entry, 2);
-                write(entry.getKey(), type.getKeyType(), generator, context);
-                write(entry.getValue(), type.getContentType(), generator, context);
+            if (pairs) {
                 generator.writeEndArray();
+            } else {
+                generator.writeEndObject();
             }
-            generator.writeEndArray();
         }
     }
 
