@@ -3,6 +3,7 @@ package io.jipc.cli;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.UnboundedMailbox;
 import io.jipc.mq.MqAttributes;
+import io.jipc.mq.MqLimits;
 import io.jipc.mq.PosixMessageQueue;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
@@ -16,9 +17,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static io.jipc.cli.CliRun.jipc;
@@ -28,6 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.abort;
 
 /** {@code jipc send} and {@code jipc recv} on POSIX queues and mailboxes, in this JVM and across processes. */
 @ExtendWith(JipcTestExtension.class)
@@ -325,6 +330,64 @@ class SendRecvCommandTest {
         assertTrue(jipc("mq", "limits").out().contains("RLIMIT_MSGQUEUE"));
         assertEquals(0, jipc("mq", "unlink", name).exit());
         assertEquals(1, jipc("mq", "unlink", name).exit());
+    }
+
+    /**
+     * In an IPC namespace whose {@code msg_max} and {@code msgsize_max} (5, 4096) are below
+     * {@code msg_default} and {@code msgsize_default} (10, 8192), a queue made by {@code send},
+     * {@code recv} or {@code mq create} without attributes gets what the kernel gives a default queue,
+     * 5 × 4096, and an explicit {@code --max-messages} alone takes the capped size; {@code mq limits}
+     * says so. (Until 2026-12-06 each failed with "10 messages asked, more than fs.mqueue.msg_max = 5".)
+     * Each command is a child JVM of one {@code unshare --ipc} shell, so the host's tunables are untouched.
+     */
+    @Test
+    void queuesMadeWithoutAttributesGetTheDefaultsCappedAtTheMaxima() throws Exception {
+        cannotUnshareIpc().ifPresent(reason -> abort("cannot test an IPC namespace of its own: " + reason));
+        String sent = queue();
+        String received = queue();
+        String created = queue();
+        String sized = queue();
+        String script = "echo 5 > /proc/sys/fs/mqueue/msg_max && echo 4096 > /proc/sys/fs/mqueue/msgsize_max || exit 9\n"
+                + "\"$@\" send mq:" + sent + " hello; echo \"rc send $?\"\n"
+                + "\"$@\" recv mq:" + received + " --nonblock; echo \"rc recv $?\"\n"
+                + "\"$@\" mq create " + created + "; echo \"rc create $?\"\n"
+                + "\"$@\" mq create " + sized + " --max-messages 3; echo \"rc create sized $?\"\n"
+                + "for q in " + sent + " " + received + " " + created + " " + sized + "; do \"$@\" mq info $q; done\n"
+                + "\"$@\" mq limits\n"
+                + "for q in " + sent + " " + received + " " + created + " " + sized + "; do \"$@\" mq unlink $q; done\n";
+        try (ChildJvm shell = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                .wrapper(UNSHARE, "--ipc", "--", "/bin/sh", "-c", script, "sh").start()) {
+            shell.assertSuccess(Duration.ofSeconds(110));
+            String out = shell.output();
+            assertTrue(out.contains("rc send 0\n"), out);
+            assertTrue(out.contains("rc recv 1\n") && out.contains("no message in mq:" + received), "created, then empty\n" + out);
+            assertTrue(out.contains("rc create 0\n") && out.contains("rc create sized 0\n"), out);
+            assertEquals(3, out.split("max messages:  5\n  message size:  4096 bytes", -1).length - 1, out);
+            assertTrue(out.contains("max messages:  3\n  message size:  4096 bytes"), out);
+            assertTrue(out.contains("fs.mqueue.msg_default     10 (a default queue gets 5: msg_max is lower)\n"), out);
+            assertTrue(out.contains("fs.mqueue.msgsize_default 8192 (a default queue gets 4096: msgsize_max is lower)\n"), out);
+            assertTrue(out.contains("RLIMIT_MSGQUEUE           unlimited") || out.contains("(a default queue takes "
+                    + MqLimits.accountedBytes(5, 4096) + ")"), out);
+            assertFalse(out.contains("asked"), out);
+        }
+        assertTrue(queues.stream().noneMatch(PosixMessageQueue::exists), "the queues were in the child's IPC namespace");
+    }
+
+    private static final String UNSHARE = "/usr/bin/unshare";
+
+    /** Why a child cannot run in an IPC namespace of its own ({@code unshare --ipc}), or empty if it can. */
+    private static Optional<String> cannotUnshareIpc() throws Exception {
+        if (!Files.isExecutable(Path.of(UNSHARE))) {
+            return Optional.of(UNSHARE + " (util-linux) is missing");
+        }
+        Process probe = new ProcessBuilder(UNSHARE, "--ipc", "--", "/bin/true").redirectErrorStream(true).start();
+        if (!probe.waitFor(60, TimeUnit.SECONDS)) {
+            probe.destroyForcibly();
+            return Optional.of("unshare --ipc did not end within 60 s");
+        }
+        String output = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return probe.exitValue() == 0 ? Optional.empty() : Optional.of("unshare --ipc failed with exit "
+                + probe.exitValue() + " (it needs CAP_SYS_ADMIN): " + output.strip());
     }
 
     /** {@code mq create/info/unlink} take a queue in every form send and recv take: /NAME, NAME, mq:/NAME, mq:NAME. */

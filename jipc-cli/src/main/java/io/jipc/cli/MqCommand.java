@@ -54,7 +54,8 @@ final class MqCommand {
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true,
-            description = "Create a queue; fails if it exists. The default attributes are the kernel's (fs.mqueue.msg_default, msgsize_default).")
+            description = "Create a queue; fails if it exists. The default attributes are the kernel's: fs.mqueue.msg_default"
+                    + " messages of msgsize_default bytes, each at most msg_max, msgsize_max.")
     static final class Create extends OnQueue {
         @Option(names = "--max-messages", paramLabel = "N", description = "capacity in messages")
         Integer maxMessages;
@@ -129,12 +130,20 @@ final class MqCommand {
             System.out.println("fs.mqueue.msgsize_max     " + l.maxMessageSize() + " bytes per message"
                     + (l.privileged() ? " (CAP_SYS_RESOURCE: up to " + MqLimits.HARD_MAX_MESSAGE_SIZE + ")" : ""));
             System.out.println("fs.mqueue.queues_max      " + l.maxQueues() + " queues in this IPC namespace");
-            System.out.println("fs.mqueue.msg_default     " + l.defaultMessages());
-            System.out.println("fs.mqueue.msgsize_default " + l.defaultMessageSize());
+            MqAttributes defaults = l.defaults();
+            System.out.println("fs.mqueue.msg_default     " + l.defaultMessages()
+                    + capped(l.defaultMessages(), defaults.maxMessages(), "msg_max"));
+            System.out.println("fs.mqueue.msgsize_default " + l.defaultMessageSize()
+                    + capped(l.defaultMessageSize(), defaults.maxMessageSize(), "msgsize_max"));
             System.out.println("RLIMIT_MSGQUEUE           " + (l.userBytes() == Long.MAX_VALUE ? "unlimited" : l.userBytes()
                     + " bytes for all queues of the user (a default queue takes "
-                    + MqLimits.accountedBytes(l.defaultMessages(), l.defaultMessageSize()) + ")"));
+                    + MqLimits.accountedBytes(defaults.maxMessages(), defaults.maxMessageSize()) + ")"));
             return 0;
+        }
+
+        /** What a default queue gets instead of the tunable's {@code value}, when its maximum caps it. */
+        private static String capped(long value, long given, String maximum) {
+            return given < value ? " (a default queue gets " + given + ": " + maximum + " is lower)" : "";
         }
     }
 }

@@ -32,8 +32,10 @@ public record MqAttributes(int maxMessages, int maxMessageSize, long currentMess
     }
 
     /**
-     * The attributes the kernel gives a queue created without any ({@code fs.mqueue.msg_default}
-     * and {@code fs.mqueue.msgsize_default}, 10 and 8192 unless changed).
+     * The attributes the kernel gives a queue created without any: {@code fs.mqueue.msg_default}
+     * and {@code fs.mqueue.msgsize_default} (10 and 8192 unless changed), each capped at
+     * {@code msg_max} and {@code msgsize_max} as the kernel caps them ({@link MqLimits#defaults()}).
+     * Reads {@code /proc/sys/fs/mqueue} now.
      */
     public static MqAttributes kernelDefaults() {
         return MqLimits.current().defaults();

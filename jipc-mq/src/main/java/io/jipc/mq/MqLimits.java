@@ -38,8 +38,8 @@ import java.util.Locale;
  * @param maxMessages        {@code fs.mqueue.msg_max}
  * @param maxMessageSize     {@code fs.mqueue.msgsize_max}
  * @param maxQueues          {@code fs.mqueue.queues_max}
- * @param defaultMessages    {@code fs.mqueue.msg_default}
- * @param defaultMessageSize {@code fs.mqueue.msgsize_default}
+ * @param defaultMessages    {@code fs.mqueue.msg_default} (a default queue gets at most {@code msg_max}: {@link #defaults()})
+ * @param defaultMessageSize {@code fs.mqueue.msgsize_default} (at most {@code msgsize_max} in a default queue)
  * @param userBytes          the soft {@code RLIMIT_MSGQUEUE} of this process, {@link Long#MAX_VALUE} if unlimited
  * @param privileged         whether this process has {@code CAP_SYS_RESOURCE} in the initial user namespace,
  *                           as the kernel's mqueue checks require
@@ -82,9 +82,20 @@ public record MqLimits(long maxMessages, long maxMessageSize, long maxQueues, lo
         return privileged ? HARD_MAX_MESSAGE_SIZE : maxMessageSize;
     }
 
-    /** The attributes of a queue created without any. */
+    /**
+     * The attributes the kernel gives a queue created without any ({@code mq_open} with a null
+     * {@code attr}): {@code msg_default} messages of {@code msgsize_default} bytes, each capped at
+     * {@code msg_max} and {@code msgsize_max} ({@code mqueue_get_inode()}), for a process with
+     * {@code CAP_SYS_RESOURCE} too. The tunables are set independently (per IPC namespace:
+     * {@code docker run --sysctl fs.mqueue.msg_max=5}), so a default may exceed its maximum; a queue
+     * created with these attributes is what a default queue would be, and is never refused for
+     * asking more than {@code msg_max} or {@code msgsize_max}. (Until 2026-12-06 the raw defaults
+     * were returned: where a maximum was below its default, {@code jipc send mq:/x} or
+     * {@code jipc mq create} failed with "10 messages asked, more than fs.mqueue.msg_max = 5".)
+     */
     public MqAttributes defaults() {
-        return MqAttributes.of((int) defaultMessages, (int) defaultMessageSize);
+        return MqAttributes.of((int) Math.min(defaultMessages, maxMessages),
+                (int) Math.min(defaultMessageSize, maxMessageSize));
     }
 
     /**

@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
  * <li>{@code send NAME P:TEXT...}: opens the queue to send and puts each text with priority P; prints SENT n</li>
  * <li>{@code recv NAME N}: opens the queue and takes N messages; prints RECEIVED P TEXT for each</li>
  * <li>{@code create NAME MAX SIZE}: creates and closes (does not unlink) a queue; prints CREATED</li>
+ * <li>{@code default NAME}: creates a queue with {@link MqAttributes#kernelDefaults()}, prints
+ *     DEFAULT max=.. size=.. as the created queue reports them, and unlinks it</li>
  * <li>{@code unlink NAME}: unlinks the queue; prints UNLINKED true|false</li>
  * <li>{@code exists NAME}: prints EXISTS true|false ({@link PosixMessageQueue#exists})</li>
  * <li>{@code limits}: prints LIMITS msg_max=.. msgsize_max=.. queues_max=.. privileged=.. ({@link MqLimits#current})</li>
@@ -68,6 +70,14 @@ public final class MqChild {
                 try (PosixMessageQueue ignored = PosixMessageQueue.create(c[1],
                         MqAttributes.of(Integer.parseInt(c[2]), Integer.parseInt(c[3])))) {
                     System.out.println("CREATED");
+                }
+            }
+            case "default" -> {
+                try (PosixMessageQueue queue = PosixMessageQueue.create(c[1], MqAttributes.kernelDefaults())) {
+                    MqAttributes a = queue.attributes();
+                    System.out.println("DEFAULT max=" + a.maxMessages() + " size=" + a.maxMessageSize());
+                } finally {
+                    PosixMessageQueue.unlink(c[1]);
                 }
             }
             case "unlink" -> System.out.println("UNLINKED " + PosixMessageQueue.unlink(c[1]));

@@ -25,8 +25,16 @@ class MqLimitsTest {
         MqLimits limits = MqLimits.current();
         assertTrue(limits.maxMessages() >= 1 && limits.maxMessageSize() >= 128 && limits.maxQueues() >= 0, limits.toString());
         assertTrue(limits.userBytes() > 0, limits.toString());
-        assertEquals(new MqAttributes((int) limits.defaultMessages(), (int) limits.defaultMessageSize(), 0),
-                MqAttributes.kernelDefaults());
+        assertEquals(limits.defaults(), MqAttributes.kernelDefaults());
+    }
+
+    /** As {@code mqueue_get_inode()}: a default queue gets each default capped at its maximum, privileged or not. */
+    @Test
+    void theDefaultsAreCappedAtTheMaxima() {
+        assertEquals(MqAttributes.of(10, 8192), USER.defaults());
+        assertEquals(MqAttributes.of(5, 4096), new MqLimits(5, 4096, 256, 10, 8192, 819200, false).defaults());
+        assertEquals(MqAttributes.of(5, 8192), new MqLimits(5, 16384, 256, 10, 8192, 819200, true).defaults());
+        assertEquals(MqAttributes.of(3, 100), new MqLimits(20, 8192, 256, 3, 100, 819200, false).defaults());
     }
 
     @Test

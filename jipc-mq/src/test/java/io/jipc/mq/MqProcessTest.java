@@ -188,6 +188,28 @@ class MqProcessTest {
         assertTrue(!PosixMessageQueue.exists(first), "the child's queue was in its own IPC namespace");
     }
 
+    /**
+     * Where {@code msg_max} and {@code msgsize_max} are below {@code msg_default} and
+     * {@code msgsize_default} (10 and 8192 in a new IPC namespace; here 5 and 4096), the kernel gives
+     * a queue created without attributes the maxima, and {@link MqAttributes#kernelDefaults()} says
+     * so: a queue created with them is created, 5 × 4096. (Until 2026-12-06 it returned the raw
+     * defaults: the creation failed with "10 messages asked, more than fs.mqueue.msg_max = 5", or,
+     * with {@code CAP_SYS_RESOURCE}, made a queue larger than a default one.)
+     */
+    @Test
+    void theKernelDefaultsAreCappedAtTheMaximaAsTheKernelCapsThem() throws Exception {
+        cannotUnshareUserAndIpc().ifPresent(reason -> abort("cannot test an IPC namespace of its own: " + reason));
+        String name = NAMES.next();
+        ChildJvm child = ChildJvm.builder(MqChild.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                .wrapper(UNSHARE, "-U", "-r", "-i", "--", "/bin/sh", "-c", "echo 5 > /proc/sys/fs/mqueue/msg_max"
+                        + " && echo 4096 > /proc/sys/fs/mqueue/msgsize_max && exec \"$@\"", "sh")
+                .args("default", name, ";", "exists", name)
+                .start();
+        child.assertSuccess(LINE);
+        List<String> lines = child.output().lines().filter(l -> !l.startsWith("WARNING")).toList();
+        assertEquals(List.of("DEFAULT max=5 size=4096", "EXISTS false"), lines, child.output());
+    }
+
     private static final String UNSHARE = "/usr/bin/unshare";
 
     /**
