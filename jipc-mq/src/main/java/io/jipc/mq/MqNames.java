@@ -6,7 +6,9 @@ import io.jipc.naming.NameService;
 import io.jipc.naming.NameTakenException;
 import io.jipc.naming.NamingConfiguration;
 import io.jipc.naming.spi.NameSyntax;
+import io.jipc.naming.spi.WarnOnce;
 import io.jipc.platform.Libc;
+import io.jipc.platform.Printable;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,7 +39,10 @@ import java.util.Optional;
  * the name if it is missing or stale (the queue was made by a C program, or by a process killed
  * before it bound the name), with the attribute {@value #CREATOR}{@code =}{@value #UNKNOWN}: the
  * binder opened the queue and is not its creator. A plain {@link PosixMessageQueue#open} binds
- * nothing.
+ * nothing. Only a queue's name (kind {@value #KIND}) is replaced: a name {@code mq/<name>} bound to
+ * something else (a record of another kind someone bound there) is left in place, as
+ * {@link PosixMessageQueue#unlink} leaves it, and the queue works without its name; a warning says
+ * so once per process and name. (Until 2026-12-06 a create or repair replaced such a record silently.)
  *
  * <p>IPC namespaces: a queue belongs to the IPC namespace of its creator, but the jipc root is a
  * directory, which processes of several IPC namespaces may share ({@code unshare --ipc}, a systemd
@@ -69,6 +74,9 @@ final class MqNames {
         static final System.Logger LOGGER = System.getLogger("io.jipc.mq");
     }
 
+    /** Warnings about a name held by another kind of object: once per process and text, as the naming layer warns. */
+    private static final WarnOnce FOREIGN = new WarnOnce(MqNames::log);
+
     private MqNames() {
     }
 
@@ -91,7 +99,8 @@ final class MqNames {
     }
 
     /**
-     * Binds the name of the queue just created as {@code mqd}, replacing a stale binding. Never throws.
+     * Binds the name of the queue just created as {@code mqd}, replacing a stale binding of an earlier
+     * queue; a binding of another kind is left in place (warned once). Never throws.
      */
     static void created(String queue, int mqd) {
         String name = nameOf(queue);
@@ -110,6 +119,9 @@ final class MqNames {
                     if (held.isPresent() && isOf(held.get(), id)) {
                         return; // an openOrCreate of the new queue bound it first
                     }
+                    if (held.isPresent() && !isQueueName(queue, held.get())) {
+                        return;
+                    }
                     if (attempt > 0) {
                         throw taken;
                     }
@@ -125,7 +137,8 @@ final class MqNames {
 
     /**
      * Binds the name of an existing queue opened as {@code mqd} by {@code openOrCreate} if the name is
-     * missing or bound to an earlier queue; the creator is recorded as unknown. Never throws.
+     * missing or bound to an earlier queue; the creator is recorded as unknown. A binding of another
+     * kind is left in place (warned once). Never throws.
      */
     static void opened(String queue, int mqd) {
         String name = nameOf(queue);
@@ -135,7 +148,7 @@ final class MqNames {
         try (NameService names = open()) {
             String id = idOf(queue, mqd);
             Optional<NameEntry> held = names.lookup(name);
-            if (held.isPresent() && isOf(held.get(), id)) {
+            if (held.isPresent() && (isOf(held.get(), id) || !isQueueName(queue, held.get()))) {
                 return;
             }
             held.ifPresent(stale -> names.unregister(name));
@@ -212,6 +225,21 @@ final class MqNames {
     /** The id of the queue open as {@code mqd}: its inode in hex. */
     private static String idOf(String queue, int mqd) {
         return Long.toHexString(Libc.fstat(mqd, queue).inode());
+    }
+
+    /**
+     * Whether {@code entry}, which holds the name of {@code queue}, is a queue's name (kind
+     * {@value #KIND}), which a create or repair may replace; if not, warns once that it is left in place.
+     */
+    private static boolean isQueueName(String queue, NameEntry entry) {
+        NameRecord held = entry.record();
+        if (held.kind().equals(KIND)) {
+            return true;
+        }
+        FOREIGN.warn("the name " + entry.name() + " of POSIX message queue " + queue + " is bound to a "
+                + Printable.quoted(held.kind()) + " (" + Printable.quoted(held.address()) + "), not to a queue:"
+                + " left in place, so jipc ls does not find the queue by it");
+        return false;
     }
 
     private static boolean isOf(NameEntry entry, String id) {

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
  * <li>{@code create NAME MAX SIZE}: creates and closes (does not unlink) a queue; prints CREATED</li>
  * <li>{@code default NAME}: creates a queue with {@link MqAttributes#kernelDefaults()}, prints
  *     DEFAULT max=.. size=.. as the created queue reports them, and unlinks it</li>
+ * <li>{@code openorcreate NAME MAX SIZE}: opens the queue, creating it if missing, and closes it; prints OPENED</li>
  * <li>{@code unlink NAME}: unlinks the queue; prints UNLINKED true|false</li>
  * <li>{@code exists NAME}: prints EXISTS true|false ({@link PosixMessageQueue#exists})</li>
  * <li>{@code limits}: prints LIMITS msg_max=.. msgsize_max=.. queues_max=.. privileged=.. ({@link MqLimits#current})</li>
@@ -78,6 +79,12 @@ public final class MqChild {
                     System.out.println("DEFAULT max=" + a.maxMessages() + " size=" + a.maxMessageSize());
                 } finally {
                     PosixMessageQueue.unlink(c[1]);
+                }
+            }
+            case "openorcreate" -> {
+                try (PosixMessageQueue ignored = PosixMessageQueue.openOrCreate(c[1],
+                        MqAttributes.of(Integer.parseInt(c[2]), Integer.parseInt(c[3])))) {
+                    System.out.println("OPENED");
                 }
             }
             case "unlink" -> System.out.println("UNLINKED " + PosixMessageQueue.unlink(c[1]));

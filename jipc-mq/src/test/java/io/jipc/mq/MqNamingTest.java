@@ -158,6 +158,47 @@ class MqNamingTest {
         assertEquals(Optional.empty(), names.lookup(nameOf(queue)));
     }
 
+    /**
+     * A record of another kind bound at {@code mq/<name>} is not a queue's name: {@code create},
+     * {@code openOrCreate} and {@code unlink} leave it in place (the queue works without its name), and
+     * a process warns once that it does. (Until 2026-12-06 {@code create} and {@code openOrCreate}
+     * replaced it silently with the queue's.)
+     */
+    @Test
+    void aNameOfAnotherKindIsLeftInPlaceAndWarnedOnce() throws Exception {
+        String queue = NAMES.next();
+        NameRecord mailbox = NameRecord.of("mailbox", "2a", "mailbox:someone-elses");
+        names.bind(nameOf(queue), mailbox);
+        try {
+            try (PosixMessageQueue created = PosixMessageQueue.create(queue, MqAttributes.of(2, 16))) {
+                assertEquals(mailbox, names.lookup(nameOf(queue)).orElseThrow().record(), "create left it");
+                try (PosixMessageQueue opened = PosixMessageQueue.openOrCreate(queue, MqAttributes.of(2, 16))) {
+                    assertEquals(mailbox, names.lookup(nameOf(queue)).orElseThrow().record(), "openOrCreate left it");
+                    assertTrue(created.offer(new byte[] {3}));
+                    assertEquals(3, opened.poll().payload()[0]);
+                }
+            }
+            assertTrue(PosixMessageQueue.unlink(queue));
+            assertEquals(mailbox, names.lookup(nameOf(queue)).orElseThrow().record(), "unlink left it");
+
+            try (ChildJvm child = ChildJvm.builder(MqChild.class).quickStart().hardTimeout(Duration.ofSeconds(90))
+                    .args("create", queue, "2", "16", ";", "openorcreate", queue, "2", "16", ";",
+                            "openorcreate", queue, "2", "16", ";", "unlink", queue).start()) {
+                child.assertSuccess(Duration.ofSeconds(80));
+                String output = child.output();
+                assertTrue(output.contains("CREATED\n") && output.contains("UNLINKED true\n"), output);
+                String warning = "WARNING: the name " + nameOf(queue) + " of POSIX message queue " + queue
+                        + " is bound to a 'mailbox' ('mailbox:someone-elses'), not to a queue: left in place,"
+                        + " so jipc ls does not find the queue by it\n";
+                assertEquals(1, output.split(java.util.regex.Pattern.quote(warning), -1).length - 1, output);
+            }
+            assertEquals(mailbox, names.lookup(nameOf(queue)).orElseThrow().record(), "the child left it too");
+        } finally {
+            PosixMessageQueue.unlink(queue);
+            names.unregister(nameOf(queue));
+        }
+    }
+
     @Test
     void theNameOutlivesTheCreatorLikeTheQueue() throws Exception {
         String queue = NAMES.next();
