@@ -5,6 +5,8 @@ import io.jipc.naming.NameRecord;
 import io.jipc.naming.NameService;
 import io.jipc.naming.NameTakenException;
 import io.jipc.naming.NamingConfiguration;
+import io.jipc.naming.spi.WarnOnce;
+import io.jipc.platform.Printable;
 import io.jipc.segment.JipcRoot;
 
 import java.nio.file.Files;
@@ -42,6 +44,8 @@ final class MailboxNames {
     }
 
     private static volatile Service service;
+    /** Warnings about a name held by another kind of record: once per process and text. */
+    private static final WarnOnce FOREIGN = new WarnOnce(() -> System.getLogger("io.jipc.mailbox"));
 
     private MailboxNames() {
     }
@@ -66,7 +70,12 @@ final class MailboxNames {
         return new NameRecord(KIND, Long.toHexString(id), file.toString(), Map.of());
     }
 
-    /** Binds the name of a mailbox just created at {@code file}, replacing a stale name. */
+    /**
+     * Binds the name of a mailbox just created at {@code file}, replacing a stale name of an earlier
+     * mailbox; a record of another kind bound there (by a program, through the name service) is left
+     * in place, with a warning once per process and name, and the mailbox works without its name
+     * (until 2026-12-06 it was replaced silently).
+     */
     static void bind(String name, long id, Path file) {
         NameService names = names();
         for (int attempt = 0; ; attempt++) {
@@ -77,6 +86,13 @@ final class MailboxNames {
                 Optional<NameEntry> held = names.lookup(PREFIX + name);
                 if (held.isPresent() && isCurrent(held.get(), id, file)) {
                     return; // an opener of the new mailbox bound its name first (see repair)
+                }
+                if (held.isPresent() && !held.get().record().kind().equals(KIND)) {
+                    NameRecord foreign = held.get().record();
+                    FOREIGN.warn("the name " + PREFIX + name + " of mailbox " + name + " is bound to a "
+                            + Printable.quoted(foreign.kind()) + " (" + Printable.quoted(foreign.address())
+                            + "), not to a mailbox: left in place, so lookups by the name do not find the mailbox");
+                    return;
                 }
                 if (attempt > 0) {
                     throw taken;

@@ -57,6 +57,29 @@ class MailboxNamingTest {
         assertThrows(MailboxNotFoundException.class, () -> Mailbox.open("named"));
     }
 
+    /**
+     * A record of another kind bound at {@code mailbox/<name>} (a program's, through the name service)
+     * is not a mailbox's name: create, open and destroy leave it in place, and the mailbox works
+     * without its name. (Until 2026-12-06 create replaced it silently.)
+     */
+    @Test
+    void aNameOfAnotherKindIsLeftInPlace() throws InterruptedException {
+        NameRecord service = NameRecord.of("service", "2a", "tcp://127.0.0.1:1/someone-elses");
+        names.bind("mailbox/foreign", service);
+        try {
+            try (Mailbox created = Mailbox.create("foreign"); Mailbox opened = Mailbox.open("foreign")) {
+                assertEquals(service, names.lookup("mailbox/foreign").orElseThrow().record(), "create left it");
+                created.put(new byte[] {5});
+                assertArrayEquals(new byte[] {5}, opened.take());
+            }
+            assertTrue(Mailbox.destroy("foreign"));
+            assertEquals(service, names.lookup("mailbox/foreign").orElseThrow().record(), "destroy left it");
+        } finally {
+            Mailbox.destroy("foreign");
+            names.unregister("mailbox/foreign");
+        }
+    }
+
     @Test
     void destroyThroughAHandleRemovesTheNameToo() {
         try (Mailbox mailbox = Mailbox.create("handle-destroyed")) {
