@@ -22,7 +22,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -166,8 +165,8 @@ class QueueInventoryTest {
      */
     @Test
     void aQueueOfAnotherIpcNamespaceKeepsItsNameNeverStaleAndGcLeavesIt() throws Exception {
-        cannotUnshareIpc().ifPresent(reason -> abort("cannot test another IPC namespace: " + reason));
-        try (ChildJvm holder = ChildJvm.builder(CreateQueueAndHold.class).wrapper(UNSHARE, "--ipc", "--")
+        IpcNamespace.cannotUnshare().ifPresent(reason -> abort("cannot test another IPC namespace: " + reason));
+        try (ChildJvm holder = ChildJvm.builder(CreateQueueAndHold.class).wrapper(IpcNamespace.UNSHARE, "--ipc", "--")
                 .args(queue, "2", "16").quickStart().hardTimeout(Duration.ofSeconds(90)).start()) {
             holder.awaitLine("HOLDING", Duration.ofSeconds(80));
             assertFalse(PosixMessageQueue.exists(queue), "the queue is in the child's IPC namespace");
@@ -190,23 +189,6 @@ class QueueInventoryTest {
         Run rm = jipc("rm", "name:" + nameOfQueue());
         assertEquals(0, rm.exit(), rm.err());
         assertEquals(Optional.empty(), names.lookup(nameOfQueue()));
-    }
-
-    private static final String UNSHARE = "/usr/bin/unshare";
-
-    /** Why a child cannot run in an IPC namespace of its own ({@code unshare --ipc}), or empty if it can. */
-    private static Optional<String> cannotUnshareIpc() throws Exception {
-        if (!Files.isExecutable(Path.of(UNSHARE))) {
-            return Optional.of(UNSHARE + " (util-linux) is missing");
-        }
-        Process probe = new ProcessBuilder(UNSHARE, "--ipc", "--", "/bin/true").redirectErrorStream(true).start();
-        if (!probe.waitFor(60, TimeUnit.SECONDS)) {
-            probe.destroyForcibly();
-            return Optional.of("unshare --ipc did not end within 60 s");
-        }
-        String output = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return probe.exitValue() == 0 ? Optional.empty() : Optional.of("unshare --ipc failed with exit "
-                + probe.exitValue() + " (it needs CAP_SYS_ADMIN): " + output.strip());
     }
 
     @Test

@@ -17,12 +17,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static io.jipc.cli.CliRun.jipc;
@@ -342,7 +339,7 @@ class SendRecvCommandTest {
      */
     @Test
     void queuesMadeWithoutAttributesGetTheDefaultsCappedAtTheMaxima() throws Exception {
-        cannotUnshareIpc().ifPresent(reason -> abort("cannot test an IPC namespace of its own: " + reason));
+        IpcNamespace.cannotUnshare().ifPresent(reason -> abort("cannot test an IPC namespace of its own: " + reason));
         String sent = queue();
         String received = queue();
         String created = queue();
@@ -356,7 +353,7 @@ class SendRecvCommandTest {
                 + "\"$@\" mq limits\n"
                 + "for q in " + sent + " " + received + " " + created + " " + sized + "; do \"$@\" mq unlink $q; done\n";
         try (ChildJvm shell = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
-                .wrapper(UNSHARE, "--ipc", "--", "/bin/sh", "-c", script, "sh").start()) {
+                .wrapper(IpcNamespace.UNSHARE, "--ipc", "--", "/bin/sh", "-c", script, "sh").start()) {
             shell.assertSuccess(Duration.ofSeconds(110));
             String out = shell.output();
             assertTrue(out.contains("rc send 0\n"), out);
@@ -371,23 +368,6 @@ class SendRecvCommandTest {
             assertFalse(out.contains("asked"), out);
         }
         assertTrue(queues.stream().noneMatch(PosixMessageQueue::exists), "the queues were in the child's IPC namespace");
-    }
-
-    private static final String UNSHARE = "/usr/bin/unshare";
-
-    /** Why a child cannot run in an IPC namespace of its own ({@code unshare --ipc}), or empty if it can. */
-    private static Optional<String> cannotUnshareIpc() throws Exception {
-        if (!Files.isExecutable(Path.of(UNSHARE))) {
-            return Optional.of(UNSHARE + " (util-linux) is missing");
-        }
-        Process probe = new ProcessBuilder(UNSHARE, "--ipc", "--", "/bin/true").redirectErrorStream(true).start();
-        if (!probe.waitFor(60, TimeUnit.SECONDS)) {
-            probe.destroyForcibly();
-            return Optional.of("unshare --ipc did not end within 60 s");
-        }
-        String output = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return probe.exitValue() == 0 ? Optional.empty() : Optional.of("unshare --ipc failed with exit "
-                + probe.exitValue() + " (it needs CAP_SYS_ADMIN): " + output.strip());
     }
 
     /** {@code mq create/info/unlink} take a queue in every form send and recv take: /NAME, NAME, mq:/NAME, mq:NAME. */
