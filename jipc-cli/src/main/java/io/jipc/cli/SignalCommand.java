@@ -91,8 +91,16 @@ final class SignalCommand {
         }
     }
 
+    /**
+     * {@code jipc signal wait SIG}: opens a doorbell of the signal in this JVM and prints each ring,
+     * blocking the calling thread. The doorbell is left open when the command returns, so the signal
+     * stays caught until the process has exited (see the comment in {@link #call()}); a JVM that runs
+     * it through {@link Main#run} (a test) keeps that doorbell, and the signal, until it exits.
+     */
     @Command(name = "wait", mixinStandardHelpOptions = true,
-            description = "Wait for a signal to this process and print each ring (deliveries coalesce).")
+            description = {"Wait for a signal to this process and print each ring (deliveries coalesce).",
+                    "The signal stays caught until the command has exited: more of it after the last ring awaited "
+                    + "are absorbed, and end or stop nothing."})
     static final class Wait implements Callable<Integer> {
         @Parameters(index = "0", description = "signal name, e.g. USR1")
         String signal;
@@ -111,28 +119,31 @@ final class SignalCommand {
             }
             Signal sig = Signal.parse(signal); // an unknown name: a usage error (CommandFailures)
             Duration timeout = timeoutText == null ? null : Durations.timeout(timeoutText);
-            SignalDoorbell opened;
+            SignalDoorbell doorbell;
             try {
                 // refused for a signal the JVM keeps (QUIT, SEGV, ...) and in a JVM started with -Xrs
-                opened = SignalDoorbell.open(sig);
+                doorbell = SignalDoorbell.open(sig);
             } catch (IllegalArgumentException | IllegalStateException e) {
                 // IllegalStateException: the process's disposition of the signal is not the JVM's handler
                 System.err.println("jipc signal wait: " + e.getMessage());
                 return 1;
             }
-            try (SignalDoorbell doorbell = opened) {
-                System.out.println("pid " + ProcessHandle.current().pid() + " waiting for " + sig);
-                for (long rings = 0; count == 0 || rings < count; rings++) {
-                    long deliveries = timeout == null ? doorbell.take() : doorbell.poll(timeout);
-                    if (deliveries == 0) {
-                        if (count == 0) {
-                            return 0; // quiet for --timeout: the end a count of 0 asks for
-                        }
-                        System.err.println("jipc signal wait: no " + sig + " within " + Timeouts.text(timeout));
-                        return 1;
+            // Never closed: the doorbell keeps absorbing the signal until the process is gone. Closing it
+            // would put back the signal's previous action (the default: terminate, or stop for TSTP/TTIN/
+            // TTOU; the JVM's shutdown, 128 + n, for TERM/INT/HUP), and the same signal arriving in the
+            // 10-250 ms the JVM takes to exit would end the command with that instead of its exit code,
+            // or leave it stopped. A sender that rings more than once (a retry, a burst) does that.
+            System.out.println("pid " + ProcessHandle.current().pid() + " waiting for " + sig);
+            for (long rings = 0; count == 0 || rings < count; rings++) {
+                long deliveries = timeout == null ? doorbell.take() : doorbell.poll(timeout);
+                if (deliveries == 0) {
+                    if (count == 0) {
+                        return 0; // quiet for --timeout: the end a count of 0 asks for
                     }
-                    System.out.println(sig + " rang (" + deliveries + " delivery(ies))");
+                    System.err.println("jipc signal wait: no " + sig + " within " + Timeouts.text(timeout));
+                    return 1;
                 }
+                System.out.println(sig + " rang (" + deliveries + " delivery(ies))");
             }
             return 0;
         }

@@ -42,7 +42,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code SIGINT}, {@code SIGHUP} that is the JVM's own: shutdown hooks, exit status 128 + n). So
  * while a {@code SIGTERM} doorbell is open, {@code SIGTERM} no longer ends the JVM: the program
  * decides. Code outside jipc that installs a handler for the same signal in the meantime breaks
- * this; don't.
+ * this; don't. A doorbell still open when the JVM exits keeps the signal until the process is gone;
+ * one closed just before the end gives the signal its previous action back for the time the JVM
+ * takes to exit (10-250 ms), in which a further delivery takes that action (a {@code SIGUSR1} kills
+ * the process, a {@code SIGTSTP} stops it). A program that ends while the signal may still come
+ * therefore leaves its doorbell open, as {@code jipc signal wait} does.
  *
  * <h2>Memory consistency effects</h2>
  * Actions of the dispatching thread before a ring happen-before the return of the {@code take} or
