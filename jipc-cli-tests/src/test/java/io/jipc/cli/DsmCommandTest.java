@@ -3,8 +3,11 @@ package io.jipc.cli;
 import io.jipc.dsm.RegionHome;
 import io.jipc.dsm.ReplicatedRegion;
 import io.jipc.naming.NameService;
+import io.jipc.signals.ProcessSignals;
+import io.jipc.signals.Signal;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.ProcessStates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -72,6 +75,35 @@ class DsmCommandTest {
                         "--add-long", "1").exit());
                 assertEquals("version 3: 00 00 00 00 00 00 00 08", watch.awaitLine("version 3", LONG));
                 assertEquals(0, watch.waitFor(LONG), watch.output());
+            }
+        }
+    }
+
+    /**
+     * {@code --count N} stops after N new versions, however they arrive: versions that arrive
+     * together (here while the watch is stopped) print once and count for all of them. Until
+     * 2026-12-06 it counted wake-ups, so it waited for ever for versions already seen.
+     */
+    @Test
+    void watchCountsVersionsNotWakeUps() throws Exception {
+        try (RegionHome home = RegionHome.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+             ReplicatedRegion writer = ReplicatedRegion.open(home.address(), "burst", 64)) {
+            String at = "127.0.0.1:" + ((InetSocketAddress) home.address()).getPort();
+            try (ChildJvm watch = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                    .args("dsm", "watch", at, "burst", "--size", "64", "--length", "8", "--count", "3").start()) {
+                watch.awaitLine("version 0", LONG);
+                ProcessSignals.send(watch.pid(), Signal.SIGSTOP);
+                try {
+                    ProcessStates.awaitStopped(watch.pid(), LONG);
+                    for (int i = 1; i <= 3; i++) {
+                        long value = i;
+                        writer.update(s -> s.set(BIG, 0, value));
+                    }
+                } finally {
+                    ProcessSignals.send(watch.pid(), Signal.SIGCONT);
+                }
+                assertEquals(0, watch.waitFor(LONG), watch.output());
+                assertTrue(watch.output().contains("version 3: 00 00 00 00 00 00 00 03"), watch.output());
             }
         }
     }

@@ -320,9 +320,11 @@ final class DsmCommand {
                 throw new IllegalArgumentException("--count must not be negative: " + count);
             }
             return with(region -> {
-                long seen = region.sync();
+                long start = region.sync();
+                long seen = start;
                 print(region);
-                for (long n = 0; n < count; n++) {
+                // counted in versions, not wake-ups: one wake-up may bring several (they print once)
+                while (seen - start < count) {
                     long now;
                     do {
                         now = region.awaitVersion(seen, Duration.ofSeconds(1));
