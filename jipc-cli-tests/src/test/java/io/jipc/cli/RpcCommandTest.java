@@ -587,6 +587,7 @@ class RpcCommandTest {
                         + "cannot be an object's names)"),
                 List.of("route", "[{\"x\": 1, \"y\": 2}]", route + "expected a [key, value] pair"),
                 List.of("route", "[[{\"x\": 1, \"y\": 2}]]", route + "expected a [key, value] pair, not a key alone"),
+                List.of("route", "[[]]", route + "expected a [key, value] pair, not an empty one"),
                 List.of("route", "[[{\"x\": 1, \"y\": 2}, \"a\", \"b\"]]", route + "expected a [key, value] pair, not more"),
                 List.of("route", "[[{\"x\": 1, \"y\": 2}, \"a\"], [{\"y\": 2, \"x\": 1}, \"b\"]]",
                         route + "the map key Spot[x=1, y=2] is given twice"),
@@ -609,13 +610,15 @@ class RpcCommandTest {
                 + "\"legs\":[[{\"x\":1,\"y\":2},\"a\"]],"
                 + "\"blob\":{\"name\":\"pic\",\"data\":\"00ff10\"},"
                 + "\"gauge\":{\"f\":1.5,\"d\":\"NaN\",\"floats\":[\"Infinity\",-0.0],\"byKey\":{\"2.5\":null}},"
-                + "\"tags\":[[[[\"a\",\"b\"],\"BUSY\"]],[]]}";
+                + "\"tags\":[[[[\"a\",\"b\"],\"BUSY\"]],[]],"
+                // a lone surrogate, which only an escape gives (printed raw, UTF-8 standard output makes it ?)
+                + "\"letters\":{\"a\":\"\\ud83d\",\"b\":\"\\ude00\",\"\u00e9\":\"\u00e8\"}}";
         assertResult(everything, at, "echo", everything);
         CliRun again = call(at, "echo", call(at, "echo", everything).out().strip()); // the printed result given back
         assertEquals(0, again.exit(), again.err());
         assertEquals(everything + "\n", again.out());
-        assertResult("{\"signal\":null,\"legs\":[],\"blob\":null,\"gauge\":null,\"tags\":[]}", at, "echo",
-                "{\"signal\": null, \"legs\": [], \"blob\": null, \"gauge\": null, \"tags\": []}");
+        assertResult("{\"signal\":null,\"legs\":[],\"blob\":null,\"gauge\":null,\"tags\":[],\"letters\":{}}", at, "echo",
+                "{\"signal\": null, \"legs\": [], \"blob\": null, \"gauge\": null, \"tags\": [], \"letters\": {}}");
         assertResult("null", at, "echo", "null");
     }
 

@@ -230,7 +230,9 @@ final class JsonArguments {
                 if (!parser.isExpectedStartArrayToken()) {
                     return refuse(parser, context, "a [key, value] pair");
                 }
-                parser.nextToken();
+                if (parser.nextToken() == JsonToken.END_ARRAY) {
+                    return refuse(parser, context, "a [key, value] pair, not an empty one");
+                }
                 Object key = context.readValue(parser, type.getKeyType());
                 if (parser.nextToken() == JsonToken.END_ARRAY) {
                     return refuse(parser, context, "a [key, value] pair, not a key alone");

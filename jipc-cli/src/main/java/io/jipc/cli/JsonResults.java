@@ -27,7 +27,7 @@ import java.util.Map;
  * A record, list or map that {@code jipc rpc call} prints as its result, written as JSON in the form
  * {@link JsonArguments} reads an argument of the same type, so that a result can be given back as one:
  * a record as an object of its components (nothing else it has), a list as an array, a map as an object
- * (keyed by records or lists: as {@code [key, value]} pairs, {@link JsonArguments#isPairKey}), enums by
+ * (keyed by records, lists or bytes: as {@code [key, value]} pairs, {@link JsonArguments#isPairKey}), enums by
  * constant name (not their {@code toString()}), bytes as hex strings, {@code NaN} and the infinities as
  * strings. A value JSON cannot write in that form (a map with a {@code null} key an object cannot
  * name) is printed as Java prints it ({@code toString()}).
@@ -46,10 +46,39 @@ final class JsonResults {
     /** {@code value}, of the declared type {@code type}, as JSON (or as Java prints it: see the class comment). */
     static String write(Object value, Type type) {
         try {
-            return MAPPER.writerFor(MAPPER.constructType(type)).writeValueAsString(value);
+            return escapeLoneSurrogates(MAPPER.writerFor(MAPPER.constructType(type)).writeValueAsString(value));
         } catch (JacksonException e) {
             return String.valueOf(value);
         }
+    }
+
+    /**
+     * {@code json} with each unpaired surrogate (a {@code char} or {@code Character} can hold one; a
+     * string argument cannot) written as its <code>&#92;uXXXX</code> escape, which only a JSON string can hold:
+     * printed raw, the UTF-8 encoder of standard output would turn it into {@code ?}, and the result could
+     * not be given back. Paired surrogates (an emoji) stay as they are.
+     */
+    static String escapeLoneSurrogates(String json) {
+        StringBuilder out = null;
+        for (int i = 0; i < json.length(); i++) {
+            char c = json.charAt(i);
+            boolean paired = Character.isHighSurrogate(c) && i + 1 < json.length()
+                    && Character.isLowSurrogate(json.charAt(i + 1));
+            if (paired) {
+                if (out != null) {
+                    out.append(c).append(json.charAt(i + 1));
+                }
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                if (out == null) {
+                    out = new StringBuilder(json.length() + 8).append(json, 0, i);
+                }
+                out.append(String.format("\\u%04x", (int) c));
+            } else if (out != null) {
+                out.append(c);
+            }
+        }
+        return out == null ? json : out.toString();
     }
 
     /** Bytes in hex, records by their components only, maps by {@link Entries}: the forms an argument takes. */
@@ -111,7 +140,7 @@ final class JsonResults {
     /**
      * A map in its iteration order: as an object, each key's name the word an argument gives it (an
      * enum constant's name, a number's or character's text; a {@code null} key, which no name gives,
-     * is refused), or, keyed by records or lists, as an array of {@code [key, value]} arrays.
+     * is refused), or, keyed by records, lists or bytes, as an array of {@code [key, value]} arrays.
      */
     private static final class Entries extends ValueSerializer<Map<?, ?>> {
         private final MapType type;

@@ -90,7 +90,7 @@ final class RpcCommand {
                             + "An ARG is true/false, a number (integers in decimal without a leading zero, or 0x.. hex: "
                             + "the type's bits, 0xff is the byte -1), one character, text, bytes in hex, "
                             + "or an enum constant's name; a record, list or map is one word of JSON, e.g. "
-                            + "'{\"x\": 1, \"y\": 2}' (bytes in it as hex strings; a map keyed by records or lists "
+                            + "'{\"x\": 1, \"y\": 2}' (bytes in it as hex strings; a map keyed by records, lists or bytes "
                             + "as [key, value] pairs, '[[{\"x\": 1, \"y\": 2}, \"a\"]]'). "
                             + "Exit code 1 if the call fails, 2 for bad arguments."})
     static final class Call implements Callable<Integer> {

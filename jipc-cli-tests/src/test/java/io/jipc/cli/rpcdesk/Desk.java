@@ -58,7 +58,8 @@ public interface Desk {
     }
 
     /** One of each form a result is printed in as JSON. */
-    record Everything(Signal signal, Map<Spot, String> legs, Blob blob, Gauge gauge, List<Map<List<String>, Mood>> tags) {
+    record Everything(Signal signal, Map<Spot, String> legs, Blob blob, Gauge gauge, List<Map<List<String>, Mood>> tags,
+                      Map<Character, Character> letters) {
     }
 
     String greet(String who);
