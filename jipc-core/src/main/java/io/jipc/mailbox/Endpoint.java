@@ -68,7 +68,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * #open()} throws {@link IllegalStateException} (share the handle among threads; a second handle
  * would keep messages of its own, and its close would destroy the endpoint under the first: until
  * 2026-12-05 a second open returned such a handle, whose close left the other open-looking handle
- * receiving nothing for ever); after {@link #close()} it opens the endpoint anew.
+ * receiving nothing for ever); after {@link #close()} it opens the endpoint anew: a new, empty
+ * mailbox under the same name, which other processes' sends go to from their next send on (a send
+ * waiting in the closed one fails, see {@link #send}; until 2026-12-06 processes that had sent to
+ * the closed one went on sending into it: their messages were lost, then their sends waited for
+ * ever).
  * Threads of one handle may receive at once: one at a time waits on the endpoint's mailbox and keeps
  * the messages it is not waiting for, so another thread's {@code receive(Q)} takes Q's from there; a
  * receive that waits for that thread waits no longer than its own timeout (a timed one then returns
@@ -151,22 +155,38 @@ public final class Endpoint implements AutoCloseable {
     /**
      * Sends {@code message} to {@code process}'s endpoint, waiting while it is full (to a rendezvous
      * endpoint: until the application of that process received it, see the class comment). Each send
-     * checks that the endpoint still exists (one {@code stat}), so a message is never put into the
-     * endpoint of a process that closed it; and at most every {@value #LIVENESS_CHECK_MILLIS} ms,
-     * and while it waits, that the process is alive, so a killed process's endpoint (which nobody
-     * removed) does not swallow messages or hold a send forever. A message sent within that
-     * interval after the process was killed goes into its endpoint and is lost with it. Threads
-     * of this process that wait in sends to the same process when it ends or closes its endpoint
-     * all fail so, not only the first to notice.
+     * checks that the endpoint this process has open for {@code process} is still its endpoint (one
+     * {@code lstat}: the name {@code endpoint-<token>} still names that file), so a message is never
+     * put into the endpoint of a process that closed it, also when that process has opened its
+     * endpoint again since: the send opens the new one and goes there. (A message put in just before
+     * the close is one of the endpoint's unread messages, which the close drops; so is one that a
+     * send put in between its check and the close.) It also checks, at most every {@value
+     * #LIVENESS_CHECK_MILLIS} ms and while it waits, that the process is alive, so a killed
+     * process's endpoint (which nobody removed) does not swallow messages or hold a send forever. A
+     * message sent within that interval after the process was killed goes into its endpoint and is
+     * lost with it. A send that waits (for room, or for the receiving application) when the process
+     * ends or closes its endpoint fails with {@link MailboxNotFoundException} within {@value
+     * #LIVENESS_CHECK_MILLIS} ms, its message delivered to neither endpoint: also when the process
+     * opened a new one meanwhile (the close drops what the old one held, and the waiting message goes
+     * with it; it does not arrive late in the new one, where a receiver could not tell it from a
+     * message sent after its reopen). Threads of this process that wait in sends to the same process
+     * then all fail so, not only the first to notice.
      *
      * @throws MailboxNotFoundException if that process has no endpoint (not opened, closed, or it
-     *                                  ended; a death is noticed within {@value #LIVENESS_CHECK_MILLIS} ms)
+     *                                  ended; a death is noticed within {@value #LIVENESS_CHECK_MILLIS}
+     *                                  ms), or it closed the endpoint while this send waited in it (even
+     *                                  if it opened a new one since)
      * @throws ClosedException          if this endpoint was closed
      */
     public void send(ProcessIdentity process, byte[] message) throws InterruptedException {
         try {
-            while (!peer(process).offer(message, LIVENESS_CHECK)) {
+            Mailbox endpoint = peer(process);
+            while (!endpoint.offer(message, LIVENESS_CHECK)) {
                 checkAlive(process, true);
+                if (peer(process) != endpoint) { // throws if it has none now
+                    throw new MailboxNotFoundException("process " + process.pid() + " closed its endpoint while this"
+                            + " send waited (it has opened a new one since): the message was not delivered", null);
+                }
             }
         } catch (ClosedException e) {
             throw goneOr(process, e);
@@ -206,7 +226,9 @@ public final class Endpoint implements AutoCloseable {
         if (closed) {
             return closedHandle;
         }
-        String why = ProcessIdentity.isAlive(process.token()) ? " has no endpoint" : " has ended: its endpoint is gone";
+        String why = ProcessIdentity.isAlive(process.token())
+                ? " closed its endpoint while this send used it: the message was not delivered"
+                : " has ended: its endpoint is gone";
         return new MailboxNotFoundException("process " + process.pid() + why, closedHandle);
     }
 
@@ -251,13 +273,15 @@ public final class Endpoint implements AutoCloseable {
         long token = process.token();
         synchronized (peers) {
             Mailbox peer = peers.get(token);
-            if (peer != null && !Mailbox.exists(nameOf(token))) {
-                // the peer closed its endpoint (or ended): never send into a destroyed one
+            if (peer != null && (peer.isClosed() || !peer.isStillNamed())) {
+                // the peer closed its endpoint (or ended), maybe opened a new one under the same name
+                // since: never send into the destroyed one (until 2026-12-06 only the name was checked,
+                // so after a reopen sends went into the old file and were lost, or waited for ever)
                 peer.close();
                 peers.remove(token);
                 peer = null;
             }
-            if (peer == null || peer.isClosed()) {
+            if (peer == null) {
                 try {
                     peer = Mailbox.open(nameOf(token));
                 } catch (MailboxNotFoundException e) {

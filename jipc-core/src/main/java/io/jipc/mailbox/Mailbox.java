@@ -460,6 +460,17 @@ public final class Mailbox implements AutoCloseable, Selectable {
     }
 
     /**
+     * Whether this handle's name still names its file: false once the mailbox was destroyed, also
+     * when another mailbox was created under the name since (one {@code lstat} against the mapped
+     * file's device and inode, which are not reused while this handle maps the file; after {@link
+     * #close()} the answer may be wrong). Any thread; blocks only in the system call. For {@link
+     * Endpoint}, whose cached handle of a peer's endpoint must not outlive a close and reopen of it.
+     */
+    boolean isStillNamed() {
+        return mapped.segment.isStillNamed();
+    }
+
+    /**
      * Closes this handle: aborts the claims of this handle not yet committed or aborted (see
      * {@link MailboxClaim}), gives up the receiver or sender role if this was the process's last
      * handle of the mailbox, and unmaps it, after waiting for sends of other threads that have
