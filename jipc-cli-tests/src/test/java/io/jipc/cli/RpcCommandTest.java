@@ -598,6 +598,33 @@ class RpcCommandTest {
     }
 
     /**
+     * A pair-form map that a server would refuse as a hash flood (more than 256 keys of one hash code:
+     * spots {@code (i, 7936 - 31 i)} all hash to 7936) is a bad argument: exit 2, "cannot be sent", the
+     * stub's refusal naming the size, the limit and the hash code; 256 of them are called. Until
+     * 2026-12-06 it was sent, refused by the server, and the command exited 1 as for a failed call.
+     */
+    @Test
+    void aPairFormMapAServerWouldRefuseAsAHashFloodIsABadArgument() {
+        String at = "mailbox:" + name;
+        int limit = io.jipc.rpc.Marshaller.MAX_KEYS_PER_HASH;
+        CliRun flood = call(at, "route", spots(limit + 1));
+        assertEquals(2, flood.exit(), flood.err());
+        assertTrue(flood.err().contains("the arguments of route cannot be sent: a map of " + (limit + 1)
+                + " entries with more than " + limit + " keys of one hash code (" + 31 * limit
+                + "): refused as a hash flood"), flood.err());
+        CliRun fits = call(at, "route", spots(limit));
+        assertEquals(0, fits.exit(), fits.err());
+        assertTrue(fits.out().startsWith("[0," + 31 * limit + "=a, 1,"), fits.out());
+    }
+
+    /** {@code count} pairs {@code [{"x": i, "y": 7936 - 31 i}, "a"]}, all of hash code 7936 ({@code 31 * 256}). */
+    private static String spots(int count) {
+        return java.util.stream.IntStream.range(0, count)
+                .mapToObj(i -> "[{\"x\": " + i + ", \"y\": " + (31 * 256 - 31 * i) + "}, \"a\"]")
+                .collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+    }
+
+    /**
      * A record, list or map result is printed as JSON in the form an argument of its type is given, so
      * that it can be given back as one: enums by name (not {@code toString()}), bytes in hex, a map
      * keyed by records or lists as pairs, NaN as a string. Until 2026-12-06 it was printed by

@@ -58,8 +58,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * deeper than {@value #MAX_DEPTH} is refused; a map with a repeated key is refused, as is one with more
  * than {@value #MAX_KEYS_PER_HASH} keys of one hash code (a hash flood: see {@link #MAX_KEYS_PER_HASH}),
  * checked before the keys are hashed into a table, and one with a key that holds a map, as soon as the
- * key is read (the encoder refuses such a key too), so that the time a decoder takes grows with the
- * length of what a peer sends, not with its square. Decoded lists and maps are unmodifiable (maps keep the
+ * key is read (the encoder refuses both too, before anything is sent), so that the time a decoder
+ * takes grows with the length of what a peer sends, not with its square. Decoded lists and maps are unmodifiable (maps keep the
  * order of the wire) and are checked, element by element, against the generic types they are declared
  * with, as record components are: a peer cannot put an {@code Integer} into a {@code List<String>}.
  *
@@ -86,6 +86,17 @@ public final class Marshaller {
      * than {@value} only for at least 256 x 7,936 points (two million: far more than a 1 MiB frame holds).
      * A record whose own {@code hashCode()} gives many keys one hash code (one that returns a constant)
      * is refused beyond {@value} keys too.
+     *
+     * <p>The encoder applies the same rule, so that a map a peer would refuse is not sent: an argument
+     * makes the stub throw {@link NotMarshallableException} (the message the decoder's
+     * {@link RpcProtocolException} has: {@code a map of N entries with more than 256 keys of one hash
+     * code (H): refused as a hash flood}) before anything is sent, and a result fails its call with
+     * {@code BAD_RESULT} and that message (the caller gets an {@link RpcProtocolException}; the server and
+     * the connection go on). It counts the keys as they hash in the sender's JVM: an enum's hash code (its
+     * identity's) differs between JVMs, so a key holding an enum may hash otherwise at the peer, which
+     * counts again. Cost, at each side: a map of at most {@value} entries, or whose keys are all strings
+     * or all boxes of one primitive type, is not counted; any other is counted in {@code O(n log n)} (its
+     * keys' hash codes sorted).
      *
      * <p>This bound holds because no key may hold a map (be one, or a list or record with one inside):
      * a decoder refuses such a key as soon as it has read it (an {@link RpcProtocolException}), the
@@ -396,7 +407,10 @@ public final class Marshaller {
     /**
      * Appends {@code value}.
      *
-     * @throws NotMarshallableException if the value (or something in it) is of a type outside the allow-list
+     * @throws NotMarshallableException if the value (or something in it) is of a type outside the allow-list,
+     *         or is something a decoder refuses: nested deeper than {@value #MAX_DEPTH}, a string with an
+     *         unpaired surrogate, a map with a key that holds a map or with more than {@value #MAX_KEYS_PER_HASH}
+     *         keys of one hash code
      */
     void write(Output out, Object value) {
         write(out, value, 0);
@@ -450,6 +464,8 @@ public final class Marshaller {
                     }
                     write(out, entry.getValue(), depth + 1);
                 }
+                // a peer would refuse it (as it would a key holding a map, above): refused before it is sent
+                KeyHashes.requireNoFlood(map.keySet(), MAX_KEYS_PER_HASH, NotMarshallableException::new);
             }
             default -> throw new NotMarshallableException(value.getClass().getName() + " is not marshallable");
         }
@@ -602,7 +618,7 @@ public final class Marshaller {
                     }
                     values.add(read(in, depth + 1, decoding));
                 }
-                KeyHashes.requireNoFlood(keys, MAX_KEYS_PER_HASH);
+                KeyHashes.requireNoFlood(keys, MAX_KEYS_PER_HASH, RpcProtocolException::new);
                 Map<Object, Object> map = LinkedHashMap.newLinkedHashMap(count);
                 for (int i = 0; i < count; i++) {
                     if (map.put(keys.get(i), values.get(i)) != null || map.size() != i + 1) {

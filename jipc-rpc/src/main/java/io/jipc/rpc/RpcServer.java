@@ -1537,7 +1537,10 @@ public final class RpcServer<T> implements AutoCloseable {
 
     /**
      * Runs a call and returns its reply's bytes, within what the client takes: its RESULT, or the
-     * FAILURE that says why not. A result whose encoding throws (a view of a collection changed since, a
+     * FAILURE that says why not. A result the encoder refuses ({@link NotMarshallableException}: a type
+     * outside the allow-list, or a value the client's decoder would refuse, such as a hash flood or a map
+     * key holding a map) fails the call with {@code BAD_RESULT} and the encoder's message, not logged:
+     * nothing of it is sent. A result whose encoding throws (a view of a collection changed since, a
      * collection changed by another thread meanwhile, an {@link OutOfMemoryError} while it grows: not
      * only {@link NotMarshallableException}) fails the call with {@code BAD_RESULT}, naming the method
      * and what was thrown, and is logged ({@code WARNING}, with its stack trace, which the caller does

@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -1211,16 +1212,65 @@ class MarshallerTest {
      * A map with more than {@value Marshaller#MAX_KEYS_PER_HASH} keys of one hash code is refused as a
      * hash flood, as an argument and as a result, before its keys are hashed into a table (which would
      * take about {@code n * n / 2} calls of {@code equals}: until 2026-12-06 such maps were accepted, the
-     * 41,000 records after seconds).
+     * 41,000 records after seconds). The bytes are a hostile peer's ({@link #unchecked}): this side's
+     * encoder refuses such a map (below).
      */
     @ParameterizedTest(name = "{1}")
     @MethodSource("hashFloods")
     void mapsWithTooManyKeysOfOneHashCodeAreRefusedAsAHashFlood(String method, String what, Map<?, ?> flood) {
         String refusal = "a map of " + flood.size() + " entries with more than " + Marshaller.MAX_KEYS_PER_HASH
                 + " keys of one hash code";
-        assertMentions(refusedResult(method, MARSHALLER.encodeValue(flood)), refusal, "refused as a hash flood");
-        assertMentions(refusedArguments(method, MARSHALLER.encodeArguments(new Object[] {flood})), refusal,
-                "refused as a hash flood");
+        byte[] bytes = unchecked(flood);
+        assertMentions(refusedResult(method, bytes), refusal, "refused as a hash flood");
+        assertMentions(refusedArguments(method, concat(arguments(1).bytes(), bytes)), refusal, "refused as a hash flood");
+    }
+
+    /**
+     * The encoder refuses a map the decoder would refuse as a hash flood, as a result and as an argument,
+     * with the decoder's message (its size, the limit, the hash code), so that nothing a peer would refuse
+     * is sent. Until 2026-12-06 it was sent, and the caller learnt of it only from the server's refusal
+     * ({@code BAD_ARGUMENTS}).
+     */
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("hashFloods")
+    void theEncoderRefusesAHashFloodBeforeItIsSent(String method, String what, Map<?, ?> flood) {
+        int hash = 0;
+        Map<Integer, Integer> counts = new HashMap<>();
+        for (Object key : flood.keySet()) {
+            if (counts.merge(Objects.hashCode(key), 1, Integer::sum) > Marshaller.MAX_KEYS_PER_HASH) {
+                hash = Objects.hashCode(key);
+                break;
+            }
+        }
+        String refusal = "a map of " + flood.size() + " entries with more than " + Marshaller.MAX_KEYS_PER_HASH
+                + " keys of one hash code (" + hash + "): refused as a hash flood";
+        NotMarshallableException asResult = assertThrows(NotMarshallableException.class, () -> MARSHALLER.encodeValue(flood));
+        assertEquals(refusal, asResult.getMessage());
+        NotMarshallableException asArgument = assertThrows(NotMarshallableException.class,
+                () -> MARSHALLER.encodeArguments(new Object[] {flood}));
+        assertEquals(refusal, asArgument.getMessage());
+        // inside a list, as a map's value: refused too, at any depth
+        assertThrows(NotMarshallableException.class, () -> MARSHALLER.encodeValue(List.of(Map.of(1, flood))));
+    }
+
+    /**
+     * A map's bytes as a peer's encoder without the flood check writes them: its tag and count, then each
+     * key and value as this encoder writes it alone (checked against the encoder on a map it sends).
+     */
+    private static byte[] unchecked(Map<?, ?> map) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(value().u8(MAP).u32(map.size()).bytes());
+        for (Map.Entry<?, ?> entry : map.entrySet()) {
+            out.writeBytes(MARSHALLER.encodeValue(entry.getKey()));
+            out.writeBytes(MARSHALLER.encodeValue(entry.getValue()));
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void uncheckedBytesAreTheEncodersForAMapItSends() {
+        Map<Point, Integer> map = UnhashedMap.of(Marshaller.MAX_KEYS_PER_HASH, i -> new Point(i, 7 - 31 * i));
+        assertArrayEquals(MARSHALLER.encodeValue(map), unchecked(map));
     }
 
     static Stream<Arguments> legitimateCollisions() {
