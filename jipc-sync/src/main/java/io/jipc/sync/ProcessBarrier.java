@@ -8,6 +8,7 @@ import io.jipc.segment.SharedSegment;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -27,6 +28,19 @@ import java.util.concurrent.TimeoutException;
  * stays usable; likewise when interrupted, and when another thread closes the handle: {@link #close()}
  * withdraws the arrivals of the handle's waiting threads before it unmaps anything, and their waits
  * end with {@link ClosedException}.
+ *
+ * <h2>How a waiter learns that its generation broke</h2>
+ * A waiter of a generation that has moved on tells a trip from a break (followed by a
+ * {@link #reset()}) however late it looks, so it never passes a barrier that did not trip for it:
+ * {@link #reset()} writes the outcome into each party entry of the broken generation before it
+ * starts the next one (tracked barriers, version 1.4 of {@link SyncFileDescriptor}), and records
+ * the break in a broken history of the last {@value #HISTORY_GENERATIONS} generations (any barrier).
+ * A waiter with an entry reads its own; one without (an untracked barrier, an arrival counted
+ * without an entry) reads the history, and gets {@link BarrierBrokenException} without a pid for a
+ * generation broken by a death. Limits: a waiter without an entry that looks only once the latest
+ * broken generation is {@value #HISTORY_GENERATIONS} or more after its own cannot tell, and passes
+ * as if its generation had tripped; so does a waiter whose generation a process of jipc before 1.4
+ * reset, unless that was the last generation that broke (the broken record).
  *
  * <h2>Tracked and untracked, fixed at formatting</h2>
  * <ul>
@@ -127,7 +141,8 @@ import java.util.concurrent.TimeoutException;
  *  |   Members checked (1.3, tracked only): System.nanoTime()      |  48
  *  |   before a check of the joined table; 0 = never               |
  *  +---------------------------------------------------------------+
- *  |                     Reserved (zero) ...                       |  56..63
+ *  |   Broken history (1.4): latest broken generation (high 32) |  |  56
+ *  |   bit i of low 32: generation latest - i broke; 0 = none yet  |
  *  +---------------------------------------------------------------+
  *  |  Party entry 0 (16 bytes), entry 1, ... (tracked only)        |  64
  *  +---------------------------------------------------------------+
@@ -141,9 +156,10 @@ import java.util.concurrent.TimeoutException;
  *  |                        0 = free entry                         |
  *  +---------------------------------------------------------------+
  *  |             Generation the party arrives or waits in          |  8
- *  +---------------------------------------------------------------+
- *  |                        Reserved (zero)                        |  12
- *  +---------------------------------------------------------------+
+ *  +-+-------------------------------------------------------------+
+ *  |B|  Outcome (1.4): 0, or B set by the reset that ended the     |  12
+ *  | |  generation broken, with the dead pid (0 = reset)           |
+ *  +-+-------------------------------------------------------------+
  *
  *  Joined entry (at 64 + 16 * party entries + 8 * i):
  *  +---------------------------------------------------------------+
@@ -160,7 +176,13 @@ import java.util.concurrent.TimeoutException;
  * (a 1.3 waiter, if one waits, breaks the generation for them too). The two check stamps (words
  * 40 and 48) are written by 1.3 processes only, into any tracked slot (older readers leave
  * those words alone and ignore them); a stamp of 0 (a fresh slot, or one only older processes used)
- * reads as "no check ran", so the completing arrival checks.
+ * reads as "no check ran", so the completing arrival checks. Version 1.4 adds the entries' outcome
+ * (word 12 of an entry) and the broken history (word 56), which older processes left zero and do not
+ * read: an older process's waiters still learn only the last broken generation (they may pass after
+ * two breaks), and an older process's reset writes neither, so a 1.4 waiter of a generation it
+ * reset falls back to the broken record. A 1.3 arrival writes only its entry's generation (4 bytes),
+ * leaving an earlier owner's outcome beside it; a 1.4 reset does not mark such an entry, and only
+ * its 1.3 owner would read it.
  */
 /*
  * Algorithm notes.
@@ -184,11 +206,20 @@ import java.util.concurrent.TimeoutException;
  * party entry (table full) is broken here where it would have tripped.
  *
  * A waiter whose generation is no longer current must tell a trip from a break followed by a reset.
- * The breaker records the broken generation after its compare-and-set, and reset() records it
- * before the compare-and-set that starts the next generation, so a waiter that sees the generation
- * move past a broken one finds it recorded. The record only moves forward (wrapping comparison), so
- * a breaker's late write cannot hide a later break; a waiter asleep through two breaks and resets
- * would see only the later record and take its own break for a trip (two resets within one wake-up).
+ * Only reset() moves a broken generation on, and before its compare-and-set that starts the next
+ * generation it (1) records the broken generation (the breaker did too, after its own
+ * compare-and-set), in the broken record (the last one: what 1.2 and 1.3 read) and in the broken
+ * history, and (2) marks each party entry of that generation broken: one 8-byte compare-and-set of
+ * the entry's generation and outcome from (generation, 0). Every counted arrival of the generation
+ * wrote its entry (outcome 0) before the compare-and-set that counted it, which came before the
+ * break, and its owner frees it only after reading it, so each waiter's entry is marked before the
+ * generation moves on; an entry freed and claimed meanwhile holds another generation (the
+ * compare-and-set fails) or this one for an arrival that will find the state broken and not wait.
+ * A waiter that sees the generation moved on reads its entry's outcome, then the record, then the
+ * history: an unmarked entry with no record means a trip. The record and the history only move
+ * forward (wrapping comparison), so a breaker's late write hides no later break. The history cannot
+ * tell generations more than 31 before its latest break: a waiter without an entry then takes its
+ * generation as tripped (the documented limit). A trip writes nothing more: it costs what it did.
  *
  * Check stamps. They are System.nanoTime() values: on Linux CLOCK_MONOTONIC, one clock for every
  * process of the host (of one time namespace). A stamp S in "arrivals checked" promises: every party counted in the current
@@ -224,6 +255,16 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
      * generation in the low 32 bits.
      */
     public static final int BROKEN_RECORD_OFFSET = 24;
+    /**
+     * The broken history (version 1.4; zero before, and until a generation breaks): the latest
+     * generation that broke in the high 32 bits; bit {@code i} of the low 32 bits set if generation
+     * latest - i broke (bit 0 always set). Read by a waiter without a party entry (an untracked
+     * barrier, an arrival without an entry) whose generation has ended, to tell a break from a trip
+     * up to {@link #HISTORY_GENERATIONS} generations back from the latest break.
+     */
+    public static final int BROKEN_HISTORY_OFFSET = 56;
+    /** How many generations, back from the latest that broke, the broken history tells apart. */
+    public static final int HISTORY_GENERATIONS = 32;
     /** Party entries after the header: 0 for an untracked barrier, else 2 × parties (version 1.2). */
     public static final int ENTRY_COUNT_OFFSET = 32;
     /**
@@ -255,6 +296,15 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
     public static final int ENTRY_LENGTH = 16;
     public static final int ENTRY_TOKEN_OFFSET = 0;
     public static final int ENTRY_GENERATION_OFFSET = 8;
+    /**
+     * A party entry's outcome (version 1.4; zero before): 0 while its generation is current or if it
+     * tripped; {@link #ENTRY_BROKEN} with the dead pid (0 = reset) once {@link #reset()} ended the
+     * generation at {@link #ENTRY_GENERATION_OFFSET} broken. Written with that word as one 8-byte
+     * compare-and-set.
+     */
+    public static final int ENTRY_OUTCOME_OFFSET = 12;
+    /** The bit of a party entry's outcome that says its generation broke. */
+    public static final int ENTRY_BROKEN = 1 << 31;
     /** A joined entry (at {@code ENTRIES_OFFSET + ENTRY_LENGTH * entries + JOINED_ENTRY_LENGTH * i}): the member's process token. */
     public static final int JOINED_ENTRY_LENGTH = 8;
     /** Most parties a tracked barrier may have. */
@@ -265,6 +315,7 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final long RECORDED = 1L << 63;
+    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     private final long self = ProcessIdentity.current().token();
     private final int parties;
@@ -286,8 +337,10 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
     private record Arrival(int generation, int entry) {
     }
 
-    /** How a waiter's arrival ended when it took it back. */
-    private enum Withdrawal { WITHDRAWN, TRIPPED, BROKEN }
+    /** How a generation ended for its waiter: it tripped (else it broke: the dead pid, 0 for a reset). */
+    private static final long TRIPPED = -1;
+    /** A waiter took its arrival back before its generation ended. */
+    private static final long WITHDRAWN = -2;
 
     /** Attaches to a formatted slot (checked); {@code file} is the named object's file or {@code null}. */
     private ProcessBarrier(MemorySegment slot, SharedSegment file) {
@@ -520,6 +573,7 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
                 continue;
             }
             record(generation, brokenPid(s)); // before the new generation: see the algorithm notes
+            markBroken(generation, brokenPid(s));
             if (LONG.compareAndSet(slot, (long) STATE_OFFSET, s, pack(0, generation + 1))) {
                 word.wakeIfWaiting(Integer.MAX_VALUE);
                 return;
@@ -533,7 +587,9 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
      * @return the arrival index: {@code parties() - 1} for the first to arrive, 0 for the last
      * @throws InterruptedException   if interrupted while waiting (the arrival is withdrawn)
      * @throws BarrierBrokenException if the barrier is broken, or breaks while this party waits
-     *                                (a tracked barrier's party died, or {@link #reset()} was called)
+     *                                (a tracked barrier's party died, or {@link #reset()} was called),
+     *                                however many generations broke after it before this thread looks
+     *                                again (limits: "How a waiter learns that its generation broke")
      */
     public int await() throws InterruptedException {
         try {
@@ -565,6 +621,7 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
         Thread me = Thread.currentThread();
         int generation;
         int index;
+        int own;
         synchronized (lifecycle) { // an arrival, its entry and its registration, atomic against close()
             ensureOpen();
             int entry = -1;
@@ -579,8 +636,8 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
                     if (tracked() && entry < 0) {
                         entry = claimEntry();
                     }
-                    if (entry >= 0) { // written before the compare-and-set that counts the arrival
-                        INT.setVolatile(slot, entryOffset(entry) + ENTRY_GENERATION_OFFSET, generation);
+                    if (entry >= 0) { // written before the compare-and-set that counts the arrival; no outcome yet
+                        LONG.setVolatile(slot, entryOffset(entry) + ENTRY_GENERATION_OFFSET, entryWord(generation, 0));
                     }
                     int arrived = arrived(s);
                     index = parties - 1 - arrived;
@@ -602,6 +659,7 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
                             continue;
                         }
                         waiting.put(me, new Arrival(generation, entry));
+                        own = entry;
                         entry = -1; // the registration owns it now
                         break;
                     }
@@ -610,37 +668,38 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
                 freeEntry(entry);
             }
         }
-        return awaitGeneration(me, generation, index, deadlineNanos);
+        return awaitGeneration(me, generation, own, index, deadlineNanos);
     }
 
     /**
-     * Waits for {@code generation} to complete. Whatever ends the wait, the thread's registration in
-     * {@link #waiting} is taken back under {@link #lifecycle} (and its entry freed): if
-     * {@link #close()} took it first, close withdrew the arrival (the memory was still mapped) and the
-     * wait ends with {@link ClosedException}.
+     * Waits for {@code generation} to complete; {@code entry} is the thread's party entry (-1 for
+     * none), which tells it how its generation ended. Whatever ends the wait, the thread's
+     * registration in {@link #waiting} is taken back under {@link #lifecycle} (and its entry freed):
+     * if {@link #close()} took it first, close withdrew the arrival (the memory was still mapped) and
+     * the wait ends with {@link ClosedException}.
      */
-    private int awaitGeneration(Thread me, int generation, int index, long deadlineNanos)
+    private int awaitGeneration(Thread me, int generation, int entry, int index, long deadlineNanos)
             throws InterruptedException, TimeoutException {
         Integer done;
         try {
             done = await(check -> {
                 ensureOpen();
-                return ended(generation, check) ? index : null;
+                return ended(generation, entry, check) ? index : null;
             }, deadlineNanos, tracked());
         } catch (InterruptedException e) {
-            Withdrawal withdrawal;
+            long withdrawal;
             try {
                 withdrawal = withdrawOwn(me, generation);
             } catch (ClosedException closed) { // closed meanwhile: the interrupt is kept for the caller
                 Thread.currentThread().interrupt();
                 throw closed;
             }
-            if (withdrawal == Withdrawal.WITHDRAWN) {
+            if (withdrawal == WITHDRAWN) {
                 throw e;
             }
             Thread.currentThread().interrupt();
-            if (withdrawal == Withdrawal.BROKEN) {
-                throw brokenException(generation, brokenPidOf(generation));
+            if (withdrawal != TRIPPED) {
+                throw brokenException(generation, withdrawal);
             }
             return index;
         } catch (RuntimeException failed) { // BarrierBrokenException, or ClosedException: close() withdrew the arrival
@@ -653,25 +712,30 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
             }
             return done;
         }
-        return switch (withdrawOwn(me, generation)) {
-            case WITHDRAWN -> throw new TimeoutException("not all " + parties + " parties arrived in time");
-            case BROKEN -> throw brokenException(generation, brokenPidOf(generation));
-            case TRIPPED -> index;
-        };
+        long withdrawal = withdrawOwn(me, generation);
+        if (withdrawal == WITHDRAWN) {
+            throw new TimeoutException("not all " + parties + " parties arrived in time");
+        }
+        if (withdrawal != TRIPPED) {
+            throw brokenException(generation, withdrawal);
+        }
+        return index;
     }
 
     /**
-     * Whether {@code generation} has completed; with {@code check} (a tracked barrier's waiter, every
+     * Whether {@code generation} has completed, for a waiter holding party entry {@code entry} (-1
+     * for none); with {@code check} (a tracked barrier's waiter, every
      * {@link Blocking#LIVENESS_CHECK_NANOS}), first breaks it if a party of it is dead.
      *
      * @throws BarrierBrokenException if the generation broke
      */
-    private boolean ended(int generation, boolean check) {
+    private boolean ended(int generation, int entry, boolean check) {
         long checkedFrom = check ? System.nanoTime() : 0; // before the state: see the notes on check stamps
         long s = state();
         if (generation(s) != generation) {
-            if (wasBroken(generation)) { // broken, then reset
-                throw brokenException(generation, brokenPidOf(generation));
+            long outcome = outcome(generation, entry);
+            if (outcome != TRIPPED) { // broken, then reset
+                throw brokenException(generation, outcome);
             }
             return true;
         }
@@ -685,7 +749,7 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
             }
             if (dead != 0) {
                 breakGeneration(generation, dead);
-                return ended(generation, false);
+                return ended(generation, entry, false);
             }
         }
         return false;
@@ -693,17 +757,17 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
 
     /**
      * Takes back this thread's arrival of {@code generation} after a timeout or an interrupt, and frees
-     * its entry.
+     * its entry (after reading from it how the generation ended, if it did): {@link #withdraw}.
      *
      * @throws ClosedException if {@link #close()} withdrew it already
      */
-    private Withdrawal withdrawOwn(Thread me, int generation) {
+    private long withdrawOwn(Thread me, int generation) {
         synchronized (lifecycle) {
             Arrival arrival = waiting.remove(me);
             if (arrival == null) {
                 throw closedWhileWaiting();
             }
-            Withdrawal withdrawal = withdraw(generation);
+            long withdrawal = withdraw(generation, arrival.entry());
             freeEntry(arrival.entry());
             return withdrawal;
         }
@@ -744,7 +808,7 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
     @Override
     void afterClosing() {
         waiting.values().forEach(arrival -> {
-            withdraw(arrival.generation());
+            withdraw(arrival.generation(), arrival.entry());
             freeEntry(arrival.entry());
         });
         waiting.clear();
@@ -812,18 +876,22 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
         return dead;
     }
 
-    /** Takes back an arrival of {@code generation}, unless that generation completed or broke meanwhile. */
-    private Withdrawal withdraw(int generation) {
+    /**
+     * Takes back an arrival of {@code generation} (its party entry {@code entry}, -1 for none), unless
+     * that generation completed or broke meanwhile: {@link #WITHDRAWN}, {@link #TRIPPED}, or the
+     * generation broke: the dead pid (0 for a reset).
+     */
+    private long withdraw(int generation, int entry) {
         while (true) {
             long s = state();
             if (generation(s) != generation) {
-                return wasBroken(generation) ? Withdrawal.BROKEN : Withdrawal.TRIPPED;
+                return outcome(generation, entry);
             }
             if (broken(s)) {
-                return Withdrawal.BROKEN;
+                return brokenPid(s);
             }
             if (LONG.compareAndSet(slot, (long) STATE_OFFSET, s, pack(arrived(s) - 1, generation))) {
-                return Withdrawal.WITHDRAWN;
+                return WITHDRAWN;
             }
         }
     }
@@ -845,34 +913,125 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
         }
     }
 
-    /** Records that {@code generation} broke, unless a later generation is recorded already. */
+    /**
+     * Records that {@code generation} broke: in the broken record, unless a later generation is
+     * recorded already, and in the broken history.
+     */
     private void record(int generation, long pid) {
         long value = RECORDED | pid << 32 | (generation & 0xFFFF_FFFFL);
         while (true) {
             long recorded = (long) LONG.getVolatile(slot, (long) BROKEN_RECORD_OFFSET);
             if (recorded == value || (recorded != 0 && generation - (int) recorded < 0)) {
-                return;
+                break;
             }
             if (LONG.compareAndSet(slot, (long) BROKEN_RECORD_OFFSET, recorded, value)) {
+                break;
+            }
+        }
+        while (true) {
+            long history = (long) LONG.getVolatile(slot, (long) BROKEN_HISTORY_OFFSET);
+            long next = withBroken(history, generation);
+            if (next == history || LONG.compareAndSet(slot, (long) BROKEN_HISTORY_OFFSET, history, next)) {
                 return;
             }
         }
     }
 
-    /** Whether {@code generation}, no longer the current one, ended by a break (and a reset) rather than a trip. */
-    private boolean wasBroken(int generation) {
-        long recorded = (long) LONG.getVolatile(slot, (long) BROKEN_RECORD_OFFSET);
-        return recorded != 0 && (int) recorded == generation;
+    /**
+     * The broken history {@code history} with {@code generation} set: as the latest (the bits of
+     * the earlier ones shifted along, those older than {@link #HISTORY_GENERATIONS} dropped), or as
+     * an earlier one within the window (a breaker's late record); unchanged if older than that.
+     */
+    static long withBroken(long history, int generation) {
+        if (history == 0) {
+            return (long) generation << 32 | 1;
+        }
+        int latest = (int) (history >>> 32);
+        int bits = (int) history;
+        int later = generation - latest;
+        if (later > 0) {
+            bits = later >= HISTORY_GENERATIONS ? 1 : bits << later | 1;
+            return (long) generation << 32 | (bits & 0xFFFF_FFFFL);
+        }
+        if (-later < HISTORY_GENERATIONS) {
+            bits |= 1 << -later;
+        }
+        return (long) latest << 32 | (bits & 0xFFFF_FFFFL);
     }
 
-    /** The dead pid recorded for {@code generation} (0 for a reset, or if not recorded). */
-    private long brokenPidOf(int generation) {
+    /**
+     * What the broken history {@code history} says of {@code generation}, which has ended: 1 if it
+     * broke, 0 if it tripped, -1 if it is older than the window (the history cannot tell).
+     */
+    static int brokenInHistory(long history, int generation) {
+        if (history == 0) {
+            return 0; // nothing broke (since the history was first written)
+        }
+        int before = (int) (history >>> 32) - generation;
+        if (before < 0) {
+            return 0; // it ended after the latest break was recorded, which is before its generation moved on
+        }
+        if (before >= HISTORY_GENERATIONS) {
+            return -1;
+        }
+        return ((int) history >>> before) & 1;
+    }
+
+    /**
+     * How {@code generation}, no longer the current one, ended for a waiter of it holding party entry
+     * {@code entry} (-1 for none): {@link #TRIPPED}, or it broke (and a reset started the next one):
+     * the dead pid, 0 for a reset. The entry's outcome, written by the reset before it moved the
+     * generation on, answers however many generations broke since; without one (an untracked
+     * barrier, an arrival without an entry, a reset by a process before file version 1.4) only the
+     * broken record does, which holds the last broken generation only.
+     */
+    private long outcome(int generation, int entry) {
+        if (entry >= 0) {
+            long word = (long) LONG.getVolatile(slot, entryOffset(entry) + ENTRY_GENERATION_OFFSET);
+            int outcome = entryOutcome(word);
+            if (entryGeneration(word) == generation && outcome != 0) {
+                return outcome & ~ENTRY_BROKEN;
+            }
+        }
         long recorded = (long) LONG.getVolatile(slot, (long) BROKEN_RECORD_OFFSET);
         if (recorded != 0 && (int) recorded == generation) {
             return (recorded & ~RECORDED) >>> 32;
         }
-        long s = state();
-        return generation(s) == generation && broken(s) ? brokenPid(s) : 0;
+        // an earlier break: the history has no pid (a reset ended it, after the break)
+        return brokenInHistory((long) LONG.getVolatile(slot, (long) BROKEN_HISTORY_OFFSET), generation) == 1
+                ? 0 : TRIPPED;
+    }
+
+    /**
+     * Writes into each party entry of {@code generation} (broken, by the death of {@code pid}, 0 for
+     * a reset) that it broke, for its waiter to read once the generation has moved on. Called by
+     * {@link #reset()} before the compare-and-set that starts the next generation: every entry of a
+     * counted arrival of the generation holds it then, and its owner frees it only after reading it.
+     * A compare-and-set of the whole word (generation and outcome), so that an entry freed and
+     * claimed meanwhile for another generation is left alone; one claimed for this generation
+     * belongs to an arrival that found it broken and will not wait.
+     */
+    private void markBroken(int generation, long pid) {
+        long word = entryWord(generation, 0);
+        long marked = entryWord(generation, ENTRY_BROKEN | (int) pid);
+        for (int i = 0; i < entries; i++) {
+            LONG.compareAndSet(slot, entryOffset(i) + ENTRY_GENERATION_OFFSET, word, marked);
+        }
+    }
+
+    /** The 8 bytes at an entry's {@link #ENTRY_GENERATION_OFFSET}: the generation, then the outcome (native order). */
+    private static long entryWord(int generation, int outcome) {
+        long low = generation & 0xFFFF_FFFFL;
+        long high = outcome & 0xFFFF_FFFFL;
+        return LITTLE_ENDIAN ? high << 32 | low : low << 32 | high;
+    }
+
+    private static int entryGeneration(long word) {
+        return (int) (LITTLE_ENDIAN ? word : word >>> 32);
+    }
+
+    private static int entryOutcome(long word) {
+        return (int) (LITTLE_ENDIAN ? word >>> 32 : word);
     }
 
     // =================================================================== party entries

@@ -38,7 +38,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <p>The slot layouts are drawn in {@link ProcessMutex}, {@link ProcessSemaphore},
  * {@link ProcessCondition}, {@link ProcessBarrier} and {@link ProcessCountDownLatch}; the header
  * in {@link SegmentHeaderDescriptor}.
- * Version 1.3; 1.1 added the initial value of a semaphore's permits and of a latch's count to their
+ * Version 1.4; 1.1 added the initial value of a semaphore's permits and of a latch's count to their
  * slots (words that 1.0 left zero), so tools tell an object in use from a fresh one; a 1.0 reader
  * ignores them. 1.2 added tracked barriers: a named barrier's slot has party entries after its
  * header, a party-entry count, a broken bit in its state and a broken record ({@link ProcessBarrier});
@@ -50,7 +50,13 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * reader refuses to join a barrier of an older file (no table) and uses it otherwise as before.
  * 1.3 also added two check stamps to a tracked barrier's header (words 40 and 48, which 1.2 left
  * zero; written by 1.3 processes into any tracked slot, ignored by older ones): when no waiter
- * checked lately, the arrival that would complete a round checks for dead parties itself. The
+ * checked lately, the arrival that would complete a round checks for dead parties itself. 1.4
+ * added to a barrier how each broken generation ended, so that a waiter that looks only after later
+ * generations broke too still gets its own break rather than passing: an outcome word in each party
+ * entry (word 12, which 1.2 and 1.3 left zero), written by the reset that ends a broken generation,
+ * and a broken history of the last 32 generations in the header (word 56, zero before); older
+ * readers ignore both (their waiters still know only the last broken generation), and a 1.4 reader
+ * falls back to the broken record for a generation an older process reset. The
  * slot is formatted before the version is published, so an opener that accepts
  * the file finds a formatted slot. An opener checks that the kind is the one it asks for, that the
  * slot offset is {@link #SLOT_OFFSET} and that the slot fits in the file.
@@ -59,7 +65,7 @@ public final class SyncFileDescriptor {
     /** Magic of a synchronization object's file. */
     public static final long MAGIC = SegmentHeaderDescriptor.magic("JIPC-SYN");
     public static final int MAJOR_VERSION = 1;
-    public static final int MINOR_VERSION = 3;
+    public static final int MINOR_VERSION = 4;
 
     public static final int KIND_OFFSET = 128;
     public static final int SLOT_LENGTH_OFFSET = 132;

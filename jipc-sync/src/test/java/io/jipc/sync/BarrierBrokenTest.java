@@ -97,6 +97,41 @@ class BarrierBrokenTest {
         }
     }
 
+    /**
+     * The broken history (word 56) tells a broken generation from a tripped one for the last 32
+     * generations back from the latest break, across the wrap of the 32-bit generation, and says it
+     * cannot tell further back.
+     */
+    @Test
+    void theBrokenHistoryTellsTheLast32Generations() {
+        assertEquals(0, ProcessBarrier.brokenInHistory(0, 5), "nothing broke yet");
+        long history = ProcessBarrier.withBroken(0, 5);
+        assertEquals(1, ProcessBarrier.brokenInHistory(history, 5));
+        assertEquals(0, ProcessBarrier.brokenInHistory(history, 4));
+        assertEquals(0, ProcessBarrier.brokenInHistory(history, 6), "ended after the latest break: tripped");
+        history = ProcessBarrier.withBroken(history, 7);
+        assertEquals(1, ProcessBarrier.brokenInHistory(history, 7));
+        assertEquals(0, ProcessBarrier.brokenInHistory(history, 6));
+        assertEquals(1, ProcessBarrier.brokenInHistory(history, 5), "two breaks later, 5 still broke");
+        history = ProcessBarrier.withBroken(history, 6); // a breaker's late record of an earlier generation
+        assertEquals(1, ProcessBarrier.brokenInHistory(history, 6));
+        assertEquals(1, ProcessBarrier.brokenInHistory(history, 7), "the latest stays");
+        assertEquals(0, ProcessBarrier.brokenInHistory(history, 8));
+        long later = ProcessBarrier.withBroken(history, 7 + 31);
+        assertEquals(1, ProcessBarrier.brokenInHistory(later, 7), "31 generations back: in the window");
+        assertEquals(-1, ProcessBarrier.brokenInHistory(later, 6), "32 back: cannot tell");
+        assertEquals(0, ProcessBarrier.brokenInHistory(later, 8));
+        assertEquals(later, ProcessBarrier.withBroken(later, 5), "a record older than the window changes nothing");
+        long far = ProcessBarrier.withBroken(history, 7 + 100);
+        assertEquals(1, ProcessBarrier.brokenInHistory(far, 7 + 100));
+        assertEquals(0, ProcessBarrier.brokenInHistory(far, 7 + 99));
+        assertEquals(-1, ProcessBarrier.brokenInHistory(far, 7));
+        long wrapped = ProcessBarrier.withBroken(ProcessBarrier.withBroken(0, -1), 1);
+        assertEquals(1, ProcessBarrier.brokenInHistory(wrapped, -1), "generation 0xffffffff, before the wrap");
+        assertEquals(0, ProcessBarrier.brokenInHistory(wrapped, 0));
+        assertEquals(1, ProcessBarrier.brokenInHistory(wrapped, 1));
+    }
+
     @Test
     void aSlotClaimingMoreEntriesThanItHoldsIsCorrupt() {
         MemorySegment slot = trackedSlot(3);

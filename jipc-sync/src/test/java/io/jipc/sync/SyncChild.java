@@ -2,6 +2,7 @@ package io.jipc.sync;
 
 import io.jipc.testkit.ChildMain;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +43,11 @@ import java.util.function.Consumer;
  *     and prints {@code PASSED} (meant to trip it and be killed at a fault point of its wake).</li>
  * <li>{@code barrier-arrive <name>}: opens the named barrier, prints {@code ARRIVING}, waits at it
  *     (until killed) and prints {@code PASSED} if it passes.</li>
+ * <li>{@code barrier-await <name> <timeout ms, 0 = none>}: opens the named barrier (the area's
+ *     untracked barrier if the name is {@code untracked}), prints
+ *     {@code ARRIVING}, waits at it (untimed, or with the timeout) and prints how the wait ended:
+ *     {@code ENDED PASSED <index>}, {@code ENDED BROKEN <dead pid, 0 = reset> <message>} or
+ *     {@code ENDED TIMEOUT}.</li>
  * <li>{@code barrier-join <name>}: joins the named barrier, prints {@code JOINED}, and sleeps
  *     until killed (it never arrives).</li>
  * <li>{@code barrier-join-leave <name>}: joins the named barrier, prints {@code JOINED}, closes the
@@ -198,6 +204,18 @@ public final class SyncChild {
                 say("ARRIVING");
                 barrier.await();
                 say("PASSED");
+            }
+            case "barrier-await" -> {
+                long timeoutMillis = Long.parseLong(args[3]);
+                try (ProcessBarrier barrier = args[2].equals("untracked") ? area.barrier() : ProcessBarrier.open(args[2])) {
+                    say("ARRIVING");
+                    int index = timeoutMillis == 0 ? barrier.await() : barrier.await(Duration.ofMillis(timeoutMillis));
+                    say("ENDED PASSED " + index);
+                } catch (BarrierBrokenException e) {
+                    say("ENDED BROKEN " + e.deadPid().orElse(0) + " " + e.getMessage());
+                } catch (java.util.concurrent.TimeoutException e) {
+                    say("ENDED TIMEOUT");
+                }
             }
             case "barrier-join" -> {
                 ProcessBarrier.join(args[2]);
