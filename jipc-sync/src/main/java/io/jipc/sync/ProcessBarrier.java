@@ -22,12 +22,15 @@ import java.util.concurrent.TimeoutException;
  * <h2>Semantics</h2>
  * An arrival increments the arrival count of the current generation with a compare-and-set; the last
  * arrival moves to the next generation (count 0) in the same compare-and-set and wakes every
- * sleeper. {@link #await()} returns the arrival index: {@code parties - 1} for the first to arrive,
- * 0 for the last. {@link #await(Duration)} gives up after the timeout and then <em>withdraws</em> its
- * arrival (unless the round completed meanwhile, in which case it returns normally), so the barrier
- * stays usable; likewise when interrupted, and when another thread closes the handle: {@link #close()}
- * withdraws the arrivals of the handle's waiting threads before it unmaps anything, and their waits
- * end with {@link ClosedException}.
+ * sleeper. {@link #await()} returns the arrival index: {@code parties - 1 - k} for an arrival that
+ * found {@code k} others counted, so 0 for the last, which completes the round (one per round), and
+ * {@code parties - 1}, {@code parties - 2}, ... in order of arrival when nobody withdraws.
+ * {@link #await(Duration)} gives up after the timeout and then <em>withdraws</em> its arrival (unless
+ * the round completed meanwhile, in which case it returns normally), so the barrier stays usable;
+ * likewise when interrupted, and when another thread closes the handle: {@link #close()} withdraws
+ * the arrivals of the handle's waiting threads before it unmaps anything, and their waits end with
+ * {@link ClosedException}. A withdrawal lowers the count, so the indexes of a round with a withdrawal
+ * may repeat (and {@code parties - 1} be missing): only index 0 is unique to its round.
  *
  * <h2>How a waiter learns that its generation broke</h2>
  * A waiter of a generation that has moved on tells a trip from a break (followed by a
@@ -584,7 +587,10 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
     /**
      * Arrives and waits for the other parties.
      *
-     * @return the arrival index: {@code parties() - 1} for the first to arrive, 0 for the last
+     * @return the arrival index: 0 for the last to arrive (the one that completes the round, unique);
+     *         else {@code parties() - 1 - k}, {@code k} the others counted when it arrived, so
+     *         {@code parties() - 1} for the first; a party that withdrew (timeout, interrupt, close)
+     *         lowers the count, and indexes of the round may then repeat
      * @throws InterruptedException   if interrupted while waiting (the arrival is withdrawn)
      * @throws BarrierBrokenException if the barrier is broken, or breaks while this party waits
      *                                (a tracked barrier's party died, or {@link #reset()} was called),
@@ -602,7 +608,7 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
     /**
      * Arrives and waits at most {@code timeout} for the other parties.
      *
-     * @return the arrival index
+     * @return the arrival index, as {@link #await()}
      * @throws TimeoutException       if the timeout passed first (the arrival is withdrawn)
      * @throws InterruptedException   if interrupted while waiting (the arrival is withdrawn); also if
      *                                the thread is interrupted already and this is not the last

@@ -199,6 +199,54 @@ class ConditionAndBarrierTest {
         assertThrows(IllegalArgumentException.class, () -> ProcessBarrier.format(slot, 0));
     }
 
+    /**
+     * The documented arrival indexes: A arrives first (index 2) and is interrupted after B (index 1)
+     * arrived, so it withdraws; C then arrives with 1 counted, as B did, and also gets 1; D
+     * completes the round with 0, the one index unique to a round.
+     */
+    @Test
+    void afterAWithdrawalIndexesMayRepeatAndZeroStaysTheLastOnes() throws Exception {
+        MemorySegment slot = arena.allocate(64, 64);
+        ProcessBarrier.format(slot, 3);
+        ProcessBarrier barrier = ProcessBarrier.in(slot);
+        AtomicReference<Throwable> aEnded = new AtomicReference<>();
+        Thread a = Thread.ofPlatform().start(() -> {
+            try {
+                barrier.await();
+            } catch (Throwable e) {
+                aEnded.set(e);
+            }
+        });
+        awaitArrived(barrier, 1);
+        java.util.concurrent.CompletableFuture<Integer> b = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> awaitQuietly(barrier), r -> Thread.ofPlatform().start(r));
+        awaitArrived(barrier, 2);
+        a.interrupt();
+        a.join();
+        assertTrue(aEnded.get() instanceof InterruptedException, String.valueOf(aEnded.get()));
+        assertEquals(1, barrier.arrived(), "A withdrew");
+        java.util.concurrent.CompletableFuture<Integer> c = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> awaitQuietly(barrier), r -> Thread.ofPlatform().start(r));
+        awaitArrived(barrier, 2);
+        assertEquals(0, barrier.await(Duration.ofSeconds(30)), "D, the last");
+        assertEquals(1, b.get(30, TimeUnit.SECONDS));
+        assertEquals(1, c.get(30, TimeUnit.SECONDS), "as B: one was counted when C arrived");
+    }
+
+    private static void awaitArrived(ProcessBarrier barrier, int n) throws InterruptedException {
+        while (barrier.arrived() != n) {
+            Thread.sleep(1);
+        }
+    }
+
+    private static int awaitQuietly(ProcessBarrier barrier) {
+        try {
+            return barrier.await();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
     void closingAHandleWithdrawsTheArrivalsOfItsWaitingThreads() throws Exception {
         MemorySegment slot = arena.allocate(64, 64);
