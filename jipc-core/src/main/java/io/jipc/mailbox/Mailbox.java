@@ -116,7 +116,10 @@ import java.util.regex.Pattern;
  *     A sender killed while it woke a sleeping receiver leaves the wake to the next sender (its own
  *     last message is taken at that wake, or when the receive's deadline ends its sleep).</li>
  * <li>A receiver killed at any point leaves its unfinished batch in the mailbox: the next receiver
- *     gets those messages again (at most the messages of one {@link #drain} call).</li>
+ *     gets those messages again (at most the messages of one {@link #drain} call). A receiver
+ *     killed while it woke a sender asleep for room (after freeing that room) leaves the sender to
+ *     see the room by itself: a sender waiting for room sleeps at most the dead-sender timeout at
+ *     a time, and a receiver that takes over the dead one's role wakes it at once.</li>
  * <li>A mailbox outlives every process; {@link #destroy} removes it.</li>
  * </ul>
  *
@@ -1326,7 +1329,11 @@ public final class Mailbox implements AutoCloseable, Selectable {
         }
     }
 
-    /** One step of waiting for room; false once the deadline passed. */
+    /**
+     * One step of waiting for room; false once the deadline passed. A sleep lasts at most the
+     * dead-sender timeout ({@link RecordRing#awaitSpace}): a receiver killed between freeing the
+     * room and its wake rings nobody, and the sender sees the room at its next look.
+     */
     private boolean awaitRoom(Idle idle, int length, int priority, long deadline) throws InterruptedException {
         RecordRing ring = lanes == null ? this.ring : lanes.ring(priority);
         int claimLength = lanes == null ? length : lanes.claimLength(length);

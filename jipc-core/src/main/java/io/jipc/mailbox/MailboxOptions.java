@@ -29,7 +29,9 @@ import java.util.Objects;
  * <tr><td>{@link Builder#waitStrategy}</td><td>{@link WaitStrategy#SPIN_THEN_FUTEX}</td><td>how blocked
  *     senders and receivers wait</td></tr>
  * <tr><td>{@link Builder#deadSenderTimeout}</td><td>100 ms</td><td>how long the receiver waits on an
- *     unfinished send before it checks whether the sender died</td></tr>
+ *     unfinished send before it checks whether the sender died; also the longest a sender waiting
+ *     for room (or, on a rendezvous mailbox, for the take) sleeps before it looks again, in case
+ *     the receiver that was to wake it was killed</td></tr>
  * <tr><td>{@link Builder#permissions}</td><td>0600</td><td>file mode, applied exactly (not masked by
  *     the umask)</td></tr>
  * <tr><td>{@link Builder#headers}</td><td>false</td><td>every message carries a {@value
@@ -357,7 +359,10 @@ public final class MailboxOptions {
             return this;
         }
 
-        /** How long an unfinished send may block the receiver before the sender's liveness is checked. */
+        /**
+         * How long an unfinished send may block the receiver before the sender's liveness is
+         * checked; also the longest a sender waiting for room (or for the take) sleeps at a time.
+         */
         public Builder deadSenderTimeout(Duration timeout) {
             if (Objects.requireNonNull(timeout, "timeout").isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("dead sender timeout must be positive: " + Timeouts.text(timeout));

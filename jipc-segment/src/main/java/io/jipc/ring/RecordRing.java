@@ -294,9 +294,24 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
         return spaceSignal.prepare();
     }
 
-    /** Sleeps until the consumer frees space (or a slice, the deadline or an interrupt ends the sleep). */
+    /**
+     * Sleeps until the consumer frees space (or a slice, the deadline or an interrupt ends the
+     * sleep), for at most {@link RingConfig#stallTimeoutNanos()}: the caller then looks for room
+     * again and, finding none, prepares and sleeps again. The bound is for a consumer killed
+     * between its head store (which freed the space) and its {@code FUTEX_WAKE}: it woke nobody,
+     * and no later read may come to wake the producer (the dead consumer may have emptied the
+     * ring, and the producer that would refill it is the one asleep), so without the bound an untimed wait
+     * slept on for good (a consumer that takes over a dead one's lease also wakes the producers,
+     * {@link #acquireConsumer()}). Cost: a producer asleep on a full ring wakes once per stall
+     * timeout (a platform thread's timed sleep is sliced at {@link io.jipc.platform.Futex#SLICE_NANOS}
+     * anyway) and looks at the ring; a live consumer's wake ends the sleep at once, as before.
+     * Called by any producer thread, after {@link #prepareSpaceWait()} and a re-check that found no room.
+     */
     public void awaitSpace(int signal, long deadlineNanos) throws InterruptedException {
-        spaceSignal.await(signal, deadlineNanos);
+        // a consumer killed before its wake rings nobody: look again after the stall timeout
+        long lookAgainAt = System.nanoTime() + config.stallTimeoutNanos();
+        spaceSignal.await(signal, deadlineNanos == Long.MAX_VALUE || lookAgainAt - deadlineNanos < 0
+                ? lookAgainAt : deadlineNanos);
     }
 
     /** Whether a record of {@code length} payload bytes fits now (a snapshot; producers race). */
@@ -305,7 +320,10 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
     // ================================================================== consuming
 
     /**
-     * Takes the consumer lease, unless a live process holds it.
+     * Takes the consumer lease, unless a live process holds it. Taking over a dead holder's lease
+     * forgets that holder's waiting flag and wakes the producers asleep for space: the dead
+     * consumer may have freed space and died before its wake ({@link #awaitSpace} bounds their
+     * sleep anyway; this ends it sooner).
      *
      * @return 0 on success, else the token of the live holder
      */
@@ -321,6 +339,8 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
             if (LONG.compareAndSet(ring, (long) CONSUMER_LEASE_OFFSET, owner, self)) {
                 if (owner != 0) {
                     dataSignal.reset();
+                    // the dead consumer may have freed space and died before waking the producers
+                    spaceSignal.wakeAll();
                 }
                 break;
             }

@@ -36,7 +36,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * waiter itself; had the flag been cleared first, every later publisher would find nobody announced
  * and a waiter asleep without a deadline would sleep on with messages waiting (an RPC server's
  * leader stopped taking requests). A dead publisher's own publication waits for the next
- * publisher's wake, or the waiter's next look (its deadline or a slice).
+ * publisher's wake, or the waiter's next look (its deadline or a slice). Where no next publisher
+ * may come, the waiter bounds its sleep: a ring's producers waiting for space (a dead consumer may
+ * have emptied the ring, and the producer that would refill it sleeps; {@link RecordRing#awaitSpace})
+ * and a rendezvous sender waiting for the take.
  *
  * <p>Besides the rings' own words, a mailbox uses one for senders that wait until a receiver took
  * their message (rendezvous), and jipc-shm's circular buffer uses two (asymmetric: its publishers

@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>The number of kills is {@code -Djipc.test.kills} (200 by default; raise it for a longer run)
  * for the main test, and an eighth of that (at least 20) for each of the three variants (one
  * sender; priorities; an exact limit), which run the same protocol through other ring layouts:
- * 275 kills in a default build. A last test stops a sender where it wakes a sleeping receiver.
+ * 275 kills in a default build. Later tests stop a sender where it wakes a sleeping receiver, and
+ * a receiver where it wakes a sender asleep for room (or for the take of a rendezvous message).
  * Each sender records in a progress file the sequence of its last committed message; after the
  * kill, the receiver must have received exactly the messages 0..n of that sender with
  * {@code progress <= n <= progress + 1} (one message may be committed but not yet recorded).
@@ -158,6 +159,94 @@ class MailboxCrashTest {
                 in.close(); // ends the put if it still waits
                 sender.join();
             }
+        }
+    }
+
+    /**
+     * A receiver killed between freeing room (its head store) and waking the sender asleep for it
+     * (the fault point {@code before-wake}) rings nobody, and nobody else reads the mailbox: the
+     * sender, asleep in an untimed {@code put} on a full {@code messageLimit(1)} mailbox long
+     * before the receiver started, must see the room by itself. Its sleeps last at most the
+     * dead-sender timeout; before 2026-12-06 they had no bound, and the put slept on until some
+     * process happened to read that level again or closed a handle.
+     */
+    @Test
+    void aReceiverKilledWhileWakingAFullMailboxsSenderLeavesItToSeeTheRoom() throws Exception {
+        senderSeesRoomAfterReceiverKilledWhileWakingIt("crash-room", MailboxOptions.builder(), 0, Thread.ofPlatform(),
+                false);
+    }
+
+    /**
+     * As above, at a priority level of its own (traffic at other levels never rings this one), the
+     * sender a virtual thread (parked without slices: only a wake or its bound ends the park).
+     */
+    @Test
+    void aReceiverKilledWhileWakingAFullLevelsSenderLeavesItToSeeTheRoom() throws Exception {
+        senderSeesRoomAfterReceiverKilledWhileWakingIt("crash-room-levels", MailboxOptions.builder().priorities(4),
+                2, Thread.ofVirtual(), false);
+    }
+
+    /**
+     * A receiver that takes over the lease of one killed while waking the sender wakes that sender
+     * at once: here the dead-sender timeout (the bound of the sender's sleep) is ten minutes, and
+     * the sender a virtual thread (a platform thread's timed sleep is sliced at 50 ms, so it would
+     * look again soon anyway), so only the take-over can end the put within the hang guard.
+     */
+    @Test
+    void aReceiverTakingOverADeadReceiversLeaseWakesTheSenderItLeftAsleep() throws Exception {
+        senderSeesRoomAfterReceiverKilledWhileWakingIt("crash-room-takeover",
+                MailboxOptions.builder().priorities(4).deadSenderTimeout(Duration.ofMinutes(10)), 1,
+                Thread.ofVirtual(), true);
+    }
+
+    private void senderSeesRoomAfterReceiverKilledWhileWakingIt(String name, MailboxOptions.Builder builder,
+                                                                int priority, Thread.Builder thread,
+                                                                boolean takeOver) throws Exception {
+        MailboxOptions options = builder.messageLimit(1).maxMessageSize(64).build();
+        try (Mailbox mailbox = Mailbox.create(name, options)) {
+            mailbox.put(new byte[16], priority); // the level is full now
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            java.util.concurrent.CountDownLatch sent = new java.util.concurrent.CountDownLatch(1);
+            Thread sender = thread.name("room-sender").start(() -> {
+                try {
+                    mailbox.put(new byte[16], priority); // no deadline: asleep until room is seen
+                } catch (Throwable t) {
+                    failure.set(t);
+                } finally {
+                    sent.countDown();
+                }
+            });
+            try {
+                awaitAsleepForRoom(sender);
+                // the child takes the first message, finds the sender announced and stalls before its wake
+                try (ChildJvm receiver = ChildJvm.builder(OneTake.class).quickStart().sharedClassArchive()
+                        .property("jipc.faults", "before-wake:1").args(name).start()) {
+                    receiver.awaitLine("FAULT before-wake", PATIENCE);
+                    receiver.kill();
+                }
+                if (takeOver) {
+                    // takes the dead receiver's lease, and so wakes the sender: the poll may get its message
+                    mailbox.poll();
+                }
+                assertTrue(sent.await(30, TimeUnit.SECONDS), // a hang guard: the bound is the dead-sender timeout
+                        "the sender slept on: nobody woke it after the receiver freed room and died");
+                assertNull(failure.get(), "the put ends normally: there is room");
+            } finally {
+                mailbox.destroy();
+                mailbox.close(); // ends the put if it still waits
+                sender.join();
+            }
+        }
+    }
+
+    /** Waits until {@code sender} sleeps for room (its stack is in the ring's space wait). */
+    private static void awaitAsleepForRoom(Thread sender) throws InterruptedException {
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (java.util.Arrays.stream(sender.getStackTrace())
+                .noneMatch(frame -> frame.getMethodName().equals("awaitSpace"))) {
+            assertTrue(sender.isAlive(), "the sender's put ended while the mailbox was full");
+            assertTrue(System.nanoTime() - giveUp < 0, "the sender never slept for room");
+            Thread.sleep(10);
         }
     }
 
