@@ -95,8 +95,12 @@ import static io.jipc.shm.CircularBufferDescriptor.STRIDE_OFFSET;
  * A process killed outside a put or take, or while blocked in one, leaves the buffer intact
  * (a sleeper killed in its sleep leaves the flag raised: the next publisher clears it with one
  * needless wake-up call). A process killed after publishing, while it wakes the other side's
- * sleepers, leaves its mark in their flag: the next publisher wakes them (until then, the item or
- * room of the dead process waits for that, or for the sleepers' deadline). A process killed <em>between claiming and publishing</em> a
+ * sleepers, leaves its mark in their flag: the next publisher wakes them (until then, the item of
+ * a dead producer waits for that, or for the consumers' deadline). Room freed by a consumer killed
+ * so is seen by the producers within 100 ms: a producer sleeps at most that long at a time, since
+ * no later take may come (the dead consumer may have emptied the buffer, and the producer that
+ * would refill it is the one asleep; until 2026-12-06 an untimed {@code put} slept on for good).
+ * A process killed <em>between claiming and publishing</em> a
  * position — a window of one item copy — leaves that slot unfinished: consumers stop at it (and
  * producers, a lap later) until the buffer is re-created. Where producers may die mid-put, use
  * a mailbox ({@code io.jipc.mailbox.Mailbox}), which skips a dead sender's claim.
@@ -124,6 +128,12 @@ public final class CircularBuffer implements AutoCloseable {
      */
     private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
     private static final int MIN_SPINS = 16;
+    /**
+     * The longest a producer sleeps for room before it looks again: a consumer killed between
+     * freeing a slot and its wake rings nobody, and no later take may come (it may have emptied
+     * the buffer, and the producer that would refill it is the one asleep).
+     */
+    private static final long ROOM_LOOK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long READY_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final Region region;
@@ -763,7 +773,8 @@ public final class CircularBuffer implements AutoCloseable {
      * and {@link WakeSignal#await} sleeps only while the word still holds what it read, so a signal
      * between the re-check and the sleep is never missed (the publisher either sees the flag or the
      * re-check sees its item or room). Where the heavy fence is unavailable, a fence-free publisher
-     * may miss the flag, so {@code await} bounds the sleep to 1 ms.
+     * may miss the flag, so {@code await} bounds the sleep to 1 ms. A producer's sleep is bounded
+     * to {@link #ROOM_LOOK_NANOS}: a consumer killed before its wake rings nobody.
      */
     private boolean awaitInside(WakeSignal sleepers, long deadline, Attempt attempt) throws InterruptedException {
         if (Thread.interrupted()) { // the first attempt failed: the call cannot complete at once
@@ -798,11 +809,18 @@ public final class CircularBuffer implements AutoCloseable {
                     }
                     return false;
                 }
-                sleepers.await(signal, deadline); // bounded to 1 ms where the heavy fence is unavailable
+                // bounded to 1 ms where the heavy fence is unavailable; a producer's to ROOM_LOOK_NANOS
+                sleepers.await(signal, sleepers == notFull ? roomSleepDeadline(deadline) : deadline);
             } catch (IllegalStateException e) {
                 throw closedOr(e);
             }
         }
+    }
+
+    /** {@code deadline}, or sooner: {@link #ROOM_LOOK_NANOS} from now. */
+    private static long roomSleepDeadline(long deadline) {
+        long lookAgainAt = System.nanoTime() + ROOM_LOOK_NANOS;
+        return deadline == FOREVER || lookAgainAt - deadline < 0 ? lookAgainAt : deadline;
     }
 
     private static long deadline(Duration timeout) {

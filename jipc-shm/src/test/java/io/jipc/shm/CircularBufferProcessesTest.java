@@ -191,6 +191,53 @@ class CircularBufferProcessesTest {
         }
     }
 
+    /**
+     * A consumer killed between freeing a slot and waking the producer asleep for it (the fault
+     * point {@code before-wake}) rings nobody, and nobody else takes: the producer, asleep in an
+     * untimed {@code put} on a full buffer long before the consumer started, must see the room by
+     * itself. Its sleeps last at most 100 ms; until 2026-12-06 they had no bound, and the put
+     * slept on for good.
+     */
+    @Test
+    void aConsumerKilledWhileWakingTheProducerLeavesItToSeeTheRoom() throws Exception {
+        try (CircularBuffer buffer = CircularBuffer.create("room", 8, 2)) {
+            buffer.put(item(1));
+            buffer.put(item(2)); // full
+            CompletableFuture<Void> put = new CompletableFuture<>();
+            Thread producer = Thread.ofPlatform().name("producer").start(() -> {
+                try {
+                    buffer.put(item(3)); // no deadline: asleep until room is seen
+                    put.complete(null);
+                } catch (Throwable t) {
+                    put.completeExceptionally(t);
+                }
+            });
+            try {
+                long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (java.util.Arrays.stream(producer.getStackTrace()).noneMatch(frame ->
+                        frame.getClassName().endsWith("WakeSignal") && frame.getMethodName().equals("await"))) {
+                    assertFalse(put.isDone(), "the put ended while the buffer was full");
+                    assertTrue(System.nanoTime() - giveUp < 0, "the producer never slept for room");
+                    Thread.sleep(10);
+                }
+                // the child takes item 1, finds the producer's flag raised and stalls before its wake
+                try (ChildJvm consumer = ChildJvm.builder(ShmChild.class).hardTimeout(Duration.ofSeconds(240))
+                        .property("jipc.faults", "before-wake:1").args("take", "room").start()) {
+                    consumer.awaitLine("FAULT before-wake", LINE);
+                    consumer.kill();
+                }
+                put.get(30, TimeUnit.SECONDS); // a hang guard: the bound is 100 ms
+                assertEquals(2, buffer.take()[0]);
+                assertEquals(3, buffer.take()[0]);
+            } finally {
+                buffer.close(); // ends the put if it still waits
+                producer.join();
+            }
+        } finally {
+            CircularBuffer.destroy("room");
+        }
+    }
+
     @Test
     void closeAfterAnotherProcessTruncatedTheFileReleasesTheMappingAndSaysWhy() throws Exception {
         CircularBuffer buffer = CircularBuffer.create("truncated", 64, 16);
