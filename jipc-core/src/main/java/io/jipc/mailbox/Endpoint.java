@@ -158,9 +158,14 @@ public final class Endpoint implements AutoCloseable {
      * checks that the endpoint this process has open for {@code process} is still its endpoint (one
      * {@code lstat}: the name {@code endpoint-<token>} still names that file), so a message is never
      * put into the endpoint of a process that closed it, also when that process has opened its
-     * endpoint again since: the send opens the new one and goes there. (A message put in just before
-     * the close is one of the endpoint's unread messages, which the close drops; so is one that a
-     * send put in between its check and the close.) It also checks, at most every {@value
+     * endpoint again since: the send opens the new one and goes there. The check and the put are two
+     * steps, so a send that overlaps the close can still put its message into the closed endpoint and
+     * return normally, and the message is lost: put in just before the close, it is one of the
+     * endpoint's unread messages, which the close drops; put in after the check but after the close
+     * too (the sending thread descheduled between the two steps), it lies in the destroyed file (a
+     * default or bounded endpoint; a rendezvous send waits there and fails as below). A process that
+     * closes its endpoint while others send to it must expect to lose what is in flight, as with
+     * any receiver that stops. It also checks, at most every {@value
      * #LIVENESS_CHECK_MILLIS} ms and while it waits, that the process is alive, so a killed
      * process's endpoint (which nobody removed) does not swallow messages or hold a send forever. A
      * message sent within that interval after the process was killed goes into its endpoint and is
