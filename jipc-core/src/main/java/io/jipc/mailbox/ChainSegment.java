@@ -122,8 +122,10 @@ final class ChainSegment implements AutoCloseable {
      */
     static ChainSegment open(Path path, String name, long index, long owner, RingConfig config, int permissions,
                              MemorySegment doorbell, Duration readyTimeout) {
+        // not longer for a creator that is alive but slow: a sender condemns its file instead
+        // (UnboundedMailbox.removeUnusable), which the creator's tryPublish races with safely
         SharedSegment file = SharedSegment.open(path, UnboundedMailboxDescriptor.SEGMENT_MAGIC,
-                UnboundedMailboxDescriptor.MAJOR_VERSION, permissions, readyTimeout);
+                UnboundedMailboxDescriptor.MAJOR_VERSION, permissions, readyTimeout, readyTimeout);
         try {
             return attach(file, name, index, owner, config, doorbell);
         } catch (RuntimeException e) {

@@ -27,7 +27,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * the lock or a signal handled without {@code SA_RESTART} arrives at the calling thread.
  *
  * <h2>flock locks</h2>
- * {@link #flockExclusive}, {@link #tryFlockExclusive} and {@link #flockRelease} take and release
+ * {@link #flockExclusive}, {@link #tryFlockExclusive}, {@link #tryFlockShared} and {@link #flockRelease} take and release
  * {@code flock(2)} locks: also
  * whole-file and owned by the open file description (released when it is closed, so at the latest
  * when its process dies), but an exclusive one needs no descriptor open for writing, so it works on
@@ -42,6 +42,7 @@ public final class FileLocks {
 
     private static final int F_OFD_SETLK = 37;
     private static final int F_OFD_SETLKW = 38;
+    private static final int LOCK_SH = 1;
     private static final int LOCK_EX = 2;
     private static final int LOCK_NB = 4;
     private static final int LOCK_UN = 8;
@@ -133,6 +134,23 @@ public final class FileLocks {
             return false;
         }
         throw Errno.exception(errno, "flock(LOCK_NB)", subject);
+    }
+
+    /**
+     * Takes a shared {@code flock(2)} lock of the description of {@code fd} if no other description
+     * holds the exclusive one ({@code LOCK_SH|LOCK_NB}), or converts the lock it holds; never blocks.
+     *
+     * @return false if another description holds the exclusive lock ({@code EWOULDBLOCK})
+     */
+    public static boolean tryFlockShared(int fd, String subject) {
+        int errno = flock(fd, LOCK_SH | LOCK_NB);
+        if (errno == 0) {
+            return true;
+        }
+        if (errno == Errno.EAGAIN) { // EWOULDBLOCK
+            return false;
+        }
+        throw Errno.exception(errno, "flock(LOCK_SH|LOCK_NB)", subject);
     }
 
     /** Releases the {@code flock(2)} lock of the description of {@code fd} (closing it does too). */

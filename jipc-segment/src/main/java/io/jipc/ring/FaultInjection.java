@@ -60,8 +60,9 @@ import java.util.concurrent.locks.LockSupport;
  * <li>{@code stall-claimer-alive}: a consumer looked at the claim blocking the head and found its
  *     claimer alive (it waits for it, however long);</li>
  * <li>{@code after-file-created}: a creator of a shared file ({@code SharedSegment.create}, or a
- *     named region's, {@code SharedRegion.create}) created it exclusively, but it is still empty:
- *     neither its mode nor its size is set;</li>
+ *     named region's, {@code SharedRegion.create}) created it exclusively and holds its creation
+ *     lock ({@code io.jipc.segment.CreationLock}), but it is still empty: neither its mode nor its
+ *     size is set;</li>
  * <li>{@code before-segment-ready}: a sender appending a segment to an unbounded mailbox wrote the
  *     segment file (all of it but the version word) but has not made it ready;</li>
  * <li>{@code before-unusable-removed}: a sender (or receiver) of an unbounded mailbox that found a

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.jipc.segment.SegmentHeaderDescriptor.CREATED_AT_OFFSET;
 import static io.jipc.segment.SegmentHeaderDescriptor.CREATOR_PID_OFFSET;
@@ -44,11 +45,14 @@ import static io.jipc.segment.SegmentHeaderDescriptor.VERSION_OFFSET;
  * accept the file. If creation fails the file is removed, if its name still names it (not another
  * file created under the name since its own was condemned and removed). A creator whose unready file another
  * process may {@linkplain #condemn condemn} (take for a dead creator's and remove) publishes with
- * {@link #tryPublish} instead, which fails if the file was condemned first.
+ * {@link #tryPublish} instead, which fails if the file was condemned first. From its exclusive
+ * create until it publishes (or closes this handle, or its create fails) the creator holds the
+ * file's {@linkplain CreationLock creation lock}, which the kernel releases if it dies.
  *
  * <h2>Opening</h2>
  * {@link #open} refuses a symbolic link, a file that is not regular, owned by another user or with
- * other permission bits than expected; waits (bounded) for the creator to publish; and checks
+ * other permission bits than expected; waits (bounded) for the creator to publish, longer while the
+ * creator is known to be alive and still making the file (holds its creation lock); and checks
  * magic, major version, header length and file length before handing out the mapping. A file
  * mapped while it was shorter than its header says (a process {@linkplain #condemn condemning} it
  * gave it the header's length, then its creator, publishing first, its full length) is mapped
@@ -68,17 +72,24 @@ public final class SharedSegment implements AutoCloseable {
     private final MemorySegment memory;
     private final long device;
     private final long inode;
+    /** The creator's descriptor that holds the file's creation lock until it publishes; -1 if none. */
+    private final AtomicInteger creationLockFd;
 
-    private SharedSegment(Path path, Arena arena, MemorySegment memory, FileStatus status) {
+    private SharedSegment(Path path, Arena arena, MemorySegment memory, FileStatus status, int creationLockFd) {
         this.path = path;
         this.arena = arena;
         this.memory = memory;
         this.device = status.device();
         this.inode = status.inode();
+        this.creationLockFd = new AtomicInteger(creationLockFd);
     }
 
     /**
-     * Creates the file exclusively and maps it; the version is left 0 until {@link #publish}.
+     * Creates the file exclusively and maps it; the version is left 0 until {@link #publish}. Takes
+     * the file's {@linkplain CreationLock creation lock} right after the exclusive create and holds
+     * it (a descriptor of the file stays open) until {@link #publish}, {@link #tryPublish} or
+     * {@link #close}; a failed create releases it once it has removed the file. Blocks in the
+     * system calls (the lock: while an opener looks whether it is held).
      *
      * @param permissions permission bits, e.g. {@code 0600}
      * @throws ErrnoException {@code EEXIST} if the file exists, {@code ENOSPC} if there is no room
@@ -93,6 +104,7 @@ public final class SharedSegment implements AutoCloseable {
         Arena arena = null;
         boolean done = false;
         try {
+            CreationLock.take(fd, name);
             if (FaultInjection.ENABLED) {
                 FaultInjection.point(FaultInjection.AFTER_FILE_CREATED);
             }
@@ -114,7 +126,7 @@ public final class SharedSegment implements AutoCloseable {
             memory.set(ValueLayout.JAVA_LONG, CREATOR_START_TIME_OFFSET, self.startTime());
             memory.set(ValueLayout.JAVA_LONG, CREATED_AT_OFFSET, System.currentTimeMillis());
             memory.set(ValueLayout.JAVA_LONG, OBJECT_ID_OFFSET, ThreadLocalRandom.current().nextLong());
-            SharedSegment segment = new SharedSegment(path, arena, memory, status);
+            SharedSegment segment = new SharedSegment(path, arena, memory, status, fd);
             done = true;
             return segment;
         } finally {
@@ -123,27 +135,53 @@ public final class SharedSegment implements AutoCloseable {
                     arena.close();
                 }
                 unlinkOwnQuietly(fd, path);
+                try {
+                    CreationLock.release(fd, name); // after the removal
+                } finally {
+                    Libc.close(fd);
+                }
             }
-            Libc.close(fd);
         }
     }
 
     /**
-     * Opens and maps an existing file after checking it.
+     * Opens and maps an existing file after checking it, waiting for a creator that is still making
+     * it for {@code readyTimeout}, and on while the creator is known to be alive and still making it
+     * (it holds the file's {@linkplain CreationLock creation lock}) until
+     * {@link CreationLock#liveCreatorTimeout CreationLock.liveCreatorTimeout(readyTimeout)}
+     * (30 s, or {@code readyTimeout} if that is longer or zero). Any thread; sleeps while it waits,
+     * which an interrupt does not end (it is kept).
      *
      * @param magic        the magic the file must start with
      * @param major        the only major version accepted
      * @param permissions  the permission bits the file must have
      * @param readyTimeout how long to wait for a creator that is still initialising the file
+     *                     (zero: not at all)
      * @throws ErrnoException          {@code ENOENT} if there is no such file
      * @throws InsecureFileException   if the file is a link, not regular, foreign or has other permissions
      * @throws CorruptSegmentException if the header is wrong, or the file never became ready
      *                                 ({@link SegmentNotReadyException}: still empty, or version 0,
-     *                                 when {@code readyTimeout} passed)
+     *                                 when the wait is over; its message says whether the creator
+     *                                 was still making it, and only if not to remove the file)
      */
     public static SharedSegment open(Path path, long magic, int major, int permissions, Duration readyTimeout) {
+        return open(path, magic, major, permissions, readyTimeout, CreationLock.liveCreatorTimeout(readyTimeout));
+    }
+
+    /**
+     * Opens the file as {@link #open(Path, long, int, int, Duration)} does, waiting for a creator
+     * known to be alive and still making it (it holds the file's creation lock) until
+     * {@code liveCreatorTimeout} rather than the default: for openers that do something else with
+     * a file whose creator is slow (jipc's unbounded mailbox {@linkplain #condemn condemns} it,
+     * which its creator's {@link #tryPublish} survives).
+     *
+     * @param liveCreatorTimeout how long in all to wait while the creator holds its creation lock;
+     *                           at least {@code readyTimeout} is waited in any case
+     */
+    public static SharedSegment open(Path path, long magic, int major, int permissions, Duration readyTimeout,
+                                     Duration liveCreatorTimeout) {
         String name = path.toString();
-        long deadline = System.nanoTime() + readyTimeout.toNanos();
+        Wait wait = new Wait(name, readyTimeout, liveCreatorTimeout);
         int fd;
         try {
             fd = Libc.open(name, Libc.O_RDWR | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
@@ -161,9 +199,18 @@ public final class SharedSegment implements AutoCloseable {
         try {
             FileStatus status = checkFile(fd, name);
             while (status.size() == 0) {
-                if (System.nanoTime() - deadline >= 0) {
+                if (wait.isOver(fd)) {
+                    status = Libc.fstat(fd, name); // its creator may have sized it and let go meanwhile
+                    if (status.size() != 0) {
+                        break;
+                    }
                     throw new SegmentNotReadyException(name + " is empty: its creator never initialised it"
-                            + " (it may have died during creation); remove the file");
+                            + " (it died during creation); remove the file");
+                }
+                if (wait.creatorTooSlow()) {
+                    throw new SegmentNotReadyException(name + " is still empty: its creator is alive but has not"
+                            + " finished making it (held up for " + wait.waitedSeconds()
+                            + " s: stopped, or the machine is overloaded); try again later");
                 }
                 sleepBriefly();
                 status = Libc.fstat(fd, name);
@@ -179,8 +226,8 @@ public final class SharedSegment implements AutoCloseable {
                 }
                 arena = Arena.ofShared();
                 MemorySegment memory = Libc.mapShared(fd, status.size(), true, false, arena, name);
-                SharedSegment segment = new SharedSegment(path, arena, memory, status);
-                String problem = segment.awaitReady(magic, major, status.size(), deadline);
+                SharedSegment segment = new SharedSegment(path, arena, memory, status, -1);
+                String problem = segment.awaitReady(magic, major, status.size(), wait, fd);
                 if (problem == null) {
                     done = true;
                     return segment;
@@ -190,7 +237,7 @@ public final class SharedSegment implements AutoCloseable {
                 // first, sized it fully after this process mapped it. Mapped again at its size now
                 // (once, and then as long as the ready timeout lasts), never called damaged for that.
                 FileStatus now = Libc.fstat(fd, name);
-                if (now.size() == status.size() || (remapped && System.nanoTime() - deadline >= 0)) {
+                if (now.size() == status.size() || (remapped && wait.readyTimeoutPassed())) {
                     throw new CorruptSegmentException(name + " " + problem);
                 }
                 arena.close();
@@ -228,13 +275,14 @@ public final class SharedSegment implements AutoCloseable {
     }
 
     /**
-     * Waits (until {@code deadline}) for the file to be made ready; returns what is wrong with its
-     * header for a mapping of {@code size} bytes, or null if nothing.
+     * Waits (as long as {@code wait} allows; {@code fd} is the opener's descriptor of the file) for
+     * the file to be made ready; returns what is wrong with its header for a mapping of
+     * {@code size} bytes, or null if nothing.
      *
      * @throws CorruptSegmentException if it has another magic, or never became ready
      *                                 ({@link SegmentNotReadyException}, also if condemned)
      */
-    private String awaitReady(long expectedMagic, int expectedMajor, long size, long deadline) {
+    private String awaitReady(long expectedMagic, int expectedMajor, long size, Wait wait, int fd) {
         String name = path.toString();
         int version;
         while (true) {
@@ -254,17 +302,74 @@ public final class SharedSegment implements AutoCloseable {
             if (FaultInjection.ENABLED) {
                 FaultInjection.point(FaultInjection.SEGMENT_NOT_READY);
             }
-            if (System.nanoTime() - deadline >= 0) {
-                long pid = memory.get(ValueLayout.JAVA_LONG, CREATOR_PID_OFFSET);
-                long start = memory.get(ValueLayout.JAVA_LONG, CREATOR_START_TIME_OFFSET);
-                String creator = pid == 0 ? "unknown creator"
-                        : "creator pid " + pid + (new ProcessIdentity(pid, start).isAlive() ? " (alive)" : " (dead)");
-                throw new SegmentNotReadyException(name + " was never made ready by its " + creator
+            if (wait.isOver(fd)) {
+                if ((int) INT.getAcquire(memory, (long) VERSION_OFFSET) != 0) {
+                    continue; // its creator published it and let go meanwhile: looked at again
+                }
+                throw new SegmentNotReadyException(name + " was never made ready by its " + creatorState()
                         + "; remove the file if its creator died");
+            }
+            if (wait.creatorTooSlow()) {
+                throw new SegmentNotReadyException(name + " is not ready yet: its " + creatorState() + " is still"
+                        + " making it (held up for " + wait.waitedSeconds()
+                        + " s: stopped, or the machine is overloaded); try again later");
             }
             sleepBriefly();
         }
         return SegmentHeader.of(memory, version).problem(size, expectedMagic, expectedMajor);
+    }
+
+    /** The creator as its header names it, and whether it lives. */
+    private String creatorState() {
+        long pid = memory.get(ValueLayout.JAVA_LONG, CREATOR_PID_OFFSET);
+        long start = memory.get(ValueLayout.JAVA_LONG, CREATOR_START_TIME_OFFSET);
+        return pid == 0 ? "unknown creator"
+                : "creator pid " + pid + (new ProcessIdentity(pid, start).isAlive() ? " (alive)" : " (dead)");
+    }
+
+    /**
+     * One opener's wait for a file's creator: until the ready timeout, then on while the creator
+     * holds the file's {@linkplain CreationLock creation lock}, until the live-creator deadline.
+     * Confined to the opening thread.
+     */
+    private static final class Wait {
+        private final String name;
+        private final long start = System.nanoTime();
+        private final long readyDeadline;
+        private final long liveCreatorDeadline;
+        private boolean creatorHeldUp;
+
+        Wait(String name, Duration readyTimeout, Duration liveCreatorTimeout) {
+            this.name = name;
+            this.readyDeadline = start + readyTimeout.toNanos();
+            this.liveCreatorDeadline = start + liveCreatorTimeout.toNanos();
+        }
+
+        boolean readyTimeoutPassed() {
+            return System.nanoTime() - readyDeadline >= 0;
+        }
+
+        /**
+         * Whether the wait is over because the creator is not making the file (any more): the
+         * ready timeout passed and the creation lock of the file {@code fd} refers to is free
+         * (the creator finished, failed or died, so the caller looks once more and then gives up).
+         */
+        boolean isOver(int fd) {
+            if (!readyTimeoutPassed()) {
+                return false;
+            }
+            creatorHeldUp = CreationLock.isHeld(fd, name);
+            return !creatorHeldUp;
+        }
+
+        /** After {@link #isOver} said no: whether the wait for a live creator is over too. */
+        boolean creatorTooSlow() {
+            return creatorHeldUp && System.nanoTime() - liveCreatorDeadline >= 0;
+        }
+
+        long waitedSeconds() {
+            return TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+        }
     }
 
     /**
@@ -275,15 +380,36 @@ public final class SharedSegment implements AutoCloseable {
         Uninterruptibly.sleepNanos(READY_POLL_NANOS);
     }
 
-    /** Makes the file visible to openers: stores {@code major.minor} with release semantics. */
+    /**
+     * Makes the file visible to openers: stores {@code major.minor} with release semantics, then
+     * releases the file's creation lock. For the creator, once.
+     */
     public void publish(int major, int minor) {
         INT.setRelease(memory, (long) VERSION_OFFSET, SegmentHeaderDescriptor.version(major, minor));
+        releaseCreationLock();
+    }
+
+    /**
+     * Releases the file's creation lock and closes the creator's descriptor that held it (once; a
+     * no-op for an opener). The release is explicit: this handle's mapping, made through that
+     * descriptor, would keep the lock held after the close.
+     */
+    private void releaseCreationLock() {
+        int fd = creationLockFd.getAndSet(-1);
+        if (fd >= 0) {
+            try {
+                CreationLock.release(fd, path.toString());
+            } finally {
+                Libc.close(fd);
+            }
+        }
     }
 
     /**
      * Makes the file visible to openers unless another process {@linkplain #condemn condemned} it
      * first: a compare-and-set of the version word from 0 (not ready) to {@code major.minor}
-     * (volatile semantics, so a release of everything written before). Exactly one of this call and
+     * (volatile semantics, so a release of everything written before); then releases the file's
+     * creation lock. Exactly one of this call and
      * a {@code condemn} of the file succeeds. For the creator, once; never blocks.
      *
      * @return true if the file is ready now; false if it was condemned: it is being removed (or
@@ -293,6 +419,7 @@ public final class SharedSegment implements AutoCloseable {
     public boolean tryPublish(int major, int minor) {
         int witness = (int) INT.compareAndExchange(memory, (long) VERSION_OFFSET, 0,
                 SegmentHeaderDescriptor.version(major, minor));
+        releaseCreationLock();
         if (witness == 0) {
             return true;
         }
@@ -403,9 +530,13 @@ public final class SharedSegment implements AutoCloseable {
         return memory.get(ValueLayout.JAVA_LONG, CREATED_AT_OFFSET);
     }
 
-    /** Unmaps the file; idempotent. Other threads touching the memory afterwards get an {@link IllegalStateException}. */
+    /**
+     * Unmaps the file (and releases its creation lock if this creator's handle still holds it);
+     * idempotent. Other threads touching the memory afterwards get an {@link IllegalStateException}.
+     */
     @Override
     public void close() {
+        releaseCreationLock();
         if (arena.scope().isAlive()) {
             try {
                 arena.close();

@@ -10,6 +10,7 @@ import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
 import io.jipc.platform.Printable;
 import io.jipc.ring.FaultInjection;
+import io.jipc.segment.CreationLock;
 import io.jipc.segment.JipcRoot;
 
 import java.nio.file.Path;
@@ -119,6 +120,7 @@ public final class SharedRegion extends Region {
             throw e;
         }
         try {
+            CreationLock.take(fd, file); // held until the file is sized (or removed): see awaitSize
             if (FaultInjection.ENABLED) {
                 FaultInjection.point(FaultInjection.AFTER_FILE_CREATED);
             }
@@ -132,7 +134,11 @@ public final class SharedRegion extends Region {
             CreatedFile.unlinkQuietlyIfStillNamed(fd, file);
             throw e;
         } finally {
-            Libc.close(fd);
+            try {
+                CreationLock.release(fd, file); // explicitly: the mapping keeps the description open
+            } finally {
+                Libc.close(fd);
+            }
         }
     }
 
@@ -191,13 +197,33 @@ public final class SharedRegion extends Region {
         }
     }
 
-    /** A creator gives the file its size right after creating it; until then it is empty. */
+    /**
+     * A creator gives the file its size right after creating it; until then it is empty. Waits
+     * {@code SIZE_TIMEOUT} for that, and on while the creator is known to be alive and still making
+     * the file (it holds the file's {@linkplain CreationLock creation lock}) until
+     * {@link CreationLock#LIVE_CREATOR_TIMEOUT}.
+     */
     private static FileStatus awaitSize(int fd, String file, FileStatus status) {
-        long deadline = System.nanoTime() + SIZE_TIMEOUT.toNanos();
+        long start = System.nanoTime();
+        long deadline = start + SIZE_TIMEOUT.toNanos();
+        long liveCreatorDeadline = start + CreationLock.liveCreatorTimeout(SIZE_TIMEOUT).toNanos();
         while (status.size() == 0) {
-            if (System.nanoTime() - deadline >= 0) {
-                throw new CorruptSegmentException("region " + file + " is empty (0 bytes): its creator never gave it"
-                        + " a size; remove it");
+            long now = System.nanoTime();
+            if (now - deadline >= 0) {
+                if (!CreationLock.isHeld(fd, file)) {
+                    status = Libc.fstat(fd, file); // its creator may have sized it and let go meanwhile
+                    if (status.size() != 0) {
+                        break;
+                    }
+                    throw new CorruptSegmentException("region " + file + " is empty (0 bytes): its creator never"
+                            + " gave it a size (it died during creation); remove it");
+                }
+                if (now - liveCreatorDeadline >= 0) {
+                    throw new CorruptSegmentException("region " + file + " is still empty (0 bytes): its creator is"
+                            + " alive but has not given it a size (held up for "
+                            + TimeUnit.NANOSECONDS.toSeconds(now - start)
+                            + " s: stopped, or the machine is overloaded); try again later");
+                }
             }
             // not ended by an interrupt, which is kept: SIZE_TIMEOUT bounds the wait (until 2026-12-06 an
             // interrupt ended the open with a ClosedException, though nothing was closed)

@@ -1,6 +1,9 @@
 package io.jipc.shm;
 
+import io.jipc.CorruptSegmentException;
+import io.jipc.platform.Libc;
 import io.jipc.platform.Signals;
+import io.jipc.segment.CreationLock;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
 import io.jipc.testkit.ProcessStates;
@@ -12,9 +15,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.abort;
 
@@ -84,6 +90,73 @@ class SharedRegionProcessesTest {
                 }
                 SharedRegion.unlink(name);
             }
+        }
+    }
+
+    /**
+     * An opener of a region whose creator is alive but held (stopped at {@code after-file-created},
+     * the file still empty) for longer than the 2 s size timeout waits on, since the creator holds
+     * the file's creation lock, and maps the region once the creator goes on; a creator killed
+     * there leaves an empty file that the opener then calls its dead creator's, to be removed. Until
+     * 2026-12-06 the opener said "its creator never gave it a size; remove it" also of a live
+     * creator's file.
+     */
+    @Test
+    void anOpenerWaitsForALiveCreatorHeldBeforeSizingTheRegionButNotForAKilledOne() throws Exception {
+        String name = "slow-creator";
+        for (boolean killed : new boolean[] {false, true}) {
+            try (ChildJvm creator = ChildJvm.builder(ShmChild.class).quickStart().hardTimeout(Duration.ofSeconds(90))
+                    .property("jipc.faults", "after-file-created:1:stop").args("create", name, "8192").start()) {
+                try {
+                    creator.awaitLine("FAULT after-file-created", LINE);
+                    ProcessStates.awaitStopped(creator.pid(), LINE);
+                    if (killed) {
+                        creator.kill();
+                        CorruptSegmentException e = assertThrows(CorruptSegmentException.class,
+                                () -> SharedRegion.open(name));
+                        assertTrue(e.getMessage().contains("its creator never gave it a size (it died during"
+                                + " creation); remove it"), e.getMessage());
+                        continue;
+                    }
+                    CompletableFuture<SharedRegion> opener = CompletableFuture.supplyAsync(
+                            () -> SharedRegion.open(name), r -> Thread.ofPlatform().start(r));
+                    Thread.sleep(3000); // past the opener's 2 s size timeout (no duration is asserted)
+                    assertFalse(opener.isDone(),
+                            () -> "the opener gave up on a live creator: " + opener.handle((r, t) -> {
+                                if (r != null) {
+                                    r.close();
+                                }
+                                return String.valueOf(t);
+                            }).join());
+                    Signals.kill(creator.pid(), Signals.SIGCONT);
+                    try (SharedRegion region = opener.get(LINE.toSeconds(), TimeUnit.SECONDS)) {
+                        assertEquals(8192, region.size());
+                    }
+                    assertEquals("CREATED 8192", creator.awaitLine("CREATED", LINE));
+                    creator.assertSuccess(LINE);
+                } finally {
+                    if (creator.isAlive()) {
+                        Signals.kill(creator.pid(), Signals.SIGCONT); // never left stopped (close kills it)
+                    }
+                    SharedRegion.unlink(name);
+                }
+            }
+        }
+    }
+
+    /** The creator's creation lock is released once the region is made, while it stays mapped. */
+    @Test
+    void theCreationLockIsFreeOnceTheRegionIsMade() {
+        try (SharedRegion region = SharedRegion.create("made", 4096)) {
+            String file = region.path().toString();
+            int fd = Libc.open(file, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+            try {
+                assertFalse(CreationLock.isHeld(fd, file));
+            } finally {
+                Libc.close(fd);
+            }
+        } finally {
+            SharedRegion.unlink("made");
         }
     }
 
