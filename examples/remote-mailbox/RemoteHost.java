@@ -6,6 +6,7 @@ import io.jipc.remote.MailboxGateway;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
  * Terminal 1, "host A": creates the mailboxes {@code requests} and {@code replies}, exports them on
@@ -63,15 +64,19 @@ public class RemoteHost {
     /**
      * Empties mailboxes that a host killed with kill -9 left behind (its shutdown hook did not run):
      * no client can be connected yet, so whatever they hold is old; a stale "bye" would end this host
-     * at once, a stale answer would only be skipped by the next client.
+     * at once, a stale answer would only be skipped by the next client. A host killed while its
+     * gateway was putting a request left that claim at the head, uncommitted: a receive skips it
+     * after the dead-sender timeout (100 ms), so each poll waits a little longer than that, not
+     * {@code poll()}'s "at once", which would find nothing in front of the claim.
      */
-    private static void dropLeftovers(Mailbox requests, Mailbox replies) {
+    private static void dropLeftovers(Mailbox requests, Mailbox replies) throws InterruptedException {
+        Duration pastADeadSendersClaim = Duration.ofMillis(300);
         int staleRequests = 0;
         int staleReplies = 0;
-        while (requests.poll() != null) {
+        while (requests.poll(pastADeadSendersClaim) != null) {
             staleRequests++;
         }
-        while (replies.poll() != null) {
+        while (replies.poll(pastADeadSendersClaim) != null) {
             staleReplies++;
         }
         if (staleRequests + staleReplies > 0) {
