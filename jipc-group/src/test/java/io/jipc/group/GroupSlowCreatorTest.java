@@ -4,7 +4,7 @@ import io.jipc.platform.Signals;
 import io.jipc.segment.SegmentNotReadyException;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
-import io.jipc.testkit.ProcessStates;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -66,7 +66,7 @@ class GroupSlowCreatorTest {
                 creator.assertSuccess(LINE);
                 assertFalse(ProcessGroup.exists("slow"));
             } finally {
-                resumeIfAlive(creator);
+                creator.resumeIfAlive();
             }
         }
     }
@@ -90,20 +90,13 @@ class GroupSlowCreatorTest {
         ChildJvm creator = ChildJvm.builder(GroupChild.class).quickStart().hardTimeout(Duration.ofSeconds(100))
                 .property("jipc.faults", "after-file-created:1:stop").args("create-only", name, "2").start();
         try {
-            creator.awaitLine("FAULT after-file-created", LINE);
-            ProcessStates.awaitStopped(creator.pid(), LINE);
+            creator.awaitStoppedAt("after-file-created", LINE);
         } catch (RuntimeException | Error | InterruptedException e) {
-            resumeIfAlive(creator);
+            creator.resumeIfAlive();
             creator.close();
             throw e;
         }
         return creator;
     }
 
-    /** Never leaves a child stopped (closing it kills it). */
-    private static void resumeIfAlive(ChildJvm creator) {
-        if (creator.isAlive()) {
-            Signals.kill(creator.pid(), Signals.SIGCONT);
-        }
-    }
 }

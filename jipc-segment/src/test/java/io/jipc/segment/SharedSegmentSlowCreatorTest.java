@@ -7,7 +7,7 @@ import io.jipc.platform.Processes;
 import io.jipc.platform.Signals;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
-import io.jipc.testkit.ProcessStates;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -83,7 +83,7 @@ class SharedSegmentSlowCreatorTest {
                 creator.awaitLine("PUBLISHED", LINE);
                 creator.assertSuccess(LINE);
             } finally {
-                resumeIfAlive(creator);
+                creator.resumeIfAlive();
             }
         }
     }
@@ -121,7 +121,7 @@ class SharedSegmentSlowCreatorTest {
                 creator.awaitLine("PUBLISHED", LINE);
                 creator.assertSuccess(LINE);
             } finally {
-                resumeIfAlive(creator);
+                creator.resumeIfAlive();
             }
         }
     }
@@ -183,10 +183,9 @@ class SharedSegmentSlowCreatorTest {
                 .property("jipc.faults", "after-file-created:1:stop")
                 .args("create", path.toString(), "600", publish).start();
         try {
-            creator.awaitLine("FAULT after-file-created", LINE);
-            ProcessStates.awaitStopped(creator.pid(), LINE);
+            creator.awaitStoppedAt("after-file-created", LINE);
         } catch (RuntimeException | Error | InterruptedException e) {
-            resumeIfAlive(creator);
+            creator.resumeIfAlive();
             creator.close();
             throw e;
         }
@@ -211,10 +210,4 @@ class SharedSegmentSlowCreatorTest {
         }
     }
 
-    /** Never leaves a child stopped (closing it kills it). */
-    private static void resumeIfAlive(ChildJvm creator) {
-        if (creator.isAlive()) {
-            Processes.kill((int) creator.pid(), Signals.SIGCONT);
-        }
-    }
 }

@@ -65,10 +65,7 @@ class BarrierStaleWaiterTest {
                 TimeUnit.NANOSECONDS.sleep(Math.max(0, stoppedAt + TimeUnit.MILLISECONDS.toNanos(2 * timeoutMillis)
                         - System.nanoTime()));
             }
-            signal("CONT", waiter.pid());
-            String ended = waiter.awaitLine("ENDED", LONG);
-            assertTrue(ended.startsWith("ENDED BROKEN 0 ") && ended.contains("reset() ended generation 0"),
-                    "the waiter of generation 0 passed a barrier that broke: " + ended);
+            assertContinuedWaiterBroken(waiter, "0", "reset() ended generation 0");
         }
     }
 
@@ -85,10 +82,7 @@ class BarrierStaleWaiterTest {
             for (int generation = 1; generation <= ProcessBarrier.HISTORY_GENERATIONS + 8; generation++) {
                 breakNextGenerationWithAReset(barrier, generation);
             }
-            signal("CONT", waiter.pid());
-            String ended = waiter.awaitLine("ENDED", LONG);
-            assertTrue(ended.startsWith("ENDED BROKEN 0 ") && ended.contains("reset() ended generation 0"),
-                    "the waiter of generation 0 passed a barrier that broke: " + ended);
+            assertContinuedWaiterBroken(waiter, "0", "reset() ended generation 0");
         }
     }
 
@@ -104,10 +98,7 @@ class BarrierStaleWaiterTest {
             barrier.reset();
             breakNextGenerationWithAReset(barrier, 1);
             breakNextGenerationWithAReset(barrier, 2);
-            signal("CONT", waiter.pid());
-            String ended = waiter.awaitLine("ENDED", LONG);
-            assertTrue(ended.startsWith("ENDED BROKEN 0 ") && ended.contains("reset() ended generation 0"),
-                    "the waiter of generation 0 passed a barrier that broke: " + ended);
+            assertContinuedWaiterBroken(waiter, "0", "reset() ended generation 0");
         }
     }
 
@@ -130,11 +121,7 @@ class BarrierStaleWaiterTest {
             assertEquals(killed.pid(), death.deadPid().orElseThrow(), death.getMessage());
             barrier.reset(); // ends broken generation 0
             breakNextGenerationWithAReset(barrier, 1);
-            signal("CONT", waiter.pid());
-            String ended = waiter.awaitLine("ENDED", LONG);
-            assertTrue(ended.startsWith("ENDED BROKEN " + killed.pid() + " ")
-                            && ended.contains("died in generation 0"),
-                    "the waiter of generation 0 passed a barrier that broke: " + ended);
+            assertContinuedWaiterBroken(waiter, Long.toString(killed.pid()), "died in generation 0");
         }
     }
 
@@ -217,6 +204,18 @@ class BarrierStaleWaiterTest {
                 .hardTimeout(Duration.ofSeconds(240)).start();
         children.add(child);
         return child;
+    }
+
+    /**
+     * Continues the stopped {@code waiter} of generation 0 and asserts that its await ended broken,
+     * naming {@code pid} (0 for a reset) and saying {@code why}.
+     */
+    private static void assertContinuedWaiterBroken(ChildJvm waiter, String pid, String why)
+            throws IOException, InterruptedException {
+        signal("CONT", waiter.pid());
+        String ended = waiter.awaitLine("ENDED", LONG);
+        assertTrue(ended.startsWith("ENDED BROKEN " + pid + " ") && ended.contains(why),
+                "the waiter of generation 0 passed a barrier that broke: " + ended);
     }
 
     private static void signal(String signal, long pid) throws IOException, InterruptedException {

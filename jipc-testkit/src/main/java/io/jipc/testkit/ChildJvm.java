@@ -2,6 +2,7 @@ package io.jipc.testkit;
 
 import io.jipc.platform.JavaCommand;
 import io.jipc.platform.Libc;
+import io.jipc.platform.Signals;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -221,6 +222,25 @@ public final class ChildJvm implements AutoCloseable {
 
     public boolean isAlive() {
         return process.isAlive();
+    }
+
+    /**
+     * Waits until this child, started with {@code -Djipc.faults=POINT:P:stop} (see the segment
+     * module's {@code FaultInjection}), printed {@code FAULT <point>} and is stopped there (state
+     * {@code T}: the line is printed before the stop); blocks the calling thread.
+     *
+     * @throws AssertionError if the line or the stop does not come within {@code timeout} each
+     */
+    public void awaitStoppedAt(String point, Duration timeout) throws InterruptedException {
+        awaitLine("FAULT " + point, timeout);
+        ProcessStates.awaitStopped(pid(), timeout);
+    }
+
+    /** Continues this child ({@code SIGCONT}) if it is alive: so that no test leaves a child stopped. */
+    public void resumeIfAlive() {
+        if (isAlive()) {
+            Signals.kill(pid(), Signals.SIGCONT);
+        }
     }
 
     /**

@@ -2,11 +2,10 @@ package io.jipc.mailbox.processes;
 
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
-import io.jipc.platform.Processes;
 import io.jipc.platform.Signals;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
-import io.jipc.testkit.ProcessStates;
+
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -56,14 +55,14 @@ class ConsumerFreeingDeadSlotTest {
                     try {
                         receiver.awaitLine("READY", LINE);
                         // it skipped the dead claim and is stopped before it frees the dead sender's slot
-                        stoppedAt(receiver, "before-slot-freed");
+                        receiver.awaitStoppedAt("before-slot-freed", LINE);
                         // producer 2 frees the dead slot itself, takes it, claims, and is stopped before its commit
                         try (ChildJvm sender = sender(name, 2, "before-commit:1:stop")) {
                             try {
-                                stoppedAt(sender, "before-commit");
+                                sender.awaitStoppedAt("before-commit", LINE);
                                 continueIt(receiver); // its compare-and-set of the slot's owner fails
                                 // it must find producer 2's claim recorded, and wait for it: alive
-                                stoppedAt(receiver, "stall-claimer-alive");
+                                receiver.awaitStoppedAt("stall-claimer-alive", LINE);
                                 if (fate.equals("continued")) {
                                     continueIt(sender);
                                     sender.awaitLine("SENT", LINE);
@@ -72,7 +71,7 @@ class ConsumerFreeingDeadSlotTest {
                                 } else {
                                     sender.kill();
                                     continueIt(receiver); // it skips producer 2's dead claim
-                                    stoppedAt(receiver, "before-slot-freed");
+                                    receiver.awaitStoppedAt("before-slot-freed", LINE);
                                     continueIt(receiver);
                                     try (ChildJvm later = sender(name, 3, null)) { // a message behind it
                                         later.awaitLine("SENT", LINE);
@@ -81,12 +80,12 @@ class ConsumerFreeingDeadSlotTest {
                                     }
                                 }
                             } finally {
-                                continueIfAlive(sender);
+                                sender.resumeIfAlive();
                             }
                         }
                         receiver.assertSuccess(LINE);
                     } finally {
-                        continueIfAlive(receiver);
+                        receiver.resumeIfAlive();
                     }
                 }
                 assertEquals(fate.equals("continued") ? 1 : 2, mailbox.skippedDeadSends(),
@@ -105,20 +104,8 @@ class ConsumerFreeingDeadSlotTest {
         return (faults == null ? builder : builder.property("jipc.faults", faults)).start();
     }
 
-    /** Waits for {@code FAULT <point>} from {@code child} and until it is stopped there. */
-    private static void stoppedAt(ChildJvm child, String point) throws InterruptedException {
-        child.awaitLine("FAULT " + point, LINE);
-        ProcessStates.awaitStopped(child.pid(), LINE);
-    }
-
     private static void continueIt(ChildJvm child) {
         Signals.kill(child.pid(), Signals.SIGCONT);
     }
 
-    /** Never leaves a child stopped (closing it kills it). */
-    private static void continueIfAlive(ChildJvm child) {
-        if (child.isAlive()) {
-            Processes.kill((int) child.pid(), Signals.SIGCONT);
-        }
-    }
 }

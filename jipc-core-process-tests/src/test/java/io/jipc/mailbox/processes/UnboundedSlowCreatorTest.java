@@ -4,13 +4,12 @@ import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.UnboundedMailbox;
 import io.jipc.mailbox.UnboundedMailboxDescriptor;
 import io.jipc.platform.FileIdentity;
-import io.jipc.platform.Processes;
 import io.jipc.platform.Signals;
 import io.jipc.segment.SegmentHeaderDescriptor;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.ChildMain;
 import io.jipc.testkit.JipcTestExtension;
-import io.jipc.testkit.ProcessStates;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -143,11 +142,11 @@ class UnboundedSlowCreatorTest {
                         assertEquals(first.equals("creator") ? creatorPid : removerPid,
                                 UnboundedFiles.creatorPid(name, 1), "whose file segment 1 is");
                     } finally {
-                        resumeIfAlive(remover);
+                        remover.resumeIfAlive();
                     }
                 }
             } finally {
-                resumeIfAlive(creator);
+                creator.resumeIfAlive();
                 mailbox.destroy();
             }
         }
@@ -175,7 +174,7 @@ class UnboundedSlowCreatorTest {
                 assertFalse(Files.exists(UnboundedFiles.segment(name, 1)), "the unready segment file is left: "
                         + UnboundedFiles.describe(name));
             } finally {
-                resumeIfAlive(appender);
+                appender.resumeIfAlive();
             }
         }
     }
@@ -221,7 +220,7 @@ class UnboundedSlowCreatorTest {
                 ChildJvm third = started(children, appender(name, 3, "segment-not-ready"));
                 proceedTo(third, "segment-not-ready");
                 resume(creator);
-                stoppedAt(creator, "before-segment-linked");
+                creator.awaitStoppedAt("before-segment-linked", LINE);
                 resume(third);
                 awaitSentOrWaitingForTheLock(third);
                 resume(condemner);
@@ -236,7 +235,7 @@ class UnboundedSlowCreatorTest {
                 assertEquals(creator.pid(), UnboundedFiles.creatorPid(name, 1), "segment 1 is the creator's file");
             } finally {
                 for (ChildJvm child : children) {
-                    resumeIfAlive(child);
+                    child.resumeIfAlive();
                     child.close();
                 }
                 mailbox.destroy();
@@ -309,7 +308,7 @@ class UnboundedSlowCreatorTest {
                         assertEquals(sender.pid(), UnboundedFiles.creatorPid(name, 1), "and replaced");
                     }
                 } finally {
-                    resumeIfAlive(sender);
+                    sender.resumeIfAlive();
                 }
             } finally {
                 mailbox.destroy();
@@ -349,25 +348,14 @@ class UnboundedSlowCreatorTest {
     /** Waits until {@code child} printed {@code READY}, then {@code FAULT <point>}, and is stopped there. */
     private static void proceedTo(ChildJvm child, String point) throws InterruptedException {
         child.awaitLine("READY", LINE);
-        stoppedAt(child, point);
+        child.awaitStoppedAt(point, LINE);
     }
 
-    /** Waits until {@code child} printed {@code FAULT <point>} and is stopped there. */
-    private static void stoppedAt(ChildJvm child, String point) throws InterruptedException {
-        child.awaitLine("FAULT " + point, LINE);
-        ProcessStates.awaitStopped(child.pid(), LINE);
-    }
 
     private static void resume(ChildJvm child) {
         Signals.kill(child.pid(), Signals.SIGCONT);
     }
 
-    /** Never leaves a child stopped (closing it kills it). */
-    private static void resumeIfAlive(ChildJvm child) {
-        if (child.isAlive()) {
-            Processes.kill((int) child.pid(), Signals.SIGCONT);
-        }
-    }
 
     private static long count(String sentLine) {
         return Long.parseLong(sentLine.substring("SENT ".length()));
