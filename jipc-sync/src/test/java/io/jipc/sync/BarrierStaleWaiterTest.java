@@ -1,10 +1,12 @@
 package io.jipc.sync;
 
 import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.JipcTestExtension;
 import io.jipc.testkit.ProcessStates;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -30,6 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * each party entry carried its generation's outcome, such a waiter returned its index as if the
  * barrier had tripped.
  */
+@ExtendWith(JipcTestExtension.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class BarrierStaleWaiterTest {
     private static final Duration LONG = Duration.ofSeconds(60);
