@@ -87,16 +87,8 @@ class GroupSlowCreatorTest {
 
     /** A creator of the group {@code name} stopped right after its exclusive create of the group file. */
     private static ChildJvm stoppedCreator(String name) throws InterruptedException {
-        ChildJvm creator = ChildJvm.builder(GroupChild.class).quickStart().hardTimeout(Duration.ofSeconds(100))
-                .property("jipc.faults", "after-file-created:1:stop").args("create-only", name, "2").start();
-        try {
-            creator.awaitStoppedAt("after-file-created", LINE);
-        } catch (RuntimeException | Error | InterruptedException e) {
-            creator.resumeIfAlive();
-            creator.close();
-            throw e;
-        }
-        return creator;
+        return ChildJvm.builder(GroupChild.class).quickStart().hardTimeout(Duration.ofSeconds(100))
+                .args("create-only", name, "2").startStoppedAt("after-file-created", LINE);
     }
 
 }

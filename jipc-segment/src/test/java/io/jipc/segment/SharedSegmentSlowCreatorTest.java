@@ -179,17 +179,8 @@ class SharedSegmentSlowCreatorTest {
 
     /** A creator of {@link #path} stopped right after its exclusive create, the file still empty. */
     private ChildJvm stoppedCreator(String publish) throws InterruptedException {
-        ChildJvm creator = ChildJvm.builder(SegmentChild.class).quickStart().hardTimeout(Duration.ofSeconds(100))
-                .property("jipc.faults", "after-file-created:1:stop")
-                .args("create", path.toString(), "600", publish).start();
-        try {
-            creator.awaitStoppedAt("after-file-created", LINE);
-        } catch (RuntimeException | Error | InterruptedException e) {
-            creator.resumeIfAlive();
-            creator.close();
-            throw e;
-        }
-        return creator;
+        return ChildJvm.builder(SegmentChild.class).quickStart().hardTimeout(Duration.ofSeconds(100))
+                .args("create", path.toString(), "600", publish).startStoppedAt("after-file-created", LINE);
     }
 
     /** Opens {@link #path} on a thread of its own. */

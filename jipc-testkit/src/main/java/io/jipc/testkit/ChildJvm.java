@@ -171,6 +171,24 @@ public final class ChildJvm implements AutoCloseable {
             return wrapper(SETPRIV, "--reuid=" + uid, "--regid=" + gid, "--clear-groups");
         }
 
+        /**
+         * Starts the child with the fault point {@code point} set to stop it there the first time
+         * ({@code -Djipc.faults=point:1:stop}) and returns it once it is stopped there
+         * ({@link ChildJvm#awaitStoppedAt}); if it does not get there within {@code timeout}, it is
+         * continued and killed, and the failure thrown.
+         */
+        public ChildJvm startStoppedAt(String point, Duration timeout) throws InterruptedException {
+            ChildJvm child = property("jipc.faults", point + ":1:stop").start();
+            try {
+                child.awaitStoppedAt(point, timeout);
+            } catch (RuntimeException | Error | InterruptedException e) {
+                child.resumeIfAlive();
+                child.close();
+                throw e;
+            }
+            return child;
+        }
+
         public ChildJvm start() {
             JavaCommand command = JavaCommand.forMain(mainClass);
             jvmArgs.forEach(command::jvmArg);
