@@ -14,8 +14,9 @@ import java.util.Objects;
  *     received ({@link InvalidFrameException}, before any allocation)</td></tr>
  * <tr><td>{@code frameTimeout}</td><td>10 s</td><td>once the first byte of a frame has been
  *     received (or sent), the whole frame must be through within this time, else
- *     {@link FrameTimeoutException} and the connection is closed. Idle time between frames is not
- *     limited</td></tr>
+ *     {@link FrameTimeoutException} and the connection is closed. A receive that comes after the
+ *     deadline first reads what the kernel holds: a frame whose rest arrived is received. Idle time
+ *     between frames is not limited</td></tr>
  * <tr><td>{@code connectTimeout}</td><td>10 s</td><td>how long {@link StreamConnection#connect}
  *     waits for the connection</td></tr>
  * <tr><td>{@code deadPeerTimeout}</td><td>zero: off</td><td>TCP only: how long the kernel may go

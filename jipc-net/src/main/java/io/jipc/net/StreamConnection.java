@@ -323,13 +323,6 @@ public final class StreamConnection implements AutoCloseable, Selectable {
             if (endOfStream) {
                 return null;
             }
-            long frameDeadline = frameDeadline();
-            if (decoder.inFrame() && System.nanoTime() - frameDeadline >= 0) {
-                close();
-                throw new FrameTimeoutException("from " + remote + ": frame incomplete after "
-                        + Timeouts.text(options.frameTimeout())
-                        + " (" + frameProgress() + "); connection closed");
-            }
             long n = fill();
             if (n > 0) {
                 continue;
@@ -340,6 +333,15 @@ public final class StreamConnection implements AutoCloseable, Selectable {
                     throw cutMidFrame();
                 }
                 return null;
+            }
+            // The kernel holds nothing more: only now is a frame past its deadline late. Bytes that
+            // arrived in time but were read late (a receiver busy elsewhere) complete it above.
+            long frameDeadline = frameDeadline();
+            if (decoder.inFrame() && System.nanoTime() - frameDeadline >= 0) {
+                close();
+                throw new FrameTimeoutException("from " + remote + ": frame incomplete after "
+                        + Timeouts.text(options.frameTimeout())
+                        + " (" + frameProgress() + "); connection closed");
             }
             boolean frameFirst = decoder.inFrame() && (deadline == Long.MAX_VALUE || frameDeadline - deadline < 0);
             long wait = frameFirst ? frameDeadline : deadline;

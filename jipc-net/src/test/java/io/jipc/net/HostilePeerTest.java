@@ -16,7 +16,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -112,6 +114,54 @@ class HostilePeerTest {
             assertTrue(failure.getMessage().contains(progress), failure.getMessage());
             client.assertSuccess(LINE);
             assertStillServes(server);
+        }
+    }
+
+    /**
+     * A frame whose rest arrived within the frame timeout is received even when the receiver looks
+     * again only after that timeout: the deadline counts against the peer, whose bytes were in the
+     * kernel in time (sock58 explorer: {@code poll()} checked the deadline before reading what the
+     * kernel held, threw {@link FrameTimeoutException} "13 of 18 bytes received" and closed the
+     * connection, the message lost and the peer blamed).
+     */
+    @ParameterizedTest
+    @EnumSource(StreamKind.class)
+    void aFrameCompletedInTimeIsReceivedWhenTheReceiverLooksAfterTheFrameTimeout(StreamKind kind) throws Exception {
+        Duration frameTimeout = Duration.ofMillis(300);
+        ConnectionOptions quick = ConnectionOptions.defaults().withFrameTimeout(frameTimeout);
+        CountDownLatch firstHalfSent = new CountDownLatch(1);
+        CountDownLatch firstHalfPolled = new CountDownLatch(1);
+        CountDownLatch restSent = new CountDownLatch(1);
+        BlockingQueue<Object> outcome = new LinkedBlockingQueue<>();
+        try (StreamServer server = StreamServer.bind(SocketUri.parse(kind.uri()).address(),
+                ServerOptions.defaults().withConnection(quick))) {
+            server.start(c -> {
+                try {
+                    firstHalfSent.await();
+                    outcome.add(String.valueOf(c.poll(Duration.ofMillis(100)))); // half a frame: null
+                    firstHalfPolled.countDown();
+                    restSent.await();
+                    Thread.sleep(frameTimeout.multipliedBy(2)); // a receiver busy elsewhere
+                    outcome.add(SocketTestSupport.text(c.poll()));
+                } catch (Exception e) {
+                    outcome.add(e);
+                }
+            });
+            server.onHandlerError((c, e) -> { });
+            String payload = HexFormat.of().formatHex("0123456789".getBytes(StandardCharsets.UTF_8));
+            ChildJvm client = SocketTestSupport.child("raw", uri(kind, server),
+                    hexHeader(10) + payload.substring(0, 10), "more:" + payload.substring(10));
+            client.awaitLine("SENT", LINE);
+            firstHalfSent.countDown();
+            assertEquals("null", outcome.poll(60, TimeUnit.SECONDS));
+            assertTrue(firstHalfPolled.await(60, TimeUnit.SECONDS));
+            client.process().getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
+            client.process().getOutputStream().flush();
+            client.awaitLine("SENT MORE", LINE);
+            restSent.countDown();
+            assertEquals("0123456789", outcome.poll(60, TimeUnit.SECONDS));
+            client.awaitLine("EOF", LINE); // the handler returned: the server closed the connection
+            client.assertSuccess(LINE);
         }
     }
 

@@ -23,7 +23,8 @@ import java.util.Set;
  *     bytes, reads the echoes and checks them; prints {@code ECHOED <count>}.</li>
  * <li>{@code raw <uri> <hex> <then>}: connects and writes raw bytes; prints {@code SENT}; then
  *     {@code eof}: reads until end of stream and prints {@code EOF} (or {@code EOF <exception>}),
- *     or {@code hold}: waits to be killed.</li>
+ *     or {@code hold}: waits to be killed, or {@code more:<hex>}: at a line on standard input writes those
+ *     bytes too, prints {@code SENT MORE}, then reads until end of stream as {@code eof}.</li>
  * <li>{@code take <uri>}: connects, prints {@code CONNECTED}, takes one message: {@code TOOK <text>}
  *     or {@code TOOK null}.</li>
  * <li>{@code hello}: prints {@code HELLO uid=<euid>}.</li>
@@ -268,6 +269,11 @@ public final class NetChild {
             say("SENT");
             if (then.equals("hold")) {
                 Thread.sleep(Duration.ofMinutes(5));
+            }
+            if (then.startsWith("more:")) {
+                new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                connection.write(ByteBuffer.wrap(HexFormat.of().parseHex(then.substring("more:".length()))));
+                say("SENT MORE");
             }
             try {
                 while (connection.read(ByteBuffer.allocate(256)) >= 0) {
