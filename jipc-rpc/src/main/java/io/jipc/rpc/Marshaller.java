@@ -17,6 +17,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -25,6 +26,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * Turns the arguments and results of an interface's methods into bytes and back, building only the
@@ -410,7 +412,9 @@ public final class Marshaller {
      * @throws NotMarshallableException if the value (or something in it) is of a type outside the allow-list,
      *         or is something a decoder refuses: nested deeper than {@value #MAX_DEPTH}, a string with an
      *         unpaired surrogate, a map with a key that holds a map or with more than {@value #MAX_KEYS_PER_HASH}
-     *         keys of one hash code
+     *         keys of one hash code, a concurrent map whose snapshot met a key twice. A list or map is
+     *         written from one snapshot ({@code toArray}), so its count and its entries agree while another
+     *         thread changes a concurrent collection
      */
     void write(Output out, Object value) {
         write(out, value, 0);
@@ -448,15 +452,28 @@ public final class Marshaller {
                 }
             }
             case List<?> list -> {
-                out.u8(LIST).i32(list.size());
-                for (Object element : list) {
+                // one snapshot: the count written and the elements that follow agree even while another thread
+                // changes a concurrent list (its size() and a later iteration may not); a list that detects a
+                // change throws (ConcurrentModificationException) as its iteration would
+                Object[] elements = list.toArray();
+                out.u8(LIST).i32(elements.length);
+                for (Object element : elements) {
                     write(out, element, depth + 1);
                 }
             }
             case Map<?, ?> map -> {
-                out.u8(MAP).i32(map.size());
+                Object[] entries = map.entrySet().toArray(); // one snapshot, as a list's
+                Object[] keys = new Object[entries.length];
+                for (int i = 0; i < entries.length; i++) {
+                    keys[i] = ((Map.Entry<?, ?>) entries[i]).getKey();
+                }
+                if (map instanceof ConcurrentMap<?, ?>) {
+                    requireDistinct(keys); // a weakly consistent iteration may meet a key twice while the map changes
+                }
+                out.u8(MAP).i32(entries.length);
                 out.maps++;
-                for (Map.Entry<?, ?> entry : map.entrySet()) {
+                for (Object e : entries) {
+                    Map.Entry<?, ?> entry = (Map.Entry<?, ?>) e;
                     int mapsBefore = out.maps;
                     write(out, entry.getKey(), depth + 1);
                     if (out.maps != mapsBefore) {
@@ -465,9 +482,25 @@ public final class Marshaller {
                     write(out, entry.getValue(), depth + 1);
                 }
                 // a peer would refuse it (as it would a key holding a map, above): refused before it is sent
-                KeyHashes.requireNoFlood(map.keySet(), MAX_KEYS_PER_HASH, NotMarshallableException::new);
+                KeyHashes.requireNoFlood(Arrays.asList(keys), MAX_KEYS_PER_HASH, NotMarshallableException::new);
             }
             default -> throw new NotMarshallableException(value.getClass().getName() + " is not marshallable");
+        }
+    }
+
+    /**
+     * Refuses keys of a concurrent map's snapshot that repeat one another, which its weakly consistent
+     * iteration can yield while another thread removes and puts keys: a peer refuses a repeated key,
+     * so the value is refused before it is sent, as other values a peer refuses. Calls the keys' own
+     * {@code hashCode} and {@code equals} (what they throw goes to the caller).
+     */
+    private static void requireDistinct(Object[] keys) {
+        Set<Object> seen = HashSet.newHashSet(keys.length);
+        for (Object key : keys) {
+            if (!seen.add(key)) {
+                throw new NotMarshallableException("a concurrent map changed while it was encoded: one of its "
+                        + keys.length + " keys was met twice (a peer refuses a repeated key)");
+            }
         }
     }
 
