@@ -83,6 +83,18 @@ class SendRecvCommandTest {
         assertTrue(PosixMessageQueue.unlink(uri.substring(3)));
     }
 
+    /** The created object is named as {@code jipc ls} and {@code jipc rm} name it, not as typed (docs58 explorer). */
+    @Test
+    void aCreatedQueueIsNamedInItsCanonicalForm() {
+        String name = queue();
+        try {
+            assertEquals(new CliRun(0, "", "jipc send: created mq:" + name + " (it did not exist; --no-create refuses"
+                    + " instead)\n"), jipc("send", "MQ:" + name.substring(1), "x"));
+        } finally {
+            PosixMessageQueue.unlink(name);
+        }
+    }
+
     @Test
     void nonblockAndTimeoutGiveUpWithExitCodeOne() throws Exception {
         withQueue(MqAttributes.of(1, 16), (name, ignored) -> {

@@ -309,7 +309,7 @@ final class DsmCommand {
         @picocli.CommandLine.Mixin
         Range range = new Range();
 
-        @Option(names = "--count", paramLabel = "N", description = "stop after N new versions (default: never)")
+        @Option(names = "--count", paramLabel = "N", description = "stop after N new versions; 0 prints the current version and exits (default: never stop)")
         long count = Long.MAX_VALUE;
 
         @Override

@@ -70,7 +70,7 @@ final class TransferOptions {
     int withEndpoint(int priority, boolean truncating, EndpointAction action) throws InterruptedException {
         try (MessageEndpoint endpoint = Endpoints.open(uri, !noCreate, priority, truncating, direction())) {
             if (endpoint.created()) { // a typo in the URI makes a new object: say so, once
-                System.err.println(spec.qualifiedName() + ": created " + uri + " (it did not exist; --no-create refuses"
+                System.err.println(spec.qualifiedName() + ": created " + endpoint.describe(uri) + " (it did not exist; --no-create refuses"
                         + " instead)");
             }
             return action.run(endpoint);

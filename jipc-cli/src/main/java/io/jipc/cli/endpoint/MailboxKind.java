@@ -57,6 +57,12 @@ final class MailboxKind implements EndpointKind {
 
     private record MailboxEndpoint(Mailbox mailbox, boolean created) implements MessageEndpoint {
 
+        /** The mailbox as {@code jipc ls} and {@code jipc rm} name it, {@code mailbox:NAME}, however the scheme was typed. */
+        @Override
+        public String describe(String uri) {
+            return "mailbox:" + mailbox.name();
+        }
+
         @Override
         public boolean send(byte[] payload, int priority, Wait wait) throws InterruptedException {
             if (priority < 0 || priority >= mailbox.priorities()) {

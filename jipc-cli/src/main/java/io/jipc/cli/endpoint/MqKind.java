@@ -62,6 +62,12 @@ final class MqKind implements EndpointKind {
 
     private record QueueEndpoint(PosixMessageQueue queue, boolean created) implements MessageEndpoint {
 
+        /** The queue as {@code jipc ls} and {@code jipc rm} name it, {@code mq:/NAME}, however it was typed. */
+        @Override
+        public String describe(String uri) {
+            return "mq:" + queue.name();
+        }
+
         @Override
         public boolean send(byte[] payload, int priority, Wait wait) throws InterruptedException {
             if (wait.isForever()) {
