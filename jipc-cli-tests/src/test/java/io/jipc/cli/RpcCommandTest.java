@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 
 import static io.jipc.cli.CliRun.jipc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -284,6 +285,19 @@ class RpcCommandTest {
         CliRun missing = call("nobody-" + name, "greet", "bob");
         assertEquals(1, missing.exit());
         assertTrue(missing.err().contains("no RPC service"), missing.err());
+    }
+
+    @Test
+    void aServerListeningOnAUnixSocketIsCalledByItsUnixAddress() {
+        java.nio.file.Path socket = JipcTestExtension.root().resolve("desk.sock");
+        try (RpcServer<Desk> listening = RpcServer.builder(name + "-unix", Desk.class, new FrontDesk())
+                .listen(java.net.UnixDomainSocketAddress.of(socket)).start()) {
+            assertResult("hello, ada", "unix:" + socket + "#" + name + "-unix", "greet", "ada");
+            CliRun other = call("unix:" + socket + "#" + name, "greet", "ada"); // the listener serves another name
+            assertEquals(1, other.exit(), other.err());
+            assertTrue(other.err().contains("no such service"), other.err());
+        }
+        assertFalse(java.nio.file.Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS));
     }
 
     @Test

@@ -86,7 +86,8 @@ final class RpcCommand {
             description = {"Call METHOD of the service with the ARGs and print the result (bytes in hex, an enum constant by its name, "
                             + "a record, list or map as JSON in the form an ARG of its type takes, nothing for void).",
                     "SERVICE is a name registered in the name service (a server started with register(names)), "
-                            + "mailbox:NAME for a server of this host, or tcp://HOST:PORT/NAME. "
+                            + "mailbox:NAME for a server of this host, tcp://HOST:PORT/NAME, "
+                            + "or unix:PATH#NAME for a server of this host listening on that Unix-domain socket. "
                             + "An ARG is true/false, a number (integers in decimal without a leading zero, or 0x.. hex: "
                             + "the type's bits, 0xff is the byte -1), one character, text, bytes in hex, "
                             + "or an enum constant's name; a record, list or map is one word of JSON, e.g. "
@@ -94,7 +95,7 @@ final class RpcCommand {
                             + "as [key, value] pairs, '[[{\"x\": 1, \"y\": 2}, \"a\"]]'). "
                             + "Exit code 1 if the call fails, 2 for bad arguments."})
     static final class Call implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "SERVICE", description = "NAME, mailbox:NAME or tcp://HOST:PORT/NAME")
+        @Parameters(index = "0", paramLabel = "SERVICE", description = "NAME, mailbox:NAME, tcp://HOST:PORT/NAME or unix:PATH#NAME")
         String service;
 
         @Parameters(index = "1", paramLabel = "METHOD", description = "the method's name")

@@ -17,7 +17,6 @@ import io.jipc.platform.ProcessIdentity;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -327,58 +326,57 @@ public final class RpcClient<T> implements AutoCloseable {
 
     /**
      * Connects to a server by URI: {@code mailbox:NAME} on this host (as {@link #connect(String, Class,
-     * Options)}), or {@code tcp://HOST:PORT/NAME} for a server of any host that listens there
-     * ({@link RpcServer.Builder#listen}). Over TCP the frames are limited by the connection's frame
-     * limit (1 MiB unless the server's listener says otherwise), and the server's loss is the
+     * Options)}), {@code tcp://HOST:PORT/NAME} for a server of any host that listens there, or
+     * {@code unix:PATH#NAME} for a server of this host that listens on the Unix-domain socket
+     * {@code PATH} ({@link RpcServer.Builder#listen}; also {@code unix:///PATH#NAME}; {@code PATH}
+     * relative to this process's working directory if it does not start with {@code /}). The name
+     * follows the {@code #} because a socket's path is itself a path. Both socket forms are standard
+     * URIs: path and name are percent-decoded ({@code %20} for a space, {@code %23} for a {@code #} in the
+     * path). Over a socket, TCP or Unix-domain alike, the frames are those of TCP ({@code jipc-net}'s framed
+     * streams), limited by the connection's frame limit (1 MiB unless the server's listener says
+     * otherwise; this client's {@link Options#maxTcpFrameSize()}), and the server's loss is the
      * connection's end. The HELLO names {@code NAME}, and the server refuses it if it serves another
      * service (a server of before that check serves whatever name the URI says).
      *
-     * @throws IllegalArgumentException for another scheme or a URI without a name; for a {@code NAME}
+     * @throws IllegalArgumentException for another scheme or a URI without a name (a {@code unix:} URI
+     *         with a host or a query too); for a {@code NAME}
      *         longer than 200 bytes of UTF-8 (a service's name is its mailbox's name, which is never
      *         longer); or if the HELLO is larger than this client's {@link Options#maxTcpFrameSize()}
      *         (it takes 27 bytes and the interface's and the service's names). Then no connection is
      *         made. Until 2026-12-05 the long name was sent and refused by the server ({@link
      *         RpcServiceNotFoundException}), and the HELLO too large was a lost connection ({@link
      *         RpcServerLostException} "the connection to 'NAME' ended: message of N bytes exceeds
-     *         ..."), though nothing was lost
-     * @throws io.jipc.net.ConnectTimeoutException if the TCP connection was not made within the connect timeout
-     * @throws RpcServerLostException if the TCP connection was refused (nobody listens there: {@code
-     *         ECONNREFUSED}; or the host or network is unreachable): the message says the address and
+     *         ..."), though nothing was lost. Until 2026-12-06 a {@code unix:} URI was refused so
+     *         ("not an RPC address"), though a server could listen on a Unix-domain socket
+     * @throws io.jipc.net.ConnectTimeoutException if the connection was not made within the connect timeout
+     * @throws RpcServerLostException if the connection was refused (nobody listens there: {@code
+     *         ECONNREFUSED}; or the host or network is unreachable; for {@code unix:} no socket at that
+     *         path, {@code ENOENT}, or no permission, {@code EACCES}): the message says the address and
      *         the errno, the cause is the {@link io.jipc.ErrnoException}; or if the server did not
      *         answer the HELLO within the connect timeout
-     * @throws RpcServiceNotFoundException over TCP, if the server listening there serves another
+     * @throws RpcServiceNotFoundException over a socket, if the server listening there serves another
      *         service than {@code NAME} (through mailboxes: {@link io.jipc.mailbox.MailboxNotFoundException})
      * @throws RpcException if the server refused (it serves another interface)
      */
     public static <T> RpcClient<T> connect(URI uri, Class<T> api, Options options) throws InterruptedException {
         Objects.requireNonNull(uri, "uri");
         Objects.requireNonNull(options, "options");
-        String scheme = uri.getScheme();
-        if ("mailbox".equals(scheme)) {
+        if ("mailbox".equals(uri.getScheme())) {
             return connect(uri.getSchemeSpecificPart(), api, options);
         }
-        String path = uri.getPath();
-        if (!"tcp".equals(scheme) || uri.getHost() == null || uri.getPort() < 0 || path == null || path.length() < 2) {
-            throw new IllegalArgumentException("not an RPC address (mailbox:NAME or tcp://HOST:PORT/NAME): " + uri);
-        }
+        ConnectionAddress address = ConnectionAddress.parse(uri);
         Marshaller.of(api);
-        String name = path.substring(1);
-        int nameBytes = name.getBytes(StandardCharsets.UTF_8).length;
-        if (nameBytes > RpcFrame.MAX_SERVICE_NAME) { // no server has such a name: it is a mailbox name
-            throw new IllegalArgumentException("service name " + Printable.quoted(name) + " of " + nameBytes
-                    + " bytes in tcp://HOST:PORT/NAME: a service's name is a mailbox name, at most "
-                    + RpcFrame.MAX_SERVICE_NAME + " bytes (nothing was sent)");
-        }
+        String name = address.service();
         // no reply mailbox over a connection: that field of the HELLO names the service
         byte[] hello = helloWithin(new RpcFrame.Hello(api.getName(), name, 0, options.maxTcpFrameSize()),
                 Printable.quoted(uri.toString()), "the service name", options.maxTcpFrameSize(),
                 "this client's frame limit over TCP (Options.maxTcpFrameSize) of " + options.maxTcpFrameSize() + " bytes");
         StreamConnection connection;
         try {
-            connection = StreamConnection.connect(new InetSocketAddress(uri.getHost(), uri.getPort()),
+            connection = StreamConnection.connect(address.resolved(),
                     ConnectionOptions.defaults().withMaxFrameSize(options.maxTcpFrameSize())
                             .withConnectTimeout(options.connectTimeout()));
-        } catch (ErrnoException e) { // ECONNREFUSED, EHOSTUNREACH, ...: no server to reach there
+        } catch (ErrnoException e) { // ECONNREFUSED, EHOSTUNREACH, ENOENT, ...: no server to reach there
             throw new RpcServerLostException("no RPC server to connect to at " + uri + ": " + e.getMessage(), e);
         }
         return handshake(name, api, options, new Transport.ThroughConnection(name, connection), hello);

@@ -43,9 +43,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Serves an implementation of a Java interface to other processes of this host, and, with
- * {@link Builder#listen}, to processes of other hosts over TCP: the server stub of jipc's remote
- * procedure calls. Callers reach it with an {@link RpcClient} of the same interface and the same name
- * (or the listener's {@code tcp://HOST:PORT/NAME}).
+ * {@link Builder#listen}, to processes of other hosts over TCP (or to those of this host over a
+ * Unix-domain socket): the server stub of jipc's remote procedure calls. Callers reach it with an
+ * {@link RpcClient} of the same interface and the same name (or the listener's
+ * {@code tcp://HOST:PORT/NAME} or {@code unix:PATH#NAME}).
  *
  * <pre>{@code
  * interface Bank { long balance(String account); void deposit(String account, long cents); }
@@ -202,8 +203,8 @@ public final class RpcServer<T> implements AutoCloseable {
     private final AtomicInteger idleWorkers = new AtomicInteger();
     private final AtomicInteger workerNumbers = new AtomicInteger();
     private final CountDownLatch stopped = new CountDownLatch(1);
-    /** The TCP listener for clients on other hosts, if any. */
-    private volatile StreamServer tcp;
+    /** The listener (TCP, or Unix-domain) for clients over connections, if any. */
+    private volatile StreamServer listener;
     /** The service's name in a name service, if registered. */
     private volatile Registration registration;
     /** The host registered for the listener, if given. */
@@ -538,8 +539,14 @@ public final class RpcServer<T> implements AutoCloseable {
         }
 
         /**
-         * Also serves clients of other hosts on this TCP (or Unix-domain) address, port 0 for a free
-         * one ({@link RpcServer#tcpAddress()}); the same frames over {@code jipc-net}'s framed streams.
+         * Also serves clients over connections to this address: a TCP address for clients of other
+         * hosts, port 0 for a free one ({@link RpcServer#tcpAddress()}), which they reach as
+         * {@code tcp://HOST:PORT/NAME}; or a {@link java.net.UnixDomainSocketAddress} for clients of this
+         * host, which they reach as {@code unix:PATH#NAME} ({@link RpcClient#connect(java.net.URI, Class,
+         * RpcClient.Options)}). The same frames either way, over {@code jipc-net}'s framed streams
+         * ({@link StreamServer}: the socket file is made by {@link #start()}, a stale one of a dead
+         * server replaced, and removed by {@link RpcServer#close()}). {@link RpcServer#listenAddress()}
+         * says the address bound.
          */
         public Builder<T> listen(SocketAddress address) {
             return listen(address, ServerOptions.defaults());
@@ -563,10 +570,12 @@ public final class RpcServer<T> implements AutoCloseable {
 
         /**
          * Registers the service in {@code names} as {@code rpc/NAME} while it runs (kind
-         * {@value RpcClient#KIND}, id the interface's name, address the listener's
+         * {@value RpcClient#KIND}, id the interface's name, address the TCP listener's
          * {@code tcp://HOST:PORT/NAME} or {@code mailbox:NAME}, attribute {@code host} this host's
          * identity), so that {@link RpcClient#lookup} finds it from this host or, through a
-         * cluster-wide service, from others.
+         * cluster-wide service, from others. A Unix-domain listener is not recorded (the address is
+         * {@code mailbox:NAME}): a lookup from this host connects through the mailbox, and no other
+         * host can reach the socket.
          */
         public Builder<T> register(NameService names) {
             this.names = Objects.requireNonNull(names, "names");
@@ -697,10 +706,10 @@ public final class RpcServer<T> implements AutoCloseable {
             server.advertised = advertisedHost;
             try {
                 if (listen != null) {
-                    server.tcp = StreamServer.bind(listen, detectingDeadPeers(serverOptions));
+                    server.listener = StreamServer.bind(listen, detectingDeadPeers(serverOptions));
                     // platform threads: a connection's reader answers its client's PINGs and reads new clients' HELLOs
                     // even while CPU-bound virtual threads of this process hold every carrier
-                    server.tcp.start(server::serveConnection,
+                    server.listener.start(server::serveConnection,
                             Thread.ofPlatform().daemon().name("jipc-rpc-" + name + "-connection-", 1).factory());
                 }
                 if (names != null) {
@@ -728,7 +737,7 @@ public final class RpcServer<T> implements AutoCloseable {
 
     private static NameRecord record(RpcServer<?> server) {
         String address = "mailbox:" + server.name;
-        if (server.tcp != null && server.tcp.localAddress() instanceof InetSocketAddress bound) {
+        if (server.tcpAddress().orElse(null) instanceof InetSocketAddress bound) {
             String host = server.advertisedHost(bound);
             address = "tcp://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort() + "/" + server.name;
         }
@@ -748,10 +757,23 @@ public final class RpcServer<T> implements AutoCloseable {
         return bound.getAddress().getHostAddress();
     }
 
-    /** The address of the TCP (or Unix-domain) listener, if the server has one. */
-    public Optional<SocketAddress> tcpAddress() {
-        StreamServer listener = tcp;
-        return listener == null ? Optional.empty() : Optional.of(listener.localAddress());
+    /**
+     * The address of the listener ({@link Builder#listen}) as bound (a TCP port 0: the port the kernel
+     * gave), if the server has one: an {@link InetSocketAddress} or a
+     * {@link java.net.UnixDomainSocketAddress}. Any thread.
+     */
+    public Optional<SocketAddress> listenAddress() {
+        StreamServer bound = listener;
+        return bound == null ? Optional.empty() : Optional.of(bound.localAddress());
+    }
+
+    /**
+     * The address of the TCP listener as bound, if the server listens on TCP: empty without a listener
+     * and for a Unix-domain one ({@link #listenAddress()} has its path). Any thread. Until 2026-12-06
+     * this was an {@code Optional<SocketAddress>} that held a Unix-domain listener's path too.
+     */
+    public Optional<InetSocketAddress> tcpAddress() {
+        return listenAddress().filter(InetSocketAddress.class::isInstance).map(InetSocketAddress.class::cast);
     }
 
     /** The name clients connect to. */
@@ -1919,7 +1941,7 @@ public final class RpcServer<T> implements AutoCloseable {
         }
         waiting.forEach(dropped -> release(dropped.own()));
         awaitRunningCalls(System.nanoTime() + CLOSE_GRACE.toNanos());
-        StreamServer listener = tcp;
+        StreamServer listener = this.listener;
         for (Client client : clients.values()) {
             failure = closeStep(failure, () -> {
                 client.running.values().forEach(RunningCall::interruptForClose);

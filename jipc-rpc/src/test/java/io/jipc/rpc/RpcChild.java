@@ -16,6 +16,9 @@ import java.time.Duration;
  * <li>{@code serve <name> [tcp]}: serves a {@link BankService} as {@code name} (with {@code tcp} also
  *     on a free TCP port of 127.0.0.1), prints {@code SERVING <port or -1>};
  *     closes the server when its standard input ends (or a line arrives), then prints {@code CLOSED}.</li>
+ * <li>{@code serve-unix <name> <path>}: serves a {@link BankService} as {@code name}, also on the
+ *     Unix-domain socket {@code path}, prints {@code SERVING listen=<listenAddress()> tcp=<tcpAddress()>};
+ *     closes the server when its standard input ends (or a line arrives), then prints {@code CLOSED}.</li>
  * <li>{@code call <name>}: connects, prints {@code CONNECTED}, deposits 1 cent into "child" in a
  *     loop, printing {@code CALLED} after the first, until killed.</li>
  * <li>{@code hammer <name> <threads> <calls>}: connects once, then each of {@code threads} threads
@@ -66,6 +69,7 @@ public final class RpcChild {
         ChildMain.dieWithParent();
         switch (args[0]) {
             case "serve" -> serve(args[1], args.length > 2 && args[2].equals("tcp"));
+            case "serve-unix" -> serveUnix(args[1], args[2]);
             case "call" -> call(args[1]);
             case "hammer" -> hammer(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]));
             case "flood" -> flood(args[1], Integer.parseInt(args[2]),
@@ -88,6 +92,15 @@ public final class RpcChild {
         }
         try (RpcServer<Bank> server = builder.start()) {
             say("SERVING " + server.tcpAddress().map(a -> ((InetSocketAddress) a).getPort()).orElse(-1));
+            new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        }
+        say("CLOSED");
+    }
+
+    private static void serveUnix(String name, String path) throws Exception {
+        try (RpcServer<Bank> server = RpcServer.builder(name, Bank.class, new BankService())
+                .listen(java.net.UnixDomainSocketAddress.of(path)).start()) {
+            say("SERVING listen=" + server.listenAddress().orElse(null) + " tcp=" + server.tcpAddress());
             new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
         }
         say("CLOSED");
