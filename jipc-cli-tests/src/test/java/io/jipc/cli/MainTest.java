@@ -45,6 +45,22 @@ class MainTest {
         assertTrue(help.out().startsWith("Usage: jipc mailbox"), help.out());
     }
 
+    /**
+     * A command that does not exist is a usage error with {@code --help} too (naming58 explorer:
+     * {@code jipc name --help} printed the top-level usage and exited 0, as if {@code name} were a command).
+     */
+    @Test
+    void anUnknownCommandWithHelpIsStillAUsageError() {
+        CliRun typo = jipc("name", "--help");
+        assertEquals(2, typo.exit(), typo.out() + typo.err());
+        assertTrue(typo.err().contains("Unmatched argument at index 0: 'name'"), typo.err());
+        assertTrue(typo.err().contains("Did you mean: jipc names"), typo.err());
+        CliRun verb = jipc("mailbox", "nosuch", "--help");
+        assertEquals(2, verb.exit(), verb.out() + verb.err());
+        assertEquals(0, jipc("mailbox", "--help").exit());
+        assertEquals(0, jipc("mailbox", "create", "--help").exit());
+    }
+
     @Test
     void withoutACommandTheUsageIsAnErrorAndEveryCommandPrintsTheVersion() {
         CliRun none = jipc();

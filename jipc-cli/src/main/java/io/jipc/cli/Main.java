@@ -56,7 +56,23 @@ public final class Main implements Callable<Integer> {
             bench.setAllowSubcommandsAsOptionParameters(true);
         }
         return commandLine.setCaseInsensitiveEnumValuesAllowed(true)
-                .setExecutionExceptionHandler(new CommandFailures());
+                .setExecutionExceptionHandler(new CommandFailures())
+                .setExecutionStrategy(Main::refuseUnmatchedThenRun);
+    }
+
+    /**
+     * Runs the last command given, as picocli does, once no argument was left unmatched: picocli lets
+     * them pass when {@code --help} is asked for, so {@code jipc name --help} (no such command) printed
+     * the top-level usage with exit code 0, as if {@code name} were a command; now it is the usage error
+     * it is without {@code --help} (exit code 2, with suggestions).
+     */
+    private static int refuseUnmatchedThenRun(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult r = parsed; r != null; r = r.subcommand()) {
+            if (!r.unmatched().isEmpty()) {
+                throw new CommandLine.UnmatchedArgumentException(r.commandSpec().commandLine(), r.unmatched());
+            }
+        }
+        return new CommandLine.RunLast().execute(parsed);
     }
 
     /**
