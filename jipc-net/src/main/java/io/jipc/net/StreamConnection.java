@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 /**
  * A connected stream socket — Unix-domain ({@code AF_UNIX}, a path) or TCP — used as a two-way
@@ -46,7 +47,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link PeerClosedException}. A send that gives up before its first byte left (timed
  * {@code offer}) has sent nothing; a send or receive cut short after that closes the connection,
  * because the stream is no longer at a frame boundary. {@link #offerShielded} does not let an
- * interrupt cut its frame short: it finishes the frame and sets the interrupt status again.
+ * interrupt cut its frame short: it finishes the frame and sets the interrupt status again; given
+ * when this side last heard from the peer ({@link #offerShielded(byte[], Duration, LongSupplier)}),
+ * its frame timeout counts from the later of the frame's first byte and that.
  *
  * <p><b>When the peer dies.</b> The kernel closes its end: a receiver sees end of stream
  * ({@link #take()} returns null) at a frame boundary, {@link PeerClosedException} mid-frame (the
@@ -460,7 +463,35 @@ public final class StreamConnection implements AutoCloseable, Selectable {
      */
     public boolean offerShielded(byte[] message, Duration timeout) throws InterruptedException {
         return transmit(true, ByteBuffer.wrap(message), deadlineOf(timeout), options.maxFrameSize(), Long.MAX_VALUE,
-                true);
+                true, null);
+    }
+
+    /**
+     * {@link #offerShielded(byte[], Duration)} whose started frame waits for room as long as the peer
+     * shows that it lives: it ends with {@link FrameTimeoutException} (connection closed) only once the
+     * frame timeout has passed both since its first byte and since {@code lastHeard}, the
+     * {@link System#nanoTime()} at which this side last heard from the peer, as the caller's receiving
+     * side records it. For a peer that rightly leaves this side's frames unread for a while (flow
+     * control: an RPC server whose calls all wait) and meanwhile tells this side that it lives (its
+     * replies, its PONGs): with the plain frame timeout such a wait longer than it would end the
+     * connection, though nothing is wrong. A peer that sends nothing more while the frame waits (its
+     * process stopped, its host gone) still ends it, within the frame timeout of the last it sent.
+     * {@code lastHeard} is asked only when the frame's deadline has passed, by the sending thread with
+     * this connection's send turn held: it must return at once and must not send on this connection.
+     * Any thread may call it; it blocks as {@code offerShielded} does, for the rest of the frame as
+     * long as the peer is heard from.
+     *
+     * @return whether the message was sent (false: nothing sent)
+     * @throws MessageTooLargeException if it is longer than {@code maxFrameSize} (nothing is sent)
+     * @throws PeerClosedException      if the peer has closed the connection
+     * @throws FrameTimeoutException    if the frame started and the peer was silent for the frame timeout while
+     *                                  it waited (connection closed)
+     * @throws InterruptedException     if interrupted before the first byte left (nothing sent)
+     */
+    public boolean offerShielded(byte[] message, Duration timeout, LongSupplier lastHeard) throws InterruptedException {
+        Objects.requireNonNull(lastHeard, "lastHeard");
+        return transmit(true, ByteBuffer.wrap(message), deadlineOf(timeout), options.maxFrameSize(), Long.MAX_VALUE,
+                true, lastHeard);
     }
 
     /**
@@ -554,15 +585,17 @@ public final class StreamConnection implements AutoCloseable, Selectable {
 
     private boolean transmit(boolean framed, ByteBuffer payload, long deadline, int sendLimit, long finishBy)
             throws InterruptedException {
-        return transmit(framed, payload, deadline, sendLimit, finishBy, false);
+        return transmit(framed, payload, deadline, sendLimit, finishBy, false, null);
     }
 
     /**
      * {@code finishBy}: when a started frame must be through at the latest, besides the frame timeout;
-     * {@code shielded}: an interrupt while a started frame waits is held until it is through ({@link #offerShielded}).
+     * {@code shielded}: an interrupt while a started frame waits is held until it is through ({@link #offerShielded});
+     * {@code lastHeard}: null, or when the peer was last heard from, which extends a started frame's
+     * deadline to the frame timeout after it ({@link #offerShielded(byte[], Duration, LongSupplier)}).
      */
     private boolean transmit(boolean framed, ByteBuffer payload, long deadline, int sendLimit, long finishBy,
-                             boolean shielded) throws InterruptedException {
+                             boolean shielded, LongSupplier lastHeard) throws InterruptedException {
         int length = payload.remaining();
         if (framed && length > sendLimit) {
             throw new MessageTooLargeException("message of " + length + " bytes exceeds the maximum frame size of "
@@ -574,7 +607,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         try {
             socket.enter();
             try {
-                return transmitLocked(framed, payload, deadline, finishBy, shielded);
+                return transmitLocked(framed, payload, deadline, finishBy, shielded, lastHeard);
             } finally {
                 socket.exit();
             }
@@ -584,7 +617,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
     }
 
     private boolean transmitLocked(boolean framed, ByteBuffer payload, long deadline, long finishBy,
-                                   boolean shielded) throws InterruptedException {
+                                   boolean shielded, LongSupplier lastHeard) throws InterruptedException {
         staging.clear();
         if (framed) {
             FrameCodec.putHeader(staging, payload.remaining());
@@ -634,9 +667,18 @@ public final class StreamConnection implements AutoCloseable, Selectable {
                     if (sent == 0) {
                         return false;
                     }
+                    if (lastHeard != null) {
+                        // the frame's deadline passed, so the frame timeout is no "centuries": no overflow here
+                        long heardDeadline = lastHeard.getAsLong() + Timeouts.nanos(options.frameTimeout());
+                        if (heardDeadline - System.nanoTime() > 0) {
+                            frameDeadline = heardDeadline; // the peer lives: the frame waits on
+                            continue;
+                        }
+                    }
                     close();
                     throw new FrameTimeoutException(remote + " did not read a started frame "
                             + (frameDeadline == finishBy ? "in time" : "within " + Timeouts.text(options.frameTimeout()))
+                            + (lastHeard == null ? "" : " of its start and of the last this side heard from it")
                             + " (" + sent + " bytes sent); connection closed");
                 }
             }

@@ -178,4 +178,54 @@ class ShieldedOfferTest {
         assertTrue(p[1].isEndOfStream());
         assertEquals(sent, received);
     }
+    /**
+     * {@link StreamConnection#offerShielded(byte[], Duration, java.util.function.LongSupplier)}: a frame
+     * half-way through the buffers of a peer that reads nothing for many frame timeouts waits on while
+     * {@code lastHeard} says the peer lives, and arrives whole once the peer reads; with {@code lastHeard}
+     * standing still (a silent peer) it ends with {@link FrameTimeoutException}, connection closed.
+     */
+    @ParameterizedTest
+    @CsvSource({"UNIX, false", "TCP, true"})
+    void aStartedFrameWaitsWhileThePeerIsHeardFromAndEndsOnceItIsSilent(String kind, boolean virtual)
+            throws Exception {
+        Duration frameTimeout = Duration.ofMillis(200);
+        StreamConnection[] p = pair(kind, ConnectionOptions.defaults().withMaxFrameSize(LARGE)
+                .withFrameTimeout(frameTimeout));
+        byte[] message = new byte[LARGE];
+        for (int i = 0; i < LARGE; i++) {
+            message[i] = (byte) (i * 7 + (i >>> 11));
+        }
+        CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+        (virtual ? Thread.ofVirtual() : Thread.ofPlatform()).start(() -> {
+            try {
+                boolean sent = p[0].offerShielded(message, LONG, System::nanoTime); // heard from just now, always
+                outcome.complete(new Outcome(sent, null, false));
+            } catch (Throwable t) {
+                outcome.complete(new Outcome(null, t, false));
+            }
+        });
+        readFully(p[1], FrameCodec.HEADER_LENGTH); // the frame has started; the peer reads nothing more for a while
+        Thread.sleep(8 * frameTimeout.toMillis());
+        assertFalse(outcome.isDone(), () -> "the send ended while the peer was heard from: " + outcome.getNow(null));
+        ByteBuffer payload = readFully(p[1], LARGE);
+        assertTrue(Arrays.equals(message, 0, LARGE, payload.array(), 0, LARGE), "the frame arrived whole");
+        Outcome o = outcome.get(60, TimeUnit.SECONDS);
+        assertEquals(null, o.thrown(), () -> "the send threw " + o.thrown());
+        assertEquals(Boolean.TRUE, o.sent());
+        p[0].put(bytes("next"));
+        assertEquals("next", text(p[1].take()));
+
+        long heard = System.nanoTime(); // the peer is heard from no more
+        CompletableFuture<Outcome> silent = new CompletableFuture<>();
+        (virtual ? Thread.ofVirtual() : Thread.ofPlatform()).start(() -> {
+            try {
+                silent.complete(new Outcome(p[0].offerShielded(message, LONG, () -> heard), null, false));
+            } catch (Throwable t) {
+                silent.complete(new Outcome(null, t, false));
+            }
+        });
+        Outcome lost = silent.get(60, TimeUnit.SECONDS);
+        assertInstanceOf(FrameTimeoutException.class, lost.thrown(), () -> "the send to a silent peer: " + lost);
+        assertFalse(p[0].isOpen(), "the connection is closed");
+    }
 }

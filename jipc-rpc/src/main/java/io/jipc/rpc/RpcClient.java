@@ -76,7 +76,10 @@ import java.util.regex.Pattern;
  * <p><b>When a peer dies.</b> The polling caller waits in slices of {@link Options#livenessCheck()};
  * after each empty slice it checks that the server process lives (pid and start time, so a reused
  * pid does not count), and fails every pending call with {@link RpcServerLostException} if not: a
- * caller learns of the server's death within about one slice, not at its deadline. Over TCP the connection's end says it at once. If this process
+ * caller learns of the server's death within about one slice, not at its deadline. Over TCP the connection's end says it at once;
+ * a server that stays silent (no reply, no PONG) for {@link Options#peerTimeout()} while calls wait is lost, and a
+ * call frame left half-sent to it ends the connection once the server sent nothing for {@link
+ * Options#tcpFrameTimeout()} (a server that holds the client's calls back is heard from meanwhile). If this process
  * dies, the server notices and removes the reply mailbox (or drops the connection).
  *
  * <p>Memory consistency: actions of the server's implementation before it returned happen-before the
@@ -120,9 +123,18 @@ public final class RpcClient<T> implements AutoCloseable {
      *                       27 bytes and the interface's and the service's names (UTF-8); a limit too
      *                       small for them is an {@link IllegalArgumentException} of {@link
      *                       #connect(URI, Class, Options) connect}
+     * @param tcpFrameTimeout over TCP, its connection's {@link ConnectionOptions#frameTimeout() frame
+     *                       timeout}, positive: a reply frame must be through within it of its first
+     *                       byte, and a call frame that started (the server's socket buffer had room for
+     *                       its first bytes) may wait for the rest as long as the server is heard from
+     *                       (replies, or the PONG it sends every 100 ms while it holds the client's calls
+     *                       back): the connection ends ({@link RpcServerLostException} for every call)
+     *                       once it waited this long both since its start and since the server's last
+     *                       frame. Until 2026-12-06 it was 10 s from the frame's start, so a server that
+     *                       applied its back-pressure for longer cut the client off though it lived
      */
     public record Options(Duration callTimeout, Duration connectTimeout, Duration livenessCheck, Duration peerTimeout,
-            int maxReplySize, int maxTcpFrameSize) {
+            int maxReplySize, int maxTcpFrameSize, Duration tcpFrameTimeout) {
         /**
          * The largest {@code maxReplySize}, 64 MiB: the reply mailbox holds four replies, so a larger
          * limit would make each client's reply mailbox a file of gigabytes in {@code /dev/shm}.
@@ -146,6 +158,10 @@ public final class RpcClient<T> implements AutoCloseable {
             if (connectTimeout.isNegative() || connectTimeout.isZero()) { // as jipc-net's ConnectionOptions
                 throw new IllegalArgumentException("connect timeout must be positive: " + connectTimeout);
             }
+            Objects.requireNonNull(tcpFrameTimeout, "tcpFrameTimeout");
+            if (tcpFrameTimeout.isNegative() || tcpFrameTimeout.isZero()) { // as jipc-net's ConnectionOptions
+                throw new IllegalArgumentException("frame timeout must be positive: " + tcpFrameTimeout);
+            }
             if (maxReplySize < 64 || maxReplySize > MAX_REPLY_SIZE) {
                 throw new IllegalArgumentException("maxReplySize of 64 to " + MAX_REPLY_SIZE
                         + " bytes (Options.MAX_REPLY_SIZE, 64 MiB: the reply mailbox holds four replies): " + maxReplySize);
@@ -156,38 +172,56 @@ public final class RpcClient<T> implements AutoCloseable {
             }
         }
 
+        /** Options with jipc-net's default frame timeout over TCP (10 s), as before {@code tcpFrameTimeout} was one. */
+        public Options(Duration callTimeout, Duration connectTimeout, Duration livenessCheck, Duration peerTimeout,
+                int maxReplySize, int maxTcpFrameSize) {
+            this(callTimeout, connectTimeout, livenessCheck, peerTimeout, maxReplySize, maxTcpFrameSize,
+                    ConnectionOptions.defaults().frameTimeout());
+        }
+
         /**
          * No call timeout, 10 s to connect, liveness checked every 100 ms, a silent TCP server lost
-         * after 5 s, replies through mailboxes up to 64 KiB, frames over TCP up to 1 MiB (jipc-net's
-         * default).
+         * after 5 s, replies through mailboxes up to 64 KiB, frames over TCP up to 1 MiB and a frame
+         * timeout over TCP of 10 s (jipc-net's defaults).
          */
         public static Options defaults() {
             return new Options(null, Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofSeconds(5), 64 * 1024,
-                    ConnectionOptions.defaults().maxFrameSize());
+                    ConnectionOptions.defaults().maxFrameSize(), ConnectionOptions.defaults().frameTimeout());
         }
 
         public Options withCallTimeout(Duration timeout) {
-            return new Options(timeout, connectTimeout, livenessCheck, peerTimeout, maxReplySize, maxTcpFrameSize);
+            return new Options(timeout, connectTimeout, livenessCheck, peerTimeout, maxReplySize, maxTcpFrameSize,
+                    tcpFrameTimeout);
         }
 
         public Options withLivenessCheck(Duration check) {
-            return new Options(callTimeout, connectTimeout, check, peerTimeout, maxReplySize, maxTcpFrameSize);
+            return new Options(callTimeout, connectTimeout, check, peerTimeout, maxReplySize, maxTcpFrameSize,
+                    tcpFrameTimeout);
         }
 
         public Options withPeerTimeout(Duration timeout) {
-            return new Options(callTimeout, connectTimeout, livenessCheck, timeout, maxReplySize, maxTcpFrameSize);
+            return new Options(callTimeout, connectTimeout, livenessCheck, timeout, maxReplySize, maxTcpFrameSize,
+                    tcpFrameTimeout);
         }
 
         public Options withConnectTimeout(Duration timeout) {
-            return new Options(callTimeout, timeout, livenessCheck, peerTimeout, maxReplySize, maxTcpFrameSize);
+            return new Options(callTimeout, timeout, livenessCheck, peerTimeout, maxReplySize, maxTcpFrameSize,
+                    tcpFrameTimeout);
         }
 
         public Options withMaxReplySize(int bytes) {
-            return new Options(callTimeout, connectTimeout, livenessCheck, peerTimeout, bytes, maxTcpFrameSize);
+            return new Options(callTimeout, connectTimeout, livenessCheck, peerTimeout, bytes, maxTcpFrameSize,
+                    tcpFrameTimeout);
         }
 
         public Options withMaxTcpFrameSize(int bytes) {
-            return new Options(callTimeout, connectTimeout, livenessCheck, peerTimeout, maxReplySize, bytes);
+            return new Options(callTimeout, connectTimeout, livenessCheck, peerTimeout, maxReplySize, bytes,
+                    tcpFrameTimeout);
+        }
+
+        public Options withTcpFrameTimeout(Duration timeout) {
+            return new Options(callTimeout, connectTimeout, livenessCheck, peerTimeout, maxReplySize, maxTcpFrameSize,
+                    timeout);
         }
     }
 
@@ -375,7 +409,7 @@ public final class RpcClient<T> implements AutoCloseable {
         try {
             connection = StreamConnection.connect(address.resolved(),
                     ConnectionOptions.defaults().withMaxFrameSize(options.maxTcpFrameSize())
-                            .withConnectTimeout(options.connectTimeout()));
+                            .withConnectTimeout(options.connectTimeout()).withFrameTimeout(options.tcpFrameTimeout()));
         } catch (ErrnoException e) { // ECONNREFUSED, EHOSTUNREACH, ENOENT, ...: no server to reach there
             throw new RpcServerLostException("no RPC server to connect to at " + uri + ": " + e.getMessage(), e);
         }

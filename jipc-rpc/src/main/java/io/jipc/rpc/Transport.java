@@ -74,15 +74,35 @@ sealed interface Transport {
         }
     }
 
-    /** One framed TCP (or Unix-domain) connection to the server's listener. */
-    record ThroughConnection(String service, StreamConnection connection) implements Transport {
+    /**
+     * One framed TCP (or Unix-domain) connection to the server's listener. A frame that has started
+     * waits for room as long as the server is heard from: any frame received from it (a reply, a PONG,
+     * which its reader sends every 100 ms while it holds this client's calls back) counts, as
+     * {@link #poll} takes it. So a server that rightly leaves the client's calls unread (every slot
+     * taken, its mailbox full) for longer than the connection's frame timeout does not end the
+     * connection; one that sends nothing for the frame timeout while a frame waits does
+     * ({@link StreamConnection#offerShielded(byte[], Duration, java.util.function.LongSupplier)}).
+     * Senders take turns at the connection's own send turn: one whose frame waits holds it, and a
+     * send that must not wait ({@code offer} with a zero timeout: a PING of the receiving caller)
+     * gives up at once (until 2026-12-06 they waited on the connection's monitor, a PING too, for as
+     * long as the frame took, while nobody received).
+     */
+    static final class ThroughConnection implements Transport {
+        private final String service;
+        private final StreamConnection connection;
+        /** When a frame last came from the server ({@link System#nanoTime()}); set by {@link #poll}. */
+        private volatile long heardAt = System.nanoTime();
+
+        ThroughConnection(String service, StreamConnection connection) {
+            this.service = service;
+            this.connection = connection;
+        }
+
         @Override
         public boolean offer(byte[] frame, Duration timeout) throws InterruptedException {
             try {
-                synchronized (connection) {
-                    // a cancel(true) of an async call interrupts its sender: that must not end the connection
-                    return connection.offerShielded(frame, timeout);
-                }
+                // a cancel(true) of an async call interrupts its sender: that must not end the connection
+                return connection.offerShielded(frame, timeout, () -> heardAt);
             } catch (JipcException e) {
                 throw new RpcServerLostException("the connection to '" + service + "' ended: " + e.getMessage());
             }
@@ -96,7 +116,9 @@ sealed interface Transport {
             } catch (JipcException e) {
                 throw new RpcServerLostException("the connection to '" + service + "' ended: " + e.getMessage());
             }
-            if (frame == null && connection.isEndOfStream()) {
+            if (frame != null) {
+                heardAt = System.nanoTime();
+            } else if (connection.isEndOfStream()) {
                 throw new RpcServerLostException("the server of '" + service + "' closed the connection");
             }
             return frame;

@@ -56,6 +56,11 @@ import java.time.Duration;
  * <li>{@code fragile <name>}: serves a {@link FragileService} as {@code name} (also on a free TCP port of
  *     127.0.0.1), prints {@code SERVING <port>}; closes the server when its standard input ends, then
  *     prints {@code CLOSED}.</li>
+ * <li>{@code uploads <name>}: serves an {@link UploadsService} as {@code name} on a free TCP port of
+ *     127.0.0.1 with one slot ({@code maxCalls(1)}, {@code maxCallsPerConnection(1)}), prints
+ *     {@code SERVING <port>}, prints {@code HOLDING} once a {@code hold} call runs; a line on its
+ *     standard input releases every {@code hold}; closes the server when its standard input ends,
+ *     then prints {@code CLOSED}.</li>
  * <li>{@code spin <name>}: serves a {@link SpinnerService} as {@code name} (also on a free TCP port of
  *     127.0.0.1), prints {@code SERVING <port> <processors>} ({@link Runtime#availableProcessors()});
  *     closes the server when its standard input ends, then prints {@code CLOSED}.</li>
@@ -78,6 +83,7 @@ public final class RpcChild {
             case "hold" -> hold(java.net.URI.create(args[1]), args[2].equals("call"));
             case "spin" -> spin(args[1]);
             case "fragile" -> fragile(args[1]);
+            case "uploads" -> uploads(args[1]);
             case "small" -> small(args[1], Integer.parseInt(args[2]));
             case "cancel" -> cancelWaiting(args[1], args.length > 2 ? Integer.parseInt(args[2]) : -1,
                     args.length > 3 ? Integer.parseInt(args[3]) : 0);
@@ -220,6 +226,29 @@ public final class RpcChild {
                 .listen(new InetSocketAddress("127.0.0.1", 0)).start()) {
             say("SERVING " + ((InetSocketAddress) server.tcpAddress().orElseThrow()).getPort());
             readToTheEnd();
+        }
+        say("CLOSED");
+    }
+
+    private static void uploads(String name) throws Exception {
+        UploadsService service = new UploadsService();
+        try (RpcServer<Uploads> server = RpcServer.builder(name, Uploads.class, service)
+                .listen(new InetSocketAddress("127.0.0.1", 0)).maxCalls(1).maxCallsPerConnection(1).start()) {
+            say("SERVING " + ((InetSocketAddress) server.tcpAddress().orElseThrow()).getPort());
+            Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    while (service.holdingCalls() == 0) {
+                        Thread.sleep(5);
+                    }
+                    say("HOLDING");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            while (in.readLine() != null) {
+                service.release();
+            }
         }
         say("CLOSED");
     }
