@@ -163,6 +163,15 @@ public final class FdPassing {
         }
     }
 
+    /**
+     * Whether the connected socket {@code fd} has input or end of stream right now ({@code poll}
+     * with a zero timeout; never blocks). On a connection whose peer only waits to receive, true
+     * means the peer closed it (gave up, or died).
+     */
+    public static boolean hasInput(int fd, String subject) {
+        return awaitReadable(fd, 0, subject);
+    }
+
     /** Sends the descriptor {@code passed} over the connected socket {@code fd}, with one byte {@code tag}. */
     public static void send(int fd, int passed, byte tag, String subject) {
         try (Arena arena = Arena.ofConfined()) {

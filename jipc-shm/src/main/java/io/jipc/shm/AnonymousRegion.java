@@ -80,10 +80,12 @@ public final class AnonymousRegion extends Region {
     /**
      * Receives a region handed to this process by {@link RegionHandOff#deliverTo}: connects to
      * {@code address} (given by the parent, e.g. on the command line) and maps the region
-     * read-write.
+     * read-write. The parent may serve other children first: this process stays connected and
+     * waits until a {@code deliverTo} names it.
      *
      * <p>Blocks (in {@code poll}, in slices of 50 ms) until the region arrives, the timeout passes,
-     * the parent refuses this process or goes away, or the thread is interrupted. Interrupts follow
+     * the parent closes the hand-off without delivering to this process or goes away, or the thread
+     * is interrupted. Interrupts follow
      * the library's rule (docs/architecture.md, "Interrupts and timeouts"): a region there at once
      * is received whatever the interrupt status, which stays set; otherwise an interrupt before or
      * while it waits (noticed within 50 ms), or at its timeout, throws {@link InterruptedException}
@@ -123,8 +125,8 @@ public final class AnonymousRegion extends Region {
         } catch (ErrnoException e) {
             if (e.errnoName().equals("EPROTO") || e.errnoName().equals("ECONNRESET")) {
                 throw new JipcException("the parent closed the connection to " + address + " without handing this"
-                        + " process (pid " + ProcessHandle.current().pid() + ") the region: it is meant for another"
-                        + " process, or the hand-off was closed", e);
+                        + " process (pid " + ProcessHandle.current().pid() + ") the region: the hand-off was closed (or its"
+                        + " parent died) before a deliverTo named this process, or too many processes were waiting at it", e);
             }
             throw e;
         } finally {
@@ -163,8 +165,9 @@ public final class AnonymousRegion extends Region {
 
     /**
      * Offers this region to child processes: opens a private rendezvous whose
-     * {@linkplain RegionHandOff#address() address} the children are given. Close it once the
-     * children have received the region.
+     * {@linkplain RegionHandOff#address() address} the children are given; call
+     * {@link RegionHandOff#deliverTo} once per child, in any order (a child that connects early
+     * waits for its turn). Close it once the children have received the region.
      */
     public RegionHandOff handOff() {
         synchronized (this) {

@@ -14,7 +14,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
 
 /**
  * The parent's side of handing an {@link AnonymousRegion} to child processes.
@@ -29,7 +32,21 @@ import java.util.concurrent.ThreadLocalRandom;
  * asks the kernel which process is at the other end ({@code SO_PEERCRED}) and sends the region's
  * descriptor ({@code SCM_RIGHTS}) only to the named child or one of its descendants (a wrapper
  * such as {@code setpriv} or {@code sh -c exec} keeps the pid; a launcher that forks makes the JVM
- * a descendant). Any other process that connects is disconnected without it.
+ * a descendant).
+ *
+ * <h2>Several children</h2>
+ * One hand-off serves any number of children: start them all, then call {@code deliverTo} for
+ * each, in any order. A child that connects while {@code deliverTo} serves another one stays
+ * connected, waiting (within its own {@code receive} timeout), until a {@code deliverTo} names it;
+ * the connection is kept with the peer's pid and start time, so it is served only while that very
+ * process still holds it. A process no {@code deliverTo} names (a stranger of the same user) waits
+ * the same way and gets nothing: its connection is closed when the hand-off closes. At most
+ * 64 connections wait at a time (those whose peer gave up or died are
+ * dropped first); beyond that new ones are closed at once without the region, so a process of the
+ * user that connects many times holds at most that many descriptors of the parent. (Until
+ * 2026-12-06 every connection but the named child's was closed at once: a sibling that connected
+ * early was refused for good, "it is meant for another process", and its own {@code deliverTo}
+ * then failed.)
  * <ul>
  * <li>The socket lies in the user's private {@code 0700} directory: only this user's processes
  *     (and root) can even connect.</li>
@@ -55,12 +72,14 @@ public final class RegionHandOff implements AutoCloseable {
     private final AnonymousRegion region;
     private final Path path;
     private final int listener;
+    private final WaitingPeers waitingPeers;
     private boolean closed;
 
     RegionHandOff(AnonymousRegion region) {
         this.region = region;
         this.path = JipcRoot.directory(DIRECTORY).resolve(socketName(ProcessIdentity.current()));
         this.listener = FdPassing.listen(path.toString());
+        this.waitingPeers = new WaitingPeers(path.toString());
     }
 
     /**
@@ -80,9 +99,10 @@ public final class RegionHandOff implements AutoCloseable {
     }
 
     /**
-     * Waits for {@code child} (or a descendant of it) to connect and hands it the region;
-     * connections from any other process are refused meanwhile, and a connection the child closed
-     * before it was accepted (a receive that timed out) is passed over.
+     * Waits for {@code child} (or a descendant of it) to connect, unless it is waiting already, and
+     * hands it the region; connections from other processes that come meanwhile are kept for their
+     * own {@code deliverTo} (see "Several children" above), and a connection the child closed
+     * before it was served (a receive that timed out) is passed over.
      *
      * <p>Blocks (in {@code poll}, in slices of 50 ms) until the child has the region, the timeout
      * passes, the child dies or the thread is interrupted. Interrupts follow the library's rule
@@ -99,6 +119,18 @@ public final class RegionHandOff implements AutoCloseable {
         Objects.requireNonNull(child, "child");
         Objects.requireNonNull(timeout, "timeout");
         long deadline = System.nanoTime() + Timeouts.nanos(timeout);
+        if (closed) {
+            throw new io.jipc.ClosedException("region hand-off is closed");
+        }
+        if (!waitingPeers.isEmpty()) { // the child may have connected while another one was being served
+            Set<Long> pids = child.descendants().map(ProcessHandle::pid).collect(Collectors.toSet());
+            pids.add(child.pid());
+            for (int waiting; (waiting = waitingPeers.take(pids::contains)) >= 0; ) {
+                if (sent(waiting, child)) {
+                    return;
+                }
+            }
+        }
         boolean tried = false; // a zero (or sub-millisecond) timeout still takes a child already waiting
         while (true) {
             if (closed) {
@@ -124,23 +156,44 @@ public final class RegionHandOff implements AutoCloseable {
                 }
                 continue;
             }
+            Optional<ProcessIdentity> peer;
             try {
-                long peer = FdPassing.peerPid(connection, address());
-                if (peer == child.pid() || child.descendants().anyMatch(p -> p.pid() == peer)) {
-                    try {
-                        region.sendTo(connection, "child pid " + peer);
-                        return;
-                    } catch (ErrnoException e) {
-                        if (e.errno() != Errno.EPIPE && e.errno() != Sockets.ECONNRESET) {
-                            throw e;
-                        }
-                        // a connection the child gave up before it was accepted: wait for the next one
-                    }
-                }
-                // another process of this user: refused (it sees the connection closed, without a descriptor)
-            } finally {
+                peer = ProcessIdentity.of(FdPassing.peerPid(connection, address()));
+            } catch (RuntimeException e) {
                 Libc.close(connection);
+                throw e;
             }
+            if (peer.isEmpty()) { // gone already: nobody to serve
+                Libc.close(connection);
+            } else if (isChildOrDescendant(child, peer.get().pid())) {
+                if (sent(connection, child)) {
+                    return;
+                }
+            } else { // another child of this parent, or a stranger: waits for its own deliverTo or the close
+                waitingPeers.keep(connection, peer.get());
+            }
+        }
+    }
+
+    private static boolean isChildOrDescendant(ProcessHandle child, long peer) {
+        return peer == child.pid() || child.descendants().anyMatch(p -> p.pid() == peer);
+    }
+
+    /**
+     * Sends the region over {@code connection} (whose peer is {@code child} or a descendant) and
+     * closes it; false if the peer had given up (closed its end) before, i.e. keep waiting.
+     */
+    private boolean sent(int connection, ProcessHandle child) {
+        try {
+            region.sendTo(connection, "child pid " + child.pid());
+            return true;
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.EPIPE && e.errno() != Sockets.ECONNRESET) {
+                throw e;
+            }
+            return false; // a connection the child gave up before it was served: wait for the next one
+        } finally {
+            Libc.close(connection);
         }
     }
 
@@ -151,6 +204,7 @@ public final class RegionHandOff implements AutoCloseable {
             return;
         }
         closed = true;
+        waitingPeers.closeAll();
         Libc.close(listener);
         try {
             Libc.unlink(path.toString());

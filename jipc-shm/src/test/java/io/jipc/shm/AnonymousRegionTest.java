@@ -2,6 +2,8 @@ package io.jipc.shm;
 
 import io.jipc.ErrnoException;
 import io.jipc.JipcException;
+import io.jipc.platform.FdPassing;
+import io.jipc.platform.Libc;
 import io.jipc.platform.MemoryBudget;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
@@ -13,7 +15,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -106,6 +111,111 @@ class AnonymousRegionTest {
             assertEquals(1, region.getLongVolatile(0));
             child.assertSuccess(LINE);
             stranger.assertSuccess(LINE);
+        }
+    }
+
+    /**
+     * Three children connect to one hand-off before any deliverTo, and are served in the reverse
+     * order: each gets the region and sees the parent's write. Until 2026-12-06 deliverTo closed
+     * every connection but the named child's, so the two siblings that connected first were
+     * refused for good ("it is meant for another process") and their own deliverTo failed
+     * ("exited before it received").
+     */
+    @Test
+    void severalChildrenConnectedToOneHandOffAllReceiveTheRegionInAnyOrder() throws Exception {
+        try (AnonymousRegion region = AnonymousRegion.create(4096);
+             RegionHandOff handOff = region.handOff()) {
+            region.setLongVolatile(0, 100);
+            List<ChildJvm> children = new ArrayList<>();
+            for (int i = 1; i <= 3; i++) {
+                children.add(child("anonymous", handOff.address(), "0"));
+                awaitConnections(handOff.address(), i); // in the listener's backlog, in this order
+            }
+            for (ChildJvm child : children.reversed()) {
+                handOff.deliverTo(child.process().toHandle(), LINE);
+            }
+            Set<String> received = new HashSet<>();
+            for (ChildJvm child : children) {
+                received.add(child.awaitLine("RECEIVED", LINE));
+                child.assertSuccess(LINE);
+            }
+            assertEquals(Set.of("RECEIVED 4096 101", "RECEIVED 4096 102", "RECEIVED 4096 103"), received);
+            assertEquals(103, region.getLongVolatile(0), "the children's writes are in the parent's mapping");
+        }
+    }
+
+    /**
+     * Connections that no deliverTo names wait, up to 64 (the limit a process connecting many times
+     * can hold of the parent's descriptors); more are closed at once, and the named child is still
+     * served. Closing the hand-off closes the waiting ones.
+     */
+    @Test
+    void atMost64OtherConnectionsWaitAndTheChildIsStillServed() throws Exception {
+        List<Integer> strangers = java.util.Collections.synchronizedList(new ArrayList<>());
+        Process absent = new ProcessBuilder("sleep", "120").start(); // named by deliverTo, never connects
+        try (AnonymousRegion region = AnonymousRegion.create(4096);
+             RegionHandOff handOff = region.handOff()) {
+            // 80 connections from this process; past the listener's backlog a connect blocks until
+            // deliverTo accepts, so they are made from another thread while deliverTo runs
+            Thread connecting = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 80; i++) {
+                    strangers.add(FdPassing.connect(handOff.address()));
+                }
+            });
+            do { // until every connection is made and accepted (64 wait, the rest are closed)
+                JipcException e = assertThrows(JipcException.class,
+                        () -> handOff.deliverTo(absent.toHandle(), Duration.ofMillis(100)));
+                assertTrue(e.getMessage().contains("did not come"), e.getMessage());
+            } while (connecting.isAlive() || connections(handOff.address()) > 64);
+            connecting.join();
+            assertEquals(80, strangers.size());
+            int refused = 0;
+            for (int stranger : strangers) {
+                try {
+                    assertEquals(null, FdPassing.receive(stranger, 0, "stranger"), "a stranger gets no region");
+                } catch (ErrnoException e) {
+                    assertEquals("EPROTO", e.errnoName(), e.getMessage()); // closed by the hand-off
+                    refused++;
+                }
+            }
+            assertEquals(80 - 64, refused, "connections beyond 64 are closed at once, the others wait");
+
+            ChildJvm child = child("anonymous", handOff.address(), "0");
+            handOff.deliverTo(child.process().toHandle(), LINE);
+            assertEquals("RECEIVED 4096 1", child.awaitLine("RECEIVED", LINE));
+            child.assertSuccess(LINE);
+
+            handOff.close();
+            for (int stranger : strangers) {
+                ErrnoException e = assertThrows(ErrnoException.class, () -> FdPassing.receive(stranger, 0, "stranger"));
+                assertEquals("EPROTO", e.errnoName(), "closing the hand-off closes every waiting connection");
+            }
+        } finally {
+            absent.destroyForcibly().waitFor();
+            strangers.forEach(Libc::close);
+        }
+    }
+
+    /**
+     * The connections to the socket at {@code address}, waiting in its backlog or accepted and
+     * open: their server ends in /proc/net/unix, which carry the listener's path.
+     */
+    private static long connections(String address) throws IOException {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/net/unix"))) {
+            return lines.filter(line -> line.endsWith(" " + address)).count() - 1; // minus the listener
+        }
+    }
+
+    /** Waits until {@code count} connections to the socket at {@code address} exist (its server ends in /proc/net/unix). */
+    private static void awaitConnections(String address, int count) throws Exception {
+        long giveUp = System.nanoTime() + LINE.toNanos();
+        while (true) {
+            long connections = connections(address);
+            if (connections >= count) {
+                return;
+            }
+            assertTrue(System.nanoTime() - giveUp < 0, "only " + connections + " of " + count + " connected");
+            Thread.sleep(20);
         }
     }
 
