@@ -9,6 +9,7 @@ import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
 import io.jipc.platform.Memfd;
 import io.jipc.platform.MemoryBudget;
+import io.jipc.platform.Sockets;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -93,7 +94,9 @@ public final class AnonymousRegion extends Region {
      * over and waits for the next one).
      *
      * @throws JipcException if nothing arrives within {@code timeout}, or the parent refused this
-     *                       process or went away
+     *                       process or went away; also when no hand-off is open at {@code address}
+     *                       (closed already, or its parent died and left the socket behind), with
+     *                       the {@code ENOENT} or {@code ECONNREFUSED} of {@code connect} as cause
      * @throws InterruptedException if interrupted while waiting, or already when the region is not
      *                              there at once (also with a zero or negative timeout)
      */
@@ -101,7 +104,7 @@ public final class AnonymousRegion extends Region {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(timeout, "timeout"); // before connecting, which may fail for other reasons
         long deadline = System.nanoTime() + Timeouts.nanos(timeout);
-        int socket = FdPassing.connect(address);
+        int socket = connect(address);
         FdPassing.Received received;
         try {
             boolean tried = false; // a zero timeout still takes a region there at once
@@ -148,6 +151,27 @@ public final class AnonymousRegion extends Region {
             throw e;
         }
         return map(fd, status.size(), false, "received anonymous region");
+    }
+
+    /**
+     * Connects to the hand-off at {@code address}; a socket file that is missing or that nobody
+     * listens on any more is explained rather than passed on as a bare {@code ENOENT} or
+     * {@code ECONNREFUSED}.
+     */
+    private static int connect(String address) {
+        try {
+            return FdPassing.connect(address);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                throw new JipcException("no hand-off at " + address + " (ENOENT from connect): the parent closed it"
+                        + " (after delivering, or without delivering to this process), or the address is wrong", e);
+            }
+            if (e.errno() == Sockets.ECONNREFUSED) {
+                throw new JipcException("no hand-off listens at " + address + " any more (ECONNREFUSED from connect):"
+                        + " the parent died before closing it; the socket it left is stale (jipc gc removes it)", e);
+            }
+            throw e;
+        }
     }
 
     private static AnonymousRegion map(int fd, long size, boolean create, String subject) {

@@ -196,6 +196,30 @@ class AnonymousRegionTest {
         }
     }
 
+    /** A hand-off closed, or left by a parent that died: receive says so (was a bare ENOENT or ECONNREFUSED). */
+    @Test
+    void receivingFromAClosedOrStaleHandOffSaysWhy(Path root) throws Exception {
+        String closed;
+        try (AnonymousRegion region = AnonymousRegion.create(4096);
+             RegionHandOff handOff = region.handOff()) {
+            closed = handOff.address();
+        }
+        JipcException e = assertThrows(JipcException.class, () -> AnonymousRegion.receive(closed, LINE));
+        assertTrue(e.getMessage().contains("no hand-off at " + closed) && e.getMessage().contains("closed"), e.getMessage());
+        assertEquals("ENOENT", ((ErrnoException) e.getCause()).errnoName());
+
+        String stale = root.resolve("stale.sock").toString(); // what a parent killed in deliverTo leaves
+        Libc.close(FdPassing.listen(stale));
+        try {
+            e = assertThrows(JipcException.class, () -> AnonymousRegion.receive(stale, LINE));
+            assertTrue(e.getMessage().contains("no hand-off listens at " + stale)
+                    && e.getMessage().contains("parent died"), e.getMessage());
+            assertEquals("ECONNREFUSED", ((ErrnoException) e.getCause()).errnoName());
+        } finally {
+            Files.delete(Path.of(stale));
+        }
+    }
+
     /**
      * The connections to the socket at {@code address}, waiting in its backlog or accepted and
      * open: their server ends in /proc/net/unix, which carry the listener's path.
