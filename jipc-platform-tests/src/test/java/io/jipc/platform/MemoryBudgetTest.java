@@ -1,12 +1,19 @@
 package io.jipc.platform;
 
+import io.jipc.ErrnoException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.util.List;
 import java.util.OptionalLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What the kernel's files say of the memory left, and this host's figure. */
@@ -33,6 +40,82 @@ class MemoryBudgetTest {
         assertEquals(900, MemoryBudget.roomUnder(List.of("1000"), List.of("100")));
         assertEquals(0, MemoryBudget.roomUnder(List.of("1000"), List.of("4000")), "over the limit already");
         assertEquals(Long.MAX_VALUE, MemoryBudget.roomUnder(List.of(), List.of()), "no such files: no limit known");
+    }
+
+    @Test
+    void theCgroupV1MemoryPathIsTheMemoryControllersLine() {
+        assertEquals("/process_api/9d4f", MemoryBudget.cgroupV1MemoryPath(
+                List.of("9:name=systemd:/", "4:memory:/process_api/9d4f", "0::/")));
+        assertEquals("/a", MemoryBudget.cgroupV1MemoryPath(List.of("5:cpu,memory:/a")), "co-mounted controllers");
+        assertNull(MemoryBudget.cgroupV1MemoryPath(List.of("0::/user.slice", "3:memory_other:/x")), "v2 only");
+    }
+
+    /**
+     * Under cgroup v1 (alone or hybrid, as on many hosts and containers) the limit of the memory
+     * controller's cgroup and of those above it bounds the figure; until 2026-12-06 only v2's was read,
+     * and a create above a v1 limit met the cgroup's OOM killer.
+     */
+    @Test
+    void aCgroupV1LimitOfThisCgroupOrOneAboveItBoundsTheFigure(@TempDir Path dir) throws IOException {
+        Path meminfo = write(dir.resolve("meminfo"), "MemAvailable: 1048576 kB", "SwapFree: 0 kB"); // 1 GiB
+        Path self = write(dir.resolve("cgroup"), "9:name=systemd:/", "4:memory:/outer/inner", "0::/");
+        Path root = dir.resolve("fs");
+        Path memory = root.resolve("memory");
+        Path outer = memory.resolve("outer");
+        Path inner = outer.resolve("inner");
+        Files.createDirectories(inner);
+        String unlimited = "9223372036854771712";
+        limit(memory, unlimited, "5000000000");
+        limit(outer, unlimited, "300000000");
+        limit(inner, unlimited, "200000000");
+        assertEquals(1L << 30, MemoryBudget.available(meminfo, self, root), "v1's 'unlimited' bounds nothing");
+
+        limit(inner, Long.toString(400L << 20), Long.toString(100L << 20));
+        assertEquals(300L << 20, MemoryBudget.available(meminfo, self, root), "this cgroup's limit less its usage");
+
+        limit(outer, Long.toString(350L << 20), Long.toString(250L << 20));
+        assertEquals(100L << 20, MemoryBudget.available(meminfo, self, root), "a cgroup above counts this one's usage");
+
+        Files.writeString(outer.resolve("memory.use_hierarchy"), "0\n");
+        assertEquals(300L << 20, MemoryBudget.available(meminfo, self, root),
+                "a parent that does not account its children does not limit them");
+
+        Files.delete(outer.resolve("memory.use_hierarchy"));
+        Files.delete(inner.resolve("memory.limit_in_bytes"));
+        Files.delete(inner.resolve("memory.usage_in_bytes"));
+        Files.delete(inner);
+        assertEquals(100L << 20, MemoryBudget.available(meminfo, self, root),
+                "a path not mounted here (a container's own cgroup is its root): passed over, those above still read");
+    }
+
+    @Test
+    void aCgroupV2LimitBoundsTheFigure(@TempDir Path dir) throws IOException {
+        Path meminfo = write(dir.resolve("meminfo"), "MemAvailable: 1048576 kB");
+        Path self = write(dir.resolve("cgroup"), "0::/a/b");
+        Path b = dir.resolve("fs/a/b");
+        Files.createDirectories(b);
+        write(b.resolve("memory.max"), "max");
+        write(b.resolve("memory.current"), "4096");
+        write(b.getParent().resolve("memory.max"), Long.toString(300L << 20));
+        write(b.getParent().resolve("memory.current"), Long.toString(100L << 20));
+        assertEquals(200L << 20, MemoryBudget.available(meminfo, self, dir.resolve("fs")));
+    }
+
+    @Test
+    void checkRefusesMoreThanIsLeftWithEnomem() {
+        ErrnoException e = assertThrows(ErrnoException.class, () -> MemoryBudget.check(Long.MAX_VALUE, "thing of 7 bytes"));
+        assertEquals("ENOMEM", e.errnoName());
+        assertTrue(e.getMessage().contains("thing of 7 bytes") && e.getMessage().contains("memory limit"), e.getMessage());
+        MemoryBudget.check(4096, "a page");
+    }
+
+    private static void limit(Path cgroup, String limit, String usage) throws IOException {
+        write(cgroup.resolve("memory.limit_in_bytes"), limit);
+        write(cgroup.resolve("memory.usage_in_bytes"), usage);
+    }
+
+    private static Path write(Path file, String... lines) throws IOException {
+        return Files.write(file, List.of(lines));
     }
 
     @Test

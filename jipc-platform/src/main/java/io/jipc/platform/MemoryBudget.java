@@ -1,5 +1,7 @@
 package io.jipc.platform;
 
+import io.jipc.ErrnoException;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,10 +15,30 @@ import java.util.OptionalLong;
  * as under {@code /dev/shm}: it takes pages until the OOM killer ends some process (not
  * necessarily the caller). Asking first turns that into a refusal.
  *
+ * <p>The same holds for a file of {@code /dev/shm} larger than this process's cgroup allows:
+ * its pages are charged to the cgroup of the process that allocates them, so a {@code fallocate}
+ * that {@code /dev/shm} has room for still calls in the cgroup's OOM killer (which ends the caller)
+ * before it could fail with {@code ENOSPC}.
+ *
  * <p>The figure is {@code MemAvailable + SwapFree} of {@code /proc/meminfo}, bounded by the room
- * left under the {@code memory.max} of this process's cgroup (v2) and of each cgroup above it. It is
- * an estimate of the moment: other processes allocate too, so an allocation below it may still
- * meet the OOM killer, but one above it certainly would. Thread-safe; reads the files each call.
+ * left under the memory limit of this process's cgroup and of each cgroup above it (whose usage
+ * includes that of the cgroups below):
+ * <ul>
+ * <li>cgroup v2: {@code memory.max - memory.current} under {@code /sys/fs/cgroup/<path of the
+ *     "0::" line of /proc/self/cgroup>};</li>
+ * <li>cgroup v1 (alone, or beside v2 in "hybrid" mode): {@code memory.limit_in_bytes -
+ *     memory.usage_in_bytes} under {@code /sys/fs/cgroup/memory/<path of the "memory" line>}, up
+ *     to the first cgroup whose parent does not account its children
+ *     ({@code memory.use_hierarchy} 0, kernels before 5.x). The "unlimited" limit of v1 (about
+ *     2<sup>63</sup>) leaves room far above {@code MemAvailable}: it bounds nothing.</li>
+ * </ul>
+ * A directory that does not exist (a container whose cgroup file system is mounted at its own
+ * cgroup: the path of {@code /proc/self/cgroup} is then longer than what is mounted) is passed
+ * over; the walk still reads the mounted root, which is then the container's cgroup.
+ *
+ * <p>It is an estimate of the moment: other processes allocate too, so an allocation below it may
+ * still meet the OOM killer, but one above it certainly would. Thread-safe; reads the files each
+ * call.
  */
 public final class MemoryBudget {
     private static final Path MEMINFO = Path.of("/proc/meminfo");
@@ -28,17 +50,58 @@ public final class MemoryBudget {
 
     /** Bytes this process could still take (see the class comment); {@link Long#MAX_VALUE} if the kernel does not say. */
     public static long available() {
-        long available = meminfoAvailable(read(MEMINFO)).orElse(Long.MAX_VALUE);
-        String cgroup = cgroupPath(read(CGROUP));
-        if (cgroup != null) {
-            for (Path dir = CGROUP_ROOT.resolve(cgroup.substring(1)); dir.startsWith(CGROUP_ROOT); dir = dir.getParent()) {
-                available = Math.min(available, roomUnder(read(dir.resolve("memory.max")), read(dir.resolve("memory.current"))));
-                if (dir.equals(CGROUP_ROOT)) {
-                    break;
-                }
-            }
+        return available(MEMINFO, CGROUP, CGROUP_ROOT);
+    }
+
+    /**
+     * Refuses an allocation of {@code bytes} of memory (a memory file's pages) that exceeds
+     * {@link #available()}, with {@code ENOMEM} "from jipc's memory check of {@code subject}" and
+     * the figure in the message. Call it before creating anything, so that a refusal leaves nothing
+     * behind. Does not reserve: the memory may be gone by the time it is allocated.
+     *
+     * @throws ErrnoException {@code ENOMEM} if {@code bytes > available()}
+     */
+    public static void check(long bytes, String subject) {
+        long available = available();
+        if (bytes > available) {
+            throw Errno.exception(Errno.ENOMEM, "jipc's memory check", subject + " (at most " + available
+                    + " bytes could be taken now: MemAvailable + SwapFree, within the cgroup's memory limit)");
+        }
+    }
+
+    /** {@link #available()} from these files: {@code /proc/meminfo}, {@code /proc/self/cgroup} and the cgroup mount. */
+    static long available(Path meminfo, Path procCgroup, Path cgroupRoot) {
+        long available = meminfoAvailable(read(meminfo)).orElse(Long.MAX_VALUE);
+        List<String> cgroups = read(procCgroup);
+        String v2 = cgroupPath(cgroups);
+        if (v2 != null) {
+            available = Math.min(available, roomUnderEach(cgroupRoot, v2, "memory.max", "memory.current", false));
+        }
+        String v1 = cgroupV1MemoryPath(cgroups);
+        if (v1 != null) {
+            available = Math.min(available, roomUnderEach(cgroupRoot.resolve("memory"), v1,
+                    "memory.limit_in_bytes", "memory.usage_in_bytes", true));
         }
         return available;
+    }
+
+    /**
+     * The least {@link #roomUnder} of the cgroup {@code path} below {@code root} and of each one
+     * above it up to {@code root}; with {@code v1Hierarchy}, only up to the last one whose parent
+     * accounts its children ({@code memory.use_hierarchy} not 0).
+     */
+    private static long roomUnderEach(Path root, String path, String limitFile, String usageFile, boolean v1Hierarchy) {
+        long room = Long.MAX_VALUE;
+        for (Path dir = root.resolve(path.substring(1)); dir.startsWith(root); dir = dir.getParent()) {
+            room = Math.min(room, roomUnder(read(dir.resolve(limitFile)), read(dir.resolve(usageFile))));
+            if (dir.equals(root)) {
+                break;
+            }
+            if (v1Hierarchy && read(dir.getParent().resolve("memory.use_hierarchy")).equals(List.of("0"))) {
+                break; // the parent's usage does not include this cgroup's: its limit does not apply
+            }
+        }
+        return room;
     }
 
     /** {@code MemAvailable + SwapFree} in bytes from the text of {@code /proc/meminfo}; empty if it has no MemAvailable. */
@@ -66,7 +129,10 @@ public final class MemoryBudget {
         return available < 0 ? OptionalLong.empty() : OptionalLong.of(Math.multiplyExact(available + swapFree, 1024L));
     }
 
-    /** The cgroup v2 path of {@code /proc/self/cgroup} ({@code 0::/a/b}: {@code /a/b}); null under cgroup v1 only. */
+    /**
+     * The cgroup v2 path of {@code /proc/self/cgroup} ({@code 0::/a/b}: {@code /a/b}); null under
+     * cgroup v1 only (see {@link #cgroupV1MemoryPath}).
+     */
     static String cgroupPath(List<String> cgroup) {
         for (String line : cgroup) {
             if (line.startsWith("0::/")) {
@@ -76,7 +142,23 @@ public final class MemoryBudget {
         return null;
     }
 
-    /** {@code memory.max - memory.current}, at least 0; {@link Long#MAX_VALUE} for {@code max} or when unreadable. */
+    /**
+     * The cgroup v1 path of the memory controller in {@code /proc/self/cgroup} ({@code 4:memory:/a/b}
+     * or {@code 5:cpu,memory:/a/b}: {@code /a/b}); null if that controller is not mounted as v1.
+     */
+    static String cgroupV1MemoryPath(List<String> cgroup) {
+        for (String line : cgroup) {
+            String[] fields = line.split(":", 3);
+            if (fields.length == 3 && fields[2].startsWith("/") && List.of(fields[1].split(",")).contains("memory")) {
+                return fields[2];
+            }
+        }
+        return null;
+    }
+
+    /**
+     * {@code limit - usage} (v2: {@code memory.max - memory.current}; v1:
+     * {@code memory.limit_in_bytes - memory.usage_in_bytes}), at least 0; {@link Long#MAX_VALUE} for {@code max} or when unreadable. */
     static long roomUnder(List<String> max, List<String> current) {
         if (max.isEmpty() || current.isEmpty()) {
             return Long.MAX_VALUE;

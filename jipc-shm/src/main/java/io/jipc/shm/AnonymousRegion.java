@@ -68,12 +68,7 @@ public final class AnonymousRegion extends Region {
         if (size <= 0) {
             throw new IllegalArgumentException("region size must be positive: " + size);
         }
-        long available = MemoryBudget.available();
-        if (size > available) {
-            throw Errno.exception(Errno.ENOMEM, "jipc's memory check", "anonymous region of " + size
-                    + " bytes (at most " + available + " bytes could be taken now: MemAvailable + SwapFree,"
-                    + " within the cgroup's memory.max)");
-        }
+        MemoryBudget.check(size, "anonymous region of " + size + " bytes");
         int fd = Memfd.create("jipc-anonymous-region");
         return map(fd, size, true, "anonymous region of " + size + " bytes");
     }

@@ -8,6 +8,7 @@ import io.jipc.platform.CreatedFile;
 import io.jipc.platform.Errno;
 import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
+import io.jipc.platform.MemoryBudget;
 import io.jipc.platform.Printable;
 import io.jipc.ring.FaultInjection;
 import io.jipc.segment.CreationLock;
@@ -43,7 +44,9 @@ import java.util.regex.Pattern;
  * <h2>Creating and opening</h2>
  * {@link #create} opens the file with {@code O_CREAT|O_EXCL|O_NOFOLLOW}, sets its mode exactly
  * ({@code fchmod}, whatever the umask), reserves its memory ({@code fallocate}: a full
- * {@code /dev/shm} fails there with {@code ENOSPC}, not later as a {@code SIGBUS}) and maps it;
+ * {@code /dev/shm} fails there with {@code ENOSPC}, not later as a {@code SIGBUS}; a size beyond
+ * what {@link MemoryBudget} allows this process is refused with {@code ENOMEM} before any is
+ * allocated) and maps it;
  * the region reads as zeros. {@link #open} maps an existing file read-only or read-write (the
  * kernel checks the permission bits: {@code EACCES}); a symbolic link is refused. A file of size 0
  * (its creator has not given it a size yet) is waited for, briefly.
@@ -98,7 +101,12 @@ public final class SharedRegion extends Region {
      * @throws RegionExistsException    if the name is taken
      * @throws IllegalArgumentException if the name or size is invalid, or {@code mode} is not
      *                                  permission bits that include {@code 0600} (as a mailbox's)
-     * @throws ErrnoException           e.g. {@code ENOSPC} when the memory file system is full
+     * @throws ErrnoException           {@code ENOMEM}, nothing allocated (the file removed), when
+     *                                  {@code size} exceeds what {@link MemoryBudget} says this
+     *                                  process could still take (the pages are charged to its
+     *                                  cgroup: a {@code /dev/shm} larger than the cgroup's memory
+     *                                  limit would let the OOM killer end this process rather than
+     *                                  fail); {@code ENOSPC} when the memory file system is full
      */
     public static SharedRegion create(String name, long size, int mode) {
         if (size <= 0) {
@@ -125,6 +133,9 @@ public final class SharedRegion extends Region {
                 FaultInjection.point(FaultInjection.AFTER_FILE_CREATED);
             }
             Libc.fchmod(fd, mode, file);
+            // pages of /dev/shm are charged to this process's cgroup: more than it may take would not
+            // fail with ENOSPC but call in its OOM killer (removed below when refused)
+            MemoryBudget.check(size, "region " + file + " of " + size + " bytes");
             Libc.allocate(fd, size, file);
             FileStatus status = Libc.fstat(fd, file);
             return new SharedRegion(name, path, Mapping.of(fd, size, true, file), status);

@@ -60,7 +60,7 @@ class SharedRegionProcessesTest {
     /**
      * A creator held right after its exclusive create (fault point {@code after-file-created},
      * action {@code stop}) whose file another process removes and replaces with its own region, and
-     * whose create then fails (a size no file system gives: {@code fallocate} refuses it), leaves the
+     * whose create then fails (a size no machine gives: jipc's memory check refuses it), leaves the
      * other process's region alone. Until 2026-12-06 its clean-up unlinked the name, and with it that
      * region (4 of 4 runs of the explorer's probe, racing an ENOSPC).
      */

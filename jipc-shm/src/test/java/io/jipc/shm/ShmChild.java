@@ -33,6 +33,7 @@ import java.util.BitSet;
  * <li>{@code take <buffer>}: {@code TAKING}, then blocks in take: {@code TOOK <first long>}</li>
  * <li>{@code create <name> <size>}: creates the region and closes it: {@code CREATED <size>} or
  *     {@code FAILED <exception>}, status 0 either way</li>
+ * <li>{@code create-anonymous <size>}: the same for an anonymous region</li>
  * <li>{@code truncate <file>}: truncates the file to 0 bytes, as a misbehaving C program would:
  *     {@code TRUNCATED}</li>
  * <li>{@code seed-put <region> <value>} / {@code seed-take <region>}: the lecture's ring, pausing
@@ -84,6 +85,13 @@ public final class ShmChild {
             case "consume" -> consume(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), Path.of(args[4]));
             case "create" -> {
                 try (SharedRegion region = SharedRegion.create(args[1], Long.parseLong(args[2]))) {
+                    System.out.println("CREATED " + region.size());
+                } catch (RuntimeException e) {
+                    System.out.println("FAILED " + e);
+                }
+            }
+            case "create-anonymous" -> {
+                try (AnonymousRegion region = AnonymousRegion.create(Long.parseLong(args[1]))) {
                     System.out.println("CREATED " + region.size());
                 } catch (RuntimeException e) {
                     System.out.println("FAILED " + e);
