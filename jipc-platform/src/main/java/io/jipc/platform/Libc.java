@@ -421,7 +421,8 @@ public final class Libc {
         long device = ((long) buf.get(JAVA_INT, 136) << 32) | Integer.toUnsignedLong(buf.get(JAVA_INT, 140));
         int links = buf.get(JAVA_INT, 16);
         long mtimeSeconds = buf.get(JAVA_LONG, 112);
-        return new FileStatus(device, inode, mode, uid, gid, size, links, mtimeSeconds);
+        long blocks = buf.get(JAVA_LONG, 48);
+        return new FileStatus(device, inode, mode, uid, gid, size, links, mtimeSeconds, blocks);
     }
 
     /** {@code mkdir(2)}. */

@@ -49,7 +49,10 @@ import java.util.regex.Pattern;
  * allocated) and maps it;
  * the region reads as zeros. {@link #open} maps an existing file read-only or read-write (the
  * kernel checks the permission bits: {@code EACCES}); a symbolic link is refused. A file of size 0
- * (its creator has not given it a size yet) is waited for, briefly.
+ * (its creator has not given it a size yet) is waited for, briefly. A sparse file (a C program's
+ * {@code shm_open} and {@code ftruncate}) has its holes reserved by a read-write {@link #open}, so
+ * that a full {@code /dev/shm} is {@code ENOSPC} there rather than a {@code SIGBUS} later (see
+ * {@link #open(String, Access)} for the cost and the read-only case).
  *
  * <h2>When a peer dies or misbehaves</h2>
  * Nothing happens to the region when a process that maps it dies; its contents stay. A process
@@ -159,10 +162,23 @@ public final class SharedRegion extends Region {
     }
 
     /**
-     * Maps an existing region.
+     * Maps an existing region. A file with holes (a sparse file: a C program's {@code shm_open} and
+     * {@code ftruncate}, never written in full) would fault with {@code SIGBUS} at the first access
+     * of a hole once the memory file system is full (tmpfs allocates a page when a hole is touched,
+     * read or written; a compare-and-set fault aborts the JVM). So a {@code READ_WRITE} open
+     * reserves the holes with {@code fallocate} (the size stays): a full file system is
+     * {@code ENOSPC} here. The cost: a deliberately sparse region becomes fully allocated, its whole
+     * size taken from {@code /dev/shm} and charged to this process's memory cgroup. A
+     * {@code READ_ONLY} open cannot reserve (a read-only descriptor); it refuses the region with
+     * {@code ENOSPC} when the file system's free space is below the holes' size, and otherwise
+     * leaves it sparse: that is an estimate of the moment, and a hole read after the file system
+     * filled still faults. A file without holes (every region jipc created) costs neither.
      *
      * @throws RegionNotFoundException if there is none of that name
-     * @throws ErrnoException          {@code EACCES} if its mode does not allow {@code access} to this user
+     * @throws ErrnoException          {@code EACCES} if its mode does not allow {@code access} to this user;
+     *                                 {@code ENOSPC} if the file has holes that the memory file system
+     *                                 has no room for (see above), {@code ENOMEM} if they exceed what
+     *                                 {@link MemoryBudget} says this process could still take
      * @throws InsecureFileException   if the name is a symbolic link or not a regular file, or a
      *                                 jipc-named region belongs to another user
      */
@@ -182,9 +198,51 @@ public final class SharedRegion extends Region {
                         + Integer.toUnsignedString(status.uid()) + ", not by this user");
             }
             status = awaitSize(fd, file, status);
+            backHoles(fd, path, status, writable);
             return new SharedRegion(name, path, Mapping.of(fd, status.size(), writable, file), status);
         } finally {
             Libc.close(fd);
+        }
+    }
+
+    /**
+     * Sees that every page of a sparse file (one with holes: a C program's {@code shm_open} and
+     * {@code ftruncate}, nothing written) can be backed, so that a full memory file system is an
+     * exception here and never a {@code SIGBUS} on a later access. Read-write: reserves the holes
+     * with {@code fallocate} over the whole size (it allocates only the holes and keeps the size),
+     * after {@link MemoryBudget#check}. Read-only ({@code fallocate} needs a writable descriptor):
+     * refuses the region when the file system's free space, or the memory budget, is below the
+     * holes' size; that is only an estimate of the moment, since every hole this process reads is
+     * allocated then.
+     */
+    private static void backHoles(int fd, Path path, FileStatus status, boolean writable) {
+        long holes = status.unallocatedBytes();
+        if (holes == 0) {
+            return; // jipc's own regions (reserved at create) and any file written in full
+        }
+        String file = path.toString();
+        String what = "region " + file + " of " + status.size() + " bytes, " + holes
+                + " of them never allocated (a sparse file, as shm_open and ftruncate make)";
+        MemoryBudget.check(holes, what);
+        if (writable) {
+            try {
+                Libc.allocate(fd, status.size(), file);
+            } catch (ErrnoException e) {
+                throw new ErrnoException(e.errno(), e.errnoName(), Errno.description(e.errno()) + "; " + what
+                        + ": jipc reserves them on open so that no access faults later", e.call(), file);
+            }
+            return;
+        }
+        long free;
+        try {
+            free = java.nio.file.Files.getFileStore(path).getUsableSpace();
+        } catch (java.io.IOException | SecurityException e) {
+            return; // not known: the kernel decides at the first access
+        }
+        if (holes > free) {
+            throw Errno.exception(Errno.ENOSPC, "jipc's space check", what + ", but only " + free
+                    + " bytes are free on its file system: reading a hole allocates it, so accesses would fault"
+                    + " (SIGBUS)");
         }
     }
 

@@ -21,6 +21,8 @@ import java.util.BitSet;
  * <ul>
  * <li>{@code hello}: {@code HELLO uid=<euid>}</li>
  * <li>{@code open <name> ro|rw}: {@code OPENED <size>} or {@code FAILED <exception> <errno or ->}</li>
+ * <li>{@code open-touch <name> ro|rw}: opens, touches the last long (rw: a compare-and-set; ro: a
+ *     volatile read): {@code TOUCHED <size>} or {@code FAILED <exception> <errno or -> <message>}</li>
  * <li>{@code write <name> <offset> <value>}: stores a long (volatile): {@code WROTE}</li>
  * <li>{@code await <name> <offset> <value>}: spins until the long holds value: {@code SAW}</li>
  * <li>{@code add <name> <offset> <times>}: {@code getAndAddLong(1)} that many times: {@code ADDED}</li>
@@ -90,6 +92,7 @@ public final class ShmChild {
                     System.out.println("FAILED " + e);
                 }
             }
+            case "open-touch" -> openTouch(args[1], args[2].equals("ro") ? Access.READ_ONLY : Access.READ_WRITE);
             case "create-anonymous" -> {
                 try (AnonymousRegion region = AnonymousRegion.create(Long.parseLong(args[1]))) {
                     System.out.println("CREATED " + region.size());
@@ -198,6 +201,21 @@ public final class ShmChild {
         } catch (RuntimeException e) {
             System.out.println("FAILED " + e.getClass().getSimpleName() + " "
                     + (e instanceof ErrnoException errno ? errno.errnoName() : "-"));
+        }
+    }
+
+    private static void openTouch(String name, Access access) {
+        try (SharedRegion region = SharedRegion.open(name, access)) {
+            long last = region.size() - Long.BYTES;
+            if (access == Access.READ_WRITE) {
+                region.compareAndSetLong(last, 0, 1); // interpreted in a fresh JVM: a fault aborts it
+            } else {
+                region.getLongVolatile(last);
+            }
+            System.out.println("TOUCHED " + region.size());
+        } catch (RuntimeException e) {
+            System.out.println("FAILED " + e.getClass().getSimpleName() + " "
+                    + (e instanceof ErrnoException errno ? errno.errnoName() : "-") + " " + e.getMessage());
         }
     }
 
