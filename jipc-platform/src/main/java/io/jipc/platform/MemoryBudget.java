@@ -54,18 +54,22 @@ public final class MemoryBudget {
     }
 
     /**
-     * Refuses an allocation of {@code bytes} of memory (a memory file's pages) that exceeds
-     * {@link #available()}, with {@code ENOMEM} "from jipc's memory check of {@code subject}" and
-     * the figure in the message. Call it before creating anything, so that a refusal leaves nothing
-     * behind. Does not reserve: the memory may be gone by the time it is allocated.
+     * Refuses an allocation of {@code bytes} of memory (a memory file's pages, charged to this
+     * process's cgroup) that exceeds {@link #available()}: {@code ENOMEM (Cannot allocate memory; N
+     * bytes were asked, at most M could be taken now ...) from jipc's memory check of subject}. The
+     * one check that every jipc create of a memory file makes before its {@code fallocate}
+     * ({@code AnonymousRegion}, {@code SharedRegion}, {@code SharedSegment}: mailboxes and circular
+     * buffers) and a read-write open of a sparse region before it fills the holes. Does not
+     * reserve: the memory may be gone by the time it is allocated.
      *
      * @throws ErrnoException {@code ENOMEM} if {@code bytes > available()}
      */
     public static void check(long bytes, String subject) {
         long available = available();
         if (bytes > available) {
-            throw Errno.exception(Errno.ENOMEM, "jipc's memory check", subject + " (at most " + available
-                    + " bytes could be taken now: MemAvailable + SwapFree, within the cgroup's memory limit)");
+            throw new ErrnoException(Errno.ENOMEM, "ENOMEM", Errno.description(Errno.ENOMEM) + "; " + bytes
+                    + " bytes were asked, at most " + available + " could be taken now (MemAvailable + SwapFree,"
+                    + " within the cgroup's memory limit)", "jipc's memory check", subject);
         }
     }
 

@@ -9,6 +9,7 @@ import io.jipc.platform.Errno;
 import io.jipc.platform.FileIdentity;
 import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
+import io.jipc.platform.MemoryBudget;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.ring.FaultInjection;
 
@@ -39,7 +40,9 @@ import static io.jipc.segment.SegmentHeaderDescriptor.VERSION_OFFSET;
  * <h2>Creating</h2>
  * {@link #create} opens the file with {@code O_CREAT|O_EXCL|O_NOFOLLOW}, sets its permission bits
  * exactly with {@code fchmod} (whatever the umask), reserves its storage with {@code fallocate} (a
- * full {@code /dev/shm} fails here with {@code ENOSPC}, never later as a {@code SIGBUS}), maps it
+ * full {@code /dev/shm} fails here with {@code ENOSPC}, never later as a {@code SIGBUS}; a length
+ * beyond what {@link MemoryBudget} allows this process, whose cgroup the pages are charged to, is
+ * refused before with {@code ENOMEM} rather than meet the OOM killer), maps it
  * and writes the header except the version. The caller writes its kind-specific data and then
  * calls {@link #publish}, which stores the version with release semantics: from then on openers
  * accept the file. If creation fails the file is removed, if its name still names it (not another
@@ -92,7 +95,8 @@ public final class SharedSegment implements AutoCloseable {
      * system calls (the lock: while an opener looks whether it is held).
      *
      * @param permissions permission bits, e.g. {@code 0600}
-     * @throws ErrnoException {@code EEXIST} if the file exists, {@code ENOSPC} if there is no room
+     * @throws ErrnoException {@code EEXIST} if the file exists, {@code ENOSPC} if there is no room,
+     *                        {@code ENOMEM} if the length exceeds {@link MemoryBudget#available()}
      */
     public static SharedSegment create(Path path, long magic, long fileLength, int permissions) {
         if (fileLength < LENGTH) {
@@ -109,6 +113,9 @@ public final class SharedSegment implements AutoCloseable {
                 FaultInjection.point(FaultInjection.AFTER_FILE_CREATED);
             }
             Libc.fchmod(fd, permissions, name);
+            // pages of /dev/shm are charged to this process's cgroup: more than it may take would not
+            // fail with ENOSPC but call in its OOM killer (the file is removed below when refused)
+            MemoryBudget.check(fileLength, name);
             try {
                 Libc.allocate(fd, fileLength, name);
             } catch (ErrnoException e) {

@@ -138,7 +138,7 @@ public final class SharedRegion extends Region {
             Libc.fchmod(fd, mode, file);
             // pages of /dev/shm are charged to this process's cgroup: more than it may take would not
             // fail with ENOSPC but call in its OOM killer (removed below when refused)
-            MemoryBudget.check(size, "region " + file + " of " + size + " bytes");
+            MemoryBudget.check(size, file);
             Libc.allocate(fd, size, file);
             FileStatus status = Libc.fstat(fd, file);
             return new SharedRegion(name, path, Mapping.of(fd, size, true, file), status);
