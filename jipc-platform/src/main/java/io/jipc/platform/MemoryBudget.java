@@ -29,8 +29,8 @@ import java.util.OptionalLong;
  * <li>cgroup v1 (alone, or beside v2 in "hybrid" mode): {@code memory.limit_in_bytes -
  *     memory.usage_in_bytes} under {@code /sys/fs/cgroup/memory/<path of the "memory" line>}, up
  *     to the first cgroup whose parent does not account its children
- *     ({@code memory.use_hierarchy} 0, kernels before 5.x). The "unlimited" limit of v1 (about
- *     2<sup>63</sup>) leaves room far above {@code MemAvailable}: it bounds nothing.</li>
+ *     ({@code memory.use_hierarchy} 0, possible on older kernels only). The "unlimited" limit of
+ *     v1 (about 2<sup>63</sup>) leaves room far above {@code MemAvailable}: it bounds nothing.</li>
  * </ul>
  * A directory that does not exist (a container whose cgroup file system is mounted at its own
  * cgroup: the path of {@code /proc/self/cgroup} is then longer than what is mounted) is passed
