@@ -101,6 +101,33 @@ class MemoryBudgetTest {
         assertEquals(200L << 20, MemoryBudget.available(meminfo, self, dir.resolve("fs")));
     }
 
+    /**
+     * A cgroup's usage counts its page cache, which its reclaim drops before the OOM killer is
+     * called: the inactive part of it is room (a build that read many files leaves a cgroup's usage
+     * near its limit; counting that cache as used refused every mailbox create there).
+     */
+    @Test
+    void aCgroupsInactivePageCacheIsRoom(@TempDir Path dir) throws IOException {
+        Path meminfo = write(dir.resolve("meminfo"), "MemAvailable: 1048576 kB", "SwapFree: 0 kB"); // 1 GiB
+        Path v2 = write(dir.resolve("cgroup2"), "0::/a");
+        Path a = dir.resolve("fs2/a");
+        Files.createDirectories(a);
+        write(a.resolve("memory.max"), Long.toString(500L << 20));
+        write(a.resolve("memory.current"), Long.toString(490L << 20));
+        write(a.resolve("memory.stat"), "anon 1000", "file " + (400L << 20), "active_file " + (100L << 20),
+                "inactive_file " + (300L << 20), "shmem 4096");
+        assertEquals(310L << 20, MemoryBudget.available(meminfo, v2, dir.resolve("fs2")));
+
+        Path v1 = write(dir.resolve("cgroup1"), "4:memory:/b");
+        Path b = dir.resolve("fs1/memory/b");
+        Files.createDirectories(b);
+        limit(b, Long.toString(500L << 20), Long.toString(500L << 20));
+        write(b.resolve("memory.stat"), "cache 1", "inactive_file 7", "total_inactive_file " + (200L << 20));
+        assertEquals(200L << 20, MemoryBudget.available(meminfo, v1, dir.resolve("fs1")), "v1: the hierarchy's total");
+        limit(b, "9223372036854771712", Long.toString(500L << 20));
+        assertEquals(1L << 30, MemoryBudget.available(meminfo, v1, dir.resolve("fs1")), "no limit: MemAvailable's figure");
+    }
+
     @Test
     void checkRefusesMoreThanIsLeftWithEnomem() {
         ErrnoException e = assertThrows(ErrnoException.class, () -> MemoryBudget.check(Long.MAX_VALUE, "thing of 7 bytes"));

@@ -22,7 +22,9 @@ import java.util.OptionalLong;
  *
  * <p>The figure is {@code MemAvailable + SwapFree} of {@code /proc/meminfo}, bounded by the room
  * left under the memory limit of this process's cgroup and of each cgroup above it (whose usage
- * includes that of the cgroups below):
+ * includes that of the cgroups below), the cgroup's inactive page cache counted as room (its
+ * reclaim drops that before it calls the OOM killer; {@code inactive_file} of {@code memory.stat},
+ * v1 {@code total_inactive_file}):
  * <ul>
  * <li>cgroup v2: {@code memory.max - memory.current} under {@code /sys/fs/cgroup/<path of the
  *     "0::" line of /proc/self/cgroup>};</li>
@@ -79,12 +81,13 @@ public final class MemoryBudget {
         List<String> cgroups = read(procCgroup);
         String v2 = cgroupPath(cgroups);
         if (v2 != null) {
-            available = Math.min(available, roomUnderEach(cgroupRoot, v2, "memory.max", "memory.current", false));
+            available = Math.min(available, roomUnderEach(cgroupRoot, v2, "memory.max", "memory.current",
+                    "inactive_file", false));
         }
         String v1 = cgroupV1MemoryPath(cgroups);
         if (v1 != null) {
             available = Math.min(available, roomUnderEach(cgroupRoot.resolve("memory"), v1,
-                    "memory.limit_in_bytes", "memory.usage_in_bytes", true));
+                    "memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file", true));
         }
         return available;
     }
@@ -94,10 +97,15 @@ public final class MemoryBudget {
      * above it up to {@code root}; with {@code v1Hierarchy}, only up to the last one whose parent
      * accounts its children ({@code memory.use_hierarchy} not 0).
      */
-    private static long roomUnderEach(Path root, String path, String limitFile, String usageFile, boolean v1Hierarchy) {
+    private static long roomUnderEach(Path root, String path, String limitFile, String usageFile, String cacheKey,
+            boolean v1Hierarchy) {
         long room = Long.MAX_VALUE;
         for (Path dir = root.resolve(path.substring(1)); dir.startsWith(root); dir = dir.getParent()) {
-            room = Math.min(room, roomUnder(read(dir.resolve(limitFile)), read(dir.resolve(usageFile))));
+            long under = roomUnder(read(dir.resolve(limitFile)), read(dir.resolve(usageFile)));
+            if (under != Long.MAX_VALUE) { // a limit: its reclaimable cache is room too
+                long cache = statValue(read(dir.resolve("memory.stat")), cacheKey);
+                room = Math.min(room, cache > Long.MAX_VALUE - under ? Long.MAX_VALUE : under + cache);
+            }
             if (dir.equals(root)) {
                 break;
             }
@@ -163,6 +171,27 @@ public final class MemoryBudget {
     /**
      * {@code limit - usage} (v2: {@code memory.max - memory.current}; v1:
      * {@code memory.limit_in_bytes - memory.usage_in_bytes}), at least 0; {@link Long#MAX_VALUE} for {@code max} or when unreadable. */
+    /**
+     * The value of {@code key} in a cgroup's {@code memory.stat} ({@code inactive_file 12345}), 0 if
+     * absent or unreadable: the page cache the cgroup's reclaim drops before its OOM killer is called,
+     * room as good as free (the usage counts it: after a build has read many files a cgroup's usage
+     * may sit near its limit with most of it that cache). Inactive file pages only, as
+     * {@code MemAvailable} counts only part of the cache; pages of {@code /dev/shm} are not file
+     * pages here (they are swap-backed), so they never count as room.
+     */
+    static long statValue(List<String> stat, String key) {
+        for (String line : stat) {
+            if (line.startsWith(key + " ")) {
+                try {
+                    return Math.max(0, Long.parseLong(line.substring(key.length() + 1).trim()));
+                } catch (NumberFormatException e) {
+                    return 0;
+                }
+            }
+        }
+        return 0;
+    }
+
     static long roomUnder(List<String> max, List<String> current) {
         if (max.isEmpty() || current.isEmpty()) {
             return Long.MAX_VALUE;
