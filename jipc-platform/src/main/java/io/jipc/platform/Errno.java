@@ -25,6 +25,7 @@ public final class Errno {
     public static final int ENOTDIR = 20;
     public static final int EISDIR = 21;
     public static final int EINVAL = 22;
+    public static final int ENFILE = 23;
     public static final int EMFILE = 24;
     public static final int EFBIG = 27;
     public static final int ENOSPC = 28;
@@ -55,6 +56,7 @@ public final class Errno {
         {"20", "ENOTDIR", "Not a directory"},
         {"21", "EISDIR", "Is a directory"},
         {"22", "EINVAL", "Invalid argument"},
+        {"23", "ENFILE", "Too many open files in system"},
         {"24", "EMFILE", "Too many open files"},
         {"27", "EFBIG", "File too large"},
         {"28", "ENOSPC", "No space left on device"},

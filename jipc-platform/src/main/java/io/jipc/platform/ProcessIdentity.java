@@ -1,8 +1,12 @@
 package io.jipc.platform;
 
 import io.jipc.ErrnoException;
+import io.jipc.JipcException;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -28,6 +32,24 @@ import java.util.OptionalInt;
  * low 32 bits of the start time in the low 32 bits), so that ownership can be taken with one
  * compare-and-set.
  *
+ * <h2>When {@code /proc} cannot be read</h2>
+ * Only the process being gone makes it dead: {@code ENOENT} from opening {@code /proc/<pid>/stat}
+ * ({@code ESRCH} too), or {@code ESRCH} while reading it. Any other error is a failure of the
+ * reader, not news about the process: this process is out of descriptors ({@code EMFILE}), the
+ * system is ({@code ENFILE}), or memory is short ({@code ENOMEM}). Then:
+ * <ul>
+ * <li>{@link #isAlive()} and {@link #isAlive(long)} answer <em>alive</em>: unknown is not dead.
+ *     Every caller takes "dead" as leave to destroy (take a lease or lock over, reclaim a name,
+ *     unlink a file); "alive" only makes it wait or refuse until a later check can read
+ *     {@code /proc}. Throwing instead was rejected: about 80 callers, many in wait loops and
+ *     background threads (futex waits, listeners, sweepers), would each have to tell the
+ *     exception from death, and one that did not would again destroy or stop;</li>
+ * <li>{@link #of(long)} and {@link #openPidfd()}, which must return a start time or a checked
+ *     descriptor, throw the {@link ErrnoException} (for example
+ *     {@code EMFILE (Too many open files) from open of /proc/123/stat});</li>
+ * <li>{@link #isStopped} answers false and {@link #describe} says the liveness is unknown and why.</li>
+ * </ul>
+ *
  * <h2>Limits</h2>
  * Liveness is judged from this process's {@code /proc}: processes that share jipc objects must be
  * in the same pid namespace (containers sharing {@code /dev/shm} must also share the pid
@@ -48,7 +70,13 @@ public record ProcessIdentity(long pid, long startTime) {
         return CURRENT;
     }
 
-    /** The identity of the live process {@code pid}, or empty if there is none (zombies included). */
+    /**
+     * The identity of the live process {@code pid}, or empty if there is none (zombies included).
+     *
+     * @throws JipcException ({@link ErrnoException} with the native layer) if {@code /proc/<pid>/stat}
+     *                       cannot be read for another reason than the process being gone, such as
+     *                       {@code EMFILE}: see the class comment
+     */
     public static Optional<ProcessIdentity> of(long pid) {
         Stat stat = stat(pid);
         return stat == null || stat.dead() ? Optional.empty() : Optional.of(new ProcessIdentity(pid, stat.startTime));
@@ -59,7 +87,7 @@ public record ProcessIdentity(long pid, long startTime) {
         return tokenOf(pid, startTime);
     }
 
-    /** Whether this process still runs (see the class comment). */
+    /** Whether this process still runs; true when that cannot be told (see the class comment). */
     public boolean isAlive() {
         return isAlive(token());
     }
@@ -71,6 +99,9 @@ public record ProcessIdentity(long pid, long startTime) {
      * process's) or the kernel has no pidfds (before Linux 5.3). The start time is checked
      * <em>after</em> opening, so the descriptor cannot refer to a later process that reused the pid.
      * The caller closes it with {@link Libc#close}.
+     *
+     * @throws ErrnoException if the pidfd cannot be opened ({@code EMFILE}, say), or the start time
+     *                        cannot be read afterwards (the pidfd is then closed): see the class comment
      */
     public OptionalInt openPidfd() {
         int fd;
@@ -85,7 +116,15 @@ public record ProcessIdentity(long pid, long startTime) {
         if (fd < 0) {
             return OptionalInt.empty();
         }
-        if (!isAlive()) {
+        boolean same;
+        try {
+            Stat stat = stat(pid); // strict: a descriptor that may be a later process's is not returned
+            same = stat != null && !stat.dead() && tokenOf(pid, stat.startTime) == token();
+        } catch (RuntimeException e) {
+            Libc.close(fd);
+            throw e;
+        }
+        if (!same) {
             Libc.close(fd);
             return OptionalInt.empty();
         }
@@ -99,7 +138,9 @@ public record ProcessIdentity(long pid, long startTime) {
 
     /**
      * Whether the process a token names still runs. Token 0 (no owner) is not alive; the current
-     * process is alive without reading {@code /proc}.
+     * process is alive without reading {@code /proc}. True when {@code /proc/<pid>/stat} cannot be
+     * read for another reason than the process being gone ({@code EMFILE}, say): unknown is not dead
+     * (see the class comment).
      */
     public static boolean isAlive(long token) {
         if (token == 0) {
@@ -108,7 +149,12 @@ public record ProcessIdentity(long pid, long startTime) {
         if (token == CURRENT.token()) {
             return true;
         }
-        Stat stat = stat(pidOf(token));
+        Stat stat;
+        try {
+            stat = stat(pidOf(token));
+        } catch (JipcException unknown) {
+            return true;
+        }
         return stat != null && !stat.dead() && tokenOf(pidOf(token), stat.startTime) == token;
     }
 
@@ -116,23 +162,35 @@ public record ProcessIdentity(long pid, long startTime) {
      * Whether the process {@code pid} is stopped ({@code SIGSTOP}, {@code SIGTSTP}, or stopped by a
      * debugger: state {@code T} or {@code t} in {@code /proc/PID/stat}). A stopped process is alive
      * (its locks, leases and roles stay its own) but does nothing until it continues; tools show it
-     * so that a stall can be told from a busy peer. False if there is no such process.
+     * so that a stall can be told from a busy peer. False if there is no such process, or if that
+     * cannot be told ({@code /proc} unreadable: see the class comment).
      */
     public static boolean isStopped(long pid) {
-        Stat stat = stat(pid);
+        Stat stat;
+        try {
+            stat = stat(pid);
+        } catch (JipcException unknown) {
+            return false;
+        }
         return stat != null && stat.stopped();
     }
 
     /**
      * Describes a token for messages: {@code "pid 1234 (alive)"}, {@code "pid 1234 (dead)"}, or
      * {@code "pid 1234 (alive, stopped)"} for a live process that is {@linkplain #isStopped stopped}
-     * (so that a wait behind it can be told from a wait behind a busy process).
+     * (so that a wait behind it can be told from a wait behind a busy process), or
+     * {@code "pid 1234 (liveness unknown: EMFILE (Too many open files) from open of /proc/1234/stat)"}.
      */
     public static String describe(long token) {
         if (token == 0) {
             return "nobody";
         }
-        Stat stat = stat(pidOf(token));
+        Stat stat;
+        try {
+            stat = stat(pidOf(token));
+        } catch (JipcException unknown) {
+            return "pid " + pidOf(token) + " (liveness unknown: " + unknown.getMessage() + ")";
+        }
         if (stat == null || stat.dead() || tokenOf(pidOf(token), stat.startTime) != token) {
             return "pid " + pidOf(token) + " (dead)";
         }
@@ -153,18 +211,21 @@ public record ProcessIdentity(long pid, long startTime) {
         }
     }
 
+    /** More than any {@code /proc/<pid>/stat} holds (52 numbers and a 16-byte name). */
+    private static final int STAT_BYTES = 4096;
+
+    /**
+     * The state and start time of {@code pid}, or null if there is no such process.
+     *
+     * @throws JipcException if the file cannot be read for another reason than the process being gone
+     */
     private static Stat stat(long pid) {
         if (pid <= 0 || pid > Integer.MAX_VALUE) {
             return null;
         }
-        String text;
-        try {
-            text = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "stat")),
-                    StandardCharsets.US_ASCII);
-        } catch (NoSuchFileException e) {
-            return null;
-        } catch (IOException e) {
-            // ESRCH while reading: the process went away between open and read
+        String path = "/proc/" + pid + "/stat";
+        String text = Libc.isAvailable() ? readNative(path) : readJava(path);
+        if (text == null) {
             return null;
         }
         // "pid (comm) S ppid ..." where comm may contain spaces and ')': fields after the last ')'
@@ -178,5 +239,51 @@ public record ProcessIdentity(long pid, long startTime) {
         }
         // fields[0] is field 3 (state); field 22 (starttime) is fields[19]
         return new Stat(fields[0].charAt(0), Long.parseLong(fields[19]));
+    }
+
+    /** The file's text, or null if the process is gone; through {@code open(2)} so that the errno is known. */
+    private static String readNative(String path) {
+        int fd;
+        try {
+            fd = Libc.open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT || e.errno() == Errno.ESRCH) {
+                return null;
+            }
+            throw e;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = arena.allocate(STAT_BYTES);
+            long length = 0;
+            while (length < STAT_BYTES) {
+                long n = Libc.read(fd, buffer.address() + length, STAT_BYTES - length, path);
+                if (n == 0) {
+                    break;
+                }
+                length += n;
+            }
+            return new String(buffer.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ESRCH) { // it went away between open and read
+                return null;
+            }
+            throw e;
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    /** As {@link #readNative} without the native layer, where only a missing file is known for gone. */
+    private static String readJava(String path) {
+        try {
+            return new String(Files.readAllBytes(Path.of(path)), StandardCharsets.US_ASCII);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            if (String.valueOf(e.getMessage()).endsWith("No such process")) { // ESRCH while reading
+                return null;
+            }
+            throw new JipcException("cannot read " + path + ": " + e, e);
+        }
     }
 }
