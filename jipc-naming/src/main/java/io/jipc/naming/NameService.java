@@ -118,6 +118,10 @@ public interface NameService extends AutoCloseable {
     /**
      * The entry of {@code name}, or empty if the name is free. A dead owner's name is reclaimed here and
      * reported free; an unreadable entry is reported to the logger and reported free.
+     *
+     * @throws io.jipc.ErrnoException if this process lacks a resource to read the entry (local
+     *                                backend: {@code EMFILE}, {@code ENFILE}, {@code ENOMEM}): the name
+     *                                is then neither free nor corrupt, and nothing is removed
      */
     Optional<NameEntry> lookup(String name);
 
@@ -139,7 +143,10 @@ public interface NameService extends AutoCloseable {
      */
     boolean unregister(String name);
 
-    /** Every entry whose name starts with {@code prefix} ({@code ""}: all), sorted by name; skips as lookup. */
+    /**
+     * Every entry whose name starts with {@code prefix} ({@code ""}: all), sorted by name; skips as
+     * lookup, and throws as lookup when an entry cannot be read for want of a resource.
+     */
     List<NameEntry> list(String prefix);
 
     /**

@@ -13,6 +13,9 @@ import io.jipc.platform.ProcessIdentity;
 import io.jipc.segment.JipcRoot;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.DirectoryIteratorException;
@@ -28,7 +31,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -125,48 +127,62 @@ final class NameDirectory {
     }
 
     /**
-     * The stored entry of {@code name} (liveness not judged), or empty if there is none.
+     * The stored entry of {@code name} (liveness not judged), or empty if there is none. Read with
+     * {@code open(2)} and {@code read(2)}, so that a Java interrupt of the caller cannot cut it short
+     * and the errno of a failure is known.
      *
-     * @throws CorruptNameEntryException if the file is not a valid entry of this name
+     * @throws CorruptNameEntryException if the file is not a valid entry of this name (not a regular
+     *                                   file, a symbolic link, unreadable to this user, malformed)
+     * @throws ErrnoException            if this process cannot read it for want of a resource
+     *                                   ({@code EMFILE}, {@code ENFILE}, {@code ENOMEM}): that says
+     *                                   nothing of the entry, which is neither free nor corrupt
      */
     Optional<NameEntry> read(String name) {
         if (!usable()) {
             return Optional.empty();
         }
-        // a file channel closes itself when its thread is interrupted (ClosedByInterruptException),
-        // which would make the entry look unreadable, and the name free: a short local read is done
-        // whole whatever the caller's interrupt status, which is kept
-        boolean interrupted = Thread.interrupted();
-        try {
-            return readUninterrupted(name);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private Optional<NameEntry> readUninterrupted(String name) {
         Path file = fileOf(name);
-        byte[] bytes;
-        try {
-            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class,
-                    LinkOption.NOFOLLOW_LINKS);
-            if (!attributes.isRegularFile()) {
+        String path = file.toString();
+        try { // a link, FIFO or directory is refused before any open
+            if (!Libc.lstat(path).isRegularFile()) {
                 throw new CorruptNameEntryException("unreadable name entry " + file + ": not a regular file");
             }
-            try (SeekableByteChannel channel = Files.newByteChannel(file, Set.of(StandardOpenOption.READ,
-                    LinkOption.NOFOLLOW_LINKS))) {
-                ByteBuffer buffer = ByteBuffer.allocate(NameEntryCodec.MAX_BYTES + 1);
-                while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
-                    // read until the end or one byte past the limit
-                }
-                bytes = Arrays.copyOf(buffer.array(), buffer.position());
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return Optional.empty();
             }
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        } catch (IOException e) {
-            throw new CorruptNameEntryException("unreadable name entry " + file + ": " + e);
+            throw unreadable(file, e);
+        }
+        int fd;
+        try {
+            // O_NOFOLLOW, O_NONBLOCK and the fstat below: for a file replaced since the lstat
+            fd = Libc.open(path, Libc.O_RDONLY | Libc.O_CLOEXEC | Libc.O_NOFOLLOW | Libc.O_NONBLOCK, 0);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return Optional.empty();
+            }
+            throw unreadable(file, e);
+        }
+        byte[] bytes;
+        try (Arena arena = Arena.ofConfined()) {
+            if (!Libc.fstat(fd, path).isRegularFile()) {
+                throw new CorruptNameEntryException("unreadable name entry " + file + ": not a regular file");
+            }
+            int limit = NameEntryCodec.MAX_BYTES + 1; // read until the end or one byte past the limit
+            MemorySegment buffer = arena.allocate(limit);
+            long length = 0;
+            while (length < limit) {
+                long n = Libc.read(fd, buffer.address() + length, limit - length, path);
+                if (n == 0) {
+                    break;
+                }
+                length += n;
+            }
+            bytes = buffer.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE);
+        } catch (ErrnoException e) {
+            throw unreadable(file, e);
+        } finally {
+            Libc.close(fd);
         }
         NameEntry entry = NameEntryCodec.decode(bytes, file.toString());
         if (!entry.name().equals(name)) {
@@ -174,6 +190,14 @@ final class NameDirectory {
                     + entry.name() + "'");
         }
         return Optional.of(entry);
+    }
+
+    /** {@code e} itself when this process lacks a resource to read; otherwise the entry is corrupt (or foreign). */
+    private static RuntimeException unreadable(Path file, ErrnoException e) {
+        return switch (e.errno()) {
+            case Errno.EMFILE, Errno.ENFILE, Errno.ENOMEM -> e;
+            default -> new CorruptNameEntryException("unreadable name entry " + file + ": " + e.getMessage());
+        };
     }
 
     /**

@@ -77,6 +77,14 @@ class NamingDescriptorPressureTest {
     }
 
     @Test
+    void aLookupWithNoDescriptorFreeThrowsInsteadOfReportingTheNameFree() {
+        ChildJvm looker = starved("lookup", NAME);
+        looker.assertSuccess(LINE);
+        assertTrue(looker.output().contains("LOOKUP threw ErrnoException EMFILE"), looker.output());
+        assertOwnerKeepsTheName();
+    }
+
+    @Test
     void aProcessAtItsDescriptorLimitNeverTakesALiveOwnersName() {
         ChildJvm thief = starved("steal", NAME, "20000");
         thief.assertSuccess(LINE);

@@ -43,6 +43,7 @@ public final class StarvedNamingChild {
         String name = args[1];
         try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
             NameEntry stored = names.lookup(name).orElseThrow(() -> new IllegalStateException(name + " is not held"));
+            LocalNameService.log().log(System.Logger.Level.INFO, "loaded"); // a warning then needs no class or file
             switch (args[0]) {
                 case "judge" -> {
                     List<Integer> hog = fill(0);
