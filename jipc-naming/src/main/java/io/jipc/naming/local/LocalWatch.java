@@ -1,5 +1,6 @@
 package io.jipc.naming.local;
 
+import io.jipc.ErrnoException;
 import io.jipc.Uninterruptibly;
 import io.jipc.naming.Lifetime;
 import io.jipc.naming.Liveness;
@@ -15,17 +16,29 @@ import io.jipc.platform.Readiness;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * A watch of the local name service: one platform thread sleeping in {@code poll(2)} on an inotify
- * descriptor of the names directory (registrations are links, removals unlinks), one pidfd per live
- * owner of a watched name (readable when that owner dies), and an eventfd that {@link #close()} writes
- * to. When an owner dies the watch reclaims its name, and the unlink comes back through inotify as the
- * {@link NameEvent.Type#UNREGISTERED} event. No timer, no polling.
+ * descriptor of the names directory (registrations are links, removals unlinks), one pidfd per
+ * watched name with a live owner (readable when that owner dies; two names of one owner hold two), and
+ * an eventfd that {@link #close()} writes to. When an owner dies the watch reclaims its name, and the
+ * unlink comes back through inotify as the {@link NameEvent.Type#UNREGISTERED} event. No timer, no
+ * polling, while every name can be checked.
+ *
+ * <p>A name this process cannot check for want of a resource ({@code EMFILE}, {@code ENFILE},
+ * {@code ENOMEM} from opening its owner's pidfd, its entry or {@code /proc}) is <em>unsettled</em>:
+ * the watch logs a warning once, checks every unsettled name again each {@value #RECHECK_MILLIS} ms
+ * (reading the entry, reporting what changed, opening the pidfd again), and logs when all are settled.
+ * An owner that dies meanwhile is reported within that period, never lost (until 2026-12-06 such a
+ * name was kept without a pidfd and without a word, and its owner's death was never reported).
  *
  * <p>Only the watch thread touches the descriptors and the known names; it closes them when it ends.
  * The listener runs on that thread.
@@ -40,8 +53,17 @@ final class LocalWatch implements Watch, WatchedNames.Tracker {
     private final Consumer<LocalWatch> onEnd;
     private final Inotify inotify;
     private final int wakeFd;
+    /** How often the unsettled names are checked again (see the class comment). */
+    static final int RECHECK_MILLIS = 1000;
+
     /** A pidfd of the live owner of each watched name held for its owner's life. */
     private final Map<String, Integer> pidfds = new HashMap<>();
+    /** Names that could not be checked for want of a resource; checked again every {@link #RECHECK_MILLIS}. */
+    private final Set<String> unsettled = new LinkedHashSet<>();
+    /** Whether an inotify overflow's listing failed for want of a resource, and is to be made again. */
+    private boolean relist;
+    /** Whether the warning that some name cannot be checked was given, and the all-clear not yet. */
+    private boolean degraded;
     private final Object lifecycle = new Object();
     private boolean ended;
     private volatile boolean closing;
@@ -99,7 +121,8 @@ final class LocalWatch implements Watch, WatchedNames.Tracker {
         try {
             while (!closing) {
                 int[] fds = descriptors();
-                short[] ready = awaitReady(fds);
+                short[] ready = awaitReady(fds, unsettled.isEmpty() && !relist ? -1
+                        : TimeUnit.MILLISECONDS.toNanos(RECHECK_MILLIS));
                 if (closing) {
                     break;
                 }
@@ -116,6 +139,9 @@ final class LocalWatch implements Watch, WatchedNames.Tracker {
                         onOwnerExit(fds[i]);
                     }
                 }
+                if (!closing && (!unsettled.isEmpty() || relist)) {
+                    recheck();
+                }
             }
         } catch (RuntimeException | Error e) {
             LocalNameService.log().log(System.Logger.Level.ERROR, "watch of '" + prefix + "' stopped", e);
@@ -125,14 +151,17 @@ final class LocalWatch implements Watch, WatchedNames.Tracker {
         }
     }
 
-    /** Sleeps until one of {@code fds} is readable (or a signal interrupts); returns each one's ready events. */
-    private short[] awaitReady(int[] fds) {
+    /**
+     * Sleeps until one of {@code fds} is readable, a signal interrupts, or {@code timeoutNanos} pass
+     * (negative: no limit); returns each one's ready events.
+     */
+    private short[] awaitReady(int[] fds, long timeoutNanos) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment set = Readiness.pollSet(arena, fds.length);
             for (int i = 0; i < fds.length; i++) {
                 Readiness.set(set, i, fds[i], Readiness.POLLIN);
             }
-            Readiness.poll(set, -1, "name watch of '" + prefix + "'");
+            Readiness.poll(set, timeoutNanos, "name watch of '" + prefix + "'");
             short[] ready = new short[fds.length];
             for (int i = 0; i < fds.length; i++) {
                 ready[i] = Readiness.ready(set, i);
@@ -155,7 +184,7 @@ final class LocalWatch implements Watch, WatchedNames.Tracker {
 
     private void onInotify(Inotify.Event event) {
         if (event.is(Inotify.Q_OVERFLOW)) {
-            watched.resynchronise(service.list(prefix));
+            relist();
             return;
         }
         if (event.is(Inotify.DELETE_SELF | Inotify.IGNORED)) {
@@ -173,10 +202,93 @@ final class LocalWatch implements Watch, WatchedNames.Tracker {
         if (!watched.covers(name)) {
             return;
         }
-        if (event.is(Inotify.CREATE | Inotify.MOVED_TO)) {
-            service.readLive(name).ifPresent(watched::registered);
-        } else if (event.is(Inotify.DELETE | Inotify.MOVED_FROM) && watched.known(name) != null) {
-            watched.changed(name, service.readLive(name).orElse(null));
+        try {
+            if (event.is(Inotify.CREATE | Inotify.MOVED_TO)) {
+                service.readLive(name).ifPresent(watched::registered);
+            } else if (event.is(Inotify.DELETE | Inotify.MOVED_FROM) && watched.known(name) != null) {
+                watched.changed(name, service.readLive(name).orElse(null));
+            }
+        } catch (ErrnoException e) {
+            unsettle(name, e);
+        }
+    }
+
+    /** Compares with a fresh listing (after an inotify overflow); made again later if it cannot be read now. */
+    private void relist() {
+        try {
+            watched.resynchronise(service.list(prefix));
+            relist = false;
+        } catch (ErrnoException e) {
+            relist = true;
+            degrade("cannot list the names after an inotify overflow (" + e.getMessage() + "); listing again every "
+                    + RECHECK_MILLIS + " ms until it can");
+        }
+    }
+
+    /** Checks each unsettled name again: reports what changed, and opens its owner's pidfd if it can now. */
+    private void recheck() {
+        if (relist) {
+            relist();
+        }
+        for (String name : List.copyOf(unsettled)) {
+            unsettled.remove(name);
+            settle(name);
+        }
+        if (unsettled.isEmpty() && !relist && degraded) {
+            degraded = false;
+            warn("every watched name can be checked again");
+        }
+    }
+
+    private void settle(String name) {
+        Optional<NameEntry> now;
+        try {
+            now = service.readLive(name); // a dead owner's name is reclaimed here; its unlink is reported
+        } catch (ErrnoException e) {
+            unsettled.add(name);
+            return;
+        }
+        NameEntry known = watched.known(name);
+        if (now.isEmpty()) {
+            if (known != null) {
+                watched.changed(name, null);
+            }
+        } else if (known != null && known.sameRegistration(now.get())) {
+            if (!pidfds.containsKey(name)) {
+                tracked(now.get());
+            }
+        } else {
+            watched.registered(now.get());
+        }
+    }
+
+    /** {@code name} could not be checked for want of a resource: checked again later; said once per episode. */
+    private void unsettle(String name, ErrnoException e) {
+        unsettled.add(name);
+        degrade("cannot check '" + name + "' now (" + e.getMessage() + "); checking it, and any other name"
+                + " that cannot be checked, every " + RECHECK_MILLIS + " ms until it can");
+    }
+
+    private void degrade(String warning) {
+        if (!degraded) {
+            degraded = true;
+            warn(warning);
+        }
+    }
+
+    /**
+     * Logs a warning of this watch. A process out of descriptors may fail to (the log formatter's first
+     * use opens a file of the JDK): that failure is dropped, as the watch goes on either way.
+     */
+    private void warn(String message) {
+        try {
+            LocalNameService.log().log(System.Logger.Level.WARNING, "watch of '" + prefix + "': " + message);
+        } catch (RuntimeException e) {
+            // no descriptor to log with
+        } catch (Error e) { // e.g. Error(FileNotFoundException: .../lib/tzdb.dat (Too many open files))
+            if (e instanceof VirtualMachineError fatal) {
+                throw fatal;
+            }
         }
     }
 
@@ -186,7 +298,11 @@ final class LocalWatch implements Watch, WatchedNames.Tracker {
             if (e.getValue() == pidfd) {
                 pidfds.remove(e.getKey());
                 Libc.close(pidfd);
-                service.readLive(e.getKey());
+                try {
+                    service.readLive(e.getKey());
+                } catch (ErrnoException notNow) {
+                    unsettle(e.getKey(), notNow);
+                }
             }
         }
     }
@@ -196,16 +312,21 @@ final class LocalWatch implements Watch, WatchedNames.Tracker {
         if (entry.lifetime() != Lifetime.OWNER || entry.liveness() != Liveness.ALIVE) {
             return;
         }
-        OptionalInt fd = entry.owner().identity().openPidfd();
-        if (fd.isPresent()) {
-            pidfds.put(entry.name(), fd.getAsInt());
-        } else {
-            service.readLive(entry.name()); // died meanwhile: reclaimed now, the unlink will be reported
+        try {
+            OptionalInt fd = entry.owner().identity().openPidfd();
+            if (fd.isPresent()) {
+                pidfds.put(entry.name(), fd.getAsInt());
+            } else {
+                service.readLive(entry.name()); // died meanwhile: reclaimed now, the unlink will be reported
+            }
+        } catch (ErrnoException e) {
+            unsettle(entry.name(), e);
         }
     }
 
     @Override
     public void untracked(NameEntry entry) {
+        unsettled.remove(entry.name());
         Integer pidfd = pidfds.remove(entry.name());
         if (pidfd != null) {
             Libc.close(pidfd);

@@ -19,6 +19,8 @@ import java.util.List;
  * <ul>
  * <li>{@code open} — opens the local service and prints {@code OPENED <names>} or {@code FAILED <exception>};</li>
  * <li>{@code hold NAME} — registers NAME, prints {@code HOLDING <pid>}, holds it until a line on stdin;</li>
+ * <li>{@code hold-many PREFIX COUNT} — registers {@code PREFIX0} ... up to COUNT names, prints
+ *     {@code HOLDING <pid>}, holds them until a line on stdin;</li>
  * <li>{@code race ROUNDS PREFIX...} — prints {@code READY}, reads a start instant (epoch ms) and waits
  *     for it, then for each round and prefix tries to register {@code PREFIX<round>}; prints
  *     {@code WON name...}, {@code LOST <count>} and {@code DONE}, then holds its names until a line on
@@ -47,6 +49,14 @@ public final class NamingChild {
             switch (args[0]) {
                 case "hold" -> {
                     names.register(args[1], NameRecord.of("test", "child", "pid-" + ProcessHandle.current().pid()));
+                    say("HOLDING " + ProcessHandle.current().pid());
+                    in.readLine();
+                }
+                case "hold-many" -> {
+                    List<Registration> held = new ArrayList<>();
+                    for (int i = 0; i < Integer.parseInt(args[2]); i++) {
+                        held.add(names.register(args[1] + i, NameRecord.of("test", "child", "")));
+                    }
                     say("HOLDING " + ProcessHandle.current().pid());
                     in.readLine();
                 }

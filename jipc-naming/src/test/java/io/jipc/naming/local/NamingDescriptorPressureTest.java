@@ -84,6 +84,24 @@ class NamingDescriptorPressureTest {
         assertOwnerKeepsTheName();
     }
 
+    /**
+     * A watch started with 6 descriptors free tracks 20 names of one owner: it can hold pidfds for a
+     * few, and checks the others every second; each of the 20 is reported UNREGISTERED when the owner
+     * is killed (until 2026-12-06 only the ones with a pidfd were, and nothing was logged).
+     */
+    @Test
+    void aWatchShortOfDescriptorsReportsEveryDeathOfAKilledOwner() throws Exception {
+        ChildJvm many = start(ChildJvm.builder(NamingChild.class).args("hold-many", "k/n", "20"));
+        many.awaitLine("HOLDING", LINE);
+        ChildJvm watcher = starved("watch", NAME, "k/", "6", "20");
+        watcher.awaitLine("WATCHING", LINE);
+        Process kill = new ProcessBuilder("kill", "-KILL", Long.toString(many.pid())).inheritIO().start();
+        assertEquals(0, kill.waitFor());
+        watcher.assertSuccess(LINE);
+        assertTrue(watcher.output().contains("UNREGISTERED 20"), watcher.output());
+        assertOwnerKeepsTheName();
+    }
+
     @Test
     void aProcessAtItsDescriptorLimitNeverTakesALiveOwnersName() {
         ChildJvm thief = starved("steal", NAME, "20000");

@@ -2,11 +2,13 @@ package io.jipc.naming.local;
 
 import io.jipc.ErrnoException;
 import io.jipc.naming.NameEntry;
+import io.jipc.naming.NameEvent;
 import io.jipc.naming.NameRecord;
 import io.jipc.naming.NameService;
 import io.jipc.naming.NameTakenException;
 import io.jipc.naming.NamingConfiguration;
 import io.jipc.naming.Registration;
+import io.jipc.naming.Watch;
 import io.jipc.platform.Errno;
 import io.jipc.platform.Libc;
 
@@ -15,7 +17,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A child of {@link NamingDescriptorPressureTest} that uses the local name service with its descriptor
@@ -27,7 +32,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * <li>{@code lookup NAME} — {@code LOOKUP present}, {@code LOOKUP empty} or {@code LOOKUP threw <class> <errno>};</li>
  * <li>{@code steal NAME ATTEMPTS} — two descriptors are left free, which a second thread keeps opening
  *     and closing (a busy server at its {@code ulimit -n}), while this one tries to register NAME
- *     ATTEMPTS times: {@code OUTCOMES {...}} then {@code STOLEN} or {@code KEPT}.</li>
+ *     ATTEMPTS times: {@code OUTCOMES {...}} then {@code STOLEN} or {@code KEPT};</li>
+ * <li>{@code watch NAME PREFIX FREE COUNT} — with FREE descriptors left, watches PREFIX (held by a
+ *     process the parent then kills), prints {@code WATCHING}, waits for COUNT {@code UNREGISTERED}
+ *     events or 60 s, and prints {@code UNREGISTERED <count>}.</li>
  * </ul>
  */
 public final class StarvedNamingChild {
@@ -65,6 +73,7 @@ public final class StarvedNamingChild {
                     say("LOOKUP " + outcome);
                 }
                 case "steal" -> steal(names, name, Integer.parseInt(args[2]));
+                case "watch" -> watch(names, args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]));
                 default -> throw new IllegalArgumentException(args[0]);
             }
         }
@@ -112,6 +121,31 @@ public final class StarvedNamingChild {
         say("OUTCOMES " + outcomes);
         Optional<NameEntry> now = names.lookup(name);
         say(won != null ? "STOLEN " + now : "KEPT");
+    }
+
+    private static void watch(NameService names, String prefix, int free, int count) throws InterruptedException {
+        BlockingQueue<NameEvent> events = new LinkedBlockingQueue<>();
+        try (Watch warmUp = names.watch("warm/", events::add)) { // loads what a watch and its events need
+            names.register("warm/up", NameRecord.of("test", "", "")).close();
+            for (int i = 0; i < 2; i++) {
+                events.poll(60, TimeUnit.SECONDS);
+            }
+        }
+        events.clear();
+        List<Integer> hog = fill(free);
+        int unregistered = 0;
+        try (Watch watch = names.watch(prefix, events::add)) {
+            say("WATCHING");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (unregistered < count && System.nanoTime() < deadline) {
+                NameEvent event = events.poll(1, TimeUnit.SECONDS);
+                if (event != null && event.type() == NameEvent.Type.UNREGISTERED) {
+                    unregistered++;
+                }
+            }
+        }
+        release(hog);
+        say("UNREGISTERED " + unregistered);
     }
 
     private static void spin(long nanos) {
