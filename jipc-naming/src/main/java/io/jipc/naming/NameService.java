@@ -127,6 +127,8 @@ public interface NameService extends AutoCloseable {
 
     /** The first entry (in name order) of the given kind and id, e.g. to find a mailbox's name. */
     default Optional<NameEntry> lookupById(String kind, String id) {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(id, "id");
         return list("").stream().filter(e -> e.record().kind().equals(kind) && e.record().id().equals(id))
                 .findFirst();
     }

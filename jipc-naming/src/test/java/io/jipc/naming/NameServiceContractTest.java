@@ -99,6 +99,8 @@ public abstract class NameServiceContractTest {
                 Arguments.of("bind(null, record)", "name", (Call) n -> n.bind(null, record)),
                 Arguments.of("bind(name, null)", "what", (Call) n -> n.bind("nulls", null)),
                 Arguments.of("lookup(null)", "name", (Call) n -> n.lookup(null)),
+                Arguments.of("lookupById(null, id)", "kind", (Call) n -> n.lookupById(null, "1")),
+                Arguments.of("lookupById(kind, null)", "id", (Call) n -> n.lookupById("mailbox", null)),
                 Arguments.of("unregister(null)", "name", (Call) n -> n.unregister(null)),
                 Arguments.of("list(null)", "prefix", (Call) n -> n.list(null)),
                 Arguments.of("watch(null, listener)", "prefix", (Call) n -> n.watch(null, e -> { })),
