@@ -118,6 +118,46 @@ class SocketSendRecvTest {
         }
     }
 
+    /**
+     * {@code --timeout} bounds the whole receive: senders that connect and close without a message
+     * do not start the wait again. Each accept and each poll had the full timeout, so a client that
+     * connected and closed more often than the timeout kept {@code jipc recv --timeout 1s} waiting
+     * as long as such clients came (then it said "waited at most 1s"). Here they come every 100 ms
+     * for up to a minute; the receive must end while they still come.
+     */
+    @Test
+    void emptySendersDoNotRestartAReceiveTimeout() throws Exception {
+        Path socket = dir.resolve("empty.sock");
+        java.util.concurrent.atomic.AtomicBoolean received = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicBoolean gaveUp = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread emptySenders = Thread.ofPlatform().start(() -> {
+            long until = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+            while (!received.get() && System.nanoTime() - until < 0) {
+                try (SocketChannel empty = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+                    // connected and closed without a byte
+                } catch (java.io.IOException notListeningYet) {
+                    // the receiver has not bound yet, or has ended
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            gaveUp.set(!received.get());
+        });
+        CliRun run;
+        try {
+            run = CliRun.jipc("recv", "unix:" + socket, "--timeout", "1s");
+        } finally {
+            received.set(true);
+            emptySenders.join();
+        }
+        assertEquals(1, run.exit(), run.err());
+        assertTrue(run.err().contains("no message in unix:" + socket + " (waited at most 1s)"), run.err());
+        assertTrue(!gaveUp.get(), "the receive ended only once the empty senders stopped coming");
+    }
+
     @Test
     void unixDatagramsArriveOnePerMessage() throws Exception {
         Path socket = dir.resolve("d.sock");

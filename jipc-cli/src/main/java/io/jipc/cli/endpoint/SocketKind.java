@@ -109,9 +109,12 @@ final class SocketKind implements EndpointKind {
                 server = StreamServer.bind(address);
                 boundUri = sayEphemeralPort(address, server.localAddress(), scheme);
             }
+            // one deadline for the whole receive, however many senders connect and end or are dropped
+            // meanwhile: each accept and each poll waits only for what is left of it
+            long deadline = wait.isForever() || wait.isNone() ? 0 : io.jipc.Timeouts.deadline(wait.limit());
             while (true) {
                 if (incoming == null) {
-                    incoming = wait.isForever() ? server.accept() : server.accept(wait.limit());
+                    incoming = wait.isForever() ? server.accept() : server.accept(left(wait, deadline));
                     if (incoming == null) {
                         return null;
                     }
@@ -119,7 +122,7 @@ final class SocketKind implements EndpointKind {
                 byte[] payload;
                 try {
                     payload = wait.isForever() ? incoming.take()
-                            : wait.isNone() ? incoming.poll() : incoming.poll(wait.limit());
+                            : wait.isNone() ? incoming.poll() : incoming.poll(left(wait, deadline));
                 } catch (PeerClosedException | InvalidFrameException | FrameTimeoutException broken) {
                     // one sender's broken stream ends that sender, not the receiver: drop it, say so, go on
                     System.err.println("jipc recv: dropped a sender: " + broken.getMessage());
@@ -136,6 +139,12 @@ final class SocketKind implements EndpointKind {
                 incoming.close(); // this sender is done; the next one may connect
                 incoming = null;
             }
+        }
+
+        /** What is left of a timed (or at-once) receive's wait: zero once its deadline has passed. */
+        private static Duration left(Wait wait, long deadline) {
+            long left = wait.isNone() ? 0 : deadline - System.nanoTime();
+            return left <= 0 ? Duration.ZERO : Duration.ofNanos(left);
         }
 
         @Override
