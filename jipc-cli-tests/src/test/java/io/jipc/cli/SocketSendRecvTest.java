@@ -158,6 +158,53 @@ class SocketSendRecvTest {
         assertTrue(!gaveUp.get(), "the receive ended only once the empty senders stopped coming");
     }
 
+    /**
+     * A peer that accepts and never reads: {@code --timeout 1s} bounds the whole frame, and the frame
+     * cut short is said to be cut, not "not sent". The send bounded only the frame's first byte and
+     * then waited the 10 s frame timeout, and said "message 1 not sent" although part of it went out.
+     */
+    @Test
+    void aTimedStreamSendBoundsTheWholeFrameAndSaysItWasCut() throws Exception {
+        Path socket = dir.resolve("sink.sock");
+        try (java.nio.channels.ServerSocketChannel sink = java.nio.channels.ServerSocketChannel
+                .open(java.net.StandardProtocolFamily.UNIX)) {
+            sink.bind(UnixDomainSocketAddress.of(socket));
+            String big = "x".repeat(1_000_000); // more than the socket buffers hold
+            CliRun run = CliRun.jipc("send", "unix:" + socket, "--timeout", "1s", big);
+            assertEquals(1, run.exit(), run.err());
+            assertTrue(run.err().startsWith("jipc send: message not read in time at unix:" + socket + " ("), run.err());
+            assertTrue(run.err().contains("did not read a started frame in time ("), run.err());
+            assertTrue(run.err().contains("): message 1 was cut after part of its 1000000 bytes went out: the connection "
+                    + "was closed mid-frame: a jipc receiver drops it, a raw reader gets its first bytes; 0 message(s) sent"),
+                    run.err());
+        }
+    }
+
+    /** Stopped (interrupted) after its frame began, a stream send says the message was cut, not withdrawn. */
+    @Test
+    void aStreamSendStoppedMidFrameSaysItWasCutNotWithdrawn() throws Exception {
+        Path socket = dir.resolve("stop.sock");
+        try (java.nio.channels.ServerSocketChannel sink = java.nio.channels.ServerSocketChannel
+                .open(java.net.StandardProtocolFamily.UNIX)) {
+            sink.bind(UnixDomainSocketAddress.of(socket));
+            String big = "x".repeat(1_000_000);
+            CliRun[] run = new CliRun[1];
+            Thread sender = Thread.ofPlatform().start(() -> run[0] = CliRun.jipc("send", "unix:" + socket, big));
+            try (SocketChannel peer = sink.accept()) {
+                ByteBuffer header = ByteBuffer.allocate(8);
+                while (header.hasRemaining()) {
+                    peer.read(header); // the frame has begun; it cannot all fit in the socket buffers
+                }
+                sender.interrupt(); // as jipc send's Ctrl-C / SIGTERM hook does
+                sender.join(Duration.ofMinutes(1));
+            }
+            assertTrue(!sender.isAlive(), "the stopped send ended");
+            assertEquals(1, run[0].exit(), run[0].err());
+            assertTrue(run[0].err().startsWith("jipc send: stopped while sending to unix:" + socket + ": message 1 was cut "
+                    + "after part of its 1000000 bytes went out: the connection was closed mid-frame: "), run[0].err());
+        }
+    }
+
     @Test
     void unixDatagramsArriveOnePerMessage() throws Exception {
         Path socket = dir.resolve("d.sock");

@@ -23,7 +23,9 @@ import java.util.concurrent.Callable;
                 + "docs/uris.md. A missing mailbox or queue is created with default attributes (said on standard error) unless --no-create. "
                 + "A send to unbounded:NAME never waits (at its ceiling it fails). A line to fifo:PATH is begun only once the "
                 + "FIFO has room for all of it within --nonblock/--timeout; one cut short after it began (stopped, or "
-                + "out of time) is reported as cut: the reader gets a partial line. Exit code 1 if a message was not "
+                + "out of time) is reported as cut: the reader gets a partial line. A message to unix:PATH or tcp:HOST:PORT is one frame, "
+                + "which --timeout bounds whole (--nonblock: its start; once begun a frame has the 10 s frame timeout); a frame cut "
+                + "short (stopped, or out of time) is reported as cut: the connection was closed mid-frame. Exit code 1 if a message was not "
                 + "sent (no room in time, no such object, an error), 2 on bad usage.")
 final class SendCommand implements Callable<Integer> {
     @Parameters(index = "1..*", paramLabel = "MESSAGE", description = "messages; none: read lines from standard input")
@@ -58,10 +60,11 @@ final class SendCommand implements Callable<Integer> {
                     } catch (InterruptedException stopped) { // still armed: the stop waits for this line
                         return options.fail(SendProgress.withdrawn(options.uri, sent));
                     } catch (MessageCutException cut) { // begun, then stopped or out of time: part of it went out
-                        return options.fail((cut.stopped() ? "stopped while sending to " + options.uri
-                                : "message not read in time (waited " + wait + ") at " + options.uri) + ": message "
-                                + (sent + 1) + " was cut after " + cut.written() + " of " + cut.length()
-                                + " bytes: the reader gets a partial line; " + SendProgress.sent(sent));
+                        String why = cut.stopped() ? "stopped while sending to " + options.uri
+                                : cut.written() < 0 ? "message not read in time at " + options.uri + " (" + cut.getMessage() + ")"
+                                : "message not read in time (waited " + wait + ") at " + options.uri;
+                        return options.fail(why + ": message " + (sent + 1) + " was cut " + cut.progress() + ": "
+                                + cut.consequence() + "; " + SendProgress.sent(sent));
                     } catch (RemotePeerLostException lost) { // the gateway may have put it all the same
                         return options.fail(SendProgress.unacknowledged(lost.getMessage(), sent));
                     } catch (JipcException refused) { // too long for the object, gone, broken pipe: say how far it got

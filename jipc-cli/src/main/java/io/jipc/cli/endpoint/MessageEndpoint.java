@@ -15,8 +15,9 @@ public interface MessageEndpoint extends AutoCloseable {
      * @return false if there was no room in that time (nothing was sent)
      * @throws IllegalArgumentException if the kind has no priorities and {@code priority} is not 0
      * @throws InterruptedException     if interrupted while waiting: the message was withdrawn
-     * @throws MessageCutException      if a message that goes in pieces (a long FIFO line) was begun and
-     *                                  then stopped or not finished in time: part of it went out
+     * @throws MessageCutException      if a message that goes in pieces (a long FIFO line, a frame on a
+     *                                  stream socket) was begun and then stopped or not finished in
+     *                                  time: part of it went out
      */
     boolean send(byte[] payload, int priority, Wait wait) throws InterruptedException;
 

@@ -21,7 +21,9 @@ import java.time.Duration;
  * {@code unixgram:/path}, {@code udp:host:port} (one datagram per message) — see
  * {@code docs/sockets.md} for the framing. The sending side is a client: {@code send} connects on its
  * first message (a stream) and sends each message as one frame or datagram, so a plain
- * {@code socat} server sees the frames. The receiving side is a server: {@code recv} binds the
+ * {@code socat} server sees the frames; a timed send of a frame must be through whole within its wait
+ * ({@link StreamConnection#offerWhole}), and a frame that began and was then stopped or not read in
+ * time (the connection closed mid-frame) is a {@link MessageCutException}. The receiving side is a server: {@code recv} binds the
  * address, accepts senders one after another and prints their messages (a sender whose stream breaks
  * mid-frame or announces a bad length is dropped with a line on standard error, and so is a datagram
  * over the maximum, which the kernel has consumed: the receive goes on); a socket file it created is
@@ -96,11 +98,22 @@ final class SocketKind implements EndpointKind {
             if (outgoing == null) {
                 outgoing = StreamConnection.connect(address);
             }
-            if (wait.isForever()) {
-                outgoing.put(payload);
-                return true;
+            try {
+                if (wait.isForever()) {
+                    outgoing.put(payload);
+                    return true;
+                }
+                // timed: the whole frame within the wait (offer would bound only its first byte, then
+                // give the rest the frame timeout); at once: its start, then the frame timeout
+                return wait.isNone() ? outgoing.offer(payload) : outgoing.offerWhole(payload, wait.limit());
+            } catch (FrameTimeoutException notRead) { // begun, not read in time: the connection is closed mid-frame
+                throw MessageCutException.ofFrame(payload.length, notRead);
+            } catch (InterruptedException stopped) {
+                if (!outgoing.isOpen()) { // stopped after the frame began: it closed the connection mid-frame
+                    throw MessageCutException.ofFrame(payload.length, stopped);
+                }
+                throw stopped; // before its first byte left: withdrawn
             }
-            return wait.isNone() ? outgoing.offer(payload) : outgoing.offer(payload, wait.limit());
         }
 
         @Override
