@@ -177,10 +177,16 @@ class SocketSendRecvTest {
             assertTrue(run.err().contains("): message 1 was cut after part of its 1000000 bytes went out: the connection "
                     + "was closed mid-frame: a jipc receiver drops it, a raw reader gets its first bytes; 0 message(s) sent"),
                     run.err());
+            // one line: the close after it did not shut down the connection the cut frame had closed
+            // ("jipc send: socket PATH is closed" followed)
+            assertEquals(1, run.err().lines().count(), run.err());
         }
     }
 
-    /** Stopped (interrupted) after its frame began, a stream send says the message was cut, not withdrawn. */
+    /**
+     * Stopped (interrupted) after its frame began, a stream send says the message was cut, not
+     * withdrawn, in one line.
+     */
     @Test
     void aStreamSendStoppedMidFrameSaysItWasCutNotWithdrawn() throws Exception {
         Path socket = dir.resolve("stop.sock");
@@ -202,6 +208,7 @@ class SocketSendRecvTest {
             assertEquals(1, run[0].exit(), run[0].err());
             assertTrue(run[0].err().startsWith("jipc send: stopped while sending to unix:" + socket + ": message 1 was cut "
                     + "after part of its 1000000 bytes went out: the connection was closed mid-frame: "), run[0].err());
+            assertEquals(1, run[0].err().lines().count(), run[0].err());
         }
     }
 

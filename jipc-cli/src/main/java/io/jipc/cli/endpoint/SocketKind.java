@@ -165,17 +165,34 @@ final class SocketKind implements EndpointKind {
             return boundUri == null ? uri : boundUri;
         }
 
+        /**
+         * Ends the sending side (the peer reads end of stream after the last whole frame) and closes
+         * what is open. A connection a cut frame already closed is not shut down again (that would throw
+         * {@code ClosedException}, a second error line after the one that said the message was cut), and
+         * every close runs even if one before it throws.
+         */
         @Override
         public void close() {
-            if (outgoing != null) {
-                outgoing.shutdownOutput();
-                outgoing.close();
-            }
-            if (incoming != null) {
-                incoming.close();
-            }
-            if (server != null) {
-                server.close();
+            try {
+                if (outgoing != null) {
+                    try {
+                        if (outgoing.isOpen()) {
+                            outgoing.shutdownOutput();
+                        }
+                    } finally {
+                        outgoing.close();
+                    }
+                }
+            } finally {
+                try {
+                    if (incoming != null) {
+                        incoming.close();
+                    }
+                } finally {
+                    if (server != null) {
+                        server.close();
+                    }
+                }
             }
         }
     }
