@@ -1,6 +1,9 @@
 import io.jipc.ErrnoException;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
+import io.jipc.net.FrameTimeoutException;
+import io.jipc.net.InvalidFrameException;
+import io.jipc.net.PeerClosedException;
 import io.jipc.net.StreamConnection;
 import io.jipc.net.StreamServer;
 import io.jipc.pipe.Fifo;
@@ -71,10 +74,10 @@ public class SelectWaiter {
                         }
                         case "connection" -> {
                             StreamConnection c = (StreamConnection) key.channel();
-                            byte[] m = c.poll();
+                            byte[] m = pollOrDrop(key, c);
                             if (m != null) {
                                 bye |= print("socket", m);
-                            } else if (c.isEndOfStream()) {              // readable at end of stream
+                            } else if (c.isOpen() && c.isEndOfStream()) { // readable at end of stream
                                 System.out.println("socket: the client closed");
                                 key.cancel();
                                 c.close();
@@ -109,6 +112,23 @@ public class SelectWaiter {
             Fifo.remove(fifoPath);
         }
         System.out.println("closed");
+    }
+
+    /**
+     * The client's next whole message, or null (none yet; or its end of stream). A client whose stream
+     * is broken — bytes that are no frame header, a frame cut short by its close, a frame not finished
+     * within the frame timeout — is dropped with one line: its key cancelled and its connection closed
+     * (the exception closed it already); the other clients and channels go on.
+     */
+    private static byte[] pollOrDrop(SelectionKey key, StreamConnection c) {
+        try {
+            return c.poll();
+        } catch (InvalidFrameException | PeerClosedException | FrameTimeoutException broken) {
+            System.out.println("socket: dropped a client: " + broken.getMessage());
+            key.cancel();
+            c.close();
+            return null;
+        }
     }
 
     private static boolean print(String from, byte[] message) {
