@@ -10,6 +10,9 @@ import java.util.Objects;
  * A socket named the way the {@code jipc} command takes it:
  * {@code unix:/path} (Unix-domain stream), {@code unixgram:/path} (Unix-domain datagrams),
  * {@code tcp:host:port} and {@code udp:host:port} (an IPv6 host in brackets: {@code tcp:[::1]:7000}).
+ * A path may be relative ({@code unix:run/x.sock}); after {@code //} it must be absolute
+ * ({@code unix:///run/x.sock}). A host may not be empty ({@code tcp:[]:80} is refused) and a port is
+ * decimal digits only, 0 to 65535 (no sign).
  *
  * @param kind    the transport
  * @param address the address: a {@link UnixDomainSocketAddress} or a resolved {@link InetSocketAddress}
@@ -76,6 +79,10 @@ public record SocketUri(Kind kind, SocketAddress address) {
     private static SocketAddress unix(String text, String path) {
         if (path.startsWith("//")) {
             path = path.substring(2); // unix:///run/x.sock
+            if (!path.isEmpty() && !path.startsWith("/")) { // unix://run/x.sock: no host part, and not a relative path
+                throw invalid(text, "after // the path must be absolute (unix:///path); a relative path is written "
+                        + "without //");
+            }
         }
         if (path.isEmpty()) {
             throw invalid(text, "empty path");
@@ -95,11 +102,18 @@ public record SocketUri(Kind kind, SocketAddress address) {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
+        if (host.isEmpty()) { // tcp:[]:80 (the JDK would take it for localhost)
+            throw invalid(text, "empty host");
+        }
+        String digits = hostPort.substring(colon + 1);
+        if (!digits.chars().allMatch(c -> c >= '0' && c <= '9')) { // no sign (tcp:host:+80), no other digits
+            throw invalid(text, "port is not a number");
+        }
         int port;
         try {
-            port = Integer.parseInt(hostPort.substring(colon + 1));
+            port = Integer.parseInt(digits);
         } catch (NumberFormatException e) {
-            throw invalid(text, "port is not a number");
+            throw invalid(text, "port out of range 0..65535"); // digits only: too many of them
         }
         if (port < 0 || port > 65535) {
             throw invalid(text, "port out of range 0..65535");

@@ -49,11 +49,21 @@ class SocketEndpointsTest {
         assertEquals(new InetSocketAddress("127.0.0.1", 7000), tcp.address());
         assertEquals("tcp:127.0.0.1:7000", tcp.toString());
         assertEquals(6000, ((InetSocketAddress) SocketUri.parse("udp:[::1]:6000").address()).getPort());
+        assertEquals("unix:rel.sock", SocketUri.parse("unix:rel.sock").toString()); // relative: as written, without //
+        // refused, not taken for another address: an empty host (the JDK's localhost), a signed port, a relative
+        // path after // (unix://rel was the relative path rel)
         for (String bad : new String[] {"tcp:127.0.0.1", "tcp:127.0.0.1:x", "tcp:127.0.0.1:70000", "unix:", "smtp:x:1",
-                "nothing"}) {
+                "nothing", "tcp:[]:80", "udp:[]:80", "tcp:localhost:+80", "tcp:localhost:-1", "tcp:localhost:99999999999",
+                "unix://rel", "unixgram://run/x.sock"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SocketUri.parse(bad));
             assertTrue(e.getMessage().contains("expected unix:/path"), e.getMessage());
         }
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SocketUri.parse("tcp:[]:80")).getMessage()
+                .contains(": empty host ("));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SocketUri.parse("tcp:localhost:+80")).getMessage()
+                .contains(": port is not a number ("));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SocketUri.parse("unix://rel")).getMessage()
+                .contains(": after // the path must be absolute (unix:///path)"));
         assertTrue(SocketUri.isSocketUri("unixgram:/x"));
         assertTrue(!SocketUri.isSocketUri("mailbox:x"));
     }
