@@ -43,7 +43,7 @@ public class EchoServer {
                     done.countDown();
                 }
             });
-            System.out.println("echo server listening on " + uri);
+            System.out.println("echo server listening on " + new SocketUri(uri.kind(), server.localAddress())); // tcp:HOST:0: the port given
             if (clients > 0) {
                 done.await();
             } else {
