@@ -100,6 +100,8 @@ public final class StreamConnection implements AutoCloseable, Selectable {
     private volatile boolean cut;
     /** Set by {@link #shutdownInputQuietly()}: an end of input from now on may be this side's doing. */
     private volatile boolean inputShutDown;
+    /** Whether this side ended its sending ({@link #shutdownOutput()}): a later send's EPIPE is its own doing. */
+    private volatile boolean outputShutDown;
     /**
      * The reset ({@code ECONNRESET}) or kernel give-up ({@code ETIMEDOUT}) that a send met, if any. The
      * kernel reports such an error once, to whichever call comes first; after a send has taken it, a
@@ -710,6 +712,10 @@ public final class StreamConnection implements AutoCloseable, Selectable {
             // not the peer's (offerShielded, which holds an interrupt, sends on and meets it)
             return socket.closed();
         }
+        if (e.errno() == Errno.EPIPE && outputShutDown) {
+            return new ClosedException("this side shut down its output to " + remote
+                    + " (shutdownOutput): nothing more can be sent on the connection");
+        }
         if (e.errno() == Errno.EPIPE || e.errno() == Sockets.ECONNRESET) {
             return new PeerClosedException(remote + " closed the connection (" + e.errnoName() + ")");
         }
@@ -770,8 +776,12 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         }
     }
 
-    /** Ends this side's sending ({@code shutdown(SHUT_WR)}): the peer reads end of stream after what was sent. */
+    /**
+     * Ends this side's sending ({@code shutdown(SHUT_WR)}): the peer reads end of stream after what was
+     * sent. A later send throws {@link ClosedException} (this side's doing, not the peer's).
+     */
     public void shutdownOutput() {
+        outputShutDown = true;
         socket.enter();
         try {
             Sockets.shutdown(socket.fd, Sockets.SHUT_WR);

@@ -109,6 +109,21 @@ class StreamBlockingTest {
         assertEquals(sent, received);
     }
 
+    /**
+     * A send after this side's own {@code shutdownOutput()} is this side's doing: ClosedException, not
+     * the peer's close (sock58 explorer: PeerClosedException "... closed the connection (EPIPE)").
+     */
+    @Test
+    void aSendAfterOwnShutdownOutputIsNotBlamedOnThePeer() throws Exception {
+        StreamConnection[] p = pair(ConnectionOptions.defaults());
+        p[0].shutdownOutput();
+        ClosedException e = assertThrows(ClosedException.class, () -> p[0].put(bytes("late")));
+        assertTrue(e.getMessage().contains("shut down its output"), e.getMessage());
+        assertNull(p[1].poll(LONG), "the peer sees end of stream, nothing more");
+        p[1].put(bytes("still open the other way"));
+        assertEquals("still open the other way", text(p[0].poll(LONG)));
+    }
+
     /** Connect, frame and close-grace durations of centuries are no deadline, never an ArithmeticException. */
     @Test
     void durationsOfCenturiesAreNoDeadline() throws Exception {
