@@ -66,16 +66,25 @@ public final class FdPassing {
     }
 
     /**
-     * Creates a Unix-domain stream socket bound to {@code path} (which must not exist) and listening;
-     * returns its descriptor. The socket file gets the mode of the umask; put it in a private
-     * directory to control who may connect.
+     * Connections the kernel queues for a {@link #listen}ing socket before they are accepted
+     * ({@code listen(2)}'s backlog, capped by {@code net.core.somaxconn}): a connect beyond it blocks
+     * in the kernel until one is accepted, whatever its caller's timeout. 16 until 2026-12-06: the 17th
+     * child started before its parent's first {@code deliverTo} waited in {@code connect} past its
+     * own receive timeout.
+     */
+    public static final int BACKLOG = 128;
+
+    /**
+     * Creates a Unix-domain stream socket bound to {@code path} (which must not exist) and listening
+     * ({@link #BACKLOG}); returns its descriptor. The socket file gets the mode of the umask; put it in
+     * a private directory to control who may connect.
      */
     public static int listen(String path) {
         int fd = addressed(path, Calls.BIND, "bind");
         MemorySegment state = Libc.captureState();
         int rc;
         try {
-            rc = (int) Calls.LISTEN.invokeExact(state, fd, 16);
+            rc = (int) Calls.LISTEN.invokeExact(state, fd, BACKLOG);
         } catch (Throwable t) {
             Libc.close(fd);
             throw Libc.rethrow(t);

@@ -163,7 +163,8 @@ public final class AnonymousRegion extends Region {
             }
             if (e.errno() == Sockets.ECONNREFUSED) {
                 throw new JipcException("no hand-off listens at " + address + " any more (ECONNREFUSED from connect):"
-                        + " the parent died before closing it; the socket it left is stale (jipc gc removes it)", e);
+                        + " the parent closed it while this process was connecting, or died before closing it and"
+                        + " left the socket behind (jipc gc removes a stale one)", e);
             }
             throw e;
         }

@@ -35,15 +35,19 @@ import java.util.stream.Collectors;
  * a descendant).
  *
  * <h2>Several children</h2>
- * One hand-off serves any number of children: start them all, then call {@code deliverTo} for
- * each, in any order. A child that connects while {@code deliverTo} serves another one stays
+ * One hand-off serves several children: start them, then call {@code deliverTo} for each, in any
+ * order (limits below). A child that connects while {@code deliverTo} serves another one stays
  * connected, waiting (within its own {@code receive} timeout), until a {@code deliverTo} names it;
  * the connection is kept with the peer's pid and start time, so it is served only while that very
  * process still holds it. A process no {@code deliverTo} names (a stranger of the same user) waits
  * the same way and gets nothing: its connection is closed when the hand-off closes. At most
  * 64 connections wait at a time (those whose peer gave up or died are
  * dropped first); beyond that new ones are closed at once without the region, so a process of the
- * user that connects many times holds at most that many descriptors of the parent. (Until
+ * user that connects many times holds at most that many descriptors of the parent (and can so
+ * keep later siblings from waiting: they are refused at once). Before any {@code deliverTo} runs,
+ * the kernel queues up to {@link FdPassing#BACKLOG} connections; a child that connects beyond
+ * that blocks in {@code connect} until one is accepted, whatever its receive timeout. So start
+ * at most 64 children ahead of their {@code deliverTo}, or deliver as they come. (Until
  * 2026-12-06 every connection but the named child's was closed at once: a sibling that connected
  * early was refused for good, "it is meant for another process", and its own {@code deliverTo}
  * then failed.)
@@ -131,6 +135,9 @@ public final class RegionHandOff implements AutoCloseable {
                 }
             }
         }
+        // the child's identity now, its liveness below from /proc (unknown, say EMFILE, is alive: the JDK's
+        // ProcessHandle.isAlive() answered false then, and a live child was reported as exited)
+        long childToken = ProcessIdentity.of(child.pid()).map(ProcessIdentity::token).orElse(0L);
         boolean tried = false; // a zero (or sub-millisecond) timeout still takes a child already waiting
         while (true) {
             if (closed) {
@@ -151,7 +158,7 @@ public final class RegionHandOff implements AutoCloseable {
             int connection = FdPassing.accept(listener, wait, address());
             tried = true;
             if (connection < 0) {
-                if (!child.isAlive()) {
+                if (!ProcessIdentity.isAlive(childToken)) {
                     throw new JipcException("child pid " + child.pid() + " exited before it received the anonymous region");
                 }
                 continue;
@@ -204,14 +211,17 @@ public final class RegionHandOff implements AutoCloseable {
             return;
         }
         closed = true;
-        waitingPeers.closeAll();
-        Libc.close(listener);
         try {
+            // the file first: a child that connects after this finds no hand-off (ENOENT: "the parent
+            // closed it"), not a socket nobody listens on (ECONNREFUSED), which reads as a dead parent
             Libc.unlink(path.toString());
         } catch (ErrnoException e) {
             if (e.errno() != Errno.ENOENT) {
                 throw e;
             }
+        } finally {
+            waitingPeers.closeAll();
+            Libc.close(listener);
         }
     }
 }

@@ -196,6 +196,29 @@ class AnonymousRegionTest {
         }
     }
 
+    /**
+     * Children started ahead of their deliverTo connect at once, beyond the 16 the listener queued
+     * until 2026-12-06 (fresh58b explorer: the 17th child blocked in connect past its receive timeout,
+     * then blamed a dead parent when the hand-off closed). 40 connections, nobody accepting.
+     */
+    @Test
+    void fortyConnectionsAreQueuedBeforeAnyDeliverTo() throws Exception {
+        List<Integer> connections = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (AnonymousRegion region = AnonymousRegion.create(4096);
+             RegionHandOff handOff = region.handOff()) {
+            Thread connecting = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 40; i++) {
+                    connections.add(FdPassing.connect(handOff.address()));
+                }
+            });
+            connecting.join(LINE.toMillis()); // a hang guard: a connect past the backlog blocks until the close
+            assertFalse(connecting.isAlive(), "a connect blocked after " + connections.size() + " connections");
+            assertEquals(40, connections.size());
+        } finally {
+            connections.forEach(Libc::close);
+        }
+    }
+
     /** A hand-off closed, or left by a parent that died: receive says so (was a bare ENOENT or ECONNREFUSED). */
     @Test
     void receivingFromAClosedOrStaleHandOffSaysWhy(Path root) throws Exception {
@@ -213,7 +236,7 @@ class AnonymousRegionTest {
         try {
             e = assertThrows(JipcException.class, () -> AnonymousRegion.receive(stale, LINE));
             assertTrue(e.getMessage().contains("no hand-off listens at " + stale)
-                    && e.getMessage().contains("parent died"), e.getMessage());
+                    && e.getMessage().contains("or died before closing it"), e.getMessage());
             assertEquals("ECONNREFUSED", ((ErrnoException) e.getCause()).errnoName());
         } finally {
             Files.delete(Path.of(stale));
