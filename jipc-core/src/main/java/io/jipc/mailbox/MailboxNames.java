@@ -1,5 +1,6 @@
 package io.jipc.mailbox;
 
+import io.jipc.ErrnoException;
 import io.jipc.naming.NameEntry;
 import io.jipc.naming.NameRecord;
 import io.jipc.naming.NameService;
@@ -148,10 +149,25 @@ final class MailboxNames {
         unbindIf(name, r -> r.address().equals(file.toString()) && r.id().equals(Long.toHexString(id)));
     }
 
+    /**
+     * Removes the record of a mailbox already destroyed, if {@code ours}. A failure of the system
+     * (this process out of descriptors: {@code EMFILE}) is warned about, not thrown: the mailbox is
+     * destroyed, and the stale record left is replaced by the next create of the name (until
+     * 2026-12-06 the destroy threw after removing the mailbox, and a retry returned false).
+     */
     private static void unbindIf(String name, Predicate<NameRecord> ours) {
-        NameService names = names();
-        names.lookup(PREFIX + name)
-                .filter(e -> e.record().kind().equals(KIND) && ours.test(e.record()))
-                .ifPresent(e -> names.unregister(PREFIX + name));
+        try {
+            NameService names = names();
+            names.lookup(PREFIX + name)
+                    .filter(e -> e.record().kind().equals(KIND) && ours.test(e.record()))
+                    .ifPresent(e -> names.unregister(PREFIX + name));
+        } catch (ErrnoException e) {
+            try {
+                FOREIGN.warn("mailbox '" + name + "' was destroyed, but its name-service record could not be"
+                        + " removed (" + e.getMessage() + "): the next create of the name replaces it");
+            } catch (RuntimeException | Error cannotLog) {
+                // out of descriptors, logging may fail too: the record is replaced later all the same
+            }
+        }
     }
 }

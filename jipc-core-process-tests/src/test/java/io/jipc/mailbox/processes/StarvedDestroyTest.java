@@ -1,0 +1,63 @@
+package io.jipc.mailbox.processes;
+
+import io.jipc.ErrnoException;
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxOptions;
+import io.jipc.platform.Libc;
+import io.jipc.testkit.ChildJvm;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link Mailbox#destroy(String)} in a process out of file descriptors: the mailbox is removed and
+ * the call says so; the name-service record it could not remove is warned about, not thrown (fresh58b
+ * explorer: the destroy removed the mailbox, then threw EMFILE from the record's look-up, and a retry
+ * returned false). The next create of the name replaces the stale record.
+ */
+class StarvedDestroyTest extends ProcessTestFixture {
+
+    /** Destroys mailbox {@code args[0]} with its descriptor table full; prints {@code DESTROYED <result>} or {@code THREW <exception>}. */
+    public static final class StarvedDestroyer {
+        public static void main(String[] args) {
+            String name = args[0];
+            Mailbox.open(name).close(); // classes loaded and the name service opened while descriptors are free
+            List<Integer> hog = new ArrayList<>();
+            try {
+                while (hog.size() < 1_000_000) {
+                    hog.add(Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0));
+                }
+            } catch (ErrnoException full) {
+                // the table is full: EMFILE from now on
+            }
+            String outcome;
+            try {
+                outcome = "DESTROYED " + Mailbox.destroy(name);
+            } catch (RuntimeException e) {
+                outcome = "THREW " + e;
+            }
+            hog.forEach(Libc::close);
+            System.out.println(outcome);
+        }
+    }
+
+    @Test
+    void aDestroyOutOfDescriptorsRemovesTheMailboxAndSaysSo() throws Exception {
+        String name = "starved-destroy";
+        Mailbox.create(name, MailboxOptions.defaults()).close();
+        try (ChildJvm child = ChildJvm.builder(StarvedDestroyer.class).args(name).quickStart()
+                .wrapper("prlimit", "--nofile=256:256").hardTimeout(Duration.ofSeconds(90)).start()) {
+            child.assertSuccess(Duration.ofSeconds(60));
+            assertTrue(child.output().contains("DESTROYED true"), child.output());
+        }
+        assertFalse(Mailbox.exists(name));
+        Mailbox.create(name, MailboxOptions.defaults()).close(); // the stale record, if any, is replaced
+        assertEquals(true, Mailbox.destroy(name));
+    }
+}
