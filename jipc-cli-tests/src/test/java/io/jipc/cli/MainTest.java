@@ -61,6 +61,18 @@ class MainTest {
         assertEquals(0, jipc("mailbox", "create", "--help").exit());
     }
 
+    /** {@code help A B} prints {@code A B}'s usage (fresh58a explorer: a usage error, before that {@code A}'s usage). */
+    @Test
+    void helpOfASubcommandOfACommandPrintsItsUsage() {
+        CliRun help = jipc("help", "rpc", "call");
+        assertEquals(0, help.exit(), help.err());
+        assertTrue(help.out().startsWith("Usage: jipc rpc call"), help.out());
+        CliRun create = jipc("help", "mailbox", "create");
+        assertEquals(0, create.exit(), create.err());
+        assertTrue(create.out().startsWith("Usage: jipc mailbox create"), create.out());
+        assertEquals(2, jipc("help", "mailbox", "nosuch").exit());
+    }
+
     @Test
     void withoutACommandTheUsageIsAnErrorAndEveryCommandPrintsTheVersion() {
         CliRun none = jipc();

@@ -36,6 +36,7 @@ public final class Main implements Callable<Integer> {
      * its standard output if it succeeded but could not print ({@link StandardOutput#checked}).
      */
     public static int run(String... args) {
+        args = nestedHelp(args);
         CommandLine commandLine = commandLine(args);
         return StandardOutput.checked(commandLine.execute(args), commandLine);
     }
@@ -58,6 +59,26 @@ public final class Main implements Callable<Integer> {
         return commandLine.setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler(new CommandFailures())
                 .setExecutionStrategy(Main::refuseUnmatchedThenRun);
+    }
+
+    /**
+     * {@code help A B ...} as {@code A B ... --help}: picocli's help command takes one command, so
+     * {@code jipc help rpc call} printed {@code jipc rpc}'s usage (until 2026-12-06; then, once
+     * unmatched words were refused, a usage error); now it prints {@code jipc rpc call}'s. Other
+     * arguments are returned as they are.
+     */
+    static String[] nestedHelp(String... args) {
+        if (args.length < 3 || !args[0].equals("help")) {
+            return args;
+        }
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].startsWith("-")) {
+                return args; // an option: picocli says what it makes of it
+            }
+        }
+        String[] nested = java.util.Arrays.copyOfRange(args, 1, args.length + 1);
+        nested[nested.length - 1] = "--help";
+        return nested;
     }
 
     /**
