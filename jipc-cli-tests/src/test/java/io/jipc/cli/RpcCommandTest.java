@@ -366,6 +366,11 @@ class RpcCommandTest {
                 List.of("twice", "3", "twice of 1 arguments is overloaded"),
                 List.of("shout", "x", "has no method shout"));
         assertRefused(at, cases);
+        for (String notAnAddress : List.of("ftp://x/y", "tcp:nohost", "unix:/no/name.sock")) { // exit 2, not 1 (fresh58a)
+            CliRun run = call(notAnAddress, "greet", "x");
+            assertEquals(2, run.exit(), notAnAddress + ": " + run.err());
+            assertTrue(run.err().contains("not an RPC address"), run.err());
+        }
         CliRun notAnInterface = jipc("rpc", "call", at, "greet", "x", "--interface", "java.lang.String");
         assertEquals(2, notAnInterface.exit());
         assertTrue(notAnInterface.err().contains("is not an interface"), notAnInterface.err());

@@ -132,7 +132,15 @@ final class RpcCommand {
             }
             // the whole command: reaching the server (its answer to HELLO) and the call each get it
             options = RpcClient.Options.defaults().withCallTimeout(timeout).withConnectTimeout(timeout);
-            try (RpcClient<?> client = connect(type, options)) {
+            RpcClient<?> connected;
+            try {
+                // an IllegalArgumentException here (no RPC address, a name or HELLO too long) is the caller's
+                // arguments: a usage error (exit 2), as the help says; until 2026-12-06 it was a failed call (1)
+                connected = connect(type, options);
+            } catch (RpcException | JipcException e) {
+                return failed(e);
+            }
+            try (RpcClient<?> client = connected) {
                 Object result = method.invoke(client.stub(), arguments);
                 String text = RpcArguments.format(result, method);
                 if (text != null) {
