@@ -19,8 +19,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * an {@link Wire.Open} first, within the {@linkplain RemoteOptions#connectTimeout() connect timeout}
  * of connecting (else the connection is ended with an error), then one request at a time. Until a
  * mailbox is open the connection accepts no frame longer than {@link Wire#MAX_OPEN} (a longer one
- * ends it at its header, {@link io.jipc.net.InvalidFrameException}); the gateway's
- * {@code maxFrameSize} applies from then on. While a
+ * ends it at its header, {@link io.jipc.net.InvalidFrameException}); from then on, none longer than
+ * a Send of the message size its {@link Wire.Opened} announced ({@link Wire#OVERHEAD} more: the
+ * smaller of the mailbox's message size and the gateway's {@code maxFrameSize} less that), ended the
+ * same way, so a client holds no more of the gateway's memory than a message the mailbox takes. While a
  * request blocks on the mailbox it waits in slices of the heartbeat interval, sending a
  * {@link Wire.Heartbeat} after each, and a {@link ClientWatch} reads what the client sends meanwhile
  * ({@link Wire.Ping}, {@link Wire.Cancel}): a cancellation, the end of the connection (at once when
@@ -215,7 +217,9 @@ final class GatewaySession {
             return false;
         }
         int limit = Math.min(exported.mailbox.maxMessageSize(), options.maxFrameSize() - Wire.OVERHEAD);
-        connection.setReceiveLimit(options.maxFrameSize()); // before Opened: the client sends at once
+        // what Opened announces, and no more: a longer Send could only be refused, so its header ends the
+        // connection before its payload is read and held (set before Opened: the client sends at once)
+        connection.setReceiveLimit(limit + Wire.OVERHEAD);
         reply(new Wire.Opened(limit, exported.mailbox.priorities()));
         return true;
     }

@@ -74,8 +74,12 @@ class GatewayFrameLimitTest {
      * for (and holding) the payload; an Open of the longest name is still answered. Until 2026-12-05
      * such a connection could announce a frame of the gateway's whole limit (16 MiB + 16 by default)
      * and hold what it sent of it: a few dozen never-opened connections filled a 256 MiB heap. Once
-     * a mailbox is open, frames up to the gateway's limit are taken. The gateway's connect and peer
-     * timeouts are longer than the test waits, so only the limit can end the connection in time.
+     * a mailbox is open, frames up to the Send of the message size Opened announced are taken, and a
+     * header announcing one byte more ends the connection without the payload: until 2026-12-06 the
+     * gateway's own limit (16 MiB + 16) applied after the Open, and it read and held a 16 MB frame
+     * for a 64 KiB mailbox before refusing it (ten such connections made a 96 MiB gateway run out of
+     * heap). The gateway's connect and peer timeouts are longer than the test waits, so only the
+     * limit can end the connection in time.
      */
     @Test
     void aFirstFrameLongerThanAnOpenEndsTheConnectionAtItsHeaderAndAnOpenedClientSendsLargeMessages()
@@ -96,6 +100,20 @@ class GatewayFrameLimitTest {
                 longestName.put(Wire.encode(new Wire.Open(Wire.VERSION, "n".repeat(Wire.MAX_NAME))));
                 Wire.Error error = assertInstanceOf(Wire.Error.class, Wire.decodeReply(longestName.poll(LONG)));
                 assertEquals(Wire.ErrorCode.NO_SUCH_MAILBOX, error.code(), error.text());
+            }
+            try (StreamConnection opened = StreamConnection.connect(at)) {
+                opened.put(Wire.encode(new Wire.Open(Wire.VERSION, "big")));
+                Wire.Reply reply;
+                do { // heartbeats while the gateway maps the mailbox
+                    reply = Wire.decodeReply(opened.poll(LONG));
+                } while (reply instanceof Wire.Heartbeat);
+                Wire.Opened answer = assertInstanceOf(Wire.Opened.class, reply);
+                assertEquals(messageSize, answer.maxMessageSize());
+                opened.write(ByteBuffer.allocate(FrameCodec.HEADER_LENGTH)
+                        .putLong(0, answer.maxMessageSize() + Wire.OVERHEAD + 1));
+                assertNull(opened.poll(LONG), "no reply");
+                assertTrue(opened.isEndOfStream(), "the gateway ended the connection at a header longer than the"
+                        + " Send of the message size it announced, without waiting for the payload");
             }
             byte[] largest = new byte[messageSize];
             new Random(11).nextBytes(largest);
