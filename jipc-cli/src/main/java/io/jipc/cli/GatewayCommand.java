@@ -27,7 +27,8 @@ final class GatewayCommand implements Callable<Integer> {
     String bind = "127.0.0.1:7070";
 
     @Option(names = "--all", description = "also serve any other mailbox of this host a client names (not registered),"
-            + " but for one with a protocol label (an RPC server's): export that by name")
+            + " but for one with a protocol label (its receiver may trust its senders: RPC servers' and"
+            + " clients' mailboxes, process groups' inboxes): export that by name")
     boolean all;
 
     @Mixin

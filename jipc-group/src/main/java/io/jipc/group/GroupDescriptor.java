@@ -68,8 +68,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * token; the member has two inboxes: the mailbox {@code group.<name>.<rank>.<incarnation>} for
  * messages to the application ({@link #inboxName}) and {@code group.<name>.<rank>.<incarnation>.parts}
  * for the parts of collective operations and the notices about them ({@link #partsInboxName}), both
- * created before the joined word is published. The claimer of a rank stores the next incarnation
- * after the rank's previous one, counted on past every incarnation of that rank an inbox (of either
+ * labelled {@value #INBOX_PROTOCOL} and created before the joined word is published. The claimer of
+ * a rank stores the next incarnation after the rank's previous one, counted on past every incarnation of that rank an inbox (of either
  * kind) is named with in the mailbox directory when it looks, before it removes any leftover inbox
  * and makes its own (before 70d1b6ac: the previous one + 1, so a group file made anew started again at 1 and
  * made again the names a dead member's inboxes had; see {@code ProcessGroup.nextIncarnation}); the
@@ -159,6 +159,13 @@ public final class GroupDescriptor {
 
     /** Subdirectory of the jipc root that holds process groups. */
     public static final String DIRECTORY = "group";
+
+    /**
+     * The {@linkplain io.jipc.mailbox.MailboxOptions.Builder#protocol protocol label} of both inboxes of
+     * every member: their receiver takes the sender rank in each message on trust, so a gateway serving
+     * any mailbox a client names (jipc-remote's {@code exportAll}) does not serve them.
+     */
+    public static final String INBOX_PROTOCOL = "jipc-group";
 
     /** How the names of the members' inboxes start: {@code group.<name>.}. */
     private static final String INBOX_PREFIX = "group.";

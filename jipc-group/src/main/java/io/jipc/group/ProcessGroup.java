@@ -271,6 +271,7 @@ public final class ProcessGroup implements AutoCloseable {
             MailboxOptions inboxOptions = MailboxOptions.builder()
                     .capacityBytes(table.inboxBytes())
                     .maxMessageSize(table.maxMessageSize() + GroupEnvelope.LENGTH)
+                    .protocol(GroupDescriptor.INBOX_PROTOCOL)
                     .build();
             mailbox = Mailbox.create(GroupDescriptor.inboxName(name, rank, incarnation), inboxOptions);
             partsMailbox = Mailbox.create(GroupDescriptor.partsInboxName(name, rank, incarnation), inboxOptions);

@@ -143,13 +143,18 @@ public final class MailboxGateway implements AutoCloseable {
         /**
          * Also serves any other mailbox of this host a client names (not registered), but for one
          * with a {@linkplain Mailbox#protocol() protocol label}: a labelled mailbox's receiver may
-         * trust its senders as processes of its user (an RPC server's request mailbox, labelled
-         * {@code jipc-rpc}, takes the client ids in its requests on trust), which the gateway's
-         * clients, from anywhere its port is reachable, are not. Such a mailbox is served only if
+         * trust its senders as processes of its user, which the gateway's clients, from anywhere its
+         * port is reachable, are not. Every mailbox jipc makes for such a receiver is labelled: an
+         * RPC server's request mailbox ({@code jipc-rpc}: it takes the client ids in its requests on
+         * trust), an RPC client's reply mailbox ({@code jipc-rpc-reply}: it takes a result for a call
+         * id as the server's) and both inboxes of a process group's member ({@code jipc-group}: they
+         * take the sender rank in a message as its sender). Such a mailbox is served only if
          * {@linkplain #export exported} by name; a client naming it otherwise is answered
-         * {@link Wire.ErrorCode#NO_SUCH_MAILBOX} with the reason. Until 2026-12-06 every mailbox was
-         * served, and a TCP client could send an RPC server calls and {@code BYE}s in another client's
-         * name.
+         * {@link Wire.ErrorCode#NO_SUCH_MAILBOX} with the reason. This label check is the one rule;
+         * an unlabelled mailbox is served. Until 2026-12-06 every mailbox was served, and a TCP client
+         * could send an RPC server calls and {@code BYE}s in another client's name; later that day reply
+         * mailboxes and group inboxes were still unlabelled, and a TCP client could answer an RPC
+         * client's call or send a group member a message in another rank's name.
          */
         public Builder exportAll() {
             exportAll = true;
@@ -263,7 +268,8 @@ public final class MailboxGateway implements AutoCloseable {
                 fresh.close();
                 failed[0] = new LabelledMailboxException("mailbox " + Printable.quoted(n) + " is not served by " + this
                         + ": it speaks protocol " + Printable.quoted(protocol) + ", whose receiver may trust its senders"
-                        + " as processes of its user (an RPC server's, jipc-rpc, takes their client ids on trust);"
+                        + " as processes of its user (jipc labels so an RPC server's request mailbox, jipc-rpc, an RPC"
+                        + " client's reply mailbox, jipc-rpc-reply, and a process group member's inboxes, jipc-group);"
                         + " a gateway serves such a mailbox only if it exports it by name");
                 return null;
             }

@@ -88,6 +88,12 @@ import java.util.regex.Pattern;
  * @param <T> the interface called
  */
 public final class RpcClient<T> implements AutoCloseable {
+    /**
+     * The {@linkplain MailboxOptions.Builder#protocol protocol label} of every client's reply mailbox:
+     * its receiver takes a RESULT for a call id on trust as the server's, so a gateway serving any
+     * mailbox a client names (jipc-remote's {@code exportAll}) does not serve it.
+     */
+    public static final String REPLY_PROTOCOL = "jipc-rpc-reply";
     private static final AtomicLong REPLY_MAILBOXES = new AtomicLong();
     /** The kind of the name records of RPC services. */
     public static final String KIND = "rpc";
@@ -349,7 +355,7 @@ public final class RpcClient<T> implements AutoCloseable {
         Mailbox replies;
         try {
             replies = Mailbox.create(replyName, MailboxOptions.builder().maxMessageSize(options.maxReplySize())
-                    .capacityBytes(Math.max(4L * options.maxReplySize(), 16 * 1024)).build());
+                    .capacityBytes(Math.max(4L * options.maxReplySize(), 16 * 1024)).protocol(REPLY_PROTOCOL).build());
         } catch (RuntimeException e) {
             requests.close();
             throw e;
