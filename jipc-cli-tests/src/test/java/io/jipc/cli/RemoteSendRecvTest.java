@@ -3,7 +3,12 @@ package io.jipc.cli;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.remote.MailboxGateway;
+import io.jipc.Timeouts;
+import io.jipc.signals.ProcessSignals;
+import io.jipc.signals.Signal;
+import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.ProcessStates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -12,10 +17,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -91,5 +98,47 @@ class RemoteSendRecvTest {
         CliRun nobody = CliRun.jipc("send", "tcp://127.0.0.1:" + closed + "/box", "x");
         assertEquals(1, nobody.exit(), nobody.err());
         assertTrue(nobody.err().startsWith("jipc send: "), nobody.err());
+        // nothing reached a gateway, so nothing can be in the mailbox: not "may or may not" (until 2026-12-06)
+        assertTrue(nobody.err().contains("nothing was sent or taken"), nobody.err());
+        assertTrue(nobody.err().contains("message 1 not sent; 0 message(s) sent"), nobody.err());
+        assertFalse(nobody.err().contains("may or may not"), nobody.err());
+    }
+
+    /**
+     * A gateway that accepts connections and then says nothing (here stopped with {@code SIGSTOP}):
+     * a send's or receive's {@code --timeout} and {@code --nonblock} bound the connection too, which
+     * fails with the Open's timeout, not after the 3 s peer timeout ("nothing heard from the
+     * gateway"); and the send says nothing was sent. Until 2026-12-06 each waited the peer timeout
+     * and the send said the message "may or may not have been sent".
+     */
+    @Test
+    void theWaitOfSendAndRecvBoundsTheConnectionToAStoppedGateway() throws Exception {
+        Duration longWait = Duration.ofSeconds(30);
+        try (Mailbox box = Mailbox.create("remote-stopped");
+             ChildJvm gateway = ChildJvm.builder(Main.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                     .args("gateway", "--bind", "127.0.0.1:0", "--no-register", "remote-stopped").start()) {
+            String uri = gateway.awaitLine("tcp://", longWait).strip(); // printed once it listens
+            ProcessSignals.send(gateway.pid(), Signal.SIGSTOP);
+            try {
+                ProcessStates.awaitStopped(gateway.pid(), longWait);
+                CliRun recv = CliRun.jipc("recv", uri, "--timeout", "500ms");
+                assertEquals(1, recv.exit(), recv.err());
+                assertTrue(recv.err().contains("did not answer its Open within the connect timeout of 500ms"), recv.err());
+                assertFalse(recv.err().contains("nothing heard from the gateway"), recv.err());
+
+                CliRun send = CliRun.jipc("send", uri, "--nonblock", "x");
+                assertEquals(1, send.exit(), send.err());
+                assertTrue(send.err().contains("did not answer its Open within the connect timeout of "
+                        + Timeouts.text(Duration.ofSeconds(1))), send.err());
+                assertTrue(send.err().contains("nothing was sent or taken"), send.err());
+                assertTrue(send.err().contains("message 1 not sent; 0 message(s) sent"), send.err());
+                assertFalse(send.err().contains("may or may not"), send.err());
+            } finally {
+                ProcessSignals.send(gateway.pid(), Signal.SIGCONT);
+            }
+            assertNull(box.poll(), "nothing was sent");
+        } finally {
+            Mailbox.destroy("remote-stopped");
+        }
     }
 }

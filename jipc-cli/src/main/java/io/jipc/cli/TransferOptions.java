@@ -24,10 +24,13 @@ final class TransferOptions {
     String uri;
 
     @Option(names = "--timeout", paramLabel = "D",
-            description = "wait at most this long for each message (or room), e.g. 500ms, 5s (default: no limit)")
+            description = "wait at most this long for each message (or room), e.g. 500ms, 5s (default: no limit); "
+                    + "for tcp://HOST:PORT/NAME the first one's wait includes connecting to the gateway (without "
+                    + "--timeout: at most 5s)")
     String timeout;
 
-    @Option(names = "--nonblock", description = "do not wait at all: fail at once if there is no message (or room)")
+    @Option(names = "--nonblock", description = "do not wait at all: fail at once if there is no message (or room); "
+            + "a tcp://HOST:PORT/NAME may take up to 1s to connect to its gateway first (a TCP connection cannot take no time)")
     boolean nonblock;
 
     @Option(names = "--no-create", description = "refuse a missing object instead of creating it with default attributes")

@@ -367,6 +367,7 @@ public final class RemoteMailbox implements MessageChannel {
             return connection;
         }
         StreamConnection c;
+        long connectStart = System.nanoTime();
         boolean interrupted = Thread.interrupted(); // an interrupt status from before does not stop the connect
         try {
             c = StreamConnection.connect(address, options.connection());
@@ -385,7 +386,11 @@ public final class RemoteMailbox implements MessageChannel {
             drop();
             throw closedMeanwhile(null);
         }
-        Answer answer = call(c, new Wire.Open(Wire.VERSION, name), false);
+        // the Open's answer within what is left of the connect timeout (at most the peer timeout): a
+        // gateway that accepts and then says nothing (stopped, overloaded) is as unreachable as none
+        long openLimit = Math.min(Timeouts.nanos(options.peerTimeout()),
+                Math.max(1, Timeouts.nanos(options.connectTimeout()) - (System.nanoTime() - connectStart)));
+        Answer answer = call(c, new Wire.Open(Wire.VERSION, name), false, openLimit);
         if (answer.reply instanceof Wire.Opened opened) {
             announcedMaxMessageSize = opened.maxMessageSize();
             maxMessageSize = Math.min(announcedMaxMessageSize, options.maxFrameSize() - Wire.OVERHEAD);
@@ -414,6 +419,16 @@ public final class RemoteMailbox implements MessageChannel {
      * message went. A request's one cancellation goes to whichever comes first, an interrupt or the close.
      */
     private Answer call(StreamConnection c, Wire.Request request, boolean cancellable) throws InterruptedException {
+        return call(c, request, cancellable, Timeouts.nanos(options.peerTimeout()));
+    }
+
+    /**
+     * {@link #call(StreamConnection, Wire.Request, boolean)}, declaring the gateway lost after
+     * {@code silenceNanos} of silence: the peer timeout, or for the {@code Open} what is left of the
+     * connect timeout if that is shorter.
+     */
+    private Answer call(StreamConnection c, Wire.Request request, boolean cancellable, long silenceNanos)
+            throws InterruptedException {
         PendingRequest pending = new PendingRequest(c, cancellable);
         boolean isSend = request instanceof Wire.Send;
         if (isSend) {
@@ -439,7 +454,8 @@ public final class RemoteMailbox implements MessageChannel {
             while (true) {
                 byte[] frame;
                 try {
-                    frame = c.poll(options.heartbeatInterval());
+                    long silentFor = System.nanoTime() - lastHeard;
+                    frame = c.poll(Duration.ofNanos(Math.max(1, Math.min(heartbeat, silenceNanos - silentFor))));
                 } catch (InterruptedException e) { // also the status the caller came with
                     interrupted = true;
                     if (pending.claimCancel()) {
@@ -464,8 +480,11 @@ public final class RemoteMailbox implements MessageChannel {
                     lastHeard = now;
                 } else if (c.isEndOfStream()) {
                     throw lost("the gateway closed the connection", null);
-                } else if (now - lastHeard > Timeouts.nanos(options.peerTimeout())) {
-                    throw lost("nothing heard from the gateway for " + Timeouts.text(options.peerTimeout()), null);
+                } else if (now - lastHeard >= silenceNanos) {
+                    throw lost(silenceNanos < Timeouts.nanos(options.peerTimeout())
+                            ? "the gateway at " + uri.getHost() + ":" + uri.getPort() + " accepted the connection but did not"
+                                    + " answer its Open within the connect timeout of " + Timeouts.text(options.connectTimeout())
+                            : "nothing heard from the gateway for " + Timeouts.text(options.peerTimeout()), null);
                 }
                 if (frame != null) {
                     Wire.Reply reply;

@@ -8,7 +8,11 @@ import java.util.Objects;
 /**
  * The timing of a remote mailbox connection, on both sides.
  *
- * @param connectTimeout    how long a client waits for the TCP connection to be made; at a gateway,
+ * @param connectTimeout    how long a client waits for the TCP connection to be made and the gateway
+ *                          to answer its {@code Open} (a gateway that accepts and then says nothing,
+ *                          stopped or overloaded, fails the connect within it; the {@code Open}'s wait
+ *                          is also at most the peer timeout; until 2026-12-06 only the TCP connection
+ *                          was bounded, and the {@code Open} waited the peer timeout); at a gateway,
  *                          how long a new connection may take to send its {@code Open} before the
  *                          gateway ends it (so that connections that never speak do not hold its
  *                          connection slots). Positive, as jipc-net's {@link ConnectionOptions#connectTimeout()}

@@ -186,13 +186,36 @@ class RemoteMailboxTest {
             closing.add(mailbox);
             assertTrue(mailbox.offer(text("quick")));
             assertEquals("quick", text(mailbox.poll(LONG)));
-        } catch (RemotePeerLostException notWithin) { // the connection was not made within 1 ns
-            assertTrue(notWithin.getMessage().startsWith("cannot reach the gateway of " + box), notWithin.getMessage());
+        } catch (RemotePeerLostException notWithin) { // the connection was not made, or not opened, within 1 ns
+            assertTrue(notWithin.getMessage().startsWith("cannot reach the gateway of " + box)
+                    || notWithin.getMessage().contains("did not answer its Open within the connect timeout of 1ns"),
+                    notWithin.getMessage());
         }
         try (MailboxGateway quick = MailboxGateway.builder(new InetSocketAddress("127.0.0.1", 0)).export(BOX)
                 .options(quickest).start();
              StreamConnection silent = StreamConnection.connect(new InetSocketAddress("127.0.0.1", quick.port()))) {
             assertFinalProtocolError(silent, "no Open within 1ns of connecting");
+        }
+    }
+
+    /**
+     * The connect timeout bounds the Open's answer too: a listener that accepts the connection (the
+     * kernel's backlog does) and never answers fails the connect within it, not after the peer
+     * timeout. Until 2026-12-06 only the TCP connection was bounded and the Open waited the peer
+     * timeout ("nothing heard from the gateway for ..."), so a {@code jipc recv --timeout 500ms} to a
+     * stopped gateway took the 3 s of the default.
+     */
+    @Test
+    void theConnectTimeoutBoundsTheOpenToAListenerThatNeverAnswers() throws Exception {
+        try (java.net.ServerSocket mute = new java.net.ServerSocket(0, 4, java.net.InetAddress.getLoopbackAddress())) {
+            URI silent = URI.create("tcp://127.0.0.1:" + mute.getLocalPort() + "/" + BOX);
+            RemoteOptions options = RemoteOptions.defaults().withConnectTimeout(Duration.ofMillis(300))
+                    .withLiveness(Duration.ofMillis(500), Duration.ofSeconds(20));
+            RemotePeerLostException e = assertThrows(RemotePeerLostException.class,
+                    () -> RemoteMailbox.connect(silent, options));
+            assertEquals("remote mailbox " + silent + ": the gateway at 127.0.0.1:" + mute.getLocalPort()
+                    + " accepted the connection but did not answer its Open within the connect timeout of 300ms",
+                    e.getMessage());
         }
     }
 

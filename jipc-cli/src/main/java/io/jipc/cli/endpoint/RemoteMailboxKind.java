@@ -1,10 +1,14 @@
 package io.jipc.cli.endpoint;
 
+import io.jipc.JipcException;
 import io.jipc.remote.ReceivedMessage;
 import io.jipc.remote.RemoteMailbox;
+import io.jipc.remote.RemoteOptions;
+import io.jipc.remote.RemotePeerLostException;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 
 /**
  * {@code tcp://HOST:PORT/NAME}: mailbox {@code NAME} of another host (or of this one), reached
@@ -14,11 +18,19 @@ import java.net.URISyntaxException;
  * ({@link SocketKind}).
  *
  * <p>The gateway is reached on the first send or receive, so that a gateway that is not there, or
- * a mailbox it does not export, is reported by that call (exit code 1). A gateway exports mailboxes
+ * a mailbox it does not export, is reported by that call (exit code 1). That call's wait bounds the
+ * connection too (the TCP connect and the gateway's answer to the {@code Open}, as
+ * {@link RemoteOptions#connectTimeout()}), and the send or receive gets what is left of it; an
+ * at-once call ({@link Wait#NONE}) allows the connection {@link #AT_ONCE_CONNECT}, since a TCP
+ * connect cannot take no time; a call without limit, {@link RemoteOptions#defaults()}' 5 s. A
+ * connection that fails is a plain {@link JipcException} that says nothing was sent or taken, not
+ * the {@link RemotePeerLostException} of a gateway lost while it had a message. A gateway exports mailboxes
  * that exist: nothing is created, whatever {@code --no-create} says. Priorities are the remote
  * mailbox's, and a received message comes back with the level it was sent at.
  */
 final class RemoteMailboxKind implements EndpointKind {
+    /** How long an at-once send or receive ({@code --nonblock}) may take to connect and open the mailbox. */
+    static final Duration AT_ONCE_CONNECT = Duration.ofSeconds(1);
 
     @Override
     public String example() {
@@ -49,6 +61,10 @@ final class RemoteMailboxKind implements EndpointKind {
         return new RemoteEndpoint(uri);
     }
 
+    /**
+     * The endpoint: one {@link RemoteMailbox}, connected by the first send or receive. Used by the
+     * command's thread only.
+     */
     private static final class RemoteEndpoint implements MessageEndpoint {
         private final URI uri;
         private RemoteMailbox mailbox;
@@ -57,28 +73,48 @@ final class RemoteMailboxKind implements EndpointKind {
             this.uri = uri;
         }
 
-        private RemoteMailbox mailbox() throws InterruptedException {
+        /**
+         * The connected mailbox; the first call connects within {@code wait} (see the class comment).
+         *
+         * @throws JipcException if the gateway cannot be reached or does not answer in time: nothing sent or taken
+         */
+        private RemoteMailbox mailbox(Wait wait) throws InterruptedException {
             if (mailbox == null) {
-                mailbox = RemoteMailbox.connect(uri);
+                Duration bound = wait.isForever() ? RemoteOptions.defaults().connectTimeout()
+                        : wait.isNone() ? AT_ONCE_CONNECT : wait.limit();
+                try {
+                    mailbox = RemoteMailbox.connect(uri, RemoteOptions.defaults().withConnectTimeout(bound));
+                } catch (RemotePeerLostException unreachable) { // before any request: nothing went anywhere
+                    throw new JipcException(unreachable.getMessage()
+                            + " (the mailbox was not opened through the gateway: nothing was sent or taken)", unreachable);
+                }
             }
             return mailbox;
         }
 
+        /** What is left of {@code wait}, begun at {@code start} ({@link System#nanoTime()}), for the call after the connect. */
+        private static Duration left(Wait wait, long start) {
+            Duration left = wait.limit().minusNanos(System.nanoTime() - start);
+            return left.isNegative() ? Duration.ZERO : left;
+        }
+
         @Override
         public boolean send(byte[] payload, int priority, Wait wait) throws InterruptedException {
-            RemoteMailbox remote = mailbox();
+            long start = System.nanoTime();
+            RemoteMailbox remote = mailbox(wait);
             if (wait.isForever()) {
                 remote.put(payload, priority);
                 return true;
             }
-            return wait.isNone() ? remote.offer(payload, priority) : remote.offer(payload, priority, wait.limit());
+            return wait.isNone() ? remote.offer(payload, priority) : remote.offer(payload, priority, left(wait, start));
         }
 
         @Override
         public Message receive(Wait wait) throws InterruptedException {
-            RemoteMailbox remote = mailbox();
+            long start = System.nanoTime();
+            RemoteMailbox remote = mailbox(wait);
             ReceivedMessage received = wait.isForever() ? remote.takeMessage()
-                    : wait.isNone() ? remote.pollMessage() : remote.pollMessage(wait.limit());
+                    : wait.isNone() ? remote.pollMessage() : remote.pollMessage(left(wait, start));
             return received == null ? null : new Message(received.payload(), received.priority());
         }
 
