@@ -10,8 +10,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
@@ -20,9 +22,16 @@ import java.util.stream.Stream;
  * what it knows of that user, as plain text, and closes. No jipc framing: raw bytes, so that
  * {@code socat - UNIX-CONNECT:/tmp/fingerd.sock} is a client too.
  *
+ * <p>With a count it stops after that many answered queries. A client that sends no request line
+ * within {@link #REQUEST_TIMEOUT} is dropped with one line and does not count, so that a client
+ * that connects and says nothing cannot hold the daemon (nor its thread, nor its end).
+ *
  * <pre>examples/run finger-daemon/FingerDaemon.java /tmp/fingerd.sock</pre>
  */
 public class FingerDaemon {
+    /** How long a client has to send its request line once connected. */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
     public static void main(String[] args) throws Exception {
         if (args.length > 2 || args.length > 1 && !args[1].matches("\\d+")) {
             usage();
@@ -44,13 +53,23 @@ public class FingerDaemon {
                 }
             }));
             System.out.println("finger daemon listening on " + path);
+            AtomicInteger answered = new AtomicInteger();
+            Runnable oneAnswered = () -> {
+                if (answered.incrementAndGet() == queries) {
+                    daemon.close();                                              // accept() ends, the file goes
+                }
+            };
             try {
-                for (int served = 0; queries == 0 || served < queries; served++) {
+                while (true) {
                     StreamConnection connection = daemon.accept();
-                    answers.execute(() -> answer(connection));               // a thread per query
+                    answers.execute(() -> {                                      // a thread per query
+                        if (answer(connection)) {
+                            oneAnswered.run();
+                        }
+                    });
                 }
             } catch (ClosedException stopped) {
-                // Ctrl-C (or kill): the shutdown hook closed the daemon
+                // the last query answered, or Ctrl-C (or kill): the shutdown hook closed the daemon
             }
         } catch (ErrnoException e) {
             if (!e.errnoName().equals("EADDRINUSE")) {
@@ -61,25 +80,68 @@ public class FingerDaemon {
         System.out.println("finger daemon stopped");
     }
 
-    private static void answer(StreamConnection connection) {
+    /**
+     * Answers one query and closes the connection; false if there was none to answer (the client
+     * sent nothing in time, or went away first) or the answer failed.
+     */
+    private static boolean answer(StreamConnection connection) {
         try (connection) {
-            String login = readLine(connection);
             var asker = connection.peerCredentials().orElseThrow();
+            String login = readRequest(connection);
+            if (login == null) {
+                System.out.println("dropped a client (pid " + asker.pid() + "): no request within "
+                        + REQUEST_TIMEOUT.toSeconds() + "s, or it closed the connection first");
+                return false;
+            }
             System.out.println("query for '" + login + "' from pid " + asker.pid() + " (uid " + asker.uid() + ")");
             connection.write(ByteBuffer.wrap(describe(login).getBytes(StandardCharsets.UTF_8)));
+            return true;
         } catch (Exception e) {
             System.out.println("query failed: " + e);
+            return false;
         }
     }
 
-    /** The first line the client sent (finger's request), at most 256 bytes. */
+    /**
+     * {@link #readLine}, given at most {@link #REQUEST_TIMEOUT}: an alarm thread interrupts the
+     * read when the time is up. Null if the line did not come in time or the client sent nothing.
+     */
+    private static String readRequest(StreamConnection connection) throws InterruptedException {
+        Thread reader = Thread.currentThread();
+        Thread alarm = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(REQUEST_TIMEOUT);
+                reader.interrupt();                                              // the read ends
+            } catch (InterruptedException cancelled) {
+                // the request came in time
+            }
+        });
+        try {
+            return readLine(connection);
+        } catch (InterruptedException tooSlow) {
+            return null;
+        } finally {
+            alarm.interrupt();
+            alarm.join();
+            Thread.interrupted(); // an alarm that rang just as the line came: the line counts
+        }
+    }
+
+    /**
+     * The first line the client sent (finger's request), at most 256 bytes; what came if the client
+     * ended its side before a line end; null if it ended it having sent nothing.
+     */
     private static String readLine(StreamConnection connection) throws InterruptedException {
         ByteBuffer in = ByteBuffer.allocate(256);
-        while (in.hasRemaining() && connection.read(in) > 0) {
+        int n = 0;
+        while (in.hasRemaining() && (n = connection.read(in)) > 0) {
             String sofar = new String(in.array(), 0, in.position(), StandardCharsets.US_ASCII);
             if (sofar.contains("\n")) {
                 break;
             }
+        }
+        if (n < 0 && in.position() == 0) {
+            return null;
         }
         String line = new String(in.array(), 0, in.position(), StandardCharsets.US_ASCII);
         int end = line.indexOf('\n');
