@@ -64,7 +64,8 @@ record ConnectionAddress(SocketAddress socket, String service) {
         if (uri.getAuthority() != null) { // unix://HOST/PATH: a Unix-domain socket is of this host only
             throw notAnAddress(uri, " (a unix: address has no host: unix:/PATH#NAME or unix:///PATH#NAME)");
         }
-        if (uri.getQuery() != null) {
+        if (uri.getQuery() != null || uri.isOpaque() && uri.getRawSchemeSpecificPart().contains("?")) {
+            // unix:/abs?q has a query; unix:rel?q is opaque, its '?' in the path: refused alike
             throw notAnAddress(uri, " (a unix: address has no query: %3F for a '?' of the path)");
         }
         String path = uri.isOpaque() ? uri.getSchemeSpecificPart() : uri.getPath(); // unix:relative.sock#NAME

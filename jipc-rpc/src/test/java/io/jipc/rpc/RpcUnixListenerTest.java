@@ -83,7 +83,7 @@ class RpcUnixListenerTest {
     @Test
     void aUnixUriWithoutANameOrWithAHostIsRefusedBeforeConnecting() throws URISyntaxException {
         for (String text : new String[] {"unix:/tmp/no-such.sock", "unix:/tmp/no-such.sock#", "unix://host/tmp/x.sock#bank",
-                "unix:/tmp/x.sock?q#bank"}) {
+                "unix:/tmp/x.sock?q#bank", "unix:rel.sock?q#bank"}) {
             IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
                     () -> RpcClient.connect(new URI(text), Bank.class, RpcClient.Options.defaults()), text);
             assertTrue(refused.getMessage().startsWith("not an RPC address (mailbox:NAME, tcp://HOST:PORT/NAME or "
