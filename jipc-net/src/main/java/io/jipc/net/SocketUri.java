@@ -101,6 +101,8 @@ public record SocketUri(Kind kind, SocketAddress address) {
         String host = hostPort.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
+        } else if (host.contains(":")) { // tcp:::1:80 was taken as [::1]:80, tcp:::0 as host ':'
+            throw invalid(text, "an IPv6 host goes in brackets, e.g. tcp:[::1]:7000");
         }
         if (host.isEmpty()) { // tcp:[]:80 (the JDK would take it for localhost)
             throw invalid(text, "empty host");

@@ -54,7 +54,7 @@ class SocketEndpointsTest {
         // path after // (unix://rel was the relative path rel)
         for (String bad : new String[] {"tcp:127.0.0.1", "tcp:127.0.0.1:x", "tcp:127.0.0.1:70000", "unix:", "smtp:x:1",
                 "nothing", "tcp:[]:80", "udp:[]:80", "tcp:localhost:+80", "tcp:localhost:-1", "tcp:localhost:99999999999",
-                "unix://rel", "unixgram://run/x.sock"}) {
+                "unix://rel", "unixgram://run/x.sock", "tcp:::1:80", "udp:::0"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SocketUri.parse(bad));
             assertTrue(e.getMessage().contains("expected unix:/path"), e.getMessage());
         }
@@ -64,6 +64,9 @@ class SocketEndpointsTest {
                 .contains(": port is not a number ("));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> SocketUri.parse("unix://rel")).getMessage()
                 .contains(": after // the path must be absolute (unix:///path)"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SocketUri.parse("tcp:::1:80")).getMessage()
+                .contains(": an IPv6 host goes in brackets, e.g. tcp:[::1]:7000 ("));
+        assertEquals(new java.net.InetSocketAddress("::1", 80), SocketUri.parse("tcp:[::1]:80").address());
         assertTrue(SocketUri.isSocketUri("unixgram:/x"));
         assertTrue(!SocketUri.isSocketUri("mailbox:x"));
     }
