@@ -476,10 +476,16 @@ public final class StreamConnection implements AutoCloseable, Selectable {
      * side records it. For a peer that rightly leaves this side's frames unread for a while (flow
      * control: an RPC server whose calls all wait) and meanwhile tells this side that it lives (its
      * replies, its PONGs): with the plain frame timeout such a wait longer than it would end the
-     * connection, though nothing is wrong. A peer that sends nothing more while the frame waits (its
-     * process stopped, its host gone) still ends it, within the frame timeout of the last it sent.
-     * {@code lastHeard} is asked only when the frame's deadline has passed, by the sending thread with
-     * this connection's send turn held: it must return at once and must not send on this connection.
+     * connection, though nothing is wrong. Bytes the peer sends while the frame waits count too, read
+     * or not: the sending thread looks, every eighth of the frame timeout, at how many bytes the kernel
+     * holds for this side ({@code SIOCINQ}, nothing consumed), and a count that grew means the peer was
+     * heard from; so the peer lives for this side even while no thread of it receives (an RPC client
+     * whose callers have all given up), as long as the socket's receive buffer takes what the peer sends.
+     * A peer that sends nothing more while the frame waits (its process stopped, its host gone) still
+     * ends it, within the frame timeout and an eighth of it of the last it sent, or of {@code lastHeard}
+     * if later. {@code lastHeard} is asked only when the frame's deadline has passed, by the sending
+     * thread with this connection's send turn held: it must return at once and must not send on this
+     * connection.
      * Any thread may call it; it blocks as {@code offerShielded} does, for the rest of the frame as
      * long as the peer is heard from.
      *
@@ -628,6 +634,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         long sent = 0;
         long frameDeadline = Long.MAX_VALUE;
         boolean held = false; // an interrupt that came while a shielded frame was under way
+        Arrivals arrivals = null; // with lastHeard, once the started frame waits: what the peer sent meanwhile
         try {
             while (staging.hasRemaining()) {
                 long n;
@@ -652,6 +659,12 @@ public final class StreamConnection implements AutoCloseable, Selectable {
                     continue;
                 }
                 long until = sent == 0 ? deadline : frameDeadline;
+                if (lastHeard != null && sent > 0) {
+                    if (arrivals == null) { // the frame waits: from now on, see what the peer sends meanwhile
+                        arrivals = new Arrivals(Timeouts.nanos(options.frameTimeout()));
+                    }
+                    until = earlier(until, arrivals.nextLook());
+                }
                 boolean ready;
                 try {
                     ready = socket.await(Sockets.POLLOUT, until);
@@ -669,10 +682,16 @@ public final class StreamConnection implements AutoCloseable, Selectable {
                     if (sent == 0) {
                         return false;
                     }
-                    if (lastHeard != null) {
+                    if (arrivals != null) {
+                        long now = System.nanoTime();
+                        arrivals.look(now);
+                        if (frameDeadline == Long.MAX_VALUE || now - frameDeadline < 0) {
+                            continue; // only a look at what arrived: the frame's deadline is still ahead
+                        }
                         // the frame's deadline passed, so the frame timeout is no "centuries": no overflow here
-                        long heardDeadline = lastHeard.getAsLong() + Timeouts.nanos(options.frameTimeout());
-                        if (heardDeadline - System.nanoTime() > 0) {
+                        long heardDeadline = arrivals.latest(lastHeard.getAsLong())
+                                + Timeouts.nanos(options.frameTimeout());
+                        if (heardDeadline - now > 0) {
                             frameDeadline = heardDeadline; // the peer lives: the frame waits on
                             continue;
                         }
@@ -694,6 +713,51 @@ public final class StreamConnection implements AutoCloseable, Selectable {
             if (held) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /**
+     * What the peer sent while a started frame of {@link #offerShielded(byte[], Duration, LongSupplier)}
+     * waits, seen without reading it: the bytes the kernel holds for this side
+     * ({@link Sockets#unreadBytes}, {@code SIOCINQ}), looked at every eighth of the frame timeout (at
+     * most a minute); a count larger than at the last look means the peer was heard from since. So a
+     * peer that keeps sending (an RPC server's PONGs) counts as heard from while nobody on this side
+     * receives, as long as the socket's receive buffer takes what it sends; a peer that sends nothing
+     * (stopped) does not. Used by the sending thread alone, with the connection's send turn and the
+     * socket held; a look costs one {@code ioctl} and never blocks.
+     */
+    private final class Arrivals {
+        private final long slice;
+        private int seen;
+        private long heardAt;
+        private long lookedAt;
+
+        Arrivals(long frameTimeout) {
+            // at least a millisecond; at most a minute, so that a frame timeout of centuries does not overflow
+            slice = Math.min(Math.max(frameTimeout / 8, 1_000_000L), 60_000_000_000L);
+            lookedAt = System.nanoTime();
+            heardAt = lookedAt;
+            seen = Sockets.unreadBytes(socket.fd, remote);
+        }
+
+        /** When to look again: a slice after the last look. */
+        long nextLook() {
+            return lookedAt + slice;
+        }
+
+        /** Looks at the unread bytes: more than last time, and the peer was heard from, at most a slice ago. */
+        void look(long now) {
+            int unread = Sockets.unreadBytes(socket.fd, remote);
+            if (unread > seen) {
+                heardAt = now;
+            }
+            seen = unread;
+            lookedAt = now;
+        }
+
+        /** The later of {@code heard} (the caller's lastHeard) and the last time bytes were seen arriving. */
+        long latest(long heard) {
+            return heard - heardAt > 0 ? heard : heardAt;
         }
     }
 

@@ -228,4 +228,45 @@ class ShieldedOfferTest {
         assertInstanceOf(FrameTimeoutException.class, lost.thrown(), () -> "the send to a silent peer: " + lost);
         assertFalse(p[0].isOpen(), "the connection is closed");
     }
+
+    /**
+     * {@link StreamConnection#offerShielded(byte[], Duration, java.util.function.LongSupplier)} with
+     * {@code lastHeard} standing still: a peer that reads nothing but keeps sending (frames nobody on this
+     * side receives) is heard from all the same, so the started frame waits on for many frame timeouts and
+     * arrives whole once the peer reads; once the peer sends nothing more it would end (the other test).
+     */
+    @ParameterizedTest
+    @CsvSource({"UNIX, false", "TCP, true"})
+    void aStartedFrameWaitsWhileThePeerSendsThoughNobodyReceives(String kind, boolean virtual) throws Exception {
+        Duration frameTimeout = Duration.ofMillis(200);
+        StreamConnection[] p = pair(kind, ConnectionOptions.defaults().withMaxFrameSize(LARGE)
+                .withFrameTimeout(frameTimeout));
+        byte[] message = new byte[LARGE];
+        for (int i = 0; i < LARGE; i++) {
+            message[i] = (byte) (i * 5 + (i >>> 9));
+        }
+        long heard = System.nanoTime(); // never heard from through lastHeard
+        CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+        (virtual ? Thread.ofVirtual() : Thread.ofPlatform()).start(() -> {
+            try {
+                outcome.complete(new Outcome(p[0].offerShielded(message, LONG, () -> heard), null, false));
+            } catch (Throwable t) {
+                outcome.complete(new Outcome(null, t, false));
+            }
+        });
+        readFully(p[1], FrameCodec.HEADER_LENGTH); // the frame has started; the peer reads nothing more for a while
+        for (int i = 0; i < 32; i++) { // 8 frame timeouts of a small frame each quarter of one, unread by p[0]
+            p[1].put(bytes("alive " + i));
+            Thread.sleep(frameTimeout.toMillis() / 4);
+        }
+        assertFalse(outcome.isDone(), () -> "the send ended while the peer sent: " + outcome.getNow(null));
+        ByteBuffer payload = readFully(p[1], LARGE);
+        assertTrue(Arrays.equals(message, 0, LARGE, payload.array(), 0, LARGE), "the frame arrived whole");
+        Outcome o = outcome.get(60, TimeUnit.SECONDS);
+        assertEquals(null, o.thrown(), () -> "the send threw " + o.thrown());
+        assertEquals(Boolean.TRUE, o.sent());
+        for (int i = 0; i < 32; i++) {
+            assertEquals("alive " + i, text(p[0].take()), "the peer's frames, all there, in order");
+        }
+    }
 }

@@ -75,8 +75,12 @@ class SocketsTest {
             assertEquals(1, Sockets.epollWait(epoll, events, 4, 10_000));
             assertEquals(server, Sockets.epollEventFd(events, 0));
             assertTrue((Sockets.poll(server, Sockets.POLLIN, 0) & Sockets.POLLIN) != 0);
+            assertEquals(3, Sockets.unreadBytes(server, "server"), "received, not read");
+            assertEquals(3, Sockets.unreadBytes(server, "server"), "looking consumes nothing");
+            assertEquals(0, Sockets.unreadBytes(client, "client"));
             MemorySegment in = arena.allocate(64);
             assertEquals(3, Sockets.recv(server, in.address(), 64, 0, "server"));
+            assertEquals(0, Sockets.unreadBytes(server, "server"), "read");
             assertEquals("hi", in.getString(0));
             Sockets.shutdown(client, Sockets.SHUT_WR);
             assertEquals(0, Sockets.recv(server, in.address(), 64, 0, "server"), "end of stream");
@@ -100,6 +104,9 @@ class SocketsTest {
         } finally {
             Libc.close(fd);
         }
+        // not the closed fd: another thread may have been given its number meanwhile
+        ErrnoException bad = assertThrows(ErrnoException.class, () -> Sockets.unreadBytes(-1, "no socket"));
+        assertEquals("EBADF (Bad file descriptor) from ioctl(SIOCINQ) of no socket", bad.getMessage());
     }
 
     @Test

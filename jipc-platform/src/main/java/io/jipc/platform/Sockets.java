@@ -27,7 +27,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 /**
  * The socket downcalls of jipc: {@code socket}, {@code bind}, {@code listen}, {@code accept4},
  * {@code connect}, {@code send}/{@code recv}, {@code sendto}/{@code recvfrom}, socket options
- * ({@code SO_PEERCRED} among them), {@code shutdown}, and readiness ({@code poll}, {@code epoll}).
+ * ({@code SO_PEERCRED} among them), {@code shutdown}, the unread bytes ({@code ioctl(SIOCINQ)}), and
+ * readiness ({@code poll}, {@code epoll}).
  *
  * <p>Every socket is created non-blocking and close-on-exec; the calls here never block except
  * {@link #poll} and {@link #epollWait}. "Would block" ({@code EAGAIN}) is a return value, not an
@@ -139,6 +140,8 @@ public final class Sockets {
         static final MethodHandle GETSOCKNAME = Libc.errno("getsockname",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), -1);
         static final MethodHandle SHUTDOWN = Libc.errno("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
+        static final MethodHandle IOCTL = Libc.errno("ioctl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
     }
 
     private static final class Transfer {
@@ -288,6 +291,36 @@ public final class Sockets {
         }
         if (rc != 0 && Libc.errno(state) != ENOTCONN) {
             throw Errno.exception(Libc.errno(state), "shutdown", "fd " + fd);
+        }
+    }
+
+    /** {@code SIOCINQ} (= {@code FIONREAD}) of Linux: the bytes in a socket's receive queue. */
+    private static final long SIOCINQ = 0x541B;
+
+    /**
+     * Bytes the kernel holds for this side of a connected stream socket, received and not yet read
+     * ({@code ioctl(SIOCINQ)}, {@code FIONREAD}): a TCP socket's unread data, a Unix-domain stream
+     * socket's unread bytes in all its queued messages. It only looks: nothing is consumed. Grows while
+     * the peer sends and nobody reads, up to what the socket's receive buffer takes. Any thread may call
+     * it; it does not block.
+     *
+     * @param subject names the socket in an error's message
+     * @throws ErrnoException {@code EBADF} for a closed descriptor, {@code EINVAL} for a listening socket
+     */
+    public static int unreadBytes(int fd, String subject) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment count = arena.allocate(JAVA_INT);
+            MemorySegment state = Libc.captureState();
+            int rc;
+            try {
+                rc = (int) Calls.IOCTL.invokeExact(state, fd, SIOCINQ, count);
+            } catch (Throwable t) {
+                throw Libc.rethrow(t);
+            }
+            if (rc != 0) {
+                throw Errno.exception(Libc.errno(state), "ioctl(SIOCINQ)", subject);
+            }
+            return count.get(JAVA_INT, 0);
         }
     }
 

@@ -105,7 +105,11 @@ public final class RpcClient<T> implements AutoCloseable {
     /**
      * How a client behaves.
      *
-     * @param callTimeout    longest a call may take, or null for none
+     * @param callTimeout    longest a call may take, or null for none; over TCP a call whose frame is left
+     *                       half-sent to a server that holds the client's calls back (back-pressure) ends only
+     *                       once the frame is through (the server reads again) or the connection ends
+     *                       (the server silent for {@code tcpFrameTimeout}): a started frame cannot be
+     *                       taken back without ending the connection all calls share
      * @param connectTimeout longest {@link #connect} waits for the server's answer (over TCP also for the
      *                       connection, as {@link ConnectionOptions#connectTimeout()}); positive, on either
      *                       way to the server (until 2026-12-06 zero was taken here: through mailboxes it
@@ -134,10 +138,13 @@ public final class RpcClient<T> implements AutoCloseable {
      *                       byte, and a call frame that started (the server's socket buffer had room for
      *                       its first bytes) may wait for the rest as long as the server is heard from
      *                       (replies, or the PONG it sends every 100 ms while it holds the client's calls
-     *                       back): the connection ends ({@link RpcServerLostException} for every call)
-     *                       once it waited this long both since its start and since the server's last
-     *                       frame. Until 2026-12-06 it was 10 s from the frame's start, so a server that
-     *                       applied its back-pressure for longer cut the client off though it lived
+     *                       back, taken by a waiting caller or, with none waiting, seen arriving unread in
+     *                       the socket's receive queue as long as that takes them): the connection
+     *                       ends ({@link RpcServerLostException} for every call) once it waited this
+     *                       long both since its start and since the server's last frame (and up to an
+     *                       eighth of it more when no caller waits). Until 2026-12-06 it was 10 s from
+     *                       the frame's start, so a server that applied its back-pressure for longer cut
+     *                       the client off though it lived
      */
     public record Options(Duration callTimeout, Duration connectTimeout, Duration livenessCheck, Duration peerTimeout,
             int maxReplySize, int maxTcpFrameSize, Duration tcpFrameTimeout) {

@@ -78,9 +78,11 @@ sealed interface Transport {
      * One framed TCP (or Unix-domain) connection to the server's listener. A frame that has started
      * waits for room as long as the server is heard from: any frame received from it (a reply, a PONG,
      * which its reader sends every 100 ms while it holds this client's calls back) counts, as
-     * {@link #poll} takes it. So a server that rightly leaves the client's calls unread (every slot
-     * taken, its mailbox full) for longer than the connection's frame timeout does not end the
-     * connection; one that sends nothing for the frame timeout while a frame waits does
+     * {@link #poll} takes it, and so do its bytes arriving while no caller polls (every caller given up:
+     * the connection's sender sees them in the socket's receive queue, unread). So a server that
+     * rightly leaves the client's calls unread (every slot taken, its mailbox full) for longer than
+     * the connection's frame timeout does not end the connection, as long as the socket's receive
+     * buffer takes its PONGs; one that sends nothing for the frame timeout while a frame waits does
      * ({@link StreamConnection#offerShielded(byte[], Duration, java.util.function.LongSupplier)}).
      * Senders take turns at the connection's own send turn: one whose frame waits holds it, and a
      * send that must not wait ({@code offer} with a zero timeout: a PING of the receiving caller)

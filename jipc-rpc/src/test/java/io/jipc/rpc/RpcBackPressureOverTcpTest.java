@@ -9,6 +9,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -22,6 +24,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -33,8 +36,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * on and every call complete (it was: the half-sent frame met the connection's frame timeout, which
  * closed the connection, and every call failed with {@link RpcServerLostException} though the server
  * was fine). A server that is stopped ({@code SIGSTOP}) with a frame half-sent to it is still lost,
- * every call with {@link RpcServerLostException}. The frame timeout is short here (the default is
- * 10 s); no durations are asserted: every wait has a hard bound.
+ * every call with {@link RpcServerLostException}. The same holds once every caller has given up
+ * (timed out, or cancelled) and nobody on the client receives the server's PONGs: the half-sent frame
+ * still waits while they arrive (it did not: its connection closed a frame timeout later, and every
+ * later call of the client failed with {@link RpcServerLostException} though the server was fine), and
+ * ends once the server is stopped. The frame timeout is short here (the default is 10 s); no durations
+ * are asserted: every wait has a hard bound.
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
@@ -111,6 +118,75 @@ class RpcBackPressureOverTcpTest {
             // it is gone already: awaitLine says so
         }
         server.awaitLine("CLOSED", LONG);
+    }
+
+    /**
+     * Holds the server's slot (through interrupts), fills the connection until a frame is left half-sent,
+     * then makes every caller give up ({@code timedOut}: their call timeout passes; else {@code cancel(true)}),
+     * and waits many frame timeouts with nobody receiving. Every call has ended by then, none with
+     * {@link RpcServerLostException}.
+     */
+    private static void holdFillAndGiveUp(RpcClient<Uploads> client, ChildJvm server, boolean timedOut)
+            throws InterruptedException {
+        List<CompletableFuture<Integer>> all = new ArrayList<>();
+        all.add(client.async(Uploads::holdThroughInterrupts));
+        server.awaitLine("HOLDING", LONG);
+        byte[] big = new byte[ARGUMENT];
+        for (int i = 0; i < FILLS; i++) {
+            all.add(client.async(u -> u.length(big)));
+        }
+        Thread.sleep(10 * FRAME_TIMEOUT.toMillis()); // a frame is half-sent now, and its call timed out if timedOut
+        if (!timedOut) {
+            all.forEach(call -> call.cancel(true));
+        }
+        // nobody receives now: the stuck frame's call is the last to end, when its frame gets through (or not)
+        Thread.sleep(10 * FRAME_TIMEOUT.toMillis());
+        for (int i = 0; i < all.size(); i++) {
+            int n = i;
+            CompletableFuture<Integer> call = all.get(i);
+            if (call.isDone() && !call.isCancelled() && call.isCompletedExceptionally()) {
+                Throwable cause = assertThrows(ExecutionException.class, call::get).getCause();
+                assertFalse(cause instanceof RpcServerLostException, () -> "call " + n + " while the server lived: "
+                        + cause);
+            }
+        }
+    }
+
+    private static RpcClient.Options givingUp(boolean timedOut) {
+        return timedOut ? OPTIONS.withCallTimeout(Duration.ofSeconds(1)) : OPTIONS;
+    }
+
+    @ParameterizedTest(name = "timed out: {0}")
+    @ValueSource(booleans = {true, false})
+    void aClientWhoseCallersAllGaveUpDuringBackPressureCallsOnceTheServerReadsAgain(boolean timedOut)
+            throws Exception {
+        URI address = startServer();
+        try (RpcClient<Uploads> client = RpcClient.connect(address, Uploads.class, givingUp(timedOut))) {
+            holdFillAndGiveUp(client, server, timedOut);
+            OutputStream release = server.process().getOutputStream();
+            release.write("release\n".getBytes(StandardCharsets.UTF_8));
+            release.flush();
+            assertEquals(7, client.stub().length(new byte[7]), "a later call on the same client");
+        }
+        try {
+            server.process().getOutputStream().close();
+        } catch (IOException e) {
+            // it is gone already: awaitLine says so
+        }
+        server.awaitLine("CLOSED", LONG);
+    }
+
+    @Test
+    void aStoppedServerWithAFrameHalfSentToItAndNobodyReceivingIsLost() throws Exception {
+        URI address = startServer();
+        try (RpcClient<Uploads> client = RpcClient.connect(address, Uploads.class, OPTIONS)) {
+            holdFillAndGiveUp(client, server, false);
+            ProcessSignals.send(server.pid(), Signal.SIGSTOP); // its PONGs stop: the stuck frame ends its connection
+            CompletableFuture<Integer> later = client.async(u -> u.length(new byte[7]));
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> later.get(LONG.toSeconds(), TimeUnit.SECONDS));
+            assertInstanceOf(RpcServerLostException.class, e.getCause());
+        }
     }
 
     @Test

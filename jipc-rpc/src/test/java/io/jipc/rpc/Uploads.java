@@ -5,6 +5,12 @@ public interface Uploads {
     /** Blocks until the serving process releases it (the test, in process); returns 1. */
     int hold();
 
+    /**
+     * As {@link #hold}, but an interrupt (the caller's cancel, the call's deadline) does not end it: it holds the
+     * server's slot until the serving process releases it; returns 1.
+     */
+    int holdThroughInterrupts();
+
     /** The length of {@code data}. */
     int length(byte[] data);
 }

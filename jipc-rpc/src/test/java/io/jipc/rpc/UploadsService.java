@@ -22,6 +22,27 @@ public final class UploadsService implements Uploads {
     }
 
     @Override
+    public int holdThroughInterrupts() {
+        holding.incrementAndGet();
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    released.await();
+                    return 1;
+                } catch (InterruptedException e) {
+                    interrupted = true; // held: the slot stays taken until the release
+                }
+            }
+        } finally {
+            holding.decrementAndGet();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
     public int length(byte[] data) {
         return data.length;
     }
