@@ -287,6 +287,28 @@ class RpcCommandTest {
         assertTrue(missing.err().contains("no RPC service"), missing.err());
     }
 
+    /**
+     * A record of another host whose address is no RPC address is the name service's fault, not the
+     * command's arguments: exit 1, the message naming where the address came from (fresh58c explorer:
+     * exit 2 with the usage, once a bad address given on the command line became a usage error).
+     */
+    @Test
+    void aRecordWithABadAddressIsAFailedCallNotAUsageError() {
+        String bad = "bad-" + name;
+        names.bind("rpc/" + bad, new io.jipc.naming.NameRecord("rpc", Desk.class.getName(), "tcp://127.0.0.1:1",
+                Map.of("host", "some-other-host")));
+        try {
+            CliRun run = call(bad, "greet", "x");
+            assertEquals(1, run.exit(), run.err());
+            assertTrue(run.err().contains("'" + bad + "' as the name service has it: not an RPC address"), run.err());
+        } finally {
+            names.unregister("rpc/" + bad);
+        }
+        CliRun mailboxAlone = call("mailbox:", "greet", "x"); // the JDK's own words alone said little
+        assertEquals(2, mailboxAlone.exit(), mailboxAlone.err());
+        assertTrue(mailboxAlone.err().contains("not an RPC address"), mailboxAlone.err());
+    }
+
     @Test
     void aServerListeningOnAUnixSocketIsCalledByItsUnixAddress() {
         java.nio.file.Path socket = JipcTestExtension.root().resolve("desk.sock");

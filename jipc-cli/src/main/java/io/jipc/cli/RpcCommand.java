@@ -19,6 +19,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
@@ -134,8 +135,9 @@ final class RpcCommand {
             options = RpcClient.Options.defaults().withCallTimeout(timeout).withConnectTimeout(timeout);
             RpcClient<?> connected;
             try {
-                // an IllegalArgumentException here (no RPC address, a name or HELLO too long) is the caller's
-                // arguments: a usage error (exit 2), as the help says; until 2026-12-06 it was a failed call (1)
+                // an IllegalArgumentException from an address given here (no RPC address, a name or HELLO too
+                // long) is the caller's arguments: a usage error (exit 2), as the help says; until 2026-12-06 it
+                // was a failed call (1). One from a name service's record is a failed call (connect)
                 connected = connect(type, options);
             } catch (RpcException | JipcException e) {
                 return failed(e);
@@ -163,11 +165,24 @@ final class RpcCommand {
 
         private RpcClient<?> connect(Class<?> type, RpcClient.Options options) throws InterruptedException {
             if (service.contains(":")) {
-                return RpcClient.connect(URI.create(service), type, options);
+                URI uri;
+                try {
+                    uri = new URI(service);
+                } catch (URISyntaxException e) { // mailbox: alone, unix:#x, ...: the JDK's words alone said little
+                    throw new IllegalArgumentException("not an RPC address (mailbox:NAME, tcp://HOST:PORT/NAME or"
+                            + " unix:PATH#NAME): " + service + " (" + e.getMessage() + ")", e);
+                }
+                return RpcClient.connect(uri, type, options);
             }
             try (NameService names = naming.open()) {
                 return RpcClient.lookup(names, service, type, options);
+            } catch (IllegalArgumentException badRecord) { // a record's address, say: a failed call, exit 1
+                return fail("'" + service + "' as the name service has it: " + badRecord.getMessage());
             }
+        }
+
+        private static RpcClient<?> fail(String message) {
+            throw new JipcException(message);
         }
 
         private int failed(Throwable e) {
