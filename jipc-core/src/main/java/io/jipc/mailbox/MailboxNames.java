@@ -7,6 +7,7 @@ import io.jipc.naming.NameService;
 import io.jipc.naming.NameTakenException;
 import io.jipc.naming.NamingConfiguration;
 import io.jipc.naming.spi.WarnOnce;
+import io.jipc.platform.Errno;
 import io.jipc.platform.Printable;
 import io.jipc.segment.JipcRoot;
 
@@ -150,8 +151,8 @@ final class MailboxNames {
     }
 
     /**
-     * Removes the record of a mailbox already destroyed, if {@code ours}. A failure of the system
-     * (this process out of descriptors: {@code EMFILE}) is warned about, not thrown: the mailbox is
+     * Removes the record of a mailbox already destroyed, if {@code ours}. A shortage of the moment
+     * ({@code EMFILE}, {@code ENFILE}, {@code ENOMEM}) is warned about, not thrown: the mailbox is
      * destroyed, and the stale record left is replaced by the next create of the name (until
      * 2026-12-06 the destroy threw after removing the mailbox, and a retry returned false).
      */
@@ -162,6 +163,9 @@ final class MailboxNames {
                     .filter(e -> e.record().kind().equals(KIND) && ours.test(e.record()))
                     .ifPresent(e -> names.unregister(PREFIX + name));
         } catch (ErrnoException e) {
+            if (e.errno() != Errno.EMFILE && e.errno() != Errno.ENFILE && e.errno() != Errno.ENOMEM) {
+                throw e; // not a shortage of this moment (EACCES, EIO, ...): the caller must hear of it
+            }
             try {
                 FOREIGN.warn("mailbox '" + name + "' was destroyed, but its name-service record could not be"
                         + " removed (" + e.getMessage() + "): the next create of the name replaces it");
