@@ -137,7 +137,7 @@ public final class RegionHandOff implements AutoCloseable {
         }
         // the child's identity now, its liveness below from /proc (unknown, say EMFILE, is alive: the JDK's
         // ProcessHandle.isAlive() answered false then, and a live child was reported as exited)
-        long childToken = ProcessIdentity.of(child.pid()).map(ProcessIdentity::token).orElse(0L);
+        long childToken = childToken(child);
         boolean tried = false; // a zero (or sub-millisecond) timeout still takes a child already waiting
         while (true) {
             if (closed) {
@@ -158,7 +158,10 @@ public final class RegionHandOff implements AutoCloseable {
             int connection = FdPassing.accept(listener, wait, address());
             tried = true;
             if (connection < 0) {
-                if (!ProcessIdentity.isAlive(childToken)) {
+                if (childToken == UNKNOWN) {
+                    childToken = childToken(child); // /proc could not be read at the start: try again
+                }
+                if (childToken != UNKNOWN && !ProcessIdentity.isAlive(childToken)) {
                     throw new JipcException("child pid " + child.pid() + " exited before it received the anonymous region");
                 }
                 continue;
@@ -179,6 +182,18 @@ public final class RegionHandOff implements AutoCloseable {
             } else { // another child of this parent, or a stranger: waits for its own deliverTo or the close
                 waitingPeers.keep(connection, peer.get());
             }
+        }
+    }
+
+    /** {@link #childToken}'s answer when {@code /proc} cannot be read now (EMFILE, say): alive, for now. */
+    private static final long UNKNOWN = -1;
+
+    /** The child's identity token, 0 if it is gone, {@link #UNKNOWN} if that cannot be told now. */
+    private static long childToken(ProcessHandle child) {
+        try {
+            return ProcessIdentity.of(child.pid()).map(ProcessIdentity::token).orElse(0L);
+        } catch (JipcException unknown) {
+            return UNKNOWN; // unknown is not dead (ProcessIdentity's rule)
         }
     }
 
