@@ -121,9 +121,9 @@ class RemoteSendRecvTest {
             ProcessSignals.send(gateway.pid(), Signal.SIGSTOP);
             try {
                 ProcessStates.awaitStopped(gateway.pid(), longWait);
-                CliRun recv = CliRun.jipc("recv", uri, "--timeout", "500ms");
+                CliRun recv = CliRun.jipc("recv", uri, "--timeout", "2s"); // below the 3 s peer timeout
                 assertEquals(1, recv.exit(), recv.err());
-                assertTrue(recv.err().contains("did not answer its Open within the connect timeout of 500ms"), recv.err());
+                assertTrue(recv.err().contains("did not answer its Open within the connect timeout of 2s"), recv.err());
                 assertFalse(recv.err().contains("nothing heard from the gateway"), recv.err());
 
                 CliRun send = CliRun.jipc("send", uri, "--nonblock", "x");

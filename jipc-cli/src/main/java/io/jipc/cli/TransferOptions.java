@@ -26,7 +26,7 @@ final class TransferOptions {
     @Option(names = "--timeout", paramLabel = "D",
             description = "wait at most this long for each message (or room), e.g. 500ms, 5s (default: no limit); "
                     + "for tcp://HOST:PORT/NAME the first one's wait includes connecting to the gateway (without "
-                    + "--timeout: at most 5s)")
+                    + "--timeout: at most 5s; at least 1s, as a TCP connection cannot take no time)")
     String timeout;
 
     @Option(names = "--nonblock", description = "do not wait at all: fail at once if there is no message (or room); "

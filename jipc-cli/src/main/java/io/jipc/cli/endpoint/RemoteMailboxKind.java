@@ -21,8 +21,9 @@ import java.time.Duration;
  * a mailbox it does not export, is reported by that call (exit code 1). That call's wait bounds the
  * connection too (the TCP connect and the gateway's answer to the {@code Open}, as
  * {@link RemoteOptions#connectTimeout()}), and the send or receive gets what is left of it; an
- * at-once call ({@link Wait#NONE}) allows the connection {@link #AT_ONCE_CONNECT}, since a TCP
- * connect cannot take no time; a call without limit, {@link RemoteOptions#defaults()}' 5 s. A
+ * at-once call ({@link Wait#NONE}), and one whose limit is shorter, allows the connection
+ * {@link #AT_ONCE_CONNECT}, since a TCP connect cannot take no time; a call without limit,
+ * {@link RemoteOptions#defaults()}' 5 s. A
  * connection that fails is a plain {@link JipcException} that says nothing was sent or taken, not
  * the {@link RemotePeerLostException} of a gateway lost while it had a message. A gateway exports mailboxes
  * that exist: nothing is created, whatever {@code --no-create} says. Priorities are the remote
@@ -80,8 +81,10 @@ final class RemoteMailboxKind implements EndpointKind {
          */
         private RemoteMailbox mailbox(Wait wait) throws InterruptedException {
             if (mailbox == null) {
+                // a limit below AT_ONCE_CONNECT allows the connection that much: a TCP connect and the Open take
+                // some milliseconds (--timeout 1ms failed against a healthy gateway 2 of 3 times: fresh58c)
                 Duration bound = wait.isForever() ? RemoteOptions.defaults().connectTimeout()
-                        : wait.isNone() ? AT_ONCE_CONNECT : wait.limit();
+                        : wait.isNone() || wait.limit().compareTo(AT_ONCE_CONNECT) < 0 ? AT_ONCE_CONNECT : wait.limit();
                 try {
                     mailbox = RemoteMailbox.connect(uri, RemoteOptions.defaults().withConnectTimeout(bound));
                 } catch (RemotePeerLostException unreachable) { // before any request: nothing went anywhere
