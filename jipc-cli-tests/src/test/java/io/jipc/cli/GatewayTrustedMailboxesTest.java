@@ -30,8 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code jipc gateway --all} (a child JVM) against the mailboxes jipc makes for receivers that trust
- * their senders: an RPC client's reply mailbox and both inboxes of a process group's member (made by
- * this JVM). A raw TCP peer speaking the gateway's framing is refused each of them at its Open
+ * their senders: an RPC client's reply mailbox, both inboxes of a process group's member and the
+ * process's endpoint (made by this JVM). A raw TCP peer speaking the gateway's framing is refused each of them at its Open
  * ({@code NO_SUCH_MAILBOX}, naming the label), and served a plain mailbox. Until 2026-12-06 those
  * mailboxes had no protocol label and the gateway opened them: a TCP peer wrote a forged RESULT
  * into a client's reply mailbox, and a forged broadcast into a member's inbox (gateway58 explorer).
@@ -49,6 +49,7 @@ class GatewayTrustedMailboxesTest {
              RpcServer<Desk> server = RpcServer.builder("trust-desk", Desk.class, new RpcCommandTest.FrontDesk()).start();
              RpcClient<Desk> client = RpcClient.connect("trust-desk", Desk.class);
              ProcessGroup group = ProcessGroup.join("trust-g", 1);
+             io.jipc.mailbox.Endpoint endpoint = io.jipc.mailbox.Endpoint.open();
              ChildJvm gateway = ChildJvm.builder(Main.class).quickStart()
                      .args("gateway", "--bind", "127.0.0.1:0", "--all", "--no-register").start()) {
             Matcher serving = PORT.matcher(gateway.awaitLine("MailboxGateway[", WAIT));
@@ -63,6 +64,7 @@ class GatewayTrustedMailboxesTest {
             for (String inbox : inboxes) {
                 assertRefused(at, inbox, "jipc-group");
             }
+            assertRefused(at, onlyMailbox("endpoint-"), "jipc-endpoint"); // fresh58c explorer: a forged sender
             assertEquals("hello, x", client.stub().greet("x"), "the client's calls are answered as before");
         } finally {
             Mailbox.destroy("trust-plain");

@@ -116,8 +116,17 @@ public final class Endpoint implements AutoCloseable {
     }
 
     /**
+     * The {@linkplain MailboxOptions.Builder#protocol protocol label} of every endpoint: its receiver
+     * takes the sender a message's header names as the process that sent it, so a gateway serving any
+     * mailbox a client names (jipc-remote's {@code exportAll}, whose process writes that header for its
+     * clients) does not serve it (until 2026-12-06 endpoints were unlabelled, and a TCP client could send
+     * a message that {@code receive(Q)} took as Q's).
+     */
+    public static final String PROTOCOL = "jipc-endpoint";
+
+    /**
      * Opens this process's endpoint (creating it, with {@code options}' sizes, if needed; headers
-     * are always on).
+     * are always on, and the protocol label is {@link #PROTOCOL}, whatever {@code options} say).
      *
      * @throws IllegalStateException if this process has an open handle of its endpoint (share it)
      */
@@ -130,7 +139,7 @@ public final class Endpoint implements AutoCloseable {
             }
             removeDeadEndpoints();
             String name = nameOf(ProcessIdentity.current().token());
-            open = new Endpoint(Mailbox.openOrCreate(name, options.headers(true).build()));
+            open = new Endpoint(Mailbox.openOrCreate(name, options.headers(true).protocol(PROTOCOL).build()));
             return open;
         }
     }

@@ -148,7 +148,8 @@ public final class MailboxGateway implements AutoCloseable {
          * RPC server's request mailbox ({@code jipc-rpc}: it takes the client ids in its requests on
          * trust), an RPC client's reply mailbox ({@code jipc-rpc-reply}: it takes a result for a call
          * id as the server's) and both inboxes of a process group's member ({@code jipc-group}: they
-         * take the sender rank in a message as its sender). Such a mailbox is served only if
+         * take the sender rank in a message as its sender), and a process's {@code Endpoint}
+         * ({@code jipc-endpoint}: it takes the sender in a message's header as the sending process). Such a mailbox is served only if
          * {@linkplain #export exported} by name; a client naming it otherwise is answered
          * {@link Wire.ErrorCode#NO_SUCH_MAILBOX} with the reason. This label check is the one rule;
          * an unlabelled mailbox is served. Until 2026-12-06 every mailbox was served, and a TCP client
@@ -269,7 +270,8 @@ public final class MailboxGateway implements AutoCloseable {
                 failed[0] = new LabelledMailboxException("mailbox " + Printable.quoted(n) + " is not served by " + this
                         + ": it speaks protocol " + Printable.quoted(protocol) + ", whose receiver may trust its senders"
                         + " as processes of its user (jipc labels so an RPC server's request mailbox, jipc-rpc, an RPC"
-                        + " client's reply mailbox, jipc-rpc-reply, and a process group member's inboxes, jipc-group);"
+                        + " client's reply mailbox, jipc-rpc-reply, a process group member's inboxes, jipc-group, and a process's"
+                        + " endpoint, jipc-endpoint);"
                         + " a gateway serves such a mailbox only if it exports it by name");
                 return null;
             }
