@@ -22,15 +22,23 @@ import java.util.stream.Stream;
  * what it knows of that user, as plain text, and closes. No jipc framing: raw bytes, so that
  * {@code socat - UNIX-CONNECT:/tmp/fingerd.sock} is a client too.
  *
- * <p>With a count it stops after that many answered queries. A client that sends no request line
- * within {@link #REQUEST_TIMEOUT} is dropped with one line and does not count, so that a client
- * that connects and says nothing cannot hold the daemon (nor its thread, nor its end).
+ * <p>With a count it stops after that many queries. A query is a whole request line (ended by a line
+ * end) that came within {@link #REQUEST_TIMEOUT}: a client that sends none in time, or closes the
+ * connection first, is dropped with one line and does not count, so that a client that connects and
+ * says nothing cannot hold the daemon (nor its thread, nor its end). The clients whose line is not
+ * whole when the last query is taken are dropped too, not answered: the daemon answers exactly its count.
  *
  * <pre>examples/run finger-daemon/FingerDaemon.java /tmp/fingerd.sock</pre>
  */
 public class FingerDaemon {
     /** How long a client has to send its request line once connected. */
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
+    /**
+     * Set just before the daemon is closed (its last query taken, or Ctrl-C). The close ends the input
+     * of every open connection: a request line cut off then was cut by the daemon, not by its client.
+     */
+    private static volatile boolean stopping;
 
     public static void main(String[] args) throws Exception {
         if (args.length > 2 || args.length > 1 && !args[1].matches("\\d+")) {
@@ -45,6 +53,7 @@ public class FingerDaemon {
              ExecutorService answers = Executors.newVirtualThreadPerTaskExecutor()) {
             Thread main = Thread.currentThread();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {             // Ctrl-C: stop gracefully
+                stopping = true;
                 daemon.close();                                                  // accept() ends, the file goes
                 try {
                     main.join(10_000);                                           // answers in progress complete
@@ -53,18 +62,14 @@ public class FingerDaemon {
                 }
             }));
             System.out.println("finger daemon listening on " + path);
-            AtomicInteger answered = new AtomicInteger();
-            Runnable oneAnswered = () -> {
-                if (answered.incrementAndGet() == queries) {
-                    daemon.close();                                              // accept() ends, the file goes
-                }
-            };
+            AtomicInteger left = new AtomicInteger(queries > 0 ? queries : Integer.MAX_VALUE); // not yet taken
             try {
                 while (true) {
                     StreamConnection connection = daemon.accept();
                     answers.execute(() -> {                                      // a thread per query
-                        if (answer(connection)) {
-                            oneAnswered.run();
+                        if (answer(connection, left)) {                          // the last query answered:
+                            stopping = true;                                     // clients still typing are dropped,
+                            daemon.close();                                      // accept() ends, the file goes
                         }
                     });
                 }
@@ -81,32 +86,43 @@ public class FingerDaemon {
     }
 
     /**
-     * Answers one query and closes the connection; false if there was none to answer (the client
-     * sent nothing in time, or went away first) or the answer failed.
+     * Answers one query, taking one of the queries {@code left}, and closes the connection. A client
+     * without a whole request line in time, or whose line comes when none is left, is dropped with one
+     * line and takes none. True if this was the last query left (answered, or failed as it was answered),
+     * once the connection is closed.
      */
-    private static boolean answer(StreamConnection connection) {
+    private static boolean answer(StreamConnection connection, AtomicInteger left) {
+        boolean last = false;
         try (connection) {
             var asker = connection.peerCredentials().orElseThrow();
-            String login = readRequest(connection);
-            if (login == null) {
-                System.out.println("dropped a client (pid " + asker.pid() + "): no request within "
-                        + REQUEST_TIMEOUT.toSeconds() + "s, or it closed the connection first");
+            String login;
+            try {
+                login = readRequest(connection);
+            } catch (NoRequest why) {
+                System.out.println("dropped a client (pid " + asker.pid() + "): " + why.getMessage());
                 return false;
             }
+            int before = left.getAndUpdate(n -> Math.max(n - 1, 0));         // takes one, if one is left
+            if (before == 0) {
+                System.out.println("dropped a client (pid " + asker.pid() + "): the daemon is stopping");
+                return false;
+            }
+            last = before == 1;
             System.out.println("query for '" + login + "' from pid " + asker.pid() + " (uid " + asker.uid() + ")");
             connection.write(ByteBuffer.wrap(describe(login).getBytes(StandardCharsets.UTF_8)));
-            return true;
         } catch (Exception e) {
             System.out.println("query failed: " + e);
-            return false;
         }
+        return last;
     }
 
     /**
      * {@link #readLine}, given at most {@link #REQUEST_TIMEOUT}: an alarm thread interrupts the
-     * read when the time is up. Null if the line did not come in time or the client sent nothing.
+     * read when the time is up.
+     *
+     * @throws NoRequest if the line did not come whole in time
      */
-    private static String readRequest(StreamConnection connection) throws InterruptedException {
+    private static String readRequest(StreamConnection connection) throws InterruptedException, NoRequest {
         Thread reader = Thread.currentThread();
         Thread alarm = Thread.ofVirtual().start(() -> {
             try {
@@ -119,7 +135,7 @@ public class FingerDaemon {
         try {
             return readLine(connection);
         } catch (InterruptedException tooSlow) {
-            return null;
+            throw new NoRequest("no whole request line within " + REQUEST_TIMEOUT.toSeconds() + "s");
         } finally {
             alarm.interrupt();
             alarm.join();
@@ -128,24 +144,33 @@ public class FingerDaemon {
     }
 
     /**
-     * The first line the client sent (finger's request), at most 256 bytes; what came if the client
-     * ended its side before a line end; null if it ended it having sent nothing.
+     * The first line the client sent (finger's request), without its line end; at most 256 bytes.
+     * Only a line end makes it whole: what came before the input ended is no request (it may be
+     * the start of one, cut off by the daemon's close).
+     *
+     * @throws NoRequest if the input ended before a line end, or 256 bytes came without one
      */
-    private static String readLine(StreamConnection connection) throws InterruptedException {
+    private static String readLine(StreamConnection connection) throws InterruptedException, NoRequest {
         ByteBuffer in = ByteBuffer.allocate(256);
-        int n = 0;
-        while (in.hasRemaining() && (n = connection.read(in)) > 0) {
+        while (in.hasRemaining()) {
+            if (connection.read(in) < 0) {
+                throw new NoRequest(stopping ? "the daemon is stopping"
+                        : "it closed the connection before a whole request line");
+            }
             String sofar = new String(in.array(), 0, in.position(), StandardCharsets.US_ASCII);
-            if (sofar.contains("\n")) {
-                break;
+            int end = sofar.indexOf('\n');
+            if (end >= 0) {
+                return sofar.substring(0, end).strip();
             }
         }
-        if (n < 0 && in.position() == 0) {
-            return null;
+        throw new NoRequest("a request line longer than " + in.capacity() + " bytes");
+    }
+
+    /** Why a client is dropped without an answer: it sent no whole request line in time. */
+    private static final class NoRequest extends Exception {
+        NoRequest(String why) {
+            super(why, null, false, false);
         }
-        String line = new String(in.array(), 0, in.position(), StandardCharsets.US_ASCII);
-        int end = line.indexOf('\n');
-        return (end < 0 ? line : line.substring(0, end)).strip();
     }
 
     /** What /etc/passwd and /proc say of {@code login}. */
