@@ -524,6 +524,29 @@ public final class Libc {
 
     // ------------------------------------------------------------------ read / write
 
+    /**
+     * Reads {@code fd} from where it is until its end or {@code limit} bytes, whichever comes first
+     * ({@link #read} until it returns 0), into a new array: a small file of {@code /proc} or of a jipc
+     * directory whose errno matters (the JDK's file API does not give it). Any caller; blocks as
+     * {@code read(2)} does on that descriptor.
+     *
+     * @throws ErrnoException from {@code read(2)}, naming {@code subject}
+     */
+    public static byte[] readUpTo(int fd, int limit, String subject) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = arena.allocate(Math.max(1, limit));
+            long length = 0;
+            while (length < limit) {
+                long n = read(fd, buffer.address() + length, limit - length, subject);
+                if (n == 0) {
+                    break;
+                }
+                length += n;
+            }
+            return buffer.asSlice(0, length).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        }
+    }
+
     /** {@code read(2)} into native memory at {@code address}; returns bytes read, 0 at end of file. */
     public static long read(int fd, long address, long length, String subject) {
         ensureAvailability();

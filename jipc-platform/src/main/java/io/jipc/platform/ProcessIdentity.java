@@ -4,9 +4,6 @@ import io.jipc.ErrnoException;
 import io.jipc.JipcException;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -252,17 +249,8 @@ public record ProcessIdentity(long pid, long startTime) {
             }
             throw e;
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buffer = arena.allocate(STAT_BYTES);
-            long length = 0;
-            while (length < STAT_BYTES) {
-                long n = Libc.read(fd, buffer.address() + length, STAT_BYTES - length, path);
-                if (n == 0) {
-                    break;
-                }
-                length += n;
-            }
-            return new String(buffer.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII);
+        try {
+            return new String(Libc.readUpTo(fd, STAT_BYTES, path), StandardCharsets.US_ASCII);
         } catch (ErrnoException e) {
             if (e.errno() == Errno.ESRCH) { // it went away between open and read
                 return null;

@@ -13,9 +13,6 @@ import io.jipc.platform.ProcessIdentity;
 import io.jipc.segment.JipcRoot;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.DirectoryIteratorException;
@@ -164,21 +161,11 @@ final class NameDirectory {
             throw unreadable(file, e);
         }
         byte[] bytes;
-        try (Arena arena = Arena.ofConfined()) {
+        try {
             if (!Libc.fstat(fd, path).isRegularFile()) {
                 throw new CorruptNameEntryException("unreadable name entry " + file + ": not a regular file");
             }
-            int limit = NameEntryCodec.MAX_BYTES + 1; // read until the end or one byte past the limit
-            MemorySegment buffer = arena.allocate(limit);
-            long length = 0;
-            while (length < limit) {
-                long n = Libc.read(fd, buffer.address() + length, limit - length, path);
-                if (n == 0) {
-                    break;
-                }
-                length += n;
-            }
-            bytes = buffer.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE);
+            bytes = Libc.readUpTo(fd, NameEntryCodec.MAX_BYTES + 1, path); // the end, or one byte past the limit
         } catch (ErrnoException e) {
             throw unreadable(file, e);
         } finally {
