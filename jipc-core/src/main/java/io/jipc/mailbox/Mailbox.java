@@ -1765,6 +1765,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
                 entered = enterReceive(RoleGate.passedDeadline()); // a brief try: the holder may hold for long
             } catch (RoleBusy busy) {
                 return Look.BUSY;
+            } catch (MailboxBusyException heldElsewhere) {
+                // another live process is the receiver: nothing here is ours to receive while it
+                // lives, and nothing rings when it dies or closes, so look again (and take the role
+                // over) by the dead-sender timeout; not BUSY, which would look again every 1 ms
+                lookAgainBy = System.nanoTime() + ring.config().stallTimeoutNanos();
+                return Look.NOT_READY;
             }
             try {
                 if (lanes == null ? ring.hasCommitted() || (ring.checkStall() && ring.hasCommitted())
@@ -1830,7 +1836,11 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * commit) asks the selector to look again within the {@linkplain MailboxOptions#deadSenderTimeout()
      * dead-sender timeout} ({@link Selectable.Doorbell#lookAgainBy()}): a look after it skips a dead
      * sender's claim, so the messages committed behind it are selected, as a blocked {@link #take()}
-     * gets them.
+     * gets them. While another live process is the receiver (the {@linkplain ReceivePolicy receive
+     * policy} allows one) the mailbox is not ready for this process ({@link
+     * Selectable.Doorbell.Look#NOT_READY}, no {@link MailboxBusyException}), and the selector looks
+     * again by the dead-sender timeout: nothing rings when that process dies or closes its last
+     * handle, and a look after that takes the role over.
      */
     @Override
     public Selectable.Doorbell readinessSource() {

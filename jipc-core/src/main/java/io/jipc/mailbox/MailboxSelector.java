@@ -35,6 +35,13 @@ import java.util.Set;
  * 1 ms. So {@link #select(Duration)} returns by its timeout and {@link #select()} ends on an
  * interrupt, whoever holds a role.
  *
+ * <p>A mailbox whose receiver is another live process (the {@linkplain ReceivePolicy receive
+ * policy} allows one) is not ready for this process, and no select throws for it ({@link
+ * MailboxBusyException} is for receives): the other mailboxes are reported as usual. Nothing rings
+ * when that process dies or closes its last handle, so the selector looks again by the mailbox's
+ * {@linkplain MailboxOptions#deadSenderTimeout() dead-sender timeout} (100 ms by default), and
+ * the look after that takes the role over.
+ *
  * <h2>Mailboxes that never ring</h2>
  * The senders of a mailbox whose {@link Mailbox#waitStrategy()} never sleeps ({@code SPIN},
  * {@code YIELD}) commit without ringing its doorbell, since its receivers never sleep ({@link

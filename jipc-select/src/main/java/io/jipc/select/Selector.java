@@ -61,6 +61,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * The step is a constant 1 ms, not {@code io.jipc.mailbox.MailboxSelector}'s 50 µs doubling to
  * 1 ms, because {@code epoll_wait} counts in milliseconds: a shorter sleep is rounded up to one.
  *
+ * <p>A mailbox whose receiver is another live process (its receive policy allows one) is not
+ * ready for this process ({@link Selectable.Doorbell.Look#NOT_READY}; the look throws nothing, so
+ * the other keys are reported as usual). Nothing rings when that process dies or closes its last
+ * handle, so the look asks to be repeated by the mailbox's dead-sender timeout ({@link
+ * Selectable.Doorbell#lookAgainBy()}), and the look after that takes the role over.
+ *
  * <p>A sender killed between claim and commit leaves its unfinished record at the head of a
  * mailbox. Messages committed behind it ring the doorbell, but the look finds the claim and counts
  * them only once a look after the mailbox's dead-sender timeout (100 ms by default) has skipped it;

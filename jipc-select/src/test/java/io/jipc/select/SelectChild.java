@@ -27,7 +27,8 @@ import java.util.concurrent.CountDownLatch;
  * The other process of the selector tests. {@code commands}: reads lines
  * {@code <kind> <target> <text>} from standard input and makes that one channel ready by sending
  * {@code text} on it (kinds: mailbox, queue, fifo, stream, udp; {@code connect <path>} only
- * connects), answering {@code DONE <kind>}; {@code bye} closes everything. {@code pinning}: see
+ * connects; {@code receiver <mailbox>} becomes its receiver, with one {@code poll()}), answering
+ * {@code DONE <kind>}; {@code bye} closes everything. {@code pinning}: see
  * {@link #pinning()}.
  */
 public final class SelectChild {
@@ -53,6 +54,10 @@ public final class SelectChild {
             byte[] text = w.length > 2 ? w[2].getBytes(StandardCharsets.UTF_8) : new byte[0];
             boolean sent = switch (w[0]) {
                 case "mailbox" -> handle(w, () -> Mailbox.open(w[1]), Mailbox.class).offer(text);
+                case "receiver" -> { // becomes the mailbox's receiver (its first receive takes the role)
+                    handle(w, () -> Mailbox.open(w[1]), Mailbox.class).poll();
+                    yield true;
+                }
                 case "queue" -> handle(w, () -> PosixMessageQueue.open(w[1], MqAccess.SEND), PosixMessageQueue.class)
                         .offer(text);
                 case "fifo" -> handle(w, () -> Fifo.openWriter(Path.of(w[1])), PipeWriter.class)
