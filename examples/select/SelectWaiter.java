@@ -11,6 +11,7 @@ import io.jipc.pipe.PipeReader;
 import io.jipc.select.SelectionKey;
 import io.jipc.select.Selector;
 
+import java.io.ByteArrayOutputStream;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -55,7 +56,8 @@ public class SelectWaiter {
             PipeReader fifo = Fifo.openReaderNow(fifoPath);          // no writer needed to open it
             selector.register(fifo, Selector.OP_READ, "fifo");
             System.out.println("waiting on mailbox '" + mailboxName + "', FIFO " + fifoPath + " and socket " + socketPath);
-            boolean bye = false;
+            ByteArrayOutputStream fifoLine = new ByteArrayOutputStream(); // a line not finished yet:
+            boolean bye = false;                                     // a read may end mid-line
             while (!bye) {
                 for (SelectionKey key : selector.select()) {             // sleeps until one is ready
                     switch ((String) key.attachment()) {
@@ -86,12 +88,19 @@ public class SelectWaiter {
                         default -> {                                     // the FIFO
                             ByteBuffer buffer = ByteBuffer.allocate(4096);
                             int n = fifo.readNow(buffer);
-                            if (n > 0) {
-                                String text = new String(buffer.array(), 0, n, StandardCharsets.UTF_8);
-                                for (String line : text.split("\n")) {
-                                    bye |= print("fifo", line.getBytes(StandardCharsets.UTF_8));
+                            for (int i = 0; i < n; i++) {                // one line per '\n'
+                                if (buffer.get(i) != '\n') {
+                                    fifoLine.write(buffer.get(i));
+                                } else {
+                                    bye |= print("fifo", fifoLine.toByteArray());
+                                    fifoLine.reset();
                                 }
-                            } else if (n < 0) {                              // end of file stays readable:
+                            }
+                            if (n < 0) {                                     // end of file stays readable:
+                                if (fifoLine.size() > 0) {                   // a last line without '\n'
+                                    bye |= print("fifo", fifoLine.toByteArray());
+                                    fifoLine.reset();
+                                }
                                 key.cancel();                                // reopen for the next writer
                                 fifo.close();
                                 fifo = Fifo.openReaderNow(fifoPath);
