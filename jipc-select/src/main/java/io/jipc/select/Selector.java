@@ -343,7 +343,8 @@ public final class Selector implements AutoCloseable {
 
     /**
      * Waits at most {@code timeout} until at least one registered channel is ready, or
-     * {@link #wakeup()}; returns the ready keys (empty after the timeout or a wake-up). An
+     * {@link #wakeup()}; returns the ready keys (empty after the timeout, or a wake-up with nothing
+     * ready: a woken select returns the keys ready then, as {@code java.nio}'s does). An
      * interrupted thread gets the keys ready now (or the empty list of a pending wake-up) and keeps
      * its status.
      *
