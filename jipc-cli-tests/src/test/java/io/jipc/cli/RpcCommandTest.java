@@ -304,6 +304,9 @@ class RpcCommandTest {
         } finally {
             names.unregister("rpc/" + bad);
         }
+        CliRun tooLong = call("n".repeat(300), "greet", "x"); // a name no service can have: the argument (fresh58d)
+        assertEquals(2, tooLong.exit(), tooLong.err());
+        assertTrue(tooLong.err().contains("a name has 1 to 240 characters"), tooLong.err());
         CliRun mailboxAlone = call("mailbox:", "greet", "x"); // the JDK's own words alone said little
         assertEquals(2, mailboxAlone.exit(), mailboxAlone.err());
         assertTrue(mailboxAlone.err().contains("not an RPC address"), mailboxAlone.err());

@@ -4,6 +4,7 @@ import io.jipc.Timeouts;
 import io.jipc.JipcException;
 import io.jipc.cli.bench.Durations;
 import io.jipc.naming.NameService;
+import io.jipc.naming.spi.NameSyntax;
 import io.jipc.rpc.Marshaller;
 import io.jipc.rpc.NotMarshallableException;
 import io.jipc.rpc.RemoteInvocationException;
@@ -174,6 +175,7 @@ final class RpcCommand {
                 }
                 return RpcClient.connect(uri, type, options);
             }
+            NameSyntax.check(RpcClient.NAME_PREFIX + service); // a name no service can have: a usage error (exit 2)
             try (NameService names = naming.open()) {
                 return RpcClient.lookup(names, service, type, options);
             } catch (IllegalArgumentException badRecord) { // a record's address, say: a failed call, exit 1

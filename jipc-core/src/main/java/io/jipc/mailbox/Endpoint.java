@@ -126,7 +126,9 @@ public final class Endpoint implements AutoCloseable {
 
     /**
      * Opens this process's endpoint (creating it, with {@code options}' sizes, if needed; headers
-     * are always on, and the protocol label is {@link #PROTOCOL}, whatever {@code options} say).
+     * are always on, and the protocol label is {@link #PROTOCOL}, whatever {@code options} say; a file
+     * of this process's endpoint name that other code of the user made first is opened as it is, with
+     * its own label or none).
      *
      * @throws IllegalStateException if this process has an open handle of its endpoint (share it)
      */
