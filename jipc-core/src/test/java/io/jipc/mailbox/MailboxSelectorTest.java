@@ -1,5 +1,7 @@
 package io.jipc.mailbox;
 
+import io.jipc.testkit.BackgroundCall;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -77,22 +79,12 @@ class MailboxSelectorTest extends MailboxContractTest {
     private static final long GUARD_SECONDS = 30;
 
     /** Runs {@code select} on a new platform thread; the future holds its result or what it threw. */
-    private static CompletableFuture<Object> selecting(Thread[] thread, SelectCall select) {
-        CompletableFuture<Object> outcome = new CompletableFuture<>();
-        thread[0] = Thread.ofPlatform().daemon().start(() -> {
-            try {
-                outcome.complete(select.call());
-            } catch (Throwable t) {
-                outcome.complete(t);
-            }
-        });
-        return outcome;
+    private static CompletableFuture<Object> selecting(Thread[] thread, BackgroundCall.Call select) {
+        BackgroundCall call = BackgroundCall.start(select);
+        thread[0] = call.thread();
+        return call.outcome();
     }
 
-    @FunctionalInterface
-    private interface SelectCall {
-        Object call() throws Exception;
-    }
 
     /** A listener whose handler holds the receiving role until {@code release}; returns once it does. */
     private static MailboxListener holdingListener(Mailbox mailbox, CountDownLatch release) throws Exception {

@@ -3,6 +3,7 @@ package io.jipc.select;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxListener;
 import io.jipc.mailbox.RoleBinding;
+import io.jipc.testkit.BackgroundCall;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -52,22 +53,12 @@ class SelectorBusyMailboxTest {
      * Runs {@code select} on a new platform thread (without the fix a look waited, uninterruptibly,
      * for the holder: the test's own thread must not); the future holds its result or what it threw.
      */
-    private CompletableFuture<Object> selecting(SelectCall select) {
-        CompletableFuture<Object> outcome = new CompletableFuture<>();
-        selecting = Thread.ofPlatform().daemon().start(() -> {
-            try {
-                outcome.complete(select.call());
-            } catch (Throwable t) {
-                outcome.complete(t);
-            }
-        });
-        return outcome;
+    private CompletableFuture<Object> selecting(BackgroundCall.Call select) {
+        BackgroundCall call = BackgroundCall.start(select);
+        selecting = call.thread();
+        return call.outcome();
     }
 
-    @FunctionalInterface
-    private interface SelectCall {
-        Object call() throws Exception;
-    }
 
     /** A listener whose handler holds the receiving role until {@link #release}; returns once it does. */
     private MailboxListener holdingListener() throws InterruptedException {

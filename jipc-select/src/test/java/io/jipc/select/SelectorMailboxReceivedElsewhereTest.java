@@ -3,6 +3,7 @@ package io.jipc.select;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxSelector;
 import io.jipc.pipe.Pipe;
+import io.jipc.testkit.BackgroundCall;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -126,22 +127,12 @@ class SelectorMailboxReceivedElsewhereTest {
     }
 
     /** Runs {@code select} on a new platform thread; the future holds its result or what it threw. */
-    private CompletableFuture<Object> selecting(SelectCall select) {
-        CompletableFuture<Object> outcome = new CompletableFuture<>();
-        selecting = Thread.ofPlatform().daemon().start(() -> {
-            try {
-                outcome.complete(select.call());
-            } catch (Throwable t) {
-                outcome.complete(t);
-            }
-        });
-        return outcome;
+    private CompletableFuture<Object> selecting(BackgroundCall.Call select) {
+        BackgroundCall call = BackgroundCall.start(select);
+        selecting = call.thread();
+        return call.outcome();
     }
 
-    @FunctionalInterface
-    private interface SelectCall {
-        Object call() throws Exception;
-    }
 
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
