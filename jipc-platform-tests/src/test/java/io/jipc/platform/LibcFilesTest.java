@@ -329,4 +329,12 @@ class LibcFilesTest {
         assertTrue(Libc.unavailabilityCause().isEmpty());
         Libc.ensureAvailability();
     }
+
+    /** Linux 5.16 or later without a seccomp filter refusing it, as the mailbox selectors need. */
+    @Test
+    void futexWaitvIsAvailableOnThisKernel() {
+        assertTrue(FutexVector.isAvailable(), () -> FutexVector.unavailabilityCause().orElse(""));
+        assertTrue(FutexVector.unavailabilityCause().isEmpty());
+        FutexVector.ensureAvailability();
+    }
 }

@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.util.Optional;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -75,11 +76,14 @@ public final class FutexVector {
      * deadline ({@link Long#MAX_VALUE}: none), on a signal, or at once if a word's page is unmapped.
      * Callers re-check their conditions.
      *
-     * @throws IllegalArgumentException if there are no words or more than {@link #MAX_WORDS}
+     * @throws IllegalArgumentException      if there are no words or more than {@link #MAX_WORDS}
+     * @throws UnsupportedOperationException if {@code futex_waitv} is not {@linkplain #isAvailable() available}
+     * @throws io.jipc.ErrnoException        if the call fails otherwise (e.g. {@code EINVAL})
      */
     public static void awaitOnce(long[] addresses, int[] expected, long deadlineNanos) {
         checkWords(addresses, expected);
         Libc.ensureAvailability();
+        ensureAvailability();
         waitv(addresses, expected, deadlineNanos);
     }
 
@@ -156,24 +160,57 @@ public final class FutexVector {
 
     /**
      * Whether this kernel runs {@code futex_waitv} (Linux 5.16+, and no seccomp filter refusing it):
-     * asked once, with a call that returns at once ({@code EAGAIN}) where it is available.
+     * asked once, with a call that returns at once ({@code EAGAIN}) where it is available. A platform
+     * thread's {@link #await} and every {@link #awaitOnce} need it; a virtual thread's {@link #await}
+     * does not (its watchers then sleep with {@code FUTEX_WAIT}, one word each).
      */
-    static boolean available() {
-        return Availability.AVAILABLE;
+    public static boolean isAvailable() {
+        return Availability.ERRNO == 0;
+    }
+
+    /** Why {@code futex_waitv} does not work here (the probe's errno, or the native layer's cause), or empty. */
+    public static Optional<String> unavailabilityCause() {
+        if (isAvailable()) {
+            return Optional.empty();
+        }
+        return Optional.of(Availability.ERRNO < 0 ? Libc.unavailabilityCause().orElse("no native layer")
+                : Errno.name(Availability.ERRNO) + " (" + Errno.description(Availability.ERRNO)
+                        + ") from futex_waitv: Linux 5.16 or later is needed, and no seccomp filter refusing it");
+    }
+
+    /**
+     * Throws {@link UnsupportedOperationException} with the {@linkplain #unavailabilityCause() cause}
+     * when {@code futex_waitv} is unavailable; its cause is the probe's {@link io.jipc.ErrnoException}
+     * (e.g. {@code ENOSYS} before Linux 5.16, {@code EPERM} under a seccomp filter).
+     */
+    public static void ensureAvailability() {
+        if (!isAvailable()) {
+            UnsupportedOperationException e = new UnsupportedOperationException(
+                    "futex_waitv unavailable: " + unavailabilityCause().orElseThrow());
+            if (Availability.ERRNO > 0) {
+                e.initCause(Errno.exception(Availability.ERRNO, "futex_waitv", "a probe word"));
+            }
+            throw e;
+        }
     }
 
     private static final class Availability {
-        static final boolean AVAILABLE = probe();
+        /** 0: available; the probe's errno; -1: no native layer. */
+        static final int ERRNO = probe();
 
-        private static boolean probe() {
+        private static int probe() {
             if (!Libc.isAvailable()) {
-                return false;
+                return -1;
             }
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment word = arena.allocate(4, 4); // zero
                 MemorySegment vector = arena.allocate(WAITV_LENGTH, 8);
                 entry(vector, 0, word.address(), 1); // not the word's value: the call returns at once
-                return waitv(vector, 1, Long.MAX_VALUE, arena.allocate(16, 8)) == -Errno.EAGAIN;
+                long rc = waitv(vector, 1, Long.MAX_VALUE, arena.allocate(16, 8));
+                if (rc == -Errno.EAGAIN) {
+                    return 0;
+                }
+                return rc < 0 ? (int) -rc : Errno.EINVAL; // a word that differs cannot be woken: a kernel bug
             }
         }
     }

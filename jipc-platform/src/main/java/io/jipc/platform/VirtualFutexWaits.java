@@ -70,7 +70,7 @@ final class VirtualFutexWaits {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
     private static final class Shared {
-        static final VirtualFutexWaits INSTANCE = new VirtualFutexWaits(FutexVector.available() ? WORDS_PER_WATCHER : 1,
+        static final VirtualFutexWaits INSTANCE = new VirtualFutexWaits(FutexVector.isAvailable() ? WORDS_PER_WATCHER : 1,
                 Math.max(2, Runtime.getRuntime().availableProcessors()), "jipc-futex-waiters-");
     }
 

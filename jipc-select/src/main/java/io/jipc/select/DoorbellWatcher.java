@@ -1,5 +1,6 @@
 package io.jipc.select;
 
+import io.jipc.JipcException;
 import io.jipc.platform.Futex;
 import io.jipc.platform.FutexVector;
 import io.jipc.platform.Readiness;
@@ -8,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.util.Objects;
 
 /**
  * Turns futex doorbells into a readable descriptor: one platform thread per selector (started on
@@ -25,6 +27,18 @@ import java.lang.invoke.VarHandle;
  * <p>The watcher sleeps in single {@code futex_waitv} calls without timeout ({@link
  * FutexVector#awaitOnce}): while nothing rings it uses no CPU at all. It never reads a doorbell
  * itself (a mailbox closed meanwhile may be unmapped); it only wakes the selector, which re-checks.
+ *
+ * <p>A failure is not lost. The selector checks {@link FutexVector#ensureAvailability()} before it
+ * starts a watcher, so a kernel without {@code futex_waitv} (before 5.16, or a seccomp filter
+ * refusing it) fails the first mailbox's registration. Should the thread still meet an exception
+ * (a {@code futex_waitv} that fails on a request, a failed eventfd write, a bug), it keeps it as
+ * its {@linkplain #failure() failure}, writes the eventfd once more so that a select asleep now
+ * wakes, and ends; the selector then throws on that select and every later one ({@link
+ * #checkAlive()}). Until 2026-12-06 the thread died silently and a select slept until its timeout,
+ * or for ever, while registered mailboxes held messages.
+ *
+ * <p>Memory effects: the failure is written (volatile) before the eventfd, so a selecting thread
+ * that woke from it sees the failure.
  */
 final class DoorbellWatcher implements AutoCloseable {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
@@ -33,17 +47,41 @@ final class DoorbellWatcher implements AutoCloseable {
     private record Request(long[] addresses, int[] expected) {
     }
 
+    /**
+     * One sleep of the watcher: {@link FutexVector#awaitOnce} without deadline in production; a seam
+     * for tests, which inject a failure.
+     */
+    @FunctionalInterface
+    interface Sleep {
+        /** Sleeps while every word holds its expected value (may return early). */
+        void await(long[] addresses, int[] expected);
+    }
+
+    /** The production sleep: one {@code futex_waitv} call without timeout. */
+    static final Sleep FUTEX_WAITV =
+            (addresses, expected) -> FutexVector.awaitOnce(addresses, expected, Long.MAX_VALUE);
+
     private final MemorySegment word = Arena.ofAuto().allocate(ValueLayout.JAVA_INT);
     private final long wordAddress = word.address();
     private final int eventFd;
     private final String subject;
+    private final Sleep sleep;
     private final Thread thread;
     private volatile Request request;
     private volatile boolean closed;
+    /** What ended the thread other than {@link #close()}; written before the eventfd. */
+    private volatile Throwable failure;
 
+    /** A watcher sleeping in {@code futex_waitv}; the caller checked {@link FutexVector#ensureAvailability()}. */
     DoorbellWatcher(int eventFd, String subject) {
+        this(eventFd, subject, FUTEX_WAITV);
+    }
+
+    /** A watcher sleeping with {@code sleep} (tests inject failures). */
+    DoorbellWatcher(int eventFd, String subject, Sleep sleep) {
         this.eventFd = eventFd;
         this.subject = subject;
+        this.sleep = Objects.requireNonNull(sleep, "sleep");
         this.thread = Thread.ofPlatform().daemon().name("jipc-selector-doorbells").start(this::run);
     }
 
@@ -80,12 +118,48 @@ final class DoorbellWatcher implements AutoCloseable {
         }
     }
 
+    /** What ended the watcher's thread other than {@link #close()}, or null while it runs (or was closed). */
+    Throwable failure() {
+        return failure;
+    }
+
+    /**
+     * Throws if the watcher's thread ended on a {@linkplain #failure() failure}: its mailboxes are no
+     * longer watched. Any thread.
+     *
+     * @throws JipcException naming the failure, which is its cause
+     */
+    void checkAlive() {
+        Throwable f = failure;
+        if (f != null) {
+            throw new JipcException("the selector's mailbox watcher (futex_waitv on the doorbells) failed, so"
+                    + " mailboxes are no longer watched; close the selector: " + f, f);
+        }
+    }
+
     private void moveWord() {
         INT.getAndAdd(word, 0L, 1);
         Futex.wakeAll(wordAddress);
     }
 
+    /** The thread's body: the loop, and on a failure, keeping it and waking the selector. */
     private void run() {
+        try {
+            watch();
+        } catch (Throwable t) {
+            if (closed) {
+                return; // e.g. the eventfd was closed under us
+            }
+            failure = t;
+            try {
+                Readiness.signal(eventFd, subject); // a select asleep now wakes and finds the failure
+            } catch (RuntimeException e) {
+                t.addSuppressed(e); // a select asleep now finds the failure at its timeout
+            }
+        }
+    }
+
+    private void watch() {
         Request fired = null;
         while (true) {
             // the word before the flag: close() sets the flag before it moves the word, so a close
@@ -96,30 +170,23 @@ final class DoorbellWatcher implements AutoCloseable {
                 return;
             }
             Request current = request;
-            try {
-                if (current == null || current == fired) {
-                    FutexVector.awaitOnce(new long[] {wordAddress}, new int[] {generation}, Long.MAX_VALUE);
-                    continue;
-                }
-                int n = current.addresses.length;
-                long[] addresses = new long[n + 1];
-                int[] expected = new int[n + 1];
-                System.arraycopy(current.addresses, 0, addresses, 0, n);
-                System.arraycopy(current.expected, 0, expected, 0, n);
-                addresses[n] = wordAddress;
-                expected[n] = generation;
-                FutexVector.awaitOnce(addresses, expected, Long.MAX_VALUE);
-                if (request == current && (int) INT.getVolatile(word, 0L) == generation) {
-                    // a doorbell moved or was woken (rarely: a signal, or a closed mailbox's
-                    // unmapped page); the selector re-checks every doorbell
-                    fired = current;
-                    Readiness.signal(eventFd, subject);
-                }
-            } catch (RuntimeException e) {
-                if (closed) {
-                    return; // the eventfd was closed under us
-                }
-                throw e;
+            if (current == null || current == fired) {
+                sleep.await(new long[] {wordAddress}, new int[] {generation});
+                continue;
+            }
+            int n = current.addresses.length;
+            long[] addresses = new long[n + 1];
+            int[] expected = new int[n + 1];
+            System.arraycopy(current.addresses, 0, addresses, 0, n);
+            System.arraycopy(current.expected, 0, expected, 0, n);
+            addresses[n] = wordAddress;
+            expected[n] = generation;
+            sleep.await(addresses, expected);
+            if (request == current && (int) INT.getVolatile(word, 0L) == generation) {
+                // a doorbell moved or was woken (rarely: a signal, or a closed mailbox's
+                // unmapped page); the selector re-checks every doorbell
+                fired = current;
+                Readiness.signal(eventFd, subject);
             }
         }
     }

@@ -2,9 +2,11 @@ package io.jipc.select;
 
 import io.jipc.ClosedException;
 import io.jipc.ErrnoException;
+import io.jipc.JipcException;
 import io.jipc.Selectable;
 import io.jipc.platform.Errno;
 import io.jipc.platform.FdPoller;
+import io.jipc.platform.FutexVector;
 import io.jipc.platform.Libc;
 import io.jipc.platform.Readiness;
 import io.jipc.platform.Sockets;
@@ -97,7 +99,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Limits: {@value DoorbellWatcher#MAX_DOORBELLS} mailboxes per selector ({@code futex_waitv}
  * takes 128 words, one is the watcher's own); descriptors are limited only by the process's open
- * files. Needs Linux 5.16+ for mailboxes.
+ * files. Needs Linux 5.16+ for mailboxes: where {@code futex_waitv} is missing or refused
+ * ({@link FutexVector#isAvailable()}), registering a mailbox throws
+ * {@link UnsupportedOperationException}. Should the watcher thread fail later (an unexpected errno,
+ * a bug), it wakes the select in progress, which throws {@link JipcException} with the failure as
+ * its cause, as every later select does: no select sleeps on mailboxes nobody watches.
  */
 public final class Selector implements AutoCloseable {
     /** Interest in (and readiness for) receiving or accepting: {@link Selectable#OP_READ}. */
@@ -138,6 +144,8 @@ public final class Selector implements AutoCloseable {
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     /** Started with the first doorbell; guarded by {@code this}. */
     private DoorbellWatcher watcher;
+    /** How the watcher sleeps: {@code futex_waitv}, or a test's failure. */
+    private final DoorbellWatcher.Sleep doorbellSleep;
     /** Guarded by {@code this}: see {@link #rebuilds()}. */
     private int rebuilds;
     /** Whether the last epoll wait reported an event whose token names no key; selecting thread only. */
@@ -146,7 +154,8 @@ public final class Selector implements AutoCloseable {
     private boolean rebuildFailureLogged;
     private volatile boolean closed;
 
-    private Selector() {
+    private Selector(DoorbellWatcher.Sleep doorbellSleep) {
+        this.doorbellSleep = doorbellSleep;
         epfd = Sockets.epollCreate();
         try {
             eventFd = Readiness.eventFd(SUBJECT);
@@ -165,7 +174,12 @@ public final class Selector implements AutoCloseable {
 
     /** A selector with no channels: an epoll instance and an eventfd (closed by {@link #close()}). */
     public static Selector open() {
-        return new Selector();
+        return new Selector(DoorbellWatcher.FUTEX_WAITV);
+    }
+
+    /** A selector whose mailbox watcher sleeps with {@code doorbellSleep}; for tests that inject a failure. */
+    static Selector open(DoorbellWatcher.Sleep doorbellSleep) {
+        return new Selector(doorbellSleep);
     }
 
     /** Registers {@code channel} for {@code interestOps} without an attachment. */
@@ -181,6 +195,9 @@ public final class Selector implements AutoCloseable {
      *                                  the channel is already registered here (cancel its key first)
      * @throws IllegalStateException    if this selector already watches its most mailboxes
      * @throws ClosedException          if the channel or this selector is closed
+     * @throws UnsupportedOperationException for a mailbox, if this kernel lacks {@code futex_waitv}
+     *                                  (before Linux 5.16) or refuses it (a seccomp filter); the cause
+     *                                  is the {@link ErrnoException} ({@code ENOSYS}, {@code EPERM})
      */
     public SelectionKey register(Selectable channel, int interestOps, Object attachment) {
         Objects.requireNonNull(channel, "channel");
@@ -272,7 +289,8 @@ public final class Selector implements AutoCloseable {
                     + " mailboxes (futex_waitv's limit)");
         }
         if (watcher == null) {
-            watcher = new DoorbellWatcher(eventFd, SUBJECT);
+            FutexVector.ensureAvailability(); // here rather than as a failed watcher at the first select
+            watcher = new DoorbellWatcher(eventFd, SUBJECT, doorbellSleep);
         }
         doorbells.put(channel, key);
     }
@@ -331,7 +349,11 @@ public final class Selector implements AutoCloseable {
         return keys;
     }
 
-    /** The keys ready now, without waiting (possibly none). */
+    /**
+     * The keys ready now, without waiting (possibly none).
+     *
+     * @throws JipcException if the mailbox watcher failed, as {@link #select(Duration)}
+     */
     public List<SelectionKey> selectNow() {
         try {
             return selectUntil(System.nanoTime(), true);
@@ -352,6 +374,8 @@ public final class Selector implements AutoCloseable {
      *                               timeout (also a zero or negative one), with nothing ready
      * @throws IllegalStateException if another thread is selecting
      * @throws ClosedException       if this selector is closed (also when closed while waiting)
+     * @throws JipcException         if the mailbox watcher failed (also while waiting; the failure is
+     *                               the cause): mailboxes are no longer watched, close the selector
      */
     public List<SelectionKey> select(Duration timeout) throws InterruptedException {
         Objects.requireNonNull(timeout, "timeout");
@@ -365,7 +389,7 @@ public final class Selector implements AutoCloseable {
     /**
      * Waits as long as needed until a registered channel is ready or {@link #wakeup()}; returns the
      * ready keys. An interrupted thread gets what is ready now and keeps its status; with nothing
-     * ready it gets {@link InterruptedException}.
+     * ready it gets {@link InterruptedException}. Throws as {@link #select(Duration)} does.
      */
     public List<SelectionKey> select() throws InterruptedException {
         return selectUntil(Long.MAX_VALUE, false);
@@ -449,9 +473,12 @@ public final class Selector implements AutoCloseable {
         DoorbellWatcher armed;
         synchronized (this) {
             checkOpen();
+            armed = watcher;
+            if (armed != null) {
+                armed.checkAlive(); // a select asleep when the watcher failed was woken to throw here
+            }
             dropClosed();
             bells = List.copyOf(doorbells.values());
-            armed = watcher;
         }
         long[] addresses = new long[bells.size()];
         int[] expected = new int[bells.size()];
