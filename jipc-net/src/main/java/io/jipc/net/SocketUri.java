@@ -9,7 +9,8 @@ import java.util.Objects;
 /**
  * A socket named the way the {@code jipc} command takes it:
  * {@code unix:/path} (Unix-domain stream), {@code unixgram:/path} (Unix-domain datagrams),
- * {@code tcp:host:port} and {@code udp:host:port} (an IPv6 host in brackets: {@code tcp:[::1]:7000}).
+ * {@code tcp:host:port} and {@code udp:host:port} (an IPv6 host in brackets: {@code tcp:[::1]:7000};
+ * brackets around any other host, {@code tcp:[127.0.0.1]:7000}, are refused).
  * A path may be relative ({@code unix:run/x.sock}); after {@code //} it must be absolute
  * ({@code unix:///run/x.sock}). A host may not be empty ({@code tcp:[]:80} is refused) and a port is
  * decimal digits only, 0 to 65535 (no sign).
@@ -101,6 +102,10 @@ public record SocketUri(Kind kind, SocketAddress address) {
         String host = hostPort.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
+            if (!host.isEmpty() && !host.contains(":")) { // tcp:[127.0.0.1]:80, tcp:[localhost]:80 were taken as without
+                throw invalid(text, "brackets are for an IPv6 address only, e.g. tcp:[::1]:7000; write "
+                        + text.substring(0, text.indexOf(':') + 1) + host + ":" + hostPort.substring(colon + 1));
+            }
         } else if (host.contains(":")) { // tcp:::1:80 was taken as [::1]:80, tcp:::0 as host ':'
             throw invalid(text, "an IPv6 host goes in brackets, e.g. tcp:[::1]:7000");
         }

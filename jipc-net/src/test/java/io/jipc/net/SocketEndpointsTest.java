@@ -54,7 +54,7 @@ class SocketEndpointsTest {
         // path after // (unix://rel was the relative path rel)
         for (String bad : new String[] {"tcp:127.0.0.1", "tcp:127.0.0.1:x", "tcp:127.0.0.1:70000", "unix:", "smtp:x:1",
                 "nothing", "tcp:[]:80", "udp:[]:80", "tcp:localhost:+80", "tcp:localhost:-1", "tcp:localhost:99999999999",
-                "unix://rel", "unixgram://run/x.sock", "tcp:::1:80", "udp:::0"}) {
+                "unix://rel", "unixgram://run/x.sock", "tcp:::1:80", "udp:::0", "tcp:[127.0.0.1]:1", "udp:[localhost]:1"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SocketUri.parse(bad));
             assertTrue(e.getMessage().contains("expected unix:/path"), e.getMessage());
         }
@@ -66,7 +66,12 @@ class SocketEndpointsTest {
                 .contains(": after // the path must be absolute (unix:///path)"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> SocketUri.parse("tcp:::1:80")).getMessage()
                 .contains(": an IPv6 host goes in brackets, e.g. tcp:[::1]:7000 ("));
+        // brackets are for an IPv6 address only: tcp:[127.0.0.1]:1 and tcp:[localhost]:1 were taken as without them
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SocketUri.parse("tcp:[localhost]:1")).getMessage()
+                .contains(": brackets are for an IPv6 address only, e.g. tcp:[::1]:7000; write tcp:localhost:1 ("));
         assertEquals(new java.net.InetSocketAddress("::1", 80), SocketUri.parse("tcp:[::1]:80").address());
+        assertEquals(new java.net.InetSocketAddress("::ffff:127.0.0.1", 80).getAddress(),
+                ((InetSocketAddress) SocketUri.parse("tcp:[::ffff:127.0.0.1]:80").address()).getAddress());
         assertTrue(SocketUri.isSocketUri("unixgram:/x"));
         assertTrue(!SocketUri.isSocketUri("mailbox:x"));
     }
