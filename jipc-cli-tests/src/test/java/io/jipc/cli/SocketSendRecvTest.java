@@ -212,6 +212,28 @@ class SocketSendRecvTest {
         }
     }
 
+    /**
+     * A socket path that is a directory is a usage error that says so: {@code unix:///} (the root
+     * directory) by its form, an existing directory ({@code unix:/tmp}) when opened. Until 2026-12-06
+     * {@code recv} said {@code EADDRINUSE (Address already in use) from bind of /} and {@code send}
+     * {@code ECONNREFUSED}.
+     */
+    @Test
+    void aDirectoryIsNoSocketPath() {
+        for (String root : new String[] {"unix:///", "unixgram:///", "unix:" + dir + "/"}) {
+            CliRun recv = CliRun.jipc("recv", root, "--timeout", "1s");
+            assertEquals(2, recv.exit(), recv.err());
+            assertTrue(recv.err().contains("': the path ends with / (a directory): a socket path names a file"), recv.err());
+        }
+        for (String[] args : new String[][] {{"recv", "unix:" + dir, "--timeout", "1s"}, {"recv", "unixgram:" + dir,
+                "--timeout", "1s"}, {"send", "unix:" + dir, "m"}}) {
+            CliRun run = CliRun.jipc(args);
+            assertEquals(2, run.exit(), run.err());
+            assertTrue(run.err().startsWith(args[1] + ": " + dir + " is a directory, not a socket path (a socket path "
+                    + "names a file, e.g. " + args[1] + "/x.sock)\nUsage: jipc " + args[0]), run.err());
+        }
+    }
+
     @Test
     void unixDatagramsArriveOnePerMessage() throws Exception {
         Path socket = dir.resolve("d.sock");

@@ -12,7 +12,8 @@ import java.util.Objects;
  * {@code tcp:host:port} and {@code udp:host:port} (an IPv6 host in brackets: {@code tcp:[::1]:7000};
  * brackets around any other host, {@code tcp:[127.0.0.1]:7000}, are refused).
  * A path may be relative ({@code unix:run/x.sock}); after {@code //} it must be absolute
- * ({@code unix:///run/x.sock}). A host may not be empty ({@code tcp:[]:80} is refused) and a port is
+ * ({@code unix:///run/x.sock}); a path ending in {@code /} names a directory and is refused
+ * ({@code unix:///} is the root directory). A host may not be empty ({@code tcp:[]:80} is refused) and a port is
  * decimal digits only, 0 to 65535 (no sign).
  *
  * @param kind    the transport
@@ -87,6 +88,9 @@ public record SocketUri(Kind kind, SocketAddress address) {
         }
         if (path.isEmpty()) {
             throw invalid(text, "empty path");
+        }
+        if (path.endsWith("/")) { // unix:/// is the root directory: bind said EADDRINUSE, connect ECONNREFUSED
+            throw invalid(text, "the path ends with / (a directory): a socket path names a file, e.g. unix:///run/x.sock");
         }
         return UnixDomainSocketAddress.of(path);
     }

@@ -77,6 +77,20 @@ class SocketEndpointsTest {
     }
 
     /**
+     * A Unix path ending in {@code /} names a directory, never a socket: refused as the other malformed
+     * URIs are ({@code unix:///}, the root directory, got EADDRINUSE from bind and ECONNREFUSED from connect).
+     */
+    @Test
+    void aPathEndingInASlashIsRefused() {
+        for (String bad : new String[] {"unix:///", "unix:/", "unixgram:///", "unix:/tmp/", "unix:run/"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SocketUri.parse(bad));
+            assertTrue(e.getMessage().contains(": the path ends with / (a directory): a socket path names a file, "
+                    + "e.g. unix:///run/x.sock (expected unix:/path"), e.getMessage());
+        }
+        assertEquals("unix:/run/x.sock", SocketUri.parse("unix:///run/x.sock").toString());
+    }
+
+    /**
      * A second bind to the path of a live server is refused, and the live server sees nothing of
      * it: the check whether the file is stale makes no connection (it did, and a stream server
      * accepted it as a client that left at once).

@@ -44,9 +44,21 @@ final class SocketKind implements EndpointKind {
         return example;
     }
 
+    /**
+     * The endpoint {@code address} names; nothing is bound or connected yet.
+     *
+     * @throws IllegalArgumentException (a usage error) if the URI is malformed, or its path is a directory
+     *                                  (also through a link), which no socket can be: until 2026-12-06
+     *                                  {@code recv unix:/tmp} said EADDRINUSE and {@code send} ECONNREFUSED
+     */
     @Override
     public MessageEndpoint open(String address, boolean create) {
         SocketUri uri = SocketUri.parse(kind.scheme() + ":" + address);
+        if (uri.address() instanceof java.net.UnixDomainSocketAddress unix && java.nio.file.Files.isDirectory(unix.getPath())) {
+            throw new IllegalArgumentException(kind.scheme() + ":" + address + ": " + unix.getPath()
+                    + " is a directory, not a socket path (a socket path names a file, e.g. " + kind.scheme() + ":"
+                    + unix.getPath().resolve("x.sock") + ")");
+        }
         return kind.isStream() ? new StreamEndpoint(uri.address(), kind.scheme())
                 : new DatagramSocketEndpoint(uri.address(), kind.scheme());
     }
