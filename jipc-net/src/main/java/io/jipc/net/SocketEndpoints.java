@@ -73,7 +73,10 @@ public final class SocketEndpoints {
      * Binds {@code uri} and passes received messages to {@code sink}, in the calling thread, until
      * {@code count} were received (0: no limit) or none arrived for {@code timeout} (also when a
      * sender stays connected without completing its next message for that long); then closes what
-     * it bound, removing a socket file it created. Blocks meanwhile.
+     * it bound, removing a socket file it created. Blocks meanwhile. The wait for each message is one
+     * deadline, restarted only by a message: senders that connect and end or are dropped without one,
+     * and dropped datagrams, do not restart it (until 2026-12-06 each accept and poll had the whole
+     * timeout, so such senders coming more often than {@code timeout} kept the receive going for good).
      *
      * <p>As {@code jipc recv} does, one bad sender does not end the receive: a stream sender whose
      * stream breaks — cut mid-frame by its close or death ({@link PeerClosedException}), a header
@@ -104,10 +107,11 @@ public final class SocketEndpoints {
             throw new IllegalArgumentException("count must not be negative: " + count);
         }
         int received = 0;
+        long deadline = io.jipc.Timeouts.deadline(timeout); // for the next message: restarted by each one
         if (source.kind().isStream()) {
             try (StreamServer server = StreamServer.bind(source.address())) {
                 while (count == 0 || received < count) {
-                    StreamConnection connection = server.accept(timeout);
+                    StreamConnection connection = server.accept(left(deadline));
                     if (connection == null) {
                         break;
                     }
@@ -116,7 +120,7 @@ public final class SocketEndpoints {
                         while (count == 0 || received < count) {
                             byte[] message;
                             try {
-                                message = connection.poll(timeout);
+                                message = connection.poll(left(deadline));
                             } catch (PeerClosedException | InvalidFrameException | FrameTimeoutException broken) {
                                 onDrop.accept(broken); // that sender's stream is broken (closed): the next sender
                                 dropped = true;
@@ -127,6 +131,7 @@ public final class SocketEndpoints {
                             }
                             sink.accept(message);
                             received++;
+                            deadline = io.jipc.Timeouts.deadline(timeout);
                         }
                         if (!dropped && !connection.isEndOfStream() && (count == 0 || received < count)) {
                             break; // timed out in the middle of a sender's messages
@@ -139,7 +144,7 @@ public final class SocketEndpoints {
                 while (count == 0 || received < count) {
                     Datagram datagram;
                     try {
-                        datagram = endpoint.poll(timeout);
+                        datagram = endpoint.poll(left(deadline));
                     } catch (MessageTooLargeException tooLarge) {
                         onDrop.accept(tooLarge); // consumed by the kernel: the next one
                         continue;
@@ -149,9 +154,19 @@ public final class SocketEndpoints {
                     }
                     sink.accept(datagram.payload());
                     received++;
+                    deadline = io.jipc.Timeouts.deadline(timeout);
                 }
             }
         }
         return received;
+    }
+
+    /** What is left until {@code deadline} ({@link io.jipc.Timeouts#deadline}): zero once it has passed. */
+    private static Duration left(long deadline) {
+        if (deadline == io.jipc.Timeouts.NO_DEADLINE) {
+            return Duration.ofNanos(io.jipc.Timeouts.MOST_NANOS);
+        }
+        long left = deadline - System.nanoTime();
+        return left <= 0 ? Duration.ZERO : Duration.ofNanos(left);
     }
 }

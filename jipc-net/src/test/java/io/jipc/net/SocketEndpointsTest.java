@@ -190,6 +190,45 @@ class SocketEndpointsTest {
     }
 
     /**
+     * The timeout is one wait for the next message: senders that connect and close without a message
+     * do not start it again. Each accept and poll had the whole timeout, so such senders coming more
+     * often than the timeout kept the receive going as long as they came. Here they come every 100 ms
+     * for up to a minute; a receive with a timeout of 1 s must end while they still come.
+     */
+    @Test
+    void emptySendersDoNotRestartTheTimeout() throws Exception {
+        Path path = SocketTestSupport.newPath("empty");
+        java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicBoolean gaveUp = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread emptySenders = Thread.ofPlatform().start(() -> {
+            long until = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+            while (!ended.get() && System.nanoTime() - until < 0) {
+                try (java.nio.channels.SocketChannel empty = java.nio.channels.SocketChannel
+                        .open(java.net.UnixDomainSocketAddress.of(path))) {
+                    // connected and closed without a byte
+                } catch (java.io.IOException notListeningYet) {
+                    // the receiver has not bound yet, or has ended
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            gaveUp.set(!ended.get());
+        });
+        List<byte[]> received = new ArrayList<>();
+        try {
+            assertEquals(0, SocketEndpoints.receive("unix:" + path, 1, Duration.ofSeconds(1), received::add));
+        } finally {
+            ended.set(true);
+            emptySenders.join();
+        }
+        assertTrue(!gaveUp.get(), "the receive ended only once the empty senders stopped coming");
+        assertTrue(Files.notExists(path));
+    }
+
+    /**
      * One bad sender does not end a receive, as it does not end {@code jipc recv}: a sender killed
      * after a whole message and half of the next, and one announcing a length of -1 (both other
      * processes), are dropped and reported, and a good sender after them is received; the count is
