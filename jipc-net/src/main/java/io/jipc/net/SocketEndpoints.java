@@ -1,5 +1,7 @@
 package io.jipc.net;
 
+import io.jipc.Timeouts;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -107,7 +109,7 @@ public final class SocketEndpoints {
             throw new IllegalArgumentException("count must not be negative: " + count);
         }
         int received = 0;
-        long deadline = io.jipc.Timeouts.deadline(timeout); // for the next message: restarted by each one
+        long deadline = Timeouts.deadline(timeout); // for the next message: restarted by each one
         if (source.kind().isStream()) {
             try (StreamServer server = StreamServer.bind(source.address())) {
                 while (count == 0 || received < count) {
@@ -131,7 +133,7 @@ public final class SocketEndpoints {
                             }
                             sink.accept(message);
                             received++;
-                            deadline = io.jipc.Timeouts.deadline(timeout);
+                            deadline = Timeouts.deadline(timeout);
                         }
                         if (!dropped && !connection.isEndOfStream() && (count == 0 || received < count)) {
                             break; // timed out in the middle of a sender's messages
@@ -154,17 +156,17 @@ public final class SocketEndpoints {
                     }
                     sink.accept(datagram.payload());
                     received++;
-                    deadline = io.jipc.Timeouts.deadline(timeout);
+                    deadline = Timeouts.deadline(timeout);
                 }
             }
         }
         return received;
     }
 
-    /** What is left until {@code deadline} ({@link io.jipc.Timeouts#deadline}): zero once it has passed. */
+    /** What is left until {@code deadline} ({@link Timeouts#deadline}): zero once it has passed. */
     private static Duration left(long deadline) {
-        if (deadline == io.jipc.Timeouts.NO_DEADLINE) {
-            return Duration.ofNanos(io.jipc.Timeouts.MOST_NANOS);
+        if (deadline == Timeouts.NO_DEADLINE) {
+            return Duration.ofNanos(Timeouts.MOST_NANOS);
         }
         long left = deadline - System.nanoTime();
         return left <= 0 ? Duration.ZERO : Duration.ofNanos(left);

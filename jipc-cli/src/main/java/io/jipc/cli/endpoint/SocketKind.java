@@ -13,6 +13,8 @@ import io.jipc.net.StreamConnection;
 import io.jipc.net.StreamServer;
 
 import java.net.InetSocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
 import java.net.SocketAddress;
 import java.time.Duration;
 
@@ -54,7 +56,7 @@ final class SocketKind implements EndpointKind {
     @Override
     public MessageEndpoint open(String address, boolean create) {
         SocketUri uri = SocketUri.parse(kind.scheme() + ":" + address);
-        if (uri.address() instanceof java.net.UnixDomainSocketAddress unix && java.nio.file.Files.isDirectory(unix.getPath())) {
+        if (uri.address() instanceof UnixDomainSocketAddress unix && Files.isDirectory(unix.getPath())) {
             throw new IllegalArgumentException(kind.scheme() + ":" + address + ": " + unix.getPath()
                     + " is a directory, not a socket path (a socket path names a file, e.g. " + kind.scheme() + ":"
                     + unix.getPath().resolve("x.sock") + ")");
