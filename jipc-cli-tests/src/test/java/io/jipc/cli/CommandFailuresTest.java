@@ -68,7 +68,7 @@ class CommandFailuresTest {
                 List.of("an empty name names no object", "rm", ""),
                 List.of("port 99999 of tcp://127.0.0.1:99999/orders is outside 0..65535", "send",
                         "tcp://127.0.0.1:99999/orders", "x"),
-                List.of("--bind wants HOST:PORT: port 70000 of 127.0.0.1:70000 is outside 0..65535", "gateway", "--bind", "127.0.0.1:70000", "box"),
+                List.of("--bind wants HOST:PORT: an address is HOST:PORT, not 127.0.0.1:70000: port out of range 0..65535", "gateway", "--bind", "127.0.0.1:70000", "box"),
                 List.of("--bind 0.0.0.0:0 listens on every address: say which one other hosts reach it at with "
                         + "--advertise HOST", "gateway", "--bind", "0.0.0.0:0", "box"),
                 List.of("invalid mailbox name 'a b'", "rm", "mailbox:a b"),
@@ -123,6 +123,14 @@ class CommandFailuresTest {
                 List.of("a prefix may contain only ", "names", "a b"),
                 List.of("a prefix may contain only ", "names", "x y", "--json"),
                 List.of("an address is HOST:PORT, not nohost:x", "dsm", "home", "--bind", "nohost:x"),
+                // HOST:PORT is read as a tcp: URI reads it: these were taken for other addresses
+                List.of("an address is HOST:PORT, not [127.0.0.1]:0: brackets are for an IPv6 address only", "dsm",
+                        "home", "--bind", "[127.0.0.1]:0"),
+                List.of("--bind wants HOST:PORT: an address is HOST:PORT, not ::1:0: an IPv6 host goes in brackets",
+                        "gateway", "--bind", "::1:0", "box"),
+                List.of("an address is HOST:PORT, not []:0: empty host", "dsm", "home", "--bind", "[]:0"),
+                List.of("an address is HOST:PORT, not 127.0.0.1:+1: port is not a number", "dsm", "show", "127.0.0.1:+1",
+                        "r", "--size", "8"),
                 List.of("cannot register the home as a b: a name may contain only ", "dsm", "home", "--bind",
                         "127.0.0.1:0", "--register", "a b"),
                 List.of("invalid mailbox name 'a/b'", "gateway", "--bind", "127.0.0.1:0", "--no-register", "a/b"),

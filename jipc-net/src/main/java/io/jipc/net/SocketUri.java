@@ -99,39 +99,57 @@ public record SocketUri(Kind kind, SocketAddress address) {
         if (hostPort.startsWith("//")) {
             hostPort = hostPort.substring(2);
         }
-        int colon = hostPort.lastIndexOf(':');
-        if (colon <= 0 || colon == hostPort.length() - 1) {
-            throw invalid(text, "expected host:port");
+        try {
+            return hostPort(hostPort);
+        } catch (IllegalArgumentException e) {
+            throw invalid(text, e.getMessage());
         }
-        String host = hostPort.substring(0, colon);
+    }
+
+    /**
+     * The address {@code text} names as {@code HOST:PORT}, the way a {@code tcp:} or {@code udp:} URI
+     * names it after its scheme: an IPv6 host in brackets ({@code [::1]:7000}) and only an IPv6 host;
+     * a host that is not empty and resolves; a port of decimal digits only, 0 to 65535 (no sign). The
+     * {@code jipc} command's {@code HOST:PORT} options use it too.
+     *
+     * @throws IllegalArgumentException whose message says what is wrong (e.g. {@code empty host},
+     *                                  {@code unknown host 'x'}), without the text
+     */
+    public static InetSocketAddress hostPort(String text) {
+        Objects.requireNonNull(text, "text");
+        int colon = text.lastIndexOf(':');
+        if (colon <= 0 || colon == text.length() - 1) {
+            throw new IllegalArgumentException("expected host:port");
+        }
+        String host = text.substring(0, colon);
+        String digits = text.substring(colon + 1);
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
-            if (!host.isEmpty() && !host.contains(":")) { // tcp:[127.0.0.1]:80, tcp:[localhost]:80 were taken as without
-                throw invalid(text, "brackets are for an IPv6 address only, e.g. tcp:[::1]:7000; write "
-                        + text.substring(0, text.indexOf(':') + 1) + host + ":" + hostPort.substring(colon + 1));
+            if (!host.isEmpty() && !host.contains(":")) { // [127.0.0.1]:80, [localhost]:80 were taken as without
+                throw new IllegalArgumentException("brackets are for an IPv6 address only, e.g. [::1]:7000; write "
+                        + host + ":" + digits);
             }
-        } else if (host.contains(":")) { // tcp:::1:80 was taken as [::1]:80, tcp:::0 as host ':'
-            throw invalid(text, "an IPv6 host goes in brackets, e.g. tcp:[::1]:7000");
+        } else if (host.contains(":")) { // ::1:80 was taken as [::1]:80, ::0 as host ':'
+            throw new IllegalArgumentException("an IPv6 host goes in brackets, e.g. [::1]:7000");
         }
-        if (host.isEmpty()) { // tcp:[]:80 (the JDK would take it for localhost)
-            throw invalid(text, "empty host");
+        if (host.isEmpty()) { // []:80 (the JDK would take it for localhost)
+            throw new IllegalArgumentException("empty host");
         }
-        String digits = hostPort.substring(colon + 1);
-        if (!digits.chars().allMatch(c -> c >= '0' && c <= '9')) { // no sign (tcp:host:+80), no other digits
-            throw invalid(text, "port is not a number");
+        if (!digits.chars().allMatch(c -> c >= '0' && c <= '9')) { // no sign (host:+80), no other digits
+            throw new IllegalArgumentException("port is not a number");
         }
         int port;
         try {
             port = Integer.parseInt(digits);
         } catch (NumberFormatException e) {
-            throw invalid(text, "port out of range 0..65535"); // digits only: too many of them
+            throw new IllegalArgumentException("port out of range 0..65535"); // digits only: too many of them
         }
-        if (port < 0 || port > 65535) {
-            throw invalid(text, "port out of range 0..65535");
+        if (port > 65535) {
+            throw new IllegalArgumentException("port out of range 0..65535");
         }
         InetSocketAddress address = new InetSocketAddress(host, port);
         if (address.isUnresolved()) {
-            throw invalid(text, "unknown host '" + host + "'");
+            throw new IllegalArgumentException("unknown host '" + host + "'");
         }
         return address;
     }

@@ -65,10 +65,10 @@ class SocketEndpointsTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> SocketUri.parse("unix://rel")).getMessage()
                 .contains(": after // the path must be absolute (unix:///path)"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> SocketUri.parse("tcp:::1:80")).getMessage()
-                .contains(": an IPv6 host goes in brackets, e.g. tcp:[::1]:7000 ("));
+                .contains(": an IPv6 host goes in brackets, e.g. [::1]:7000 ("));
         // brackets are for an IPv6 address only: tcp:[127.0.0.1]:1 and tcp:[localhost]:1 were taken as without them
         assertTrue(assertThrows(IllegalArgumentException.class, () -> SocketUri.parse("tcp:[localhost]:1")).getMessage()
-                .contains(": brackets are for an IPv6 address only, e.g. tcp:[::1]:7000; write tcp:localhost:1 ("));
+                .contains(": brackets are for an IPv6 address only, e.g. [::1]:7000; write localhost:1 ("));
         assertEquals(new java.net.InetSocketAddress("::1", 80), SocketUri.parse("tcp:[::1]:80").address());
         assertEquals(new java.net.InetSocketAddress("::ffff:127.0.0.1", 80).getAddress(),
                 ((InetSocketAddress) SocketUri.parse("tcp:[::ffff:127.0.0.1]:80").address()).getAddress());
