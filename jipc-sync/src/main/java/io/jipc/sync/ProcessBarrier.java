@@ -818,7 +818,10 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
             freeEntry(arrival.entry());
         });
         waiting.clear();
-        if (membership >= 0) { // only this handle frees it: a live process's entry is never taken over
+        // only this handle frees it: a live process's entry is never taken over. Read first: with no
+        // waiter, this is close's first access, and a truncated file must fault in a read (InternalError,
+        // which close reports) rather than in an interpreted compare-and-set (a JVM abort)
+        if (membership >= 0 && (long) LONG.getVolatile(slot, joinedOffset(membership)) == self) {
             LONG.compareAndSet(slot, joinedOffset(membership), self, 0L);
         }
     }

@@ -254,6 +254,11 @@ public final class ProcessMutex extends SyncHandle<ProcessMutex> {
     /**
      * Releases the lock and wakes one waiter.
      *
+     * <p>If another process truncated the named mutex's file, the release faults: it throws
+     * {@link InternalError} ("a fault occurred in an unsafe memory access operation"), the lock counts
+     * as no longer held by this thread, and {@link #close()} then throws
+     * {@link CorruptSegmentException} (docs/synchronization.md, limits).
+     *
      * @throws IllegalMonitorStateException if the current thread does not hold it through this handle
      */
     public void unlock() {
@@ -264,10 +269,18 @@ public final class ProcessMutex extends SyncHandle<ProcessMutex> {
         }
     }
 
+    /**
+     * Frees the owner word and wakes one sleeper. The owner word is read before the compare-and-set
+     * frees it: a file truncated by another process then faults in that read, which HotSpot reports
+     * as an {@link InternalError}, rather than in a compare-and-set that the JVM still interprets,
+     * which aborts the whole JVM (docs/shared-memory.md, limits). A truncation between the read and
+     * the compare-and-set can still abort it; that window is a few instructions.
+     */
     private void release() {
         holder = null;
-        if (!LONG.compareAndSet(slot, (long) OWNER_OFFSET, self, 0L)) {
-            long owner = (long) LONG.getVolatile(slot, (long) OWNER_OFFSET);
+        long owner = (long) LONG.getVolatile(slot, (long) OWNER_OFFSET);
+        if (owner != self || !LONG.compareAndSet(slot, (long) OWNER_OFFSET, self, 0L)) {
+            owner = (long) LONG.getVolatile(slot, (long) OWNER_OFFSET);
             throw corrupt("mutex owner word changed under its holder: it names "
                     + ProcessIdentity.describe(owner) + ", not this process");
         }

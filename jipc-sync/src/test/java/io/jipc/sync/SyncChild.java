@@ -58,6 +58,13 @@ import java.util.function.Consumer;
  *     finished ({@code VIOLATION ...} lines before if a round was not kept).</li>
  * <li>{@code truncate <file>} (no area): truncates the file to 0 bytes, as a misbehaving C program
  *     would; prints {@code TRUNCATED}.</li>
+ * <li>{@code truncated-unlock <mutex name> <its file> <unlock|await>} (no area): locks the named
+ *     mutex, prints {@code HELD}, waits until its file is empty (truncated by the test), then unlocks
+ *     it, directly or through {@code await} of the condition {@code <mutex name>-condition}; prints
+ *     {@code RELEASE <what it threw>}, closes the mutex and prints {@code CLOSE <what it threw>}.</li>
+ * <li>{@code truncated-leave <barrier name> <its file>} (no area): joins the named barrier, prints
+ *     {@code JOINED}, waits until its file is empty (truncated by the test), then closes the handle
+ *     (leaving the membership) and prints {@code CLOSE <what it threw>}.</li>
  * </ul>
  */
 public final class SyncChild {
@@ -74,10 +81,59 @@ public final class SyncChild {
             say("TRUNCATED");
             return;
         }
+        if (args[0].equals("truncated-unlock")) {
+            truncatedUnlock(args[1], java.nio.file.Path.of(args[2]), args[3].equals("await"));
+            return;
+        }
+        if (args[0].equals("truncated-leave")) {
+            ProcessBarrier barrier = ProcessBarrier.join(args[1]);
+            say("JOINED");
+            awaitEmpty(java.nio.file.Path.of(args[2]));
+            sayHowClosed(barrier);
+            return;
+        }
         try (SharedArea area = SharedArea.open(args[1])) {
             run(args[0], area, args);
         }
         System.out.flush();
+    }
+
+    /** {@code truncated-unlock}: the first touch of the mutex's memory after the truncation is its unlock. */
+    private static void truncatedUnlock(String name, java.nio.file.Path file, boolean viaCondition) throws Exception {
+        ProcessMutex mutex = ProcessMutex.open(name);
+        try (ProcessCondition condition = ProcessCondition.open(name + "-condition")) {
+            mutex.lock();
+            say("HELD");
+            awaitEmpty(file);
+            try {
+                if (viaCondition) {
+                    condition.await(mutex, Duration.ofSeconds(1));
+                } else {
+                    mutex.unlock();
+                }
+                say("RELEASE returned");
+            } catch (Throwable t) {
+                say("RELEASE " + t);
+            }
+            sayHowClosed(mutex);
+        }
+    }
+
+    /** Polls the file's size (every millisecond) until it is 0. */
+    private static void awaitEmpty(java.nio.file.Path file) throws Exception {
+        while (java.nio.file.Files.size(file) != 0) {
+            TimeUnit.MILLISECONDS.sleep(1);
+        }
+    }
+
+    /** Closes {@code handle}; prints {@code CLOSE returned} or {@code CLOSE <the class of what it threw>}. */
+    private static void sayHowClosed(AutoCloseable handle) {
+        try {
+            handle.close();
+            say("CLOSE returned");
+        } catch (Throwable t) {
+            say("CLOSE " + t.getClass().getName());
+        }
     }
 
     /** Polls the FLAG word (a plain read, every millisecond) until it is not 0. */

@@ -880,6 +880,69 @@ class SyncProcessesTest {
         }
     }
 
+    /**
+     * An unlock whose mutex file another process truncated while this process held it, as the
+     * first touch of the memory since: it throws {@link InternalError} and close then reports the
+     * truncation, as every other verb does. Until 2026-12-06 the unlock's compare-and-set, run by the
+     * interpreter, faulted inside the VM and aborted the whole JVM (exit 134).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"unlock", "await"})
+    void anUnlockAfterAnotherProcessTruncatedTheFileThrowsRatherThanAbortingTheJvm(String how, java.nio.file.Path root)
+            throws Exception {
+        String name = "truncated-" + how;
+        java.nio.file.Path file = root.resolve(SyncFileDescriptor.DIRECTORY).resolve(name);
+        ProcessMutex.create(name).close();
+        ProcessCondition.create(name + "-condition").close();
+        try {
+            ChildJvm holder = ChildJvm.builder(SyncChild.class).args("truncated-unlock", name, file.toString(), how)
+                    .hardTimeout(Duration.ofSeconds(240)).start();
+            children.add(holder);
+            holder.awaitLine("HELD", LONG);
+            truncate(file);
+            String release = holder.awaitLine("RELEASE", LONG);
+            assertTrue(release.contains("java.lang.InternalError"), release + "\n" + holder.output());
+            assertEquals("CLOSE io.jipc.CorruptSegmentException", holder.awaitLine("CLOSE", LONG), holder.output());
+            holder.assertSuccess(LONG);
+        } finally {
+            ProcessMutex.destroy(name);
+            ProcessCondition.destroy(name + "-condition");
+        }
+    }
+
+    /**
+     * Closing a joined barrier handle with no waiter, after another process truncated the file: the
+     * membership is given up with a read first, so close reports the truncation rather than aborting
+     * the JVM in a compare-and-set.
+     */
+    @Test
+    void leavingABarrierAfterAnotherProcessTruncatedTheFileReportsItRatherThanAbortingTheJvm(java.nio.file.Path root) {
+        String name = "truncated-barrier";
+        java.nio.file.Path file = root.resolve(SyncFileDescriptor.DIRECTORY).resolve(name);
+        ProcessBarrier.create(name, 2).close();
+        try {
+            ChildJvm member = ChildJvm.builder(SyncChild.class).args("truncated-leave", name, file.toString())
+                    .hardTimeout(Duration.ofSeconds(240)).start();
+            children.add(member);
+            member.awaitLine("JOINED", LONG);
+            truncate(file);
+            assertEquals("CLOSE io.jipc.CorruptSegmentException", member.awaitLine("CLOSE", LONG), member.output());
+            member.assertSuccess(LONG);
+        } finally {
+            ProcessBarrier.destroy(name);
+        }
+    }
+
+    /** Truncates {@code file} to 0 bytes, as a misbehaving C program would. */
+    private static void truncate(java.nio.file.Path file) {
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            channel.truncate(0);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Test
     void theEntriesOfHoldersKilledHoldingNothingAreFreedByTheNextHandle() {
         area(2);
