@@ -448,6 +448,52 @@ class CommandFailuresTest {
         assertTrue(bug.err().contains("\tat "), "a bug keeps its stack trace: " + bug.err());
     }
 
+    /** A command that throws the {@link Error} {@link #thrown}, run as {@link Main} runs commands. */
+    @Command(name = "faulting")
+    static final class Faulting implements Callable<Integer> {
+        final Error thrown;
+
+        Faulting(Error thrown) {
+            this.thrown = thrown;
+        }
+
+        @Override
+        public Integer call() {
+            throw thrown;
+        }
+    }
+
+    private static CliRun runFaulting(Error thrown) {
+        StringWriter err = new StringWriter();
+        CommandLine line = new CommandLine(new Faulting(thrown)).setErr(new PrintWriter(err, true))
+                .setOut(new PrintWriter(new StringWriter(), true)).setExecutionExceptionHandler(new CommandFailures())
+                .setExecutionStrategy(CommandFailures::runLast);
+        int exit = line.execute();
+        return new CliRun(exit, "", err.toString());
+    }
+
+    @Test
+    void theFaultOfATruncatedMappingIsOneLineNamingTheObjectIfItsCloseDid() {
+        InternalError fault = new InternalError("a fault occurred in an unsafe memory access operation");
+        CliRun bare = runFaulting(fault);
+        assertEquals(1, bare.exit());
+        assertEquals("faulting: shared memory faulted (was its file truncated by another process?): a fault"
+                + " occurred in an unsafe memory access operation", bare.err().strip());
+        fault.addSuppressed(new io.jipc.CorruptSegmentException("mutex 'm': its memory faulted at close"));
+        CliRun named = runFaulting(fault);
+        assertEquals(1, named.exit());
+        assertEquals("faulting: mutex 'm': its memory faulted at close", named.err().strip());
+    }
+
+    @Test
+    void anotherErrorIsNotTurnedIntoAMessage() {
+        InternalError other = new InternalError("something else");
+        assertEquals(other, org.junit.jupiter.api.Assertions.assertThrows(InternalError.class, () -> runFaulting(other)));
+        OutOfMemoryError memory = new OutOfMemoryError("a fault occurred in an unsafe memory access operation");
+        assertEquals(memory, org.junit.jupiter.api.Assertions.assertThrows(OutOfMemoryError.class,
+                () -> runFaulting(memory)));
+    }
+
     private static void assertNoStackTrace(CliRun run) {
         assertFalse(run.err().contains("\tat ") || run.out().contains("\tat "), run.err());
         assertFalse(run.err().contains("Exception"), run.err());

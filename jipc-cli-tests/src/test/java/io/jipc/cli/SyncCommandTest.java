@@ -121,6 +121,30 @@ class SyncCommandTest {
         }
     }
 
+    /**
+     * A file truncated by another process under a holder: its release faults, and hold says so in
+     * one line (exit code 1). Until 2026-12-06 a semaphore's hold printed the InternalError's stack
+     * trace and a mutex's aborted the JVM (exit code 134).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"mutex", "semaphore"})
+    void aFileTruncatedUnderAHolderIsOneLineNotAStackTrace(String kind) throws Exception {
+        createExclusive(kind);
+        try (ChildJvm holder = jipcChild("sync", "hold", "x")) {
+            holder.awaitLine("acquired", LINE);
+            try (java.nio.channels.FileChannel file = java.nio.channels.FileChannel.open(
+                    JipcRoot.path("sync").resolve("x"), java.nio.file.StandardOpenOption.WRITE)) {
+                file.truncate(0);
+            }
+            holder.process().getOutputStream().close();
+            assertEquals(1, holder.waitFor(LINE), holder.output());
+            List<String> errors = holder.output().lines().filter(line -> !line.startsWith("acquired")).toList();
+            assertEquals(1, errors.size(), holder.output());
+            assertTrue(errors.getFirst().startsWith("jipc sync hold: " + kind + " 'x': its memory faulted")
+                    && errors.getFirst().contains("truncated by another process"), holder.output());
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"mutex", "semaphore"})
     void aHolderKilledWithSigkillIsReportedUntilMarkedConsistent(String kind) {

@@ -93,7 +93,7 @@ public final class Main implements Callable<Integer> {
                 throw new CommandLine.UnmatchedArgumentException(r.commandSpec().commandLine(), r.unmatched());
             }
         }
-        return new CommandLine.RunLast().execute(parsed);
+        return CommandFailures.runLast(parsed);
     }
 
     /**
