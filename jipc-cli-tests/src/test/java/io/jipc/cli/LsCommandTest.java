@@ -333,7 +333,8 @@ class LsCommandTest {
         }
         List<Damage> damages = List.of(
                 new Damage("capacity not a power of two", io.jipc.shm.CircularBufferDescriptor.CAPACITY_OFFSET, 4, 3,
-                        "raw; not read as a circular buffer: circular buffer of 3 items of 16 B"),
+                        "raw; not read as a circular buffer: circular buffer of 3 items of 16 B: capacity must be a"
+                                + " power of two from 2 to 1073741824 items: 3"),
                 new Damage("more items than the region holds", io.jipc.shm.CircularBufferDescriptor.CAPACITY_OFFSET, 4,
                         1 << 20, "raw; not read as a circular buffer: circular buffer of 1048576 items of 16 B needs "),
                 new Damage("a header length of 0", SegmentHeaderDescriptor.HEADER_LENGTH_OFFSET, 4, 0,
@@ -366,6 +367,34 @@ class LsCommandTest {
         List<ObjectRow> mine = rows.stream().filter(r -> r.uri().startsWith("memfd:") && r.users().contains(SELF)).toList();
         assertEquals(1, mine.size(), mine.toString());
         return mine.getFirst();
+    }
+
+    /**
+     * A header whose item size or capacity no buffer may have is an error row that says which is
+     * wrong; until 2026-12-06 it said only {@code circular buffer of 8 items of 2147483647 B}.
+     */
+    @Test
+    void aCircularBufferWithAnImpossibleItemSizeOrCapacityIsAnErrorRowThatSaysWhich() throws Exception {
+        CircularBuffer.create("hostile", 16, 8).close();
+        try {
+            writeInt(SharedRegion.path("hostile"), io.jipc.shm.CircularBufferDescriptor.ITEM_SIZE_OFFSET, 0x7fffffff);
+            assertEquals("error: circular buffer of 8 items of 2147483647 B: item size must be 1 to 1048576 bytes:"
+                    + " 2147483647", find(ObjectInventory.list(), "region:hostile").details());
+            writeInt(SharedRegion.path("hostile"), io.jipc.shm.CircularBufferDescriptor.ITEM_SIZE_OFFSET, 16);
+            writeInt(SharedRegion.path("hostile"), io.jipc.shm.CircularBufferDescriptor.CAPACITY_OFFSET, -2);
+            assertEquals("error: circular buffer of -2 items of 16 B: capacity must be a power of two from 2 to"
+                    + " 1073741824 items: -2", find(ObjectInventory.list(), "region:hostile").details());
+        } finally {
+            SharedRegion.unlink("hostile");
+        }
+    }
+
+    /** Writes {@code value} (native order) at {@code offset} of {@code file}. */
+    private static void writeInt(Path file, long offset, int value) throws java.io.IOException {
+        try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            f.write(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.nativeOrder()).putInt(0, value), offset);
+        }
     }
 
     @Test

@@ -77,12 +77,13 @@ final class RegionLister implements Lister {
     static Buffer buffer(FileSnapshot f) {
         int item = f.getInt(CircularBufferDescriptor.ITEM_SIZE_OFFSET);
         int capacity = f.getInt(CircularBufferDescriptor.CAPACITY_OFFSET);
-        if (capacity < 2 || capacity > CircularBufferDescriptor.MAX_CAPACITY || Integer.bitCount(capacity) != 1
-                || item <= 0 || item > CircularBufferDescriptor.MAX_ITEM_SIZE) {
+        long needed;
+        try {
+            needed = CircularBufferDescriptor.length(item, capacity); // checks both: no overflow
+        } catch (IllegalArgumentException invalid) { // says which is wrong, as the buffer's openers do
             throw new FileSnapshot.CorruptFileException("circular buffer of " + capacity + " items of "
-                    + item + " B");
+                    + item + " B: " + invalid.getMessage());
         }
-        long needed = CircularBufferDescriptor.length(item, capacity); // checked above: no overflow
         if (needed > f.size()) {
             throw new FileSnapshot.CorruptFileException("circular buffer of " + capacity + " items of "
                     + item + " B needs " + needed + " B; the file has " + f.size() + " B");
