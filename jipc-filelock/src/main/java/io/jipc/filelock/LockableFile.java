@@ -364,37 +364,44 @@ public final class LockableFile implements AutoCloseable {
         } finally {
             state.unlock();
         }
-        boolean acquired = false;
-        InterruptedException interrupted = null;
+        boolean acquired;
         try {
             acquired = wait.await(deadlineNanos);
-        } catch (InterruptedException e) {
-            interrupted = e;
-        } finally {
+        } catch (InterruptedException | RuntimeException | Error e) {
             state.lock();
-            try { // under the state lock: a concurrent close() closes the descriptor only after this
-                waiter = null;
-                if (wait.abandonedCause() != null) {
-                    abandoned = wait;
-                }
-                if (interrupted != null && wait.acquired() && !closed) {
-                    FileLocks.unlock(fd, subject()); // got it as the caller gave up: no lock is then held
-                }
+            try {
+                endWait(wait, false);
             } finally {
                 state.unlock();
             }
-        }
-        if (interrupted != null) {
-            throw interrupted;
+            throw e;
         }
         state.lock();
-        try {
+        try { // one critical section from clearing the waiter to recording the lock: see endWait
+            endWait(wait, acquired);
             if (closed) {
                 throw new ClosedException(this + " was closed while waiting for a lock");
             }
             return acquired ? hold(mode) : null;
         } finally {
             state.unlock();
+        }
+    }
+
+    /**
+     * Ends the blocking acquisition {@code wait}; a lock its helper got is released unless the
+     * caller {@code keeps} it. Called under the {@link #state} lock, which a concurrent
+     * {@link #close()} needs before it closes the descriptor. A kept lock must be recorded
+     * ({@link #hold}) in the same critical section: once {@link #waiter} is cleared another thread
+     * passes {@link #ensureCanLock}, and its lock request on this open would not fail but convert the
+     * lock the helper got (an exclusive one made shared, or released when that thread releases).
+     */
+    private void endWait(LockWaiter wait, boolean keep) {
+        waiter = null;
+        if (wait.abandonedCause() != null) {
+            abandoned = wait; // its helper releases a lock it gets itself
+        } else if (!keep && wait.acquired() && !closed) {
+            FileLocks.unlock(fd, subject()); // got it as the caller gave up: no lock is then held
         }
     }
 
