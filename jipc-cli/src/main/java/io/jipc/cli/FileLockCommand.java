@@ -23,9 +23,10 @@ import java.util.concurrent.Callable;
 final class FileLockCommand {
 
     /**
-     * Holds the lock until {@code --for} has passed or standard input ends. A stop by Ctrl-C,
-     * {@code SIGTERM} or {@code SIGHUP} ({@link InterruptOnShutdown}) releases it as that end does and
-     * says so, {@code released FILE (stopped)}; a stop while waiting for the lock takes nothing.
+     * Holds the lock for {@code --for} (the end of standard input then changes nothing) or, without
+     * it, until standard input ends. A stop by Ctrl-C, {@code SIGTERM} or {@code SIGHUP}
+     * ({@link InterruptOnShutdown}) releases it as that end does and says so,
+     * {@code released FILE (stopped)}; a stop while waiting for the lock takes nothing.
      */
     @Command(name = "hold", mixinStandardHelpOptions = true,
             description = {"Lock FILE, print 'locked', hold the lock for --for or until standard input ends, release "
