@@ -45,7 +45,7 @@ public class ListeningReceiver {
             System.out.println("listener closed after " + listener.handled() + " messages");
             news.destroy();
             System.out.println("mailbox '" + name + "' destroyed");
-        } catch (MailboxBusyException e) {                      // listen() may refuse at once as well
+        } catch (MailboxBusyException e) {                      // listen() refuses at once: another receiver
             failed(name, e);
         }
     }
