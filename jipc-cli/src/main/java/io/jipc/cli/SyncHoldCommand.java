@@ -19,7 +19,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code jipc sync hold NAME}: takes a named mutex, or one permit of a named semaphore, and holds it
- * while a person (or a script) looks on: until {@code --for} has passed or standard input ends. A
+ * while a person (or a script) looks on: for {@code --for} if given (the end of standard input then
+ * changes nothing), else until standard input ends. A
  * stop by Ctrl-C or {@code SIGTERM} releases it ({@link InterruptOnShutdown}); {@code kill -9}
  * leaves the release to the next acquirer, which is told that a holder died.
  */
