@@ -15,7 +15,8 @@ import java.util.Locale;
  * @param connectString  {@code host:port[,host:port...]}
  * @param namespace      the chroot without its leading {@code /} (Curator's namespace), default {@code jipc};
  *                       a ZooKeeper path by ZooKeeper's own rules (checked)
- * @param connectTimeout how long opening waits for a connection ({@code timeout=}, default 15 s)
+ * @param connectTimeout how long opening waits for a connection, and a call for an ensemble it cannot
+ *                       reach ({@code timeout=}, default 15 s)
  * @param sessionTimeout the session timeout asked of the ensemble ({@code session=}, default 20 s; the
  *                       servers bound it to 2 to 20 ticks)
  */

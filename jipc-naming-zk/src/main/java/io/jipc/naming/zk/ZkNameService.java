@@ -22,7 +22,6 @@ import io.jipc.naming.spi.WarnOnce;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.state.ConnectionState;
-import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.client.ZKClientConfig;
@@ -71,6 +70,15 @@ import java.util.function.Consumer;
  *     room for {@link #MAX_LISTED} names of the longest length, and a chroot holding more nodes than
  *     that (made past the limit by other clients) fails listings with a message saying so, without
  *     sending the request.</li>
+ * <li>While the ensemble cannot be reached, a call (but {@link #watch}) waits for it (and Curator
+ *     retries) at most the {@code timeout=} of the URI (15 s by default) in all, plus the time the
+ *     client takes to give up a connection under way (see docs/naming.md), and fails with
+ *     {@link NameServiceUnavailableException}; an interrupt pending or arriving meanwhile ends it at
+ *     once the same way (the cause is the {@link InterruptedException}, the
+ *     interrupt status stays set). While connected, an interrupt does not end a call: a read or a
+ *     removal interrupted while it waits for its answer is made again, and a create finds its own
+ *     node ({@link #bounded}). The reads of the recovery and watch threads are bounded the same way,
+ *     each by the timeout.</li>
  * </ul>
  */
 final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
@@ -132,7 +140,7 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
                 .namespace(address.namespace())
                 .sessionTimeoutMs((int) address.sessionTimeout().toMillis())
                 .connectionTimeoutMs((int) address.connectTimeout().toMillis())
-                .retryPolicy(new ExponentialBackoffRetry(100, 6, 2000))
+                .retryPolicy(new ZkRetry())
                 .zkClientConfig(clientConfig())
                 .build();
         client.start();
@@ -228,9 +236,10 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
     public Registration register(String name, NameRecord what) {
         NameEntry entry = newEntry(name, what, Lifetime.OWNER);
         byte[] bytes = NameEntryCodec.encode(entry);
-        ensureRoom(name, "register '" + name + "'");
-        boolean interrupted = Thread.interrupted(); // made whole, node and watch, or not at all (see create)
-        try {
+        boolean interrupted = false;
+        try (ZkRetry.Deadline deadline = callDeadline()) {
+            ensureRoom(name, "register '" + name + "'");
+            interrupted = Thread.interrupted(); // made whole, node and watch, or not at all (while connected: see create)
             create(entry, bytes, CreateMode.EPHEMERAL);
             interrupted |= Thread.interrupted();
             ZkRegistration registration = adopt(new ZkRegistration(this, entry, bytes));
@@ -246,15 +255,17 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
     @Override
     public NameEntry bind(String name, NameRecord what) {
         NameEntry entry = newEntry(name, what, Lifetime.PERSISTENT);
-        ensureRoom(name, "bind '" + name + "'");
-        create(entry, NameEntryCodec.encode(entry), CreateMode.PERSISTENT);
-        return entry;
+        try (ZkRetry.Deadline deadline = callDeadline()) {
+            ensureRoom(name, "bind '" + name + "'");
+            create(entry, NameEntryCodec.encode(entry), CreateMode.PERSISTENT);
+            return entry;
+        }
     }
 
     /** Whether {@code name} has a node; an interrupt is kept for the caller. */
     private boolean exists(String name, String what) {
         try {
-            return uninterrupted(() -> client.checkExists().forPath(pathOf(name))) != null;
+            return bounded(again -> client.checkExists().forPath(pathOf(name))) != null;
         } catch (Exception e) {
             throw failure(what, e);
         }
@@ -263,7 +274,7 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
     /** The names node's stat, or null if there is none; an interrupt is kept for the caller. */
     private Stat namesStat(String what) {
         try {
-            return uninterrupted(() -> client.checkExists().forPath(NAMES));
+            return bounded(again -> client.checkExists().forPath(NAMES));
         } catch (Exception e) {
             throw failure(what, e);
         }
@@ -289,47 +300,31 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
 
     /**
      * Creates the node of {@code entry}; a node left by a retry of this very create counts as success.
-     * An interrupt does not stop it (it is kept for the caller): ZooKeeper carries out a create it has
-     * been sent whether or not the caller still waits for the answer, so giving up would leave a name
-     * that no registration holds; the create is tried again instead, and finds its own node.
+     * Run as {@link #bounded} runs a call: while connected an interrupt does not stop it (it is kept
+     * for the caller): ZooKeeper carries out a create it has been sent whether or not the caller still
+     * waits for the answer, so giving up would leave a name that no registration holds; the create is
+     * tried again instead, and finds its own node. While the ensemble cannot be reached, an interrupt
+     * ends it as the timeout does, with {@link NameServiceUnavailableException}: the create may or may
+     * not have been made (an ephemeral node so left goes with the session, or by {@link #unregister}).
      */
     void create(NameEntry entry, byte[] bytes, CreateMode mode) {
         String path = pathOf(entry.name());
-        boolean interrupted = Thread.interrupted();
         try {
-            while (true) {
-                try {
-                    createOnce(entry, path, bytes, mode);
-                    return;
-                } catch (CreateInterrupted e) {
-                    interrupted = true;
-                    Thread.interrupted(); // cleared for the next try, which finds the node if this one made it
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            bounded(again -> {
+                createOnce(entry, path, bytes, mode);
+                return null;
+            });
+        } catch (Exception e) {
+            throw failure((mode == CreateMode.PERSISTENT ? "bind '" : "register '") + entry.name() + "'", e);
         }
     }
 
-    /** An interrupt ended a wait of {@link #createOnce}: the create may or may not have been made. */
-    private static final class CreateInterrupted extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        CreateInterrupted() {
-            super(null, null, false, false);
-        }
-    }
-
-    private void createOnce(NameEntry entry, String path, byte[] bytes, CreateMode mode) throws CreateInterrupted {
+    private void createOnce(NameEntry entry, String path, byte[] bytes, CreateMode mode) throws Exception {
         while (true) {
             try {
                 // the names node too, and the chroot, if someone deleted them (deleteall /<chroot>)
                 client.create().creatingParentsIfNeeded().withMode(mode).forPath(path, bytes);
                 return;
-            } catch (InterruptedException e) {
-                throw new CreateInterrupted();
             } catch (KeeperException.NodeExistsException exists) {
                 Optional<Stored> holder;
                 try {
@@ -345,8 +340,6 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
                     return; // our own create, retried by Curator after a connection loss
                 }
                 throw taken(holder.get());
-            } catch (Exception e) {
-                throw failure((mode == CreateMode.PERSISTENT ? "bind '" : "register '") + entry.name() + "'", e);
             }
         }
     }
@@ -365,7 +358,7 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
         Stat stat = new Stat();
         byte[] data;
         try {
-            data = uninterrupted(() -> client.getData().storingStatIn(stat).forPath(path));
+            data = bounded(again -> client.getData().storingStatIn(stat).forPath(path));
         } catch (KeeperException.NoNodeException e) {
             return Optional.empty();
         } catch (Exception e) {
@@ -425,13 +418,29 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
     public Optional<NameEntry> lookup(String name) {
         ensureOpen();
         NameSyntax.check(name);
-        return readReported(name);
+        try (ZkRetry.Deadline deadline = callDeadline()) {
+            return readReported(name);
+        }
+    }
+
+    /**
+     * The deadline of a naming call: its ZooKeeper calls wait for an unreachable ensemble at most this
+     * service's timeout in all ({@link #bounded}).
+     */
+    private ZkRetry.Deadline callDeadline() {
+        return ZkRetry.deadline(address.connectTimeout().toNanos());
     }
 
     @Override
     public boolean unregister(String name) {
         ensureOpen();
         NameSyntax.check(name);
+        try (ZkRetry.Deadline deadline = callDeadline()) {
+            return unregisterWithin(name);
+        }
+    }
+
+    private boolean unregisterWithin(String name) {
         Stat stat;
         NameEntry entry = null; // null: unreadable
         try {
@@ -462,28 +471,81 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
     }
 
     /**
-     * Deletes the node of {@code name} if it still has {@code version} (-1: any). Carried out whatever
-     * the caller's interrupt status, which is kept: a delete interrupted while waiting for its answer
-     * is sent again, and then finding no node means the first one did it.
+     * Deletes the node of {@code name} if it still has {@code version} (-1: any), as {@link #bounded}
+     * runs a call: a delete interrupted while waiting for its answer on a connection is sent again,
+     * and then finding no node means the first one did it; one interrupted while the ensemble cannot
+     * be reached is given up (it may or may not have been made, as when the timeout passes).
      */
     boolean delete(String name, int version) {
-        boolean interrupted = Thread.interrupted();
-        boolean earlierAttemptInterrupted = false;
         try {
-            while (true) {
+            return bounded(again -> {
                 try {
                     client.delete().withVersion(version).forPath(pathOf(name));
                     return true;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    earlierAttemptInterrupted = true;
-                    Thread.interrupted(); // set again by Curator: the next try would fail at once, after sending
                 } catch (KeeperException.NoNodeException gone) {
-                    return earlierAttemptInterrupted;
+                    return again;
                 } catch (KeeperException.BadVersionException changed) {
                     return false;
+                }
+            });
+        } catch (Exception e) {
+            throw failure("unregister '" + name + "'", e);
+        }
+    }
+
+    /** A ZooKeeper call; {@code again} is true when it is made again after an interrupted try. */
+    @FunctionalInterface
+    interface Call<T> {
+        T call(boolean again) throws Exception;
+    }
+
+    /**
+     * Runs a ZooKeeper call within this service's timeout ({@code timeout=}): while the ensemble cannot
+     * be reached the call waits for a connection, and Curator retries it, only until the timeout
+     * after the start of the naming call that makes it (one deadline for all its ZooKeeper calls,
+     * {@link ZkRetry#deadline}); then it fails with the connection loss.
+     *
+     * <p>Interrupts: the caller's interrupt status is kept (set again on return). While connected, a
+     * call interrupted while it waits for its answer is made again (the answer is near; a lookup given
+     * up could only report the name free). While the ensemble cannot be reached, an interrupt pending
+     * or arriving ends the call with {@link InterruptedException}, which {@link #failure} makes a
+     * {@link NameServiceUnavailableException}; but an interrupt taken by a try made while connected
+     * (it is cleared for the next try, see below) no longer ends a wait that follows when the
+     * connection goes during that next try: the deadline does.
+     */
+    <T> T bounded(Call<T> call) throws Exception {
+        boolean interrupted = Thread.interrupted();
+        boolean again = false;
+        try (ZkRetry.Deadline deadline = ZkRetry.deadline(address.connectTimeout().toNanos())) {
+            while (true) {
+                try {
+                    if (!connected()) {
+                        if (interrupted) {
+                            throw new InterruptedException("interrupted while disconnected");
+                        }
+                        awaitConnection(deadline);
+                    }
+                    return call.call(again);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    // Curator sets it again: left set, every next try would send its request and fail at
+                    // once (a loop flooding the ensemble with requests, as closing the service's
+                    // interrupt of a recovery read did)
+                    Thread.interrupted();
+                    if (!connected()) {
+                        throw e;
+                    }
+                    again = true;
                 } catch (Exception e) {
-                    throw failure("unregister '" + name + "'", e);
+                    if (Thread.interrupted()) { // Curator's retries ended by an interrupt of their sleep
+                        interrupted = true;
+                        if (!connected()) {
+                            InterruptedException ended = new InterruptedException("interrupted while disconnected");
+                            ended.addSuppressed(e);
+                            throw ended;
+                        }
+                    }
+                    throw e;
                 }
             }
         } finally {
@@ -493,34 +555,15 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
         }
     }
 
-    /** A ZooKeeper call that only reads. */
-    @FunctionalInterface
-    interface Read<T> {
-        T call() throws Exception;
-    }
-
     /**
-     * Runs a read to its end whatever the caller's interrupt status, which is kept (set again on return):
-     * naming calls are short, and an interrupted read is simply made again.
+     * Waits for a connection until the deadline (interruptibly), so that Curator's own wait (as long
+     * as the whole timeout, {@code connectionTimeoutMs}) is not added to the time already spent.
      */
-    static <T> T uninterrupted(Read<T> read) throws Exception {
-        boolean interrupted = Thread.interrupted();
-        try {
-            while (true) {
-                try {
-                    return read.call();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    // Curator sets it again: left set, every next try would send its request and fail at
-                    // once (a loop flooding the ensemble with requests, as closing the service's
-                    // interrupt of a recovery read did)
-                    Thread.interrupted();
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+    private void awaitConnection(ZkRetry.Deadline deadline) throws Exception {
+        long left = deadline.remainingNanos();
+        if (left <= 0 || !client.blockUntilConnected((int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)),
+                TimeUnit.MILLISECONDS)) {
+            throw new KeeperException.ConnectionLossException();
         }
     }
 
@@ -528,6 +571,12 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
     public List<NameEntry> list(String prefix) {
         ensureOpen();
         NameSyntax.checkPrefix(prefix);
+        try (ZkRetry.Deadline deadline = callDeadline()) {
+            return listWithin(prefix);
+        }
+    }
+
+    private List<NameEntry> listWithin(String prefix) {
         Stat stat = namesStat("list names");
         if (stat == null) {
             return List.of();
@@ -540,7 +589,7 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
         }
         List<String> children;
         try {
-            children = uninterrupted(() -> client.getChildren().forPath(NAMES));
+            children = bounded(again -> client.getChildren().forPath(NAMES));
         } catch (KeeperException.NoNodeException e) {
             return List.of();
         } catch (KeeperException.ConnectionLossException e) {
@@ -676,6 +725,10 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
             ClosedException closed = closedException();
             closed.initCause(e);
             return closed;
+        }
+        if (e instanceof InterruptedException) {
+            return new NameServiceUnavailableException("cannot " + what + ": interrupted while ZooKeeper at "
+                    + address.connectString() + " is not reachable", e);
         }
         if (e instanceof KeeperException.ConnectionLossException || e instanceof KeeperException.SessionExpiredException
                 || e instanceof KeeperException.OperationTimeoutException) {

@@ -3,6 +3,7 @@ package io.jipc.naming.zk;
 import io.jipc.naming.NameEntry;
 import io.jipc.naming.NameRecord;
 import io.jipc.naming.NameService;
+import io.jipc.naming.NameServiceUnavailableException;
 import io.jipc.naming.Registration;
 import io.jipc.naming.Watch;
 import io.jipc.testkit.JipcTestExtension;
@@ -22,7 +23,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Interrupts and the ZooKeeper backend: nothing half done, the status kept for the caller. */
@@ -96,6 +99,40 @@ class ZkInterruptTest {
             reader.join(60_000);
             assertEquals("empty, interrupt kept", outcome.get());
             assertEquals(2, sent, "getData requests sent");
+        }
+    }
+
+    /**
+     * A lookup interrupted while the ensemble cannot be reached ends with
+     * {@link NameServiceUnavailableException} (its cause the {@link InterruptedException}) and keeps the
+     * interrupt. It went on to the end of Curator's retries whatever interrupted it, about 25 s with
+     * the default 15 s timeout; the bound below is only a hang guard, well under that timeout.
+     */
+    @Test
+    void aLookupInterruptedWhileTheEnsembleCannotBeReachedEndsUnavailableAndKeepsTheInterrupt() throws Exception {
+        TestingServer server = ZkTestServers.server(home);
+        try (server; ZkNameService names = (ZkNameService) open(server)) { // timeout=15s, the default
+            server.stop();
+            ZkTestServers.await("disconnected", Duration.ofSeconds(60), () -> !names.connected());
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            AtomicReference<Boolean> interruptKept = new AtomicReference<>();
+            Thread reader = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    names.lookup("int/outage");
+                } catch (Throwable t) {
+                    thrown.set(t);
+                } finally {
+                    interruptKept.set(Thread.currentThread().isInterrupted());
+                }
+            });
+            ZkTestServers.await("the lookup waiting", Duration.ofSeconds(60),
+                    () -> reader.getState() == Thread.State.WAITING || reader.getState() == Thread.State.TIMED_WAITING);
+            reader.interrupt();
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> reader.join());
+            NameServiceUnavailableException unavailable = assertInstanceOf(NameServiceUnavailableException.class,
+                    thrown.get());
+            assertInstanceOf(InterruptedException.class, unavailable.getCause());
+            assertEquals(Boolean.TRUE, interruptKept.get(), "the interrupt is kept for the caller");
         }
     }
 
