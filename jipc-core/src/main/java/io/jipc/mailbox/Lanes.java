@@ -184,11 +184,8 @@ final class Lanes {
         boolean[] live = {false};
         ring.peek((buffer, offset, recordLength) -> {
             int length = checkedMessageLength(buffer, offset, recordLength, level);
-            long ticket = buffer.get(ValueLayout.JAVA_LONG, offset + TICKET_OFFSET);
-            if (ticket == 0 || rendezvous.take(ticket)) {
+            if (takeTicket(buffer, offset)) { // the record stays: its ticket must not be taken again at the ack
                 live[0] = true;
-                // taken: the record's ticket must not be taken again at the ack
-                buffer.set(ValueLayout.JAVA_LONG, offset + TICKET_OFFSET, 0L);
                 receiver.onMessage(buffer, offset, offset + EnvelopeDescriptor.LENGTH, length);
             }
         });
@@ -261,6 +258,26 @@ final class Lanes {
         return buffer.get(ValueLayout.JAVA_LONG, envelope + TICKET_OFFSET);
     }
 
+    /**
+     * Takes the ticket of the record at {@code offset} (if it has one) and clears it there, so that
+     * a record left in place (a receiver that threw, an unacknowledged delivery) is not taken again;
+     * false if its sender withdrew it (the caller drops it). A ticket taken by a receiver killed
+     * before its clear ({@link Rendezvous#takenUncleared}) counts as taken: that receiver never
+     * handed the message out, so it is delivered now (its sender has the dead receiver's receipt).
+     */
+    private boolean takeTicket(MemorySegment buffer, long offset) {
+        long ticket = buffer.get(ValueLayout.JAVA_LONG, offset + TICKET_OFFSET);
+        if (ticket == 0) {
+            return true;
+        }
+        if (!rendezvous.takeInRecord(ticket) && !rendezvous.takenUncleared(ticket)) {
+            return false;
+        }
+        buffer.set(ValueLayout.JAVA_LONG, offset + TICKET_OFFSET, 0L);
+        rendezvous.recordCleared(ticket); // its release store orders the clear before it
+        return true;
+    }
+
     /** Validates the envelope at {@code at} of a record of {@code length} payload bytes; returns the message length. */
     private int checkedMessageLength(MemorySegment buffer, long at, int length, int level) {
         if (length < EnvelopeDescriptor.LENGTH) {
@@ -290,7 +307,7 @@ final class Lanes {
         public void onRecord(MemorySegment buffer, long offset, int recordLength) {
             length = checkedMessageLength(buffer, offset, recordLength, level);
             long ticket = buffer.get(ValueLayout.JAVA_LONG, offset + TICKET_OFFSET);
-            live = ticket == 0 || rendezvous.pending(ticket);
+            live = ticket == 0 || rendezvous.pending(ticket) || rendezvous.takenUncleared(ticket);
         }
     }
 
@@ -318,14 +335,9 @@ final class Lanes {
             if (target == null) {
                 return;
             }
-            long ticket = buffer.get(ValueLayout.JAVA_LONG, offset + TICKET_OFFSET);
-            if (ticket != 0) {
-                if (!rendezvous.take(ticket)) {
-                    rendezvous.countWithdrawn(); // withdrawn by its sender
-                    return;
-                }
-                // taken: a record left in place by a receiver that threw must not be taken again
-                buffer.set(ValueLayout.JAVA_LONG, offset + TICKET_OFFSET, 0L);
+            if (!takeTicket(buffer, offset)) {
+                rendezvous.countWithdrawn(); // withdrawn by its sender
+                return;
             }
             delivered = true;
             target.onMessage(buffer, offset, offset + EnvelopeDescriptor.LENGTH, length);
@@ -343,8 +355,13 @@ final class Lanes {
             int length = checkedMessageLength(buffer, offset, recordLength, level);
             long ticket = ticket(buffer, offset);
             if (ticket != 0 && !rendezvous.pending(ticket)) {
-                rendezvous.countWithdrawn(); // withdrawn by its sender
-                return;
+                if (!rendezvous.takenUncleared(ticket)) {
+                    rendezvous.countWithdrawn(); // withdrawn by its sender
+                    return;
+                }
+                // taken by a receiver killed before its clear: handed out as a message nobody waits for
+                buffer.set(ValueLayout.JAVA_LONG, offset + TICKET_OFFSET, 0L);
+                rendezvous.recordCleared(ticket);
             }
             delivered = true;
             target.onMessage(buffer, offset, offset + EnvelopeDescriptor.LENGTH, length);

@@ -116,7 +116,9 @@ import java.util.regex.Pattern;
  *     A sender killed while it woke a sleeping receiver leaves the wake to the next sender (its own
  *     last message is taken at that wake, or when the receive's deadline ends its sleep).</li>
  * <li>A receiver killed at any point leaves its unfinished batch in the mailbox: the next receiver
- *     gets those messages again (at most the messages of one {@link #drain} call). A receiver
+ *     gets those messages again (at most the messages of one {@link #drain} call), including a
+ *     rendezvous message the dead receiver had taken: its sender's send has completed (a {@link
+ *     #transfer} names the dead receiver), and the next receiver gets the message. A receiver
  *     killed while it woke a sender asleep for room (after freeing that room) leaves the sender to
  *     see the room by itself: a sender waiting for room sleeps at most the dead-sender timeout at
  *     a time, and a receiver that takes over the dead one's role wakes it at once.</li>

@@ -38,7 +38,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *     1024    2048  rendezvous tickets: 64 x 32 bytes, one per blocked rendezvous sender:
  *                   owner token (long) | state (long: generation &lt;&lt; 16 | 0 pending,
  *                   1 cancelled by its sender or declined by a receiver, 2 + r taken by
- *                   receiver r) | at-once mark (long: 1 &lt;&lt; 48 | generation of an at-once
+ *                   receiver r, | 0x8000 until the taker cleared the ticket in the record)
+ *                   | at-once mark (long: 1 &lt;&lt; 48 | generation of an at-once
  *                   offer; written only by those, ignored by older processes) | 8 bytes reserved
  *     3072     512  receivers: 64 tokens (long; 0 = free), one per process that has received;
  *                   a receipt names the receiver by its index here
@@ -60,7 +61,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * (in bytes that every version left zero, and that older processes neither write nor read) needs
  * no version: it names the generation it marks, so a zero word or one left by an earlier use of
  * the slot marks nothing; an older receiver holds a marked message as it holds any (see {@link
- * Rendezvous}), and an older sender's tickets are never marked. The file is created with {@code O_EXCL} and made ready by writing the version last;
+ * Rendezvous}), and an older sender's tickets are never marked. Nor does the taken state's
+ * {@code UNCLEARED} bit (see {@link Rendezvous}): an older process reads it as a taken state
+ * naming no receiver. The file is created with {@code O_EXCL} and made ready by writing the version last;
  * see {@link io.jipc.segment.SharedSegment}.
  */
 public final class MailboxDescriptor {

@@ -37,6 +37,27 @@ import static io.jipc.mailbox.MailboxDescriptor.TICKET_STATE_OFFSET;
  * skipped by the receiver and the send reports failure. Generations make the compare-and-sets
  * immune to slot reuse (ABA): a record of an earlier generation never matches.
  *
+ * <h2>A taker killed before it cleared the record</h2>
+ * A receiver that takes a message still in its ring ({@link #takeInRecord}) then clears the ticket
+ * in the record (so that a record left in place, by a handler that threw or an unacknowledged
+ * delivery, is not taken twice) and only then hands the message out. Its compare-and-set writes
+ * {@code gen|TAKEN + r | UNCLEARED}, and {@link #recordCleared} drops the {@code UNCLEARED} bit
+ * after the clear. A receiver killed between the two leaves the record at the head of its ring
+ * (its read never ended) with a ticket that is no longer pending: the next receiver finds the bit
+ * ({@link #takenUncleared}) and delivers the message (its sender was released with the dead
+ * receiver's receipt: at-least-once, as for a receiver killed inside its handler) instead of
+ * dropping it as withdrawn. Meanwhile no sender issues that slot again ({@link #claim} skips it):
+ * a new generation would hide whether the old one was taken or withdrawn. Only the receiver in
+ * the receiving role reads a record, so a record seen with the bit was left by a taker no longer
+ * in its read. A receiver (the taker, or the next one) killed in the next instant, between its
+ * clear of the record and the drop of the bit, leaves the slot unusable for the mailbox's life (one
+ * of {@value MailboxDescriptor#TICKETS}; senders use the others), while the message, its ticket
+ * cleared, goes to the next receiver. Dropping the bit first would instead leave, killed between,
+ * a taken ticket in the record that a later issue of the slot hides: the loss this prevents.
+ * Processes of jipc versions before the bit treat such a state as they did: an older receiver
+ * drops the message, and an older sender, reading the state in the instant between the take and
+ * the drop of the bit, reports a receipt that names no process.
+ *
  * <h2>At-once offers</h2>
  * An at-once offer ({@link Mailbox#offer(byte[], int)}) marks its ticket: before it sends the
  * message it writes {@code AT_ONCE_MARK | gen} into the slot's at-once word, so the mark names one
@@ -65,6 +86,8 @@ final class Rendezvous {
     static final long PENDING = 0;
     static final long CANCELLED = 1;
     static final long TAKEN = 2;
+    /** Set with {@code TAKEN + r} until the taker cleared the ticket in the message's record. */
+    static final long UNCLEARED = 0x8000;
     private static final long GENERATION_MASK = (1L << 48) - 1;
     /** Above every generation, so that a never-written (zero) at-once word matches no ticket. */
     private static final long AT_ONCE_MARK = 1L << 48;
@@ -135,12 +158,21 @@ final class Rendezvous {
         }
     }
 
-    /** Takes {@code slot} from {@code owner} and issues a ticket of it; 0 if another sender took it first. */
+    /**
+     * Takes {@code slot} from {@code owner} and issues a ticket of it; 0 if another sender took it
+     * first, or if its last message was taken by a receiver that has not cleared it in its record
+     * (the taker died there: the slot waits until the next receiver delivers that message).
+     */
     private synchronized long claim(int slot, long owner, boolean atOnce) {
         if (left) {
             throw new ClosedException("mailbox '" + name + "' was closed");
         }
         if (!LONG.compareAndSet(header, ownerOffset(slot), owner, self)) {
+            return 0;
+        }
+        // owned and settled, the state no longer changes but for the drop of the bit
+        if (((long) LONG.getVolatile(header, stateOffset(slot)) & UNCLEARED) != 0) {
+            LONG.setRelease(header, ownerOffset(slot), 0L);
             return 0;
         }
         long ticket = issue(slot, atOnce);
@@ -263,18 +295,27 @@ final class Rendezvous {
      * @throws CorruptSegmentException if the ticket names no slot
      */
     boolean take(long ticket) {
-        int slot = (int) (ticket >>> 48) - 1;
-        if (slot < 0 || slot >= TICKETS) {
-            throw new CorruptSegmentException(name + ": message with ticket " + Long.toHexString(ticket)
-                    + " names no rendezvous slot");
-        }
+        return take(ticket, 0);
+    }
+
+    /**
+     * {@link #take} of a message whose record is still in its ring: the state says {@code
+     * UNCLEARED} until {@link #recordCleared}, which the receiver calls once it cleared the ticket
+     * in the record, before it hands the message out (see the class comment). Receiving role only.
+     */
+    boolean takeInRecord(long ticket) {
+        return take(ticket, UNCLEARED);
+    }
+
+    private boolean take(long ticket, long uncleared) {
+        int slot = checkedSlot(ticket);
         long generation = ticket & GENERATION_MASK;
         int receiver = receiverIndex;
         if (receiver < 0) {
             throw new IllegalStateException("this process took a ticket before registering as a receiver");
         }
         if (!LONG.compareAndSet(header, stateOffset(slot), generation << 16 | PENDING,
-                generation << 16 | (TAKEN + receiver))) {
+                generation << 16 | (TAKEN + receiver) | uncleared)) {
             return false;
         }
         if (FaultInjection.ENABLED) {
@@ -284,6 +325,29 @@ final class Rendezvous {
         // sender finds the take at its next look (its sleep is bounded: Mailbox.awaitTaken)
         taken.signalIfWaiting();
         return true;
+    }
+
+    /**
+     * Whether the message of {@code ticket}, found in its record, was taken by a receiver that did
+     * not clear the ticket there: one killed inside its take, whose message the caller (the next
+     * receiver, in the receiving role) delivers, then clears and reports ({@link #recordCleared}).
+     */
+    boolean takenUncleared(long ticket) {
+        long state = (long) LONG.getVolatile(header, stateOffset(checkedSlot(ticket)));
+        return (state >>> 16) == (ticket & GENERATION_MASK) && (state & UNCLEARED) != 0;
+    }
+
+    /**
+     * The ticket of a message taken with {@link #takeInRecord} (by this receiver, or by one killed
+     * before it cleared it: {@link #takenUncleared}) is cleared in its record: its slot may be
+     * issued again. Release store: the record's clear comes first. Receiving role only.
+     */
+    void recordCleared(long ticket) {
+        long offset = stateOffset(checkedSlot(ticket));
+        long state = (long) LONG.getVolatile(header, offset);
+        if ((state >>> 16) == (ticket & GENERATION_MASK) && (state & UNCLEARED) != 0) {
+            LONG.setRelease(header, offset, state & ~UNCLEARED); // nobody else writes a taken state
+        }
     }
 
     /**
@@ -319,7 +383,7 @@ final class Rendezvous {
      */
     long receiverOf(long ticket) {
         long state = (long) LONG.getVolatile(header, stateOffset(slotOf(ticket)));
-        long code = state & 0xFFFF;
+        long code = state & 0xFFFF & ~UNCLEARED;
         if ((state >>> 16) != (ticket & GENERATION_MASK) || code < TAKEN
                 || code >= TAKEN + MailboxDescriptor.RECEIVERS) {
             return 0;
@@ -406,6 +470,15 @@ final class Rendezvous {
     boolean receiverWaiting(boolean checkAlive) {
         long token = (long) LONG.getVolatile(header, (long) MailboxDescriptor.WAITING_RECEIVER_OFFSET);
         return token != 0 && (!checkAlive || ProcessIdentity.isAlive(token));
+    }
+
+    private int checkedSlot(long ticket) {
+        int slot = slotOf(ticket);
+        if (slot < 0 || slot >= TICKETS) {
+            throw new CorruptSegmentException(name + ": message with ticket " + Long.toHexString(ticket)
+                    + " names no rendezvous slot");
+        }
+        return slot;
     }
 
     private static int slotOf(long ticket) {

@@ -51,7 +51,8 @@ import java.util.concurrent.locks.LockSupport;
  *     count-down to zero, the arrival that trips a barrier, a signal) changed the object's state,
  *     found sleepers registered and moved their sequence word, but has not called {@code FUTEX_WAKE};</li>
  * <li>{@code taken-before-wake}: a receiver of a rendezvous mailbox took a message (its ticket's
- *     compare-and-set) but has not woken the sender waiting for that.</li>
+ *     compare-and-set) but has not woken the sender waiting for that, nor cleared the ticket in
+ *     the message's record (nor handed the message out).</li>
  * <li>{@code stall-resolved}: a consumer found where a dead producer's claim at the head ends but has
  *     not moved the head past it.</li>
  * <li>{@code before-slot-freed}: a consumer moved the head past a dead producer's claim and found

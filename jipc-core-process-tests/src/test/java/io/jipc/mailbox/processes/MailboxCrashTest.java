@@ -2,6 +2,8 @@ package io.jipc.mailbox.processes;
 
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
+import io.jipc.mailbox.ReceivePolicy;
+import io.jipc.platform.ProcessIdentity;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
@@ -19,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -157,6 +160,71 @@ class MailboxCrashTest {
                 in.destroy();
                 out.destroy();
                 in.close(); // ends the put if it still waits
+                sender.join();
+            }
+        }
+    }
+
+    /**
+     * A shared receiver killed between taking a rendezvous message (its ticket's compare-and-set,
+     * the fault point {@code taken-before-wake}) and clearing the ticket in the message's record
+     * leaves the record at the head of its ring with a ticket no longer pending. The sender's
+     * {@code transfer} ends with the dead receiver's receipt; the next receiver must deliver the
+     * message (at-least-once), not drop it as withdrawn. Before 2026-12-06 it dropped it: the
+     * message was lost, its send reported as taken. The sender sends a second message, which
+     * issues the same ticket slot again if the slot is free (the next send of the same thread
+     * takes the same slot): the first must still be delivered, then the second.
+     */
+    @Test
+    void aSharedReceiverKilledInsideItsTakeLeavesTheMessageToTheNextReceiver() throws Exception {
+        takerKilledInsideItsTake("crash-take-shared", ReceivePolicy.SHARED, EchoProcess.class);
+    }
+
+    /**
+     * As above, for an acknowledged receive ({@code takeDelivery}, which keeps the record in
+     * place until its ack) of the only receiver: killed inside its take, before it cleared the
+     * ticket, it leaves the message to the receiver that takes its role over.
+     */
+    @Test
+    void anAcknowledgedReceiverKilledInsideItsTakeLeavesTheMessageToTheNextReceiver() throws Exception {
+        takerKilledInsideItsTake("crash-take-ack", ReceivePolicy.EXCLUSIVE,
+                ReceivePolicyProcessTest.TakeDeliveryAndHold.class);
+    }
+
+    private void takerKilledInsideItsTake(String name, ReceivePolicy policy, Class<?> receiverMain)
+            throws Exception {
+        MailboxOptions rendezvous = MailboxOptions.builder().messageLimit(0).maxMessageSize(64)
+                .receivePolicy(policy).build();
+        try (Mailbox in = Mailbox.create(name, rendezvous);
+             Mailbox out = Mailbox.create(name + "-out", MailboxOptions.builder().build())) {
+            BlockingQueue<Object> receipts = new LinkedBlockingQueue<>();
+            Thread sender = Thread.ofPlatform().name("rendezvous-sender").start(() -> {
+                try {
+                    receipts.add(in.transfer(new byte[] {1}));
+                    receipts.add(in.transfer(new byte[] {2}));
+                } catch (Throwable t) {
+                    receipts.add(t);
+                }
+            });
+            try {
+                try (ChildJvm receiver = ChildJvm.builder(receiverMain).quickStart().sharedClassArchive()
+                        .args(name, name + "-out").startStoppedAt("taken-before-wake", PATIENCE)) {
+                    long dead = receiver.pid();
+                    receiver.kill();
+                    Object first = receipts.poll(30, TimeUnit.SECONDS); // a hang guard: the bound is 100 ms
+                    assertTrue(first instanceof ProcessIdentity, "the first transfer ends with a receipt: " + first);
+                    assertEquals(dead, ((ProcessIdentity) first).pid(), "the receipt names the receiver that took it");
+                }
+                assertArrayEquals(new byte[] {1}, in.poll(Duration.ofSeconds(30)),
+                        "the message its killed taker never handed out goes to the next receiver");
+                assertArrayEquals(new byte[] {2}, in.poll(Duration.ofSeconds(30)), "then the next message");
+                Object second = receipts.poll(30, TimeUnit.SECONDS);
+                assertEquals(ProcessIdentity.current(), second, "the second transfer names this receiver");
+                assertNull(out.poll(), "the killed receiver passed nothing on");
+            } finally {
+                in.destroy();
+                out.destroy();
+                in.close(); // ends a transfer that still waits
                 sender.join();
             }
         }
