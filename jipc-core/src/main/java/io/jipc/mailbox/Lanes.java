@@ -29,6 +29,12 @@ import static io.jipc.mailbox.EnvelopeDescriptor.TICKET_OFFSET;
  * (see {@link RecordRing#attach(MemorySegment, String, MemorySegment)}), so a receiver sleeps on
  * one futex word for all levels.
  *
+ * <p>A level whose head is claimed but not committed counts as empty ({@link #peekLevel()} moves
+ * on to the next level down), although messages committed after that claim wait behind it: an
+ * open claim, or a sender stopped mid-send, lets lower levels be delivered before the higher
+ * level's committed messages, for as long as its claimer lives; a dead claimer's claim is skipped
+ * when a receive that found nothing ready checks for stalls ({@link #checkStall()}).
+ *
  * <p>With a message limit every record has the length of one slot ({@link
  * EnvelopeDescriptor#slotLength}) and each ring's limit is {@code n} slots, so a level holds exactly
  * {@code n} messages.

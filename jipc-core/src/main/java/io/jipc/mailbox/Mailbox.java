@@ -53,8 +53,11 @@ import java.util.regex.Pattern;
  *     {@link #drain}</td></tr>
  * </table>
  * Messages are {@code byte[]}, {@link ByteBuffer} or {@link MemorySegment}; each is delivered whole,
- * with its boundaries, exactly once, in the order it was sent by its sender. A message larger than
- * {@link #maxMessageSize()} is refused with {@link MessageTooLargeException}, and so is a receive
+ * with its boundaries, once, in the order it was sent by its sender (with priorities, in that
+ * order within its level; see {@link MailboxOptions.Builder#priorities}). A receiver killed before
+ * its receive of a message returned makes that delivery at-least-once: the next receiver gets the
+ * message again (see "When a peer dies"). A message larger than {@link #maxMessageSize()} is
+ * refused with {@link MessageTooLargeException}, and so is a receive
  * into a buffer too small for the message (which stays in the mailbox): nothing is truncated unless
  * the receiver asks for it ({@link #pollTruncating(ByteBuffer)}, lecture 004's
  * {@code receive(from, msg, sz)}).
@@ -78,8 +81,10 @@ import java.util.regex.Pattern;
  * without any. Likewise each receive takes a process-local lock, which a thread that receives much
  * avoids with {@link #bindReceiver()}. An open {@link MailboxClaim} holds this process's sending role:
  * other threads' sends wait until it is committed or aborted, and the claiming thread itself may
- * not send meanwhile. In a many-sender mailbox claims are independent; an aborted claim's room is
- * reused once the receiver has passed it.
+ * not send meanwhile. In a many-sender mailbox claims are independent for the senders; but the
+ * receiver cannot get past an open claim: messages committed after it at its priority level wait
+ * behind it, while lower levels are delivered (see {@link MailboxClaim}). An aborted claim's room
+ * is reused once the receiver has passed it.
  *
  * <p>A role may be held for long: by an open claim, a binding, or a {@link MessageHandler} that runs
  * inside a receive (with {@linkplain ReceivePolicy#SHARED shared receivers}, also by another
@@ -116,8 +121,10 @@ import java.util.regex.Pattern;
  *     A sender killed while it woke a sleeping receiver leaves the wake to the next sender (its own
  *     last message is taken at that wake, or when the receive's deadline ends its sleep).</li>
  * <li>A receiver killed at any point leaves its unfinished batch in the mailbox: the next receiver
- *     gets those messages again (at most the messages of one {@link #drain} call), including a
- *     rendezvous message the dead receiver had taken: its sender's send has completed (a {@link
+ *     gets those messages again (at most the messages of one {@link #drain} call), including one
+ *     whose {@link MessageHandler} the dead receiver was running: delivery is at-least-once, for
+ *     every receive policy ({@linkplain ReceivePolicy#SHARED shared receivers} too). That includes
+ *     a rendezvous message the dead receiver had taken: its sender's send has completed (a {@link
  *     #transfer} names the dead receiver), and the next receiver gets the message. A receiver
  *     killed while it woke a sender asleep for room (after freeing that room) leaves the sender to
  *     see the room by itself: a sender waiting for room sleeps at most the dead-sender timeout at

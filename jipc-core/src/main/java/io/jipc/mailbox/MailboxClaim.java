@@ -15,8 +15,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * it was made through (then {@link #segment()} and {@link #commit()} throw {@link ClosedException},
  * and the thread that made it must stop writing: the room may already be another message's). A
  * claim must be finished by the thread that made it; while it is open the receiver cannot get past
- * it (other messages queue behind it). If the sending process dies with the claim open, the receiver
- * skips it after the mailbox's dead-sender timeout.
+ * it: the messages committed after it at its priority level (by any sender) wait behind it, however
+ * long it stays open, and with {@linkplain MailboxOptions.Builder#priorities priorities} receives
+ * meanwhile deliver the lower levels' messages, so a lower-priority message can be received before
+ * a higher-priority one committed earlier. If the sending process dies with the claim open (or is
+ * killed while stopped), the receiver skips it after the mailbox's dead-sender timeout, once its
+ * death is confirmed, when a receive finds no message ready at any level.
  *
  * <p>The claim's segment must not be written after {@link #commit()} or {@link #abort()}: a
  * reference to it kept from before still writes into the mailbox's shared memory, into the record

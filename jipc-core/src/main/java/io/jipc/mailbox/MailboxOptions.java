@@ -279,7 +279,13 @@ public final class MailboxOptions {
         /**
          * Priority levels {@code 0..levels-1} (POSIX message queue semantics: a receive takes the
          * oldest message of the highest level that has one). Each level has a ring of
-         * {@link #capacityBytes} bytes in the file.
+         * {@link #capacityBytes} bytes in the file, read in order: a message claimed but not yet
+         * committed at level {@code k} (an open {@link MailboxClaim}, or a send stopped between its
+         * claim and its commit) holds back the messages committed after it at level {@code k},
+         * and receives meanwhile take the lower levels' messages, for as long as its claimer lives
+         * and holds the claim. A dead claimer's message is skipped after the {@linkplain
+         * #deadSenderTimeout dead-sender timeout}, once its death is confirmed, by a receive that
+         * finds no message ready at any level (and waits).
          */
         public Builder priorities(int levels) {
             if (levels < 1 || levels > MAX_PRIORITIES) {

@@ -19,10 +19,13 @@ public enum ReceivePolicy {
      */
     LINK,
     /**
-     * Several processes receive at once and each message goes to exactly one of them, whichever
-     * receives first. With message headers, {@link Mailbox#transfer(byte[])} tells the sender which
-     * process received its message (a receipt). A receiver killed while it takes a batch leaves the
-     * batch to the others, as with {@link #EXCLUSIVE}.
+     * Several processes receive at once and each message goes to one of them, whichever receives
+     * first. With message headers, {@link Mailbox#transfer(byte[])} tells the sender which process
+     * received its message (a receipt). A receiver killed while it takes a batch leaves the batch
+     * to the others, as with {@link #EXCLUSIVE}, including a message whose handler it was running
+     * (or that it had taken for a {@code transfer}, whose receipt then names the dead receiver):
+     * delivery is at-least-once, a message is received again when its receiver died before its
+     * receive returned.
      */
     SHARED;
 
