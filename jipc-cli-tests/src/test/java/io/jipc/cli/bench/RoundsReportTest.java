@@ -67,6 +67,21 @@ class RoundsReportTest {
         assertTrue(line.endsWith("; mean RTT = 0.700 x the pipe's"), line);
     }
 
+    /** --json prints the same figures: the ratios to the pipe too (they were missing until 2026-12-07). */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aSingleRunsJsonGivesTheRatiosToThePipeAsTheTableDoes() {
+        MailboxBench.Report report = new MailboxBench.Report(SETTINGS, List.of(
+                new BenchResult("mailbox futex", rtt(80_000_000), 1e9 / 70_000_000, 0, 0),
+                new BenchResult("mailbox one-way", null, 0, 20e6, 20e6 * 64 / 1e6),
+                new BenchResult("pipe (FIFO)", rtt(20_000_000), 1e9 / 100_000_000, 0, 0)), Double.NaN, "test machine");
+        Map<String, Object> json = (Map<String, Object>) MiniJson.parse(BenchReport.json(report));
+        double p50 = Double.parseDouble(String.format(Locale.ROOT, "%.3f", p50Micros(80_000_000) / p50Micros(20_000_000)));
+        assertEquals(List.of(Map.of("mechanism", "mailbox futex", "rttP50", p50, "meanRtt", 0.7)), json.get("pipeRatios"));
+        assertEquals(null, ((Map<String, Object>) MiniJson.parse(BenchReport.json(new MailboxBench.Report(SETTINGS,
+                List.of(new BenchResult("mailbox spin", rtt(5_000_000), 2e8, 0, 0)), Double.NaN, "m")))).get("pipeRatios"));
+    }
+
     /** The table and the JSON state the one-way mailbox's capacity (--capacity), which the rate depends on. */
     @Test
     @SuppressWarnings("unchecked")

@@ -90,7 +90,7 @@ public final class BenchReport {
         return pipe.roundTripsPerSecond() / r.roundTripsPerSecond();
     }
 
-    /** The same figures as JSON. */
+    /** The same figures as JSON, with the ratios to the pipe that the table states ({@code pipeRatios}). */
     public static String json(MailboxBench.Report report) {
         MailboxBench.Settings s = report.settings();
         StringBuilder out = jsonHeader("mailbox", report.machine(), s.size(), s.warmup(), s.maxWarmup(), s.measure(),
@@ -105,9 +105,34 @@ public final class BenchReport {
                     .append(", \"mailboxLower\": ").append(pairing.mailboxLower())
                     .append(", \"pipeLower\": ").append(pairing.pipeLower()).append("},\n");
         }
+        appendJsonPipeRatios(out, report.results());
         appendJsonResults(out, report.results());
         out.append("}\n");
         return out.toString();
+    }
+
+    /**
+     * {@code "pipeRatios"}: for each mechanism with round trips, its RTT p50 and mean RTT over the
+     * pipe's, as the table's ratio lines give them ({@code null} where not comparable); nothing
+     * without a pipe in the run. Until 2026-12-07 the JSON had only the raw figures.
+     */
+    private static void appendJsonPipeRatios(StringBuilder out, List<BenchResult> results) {
+        BenchResult pipe = find(results, "pipe");
+        if (pipe == null || pipe.roundTrip() == null) {
+            return;
+        }
+        out.append("  \"pipeRatios\": [");
+        String separator = "\n";
+        for (BenchResult r : results) {
+            if (r == pipe || r.roundTrip() == null) {
+                continue;
+            }
+            out.append(separator).append("    {\"mechanism\": ").append(quote(r.mechanism()))
+                    .append(", \"rttP50\": ").append(number(r.roundTripMicros(50) / pipe.roundTripMicros(50)))
+                    .append(", \"meanRtt\": ").append(number(meanRoundTripRatio(r, pipe))).append("}");
+            separator = ",\n";
+        }
+        out.append(separator.equals("\n") ? "],\n" : "\n  ],\n");
     }
 
     /** The opening of a JSON report: what ran, where, with which settings. */
