@@ -141,6 +141,18 @@ public final class ProcessCondition extends SyncHandle<ProcessCondition> {
      * @throws ClosedException              if another thread closed this handle meanwhile; the mutex is
      *                                      held again
      * @throws IllegalMonitorStateException if the current thread does not hold {@code mutex}
+     * @throws InternalError                ("a fault occurred in an unsafe memory access operation") if
+     *                                      another process truncated the condition's or the mutex's
+     *                                      file meanwhile (docs/synchronization.md, limits). The mutex
+     *                                      is then held again if it could be retaken, which
+     *                                      {@link ProcessMutex#isHeldByCurrentThread()} tells: so
+     *                                      {@code finally { mutex.unlock(); }} throws nothing more when
+     *                                      only the condition's file was cut. If the mutex's own memory
+     *                                      faulted, it is not held (the fault of retaking it, if tried, is
+     *                                      {@linkplain Throwable#getSuppressed() suppressed} in this
+     *                                      error): unlock only if {@code isHeldByCurrentThread()}, or
+     *                                      the unlock's {@link IllegalMonitorStateException} hides this
+     *                                      error. Any other {@link Error} of the wait is treated alike
      */
     public Acquisition await(ProcessMutex mutex) throws InterruptedException {
         return await(mutex, Blocking.FOREVER);
@@ -169,6 +181,7 @@ public final class ProcessCondition extends SyncHandle<ProcessCondition> {
         boolean unlocked = false;
         InterruptedException interrupted = null;
         RuntimeException closed = null;
+        Error fault = null;
         int sequence = 0;
         Lookout lookout = word.lookout();
         boolean virtual = Thread.currentThread().isVirtual();
@@ -193,12 +206,17 @@ public final class ProcessCondition extends SyncHandle<ProcessCondition> {
             closed = e;
         } catch (IllegalStateException unmapped) {
             closed = closedDuring(unmapped);
+        } catch (Error e) { // InternalError: the condition's file truncated by another process, or worse
+            fault = e;
         } finally {
             try {
-                deregister();
+                deregister(fault);
             } finally {
                 lookout.leave();
             }
+        }
+        if (fault != null) {
+            throw retakeAfter(fault, mutex);
         }
         if (interrupted != null && unlocked) {
             passOnSignal(sequence);
@@ -231,19 +249,52 @@ public final class ProcessCondition extends SyncHandle<ProcessCondition> {
     private void register() {
         synchronized (lifecycle) {
             ensureOpen();
+            word.waiters(); // read first: a truncated file faults here, not in the update (docs/synchronization.md, limits)
             word.register();
             registered++;
         }
     }
 
-    /** Uncounts the calling thread, unless {@link #close()} did (the memory may be unmapped since). */
-    private void deregister() {
+    /**
+     * Uncounts the calling thread, unless {@link #close()} did (the memory may be unmapped since).
+     * After a {@code fault} of the wait the count is read first, so that a truncated file faults in
+     * that read rather than in the update (docs/synchronization.md, limits); a fault here is added
+     * to {@code fault} and the thread stays counted (close uncounts it).
+     */
+    private void deregister(Error fault) {
         synchronized (lifecycle) {
-            if (!isClosed()) {
-                word.deregister();
-                registered--;
+            if (isClosed()) {
+                return;
+            }
+            if (fault != null) {
+                try {
+                    word.waiters();
+                } catch (Error again) {
+                    fault.addSuppressed(again);
+                    return;
+                }
+            }
+            word.deregister();
+            registered--;
+        }
+    }
+
+    /**
+     * After {@code fault} ended a wait: takes the mutex again if this thread no longer holds it (a
+     * fault in its release leaves it unheld too), as every other end of a wait does, so the caller's
+     * {@code finally { mutex.unlock(); }} releases it and {@code fault} is what the caller sees. If
+     * that faults too (the mutex's file truncated as well), its fault is added to {@code fault} and
+     * the mutex stays unheld. Returns {@code fault}, to be thrown.
+     */
+    private static Error retakeAfter(Error fault, ProcessMutex mutex) {
+        if (!mutex.isHeldByCurrentThread()) {
+            try {
+                relock(mutex);
+            } catch (Throwable again) {
+                fault.addSuppressed(again);
             }
         }
+        return fault;
     }
 
     /**

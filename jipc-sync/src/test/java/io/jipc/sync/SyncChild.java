@@ -62,6 +62,11 @@ import java.util.function.Consumer;
  *     mutex, prints {@code HELD}, waits until its file is empty (truncated by the test), then unlocks
  *     it, directly or through {@code await} of the condition {@code <mutex name>-condition}; prints
  *     {@code RELEASE <what it threw>}, closes the mutex and prints {@code CLOSE <what it threw>}.</li>
+ * <li>{@code truncated-await <mutex name> <condition name>} (no area): locks the named mutex, prints
+ *     {@code HELD} and waits on the named condition (timeout 2 minutes), which the test truncates
+ *     meanwhile; prints {@code AWAIT <what it threw> held=<whether the mutex is held>} (with
+ *     {@code suppressed=<class>} for each suppressed exception), unlocks the mutex if held and prints
+ *     {@code UNLOCK returned}, then closes the condition and prints {@code CLOSE <what it threw>}.</li>
  * <li>{@code truncated-leave <barrier name> <its file>} (no area): joins the named barrier, prints
  *     {@code JOINED}, waits until its file is empty (truncated by the test), then closes the handle
  *     (leaving the membership) and prints {@code CLOSE <what it threw>}.</li>
@@ -83,6 +88,10 @@ public final class SyncChild {
         }
         if (args[0].equals("truncated-unlock")) {
             truncatedUnlock(args[1], java.nio.file.Path.of(args[2]), args[3].equals("await"));
+            return;
+        }
+        if (args[0].equals("truncated-await")) {
+            truncatedAwait(args[1], args[2]);
             return;
         }
         if (args[0].equals("truncated-leave")) {
@@ -116,6 +125,32 @@ public final class SyncChild {
                 say("RELEASE " + t);
             }
             sayHowClosed(mutex);
+        }
+    }
+
+    /** {@code truncated-await}: the condition's memory faults under a waiter asleep in a timed await. */
+    private static void truncatedAwait(String mutexName, String conditionName) {
+        try (ProcessMutex mutex = ProcessMutex.open(mutexName)) {
+            ProcessCondition condition = ProcessCondition.open(conditionName);
+            mutex.lock();
+            say("HELD");
+            try {
+                condition.await(mutex, Duration.ofMinutes(2));
+                say("AWAIT returned held=" + mutex.isHeldByCurrentThread());
+            } catch (Throwable t) {
+                StringBuilder line = new StringBuilder("AWAIT " + t + " held=" + mutex.isHeldByCurrentThread());
+                for (Throwable suppressed : t.getSuppressed()) {
+                    line.append(" suppressed=").append(suppressed.getClass().getName());
+                }
+                say(line.toString());
+            }
+            if (mutex.isHeldByCurrentThread()) {
+                mutex.unlock();
+                say("UNLOCK returned");
+            }
+            sayHowClosed(condition);
+        } catch (InterruptedException e) {
+            say("INTERRUPTED");
         }
     }
 

@@ -911,6 +911,45 @@ class SyncProcessesTest {
     }
 
     /**
+     * A condition's file truncated by another process while a child sleeps in a timed await: the
+     * await throws the fault ({@link InternalError}) with the mutex held again, so the child's
+     * unlock works, its close reports the truncation, and it ends normally. Until 2026-12-07 the
+     * fault skipped retaking the mutex: the caller's {@code finally { mutex.unlock(); }} threw
+     * IllegalMonitorStateException, which hid the fault.
+     */
+    @Test
+    void anAwaitWhoseConditionFileIsTruncatedThrowsTheFaultHoldingTheMutexAgain(java.nio.file.Path root)
+            throws Exception {
+        java.nio.file.Path file = root.resolve(SyncFileDescriptor.DIRECTORY).resolve("truncated-wait");
+        ProcessCondition.create("truncated-wait").close();
+        try (ProcessMutex mutex = ProcessMutex.create("truncated-wait-mutex")) {
+            ChildJvm waiter = ChildJvm.builder(SyncChild.class)
+                    .args("truncated-await", "truncated-wait-mutex", "truncated-wait")
+                    .hardTimeout(Duration.ofSeconds(240)).start();
+            children.add(waiter);
+            waiter.awaitLine("HELD", LONG);
+            long deadline = System.nanoTime() + LONG.toNanos();
+            while (mutex.tryLock() == Acquisition.NOT_ACQUIRED) { // free once the child sleeps in await
+                assertTrue(System.nanoTime() - deadline < 0, "the waiter never released the mutex");
+                Thread.sleep(10);
+            }
+            mutex.unlock();
+            truncate(file);
+            String await = waiter.awaitLine("AWAIT", LONG);
+            assertTrue(await.startsWith("AWAIT java.lang.InternalError") && await.contains("held=true"),
+                    await + "\n" + waiter.output());
+            assertEquals("UNLOCK returned", waiter.awaitLine("UNLOCK", LONG), waiter.output());
+            assertEquals("CLOSE io.jipc.CorruptSegmentException", waiter.awaitLine("CLOSE", LONG), waiter.output());
+            waiter.assertSuccess(LONG);
+            assertEquals(Acquisition.ACQUIRED, mutex.tryLock(), "the child released the mutex");
+            mutex.unlock();
+        } finally {
+            ProcessMutex.destroy("truncated-wait-mutex");
+            ProcessCondition.destroy("truncated-wait");
+        }
+    }
+
+    /**
      * Closing a joined barrier handle with no waiter, after another process truncated the file: the
      * membership is given up with a read first, so close reports the truncation rather than aborting
      * the JVM in a compare-and-set.
