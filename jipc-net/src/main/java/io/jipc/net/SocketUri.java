@@ -108,7 +108,7 @@ public record SocketUri(Kind kind, SocketAddress address) {
 
     /**
      * The address {@code text} names as {@code HOST:PORT}, the way a {@code tcp:} or {@code udp:} URI
-     * names it after its scheme: an IPv6 host in brackets ({@code [::1]:7000}) and only an IPv6 host;
+     * names it after its scheme: an IPv6 host in one pair of brackets ({@code [::1]:7000}) and only an IPv6 host;
      * a host that is not empty and resolves; a port of decimal digits only, 0 to 65535 (no sign). The
      * {@code jipc} command's {@code HOST:PORT} options use it too.
      *
@@ -117,6 +117,9 @@ public record SocketUri(Kind kind, SocketAddress address) {
      */
     public static InetSocketAddress hostPort(String text) {
         Objects.requireNonNull(text, "text");
+        if (text.endsWith("]")) { // [::1]: its last colon is inside the brackets
+            throw new IllegalArgumentException("no port: expected host:port, e.g. [::1]:7000");
+        }
         int colon = text.lastIndexOf(':');
         if (colon <= 0 || colon == text.length() - 1) {
             throw new IllegalArgumentException("expected host:port");
@@ -125,10 +128,15 @@ public record SocketUri(Kind kind, SocketAddress address) {
         String digits = text.substring(colon + 1);
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
+            if (host.contains("[") || host.contains("]")) { // [[::1]]:80 was taken as [::1]:80
+                throw new IllegalArgumentException("brackets within brackets: an IPv6 host goes in one pair, e.g. [::1]:7000");
+            }
             if (!host.isEmpty() && !host.contains(":")) { // [127.0.0.1]:80, [localhost]:80 were taken as without
                 throw new IllegalArgumentException("brackets are for an IPv6 address only, e.g. [::1]:7000; write "
                         + host + ":" + digits);
             }
+        } else if (host.contains("[") || host.contains("]")) { // [::1:80, ::1]:80
+            throw new IllegalArgumentException("unbalanced brackets: an IPv6 host goes in one pair, e.g. [::1]:7000");
         } else if (host.contains(":")) { // ::1:80 was taken as [::1]:80, ::0 as host ':'
             throw new IllegalArgumentException("an IPv6 host goes in brackets, e.g. [::1]:7000");
         }

@@ -54,7 +54,8 @@ class SocketEndpointsTest {
         // path after // (unix://rel was the relative path rel)
         for (String bad : new String[] {"tcp:127.0.0.1", "tcp:127.0.0.1:x", "tcp:127.0.0.1:70000", "unix:", "smtp:x:1",
                 "nothing", "tcp:[]:80", "udp:[]:80", "tcp:localhost:+80", "tcp:localhost:-1", "tcp:localhost:99999999999",
-                "unix://rel", "unixgram://run/x.sock", "tcp:::1:80", "udp:::0", "tcp:[127.0.0.1]:1", "udp:[localhost]:1"}) {
+                "unix://rel", "unixgram://run/x.sock", "tcp:::1:80", "udp:::0", "tcp:[127.0.0.1]:1", "udp:[localhost]:1",
+                "tcp:[::1]", "udp:[::1]", "tcp:[[::1]]:80", "tcp:[[::1]]", "tcp:[::1:80", "tcp:::1]:80"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SocketUri.parse(bad));
             assertTrue(e.getMessage().contains("expected unix:/path"), e.getMessage());
         }
@@ -66,6 +67,14 @@ class SocketEndpointsTest {
                 .contains(": after // the path must be absolute (unix:///path)"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> SocketUri.parse("tcp:::1:80")).getMessage()
                 .contains(": an IPv6 host goes in brackets, e.g. [::1]:7000 ("));
+        // an IPv6 host without a port: the port is what is missing (it said the host goes in brackets)
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SocketUri.parse("tcp:[::1]")).getMessage()
+                .contains(": no port: expected host:port, e.g. [::1]:7000 ("));
+        // one pair of brackets: tcp:[[::1]]:80 was taken as tcp:[::1]:80
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SocketUri.parse("tcp:[[::1]]:80")).getMessage()
+                .contains(": brackets within brackets: an IPv6 host goes in one pair, e.g. [::1]:7000 ("));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SocketUri.parse("tcp:[::1:80")).getMessage()
+                .contains(": unbalanced brackets"));
         // brackets are for an IPv6 address only: tcp:[127.0.0.1]:1 and tcp:[localhost]:1 were taken as without them
         assertTrue(assertThrows(IllegalArgumentException.class, () -> SocketUri.parse("tcp:[localhost]:1")).getMessage()
                 .contains(": brackets are for an IPv6 address only, e.g. [::1]:7000; write localhost:1 ("));
