@@ -265,6 +265,43 @@ class SyncCommandTest {
         assertTrue(late.err().startsWith("jipc sync await: condition 'c' not signalled within 10ms"), late.err());
     }
 
+    /**
+     * The condition's or the mutex's file truncated by another process while {@code sync await}
+     * sleeps: one line naming the object (exit code 1). Until 2026-12-07 the command's unlock of a
+     * mutex that await had not retaken threw IllegalMonitorStateException, printed as a stack trace
+     * that hid the fault.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"condition c", "mutex m"})
+    void aFileTruncatedUnderAConditionWaiterIsOneLineNotAStackTrace(String truncated) throws Exception {
+        create("mutex", "m");
+        create("condition", "c");
+        String file = truncated.substring(truncated.indexOf(' ') + 1);
+        try (ChildJvm waiter = jipcChild("sync", "await", "c", "--mutex", "m", "--timeout", "2m")) {
+            waiter.awaitLine("waiting on condition 'c'", LINE);
+            try (ProcessMutex mutex = ProcessMutex.open("m")) { // free once the waiter sleeps in await
+                while (mutex.tryLock() == io.jipc.sync.Acquisition.NOT_ACQUIRED) {
+                    TimeUnit.MILLISECONDS.sleep(10);
+                }
+                mutex.unlock();
+            }
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(
+                    JipcRoot.path("sync").resolve(file), java.nio.file.StandardOpenOption.WRITE)) {
+                channel.truncate(0);
+            }
+            if (file.equals("m")) { // the fault comes when await takes the mutex again
+                try (io.jipc.sync.ProcessCondition condition = io.jipc.sync.ProcessCondition.open("c")) {
+                    condition.signalAll();
+                }
+            }
+            assertEquals(1, waiter.waitFor(LINE), waiter.output());
+            List<String> errors = waiter.output().lines().filter(line -> !line.startsWith("waiting on")).toList();
+            assertEquals(1, errors.size(), waiter.output());
+            assertTrue(errors.getFirst().startsWith("jipc sync await: " + truncated.replace(" ", " '") + "': its memory faulted")
+                    && errors.getFirst().contains("truncated by another process"), waiter.output());
+        }
+    }
+
     @Test
     void acquireAndReleaseArePAndVOfAnUntrackedSemaphoreAcrossProcesses() {
         create("semaphore", "z", "--holders", "0", "--permits", "0");

@@ -109,7 +109,9 @@ final class SyncAwaitCommand implements Callable<Integer> {
                 System.out.flush();
                 relocked = timeout == null ? condition.await(mutex) : condition.await(mutex, timeout);
             } finally {
-                mutex.unlock();
+                if (mutex.isHeldByCurrentThread()) { // not after a fault of the mutex's memory: then await's InternalError goes on
+                    mutex.unlock();
+                }
             }
             note(relocked);
             if (timeout != null && System.nanoTime() - start >= Timeouts.nanos(timeout)) {
