@@ -405,25 +405,30 @@ class CommandFailuresTest {
         assertFalse(Files.exists(dir.resolve("no")));
     }
 
-    /** A command that throws what {@link #thrown} holds. */
+    /** A command that throws what {@link #thrown} holds: an unchecked exception or an {@link Error}. */
     @Command(name = "throwing")
     static final class Throwing implements Callable<Integer> {
-        final RuntimeException thrown;
+        final Throwable thrown;
 
-        Throwing(RuntimeException thrown) {
+        Throwing(Throwable thrown) {
             this.thrown = thrown;
         }
 
         @Override
         public Integer call() {
-            throw thrown;
+            if (thrown instanceof Error error) {
+                throw error;
+            }
+            throw (RuntimeException) thrown;
         }
     }
 
-    private static CliRun runThrowing(RuntimeException thrown) {
+    /** Runs a command that throws {@code thrown}, as {@link Main} runs commands. */
+    private static CliRun runThrowing(Throwable thrown) {
         StringWriter err = new StringWriter();
         CommandLine line = new CommandLine(new Throwing(thrown)).setErr(new PrintWriter(err, true))
-                .setOut(new PrintWriter(new StringWriter(), true)).setExecutionExceptionHandler(new CommandFailures());
+                .setOut(new PrintWriter(new StringWriter(), true)).setExecutionExceptionHandler(new CommandFailures())
+                .setExecutionStrategy(CommandFailures::runLast);
         int exit = line.execute();
         return new CliRun(exit, "", err.toString());
     }
@@ -448,50 +453,26 @@ class CommandFailuresTest {
         assertTrue(bug.err().contains("\tat "), "a bug keeps its stack trace: " + bug.err());
     }
 
-    /** A command that throws the {@link Error} {@link #thrown}, run as {@link Main} runs commands. */
-    @Command(name = "faulting")
-    static final class Faulting implements Callable<Integer> {
-        final Error thrown;
-
-        Faulting(Error thrown) {
-            this.thrown = thrown;
-        }
-
-        @Override
-        public Integer call() {
-            throw thrown;
-        }
-    }
-
-    private static CliRun runFaulting(Error thrown) {
-        StringWriter err = new StringWriter();
-        CommandLine line = new CommandLine(new Faulting(thrown)).setErr(new PrintWriter(err, true))
-                .setOut(new PrintWriter(new StringWriter(), true)).setExecutionExceptionHandler(new CommandFailures())
-                .setExecutionStrategy(CommandFailures::runLast);
-        int exit = line.execute();
-        return new CliRun(exit, "", err.toString());
-    }
-
     @Test
     void theFaultOfATruncatedMappingIsOneLineNamingTheObjectIfItsCloseDid() {
         InternalError fault = new InternalError("a fault occurred in an unsafe memory access operation");
-        CliRun bare = runFaulting(fault);
+        CliRun bare = runThrowing(fault);
         assertEquals(1, bare.exit());
-        assertEquals("faulting: shared memory faulted (was its file truncated by another process?): a fault"
+        assertEquals("throwing: shared memory faulted (was its file truncated by another process?): a fault"
                 + " occurred in an unsafe memory access operation", bare.err().strip());
         fault.addSuppressed(new io.jipc.CorruptSegmentException("mutex 'm': its memory faulted at close"));
-        CliRun named = runFaulting(fault);
+        CliRun named = runThrowing(fault);
         assertEquals(1, named.exit());
-        assertEquals("faulting: mutex 'm': its memory faulted at close", named.err().strip());
+        assertEquals("throwing: mutex 'm': its memory faulted at close", named.err().strip());
     }
 
     @Test
     void anotherErrorIsNotTurnedIntoAMessage() {
         InternalError other = new InternalError("something else");
-        assertEquals(other, org.junit.jupiter.api.Assertions.assertThrows(InternalError.class, () -> runFaulting(other)));
+        assertEquals(other, org.junit.jupiter.api.Assertions.assertThrows(InternalError.class, () -> runThrowing(other)));
         OutOfMemoryError memory = new OutOfMemoryError("a fault occurred in an unsafe memory access operation");
         assertEquals(memory, org.junit.jupiter.api.Assertions.assertThrows(OutOfMemoryError.class,
-                () -> runFaulting(memory)));
+                () -> runThrowing(memory)));
     }
 
     private static void assertNoStackTrace(CliRun run) {

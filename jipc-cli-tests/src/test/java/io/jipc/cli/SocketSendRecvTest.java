@@ -3,6 +3,7 @@ package io.jipc.cli;
 import io.jipc.net.DatagramEndpoint;
 import io.jipc.net.DatagramOptions;
 import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.EmptySenders;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -128,34 +129,14 @@ class SocketSendRecvTest {
     @Test
     void emptySendersDoNotRestartAReceiveTimeout() throws Exception {
         Path socket = dir.resolve("empty.sock");
-        java.util.concurrent.atomic.AtomicBoolean received = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.concurrent.atomic.AtomicBoolean gaveUp = new java.util.concurrent.atomic.AtomicBoolean();
-        Thread emptySenders = Thread.ofPlatform().start(() -> {
-            long until = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-            while (!received.get() && System.nanoTime() - until < 0) {
-                try (SocketChannel empty = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-                    // connected and closed without a byte
-                } catch (java.io.IOException notListeningYet) {
-                    // the receiver has not bound yet, or has ended
-                }
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-            gaveUp.set(!received.get());
-        });
+        EmptySenders emptySenders = EmptySenders.start(socket, Duration.ofMinutes(1));
         CliRun run;
-        try {
+        try (emptySenders) {
             run = CliRun.jipc("recv", "unix:" + socket, "--timeout", "1s");
-        } finally {
-            received.set(true);
-            emptySenders.join();
         }
         assertEquals(1, run.exit(), run.err());
         assertTrue(run.err().contains("no message in unix:" + socket + " (waited at most 1s)"), run.err());
-        assertTrue(!gaveUp.get(), "the receive ended only once the empty senders stopped coming");
+        assertTrue(!emptySenders.gaveUp(), "the receive ended only once the empty senders stopped coming");
     }
 
     /**

@@ -132,10 +132,7 @@ class SyncCommandTest {
         createExclusive(kind);
         try (ChildJvm holder = jipcChild("sync", "hold", "x")) {
             holder.awaitLine("acquired", LINE);
-            try (java.nio.channels.FileChannel file = java.nio.channels.FileChannel.open(
-                    JipcRoot.path("sync").resolve("x"), java.nio.file.StandardOpenOption.WRITE)) {
-                file.truncate(0);
-            }
+            truncate("x");
             holder.process().getOutputStream().close();
             assertEquals(1, holder.waitFor(LINE), holder.output());
             List<String> errors = holder.output().lines().filter(line -> !line.startsWith("acquired")).toList();
@@ -285,10 +282,7 @@ class SyncCommandTest {
                 }
                 mutex.unlock();
             }
-            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(
-                    JipcRoot.path("sync").resolve(file), java.nio.file.StandardOpenOption.WRITE)) {
-                channel.truncate(0);
-            }
+            truncate(file);
             if (file.equals("m")) { // the fault comes when await takes the mutex again
                 try (io.jipc.sync.ProcessCondition condition = io.jipc.sync.ProcessCondition.open("c")) {
                     condition.signalAll();
@@ -480,5 +474,13 @@ class SyncCommandTest {
         assertEquals(0, gc.exit(), gc.err());
         assertTrue(gc.out().contains("removed sync:cyc"), gc.out());
         assertEquals(List.of(), SyncObjects.names());
+    }
+
+    /** Truncates the named sync object's file to nothing, as another process might. */
+    private static void truncate(String name) throws java.io.IOException {
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(
+                JipcRoot.path("sync").resolve(name), java.nio.file.StandardOpenOption.WRITE)) {
+            channel.truncate(0);
+        }
     }
 }

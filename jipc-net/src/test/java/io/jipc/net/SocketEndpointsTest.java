@@ -1,6 +1,7 @@
 package io.jipc.net;
 
 import io.jipc.testkit.ChildCommands;
+import io.jipc.testkit.EmptySenders;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -207,33 +208,12 @@ class SocketEndpointsTest {
     @Test
     void emptySendersDoNotRestartTheTimeout() throws Exception {
         Path path = SocketTestSupport.newPath("empty");
-        java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.concurrent.atomic.AtomicBoolean gaveUp = new java.util.concurrent.atomic.AtomicBoolean();
-        Thread emptySenders = Thread.ofPlatform().start(() -> {
-            long until = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-            while (!ended.get() && System.nanoTime() - until < 0) {
-                try (java.nio.channels.SocketChannel empty = java.nio.channels.SocketChannel
-                        .open(java.net.UnixDomainSocketAddress.of(path))) {
-                    // connected and closed without a byte
-                } catch (java.io.IOException notListeningYet) {
-                    // the receiver has not bound yet, or has ended
-                }
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-            gaveUp.set(!ended.get());
-        });
         List<byte[]> received = new ArrayList<>();
-        try {
+        EmptySenders emptySenders = EmptySenders.start(path, Duration.ofMinutes(1));
+        try (emptySenders) {
             assertEquals(0, SocketEndpoints.receive("unix:" + path, 1, Duration.ofSeconds(1), received::add));
-        } finally {
-            ended.set(true);
-            emptySenders.join();
         }
-        assertTrue(!gaveUp.get(), "the receive ended only once the empty senders stopped coming");
+        assertTrue(!emptySenders.gaveUp(), "the receive ended only once the empty senders stopped coming");
         assertTrue(Files.notExists(path));
     }
 
