@@ -335,7 +335,9 @@ public final class Mailbox implements AutoCloseable, Selectable {
      *
      * @throws MailboxNotFoundException        if there is none of that name
      * @throws io.jipc.CorruptSegmentException if the file is not a valid mailbox of this version
-     * @throws io.jipc.InsecureFileException   if the file is a link, foreign or has other permissions than 0600
+     * @throws io.jipc.InsecureFileException   if the file is a link, foreign or has other permissions than 0600,
+     *                                         or the jipc root or its {@code mailbox/} directory is a link,
+     *                                         another user's, or open to others ({@link JipcRoot})
      */
     public static Mailbox open(String name) {
         return open(name, 0600);
@@ -346,10 +348,11 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * MailboxOptions.Builder#permissions}): a file of other permissions is refused.
      */
     public static Mailbox open(String name, int permissions) {
-        Optional<Path> named = MailboxNames.resolve(checkName(name));
-        Mailbox mailbox = open(named.orElse(path(name)), name, permissions);
+        Path path = existingPath(name); // refuses an unsafe root or mailbox/ before resolving the name
+        Optional<Path> named = MailboxNames.resolve(name);
+        Mailbox mailbox = open(named.orElse(path), name, permissions);
         if (named.isEmpty()) {
-            MailboxNames.repair(name, mailbox.id(), path(name));
+            MailboxNames.repair(name, mailbox.id(), path);
         }
         return mailbox;
     }
@@ -427,22 +430,35 @@ public final class Mailbox implements AutoCloseable, Selectable {
     /**
      * Removes the mailbox's name: later opens fail, while open handles keep working until closed
      * (like {@code unlink} of a POSIX queue). Returns false if there was no such mailbox.
+     *
+     * @throws io.jipc.InsecureFileException if the jipc root or its {@code mailbox/} directory is a
+     *                                       link, another user's, or open to others (nothing removed)
      */
     public static boolean destroy(String name) {
-        Path path = path(name);
+        Path path = existingPath(name);
         boolean removed = SharedSegment.unlink(path);
         MailboxNames.unbind(name, path);
         return removed;
     }
 
-    /** Whether a mailbox of that name exists. */
+    /**
+     * Whether a mailbox of that name exists.
+     *
+     * @throws io.jipc.InsecureFileException if the jipc root or its {@code mailbox/} directory is a
+     *                                       link, another user's, or open to others
+     */
     public static boolean exists(String name) {
-        return path(name).toFile().exists();
+        return existingPath(name).toFile().exists();
     }
 
-    /** The file of the mailbox {@code name}. */
+    /** The file of the mailbox {@code name}; its directories are neither created nor checked. */
     public static Path path(String name) {
         return JipcRoot.path(MailboxDescriptor.DIRECTORY).resolve(checkName(name));
+    }
+
+    /** {@link #path}, after checking the root and {@code mailbox/} as creates do ({@link JipcRoot#existing}). */
+    private static Path existingPath(String name) {
+        return JipcRoot.existing(MailboxDescriptor.DIRECTORY).resolve(checkName(name));
     }
 
     private static String checkName(String name) {

@@ -362,10 +362,12 @@ public final class UnboundedMailbox implements AutoCloseable {
      *
      * @throws MailboxNotFoundException        if there is none of that name
      * @throws io.jipc.CorruptSegmentException if the file is not a valid unbounded mailbox of this version
-     * @throws io.jipc.InsecureFileException   if the file is a link, foreign or has other permissions
+     * @throws io.jipc.InsecureFileException   if the file is a link, foreign or has other permissions, or
+     *                                         the jipc root or its kind directory is a link, another
+     *                                         user's, or open to others ({@link JipcRoot})
      */
     public static UnboundedMailbox open(String name, int permissions) {
-        Path path = path(name);
+        Path path = existingPath(name);
         SharedSegment control;
         try {
             control = SharedSegment.open(path, UnboundedMailboxDescriptor.MAGIC,
@@ -422,9 +424,12 @@ public final class UnboundedMailbox implements AutoCloseable {
      * removed by name afterwards if no control file is under the name then, and left to a mailbox
      * created under the name meanwhile (whose creation removes them), as {@link #destroy()} does;
      * what remains is the moment between that look and the removals.
+     *
+     * @throws io.jipc.InsecureFileException if the jipc root or its kind directory is a link, another
+     *                                       user's, or open to others (nothing removed)
      */
     public static boolean destroy(String name) {
-        Path path = path(name);
+        Path path = existingPath(name);
         try (UnboundedMailbox mailbox = open(name, anyPermissions(path))) {
             return mailbox.destroy(); // its leftovers too, while no mailbox has the name
         } catch (MailboxNotFoundException gone) {
@@ -510,12 +515,17 @@ public final class UnboundedMailbox implements AutoCloseable {
 
     /** Whether an unbounded mailbox of that name exists. */
     public static boolean exists(String name) {
-        return Files.exists(path(name));
+        return Files.exists(existingPath(name));
     }
 
-    /** The control file of the unbounded mailbox {@code name}. */
+    /** The control file of the unbounded mailbox {@code name}; its directories are neither created nor checked. */
     public static Path path(String name) {
         return JipcRoot.path(UnboundedMailboxDescriptor.DIRECTORY).resolve(checkName(name));
+    }
+
+    /** {@link #path}, after checking the root and the kind directory as creates do ({@link JipcRoot#existing}). */
+    private static Path existingPath(String name) {
+        return JipcRoot.existing(UnboundedMailboxDescriptor.DIRECTORY).resolve(checkName(name));
     }
 
     private static Path segmentPath(Path directory, String name, long index) {

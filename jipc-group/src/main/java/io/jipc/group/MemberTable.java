@@ -67,9 +67,14 @@ final class MemberTable implements AutoCloseable {
         this.sequenceAddress = memory.address() + SEQUENCE_OFFSET;
     }
 
-    /** Where the group {@code name} lives (the directory is not created). */
+    /**
+     * Where the group {@code name} lives, for opening or looking for it: the root and the kind
+     * directory are checked as creates check them, not created ({@link JipcRoot#existing}).
+     *
+     * @throws io.jipc.InsecureFileException if one of them is a link, another user's, or open to others
+     */
     static Path path(String name) {
-        return JipcRoot.path(DIRECTORY).resolve(name);
+        return JipcRoot.existing(DIRECTORY).resolve(name);
     }
 
     /** Creates the group's file with {@code options}' settings and publishes it. */

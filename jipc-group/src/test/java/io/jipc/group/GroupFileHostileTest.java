@@ -222,6 +222,25 @@ class GroupFileHostileTest {
         assertFalse(ProcessGroup.exists("written"));
     }
 
+    /**
+     * Looking for a group refuses a {@code group/} directory open to others, as joining does (until
+     * 2026-12-06 {@code exists} did not check it).
+     */
+    @Test
+    void aGroupDirectoryOpenToOthersIsRefused() throws IOException {
+        try (ProcessGroup g = ProcessGroup.join("guarded", GroupOptions.of(2))) {
+            Path dir = JipcRoot.path(GroupDescriptor.DIRECTORY);
+            try {
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+                assertThrows(InsecureFileException.class, () -> ProcessGroup.exists("guarded"));
+                assertThrows(InsecureFileException.class, () -> ProcessGroup.join("guarded", GroupOptions.of(0)));
+            } finally {
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            }
+            assertTrue(ProcessGroup.exists("guarded"));
+        }
+    }
+
     // ------------------------------------------------------------------ valid forged files are accepted
 
     @Test

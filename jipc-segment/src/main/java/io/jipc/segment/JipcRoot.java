@@ -15,7 +15,9 @@ import java.nio.file.Path;
  * {@value #ENVIRONMENT}, or {@code /dev/shm/jipc-<euid>}. Each kind of object has a subdirectory
  * ({@code mailbox/}, ...). jipc creates the directories with mode {@code 0700} and refuses to use one
  * that is a symbolic link, belongs to another user, or is open to group or others: {@code /dev/shm}
- * is world-writable, so another user could have planted a directory or link there first.
+ * is world-writable, so another user could have planted a directory or link there first. Creates
+ * check them through {@link #directory}; opens, destroys and existence tests of named objects through
+ * {@link #existing}, which creates nothing.
  *
  * <p>Tests and tools point {@value #PROPERTY} at a private directory to run isolated and clean up.
  */
@@ -57,6 +59,20 @@ public final class JipcRoot {
         Path dir = root.resolve(kind);
         ensureDirectory(dir, false);
         return dir;
+    }
+
+    /**
+     * The directory of one kind of object, checked as {@link #directory} checks it but not created:
+     * for opening, destroying or looking for a named object, which must not open or delete through
+     * a link or in a directory another user planted or can write. The root and the kind directory
+     * are checked if they exist; the path is returned even if they do not, so that opening a
+     * missing object still fails as "not found". Any thread; does not block (a few {@code lstat}s).
+     *
+     * @throws InsecureFileException as {@link #checkExisting} does, for the root or this kind directory
+     */
+    public static Path existing(String kind) {
+        checkExisting(kind);
+        return path(kind);
     }
 
     /**

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -119,7 +120,7 @@ public final class SharedRegion extends Region {
             throw new IllegalArgumentException("permissions must be within 0777 and include 0600: 0"
                     + Integer.toOctalString(mode));
         }
-        Path path = resolve(name, true);
+        Path path = resolve(name, JipcRoot::directory);
         String file = path.toString();
         int fd;
         try {
@@ -180,11 +181,13 @@ public final class SharedRegion extends Region {
      *                                 has no room for (see above), {@code ENOMEM} if they exceed what
      *                                 {@link MemoryBudget} says this process could still take
      * @throws InsecureFileException   if the name is a symbolic link or not a regular file, or a
-     *                                 jipc-named region belongs to another user
+     *                                 jipc-named region belongs to another user, or (jipc names) the
+     *                                 jipc root or its {@code region/} directory is a link, another
+     *                                 user's, or open to others ({@link JipcRoot#existing})
      */
     public static SharedRegion open(String name, Access access) {
         Objects.requireNonNull(access, "access");
-        Path path = resolve(name, false);
+        Path path = resolve(name, JipcRoot::existing);
         String file = path.toString();
         boolean writable = access == Access.READ_WRITE;
         int fd = openFile(name, file, writable ? Libc.O_RDWR : Libc.O_RDONLY);
@@ -305,9 +308,12 @@ public final class SharedRegion extends Region {
     /**
      * Removes the region's name: later opens fail, mappings stay valid until closed, the memory
      * is freed when the last one goes. Returns false if there was no such region.
+     *
+     * @throws InsecureFileException for a jipc name, if the jipc root or its {@code region/} directory
+     *                               is a link, another user's, or open to others (nothing removed)
      */
     public static boolean unlink(String name) {
-        String file = resolve(name, false).toString();
+        String file = resolve(name, JipcRoot::existing).toString();
         try {
             Libc.unlink(file);
             return true;
@@ -322,7 +328,7 @@ public final class SharedRegion extends Region {
     /** Whether a region of that name exists. */
     public static boolean exists(String name) {
         try {
-            Libc.lstat(resolve(name, false).toString());
+            Libc.lstat(resolve(name, JipcRoot::existing).toString());
             return true;
         } catch (ErrnoException e) {
             return false;
@@ -334,7 +340,7 @@ public final class SharedRegion extends Region {
      * {@code /dev/shm/<name>} for a POSIX name {@code "/<name>"}. Not created.
      */
     public static Path path(String name) {
-        return resolve(name, false);
+        return resolve(name, JipcRoot::path);
     }
 
     /** Whether {@code name} is a POSIX ({@code shm_open}) name, {@code "/name"}. */
@@ -342,7 +348,13 @@ public final class SharedRegion extends Region {
         return name != null && name.startsWith("/");
     }
 
-    private static Path resolve(String name, boolean createDirectory) {
+    /**
+     * The file of {@code name}; for a jipc name in the directory {@code directory} gives for
+     * {@value #DIRECTORY}: {@link JipcRoot#directory} (created and checked) for a create,
+     * {@link JipcRoot#existing} (checked) for an open, unlink or existence test, {@link JipcRoot#path} for
+     * the path alone.
+     */
+    private static Path resolve(String name, Function<String, Path> directory) {
         Objects.requireNonNull(name, "name");
         if (isPosixName(name)) {
             if (!POSIX_NAME.matcher(name).matches()) {
@@ -357,8 +369,7 @@ public final class SharedRegion extends Region {
                     + ": letters, digits, '.', '_', '-', not starting with '.' or '-', at most 200 characters;"
                     + " or a POSIX name '/name'");
         }
-        Path dir = createDirectory ? JipcRoot.directory(DIRECTORY) : JipcRoot.path(DIRECTORY);
-        return dir.resolve(name);
+        return directory.apply(DIRECTORY).resolve(name);
     }
 
     /**

@@ -258,4 +258,24 @@ class SharedRegionTest {
         assertThrows(IllegalStateException.class, () -> region.getLong(0));
         SharedRegion.unlink("closed");
     }
+
+    /**
+     * Open, unlink and exists of a jipc-named region refuse a {@code region/} directory open to others,
+     * as create does, and remove nothing (until 2026-12-06 only create checked it).
+     */
+    @Test
+    void aRegionDirectoryOpenToOthersIsRefused() throws Exception {
+        SharedRegion.create("guarded", 4096).close();
+        Path dir = JipcTestExtension.root().resolve(SharedRegion.DIRECTORY);
+        try {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+            assertThrows(InsecureFileException.class, () -> SharedRegion.open("guarded", Access.READ_WRITE));
+            assertThrows(InsecureFileException.class, () -> SharedRegion.exists("guarded"));
+            assertThrows(InsecureFileException.class, () -> SharedRegion.unlink("guarded"));
+            assertTrue(Files.exists(dir.resolve("guarded")), "the refused unlink removed nothing");
+        } finally {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
+        assertTrue(SharedRegion.unlink("guarded"));
+    }
 }

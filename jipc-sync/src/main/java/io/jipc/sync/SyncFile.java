@@ -24,9 +24,14 @@ final class SyncFile {
     private SyncFile() {
     }
 
-    /** Where the object {@code name} lives (the directory is not created). */
+    /**
+     * Where the object {@code name} lives, for opening, destroying or looking for it: the root and the
+     * kind directory are checked as creates check them, not created ({@link JipcRoot#existing}).
+     *
+     * @throws io.jipc.InsecureFileException if one of them is a link, another user's, or open to others
+     */
     static Path path(String name) {
-        return JipcRoot.path(SyncFileDescriptor.DIRECTORY).resolve(checkName(name));
+        return JipcRoot.existing(SyncFileDescriptor.DIRECTORY).resolve(checkName(name));
     }
 
     private static String checkName(String name) {

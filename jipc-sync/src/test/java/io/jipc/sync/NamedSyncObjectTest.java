@@ -52,6 +52,27 @@ class NamedSyncObjectTest {
         }
     }
 
+    /**
+     * Open, destroy and exists refuse a {@code sync/} directory open to others, as create does, and
+     * remove nothing (until 2026-12-06 only create checked it).
+     */
+    @Test
+    void aSyncDirectoryOpenToOthersIsRefused(Path root) throws Exception {
+        ProcessMutex.create("guarded").close();
+        Path dir = root.resolve("sync");
+        try {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+            assertThrows(InsecureFileException.class, () -> ProcessMutex.open("guarded"));
+            assertThrows(InsecureFileException.class, () -> SyncObjects.open("guarded"));
+            assertThrows(InsecureFileException.class, () -> SyncObjects.exists("guarded"));
+            assertThrows(InsecureFileException.class, () -> ProcessMutex.destroy("guarded"));
+            assertTrue(Files.exists(dir.resolve("guarded")), "the refused destroy removed nothing");
+        } finally {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
+        assertTrue(ProcessMutex.destroy("guarded"));
+    }
+
     /** A slot length in the header too short for the kind is a damaged file, not a caller's mistake. */
     @Test
     void aSlotLengthTooShortForItsKindIsADamagedFile(Path root) throws Exception {
