@@ -920,7 +920,9 @@ public final class Mailbox implements AutoCloseable, Selectable {
     /**
      * Sends {@code message} at {@code priority} if there is room in its level now; false if full.
      * On a rendezvous mailbox: hands the message to a receiver that is blocked in a receive at this
-     * moment, and returns true once it took it; false at once if none is waiting, and false (the
+     * moment, and returns true once it took it; false at once if none is waiting or no ticket slot
+     * is free (all 64 held by live senders' sends, or lost to receivers killed at one instant of
+     * their take, as docs/message-passing.md describes), and false (the
      * message withdrawn, never delivered) if that receiver does not hand it out at once but would
      * hold it: an {@link Endpoint}'s {@code receive(Q)} that waits for another sender declines it,
      * so this call never waits for the receiving application.
@@ -1033,7 +1035,9 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * (and returns 0) once the deadline passed or, with {@code onlyToWaitingReceiver} (an at-once
      * offer), when no receiver is (still) blocked in a receive; such a message is marked, and a
      * receiver that would hold it instead of handing it out declines it (0 as well, see {@link
-     * Rendezvous}). The send is tried once before the blocking loop,
+     * Rendezvous}). A send that gets no ticket slot (all {@value MailboxDescriptor#TICKETS} held by
+     * live senders, or lost) by its deadline, and an at-once offer that finds none free, send nothing
+     * and return 0. The send is tried once before the blocking loop,
      * whose attempt is a capturing lambda: with room at once (the common case), nothing is allocated.
      * A {@link #close()} of another thread that unmaps the mailbox meanwhile ends it with {@link
      * ClosedException} (its message withdrawn by the close: no receiver gets it), or with the
@@ -1050,7 +1054,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
             if (onlyToWaitingReceiver && !tickets.receiverWaiting(false)) {
                 return 0;
             }
-            long ticket = tickets.issueTicket(onlyToWaitingReceiver);
+            // an at-once offer takes a free slot or none; a timed send waits for one until its deadline
+            long ticket = tickets.issueTicket(onlyToWaitingReceiver,
+                    onlyToWaitingReceiver ? System.nanoTime() : deadline);
+            if (ticket == 0) {
+                return 0; // no slot by the deadline: nothing sent
+            }
             try {
                 boolean sent = firstSendToLane(message, offset, length, priority, ticket,
                         onlyToWaitingReceiver ? AT_ONCE : deadline)

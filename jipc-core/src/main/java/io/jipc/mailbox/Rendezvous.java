@@ -56,7 +56,17 @@ import static io.jipc.mailbox.MailboxDescriptor.TICKET_STATE_OFFSET;
  * a taken ticket in the record that a later issue of the slot hides: the loss this prevents.
  * Processes of jipc versions before the bit treat such a state as they did: an older receiver
  * drops the message, and an older sender, reading the state in the instant between the take and
- * the drop of the bit, reports a receipt that names no process.
+ * the drop of the bit, reports a receipt that names no process. An older sender also claims a slot
+ * that has the bit, as any free one: its new generation hides the old one, and the next receiver
+ * drops the message the bit protects as withdrawn (mixed versions bring that loss back).
+ *
+ * <h2>Lost slots, and the wait for a slot</h2>
+ * A slot left with the bit (its receiver killed between the clear and the drop, a window of a few
+ * instructions) is lost for the mailbox's life: nothing frees it (no liveness check, no sweep).
+ * With all {@value MailboxDescriptor#TICKETS} lost (or held by live senders), a send gets no slot:
+ * {@link #issueTicket} waits until the send's deadline. A timed send then times out having sent
+ * nothing, an at-once offer returns false at once, and an untimed send ({@code put}, {@code
+ * transfer}) waits until a slot comes back or it is interrupted: with all slots lost, for good.
  *
  * <h2>At-once offers</h2>
  * An at-once offer ({@link Mailbox#offer(byte[], int)}) marks its ticket: before it sends the
@@ -128,14 +138,20 @@ final class Rendezvous {
 
     /**
      * Starts a send: takes a free ticket slot (or one of a dead process), waiting while all are held
-     * by live senders, and issues its next generation ({@link #issue}); returns the ticket for the
-     * envelope. The send ends with {@link #settle} (when it no longer waits) and {@link #release}
-     * (always). Taking the slot and issuing are one step against {@link #leave()}: a slot this
-     * process holds is always one that the close of its last handle knows of.
+     * by live senders (or lost: see the class comment) until {@code deadline} ({@link System#nanoTime},
+     * {@code Long.MAX_VALUE}: no limit), and issues its next generation ({@link #issue}); returns the
+     * ticket for the envelope, or 0 if no slot could be had by the deadline (nothing was issued: the
+     * send sends nothing). A deadline already passed (an at-once offer) looks at every slot, those
+     * of dead processes included, without sleeping. The wait sleeps in steps that grow from 10 µs to
+     * 1 ms (never past the deadline): slots come back without a signal. The send ends with {@link
+     * #settle} (when it no longer waits) and {@link #release} (always). Taking the slot and issuing
+     * are one step against {@link #leave()}: a slot this process holds is always one that the close
+     * of its last handle knows of.
      *
      * @throws ClosedException if this process's last handle of the mailbox was closed
+     * @throws InterruptedException if interrupted while waiting for a slot (nothing was issued)
      */
-    long issueTicket(boolean atOnce) throws InterruptedException {
+    long issueTicket(boolean atOnce, long deadline) throws InterruptedException {
         int start = (int) (Thread.currentThread().threadId() % TICKETS);
         for (int round = 0; ; round++) {
             for (int i = 0; i < TICKETS; i++) {
@@ -154,7 +170,18 @@ final class Rendezvous {
             if (Thread.interrupted()) {
                 throw new InterruptedException();
             }
-            LockSupport.parkNanos(Math.min(1_000_000L, 10_000L << Math.min(round, 7)));
+            long sleep = Math.min(1_000_000L, 10_000L << Math.min(round, 7));
+            if (deadline != Long.MAX_VALUE) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    if (round > 0) { // the second round also looked at the slots of dead processes
+                        return 0;
+                    }
+                    continue;
+                }
+                sleep = Math.min(sleep, left);
+            }
+            LockSupport.parkNanos(sleep);
         }
     }
 
