@@ -152,7 +152,11 @@ public final class ProcessCondition extends SyncHandle<ProcessCondition> {
      *                                      {@linkplain Throwable#getSuppressed() suppressed} in this
      *                                      error): unlock only if {@code isHeldByCurrentThread()}, or
      *                                      the unlock's {@link IllegalMonitorStateException} hides this
-     *                                      error. Any other {@link Error} of the wait is treated alike
+     *                                      error. Another {@link Error} ({@link StackOverflowError},
+     *                                      {@link OutOfMemoryError}) is thrown as it is, the mutex not
+     *                                      retaken: a lock tried on a stack that just overflowed could
+     *                                      itself be cut between taking the owner word and recording the
+     *                                      holder, and leave the mutex owned by nobody who can release it
      */
     public Acquisition await(ProcessMutex mutex) throws InterruptedException {
         return await(mutex, Blocking.FOREVER);
@@ -206,7 +210,7 @@ public final class ProcessCondition extends SyncHandle<ProcessCondition> {
             closed = e;
         } catch (IllegalStateException unmapped) {
             closed = closedDuring(unmapped);
-        } catch (Error e) { // InternalError: the condition's file truncated by another process, or worse
+        } catch (InternalError e) { // the condition's file truncated by another process (not another Error: see above)
             fault = e;
         } finally {
             try {
