@@ -75,7 +75,7 @@ class LockHandOverTest {
                     first.completeExceptionally(t);
                 }
             });
-            awaitWaiting(file);
+            assertTrue(awaitWaiting(file, first), "round " + round + ": a wait of 1 min or more ended early");
             AtomicBoolean stop = new AtomicBoolean();
             AtomicReference<FileLock> intruded = new AtomicReference<>();
             Thread t2 = Thread.ofPlatform().start(() -> {
@@ -147,7 +147,10 @@ class LockHandOverTest {
                 }
             });
             try {
-                awaitWaiting(file);
+                if (!awaitWaiting(file, outcome)) { // a timed wait over before it was seen (a slow machine)
+                    assertEquals(null, outcome.get(), "round " + round + ": the blocker held the lock throughout");
+                    return false;
+                }
                 if (timed) {
                     Thread.sleep(19); // then free the lock about when the wait times out
                     blocking.release();
@@ -186,14 +189,21 @@ class LockHandOverTest {
         return other.awaitLine("TRIED", START);
     }
 
-    /** Waits until a thread waits for a lock through {@code file}. */
-    private static void awaitWaiting(LockableFile file) throws InterruptedException {
+    /**
+     * Waits until a thread waits for a lock through {@code file}: true; false if its call ended
+     * first ({@code outcome} done: a 20 ms timed wait can end before a loaded machine runs this).
+     */
+    private static boolean awaitWaiting(LockableFile file, CompletableFuture<FileLock> outcome) {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
         while (!file.hasWaiter()) {
+            if (outcome.isDone()) {
+                return false;
+            }
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("nobody waits for the lock");
             }
             Thread.onSpinWait();
         }
+        return true;
     }
 }
