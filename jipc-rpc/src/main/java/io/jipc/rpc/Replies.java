@@ -1,5 +1,6 @@
 package io.jipc.rpc;
 
+import io.jipc.JipcException;
 import io.jipc.Timeouts;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.net.StreamConnection;
@@ -118,7 +119,18 @@ sealed interface Replies {
          */
         @Override
         public boolean clientGone() {
-            return !ProcessIdentity.isAlive(clientToken) || !Mailbox.exists(mailbox.name());
+            if (!ProcessIdentity.isAlive(clientToken)) {
+                return true;
+            }
+            try {
+                return !Mailbox.exists(mailbox.name());
+            } catch (JipcException unreadable) {
+                // the mailbox directory refused (InsecureFileException: made open to others, or a
+                // link) or not readable now: the live process and the mapping decide, as before the
+                // existence test checked the directory (2026-12-07); a throw here ended the thread
+                // delivering this client's replies
+                return false;
+            }
         }
 
         @Override
