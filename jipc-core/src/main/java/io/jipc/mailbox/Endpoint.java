@@ -156,7 +156,12 @@ public final class Endpoint implements AutoCloseable {
         return identity;
     }
 
-    /** Whether {@code process} has an endpoint now: it opened one and has not closed it, and it is alive. */
+    /**
+     * Whether {@code process} has an endpoint now: it opened one and has not closed it, and it is alive.
+     *
+     * @throws io.jipc.InsecureFileException if the jipc root or its {@code mailbox/} directory is a
+     *                                       link, another user's, or open to others (as {@link Mailbox#exists})
+     */
     public static boolean exists(ProcessIdentity process) {
         return Mailbox.exists(nameOf(process.token())) && ProcessIdentity.isAlive(process.token());
     }
