@@ -187,6 +187,39 @@ public final class Libc {
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), -1);
     }
 
+    private static final class Ioctl {
+        static final MethodHandle H = errno("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
+    }
+
+    /** {@code FIONREAD} (= {@code SIOCINQ}) of Linux. */
+    private static final long FIONREAD = 0x541B;
+
+    /**
+     * Bytes the kernel holds for {@code fd} to be read ({@code ioctl(FIONREAD)}, which is a socket's
+     * {@code SIOCINQ}): for a pipe or FIFO, a stream socket's receive queue. Only looks: nothing is
+     * consumed. Any thread; does not block. For {@link Pipes#available} and {@link Sockets#unreadBytes}.
+     *
+     * @param call    the call's name in an error's message, e.g. {@code ioctl(SIOCINQ)}
+     * @param subject names the descriptor in an error's message
+     */
+    static int unreadBytes(int fd, String call, String subject) {
+        ensureAvailability();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment count = arena.allocate(JAVA_INT);
+            MemorySegment state = captureState();
+            int rc;
+            try {
+                rc = (int) Ioctl.H.invokeExact(state, fd, FIONREAD, count);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (rc != 0) {
+                throw Errno.exception(errno(state), call, subject);
+            }
+            return count.get(JAVA_INT, 0);
+        }
+    }
+
     private static final class Ids {
         static final MethodHandle GETEUID = plain("geteuid", FunctionDescriptor.of(JAVA_INT));
         static final MethodHandle SYSCONF = plain("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));

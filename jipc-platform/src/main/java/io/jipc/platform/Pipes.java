@@ -44,7 +44,6 @@ public final class Pipes {
     private static final int F_SETPIPE_SZ = 1031;
     private static final int F_GETPIPE_SZ = 1032;
     private static final int FD_CLOEXEC = 1;
-    private static final long FIONREAD = 0x541B;
 
     private Pipes() {
     }
@@ -56,11 +55,6 @@ public final class Pipes {
     private static final class Fcntl {
         static final MethodHandle H = Libc.errno("fcntl",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
-    }
-
-    private static final class Ioctl {
-        static final MethodHandle H = Libc.errno("ioctl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
     }
 
     private static final class Poll {
@@ -179,21 +173,7 @@ public final class Pipes {
 
     /** Bytes waiting in the pipe, ready to be read ({@code ioctl(FIONREAD)}). */
     public static int available(int fd, String subject) {
-        Libc.ensureAvailability();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment count = arena.allocate(JAVA_INT);
-            MemorySegment state = Libc.captureState();
-            int rc;
-            try {
-                rc = (int) Ioctl.H.invokeExact(state, fd, FIONREAD, count);
-            } catch (Throwable t) {
-                throw Libc.rethrow(t);
-            }
-            if (rc != 0) {
-                throw Errno.exception(Libc.errno(state), "ioctl(FIONREAD)", subject);
-            }
-            return count.get(JAVA_INT, 0);
-        }
+        return Libc.unreadBytes(fd, "ioctl(FIONREAD)", subject);
     }
 
     /**

@@ -140,8 +140,6 @@ public final class Sockets {
         static final MethodHandle GETSOCKNAME = Libc.errno("getsockname",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), -1);
         static final MethodHandle SHUTDOWN = Libc.errno("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
-        static final MethodHandle IOCTL = Libc.errno("ioctl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
     }
 
     private static final class Transfer {
@@ -294,8 +292,6 @@ public final class Sockets {
         }
     }
 
-    /** {@code SIOCINQ} (= {@code FIONREAD}) of Linux: the bytes in a socket's receive queue. */
-    private static final long SIOCINQ = 0x541B;
 
     /**
      * Bytes the kernel holds for this side of a connected stream socket, received and not yet read
@@ -308,20 +304,7 @@ public final class Sockets {
      * @throws ErrnoException {@code EBADF} for a closed descriptor, {@code EINVAL} for a listening socket
      */
     public static int unreadBytes(int fd, String subject) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment count = arena.allocate(JAVA_INT);
-            MemorySegment state = Libc.captureState();
-            int rc;
-            try {
-                rc = (int) Calls.IOCTL.invokeExact(state, fd, SIOCINQ, count);
-            } catch (Throwable t) {
-                throw Libc.rethrow(t);
-            }
-            if (rc != 0) {
-                throw Errno.exception(Libc.errno(state), "ioctl(SIOCINQ)", subject);
-            }
-            return count.get(JAVA_INT, 0);
-        }
+        return Libc.unreadBytes(fd, "ioctl(SIOCINQ)", subject);
     }
 
     // ------------------------------------------------------------------ options
