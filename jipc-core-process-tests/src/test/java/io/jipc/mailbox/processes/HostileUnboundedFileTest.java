@@ -360,7 +360,7 @@ class HostileUnboundedFileTest {
     /**
      * A Jazzer fuzz target (regression mode in every build: the empty input, and inputs under
      * {@code HostileUnboundedFileTestInputs/hostileFields} if any; {@code JAZZER_FUZZ=1 mvn -pl
-     * jipc-core -am test -Dtest=HostileUnboundedFileTest} fuzzes for real): the input overwrites
+     * jipc-core-process-tests -am test -Dtest=HostileUnboundedFileTest} fuzzes for real): the input overwrites
      * the control file's fields (bytes 128..1023: geometry, ceiling, state, first, last, receiver
      * lease), then the segment file's retiring flag and its ring's control block (from byte 4096).
      */

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * never an allocation sized by a length it did not check.
  *
  * <p>{@link #hostileEnvelopes(byte[])} is a Jazzer fuzz target (regression mode in every build;
- * {@code JAZZER_FUZZ=1 mvn -pl jipc-core -am test -Dtest=HostileEnvelopeFuzzTest} fuzzes for real):
+ * {@code JAZZER_FUZZ=1 mvn -pl jipc-core-tests -am test -Dtest=HostileEnvelopeFuzzTest} fuzzes for real):
  * the input is a sequence of raw record payloads committed straight into the priority rings,
  * bypassing the envelope writer. {@link #mutatedEnvelopes(long)} mutates valid envelopes at random.
  */

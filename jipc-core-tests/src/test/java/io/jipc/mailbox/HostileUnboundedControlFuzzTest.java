@@ -23,7 +23,7 @@ import java.util.stream.LongStream;
  * exception, an out-of-bounds access or an allocation sized by an unchecked field.
  *
  * <p>{@link #hostileControl(byte[])} is a Jazzer fuzz target (regression mode in every build;
- * {@code JAZZER_FUZZ=1 mvn -pl jipc-core -am test -Dtest=HostileUnboundedControlFuzzTest} fuzzes
+ * {@code JAZZER_FUZZ=1 mvn -pl jipc-core-tests -am test -Dtest=HostileUnboundedControlFuzzTest} fuzzes
  * for real): the input is a list of (offset, bytes) patches applied to a fresh mailbox's files.
  * {@link #mutatedFields(long)} damages the fields that size or index something with nasty values.
  */

@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link RpcProtocolException}. No other exception.
  *
  * <p>{@link #hostileFrame(byte[])} and {@link #hostileArguments(byte[])} are Jazzer fuzz targets:
- * {@code mvn test} runs them on their (empty) seed input; {@code JAZZER_FUZZ=1 mvn -pl jipc-rpc -am test
+ * {@code mvn test} runs them on their (empty) seed input; {@code JAZZER_FUZZ=1 mvn -pl jipc-rpc-tests -am test
  * -Dtest=RpcFrameFuzzTest#hostileFrame} fuzzes one for real. {@link #mutatedFrames(long)} and
  * {@link #mutatedArguments(long)} run the same checks on random mutations of valid frames and valid
  * argument encodings in every build. The explicit tests pin the version rules and each refusal.

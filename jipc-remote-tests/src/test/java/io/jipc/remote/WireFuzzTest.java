@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
  * the frame's length.
  *
  * <p>{@link #hostileFrame(byte[])} is a Jazzer fuzz target: {@code mvn test} runs it on its seed
- * inputs; {@code JAZZER_FUZZ=1 mvn -pl jipc-remote -am test -Dtest=WireFuzzTest} fuzzes it.
+ * inputs; {@code JAZZER_FUZZ=1 mvn -pl jipc-remote-tests -am test -Dtest=WireFuzzTest} fuzzes it.
  * {@link #mutatedFrames(long)} runs the same check on random mutations of valid frames in every build.
  */
 class WireFuzzTest {
