@@ -100,6 +100,12 @@ public final class PeerProcess implements AutoCloseable {
     private volatile boolean alarmClosed;
     /** Set by the alarm before it kills the peer: what the peer was doing then. */
     private volatile String stalled;
+    /**
+     * Set by the alarm before {@link #stalled}: the {@linkplain #phase phase} in which no progress
+     * came, which the report names even if the measuring thread has named another since (as
+     * {@link #checkAlive} does once it sees the peer gone).
+     */
+    private volatile String stalledDuring;
 
     private static Duration answerWait() {
         String configured = System.getProperty(ANSWER_WAIT_PROPERTY);
@@ -199,6 +205,7 @@ public final class PeerProcess implements AutoCloseable {
                         TimeUnit.NANOSECONDS.timedWait(alarm, left);
                         continue;
                     }
+                    stalledDuring = phase;
                     stalled = ProcessIdentity.isStopped(process.pid())
                             ? "it is stopped: SIGSTOP, a debugger or a frozen cgroup" : "it runs but does not answer";
                     break;
@@ -257,7 +264,7 @@ public final class PeerProcess implements AutoCloseable {
         String out = output.toString();
         String why = stalled;
         if (why != null) {
-            return new PeerDiedException("the peer process " + pid() + " stopped answering during " + phase
+            return new PeerDiedException("the peer process " + pid() + " stopped answering during " + stalledDuring
                     + ": no progress for " + ANSWER_WAIT.toSeconds() + " s (" + why + "), so it was killed", out);
         }
         String peerException = out.lines().filter(l -> l.contains("Exception") || l.contains("Error"))
@@ -283,7 +290,8 @@ public final class PeerProcess implements AutoCloseable {
 
     /**
      * Fails if the peer is gone: with {@link #death()} (the phase set to {@code doing}) if it
-     * died, else with its output so far.
+     * died, else with its output so far. A peer killed for {@linkplain #progress() making no
+     * progress} is reported in the phase it stalled in, not {@code doing}.
      */
     public void checkAlive(String doing) {
         if (gone) {
