@@ -8,9 +8,11 @@ import io.jipc.naming.NamingException;
 import io.jipc.naming.spi.AbstractRegistration;
 import org.apache.curator.framework.api.CuratorWatcher;
 import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
 
+import java.util.Arrays;
 import java.util.Optional;
 
 /**
@@ -66,12 +68,22 @@ final class ZkRegistration extends AbstractRegistration {
         }
     }
 
-    /** Sets a one-shot watch that calls {@link #reassert()} when the node is deleted. */
+    /**
+     * Sets a one-shot watch that calls {@link #reassert()} when the node is deleted, on the node read
+     * in the same call: if that node is not this registration's (another owner deleted ours and
+     * created its own between our create and this watch), or there is none, {@link #reassert()} runs
+     * now and finds out. A watch set by a bare existence test would have been set on the other
+     * owner's node, whose deletion might never come, and the loss never reported.
+     */
     void watchNode() {
         try {
-            if (service.client().checkExists().usingWatcher(nodeWatcher).forPath(ZkNameService.pathOf(entry.name())) == null) {
+            byte[] watched = service.client().getData().usingWatcher(nodeWatcher).forPath(ZkNameService.pathOf(entry.name()));
+            // ours: in this session, or a stale node of an expired session, whose deletion the watch reports
+            if (!Arrays.equals(watched, bytes)) {
                 service.recover(this::reassert);
             }
+        } catch (KeeperException.NoNodeException gone) { // no watch is set then
+            service.recover(this::reassert);
         } catch (Exception e) {
             // not connected: the reconnection handler calls reassert() again
             ZkNameService.LOG.log(System.Logger.Level.DEBUG, "cannot watch '" + entry.name() + "': " + e);

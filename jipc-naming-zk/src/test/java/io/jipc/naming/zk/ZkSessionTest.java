@@ -16,6 +16,7 @@ import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.KillSession;
 import org.apache.curator.test.TestingCluster;
 import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.data.Stat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -121,6 +122,34 @@ class ZkSessionTest {
             assertFalse(registration.isHeld());
             registration.close(); // does not remove the rival's name
             assertEquals("2", owner.lookup("svc/contested").orElseThrow().record().id());
+        }
+    }
+
+    /**
+     * The window between an owner's re-creating its node and setting the watch on it: another owner
+     * deletes the node and creates its own there. The watch must not be set on the other owner's node
+     * as if it were ours (its deletion may never come, and the loss would never be told: the run of
+     * anOwnerWhoseNameWasTakenWhileItsSessionWasGoneIsTold that failed so under load waited 60 s).
+     * Played here by removing the owner's watch, so that the deletion tells it nothing, and setting it
+     * again once the rival holds the name.
+     */
+    @Test
+    void anOwnerWhoseWatchComesAfterARivalTookTheNameIsTold() throws Exception {
+        try (TestingServer server = ZkTestServers.server(home);
+             ZkNameService owner = open(server.getConnectString(), "");
+             ZkNameService rival = open(server.getConnectString(), "")) {
+            Registration registration = owner.register("svc/late-watch", RECORD);
+            String path = ZkNameService.pathOf("svc/late-watch");
+            owner.client().watchers().removeAll().ofType(Watcher.WatcherType.Any).forPath(path);
+            rival.client().delete().forPath(path);
+            rival.register("svc/late-watch", NameRecord.of("test", "2", "elsewhere"));
+            ((ZkRegistration) registration).watchNode(); // as the owner's re-registration does after its create
+            NamingException reason = registration.lost().get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+            NameTakenException taken = assertInstanceOf(NameTakenException.class, reason);
+            assertEquals("2", taken.holder().record().id());
+            assertFalse(registration.isHeld());
+            registration.close(); // does not remove the rival's name
+            assertEquals("2", owner.lookup("svc/late-watch").orElseThrow().record().id());
         }
     }
 
