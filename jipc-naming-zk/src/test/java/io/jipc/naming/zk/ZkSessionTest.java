@@ -116,12 +116,7 @@ class ZkSessionTest {
                     }
                 }
             }
-            NamingException reason = registration.lost().get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
-            NameTakenException taken = assertInstanceOf(NameTakenException.class, reason);
-            assertEquals("2", taken.holder().record().id());
-            assertFalse(registration.isHeld());
-            registration.close(); // does not remove the rival's name
-            assertEquals("2", owner.lookup("svc/contested").orElseThrow().record().id());
+            assertLostToTheRival(registration, owner, "svc/contested");
         }
     }
 
@@ -144,13 +139,19 @@ class ZkSessionTest {
             rival.client().delete().forPath(path);
             rival.register("svc/late-watch", NameRecord.of("test", "2", "elsewhere"));
             ((ZkRegistration) registration).watchNode(); // as the owner's re-registration does after its create
-            NamingException reason = registration.lost().get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
-            NameTakenException taken = assertInstanceOf(NameTakenException.class, reason);
-            assertEquals("2", taken.holder().record().id());
-            assertFalse(registration.isHeld());
-            registration.close(); // does not remove the rival's name
-            assertEquals("2", owner.lookup("svc/late-watch").orElseThrow().record().id());
+            assertLostToTheRival(registration, owner, "svc/late-watch");
         }
+    }
+
+    /** The owner's registration of {@code name} tells it lost to the rival's (record id "2"), whose name stays. */
+    private static void assertLostToTheRival(Registration registration, NameService owner, String name)
+            throws Exception {
+        NamingException reason = registration.lost().get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+        NameTakenException taken = assertInstanceOf(NameTakenException.class, reason);
+        assertEquals("2", taken.holder().record().id());
+        assertFalse(registration.isHeld());
+        registration.close(); // does not remove the rival's name
+        assertEquals("2", owner.lookup(name).orElseThrow().record().id());
     }
 
     @Test
