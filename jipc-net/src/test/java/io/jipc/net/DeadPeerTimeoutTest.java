@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /**
  * {@link ConnectionOptions#deadPeerTimeout()}: the keepalive it derives, its range, and that both an
  * accepted and a connected TCP socket carry it. That the kernel then ends a connection behind a cut
- * link is {@code RpcDeadLinkTest}'s part (jipc-rpc), between two network namespaces.
+ * link is {@code RpcDeadLinkTest}'s part (jipc-rpc-tests), between two network namespaces.
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)

@@ -292,7 +292,6 @@ public final class Sockets {
         }
     }
 
-
     /**
      * Bytes the kernel holds for this side of a connected stream socket, received and not yet read
      * ({@code ioctl(SIOCINQ)}, {@code FIONREAD}): a TCP socket's unread data, a Unix-domain stream
