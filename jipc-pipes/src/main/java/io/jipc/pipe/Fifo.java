@@ -36,8 +36,7 @@ import java.util.concurrent.TimeUnit;
  * {@link InterruptedException} from a waiting or timed open that cannot complete at once (also with a
  * zero timeout), as the library's rule says (docs/architecture.md, "Interrupts and timeouts"). One
  * that can complete at once completes and leaves the status set: a write open that finds a reader,
- * and a read open (timed or not) that a writer already waiting pairs with within the 20 ms a zero
- * timeout looks (below).
+ * and a read open (timed or not) that finds a writer there, also one waiting in its own open (below).
  *
  * <p>How: a writer tries a non-blocking open of the path, which the kernel refuses with
  * {@code ENXIO} while no reader exists, again every few milliseconds (up to 10 ms apart) until the
@@ -47,11 +46,16 @@ import java.util.concurrent.TimeUnit;
  * released by a momentary write open of this process. Both opens go through a descriptor that pins
  * the FIFO found at the call ({@code O_PATH}, reopened through {@code /proc/self/fd}), so a FIFO
  * removed or replaced during the wait is still the one waited for and released: the call returns by
- * its timeout and leaves no thread behind. A timed read open waits at least 20 ms (a zero timeout
- * too), so that a writer already waiting is paired with it rather than with that release. Limits:
+ * its timeout and leaves no thread behind. What is there at once is taken without that thread: a
+ * read open by a thread interrupted already, or with a zero timeout, and a timed one at its
+ * deadline before it releases its helper, open the FIFO non-blocking and keep that descriptor if a
+ * writer has the FIFO open (the kernel counts one waiting in its blocking open, and wakes it) or bytes
+ * wait in it, which {@code tee(2)} tells without reading; so a writer already waiting is never paired
+ * with the release instead. Limits:
  * another process that is waiting to open the same FIFO for reading at that moment is released too,
- * and then sees end of file; a writer whose open completes just as a timed read open gives up finds
- * the reader gone ({@link BrokenPipeException}), as if it had closed; a FIFO this process may read but
+ * and then sees end of file; a writer whose open comes in the moment between a read open's last
+ * look that found none and its giving up finds the reader gone ({@link BrokenPipeException}), as if
+ * it had closed; a FIFO this process may read but
  * not write cannot be released, and its helper thread waits until a writer opens it.
  *
  * <p>After opening, a FIFO behaves exactly as a pipe ({@link PipeReader}, {@link PipeWriter}):
@@ -145,7 +149,7 @@ public final class Fifo {
     }
 
     /**
-     * Opens for reading, waiting at most {@code timeout} (but at least 20 ms) for a writer of the FIFO
+     * Opens for reading, waiting at most {@code timeout} (a zero one looks once) for a writer of the FIFO
      * found at {@code path} at the call, also if that is removed or replaced meanwhile.
      *
      * @throws OpenTimeoutException if no writer opened it in time

@@ -3,14 +3,15 @@ package io.jipc.pipe;
 import io.jipc.ErrnoException;
 import io.jipc.platform.Errno;
 import io.jipc.platform.Libc;
+import io.jipc.platform.Pipes;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * A read open of a FIFO that waits for a writer and can be given up: the blocking {@code open(2)}
@@ -18,14 +19,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Called by any thread, one call per open; it blocks until a writer opens the FIFO, the deadline
  * passes or the thread is interrupted, and parks a virtual thread rather than pinning it.
  *
- * <p>A non-blocking read open cannot tell whether a writer exists, so the open is a real blocking
+ * <p>A non-blocking read open cannot wait for a writer, so the wait is a real blocking
  * {@code open(2)} on a helper platform thread ({@code jipc-fifo-open-N}). The caller that gives up
  * releases it with a momentary non-blocking write open of its own, which pairs with the helper's
  * waiting read open; the helper then closes what it got.
+ *
+ * <p>What is there at once is taken without a helper and without a window: a call that looks only
+ * once (a thread interrupted already, a zero or past timeout), and a timed call at its deadline,
+ * opens the FIFO non-blocking and keeps that descriptor if a writer has the FIFO open (also one
+ * waiting in its own blocking open, which the kernel counts as a writer and which this open wakes)
+ * or bytes wait in it ({@link Pipes#hasDataOrWriter}); otherwise it closes it and gives up.
  */
 /*
  * The FIFO is pinned first: an O_PATH descriptor of its inode, checked with fstat to be a FIFO, and
- * both the helper's open and the release's open go through /proc/self/fd/<pin>, which reopens that
+ * the helper's open, the look and the release's open go through /proc/self/fd/<pin>, which reopens that
  * very inode even after the path was removed or names another file. Through the path, a FIFO removed
  * during the wait could not be released at all (the helper stayed blocked for ever), and for one
  * replaced by a new FIFO the release's write open found no reader at the new one, retried for 10 s
@@ -34,18 +41,24 @@ import java.util.concurrent.atomic.AtomicInteger;
  * until) the real reader, as without the pin; a placeholder reader would let it open, write and close
  * into a pipe that the helper then never sees.
  *
+ * At the deadline the look comes before the release: the looking descriptor is a reader, so a writer
+ * already waiting that the release's open would otherwise pair with the helper (which then closes
+ * its descriptor) keeps a reader, this caller.
+ *
  * The pin has two holders, the helper (until its open returned) and the caller (until its release is
  * done), and whoever is last closes it: neither ever opens a /proc/self/fd number that was closed and
  * may name another file by now.
  */
 final class FifoReadOpen {
-    /** The shortest wait of a timed read open (a zero or past timeout too): see {@link Fifo}. */
-    private static final long MIN_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
-    /** How long an interrupted caller waits at most for its helper thread to start. */
-    private static final long STARTING_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** How long a release tries while the helper has not yet entered its open. */
     private static final long RELEASE_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final AtomicInteger OPENERS = new AtomicInteger();
+
+    /**
+     * Test seam (FifoTest), null otherwise: runs on the helper thread right before its blocking open,
+     * the moment a loaded machine can stretch past the caller's deadline.
+     */
+    static volatile Consumer<FifoReadOpen> beforeHelperOpen;
 
     private static final int PENDING = 0;
     private static final int DONE = 1;
@@ -57,18 +70,17 @@ final class FifoReadOpen {
     private final AtomicInteger state = new AtomicInteger(PENDING);
     private final AtomicInteger pinHolders = new AtomicInteger(2); // the helper and the caller
     private final CompletableFuture<Integer> opened = new CompletableFuture<>();
-    /** Counted down by the helper right before its open (or when it gives up before it). */
-    private final CountDownLatch entering = new CountDownLatch(1);
 
     private FifoReadOpen(String path, int pin) {
         this.path = path;
         this.pin = pin;
-        this.pinned = "/proc/self/fd/" + pin;
+        this.pinned = pinned(pin);
     }
 
     /**
      * Opens the FIFO at {@code path} for reading, waiting until {@code deadline} ({@link Deadlines})
-     * for a writer, but at least 20 ms; returns the descriptor.
+     * for a writer; returns the descriptor. A thread interrupted already, or a deadline passed
+     * already, looks once (see the class comment) and does not wait.
      *
      * @param timeout what the caller asked for, for the exception's message
      * @throws OpenTimeoutException if no writer opened it in time
@@ -76,8 +88,27 @@ final class FifoReadOpen {
      * @throws IllegalArgumentException if {@code path} is not a FIFO (a symbolic link is not followed)
      */
     static int open(String path, long deadline, Duration timeout) throws InterruptedException {
-        FifoReadOpen open = new FifoReadOpen(path, Fifo.verified(
-                Libc.open(path, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0), path));
+        int pin = Fifo.verified(Libc.open(path, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0), path);
+        boolean interruptedBefore = Thread.interrupted(); // restored if the open completes, reported if not
+        if (interruptedBefore || Deadlines.remaining(deadline, Long.MAX_VALUE) <= 0) {
+            int fd;
+            try {
+                fd = takeWhatIsThere(pinned(pin), path);
+            } finally {
+                Libc.close(pin);
+            }
+            if (fd >= 0) {
+                if (interruptedBefore) {
+                    Thread.currentThread().interrupt();
+                }
+                return fd;
+            }
+            if (interruptedBefore) {
+                throw interrupted(path);
+            }
+            throw new OpenTimeoutException(path, "writer", timeout);
+        }
+        FifoReadOpen open = new FifoReadOpen(path, pin);
         try {
             Thread.ofPlatform().daemon().name("jipc-fifo-open-" + OPENERS.incrementAndGet()).start(open::waitForWriter);
         } catch (RuntimeException | Error e) {
@@ -91,6 +122,32 @@ final class FifoReadOpen {
         }
     }
 
+    /**
+     * A non-blocking read open of {@code pinned} that is kept if a writer has the FIFO open or bytes
+     * wait in it: the descriptor, else -1 (closed). A writer waiting in a blocking open is woken by it.
+     */
+    private static int takeWhatIsThere(String pinned, String path) {
+        int fd = Libc.open(pinned, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
+        try {
+            if (Pipes.hasDataOrWriter(fd, "FIFO " + path)) {
+                return fd; // made blocking by its handle (FdHandle.ownFifoReadEnd)
+            }
+        } catch (RuntimeException | Error e) {
+            Libc.close(fd);
+            throw e;
+        }
+        Libc.close(fd);
+        return -1;
+    }
+
+    private static String pinned(int pin) {
+        return "/proc/self/fd/" + pin;
+    }
+
+    private static InterruptedException interrupted(String path) {
+        return new InterruptedException("interrupted while waiting for a writer of FIFO " + path);
+    }
+
     /** The helper: a blocking read open of the pinned FIFO. */
     private void waitForWriter() {
         try {
@@ -98,7 +155,10 @@ final class FifoReadOpen {
                 opened.complete(-1); // given up before we began: nothing to release
                 return;
             }
-            entering.countDown();
+            Consumer<FifoReadOpen> seam = beforeHelperOpen;
+            if (seam != null) {
+                seam.accept(this);
+            }
             int fd = Libc.open(pinned, Libc.O_RDONLY | Libc.O_CLOEXEC, 0); // blocks for a writer
             if (!state.compareAndSet(PENDING, DONE)) {
                 Libc.close(fd); // given up meanwhile
@@ -110,42 +170,22 @@ final class FifoReadOpen {
         } catch (Throwable t) {
             opened.completeExceptionally(t);
         } finally {
-            entering.countDown();
             dropPin();
         }
     }
 
     /**
-     * Waits for the helper's open. A thread interrupted already looks only as long as a zero timeout
-     * does (a writer already waiting pairs with the helper then: the call can complete at once, so
-     * it completes and the status stays set), and otherwise throws {@link InterruptedException}, as
-     * the library's rule says. Those 20 ms count from the moment the helper thread is about to
-     * open, not from its start, which a loaded machine may delay by more than that. (Until
-     * 2026-12-06 {@code CompletableFuture.get} threw at once, before the helper could pair with a
-     * writer already waiting.)
+     * Waits for the helper's open until the deadline; at the deadline takes what is there
+     * ({@link #takeWhatIsThere}) before releasing the helper. An interrupt during the wait gives up
+     * (unless the helper's open completed first), as the library's rule says.
      */
     private int await(long deadline, Duration timeout) throws InterruptedException {
-        boolean interruptedBefore = Thread.interrupted(); // restored if the open completes, reported if not
         try {
-            // at least a moment for the helper to reach its open: a writer already waiting pairs with it
-            // at once, and giving up before that would leave the writer to our release (below)
-            if (interruptedBefore) {
-                entering.await(STARTING_NANOS, TimeUnit.NANOSECONDS); // a thread of ours starting: no waiting for a peer
-            }
-            long left = interruptedBefore ? MIN_WAIT_NANOS
-                    : Math.max(Deadlines.remaining(deadline, Long.MAX_VALUE), MIN_WAIT_NANOS);
-            int fd = opened.get(left, TimeUnit.NANOSECONDS);
-            if (interruptedBefore) {
-                Thread.currentThread().interrupt();
-            }
-            return fd;
+            return opened.get(Deadlines.remaining(deadline, Long.MAX_VALUE), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
-            if (interruptedBefore) {
-                Thread.currentThread().interrupt();
-            }
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         } catch (TimeoutException | InterruptedException e) {
-            boolean interrupted = interruptedBefore || e instanceof InterruptedException;
+            boolean interrupted = e instanceof InterruptedException;
             if (!state.compareAndSet(PENDING, ABANDONED)) {
                 // the open won the race: keep it
                 if (interrupted) {
@@ -153,10 +193,20 @@ final class FifoReadOpen {
                 }
                 return opened.join();
             }
-            release();
+            int fd = -1;
+            try {
+                if (!interrupted) {
+                    fd = takeWhatIsThere(pinned, path);
+                }
+            } finally {
+                release();
+            }
+            if (fd >= 0) {
+                return fd;
+            }
             if (interrupted) {
-                Thread.interrupted(); // reported by the exception
-                throw new InterruptedException("interrupted while waiting for a writer of FIFO " + path);
+                Thread.interrupted(); // one that came during the release: reported by the exception too
+                throw interrupted(path);
             }
             throw new OpenTimeoutException(path, "writer", timeout);
         }
@@ -196,6 +246,11 @@ final class FifoReadOpen {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Whether the caller gave up waiting (its deadline or an interrupt) before the helper's open completed. */
+    boolean abandoned() {
+        return state.get() == ABANDONED;
     }
 
     /** One holder is done with the pin; the last one closes it. */

@@ -194,13 +194,45 @@ class FifoTest {
         Path fifo = fifo("waiting-writer");
         for (int round = 0; round < 5; round++) {
             try (ChildProcess sh = Command.of("sh", "-c", "printf 'round' > \"$0\"", fifo.toString()).start()) {
-                Thread.sleep(200); // the shell waits in its open for a reader
+                awaitBlockedInOpen(sh.pid());
                 try (PipeReader reader = Fifo.openReader(fifo, Duration.ZERO)) {
                     assertEquals("round", new String(reader.readAllBytes(), StandardCharsets.UTF_8));
                 }
                 assertEquals(ExitStatus.exited(0), sh.waitFor(), "the writer was not cut off");
             }
         }
+    }
+
+    /**
+     * A timed read open whose helper thread reaches its open only after the deadline (a loaded
+     * machine) takes a writer waiting by then, and the writer is not cut off. It gave up, and its
+     * release paired the late helper with the writer, whose pipe the helper then closed (the writer
+     * got SIGPIPE); until 2026-12-07 a 20 ms least wait made that rarer, not impossible.
+     */
+    @Test
+    void aTimedReadOpenWhoseHelperComesLateTakesAWriterWaitingAtItsDeadline() throws Exception {
+        Path fifo = fifo("late-helper");
+        FifoReadOpen.beforeHelperOpen = open -> {
+            while (!open.abandoned()) { // the helper enters its open only after the caller's deadline
+                Thread.onSpinWait();
+            }
+        };
+        try {
+            for (int round = 0; round < 3; round++) {
+                try (ChildProcess sh = Command.of("sh", "-c", "printf 'round' > \"$0\"", fifo.toString()).start()) {
+                    awaitBlockedInOpen(sh.pid());
+                    try (PipeReader reader = Fifo.openReader(fifo, Duration.ofMillis(100))) {
+                        assertEquals("round", new String(reader.readAllBytes(), StandardCharsets.UTF_8));
+                    }
+                    assertEquals(ExitStatus.exited(0), sh.waitFor(), "the writer was not cut off");
+                }
+            }
+            // with no writer there, the same late helper is released and the open times out
+            assertThrows(OpenTimeoutException.class, () -> Fifo.openReader(fifo, Duration.ofMillis(100)));
+        } finally {
+            FifoReadOpen.beforeHelperOpen = null;
+        }
+        awaitNoHelperThread();
     }
 
     @Test

@@ -12,7 +12,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * Downcalls for kernel pipes and FIFOs: {@code pipe2}, {@code fcntl} (flags, pipe capacity,
- * duplication), {@code poll}, {@code ioctl(FIONREAD)}, non-blocking {@code read}/{@code write}
+ * duplication), {@code poll}, {@code ioctl(FIONREAD)}, {@code tee} (a look without reading), non-blocking {@code read}/{@code write}
  * that report {@code EAGAIN} and {@code EPIPE} as results instead of exceptions, and
  * {@code chmod}.
  *
@@ -44,6 +44,7 @@ public final class Pipes {
     private static final int F_SETPIPE_SZ = 1031;
     private static final int F_GETPIPE_SZ = 1032;
     private static final int FD_CLOEXEC = 1;
+    private static final int SPLICE_F_NONBLOCK = 2;
 
     private Pipes() {
     }
@@ -69,6 +70,11 @@ public final class Pipes {
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
         static final MethodHandle WRITE = Libc.errno("write",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
+    }
+
+    private static final class Tee {
+        static final MethodHandle H = Libc.errno("tee",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), -1);
     }
 
     private static final class Chmod {
@@ -174,6 +180,45 @@ public final class Pipes {
     /** Bytes waiting in the pipe, ready to be read ({@code ioctl(FIONREAD)}). */
     public static int available(int fd, String subject) {
         return Libc.unreadBytes(fd, "ioctl(FIONREAD)", subject);
+    }
+
+    /**
+     * Whether a read of the pipe or FIFO read end {@code fd} would not see end of file now: bytes wait
+     * in it, or some process has it open for writing (also one still waiting in a blocking
+     * {@code open(2)} of a FIFO: the kernel counts it as a writer from its call on). Reads nothing:
+     * {@code tee(2)} of at most one byte with {@code SPLICE_F_NONBLOCK} into a scratch pipe, closed at
+     * once, which returns 0 for an empty pipe without writers and {@code EAGAIN} for an empty pipe with
+     * one. {@code poll} cannot tell these apart (neither is readable; a FIFO opened non-blocking while
+     * no writer was there shows no {@code POLLHUP}), and a {@code read} would take a byte. Any thread;
+     * does not block.
+     */
+    public static boolean hasDataOrWriter(int fd, String subject) {
+        int[] scratch = pipe();
+        try {
+            Libc.ensureAvailability();
+            MemorySegment state = Libc.captureState();
+            while (true) {
+                long n;
+                try {
+                    n = (long) Tee.H.invokeExact(state, fd, scratch[1], 1L, SPLICE_F_NONBLOCK);
+                } catch (Throwable t) {
+                    throw Libc.rethrow(t);
+                }
+                if (n >= 0) {
+                    return n > 0; // 0: empty, and no writer
+                }
+                int errno = Libc.errno(state);
+                if (errno == Errno.EAGAIN) {
+                    return true; // empty, and a writer has it open (the scratch pipe has room)
+                }
+                if (errno != Errno.EINTR) {
+                    throw Errno.exception(errno, "tee", subject);
+                }
+            }
+        } finally {
+            Libc.close(scratch[0]);
+            Libc.close(scratch[1]);
+        }
     }
 
     /**
