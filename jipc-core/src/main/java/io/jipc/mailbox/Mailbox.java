@@ -1,6 +1,7 @@
 package io.jipc.mailbox;
 
 import io.jipc.ClosedException;
+import io.jipc.CorruptSegmentException;
 import io.jipc.ErrnoException;
 import io.jipc.Selectable;
 import io.jipc.Timeouts;
@@ -532,6 +533,16 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * far); for the last handle, the receive gives the role up and unmaps before it leaves the role,
      * so receives of other threads waiting for it end with {@code ClosedException}. The mailbox
      * itself stays (see {@link #destroy()}). Idempotent.
+     *
+     * <p>If another process truncated the mailbox's file, close still closes the handle and (for the
+     * process's last handle) releases the mapping, and then reports it: waking this handle's sleepers,
+     * or giving up this process's leases, faults on the memory beyond the file's new end, and close
+     * throws {@link io.jipc.CorruptSegmentException} naming the mailbox, with the fault
+     * ({@link InternalError}) as its cause. A second close returns at once. (Until 2026-12-07 the
+     * {@code InternalError} came out of close and the mapping stayed until the process exited.)
+     *
+     * @throws io.jipc.CorruptSegmentException after closing, if the mailbox's memory faulted (its file
+     *                                         was truncated by another process)
      */
     @Override
     public void close() {
@@ -549,11 +560,14 @@ public final class Mailbox implements AutoCloseable, Selectable {
         }
         // a claim left open would hold every receiver up for as long as this process lives (only a
         // dead sender's claim is skipped): give its room back while the mapping is still there
+        InternalError fault = null;
         for (MailboxClaim claim : openClaims) {
             try {
                 claim.abortForClose();
             } catch (RuntimeException ignored) {
                 // the mapping failed under us: nothing more to give back
+            } catch (InternalError truncated) { // SIGBUS beyond the file's end, as HotSpot reports it
+                fault = truncated;
             }
         }
         try {
@@ -572,8 +586,24 @@ public final class Mailbox implements AutoCloseable, Selectable {
             }
         } catch (RuntimeException ignored) {
             // nothing sleeps
+        } catch (InternalError truncated) {
+            fault = fault == null ? truncated : fault;
         }
-        mapped.release(); // the last handle's waits for sends still inside the mapping (see beginSend)
+        if (fault != null) {
+            mapped.markFaulted();
+        }
+        try {
+            mapped.release(); // the last handle's waits for sends still inside the mapping (see beginSend)
+        } catch (InternalError truncated) { // at the give-up of the leases; the mapping is released
+            fault = fault == null ? truncated : fault;
+        }
+        if (fault != null) {
+            CorruptSegmentException e = new CorruptSegmentException("mailbox '" + mapped.name
+                    + "': its memory faulted at close (was its file truncated by another process?); this handle is"
+                    + " closed and its mapping released");
+            e.initCause(fault);
+            throw e;
+        }
     }
 
     public boolean isClosed() {

@@ -53,6 +53,8 @@ final class MappedMailbox {
 
     final String name;
     final SharedSegment segment;
+    /** Whether a close saw this mapping's memory fault ({@link #markFaulted}). */
+    private volatile boolean faulted;
     /** The ring of priority level 0 (the only one without priorities). */
     final RecordRing ring;
     final SpscRecordRing singleSenderRing;
@@ -336,9 +338,22 @@ final class MappedMailbox {
      * is taken after it ({@link #takeLease}): a thread entering a role meanwhile would otherwise
      * leave this live process's token in the file once the unmapping follows. Idempotent.
      */
+    /**
+     * Tells the mapping that its memory faulted ({@link Mailbox#close()} saw an {@link InternalError}:
+     * the file was truncated by another process), so that its release gives up no lease in it.
+     */
+    void markFaulted() {
+        faulted = true;
+    }
+
     void giveUp() {
         synchronized (leases) {
             released = true; // from here on no lease is taken: the ones taken before are given up below
+        }
+        if (faulted) {
+            // the file was truncated under us: its words fault, and a compare-and-set that the JVM
+            // still interprets would abort the JVM; the file is refused by every open now anyway
+            return;
         }
         if (lanes != null) {
             lanes.rendezvous.leave();

@@ -32,8 +32,11 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * <p>The word must lie in a {@code MAP_SHARED} mapping; the non-private futex operations are used so
- * that waiters and wakers may be in different processes. If the mapping goes away, waits end with
- * an early return (the kernel reports {@code EFAULT}), never with a crash.
+ * that waiters and wakers may be in different processes. A wait on a word whose mapping is gone
+ * when it begins returns early (the kernel reports {@code EFAULT}), never with a crash. A platform
+ * thread already asleep without a deadline when its word's page goes (the file truncated by another
+ * process) cannot be woken at all, by the watchdog either: a wake finds the sleepers through the
+ * word's page ({@code EFAULT}); waits with a deadline still end with their slice.
  */
 public final class Futex {
     /** Longest single sleep in the kernel; bounds how late an interruption is noticed. */
@@ -172,7 +175,8 @@ public final class Futex {
                     try {
                         Libc.futexWake(address, Integer.MAX_VALUE);
                     } catch (RuntimeException unmapped) {
-                        // the mapping is gone: the sleeper has already been released with EFAULT
+                        // EFAULT: the word's page is gone. Unmapped before the sleep: that returned
+                        // at once. Truncated during it: nothing can wake the sleeper (see the class comment)
                     }
                 }
             }

@@ -378,7 +378,11 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
 
     /** Gives the consumer lease back (if this process holds it). */
     public void releaseConsumer() {
-        LONG.compareAndSet(ring, (long) CONSUMER_LEASE_OFFSET, self, 0L);
+        // read first: on a file truncated under us the read faults as an InternalError, where a
+        // compare-and-set that the JVM still interprets would abort the whole JVM (docs/shared-memory.md)
+        if ((long) LONG.getVolatile(ring, (long) CONSUMER_LEASE_OFFSET) == self) {
+            LONG.compareAndSet(ring, (long) CONSUMER_LEASE_OFFSET, self, 0L);
+        }
     }
 
     /**

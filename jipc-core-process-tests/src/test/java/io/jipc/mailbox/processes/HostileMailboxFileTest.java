@@ -64,6 +64,36 @@ class HostileMailboxFileTest {
         return ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder());
     }
 
+    /**
+     * A mailbox whose file another process truncates while this one has it open closes, releases
+     * its mapping and says so ({@link CorruptSegmentException}, the fault as its cause). Its close let
+     * the fault ({@link InternalError}) out of the wake of its sleepers and kept the file mapped until
+     * the process exited. In a child JVM: a compare-and-set on truncated memory that the JVM still
+     * interprets aborts the JVM (docs/shared-memory.md), which the close must not reach.
+     */
+    @ParameterizedTest(name = "truncated to {0} bytes")
+    @org.junit.jupiter.params.provider.ValueSource(longs = {0, 4096})
+    void aMailboxTruncatedWhileOpenClosesReleasesItsMappingAndSaysSo(long length) throws Exception {
+        String name = "cut-" + length;
+        try (Mailbox mailbox = Mailbox.create(name)) {
+            mailbox.put("one".getBytes());
+        }
+        try (io.jipc.testkit.ChildJvm child = io.jipc.testkit.ChildJvm.builder(CloseTruncated.class)
+                .args(name, Long.toString(length)).start()) {
+            Duration line = Duration.ofMinutes(1);
+            assertEquals("TOOK one", child.awaitLine("TOOK", line));
+            String closed = child.awaitLine("C", line);
+            assertTrue(closed.startsWith("CORRUPT java.lang.InternalError: mailbox '" + name + "': its memory faulted"
+                    + " at close"), child.output());
+            assertEquals("AGAIN true", child.awaitLine("AGAIN", line));
+            assertEquals("FILE UNMAPPED", child.awaitLine("FILE", line), child.output());
+            child.assertSuccess(line);
+        } finally {
+            Mailbox.destroy(name);
+        }
+        assertTrue(!Files.exists(Mailbox.path(name)));
+    }
+
     @Test
     void aTruncatedFileIsRefused() throws Exception {
         byte[] valid = validMailbox("truncated");
