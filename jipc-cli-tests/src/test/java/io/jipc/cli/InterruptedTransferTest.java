@@ -105,6 +105,65 @@ class InterruptedTransferTest {
         }
     }
 
+    /**
+     * A receiver asleep on a word of its mailbox's file when another process truncates the file
+     * cannot be woken, by its interrupt either (a futex wake needs the page: {@code EFAULT}); stopped,
+     * it said nothing and exited 143 after the grace. Now the stop says the command was cut off.
+     */
+    @Test
+    void aStoppedMailboxRecvWhoseWaitCannotBeReachedSaysItWasCutOff() throws Exception {
+        try {
+            try (Mailbox inbox = Mailbox.create("cut")) {
+                inbox.put("one".getBytes(StandardCharsets.UTF_8));
+            }
+            try (ChildJvm receiver = ChildJvm.builder(Main.class).args("mailbox", "recv", "cut", "-n", "0").start()) {
+                receiver.awaitLine("one", LINE);
+                awaitAsleepOnWordOf(receiver.pid(), Mailbox.path("cut"));
+                try (var file = new java.io.RandomAccessFile(Mailbox.path("cut").toFile(), "rw")) {
+                    file.setLength(0);
+                }
+                receiver.process().toHandle().destroy(); // SIGTERM
+                receiver.waitFor(LINE);
+                assertTrue(receiver.output().contains(InterruptOnShutdown.CUT_OFF), receiver.output());
+            }
+        } finally {
+            Mailbox.destroy("cut");
+        }
+    }
+
+    /**
+     * Waits (a hang guard of a minute) until a thread of process {@code pid} sleeps in {@code futex}
+     * on a word of its mapping of {@code file}: {@code /proc/PID/task/TID/syscall} names the call (202
+     * on x86-64, 98 on aarch64) and the word's address, {@code /proc/PID/maps} the file's mapping.
+     */
+    private static void awaitAsleepOnWordOf(long pid, Path file) throws Exception {
+        String futex = System.getProperty("os.arch").equals("aarch64") ? "98" : "202";
+        for (int i = 0; i < 600; i++) {
+            List<long[]> mapped = new ArrayList<>();
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/maps"))) {
+                if (line.endsWith(" " + file)) {
+                    String[] range = line.substring(0, line.indexOf(' ')).split("-");
+                    mapped.add(new long[] {Long.parseUnsignedLong(range[0], 16), Long.parseUnsignedLong(range[1], 16)});
+                }
+            }
+            try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+                for (Path task : tasks.toList()) {
+                    String[] call = Files.readString(task.resolve("syscall")).trim().split(" ");
+                    if (call.length > 1 && call[0].equals(futex)) {
+                        long word = Long.parseUnsignedLong(call[1].substring(2), 16);
+                        if (mapped.stream().anyMatch(r -> word >= r[0] && word < r[1])) {
+                            return;
+                        }
+                    }
+                }
+            } catch (IOException taskEnded) {
+                // a thread ended while listed: look again
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("pid " + pid + " never slept on a word of " + file);
+    }
+
     @Test
     void aStoppedReceiverOnAUnixSocketRemovesItsSocketFile() throws Exception {
         Path socket = dir.resolve("s.sock");

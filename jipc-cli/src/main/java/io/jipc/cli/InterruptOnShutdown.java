@@ -61,7 +61,10 @@ final class InterruptOnShutdown implements AutoCloseable {
         notifyAll();
     }
 
-    /** The shutdown hook: interrupts an armed waiter and gives it {@link #GRACE} to disarm. */
+    /**
+     * The shutdown hook: interrupts an armed waiter and gives it {@link #GRACE} to disarm. A waiter
+     * still armed then cannot print its own last line, so the hook says that the command is cut off.
+     */
     private synchronized void stop() {
         stopping = true;
         if (!armed) {
@@ -76,7 +79,20 @@ final class InterruptOnShutdown implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (armed) {
+            System.err.println(CUT_OFF);
+            System.err.flush();
+        }
     }
+
+    /**
+     * What the hook says when the waiter did not end within {@link #GRACE} of the stop: a wait that
+     * an interrupt does not reach, such as a platform thread asleep on a futex word in a part of a
+     * shared file that another process truncated (docs/shared-memory.md, "Truncation").
+     */
+    static final String CUT_OFF = "jipc: stopped; the command's wait did not end within " + GRACE.toSeconds()
+            + " s of the stop (a wait an interrupt cannot reach, e.g. on a shared file truncated under it),"
+            + " so it ends without its last line or its cleanup";
 
     @Override
     public void close() {
