@@ -56,18 +56,20 @@ import java.util.function.Consumer;
  * lookup, list or registration that meets one does first) take the directory's lock, which is held
  * only for a read and an unlink (but for as long as a stopped holder holds it). The ZooKeeper backend waits for the ensemble, retrying
  * through short disconnections, at most its {@code timeout=} (15 s by default) in all for one call
- * (plus the time the client takes to give up a connection under way; {@link #watch} excepted,
- * docs/naming.md), and then fails with {@link NameServiceUnavailableException}.
+ * (plus the time the client takes to give up a connection under way; {@link #watch} and the start
+ * of {@link #awaitChange} too, since 2026-12-07, docs/naming.md), and then fails with
+ * {@link NameServiceUnavailableException}.
  * {@link #awaitChange} blocks up to its timeout and is interruptible; it never completes at once,
  * so a thread interrupted before it is called gets {@link InterruptedException} whatever the
  * timeout, zero included (docs/architecture.md, "Interrupts and timeouts"). Every other call is short and
  * is carried out whole with an interrupt pending (or arriving), which it keeps for the caller: a
  * lookup interrupted half-way could only report the name free, and a removal given up half-way may
- * still have been made. The exception is a ZooKeeper call (but {@link #watch}) waiting for an
+ * still have been made. The exception is a ZooKeeper call ({@link #watch} included) waiting for an
  * ensemble it cannot reach: an interrupt pending or arriving then ends it at once with
  * {@link NameServiceUnavailableException} (its cause the {@link InterruptedException}), the
- * interrupt status still set, as the timeout would have ended it; a removal (or a registration's
- * create) so ended may or may not have been made, as after any such failure.
+ * interrupt status still set, as the timeout would have ended it ({@link #awaitChange}: its
+ * {@link InterruptedException}); a removal (or a registration's create) so ended may or may not
+ * have been made, as after any such failure.
  *
  * <p>Thread safety: every method may be called from any thread. Memory consistency effects: actions
  * of a process before it registers a name happen-before the actions of a process after its lookup

@@ -70,15 +70,16 @@ import java.util.function.Consumer;
  *     room for {@link #MAX_LISTED} names of the longest length, and a chroot holding more nodes than
  *     that (made past the limit by other clients) fails listings with a message saying so, without
  *     sending the request.</li>
- * <li>While the ensemble cannot be reached, a call (but {@link #watch}) waits for it (and Curator
+ * <li>While the ensemble cannot be reached, a call ({@link #watch} and the start of
+ *     {@code awaitChange} too: until 2026-12-07 not them) waits for it (and Curator
  *     retries) at most the {@code timeout=} of the URI (15 s by default) in all, plus the time the
  *     client takes to give up a connection under way (see docs/naming.md), and fails with
  *     {@link NameServiceUnavailableException}; an interrupt pending or arriving meanwhile ends it at
- *     once the same way (the cause is the {@link InterruptedException}, the
- *     interrupt status stays set). While connected, an interrupt does not end a call: a read or a
- *     removal interrupted while it waits for its answer is made again, and a create finds its own
- *     node ({@link #bounded}). The reads of the recovery and watch threads are bounded the same way,
- *     each by the timeout.</li>
+ *     once the same way (the cause is the {@link InterruptedException}, the interrupt status stays
+ *     set; {@code awaitChange} throws the {@link InterruptedException}). While connected, an interrupt
+ *     does not end a call: a read or a removal interrupted while it waits for its answer is made
+ *     again, and a create finds its own node ({@link #bounded}). The reads of the recovery and watch
+ *     threads are bounded the same way, each by the timeout.</li>
  * </ul>
  */
 final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
@@ -425,9 +426,10 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
 
     /**
      * The deadline of a naming call: its ZooKeeper calls wait for an unreachable ensemble at most this
-     * service's timeout in all ({@link #bounded}).
+     * service's timeout in all ({@link #bounded}). Set on the calling thread: a watch's start sets it on
+     * the watch's thread ({@link ZkWatch#start}).
      */
-    private ZkRetry.Deadline callDeadline() {
+    ZkRetry.Deadline callDeadline() {
         return ZkRetry.deadline(address.connectTimeout().toNanos());
     }
 
@@ -623,6 +625,28 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
         NameSyntax.checkPrefix(prefix);
         Objects.requireNonNull(listener, "listener");
         return adoptWatch(ZkWatch.start(this, prefix, listener));
+    }
+
+    /**
+     * As {@link AbstractNameService#awaitChange}; its watch starts as {@link #watch} does, and a start
+     * that an interrupt ended while the ensemble could not be reached (a
+     * {@link NameServiceUnavailableException} caused by an {@link InterruptedException}, the interrupt
+     * status set) is this call's {@link InterruptedException}, the status cleared, as the contract of
+     * an interrupted wait says; the unavailability is its cause.
+     */
+    @Override
+    public Optional<NameEvent> awaitChange(String prefix, Duration timeout) throws InterruptedException {
+        try {
+            return super.awaitChange(prefix, timeout);
+        } catch (NameServiceUnavailableException e) {
+            if (e.getCause() instanceof InterruptedException && Thread.interrupted()) {
+                InterruptedException interrupted = new InterruptedException("awaitChange('" + prefix + "'): "
+                        + e.getMessage());
+                interrupted.initCause(e);
+                throw interrupted;
+            }
+            throw e;
+        }
     }
 
     /**

@@ -27,8 +27,8 @@ import java.util.function.UnaryOperator;
  * listener is called holding {@link #delivery}, and only while the watch is not closed; close marks
  * the watch closed, then takes that monitor, so it returns only after a call in progress on another
  * thread has returned, and no call starts after it. It does not wait for the thread's ZooKeeper reads
- * (which may wait out Curator's retries while the ensemble cannot be reached): whatever the thread
- * does after close is silent, and the thread ends after it.
+ * (each of which may wait up to the service's timeout while the ensemble cannot be reached): whatever
+ * the thread does after close is silent, and the thread ends after it.
  */
 final class ZkWatch implements Watch {
     private final ZkNameService service;
@@ -48,6 +48,12 @@ final class ZkWatch implements Watch {
     private volatile boolean closed;
     /** Held by the watch's thread while it calls the listener; {@link #close()} takes it to wait for that call. */
     private final Object delivery = new Object();
+    /** Guards {@link #runner} and {@link #startInterrupted}: the starting caller's interrupt reaches {@link #begin}. */
+    private final Object starting = new Object();
+    /** The watch's thread while it runs {@link #begin}, else null. */
+    private Thread runner;
+    /** Whether the caller of {@link #start} was interrupted while it waited. */
+    private boolean startInterrupted;
 
     private ZkWatch(ZkNameService service, String prefix, Consumer<NameEvent> listener) {
         this.service = service;
@@ -72,19 +78,19 @@ final class ZkWatch implements Watch {
     }
 
     /**
-     * Sets the watch and takes the first listing on the watch's thread, waiting for it whatever
-     * interrupts the caller (they are kept for it): abandoned half-way, the watch would stay set in
-     * ZooKeeper with nobody to remove it. If the listing fails after the watch was set, the watch is
-     * removed before the failure is thrown (it stayed set for the session's life, set again at every
-     * reconnection, and was handed every event of the chroot).
+     * Sets the watch and takes the first listing on the watch's thread ({@link #begin}), and waits for
+     * it: one naming call, bounded as every other by the service's {@code timeout=} while the ensemble
+     * cannot be reached. An interrupt of the caller, pending or arriving, is passed on to the watch's
+     * thread, whose ZooKeeper calls take it as the caller's own would ({@link ZkNameService#bounded}):
+     * while connected the start is made whole; while the ensemble cannot be reached it ends at once
+     * with {@link io.jipc.naming.NameServiceUnavailableException} (its cause the
+     * {@link InterruptedException}). The caller waits for the thread's task to end, so a watch that
+     * fails leaves no ZooKeeper watcher (the task removes it, see {@link #begin}) and a thread that
+     * ends after that task; the interrupt status is set again on return.
      */
     static ZkWatch start(ZkNameService service, String prefix, Consumer<NameEvent> listener) {
         ZkWatch watch = new ZkWatch(service, prefix, listener);
-        java.util.concurrent.Future<?> started = watch.thread.submit(() -> {
-            watch.addWatch();
-            watch.watched.start(service.list(prefix));
-            return null;
-        });
+        java.util.concurrent.Future<?> started = watch.thread.submit(watch::begin);
         boolean interrupted = false;
         try {
             while (true) {
@@ -93,11 +99,11 @@ final class ZkWatch implements Watch {
                     return watch;
                 } catch (InterruptedException e) {
                     interrupted = true;
+                    watch.interruptStart();
                 }
             }
         } catch (java.util.concurrent.ExecutionException e) {
             watch.closed = true;
-            watch.removeWatcher();
             watch.thread.shutdownNow();
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
@@ -106,6 +112,53 @@ final class ZkWatch implements Watch {
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * The start, on the watch's thread: sets the watch and takes the first listing under one deadline
+     * ({@link ZkRetry#deadline}, the service's timeout). If either fails, the watch is removed before the
+     * failure is thrown (it stayed set for the session's life, set again at every reconnection, and was
+     * handed every event of the chroot).
+     */
+    private Void begin() {
+        synchronized (starting) {
+            runner = Thread.currentThread();
+            if (startInterrupted) {
+                runner.interrupt();
+            }
+        }
+        try (ZkRetry.Deadline deadline = service.callDeadline()) {
+            try {
+                addWatch();
+                watched.start(service.list(prefix));
+                return null;
+            } catch (RuntimeException e) {
+                // cleared for the removal: interrupted, a removal on a connection fails at once, watcher left
+                boolean interrupted = Thread.interrupted();
+                try {
+                    removeWatcher();
+                } finally {
+                    if (interrupted) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                throw e;
+            }
+        } finally {
+            synchronized (starting) {
+                runner = null;
+            }
+        }
+    }
+
+    /** Passes the starting caller's interrupt on to {@link #begin}, whether it runs yet or not. */
+    private void interruptStart() {
+        synchronized (starting) {
+            startInterrupted = true;
+            if (runner != null) {
+                runner.interrupt();
             }
         }
     }
@@ -120,10 +173,15 @@ final class ZkWatch implements Watch {
         return service.client().usingNamespace(null);
     }
 
+    /**
+     * Sets the ZooKeeper watch as {@link ZkNameService#bounded} runs a call: while the ensemble cannot be
+     * reached, until the deadline of the thread's naming call (the start's) or its own, and not past an
+     * interrupt. Setting it again is harmless: ZooKeeper keeps a watcher once per path and mode.
+     */
     private void addWatch() {
         try {
-            root().watchers().add().withMode(AddWatchMode.PERSISTENT_RECURSIVE).usingWatcher(watcher)
-                    .forPath(service.namesPath());
+            service.bounded(again -> root().watchers().add().withMode(AddWatchMode.PERSISTENT_RECURSIVE)
+                    .usingWatcher(watcher).forPath(service.namesPath()));
         } catch (Exception e) {
             throw service.failure("watch '" + prefix + "'", e);
         }
@@ -213,12 +271,16 @@ final class ZkWatch implements Watch {
         try {
             if (service.connected()) {
                 root().watchers().remove(watcher).forPath(service.namesPath());
-            } else {
-                // not set again at the reconnection, which sets the client's watches only
-                root().watchers().remove(watcher).locally().forPath(service.namesPath());
+                return;
             }
         } catch (Exception e) {
-            // never set, gone with the session, or the connection went meanwhile: the closed flag silences it
+            // never set, gone with the session, or the connection went meanwhile: removed locally below
+        }
+        try {
+            // not set again at the reconnection, which sets the client's watches only
+            root().watchers().remove(watcher).locally().forPath(service.namesPath());
+        } catch (Exception e) {
+            // never set, or gone with the session: the closed flag silences it
         }
     }
 
