@@ -149,6 +149,8 @@ final class ZkWatch implements Watch {
         } finally {
             synchronized (starting) {
                 runner = null;
+                // the caller's interrupt, passed on, is the caller's: the thread goes on to deliver events
+                Thread.interrupted();
             }
         }
     }
