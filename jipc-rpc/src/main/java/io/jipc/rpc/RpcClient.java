@@ -66,8 +66,13 @@ import java.util.regex.Pattern;
  * set already gets the same at once and is not sent (a round trip never completes at once:
  * docs/architecture.md, "Interrupts and timeouts"). {@link #async} returns a future
  * whose {@code cancel(true)} does the same; its {@code cancel(false)} lets the call run on. Over
- * TCP an interrupt that finds the call's frame half-sent lets it finish first (the connection is
- * shared by all the client's calls), then cancels the call as above.
+ * TCP each call's frame is sent by a virtual thread of its own ({@code jipc-rpc-send-NAME}) while
+ * its caller waits for the reply, so a caller that gives up (interrupt, cancellation, call timeout)
+ * returns at once also when its frame is half-sent (the server holds the client's calls back and
+ * the socket buffers are full): that frame is finished in the background (the connection is shared
+ * by all the client's calls and must not be cut mid-frame) and then followed by the call's CANCEL;
+ * a frame that had not started is not sent at all. Until 2026-12-07 such a caller waited until its
+ * frame was through or the connection ended, whatever its call timeout.
  *
  * <p><b>Receiving.</b> There is no reply thread: waiting callers take turns at polling the reply
  * channel themselves, so a reply wakes its caller directly. The one polling hands other callers'
@@ -105,11 +110,15 @@ public final class RpcClient<T> implements AutoCloseable {
     /**
      * How a client behaves.
      *
-     * @param callTimeout    longest a call may take, or null for none; over TCP a call whose frame is left
-     *                       half-sent to a server that holds the client's calls back (back-pressure) ends only
-     *                       once the frame is through (the server reads again) or the connection ends
-     *                       (the server silent for {@code tcpFrameTimeout}): a started frame cannot be
-     *                       taken back without ending the connection all calls share
+     * @param callTimeout    longest a call may take, or null for none: then it fails with {@link
+     *                       RpcTimeoutException} and the server is told to cancel it. Over TCP this holds
+     *                       also for a call whose frame is left half-sent to a server that holds the
+     *                       client's calls back (back-pressure): a started frame cannot be taken back
+     *                       without ending the connection all calls share, so it is finished in the
+     *                       background, followed by the call's CANCEL, and the reply that may come later
+     *                       is dropped. Until 2026-12-07 such a call ended only once its frame was through
+     *                       (the server read again) or the connection ended (the server silent for
+     *                       {@code tcpFrameTimeout}), whatever its call timeout
      * @param connectTimeout longest {@link #connect} waits for the server's answer (over TCP also for the
      *                       connection, as {@link ConnectionOptions#connectTimeout()}); positive, on either
      *                       way to the server (until 2026-12-06 zero was taken here: through mailboxes it
@@ -614,11 +623,13 @@ public final class RpcClient<T> implements AutoCloseable {
         }
         CompletableFuture<RpcFrame> reply = new CompletableFuture<>();
         pending.put(callId, reply);
+        CallSend sending = null;
         try {
-            send(request, deadline);
-            why = broken.get();
-            if (why != null) { // lost while sending: the others may have been failed before we registered
-                reply.completeExceptionally(why);
+            if (isRemote()) { // a started frame may wait as long as the server: the caller must not wait with it
+                sending = CallSend.start("jipc-rpc-send-" + name, () -> sendAndCheck(request, deadline, reply),
+                        e -> failSent(reply, e), () -> cancelAtServer(callId));
+            } else {
+                sendAndCheck(request, deadline, reply);
             }
             RpcFrame frame = awaitReply(reply, deadline);
             return switch (frame) {
@@ -632,17 +643,49 @@ public final class RpcClient<T> implements AutoCloseable {
                 default -> throw new RpcProtocolException("unexpected reply " + frame.getClass().getSimpleName());
             };
         } catch (InterruptedException e) {
-            cancelAtServer(callId);
+            giveUp(callId, sending);
             Thread.currentThread().interrupt();
             throw new RpcException(RpcMethods.key(method) + " interrupted", e);
         } catch (TimeoutException e) {
-            cancelAtServer(callId);
+            giveUp(callId, sending);
             throw new RpcTimeoutException(RpcMethods.key(method) + " on '" + name + "' took longer than "
                     + Timeouts.text(timeout));
         } catch (ExecutionException e) {
             throw rethrown((RuntimeException) e.getCause());
         } finally {
             pending.remove(callId);
+        }
+    }
+
+    /**
+     * {@link #send}s a call's request; then, if the server was lost meanwhile, fails {@code reply}
+     * (the others may have been failed before the call was registered).
+     */
+    private void sendAndCheck(byte[] request, long deadline, CompletableFuture<RpcFrame> reply)
+            throws InterruptedException, TimeoutException {
+        send(request, deadline);
+        RuntimeException why = broken.get();
+        if (why != null) {
+            reply.completeExceptionally(why);
+        }
+    }
+
+    /** A call's frame could not be sent ({@link CallSend}'s thread): fails the call and wakes its caller. */
+    private void failSent(CompletableFuture<RpcFrame> reply, RuntimeException why) {
+        if (reply.completeExceptionally(why)) {
+            wakeWaiters();
+        }
+    }
+
+    /**
+     * The caller gave up on a call (its deadline, an interrupt): the server is told to cancel it. Over
+     * TCP ({@code sending} not null) a frame not yet started is not sent at all, and one half-sent is
+     * finished in the background and followed by the CANCEL ({@link CallSend}); the caller returns at
+     * once either way.
+     */
+    private void giveUp(long callId, CallSend sending) {
+        if (sending == null || sending.abandon()) {
+            cancelAtServer(callId);
         }
     }
 
