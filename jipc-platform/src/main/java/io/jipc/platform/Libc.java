@@ -193,6 +193,8 @@ public final class Libc {
 
     /** {@code FIONREAD} (= {@code SIOCINQ}) of Linux. */
     private static final long FIONREAD = 0x541B;
+    /** {@code TIOCOUTQ} (= {@code SIOCOUTQ}) of Linux. */
+    private static final long TIOCOUTQ = 0x5411;
 
     /**
      * Bytes the kernel holds for {@code fd} to be read ({@code ioctl(FIONREAD)}, which is a socket's
@@ -203,13 +205,27 @@ public final class Libc {
      * @param subject names the descriptor in an error's message
      */
     static int unreadBytes(int fd, String call, String subject) {
+        return ioctlCount(fd, FIONREAD, call, subject);
+    }
+
+    /**
+     * Bytes a socket's send queue holds ({@code ioctl(SIOCOUTQ)}): for TCP those not yet acknowledged
+     * by the peer (sent or not), for a Unix-domain stream socket those its peer has not yet read. Any
+     * thread; does not block. For {@link Sockets#unsentBytes}.
+     */
+    static int queuedToSend(int fd, String subject) {
+        return ioctlCount(fd, TIOCOUTQ, "ioctl(SIOCOUTQ)", subject);
+    }
+
+    /** An {@code ioctl} that fills an {@code int} count. */
+    private static int ioctlCount(int fd, long request, String call, String subject) {
         ensureAvailability();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment count = arena.allocate(JAVA_INT);
             MemorySegment state = captureState();
             int rc;
             try {
-                rc = (int) Ioctl.H.invokeExact(state, fd, FIONREAD, count);
+                rc = (int) Ioctl.H.invokeExact(state, fd, request, count);
             } catch (Throwable t) {
                 throw rethrow(t);
             }

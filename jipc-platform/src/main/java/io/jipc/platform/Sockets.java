@@ -306,6 +306,19 @@ public final class Sockets {
         return Libc.unreadBytes(fd, "ioctl(SIOCINQ)", subject);
     }
 
+    /**
+     * Bytes this side of a connected stream socket has sent that its peer has not taken yet
+     * ({@code ioctl(SIOCOUTQ)}): for TCP, those in the send queue not yet acknowledged; for a
+     * Unix-domain stream socket, those the peer has not yet read. 0 when everything sent so far has
+     * left the send buffer. Any thread may call it; it does not block.
+     *
+     * @param subject names the socket in an error's message
+     * @throws ErrnoException {@code EBADF} for a closed descriptor, {@code EINVAL} for a listening socket
+     */
+    public static int unsentBytes(int fd, String subject) {
+        return Libc.queuedToSend(fd, subject);
+    }
+
     // ------------------------------------------------------------------ options
 
     /** The pending error of a socket ({@code SO_ERROR}), cleared by reading it; 0 if none. */

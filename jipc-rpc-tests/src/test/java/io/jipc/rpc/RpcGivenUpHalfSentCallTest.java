@@ -94,6 +94,25 @@ class RpcGivenUpHalfSentCallTest {
         }
     }
 
+    /**
+     * The usual call, whose frame leaves whole at once (the connection idle, the frame small), is sent
+     * by its caller: no thread of its own ({@link CallSend}), no hand-off on the way of every call.
+     */
+    @Test
+    void aCallWhoseFrameLeavesAtOnceIsSentByItsCaller() throws Exception {
+        String name = "sent-by-caller";
+        UploadsService service = new UploadsService();
+        try (RpcServer<Uploads> server = start(name, service);
+                RpcClient<Uploads> client = RpcClient.connect(address(server, name), Uploads.class,
+                        RpcClient.Options.defaults())) {
+            long before = CallSend.started();
+            for (int i = 0; i < 50; i++) {
+                assertEquals(i, client.stub().length(new byte[i]));
+            }
+            assertEquals(before, CallSend.started(), "calls sent on a thread of their own");
+        }
+    }
+
     @Test
     void aCallWhoseFrameIsHalfSentEndsWithTheCallTimeout() throws Exception {
         String name = "given-up-half-sent-timeout";

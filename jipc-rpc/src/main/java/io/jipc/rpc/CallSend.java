@@ -5,7 +5,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * The send of one call's CALL frame over a connection, on a virtual thread of its own, so that the
+ * The send of one call's CALL frame over a connection that could not leave whole at once
+ * ({@code RpcClient} sends the others on the caller's thread), on a virtual thread of its own, so that the
  * caller may give up on the call (its deadline passed, its thread interrupted, its future cancelled)
  * while the frame waits: over TCP a frame that has started cannot be taken back without ending the
  * connection all the client's calls share, and under back-pressure (the server reads nothing while it
@@ -40,6 +41,9 @@ final class CallSend {
         void send() throws InterruptedException, TimeoutException;
     }
 
+    /** How many sends were started in this JVM (for tests: the usual call is sent by its caller). */
+    private static final java.util.concurrent.atomic.LongAdder STARTED = new java.util.concurrent.atomic.LongAdder();
+
     private final AtomicInteger state = new AtomicInteger(SENDING);
     private final Thread thread;
 
@@ -56,7 +60,13 @@ final class CallSend {
     static CallSend start(String threadName, Send send, Consumer<RuntimeException> failed, Runnable cancel) {
         CallSend call = new CallSend(threadName, send, failed, cancel);
         call.thread.start();
+        STARTED.increment();
         return call;
+    }
+
+    /** How many sends {@link #start} started in this JVM so far (for tests). */
+    static long started() {
+        return STARTED.sum();
     }
 
     private void run(Send send, Consumer<RuntimeException> failed, Runnable cancel) {

@@ -66,13 +66,15 @@ import java.util.regex.Pattern;
  * set already gets the same at once and is not sent (a round trip never completes at once:
  * docs/architecture.md, "Interrupts and timeouts"). {@link #async} returns a future
  * whose {@code cancel(true)} does the same; its {@code cancel(false)} lets the call run on. Over
- * TCP each call's frame is sent by a virtual thread of its own ({@code jipc-rpc-send-NAME}) while
- * its caller waits for the reply, so a caller that gives up (interrupt, cancellation, call timeout)
- * returns at once also when its frame is half-sent (the server holds the client's calls back and
- * the socket buffers are full): that frame is finished in the background (the connection is shared
- * by all the client's calls and must not be cut mid-frame) and then followed by the call's CANCEL;
- * a frame that had not started is not sent at all. Until 2026-12-07 such a caller waited until its
- * frame was through or the connection ended, whatever its call timeout.
+ * TCP a call's frame that leaves whole at once (the connection's send turn free, nothing of earlier
+ * frames left in the socket, room for all of it: the usual case) is sent by its caller; any other
+ * is sent by a virtual thread of its own ({@code jipc-rpc-send-NAME}) while its caller waits for the
+ * reply, so a caller that gives up (interrupt, cancellation, call timeout) returns at once also when
+ * its frame is half-sent (the server holds the client's calls back and the socket buffers are
+ * full): that frame is finished in the background (the connection is shared by all the client's
+ * calls and must not be cut mid-frame) and then followed by the call's CANCEL; a frame that had not
+ * started is not sent at all. Until 2026-12-07 such a caller waited until its frame was through or
+ * the connection ended, whatever its call timeout.
  *
  * <p><b>Receiving.</b> There is no reply thread: waiting callers take turns at polling the reply
  * channel themselves, so a reply wakes its caller directly. The one polling hands other callers'
@@ -625,9 +627,12 @@ public final class RpcClient<T> implements AutoCloseable {
         pending.put(callId, reply);
         CallSend sending = null;
         try {
-            if (isRemote()) { // a started frame may wait as long as the server: the caller must not wait with it
-                sending = CallSend.start("jipc-rpc-send-" + name, () -> sendAndCheck(request, deadline, reply),
-                        e -> failSent(reply, e), () -> cancelAtServer(callId));
+            if (transport instanceof Transport.ThroughConnection connection) {
+                // a frame that may wait for room may wait as long as the server: the caller must not wait with it
+                if (!sentAtOnce(connection, request, deadline, reply)) {
+                    sending = CallSend.start("jipc-rpc-send-" + name, () -> sendAndCheck(request, deadline, reply),
+                            e -> failSent(reply, e), () -> cancelAtServer(callId));
+                }
             } else {
                 sendAndCheck(request, deadline, reply);
             }
@@ -668,6 +673,33 @@ public final class RpcClient<T> implements AutoCloseable {
         if (why != null) {
             reply.completeExceptionally(why);
         }
+    }
+
+    /**
+     * Over TCP, sends a call's request on the calling thread if it leaves whole at once
+     * ({@link Transport.ThroughConnection#offerAtOnce}: the connection's send turn free, nothing of
+     * earlier frames waiting in the socket, room for all of it); then, if the server was lost
+     * meanwhile, fails {@code reply}. False: nothing sent, the frame goes on a thread of its own
+     * ({@link CallSend}), since it may wait for room. So the usual call costs no thread hand-off.
+     */
+    private boolean sentAtOnce(Transport.ThroughConnection connection, byte[] request, long deadline,
+                               CompletableFuture<RpcFrame> reply) throws InterruptedException {
+        if (deadline - System.nanoTime() <= 0) {
+            return false; // the send's own way says so (TimeoutException)
+        }
+        boolean sent;
+        try {
+            sent = connection.offerAtOnce(request);
+        } catch (RpcServerLostException e) {
+            throw rethrown(broken.get() instanceof ClientClosed closed ? closed : e); // closed under this send
+        }
+        if (sent) {
+            RuntimeException why = broken.get();
+            if (why != null) {
+                reply.completeExceptionally(why);
+            }
+        }
+        return sent;
     }
 
     /** A call's frame could not be sent ({@link CallSend}'s thread): fails the call and wakes its caller. */

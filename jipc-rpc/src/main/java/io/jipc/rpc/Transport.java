@@ -110,6 +110,19 @@ sealed interface Transport {
             }
         }
 
+        /**
+         * Sends {@code frame} if it leaves whole at once, else nothing: false
+         * ({@link StreamConnection#offerShieldedAtOnce}). The way for a frame that must not hold its
+         * caller: one this refuses may wait for room, and goes on a thread of its own.
+         */
+        boolean offerAtOnce(byte[] frame) throws InterruptedException {
+            try {
+                return connection.offerShieldedAtOnce(frame, () -> heardAt);
+            } catch (JipcException e) {
+                throw new RpcServerLostException("the connection to '" + service + "' ended: " + e.getMessage());
+            }
+        }
+
         @Override
         public byte[] poll(Duration timeout) throws InterruptedException {
             byte[] frame;
