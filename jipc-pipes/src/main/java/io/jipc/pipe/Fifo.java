@@ -46,14 +46,15 @@ import java.util.concurrent.TimeUnit;
  * released by a momentary write open of this process. Both opens go through a descriptor that pins
  * the FIFO found at the call ({@code O_PATH}, reopened through {@code /proc/self/fd}), so a FIFO
  * removed or replaced during the wait is still the one waited for and released: the call returns by
- * its timeout and leaves no thread behind. What is there at once is taken without that thread: a
- * read open by a thread interrupted already, or with a zero timeout, and a timed one at its
- * deadline before it releases its helper, open the FIFO non-blocking and keep that descriptor if a
- * writer has the FIFO open (the kernel counts one waiting in its blocking open, and wakes it) or bytes
- * wait in it, which {@code tee(2)} tells without reading; so a writer already waiting is never paired
- * with the release instead. Limits:
- * another process that is waiting to open the same FIFO for reading at that moment is released too,
- * and then sees end of file; a writer whose open comes in the moment between a read open's last
+ * its timeout and leaves no thread behind. What is there is taken by a look: a read open by a thread
+ * interrupted already, or with a zero timeout (without that thread), and one at its deadline or
+ * interrupted while it waits (before it releases its helper), open the FIFO non-blocking and keep
+ * that descriptor if a writer has the FIFO open (the kernel counts one waiting in its blocking open,
+ * and wakes it) or bytes wait in it, which {@code tee(2)} tells without reading; so a writer already
+ * waiting is never paired with the release instead, and the call completes (an interrupted thread
+ * keeps its status). Limits:
+ * another process, or another thread of this one, that is waiting to open the same FIFO for reading
+ * at that moment is released too, and then sees end of file; a writer whose open comes in the moment between a read open's last
  * look that found none and its giving up finds the reader gone ({@link BrokenPipeException}), as if
  * it had closed; a FIFO this process may read but
  * not write cannot be released, and its helper thread waits until a writer opens it.

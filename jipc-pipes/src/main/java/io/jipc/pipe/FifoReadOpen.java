@@ -24,11 +24,12 @@ import java.util.function.Consumer;
  * releases it with a momentary non-blocking write open of its own, which pairs with the helper's
  * waiting read open; the helper then closes what it got.
  *
- * <p>What is there at once is taken without a helper and without a window: a call that looks only
- * once (a thread interrupted already, a zero or past timeout), and a timed call at its deadline,
- * opens the FIFO non-blocking and keeps that descriptor if a writer has the FIFO open (also one
+ * <p>What is there is taken by a look, without a window: a call that looks only once (a thread
+ * interrupted already, a zero or past timeout; no helper then), and a call at its deadline, opens
+ * the FIFO non-blocking and keeps that descriptor if a writer has the FIFO open (also one
  * waiting in its own blocking open, which the kernel counts as a writer and which this open wakes)
- * or bytes wait in it ({@link Pipes#hasDataOrWriter}); otherwise it closes it and gives up.
+ * or bytes wait in it ({@link Pipes#look}); otherwise it closes it and gives up. An interrupt during
+ * the wait takes what is there the same way before it gives up.
  */
 /*
  * The FIFO is pinned first: an O_PATH descriptor of its inode, checked with fstat to be a FIFO, and
@@ -128,16 +129,39 @@ final class FifoReadOpen {
      */
     private static int takeWhatIsThere(String pinned, String path) {
         int fd = Libc.open(pinned, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
+        boolean keep;
         try {
-            if (Pipes.hasDataOrWriter(fd, "FIFO " + path)) {
-                return fd; // made blocking by its handle (FdHandle.ownFifoReadEnd)
-            }
+            keep = switch (Pipes.look(fd, "FIFO " + path)) {
+                case WRITER -> true; // made blocking by its handle (FdHandle.ownFifoReadEnd)
+                case BYTES -> showsEndOfFile(pinned);
+                case END_OF_FILE -> false;
+            };
         } catch (RuntimeException | Error e) {
             Libc.close(fd);
             throw e;
         }
+        if (keep) {
+            return fd;
+        }
         Libc.close(fd);
         return -1;
+    }
+
+    /**
+     * For a descriptor kept for the bytes in the FIFO, when no writer may have it open: a read
+     * descriptor opened non-blocking while no writer had the FIFO shows no end of file (Linux hides
+     * {@code POLLHUP}, and a handle waits on) until a writer has opened it since; a momentary write
+     * open of this process is one, so the bytes are read and then end of file, as from a pipe (with a
+     * writer there it changes nothing; it writes nothing). False if this process may not write the
+     * FIFO: the descriptor would never show end of file, and is not kept.
+     */
+    private static boolean showsEndOfFile(String pinned) {
+        try {
+            Libc.close(Libc.open(pinned, Libc.O_WRONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0));
+            return true;
+        } catch (ErrnoException notWritable) {
+            return false;
+        }
     }
 
     private static String pinned(int pin) {
@@ -175,9 +199,11 @@ final class FifoReadOpen {
     }
 
     /**
-     * Waits for the helper's open until the deadline; at the deadline takes what is there
-     * ({@link #takeWhatIsThere}) before releasing the helper. An interrupt during the wait gives up
-     * (unless the helper's open completed first), as the library's rule says.
+     * Waits for the helper's open until the deadline or an interrupt; then takes what is there
+     * ({@link #takeWhatIsThere}) before releasing the helper: a writer there by then (its open
+     * waiting while the helper was late to reach its own) completes the call, with the interrupt
+     * status set if it was an interrupt, instead of being paired with the release and cut off.
+     * Otherwise the call gives up, as the library's rule says.
      */
     private int await(long deadline, Duration timeout) throws InterruptedException {
         try {
@@ -193,15 +219,16 @@ final class FifoReadOpen {
                 }
                 return opened.join();
             }
-            int fd = -1;
+            int fd;
             try {
-                if (!interrupted) {
-                    fd = takeWhatIsThere(pinned, path);
-                }
+                fd = takeWhatIsThere(pinned, path); // before the release, which would pair a writer there with the helper
             } finally {
                 release();
             }
             if (fd >= 0) {
+                if (interrupted) {
+                    Thread.currentThread().interrupt(); // completed with the writer there: the status stays set
+                }
                 return fd;
             }
             if (interrupted) {

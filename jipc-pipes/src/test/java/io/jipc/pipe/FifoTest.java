@@ -235,6 +235,72 @@ class FifoTest {
         awaitNoHelperThread();
     }
 
+    /**
+     * A read open that looks once finds bytes but no writer (another reader holds the FIFO, a writer
+     * wrote and left): it reads the bytes and then end of file, as from a pipe. Its descriptor, opened
+     * non-blocking while no writer had the FIFO, hid end of file (Linux) and the reads waited for ever.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"zero timeout", "interrupted"})
+    void aReadOpenThatFindsBytesButNoWriterReadsThemAndThenEndOfFile(String how) throws Exception {
+        Path fifo = fifo("bytes-no-writer");
+        try (PipeReader holder = Fifo.openReaderNow(fifo)) { // keeps the pipe, and its bytes, alive
+            try (PipeWriter writer = Fifo.openWriterNow(fifo)) {
+                writer.write(ByteBuffer.wrap("abc".getBytes(StandardCharsets.UTF_8)));
+            }
+            PipeReader reader;
+            if (how.equals("interrupted")) {
+                Thread.currentThread().interrupt();
+                reader = Fifo.openReader(fifo);
+                assertTrue(Thread.interrupted(), "completed: the status stays set");
+            } else {
+                reader = Fifo.openReader(fifo, Duration.ZERO);
+            }
+            try (reader) {
+                ByteBuffer buffer = ByteBuffer.allocate(16);
+                assertEquals(3, reader.read(buffer, LONG));
+                assertEquals(-1, reader.read(buffer, LONG), "then end of file, not a wait for ever");
+            }
+        }
+    }
+
+    /**
+     * An untimed read open interrupted while its helper thread has not yet reached its open (a
+     * loaded machine), with a writer waiting by then: the call takes that writer, keeps the interrupt
+     * status, and the writer is not cut off. Its release paired the late helper with the writer, whose
+     * pipe the helper then closed (the writer got SIGPIPE).
+     */
+    @Test
+    void aReadOpenInterruptedWhileItsHelperIsLateTakesAWriterWaiting() throws Exception {
+        Path fifo = fifo("late-helper-interrupted");
+        FifoReadOpen.beforeHelperOpen = open -> {
+            while (!open.abandoned()) { // the helper enters its open only after the caller gave up
+                Thread.onSpinWait();
+            }
+        };
+        try (ChildProcess sh = Command.of("sh", "-c", "printf 'round' > \"$0\"", fifo.toString()).start()) {
+            awaitBlockedInOpen(sh.pid());
+            java.util.concurrent.CompletableFuture<String> read = new java.util.concurrent.CompletableFuture<>();
+            Thread caller = Thread.ofPlatform().start(() -> {
+                try (PipeReader reader = Fifo.openReader(fifo)) {
+                    boolean interrupted = Thread.interrupted();
+                    read.complete(new String(reader.readAllBytes(), StandardCharsets.UTF_8) + " " + interrupted);
+                } catch (Throwable t) {
+                    read.completeExceptionally(t);
+                }
+            });
+            while (caller.getState() != Thread.State.WAITING && caller.getState() != Thread.State.TIMED_WAITING) {
+                Thread.sleep(1); // waiting for the helper's open
+            }
+            caller.interrupt();
+            assertEquals("round true", read.get(1, TimeUnit.MINUTES));
+            assertEquals(ExitStatus.exited(0), sh.waitFor(), "the writer was not cut off");
+        } finally {
+            FifoReadOpen.beforeHelperOpen = null;
+        }
+        awaitNoHelperThread();
+    }
+
     @Test
     void opensWaitForTheOtherSideAndTimeOutClearly() throws Exception {
         Path fifo = fifo("lonely");

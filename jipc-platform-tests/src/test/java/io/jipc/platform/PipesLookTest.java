@@ -18,8 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link Pipes#hasDataOrWriter}: a look at a pipe's read end that tells "a writer or bytes" from
- * "end of file" and reads nothing; on a FIFO it counts a writer still waiting in its blocking open.
+ * {@link Pipes#look}: a look at a pipe's read end that tells bytes, a writer and end of file
+ * apart and reads nothing; on a FIFO it counts a writer still waiting in its blocking open.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class PipesLookTest {
@@ -30,18 +30,18 @@ class PipesLookTest {
     void aPipeWithAWriterOrBytesIsNotAtEndOfFileAndTheBytesStay() {
         int[] pipe = Pipes.pipe();
         try (Arena arena = Arena.ofConfined()) {
-            assertTrue(Pipes.hasDataOrWriter(pipe[0], "test pipe"), "empty, its writer open");
+            assertEquals(Pipes.Look.WRITER, Pipes.look(pipe[0], "test pipe"), "empty, its writer open");
             MemorySegment two = arena.allocateFrom("ab", StandardCharsets.US_ASCII).asSlice(0, 2);
             assertEquals(2, Pipes.write(pipe[1], two, "test pipe"));
-            assertTrue(Pipes.hasDataOrWriter(pipe[0], "test pipe"));
+            assertEquals(Pipes.Look.BYTES, Pipes.look(pipe[0], "test pipe"));
             assertEquals(2, Pipes.available(pipe[0], "test pipe"), "the look read nothing");
             Libc.close(pipe[1]);
             pipe[1] = -1;
-            assertTrue(Pipes.hasDataOrWriter(pipe[0], "test pipe"), "no writer, bytes left");
+            assertEquals(Pipes.Look.BYTES, Pipes.look(pipe[0], "test pipe"), "no writer, bytes left");
             MemorySegment buffer = arena.allocate(8);
             assertEquals(2, Pipes.read(pipe[0], buffer, "test pipe"));
             assertEquals("ab", buffer.getString(0, StandardCharsets.US_ASCII).substring(0, 2));
-            assertFalse(Pipes.hasDataOrWriter(pipe[0], "test pipe"), "no writer, empty: end of file");
+            assertEquals(Pipes.Look.END_OF_FILE, Pipes.look(pipe[0], "test pipe"), "no writer, empty");
         } finally {
             Libc.close(pipe[0]);
             if (pipe[1] >= 0) {
@@ -56,7 +56,7 @@ class PipesLookTest {
         Libc.mkfifo(fifo.toString(), 0600);
         int lonely = Libc.open(fifo.toString(), Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
         try {
-            assertFalse(Pipes.hasDataOrWriter(lonely, "FIFO"), "no writer has come");
+            assertEquals(Pipes.Look.END_OF_FILE, Pipes.look(lonely, "FIFO"), "no writer has come");
         } finally {
             Libc.close(lonely);
         }
@@ -69,7 +69,7 @@ class PipesLookTest {
             }
             int reader = Libc.open(fifo.toString(), Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
             try {
-                assertTrue(Pipes.hasDataOrWriter(reader, "FIFO"), "the writer waiting in its open");
+                assertEquals(Pipes.Look.WRITER, Pipes.look(reader, "FIFO"), "the writer waiting in its open");
                 assertTrue(sh.waitFor(60, TimeUnit.SECONDS), "the writer went on");
                 assertEquals(0, sh.exitValue(), "and was not cut off");
                 assertEquals(2, Pipes.available(reader, "FIFO"));
@@ -86,7 +86,7 @@ class PipesLookTest {
         Path file = Files.writeString(dir.resolve("plain"), "x");
         int fd = Libc.open(file.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
         try {
-            ErrnoException e = assertThrows(ErrnoException.class, () -> Pipes.hasDataOrWriter(fd, file.toString()));
+            ErrnoException e = assertThrows(ErrnoException.class, () -> Pipes.look(fd, file.toString()));
             assertEquals("EINVAL", e.errnoName());
             assertTrue(e.getMessage().contains("tee"), e.getMessage());
         } finally {

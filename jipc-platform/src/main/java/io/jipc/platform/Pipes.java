@@ -182,17 +182,26 @@ public final class Pipes {
         return Libc.unreadBytes(fd, "ioctl(FIONREAD)", subject);
     }
 
+    /** What a read of a pipe's read end would find now ({@link #look}). */
+    public enum Look {
+        /** Empty, and no process has the pipe open for writing: a read returns end of file. */
+        END_OF_FILE,
+        /** Empty, and some process has it open for writing: a read waits (or says {@code EAGAIN}). */
+        WRITER,
+        /** Bytes wait in it; whether a writer has it open is not told. */
+        BYTES
+    }
+
     /**
-     * Whether a read of the pipe or FIFO read end {@code fd} would not see end of file now: bytes wait
-     * in it, or some process has it open for writing (also one still waiting in a blocking
-     * {@code open(2)} of a FIFO: the kernel counts it as a writer from its call on). Reads nothing:
-     * {@code tee(2)} of at most one byte with {@code SPLICE_F_NONBLOCK} into a scratch pipe, closed at
-     * once, which returns 0 for an empty pipe without writers and {@code EAGAIN} for an empty pipe with
-     * one. {@code poll} cannot tell these apart (neither is readable; a FIFO opened non-blocking while
-     * no writer was there shows no {@code POLLHUP}), and a {@code read} would take a byte. Any thread;
-     * does not block.
+     * What a read of the pipe or FIFO read end {@code fd} would find now: bytes, or none and a
+     * writer (also one still waiting in a blocking {@code open(2)} of a FIFO: the kernel counts it as
+     * a writer from its call on), or end of file. Reads nothing: {@code tee(2)} of at most one byte
+     * with {@code SPLICE_F_NONBLOCK} into a scratch pipe, closed at once, which returns 0 for an empty
+     * pipe without writers and {@code EAGAIN} for an empty pipe with one. {@code poll} cannot tell the
+     * last two apart (neither is readable; a FIFO opened non-blocking while no writer was there shows
+     * no {@code POLLHUP}), and a {@code read} would take a byte. Any thread; does not block.
      */
-    public static boolean hasDataOrWriter(int fd, String subject) {
+    public static Look look(int fd, String subject) {
         int[] scratch = pipe();
         try {
             Libc.ensureAvailability();
@@ -205,11 +214,11 @@ public final class Pipes {
                     throw Libc.rethrow(t);
                 }
                 if (n >= 0) {
-                    return n > 0; // 0: empty, and no writer
+                    return n > 0 ? Look.BYTES : Look.END_OF_FILE;
                 }
                 int errno = Libc.errno(state);
                 if (errno == Errno.EAGAIN) {
-                    return true; // empty, and a writer has it open (the scratch pipe has room)
+                    return Look.WRITER; // empty, and a writer has it open (the scratch pipe has room)
                 }
                 if (errno != Errno.EINTR) {
                     throw Errno.exception(errno, "tee", subject);
