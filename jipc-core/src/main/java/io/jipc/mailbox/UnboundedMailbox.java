@@ -592,6 +592,14 @@ public final class UnboundedMailbox implements AutoCloseable {
      * blocked on this handle end with {@link ClosedException}. A close from inside a {@link
      * MessageHandler} of this handle takes effect when the handler returns: its message counts as
      * received, and the receive hands it no further message. The mailbox itself stays. Idempotent.
+     *
+     * <p>If another process truncated a file of the mailbox, close still closes the handle and
+     * releases its mappings, and then reports it: {@link CorruptSegmentException} naming the mailbox,
+     * with the fault ({@link InternalError}) as its cause. (Until 2026-12-07 the {@code InternalError}
+     * came out of close, with the control file still mapped.)
+     *
+     * @throws CorruptSegmentException after closing, if the mailbox's memory faulted (a file of it was
+     *                                 truncated by another process)
      */
     @Override
     public void close() {
@@ -612,6 +620,7 @@ public final class UnboundedMailbox implements AutoCloseable {
     }
 
     private void finishClose() {
+        InternalError fault = null;
         try {
             // moves the doorbell on: a receiver of this handle about to sleep returns at once
             ChainSegment s = receiveSegment != null ? receiveSegment : sendSegment;
@@ -620,6 +629,8 @@ public final class UnboundedMailbox implements AutoCloseable {
             }
         } catch (IllegalStateException unmapped) {
             // nothing sleeps on it
+        } catch (InternalError truncated) { // SIGBUS beyond a file's end, as HotSpot reports it
+            fault = truncated;
         }
         awaitSendersGone();
         synchronized (sendLock) {
@@ -632,8 +643,19 @@ public final class UnboundedMailbox implements AutoCloseable {
                 s.close();
             }
         }
-        closeReceiver();
+        try {
+            closeReceiver();
+        } catch (InternalError truncated) { // giving a lease back; the mappings are released all the same
+            fault = fault == null ? truncated : fault;
+        }
         control.close();
+        if (fault != null) {
+            CorruptSegmentException e = new CorruptSegmentException("unbounded mailbox '" + name + "': its memory"
+                    + " faulted at close (was a file of it truncated by another process?); this handle is closed and"
+                    + " its mappings released");
+            e.initCause(fault);
+            throw e;
+        }
     }
 
     /**
@@ -658,13 +680,21 @@ public final class UnboundedMailbox implements AutoCloseable {
                     s.ring.releaseConsumer();
                 } catch (IllegalStateException unmapped) {
                     // already unmapped
+                } finally {
+                    s.close(); // also after a fault of its truncated file (InternalError)
                 }
-                s.close();
             }
             if (leased) {
-                LONG.compareAndSet(memory, (long) RECEIVER_LEASE_OFFSET, self, 0L);
-                synchronized (RECEIVING) {
-                    RECEIVING.remove(control.fileKey());
+                try {
+                    // read first: on a truncated file the read faults as an InternalError, where a
+                    // compare-and-set that the JVM still interprets would abort the JVM
+                    if ((long) LONG.getVolatile(memory, (long) RECEIVER_LEASE_OFFSET) == self) {
+                        LONG.compareAndSet(memory, (long) RECEIVER_LEASE_OFFSET, self, 0L);
+                    }
+                } finally {
+                    synchronized (RECEIVING) {
+                        RECEIVING.remove(control.fileKey());
+                    }
                 }
             }
         }

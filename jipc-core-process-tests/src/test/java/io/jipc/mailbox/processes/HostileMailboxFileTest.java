@@ -71,27 +71,38 @@ class HostileMailboxFileTest {
      * the process exited. In a child JVM: a compare-and-set on truncated memory that the JVM still
      * interprets aborts the JVM (docs/shared-memory.md), which the close must not reach.
      */
-    @ParameterizedTest(name = "truncated to {0} bytes")
-    @org.junit.jupiter.params.provider.ValueSource(longs = {0, 4096})
-    void aMailboxTruncatedWhileOpenClosesReleasesItsMappingAndSaysSo(long length) throws Exception {
-        String name = "cut-" + length;
-        try (Mailbox mailbox = Mailbox.create(name)) {
-            mailbox.put("one".getBytes());
+    @ParameterizedTest(name = "{1} truncated to {0} bytes")
+    @org.junit.jupiter.params.provider.CsvSource({"0, bounded", "4096, bounded", "0, unbounded"})
+    void aMailboxTruncatedWhileOpenClosesReleasesItsMappingAndSaysSo(long length, String kind) throws Exception {
+        String name = "cut-" + length + "-" + kind;
+        boolean unbounded = kind.equals("unbounded");
+        if (unbounded) {
+            try (io.jipc.mailbox.UnboundedMailbox mailbox = io.jipc.mailbox.UnboundedMailbox.create(name)) {
+                mailbox.put("one".getBytes());
+            }
+        } else {
+            try (Mailbox mailbox = Mailbox.create(name)) {
+                mailbox.put("one".getBytes());
+            }
         }
         try (io.jipc.testkit.ChildJvm child = io.jipc.testkit.ChildJvm.builder(CloseTruncated.class)
-                .args(name, Long.toString(length)).start()) {
+                .args(name, Long.toString(length), kind).start()) {
             Duration line = Duration.ofMinutes(1);
             assertEquals("TOOK one", child.awaitLine("TOOK", line));
             String closed = child.awaitLine("C", line);
-            assertTrue(closed.startsWith("CORRUPT java.lang.InternalError: mailbox '" + name + "': its memory faulted"
-                    + " at close"), child.output());
+            assertTrue(closed.startsWith("CORRUPT java.lang.InternalError: " + (unbounded ? "unbounded " : "")
+                    + "mailbox '" + name + "': its memory faulted at close"), child.output());
             assertEquals("AGAIN true", child.awaitLine("AGAIN", line));
             assertEquals("FILE UNMAPPED", child.awaitLine("FILE", line), child.output());
             child.assertSuccess(line);
         } finally {
-            Mailbox.destroy(name);
+            if (unbounded) {
+                io.jipc.mailbox.UnboundedMailbox.destroy(name);
+            } else {
+                Mailbox.destroy(name);
+            }
         }
-        assertTrue(!Files.exists(Mailbox.path(name)));
+        assertTrue(!Files.exists(unbounded ? io.jipc.mailbox.UnboundedMailbox.path(name) : Mailbox.path(name)));
     }
 
     @Test
