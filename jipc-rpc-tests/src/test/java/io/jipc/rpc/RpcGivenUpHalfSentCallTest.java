@@ -51,6 +51,11 @@ class RpcGivenUpHalfSentCallTest {
                 + "/" + name);
     }
 
+    private static RpcClient<Uploads> connect(RpcServer<Uploads> server, String name, RpcClient.Options options)
+            throws InterruptedException {
+        return RpcClient.connect(address(server, name), Uploads.class, options);
+    }
+
     private static RpcServer<Uploads> start(String name, UploadsService service) {
         return RpcServer.builder(name, Uploads.class, service).listen(new InetSocketAddress("127.0.0.1", 0))
                 .maxCalls(1).maxCallsPerConnection(1).start();
@@ -103,8 +108,7 @@ class RpcGivenUpHalfSentCallTest {
         String name = "sent-by-caller";
         UploadsService service = new UploadsService();
         try (RpcServer<Uploads> server = start(name, service);
-                RpcClient<Uploads> client = RpcClient.connect(address(server, name), Uploads.class,
-                        RpcClient.Options.defaults())) {
+                RpcClient<Uploads> client = connect(server, name, RpcClient.Options.defaults())) {
             long before = CallSend.started();
             for (int i = 0; i < 50; i++) {
                 assertEquals(i, client.stub().length(new byte[i]));
@@ -119,11 +123,9 @@ class RpcGivenUpHalfSentCallTest {
         UploadsService service = new UploadsService();
         RpcClient.Options timed = RpcClient.Options.defaults().withCallTimeout(Duration.ofSeconds(1));
         try (RpcServer<Uploads> server = start(name, service);
-                RpcClient<Uploads> holding = RpcClient.connect(address(server, name), Uploads.class,
-                        RpcClient.Options.defaults());
-                RpcClient<Uploads> queued = RpcClient.connect(address(server, name), Uploads.class,
-                        RpcClient.Options.defaults());
-                RpcClient<Uploads> client = RpcClient.connect(address(server, name), Uploads.class, timed)) {
+                RpcClient<Uploads> holding = connect(server, name, RpcClient.Options.defaults());
+                RpcClient<Uploads> queued = connect(server, name, RpcClient.Options.defaults());
+                RpcClient<Uploads> client = connect(server, name, timed)) {
             List<CompletableFuture<Integer>> held = hold(holding, queued, service);
             byte[] big = new byte[ARGUMENT];
             List<CompletableFuture<Integer>> fills = new ArrayList<>();
@@ -152,12 +154,9 @@ class RpcGivenUpHalfSentCallTest {
         String name = "given-up-half-sent-cancel";
         UploadsService service = new UploadsService();
         try (RpcServer<Uploads> server = start(name, service);
-                RpcClient<Uploads> holding = RpcClient.connect(address(server, name), Uploads.class,
-                        RpcClient.Options.defaults());
-                RpcClient<Uploads> queued = RpcClient.connect(address(server, name), Uploads.class,
-                        RpcClient.Options.defaults());
-                RpcClient<Uploads> client = RpcClient.connect(address(server, name), Uploads.class,
-                        RpcClient.Options.defaults())) {
+                RpcClient<Uploads> holding = connect(server, name, RpcClient.Options.defaults());
+                RpcClient<Uploads> queued = connect(server, name, RpcClient.Options.defaults());
+                RpcClient<Uploads> client = connect(server, name, RpcClient.Options.defaults())) {
             List<CompletableFuture<Integer>> held = hold(holding, queued, service);
             byte[] big = new byte[ARGUMENT];
             CountDownLatch ended = new CountDownLatch(FILLS); // the stub calls that returned or threw
