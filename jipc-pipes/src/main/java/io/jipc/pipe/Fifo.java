@@ -53,8 +53,8 @@ import java.util.concurrent.TimeUnit;
  * and wakes it) or bytes wait in it, which {@code tee(2)} tells without reading; so a writer already
  * waiting is never paired with the release instead, and the call completes (an interrupted thread
  * keeps its status). Limits:
- * another process, or another thread of this one, that is waiting to open the same FIFO for reading
- * at that moment is released too, and then sees end of file; a writer whose open comes in the moment between a read open's last
+ * another process that is waiting to open the same FIFO for reading at that moment is released too,
+ * and then sees end of file (read opens of other threads of this process wait on); a writer whose open comes in the moment between a read open's last
  * look that found none and its giving up finds the reader gone ({@link BrokenPipeException}), as if
  * it had closed; a FIFO this process may read but
  * not write cannot be released, and its helper thread waits until a writer opens it.

@@ -11,6 +11,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -42,9 +44,12 @@ import java.util.function.Consumer;
  * until) the real reader, as without the pin; a placeholder reader would let it open, write and close
  * into a pipe that the helper then never sees.
  *
- * At the deadline the look comes before the release: the looking descriptor is a reader, so a writer
- * already waiting that the release's open would otherwise pair with the helper (which then closes
- * its descriptor) keeps a reader, this caller.
+ * At the deadline (or an interrupt) the look's descriptor is opened before the caller gives up, and
+ * the look comes before the release: that descriptor is a reader, so a writer waiting that a late
+ * helper (entering its open once the caller gave up) or the release's open pairs with the helper,
+ * which then closes its descriptor, keeps a reader, this caller, and what it writes stays in the pipe.
+ * (Opened after giving up, a helper could pair with the writer, take its bytes into a pipe whose only
+ * reader it then closed, and the look found an empty new one: seen once under load.)
  *
  * The pin has two holders, the helper (until its open returned) and the caller (until its release is
  * done), and whoever is last closes it: neither ever opens a /proc/self/fd number that was closed and
@@ -54,6 +59,15 @@ final class FifoReadOpen {
     /** How long a release tries while the helper has not yet entered its open. */
     private static final long RELEASE_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final AtomicInteger OPENERS = new AtomicInteger();
+    /**
+     * Momentary write opens made by read opens of this process (releases, {@link #showsEndOfFile}),
+     * counted before each: such an open pairs with every read open waiting on that FIFO, the helpers
+     * of other calls of this process too, which then find no writer and wait on instead of handing
+     * their callers a FIFO at end of file.
+     */
+    private static final AtomicLong WRITE_OPENS = new AtomicLong();
+    /** Those momentary write opens open right now (a release holds its one while its helper returns). */
+    private static final AtomicInteger MOMENTARY_WRITERS = new AtomicInteger();
 
     /**
      * Test seam (FifoTest), null otherwise: runs on the helper thread right before its blocking open,
@@ -128,7 +142,16 @@ final class FifoReadOpen {
      * wait in it: the descriptor, else -1 (closed). A writer waiting in a blocking open is woken by it.
      */
     private static int takeWhatIsThere(String pinned, String path) {
-        int fd = Libc.open(pinned, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
+        return keepIfSomethingIsThere(openToLook(pinned), pinned, path);
+    }
+
+    /** A non-blocking read open of {@code pinned}, for {@link #keepIfSomethingIsThere}. */
+    private static int openToLook(String pinned) {
+        return Libc.open(pinned, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
+    }
+
+    /** Returns {@code fd} if a writer has the FIFO open or bytes wait in it; else closes it and returns -1. */
+    private static int keepIfSomethingIsThere(int fd, String pinned, String path) {
         boolean keep;
         try {
             keep = switch (Pipes.look(fd, "FIFO " + path)) {
@@ -156,11 +179,15 @@ final class FifoReadOpen {
      * FIFO: the descriptor would never show end of file, and is not kept.
      */
     private static boolean showsEndOfFile(String pinned) {
+        MOMENTARY_WRITERS.incrementAndGet(); // before WRITE_OPENS: see waitForWriter
+        WRITE_OPENS.incrementAndGet();
         try {
             Libc.close(Libc.open(pinned, Libc.O_WRONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0));
             return true;
         } catch (ErrnoException notWritable) {
             return false;
+        } finally {
+            MOMENTARY_WRITERS.decrementAndGet();
         }
     }
 
@@ -183,7 +210,19 @@ final class FifoReadOpen {
             if (seam != null) {
                 seam.accept(this);
             }
-            int fd = Libc.open(pinned, Libc.O_RDONLY | Libc.O_CLOEXEC, 0); // blocks for a writer
+            int fd;
+            while (true) {
+                // read in this order, against the writers' MOMENTARY_WRITERS then WRITE_OPENS: a momentary
+                // write open that overlaps this open either counts after `writeOpens` or is open at `momentary`
+                long writeOpens = WRITE_OPENS.get();
+                boolean momentary = MOMENTARY_WRITERS.get() > 0;
+                fd = Libc.open(pinned, Libc.O_RDONLY | Libc.O_CLOEXEC, 0); // blocks for a writer
+                boolean suspect = momentary || WRITE_OPENS.get() != writeOpens || MOMENTARY_WRITERS.get() > 0;
+                if (!suspect || state.get() != PENDING || !pairedWithAWriteOpenOfOurs(fd)) {
+                    break;
+                }
+                Libc.close(fd); // paired with a momentary write open of another read open here, gone: wait on
+            }
             if (!state.compareAndSet(PENDING, DONE)) {
                 Libc.close(fd); // given up meanwhile
                 fd = -1;
@@ -200,7 +239,7 @@ final class FifoReadOpen {
 
     /**
      * Waits for the helper's open until the deadline or an interrupt; then takes what is there
-     * ({@link #takeWhatIsThere}) before releasing the helper: a writer there by then (its open
+     * ({@link #keepIfSomethingIsThere}) before releasing the helper: a writer there by then (its open
      * waiting while the helper was late to reach its own) completes the call, with the interrupt
      * status set if it was an interrupt, instead of being paired with the release and cut off.
      * Otherwise the call gives up, as the library's rule says.
@@ -212,7 +251,11 @@ final class FifoReadOpen {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         } catch (TimeoutException | InterruptedException e) {
             boolean interrupted = e instanceof InterruptedException;
+            // a reader of ours before giving up: a helper entering its open after that (late) pairs with a
+            // writer there and closes what it got, and the writer's bytes must not go with the last reader
+            int look = openToLook(pinned);
             if (!state.compareAndSet(PENDING, ABANDONED)) {
+                Libc.close(look);
                 // the open won the race: keep it
                 if (interrupted) {
                     Thread.currentThread().interrupt();
@@ -221,7 +264,7 @@ final class FifoReadOpen {
             }
             int fd;
             try {
-                fd = takeWhatIsThere(pinned, path); // before the release, which would pair a writer there with the helper
+                fd = keepIfSomethingIsThere(look, pinned, path); // before the release, which pairs a writer with the helper
             } finally {
                 release();
             }
@@ -250,9 +293,12 @@ final class FifoReadOpen {
         boolean interrupted = false;
         while (!opened.isDone() && System.nanoTime() - until < 0) {
             int writer;
+            MOMENTARY_WRITERS.incrementAndGet(); // before WRITE_OPENS: see waitForWriter
+            WRITE_OPENS.incrementAndGet();
             try {
                 writer = Libc.open(pinned, Libc.O_WRONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
             } catch (ErrnoException e) {
+                MOMENTARY_WRITERS.decrementAndGet();
                 if (e.errno() != Errno.ENXIO) {
                     break; // not writable by this process: the helper waits until a writer comes
                 }
@@ -267,12 +313,27 @@ final class FifoReadOpen {
             } finally {
                 if (writer >= 0) {
                     Libc.close(writer);
+                    MOMENTARY_WRITERS.decrementAndGet();
                 }
             }
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * For a helper whose open returned while read opens of this process made momentary write opens:
+     * whether it paired with one of those rather than with a real writer. Waits (at most 2 s) until
+     * none of them is open any more, then looks: no writer and no bytes means the pairing was one of
+     * ours (or a writer that left without writing, whom a wait on loses nothing).
+     */
+    private boolean pairedWithAWriteOpenOfOurs(int fd) {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (MOMENTARY_WRITERS.get() > 0 && System.nanoTime() - until < 0) {
+            LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(100));
+        }
+        return Pipes.look(fd, "FIFO " + path) == Pipes.Look.END_OF_FILE;
     }
 
     /** Whether the caller gave up waiting (its deadline or an interrupt) before the helper's open completed. */

@@ -301,6 +301,43 @@ class FifoTest {
         awaitNoHelperThread();
     }
 
+    /**
+     * Timed read opens of one FIFO by threads of one process, without a writer, all time out: one
+     * that gives up releases its helper with a momentary write open, which pairs with the waiting
+     * opens of the other threads too; their helpers now wait on. They returned readers at end of
+     * file instead (8 threads, 200 ms and more: 7 readers and 1 timeout).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"platform", "virtual"})
+    void concurrentTimedReadOpensWithoutAWriterAllTimeOut(String kind) throws Exception {
+        Path fifo = fifo("concurrent-" + kind);
+        List<java.util.concurrent.CompletableFuture<String>> outcomes = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            Duration timeout = Duration.ofMillis(200 + 50 * i);
+            java.util.concurrent.CompletableFuture<String> outcome = new java.util.concurrent.CompletableFuture<>();
+            outcomes.add(outcome);
+            (kind.equals("virtual") ? Thread.ofVirtual() : Thread.ofPlatform()).start(() -> {
+                try (PipeReader reader = Fifo.openReader(fifo, timeout)) {
+                    outcome.complete("a reader");
+                } catch (OpenTimeoutException e) {
+                    outcome.complete("timed out");
+                } catch (Throwable t) {
+                    outcome.completeExceptionally(t);
+                }
+            });
+        }
+        for (java.util.concurrent.CompletableFuture<String> outcome : outcomes) {
+            assertEquals("timed out", outcome.get(1, TimeUnit.MINUTES));
+        }
+        awaitNoHelperThread();
+        // and a writer that comes later still pairs with a read open as usual
+        try (ChildProcess sh = Command.of("sh", "-c", "printf after > \"$0\"", fifo.toString()).start();
+             PipeReader reader = Fifo.openReader(fifo, LONG)) {
+            assertEquals("after", new String(reader.readAllBytes(), StandardCharsets.UTF_8));
+            assertEquals(ExitStatus.exited(0), sh.waitFor());
+        }
+    }
+
     @Test
     void opensWaitForTheOtherSideAndTimeOutClearly() throws Exception {
         Path fifo = fifo("lonely");
