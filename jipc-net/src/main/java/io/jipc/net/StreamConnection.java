@@ -503,38 +503,39 @@ public final class StreamConnection implements AutoCloseable, Selectable {
     }
 
     /**
-     * Sends {@code message} only if it leaves whole at once, and otherwise sends nothing and returns
-     * false, at once: this connection's send turn must be free, the socket's send queue must hold
-     * nothing its peer has not taken ({@link Sockets#unsentBytes}, {@code SIOCOUTQ} 0) and the frame
-     * must take at most a quarter of the send buffer ({@code SO_SNDBUF}), so that one
-     * {@code send(2)} copies all of it into the kernel. Sent, it is a frame of
-     * {@link #offerShielded(byte[], Duration, LongSupplier)} (should the kernel take only part of it
-     * after all, the rest is finished as that frame's would be). For a sender that must not be held
-     * by a frame that waits for room, and sends the frames this refuses on a thread of its own (an
-     * RPC client, whose callers give up at their deadlines). Any thread may call it; it waits for
-     * neither the turn nor room, so it costs two system calls beyond the send.
+     * Sends {@code message} only if it can leave whole at once, and otherwise sends nothing and returns
+     * false: it waits at most {@code turnWait} for this connection's send turn (another thread's frame
+     * going out), and then needs room for all of it: what the socket's send queue holds
+     * ({@link Sockets#unsentBytes}, {@code SIOCOUTQ}) and the frame together must take at most a
+     * quarter of the send buffer ({@code SO_SNDBUF}), so that one {@code send(2)} copies all of it into
+     * the kernel. Sent, it is a frame of {@link #offerShielded(byte[], Duration, LongSupplier)} (should
+     * the kernel take only part of it after all, the rest is finished as that frame's would be). For a
+     * sender that must not be held by a frame that waits for room, and sends the frames this refuses
+     * on a thread of its own (an RPC client, whose callers give up at their deadlines). Any thread may
+     * call it; it waits for the turn only, never for room, and costs two system calls beyond the send.
      *
      * @return whether the message was sent (false: nothing sent)
      * @throws MessageTooLargeException if it is longer than {@code maxFrameSize} (nothing is sent)
      * @throws PeerClosedException      if the peer has closed the connection
      * @throws FrameTimeoutException    if the frame started and did not finish, as that frame's
-     * @throws InterruptedException     if interrupted before the first byte left (nothing sent)
+     * @throws InterruptedException     if interrupted while it waited for the turn (nothing sent)
      */
-    public boolean offerShieldedAtOnce(byte[] message, LongSupplier lastHeard) throws InterruptedException {
+    public boolean offerShieldedAtOnce(byte[] message, Duration turnWait, LongSupplier lastHeard)
+            throws InterruptedException {
         Objects.requireNonNull(lastHeard, "lastHeard");
         int length = message.length;
         if (length > options.maxFrameSize()) {
             throw new MessageTooLargeException("message of " + length + " bytes exceeds the maximum frame size of "
                     + options.maxFrameSize() + " bytes of the connection to " + remote, length, options.maxFrameSize());
         }
-        if (!writeLock.tryLock()) {
-            return false; // another thread sends
+        if (!takeTurn(writeLock, deadlineOf(turnWait))) {
+            return false; // another thread's frame is still going out
         }
         try {
             socket.enter();
             try {
-                if (Sockets.unsentBytes(socket.fd, "connection to " + remote) != 0
-                        || FrameCodec.HEADER_LENGTH + (long) length > Sockets.sendBufferSize(socket.fd) / 4) {
+                long queued = Sockets.unsentBytes(socket.fd, "connection to " + remote);
+                if (queued + FrameCodec.HEADER_LENGTH + length > Sockets.sendBufferSize(socket.fd) / 4) {
                     return false;
                 }
                 return transmitLocked(true, ByteBuffer.wrap(message), System.nanoTime(), Long.MAX_VALUE, true,

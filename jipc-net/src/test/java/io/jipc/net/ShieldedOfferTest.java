@@ -108,19 +108,20 @@ class ShieldedOfferTest {
 
     /**
      * {@link StreamConnection#offerShieldedAtOnce} sends a frame that leaves whole at once, and sends
-     * nothing (false, at once) while bytes of an earlier frame wait in the socket for a peer that does
-     * not read, while another thread holds the send turn (a shielded frame waiting for room), or for a
-     * frame larger than a quarter of the send buffer; the connection stays at a frame boundary.
+     * nothing (false) once what the socket holds for a peer that does not read leaves too little room,
+     * while another thread holds the send turn longer than the wait for it (a shielded frame waiting
+     * for room), or for a frame larger than a quarter of the send buffer; the connection stays at a
+     * frame boundary.
      */
     @ParameterizedTest
     @ValueSource(strings = {"UNIX", "TCP"})
     void anAtOnceOfferSendsOnlyAFrameThatLeavesWhole(String kind) throws Exception {
         StreamConnection[] p = pair(kind, ConnectionOptions.defaults().withMaxFrameSize(LARGE)
                 .withFrameTimeout(Duration.ofMinutes(1)));
-        assertTrue(p[0].offerShieldedAtOnce(bytes("small"), System::nanoTime));
+        assertTrue(p[0].offerShieldedAtOnce(bytes("small"), Duration.ZERO, System::nanoTime));
         assertEquals("small", text(p[1].poll(LONG)));
         int sendBuffer = io.jipc.platform.Sockets.sendBufferSize(p[0].readinessSource().fd());
-        assertFalse(p[0].offerShieldedAtOnce(new byte[sendBuffer / 4], System::nanoTime), "more than a quarter");
+        assertFalse(p[0].offerShieldedAtOnce(new byte[sendBuffer / 4], Duration.ZERO, System::nanoTime), "more than a quarter");
         // a large frame that the peer does not read fills the buffers; its sender holds the send turn
         byte[] large = new byte[LARGE];
         CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> {
@@ -132,14 +133,16 @@ class ShieldedOfferTest {
         }, r -> Thread.ofPlatform().start(r));
         ByteBuffer header = readFully(p[1], FrameCodec.HEADER_LENGTH);
         assertEquals(LARGE, header.getLong());
-        assertFalse(p[0].offerShieldedAtOnce(bytes("x"), System::nanoTime), "the send turn is taken");
+        assertFalse(p[0].offerShieldedAtOnce(bytes("x"), Duration.ZERO, System::nanoTime), "the send turn is taken");
+        assertFalse(p[0].offerShieldedAtOnce(bytes("x"), Duration.ofMillis(50), System::nanoTime),
+                "the send turn is taken for longer than the wait for it");
         readFully(p[1], LARGE);
         assertTrue(waiting.get(60, TimeUnit.SECONDS));
-        // the peer reads nothing now: frames leave at once until bytes of one wait in this side's send
-        // queue (Unix: the first, unread; TCP: once the peer's receive buffer is full)
+        // the peer reads nothing now: frames leave at once until what this side's send queue holds
+        // (Unix: what the peer has not read; TCP: what it has not acknowledged) leaves no room
         byte[] filler = new byte[1000];
         int queued = 0;
-        while (p[0].offerShieldedAtOnce(filler, System::nanoTime)) {
+        while (p[0].offerShieldedAtOnce(filler, Duration.ZERO, System::nanoTime)) {
             queued++;
             assertTrue(queued < 200_000, "a peer that reads nothing never held this side's frames back");
         }
@@ -148,7 +151,7 @@ class ShieldedOfferTest {
             assertEquals(1000, p[1].poll(LONG).length, "the frames sent at once arrive whole");
         }
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!p[0].offerShieldedAtOnce(bytes("after"), System::nanoTime)) { // TCP: once the peer acknowledged it
+        while (!p[0].offerShieldedAtOnce(bytes("after"), Duration.ZERO, System::nanoTime)) { // once the peer took them
             assertTrue(System.nanoTime() - until < 0, "the read frame still counted as waiting");
             Thread.sleep(1);
         }

@@ -66,8 +66,9 @@ import java.util.regex.Pattern;
  * set already gets the same at once and is not sent (a round trip never completes at once:
  * docs/architecture.md, "Interrupts and timeouts"). {@link #async} returns a future
  * whose {@code cancel(true)} does the same; its {@code cancel(false)} lets the call run on. Over
- * TCP a call's frame that leaves whole at once (the connection's send turn free, nothing of earlier
- * frames left in the socket, room for all of it: the usual case) is sent by its caller; any other
+ * TCP a call's frame that leaves whole at once (the connection's send turn taken soon, room for all
+ * of it in the socket: the usual case, unless the server holds the client's calls back) is sent by
+ * its caller; any other
  * is sent by a virtual thread of its own ({@code jipc-rpc-send-NAME}) while its caller waits for the
  * reply, so a caller that gives up (interrupt, cancellation, call timeout) returns at once also when
  * its frame is half-sent (the server holds the client's calls back and the socket buffers are
@@ -677,19 +678,27 @@ public final class RpcClient<T> implements AutoCloseable {
 
     /**
      * Over TCP, sends a call's request on the calling thread if it leaves whole at once
-     * ({@link Transport.ThroughConnection#offerAtOnce}: the connection's send turn free, nothing of
-     * earlier frames waiting in the socket, room for all of it); then, if the server was lost
-     * meanwhile, fails {@code reply}. False: nothing sent, the frame goes on a thread of its own
-     * ({@link CallSend}), since it may wait for room. So the usual call costs no thread hand-off.
+     * ({@link Transport.ThroughConnection#offerAtOnce}: the connection's send turn taken within a
+     * liveness check's time and the call's deadline, room in the socket for all of it); then, if the
+     * server was lost meanwhile, fails {@code reply}. False: nothing sent, the frame goes on a thread
+     * of its own ({@link CallSend}), since it may wait for room. So a call costs no thread hand-off
+     * unless the server holds the client's frames back (or a frame is large for the socket's buffer).
+     * The wait for the turn sends nothing, so an interrupt or the deadline there gives the call up
+     * cleanly.
      */
     private boolean sentAtOnce(Transport.ThroughConnection connection, byte[] request, long deadline,
                                CompletableFuture<RpcFrame> reply) throws InterruptedException {
-        if (deadline - System.nanoTime() <= 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
             return false; // the send's own way says so (TimeoutException)
+        }
+        Duration turnWait = options.livenessCheck();
+        if (left < Timeouts.nanos(turnWait)) {
+            turnWait = Duration.ofNanos(left);
         }
         boolean sent;
         try {
-            sent = connection.offerAtOnce(request);
+            sent = connection.offerAtOnce(request, turnWait);
         } catch (RpcServerLostException e) {
             throw rethrown(broken.get() instanceof ClientClosed closed ? closed : e); // closed under this send
         }

@@ -111,13 +111,14 @@ sealed interface Transport {
         }
 
         /**
-         * Sends {@code frame} if it leaves whole at once, else nothing: false
-         * ({@link StreamConnection#offerShieldedAtOnce}). The way for a frame that must not hold its
-         * caller: one this refuses may wait for room, and goes on a thread of its own.
+         * Sends {@code frame} if it leaves whole at once, waiting at most {@code turnWait} for the
+         * connection's send turn, else nothing: false ({@link StreamConnection#offerShieldedAtOnce}).
+         * The way for a frame that must not hold its caller: one this refuses may wait for room, and
+         * goes on a thread of its own.
          */
-        boolean offerAtOnce(byte[] frame) throws InterruptedException {
+        boolean offerAtOnce(byte[] frame, Duration turnWait) throws InterruptedException {
             try {
-                return connection.offerShieldedAtOnce(frame, () -> heardAt);
+                return connection.offerShieldedAtOnce(frame, turnWait, () -> heardAt);
             } catch (JipcException e) {
                 throw new RpcServerLostException("the connection to '" + service + "' ended: " + e.getMessage());
             }
