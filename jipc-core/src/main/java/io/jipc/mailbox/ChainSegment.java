@@ -97,9 +97,12 @@ final class ChainSegment implements AutoCloseable {
                 return null;
             }
             return attach(file, name, index, owner, config, doorbell);
-        } catch (RuntimeException e) {
-            file.unlinkIfSame(); // once condemned, the name may be another file's already
-            file.close();
+        } catch (RuntimeException | InternalError e) { // InternalError: a fault of a file truncated under us
+            try {
+                file.unlinkIfSame(); // once condemned, the name may be another file's already
+            } finally {
+                file.close();
+            }
             throw e;
         }
     }
@@ -128,7 +131,7 @@ final class ChainSegment implements AutoCloseable {
                 UnboundedMailboxDescriptor.MAJOR_VERSION, permissions, readyTimeout, readyTimeout);
         try {
             return attach(file, name, index, owner, config, doorbell);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | InternalError e) { // InternalError: a fault of a file truncated under us
             file.close();
             throw e;
         }

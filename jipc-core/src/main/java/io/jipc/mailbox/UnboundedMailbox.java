@@ -1345,7 +1345,13 @@ public final class UnboundedMailbox implements AutoCloseable {
             } catch (CorruptSegmentException | io.jipc.InsecureFileException e) {
                 throw unusableSegment(first, e);
             }
-            long holder = s.ring.acquireConsumer();
+            long holder;
+            try {
+                holder = s.ring.acquireConsumer();
+            } catch (RuntimeException | InternalError e) { // InternalError: its file truncated under us
+                s.close();
+                throw e;
+            }
             if (holder != 0) {
                 s.close();
                 throw new MailboxBusyException("unbounded mailbox '" + name + "' already has a receiver: "
