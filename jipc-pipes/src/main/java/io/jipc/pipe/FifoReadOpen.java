@@ -253,18 +253,27 @@ final class FifoReadOpen {
             boolean interrupted = e instanceof InterruptedException;
             // a reader of ours before giving up: a helper entering its open after that (late) pairs with a
             // writer there and closes what it got, and the writer's bytes must not go with the last reader
-            int look = openToLook(pinned);
+            int look;
+            try {
+                look = openToLook(pinned);
+            } catch (RuntimeException noLook) { // out of descriptors, say: give up without a look, as before
+                look = -1;
+            }
             if (!state.compareAndSet(PENDING, ABANDONED)) {
-                Libc.close(look);
+                if (look >= 0) {
+                    Libc.close(look);
+                }
                 // the open won the race: keep it
                 if (interrupted) {
                     Thread.currentThread().interrupt();
                 }
                 return opened.join();
             }
-            int fd;
+            int fd = -1;
             try {
-                fd = keepIfSomethingIsThere(look, pinned, path); // before the release, which pairs a writer with the helper
+                if (look >= 0) {
+                    fd = keepIfSomethingIsThere(look, pinned, path); // before the release, which pairs a writer with the helper
+                }
             } finally {
                 release();
             }
@@ -333,7 +342,11 @@ final class FifoReadOpen {
         while (MOMENTARY_WRITERS.get() > 0 && System.nanoTime() - until < 0) {
             LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(100));
         }
-        return Pipes.look(fd, "FIFO " + path) == Pipes.Look.END_OF_FILE;
+        try {
+            return Pipes.look(fd, "FIFO " + path) == Pipes.Look.END_OF_FILE;
+        } catch (RuntimeException noLook) { // out of descriptors for the scratch pipe, say: keep it, as before
+            return false;
+        }
     }
 
     /** Whether the caller gave up waiting (its deadline or an interrupt) before the helper's open completed. */
