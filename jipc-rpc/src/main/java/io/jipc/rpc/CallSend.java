@@ -2,6 +2,7 @@ package io.jipc.rpc;
 
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
@@ -42,7 +43,7 @@ final class CallSend {
     }
 
     /** How many sends were started in this JVM (for tests: the usual call is sent by its caller). */
-    private static final java.util.concurrent.atomic.LongAdder STARTED = new java.util.concurrent.atomic.LongAdder();
+    private static final LongAdder STARTED = new LongAdder();
 
     private final AtomicInteger state = new AtomicInteger(SENDING);
     private final Thread thread;
