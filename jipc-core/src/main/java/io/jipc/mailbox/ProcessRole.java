@@ -1,5 +1,7 @@
 package io.jipc.mailbox;
 
+import java.util.concurrent.locks.LockSupport;
+
 /**
  * One role of a mailbox for the threads of this process (sending on a single-sender mailbox, or
  * receiving): a {@link RoleGate} that one thread at a time passes, and the lease that makes this
@@ -93,14 +95,21 @@ final class ProcessRole {
         boolean interrupted = Thread.interrupted(); // the gate's bounded lock would give up at once
         try {
             long end = System.nanoTime() + waitNanos;
+            if (!bound && !gate.isHeldByCurrentThread() && gate.lock(RoleGate.passedDeadline())) {
+                return true; // free, or freed while it spun and yielded briefly
+            }
+            // then a look every millisecond, parked in between: a binding taken meanwhile is seen within
+            // 1 ms. (Until 2026-12-07 each look was a bounded lock of 1 ms, whose spins and yields took
+            // all of it on a busy machine, so the close never parked while it waited for a handler.)
             while (!bound && !gate.isHeldByCurrentThread()) {
-                long slice = Math.min(System.nanoTime() + 1_000_000, end); // a binding taken meanwhile is seen within 1 ms
-                if (gate.lock(slice)) {
+                if (gate.tryLock()) {
                     return true;
                 }
-                if (System.nanoTime() - end >= 0) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
                     return false;
                 }
+                LockSupport.parkNanos(this, Math.min(left, 1_000_000));
             }
             return false;
         } finally {

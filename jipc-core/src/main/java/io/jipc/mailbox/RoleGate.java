@@ -78,6 +78,15 @@ final class RoleGate {
         return true;
     }
 
+    /** Locks if the gate is free now; false at once otherwise (no spin, no yield). */
+    boolean tryLock() {
+        if (!STATE.compareAndSet(this, 0, 1)) {
+            return false;
+        }
+        owner = Thread.currentThread();
+        return true;
+    }
+
     private boolean lockSlowly(long deadline) {
         if (owner == Thread.currentThread()) {
             throw new IllegalStateException("this thread already holds this role of the mailbox");
