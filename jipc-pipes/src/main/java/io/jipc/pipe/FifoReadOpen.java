@@ -150,11 +150,15 @@ final class FifoReadOpen {
         return Libc.open(pinned, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
     }
 
-    /** Returns {@code fd} if a writer has the FIFO open or bytes wait in it; else closes it and returns -1. */
+    /**
+     * Returns {@code fd} if a writer has the FIFO open or bytes wait in it; else closes it and returns
+     * -1. A writer seen while a momentary write open of this process's read opens overlapped the look
+     * may be that one: the look is made again once none is open ({@link #lookPastOurWriteOpens}).
+     */
     private static int keepIfSomethingIsThere(int fd, String pinned, String path) {
         boolean keep;
         try {
-            keep = switch (Pipes.look(fd, "FIFO " + path)) {
+            keep = switch (lookPastOurWriteOpens(fd, path)) {
                 case WRITER -> true; // made blocking by its handle (FdHandle.ownFifoReadEnd)
                 case BYTES -> showsEndOfFile(pinned);
                 case END_OF_FILE -> false;
@@ -332,16 +336,40 @@ final class FifoReadOpen {
     }
 
     /**
+     * {@link Pipes#look} of {@code fd} that does not take a momentary write open of this process's read
+     * opens (a release, {@link #showsEndOfFile}) for a writer: a look that sees a writer while one of
+     * those overlapped it (read as in {@link #waitForWriter}) waits until none is open and looks again,
+     * for at most 2 s in all.
+     */
+    private static Pipes.Look lookPastOurWriteOpens(int fd, String path) {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (true) {
+            long writeOpens = WRITE_OPENS.get();
+            boolean momentary = MOMENTARY_WRITERS.get() > 0;
+            Pipes.Look look = Pipes.look(fd, "FIFO " + path);
+            boolean suspect = momentary || WRITE_OPENS.get() != writeOpens || MOMENTARY_WRITERS.get() > 0;
+            if (look != Pipes.Look.WRITER || !suspect || System.nanoTime() - until >= 0) {
+                return look;
+            }
+            awaitNoMomentaryWriter(until);
+        }
+    }
+
+    /** Waits (parked, in steps of 100 µs) until no momentary write open of this process is open, or {@code until}. */
+    private static void awaitNoMomentaryWriter(long until) {
+        while (MOMENTARY_WRITERS.get() > 0 && System.nanoTime() - until < 0) {
+            LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(100));
+        }
+    }
+
+    /**
      * For a helper whose open returned while read opens of this process made momentary write opens:
      * whether it paired with one of those rather than with a real writer. Waits (at most 2 s) until
      * none of them is open any more, then looks: no writer and no bytes means the pairing was one of
      * ours (or a writer that left without writing, whom a wait on loses nothing).
      */
     private boolean pairedWithAWriteOpenOfOurs(int fd) {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (MOMENTARY_WRITERS.get() > 0 && System.nanoTime() - until < 0) {
-            LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(100));
-        }
+        awaitNoMomentaryWriter(System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
         try {
             return Pipes.look(fd, "FIFO " + path) == Pipes.Look.END_OF_FILE;
         } catch (RuntimeException noLook) { // out of descriptors for the scratch pipe, say: keep it, as before

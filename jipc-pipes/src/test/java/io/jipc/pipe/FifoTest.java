@@ -338,6 +338,43 @@ class FifoTest {
         }
     }
 
+    /**
+     * A read open that looks (here with a zero timeout) beside timed read opens of the same process
+     * that keep giving up, without a writer, never takes their releases' momentary write opens for a
+     * writer. It did (a reader at end of file) for about 60 % of the other thread's timeouts.
+     */
+    @Test
+    void aLookBesideReadOpensThatGiveUpNeverTakesTheirReleaseForAWriter() throws Exception {
+        Path fifo = fifo("look-beside-releases");
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger readers = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CompletableFuture<Void> giving = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            while (!stop.get()) {
+                try (PipeReader reader = Fifo.openReader(fifo, Duration.ofMillis(2))) {
+                    readers.incrementAndGet();
+                } catch (OpenTimeoutException expected) {
+                    // the usual end: no writer
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }, r -> Thread.ofPlatform().start(r));
+        try {
+            for (int i = 0; i < 2000; i++) {
+                try (PipeReader reader = Fifo.openReader(fifo, Duration.ZERO)) {
+                    readers.incrementAndGet();
+                } catch (OpenTimeoutException expected) {
+                    // the only right answer: no writer
+                }
+            }
+        } finally {
+            stop.set(true);
+            giving.get(1, TimeUnit.MINUTES);
+        }
+        assertEquals(0, readers.get(), "readers handed out without a writer");
+        awaitNoHelperThread();
+    }
+
     @Test
     void opensWaitForTheOtherSideAndTimeOutClearly() throws Exception {
         Path fifo = fifo("lonely");
