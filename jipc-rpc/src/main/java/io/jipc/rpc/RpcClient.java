@@ -627,10 +627,18 @@ public final class RpcClient<T> implements AutoCloseable {
         CompletableFuture<RpcFrame> reply = new CompletableFuture<>();
         pending.put(callId, reply);
         CallSend sending = null;
+        boolean unsent = false; // given up in the wait for the send turn: the server never saw the call
         try {
             if (transport instanceof Transport.ThroughConnection connection) {
                 // a frame that may wait for room may wait as long as the server: the caller must not wait with it
-                if (!sentAtOnce(connection, request, deadline, reply)) {
+                boolean sent;
+                try {
+                    sent = sentAtOnce(connection, request, deadline, reply);
+                } catch (InterruptedException e) {
+                    unsent = true;
+                    throw e;
+                }
+                if (!sent) {
                     sending = CallSend.start("jipc-rpc-send-" + name, () -> sendAndCheck(request, deadline, reply),
                             e -> failSent(reply, e), () -> cancelAtServer(callId));
                 }
@@ -649,7 +657,9 @@ public final class RpcClient<T> implements AutoCloseable {
                 default -> throw new RpcProtocolException("unexpected reply " + frame.getClass().getSimpleName());
             };
         } catch (InterruptedException e) {
-            giveUp(callId, sending);
+            if (!unsent) {
+                giveUp(callId, sending);
+            }
             Thread.currentThread().interrupt();
             throw new RpcException(RpcMethods.key(method) + " interrupted", e);
         } catch (TimeoutException e) {
