@@ -212,11 +212,7 @@ class FifoTest {
     @Test
     void aTimedReadOpenWhoseHelperComesLateTakesAWriterWaitingAtItsDeadline() throws Exception {
         Path fifo = fifo("late-helper");
-        FifoReadOpen.beforeHelperOpen = open -> {
-            while (!open.abandoned()) { // the helper enters its open only after the caller's deadline
-                Thread.onSpinWait();
-            }
-        };
+        makeHelpersLate();
         try {
             for (int round = 0; round < 3; round++) {
                 try (ChildProcess sh = Command.of("sh", "-c", "printf 'round' > \"$0\"", fifo.toString()).start()) {
@@ -273,11 +269,7 @@ class FifoTest {
     @Test
     void aReadOpenInterruptedWhileItsHelperIsLateTakesAWriterWaiting() throws Exception {
         Path fifo = fifo("late-helper-interrupted");
-        FifoReadOpen.beforeHelperOpen = open -> {
-            while (!open.abandoned()) { // the helper enters its open only after the caller gave up
-                Thread.onSpinWait();
-            }
-        };
+        makeHelpersLate();
         try (ChildProcess sh = Command.of("sh", "-c", "printf 'round' > \"$0\"", fifo.toString()).start()) {
             awaitBlockedInOpen(sh.pid());
             java.util.concurrent.CompletableFuture<String> read = new java.util.concurrent.CompletableFuture<>();
@@ -544,6 +536,18 @@ class FifoTest {
         assertEquals("interrupted while waiting for a writer of FIFO " + fifo, e.getMessage());
         assertFalse(Thread.interrupted(), "the status is cleared by the throw");
         awaitNoHelperThread();
+    }
+
+    /**
+     * Makes every helper thread of a read open enter its open only after its caller gave up (its
+     * deadline or an interrupt), as a loaded machine may; undone by setting the seam back to null.
+     */
+    private static void makeHelpersLate() {
+        FifoReadOpen.beforeHelperOpen = open -> {
+            while (!open.abandoned()) {
+                Thread.onSpinWait();
+            }
+        };
     }
 
     /** Waits (a hang guard of a minute) until process {@code pid} sleeps in a FIFO open, waiting for the other side. */

@@ -117,12 +117,7 @@ class ZkWatchOutageTest {
     void aWatchInterruptedWhileTheEnsembleCannotBeReachedEndsUnavailableAndKeepsTheInterrupt() throws Exception {
         TestingServer server = ZkTestServers.server(home);
         try (server; ZkNameService names = open(server, "?session=60s")) { // timeout=15s, the default
-            stopAndAwaitDisconnected(server, names);
-            CompletableFuture<Outcome> outcome = new CompletableFuture<>();
-            Thread caller = start("call-watch", () -> names.watch("int/", event -> { }), outcome);
-            awaitWaiting(caller);
-            caller.interrupt();
-            Outcome ended = outcome.get(10, TimeUnit.SECONDS); // a hang guard
+            Outcome ended = interruptedWhileDown(server, names, "call-watch", () -> names.watch("int/", event -> { }));
             NameServiceUnavailableException unavailable = assertInstanceOf(NameServiceUnavailableException.class,
                     ended.thrown());
             assertInstanceOf(InterruptedException.class, unavailable.getCause());
@@ -152,12 +147,8 @@ class ZkWatchOutageTest {
     void anAwaitChangeInterruptedWhileTheEnsembleCannotBeReachedIsInterruptedException() throws Exception {
         TestingServer server = ZkTestServers.server(home);
         try (server; ZkNameService names = open(server, "?session=60s")) { // timeout=15s, the default
-            stopAndAwaitDisconnected(server, names);
-            CompletableFuture<Outcome> outcome = new CompletableFuture<>();
-            Thread caller = start("call-await", () -> names.awaitChange("int-await/", Duration.ofMinutes(5)), outcome);
-            awaitWaiting(caller);
-            caller.interrupt();
-            Outcome ended = outcome.get(10, TimeUnit.SECONDS); // a hang guard
+            Outcome ended = interruptedWhileDown(server, names, "call-await",
+                    () -> names.awaitChange("int-await/", Duration.ofMinutes(5)));
             assertInstanceOf(InterruptedException.class, ended.thrown());
             assertFalse(ended.interruptKept(), "InterruptedException cleared it, as it does");
             assertNothingLeft(names, "int-await/");
@@ -184,6 +175,20 @@ class ZkWatchOutageTest {
                 assertEquals("pending/a", event.name());
             }
         }
+    }
+
+    /**
+     * Stops the server, makes {@code call} on a thread of its own, interrupts it once it waits and
+     * returns how it ended (a hang guard of 10 s, under the default 15 s timeout).
+     */
+    private static Outcome interruptedWhileDown(TestingServer server, ZkNameService names, String thread, Call call)
+            throws Exception {
+        stopAndAwaitDisconnected(server, names);
+        CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+        Thread caller = start(thread, call, outcome);
+        awaitWaiting(caller);
+        caller.interrupt();
+        return outcome.get(10, TimeUnit.SECONDS); // a hang guard
     }
 
     private static void awaitWaiting(Thread caller) throws InterruptedException {
