@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntToLongFunction;
 import java.util.function.LongSupplier;
 
 /**
@@ -916,6 +917,43 @@ public final class StreamConnection implements AutoCloseable, Selectable {
             }
         } catch (RuntimeException alreadyClosed) {
             // nothing to end
+        }
+    }
+
+    /**
+     * Over TCP, how many bytes of what this side sent the peer's host has acknowledged so far
+     * ({@link Sockets#tcpBytesAcknowledged}; the kernel's count, a connecting side's includes its
+     * {@code SYN}). A count that grew since an earlier look shows that the peer's host lives and takes
+     * this side's data, also while a long frame is still going out, before which nothing this side
+     * sends later can reach the peer to be answered (a slow link). It shows less of the peer's process:
+     * its kernel acknowledges into the socket's receive buffer whether the process reads or not, until
+     * that buffer is full. -1 over a Unix-domain socket, and once the connection is closed. Any thread
+     * may call it; it does not block.
+     */
+    public long bytesAcknowledged() {
+        return whileOpen(fd -> Sockets.tcpBytesAcknowledged(fd));
+    }
+
+    /**
+     * Bytes this side has sent that the peer has not taken yet ({@link Sockets#unsentBytes},
+     * {@code SIOCOUTQ}): over TCP those not yet acknowledged, sent or still in the send buffer. -1 once
+     * the connection is closed. Any thread may call it; it does not block.
+     */
+    public long bytesNotYetTaken() {
+        return whileOpen(fd -> Sockets.unsentBytes(fd, "connection to " + remote));
+    }
+
+    /** {@code look} of the open descriptor, or -1 if the connection is closed (also meanwhile). */
+    private long whileOpen(IntToLongFunction look) {
+        try {
+            socket.enter();
+        } catch (ClosedException closed) {
+            return -1;
+        }
+        try {
+            return look.applyAsLong(socket.fd);
+        } finally {
+            socket.exit();
         }
     }
 

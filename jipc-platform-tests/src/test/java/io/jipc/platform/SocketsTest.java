@@ -110,6 +110,45 @@ class SocketsTest {
     }
 
     @Test
+    void tcpCountsTheBytesThePeersHostAcknowledgedAndAUnixSocketSaysItCannot() throws Exception {
+        int listener = Sockets.socket(Sockets.AF_INET, Sockets.SOCK_STREAM);
+        int client = Sockets.socket(Sockets.AF_INET, Sockets.SOCK_STREAM);
+        int unix = Sockets.socket(Sockets.AF_UNIX, Sockets.SOCK_STREAM);
+        int server = -1;
+        try (Arena arena = Arena.ofConfined()) {
+            Sockets.bind(listener, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            SocketAddress address = Sockets.localAddress(listener);
+            Sockets.listen(listener, 4, address);
+            if (Sockets.connect(client, address) != 0) {
+                assertTrue((Sockets.poll(client, Sockets.POLLOUT, 10_000) & Sockets.POLLOUT) != 0);
+                assertEquals(0, Sockets.socketError(client));
+            }
+            long start = Sockets.tcpBytesAcknowledged(client); // the kernel's count: a connecting side's SYN
+            assertTrue(start == 0 || start == 1, "at the start: " + start);
+            MemorySegment buffer = arena.allocate(1000);
+            assertEquals(1000, Sockets.send(client, buffer.address(), 1000, "client"));
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (Sockets.tcpBytesAcknowledged(client) != start + 1000 && System.nanoTime() < deadline) {
+                Thread.sleep(1); // acknowledged by the peer's kernel, though nobody accepted or read yet
+            }
+            assertEquals(start + 1000, Sockets.tcpBytesAcknowledged(client));
+            assertEquals(0, Sockets.unsentBytes(client, "client"));
+            server = Sockets.accept(listener, address);
+            assertEquals(0, Sockets.tcpBytesAcknowledged(server), "sent nothing");
+            assertEquals(-1, Sockets.tcpBytesAcknowledged(unix), "not TCP");
+        } finally {
+            Libc.close(client);
+            Libc.close(unix);
+            if (server >= 0) {
+                Libc.close(server);
+            }
+            Libc.close(listener);
+        }
+        ErrnoException bad = assertThrows(ErrnoException.class, () -> Sockets.tcpBytesAcknowledged(-1));
+        assertEquals("EBADF (Bad file descriptor) from getsockopt TCP_INFO of fd -1", bad.getMessage());
+    }
+
+    @Test
     void keepAliveAndUserTimeoutAreThisSocketsOwnAndBadValuesNameTheOption() {
         int fd = Sockets.socket(Sockets.AF_INET, Sockets.SOCK_STREAM);
         try {

@@ -88,6 +88,11 @@ public final class Sockets {
     private static final int TCP_KEEPINTVL = 5;
     private static final int TCP_KEEPCNT = 6;
     private static final int TCP_USER_TIMEOUT = 18;
+    private static final int TCP_INFO = 11;
+    private static final int ENOPROTOOPT = 92;
+    /** Where {@code tcpi_bytes_acked} (a {@code __u64}) lies in Linux's {@code struct tcp_info}, and the length up to its end. */
+    private static final int TCPI_BYTES_ACKED = 120;
+    private static final int TCP_INFO_LENGTH = 128;
     private static final int MSG_NOSIGNAL = 0x4000;
     private static final int SOCKADDR_STORAGE = 128;
     /** A port in a {@code sockaddr_in}/{@code sockaddr_in6}: network byte order. */
@@ -103,13 +108,15 @@ public final class Sockets {
 
     /**
      * Per-thread scratch: a socket address at 0 (128 bytes), its length at 128, an int option or
-     * {@code struct ucred} at 136, a {@code struct pollfd} at 152.
+     * {@code struct ucred} at 136, a {@code struct pollfd} at 152, the first {@link #TCP_INFO_LENGTH}
+     * bytes of a {@code struct tcp_info} at 160.
      */
     private static final ThreadLocal<MemorySegment> SCRATCH =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(160, 16));
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(160 + TCP_INFO_LENGTH, 16));
     private static final long LENGTH_AT = 128;
     private static final long VALUE_AT = 136;
     private static final long POLLFD_AT = 152;
+    private static final long TCP_INFO_AT = 160;
 
     /**
      * The keepalive settings of a TCP socket ({@link #setTcpKeepAlive}): after {@code idleSeconds}
@@ -385,6 +392,41 @@ public final class Sockets {
     /** The socket's {@code TCP_USER_TIMEOUT} in milliseconds (0: the system's behaviour). */
     public static int tcpUserTimeout(int fd) {
         return getInt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT");
+    }
+
+    /**
+     * How many bytes of what this side sent the peer's TCP has acknowledged over the connection's
+     * life ({@code getsockopt(TCP_INFO)}'s {@code tcpi_bytes_acked}, Linux 4.1 and later). It grows as
+     * the peer's kernel takes the data into its receive buffer, whether the peer's process reads or
+     * not; it stands still while nothing is sent, while the peer keeps its receive window closed (its
+     * buffer full: its process does not read) and while its host is gone or the link cut. -1 for a
+     * socket that is not TCP (a Unix-domain one) and where the kernel does not report it. Any thread
+     * may call it; it does not block.
+     *
+     * @throws ErrnoException {@code EBADF} for a closed descriptor
+     */
+    public static long tcpBytesAcknowledged(int fd) {
+        MemorySegment scratch = SCRATCH.get();
+        scratch.set(JAVA_INT, LENGTH_AT, TCP_INFO_LENGTH);
+        MemorySegment state = Libc.captureState();
+        int rc;
+        try {
+            rc = (int) Calls.GETSOCKOPT.invokeExact(state, fd, IPPROTO_TCP, TCP_INFO,
+                    scratch.asSlice(TCP_INFO_AT, TCP_INFO_LENGTH), scratch.asSlice(LENGTH_AT));
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+        if (rc != 0) {
+            int errno = Libc.errno(state);
+            if (errno == Errno.EOPNOTSUPP || errno == ENOPROTOOPT) {
+                return -1; // not a TCP socket
+            }
+            throw Errno.exception(errno, "getsockopt TCP_INFO", "fd " + fd);
+        }
+        if (scratch.get(JAVA_INT, LENGTH_AT) < TCP_INFO_LENGTH) {
+            return -1; // a kernel older than the field
+        }
+        return scratch.get(JAVA_LONG, TCP_INFO_AT + TCPI_BYTES_ACKED);
     }
 
     /** {@code SO_REUSEADDR}: a TCP port in {@code TIME_WAIT} may be bound again. */

@@ -85,7 +85,9 @@ import java.util.regex.Pattern;
  * after each empty slice it checks that the server process lives (pid and start time, so a reused
  * pid does not count), and fails every pending call with {@link RpcServerLostException} if not: a
  * caller learns of the server's death within about one slice, not at its deadline. Over TCP the connection's end says it at once;
- * a server that stays silent (no reply, no PONG) for {@link Options#peerTimeout()} while calls wait is lost, and a
+ * a server that stays silent (no reply, no PONG) for {@link Options#peerTimeout()} while calls wait is lost (its
+ * host taking more of a long frame of this client's counts as hearing from it: a large call going out over a slow
+ * link holds back the PINGs behind it), and a
  * call frame left half-sent to it ends the connection once the server sent nothing for {@link
  * Options#tcpFrameTimeout()} (a server that holds the client's calls back is heard from meanwhile). If this process
  * dies, the server notices and removes the reply mailbox (or drops the connection).
@@ -131,7 +133,11 @@ public final class RpcClient<T> implements AutoCloseable {
      *                       (over TCP: sends the server a PING)
      * @param peerTimeout    over TCP, how long a server may stay silent (no reply, no PONG) while calls
      *                       wait before it counts as lost: what notices a host that vanished without
-     *                       closing its connections (or a cut link). An idle client notices at its next
+     *                       closing its connections (or a cut link). While at least 4 KiB of this
+     *                       client's data wait to be taken (a large call going out, behind which no PING
+     *                       can go), the server's host acknowledging more of them counts as hearing from
+     *                       it; a server whose process stopped is then lost once its kernel's receive
+     *                       buffer is full and this timeout has passed. An idle client notices at its next
      *                       call, by this timeout. The connection has no
      *                       {@link ConnectionOptions#deadPeerTimeout()}: its {@code TCP_USER_TIMEOUT}
      *                       would also end a connection whose server rightly leaves the client's calls
@@ -855,6 +861,7 @@ public final class RpcClient<T> implements AutoCloseable {
                     cancels.poll();
                 }
             } else {
+                heardFromHost();
                 lost = !transport.serverAlive(serverToken)
                         || isRemote() && System.nanoTime() - Math.max(heardAt, since) > Timeouts.nanos(options.peerTimeout());
             }
@@ -949,6 +956,11 @@ public final class RpcClient<T> implements AutoCloseable {
                 if (!transport.serverAlive(serverToken)) {
                     breakWith(lost("the server of '" + name + "' (" + ProcessIdentity.describe(serverToken) + ") died"));
                 } else if (isRemote()) { // a vanished host closes nothing: its silence must tell
+                    heardFromHost();
+                    long heard = heardAt; // the host's taking of a long send, seen by this thread or another
+                    if (heard - lastHeard > 0) {
+                        lastHeard = heard;
+                    }
                     if (System.nanoTime() - lastHeard > Timeouts.nanos(options.peerTimeout())) {
                         breakWith(lost("the server of '" + name + "' did not answer for "
                                 + Timeouts.text(options.peerTimeout())));
@@ -974,6 +986,21 @@ public final class RpcClient<T> implements AutoCloseable {
                     // a PONG (it counted as hearing from the server), or nothing a server sends
                 }
             }
+        }
+    }
+
+    /**
+     * Over TCP, if the server's host took more of a long send of this client's since any thread last
+     * looked ({@link Transport#serverTookMoreOfLongSend}), the server counts as heard from now
+     * ({@link #heardAt}). A large call going out over a slow link holds back the PINGs behind it,
+     * and with them the PONGs, for as long as it takes; the server is not lost meanwhile while its host
+     * takes the call's bytes. (Until 2026-12-07 a call of 700 KB at 100 KB/s, within the 10 s frame
+     * timeout, failed with every other call of the client after the 5 s peer timeout, "did not answer":
+     * {@code RpcSlowLinkTest}.)
+     */
+    private void heardFromHost() {
+        if (transport.serverTookMoreOfLongSend()) {
+            heardAt = System.nanoTime();
         }
     }
 

@@ -32,6 +32,17 @@ sealed interface Transport {
     boolean serverAlive(long serverToken);
 
     /**
+     * Over TCP: whether the server's host has acknowledged more of this client's data since the last
+     * call, while at that call at least {@link ThroughConnection#BUSY} bytes of it were waiting to be
+     * taken: a long frame going out (a large call over a slow link), behind which the server can answer
+     * no PING in time, though it lives and reads. Small frames do not count: a server whose process is
+     * stopped has its kernel acknowledge them (PINGs, CANCELs) as they come. False through mailboxes and
+     * over a Unix-domain socket (the server's process is checked there). Any thread may call it; it
+     * does not block; each growth is reported once.
+     */
+    boolean serverTookMoreOfLongSend();
+
+    /**
      * Largest frame this channel carries to the server; the client refuses a larger call before it
      * offers it (the server may take less still: its WELCOME says).
      */
@@ -59,6 +70,11 @@ sealed interface Transport {
         @Override
         public boolean serverAlive(long serverToken) {
             return ProcessIdentity.isAlive(serverToken);
+        }
+
+        @Override
+        public boolean serverTookMoreOfLongSend() {
+            return false;
         }
 
         @Override
@@ -92,8 +108,17 @@ sealed interface Transport {
     static final class ThroughConnection implements Transport {
         private final String service;
         private final StreamConnection connection;
+        /**
+         * Bytes of this client's waiting to be taken by the server's host from which on its taking more
+         * counts as hearing from the server ({@link #serverTookMoreOfLongSend}): far more than the
+         * PINGs of a liveness check's time, however long the round trip.
+         */
+        static final int BUSY = 4096;
         /** When a frame last came from the server ({@link System#nanoTime()}); set by {@link #poll}. */
         private volatile long heardAt = System.nanoTime();
+        /** At the last {@link #serverTookMoreOfLongSend}: bytes acknowledged and waiting; guarded by {@code this}. */
+        private long seenAcknowledged = -1;
+        private long seenWaiting;
 
         ThroughConnection(String service, StreamConnection connection) {
             this.service = service;
@@ -143,6 +168,20 @@ sealed interface Transport {
         @Override
         public boolean serverAlive(long serverToken) {
             return connection.isOpen() && !connection.isEndOfStream();
+        }
+
+        @Override
+        public boolean serverTookMoreOfLongSend() {
+            long acknowledged = connection.bytesAcknowledged();
+            long waiting = connection.bytesNotYetTaken();
+            synchronized (this) {
+                boolean tookMore = acknowledged > seenAcknowledged && seenWaiting >= BUSY;
+                if (acknowledged >= 0 && waiting >= 0) {
+                    seenAcknowledged = Math.max(seenAcknowledged, acknowledged);
+                    seenWaiting = waiting;
+                }
+                return tookMore;
+            }
         }
 
         @Override
