@@ -19,7 +19,10 @@ import java.util.function.Consumer;
  * signal and no thread of the C library.
  *
  * <p>A message handed to the listener has left the queue: if the listener throws, the subscription
- * ends with that failure ({@link #failure()}) and the message is not delivered again.
+ * ends with that failure ({@link #failure()}) and the message is not delivered again. The thread's
+ * interrupt status is cleared before each take: a listener that leaves it set (restoring an
+ * interrupt it caught) does not end the subscription (until 2026-12-07 it ended it silently when the
+ * queue was empty at the next take, with no failure and no close).
  *
  * <p>Closing: {@link #close()} of the subscription, or {@link PosixMessageQueue#close()} of its
  * handle, stops it: no message is taken for it after that (the messages still in the queue stay
@@ -69,12 +72,17 @@ public final class MqSubscription implements AutoCloseable {
                     if (stopped) {
                         return;
                     }
+                    // a status the listener left set (restoring an interrupt it caught) is not a close: from
+                    // here on only stop() interrupts this thread
+                    Thread.interrupted();
                     taking = true;
                 }
                 try {
                     message = queue.take();
-                } catch (InterruptedException | ClosedException e) {
-                    return; // the subscription or the handle was closed
+                } catch (InterruptedException e) {
+                    continue; // stop(): the loop's check ends it
+                } catch (ClosedException e) {
+                    return; // the handle was closed
                 } finally {
                     synchronized (lock) {
                         taking = false;

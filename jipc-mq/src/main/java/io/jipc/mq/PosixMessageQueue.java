@@ -589,8 +589,9 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
     // =================================================================== notification
 
     /**
-     * Receives every message that arrives from now on and hands it to {@code listener}, on a virtual
-     * thread of the subscription, one at a time, until the subscription or this handle is closed.
+     * Receives every message that arrives from now on, and those already in the queue, first, and
+     * hands each to {@code listener}, on a virtual thread of the subscription, one at a time, until
+     * the subscription or this handle is closed.
      * The thread waits parked while the queue is empty (no CPU is used); other receivers of the
      * queue, in this or other processes, compete for the messages as usual.
      *

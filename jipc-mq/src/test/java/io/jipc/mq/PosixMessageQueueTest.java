@@ -388,6 +388,25 @@ class PosixMessageQueueTest {
     }
 
     @Test
+    void aListenerThatLeavesItsInterruptStatusSetKeepsItsSubscription() throws Exception {
+        try (PosixMessageQueue queue = fresh(4, 32)) {
+            BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+            try (MqSubscription subscription = queue.subscribe(m -> {
+                seen.add(text(m));
+                Thread.currentThread().interrupt(); // as code that caught an InterruptedException and restored it
+            })) {
+                for (int i = 0; i < 5; i++) {
+                    queue.put(bytes("m" + i)); // each into an empty queue: the listener's thread takes it waiting
+                    assertEquals("m" + i, seen.poll(SAFETY.toSeconds(), TimeUnit.SECONDS));
+                    Thread.sleep(20); // the thread back in its take, on the empty queue, with the status set
+                }
+                assertTrue(subscription.isActive());
+                assertTrue(subscription.failure().isEmpty());
+            }
+        }
+    }
+
+    @Test
     void closingTheQueueEndsItsSubscriptions() throws ExecutionException, InterruptedException {
         PosixMessageQueue queue = fresh(4, 32);
         MqSubscription subscription = queue.subscribe(m -> { });
