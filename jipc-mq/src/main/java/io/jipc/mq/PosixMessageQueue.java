@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -89,13 +90,25 @@ import java.util.regex.Pattern;
  */
 public final class PosixMessageQueue implements AutoCloseable, Selectable {
     private static final Pattern NAME = Pattern.compile("/[^/\\x00]{1,255}");
-    /** Messages up to this size are copied through a per-thread native buffer kept between calls. */
-    private static final long KEPT_BUFFER = 64 * 1024;
+    /**
+     * Copies of up to this many bytes (a message of 64 KiB and the 4-byte priority slot of a receive)
+     * go through a per-thread native buffer kept between calls; longer ones through the handle's
+     * {@link #spare} buffer.
+     */
+    private static final long KEPT_BUFFER = 64 * 1024 + 4;
     private static final ThreadLocal<MemorySegment> BUFFER = new ThreadLocal<>();
     private static final Duration CENTURY = Duration.ofDays(36525);
 
     private final String name;
     private final int mqd;
+    /**
+     * A native buffer of {@code maxMessageSize + 4} bytes for the copies longer than
+     * {@link #KEPT_BUFFER}, taken by one call at a time (another call meanwhile allocates its own), so
+     * that a queue of large messages does not allocate and zero a buffer of that size at every try
+     * (until 2026-12-07 every receive, every {@code poll()} of an empty queue and every retry of a
+     * wait did, for messages of 64 KiB and more). Null while a call has it, or before the first.
+     */
+    private final AtomicReference<MemorySegment> spare = new AtomicReference<>();
     private final MqAccess access;
     private final int maxMessages;
     private final int maxMessageSize;
@@ -491,8 +504,12 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
 
     private boolean trySend(byte[] message, int priority) {
         MemorySegment buffer = buffer(message.length);
-        MemorySegment.copy(message, 0, buffer, ValueLayout.JAVA_BYTE, 0, message.length);
-        return MessageQueues.send(mqd, buffer.asSlice(0, message.length), priority, name) == 0;
+        try {
+            MemorySegment.copy(message, 0, buffer, ValueLayout.JAVA_BYTE, 0, message.length);
+            return MessageQueues.send(mqd, buffer.asSlice(0, message.length), priority, name) == 0;
+        } finally {
+            giveBack(buffer);
+        }
     }
 
     private void checkSend(byte[] message, int priority) {
@@ -571,13 +588,17 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
 
     private MqMessage tryReceive() {
         MemorySegment buffer = buffer(maxMessageSize + 4L);
-        MemorySegment priority = buffer.asSlice(0, 4);
-        long length = MessageQueues.receive(mqd, buffer.asSlice(4, maxMessageSize), priority, name);
-        if (length == MessageQueues.WOULD_BLOCK) {
-            return null;
+        try {
+            MemorySegment priority = buffer.asSlice(0, 4);
+            long length = MessageQueues.receive(mqd, buffer.asSlice(4, maxMessageSize), priority, name);
+            if (length == MessageQueues.WOULD_BLOCK) {
+                return null;
+            }
+            byte[] payload = buffer.asSlice(4, length).toArray(ValueLayout.JAVA_BYTE);
+            return new MqMessage(payload, priority.get(ValueLayout.JAVA_INT, 0));
+        } finally {
+            giveBack(buffer);
         }
-        byte[] payload = buffer.asSlice(4, length).toArray(ValueLayout.JAVA_BYTE);
-        return new MqMessage(payload, priority.get(ValueLayout.JAVA_INT, 0));
     }
 
     private void checkReceive() {
@@ -639,16 +660,28 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
         return System.nanoTime() + Timeouts.nanos(timeout);
     }
 
-    /** A native buffer of at least {@code size} bytes for this thread's current call. */
-    private static MemorySegment buffer(long size) {
-        MemorySegment kept = BUFFER.get();
-        if (kept != null && kept.byteSize() >= size) {
+    /**
+     * A native buffer of at least {@code size} bytes (at most {@code maxMessageSize + 4}) for this
+     * thread's current call: the thread's kept one up to {@link #KEPT_BUFFER} bytes, else the handle's
+     * {@link #spare}, or a new one if another call has it; hand it to {@link #giveBack} after the call.
+     */
+    private MemorySegment buffer(long size) {
+        if (size <= KEPT_BUFFER) {
+            MemorySegment kept = BUFFER.get();
+            if (kept == null || kept.byteSize() < size) {
+                kept = Arena.ofAuto().allocate(KEPT_BUFFER, 8);
+                BUFFER.set(kept);
+            }
             return kept;
         }
-        MemorySegment fresh = Arena.ofAuto().allocate(Math.max(size, 256), 8);
-        if (size <= KEPT_BUFFER) {
-            BUFFER.set(fresh);
+        MemorySegment taken = spare.getAndSet(null);
+        return taken != null ? taken : Arena.ofAuto().allocate(maxMessageSize + 4L, 8);
+    }
+
+    /** Ends the use of a {@link #buffer}: one longer than {@link #KEPT_BUFFER} becomes the handle's spare. */
+    private void giveBack(MemorySegment buffer) {
+        if (buffer.byteSize() > KEPT_BUFFER) {
+            spare.set(buffer);
         }
-        return fresh;
     }
 }

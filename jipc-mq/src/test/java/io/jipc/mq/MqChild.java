@@ -23,6 +23,10 @@ import java.nio.charset.StandardCharsets;
  *     class the failing path uses is loaded), takes every free descriptor, then creates NAME (1 x 16);
  *     prints OUT-OF-DESCRIPTORS n, then CREATED, or REFUSED with the exception, its errno if it has one,
  *     and each suppressed exception (SUPPRESSED class message); then frees the descriptors</li>
+ * <li>{@code large NAME SIZE THREADS COUNT}: creates a queue of 4 messages of SIZE bytes, then THREADS
+ *     threads each put COUNT messages of sizes up to SIZE filled from their sender and number, while
+ *     THREADS threads take them all on one handle and check each; prints LARGE received=.. corrupt=..;
+ *     unlinks the queue</li>
  * <li>{@code hello}: prints HELLO uid=...</li>
  * </ul>
  * A failure prints {@code FAILED <exception class> <message>} and continues with the next command.
@@ -43,6 +47,58 @@ public final class MqChild {
             }
         }
         System.out.flush();
+    }
+
+    /** The {@code large} command: messages longer than the per-thread buffer, many threads on one handle. */
+    private static void largeMessages(String name, int size, int threads, int count) throws Exception {
+        try (PosixMessageQueue queue = PosixMessageQueue.create(name, MqAttributes.of(4, size))) {
+            PosixMessageQueue.unlink(name);
+            java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger corrupt = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.List<Thread> all = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int sender = t;
+                all.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        for (int i = 0; i < count; i++) {
+                            int length = size - (i * 7919 + sender * 104729) % (size / 2);
+                            byte[] message = new byte[length];
+                            java.nio.ByteBuffer.wrap(message).putInt(sender).putInt(i);
+                            for (int k = 8; k < length; k++) {
+                                message[k] = (byte) (sender * 31 + i + k);
+                            }
+                            queue.put(message);
+                        }
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }));
+                all.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        for (int i = 0; i < count; i++) {
+                            byte[] message = queue.take().payload();
+                            java.nio.ByteBuffer header = java.nio.ByteBuffer.wrap(message);
+                            int from = header.getInt();
+                            int number = header.getInt();
+                            boolean intact = message.length == size - (number * 7919 + from * 104729) % (size / 2);
+                            for (int k = 8; intact && k < message.length; k++) {
+                                intact = message[k] == (byte) (from * 31 + number + k);
+                            }
+                            received.incrementAndGet();
+                            if (!intact) {
+                                corrupt.incrementAndGet();
+                            }
+                        }
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }));
+            }
+            for (Thread thread : all) {
+                thread.join();
+            }
+            System.out.println("LARGE received=" + received + " corrupt=" + corrupt);
+        }
     }
 
     private static void run(String[] c) throws Exception {
@@ -95,6 +151,7 @@ public final class MqChild {
                         + " queues_max=" + l.maxQueues() + " privileged=" + l.privileged());
             }
             case "emfile" -> outOfDescriptors(c[1], c[2]);
+            case "large" -> largeMessages(c[1], Integer.parseInt(c[2]), Integer.parseInt(c[3]), Integer.parseInt(c[4]));
             default -> throw new IllegalArgumentException("unknown command " + c[0]);
         }
     }

@@ -210,6 +210,26 @@ class MqProcessTest {
         assertEquals(List.of("DEFAULT max=5 size=4096", "EXISTS false"), lines, child.output());
     }
 
+    /**
+     * Messages longer than the per-thread buffer (64 KiB) go through the handle's spare buffer, or a
+     * buffer of their own while another call has it: eight threads on one handle (four put, four take)
+     * move messages of up to 150,000 bytes without one corrupt (a queue of four: the user's
+     * {@code RLIMIT_MSGQUEUE}, 800 KiB, bounds it). In a child in an IPC namespace of its
+     * own, whose {@code msgsize_max} it raises (the host's is 8192).
+     */
+    @Test
+    void manyThreadsOnOneHandleMoveMessagesLongerThanTheThreadsBuffersIntact() throws Exception {
+        cannotUnshareUserAndIpc().ifPresent(reason -> abort("cannot test an IPC namespace of its own: " + reason));
+        ChildJvm child = ChildJvm.builder(MqChild.class).quickStart().hardTimeout(Duration.ofMinutes(2))
+                .wrapper(UNSHARE, "-U", "-r", "-i", "--", "/bin/sh", "-c",
+                        "echo 1048576 > /proc/sys/fs/mqueue/msgsize_max && exec \"$@\"", "sh")
+                .args("large", NAMES.next(), "150000", "4", "300")
+                .start();
+        child.assertSuccess(Duration.ofMinutes(1));
+        List<String> lines = child.output().lines().filter(l -> !l.startsWith("WARNING")).toList();
+        assertEquals(List.of("LARGE received=1200 corrupt=0"), lines, child.output());
+    }
+
     private static final String UNSHARE = "/usr/bin/unshare";
 
     /**
